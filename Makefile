@@ -1,0 +1,160 @@
+# ODM — on-demand mobility for Linux hosts.
+#
+#   make            build libodm.so, odmagent, odmctl and the examples
+#   make deps       install the Debian packages the build and tests need
+#   make check      deps + build + unit tests + sanitizer run + short fuzz + network suite
+#   make demo       a real move of a real host with a live session surviving it
+#   make bench      benchmarks (ratios measured side by side in one run)
+#   make fuzz       run the libFuzzer harnesses for FUZZ_TIME seconds each
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Source layout conventions (wildcards, so a new file needs no Makefile edit):
+#   libodm/core/*.c      shared code (codec, IPC schema, names, log), built once
+#                        into libodmcore.a and linked into everything else
+#   libodm/*.c           libodm.so (shim + API); files named hook_*.c hold the
+#                        interposed libc symbols and are never linked into tests
+#   odmagent/*.c         odmagent; main.c holds main(), all else is unit-testable
+#   odmagent/ctl/*.c     odmctl
+#   tests/unit/*.c       one Criterion binary
+#   tests/fuzz/fuzz_*.c  one libFuzzer binary each (core code only)
+#   examples/*.c         one program each, linked against libodm.so
+
+SHELL    := /bin/bash
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+CC       ?= gcc
+FUZZ_TIME ?= 30
+SAN      ?=
+
+PKGS     := libuv libcares jansson libnl-3.0 libnl-route-3.0 libcrypto
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 -Wvla
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -Ilibodm/core -Ilibodm -Iodmagent
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -fPIC $(WARN) -fno-strict-aliasing
+LDFLAGS  ?=
+
+ifneq ($(SAN),)
+CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+CORE_SRC  := $(wildcard libodm/core/*.c)
+SHIM_SRC  := $(wildcard libodm/*.c)
+SHIM_PURE := $(filter-out libodm/hook_%.c,$(SHIM_SRC))
+AGENT_SRC := $(filter-out odmagent/main.c,$(wildcard odmagent/*.c))
+CTL_SRC   := $(wildcard odmagent/ctl/*.c)
+UNIT_SRC  := $(wildcard tests/unit/*.c)
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+EX_SRC    := $(wildcard examples/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+CORE_A    := $(BUILD)/libodmcore.a
+LIBODM    := $(BUILD)/libodm.so
+AGENT     := $(BUILD)/odmagent
+CTL       := $(BUILD)/odmctl
+UNIT      := $(BUILD)/unit-tests
+EXAMPLES  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRC))
+FUZZERS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+
+.PHONY: all deps deps-net check unit san fuzz fuzz-short net demo bench install clean
+
+all: $(LIBODM) $(AGENT) $(CTL) $(EXAMPLES)
+
+deps:
+	@sh tests/install-deps.sh build
+
+deps-net:
+	@sh tests/install-deps.sh net
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(CORE_A): $(call obj,$(CORE_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBODM): $(call obj,$(SHIM_SRC)) $(CORE_A)
+	$(CC) -shared -Wl,-soname,libodm.so -Wl,-z,defs $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -ldl -lpthread
+
+$(AGENT): $(call obj,odmagent/main.c $(AGENT_SRC)) $(CORE_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+
+$(CTL): $(call obj,$(CTL_SRC)) $(CORE_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(UNIT): $(call obj,$(UNIT_SRC) $(AGENT_SRC) $(SHIM_PURE)) $(CORE_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcriterion -ldl -lpthread
+
+$(BUILD)/examples/%: examples/%.c $(LIBODM)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -L$(BUILD) -lodm -Wl,-rpath,'$$ORIGIN/..'
+
+# Fuzzers are built with clang and libFuzzer straight from the core and agent
+# sources (agent parsers such as config.c are fuzzed too).
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(AGENT_SRC)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+
+unit: $(UNIT)
+	$(UNIT) --jobs 2
+
+# The same unit tests built and run under AddressSanitizer + UBSan.
+san:
+	$(MAKE) BUILD=$(BUILD)/san SAN=1 unit
+
+fuzz: $(FUZZERS)
+	@set -eo pipefail; for f in $(FUZZERS); do \
+		n=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus-$$n; \
+		echo "fuzz: $$n for $(FUZZ_TIME) s"; \
+		$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $(BUILD)/fuzz/corpus-$$n tests/fuzz/seeds/$$n 2>&1 | \
+			tail -n 12; \
+	done
+
+fuzz-short:
+	$(MAKE) FUZZ_TIME=20 fuzz
+
+net: all
+	@$(MAKE) --no-print-directory deps-net
+	bash tests/net/run-all.sh
+
+check:
+	@$(MAKE) --no-print-directory deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) san
+	$(MAKE) fuzz-short
+	$(MAKE) net
+
+demo:
+	@$(MAKE) --no-print-directory deps deps-net
+	$(MAKE) all
+	bash tests/net/demo.sh
+
+bench:
+	@$(MAKE) --no-print-directory deps deps-net
+	$(MAKE) all
+	bash tests/bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man3 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 \
+		$(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(LIBODM) $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(AGENT) $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(CTL) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 include/odm.h $(DESTDIR)$(PREFIX)/include/
+	for m in man/*.[1-8]; do \
+		s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; \
+	done
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

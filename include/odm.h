@@ -1,0 +1,53 @@
+/*
+ * odm.h — ODM public API: on-demand IP address types for sockets
+ * (RFC 8653, "On Demand Mobility Management").
+ *
+ * Programs that link libodm ask for an address type per socket; programs run
+ * under LD_PRELOAD=libodm.so get the type that the agent's policy gives them.
+ */
+#ifndef ODM_H
+#define ODM_H
+
+#include <netinet/in.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Address types (RFC 8653 §6.1 numbering; 4 is ODM's Graceful-replacement) */
+typedef uint8_t sc_type;
+#define FIXED_IPV6_ADDRESS 1                 /* reachable, published, always bound */
+#define SESSION_LASTING_IPV6_ADDRESS 2       /* survives moves while sockets use it */
+#define NON_PERSISTENT_IPV6_ADDRESS 3        /* plain address of the current network */
+#define GRACEFUL_REPLACEMENT_IPV6_ADDRESS 4  /* outlives a move for a grace period */
+
+enum odm_addr_type {
+	ODM_TYPE_NONE = 0,
+	ODM_TYPE_FIXED = FIXED_IPV6_ADDRESS,
+	ODM_TYPE_SESSION_LASTING = SESSION_LASTING_IPV6_ADDRESS,
+	ODM_TYPE_NON_PERSISTENT = NON_PERSISTENT_IPV6_ADDRESS,
+	ODM_TYPE_GRACEFUL_REPLACEMENT = GRACEFUL_REPLACEMENT_IPV6_ADDRESS,
+};
+
+/*
+ * RFC 8653 §6.2: a flag of IPV6_ADDR_PREFERENCES (IPPROTO_IPV6 level) asking
+ * for a fresh address of the requested type from the network instead of one
+ * the host already holds. The bit is unused by RFC 5014.
+ */
+#ifndef IPV6_REQUIRE_SRC_ON_NET
+#define IPV6_REQUIRE_SRC_ON_NET 0x8000
+#endif
+
+/* RFC 8653 §6.1 status codes (negative, like the other EAI_* values) */
+#define EAI_REQUIREDIPNOTSUPPORTED (-400) /* the type is not offered here */
+#define EAI_REQUIREDIPFAILED (-401)       /* the network could not provide it */
+
+/* Name of a type ("fixed", "session-lasting", ...) and back; -1 if unknown */
+const char *odm_type_name(int type);
+int odm_type_from_name(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,64 @@
+/*
+ * ipc.h — the control protocol between odmagent and its clients (libodm's
+ * shim and API, odmctl). Shared code: the agent and every client link it.
+ *
+ * Transport: a Unix stream socket (default ODM_IPC_DEFAULT_PATH, overridden
+ * by $ODM_SOCKET or the agent's "control" directive). Framing: each message
+ * is one JSON object on one line, terminated by '\n', at most ODM_IPC_MAX
+ * bytes including the newline. Each request carries "op" and an integer
+ * "id" that the reply echoes. Replies carry "ok": true plus the op's fields,
+ * or "ok": false, "error": <code>, "message": <text naming the bad input>.
+ * The authoritative schema (every op, field and type) is the table in
+ * ipc.c, checked by ipc_validate_request(); man/odmagent.8 documents it.
+ *
+ * Ops (mn role unless noted):
+ *   hello    {}                             -> {role, version, default_type}
+ *   lease    {type, dst, cha?, proto, fresh?} -> {addr, lease, anchor} or {plain:true}
+ *   release  {addr}                         -> {released}
+ *   status   {}                             -> {role, coa?, leases[], bindings[]} (both roles)
+ * Error codes: "EINVAL" (bad request), "ENOSYS" (op unknown to this role),
+ * "EPERM" (policy), "REQUIREDIPNOTSUPPORTED", "REQUIREDIPFAILED",
+ * "ETIMEDOUT", "ETOOBIG" (message over ODM_IPC_MAX).
+ */
+#ifndef ODM_IPC_H
+#define ODM_IPC_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define ODM_IPC_VERSION 1
+#define ODM_IPC_MAX 16384
+#define ODM_IPC_DEFAULT_PATH "/run/odm/odmagent.sock"
+#define ODM_IPC_ENV "ODM_SOCKET"
+
+/* Path of the agent socket: $ODM_SOCKET if set, else the default. */
+const char *ipc_socket_path(void);
+
+/*
+ * Parse one line (without or with its '\n') into a JSON object. Strict:
+ * must be a single object, at most ODM_IPC_MAX bytes. On error returns NULL
+ * and writes a message naming the problem into err.
+ */
+json_t *ipc_parse(const char *buf, size_t len, char *err, size_t errlen);
+
+/*
+ * Check a request against the schema: "op" known, "id" an integer, every
+ * field of the op present with the right type, no unknown fields, addresses
+ * parse as IPv6, type names known. Returns 0, or -EINVAL with err naming the
+ * offending field.
+ */
+int ipc_validate_request(const json_t *req, char *err, size_t errlen);
+
+/* Serialise obj compactly plus '\n' into a malloc'd buffer; NULL if > max. */
+char *ipc_dump(const json_t *obj, size_t *len);
+
+/* Client side: connect with CLOEXEC, non-blocking connect bounded by timeout. */
+int ipc_connect(const char *path, int timeout_ms);          /* fd or -errno */
+/*
+ * Send req (an "id" is added) and wait for the reply line with the same id,
+ * at most timeout_ms in all. Returns 0 and *resp (caller decrefs), or -errno
+ * (-ETIMEDOUT, -EPIPE, -EPROTO for a garbled reply).
+ */
+int ipc_call(int fd, json_t *req, json_t **resp, int timeout_ms);
+
+#endif

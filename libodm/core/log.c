@@ -1,0 +1,70 @@
+/* log.c — one line per event, prefixed with the level and the function. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "log.h"
+
+static const char *log_ident = "odm";
+static int log_max = ODM_LOG_INFO;
+static int log_syslog;
+
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
+
+void odm_log_init(const char *ident, int level, int to_syslog)
+{
+	log_ident = ident ? ident : "odm";
+	log_max = level;
+	log_syslog = to_syslog;
+	if (to_syslog)
+		openlog(log_ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+int odm_log_level(void)
+{
+	return log_max;
+}
+
+int odm_log_level_from_name(const char *name)
+{
+	for (int i = 0; i < (int)(sizeof(level_names) / sizeof(level_names[0])); i++)
+		if (name && strcmp(name, level_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+void odm_logf(int level, const char *func, int errnum, const char *fmt, ...)
+{
+	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+	int saved = errno;
+	char msg[1024];
+	va_list ap;
+	int n;
+
+	if (level > log_max)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if (errnum && (size_t)n < sizeof(msg))
+		snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s",
+			 strerror(errnum < 0 ? -errnum : errnum));
+	if (level < 0)
+		level = 0;
+	if (level > ODM_LOG_DEBUG)
+		level = ODM_LOG_DEBUG;
+	if (log_syslog) {
+		syslog(prio[level], "%s: %s", func, msg);
+	} else {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		fprintf(stderr, "%s[%ld.%03ld] %s: %s: %s\n", log_ident, (long)ts.tv_sec,
+			ts.tv_nsec / 1000000, level_names[level], func, msg);
+	}
+	errno = saved;
+}

@@ -1,0 +1,30 @@
+/*
+ * log.h — logging shared by odmagent, odmctl and the shim. Every line names
+ * the function it comes from. log_warn()/log_err() append strerror() of the
+ * errno value given; none of these functions changes errno.
+ */
+#ifndef ODM_LOG_H
+#define ODM_LOG_H
+
+enum { ODM_LOG_ERR = 0, ODM_LOG_WARN = 1, ODM_LOG_INFO = 2, ODM_LOG_DEBUG = 3 };
+
+/* ident: program name; level: most verbose level shown; to_syslog: 0 = stderr */
+void odm_log_init(const char *ident, int level, int to_syslog);
+int odm_log_level(void);
+int odm_log_level_from_name(const char *name); /* -1 if unknown */
+
+void odm_logf(int level, const char *func, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* err: an errno value, positive or negative (the -errno returns of modules) */
+#define log_err(err, ...) odm_logf(ODM_LOG_ERR, __func__, (err), __VA_ARGS__)
+#define log_warn(err, ...) odm_logf(ODM_LOG_WARN, __func__, (err), __VA_ARGS__)
+#define log_warnx(...) odm_logf(ODM_LOG_WARN, __func__, 0, __VA_ARGS__)
+#define log_info(...) odm_logf(ODM_LOG_INFO, __func__, 0, __VA_ARGS__)
+#define log_debug(...)                                                   \
+	do {                                                             \
+		if (odm_log_level() >= ODM_LOG_DEBUG)                    \
+			odm_logf(ODM_LOG_DEBUG, __func__, 0, __VA_ARGS__);  \
+	} while (0)
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * agent.h — odmagent's single state struct and the exports of each module,
+ * listed under the file that defines them. Modules return 0 or -errno.
+ */
+#ifndef ODM_AGENT_H
+#define ODM_AGENT_H
+
+#include <jansson.h>
+#include <uv.h>
+
+#include "config.h"
+
+struct control;
+struct mhsock;
+struct netconf;
+struct odm_tunnel;
+struct anchor;
+struct mn;
+
+struct odm_agent {
+	uv_loop_t *loop;
+	struct odm_config cfg;
+	struct control *control;   /* control socket (control.c) */
+	struct mhsock *mh;         /* raw Mobility Header socket (mhsock.c) */
+	struct netconf *nc;        /* addresses, routes, rules (netconf.c) */
+	struct odm_tunnel *tunnel; /* data plane (tunnel.c) */
+	struct anchor *anchor;     /* role anchor (anchor.c) */
+	struct mn *mn;             /* role mn (mn.c) */
+	uv_signal_t sig_term, sig_int;
+};
+
+/* anchor.c — anchor role: BU processing, binding cache, pool, tunnel set-up */
+int anchor_start(struct odm_agent *a);
+void anchor_stop(struct odm_agent *a);
+
+/* mn.c — mobile-node role: leases, registrations, movement */
+int mn_start(struct odm_agent *a);
+void mn_stop(struct odm_agent *a);
+
+#endif

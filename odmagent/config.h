@@ -1,0 +1,82 @@
+/*
+ * config.h — odmagent.conf: one directive per line, '#' comments, words
+ * separated by blanks. Strict: an unknown directive, a missing or extra
+ * argument, a bad address or number is an error naming the file, the line
+ * and the word. See man/odmagent.conf.5.
+ *
+ *   role mn|anchor
+ *   mode cha|home|access                (anchor)
+ *   control PATH                        (default /run/odm/odmagent.sock)
+ *   control-group NAME|GID              (group of the control socket, mode 0660)
+ *   tunnel auto|userspace               (backend; auto probes)
+ *   tunnel-device NAME                  (default odm0)
+ *   log-level error|warn|info|debug
+ *   address ADDR                        (anchor: the address BUs go to)
+ *   pool PREFIX/LEN                     (anchor: addresses it hands out)
+ *   max-lifetime SECONDS                (anchor: cap on granted lifetime)
+ *   max-bindings N                      (anchor: per identity)
+ *   identity NAI spi N key HEX32        (anchor: any number; mn: exactly one)
+ *   identity NAI spi N key-file PATH    (file holds 32 hex digits)
+ *   default-type TYPE                   (mn: type for sockets with none)
+ *   lifetime SECONDS                    (mn: lifetime asked for in BUs)
+ *   udp-inactivity SECONDS              (mn: UDP lease idle timeout)
+ *   table N                             (mn: routing table for from-rules)
+ *   rule-priority N                     (mn: priority of from-rules)
+ */
+#ifndef ODM_CONFIG_H
+#define ODM_CONFIG_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include "mh.h"
+
+enum odm_role { ODM_ROLE_MN = 0, ODM_ROLE_ANCHOR = 1 };
+enum odm_anchor_mode { ODM_MODE_CHA = 0, ODM_MODE_HOME = 1, ODM_MODE_ACCESS = 2 };
+
+struct odm_identity {
+	char nai[MH_NAI_MAX + 1];
+	uint32_t spi;
+	uint8_t key[MH_AUTH_KEY_LEN];
+};
+
+struct odm_config {
+	enum odm_role role;
+	enum odm_anchor_mode mode;
+	char control_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	gid_t control_gid;           /* (gid_t)-1 = leave as is */
+	char tunnel_backend[16];     /* "auto" or a backend name */
+	char tunnel_ifname[IFNAMSIZ];
+	int log_level;
+	/* anchor role */
+	struct in6_addr address;
+	struct in6_addr pool;
+	uint8_t pool_plen;
+	uint32_t max_lifetime;       /* seconds */
+	uint32_t max_bindings;       /* per identity */
+	/* identities: anchor = the hosts it serves; mn = identities[0] is itself */
+	struct odm_identity *identities;
+	size_t n_identities;
+	/* mn role */
+	int default_type;            /* enum odm_addr_type */
+	uint32_t lifetime;           /* seconds asked for in BUs */
+	uint32_t udp_inactivity;     /* seconds */
+	uint32_t table;
+	uint32_t rule_priority;
+};
+
+/* Fill defaults. */
+void config_defaults(struct odm_config *cfg);
+/* Parse text (for tests and the fuzzer) / a file. 0 or -EINVAL with err set. */
+int config_parse(struct odm_config *cfg, const char *text, size_t len,
+		 const char *name, char *err, size_t errlen);
+int config_load(struct odm_config *cfg, const char *path, char *err, size_t errlen);
+void config_free(struct odm_config *cfg);
+/* Identity by NAI (anchor), NULL if none */
+const struct odm_identity *config_identity(const struct odm_config *cfg, const char *nai);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * control.h — odmagent's control socket (Unix stream, JSON lines, see
+ * libodm/core/ipc.h). Set-up: unlink, umask, bind, chmod 0660, chown to
+ * control-group. Every request is size-bounded and schema-checked before a
+ * handler sees it; a slow or garbage client never stalls the loop; peer
+ * credentials (SO_PEERCRED) are taken from the kernel, never from the client.
+ *
+ * A handler receives a request and must answer it exactly once, now or later
+ * (e.g. when a BA arrives), with control_reply() or control_reply_error().
+ * If the client has gone meanwhile, the answer is dropped quietly.
+ */
+#ifndef ODM_CONTROL_H
+#define ODM_CONTROL_H
+
+#include <jansson.h>
+#include <sys/socket.h>
+
+struct odm_agent;
+struct control_req;
+
+typedef void (*control_handler_fn)(struct odm_agent *a, struct control_req *r,
+				   const json_t *req);
+
+int control_open(struct odm_agent *a);
+void control_close(struct odm_agent *a);
+
+/* A role registers the ops it serves; unregistered ops get "ENOSYS". */
+int control_register(struct odm_agent *a, const char *op, control_handler_fn fn);
+
+/* resp: the op's fields (ownership taken); "id" and "ok":true are added. */
+void control_reply(struct control_req *r, json_t *resp);
+/* code: an error code of ipc.h; the message names the bad input. */
+void control_reply_error(struct control_req *r, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Kernel-provided credentials of the client that sent r. */
+const struct ucred *control_req_cred(const struct control_req *r);
+
+#endif

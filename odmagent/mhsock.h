@@ -1,0 +1,27 @@
+/*
+ * mhsock.h — the raw Mobility Header socket (SOCK_RAW, IPPROTO_MH = 135) on
+ * the agent's libuv loop. The kernel fills the checksum on send and drops
+ * bad ones on receive (IPV6_CHECKSUM = 4, PROTOCOL.md §7). Receive reports
+ * the peer (msg_name) and the local address (IPV6_PKTINFO). While this socket
+ * is open, MH packets draw no ICMPv6 Parameter Problem.
+ */
+#ifndef ODM_MHSOCK_H
+#define ODM_MHSOCK_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+struct mhsock;
+
+typedef void (*mhsock_recv_fn)(void *arg, const uint8_t *buf, size_t len,
+			       const struct in6_addr *src, const struct in6_addr *dst);
+
+int mhsock_open(struct mhsock **out, uv_loop_t *loop, mhsock_recv_fn fn, void *arg);
+/* src may be NULL (kernel picks); returns 0 or -errno */
+int mhsock_send(struct mhsock *s, const uint8_t *buf, size_t len,
+		const struct in6_addr *src, const struct in6_addr *dst);
+void mhsock_close(struct mhsock *s);
+
+#endif

@@ -1,0 +1,21 @@
+/*
+ * sockdiag.h — who still uses an address, asked of the kernel (NETLINK_SOCK_DIAG,
+ * inet_diag). Counts only sockets a process still owns (inode != 0): orphans in
+ * FIN_WAIT and TIME_WAIT do not hold a lease. Also destroys sockets
+ * (SOCK_DESTROY) for types that must fail fast on a move.
+ */
+#ifndef ODM_SOCKDIAG_H
+#define ODM_SOCKDIAG_H
+
+#include <netinet/in.h>
+
+struct sockdiag_count {
+	unsigned tcp;  /* owned TCP sockets bound to the address, any state but TIME_WAIT */
+	unsigned udp;  /* owned UDP sockets bound to the address */
+};
+
+int sockdiag_count(const struct in6_addr *addr, struct sockdiag_count *out);
+/* Destroy every TCP and UDP socket bound to addr; returns how many, or -errno */
+int sockdiag_destroy(const struct in6_addr *addr);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * tunnel.h — the data plane: RFC 2473 IPv6-in-IPv6 between a host's care-of
+ * address and an anchor, behind one ops table (the iproute2 link_util idea),
+ * so backends can be swapped: "userspace" (TUN + raw IPPROTO_IPV6 socket,
+ * works on any kernel) now, kernel backends (seg6 encap.red, ip6tnl) later.
+ *
+ * One tunnel device per agent carries every anchored address. Each anchored
+ * address ("inner") is bound to a pair of outer endpoints (local, remote):
+ *   ODM_TUNNEL_HOST   (mn):     packets the kernel routes into the device
+ *                               with inner SOURCE == inner are sent local->remote;
+ *                               received packets for inner DESTINATION == inner
+ *                               are accepted only from outer source == remote.
+ *   ODM_TUNNEL_ANCHOR (anchor): packets routed into the device with inner
+ *                               DESTINATION == inner go local->remote (the CoA);
+ *                               received packets with inner SOURCE == inner are
+ *                               accepted only from outer source == remote.
+ * Everything else is dropped and counted. Re-binding an inner address to new
+ * endpoints (a move) is atomic for the packets that follow.
+ */
+#ifndef ODM_TUNNEL_H
+#define ODM_TUNNEL_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <uv.h>
+
+enum odm_tunnel_side { ODM_TUNNEL_HOST = 0, ODM_TUNNEL_ANCHOR = 1 };
+
+struct odm_tunnel_stats {
+	uint64_t tx_packets, tx_bytes;  /* encapsulated and sent */
+	uint64_t rx_packets, rx_bytes;  /* received and decapsulated */
+	uint64_t last_tx_ms, last_rx_ms; /* CLOCK_MONOTONIC ms, 0 = never */
+	uint64_t dropped;               /* failed the endpoint checks */
+};
+
+struct odm_tunnel;
+
+struct odm_tunnel_ops {
+	const char *name;
+	/* 0 if this backend can run on this kernel, -errno (logged) if not */
+	int (*probe)(void);
+	int (*open)(struct odm_tunnel *t);
+	void (*close)(struct odm_tunnel *t);
+	/* add or replace the binding of inner to (local, remote) */
+	int (*bind)(struct odm_tunnel *t, const struct in6_addr *inner,
+		    const struct in6_addr *local, const struct in6_addr *remote);
+	int (*unbind)(struct odm_tunnel *t, const struct in6_addr *inner);
+	/* per inner address; inner NULL = totals of the device */
+	int (*stats)(struct odm_tunnel *t, const struct in6_addr *inner,
+		     struct odm_tunnel_stats *st);
+};
+
+struct odm_tunnel {
+	const struct odm_tunnel_ops *ops;
+	uv_loop_t *loop;
+	enum odm_tunnel_side side;
+	char ifname[IFNAMSIZ];
+	int ifindex;   /* set by open */
+	int mtu;       /* inner MTU set by open (path MTU - 40) */
+	void *priv;    /* backend state */
+};
+
+/*
+ * Create t with the backend named (or "auto": the first whose probe passes;
+ * the choice is logged), and open its device ifname, up, addrgenmode none.
+ */
+int tunnel_open(struct odm_tunnel **out, uv_loop_t *loop, const char *backend,
+		enum odm_tunnel_side side, const char *ifname);
+void tunnel_close(struct odm_tunnel *t);
+const char *tunnel_backend_name(const struct odm_tunnel *t);
+
+/* tunnel_user.c */
+extern const struct odm_tunnel_ops tunnel_userspace_ops;
+
+#endif

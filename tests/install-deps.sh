@@ -1,0 +1,38 @@
+#!/bin/sh
+# Installs the Debian packages that ODM's build, tests and demo need, only
+# when they are missing. Idempotent and non-interactive.
+#   tests/install-deps.sh build   - compilers and libraries
+#   tests/install-deps.sh net     - plus the daemons and tools of tests/net
+set -eu
+
+build_pkgs="gcc make pkg-config libuv1-dev libc-ares-dev libnl-3-dev
+libnl-route-3-dev libjansson-dev libcriterion-dev libssl-dev clang
+libclang-rt-14-dev tshark python3"
+net_pkgs="iproute2 radvd bind9 bind9-dnsutils nginx-light iperf3 tcpdump
+mptcpize curl procps python3-scapy"
+
+want=$build_pkgs
+[ "${1:-build}" = net ] && want="$build_pkgs $net_pkgs"
+
+missing=""
+for p in $want; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$st" in
+	*"install ok installed"*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages:$missing" >&2
+	echo "install-deps: not root, cannot install them; run as root or install them by hand" >&2
+	exit 1
+fi
+echo "install-deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine may have empty package lists; refresh at most once per run.
+apt-get update -q >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing >/dev/null
+echo "install-deps: done"
