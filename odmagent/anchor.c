@@ -1,0 +1,694 @@
+/*
+ * anchor.c — the anchor role: Binding Update processing (anchor.h has the
+ * profile and the order of checks), the binding cache's life cycle, and the
+ * daemon glue (tunnel device, pool route, MH socket, expiry timer, status).
+ *
+ * Modes (cha, home, access) share this code; they differ in policy that
+ * later work adds (persistent per-identity addresses for home, keeping
+ * bindings after the host leaves for access), in the spirit of one ops
+ * table per kind in iproute2's link_util.
+ *
+ * Idea sources: the order of checks follows RFC 6275 §10.3.1 (home agent
+ * BU processing) with RFC 4285's authentication and replay checks placed
+ * before anything that touches state, as RFC 5213 §5.3.1 does for the LMA.
+ */
+#include "anchor.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "control.h"
+#include "log.h"
+#include "mhsock.h"
+#include "netconf.h"
+
+static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
+
+static int addr_eq(const struct in6_addr *a, const struct in6_addr *b)
+{
+	return memcmp(a, b, sizeof *a) == 0;
+}
+
+static const char *ntop(const struct in6_addr *a, char *buf)
+{
+	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+}
+
+/* Linear, because identities are few and fixed by the config; the index is
+ * what ties an identity to its replay state. */
+static long ident_find(const struct anchor *an, const char *nai)
+{
+	for (size_t i = 0; i < an->cfg->n_identities; i++)
+		if (strcmp(an->cfg->identities[i].nai, nai) == 0)
+			return (long)i;
+	return -1;
+}
+
+static uint16_t max_units(const struct anchor *an)
+{
+	uint32_t s = an->cfg->max_lifetime;
+	uint16_t u;
+
+	if (s == 0 || s > MH_LIFETIME_MAX_S)
+		s = MH_LIFETIME_MAX_S;
+	u = mh_lifetime_units(s);
+	return u ? u : 1;
+}
+
+/* ---- binding life cycle ---- */
+
+static void release(struct anchor *an, struct binding *b, const char *why)
+{
+	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
+	int rc;
+
+	if (an->tun) {
+		rc = an->tun->ops->unbind(an->tun, &b->hoa);
+		if (rc < 0)
+			log_debug("tunnel unbind %s: %s", ntop(&b->hoa, h), strerror(-rc));
+	}
+	if (pool_release(&an->pool, &b->hoa) < 0)
+		log_warnx("%s was not allocated from the pool", ntop(&b->hoa, h));
+	if (an->ids[b->ident].nbindings > 0)
+		an->ids[b->ident].nbindings--;
+	log_info("binding %s %s -> %s removed (%s)", b->nai, ntop(&b->hoa, h),
+		 ntop(&b->coa, c), why);
+	bcache_remove(&an->bc, b);
+}
+
+unsigned anchor_expire(struct anchor *an, uint64_t now_ms)
+{
+	struct binding *b;
+	unsigned n = 0;
+
+	while ((b = bcache_first_expiry(&an->bc)) && b->expires_ms <= now_ms) {
+		release(an, b, "lifetime expired");
+		an->cnt.expired++;
+		n++;
+	}
+	return n;
+}
+
+uint64_t anchor_next_expiry(const struct anchor *an)
+{
+	const struct binding *b = bcache_first_expiry(&an->bc);
+
+	return b ? b->expires_ms : UINT64_MAX;
+}
+
+/* ---- BU processing ---- */
+
+/* What the BA will say; filled as the checks go */
+struct ba_plan {
+	uint8_t status;
+	uint16_t seq;
+	uint16_t lifetime;
+	long ident;                /* -1: unknown identity, BA unauthenticated */
+	int has_hoa;
+	struct in6_addr hoa;
+	int has_replay;
+	uint64_t replay_ts;
+};
+
+static int tunnel_bind(struct anchor *an, const struct in6_addr *hoa,
+		       const struct in6_addr *coa)
+{
+	if (!an->tun)
+		return 0;
+	return an->tun->ops->bind(an->tun, hoa, &an->cfg->address, coa);
+}
+
+/* A new binding for hoa (already taken from the pool); 0 or -errno */
+static int binding_create(struct anchor *an, const struct mh_msg *bu, long ident,
+			  const struct in6_addr *hoa, uint16_t granted, uint64_t now_ms,
+			  struct binding **out)
+{
+	struct binding tmpl;
+	int rc;
+
+	memset(&tmpl, 0, sizeof tmpl);
+	tmpl.hoa = *hoa;
+	tmpl.coa = bu->altcoa;
+	snprintf(tmpl.nai, sizeof tmpl.nai, "%s", bu->mnid);
+	tmpl.bid = bu->bid;
+	tmpl.seq = bu->seq;
+	tmpl.lifetime = granted;
+	tmpl.created_ms = now_ms;
+	tmpl.expires_ms = now_ms + (uint64_t)mh_lifetime_seconds(granted) * 1000;
+	tmpl.ident = (size_t)ident;
+	rc = tunnel_bind(an, hoa, &bu->altcoa);
+	if (rc < 0)
+		return rc;
+	rc = bcache_add(&an->bc, &tmpl, out);
+	if (rc < 0 && an->tun)
+		(void)an->tun->ops->unbind(an->tun, hoa);
+	return rc;
+}
+
+/* The binding-changing part; runs only after every check passed */
+static uint8_t apply(struct anchor *an, const struct mh_msg *bu, long ident,
+		     uint64_t now_ms, struct ba_plan *p)
+{
+	struct anchor_ident *st = &an->ids[ident];
+	struct binding *b = NULL;
+	int alloc = addr_eq(&bu->hnp, &any6);
+	uint16_t granted;
+	int rc;
+
+	if (alloc) {
+		int has_bid = (bu->present & MH_HAS_BID) && bu->bid != 0;
+
+		if (has_bid)
+			b = bcache_find_id(&an->bc, bu->mnid, bu->bid);
+		else if (bu->lifetime > 0)
+			return MH_BA_UNSPECIFIED; /* no key for idempotent allocation */
+	} else {
+		b = bcache_find_hoa(&an->bc, &bu->hnp);
+		if (!b || b->ident != (size_t)ident)
+			return MH_BA_NOT_HA_FOR_MN;
+	}
+
+	if (bu->lifetime == 0) {
+		if (b) {
+			p->has_hoa = 1;
+			p->hoa = b->hoa;
+			release(an, b, "deregistered");
+		}
+		p->lifetime = 0;
+		return MH_BA_ACCEPTED;
+	}
+
+	granted = bu->lifetime < max_units(an) ? bu->lifetime : max_units(an);
+	if (!b) {
+		struct in6_addr hoa;
+
+		if (an->cfg->max_bindings && st->nbindings >= an->cfg->max_bindings) {
+			log_info("%s: quota of %u bindings reached", bu->mnid,
+				 an->cfg->max_bindings);
+			return MH_BA_INSUFFICIENT_RESOURCES;
+		}
+		if (pool_alloc(&an->pool, &hoa) < 0) {
+			log_warnx("pool exhausted");
+			return MH_BA_INSUFFICIENT_RESOURCES;
+		}
+		rc = binding_create(an, bu, ident, &hoa, granted, now_ms, &b);
+		if (rc < 0) {
+			log_warn(rc, "binding for %s", bu->mnid);
+			pool_release(&an->pool, &hoa);
+			return MH_BA_INSUFFICIENT_RESOURCES;
+		}
+		st->nbindings++;
+	} else {
+		/* refresh or move: the tunnel first, so a failure changes nothing */
+		rc = tunnel_bind(an, &b->hoa, &bu->altcoa);
+		if (rc < 0) {
+			log_warn(rc, "tunnel bind for %s", bu->mnid);
+			return MH_BA_INSUFFICIENT_RESOURCES;
+		}
+		b->coa = bu->altcoa;
+		b->seq = bu->seq;
+		b->lifetime = granted;
+		bcache_set_expiry(&an->bc, b,
+				  now_ms + (uint64_t)mh_lifetime_seconds(granted) * 1000);
+	}
+	p->has_hoa = 1;
+	p->hoa = b->hoa;
+	p->lifetime = granted;
+	return MH_BA_ACCEPTED;
+}
+
+static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t *buf,
+		       size_t len, const struct in6_addr *src, uint64_t now_ms,
+		       uint64_t ntp_now, struct ba_plan *p)
+{
+	const struct odm_identity *id;
+	struct anchor_ident *st;
+	const struct in6_addr *coa, *hoa_sent;
+	int64_t skew;
+	uint8_t status;
+
+	p->seq = bu->seq;
+	p->ident = -1;
+	p->has_replay = (bu->present & MH_HAS_REPLAY) != 0;
+	p->replay_ts = bu->replay_ts;
+
+	if (!(bu->present & MH_HAS_MNID) || bu->mnid_subtype != MH_MNID_SUBTYPE_NAI)
+		return MH_BA_MISSING_MNID;
+	p->ident = ident_find(an, bu->mnid);
+	if (p->ident < 0)
+		return MH_BA_NOT_HA_FOR_MN;
+	id = &an->cfg->identities[p->ident];
+	st = &an->ids[p->ident];
+
+	/* RFC 4285 §5: the MAC covers CoA ‖ HoA ‖ MH data; HoA is the HNP as
+	 * sent (:: for an allocation request). */
+	coa = (bu->present & MH_HAS_ALTCOA) ? &bu->altcoa : src;
+	hoa_sent = (bu->present & MH_HAS_HNP) ? &bu->hnp : &any6;
+	if (!(bu->present & MH_HAS_AUTH) || bu->auth_subtype != MH_AUTH_SUBTYPE_MNHA ||
+	    bu->auth_spi != id->spi ||
+	    mh_auth_verify(buf, len, bu, id->key, coa, hoa_sent) != 0)
+		return MH_BA_AUTH_FAIL;
+
+	/* The source is not covered by the MAC, the Alternate CoA is: they
+	 * must agree, or a man in the middle could redirect the tunnel. */
+	if (!(bu->present & MH_HAS_ALTCOA) || !addr_eq(&bu->altcoa, src))
+		return ANCHOR_BA_INVALID_COA;
+
+	skew = mh_ntp_diff_ms(bu->replay_ts, ntp_now);
+	if (!(bu->present & MH_HAS_REPLAY) || skew > ANCHOR_REPLAY_WINDOW_MS ||
+	    skew < -ANCHOR_REPLAY_WINDOW_MS ||
+	    (st->has_last && (int64_t)(bu->replay_ts - st->last_ts) <= 0)) {
+		/* RFC 4285 §6: tell the host our clock so it can resync */
+		p->has_replay = 1;
+		p->replay_ts = ntp_now;
+		return MH_BA_MESG_ID_REQD;
+	}
+
+	if (st->has_last && !mh_seq_newer(bu->seq, st->last_seq)) {
+		p->seq = st->last_seq;
+		return MH_BA_SEQ_OUT_OF_WINDOW;
+	}
+
+	if (!(bu->present & MH_HAS_HNP) || bu->hnp_len != 128)
+		return MH_BA_MISSING_HNP;
+
+	status = apply(an, bu, p->ident, now_ms, p);
+	if (status < 128) {
+		st->has_last = 1;
+		st->last_seq = bu->seq;
+		st->last_ts = bu->replay_ts;
+	}
+	return status;
+}
+
+static int encode_ba(struct anchor *an, const struct mh_msg *bu, const struct in6_addr *src,
+		     const struct ba_plan *p, uint8_t *reply, size_t cap)
+{
+	struct mh_msg ba;
+	const struct odm_identity *id = p->ident >= 0 ? &an->cfg->identities[p->ident] : NULL;
+	const struct in6_addr *coa = (bu->present & MH_HAS_ALTCOA) ? &bu->altcoa : src;
+	int n;
+
+	memset(&ba, 0, sizeof ba);
+	ba.type = MH_TYPE_BA;
+	ba.status = p->status;
+	ba.flags = 0; /* P clear: the host registers itself */
+	ba.seq = p->seq;
+	ba.lifetime = p->status < 128 ? p->lifetime : 0;
+	if (p->status < 128 && ba.lifetime >= 2) {
+		uint32_t r = (uint32_t)ba.lifetime * ANCHOR_BRA_PERCENT / 100;
+
+		ba.present |= MH_HAS_BRA;
+		ba.bra_refresh = (uint16_t)(r ? r : 1);
+	}
+	if (p->has_hoa) {
+		ba.present |= MH_HAS_HNP;
+		ba.hnp_len = 128;
+		ba.hnp = p->hoa;
+	}
+	if (bu->present & MH_HAS_BID) {
+		ba.present |= MH_HAS_BID;
+		ba.bid = bu->bid;
+		ba.bid_status = p->status;
+	}
+	if (bu->present & MH_HAS_MNID) {
+		ba.present |= MH_HAS_MNID;
+		ba.mnid_subtype = bu->mnid_subtype;
+		ba.mnid_len = bu->mnid_len;
+		memcpy(ba.mnid, bu->mnid, sizeof ba.mnid);
+	}
+	if (p->has_replay) {
+		ba.present |= MH_HAS_REPLAY;
+		ba.replay_ts = p->replay_ts;
+	}
+	if (id) {
+		ba.present |= MH_HAS_AUTH;
+		ba.auth_subtype = MH_AUTH_SUBTYPE_MNHA;
+		ba.auth_spi = id->spi;
+	}
+	n = mh_encode(&ba, reply, cap, id ? id->key : NULL, coa,
+		      p->has_hoa ? &p->hoa : &any6, NULL, NULL);
+	if (n < 0) {
+		log_warnx("encoding the BA: %s", mh_strerror(n));
+		return -EINVAL;
+	}
+	return n;
+}
+
+static int binding_error(struct anchor *an, const uint8_t *buf, const struct in6_addr *src,
+			 uint8_t *reply, size_t cap)
+{
+	struct mh_msg be;
+	char s[INET6_ADDRSTRLEN];
+	int n;
+
+	memset(&be, 0, sizeof be);
+	be.type = MH_TYPE_BE;
+	be.status = MH_BE_UNKNOWN_MH;
+	n = mh_encode(&be, reply, cap, NULL, NULL, NULL, NULL, NULL);
+	if (n < 0)
+		return -EINVAL;
+	an->cnt.be_tx++;
+	log_info("MH type %u from %s: Binding Error status %u", buf[2], ntop(src, s),
+		 MH_BE_UNKNOWN_MH);
+	return n;
+}
+
+int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
+		     const struct in6_addr *src, const struct in6_addr *dst,
+		     uint64_t now_ms, const struct timespec *realtime,
+		     uint8_t *reply, size_t cap)
+{
+	struct mh_msg bu;
+	struct ba_plan p;
+	char s[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN], h[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
+	int rc, n;
+
+	an->cnt.bu_rx++;
+	rc = mh_decode(buf, len, &bu, NULL, NULL);
+	if (rc == MH_E_TYPE)
+		return binding_error(an, buf, src, reply, cap);
+	if (rc < 0) {
+		an->cnt.dropped++;
+		log_debug("dropped MH from %s: %s", ntop(src, s), mh_strerror(rc));
+		return 0;
+	}
+	if (bu.type != MH_TYPE_BU) {
+		an->cnt.dropped++;
+		log_debug("dropped %s from %s: not for an anchor", mh_type_name(bu.type),
+			  ntop(src, s));
+		return 0;
+	}
+	memset(&p, 0, sizeof p);
+	p.status = process(an, &bu, buf, len, src, now_ms, mh_ntp_from_timespec(realtime), &p);
+	n = encode_ba(an, &bu, src, &p, reply, cap);
+	if (p.status < 128)
+		an->cnt.ba_ok++;
+	else
+		an->cnt.ba_rejected++;
+	log_info("BU nai=%s seq=%u coa=%s hoa=%s lifetime=%us -> BA %u (%s) seq=%u hoa=%s "
+		 "lifetime=%us",
+		 (bu.present & MH_HAS_MNID) ? bu.mnid : "-", bu.seq,
+		 ntop((bu.present & MH_HAS_ALTCOA) ? &bu.altcoa : src, c),
+		 (bu.present & MH_HAS_HNP) ? ntop(&bu.hnp, h) : "-",
+		 mh_lifetime_seconds(bu.lifetime), p.status, mh_status_name(p.status), p.seq,
+		 p.has_hoa ? ntop(&p.hoa, r) : "-",
+		 mh_lifetime_seconds(p.status < 128 ? p.lifetime : 0));
+	return n;
+}
+
+/* ---- state ---- */
+
+int anchor_init(struct anchor *an, const struct odm_config *cfg, struct odm_tunnel *tun)
+{
+	int rc;
+
+	memset(an, 0, sizeof *an);
+	an->cfg = cfg;
+	an->tun = tun;
+	rc = pool_init(&an->pool, &cfg->pool, cfg->pool_plen, &cfg->address, ANCHOR_POOL_MAX);
+	if (rc < 0) {
+		log_warn(rc, "pool /%u", cfg->pool_plen);
+		return rc;
+	}
+	rc = bcache_init(&an->bc);
+	if (rc < 0)
+		goto fail;
+	an->ids = calloc(cfg->n_identities ? cfg->n_identities : 1, sizeof *an->ids);
+	if (!an->ids) {
+		rc = -ENOMEM;
+		bcache_destroy(&an->bc, NULL, NULL);
+		goto fail;
+	}
+	return 0;
+fail:
+	pool_free_all(&an->pool);
+	return rc;
+}
+
+static void unbind_one(struct binding *b, void *arg)
+{
+	struct anchor *an = arg;
+
+	if (an->tun)
+		(void)an->tun->ops->unbind(an->tun, &b->hoa);
+	(void)pool_release(&an->pool, &b->hoa);
+}
+
+void anchor_fini(struct anchor *an)
+{
+	if (an->bc.by_hoa)
+		bcache_destroy(&an->bc, unbind_one, an);
+	pool_free_all(&an->pool);
+	free(an->ids);
+	an->ids = NULL;
+}
+
+/* ---- status ---- */
+
+struct status_ctx {
+	json_t *arr;
+	uint64_t now_ms;
+};
+
+static void status_one(const struct binding *b, void *arg)
+{
+	struct status_ctx *ctx = arg;
+	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
+	uint64_t left = b->expires_ms > ctx->now_ms ? (b->expires_ms - ctx->now_ms) / 1000 : 0;
+
+	json_array_append_new(ctx->arr,
+		json_pack("{s:s, s:s, s:s, s:I, s:i, s:i}", "nai", b->nai, "hoa",
+			  ntop(&b->hoa, h), "coa", ntop(&b->coa, c), "lifetime_left",
+			  (json_int_t)left, "seq", (int)b->seq, "bid", (int)b->bid));
+}
+
+json_t *anchor_status_json(const struct anchor *an, uint64_t now_ms)
+{
+	static const char *const modes[] = { "cha", "home", "access" };
+	char a[INET6_ADDRSTRLEN], pfx[INET6_ADDRSTRLEN + 8];
+	struct odm_tunnel_stats st;
+	struct status_ctx ctx = { json_array(), now_ms };
+	unsigned mode = (unsigned)an->cfg->mode;
+	json_t *tun;
+
+	memset(&st, 0, sizeof st);
+	if (an->tun)
+		(void)an->tun->ops->stats(an->tun, NULL, &st);
+	inet_ntop(AF_INET6, &an->cfg->pool, a, sizeof a);
+	snprintf(pfx, sizeof pfx, "%s/%u", a, an->cfg->pool_plen);
+	bcache_foreach(&an->bc, status_one, &ctx);
+	tun = json_pack("{s:s, s:s, s:I, s:I, s:I}", "backend", tunnel_backend_name(an->tun),
+			"device", an->tun ? an->tun->ifname : "",
+			"rx", (json_int_t)st.rx_packets, "tx", (json_int_t)st.tx_packets,
+			"dropped", (json_int_t)st.dropped);
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "role", "anchor", "mode",
+			 mode < 3 ? modes[mode] : "?", "address", ntop(&an->cfg->address, a),
+			 "pool", pfx, "pool_free", (json_int_t)pool_free_count(&an->pool),
+			 "bindings", ctx.arr, "tunnel", tun);
+}
+
+/* ---- daemon glue ---- */
+
+static void on_timer(uv_timer_t *t);
+
+static void rearm(struct anchor *an)
+{
+	uint64_t next = anchor_next_expiry(an), now;
+
+	if (!an->timer_live)
+		return;
+	if (next == UINT64_MAX) {
+		uv_timer_stop(&an->timer);
+		return;
+	}
+	now = uv_now(an->loop);
+	uv_timer_start(&an->timer, on_timer, next > now ? next - now : 0, 0);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	struct anchor *an = t->data;
+
+	anchor_expire(an, uv_now(an->loop));
+	rearm(an);
+}
+
+static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
+		  const struct in6_addr *dst)
+{
+	struct anchor *an = arg;
+	uint8_t reply[MH_MAX_LEN];
+	struct timespec rt;
+	int n, rc;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	n = anchor_handle_bu(an, buf, len, src, dst, uv_now(an->loop), &rt, reply, sizeof reply);
+	if (n > 0) {
+		rc = mhsock_send(an->mh, reply, (size_t)n, &an->cfg->address, src);
+		if (rc < 0) {
+			char s[INET6_ADDRSTRLEN];
+
+			log_warn(rc, "sending the answer to %s", ntop(src, s));
+		}
+	}
+	rearm(an);
+}
+
+static void on_status(struct odm_agent *a, struct control_req *r, const json_t *req)
+{
+	struct anchor *an = a->anchor;
+	json_t *st = an ? anchor_status_json(an, uv_now(a->loop)) : NULL;
+
+	if (!st) {
+		control_reply_error(r, "EINVAL", "anchor status unavailable");
+		return;
+	}
+	control_reply(r, st);
+}
+
+/* Without forwarding the anchor decapsulates but nothing leaves: say so. */
+static void check_forwarding(void)
+{
+	char v = '1';
+	int fd = open("/proc/sys/net/ipv6/conf/all/forwarding", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (read(fd, &v, 1) == 1 && v == '0')
+		log_warnx("net.ipv6.conf.all.forwarding is 0: tunnelled traffic will not be "
+			  "forwarded");
+	close(fd);
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+	struct anchor *an = h->data;
+
+	free(an);
+}
+
+/* Reverse order of anchor_start; also cleans up a half-done start. */
+static void teardown(struct odm_agent *a, struct anchor *an)
+{
+	char p[INET6_ADDRSTRLEN];
+	int rc;
+
+	if (an->mh) {
+		mhsock_close(an->mh);
+		an->mh = NULL;
+		if (a->mh)
+			a->mh = NULL;
+	}
+	if (an->timer_live)
+		uv_timer_stop(&an->timer);
+	/* bindings first: their tunnel entries go before the device does */
+	anchor_fini(an);
+	if (an->route_added) {
+		rc = netconf_route_del(an->nc, &a->cfg.pool, a->cfg.pool_plen, an->tun->ifindex, 0);
+		if (rc < 0)
+			log_warn(rc, "removing the route to %s/%u",
+				 ntop(&a->cfg.pool, p), a->cfg.pool_plen);
+		an->route_added = 0;
+	}
+	if (an->tun) {
+		tunnel_close(an->tun);
+		an->tun = NULL;
+		a->tunnel = NULL;
+	}
+	if (an->own_nc && an->nc)
+		netconf_close(an->nc);
+	an->nc = NULL;
+	a->anchor = NULL;
+	if (an->timer_live) {
+		an->timer_live = 0;
+		uv_close((uv_handle_t *)&an->timer, on_timer_closed);
+	} else {
+		free(an);
+	}
+}
+
+int anchor_start(struct odm_agent *a)
+{
+	static const char *const modes[] = { "cha", "home", "access" };
+	struct odm_config *cfg = &a->cfg;
+	struct anchor *an;
+	char ad[INET6_ADDRSTRLEN], pf[INET6_ADDRSTRLEN];
+	int rc;
+
+	an = malloc(sizeof *an);
+	if (!an)
+		return -ENOMEM;
+	rc = anchor_init(an, cfg, NULL);
+	if (rc < 0) {
+		free(an);
+		return rc;
+	}
+	an->agent = a;
+	an->loop = a->loop;
+	a->anchor = an;
+
+	rc = tunnel_open(&an->tun, a->loop, cfg->tunnel_backend, ODM_TUNNEL_ANCHOR,
+			 cfg->tunnel_ifname);
+	if (rc < 0)
+		goto fail;
+	a->tunnel = an->tun;
+
+	if (a->nc) {
+		an->nc = a->nc;
+	} else {
+		rc = netconf_open(&an->nc);
+		if (rc < 0) {
+			log_warn(rc, "netconf");
+			goto fail;
+		}
+		an->own_nc = 1;
+	}
+	rc = netconf_route_add(an->nc, &cfg->pool, cfg->pool_plen, an->tun->ifindex, 0);
+	if (rc < 0) {
+		log_warn(rc, "route %s/%u dev %s", ntop(&cfg->pool, pf), cfg->pool_plen,
+			 an->tun->ifname);
+		goto fail;
+	}
+	an->route_added = 1;
+
+	rc = uv_timer_init(a->loop, &an->timer);
+	if (rc < 0)
+		goto fail;
+	an->timer.data = an;
+	an->timer_live = 1;
+
+	rc = mhsock_open(&an->mh, a->loop, on_mh, an);
+	if (rc < 0)
+		goto fail;
+	a->mh = an->mh;
+
+	rc = control_register(a, "status", on_status);
+	if (rc < 0)
+		log_warn(rc, "registering the status op");
+	check_forwarding();
+	log_info("anchor (%s) at %s, pool %s/%u (%u addresses), max-lifetime %us, "
+		 "%zu identities, tunnel %s on %s",
+		 (unsigned)cfg->mode < 3 ? modes[cfg->mode] : "?", ntop(&cfg->address, ad),
+		 ntop(&cfg->pool, pf), cfg->pool_plen, pool_free_count(&an->pool),
+		 mh_lifetime_seconds(max_units(an)), cfg->n_identities,
+		 tunnel_backend_name(an->tun), an->tun->ifname);
+	return 0;
+fail:
+	teardown(a, an);
+	return rc;
+}
+
+void anchor_stop(struct odm_agent *a)
+{
+	if (!a->anchor)
+		return;
+	log_info("anchor stopping, %zu bindings dropped", a->anchor->bc.count);
+	teardown(a, a->anchor);
+}

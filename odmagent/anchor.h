@@ -1,0 +1,115 @@
+/*
+ * anchor.h — internals of the anchor role (anchor.c), exposed for the unit
+ * tests. The daemon only uses anchor_start()/anchor_stop() from agent.h.
+ *
+ * BU processing is a pure function of (state, packet, clocks): no sockets,
+ * no loop; its only side effects outside struct anchor go through the
+ * tunnel ops table, so a test can plug a recording fake backend.
+ *
+ * Wire profile (PROTOCOL.md §0; the checks run in this order, the first
+ * failing one decides the status; every rejection leaves the binding cache,
+ * the pool and the identity's last sequence number and timestamp as they
+ * were):
+ *   decode error                        dropped (debug log)
+ *   unknown MH type                     Binding Error, status 2
+ *   other MH types than BU              dropped (debug log)
+ *   MN-ID missing / not an NAI          BA 160, unauthenticated
+ *   NAI unknown                         BA 133, unauthenticated
+ *   auth missing, SPI or MAC wrong      BA 146
+ *   Alternate CoA missing or != source  BA 174 (invalid care-of address)
+ *   replay timestamp missing, > 7 s off
+ *     or not after the last accepted    BA 145 with the anchor's time
+ *   sequence not newer than the last    BA 135 with the last accepted seq
+ *   HNP missing (or length != 128)      BA 158
+ *   HNP :: with lifetime > 0:
+ *     BID missing or 0                  BA 128 (allocation needs a BID)
+ *     (NAI, BID) already bound          that binding, refreshed
+ *     quota or pool exhausted           BA 130
+ *   HNP = address not bound to the NAI  BA 133
+ *   lifetime 0                          binding removed, BA 0, lifetime 0
+ *                                       (HNP :: deregisters (NAI, BID) if
+ *                                       bound, else is accepted as a no-op)
+ *   otherwise                           binding created/updated, BA 0
+ * A BA carries: BRA (80 % of the lifetime, when accepted with lifetime >= 2
+ * units), HNP (only when an address is/was bound: the address /128), BID
+ * and MN-ID echoed, Replay (the BU's timestamp, or the anchor's time on
+ * 145), and MN-HA auth whenever the identity is known, computed over
+ * CoA = the BU's Alternate CoA (packet source if absent) and HoA = the
+ * address in the BA's HNP option, or :: when the BA carries none.
+ */
+#ifndef ODM_ANCHOR_H
+#define ODM_ANCHOR_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <uv.h>
+
+#include "binding.h"
+#include "config.h"
+#include "pool.h"
+#include "tunnel.h"
+
+#define ANCHOR_BA_INVALID_COA 174     /* IANA "invalid care-of address" */
+#define ANCHOR_REPLAY_WINDOW_MS 7000  /* RFC 4285 §6 default */
+#define ANCHOR_BRA_PERCENT 80
+#define ANCHOR_POOL_MAX 65536u        /* addresses tracked per pool */
+
+struct odm_agent;
+struct mhsock;
+struct netconf;
+
+/* Per identity (parallel to cfg->identities): replay and sequence state */
+struct anchor_ident {
+	int has_last;
+	uint16_t last_seq;
+	uint64_t last_ts;       /* NTP 32.32 of the last accepted BU */
+	uint32_t nbindings;
+};
+
+struct anchor_counters {
+	uint64_t bu_rx, ba_ok, ba_rejected, dropped, be_tx, expired;
+};
+
+struct anchor {
+	const struct odm_config *cfg;
+	struct odm_tunnel *tun;
+	struct bcache bc;
+	struct pool pool;
+	struct anchor_ident *ids;
+	struct anchor_counters cnt;
+	/* daemon only (NULL / 0 in unit tests) */
+	struct odm_agent *agent;
+	uv_loop_t *loop;
+	struct mhsock *mh;
+	struct netconf *nc;
+	int own_nc, route_added, timer_live;
+	uv_timer_t timer;
+};
+
+/* Set up state for cfg (pool, cache, identities); tun may be NULL. */
+int anchor_init(struct anchor *an, const struct odm_config *cfg, struct odm_tunnel *tun);
+/* Free every binding (tunnel entries unbound, addresses released) and state */
+void anchor_fini(struct anchor *an);
+
+/*
+ * Process one received Mobility Header (buf, len) from src to dst at
+ * monotonic time now_ms and wall-clock time realtime. Writes the answer
+ * (BA or BE, checksum left 0 for the kernel) into reply and returns its
+ * length, 0 when nothing is to be sent, or -errno.
+ */
+int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
+		     const struct in6_addr *src, const struct in6_addr *dst,
+		     uint64_t now_ms, const struct timespec *realtime,
+		     uint8_t *reply, size_t cap);
+
+/* Remove the bindings whose lifetime ran out by now_ms; returns how many */
+unsigned anchor_expire(struct anchor *an, uint64_t now_ms);
+/* Monotonic ms of the next expiry, UINT64_MAX if none */
+uint64_t anchor_next_expiry(const struct anchor *an);
+
+/* The "status" control answer (new reference) */
+json_t *anchor_status_json(const struct anchor *an, uint64_t now_ms);
+
+#endif

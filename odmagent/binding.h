@@ -1,0 +1,64 @@
+/*
+ * binding.h — the anchor's binding cache: one entry per home address, found
+ * by home address (data plane, refresh by HNP) and by identity + Binding
+ * Identifier (NAI, BID) (idempotent allocation: a retransmitted allocation
+ * BU finds the entry it created). A min-heap on the expiry time gives the
+ * next binding to expire in O(1), so one timer serves the whole cache.
+ */
+#ifndef ODM_BINDING_H
+#define ODM_BINDING_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mh.h"
+
+struct binding {
+	struct in6_addr hoa;       /* the anchored /128 (key) */
+	struct in6_addr coa;       /* current care-of address */
+	char nai[MH_NAI_MAX + 1];  /* identity (key with bid) */
+	uint16_t bid;
+	uint16_t seq;              /* of the last BU accepted for it */
+	uint16_t lifetime;         /* granted, 4-s units */
+	uint64_t created_ms;       /* monotonic ms */
+	uint64_t expires_ms;       /* monotonic ms */
+	size_t ident;              /* owner's index in the identity table */
+	/* cache internals */
+	struct binding *next_hoa, *next_id;
+	size_t heap_idx;
+};
+
+struct bcache {
+	struct binding **by_hoa, **by_id;
+	size_t nbuckets;           /* power of two */
+	size_t count;
+	struct binding **heap;     /* min-heap on expires_ms */
+	size_t heap_cap;
+	uint64_t seed;
+};
+
+int bcache_init(struct bcache *bc);
+/* Free every entry (fn, if given, is called on each first) and the cache */
+void bcache_destroy(struct bcache *bc, void (*fn)(struct binding *b, void *arg), void *arg);
+
+struct binding *bcache_find_hoa(const struct bcache *bc, const struct in6_addr *hoa);
+struct binding *bcache_find_id(const struct bcache *bc, const char *nai, uint16_t bid);
+
+/*
+ * Insert a copy of tmpl (hoa, coa, nai, bid, seq, lifetime, created_ms,
+ * expires_ms, ident). Returns 0 with *out set, -EEXIST if hoa or (nai, bid)
+ * is taken, -ENOMEM.
+ */
+int bcache_add(struct bcache *bc, const struct binding *tmpl, struct binding **out);
+/* Change when b expires (keeps the heap in order) */
+void bcache_set_expiry(struct bcache *bc, struct binding *b, uint64_t expires_ms);
+/* Unlink and free b */
+void bcache_remove(struct bcache *bc, struct binding *b);
+/* The binding that expires first, NULL if the cache is empty */
+struct binding *bcache_first_expiry(const struct bcache *bc);
+/* Call fn on every entry; fn must not add or remove entries */
+void bcache_foreach(const struct bcache *bc, void (*fn)(const struct binding *b, void *arg),
+		    void *arg);
+
+#endif

@@ -1,0 +1,169 @@
+/*
+ * mhsock.c — the raw Mobility Header socket on the libuv loop (mhsock.h).
+ *
+ * The kernel's preset IPV6_CHECKSUM offset 4 (rawv6_init_sk for IPPROTO_MH)
+ * is left alone: it fills the checksum on send and silently drops damaged
+ * packets on receive, so the codec never needs the pseudo-header here.
+ * Reads are bounded per wakeup so a flood of BUs cannot starve the loop;
+ * what is left stays queued for the next wakeup.
+ */
+#include "mhsock.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "mh.h"
+
+#define RECV_BURST 32
+
+struct mhsock {
+	int fd;
+	uv_poll_t poll;
+	mhsock_recv_fn fn;
+	void *arg;
+	uint8_t buf[MH_MAX_LEN];
+};
+
+static void on_readable(uv_poll_t *h, int status, int events)
+{
+	struct mhsock *s = h->data;
+
+	if (status < 0) {
+		log_warnx("poll error: %s", uv_strerror(status));
+		return;
+	}
+	for (int i = 0; i < RECV_BURST && (events & UV_READABLE); i++) {
+		struct sockaddr_in6 from;
+		union {
+			struct cmsghdr align;
+			uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + 64];
+		} cbuf;
+		struct iovec iov = { .iov_base = s->buf, .iov_len = sizeof s->buf };
+		struct msghdr msg = {
+			.msg_name = &from, .msg_namelen = sizeof from,
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = cbuf.b, .msg_controllen = sizeof cbuf.b,
+		};
+		struct in6_addr dst = IN6ADDR_ANY_INIT;
+		ssize_t n = recvmsg(s->fd, &msg, MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warn(errno, "recvmsg");
+			return;
+		}
+		if (msg.msg_flags & MSG_TRUNC) {
+			log_debug("dropped a Mobility Header longer than %d bytes", MH_MAX_LEN);
+			continue;
+		}
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+			if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
+				struct in6_pktinfo pi;
+
+				memcpy(&pi, CMSG_DATA(cm), sizeof pi);
+				dst = pi.ipi6_addr;
+			}
+		}
+		if (from.sin6_family != AF_INET6)
+			continue;
+		s->fn(s->arg, s->buf, (size_t)n, &from.sin6_addr, &dst);
+	}
+}
+
+int mhsock_open(struct mhsock **out, uv_loop_t *loop, mhsock_recv_fn fn, void *arg)
+{
+	struct mhsock *s;
+	int one = 1, rc;
+
+	*out = NULL;
+	s = calloc(1, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	s->fn = fn;
+	s->arg = arg;
+	s->fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_MH);
+	if (s->fd < 0) {
+		rc = -errno;
+		log_warn(rc, "raw IPPROTO_MH socket (needs CAP_NET_RAW)");
+		free(s);
+		return rc;
+	}
+	if (setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) < 0) {
+		rc = -errno;
+		log_warn(rc, "IPV6_RECVPKTINFO");
+		goto fail;
+	}
+	rc = uv_poll_init(loop, &s->poll, s->fd);
+	if (rc < 0) {
+		log_warnx("uv_poll_init: %s", uv_strerror(rc));
+		goto fail;
+	}
+	s->poll.data = s;
+	rc = uv_poll_start(&s->poll, UV_READABLE, on_readable);
+	if (rc < 0) {
+		log_warnx("uv_poll_start: %s", uv_strerror(rc));
+		mhsock_close(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+fail:
+	close(s->fd);
+	free(s);
+	return rc;
+}
+
+int mhsock_send(struct mhsock *s, const uint8_t *buf, size_t len,
+		const struct in6_addr *src, const struct in6_addr *dst)
+{
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6 };
+	union {
+		struct cmsghdr align;
+		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} cbuf;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_name = &to, .msg_namelen = sizeof to,
+		.msg_iov = &iov, .msg_iovlen = 1,
+	};
+
+	if (!s || !buf || !dst)
+		return -EINVAL;
+	to.sin6_addr = *dst;
+	if (src) {
+		struct in6_pktinfo pi = { .ipi6_addr = *src };
+		struct cmsghdr *cm;
+
+		memset(&cbuf, 0, sizeof cbuf);
+		msg.msg_control = cbuf.b;
+		msg.msg_controllen = sizeof cbuf.b;
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof pi);
+		memcpy(CMSG_DATA(cm), &pi, sizeof pi);
+	}
+	if (sendmsg(s->fd, &msg, MSG_DONTWAIT) < 0)
+		return -errno;
+	return 0;
+}
+
+static void on_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+void mhsock_close(struct mhsock *s)
+{
+	if (!s)
+		return;
+	uv_poll_stop(&s->poll);
+	close(s->fd);
+	s->fd = -1;
+	/* s is freed by the close callback, once libuv has let go of it */
+	uv_close((uv_handle_t *)&s->poll, on_closed);
+}

@@ -1,0 +1,56 @@
+/*
+ * pool.h — the anchor's address pool: /128 home addresses handed out from
+ * the configured prefix.
+ *
+ * The pool is bounded: only the first `max` host offsets of the prefix are
+ * ever used, tracked in a bitmap, so a /64 costs max/8 bytes however large
+ * the prefix is. Offset 0 (the Subnet-Router anycast address, RFC 4291
+ * §2.6.1), the reserved subnet anycast addresses at the top of the prefix
+ * (RFC 2526) and the anchor's own address are never handed out.
+ *
+ * Allocation takes the lowest free offset, so a released address is the
+ * next one given out: deterministic, and it keeps the live set dense.
+ */
+#ifndef ODM_POOL_H
+#define ODM_POOL_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define POOL_MAX_DEFAULT 65536u
+
+struct pool {
+	struct in6_addr prefix; /* host bits cleared */
+	uint8_t plen;
+	uint32_t size;     /* offsets 1..size are usable (bit i-1) */
+	uint32_t used;     /* allocated, the excluded address not counted */
+	uint32_t avail;    /* size minus the excluded address, if in range */
+	uint64_t *bits;    /* 1 = allocated or excluded */
+	uint32_t excl;     /* offset of the excluded address, 0 = none */
+	uint32_t hint;     /* no free offset below this word index */
+};
+
+/*
+ * Set up p for prefix/plen (plen 0..127), using at most max offsets (0 =
+ * POOL_MAX_DEFAULT); exclude (may be NULL) is never handed out.
+ * Returns 0, -EINVAL (plen out of range or nothing to hand out), -ENOMEM.
+ */
+int pool_init(struct pool *p, const struct in6_addr *prefix, uint8_t plen,
+	      const struct in6_addr *exclude, uint32_t max);
+void pool_free_all(struct pool *p);
+
+/* 1 if addr lies in the prefix (whether or not it is usable), else 0 */
+int pool_contains(const struct pool *p, const struct in6_addr *addr);
+/* Allocate the lowest free address into out: 0 or -ENOSPC */
+int pool_alloc(struct pool *p, struct in6_addr *out);
+/* Take a specific address (e.g. restored state): 0, -EEXIST, -EINVAL */
+int pool_reserve(struct pool *p, const struct in6_addr *addr);
+/* Give an address back: 0, or -EINVAL if it is not an allocated one */
+int pool_release(struct pool *p, const struct in6_addr *addr);
+/* 1 if addr is currently allocated, else 0 */
+int pool_is_allocated(const struct pool *p, const struct in6_addr *addr);
+/* Addresses that can still be allocated */
+uint32_t pool_free_count(const struct pool *p);
+
+#endif

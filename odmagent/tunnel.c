@@ -1,0 +1,89 @@
+/*
+ * tunnel.c — backend selection for the data plane (see tunnel.h). The ops
+ * table per backend follows iproute2's `struct link_util` (one table per
+ * link kind, looked up by name); "auto" takes the first backend in
+ * preference order whose probe passes, so a faster kernel backend added
+ * before "userspace" is picked where the kernel supports it.
+ */
+#include "tunnel.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+/* Preference order for "auto": fastest first, the portable one last. */
+static const struct odm_tunnel_ops *const backends[] = {
+	&tunnel_userspace_ops,
+};
+
+#define N_BACKENDS (sizeof backends / sizeof backends[0])
+
+static const struct odm_tunnel_ops *pick(const char *name)
+{
+	int is_auto = !name || !*name || strcmp(name, "auto") == 0;
+
+	for (size_t i = 0; i < N_BACKENDS; i++) {
+		const struct odm_tunnel_ops *o = backends[i];
+
+		if (!is_auto && strcmp(name, o->name) != 0)
+			continue;
+		if (o->probe() == 0)
+			return o;
+		if (!is_auto)
+			return NULL; /* the probe logged why */
+		log_info("backend %s unavailable, trying the next", o->name);
+	}
+	if (!is_auto)
+		log_warnx("unknown tunnel backend \"%s\"", name);
+	return NULL;
+}
+
+int tunnel_open(struct odm_tunnel **out, uv_loop_t *loop, const char *backend,
+		enum odm_tunnel_side side, const char *ifname)
+{
+	const struct odm_tunnel_ops *ops;
+	struct odm_tunnel *t;
+	int rc;
+
+	*out = NULL;
+	if (!ifname || !*ifname || strlen(ifname) >= IFNAMSIZ) {
+		log_warnx("bad tunnel device name \"%s\"", ifname ? ifname : "");
+		return -EINVAL;
+	}
+	ops = pick(backend);
+	if (!ops)
+		return -ENODEV;
+	t = calloc(1, sizeof *t);
+	if (!t)
+		return -ENOMEM;
+	t->ops = ops;
+	t->loop = loop;
+	t->side = side;
+	snprintf(t->ifname, sizeof t->ifname, "%s", ifname);
+	rc = ops->open(t);
+	if (rc < 0) {
+		log_warn(rc, "backend %s could not open %s", ops->name, ifname);
+		free(t);
+		return rc;
+	}
+	log_info("tunnel backend %s on %s (ifindex %d, mtu %d, %s side)", ops->name,
+		 t->ifname, t->ifindex, t->mtu, side == ODM_TUNNEL_ANCHOR ? "anchor" : "host");
+	*out = t;
+	return 0;
+}
+
+void tunnel_close(struct odm_tunnel *t)
+{
+	if (!t)
+		return;
+	t->ops->close(t);
+	free(t);
+}
+
+const char *tunnel_backend_name(const struct odm_tunnel *t)
+{
+	return t && t->ops ? t->ops->name : "none";
+}

@@ -1,0 +1,595 @@
+/*
+ * tunnel_user.c — the "userspace" tunnel backend: a TUN device for the
+ * inner packets plus one raw IPPROTO_IPV6 (41) socket for the outer ones.
+ *
+ * Why it works on kernels without ip6_tunnel (PROTOCOL.md §4, §7): a raw
+ * socket for protocol 41 receives the INNER packet of every IPv6-in-IPv6
+ * packet addressed to this host (outer source in msg_name, outer destination
+ * via IPV6_PKTINFO) and, while open, stops the kernel's Parameter Problem
+ * reply; sending an inner packet on it to the remote endpoint emits
+ * IPv6(NH=41) + inner, which is what ip6tnl sends with `encaplimit none`.
+ * The raw socket is therefore opened before the device exists, so no packet
+ * can arrive while nothing is listening.
+ *
+ * Inner addresses are looked up in a chained hash table; re-binding changes
+ * the entry in place, so the next packet already uses the new endpoints.
+ * All I/O is non-blocking and bounded per wakeup (BURST packets), so a busy
+ * tunnel cannot starve the rest of the loop; a full TUN queue means drop and
+ * count, never wait.
+ */
+#include "tunnel.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <netinet/ip6.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define BURST 64
+#define PATH_MTU 1500
+#define ENCAP_OVERHEAD 40 /* outer IPv6 header, no encapsulation limit option */
+#define TXQLEN 1000
+#define BUF_SIZE 65536
+#define BUCKETS_MIN 16
+
+struct tu_entry {
+	struct in6_addr inner, local, remote;
+	struct odm_tunnel_stats st;
+	struct tu_entry *next;
+};
+
+struct tu_priv {
+	struct odm_tunnel *t;
+	enum odm_tunnel_side side;
+	int tun_fd, raw_fd;
+	uv_poll_t tun_poll, raw_poll;
+	int open_handles;            /* freed when the last close callback ran */
+	struct tu_entry **tab;
+	size_t nbuckets, count;
+	struct odm_tunnel_stats total;
+	uint64_t unrouted;           /* from the device with no binding */
+	uint8_t buf[BUF_SIZE];
+};
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- inner address table ---- */
+
+static size_t slot(const struct in6_addr *a, size_t nb)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < 16; i++) {
+		h ^= a->s6_addr[i];
+		h *= 0x100000001b3ull;
+	}
+	return (size_t)h & (nb - 1);
+}
+
+static struct tu_entry *find(const struct tu_priv *p, const struct in6_addr *inner)
+{
+	struct tu_entry *e = p->tab[slot(inner, p->nbuckets)];
+
+	while (e && memcmp(&e->inner, inner, sizeof *inner) != 0)
+		e = e->next;
+	return e;
+}
+
+static void grow(struct tu_priv *p)
+{
+	size_t nb = p->nbuckets * 2;
+	struct tu_entry **tab = calloc(nb, sizeof *tab);
+
+	if (!tab)
+		return; /* longer chains, still correct */
+	for (size_t i = 0; i < p->nbuckets; i++) {
+		struct tu_entry *e, *next;
+
+		for (e = p->tab[i]; e; e = next) {
+			size_t s = slot(&e->inner, nb);
+
+			next = e->next;
+			e->next = tab[s];
+			tab[s] = e;
+		}
+	}
+	free(p->tab);
+	p->tab = tab;
+	p->nbuckets = nb;
+}
+
+/* ---- packet paths ---- */
+
+static int inner_ok(const uint8_t *pkt, ssize_t n)
+{
+	return n >= (ssize_t)sizeof(struct ip6_hdr) && (pkt[0] >> 4) == 6;
+}
+
+/* inner packet from the device -> encapsulate to the bound remote */
+static void encap_one(struct tu_priv *p, const uint8_t *pkt, size_t n)
+{
+	/* HOST: our anchored address is the inner source; ANCHOR: the
+	 * host's anchored address is the inner destination. */
+	const struct in6_addr *key = (const struct in6_addr *)(pkt +
+		(p->side == ODM_TUNNEL_HOST ? 8 : 24));
+	struct in6_addr k;
+	struct tu_entry *e;
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6 };
+	union {
+		struct cmsghdr align;
+		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} cbuf;
+	struct iovec iov = { .iov_base = (void *)pkt, .iov_len = n };
+	struct msghdr msg = {
+		.msg_name = &to, .msg_namelen = sizeof to,
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf.b, .msg_controllen = sizeof cbuf.b,
+	};
+	struct cmsghdr *cm;
+	struct in6_pktinfo pi = { 0 };
+
+	memcpy(&k, key, sizeof k);
+	e = find(p, &k);
+	if (!e) {
+		p->unrouted++;
+		return;
+	}
+	to.sin6_addr = e->remote;
+	memset(&cbuf, 0, sizeof cbuf);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = IPPROTO_IPV6;
+	cm->cmsg_type = IPV6_PKTINFO;
+	cm->cmsg_len = CMSG_LEN(sizeof pi);
+	pi.ipi6_addr = e->local;
+	memcpy(CMSG_DATA(cm), &pi, sizeof pi);
+	if (sendmsg(p->raw_fd, &msg, MSG_DONTWAIT) < 0) {
+		if (errno != EAGAIN && errno != ENOBUFS)
+			log_debug("sendmsg to the tunnel peer: %s", strerror(errno));
+		e->st.dropped++;
+		p->total.dropped++;
+		return;
+	}
+	e->st.tx_packets++;
+	e->st.tx_bytes += n;
+	e->st.last_tx_ms = p->total.last_tx_ms = mono_ms();
+	p->total.tx_packets++;
+	p->total.tx_bytes += n;
+}
+
+static void tun_readable(struct tu_priv *p)
+{
+	for (int i = 0; i < BURST; i++) {
+		ssize_t n = read(p->tun_fd, p->buf, sizeof p->buf);
+
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warn(errno, "read from %s", p->t->ifname);
+			return;
+		}
+		if (!inner_ok(p->buf, n)) {
+			p->unrouted++;
+			continue;
+		}
+		encap_one(p, p->buf, (size_t)n);
+	}
+}
+
+/* outer packet from the raw socket (inner only) -> check -> device */
+static void decap_one(struct tu_priv *p, const uint8_t *pkt, size_t n,
+		      const struct in6_addr *osrc, const struct in6_addr *odst)
+{
+	struct in6_addr k;
+	struct tu_entry *e;
+
+	memcpy(&k, pkt + (p->side == ODM_TUNNEL_HOST ? 24 : 8), sizeof k);
+	e = find(p, &k);
+	if (!e || memcmp(osrc, &e->remote, sizeof *osrc) != 0 ||
+	    (odst && memcmp(odst, &e->local, sizeof *odst) != 0)) {
+		/* a spoofed or stale outer source must not inject traffic
+		 * for an anchored address */
+		if (e)
+			e->st.dropped++;
+		p->total.dropped++;
+		if (odm_log_level() >= ODM_LOG_DEBUG) {
+			char s[INET6_ADDRSTRLEN], i[INET6_ADDRSTRLEN];
+
+			inet_ntop(AF_INET6, osrc, s, sizeof s);
+			inet_ntop(AF_INET6, &k, i, sizeof i);
+			log_debug("dropped: inner %s from outer %s (%s)", i, s,
+				  e ? "wrong endpoint" : "not bound");
+		}
+		return;
+	}
+	if (write(p->tun_fd, pkt, n) < 0) {
+		if (errno != EAGAIN)
+			log_debug("write to %s: %s", p->t->ifname, strerror(errno));
+		e->st.dropped++;
+		p->total.dropped++;
+		return;
+	}
+	e->st.rx_packets++;
+	e->st.rx_bytes += n;
+	e->st.last_rx_ms = p->total.last_rx_ms = mono_ms();
+	p->total.rx_packets++;
+	p->total.rx_bytes += n;
+}
+
+static void raw_readable(struct tu_priv *p)
+{
+	for (int i = 0; i < BURST; i++) {
+		struct sockaddr_in6 from;
+		union {
+			struct cmsghdr align;
+			uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + 64];
+		} cbuf;
+		struct iovec iov = { .iov_base = p->buf, .iov_len = sizeof p->buf };
+		struct msghdr msg = {
+			.msg_name = &from, .msg_namelen = sizeof from,
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = cbuf.b, .msg_controllen = sizeof cbuf.b,
+		};
+		struct in6_addr dst;
+		int have_dst = 0;
+		ssize_t n = recvmsg(p->raw_fd, &msg, MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warn(errno, "recvmsg on the protocol-41 socket");
+			return;
+		}
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+			if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
+				struct in6_pktinfo pi;
+
+				memcpy(&pi, CMSG_DATA(cm), sizeof pi);
+				dst = pi.ipi6_addr;
+				have_dst = 1;
+			}
+		}
+		if ((msg.msg_flags & MSG_TRUNC) || !inner_ok(p->buf, n) ||
+		    from.sin6_family != AF_INET6) {
+			p->total.dropped++;
+			continue;
+		}
+		decap_one(p, p->buf, (size_t)n, &from.sin6_addr, have_dst ? &dst : NULL);
+	}
+}
+
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+	struct tu_priv *p = h->data;
+
+	if (status < 0) {
+		log_warnx("poll error: %s", uv_strerror(status));
+		return;
+	}
+	if (!(events & UV_READABLE))
+		return;
+	if (h == &p->tun_poll)
+		tun_readable(p);
+	else
+		raw_readable(p);
+}
+
+/* ---- device set-up ---- */
+
+static int write_sysctl(const char *ifname, const char *key, const char *val)
+{
+	char path[128];
+	int fd, rc = 0;
+
+	snprintf(path, sizeof path, "/proc/sys/net/ipv6/conf/%s/%s", ifname, key);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/*
+ * MTU, queue length and up via the classic interface ioctls; addrgenmode
+ * none via sysctl before the link goes up, so the kernel never creates a
+ * link-local address and sends no RS/MLD into the tunnel.
+ */
+static int device_setup(struct odm_tunnel *t)
+{
+	struct ifreq ifr;
+	int s, rc;
+
+	rc = write_sysctl(t->ifname, "addr_gen_mode", "1");
+	if (rc < 0)
+		log_warn(rc, "addr_gen_mode of %s", t->ifname);
+	(void)write_sysctl(t->ifname, "accept_ra", "0");
+	s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof ifr);
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", t->ifname);
+	ifr.ifr_mtu = t->mtu;
+	if (ioctl(s, SIOCSIFMTU, &ifr) < 0) {
+		rc = -errno;
+		log_warn(rc, "SIOCSIFMTU %d on %s", t->mtu, t->ifname);
+		goto out;
+	}
+	ifr.ifr_qlen = TXQLEN;
+	if (ioctl(s, SIOCSIFTXQLEN, &ifr) < 0)
+		log_warn(errno, "txqueuelen of %s", t->ifname);
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) {
+		rc = -errno;
+		log_warn(rc, "bringing %s up", t->ifname);
+	}
+out:
+	close(s);
+	return rc;
+}
+
+static int open_tun(struct odm_tunnel *t)
+{
+	struct ifreq ifr;
+	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof ifr);
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", t->ifname);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	snprintf(t->ifname, sizeof t->ifname, "%s", ifr.ifr_name);
+	return fd;
+}
+
+static int open_raw41(void)
+{
+	int one = 1;
+	int fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_IPV6);
+
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+/* ---- ops ---- */
+
+static int tu_probe(void)
+{
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		int rc = -errno;
+
+		log_warn(rc, "userspace backend: /dev/net/tun");
+		return rc;
+	}
+	close(fd);
+	fd = open_raw41();
+	if (fd < 0) {
+		log_warn(fd, "userspace backend: raw protocol-41 socket (needs CAP_NET_RAW)");
+		return fd;
+	}
+	close(fd);
+	return 0;
+}
+
+static void free_entries(struct tu_priv *p)
+{
+	for (size_t i = 0; p->tab && i < p->nbuckets; i++) {
+		struct tu_entry *e = p->tab[i], *next;
+
+		for (; e; e = next) {
+			next = e->next;
+			free(e);
+		}
+	}
+	free(p->tab);
+	p->tab = NULL;
+}
+
+static void on_closed(uv_handle_t *h)
+{
+	struct tu_priv *p = h->data;
+
+	if (--p->open_handles == 0)
+		free(p);
+}
+
+static int tu_open(struct odm_tunnel *t)
+{
+	struct tu_priv *p = calloc(1, sizeof *p);
+	int rc;
+
+	if (!p)
+		return -ENOMEM;
+	p->t = t;
+	p->side = t->side;
+	p->tun_fd = p->raw_fd = -1;
+	p->nbuckets = BUCKETS_MIN;
+	p->tab = calloc(p->nbuckets, sizeof *p->tab);
+	if (!p->tab) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	p->raw_fd = open_raw41();
+	if (p->raw_fd < 0) {
+		rc = p->raw_fd;
+		log_warn(rc, "raw protocol-41 socket");
+		goto fail;
+	}
+	p->tun_fd = open_tun(t);
+	if (p->tun_fd < 0) {
+		rc = p->tun_fd;
+		log_warn(rc, "TUN device %s", t->ifname);
+		goto fail;
+	}
+	t->mtu = PATH_MTU - ENCAP_OVERHEAD;
+	rc = device_setup(t);
+	if (rc < 0)
+		goto fail;
+	t->ifindex = (int)if_nametoindex(t->ifname);
+	if (t->ifindex <= 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if ((rc = uv_poll_init(t->loop, &p->raw_poll, p->raw_fd)) < 0)
+		goto fail;
+	p->raw_poll.data = p;
+	p->open_handles++;
+	if ((rc = uv_poll_init(t->loop, &p->tun_poll, p->tun_fd)) < 0)
+		goto fail_handles;
+	p->tun_poll.data = p;
+	p->open_handles++;
+	if ((rc = uv_poll_start(&p->raw_poll, UV_READABLE, on_poll)) < 0 ||
+	    (rc = uv_poll_start(&p->tun_poll, UV_READABLE, on_poll)) < 0)
+		goto fail_handles;
+	t->priv = p;
+	return 0;
+
+fail_handles:
+	/* the handles own p from here on: their close callbacks free it */
+	free_entries(p);
+	close(p->tun_fd);
+	close(p->raw_fd);
+	if (p->open_handles >= 1)
+		uv_close((uv_handle_t *)&p->raw_poll, on_closed);
+	if (p->open_handles == 2)
+		uv_close((uv_handle_t *)&p->tun_poll, on_closed);
+	return rc;
+fail:
+	free(p->tab);
+	if (p->tun_fd >= 0)
+		close(p->tun_fd);
+	if (p->raw_fd >= 0)
+		close(p->raw_fd);
+	free(p);
+	return rc;
+}
+
+static void tu_close(struct odm_tunnel *t)
+{
+	struct tu_priv *p = t->priv;
+
+	if (!p)
+		return;
+	t->priv = NULL;
+	uv_poll_stop(&p->tun_poll);
+	uv_poll_stop(&p->raw_poll);
+	/* closing the TUN fd removes the (non-persistent) device */
+	close(p->tun_fd);
+	close(p->raw_fd);
+	free_entries(p);
+	p->t = NULL;
+	uv_close((uv_handle_t *)&p->raw_poll, on_closed);
+	uv_close((uv_handle_t *)&p->tun_poll, on_closed);
+}
+
+static int tu_bind(struct odm_tunnel *t, const struct in6_addr *inner,
+		   const struct in6_addr *local, const struct in6_addr *remote)
+{
+	struct tu_priv *p = t->priv;
+	struct tu_entry *e;
+	size_t s;
+
+	if (!p || !inner || !local || !remote)
+		return -EINVAL;
+	e = find(p, inner);
+	if (e) {
+		e->local = *local;
+		e->remote = *remote;
+		return 0;
+	}
+	e = calloc(1, sizeof *e);
+	if (!e)
+		return -ENOMEM;
+	e->inner = *inner;
+	e->local = *local;
+	e->remote = *remote;
+	if (p->count >= p->nbuckets)
+		grow(p);
+	s = slot(inner, p->nbuckets);
+	e->next = p->tab[s];
+	p->tab[s] = e;
+	p->count++;
+	return 0;
+}
+
+/* Returns -ENOENT for an inner address that is not bound. */
+static int tu_unbind(struct odm_tunnel *t, const struct in6_addr *inner)
+{
+	struct tu_priv *p = t->priv;
+	struct tu_entry **pp;
+
+	if (!p || !inner)
+		return -EINVAL;
+	for (pp = &p->tab[slot(inner, p->nbuckets)]; *pp; pp = &(*pp)->next) {
+		struct tu_entry *e = *pp;
+
+		if (memcmp(&e->inner, inner, sizeof *inner) == 0) {
+			*pp = e->next;
+			free(e);
+			p->count--;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int tu_stats(struct odm_tunnel *t, const struct in6_addr *inner,
+		    struct odm_tunnel_stats *st)
+{
+	struct tu_priv *p = t->priv;
+	struct tu_entry *e;
+
+	if (!p || !st)
+		return -EINVAL;
+	if (!inner) {
+		*st = p->total;
+		return 0;
+	}
+	e = find(p, inner);
+	if (!e)
+		return -ENOENT;
+	*st = e->st;
+	return 0;
+}
+
+const struct odm_tunnel_ops tunnel_userspace_ops = {
+	.name = "userspace",
+	.probe = tu_probe,
+	.open = tu_open,
+	.close = tu_close,
+	.bind = tu_bind,
+	.unbind = tu_unbind,
+	.stats = tu_stats,
+};

@@ -1,0 +1,392 @@
+#!/bin/bash
+# tests/net/test_anchor.sh — the anchor role of the real odmagent (mode cha)
+# against Binding Updates crafted in Python from the host's namespace, and
+# its userspace tunnel (TUN + raw protocol 41) with scapy-made packets.
+#
+#   host                         cha (odmagent role anchor)          cn
+#   h0 2001:db8:1::100 ==veth== c0 2001:db8:1::1
+#                                lo 2001:db8:ca::1 (anchor address)
+#                                odmt0 <- route 2001:db8:c4a::/64 (pool)
+#                                c1 2001:db8:c0::1 ==veth========== n0 2001:db8:c0::2
+#
+# A tiny topology of its own (three namespaces, no daemons but the agent):
+# that is all the anchor needs, and it starts in well under a second. The
+# namespaces are named odm<RUNID>-*, like tests/net/lib/topo.sh's, so
+# run-all.sh's sweep finds anything a killed run leaves behind.
+#
+# Checks: allocation (address from the pool, BA authenticated), wrong MAC
+# -> 146 and binding unchanged, the same BU bytes resent -> 145, an old
+# sequence number -> 135 carrying the last accepted one, unknown MH type ->
+# Binding Error 2, data plane both ways through the tunnel, a tunnelled
+# packet from a wrong outer source dropped and counted, deregistration
+# (address back in the pool), and a clean stop (device and route gone).
+#
+# Env: ODM_BUILD (default ./build). Exit 0 pass, 1 fail, 77 skip.
+set -euo pipefail
+
+if [[ $(id -u) -ne 0 ]]; then
+	echo "test_anchor: SKIP: needs root (network namespaces, raw sockets)"
+	exit 77
+fi
+PY=/usr/bin/python3
+for need in ip "$PY" openssl; do
+	command -v "$need" >/dev/null || { echo "test_anchor: SKIP: $need missing"; exit 77; }
+done
+if ! "$PY" -c 'import scapy.all' 2>/dev/null; then
+	echo "test_anchor: SKIP: $PY has no scapy (apt install python3-scapy)"
+	exit 77
+fi
+
+here=$(cd "$(dirname "$0")" && pwd)
+BUILD=${ODM_BUILD:-./build}
+[[ $BUILD = /* ]] || BUILD=$(cd "$here/../.." && pwd)/$BUILD
+AGENT=$BUILD/odmagent
+CTL=$BUILD/odmctl
+[[ -x $AGENT ]] || { echo "test_anchor: FAIL: $AGENT not built (make BUILD=...)"; exit 1; }
+
+RUN=${ODM_RUNID:-A$$}
+NS_H=odm$RUN-host NS_A=odm$RUN-cha NS_C=odm$RUN-cn
+COA=2001:db8:1::100 CHA=2001:db8:ca::1 CN=2001:db8:c0::2
+POOL=2001:db8:c4a:: SPOOF=2001:db8:1::666
+NAI=host1@example.org SPI=4096 TUNDEV=odmt0
+T=$(mktemp -d /tmp/odm-test-anchor.XXXXXX)
+agent_pid=
+failures=0
+
+# ------------------------------------------------------------------ helpers
+say() { printf 'test_anchor: %s\n' "$*"; }
+ok() { say "ok   - $*"; }
+bad() { say "FAIL - $*"; failures=$((failures + 1)); }
+check() { # description, then a command that must succeed
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else bad "$what"; fi
+}
+nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+cleanup() {
+	local rc=$?
+	set +e
+	if [[ -n $agent_pid ]] && kill -0 "$agent_pid" 2>/dev/null; then
+		kill -TERM "$agent_pid"
+		wait "$agent_pid" 2>/dev/null
+	fi
+	if ((rc != 0 && rc != 77)) && [[ -f $T/agent.log ]]; then
+		say "agent log (last 40 lines):"
+		tail -n 40 "$T/agent.log" | sed 's/^/    /'
+	fi
+	for ns in "$NS_H" "$NS_A" "$NS_C"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$T"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+wait_for() { # tries command...: poll every 50 ms
+	local n=$1
+	shift
+	while ((n-- > 0)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+status_json() { nsx "$NS_A" "$CTL" -s "$T/agent.sock" -j status; }
+# jq-free JSON reads: python's json module
+jget() { # python expression over `s` (the status object)
+	status_json | "$PY" -c "import json,sys; s=json.load(sys.stdin); print($1)"
+}
+
+# ----------------------------------------------------------------- topology
+say "building namespaces $NS_H, $NS_A, $NS_C"
+for ns in "$NS_H" "$NS_A" "$NS_C"; do
+	ip netns add "$ns"
+	nsx "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+	nsx "$ns" ip link set lo up
+done
+ip link add h0 netns "$NS_H" type veth peer name c0 netns "$NS_A"
+ip link add c1 netns "$NS_A" type veth peer name n0 netns "$NS_C"
+nsx "$NS_H" ip addr add $COA/64 dev h0
+nsx "$NS_H" ip link set h0 up
+nsx "$NS_H" ip -6 route add default via 2001:db8:1::1
+nsx "$NS_A" sysctl -qw net.ipv6.conf.all.forwarding=1
+nsx "$NS_A" ip addr add 2001:db8:1::1/64 dev c0
+nsx "$NS_A" ip addr add 2001:db8:c0::1/64 dev c1
+nsx "$NS_A" ip addr add $CHA/128 dev lo
+nsx "$NS_A" ip link set c0 up
+nsx "$NS_A" ip link set c1 up
+nsx "$NS_C" ip addr add $CN/64 dev n0
+nsx "$NS_C" ip link set n0 up
+nsx "$NS_C" ip -6 route add default via 2001:db8:c0::1
+wait_for 100 nsx "$NS_H" ping -6 -c1 -W1 $CN
+
+# ------------------------------------------------------------------- agent
+KEY=$(openssl rand -hex 16)
+(umask 077; printf '%s\n' "$KEY" >"$T/host1.key")
+cat >"$T/anchor.conf" <<CONF
+role anchor
+mode cha
+control $T/agent.sock
+tunnel userspace
+tunnel-device $TUNDEV
+log-level debug
+address $CHA
+pool $POOL/64
+max-lifetime 600
+max-bindings 8
+identity $NAI spi $SPI key-file $T/host1.key
+CONF
+chmod 0600 "$T/anchor.conf"
+# not through nsx: a backgrounded function would make $! a subshell
+ip netns exec "$NS_A" "$AGENT" -f "$T/anchor.conf" >"$T/agent.log" 2>&1 &
+agent_pid=$!
+if ! wait_for 100 test -S "$T/agent.sock"; then
+	bad "agent did not come up"
+	exit 1
+fi
+wait_for 40 nsx "$NS_A" ip link show $TUNDEV
+check "tunnel device $TUNDEV is up in the anchor" \
+	bash -c "ip netns exec $NS_A ip link show $TUNDEV | grep -q ',UP'"
+check "route to the pool points into $TUNDEV" \
+	bash -c "ip netns exec $NS_A ip -6 route show $POOL/64 | grep -q 'dev $TUNDEV'"
+check "agent logs the tunnel backend" grep -q "tunnel backend userspace" "$T/agent.log"
+
+# --------------------------------------------------- the host's MH tool (python)
+# BUs are encoded here byte by byte, independently of libodm's codec: scapy
+# 2.5 has no classes for the HNP (22) and BID (35) options, and a second
+# encoder is a better check of the anchor than the anchor's own codec.
+cat >"$T/mh.py" <<'PYEOF'
+import argparse, hmac, hashlib, os, socket, struct, sys, time
+from ipaddress import IPv6Address
+
+def ntp_now(offset=0.0):
+    t = time.time() + offset + 2208988800
+    return (int(t) << 32) | int((t % 1) * (1 << 32))
+
+def pad_to(b, x, y):
+    n = (y - len(b)) % x
+    if n == 1:
+        b += b"\x00"
+    elif n >= 2:
+        b += bytes([1, n - 2]) + bytes(n - 2)
+    return b
+
+def encode_bu(a, key):
+    coa = IPv6Address(a.coa).packed
+    hnp = IPv6Address(a.hnp).packed
+    b = bytearray([59, 0, 5, 0, 0, 0]) + struct.pack("!HHH", a.seq, 0xC000, a.lifetime)
+    b = pad_to(b, 8, 6); b += bytes([3, 16]) + coa                          # Alternate CoA
+    b = pad_to(b, 8, 4); b += bytes([22, 18, 0, 128]) + hnp                 # HNP
+    b = pad_to(b, 2, 0); b += bytes([35, 4]) + struct.pack("!HBB", a.bid, 0, 0)  # BID
+    nai = a.nai.encode(); b += bytes([8, 1 + len(nai), 1]) + nai             # MN-ID
+    b = pad_to(b, 8, 2); b += bytes([10, 8]) + struct.pack("!Q", ntp_now(a.ts_offset))
+    b = pad_to(b, 4, 1); auth_off = len(b)
+    b += bytes([9, 17, 1]) + struct.pack("!I", a.spi) + bytes(12)          # MN-HA auth
+    b = pad_to(b, 8, 0)
+    b[1] = len(b) // 8 - 1
+    mac = hmac.new(key, coa + hnp + bytes(b[:auth_off + 7]), hashlib.sha1).digest()[:12]
+    if a.badauth:
+        mac = bytes([mac[0] ^ 0xff]) + mac[1:]
+    b[auth_off + 7:auth_off + 19] = mac
+    return bytes(b)
+
+def parse(b):
+    m = {"type": b[2]}
+    if b[2] == 6:
+        m.update(status=b[6], flags=b[7], seq=struct.unpack("!H", b[8:10])[0],
+                 lifetime=struct.unpack("!H", b[10:12])[0])
+        off = 12
+    elif b[2] == 7:
+        m.update(status=b[6]); return m
+    else:
+        return m
+    while off < len(b):
+        t = b[off]
+        if t == 0:
+            off += 1; continue
+        l = b[off + 1]; body = b[off + 2:off + 2 + l]
+        if t == 22: m["hnp"] = str(IPv6Address(body[2:18]))
+        if t == 2: m["bra"] = struct.unpack("!H", body)[0]
+        if t == 35: m["bid"] = struct.unpack("!H", body[:2])[0]
+        if t == 8: m["nai"] = body[1:].decode()
+        if t == 10: m["replay"] = struct.unpack("!Q", body)[0]
+        if t == 9:
+            m["spi"] = struct.unpack("!I", body[1:5])[0]; m["auth"] = body[5:17]; m["auth_off"] = off
+        off += 2 + l
+    return m
+
+def ba_auth_ok(b, m, key, coa):
+    if "auth" not in m:
+        return "none"
+    hoa = IPv6Address(m.get("hnp", "::")).packed
+    d = bytearray(b[:m["auth_off"] + 7]); d[4:6] = b"\x00\x00"
+    mac = hmac.new(key, IPv6Address(coa).packed + hoa + bytes(d), hashlib.sha1).digest()[:12]
+    return "ok" if hmac.compare_digest(mac, m["auth"]) else "bad"
+
+def exchange(a, data):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 135)
+    s.bind((a.coa, 0))
+    s.settimeout(3)
+    s.sendto(data, (a.cha, 0))
+    end = time.time() + 3
+    while time.time() < end:
+        b, peer = s.recvfrom(4096)
+        if peer[0] == a.cha and len(b) >= 8 and b[2] in (6, 7):
+            return b
+    raise SystemExit("no answer")
+
+p = argparse.ArgumentParser()
+p.add_argument("--coa"); p.add_argument("--cha"); p.add_argument("--nai")
+p.add_argument("--spi", type=int); p.add_argument("--keyfile")
+p.add_argument("--seq", type=int, default=1); p.add_argument("--bid", type=int, default=1)
+p.add_argument("--hnp", default="::"); p.add_argument("--lifetime", type=int, default=100)
+p.add_argument("--ts-offset", type=float, default=0.0)
+p.add_argument("--badauth", action="store_true")
+p.add_argument("--save"); p.add_argument("--resend"); p.add_argument("--raw-type", type=int)
+a = p.parse_args()
+key = bytes.fromhex(open(a.keyfile).read().strip())
+if a.resend:
+    data = open(a.resend, "rb").read()
+elif a.raw_type is not None:
+    data = bytes([59, 1, a.raw_type, 0]) + bytes(12)
+else:
+    data = encode_bu(a, key)
+if a.save:
+    open(a.save, "wb").write(data)
+b = exchange(a, data)
+m = parse(b)
+if m["type"] == 7:
+    print("BE status=%d" % m["status"]); sys.exit(0)
+print("BA status=%d seq=%d lifetime=%d hnp=%s bid=%s nai=%s bra=%s auth=%s p=%d" % (
+    m["status"], m["seq"], m["lifetime"], m.get("hnp", "-"), m.get("bid", "-"),
+    m.get("nai", "-"), m.get("bra", "-"), ba_auth_ok(b, m, key, a.coa),
+    1 if m["flags"] & 0x20 else 0))
+PYEOF
+
+# The data plane: an IPv6-in-IPv6 echo request from the host, and a sniff
+# for the encapsulated reply on h0.
+cat >"$T/dp.py" <<'PYEOF'
+import logging, sys
+logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+from scapy.all import IPv6, ICMPv6EchoRequest, ICMPv6EchoReply, AsyncSniffer, send, conf
+conf.verb = 0
+outer_src, cha, choa, cn, ident = sys.argv[1:6]
+coa = sys.argv[6]
+def is_reply(p):
+    return (IPv6 in p and p[IPv6].nh == 41 and p[IPv6].dst == coa and
+            IPv6 in p[IPv6].payload and ICMPv6EchoReply in p and
+            p[ICMPv6EchoReply].id == int(ident))
+sn = AsyncSniffer(iface="h0", lfilter=is_reply, count=1, timeout=3, store=True)
+sn.start()
+import time; time.sleep(0.3)
+send(IPv6(src=outer_src, dst=cha) / IPv6(src=choa, dst=cn) /
+     ICMPv6EchoRequest(id=int(ident), seq=1, data=b"odm-anchor-test"))
+sn.join()
+if sn.results:
+    r = sn.results[0]
+    inner = r[IPv6].payload
+    print("reply outer %s -> %s inner %s -> %s" % (r[IPv6].src, r[IPv6].dst, inner.src, inner.dst))
+else:
+    print("no reply")
+PYEOF
+
+mh() { nsx "$NS_H" "$PY" "$T/mh.py" --coa $COA --cha $CHA --nai $NAI --spi $SPI \
+	--keyfile "$T/host1.key" "$@"; }
+field() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p"; }
+
+# ----------------------------------------------------------------- signalling
+out=$(mh --seq 1 --bid 1 --hnp :: --lifetime 100 --save "$T/alloc.bu")
+say "allocation: $out"
+CHOA=$(field hnp <<<"$out")
+check "allocation accepted (status 0)" test "$(field status <<<"$out")" = 0
+check "granted lifetime 100 units, refresh advice 80" \
+	test "$(field lifetime <<<"$out")/$(field bra <<<"$out")" = 100/80
+check "BA authenticated with the identity's key, P clear" \
+	test "$(field auth <<<"$out")/$(field p <<<"$out")" = ok/0
+check "BID and NAI echoed" test "$(field bid <<<"$out")/$(field nai <<<"$out")" = "1/$NAI"
+check "CHoA $CHOA is in the pool $POOL/64" \
+	"$PY" -c "import ipaddress,sys; sys.exit(ipaddress.IPv6Address('$CHOA') not in ipaddress.IPv6Network('$POOL/64'))"
+binding_is() { # hoa coa seq
+	[[ $(jget "' '.join('%s,%s,%d' % (b['hoa'], b['coa'], b['seq']) for b in s['bindings'])") == "$1,$2,$3" ]]
+}
+check "status shows the binding $CHOA -> $COA seq 1" binding_is "$CHOA" $COA 1
+
+out=$(mh --seq 2 --bid 1 --hnp "$CHOA" --lifetime 100 --badauth)
+say "wrong authenticator: $out"
+check "wrong MAC -> 146 (MIPV6-AUTH-FAIL)" test "$(field status <<<"$out")" = 146
+check "binding unchanged after 146" binding_is "$CHOA" $COA 1
+
+out=$(mh --resend "$T/alloc.bu")
+say "replayed allocation BU: $out"
+check "replayed BU -> 145 (timestamp not newer)" test "$(field status <<<"$out")" = 145
+check "binding unchanged after 145" binding_is "$CHOA" $COA 1
+
+out=$(mh --seq 5 --bid 1 --hnp "$CHOA" --lifetime 100)
+say "refresh: $out"
+check "refresh accepted, same CHoA" test "$(field status <<<"$out")/$(field hnp <<<"$out")" = "0/$CHOA"
+out=$(mh --seq 3 --bid 1 --hnp "$CHOA" --lifetime 100)
+say "old sequence number: $out"
+check "seq 3 after 5 -> 135 carrying 5" test "$(field status <<<"$out")/$(field seq <<<"$out")" = 135/5
+check "binding unchanged after 135" binding_is "$CHOA" $COA 5
+
+out=$(mh --raw-type 42)
+say "unknown MH type 42: $out"
+check "unknown MH type -> Binding Error status 2" test "$out" = "BE status=2"
+
+# ----------------------------------------------------------------- data plane
+tun_counter() { jget "s['tunnel']['$1']"; }
+rx0=$(tun_counter rx) tx0=$(tun_counter tx) drop0=$(tun_counter dropped)
+out=$(nsx "$NS_H" "$PY" "$T/dp.py" $COA $CHA "$CHOA" $CN 4242 $COA)
+say "tunnelled ping: $out"
+check "encapsulated echo reply came back to the CoA from the anchor" \
+	test "$out" = "reply outer $CHA -> $COA inner $CN -> $CHOA"
+check "tunnel counted rx and tx" test "$(tun_counter rx)/$(tun_counter tx)" = "$((rx0 + 1))/$((tx0 + 1))"
+
+nsx "$NS_H" ip addr add $SPOOF/64 dev h0 nodad
+out=$(nsx "$NS_H" "$PY" "$T/dp.py" $SPOOF $CHA "$CHOA" $CN 4343 $COA)
+nsx "$NS_H" ip addr del $SPOOF/64 dev h0
+say "tunnelled ping from a wrong outer source: $out"
+check "no reply for a wrong outer source" test "$out" = "no reply"
+check "tunnel counted the drop" test "$(tun_counter dropped)" = "$((drop0 + 1))"
+check "anchor rx unchanged by the spoofed packet" test "$(tun_counter rx)" = "$((rx0 + 1))"
+
+# ------------------------------------------------------------ deregistration
+out=$(mh --seq 6 --bid 1 --hnp "$CHOA" --lifetime 0)
+say "deregistration: $out"
+check "deregistration accepted with lifetime 0" \
+	test "$(field status <<<"$out")/$(field lifetime <<<"$out")/$(field auth <<<"$out")" = 0/0/ok
+check "no bindings left" test "$(jget "len(s['bindings'])")" = 0
+out=$(mh --seq 7 --bid 2 --hnp :: --lifetime 100)
+say "new allocation: $out"
+check "the released address is handed out again" \
+	test "$(field status <<<"$out")/$(field hnp <<<"$out")" = "0/$CHOA"
+
+# a binding nobody refreshes goes away by itself (the expiry timer)
+out=$(mh --seq 8 --bid 3 --hnp :: --lifetime 1)
+say "short-lived allocation: $out"
+short=$(field hnp <<<"$out")
+check "4-second binding accepted" test "$(field status <<<"$out")/$(field lifetime <<<"$out")" = 0/1
+has_binding() { [[ $(jget "'$1' in [b['hoa'] for b in s['bindings']]") == True ]]; }
+check "it is in the binding cache" has_binding "$short"
+binding_gone() { ! has_binding "$1"; }
+check "it expires within 6 s" wait_for 120 binding_gone "$short"
+check "the agent logged the expiry" grep -q "$short .* removed (lifetime expired)" "$T/agent.log"
+check "the other binding is still there" has_binding "$CHOA"
+
+# ------------------------------------------------------------------- stop
+kill -TERM "$agent_pid"
+if wait "$agent_pid"; then ok "agent exited 0 on SIGTERM"; else bad "agent exit status $?"; fi
+agent_pid=
+check "tunnel device removed" bash -c "! ip netns exec $NS_A ip link show $TUNDEV 2>/dev/null"
+check "pool route removed" bash -c "[[ -z \$(ip netns exec $NS_A ip -6 route show $POOL/64) ]]"
+check "agent logged each BU/BA on one line" \
+	test "$(grep -c 'anchor_handle_bu: BU nai=' "$T/agent.log")" -ge 8
+
+if ((failures)); then
+	say "$failures check(s) failed"
+	exit 1
+fi
+say "all checks passed"

@@ -1,0 +1,854 @@
+/*
+ * test_anchor.c — anchor_handle_bu() without sockets: every status path of
+ * the profile in anchor.h, idempotent allocation, refresh and move,
+ * deregistration, expiry, and that a rejected BU changes nothing. The
+ * tunnel is a recording fake behind the real ops table; BAs are checked by
+ * decoding them and verifying their authenticator with the codec.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "anchor.h"
+
+#define A_ADDR "2001:db8:ca::1"
+#define A_POOL "2001:db8:c4a::"
+#define COA1 "2001:db8:1::100"
+#define COA2 "2001:db8:2::200"
+#define NAI1 "mn1@example.org"
+#define NAI2 "mn2@example.org"
+#define SPI1 0x100u
+#define SPI2 0x200u
+#define T0_UNIX 1700000000
+
+/* ---- fake tunnel backend ---- */
+
+struct fake_tun {
+	unsigned binds, unbinds;
+	int fail_bind;
+	struct in6_addr inner, local, remote, unbound;
+	unsigned live; /* bound inner addresses */
+};
+
+static struct fake_tun ft;
+
+static int fk_probe(void) { return 0; }
+static int fk_open(struct odm_tunnel *t) { return 0; }
+static void fk_close(struct odm_tunnel *t) {}
+
+static int fk_bind(struct odm_tunnel *t, const struct in6_addr *inner,
+		   const struct in6_addr *local, const struct in6_addr *remote)
+{
+	if (ft.fail_bind)
+		return -ENOMEM;
+	ft.binds++;
+	ft.inner = *inner;
+	ft.local = *local;
+	ft.remote = *remote;
+	return 0;
+}
+
+static int fk_unbind(struct odm_tunnel *t, const struct in6_addr *inner)
+{
+	ft.unbinds++;
+	ft.unbound = *inner;
+	return 0;
+}
+
+static int fk_stats(struct odm_tunnel *t, const struct in6_addr *inner,
+		    struct odm_tunnel_stats *st)
+{
+	memset(st, 0, sizeof *st);
+	st->dropped = 7;
+	return 0;
+}
+
+static const struct odm_tunnel_ops fake_ops = {
+	.name = "fake", .probe = fk_probe, .open = fk_open, .close = fk_close,
+	.bind = fk_bind, .unbind = fk_unbind, .stats = fk_stats,
+};
+
+/* ---- fixture ---- */
+
+static struct odm_identity idents[2];
+static struct odm_config cfg;
+static struct odm_tunnel tun;
+static struct anchor an;
+static struct timespec rt0 = { T0_UNIX, 0 };
+static uint64_t ntp0;
+
+static struct in6_addr A(const char *s)
+{
+	struct in6_addr a;
+
+	cr_assert_eq(inet_pton(AF_INET6, s, &a), 1, "bad address %s", s);
+	return a;
+}
+
+static void key_fill(uint8_t *k, uint8_t base)
+{
+	for (int i = 0; i < MH_AUTH_KEY_LEN; i++)
+		k[i] = (uint8_t)(base + i);
+}
+
+static void setup_with(uint8_t plen, uint32_t max_bindings)
+{
+	memset(&ft, 0, sizeof ft);
+	memset(&cfg, 0, sizeof cfg);
+	memset(idents, 0, sizeof idents);
+	cfg.role = ODM_ROLE_ANCHOR;
+	cfg.mode = ODM_MODE_CHA;
+	cfg.address = A(A_ADDR);
+	cfg.pool = A(A_POOL);
+	cfg.pool_plen = plen;
+	cfg.max_lifetime = 600;
+	cfg.max_bindings = max_bindings;
+	snprintf(idents[0].nai, sizeof idents[0].nai, "%s", NAI1);
+	idents[0].spi = SPI1;
+	key_fill(idents[0].key, 0x10);
+	snprintf(idents[1].nai, sizeof idents[1].nai, "%s", NAI2);
+	idents[1].spi = SPI2;
+	key_fill(idents[1].key, 0x40);
+	cfg.identities = idents;
+	cfg.n_identities = 2;
+	memset(&tun, 0, sizeof tun);
+	tun.ops = &fake_ops;
+	tun.side = ODM_TUNNEL_ANCHOR;
+	snprintf(tun.ifname, sizeof tun.ifname, "odmt0");
+	cr_assert_eq(anchor_init(&an, &cfg, &tun), 0);
+	ntp0 = mh_ntp_from_timespec(&rt0);
+}
+
+static void setup(void)
+{
+	setup_with(64, 4);
+}
+
+static void teardown(void)
+{
+	anchor_fini(&an);
+}
+
+/* ---- BU builder ---- */
+
+enum { NO_MNID = 1, NO_AUTH = 2, NO_ALTCOA = 4, NO_REPLAY = 8, NO_HNP = 16, NO_BID = 32 };
+
+struct bu {
+	const char *nai;
+	uint32_t spi;
+	const uint8_t *key;    /* NULL = the identity's */
+	const char *coa;       /* Alternate CoA */
+	const char *src;       /* packet source; NULL = coa */
+	const char *hnp;       /* NULL = "::" */
+	uint16_t bid, seq, lifetime;
+	int64_t ts_ms;         /* replay timestamp offset from the anchor's clock */
+	unsigned omit;
+	int flip_mac;
+};
+
+static struct bu bu_default(uint16_t seq)
+{
+	struct bu b = { .nai = NAI1, .spi = SPI1, .coa = COA1, .bid = 1, .seq = seq,
+			.lifetime = 100, .ts_ms = (int64_t)seq * 10 };
+	return b;
+}
+
+static uint64_t ntp_plus(int64_t ms)
+{
+	/* 2^32 fractions per second */
+	return ntp0 + (uint64_t)((ms * 4294967296LL) / 1000);
+}
+
+static size_t build(const struct bu *b, uint8_t *buf)
+{
+	struct mh_msg m;
+	struct in6_addr coa = A(b->coa), hnp = A(b->hnp ? b->hnp : "::");
+	const uint8_t *key = b->key ? b->key
+			     : strcmp(b->nai, NAI2) == 0 ? idents[1].key : idents[0].key;
+	int n;
+
+	memset(&m, 0, sizeof m);
+	m.type = MH_TYPE_BU;
+	m.seq = b->seq;
+	m.flags = MH_BU_A | MH_BU_H;
+	m.lifetime = b->lifetime;
+	m.present = MH_HAS_MNID | MH_HAS_AUTH | MH_HAS_ALTCOA | MH_HAS_REPLAY | MH_HAS_HNP |
+		    MH_HAS_BID;
+	if (b->omit & NO_MNID)
+		m.present &= ~MH_HAS_MNID;
+	if (b->omit & NO_AUTH)
+		m.present &= ~MH_HAS_AUTH;
+	if (b->omit & NO_ALTCOA)
+		m.present &= ~MH_HAS_ALTCOA;
+	if (b->omit & NO_REPLAY)
+		m.present &= ~MH_HAS_REPLAY;
+	if (b->omit & NO_HNP)
+		m.present &= ~MH_HAS_HNP;
+	if (b->omit & NO_BID)
+		m.present &= ~MH_HAS_BID;
+	m.altcoa = coa;
+	m.mnid_subtype = MH_MNID_SUBTYPE_NAI;
+	snprintf(m.mnid, sizeof m.mnid, "%s", b->nai);
+	m.hnp_len = 128;
+	m.hnp = hnp;
+	m.bid = b->bid;
+	m.replay_ts = ntp_plus(b->ts_ms);
+	m.auth_subtype = MH_AUTH_SUBTYPE_MNHA;
+	m.auth_spi = b->spi;
+	n = mh_encode(&m, buf, MH_MAX_LEN, key, &coa, (b->omit & NO_HNP) ? &in6addr_any : &hnp,
+		      NULL, NULL);
+	cr_assert_gt(n, 0, "encode: %s", mh_strerror(n));
+	if (b->flip_mac) {
+		struct mh_msg d;
+
+		cr_assert_eq(mh_decode(buf, (size_t)n, &d, NULL, NULL), 0);
+		buf[d.auth_off + 18] ^= 1; /* last byte of the authenticator */
+	}
+	return (size_t)n;
+}
+
+static uint8_t last_buf[MH_MAX_LEN];
+static size_t last_len;
+
+/* Send a BU at monotonic time now_ms; decode the answer into *ba. */
+static int send_raw(const uint8_t *buf, size_t len, const char *src, uint64_t now_ms,
+		    struct mh_msg *ba)
+{
+	uint8_t reply[MH_MAX_LEN];
+	struct in6_addr s = A(src), d = A(A_ADDR);
+	int n = anchor_handle_bu(&an, buf, len, &s, &d, now_ms, &rt0, reply, sizeof reply);
+
+	cr_assert_geq(n, 0);
+	if (n == 0)
+		return 0;
+	cr_assert_eq(mh_decode(reply, (size_t)n, ba, NULL, NULL), 0);
+	memcpy(last_buf, reply, (size_t)n);
+	last_len = (size_t)n;
+	return n;
+}
+
+static int send_bu(const struct bu *b, uint64_t now_ms, struct mh_msg *ba)
+{
+	uint8_t buf[MH_MAX_LEN];
+	size_t len = build(b, buf);
+	int n = send_raw(buf, len, b->src ? b->src : b->coa, now_ms, ba);
+
+	cr_assert_gt(n, 0, "no answer");
+	cr_assert_eq(ba->type, MH_TYPE_BA);
+	return n;
+}
+
+/* The BA's authenticator, with HoA = its HNP or :: (anchor.h) */
+static void assert_ba_auth(const struct mh_msg *ba, const uint8_t *key, const char *coa)
+{
+	struct in6_addr c = A(coa);
+	const struct in6_addr *h = (ba->present & MH_HAS_HNP) ? &ba->hnp : &in6addr_any;
+
+	cr_assert(ba->present & MH_HAS_AUTH, "BA not authenticated");
+	cr_assert_eq(mh_auth_verify(last_buf, last_len, ba, key, &c, h), 0, "BA MAC");
+	cr_assert_eq(ba->flags & MH_BA_P, 0, "P flag must be clear");
+}
+
+/* ---- state snapshots for "rejected BUs change nothing" ---- */
+
+struct snap {
+	size_t count;
+	uint32_t pool_free;
+	struct anchor_ident ids[2];
+	unsigned binds, unbinds;
+	struct binding b[4];
+	size_t nb;
+};
+
+static void snap_one(const struct binding *b, void *arg)
+{
+	struct snap *s = arg;
+
+	if (s->nb < 4) {
+		s->b[s->nb] = *b;
+		s->b[s->nb].next_hoa = s->b[s->nb].next_id = NULL;
+		s->b[s->nb].heap_idx = 0;
+		s->nb++;
+	}
+}
+
+static struct snap take(void)
+{
+	struct snap s;
+
+	memset(&s, 0, sizeof s);
+	s.count = an.bc.count;
+	s.pool_free = pool_free_count(&an.pool);
+	memcpy(s.ids, an.ids, sizeof s.ids);
+	s.binds = ft.binds;
+	s.unbinds = ft.unbinds;
+	bcache_foreach(&an.bc, snap_one, &s);
+	return s;
+}
+
+static void assert_same(const struct snap *a, const struct snap *b)
+{
+	cr_assert_eq(a->count, b->count, "binding count changed");
+	cr_assert_eq(a->pool_free, b->pool_free, "pool changed");
+	cr_assert_eq(memcmp(a->ids, b->ids, sizeof a->ids), 0, "identity state changed");
+	cr_assert_eq(a->binds, b->binds, "tunnel bound");
+	cr_assert_eq(a->unbinds, b->unbinds, "tunnel unbound");
+	cr_assert_eq(a->nb, b->nb);
+	cr_assert_eq(memcmp(a->b, b->b, sizeof a->b), 0, "a binding changed");
+}
+
+/* Allocate for NAI1 with seq; returns the address */
+static struct in6_addr alloc_ok(uint16_t seq, uint16_t bid, uint64_t now_ms)
+{
+	struct bu b = bu_default(seq);
+	struct mh_msg ba;
+
+	b.bid = bid;
+	send_bu(&b, now_ms, &ba);
+	cr_assert_eq(ba.status, 0, "status %u %s", ba.status, mh_status_name(ba.status));
+	cr_assert(ba.present & MH_HAS_HNP);
+	return ba.hnp;
+}
+
+/* ---- tests ---- */
+
+TestSuite(anchor, .init = setup, .fini = teardown);
+
+Test(anchor, allocation_accepted)
+{
+	struct bu b = bu_default(10);
+	struct mh_msg ba;
+	struct in6_addr coa = A(COA1), aa = A(A_ADDR);
+
+	send_bu(&b, 1000, &ba);
+	cr_assert_eq(ba.status, MH_BA_ACCEPTED);
+	cr_assert_eq(ba.seq, 10);
+	cr_assert_eq(ba.lifetime, 100);
+	cr_assert(ba.present & MH_HAS_BRA);
+	cr_assert_eq(ba.bra_refresh, 80);
+	cr_assert(ba.present & MH_HAS_HNP);
+	cr_assert_eq(ba.hnp_len, 128);
+	cr_assert(pool_contains(&an.pool, &ba.hnp));
+	cr_assert(pool_is_allocated(&an.pool, &ba.hnp));
+	cr_assert(ba.present & MH_HAS_BID);
+	cr_assert_eq(ba.bid, 1);
+	cr_assert_str_eq(ba.mnid, NAI1);
+	cr_assert_eq(ba.replay_ts, ntp_plus(100), "replay echoed");
+	assert_ba_auth(&ba, idents[0].key, COA1);
+	cr_assert_eq(ba.auth_spi, SPI1);
+	/* tunnel: inner = HoA, local = anchor, remote = CoA */
+	cr_assert_eq(ft.binds, 1);
+	cr_assert_eq(memcmp(&ft.inner, &ba.hnp, 16), 0);
+	cr_assert_eq(memcmp(&ft.local, &aa, 16), 0);
+	cr_assert_eq(memcmp(&ft.remote, &coa, 16), 0);
+	cr_assert_eq(an.ids[0].nbindings, 1);
+	cr_assert_eq(an.ids[0].last_seq, 10);
+	cr_assert_eq(an.ids[0].last_ts, ntp_plus(100));
+	{
+		struct binding *bd = bcache_find_hoa(&an.bc, &ba.hnp);
+
+		cr_assert_not_null(bd);
+		cr_assert_eq(bd->expires_ms, 1000 + 400 * 1000);
+		cr_assert_eq(bd->bid, 1);
+	}
+}
+
+Test(anchor, allocation_is_idempotent_per_bid)
+{
+	struct in6_addr a1 = alloc_ok(10, 7, 0);
+	struct in6_addr a2 = alloc_ok(11, 7, 0); /* retransmission: new seq and ts */
+	struct in6_addr a3 = alloc_ok(12, 8, 0); /* another lease */
+
+	cr_assert_eq(memcmp(&a1, &a2, 16), 0, "same (NAI, BID), same address");
+	cr_assert_neq(memcmp(&a1, &a3, 16), 0);
+	cr_assert_eq(an.bc.count, 2);
+	cr_assert_eq(an.ids[0].nbindings, 2);
+}
+
+Test(anchor, lifetime_capped_and_small_lifetime)
+{
+	struct bu b = bu_default(10);
+	struct mh_msg ba;
+
+	b.lifetime = 0xffff;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, 0);
+	cr_assert_eq(ba.lifetime, 150, "600 s max-lifetime = 150 units");
+	cr_assert_lt(ba.bra_refresh, ba.lifetime);
+
+	b = bu_default(11);
+	b.bid = 2;
+	b.lifetime = 1;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, 0);
+	cr_assert_eq(ba.lifetime, 1);
+	cr_assert_not(ba.present & MH_HAS_BRA, "no refresh interval below 1 unit");
+}
+
+Test(anchor, missing_mnid_160_unauthenticated)
+{
+	struct bu b = bu_default(10);
+	struct mh_msg ba;
+	struct snap s = take(), s2;
+
+	b.omit = NO_MNID;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_MISSING_MNID);
+	cr_assert_not(ba.present & MH_HAS_AUTH);
+	cr_assert_not(ba.present & MH_HAS_HNP);
+	cr_assert_eq(ba.lifetime, 0);
+	s2 = take();
+	assert_same(&s, &s2);
+}
+
+Test(anchor, unknown_nai_133_unauthenticated)
+{
+	struct bu b = bu_default(10);
+	struct mh_msg ba;
+	struct snap s = take(), s2;
+	uint8_t k[MH_AUTH_KEY_LEN];
+
+	key_fill(k, 0x99);
+	b.nai = "stranger@example.org";
+	b.key = k;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_NOT_HA_FOR_MN);
+	cr_assert_not(ba.present & MH_HAS_AUTH);
+	s2 = take();
+	assert_same(&s, &s2);
+}
+
+Test(anchor, auth_failures_146)
+{
+	struct in6_addr a = alloc_ok(10, 1, 0);
+	struct snap s = take(), s2;
+	struct mh_msg ba;
+	uint8_t k[MH_AUTH_KEY_LEN];
+	struct bu b;
+
+	(void)a;
+	b = bu_default(11);
+	b.omit = NO_AUTH;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_AUTH_FAIL);
+	assert_ba_auth(&ba, idents[0].key, COA1); /* identity known: BA signed */
+	cr_assert_not(ba.present & MH_HAS_HNP);
+
+	b = bu_default(12);
+	b.spi = SPI2;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_AUTH_FAIL, "SPI mismatch");
+
+	b = bu_default(13);
+	key_fill(k, 0x11);
+	b.key = k;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_AUTH_FAIL, "wrong key");
+
+	b = bu_default(14);
+	b.flip_mac = 1;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_AUTH_FAIL, "damaged MAC");
+
+	/* a MAC made for another HoA (HNP ::) does not cover a refresh of a */
+	b = bu_default(15);
+	b.key = idents[1].key; /* NAI1 with NAI2's key */
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_AUTH_FAIL);
+
+	s2 = take();
+	assert_same(&s, &s2);
+}
+
+Test(anchor, coa_checks_174)
+{
+	struct snap s = take(), s2;
+	struct mh_msg ba;
+	struct bu b = bu_default(10);
+
+	b.omit = NO_ALTCOA;
+	b.coa = COA1; /* MAC over the packet source then */
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, ANCHOR_BA_INVALID_COA);
+	assert_ba_auth(&ba, idents[0].key, COA1);
+
+	b = bu_default(11);
+	b.src = COA2; /* Alternate CoA says COA1 */
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, ANCHOR_BA_INVALID_COA);
+	assert_ba_auth(&ba, idents[0].key, COA1);
+	s2 = take();
+	assert_same(&s, &s2);
+}
+
+Test(anchor, replay_145)
+{
+	uint8_t buf[MH_MAX_LEN];
+	struct mh_msg ba;
+	struct snap s, s2;
+	struct bu b = bu_default(10);
+	size_t len;
+
+	len = build(&b, buf);
+	cr_assert_gt(send_raw(buf, len, COA1, 0, &ba), 0);
+	cr_assert_eq(ba.status, 0);
+	s = take();
+
+	/* the very same bytes again */
+	cr_assert_gt(send_raw(buf, len, COA1, 0, &ba), 0);
+	cr_assert_eq(ba.status, MH_BA_MESG_ID_REQD);
+	cr_assert_eq(ba.replay_ts, ntp0, "the anchor's time");
+	assert_ba_auth(&ba, idents[0].key, COA1);
+
+	b = bu_default(11);
+	b.omit = NO_REPLAY;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_MESG_ID_REQD, "missing");
+	cr_assert(ba.present & MH_HAS_REPLAY);
+	cr_assert_eq(ba.replay_ts, ntp0);
+
+	b = bu_default(12);
+	b.ts_ms = -7010;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_MESG_ID_REQD, "too old");
+
+	b = bu_default(13);
+	b.ts_ms = 7010;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_MESG_ID_REQD, "too far ahead");
+
+	b = bu_default(14);
+	b.ts_ms = 50; /* in the window but older than the accepted 100 */
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_MESG_ID_REQD, "not newer");
+
+	s2 = take();
+	assert_same(&s, &s2);
+
+	b = bu_default(15);
+	b.ts_ms = 6999;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, 0, "edge of the window");
+}
+
+Test(anchor, sequence_135)
+{
+	struct mh_msg ba;
+	struct snap s, s2;
+	struct bu b;
+
+	alloc_ok(100, 1, 0);
+	s = take();
+	b = bu_default(100);
+	b.ts_ms = 5000;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_SEQ_OUT_OF_WINDOW, "equal");
+	cr_assert_eq(ba.seq, 100, "last accepted");
+	assert_ba_auth(&ba, idents[0].key, COA1);
+
+	b = bu_default((uint16_t)(100 + 32768));
+	b.ts_ms = 5001;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_SEQ_OUT_OF_WINDOW, "half a window ahead is behind");
+	cr_assert_eq(ba.seq, 100);
+	s2 = take();
+	assert_same(&s, &s2);
+
+	/* wrap-around: 65535 -> 0 is newer */
+	b = bu_default((uint16_t)(100 + 32767));
+	b.ts_ms = 5002;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, 0);
+}
+
+Test(anchor, missing_hnp_158)
+{
+	struct mh_msg ba;
+	struct snap s = take(), s2;
+	struct bu b = bu_default(10);
+
+	b.omit = NO_HNP;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_MISSING_HNP);
+	s2 = take();
+	assert_same(&s, &s2);
+}
+
+Test(anchor, allocation_without_bid_128)
+{
+	struct mh_msg ba;
+	struct snap s = take(), s2;
+	struct bu b = bu_default(10);
+
+	b.omit = NO_BID;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_UNSPECIFIED);
+	b = bu_default(11);
+	b.bid = 0;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_UNSPECIFIED);
+	s2 = take();
+	assert_same(&s, &s2);
+}
+
+Test(anchor, quota_130)
+{
+	struct mh_msg ba;
+	struct snap s, s2;
+	struct bu b;
+
+	for (uint16_t i = 0; i < 4; i++)
+		alloc_ok((uint16_t)(10 + i), (uint16_t)(1 + i), 0);
+	s = take();
+	b = bu_default(20);
+	b.bid = 9;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_INSUFFICIENT_RESOURCES);
+	cr_assert_not(ba.present & MH_HAS_HNP);
+	s2 = take();
+	assert_same(&s, &s2);
+	/* the other identity has its own quota */
+	b = bu_default(1);
+	b.nai = NAI2;
+	b.spi = SPI2;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, 0);
+}
+
+Test(anchor, tunnel_failure_130_changes_nothing)
+{
+	struct mh_msg ba;
+	struct snap s, s2;
+	struct bu b = bu_default(10);
+
+	s = take();
+	ft.fail_bind = 1;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_INSUFFICIENT_RESOURCES);
+	s2 = take();
+	assert_same(&s, &s2);
+}
+
+Test(anchor, not_bound_to_this_identity_133)
+{
+	struct mh_msg ba;
+	struct snap s, s2;
+	struct bu b;
+	struct in6_addr a = alloc_ok(10, 1, 0);
+	char txt[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET6, &a, txt, sizeof txt);
+	s = take();
+	b = bu_default(1);
+	b.nai = NAI2;
+	b.spi = SPI2;
+	b.hnp = txt; /* NAI1's address */
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_NOT_HA_FOR_MN);
+	assert_ba_auth(&ba, idents[1].key, COA1);
+
+	b = bu_default(11);
+	b.hnp = "2001:db8:c4a::99"; /* bound to nobody */
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_NOT_HA_FOR_MN);
+	s2 = take();
+	/* NAI2's BU was rejected too: nothing may have changed */
+	assert_same(&s, &s2);
+}
+
+Test(anchor, refresh_and_move)
+{
+	struct mh_msg ba;
+	struct bu b;
+	struct in6_addr a = alloc_ok(10, 1, 0), coa2 = A(COA2);
+	char txt[INET6_ADDRSTRLEN];
+	struct binding *bd;
+
+	inet_ntop(AF_INET6, &a, txt, sizeof txt);
+	b = bu_default(11);
+	b.hnp = txt;
+	b.coa = COA2;
+	b.lifetime = 50;
+	send_bu(&b, 30000, &ba);
+	cr_assert_eq(ba.status, 0);
+	cr_assert_eq(memcmp(&ba.hnp, &a, 16), 0);
+	assert_ba_auth(&ba, idents[0].key, COA2);
+	cr_assert_eq(ft.binds, 2);
+	cr_assert_eq(memcmp(&ft.remote, &coa2, 16), 0, "tunnel follows the move");
+	bd = bcache_find_hoa(&an.bc, &a);
+	cr_assert_eq(memcmp(&bd->coa, &coa2, 16), 0);
+	cr_assert_eq(bd->expires_ms, 30000 + 200 * 1000);
+	cr_assert_eq(bd->seq, 11);
+	cr_assert_eq(an.bc.count, 1);
+}
+
+Test(anchor, deregistration)
+{
+	struct mh_msg ba;
+	struct bu b;
+	struct in6_addr a = alloc_ok(10, 1, 0), again;
+	char txt[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET6, &a, txt, sizeof txt);
+	b = bu_default(11);
+	b.hnp = txt;
+	b.lifetime = 0;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, 0);
+	cr_assert_eq(ba.lifetime, 0);
+	cr_assert_not(ba.present & MH_HAS_BRA);
+	cr_assert_eq(memcmp(&ba.hnp, &a, 16), 0);
+	assert_ba_auth(&ba, idents[0].key, COA1);
+	cr_assert_eq(an.bc.count, 0);
+	cr_assert_eq(an.ids[0].nbindings, 0);
+	cr_assert_eq(ft.unbinds, 1);
+	cr_assert_eq(memcmp(&ft.unbound, &a, 16), 0);
+	cr_assert_not(pool_is_allocated(&an.pool, &a));
+	again = alloc_ok(12, 2, 0);
+	cr_assert_eq(memcmp(&again, &a, 16), 0, "address back in the pool");
+
+	/* deregistering an address that is no longer bound: 133 */
+	alloc_ok(13, 3, 0);
+	b = bu_default(14);
+	b.hnp = "2001:db8:c4a::77";
+	b.lifetime = 0;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_NOT_HA_FOR_MN);
+}
+
+Test(anchor, deregistration_by_bid)
+{
+	struct mh_msg ba;
+	struct bu b;
+
+	alloc_ok(10, 5, 0);
+	b = bu_default(11);
+	b.bid = 5;
+	b.lifetime = 0; /* HNP :: : "whatever (NAI, 5) holds" */
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, 0);
+	cr_assert(ba.present & MH_HAS_HNP);
+	assert_ba_auth(&ba, idents[0].key, COA1);
+	cr_assert_eq(an.bc.count, 0);
+
+	b = bu_default(12);
+	b.bid = 5;
+	b.lifetime = 0;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, 0, "nothing bound: accepted as a no-op");
+	cr_assert_not(ba.present & MH_HAS_HNP);
+	assert_ba_auth(&ba, idents[0].key, COA1);
+}
+
+Test(anchor, expiry)
+{
+	struct bu b = bu_default(10);
+	struct mh_msg ba;
+	struct in6_addr a;
+
+	b.lifetime = 10; /* 40 s */
+	send_bu(&b, 5000, &ba);
+	cr_assert_eq(ba.status, 0);
+	a = ba.hnp;
+	cr_assert_eq(anchor_next_expiry(&an), 45000);
+	cr_assert_eq(anchor_expire(&an, 44999), 0);
+	cr_assert_eq(an.bc.count, 1);
+	cr_assert_eq(anchor_expire(&an, 45000), 1);
+	cr_assert_eq(an.bc.count, 0);
+	cr_assert_eq(ft.unbinds, 1);
+	cr_assert_not(pool_is_allocated(&an.pool, &a));
+	cr_assert_eq(an.ids[0].nbindings, 0);
+	cr_assert_eq(anchor_next_expiry(&an), UINT64_MAX);
+	/* the identity's sequence state survives the binding */
+	cr_assert_eq(an.ids[0].last_seq, 10);
+}
+
+Test(anchor, refresh_postpones_expiry)
+{
+	struct in6_addr a = alloc_ok(10, 1, 0);
+	struct in6_addr b2 = alloc_ok(11, 2, 100000);
+	struct bu b = bu_default(12);
+	struct mh_msg ba;
+	char txt[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET6, &a, txt, sizeof txt);
+	b.hnp = txt;
+	send_bu(&b, 300000, &ba); /* a now expires at 700 s, b2 at 500 s */
+	cr_assert_eq(ba.status, 0);
+	cr_assert_eq(anchor_expire(&an, 500000), 1);
+	cr_assert_null(bcache_find_hoa(&an.bc, &b2));
+	cr_assert_not_null(bcache_find_hoa(&an.bc, &a));
+	cr_assert_eq(anchor_expire(&an, 700000), 1);
+}
+
+Test(anchor, pool_exhausted_130)
+{
+	struct mh_msg ba;
+	struct bu b;
+
+	anchor_fini(&an);
+	setup_with(126, 0); /* 3 usable addresses, no quota */
+	for (uint16_t i = 0; i < 3; i++)
+		alloc_ok((uint16_t)(10 + i), (uint16_t)(1 + i), 0);
+	b = bu_default(20);
+	b.bid = 9;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_INSUFFICIENT_RESOURCES);
+	cr_assert_eq(an.bc.count, 3);
+	cr_assert_eq(an.ids[0].last_seq, 12);
+}
+
+Test(anchor, binding_error_and_drops)
+{
+	uint8_t pkt[16] = { 59, 1, 42, 0 }, reply[MH_MAX_LEN];
+	struct in6_addr s = A(COA1), d = A(A_ADDR);
+	struct mh_msg m;
+	int n;
+
+	n = anchor_handle_bu(&an, pkt, sizeof pkt, &s, &d, 0, &rt0, reply, sizeof reply);
+	cr_assert_gt(n, 0);
+	cr_assert_eq(mh_decode(reply, (size_t)n, &m, NULL, NULL), 0);
+	cr_assert_eq(m.type, MH_TYPE_BE);
+	cr_assert_eq(m.status, MH_BE_UNKNOWN_MH);
+
+	pkt[1] = 5; /* Header Len disagrees with the length: silently dropped */
+	cr_assert_eq(anchor_handle_bu(&an, pkt, sizeof pkt, &s, &d, 0, &rt0, reply,
+				      sizeof reply), 0);
+	/* a BA sent to an anchor is not answered */
+	memset(&m, 0, sizeof m);
+	m.type = MH_TYPE_BA;
+	n = mh_encode(&m, pkt, sizeof pkt, NULL, NULL, NULL, NULL, NULL);
+	cr_assert_gt(n, 0);
+	cr_assert_eq(anchor_handle_bu(&an, pkt, (size_t)n, &s, &d, 0, &rt0, reply,
+				      sizeof reply), 0);
+	cr_assert_eq(an.bc.count, 0);
+}
+
+Test(anchor, status_json)
+{
+	struct in6_addr a = alloc_ok(10, 3, 1000);
+	char txt[INET6_ADDRSTRLEN];
+	json_t *st = anchor_status_json(&an, 11000), *b;
+
+	inet_ntop(AF_INET6, &a, txt, sizeof txt);
+	cr_assert_not_null(st);
+	cr_assert_str_eq(json_string_value(json_object_get(st, "role")), "anchor");
+	cr_assert_str_eq(json_string_value(json_object_get(st, "mode")), "cha");
+	cr_assert_str_eq(json_string_value(json_object_get(st, "address")), A_ADDR);
+	cr_assert_str_eq(json_string_value(json_object_get(st, "pool")), "2001:db8:c4a::/64");
+	cr_assert_eq(json_array_size(json_object_get(st, "bindings")), 1);
+	b = json_array_get(json_object_get(st, "bindings"), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(b, "nai")), NAI1);
+	cr_assert_str_eq(json_string_value(json_object_get(b, "hoa")), txt);
+	cr_assert_str_eq(json_string_value(json_object_get(b, "coa")), COA1);
+	cr_assert_eq(json_integer_value(json_object_get(b, "lifetime_left")), 390);
+	cr_assert_eq(json_integer_value(json_object_get(b, "seq")), 10);
+	cr_assert_eq(json_integer_value(json_object_get(b, "bid")), 3);
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(st, "tunnel"),
+							    "backend")), "fake");
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(st, "tunnel"),
+							 "dropped")), 7);
+	json_decref(st);
+}

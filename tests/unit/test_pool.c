@@ -1,0 +1,118 @@
+/*
+ * test_pool.c — pool.c: lowest-free allocation, the addresses that are never
+ * handed out (subnet-router anycast, RFC 2526 anycast, the anchor's own),
+ * the bound, release/reserve errors.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "pool.h"
+
+static struct in6_addr pa(const char *s)
+{
+	struct in6_addr a;
+
+	cr_assert_eq(inet_pton(AF_INET6, s, &a), 1, "bad address %s", s);
+	return a;
+}
+
+static void assert_addr(const struct in6_addr *a, const char *want)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET6, a, buf, sizeof buf);
+	cr_assert_str_eq(buf, want);
+}
+
+Test(pool, lowest_first_skips_anycast_and_own)
+{
+	struct pool p;
+	struct in6_addr pre = pa("2001:db8:c4a::"), own = pa("2001:db8:c4a::2"), a;
+
+	cr_assert_eq(pool_init(&p, &pre, 64, &own, 0), 0);
+	cr_assert_eq(pool_free_count(&p), POOL_MAX_DEFAULT - 1);
+	cr_assert_eq(pool_alloc(&p, &a), 0);
+	assert_addr(&a, "2001:db8:c4a::1"); /* never ::0 */
+	cr_assert_eq(pool_alloc(&p, &a), 0);
+	assert_addr(&a, "2001:db8:c4a::3"); /* ::2 is the anchor */
+	cr_assert(pool_is_allocated(&p, &a));
+	cr_assert_not(pool_is_allocated(&p, &own));
+	cr_assert_eq(pool_release(&p, &own), -EINVAL);
+	pool_free_all(&p);
+}
+
+Test(pool, release_makes_it_next)
+{
+	struct pool p;
+	struct in6_addr pre = pa("2001:db8:c4a::"), a, b, c;
+
+	cr_assert_eq(pool_init(&p, &pre, 64, NULL, 0), 0);
+	cr_assert_eq(pool_alloc(&p, &a), 0);
+	cr_assert_eq(pool_alloc(&p, &b), 0);
+	cr_assert_eq(pool_release(&p, &a), 0);
+	cr_assert_eq(pool_release(&p, &a), -EINVAL, "double release");
+	cr_assert_eq(pool_alloc(&p, &c), 0);
+	cr_assert_eq(memcmp(&a, &c, 16), 0);
+	pool_free_all(&p);
+}
+
+Test(pool, bounded_and_exhausts)
+{
+	struct pool p;
+	struct in6_addr pre = pa("2001:db8:c4a::"), a;
+
+	cr_assert_eq(pool_init(&p, &pre, 64, NULL, 100), 0);
+	for (int i = 0; i < 100; i++)
+		cr_assert_eq(pool_alloc(&p, &a), 0);
+	assert_addr(&a, "2001:db8:c4a::64");
+	cr_assert_eq(pool_alloc(&p, &a), -ENOSPC);
+	cr_assert_eq(pool_free_count(&p), 0);
+	pool_free_all(&p);
+}
+
+Test(pool, small_prefix_has_no_rfc2526_top)
+{
+	struct pool p;
+	struct in6_addr pre = pa("2001:db8:c4a::10"), a;
+
+	/* /124: 16 addresses, ::10 is the anycast, 15 usable */
+	cr_assert_eq(pool_init(&p, &pre, 124, NULL, 0), 0);
+	cr_assert_eq(pool_free_count(&p), 15);
+	for (int i = 0; i < 15; i++)
+		cr_assert_eq(pool_alloc(&p, &a), 0);
+	assert_addr(&a, "2001:db8:c4a::1f");
+	cr_assert_eq(pool_alloc(&p, &a), -ENOSPC);
+	pool_free_all(&p);
+
+	/* /120: 256 addresses, the top 128 are RFC 2526 anycast */
+	cr_assert_eq(pool_init(&p, &pre, 120, NULL, 0), 0);
+	cr_assert_eq(pool_free_count(&p), 127);
+	pool_free_all(&p);
+}
+
+Test(pool, contains_reserve_and_bad_inputs)
+{
+	struct pool p;
+	struct in6_addr pre = pa("2001:db8:c4a::"), out = pa("2001:db8:c4b::1"),
+			far = pa("2001:db8:c4a::1:0"), x = pa("2001:db8:c4a::7"), a;
+
+	cr_assert_eq(pool_init(&p, &pre, 128, NULL, 0), -EINVAL);
+	cr_assert_eq(pool_init(&p, &pre, 127, &x, 0), 0, "a /127 has one usable address");
+	pool_free_all(&p);
+	cr_assert_eq(pool_init(&p, &pre, 64, NULL, 1000), 0);
+	cr_assert(pool_contains(&p, &far));
+	cr_assert_not(pool_contains(&p, &out));
+	cr_assert_eq(pool_reserve(&p, &far), -EINVAL, "beyond the bound");
+	cr_assert_eq(pool_reserve(&p, &out), -EINVAL);
+	cr_assert_eq(pool_reserve(&p, &pre), -EINVAL, "subnet-router anycast");
+	cr_assert_eq(pool_reserve(&p, &x), 0);
+	cr_assert_eq(pool_reserve(&p, &x), -EEXIST);
+	cr_assert_eq(pool_release(&p, &out), -EINVAL);
+	for (int i = 0; i < 6; i++)
+		cr_assert_eq(pool_alloc(&p, &a), 0);
+	cr_assert_eq(pool_alloc(&p, &a), 0);
+	assert_addr(&a, "2001:db8:c4a::8"); /* ::7 was reserved */
+	pool_free_all(&p);
+}
