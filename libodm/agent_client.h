@@ -1,0 +1,55 @@
+/*
+ * agent_client.h — the shim's calls to odmagent over ipc.h.
+ *
+ * Lazy: the connection is made on the first call, CLOEXEC, and recorded in
+ * the shield (shield.h) so a close_range() by the application is noticed
+ * and the next call reconnects. After fork the child drops the parent's
+ * connection and makes its own (the agent identifies clients by SO_PEERCRED,
+ * so the child's pid must be its own). Every call is bounded by a short
+ * timeout and failure is never fatal: the caller falls back to a plain
+ * socket. A failed connect is not retried for AGENT_RETRY_MS, so a host
+ * without an agent pays one failed connect per second at most. Calls are
+ * serialised by one mutex (replies are matched by id on one stream).
+ * Callers hold the recursion guard.
+ */
+#ifndef ODM_AGENT_CLIENT_H
+#define ODM_AGENT_CLIENT_H
+
+#include <netinet/in.h>
+
+#pragma GCC visibility push(hidden)
+
+#define AGENT_CONNECT_MS 500
+#define AGENT_LEASE_MS 3000
+#define AGENT_RELEASE_MS 200
+#define AGENT_RETRY_MS 1000
+
+struct agent_lease {
+	struct in6_addr addr;
+	char lease[64]; /* the agent's lease id as text */
+	char anchor[64];
+};
+
+/*
+ * The agent's default type for this process (hello), or ODM_TYPE_NONE if
+ * the agent is unreachable or did not say. Asked once per process.
+ */
+int agent_default_type(void);
+
+/*
+ * lease {type, dst, cha?, proto}. Returns 1 with *out filled, 0 for
+ * {plain:true}, or -errno (agent unreachable, timeout, error reply; the
+ * reason is printed once with ODM_DEBUG).
+ */
+int agent_lease(int type, const struct in6_addr *dst, const struct in6_addr *cha,
+		const char *proto, struct agent_lease *out);
+
+/* release {addr}: a best-effort hint, bounded by AGENT_RELEASE_MS. */
+int agent_release(const struct in6_addr *addr);
+
+/* In a forked child: reset the lock, forget the parent's connection. */
+void agent_client_atfork_child(void);
+
+#pragma GCC visibility pop
+
+#endif

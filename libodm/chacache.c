@@ -1,0 +1,247 @@
+/* chacache.c — bounded TTL cache of CHA answers (see chacache.h). */
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "chacache.h"
+
+struct cha_entry {
+	int used;
+	int found;
+	uint64_t hash;
+	uint64_t expires_ms;
+	struct in6_addr cha;
+	size_t keylen;
+	unsigned char key[CHACACHE_KEY_MAX];
+};
+
+struct chacache {
+	pthread_mutex_t lock;
+	size_t cap, count;
+	struct cha_entry *e;
+};
+
+/* FNV-1a: cheap, and collisions are resolved by comparing the key. */
+static uint64_t hash_key(const void *key, size_t len)
+{
+	const unsigned char *p = key;
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+struct chacache *chacache_new(size_t capacity)
+{
+	struct chacache *c;
+
+	if (capacity == 0)
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->e = calloc(capacity, sizeof(*c->e));
+	if (!c->e) {
+		free(c);
+		return NULL;
+	}
+	c->cap = capacity;
+	pthread_mutex_init(&c->lock, NULL);
+	return c;
+}
+
+void chacache_free(struct chacache *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_destroy(&c->lock);
+	free(c->e);
+	free(c);
+}
+
+static struct cha_entry *find_locked(struct chacache *c, const void *key, size_t keylen,
+				     uint64_t h)
+{
+	for (size_t i = 0; i < c->cap; i++) {
+		struct cha_entry *e = &c->e[i];
+		if (e->used && e->hash == h && e->keylen == keylen && memcmp(e->key, key, keylen) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/* A free slot, else an expired one, else the one expiring soonest. */
+static struct cha_entry *victim_locked(struct chacache *c, uint64_t now_ms)
+{
+	struct cha_entry *best = NULL;
+
+	for (size_t i = 0; i < c->cap; i++) {
+		struct cha_entry *e = &c->e[i];
+		if (!e->used)
+			return e;
+		if (e->expires_ms <= now_ms)
+			return e;
+		if (!best || e->expires_ms < best->expires_ms)
+			best = e;
+	}
+	return best;
+}
+
+int chacache_put(struct chacache *c, const void *key, size_t keylen, const struct in6_addr *cha,
+		 uint32_t ttl_s, uint64_t now_ms)
+{
+	struct cha_entry *e;
+	uint64_t h;
+
+	if (!c || keylen == 0 || keylen > CHACACHE_KEY_MAX)
+		return -EINVAL;
+	if (ttl_s == 0)
+		return 0;
+	if (ttl_s > CHACACHE_MAX_TTL)
+		ttl_s = CHACACHE_MAX_TTL;
+	h = hash_key(key, keylen);
+	pthread_mutex_lock(&c->lock);
+	e = find_locked(c, key, keylen, h);
+	if (!e) {
+		e = victim_locked(c, now_ms);
+		if (!e->used)
+			c->count++;
+	}
+	e->used = 1;
+	e->hash = h;
+	e->keylen = keylen;
+	memcpy(e->key, key, keylen);
+	e->found = cha != NULL;
+	if (cha)
+		e->cha = *cha;
+	else
+		memset(&e->cha, 0, sizeof(e->cha));
+	e->expires_ms = now_ms + (uint64_t)ttl_s * 1000;
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+int chacache_get(struct chacache *c, const void *key, size_t keylen, struct in6_addr *cha,
+		 uint32_t *ttl_left_s, uint64_t now_ms)
+{
+	struct cha_entry *e;
+	int ret = CHA_MISS;
+
+	if (!c || keylen == 0 || keylen > CHACACHE_KEY_MAX)
+		return CHA_MISS;
+	pthread_mutex_lock(&c->lock);
+	e = find_locked(c, key, keylen, hash_key(key, keylen));
+	if (e && e->expires_ms <= now_ms) {
+		e->used = 0;
+		c->count--;
+	} else if (e) {
+		ret = e->found ? CHA_FOUND : CHA_NONE;
+		if (e->found && cha)
+			*cha = e->cha;
+		if (ttl_left_s)
+			*ttl_left_s = (uint32_t)((e->expires_ms - now_ms + 999) / 1000);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+size_t chacache_count(struct chacache *c)
+{
+	size_t n;
+
+	if (!c)
+		return 0;
+	pthread_mutex_lock(&c->lock);
+	n = c->count;
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+int chacache_put_addr(struct chacache *c, const struct in6_addr *dst, const struct in6_addr *cha,
+		      uint32_t ttl_s, uint64_t now_ms)
+{
+	return chacache_put(c, dst, sizeof(*dst), cha, ttl_s, now_ms);
+}
+
+int chacache_get_addr(struct chacache *c, const struct in6_addr *dst, struct in6_addr *cha,
+		      uint32_t *ttl_left_s, uint64_t now_ms)
+{
+	return chacache_get(c, dst, sizeof(*dst), cha, ttl_left_s, now_ms);
+}
+
+/* Names compare case-insensitively and without a trailing dot. */
+static size_t fold_name(const char *name, char *out)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	if (n == 0 || n > CHACACHE_KEY_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)name[i]);
+	return n;
+}
+
+int chacache_put_name(struct chacache *c, const char *name, const struct in6_addr *cha,
+		      uint32_t ttl_s, uint64_t now_ms)
+{
+	char key[CHACACHE_KEY_MAX];
+	size_t n = fold_name(name, key);
+
+	return n ? chacache_put(c, key, n, cha, ttl_s, now_ms) : -EINVAL;
+}
+
+int chacache_get_name(struct chacache *c, const char *name, struct in6_addr *cha,
+		      uint32_t *ttl_left_s, uint64_t now_ms)
+{
+	char key[CHACACHE_KEY_MAX];
+	size_t n = fold_name(name, key);
+
+	return n ? chacache_get(c, key, n, cha, ttl_left_s, now_ms) : CHA_MISS;
+}
+
+#define PROCESS_CACHE_SIZE 512
+
+static pthread_once_t caches_once = PTHREAD_ONCE_INIT;
+static struct chacache *cache_addr, *cache_name;
+
+static void caches_init(void)
+{
+	cache_addr = chacache_new(PROCESS_CACHE_SIZE);
+	cache_name = chacache_new(PROCESS_CACHE_SIZE);
+}
+
+struct chacache *chacache_by_addr(void)
+{
+	pthread_once(&caches_once, caches_init);
+	return cache_addr;
+}
+
+struct chacache *chacache_by_name(void)
+{
+	pthread_once(&caches_once, caches_init);
+	return cache_name;
+}
+
+uint64_t chacache_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void chacache_atfork_child(void)
+{
+	if (cache_addr)
+		pthread_mutex_init(&cache_addr->lock, NULL);
+	if (cache_name)
+		pthread_mutex_init(&cache_name->lock, NULL);
+}

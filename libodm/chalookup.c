@@ -1,0 +1,333 @@
+/* chalookup.c — cha.<host> AAAA lookups with c-ares (see chalookup.h). */
+#include <ares.h>
+#include <arpa/nameser.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chacache.h"
+#include "chalookup.h"
+#include "libc_real.h"
+#include "shield.h"
+
+struct cha_query {
+	int done;      /* the callback ran */
+	int abandoned; /* its waiter left: the callback frees it */
+	int result;    /* CHA_FOUND, CHA_NONE or -errno */
+	struct in6_addr cha;
+	uint32_t ttl;
+};
+
+static pthread_mutex_t ch_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ch_cond; /* CLOCK_MONOTONIC; set up in lib_init */
+static ares_channel ch;
+static pid_t ch_pid;
+static int ch_driving;    /* a thread is polling the channel's sockets */
+static int ch_inherited;  /* forked while the lock was held: leak, never touch */
+static int ch_lib_ok;
+static pthread_once_t ch_once = PTHREAD_ONCE_INIT;
+
+#define MAX_SOCKS 16
+static int ch_socks[MAX_SOCKS]; /* sockets the channel opened, -1 = free */
+
+static void lib_init(void)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&ch_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	for (int i = 0; i < MAX_SOCKS; i++)
+		ch_socks[i] = -1;
+	ch_lib_ok = ares_library_init(ARES_LIB_INIT_ALL) == ARES_SUCCESS;
+}
+
+/* --- c-ares socket functions: CLOEXEC, shielded, and closed only if ours --- */
+
+static ares_socket_t sock_open(int domain, int type, int proto, void *user)
+{
+	int fd = REAL(socket)(domain, type | SOCK_CLOEXEC | SOCK_NONBLOCK, proto);
+
+	if (fd < 0)
+		return ARES_SOCKET_BAD;
+	shield_add(fd);
+	for (int i = 0; i < MAX_SOCKS; i++)
+		if (ch_socks[i] < 0) {
+			ch_socks[i] = fd;
+			break;
+		}
+	return fd;
+}
+
+static int sock_close(ares_socket_t fd, void *user)
+{
+	for (int i = 0; i < MAX_SOCKS; i++)
+		if (ch_socks[i] == fd)
+			ch_socks[i] = -1;
+	/* Closed by the application already? Then the number is not ours. */
+	if (shield_remove(fd))
+		return real_close(fd);
+	return 0;
+}
+
+static int sock_connect(ares_socket_t fd, const struct sockaddr *sa, ares_socklen_t len, void *user)
+{
+	return REAL(connect)(fd, sa, len);
+}
+
+static ares_ssize_t sock_recvfrom(ares_socket_t fd, void *buf, size_t len, int flags,
+				  struct sockaddr *from, ares_socklen_t *fromlen, void *user)
+{
+	return recvfrom(fd, buf, len, flags, from, fromlen);
+}
+
+static ares_ssize_t sock_sendv(ares_socket_t fd, const struct iovec *iov, int n, void *user)
+{
+	return writev(fd, iov, n);
+}
+
+static const struct ares_socket_functions sock_funcs = {
+	.asocket = sock_open,
+	.aclose = sock_close,
+	.aconnect = sock_connect,
+	.arecvfrom = sock_recvfrom,
+	.asendv = sock_sendv,
+};
+
+/* --- the channel --- */
+
+static int channel_sockets_ok(void)
+{
+	for (int i = 0; i < MAX_SOCKS; i++)
+		if (ch_socks[i] >= 0 && !shield_valid(ch_socks[i]))
+			return 0;
+	return 1;
+}
+
+/* Lock held. A usable channel for this process, or NULL. */
+static ares_channel channel_get(void)
+{
+	struct ares_options opt;
+	int mask;
+
+	if (ch && ch_pid != getpid()) {
+		/* Forked: the child needs its own sockets and query ids. */
+		if (ch_inherited) {
+			ch = NULL; /* state may be half-updated: leak it */
+			for (int i = 0; i < MAX_SOCKS; i++)
+				ch_socks[i] = -1;
+		} else {
+			ares_destroy(ch);
+			ch = NULL;
+		}
+		ch_inherited = 0;
+	}
+	if (ch && !channel_sockets_ok()) {
+		/* The application closed one of our sockets: start afresh. */
+		ares_destroy(ch);
+		ch = NULL;
+	}
+	if (ch)
+		return ch;
+	memset(&opt, 0, sizeof(opt));
+	opt.timeout = CHALOOKUP_TRY_MS;
+	opt.tries = CHALOOKUP_TRIES;
+	mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+	if (ares_init_options(&ch, &opt, mask) != ARES_SUCCESS) {
+		ch = NULL;
+		return NULL;
+	}
+	ares_set_socket_functions(ch, &sock_funcs, NULL);
+	ch_pid = getpid();
+	return ch;
+}
+
+/* Runs under ch_lock, from ares_process_fd or ares_destroy. */
+static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct cha_query *q = arg;
+	struct ares_addr6ttl rr[8];
+	int n = 8;
+
+	if (status == ARES_SUCCESS &&
+	    ares_parse_aaaa_reply(abuf, alen, NULL, rr, &n) == ARES_SUCCESS && n > 0) {
+		int ttl = rr[0].ttl;
+		for (int i = 1; i < n; i++)
+			if (rr[i].ttl < ttl)
+				ttl = rr[i].ttl;
+		memcpy(&q->cha, &rr[0].ip6addr, sizeof(q->cha));
+		q->ttl = ttl < CHALOOKUP_MIN_TTL ? CHALOOKUP_MIN_TTL : (uint32_t)ttl;
+		q->result = CHA_FOUND;
+	} else if (status == ARES_SUCCESS || status == ARES_ENODATA || status == ARES_ENOTFOUND) {
+		/* NXDOMAIN or NODATA: this host has no CHA. */
+		q->ttl = CHACACHE_NEG_TTL;
+		q->result = CHA_NONE;
+	} else {
+		q->result = status == ARES_ETIMEOUT ? -ETIMEDOUT : -EIO;
+	}
+	q->done = 1;
+	if (q->abandoned)
+		free(q);
+	else
+		pthread_cond_broadcast(&ch_cond);
+}
+
+struct cha_query *chalookup_start(const char *node)
+{
+	struct cha_query *q;
+	char name[300];
+	ares_channel c;
+	int n;
+
+	pthread_once(&ch_once, lib_init);
+	if (!ch_lib_ok || !node)
+		return NULL;
+	n = snprintf(name, sizeof(name), "cha.%s", node);
+	if (n < 0 || (size_t)n >= sizeof(name))
+		return NULL;
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return NULL;
+	pthread_mutex_lock(&ch_lock);
+	c = channel_get();
+	if (!c) {
+		pthread_mutex_unlock(&ch_lock);
+		free(q);
+		return NULL;
+	}
+	/* ares_search applies the search domains like res_search(3). */
+	ares_search(c, name, ns_c_in, ns_t_aaaa, on_answer, q);
+	pthread_mutex_unlock(&ch_lock);
+	return q;
+}
+
+static void deadline_ts(uint64_t ms, struct timespec *ts)
+{
+	ts->tv_sec = (time_t)(ms / 1000);
+	ts->tv_nsec = (long)(ms % 1000) * 1000000;
+}
+
+/* Lock held on entry and exit; dropped around poll(). */
+static void drive_once(uint64_t deadline_ms)
+{
+	ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+	struct pollfd pfd[ARES_GETSOCK_MAXNUM];
+	struct timeval maxtv, tvbuf, *tv;
+	uint64_t now = chacache_now_ms(), left;
+	int bits, n = 0, ms, ready;
+
+	left = deadline_ms > now ? deadline_ms - now : 0;
+	bits = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
+	for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
+		short ev = 0;
+		if (ARES_GETSOCK_READABLE(bits, i))
+			ev |= POLLIN;
+		if (ARES_GETSOCK_WRITABLE(bits, i))
+			ev |= POLLOUT;
+		if (!ev)
+			continue;
+		pfd[n].fd = socks[i];
+		pfd[n].events = ev;
+		pfd[n].revents = 0;
+		n++;
+	}
+	maxtv.tv_sec = (time_t)(left / 1000);
+	maxtv.tv_usec = (suseconds_t)(left % 1000) * 1000;
+	tv = ares_timeout(ch, &maxtv, &tvbuf);
+	ms = (int)(tv->tv_sec * 1000 + (tv->tv_usec + 999) / 1000);
+	ch_driving = 1;
+	pthread_mutex_unlock(&ch_lock);
+	ready = poll(pfd, (nfds_t)n, ms);
+	pthread_mutex_lock(&ch_lock);
+	ch_driving = 0;
+	if (!ch || ch_pid != getpid())
+		return;
+	if (ready > 0) {
+		for (int i = 0; i < n; i++) {
+			short r = pfd[i].revents;
+			if (!r)
+				continue;
+			ares_process_fd(ch, (r & (POLLIN | POLLERR | POLLHUP)) ? pfd[i].fd : ARES_SOCKET_BAD,
+					(r & (POLLOUT | POLLERR)) ? pfd[i].fd : ARES_SOCKET_BAD);
+		}
+	} else {
+		/* Timeouts: lets c-ares retry or fail the query. */
+		ares_process_fd(ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	}
+	pthread_cond_broadcast(&ch_cond);
+}
+
+int chalookup_finish(struct cha_query *q, uint64_t deadline_ms, struct in6_addr *cha,
+		     uint32_t *ttl_s)
+{
+	int ret;
+
+	if (!q)
+		return -EIO;
+	pthread_mutex_lock(&ch_lock);
+	while (!q->done && chacache_now_ms() < deadline_ms) {
+		if (!ch) {
+			break; /* destroyed under us without the callback: give up */
+		} else if (!ch_driving) {
+			drive_once(deadline_ms);
+		} else {
+			struct timespec ts;
+			deadline_ts(deadline_ms, &ts);
+			pthread_cond_timedwait(&ch_cond, &ch_lock, &ts);
+		}
+	}
+	if (!q->done) {
+		q->abandoned = 1; /* the callback (or ares_destroy) frees it */
+		pthread_mutex_unlock(&ch_lock);
+		return -ETIMEDOUT;
+	}
+	pthread_mutex_unlock(&ch_lock);
+	ret = q->result;
+	if (ret == CHA_FOUND && cha)
+		*cha = q->cha;
+	if (ttl_s)
+		*ttl_s = q->ttl;
+	free(q);
+	return ret;
+}
+
+void chalookup_abandon(struct cha_query *q)
+{
+	if (!q)
+		return;
+	pthread_mutex_lock(&ch_lock);
+	if (q->done) {
+		pthread_mutex_unlock(&ch_lock);
+		free(q);
+		return;
+	}
+	q->abandoned = 1;
+	pthread_mutex_unlock(&ch_lock);
+}
+
+void chalookup_atfork_child(void)
+{
+	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+
+	/* A lock held at fork time belongs to a thread the child does not have. */
+	if (pthread_mutex_trylock(&ch_lock) != 0)
+		ch_inherited = 1;
+	ch_lock = fresh;
+	ch_driving = 0;
+	if (ch_lib_ok) {
+		pthread_condattr_t ca;
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&ch_cond, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+}

@@ -1,0 +1,273 @@
+/*
+ * fdtable.c — fd -> refcounted lease entry (see fdtable.h).
+ * Layout after cwrap's socket_wrapper (array indexed by fd, shared entries
+ * for dup'ed fds); no code taken from it.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fdtable.h"
+
+struct fd_entry {
+	int refs; /* slots pointing here; changed under the table lock */
+	struct fd_lease lease;
+};
+
+/* Slot value meaning "decided, not ours": never dereferenced. */
+#define SEEN ((struct fd_entry *)(uintptr_t)1)
+/* Slot value meaning "the shim's own fd". */
+#define INTERNAL ((struct fd_entry *)(uintptr_t)2)
+#define IS_ENTRY(e) ((uintptr_t)(e) > (uintptr_t)2)
+
+struct fdtable {
+	pthread_mutex_t lock;
+	unsigned int cap;
+	unsigned int high; /* 1 + highest fd ever set, bounds range scans */
+	_Atomic(struct fd_entry *) *slot;
+};
+
+struct fdtable *fdtable_new(unsigned int cap)
+{
+	struct fdtable *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	/* Large calloc is an untouched mmap: pages cost memory only when used. */
+	t->slot = calloc(cap, sizeof(*t->slot));
+	if (!t->slot) {
+		free(t);
+		return NULL;
+	}
+	pthread_mutex_init(&t->lock, NULL);
+	t->cap = cap;
+	return t;
+}
+
+void fdtable_free(struct fdtable *t)
+{
+	if (!t)
+		return;
+	for (unsigned int fd = 0; fd < t->high; fd++) {
+		struct fd_entry *e = atomic_load(&t->slot[fd]);
+		if (IS_ENTRY(e) && --e->refs == 0)
+			free(e);
+	}
+	pthread_mutex_destroy(&t->lock);
+	free(t->slot);
+	free(t);
+}
+
+static _Atomic(struct fdtable *) global;
+static pthread_mutex_t global_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct fdtable *fdtable_global(int create)
+{
+	struct fdtable *t = atomic_load_explicit(&global, memory_order_acquire);
+
+	if (t || !create)
+		return t;
+	pthread_mutex_lock(&global_lock);
+	t = atomic_load(&global);
+	if (!t) {
+		t = fdtable_new(FDTABLE_MAX_FDS);
+		atomic_store_explicit(&global, t, memory_order_release);
+	}
+	pthread_mutex_unlock(&global_lock);
+	return t;
+}
+
+static inline int in_range(const struct fdtable *t, int fd)
+{
+	return t && fd >= 0 && (unsigned int)fd < t->cap;
+}
+
+int fdtable_state(struct fdtable *t, int fd)
+{
+	struct fd_entry *e;
+
+	if (!in_range(t, fd))
+		return FDT_UNKNOWN;
+	e = atomic_load_explicit(&t->slot[fd], memory_order_relaxed);
+	if (!e)
+		return FDT_UNKNOWN;
+	if (e == SEEN)
+		return FDT_SEEN;
+	return e == INTERNAL ? FDT_INTERNAL : FDT_LEASED;
+}
+
+int fdtable_get(struct fdtable *t, int fd, struct fd_lease *out)
+{
+	struct fd_entry *e;
+	int ret = 0;
+
+	if (fdtable_state(t, fd) != FDT_LEASED)
+		return 0;
+	pthread_mutex_lock(&t->lock);
+	e = atomic_load(&t->slot[fd]);
+	if (IS_ENTRY(e)) {
+		*out = e->lease;
+		ret = 1;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return ret;
+}
+
+int fdtable_refs(struct fdtable *t, int fd)
+{
+	struct fd_entry *e;
+	int refs = 0;
+
+	if (!in_range(t, fd))
+		return 0;
+	pthread_mutex_lock(&t->lock);
+	e = atomic_load(&t->slot[fd]);
+	if (IS_ENTRY(e))
+		refs = e->refs;
+	pthread_mutex_unlock(&t->lock);
+	return refs;
+}
+
+/* Empty slot fd; lock held. 1 + *released if that was a lease's last fd. */
+static int clear_locked(struct fdtable *t, int fd, struct fd_lease *released)
+{
+	struct fd_entry *e = atomic_exchange(&t->slot[fd], NULL);
+
+	if (!IS_ENTRY(e))
+		return 0;
+	if (--e->refs > 0)
+		return 0;
+	if (released)
+		*released = e->lease;
+	free(e);
+	return 1;
+}
+
+static void set_locked(struct fdtable *t, int fd, struct fd_entry *e)
+{
+	atomic_store(&t->slot[fd], e);
+	if ((unsigned int)fd >= t->high)
+		t->high = (unsigned int)fd + 1;
+}
+
+int fdtable_track(struct fdtable *t, int fd, const struct fd_lease *l)
+{
+	struct fd_entry *e;
+
+	if (!in_range(t, fd))
+		return -EBADF;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->refs = 1;
+	e->lease = *l;
+	pthread_mutex_lock(&t->lock);
+	clear_locked(t, fd, NULL);
+	set_locked(t, fd, e);
+	pthread_mutex_unlock(&t->lock);
+	return 0;
+}
+
+void fdtable_mark_seen(struct fdtable *t, int fd)
+{
+	if (!in_range(t, fd))
+		return;
+	pthread_mutex_lock(&t->lock);
+	if (!atomic_load(&t->slot[fd]))
+		set_locked(t, fd, SEEN);
+	pthread_mutex_unlock(&t->lock);
+}
+
+void fdtable_mark_internal(struct fdtable *t, int fd, int set)
+{
+	if (!in_range(t, fd))
+		return;
+	pthread_mutex_lock(&t->lock);
+	if (set) {
+		clear_locked(t, fd, NULL);
+		set_locked(t, fd, INTERNAL);
+	} else if (atomic_load(&t->slot[fd]) == INTERNAL) {
+		atomic_store(&t->slot[fd], NULL);
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+int fdtable_drop(struct fdtable *t, int fd, struct fd_lease *released)
+{
+	int ret;
+
+	/* The common case: an fd the shim never touched. One load, one compare. */
+	if (fdtable_state(t, fd) == FDT_UNKNOWN)
+		return 0;
+	pthread_mutex_lock(&t->lock);
+	ret = clear_locked(t, fd, released);
+	pthread_mutex_unlock(&t->lock);
+	return ret;
+}
+
+int fdtable_dup(struct fdtable *t, int oldfd, int newfd, struct fd_lease *released)
+{
+	struct fd_entry *e;
+	int ret;
+
+	if (!in_range(t, newfd) || oldfd == newfd)
+		return 0;
+	if (fdtable_state(t, oldfd) == FDT_UNKNOWN && fdtable_state(t, newfd) == FDT_UNKNOWN)
+		return 0;
+	pthread_mutex_lock(&t->lock);
+	ret = clear_locked(t, newfd, released);
+	e = in_range(t, oldfd) ? atomic_load(&t->slot[oldfd]) : NULL;
+	if (e && e != INTERNAL) {
+		if (IS_ENTRY(e))
+			e->refs++;
+		set_locked(t, newfd, e);
+	}
+	pthread_mutex_unlock(&t->lock);
+	return ret;
+}
+
+int fdtable_drop_range(struct fdtable *t, unsigned int first, unsigned int last,
+		       struct fd_lease **out)
+{
+	struct fd_lease *list = NULL, one;
+	int n = 0, nomem = 0;
+	size_t cap = 0;
+
+	*out = NULL;
+	if (!t)
+		return 0;
+	pthread_mutex_lock(&t->lock);
+	if (last >= t->high)
+		last = t->high ? t->high - 1 : 0;
+	for (unsigned int fd = first; fd <= last && fd < t->high; fd++) {
+		if (!clear_locked(t, (int)fd, &one))
+			continue;
+		if ((size_t)n == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			struct fd_lease *nl = realloc(list, ncap * sizeof(*nl));
+			if (!nl) {
+				nomem = 1;
+				continue;
+			}
+			list = nl;
+			cap = ncap;
+		}
+		list[n++] = one;
+	}
+	pthread_mutex_unlock(&t->lock);
+	if (nomem) {
+		free(list);
+		return -ENOMEM;
+	}
+	*out = list;
+	return n;
+}
+
+void fdtable_atfork_child(struct fdtable *t)
+{
+	if (t)
+		pthread_mutex_init(&t->lock, NULL);
+}

@@ -1,0 +1,83 @@
+/*
+ * fdtable.h — which file descriptors hold a leased, bound socket.
+ *
+ * After socket_wrapper: an array indexed by fd holding a pointer to a
+ * refcounted entry. dup/dup2/dup3/fcntl(F_DUPFD*) make two slots share one
+ * entry; the lease is released when the last slot goes. A slot may also
+ * hold FDT_SEEN ("decided, not ours"), so sendto() on a busy UDP socket does
+ * not ask the kernel again each time, or FDT_INTERNAL (one of the shim's own
+ * fds, see shield.h), so close() notices the application closing it without
+ * a second lookup. A dup of an internal fd is the application's. Lookups of an untracked fd are one
+ * relaxed load and one compare; changes take a mutex.
+ *
+ * A number handed out by socket()/accept() can be a fd that was closed
+ * behind our back (raw syscall, a libc-internal close); callers purge the
+ * slot then (fdtable_drop) so the new socket never inherits a stale lease.
+ */
+#ifndef ODM_FDTABLE_H
+#define ODM_FDTABLE_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+
+#pragma GCC visibility push(hidden)
+
+#define FDTABLE_MAX_FDS (1u << 20) /* fds above are never tracked */
+
+struct fd_lease {
+	struct in6_addr addr; /* the leased address the socket is bound to */
+	char lease[64];       /* the agent's lease id (text), for messages */
+	int type;             /* enum odm_addr_type */
+};
+
+enum { FDT_UNKNOWN = 0, FDT_SEEN = 1, FDT_LEASED = 2, FDT_INTERNAL = 3 };
+
+struct fdtable;
+
+struct fdtable *fdtable_new(unsigned int cap);
+void fdtable_free(struct fdtable *t);
+/* The process's table; created on first call with create != 0, else may be NULL. */
+struct fdtable *fdtable_global(int create);
+
+/* FDT_UNKNOWN, FDT_SEEN, FDT_LEASED or FDT_INTERNAL; no lock. t may be NULL. */
+int fdtable_state(struct fdtable *t, int fd);
+/* Copy the lease of fd into *out; 1 if leased, else 0. */
+int fdtable_get(struct fdtable *t, int fd, struct fd_lease *out);
+/* Number of fds sharing fd's entry (0 if none): for tests and messages. */
+int fdtable_refs(struct fdtable *t, int fd);
+
+/* fd now holds a fresh lease (refcount 1). 0, -EBADF or -ENOMEM. */
+int fdtable_track(struct fdtable *t, int fd, const struct fd_lease *l);
+/* Remember that fd was decided and is not ours (no-op on a leased fd). */
+void fdtable_mark_seen(struct fdtable *t, int fd);
+
+/* fd is one of the shim's own (set), or no longer (clear: only if internal). */
+void fdtable_mark_internal(struct fdtable *t, int fd, int set);
+
+/*
+ * fd is gone (close) or was reused (purge). Returns 1 and fills *released
+ * if that was the last fd of a lease, else 0.
+ */
+int fdtable_drop(struct fdtable *t, int fd, struct fd_lease *released);
+
+/*
+ * newfd became a copy of oldfd (dup family). Whatever newfd held is dropped
+ * first (dup2 over a tracked fd closes it): returns 1 with *released filled
+ * if that dropped the last reference of a lease, else 0.
+ */
+int fdtable_dup(struct fdtable *t, int oldfd, int newfd, struct fd_lease *released);
+
+/*
+ * close_range(first, last): drop every slot in range. Returns the number of
+ * leases whose last fd went and a malloc'd array of them in *out (caller
+ * frees; NULL when 0), or -ENOMEM (slots are dropped anyway).
+ */
+int fdtable_drop_range(struct fdtable *t, unsigned int first, unsigned int last,
+		       struct fd_lease **out);
+
+/* In a forked child: reset the lock (the table itself is inherited as is). */
+void fdtable_atfork_child(struct fdtable *t);
+
+#pragma GCC visibility pop
+
+#endif

@@ -1,0 +1,187 @@
+/*
+ * hook_close.c — interposed fd-lifetime calls: close, __close_nocancel,
+ * close_range, dup, dup2, dup3, fcntl/fcntl64 (F_DUPFD, F_DUPFD_CLOEXEC).
+ *
+ * They keep the fd table (fdtable.h) in step with the kernel's: dup'ed fds
+ * share one lease entry, and when the last fd of a leased socket goes the
+ * agent gets a release hint. The real close runs FIRST and the hint after:
+ * the agent confirms a release with sock_diag, which must then see the
+ * socket gone (or in FIN_WAIT/TIME_WAIT) rather than still established. The
+ * hint is bounded (AGENT_RELEASE_MS) and errno is the real call's.
+ * An application closing one of the shim's own fds is noted for the shield.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "fdtable.h"
+#include "guard.h"
+#include "libc_real.h"
+#include "shield.h"
+#include "shim_connect.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static void hint(int fd, const struct fd_lease *l)
+{
+	if (guard_active())
+		return; /* inside the shim (maybe holding the agent lock): no call */
+	guard_enter();
+	shim_release_hint(fd, l);
+	guard_leave();
+}
+
+/* fd is about to be closed by the application or the shim; forget it. */
+static int forget(struct fdtable *t, int fd, int st, struct fd_lease *l)
+{
+	if (st == FDT_INTERNAL && !guard_active())
+		shield_app_closed((unsigned int)fd, (unsigned int)fd);
+	return fdtable_drop(t, fd, l);
+}
+
+static int close_with(int (*real)(int), int fd)
+{
+	struct fdtable *t = fdtable_global(0);
+	int st = fdtable_state(t, fd), last, ret, saved;
+	struct fd_lease l;
+
+	if (st == FDT_UNKNOWN)
+		return real(fd); /* the common case: one load, one compare */
+	/*
+	 * Forget before the real close: once the number is free another
+	 * thread's socket() may get it, and must not find our entry.
+	 */
+	last = forget(t, fd, st, &l);
+	ret = real(fd);
+	if (last) {
+		saved = errno;
+		hint(fd, &l);
+		errno = saved;
+	}
+	return ret;
+}
+
+int close(int fd)
+{
+	return close_with(REAL(close), fd);
+}
+
+int __close_nocancel(int fd);
+int __close_nocancel(int fd)
+{
+	int (*real)(int) = REAL(__close_nocancel);
+
+	return close_with(real ? real : REAL(close), fd);
+}
+
+int close_range(unsigned int first, unsigned int last, int flags)
+{
+	int (*real)(unsigned int, unsigned int, int) = REAL(close_range);
+	struct fd_lease *gone = NULL;
+	int ret, saved, n;
+
+	if (real)
+		ret = real(first, last, flags);
+	else
+		ret = (int)syscall(SYS_close_range, first, last, flags);
+	if (ret != 0 || (flags & CLOSE_RANGE_CLOEXEC) || first > last)
+		return ret;
+	saved = errno;
+	if (!guard_active())
+		shield_app_closed(first, last);
+	n = fdtable_drop_range(fdtable_global(0), first, last, &gone);
+	for (int i = 0; i < n; i++)
+		hint(-1, &gone[i]);
+	free(gone);
+	errno = saved;
+	return ret;
+}
+
+/* newfd now refers to oldfd's file (whatever newfd was is closed). */
+static void after_dup(int oldfd, int newfd)
+{
+	struct fdtable *t = fdtable_global(0);
+	struct fd_lease l;
+	int saved, st_new;
+
+	if (oldfd == newfd)
+		return;
+	st_new = fdtable_state(t, newfd);
+	if (fdtable_state(t, oldfd) == FDT_UNKNOWN && st_new == FDT_UNKNOWN)
+		return;
+	saved = errno;
+	if (st_new == FDT_INTERNAL && !guard_active())
+		shield_app_closed((unsigned int)newfd, (unsigned int)newfd);
+	if (fdtable_dup(t, oldfd, newfd, &l))
+		hint(newfd, &l);
+	errno = saved;
+}
+
+int dup(int oldfd)
+{
+	int fd = REAL(dup)(oldfd);
+
+	if (fd >= 0)
+		after_dup(oldfd, fd);
+	return fd;
+}
+
+int dup2(int oldfd, int newfd)
+{
+	int fd = REAL(dup2)(oldfd, newfd);
+
+	if (fd >= 0)
+		after_dup(oldfd, fd);
+	return fd;
+}
+
+int dup3(int oldfd, int newfd, int flags)
+{
+	int fd = REAL(dup3)(oldfd, newfd, flags);
+
+	if (fd >= 0)
+		after_dup(oldfd, fd);
+	return fd;
+}
+
+/*
+ * fcntl's third argument is an int or a pointer depending on cmd; reading
+ * it as unsigned long and passing it on is what musl's fcntl does and is
+ * right for both on the Linux ABIs.
+ */
+static int fcntl_with(int (*real)(int, int, ...), int fd, int cmd, unsigned long arg)
+{
+	int ret = real(fd, cmd, arg);
+
+	if (ret >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
+		after_dup(fd, ret);
+	return ret;
+}
+
+int fcntl(int fd, int cmd, ...)
+{
+	unsigned long arg;
+	va_list ap;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, unsigned long);
+	va_end(ap);
+	return fcntl_with(REAL(fcntl), fd, cmd, arg);
+}
+
+int fcntl64(int fd, int cmd, ...)
+{
+	int (*real)(int, int, ...) = REAL(fcntl64);
+	unsigned long arg;
+	va_list ap;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, unsigned long);
+	va_end(ap);
+	return fcntl_with(real ? real : REAL(fcntl), fd, cmd, arg);
+}

@@ -1,0 +1,32 @@
+/*
+ * hook_init.c — the shim's constructor and fork handling.
+ *
+ * The constructor only registers the fork handler; everything else starts
+ * lazily on first use, so hooks called before it ran (from another
+ * library's constructor) still work (libfaketime bugs #132 and #416).
+ * In the child: locks are reset (a thread that held one does not exist
+ * there), the agent connection is dropped so the child connects with its
+ * own pid, the c-ares channel is replaced on next use, and the fd table is
+ * kept: the child inherited those fds.
+ */
+#include <pthread.h>
+
+#include "agent_client.h"
+#include "chacache.h"
+#include "chalookup.h"
+#include "fdtable.h"
+#include "shield.h"
+
+static void odm_atfork_child(void)
+{
+	shield_atfork_child();
+	fdtable_atfork_child(fdtable_global(0));
+	chacache_atfork_child();
+	chalookup_atfork_child();
+	agent_client_atfork_child();
+}
+
+__attribute__((constructor)) static void odm_shim_init(void)
+{
+	pthread_atfork(NULL, NULL, odm_atfork_child);
+}

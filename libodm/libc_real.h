@@ -1,0 +1,64 @@
+/*
+ * libc_real.h — the one table of real libc functions behind the hooks.
+ *
+ * Every interposed symbol is listed once below (X-macro, as torsocks
+ * declares its hooked signatures once). The table is filled under
+ * pthread_once from whichever trampoline runs first, not from a constructor,
+ * so a hook called by another library's constructor before ours still works
+ * (socket_wrapper binds the same way; libfaketime bugs #132 and #416 came
+ * from relying on the constructor). A symbol that glibc versions is bound
+ * with dlvsym; if dlsym hands back a function of libodm.so itself the
+ * process aborts with a message, since calling it would recurse forever.
+ */
+#ifndef ODM_LIBC_REAL_H
+#define ODM_LIBC_REAL_H
+
+#include <netdb.h>
+#include <sys/socket.h>
+
+#pragma GCC visibility push(hidden)
+
+/* X(return type, name, parameter list, glibc version or NULL, required) */
+#define LIBC_REAL_FUNCS(X)                                                          \
+	X(int, socket, (int, int, int), NULL, 1)                                    \
+	X(int, accept, (int, struct sockaddr *, socklen_t *), NULL, 1)              \
+	X(int, accept4, (int, struct sockaddr *, socklen_t *, int), NULL, 1)        \
+	X(int, bind, (int, const struct sockaddr *, socklen_t), NULL, 1)            \
+	X(int, connect, (int, const struct sockaddr *, socklen_t), NULL, 1)         \
+	X(ssize_t, sendto, (int, const void *, size_t, int, const struct sockaddr *, \
+			    socklen_t), NULL, 1)                                    \
+	X(ssize_t, sendmsg, (int, const struct msghdr *, int), NULL, 1)             \
+	X(int, close, (int), NULL, 1)                                               \
+	X(int, __close_nocancel, (int), "GLIBC_PRIVATE", 0)                         \
+	X(int, close_range, (unsigned int, unsigned int, int), NULL, 0)             \
+	X(int, dup, (int), NULL, 1)                                                 \
+	X(int, dup2, (int, int), NULL, 1)                                           \
+	X(int, dup3, (int, int, int), NULL, 1)                                      \
+	X(int, fcntl, (int, int, ...), NULL, 1)                                     \
+	X(int, fcntl64, (int, int, ...), NULL, 0)                                   \
+	X(int, getaddrinfo, (const char *, const char *, const struct addrinfo *,   \
+			     struct addrinfo **), NULL, 1)
+
+#define LIBC_REAL_MEMBER(ret, name, params, ver, req) ret(*name) params;
+struct libc_real {
+	LIBC_REAL_FUNCS(LIBC_REAL_MEMBER)
+};
+#undef LIBC_REAL_MEMBER
+
+extern struct libc_real libc_real_table;
+
+/* Bind the table once (pthread_once); cheap after the first call. */
+void libc_real_init(void);
+
+/*
+ * The real function `name`, bound on first use. Optional symbols
+ * (required = 0) may be NULL on an older libc; callers fall back.
+ */
+#define REAL(name) (libc_real_init(), libc_real_table.name)
+
+/* Real close that also works where close_range/__close_nocancel are absent. */
+int real_close(int fd);
+
+#pragma GCC visibility pop
+
+#endif

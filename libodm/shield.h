@@ -1,0 +1,30 @@
+/*
+ * shield.h — the shim's own file descriptors (agent connection, c-ares
+ * sockets) and whether the application has closed them behind our back.
+ *
+ * Programs like ssh close every descriptor they did not open (closefrom,
+ * close_range); proxychains issue #273 came from that. The shim does not
+ * refuse such a close. Instead each internal fd is recorded with the
+ * st_dev/st_ino of its socket; before the shim uses one again it checks the
+ * fd still refers to that socket, and if not it forgets the fd WITHOUT
+ * closing it (the number may now belong to the application) and reconnects.
+ */
+#ifndef ODM_SHIELD_H
+#define ODM_SHIELD_H
+
+#pragma GCC visibility push(hidden)
+
+/* Record fd as internal. Returns 0 or -errno (-ENOSPC when the table is full). */
+int shield_add(int fd);
+/* Forget fd; returns 1 if it was recorded and still is the same socket. */
+int shield_remove(int fd);
+/* 1 if fd is recorded and still refers to the same socket, else 0. */
+int shield_valid(int fd);
+/* The application closed fd or [first, last]: forget those entries. */
+void shield_app_closed(unsigned int first, unsigned int last);
+/* In a forked child: the mutex may be held by a thread that no longer exists. */
+void shield_atfork_child(void);
+
+#pragma GCC visibility pop
+
+#endif

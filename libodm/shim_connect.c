@@ -1,0 +1,144 @@
+/* shim_connect.c — lease and bind before the first send (see shim_connect.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent_client.h"
+#include "chacache.h"
+#include "fdtable.h"
+#include "libc_real.h"
+#include "odm.h"
+#include "shim_connect.h"
+#include "shim_log.h"
+#include "shim_policy.h"
+
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
+#endif
+
+int shim_process_type(void)
+{
+	static int said_bad;
+	const char *env = getenv(SHIM_TYPE_ENV);
+	int bad, t;
+
+	t = shim_policy_type(env, -1, &bad);
+	if (bad)
+		shim_debug_once(&said_bad, "%s=%s is not a type, using the agent's default",
+				SHIM_TYPE_ENV, env);
+	if (t != ODM_TYPE_NONE)
+		return t;
+	/* Only now ask the agent: with ODM_TYPE set no hello is needed. */
+	return agent_default_type();
+}
+
+/* "tcp", "udp", or NULL for a socket the shim leaves alone. */
+static const char *socket_proto(int fd)
+{
+	int domain = 0, type = 0, proto = 0;
+	socklen_t l = sizeof(int);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &l) != 0 || domain != AF_INET6)
+		return NULL;
+	l = sizeof(int);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) != 0)
+		return NULL;
+	l = sizeof(int);
+	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &l) != 0)
+		return NULL;
+	if (type == SOCK_STREAM && (proto == IPPROTO_TCP || proto == IPPROTO_MPTCP))
+		return "tcp";
+	if (type == SOCK_DGRAM && proto == IPPROTO_UDP)
+		return "udp";
+	return NULL;
+}
+
+/* Not bound yet: getsockname says :: port 0. */
+static int socket_unbound(int fd)
+{
+	struct sockaddr_in6 me;
+	socklen_t l = sizeof(me);
+
+	memset(&me, 0, sizeof(me));
+	if (getsockname(fd, (struct sockaddr *)&me, &l) != 0)
+		return 0;
+	return me.sin6_port == 0 && IN6_IS_ADDR_UNSPECIFIED(&me.sin6_addr);
+}
+
+void shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what)
+{
+	const struct sockaddr_in6 *d6 = (const struct sockaddr_in6 *)dst;
+	char dbuf[INET6_ADDRSTRLEN], abuf[INET6_ADDRSTRLEN], cbuf[INET6_ADDRSTRLEN];
+	struct fdtable *t;
+	struct agent_lease al;
+	struct in6_addr cha;
+	struct fd_lease fl;
+	const char *proto;
+	int saved = errno, type, r;
+
+	if (!shim_policy_dst_eligible(dst, len))
+		goto out;
+	t = fdtable_global(1);
+	if (fdtable_state(t, fd) != FDT_UNKNOWN)
+		goto out; /* decided before (leased, or plain) */
+	proto = socket_proto(fd);
+	if (!proto || !socket_unbound(fd))
+		goto seen;
+	type = shim_process_type();
+	if (!shim_policy_wants_cha(type))
+		goto seen; /* other types come with their own issue; plain for now */
+	inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
+	if (chacache_get_addr(chacache_by_addr(), &d6->sin6_addr, &cha, NULL,
+			      chacache_now_ms()) != CHA_FOUND) {
+		shim_debug("no cha for %s, plain", dbuf);
+		goto seen;
+	}
+	inet_ntop(AF_INET6, &cha, cbuf, sizeof(cbuf));
+	r = agent_lease(type, &d6->sin6_addr, &cha, proto, &al);
+	if (r == 0) {
+		shim_debug("%s fd %d -> %s: agent says plain", what, fd, dbuf);
+		goto seen;
+	}
+	if (r < 0) {
+		shim_debug("%s fd %d -> %s: no lease (%s), plain", what, fd, dbuf, strerror(-r));
+		goto seen;
+	}
+	inet_ntop(AF_INET6, &al.addr, abuf, sizeof(abuf));
+	{
+		struct sockaddr_in6 src = { .sin6_family = AF_INET6, .sin6_addr = al.addr };
+		if (REAL(bind)(fd, (const struct sockaddr *)&src, sizeof(src)) != 0) {
+			shim_debug("%s fd %d: bind to lease %s failed (%s), plain", what, fd, abuf,
+				   strerror(errno));
+			agent_release(&al.addr);
+			goto seen;
+		}
+	}
+	memset(&fl, 0, sizeof(fl));
+	fl.addr = al.addr;
+	fl.type = type;
+	memcpy(fl.lease, al.lease, sizeof(fl.lease));
+	if (fdtable_track(t, fd, &fl) == 0) {
+		shim_debug("%s fd %d -> lease %s via cha %s", what, fd, abuf, cbuf);
+		goto out;
+	}
+	/* Bound but untracked (no memory): the agent's sock_diag still frees it. */
+	shim_debug("%s fd %d -> lease %s via cha %s (untracked)", what, fd, abuf, cbuf);
+seen:
+	fdtable_mark_seen(t, fd);
+out:
+	errno = saved;
+}
+
+void shim_release_hint(int fd, const struct fd_lease *l)
+{
+	char abuf[INET6_ADDRSTRLEN];
+	int saved = errno, r;
+
+	inet_ntop(AF_INET6, &l->addr, abuf, sizeof(abuf));
+	r = agent_release(&l->addr);
+	shim_debug("close fd %d -> release %s%s%s", fd, abuf, r < 0 ? ": " : "",
+		   r < 0 ? strerror(-r) : "");
+	errno = saved;
+}

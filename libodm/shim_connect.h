@@ -1,0 +1,28 @@
+/*
+ * shim_connect.h — the step connect()/sendto()/sendmsg() take before the
+ * real call: on an unbound IPv6 TCP/UDP socket with an eligible destination,
+ * pick the type (shim_policy.h); for session-lasting with a known CHA,
+ * lease an address from the agent, bind the socket to it (port 0) and
+ * record the lease in the fd table. Every failure leaves the socket as it
+ * was, so the real call then goes out plain. Never changes errno.
+ */
+#ifndef ODM_SHIM_CONNECT_H
+#define ODM_SHIM_CONNECT_H
+
+#include <sys/socket.h>
+
+#pragma GCC visibility push(hidden)
+
+/* what: "connect", "sendto", "sendmsg" (for messages). Caller holds the guard. */
+void shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what);
+
+/* The type policy gives this process (ODM_TYPE, else the agent's default). */
+int shim_process_type(void);
+
+/* fd (or several) is gone: send the release hint for a lease whose last fd went. */
+struct fd_lease;
+void shim_release_hint(int fd, const struct fd_lease *l);
+
+#pragma GCC visibility pop
+
+#endif

@@ -1,0 +1,120 @@
+/* shim_policy.c — type choice and eligibility rules of the shim (see shim_policy.h). */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "odm.h"
+#include "shim_policy.h"
+
+int shim_policy_parse_type(const char *s)
+{
+	char name[32];
+	size_t n, i;
+	int t;
+
+	if (!s || !*s)
+		return -1;
+	n = strlen(s);
+	if (n >= sizeof(name))
+		return -1;
+	if (n == 1 && s[0] >= '1' && s[0] <= '4')
+		return s[0] - '0';
+	for (i = 0; i < n; i++)
+		name[i] = s[i] == '_' ? '-' : (char)tolower((unsigned char)s[i]);
+	name[n] = '\0';
+	t = odm_type_from_name(name);
+	/* "none" is a name in the shared table but not a type to ask for. */
+	return t > ODM_TYPE_NONE ? t : -1;
+}
+
+int shim_policy_type(const char *env_value, int agent_default, int *env_bad)
+{
+	int t;
+
+	if (env_bad)
+		*env_bad = 0;
+	if (env_value && *env_value) {
+		t = shim_policy_parse_type(env_value);
+		if (t > 0)
+			return t;
+		if (env_bad)
+			*env_bad = 1;
+	}
+	if (agent_default >= ODM_TYPE_FIXED && agent_default <= ODM_TYPE_GRACEFUL_REPLACEMENT)
+		return agent_default;
+	return ODM_TYPE_NONE;
+}
+
+int shim_policy_wants_cha(int type)
+{
+	return type == ODM_TYPE_SESSION_LASTING;
+}
+
+int shim_policy_dst_eligible(const struct sockaddr *sa, socklen_t len)
+{
+	const struct in6_addr *a;
+
+	if (!sa || len < (socklen_t)sizeof(struct sockaddr_in6) || sa->sa_family != AF_INET6)
+		return 0;
+	a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	if (IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_LINKLOCAL(a) ||
+	    IN6_IS_ADDR_MULTICAST(a) || IN6_IS_ADDR_V4MAPPED(a) || IN6_IS_ADDR_V4COMPAT(a))
+		return 0;
+	return 1;
+}
+
+/* Numeric the way getaddrinfo sees it: inet_aton forms ("127.1") and IPv6 with %scope. */
+static int is_numeric(const char *node)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	char buf[INET6_ADDRSTRLEN + 1];
+	const char *pct;
+
+	if (inet_aton(node, &a4))
+		return 1;
+	if (inet_pton(AF_INET6, node, &a6) == 1)
+		return 1;
+	pct = strchr(node, '%');
+	if (pct && (size_t)(pct - node) < sizeof(buf)) {
+		memcpy(buf, node, (size_t)(pct - node));
+		buf[pct - node] = '\0';
+		return inet_pton(AF_INET6, buf, &a6) == 1;
+	}
+	/* Anything with a colon is no host name, whatever it is. */
+	return strchr(node, ':') != NULL;
+}
+
+static int is_localhost(const char *node, size_t n)
+{
+	static const char lh[] = "localhost";
+	const size_t l = sizeof(lh) - 1;
+
+	if (n > 0 && node[n - 1] == '.')
+		n--;
+	if (n == l && strncasecmp(node, lh, l) == 0)
+		return 1;
+	/* RFC 6761: *.localhost is loopback too. */
+	return n > l && node[n - l - 1] == '.' && strncasecmp(node + n - l, lh, l) == 0;
+}
+
+int shim_policy_name_eligible(const char *node, const struct addrinfo *hints)
+{
+	size_t n;
+
+	if (!node || !*node)
+		return 0;
+	if (hints && (hints->ai_flags & AI_NUMERICHOST))
+		return 0;
+	if (hints && hints->ai_family == AF_INET)
+		return 0; /* only IPv6 destinations are anchored */
+	n = strlen(node);
+	if (n + 4 > 253)
+		return 0;
+	if (is_localhost(node, n) || is_numeric(node))
+		return 0;
+	return 1;
+}

@@ -1,0 +1,50 @@
+/*
+ * shim_policy.h — which address type a legacy socket gets, and which
+ * sockets and names the shim touches at all. Pure functions (no I/O), so
+ * the unit tests cover them.
+ *
+ * Type: $ODM_TYPE when set to a known type ("session-lasting", "fixed",
+ * "non-persistent", "graceful-replacement"; case and '_' vs '-' do not
+ * matter; the numbers 1-4 are accepted too), else the default_type of the
+ * agent's hello reply, else none (plain). The agent still enforces policy on
+ * every lease; this only decides what the shim asks for.
+ */
+#ifndef ODM_SHIM_POLICY_H
+#define ODM_SHIM_POLICY_H
+
+#include <netdb.h>
+#include <sys/socket.h>
+
+#pragma GCC visibility push(hidden)
+
+#define SHIM_TYPE_ENV "ODM_TYPE"
+
+/* A type name or number -> enum odm_addr_type (never ODM_TYPE_NONE); -1 if unknown. */
+int shim_policy_parse_type(const char *s);
+
+/*
+ * The type for a socket: env_value ($ODM_TYPE, may be NULL) if it parses,
+ * else agent_default (a type, or <= 0 if unknown). Sets *env_bad to 1 when
+ * env_value is set but unknown (the caller says so once), else 0.
+ */
+int shim_policy_type(const char *env_value, int agent_default, int *env_bad);
+
+/* 1 if sockets of this type may need a CHA (session-lasting). */
+int shim_policy_wants_cha(int type);
+
+/*
+ * 1 if a destination is worth a lease: AF_INET6, and not unspecified,
+ * loopback, link-local, multicast or v4-mapped/compatible.
+ */
+int shim_policy_dst_eligible(const struct sockaddr *sa, socklen_t len);
+
+/*
+ * 1 if getaddrinfo(node, hints) should start a cha.<node> lookup: node is a
+ * host name (not numeric, AI_NUMERICHOST not set), not localhost, and
+ * short enough that "cha." + node is a valid name.
+ */
+int shim_policy_name_eligible(const char *node, const struct addrinfo *hints);
+
+#pragma GCC visibility pop
+
+#endif

@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# test_shim.sh - the LD_PRELOAD shim (libodm.so) on real processes.
+#
+# tests/shim/target_sock.c is run with and without the shim and the outputs
+# compared (socket_wrapper / mptcpwrap-tester style), against a fake agent
+# (tests/shim/fake_agent.py, a Unix-socket JSON server that logs requests):
+#
+#   host loopback (any user):  no agent, agent with no CHA known: connect,
+#                              non-blocking connect (EINPROGRESS), errno,
+#                              getaddrinfo of localhost and numeric hosts,
+#                              dup/close, fork, close_range: same as libc,
+#                              nothing on stderr without ODM_DEBUG.
+#   private namespace (root):  unshare -nm; lo carries 2001:db8:c0::10 (a
+#                              "cn") and 2001:db8:c4a::2 (the address the
+#                              fake agent leases); /etc/hosts and
+#                              resolv.conf are bind-mounted; a fake DNS
+#                              server on [::1]:53 (tests/shim/fake_dns.py)
+#                              serves cha.cn.example.test. Then the CHA
+#                              path for real: getaddrinfo finds the CHA,
+#                              connect leases and binds, dup'ed fds give
+#                              exactly one release, a repeated lookup sends
+#                              no second query, fork children lease with
+#                              their own pid, close_range over the shim's
+#                              fds is survived.
+#
+# Env: ODM_BUILD (build dir, default build). Exit 0 pass, 1 fail, 77 skip.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+BUILD=${ODM_BUILD:-build}
+[[ $BUILD = /* ]] || BUILD=$TOP/$BUILD
+LIB=$BUILD/libodm.so
+SHIM=$TOP/tests/shim
+
+FAILS=0
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
+check() { # check DESCRIPTION CMD...
+	local d=$1
+	shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+# wait_for SECONDS CMD... - poll CMD every 50 ms; 0 once it succeeds
+wait_for() {
+	local n=$(($1 * 20))
+	shift
+	while ((n-- > 0)); do
+		"$@" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+count() { # count PATTERN FILE - lines matching (0 when none)
+	grep -c -- "$1" "$2" || true
+}
+
+inner() { # runs inside unshare -nm, as root
+	ip link set lo up
+	ip -6 addr add 2001:db8:c0::10/128 dev lo
+	ip -6 addr add 2001:db8:c2::10/128 dev lo
+	ip -6 addr add 2001:db8:c4a::2/128 dev lo
+	wait_for 5 bash -c "ip -6 addr show dev lo | grep -q 2001:db8:c4a::2 && ! ip -6 addr show dev lo | grep -q tentative"
+	printf 'nameserver ::1\noptions timeout:1 attempts:1\n' >"$TMP/resolv.conf"
+	printf '127.0.0.1 localhost\n2001:db8:c0::10 cn.example.test\n2001:db8:c2::10 cn2.example.test\n' >"$TMP/hosts"
+	mount --bind "$TMP/resolv.conf" /etc/resolv.conf
+	mount --bind "$TMP/hosts" /etc/hosts
+	python3 "$SHIM/fake_dns.py" ::1 53 "$TMP/dns.log" cha.cn.example.test=2001:db8:ca::10 &
+	local dns_pid=$!
+	wait_for 5 bash -c "ss -lun | grep -q '\[::1\]:53 '"
+	python3 "$SHIM/fake_agent.py" "$TMP/agent2.sock" "$TMP/agent2.log" \
+		--default-type session-lasting --lease 2001:db8:c4a::2 &
+	local agent_pid=$!
+	wait_for 5 test -S "$TMP/agent2.sock"
+	export ODM_SOCKET=$TMP/agent2.sock
+	unset ODM_TYPE
+	local log=$TMP/agent2.log pre=(env LD_PRELOAD="$LIB")
+
+	# The whole CHA flow: lookup, lease, bind, the server sees the lease.
+	: >"$log"
+	"${pre[@]}" ODM_DEBUG=1 "$TMP/target_sock" connect cn.example.test >"$TMP/o" 2>"$TMP/e"
+	check "connect through a CHA: server sees the leased source" \
+		grep -q 'server sees source 2001:db8:c4a::2' "$TMP/o"
+	check "lease request names dst, cha and proto" \
+		grep -q '"op": "lease".*"dst": "2001:db8:c0::10".*' "$log"
+	check "lease request carries the cha from DNS" grep -q '"cha": "2001:db8:ca::10"' "$log"
+	check "lease request is tcp and session-lasting" \
+		bash -c "grep '\"op\": \"lease\"' '$log' | grep '\"proto\": \"tcp\"' | grep -q '\"type\": \"session-lasting\"'"
+	check "ODM_DEBUG names the decision" grep -q 'odm: connect fd [0-9]* -> lease 2001:db8:c4a::2 via cha 2001:db8:ca::10' "$TMP/e"
+	check "one release after close" test "$(count '"op": "release"' "$log")" = 1
+
+	# No ODM_DEBUG: silent.
+	"${pre[@]}" "$TMP/target_sock" connect cn.example.test >"$TMP/o" 2>"$TMP/e"
+	check "nothing on stderr without ODM_DEBUG" test ! -s "$TMP/e"
+
+	# dup, dup2, dup3, F_DUPFD_CLOEXEC: one release, after the last close.
+	: >"$log"
+	"${pre[@]}" "$TMP/target_sock" dupclose cn.example.test >"$TMP/o" 2>&1
+	check "dup chain: exactly one release" test "$(count '"op": "release"' "$log")" = 1
+	check "dup chain: release names the leased address" \
+		grep -q '"op": "release".*"addr": "2001:db8:c4a::2"' "$log"
+
+	# A host without a cha record: plain, no agent lease.
+	: >"$log"
+	"${pre[@]}" ODM_DEBUG=1 "$TMP/target_sock" connect cn2.example.test >"$TMP/o" 2>"$TMP/e"
+	check "no cha: plain source" grep -q 'server sees source 2001:db8:c2::10' "$TMP/o"
+	check "no cha: no lease asked" test "$(count '"op": "lease"' "$log")" = 0
+	check "no cha: debug says plain" grep -q 'odm: no cha for 2001:db8:c2::10, plain' "$TMP/e"
+
+	# The name cache: three lookups, one cha query.
+	: >"$TMP/dns.log"
+	"${pre[@]}" "$TMP/target_sock" gai cn.example.test 3 >"$TMP/o" 2>&1
+	check "repeated getaddrinfo within the TTL: one cha query" \
+		test "$(count '^cha.cn.example.test 28' "$TMP/dns.log")" = 1
+	"$TMP/target_sock" gai cn.example.test 3 >"$TMP/plain"
+	check "getaddrinfo result unchanged by the shim" diff -u "$TMP/plain" "$TMP/o"
+
+	# fork: parent and child lease, each with its own pid on its own connection.
+	: >"$log"
+	"${pre[@]}" "$TMP/target_sock" fork cn.example.test >"$TMP/o" 2>&1
+	check "fork: both connections leased" test "$(count 'server sees source 2001:db8:c4a::2' "$TMP/o")" = 2
+	check "fork: child exited 0" grep -q 'child exit 0' "$TMP/o"
+	check "fork: leases came from two pids" \
+		test "$(grep '"op": "lease"' "$log" | grep -o '"_pid": [0-9]*' | sort -u | wc -l)" = 2
+
+	# close_range over everything, the agent connection included.
+	: >"$log"
+	"${pre[@]}" ODM_DEBUG=1 "$TMP/target_sock" closerange cn.example.test >"$TMP/o" 2>"$TMP/e"
+	check "close_range: both connects leased" test "$(count 'server sees source 2001:db8:c4a::2' "$TMP/o")" = 2
+	check "close_range: two leases asked" test "$(count '"op": "lease"' "$log")" = 2
+	check "close_range: the agent connection is rebuilt" grep -q 'closed by the application, reconnecting' "$TMP/e"
+	# ...and the c-ares channel: a new name after close_range still gets its answer.
+	"${pre[@]}" ODM_DEBUG=1 "$TMP/target_sock" closerange cn.example.test cn2.example.test \
+		>"$TMP/o" 2>"$TMP/e"
+	check "close_range: c-ares works again afterwards" grep -q 'cha.cn2.example.test absent' "$TMP/e"
+
+	# Non-blocking connect with a lease still returns EINPROGRESS (or 0) as libc does.
+	"${pre[@]}" "$TMP/target_sock" connect cn.example.test nonblock >"$TMP/o" 2>&1
+	"$TMP/target_sock" connect cn.example.test nonblock >"$TMP/plain" 2>&1
+	check "non-blocking leased connect: libc's result" \
+		diff <(head -2 "$TMP/plain") <(head -2 "$TMP/o")
+	check "non-blocking leased connect: leased source" grep -q 'source 2001:db8:c4a::2' "$TMP/o"
+
+	# The agent says plain: plain.
+	kill "$agent_pid" 2>/dev/null || true
+	python3 "$SHIM/fake_agent.py" "$TMP/agent3.sock" "$TMP/agent3.log" \
+		--default-type session-lasting --plain &
+	agent_pid=$!
+	wait_for 5 test -S "$TMP/agent3.sock"
+	ODM_SOCKET=$TMP/agent3.sock "${pre[@]}" "$TMP/target_sock" connect cn.example.test >"$TMP/o" 2>&1
+	check "agent answers plain: plain source" grep -q 'source 2001:db8:c0::10' "$TMP/o"
+
+	# The agent is gone: the app still works, plain.
+	ODM_SOCKET=$TMP/nothing.sock "${pre[@]}" ODM_DEBUG=1 "$TMP/target_sock" connect cn.example.test \
+		>"$TMP/o" 2>"$TMP/e"
+	check "no agent, CHA known: plain source" grep -q 'source 2001:db8:c0::10' "$TMP/o"
+	"${pre[@]}" ODM_SOCKET=$TMP/nothing.sock ODM_DEBUG=1 "$TMP/target_sock" closerange cn.example.test \
+		>"$TMP/o" 2>"$TMP/e"
+	check "no agent: both connects work" test "$(count 'source 2001:db8:c0::10' "$TMP/o")" = 2
+	check "no agent: said once with ODM_DEBUG" test "$(count 'agent unreachable' "$TMP/e")" = 1
+	kill "$agent_pid" "$dns_pid" 2>/dev/null || true
+	wait 2>/dev/null || true
+	return $((FAILS > 0))
+}
+
+if [[ ${1:-} = --inner ]]; then
+	TMP=$2
+	inner
+	exit $?
+fi
+
+[[ -f $LIB ]] || { echo "SKIP: $LIB not built (make BUILD=${ODM_BUILD:-build} $LIB)"; exit 77; }
+for t in python3 "${CC:-gcc}"; do
+	command -v "$t" >/dev/null || { echo "SKIP: $t is not installed"; exit 77; }
+done
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/odm-shim.XXXXXX")
+AGENT_PID=
+cleanup() {
+	local rc=$?
+	if [[ -n $AGENT_PID ]]; then
+		kill "$AGENT_PID" 2>/dev/null || true
+		wait "$AGENT_PID" 2>/dev/null || true
+	fi
+	rm -rf "$TMP"
+	exit "$rc"
+}
+trap cleanup EXIT
+
+"${CC:-gcc}" -D_GNU_SOURCE -O1 -Wall -Wextra -Werror -o "$TMP/target_sock" "$SHIM/target_sock.c"
+
+# Same output with and without the shim, for every mode. $1: agent socket.
+same_as_libc() {
+	local label=$1 mode name
+	shift
+	for m in "gai localhost" "gai 127.0.0.1" "gai ::1" "gai 2001:db8::1" "connect ::1" \
+		"connect 127.0.0.1" "connect ::1 nonblock" "errno ::1" "dupclose ::1" "fork ::1" \
+		"closerange ::1" "closerange 127.0.0.1"; do
+		"$TMP/target_sock" $m >"$TMP/plain" 2>&1 || true
+		env "$@" LD_PRELOAD="$LIB" "$TMP/target_sock" $m >"$TMP/shim" 2>"$TMP/err" || true
+		check "$label: $m same as libc" diff -u "$TMP/plain" "$TMP/shim"
+		check "$label: $m silent on stderr" test ! -s "$TMP/err"
+	done
+}
+
+# (1) No agent at all, the type asks for a CHA: everything works as libc.
+same_as_libc "no agent" ODM_SOCKET="$TMP/none.sock" ODM_TYPE=session-lasting
+
+# (2) A fake agent whose default type is session-lasting: loopback is never leased.
+python3 "$SHIM/fake_agent.py" "$TMP/agent.sock" "$TMP/agent.log" --default-type session-lasting &
+AGENT_PID=$!
+wait_for 5 test -S "$TMP/agent.sock" || { echo "fake agent did not start"; exit 1; }
+same_as_libc "agent" ODM_SOCKET="$TMP/agent.sock"
+check "agent: no lease for loopback destinations" test "$(count '"op": "lease"' "$TMP/agent.log")" = 0
+
+# (3) The CHA path in a private network namespace.
+if ((EUID == 0)) && command -v unshare >/dev/null && command -v ip >/dev/null &&
+	unshare -nm true 2>/dev/null; then
+	if ! unshare -nm -- bash "$0" --inner "$TMP"; then
+		FAILS=$((FAILS + 1))
+	fi
+else
+	echo "# skipping the namespace part: needs root, unshare and ip"
+fi
+
+if ((FAILS > 0)); then
+	echo "test_shim: $FAILS check(s) failed"
+	exit 1
+fi
+echo "test_shim: all checks passed"

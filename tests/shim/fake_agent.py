@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""fake_agent.py - a stand-in for odmagent's IPC side in the shim tests.
+
+Listens on a Unix socket (JSON lines, as libodm/core/ipc.h describes), answers
+hello/lease/release/status, and appends every request it receives (plus the
+peer pid from SO_PEERCRED) to a log file, one JSON object per line, so the
+test can count leases and releases.
+
+usage: fake_agent.py SOCKET LOG [--default-type T] [--lease ADDR] [--plain]
+"""
+import argparse
+import json
+import os
+import socket
+import socketserver
+import struct
+import threading
+
+lock = threading.Lock()
+
+
+class Handler(socketserver.StreamRequestHandler):
+    def handle(self):
+        creds = self.request.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                        struct.calcsize("3i"))
+        pid = struct.unpack("3i", creds)[0]
+        for raw in self.rfile:
+            try:
+                req = json.loads(raw)
+            except ValueError:
+                return
+            with lock:
+                with open(args.log, "a") as f:
+                    f.write(json.dumps(dict(req, _pid=pid)) + "\n")
+            rep = {"id": req.get("id"), "ok": True}
+            op = req.get("op")
+            if op == "hello":
+                rep.update(role="mn", version=1, default_type=args.default_type)
+            elif op == "lease":
+                if args.plain:
+                    rep["plain"] = True
+                else:
+                    Handler.n += 1
+                    rep.update(addr=args.lease, lease=Handler.n, anchor=req.get("cha", ""))
+            elif op == "release":
+                rep["released"] = True
+            elif op == "status":
+                rep.update(role="mn", leases=[], bindings=[])
+            else:
+                rep = {"id": req.get("id"), "ok": False, "error": "ENOSYS",
+                       "message": "unknown op %s" % op}
+            self.wfile.write((json.dumps(rep) + "\n").encode())
+            self.wfile.flush()
+
+    n = 0
+
+
+class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+
+
+ap = argparse.ArgumentParser()
+ap.add_argument("socket")
+ap.add_argument("log")
+ap.add_argument("--default-type", default="non-persistent")
+ap.add_argument("--lease", default="2001:db8:c4a::2")
+ap.add_argument("--plain", action="store_true")
+args = ap.parse_args()
+if os.path.exists(args.socket):
+    os.unlink(args.socket)
+srv = Server(args.socket, Handler)
+open(args.log, "a").close()
+srv.serve_forever()

@@ -1,0 +1,255 @@
+/*
+ * target_sock.c — a small program the shim test (tests/net/test_shim.sh)
+ * runs with and without LD_PRELOAD=libodm.so. Each mode prints what an
+ * application would see (return values, errno names, addresses) so the two
+ * runs can be compared line by line; mptcpwrap-tester and socket_wrapper's
+ * torture tests check interposition the same way, with real processes.
+ *
+ *   target_sock gai NAME [N]            all addresses getaddrinfo returns (N times)
+ *   target_sock connect NAME [nonblock] listen on NAME's first address
+ *                                       (port 0), connect to it, print the
+ *                                       result and the source address seen
+ *   target_sock errno NAME              errno across successful calls
+ *   target_sock dupclose NAME           connect, dup/dup2/dup3/F_DUPFD, close all
+ *   target_sock fork NAME               connect in parent and child
+ *   target_sock closerange NAME [NAME2] connect, close_range(3, ~0), connect (to NAME2)
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *ename(int e)
+{
+	switch (e) {
+	case 0: return "0";
+	case EINPROGRESS: return "EINPROGRESS";
+	case ECONNREFUSED: return "ECONNREFUSED";
+	case ENETUNREACH: return "ENETUNREACH";
+	case EDOM: return "EDOM";
+	case EBADF: return "EBADF";
+	default: return strerror(e);
+	}
+}
+
+static void ntop(const struct sockaddr *sa, char *buf, size_t len)
+{
+	if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)len);
+	else if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)len);
+	else
+		snprintf(buf, len, "family %d", sa->sa_family);
+}
+
+static int resolve(const char *name, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res;
+	int r = getaddrinfo(name, NULL, &hints, &res);
+
+	if (r != 0) {
+		printf("getaddrinfo %s: %s\n", name, gai_strerror(r));
+		return -1;
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+static void set_port(struct sockaddr_storage *ss, unsigned short port)
+{
+	if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = port;
+	else
+		((struct sockaddr_in *)ss)->sin_port = port;
+}
+
+/* A listener on dst's address; dst gets its port. */
+static int listener(struct sockaddr_storage *dst, socklen_t len)
+{
+	struct sockaddr_storage me;
+	socklen_t l = sizeof(me);
+	int s = socket(dst->ss_family, SOCK_STREAM, 0), one = 1;
+
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	set_port(dst, 0);
+	if (bind(s, (struct sockaddr *)dst, len) != 0 || listen(s, 8) != 0) {
+		printf("listen: %s\n", strerror(errno));
+		exit(2);
+	}
+	getsockname(s, (struct sockaddr *)&me, &l);
+	set_port(dst, dst->ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&me)->sin6_port
+						 : ((struct sockaddr_in *)&me)->sin_port);
+	return s;
+}
+
+/* Connect a new socket to name's listener; print what happened. Returns the fd. */
+static int do_connect(const char *name, int nonblock, int print_src)
+{
+	struct sockaddr_storage dst, peer;
+	socklen_t len, pl = sizeof(peer);
+	char buf[INET6_ADDRSTRLEN];
+	int ls, s, r, e, a;
+
+	if (resolve(name, &dst, &len) != 0)
+		exit(2);
+	ls = listener(&dst, len);
+	s = socket(dst.ss_family, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0), 0);
+	errno = 0;
+	r = connect(s, (struct sockaddr *)&dst, len);
+	e = errno;
+	if (nonblock) {
+		/* Loopback may finish at once; both outcomes are what libc gives. */
+		printf("connect nonblock: %s\n", r == 0 ? "0" : ename(e));
+		if (r != 0 && e == EINPROGRESS) {
+			struct pollfd p = { .fd = s, .events = POLLOUT };
+			int soerr = 0;
+			socklen_t sl = sizeof(soerr);
+			poll(&p, 1, 5000);
+			getsockopt(s, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+			printf("connect completed: %s\n", ename(soerr));
+		}
+	} else {
+		printf("connect: %d %s\n", r, r == 0 ? "" : ename(e));
+	}
+	a = accept(ls, (struct sockaddr *)&peer, &pl);
+	if (a >= 0 && print_src) {
+		ntop((struct sockaddr *)&peer, buf, sizeof(buf));
+		printf("server sees source %s\n", buf);
+	}
+	close(a);
+	close(ls);
+	return s;
+}
+
+static int mode_gai(const char *name, int times)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
+	char buf[INET6_ADDRSTRLEN];
+
+	while (times-- > 0) {
+		int r = getaddrinfo(name, "80", &hints, &res);
+		if (r != 0) {
+			printf("getaddrinfo %s: %s\n", name, gai_strerror(r));
+			continue;
+		}
+		for (ai = res; ai; ai = ai->ai_next) {
+			ntop(ai->ai_addr, buf, sizeof(buf));
+			printf("%d %d %s\n", ai->ai_family, ai->ai_socktype, buf);
+		}
+		freeaddrinfo(res);
+	}
+	return 0;
+}
+
+static int mode_errno(const char *name)
+{
+	struct addrinfo *res;
+	int s;
+
+	errno = EDOM;
+	if (getaddrinfo(name, "80", NULL, &res) == 0)
+		freeaddrinfo(res);
+	printf("after getaddrinfo: %s\n", ename(errno));
+	errno = EDOM;
+	s = do_connect(name, 0, 0);
+	errno = EDOM;
+	s = dup(s);
+	printf("after dup: %s\n", ename(errno));
+	errno = EDOM;
+	close(s);
+	printf("after close: %s\n", ename(errno));
+	errno = 0;
+	s = close(-1);
+	printf("close(-1): %d %s\n", s, ename(errno));
+	errno = 0;
+	s = close(999);
+	printf("close(999): %d %s\n", s, ename(errno));
+	return 0;
+}
+
+static int mode_dupclose(const char *name)
+{
+	int s = do_connect(name, 0, 1), a, b, c, d;
+
+	a = dup(s);
+	b = dup2(s, 40);
+	c = dup3(s, 41, O_CLOEXEC);
+	d = fcntl(s, F_DUPFD_CLOEXEC, 50);
+	printf("dups: %d %d %s %s\n", b, c, d >= 50 ? "ok" : "bad", a >= 0 ? "ok" : "bad");
+	close(s);
+	close(a);
+	close(b);
+	close(c);
+	printf("closed 4 of 5\n");
+	fflush(stdout);
+	close(d);
+	printf("closed 5 of 5\n");
+	return 0;
+}
+
+static int mode_fork(const char *name)
+{
+	int s = do_connect(name, 0, 1), st;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		int c = do_connect(name, 0, 1);
+		close(c);
+		close(s);
+		fflush(stdout);
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	printf("child exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	close(s);
+	return 0;
+}
+
+static int mode_closerange(const char *name, const char *name2)
+{
+	int s = do_connect(name, 0, 1);
+
+	close(s);
+	fflush(stdout);
+	/* What ssh and daemons do: close everything above stderr. */
+	printf("close_range: %d\n", close_range(3, ~0U, 0));
+	s = do_connect(name2, 0, 1);
+	close(s);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s gai|connect|errno|dupclose|fork|closerange NAME\n", argv[0]);
+		return 2;
+	}
+	if (strcmp(argv[1], "gai") == 0)
+		return mode_gai(argv[2], argc > 3 ? atoi(argv[3]) : 1);
+	if (strcmp(argv[1], "connect") == 0) {
+		close(do_connect(argv[2], argc > 3 && strcmp(argv[3], "nonblock") == 0, 1));
+		return 0;
+	}
+	if (strcmp(argv[1], "errno") == 0)
+		return mode_errno(argv[2]);
+	if (strcmp(argv[1], "dupclose") == 0)
+		return mode_dupclose(argv[2]);
+	if (strcmp(argv[1], "fork") == 0)
+		return mode_fork(argv[2]);
+	if (strcmp(argv[1], "closerange") == 0)
+		return mode_closerange(argv[2], argc > 3 ? argv[3] : argv[2]);
+	fprintf(stderr, "unknown mode %s\n", argv[1]);
+	return 2;
+}

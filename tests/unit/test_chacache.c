@@ -1,0 +1,194 @@
+/*
+ * test_chacache.c — chacache.c: positive and negative entries, TTL expiry
+ * (time is passed in), name keys fold case and a trailing dot, the TTL cap,
+ * bounded size with eviction of expired entries first, then the one that
+ * expires soonest.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "chacache.h"
+
+static struct in6_addr pa(const char *s)
+{
+	struct in6_addr a;
+
+	cr_assert_eq(inet_pton(AF_INET6, s, &a), 1, "bad address %s", s);
+	return a;
+}
+
+static void assert_addr(const struct in6_addr *a, const char *want)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET6, a, buf, sizeof buf);
+	cr_assert_str_eq(buf, want);
+}
+
+Test(chacache, positive_entry_until_ttl)
+{
+	struct chacache *c = chacache_new(8);
+	struct in6_addr dst = pa("2001:db8:c0::10"), cha = pa("2001:db8:ca::10"), got;
+	uint32_t left = 0;
+
+	cr_assert_eq(chacache_get_addr(c, &dst, &got, NULL, 1000), CHA_MISS);
+	cr_assert_eq(chacache_put_addr(c, &dst, &cha, 60, 1000), 0);
+	cr_assert_eq(chacache_get_addr(c, &dst, &got, &left, 1000), CHA_FOUND);
+	assert_addr(&got, "2001:db8:ca::10");
+	cr_assert_eq(left, 60);
+	cr_assert_eq(chacache_get_addr(c, &dst, &got, &left, 1000 + 59500), CHA_FOUND);
+	cr_assert_eq(left, 1, "remaining TTL rounds up");
+	cr_assert_eq(chacache_get_addr(c, &dst, &got, NULL, 1000 + 60000), CHA_MISS, "expired");
+	cr_assert_eq(chacache_count(c), 0, "an expired entry is removed on lookup");
+	chacache_free(c);
+}
+
+Test(chacache, negative_entry)
+{
+	struct chacache *c = chacache_new(8);
+	struct in6_addr dst = pa("2001:db8:c2::10"), got = pa("::1");
+	uint32_t left = 0;
+
+	cr_assert_eq(chacache_put_addr(c, &dst, NULL, CHACACHE_NEG_TTL, 0), 0);
+	cr_assert_eq(chacache_get_addr(c, &dst, &got, &left, 0), CHA_NONE);
+	cr_assert_eq(left, CHACACHE_NEG_TTL);
+	assert_addr(&got, "::1"); /* untouched for a negative entry */
+	cr_assert_eq(chacache_get_addr(c, &dst, &got, NULL, CHACACHE_NEG_TTL * 1000), CHA_MISS);
+	chacache_free(c);
+}
+
+Test(chacache, replace_positive_by_negative)
+{
+	struct chacache *c = chacache_new(8);
+	struct in6_addr dst = pa("2001:db8:c0::10"), cha = pa("2001:db8:ca::10"), got;
+
+	chacache_put_addr(c, &dst, &cha, 60, 0);
+	chacache_put_addr(c, &dst, NULL, 30, 10);
+	cr_assert_eq(chacache_count(c), 1);
+	cr_assert_eq(chacache_get_addr(c, &dst, &got, NULL, 20), CHA_NONE);
+	cr_assert_eq(chacache_get_addr(c, &dst, &got, NULL, 31000), CHA_MISS);
+	chacache_free(c);
+}
+
+Test(chacache, zero_ttl_stores_nothing_and_ttl_is_capped)
+{
+	struct chacache *c = chacache_new(8);
+	struct in6_addr dst = pa("2001:db8:c0::10"), cha = pa("2001:db8:ca::10"), got;
+	uint32_t left;
+
+	cr_assert_eq(chacache_put_addr(c, &dst, &cha, 0, 0), 0);
+	cr_assert_eq(chacache_count(c), 0);
+	chacache_put_addr(c, &dst, &cha, 0xffffffffu, 0);
+	cr_assert_eq(chacache_get_addr(c, &dst, &got, &left, 0), CHA_FOUND);
+	cr_assert_eq(left, CHACACHE_MAX_TTL);
+	chacache_free(c);
+}
+
+Test(chacache, names_fold_case_and_trailing_dot)
+{
+	struct chacache *c = chacache_new(8);
+	struct in6_addr cha = pa("2001:db8:ca::10"), got;
+
+	chacache_put_name(c, "CN.Example.Test.", &cha, 60, 0);
+	cr_assert_eq(chacache_get_name(c, "cn.example.test", &got, NULL, 0), CHA_FOUND);
+	assert_addr(&got, "2001:db8:ca::10");
+	cr_assert_eq(chacache_get_name(c, "cn2.example.test", &got, NULL, 0), CHA_MISS);
+	cr_assert_eq(chacache_get_name(c, "", &got, NULL, 0), CHA_MISS);
+	cr_assert_eq(chacache_put_name(c, "", &cha, 60, 0), -EINVAL);
+	cr_assert_eq(chacache_put_name(c, NULL, &cha, 60, 0), -EINVAL);
+	chacache_free(c);
+}
+
+Test(chacache, long_keys_refused)
+{
+	struct chacache *c = chacache_new(4);
+	char name[CHACACHE_KEY_MAX + 10];
+	struct in6_addr cha = pa("2001:db8:ca::10");
+
+	memset(name, 'a', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	cr_assert_eq(chacache_put_name(c, name, &cha, 60, 0), -EINVAL);
+	cr_assert_eq(chacache_put(c, name, 0, &cha, 60, 0), -EINVAL);
+	chacache_free(c);
+}
+
+Test(chacache, addresses_and_names_do_not_collide)
+{
+	struct chacache *c = chacache_new(8);
+	struct in6_addr a = pa("2001:db8::1"), b = pa("2001:db8::2"), cha = pa("2001:db8:ca::10"), got;
+
+	chacache_put_addr(c, &a, &cha, 60, 0);
+	cr_assert_eq(chacache_get_addr(c, &b, &got, NULL, 0), CHA_MISS);
+	chacache_free(c);
+}
+
+Test(chacache, bounded_evicts_expired_first)
+{
+	struct chacache *c = chacache_new(4);
+	struct in6_addr cha = pa("2001:db8:ca::10"), got;
+	char name[32];
+
+	/* a.test lives 10 s, the others 100 s */
+	chacache_put_name(c, "a.test", &cha, 10, 0);
+	chacache_put_name(c, "b.test", &cha, 100, 0);
+	chacache_put_name(c, "c.test", &cha, 100, 0);
+	chacache_put_name(c, "d.test", NULL, 100, 0);
+	cr_assert_eq(chacache_count(c), 4);
+	/* at t = 20 s a.test has expired: e.test takes its place */
+	chacache_put_name(c, "e.test", &cha, 100, 20000);
+	cr_assert_eq(chacache_count(c), 4);
+	for (int i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "%c.test", 'b' + i);
+		cr_assert_neq(chacache_get_name(c, name, &got, NULL, 20000), CHA_MISS, "%s", name);
+	}
+	chacache_free(c);
+}
+
+Test(chacache, bounded_evicts_soonest_expiry)
+{
+	struct chacache *c = chacache_new(3);
+	struct in6_addr cha = pa("2001:db8:ca::10"), got;
+
+	chacache_put_name(c, "long.test", &cha, 300, 0);
+	chacache_put_name(c, "short.test", &cha, 50, 0);
+	chacache_put_name(c, "mid.test", &cha, 100, 0);
+	chacache_put_name(c, "new.test", &cha, 100, 1000);
+	cr_assert_eq(chacache_count(c), 3);
+	cr_assert_eq(chacache_get_name(c, "short.test", &got, NULL, 1000), CHA_MISS);
+	cr_assert_eq(chacache_get_name(c, "long.test", &got, NULL, 1000), CHA_FOUND);
+	cr_assert_eq(chacache_get_name(c, "mid.test", &got, NULL, 1000), CHA_FOUND);
+	cr_assert_eq(chacache_get_name(c, "new.test", &got, NULL, 1000), CHA_FOUND);
+	chacache_free(c);
+}
+
+Test(chacache, many_entries_stay_bounded)
+{
+	struct chacache *c = chacache_new(16);
+	struct in6_addr cha = pa("2001:db8:ca::10"), dst = pa("2001:db8::"), got;
+
+	for (int i = 0; i < 1000; i++) {
+		dst.s6_addr[15] = (uint8_t)i;
+		dst.s6_addr[14] = (uint8_t)(i >> 8);
+		chacache_put_addr(c, &dst, (i & 1) ? &cha : NULL, 60 + (uint32_t)i, 0);
+	}
+	cr_assert_eq(chacache_count(c), 16);
+	/* the survivors are the 16 that live longest */
+	dst.s6_addr[15] = (uint8_t)999;
+	dst.s6_addr[14] = (uint8_t)(999 >> 8);
+	cr_assert_eq(chacache_get_addr(c, &dst, &got, NULL, 0), CHA_FOUND);
+	chacache_free(c);
+}
+
+Test(chacache, process_caches_and_clock)
+{
+	uint64_t a = chacache_now_ms(), b = chacache_now_ms();
+
+	cr_assert_not_null(chacache_by_addr());
+	cr_assert_not_null(chacache_by_name());
+	cr_assert_neq(chacache_by_addr(), chacache_by_name());
+	cr_assert_geq(b, a);
+	cr_assert_null(chacache_new(0));
+}

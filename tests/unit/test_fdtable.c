@@ -1,0 +1,225 @@
+/*
+ * test_fdtable.c — fdtable.c: dup chains share one refcounted entry, the
+ * lease is handed back only when the last fd goes, dup2 over a tracked fd
+ * drops it, purge of a reused number, SEEN and INTERNAL marks, close_range.
+ * Pure bookkeeping: no real fds are involved.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fdtable.h"
+
+static struct fd_lease mk(const char *addr)
+{
+	struct fd_lease l;
+
+	memset(&l, 0, sizeof(l));
+	cr_assert_eq(inet_pton(AF_INET6, addr, &l.addr), 1);
+	strcpy(l.lease, "7");
+	l.type = 2;
+	return l;
+}
+
+static void assert_lease(const struct fd_lease *l, const char *want)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET6, &l->addr, buf, sizeof(buf));
+	cr_assert_str_eq(buf, want);
+}
+
+Test(fdtable, untracked_fds_are_unknown)
+{
+	struct fdtable *t = fdtable_new(64);
+	struct fd_lease out;
+
+	cr_assert_eq(fdtable_state(t, 5), FDT_UNKNOWN);
+	cr_assert_eq(fdtable_state(t, -1), FDT_UNKNOWN);
+	cr_assert_eq(fdtable_state(t, 64), FDT_UNKNOWN);
+	cr_assert_eq(fdtable_state(NULL, 3), FDT_UNKNOWN);
+	cr_assert_eq(fdtable_drop(t, 5, &out), 0);
+	cr_assert_eq(fdtable_get(t, 5, &out), 0);
+	cr_assert_eq(fdtable_refs(t, 5), 0);
+	fdtable_free(t);
+}
+
+Test(fdtable, track_get_drop)
+{
+	struct fdtable *t = fdtable_new(64);
+	struct fd_lease l = mk("2001:db8:c4a::2"), out;
+
+	cr_assert_eq(fdtable_track(t, 5, &l), 0);
+	cr_assert_eq(fdtable_state(t, 5), FDT_LEASED);
+	cr_assert_eq(fdtable_refs(t, 5), 1);
+	cr_assert_eq(fdtable_get(t, 5, &out), 1);
+	assert_lease(&out, "2001:db8:c4a::2");
+	cr_assert_str_eq(out.lease, "7");
+	memset(&out, 0, sizeof(out));
+	cr_assert_eq(fdtable_drop(t, 5, &out), 1, "last fd of a lease");
+	assert_lease(&out, "2001:db8:c4a::2");
+	cr_assert_eq(fdtable_state(t, 5), FDT_UNKNOWN);
+	cr_assert_eq(fdtable_drop(t, 5, &out), 0, "second close of the same fd");
+	fdtable_free(t);
+}
+
+Test(fdtable, out_of_range_is_refused)
+{
+	struct fdtable *t = fdtable_new(8);
+	struct fd_lease l = mk("2001:db8::1");
+
+	cr_assert_eq(fdtable_track(t, 8, &l), -EBADF);
+	cr_assert_eq(fdtable_track(t, -1, &l), -EBADF);
+	fdtable_mark_seen(t, 100);
+	cr_assert_eq(fdtable_state(t, 100), FDT_UNKNOWN);
+	fdtable_free(t);
+}
+
+Test(fdtable, dup_chain_releases_once_at_the_last_close)
+{
+	struct fdtable *t = fdtable_new(128);
+	struct fd_lease l = mk("2001:db8:c4a::2"), out;
+
+	fdtable_track(t, 3, &l);
+	cr_assert_eq(fdtable_dup(t, 3, 4, &out), 0);   /* dup */
+	cr_assert_eq(fdtable_dup(t, 4, 40, &out), 0);  /* dup2 of the dup */
+	cr_assert_eq(fdtable_dup(t, 40, 41, &out), 0); /* dup3 */
+	cr_assert_eq(fdtable_dup(t, 3, 50, &out), 0);  /* F_DUPFD */
+	cr_assert_eq(fdtable_refs(t, 3), 5);
+	cr_assert_eq(fdtable_refs(t, 50), 5, "all share one entry");
+	cr_assert_eq(fdtable_drop(t, 3, &out), 0);
+	cr_assert_eq(fdtable_drop(t, 40, &out), 0);
+	cr_assert_eq(fdtable_drop(t, 4, &out), 0);
+	cr_assert_eq(fdtable_drop(t, 50, &out), 0);
+	cr_assert_eq(fdtable_refs(t, 41), 1);
+	cr_assert_eq(fdtable_drop(t, 41, &out), 1, "the last one releases");
+	assert_lease(&out, "2001:db8:c4a::2");
+	fdtable_free(t);
+}
+
+Test(fdtable, dup2_over_a_tracked_fd_drops_it)
+{
+	struct fdtable *t = fdtable_new(64);
+	struct fd_lease a = mk("2001:db8:c4a::a"), b = mk("2001:db8:c4a::b"), out;
+
+	fdtable_track(t, 5, &a);
+	fdtable_track(t, 6, &b);
+	/* dup2(5, 6): 6's socket loses its only fd, so its lease goes */
+	cr_assert_eq(fdtable_dup(t, 5, 6, &out), 1);
+	assert_lease(&out, "2001:db8:c4a::b");
+	cr_assert_eq(fdtable_refs(t, 5), 2);
+	cr_assert_eq(fdtable_get(t, 6, &out), 1);
+	assert_lease(&out, "2001:db8:c4a::a");
+	fdtable_free(t);
+}
+
+Test(fdtable, dup_of_untracked_over_tracked_clears)
+{
+	struct fdtable *t = fdtable_new(64);
+	struct fd_lease a = mk("2001:db8:c4a::a"), out;
+
+	fdtable_track(t, 6, &a);
+	/* dup2(pipe_fd, 6): 6 is no socket of ours any more */
+	cr_assert_eq(fdtable_dup(t, 9, 6, &out), 1);
+	cr_assert_eq(fdtable_state(t, 6), FDT_UNKNOWN);
+	cr_assert_eq(fdtable_dup(t, 9, 9, &out), 0, "dup2(fd, fd) changes nothing");
+	fdtable_free(t);
+}
+
+Test(fdtable, purge_of_a_reused_number)
+{
+	struct fdtable *t = fdtable_new(64);
+	struct fd_lease a = mk("2001:db8:c4a::a"), out;
+
+	/* fd 7 closed behind our back, then socket() hands out 7 again */
+	fdtable_track(t, 7, &a);
+	cr_assert_eq(fdtable_drop(t, 7, &out), 1);
+	cr_assert_eq(fdtable_state(t, 7), FDT_UNKNOWN, "the new socket is not leased");
+	/* purge of a dup'ed number keeps the entry alive for the other fd */
+	fdtable_track(t, 7, &a);
+	fdtable_dup(t, 7, 8, &out);
+	cr_assert_eq(fdtable_drop(t, 8, &out), 0);
+	cr_assert_eq(fdtable_refs(t, 7), 1);
+	fdtable_free(t);
+}
+
+Test(fdtable, seen_marks)
+{
+	struct fdtable *t = fdtable_new(64);
+	struct fd_lease a = mk("2001:db8:c4a::a"), out;
+
+	fdtable_mark_seen(t, 4);
+	cr_assert_eq(fdtable_state(t, 4), FDT_SEEN);
+	cr_assert_eq(fdtable_get(t, 4, &out), 0);
+	cr_assert_eq(fdtable_refs(t, 4), 0);
+	cr_assert_eq(fdtable_dup(t, 4, 9, &out), 0);
+	cr_assert_eq(fdtable_state(t, 9), FDT_SEEN, "a dup of a decided socket is decided");
+	cr_assert_eq(fdtable_drop(t, 4, &out), 0);
+	cr_assert_eq(fdtable_state(t, 4), FDT_UNKNOWN);
+	/* mark_seen never hides a lease */
+	fdtable_track(t, 5, &a);
+	fdtable_mark_seen(t, 5);
+	cr_assert_eq(fdtable_state(t, 5), FDT_LEASED);
+	/* a lease replaces a seen mark */
+	fdtable_track(t, 9, &a);
+	cr_assert_eq(fdtable_state(t, 9), FDT_LEASED);
+	fdtable_free(t);
+}
+
+Test(fdtable, internal_marks)
+{
+	struct fdtable *t = fdtable_new(64);
+	struct fd_lease out;
+
+	fdtable_mark_internal(t, 3, 1);
+	cr_assert_eq(fdtable_state(t, 3), FDT_INTERNAL);
+	cr_assert_eq(fdtable_dup(t, 3, 10, &out), 0);
+	cr_assert_eq(fdtable_state(t, 10), FDT_UNKNOWN, "a dup of our fd is the app's");
+	fdtable_mark_internal(t, 3, 0);
+	cr_assert_eq(fdtable_state(t, 3), FDT_UNKNOWN);
+	fdtable_mark_seen(t, 4);
+	fdtable_mark_internal(t, 4, 0);
+	cr_assert_eq(fdtable_state(t, 4), FDT_SEEN, "clear only touches internal slots");
+	fdtable_free(t);
+}
+
+Test(fdtable, close_range_returns_each_last_lease)
+{
+	struct fdtable *t = fdtable_new(256);
+	struct fd_lease a = mk("2001:db8:c4a::a"), b = mk("2001:db8:c4a::b"),
+			c = mk("2001:db8:c4a::c"), *gone = NULL, out;
+	int n;
+
+	fdtable_track(t, 3, &a);
+	fdtable_dup(t, 3, 4, &out);
+	fdtable_track(t, 10, &b);
+	fdtable_dup(t, 10, 2, &out); /* outside the range: b survives */
+	fdtable_track(t, 200, &c);
+	fdtable_mark_seen(t, 20);
+	n = fdtable_drop_range(t, 3, ~0U, &gone);
+	cr_assert_eq(n, 2);
+	assert_lease(&gone[0], "2001:db8:c4a::a");
+	assert_lease(&gone[1], "2001:db8:c4a::c");
+	free(gone);
+	cr_assert_eq(fdtable_state(t, 20), FDT_UNKNOWN);
+	cr_assert_eq(fdtable_refs(t, 2), 1);
+	n = fdtable_drop_range(t, 0, 2, &gone);
+	cr_assert_eq(n, 1);
+	assert_lease(&gone[0], "2001:db8:c4a::b");
+	free(gone);
+	n = fdtable_drop_range(t, 0, ~0U, &gone);
+	cr_assert_eq(n, 0);
+	cr_assert_null(gone);
+	fdtable_free(t);
+}
+
+Test(fdtable, global_is_lazy)
+{
+	struct fdtable *t = fdtable_global(1);
+
+	cr_assert_not_null(t);
+	cr_assert_eq(fdtable_global(0), t);
+	cr_assert_eq(fdtable_global(1), t);
+}

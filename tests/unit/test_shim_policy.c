@@ -1,0 +1,118 @@
+/*
+ * test_shim_policy.c — shim_policy.c: ODM_TYPE parsing, the fallback to the
+ * agent's default type, which destinations are worth a lease and which
+ * getaddrinfo() names get a cha.<host> lookup.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <netdb.h>
+#include <string.h>
+
+#include "odm.h"
+#include "shim_policy.h"
+
+Test(shim_policy, parse_type_names)
+{
+	cr_assert_eq(shim_policy_parse_type("session-lasting"), ODM_TYPE_SESSION_LASTING);
+	cr_assert_eq(shim_policy_parse_type("SESSION_LASTING"), ODM_TYPE_SESSION_LASTING);
+	cr_assert_eq(shim_policy_parse_type("Session-Lasting"), ODM_TYPE_SESSION_LASTING);
+	cr_assert_eq(shim_policy_parse_type("fixed"), ODM_TYPE_FIXED);
+	cr_assert_eq(shim_policy_parse_type("non-persistent"), ODM_TYPE_NON_PERSISTENT);
+	cr_assert_eq(shim_policy_parse_type("graceful-replacement"),
+		     ODM_TYPE_GRACEFUL_REPLACEMENT);
+	cr_assert_eq(shim_policy_parse_type("2"), ODM_TYPE_SESSION_LASTING);
+	cr_assert_eq(shim_policy_parse_type("4"), ODM_TYPE_GRACEFUL_REPLACEMENT);
+}
+
+Test(shim_policy, parse_type_rejects)
+{
+	cr_assert_eq(shim_policy_parse_type(NULL), -1);
+	cr_assert_eq(shim_policy_parse_type(""), -1);
+	cr_assert_eq(shim_policy_parse_type("none"), -1, "none is no type to ask for");
+	cr_assert_eq(shim_policy_parse_type("0"), -1);
+	cr_assert_eq(shim_policy_parse_type("5"), -1);
+	cr_assert_eq(shim_policy_parse_type("22"), -1);
+	cr_assert_eq(shim_policy_parse_type("session lasting"), -1);
+	cr_assert_eq(shim_policy_parse_type("session-lasting-and-then-some-more-text"), -1);
+}
+
+Test(shim_policy, env_wins_then_agent_default)
+{
+	int bad = -1;
+
+	cr_assert_eq(shim_policy_type("session-lasting", ODM_TYPE_NON_PERSISTENT, &bad),
+		     ODM_TYPE_SESSION_LASTING);
+	cr_assert_eq(bad, 0);
+	cr_assert_eq(shim_policy_type(NULL, ODM_TYPE_FIXED, &bad), ODM_TYPE_FIXED);
+	cr_assert_eq(bad, 0);
+	cr_assert_eq(shim_policy_type("", ODM_TYPE_FIXED, &bad), ODM_TYPE_FIXED);
+	cr_assert_eq(bad, 0, "empty ODM_TYPE counts as unset");
+	cr_assert_eq(shim_policy_type("bogus", ODM_TYPE_NON_PERSISTENT, &bad),
+		     ODM_TYPE_NON_PERSISTENT);
+	cr_assert_eq(bad, 1);
+	cr_assert_eq(shim_policy_type(NULL, -1, NULL), ODM_TYPE_NONE, "agent unknown: plain");
+	cr_assert_eq(shim_policy_type(NULL, 9, NULL), ODM_TYPE_NONE);
+	cr_assert_eq(shim_policy_type("bogus", ODM_TYPE_NONE, &bad), ODM_TYPE_NONE);
+}
+
+Test(shim_policy, only_session_lasting_wants_cha)
+{
+	cr_assert(shim_policy_wants_cha(ODM_TYPE_SESSION_LASTING));
+	cr_assert_not(shim_policy_wants_cha(ODM_TYPE_FIXED));
+	cr_assert_not(shim_policy_wants_cha(ODM_TYPE_NON_PERSISTENT));
+	cr_assert_not(shim_policy_wants_cha(ODM_TYPE_GRACEFUL_REPLACEMENT));
+	cr_assert_not(shim_policy_wants_cha(ODM_TYPE_NONE));
+}
+
+static int elig6(const char *a)
+{
+	struct sockaddr_in6 s = { .sin6_family = AF_INET6, .sin6_port = htons(80) };
+
+	cr_assert_eq(inet_pton(AF_INET6, a, &s.sin6_addr), 1);
+	return shim_policy_dst_eligible((struct sockaddr *)&s, sizeof(s));
+}
+
+Test(shim_policy, destinations)
+{
+	struct sockaddr_in s4 = { .sin_family = AF_INET };
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6 };
+
+	cr_assert(elig6("2001:db8:c0::10"));
+	cr_assert(elig6("2001:db8::1"));
+	cr_assert_not(elig6("::1"));
+	cr_assert_not(elig6("::"));
+	cr_assert_not(elig6("fe80::1"));
+	cr_assert_not(elig6("ff02::1"));
+	cr_assert_not(elig6("::ffff:192.0.2.1"));
+	cr_assert_not(shim_policy_dst_eligible((struct sockaddr *)&s4, sizeof(s4)));
+	cr_assert_not(shim_policy_dst_eligible(NULL, 0));
+	cr_assert_not(shim_policy_dst_eligible((struct sockaddr *)&s6, sizeof(s6) - 4),
+		      "short sockaddr");
+}
+
+Test(shim_policy, names)
+{
+	struct addrinfo numeric = { .ai_flags = AI_NUMERICHOST };
+	struct addrinfo v4only = { .ai_family = AF_INET };
+	struct addrinfo v6 = { .ai_family = AF_INET6 };
+	char longname[300];
+
+	cr_assert(shim_policy_name_eligible("cn.example.test", NULL));
+	cr_assert(shim_policy_name_eligible("cn", NULL), "short names use the search domains");
+	cr_assert(shim_policy_name_eligible("cn.example.test.", &v6));
+	cr_assert_not(shim_policy_name_eligible(NULL, NULL));
+	cr_assert_not(shim_policy_name_eligible("", NULL));
+	cr_assert_not(shim_policy_name_eligible("localhost", NULL));
+	cr_assert_not(shim_policy_name_eligible("LocalHost.", NULL));
+	cr_assert_not(shim_policy_name_eligible("foo.localhost", NULL));
+	cr_assert(shim_policy_name_eligible("notlocalhost", NULL));
+	cr_assert_not(shim_policy_name_eligible("192.0.2.1", NULL));
+	cr_assert_not(shim_policy_name_eligible("127.1", NULL), "inet_aton form");
+	cr_assert_not(shim_policy_name_eligible("2001:db8::1", NULL));
+	cr_assert_not(shim_policy_name_eligible("fe80::1%lo", NULL));
+	cr_assert_not(shim_policy_name_eligible("cn.example.test", &numeric));
+	cr_assert_not(shim_policy_name_eligible("cn.example.test", &v4only));
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	cr_assert_not(shim_policy_name_eligible(longname, NULL));
+}
