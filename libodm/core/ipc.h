@@ -49,6 +49,9 @@ json_t *ipc_parse(const char *buf, size_t len, char *err, size_t errlen);
  */
 int ipc_validate_request(const json_t *req, char *err, size_t errlen);
 
+/* 1 if op names an op of the schema, else 0 (added by the agent frame). */
+int ipc_op_known(const char *op);
+
 /* Serialise obj compactly plus '\n' into a malloc'd buffer; NULL if > max. */
 char *ipc_dump(const json_t *obj, size_t *len);
 

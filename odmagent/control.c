@@ -1,0 +1,624 @@
+/*
+ * control.c — the agent's control socket on the libuv loop.
+ *
+ * Each connection has a fixed read buffer of ODM_IPC_MAX bytes: a line that
+ * does not fit is answered "ETOOBIG" and the connection is shut; a line that
+ * is not JSON or breaks the schema is answered "EINVAL" and the connection
+ * goes on. Nothing a client does makes the agent grow without bound: the
+ * number of connections, of unanswered requests per connection and of bytes
+ * queued for a client that does not read are all capped.
+ *
+ * Lifetimes: a connection is refcounted (one for its handle, one per
+ * unanswered request, one per queued write), so a handler may answer long
+ * after the client left; the answer is then dropped. The control struct
+ * outlives control_close() until the last handle has closed.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "control.h"
+#include "ipc.h"
+#include "log.h"
+#include "odm.h"
+
+#define CTL_MAX_CONNS 256
+#define CTL_MAX_PENDING 32           /* unanswered requests per connection */
+#define CTL_MAX_WQ (4 * ODM_IPC_MAX) /* bytes queued to one slow reader */
+#define CTL_MAX_OPS 16
+#define CTL_OP_NAME 32
+
+struct ctl_op {
+	char name[CTL_OP_NAME];
+	control_handler_fn fn;
+};
+
+struct ctl_conn;
+
+struct control {
+	struct odm_agent *a;
+	uv_pipe_t server;
+	unsigned handles;     /* server + open connections; freed at 0 */
+	unsigned n_conns;
+	bool closing;
+	struct ctl_conn *conns; /* open connections, for control_close */
+	struct ctl_op ops[CTL_MAX_OPS];
+	size_t n_ops;
+};
+
+struct ctl_conn {
+	uv_pipe_t pipe;
+	struct control *ctl; /* NULL once closed: the control may be gone */
+	struct ctl_conn *next, *prev;
+	struct ucred cred;
+	unsigned refs;
+	unsigned pending;     /* requests handed to handlers, not yet answered */
+	bool dead;            /* closing or closed: replies are dropped */
+	bool reading;
+	bool in_process;      /* guards against re-entry from synchronous replies */
+	size_t len;
+	char buf[ODM_IPC_MAX];
+};
+
+struct control_req {
+	struct ctl_conn *conn;
+	json_t *id; /* the request's id, echoed; NULL if it had none */
+};
+
+struct ctl_write {
+	uv_write_t w;
+	struct ctl_conn *conn;
+	size_t len;
+	char *data;
+};
+
+static void conn_process(struct ctl_conn *c);
+static void conn_read_start(struct ctl_conn *c);
+
+static void ctl_unref(struct control *ctl)
+{
+	if (--ctl->handles == 0)
+		free(ctl);
+}
+
+static void conn_unref(struct ctl_conn *c)
+{
+	if (--c->refs == 0)
+		free(c);
+}
+
+static void on_conn_closed(uv_handle_t *h)
+{
+	struct ctl_conn *c = h->data;
+	struct control *ctl = c->ctl;
+
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		ctl->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->next = c->prev = NULL;
+	ctl->n_conns--;
+	c->ctl = NULL;
+	ctl_unref(ctl);
+	conn_unref(c);
+}
+
+static void conn_close(struct ctl_conn *c)
+{
+	if (c->dead)
+		return;
+	c->dead = true;
+	uv_close((uv_handle_t *)&c->pipe, on_conn_closed);
+}
+
+static void on_shutdown(uv_shutdown_t *sr, int status)
+{
+	struct ctl_conn *c = sr->data;
+
+	free(sr);
+	if (!uv_is_closing((uv_handle_t *)&c->pipe))
+		uv_close((uv_handle_t *)&c->pipe, on_conn_closed);
+	conn_unref(c);
+}
+
+/* Close after what is queued has been written (e.g. the ETOOBIG answer). */
+static void conn_finish(struct ctl_conn *c)
+{
+	uv_shutdown_t *sr;
+
+	if (c->dead)
+		return;
+	c->dead = true;
+	uv_read_stop((uv_stream_t *)&c->pipe);
+	sr = malloc(sizeof(*sr));
+	if (sr) {
+		sr->data = c;
+		c->refs++;
+		if (uv_shutdown(sr, (uv_stream_t *)&c->pipe, on_shutdown) == 0)
+			return;
+		c->refs--;
+		free(sr);
+	}
+	uv_close((uv_handle_t *)&c->pipe, on_conn_closed);
+}
+
+static void on_write(uv_write_t *w, int status)
+{
+	struct ctl_write *cw = (struct ctl_write *)w;
+
+	if (status < 0 && status != UV_ECANCELED)
+		log_debug("write to client failed: %s", uv_strerror(status));
+	free(cw->data);
+	conn_unref(cw->conn);
+	free(cw);
+}
+
+/* Queue one line to the client; drop the client when it does not read. */
+static void conn_send(struct ctl_conn *c, json_t *msg)
+{
+	struct ctl_write *cw;
+	uv_buf_t b;
+	size_t len;
+	char *line;
+	int r;
+
+	if (c->dead)
+		return;
+	line = ipc_dump(msg, &len);
+	if (!line) {
+		/* the answer itself is too large: say so instead */
+		json_t *e = json_pack("{s:O?,s:b,s:s,s:s}", "id", json_object_get(msg, "id"), "ok",
+				      0, "error", "ETOOBIG", "message",
+				      "reply larger than ODM_IPC_MAX");
+
+		line = e ? ipc_dump(e, &len) : NULL;
+		json_decref(e);
+		if (!line) {
+			conn_close(c);
+			return;
+		}
+	}
+	cw = calloc(1, sizeof(*cw));
+	if (!cw) {
+		free(line);
+		conn_close(c);
+		return;
+	}
+	cw->conn = c;
+	cw->data = line;
+	cw->len = len;
+	c->refs++;
+	b = uv_buf_init(line, (unsigned)len);
+	r = uv_write(&cw->w, (uv_stream_t *)&c->pipe, &b, 1, on_write);
+	if (r < 0) {
+		log_debug("uv_write: %s", uv_strerror(r));
+		free(line);
+		free(cw);
+		conn_unref(c);
+		conn_close(c);
+		return;
+	}
+	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) > CTL_MAX_WQ) {
+		log_warnx("client pid %d does not read its replies; dropping it", (int)c->cred.pid);
+		conn_close(c);
+	}
+}
+
+static void send_error(struct ctl_conn *c, json_t *id, const char *code, const char *msg)
+{
+	json_t *e = json_pack("{s:O?,s:b,s:s,s:s}", "id", id, "ok", 0, "error", code,
+			      "message", msg);
+
+	if (e)
+		conn_send(c, e);
+	json_decref(e);
+}
+
+static void req_done(struct control_req *r)
+{
+	struct ctl_conn *c = r->conn;
+
+	json_decref(r->id);
+	free(r);
+	c->pending--;
+	/* a slot came free: take up buffered lines and reading again */
+	if (!c->dead && c->pending < CTL_MAX_PENDING && !c->in_process) {
+		conn_process(c);
+		if (!c->dead && !c->reading)
+			conn_read_start(c);
+	}
+	conn_unref(c);
+}
+
+void control_reply(struct control_req *r, json_t *resp)
+{
+	if (!r) {
+		json_decref(resp);
+		return;
+	}
+	if (!r->conn->dead) {
+		if (!resp)
+			resp = json_object();
+		if (resp && json_is_object(resp) &&
+		    json_object_set(resp, "id", r->id ? r->id : json_null()) == 0 &&
+		    json_object_set_new(resp, "ok", json_true()) == 0)
+			conn_send(r->conn, resp);
+		else
+			send_error(r->conn, r->id, "ENOMEM", "cannot build the reply");
+	}
+	json_decref(resp);
+	req_done(r);
+}
+
+void control_reply_error(struct control_req *r, const char *code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!r)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!r->conn->dead)
+		send_error(r->conn, r->id, code ? code : "EINVAL", msg);
+	req_done(r);
+}
+
+const struct ucred *control_req_cred(const struct control_req *r)
+{
+	return r ? &r->conn->cred : NULL;
+}
+
+static control_handler_fn find_handler(struct control *ctl, const char *op)
+{
+	for (size_t i = 0; i < ctl->n_ops; i++)
+		if (strcmp(ctl->ops[i].name, op) == 0)
+			return ctl->ops[i].fn;
+	return NULL;
+}
+
+/* One complete line (without '\n'). */
+static void handle_line(struct ctl_conn *c, const char *line, size_t len)
+{
+	struct control *ctl = c->ctl;
+	char err[256];
+	control_handler_fn fn;
+	struct control_req *r;
+	json_t *req, *id, *op;
+
+	req = ipc_parse(line, len, err, sizeof(err));
+	if (!req) {
+		send_error(c, NULL, "EINVAL", err);
+		return;
+	}
+	id = json_object_get(req, "id");
+	if (!json_is_integer(id))
+		id = NULL;
+	op = json_object_get(req, "op");
+	/* an op this role does not serve, known to the schema or not (newer client) */
+	if (json_is_string(op) && !find_handler(ctl, json_string_value(op))) {
+		char m[128];
+
+		snprintf(m, sizeof(m), "op \"%.64s\" not served by this agent",
+			 json_string_value(op));
+		send_error(c, id, "ENOSYS", m);
+		json_decref(req);
+		return;
+	}
+	if (ipc_validate_request(req, err, sizeof(err)) < 0) {
+		send_error(c, id, "EINVAL", err);
+		json_decref(req);
+		return;
+	}
+	fn = find_handler(ctl, json_string_value(op));
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		send_error(c, id, "ENOMEM", "out of memory");
+		json_decref(req);
+		return;
+	}
+	r->conn = c;
+	r->id = json_incref(id);
+	c->refs++;
+	c->pending++;
+	log_debug("op %s id %lld from pid %d uid %d", json_string_value(op),
+		  (long long)json_integer_value(id), (int)c->cred.pid, (int)c->cred.uid);
+	fn(ctl->a, r, req);
+	json_decref(req);
+}
+
+/* Handle the complete lines in the buffer while the pending cap allows. */
+static void conn_process(struct ctl_conn *c)
+{
+	size_t off = 0;
+
+	c->in_process = true;
+	c->refs++; /* a handler may close the connection under us */
+	while (!c->dead && c->pending < CTL_MAX_PENDING) {
+		char *nl = memchr(c->buf + off, '\n', c->len - off);
+
+		if (!nl)
+			break;
+		handle_line(c, c->buf + off, (size_t)(nl - (c->buf + off)));
+		off = (size_t)(nl - c->buf) + 1;
+	}
+	if (off) {
+		memmove(c->buf, c->buf + off, c->len - off);
+		c->len -= off;
+	}
+	if (!c->dead && c->len == sizeof(c->buf) && !memchr(c->buf, '\n', c->len)) {
+		send_error(c, NULL, "ETOOBIG", "message longer than ODM_IPC_MAX bytes");
+		conn_finish(c);
+	}
+	/* at the cap: stop reading until answers free a slot */
+	if (!c->dead && c->pending >= CTL_MAX_PENDING && c->reading) {
+		uv_read_stop((uv_stream_t *)&c->pipe);
+		c->reading = false;
+	}
+	c->in_process = false;
+	conn_unref(c);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
+{
+	struct ctl_conn *c = h->data;
+
+	(void)suggested;
+	/* never zero-sized: conn_process ends a connection with a full buffer */
+	*b = uv_buf_init(c->buf + c->len, (unsigned)(sizeof(c->buf) - c->len));
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+	struct ctl_conn *c = s->data;
+
+	(void)b;
+	if (n < 0) {
+		if (n != UV_EOF)
+			log_debug("read from client: %s", uv_strerror((int)n));
+		conn_close(c);
+		return;
+	}
+	c->len += (size_t)n;
+	if (!c->in_process)
+		conn_process(c);
+}
+
+static void conn_read_start(struct ctl_conn *c)
+{
+	int r = uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
+
+	if (r < 0) {
+		log_warnx("uv_read_start: %s", uv_strerror(r));
+		conn_close(c);
+		return;
+	}
+	c->reading = true;
+}
+
+static void on_reject_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+	struct control *ctl = server->data;
+	struct ctl_conn *c;
+	socklen_t sl;
+	uv_os_fd_t fd;
+	int r;
+
+	if (status < 0) {
+		log_warnx("accept: %s", uv_strerror(status));
+		return;
+	}
+	if (ctl->n_conns >= CTL_MAX_CONNS || !(c = calloc(1, sizeof(*c)))) {
+		/* accept and drop, or libuv would stop accepting altogether */
+		uv_pipe_t *p = malloc(sizeof(*p));
+
+		if (!p)
+			return;
+		uv_pipe_init(ctl->a->loop, p, 0);
+		if (uv_accept(server, (uv_stream_t *)p) == 0)
+			log_debug("%u connections: refusing one more", ctl->n_conns);
+		uv_close((uv_handle_t *)p, on_reject_closed);
+		return;
+	}
+	uv_pipe_init(ctl->a->loop, &c->pipe, 0);
+	c->pipe.data = c;
+	c->ctl = ctl;
+	c->refs = 1;
+	ctl->handles++;
+	ctl->n_conns++;
+	c->next = ctl->conns;
+	if (ctl->conns)
+		ctl->conns->prev = c;
+	ctl->conns = c;
+	r = uv_accept(server, (uv_stream_t *)&c->pipe);
+	if (r < 0) {
+		log_warnx("uv_accept: %s", uv_strerror(r));
+		conn_close(c);
+		return;
+	}
+	sl = sizeof(c->cred);
+	if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &sl) < 0) {
+		log_warn(errno, "SO_PEERCRED");
+		conn_close(c);
+		return;
+	}
+	conn_read_start(c);
+}
+
+static void hello_handler(struct odm_agent *a, struct control_req *r, const json_t *req)
+{
+	(void)req;
+	control_reply(r, json_pack("{s:s,s:i,s:s}", "role",
+				   a->cfg.role == ODM_ROLE_ANCHOR ? "anchor" : "mn", "version",
+				   ODM_IPC_VERSION, "default_type",
+				   odm_type_name(a->cfg.default_type)));
+}
+
+int control_register(struct odm_agent *a, const char *op, control_handler_fn fn)
+{
+	struct control *ctl = a ? a->control : NULL;
+
+	if (!ctl || !op || !fn || strlen(op) >= CTL_OP_NAME)
+		return -EINVAL;
+	if (!ipc_op_known(op)) {
+		log_warnx("op \"%s\" is not in the IPC schema", op);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < ctl->n_ops; i++)
+		if (strcmp(ctl->ops[i].name, op) == 0) {
+			ctl->ops[i].fn = fn; /* a role may take over a built-in */
+			return 0;
+		}
+	if (ctl->n_ops == CTL_MAX_OPS)
+		return -ENOSPC;
+	snprintf(ctl->ops[ctl->n_ops].name, CTL_OP_NAME, "%s", op);
+	ctl->ops[ctl->n_ops++].fn = fn;
+	return 0;
+}
+
+/* mkdir -p of the socket's directory, 0755, for a fresh /run. */
+static int make_parent(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	for (char *c = dir + 1; *c; c++) {
+		if (*c != '/')
+			continue;
+		*c = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*c = '/';
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static void on_server_closed(uv_handle_t *h)
+{
+	ctl_unref(h->data);
+}
+
+int control_open(struct odm_agent *a)
+{
+	const char *path = a->cfg.control_path;
+	struct control *ctl;
+	struct stat st;
+	mode_t old;
+	int r;
+
+	ctl = calloc(1, sizeof(*ctl));
+	if (!ctl)
+		return -ENOMEM;
+	ctl->a = a;
+	r = make_parent(path);
+	if (r < 0) {
+		log_err(r, "cannot create the directory of %s", path);
+		free(ctl);
+		return r;
+	}
+	/* a stale socket from a previous run; never remove anything else */
+	if (lstat(path, &st) == 0) {
+		int fd;
+
+		if (!S_ISSOCK(st.st_mode)) {
+			log_err(EEXIST, "%s exists and is not a socket", path);
+			free(ctl);
+			return -EEXIST;
+		}
+		/* someone answers: another agent is running, leave it be */
+		fd = ipc_connect(path, 200);
+		if (fd >= 0) {
+			close(fd);
+			log_err(EADDRINUSE, "another agent listens on %s", path);
+			free(ctl);
+			return -EADDRINUSE;
+		}
+		if (unlink(path) < 0) {
+			r = -errno;
+			log_err(r, "unlink %s", path);
+			free(ctl);
+			return r;
+		}
+	}
+	r = uv_pipe_init(a->loop, &ctl->server, 0);
+	if (r < 0) {
+		free(ctl);
+		return r;
+	}
+	ctl->server.data = ctl;
+	ctl->handles = 1;
+	/* no window in which the socket exists with looser permissions */
+	old = umask(0117);
+	r = uv_pipe_bind(&ctl->server, path);
+	umask(old);
+	if (r < 0) {
+		log_err(r, "bind %s", path);
+		goto fail;
+	}
+	if (chmod(path, 0660) < 0) {
+		r = -errno;
+		log_err(r, "chmod %s", path);
+		goto fail_unlink;
+	}
+	if (a->cfg.control_gid != (gid_t)-1 && chown(path, (uid_t)-1, a->cfg.control_gid) < 0) {
+		r = -errno;
+		log_err(r, "chown %s to group %u", path, (unsigned)a->cfg.control_gid);
+		goto fail_unlink;
+	}
+	r = uv_listen((uv_stream_t *)&ctl->server, 64, on_connection);
+	if (r < 0) {
+		log_err(r, "listen %s", path);
+		goto fail_unlink;
+	}
+	a->control = ctl;
+	r = control_register(a, "hello", hello_handler);
+	if (r < 0) {
+		a->control = NULL;
+		goto fail_unlink;
+	}
+	log_info("listening on %s", path);
+	return 0;
+fail_unlink:
+	unlink(path);
+fail:
+	uv_close((uv_handle_t *)&ctl->server, on_server_closed);
+	return r;
+}
+
+void control_close(struct odm_agent *a)
+{
+	struct control *ctl = a ? a->control : NULL;
+
+	if (!ctl)
+		return;
+	a->control = NULL;
+	ctl->closing = true;
+	unlink(a->cfg.control_path);
+	for (struct ctl_conn *c = ctl->conns; c; c = c->next)
+		conn_close(c);
+	uv_close((uv_handle_t *)&ctl->server, on_server_closed);
+}

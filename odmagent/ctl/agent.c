@@ -1,0 +1,194 @@
+/*
+ * agent.c — odmctl subcommands that talk to the agent: status, hello, and
+ * the debugging aids lease and release.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "odm.h"
+
+static const char *const lease_cols[] = { "addr", "type", "anchor", "sockets", "state", NULL };
+
+/* A list of objects: the given columns first, any other field after them. */
+static void print_list(const char *title, const json_t *list, const char *const *cols)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(list))
+		return;
+	printf("%s: %zu\n", title, json_array_size(list));
+	json_array_foreach(list, i, e) {
+		const char *key;
+		json_t *v;
+		int first = 1;
+
+		fputs("  ", stdout);
+		for (const char *const *c = cols; c && *c; c++) {
+			printf("%s%s ", first ? "" : "  ", *c);
+			ctl_print_value(json_object_get(e, *c));
+			first = 0;
+		}
+		json_object_foreach(e, key, v) {
+			int listed = 0;
+
+			for (const char *const *c = cols; c && *c; c++)
+				listed |= strcmp(*c, key) == 0;
+			if (listed)
+				continue;
+			printf("%s%s ", first ? "" : "  ", key);
+			ctl_print_value(v);
+			first = 0;
+		}
+		putchar('\n');
+	}
+}
+
+static int no_args(const char *cmd, int argc)
+{
+	if (argc != 1)
+		return ctl_usage_of(cmd);
+	return 0;
+}
+
+int cmd_hello(const struct ctl_opts *o, int argc, char **argv)
+{
+	json_t *req, *resp;
+	int r;
+
+	(void)argv;
+	if ((r = no_args("hello", argc)))
+		return r;
+	req = json_pack("{s:s}", "op", "hello");
+	r = ctl_request(o, req, &resp);
+	json_decref(req);
+	if (r)
+		return r;
+	ctl_print(o, resp);
+	json_decref(resp);
+	return 0;
+}
+
+int cmd_status(const struct ctl_opts *o, int argc, char **argv)
+{
+	json_t *req, *resp;
+	const char *key;
+	json_t *v;
+	int r;
+
+	(void)argv;
+	if ((r = no_args("status", argc)))
+		return r;
+	req = json_pack("{s:s}", "op", "status");
+	r = ctl_request(o, req, &resp);
+	json_decref(req);
+	if (r)
+		return r;
+	if (o->json) {
+		ctl_print(o, resp);
+		json_decref(resp);
+		return 0;
+	}
+	/* scalars as "key value", lists as tables */
+	json_object_foreach(resp, key, v) {
+		if (strcmp(key, "id") == 0 || strcmp(key, "ok") == 0 || json_is_array(v))
+			continue;
+		printf("%s ", key);
+		ctl_print_value(v);
+		putchar('\n');
+	}
+	print_list("leases", json_object_get(resp, "leases"), lease_cols);
+	print_list("bindings", json_object_get(resp, "bindings"), NULL);
+	json_decref(resp);
+	return 0;
+}
+
+static int check_addr(const char *what, const char *s)
+{
+	struct in6_addr a;
+
+	if (inet_pton(AF_INET6, s, &a) != 1) {
+		ctl_errx("%s: not an IPv6 address: \"%s\"", what, s);
+		return CTL_EXIT_ERR;
+	}
+	return 0;
+}
+
+int cmd_lease(const struct ctl_opts *o, int argc, char **argv)
+{
+	const char *type = NULL, *dst = NULL, *cha = NULL, *proto = "tcp";
+	int fresh = 0, r;
+	json_t *req, *resp;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--cha") == 0 || strcmp(argv[i], "--proto") == 0) {
+			if (i + 1 >= argc) {
+				ctl_errx("lease: %s needs an argument", argv[i]);
+				return ctl_usage_of("lease");
+			}
+			if (argv[i][2] == 'c')
+				cha = argv[++i];
+			else
+				proto = argv[++i];
+		} else if (strcmp(argv[i], "--fresh") == 0) {
+			fresh = 1;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			ctl_errx("lease: unknown option \"%s\"", argv[i]);
+			return ctl_usage_of("lease");
+		} else if (!type) {
+			type = argv[i];
+		} else if (!dst) {
+			dst = argv[i];
+		} else {
+			ctl_errx("lease: extra argument \"%s\"", argv[i]);
+			return ctl_usage_of("lease");
+		}
+	}
+	if (!type || !dst)
+		return ctl_usage_of("lease");
+	if (odm_type_from_name(type) <= 0) {
+		ctl_errx("lease: unknown address type \"%s\" (fixed, session-lasting, "
+			 "non-persistent, graceful-replacement)", type);
+		return CTL_EXIT_ERR;
+	}
+	if (check_addr("lease: DST", dst) || (cha && check_addr("lease: --cha", cha)))
+		return CTL_EXIT_ERR;
+	if (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0) {
+		ctl_errx("lease: --proto must be tcp or udp, not \"%s\"", proto);
+		return CTL_EXIT_ERR;
+	}
+	req = json_pack("{s:s,s:s,s:s,s:s}", "op", "lease", "type", type, "dst", dst, "proto",
+			proto);
+	if (req && cha)
+		json_object_set_new(req, "cha", json_string(cha));
+	if (req && fresh)
+		json_object_set_new(req, "fresh", json_true());
+	r = ctl_request(o, req, &resp);
+	json_decref(req);
+	if (r)
+		return r;
+	ctl_print(o, resp);
+	json_decref(resp);
+	return 0;
+}
+
+int cmd_release(const struct ctl_opts *o, int argc, char **argv)
+{
+	json_t *req, *resp;
+	int r;
+
+	if (argc != 2)
+		return ctl_usage_of("release");
+	if (check_addr("release: ADDR", argv[1]))
+		return CTL_EXIT_ERR;
+	req = json_pack("{s:s,s:s}", "op", "release", "addr", argv[1]);
+	r = ctl_request(o, req, &resp);
+	json_decref(req);
+	if (r)
+		return r;
+	ctl_print(o, resp);
+	json_decref(resp);
+	return 0;
+}

@@ -1,0 +1,45 @@
+/*
+ * ctl.h — odmctl's subcommands and the helpers they share. One file per
+ * subcommand family; the table in odmctl.c drives dispatch and usage.
+ */
+#ifndef ODM_CTL_H
+#define ODM_CTL_H
+
+#include <jansson.h>
+
+/* Exit codes: 0 ok, 1 error, 2 usage. */
+#define CTL_EXIT_ERR 1
+#define CTL_EXIT_USAGE 2
+
+struct ctl_opts {
+	const char *socket; /* -s, else ipc_socket_path() */
+	int json;           /* -j */
+};
+
+struct ctl_cmd {
+	const char *name;
+	int (*fn)(const struct ctl_opts *o, int argc, char **argv);
+	const char *args;  /* for usage */
+	const char *help;
+};
+
+/* odmctl.c */
+extern const char *ctl_prog;
+void ctl_errx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int ctl_usage_of(const char *cmd); /* prints usage of cmd, returns CTL_EXIT_USAGE */
+/* Validate, send and wait; prints the error and returns 1 unless ok. */
+int ctl_request(const struct ctl_opts *o, json_t *req, json_t **resp);
+/* Print a reply: raw JSON with -j, else "key value" lines. */
+void ctl_print(const struct ctl_opts *o, const json_t *resp);
+void ctl_print_value(const json_t *v);
+
+/* agent.c */
+int cmd_hello(const struct ctl_opts *o, int argc, char **argv);
+int cmd_status(const struct ctl_opts *o, int argc, char **argv);
+int cmd_lease(const struct ctl_opts *o, int argc, char **argv);
+int cmd_release(const struct ctl_opts *o, int argc, char **argv);
+
+/* run.c */
+int cmd_run(const struct ctl_opts *o, int argc, char **argv);
+
+#endif

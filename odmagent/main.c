@@ -1,0 +1,188 @@
+/*
+ * main.c — odmagent: read the configuration, set up the shared parts
+ * (log, loop, netlink, control socket), start the configured role and run
+ * the loop until SIGTERM or SIGINT. Teardown runs in reverse order through
+ * one exit path, whatever step failed.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "control.h"
+#include "ipc.h"
+#include "log.h"
+#include "netconf.h"
+
+#define DEFAULT_CONFIG "/etc/odm/odmagent.conf"
+
+/* set by on_signal: the role is stopped and the control socket closed */
+static int stopped;
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: odmagent [-dnv] [-f config]\n");
+	exit(2);
+}
+
+static const char *role_name(const struct odm_config *cfg)
+{
+	return cfg->role == ODM_ROLE_ANCHOR ? "anchor" : "mn";
+}
+
+static void stop_role(struct odm_agent *a)
+{
+	if (a->cfg.role == ODM_ROLE_ANCHOR)
+		anchor_stop(a);
+	else
+		mn_stop(a);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+	struct odm_agent *a = s->data;
+
+	log_info("%s: stopping", strsignal(signum));
+	stopped = 1;
+	/* the role first (it may still answer clients), then the socket */
+	stop_role(a);
+	control_close(a);
+	uv_signal_stop(&a->sig_term);
+	uv_signal_stop(&a->sig_int);
+	uv_close((uv_handle_t *)&a->sig_term, NULL);
+	uv_close((uv_handle_t *)&a->sig_int, NULL);
+	/* uv_run returns once every handle the modules own has closed */
+}
+
+static void on_walk_close(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = DEFAULT_CONFIG;
+	struct odm_agent agent;
+	struct odm_agent *a = &agent;
+	uv_loop_t loop;
+	char err[512];
+	int check = 0, debug = 0, verbose = 0, c, r, rc = 1;
+	int loop_ok = 0, sigs_ok = 0, started = 0;
+
+	while ((c = getopt(argc, argv, "f:ndv")) != -1) {
+		switch (c) {
+		case 'f':
+			path = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	memset(a, 0, sizeof(*a));
+	r = config_load(&a->cfg, path, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "odmagent: %s\n", err);
+		config_free(&a->cfg);
+		return 1;
+	}
+	if (check) {
+		fprintf(stderr, "odmagent: %s: configuration OK (role %s)\n", path,
+			role_name(&a->cfg));
+		config_free(&a->cfg);
+		return 0;
+	}
+	/* the agent stays in the foreground; a supervisor or the shell owns it */
+	odm_log_init("odmagent",
+		     debug ? ODM_LOG_DEBUG : verbose && a->cfg.log_level < ODM_LOG_INFO
+						 ? ODM_LOG_INFO
+						 : a->cfg.log_level,
+		     0);
+	/* a client that vanishes mid-write must not kill the agent */
+	signal(SIGPIPE, SIG_IGN);
+
+	r = uv_loop_init(&loop);
+	if (r < 0) {
+		log_err(r, "uv_loop_init");
+		goto out;
+	}
+	loop_ok = 1;
+	a->loop = &loop;
+
+	r = netconf_open(&a->nc);
+	if (r < 0) {
+		log_err(r, "netlink");
+		goto out;
+	}
+	r = control_open(a);
+	if (r < 0) {
+		log_err(r, "control socket %s", a->cfg.control_path);
+		goto out;
+	}
+	uv_signal_init(&loop, &a->sig_term);
+	uv_signal_init(&loop, &a->sig_int);
+	a->sig_term.data = a;
+	a->sig_int.data = a;
+	sigs_ok = 1;
+	if ((r = uv_signal_start(&a->sig_term, on_signal, SIGTERM)) < 0 ||
+	    (r = uv_signal_start(&a->sig_int, on_signal, SIGINT)) < 0) {
+		log_err(r, "uv_signal_start");
+		goto out;
+	}
+
+	r = a->cfg.role == ODM_ROLE_ANCHOR ? anchor_start(a) : mn_start(a);
+	if (r < 0) {
+		log_err(r, "role %s failed to start", role_name(&a->cfg));
+		goto out;
+	}
+	started = 1;
+	log_info("role %s started, control socket %s", role_name(&a->cfg),
+		 a->cfg.control_path);
+
+	uv_run(&loop, UV_RUN_DEFAULT);
+	log_info("role %s stopped", role_name(&a->cfg));
+	/* only a signal ends the loop normally; anything else is a failure */
+	rc = stopped ? 0 : 1;
+	if (stopped)
+		started = 0;
+
+out:
+	/* reverse order of set-up; each step copes with "never happened" */
+	if (started)
+		stop_role(a);
+	control_close(a);
+	if (sigs_ok && !uv_is_closing((uv_handle_t *)&a->sig_term)) {
+		uv_close((uv_handle_t *)&a->sig_term, NULL);
+		uv_close((uv_handle_t *)&a->sig_int, NULL);
+	}
+	if (loop_ok) {
+		/* let close callbacks run, then close what a module forgot */
+		uv_run(&loop, UV_RUN_DEFAULT);
+		uv_walk(&loop, on_walk_close, NULL);
+		uv_run(&loop, UV_RUN_DEFAULT);
+		r = uv_loop_close(&loop);
+		if (r < 0)
+			log_warnx("uv_loop_close: %s", uv_strerror(r));
+	}
+	netconf_close(a->nc);
+	a->nc = NULL;
+	config_free(&a->cfg);
+	return rc;
+}

@@ -1,0 +1,493 @@
+/*
+ * netconf.c — addresses, routes, rules and links through libnl-route.
+ *
+ * Every call is synchronous (libnl waits for the kernel's ACK) and
+ * idempotent: the agent re-applies its whole state after a restart, so
+ * "already there" on add and "already gone" on delete count as success.
+ * libnl reports its own NLE_* codes; they are turned back into errno values
+ * so callers see the same -errno convention as everywhere else.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/fib_rules.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <netlink/errno.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/inet6.h>
+#include <netlink/route/route.h>
+#include <netlink/route/rule.h>
+
+#include "log.h"
+#include "netconf.h"
+
+#ifndef IN6_ADDR_GEN_MODE_NONE
+#define IN6_ADDR_GEN_MODE_NONE 1
+#endif
+
+/* Routes ODM installs carry this protocol, so they are easy to tell apart. */
+#define NETCONF_RTPROT RTPROT_STATIC
+
+struct netconf {
+	struct nl_sock *sk;
+};
+
+/* libnl error (negative NLE_*) -> -errno */
+static int nl2errno(int nle)
+{
+	static const struct {
+		int nle, err;
+	} map[] = {
+		{ NLE_INTR, EINTR },		{ NLE_BAD_SOCK, EBADF },
+		{ NLE_AGAIN, EAGAIN },		{ NLE_NOMEM, ENOMEM },
+		{ NLE_EXIST, EEXIST },		{ NLE_INVAL, EINVAL },
+		{ NLE_RANGE, ERANGE },		{ NLE_MSGSIZE, EMSGSIZE },
+		{ NLE_OPNOTSUPP, EOPNOTSUPP },	{ NLE_AF_NOSUPPORT, EAFNOSUPPORT },
+		{ NLE_OBJ_NOTFOUND, ENOENT },	{ NLE_NOADDR, EADDRNOTAVAIL },
+		{ NLE_BUSY, EBUSY },		{ NLE_NOACCESS, EACCES },
+		{ NLE_PERM, EPERM },		{ NLE_NODEV, ENODEV },
+		{ NLE_MSG_TRUNC, EMSGSIZE },	{ NLE_MSG_OVERFLOW, ENOBUFS },
+	};
+
+	if (nle >= 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].nle == -nle)
+			return -map[i].err;
+	return -EIO;
+}
+
+int netconf_open(struct netconf **out)
+{
+	struct netconf *nc;
+	int r;
+
+	nc = calloc(1, sizeof(*nc));
+	if (!nc)
+		return -ENOMEM;
+	nc->sk = nl_socket_alloc();
+	if (!nc->sk) {
+		free(nc);
+		return -ENOMEM;
+	}
+	r = nl_connect(nc->sk, NETLINK_ROUTE);
+	if (r < 0) {
+		r = nl2errno(r);
+		log_err(r, "rtnetlink");
+		nl_socket_free(nc->sk);
+		free(nc);
+		return r;
+	}
+	/* libnl's socket must not leak into children the mn role may spawn */
+	fcntl(nl_socket_get_fd(nc->sk), F_SETFD, FD_CLOEXEC);
+	*out = nc;
+	return 0;
+}
+
+void netconf_close(struct netconf *nc)
+{
+	if (!nc)
+		return;
+	nl_socket_free(nc->sk);
+	free(nc);
+}
+
+int netconf_ifindex(struct netconf *nc, const char *ifname)
+{
+	struct rtnl_link *link = NULL;
+	int r, idx;
+
+	if (!nc || !ifname || !*ifname || strlen(ifname) >= IFNAMSIZ)
+		return -EINVAL;
+	r = rtnl_link_get_kernel(nc->sk, 0, ifname, &link);
+	if (r < 0)
+		return nl2errno(r) == -ENOENT ? -ENODEV : nl2errno(r);
+	idx = rtnl_link_get_ifindex(link);
+	rtnl_link_put(link);
+	return idx > 0 ? idx : -ENODEV;
+}
+
+/* Fallback where libnl cannot carry IFLA_INET6_ADDR_GEN_MODE. */
+static int addrgen_proc(int ifindex)
+{
+	char name[IF_NAMESIZE], path[96];
+	int fd, r = 0;
+
+	if (!if_indextoname((unsigned)ifindex, name))
+		return -errno;
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/addr_gen_mode", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "1\n", 2) != 2)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+int netconf_link_up(struct netconf *nc, int ifindex, int mtu)
+{
+	struct rtnl_link *orig = NULL, *chg = NULL;
+	int r;
+
+	if (!nc || ifindex <= 0 || mtu < 0)
+		return -EINVAL;
+	r = rtnl_link_get_kernel(nc->sk, ifindex, NULL, &orig);
+	if (r < 0)
+		return nl2errno(r) == -ENOENT ? -ENODEV : nl2errno(r);
+
+	/* step 1, before the link is up: no link-local address, the MTU */
+	chg = rtnl_link_alloc();
+	if (!chg) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (mtu > 0)
+		rtnl_link_set_mtu(chg, (unsigned)mtu);
+	if (rtnl_link_inet6_set_addr_gen_mode(chg, IN6_ADDR_GEN_MODE_NONE) < 0) {
+		r = addrgen_proc(ifindex);
+		if (r < 0)
+			log_warn(r, "addr_gen_mode of ifindex %d", ifindex);
+	}
+	r = nl2errno(rtnl_link_change(nc->sk, orig, chg, 0));
+	if (r == -EOPNOTSUPP || r == -EINVAL) {
+		/* an old kernel without AF_INET6 link attributes: do it by hand */
+		rtnl_link_put(chg);
+		chg = rtnl_link_alloc();
+		if (!chg) {
+			r = -ENOMEM;
+			goto out;
+		}
+		if (mtu > 0)
+			rtnl_link_set_mtu(chg, (unsigned)mtu);
+		r = nl2errno(rtnl_link_change(nc->sk, orig, chg, 0));
+		if (r == 0)
+			r = addrgen_proc(ifindex);
+	}
+	if (r < 0) {
+		log_warn(r, "configure ifindex %d", ifindex);
+		goto out;
+	}
+	rtnl_link_put(chg);
+
+	/* step 2: up */
+	chg = rtnl_link_alloc();
+	if (!chg) {
+		r = -ENOMEM;
+		goto out;
+	}
+	rtnl_link_set_flags(chg, IFF_UP);
+	r = nl2errno(rtnl_link_change(nc->sk, orig, chg, 0));
+	if (r < 0)
+		log_warn(r, "set ifindex %d up", ifindex);
+out:
+	if (chg)
+		rtnl_link_put(chg);
+	rtnl_link_put(orig);
+	return r;
+}
+
+static struct nl_addr *mkaddr(const struct in6_addr *a, int plen)
+{
+	struct nl_addr *na = nl_addr_build(AF_INET6, a, sizeof(*a));
+
+	if (na)
+		nl_addr_set_prefixlen(na, plen);
+	return na;
+}
+
+static int addr_obj(struct rtnl_addr **out, int ifindex, const struct in6_addr *addr, int plen)
+{
+	struct rtnl_addr *ra;
+	struct nl_addr *na;
+	int r;
+
+	if (ifindex <= 0 || !addr || plen < 0 || plen > 128)
+		return -EINVAL;
+	ra = rtnl_addr_alloc();
+	na = mkaddr(addr, plen);
+	if (!ra || !na) {
+		if (ra)
+			rtnl_addr_put(ra);
+		nl_addr_put(na);
+		return -ENOMEM;
+	}
+	rtnl_addr_set_ifindex(ra, ifindex);
+	rtnl_addr_set_family(ra, AF_INET6);
+	r = rtnl_addr_set_local(ra, na);
+	nl_addr_put(na);
+	if (r < 0) {
+		rtnl_addr_put(ra);
+		return nl2errno(r);
+	}
+	rtnl_addr_set_prefixlen(ra, plen);
+	*out = ra;
+	return 0;
+}
+
+/* 1 if the kernel routes addr as local now, 0 if not, -errno. */
+static int route_is_local(const struct in6_addr *addr)
+{
+	struct {
+		struct nlmsghdr h;
+		struct rtmsg r;
+		struct rtattr a;
+		struct in6_addr dst;
+	} req;
+	union {
+		struct nlmsghdr h;
+		char b[4096];
+	} resp;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct timeval tv = { .tv_sec = 1 };
+	ssize_t n;
+	int fd, r = -EIO;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	memset(&req, 0, sizeof(req));
+	req.h.nlmsg_len = sizeof(req);
+	req.h.nlmsg_type = RTM_GETROUTE;
+	req.h.nlmsg_flags = NLM_F_REQUEST;
+	req.h.nlmsg_seq = 1;
+	req.r.rtm_family = AF_INET6;
+	req.r.rtm_dst_len = 128;
+	req.a.rta_type = RTA_DST;
+	req.a.rta_len = RTA_LENGTH(sizeof(req.dst));
+	req.dst = *addr;
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0) {
+		r = -errno;
+		goto out;
+	}
+	n = recv(fd, &resp, sizeof(resp), 0);
+	if (n < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (!NLMSG_OK(&resp.h, (size_t)n))
+		goto out;
+	if (resp.h.nlmsg_type == NLMSG_ERROR) {
+		r = 0; /* no route at all yet */
+		goto out;
+	}
+	if (resp.h.nlmsg_type == RTM_NEWROUTE &&
+	    resp.h.nlmsg_len >= NLMSG_LENGTH(sizeof(struct rtmsg)))
+		r = ((struct rtmsg *)NLMSG_DATA(&resp.h))->rtm_type == RTN_LOCAL;
+out:
+	close(fd);
+	return r;
+}
+
+/*
+ * The kernel ACKs a new address before its (skipped) DAD has run on a
+ * workqueue; until then the address is tentative and has no local route, so
+ * bind() to it fails and packets to it are not delivered. Callers hand the
+ * address to applications that use it at once: wait, bounded, until the
+ * kernel routes it as local.
+ */
+static void wait_usable(const struct in6_addr *addr)
+{
+	for (int i = 0; i < 500; i++) {
+		if (route_is_local(addr) != 0)
+			return;
+		usleep(1000);
+	}
+	log_debug("address still not local after 500 ms");
+}
+
+int netconf_addr_add(struct netconf *nc, int ifindex, const struct in6_addr *addr, int plen,
+		     unsigned flags)
+{
+	struct rtnl_addr *ra;
+	int r;
+
+	if (!nc)
+		return -EINVAL;
+	r = addr_obj(&ra, ifindex, addr, plen);
+	if (r < 0)
+		return r;
+	if (flags & NETCONF_ADDR_NODAD)
+		rtnl_addr_set_flags(ra, IFA_F_NODAD);
+	/* valid forever; preferred 0 keeps legacy sockets from picking it */
+	rtnl_addr_set_valid_lifetime(ra, 0xffffffffu);
+	rtnl_addr_set_preferred_lifetime(ra, (flags & NETCONF_ADDR_DEPRECATED) ? 0 : 0xffffffffu);
+	/* REPLACE: a re-apply updates lifetimes and flags of what is there */
+	r = nl2errno(rtnl_addr_add(nc->sk, ra, NLM_F_REPLACE));
+	rtnl_addr_put(ra);
+	if (r == -EEXIST)
+		r = 0;
+	if (r == 0 && (flags & NETCONF_ADDR_NODAD) && !IN6_IS_ADDR_LINKLOCAL(addr))
+		wait_usable(addr);
+	return r;
+}
+
+int netconf_addr_del(struct netconf *nc, int ifindex, const struct in6_addr *addr, int plen)
+{
+	struct rtnl_addr *ra;
+	int r;
+
+	if (!nc)
+		return -EINVAL;
+	r = addr_obj(&ra, ifindex, addr, plen);
+	if (r < 0)
+		return r;
+	r = nl2errno(rtnl_addr_delete(nc->sk, ra, 0));
+	rtnl_addr_put(ra);
+	/* gone already, or its device is */
+	if (r == -EADDRNOTAVAIL || r == -ENOENT || r == -ESRCH || r == -ENODEV)
+		r = 0;
+	return r;
+}
+
+static int route_obj(struct rtnl_route **out, const struct in6_addr *dst, int plen,
+		     int ifindex, uint32_t table)
+{
+	struct rtnl_route *rt;
+	struct rtnl_nexthop *nh;
+	struct nl_addr *na;
+	int r;
+
+	if (!dst || plen < 0 || plen > 128 || ifindex <= 0)
+		return -EINVAL;
+	rt = rtnl_route_alloc();
+	na = mkaddr(dst, plen);
+	nh = rtnl_route_nh_alloc();
+	if (!rt || !na || !nh) {
+		if (rt)
+			rtnl_route_put(rt);
+		nl_addr_put(na);
+		if (nh)
+			rtnl_route_nh_free(nh);
+		return -ENOMEM;
+	}
+	rtnl_route_set_family(rt, AF_INET6);
+	r = rtnl_route_set_dst(rt, na);
+	nl_addr_put(na);
+	if (r < 0) {
+		rtnl_route_nh_free(nh);
+		rtnl_route_put(rt);
+		return nl2errno(r);
+	}
+	rtnl_route_set_table(rt, table ? table : RT_TABLE_MAIN);
+	rtnl_route_set_protocol(rt, NETCONF_RTPROT);
+	rtnl_route_set_type(rt, RTN_UNICAST);
+	rtnl_route_nh_set_ifindex(nh, ifindex);
+	rtnl_route_add_nexthop(rt, nh); /* the route owns nh now */
+	*out = rt;
+	return 0;
+}
+
+int netconf_route_add(struct netconf *nc, const struct in6_addr *dst, int plen, int ifindex,
+		      uint32_t table)
+{
+	struct rtnl_route *rt;
+	int r;
+
+	if (!nc)
+		return -EINVAL;
+	r = route_obj(&rt, dst, plen, ifindex, table);
+	if (r < 0)
+		return r;
+	r = nl2errno(rtnl_route_add(nc->sk, rt, NLM_F_EXCL));
+	rtnl_route_put(rt);
+	return r == -EEXIST ? 0 : r;
+}
+
+int netconf_route_del(struct netconf *nc, const struct in6_addr *dst, int plen, int ifindex,
+		      uint32_t table)
+{
+	struct rtnl_route *rt;
+	int r;
+
+	if (!nc)
+		return -EINVAL;
+	r = route_obj(&rt, dst, plen, ifindex, table);
+	if (r < 0)
+		return r;
+	/* match any protocol: a route someone re-added by hand still goes */
+	rtnl_route_set_protocol(rt, RTPROT_UNSPEC);
+	r = nl2errno(rtnl_route_delete(nc->sk, rt, 0));
+	rtnl_route_put(rt);
+	if (r == -ENOENT || r == -ESRCH || r == -ENODEV)
+		r = 0;
+	return r;
+}
+
+static int rule_obj(struct rtnl_rule **out, const struct in6_addr *from, uint32_t table,
+		    uint32_t prio)
+{
+	struct rtnl_rule *ru;
+	struct nl_addr *na;
+	int r;
+
+	if (!from || table == 0)
+		return -EINVAL;
+	ru = rtnl_rule_alloc();
+	na = mkaddr(from, 128);
+	if (!ru || !na) {
+		if (ru)
+			rtnl_rule_put(ru);
+		nl_addr_put(na);
+		return -ENOMEM;
+	}
+	rtnl_rule_set_family(ru, AF_INET6);
+	r = rtnl_rule_set_src(ru, na);
+	nl_addr_put(na);
+	if (r < 0) {
+		rtnl_rule_put(ru);
+		return nl2errno(r);
+	}
+	rtnl_rule_set_table(ru, table);
+	rtnl_rule_set_prio(ru, prio);
+	rtnl_rule_set_action(ru, FR_ACT_TO_TBL);
+	*out = ru;
+	return 0;
+}
+
+int netconf_rule_add(struct netconf *nc, const struct in6_addr *from, uint32_t table,
+		     uint32_t prio)
+{
+	struct rtnl_rule *ru;
+	int r;
+
+	if (!nc)
+		return -EINVAL;
+	r = rule_obj(&ru, from, table, prio);
+	if (r < 0)
+		return r;
+	/* without EXCL the kernel happily adds a duplicate rule */
+	r = nl2errno(rtnl_rule_add(nc->sk, ru, NLM_F_EXCL));
+	rtnl_rule_put(ru);
+	return r == -EEXIST ? 0 : r;
+}
+
+int netconf_rule_del(struct netconf *nc, const struct in6_addr *from, uint32_t table,
+		     uint32_t prio)
+{
+	struct rtnl_rule *ru;
+	int r;
+
+	if (!nc)
+		return -EINVAL;
+	r = rule_obj(&ru, from, table, prio);
+	if (r < 0)
+		return r;
+	r = nl2errno(rtnl_rule_delete(nc->sk, ru, 0));
+	rtnl_rule_put(ru);
+	if (r == -ENOENT || r == -ESRCH)
+		r = 0;
+	return r;
+}

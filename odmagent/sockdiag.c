@@ -1,0 +1,283 @@
+/*
+ * sockdiag.c — ask the kernel which sockets use an address (inet_diag over
+ * NETLINK_SOCK_DIAG) and, for addresses that must fail fast, destroy them
+ * (SOCK_DESTROY). The kernel is the only witness that cannot lie or crash:
+ * a process that died without telling the agent shows up here as gone.
+ *
+ * Each call opens its own netlink socket, so the module has no state and a
+ * stuck dump cannot poison the next one. Loops are bounded by a count of
+ * receive calls and of collected sockets.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+
+#include "log.h"
+#include "sockdiag.h"
+
+#define TCP_STATE_TIME_WAIT 6
+/* every state (including TCP_BOUND_INACTIVE, bit 13, for bound-only sockets
+ * on kernels that dump them) but TIME_WAIT, which holds no process */
+#define TCP_STATES (0xffffffffu & ~(1u << TCP_STATE_TIME_WAIT))
+#define UDP_STATES 0xffffffffu
+
+#define DIAG_BUF 32768
+#define DIAG_MAX_RECV 100000   /* receive calls per dump */
+#define DIAG_MAX_SOCKS 1000000 /* sockets collected for destruction */
+
+struct diag_req {
+	struct nlmsghdr nlh;
+	struct inet_diag_req_v2 r;
+};
+
+struct victims {
+	struct inet_diag_sockid *ids;
+	size_t n, cap;
+};
+
+static int diag_open(void)
+{
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+
+	if (fd < 0)
+		return -errno;
+	return fd;
+}
+
+static int diag_send(int fd, uint16_t type, uint16_t flags, uint32_t seq, uint8_t proto,
+		     uint32_t states, const struct inet_diag_sockid *id)
+{
+	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
+	struct diag_req req;
+
+	memset(&req, 0, sizeof(req));
+	req.nlh.nlmsg_len = sizeof(req);
+	req.nlh.nlmsg_type = type;
+	req.nlh.nlmsg_flags = flags;
+	req.nlh.nlmsg_seq = seq;
+	req.r.sdiag_family = AF_INET6;
+	req.r.sdiag_protocol = proto;
+	req.r.idiag_states = states;
+	if (id)
+		req.r.id = *id;
+	for (;;) {
+		ssize_t n = sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&nl, sizeof(nl));
+
+		if (n == (ssize_t)sizeof(req))
+			return 0;
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n < 0 ? -errno : -EIO;
+	}
+}
+
+static ssize_t diag_recv(int fd, void *buf, size_t len)
+{
+	struct sockaddr_nl nl;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr mh = { .msg_name = &nl, .msg_namelen = sizeof(nl), .msg_iov = &iov,
+			     .msg_iovlen = 1 };
+
+	for (;;) {
+		ssize_t n = recvmsg(fd, &mh, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		/* a cut message would make us miscount; never guess */
+		if (mh.msg_flags & MSG_TRUNC)
+			return -EMSGSIZE;
+		if (nl.nl_pid != 0)
+			continue; /* not from the kernel */
+		return n;
+	}
+}
+
+/*
+ * Dump proto's AF_INET6 sockets, counting the owned ones bound to addr
+ * into *count and, if v is given, collecting their ids.
+ */
+static int diag_dump(int fd, uint32_t seq, uint8_t proto, uint32_t states,
+		     const struct in6_addr *addr, unsigned *count, struct victims *v)
+{
+	char *buf;
+	int r;
+
+	r = diag_send(fd, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, seq, proto, states,
+		      NULL);
+	if (r < 0)
+		return r;
+	buf = malloc(DIAG_BUF);
+	if (!buf)
+		return -ENOMEM;
+	for (unsigned round = 0; round < DIAG_MAX_RECV; round++) {
+		ssize_t n = diag_recv(fd, buf, DIAG_BUF);
+		struct nlmsghdr *h;
+		size_t left;
+
+		if (n < 0) {
+			r = (int)n;
+			goto out;
+		}
+		left = (size_t)n;
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+			struct inet_diag_msg *m;
+
+			if (h->nlmsg_seq != seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_DONE) {
+				r = 0;
+				goto out;
+			}
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(h);
+
+				r = h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error ? e->error
+											  : -EIO;
+				goto out;
+			}
+			if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+			    h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
+				continue;
+			m = NLMSG_DATA(h);
+			if (m->idiag_family != AF_INET6 || m->idiag_inode == 0 ||
+			    memcmp(m->id.idiag_src, addr, sizeof(*addr)) != 0)
+				continue;
+			if (proto == IPPROTO_TCP && m->idiag_state == TCP_STATE_TIME_WAIT)
+				continue;
+			(*count)++;
+			if (!v)
+				continue;
+			if (v->n == v->cap) {
+				size_t cap = v->cap ? v->cap * 2 : 16;
+				struct inet_diag_sockid *ids;
+
+				if (cap > DIAG_MAX_SOCKS) {
+					r = -E2BIG;
+					goto out;
+				}
+				ids = realloc(v->ids, cap * sizeof(*ids));
+				if (!ids) {
+					r = -ENOMEM;
+					goto out;
+				}
+				v->ids = ids;
+				v->cap = cap;
+			}
+			v->ids[v->n++] = m->id;
+		}
+	}
+	r = -ELOOP; /* a dump that never ends */
+out:
+	free(buf);
+	return r;
+}
+
+int sockdiag_count(const struct in6_addr *addr, struct sockdiag_count *out)
+{
+	unsigned tcp = 0, udp = 0;
+	int fd, r;
+
+	if (!addr || !out)
+		return -EINVAL;
+	fd = diag_open();
+	if (fd < 0)
+		return fd;
+	r = diag_dump(fd, 1, IPPROTO_TCP, TCP_STATES, addr, &tcp, NULL);
+	if (r == 0)
+		r = diag_dump(fd, 2, IPPROTO_UDP, UDP_STATES, addr, &udp, NULL);
+	close(fd);
+	if (r < 0) {
+		log_warn(r, "inet_diag dump");
+		return r;
+	}
+	out->tcp = tcp;
+	out->udp = udp;
+	return 0;
+}
+
+/* Wait for the ACK of one SOCK_DESTROY. */
+static int diag_ack(int fd, uint32_t seq, char *buf)
+{
+	for (unsigned round = 0; round < 16; round++) {
+		ssize_t n = diag_recv(fd, buf, DIAG_BUF);
+		struct nlmsghdr *h;
+		size_t left;
+
+		if (n < 0)
+			return (int)n;
+		left = (size_t)n;
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+			struct nlmsgerr *e = NLMSG_DATA(h);
+
+			if (h->nlmsg_seq != seq || h->nlmsg_type != NLMSG_ERROR)
+				continue;
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+				return -EIO;
+			return e->error;
+		}
+	}
+	return -EIO;
+}
+
+static int destroy_proto(int fd, uint32_t *seq, uint8_t proto, uint32_t states,
+			 const struct in6_addr *addr, char *buf)
+{
+	struct victims v = { 0 };
+	unsigned found = 0;
+	int r, done = 0;
+
+	r = diag_dump(fd, ++*seq, proto, states, addr, &found, &v);
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < v.n; i++) {
+		r = diag_send(fd, SOCK_DESTROY, NLM_F_REQUEST | NLM_F_ACK, ++*seq, proto, states,
+			      &v.ids[i]);
+		if (r == 0)
+			r = diag_ack(fd, *seq, buf);
+		if (r == 0)
+			done++;
+		else if (r != -ENOENT) /* closed meanwhile: fine */
+			goto out;
+	}
+	r = done;
+out:
+	free(v.ids);
+	return r;
+}
+
+int sockdiag_destroy(const struct in6_addr *addr)
+{
+	uint32_t seq = 100;
+	char *buf;
+	int fd, t, u;
+
+	if (!addr)
+		return -EINVAL;
+	fd = diag_open();
+	if (fd < 0)
+		return fd;
+	buf = malloc(DIAG_BUF);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	t = destroy_proto(fd, &seq, IPPROTO_TCP, TCP_STATES, addr, buf);
+	u = t < 0 ? 0 : destroy_proto(fd, &seq, IPPROTO_UDP, UDP_STATES, addr, buf);
+	free(buf);
+	close(fd);
+	if (t < 0 || u < 0) {
+		log_warn(t < 0 ? t : u, "SOCK_DESTROY");
+		return t < 0 ? t : u;
+	}
+	return t + u;
+}

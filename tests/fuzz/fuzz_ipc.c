@@ -1,0 +1,28 @@
+/* fuzz_ipc.c — libFuzzer harness: any bytes through the agent's request path
+ * (ipc_parse, then ipc_validate_request, then ipc_dump of what passed). */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipc.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char err[256];
+	json_t *req = ipc_parse((const char *)data, size, err, sizeof(err));
+
+	if (!req)
+		return 0;
+	if (ipc_validate_request(req, err, sizeof(err)) == 0) {
+		size_t len;
+		char *line = ipc_dump(req, &len);
+
+		/* what the agent accepted must serialise back into one frame */
+		if (!line || line[len - 1] != '\n' || memchr(line, '\n', len - 1))
+			abort();
+		free(line);
+	}
+	json_decref(req);
+	return 0;
+}

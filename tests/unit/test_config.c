@@ -1,0 +1,386 @@
+/* test_config.c — odmagent.conf parsing: every directive, every error kind. */
+#include <criterion/criterion.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "odm.h"
+
+#define KEY "00112233445566778899aabbccddeeff"
+#define MN_ID "identity mn1@example.org spi 256 key " KEY "\n"
+#define ANCHOR_BASE                                                       \
+	"role anchor\naddress 2001:db8:c4a::1\npool 2001:db8:c4a:1::/64\n" \
+	"identity mn1@example.org spi 256 key " KEY "\n"
+
+static struct odm_config cfg;
+static char err[512];
+
+static int parse(const char *text)
+{
+	return config_parse(&cfg, text, strlen(text), "t.conf", err, sizeof(err));
+}
+
+static void fini(void)
+{
+	config_free(&cfg);
+}
+
+TestSuite(config, .fini = fini);
+
+/* The parse fails and the message starts with want. */
+static void fails(const char *text, const char *want)
+{
+	int r = parse(text);
+
+	cr_assert_eq(r, -EINVAL, "accepted: %s", text);
+	cr_assert(strncmp(err, want, strlen(want)) == 0, "for %s\n  got  \"%s\"\n  want \"%s...\"",
+		  text, err, want);
+	cr_assert_null(cfg.identities);
+}
+
+Test(config, defaults)
+{
+	config_defaults(&cfg);
+	cr_assert_eq(cfg.role, ODM_ROLE_MN);
+	cr_assert_eq(cfg.mode, ODM_MODE_CHA);
+	cr_assert_str_eq(cfg.control_path, "/run/odm/odmagent.sock");
+	cr_assert_eq(cfg.control_gid, (gid_t)-1);
+	cr_assert_str_eq(cfg.tunnel_backend, "auto");
+	cr_assert_str_eq(cfg.tunnel_ifname, "odm0");
+	cr_assert_eq(cfg.log_level, ODM_LOG_INFO);
+	cr_assert_eq(cfg.max_lifetime, 600);
+	cr_assert_eq(cfg.max_bindings, 64);
+	cr_assert_eq(cfg.default_type, ODM_TYPE_NON_PERSISTENT);
+	cr_assert_eq(cfg.lifetime, 300);
+	cr_assert_eq(cfg.udp_inactivity, 30);
+	cr_assert_eq(cfg.table, 1000);
+	cr_assert_eq(cfg.rule_priority, 1000);
+	cr_assert_eq(cfg.pool_plen, 0);
+	cr_assert_eq(cfg.n_identities, 0);
+}
+
+Test(config, minimal_mn)
+{
+	cr_assert_eq(parse(MN_ID), 0, "%s", err);
+	cr_assert_eq(cfg.role, ODM_ROLE_MN);
+	cr_assert_eq(cfg.n_identities, 1);
+	cr_assert_str_eq(cfg.identities[0].nai, "mn1@example.org");
+	cr_assert_eq(cfg.identities[0].spi, 256);
+	cr_assert_eq(cfg.identities[0].key[0], 0x00);
+	cr_assert_eq(cfg.identities[0].key[1], 0x11);
+	cr_assert_eq(cfg.identities[0].key[15], 0xff);
+	cr_assert_eq(cfg.table, 1000);
+}
+
+Test(config, every_mn_directive)
+{
+	const char *t = "# a comment\n"
+			"\n"
+			"   role   mn   # trailing comment\n"
+			"control /tmp/odm-test/agent.sock\n"
+			"control-group 0\n"
+			"tunnel userspace\n"
+			"tunnel-device odmx\n"
+			"log-level debug\n"
+			"default-type session-lasting\n"
+			"lifetime 120\n"
+			"udp-inactivity 45\n"
+			"table 2000\n"
+			"rule-priority 900\n"
+			"\tidentity host@example.org\tspi 4096 key 0123456789ABCDEF0123456789abcdef";
+	cr_assert_eq(parse(t), 0, "%s", err);
+	cr_assert_str_eq(cfg.control_path, "/tmp/odm-test/agent.sock");
+	cr_assert_eq(cfg.control_gid, 0);
+	cr_assert_str_eq(cfg.tunnel_backend, "userspace");
+	cr_assert_str_eq(cfg.tunnel_ifname, "odmx");
+	cr_assert_eq(cfg.log_level, ODM_LOG_DEBUG);
+	cr_assert_eq(cfg.default_type, ODM_TYPE_SESSION_LASTING);
+	cr_assert_eq(cfg.lifetime, 120);
+	cr_assert_eq(cfg.udp_inactivity, 45);
+	cr_assert_eq(cfg.table, 2000);
+	cr_assert_eq(cfg.rule_priority, 900);
+	cr_assert_eq(cfg.identities[0].spi, 4096);
+	cr_assert_eq(cfg.identities[0].key[0], 0x01);
+	cr_assert_eq(cfg.identities[0].key[7], 0xef);
+}
+
+Test(config, every_anchor_directive)
+{
+	struct in6_addr a, p;
+	const char *t = "role anchor\n"
+			"mode home\n"
+			"control-group root\n"
+			"address 2001:db8:40e::1\n"
+			"pool 2001:db8:40e:8000::/65\n"
+			"max-lifetime 1200\n"
+			"max-bindings 8\n"
+			"identity a@example.org spi 300 key " KEY "\n"
+			"identity b@example.org spi 301 key " KEY "\n";
+	cr_assert_eq(parse(t), 0, "%s", err);
+	inet_pton(AF_INET6, "2001:db8:40e::1", &a);
+	inet_pton(AF_INET6, "2001:db8:40e:8000::", &p);
+	cr_assert_eq(cfg.role, ODM_ROLE_ANCHOR);
+	cr_assert_eq(cfg.mode, ODM_MODE_HOME);
+	cr_assert_eq(cfg.control_gid, 0);
+	cr_assert_eq(memcmp(&cfg.address, &a, 16), 0);
+	cr_assert_eq(memcmp(&cfg.pool, &p, 16), 0);
+	cr_assert_eq(cfg.pool_plen, 65);
+	cr_assert_eq(cfg.max_lifetime, 1200);
+	cr_assert_eq(cfg.max_bindings, 8);
+	cr_assert_eq(cfg.n_identities, 2);
+	cr_assert_not_null(config_identity(&cfg, "b@example.org"));
+	cr_assert_eq(config_identity(&cfg, "b@example.org")->spi, 301);
+	cr_assert_null(config_identity(&cfg, "c@example.org"));
+}
+
+Test(config, modes)
+{
+	cr_assert_eq(parse(ANCHOR_BASE "mode cha\n"), 0, "%s", err);
+	cr_assert_eq(cfg.mode, ODM_MODE_CHA);
+	config_free(&cfg);
+	cr_assert_eq(parse(ANCHOR_BASE "mode access\n"), 0, "%s", err);
+	cr_assert_eq(cfg.mode, ODM_MODE_ACCESS);
+}
+
+Test(config, unknown_directive)
+{
+	fails(MN_ID "frobnicate 1\n", "t.conf:2: frobnicate: unknown directive");
+}
+
+Test(config, missing_argument)
+{
+	fails("role\n" MN_ID, "t.conf:1: role: missing argument");
+	fails(MN_ID "identity x@y spi 1 key\n", "t.conf:2: identity: missing argument");
+}
+
+Test(config, extra_argument)
+{
+	fails("role mn anchor\n" MN_ID, "t.conf:1: anchor: extra argument");
+	fails(MN_ID "table 5 6\n", "t.conf:2: 6: extra argument");
+}
+
+Test(config, bad_values)
+{
+	fails("role router\n", "t.conf:1: router: role must be");
+	fails(ANCHOR_BASE "mode hub\n", "t.conf:5: hub: mode must be");
+	fails("control relative.sock\n", "t.conf:1: relative.sock: control socket path must be");
+	fails("control-group no-such-group-odm\n", "t.conf:1: no-such-group-odm: no such group");
+	fails("tunnel gre\n", "t.conf:1: gre: tunnel must be");
+	fails("tunnel-device abcdefghijklmnopq\n", "t.conf:1: abcdefghijklmnopq: interface name");
+	fails("tunnel-device a/b\n", "t.conf:1: a/b: not a valid interface name");
+	fails("log-level loud\n", "t.conf:1: loud: log-level must be");
+	fails("default-type mobile\n", "t.conf:1: mobile: unknown address type");
+	fails("default-type none\n", "t.conf:1: none: unknown address type");
+}
+
+Test(config, bad_address)
+{
+	fails("role anchor\naddress 2001:db8::g\n", "t.conf:2: 2001:db8::g: not an IPv6 address");
+	fails("role anchor\naddress 192.0.2.1\n", "t.conf:2: 192.0.2.1: not an IPv6 address");
+	fails("role anchor\naddress ::\n", "t.conf:2: ::: not a usable unicast address");
+	fails("role anchor\naddress ff02::1\n", "t.conf:2: ff02::1: not a usable");
+}
+
+Test(config, bad_prefix)
+{
+	fails("role anchor\npool 2001:db8::\n", "t.conf:2: 2001:db8::: prefix needs a /LEN");
+	fails("role anchor\npool 2001:db8::/48\n", "t.conf:2: 2001:db8::/48: prefix length must");
+	fails("role anchor\npool 2001:db8::/128\n", "t.conf:2: 2001:db8::/128: prefix length must");
+	fails("role anchor\npool 2001:db8::/6x\n", "t.conf:2: 2001:db8::/6x: prefix length must");
+	fails("role anchor\npool 2001:db8::1/64\n", "t.conf:2: 2001:db8::1/64: host bits set");
+	fails("role anchor\npool zz::/64\n", "t.conf:2: zz::/64: not an IPv6 prefix");
+}
+
+Test(config, bad_number)
+{
+	fails("table x\n", "t.conf:1: x: not a number");
+	fails("table -1\n", "t.conf:1: -1: not a number");
+	fails("table 010\n", "t.conf:1: 010: number with leading zero");
+	fails("table 99999999999\n", "t.conf:1: 99999999999: number out of range");
+	fails("table 254\n", "t.conf:1: 254: table 254 is reserved");
+	fails("table 0\n", "t.conf:1: 0: number out of range");
+	fails("rule-priority 32766\n", "t.conf:1: 32766: number out of range");
+	fails("lifetime 0\n", "t.conf:1: 0: number out of range");
+	fails("udp-inactivity 1.5\n", "t.conf:1: 1.5: not a number");
+	fails("role anchor\nmax-lifetime 300000\n", "t.conf:2: 300000: number out of range");
+	fails("role anchor\nmax-bindings 0\n", "t.conf:2: 0: number out of range");
+	fails("identity a@b spi 4294967296 key " KEY "\n", "t.conf:1: 4294967296: number out");
+}
+
+Test(config, bad_key)
+{
+	fails("identity a@b spi 300 key 0011\n", "t.conf:1: 0011: key must be 32 hex digits");
+	fails("identity a@b spi 300 key " KEY "00\n", "t.conf:1: " KEY "00: key must be 32");
+	fails("identity a@b spi 300 key 0011223344556677889900aabbccddgg\n",
+	      "t.conf:1: 0011223344556677889900aabbccddgg: key is not hexadecimal");
+	fails("identity a@b spy 300 key " KEY "\n", "t.conf:1: spy: expected \"spi\"");
+	fails("identity a@b spi 300 secret " KEY "\n", "t.conf:1: secret: expected \"key\"");
+}
+
+Test(config, role_validation)
+{
+	fails("", "t.conf: identity: role mn needs exactly one");
+	fails(MN_ID "identity two@example.org spi 257 key " KEY "\n",
+	      "t.conf: identity: role mn needs exactly one");
+	fails("role anchor\npool 2001:db8::/64\nidentity a@b spi 300 key " KEY "\n",
+	      "t.conf:1: address: required for role anchor");
+	fails("role anchor\naddress 2001:db8::1\nidentity a@b spi 300 key " KEY "\n",
+	      "t.conf:1: pool: required for role anchor");
+	fails("role anchor\naddress 2001:db8::1\npool 2001:db8::/64\n",
+	      "t.conf:1: identity: role anchor needs at least one");
+	/* directives of the other role */
+	fails(MN_ID "pool 2001:db8::/64\n", "t.conf:2: pool: not valid for role mn");
+	fails(ANCHOR_BASE "table 5\n", "t.conf:5: table: not valid for role anchor");
+	fails(MN_ID "role anchor\naddress 2001:db8::1\npool 2001:db8::/64\nlifetime 60\n",
+	      "t.conf:5: lifetime: not valid for role anchor");
+}
+
+Test(config, duplicates)
+{
+	fails("role mn\nrole mn\n", "t.conf:2: role: given twice (first on line 1)");
+	fails(ANCHOR_BASE "identity mn1@example.org spi 9999 key " KEY "\n",
+	      "t.conf:5: mn1@example.org: identity given twice");
+}
+
+Test(config, bounds)
+{
+	char *big;
+
+	big = malloc(2048);
+	memset(big, 'a', 2047);
+	big[2047] = '\0';
+	fails(big, "t.conf:1: line: longer than 1024");
+	free(big);
+	fails("role mn\x01\n", "t.conf:1: line: control character 0x01");
+	cr_assert_eq(config_parse(&cfg, "role\0mn\n", 8, "t.conf", err, sizeof(err)), -EINVAL);
+	cr_assert_str_eq(err, "t.conf:1: line: control character 0x00 at column 5");
+	{
+		size_t n = 1024 * 1024 + 1;
+		char *t = malloc(n);
+
+		memset(t, '\n', n);
+		cr_assert_eq(config_parse(&cfg, t, n, "t.conf", err, sizeof(err)), -EINVAL);
+		cr_assert(strstr(err, "larger than"), "%s", err);
+		free(t);
+	}
+	fails("identity a b c d e f g h i\n", "t.conf:1: h: too many words");
+	{
+		char nai[300];
+
+		memset(nai, 'n', 255);
+		nai[255] = '\0';
+		snprintf(err, sizeof(err), "identity %s spi 300 key %s\n", nai, KEY);
+		char *t = strdup(err);
+		fails(t, "t.conf:1: nnnn");
+		cr_assert(strstr(err, "NAI must be 1..254"), "%s", err);
+		free(t);
+	}
+}
+
+Test(config, many_identities)
+{
+	size_t n = 3000, len = n * 80 + 200, off = 0;
+	char *t = malloc(len);
+
+	off += (size_t)snprintf(t + off, len - off,
+				"role anchor\naddress 2001:db8::1\npool 2001:db8:1::/64\n");
+	for (size_t i = 0; i < n; i++)
+		off += (size_t)snprintf(t + off, len - off, "identity h%zu@example.org spi %zu key %s\n",
+					i, 1000 + i, KEY);
+	cr_assert_eq(config_parse(&cfg, t, off, "t.conf", err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cfg.n_identities, n);
+	cr_assert_eq(config_identity(&cfg, "h2999@example.org")->spi, 3999);
+	free(t);
+}
+
+static char dir[64];
+
+static void keydir(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/odm-keytest-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void writefile(const char *name, const char *text, mode_t mode)
+{
+	char p[128];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	f = fopen(p, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+	chmod(p, mode);
+}
+
+static void rmdir_all(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+Test(config, key_file)
+{
+	char p[128], t[512];
+
+	keydir();
+	writefile("k", "  " KEY "\n\n", 0600);
+	writefile("open", KEY "\n", 0644);
+	writefile("short", "0011\n", 0600);
+	writefile("odmagent.conf", "identity h@example.org spi 300 key-file k\n", 0600);
+
+	/* absolute path */
+	snprintf(t, sizeof(t), "identity h@example.org spi 300 key-file %s/k\n", dir);
+	cr_assert_eq(parse(t), 0, "%s", err);
+	cr_assert_eq(cfg.identities[0].key[15], 0xff);
+	config_free(&cfg);
+
+	/* relative to the config file's directory */
+	snprintf(p, sizeof(p), "%s/odmagent.conf", dir);
+	cr_assert_eq(config_load(&cfg, p, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cfg.identities[0].key[1], 0x11);
+	config_free(&cfg);
+
+	snprintf(t, sizeof(t), "identity h@example.org spi 300 key-file %s/open\n", dir);
+	cr_assert_eq(parse(t), -EINVAL);
+	cr_assert(strstr(err, "key file is accessible by others"), "%s", err);
+
+	snprintf(t, sizeof(t), "identity h@example.org spi 300 key-file %s/short\n", dir);
+	cr_assert_eq(parse(t), -EINVAL);
+	cr_assert(strstr(err, "key must be 32 hex digits"), "%s", err);
+
+	snprintf(t, sizeof(t), "identity h@example.org spi 300 key-file %s/none\n", dir);
+	cr_assert_eq(parse(t), -EINVAL);
+	cr_assert(strstr(err, "cannot open key file"), "%s", err);
+
+	snprintf(t, sizeof(t), "identity h@example.org spi 300 key-file %s\n", dir);
+	cr_assert_eq(parse(t), -EINVAL);
+	cr_assert(strstr(err, "not a regular file"), "%s", err);
+	rmdir_all();
+}
+
+Test(config, load_errors)
+{
+	cr_assert_eq(config_load(&cfg, "/nonexistent/odmagent.conf", err, sizeof(err)), -ENOENT);
+	cr_assert(strstr(err, "/nonexistent/odmagent.conf: No such file"), "%s", err);
+	keydir();
+	writefile("bad.conf", MN_ID "bogus\n", 0600);
+	{
+		char p[128], want[160];
+
+		snprintf(p, sizeof(p), "%s/bad.conf", dir);
+		snprintf(want, sizeof(want), "%s:2: bogus: unknown directive", p);
+		cr_assert_eq(config_load(&cfg, p, err, sizeof(err)), -EINVAL);
+		cr_assert_str_eq(err, want);
+	}
+	rmdir_all();
+}

@@ -1,0 +1,143 @@
+/* test_netconf.c — addresses, routes, rules and links, in a private netns. */
+#include <criterion/criterion.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "netconf.h"
+#include "netns.h"
+
+static struct netconf *nc;
+static int lo;
+
+static void setup(void)
+{
+	test_netns_enter();
+	odm_log_init("test", ODM_LOG_ERR, 0);
+	cr_assert_eq(netconf_open(&nc), 0);
+	lo = netconf_ifindex(nc, "lo");
+	cr_assert_gt(lo, 0);
+}
+
+static void teardown(void)
+{
+	netconf_close(nc);
+}
+
+TestSuite(netconf, .init = setup, .fini = teardown, .timeout = 20);
+
+/* Output of an ip(8) command run inside this namespace. */
+static char *ip(const char *args)
+{
+	static char out[8192];
+	char cmd[256];
+	size_t n;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ip %s 2>&1", args);
+	f = popen(cmd, "r");
+	cr_assert_not_null(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	pclose(f);
+	return out;
+}
+
+static struct in6_addr A(const char *s)
+{
+	struct in6_addr a;
+
+	cr_assert_eq(inet_pton(AF_INET6, s, &a), 1);
+	return a;
+}
+
+Test(netconf, ifindex)
+{
+	cr_assert_eq(netconf_ifindex(nc, "nosuchif0"), -ENODEV);
+	cr_assert_eq(netconf_ifindex(nc, ""), -EINVAL);
+}
+
+Test(netconf, address)
+{
+	struct in6_addr a = A("2001:db8:a::1");
+	char *o;
+
+	cr_assert_eq(netconf_addr_add(nc, lo, &a, 128, NETCONF_ADDR_NODAD | NETCONF_ADDR_DEPRECATED),
+		     0);
+	/* again: idempotent */
+	cr_assert_eq(netconf_addr_add(nc, lo, &a, 128, NETCONF_ADDR_NODAD | NETCONF_ADDR_DEPRECATED),
+		     0);
+	o = ip("-6 addr show dev lo");
+	cr_assert(strstr(o, "2001:db8:a::1/128"), "%s", o);
+	cr_assert(strstr(o, "deprecated"), "%s", o);
+	cr_assert(strstr(o, "nodad"), "%s", o);
+	cr_assert(strstr(o, "valid_lft forever preferred_lft 0sec"), "%s", o);
+	cr_assert_eq(netconf_addr_del(nc, lo, &a, 128), 0);
+	cr_assert_eq(netconf_addr_del(nc, lo, &a, 128), 0);
+	o = ip("-6 addr show dev lo");
+	cr_assert_null(strstr(o, "2001:db8:a::1"), "%s", o);
+	/* a preferred one */
+	cr_assert_eq(netconf_addr_add(nc, lo, &a, 64, NETCONF_ADDR_NODAD), 0);
+	o = ip("-6 addr show dev lo");
+	cr_assert(strstr(o, "2001:db8:a::1/64"), "%s", o);
+	cr_assert_null(strstr(o, "deprecated"), "%s", o);
+	cr_assert_eq(netconf_addr_add(nc, 9999, &a, 64, 0), -ENODEV);
+	cr_assert_eq(netconf_addr_add(nc, lo, &a, 129, 0), -EINVAL);
+}
+
+Test(netconf, route)
+{
+	struct in6_addr p = A("2001:db8:b::");
+	char *o;
+
+	cr_assert_eq(netconf_route_add(nc, &p, 64, lo, 1234), 0);
+	cr_assert_eq(netconf_route_add(nc, &p, 64, lo, 1234), 0);
+	o = ip("-6 route show table 1234");
+	cr_assert(strstr(o, "2001:db8:b::/64 dev lo"), "%s", o);
+	cr_assert_eq(netconf_route_add(nc, &p, 64, lo, 0), 0);
+	o = ip("-6 route show table main");
+	cr_assert(strstr(o, "2001:db8:b::/64 dev lo"), "%s", o);
+	cr_assert_eq(netconf_route_del(nc, &p, 64, lo, 1234), 0);
+	cr_assert_eq(netconf_route_del(nc, &p, 64, lo, 1234), 0);
+	o = ip("-6 route show table 1234");
+	cr_assert_null(strstr(o, "2001:db8:b::"), "%s", o);
+	cr_assert_eq(netconf_route_del(nc, &p, 64, lo, 0), 0);
+	cr_assert_eq(netconf_route_add(nc, &p, 64, 9999, 1234), -ENODEV);
+}
+
+Test(netconf, rule)
+{
+	struct in6_addr a = A("2001:db8:c::7");
+	char *o;
+
+	cr_assert_eq(netconf_rule_add(nc, &a, 1000, 1000), 0);
+	cr_assert_eq(netconf_rule_add(nc, &a, 1000, 1000), 0);
+	o = ip("-6 rule show");
+	cr_assert(strstr(o, "1000:\tfrom 2001:db8:c::7 lookup 1000"), "%s", o);
+	/* exactly one, not a duplicate */
+	cr_assert_null(strstr(strstr(o, "2001:db8:c::7") + 1, "2001:db8:c::7"), "%s", o);
+	cr_assert_eq(netconf_rule_del(nc, &a, 1000, 1000), 0);
+	cr_assert_eq(netconf_rule_del(nc, &a, 1000, 1000), 0);
+	o = ip("-6 rule show");
+	cr_assert_null(strstr(o, "2001:db8:c::7"), "%s", o);
+	cr_assert_eq(netconf_rule_add(nc, &a, 0, 1000), -EINVAL);
+}
+
+Test(netconf, link_up)
+{
+	char *o;
+
+	/* lo is the only link a fresh namespace has; exercise MTU and addrgenmode */
+	cr_assert_eq(netconf_link_up(nc, lo, 60000), 0);
+	o = ip("-d link show dev lo");
+	cr_assert(strstr(o, "mtu 60000"), "%s", o);
+	cr_assert(strstr(o, "addrgenmode none"), "%s", o);
+	cr_assert(strstr(o, "UP"), "%s", o);
+	cr_assert_eq(netconf_link_up(nc, lo, 0), 0);
+	o = ip("link show dev lo");
+	cr_assert(strstr(o, "mtu 60000"), "%s", o);
+	cr_assert_eq(netconf_link_up(nc, 9999, 0), -ENODEV);
+}
