@@ -1,0 +1,111 @@
+/*
+ * lease.h — the mn role's lease table: which typed addresses the host holds,
+ * at which anchor, for which protocol, who is waiting for one, and the pure
+ * decisions about them (reuse, end of use). No I/O here: the caller (mn.c)
+ * asks sock_diag and the tunnel for the facts and passes them in, so every
+ * decision can be tested with made-up numbers.
+ */
+#ifndef ODM_LEASE_H
+#define ODM_LEASE_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sockdiag.h"
+
+struct reg_binding;
+
+enum lease_state {
+	LEASE_REGISTERING = 0, /* allocation BU out, waiters pending */
+	LEASE_REGISTERED = 1,  /* address allocated and configured on the host */
+};
+
+struct lease {
+	struct lease *next;
+	uint16_t id;             /* also the BID: nonzero, unique among live leases */
+	int type;                /* enum odm_addr_type */
+	int proto;               /* IPPROTO_TCP or IPPROTO_UDP */
+	enum lease_state state;
+	struct in6_addr addr;    /* :: until the anchor allocated one */
+	struct in6_addr anchor;
+	struct in6_addr dst;     /* destination of the request that created it */
+	uint64_t created_ms;     /* monotonic ms */
+	uint64_t registered_ms;  /* when the address was configured */
+	uint64_t handed_ms;      /* when the address was last given to a client */
+	struct sockdiag_count socks; /* last count, for status */
+	unsigned host_cfg;       /* LEASE_CFG_* steps done on the host */
+	struct reg_binding *rb;  /* its Binding Update List entry */
+	void **waiters;          /* opaque requests waiting for the address */
+	size_t n_waiters, cap_waiters;
+};
+
+/* Host configuration steps of a lease, undone in reverse order */
+#define LEASE_CFG_ADDR 0x1
+#define LEASE_CFG_BIND 0x2
+#define LEASE_CFG_RULE 0x4
+
+struct lease_table {
+	struct lease *head;
+	size_t n;
+	uint16_t last_id;        /* ids go up from a random start, skipping 0 */
+};
+
+/* first_id: where ids start (random, so a restarted host does not reuse the
+ * BIDs its previous run held at an anchor) */
+void lease_table_init(struct lease_table *t, uint16_t first_id);
+/* Frees every lease; waiters must have been answered by the caller. */
+void lease_table_clear(struct lease_table *t);
+
+/* A new lease in state REGISTERING with a fresh id; NULL on ENOMEM or when
+ * all 65535 ids are taken. */
+struct lease *lease_new(struct lease_table *t, int type, int proto,
+			const struct in6_addr *anchor, const struct in6_addr *dst,
+			uint64_t now_ms);
+/* Unlink and free; the caller has answered the waiters. */
+void lease_free(struct lease_table *t, struct lease *l);
+
+struct lease *lease_by_addr(const struct lease_table *t, const struct in6_addr *addr);
+struct lease *lease_by_id(const struct lease_table *t, uint16_t id);
+
+/*
+ * A lease a request for (type, proto) at anchor may share instead of
+ * allocating a new address: a registered one first, else (if
+ * include_registering) one whose allocation is under way, so parallel
+ * connects to the same anchor wait on one BU instead of allocating several.
+ */
+struct lease *lease_find_reusable(const struct lease_table *t, int type, int proto,
+				  const struct in6_addr *anchor, int include_registering);
+
+/* Registered leases whose address is configured on the host. */
+size_t lease_count_configured(const struct lease_table *t);
+
+int lease_add_waiter(struct lease *l, void *req);   /* 0 or -ENOMEM */
+/* Hands the waiters to the caller (who answers and frees the array). */
+void **lease_take_waiters(struct lease *l, size_t *n);
+
+struct lease_policy {
+	uint32_t grace_ms;        /* after a hand-out, sockets may be invisible */
+	uint32_t udp_inactivity_s; /* 0 = never expire idle UDP leases */
+};
+
+enum lease_verdict {
+	LEASE_KEEP = 0,
+	LEASE_END_UNUSED = 1, /* no socket uses the address any more */
+	LEASE_END_IDLE = 2,   /* UDP lease without traffic for udp_inactivity */
+};
+
+/*
+ * Whether a registered lease should end, from its socket count and the last
+ * tunnel traffic for its address (monotonic ms, 0 = never). Within grace_ms
+ * of the last hand-out the answer is always KEEP: a TCP socket that is bound
+ * but not yet connected is in no table sock_diag dumps.
+ */
+enum lease_verdict lease_judge(const struct lease *l, const struct sockdiag_count *c,
+			       uint64_t last_traffic_ms, uint64_t now_ms,
+			       const struct lease_policy *p);
+
+const char *lease_state_name(enum lease_state s);
+const char *lease_verdict_name(enum lease_verdict v);
+
+#endif

@@ -1,0 +1,841 @@
+/*
+ * mn.c — the mobile-node role: glue between the control ops ("lease",
+ * "release", "status"), the lease table (lease.c), the Binding Update List
+ * (registration.c), movement detection (movement.c) and the host's data
+ * plane (tunnel, addresses, routes, rules through netconf).
+ *
+ * Host side of an anchored address (DESIGN.md §4): the address sits on the
+ * tunnel device as /128, nodad, preferred lifetime 0 (no legacy socket picks
+ * it); the tunnel binds it to (CoA, anchor); a rule "from addr lookup table"
+ * at rule-priority sends what a socket bound to it emits into that table,
+ * whose only route is a default route out of the tunnel device. Rules apply
+ * only to bound sockets, which is why the shim binds (PROTOCOL.md §6).
+ *
+ * Release bound: a lease whose last socket has gone ends at the latest one
+ * tick (MN_TICK_MS) after the later of the socket's close and the grace
+ * period (MN_GRACE_MS) after the address was last handed out, i.e. within
+ * 1 s of the close, and never later than 4 s after the last hand-out. A
+ * "release" hint from the shim ends it at once once the grace has passed.
+ * Idle UDP leases end within udp-inactivity + 1 s of their last packet.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "control.h"
+#include "lease.h"
+#include "log.h"
+#include "mh.h"
+#include "mhsock.h"
+#include "movement.h"
+#include "netconf.h"
+#include "odm.h"
+#include "registration.h"
+#include "sockdiag.h"
+#include "tunnel.h"
+
+#define MN_TICK_MS 1000          /* lease usage check period */
+#define MN_GRACE_MS 3000         /* a bound TCP socket is invisible until it connects */
+/* A lease request waits this long for its BA: just under the shim's own
+ * wait (AGENT_LEASE_MS, 3 s, libodm/agent_client.h), so the client gets our
+ * ETIMEDOUT naming the anchor rather than a bare timeout of its own. BUs go
+ * at 0 and 1.5 s (InitialBindackTimeoutFirstReg). */
+#define MN_ALLOC_TIMEOUT_MS 2900
+#define MN_DEREG_TRIES 3         /* deregistration BUs before we stop caring */
+
+struct mn {
+	struct odm_agent *a;
+	struct netconf *nc;
+	int own_nc;
+	struct odm_tunnel *tun;
+	struct mhsock *mh;
+	struct movement *mv;
+	struct lease_table leases;
+	struct reg_ctx reg;
+	struct lease_policy pol;
+	uv_timer_t tick, regt;
+	int open_timers;       /* handles to close before mn is freed */
+	int route_on;          /* default route of cfg.table installed */
+	int stopping;
+	uint64_t move_ms;      /* last CoA change, for the re-registration time */
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static const char *ntop(const struct in6_addr *a, char *buf)
+{
+	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+}
+
+static uint16_t random16(void)
+{
+	uint16_t v = 0;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v))
+		v = (uint16_t)(now_ms() ^ (uint64_t)getpid());
+	return v;
+}
+
+static const char *proto_name(int proto)
+{
+	return proto == IPPROTO_UDP ? "udp" : "tcp";
+}
+
+/* ---- timers ---- */
+
+static void on_regt(uv_timer_t *t);
+
+/* One timer follows the earliest deadline of the Binding Update List. */
+static void rearm(struct mn *mn)
+{
+	uint64_t d, now;
+
+	if (mn->stopping)
+		return;
+	d = reg_next_deadline(&mn->reg);
+	if (!d) {
+		uv_timer_stop(&mn->regt);
+		return;
+	}
+	now = now_ms();
+	uv_timer_start(&mn->regt, on_regt, d > now ? d - now : 0, 0);
+}
+
+static void on_regt(uv_timer_t *t)
+{
+	struct mn *mn = t->data;
+
+	reg_timers(&mn->reg, now_ms());
+	rearm(mn);
+}
+
+/* ---- host configuration of a lease ---- */
+
+/* Remove what lease_configure() did, in reverse; describe it in buf. */
+static void lease_unconfigure(struct mn *mn, struct lease *l, char *buf, size_t cap)
+{
+	struct odm_config *cfg = &mn->a->cfg;
+	size_t off = 0;
+	int rc;
+
+	buf[0] = '\0';
+#define STEP(...)                                                                   \
+	do {                                                                        \
+		if (off < cap)                                                      \
+			off += (size_t)snprintf(buf + off, cap - off, __VA_ARGS__); \
+	} while (0)
+	if (l->host_cfg & LEASE_CFG_RULE) {
+		rc = netconf_rule_del(mn->nc, &l->addr, cfg->table, cfg->rule_priority);
+		STEP(", rule %s", rc < 0 ? "NOT removed" : "removed");
+		if (rc < 0)
+			log_warn(rc, "removing the rule for lease %u", l->id);
+	}
+	if (l->host_cfg & LEASE_CFG_BIND) {
+		rc = mn->tun->ops->unbind(mn->tun, &l->addr);
+		STEP(", tunnel %s", rc < 0 && rc != -ENOENT ? "NOT unbound" : "unbound");
+	}
+	if (l->host_cfg & LEASE_CFG_ADDR) {
+		rc = netconf_addr_del(mn->nc, mn->tun->ifindex, &l->addr, 128);
+		STEP(", address %s", rc < 0 ? "NOT removed" : "removed");
+		if (rc < 0)
+			log_warn(rc, "removing the address of lease %u", l->id);
+	}
+	l->host_cfg = 0;
+	if (mn->route_on && lease_count_configured(&mn->leases) == 0) {
+		struct in6_addr any = IN6ADDR_ANY_INIT;
+
+		rc = netconf_route_del(mn->nc, &any, 0, mn->tun->ifindex, cfg->table);
+		STEP(", default route of table %u %s", cfg->table,
+		     rc < 0 ? "NOT removed" : "removed");
+		if (rc < 0)
+			log_warn(rc, "removing the default route of table %u", cfg->table);
+		mn->route_on = 0;
+	}
+#undef STEP
+}
+
+static int lease_configure(struct mn *mn, struct lease *l, const struct in6_addr *coa)
+{
+	struct odm_config *cfg = &mn->a->cfg;
+	char tmp[128];
+	int rc;
+
+	rc = netconf_addr_add(mn->nc, mn->tun->ifindex, &l->addr, 128,
+			      NETCONF_ADDR_NODAD | NETCONF_ADDR_DEPRECATED);
+	if (rc < 0) {
+		log_warn(rc, "adding the address of lease %u", l->id);
+		goto fail;
+	}
+	l->host_cfg |= LEASE_CFG_ADDR;
+	rc = mn->tun->ops->bind(mn->tun, &l->addr, coa, &l->anchor);
+	if (rc < 0) {
+		log_warn(rc, "binding lease %u in the tunnel", l->id);
+		goto fail;
+	}
+	l->host_cfg |= LEASE_CFG_BIND;
+	if (!mn->route_on) {
+		struct in6_addr any = IN6ADDR_ANY_INIT;
+
+		rc = netconf_route_add(mn->nc, &any, 0, mn->tun->ifindex, cfg->table);
+		if (rc < 0) {
+			log_warn(rc, "default route of table %u via %s", cfg->table,
+				 mn->tun->ifname);
+			goto fail;
+		}
+		mn->route_on = 1;
+	}
+	rc = netconf_rule_add(mn->nc, &l->addr, cfg->table, cfg->rule_priority);
+	if (rc < 0) {
+		log_warn(rc, "rule for lease %u", l->id);
+		goto fail;
+	}
+	l->host_cfg |= LEASE_CFG_RULE;
+	return 0;
+fail:
+	lease_unconfigure(mn, l, tmp, sizeof(tmp));
+	return rc;
+}
+
+/* ---- answering lease requests ---- */
+
+static json_t *lease_json_reply(const struct lease *l)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+
+	return json_pack("{s:s, s:i, s:s}", "addr", ntop(&l->addr, a1), "lease", (int)l->id,
+			 "anchor", ntop(&l->anchor, a2));
+}
+
+/* Answer every waiter of l with its address, or with code/msg if code. */
+static void answer_waiters(struct lease *l, const char *code, const char *msg)
+{
+	size_t n;
+	void **w = lease_take_waiters(l, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		if (code)
+			control_reply_error(w[i], code, "%s", msg);
+		else
+			control_reply(w[i], lease_json_reply(l));
+	}
+	free(w);
+}
+
+/* Drop a lease that never got (or lost) its binding: no BU is sent. */
+static void lease_drop(struct mn *mn, struct lease *l)
+{
+	char steps[160];
+
+	lease_unconfigure(mn, l, steps, sizeof(steps));
+	if (l->rb)
+		reg_binding_del(&mn->reg, l->rb);
+	l->rb = NULL;
+	lease_free(&mn->leases, l);
+}
+
+/*
+ * End a lease: the deregistration BU goes first (retransmitted on its own
+ * by registration.c until its BA or MN_DEREG_TRIES), local state goes at
+ * once without waiting for the anchor.
+ */
+static void lease_end(struct mn *mn, struct lease *l, const char *why, int dereg_bu)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	char steps[160];
+	char dereg[48] = "no deregistration (not registered)";
+	uint16_t id = l->id;
+
+	if (l->n_waiters)
+		answer_waiters(l, "REQUIREDIPFAILED", "the lease ended before it was ready");
+	if (dereg_bu && l->rb && l->state == LEASE_REGISTERED) {
+		struct reg_binding *b = l->rb;
+		int rc = reg_dereg(&mn->reg, b, now_ms());
+
+		snprintf(dereg, sizeof(dereg), "dereg BU seq %u %s", b->last_seq,
+			 rc < 0 ? "NOT sent" : "sent");
+		l->rb = NULL; /* the binding lives on until its BA */
+	}
+	lease_unconfigure(mn, l, steps, sizeof(steps));
+	log_info("lease %u %s at %s ended (%s): %s%s", id, ntop(&l->addr, a1),
+		 ntop(&l->anchor, a2), why, dereg, steps);
+	lease_drop(mn, l);
+	rearm(mn);
+}
+
+/* ---- registration outcomes ---- */
+
+static void alloc_accepted(struct mn *mn, struct lease *l, struct reg_binding *b,
+			   const struct reg_event *ev)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], a3[INET6_ADDRSTRLEN];
+	struct lease *other = lease_by_addr(&mn->leases, &b->hnp);
+	int rc;
+
+	if (other && other != l) {
+		log_warnx("anchor %s gave lease %u the address %s of lease %u",
+			  ntop(&l->anchor, a1), l->id, ntop(&b->hnp, a2), other->id);
+		answer_waiters(l, "REQUIREDIPFAILED", "the anchor allocated an address in use");
+		lease_drop(mn, l);
+		return;
+	}
+	l->addr = b->hnp;
+	rc = lease_configure(mn, l, &b->anchor->coa);
+	if (rc < 0) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "configuring %s on the host: %s", ntop(&l->addr, a1),
+			 strerror(-rc));
+		answer_waiters(l, "REQUIREDIPFAILED", msg);
+		/* the anchor holds a binding for it: tell it to let go */
+		reg_dereg(&mn->reg, b, now_ms());
+		l->rb = NULL;
+		lease_drop(mn, l);
+		return;
+	}
+	l->state = LEASE_REGISTERED;
+	l->registered_ms = l->handed_ms = now_ms();
+	log_info("lease %u: %s from anchor %s via CoA %s, lifetime %us, BA after %lld ms, "
+		 "%zu waiting",
+		 l->id, ntop(&l->addr, a1), ntop(&l->anchor, a2), ntop(&b->anchor->coa, a3),
+		 ev->lifetime_s, (long long)ev->rtt_ms, l->n_waiters);
+	answer_waiters(l, NULL, NULL);
+}
+
+static void on_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev)
+{
+	struct mn *mn = arg;
+	struct lease *l = b->user;
+	char a1[INET6_ADDRSTRLEN], msg[160];
+
+	switch (ev->kind) {
+	case REG_EV_ACCEPTED:
+		if (ev->what == REG_ALLOC) {
+			alloc_accepted(mn, l, b, ev);
+		} else if (ev->after_move) {
+			log_info("lease %u re-registered at %s after the move: BA round trip "
+				 "%lld ms, %llu ms since the move, lifetime %us",
+				 l->id, ntop(&l->anchor, a1), (long long)ev->rtt_ms,
+				 (unsigned long long)(now_ms() - mn->move_ms), ev->lifetime_s);
+		} else {
+			log_debug("lease %u refreshed, BA after %lld ms, lifetime %us", l->id,
+				  (long long)ev->rtt_ms, ev->lifetime_s);
+		}
+		break;
+	case REG_EV_REJECTED:
+		snprintf(msg, sizeof(msg), "anchor %s refused the %s: %s%s%s",
+			 ntop(&l->anchor, a1), reg_kind_name(ev->what), mh_status_name(ev->status),
+			 ev->why ? ", " : "", ev->why ? ev->why : "");
+		log_warnx("lease %u: %s", l->id, msg);
+		if (l->state == LEASE_REGISTERING) {
+			answer_waiters(l, "REQUIREDIPFAILED", msg);
+			lease_drop(mn, l);
+		} else {
+			/* best effort, in case the anchor still holds something */
+			lease_end(mn, l, "refused by the anchor", 1);
+		}
+		break;
+	case REG_EV_TIMEOUT:
+		snprintf(msg, sizeof(msg), "no answer from anchor %s within %u ms",
+			 ntop(&l->anchor, a1), (unsigned)MN_ALLOC_TIMEOUT_MS);
+		log_warnx("lease %u: %s", l->id, msg);
+		answer_waiters(l, "ETIMEDOUT", msg);
+		lease_drop(mn, l);
+		break;
+	case REG_EV_EXPIRED:
+		log_warnx("lease %u: binding at %s expired without a BA", l->id,
+			  ntop(&l->anchor, a1));
+		/* the anchor has forgotten it: no deregistration to send */
+		lease_end(mn, l, "binding expired", 0);
+		break;
+	}
+}
+
+/* ---- movement ---- */
+
+/*
+ * Re-evaluate the CoA toward one anchor. On a change, every lease there is
+ * re-bound in the tunnel at once (upstream flows immediately) and a BU goes
+ * out for each at once (the first BU after a move is not rate limited).
+ * No route or no usable source: keep the old binding, the next event retries.
+ */
+static void check_anchor(struct mn *mn, struct reg_anchor *an)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], a3[INET6_ADDRSTRLEN];
+	struct in6_addr coa, old = an->coa;
+	int had = an->has_coa, n = 0, rc;
+	uint64_t now;
+
+	rc = movement_coa(mn->mv, &an->addr, &coa);
+	if (rc < 0) {
+		log_debug("no CoA toward %s (%s): keeping %s", ntop(&an->addr, a1),
+			  strerror(-rc), had ? ntop(&old, a2) : "none");
+		return;
+	}
+	if (!reg_anchor_set_coa(an, &coa))
+		return;
+	if (!had)
+		return; /* first CoA toward this anchor: nothing registered yet */
+	now = now_ms();
+	mn->move_ms = now;
+	for (struct reg_binding *b = an->bindings; b; b = b->next) {
+		struct lease *l = b->user;
+
+		if (!l)
+			continue; /* deregistrations retransmit from the new CoA anyway */
+		if (l->state == LEASE_REGISTERED) {
+			rc = mn->tun->ops->bind(mn->tun, &l->addr, &coa, &an->addr);
+			if (rc < 0)
+				log_warn(rc, "re-binding lease %u to %s", l->id, ntop(&coa, a1));
+			reg_refresh(&mn->reg, b, now, 1);
+			n++;
+		} else if (b->kind == REG_ALLOC) {
+			reg_alloc(&mn->reg, b, now, 1);
+			n++;
+		}
+	}
+	if (n)
+		log_info("move: CoA %s -> %s, re-registering %d bindings at anchor %s",
+			 ntop(&old, a1), ntop(&coa, a2), n, ntop(&an->addr, a3));
+	else
+		log_debug("CoA toward %s now %s (was %s), no lease there", ntop(&an->addr, a3),
+			  ntop(&coa, a2), ntop(&old, a1));
+}
+
+static void check_all(struct mn *mn)
+{
+	for (struct reg_anchor *an = mn->reg.anchors; an; an = an->next) {
+		/* deregistrations in flight need a CoA too */
+		if (an->bindings)
+			check_anchor(mn, an);
+		else
+			an->has_coa = 0; /* looked up afresh by the next lease there */
+	}
+	rearm(mn);
+}
+
+static void on_move(void *arg)
+{
+	struct mn *mn = arg;
+
+	if (!mn->stopping)
+		check_all(mn);
+}
+
+/* ---- lease usage ---- */
+
+/* Count the sockets of l and decide; ends the lease if it is done. */
+static int judge_and_end(struct mn *mn, struct lease *l, uint64_t now)
+{
+	struct odm_tunnel_stats st;
+	struct sockdiag_count c;
+	enum lease_verdict v;
+	uint64_t last = 0;
+	char a1[INET6_ADDRSTRLEN];
+	int rc;
+
+	rc = sockdiag_count(&l->addr, &c);
+	if (rc < 0) {
+		log_warn(rc, "counting the sockets of %s", ntop(&l->addr, a1));
+		return 0;
+	}
+	l->socks = c;
+	if (mn->tun->ops->stats(mn->tun, &l->addr, &st) == 0)
+		last = st.last_rx_ms > st.last_tx_ms ? st.last_rx_ms : st.last_tx_ms;
+	v = lease_judge(l, &c, last, now, &mn->pol);
+	if (v == LEASE_KEEP)
+		return 0;
+	lease_end(mn, l, lease_verdict_name(v), 1);
+	return 1;
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	struct mn *mn = t->data;
+	struct lease *l, *next;
+	uint64_t now = now_ms();
+
+	for (l = mn->leases.head; l; l = next) {
+		next = l->next;
+		if (l->state == LEASE_REGISTERED && now >= l->handed_ms + mn->pol.grace_ms)
+			judge_and_end(mn, l, now);
+	}
+	/* a safety net for lost netlink events (the socket can overrun) */
+	check_all(mn);
+}
+
+/* ---- control ops ---- */
+
+static int get_addr(const json_t *req, const char *key, struct in6_addr *out)
+{
+	const char *s = json_string_value(json_object_get(req, key));
+
+	return s && inet_pton(AF_INET6, s, out) == 1 ? 0 : -EINVAL;
+}
+
+static void lease_session(struct mn *mn, struct control_req *r, const struct in6_addr *dst,
+			  const struct in6_addr *cha, int proto, int fresh)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], a3[INET6_ADDRSTRLEN];
+	struct reg_anchor *an;
+	struct lease *l = NULL;
+	uint64_t now = now_ms();
+
+	if (!fresh)
+		l = lease_find_reusable(&mn->leases, ODM_TYPE_SESSION_LASTING, proto, cha, 1);
+	if (l && l->state == LEASE_REGISTERED) {
+		l->handed_ms = now;
+		log_debug("lease %u %s reused for %s", l->id, ntop(&l->addr, a1), ntop(dst, a2));
+		control_reply(r, lease_json_reply(l));
+		return;
+	}
+	if (l) {
+		if (lease_add_waiter(l, r) < 0)
+			control_reply_error(r, "REQUIREDIPFAILED", "out of memory");
+		return;
+	}
+	an = reg_anchor_get(&mn->reg, cha, random16());
+	if (!an) {
+		control_reply_error(r, "REQUIREDIPFAILED", "out of memory");
+		return;
+	}
+	/* the CoA may be stale if no lease used this anchor lately */
+	check_anchor(mn, an);
+	l = lease_new(&mn->leases, ODM_TYPE_SESSION_LASTING, proto, cha, dst, now);
+	if (!l || lease_add_waiter(l, r) < 0 ||
+	    !(l->rb = reg_binding_add(&mn->reg, an, l->id, l))) {
+		if (l)
+			lease_free(&mn->leases, l); /* r is answered below */
+		control_reply_error(r, "REQUIREDIPFAILED", "out of memory");
+		return;
+	}
+	log_info("lease %u: asking anchor %s for an address from CoA %s (for %s %s)", l->id,
+		 ntop(cha, a1), an->has_coa ? ntop(&an->coa, a2) : "none yet",
+		 proto_name(proto), ntop(dst, a3));
+	reg_alloc(&mn->reg, l->rb, now, 0);
+	rearm(mn);
+}
+
+static void on_lease(struct odm_agent *a, struct control_req *r, const json_t *req)
+{
+	struct mn *mn = a->mn;
+	const char *tname = json_string_value(json_object_get(req, "type"));
+	const char *pname = json_string_value(json_object_get(req, "proto"));
+	struct in6_addr dst, cha;
+	int type = odm_type_from_name(tname);
+	int proto = pname && strcmp(pname, "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP;
+	int has_cha;
+
+	if (!mn || mn->stopping) {
+		control_reply_error(r, "REQUIREDIPFAILED", "the mn role is stopping");
+		return;
+	}
+	if (get_addr(req, "dst", &dst) < 0) {
+		control_reply_error(r, "EINVAL", "field \"dst\": not an IPv6 address");
+		return;
+	}
+	has_cha = json_object_get(req, "cha") != NULL;
+	if (has_cha && get_addr(req, "cha", &cha) < 0) {
+		control_reply_error(r, "EINVAL", "field \"cha\": not an IPv6 address");
+		return;
+	}
+	switch (type) {
+	case ODM_TYPE_NONE:
+	case ODM_TYPE_NON_PERSISTENT:
+		control_reply(r, json_pack("{s:b}", "plain", 1));
+		return;
+	case ODM_TYPE_SESSION_LASTING:
+		/* without a CHA the access router anchors it: a later issue */
+		if (!has_cha) {
+			control_reply(r, json_pack("{s:b}", "plain", 1));
+			return;
+		}
+		lease_session(mn, r, &dst, &cha, proto, json_is_true(json_object_get(req, "fresh")));
+		return;
+	case ODM_TYPE_FIXED:
+	case ODM_TYPE_GRACEFUL_REPLACEMENT:
+		control_reply_error(r, "REQUIREDIPNOTSUPPORTED", "type \"%s\" is not offered yet",
+				    tname);
+		return;
+	default:
+		control_reply_error(r, "EINVAL", "field \"type\": unknown type \"%s\"",
+				    tname ? tname : "");
+		return;
+	}
+}
+
+static void on_release(struct odm_agent *a, struct control_req *r, const json_t *req)
+{
+	struct mn *mn = a->mn;
+	struct in6_addr addr;
+	struct lease *l;
+	int released = 0;
+	uint64_t now = now_ms();
+
+	if (!mn || mn->stopping) {
+		control_reply(r, json_pack("{s:b}", "released", 0));
+		return;
+	}
+	if (get_addr(req, "addr", &addr) < 0) {
+		control_reply_error(r, "EINVAL", "field \"addr\": not an IPv6 address");
+		return;
+	}
+	/* only a hint: the kernel's socket count decides (a crashed or lying
+	 * client cannot take an address from under another socket) */
+	l = lease_by_addr(&mn->leases, &addr);
+	if (l && l->state == LEASE_REGISTERED && now >= l->handed_ms + mn->pol.grace_ms)
+		released = judge_and_end(mn, l, now);
+	control_reply(r, json_pack("{s:b}", "released", released));
+}
+
+static void on_status(struct odm_agent *a, struct control_req *r, const json_t *req)
+{
+	struct mn *mn = a->mn;
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], a3[INET6_ADDRSTRLEN];
+	json_t *coa, *leases, *bindings, *resp;
+	uint64_t now = now_ms();
+
+	(void)req;
+	if (!mn) {
+		control_reply_error(r, "ENOSYS", "the mn role is not running");
+		return;
+	}
+	coa = json_object();
+	bindings = json_array();
+	for (struct reg_anchor *an = mn->reg.anchors; an; an = an->next) {
+		if (an->has_coa)
+			json_object_set_new(coa, ntop(&an->addr, a1),
+					    json_string(ntop(&an->coa, a2)));
+		for (struct reg_binding *b = an->bindings; b; b = b->next) {
+			int64_t left = b->registered && b->expires_ms > now ?
+					       (int64_t)(b->expires_ms - now) / 1000 : 0;
+
+			json_array_append_new(
+				bindings,
+				json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:b, s:I}", "anchor",
+					  ntop(&an->addr, a1), "coa",
+					  an->has_coa ? ntop(&an->coa, a2) : "", "hnp",
+					  ntop(&b->hnp, a3), "bid", (int)b->bid, "seq",
+					  (int)b->last_seq, "pending", reg_kind_name(b->kind),
+					  "registered", b->registered, "lifetime_left",
+					  (json_int_t)left));
+		}
+	}
+	leases = json_array();
+	for (struct lease *l = mn->leases.head; l; l = l->next) {
+		const struct reg_binding *b = l->rb;
+		int64_t left = b && b->registered && b->expires_ms > now ?
+				       (int64_t)(b->expires_ms - now) / 1000 : 0;
+
+		json_array_append_new(
+			leases,
+			json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:i, s:i}", "addr",
+				  ntop(&l->addr, a1), "type", odm_type_name(l->type), "anchor",
+				  ntop(&l->anchor, a2), "proto", proto_name(l->proto), "state",
+				  lease_state_name(l->state), "sockets",
+				  (int)(l->socks.tcp + l->socks.udp), "lifetime_left",
+				  (json_int_t)left, "bid", (int)l->id, "seq",
+				  b ? (int)b->last_seq : 0));
+	}
+	resp = json_pack("{s:s, s:s, s:o, s:{s:s, s:s}, s:o, s:o}", "role", "mn", "nai",
+			 mn->reg.cfg.nai, "coa", coa, "tunnel", "backend",
+			 tunnel_backend_name(mn->tun), "ifname", mn->tun->ifname, "leases",
+			 leases, "bindings", bindings);
+	if (!resp)
+		control_reply_error(r, "ENOMEM", "cannot build the status");
+	else
+		control_reply(r, resp);
+}
+
+/* ---- MH socket and registration glue ---- */
+
+static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
+		  const struct in6_addr *dst)
+{
+	struct mn *mn = arg;
+
+	if (mn->stopping)
+		return;
+	reg_input(&mn->reg, buf, len, src, dst, now_ms());
+	rearm(mn);
+}
+
+static int reg_send(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
+		    const struct in6_addr *dst)
+{
+	struct mn *mn = arg;
+
+	return mn->mh ? mhsock_send(mn->mh, buf, len, src, dst) : -ENOTCONN;
+}
+
+static uint64_t reg_ntp_now(void *arg)
+{
+	struct timespec ts;
+
+	(void)arg;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return mh_ntp_from_timespec(&ts);
+}
+
+static const struct reg_ops mn_reg_ops = {
+	.send = reg_send,
+	.ntp_now = reg_ntp_now,
+	.done = on_reg_done,
+};
+
+/* ---- start and stop ---- */
+
+static void on_timer_closed(uv_handle_t *h)
+{
+	struct mn *mn = h->data;
+
+	if (--mn->open_timers == 0)
+		free(mn);
+}
+
+/* Reverse order of mn_start; also undoes a half-done start. */
+static void teardown(struct odm_agent *a, struct mn *mn)
+{
+	struct lease *l;
+	unsigned n = 0;
+
+	mn->stopping = 1;
+	a->mn = NULL;
+	if (mn->open_timers) {
+		uv_timer_stop(&mn->tick);
+		uv_timer_stop(&mn->regt);
+	}
+	if (mn->mv)
+		movement_close(mn->mv);
+	mn->mv = NULL;
+	/* best effort: one deregistration BU each, then local state goes */
+	while ((l = mn->leases.head) != NULL) {
+		if (l->state == LEASE_REGISTERED)
+			n++;
+		if (l->n_waiters)
+			answer_waiters(l, "REQUIREDIPFAILED", "odmagent is stopping");
+		lease_end(mn, l, "agent stopping", 1);
+	}
+	reg_cleanup(&mn->reg);
+	lease_table_clear(&mn->leases);
+	if (mn->mh) {
+		mhsock_close(mn->mh);
+		if (a->mh == mn->mh)
+			a->mh = NULL;
+		mn->mh = NULL;
+	}
+	if (mn->tun) {
+		tunnel_close(mn->tun);
+		if (a->tunnel == mn->tun)
+			a->tunnel = NULL;
+		mn->tun = NULL;
+	}
+	if (mn->own_nc && mn->nc)
+		netconf_close(mn->nc);
+	mn->nc = NULL;
+	if (n)
+		log_info("mn stopped: %u leases deregistered", n);
+	if (mn->open_timers) {
+		uv_close((uv_handle_t *)&mn->tick, on_timer_closed);
+		uv_close((uv_handle_t *)&mn->regt, on_timer_closed);
+	} else {
+		free(mn);
+	}
+}
+
+int mn_start(struct odm_agent *a)
+{
+	struct odm_config *cfg = &a->cfg;
+	struct reg_config rc_cfg;
+	struct mn *mn;
+	int rc;
+
+	if (cfg->n_identities < 1) {
+		log_err(0, "role mn needs an identity (NAI, SPI, key)");
+		return -EINVAL;
+	}
+	mn = calloc(1, sizeof(*mn));
+	if (!mn)
+		return -ENOMEM;
+	mn->a = a;
+	a->mn = mn;
+
+	memset(&rc_cfg, 0, sizeof(rc_cfg));
+	snprintf(rc_cfg.nai, sizeof(rc_cfg.nai), "%s", cfg->identities[0].nai);
+	rc_cfg.spi = cfg->identities[0].spi;
+	memcpy(rc_cfg.key, cfg->identities[0].key, MH_AUTH_KEY_LEN);
+	rc_cfg.lifetime_s = cfg->lifetime ? cfg->lifetime : 300;
+	rc_cfg.alloc_timeout_ms = MN_ALLOC_TIMEOUT_MS;
+	rc_cfg.dereg_tries = MN_DEREG_TRIES;
+	reg_init(&mn->reg, &rc_cfg, &mn_reg_ops, mn);
+	lease_table_init(&mn->leases, random16());
+	mn->pol.grace_ms = MN_GRACE_MS;
+	mn->pol.udp_inactivity_s = cfg->udp_inactivity;
+
+	if (a->nc) {
+		mn->nc = a->nc;
+	} else {
+		rc = netconf_open(&mn->nc);
+		if (rc < 0) {
+			log_err(rc, "netconf");
+			goto fail;
+		}
+		mn->own_nc = 1;
+	}
+	rc = tunnel_open(&mn->tun, a->loop, cfg->tunnel_backend, ODM_TUNNEL_HOST,
+			 cfg->tunnel_ifname);
+	if (rc < 0)
+		goto fail;
+	a->tunnel = mn->tun;
+	rc = mhsock_open(&mn->mh, a->loop, on_mh, mn);
+	if (rc < 0) {
+		log_err(rc, "MH socket");
+		goto fail;
+	}
+	a->mh = mn->mh;
+	rc = movement_open(&mn->mv, a->loop, mn->tun->ifindex, on_move, mn);
+	if (rc < 0) {
+		log_err(rc, "netlink monitor");
+		goto fail;
+	}
+	uv_timer_init(a->loop, &mn->tick);
+	uv_timer_init(a->loop, &mn->regt);
+	mn->tick.data = mn->regt.data = mn;
+	mn->open_timers = 2;
+	uv_timer_start(&mn->tick, on_tick, MN_TICK_MS, MN_TICK_MS);
+
+	if ((rc = control_register(a, "lease", on_lease)) < 0 ||
+	    (rc = control_register(a, "release", on_release)) < 0 ||
+	    (rc = control_register(a, "status", on_status)) < 0) {
+		log_err(rc, "registering the control ops");
+		goto fail;
+	}
+	log_info("mn %s (spi %u): tunnel %s on %s, table %u, rule priority %u, lifetime %us, "
+		 "udp-inactivity %us",
+		 rc_cfg.nai, rc_cfg.spi, tunnel_backend_name(mn->tun), mn->tun->ifname,
+		 cfg->table, cfg->rule_priority, rc_cfg.lifetime_s, cfg->udp_inactivity);
+	return 0;
+fail:
+	teardown(a, mn);
+	return rc;
+}
+
+void mn_stop(struct odm_agent *a)
+{
+	if (!a->mn)
+		return;
+	log_info("mn stopping, %zu leases", a->mn->leases.n);
+	teardown(a, a->mn);
+}

@@ -1,0 +1,227 @@
+/*
+ * movement.c — netlink monitor and care-of address selection for the mn
+ * role (see movement.h).
+ */
+#include <errno.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <netlink/addr.h>
+#include <netlink/cache.h>
+#include <netlink/errno.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/socket.h>
+
+#include "log.h"
+#include "movement.h"
+
+/* DSMIPv6 port (RFC 5555): a connect() to it sends nothing, any port would do */
+#define MOVEMENT_PROBE_PORT 4191
+
+struct movement {
+	uv_loop_t *loop;
+	struct nl_sock *events;  /* multicast subscriber */
+	struct nl_sock *query;   /* synchronous address dumps */
+	uv_poll_t poll;
+	uv_timer_t debounce;
+	int skip_ifindex;
+	movement_fn fn;
+	void *arg;
+	int open_handles;        /* freed when the last handle has closed */
+	int stopping;
+};
+
+static int on_valid(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	return NL_OK; /* the content does not matter, only that something moved */
+}
+
+static void on_debounce(uv_timer_t *t)
+{
+	struct movement *m = t->data;
+
+	if (!m->stopping)
+		m->fn(m->arg);
+}
+
+static void schedule(struct movement *m)
+{
+	/* restarting the timer coalesces a burst (link down = address, route
+	 * and link messages) into one re-evaluation */
+	uv_timer_start(&m->debounce, on_debounce, MOVEMENT_DEBOUNCE_MS, 0);
+}
+
+static void on_readable(uv_poll_t *p, int status, int events)
+{
+	struct movement *m = p->data;
+	int rc;
+
+	(void)events;
+	if (status < 0) {
+		log_warn(status, "netlink poll");
+		schedule(m);
+		return;
+	}
+	/* one datagram per call (level-triggered poll brings us back for more);
+	 * an overrun (ENOBUFS) lost events, so re-evaluate anyway */
+	rc = nl_recvmsgs_default(m->events);
+	if (rc < 0 && rc != -NLE_AGAIN)
+		log_debug("netlink receive: %s (re-evaluating anyway)", nl_geterror(rc));
+	schedule(m);
+}
+
+static void on_close(uv_handle_t *h)
+{
+	struct movement *m = h->data;
+
+	if (--m->open_handles == 0)
+		free(m);
+}
+
+int movement_open(struct movement **out, uv_loop_t *loop, int skip_ifindex,
+		  movement_fn fn, void *arg)
+{
+	struct movement *m = calloc(1, sizeof(*m));
+	int rc;
+
+	if (!m)
+		return -ENOMEM;
+	m->loop = loop;
+	m->skip_ifindex = skip_ifindex;
+	m->fn = fn;
+	m->arg = arg;
+	m->events = nl_socket_alloc();
+	m->query = nl_socket_alloc();
+	if (!m->events || !m->query) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	nl_socket_disable_seq_check(m->events);
+	nl_socket_modify_cb(m->events, NL_CB_VALID, NL_CB_CUSTOM, on_valid, m);
+	if ((rc = nl_connect(m->events, NETLINK_ROUTE)) < 0 ||
+	    (rc = nl_connect(m->query, NETLINK_ROUTE)) < 0 ||
+	    (rc = nl_socket_add_memberships(m->events, RTNLGRP_IPV6_IFADDR,
+					    RTNLGRP_IPV6_ROUTE, RTNLGRP_LINK,
+					    RTNLGRP_IPV4_IFADDR, 0)) < 0 ||
+	    (rc = nl_socket_set_nonblocking(m->events)) < 0) {
+		log_err(0, "netlink: %s", nl_geterror(rc));
+		rc = -EIO;
+		goto fail;
+	}
+	/* a burst at a move must not overrun us; an overrun is survivable */
+	nl_socket_set_buffer_size(m->events, 1 << 20, 0);
+	rc = uv_poll_init(loop, &m->poll, nl_socket_get_fd(m->events));
+	if (rc < 0)
+		goto fail;
+	m->poll.data = m;
+	m->open_handles++;
+	uv_timer_init(loop, &m->debounce);
+	m->debounce.data = m;
+	m->open_handles++;
+	rc = uv_poll_start(&m->poll, UV_READABLE, on_readable);
+	if (rc < 0) {
+		movement_close(m);
+		return rc;
+	}
+	*out = m;
+	return 0;
+fail:
+	if (m->events)
+		nl_socket_free(m->events);
+	if (m->query)
+		nl_socket_free(m->query);
+	free(m);
+	return rc;
+}
+
+void movement_close(struct movement *m)
+{
+	if (!m)
+		return;
+	m->stopping = 1;
+	uv_poll_stop(&m->poll);
+	uv_timer_stop(&m->debounce);
+	/* the poll handle watches this fd: free the sockets only after it
+	 * stopped, which uv_poll_stop() guarantees */
+	nl_socket_free(m->events);
+	nl_socket_free(m->query);
+	m->events = m->query = NULL;
+	uv_close((uv_handle_t *)&m->poll, on_close);
+	uv_close((uv_handle_t *)&m->debounce, on_close);
+}
+
+/*
+ * Whether the kernel's choice is usable as a CoA: not on the tunnel device
+ * and not (non-optimistic) tentative or DAD-failed. An address the dump does
+ * not show (it went away meanwhile) is not usable either.
+ */
+static int coa_usable(struct movement *m, const struct in6_addr *a)
+{
+	struct nl_cache *cache = NULL;
+	struct nl_object *o;
+	int rc = -EAGAIN;
+
+	if (rtnl_addr_alloc_cache(m->query, &cache) < 0)
+		return 0; /* cannot tell; the kernel chose it, so trust it */
+	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_addr *ra = (struct rtnl_addr *)o;
+		struct nl_addr *local = rtnl_addr_get_local(ra);
+		unsigned flags;
+
+		if (rtnl_addr_get_family(ra) != AF_INET6 || !local ||
+		    nl_addr_get_len(local) != 16 ||
+		    memcmp(nl_addr_get_binary_addr(local), a, 16) != 0)
+			continue;
+		flags = rtnl_addr_get_flags(ra);
+		if (rtnl_addr_get_ifindex(ra) == m->skip_ifindex)
+			rc = -EAGAIN;
+		else if (flags & IFA_F_DADFAILED)
+			rc = -EAGAIN;
+		else if ((flags & IFA_F_TENTATIVE) && !(flags & IFA_F_OPTIMISTIC))
+			rc = -EAGAIN;
+		else
+			rc = 0;
+		break;
+	}
+	nl_cache_free(cache);
+	return rc;
+}
+
+int movement_coa(struct movement *m, const struct in6_addr *anchor, struct in6_addr *coa)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(MOVEMENT_PROBE_PORT) };
+	socklen_t sl = sizeof(sa);
+	int fd, rc;
+
+	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (fd < 0)
+		return -errno;
+	sa.sin6_addr = *anchor;
+	/* a UDP connect() only routes and picks the source; nothing is sent */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &sl) < 0) {
+		rc = -errno;
+		close(fd);
+		/* EINVAL/EADDRNOTAVAIL also mean: no usable source right now */
+		return rc == -ENETUNREACH || rc == -EHOSTUNREACH || rc == -EADDRNOTAVAIL ||
+			       rc == -EINVAL ? -ENETUNREACH : rc;
+	}
+	close(fd);
+	if (IN6_IS_ADDR_UNSPECIFIED(&sa.sin6_addr))
+		return -ENETUNREACH;
+	rc = m ? coa_usable(m, &sa.sin6_addr) : 0;
+	if (rc < 0)
+		return rc;
+	*coa = sa.sin6_addr;
+	return 0;
+}

@@ -1,0 +1,35 @@
+/*
+ * movement.h — movement detection for the mn role: a NETLINK_ROUTE socket
+ * subscribed to address, route and link events on the agent's loop. Any
+ * event (a burst of them, really) schedules one call of fn after a short
+ * debounce; fn then asks movement_coa() for the care-of address toward each
+ * anchor and compares. Parsing the events themselves would only guess what
+ * the kernel's source selection will do; asking it is exact.
+ */
+#ifndef ODM_MOVEMENT_H
+#define ODM_MOVEMENT_H
+
+#include <netinet/in.h>
+#include <uv.h>
+
+#define MOVEMENT_DEBOUNCE_MS 10
+
+struct movement;
+
+typedef void (*movement_fn)(void *arg);
+
+/* skip_ifindex: the tunnel device, whose addresses are never a CoA */
+int movement_open(struct movement **out, uv_loop_t *loop, int skip_ifindex,
+		  movement_fn fn, void *arg);
+/* Stops and frees (asynchronously: the handles close on the next loop turn). */
+void movement_close(struct movement *m);
+
+/*
+ * The source address the kernel picks toward anchor (a UDP socket
+ * connect()ed to [anchor]:4191, no packet sent, then getsockname()).
+ * 0 and *coa, or -ENETUNREACH (no route), -EAGAIN (the address is still
+ * tentative or on the tunnel device: not usable as CoA), -errno.
+ */
+int movement_coa(struct movement *m, const struct in6_addr *anchor, struct in6_addr *coa);
+
+#endif

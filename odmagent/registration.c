@@ -1,0 +1,577 @@
+/*
+ * registration.c — the mn role's Binding Update List: building and sending
+ * BUs, retransmitting them with back-off, refreshing before expiry and acting
+ * on BAs (see registration.h for the profile and the ownership rules).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "registration.h"
+
+/* A BA this far off our clock is worth a line in the log (status 145). */
+#define REG_CLOCK_SKEW_LOG_MS 3000
+
+static const char *ntop(const struct in6_addr *a, char *buf)
+{
+	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+}
+
+const char *reg_kind_name(enum reg_kind k)
+{
+	switch (k) {
+	case REG_NONE:
+		return "none";
+	case REG_ALLOC:
+		return "allocation";
+	case REG_REFRESH:
+		return "refresh";
+	case REG_DEREG:
+		return "deregistration";
+	}
+	return "unknown";
+}
+
+uint32_t reg_initial_timeout(enum reg_kind k)
+{
+	return k == REG_ALLOC ? REG_INITIAL_TIMEOUT_FIRST_MS : REG_INITIAL_TIMEOUT_MS;
+}
+
+uint32_t reg_next_timeout(uint32_t cur_ms)
+{
+	return cur_ms >= REG_MAX_TIMEOUT_MS / 2 ? REG_MAX_TIMEOUT_MS : cur_ms * 2;
+}
+
+uint64_t reg_refresh_delay_ms(uint32_t granted_s, int has_bra, uint16_t bra_units)
+{
+	uint64_t life_ms = (uint64_t)granted_s * 1000;
+	uint64_t d;
+
+	/* RFC 6275 §6.2.4: the advice must be shorter than the lifetime */
+	if (has_bra && bra_units && (uint64_t)bra_units * 4000 < life_ms)
+		d = (uint64_t)bra_units * 4000;
+	else
+		d = life_ms * 8 / 10;
+	return d < 1000 ? 1000 : d;
+}
+
+void reg_init(struct reg_ctx *c, const struct reg_config *cfg,
+	      const struct reg_ops *ops, void *arg)
+{
+	memset(c, 0, sizeof(*c));
+	c->cfg = *cfg;
+	if (!c->cfg.dereg_tries)
+		c->cfg.dereg_tries = 1;
+	c->ops = ops;
+	c->arg = arg;
+}
+
+void reg_cleanup(struct reg_ctx *c)
+{
+	struct reg_anchor *an, *an_next;
+	struct reg_binding *b, *b_next;
+
+	for (an = c->anchors; an; an = an_next) {
+		an_next = an->next;
+		for (b = an->bindings; b; b = b_next) {
+			b_next = b->next;
+			free(b);
+		}
+		free(an);
+	}
+	c->anchors = NULL;
+}
+
+struct reg_anchor *reg_anchor_find(struct reg_ctx *c, const struct in6_addr *addr)
+{
+	for (struct reg_anchor *an = c->anchors; an; an = an->next)
+		if (IN6_ARE_ADDR_EQUAL(&an->addr, addr))
+			return an;
+	return NULL;
+}
+
+struct reg_anchor *reg_anchor_get(struct reg_ctx *c, const struct in6_addr *addr,
+				  uint16_t seq_start)
+{
+	struct reg_anchor *an = reg_anchor_find(c, addr);
+
+	if (an)
+		return an;
+	an = calloc(1, sizeof(*an));
+	if (!an)
+		return NULL;
+	an->addr = *addr;
+	/* the first BU takes seq + 1, so this makes it seq_start */
+	an->seq = (uint16_t)(seq_start - 1);
+	an->next = c->anchors;
+	c->anchors = an;
+	return an;
+}
+
+int reg_anchor_set_coa(struct reg_anchor *an, const struct in6_addr *coa)
+{
+	if (an->has_coa && IN6_ARE_ADDR_EQUAL(&an->coa, coa))
+		return 0;
+	an->coa = *coa;
+	an->has_coa = 1;
+	return 1;
+}
+
+struct reg_binding *reg_binding_add(struct reg_ctx *c, struct reg_anchor *an,
+				    uint16_t bid, void *user)
+{
+	struct reg_binding *b = calloc(1, sizeof(*b));
+
+	(void)c;
+	if (!b)
+		return NULL;
+	b->anchor = an;
+	b->bid = bid;
+	b->user = user;
+	b->next = an->bindings;
+	an->bindings = b;
+	return b;
+}
+
+void reg_binding_del(struct reg_ctx *c, struct reg_binding *b)
+{
+	(void)c;
+	if (!b)
+		return;
+	for (struct reg_binding **pp = &b->anchor->bindings; *pp; pp = &(*pp)->next) {
+		if (*pp == b) {
+			*pp = b->next;
+			break;
+		}
+	}
+	free(b);
+}
+
+/* Next replay timestamp for an anchor: now, but strictly above the last. */
+static uint64_t next_timestamp(struct reg_ctx *c, struct reg_anchor *an)
+{
+	uint64_t ts = c->ops->ntp_now(c->arg);
+
+	if (ts <= an->last_ts)
+		ts = an->last_ts + 1; /* one fraction unit, ~0.23 ns */
+	an->last_ts = ts;
+	return ts;
+}
+
+static int build_bu(struct reg_ctx *c, struct reg_binding *b, uint16_t seq,
+		    uint64_t ts, uint8_t *buf, size_t cap)
+{
+	struct reg_anchor *an = b->anchor;
+	struct mh_msg m;
+	size_t nai_len = strlen(c->cfg.nai);
+
+	memset(&m, 0, sizeof(m));
+	m.type = MH_TYPE_BU;
+	m.seq = seq;
+	m.flags = MH_BU_A | MH_BU_H;
+	m.lifetime = b->kind == REG_DEREG ? 0 : mh_lifetime_units(c->cfg.lifetime_s);
+	m.present = MH_HAS_ALTCOA | MH_HAS_HNP | MH_HAS_BID | MH_HAS_MNID |
+		    MH_HAS_REPLAY | MH_HAS_AUTH;
+	m.altcoa = an->coa;
+	m.hnp_len = 128;
+	/* :: asks the anchor to allocate; the BID makes that idempotent */
+	m.hnp = b->kind == REG_ALLOC ? in6addr_any : b->hnp;
+	m.bid = b->bid;
+	m.mnid_subtype = MH_MNID_SUBTYPE_NAI;
+	m.mnid_len = (uint8_t)nai_len;
+	memcpy(m.mnid, c->cfg.nai, nai_len + 1);
+	m.replay_ts = ts;
+	m.auth_subtype = MH_AUTH_SUBTYPE_MNHA;
+	m.auth_spi = c->cfg.spi;
+	/* auth HoA = the HNP as sent (:: for an allocation), auth CoA = CoA */
+	return mh_encode(&m, buf, cap, c->cfg.key, &an->coa, &m.hnp, NULL, NULL);
+}
+
+static void schedule_retransmit(struct reg_binding *b, uint64_t now)
+{
+	b->next_tx_ms = now + b->timeout_ms;
+	b->timeout_ms = reg_next_timeout(b->timeout_ms);
+}
+
+/*
+ * Send the next BU of b's exchange. Every BU, retransmissions included,
+ * takes a new sequence number (PROTOCOL.md §1.4). Without a CoA nothing can
+ * be sent; that counts as a lost BU, so the schedule goes on and the next
+ * CoA event restarts the exchange at once.
+ */
+static int transmit(struct reg_ctx *c, struct reg_binding *b, uint64_t now, int bypass_rate)
+{
+	struct reg_anchor *an = b->anchor;
+	uint8_t buf[MH_MAX_LEN];
+	struct reg_sent *s;
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	uint64_t ts;
+	uint16_t seq;
+	int len, rc;
+
+	/* MAX_UPDATE_RATE: the oldest of the last 3 BUs must be 1 s old */
+	if (!bypass_rate && b->rate[b->rate_i] && now < b->rate[b->rate_i] + 1000) {
+		b->next_tx_ms = b->rate[b->rate_i] + 1000;
+		log_debug("BU for bid %u deferred %llu ms (rate limit)", b->bid,
+			  (unsigned long long)(b->next_tx_ms - now));
+		return -EAGAIN;
+	}
+	b->rate[b->rate_i] = now ? now : 1;
+	b->rate_i = (b->rate_i + 1) % REG_MAX_UPDATE_RATE;
+	if (!an->has_coa) {
+		log_debug("no CoA toward %s: %s BU for bid %u not sent",
+			  ntop(&an->addr, a1), reg_kind_name(b->kind), b->bid);
+		b->tries++; /* an attempt all the same: bounds deregistrations */
+		schedule_retransmit(b, now);
+		return -ENETUNREACH;
+	}
+	seq = (uint16_t)(an->seq + 1);
+	ts = next_timestamp(c, an);
+	len = build_bu(c, b, seq, ts, buf, sizeof(buf));
+	if (len < 0) {
+		log_err(0, "cannot encode BU for bid %u: %s", b->bid, mh_strerror(len));
+		schedule_retransmit(b, now);
+		return -EINVAL;
+	}
+	an->seq = seq;
+	s = &b->sent[b->n_sent % REG_SEQ_HISTORY];
+	s->seq = seq;
+	s->sent_ms = now;
+	s->coa = an->coa;
+	s->ts = ts;
+	b->n_sent++;
+	b->tries++;
+	b->last_seq = seq;
+	rc = c->ops->send(c->arg, buf, (size_t)len, &an->coa, &an->addr);
+	c->bu_sent++;
+	if (rc < 0)
+		log_warn(rc, "BU seq %u to %s", seq, ntop(&an->addr, a1));
+	else
+		log_debug("%s BU seq %u bid %u %s -> %s (BU %u of this exchange)",
+			  reg_kind_name(b->kind), seq, b->bid, ntop(&an->coa, a1),
+			  ntop(&an->addr, a2), b->n_sent);
+	schedule_retransmit(b, now);
+	return rc < 0 ? rc : 0;
+}
+
+static int start(struct reg_ctx *c, struct reg_binding *b, enum reg_kind kind,
+		 uint64_t now, int after_move)
+{
+	uint64_t keep_give_up = b->kind == REG_ALLOC ? b->give_up_ms : 0;
+
+	b->kind = kind;
+	b->after_move = after_move;
+	/* BAs to the BUs of an earlier exchange must not end this one: one sent
+	 * from the old CoA would leave the anchor pointing there */
+	b->n_sent = 0;
+	b->tries = 0;
+	b->resyncs = 0;
+	b->retried_145 = 0;
+	b->timeout_ms = reg_initial_timeout(kind);
+	b->refresh_ms = 0;
+	switch (kind) {
+	case REG_ALLOC:
+		/* a resend (after a move) does not extend the client's wait */
+		b->give_up_ms = keep_give_up ? keep_give_up : now + c->cfg.alloc_timeout_ms;
+		break;
+	case REG_REFRESH:
+		/* retry until the anchor forgets the binding, but give at least
+		 * one BU a chance of an answer */
+		b->give_up_ms = b->expires_ms > now + REG_INITIAL_TIMEOUT_MS ?
+					b->expires_ms : now + REG_INITIAL_TIMEOUT_MS;
+		break;
+	default:
+		b->give_up_ms = 0; /* bounded by dereg_tries */
+		break;
+	}
+	return transmit(c, b, now, after_move);
+}
+
+int reg_alloc(struct reg_ctx *c, struct reg_binding *b, uint64_t now_ms, int after_move)
+{
+	if (b->kind != REG_ALLOC)
+		b->give_up_ms = 0;
+	return start(c, b, REG_ALLOC, now_ms, after_move);
+}
+
+int reg_refresh(struct reg_ctx *c, struct reg_binding *b, uint64_t now_ms, int after_move)
+{
+	return start(c, b, REG_REFRESH, now_ms, after_move);
+}
+
+int reg_dereg(struct reg_ctx *c, struct reg_binding *b, uint64_t now_ms)
+{
+	b->user = NULL;
+	b->registered = 0;
+	b->expires_ms = 0;
+	return start(c, b, REG_DEREG, now_ms, 1);
+}
+
+/* End b's exchange and tell the user; bindings without one are ours to free. */
+static void finish(struct reg_ctx *c, struct reg_binding *b, struct reg_event *ev)
+{
+	ev->what = b->kind;
+	ev->after_move = b->after_move;
+	b->kind = REG_NONE;
+	b->next_tx_ms = 0;
+	b->give_up_ms = 0;
+	if (!b->user) {
+		reg_binding_del(c, b);
+		return;
+	}
+	c->ops->done(c->arg, b, ev);
+}
+
+static void binding_timers(struct reg_ctx *c, struct reg_binding *b, uint64_t now)
+{
+	struct reg_event ev = { 0 };
+	char a1[INET6_ADDRSTRLEN];
+
+	if (b->kind != REG_NONE) {
+		if (b->give_up_ms && now >= b->give_up_ms) {
+			ev.kind = b->kind == REG_ALLOC ? REG_EV_TIMEOUT : REG_EV_EXPIRED;
+			if (b->kind == REG_REFRESH)
+				b->registered = 0;
+			finish(c, b, &ev);
+			return;
+		}
+		if (b->next_tx_ms && now >= b->next_tx_ms) {
+			if (b->kind == REG_DEREG && b->tries >= c->cfg.dereg_tries) {
+				log_debug("no BA for the deregistration of bid %u at %s after %u BUs",
+					  b->bid, ntop(&b->anchor->addr, a1), b->tries);
+				reg_binding_del(c, b);
+				return;
+			}
+			transmit(c, b, now, 0);
+		}
+		return;
+	}
+	if (!b->registered)
+		return;
+	if (now >= b->expires_ms) {
+		b->registered = 0;
+		ev.kind = REG_EV_EXPIRED;
+		finish(c, b, &ev);
+	} else if (b->refresh_ms && now >= b->refresh_ms) {
+		start(c, b, REG_REFRESH, now, 0);
+	}
+}
+
+void reg_timers(struct reg_ctx *c, uint64_t now_ms)
+{
+	for (struct reg_anchor *an = c->anchors; an; an = an->next) {
+		struct reg_binding *b, *next;
+
+		for (b = an->bindings; b; b = next) {
+			next = b->next; /* the callback may free b, nothing else */
+			binding_timers(c, b, now_ms);
+		}
+	}
+}
+
+static void min_deadline(uint64_t *best, uint64_t t)
+{
+	if (t && (!*best || t < *best))
+		*best = t;
+}
+
+uint64_t reg_next_deadline(const struct reg_ctx *c)
+{
+	uint64_t best = 0;
+
+	for (const struct reg_anchor *an = c->anchors; an; an = an->next) {
+		for (const struct reg_binding *b = an->bindings; b; b = b->next) {
+			if (b->kind != REG_NONE) {
+				min_deadline(&best, b->next_tx_ms);
+				min_deadline(&best, b->give_up_ms);
+			} else if (b->registered) {
+				min_deadline(&best, b->refresh_ms);
+				min_deadline(&best, b->expires_ms);
+			}
+		}
+	}
+	return best;
+}
+
+/*
+ * Find the outstanding BU a BA answers and check its authenticator with
+ * that BU's CoA. A 135 BA carries the anchor's last accepted number, not
+ * ours, so it is matched by BID (or, without a BID option, any outstanding
+ * exchange at that anchor whose last BU authenticates it).
+ * Returns 0 (with the binding and the BU it answers), -ENOENT (nothing matches), -EPERM (bad auth).
+ */
+static int match_ba(struct reg_ctx *c, struct reg_anchor *an, const uint8_t *buf,
+		    size_t len, const struct mh_msg *m, struct reg_binding **bp,
+		    struct reg_sent **sp)
+{
+	const struct in6_addr *hoa = (m->present & MH_HAS_HNP) ? &m->hnp : &in6addr_any;
+	int bad_auth = 0;
+
+	for (struct reg_binding *b = an->bindings; b; b = b->next) {
+		unsigned n = b->n_sent < REG_SEQ_HISTORY ? b->n_sent : REG_SEQ_HISTORY;
+
+		if (b->kind == REG_NONE || !b->n_sent)
+			continue;
+		if ((m->present & MH_HAS_BID) && m->bid != b->bid)
+			continue;
+		for (unsigned i = 0; i < n; i++) {
+			/* newest first: with 135 only the last BU counts */
+			struct reg_sent *s = &b->sent[(b->n_sent - 1 - i) % REG_SEQ_HISTORY];
+
+			if (m->status != MH_BA_SEQ_OUT_OF_WINDOW && s->seq != m->seq)
+				continue;
+			if (mh_auth_verify(buf, len, m, c->cfg.key, &s->coa, hoa) != 0) {
+				bad_auth = 1;
+				if (m->status == MH_BA_SEQ_OUT_OF_WINDOW)
+					break;
+				continue;
+			}
+			*bp = b;
+			*sp = s;
+			return 0;
+		}
+	}
+	return bad_auth ? -EPERM : -ENOENT;
+}
+
+static void reject(struct reg_ctx *c, struct reg_binding *b, const struct mh_msg *m,
+		   int64_t rtt, const char *why)
+{
+	struct reg_event ev = { 0 };
+
+	ev.kind = REG_EV_REJECTED;
+	ev.status = m->status < 128 ? MH_BA_UNSPECIFIED : m->status;
+	ev.rtt_ms = rtt;
+	ev.why = why;
+	if (b->kind == REG_REFRESH)
+		b->registered = 0;
+	finish(c, b, &ev);
+}
+
+static void accepted(struct reg_ctx *c, struct reg_binding *b, const struct mh_msg *m,
+		     const struct reg_sent *s, uint64_t now)
+{
+	struct reg_event ev = { 0 };
+	uint32_t life = mh_lifetime_seconds(m->lifetime);
+	int64_t rtt = (int64_t)(now - s->sent_ms);
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+
+	if (b->kind == REG_DEREG) {
+		log_debug("deregistration of bid %u acknowledged", b->bid);
+		reg_binding_del(c, b);
+		return;
+	}
+	if (b->kind == REG_ALLOC) {
+		if (!(m->present & MH_HAS_HNP) || IN6_IS_ADDR_UNSPECIFIED(&m->hnp)) {
+			reject(c, b, m, rtt, "BA without a home network prefix");
+			return;
+		}
+		b->hnp = m->hnp;
+	} else if ((m->present & MH_HAS_HNP) && !IN6_ARE_ADDR_EQUAL(&m->hnp, &b->hnp)) {
+		log_warnx("BA for bid %u names %s, the binding is %s; keeping ours",
+			  b->bid, ntop(&m->hnp, a1), ntop(&b->hnp, a2));
+	}
+	if (life == 0) {
+		reject(c, b, m, rtt, "BA granted lifetime 0");
+		return;
+	}
+	b->registered = 1;
+	b->granted_s = life;
+	/* the lifetime runs from when the BU left (RFC 6275 §11.7.1) */
+	b->expires_ms = s->sent_ms + (uint64_t)life * 1000;
+	b->refresh_ms = now + reg_refresh_delay_ms(life, !!(m->present & MH_HAS_BRA),
+						    m->bra_refresh);
+	if (b->refresh_ms >= b->expires_ms)
+		b->refresh_ms = s->sent_ms + (uint64_t)life * 800;
+	ev.kind = REG_EV_ACCEPTED;
+	ev.status = m->status;
+	ev.lifetime_s = life;
+	ev.rtt_ms = rtt;
+	finish(c, b, &ev);
+}
+
+int reg_input(struct reg_ctx *c, const uint8_t *buf, size_t len,
+	      const struct in6_addr *src, const struct in6_addr *dst, uint64_t now_ms)
+{
+	struct reg_binding *b = NULL;
+	struct reg_sent *s = NULL;
+	struct reg_anchor *an;
+	struct mh_msg m;
+	char a1[INET6_ADDRSTRLEN];
+	int rc;
+
+	(void)dst;
+	rc = mh_decode(buf, len, &m, NULL, NULL);
+	if (rc < 0) {
+		log_warnx("malformed MH from %s dropped: %s", ntop(src, a1), mh_strerror(rc));
+		c->ba_ignored++;
+		return -EBADMSG;
+	}
+	if (m.type != MH_TYPE_BA) {
+		log_info("%s from %s ignored (status %u)", mh_type_name(m.type),
+			 ntop(src, a1), m.status);
+		c->ba_ignored++;
+		return -EPROTONOSUPPORT;
+	}
+	an = reg_anchor_find(c, src);
+	if (!an) {
+		log_warnx("BA from %s, which is no anchor of ours, ignored", ntop(src, a1));
+		c->ba_ignored++;
+		return -ENOENT;
+	}
+	if (!(m.present & MH_HAS_AUTH) || m.auth_spi != c->cfg.spi) {
+		log_warnx("BA seq %u from %s %s: ignored", m.seq, ntop(src, a1),
+			  (m.present & MH_HAS_AUTH) ? "has a foreign SPI" : "is unauthenticated");
+		c->ba_ignored++;
+		return -EPERM;
+	}
+	rc = match_ba(c, an, buf, len, &m, &b, &s);
+	if (rc == -EPERM) {
+		log_warnx("BA seq %u from %s fails authentication: ignored", m.seq,
+			  ntop(src, a1));
+		c->ba_ignored++;
+		return rc;
+	}
+	if (rc < 0) {
+		log_debug("BA seq %u status %u from %s answers no outstanding BU", m.seq,
+			  m.status, ntop(src, a1));
+		c->ba_ignored++;
+		return rc;
+	}
+	c->ba_in++;
+	if (m.status < 128) {
+		accepted(c, b, &m, s, now_ms);
+		return 0;
+	}
+	if (b->kind == REG_DEREG) {
+		log_info("deregistration of bid %u at %s refused: %s", b->bid,
+			 ntop(src, a1), mh_status_name(m.status));
+		reg_binding_del(c, b);
+		return 0;
+	}
+	if (m.status == MH_BA_SEQ_OUT_OF_WINDOW && b->resyncs < REG_MAX_RESYNC) {
+		/* the anchor tells us its last accepted number: go on above it */
+		log_info("anchor %s: sequence %u out of window, resyncing to %u",
+			 ntop(src, a1), s->seq, (uint16_t)(m.seq + 1));
+		an->seq = m.seq;
+		b->resyncs++;
+		transmit(c, b, now_ms, 1);
+		return 0;
+	}
+	if (m.status == MH_BA_MESG_ID_REQD && !b->retried_145) {
+		if (m.present & MH_HAS_REPLAY) {
+			int64_t skew = mh_ntp_diff_ms(m.replay_ts, s->ts);
+
+			if (skew > REG_CLOCK_SKEW_LOG_MS || skew < -REG_CLOCK_SKEW_LOG_MS)
+				log_warnx("anchor %s refused our timestamp; its clock is %+lld ms from ours",
+					  ntop(src, a1), (long long)skew);
+		}
+		b->retried_145 = 1;
+		transmit(c, b, now_ms, 1);
+		return 0;
+	}
+	reject(c, b, &m, (int64_t)(now_ms - s->sent_ms), NULL);
+	return 0;
+}

@@ -1,0 +1,190 @@
+/*
+ * registration.h — the mn role's Binding Update List (RFC 6275 §11.1): per
+ * anchor a sequence counter, a replay timestamp and the current care-of
+ * address; per binding (one per lease, BID = lease id) the outstanding BU,
+ * its retransmission schedule (§11.8) and when to refresh.
+ *
+ * No sockets and no clock here: BUs leave through ops->send, time comes in as
+ * a monotonic "now" in ms plus ops->ntp_now for the replay timestamp, and
+ * outcomes are reported through ops->done. The caller arms one timer for
+ * reg_next_deadline() and calls reg_timers() when it fires.
+ *
+ * Profile (DESIGN.md §3, PROTOCOL.md §0): BU type 5, flags A|H, lifetime in
+ * 4-s units (0 = deregister), options Alternate CoA, HNP/128 (:: = allocate),
+ * BID, MN-ID (NAI), Replay Protection (NTP), MN-HA auth (last).
+ */
+#ifndef ODM_REGISTRATION_H
+#define ODM_REGISTRATION_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mh.h"
+
+/* RFC 6275 §13 constants, in ms */
+#define REG_INITIAL_TIMEOUT_MS 1000      /* INITIAL_BINDACK_TIMEOUT */
+#define REG_INITIAL_TIMEOUT_FIRST_MS 1500 /* InitialBindackTimeoutFirstReg */
+#define REG_MAX_TIMEOUT_MS 32000         /* MAX_BINDACK_TIMEOUT */
+#define REG_MAX_UPDATE_RATE 3            /* BUs per second per binding */
+#define REG_SEQ_HISTORY 8                /* BUs of one exchange we still match */
+#define REG_MAX_RESYNC 3                 /* status 135 rounds per exchange */
+
+enum reg_kind {
+	REG_NONE = 0,   /* nothing outstanding */
+	REG_ALLOC = 1,  /* first registration, HNP :: */
+	REG_REFRESH = 2, /* re-registration (refresh or move), HNP = address */
+	REG_DEREG = 3,  /* lifetime 0 */
+};
+
+enum reg_event_kind {
+	REG_EV_ACCEPTED = 0, /* BA status < 128; for REG_ALLOC b->hnp is the address */
+	REG_EV_REJECTED = 1, /* BA status >= 128 we cannot recover from */
+	REG_EV_TIMEOUT = 2,  /* REG_ALLOC: no BA within alloc_timeout_ms */
+	REG_EV_EXPIRED = 3,  /* the binding's lifetime ran out without a BA */
+};
+
+struct reg_event {
+	enum reg_event_kind kind;
+	enum reg_kind what;     /* the exchange it ends */
+	uint8_t status;         /* BA status (ACCEPTED/REJECTED) */
+	uint32_t lifetime_s;    /* granted (ACCEPTED) */
+	int64_t rtt_ms;         /* BU of this BA sent -> BA in (ACCEPTED/REJECTED) */
+	int after_move;         /* the exchange was started by a CoA change */
+	const char *why;        /* short text for REJECTED when status says too little */
+};
+
+struct reg_anchor;
+
+struct reg_sent {
+	uint16_t seq;
+	uint64_t sent_ms;
+	struct in6_addr coa;   /* source of that BU, the auth CoA of its BA */
+	uint64_t ts;           /* replay timestamp it carried */
+};
+
+struct reg_binding {
+	struct reg_binding *next;
+	struct reg_anchor *anchor;
+	void *user;             /* the lease; NULL once it has gone (dereg) */
+	uint16_t bid;
+	struct in6_addr hnp;    /* :: until allocated */
+
+	/* the outstanding exchange */
+	enum reg_kind kind;
+	int after_move;
+	struct reg_sent sent[REG_SEQ_HISTORY]; /* ring of its BUs */
+	unsigned n_sent;        /* BUs sent in this exchange */
+	unsigned tries;         /* attempts, sent or not (no CoA): bounds a dereg */
+	uint32_t timeout_ms;    /* current back-off */
+	uint64_t next_tx_ms;    /* next (re)transmission, 0 = none */
+	uint64_t give_up_ms;    /* end of the exchange, 0 = none */
+	unsigned resyncs;       /* 135 rounds */
+	int retried_145;
+	uint64_t rate[REG_MAX_UPDATE_RATE]; /* send times of the last BUs */
+	unsigned rate_i;
+
+	/* the binding at the anchor */
+	int registered;
+	uint32_t granted_s;
+	uint64_t expires_ms;    /* the anchor forgets it then */
+	uint64_t refresh_ms;    /* start a refresh then, 0 = none */
+	uint16_t last_seq;      /* last BU sent, for status */
+};
+
+struct reg_anchor {
+	struct reg_anchor *next;
+	struct in6_addr addr;
+	uint16_t seq;           /* last number used; the next BU takes seq + 1 */
+	uint64_t last_ts;       /* last replay timestamp sent */
+	int has_coa;
+	struct in6_addr coa;
+	struct reg_binding *bindings;
+};
+
+struct reg_config {
+	char nai[MH_NAI_MAX + 1];
+	uint32_t spi;
+	uint8_t key[MH_AUTH_KEY_LEN];
+	uint32_t lifetime_s;       /* asked for in BUs */
+	uint32_t alloc_timeout_ms; /* give up a first registration after this */
+	unsigned dereg_tries;      /* BUs for one deregistration at most */
+};
+
+struct reg_ctx;
+
+struct reg_ops {
+	/* Send one encoded BU; 0 or -errno (a failure counts as a lost BU). */
+	int (*send)(void *arg, const uint8_t *buf, size_t len,
+		    const struct in6_addr *src, const struct in6_addr *dst);
+	/* Wall clock as NTP 32.32 (RFC 4285 replay protection). */
+	uint64_t (*ntp_now)(void *arg);
+	/*
+	 * An exchange of a binding with a user ended. The callback may free or
+	 * restart b (reg_binding_del, reg_dereg, reg_refresh) but must not
+	 * touch other bindings.
+	 */
+	void (*done)(void *arg, struct reg_binding *b, const struct reg_event *ev);
+};
+
+struct reg_ctx {
+	struct reg_config cfg;
+	const struct reg_ops *ops;
+	void *arg;
+	struct reg_anchor *anchors;
+	/* counters for status and tests */
+	uint64_t bu_sent, ba_in, ba_ignored;
+};
+
+void reg_init(struct reg_ctx *c, const struct reg_config *cfg,
+	      const struct reg_ops *ops, void *arg);
+/* Frees all anchors and bindings, sends nothing. */
+void reg_cleanup(struct reg_ctx *c);
+
+struct reg_anchor *reg_anchor_find(struct reg_ctx *c, const struct in6_addr *addr);
+/* Find or create; seq_start (random) seeds a new anchor's counter. NULL = ENOMEM */
+struct reg_anchor *reg_anchor_get(struct reg_ctx *c, const struct in6_addr *addr,
+				  uint16_t seq_start);
+/* 1 if the CoA changed (or is new), 0 if the same */
+int reg_anchor_set_coa(struct reg_anchor *an, const struct in6_addr *coa);
+
+/* A new binding (not yet registered); NULL = ENOMEM */
+struct reg_binding *reg_binding_add(struct reg_ctx *c, struct reg_anchor *an,
+				    uint16_t bid, void *user);
+/* Forget a binding at once, nothing sent. */
+void reg_binding_del(struct reg_ctx *c, struct reg_binding *b);
+
+/*
+ * Start an exchange; each sends its first BU at once (subject to the rate
+ * limit unless after_move) and returns the send result (a failed send is
+ * retried on schedule). reg_alloc on a binding with an allocation already
+ * outstanding resends it (same BID, so the anchor answers with the same
+ * address). reg_dereg detaches the user: the binding frees itself after its
+ * BA or dereg_tries BUs.
+ */
+int reg_alloc(struct reg_ctx *c, struct reg_binding *b, uint64_t now_ms, int after_move);
+int reg_refresh(struct reg_ctx *c, struct reg_binding *b, uint64_t now_ms, int after_move);
+int reg_dereg(struct reg_ctx *c, struct reg_binding *b, uint64_t now_ms);
+
+/*
+ * A Mobility Header message from src to dst (the kernel has checked its
+ * checksum). BAs that do not authenticate, or match no outstanding BU, are
+ * logged and dropped. Returns 0 if acted upon, else a negative reason.
+ */
+int reg_input(struct reg_ctx *c, const uint8_t *buf, size_t len,
+	      const struct in6_addr *src, const struct in6_addr *dst, uint64_t now_ms);
+
+/* Retransmissions, refreshes, give-ups due at now_ms. */
+void reg_timers(struct reg_ctx *c, uint64_t now_ms);
+/* Earliest time reg_timers() has work, 0 if none. */
+uint64_t reg_next_deadline(const struct reg_ctx *c);
+
+const char *reg_kind_name(enum reg_kind k);
+
+/* Helpers for the schedule, exposed for the tests */
+uint32_t reg_initial_timeout(enum reg_kind k);
+uint32_t reg_next_timeout(uint32_t cur_ms);
+/* When to refresh after a BA: BRA if given (> 0 and < lifetime), else ~80 % */
+uint64_t reg_refresh_delay_ms(uint32_t granted_s, int has_bra, uint16_t bra_units);
+
+#endif

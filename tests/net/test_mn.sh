@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# test_mn.sh - the host agent's mn role against a real anchor (mode cha), no
+# shim: odmctl asks for a Session-lasting lease at the CHA, the test checks
+# the host side (address on the tunnel device, from-rule, table route), uses
+# the address the way the shim would (bound sockets: ping -I, curl
+# --interface), moves mn from ar1 to ar2 in the middle of a download and of
+# a ping train, and checks: the download completes intact, the anchor follows
+# the new CoA, leases end when their sockets go (TCP) or fall silent (UDP),
+# and a stopped agent leaves the host as it found it.
+#
+#   mn --ar1/ar2-- core -- cha (anchor, pool 2001:db8:c4a::/64)
+#                       \-- cn  (nginx)
+#
+# ODM_BUILD selects the build (default: <repo>/build). Exit 0 pass, 1 fail,
+# 77 skip.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+if ((EUID != 0)); then
+	echo "SKIP: test_mn needs root (network namespaces, TUN, raw sockets)"
+	exit 77
+fi
+for t in ip ping curl nginx named radvd python3; do
+	command -v "$t" >/dev/null || { echo "SKIP: $t is not installed (make deps-net)"; exit 77; }
+done
+
+export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-64}
+. "$HERE/lib/topo.sh"
+. "$HERE/lib/agents.sh"
+
+FAILS=0
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
+check() { # check DESCRIPTION CMD...
+	local d=$1
+	shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+json() { /usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin); v=eval(sys.argv[1]); print(v if not isinstance(v,(dict,list)) else json.dumps(v))' "$1"; }
+wait_for() { # wait_for SECONDS CMD... - poll every 50 ms
+	local t=$1 i
+	shift
+	for ((i = 0; i < t * 20; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+mn_leases() { odm_status mn | json 'len(j.get("leases", []))'; }
+cha_bindings() { odm_status cha | json 'len(j.get("bindings", []))'; }
+mn_state() { # what the agent touches on mn (the access links change on a move)
+	{
+		echo "## addresses on $ODM_TUN_MN and lo"
+		nsq mn ip -6 -o addr show dev lo | awk '{print $2, $4}'
+		nsq mn ip -6 -o addr show dev "$ODM_TUN_MN" 2>/dev/null | awk '{print $2, $4}' || true
+		echo "## rules"; nsq mn ip -6 rule show
+		echo "## table $ODM_TABLE"; nsq mn ip -6 route show table "$ODM_TABLE" 2>/dev/null || true
+	}
+}
+same_state() { # same_state EXPECTED ACTUAL - compare, print a diff if not
+	[[ $1 == "$2" ]] && return 0
+	diff <(echo "$1") <(echo "$2") | sed 's/^/  /'
+	return 1
+}
+lease() { # lease PROTO [--fresh] -> prints the address
+	odm_ctl mn -j lease session-lasting "$CN_ADDR" --cha "$CHA_ADDR" --proto "$@" | json 'j["addr"]'
+}
+
+topo_up
+# The mn agent's tunnel device must exist before we take the "before"
+# picture, so start the agents first; the picture covers what leases add.
+odm_agents_up
+BEFORE=$(mn_state)
+
+# ---------------------------------------------------------------- 1. lease
+T0=$(topo_now_ms)
+CHOA=$(lease tcp)
+T1=$(topo_now_ms)
+echo "lease: $CHOA in $((T1 - T0)) ms (odmctl round trip, BU/BA included)"
+grep -m1 'alloc_accepted' "$MN_AGENT_LOG" | sed 's/^/  agent: /' || true
+in_pool() { /usr/bin/python3 -c 'import ipaddress,sys; sys.exit(0 if ipaddress.ip_address(sys.argv[1]) in ipaddress.ip_network(sys.argv[2]) else 1)' "$1" "$2"; }
+check "the CHoA $CHOA is in the CHA pool" in_pool "$CHOA" "$CHA_POOL"
+check "the CHoA is on $ODM_TUN_MN, deprecated, nodad" \
+	bash -c "ip -n $NS_MN -6 addr show dev $ODM_TUN_MN | grep -A1 '$CHOA/128' | grep -q deprecated"
+check "a rule sends traffic from the CHoA to table $ODM_TABLE" \
+	bash -c "ip -n $NS_MN -6 rule show | grep -q 'from $CHOA lookup $ODM_TABLE'"
+check "table $ODM_TABLE routes everything into $ODM_TUN_MN" \
+	bash -c "ip -n $NS_MN -6 route show table $ODM_TABLE | grep -q 'default dev $ODM_TUN_MN'"
+AGAIN=$(lease tcp)
+check "a second request shares the registered lease ($AGAIN)" test "$AGAIN" = "$CHOA"
+FRESH=$(lease tcp --fresh)
+check "a fresh request gets another address ($FRESH)" test "$FRESH" != "$CHOA"
+check "the anchor holds two bindings" test "$(cha_bindings)" -eq 2
+# cn2 runs no anchor: no BA ever comes, the request fails in bounded time
+T0=$(topo_now_ms)
+NOANCHOR=$(odm_ctl mn -j lease session-lasting "$CN_ADDR" --cha "$CN2_ADDR" --proto tcp 2>&1 || true)
+T1=$(topo_now_ms)
+echo "lease at a node without an anchor: $((T1 - T0)) ms: $NOANCHOR"
+check "a lease at a node without an anchor fails with ETIMEDOUT" \
+	bash -c "grep -q ETIMEDOUT <<<'$NOANCHOR'"
+check "and leaves no lease behind" test "$(mn_leases)" -eq 2
+check "the CHoA reaches cn through the tunnel (ping -I)" \
+	nsx mn ping -6 -c 3 -i 0.2 -W 2 -I "$CHOA" "$CN_ADDR"
+check "curl from the CHoA in mn works" \
+	nsx mn curl -6 -sS --max-time 5 --interface "$CHOA" -o /dev/null "http://[$CN_ADDR]/"
+check "nginx on cn logged the CHoA as the client" \
+	grep -q "^$CHOA " "$ODM_RUNDIR/cn/nginx-tcp/access.log"
+
+# ---------------------------------------------------------------- 2. move mid-transfer
+OUT=$ODM_RUNDIR/download.bin
+URL="http://[$CN_ADDR]${BIGFILE_URL_PATH}?rate=20m"
+# (ip netns exec, not nsx: $! of a backgrounded function is a subshell)
+ip netns exec "$NS_MN" curl -6 -sS --max-time 60 --interface "$CHOA" -o "$OUT" "$URL" &
+CURL_PID=$!
+# a ping train from the CHoA measures the outage (100 per second)
+ip netns exec "$NS_MN" ping -6 -i 0.01 -W 1 -I "$CHOA" "$CN_ADDR" >"$ODM_RUNDIR/ping.log" 2>&1 &
+PING_PID=$!
+started() { [[ -f $OUT ]] && (($(stat -c %s "$OUT") > 8 * 1024 * 1024)); }
+check "the download is under way through the tunnel" wait_for 20 started
+COA1=$(topo_mn_addr)
+topo_move ar2
+COA2=$(topo_mn_addr)
+echo "moved: CoA $COA1 -> $COA2 (link ${TOPO_MOVE_MS:-?} ms)"
+follows() { [[ $(odm_status cha | json '[b["coa"] for b in j["bindings"]]') == *"$COA2"* ]]; }
+check "the anchor's bindings follow the host to $COA2" wait_for 5 follows
+mn_coa_new() { odm_status mn | grep -q "$COA2"; }
+check "mn reports the new CoA" mn_coa_new
+sleep 1
+kill -INT "$PING_PID" 2>/dev/null || true
+wait "$PING_PID" 2>/dev/null || true
+rc=0
+wait "$CURL_PID" || rc=$?
+check "curl exits 0 after the move (rc $rc)" test "$rc" -eq 0
+SUM=$(sha256sum "$OUT" | awk '{print $1}')
+check "the download is intact" test "$SUM" = "$BIGFILE_SHA256"
+grep -E 'move:|re-registered' "$MN_AGENT_LOG" | sed 's/^/  agent: /' || true
+# agent log lines start with odmagent[EPOCH.MS]: time from the old link going
+# down to the CoA change being seen, and to the last re-registration BA
+log_ms() { grep -m1 "$1" "$MN_AGENT_LOG" | sed -E 's/^[^[]*\[([0-9]+)\.([0-9]+)\].*/\1\2/'; }
+log_ms_last() { grep "$1" "$MN_AGENT_LOG" | tail -n1 | sed -E 's/^[^[]*\[([0-9]+)\.([0-9]+)\].*/\1\2/'; }
+MOVE_SEEN=$(log_ms 'move: CoA')
+REREG=$(log_ms_last 're-registered at')
+if [[ -n $MOVE_SEEN && -n $REREG ]]; then
+	T_DOWN=$((TOPO_MOVE_T0 / 1000000))
+	echo "timeline: old link down -> CoA change seen $((MOVE_SEEN - T_DOWN)) ms -> all BAs in $((REREG - T_DOWN)) ms"
+fi
+LOST=$(grep -oE '[0-9]+ received' "$ODM_RUNDIR/ping.log" | awk '{print $1}')
+SENT=$(grep -oE '[0-9]+ packets transmitted' "$ODM_RUNDIR/ping.log" | awk '{print $1}')
+if [[ -n $SENT && -n $LOST ]]; then
+	echo "ping train: $((SENT - LOST)) of $SENT lost at 10 ms spacing (outage ~$(((SENT - LOST) * 10)) ms)"
+fi
+
+# ---------------------------------------------------------------- 3. release
+# Nothing uses the fresh lease (odmctl holds no socket) and curl has gone:
+# both end within grace (3 s) + tick (1 s) of their last hand-out.
+no_lease() { [[ $(mn_leases) -eq 0 ]]; }
+no_binding() { [[ $(cha_bindings) -eq 0 ]]; }
+check "both TCP leases end once no socket uses them" wait_for 6 no_lease
+check "their bindings are gone at the anchor (dereg BUs)" wait_for 3 no_binding
+check "the host is as before the leases" same_state "$BEFORE" "$(mn_state)"
+
+# ---------------------------------------------------------------- 4. UDP idle
+UCHOA=$(lease udp)
+ip netns exec "$NS_MN" python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 0))
+for i in range(10):
+    s.sendto(b"x", (sys.argv[2], 9))
+    time.sleep(0.1)
+time.sleep(30)   # keep the socket, stay silent
+' "$UCHOA" "$CN_ADDR" &
+UDP_PID=$!
+sleep 0.5
+check "the UDP lease $UCHOA is held while its socket talks" test "$(mn_leases)" -eq 1
+T0=$(topo_now_ms)
+check "the UDP lease ends after udp-inactivity ($ODM_UDP_INACTIVITY s) of silence" wait_for 8 no_lease
+echo "UDP lease ended $(($(topo_now_ms) - T0)) ms after the first check (its last packet went ~0.5 s after that check)"
+kill "$UDP_PID" 2>/dev/null || true
+wait "$UDP_PID" 2>/dev/null || true
+
+# ---------------------------------------------------------------- 5. clean stop
+SCHOA=$(lease tcp)
+ip netns exec "$NS_MN" python3 -c '
+import socket, sys, time
+s = socket.create_connection((sys.argv[2], 80), source_address=(sys.argv[1], 0))
+time.sleep(30)
+' "$SCHOA" "$CN_ADDR" &
+HOLD_PID=$!
+sleep 4.5 # past the grace: the connected socket holds the lease
+check "a connected socket holds its lease past the grace" test "$(mn_leases)" -eq 1
+topo_kill "$MN_AGENT_PID"
+MN_AGENT_PID=''
+check "the agent's stop deregistered the binding at the anchor" wait_for 3 no_binding
+check "the tunnel device is gone" bash -c "! ip -n $NS_MN link show dev $ODM_TUN_MN 2>/dev/null"
+check "after a clean stop the host's addresses, rules and routes are as before" \
+	same_state "$(echo "$BEFORE" | grep -v "$ODM_TUN_MN")" "$(mn_state | grep -v "$ODM_TUN_MN")"
+kill "$HOLD_PID" 2>/dev/null || true
+wait "$HOLD_PID" 2>/dev/null || true
+check "the agent logged no error" bash -c "! grep -q ' error: ' '$MN_AGENT_LOG'"
+check "no sanitizer report (when built with SAN=1)" \
+	bash -c "! grep -qE 'Sanitizer|runtime error' '$MN_AGENT_LOG'"
+
+if ((FAILS)); then
+	echo "--- mn agent log"; tail -n 60 "$MN_AGENT_LOG"
+	echo "--- cha agent log"; tail -n 30 "$CHA_AGENT_LOG"
+	echo "FAIL: $FAILS checks failed"
+	exit 1
+fi
+echo "PASS"

@@ -1,0 +1,655 @@
+/*
+ * test_registration.c — the mn role's Binding Update List without sockets:
+ * BUs are captured by a fake send, time is injected, BAs are built here with
+ * the codec the way an anchor would.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "mh.h"
+#include "registration.h"
+
+#define MAXBU 64
+#define MAXEV 16
+#define T0 1000000ull /* monotonic ms at the start of each test */
+
+static const uint8_t KEY[MH_AUTH_KEY_LEN] = { 0x10, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe,
+					       1,    2,    3,    4,    5,    6,    7,    8 };
+static const uint8_t BADKEY[MH_AUTH_KEY_LEN] = { 9 };
+
+static struct {
+	uint8_t buf[MAXBU][MH_MAX_LEN];
+	size_t len[MAXBU];
+	struct in6_addr src[MAXBU], dst[MAXBU];
+	uint64_t at[MAXBU];
+	int n;
+	uint64_t ntp;      /* what ntp_now returns (0x... fixed: clock "stuck") */
+	uint64_t now;      /* test clock, for recording send times */
+	struct reg_event ev[MAXEV];
+	struct reg_binding *evb[MAXEV];
+	int nev;
+	int del_on_event;  /* the user frees the binding on every event */
+} F;
+
+static struct reg_ctx C;
+static struct in6_addr ANCHOR, ANCHOR2, COA, COA2, HOA;
+
+static struct in6_addr A(const char *s)
+{
+	struct in6_addr a;
+
+	cr_assert_eq(inet_pton(AF_INET6, s, &a), 1);
+	return a;
+}
+
+static int fake_send(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
+		     const struct in6_addr *dst)
+{
+	(void)arg;
+	cr_assert_lt(F.n, MAXBU);
+	memcpy(F.buf[F.n], buf, len);
+	F.len[F.n] = len;
+	F.src[F.n] = *src;
+	F.dst[F.n] = *dst;
+	F.at[F.n] = F.now;
+	F.n++;
+	return 0;
+}
+
+static uint64_t fake_ntp(void *arg)
+{
+	(void)arg;
+	return F.ntp;
+}
+
+static void fake_done(void *arg, struct reg_binding *b, const struct reg_event *ev)
+{
+	(void)arg;
+	cr_assert_lt(F.nev, MAXEV);
+	F.ev[F.nev] = *ev;
+	F.evb[F.nev] = b;
+	F.nev++;
+	if (F.del_on_event)
+		reg_binding_del(&C, b);
+}
+
+static const struct reg_ops OPS = { fake_send, fake_ntp, fake_done };
+
+static void setup(void)
+{
+	struct reg_config cfg = { 0 };
+
+	odm_log_init("test", ODM_LOG_ERR, 0);
+	memset(&F, 0, sizeof(F));
+	F.ntp = 0xe8000000ull << 32;
+	F.now = T0;
+	snprintf(cfg.nai, sizeof(cfg.nai), "mn1@example.test");
+	cfg.spi = 0x1234;
+	memcpy(cfg.key, KEY, sizeof(KEY));
+	cfg.lifetime_s = 300;
+	cfg.alloc_timeout_ms = 4000;
+	cfg.dereg_tries = 3;
+	reg_init(&C, &cfg, &OPS, NULL);
+	ANCHOR = A("2001:db8:ca::10");
+	ANCHOR2 = A("2001:db8:40::10");
+	COA = A("2001:db8:a1::d:ff:fe00:1");
+	COA2 = A("2001:db8:a2::d:ff:fe00:2");
+	HOA = A("2001:db8:c4a::7");
+}
+
+static void teardown(void)
+{
+	reg_cleanup(&C);
+}
+
+TestSuite(reg, .init = setup, .fini = teardown);
+
+/* Decode BU i and check its authenticator with (coa, the HNP it carries). */
+static struct mh_msg bu(int i)
+{
+	struct mh_msg m;
+
+	cr_assert_lt(i, F.n, "BU %d was never sent (%d sent)", i, F.n);
+	cr_assert_eq(mh_decode(F.buf[i], F.len[i], &m, NULL, NULL), 0);
+	cr_assert_eq(m.type, MH_TYPE_BU);
+	cr_assert(m.present & MH_HAS_AUTH);
+	cr_assert_eq(mh_auth_verify(F.buf[i], F.len[i], &m, KEY, &F.src[i], &m.hnp), 0,
+		     "BU %d does not authenticate with (CoA = source, HoA = HNP)", i);
+	return m;
+}
+
+struct ba_spec {
+	uint8_t status;
+	uint16_t seq;
+	int bid;                      /* -1 = no BID option */
+	const struct in6_addr *hnp;   /* NULL = no HNP option */
+	uint32_t lifetime_s;
+	uint16_t bra;                 /* 0 = no BRA option */
+	const uint8_t *key;           /* NULL = no auth option */
+	const struct in6_addr *coa;   /* auth CoA */
+	uint64_t replay_ts;
+};
+
+static int ba(const struct ba_spec *s, uint8_t *out)
+{
+	struct mh_msg m;
+	int n;
+
+	memset(&m, 0, sizeof(m));
+	m.type = MH_TYPE_BA;
+	m.status = s->status;
+	m.seq = s->seq;
+	m.lifetime = mh_lifetime_units(s->lifetime_s);
+	if (s->bra) {
+		m.present |= MH_HAS_BRA;
+		m.bra_refresh = s->bra;
+	}
+	if (s->hnp) {
+		m.present |= MH_HAS_HNP;
+		m.hnp_len = 128;
+		m.hnp = *s->hnp;
+	}
+	if (s->bid >= 0) {
+		m.present |= MH_HAS_BID;
+		m.bid = (uint16_t)s->bid;
+		m.bid_status = s->status;
+	}
+	m.present |= MH_HAS_MNID | MH_HAS_REPLAY;
+	m.mnid_subtype = MH_MNID_SUBTYPE_NAI;
+	m.mnid_len = (uint8_t)strlen("mn1@example.test");
+	strcpy(m.mnid, "mn1@example.test");
+	m.replay_ts = s->replay_ts;
+	if (s->key) {
+		m.present |= MH_HAS_AUTH;
+		m.auth_subtype = MH_AUTH_SUBTYPE_MNHA;
+		m.auth_spi = 0x1234;
+	}
+	n = mh_encode(&m, out, MH_MAX_LEN, s->key, s->coa ? s->coa : &COA,
+		      s->hnp ? s->hnp : &in6addr_any, NULL, NULL);
+	cr_assert_gt(n, 0, "encoding the test BA: %s", mh_strerror(n));
+	return n;
+}
+
+static int deliver(const struct ba_spec *s, uint64_t now)
+{
+	uint8_t buf[MH_MAX_LEN];
+	int n = ba(s, buf);
+
+	F.now = now;
+	return reg_input(&C, buf, (size_t)n, &ANCHOR, &COA, now);
+}
+
+/* An anchor with CoA set and one binding (BID 7). */
+static struct reg_binding *binding(uint16_t seq_start)
+{
+	struct reg_anchor *an = reg_anchor_get(&C, &ANCHOR, seq_start);
+	struct reg_binding *b;
+
+	cr_assert_not_null(an);
+	reg_anchor_set_coa(an, &COA);
+	b = reg_binding_add(&C, an, 7, (void *)&F);
+	cr_assert_not_null(b);
+	return b;
+}
+
+static void tick(uint64_t t)
+{
+	F.now = t;
+	reg_timers(&C, t);
+}
+
+/* Allocate and accept: returns the binding, registered with HOA. */
+static struct reg_binding *registered(uint32_t life, uint16_t bra)
+{
+	struct reg_binding *b = binding(100);
+
+	reg_alloc(&C, b, T0, 0);
+	struct ba_spec s = { .status = 0, .seq = 100, .bid = 7, .hnp = &HOA, .lifetime_s = life,
+			     .bra = bra, .key = KEY };
+	cr_assert_eq(deliver(&s, T0 + 20), 0);
+	cr_assert_eq(F.nev, 1);
+	cr_assert_eq(F.ev[0].kind, REG_EV_ACCEPTED);
+	F.nev = 0;
+	F.n = 0;
+	return b;
+}
+
+/* ---- BU contents ---- */
+
+Test(reg, allocation_bu_follows_the_profile)
+{
+	struct reg_binding *b = binding(4242);
+	struct mh_msg m;
+
+	cr_assert_eq(reg_alloc(&C, b, T0, 0), 0);
+	cr_assert_eq(F.n, 1);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.src[0], &COA), "sent from the CoA");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.dst[0], &ANCHOR), "to the anchor");
+	m = bu(0);
+	cr_assert_eq(m.seq, 4242, "the counter starts at the value given");
+	cr_assert_eq(m.flags, MH_BU_A | MH_BU_H);
+	cr_assert_eq(m.lifetime, 75, "300 s in 4-s units");
+	cr_assert(m.present & MH_HAS_ALTCOA);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&m.altcoa, &COA));
+	cr_assert(m.present & MH_HAS_HNP);
+	cr_assert_eq(m.hnp_len, 128);
+	cr_assert(IN6_IS_ADDR_UNSPECIFIED(&m.hnp), ":: asks the anchor to allocate");
+	cr_assert(m.present & MH_HAS_BID);
+	cr_assert_eq(m.bid, 7);
+	cr_assert(m.present & MH_HAS_MNID);
+	cr_assert_eq(m.mnid_subtype, MH_MNID_SUBTYPE_NAI);
+	cr_assert_str_eq(m.mnid, "mn1@example.test");
+	cr_assert(m.present & MH_HAS_REPLAY);
+	cr_assert_eq(m.replay_ts, F.ntp);
+	cr_assert_eq(m.auth_spi, 0x1234);
+	cr_assert_eq(mh_auth_verify(F.buf[0], F.len[0], &m, BADKEY, &COA, &m.hnp), MH_E_AUTH);
+}
+
+Test(reg, refresh_and_dereg_carry_the_address)
+{
+	struct reg_binding *b = registered(300, 0);
+	struct mh_msg m;
+
+	reg_refresh(&C, b, T0 + 5000, 0);
+	m = bu(0);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&m.hnp, &HOA));
+	cr_assert_eq(m.lifetime, 75);
+	reg_dereg(&C, b, T0 + 6000);
+	m = bu(1);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&m.hnp, &HOA), "auth HoA = HNP = the address");
+	cr_assert_eq(m.lifetime, 0, "lifetime 0 = deregister");
+	cr_assert_null(b->user, "a deregistration detaches the user");
+}
+
+/* ---- sequence numbers and timestamps ---- */
+
+Test(reg, every_bu_takes_the_next_number_and_wraps)
+{
+	struct reg_binding *b = binding(65534);
+
+	reg_alloc(&C, b, T0, 0);
+	tick(T0 + 1500); /* retransmission */
+	reg_alloc(&C, b, T0 + 1600, 1); /* resend after a move */
+	cr_assert_eq(F.n, 3);
+	cr_assert_eq(bu(0).seq, 65534);
+	cr_assert_eq(bu(1).seq, 65535);
+	cr_assert_eq(bu(2).seq, 0, "modulo 2^16");
+}
+
+Test(reg, one_counter_per_anchor)
+{
+	struct reg_binding *b1 = binding(10);
+	struct reg_binding *b2 = reg_binding_add(&C, b1->anchor, 8, (void *)&F);
+	struct reg_anchor *an2 = reg_anchor_get(&C, &ANCHOR2, 5000);
+	struct reg_binding *b3;
+
+	reg_anchor_set_coa(an2, &COA);
+	b3 = reg_binding_add(&C, an2, 9, (void *)&F);
+	reg_alloc(&C, b1, T0, 0);
+	reg_alloc(&C, b2, T0, 0);
+	reg_alloc(&C, b3, T0, 0);
+	cr_assert_eq(bu(0).seq, 10);
+	cr_assert_eq(bu(1).seq, 11, "bindings at one anchor share its counter");
+	cr_assert_eq(bu(2).seq, 5000, "another anchor has its own");
+	cr_assert_eq(reg_anchor_get(&C, &ANCHOR, 999), b1->anchor, "get finds, not re-seeds");
+}
+
+Test(reg, replay_timestamp_strictly_increases_per_anchor)
+{
+	struct reg_binding *b = binding(1);
+
+	C.cfg.alloc_timeout_ms = 100000;
+	reg_alloc(&C, b, T0, 0);
+	tick(T0 + 1500);
+	cr_assert_eq(bu(0).replay_ts, F.ntp);
+	cr_assert_eq(bu(1).replay_ts, F.ntp + 1, "clock stuck: bump one fraction unit");
+	F.ntp += 1ull << 32;
+	tick(T0 + 4500);
+	cr_assert_eq(bu(2).replay_ts, F.ntp, "clock moved: use it");
+}
+
+/* ---- retransmission schedule ---- */
+
+static void expect_gaps(const uint64_t *gaps, int n)
+{
+	for (int i = 1; i <= n; i++)
+		cr_assert_eq(F.at[i] - F.at[i - 1], gaps[i - 1], "gap %d: %llu ms, want %llu",
+			     i, (unsigned long long)(F.at[i] - F.at[i - 1]),
+			     (unsigned long long)gaps[i - 1]);
+}
+
+/* Run the timers as the agent would, from deadline to deadline. */
+static void run_until(uint64_t end)
+{
+	uint64_t d;
+
+	while ((d = reg_next_deadline(&C)) && d <= end)
+		tick(d);
+}
+
+Test(reg, first_registration_backs_off_from_1500ms_and_times_out)
+{
+	struct reg_binding *b = binding(1);
+
+	F.del_on_event = 1;
+	reg_alloc(&C, b, T0, 0);
+	run_until(T0 + 60000);
+	cr_assert_eq(F.n, 2, "BUs at 0 and 1.5 s; the next (4.5 s) is past the 4 s limit");
+	cr_assert_eq(F.at[1] - F.at[0], 1500);
+	cr_assert_eq(F.nev, 1);
+	cr_assert_eq(F.ev[0].kind, REG_EV_TIMEOUT);
+	cr_assert_eq(F.ev[0].what, REG_ALLOC);
+	cr_assert_eq(F.now, T0 + 4000, "given up exactly at the request timeout");
+}
+
+Test(reg, allocation_backoff_doubles_up_to_32s)
+{
+	struct reg_binding *b = binding(1);
+	static const uint64_t gaps[] = { 1500, 3000, 6000, 12000, 24000, 32000, 32000 };
+
+	C.cfg.alloc_timeout_ms = 200000;
+	reg_alloc(&C, b, T0, 0);
+	run_until(T0 + 1500 + 3000 + 6000 + 12000 + 24000 + 32000 + 32000);
+	cr_assert_eq(F.n, 8);
+	expect_gaps(gaps, 7);
+}
+
+Test(reg, refresh_backoff_from_1s_until_the_lifetime_runs_out)
+{
+	struct reg_binding *b = registered(120, 0);
+	static const uint64_t gaps[] = { 1000, 2000, 4000, 8000 };
+
+	F.del_on_event = 1;
+	F.now = T0 + 100000;
+	reg_refresh(&C, b, F.now, 1);
+	run_until(T0 + 1000000);
+	/* BUs at +0, 1, 3, 7, 15 s; the binding (BU at T0, 120 s) expires at
+	 * T0 + 120 s, before the 31 s retransmission */
+	cr_assert_eq(F.n, 5);
+	expect_gaps(gaps, 4);
+	cr_assert_eq(F.nev, 1);
+	cr_assert_eq(F.ev[0].kind, REG_EV_EXPIRED);
+	cr_assert_eq(F.now, T0 + 120000);
+}
+
+Test(reg, no_ba_without_coa_is_not_sent_but_retried)
+{
+	struct reg_binding *b = binding(1);
+
+	b->anchor->has_coa = 0;
+	cr_assert_eq(reg_alloc(&C, b, T0, 0), -ENETUNREACH);
+	cr_assert_eq(F.n, 0);
+	reg_anchor_set_coa(b->anchor, &COA);
+	tick(T0 + 1500);
+	cr_assert_eq(F.n, 1, "sent once a CoA is there");
+	cr_assert_eq(bu(0).seq, 1, "no number burnt while nothing was sent");
+}
+
+/* ---- rate limit ---- */
+
+Test(reg, at_most_3_bus_per_second_except_after_a_move)
+{
+	struct reg_binding *b = registered(300, 0);
+
+	/* T0 holds the allocation BU: two more fit in the same second */
+	reg_refresh(&C, b, T0 + 100, 0);
+	reg_refresh(&C, b, T0 + 200, 0);
+	cr_assert_eq(F.n, 2);
+	cr_assert_eq(reg_refresh(&C, b, T0 + 300, 0), -EAGAIN);
+	cr_assert_eq(F.n, 2, "the 4th BU within 1 s waits");
+	cr_assert_eq(b->next_tx_ms, T0 + 1000);
+	tick(T0 + 1000);
+	cr_assert_eq(F.n, 3, "and goes when the second is over");
+	cr_assert_eq(reg_refresh(&C, b, T0 + 1010, 1), 0);
+	cr_assert_eq(F.n, 4, "the first BU after a move is never held back");
+}
+
+/* ---- BAs ---- */
+
+Test(reg, accepted_allocation_gives_the_address_and_refresh_at_bra)
+{
+	struct reg_binding *b = binding(100);
+
+	reg_alloc(&C, b, T0, 0);
+	struct ba_spec s = { .status = 0, .seq = 100, .bid = 7, .hnp = &HOA, .lifetime_s = 200,
+			     .bra = 30, .key = KEY };
+	cr_assert_eq(deliver(&s, T0 + 12), 0);
+	cr_assert_eq(F.nev, 1);
+	cr_assert_eq(F.ev[0].kind, REG_EV_ACCEPTED);
+	cr_assert_eq(F.ev[0].what, REG_ALLOC);
+	cr_assert_eq(F.ev[0].lifetime_s, 200);
+	cr_assert_eq(F.ev[0].rtt_ms, 12);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&b->hnp, &HOA));
+	cr_assert(b->registered);
+	cr_assert_eq(b->kind, REG_NONE);
+	cr_assert_eq(b->expires_ms, T0 + 200000, "lifetime counted from the BU");
+	cr_assert_eq(b->refresh_ms, T0 + 12 + 120000, "BRA 30 units = 120 s");
+	cr_assert_eq(reg_next_deadline(&C), b->refresh_ms);
+	/* the refresh starts on time */
+	tick(b->refresh_ms);
+	cr_assert_eq(F.n, 2);
+	struct mh_msg m1 = bu(1);
+	cr_assert_eq(m1.seq, 101);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&m1.hnp, &HOA));
+}
+
+Test(reg, refresh_at_80_percent_without_bra)
+{
+	struct reg_binding *b = registered(300, 0);
+
+	cr_assert_eq(b->refresh_ms, T0 + 20 + 240000);
+	cr_assert_eq(reg_refresh_delay_ms(300, 1, 75), 240000, "BRA = lifetime is not advice");
+	cr_assert_eq(reg_refresh_delay_ms(300, 1, 50), 200000);
+	cr_assert_eq(reg_refresh_delay_ms(300, 0, 50), 240000);
+	cr_assert_eq(reg_refresh_delay_ms(1, 0, 0), 1000, "at least 1 s");
+}
+
+Test(reg, ba_for_a_retransmission_matches_too)
+{
+	struct reg_binding *b = binding(100);
+
+	reg_alloc(&C, b, T0, 0);
+	tick(T0 + 1500);
+	struct ba_spec s = { .status = 0, .seq = 100, .bid = 7, .hnp = &HOA, .lifetime_s = 300,
+			     .key = KEY };
+	cr_assert_eq(deliver(&s, T0 + 1600), 0, "a late BA to the first BU still counts");
+	cr_assert_eq(F.ev[0].rtt_ms, 1600);
+}
+
+Test(reg, bas_that_do_not_match_or_authenticate_are_ignored)
+{
+	struct reg_binding *b = binding(100);
+	struct in6_addr stranger = A("2001:db8:66::1");
+	uint8_t buf[MH_MAX_LEN];
+	int n;
+
+	reg_alloc(&C, b, T0, 0);
+	struct ba_spec wrong_seq = { .seq = 99, .bid = 7, .hnp = &HOA, .lifetime_s = 300,
+				     .key = KEY };
+	struct ba_spec wrong_bid = { .seq = 100, .bid = 8, .hnp = &HOA, .lifetime_s = 300,
+				     .key = KEY };
+	struct ba_spec no_auth = { .seq = 100, .bid = 7, .hnp = &HOA, .lifetime_s = 300 };
+	struct ba_spec bad_key = { .seq = 100, .bid = 7, .hnp = &HOA, .lifetime_s = 300,
+				   .key = BADKEY };
+	struct ba_spec bad_coa = { .seq = 100, .bid = 7, .hnp = &HOA, .lifetime_s = 300,
+				   .key = KEY, .coa = &COA2 };
+	struct ba_spec reject_no_auth = { .status = 129, .seq = 100, .bid = 7 };
+
+	cr_assert_eq(deliver(&wrong_seq, T0 + 10), -ENOENT);
+	cr_assert_eq(deliver(&wrong_bid, T0 + 10), -ENOENT);
+	cr_assert_eq(deliver(&no_auth, T0 + 10), -EPERM);
+	cr_assert_eq(deliver(&bad_key, T0 + 10), -EPERM);
+	cr_assert_eq(deliver(&bad_coa, T0 + 10), -EPERM, "auth CoA = the CoA the BU left from");
+	cr_assert_eq(deliver(&reject_no_auth, T0 + 10), -EPERM,
+		     "an unauthenticated rejection must not kill the lease");
+	n = ba(&(struct ba_spec){ .seq = 100, .bid = 7, .hnp = &HOA, .lifetime_s = 300,
+				  .key = KEY },
+	       buf);
+	cr_assert_eq(reg_input(&C, buf, (size_t)n, &stranger, &COA, T0 + 10), -ENOENT,
+		     "a BA from a node that is not our anchor");
+	cr_assert_eq(reg_input(&C, buf, 5, &ANCHOR, &COA, T0 + 10), -EBADMSG);
+	cr_assert_eq(F.nev, 0);
+	cr_assert_eq(b->kind, REG_ALLOC, "still waiting");
+	cr_assert_eq(C.ba_ignored, 8);
+}
+
+Test(reg, ba_without_bid_matches_by_seq)
+{
+	struct reg_binding *b = binding(100);
+
+	reg_alloc(&C, b, T0, 0);
+	struct ba_spec s = { .seq = 100, .bid = -1, .hnp = &HOA, .lifetime_s = 300, .key = KEY };
+	cr_assert_eq(deliver(&s, T0 + 10), 0);
+	cr_assert_eq(F.ev[0].kind, REG_EV_ACCEPTED);
+}
+
+Test(reg, accepted_ba_without_address_fails_the_allocation)
+{
+	struct reg_binding *b = binding(100);
+
+	reg_alloc(&C, b, T0, 0);
+	struct ba_spec s = { .seq = 100, .bid = 7, .lifetime_s = 300, .key = KEY };
+	cr_assert_eq(deliver(&s, T0 + 10), 0);
+	cr_assert_eq(F.ev[0].kind, REG_EV_REJECTED);
+}
+
+Test(reg, ba_of_an_earlier_exchange_does_not_end_the_move)
+{
+	struct reg_binding *b = registered(300, 0);
+
+	reg_refresh(&C, b, T0 + 5000, 0);        /* seq 101 from COA */
+	reg_anchor_set_coa(b->anchor, &COA2);
+	reg_refresh(&C, b, T0 + 5010, 1);        /* seq 102 from COA2 */
+	struct ba_spec old = { .seq = 101, .bid = 7, .hnp = &HOA, .lifetime_s = 300, .key = KEY };
+	cr_assert_eq(deliver(&old, T0 + 5020), -ENOENT);
+	cr_assert_eq(b->kind, REG_REFRESH, "the move's BU is still outstanding");
+	struct ba_spec cur = { .seq = 102, .bid = 7, .hnp = &HOA, .lifetime_s = 300, .key = KEY,
+			       .coa = &COA2 };
+	cr_assert_eq(deliver(&cur, T0 + 5030), 0);
+	cr_assert_eq(F.ev[0].kind, REG_EV_ACCEPTED);
+	cr_assert(F.ev[0].after_move);
+	cr_assert_eq(F.ev[0].rtt_ms, 20);
+}
+
+Test(reg, status_135_resyncs_the_counter_and_resends_at_once)
+{
+	struct reg_binding *b = registered(300, 0);
+
+	reg_refresh(&C, b, T0 + 5000, 0); /* seq 101 */
+	/* the anchor's last accepted number for us is 40000 */
+	struct ba_spec s = { .status = 135, .seq = 40000, .bid = 7, .hnp = &HOA, .key = KEY };
+	cr_assert_eq(deliver(&s, T0 + 5010), 0);
+	cr_assert_eq(F.n, 2, "resent at once");
+	cr_assert_eq(bu(1).seq, 40001);
+	cr_assert_eq(F.nev, 0);
+	/* and the next one goes on from there */
+	struct ba_spec ok = { .seq = 40001, .bid = 7, .hnp = &HOA, .lifetime_s = 300, .key = KEY };
+	cr_assert_eq(deliver(&ok, T0 + 5020), 0);
+	cr_assert_eq(F.ev[0].kind, REG_EV_ACCEPTED);
+	reg_refresh(&C, b, T0 + 9000, 0);
+	cr_assert_eq(bu(2).seq, 40002);
+}
+
+Test(reg, status_135_gives_up_after_a_few_rounds)
+{
+	struct reg_binding *b = registered(300, 0);
+
+	reg_refresh(&C, b, T0 + 5000, 0);
+	for (int i = 0; i < REG_MAX_RESYNC; i++) {
+		struct ba_spec s = { .status = 135, .seq = 40000, .bid = 7, .hnp = &HOA,
+				     .key = KEY };
+		cr_assert_eq(deliver(&s, T0 + 5010 + (uint64_t)i), 0);
+	}
+	cr_assert_eq(F.nev, 0);
+	struct ba_spec s = { .status = 135, .seq = 40000, .bid = 7, .hnp = &HOA, .key = KEY };
+	deliver(&s, T0 + 5100);
+	cr_assert_eq(F.nev, 1);
+	cr_assert_eq(F.ev[0].kind, REG_EV_REJECTED);
+	cr_assert_eq(F.ev[0].status, 135);
+}
+
+Test(reg, status_145_resends_once_with_a_fresh_timestamp)
+{
+	struct reg_binding *b = binding(100);
+
+	reg_alloc(&C, b, T0, 0);
+	struct ba_spec s = { .status = 145, .seq = 100, .bid = 7, .key = KEY,
+			     .replay_ts = F.ntp + (3600ull << 32) };
+	cr_assert_eq(deliver(&s, T0 + 10), 0);
+	cr_assert_eq(F.n, 2, "resent at once");
+	cr_assert_gt(bu(1).replay_ts, bu(0).replay_ts);
+	cr_assert_eq(bu(1).seq, 101);
+	cr_assert_eq(F.nev, 0);
+	s.seq = 101;
+	cr_assert_eq(deliver(&s, T0 + 20), 0);
+	cr_assert_eq(F.nev, 1, "only once");
+	cr_assert_eq(F.ev[0].kind, REG_EV_REJECTED);
+	cr_assert_eq(F.ev[0].status, 145);
+}
+
+Test(reg, other_rejections_end_the_exchange_with_their_status)
+{
+	struct reg_binding *b = binding(100);
+
+	reg_alloc(&C, b, T0, 0);
+	struct ba_spec s = { .status = 130, .seq = 100, .bid = 7, .key = KEY };
+	cr_assert_eq(deliver(&s, T0 + 10), 0);
+	cr_assert_eq(F.nev, 1);
+	cr_assert_eq(F.ev[0].kind, REG_EV_REJECTED);
+	cr_assert_eq(F.ev[0].what, REG_ALLOC);
+	cr_assert_eq(F.ev[0].status, 130);
+	cr_assert_str_eq(mh_status_name(F.ev[0].status), mh_status_name(130));
+	cr_assert_eq(reg_next_deadline(&C), 0, "nothing left to do");
+}
+
+/* ---- deregistration ---- */
+
+Test(reg, deregistration_is_bounded_and_frees_itself)
+{
+	struct reg_binding *b = registered(300, 0);
+
+	reg_dereg(&C, b, T0 + 5000);
+	run_until(T0 + 100000);
+	cr_assert_eq(F.n, 3, "dereg_tries BUs");
+	cr_assert_eq(F.nev, 0, "no event: the user has gone");
+	cr_assert_null(C.anchors->bindings, "freed");
+	cr_assert_eq(reg_next_deadline(&C), 0);
+}
+
+Test(reg, deregistration_ba_frees_it_early)
+{
+	struct reg_binding *b = registered(300, 0);
+
+	reg_dereg(&C, b, T0 + 5000);
+	struct ba_spec s = { .seq = 101, .bid = 7, .hnp = &HOA, .lifetime_s = 0, .key = KEY };
+	cr_assert_eq(deliver(&s, T0 + 5010), 0);
+	cr_assert_null(C.anchors->bindings);
+	cr_assert_eq(F.nev, 0);
+}
+
+Test(reg, expiry_without_refresh_answer)
+{
+	struct reg_binding *b = registered(8, 0);
+
+	(void)b;
+	F.del_on_event = 1;
+	run_until(T0 + 100000);
+	cr_assert_eq(F.nev, 1);
+	cr_assert_eq(F.ev[0].kind, REG_EV_EXPIRED);
+	cr_assert_geq(F.n, 1, "a refresh was tried first");
+}
+
+Test(reg, timeout_helpers)
+{
+	cr_assert_eq(reg_initial_timeout(REG_ALLOC), 1500);
+	cr_assert_eq(reg_initial_timeout(REG_REFRESH), 1000);
+	cr_assert_eq(reg_initial_timeout(REG_DEREG), 1000);
+	cr_assert_eq(reg_next_timeout(1000), 2000);
+	cr_assert_eq(reg_next_timeout(24000), 32000);
+	cr_assert_eq(reg_next_timeout(32000), 32000);
+}
