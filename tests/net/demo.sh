@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# tests/net/demo.sh - `make demo`: a real host moves between two networks
+# while an unmodified curl downloads a file through a Session-lasting
+# address from a Corresponding Home Agent; the download survives the move.
+# Everything happens in network namespaces made for the run and removed
+# afterwards. Needs root.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+if ((EUID != 0)); then
+	echo "demo: needs root (it builds network namespaces); try: sudo make demo" >&2
+	exit 1
+fi
+. "$HERE/lib/topo.sh"
+. "$HERE/lib/agents.sh"
+
+say() { printf '%-9s %s\n' "[$1]" "$2"; }
+json() { /usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
+wait_for() {
+	local t=$1 i
+	shift
+	for ((i = 0; i < t * 20; i++)); do "$@" && return 0; sleep 0.05; done
+	return 1
+}
+# mh_lines PCAP FROM_EPOCH_S - the BUs and BAs in PCAP after FROM, one line each
+mh_lines() {
+	tshark -r "$1" -Y mipv6 -T fields -e frame.time_epoch -e mip6.mhtype -e mip6.bu.seqnr \
+		-e mip6.ba.seqnr -e mip6.bu.lifetime -e mip6.ba.lifetime -e mip6.ba.status \
+		-e mip6.nemo.mnp.mnp -e mip6.acoa.acoa 2>/dev/null |
+		awk -F'\t' -v from="$2" '$1 >= from {
+			if ($2 == 5) printf "BU  mn->cha  seq %s  lifetime %s s  HNP %s/128%s  CoA %s\n", $3, $5 * 4, $8, ($8 == "::" ? " (allocate)" : ""), $9;
+			else if ($2 == 6) printf "BA  cha->mn  seq %s  status %s%s  lifetime %s s  HNP %s/128\n", $4, $7, ($7 == 0 ? " (accepted)" : ""), $6 * 4, $8;
+		}'
+}
+now_s() { date +%s.%N; }
+
+echo "== ODM demo: a live download survives a move of its host =="
+UPLOG=$(mktemp "${TMPDIR:-/tmp}/odm-demo-up.XXXXXX")
+topo_up >"$UPLOG" 2>&1 || { cat "$UPLOG"; rm -f "$UPLOG"; exit 1; }
+rm -f "$UPLOG"
+say net "9 namespaces, radvd, BIND9, nginx up in ${TOPO_UP_MS} ms; mn on ar1, CoA $(topo_mn_addr)"
+odm_agents_up
+BACKEND=$(odm_status mn | json 'j.get("tunnel", {}).get("backend", "?")')
+say agents "anchor (mode cha) on cha $CHA_ADDR with pool $CHA_POOL; host agent on mn, tunnel backend $BACKEND"
+odm_capture mn any "$ODM_DIR/mh.pcap" 'ip6 proto 135'
+CAP=$ODM_CAP_PID
+odm_capture mn "$ODM_TUN_MN" "$ODM_DIR/inner.pcap" "tcp src port $HTTP_PORT" 128
+CAP_IN=$ODM_CAP_PID
+
+CHA_NAME=$(nsq mn dig +short AAAA cha.cn.example.test | head -1)
+say dns "cn.example.test has a Corresponding Home Agent: cha.cn.example.test -> $CHA_NAME"
+MB=$(($(stat -c %s "$BIGFILE") / 1048576))
+say app "curl (unmodified) under libodm.so, type session-lasting, fetches $MB MiB from cn.example.test"
+T_START=$(now_s)
+OUT=$ODM_DIR/download.bin
+odm_shim_bg curl -6 -sS --max-time 120 -o "$OUT" "http://cn.example.test${BIGFILE_URL_PATH}?rate=40m" \
+	>"$ODM_DIR/curl.log" 2>&1
+CURL=$ODM_BG_PID
+has_lease() { [[ $(odm_status mn | json 'len(j.get("leases", []))') -ge 1 ]]; }
+wait_for 10 has_lease || { say error "no lease appeared; agent log:"; tail "$MN_AGENT_LOG"; exit 1; }
+CHOA=$(odm_status mn | json 'j["leases"][0]["addr"]')
+sleep 0.2
+mh_lines "$ODM_DIR/mh.pcap" "$T_START" | while IFS= read -r l; do say signal "$l"; done
+say data "curl's socket is bound to the CHoA $CHOA; cn sees that address as its client"
+half() { [[ -f $OUT ]] && (($(stat -c %s "$OUT") > 64 * 1048576)); }
+wait_for 20 half || true
+say data "$(($(stat -c %s "$OUT") / 1048576)) MiB received through the tunnel cha <-> $(topo_mn_addr)"
+
+T_MOVE=$(now_s)
+topo_move ar2 >/dev/null
+say move "eth1 (ar1) down, eth2 (ar2) up: new CoA $(topo_mn_addr) usable after ${TOPO_MOVE_MS} ms"
+sleep 0.5
+mh_lines "$ODM_DIR/mh.pcap" "$T_MOVE" | while IFS= read -r l; do say signal "$l"; done
+T_SHOWN=$(now_s)
+rc=0
+wait "$CURL" || rc=$?
+T_END=$(now_s)
+if ((rc != 0)); then
+	say error "curl failed (rc $rc): $(cat "$ODM_DIR/curl.log")"
+	exit 1
+fi
+SUM=$(sha256sum "$OUT" | awk '{print $1}')
+odm_capture_stop "$CAP_IN"
+STALL=$(tshark -r "$ODM_DIR/inner.pcap" -T fields -e frame.time_epoch -Y 'tcp.len > 0' 2>/dev/null |
+	/usr/bin/python3 -c '
+import sys
+t0 = int(sys.argv[1]) / 1e9
+after = [float(x) for x in sys.stdin.read().split() if float(x) > t0]
+print(round((after[0] - t0) * 1000) if after else "?")' "$TOPO_MOVE_T0")
+say data "download done in $(awk -v a="$T_START" -v b="$T_END" 'BEGIN { printf "%.1f", b - a }') s; stall across the move ${STALL} ms (link down -> data again)"
+if [[ $SUM == "$BIGFILE_SHA256" ]]; then
+	say check "sha256 $SUM matches the file on cn"
+else
+	say check "sha256 MISMATCH: got $SUM, want $BIGFILE_SHA256"
+	exit 1
+fi
+gone() { [[ $(odm_status cha | json 'len(j.get("bindings", []))') -eq 0 ]]; }
+wait_for 5 gone || true
+sleep 0.2
+# (the deregistration goes out as curl closes its socket, a moment before
+# the shell sees it exit: show what came after the move's lines)
+mh_lines "$ODM_DIR/mh.pcap" "$T_SHOWN" | while IFS= read -r l; do say signal "$l"; done
+odm_capture_stop "$CAP"
+if gone; then
+	say end "curl exited, no socket uses $CHOA any more: deregistered, the address is back in cha's pool"
+else
+	say end "the binding is still at the anchor (unexpected)"
+	exit 1
+fi
+echo "== the session survived the move; cleaning up =="

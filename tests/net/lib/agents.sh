@@ -1,0 +1,146 @@
+# shellcheck shell=bash
+# tests/net/lib/agents.sh - start ODM's own daemons on the test network made
+# by topo.sh: an anchor (mode cha) on the cha host and the host agent on mn,
+# with a host identity and key generated for this run (never stored in the
+# repository). Source it after topo.sh; call odm_agents_up after topo_up.
+#
+#   odm_agents_up            start both agents, wait for their control sockets
+#   odm_ctl HOST ARGS...     odmctl against HOST's agent (mn or cha)
+#   odm_status HOST          its status as JSON
+#   odm_shim CMD...          run CMD on mn under libodm.so (Session-lasting)
+#   odm_shim_bg CMD...       the same in the background; ODM_BG_PID is CMD's pid
+#   odm_capture HOST IF FILE FILTER [SNAPLEN]   tcpdump in the background
+#
+# Variables: ODM_BUILD (build dir, default <repo>/build), ODM_DIR (this run's
+# agent files), ODM_NAI, ODM_SPI, MN_SOCK, CHA_SOCK, MN_AGENT_LOG, CHA_AGENT_LOG.
+
+ODM_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+export ODM_BUILD=${ODM_BUILD:-$ODM_REPO/build}
+export ODM_NAI=mn@example.test ODM_SPI=1000
+export ODM_TUN_MN=odm0 ODM_TUN_CHA=odmt0 ODM_TABLE=1000
+ODM_UDP_INACTIVITY=${ODM_UDP_INACTIVITY:-3}
+
+odm__need_build() {
+	local f
+	for f in odmagent odmctl libodm.so; do
+		if [[ ! -x $ODM_BUILD/$f && ! -f $ODM_BUILD/$f ]]; then
+			echo "agents: $ODM_BUILD/$f is missing: run make first" >&2
+			return 1
+		fi
+	done
+}
+
+# odm__wait_socket PATH - poll until an agent answers on PATH (5 s at most).
+odm__wait_socket() {
+	local i
+	for ((i = 0; i < 250; i++)); do
+		if [[ -S $1 ]] && "$ODM_BUILD/odmctl" -s "$1" hello >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.02
+	done
+	echo "agents: no agent answers on $1 after 5 s" >&2
+	return 1
+}
+
+odm_agents_up() {
+	odm__need_build || return 1
+	export ODM_DIR=$ODM_RUNDIR/odm
+	mkdir -p "$ODM_DIR"
+	chmod 0700 "$ODM_DIR"
+	# The MN-HA key: 16 random octets as 32 hex digits, readable by root only.
+	(umask 077 && head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$ODM_DIR/mn.key")
+	export MN_SOCK=$ODM_DIR/mn.sock CHA_SOCK=$ODM_DIR/cha.sock
+	export MN_AGENT_LOG=$ODM_DIR/mn-agent.log CHA_AGENT_LOG=$ODM_DIR/cha-agent.log
+
+	cat >"$ODM_DIR/cha.conf" <<-EOF
+		# anchor near cn: a Corresponding Home Agent
+		role anchor
+		mode cha
+		control $CHA_SOCK
+		tunnel userspace
+		tunnel-device $ODM_TUN_CHA
+		log-level info
+		address $CHA_ADDR
+		pool $CHA_POOL
+		max-lifetime 600
+		identity $ODM_NAI spi $ODM_SPI key-file $ODM_DIR/mn.key
+	EOF
+	cat >"$ODM_DIR/mn.conf" <<-EOF
+		# the moving host
+		role mn
+		control $MN_SOCK
+		tunnel userspace
+		tunnel-device $ODM_TUN_MN
+		log-level info
+		identity $ODM_NAI spi $ODM_SPI key-file $ODM_DIR/mn.key
+		default-type non-persistent
+		lifetime 300
+		udp-inactivity $ODM_UDP_INACTIVITY
+		table $ODM_TABLE
+		rule-priority 1000
+	EOF
+	topo_spawn cha odmagent-cha "$CHA_AGENT_LOG" "$ODM_BUILD/odmagent" -f "$ODM_DIR/cha.conf"
+	export CHA_AGENT_PID=$TOPO_SPAWNED_PID
+	topo_spawn mn odmagent-mn "$MN_AGENT_LOG" "$ODM_BUILD/odmagent" -f "$ODM_DIR/mn.conf"
+	export MN_AGENT_PID=$TOPO_SPAWNED_PID
+	odm__wait_socket "$CHA_SOCK" || return 1
+	odm__wait_socket "$MN_SOCK" || return 1
+	# Agents stop before the topology goes (their tunnel devices, routes).
+	topo_at_exit "odm_agents_down"
+}
+
+odm_agents_down() {
+	[[ -n ${MN_AGENT_PID:-} ]] && topo_kill "$MN_AGENT_PID"
+	[[ -n ${CHA_AGENT_PID:-} ]] && topo_kill "$CHA_AGENT_PID"
+	MN_AGENT_PID='' CHA_AGENT_PID=''
+	return 0
+}
+
+odm_ctl() {
+	local h=$1 sock
+	shift
+	case $h in
+	mn) sock=$MN_SOCK ;;
+	cha) sock=$CHA_SOCK ;;
+	*) echo "odm_ctl: mn or cha, not '$h'" >&2; return 2 ;;
+	esac
+	"$ODM_BUILD/odmctl" -s "$sock" "$@"
+}
+
+odm_status() { odm_ctl "$1" -j status; }
+
+# odm_shim CMD... - CMD on mn with the shim and Session-lasting policy.
+odm_shim() {
+	nsx mn env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" \
+		ODM_TYPE=session-lasting "$@"
+}
+
+# odm_shim_bg CMD... - odm_shim in the background. ip netns exec and env both
+# exec, so $! is CMD's own pid (kill -9 reaches the program itself).
+odm_shim_bg() {
+	ip netns exec "$NS_MN" env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" \
+		ODM_TYPE=session-lasting "$@" &
+	ODM_BG_PID=$!
+}
+
+# odm_capture HOST IF FILE FILTER [SNAPLEN] - background tcpdump; sets
+# ODM_CAP_PID. SNAPLEN defaults to 0 (whole packets); bulk captures pass a
+# small one. Returns once tcpdump is listening.
+odm_capture() {
+	local h=$1 ifc=$2 file=$3 filter=$4 snap=${5:-0} i
+	topo_spawn "$h" "tcpdump-$ifc" "$file.log" tcpdump -Z root -U --immediate-mode -n -s "$snap" -i "$ifc" -w "$file" "$filter"
+	ODM_CAP_PID=$TOPO_SPAWNED_PID
+	for ((i = 0; i < 250; i++)); do
+		grep -q 'listening on' "$file.log" 2>/dev/null && return 0
+		sleep 0.02
+	done
+	echo "agents: tcpdump on $h $ifc did not start" >&2
+	return 1
+}
+
+# odm_capture_stop PID - stop a capture and let it flush.
+odm_capture_stop() {
+	kill -INT "$1" 2>/dev/null || true
+	topo_kill "$1"
+}

@@ -1,0 +1,286 @@
+#!/usr/bin/env bash
+# test_cha.sh - session continuity through a Corresponding Home Agent, end to
+# end, on the namespace test network: an unmodified curl on mn, run with the
+# shim, downloads BIGFILE from cn.example.test; the shim finds cha.cn, the
+# agent leases a CHoA from the anchor on cha, the download goes through the
+# IPv6-in-IPv6 tunnel, mn moves from ar1 to ar2 in the middle, and the
+# download completes with the right sha256. Then: deregistration and clean
+# state after curl exits, kill -9 releases the lease, cn2 (no cha record) is
+# reached plainly without any BU, UDP works and its lease ends when idle, the
+# captured BU/BA decode in tshark, and the control socket survives garbage.
+#
+# Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+if ((EUID != 0)); then
+	echo "SKIP: test_cha needs root (network namespaces, TUN, raw sockets)"
+	exit 77
+fi
+for t in ip tcpdump tshark curl nginx named radvd python3; do
+	command -v "$t" >/dev/null || { echo "SKIP: $t is not installed (make deps-net)"; exit 77; }
+done
+
+. "$HERE/lib/topo.sh"
+. "$HERE/lib/agents.sh"
+
+FAILS=0
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
+check() { # check DESCRIPTION CMD...
+	local d=$1
+	shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+json() { # json FILTER < JSON  (python: the value of a small expression on j)
+	/usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin); v=eval(sys.argv[1]); print(v if not isinstance(v,(dict,list)) else json.dumps(v))' "$1"
+}
+mn_leases() { odm_status mn | json 'len(j.get("leases", []))'; }
+cha_bindings() { odm_status cha | json 'len(j.get("bindings", []))'; }
+# wait_for SECONDS CMD... - poll CMD every 50 ms; 0 once it succeeds
+wait_for() {
+	local t=$1 i
+	shift
+	for ((i = 0; i < t * 20; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# The state ODM touches, without the ageing lifetimes; a missing table or an
+# empty list is state too (empty), not an error.
+snapshot_mn() {
+	echo "## addr $ODM_TUN_MN"
+	nsq mn ip -6 addr show dev "$ODM_TUN_MN" 2>&1 | grep -v valid_lft || true
+	echo "## rules"
+	nsq mn ip -6 rule show
+	echo "## table $ODM_TABLE"
+	nsq mn ip -6 route show table "$ODM_TABLE" 2>/dev/null || true
+}
+snapshot_cha() {
+	echo "## addr"
+	nsq cha ip -6 addr show | grep -v valid_lft || true
+	echo "## rules"
+	nsq cha ip -6 rule show
+	echo "## routes"
+	nsq cha ip -6 route show table all | grep -v -e '^local' -e '^multicast' -e 'expires' || true
+}
+
+topo_up
+odm_agents_up
+echo "agents up: anchor on cha ($CHA_ADDR, pool $CHA_POOL), host agent on mn"
+snapshot_mn >"$ODM_DIR/mn.before"
+snapshot_cha >"$ODM_DIR/cha.before"
+
+# Captures: signalling and tunnel traffic on mn (both links), tunnel traffic
+# on core toward ar1 (the path before the move), inner packets on mn's tunnel
+# device for the stall measurement.
+odm_capture mn any "$ODM_DIR/mn-mh.pcap" 'ip6 proto 135'
+CAP_MH=$ODM_CAP_PID
+odm_capture core ar1 "$ODM_DIR/core.pcap" 'ip6 proto 41' 128
+CAP_CORE=$ODM_CAP_PID
+odm_capture mn "$ODM_TUN_MN" "$ODM_DIR/inner.pcap" "tcp src port $HTTP_PORT" 128
+CAP_INNER=$ODM_CAP_PID
+
+# ---------------------------------------------------------------- 1. download + move
+# The server paces the download (nginx limit_rate) so that it is still
+# running when mn moves: 256 MiB at 40 MB/s takes about 6.5 s.
+URL="http://cn.example.test${BIGFILE_URL_PATH}?rate=40m"
+OUT=$ODM_DIR/download.bin
+CURL_T0=$(date +%s%N)
+odm_shim_bg curl -6 -sS --max-time 120 -o "$OUT" "$URL" >"$ODM_DIR/curl.log" 2>&1
+CURL_PID=$ODM_BG_PID
+
+has_lease() { [[ $(mn_leases) -ge 1 ]]; }
+check "a lease exists while curl runs" wait_for 10 has_lease
+CHOA=$(odm_status mn | json 'j["leases"][0]["addr"]')
+echo "CHoA leased to curl's socket: $CHOA"
+in_pool() { /usr/bin/python3 -c 'import ipaddress,sys; sys.exit(0 if ipaddress.ip_address(sys.argv[1]) in ipaddress.ip_network(sys.argv[2]) else 1)' "$1" "$2"; }
+check "the CHoA $CHOA is in the CHA pool $CHA_POOL" in_pool "$CHOA" "$CHA_POOL"
+half_done() { [[ -f $OUT ]] && (($(stat -c %s "$OUT") > 48 * 1024 * 1024)); }
+check "the download is under way through the tunnel" wait_for 20 half_done
+COA1=$(topo_mn_addr)
+topo_move ar2
+COA2=$(topo_mn_addr)
+MOVE_T0=$TOPO_MOVE_T0
+echo "moved: CoA $COA1 -> $COA2"
+coa_updated() { [[ $(odm_status cha | json 'j["bindings"][0]["coa"]') == "$COA2" ]]; }
+check "the anchor's binding follows the host to $COA2" wait_for 5 coa_updated
+rc=0
+wait "$CURL_PID" || rc=$?
+CURL_T1=$(date +%s%N)
+check "curl exits 0 after the move (rc $rc)" test "$rc" -eq 0
+SUM=$(sha256sum "$OUT" | awk '{print $1}')
+check "the sha256 of the download matches ($SUM)" test "$SUM" = "$BIGFILE_SHA256"
+check "nginx on cn logged the CHoA as the client" \
+	grep -q "^$CHOA $HTTP_PORT .*GET ${BIGFILE_URL_PATH}" "$ODM_RUNDIR/cn/nginx-tcp/access.log"
+echo "download: $(((CURL_T1 - CURL_T0) / 1000000)) ms for $(stat -c %s "$OUT") bytes"
+
+# ---------------------------------------------------------------- 2. release on exit
+no_lease() { [[ $(mn_leases) -eq 0 ]]; }
+no_binding() { [[ $(cha_bindings) -eq 0 ]]; }
+check "the host agent drops the lease within 2 s of curl's exit" wait_for 2 no_lease
+check "the anchor's binding is gone (the CHoA is back in the pool)" wait_for 2 no_binding
+odm_capture_stop "$CAP_INNER"
+odm_capture_stop "$CAP_CORE"
+sleep 0.2
+snapshot_mn >"$ODM_DIR/mn.after"
+snapshot_cha >"$ODM_DIR/cha.after"
+check "mn's tunnel addresses, rules and routes are as before" diff -u "$ODM_DIR/mn.before" "$ODM_DIR/mn.after"
+check "cha's addresses, rules and routes are as before" diff -u "$ODM_DIR/cha.before" "$ODM_DIR/cha.after"
+
+# The stall: from the old link going down to the first data segment from cn
+# arriving through the tunnel afterwards (inner packets on mn's tunnel device).
+STALL_MS=$(tshark -r "$ODM_DIR/inner.pcap" -T fields -e frame.time_epoch -Y 'tcp.len > 0' 2>/dev/null |
+	/usr/bin/python3 -c '
+import sys
+t0 = int(sys.argv[1]) / 1e9
+after = [float(x) for x in sys.stdin.read().split() if float(x) > t0]
+print(round((after[0] - t0) * 1000) if after else -1)' "$MOVE_T0")
+echo "stall across the move (link down -> data again): ${STALL_MS} ms"
+check "data flowed again after the move" test "$STALL_MS" -ge 0
+
+# Tunnel on the wire, seen on core: outer CHA <-> CoA, protocol 41.
+TUN_PKTS=$(tshark -r "$ODM_DIR/core.pcap" -T fields -e ipv6.src -e ipv6.dst -e ipv6.nxt 2>/dev/null |
+	awk -v cha="$CHA_ADDR" -v coa="$COA1" '$1 ~ "^" cha "," && $2 ~ "^" coa "," && $3 ~ /^41,/ { n++ } END { print n + 0 }')
+check "core saw IPv6-in-IPv6 from the CHA to the CoA ($TUN_PKTS packets)" test "$TUN_PKTS" -gt 100
+
+# ---------------------------------------------------------------- 3. kill -9 releases
+odm_shim_bg curl -6 -sS --max-time 60 -o /dev/null "http://cn.example.test${BIGFILE_URL_PATH}?rate=5m" \
+	>/dev/null 2>&1
+CURL_PID=$ODM_BG_PID
+check "a second curl gets a lease" wait_for 10 has_lease
+sleep 1
+kill -9 "$CURL_PID"
+wait "$CURL_PID" 2>/dev/null || true
+K0=$(date +%s%N)
+if wait_for 10 no_binding; then
+	K1=$(date +%s%N)
+	KILL_MS=$(((K1 - K0) / 1000000))
+	echo "kill -9: binding released at the anchor after $KILL_MS ms"
+	check "kill -9 of the client releases the lease within 5 s ($KILL_MS ms)" test "$KILL_MS" -le 5000
+else
+	not_ok "kill -9 of the client releases the lease"
+fi
+
+# ---------------------------------------------------------------- 4. cn2: no CHA
+BU_BEFORE=$(tshark -r "$ODM_DIR/mn-mh.pcap" -Y 'mip6.mhtype == 5' 2>/dev/null | wc -l)
+rc=0
+odm_shim env ODM_DEBUG=1 curl -6 -sS --max-time 20 -o /dev/null "http://cn2.example.test/" \
+	>"$ODM_DIR/cn2.log" 2>&1 || rc=$?
+check "curl to cn2 (no cha.cn2 record) succeeds (rc $rc)" test "$rc" -eq 0
+sleep 0.3
+BU_AFTER=$(tshark -r "$ODM_DIR/mn-mh.pcap" -Y 'mip6.mhtype == 5' 2>/dev/null | wc -l)
+check "no BU was sent for cn2 ($BU_BEFORE -> $BU_AFTER)" test "$BU_AFTER" -eq "$BU_BEFORE"
+check "nginx on cn2 logged mn's plain address $COA2" \
+	grep -q "^$COA2 $HTTP_PORT " "$ODM_RUNDIR/cn2/nginx-tcp/access.log"
+
+# ---------------------------------------------------------------- 5. UDP
+UDP_PORT=7777
+topo_spawn cn udp-echo "$ODM_DIR/udp-echo.log" /usr/bin/python3 -u -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("::", 7777))
+for _ in range(100):
+    data, peer = s.recvfrom(2048)
+    print("from", peer[0], flush=True)
+    s.sendto(b"echo " + peer[0].encode(), peer)
+'
+UDP_PID=$TOPO_SPAWNED_PID
+udp_listening() { nsq cn ss -Hlun "sport = :$UDP_PORT" | grep -q .; }
+wait_for 5 udp_listening
+# The client keeps its socket open well past the inactivity time, then exits.
+odm_shim_bg /usr/bin/python3 -u -c '
+import socket, sys, time
+ai = socket.getaddrinfo("cn.example.test", 7777, socket.AF_INET6, socket.SOCK_DGRAM)[0]
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(3)
+s.sendto(b"ping", ai[4])
+print(s.recvfrom(2048)[0].decode(), flush=True)
+time.sleep(float(sys.argv[1]))
+' "$((ODM_UDP_INACTIVITY + 6))" >"$ODM_DIR/udp-client.log" 2>&1
+UDPC_PID=$ODM_BG_PID
+udp_answered() { grep -q '^echo ' "$ODM_DIR/udp-client.log"; }
+check "a UDP exchange with cn works" wait_for 10 udp_answered
+UDP_SRC=$(sed -n 's/^echo //p' "$ODM_DIR/udp-client.log")
+check "cn saw the UDP datagram from a CHoA ($UDP_SRC)" in_pool "${UDP_SRC:-::}" "$CHA_POOL"
+U0=$(date +%s%N)
+if wait_for $((ODM_UDP_INACTIVITY + 5)) no_binding; then
+	U1=$(date +%s%N)
+	echo "UDP lease ended $(((U1 - U0) / 1000000)) ms after the exchange (inactivity $ODM_UDP_INACTIVITY s)"
+	ok "the UDP lease ends after the inactivity time while the socket is still open"
+	kill -0 "$UDPC_PID" 2>/dev/null && ok "(the client was still running)" || not_ok "the client had already exited"
+else
+	not_ok "the UDP lease ends after the inactivity time"
+fi
+wait "$UDPC_PID" 2>/dev/null || true
+topo_kill "$UDP_PID"
+
+# ---------------------------------------------------------------- 6. BU/BA in tshark
+odm_capture_stop "$CAP_MH"
+tshark -r "$ODM_DIR/mn-mh.pcap" -Y mipv6 -T fields -e mip6.mhtype -e mip6.mnid.identifier \
+	-e mip6.nemo.mnp.mnp -e mip6.acoa.acoa -e mip6.auth.mobility_spi -e mip6.bu.lifetime \
+	-e mip6.ba.status >"$ODM_DIR/mh.txt" 2>/dev/null || true
+BU_LINE=$(awk -F'\t' '$1 == 5 && $6 != 0' "$ODM_DIR/mh.txt" | head -1)
+BA_LINE=$(awk -F'\t' '$1 == 6' "$ODM_DIR/mh.txt" | head -1)
+echo "first BU in tshark: $BU_LINE"
+echo "first BA in tshark: $BA_LINE"
+check "BU decodes with MN-ID $ODM_NAI" grep -qP "^5\t\Q$ODM_NAI\E\t" <<<"$BU_LINE"
+check "BU carries the HNP, the alternate CoA and SPI $ODM_SPI" \
+	awk -F'\t' -v coa="$COA1" -v spi="$ODM_SPI" '$3 == "::" && $4 == coa && $5 == spi { f = 1 } END { exit !f }' <<<"$BU_LINE"
+check "BA decodes with status 0, the CHoA as HNP and SPI $ODM_SPI" \
+	awk -F'\t' -v spi="$ODM_SPI" '$2 != "" && $3 != "" && $3 != "::" && $5 == spi && $7 == 0 { f = 1 } END { exit !f }' <<<"$BA_LINE"
+# curl closes its socket just before it exits, and the shim's release hint
+# makes the agent deregister at once: the BU may precede the moment the shell
+# sees curl gone by a few ms. Take the first deregistration after the move.
+DEREG_MS=$(tshark -r "$ODM_DIR/mn-mh.pcap" -Y 'mip6.mhtype == 5 && mip6.bu.lifetime == 0' \
+	-T fields -e frame.time_epoch 2>/dev/null | /usr/bin/python3 -c '
+import sys
+move, exit_ = int(sys.argv[1]) / 1e9, int(sys.argv[2]) / 1e9
+after = [float(x) for x in sys.stdin.read().split() if float(x) > move]
+print(round((after[0] - exit_) * 1000) if after else "none")' "$MOVE_T0" "$CURL_T1")
+echo "first deregistration BU after the move: ${DEREG_MS} ms relative to curl's exit"
+check "a deregistration BU (lifetime 0) comes with curl's exit, within 2 s" \
+	/usr/bin/python3 -c 'import sys; v = sys.argv[1]; sys.exit(0 if v != "none" and -1000 <= int(v) <= 2000 else 1)' "$DEREG_MS"
+MALFORMED=$(tshark -r "$ODM_DIR/mn-mh.pcap" -Y '_ws.malformed || _ws.expert.severity == error' 2>/dev/null | wc -l)
+check "tshark finds nothing malformed in the signalling" test "$MALFORMED" -eq 0
+
+# ---------------------------------------------------------------- 7. control socket
+rc=0
+/usr/bin/python3 - "$MN_SOCK" >"$ODM_DIR/ctl.log" 2>&1 <<'EOF' || rc=$?
+import json, socket, sys
+def conn():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(3)
+    s.connect(sys.argv[1])
+    return s, s.makefile("rb")
+s, f = conn()
+s.sendall(b"{this is not json\n")
+r = json.loads(f.readline())
+assert r["ok"] is False and r["error"] == "EINVAL", r
+print("garbage ->", r["error"], r.get("message"))
+s.sendall(b'{"op":"hello","id":7}\n')
+r = json.loads(f.readline())
+assert r["ok"] is True and r["id"] == 7, r
+print("hello on the same connection -> ok")
+s2, f2 = conn()
+s2.sendall(b'{"op":"hello","id":1,"pad":"' + b"x" * 40000 + b'"}\n')
+r = json.loads(f2.readline())
+assert r["ok"] is False and r["error"] == "ETOOBIG", r
+print("oversized ->", r["error"])
+s3, f3 = conn()
+s3.sendall(b'{"op":"hello","id":2}\n')
+assert json.loads(f3.readline())["ok"] is True
+print("the agent still answers")
+EOF
+cat "$ODM_DIR/ctl.log"
+check "the control socket answers garbage and oversized input with errors and stays up" test "$rc" -eq 0
+check "the host agent is still running" kill -0 "$MN_AGENT_PID"
+check "the anchor is still running" kill -0 "$CHA_AGENT_PID"
+
+echo "summary: stall ${STALL_MS} ms, dereg ${DEREG_MS} ms after exit, kill -9 release ${KILL_MS:-?} ms, move ${TOPO_MOVE_MS} ms"
+if ((FAILS)); then
+	echo "test_cha: $FAILS check(s) failed"
+	exit 1
+fi
+echo "test_cha: all checks passed"
