@@ -121,7 +121,7 @@ fuzz-short:
 
 net: all
 	@$(MAKE) --no-print-directory deps-net
-	bash tests/net/run-all.sh
+	ODM_BUILD=$(abspath $(BUILD)) bash tests/net/run-all.sh
 
 check:
 	@$(MAKE) --no-print-directory deps
@@ -134,12 +134,12 @@ check:
 demo:
 	@$(MAKE) --no-print-directory deps deps-net
 	$(MAKE) all
-	bash tests/net/demo.sh
+	ODM_BUILD=$(abspath $(BUILD)) bash tests/net/demo.sh
 
 bench:
 	@$(MAKE) --no-print-directory deps deps-net
 	$(MAKE) all
-	bash tests/bench/run.sh
+	ODM_BUILD=$(abspath $(BUILD)) bash tests/bench/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
