@@ -13,15 +13,9 @@ if ((EUID != 0)); then
 fi
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
+. "$HERE/lib/check.sh"
 
 say() { printf '%-9s %s\n' "[$1]" "$2"; }
-json() { /usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
-wait_for() {
-	local t=$1 i
-	shift
-	for ((i = 0; i < t * 20; i++)); do "$@" && return 0; sleep 0.05; done
-	return 1
-}
 # mh_lines PCAP FROM_EPOCH_S - the BUs and BAs in PCAP after FROM, one line each
 mh_lines() {
 	tshark -r "$1" -Y mipv6 -T fields -e frame.time_epoch -e mip6.mhtype -e mip6.bu.seqnr \
@@ -56,7 +50,7 @@ OUT=$ODM_DIR/download.bin
 odm_shim_bg curl -6 -sS --max-time 120 -o "$OUT" "http://cn.example.test${BIGFILE_URL_PATH}?rate=40m" \
 	>"$ODM_DIR/curl.log" 2>&1
 CURL=$ODM_BG_PID
-has_lease() { [[ $(odm_status mn | json 'len(j.get("leases", []))') -ge 1 ]]; }
+has_lease() { [[ $(odm_lease_count) -ge 1 ]]; }
 wait_for 10 has_lease || { say error "no lease appeared; agent log:"; tail "$MN_AGENT_LOG"; exit 1; }
 CHOA=$(odm_status mn | json 'j["leases"][0]["addr"]')
 sleep 0.2
@@ -94,7 +88,7 @@ else
 	say check "sha256 MISMATCH: got $SUM, want $BIGFILE_SHA256"
 	exit 1
 fi
-gone() { [[ $(odm_status cha | json 'len(j.get("bindings", []))') -eq 0 ]]; }
+gone() { [[ $(odm_binding_count) -eq 0 ]]; }
 wait_for 5 gone || true
 sleep 0.2
 # (the deregistration goes out as curl closes its socket, a moment before

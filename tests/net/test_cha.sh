@@ -23,30 +23,8 @@ done
 
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
+. "$HERE/lib/check.sh"
 
-FAILS=0
-ok() { echo "ok - $*"; }
-not_ok() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
-check() { # check DESCRIPTION CMD...
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
-}
-json() { # json FILTER < JSON  (python: the value of a small expression on j)
-	/usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin); v=eval(sys.argv[1]); print(v if not isinstance(v,(dict,list)) else json.dumps(v))' "$1"
-}
-mn_leases() { odm_status mn | json 'len(j.get("leases", []))'; }
-cha_bindings() { odm_status cha | json 'len(j.get("bindings", []))'; }
-# wait_for SECONDS CMD... - poll CMD every 50 ms; 0 once it succeeds
-wait_for() {
-	local t=$1 i
-	shift
-	for ((i = 0; i < t * 20; i++)); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	return 1
-}
 # The state ODM touches, without the ageing lifetimes; a missing table or an
 # empty list is state too (empty), not an error.
 snapshot_mn() {
@@ -91,12 +69,11 @@ CURL_T0=$(date +%s%N)
 odm_shim_bg curl -6 -sS --max-time 120 -o "$OUT" "$URL" >"$ODM_DIR/curl.log" 2>&1
 CURL_PID=$ODM_BG_PID
 
-has_lease() { [[ $(mn_leases) -ge 1 ]]; }
+has_lease() { [[ $(odm_lease_count) -ge 1 ]]; }
 check "a lease exists while curl runs" wait_for 10 has_lease
 CHOA=$(odm_status mn | json 'j["leases"][0]["addr"]')
 echo "CHoA leased to curl's socket: $CHOA"
-in_pool() { /usr/bin/python3 -c 'import ipaddress,sys; sys.exit(0 if ipaddress.ip_address(sys.argv[1]) in ipaddress.ip_network(sys.argv[2]) else 1)' "$1" "$2"; }
-check "the CHoA $CHOA is in the CHA pool $CHA_POOL" in_pool "$CHOA" "$CHA_POOL"
+check "the CHoA $CHOA is in the CHA pool $CHA_POOL" in_prefix "$CHOA" "$CHA_POOL"
 half_done() { [[ -f $OUT ]] && (($(stat -c %s "$OUT") > 48 * 1024 * 1024)); }
 check "the download is under way through the tunnel" wait_for 20 half_done
 COA1=$(topo_mn_addr)
@@ -117,8 +94,8 @@ check "nginx on cn logged the CHoA as the client" \
 echo "download: $(((CURL_T1 - CURL_T0) / 1000000)) ms for $(stat -c %s "$OUT") bytes"
 
 # ---------------------------------------------------------------- 2. release on exit
-no_lease() { [[ $(mn_leases) -eq 0 ]]; }
-no_binding() { [[ $(cha_bindings) -eq 0 ]]; }
+no_lease() { [[ $(odm_lease_count) -eq 0 ]]; }
+no_binding() { [[ $(odm_binding_count) -eq 0 ]]; }
 check "the host agent drops the lease within 2 s of curl's exit" wait_for 2 no_lease
 check "the anchor's binding is gone (the CHoA is back in the pool)" wait_for 2 no_binding
 odm_capture_stop "$CAP_INNER"
@@ -203,7 +180,7 @@ UDPC_PID=$ODM_BG_PID
 udp_answered() { grep -q '^echo ' "$ODM_DIR/udp-client.log"; }
 check "a UDP exchange with cn works" wait_for 10 udp_answered
 UDP_SRC=$(sed -n 's/^echo //p' "$ODM_DIR/udp-client.log")
-check "cn saw the UDP datagram from a CHoA ($UDP_SRC)" in_pool "${UDP_SRC:-::}" "$CHA_POOL"
+check "cn saw the UDP datagram from a CHoA ($UDP_SRC)" in_prefix "${UDP_SRC:-::}" "$CHA_POOL"
 U0=$(date +%s%N)
 if wait_for $((ODM_UDP_INACTIVITY + 5)) no_binding; then
 	U1=$(date +%s%N)
@@ -279,8 +256,4 @@ check "the host agent is still running" kill -0 "$MN_AGENT_PID"
 check "the anchor is still running" kill -0 "$CHA_AGENT_PID"
 
 echo "summary: stall ${STALL_MS} ms, dereg ${DEREG_MS} ms after exit, kill -9 release ${KILL_MS:-?} ms, move ${TOPO_MOVE_MS} ms"
-if ((FAILS)); then
-	echo "test_cha: $FAILS check(s) failed"
-	exit 1
-fi
-echo "test_cha: all checks passed"
+check_summary test_cha

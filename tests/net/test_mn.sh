@@ -27,27 +27,8 @@ done
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-64}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
+. "$HERE/lib/check.sh"
 
-FAILS=0
-ok() { echo "ok - $*"; }
-not_ok() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
-check() { # check DESCRIPTION CMD...
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
-}
-json() { /usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin); v=eval(sys.argv[1]); print(v if not isinstance(v,(dict,list)) else json.dumps(v))' "$1"; }
-wait_for() { # wait_for SECONDS CMD... - poll every 50 ms
-	local t=$1 i
-	shift
-	for ((i = 0; i < t * 20; i++)); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	return 1
-}
-mn_leases() { odm_status mn | json 'len(j.get("leases", []))'; }
-cha_bindings() { odm_status cha | json 'len(j.get("bindings", []))'; }
 mn_state() { # what the agent touches on mn (the access links change on a move)
 	{
 		echo "## addresses on $ODM_TUN_MN and lo"
@@ -78,8 +59,7 @@ CHOA=$(lease tcp)
 T1=$(topo_now_ms)
 echo "lease: $CHOA in $((T1 - T0)) ms (odmctl round trip, BU/BA included)"
 grep -m1 'alloc_accepted' "$MN_AGENT_LOG" | sed 's/^/  agent: /' || true
-in_pool() { /usr/bin/python3 -c 'import ipaddress,sys; sys.exit(0 if ipaddress.ip_address(sys.argv[1]) in ipaddress.ip_network(sys.argv[2]) else 1)' "$1" "$2"; }
-check "the CHoA $CHOA is in the CHA pool" in_pool "$CHOA" "$CHA_POOL"
+check "the CHoA $CHOA is in the CHA pool" in_prefix "$CHOA" "$CHA_POOL"
 check "the CHoA is on $ODM_TUN_MN, deprecated, nodad" \
 	bash -c "ip -n $NS_MN -6 addr show dev $ODM_TUN_MN | grep -A1 '$CHOA/128' | grep -q deprecated"
 check "a rule sends traffic from the CHoA to table $ODM_TABLE" \
@@ -90,7 +70,7 @@ AGAIN=$(lease tcp)
 check "a second request shares the registered lease ($AGAIN)" test "$AGAIN" = "$CHOA"
 FRESH=$(lease tcp --fresh)
 check "a fresh request gets another address ($FRESH)" test "$FRESH" != "$CHOA"
-check "the anchor holds two bindings" test "$(cha_bindings)" -eq 2
+check "the anchor holds two bindings" test "$(odm_binding_count)" -eq 2
 # cn2 runs no anchor: no BA ever comes, the request fails in bounded time
 T0=$(topo_now_ms)
 NOANCHOR=$(odm_ctl mn -j lease session-lasting "$CN_ADDR" --cha "$CN2_ADDR" --proto tcp 2>&1 || true)
@@ -98,7 +78,7 @@ T1=$(topo_now_ms)
 echo "lease at a node without an anchor: $((T1 - T0)) ms: $NOANCHOR"
 check "a lease at a node without an anchor fails with ETIMEDOUT" \
 	bash -c "grep -q ETIMEDOUT <<<'$NOANCHOR'"
-check "and leaves no lease behind" test "$(mn_leases)" -eq 2
+check "and leaves no lease behind" test "$(odm_lease_count)" -eq 2
 check "the CHoA reaches cn through the tunnel (ping -I)" \
 	nsx mn ping -6 -c 3 -i 0.2 -W 2 -I "$CHOA" "$CN_ADDR"
 check "curl from the CHoA in mn works" \
@@ -153,8 +133,8 @@ fi
 # ---------------------------------------------------------------- 3. release
 # Nothing uses the fresh lease (odmctl holds no socket) and curl has gone:
 # both end within grace (3 s) + tick (1 s) of their last hand-out.
-no_lease() { [[ $(mn_leases) -eq 0 ]]; }
-no_binding() { [[ $(cha_bindings) -eq 0 ]]; }
+no_lease() { [[ $(odm_lease_count) -eq 0 ]]; }
+no_binding() { [[ $(odm_binding_count) -eq 0 ]]; }
 check "both TCP leases end once no socket uses them" wait_for 6 no_lease
 check "their bindings are gone at the anchor (dereg BUs)" wait_for 3 no_binding
 check "the host is as before the leases" same_state "$BEFORE" "$(mn_state)"
@@ -172,7 +152,7 @@ time.sleep(30)   # keep the socket, stay silent
 ' "$UCHOA" "$CN_ADDR" &
 UDP_PID=$!
 sleep 0.5
-check "the UDP lease $UCHOA is held while its socket talks" test "$(mn_leases)" -eq 1
+check "the UDP lease $UCHOA is held while its socket talks" test "$(odm_lease_count)" -eq 1
 T0=$(topo_now_ms)
 check "the UDP lease ends after udp-inactivity ($ODM_UDP_INACTIVITY s) of silence" wait_for 8 no_lease
 echo "UDP lease ended $(($(topo_now_ms) - T0)) ms after the first check (its last packet went ~0.5 s after that check)"
@@ -188,7 +168,7 @@ time.sleep(30)
 ' "$SCHOA" "$CN_ADDR" &
 HOLD_PID=$!
 sleep 4.5 # past the grace: the connected socket holds the lease
-check "a connected socket holds its lease past the grace" test "$(mn_leases)" -eq 1
+check "a connected socket holds its lease past the grace" test "$(odm_lease_count)" -eq 1
 topo_kill "$MN_AGENT_PID"
 MN_AGENT_PID=''
 check "the agent's stop deregistered the binding at the anchor" wait_for 3 no_binding

@@ -33,24 +33,7 @@ BUILD=${ODM_BUILD:-build}
 LIB=$BUILD/libodm.so
 SHIM=$TOP/tests/shim
 
-FAILS=0
-ok() { echo "ok - $*"; }
-not_ok() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
-check() { # check DESCRIPTION CMD...
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
-}
-# wait_for SECONDS CMD... - poll CMD every 50 ms; 0 once it succeeds
-wait_for() {
-	local n=$(($1 * 20))
-	shift
-	while ((n-- > 0)); do
-		"$@" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
+. "$HERE/lib/check.sh"
 count() { # count PATTERN FILE - lines matching (0 when none)
 	grep -c -- "$1" "$2" || true
 }
@@ -223,8 +206,4 @@ else
 	echo "# skipping the namespace part: needs root, unshare and ip"
 fi
 
-if ((FAILS > 0)); then
-	echo "test_shim: $FAILS check(s) failed"
-	exit 1
-fi
-echo "test_shim: all checks passed"
+check_summary test_shim

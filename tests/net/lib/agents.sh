@@ -109,6 +109,9 @@ odm_ctl() {
 }
 
 odm_status() { odm_ctl "$1" -j status; }
+# odm_lease_count / odm_binding_count - leases on mn, bindings at the anchor
+odm_lease_count() { odm_status mn | json 'len(j.get("leases", []))'; }
+odm_binding_count() { odm_status cha | json 'len(j.get("bindings", []))'; }
 
 # odm_shim CMD... - CMD on mn with the shim and Session-lasting policy.
 odm_shim() {

@@ -1,0 +1,42 @@
+# shellcheck shell=bash
+# tests/net/lib/check.sh - the assertion helpers every network test uses.
+#
+#   check DESCRIPTION CMD...   run CMD; print "ok - D" or "not ok - D" (counted)
+#   ok D / not_ok D            the same, decided by the caller
+#   wait_for SECONDS CMD...    poll CMD every 50 ms; 0 as soon as it succeeds
+#   json EXPR < JSON           print a Python expression over the object j
+#   in_prefix ADDR PREFIX      0 if ADDR lies in PREFIX
+#   check_summary NAME         print the result line; exit 1 if any check failed
+#
+# FAILS counts the failed checks.
+
+FAILS=0
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
+check() {
+	local d=$1
+	shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+wait_for() {
+	local n=$(($1 * 20))
+	shift
+	while ((n-- > 0)); do
+		"$@" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+json() {
+	/usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin); v=eval(sys.argv[1]); print(v if not isinstance(v,(dict,list)) else json.dumps(v))' "$1"
+}
+in_prefix() {
+	/usr/bin/python3 -c 'import ipaddress,sys; sys.exit(0 if ipaddress.ip_address(sys.argv[1]) in ipaddress.ip_network(sys.argv[2]) else 1)' "$1" "$2"
+}
+check_summary() {
+	if ((FAILS > 0)); then
+		echo "$1: $FAILS check(s) failed"
+		exit 1
+	fi
+	echo "$1: all checks passed"
+}
