@@ -25,6 +25,7 @@ DESTDIR  ?=
 BUILD    ?= build
 CC       ?= gcc
 FUZZ_TIME ?= 30
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 SAN      ?=
 
 PKGS     := libuv libcares jansson libnl-3.0 libnl-route-3.0 libcrypto
@@ -95,11 +96,20 @@ $(BUILD)/examples/%: examples/%.c $(LIBODM)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -L$(BUILD) -lodm -Wl,-rpath,'$$ORIGIN/..'
 
-# Fuzzers are built with clang and libFuzzer straight from the core and agent
-# sources (agent parsers such as config.c are fuzzed too).
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(AGENT_SRC)
+# Fuzzers are built with clang and libFuzzer from the core and agent sources
+# (agent parsers such as config.c are fuzzed too), compiled once into
+# $(BUILD)/fuzzobj and shared by every harness.
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_OBJS    = $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(CORE_SRC) $(AGENT_SRC))
+
+.PRECIOUS: $(BUILD)/fuzzobj/%.o
+$(BUILD)/fuzzobj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(CPPFLAGS) $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+	clang $(CPPFLAGS) $(PKG_CFLAGS) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/%: $(BUILD)/fuzzobj/tests/fuzz/%.o $(FUZZ_OBJS)
+	@mkdir -p $(dir $@)
+	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
 
 unit: $(UNIT)
 	$(UNIT) --jobs 2
@@ -125,9 +135,11 @@ net: all
 
 check:
 	@$(MAKE) --no-print-directory deps
-	$(MAKE) all
+	$(MAKE) -j$(JOBS) all $(UNIT)
 	$(MAKE) unit
+	$(MAKE) -j$(JOBS) BUILD=$(BUILD)/san SAN=1 $(BUILD)/san/unit-tests
 	$(MAKE) san
+	$(MAKE) -j$(JOBS) $(FUZZERS)
 	$(MAKE) fuzz-short
 	$(MAKE) net
 
@@ -157,4 +169,4 @@ install: all
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/fuzzobj -name '*.d' 2>/dev/null)
