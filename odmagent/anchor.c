@@ -473,21 +473,13 @@ json_t *anchor_status_json(const struct anchor *an, uint64_t now_ms)
 {
 	static const char *const modes[] = { "cha", "home", "access" };
 	char a[INET6_ADDRSTRLEN], pfx[INET6_ADDRSTRLEN + 8];
-	struct odm_tunnel_stats st;
 	struct status_ctx ctx = { json_array(), now_ms };
 	unsigned mode = (unsigned)an->cfg->mode;
-	json_t *tun;
+	json_t *tun = tunnel_status_json(an->tun);
 
-	memset(&st, 0, sizeof st);
-	if (an->tun)
-		(void)an->tun->ops->stats(an->tun, NULL, &st);
 	inet_ntop(AF_INET6, &an->cfg->pool, a, sizeof a);
 	snprintf(pfx, sizeof pfx, "%s/%u", a, an->cfg->pool_plen);
 	bcache_foreach(&an->bc, status_one, &ctx);
-	tun = json_pack("{s:s, s:s, s:I, s:I, s:I}", "backend", tunnel_backend_name(an->tun),
-			"device", an->tun ? an->tun->ifname : "",
-			"rx", (json_int_t)st.rx_packets, "tx", (json_int_t)st.tx_packets,
-			"dropped", (json_int_t)st.dropped);
 	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "role", "anchor", "mode",
 			 mode < 3 ? modes[mode] : "?", "address", ntop(&an->cfg->address, a),
 			 "pool", pfx, "pool_free", (json_int_t)pool_free_count(&an->pool),

@@ -649,10 +649,9 @@ static void on_status(struct odm_agent *a, struct control_req *r, const json_t *
 				  (json_int_t)left, "bid", (int)l->id, "seq",
 				  b ? (int)b->last_seq : 0));
 	}
-	resp = json_pack("{s:s, s:s, s:o, s:{s:s, s:s}, s:o, s:o}", "role", "mn", "nai",
-			 mn->reg.cfg.nai, "coa", coa, "tunnel", "backend",
-			 tunnel_backend_name(mn->tun), "ifname", mn->tun->ifname, "leases",
-			 leases, "bindings", bindings);
+	resp = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "role", "mn", "nai",
+			 mn->reg.cfg.nai, "coa", coa, "tunnel", tunnel_status_json(mn->tun),
+			 "leases", leases, "bindings", bindings);
 	if (!resp)
 		control_reply_error(r, "ENOMEM", "cannot build the status");
 	else

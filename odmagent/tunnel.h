@@ -23,6 +23,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdint.h>
+#include <jansson.h>
 #include <uv.h>
 
 enum odm_tunnel_side { ODM_TUNNEL_HOST = 0, ODM_TUNNEL_ANCHOR = 1 };
@@ -69,6 +70,9 @@ int tunnel_open(struct odm_tunnel **out, uv_loop_t *loop, const char *backend,
 		enum odm_tunnel_side side, const char *ifname);
 void tunnel_close(struct odm_tunnel *t);
 const char *tunnel_backend_name(const struct odm_tunnel *t);
+/* {backend, device, rx, tx, dropped}: the device totals, for status replies
+ * of both roles (t may be NULL: an empty backend and zero counts) */
+json_t *tunnel_status_json(struct odm_tunnel *t);
 
 /* tunnel_user.c */
 extern const struct odm_tunnel_ops tunnel_userspace_ops;

@@ -17,7 +17,7 @@
  *   release  {addr}                         -> {released}
  *   status   {}                             -> {role, coa?, leases[], bindings[]} (both roles)
  * Error codes: "EINVAL" (bad request), "ENOSYS" (op unknown to this role),
- * "EPERM" (policy), "REQUIREDIPNOTSUPPORTED", "REQUIREDIPFAILED",
+ * "EPERM" (reserved for policy, not sent yet), "REQUIREDIPNOTSUPPORTED", "REQUIREDIPFAILED",
  * "ETIMEDOUT", "ETOOBIG" (message over ODM_IPC_MAX).
  */
 #ifndef ODM_IPC_H
