@@ -98,12 +98,13 @@ void lease_free(struct lease_table *t, struct lease *l)
 }
 
 struct lease *lease_find_reusable(const struct lease_table *t, int type, int proto,
-				  const struct in6_addr *anchor, int include_registering)
+				  const struct in6_addr *anchor, uid_t uid,
+				  int include_registering)
 {
 	struct lease *pending = NULL;
 
 	for (struct lease *l = t->head; l; l = l->next) {
-		if (l->type != type || l->proto != proto ||
+		if (l->type != type || l->proto != proto || l->uid != uid ||
 		    !IN6_ARE_ADDR_EQUAL(&l->anchor, anchor))
 			continue;
 		if (l->state == LEASE_REGISTERED)

@@ -9,6 +9,7 @@
 #define ODM_LEASE_H
 
 #include <netinet/in.h>
+#include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,8 @@ struct lease {
 	struct in6_addr addr;    /* :: until the anchor allocated one */
 	struct in6_addr anchor;
 	struct in6_addr dst;     /* destination of the request that created it */
+	uid_t uid;               /* owner: kernel credentials of that request */
+	pid_t pid;
 	uint64_t created_ms;     /* monotonic ms */
 	uint64_t registered_ms;  /* when the address was configured */
 	uint64_t handed_ms;      /* when the address was last given to a client */
@@ -69,13 +72,15 @@ struct lease *lease_by_addr(const struct lease_table *t, const struct in6_addr *
 struct lease *lease_by_id(const struct lease_table *t, uint16_t id);
 
 /*
- * A lease a request for (type, proto) at anchor may share instead of
- * allocating a new address: a registered one first, else (if
+ * A lease a request for (type, proto) at anchor by user uid may share
+ * instead of allocating a new address: a registered one first, else (if
  * include_registering) one whose allocation is under way, so parallel
  * connects to the same anchor wait on one BU instead of allocating several.
+ * Only the owner's leases are shared: two users never get the same address.
  */
 struct lease *lease_find_reusable(const struct lease_table *t, int type, int proto,
-				  const struct in6_addr *anchor, int include_registering);
+				  const struct in6_addr *anchor, uid_t uid,
+				  int include_registering);
 
 /* Registered leases whose address is configured on the host. */
 size_t lease_count_configured(const struct lease_table *t);

@@ -491,10 +491,12 @@ static void lease_session(struct mn *mn, struct control_req *r, const struct in6
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], a3[INET6_ADDRSTRLEN];
 	struct reg_anchor *an;
 	struct lease *l = NULL;
+	const struct ucred *who = control_req_cred(r);
 	uint64_t now = now_ms();
 
 	if (!fresh)
-		l = lease_find_reusable(&mn->leases, ODM_TYPE_SESSION_LASTING, proto, cha, 1);
+		l = lease_find_reusable(&mn->leases, ODM_TYPE_SESSION_LASTING, proto, cha,
+					who->uid, 1);
 	if (l && l->state == LEASE_REGISTERED) {
 		l->handed_ms = now;
 		log_debug("lease %u %s reused for %s", l->id, ntop(&l->addr, a1), ntop(dst, a2));
@@ -521,9 +523,11 @@ static void lease_session(struct mn *mn, struct control_req *r, const struct in6
 		control_reply_error(r, "REQUIREDIPFAILED", "out of memory");
 		return;
 	}
-	log_info("lease %u: asking anchor %s for an address from CoA %s (for %s %s)", l->id,
-		 ntop(cha, a1), an->has_coa ? ntop(&an->coa, a2) : "none yet",
-		 proto_name(proto), ntop(dst, a3));
+	l->uid = who->uid;
+	l->pid = who->pid;
+	log_info("lease %u: asking anchor %s for an address from CoA %s (for %s %s, uid %u pid %d)",
+		 l->id, ntop(cha, a1), an->has_coa ? ntop(&an->coa, a2) : "none yet",
+		 proto_name(proto), ntop(dst, a3), (unsigned)l->uid, (int)l->pid);
 	reg_alloc(&mn->reg, l->rb, now, 0);
 	rearm(mn);
 }
@@ -641,13 +645,14 @@ static void on_status(struct odm_agent *a, struct control_req *r, const json_t *
 
 		json_array_append_new(
 			leases,
-			json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:i, s:i}", "addr",
-				  ntop(&l->addr, a1), "type", odm_type_name(l->type), "anchor",
-				  ntop(&l->anchor, a2), "proto", proto_name(l->proto), "state",
-				  lease_state_name(l->state), "sockets",
+			json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:i, s:i, s:I, s:I}",
+				  "addr", ntop(&l->addr, a1), "type", odm_type_name(l->type),
+				  "anchor", ntop(&l->anchor, a2), "proto", proto_name(l->proto),
+				  "state", lease_state_name(l->state), "sockets",
 				  (int)(l->socks.tcp + l->socks.udp), "lifetime_left",
 				  (json_int_t)left, "bid", (int)l->id, "seq",
-				  b ? (int)b->last_seq : 0));
+				  b ? (int)b->last_seq : 0, "uid", (json_int_t)l->uid, "pid",
+				  (json_int_t)l->pid));
 	}
 	resp = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "role", "mn", "nai",
 			 mn->reg.cfg.nai, "coa", coa, "tunnel", tunnel_status_json(mn->tun),
@@ -793,6 +798,15 @@ int mn_start(struct odm_agent *a)
 		}
 		mn->own_nc = 1;
 	}
+	/* A killed agent's tunnel device, its addresses and the table's routes
+	 * die with it; its from-rules do not. They are ours by table and
+	 * priority, and no lease of this run exists yet. */
+	rc = netconf_rule_flush(mn->nc, cfg->table, cfg->rule_priority);
+	if (rc > 0)
+		log_info("removed %d rule(s) to table %u left by an earlier run", rc,
+			 cfg->table);
+	else if (rc < 0)
+		log_warn(rc, "looking for rules left by an earlier run");
 	rc = tunnel_open(&mn->tun, a->loop, cfg->tunnel_backend, ODM_TUNNEL_HOST,
 			 cfg->tunnel_ifname);
 	if (rc < 0)

@@ -74,6 +74,9 @@ check "a lease exists while curl runs" wait_for 10 has_lease
 CHOA=$(odm_status mn | json 'j["leases"][0]["addr"]')
 echo "CHoA leased to curl's socket: $CHOA"
 check "the CHoA $CHOA is in the CHA pool $CHA_POOL" in_prefix "$CHOA" "$CHA_POOL"
+OWNER=$(odm_status mn | json '"%s/%s" % (j["leases"][0]["uid"], j["leases"][0]["pid"])')
+check "the lease belongs to curl's user and process (uid/pid $OWNER, curl $CURL_PID)" \
+	test "$OWNER" = "$(id -u)/$CURL_PID"
 half_done() { [[ -f $OUT ]] && (($(stat -c %s "$OUT") > 48 * 1024 * 1024)); }
 check "the download is under way through the tunnel" wait_for 20 half_done
 COA1=$(topo_mn_addr)

@@ -95,15 +95,29 @@ Test(lease, reuse_registered_lease_same_anchor_type_proto)
 	struct lease *a = mk(IPPROTO_TCP, "2001:db8:ca::10", 1000);
 	struct in6_addr cha = A("2001:db8:ca::10"), other = A("2001:db8:ca::11");
 
-	cr_assert_null(lease_find_reusable(&T, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, &cha, 0),
+	cr_assert_null(lease_find_reusable(&T, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, &cha, 0, 0),
 		       "a lease still registering is not handed out by itself");
-	cr_assert_eq(lease_find_reusable(&T, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, &cha, 1), a,
+	cr_assert_eq(lease_find_reusable(&T, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, &cha, 0, 1), a,
 		     "but requests may wait on it");
 	registered(a, "2001:db8:c4a::5", 2000);
-	cr_assert_eq(lease_find_reusable(&T, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, &cha, 0), a);
-	cr_assert_null(lease_find_reusable(&T, ODM_TYPE_SESSION_LASTING, IPPROTO_UDP, &cha, 1));
-	cr_assert_null(lease_find_reusable(&T, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, &other, 1));
-	cr_assert_null(lease_find_reusable(&T, ODM_TYPE_FIXED, IPPROTO_TCP, &cha, 1));
+	cr_assert_eq(lease_find_reusable(&T, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, &cha, 0, 0), a);
+	cr_assert_null(lease_find_reusable(&T, ODM_TYPE_SESSION_LASTING, IPPROTO_UDP, &cha, 0, 1));
+	cr_assert_null(lease_find_reusable(&T, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, &other, 0, 1));
+	cr_assert_null(lease_find_reusable(&T, ODM_TYPE_FIXED, IPPROTO_TCP, &cha, 0, 1));
+}
+
+Test(lease, leases_are_not_shared_between_users)
+{
+	struct lease *a = mk(IPPROTO_TCP, "2001:db8:ca::10", 1000);
+	struct in6_addr cha = A("2001:db8:ca::10");
+
+	a->uid = 1000;
+	registered(a, "2001:db8:c4a::5", 2000);
+	cr_assert_eq(lease_find_reusable(&T, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, &cha, 1000, 1), a);
+	cr_assert_null(lease_find_reusable(&T, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, &cha, 1001, 1),
+		       "another user's socket must get an address of its own");
+	cr_assert_null(lease_find_reusable(&T, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, &cha, 0, 1),
+		       "not even root shares a user's address");
 }
 
 Test(lease, registered_lease_preferred_over_pending_one)
@@ -114,7 +128,7 @@ Test(lease, registered_lease_preferred_over_pending_one)
 
 	registered(a, "2001:db8:c4a::5", 2000);
 	(void)b;
-	cr_assert_eq(lease_find_reusable(&T, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, &cha, 1), a);
+	cr_assert_eq(lease_find_reusable(&T, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, &cha, 0, 1), a);
 }
 
 Test(lease, waiters_are_kept_and_handed_over)
