@@ -491,3 +491,41 @@ int netconf_rule_del(struct netconf *nc, const struct in6_addr *from, uint32_t t
 		r = 0;
 	return r;
 }
+
+struct flush_ctx {
+	struct netconf *nc;
+	uint32_t table, prio;
+	int deleted, err;
+};
+
+static void flush_one(struct nl_object *obj, void *arg)
+{
+	struct rtnl_rule *ru = (struct rtnl_rule *)obj;
+	struct flush_ctx *fc = arg;
+	int r;
+
+	if (rtnl_rule_get_table(ru) != fc->table || rtnl_rule_get_prio(ru) != fc->prio ||
+	    rtnl_rule_get_action(ru) != FR_ACT_TO_TBL)
+		return;
+	r = nl2errno(rtnl_rule_delete(fc->nc->sk, ru, 0));
+	if (r == 0)
+		fc->deleted++;
+	else if (r != -ENOENT && r != -ESRCH && !fc->err)
+		fc->err = r;
+}
+
+int netconf_rule_flush(struct netconf *nc, uint32_t table, uint32_t prio)
+{
+	struct flush_ctx fc = { nc, table, prio, 0, 0 };
+	struct nl_cache *cache;
+	int r;
+
+	if (!nc || table == 0)
+		return -EINVAL;
+	r = rtnl_rule_alloc_cache(nc->sk, AF_INET6, &cache);
+	if (r < 0)
+		return nl2errno(r);
+	nl_cache_foreach(cache, flush_one, &fc);
+	nl_cache_free(cache);
+	return fc.err ? fc.err : fc.deleted;
+}

@@ -37,5 +37,11 @@ int netconf_rule_add(struct netconf *nc, const struct in6_addr *from, uint32_t t
 		     uint32_t prio);
 int netconf_rule_del(struct netconf *nc, const struct in6_addr *from, uint32_t table,
 		     uint32_t prio);
+/*
+ * Delete every IPv6 rule "lookup table" at priority prio, whatever its
+ * source: what a previous run of the agent left when it was killed.
+ * Returns how many were deleted, or -errno.
+ */
+int netconf_rule_flush(struct netconf *nc, uint32_t table, uint32_t prio);
 
 #endif

@@ -178,6 +178,28 @@ check "after a clean stop the host's addresses, rules and routes are as before" 
 kill "$HOLD_PID" 2>/dev/null || true
 wait "$HOLD_PID" 2>/dev/null || true
 check "the agent logged no error" bash -c "! grep -q ' error: ' '$MN_AGENT_LOG'"
+
+# ---------------------------------------------------------------- 6. crash and restart
+# kill -9 leaves the from-rules behind (the tunnel device, its addresses and
+# table routes die with the process); the next start removes them.
+start_mn_agent() {
+	topo_spawn mn odmagent-mn "$MN_AGENT_LOG" "$ODM_BUILD/odmagent" -f "$ODM_DIR/mn.conf"
+	MN_AGENT_PID=$TOPO_SPAWNED_PID
+	odm__wait_socket "$MN_SOCK"
+}
+start_mn_agent
+KCHOA=$(lease tcp)
+kill -9 "$MN_AGENT_PID"
+wait "$MN_AGENT_PID" 2>/dev/null || true
+MN_AGENT_PID=''
+check "kill -9 leaves the agent's rule for $KCHOA behind" \
+	bash -c "ip -n $NS_MN -6 rule show | grep -q 'from $KCHOA lookup $ODM_TABLE'"
+start_mn_agent
+check "a restarted agent removes the rule left by the killed one" \
+	bash -c "! ip -n $NS_MN -6 rule show | grep -q 'lookup $ODM_TABLE'"
+check "and says so in its log" grep -q "left by an earlier run" "$MN_AGENT_LOG"
+got_lease() { [[ $(lease tcp 2>/dev/null) == 2001:db8:c4a:* ]]; }
+check "the restarted agent gets a lease again" got_lease
 check "no sanitizer report (when built with SAN=1)" \
 	bash -c "! grep -qE 'Sanitizer|runtime error' '$MN_AGENT_LOG'"
 

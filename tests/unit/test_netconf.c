@@ -126,6 +126,25 @@ Test(netconf, rule)
 	cr_assert_eq(netconf_rule_add(nc, &a, 0, 1000), -EINVAL);
 }
 
+Test(netconf, rule_flush_takes_only_ours)
+{
+	struct in6_addr a = A("2001:db8:c::7"), b = A("2001:db8:c::8"), c = A("2001:db8:c::9");
+	char *o;
+
+	cr_assert_eq(netconf_rule_add(nc, &a, 1000, 1000), 0);
+	cr_assert_eq(netconf_rule_add(nc, &b, 1000, 1000), 0);
+	cr_assert_eq(netconf_rule_add(nc, &c, 1001, 1000), 0, "other table");
+	cr_assert_eq(netconf_rule_add(nc, &c, 1000, 1002), 0, "other priority");
+	cr_assert_eq(netconf_rule_flush(nc, 1000, 1000), 2);
+	o = ip("-6 rule show");
+	cr_assert_null(strstr(o, "2001:db8:c::7"), "%s", o);
+	cr_assert_null(strstr(o, "2001:db8:c::8"), "%s", o);
+	cr_assert(strstr(o, "1000:\tfrom 2001:db8:c::9 lookup 1001"), "%s", o);
+	cr_assert(strstr(o, "1002:\tfrom 2001:db8:c::9 lookup 1000"), "%s", o);
+	cr_assert_eq(netconf_rule_flush(nc, 1000, 1000), 0, "nothing left to flush");
+	cr_assert_eq(netconf_rule_flush(nc, 0, 1000), -EINVAL);
+}
+
 Test(netconf, link_up)
 {
 	char *o;
