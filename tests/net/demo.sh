@@ -75,13 +75,8 @@ if ((rc != 0)); then
 fi
 SUM=$(sha256sum "$OUT" | awk '{print $1}')
 odm_capture_stop "$CAP_IN"
-STALL=$(tshark -r "$ODM_DIR/inner.pcap" -T fields -e frame.time_epoch -Y 'tcp.len > 0' 2>/dev/null |
-	/usr/bin/python3 -c '
-import sys
-t0 = int(sys.argv[1]) / 1e9
-after = [float(x) for x in sys.stdin.read().split() if float(x) > t0]
-print(round((after[0] - t0) * 1000) if after else "?")' "$TOPO_MOVE_T0")
-say data "download done in $(awk -v a="$T_START" -v b="$T_END" 'BEGIN { printf "%.1f", b - a }') s; stall across the move ${STALL} ms (link down -> data again)"
+STALL=$(odm_stall_ms "$ODM_DIR/inner.pcap" "$TOPO_MOVE_T0")
+say data "download done in $(awk -v a="$T_START" -v b="$T_END" 'BEGIN { printf "%.1f", b - a }') s; no data for ${STALL} ms across the move"
 if [[ $SUM == "$BIGFILE_SHA256" ]]; then
 	say check "sha256 $SUM matches the file on cn"
 else

@@ -384,6 +384,8 @@ check "tunnel device removed" bash -c "! ip netns exec $NS_A ip link show $TUNDE
 check "pool route removed" bash -c "[[ -z \$(ip netns exec $NS_A ip -6 route show $POOL/64) ]]"
 check "agent logged each BU/BA on one line" \
 	test "$(grep -c 'anchor_handle_bu: BU nai=' "$T/agent.log")" -ge 8
+check "no sanitizer report in the agent log (when built with SAN=1)" \
+	bash -c "! grep -qE 'Sanitizer|runtime error' '$T/agent.log'"
 
 if ((failures)); then
 	say "$failures check(s) failed"

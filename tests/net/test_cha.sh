@@ -109,16 +109,11 @@ snapshot_cha >"$ODM_DIR/cha.after"
 check "mn's tunnel addresses, rules and routes are as before" diff -u "$ODM_DIR/mn.before" "$ODM_DIR/mn.after"
 check "cha's addresses, rules and routes are as before" diff -u "$ODM_DIR/cha.before" "$ODM_DIR/cha.after"
 
-# The stall: from the old link going down to the first data segment from cn
-# arriving through the tunnel afterwards (inner packets on mn's tunnel device).
-STALL_MS=$(tshark -r "$ODM_DIR/inner.pcap" -T fields -e frame.time_epoch -Y 'tcp.len > 0' 2>/dev/null |
-	/usr/bin/python3 -c '
-import sys
-t0 = int(sys.argv[1]) / 1e9
-after = [float(x) for x in sys.stdin.read().split() if float(x) > t0]
-print(round((after[0] - t0) * 1000) if after else -1)' "$MOVE_T0")
-echo "stall across the move (link down -> data again): ${STALL_MS} ms"
-check "data flowed again after the move" test "$STALL_MS" -ge 0
+# The stall: the longest time without a data segment from cn around the
+# move (inner packets on mn's tunnel device).
+STALL_MS=$(odm_stall_ms "$ODM_DIR/inner.pcap" "$MOVE_T0")
+echo "stall across the move (longest gap between data segments): ${STALL_MS} ms"
+check "data flowed again within 5 s of the move" test "$STALL_MS" -ge 0
 
 # Tunnel on the wire, seen on core: outer CHA <-> CoA, protocol 41.
 TUN_PKTS=$(tshark -r "$ODM_DIR/core.pcap" -T fields -e ipv6.src -e ipv6.dst -e ipv6.nxt 2>/dev/null |
@@ -257,6 +252,8 @@ cat "$ODM_DIR/ctl.log"
 check "the control socket answers garbage and oversized input with errors and stays up" test "$rc" -eq 0
 check "the host agent is still running" kill -0 "$MN_AGENT_PID"
 check "the anchor is still running" kill -0 "$CHA_AGENT_PID"
+check "no sanitizer report in the agents' logs (when built with SAN=1)" \
+	bash -c "! grep -qE 'Sanitizer|runtime error' '$MN_AGENT_LOG' '$CHA_AGENT_LOG'"
 
 echo "summary: stall ${STALL_MS} ms, dereg ${DEREG_MS} ms after exit, kill -9 release ${KILL_MS:-?} ms, move ${TOPO_MOVE_MS} ms"
 check_summary test_cha

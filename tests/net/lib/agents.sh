@@ -142,6 +142,23 @@ odm_capture() {
 	return 1
 }
 
+# odm_stall_ms PCAP T0_NS - the stall of a download across a move: the
+# longest gap between consecutive data segments (tcp.len > 0) in PCAP from
+# 0.2 s before T0 (epoch ns, the old link going down) to 5 s after it, in ms.
+# The first segment after T0 is no measure: packets already queued in the
+# tunnel arrive right after it, before the real gap. -1 if no data came
+# after T0 within the window.
+odm_stall_ms() {
+	tshark -r "$1" -T fields -e frame.time_epoch -Y 'tcp.len > 0' 2>/dev/null |
+		/usr/bin/python3 -c '
+import sys
+t0 = int(sys.argv[1]) / 1e9
+ts = sorted(float(x) for x in sys.stdin.read().split() if t0 - 0.2 <= float(x) <= t0 + 5)
+gaps = [b - a for a, b in zip(ts, ts[1:])]
+resumed = any(t > t0 for t in ts)
+print(round(max(gaps) * 1000) if gaps and resumed else -1)' "$2"
+}
+
 # odm_capture_stop PID - stop a capture and let it flush.
 odm_capture_stop() {
 	kill -INT "$1" 2>/dev/null || true
