@@ -53,22 +53,28 @@ static int no_args(const char *cmd, int argc)
 	return 0;
 }
 
-int cmd_hello(const struct ctl_opts *o, int argc, char **argv)
+/* Send req (taken), print the reply; the exit code for the command. */
+static int call_and_print(const struct ctl_opts *o, json_t *req)
 {
-	json_t *req, *resp;
-	int r;
+	json_t *resp;
+	int r = ctl_request(o, req, &resp);
 
-	(void)argv;
-	if ((r = no_args("hello", argc)))
-		return r;
-	req = json_pack("{s:s}", "op", "hello");
-	r = ctl_request(o, req, &resp);
 	json_decref(req);
 	if (r)
 		return r;
 	ctl_print(o, resp);
 	json_decref(resp);
 	return 0;
+}
+
+int cmd_hello(const struct ctl_opts *o, int argc, char **argv)
+{
+	int r;
+
+	(void)argv;
+	if ((r = no_args("hello", argc)))
+		return r;
+	return call_and_print(o, json_pack("{s:s}", "op", "hello"));
 }
 
 int cmd_status(const struct ctl_opts *o, int argc, char **argv)
@@ -119,8 +125,8 @@ static int check_addr(const char *what, const char *s)
 int cmd_lease(const struct ctl_opts *o, int argc, char **argv)
 {
 	const char *type = NULL, *dst = NULL, *cha = NULL, *proto = "tcp";
-	int fresh = 0, r;
-	json_t *req, *resp;
+	int fresh = 0;
+	json_t *req;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--cha") == 0 || strcmp(argv[i], "--proto") == 0) {
@@ -165,30 +171,14 @@ int cmd_lease(const struct ctl_opts *o, int argc, char **argv)
 		json_object_set_new(req, "cha", json_string(cha));
 	if (req && fresh)
 		json_object_set_new(req, "fresh", json_true());
-	r = ctl_request(o, req, &resp);
-	json_decref(req);
-	if (r)
-		return r;
-	ctl_print(o, resp);
-	json_decref(resp);
-	return 0;
+	return call_and_print(o, req);
 }
 
 int cmd_release(const struct ctl_opts *o, int argc, char **argv)
 {
-	json_t *req, *resp;
-	int r;
-
 	if (argc != 2)
 		return ctl_usage_of("release");
 	if (check_addr("release: ADDR", argv[1]))
 		return CTL_EXIT_ERR;
-	req = json_pack("{s:s,s:s}", "op", "release", "addr", argv[1]);
-	r = ctl_request(o, req, &resp);
-	json_decref(req);
-	if (r)
-		return r;
-	ctl_print(o, resp);
-	json_decref(resp);
-	return 0;
+	return call_and_print(o, json_pack("{s:s,s:s}", "op", "release", "addr", argv[1]));
 }
