@@ -83,12 +83,14 @@ void shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const c
 	t = fdtable_global(1);
 	if (fdtable_state(t, fd) != FDT_UNKNOWN)
 		goto out; /* decided before (leased, or plain) */
-	proto = socket_proto(fd);
-	if (!proto || !socket_unbound(fd))
-		goto seen;
+	/* The process's type first: for a type that needs no lease it settles
+	 * the socket without the four syscalls that inspect it. */
 	type = shim_process_type();
 	if (!shim_policy_wants_cha(type))
 		goto seen; /* other types come with their own issue; plain for now */
+	proto = socket_proto(fd);
+	if (!proto || !socket_unbound(fd))
+		goto seen;
 	inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
 	if (chacache_get_addr(chacache_by_addr(), &d6->sin6_addr, &cha, NULL,
 			      chacache_now_ms()) != CHA_FOUND) {
