@@ -191,6 +191,21 @@ fi
 wait "$UDPC_PID" 2>/dev/null || true
 topo_kill "$UDP_PID"
 
+# ---------------------------------------------------------------- 5b. odmctl run
+# The launcher: examples/srcaddr gets a CHoA through it, and env shows that
+# it appends libodm.so to an LD_PRELOAD that is already set.
+RUN_OUT=$(nsq mn "$ODM_BUILD/odmctl" -s "$MN_SOCK" run --type session-lasting -- \
+	"$ODM_BUILD/examples/srcaddr" cn.example.test "$HTTP_PORT" 2>&1) || true
+echo "odmctl run srcaddr: $RUN_OUT"
+check "odmctl run --type session-lasting gives examples/srcaddr a CHoA" \
+	in_prefix "${RUN_OUT%% *}" "$CHA_POOL"
+PRELOAD=$(nsq mn env LD_PRELOAD=libm.so.6 "$ODM_BUILD/odmctl" -s "$MN_SOCK" run -- \
+	/usr/bin/env 2>/dev/null | sed -n 's/^LD_PRELOAD=//p')
+echo "LD_PRELOAD under odmctl run: $PRELOAD"
+check "odmctl run appends libodm.so to LD_PRELOAD, keeping what was there" \
+	bash -c "[[ '$PRELOAD' == libm.so.6[\ :]*/libodm.so ]]"
+check "the example's lease ends after it exits" wait_for 8 no_binding
+
 # ---------------------------------------------------------------- 6. BU/BA in tshark
 odm_capture_stop "$CAP_MH"
 tshark -r "$ODM_DIR/mn-mh.pcap" -Y mipv6 -T fields -e mip6.mhtype -e mip6.mnid.identifier \
