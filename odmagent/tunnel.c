@@ -95,7 +95,8 @@ json_t *tunnel_status_json(struct odm_tunnel *t)
 	memset(&st, 0, sizeof st);
 	if (t)
 		(void)t->ops->stats(t, NULL, &st);
-	return json_pack("{s:s, s:s, s:I, s:I, s:I}", "backend", tunnel_backend_name(t),
+	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "backend", tunnel_backend_name(t),
 			 "device", t ? t->ifname : "", "rx", (json_int_t)st.rx_packets,
-			 "tx", (json_int_t)st.tx_packets, "dropped", (json_int_t)st.dropped);
+			 "tx", (json_int_t)st.tx_packets, "dropped", (json_int_t)st.dropped,
+			 "replayed", (json_int_t)st.replayed);
 }

@@ -33,6 +33,7 @@ struct odm_tunnel_stats {
 	uint64_t rx_packets, rx_bytes;  /* received and decapsulated */
 	uint64_t last_tx_ms, last_rx_ms; /* CLOCK_MONOTONIC ms, 0 = never */
 	uint64_t dropped;               /* failed the endpoint checks */
+	uint64_t replayed;              /* sent again after a move (replay.h) */
 };
 
 struct odm_tunnel;
@@ -70,7 +71,7 @@ int tunnel_open(struct odm_tunnel **out, uv_loop_t *loop, const char *backend,
 		enum odm_tunnel_side side, const char *ifname);
 void tunnel_close(struct odm_tunnel *t);
 const char *tunnel_backend_name(const struct odm_tunnel *t);
-/* {backend, device, rx, tx, dropped}: the device totals, for status replies
+/* {backend, device, rx, tx, dropped, replayed}: the device totals, for status replies
  * of both roles (t may be NULL: an empty backend and zero counts) */
 json_t *tunnel_status_json(struct odm_tunnel *t);
 

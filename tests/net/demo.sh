@@ -65,6 +65,7 @@ topo_move ar2 >/dev/null
 say move "eth1 (ar1) down, eth2 (ar2) up: new CoA $(topo_mn_addr) usable after ${TOPO_MOVE_MS} ms"
 sleep 0.5
 mh_lines "$ODM_DIR/mh.pcap" "$T_MOVE" | while IFS= read -r l; do say signal "$l"; done
+say data "cha re-sent $(odm_status cha | json 'j["tunnel"]["replayed"]') packets that had gone toward the old CoA during the outage"
 T_SHOWN=$(now_s)
 rc=0
 wait "$CURL" || rc=$?

@@ -86,6 +86,10 @@ MOVE_T0=$TOPO_MOVE_T0
 echo "moved: CoA $COA1 -> $COA2"
 coa_updated() { [[ $(odm_status cha | json 'j["bindings"][0]["coa"]') == "$COA2" ]]; }
 check "the anchor's binding follows the host to $COA2" wait_for 5 coa_updated
+REPLAYED=$(odm_status cha | json 'j["tunnel"]["replayed"]')
+echo "the anchor sent $REPLAYED packets again to the new CoA (replay after a move)"
+check "the anchor replayed what it had sent toward the old CoA ($REPLAYED packets)" \
+	test "$REPLAYED" -gt 0
 rc=0
 wait "$CURL_PID" || rc=$?
 CURL_T1=$(date +%s%N)
@@ -200,7 +204,7 @@ echo "odmctl run srcaddr: $RUN_OUT"
 check "odmctl run --type session-lasting gives examples/srcaddr a CHoA" \
 	in_prefix "${RUN_OUT%% *}" "$CHA_POOL"
 PRELOAD=$(nsq mn env LD_PRELOAD=libm.so.6 "$ODM_BUILD/odmctl" -s "$MN_SOCK" run -- \
-	/usr/bin/env 2>/dev/null | sed -n 's/^LD_PRELOAD=//p')
+	/usr/bin/env 2>/dev/null | sed -n 's/^LD_PRELOAD=//p') || true
 echo "LD_PRELOAD under odmctl run: $PRELOAD"
 check "odmctl run appends libodm.so to LD_PRELOAD, keeping what was there" \
 	bash -c "[[ '$PRELOAD' == libm.so.6[\ :]*/libodm.so ]]"

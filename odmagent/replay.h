@@ -1,0 +1,42 @@
+/*
+ * replay.h — the last packets a tunnel endpoint sent, kept so they can be
+ * sent again after a move (DESIGN.md §4).
+ *
+ * When a host moves, what the anchor tunnelled to the old care-of address
+ * between the old link going down and the re-registration arriving is lost;
+ * TCP then waits for fast recovery, or for the server's retransmission
+ * timeout (at least 200 ms) when a whole window went. Sending those packets
+ * again to the new care-of address as soon as the binding moves removes that
+ * wait. The host side does the same for what it sent upstream. Duplicates
+ * are harmless to TCP and UDP; the ring is bounded in slots and bytes.
+ */
+#ifndef ODM_REPLAY_H
+#define ODM_REPLAY_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define REPLAY_PKT_MAX 1500   /* inner packets above this are not kept */
+
+struct replay_ring;
+
+/* slots: how many packets are kept (the oldest is overwritten) */
+int replay_open(struct replay_ring **out, size_t slots);
+void replay_close(struct replay_ring *r);
+
+/* Keep a copy of pkt, sent for inner at ts_ms (monotonic). */
+void replay_record(struct replay_ring *r, const struct in6_addr *inner, uint64_t ts_ms,
+		   const uint8_t *pkt, size_t len);
+
+typedef void (*replay_fn)(void *arg, const uint8_t *pkt, size_t len);
+/*
+ * Call fn, oldest first, for every kept packet of inner sent at or after
+ * since_ms. Returns how many.
+ */
+size_t replay_since(const struct replay_ring *r, const struct in6_addr *inner,
+		    uint64_t since_ms, replay_fn fn, void *arg);
+/* Forget inner's packets (its binding is gone). */
+void replay_forget(struct replay_ring *r, const struct in6_addr *inner);
+
+#endif

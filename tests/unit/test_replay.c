@@ -1,0 +1,128 @@
+/* test_replay.c — the ring of recently tunnelled packets (odmagent/replay.c) */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "replay.h"
+
+static struct in6_addr A(const char *s)
+{
+	struct in6_addr a;
+
+	cr_assert_eq(inet_pton(AF_INET6, s, &a), 1);
+	return a;
+}
+
+/* what a replay produced: the first byte of each packet, in order */
+struct seen {
+	uint8_t first[64];
+	size_t len[64];
+	size_t n;
+};
+
+static void collect(void *arg, const uint8_t *pkt, size_t len)
+{
+	struct seen *s = arg;
+
+	cr_assert_lt(s->n, 64);
+	s->first[s->n] = pkt[0];
+	s->len[s->n] = len;
+	s->n++;
+}
+
+static void put(struct replay_ring *r, const char *inner, uint64_t ts, uint8_t tag, size_t len)
+{
+	uint8_t pkt[REPLAY_PKT_MAX + 1];
+	struct in6_addr a = A(inner);
+
+	memset(pkt, tag, sizeof pkt);
+	replay_record(r, &a, ts, pkt, len);
+}
+
+Test(replay, open_checks_its_size)
+{
+	struct replay_ring *r = NULL;
+
+	cr_assert_eq(replay_open(&r, 0), -EINVAL);
+	cr_assert_eq(replay_open(&r, (1u << 20) + 1), -EINVAL);
+	cr_assert_eq(replay_open(&r, 4), 0);
+	replay_close(r);
+}
+
+Test(replay, replays_one_address_since_a_time_oldest_first)
+{
+	struct replay_ring *r;
+	struct seen s = { .n = 0 };
+	struct in6_addr x = A("2001:db8:c4a::1");
+
+	cr_assert_eq(replay_open(&r, 8), 0);
+	put(r, "2001:db8:c4a::1", 100, 1, 60);
+	put(r, "2001:db8:c4a::2", 110, 2, 60);
+	put(r, "2001:db8:c4a::1", 120, 3, 70);
+	put(r, "2001:db8:c4a::1", 130, 4, 80);
+	cr_assert_eq(replay_since(r, &x, 120, collect, &s), 2);
+	cr_assert_eq(s.first[0], 3);
+	cr_assert_eq(s.first[1], 4);
+	cr_assert_eq(s.len[0], 70);
+	cr_assert_eq(s.len[1], 80);
+	replay_close(r);
+}
+
+Test(replay, the_oldest_packets_are_overwritten)
+{
+	struct replay_ring *r;
+	struct seen s = { .n = 0 };
+	struct in6_addr x = A("2001:db8:c4a::1");
+
+	cr_assert_eq(replay_open(&r, 4), 0);
+	for (uint8_t i = 1; i <= 6; i++)
+		put(r, "2001:db8:c4a::1", 100 + i, i, 40);
+	cr_assert_eq(replay_since(r, &x, 0, collect, &s), 4);
+	for (size_t i = 0; i < 4; i++)
+		cr_assert_eq(s.first[i], i + 3, "slot %zu holds packet %u", i, s.first[i]);
+	replay_close(r);
+}
+
+Test(replay, oversized_and_empty_packets_are_not_kept)
+{
+	struct replay_ring *r;
+	struct seen s = { .n = 0 };
+	struct in6_addr x = A("2001:db8:c4a::1");
+
+	cr_assert_eq(replay_open(&r, 4), 0);
+	put(r, "2001:db8:c4a::1", 100, 1, REPLAY_PKT_MAX + 1);
+	put(r, "2001:db8:c4a::1", 100, 2, 0);
+	put(r, "2001:db8:c4a::1", 100, 3, REPLAY_PKT_MAX);
+	cr_assert_eq(replay_since(r, &x, 0, collect, &s), 1);
+	cr_assert_eq(s.first[0], 3);
+	cr_assert_eq(s.len[0], REPLAY_PKT_MAX);
+	replay_close(r);
+}
+
+Test(replay, forget_drops_one_address_only)
+{
+	struct replay_ring *r;
+	struct seen s = { .n = 0 };
+	struct in6_addr x = A("2001:db8:c4a::1"), y = A("2001:db8:c4a::2");
+
+	cr_assert_eq(replay_open(&r, 8), 0);
+	put(r, "2001:db8:c4a::1", 100, 1, 40);
+	put(r, "2001:db8:c4a::2", 100, 2, 40);
+	replay_forget(r, &x);
+	cr_assert_eq(replay_since(r, &x, 0, collect, &s), 0);
+	cr_assert_eq(replay_since(r, &y, 0, collect, &s), 1);
+	cr_assert_eq(s.first[0], 2);
+	replay_close(r);
+}
+
+Test(replay, a_missing_ring_does_nothing)
+{
+	struct seen s = { .n = 0 };
+	struct in6_addr x = A("2001:db8:c4a::1");
+	uint8_t pkt[40] = { 0 };
+
+	replay_record(NULL, &x, 1, pkt, sizeof pkt);
+	replay_forget(NULL, &x);
+	cr_assert_eq(replay_since(NULL, &x, 0, collect, &s), 0);
+}
