@@ -7,8 +7,10 @@
  * TCP then waits for fast recovery, or for the server's retransmission
  * timeout (at least 200 ms) when a whole window went. Sending those packets
  * again to the new care-of address as soon as the binding moves removes that
- * wait. The host side does the same for what it sent upstream. Duplicates
- * are harmless to TCP and UDP; the ring is bounded in slots and bytes.
+ * wait. Duplicates are harmless to TCP and UDP; the ring is bounded in
+ * slots and bytes. Upstream, the host's own TCP repairs the outage without
+ * help: a replay on the move's BA was measured (test_mn's upload) and
+ * gained nothing (30 ms gap with it, 21-24 ms without), so there is none.
  */
 #ifndef ODM_REPLAY_H
 #define ODM_REPLAY_H

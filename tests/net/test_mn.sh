@@ -159,6 +159,27 @@ echo "UDP lease ended $(($(topo_now_ms) - T0)) ms after the first check (its las
 kill "$UDP_PID" 2>/dev/null || true
 wait "$UDP_PID" 2>/dev/null || true
 
+# ---------------------------------------------------------------- 4b. upload across a move
+# Upstream, the host's own TCP repairs what was lost in the outage (new data
+# keeps flowing, SACK does the rest): measured, not replayed.
+UPCHOA=$(lease tcp)
+topo_start_iperf cn >/dev/null
+odm_capture cn eth0 "$ODM_DIR/up.pcap" "tcp dst port $IPERF_PORT" 128
+UPCAP=$ODM_CAP_PID
+ip netns exec "$NS_MN" iperf3 -6 -c "$CN_ADDR" -B "$UPCHOA" -t 5 -b 200M \
+	>"$ODM_DIR/iperf-up.log" 2>&1 &
+UP_PID=$!
+sleep 2
+topo_move ar1
+rc=0
+wait "$UP_PID" || rc=$?
+odm_capture_stop "$UPCAP"
+check "an upload from the CHoA survives a move (iperf3 rc $rc)" test "$rc" -eq 0
+UP_STALL=$(odm_stall_ms "$ODM_DIR/up.pcap" "$TOPO_MOVE_T0")
+echo "upload: longest gap at cn across the move ${UP_STALL} ms"
+check "data from the host reached cn again within 5 s of the move" test "$UP_STALL" -ge 0
+check "the upload's lease ends after iperf3" wait_for 8 no_lease
+
 # ---------------------------------------------------------------- 5. clean stop
 SCHOA=$(lease tcp)
 ip netns exec "$NS_MN" python3 -c '
