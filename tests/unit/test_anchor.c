@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "anchor.h"
+#include "testaddr.h"
 
 #define A_ADDR "2001:db8:ca::1"
 #define A_POOL "2001:db8:c4a::"
@@ -78,14 +79,6 @@ static struct odm_tunnel tun;
 static struct anchor an;
 static struct timespec rt0 = { T0_UNIX, 0 };
 static uint64_t ntp0;
-
-static struct in6_addr A(const char *s)
-{
-	struct in6_addr a;
-
-	cr_assert_eq(inet_pton(AF_INET6, s, &a), 1, "bad address %s", s);
-	return a;
-}
 
 static void key_fill(uint8_t *k, uint8_t base)
 {

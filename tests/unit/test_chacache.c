@@ -11,27 +11,12 @@
 #include <string.h>
 
 #include "chacache.h"
-
-static struct in6_addr pa(const char *s)
-{
-	struct in6_addr a;
-
-	cr_assert_eq(inet_pton(AF_INET6, s, &a), 1, "bad address %s", s);
-	return a;
-}
-
-static void assert_addr(const struct in6_addr *a, const char *want)
-{
-	char buf[INET6_ADDRSTRLEN];
-
-	inet_ntop(AF_INET6, a, buf, sizeof buf);
-	cr_assert_str_eq(buf, want);
-}
+#include "testaddr.h"
 
 Test(chacache, positive_entry_until_ttl)
 {
 	struct chacache *c = chacache_new(8);
-	struct in6_addr dst = pa("2001:db8:c0::10"), cha = pa("2001:db8:ca::10"), got;
+	struct in6_addr dst = A("2001:db8:c0::10"), cha = A("2001:db8:ca::10"), got;
 	uint32_t left = 0;
 
 	cr_assert_eq(chacache_get_addr(c, &dst, &got, NULL, 1000), CHA_MISS);
@@ -49,7 +34,7 @@ Test(chacache, positive_entry_until_ttl)
 Test(chacache, negative_entry)
 {
 	struct chacache *c = chacache_new(8);
-	struct in6_addr dst = pa("2001:db8:c2::10"), got = pa("::1");
+	struct in6_addr dst = A("2001:db8:c2::10"), got = A("::1");
 	uint32_t left = 0;
 
 	cr_assert_eq(chacache_put_addr(c, &dst, NULL, CHACACHE_NEG_TTL, 0), 0);
@@ -63,7 +48,7 @@ Test(chacache, negative_entry)
 Test(chacache, replace_positive_by_negative)
 {
 	struct chacache *c = chacache_new(8);
-	struct in6_addr dst = pa("2001:db8:c0::10"), cha = pa("2001:db8:ca::10"), got;
+	struct in6_addr dst = A("2001:db8:c0::10"), cha = A("2001:db8:ca::10"), got;
 
 	chacache_put_addr(c, &dst, &cha, 60, 0);
 	chacache_put_addr(c, &dst, NULL, 30, 10);
@@ -76,7 +61,7 @@ Test(chacache, replace_positive_by_negative)
 Test(chacache, zero_ttl_stores_nothing_and_ttl_is_capped)
 {
 	struct chacache *c = chacache_new(8);
-	struct in6_addr dst = pa("2001:db8:c0::10"), cha = pa("2001:db8:ca::10"), got;
+	struct in6_addr dst = A("2001:db8:c0::10"), cha = A("2001:db8:ca::10"), got;
 	uint32_t left;
 
 	cr_assert_eq(chacache_put_addr(c, &dst, &cha, 0, 0), 0);
@@ -90,7 +75,7 @@ Test(chacache, zero_ttl_stores_nothing_and_ttl_is_capped)
 Test(chacache, names_fold_case_and_trailing_dot)
 {
 	struct chacache *c = chacache_new(8);
-	struct in6_addr cha = pa("2001:db8:ca::10"), got;
+	struct in6_addr cha = A("2001:db8:ca::10"), got;
 
 	chacache_put_name(c, "CN.Example.Test.", &cha, 60, 0);
 	cr_assert_eq(chacache_get_name(c, "cn.example.test", &got, NULL, 0), CHA_FOUND);
@@ -106,7 +91,7 @@ Test(chacache, long_keys_refused)
 {
 	struct chacache *c = chacache_new(4);
 	char name[CHACACHE_KEY_MAX + 10];
-	struct in6_addr cha = pa("2001:db8:ca::10");
+	struct in6_addr cha = A("2001:db8:ca::10");
 
 	memset(name, 'a', sizeof(name) - 1);
 	name[sizeof(name) - 1] = '\0';
@@ -118,7 +103,7 @@ Test(chacache, long_keys_refused)
 Test(chacache, addresses_and_names_do_not_collide)
 {
 	struct chacache *c = chacache_new(8);
-	struct in6_addr a = pa("2001:db8::1"), b = pa("2001:db8::2"), cha = pa("2001:db8:ca::10"), got;
+	struct in6_addr a = A("2001:db8::1"), b = A("2001:db8::2"), cha = A("2001:db8:ca::10"), got;
 
 	chacache_put_addr(c, &a, &cha, 60, 0);
 	cr_assert_eq(chacache_get_addr(c, &b, &got, NULL, 0), CHA_MISS);
@@ -128,7 +113,7 @@ Test(chacache, addresses_and_names_do_not_collide)
 Test(chacache, bounded_evicts_expired_first)
 {
 	struct chacache *c = chacache_new(4);
-	struct in6_addr cha = pa("2001:db8:ca::10"), got;
+	struct in6_addr cha = A("2001:db8:ca::10"), got;
 	char name[32];
 
 	/* a.test lives 10 s, the others 100 s */
@@ -150,7 +135,7 @@ Test(chacache, bounded_evicts_expired_first)
 Test(chacache, bounded_evicts_soonest_expiry)
 {
 	struct chacache *c = chacache_new(3);
-	struct in6_addr cha = pa("2001:db8:ca::10"), got;
+	struct in6_addr cha = A("2001:db8:ca::10"), got;
 
 	chacache_put_name(c, "long.test", &cha, 300, 0);
 	chacache_put_name(c, "short.test", &cha, 50, 0);
@@ -167,7 +152,7 @@ Test(chacache, bounded_evicts_soonest_expiry)
 Test(chacache, many_entries_stay_bounded)
 {
 	struct chacache *c = chacache_new(16);
-	struct in6_addr cha = pa("2001:db8:ca::10"), dst = pa("2001:db8::"), got;
+	struct in6_addr cha = A("2001:db8:ca::10"), dst = A("2001:db8::"), got;
 
 	for (int i = 0; i < 1000; i++) {
 		dst.s6_addr[15] = (uint8_t)i;

@@ -7,14 +7,7 @@
 #include "lease.h"
 #include "log.h"
 #include "odm.h"
-
-static struct in6_addr A(const char *s)
-{
-	struct in6_addr a;
-
-	cr_assert_eq(inet_pton(AF_INET6, s, &a), 1, "bad test address %s", s);
-	return a;
-}
+#include "testaddr.h"
 
 static struct lease_table T;
 static struct lease_policy P = { .grace_ms = 3000, .udp_inactivity_s = 30 };

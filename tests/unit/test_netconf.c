@@ -9,6 +9,7 @@
 #include "log.h"
 #include "netconf.h"
 #include "netns.h"
+#include "testaddr.h"
 
 static struct netconf *nc;
 static int lo;
@@ -44,14 +45,6 @@ static char *ip(const char *args)
 	out[n] = '\0';
 	pclose(f);
 	return out;
-}
-
-static struct in6_addr A(const char *s)
-{
-	struct in6_addr a;
-
-	cr_assert_eq(inet_pton(AF_INET6, s, &a), 1);
-	return a;
 }
 
 Test(netconf, ifindex)

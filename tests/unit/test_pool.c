@@ -9,27 +9,12 @@
 #include <string.h>
 
 #include "pool.h"
-
-static struct in6_addr pa(const char *s)
-{
-	struct in6_addr a;
-
-	cr_assert_eq(inet_pton(AF_INET6, s, &a), 1, "bad address %s", s);
-	return a;
-}
-
-static void assert_addr(const struct in6_addr *a, const char *want)
-{
-	char buf[INET6_ADDRSTRLEN];
-
-	inet_ntop(AF_INET6, a, buf, sizeof buf);
-	cr_assert_str_eq(buf, want);
-}
+#include "testaddr.h"
 
 Test(pool, lowest_first_skips_anycast_and_own)
 {
 	struct pool p;
-	struct in6_addr pre = pa("2001:db8:c4a::"), own = pa("2001:db8:c4a::2"), a;
+	struct in6_addr pre = A("2001:db8:c4a::"), own = A("2001:db8:c4a::2"), a;
 
 	cr_assert_eq(pool_init(&p, &pre, 64, &own, 0), 0);
 	cr_assert_eq(pool_free_count(&p), POOL_MAX_DEFAULT - 1);
@@ -46,7 +31,7 @@ Test(pool, lowest_first_skips_anycast_and_own)
 Test(pool, release_makes_it_next)
 {
 	struct pool p;
-	struct in6_addr pre = pa("2001:db8:c4a::"), a, b, c;
+	struct in6_addr pre = A("2001:db8:c4a::"), a, b, c;
 
 	cr_assert_eq(pool_init(&p, &pre, 64, NULL, 0), 0);
 	cr_assert_eq(pool_alloc(&p, &a), 0);
@@ -61,7 +46,7 @@ Test(pool, release_makes_it_next)
 Test(pool, bounded_and_exhausts)
 {
 	struct pool p;
-	struct in6_addr pre = pa("2001:db8:c4a::"), a;
+	struct in6_addr pre = A("2001:db8:c4a::"), a;
 
 	cr_assert_eq(pool_init(&p, &pre, 64, NULL, 100), 0);
 	for (int i = 0; i < 100; i++)
@@ -75,7 +60,7 @@ Test(pool, bounded_and_exhausts)
 Test(pool, small_prefix_has_no_rfc2526_top)
 {
 	struct pool p;
-	struct in6_addr pre = pa("2001:db8:c4a::10"), a;
+	struct in6_addr pre = A("2001:db8:c4a::10"), a;
 
 	/* /124: 16 addresses, ::10 is the anycast, 15 usable */
 	cr_assert_eq(pool_init(&p, &pre, 124, NULL, 0), 0);
@@ -95,8 +80,8 @@ Test(pool, small_prefix_has_no_rfc2526_top)
 Test(pool, contains_reserve_and_bad_inputs)
 {
 	struct pool p;
-	struct in6_addr pre = pa("2001:db8:c4a::"), out = pa("2001:db8:c4b::1"),
-			far = pa("2001:db8:c4a::1:0"), x = pa("2001:db8:c4a::7"), a;
+	struct in6_addr pre = A("2001:db8:c4a::"), out = A("2001:db8:c4b::1"),
+			far = A("2001:db8:c4a::1:0"), x = A("2001:db8:c4a::7"), a;
 
 	cr_assert_eq(pool_init(&p, &pre, 128, NULL, 0), -EINVAL);
 	cr_assert_eq(pool_init(&p, &pre, 127, &x, 0), 0, "a /127 has one usable address");

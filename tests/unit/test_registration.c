@@ -13,6 +13,7 @@
 #include "log.h"
 #include "mh.h"
 #include "registration.h"
+#include "testaddr.h"
 
 #define MAXBU 64
 #define MAXEV 16
@@ -38,14 +39,6 @@ static struct {
 
 static struct reg_ctx C;
 static struct in6_addr ANCHOR, ANCHOR2, COA, COA2, HOA;
-
-static struct in6_addr A(const char *s)
-{
-	struct in6_addr a;
-
-	cr_assert_eq(inet_pton(AF_INET6, s, &a), 1);
-	return a;
-}
 
 static int fake_send(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
 		     const struct in6_addr *dst)

@@ -5,14 +5,7 @@
 #include <string.h>
 
 #include "replay.h"
-
-static struct in6_addr A(const char *s)
-{
-	struct in6_addr a;
-
-	cr_assert_eq(inet_pton(AF_INET6, s, &a), 1);
-	return a;
-}
+#include "testaddr.h"
 
 /* what a replay produced: the first byte of each packet, in order */
 struct seen {
