@@ -1,0 +1,261 @@
+/*
+ * fuzz_anchor.c — libFuzzer harness for the anchor's Binding Update
+ * processing (odmagent/anchor.c), the logic that acts on outside input once
+ * the codec has parsed it.
+ *
+ * Random bytes alone would die at the authenticator, so the input is read
+ * as a script of steps against one anchor (a /120 pool, 2 identities, at
+ * most 3 bindings each, a recording-free fake tunnel). A step is either raw
+ * bytes handed to anchor_handle_bu(), or a BU built from fuzzer-chosen
+ * fields (identity, right or wrong key, which options, sequence number,
+ * lifetime, HNP from the bound addresses or the input, BID, clock skew),
+ * signed with mh_encode() when the key is right; between steps the clock
+ * moves and bindings expire. After every step:
+ *   - the answer is empty or decodes as a BA or BE;
+ *   - a BA that refuses (status >= 128) left the binding count unchanged;
+ *   - every binding's address is allocated in the pool, and the pool's
+ *     used count equals the number of bindings;
+ *   - no identity holds more bindings than max-bindings.
+ * Any violation abort()s.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "anchor.h"
+#include "mh.h"
+
+#define CHECK(cond)                                                       \
+	do {                                                              \
+		if (!(cond))                                              \
+			abort();                                          \
+	} while (0)
+
+static int fk_probe(void) { return 0; }
+static int fk_open(struct odm_tunnel *t) { (void)t; return 0; }
+static void fk_close(struct odm_tunnel *t) { (void)t; }
+static int fk_bind(struct odm_tunnel *t, const struct in6_addr *i, const struct in6_addr *l,
+		   const struct in6_addr *r)
+{
+	(void)t; (void)i; (void)l; (void)r;
+	return 0;
+}
+static int fk_unbind(struct odm_tunnel *t, const struct in6_addr *i)
+{
+	(void)t; (void)i;
+	return 0;
+}
+static int fk_stats(struct odm_tunnel *t, const struct in6_addr *i, struct odm_tunnel_stats *st)
+{
+	(void)t; (void)i;
+	memset(st, 0, sizeof *st);
+	return 0;
+}
+static const struct odm_tunnel_ops fake_ops = {
+	.name = "fake", .probe = fk_probe, .open = fk_open, .close = fk_close,
+	.bind = fk_bind, .unbind = fk_unbind, .stats = fk_stats,
+};
+
+/* 2001:db8:ca::10 (anchor), 2001:db8:c4a::/120 (pool), CoAs 2001:db8:a1::N */
+static const struct in6_addr anchor_addr = { { { 0x20, 0x01, 0x0d, 0xb8, 0, 0xca, 0, 0,
+						 0, 0, 0, 0, 0, 0, 0, 0x10 } } };
+static const struct in6_addr pool_pfx = { { { 0x20, 0x01, 0x0d, 0xb8, 0x0c, 0x4a, 0, 0,
+					      0, 0, 0, 0, 0, 0, 0, 0 } } };
+#define MAX_BINDINGS 3
+
+struct cursor {
+	const uint8_t *p;
+	size_t n;
+};
+
+static uint8_t take8(struct cursor *c)
+{
+	uint8_t v = 0;
+
+	if (c->n) {
+		v = *c->p++;
+		c->n--;
+	}
+	return v;
+}
+
+static uint16_t take16(struct cursor *c)
+{
+	return (uint16_t)(take8(c) << 8 | take8(c));
+}
+
+static void coa_of(uint8_t k, struct in6_addr *a)
+{
+	static const struct in6_addr base = { { { 0x20, 0x01, 0x0d, 0xb8, 0, 0xa1, 0, 0,
+						  0, 0, 0, 0, 0, 0, 0, 0 } } };
+	*a = base;
+	a->s6_addr[15] = (uint8_t)(1 + (k & 3));
+}
+
+struct count_ctx {
+	const struct anchor *an;
+	size_t n;
+	uint32_t per_ident[2];
+};
+
+static void count_one(const struct binding *b, void *arg)
+{
+	struct count_ctx *c = arg;
+
+	CHECK(pool_is_allocated(&c->an->pool, &b->hoa) == 1);
+	for (size_t i = 0; i < 2; i++)
+		if (strcmp(b->nai, c->an->cfg->identities[i].nai) == 0)
+			c->per_ident[i]++;
+	c->n++;
+}
+
+static size_t check_state(const struct anchor *an)
+{
+	struct count_ctx c = { an, 0, { 0, 0 } };
+
+	bcache_foreach(&an->bc, count_one, &c);
+	CHECK(c.n == an->bc.count);
+	CHECK(an->pool.used == c.n);
+	CHECK(c.per_ident[0] <= MAX_BINDINGS && c.per_ident[1] <= MAX_BINDINGS);
+	return c.n;
+}
+
+/* A BU from the fuzzer's choices; returns its length (0 = none). */
+static size_t build_bu(struct cursor *c, const struct odm_config *cfg, const struct anchor *an,
+		       uint64_t ntp_now, struct in6_addr *src, uint8_t *buf, size_t cap)
+{
+	struct mh_msg m;
+	uint8_t opts = take8(c), who = take8(c), hsel = take8(c);
+	const struct odm_identity *id = &cfg->identities[who & 1];
+	uint8_t key[MH_AUTH_KEY_LEN];
+	struct in6_addr hoa = IN6ADDR_ANY_INIT;
+	int n;
+
+	memset(&m, 0, sizeof m);
+	m.type = MH_TYPE_BU;
+	m.seq = take16(c);
+	m.flags = MH_BU_A | MH_BU_H;
+	m.lifetime = (uint16_t)(take8(c) & 0x3f); /* 0..252 s: deregistrations too */
+	coa_of(take8(c), src);
+	if (!(opts & 1)) {
+		m.present |= MH_HAS_MNID;
+		m.mnid_subtype = MH_MNID_SUBTYPE_NAI;
+		snprintf(m.mnid, sizeof m.mnid, "%s", id->nai);
+	}
+	if (!(opts & 2)) {
+		m.present |= MH_HAS_ALTCOA;
+		m.altcoa = *src;
+		if (opts & 0x40)
+			m.altcoa.s6_addr[14] ^= 1; /* not the source */
+	}
+	if (!(opts & 4)) {
+		/* within or outside the 7 s window, or replayed */
+		int64_t skew_s = (int8_t)take8(c) / 16;
+
+		m.present |= MH_HAS_REPLAY;
+		m.replay_ts = ntp_now + (uint64_t)(skew_s << 32);
+	}
+	if (!(opts & 8)) {
+		m.present |= MH_HAS_HNP;
+		m.hnp_len = 128;
+		if (hsel & 1) {
+			/* an address in the pool, maybe bound to someone */
+			hoa = pool_pfx;
+			hoa.s6_addr[15] = (uint8_t)(hsel >> 1);
+		}
+		m.hnp = hoa;
+	}
+	if (!(opts & 16)) {
+		m.present |= MH_HAS_BID;
+		m.bid = (uint16_t)(take8(c) & 7);
+	}
+	if (!(opts & 32)) {
+		m.present |= MH_HAS_AUTH;
+		m.auth_subtype = MH_AUTH_SUBTYPE_MNHA;
+		m.auth_spi = (opts & 0x80) ? id->spi + 1 : id->spi;
+	}
+	/* the identity's key, or (top bit of who) a wrong one */
+	memcpy(key, id->key, sizeof key);
+	key[0] ^= (uint8_t)(who & 0x80);
+	(void)an;
+	n = mh_encode(&m, buf, cap, (m.present & MH_HAS_AUTH) ? key : NULL,
+		      &m.altcoa, &hoa, src, &anchor_addr);
+	return n > 0 ? (size_t)n : 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct odm_identity ids[2];
+	struct odm_config cfg;
+	struct odm_tunnel tun;
+	struct anchor an;
+	struct cursor c = { data, size };
+	struct timespec rt = { 1795400000, 0 };
+	uint64_t now_ms = 1000;
+	uint8_t bu[MH_MAX_LEN], reply[MH_MAX_LEN];
+
+	memset(&cfg, 0, sizeof cfg);
+	memset(ids, 0, sizeof ids);
+	snprintf(ids[0].nai, sizeof ids[0].nai, "mn@example.test");
+	ids[0].spi = 1000;
+	snprintf(ids[1].nai, sizeof ids[1].nai, "mn2@example.test");
+	ids[1].spi = 2000;
+	for (int i = 0; i < MH_AUTH_KEY_LEN; i++) {
+		ids[0].key[i] = (uint8_t)(0x10 + i);
+		ids[1].key[i] = (uint8_t)(0x40 + i);
+	}
+	cfg.role = ODM_ROLE_ANCHOR;
+	cfg.mode = ODM_MODE_CHA;
+	cfg.address = anchor_addr;
+	cfg.pool = pool_pfx;
+	cfg.pool_plen = 120;
+	cfg.max_lifetime = 120;
+	cfg.max_bindings = MAX_BINDINGS;
+	cfg.identities = ids;
+	cfg.n_identities = 2;
+	memset(&tun, 0, sizeof tun);
+	tun.ops = &fake_ops;
+	tun.side = ODM_TUNNEL_ANCHOR;
+	if (anchor_init(&an, &cfg, &tun) != 0)
+		return 0;
+
+	for (int step = 0; step < 64 && c.n; step++) {
+		uint8_t kind = take8(&c);
+		struct in6_addr src;
+		struct mh_msg ans;
+		size_t before = check_state(&an), len;
+		int r;
+
+		if (kind & 1) {
+			/* raw bytes: whatever the network may carry */
+			len = take8(&c);
+			if (len > c.n)
+				len = c.n;
+			memcpy(bu, c.p, len);
+			c.p += len;
+			c.n -= len;
+			coa_of(kind >> 1, &src);
+		} else {
+			len = build_bu(&c, &cfg, &an, mh_ntp_from_timespec(&rt), &src, bu,
+				       sizeof bu);
+		}
+		r = anchor_handle_bu(&an, bu, len, &src, &anchor_addr, now_ms, &rt, reply,
+				     sizeof reply);
+		CHECK(r > -4096); /* a length, 0, or -errno */
+		if (r > 0) {
+			CHECK(mh_decode(reply, (size_t)r, &ans, NULL, NULL) == 0);
+			CHECK(ans.type == MH_TYPE_BA || ans.type == MH_TYPE_BE);
+			if (ans.type == MH_TYPE_BA && ans.status >= 128)
+				CHECK(check_state(&an) == before);
+		}
+		check_state(&an);
+		/* time goes on: up to ~4 min per step, so bindings expire */
+		now_ms += (uint64_t)(kind >> 2) * 4000;
+		rt.tv_sec += (time_t)(kind >> 2) * 4;
+		anchor_expire(&an, now_ms);
+		check_state(&an);
+	}
+	anchor_fini(&an);
+	return 0;
+}
