@@ -53,7 +53,6 @@
 struct mn {
 	struct odm_agent *a;
 	struct netconf *nc;
-	int own_nc;
 	struct odm_tunnel *tun;
 	struct mhsock *mh;
 	struct movement *mv;
@@ -378,7 +377,7 @@ static void check_anchor(struct mn *mn, struct reg_anchor *an)
 	int had = an->has_coa, n = 0, rc;
 	uint64_t now;
 
-	rc = movement_coa(mn->mv, &an->addr, &coa);
+	rc = movement_coa(mn->mv, &an->addr, had ? &old : NULL, &coa);
 	if (rc < 0) {
 		log_debug("no CoA toward %s (%s): keeping %s", ntop(&an->addr, a1),
 			  strerror(-rc), had ? ntop(&old, a2) : "none");
@@ -386,8 +385,11 @@ static void check_anchor(struct mn *mn, struct reg_anchor *an)
 	}
 	if (!reg_anchor_set_coa(an, &coa))
 		return;
-	if (!had)
-		return; /* first CoA toward this anchor: nothing registered yet */
+	/*
+	 * Also for the first CoA: an allocation sent while there was none
+	 * (no route yet, address still tentative) goes out again at once
+	 * instead of at its 1.5 s retransmission.
+	 */
 	now = now_ms();
 	mn->move_ms = now;
 	for (struct reg_binding *b = an->bindings; b; b = b->next) {
@@ -408,7 +410,7 @@ static void check_anchor(struct mn *mn, struct reg_anchor *an)
 	}
 	if (n)
 		log_info("move: CoA %s -> %s, re-registering %d bindings at anchor %s",
-			 ntop(&old, a1), ntop(&coa, a2), n, ntop(&an->addr, a3));
+			 had ? ntop(&old, a1) : "none", ntop(&coa, a2), n, ntop(&an->addr, a3));
 	else
 		log_debug("CoA toward %s now %s (was %s), no lease there", ntop(&an->addr, a3),
 			  ntop(&coa, a2), ntop(&old, a1));
@@ -746,8 +748,6 @@ static void teardown(struct odm_agent *a, struct mn *mn)
 			a->tunnel = NULL;
 		mn->tun = NULL;
 	}
-	if (mn->own_nc && mn->nc)
-		netconf_close(mn->nc);
 	mn->nc = NULL;
 	if (n)
 		log_info("mn stopped: %u leases deregistered", n);
@@ -788,16 +788,7 @@ int mn_start(struct odm_agent *a)
 	mn->pol.grace_ms = MN_GRACE_MS;
 	mn->pol.udp_inactivity_s = cfg->udp_inactivity;
 
-	if (a->nc) {
-		mn->nc = a->nc;
-	} else {
-		rc = netconf_open(&mn->nc);
-		if (rc < 0) {
-			log_err(rc, "netconf");
-			goto fail;
-		}
-		mn->own_nc = 1;
-	}
+	mn->nc = a->nc; /* main.c opened it before starting the role */
 	/* A killed agent's tunnel device, its addresses and the table's routes
 	 * die with it; its from-rules do not. They are ours by table and
 	 * priority, and no lease of this run exists yet. */

@@ -67,7 +67,17 @@ static void on_readable(uv_poll_t *p, int status, int events)
 
 	(void)events;
 	if (status < 0) {
-		log_warn(status, "netlink poll");
+		/*
+		 * An overrun sets the socket's error: poll reports POLLERR and
+		 * libuv stops this handle. Read once to clear the error, start
+		 * polling again, and re-evaluate for the events that were lost;
+		 * without this, moves would be seen only by the 1 s tick.
+		 */
+		log_warn(status, "netlink poll (events lost), resuming");
+		(void)nl_recvmsgs_default(m->events);
+		rc = uv_poll_start(&m->poll, UV_READABLE, on_readable);
+		if (rc < 0)
+			log_warn(rc, "restarting the netlink poll");
 		schedule(m);
 		return;
 	}
@@ -119,6 +129,14 @@ int movement_open(struct movement **out, uv_loop_t *loop, int skip_ifindex,
 	}
 	/* a burst at a move must not overrun us; an overrun is survivable */
 	nl_socket_set_buffer_size(m->events, 1 << 20, 0);
+	{
+		/* SO_RCVBUF is capped at net.core.rmem_max (~208 KiB); the
+		 * agent has CAP_NET_ADMIN, so ask past it: fewer overruns */
+		int sz = 1 << 20;
+
+		(void)setsockopt(nl_socket_get_fd(m->events), SOL_SOCKET, SO_RCVBUFFORCE, &sz,
+				 sizeof sz);
+	}
 	rc = uv_poll_init(loop, &m->poll, nl_socket_get_fd(m->events));
 	if (rc < 0)
 		goto fail;
@@ -196,7 +214,8 @@ static int coa_usable(struct movement *m, const struct in6_addr *a)
 	return rc;
 }
 
-int movement_coa(struct movement *m, const struct in6_addr *anchor, struct in6_addr *coa)
+int movement_coa(struct movement *m, const struct in6_addr *anchor,
+		 const struct in6_addr *current, struct in6_addr *coa)
 {
 	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
 				   .sin6_port = htons(MOVEMENT_PROBE_PORT) };
@@ -219,7 +238,10 @@ int movement_coa(struct movement *m, const struct in6_addr *anchor, struct in6_a
 	close(fd);
 	if (IN6_IS_ADDR_UNSPECIFIED(&sa.sin6_addr))
 		return -ENETUNREACH;
-	rc = m ? coa_usable(m, &sa.sin6_addr) : 0;
+	if (current && IN6_ARE_ADDR_EQUAL(current, &sa.sin6_addr))
+		rc = 0; /* no move: nothing new to check */
+	else
+		rc = m ? coa_usable(m, &sa.sin6_addr) : 0;
 	if (rc < 0)
 		return rc;
 	*coa = sa.sin6_addr;

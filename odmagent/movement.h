@@ -29,7 +29,10 @@ void movement_close(struct movement *m);
  * connect()ed to [anchor]:4191, no packet sent, then getsockname()).
  * 0 and *coa, or -ENETUNREACH (no route), -EAGAIN (the address is still
  * tentative or on the tunnel device: not usable as CoA), -errno.
+ * current (may be NULL): the CoA in use; when the kernel picks it again it
+ * is taken as it is, without the address dump that checks a new one.
  */
-int movement_coa(struct movement *m, const struct in6_addr *anchor, struct in6_addr *coa);
+int movement_coa(struct movement *m, const struct in6_addr *anchor,
+		 const struct in6_addr *current, struct in6_addr *coa);
 
 #endif
