@@ -491,8 +491,6 @@ static int tu_open(struct odm_tunnel *t)
 		rc = -ENOMEM;
 		goto fail;
 	}
-	if (p->side == ODM_TUNNEL_ANCHOR && (rc = replay_open(&p->replay, REPLAY_SLOTS)) < 0)
-		log_warn(rc, "replay ring: moves will not replay packets");
 	p->raw_fd = open_raw41();
 	if (p->raw_fd < 0) {
 		rc = p->raw_fd;
@@ -525,6 +523,10 @@ static int tu_open(struct odm_tunnel *t)
 	if ((rc = uv_poll_start(&p->raw_poll, UV_READABLE, on_poll)) < 0 ||
 	    (rc = uv_poll_start(&p->tun_poll, UV_READABLE, on_poll)) < 0)
 		goto fail_handles;
+	/* last, so no failure path above has to free it; its absence only
+	 * costs the replay after a move */
+	if (p->side == ODM_TUNNEL_ANCHOR && (rc = replay_open(&p->replay, REPLAY_SLOTS)) < 0)
+		log_warn(rc, "replay ring: moves will not replay packets");
 	t->priv = p;
 	return 0;
 
