@@ -40,14 +40,12 @@ static const char *ntop(const struct in6_addr *a, char *buf)
 	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
 }
 
-/* Linear, because identities are few and fixed by the config; the index is
- * what ties an identity to its replay state. */
+/* The identity's index: what ties it to its replay state (an->ids). */
 static long ident_find(const struct anchor *an, const char *nai)
 {
-	for (size_t i = 0; i < an->cfg->n_identities; i++)
-		if (strcmp(an->cfg->identities[i].nai, nai) == 0)
-			return (long)i;
-	return -1;
+	const struct odm_identity *id = config_identity(an->cfg, nai);
+
+	return id ? (long)(id - an->cfg->identities) : -1;
 }
 
 static uint16_t max_units(const struct anchor *an)
@@ -471,17 +469,15 @@ static void status_one(const struct binding *b, void *arg)
 
 json_t *anchor_status_json(const struct anchor *an, uint64_t now_ms)
 {
-	static const char *const modes[] = { "cha", "home", "access" };
 	char a[INET6_ADDRSTRLEN], pfx[INET6_ADDRSTRLEN + 8];
 	struct status_ctx ctx = { json_array(), now_ms };
-	unsigned mode = (unsigned)an->cfg->mode;
 	json_t *tun = tunnel_status_json(an->tun);
 
 	inet_ntop(AF_INET6, &an->cfg->pool, a, sizeof a);
 	snprintf(pfx, sizeof pfx, "%s/%u", a, an->cfg->pool_plen);
 	bcache_foreach(&an->bc, status_one, &ctx);
 	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "role", "anchor", "mode",
-			 mode < 3 ? modes[mode] : "?", "address", ntop(&an->cfg->address, a),
+			 config_mode_name(an->cfg->mode), "address", ntop(&an->cfg->address, a),
 			 "pool", pfx, "pool_free", (json_int_t)pool_free_count(&an->pool),
 			 "bindings", ctx.arr, "tunnel", tun);
 }
@@ -594,8 +590,6 @@ static void teardown(struct odm_agent *a, struct anchor *an)
 		an->tun = NULL;
 		a->tunnel = NULL;
 	}
-	if (an->own_nc && an->nc)
-		netconf_close(an->nc);
 	an->nc = NULL;
 	a->anchor = NULL;
 	if (an->timer_live) {
@@ -608,7 +602,6 @@ static void teardown(struct odm_agent *a, struct anchor *an)
 
 int anchor_start(struct odm_agent *a)
 {
-	static const char *const modes[] = { "cha", "home", "access" };
 	struct odm_config *cfg = &a->cfg;
 	struct anchor *an;
 	char ad[INET6_ADDRSTRLEN], pf[INET6_ADDRSTRLEN];
@@ -632,16 +625,7 @@ int anchor_start(struct odm_agent *a)
 		goto fail;
 	a->tunnel = an->tun;
 
-	if (a->nc) {
-		an->nc = a->nc;
-	} else {
-		rc = netconf_open(&an->nc);
-		if (rc < 0) {
-			log_warn(rc, "netconf");
-			goto fail;
-		}
-		an->own_nc = 1;
-	}
+	an->nc = a->nc; /* main.c opened it before starting the role */
 	rc = netconf_route_add(an->nc, &cfg->pool, cfg->pool_plen, an->tun->ifindex, 0);
 	if (rc < 0) {
 		log_warn(rc, "route %s/%u dev %s", ntop(&cfg->pool, pf), cfg->pool_plen,
@@ -667,7 +651,7 @@ int anchor_start(struct odm_agent *a)
 	check_forwarding();
 	log_info("anchor (%s) at %s, pool %s/%u (%u addresses), max-lifetime %us, "
 		 "%zu identities, tunnel %s on %s",
-		 (unsigned)cfg->mode < 3 ? modes[cfg->mode] : "?", ntop(&cfg->address, ad),
+		 config_mode_name(cfg->mode), ntop(&cfg->address, ad),
 		 ntop(&cfg->pool, pf), cfg->pool_plen, pool_free_count(&an->pool),
 		 mh_lifetime_seconds(max_units(an)), cfg->n_identities,
 		 tunnel_backend_name(an->tun), an->tun->ifname);

@@ -84,7 +84,7 @@ struct anchor {
 	uv_loop_t *loop;
 	struct mhsock *mh;
 	struct netconf *nc;
-	int own_nc, route_added, timer_live;
+	int route_added, timer_live;
 	uv_timer_t timer;
 };
 

@@ -186,12 +186,22 @@ static int d_role(struct parse *p, char **w)
 	return 0;
 }
 
+static const char *const mode_names[] = { "cha", "home", "access" };
+
+const char *config_mode_name(enum odm_anchor_mode mode)
+{
+	return (unsigned)mode < 3 ? mode_names[mode] : "?";
+}
+
+const char *config_role_name(enum odm_role role)
+{
+	return role == ODM_ROLE_ANCHOR ? "anchor" : role == ODM_ROLE_MN ? "mn" : "?";
+}
+
 static int d_mode(struct parse *p, char **w)
 {
-	static const char *const names[] = { "cha", "home", "access" };
-
 	for (int i = 0; i < 3; i++)
-		if (strcmp(w[1], names[i]) == 0) {
+		if (strcmp(w[1], mode_names[i]) == 0) {
 			p->cfg->mode = (enum odm_anchor_mode)i;
 			return 0;
 		}
@@ -530,7 +540,7 @@ static int check_role(struct parse *p, const unsigned *seen)
 		    (directives[i].scope == MN_ONLY && cfg->role != ODM_ROLE_MN)) {
 			p->line = seen[i];
 			return perr(p, directives[i].name, "not valid for role %s",
-				    cfg->role == ODM_ROLE_ANCHOR ? "anchor" : "mn");
+				    config_role_name(cfg->role));
 		}
 	}
 	p->line = p->role_line;

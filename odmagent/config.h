@@ -76,6 +76,9 @@ int config_parse(struct odm_config *cfg, const char *text, size_t len,
 		 const char *name, char *err, size_t errlen);
 int config_load(struct odm_config *cfg, const char *path, char *err, size_t errlen);
 void config_free(struct odm_config *cfg);
+/* Names of roles and anchor modes, as the config writes them ("?" if out of range) */
+const char *config_role_name(enum odm_role role);
+const char *config_mode_name(enum odm_anchor_mode mode);
 /* Identity by NAI (anchor), NULL if none */
 const struct odm_identity *config_identity(const struct odm_config *cfg, const char *nai);
 

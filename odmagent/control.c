@@ -466,7 +466,7 @@ static void hello_handler(struct odm_agent *a, struct control_req *r, const json
 {
 	(void)req;
 	control_reply(r, json_pack("{s:s,s:i,s:s}", "role",
-				   a->cfg.role == ODM_ROLE_ANCHOR ? "anchor" : "mn", "version",
+				   config_role_name(a->cfg.role), "version",
 				   ODM_IPC_VERSION, "default_type",
 				   odm_type_name(a->cfg.default_type)));
 }

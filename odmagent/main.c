@@ -29,11 +29,6 @@ static void usage(void)
 	exit(2);
 }
 
-static const char *role_name(const struct odm_config *cfg)
-{
-	return cfg->role == ODM_ROLE_ANCHOR ? "anchor" : "mn";
-}
-
 static void stop_role(struct odm_agent *a)
 {
 	if (a->cfg.role == ODM_ROLE_ANCHOR)
@@ -105,7 +100,7 @@ int main(int argc, char **argv)
 	}
 	if (check) {
 		fprintf(stderr, "odmagent: %s: configuration OK (role %s)\n", path,
-			role_name(&a->cfg));
+			config_role_name(a->cfg.role));
 		config_free(&a->cfg);
 		return 0;
 	}
@@ -149,15 +144,15 @@ int main(int argc, char **argv)
 
 	r = a->cfg.role == ODM_ROLE_ANCHOR ? anchor_start(a) : mn_start(a);
 	if (r < 0) {
-		log_err(r, "role %s failed to start", role_name(&a->cfg));
+		log_err(r, "role %s failed to start", config_role_name(a->cfg.role));
 		goto out;
 	}
 	started = 1;
-	log_info("role %s started, control socket %s", role_name(&a->cfg),
+	log_info("role %s started, control socket %s", config_role_name(a->cfg.role),
 		 a->cfg.control_path);
 
 	uv_run(&loop, UV_RUN_DEFAULT);
-	log_info("role %s stopped", role_name(&a->cfg));
+	log_info("role %s stopped", config_role_name(a->cfg.role));
 	/* only a signal ends the loop normally; anything else is a failure */
 	rc = stopped ? 0 : 1;
 	if (stopped)

@@ -25,16 +25,11 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
-#include <netlink/route/link/inet6.h>
 #include <netlink/route/route.h>
 #include <netlink/route/rule.h>
 
 #include "log.h"
 #include "netconf.h"
-
-#ifndef IN6_ADDR_GEN_MODE_NONE
-#define IN6_ADDR_GEN_MODE_NONE 1
-#endif
 
 /* Routes ODM installs carry this protocol, so they are easy to tell apart. */
 #define NETCONF_RTPROT RTPROT_STATIC
@@ -116,86 +111,6 @@ int netconf_ifindex(struct netconf *nc, const char *ifname)
 	idx = rtnl_link_get_ifindex(link);
 	rtnl_link_put(link);
 	return idx > 0 ? idx : -ENODEV;
-}
-
-/* Fallback where libnl cannot carry IFLA_INET6_ADDR_GEN_MODE. */
-static int addrgen_proc(int ifindex)
-{
-	char name[IF_NAMESIZE], path[96];
-	int fd, r = 0;
-
-	if (!if_indextoname((unsigned)ifindex, name))
-		return -errno;
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/addr_gen_mode", name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, "1\n", 2) != 2)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
-int netconf_link_up(struct netconf *nc, int ifindex, int mtu)
-{
-	struct rtnl_link *orig = NULL, *chg = NULL;
-	int r;
-
-	if (!nc || ifindex <= 0 || mtu < 0)
-		return -EINVAL;
-	r = rtnl_link_get_kernel(nc->sk, ifindex, NULL, &orig);
-	if (r < 0)
-		return nl2errno(r) == -ENOENT ? -ENODEV : nl2errno(r);
-
-	/* step 1, before the link is up: no link-local address, the MTU */
-	chg = rtnl_link_alloc();
-	if (!chg) {
-		r = -ENOMEM;
-		goto out;
-	}
-	if (mtu > 0)
-		rtnl_link_set_mtu(chg, (unsigned)mtu);
-	if (rtnl_link_inet6_set_addr_gen_mode(chg, IN6_ADDR_GEN_MODE_NONE) < 0) {
-		r = addrgen_proc(ifindex);
-		if (r < 0)
-			log_warn(r, "addr_gen_mode of ifindex %d", ifindex);
-	}
-	r = nl2errno(rtnl_link_change(nc->sk, orig, chg, 0));
-	if (r == -EOPNOTSUPP || r == -EINVAL) {
-		/* an old kernel without AF_INET6 link attributes: do it by hand */
-		rtnl_link_put(chg);
-		chg = rtnl_link_alloc();
-		if (!chg) {
-			r = -ENOMEM;
-			goto out;
-		}
-		if (mtu > 0)
-			rtnl_link_set_mtu(chg, (unsigned)mtu);
-		r = nl2errno(rtnl_link_change(nc->sk, orig, chg, 0));
-		if (r == 0)
-			r = addrgen_proc(ifindex);
-	}
-	if (r < 0) {
-		log_warn(r, "configure ifindex %d", ifindex);
-		goto out;
-	}
-	rtnl_link_put(chg);
-
-	/* step 2: up */
-	chg = rtnl_link_alloc();
-	if (!chg) {
-		r = -ENOMEM;
-		goto out;
-	}
-	rtnl_link_set_flags(chg, IFF_UP);
-	r = nl2errno(rtnl_link_change(nc->sk, orig, chg, 0));
-	if (r < 0)
-		log_warn(r, "set ifindex %d up", ifindex);
-out:
-	if (chg)
-		rtnl_link_put(chg);
-	rtnl_link_put(orig);
-	return r;
 }
 
 static struct nl_addr *mkaddr(const struct in6_addr *a, int plen)

@@ -19,8 +19,6 @@ int netconf_open(struct netconf **out);
 void netconf_close(struct netconf *nc);
 
 int netconf_ifindex(struct netconf *nc, const char *ifname); /* >0 or -errno */
-/* Bring a link up with this MTU (0 = keep) and addrgenmode none. */
-int netconf_link_up(struct netconf *nc, int ifindex, int mtu);
 
 int netconf_addr_add(struct netconf *nc, int ifindex, const struct in6_addr *addr,
 		     int plen, unsigned flags);

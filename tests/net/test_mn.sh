@@ -60,8 +60,10 @@ T1=$(topo_now_ms)
 echo "lease: $CHOA in $((T1 - T0)) ms (odmctl round trip, BU/BA included)"
 grep -m1 'alloc_accepted' "$MN_AGENT_LOG" | sed 's/^/  agent: /' || true
 check "the CHoA $CHOA is in the CHA pool" in_prefix "$CHOA" "$CHA_POOL"
-check "the CHoA is on $ODM_TUN_MN, deprecated, nodad" \
-	bash -c "ip -n $NS_MN -6 addr show dev $ODM_TUN_MN | grep -A1 '$CHOA/128' | grep -q deprecated"
+check "the CHoA is on $ODM_TUN_MN, nodad and deprecated" \
+	bash -c "ip -n $NS_MN -6 addr show dev $ODM_TUN_MN | grep -q '$CHOA/128 scope global nodad deprecated'"
+check "$ODM_TUN_MN has addrgenmode none (it sends no RS or MLD of its own) and MTU 1460" \
+	bash -c "ip -n $NS_MN -d link show dev $ODM_TUN_MN | grep -q 'mtu 1460 .*' && ip -n $NS_MN -d link show dev $ODM_TUN_MN | grep -q 'addrgenmode none'"
 check "a rule sends traffic from the CHoA to table $ODM_TABLE" \
 	bash -c "ip -n $NS_MN -6 rule show | grep -q 'from $CHOA lookup $ODM_TABLE'"
 check "table $ODM_TABLE routes everything into $ODM_TUN_MN" \

@@ -138,18 +138,3 @@ Test(netconf, rule_flush_takes_only_ours)
 	cr_assert_eq(netconf_rule_flush(nc, 0, 1000), -EINVAL);
 }
 
-Test(netconf, link_up)
-{
-	char *o;
-
-	/* lo is the only link a fresh namespace has; exercise MTU and addrgenmode */
-	cr_assert_eq(netconf_link_up(nc, lo, 60000), 0);
-	o = ip("-d link show dev lo");
-	cr_assert(strstr(o, "mtu 60000"), "%s", o);
-	cr_assert(strstr(o, "addrgenmode none"), "%s", o);
-	cr_assert(strstr(o, "UP"), "%s", o);
-	cr_assert_eq(netconf_link_up(nc, lo, 0), 0);
-	o = ip("link show dev lo");
-	cr_assert(strstr(o, "mtu 60000"), "%s", o);
-	cr_assert_eq(netconf_link_up(nc, 9999, 0), -ENODEV);
-}
