@@ -78,16 +78,18 @@ void shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const c
 	const char *proto;
 	int saved = errno, type, r;
 
-	if (!shim_policy_dst_eligible(dst, len))
-		goto out;
-	t = fdtable_global(1);
-	if (fdtable_state(t, fd) != FDT_UNKNOWN)
+	if (fdtable_state(fdtable_global(0), fd) != FDT_UNKNOWN)
 		goto out; /* decided before (leased, or plain) */
-	/* The process's type first: for a type that needs no lease it settles
-	 * the socket without the four syscalls that inspect it. */
+	/*
+	 * The process's type first: a type that needs no lease settles the
+	 * socket without inspecting it and without touching the fd table, so
+	 * its close() stays on the one-load fast path (hook_close.c). Other
+	 * types come with their own issues; plain for now.
+	 */
 	type = shim_process_type();
 	if (!shim_policy_wants_cha(type))
-		goto seen; /* other types come with their own issue; plain for now */
+		goto out;
+	t = fdtable_global(1);
 	proto = socket_proto(fd);
 	if (!proto || !socket_unbound(fd))
 		goto seen;

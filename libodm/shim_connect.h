@@ -13,7 +13,10 @@
 
 #pragma GCC visibility push(hidden)
 
-/* what: "connect", "sendto", "sendmsg" (for messages). Caller holds the guard. */
+/*
+ * what: "connect", "sendto", "sendmsg" (for messages). Caller holds the guard
+ * and has checked shim_policy_dst_eligible(dst, len).
+ */
 void shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what);
 
 /* The type policy gives this process (ODM_TYPE, else the agent's default). */
