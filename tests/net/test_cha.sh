@@ -271,8 +271,6 @@ cat "$ODM_DIR/ctl.log"
 check "the control socket answers garbage and oversized input with errors and stays up" test "$rc" -eq 0
 check "the host agent is still running" kill -0 "$MN_AGENT_PID"
 check "the anchor is still running" kill -0 "$CHA_AGENT_PID"
-check "no sanitizer report in the agents' logs (when built with SAN=1)" \
-	bash -c "! grep -qE 'Sanitizer|runtime error' '$MN_AGENT_LOG' '$CHA_AGENT_LOG'"
 
 echo "summary: stall ${STALL_MS} ms, dereg ${DEREG_MS} ms after exit, kill -9 release ${KILL_MS:-?} ms, move ${TOPO_MOVE_MS} ms"
 check_summary test_cha

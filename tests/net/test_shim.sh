@@ -172,15 +172,20 @@ trap cleanup EXIT
 
 "${CC:-gcc}" -D_GNU_SOURCE -O1 -Wall -Wextra -Werror -o "$TMP/target_sock" "$SHIM/target_sock.c"
 
-# Same output with and without the shim, for every mode. $1: agent socket.
+# Same output and exit status with and without the shim, for every mode.
+# $1: a label; the rest: environment for the shim run.
 same_as_libc() {
-	local label=$1 mode name
+	local label=$1 m rc
 	shift
 	for m in "gai localhost" "gai 127.0.0.1" "gai ::1" "gai 2001:db8::1" "connect ::1" \
 		"connect 127.0.0.1" "connect ::1 nonblock" "errno ::1" "dupclose ::1" "fork ::1" \
 		"closerange ::1" "closerange 127.0.0.1"; do
-		"$TMP/target_sock" $m >"$TMP/plain" 2>&1 || true
-		env "$@" LD_PRELOAD="$LIB" "$TMP/target_sock" $m >"$TMP/shim" 2>"$TMP/err" || true
+		rc=0
+		"$TMP/target_sock" $m >"$TMP/plain" 2>&1 || rc=$?
+		echo "exit $rc" >>"$TMP/plain"
+		rc=0
+		env "$@" LD_PRELOAD="$LIB" "$TMP/target_sock" $m >"$TMP/shim" 2>"$TMP/err" || rc=$?
+		echo "exit $rc" >>"$TMP/shim"
 		check "$label: $m same as libc" diff -u "$TMP/plain" "$TMP/shim"
 		check "$label: $m silent on stderr" test ! -s "$TMP/err"
 	done

@@ -3,7 +3,8 @@
 #
 #   check DESCRIPTION CMD...   run CMD; print "ok - D" or "not ok - D" (counted)
 #   ok D / not_ok D            the same, decided by the caller
-#   wait_for SECONDS CMD...    poll CMD every 50 ms; 0 as soon as it succeeds
+#   wait_for SECONDS CMD...    poll CMD (output discarded) every 50 ms; 0 as soon
+#                              as it succeeds
 #   json EXPR < JSON           print a Python expression over the object j
 #   in_prefix ADDR PREFIX      0 if ADDR lies in PREFIX
 #   check_summary NAME         print the result line; exit 1 if any check failed
@@ -22,7 +23,7 @@ wait_for() {
 	local n=$(($1 * 20))
 	shift
 	while ((n-- > 0)); do
-		"$@" 2>/dev/null && return 0
+		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.05
 	done
 	return 1

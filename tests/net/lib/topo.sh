@@ -56,7 +56,6 @@
 TOPO_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 TOPO_HOSTS=(mn ar1 ar2 core cn cn2 cha ha dns)
-TOPO_ROUTERS=(ar1 ar2 core cha ha)
 
 if [[ -z ${ODM_RUNID:-} ]]; then
 	ODM_RUNID=$(printf '%04x%04x' $(($$ & 0xffff)) $((RANDOM ^ (RANDOM << 1) & 0xffff)))
@@ -358,7 +357,7 @@ topo__nginx() {
 }
 
 # topo_start_iperf HOST - (re)start a fresh one-shot-free iperf3 server on
-# HOST port IPERF_PORT; returns once it listens. Sets TOPO_IPERF_PID.
+# HOST port IPERF_PORT; returns once it listens.
 topo_start_iperf() {
 	local h=$1 var=TOPO_IPERF_PID_$1 old
 	old=${!var:-}
@@ -366,7 +365,6 @@ topo_start_iperf() {
 	mkdir -p "$ODM_RUNDIR/$h"
 	topo_spawn "$h" iperf3 "$ODM_RUNDIR/$h/iperf3.log" iperf3 -s -p "$IPERF_PORT"
 	printf -v "$var" '%s' "$TOPO_SPAWNED_PID"
-	TOPO_IPERF_PID=$TOPO_SPAWNED_PID
 	topo_wait_listen "$h" "$IPERF_PORT" 10
 }
 
@@ -488,7 +486,7 @@ topo_unshape() {
 
 # ---------------------------------------------------------------- up/down
 topo_up() {
-	local t0 t1 h i bigpid rc
+	local t0 t1 h i bigpid
 	if ((EUID != 0)); then
 		echo "topo_up: needs root" >&2
 		return 1
@@ -543,9 +541,8 @@ topo_up() {
 		topo_wait_listen "$h" "$MPTCP_HTTP_PORT" 10
 	done
 	topo__wait_mn_ready ar1 10000 || { echo "topo_up: mn has no address from ar1" >&2; return 1; }
-	wait "$bigpid"
-	rc=$?
-	((rc == 0)) || { echo "topo_up: making BIGFILE failed" >&2; return 1; }
+	# (under set -e a bare failing wait would exit before any message)
+	wait "$bigpid" || { echo "topo_up: making BIGFILE failed" >&2; return 1; }
 	BIGFILE_SHA256=$(cat "$BIGFILE.sha256")
 	export BIGFILE_SHA256
 	t1=$(topo_now_ms)
