@@ -21,9 +21,7 @@ struct odm_agent {
 	uv_loop_t *loop;
 	struct odm_config cfg;
 	struct control *control;   /* control socket (control.c) */
-	struct mhsock *mh;         /* raw Mobility Header socket (mhsock.c) */
 	struct netconf *nc;        /* addresses, routes, rules (netconf.c) */
-	struct odm_tunnel *tunnel; /* data plane (tunnel.c) */
 	struct anchor *anchor;     /* role anchor (anchor.c) */
 	struct mn *mn;             /* role mn (mn.c) */
 	uv_signal_t sig_term, sig_int;

@@ -12,6 +12,7 @@
  * BU processing) with RFC 4285's authentication and replay checks placed
  * before anything that touches state, as RFC 5213 §5.3.1 does for the LMA.
  */
+#include "addrtext.h"
 #include "anchor.h"
 
 #include <arpa/inet.h>
@@ -33,11 +34,6 @@ static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
 static int addr_eq(const struct in6_addr *a, const struct in6_addr *b)
 {
 	return memcmp(a, b, sizeof *a) == 0;
-}
-
-static const char *ntop(const struct in6_addr *a, char *buf)
-{
-	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
 }
 
 /* The identity's index: what ties it to its replay state (an->ids). */
@@ -69,14 +65,14 @@ static void release(struct anchor *an, struct binding *b, const char *why)
 	if (an->tun) {
 		rc = an->tun->ops->unbind(an->tun, &b->hoa);
 		if (rc < 0)
-			log_debug("tunnel unbind %s: %s", ntop(&b->hoa, h), strerror(-rc));
+			log_debug("tunnel unbind %s: %s", ntop6(&b->hoa, h), strerror(-rc));
 	}
 	if (pool_release(&an->pool, &b->hoa) < 0)
-		log_warnx("%s was not allocated from the pool", ntop(&b->hoa, h));
+		log_warnx("%s was not allocated from the pool", ntop6(&b->hoa, h));
 	if (an->ids[b->ident].nbindings > 0)
 		an->ids[b->ident].nbindings--;
-	log_info("binding %s %s -> %s removed (%s)", b->nai, ntop(&b->hoa, h),
-		 ntop(&b->coa, c), why);
+	log_info("binding %s %s -> %s removed (%s)", b->nai, ntop6(&b->hoa, h),
+		 ntop6(&b->coa, c), why);
 	bcache_remove(&an->bc, b);
 }
 
@@ -353,7 +349,7 @@ static int binding_error(struct anchor *an, const uint8_t *buf, const struct in6
 	if (n < 0)
 		return -EINVAL;
 	an->cnt.be_tx++;
-	log_info("MH type %u from %s: Binding Error status %u", buf[2], ntop(src, s),
+	log_info("MH type %u from %s: Binding Error status %u", buf[2], ntop6(src, s),
 		 MH_BE_UNKNOWN_MH);
 	return n;
 }
@@ -374,13 +370,13 @@ int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
 		return binding_error(an, buf, src, reply, cap);
 	if (rc < 0) {
 		an->cnt.dropped++;
-		log_debug("dropped MH from %s: %s", ntop(src, s), mh_strerror(rc));
+		log_debug("dropped MH from %s: %s", ntop6(src, s), mh_strerror(rc));
 		return 0;
 	}
 	if (bu.type != MH_TYPE_BU) {
 		an->cnt.dropped++;
 		log_debug("dropped %s from %s: not for an anchor", mh_type_name(bu.type),
-			  ntop(src, s));
+			  ntop6(src, s));
 		return 0;
 	}
 	memset(&p, 0, sizeof p);
@@ -393,10 +389,10 @@ int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
 	log_info("BU nai=%s seq=%u coa=%s hoa=%s lifetime=%us -> BA %u (%s) seq=%u hoa=%s "
 		 "lifetime=%us",
 		 (bu.present & MH_HAS_MNID) ? bu.mnid : "-", bu.seq,
-		 ntop((bu.present & MH_HAS_ALTCOA) ? &bu.altcoa : src, c),
-		 (bu.present & MH_HAS_HNP) ? ntop(&bu.hnp, h) : "-",
+		 ntop6((bu.present & MH_HAS_ALTCOA) ? &bu.altcoa : src, c),
+		 (bu.present & MH_HAS_HNP) ? ntop6(&bu.hnp, h) : "-",
 		 mh_lifetime_seconds(bu.lifetime), p.status, mh_status_name(p.status), p.seq,
-		 p.has_hoa ? ntop(&p.hoa, r) : "-",
+		 p.has_hoa ? ntop6(&p.hoa, r) : "-",
 		 mh_lifetime_seconds(p.status < 128 ? p.lifetime : 0));
 	return n;
 }
@@ -463,7 +459,7 @@ static void status_one(const struct binding *b, void *arg)
 
 	json_array_append_new(ctx->arr,
 		json_pack("{s:s, s:s, s:s, s:I, s:i, s:i}", "nai", b->nai, "hoa",
-			  ntop(&b->hoa, h), "coa", ntop(&b->coa, c), "lifetime_left",
+			  ntop6(&b->hoa, h), "coa", ntop6(&b->coa, c), "lifetime_left",
 			  (json_int_t)left, "seq", (int)b->seq, "bid", (int)b->bid));
 }
 
@@ -477,7 +473,7 @@ json_t *anchor_status_json(const struct anchor *an, uint64_t now_ms)
 	snprintf(pfx, sizeof pfx, "%s/%u", a, an->cfg->pool_plen);
 	bcache_foreach(&an->bc, status_one, &ctx);
 	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "role", "anchor", "mode",
-			 config_mode_name(an->cfg->mode), "address", ntop(&an->cfg->address, a),
+			 config_mode_name(an->cfg->mode), "address", ntop6(&an->cfg->address, a),
 			 "pool", pfx, "pool_free", (json_int_t)pool_free_count(&an->pool),
 			 "bindings", ctx.arr, "tunnel", tun);
 }
@@ -523,7 +519,7 @@ static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_ad
 		if (rc < 0) {
 			char s[INET6_ADDRSTRLEN];
 
-			log_warn(rc, "sending the answer to %s", ntop(src, s));
+			log_warn(rc, "sending the answer to %s", ntop6(src, s));
 		}
 	}
 	rearm(an);
@@ -571,8 +567,6 @@ static void teardown(struct odm_agent *a, struct anchor *an)
 	if (an->mh) {
 		mhsock_close(an->mh);
 		an->mh = NULL;
-		if (a->mh)
-			a->mh = NULL;
 	}
 	if (an->timer_live)
 		uv_timer_stop(&an->timer);
@@ -582,13 +576,12 @@ static void teardown(struct odm_agent *a, struct anchor *an)
 		rc = netconf_route_del(an->nc, &a->cfg.pool, a->cfg.pool_plen, an->tun->ifindex, 0);
 		if (rc < 0)
 			log_warn(rc, "removing the route to %s/%u",
-				 ntop(&a->cfg.pool, p), a->cfg.pool_plen);
+				 ntop6(&a->cfg.pool, p), a->cfg.pool_plen);
 		an->route_added = 0;
 	}
 	if (an->tun) {
 		tunnel_close(an->tun);
 		an->tun = NULL;
-		a->tunnel = NULL;
 	}
 	an->nc = NULL;
 	a->anchor = NULL;
@@ -615,7 +608,6 @@ int anchor_start(struct odm_agent *a)
 		free(an);
 		return rc;
 	}
-	an->agent = a;
 	an->loop = a->loop;
 	a->anchor = an;
 
@@ -623,12 +615,11 @@ int anchor_start(struct odm_agent *a)
 			 cfg->tunnel_ifname);
 	if (rc < 0)
 		goto fail;
-	a->tunnel = an->tun;
 
 	an->nc = a->nc; /* main.c opened it before starting the role */
 	rc = netconf_route_add(an->nc, &cfg->pool, cfg->pool_plen, an->tun->ifindex, 0);
 	if (rc < 0) {
-		log_warn(rc, "route %s/%u dev %s", ntop(&cfg->pool, pf), cfg->pool_plen,
+		log_warn(rc, "route %s/%u dev %s", ntop6(&cfg->pool, pf), cfg->pool_plen,
 			 an->tun->ifname);
 		goto fail;
 	}
@@ -643,7 +634,6 @@ int anchor_start(struct odm_agent *a)
 	rc = mhsock_open(&an->mh, a->loop, on_mh, an);
 	if (rc < 0)
 		goto fail;
-	a->mh = an->mh;
 
 	rc = control_register(a, "status", on_status);
 	if (rc < 0)
@@ -651,8 +641,8 @@ int anchor_start(struct odm_agent *a)
 	check_forwarding();
 	log_info("anchor (%s) at %s, pool %s/%u (%u addresses), max-lifetime %us, "
 		 "%zu identities, tunnel %s on %s",
-		 config_mode_name(cfg->mode), ntop(&cfg->address, ad),
-		 ntop(&cfg->pool, pf), cfg->pool_plen, pool_free_count(&an->pool),
+		 config_mode_name(cfg->mode), ntop6(&cfg->address, ad),
+		 ntop6(&cfg->pool, pf), cfg->pool_plen, pool_free_count(&an->pool),
 		 mh_lifetime_seconds(max_units(an)), cfg->n_identities,
 		 tunnel_backend_name(an->tun), an->tun->ifname);
 	return 0;

@@ -80,7 +80,6 @@ struct anchor {
 	struct anchor_ident *ids;
 	struct anchor_counters cnt;
 	/* daemon only (NULL / 0 in unit tests) */
-	struct odm_agent *agent;
 	uv_loop_t *loop;
 	struct mhsock *mh;
 	struct netconf *nc;

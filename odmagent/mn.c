@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addrtext.h"
+#include "monotime.h"
 #include "agent.h"
 #include "control.h"
 #include "lease.h"
@@ -66,25 +68,12 @@ struct mn {
 	uint64_t move_ms;      /* last CoA change, for the re-registration time */
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static const char *ntop(const struct in6_addr *a, char *buf)
-{
-	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
-}
-
 static uint16_t random16(void)
 {
 	uint16_t v = 0;
 
 	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v))
-		v = (uint16_t)(now_ms() ^ (uint64_t)getpid());
+		v = (uint16_t)(mono_ms() ^ (uint64_t)getpid());
 	return v;
 }
 
@@ -109,7 +98,7 @@ static void rearm(struct mn *mn)
 		uv_timer_stop(&mn->regt);
 		return;
 	}
-	now = now_ms();
+	now = mono_ms();
 	uv_timer_start(&mn->regt, on_regt, d > now ? d - now : 0, 0);
 }
 
@@ -117,7 +106,7 @@ static void on_regt(uv_timer_t *t)
 {
 	struct mn *mn = t->data;
 
-	reg_timers(&mn->reg, now_ms());
+	reg_timers(&mn->reg, mono_ms());
 	rearm(mn);
 }
 
@@ -214,8 +203,8 @@ static json_t *lease_json_reply(const struct lease *l)
 {
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
 
-	return json_pack("{s:s, s:i, s:s}", "addr", ntop(&l->addr, a1), "lease", (int)l->id,
-			 "anchor", ntop(&l->anchor, a2));
+	return json_pack("{s:s, s:i, s:s}", "addr", ntop6(&l->addr, a1), "lease", (int)l->id,
+			 "anchor", ntop6(&l->anchor, a2));
 }
 
 /* Answer every waiter of l with its address, or with code/msg if code. */
@@ -261,15 +250,15 @@ static void lease_end(struct mn *mn, struct lease *l, const char *why, int dereg
 		answer_waiters(l, "REQUIREDIPFAILED", "the lease ended before it was ready");
 	if (dereg_bu && l->rb && l->state == LEASE_REGISTERED) {
 		struct reg_binding *b = l->rb;
-		int rc = reg_dereg(&mn->reg, b, now_ms());
+		int rc = reg_dereg(&mn->reg, b, mono_ms());
 
 		snprintf(dereg, sizeof(dereg), "dereg BU seq %u %s", b->last_seq,
 			 rc < 0 ? "NOT sent" : "sent");
 		l->rb = NULL; /* the binding lives on until its BA */
 	}
 	lease_unconfigure(mn, l, steps, sizeof(steps));
-	log_info("lease %u %s at %s ended (%s): %s%s", id, ntop(&l->addr, a1),
-		 ntop(&l->anchor, a2), why, dereg, steps);
+	log_info("lease %u %s at %s ended (%s): %s%s", id, ntop6(&l->addr, a1),
+		 ntop6(&l->anchor, a2), why, dereg, steps);
 	lease_drop(mn, l);
 	rearm(mn);
 }
@@ -285,7 +274,7 @@ static void alloc_accepted(struct mn *mn, struct lease *l, struct reg_binding *b
 
 	if (other && other != l) {
 		log_warnx("anchor %s gave lease %u the address %s of lease %u",
-			  ntop(&l->anchor, a1), l->id, ntop(&b->hnp, a2), other->id);
+			  ntop6(&l->anchor, a1), l->id, ntop6(&b->hnp, a2), other->id);
 		answer_waiters(l, "REQUIREDIPFAILED", "the anchor allocated an address in use");
 		lease_drop(mn, l);
 		return;
@@ -295,20 +284,20 @@ static void alloc_accepted(struct mn *mn, struct lease *l, struct reg_binding *b
 	if (rc < 0) {
 		char msg[128];
 
-		snprintf(msg, sizeof(msg), "configuring %s on the host: %s", ntop(&l->addr, a1),
+		snprintf(msg, sizeof(msg), "configuring %s on the host: %s", ntop6(&l->addr, a1),
 			 strerror(-rc));
 		answer_waiters(l, "REQUIREDIPFAILED", msg);
 		/* the anchor holds a binding for it: tell it to let go */
-		reg_dereg(&mn->reg, b, now_ms());
+		reg_dereg(&mn->reg, b, mono_ms());
 		l->rb = NULL;
 		lease_drop(mn, l);
 		return;
 	}
 	l->state = LEASE_REGISTERED;
-	l->registered_ms = l->handed_ms = now_ms();
+	l->registered_ms = l->handed_ms = mono_ms();
 	log_info("lease %u: %s from anchor %s via CoA %s, lifetime %us, BA after %lld ms, "
 		 "%zu waiting",
-		 l->id, ntop(&l->addr, a1), ntop(&l->anchor, a2), ntop(&b->anchor->coa, a3),
+		 l->id, ntop6(&l->addr, a1), ntop6(&l->anchor, a2), ntop6(&b->anchor->coa, a3),
 		 ev->lifetime_s, (long long)ev->rtt_ms, l->n_waiters);
 	answer_waiters(l, NULL, NULL);
 }
@@ -326,8 +315,8 @@ static void on_reg_done(void *arg, struct reg_binding *b, const struct reg_event
 		} else if (ev->after_move) {
 			log_info("lease %u re-registered at %s after the move: BA round trip "
 				 "%lld ms, %llu ms since the move, lifetime %us",
-				 l->id, ntop(&l->anchor, a1), (long long)ev->rtt_ms,
-				 (unsigned long long)(now_ms() - mn->move_ms), ev->lifetime_s);
+				 l->id, ntop6(&l->anchor, a1), (long long)ev->rtt_ms,
+				 (unsigned long long)(mono_ms() - mn->move_ms), ev->lifetime_s);
 		} else {
 			log_debug("lease %u refreshed, BA after %lld ms, lifetime %us", l->id,
 				  (long long)ev->rtt_ms, ev->lifetime_s);
@@ -335,7 +324,7 @@ static void on_reg_done(void *arg, struct reg_binding *b, const struct reg_event
 		break;
 	case REG_EV_REJECTED:
 		snprintf(msg, sizeof(msg), "anchor %s refused the %s: %s%s%s",
-			 ntop(&l->anchor, a1), reg_kind_name(ev->what), mh_status_name(ev->status),
+			 ntop6(&l->anchor, a1), reg_kind_name(ev->what), mh_status_name(ev->status),
 			 ev->why ? ", " : "", ev->why ? ev->why : "");
 		log_warnx("lease %u: %s", l->id, msg);
 		if (l->state == LEASE_REGISTERING) {
@@ -348,14 +337,14 @@ static void on_reg_done(void *arg, struct reg_binding *b, const struct reg_event
 		break;
 	case REG_EV_TIMEOUT:
 		snprintf(msg, sizeof(msg), "no answer from anchor %s within %u ms",
-			 ntop(&l->anchor, a1), (unsigned)MN_ALLOC_TIMEOUT_MS);
+			 ntop6(&l->anchor, a1), (unsigned)MN_ALLOC_TIMEOUT_MS);
 		log_warnx("lease %u: %s", l->id, msg);
 		answer_waiters(l, "ETIMEDOUT", msg);
 		lease_drop(mn, l);
 		break;
 	case REG_EV_EXPIRED:
 		log_warnx("lease %u: binding at %s expired without a BA", l->id,
-			  ntop(&l->anchor, a1));
+			  ntop6(&l->anchor, a1));
 		/* the anchor has forgotten it: no deregistration to send */
 		lease_end(mn, l, "binding expired", 0);
 		break;
@@ -379,8 +368,8 @@ static void check_anchor(struct mn *mn, struct reg_anchor *an)
 
 	rc = movement_coa(mn->mv, &an->addr, had ? &old : NULL, &coa);
 	if (rc < 0) {
-		log_debug("no CoA toward %s (%s): keeping %s", ntop(&an->addr, a1),
-			  strerror(-rc), had ? ntop(&old, a2) : "none");
+		log_debug("no CoA toward %s (%s): keeping %s", ntop6(&an->addr, a1),
+			  strerror(-rc), had ? ntop6(&old, a2) : "none");
 		return;
 	}
 	if (!reg_anchor_set_coa(an, &coa))
@@ -390,7 +379,7 @@ static void check_anchor(struct mn *mn, struct reg_anchor *an)
 	 * (no route yet, address still tentative) goes out again at once
 	 * instead of at its 1.5 s retransmission.
 	 */
-	now = now_ms();
+	now = mono_ms();
 	mn->move_ms = now;
 	for (struct reg_binding *b = an->bindings; b; b = b->next) {
 		struct lease *l = b->user;
@@ -400,7 +389,7 @@ static void check_anchor(struct mn *mn, struct reg_anchor *an)
 		if (l->state == LEASE_REGISTERED) {
 			rc = mn->tun->ops->bind(mn->tun, &l->addr, &coa, &an->addr);
 			if (rc < 0)
-				log_warn(rc, "re-binding lease %u to %s", l->id, ntop(&coa, a1));
+				log_warn(rc, "re-binding lease %u to %s", l->id, ntop6(&coa, a1));
 			reg_refresh(&mn->reg, b, now, 1);
 			n++;
 		} else if (b->kind == REG_ALLOC) {
@@ -410,10 +399,10 @@ static void check_anchor(struct mn *mn, struct reg_anchor *an)
 	}
 	if (n)
 		log_info("move: CoA %s -> %s, re-registering %d bindings at anchor %s",
-			 had ? ntop(&old, a1) : "none", ntop(&coa, a2), n, ntop(&an->addr, a3));
+			 had ? ntop6(&old, a1) : "none", ntop6(&coa, a2), n, ntop6(&an->addr, a3));
 	else
-		log_debug("CoA toward %s now %s (was %s), no lease there", ntop(&an->addr, a3),
-			  ntop(&coa, a2), ntop(&old, a1));
+		log_debug("CoA toward %s now %s (was %s), no lease there", ntop6(&an->addr, a3),
+			  ntop6(&coa, a2), ntop6(&old, a1));
 }
 
 static void check_all(struct mn *mn)
@@ -448,9 +437,13 @@ static int judge_and_end(struct mn *mn, struct lease *l, uint64_t now)
 	char a1[INET6_ADDRSTRLEN];
 	int rc;
 
+	/* a freshly handed-out address may have a bound socket that is not
+	 * connected yet, which sock_diag cannot see: no verdict before grace */
+	if (l->state != LEASE_REGISTERED || now < l->handed_ms + mn->pol.grace_ms)
+		return 0;
 	rc = sockdiag_count(&l->addr, &c);
 	if (rc < 0) {
-		log_warn(rc, "counting the sockets of %s", ntop(&l->addr, a1));
+		log_warn(rc, "counting the sockets of %s", ntop6(&l->addr, a1));
 		return 0;
 	}
 	l->socks = c;
@@ -467,12 +460,11 @@ static void on_tick(uv_timer_t *t)
 {
 	struct mn *mn = t->data;
 	struct lease *l, *next;
-	uint64_t now = now_ms();
+	uint64_t now = mono_ms();
 
 	for (l = mn->leases.head; l; l = next) {
 		next = l->next;
-		if (l->state == LEASE_REGISTERED && now >= l->handed_ms + mn->pol.grace_ms)
-			judge_and_end(mn, l, now);
+		judge_and_end(mn, l, now);
 	}
 	/* a safety net for lost netlink events (the socket can overrun) */
 	check_all(mn);
@@ -494,14 +486,14 @@ static void lease_session(struct mn *mn, struct control_req *r, const struct in6
 	struct reg_anchor *an;
 	struct lease *l = NULL;
 	const struct ucred *who = control_req_cred(r);
-	uint64_t now = now_ms();
+	uint64_t now = mono_ms();
 
 	if (!fresh)
 		l = lease_find_reusable(&mn->leases, ODM_TYPE_SESSION_LASTING, proto, cha,
 					who->uid, 1);
 	if (l && l->state == LEASE_REGISTERED) {
 		l->handed_ms = now;
-		log_debug("lease %u %s reused for %s", l->id, ntop(&l->addr, a1), ntop(dst, a2));
+		log_debug("lease %u %s reused for %s", l->id, ntop6(&l->addr, a1), ntop6(dst, a2));
 		control_reply(r, lease_json_reply(l));
 		return;
 	}
@@ -528,8 +520,8 @@ static void lease_session(struct mn *mn, struct control_req *r, const struct in6
 	l->uid = who->uid;
 	l->pid = who->pid;
 	log_info("lease %u: asking anchor %s for an address from CoA %s (for %s %s, uid %u pid %d)",
-		 l->id, ntop(cha, a1), an->has_coa ? ntop(&an->coa, a2) : "none yet",
-		 proto_name(proto), ntop(dst, a3), (unsigned)l->uid, (int)l->pid);
+		 l->id, ntop6(cha, a1), an->has_coa ? ntop6(&an->coa, a2) : "none yet",
+		 proto_name(proto), ntop6(dst, a3), (unsigned)l->uid, (int)l->pid);
 	reg_alloc(&mn->reg, l->rb, now, 0);
 	rearm(mn);
 }
@@ -588,7 +580,7 @@ static void on_release(struct odm_agent *a, struct control_req *r, const json_t 
 	struct in6_addr addr;
 	struct lease *l;
 	int released = 0;
-	uint64_t now = now_ms();
+	uint64_t now = mono_ms();
 
 	if (!mn || mn->stopping) {
 		control_reply(r, json_pack("{s:b}", "released", 0));
@@ -601,7 +593,7 @@ static void on_release(struct odm_agent *a, struct control_req *r, const json_t 
 	/* only a hint: the kernel's socket count decides (a crashed or lying
 	 * client cannot take an address from under another socket) */
 	l = lease_by_addr(&mn->leases, &addr);
-	if (l && l->state == LEASE_REGISTERED && now >= l->handed_ms + mn->pol.grace_ms)
+	if (l)
 		released = judge_and_end(mn, l, now);
 	control_reply(r, json_pack("{s:b}", "released", released));
 }
@@ -611,7 +603,7 @@ static void on_status(struct odm_agent *a, struct control_req *r, const json_t *
 	struct mn *mn = a->mn;
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], a3[INET6_ADDRSTRLEN];
 	json_t *coa, *leases, *bindings, *resp;
-	uint64_t now = now_ms();
+	uint64_t now = mono_ms();
 
 	(void)req;
 	if (!mn) {
@@ -622,8 +614,8 @@ static void on_status(struct odm_agent *a, struct control_req *r, const json_t *
 	bindings = json_array();
 	for (struct reg_anchor *an = mn->reg.anchors; an; an = an->next) {
 		if (an->has_coa)
-			json_object_set_new(coa, ntop(&an->addr, a1),
-					    json_string(ntop(&an->coa, a2)));
+			json_object_set_new(coa, ntop6(&an->addr, a1),
+					    json_string(ntop6(&an->coa, a2)));
 		for (struct reg_binding *b = an->bindings; b; b = b->next) {
 			int64_t left = b->registered && b->expires_ms > now ?
 					       (int64_t)(b->expires_ms - now) / 1000 : 0;
@@ -631,9 +623,9 @@ static void on_status(struct odm_agent *a, struct control_req *r, const json_t *
 			json_array_append_new(
 				bindings,
 				json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:b, s:I}", "anchor",
-					  ntop(&an->addr, a1), "coa",
-					  an->has_coa ? ntop(&an->coa, a2) : "", "hnp",
-					  ntop(&b->hnp, a3), "bid", (int)b->bid, "seq",
+					  ntop6(&an->addr, a1), "coa",
+					  an->has_coa ? ntop6(&an->coa, a2) : "", "hnp",
+					  ntop6(&b->hnp, a3), "bid", (int)b->bid, "seq",
 					  (int)b->last_seq, "pending", reg_kind_name(b->kind),
 					  "registered", b->registered, "lifetime_left",
 					  (json_int_t)left));
@@ -648,8 +640,8 @@ static void on_status(struct odm_agent *a, struct control_req *r, const json_t *
 		json_array_append_new(
 			leases,
 			json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:i, s:i, s:I, s:I}",
-				  "addr", ntop(&l->addr, a1), "type", odm_type_name(l->type),
-				  "anchor", ntop(&l->anchor, a2), "proto", proto_name(l->proto),
+				  "addr", ntop6(&l->addr, a1), "type", odm_type_name(l->type),
+				  "anchor", ntop6(&l->anchor, a2), "proto", proto_name(l->proto),
 				  "state", lease_state_name(l->state), "sockets",
 				  (int)(l->socks.tcp + l->socks.udp), "lifetime_left",
 				  (json_int_t)left, "bid", (int)l->id, "seq",
@@ -674,7 +666,7 @@ static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_ad
 
 	if (mn->stopping)
 		return;
-	reg_input(&mn->reg, buf, len, src, dst, now_ms());
+	reg_input(&mn->reg, buf, len, src, dst, mono_ms());
 	rearm(mn);
 }
 
@@ -738,14 +730,10 @@ static void teardown(struct odm_agent *a, struct mn *mn)
 	lease_table_clear(&mn->leases);
 	if (mn->mh) {
 		mhsock_close(mn->mh);
-		if (a->mh == mn->mh)
-			a->mh = NULL;
 		mn->mh = NULL;
 	}
 	if (mn->tun) {
 		tunnel_close(mn->tun);
-		if (a->tunnel == mn->tun)
-			a->tunnel = NULL;
 		mn->tun = NULL;
 	}
 	mn->nc = NULL;
@@ -802,13 +790,11 @@ int mn_start(struct odm_agent *a)
 			 cfg->tunnel_ifname);
 	if (rc < 0)
 		goto fail;
-	a->tunnel = mn->tun;
 	rc = mhsock_open(&mn->mh, a->loop, on_mh, mn);
 	if (rc < 0) {
 		log_err(rc, "MH socket");
 		goto fail;
 	}
-	a->mh = mn->mh;
 	rc = movement_open(&mn->mv, a->loop, mn->tun->ifindex, on_move, mn);
 	if (rc < 0) {
 		log_err(rc, "netlink monitor");

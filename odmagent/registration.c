@@ -8,16 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addrtext.h"
 #include "log.h"
 #include "registration.h"
 
 /* A BA this far off our clock is worth a line in the log (status 145). */
 #define REG_CLOCK_SKEW_LOG_MS 3000
-
-static const char *ntop(const struct in6_addr *a, char *buf)
-{
-	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
-}
 
 const char *reg_kind_name(enum reg_kind k)
 {
@@ -222,7 +218,7 @@ static int transmit(struct reg_ctx *c, struct reg_binding *b, uint64_t now, int 
 	b->rate_i = (b->rate_i + 1) % REG_MAX_UPDATE_RATE;
 	if (!an->has_coa) {
 		log_debug("no CoA toward %s: %s BU for bid %u not sent",
-			  ntop(&an->addr, a1), reg_kind_name(b->kind), b->bid);
+			  ntop6(&an->addr, a1), reg_kind_name(b->kind), b->bid);
 		b->tries++; /* an attempt all the same: bounds deregistrations */
 		schedule_retransmit(b, now);
 		return -ENETUNREACH;
@@ -247,11 +243,11 @@ static int transmit(struct reg_ctx *c, struct reg_binding *b, uint64_t now, int 
 	rc = c->ops->send(c->arg, buf, (size_t)len, &an->coa, &an->addr);
 	c->bu_sent++;
 	if (rc < 0)
-		log_warn(rc, "BU seq %u to %s", seq, ntop(&an->addr, a1));
+		log_warn(rc, "BU seq %u to %s", seq, ntop6(&an->addr, a1));
 	else
 		log_debug("%s BU seq %u bid %u %s -> %s (BU %u of this exchange)",
-			  reg_kind_name(b->kind), seq, b->bid, ntop(&an->coa, a1),
-			  ntop(&an->addr, a2), b->n_sent);
+			  reg_kind_name(b->kind), seq, b->bid, ntop6(&an->coa, a1),
+			  ntop6(&an->addr, a2), b->n_sent);
 	schedule_retransmit(b, now);
 	return rc < 0 ? rc : 0;
 }
@@ -291,8 +287,6 @@ static int start(struct reg_ctx *c, struct reg_binding *b, enum reg_kind kind,
 
 int reg_alloc(struct reg_ctx *c, struct reg_binding *b, uint64_t now_ms, int after_move)
 {
-	if (b->kind != REG_ALLOC)
-		b->give_up_ms = 0;
 	return start(c, b, REG_ALLOC, now_ms, after_move);
 }
 
@@ -340,7 +334,7 @@ static void binding_timers(struct reg_ctx *c, struct reg_binding *b, uint64_t no
 		if (b->next_tx_ms && now >= b->next_tx_ms) {
 			if (b->kind == REG_DEREG && b->tries >= c->cfg.dereg_tries) {
 				log_debug("no BA for the deregistration of bid %u at %s after %u BUs",
-					  b->bid, ntop(&b->anchor->addr, a1), b->tries);
+					  b->bid, ntop6(&b->anchor->addr, a1), b->tries);
 				reg_binding_del(c, b);
 				return;
 			}
@@ -471,7 +465,7 @@ static void accepted(struct reg_ctx *c, struct reg_binding *b, const struct mh_m
 		b->hnp = m->hnp;
 	} else if ((m->present & MH_HAS_HNP) && !IN6_ARE_ADDR_EQUAL(&m->hnp, &b->hnp)) {
 		log_warnx("BA for bid %u names %s, the binding is %s; keeping ours",
-			  b->bid, ntop(&m->hnp, a1), ntop(&b->hnp, a2));
+			  b->bid, ntop6(&m->hnp, a1), ntop6(&b->hnp, a2));
 	}
 	if (life == 0) {
 		reject(c, b, m, rtt, "BA granted lifetime 0");
@@ -505,24 +499,24 @@ int reg_input(struct reg_ctx *c, const uint8_t *buf, size_t len,
 	(void)dst;
 	rc = mh_decode(buf, len, &m, NULL, NULL);
 	if (rc < 0) {
-		log_warnx("malformed MH from %s dropped: %s", ntop(src, a1), mh_strerror(rc));
+		log_warnx("malformed MH from %s dropped: %s", ntop6(src, a1), mh_strerror(rc));
 		c->ba_ignored++;
 		return -EBADMSG;
 	}
 	if (m.type != MH_TYPE_BA) {
 		log_info("%s from %s ignored (status %u)", mh_type_name(m.type),
-			 ntop(src, a1), m.status);
+			 ntop6(src, a1), m.status);
 		c->ba_ignored++;
 		return -EPROTONOSUPPORT;
 	}
 	an = reg_anchor_find(c, src);
 	if (!an) {
-		log_warnx("BA from %s, which is no anchor of ours, ignored", ntop(src, a1));
+		log_warnx("BA from %s, which is no anchor of ours, ignored", ntop6(src, a1));
 		c->ba_ignored++;
 		return -ENOENT;
 	}
 	if (!(m.present & MH_HAS_AUTH) || m.auth_spi != c->cfg.spi) {
-		log_warnx("BA seq %u from %s %s: ignored", m.seq, ntop(src, a1),
+		log_warnx("BA seq %u from %s %s: ignored", m.seq, ntop6(src, a1),
 			  (m.present & MH_HAS_AUTH) ? "has a foreign SPI" : "is unauthenticated");
 		c->ba_ignored++;
 		return -EPERM;
@@ -530,13 +524,13 @@ int reg_input(struct reg_ctx *c, const uint8_t *buf, size_t len,
 	rc = match_ba(c, an, buf, len, &m, &b, &s);
 	if (rc == -EPERM) {
 		log_warnx("BA seq %u from %s fails authentication: ignored", m.seq,
-			  ntop(src, a1));
+			  ntop6(src, a1));
 		c->ba_ignored++;
 		return rc;
 	}
 	if (rc < 0) {
 		log_debug("BA seq %u status %u from %s answers no outstanding BU", m.seq,
-			  m.status, ntop(src, a1));
+			  m.status, ntop6(src, a1));
 		c->ba_ignored++;
 		return rc;
 	}
@@ -547,14 +541,14 @@ int reg_input(struct reg_ctx *c, const uint8_t *buf, size_t len,
 	}
 	if (b->kind == REG_DEREG) {
 		log_info("deregistration of bid %u at %s refused: %s", b->bid,
-			 ntop(src, a1), mh_status_name(m.status));
+			 ntop6(src, a1), mh_status_name(m.status));
 		reg_binding_del(c, b);
 		return 0;
 	}
 	if (m.status == MH_BA_SEQ_OUT_OF_WINDOW && b->resyncs < REG_MAX_RESYNC) {
 		/* the anchor tells us its last accepted number: go on above it */
 		log_info("anchor %s: sequence %u out of window, resyncing to %u",
-			 ntop(src, a1), s->seq, (uint16_t)(m.seq + 1));
+			 ntop6(src, a1), s->seq, (uint16_t)(m.seq + 1));
 		an->seq = m.seq;
 		b->resyncs++;
 		transmit(c, b, now_ms, 1);
@@ -566,7 +560,7 @@ int reg_input(struct reg_ctx *c, const uint8_t *buf, size_t len,
 
 			if (skew > REG_CLOCK_SKEW_LOG_MS || skew < -REG_CLOCK_SKEW_LOG_MS)
 				log_warnx("anchor %s refused our timestamp; its clock is %+lld ms from ours",
-					  ntop(src, a1), (long long)skew);
+					  ntop6(src, a1), (long long)skew);
 		}
 		b->retried_145 = 1;
 		transmit(c, b, now_ms, 1);

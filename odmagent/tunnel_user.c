@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "monotime.h"
 #include "replay.h"
 
 #define BURST 64
@@ -72,14 +73,6 @@ struct tu_priv {
 	struct replay_ring *replay;  /* anchor side only; NULL if none */
 	uint8_t buf[BUF_SIZE];
 };
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* ---- inner address table ---- */
 

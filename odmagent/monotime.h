@@ -1,0 +1,20 @@
+/*
+ * monotime.h — the agent's one clock for timers and timestamps: monotonic
+ * milliseconds. The host role compares its own readings with the tunnel's
+ * traffic timestamps (UDP idle leases), so both must come from here.
+ */
+#ifndef ODM_MONOTIME_H
+#define ODM_MONOTIME_H
+
+#include <stdint.h>
+#include <time.h>
+
+static inline uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+#endif
