@@ -138,117 +138,7 @@ check "route to the pool points into $TUNDEV" \
 	bash -c "ip netns exec $NS_A ip -6 route show $POOL/64 | grep -q 'dev $TUNDEV'"
 check "agent logs the tunnel backend" grep -q "tunnel backend userspace" "$T/agent.log"
 
-# --------------------------------------------------- the host's MH tool (python)
-# BUs are encoded here byte by byte, independently of libodm's codec: scapy
-# 2.5 has no classes for the HNP (22) and BID (35) options, and a second
-# encoder is a better check of the anchor than the anchor's own codec.
-cat >"$T/mh.py" <<'PYEOF'
-import argparse, hmac, hashlib, os, socket, struct, sys, time
-from ipaddress import IPv6Address
-
-def ntp_now(offset=0.0):
-    t = time.time() + offset + 2208988800
-    return (int(t) << 32) | int((t % 1) * (1 << 32))
-
-def pad_to(b, x, y):
-    n = (y - len(b)) % x
-    if n == 1:
-        b += b"\x00"
-    elif n >= 2:
-        b += bytes([1, n - 2]) + bytes(n - 2)
-    return b
-
-def encode_bu(a, key):
-    coa = IPv6Address(a.coa).packed
-    hnp = IPv6Address(a.hnp).packed
-    b = bytearray([59, 0, 5, 0, 0, 0]) + struct.pack("!HHH", a.seq, 0xC000, a.lifetime)
-    b = pad_to(b, 8, 6); b += bytes([3, 16]) + coa                          # Alternate CoA
-    b = pad_to(b, 8, 4); b += bytes([22, 18, 0, 128]) + hnp                 # HNP
-    b = pad_to(b, 2, 0); b += bytes([35, 4]) + struct.pack("!HBB", a.bid, 0, 0)  # BID
-    nai = a.nai.encode(); b += bytes([8, 1 + len(nai), 1]) + nai             # MN-ID
-    b = pad_to(b, 8, 2); b += bytes([10, 8]) + struct.pack("!Q", ntp_now(a.ts_offset))
-    b = pad_to(b, 4, 1); auth_off = len(b)
-    b += bytes([9, 17, 1]) + struct.pack("!I", a.spi) + bytes(12)          # MN-HA auth
-    b = pad_to(b, 8, 0)
-    b[1] = len(b) // 8 - 1
-    mac = hmac.new(key, coa + hnp + bytes(b[:auth_off + 7]), hashlib.sha1).digest()[:12]
-    if a.badauth:
-        mac = bytes([mac[0] ^ 0xff]) + mac[1:]
-    b[auth_off + 7:auth_off + 19] = mac
-    return bytes(b)
-
-def parse(b):
-    m = {"type": b[2]}
-    if b[2] == 6:
-        m.update(status=b[6], flags=b[7], seq=struct.unpack("!H", b[8:10])[0],
-                 lifetime=struct.unpack("!H", b[10:12])[0])
-        off = 12
-    elif b[2] == 7:
-        m.update(status=b[6]); return m
-    else:
-        return m
-    while off < len(b):
-        t = b[off]
-        if t == 0:
-            off += 1; continue
-        l = b[off + 1]; body = b[off + 2:off + 2 + l]
-        if t == 22: m["hnp"] = str(IPv6Address(body[2:18]))
-        if t == 2: m["bra"] = struct.unpack("!H", body)[0]
-        if t == 35: m["bid"] = struct.unpack("!H", body[:2])[0]
-        if t == 8: m["nai"] = body[1:].decode()
-        if t == 10: m["replay"] = struct.unpack("!Q", body)[0]
-        if t == 9:
-            m["spi"] = struct.unpack("!I", body[1:5])[0]; m["auth"] = body[5:17]; m["auth_off"] = off
-        off += 2 + l
-    return m
-
-def ba_auth_ok(b, m, key, coa):
-    if "auth" not in m:
-        return "none"
-    hoa = IPv6Address(m.get("hnp", "::")).packed
-    d = bytearray(b[:m["auth_off"] + 7]); d[4:6] = b"\x00\x00"
-    mac = hmac.new(key, IPv6Address(coa).packed + hoa + bytes(d), hashlib.sha1).digest()[:12]
-    return "ok" if hmac.compare_digest(mac, m["auth"]) else "bad"
-
-def exchange(a, data):
-    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 135)
-    s.bind((a.coa, 0))
-    s.settimeout(3)
-    s.sendto(data, (a.cha, 0))
-    end = time.time() + 3
-    while time.time() < end:
-        b, peer = s.recvfrom(4096)
-        if peer[0] == a.cha and len(b) >= 8 and b[2] in (6, 7):
-            return b
-    raise SystemExit("no answer")
-
-p = argparse.ArgumentParser()
-p.add_argument("--coa"); p.add_argument("--cha"); p.add_argument("--nai")
-p.add_argument("--spi", type=int); p.add_argument("--keyfile")
-p.add_argument("--seq", type=int, default=1); p.add_argument("--bid", type=int, default=1)
-p.add_argument("--hnp", default="::"); p.add_argument("--lifetime", type=int, default=100)
-p.add_argument("--ts-offset", type=float, default=0.0)
-p.add_argument("--badauth", action="store_true")
-p.add_argument("--save"); p.add_argument("--resend"); p.add_argument("--raw-type", type=int)
-a = p.parse_args()
-key = bytes.fromhex(open(a.keyfile).read().strip())
-if a.resend:
-    data = open(a.resend, "rb").read()
-elif a.raw_type is not None:
-    data = bytes([59, 1, a.raw_type, 0]) + bytes(12)
-else:
-    data = encode_bu(a, key)
-if a.save:
-    open(a.save, "wb").write(data)
-b = exchange(a, data)
-m = parse(b)
-if m["type"] == 7:
-    print("BE status=%d" % m["status"]); sys.exit(0)
-print("BA status=%d seq=%d lifetime=%d hnp=%s bid=%s nai=%s bra=%s auth=%s p=%d" % (
-    m["status"], m["seq"], m["lifetime"], m.get("hnp", "-"), m.get("bid", "-"),
-    m.get("nai", "-"), m.get("bra", "-"), ba_auth_ok(b, m, key, a.coa),
-    1 if m["flags"] & 0x20 else 0))
-PYEOF
+# ---------------------------------------- the host's MH tool (tests/net/lib)
 
 # The data plane: an IPv6-in-IPv6 echo request from the host, and a sniff
 # for the encapsulated reply on h0.
@@ -277,7 +167,7 @@ else:
     print("no reply")
 PYEOF
 
-mh() { nsx "$NS_H" "$PY" "$T/mh.py" --coa $COA --cha $CHA --nai $NAI --spi $SPI \
+mh() { nsx "$NS_H" "$PY" "$here/lib/mhcraft.py" --coa $COA --cha $CHA --nai $NAI --spi $SPI \
 	--keyfile "$T/host1.key" "$@"; }
 field() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p"; }
 
