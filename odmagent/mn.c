@@ -651,6 +651,11 @@ static void on_status(struct odm_agent *a, struct control_req *r, const json_t *
 	resp = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "role", "mn", "nai",
 			 mn->reg.cfg.nai, "coa", coa, "tunnel", tunnel_status_json(mn->tun),
 			 "leases", leases, "bindings", bindings);
+	if (resp)
+		json_object_set_new(resp, "registration",
+				    json_pack("{s:I, s:I, s:I}", "bu_sent", (json_int_t)mn->reg.bu_sent,
+					      "ba_in", (json_int_t)mn->reg.ba_in, "ba_ignored",
+					      (json_int_t)mn->reg.ba_ignored));
 	if (!resp)
 		control_reply_error(r, "ENOMEM", "cannot build the status");
 	else

@@ -390,44 +390,105 @@ uint64_t reg_next_deadline(const struct reg_ctx *c)
 }
 
 /*
- * Find the outstanding BU a BA answers and check its authenticator with
- * that BU's CoA. A 135 BA carries the anchor's last accepted number, not
- * ours, so it is matched by BID (or, without a BID option, any outstanding
- * exchange at that anchor whose last BU authenticates it).
- * Returns 0 (with the binding and the BU it answers), -ENOENT (nothing matches), -EPERM (bad auth).
+ * Which BU of b's exchange a BA answers, by what the anchor echoes
+ * (RFC 6275 §11.7.3, RFC 4285 §6). Most BAs copy both the sequence number
+ * and the replay timestamp of the BU. Two statuses put the anchor's own
+ * value in one of them, so the other field alone names the BU:
+ *   135  the Sequence field is the anchor's last accepted number; only the
+ *        newest BU counts (an older one's 135 is stale once we resynced);
+ *   145  the timestamp is the anchor's clock (status 145 never ends an
+ *        exchange, see reg_input).
+ * Returns the BU, or NULL; *seq_hit says a BU had the BA's number (for the
+ * log: a BA with our number and a foreign timestamp is a harvested one).
+ */
+static struct reg_sent *answered_bu(struct reg_binding *b, const struct mh_msg *m,
+				    int *seq_hit)
+{
+	unsigned n = b->n_sent < REG_SEQ_HISTORY ? b->n_sent : REG_SEQ_HISTORY;
+
+	for (unsigned i = 0; i < n; i++) {
+		/* newest first */
+		struct reg_sent *s = &b->sent[(b->n_sent - 1 - i) % REG_SEQ_HISTORY];
+
+		if (m->status == MH_BA_SEQ_OUT_OF_WINDOW)
+			return i == 0 && s->ts == m->replay_ts ? s : NULL;
+		if (s->seq != m->seq)
+			continue;
+		*seq_hit = 1;
+		if (m->status == MH_BA_MESG_ID_REQD || s->ts == m->replay_ts)
+			return s;
+	}
+	return NULL;
+}
+
+/*
+ * Find the outstanding BU a BA answers and check its authenticator with the
+ * key of that anchor and the CoA that BU left from. Only exchanges still
+ * outstanding count: a finished exchange (kind REG_NONE) or an earlier one
+ * (n_sent restarts at 0) answers nothing. Without a BID option any binding
+ * at that anchor may match.
+ * Returns 0 (with the binding and the BU it answers), -ENOENT (no BU of
+ * ours has that number), -ESTALE (one has, but not that timestamp), -EPERM
+ * (matches, bad authenticator).
  */
 static int match_ba(struct reg_ctx *c, struct reg_anchor *an, const uint8_t *buf,
 		    size_t len, const struct mh_msg *m, struct reg_binding **bp,
 		    struct reg_sent **sp)
 {
 	const struct in6_addr *hoa = (m->present & MH_HAS_HNP) ? &m->hnp : &in6addr_any;
-	int bad_auth = 0;
+	int bad_auth = 0, seq_hit = 0;
 
 	for (struct reg_binding *b = an->bindings; b; b = b->next) {
-		unsigned n = b->n_sent < REG_SEQ_HISTORY ? b->n_sent : REG_SEQ_HISTORY;
+		struct reg_sent *s;
 
 		if (b->kind == REG_NONE || !b->n_sent)
 			continue;
 		if ((m->present & MH_HAS_BID) && m->bid != b->bid)
 			continue;
-		for (unsigned i = 0; i < n; i++) {
-			/* newest first: with 135 only the last BU counts */
-			struct reg_sent *s = &b->sent[(b->n_sent - 1 - i) % REG_SEQ_HISTORY];
-
-			if (m->status != MH_BA_SEQ_OUT_OF_WINDOW && s->seq != m->seq)
-				continue;
-			if (mh_auth_verify(buf, len, m, c->cfg.key, &s->coa, hoa) != 0) {
-				bad_auth = 1;
-				if (m->status == MH_BA_SEQ_OUT_OF_WINDOW)
-					break;
-				continue;
-			}
-			*bp = b;
-			*sp = s;
-			return 0;
+		s = answered_bu(b, m, &seq_hit);
+		if (!s)
+			continue;
+		if (mh_auth_verify(buf, len, m, c->cfg.key, &s->coa, hoa) != 0) {
+			bad_auth = 1;
+			continue;
 		}
+		*bp = b;
+		*sp = s;
+		return 0;
 	}
-	return bad_auth ? -EPERM : -ENOENT;
+	return bad_auth ? -EPERM : seq_hit ? -ESTALE : -ENOENT;
+}
+
+/*
+ * A BA that changes nothing: count it and say why at debug level, at most
+ * REG_IGNORED_LOG_BURST lines a second (a flood must not flood the log).
+ * Wire strings are never part of the line. Returns rc.
+ */
+static int ignored(struct reg_ctx *c, uint64_t now, int rc, const struct in6_addr *src,
+		   const struct mh_msg *m, const char *why)
+{
+	char a1[INET6_ADDRSTRLEN];
+
+	c->ba_ignored++;
+	if (now >= c->ign_log_ms + 1000) {
+		if (c->ign_suppressed)
+			log_debug("%llu more ignored BAs not logged",
+				  (unsigned long long)c->ign_suppressed);
+		c->ign_log_ms = now;
+		c->ign_log_n = 0;
+		c->ign_suppressed = 0;
+	}
+	if (c->ign_log_n >= REG_IGNORED_LOG_BURST) {
+		c->ign_suppressed++;
+		return rc;
+	}
+	c->ign_log_n++;
+	if (m)
+		log_debug("%s seq %u status %u from %s ignored: %s", mh_type_name(m->type),
+			  m->seq, m->status, ntop6(src, a1), why);
+	else
+		log_debug("MH from %s ignored: %s", ntop6(src, a1), why);
+	return rc;
 }
 
 static void reject(struct reg_ctx *c, struct reg_binding *b, const struct mh_msg *m,
@@ -498,45 +559,50 @@ int reg_input(struct reg_ctx *c, const uint8_t *buf, size_t len,
 
 	(void)dst;
 	rc = mh_decode(buf, len, &m, NULL, NULL);
-	if (rc < 0) {
-		log_warnx("malformed MH from %s dropped: %s", ntop6(src, a1), mh_strerror(rc));
-		c->ba_ignored++;
-		return -EBADMSG;
-	}
-	if (m.type != MH_TYPE_BA) {
-		log_info("%s from %s ignored (status %u)", mh_type_name(m.type),
-			 ntop6(src, a1), m.status);
-		c->ba_ignored++;
-		return -EPROTONOSUPPORT;
-	}
+	if (rc < 0)
+		return ignored(c, now_ms, -EBADMSG, src, NULL, mh_strerror(rc));
+	if (m.type != MH_TYPE_BA)
+		return ignored(c, now_ms, -EPROTONOSUPPORT, src, &m, "not a BA");
 	an = reg_anchor_find(c, src);
-	if (!an) {
-		log_warnx("BA from %s, which is no anchor of ours, ignored", ntop6(src, a1));
-		c->ba_ignored++;
-		return -ENOENT;
-	}
-	if (!(m.present & MH_HAS_AUTH) || m.auth_spi != c->cfg.spi) {
-		log_warnx("BA seq %u from %s %s: ignored", m.seq, ntop6(src, a1),
-			  (m.present & MH_HAS_AUTH) ? "has a foreign SPI" : "is unauthenticated");
-		c->ba_ignored++;
-		return -EPERM;
-	}
+	if (!an)
+		return ignored(c, now_ms, -ENOENT, src, &m, "not from an anchor of ours");
+	if (!(m.present & MH_HAS_AUTH))
+		return ignored(c, now_ms, -EPERM, src, &m, "unauthenticated");
+	if (m.auth_spi != c->cfg.spi)
+		return ignored(c, now_ms, -EPERM, src, &m, "foreign SPI");
+	/* If the anchor holds our key and still says our MAC was wrong, it is
+	 * answering a BU someone else forged from our fields: never ours. */
+	if (m.status == MH_BA_AUTH_FAIL)
+		return ignored(c, now_ms, -EACCES, src, &m, "146 answers a BU we did not send");
+	if (!(m.present & MH_HAS_REPLAY))
+		return ignored(c, now_ms, -ENOMSG, src, &m, "no replay timestamp");
 	rc = match_ba(c, an, buf, len, &m, &b, &s);
-	if (rc == -EPERM) {
-		log_warnx("BA seq %u from %s fails authentication: ignored", m.seq,
-			  ntop6(src, a1));
-		c->ba_ignored++;
-		return rc;
-	}
-	if (rc < 0) {
-		log_debug("BA seq %u status %u from %s answers no outstanding BU", m.seq,
-			  m.status, ntop6(src, a1));
-		c->ba_ignored++;
-		return rc;
-	}
+	if (rc == -EPERM)
+		return ignored(c, now_ms, rc, src, &m, "fails authentication");
+	if (rc == -ESTALE)
+		return ignored(c, now_ms, rc, src, &m,
+			       "timestamp is not the one our BU with that number carried");
+	if (rc < 0)
+		return ignored(c, now_ms, rc, src, &m, "answers no outstanding BU");
 	c->ba_in++;
 	if (m.status < 128) {
 		accepted(c, b, &m, s, now_ms);
+		return 0;
+	}
+	if (m.status == MH_BA_MESG_ID_REQD) {
+		/* RFC 4285 §6: the anchor did not like our timestamp and sent its
+		 * clock instead of echoing ours, so nothing proves this BA answers
+		 * this BU rather than an old copy of it. Resend once with a fresh
+		 * timestamp; never end the exchange on it (its timers do). */
+		int64_t skew = mh_ntp_diff_ms(m.replay_ts, s->ts);
+
+		if (skew > REG_CLOCK_SKEW_LOG_MS || skew < -REG_CLOCK_SKEW_LOG_MS)
+			log_warnx("anchor %s refused our timestamp; its clock is %+lld ms from ours",
+				  ntop6(src, a1), (long long)skew);
+		if (b->retried_145)
+			return 0;
+		b->retried_145 = 1;
+		transmit(c, b, now_ms, 1);
 		return 0;
 	}
 	if (b->kind == REG_DEREG) {
@@ -551,18 +617,6 @@ int reg_input(struct reg_ctx *c, const uint8_t *buf, size_t len,
 			 ntop6(src, a1), s->seq, (uint16_t)(m.seq + 1));
 		an->seq = m.seq;
 		b->resyncs++;
-		transmit(c, b, now_ms, 1);
-		return 0;
-	}
-	if (m.status == MH_BA_MESG_ID_REQD && !b->retried_145) {
-		if (m.present & MH_HAS_REPLAY) {
-			int64_t skew = mh_ntp_diff_ms(m.replay_ts, s->ts);
-
-			if (skew > REG_CLOCK_SKEW_LOG_MS || skew < -REG_CLOCK_SKEW_LOG_MS)
-				log_warnx("anchor %s refused our timestamp; its clock is %+lld ms from ours",
-					  ntop6(src, a1), (long long)skew);
-		}
-		b->retried_145 = 1;
 		transmit(c, b, now_ms, 1);
 		return 0;
 	}

@@ -29,6 +29,7 @@
 #define REG_MAX_UPDATE_RATE 3            /* BUs per second per binding */
 #define REG_SEQ_HISTORY 8                /* BUs of one exchange we still match */
 #define REG_MAX_RESYNC 3                 /* status 135 rounds per exchange */
+#define REG_IGNORED_LOG_BURST 10         /* debug lines a second on ignored BAs */
 
 enum reg_kind {
 	REG_NONE = 0,   /* nothing outstanding */
@@ -80,7 +81,7 @@ struct reg_binding {
 	uint64_t next_tx_ms;    /* next (re)transmission, 0 = none */
 	uint64_t give_up_ms;    /* end of the exchange, 0 = none */
 	unsigned resyncs;       /* 135 rounds */
-	int retried_145;
+	int retried_145;        /* the one resend a 145 may cause */
 	uint64_t rate[REG_MAX_UPDATE_RATE]; /* send times of the last BUs */
 	unsigned rate_i;
 
@@ -134,6 +135,9 @@ struct reg_ctx {
 	struct reg_anchor *anchors;
 	/* counters for status and tests */
 	uint64_t bu_sent, ba_in, ba_ignored;
+	/* rate limit of the lines about ignored BAs */
+	uint64_t ign_log_ms, ign_suppressed;
+	unsigned ign_log_n;
 };
 
 void reg_init(struct reg_ctx *c, const struct reg_config *cfg,
@@ -168,8 +172,20 @@ int reg_dereg(struct reg_ctx *c, struct reg_binding *b, uint64_t now_ms);
 
 /*
  * A Mobility Header message from src to dst (the kernel has checked its
- * checksum). BAs that do not authenticate, or match no outstanding BU, are
- * logged and dropped. Returns 0 if acted upon, else a negative reason.
+ * checksum). Only a BA that answers an outstanding BU of ours acts: it must
+ * come from that BU's anchor, carry MN-HA authentication with our SPI that
+ * verifies with our key over (the CoA that BU left from, the HNP in the BA),
+ * and echo that BU's sequence number and replay timestamp (RFC 6275
+ * §11.7.3, RFC 4285 §6); 135 and 145 echo one of the two (see
+ * registration.c). A 146 never acts: the anchor signs it only for a BU
+ * whose MAC it could not verify with our key, which is not one we sent.
+ * A 145 at most resends the BU once, it never ends an exchange. Anything
+ * else changes no state: it is counted in ba_ignored and logged at debug
+ * level (rate-limited). Returns 0 if acted upon, else why not:
+ * -EBADMSG malformed, -EPROTONOSUPPORT not a BA, -ENOENT not from an anchor
+ * of ours or no outstanding BU has its number, -EPERM unauthenticated,
+ * foreign SPI or bad MAC, -EACCES status 146, -ENOMSG no timestamp,
+ * -ESTALE our number with another timestamp (an old or harvested BA).
  */
 int reg_input(struct reg_ctx *c, const uint8_t *buf, size_t len,
 	      const struct in6_addr *src, const struct in6_addr *dst, uint64_t now_ms);

@@ -35,6 +35,7 @@ static struct {
 	struct reg_binding *evb[MAXEV];
 	int nev;
 	int del_on_event;  /* the user frees the binding on every event */
+	uint64_t alloc_ts; /* timestamp of the allocation BU registered() answered */
 } F;
 
 static struct reg_ctx C;
@@ -125,8 +126,21 @@ struct ba_spec {
 	uint16_t bra;                 /* 0 = no BRA option */
 	const uint8_t *key;           /* NULL = no auth option */
 	const struct in6_addr *coa;   /* auth CoA */
-	uint64_t replay_ts;
+	uint64_t replay_ts;           /* 0 = echo the BU with this seq, as an anchor does */
+	int no_replay;                /* no Replay Protection option */
 };
+
+/* The timestamp of the newest captured BU numbered seq, 0 if none. */
+static uint64_t ts_of_seq(uint16_t seq)
+{
+	for (int i = F.n - 1; i >= 0; i--) {
+		struct mh_msg m;
+
+		if (mh_decode(F.buf[i], F.len[i], &m, NULL, NULL) == 0 && m.seq == seq)
+			return m.replay_ts;
+	}
+	return 0;
+}
 
 static int ba(const struct ba_spec *s, uint8_t *out)
 {
@@ -152,11 +166,14 @@ static int ba(const struct ba_spec *s, uint8_t *out)
 		m.bid = (uint16_t)s->bid;
 		m.bid_status = s->status;
 	}
-	m.present |= MH_HAS_MNID | MH_HAS_REPLAY;
+	m.present |= MH_HAS_MNID;
 	m.mnid_subtype = MH_MNID_SUBTYPE_NAI;
 	m.mnid_len = (uint8_t)strlen("mn1@example.test");
 	strcpy(m.mnid, "mn1@example.test");
-	m.replay_ts = s->replay_ts;
+	if (!s->no_replay) {
+		m.present |= MH_HAS_REPLAY;
+		m.replay_ts = s->replay_ts ? s->replay_ts : ts_of_seq(s->seq);
+	}
 	if (s->key) {
 		m.present |= MH_HAS_AUTH;
 		m.auth_subtype = MH_AUTH_SUBTYPE_MNHA;
@@ -207,6 +224,7 @@ static struct reg_binding *registered(uint32_t life, uint16_t bra)
 	cr_assert_eq(deliver(&s, T0 + 20), 0);
 	cr_assert_eq(F.nev, 1);
 	cr_assert_eq(F.ev[0].kind, REG_EV_ACCEPTED);
+	F.alloc_ts = bu(0).replay_ts;
 	F.nev = 0;
 	F.n = 0;
 	return b;
@@ -534,8 +552,14 @@ Test(reg, status_135_resyncs_the_counter_and_resends_at_once)
 	struct reg_binding *b = registered(300, 0);
 
 	reg_refresh(&C, b, T0 + 5000, 0); /* seq 101 */
-	/* the anchor's last accepted number for us is 40000 */
-	struct ba_spec s = { .status = 135, .seq = 40000, .bid = 7, .hnp = &HOA, .key = KEY };
+	/* the anchor's last accepted number for us is 40000; the timestamp
+	 * names the BU it answers */
+	struct ba_spec s = { .status = 135, .seq = 40000, .bid = 7, .hnp = &HOA, .key = KEY,
+			     .replay_ts = bu(0).replay_ts };
+	struct ba_spec other = s;
+	other.replay_ts = bu(0).replay_ts - 1;
+	cr_assert_eq(deliver(&other, T0 + 5005), -ENOENT, "a 135 echoing no BU of ours");
+	cr_assert_eq(F.n, 1);
 	cr_assert_eq(deliver(&s, T0 + 5010), 0);
 	cr_assert_eq(F.n, 2, "resent at once");
 	cr_assert_eq(bu(1).seq, 40001);
@@ -555,21 +579,32 @@ Test(reg, status_135_gives_up_after_a_few_rounds)
 	reg_refresh(&C, b, T0 + 5000, 0);
 	for (int i = 0; i < REG_MAX_RESYNC; i++) {
 		struct ba_spec s = { .status = 135, .seq = 40000, .bid = 7, .hnp = &HOA,
-				     .key = KEY };
+				     .key = KEY, .replay_ts = bu(F.n - 1).replay_ts };
 		cr_assert_eq(deliver(&s, T0 + 5010 + (uint64_t)i), 0);
 	}
 	cr_assert_eq(F.nev, 0);
-	struct ba_spec s = { .status = 135, .seq = 40000, .bid = 7, .hnp = &HOA, .key = KEY };
-	deliver(&s, T0 + 5100);
+	struct ba_spec first = { .status = 135, .seq = 40000, .bid = 7, .hnp = &HOA,
+				 .key = KEY, .replay_ts = bu(0).replay_ts };
+	cr_assert_eq(deliver(&first, T0 + 5090), -ENOENT,
+		     "a 135 to an older BU of the exchange is stale");
+	cr_assert_eq(F.nev, 0);
+	struct ba_spec s = { .status = 135, .seq = 40000, .bid = 7, .hnp = &HOA, .key = KEY,
+			     .replay_ts = bu(F.n - 1).replay_ts };
+	cr_assert_eq(deliver(&s, T0 + 5100), 0);
 	cr_assert_eq(F.nev, 1);
 	cr_assert_eq(F.ev[0].kind, REG_EV_REJECTED);
 	cr_assert_eq(F.ev[0].status, 135);
 }
 
-Test(reg, status_145_resends_once_with_a_fresh_timestamp)
+/* A 145 carries the anchor's clock, not our timestamp, so nothing proves
+ * it answers this BU rather than an old copy: it may cause one resend with
+ * a fresh timestamp, never the end of the exchange. Allocate and answer
+ * the BU and its resend with 145. */
+static struct reg_binding *allocation_after_two_145s(void)
 {
 	struct reg_binding *b = binding(100);
 
+	F.del_on_event = 1;
 	reg_alloc(&C, b, T0, 0);
 	struct ba_spec s = { .status = 145, .seq = 100, .bid = 7, .key = KEY,
 			     .replay_ts = F.ntp + (3600ull << 32) };
@@ -580,9 +615,31 @@ Test(reg, status_145_resends_once_with_a_fresh_timestamp)
 	cr_assert_eq(F.nev, 0);
 	s.seq = 101;
 	cr_assert_eq(deliver(&s, T0 + 20), 0);
-	cr_assert_eq(F.nev, 1, "only once");
-	cr_assert_eq(F.ev[0].kind, REG_EV_REJECTED);
-	cr_assert_eq(F.ev[0].status, 145);
+	cr_assert_eq(F.n, 2, "only one resend per exchange");
+	cr_assert_eq(F.nev, 0, "a second 145 does not end it");
+	s.seq = 102;
+	cr_assert_eq(deliver(&s, T0 + 30), -ENOENT, "a 145 for a number we never sent");
+	return b;
+}
+
+Test(reg, status_145_resends_once_and_never_ends_the_exchange)
+{
+	struct reg_binding *b = allocation_after_two_145s();
+
+	cr_assert_eq(b->kind, REG_ALLOC);
+	/* the genuine answer to the resent BU still ends it */
+	struct ba_spec ok = { .seq = 101, .bid = 7, .hnp = &HOA, .lifetime_s = 300, .key = KEY };
+	cr_assert_eq(deliver(&ok, T0 + 40), 0);
+	cr_assert_eq(F.nev, 1);
+	cr_assert_eq(F.ev[0].kind, REG_EV_ACCEPTED);
+}
+
+Test(reg, status_145_alone_lets_the_allocation_time_out)
+{
+	allocation_after_two_145s();
+	run_until(T0 + 60000);
+	cr_assert_eq(F.nev, 1);
+	cr_assert_eq(F.ev[0].kind, REG_EV_TIMEOUT);
 }
 
 Test(reg, other_rejections_end_the_exchange_with_their_status)
@@ -598,6 +655,183 @@ Test(reg, other_rejections_end_the_exchange_with_their_status)
 	cr_assert_eq(F.ev[0].status, 130);
 	cr_assert_str_eq(mh_status_name(F.ev[0].status), mh_status_name(130));
 	cr_assert_eq(reg_next_deadline(&C), 0, "nothing left to do");
+}
+
+/* ---- stray and harvested BAs: they change nothing ---- */
+
+/* Everything a BA could change: the binding, its anchor, what was sent and
+ * reported, and the list the binding is on. */
+struct snap {
+	struct reg_binding b;
+	struct reg_anchor an;
+	int n, nev;
+	struct reg_binding *head;
+};
+
+static struct snap snap(const struct reg_binding *b)
+{
+	struct snap x;
+
+	memset(&x, 0, sizeof(x));
+	memcpy(&x.b, b, sizeof(*b));
+	memcpy(&x.an, b->anchor, sizeof(*b->anchor));
+	x.n = F.n;
+	x.nev = F.nev;
+	x.head = b->anchor->bindings;
+	return x;
+}
+
+static void assert_unchanged(const struct snap *x, const struct reg_binding *b, const char *what)
+{
+	cr_assert_eq(memcmp(&x->b, b, sizeof(*b)), 0, "%s changed the binding", what);
+	cr_assert_eq(memcmp(&x->an, b->anchor, sizeof(*b->anchor)), 0,
+		     "%s changed the anchor", what);
+	cr_assert_eq(F.n, x->n, "%s made us send a BU", what);
+	cr_assert_eq(F.nev, x->nev, "%s ended an exchange", what);
+	cr_assert_eq(b->anchor->bindings, x->head, "%s changed the binding list", what);
+}
+
+/* Deliver a BA that must be ignored with rc and change nothing. */
+static void stray(struct reg_binding *b, const struct ba_spec *s, int rc, uint64_t now,
+		  const char *what)
+{
+	struct snap x = snap(b);
+	uint64_t ignored = C.ba_ignored;
+
+	cr_assert_eq(deliver(s, now), rc, "%s: rc", what);
+	assert_unchanged(&x, b, what);
+	cr_assert_eq(C.ba_ignored, ignored + 1, "%s not counted", what);
+}
+
+/* The statuses an attacker could harvest from an anchor that signs its
+ * answers to BUs whose fields the attacker chose. */
+static const uint8_t HARVESTED[] = { 0, 128, 129, 130, 133, 144, 146, 174 };
+
+Test(reg, harvested_ba_does_not_abort_an_allocation)
+{
+	struct reg_binding *b = binding(100);
+
+	reg_alloc(&C, b, T0, 0);   /* seq 100 */
+	tick(T0 + 1500);           /* seq 101, a later timestamp */
+	uint64_t ts100 = bu(0).replay_ts, ts101 = bu(1).replay_ts;
+
+	cr_assert_neq(ts100, ts101);
+	for (size_t i = 0; i < sizeof(HARVESTED); i++) {
+		struct ba_spec h = { .status = HARVESTED[i], .seq = 101, .bid = 7, .hnp = &HOA,
+				     .lifetime_s = 300, .key = KEY, .replay_ts = ts100 };
+
+		stray(b, &h, HARVESTED[i] == 146 ? -EACCES : -ESTALE, T0 + 1510,
+		      "our seq with an older BU's timestamp");
+		h.seq = 100;
+		h.replay_ts = ts101;
+		stray(b, &h, HARVESTED[i] == 146 ? -EACCES : -ESTALE, T0 + 1510,
+		      "our seq with a newer BU's timestamp");
+	}
+	struct ba_spec copied146 = { .status = 146, .seq = 101, .bid = 7, .key = KEY };
+	stray(b, &copied146, -EACCES, T0 + 1520, "a signed 146 echoing our seq and timestamp");
+	struct ba_spec unauth146 = { .status = 146, .seq = 101, .bid = 7 };
+	stray(b, &unauth146, -EPERM, T0 + 1520, "an unauthenticated 146");
+	struct ba_spec no_ts = { .seq = 101, .bid = 7, .hnp = &HOA, .lifetime_s = 300,
+				 .key = KEY, .no_replay = 1 };
+	stray(b, &no_ts, -ENOMSG, T0 + 1520, "a BA without a timestamp");
+	struct ba_spec no_ts_rej = { .status = 130, .seq = 101, .bid = 7, .key = KEY,
+				     .no_replay = 1 };
+	stray(b, &no_ts_rej, -ENOMSG, T0 + 1520, "a rejection without a timestamp");
+	cr_assert_eq(b->kind, REG_ALLOC, "still allocating");
+
+	struct ba_spec genuine = { .seq = 101, .bid = 7, .hnp = &HOA, .lifetime_s = 300,
+				   .key = KEY };
+	cr_assert_eq(deliver(&genuine, T0 + 1530), 0);
+	cr_assert_eq(F.nev, 1);
+	cr_assert_eq(F.ev[0].kind, REG_EV_ACCEPTED, "the genuine answer still counts");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&b->hnp, &HOA));
+}
+
+Test(reg, harvested_ba_does_not_end_a_live_binding)
+{
+	struct reg_binding *b = registered(300, 0);
+
+	/* exact copies of what the anchor signed for the allocation (seq 100)
+	 * and forged-status variants of it: nothing is outstanding */
+	for (size_t i = 0; i < sizeof(HARVESTED); i++) {
+		struct ba_spec h = { .status = HARVESTED[i], .seq = 100, .bid = 7, .hnp = &HOA,
+				     .lifetime_s = 300, .key = KEY, .replay_ts = F.alloc_ts };
+
+		stray(b, &h, HARVESTED[i] == 146 ? -EACCES : -ENOENT, T0 + 5000,
+		      "a replayed BA for a live binding");
+		h.seq = 101;
+		h.replay_ts = F.alloc_ts + 1;
+		stray(b, &h, HARVESTED[i] == 146 ? -EACCES : -ENOENT, T0 + 5000,
+		      "a BA for the next number");
+	}
+	cr_assert(b->registered);
+	cr_assert_eq(b->kind, REG_NONE);
+	/* nothing happens until the refresh is due: no deregistration */
+	run_until(b->refresh_ms - 1);
+	cr_assert_eq(F.n, 0, "no BU (no deregistration) went out");
+	cr_assert_eq(F.nev, 0);
+	cr_assert(b->registered);
+}
+
+Test(reg, harvested_ba_does_not_end_a_refresh)
+{
+	struct reg_binding *b = registered(300, 0);
+
+	reg_refresh(&C, b, T0 + 5000, 0); /* seq 101 */
+	uint64_t ts = bu(0).replay_ts;
+
+	cr_assert_neq(ts, F.alloc_ts);
+	for (size_t i = 0; i < sizeof(HARVESTED); i++) {
+		struct ba_spec h = { .status = HARVESTED[i], .seq = 101, .bid = 7, .hnp = &HOA,
+				     .lifetime_s = 300, .key = KEY, .replay_ts = F.alloc_ts };
+
+		stray(b, &h, HARVESTED[i] == 146 ? -EACCES : -ESTALE, T0 + 5010,
+		      "our refresh's seq with the allocation's timestamp");
+	}
+	struct ba_spec copied146 = { .status = 146, .seq = 101, .bid = 7, .hnp = &HOA,
+				     .key = KEY, .replay_ts = ts };
+	stray(b, &copied146, -EACCES, T0 + 5010, "a signed 146 copying our refresh");
+	cr_assert(b->registered, "still registered");
+	cr_assert_eq(b->kind, REG_REFRESH, "the refresh is still outstanding");
+	cr_assert_eq(F.n, 1, "no deregistration BU");
+
+	struct ba_spec genuine = { .seq = 101, .bid = 7, .hnp = &HOA, .lifetime_s = 300,
+				   .key = KEY };
+	cr_assert_eq(deliver(&genuine, T0 + 5020), 0);
+	cr_assert_eq(F.nev, 1);
+	cr_assert_eq(F.ev[0].kind, REG_EV_ACCEPTED);
+	cr_assert_eq(F.ev[0].what, REG_REFRESH);
+	cr_assert_eq(b->expires_ms, T0 + 5000 + 300000, "the genuine BA extends it");
+}
+
+Test(reg, ba_after_the_exchange_completed_changes_nothing)
+{
+	struct reg_binding *b = binding(100);
+
+	reg_alloc(&C, b, T0, 0);
+	struct ba_spec s = { .seq = 100, .bid = 7, .hnp = &HOA, .lifetime_s = 300, .key = KEY };
+	cr_assert_eq(deliver(&s, T0 + 10), 0);
+	cr_assert_eq(F.nev, 1);
+	stray(b, &s, -ENOENT, T0 + 20, "the same BA again");
+	struct ba_spec rej = { .status = 130, .seq = 100, .bid = 7, .key = KEY };
+	stray(b, &rej, -ENOENT, T0 + 20, "a signed rejection of the finished exchange");
+	cr_assert_eq(F.ev[0].kind, REG_EV_ACCEPTED);
+	cr_assert(b->registered);
+}
+
+Test(reg, genuine_rejection_of_a_refresh_still_ends_it)
+{
+	struct reg_binding *b = registered(300, 0);
+
+	reg_refresh(&C, b, T0 + 5000, 0);
+	/* an anchor that lost the binding answers the refresh with 133 */
+	struct ba_spec s = { .status = 133, .seq = 101, .bid = 7, .hnp = &HOA, .key = KEY };
+	cr_assert_eq(deliver(&s, T0 + 5010), 0);
+	cr_assert_eq(F.nev, 1);
+	cr_assert_eq(F.ev[0].kind, REG_EV_REJECTED);
+	cr_assert_eq(F.ev[0].what, REG_REFRESH);
+	cr_assert_eq(F.ev[0].status, 133);
+	cr_assert(!b->registered);
 }
 
 /* ---- deregistration ---- */
