@@ -215,11 +215,17 @@ Test(fdtable, close_range_returns_each_last_lease)
 	fdtable_free(t);
 }
 
+/* Each Criterion test runs in a process of its own, so nothing has asked
+ * for the table yet: a query must not make one, the first use must. */
 Test(fdtable, global_is_lazy)
 {
-	struct fdtable *t = fdtable_global(1);
+	struct fdtable *t;
 
-	cr_assert_not_null(t);
-	cr_assert_eq(fdtable_global(0), t);
-	cr_assert_eq(fdtable_global(1), t);
+	cr_assert_null(fdtable_global(0), "a query made the table");
+	cr_assert_null(fdtable_global(0), "a second query made the table");
+	t = fdtable_global(1);
+	cr_assert_not_null(t, "the first use did not make the table");
+	cr_assert_eq(fdtable_global(0), t, "a query after the first use finds it");
+	cr_assert_eq(fdtable_global(1), t, "a second use makes another table");
+	cr_assert_eq(fdtable_state(t, 3), FDT_UNKNOWN, "the table starts empty");
 }
