@@ -85,6 +85,110 @@ def exchange(a, data):
             return b
     raise SystemExit("no answer")
 
+# ---- the host's side: BAs crafted and sent to a host, MH read back from a
+# capture (test_strayba.sh). Sub-commands, before the BU options below:
+#   mhcraft.py send-ba --from A --to H --status N --seq N [--bid N] [--hnp A]
+#       [--lifetime S] [--ts NTP|none [--ts-delta N]] [--keyfile F --auth-coa C]
+#       [--spi N]
+#     one BA from A to H; signed (RFC 4285 MN-HA over C ‖ HNP-or-:: ‖ MH)
+#     when --keyfile is given, unauthenticated otherwise
+#   mhcraft.py send-raw --from A --to H --hex BYTES    MH bytes as they are
+#   mhcraft.py pcap FILE [--type N] [--src A] [--dst A]
+#     one line per MH message in an Ethernet capture: type= src= dst= seq=
+#     status= lifetime= bid= ts= spi= hex= (fields a message lacks are -)
+def mh_options(b, off):
+    o = {}
+    while off + 1 < len(b):
+        t = b[off]
+        if t == 0:
+            off += 1; continue
+        l = b[off + 1]; body = b[off + 2:off + 2 + l]
+        o[t] = (off, body)
+        off += 2 + l
+    return o
+
+def encode_ba(a, key):
+    hoa = IPv6Address(a.hnp).packed if a.hnp else bytes(16)
+    b = bytearray([59, 0, 6, 0, 0, 0, a.status, 0]) + struct.pack("!HH", a.seq, a.lifetime // 4)
+    if a.hnp:
+        b = pad_to(b, 8, 4); b += bytes([22, 18, 0, 128]) + hoa             # HNP
+    if a.bid is not None:
+        b = pad_to(b, 2, 0); b += bytes([35, 4]) + struct.pack("!HBB", a.bid, a.status, 0)
+    if a.ts != "none":
+        b = pad_to(b, 8, 2); b += bytes([10, 8]) + struct.pack("!Q", (int(a.ts, 0) + a.ts_delta) % (1 << 64))
+    auth_off = None
+    if key:
+        b = pad_to(b, 4, 1); auth_off = len(b)
+        b += bytes([9, 17, 1]) + struct.pack("!I", a.spi) + bytes(12)
+    b = pad_to(b, 8, 0)
+    b[1] = len(b) // 8 - 1
+    if key:
+        coa = IPv6Address(a.auth_coa).packed
+        mac = hmac.new(key, coa + hoa + bytes(b[:auth_off + 7]), hashlib.sha1).digest()[:12]
+        b[auth_off + 7:auth_off + 19] = mac
+    return bytes(b)
+
+def send_mh(src, dst, data):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 135)  # the kernel sums it
+    s.bind((src, 0))
+    s.sendto(data, (dst, 0))
+
+def pcap_lines(path, want):
+    d = open(path, "rb").read()
+    if len(d) < 24 or struct.unpack("<I", d[:4])[0] != 0xa1b2c3d4:
+        raise SystemExit("pcap: %s is not a little-endian pcap" % path)
+    off = 24
+    while off + 16 <= len(d):
+        incl = struct.unpack("<I", d[off + 8:off + 12])[0]
+        pkt = d[off + 16:off + 16 + incl]; off += 16 + incl
+        if len(pkt) < 14 + 40 + 8 or pkt[12:14] != b"\x86\xdd" or pkt[14 + 6] != 135:
+            continue
+        ip, mh = pkt[14:54], pkt[54:]
+        mh = mh[:(mh[1] + 1) * 8]
+        m = {"type": mh[2], "src": str(IPv6Address(ip[8:24])), "dst": str(IPv6Address(ip[24:40])),
+             "seq": "-", "status": "-", "lifetime": "-", "bid": "-", "ts": "-", "spi": "-"}
+        if mh[2] == 5:
+            m["seq"], _, lt = struct.unpack("!HHH", mh[6:12]); m["lifetime"] = lt * 4
+        elif mh[2] == 6:
+            m["status"] = mh[6]; m["seq"], lt = struct.unpack("!HH", mh[8:12]); m["lifetime"] = lt * 4
+        if mh[2] in (5, 6):
+            o = mh_options(mh, 12)
+            if 35 in o: m["bid"] = struct.unpack("!H", o[35][1][:2])[0]
+            if 10 in o: m["ts"] = struct.unpack("!Q", o[10][1])[0]
+            if 9 in o: m["spi"] = struct.unpack("!I", o[9][1][1:5])[0]
+        if any(v is not None and str(m[k]) != str(v) for k, v in want.items()):
+            continue
+        print(" ".join("%s=%s" % (k, m[k]) for k in
+                       ("type", "src", "dst", "seq", "status", "lifetime", "bid", "ts", "spi"))
+              + " hex=" + mh.hex())
+
+def host_main(argv):
+    hp = argparse.ArgumentParser(prog="mhcraft.py " + argv[0])
+    if argv[0] == "pcap":
+        hp.add_argument("file"); hp.add_argument("--type", type=int)
+        hp.add_argument("--src"); hp.add_argument("--dst")
+        h = hp.parse_args(argv[1:])
+        pcap_lines(h.file, {"type": h.type, "src": h.src, "dst": h.dst})
+        return 0
+    hp.add_argument("--from", dest="src", required=True); hp.add_argument("--to", required=True)
+    if argv[0] == "send-raw":
+        hp.add_argument("--hex", required=True)
+        h = hp.parse_args(argv[1:])
+        send_mh(h.src, h.to, bytes.fromhex(h.hex))
+        return 0
+    hp.add_argument("--status", type=int, required=True); hp.add_argument("--seq", type=int, required=True)
+    hp.add_argument("--bid", type=int); hp.add_argument("--hnp")
+    hp.add_argument("--lifetime", type=int, default=0); hp.add_argument("--ts", default="none")
+    hp.add_argument("--ts-delta", type=int, default=0)
+    hp.add_argument("--keyfile"); hp.add_argument("--auth-coa"); hp.add_argument("--spi", type=int, default=0)
+    h = hp.parse_args(argv[1:])
+    key = bytes.fromhex(open(h.keyfile).read().strip()) if h.keyfile else None
+    send_mh(h.src, h.to, encode_ba(h, key))
+    return 0
+
+if len(sys.argv) > 1 and sys.argv[1] in ("send-ba", "send-raw", "pcap"):
+    sys.exit(host_main(sys.argv[1:]))
+
 p = argparse.ArgumentParser()
 p.add_argument("--coa"); p.add_argument("--cha"); p.add_argument("--nai")
 p.add_argument("--spi", type=int); p.add_argument("--keyfile")

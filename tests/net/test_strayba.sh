@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# test_strayba.sh - the host agent acts only on a Binding Acknowledgement
+# that answers its own outstanding Binding Update (RFC 6275 §11.7.3, RFC
+# 4285 §6). BAs are crafted byte by byte (tests/net/lib/mhcraft.py, not the
+# agent's codec) and sent to the host from its anchor's address:
+#   1. lease registered, nothing outstanding: the genuine allocation BA,
+#      captured on mn and replayed; signed BAs (0, 133, 146) with the live
+#      BID and number and an old timestamp;
+#   2. a refresh outstanding (lifetime 12 s; the anchor is held with
+#      SIGSTOP so the refresh BU stays unanswered): a 146 harvested from
+#      the anchor beforehand with a forged BU (wrong MAC, the host's
+#      identity, BID and next number) and replayed; signed BAs with the
+#      refresh's number and the allocation's timestamp (0, 128, 130, 133,
+#      174); a signed 146 copying the refresh's number and timestamp; an
+#      unauthenticated 146; a signed BA without a timestamp;
+#   3. an allocation outstanding at cn2 (no anchor there): signed 133 and 0
+#      with its number and an old timestamp, signed and unsigned 146 copying
+#      its number and timestamp.
+# Checks: every stray BA is counted in ba_ignored and none in ba_in; the
+# lease, the anchor's binding and mn's rules stay as they were; no BU is
+# sent for them and no deregistration appears in the capture; the refresh
+# completes with the genuine BA once the anchor runs again; the allocation
+# ends in ETIMEDOUT after its full time, not refused; the lease carries
+# traffic. A positive control shows the crafted BAs reach the agent and
+# authenticate: a signed 133 that does echo an outstanding BU's number and
+# timestamp ends that allocation at once.
+#
+#   mn --ar1-- core -- cha (anchor, pool 2001:db8:c4a::/64)
+#                   \-- cn  (nginx)    \-- cn2 (no anchor)
+#
+# ODM_BUILD selects the build (default: <repo>/build). Exit 0 pass, 1 fail,
+# 77 skip.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+if ((EUID != 0)); then
+	echo "SKIP: test_strayba needs root (network namespaces, TUN, raw sockets)"
+	exit 77
+fi
+for t in ip curl nginx named radvd tcpdump python3; do
+	command -v "$t" >/dev/null || { echo "SKIP: $t is not installed (make deps-net)"; exit 77; }
+done
+
+export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-4}
+. "$HERE/lib/topo.sh"
+. "$HERE/lib/agents.sh"
+. "$HERE/lib/check.sh"
+trap 'echo "test_strayba: FAIL: line $LINENO: $BASH_COMMAND" >&2' ERR
+
+MHCRAFT=("/usr/bin/python3" "$HERE/lib/mhcraft.py")
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; } # field NAME < "k=v ..." line
+counter() { odm_status mn | json "j['registration']['$1']"; }
+# what a stray BA must not change: the lease, the anchor's binding, mn's
+# rules (not the numbers and lifetimes a due refresh moves on)
+state() {
+	odm_status mn | json '[[l["addr"], l["state"], l["bid"], l["anchor"]] for l in j["leases"]]'
+	odm_status cha | json '[[b[k] for k in sorted(b) if k not in ("lifetime_left", "seq")] for b in j["bindings"]]'
+	nsq mn ip -6 rule show
+}
+same() { # same EXPECTED ACTUAL - compare, print a diff if not
+	[[ $1 == "$2" ]] && return 0
+	diff <(echo "$1") <(echo "$2") | sed 's/^/  /'
+	return 1
+}
+# sendba HOST FROM ARGS... - a crafted BA from FROM (in HOST) to the host's CoA
+sendba() {
+	local h=$1 from=$2
+	shift 2
+	nsq "$h" "${MHCRAFT[@]}" send-ba --from "$from" --to "$COA" "$@"
+	SENT=$((SENT + 1))
+}
+signed() { echo --keyfile "$ODM_DIR/mn.key" --spi "$ODM_SPI" --auth-coa "$COA"; }
+
+topo_up
+odm_agents_up
+# Lifetime 12 s: the anchor advises a refresh after 8 s (BRA), so a refresh
+# exchange comes within the test's time.
+topo_kill "$MN_AGENT_PID"
+sed -i 's/^lifetime .*/lifetime 12/' "$ODM_DIR/mn.conf"
+topo_spawn mn odmagent-mn "$MN_AGENT_LOG" "$ODM_BUILD/odmagent" -f "$ODM_DIR/mn.conf"
+MN_AGENT_PID=$TOPO_SPAWNED_PID
+odm__wait_socket "$MN_SOCK"
+COA=$(topo_mn_addr)
+CAP=$ODM_DIR/mh.pcap
+odm_capture mn eth1 "$CAP" "ip6 proto 135"
+CAPPID=$ODM_CAP_PID
+bus_from_coa() { "${MHCRAFT[@]}" pcap "$CAP" --type 5 --src "$COA"; }
+
+# ---------------------------------------------------------------- a live lease
+CHOA=$(odm_ctl mn -j lease session-lasting "$CN_ADDR" --cha "$CHA_ADDR" --proto tcp | json 'j["addr"]')
+check "lease $CHOA from the CHA" in_prefix "$CHOA" "$CHA_POOL"
+# a connected socket keeps the lease past the grace period
+ip netns exec "$NS_MN" python3 -c '
+import socket, sys, time
+s = socket.create_connection((sys.argv[2], 80), source_address=(sys.argv[1], 0))
+time.sleep(60)
+' "$CHOA" "$CN_ADDR" &
+HOLD_PID=$!
+topo_at_exit "kill $HOLD_PID 2>/dev/null || true"
+BID=$(odm_status mn | json 'j["leases"][0]["bid"]')
+ba_seen() { [[ -n $("${MHCRAFT[@]}" pcap "$CAP" --type 6 --src "$CHA_ADDR") ]]; }
+check "the allocation's BA is in the capture" wait_for 3 ba_seen
+BU=$("${MHCRAFT[@]}" pcap "$CAP" --type 5 --dst "$CHA_ADDR" | tail -n1)
+BA=$("${MHCRAFT[@]}" pcap "$CAP" --type 6 --src "$CHA_ADDR" | tail -n1)
+SEQ=$(field seq <<<"$BU") TS=$(field ts <<<"$BU")
+NEXT=$(((SEQ + 1) % 65536)) # the number of the host's next BU: its refresh
+echo "allocation: BU seq $SEQ ts $TS bid $BID; BA status $(field status <<<"$BA")"
+check "the genuine BA echoes the BU's timestamp" test "$(field ts <<<"$BA")" = "$TS"
+
+# A 146 harvested from the anchor: a BU with a wrong MAC and the host's
+# identity, BID and next sequence number, sent from the host's CoA. The
+# anchor's answer reaches the host at once (a stray BA, counted).
+IGN0=$(counter ba_ignored) IN0=$(counter ba_in)
+HARVEST=$(nsq mn "${MHCRAFT[@]}" --coa "$COA" --cha "$CHA_ADDR" --nai "$ODM_NAI" --spi "$ODM_SPI" \
+	--keyfile "$ODM_DIR/mn.key" --seq "$NEXT" --bid "$BID" --badauth 2>&1 || true)
+echo "harvest: $HARVEST"
+H146=
+SENT=0
+if [[ $HARVEST == "BA status=146"* ]]; then
+	H146=$("${MHCRAFT[@]}" pcap "$CAP" --type 6 --src "$CHA_ADDR" | grep ' status=146 ' | tail -n1)
+	SENT=1
+else
+	echo "the anchor answered the forged BU with no 146: nothing to harvest"
+fi
+
+# ---------------------------------------------------------------- 1. registered, nothing outstanding
+BEFORE=$(state)
+SENT0=$(counter bu_sent)
+# the genuine allocation BA, replayed
+nsq cha "${MHCRAFT[@]}" send-raw --from "$CHA_ADDR" --to "$COA" --hex "$(field hex <<<"$BA")"
+SENT=$((SENT + 1))
+# signed with the real key, the live BID and number, an old timestamp
+for st in 0 133 146; do
+	# shellcheck disable=SC2046
+	sendba cha "$CHA_ADDR" --status "$st" --seq "$SEQ" --bid "$BID" --hnp "$CHOA" \
+		--lifetime 600 --ts "$TS" --ts-delta -4294967296 $(signed) # 1 s older
+done
+all_counted() { (($(counter ba_ignored) >= IGN0 + SENT)); }
+check "all $SENT stray BAs so far were counted as ignored" wait_for 3 all_counted
+check "none was acted upon (ba_in unchanged)" test "$(counter ba_in)" -eq "$IN0"
+check "the lease, the anchor's binding and mn's rules are unchanged" same "$BEFORE" "$(state)"
+check "the agent sent no BU (bu_sent unchanged)" test "$(counter bu_sent)" -eq "$SENT0"
+
+# ---------------------------------------------------------------- 2. a refresh outstanding
+# The anchor is stopped (SIGSTOP, our own pid) just before the refresh, so
+# the refresh BU stays unanswered while the stray BAs come in.
+topo_at_exit "kill -CONT $CHA_AGENT_PID 2>/dev/null || true"
+refresh_near() { (($(odm_status mn | json 'j["leases"][0]["lifetime_left"]') <= 5)); }
+check "the refresh is near (lifetime left <= 5 s)" wait_for 12 refresh_near
+kill -STOP "$CHA_AGENT_PID"
+# (the forged BU of the harvest had that number too, and lifetime 100 s)
+refresh_bu() { bus_from_coa | grep " seq=$NEXT .* lifetime=12 "; }
+check "the refresh BU (seq $NEXT) went out" wait_for 6 refresh_bu
+RTS=$(refresh_bu | field ts)
+if [[ -n $H146 ]]; then
+	nsq cha "${MHCRAFT[@]}" send-raw --from "$CHA_ADDR" --to "$COA" --hex "$(field hex <<<"$H146")"
+	SENT=$((SENT + 1))
+	echo "the harvested 146 for seq $NEXT replayed"
+fi
+for st in 0 128 130 133 174; do
+	# shellcheck disable=SC2046
+	sendba cha "$CHA_ADDR" --status "$st" --seq "$NEXT" --bid "$BID" --hnp "$CHOA" \
+		--lifetime 600 --ts "$TS" $(signed) # the allocation's timestamp
+done
+# shellcheck disable=SC2046
+sendba cha "$CHA_ADDR" --status 146 --seq "$NEXT" --bid "$BID" --ts "$RTS" $(signed)
+sendba cha "$CHA_ADDR" --status 146 --seq "$NEXT" --bid "$BID" --ts "$RTS"
+# shellcheck disable=SC2046
+sendba cha "$CHA_ADDR" --status 133 --seq "$NEXT" --bid "$BID" $(signed)
+check "all $SENT stray BAs were counted as ignored" wait_for 3 all_counted
+check "none was acted upon during the refresh" test "$(counter ba_in)" -eq "$IN0"
+lease_state() { odm_status mn | json '",".join(l["addr"] + ":" + l["state"] for l in j["leases"])'; }
+check "the lease is still held while its refresh is outstanding" \
+	test "$(lease_state)" = "$CHOA:registered"
+kill -CONT "$CHA_AGENT_PID"
+refreshed() { (($(counter ba_in) == IN0 + 1)); }
+check "the genuine BA then completes the refresh (ba_in +1)" wait_for 5 refreshed
+echo "ba_ignored $IGN0 -> $(counter ba_ignored), ba_in $IN0 -> $(counter ba_in)"
+check "the lease is registered" test "$(lease_state)" = "$CHOA:registered"
+at_anchor() { odm_status cha | json '[b["coa"] for b in j["bindings"] if b["hoa"] == "'"$CHOA"'"]'; }
+check "the anchor still binds $CHOA to $COA" test "$(at_anchor)" = "[\"$COA\"]"
+no_dereg() { ! bus_from_coa | grep -q ' lifetime=0 '; }
+check "no deregistration BU (lifetime 0) in the capture" no_dereg
+check "the lease still carries traffic (curl from $CHOA)" \
+	nsx mn curl -6 -sS --max-time 5 --interface "$CHOA" -o /dev/null "http://[$CN_ADDR]/"
+
+# ---------------------------------------------------------------- an allocation in progress
+# cn2 runs no anchor: the allocation BU stays outstanding until the request
+# times out (2.9 s), unless a BA ends it.
+alloc_bg() { # alloc_bg OUTFILE - a lease request at cn2 in the background
+	odm_ctl mn -j lease session-lasting "$CN_ADDR" --cha "$CN2_ADDR" --proto tcp >"$1" 2>&1 &
+	ALLOC_PID=$!
+}
+bu_to_cn2() { # the newest BU to cn2 numbered above $1, if any
+	"${MHCRAFT[@]}" pcap "$CAP" --type 5 --dst "$CN2_ADDR" | tail -n1 | grep -v " seq=$1 " || true
+}
+new_bu() { [[ -n $(bu_to_cn2 "$1") ]]; }
+IGN0=$(counter ba_ignored) IN0=$(counter ba_in)
+BEFORE=$(state)
+T0=$(topo_now_ms)
+alloc_bg "$ODM_DIR/alloc1.out"
+check "the allocation BU to cn2 is in the capture" wait_for 2 new_bu none
+ABU=$(bu_to_cn2 none)
+ASEQ=$(field seq <<<"$ABU") ATS=$(field ts <<<"$ABU") ABID=$(field bid <<<"$ABU")
+echo "allocation at cn2: BU seq $ASEQ ts $ATS bid $ABID"
+SENT=0
+# shellcheck disable=SC2046
+sendba cn2 "$CN2_ADDR" --status 133 --seq "$ASEQ" --bid "$ABID" --ts "$ATS" --ts-delta -4294967296 $(signed)
+# shellcheck disable=SC2046
+sendba cn2 "$CN2_ADDR" --status 0 --seq "$ASEQ" --bid "$ABID" --hnp 2001:db8:c4a::99 \
+	--lifetime 600 --ts "$ATS" --ts-delta -1 $(signed)
+# shellcheck disable=SC2046
+sendba cn2 "$CN2_ADDR" --status 146 --seq "$ASEQ" --bid "$ABID" --ts "$ATS" $(signed)
+sendba cn2 "$CN2_ADDR" --status 146 --seq "$ASEQ" --bid "$ABID" --ts "$ATS"
+wait "$ALLOC_PID" || true # its verdict is in its output
+T1=$(topo_now_ms)
+echo "allocation at cn2 ended after $((T1 - T0)) ms: $(cat "$ODM_DIR/alloc1.out")"
+check "the stray BAs did not end it: ETIMEDOUT" grep -q ETIMEDOUT "$ODM_DIR/alloc1.out"
+check "after the full timeout ($((T1 - T0)) ms >= 2800)" test $((T1 - T0)) -ge 2800
+check "all $SENT were counted as ignored" test "$(counter ba_ignored)" -ge $((IGN0 + SENT))
+check "none was acted upon" test "$(counter ba_in)" -eq "$IN0"
+
+# positive control: the same path with a BA that does echo the BU's number
+# and timestamp is acted upon, so the stray ones above reached the agent
+alloc_bg "$ODM_DIR/alloc2.out"
+check "a second allocation BU to cn2 is in the capture" wait_for 2 new_bu "$ASEQ"
+ABU=$(bu_to_cn2 "$ASEQ")
+T0=$(topo_now_ms)
+# shellcheck disable=SC2046
+sendba cn2 "$CN2_ADDR" --status 133 --seq "$(field seq <<<"$ABU")" --bid "$(field bid <<<"$ABU")" \
+	--ts "$(field ts <<<"$ABU")" $(signed)
+wait "$ALLOC_PID" || true # its verdict is in its output
+T1=$(topo_now_ms)
+echo "control: answered in $((T1 - T0)) ms: $(cat "$ODM_DIR/alloc2.out")"
+check "a signed 133 echoing the BU ends the allocation (REQUIREDIPFAILED)" \
+	grep -q REQUIREDIPFAILED "$ODM_DIR/alloc2.out"
+check "and counts in ba_in" test "$(counter ba_in)" -eq $((IN0 + 1))
+check "the live lease is still as before" same "$BEFORE" "$(state)"
+
+odm_capture_stop "$CAPPID"
+kill "$HOLD_PID" 2>/dev/null || true
+wait "$HOLD_PID" 2>/dev/null || true
+check "no sanitizer report (when built with SAN=1)" \
+	bash -c "! grep -qE 'Sanitizer|runtime error' '$MN_AGENT_LOG'"
+if ((FAILS)); then
+	echo "--- mn agent log"; tail -n 40 "$MN_AGENT_LOG"
+	echo "--- cha agent log"; tail -n 20 "$CHA_AGENT_LOG"
+fi
+check_summary test_strayba
