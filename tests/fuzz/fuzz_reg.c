@@ -38,7 +38,7 @@
 	} while (0)
 
 #define NB 3        /* bindings */
-#define MAX_STEPS 24
+#define MAX_STEPS 16
 #define SPI 0x1234
 
 static const uint8_t KEY[MH_AUTH_KEY_LEN] = { 0x10, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe,
