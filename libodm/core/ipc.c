@@ -67,6 +67,7 @@ static const struct ipc_field lease_fields[] = {
 
 static const struct ipc_field release_fields[] = {
 	{ "addr", IPC_ADDR, true },
+	{ "noreply", IPC_BOOL, false }, /* a hint: served, not answered */
 	{ NULL, 0, false },
 };
 

@@ -157,6 +157,11 @@ Test(ipc, validate_release_fields)
 	check("{\"op\":\"release\",\"id\":1,\"addr\":\"2001:db8::/64\"}", -EINVAL,
 	      "field \"addr\": not an IPv6 address");
 	check("{\"op\":\"release\",\"id\":1,\"addr\":{}}", -EINVAL, "field \"addr\": must be");
+	check("{\"op\":\"release\",\"id\":1,\"addr\":\"::1\",\"noreply\":true}", 0, NULL);
+	check("{\"op\":\"release\",\"id\":1,\"addr\":\"::1\",\"noreply\":1}", -EINVAL,
+	      "field \"noreply\": must be a boolean");
+	check("{\"op\":\"hello\",\"id\":1,\"noreply\":true}", -EINVAL,
+	      "field \"noreply\": not part of op hello");
 }
 
 Test(ipc, validate_built_objects)
