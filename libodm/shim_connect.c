@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,7 +68,30 @@ static int socket_unbound(int fd)
 	return me.sin6_port == 0 && IN6_IS_ADDR_UNSPECIFIED(&me.sin6_addr);
 }
 
-void shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what)
+/* 1 if the program asked for its type itself ($ODM_TYPE names one). */
+static int type_asked(void)
+{
+	int bad;
+
+	return shim_policy_type(getenv(SHIM_TYPE_ENV), -1, &bad) != ODM_TYPE_NONE;
+}
+
+/*
+ * No lease for fd: a program that asked for the type gets the error, one
+ * that did not goes out plain. Both are said with ODM_DEBUG.
+ */
+static int no_lease(int fd, const char *what, const char *dbuf, const char *why)
+{
+	if (type_asked()) {
+		shim_debug("%s fd %d -> %s: no lease (%s), failing with EADDRNOTAVAIL", what, fd,
+			   dbuf, why);
+		return -EADDRNOTAVAIL;
+	}
+	shim_debug("%s fd %d -> %s: no lease (%s), falling back to plain", what, fd, dbuf, why);
+	return 0;
+}
+
+int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what)
 {
 	const struct sockaddr_in6 *d6 = (const struct sockaddr_in6 *)dst;
 	char dbuf[INET6_ADDRSTRLEN], abuf[INET6_ADDRSTRLEN], cbuf[INET6_ADDRSTRLEN];
@@ -76,7 +100,7 @@ void shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const c
 	struct in6_addr cha;
 	struct fd_lease fl;
 	const char *proto;
-	int saved = errno, type, r;
+	int saved = errno, type, r, ret = 0;
 
 	if (fdtable_state(fdtable_global(0), fd) != FDT_UNKNOWN)
 		goto out; /* decided before (leased, or plain) */
@@ -106,17 +130,19 @@ void shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const c
 		goto seen;
 	}
 	if (r < 0) {
-		shim_debug("%s fd %d -> %s: no lease (%s), plain", what, fd, dbuf, strerror(-r));
-		goto seen;
+		ret = no_lease(fd, what, dbuf, strerror(-r));
+		goto decided;
 	}
 	inet_ntop(AF_INET6, &al.addr, abuf, sizeof(abuf));
 	{
 		struct sockaddr_in6 src = { .sin6_family = AF_INET6, .sin6_addr = al.addr };
 		if (REAL(bind)(fd, (const struct sockaddr *)&src, sizeof(src)) != 0) {
-			shim_debug("%s fd %d: bind to lease %s failed (%s), plain", what, fd, abuf,
-				   strerror(errno));
+			char why[96];
+
+			snprintf(why, sizeof(why), "bind to %s: %s", abuf, strerror(errno));
 			agent_release(&al.addr);
-			goto seen;
+			ret = no_lease(fd, what, dbuf, why);
+			goto decided;
 		}
 	}
 	memset(&fl, 0, sizeof(fl));
@@ -129,10 +155,15 @@ void shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const c
 	}
 	/* Bound but untracked (no memory): the agent's sock_diag still frees it. */
 	shim_debug("%s fd %d -> lease %s via cha %s (untracked)", what, fd, abuf, cbuf);
+decided:
+	/* refused: the socket stays undecided, so a later call asks again */
+	if (ret < 0)
+		goto out;
 seen:
 	fdtable_mark_seen(t, fd);
 out:
 	errno = saved;
+	return ret;
 }
 
 void shim_release_hint(int fd, const struct fd_lease *l)
@@ -142,7 +173,7 @@ void shim_release_hint(int fd, const struct fd_lease *l)
 
 	inet_ntop(AF_INET6, &l->addr, abuf, sizeof(abuf));
 	r = agent_release(&l->addr);
-	shim_debug("close fd %d -> release %s%s%s", fd, abuf, r < 0 ? ": " : "",
-		   r < 0 ? strerror(-r) : "");
+	shim_debug("close fd %d -> release hint for %s %s%s", fd, abuf,
+		   r < 0 ? "dropped: " : "sent", r < 0 ? strerror(-r) : "");
 	errno = saved;
 }

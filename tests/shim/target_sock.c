@@ -119,6 +119,10 @@ static int do_connect(const char *name, int nonblock, int print_src)
 		}
 	} else {
 		printf("connect: %d %s\n", r, r == 0 ? "" : ename(e));
+		if (r != 0) { /* nothing to accept */
+			close(ls);
+			return s;
+		}
 	}
 	a = accept(ls, (struct sockaddr *)&peer, &pl);
 	if (a >= 0 && print_src) {
