@@ -11,6 +11,7 @@
 
 #include "agent_client.h"
 #include "chacache.h"
+#include "heldlease.h"
 #include "ipc.h"
 #include "libc_real.h"
 #include "odm.h"
@@ -284,4 +285,5 @@ void agent_client_atfork_child(void)
 	 */
 	drop_locked();
 	ag_retry_after = 0;
+	heldlease_atfork_child();
 }

@@ -9,6 +9,7 @@
 #include "agent_client.h"
 #include "chacache.h"
 #include "fdtable.h"
+#include "heldlease.h"
 #include "libc_real.h"
 #include "odm.h"
 #include "shim_connect.h"
@@ -91,6 +92,14 @@ static int no_lease(int fd, const char *what, const char *dbuf, const char *why)
 	return 0;
 }
 
+/* Bind fd to addr, port 0: 0 or -errno. */
+static int bind_to(int fd, const struct in6_addr *addr)
+{
+	struct sockaddr_in6 src = { .sin6_family = AF_INET6, .sin6_addr = *addr };
+
+	return REAL(bind)(fd, (const struct sockaddr *)&src, sizeof(src)) == 0 ? 0 : -errno;
+}
+
 int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what)
 {
 	const struct sockaddr_in6 *d6 = (const struct sockaddr_in6 *)dst;
@@ -99,8 +108,8 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	struct agent_lease al;
 	struct in6_addr cha;
 	struct fd_lease fl;
-	const char *proto;
-	int saved = errno, type, r, ret = 0;
+	const char *proto, *how = "";
+	int saved = errno, type, r, ret = 0, pnum;
 
 	if (fdtable_state(fdtable_global(0), fd) != FDT_UNKNOWN)
 		goto out; /* decided before (leased, or plain) */
@@ -124,6 +133,20 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 		goto seen;
 	}
 	inet_ntop(AF_INET6, &cha, cbuf, sizeof(cbuf));
+	pnum = strcmp(proto, "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP;
+	/* one of our sockets holds a lease for this already: no need to ask */
+	if (heldlease_lookup(type, pnum, &cha, &al.addr, al.lease, sizeof(al.lease))) {
+		inet_ntop(AF_INET6, &al.addr, abuf, sizeof(abuf));
+		r = bind_to(fd, &al.addr);
+		if (r == 0) {
+			how = " (held)";
+			goto bound;
+		}
+		/* gone from under us (the lease ended another way): ask afresh */
+		shim_debug("%s fd %d: held lease %s unusable (%s), asking the agent", what, fd,
+			   abuf, strerror(-r));
+		heldlease_invalidate(&al.addr);
+	}
 	r = agent_lease(type, &d6->sin6_addr, &cha, proto, &al);
 	if (r == 0) {
 		shim_debug("%s fd %d -> %s: agent says plain", what, fd, dbuf);
@@ -134,23 +157,24 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 		goto decided;
 	}
 	inet_ntop(AF_INET6, &al.addr, abuf, sizeof(abuf));
-	{
-		struct sockaddr_in6 src = { .sin6_family = AF_INET6, .sin6_addr = al.addr };
-		if (REAL(bind)(fd, (const struct sockaddr *)&src, sizeof(src)) != 0) {
-			char why[96];
+	r = bind_to(fd, &al.addr);
+	if (r < 0) {
+		char why[96];
 
-			snprintf(why, sizeof(why), "bind to %s: %s", abuf, strerror(errno));
-			agent_release(&al.addr);
-			ret = no_lease(fd, what, dbuf, why);
-			goto decided;
-		}
+		snprintf(why, sizeof(why), "bind to %s: %s", abuf, strerror(-r));
+		agent_release(&al.addr);
+		ret = no_lease(fd, what, dbuf, why);
+		goto decided;
 	}
+bound:
 	memset(&fl, 0, sizeof(fl));
 	fl.addr = al.addr;
 	fl.type = type;
 	memcpy(fl.lease, al.lease, sizeof(fl.lease));
 	if (fdtable_track(t, fd, &fl) == 0) {
-		shim_debug("%s fd %d -> lease %s via cha %s", what, fd, abuf, cbuf);
+		/* counted only when tracked: its close is what uncounts it */
+		heldlease_note(type, pnum, &cha, &al.addr, al.lease);
+		shim_debug("%s fd %d -> lease %s via cha %s%s", what, fd, abuf, cbuf, how);
 		goto out;
 	}
 	/* Bound but untracked (no memory): the agent's sock_diag still frees it. */
@@ -172,6 +196,13 @@ void shim_release_hint(int fd, const struct fd_lease *l)
 	int saved = errno, r;
 
 	inet_ntop(AF_INET6, &l->addr, abuf, sizeof(abuf));
+	r = (int)heldlease_release(&l->addr);
+	if (r > 0) {
+		/* our other sockets keep the lease: nothing for the agent to count */
+		shim_debug("close fd %d -> %s still held by %d socket(s), no hint", fd, abuf, r);
+		errno = saved;
+		return;
+	}
 	r = agent_release(&l->addr);
 	shim_debug("close fd %d -> release hint for %s %s%s", fd, abuf,
 		   r < 0 ? "dropped: " : "sent", r < 0 ? strerror(-r) : "");

@@ -3,7 +3,9 @@
  * real call: on an unbound IPv6 TCP/UDP socket with an eligible destination,
  * pick the type (shim_policy.h); for session-lasting with a known CHA,
  * lease an address from the agent, bind the socket to it (port 0) and
- * record the lease in the fd table.
+ * record the lease in the fd table. A lease one of the process's sockets
+ * already holds for the same (type, protocol, anchor) is taken without
+ * asking (heldlease.h), and only the last socket on it sends a release hint.
  *
  * A program that asked for the type itself ($ODM_TYPE) gets it or an error:
  * when the lease cannot be had (no agent, agent busy past the lease time,
