@@ -235,21 +235,27 @@ static int send_nowait_locked(int fd, const char *line, size_t len)
 	return n < 0 ? -errno : -EIO;
 }
 
-int agent_release(const struct in6_addr *addr)
+/*
+ * Send req (taken) with noreply:true, never waiting: 0 when sent, -EBUSY
+ * (another thread holds the connection), -EAGAIN (buffer full), -errno.
+ */
+static int notify(json_t *req)
 {
-	char abuf[INET6_ADDRSTRLEN];
-	json_t *req;
 	char *line;
 	size_t len;
 	int fd, ret;
 
-	inet_ntop(AF_INET6, addr, abuf, sizeof(abuf));
-	/* a thread in a lease call holds the lock: drop the hint, never wait */
-	if (pthread_mutex_trylock(&ag_lock) != 0)
-		return -EBUSY;
-	req = json_pack("{s:s, s:s, s:b, s:I}", "op", "release", "addr", abuf, "noreply", 1,
-			"id", ++ag_hint_id & ((UINT64_C(1) << 53) - 1));
-	line = req ? ipc_dump(req, &len) : NULL;
+	/* a thread in a lease call holds the lock: drop it, never wait */
+	if (!req || pthread_mutex_trylock(&ag_lock) != 0) {
+		json_decref(req);
+		return req ? -EBUSY : -ENOMEM;
+	}
+	line = json_object_set_new(req, "noreply", json_true()) == 0 &&
+			       json_object_set_new(req, "id",
+						   json_integer(++ag_hint_id &
+								((UINT64_C(1) << 53) - 1))) == 0 ?
+		       ipc_dump(req, &len) :
+		       NULL;
 	json_decref(req);
 	if (!line) {
 		pthread_mutex_unlock(&ag_lock);
@@ -271,6 +277,23 @@ int agent_release(const struct in6_addr *addr)
 	pthread_mutex_unlock(&ag_lock);
 	free(line);
 	return ret;
+}
+
+int agent_release(const struct in6_addr *addr)
+{
+	char abuf[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET6, addr, abuf, sizeof(abuf));
+	return notify(json_pack("{s:s, s:s}", "op", "release", "addr", abuf));
+}
+
+int agent_fallback(int type, const struct in6_addr *dst, int err)
+{
+	char dbuf[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET6, dst, dbuf, sizeof(dbuf));
+	return notify(json_pack("{s:s, s:s, s:s, s:i}", "op", "fallback", "type",
+				odm_type_name(type), "dst", dbuf, "error", err));
 }
 
 void agent_client_atfork_child(void)

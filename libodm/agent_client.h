@@ -57,6 +57,13 @@ int agent_lease(int type, const struct in6_addr *dst, const struct in6_addr *cha
  */
 int agent_release(const struct in6_addr *addr);
 
+/*
+ * fallback {type, dst, error, noreply}: tell the agent, for its log, that a
+ * program that did not ask for a type went out plain because its lease
+ * failed with errno err. Never waits, like agent_release.
+ */
+int agent_fallback(int type, const struct in6_addr *dst, int err);
+
 /* In a forked child: reset the lock, forget the parent's connection. */
 void agent_client_atfork_child(void);
 

@@ -78,10 +78,12 @@ static int type_asked(void)
 }
 
 /*
- * No lease for fd: a program that asked for the type gets the error, one
- * that did not goes out plain. Both are said with ODM_DEBUG.
+ * No lease for fd (err: why, errno): a program that asked for the type gets
+ * the error, one that did not goes out plain. Both are said with ODM_DEBUG;
+ * a fallback is also told to the agent, for its log.
  */
-static int no_lease(int fd, const char *what, const char *dbuf, const char *why)
+static int no_lease(int fd, const char *what, int type, const struct in6_addr *dst,
+		    const char *dbuf, int err, const char *why)
 {
 	if (type_asked()) {
 		shim_debug("%s fd %d -> %s: no lease (%s), failing with EADDRNOTAVAIL", what, fd,
@@ -89,6 +91,7 @@ static int no_lease(int fd, const char *what, const char *dbuf, const char *why)
 		return -EADDRNOTAVAIL;
 	}
 	shim_debug("%s fd %d -> %s: no lease (%s), falling back to plain", what, fd, dbuf, why);
+	agent_fallback(type, dst, err);
 	return 0;
 }
 
@@ -153,7 +156,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 		goto seen;
 	}
 	if (r < 0) {
-		ret = no_lease(fd, what, dbuf, strerror(-r));
+		ret = no_lease(fd, what, type, &d6->sin6_addr, dbuf, -r, strerror(-r));
 		goto decided;
 	}
 	inet_ntop(AF_INET6, &al.addr, abuf, sizeof(abuf));
@@ -163,7 +166,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 
 		snprintf(why, sizeof(why), "bind to %s: %s", abuf, strerror(-r));
 		agent_release(&al.addr);
-		ret = no_lease(fd, what, dbuf, why);
+		ret = no_lease(fd, what, type, &d6->sin6_addr, dbuf, -r, why);
 		goto decided;
 	}
 bound:

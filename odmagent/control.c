@@ -75,6 +75,7 @@ struct control {
 	struct ctl_uid *uids; /* one per uid with a connection or a request */
 	size_t n_uids, cap_uids;
 	uint64_t refused, refused_said_ms; /* log refusals at most once a second */
+	uint64_t fallbacks, fallback_said_ms; /* the same for the shim's fallbacks */
 	struct ctl_conn *conns; /* open connections, for control_close */
 	struct ctl_op ops[CTL_MAX_OPS];
 	size_t n_ops;
@@ -691,6 +692,35 @@ static void hello_handler(struct odm_agent *a, struct control_req *r, const json
 				   odm_type_name(a->cfg.default_type)));
 }
 
+/*
+ * "fallback": a shim whose program did not ask for a type could not lease
+ * one and sent the connection out from a plain address. Logged (at most once
+ * a second, with a count), so an operator sees it; the fields were checked
+ * against the schema and the error is printed by number, never as sent.
+ */
+static void fallback_handler(struct odm_agent *a, struct control_req *r, const json_t *req)
+{
+	struct control *ctl = a->control;
+	const struct ucred *who = control_req_cred(r);
+	json_int_t err = json_integer_value(json_object_get(req, "error"));
+	uint64_t now = mono_ms();
+
+	if (ctl) {
+		ctl->fallbacks++;
+		if (now >= ctl->fallback_said_ms + 1000) {
+			log_warnx("uid %u pid %d: a %s connection toward %s went out from a plain "
+				  "address (lease failed: %s; %llu such so far)",
+				  (unsigned)who->uid, (int)who->pid,
+				  json_string_value(json_object_get(req, "type")),
+				  json_string_value(json_object_get(req, "dst")),
+				  err > 0 && err < 4096 ? strerror((int)err) : "unknown error",
+				  (unsigned long long)ctl->fallbacks);
+			ctl->fallback_said_ms = now;
+		}
+	}
+	control_reply(r, json_object());
+}
+
 int control_register(struct odm_agent *a, const char *op, control_handler_fn fn)
 {
 	struct control *ctl = a ? a->control : NULL;
@@ -826,6 +856,8 @@ int control_open(struct odm_agent *a)
 	}
 	a->control = ctl;
 	r = control_register(a, "hello", hello_handler);
+	if (r == 0)
+		r = control_register(a, "fallback", fallback_handler);
 	if (r < 0) {
 		a->control = NULL;
 		goto fail_unlink;

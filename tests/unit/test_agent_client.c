@@ -194,3 +194,19 @@ Test(agent_client, release_hint_never_waits)
 	cr_assert_lt(worst, 100000, "a hint waited %lld us", worst);
 	pthread_detach(agent_thread);
 }
+
+Test(agent_client, fallback_is_told_without_waiting)
+{
+	static const enum step s[] = { SERVE };
+	struct in6_addr dst;
+
+	inet_pton(AF_INET6, "2001:db8:c0::10", &dst);
+	run_agent(s, 1);
+	cr_assert_eq(agent_fallback(ODM_TYPE_SESSION_LASTING, &dst, ETIMEDOUT), 0);
+	pthread_detach(agent_thread);
+	for (int i = 0; i < 200 && !strstr(got, "\"fallback\""); i++)
+		usleep(10000);
+	cr_assert(strstr(got, "\"op\":\"fallback\"") && strstr(got, "\"dst\":\"2001:db8:c0::10\"") &&
+			  strstr(got, "\"noreply\":true"),
+		  "%s", got);
+}

@@ -684,3 +684,40 @@ Test(ctlshare, pending_and_idle)
 	cr_assert_not(ctlshare_idle(&l, 0, 0, UINT64_MAX / 2));
 	cr_assert_str_eq(ctlshare_verdict_name(CTLSHARE_UID_SHARE), "the user holds its whole share");
 }
+
+Test(control, fallback_is_logged_once_a_second)
+{
+	int fd = connect_agent(), log_fd;
+	char logpath[96], buf[4096] = "";
+	const char *l = "{\"op\":\"fallback\",\"id\":4,\"type\":\"session-lasting\","
+			"\"dst\":\"2001:db8:c0::9\",\"error\":110}\n";
+	json_t *r;
+	ssize_t n;
+
+	snprintf(logpath, sizeof(logpath), "%s/log", dir);
+	log_fd = open(logpath, O_CREAT | O_RDWR | O_TRUNC, 0600);
+	cr_assert_geq(log_fd, 0);
+	fflush(stderr);
+	cr_assert_geq(dup2(log_fd, 2), 0);
+	odm_log_init("test", ODM_LOG_WARN, 0);
+	r = raw(fd, l, strlen(l));
+	cr_assert(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	/* a second one at once is counted, not logged */
+	r = raw(fd, l, strlen(l));
+	json_decref(r);
+	l = "{\"op\":\"fallback\",\"id\":5,\"type\":\"session-lasting\","
+	    "\"dst\":\"2001:db8:c0::9\",\"error\":\"x\\nfake\"}\n";
+	r = raw(fd, l, strlen(l));
+	cr_assert_str_eq(code(r), "EINVAL", "a string error was accepted");
+	json_decref(r);
+	n = pread(log_fd, buf, sizeof(buf) - 1, 0);
+	cr_assert_gt(n, 0, "nothing logged");
+	buf[n] = '\0';
+	cr_assert(strstr(buf, "a session-lasting connection toward 2001:db8:c0::9 went out from a "
+			      "plain address (lease failed: Connection timed out; 1 such so far)"),
+		  "%s", buf);
+	cr_assert_null(strstr(buf, "2 such"), "logged twice within a second: %s", buf);
+	close(log_fd);
+	close(fd);
+}

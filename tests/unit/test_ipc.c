@@ -164,6 +164,20 @@ Test(ipc, validate_release_fields)
 	      "field \"noreply\": not part of op hello");
 }
 
+Test(ipc, validate_fallback_fields)
+{
+	check("{\"op\":\"fallback\",\"id\":1,\"type\":\"session-lasting\",\"dst\":\"2001:db8::1\","
+	      "\"error\":110,\"noreply\":true}",
+	      0, NULL);
+	check("{\"op\":\"fallback\",\"id\":1,\"type\":\"session-lasting\",\"dst\":\"2001:db8::1\"}",
+	      -EINVAL, "field \"error\": missing");
+	check("{\"op\":\"fallback\",\"id\":1,\"type\":\"session-lasting\",\"dst\":\"x\",\"error\":1}",
+	      -EINVAL, "field \"dst\": not an IPv6 address");
+	check("{\"op\":\"fallback\",\"id\":1,\"type\":\"session-lasting\",\"dst\":\"::1\","
+	      "\"error\":\"ETIMEDOUT\"}",
+	      -EINVAL, "field \"error\": must be an integer");
+}
+
 Test(ipc, validate_built_objects)
 {
 	/* objects built in code can hold what the parser never produces */
