@@ -11,7 +11,12 @@
  * Counting is batched: one dump per protocol counts the sockets of every
  * address asked about, each socket's source looked up in the sorted set
  * (sockdiag_match), so the work per tick is one pass over the sockets
- * however many leases there are, not one pass per lease.
+ * however many leases there are, not one pass per lease. The kernel's
+ * socket-destroy multicast groups (SKNLGRP_INET6_TCP_DESTROY, _UDP_DESTROY)
+ * would save even that pass, but the count has to be taken afresh anyway
+ * for sockets that go without a close the shim sees (a killed program, a
+ * static one) and after a restart, and a lost multicast message would leave
+ * a lease forever; one dump a tick is the simpler witness.
  */
 #include <errno.h>
 #include <stdbool.h>
