@@ -91,4 +91,5 @@ check "...within the idle time plus one check period ($SECS s)" \
 	/usr/bin/python3 -c "import sys; sys.exit(0 if float('$SECS') <= $IDLE_S + 2 else 1)"
 topo_kill "$HOLDER_PID"
 
+check "no sanitizer report in the agents' logs" odm_agent_logs_clean
 check_summary test_ctlshare

@@ -145,4 +145,5 @@ sed 's/^/# /' "$ODM_DIR/figures"
 no_lease() { [[ $(odm_lease_count) -eq 0 ]]; }
 check "the host agent drops the lease once every socket is closed" wait_for 6 no_lease
 
+check "no sanitizer report in the agents' logs" odm_agent_logs_clean
 check_summary test_load

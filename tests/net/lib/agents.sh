@@ -7,6 +7,7 @@
 #   odm_agents_up            start both agents, wait for their control sockets
 #   odm_ctl HOST ARGS...     odmctl against HOST's agent (mn or cha)
 #   odm_status HOST          its status as JSON
+#   odm_agent_logs_clean     0 when no sanitizer report is in the agents' logs
 #   odm_shim CMD...          run CMD on mn under libodm.so (Session-lasting)
 #   odm_shim_bg CMD...       the same in the background; ODM_BG_PID is CMD's pid
 #   odm_capture HOST IF FILE FILTER [SNAPLEN]   tcpdump in the background
@@ -121,6 +122,9 @@ odm_ctl() {
 }
 
 odm_status() { odm_ctl "$1" -j status; }
+# odm_agent_logs_clean - 0 when neither agent's log holds a sanitizer report
+# (agents built with SAN=1 print them there).
+odm_agent_logs_clean() { ! grep -qE 'Sanitizer|runtime error' "$MN_AGENT_LOG" "$CHA_AGENT_LOG"; }
 # odm_lease_count / odm_binding_count - leases on mn, bindings at the anchor
 odm_lease_count() { odm_status mn | json 'len(j.get("leases", []))'; }
 odm_binding_count() { odm_status cha | json 'len(j.get("bindings", []))'; }
