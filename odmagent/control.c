@@ -112,6 +112,7 @@ struct ctl_write {
 
 static void conn_process(struct ctl_conn *c);
 static void conn_read_start(struct ctl_conn *c);
+static void wake_uid(struct control *ctl, uid_t uid);
 
 static void ctl_unref(struct control *ctl)
 {
@@ -205,6 +206,8 @@ static void on_conn_closed(uv_handle_t *h)
 		}
 		ctl->n_admitted--;
 		c->admitted = false;
+		if (c->pending && !ctl->closing)
+			wake_uid(ctl, c->cred.uid);
 	}
 	c->ctl = NULL;
 	ctl_unref(ctl);
@@ -334,8 +337,9 @@ static void conn_resume(struct ctl_conn *c)
 
 /*
  * uid's pending count went down: resume its connections that were waiting
- * for a slot. Answers given meanwhile (handlers may answer at once) only
- * flag another round, so the stack stays flat however many connections wait.
+ * for a slot (whichever of its connections the answer or the closing was
+ * on). Answers given meanwhile (handlers may answer at once) only flag
+ * another round, so the stack stays flat however many connections wait.
  */
 static void wake_uid(struct control *ctl, uid_t uid)
 {
@@ -363,13 +367,12 @@ static void req_done(struct control_req *r)
 	c->pending--;
 	if (ctl && c->admitted) {
 		struct ctl_uid *u = uid_find(ctl, c->cred.uid);
-		bool was_full = u && !ctlshare_may_read(&ctl->lim, u->pending);
 
 		if (u && u->pending)
 			u->pending--;
 		/* a slot came free: this connection, or any of the uid's */
 		conn_resume(c);
-		if (was_full && !ctl->closing)
+		if (u && u->conns > 1 && !ctl->closing)
 			wake_uid(ctl, c->cred.uid);
 	}
 	conn_unref(c);
@@ -648,7 +651,8 @@ static void on_idle_tick(uv_timer_t *t)
 	uint64_t now = mono_ms();
 
 	for (struct ctl_conn *c = ctl->conns; c; c = c->next) {
-		if (c->dead || !c->admitted ||
+		/* one held back by a cap has requests waiting: not idle */
+		if (c->dead || !c->admitted || !c->reading || c->len ||
 		    !ctlshare_idle(&ctl->lim, c->pending, c->last_ms, now))
 			continue;
 		log_debug("closing the idle control connection of uid %u pid %d",

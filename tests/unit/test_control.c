@@ -721,3 +721,37 @@ Test(control, fallback_is_logged_once_a_second)
 	close(log_fd);
 	close(fd);
 }
+
+Test(control, uid_slot_freed_by_a_closed_connection_wakes_the_others)
+{
+	struct ctlshare_limits l = small(1);
+	int a = connect_agent(), b = connect_agent(), c = connect_agent();
+	const char *st = "{\"op\":\"status\",\"id\":21}\n";
+	json_t *r;
+
+	l.uid_pending = 3;
+	hold_many = 1;
+	set_limits(&l);
+	/* a takes two slots and is still read; c takes the third */
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(write(a, st, strlen(st)), (ssize_t)strlen(st));
+	usleep(100000);
+	cr_assert_eq(write(c, st, strlen(st)), (ssize_t)strlen(st));
+	usleep(100000);
+	cr_assert_eq(write(b, "{\"op\":\"status\",\"id\":22}\n", 24), 24);
+	usleep(100000);
+	cr_assert_eq(__atomic_load_n(&n_many, __ATOMIC_SEQ_CST), 3, "the cap did not hold b back");
+	/* a goes with its two requests unanswered: b's turn, before any answer */
+	close(a);
+	for (int i = 0; i < 100 && __atomic_load_n(&n_many, __ATOMIC_SEQ_CST) < 4; i++)
+		usleep(10000);
+	cr_assert_eq(__atomic_load_n(&n_many, __ATOMIC_SEQ_CST), 4,
+		     "b's request stayed held back after a's slots came free");
+	__atomic_store_n(&answer_many, 1, __ATOMIC_SEQ_CST);
+	uv_async_send(&wake);
+	r = raw(b, "", 0);
+	cr_assert_eq(json_integer_value(json_object_get(r, "id")), 22);
+	json_decref(r);
+	close(b);
+	close(c);
+}
