@@ -3,12 +3,15 @@
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "agent_client.h"
 #include "chacache.h"
+#include "heldlease.h"
 #include "ipc.h"
 #include "libc_real.h"
 #include "odm.h"
@@ -20,7 +23,9 @@ static int ag_fd = -1;
 static pid_t ag_pid;
 static uint64_t ag_retry_after; /* no connect attempt before this (ms) */
 static int ag_default = -1;     /* -1: not asked yet */
-static int said_unreachable, said_error;
+static int ag_fresh;            /* ag_fd was made by the current call */
+static json_int_t ag_hint_id;   /* ids of hints, which are never answered */
+static int said_unreachable, said_error, said_busy;
 
 /* Lock held. Drop the connection; close it only if it is still ours. */
 static void drop_locked(void)
@@ -30,8 +35,11 @@ static void drop_locked(void)
 	ag_fd = -1;
 }
 
-/* Lock held. A connected fd, or -errno. */
-static int conn_locked(void)
+/*
+ * Lock held. A connected fd, or -errno; connect_ms bounds a new connection
+ * (0: only if the agent takes it at once).
+ */
+static int conn_locked(int connect_ms)
 {
 	uint64_t now;
 	int fd;
@@ -51,37 +59,81 @@ static int conn_locked(void)
 	now = chacache_now_ms();
 	if (now < ag_retry_after)
 		return -ECONNREFUSED;
-	fd = ipc_connect(ipc_socket_path(), AGENT_CONNECT_MS);
+	fd = ipc_connect(ipc_socket_path(), connect_ms);
 	if (fd < 0) {
-		ag_retry_after = now + AGENT_RETRY_MS;
-		shim_debug_once(&said_unreachable, "agent unreachable at %s (%s), sockets stay plain",
-				ipc_socket_path(), strerror(-fd));
+		/* no agent at all: ask again in a while; a full queue: soon */
+		if (fd != -ETIMEDOUT) {
+			ag_retry_after = now + AGENT_RETRY_MS;
+			shim_debug_once(&said_unreachable, "agent unreachable at %s (%s)",
+					ipc_socket_path(), strerror(-fd));
+		}
 		return fd;
 	}
 	shield_add(fd);
 	ag_fd = fd;
 	ag_pid = getpid();
+	ag_fresh = 1;
 	return fd;
 }
 
-/* Lock held. One request/reply; the reply is checked for ok:true. */
+/* A short pause between tries, growing to 50 ms, never past deadline (ms). */
+static void backoff(unsigned attempt, uint64_t deadline)
+{
+	uint64_t now = chacache_now_ms();
+	unsigned ms = attempt < 6 ? 1u << attempt : 50;
+
+	if (now >= deadline)
+		return;
+	if (now + ms > deadline)
+		ms = (unsigned)(deadline - now);
+	poll(NULL, 0, (int)ms);
+}
+
+/*
+ * Lock held. One request/reply within timeout_ms; the reply is checked for
+ * ok:true. The request is not dropped when the connection is: a connection
+ * the agent closed while it was idle is replaced at once, and one it refused
+ * (EBUSY: its user's share is full) or that it could not take yet (its
+ * queue full) is tried again after a pause, until the time is up.
+ */
 static int call_locked(json_t *req, json_t **resp, int timeout_ms)
 {
+	uint64_t deadline = chacache_now_ms() + (uint64_t)timeout_ms;
 	json_t *r = NULL, *ok;
 	int fd, ret;
 
-	fd = conn_locked();
-	if (fd < 0) {
-		json_decref(req);
-		return fd;
+	for (unsigned attempt = 0;; attempt++) {
+		uint64_t now = chacache_now_ms();
+		int left = now < deadline ? (int)(deadline - now) : 0;
+
+		ag_fresh = 0;
+		fd = conn_locked(left < AGENT_CONNECT_MS ? left : AGENT_CONNECT_MS);
+		if (fd >= 0) {
+			now = chacache_now_ms();
+			left = now < deadline ? (int)(deadline - now) : 0;
+			ret = ipc_call(fd, req, &r, left);
+			if (ret == 0)
+				break;
+			/* A timed-out reply could arrive late and confuse the stream: reconnect. */
+			drop_locked();
+		} else {
+			ret = fd;
+		}
+		if (ret != -EPIPE && ret != -ETIMEDOUT)
+			break; /* no agent, or a real error */
+		if (ret == -EPIPE && ag_fresh)
+			shim_debug_once(&said_busy, "agent busy (connection refused), waiting");
+		if (chacache_now_ms() >= deadline) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		/* a reused connection found closed: replace it at once */
+		if (ret != -EPIPE || ag_fresh)
+			backoff(attempt, deadline);
 	}
-	ret = ipc_call(fd, req, &r, timeout_ms);
 	json_decref(req);
-	if (ret < 0) {
-		/* A timed-out reply could arrive late and confuse the stream: reconnect. */
-		drop_locked();
+	if (ret < 0)
 		return ret;
-	}
 	ok = json_object_get(r, "ok");
 	if (!json_is_true(ok)) {
 		const char *code = json_string_value(json_object_get(r, "error"));
@@ -166,22 +218,82 @@ int agent_lease(int type, const struct in6_addr *dst, const struct in6_addr *cha
 	return 1;
 }
 
+/* Lock held. Send line whole without waiting: 0, -EAGAIN (nothing sent), -errno. */
+static int send_nowait_locked(int fd, const char *line, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = send(fd, line, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)len)
+		return 0;
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return -EAGAIN;
+	/* a cut line would garble the next request: this stream is done */
+	drop_locked();
+	return n < 0 ? -errno : -EIO;
+}
+
+/*
+ * Send req (taken) with noreply:true, never waiting: 0 when sent, -EBUSY
+ * (another thread holds the connection), -EAGAIN (buffer full), -errno.
+ */
+static int notify(json_t *req)
+{
+	char *line;
+	size_t len;
+	int fd, ret;
+
+	/* a thread in a lease call holds the lock: drop it, never wait */
+	if (!req || pthread_mutex_trylock(&ag_lock) != 0) {
+		json_decref(req);
+		return req ? -EBUSY : -ENOMEM;
+	}
+	line = json_object_set_new(req, "noreply", json_true()) == 0 &&
+			       json_object_set_new(req, "id",
+						   json_integer(++ag_hint_id &
+								((UINT64_C(1) << 53) - 1))) == 0 ?
+		       ipc_dump(req, &len) :
+		       NULL;
+	json_decref(req);
+	if (!line) {
+		pthread_mutex_unlock(&ag_lock);
+		return -ENOMEM;
+	}
+	ret = -EPIPE;
+	/* a reused connection the agent closed as idle: one fresh try */
+	for (int tries = 0; tries < 2 && ret == -EPIPE; tries++) {
+		ag_fresh = 0;
+		fd = conn_locked(0);
+		if (fd < 0) {
+			ret = fd;
+			break;
+		}
+		ret = send_nowait_locked(fd, line, len);
+		if (ret == -EPIPE && ag_fresh)
+			break;
+	}
+	pthread_mutex_unlock(&ag_lock);
+	free(line);
+	return ret;
+}
+
 int agent_release(const struct in6_addr *addr)
 {
 	char abuf[INET6_ADDRSTRLEN];
-	json_t *req, *resp = NULL;
-	int ret;
 
 	inet_ntop(AF_INET6, addr, abuf, sizeof(abuf));
-	req = json_pack("{s:s, s:s}", "op", "release", "addr", abuf);
-	if (!req)
-		return -ENOMEM;
-	pthread_mutex_lock(&ag_lock);
-	ret = call_locked(req, &resp, AGENT_RELEASE_MS);
-	pthread_mutex_unlock(&ag_lock);
-	if (ret == 0)
-		json_decref(resp);
-	return ret;
+	return notify(json_pack("{s:s, s:s}", "op", "release", "addr", abuf));
+}
+
+int agent_fallback(int type, const struct in6_addr *dst, int err)
+{
+	char dbuf[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET6, dst, dbuf, sizeof(dbuf));
+	return notify(json_pack("{s:s, s:s, s:s, s:i}", "op", "fallback", "type",
+				odm_type_name(type), "dst", dbuf, "error", err));
 }
 
 void agent_client_atfork_child(void)
@@ -196,4 +308,5 @@ void agent_client_atfork_child(void)
 	 */
 	drop_locked();
 	ag_retry_after = 0;
+	heldlease_atfork_child();
 }

@@ -11,6 +11,13 @@
  * without an agent pays one failed connect per second at most. Calls are
  * serialised by one mutex (replies are matched by id on one stream).
  * Callers hold the recursion guard.
+ *
+ * The agent may close a connection (idle for its timeout) or refuse one
+ * ("EBUSY": the user's share of connections is taken, odmagent(8)): a call
+ * then connects again, at once for a reused connection, after a pause
+ * growing to 50 ms for a refused one, until its own time is up. The release
+ * hint never waits: it is sent without blocking and without an answer, or
+ * dropped (the agent counts the sockets on its own every second anyway).
  */
 #ifndef ODM_AGENT_CLIENT_H
 #define ODM_AGENT_CLIENT_H
@@ -21,7 +28,6 @@
 
 #define AGENT_CONNECT_MS 500
 #define AGENT_LEASE_MS 3000
-#define AGENT_RELEASE_MS 200
 #define AGENT_RETRY_MS 1000
 
 struct agent_lease {
@@ -44,8 +50,19 @@ int agent_default_type(void);
 int agent_lease(int type, const struct in6_addr *dst, const struct in6_addr *cha,
 		const char *proto, struct agent_lease *out);
 
-/* release {addr}: a best-effort hint, bounded by AGENT_RELEASE_MS. */
+/*
+ * release {addr, noreply}: a hint that never waits. Returns 0 when sent;
+ * -EBUSY (another thread holds the connection), -EAGAIN (the socket buffer
+ * is full) or -errno when dropped.
+ */
 int agent_release(const struct in6_addr *addr);
+
+/*
+ * fallback {type, dst, error, noreply}: tell the agent, for its log, that a
+ * program that did not ask for a type went out plain because its lease
+ * failed with errno err. Never waits, like agent_release.
+ */
+int agent_fallback(int type, const struct in6_addr *dst, int err);
 
 /* In a forked child: reset the lock, forget the parent's connection. */
 void agent_client_atfork_child(void);

@@ -7,7 +7,8 @@
  * agent gets a release hint. The real close runs FIRST and the hint after:
  * the agent confirms a release with sock_diag, which must then see the
  * socket gone (or in FIN_WAIT/TIME_WAIT) rather than still established. The
- * hint is bounded (AGENT_RELEASE_MS) and errno is the real call's.
+ * hint never waits (agent_client.h: sent without blocking, never answered,
+ * dropped when it cannot go at once) and errno is the real call's.
  * An application closing one of the shim's own fds is noted for the shield.
  */
 #include <errno.h>

@@ -58,18 +58,25 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 	return nfd;
 }
 
-static void before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what)
+/* 0, or -errno: the call fails (a type asked for could not be had). */
+static int before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what)
 {
+	int r;
+
 	if (guard_active() || !shim_policy_dst_eligible(dst, len))
-		return;
+		return 0;
 	guard_enter();
-	shim_before_send(fd, dst, len, what);
+	r = shim_before_send(fd, dst, len, what);
 	guard_leave();
+	if (r < 0)
+		errno = -r;
+	return r;
 }
 
 int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
-	before_send(fd, addr, len, "connect");
+	if (before_send(fd, addr, len, "connect") < 0)
+		return -1;
 	return REAL(connect)(fd, addr, len);
 }
 
@@ -77,14 +84,15 @@ ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockad
 	       socklen_t len)
 {
 	/* Connected sockets pass no address: nothing to decide. */
-	if (addr)
-		before_send(fd, addr, len, "sendto");
+	if (addr && before_send(fd, addr, len, "sendto") < 0)
+		return -1;
 	return REAL(sendto)(fd, buf, n, flags, addr, len);
 }
 
 ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-	if (msg && msg->msg_name)
-		before_send(fd, (const struct sockaddr *)msg->msg_name, msg->msg_namelen, "sendmsg");
+	if (msg && msg->msg_name &&
+	    before_send(fd, (const struct sockaddr *)msg->msg_name, msg->msg_namelen, "sendmsg") < 0)
+		return -1;
 	return REAL(sendmsg)(fd, msg, flags);
 }

@@ -2,12 +2,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent_client.h"
 #include "chacache.h"
 #include "fdtable.h"
+#include "heldlease.h"
 #include "libc_real.h"
 #include "odm.h"
 #include "shim_connect.h"
@@ -67,7 +69,41 @@ static int socket_unbound(int fd)
 	return me.sin6_port == 0 && IN6_IS_ADDR_UNSPECIFIED(&me.sin6_addr);
 }
 
-void shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what)
+/* 1 if the program asked for its type itself ($ODM_TYPE names one). */
+static int type_asked(void)
+{
+	int bad;
+
+	return shim_policy_type(getenv(SHIM_TYPE_ENV), -1, &bad) != ODM_TYPE_NONE;
+}
+
+/*
+ * No lease for fd (err: why, errno): a program that asked for the type gets
+ * the error, one that did not goes out plain. Both are said with ODM_DEBUG;
+ * a fallback is also told to the agent, for its log.
+ */
+static int no_lease(int fd, const char *what, int type, const struct in6_addr *dst,
+		    const char *dbuf, int err, const char *why)
+{
+	if (type_asked()) {
+		shim_debug("%s fd %d -> %s: no lease (%s), failing with EADDRNOTAVAIL", what, fd,
+			   dbuf, why);
+		return -EADDRNOTAVAIL;
+	}
+	shim_debug("%s fd %d -> %s: no lease (%s), falling back to plain", what, fd, dbuf, why);
+	agent_fallback(type, dst, err);
+	return 0;
+}
+
+/* Bind fd to addr, port 0: 0 or -errno. */
+static int bind_to(int fd, const struct in6_addr *addr)
+{
+	struct sockaddr_in6 src = { .sin6_family = AF_INET6, .sin6_addr = *addr };
+
+	return REAL(bind)(fd, (const struct sockaddr *)&src, sizeof(src)) == 0 ? 0 : -errno;
+}
+
+int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what)
 {
 	const struct sockaddr_in6 *d6 = (const struct sockaddr_in6 *)dst;
 	char dbuf[INET6_ADDRSTRLEN], abuf[INET6_ADDRSTRLEN], cbuf[INET6_ADDRSTRLEN];
@@ -75,8 +111,8 @@ void shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const c
 	struct agent_lease al;
 	struct in6_addr cha;
 	struct fd_lease fl;
-	const char *proto;
-	int saved = errno, type, r;
+	const char *proto, *how = "";
+	int saved = errno, type, r, ret = 0, pnum;
 
 	if (fdtable_state(fdtable_global(0), fd) != FDT_UNKNOWN)
 		goto out; /* decided before (leased, or plain) */
@@ -100,39 +136,61 @@ void shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const c
 		goto seen;
 	}
 	inet_ntop(AF_INET6, &cha, cbuf, sizeof(cbuf));
+	pnum = strcmp(proto, "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP;
+	/* one of our sockets holds a lease for this already: no need to ask */
+	if (heldlease_lookup(type, pnum, &cha, &al.addr, al.lease, sizeof(al.lease))) {
+		inet_ntop(AF_INET6, &al.addr, abuf, sizeof(abuf));
+		r = bind_to(fd, &al.addr);
+		if (r == 0) {
+			how = " (held)";
+			goto bound;
+		}
+		/* gone from under us (the lease ended another way): ask afresh */
+		shim_debug("%s fd %d: held lease %s unusable (%s), asking the agent", what, fd,
+			   abuf, strerror(-r));
+		heldlease_invalidate(&al.addr);
+	}
 	r = agent_lease(type, &d6->sin6_addr, &cha, proto, &al);
 	if (r == 0) {
 		shim_debug("%s fd %d -> %s: agent says plain", what, fd, dbuf);
 		goto seen;
 	}
 	if (r < 0) {
-		shim_debug("%s fd %d -> %s: no lease (%s), plain", what, fd, dbuf, strerror(-r));
-		goto seen;
+		ret = no_lease(fd, what, type, &d6->sin6_addr, dbuf, -r, strerror(-r));
+		goto decided;
 	}
 	inet_ntop(AF_INET6, &al.addr, abuf, sizeof(abuf));
-	{
-		struct sockaddr_in6 src = { .sin6_family = AF_INET6, .sin6_addr = al.addr };
-		if (REAL(bind)(fd, (const struct sockaddr *)&src, sizeof(src)) != 0) {
-			shim_debug("%s fd %d: bind to lease %s failed (%s), plain", what, fd, abuf,
-				   strerror(errno));
-			agent_release(&al.addr);
-			goto seen;
-		}
+	r = bind_to(fd, &al.addr);
+	if (r < 0) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "bind to %s: %s", abuf, strerror(-r));
+		agent_release(&al.addr);
+		ret = no_lease(fd, what, type, &d6->sin6_addr, dbuf, -r, why);
+		goto decided;
 	}
+bound:
 	memset(&fl, 0, sizeof(fl));
 	fl.addr = al.addr;
 	fl.type = type;
 	memcpy(fl.lease, al.lease, sizeof(fl.lease));
 	if (fdtable_track(t, fd, &fl) == 0) {
-		shim_debug("%s fd %d -> lease %s via cha %s", what, fd, abuf, cbuf);
+		/* counted only when tracked: its close is what uncounts it */
+		heldlease_note(type, pnum, &cha, &al.addr, al.lease);
+		shim_debug("%s fd %d -> lease %s via cha %s%s", what, fd, abuf, cbuf, how);
 		goto out;
 	}
 	/* Bound but untracked (no memory): the agent's sock_diag still frees it. */
 	shim_debug("%s fd %d -> lease %s via cha %s (untracked)", what, fd, abuf, cbuf);
+decided:
+	/* refused: the socket stays undecided, so a later call asks again */
+	if (ret < 0)
+		goto out;
 seen:
 	fdtable_mark_seen(t, fd);
 out:
 	errno = saved;
+	return ret;
 }
 
 void shim_release_hint(int fd, const struct fd_lease *l)
@@ -141,8 +199,15 @@ void shim_release_hint(int fd, const struct fd_lease *l)
 	int saved = errno, r;
 
 	inet_ntop(AF_INET6, &l->addr, abuf, sizeof(abuf));
+	r = (int)heldlease_release(&l->addr);
+	if (r > 0) {
+		/* our other sockets keep the lease: nothing for the agent to count */
+		shim_debug("close fd %d -> %s still held by %d socket(s), no hint", fd, abuf, r);
+		errno = saved;
+		return;
+	}
 	r = agent_release(&l->addr);
-	shim_debug("close fd %d -> release %s%s%s", fd, abuf, r < 0 ? ": " : "",
-		   r < 0 ? strerror(-r) : "");
+	shim_debug("close fd %d -> release hint for %s %s%s", fd, abuf,
+		   r < 0 ? "dropped: " : "sent", r < 0 ? strerror(-r) : "");
 	errno = saved;
 }

@@ -3,8 +3,16 @@
  * real call: on an unbound IPv6 TCP/UDP socket with an eligible destination,
  * pick the type (shim_policy.h); for session-lasting with a known CHA,
  * lease an address from the agent, bind the socket to it (port 0) and
- * record the lease in the fd table. Every failure leaves the socket as it
- * was, so the real call then goes out plain. Never changes errno.
+ * record the lease in the fd table. A lease one of the process's sockets
+ * already holds for the same (type, protocol, anchor) is taken without
+ * asking (heldlease.h), and only the last socket on it sends a release hint.
+ *
+ * A program that asked for the type itself ($ODM_TYPE) gets it or an error:
+ * when the lease cannot be had (no agent, agent busy past the lease time,
+ * agent error, bind failure) the call fails with EADDRNOTAVAIL, never goes
+ * out from a plain address. A program that did not ask (the agent's default
+ * type) falls back to plain, and says so with ODM_DEBUG. An agent that
+ * answers "plain", or a destination without a CHA, is plain for both.
  */
 #ifndef ODM_SHIM_CONNECT_H
 #define ODM_SHIM_CONNECT_H
@@ -15,9 +23,11 @@
 
 /*
  * what: "connect", "sendto", "sendmsg" (for messages). Caller holds the guard
- * and has checked shim_policy_dst_eligible(dst, len).
+ * and has checked shim_policy_dst_eligible(dst, len). Returns 0 to go on
+ * with the real call, or -EADDRNOTAVAIL: fail it with that errno. Leaves
+ * errno as it was.
  */
-void shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what);
+int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what);
 
 /* The type policy gives this process (ODM_TYPE, else the agent's default). */
 int shim_process_type(void);

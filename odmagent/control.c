@@ -8,6 +8,14 @@
  * number of connections, of unanswered requests per connection and of bytes
  * queued for a client that does not read are all capped.
  *
+ * Fairness (ctlshare.h decides, this file counts): connections and
+ * unanswered requests are counted per uid; a connection over its uid's share
+ * is told "EBUSY" and closed, so the client knows to come back rather than
+ * seeing a silent hang-up; a uid at its pending cap is simply not read until
+ * an answer frees a slot (its requests wait in the socket, none is dropped);
+ * a connection silent for the idle time with nothing pending is closed.
+ * A request with "noreply":true is served but not answered.
+ *
  * Lifetimes: a connection is refcounted (one for its handle, one per
  * unanswered request, one per queued write), so a handler may answer long
  * after the client left; the answer is then dropped. The control struct
@@ -26,11 +34,15 @@
 
 #include "agent.h"
 #include "control.h"
+#include "ctlshare.h"
 #include "ipc.h"
 #include "log.h"
+#include "monotime.h"
 #include "odm.h"
 
-#define CTL_MAX_CONNS 256
+/* connections over the shares are accepted only to be told EBUSY; past
+ * this many more they are hung up on at once */
+#define CTL_REFUSING_MAX 64
 #define CTL_MAX_PENDING 32           /* unanswered requests per connection */
 #define CTL_MAX_WQ (4 * ODM_IPC_MAX) /* bytes queued to one slow reader */
 #define CTL_MAX_OPS 16
@@ -43,12 +55,27 @@ struct ctl_op {
 
 struct ctl_conn;
 
+/* What one uid holds: admitted connections and their unanswered requests. */
+struct ctl_uid {
+	uid_t uid;
+	unsigned conns, pending;
+};
+
 struct control {
 	struct odm_agent *a;
 	uv_pipe_t server;
-	unsigned handles;     /* server + open connections; freed at 0 */
-	unsigned n_conns;
+	uv_timer_t idle;      /* closes silent connections */
+	unsigned handles;     /* server + idle timer + open connections; freed at 0 */
+	unsigned n_conns;     /* open handles, refused ones included */
+	unsigned n_admitted;  /* connections counted in the shares */
 	bool closing;
+	bool waking;          /* wake_uid is running: a nested call only flags */
+	bool wake_again;
+	struct ctlshare_limits lim;
+	struct ctl_uid *uids; /* one per uid with a connection or a request */
+	size_t n_uids, cap_uids;
+	uint64_t refused, refused_said_ms; /* log refusals at most once a second */
+	uint64_t fallbacks, fallback_said_ms; /* the same for the shim's fallbacks */
 	struct ctl_conn *conns; /* open connections, for control_close */
 	struct ctl_op ops[CTL_MAX_OPS];
 	size_t n_ops;
@@ -61,6 +88,8 @@ struct ctl_conn {
 	struct ucred cred;
 	unsigned refs;
 	unsigned pending;     /* requests handed to handlers, not yet answered */
+	uint64_t last_ms;     /* when it last sent something (or connected) */
+	bool admitted;        /* counted in its uid's share */
 	bool dead;            /* closing or closed: replies are dropped */
 	bool reading;
 	bool in_process;      /* guards against re-entry from synchronous replies */
@@ -71,6 +100,7 @@ struct ctl_conn {
 struct control_req {
 	struct ctl_conn *conn;
 	json_t *id; /* the request's id, echoed; NULL if it had none */
+	bool quiet; /* "noreply": the answer is not sent */
 };
 
 struct ctl_write {
@@ -82,11 +112,68 @@ struct ctl_write {
 
 static void conn_process(struct ctl_conn *c);
 static void conn_read_start(struct ctl_conn *c);
+static void wake_uid(struct control *ctl, uid_t uid);
 
 static void ctl_unref(struct control *ctl)
 {
-	if (--ctl->handles == 0)
+	if (--ctl->handles == 0) {
+		free(ctl->uids);
 		free(ctl);
+	}
+}
+
+/* ---- per-uid accounting ---- */
+
+static struct ctl_uid *uid_find(struct control *ctl, uid_t uid)
+{
+	for (size_t i = 0; i < ctl->n_uids; i++)
+		if (ctl->uids[i].uid == uid)
+			return &ctl->uids[i];
+	return NULL;
+}
+
+/* The entry of uid, made if needed; NULL on ENOMEM. */
+static struct ctl_uid *uid_get(struct control *ctl, uid_t uid)
+{
+	struct ctl_uid *u = uid_find(ctl, uid);
+
+	if (u)
+		return u;
+	if (ctl->n_uids == ctl->cap_uids) {
+		size_t cap = ctl->cap_uids ? ctl->cap_uids * 2 : 8;
+
+		u = realloc(ctl->uids, cap * sizeof(*u));
+		if (!u)
+			return NULL;
+		ctl->uids = u;
+		ctl->cap_uids = cap;
+	}
+	u = &ctl->uids[ctl->n_uids++];
+	u->uid = uid;
+	u->conns = u->pending = 0;
+	return u;
+}
+
+/* Forget uid's entry once it holds nothing. */
+static void uid_tidy(struct control *ctl, struct ctl_uid *u)
+{
+	if (u->conns || u->pending)
+		return;
+	*u = ctl->uids[--ctl->n_uids];
+}
+
+static unsigned uid_pending(struct control *ctl, uid_t uid)
+{
+	struct ctl_uid *u = uid_find(ctl, uid);
+
+	return u ? u->pending : 0;
+}
+
+/* A connection may take one more request: its own cap and its uid's. */
+static bool conn_may_take(struct ctl_conn *c)
+{
+	return c->pending < CTL_MAX_PENDING &&
+	       ctlshare_may_read(&c->ctl->lim, uid_pending(c->ctl, c->cred.uid));
 }
 
 static void conn_unref(struct ctl_conn *c)
@@ -108,6 +195,20 @@ static void on_conn_closed(uv_handle_t *h)
 		c->next->prev = c->prev;
 	c->next = c->prev = NULL;
 	ctl->n_conns--;
+	if (c->admitted) {
+		struct ctl_uid *u = uid_find(ctl, c->cred.uid);
+
+		/* its unanswered requests stop counting against the uid now */
+		if (u) {
+			u->conns--;
+			u->pending -= c->pending < u->pending ? c->pending : u->pending;
+			uid_tidy(ctl, u);
+		}
+		ctl->n_admitted--;
+		c->admitted = false;
+		if (c->pending && !ctl->closing)
+			wake_uid(ctl, c->cred.uid);
+	}
 	c->ctl = NULL;
 	ctl_unref(ctl);
 	conn_unref(c);
@@ -224,18 +325,55 @@ static void send_error(struct ctl_conn *c, json_t *id, const char *code, const c
 	json_decref(e);
 }
 
+/* Take up buffered lines and reading again on a connection with room. */
+static void conn_resume(struct ctl_conn *c)
+{
+	if (c->dead || c->in_process || !conn_may_take(c))
+		return;
+	conn_process(c);
+	if (!c->dead && !c->reading)
+		conn_read_start(c);
+}
+
+/*
+ * uid's pending count went down: resume its connections that were waiting
+ * for a slot (whichever of its connections the answer or the closing was
+ * on). Answers given meanwhile (handlers may answer at once) only flag
+ * another round, so the stack stays flat however many connections wait.
+ */
+static void wake_uid(struct control *ctl, uid_t uid)
+{
+	if (ctl->waking) {
+		ctl->wake_again = true;
+		return;
+	}
+	ctl->waking = true;
+	do {
+		ctl->wake_again = false;
+		for (struct ctl_conn *o = ctl->conns; o; o = o->next)
+			if (o->cred.uid == uid && !o->reading && o->admitted)
+				conn_resume(o);
+	} while (ctl->wake_again);
+	ctl->waking = false;
+}
+
 static void req_done(struct control_req *r)
 {
 	struct ctl_conn *c = r->conn;
+	struct control *ctl = c->ctl;
 
 	json_decref(r->id);
 	free(r);
 	c->pending--;
-	/* a slot came free: take up buffered lines and reading again */
-	if (!c->dead && c->pending < CTL_MAX_PENDING && !c->in_process) {
-		conn_process(c);
-		if (!c->dead && !c->reading)
-			conn_read_start(c);
+	if (ctl && c->admitted) {
+		struct ctl_uid *u = uid_find(ctl, c->cred.uid);
+
+		if (u && u->pending)
+			u->pending--;
+		/* a slot came free: this connection, or any of the uid's */
+		conn_resume(c);
+		if (u && u->conns > 1 && !ctl->closing)
+			wake_uid(ctl, c->cred.uid);
 	}
 	conn_unref(c);
 }
@@ -246,7 +384,7 @@ void control_reply(struct control_req *r, json_t *resp)
 		json_decref(resp);
 		return;
 	}
-	if (!r->conn->dead) {
+	if (!r->conn->dead && !r->quiet) {
 		if (!resp)
 			resp = json_object();
 		if (resp && json_is_object(resp) &&
@@ -270,7 +408,7 @@ void control_reply_error(struct control_req *r, const char *code, const char *fm
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (!r->conn->dead)
+	if (!r->conn->dead && !r->quiet)
 		send_error(r->conn, r->id, code ? code : "EINVAL", msg);
 	req_done(r);
 }
@@ -330,8 +468,15 @@ static void handle_line(struct ctl_conn *c, const char *line, size_t len)
 	}
 	r->conn = c;
 	r->id = json_incref(id);
+	r->quiet = json_is_true(json_object_get(req, "noreply"));
 	c->refs++;
 	c->pending++;
+	{
+		struct ctl_uid *u = uid_find(ctl, c->cred.uid);
+
+		if (u)
+			u->pending++;
+	}
 	log_debug("op %s id %lld from pid %d uid %d", json_string_value(op),
 		  (long long)json_integer_value(id), (int)c->cred.pid, (int)c->cred.uid);
 	fn(ctl->a, r, req);
@@ -345,7 +490,7 @@ static void conn_process(struct ctl_conn *c)
 
 	c->in_process = true;
 	c->refs++; /* a handler may close the connection under us */
-	while (!c->dead && c->pending < CTL_MAX_PENDING) {
+	while (!c->dead && conn_may_take(c)) {
 		char *nl = memchr(c->buf + off, '\n', c->len - off);
 
 		if (!nl)
@@ -361,8 +506,8 @@ static void conn_process(struct ctl_conn *c)
 		send_error(c, NULL, "ETOOBIG", "message longer than ODM_IPC_MAX bytes");
 		conn_finish(c);
 	}
-	/* at the cap: stop reading until answers free a slot */
-	if (!c->dead && c->pending >= CTL_MAX_PENDING && c->reading) {
+	/* at a cap: stop reading until answers free a slot */
+	if (!c->dead && !conn_may_take(c) && c->reading) {
 		uv_read_stop((uv_stream_t *)&c->pipe);
 		c->reading = false;
 	}
@@ -391,6 +536,8 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		return;
 	}
 	c->len += (size_t)n;
+	if (n > 0)
+		c->last_ms = mono_ms();
 	if (!c->in_process)
 		conn_process(c);
 }
@@ -412,6 +559,48 @@ static void on_reject_closed(uv_handle_t *h)
 	free(h);
 }
 
+/* Accept and hang up at once, or libuv would stop accepting altogether. */
+static void hang_up(struct control *ctl, uv_stream_t *server)
+{
+	uv_pipe_t *p = malloc(sizeof(*p));
+
+	if (!p)
+		return;
+	uv_pipe_init(ctl->a->loop, p, 0);
+	if (uv_accept(server, (uv_stream_t *)p) == 0)
+		log_debug("%u connections: hanging up on one more", ctl->n_conns);
+	uv_close((uv_handle_t *)p, on_reject_closed);
+}
+
+/* Count c in its uid's share, or tell it EBUSY and close it. */
+static void admit(struct control *ctl, struct ctl_conn *c)
+{
+	struct ctl_uid *u = uid_find(ctl, c->cred.uid);
+	enum ctlshare_verdict v;
+	uint64_t now = mono_ms();
+
+	v = ctlshare_admit(&ctl->lim, c->cred.uid, ctl->n_admitted, u ? u->conns : 0);
+	if (v == CTLSHARE_ADMIT && !(u = uid_get(ctl, c->cred.uid)))
+		v = CTLSHARE_FULL;
+	if (v != CTLSHARE_ADMIT) {
+		ctl->refused++;
+		if (now >= ctl->refused_said_ms + 1000) {
+			log_warnx("refusing a control connection of uid %u pid %d: %s (%u open; "
+				  "%llu refused so far)",
+				  (unsigned)c->cred.uid, (int)c->cred.pid, ctlshare_verdict_name(v),
+				  ctl->n_admitted, (unsigned long long)ctl->refused);
+			ctl->refused_said_ms = now;
+		}
+		send_error(c, NULL, "EBUSY", ctlshare_verdict_name(v));
+		conn_finish(c);
+		return;
+	}
+	u->conns++;
+	ctl->n_admitted++;
+	c->admitted = true;
+	conn_read_start(c);
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
 	struct control *ctl = server->data;
@@ -424,22 +613,15 @@ static void on_connection(uv_stream_t *server, int status)
 		log_warnx("accept: %s", uv_strerror(status));
 		return;
 	}
-	if (ctl->n_conns >= CTL_MAX_CONNS || !(c = calloc(1, sizeof(*c)))) {
-		/* accept and drop, or libuv would stop accepting altogether */
-		uv_pipe_t *p = malloc(sizeof(*p));
-
-		if (!p)
-			return;
-		uv_pipe_init(ctl->a->loop, p, 0);
-		if (uv_accept(server, (uv_stream_t *)p) == 0)
-			log_debug("%u connections: refusing one more", ctl->n_conns);
-		uv_close((uv_handle_t *)p, on_reject_closed);
+	if (ctl->n_conns >= ctl->lim.max_conns + CTL_REFUSING_MAX || !(c = calloc(1, sizeof(*c)))) {
+		hang_up(ctl, server);
 		return;
 	}
 	uv_pipe_init(ctl->a->loop, &c->pipe, 0);
 	c->pipe.data = c;
 	c->ctl = ctl;
 	c->refs = 1;
+	c->last_ms = mono_ms();
 	ctl->handles++;
 	ctl->n_conns++;
 	c->next = ctl->conns;
@@ -459,7 +641,50 @@ static void on_connection(uv_stream_t *server, int status)
 		conn_close(c);
 		return;
 	}
-	conn_read_start(c);
+	admit(ctl, c);
+}
+
+/* Close the connections that have been silent, with nothing pending, too long. */
+static void on_idle_tick(uv_timer_t *t)
+{
+	struct control *ctl = t->data;
+	uint64_t now = mono_ms();
+
+	for (struct ctl_conn *c = ctl->conns; c; c = c->next) {
+		/* one held back by a cap has requests waiting: not idle */
+		if (c->dead || !c->admitted || !c->reading || c->len ||
+		    !ctlshare_idle(&ctl->lim, c->pending, c->last_ms, now))
+			continue;
+		log_debug("closing the idle control connection of uid %u pid %d",
+			  (unsigned)c->cred.uid, (int)c->cred.pid);
+		conn_close(c);
+	}
+}
+
+/* How often idle connections are looked for: a quarter of the idle time. */
+static void idle_timer_set(struct control *ctl)
+{
+	uint64_t every = ctl->lim.idle_ms / 4;
+
+	if (!ctl->lim.idle_ms) {
+		uv_timer_stop(&ctl->idle);
+		return;
+	}
+	if (every < 10)
+		every = 10;
+	if (every > 1000)
+		every = 1000;
+	uv_timer_start(&ctl->idle, on_idle_tick, every, every);
+}
+
+void control_set_limits(struct odm_agent *a, const struct ctlshare_limits *lim)
+{
+	struct control *ctl = a ? a->control : NULL;
+
+	if (!ctl || !lim)
+		return;
+	ctl->lim = *lim;
+	idle_timer_set(ctl);
 }
 
 static void hello_handler(struct odm_agent *a, struct control_req *r, const json_t *req)
@@ -469,6 +694,35 @@ static void hello_handler(struct odm_agent *a, struct control_req *r, const json
 				   config_role_name(a->cfg.role), "version",
 				   ODM_IPC_VERSION, "default_type",
 				   odm_type_name(a->cfg.default_type)));
+}
+
+/*
+ * "fallback": a shim whose program did not ask for a type could not lease
+ * one and sent the connection out from a plain address. Logged (at most once
+ * a second, with a count), so an operator sees it; the fields were checked
+ * against the schema and the error is printed by number, never as sent.
+ */
+static void fallback_handler(struct odm_agent *a, struct control_req *r, const json_t *req)
+{
+	struct control *ctl = a->control;
+	const struct ucred *who = control_req_cred(r);
+	json_int_t err = json_integer_value(json_object_get(req, "error"));
+	uint64_t now = mono_ms();
+
+	if (ctl) {
+		ctl->fallbacks++;
+		if (now >= ctl->fallback_said_ms + 1000) {
+			log_warnx("uid %u pid %d: a %s connection toward %s went out from a plain "
+				  "address (lease failed: %s; %llu such so far)",
+				  (unsigned)who->uid, (int)who->pid,
+				  json_string_value(json_object_get(req, "type")),
+				  json_string_value(json_object_get(req, "dst")),
+				  err > 0 && err < 4096 ? strerror((int)err) : "unknown error",
+				  (unsigned long long)ctl->fallbacks);
+			ctl->fallback_said_ms = now;
+		}
+	}
+	control_reply(r, json_object());
 }
 
 int control_register(struct odm_agent *a, const char *op, control_handler_fn fn)
@@ -522,6 +776,11 @@ static void on_server_closed(uv_handle_t *h)
 	ctl_unref(h->data);
 }
 
+static void on_idle_closed(uv_handle_t *h)
+{
+	ctl_unref(h->data);
+}
+
 int control_open(struct odm_agent *a)
 {
 	const char *path = a->cfg.control_path;
@@ -534,6 +793,7 @@ int control_open(struct odm_agent *a)
 	if (!ctl)
 		return -ENOMEM;
 	ctl->a = a;
+	ctlshare_defaults(&ctl->lim);
 	r = make_parent(path);
 	if (r < 0) {
 		log_err(r, "cannot create the directory of %s", path);
@@ -571,6 +831,9 @@ int control_open(struct odm_agent *a)
 	}
 	ctl->server.data = ctl;
 	ctl->handles = 1;
+	uv_timer_init(a->loop, &ctl->idle);
+	ctl->idle.data = ctl;
+	ctl->handles++;
 	/* no window in which the socket exists with looser permissions */
 	old = umask(0117);
 	r = uv_pipe_bind(&ctl->server, path);
@@ -589,22 +852,27 @@ int control_open(struct odm_agent *a)
 		log_err(r, "chown %s to group %u", path, (unsigned)a->cfg.control_gid);
 		goto fail_unlink;
 	}
-	r = uv_listen((uv_stream_t *)&ctl->server, 64, on_connection);
+	/* a burst of clients waits in the kernel's queue rather than being refused */
+	r = uv_listen((uv_stream_t *)&ctl->server, SOMAXCONN, on_connection);
 	if (r < 0) {
 		log_err(r, "listen %s", path);
 		goto fail_unlink;
 	}
 	a->control = ctl;
 	r = control_register(a, "hello", hello_handler);
+	if (r == 0)
+		r = control_register(a, "fallback", fallback_handler);
 	if (r < 0) {
 		a->control = NULL;
 		goto fail_unlink;
 	}
+	idle_timer_set(ctl);
 	log_info("listening on %s", path);
 	return 0;
 fail_unlink:
 	unlink(path);
 fail:
+	uv_close((uv_handle_t *)&ctl->idle, on_idle_closed);
 	uv_close((uv_handle_t *)&ctl->server, on_server_closed);
 	return r;
 }
@@ -620,5 +888,6 @@ void control_close(struct odm_agent *a)
 	unlink(a->cfg.control_path);
 	for (struct ctl_conn *c = ctl->conns; c; c = c->next)
 		conn_close(c);
+	uv_close((uv_handle_t *)&ctl->idle, on_idle_closed);
 	uv_close((uv_handle_t *)&ctl->server, on_server_closed);
 }

@@ -4,6 +4,9 @@
  * control-group. Every request is size-bounded and schema-checked before a
  * handler sees it; a slow or garbage client never stalls the loop; peer
  * credentials (SO_PEERCRED) are taken from the kernel, never from the client.
+ * Connections and unanswered requests are shared fairly between uids
+ * (ctlshare.h); a connection over its uid's share is answered "EBUSY" (id
+ * null) and closed, an idle one is closed.
  *
  * A handler receives a request and must answer it exactly once, now or later
  * (e.g. when a BA arrives), with control_reply() or control_reply_error().
@@ -21,8 +24,12 @@ struct control_req;
 typedef void (*control_handler_fn)(struct odm_agent *a, struct control_req *r,
 				   const json_t *req);
 
+struct ctlshare_limits;
+
 int control_open(struct odm_agent *a);
 void control_close(struct odm_agent *a);
+/* Replace the fair-share numbers (ctlshare.h); control_open sets the defaults. */
+void control_set_limits(struct odm_agent *a, const struct ctlshare_limits *lim);
 
 /* A role registers the ops it serves; unregistered ops get "ENOSYS". */
 int control_register(struct odm_agent *a, const char *op, control_handler_fn fn);

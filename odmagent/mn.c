@@ -15,7 +15,9 @@
  * tick (MN_TICK_MS) after the later of the socket's close and the grace
  * period (MN_GRACE_MS) after the address was last handed out, i.e. within
  * 1 s of the close, and never later than 4 s after the last hand-out. A
- * "release" hint from the shim ends it at once once the grace has passed.
+ * "release" hint from the shim brings the next tick forward to MN_HINT_MS,
+ * so the hints of many closes share one count. Each tick counts the
+ * sockets of every lease with one sock_diag dump per protocol.
  * Idle UDP leases end within udp-inactivity + 1 s of their last packet.
  */
 #include <arpa/inet.h>
@@ -44,6 +46,7 @@
 #include "tunnel.h"
 
 #define MN_TICK_MS 1000          /* lease usage check period */
+#define MN_HINT_MS 100           /* a release hint: tick this soon, at the latest */
 #define MN_GRACE_MS 3000         /* a bound TCP socket is invisible until it connects */
 /* A lease request waits this long for its BA: just under the shim's own
  * wait (AGENT_LEASE_MS, 3 s, libodm/agent_client.h), so the client gets our
@@ -427,45 +430,74 @@ static void on_move(void *arg)
 
 /* ---- lease usage ---- */
 
-/* Count the sockets of l and decide; ends the lease if it is done. */
-static int judge_and_end(struct mn *mn, struct lease *l, uint64_t now)
+/* Past its grace: sock_diag can see every socket of the lease. */
+static int lease_countable(const struct mn *mn, const struct lease *l, uint64_t now)
 {
-	struct odm_tunnel_stats st;
-	struct sockdiag_count c;
-	enum lease_verdict v;
-	uint64_t last = 0;
-	char a1[INET6_ADDRSTRLEN];
-	int rc;
-
 	/* a freshly handed-out address may have a bound socket that is not
 	 * connected yet, which sock_diag cannot see: no verdict before grace */
-	if (l->state != LEASE_REGISTERED || now < l->handed_ms + mn->pol.grace_ms)
-		return 0;
-	rc = sockdiag_count(&l->addr, &c);
-	if (rc < 0) {
-		log_warn(rc, "counting the sockets of %s", ntop6(&l->addr, a1));
-		return 0;
-	}
-	l->socks = c;
+	return l->state == LEASE_REGISTERED && now >= l->handed_ms + mn->pol.grace_ms;
+}
+
+/* Decide on l from its socket count c; ends the lease if it is done. */
+static void judge_and_end(struct mn *mn, struct lease *l, const struct sockdiag_count *c,
+			  uint64_t now)
+{
+	struct odm_tunnel_stats st;
+	enum lease_verdict v;
+	uint64_t last = 0;
+
+	l->socks = *c;
 	if (mn->tun->ops->stats(mn->tun, &l->addr, &st) == 0)
 		last = st.last_rx_ms > st.last_tx_ms ? st.last_rx_ms : st.last_tx_ms;
-	v = lease_judge(l, &c, last, now, &mn->pol);
-	if (v == LEASE_KEEP)
-		return 0;
-	lease_end(mn, l, lease_verdict_name(v), 1);
-	return 1;
+	v = lease_judge(l, c, last, now, &mn->pol);
+	if (v != LEASE_KEEP)
+		lease_end(mn, l, lease_verdict_name(v), 1);
+}
+
+/* Count the sockets of every countable lease at once, and judge each. */
+static void judge_all(struct mn *mn, uint64_t now)
+{
+	struct sockdiag_count *c;
+	struct in6_addr *addrs;
+	struct lease **ls, *l;
+	size_t n = 0, i;
+	int rc;
+
+	if (!mn->leases.n)
+		return;
+	addrs = malloc(mn->leases.n * sizeof(*addrs));
+	ls = malloc(mn->leases.n * sizeof(*ls));
+	c = malloc(mn->leases.n * sizeof(*c));
+	if (!addrs || !ls || !c) {
+		log_warnx("no memory to count the sockets of %zu leases", mn->leases.n);
+		goto out;
+	}
+	for (l = mn->leases.head; l; l = l->next)
+		if (lease_countable(mn, l, now)) {
+			ls[n] = l;
+			addrs[n++] = l->addr;
+		}
+	if (!n)
+		goto out;
+	rc = sockdiag_count_many(addrs, n, c);
+	if (rc < 0) {
+		log_warn(rc, "counting the sockets of %zu leases", n);
+		goto out;
+	}
+	/* lease_end frees only the lease it ends: the others in ls stay valid */
+	for (i = 0; i < n; i++)
+		judge_and_end(mn, ls[i], &c[i], now);
+out:
+	free(addrs);
+	free(ls);
+	free(c);
 }
 
 static void on_tick(uv_timer_t *t)
 {
 	struct mn *mn = t->data;
-	struct lease *l, *next;
-	uint64_t now = mono_ms();
 
-	for (l = mn->leases.head; l; l = next) {
-		next = l->next;
-		judge_and_end(mn, l, now);
-	}
+	judge_all(mn, mono_ms());
 	/* a safety net for lost netlink events (the socket can overrun) */
 	check_all(mn);
 }
@@ -579,7 +611,7 @@ static void on_release(struct odm_agent *a, struct control_req *r, const json_t 
 	struct mn *mn = a->mn;
 	struct in6_addr addr;
 	struct lease *l;
-	int released = 0;
+	int soon = 0;
 	uint64_t now = mono_ms();
 
 	if (!mn || mn->stopping) {
@@ -591,11 +623,16 @@ static void on_release(struct odm_agent *a, struct control_req *r, const json_t 
 		return;
 	}
 	/* only a hint: the kernel's socket count decides (a crashed or lying
-	 * client cannot take an address from under another socket) */
+	 * client cannot take an address from under another socket), at the
+	 * next tick, brought forward so that a burst of closes shares a count */
 	l = lease_by_addr(&mn->leases, &addr);
-	if (l)
-		released = judge_and_end(mn, l, now);
-	control_reply(r, json_pack("{s:b}", "released", released));
+	if (l && lease_countable(mn, l, now)) {
+		soon = 1;
+		if (uv_timer_get_due_in(&mn->tick) > MN_HINT_MS)
+			uv_timer_start(&mn->tick, on_tick, MN_HINT_MS, MN_TICK_MS);
+	}
+	/* "released": whether the lease will be looked at within MN_HINT_MS */
+	control_reply(r, json_pack("{s:b}", "released", soon));
 }
 
 static void on_status(struct odm_agent *a, struct control_req *r, const json_t *req)

@@ -7,9 +7,20 @@
  * Each call opens its own netlink socket, so the module has no state and a
  * stuck dump cannot poison the next one. Loops are bounded by a count of
  * receive calls and of collected sockets.
+ *
+ * Counting is batched: one dump per protocol counts the sockets of every
+ * address asked about, each socket's source looked up in the sorted set
+ * (sockdiag_match), so the work per tick is one pass over the sockets
+ * however many leases there are, not one pass per lease. The kernel's
+ * socket-destroy multicast groups (SKNLGRP_INET6_TCP_DESTROY, _UDP_DESTROY)
+ * would save even that pass, but the count has to be taken afresh anyway
+ * for sockets that go without a close the shim sees (a killed program, a
+ * static one) and after a restart, and a lost multicast message would leave
+ * a lease forever; one dump a tick is the simpler witness.
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -102,12 +113,36 @@ static ssize_t diag_recv(int fd, void *buf, size_t len)
 	}
 }
 
+static int addr_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct in6_addr));
+}
+
+long sockdiag_match(const struct in6_addr *set, size_t n, const void *src)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(src, &set[mid], sizeof(set[mid]));
+
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
 /*
- * Dump proto's AF_INET6 sockets, counting the owned ones bound to addr
- * into *count and, if v is given, collecting their ids.
+ * Dump proto's AF_INET6 sockets, counting the owned ones bound to an
+ * address of set (sorted, n of them) into counts[its index] and, if v is
+ * given, collecting their ids.
  */
 static int diag_dump(int fd, uint32_t seq, uint8_t proto, uint32_t states,
-		     const struct in6_addr *addr, unsigned *count, struct victims *v)
+		     const struct in6_addr *set, size_t n_set, unsigned *counts, struct victims *v)
 {
 	char *buf;
 	int r;
@@ -123,6 +158,7 @@ static int diag_dump(int fd, uint32_t seq, uint8_t proto, uint32_t states,
 		ssize_t n = diag_recv(fd, buf, DIAG_BUF);
 		struct nlmsghdr *h;
 		size_t left;
+		long idx;
 
 		if (n < 0) {
 			r = (int)n;
@@ -149,12 +185,14 @@ static int diag_dump(int fd, uint32_t seq, uint8_t proto, uint32_t states,
 			    h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
 				continue;
 			m = NLMSG_DATA(h);
-			if (m->idiag_family != AF_INET6 || m->idiag_inode == 0 ||
-			    memcmp(m->id.idiag_src, addr, sizeof(*addr)) != 0)
+			if (m->idiag_family != AF_INET6 || m->idiag_inode == 0)
 				continue;
 			if (proto == IPPROTO_TCP && m->idiag_state == TCP_STATE_TIME_WAIT)
 				continue;
-			(*count)++;
+			idx = sockdiag_match(set, n_set, m->id.idiag_src);
+			if (idx < 0)
+				continue;
+			counts[idx]++;
 			if (!v)
 				continue;
 			if (v->n == v->cap) {
@@ -184,25 +222,53 @@ out:
 
 int sockdiag_count(const struct in6_addr *addr, struct sockdiag_count *out)
 {
-	unsigned tcp = 0, udp = 0;
-	int fd, r;
+	return sockdiag_count_many(addr, addr ? 1 : 0, out);
+}
 
-	if (!addr || !out)
+int sockdiag_count_many(const struct in6_addr *addrs, size_t n, struct sockdiag_count *out)
+{
+	struct in6_addr *set = NULL;
+	unsigned *tcp = NULL, *udp = NULL;
+	size_t *where = NULL;
+	int fd = -1, r = -ENOMEM;
+
+	if (!addrs || !out || n == 0 || n > DIAG_MAX_SOCKS)
 		return -EINVAL;
+	set = malloc(n * sizeof(*set));
+	where = malloc(n * sizeof(*where));
+	tcp = calloc(n, sizeof(*tcp));
+	udp = calloc(n, sizeof(*udp));
+	if (!set || !where || !tcp || !udp)
+		goto out;
+	memcpy(set, addrs, n * sizeof(*set));
+	qsort(set, n, sizeof(*set), addr_cmp);
+	/* the caller's order, and the same address twice, map into the set */
+	for (size_t i = 0; i < n; i++)
+		where[i] = (size_t)sockdiag_match(set, n, &addrs[i]);
 	fd = diag_open();
-	if (fd < 0)
-		return fd;
-	r = diag_dump(fd, 1, IPPROTO_TCP, TCP_STATES, addr, &tcp, NULL);
+	if (fd < 0) {
+		r = fd;
+		goto out;
+	}
+	r = diag_dump(fd, 1, IPPROTO_TCP, TCP_STATES, set, n, tcp, NULL);
 	if (r == 0)
-		r = diag_dump(fd, 2, IPPROTO_UDP, UDP_STATES, addr, &udp, NULL);
-	close(fd);
+		r = diag_dump(fd, 2, IPPROTO_UDP, UDP_STATES, set, n, udp, NULL);
 	if (r < 0) {
 		log_warn(r, "inet_diag dump");
-		return r;
+		goto out;
 	}
-	out->tcp = tcp;
-	out->udp = udp;
-	return 0;
+	for (size_t i = 0; i < n; i++) {
+		out[i].tcp = tcp[where[i]];
+		out[i].udp = udp[where[i]];
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(set);
+	free(where);
+	free(tcp);
+	free(udp);
+	return r;
 }
 
 /* Wait for the ACK of one SOCK_DESTROY. */
@@ -236,7 +302,7 @@ static int destroy_proto(int fd, uint32_t *seq, uint8_t proto, uint32_t states,
 	unsigned found = 0;
 	int r, done = 0;
 
-	r = diag_dump(fd, ++*seq, proto, states, addr, &found, &v);
+	r = diag_dump(fd, ++*seq, proto, states, addr, 1, &found, &v);
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < v.n; i++) {

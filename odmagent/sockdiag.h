@@ -8,6 +8,7 @@
 #define ODM_SOCKDIAG_H
 
 #include <netinet/in.h>
+#include <stddef.h>
 
 struct sockdiag_count {
 	unsigned tcp;  /* owned TCP sockets bound to the address, any state but TIME_WAIT */
@@ -15,6 +16,13 @@ struct sockdiag_count {
 };
 
 int sockdiag_count(const struct in6_addr *addr, struct sockdiag_count *out);
+/*
+ * The counts of n addresses (in any order, repeats allowed) with one dump
+ * per protocol: out[i] for addrs[i]. 0 or -errno.
+ */
+int sockdiag_count_many(const struct in6_addr *addrs, size_t n, struct sockdiag_count *out);
+/* Index of src (16 octets) in set, sorted by memcmp, n long; -1 if absent. Pure. */
+long sockdiag_match(const struct in6_addr *set, size_t n, const void *src);
 /* Destroy every TCP and UDP socket bound to addr; returns how many, or -errno */
 int sockdiag_destroy(const struct in6_addr *addr);
 

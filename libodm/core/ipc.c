@@ -67,12 +67,22 @@ static const struct ipc_field lease_fields[] = {
 
 static const struct ipc_field release_fields[] = {
 	{ "addr", IPC_ADDR, true },
+	{ "noreply", IPC_BOOL, false }, /* a hint: served, not answered */
+	{ NULL, 0, false },
+};
+
+static const struct ipc_field fallback_fields[] = {
+	{ "type", IPC_TYPE, true },     /* the type the program was to get */
+	{ "dst", IPC_ADDR, true },
+	{ "error", IPC_INT, true },     /* errno of the failed lease */
+	{ "noreply", IPC_BOOL, false },
 	{ NULL, 0, false },
 };
 
 /* THE schema. man/odmagent.8 (PROTOCOL) mirrors this table. */
 static const struct ipc_op ipc_ops[] = {
 	{ "hello", no_fields },
+	{ "fallback", fallback_fields },
 	{ "lease", lease_fields },
 	{ "release", release_fields },
 	{ "status", no_fields },

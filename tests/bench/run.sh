@@ -4,7 +4,12 @@
 #   1. getaddrinfo with the shim's parallel cha.<host> lookup vs plain libc,
 #      for a name with a cha record (cn) and one without (cn2);
 #   2. socket()+connect()+close() of a non-persistent socket: shim vs libc;
-#   3. TCP throughput mn -> cn and cn -> mn: through the CHA tunnel vs direct.
+#   3. TCP throughput mn -> cn and cn -> mn: through the CHA tunnel vs direct;
+#   4. under load (tests/net/test_load.sh, 400 processes x 5 connections,
+#      run on its own network): connect() with a lease held vs plain, and
+#      close() of a leased socket, checked against their targets (connect
+#      at most 50 us over plain at p50, close p99 at most 1 ms); the exit
+#      status is 1 when a target is missed.
 # Needs root (namespaces). Bounded: fixed counts and iperf3 -t.
 set -euo pipefail
 
@@ -86,4 +91,28 @@ for dir in up down; do
 	printf 'tcp %-4s (mn%scn)         direct %6d Mbit/s  tunnel (%s) %6d Mbit/s  ratio %s\n' \
 		"$dir" "$([[ $dir == up ]] && echo '->' || echo '<-')" "$d" "$backend" "$t" "$(ratio "$t" "$d")"
 done
+
+# 4. Under load, on a network of its own (its own run id).
+FIG=$ODM_DIR/load.figures
+missed=0
+if env -u ODM_RUNID -u ODM_RUNDIR LOAD_FIGURES="$FIG" bash "$NET/test_load.sh" >"$ODM_DIR/load.log" 2>&1; then
+	fig() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k && !f) { print $(i + 1); f = 1 } }' "$FIG"; }
+	held=$(grep '^connect_held' "$FIG" | awk '{ print $2 }')
+	plain=$(grep '^connect_held' "$FIG" | awk '{ print $4 }')
+	added=$(grep '^connect_held' "$FIG" | awk '{ print $6 }')
+	p99=$(fig p99_us)
+	verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t) ? "meets target" : "MISSES target" }'; }
+	printf 'connect, lease held (%s x %s)  plain %8s us  shim %8s us  added %8s us  ratio %s  (<= 50 us: %s)\n' \
+		"$(fig load_procs)" "$(fig conns)" "$plain" "$held" "$added" "$(ratio "$held" "$plain")" \
+		"$(verdict "$added" 50)"
+	printf 'close, leased socket            p50 %8s us  p99 %8s us  max %8s us  plain p99 %s us  (p99 <= 1000 us: %s)\n' \
+		"$(fig close_p50_us)" "$p99" "$(fig max_us)" "$(fig plain_p99_us)" "$(verdict "$p99" 1000)"
+	printf 'host agent under that load      CPU %s ms over %s ms\n' "$(fig agent_cpu_ms)" "$(fig wall_ms)"
+	grep -q MISSES <(verdict "$added" 50; verdict "$p99" 1000) && missed=1
+else
+	echo "load: test_load failed, no figures (see $ODM_DIR/load.log)"
+	tail -5 "$ODM_DIR/load.log"
+	missed=1
+fi
 echo "== done"
+exit "$missed"

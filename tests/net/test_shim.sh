@@ -37,6 +37,13 @@ SHIM=$TOP/tests/shim
 count() { # count PATTERN FILE - lines matching (0 when none)
 	grep -c -- "$1" "$2" || true
 }
+# releases_in FILE - the release hints FILE holds once they have arrived: the
+# hint is sent without waiting, so it may land after the program has exited.
+releases_in() {
+	wait_for 2 test "$(count '"op": "release"' "$1")" -ge 1 || true
+	sleep 0.2
+	count '"op": "release"' "$1"
+}
 
 inner() { # runs inside unshare -nm, as root
 	ip link set lo up
@@ -70,7 +77,8 @@ inner() { # runs inside unshare -nm, as root
 	check "lease request is tcp and session-lasting" \
 		bash -c "grep '\"op\": \"lease\"' '$log' | grep '\"proto\": \"tcp\"' | grep -q '\"type\": \"session-lasting\"'"
 	check "ODM_DEBUG names the decision" grep -q 'odm: connect fd [0-9]* -> lease 2001:db8:c4a::2 via cha 2001:db8:ca::10' "$TMP/e"
-	check "one release after close" test "$(count '"op": "release"' "$log")" = 1
+	check "one release after close" test "$(releases_in "$log")" = 1
+	check "the release hint asks for no answer" grep -q '"op": "release".*"noreply": true' "$log"
 
 	# No ODM_DEBUG: silent.
 	"${pre[@]}" "$TMP/target_sock" connect cn.example.test >"$TMP/o" 2>"$TMP/e"
@@ -79,7 +87,7 @@ inner() { # runs inside unshare -nm, as root
 	# dup, dup2, dup3, F_DUPFD_CLOEXEC: one release, after the last close.
 	: >"$log"
 	"${pre[@]}" "$TMP/target_sock" dupclose cn.example.test >"$TMP/o" 2>&1
-	check "dup chain: exactly one release" test "$(count '"op": "release"' "$log")" = 1
+	check "dup chain: exactly one release" test "$(releases_in "$log")" = 1
 	check "dup chain: release names the leased address" \
 		grep -q '"op": "release".*"addr": "2001:db8:c4a::2"' "$log"
 
@@ -141,6 +149,12 @@ inner() { # runs inside unshare -nm, as root
 		>"$TMP/o" 2>"$TMP/e"
 	check "no agent: both connects work" test "$(count 'source 2001:db8:c0::10' "$TMP/o")" = 2
 	check "no agent: said once with ODM_DEBUG" test "$(count 'agent unreachable' "$TMP/e")" = 1
+	# ...but a program that asked for the type itself gets the type or an error.
+	ODM_SOCKET=$TMP/nothing.sock ODM_TYPE=session-lasting "${pre[@]}" ODM_DEBUG=1 \
+		"$TMP/target_sock" connect cn.example.test >"$TMP/o" 2>"$TMP/e" || true
+	check "no agent, type asked: connect fails with EADDRNOTAVAIL" \
+		grep -q "connect: -1 $(python3 -c 'import os; print(os.strerror(99))')" "$TMP/o"
+	check "no agent, type asked: debug names the error" grep -q 'failing with EADDRNOTAVAIL' "$TMP/e"
 	kill "$agent_pid" "$dns_pid" 2>/dev/null || true
 	wait 2>/dev/null || true
 	return $((FAILS > 0))

@@ -119,6 +119,10 @@ static int do_connect(const char *name, int nonblock, int print_src)
 		}
 	} else {
 		printf("connect: %d %s\n", r, r == 0 ? "" : ename(e));
+		if (r != 0) { /* nothing to accept */
+			close(ls);
+			return s;
+		}
 	}
 	a = accept(ls, (struct sockaddr *)&peer, &pl);
 	if (a >= 0 && print_src) {
@@ -201,18 +205,19 @@ static int mode_fork(const char *name)
 	int s = do_connect(name, 0, 1), st;
 	pid_t pid;
 
+	/* closed first: a socket the child inherits would hold the lease for
+	 * it, and the child would not need to ask the agent at all */
+	close(s);
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
 		int c = do_connect(name, 0, 1);
 		close(c);
-		close(s);
 		fflush(stdout);
 		_exit(0);
 	}
 	waitpid(pid, &st, 0);
 	printf("child exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-	close(s);
 	return 0;
 }
 

@@ -19,6 +19,7 @@
 
 #include "agent.h"
 #include "control.h"
+#include "ctlshare.h"
 #include "ipc.h"
 #include "log.h"
 #include "odm.h"
@@ -34,9 +35,32 @@ static struct control_req *held;
 static pid_t held_pid;
 static int stop_now, reply_now;
 
+/* with hold_many set, "status" requests are held in many[] and answered
+ * all at once on a wake */
+#define MANY 64
+static struct control_req *many[MANY];
+static int n_many, answer_many, hold_many;
+static int n_echo; /* echo_handler runs */
+
+/* limits to hand to the loop thread */
+static struct ctlshare_limits want;
+static int set_now;
+
 static void on_wake(uv_async_t *h)
 {
 	(void)h;
+	if (__atomic_load_n(&set_now, __ATOMIC_SEQ_CST)) {
+		control_set_limits(&agent, &want);
+		__atomic_store_n(&set_now, 0, __ATOMIC_SEQ_CST);
+	}
+	if (__atomic_load_n(&answer_many, __ATOMIC_SEQ_CST)) {
+		int n = __atomic_load_n(&n_many, __ATOMIC_SEQ_CST);
+
+		__atomic_store_n(&n_many, 0, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&answer_many, 0, __ATOMIC_SEQ_CST);
+		for (int i = 0; i < n; i++)
+			control_reply(many[i], json_pack("{s:b}", "plain", 1));
+	}
 	if (__atomic_load_n(&reply_now, __ATOMIC_SEQ_CST)) {
 		reply_now = 0;
 		control_reply(held, json_pack("{s:s}", "late", "yes"));
@@ -55,19 +79,41 @@ static void *run_loop(void *arg)
 	return NULL;
 }
 
+static void many_handler(struct odm_agent *a, struct control_req *r, const json_t *req);
+
 /* "status": answered later, from on_wake */
 static void hold_handler(struct odm_agent *a, struct control_req *r, const json_t *req)
 {
 	(void)a;
 	(void)req;
+	if (__atomic_load_n(&hold_many, __ATOMIC_SEQ_CST)) {
+		many_handler(a, r, req);
+		return;
+	}
 	__atomic_store_n(&held, r, __ATOMIC_SEQ_CST);
 	held_pid = control_req_cred(r)->pid;
+}
+
+/* held until answer_many is set */
+static void many_handler(struct odm_agent *a, struct control_req *r, const json_t *req)
+{
+	int n = __atomic_load_n(&n_many, __ATOMIC_SEQ_CST);
+
+	(void)a;
+	(void)req;
+	if (n == MANY) {
+		control_reply_error(r, "ENOSPC", "test holds too many");
+		return;
+	}
+	many[n] = r;
+	__atomic_store_n(&n_many, n + 1, __ATOMIC_SEQ_CST);
 }
 
 /* "release": answered at once, echoing the address */
 static void echo_handler(struct odm_agent *a, struct control_req *r, const json_t *req)
 {
 	(void)a;
+	__atomic_add_fetch(&n_echo, 1, __ATOMIC_SEQ_CST);
 	control_reply(r, json_pack("{s:O}", "released", json_object_get(req, "addr")));
 }
 
@@ -87,6 +133,7 @@ static void setup(void)
 	cr_assert_eq(control_open(&agent), 0);
 	cr_assert_eq(control_register(&agent, "status", hold_handler), 0);
 	cr_assert_eq(control_register(&agent, "release", echo_handler), 0);
+	n_many = n_echo = answer_many = set_now = hold_many = 0;
 	cr_assert_eq(control_register(&agent, "frobnicate", echo_handler), -EINVAL);
 	uv_async_init(&loop, &wake, on_wake);
 	pthread_create(&loop_thread, NULL, run_loop, NULL);
@@ -130,7 +177,8 @@ static json_t *raw(int fd, const char *line, size_t len)
 	char buf[ODM_IPC_MAX + 1];
 	size_t got = 0;
 
-	cr_assert_eq(write(fd, line, len), (ssize_t)len);
+	if (len) /* len 0: only read what comes */
+		cr_assert_eq(write(fd, line, len), (ssize_t)len);
 	while (got < sizeof(buf) - 1) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t n;
@@ -382,38 +430,328 @@ Test(control, reader_that_never_reads_is_dropped)
 	close(fd);
 }
 
-Test(control, connection_cap)
+/* Hand limits to the loop and wait until it has them. */
+static void set_limits(const struct ctlshare_limits *l)
 {
-	enum { N = 256 };
-	int fds[N + 1], extra;
+	want = *l;
+	__atomic_store_n(&set_now, 1, __ATOMIC_SEQ_CST);
+	uv_async_send(&wake);
+	for (int i = 0; i < 2000 && __atomic_load_n(&set_now, __ATOMIC_SEQ_CST); i++)
+		usleep(1000);
+	cr_assert_eq(__atomic_load_n(&set_now, __ATOMIC_SEQ_CST), 0, "the loop never took them");
+}
+
+/* Small numbers; the test's own uid is an ordinary user unless trusted. */
+static struct ctlshare_limits small(int trusted)
+{
+	struct ctlshare_limits l;
+
+	ctlshare_defaults(&l);
+	l.max_conns = 8;
+	l.uid_conns = 4;
+	l.root_reserve = 2;
+	l.newcomer_reserve = 2;
+	l.idle_ms = 0;
+	l.trusted_uid = trusted ? getuid() : getuid() + 1;
+	return l;
+}
+
+/* 1 if the agent served fd (hello answered ok), 0 if it said EBUSY and hung up. */
+static int served(int fd, const char **why)
+{
+	const char *l = "{\"op\":\"hello\",\"id\":5}\n";
+	json_t *r;
+	int ok;
+
+	/* a refused connection may be closed before the request goes out */
+	(void)send(fd, l, strlen(l), MSG_NOSIGNAL);
+	r = raw(fd, "", 0);
+
+	cr_assert_not_null(r, "no reply at all");
+	ok = json_is_true(json_object_get(r, "ok"));
+	if (!ok && why)
+		*why = strcmp(code(r), "EBUSY") == 0 ? "EBUSY" : "other";
+	json_decref(r);
+	return ok;
+}
+
+/* A connection that is served, once the agent has seen earlier ones close. */
+static int connect_served(void)
+{
+	for (int tries = 0;; tries++) {
+		int fd = connect_agent();
+
+		if (served(fd, NULL))
+			return fd;
+		close(fd);
+		cr_assert_lt(tries, 50, "a freed slot never became usable");
+		usleep(20000);
+	}
+}
+
+/* A client over its share is told EBUSY (not hung up on in silence). */
+static void expect_busy(int fd)
+{
+	const char *why = NULL;
 	char c;
 
-	for (int i = 0; i < N; i++)
-		fds[i] = connect_agent();
-	/* make sure the agent has accepted them all */
-	json_decref(call(fds[N - 1], "hello"));
-	extra = connect_agent();
-	{
-		struct pollfd p = { .fd = extra, .events = POLLIN };
+	cr_assert_not(served(fd, &why), "a connection over the share was served");
+	cr_assert_str_eq(why, "EBUSY");
+	cr_assert_leq(read(fd, &c, 1), 0, "the refused connection stayed open");
+}
 
-		cr_assert_eq(poll(&p, 1, 2000), 1);
-		cr_assert_leq(read(extra, &c, 1), 0, "connection over the cap was served");
+Test(control, uid_share_and_reserves)
+{
+	struct ctlshare_limits l = small(0);
+	int fds[8], extra;
+
+	/* an ordinary uid: 8 slots - 2 for root - 2 for newcomers = 4 */
+	l.uid_conns = 100;
+	set_limits(&l);
+	for (int i = 0; i < 4; i++) {
+		fds[i] = connect_agent();
+		cr_assert(served(fds[i], NULL), "connection %d refused", i);
 	}
+	extra = connect_agent();
+	expect_busy(extra);
+	close(extra);
+	/* its own share ends sooner when it is smaller */
+	l.uid_conns = 3;
+	set_limits(&l);
+	close(fds[3]);
+	close(fds[2]);
+	fds[2] = connect_served();
+	extra = connect_agent();
+	expect_busy(extra);
+	close(extra);
+	for (int i = 0; i < 3; i++)
+		close(fds[i]);
+}
+
+Test(control, trusted_uid_gets_every_slot)
+{
+	struct ctlshare_limits l = small(1);
+	int fds[8], extra;
+
+	set_limits(&l);
+	for (int i = 0; i < 8; i++) {
+		fds[i] = connect_agent();
+		cr_assert(served(fds[i], NULL), "root's connection %d refused", i);
+	}
+	extra = connect_agent();
+	expect_busy(extra);
 	close(extra);
 	close(fds[0]);
 	/* a freed slot is usable again */
-	for (int tries = 0; tries < 50; tries++) {
-		json_t *req = json_pack("{s:s}", "op", "hello"), *resp = NULL;
-		int fd = connect_agent(), r = ipc_call(fd, req, &resp, 500);
-
-		json_decref(req);
-		json_decref(resp);
-		close(fd);
-		if (r == 0)
-			break;
-		cr_assert_lt(tries, 49, "slot never freed");
-		usleep(20000);
-	}
-	for (int i = 1; i < N; i++)
+	fds[0] = connect_served();
+	for (int i = 0; i < 8; i++)
 		close(fds[i]);
+}
+
+Test(control, idle_connection_closed)
+{
+	struct ctlshare_limits l = small(1);
+	int quiet = connect_agent(), busy = connect_agent();
+	const char *lease = "{\"op\":\"status\",\"id\":3}\n";
+	struct pollfd p = { .fd = quiet, .events = POLLIN };
+	char c;
+
+	l.idle_ms = 200;
+	hold_many = 1;
+	set_limits(&l);
+	/* busy has a request pending: not idle however long it waits */
+	cr_assert_eq(write(busy, lease, strlen(lease)), (ssize_t)strlen(lease));
+	cr_assert_eq(poll(&p, 1, 2000), 1, "the silent connection was kept");
+	cr_assert_leq(read(quiet, &c, 1), 0);
+	close(quiet);
+	p.fd = busy;
+	cr_assert_eq(poll(&p, 1, 400), 0, "a connection with a request pending was closed");
+	__atomic_store_n(&answer_many, 1, __ATOMIC_SEQ_CST);
+	uv_async_send(&wake);
+	{
+		json_t *r = raw(busy, "", 0);
+
+		cr_assert_not_null(r);
+		cr_assert(json_is_true(json_object_get(r, "plain")));
+		json_decref(r);
+	}
+	close(busy);
+}
+
+Test(control, uid_pending_cap_queues)
+{
+	struct ctlshare_limits l = small(1);
+	enum { N = 5 };
+	int fds[N];
+	char line[160];
+
+	l.uid_pending = 3;
+	hold_many = 1;
+	set_limits(&l);
+	for (int i = 0; i < N; i++) {
+		fds[i] = connect_agent();
+		snprintf(line, sizeof(line), "{\"op\":\"status\",\"id\":%d}\n", 10 + i);
+		cr_assert_eq(write(fds[i], line, strlen(line)), (ssize_t)strlen(line));
+	}
+	usleep(200000);
+	cr_assert_eq(__atomic_load_n(&n_many, __ATOMIC_SEQ_CST), 3,
+		     "%d requests handed on with a cap of 3", n_many);
+	/* answering frees slots: the waiting requests are taken up, none lost */
+	for (int round = 0; round < 3; round++) {
+		__atomic_store_n(&answer_many, 1, __ATOMIC_SEQ_CST);
+		uv_async_send(&wake);
+		usleep(100000);
+	}
+	for (int i = 0; i < N; i++) {
+		json_t *r = raw(fds[i], "", 0);
+
+		cr_assert_not_null(r, "request %d never answered", i);
+		cr_assert_eq(json_integer_value(json_object_get(r, "id")), 10 + i);
+		cr_assert(json_is_true(json_object_get(r, "ok")));
+		json_decref(r);
+		close(fds[i]);
+	}
+}
+
+Test(control, noreply_is_served_unanswered)
+{
+	int fd = connect_agent();
+	const char *l = "{\"op\":\"release\",\"id\":7,\"addr\":\"2001:db8::7\",\"noreply\":true}\n";
+	json_t *r;
+
+	cr_assert_eq(write(fd, l, strlen(l)), (ssize_t)strlen(l));
+	r = raw(fd, "{\"op\":\"hello\",\"id\":8}\n", 22);
+	cr_assert_not_null(r);
+	cr_assert_eq(json_integer_value(json_object_get(r, "id")), 8, "the release was answered");
+	cr_assert_eq(__atomic_load_n(&n_echo, __ATOMIC_SEQ_CST), 1, "the release was not served");
+	json_decref(r);
+	close(fd);
+}
+
+TestSuite(ctlshare);
+
+Test(ctlshare, reserves_order)
+{
+	struct ctlshare_limits l;
+
+	ctlshare_defaults(&l);
+	/* 1024 slots: others up to 896, a newcomer up to 960, root all */
+	cr_assert_eq(ctlshare_admit(&l, 1000, 895, 10), CTLSHARE_ADMIT);
+	cr_assert_eq(ctlshare_admit(&l, 1000, 896, 10), CTLSHARE_FULL);
+	cr_assert_eq(ctlshare_admit(&l, 1001, 896, 0), CTLSHARE_ADMIT);
+	cr_assert_eq(ctlshare_admit(&l, 1001, 959, 0), CTLSHARE_ADMIT);
+	cr_assert_eq(ctlshare_admit(&l, 1001, 960, 0), CTLSHARE_FULL);
+	cr_assert_eq(ctlshare_admit(&l, 0, 960, 500), CTLSHARE_ADMIT);
+	cr_assert_eq(ctlshare_admit(&l, 0, 1023, 1000), CTLSHARE_ADMIT);
+	cr_assert_eq(ctlshare_admit(&l, 0, 1024, 1000), CTLSHARE_FULL);
+}
+
+Test(ctlshare, one_uid_holds_its_share_only)
+{
+	struct ctlshare_limits l;
+
+	ctlshare_defaults(&l);
+	cr_assert_eq(ctlshare_admit(&l, 65534, 300, 255), CTLSHARE_ADMIT);
+	cr_assert_eq(ctlshare_admit(&l, 65534, 300, 256), CTLSHARE_UID_SHARE);
+	/* while it holds 256, root and another uid still get in */
+	cr_assert_eq(ctlshare_admit(&l, 0, 256, 0), CTLSHARE_ADMIT);
+	cr_assert_eq(ctlshare_admit(&l, 1, 256, 0), CTLSHARE_ADMIT);
+	/* root has no share of its own */
+	cr_assert_eq(ctlshare_admit(&l, 0, 600, 600), CTLSHARE_ADMIT);
+}
+
+Test(ctlshare, tiny_limits_never_underflow)
+{
+	struct ctlshare_limits l = { .max_conns = 3, .uid_conns = 10, .root_reserve = 2,
+				     .newcomer_reserve = 2, .uid_pending = 1 };
+
+	cr_assert_eq(ctlshare_admit(&l, 5, 0, 1), CTLSHARE_FULL);
+	cr_assert_eq(ctlshare_admit(&l, 5, 0, 0), CTLSHARE_ADMIT);
+	cr_assert_eq(ctlshare_admit(&l, 5, 1, 0), CTLSHARE_FULL);
+}
+
+Test(ctlshare, pending_and_idle)
+{
+	struct ctlshare_limits l;
+
+	ctlshare_defaults(&l);
+	cr_assert(ctlshare_may_read(&l, 255));
+	cr_assert_not(ctlshare_may_read(&l, 256));
+	cr_assert_not(ctlshare_idle(&l, 0, 1000, 10999));
+	cr_assert(ctlshare_idle(&l, 0, 1000, 11000));
+	cr_assert_not(ctlshare_idle(&l, 1, 1000, 99999), "a request pending is not idleness");
+	l.idle_ms = 0;
+	cr_assert_not(ctlshare_idle(&l, 0, 0, UINT64_MAX / 2));
+	cr_assert_str_eq(ctlshare_verdict_name(CTLSHARE_UID_SHARE), "the user holds its whole share");
+}
+
+Test(control, fallback_is_logged_once_a_second)
+{
+	int fd = connect_agent(), log_fd;
+	char logpath[96], buf[4096] = "";
+	const char *l = "{\"op\":\"fallback\",\"id\":4,\"type\":\"session-lasting\","
+			"\"dst\":\"2001:db8:c0::9\",\"error\":110}\n";
+	json_t *r;
+	ssize_t n;
+
+	snprintf(logpath, sizeof(logpath), "%s/log", dir);
+	log_fd = open(logpath, O_CREAT | O_RDWR | O_TRUNC, 0600);
+	cr_assert_geq(log_fd, 0);
+	fflush(stderr);
+	cr_assert_geq(dup2(log_fd, 2), 0);
+	odm_log_init("test", ODM_LOG_WARN, 0);
+	r = raw(fd, l, strlen(l));
+	cr_assert(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	/* a second one at once is counted, not logged */
+	r = raw(fd, l, strlen(l));
+	json_decref(r);
+	l = "{\"op\":\"fallback\",\"id\":5,\"type\":\"session-lasting\","
+	    "\"dst\":\"2001:db8:c0::9\",\"error\":\"x\\nfake\"}\n";
+	r = raw(fd, l, strlen(l));
+	cr_assert_str_eq(code(r), "EINVAL", "a string error was accepted");
+	json_decref(r);
+	n = pread(log_fd, buf, sizeof(buf) - 1, 0);
+	cr_assert_gt(n, 0, "nothing logged");
+	buf[n] = '\0';
+	cr_assert(strstr(buf, "a session-lasting connection toward 2001:db8:c0::9 went out from a "
+			      "plain address (lease failed: Connection timed out; 1 such so far)"),
+		  "%s", buf);
+	cr_assert_null(strstr(buf, "2 such"), "logged twice within a second: %s", buf);
+	close(log_fd);
+	close(fd);
+}
+
+Test(control, uid_slot_freed_by_a_closed_connection_wakes_the_others)
+{
+	struct ctlshare_limits l = small(1);
+	int a = connect_agent(), b = connect_agent(), c = connect_agent();
+	const char *st = "{\"op\":\"status\",\"id\":21}\n";
+	json_t *r;
+
+	l.uid_pending = 3;
+	hold_many = 1;
+	set_limits(&l);
+	/* a takes two slots and is still read; c takes the third */
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(write(a, st, strlen(st)), (ssize_t)strlen(st));
+	usleep(100000);
+	cr_assert_eq(write(c, st, strlen(st)), (ssize_t)strlen(st));
+	usleep(100000);
+	cr_assert_eq(write(b, "{\"op\":\"status\",\"id\":22}\n", 24), 24);
+	usleep(100000);
+	cr_assert_eq(__atomic_load_n(&n_many, __ATOMIC_SEQ_CST), 3, "the cap did not hold b back");
+	/* a goes with its two requests unanswered: b's turn, before any answer */
+	close(a);
+	for (int i = 0; i < 100 && __atomic_load_n(&n_many, __ATOMIC_SEQ_CST) < 4; i++)
+		usleep(10000);
+	cr_assert_eq(__atomic_load_n(&n_many, __ATOMIC_SEQ_CST), 4,
+		     "b's request stayed held back after a's slots came free");
+	__atomic_store_n(&answer_many, 1, __ATOMIC_SEQ_CST);
+	uv_async_send(&wake);
+	r = raw(b, "", 0);
+	cr_assert_eq(json_integer_value(json_object_get(r, "id")), 22);
+	json_decref(r);
+	close(b);
+	close(c);
 }

@@ -157,6 +157,25 @@ Test(ipc, validate_release_fields)
 	check("{\"op\":\"release\",\"id\":1,\"addr\":\"2001:db8::/64\"}", -EINVAL,
 	      "field \"addr\": not an IPv6 address");
 	check("{\"op\":\"release\",\"id\":1,\"addr\":{}}", -EINVAL, "field \"addr\": must be");
+	check("{\"op\":\"release\",\"id\":1,\"addr\":\"::1\",\"noreply\":true}", 0, NULL);
+	check("{\"op\":\"release\",\"id\":1,\"addr\":\"::1\",\"noreply\":1}", -EINVAL,
+	      "field \"noreply\": must be a boolean");
+	check("{\"op\":\"hello\",\"id\":1,\"noreply\":true}", -EINVAL,
+	      "field \"noreply\": not part of op hello");
+}
+
+Test(ipc, validate_fallback_fields)
+{
+	check("{\"op\":\"fallback\",\"id\":1,\"type\":\"session-lasting\",\"dst\":\"2001:db8::1\","
+	      "\"error\":110,\"noreply\":true}",
+	      0, NULL);
+	check("{\"op\":\"fallback\",\"id\":1,\"type\":\"session-lasting\",\"dst\":\"2001:db8::1\"}",
+	      -EINVAL, "field \"error\": missing");
+	check("{\"op\":\"fallback\",\"id\":1,\"type\":\"session-lasting\",\"dst\":\"x\",\"error\":1}",
+	      -EINVAL, "field \"dst\": not an IPv6 address");
+	check("{\"op\":\"fallback\",\"id\":1,\"type\":\"session-lasting\",\"dst\":\"::1\","
+	      "\"error\":\"ETIMEDOUT\"}",
+	      -EINVAL, "field \"error\": must be an integer");
 }
 
 Test(ipc, validate_built_objects)

@@ -136,3 +136,64 @@ Test(sockdiag, destroy)
 	close(u);
 	cr_assert_eq(sockdiag_destroy(&loop6), 0);
 }
+
+Test(sockdiag, match_in_sorted_set)
+{
+	struct in6_addr set[3], x;
+
+	inet_pton(AF_INET6, "2001:db8::1", &set[0]);
+	inet_pton(AF_INET6, "2001:db8::5", &set[1]);
+	inet_pton(AF_INET6, "2001:db8:1::", &set[2]);
+	for (long i = 0; i < 3; i++)
+		cr_assert_eq(sockdiag_match(set, 3, &set[i]), i);
+	inet_pton(AF_INET6, "2001:db8::3", &x);
+	cr_assert_eq(sockdiag_match(set, 3, &x), -1);
+	inet_pton(AF_INET6, "2001:db8:2::", &x);
+	cr_assert_eq(sockdiag_match(set, 3, &x), -1);
+	cr_assert_eq(sockdiag_match(set, 0, &set[0]), -1);
+}
+
+/* One batched count gives each address what a count of its own gives. */
+Test(sockdiag, count_many_matches_one_by_one)
+{
+	struct in6_addr a[3];
+	struct sockdiag_count c[4], one;
+	struct netconf *nc;
+	uint16_t port;
+	int l, k, u1, u2, ifindex;
+
+	test_netns_enter();
+	odm_log_init("test", ODM_LOG_ERR, 0);
+	inet_pton(AF_INET6, "2001:db8:5d::1", &a[0]);
+	inet_pton(AF_INET6, "2001:db8:5d::2", &a[1]);
+	inet_pton(AF_INET6, "2001:db8:5d::3", &a[2]);
+	cr_assert_eq(netconf_open(&nc), 0);
+	ifindex = netconf_ifindex(nc, "lo");
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(netconf_addr_add(nc, ifindex, &a[i], 128, NETCONF_ADDR_NODAD), 0);
+	/* a[2]: a listener and its client (2 TCP); a[0]: 2 UDP; a[1]: nothing */
+	l = tcp_listener(&a[2], &port);
+	k = tcp_connect(&a[2], port);
+	u1 = udp_bound(&a[0]);
+	u2 = udp_bound(&a[0]);
+	{
+		/* out of order and with a repeat, as a caller may pass them */
+		struct in6_addr ask[4] = { a[2], a[0], a[1], a[2] };
+
+		cr_assert_eq(sockdiag_count_many(ask, 4, c), 0);
+	}
+	cr_assert_eq(c[0].tcp, 2);
+	cr_assert_eq(c[0].udp, 0);
+	cr_assert_eq(c[1].tcp, 0);
+	cr_assert_eq(c[1].udp, 2);
+	cr_assert_eq(c[2].tcp + c[2].udp, 0);
+	cr_assert_eq(c[3].tcp, 2);
+	cr_assert_eq(sockdiag_count(&a[0], &one), 0);
+	cr_assert_eq(one.udp, 2);
+	cr_assert_eq(sockdiag_count_many(a, 0, c), -EINVAL);
+	close(u1);
+	close(u2);
+	close(k);
+	close(l);
+	netconf_close(nc);
+}

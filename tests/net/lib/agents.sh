@@ -7,12 +7,16 @@
 #   odm_agents_up            start both agents, wait for their control sockets
 #   odm_ctl HOST ARGS...     odmctl against HOST's agent (mn or cha)
 #   odm_status HOST          its status as JSON
+#   odm_agent_logs_clean     0 when no sanitizer report is in the agents' logs
 #   odm_shim CMD...          run CMD on mn under libodm.so (Session-lasting)
 #   odm_shim_bg CMD...       the same in the background; ODM_BG_PID is CMD's pid
 #   odm_capture HOST IF FILE FILTER [SNAPLEN]   tcpdump in the background
 #
 # Variables: ODM_BUILD (build dir, default <repo>/build), ODM_DIR (this run's
 # agent files), ODM_NAI, ODM_SPI, MN_SOCK, CHA_SOCK, MN_AGENT_LOG, CHA_AGENT_LOG.
+# Set ODM_CTL_GROUP (a group name) before odm_agents_up to let users other
+# than root reach mn's agent: its socket then lives in $ODM_RUNDIR/ctl (0755)
+# with that control-group; the key files stay in ODM_DIR (0700).
 
 ODM_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 export ODM_BUILD=${ODM_BUILD:-$ODM_REPO/build}
@@ -51,6 +55,14 @@ odm_agents_up() {
 	# The MN-HA key: 16 random octets as 32 hex digits, readable by root only.
 	(umask 077 && head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$ODM_DIR/mn.key")
 	export MN_SOCK=$ODM_DIR/mn.sock CHA_SOCK=$ODM_DIR/cha.sock
+	local mn_group=''
+	if [[ -n ${ODM_CTL_GROUP:-} ]]; then
+		mkdir -p "$ODM_RUNDIR/ctl"
+		chmod 0755 "$ODM_RUNDIR/ctl"
+		chmod o+x "$ODM_RUNDIR"
+		MN_SOCK=$ODM_RUNDIR/ctl/mn.sock
+		mn_group="control-group $ODM_CTL_GROUP"
+	fi
 	export MN_AGENT_LOG=$ODM_DIR/mn-agent.log CHA_AGENT_LOG=$ODM_DIR/cha-agent.log
 
 	cat >"$ODM_DIR/cha.conf" <<-EOF
@@ -70,6 +82,7 @@ odm_agents_up() {
 		# the moving host
 		role mn
 		control $MN_SOCK
+		$mn_group
 		tunnel userspace
 		tunnel-device $ODM_TUN_MN
 		log-level info
@@ -109,6 +122,9 @@ odm_ctl() {
 }
 
 odm_status() { odm_ctl "$1" -j status; }
+# odm_agent_logs_clean - 0 when neither agent's log holds a sanitizer report
+# (agents built with SAN=1 print them there).
+odm_agent_logs_clean() { ! grep -qE 'Sanitizer|runtime error' "$MN_AGENT_LOG" "$CHA_AGENT_LOG"; }
 # odm_lease_count / odm_binding_count - leases on mn, bindings at the anchor
 odm_lease_count() { odm_status mn | json 'len(j.get("leases", []))'; }
 odm_binding_count() { odm_status cha | json 'len(j.get("bindings", []))'; }

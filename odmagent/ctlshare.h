@@ -1,0 +1,63 @@
+/*
+ * ctlshare.h — who may hold how much of the control socket: the pure
+ * admission and idleness decisions of control.c (no I/O, time passed in), so
+ * the numbers are tested without root and without sockets.
+ *
+ * Connections are counted per uid (SO_PEERCRED). Of max_conns slots:
+ *   - the trusted uid (root) may use all of them;
+ *   - a uid with no connection open may use all but root_reserve;
+ *   - a uid that already has one may use all but root_reserve +
+ *     newcomer_reserve, and never more than uid_conns of them.
+ * So a uid (or several) holding its whole share leaves root_reserve slots
+ * for root and newcomer_reserve more for users that have none open.
+ *
+ * Unanswered requests are counted per uid too: at uid_pending the agent stops
+ * reading that uid's connections (the requests wait in the socket, none is
+ * dropped) until an answer frees a slot. A connection with nothing pending
+ * that has sent nothing for idle_ms is closed.
+ */
+#ifndef ODM_CTLSHARE_H
+#define ODM_CTLSHARE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct ctlshare_limits {
+	unsigned max_conns;        /* all connections together */
+	unsigned uid_conns;        /* per uid other than trusted_uid */
+	unsigned root_reserve;     /* the last slots: trusted_uid only */
+	unsigned newcomer_reserve; /* before those: uids with none open */
+	unsigned uid_pending;      /* unanswered requests per uid */
+	uint32_t idle_ms;          /* 0: never close idle connections */
+	uid_t trusted_uid;         /* 0 in the agent */
+};
+
+/* The agent's numbers (odmagent(8), CONTROL SOCKET). */
+void ctlshare_defaults(struct ctlshare_limits *l);
+
+enum ctlshare_verdict {
+	CTLSHARE_ADMIT = 0,
+	CTLSHARE_FULL = 1,      /* every slot this uid may use is taken */
+	CTLSHARE_UID_SHARE = 2, /* this uid holds its whole share */
+};
+
+/*
+ * A new connection of uid, with n_total connections open in all and n_uid
+ * of them uid's own.
+ */
+enum ctlshare_verdict ctlshare_admit(const struct ctlshare_limits *l, uid_t uid,
+				     unsigned n_total, unsigned n_uid);
+
+/* 1 if a uid with n_pending requests unanswered may have one more read. */
+int ctlshare_may_read(const struct ctlshare_limits *l, unsigned n_pending);
+
+/*
+ * 1 if a connection with n_pending unanswered requests, last heard from at
+ * last_ms, is idle at now_ms and should be closed.
+ */
+int ctlshare_idle(const struct ctlshare_limits *l, unsigned n_pending, uint64_t last_ms,
+		  uint64_t now_ms);
+
+const char *ctlshare_verdict_name(enum ctlshare_verdict v);
+
+#endif

@@ -1,0 +1,51 @@
+# ctlholder.py SOCK STATE KEEPALIVE - hold as many connections to an agent's
+# control socket as it allows, as the calling user (tests/net/test_ctlshare.sh).
+#
+# Opens connections and says hello on each until the agent answers one with
+# EBUSY (or MAX is reached), writes "held N" to STATE, then says hello on
+# every held connection every 2 s for as long as the file KEEPALIVE exists.
+# Once it is gone it sends nothing and watches the connections: when all
+# have been closed by the agent (or after 30 s) it writes "closed K after S s"
+# to STATE and exits.
+import json, os, select, socket, sys, time
+
+MAX = 2000
+sock_path, state, keepalive = sys.argv[1:4]
+
+
+def hello(c, i):
+    c.sendall(json.dumps({"op": "hello", "id": i}).encode() + b"\n")
+    return json.loads(c.makefile("rb").readline() or b"null")
+
+
+held = []
+for i in range(MAX):
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.connect(sock_path)
+    try:
+        r = hello(c, i)
+    except OSError:
+        r = None
+    if not r or not r.get("ok"):
+        c.close()
+        break
+    held.append(c)
+with open(state, "w") as f:
+    f.write("held %d\n" % len(held))
+
+n = 0
+while os.path.exists(keepalive):
+    for c in held:
+        n += 1
+        hello(c, 100000 + n)
+    time.sleep(2)
+
+t0 = time.monotonic()
+open_ = set(held)
+while open_ and time.monotonic() - t0 < 30:
+    ready, _, _ = select.select(list(open_), [], [], 1)
+    for c in ready:
+        if not c.recv(1):
+            open_.discard(c)
+with open(state, "a") as f:
+    f.write("closed %d after %.1f s\n" % (len(held) - len(open_), time.monotonic() - t0))

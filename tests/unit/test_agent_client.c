@@ -1,0 +1,212 @@
+/*
+ * test_agent_client.c — the shim's agent client against a scripted agent on
+ * a temporary socket: a request is not lost when the agent refuses a
+ * connection (EBUSY) or closes an idle one, and the release hint never
+ * waits for the agent.
+ */
+#include <criterion/criterion.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent_client.h"
+#include "odm.h"
+
+static char dir[64], path[96];
+static int lfd = -1;
+
+/* what the scripted agent does with each connection, in order */
+enum step { REFUSE, SERVE_ONE_THEN_CLOSE, SERVE, HOLD_UNREAD };
+static enum step script[8];
+static int n_script;
+static char got[4096]; /* the lines it read, concatenated */
+static pthread_t agent_thread;
+
+static void agent_setup(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(dir, sizeof(dir), "/tmp/odm-agc-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/agent.sock", dir);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	cr_assert_eq(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	cr_assert_eq(listen(lfd, 8), 0);
+	setenv("ODM_SOCKET", path, 1);
+}
+
+/* Read one line (without '\n') into buf; 0 at EOF. */
+static size_t read_line(int fd, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	while (n + 1 < cap && read(fd, buf + n, 1) == 1)
+		if (buf[n++] == '\n')
+			break;
+	buf[n] = '\0';
+	return n;
+}
+
+/* Answer a lease request with an address, echoing its id. */
+static void answer(int c, const char *line)
+{
+	const char *id = strstr(line, "\"id\":");
+	char out[256];
+	int n;
+
+	cr_assert_not_null(id, "request without an id: %s", line);
+	n = snprintf(out, sizeof(out),
+		     "{\"id\":%lld,\"ok\":true,\"addr\":\"2001:db8:c4a::7\",\"lease\":\"1\"}\n",
+		     atoll(id + 5));
+	cr_assert_eq(write(c, out, (size_t)n), n);
+}
+
+static void *agent_main(void *arg)
+{
+	char line[1024];
+
+	(void)arg;
+	for (int i = 0; i < n_script; i++) {
+		int c = accept(lfd, NULL, NULL);
+
+		if (c < 0)
+			return NULL;
+		switch (script[i]) {
+		case REFUSE: {
+			const char *busy = "{\"id\":null,\"ok\":false,\"error\":\"EBUSY\","
+					   "\"message\":\"the user holds its whole share\"}\n";
+
+			cr_assert_eq(write(c, busy, strlen(busy)), (ssize_t)strlen(busy));
+			close(c);
+			break;
+		}
+		case SERVE_ONE_THEN_CLOSE:
+		case SERVE:
+			while (read_line(c, line, sizeof(line))) {
+				strncat(got, line, sizeof(got) - strlen(got) - 1);
+				if (strstr(line, "\"lease\""))
+					answer(c, line);
+				if (script[i] == SERVE_ONE_THEN_CLOSE)
+					break;
+			}
+			close(c);
+			break;
+		case HOLD_UNREAD:
+			pause(); /* never reads: the test process ends it */
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void run_agent(const enum step *s, int n)
+{
+	memcpy(script, s, (size_t)n * sizeof(*s));
+	n_script = n;
+	pthread_create(&agent_thread, NULL, agent_main, NULL);
+}
+
+static void agent_teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(agent_client, .init = agent_setup, .fini = agent_teardown, .timeout = 20);
+
+static int lease(void)
+{
+	struct in6_addr dst, cha;
+	struct agent_lease out;
+
+	inet_pton(AF_INET6, "2001:db8:c0::10", &dst);
+	inet_pton(AF_INET6, "2001:db8:ca::10", &cha);
+	return agent_lease(ODM_TYPE_SESSION_LASTING, &dst, &cha, "tcp", &out);
+}
+
+Test(agent_client, refused_connection_is_tried_again)
+{
+	static const enum step s[] = { REFUSE, REFUSE, SERVE };
+
+	run_agent(s, 3);
+	cr_assert_eq(lease(), 1, "the request was dropped with the refused connection");
+	pthread_detach(agent_thread);
+}
+
+Test(agent_client, connection_closed_while_idle_is_replaced)
+{
+	static const enum step s[] = { SERVE_ONE_THEN_CLOSE, SERVE };
+
+	run_agent(s, 2);
+	cr_assert_eq(lease(), 1);
+	usleep(50000); /* the agent has closed the first connection by now */
+	cr_assert_eq(lease(), 1, "the request was lost with the closed connection");
+	cr_assert_eq(agent_release(&(struct in6_addr){ .s6_addr = { 0x20, 1, 0xd, 0xb8 } }), 0);
+	pthread_detach(agent_thread);
+	for (int i = 0; i < 200 && !strstr(got, "\"noreply\""); i++)
+		usleep(10000);
+	cr_assert(strstr(got, "\"op\":\"release\"") && strstr(got, "\"noreply\":true"),
+		  "the hint is a release asking for no answer: %s", got);
+}
+
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+Test(agent_client, release_hint_never_waits)
+{
+	static const enum step s[] = { HOLD_UNREAD };
+	struct in6_addr a;
+	long long worst = 0;
+	int r = 0, sent = 0;
+
+	inet_pton(AF_INET6, "2001:db8:c4a::7", &a);
+	run_agent(s, 1);
+	/* an agent that never reads: the socket buffer fills, hints are dropped */
+	for (int i = 0; i < 200000 && r == 0; i++) {
+		long long t0 = now_us();
+
+		r = agent_release(&a);
+		if (now_us() - t0 > worst)
+			worst = now_us() - t0;
+		sent += r == 0;
+	}
+	cr_assert_eq(r, -EAGAIN, "a full buffer gave %d, not -EAGAIN", r);
+	cr_assert_gt(sent, 0);
+	/* the synchronous hint it replaces waited 200 ms for an answer */
+	cr_assert_lt(worst, 100000, "a hint waited %lld us", worst);
+	pthread_detach(agent_thread);
+}
+
+Test(agent_client, fallback_is_told_without_waiting)
+{
+	static const enum step s[] = { SERVE };
+	struct in6_addr dst;
+
+	inet_pton(AF_INET6, "2001:db8:c0::10", &dst);
+	run_agent(s, 1);
+	cr_assert_eq(agent_fallback(ODM_TYPE_SESSION_LASTING, &dst, ETIMEDOUT), 0);
+	pthread_detach(agent_thread);
+	for (int i = 0; i < 200 && !strstr(got, "\"fallback\""); i++)
+		usleep(10000);
+	cr_assert(strstr(got, "\"op\":\"fallback\"") && strstr(got, "\"dst\":\"2001:db8:c0::10\"") &&
+			  strstr(got, "\"noreply\":true"),
+		  "%s", got);
+}
