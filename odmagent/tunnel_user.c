@@ -2,7 +2,7 @@
  * tunnel_user.c — the "userspace" tunnel backend: a TUN device for the
  * inner packets plus one raw IPPROTO_IPV6 (41) socket for the outer ones.
  *
- * Why it works on kernels without ip6_tunnel (PROTOCOL.md §4, §7): a raw
+ * Why it works on kernels without ip6_tunnel (raw(7), ipv6(7)): a raw
  * socket for protocol 41 receives the INNER packet of every IPv6-in-IPv6
  * packet addressed to this host (outer source in msg_name, outer destination
  * via IPV6_PKTINFO) and, while open, stops the kernel's Parameter Problem
