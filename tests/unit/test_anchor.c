@@ -592,6 +592,8 @@ Test(anchor, coa_check_direct)
 	cr_assert_eq(anchor_coa_check(&an, &c, &dst, NULL), ANCHOR_COA_OK);
 	cr_assert_eq(anchor_coa_check(&an, &dst, &dst, NULL), ANCHOR_COA_INVALID,
 		     "the address the BU came to");
+	cr_assert_eq(anchor_coa_check(&an, &cfg.address, &dst, NULL), ANCHOR_COA_INVALID,
+		     "the configured anchor address, the BU sent elsewhere");
 	cr_assert_eq(anchor_coa_check(&an, &h, &dst, &h), ANCHOR_COA_IS_HOA);
 	cr_assert_eq(anchor_coa_check(&an, &h, &dst, NULL), ANCHOR_COA_INVALID);
 }
