@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,12 +29,19 @@
 #include "log.h"
 #include "mhsock.h"
 #include "netconf.h"
+#include "tunnel_guard.h"
 
 static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
 
 static int addr_eq(const struct in6_addr *a, const struct in6_addr *b)
 {
 	return memcmp(a, b, sizeof *a) == 0;
+}
+
+/* An NAI as it may appear in a log line (log_escape): it came from the wire */
+static const char *nai_esc(const char *nai, char out[LOG_ESC_MAX])
+{
+	return log_escape(out, LOG_ESC_MAX, nai, MH_NAI_MAX + 1);
 }
 
 /* The identity's index: what ties it to its replay state (an->ids). */
@@ -59,7 +67,7 @@ static uint16_t max_units(const struct anchor *an)
 
 static void release(struct anchor *an, struct binding *b, const char *why)
 {
-	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
+	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN], n[LOG_ESC_MAX];
 	int rc;
 
 	if (an->tun) {
@@ -71,7 +79,7 @@ static void release(struct anchor *an, struct binding *b, const char *why)
 		log_warnx("%s was not allocated from the pool", ntop6(&b->hoa, h));
 	if (an->ids[b->ident].nbindings > 0)
 		an->ids[b->ident].nbindings--;
-	log_info("binding %s %s -> %s removed (%s)", b->nai, ntop6(&b->hoa, h),
+	log_info("binding %s %s -> %s removed (%s)", nai_esc(b->nai, n), ntop6(&b->hoa, h),
 		 ntop6(&b->coa, c), why);
 	bcache_remove(&an->bc, b);
 }
@@ -103,7 +111,9 @@ struct ba_plan {
 	uint8_t status;
 	uint16_t seq;
 	uint16_t lifetime;
-	long ident;                /* -1: unknown identity, BA unauthenticated */
+	long ident;                /* -1: the BA is not authenticated */
+	int bare;                  /* an outsider's answer: no options at all */
+	int throttled;             /* the answer goes through the rate limit */
 	int has_hoa;
 	struct in6_addr hoa;
 	int has_replay;
@@ -145,13 +155,18 @@ static int binding_create(struct anchor *an, const struct mh_msg *bu, long ident
 	return rc;
 }
 
-/* The binding-changing part; runs only after every check passed */
-static uint8_t apply(struct anchor *an, const struct mh_msg *bu, long ident,
+/*
+ * The binding-changing part; runs only after every check passed. dereg:
+ * the CoA is the binding's home address, which RFC 6275 §9.5.1 reads as a
+ * request to delete the binding, whatever the lifetime says.
+ */
+static uint8_t apply(struct anchor *an, const struct mh_msg *bu, long ident, int dereg,
 		     uint64_t now_ms, struct ba_plan *p)
 {
 	struct anchor_ident *st = &an->ids[ident];
 	struct binding *b = NULL;
 	int alloc = addr_eq(&bu->hnp, &any6);
+	char n[LOG_ESC_MAX];
 	uint16_t granted;
 	int rc;
 
@@ -160,7 +175,7 @@ static uint8_t apply(struct anchor *an, const struct mh_msg *bu, long ident,
 
 		if (has_bid)
 			b = bcache_find_id(&an->bc, bu->mnid, bu->bid);
-		else if (bu->lifetime > 0)
+		else if (bu->lifetime > 0 && !dereg)
 			return MH_BA_UNSPECIFIED; /* no key for idempotent allocation */
 	} else {
 		b = bcache_find_hoa(&an->bc, &bu->hnp);
@@ -168,11 +183,11 @@ static uint8_t apply(struct anchor *an, const struct mh_msg *bu, long ident,
 			return MH_BA_NOT_HA_FOR_MN;
 	}
 
-	if (bu->lifetime == 0) {
+	if (bu->lifetime == 0 || dereg) {
 		if (b) {
 			p->has_hoa = 1;
 			p->hoa = b->hoa;
-			release(an, b, "deregistered");
+			release(an, b, dereg ? "care-of address = home address" : "deregistered");
 		}
 		p->lifetime = 0;
 		return MH_BA_ACCEPTED;
@@ -183,7 +198,7 @@ static uint8_t apply(struct anchor *an, const struct mh_msg *bu, long ident,
 		struct in6_addr hoa;
 
 		if (an->cfg->max_bindings && st->nbindings >= an->cfg->max_bindings) {
-			log_info("%s: quota of %u bindings reached", bu->mnid,
+			log_info("%s: quota of %u bindings reached", nai_esc(bu->mnid, n),
 				 an->cfg->max_bindings);
 			return MH_BA_INSUFFICIENT_RESOURCES;
 		}
@@ -193,7 +208,7 @@ static uint8_t apply(struct anchor *an, const struct mh_msg *bu, long ident,
 		}
 		rc = binding_create(an, bu, ident, &hoa, granted, now_ms, &b);
 		if (rc < 0) {
-			log_warn(rc, "binding for %s", bu->mnid);
+			log_warn(rc, "binding for %s", nai_esc(bu->mnid, n));
 			pool_release(&an->pool, &hoa);
 			return MH_BA_INSUFFICIENT_RESOURCES;
 		}
@@ -202,7 +217,7 @@ static uint8_t apply(struct anchor *an, const struct mh_msg *bu, long ident,
 		/* refresh or move: the tunnel first, so a failure changes nothing */
 		rc = tunnel_bind(an, &b->hoa, &bu->altcoa);
 		if (rc < 0) {
-			log_warn(rc, "tunnel bind for %s", bu->mnid);
+			log_warn(rc, "tunnel bind for %s", nai_esc(bu->mnid, n));
 			return MH_BA_INSUFFICIENT_RESOURCES;
 		}
 		b->coa = bu->altcoa;
@@ -217,14 +232,76 @@ static uint8_t apply(struct anchor *an, const struct mh_msg *bu, long ident,
 	return MH_BA_ACCEPTED;
 }
 
-static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t *buf,
-		       size_t len, const struct in6_addr *src, uint64_t now_ms,
-		       uint64_t ntp_now, struct ba_plan *p)
+/* 1 if a lies in prefix/plen of the given length */
+static int in_prefix(const struct in6_addr *a, const char *prefix, uint8_t plen)
 {
-	const struct odm_identity *id;
+	struct in6_addr pf;
+
+	return inet_pton(AF_INET6, prefix, &pf) == 1 && tunnel_prefix_contains(&pf, plen, a);
+}
+
+int anchor_coa_check(const struct anchor *an, const struct in6_addr *coa,
+		     const struct in6_addr *dst, const struct in6_addr *hoa)
+{
+	/* RFC 4291 §2.4: IANA hands out global unicast from 2000::/3 only;
+	 * unique local addresses (RFC 4193 §3.3: global scope, routed inside
+	 * a site) are accepted for anchors serving hosts of their own site.
+	 * All else is refused: ::/8 (unspecified, loopback, v4-compatible,
+	 * v4-mapped), 100::/64 (discard), link- and site-local, multicast. */
+	if (!in_prefix(coa, "2000::", 3) && !in_prefix(coa, "fc00::", 7))
+		return ANCHOR_COA_INVALID;
+	/* the anchor's own addresses: what it tunnels to would come back */
+	if (addr_eq(coa, &an->cfg->address) || (dst && addr_eq(coa, dst)) ||
+	    (an->is_local && an->is_local(an->is_local_arg, coa)))
+		return ANCHOR_COA_INVALID;
+	if (tunnel_prefix_contains(&an->cfg->pool, an->cfg->pool_plen, coa))
+		return hoa && addr_eq(coa, hoa) ? ANCHOR_COA_IS_HOA : ANCHOR_COA_INVALID;
+	return ANCHOR_COA_OK;
+}
+
+/* The home address a BU is about: its HNP, or what (NAI, BID) holds */
+static const struct in6_addr *target_hoa(const struct anchor *an, const struct mh_msg *bu)
+{
+	const struct binding *b;
+
+	if (!addr_eq(&bu->hnp, &any6))
+		return &bu->hnp;
+	if (!(bu->present & MH_HAS_BID) || bu->bid == 0)
+		return NULL;
+	b = bcache_find_id(&an->bc, bu->mnid, bu->bid);
+	return b ? &b->hoa : NULL;
+}
+
+/*
+ * Authentication (RFC 4285 §5): 0 if the BU carries a valid MN-HA
+ * authenticator for the identity at index ident; -1 otherwise, also for
+ * an unknown identity (ident < 0), after the same work with a key nobody
+ * holds, so that the time taken does not tell which identities exist.
+ */
+static int authenticate(const struct anchor *an, long ident, const struct mh_msg *bu,
+			const uint8_t *buf, size_t len, const struct in6_addr *src)
+{
+	static const uint8_t nokey[MH_AUTH_KEY_LEN];
+	const struct odm_identity *id = ident >= 0 ? &an->cfg->identities[ident] : NULL;
+	/* the MAC covers CoA ‖ HoA ‖ MH data; HoA is the HNP as sent (::
+	 * for an allocation request) */
+	const struct in6_addr *coa = (bu->present & MH_HAS_ALTCOA) ? &bu->altcoa : src;
+	const struct in6_addr *hoa_sent = (bu->present & MH_HAS_HNP) ? &bu->hnp : &any6;
+	int ok;
+
+	if (!(bu->present & MH_HAS_AUTH) || bu->auth_subtype != MH_AUTH_SUBTYPE_MNHA)
+		return -1;
+	ok = mh_auth_verify(buf, len, bu, id ? id->key : nokey, coa, hoa_sent) == 0;
+	return id && ok && bu->auth_spi == id->spi ? 0 : -1;
+}
+
+static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t *buf,
+		       size_t len, const struct in6_addr *src, const struct in6_addr *dst,
+		       uint64_t now_ms, uint64_t ntp_now, struct ba_plan *p)
+{
 	struct anchor_ident *st;
-	const struct in6_addr *coa, *hoa_sent;
 	int64_t skew;
+	int coa_rc;
 	uint8_t status;
 
 	p->seq = bu->seq;
@@ -232,27 +309,30 @@ static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t
 	p->has_replay = (bu->present & MH_HAS_REPLAY) != 0;
 	p->replay_ts = bu->replay_ts;
 
+	/* Until the BU is shown authentic and fresh, whoever sent it may be
+	 * anyone, at any rate, from a forged source: the answer is throttled
+	 * (RFC 4443 §2.4(f), as RFC 6275 §9.3.3 asks for Binding Errors). */
+	p->throttled = 1;
 	if (!(bu->present & MH_HAS_MNID) || bu->mnid_subtype != MH_MNID_SUBTYPE_NAI)
 		return MH_BA_MISSING_MNID;
+	/*
+	 * An unknown NAI, a wrong SPI and a wrong or missing authenticator all
+	 * get one and the same answer: a BA 146 that echoes nothing but the
+	 * sequence number, without an authenticator (RFC 6275 §11.7.3 and
+	 * RFC 4285 §5 make the host drop a BA it cannot verify, so it moves
+	 * no state). Silence (what RFC 6275 §9.5.1 does for a failed
+	 * Binding Authorization Data option) was the other choice; this one
+	 * still tells a host with a mistyped key what is wrong. Signing the
+	 * answer would put the sender's fields under the identity's MAC:
+	 * anyone could collect BAs the host would take as the anchor's.
+	 */
 	p->ident = ident_find(an, bu->mnid);
-	if (p->ident < 0)
-		return MH_BA_NOT_HA_FOR_MN;
-	id = &an->cfg->identities[p->ident];
-	st = &an->ids[p->ident];
-
-	/* RFC 4285 §5: the MAC covers CoA ‖ HoA ‖ MH data; HoA is the HNP as
-	 * sent (:: for an allocation request). */
-	coa = (bu->present & MH_HAS_ALTCOA) ? &bu->altcoa : src;
-	hoa_sent = (bu->present & MH_HAS_HNP) ? &bu->hnp : &any6;
-	if (!(bu->present & MH_HAS_AUTH) || bu->auth_subtype != MH_AUTH_SUBTYPE_MNHA ||
-	    bu->auth_spi != id->spi ||
-	    mh_auth_verify(buf, len, bu, id->key, coa, hoa_sent) != 0)
+	if (authenticate(an, p->ident, bu, buf, len, src) != 0) {
+		p->ident = -1;
+		p->bare = 1;
 		return MH_BA_AUTH_FAIL;
-
-	/* The source is not covered by the MAC, the Alternate CoA is: they
-	 * must agree, or a man in the middle could redirect the tunnel. */
-	if (!(bu->present & MH_HAS_ALTCOA) || !addr_eq(&bu->altcoa, src))
-		return ANCHOR_BA_INVALID_COA;
+	}
+	st = &an->ids[p->ident];
 
 	skew = mh_ntp_diff_ms(bu->replay_ts, ntp_now);
 	if (!(bu->present & MH_HAS_REPLAY) || skew > ANCHOR_REPLAY_WINDOW_MS ||
@@ -263,16 +343,26 @@ static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t
 		p->replay_ts = ntp_now;
 		return MH_BA_MESG_ID_REQD;
 	}
+	p->throttled = 0; /* authentic and fresh: the key holder asks */
 
 	if (st->has_last && !mh_seq_newer(bu->seq, st->last_seq)) {
 		p->seq = st->last_seq;
 		return MH_BA_SEQ_OUT_OF_WINDOW;
 	}
 
+	/* The source is not covered by the MAC, the Alternate CoA is: they
+	 * must agree, or a man in the middle could redirect the tunnel. */
+	if (!(bu->present & MH_HAS_ALTCOA) || !addr_eq(&bu->altcoa, src))
+		return ANCHOR_BA_INVALID_COA;
+
 	if (!(bu->present & MH_HAS_HNP) || bu->hnp_len != 128)
 		return MH_BA_MISSING_HNP;
 
-	status = apply(an, bu, p->ident, now_ms, p);
+	coa_rc = anchor_coa_check(an, &bu->altcoa, dst, target_hoa(an, bu));
+	if (coa_rc == ANCHOR_COA_INVALID)
+		return ANCHOR_BA_INVALID_COA;
+
+	status = apply(an, bu, p->ident, coa_rc == ANCHOR_COA_IS_HOA, now_ms, p);
 	if (status < 128) {
 		st->has_last = 1;
 		st->last_seq = bu->seq;
@@ -295,6 +385,8 @@ static int encode_ba(struct anchor *an, const struct mh_msg *bu, const struct in
 	ba.flags = 0; /* P clear: the host registers itself */
 	ba.seq = p->seq;
 	ba.lifetime = p->status < 128 ? p->lifetime : 0;
+	if (p->bare)
+		goto encode;
 	if (p->status < 128 && ba.lifetime >= 2) {
 		uint32_t r = (uint32_t)ba.lifetime * ANCHOR_BRA_PERCENT / 100;
 
@@ -326,6 +418,7 @@ static int encode_ba(struct anchor *an, const struct mh_msg *bu, const struct in
 		ba.auth_subtype = MH_AUTH_SUBTYPE_MNHA;
 		ba.auth_spi = id->spi;
 	}
+encode:
 	n = mh_encode(&ba, reply, cap, id ? id->key : NULL, coa,
 		      p->has_hoa ? &p->hoa : &any6, NULL, NULL);
 	if (n < 0) {
@@ -335,13 +428,27 @@ static int encode_ba(struct anchor *an, const struct mh_msg *bu, const struct in
 	return n;
 }
 
+/* 1 if an answer to an unverified message may go out now (counted if not) */
+static int answer_allowed(struct anchor *an, uint64_t now_ms)
+{
+	if (ratelimit_allow(&an->answers, now_ms))
+		return 1;
+	an->cnt.limited++;
+	return 0;
+}
+
 static int binding_error(struct anchor *an, const uint8_t *buf, const struct in6_addr *src,
-			 uint8_t *reply, size_t cap)
+			 uint64_t now_ms, uint8_t *reply, size_t cap)
 {
 	struct mh_msg be;
 	char s[INET6_ADDRSTRLEN];
 	int n;
 
+	if (!answer_allowed(an, now_ms)) {
+		log_debug("MH type %u from %s: no Binding Error (rate limit)", buf[2],
+			  ntop6(src, s));
+		return 0;
+	}
 	memset(&be, 0, sizeof be);
 	be.type = MH_TYPE_BE;
 	be.status = MH_BE_UNKNOWN_MH;
@@ -362,12 +469,13 @@ int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
 	struct mh_msg bu;
 	struct ba_plan p;
 	char s[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN], h[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
-	int rc, n;
+	char nai[LOG_ESC_MAX];
+	int rc, n, quiet;
 
 	an->cnt.bu_rx++;
 	rc = mh_decode(buf, len, &bu, NULL, NULL);
 	if (rc == MH_E_TYPE)
-		return binding_error(an, buf, src, reply, cap);
+		return binding_error(an, buf, src, now_ms, reply, cap);
 	if (rc < 0) {
 		an->cnt.dropped++;
 		log_debug("dropped MH from %s: %s", ntop6(src, s), mh_strerror(rc));
@@ -380,20 +488,25 @@ int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
 		return 0;
 	}
 	memset(&p, 0, sizeof p);
-	p.status = process(an, &bu, buf, len, src, now_ms, mh_ntp_from_timespec(realtime), &p);
-	n = encode_ba(an, &bu, src, &p, reply, cap);
+	p.status = process(an, &bu, buf, len, src, dst, now_ms, mh_ntp_from_timespec(realtime),
+			   &p);
+	quiet = p.throttled && !answer_allowed(an, now_ms);
+	n = quiet ? 0 : encode_ba(an, &bu, src, &p, reply, cap);
 	if (p.status < 128)
 		an->cnt.ba_ok++;
 	else
 		an->cnt.ba_rejected++;
-	log_info("BU nai=%s seq=%u coa=%s hoa=%s lifetime=%us -> BA %u (%s) seq=%u hoa=%s "
-		 "lifetime=%us",
-		 (bu.present & MH_HAS_MNID) ? bu.mnid : "-", bu.seq,
+	/* a flood of forged BUs must not flood the log either */
+	odm_logf(quiet ? ODM_LOG_DEBUG : ODM_LOG_INFO, __func__, 0,
+		 "BU nai=%s seq=%u coa=%s hoa=%s lifetime=%us -> BA %u (%s) seq=%u hoa=%s "
+		 "lifetime=%us%s",
+		 (bu.present & MH_HAS_MNID) ? nai_esc(bu.mnid, nai) : "-", bu.seq,
 		 ntop6((bu.present & MH_HAS_ALTCOA) ? &bu.altcoa : src, c),
 		 (bu.present & MH_HAS_HNP) ? ntop6(&bu.hnp, h) : "-",
 		 mh_lifetime_seconds(bu.lifetime), p.status, mh_status_name(p.status), p.seq,
 		 p.has_hoa ? ntop6(&p.hoa, r) : "-",
-		 mh_lifetime_seconds(p.status < 128 ? p.lifetime : 0));
+		 mh_lifetime_seconds(p.status < 128 ? p.lifetime : 0),
+		 quiet ? " not sent (rate limit)" : "");
 	return n;
 }
 
@@ -414,6 +527,7 @@ int anchor_init(struct anchor *an, const struct odm_config *cfg, struct odm_tunn
 	rc = bcache_init(&an->bc);
 	if (rc < 0)
 		goto fail;
+	ratelimit_init(&an->answers, cfg->answer_rate, cfg->answer_burst, 0);
 	an->ids = calloc(cfg->n_identities ? cfg->n_identities : 1, sizeof *an->ids);
 	if (!an->ids) {
 		rc = -ENOMEM;
@@ -468,14 +582,21 @@ json_t *anchor_status_json(const struct anchor *an, uint64_t now_ms)
 	char a[INET6_ADDRSTRLEN], pfx[INET6_ADDRSTRLEN + 8];
 	struct status_ctx ctx = { json_array(), now_ms };
 	json_t *tun = tunnel_status_json(an->tun);
+	const struct anchor_counters *k = &an->cnt;
+	json_t *cnt = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "bu_rx",
+				(json_int_t)k->bu_rx, "ba_ok", (json_int_t)k->ba_ok,
+				"ba_rejected", (json_int_t)k->ba_rejected, "dropped",
+				(json_int_t)k->dropped, "be_tx", (json_int_t)k->be_tx,
+				"expired", (json_int_t)k->expired, "limited",
+				(json_int_t)k->limited);
 
 	inet_ntop(AF_INET6, &an->cfg->pool, a, sizeof a);
 	snprintf(pfx, sizeof pfx, "%s/%u", a, an->cfg->pool_plen);
 	bcache_foreach(&an->bc, status_one, &ctx);
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "role", "anchor", "mode",
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:o}", "role", "anchor", "mode",
 			 config_mode_name(an->cfg->mode), "address", ntop6(&an->cfg->address, a),
 			 "pool", pfx, "pool_free", (json_int_t)pool_free_count(&an->pool),
-			 "bindings", ctx.arr, "tunnel", tun);
+			 "bindings", ctx.arr, "tunnel", tun, "counters", cnt);
 }
 
 /* ---- daemon glue ---- */
@@ -523,6 +644,22 @@ static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_ad
 		}
 	}
 	rearm(an);
+}
+
+/* anchor->is_local for the daemon: the host's interface addresses, read
+ * only for BUs that passed authentication */
+static int host_has_address(void *arg, const struct in6_addr *a)
+{
+	struct ifaddrs *ifa, *i;
+	int found = 0;
+
+	if (getifaddrs(&ifa) < 0)
+		return 0;
+	for (i = ifa; i && !found; i = i->ifa_next)
+		found = i->ifa_addr && i->ifa_addr->sa_family == AF_INET6 &&
+			addr_eq(&((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr, a);
+	freeifaddrs(ifa);
+	return found;
 }
 
 static void on_status(struct odm_agent *a, struct control_req *r, const json_t *req)
@@ -609,12 +746,14 @@ int anchor_start(struct odm_agent *a)
 		return rc;
 	}
 	an->loop = a->loop;
+	an->is_local = host_has_address;
 	a->anchor = an;
 
 	rc = tunnel_open(&an->tun, a->loop, cfg->tunnel_backend, ODM_TUNNEL_ANCHOR,
 			 cfg->tunnel_ifname);
 	if (rc < 0)
 		goto fail;
+	tunnel_set_guard(an->tun, &cfg->pool, cfg->pool_plen);
 
 	an->nc = a->nc; /* main.c opened it before starting the role */
 	rc = netconf_route_add(an->nc, &cfg->pool, cfg->pool_plen, an->tun->ifindex, 0);
@@ -640,11 +779,11 @@ int anchor_start(struct odm_agent *a)
 		log_warn(rc, "registering the status op");
 	check_forwarding();
 	log_info("anchor (%s) at %s, pool %s/%u (%u addresses), max-lifetime %us, "
-		 "%zu identities, tunnel %s on %s",
+		 "%zu identities, answers to unverified BUs %u/s burst %u, tunnel %s on %s",
 		 config_mode_name(cfg->mode), ntop6(&cfg->address, ad),
 		 ntop6(&cfg->pool, pf), cfg->pool_plen, pool_free_count(&an->pool),
-		 mh_lifetime_seconds(max_units(an)), cfg->n_identities,
-		 tunnel_backend_name(an->tun), an->tun->ifname);
+		 mh_lifetime_seconds(max_units(an)), cfg->n_identities, cfg->answer_rate,
+		 cfg->answer_burst, tunnel_backend_name(an->tun), an->tun->ifname);
 	return 0;
 fail:
 	teardown(a, an);

@@ -6,36 +6,43 @@
  * no loop; its only side effects outside struct anchor go through the
  * tunnel ops table, so a test can plug a recording fake backend.
  *
- * Wire profile (PROTOCOL.md §0; the checks run in this order, the first
+ * Wire profile (the checks run in this order, the first
  * failing one decides the status; every rejection leaves the binding cache,
  * the pool and the identity's last sequence number and timestamp as they
  * were):
  *   decode error                        dropped (debug log)
- *   unknown MH type                     Binding Error, status 2
+ *   unknown MH type                     Binding Error, status 2 (*)
  *   other MH types than BU              dropped (debug log)
- *   MN-ID missing / not an NAI          BA 160, unauthenticated
- *   NAI unknown                         BA 133, unauthenticated
- *   auth missing, SPI or MAC wrong      BA 146
- *   Alternate CoA missing or != source  BA 174 (invalid care-of address)
+ *   MN-ID missing / not an NAI          BA 160, unauthenticated (*)
+ *   NAI unknown, auth missing, SPI or
+ *   MAC wrong                           BA 146, unauthenticated, no options,
+ *                                       the same bytes for all four (*)
  *   replay timestamp missing, > 7 s off
- *     or not after the last accepted    BA 145 with the anchor's time
+ *     or not after the last accepted    BA 145 with the anchor's time (*)
  *   sequence not newer than the last    BA 135 with the last accepted seq
+ *   Alternate CoA missing or != source  BA 174 (invalid care-of address)
  *   HNP missing (or length != 128)      BA 158
+ *   CoA refused by anchor_coa_check()   BA 174
  *   HNP :: with lifetime > 0:
  *     BID missing or 0                  BA 128 (allocation needs a BID)
  *     (NAI, BID) already bound          that binding, refreshed
  *     quota or pool exhausted           BA 130
  *   HNP = address not bound to the NAI  BA 133
- *   lifetime 0                          binding removed, BA 0, lifetime 0
+ *   lifetime 0, or CoA = the home
+ *   address (RFC 6275 §9.5.1)           binding removed, BA 0, lifetime 0
  *                                       (HNP :: deregisters (NAI, BID) if
  *                                       bound, else is accepted as a no-op)
  *   otherwise                           binding created/updated, BA 0
+ * (*) answers to a BU not yet shown authentic and fresh, and Binding
+ * Errors, share one token bucket (ratelimit.h; answer-rate, answer-burst):
+ * beyond it nothing is sent and "limited" counts it.
  * A BA carries: BRA (80 % of the lifetime, when accepted with lifetime >= 2
  * units), HNP (only when an address is/was bound: the address /128), BID
  * and MN-ID echoed, Replay (the BU's timestamp, or the anchor's time on
- * 145), and MN-HA auth whenever the identity is known, computed over
+ * 145), and MN-HA auth once the BU passed authentication, computed over
  * CoA = the BU's Alternate CoA (packet source if absent) and HoA = the
- * address in the BA's HNP option, or :: when the BA carries none.
+ * address in the BA's HNP option, or :: when the BA carries none. An
+ * unauthenticated BA carries no authenticator.
  */
 #ifndef ODM_ANCHOR_H
 #define ODM_ANCHOR_H
@@ -49,6 +56,7 @@
 #include "binding.h"
 #include "config.h"
 #include "pool.h"
+#include "ratelimit.h"
 #include "tunnel.h"
 
 #define ANCHOR_BA_INVALID_COA 174     /* IANA "invalid care-of address" */
@@ -70,6 +78,7 @@ struct anchor_ident {
 
 struct anchor_counters {
 	uint64_t bu_rx, ba_ok, ba_rejected, dropped, be_tx, expired;
+	uint64_t limited;   /* answers not sent: rate limit */
 };
 
 struct anchor {
@@ -79,6 +88,10 @@ struct anchor {
 	struct pool pool;
 	struct anchor_ident *ids;
 	struct anchor_counters cnt;
+	struct ratelimit answers;  /* the (*) answers of the profile */
+	/* 1 if a is an address of this host (NULL: only cfg->address is known) */
+	int (*is_local)(void *arg, const struct in6_addr *a);
+	void *is_local_arg;
 	/* daemon only (NULL / 0 in unit tests) */
 	uv_loop_t *loop;
 	struct mhsock *mh;
@@ -87,6 +100,19 @@ struct anchor {
 	uv_timer_t timer;
 };
 
+/* anchor_coa_check() */
+enum { ANCHOR_COA_OK = 0, ANCHOR_COA_INVALID = 1, ANCHOR_COA_IS_HOA = 2 };
+
+/*
+ * Whether coa may be a care-of address: ANCHOR_COA_OK for a global unicast
+ * address (2000::/3, or a unique local address) that is neither the
+ * anchor's (cfg->address, dst the BU came to, is_local) nor inside its pool;
+ * ANCHOR_COA_IS_HOA when it is hoa (may be NULL), the binding's own home
+ * address; ANCHOR_COA_INVALID otherwise.
+ */
+int anchor_coa_check(const struct anchor *an, const struct in6_addr *coa,
+		     const struct in6_addr *dst, const struct in6_addr *hoa);
+
 /* Set up state for cfg (pool, cache, identities); tun may be NULL. */
 int anchor_init(struct anchor *an, const struct odm_config *cfg, struct odm_tunnel *tun);
 /* Free every binding (tunnel entries unbound, addresses released) and state */
@@ -94,9 +120,10 @@ void anchor_fini(struct anchor *an);
 
 /*
  * Process one received Mobility Header (buf, len) from src to dst at
- * monotonic time now_ms and wall-clock time realtime. Writes the answer
- * (BA or BE, checksum left 0 for the kernel) into reply and returns its
- * length, 0 when nothing is to be sent, or -errno.
+ * monotonic time now_ms (also the rate limit's clock) and wall-clock time
+ * realtime. Writes the answer (BA or BE, checksum left 0 for the kernel)
+ * into reply and returns its length, 0 when nothing is to be sent (also
+ * when the rate limit holds the answer back), or -errno.
  */
 int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
 		     const struct in6_addr *src, const struct in6_addr *dst,

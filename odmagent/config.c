@@ -81,6 +81,8 @@ void config_defaults(struct odm_config *cfg)
 	cfg->log_level = ODM_LOG_INFO;
 	cfg->max_lifetime = 600;
 	cfg->max_bindings = 64;
+	cfg->answer_rate = 10;
+	cfg->answer_burst = 10;
 	cfg->identities = NULL;
 	cfg->n_identities = 0;
 	cfg->default_type = ODM_TYPE_NON_PERSISTENT;
@@ -318,6 +320,16 @@ static int d_max_bindings(struct parse *p, char **w)
 	return parse_u32(p, w[1], 1, 1000000, &p->cfg->max_bindings);
 }
 
+static int d_answer_rate(struct parse *p, char **w)
+{
+	return parse_u32(p, w[1], 0, 100000, &p->cfg->answer_rate);
+}
+
+static int d_answer_burst(struct parse *p, char **w)
+{
+	return parse_u32(p, w[1], 1, 100000, &p->cfg->answer_burst);
+}
+
 /* Read the key of a key-file: 32 hex digits, blanks around them ignored. */
 static int read_keyfile(struct parse *p, const char *path, uint8_t key[MH_AUTH_KEY_LEN])
 {
@@ -485,6 +497,8 @@ static const struct directive directives[] = {
 	{ "pool", 1, ANCHOR_ONLY, d_pool },
 	{ "max-lifetime", 1, ANCHOR_ONLY, d_max_lifetime },
 	{ "max-bindings", 1, ANCHOR_ONLY, d_max_bindings },
+	{ "answer-rate", 1, ANCHOR_ONLY, d_answer_rate },
+	{ "answer-burst", 1, ANCHOR_ONLY, d_answer_burst },
 	{ "identity", 5, ANY, d_identity },
 	{ "default-type", 1, MN_ONLY, d_default_type },
 	{ "lifetime", 1, MN_ONLY, d_lifetime },

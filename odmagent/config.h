@@ -15,6 +15,8 @@
  *   pool PREFIX/LEN                     (anchor: addresses it hands out)
  *   max-lifetime SECONDS                (anchor: cap on granted lifetime)
  *   max-bindings N                      (anchor: per identity)
+ *   answer-rate N                       (anchor: answers/s to unverified BUs)
+ *   answer-burst N                      (anchor: and how many at once)
  *   identity NAI spi N key HEX32        (anchor: any number; mn: exactly one)
  *   identity NAI spi N key-file PATH    (file holds 32 hex digits)
  *   default-type TYPE                   (mn: type for sockets with none)
@@ -58,6 +60,8 @@ struct odm_config {
 	uint8_t pool_plen;
 	uint32_t max_lifetime;       /* seconds */
 	uint32_t max_bindings;       /* per identity */
+	uint32_t answer_rate;        /* per second, to BUs not shown authentic */
+	uint32_t answer_burst;
 	/* identities: anchor = the hosts it serves; mn = identities[0] is itself */
 	struct odm_identity *identities;
 	size_t n_identities;

@@ -1,6 +1,6 @@
 /*
  * replay.h — the last packets a tunnel endpoint sent, kept so they can be
- * sent again after a move (DESIGN.md §4).
+ * sent again after a move.
  *
  * When a host moves, what the anchor tunnelled to the old care-of address
  * between the old link going down and the re-registration arriving is lost;

@@ -88,6 +88,13 @@ const char *tunnel_backend_name(const struct odm_tunnel *t)
 	return t && t->ops ? t->ops->name : "none";
 }
 
+void tunnel_set_guard(struct odm_tunnel *t, const struct in6_addr *prefix, uint8_t plen)
+{
+	t->guard = *prefix;
+	t->guard_plen = plen;
+	t->has_guard = 1;
+}
+
 json_t *tunnel_status_json(struct odm_tunnel *t)
 {
 	struct odm_tunnel_stats st;
@@ -95,8 +102,9 @@ json_t *tunnel_status_json(struct odm_tunnel *t)
 	memset(&st, 0, sizeof st);
 	if (t)
 		(void)t->ops->stats(t, NULL, &st);
-	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "backend", tunnel_backend_name(t),
-			 "device", t ? t->ifname : "", "rx", (json_int_t)st.rx_packets,
-			 "tx", (json_int_t)st.tx_packets, "dropped", (json_int_t)st.dropped,
-			 "replayed", (json_int_t)st.replayed);
+	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "backend",
+			 tunnel_backend_name(t), "device", t ? t->ifname : "", "rx",
+			 (json_int_t)st.rx_packets, "tx", (json_int_t)st.tx_packets, "dropped",
+			 (json_int_t)st.dropped, "replayed", (json_int_t)st.replayed, "looped",
+			 (json_int_t)st.looped);
 }

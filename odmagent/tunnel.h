@@ -16,6 +16,14 @@
  *                               accepted only from outer source == remote.
  * Everything else is dropped and counted. Re-binding an inner address to new
  * endpoints (a move) is atomic for the packets that follow.
+ *
+ * Loops are impossible by construction (tunnel_guard.h): a remote endpoint
+ * that is a bound inner address, the local endpoint, or inside the guarded
+ * prefix (the anchor's pool, tunnel_set_guard) is refused at bind time and
+ * again for every packet sent; on the anchor side a decapsulated packet
+ * whose destination is anchored is not sent back toward the device; and a
+ * packet nested deeper than TUNNEL_NEST_MAX never enters or leaves. Each
+ * refusal is counted in "looped".
  */
 #ifndef ODM_TUNNEL_H
 #define ODM_TUNNEL_H
@@ -34,6 +42,7 @@ struct odm_tunnel_stats {
 	uint64_t last_tx_ms, last_rx_ms; /* CLOCK_MONOTONIC ms, 0 = never */
 	uint64_t dropped;               /* failed the endpoint checks */
 	uint64_t replayed;              /* sent again after a move (replay.h) */
+	uint64_t looped;                /* refused by the loop guard */
 };
 
 struct odm_tunnel;
@@ -61,6 +70,10 @@ struct odm_tunnel {
 	int ifindex;   /* set by open */
 	int mtu;       /* inner MTU set by open (path MTU - 40) */
 	void *priv;    /* backend state */
+	/* no outer destination inside guard/guard_plen (has_guard) */
+	struct in6_addr guard;
+	uint8_t guard_plen;
+	int has_guard;
 };
 
 /*
@@ -71,7 +84,9 @@ int tunnel_open(struct odm_tunnel **out, uv_loop_t *loop, const char *backend,
 		enum odm_tunnel_side side, const char *ifname);
 void tunnel_close(struct odm_tunnel *t);
 const char *tunnel_backend_name(const struct odm_tunnel *t);
-/* {backend, device, rx, tx, dropped, replayed}: the device totals, for status replies
+/* Never send an outer packet to an address in prefix/plen (the anchor's pool) */
+void tunnel_set_guard(struct odm_tunnel *t, const struct in6_addr *prefix, uint8_t plen);
+/* {backend, device, rx, tx, dropped, replayed, looped}: the device totals, for status replies
  * of both roles (t may be NULL: an empty backend and zero counts) */
 json_t *tunnel_status_json(struct odm_tunnel *t);
 

@@ -2,7 +2,7 @@
  * tunnel_user.c — the "userspace" tunnel backend: a TUN device for the
  * inner packets plus one raw IPPROTO_IPV6 (41) socket for the outer ones.
  *
- * Why it works on kernels without ip6_tunnel (PROTOCOL.md §4, §7): a raw
+ * Why it works on kernels without ip6_tunnel (raw(7), ipv6(7)): a raw
  * socket for protocol 41 receives the INNER packet of every IPv6-in-IPv6
  * packet addressed to this host (outer source in msg_name, outer destination
  * via IPV6_PKTINFO) and, while open, stops the kernel's Parameter Problem
@@ -35,6 +35,7 @@
 #include "log.h"
 #include "monotime.h"
 #include "replay.h"
+#include "tunnel_guard.h"
 
 #define BURST 64
 #define PATH_MTU 1500
@@ -126,8 +127,24 @@ static int inner_ok(const uint8_t *pkt, ssize_t n)
 	return n >= (ssize_t)sizeof(struct ip6_hdr) && (pkt[0] >> 4) == 6;
 }
 
-/* Send one inner packet to e's remote from e's local; 0 or -errno. */
-static int send_outer(struct tu_priv *p, const struct tu_entry *e, const uint8_t *pkt, size_t n)
+/*
+ * 1 if an outer packet from local to remote could come back into this
+ * tunnel (tunnel_guard.h): remote is local, an inner address bound here, or
+ * inside the guarded prefix.
+ */
+static int remote_loops(const struct tu_priv *p, const struct in6_addr *local,
+			const struct in6_addr *remote)
+{
+	const struct odm_tunnel *t = p->t;
+
+	return memcmp(local, remote, sizeof *remote) == 0 ||
+	       (t->has_guard && tunnel_prefix_contains(&t->guard, t->guard_plen, remote)) ||
+	       find(p, remote) != NULL;
+}
+
+/* Send one inner packet to e's remote from e's local; 0 or -errno
+ * (-ELOOP: refused by the loop guard, counted here). */
+static int send_outer(struct tu_priv *p, struct tu_entry *e, const uint8_t *pkt, size_t n)
 {
 	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_addr = e->remote };
 	union {
@@ -143,6 +160,11 @@ static int send_outer(struct tu_priv *p, const struct tu_entry *e, const uint8_t
 	struct cmsghdr *cm;
 	struct in6_pktinfo pi = { 0 };
 
+	if (remote_loops(p, &e->local, &e->remote)) {
+		e->st.looped++;
+		p->total.looped++;
+		return -ELOOP;
+	}
 	memset(&cbuf, 0, sizeof cbuf);
 	cm = CMSG_FIRSTHDR(&msg);
 	cm->cmsg_level = IPPROTO_IPV6;
@@ -169,6 +191,7 @@ static void encap_one(struct tu_priv *p, const uint8_t *pkt, size_t n)
 	struct in6_addr k;
 	struct tu_entry *e;
 	uint64_t now;
+	int rc;
 
 	memcpy(&k, key, sizeof k);
 	e = find(p, &k);
@@ -176,10 +199,18 @@ static void encap_one(struct tu_priv *p, const uint8_t *pkt, size_t n)
 		p->unrouted++;
 		return;
 	}
+	if (tunnel_too_deep(pkt, n)) {
+		e->st.looped++;
+		p->total.looped++;
+		return;
+	}
 	now = mono_ms();
 	/* kept even when the send fails: after a move it may go out again */
 	replay_record(p->replay, &e->inner, now, pkt, n);
-	if (send_outer(p, e, pkt, n) < 0) {
+	rc = send_outer(p, e, pkt, n);
+	if (rc == -ELOOP)
+		return;
+	if (rc < 0) {
 		e->st.dropped++;
 		p->total.dropped++;
 		return;
@@ -209,6 +240,25 @@ static void tun_readable(struct tu_priv *p)
 	}
 }
 
+/*
+ * 1 if the decapsulated packet pkt must not reach the device: nested too
+ * deep, or (anchor side) addressed to an anchored address, which the route
+ * to the pool would send straight back into the tunnel.
+ */
+static int came_back(const struct tu_priv *p, const uint8_t *pkt, size_t n)
+{
+	const struct odm_tunnel *t = p->t;
+	struct in6_addr d;
+
+	if (tunnel_too_deep(pkt, n))
+		return 1;
+	if (p->side != ODM_TUNNEL_ANCHOR)
+		return 0;
+	memcpy(&d, pkt + 24, sizeof d);
+	return (t->has_guard && tunnel_prefix_contains(&t->guard, t->guard_plen, &d)) ||
+	       find(p, &d) != NULL;
+}
+
 /* outer packet from the raw socket (inner only) -> check -> device */
 static void decap_one(struct tu_priv *p, const uint8_t *pkt, size_t n,
 		      const struct in6_addr *osrc, const struct in6_addr *odst)
@@ -233,6 +283,11 @@ static void decap_one(struct tu_priv *p, const uint8_t *pkt, size_t n,
 			log_debug("dropped: inner %s from outer %s (%s)", i, s,
 				  e ? "wrong endpoint" : "not bound");
 		}
+		return;
+	}
+	if (came_back(p, pkt, n)) {
+		e->st.looped++;
+		p->total.looped++;
 		return;
 	}
 	if (write(p->tun_fd, pkt, n) < 0) {
@@ -610,6 +665,8 @@ static int tu_bind(struct odm_tunnel *t, const struct in6_addr *inner,
 
 	if (!p || !inner || !local || !remote)
 		return -EINVAL;
+	if (memcmp(inner, remote, sizeof *remote) == 0 || remote_loops(p, local, remote))
+		return -ELOOP;
 	e = find(p, inner);
 	if (e) {
 		int moved = memcmp(&e->local, local, sizeof *local) != 0 ||

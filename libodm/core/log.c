@@ -68,3 +68,44 @@ void odm_logf(int level, const char *func, int errnum, const char *fmt, ...)
 	}
 	errno = saved;
 }
+
+static int esc_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '\\';
+}
+
+const char *log_escape(char *out, size_t cap, const char *s, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0, need = 0, n = 0;
+
+	if (!out || cap == 0)
+		return "";
+	while (s && n < max && s[n]) {
+		need += esc_plain((unsigned char)s[n]) ? 1 : 4;
+		n++;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		size_t w = esc_plain(c) ? 1 : 4;
+
+		/* cut short: keep room for "..." and the NUL */
+		if (need >= cap && o + w + 4 > cap) {
+			if (o + 4 <= cap) {
+				memcpy(out + o, "...", 3);
+				o += 3;
+			}
+			break;
+		}
+		if (w == 1) {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}

@@ -6,6 +6,8 @@
 #ifndef ODM_LOG_H
 #define ODM_LOG_H
 
+#include <stddef.h>
+
 enum { ODM_LOG_ERR = 0, ODM_LOG_WARN = 1, ODM_LOG_INFO = 2, ODM_LOG_DEBUG = 3 };
 
 /* ident: program name; level: most verbose level shown; to_syslog: 0 = stderr */
@@ -15,6 +17,16 @@ int odm_log_level_from_name(const char *name); /* -1 if unknown */
 
 void odm_logf(int level, const char *func, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/*
+ * Bytes from the wire (an NAI, a name) made safe for one log line: every
+ * byte outside printable ASCII, and the backslash itself, is written \xNN,
+ * so no newline, escape sequence or other control can reach the log. At most
+ * max bytes of s are read (it may lack a NUL); the result is cut short, with
+ * "..." at its end, when out (cap bytes) is too small. Returns out.
+ */
+#define LOG_ESC_MAX 1024 /* a buffer for the longest escaped NAI (254 * 4) */
+const char *log_escape(char *out, size_t cap, const char *s, size_t max);
 
 /* err: an errno value, positive or negative (the -errno returns of modules) */
 #define log_err(err, ...) odm_logf(ODM_LOG_ERR, __func__, (err), __VA_ARGS__)

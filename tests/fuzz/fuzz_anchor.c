@@ -15,7 +15,10 @@
  *   - a BA that refuses (status >= 128) left the binding count unchanged;
  *   - every binding's address is allocated in the pool, and the pool's
  *     used count equals the number of bindings;
- *   - no identity holds more bindings than max-bindings.
+ *   - no identity holds more bindings than max-bindings;
+ *   - no binding has a care-of address anchor_coa_check() refuses (the
+ *     CoAs offered include the anchor's address, pool addresses, a
+ *     link-local and a v4-mapped one).
  * Any violation abort()s.
  */
 #include <stdint.h>
@@ -91,6 +94,21 @@ static void coa_of(uint8_t k, struct in6_addr *a)
 						  0, 0, 0, 0, 0, 0, 0, 0 } } };
 	*a = base;
 	a->s6_addr[15] = (uint8_t)(1 + (k & 3));
+	switch ((k >> 4) & 7) { /* bad ones: the anchor, the pool, fe80::/10, ::ffff:0:0/96 */
+	case 4:
+		*a = anchor_addr;
+		break;
+	case 5:
+		*a = pool_pfx;
+		a->s6_addr[15] = (uint8_t)(k & 7); /* maybe a bound home address */
+		break;
+	case 6:
+		memcpy(a->s6_addr, "\xfe\x80\0\0\0\0\0\0", 8);
+		break;
+	case 7:
+		memcpy(a->s6_addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12);
+		break;
+	}
 }
 
 struct count_ctx {
@@ -104,6 +122,7 @@ static void count_one(const struct binding *b, void *arg)
 	struct count_ctx *c = arg;
 
 	CHECK(pool_is_allocated(&c->an->pool, &b->hoa) == 1);
+	CHECK(anchor_coa_check(c->an, &b->coa, NULL, &b->hoa) == ANCHOR_COA_OK);
 	for (size_t i = 0; i < 2; i++)
 		if (strcmp(b->nai, c->an->cfg->identities[i].nai) == 0)
 			c->per_ident[i]++;
@@ -212,6 +231,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.pool_plen = 120;
 	cfg.max_lifetime = 120;
 	cfg.max_bindings = MAX_BINDINGS;
+	cfg.answer_rate = 1000000; /* answer everything: the answers are checked */
+	cfg.answer_burst = 1000000;
 	cfg.identities = ids;
 	cfg.n_identities = 2;
 	memset(&tun, 0, sizeof tun);

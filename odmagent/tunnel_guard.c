@@ -1,0 +1,65 @@
+/* tunnel_guard.c — loop checks for the tunnel backends (see tunnel_guard.h). */
+#include "tunnel_guard.h"
+
+#define IP6_HDR_LEN 40
+#define NH_HOPOPTS 0
+#define NH_ROUTING 43
+#define NH_DSTOPTS 60
+#define NH_IPV6 41
+#define EXT_MAX 8 /* extension headers walked per IPv6 header */
+
+int tunnel_prefix_contains(const struct in6_addr *prefix, uint8_t plen,
+			   const struct in6_addr *addr)
+{
+	unsigned full = plen / 8, rest = plen % 8;
+
+	if (plen > 128)
+		return 0;
+	for (unsigned i = 0; i < full; i++)
+		if (prefix->s6_addr[i] != addr->s6_addr[i])
+			return 0;
+	if (rest) {
+		uint8_t m = (uint8_t)(0xff << (8 - rest));
+
+		if ((prefix->s6_addr[full] & m) != (addr->s6_addr[full] & m))
+			return 0;
+	}
+	return 1;
+}
+
+unsigned tunnel_nesting(const uint8_t *pkt, size_t len, unsigned limit)
+{
+	size_t off = 0;
+	unsigned depth = 0;
+
+	while (depth <= limit) {
+		uint8_t nh;
+		int ext = 0;
+
+		if (len - off < IP6_HDR_LEN || (pkt[off] >> 4) != 6)
+			return depth;
+		nh = pkt[off + 6];
+		off += IP6_HDR_LEN;
+		while ((nh == NH_HOPOPTS || nh == NH_ROUTING || nh == NH_DSTOPTS) &&
+		       ext++ < EXT_MAX) {
+			size_t hl;
+
+			if (len - off < 8)
+				return depth;
+			hl = ((size_t)pkt[off + 1] + 1) * 8;
+			if (len - off < hl)
+				return depth;
+			nh = pkt[off];
+			off += hl;
+		}
+		if (nh != NH_IPV6)
+			return depth;
+		depth++;
+	}
+	return depth;
+}
+
+int tunnel_too_deep(const uint8_t *pkt, size_t len)
+{
+	return tunnel_nesting(pkt, len, TUNNEL_NEST_MAX - 1) >= TUNNEL_NEST_MAX;
+}

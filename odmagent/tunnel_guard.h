@@ -1,0 +1,42 @@
+/*
+ * tunnel_guard.h — the checks that make a tunnel loop impossible, as pure
+ * functions over addresses and packet bytes (used by the tunnel backends,
+ * unit-tested without a device).
+ *
+ * A loop needs a packet that, once encapsulated, is routed back into the
+ * tunnel: an outer destination inside the anchored prefix, or a packet that
+ * came out of the tunnel and is sent straight back in. The backends refuse
+ * both, and refuse packets nested deeper in IPv6-in-IPv6 than
+ * TUNNEL_NEST_MAX, the default Tunnel Encapsulation Limit of RFC 2473
+ * §6.6, which bounds any loop the other checks missed. Nothing is added
+ * on the wire: the outer header stays plain RFC 2473 without the Tunnel
+ * Encapsulation Limit option, as ip6tnl sends with "encaplimit none".
+ */
+#ifndef ODM_TUNNEL_GUARD_H
+#define ODM_TUNNEL_GUARD_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TUNNEL_NEST_MAX 4
+
+/* 1 if addr lies in prefix/plen (plen 0..128), else 0 */
+int tunnel_prefix_contains(const struct in6_addr *prefix, uint8_t plen,
+			   const struct in6_addr *addr);
+
+/*
+ * How many IPv6-in-IPv6 headers the IPv6 packet pkt carries inside itself
+ * (0: a plain packet), walking Hop-by-Hop, Routing and Destination Options
+ * headers on the way. The walk stops at limit + 1, and at the first header
+ * that is cut short (what is there so far is counted).
+ */
+unsigned tunnel_nesting(const uint8_t *pkt, size_t len, unsigned limit);
+
+/*
+ * 1 if the inner packet pkt, once in the tunnel, would make more than
+ * TUNNEL_NEST_MAX IPv6-in-IPv6 levels (the tunnel's own counted): drop it.
+ */
+int tunnel_too_deep(const uint8_t *pkt, size_t len);
+
+#endif

@@ -1,0 +1,94 @@
+/*
+ * test_tunnel_user.c — the userspace tunnel backend's loop guard on a real
+ * TUN device in a private network namespace (root only; skipped otherwise):
+ * bind refuses every remote endpoint a packet could loop through, and a
+ * remote that became an inner address after its bind stops packets at
+ * send time, counted in "looped".
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "netconf.h"
+#include "netns.h"
+#include "testaddr.h"
+#include "tunnel.h"
+
+static uv_loop_t loop;
+static struct odm_tunnel *t;
+
+static void open_tunnel(enum odm_tunnel_side side)
+{
+	test_netns_enter();
+	cr_assert_eq(uv_loop_init(&loop), 0);
+	cr_assert_eq(tunnel_open(&t, &loop, "userspace", side, "odmtt0"), 0);
+}
+
+static int bind3(const char *inner, const char *local, const char *remote)
+{
+	struct in6_addr i = A(inner), l = A(local), r = A(remote);
+
+	return t->ops->bind(t, &i, &l, &r);
+}
+
+Test(tunnel_user, bind_refuses_loops)
+{
+	struct in6_addr pool = A("2001:db8:c4a::");
+
+	open_tunnel(ODM_TUNNEL_ANCHOR);
+	tunnel_set_guard(t, &pool, 64);
+	cr_assert_eq(bind3("2001:db8:c4a::1", "2001:db8:ca::1", "2001:db8:1::100"), 0);
+	cr_assert_eq(bind3("2001:db8:c4a::2", "2001:db8:ca::1", "2001:db8:c4a::9"), -ELOOP,
+		     "remote in the guarded pool");
+	cr_assert_eq(bind3("2001:db8:c4a::2", "2001:db8:ca::1", "2001:db8:ca::1"), -ELOOP,
+		     "remote = local");
+	cr_assert_eq(bind3("2001:db8:77::2", "2001:db8:ca::1", "2001:db8:77::2"), -ELOOP,
+		     "remote = its own inner address");
+	/* a move to a looping remote leaves the binding as it was */
+	cr_assert_eq(bind3("2001:db8:c4a::1", "2001:db8:ca::1", "2001:db8:c4a::1"), -ELOOP);
+	tunnel_close(t);
+	uv_run(&loop, UV_RUN_NOWAIT);
+}
+
+Test(tunnel_user, remote_bound_as_inner_later_is_refused_per_packet)
+{
+	struct in6_addr lo6 = A("2001:db8:ca::1"), pfx = A("2001:db8:c4a::"),
+			x = A("2001:db8:c4a::1");
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_addr = x, .sin6_port = htons(9) };
+	struct odm_tunnel_stats st;
+	struct netconf *nc;
+	int fd;
+
+	open_tunnel(ODM_TUNNEL_ANCHOR); /* no guard: only the inner table speaks */
+	cr_assert_eq(netconf_open(&nc), 0);
+	cr_assert_eq(netconf_addr_add(nc, netconf_ifindex(nc, "lo"), &lo6, 128, 0), 0);
+	cr_assert_eq(netconf_route_add(nc, &pfx, 64, t->ifindex, 0), 0);
+	/* X -> remote R, then R itself becomes an inner address */
+	cr_assert_eq(bind3("2001:db8:c4a::1", "2001:db8:ca::1", "2001:db8:c4a::2"), 0);
+	cr_assert_eq(bind3("2001:db8:c4a::2", "2001:db8:ca::1", "2001:db8:1::100"), 0);
+	cr_assert_eq(bind3("2001:db8:c4a::3", "2001:db8:ca::1", "2001:db8:c4a::2"), -ELOOP,
+		     "remote bound as inner");
+
+	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(sendto(fd, "loop?", 5, 0, (struct sockaddr *)&to, sizeof to), 5);
+	close(fd);
+	for (int i = 0; i < 100; i++) {
+		struct timespec ms = { 0, 10 * 1000 * 1000 };
+
+		uv_run(&loop, UV_RUN_NOWAIT);
+		cr_assert_eq(t->ops->stats(t, NULL, &st), 0);
+		if (st.looped)
+			break;
+		nanosleep(&ms, NULL);
+	}
+	cr_assert_eq(st.looped, 1, "the packet for X was not refused");
+	cr_assert_eq(st.tx_packets, 0, "a packet went out toward an inner address");
+	netconf_close(nc);
+	tunnel_close(t);
+	uv_run(&loop, UV_RUN_NOWAIT);
+}
