@@ -351,9 +351,17 @@ static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t
 	}
 
 	/* The source is not covered by the MAC, the Alternate CoA is: they
-	 * must agree, or a man in the middle could redirect the tunnel. */
-	if (!(bu->present & MH_HAS_ALTCOA) || !addr_eq(&bu->altcoa, src))
+	 * must agree, or a man in the middle could redirect the tunnel. Such
+	 * a BU may be the host's own, copied and sent from elsewhere before
+	 * the original arrives: a signed answer echoing its sequence number
+	 * and timestamp would be one the host takes as ours, so the answer is
+	 * bare and throttled like any other to an unverified sender. */
+	if (!(bu->present & MH_HAS_ALTCOA) || !addr_eq(&bu->altcoa, src)) {
+		p->throttled = 1;
+		p->bare = 1;
+		p->ident = -1;
 		return ANCHOR_BA_INVALID_COA;
+	}
 
 	if (!(bu->present & MH_HAS_HNP) || bu->hnp_len != 128)
 		return MH_BA_MISSING_HNP;

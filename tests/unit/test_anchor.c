@@ -501,13 +501,17 @@ Test(anchor, coa_checks_174)
 	b.coa = COA1; /* MAC over the packet source then */
 	send_bu(&b, 0, &ba);
 	cr_assert_eq(ba.status, ANCHOR_BA_INVALID_COA);
-	assert_ba_auth(&ba, idents[0].key, COA1);
+	/* not signed: the sender is not shown to be at the CoA the MAC covers,
+	 * and a signed answer echoing a copied BU would be one the host takes */
+	cr_assert_not(ba.present & MH_HAS_AUTH, "174 for a source mismatch signed");
+	cr_assert_not(ba.present & MH_HAS_REPLAY, "174 for a source mismatch echoes the timestamp");
 
 	b = bu_default(11);
 	b.src = COA2; /* Alternate CoA says COA1 */
 	send_bu(&b, 0, &ba);
 	cr_assert_eq(ba.status, ANCHOR_BA_INVALID_COA);
-	assert_ba_auth(&ba, idents[0].key, COA1);
+	cr_assert_not(ba.present & MH_HAS_AUTH, "174 for a source mismatch signed");
+	cr_assert_not(ba.present & MH_HAS_REPLAY, "174 for a source mismatch echoes the timestamp");
 	s2 = take();
 	assert_same(&s, &s2);
 }
