@@ -76,6 +76,11 @@ static void release(struct anchor *an, struct binding *b, const char *why)
 	bcache_remove(&an->bc, b);
 }
 
+void anchor_release(struct anchor *an, struct binding *b, const char *why)
+{
+	release(an, b, why);
+}
+
 unsigned anchor_expire(struct anchor *an, uint64_t now_ms)
 {
 	struct binding *b;
@@ -500,7 +505,8 @@ static void on_timer(uv_timer_t *t)
 {
 	struct anchor *an = t->data;
 
-	anchor_expire(an, uv_now(an->loop));
+	if (anchor_expire(an, uv_now(an->loop)))
+		anchor_state_save(an, uv_now(an->loop));
 	rearm(an);
 }
 
@@ -510,6 +516,7 @@ static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_ad
 	struct anchor *an = arg;
 	uint8_t reply[MH_MAX_LEN];
 	struct timespec rt;
+	uint64_t ok_before = an->cnt.ba_ok;
 	int n, rc;
 
 	clock_gettime(CLOCK_REALTIME, &rt);
@@ -522,6 +529,9 @@ static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_ad
 			log_warn(rc, "sending the answer to %s", ntop6(src, s));
 		}
 	}
+	/* only an accepted BU changes the state (anchor.h) */
+	if (an->cnt.ba_ok != ok_before)
+		anchor_state_save(an, uv_now(an->loop));
 	rearm(an);
 }
 
@@ -570,7 +580,9 @@ static void teardown(struct odm_agent *a, struct anchor *an)
 	}
 	if (an->timer_live)
 		uv_timer_stop(&an->timer);
-	/* bindings first: their tunnel entries go before the device does */
+	/* bindings first: their tunnel entries go before the device does; the
+	 * state file keeps them for the next run (anchor_state.c) */
+	statefile_close(&an->sf);
 	anchor_fini(an);
 	if (an->route_added) {
 		rc = netconf_route_del(an->nc, &a->cfg.pool, a->cfg.pool_plen, an->tun->ifindex, 0);
@@ -616,6 +628,8 @@ int anchor_start(struct odm_agent *a)
 	if (rc < 0)
 		goto fail;
 
+	an->tun->unbound = anchor_lost_hook;
+	an->tun->unbound_arg = an;
 	an->nc = a->nc; /* main.c opened it before starting the role */
 	rc = netconf_route_add(an->nc, &cfg->pool, cfg->pool_plen, an->tun->ifindex, 0);
 	if (rc < 0) {
@@ -624,6 +638,12 @@ int anchor_start(struct odm_agent *a)
 		goto fail;
 	}
 	an->route_added = 1;
+
+	/* bindings of the last run: tunnel entries again before BUs come in */
+	uv_update_time(a->loop);
+	rc = anchor_state_load(an, uv_now(a->loop));
+	if (rc < 0)
+		goto fail;
 
 	rc = uv_timer_init(a->loop, &an->timer);
 	if (rc < 0)

@@ -61,6 +61,11 @@ struct odm_tunnel {
 	int ifindex;   /* set by open */
 	int mtu;       /* inner MTU set by open (path MTU - 40) */
 	void *priv;    /* backend state */
+	/* ANCHOR side, optional: a tunnelled packet whose inner source has no
+	 * binding (e.g. one a restart without state lost) came from outer
+	 * source osrc; called before it is dropped */
+	void (*unbound)(void *arg, const struct in6_addr *inner, const struct in6_addr *osrc);
+	void *unbound_arg;
 };
 
 /*

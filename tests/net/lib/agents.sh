@@ -5,6 +5,9 @@
 # repository). Source it after topo.sh; call odm_agents_up after topo_up.
 #
 #   odm_agents_up            start both agents, wait for their control sockets
+#   odm_agent_start HOST     start HOST's agent (mn or cha) again with its config
+#                            and state directory; wait for its control socket
+#   odm_agent_kill9 HOST     kill -9 HOST's agent (no clean-up: a crash) and reap it
 #   odm_ctl HOST ARGS...     odmctl against HOST's agent (mn or cha)
 #   odm_status HOST          its status as JSON
 #   odm_shim CMD...          run CMD on mn under libodm.so (Session-lasting)
@@ -12,7 +15,8 @@
 #   odm_capture HOST IF FILE FILTER [SNAPLEN]   tcpdump in the background
 #
 # Variables: ODM_BUILD (build dir, default <repo>/build), ODM_DIR (this run's
-# agent files), ODM_NAI, ODM_SPI, MN_SOCK, CHA_SOCK, MN_AGENT_LOG, CHA_AGENT_LOG.
+# agent files), ODM_NAI, ODM_SPI, MN_SOCK, CHA_SOCK, MN_AGENT_LOG, CHA_AGENT_LOG,
+# MN_STATE_DIR, CHA_STATE_DIR (each agent's state, kept across its restarts).
 
 ODM_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 export ODM_BUILD=${ODM_BUILD:-$ODM_REPO/build}
@@ -52,12 +56,14 @@ odm_agents_up() {
 	(umask 077 && head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$ODM_DIR/mn.key")
 	export MN_SOCK=$ODM_DIR/mn.sock CHA_SOCK=$ODM_DIR/cha.sock
 	export MN_AGENT_LOG=$ODM_DIR/mn-agent.log CHA_AGENT_LOG=$ODM_DIR/cha-agent.log
+	export MN_STATE_DIR=$ODM_DIR/state-mn CHA_STATE_DIR=$ODM_DIR/state-cha
 
 	cat >"$ODM_DIR/cha.conf" <<-EOF
 		# anchor near cn: a Corresponding Home Agent
 		role anchor
 		mode cha
 		control $CHA_SOCK
+		state-dir $CHA_STATE_DIR
 		tunnel userspace
 		tunnel-device $ODM_TUN_CHA
 		log-level info
@@ -70,6 +76,7 @@ odm_agents_up() {
 		# the moving host
 		role mn
 		control $MN_SOCK
+		state-dir $MN_STATE_DIR
 		tunnel userspace
 		tunnel-device $ODM_TUN_MN
 		log-level info
@@ -80,14 +87,37 @@ odm_agents_up() {
 		table $ODM_TABLE
 		rule-priority 1000
 	EOF
-	topo_spawn cha odmagent-cha "$CHA_AGENT_LOG" "$ODM_BUILD/odmagent" -f "$ODM_DIR/cha.conf"
-	export CHA_AGENT_PID=$TOPO_SPAWNED_PID
-	topo_spawn mn odmagent-mn "$MN_AGENT_LOG" "$ODM_BUILD/odmagent" -f "$ODM_DIR/mn.conf"
-	export MN_AGENT_PID=$TOPO_SPAWNED_PID
-	odm__wait_socket "$CHA_SOCK" || return 1
-	odm__wait_socket "$MN_SOCK" || return 1
+	odm_agent_start cha || return 1
+	odm_agent_start mn || return 1
 	# Agents stop before the topology goes (their tunnel devices, routes).
 	topo_at_exit "odm_agents_down"
+}
+
+odm_agent_start() {
+	case $1 in
+	cha)
+		topo_spawn cha odmagent-cha "$CHA_AGENT_LOG" "$ODM_BUILD/odmagent" -f "$ODM_DIR/cha.conf"
+		export CHA_AGENT_PID=$TOPO_SPAWNED_PID
+		odm__wait_socket "$CHA_SOCK"
+		;;
+	mn)
+		topo_spawn mn odmagent-mn "$MN_AGENT_LOG" "$ODM_BUILD/odmagent" -f "$ODM_DIR/mn.conf"
+		export MN_AGENT_PID=$TOPO_SPAWNED_PID
+		odm__wait_socket "$MN_SOCK"
+		;;
+	*) echo "odm_agent_start: mn or cha, not '$1'" >&2; return 2 ;;
+	esac
+}
+
+odm_agent_kill9() {
+	local pid
+	case $1 in
+	cha) pid=$CHA_AGENT_PID ;;
+	mn) pid=$MN_AGENT_PID ;;
+	*) echo "odm_agent_kill9: mn or cha, not '$1'" >&2; return 2 ;;
+	esac
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null || true
 }
 
 odm_agents_down() {
