@@ -493,6 +493,8 @@ static void rearm(struct anchor *an)
 
 	if (!an->timer_live)
 		return;
+	if (an->save_due_ms && an->save_due_ms < next)
+		next = an->save_due_ms;
 	if (next == UINT64_MAX) {
 		uv_timer_stop(&an->timer);
 		return;
@@ -504,9 +506,11 @@ static void rearm(struct anchor *an)
 static void on_timer(uv_timer_t *t)
 {
 	struct anchor *an = t->data;
+	uint64_t now = uv_now(an->loop);
 
-	if (anchor_expire(an, uv_now(an->loop)))
-		anchor_state_save(an, uv_now(an->loop));
+	if (anchor_expire(an, now))
+		anchor_state_touch(an, now);
+	anchor_state_flush(an, now, 0);
 	rearm(an);
 }
 
@@ -531,7 +535,7 @@ static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_ad
 	}
 	/* only an accepted BU changes the state (anchor.h) */
 	if (an->cnt.ba_ok != ok_before)
-		anchor_state_save(an, uv_now(an->loop));
+		anchor_state_touch(an, uv_now(an->loop));
 	rearm(an);
 }
 
@@ -582,6 +586,7 @@ static void teardown(struct odm_agent *a, struct anchor *an)
 		uv_timer_stop(&an->timer);
 	/* bindings first: their tunnel entries go before the device does; the
 	 * state file keeps them for the next run (anchor_state.c) */
+	anchor_state_flush(an, 0, 1);
 	statefile_close(&an->sf);
 	anchor_fini(an);
 	if (an->route_added) {

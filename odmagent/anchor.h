@@ -88,6 +88,7 @@ struct anchor {
 	int route_added, timer_live;
 	uv_timer_t timer;
 	struct statefile sf;    /* bindings across restarts (anchor_state.c) */
+	uint64_t save_due_ms;   /* state to save then (coalesced), 0 = none */
 	uint64_t lost_be_next_ms; /* rate limit of anchor_lost_be */
 	uint64_t lost_be_tx;
 };
@@ -144,6 +145,12 @@ int anchor_lost_be(struct anchor *an, const struct in6_addr *inner, uint64_t now
 void anchor_lost_hook(void *arg, const struct in6_addr *inner, const struct in6_addr *osrc);
 /* Save if anything changed since the last save */
 void anchor_state_save(struct anchor *an, uint64_t now_mono_ms);
+/* The state changed: save it within ANCHOR_SAVE_DELAY_MS, in one write for
+ * all that changes meanwhile (a burst of BUs costs one file, not one each) */
+#define ANCHOR_SAVE_DELAY_MS 50
+void anchor_state_touch(struct anchor *an, uint64_t now_mono_ms);
+/* Save if a touch is due by now (force: whatever the time); the timer calls it */
+void anchor_state_flush(struct anchor *an, uint64_t now_mono_ms, int force);
 /* After a reload swapped an->cfg's identities: replay state follows each
  * NAI; bindings of removed identities end. Returns how many ended. */
 int anchor_state_rekey(struct anchor *an, const struct odm_identity *old_ids, size_t n_old);

@@ -189,6 +189,20 @@ void anchor_state_save(struct anchor *an, uint64_t now_mono_ms)
 	statefile_commit(&an->sf, text);
 }
 
+void anchor_state_touch(struct anchor *an, uint64_t now_mono_ms)
+{
+	if (!an->save_due_ms)
+		an->save_due_ms = now_mono_ms + ANCHOR_SAVE_DELAY_MS;
+}
+
+void anchor_state_flush(struct anchor *an, uint64_t now_mono_ms, int force)
+{
+	if (!an->save_due_ms || (!force && now_mono_ms < an->save_due_ms))
+		return;
+	an->save_due_ms = 0;
+	anchor_state_save(an, now_mono_ms);
+}
+
 /* ---- SIGHUP ---- */
 
 struct orphan_ctx {

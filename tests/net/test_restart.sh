@@ -87,13 +87,23 @@ finish() {
 download a 6m
 leased a 4
 SEQ0=$(binding_seq)
+# every rule change on mn across the restart: the lease's rule must stay
+topo_spawn mn rule-monitor "$ODM_DIR/rules.log" ip -6 monitor rule
+MON_PID=$TOPO_SPAWNED_PID
+sleep 0.2
 crash a mn
 check "a: it took the lease $CHOA over" test "$(lease_addr)" = "$CHOA"
 check "a: the rule from $CHOA is in place" bash -c "ip netns exec $NS_MN ip -6 rule show | grep -q 'from $CHOA '"
+sleep 0.2
+topo_kill "$MON_PID"
+check "a: the rule from $CHOA was never removed across the restart" \
+	bash -c "! grep -q '^Deleted.*from $CHOA ' '$ODM_DIR/rules.log'"
 check "a: $CHOA is on the new tunnel device" bash -c "ip netns exec $NS_MN ip -6 addr show dev $ODM_TUN_MN | grep -q '$CHOA/128'"
-reregistered() { [[ $(binding_seq) != "$SEQ0" && $(binding_seq) != -1 ]]; }
-check "a: it re-registered the binding at once (seq $SEQ0 -> new)" wait_for 2 reregistered
-echo "a: anchor binding seq $SEQ0 -> $(binding_seq)"
+# at once: before the agent's first 1 s tick, which would also refresh it
+SEQ1=$(binding_seq)
+echo "a: anchor binding seq $SEQ0 -> $SEQ1 when the agent first answered"
+check "a: it re-registered the binding at start (seq $SEQ0 -> $SEQ1)" \
+	test "$SEQ1" != "$SEQ0" -a "$SEQ1" != -1
 finish a
 check "a: the lease ends once curl is gone (sock_diag counting resumed)" wait_for 5 no_lease
 check "a: and the anchor's binding with it" wait_for 3 no_binding
@@ -157,7 +167,7 @@ lost() { [[ $(odm_status mn | json 'j["lost_bindings"]') -ge 1 ]]; }
 if wait_for 5 lost; then
 	T1=$(now_ms)
 	NOTICE_MS=$((T1 - T0))
-	echo "d: the host noticed the lost binding $NOTICE_MS ms after the anchor came back"
+	echo "d: the host reported the lost binding $NOTICE_MS ms after the anchor came back (polled)"
 	check "d: the host notices within 1 s ($NOTICE_MS ms)" test "$NOTICE_MS" -le 1000
 else
 	not_ok "d: the host notices that the anchor lost its binding"
@@ -165,6 +175,13 @@ fi
 wait "$PING_PID" 2>/dev/null || true
 check "d: the host logged it" grep -q "no longer holds lease .* $CHOA" "$MN_AGENT_LOG"
 check "d: the anchor answered with a Binding Error" grep -q "has no binding: Binding Error status 1 sent" "$CHA_AGENT_LOG"
+# from the logs' clocks: the anchor's Binding Error -> the host ending the lease
+log_t() { sed -n "s/^odmagent\[\([0-9.]*\)\].*$2.*/\1/p" "$1" | tail -1; }
+BE_T=$(log_t "$CHA_AGENT_LOG" "has no binding: Binding Error")
+LOST_T=$(log_t "$MN_AGENT_LOG" "no longer holds lease")
+if [[ -n $BE_T && -n $LOST_T ]]; then
+	echo "d: Binding Error sent -> lease ended on the host: $(/usr/bin/python3 -c "print(round((float('$LOST_T') - float('$BE_T')) * 1000, 1))") ms"
+fi
 kill -9 "$CURL_PID" 2>/dev/null || true
 wait "$CURL_PID" 2>/dev/null || true
 download d2 12m

@@ -50,7 +50,7 @@ static void teardown(void)
 }
 
 TestSuite(statefile, .init = setup, .fini = teardown);
-TestSuite(state, .init = setup);
+TestSuite(state, .init = setup, .fini = teardown);
 
 static int exists(const char *path)
 {
@@ -658,6 +658,40 @@ Test(state, anchor_answers_a_lost_binding_with_a_rate_limited_binding_error)
 	cr_assert_gt(anchor_lost_be(&an, &lost, NOW_MONO + ANCHOR_LOST_BE_GAP_MS, buf,
 				    sizeof(buf)), 0);
 	cr_assert_eq(an.lost_be_tx, 2);
+	anchor_fini(&an);
+}
+
+Test(state, anchor_saves_a_burst_of_changes_once)
+{
+	struct state_anchor s = mk_anchor();
+	struct statefile rd;
+	struct state_anchor back;
+	char *text, err[200];
+	size_t len;
+
+	anchor_fixture();
+	cr_assert_eq(statefile_open(&an.sf, dir, ANCHOR_STATE_FILE), 0);
+	cr_assert_eq(anchor_state_restore(&an, &s, NOW_WALL, NOW_MONO), 2);
+	anchor_state_touch(&an, NOW_MONO);
+	anchor_state_touch(&an, NOW_MONO + 10); /* the same write */
+	cr_assert_eq(an.save_due_ms, NOW_MONO + ANCHOR_SAVE_DELAY_MS);
+	anchor_state_flush(&an, NOW_MONO + ANCHOR_SAVE_DELAY_MS - 1, 0);
+	cr_assert_eq(an.sf.writes, 0, "not due yet");
+	anchor_state_flush(&an, NOW_MONO + ANCHOR_SAVE_DELAY_MS, 0);
+	cr_assert_eq(an.sf.writes, 1);
+	anchor_state_flush(&an, NOW_MONO + 1000, 0);
+	cr_assert_eq(an.sf.writes, 1, "nothing new to save");
+	anchor_state_touch(&an, NOW_MONO + 2000);
+	anchor_state_flush(&an, NOW_MONO + 2000, 1); /* a stop saves at once */
+	cr_assert_eq(an.save_due_ms, 0);
+	cr_assert_eq(statefile_open(&rd, dir, ANCHOR_STATE_FILE), 0);
+	cr_assert_eq(statefile_read(&rd, &text, &len), 0);
+	cr_assert_eq(state_anchor_decode(text, len, &back, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(back.n_bindings, 2);
+	state_anchor_free(&back);
+	free(text);
+	statefile_close(&rd);
+	statefile_close(&an.sf);
 	anchor_fini(&an);
 }
 
