@@ -27,13 +27,21 @@ int mnstate_snapshot(const struct reg_ctx *reg, const struct lease_table *t,
 		state_mn_free(out);
 		return -ENOMEM;
 	}
-	for (const struct reg_anchor *an = reg->anchors; an; an = an->next) {
-		struct state_mn_anchor *a = &out->anchors[out->n_anchors++];
+	/* anchors with bindings first (their leases need them), then the
+	 * others while the decoder's limit allows: a host that met more
+	 * anchors than that forgets the counters of some idle ones only */
+	for (int pass = 0; pass < 2; pass++)
+		for (const struct reg_anchor *an = reg->anchors; an; an = an->next) {
+			struct state_mn_anchor *a;
 
-		a->addr = an->addr;
-		a->seq = an->seq;
-		a->last_ts = an->last_ts;
-	}
+			if ((an->bindings == NULL) != pass ||
+			    (pass && out->n_anchors >= STATE_MAX_ANCHORS))
+				continue;
+			a = &out->anchors[out->n_anchors++];
+			a->addr = an->addr;
+			a->seq = an->seq;
+			a->last_ts = an->last_ts;
+		}
 	for (const struct lease *l = t->head; l && nl < t->n; l = l->next) {
 		const struct reg_binding *b = l->rb;
 		struct state_mn_lease *s;

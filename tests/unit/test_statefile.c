@@ -505,6 +505,37 @@ Test(state, mn_snapshot_keeps_registered_leases_only_and_round_trips)
 	mn_fixture_done();
 }
 
+Test(state, mn_snapshot_stays_within_the_anchor_limit_keeping_those_in_use)
+{
+	struct state_mn snap;
+	struct reg_anchor *used = NULL;
+	char err[200], *text;
+	struct state_mn back;
+
+	mn_fixture("mn1@example.org");
+	for (unsigned i = 0; i <= STATE_MAX_ANCHORS + 10; i++) {
+		struct in6_addr a = A("2001:db8:ca::");
+
+		a.s6_addr[12] = (uint8_t)(i >> 8);
+		a.s6_addr[13] = (uint8_t)i;
+		a.s6_addr[15] = 1;
+		used = reg_anchor_get(&reg, &a, 1);
+		cr_assert_not_null(used);
+		if (i == 0)
+			cr_assert_not_null(reg_binding_add(&reg, used, 5, NULL));
+	}
+	cr_assert_eq(mnstate_snapshot(&reg, &lt, NOW_WALL, NOW_MONO, &snap), 0);
+	cr_assert_eq(snap.n_anchors, STATE_MAX_ANCHORS);
+	cr_assert_eq(snap.anchors[0].addr.s6_addr[13], 0, "the anchor in use comes first");
+	cr_assert_eq(snap.anchors[0].addr.s6_addr[12], 0);
+	text = state_mn_encode(&snap);
+	cr_assert_eq(state_mn_decode(text, strlen(text), &back, err, sizeof(err)), 0, "%s", err);
+	state_mn_free(&back);
+	free(text);
+	state_mn_free(&snap);
+	mn_fixture_done();
+}
+
 /* ---- the anchor side ---- */
 
 static struct odm_identity idents[2];
