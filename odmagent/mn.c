@@ -17,6 +17,12 @@
  * 1 s of the close, and never later than 4 s after the last hand-out. A
  * "release" hint from the shim ends it at once once the grace has passed.
  * Idle UDP leases end within udp-inactivity + 1 s of their last packet.
+ *
+ * Restart: the registered leases and the per-anchor counters are saved
+ * after every event (mn_state.c) and taken over by the next run, which
+ * configures them again and re-registers each at once. A binding its
+ * anchor lost ends the lease (lease_lost); connections waiting for it get
+ * a fresh address.
  */
 #include <arpa/inet.h>
 #include <errno.h>
