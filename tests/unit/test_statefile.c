@@ -760,3 +760,21 @@ Test(state, reload_takes_keys_and_refuses_what_needs_a_restart)
 	config_free(&next);
 	config_free(&cur);
 }
+
+Test(state, state_dir_is_an_absolute_path_defaulting_to_var_lib_odm)
+{
+	struct odm_config c;
+	char err[200];
+	const char *id = "identity a@b spi 1 key 000102030405060708090a0b0c0d0e0f\n";
+	char *t;
+
+	cr_assert_geq(asprintf(&t, "role mn\n%s", id), 0);
+	cr_assert_eq(config_parse(&c, t, strlen(t), "c", err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(c.state_dir, "/var/lib/odm");
+	config_free(&c);
+	free(t);
+	cr_assert_geq(asprintf(&t, "role mn\nstate-dir var/odm\n%s", id), 0);
+	cr_assert_eq(config_parse(&c, t, strlen(t), "c", err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "c:2: var/odm: state directory must be absolute"), "%s", err);
+	free(t);
+}
