@@ -13,7 +13,10 @@
 #   d. the anchor restarts without its state: the host learns it within one
 #      round trip of the next packet its socket sends (Binding Error status
 #      1, then a refused refresh), reports it (log, status), and a new curl
-#      gets a working address.
+#      gets a working address;
+#   e. the same while the host sends nothing (a download only receives): a
+#      new curl more than 5 s after the lease's last BA makes the host
+#      confirm the binding first, and gets a fresh, working address.
 #
 #    mn (curl + shim, odmagent mn) --ar1-- core -- cha (odmagent anchor)
 #                                                -- cn  (nginx, paced file)
@@ -53,7 +56,7 @@ binding_hoa() { odm_status cha | json 'j["bindings"][0]["hoa"] if j["bindings"] 
 # download NAME RATE: a paced curl under the shim in the background (CURL_PID)
 download() {
 	OUT=$ODM_DIR/$1.bin
-	odm_shim_bg curl -6 -sS --max-time 60 -o "$OUT" \
+	odm_shim_bg curl -6 -sS --max-time 30 -o "$OUT" \
 		"http://cn.example.test${BIGFILE_URL_PATH}?rate=$2" >"$ODM_DIR/$1.log" 2>&1
 	CURL_PID=$ODM_BG_PID
 }
@@ -188,6 +191,27 @@ download d2 12m
 finish d2
 check "d: the new curl got an address of the pool" \
 	grep -q "^[0-9a-f:]* $HTTP_PORT .*GET ${BIGFILE_URL_PATH}?rate=12m" "$ODM_RUNDIR/cn/nginx-tcp/access.log"
+
+check "d: the new lease ends after curl" wait_for 8 no_lease
+
+# ---------------------------------------------------------------- e. confirm before reuse
+download e 1m
+leased e 1
+sleep 5 # the lease's last BA is now more than 5 s old
+lost_n() { odm_status mn | json 'j["lost_bindings"]'; }
+refused_n() { grep -c "no longer holds lease .* (refused by the anchor)" "$MN_AGENT_LOG" || true; }
+LOST0=$(lost_n) REFUSED0=$(refused_n)
+OLD_PID=$CURL_PID
+odm_agent_kill9 cha
+rm -f "$CHA_STATE_DIR/anchor.json"
+odm_agent_start cha
+download e2 12m
+finish e2
+check "e: the host found the binding of $CHOA lost before reusing it" test "$(lost_n)" -eq $((LOST0 + 1))
+check "e: the anchor refused the confirmation (the lease did not just time out)" \
+	test "$(refused_n)" -eq $((REFUSED0 + 1))
+kill -9 "$OLD_PID" 2>/dev/null || true
+wait "$OLD_PID" 2>/dev/null || true
 
 check "both agents still run" kill -0 "$CHA_AGENT_PID" "$MN_AGENT_PID"
 check_summary test_restart
