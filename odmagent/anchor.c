@@ -586,7 +586,8 @@ static void teardown(struct odm_agent *a, struct anchor *an)
 		uv_timer_stop(&an->timer);
 	/* bindings first: their tunnel entries go before the device does; the
 	 * state file keeps them for the next run (anchor_state.c) */
-	anchor_state_flush(an, 0, 1);
+	if (an->loop)
+		anchor_state_flush(an, uv_now(an->loop), 1);
 	statefile_close(&an->sf);
 	anchor_fini(an);
 	if (an->route_added) {

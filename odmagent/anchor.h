@@ -124,8 +124,9 @@ int anchor_state_snapshot(const struct anchor *an, int64_t now_wall_ms, uint64_t
 			  struct state_anchor *out);
 /* Take s over into a freshly started anchor: replay state of the identities
  * still configured, bindings that are unexpired, of a configured identity,
- * within quota and free in the same pool (tunnel bound again). Returns how
- * many bindings were restored. */
+ * within quota and free in the same pool (tunnel bound again), expiring no
+ * later than their granted lifetime from now. Returns how many bindings
+ * were restored. */
 int anchor_state_restore(struct anchor *an, const struct state_anchor *s,
 			 int64_t now_wall_ms, uint64_t now_mono_ms);
 /* Open the file in cfg->state_dir and restore it (logged); 0.., -errno */

@@ -115,6 +115,9 @@ int anchor_state_restore(struct anchor *an, const struct state_anchor *s,
 				  sb->nai, ntop6(&sb->hoa, h));
 			continue;
 		}
+		/* no binding outlives the lifetime it was granted from now */
+		if (dl > now_mono_ms + (uint64_t)mh_lifetime_seconds(sb->lifetime) * 1000)
+			dl = now_mono_ms + (uint64_t)mh_lifetime_seconds(sb->lifetime) * 1000;
 		memset(&tmpl, 0, sizeof(tmpl));
 		tmpl.hoa = sb->hoa;
 		tmpl.coa = sb->coa;

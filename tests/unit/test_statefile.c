@@ -626,6 +626,20 @@ Test(state, anchor_restores_bindings_pool_and_replay_state)
 	anchor_fini(&an);
 }
 
+Test(state, anchor_restores_no_binding_beyond_its_granted_lifetime)
+{
+	struct state_anchor s = mk_anchor();
+	struct binding *b;
+
+	anchor_fixture();
+	sb[0].expires_ms = NOW_WALL + 86400000; /* a day: more than 75 units */
+	cr_assert_eq(anchor_state_restore(&an, &s, NOW_WALL, NOW_MONO), 2);
+	b = bcache_find_hoa(&an.bc, &sb[0].hoa);
+	cr_assert_not_null(b);
+	cr_assert_eq(b->expires_ms, NOW_MONO + 300000);
+	anchor_fini(&an);
+}
+
 Test(state, anchor_keeps_no_binding_of_another_pool)
 {
 	struct state_anchor s = mk_anchor();
