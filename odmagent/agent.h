@@ -24,15 +24,22 @@ struct odm_agent {
 	struct netconf *nc;        /* addresses, routes, rules (netconf.c) */
 	struct anchor *anchor;     /* role anchor (anchor.c) */
 	struct mn *mn;             /* role mn (mn.c) */
-	uv_signal_t sig_term, sig_int;
+	uv_signal_t sig_term, sig_int, sig_hup;
+	const char *config_path;   /* re-read on SIGHUP (main.c) */
 };
 
 /* anchor.c — anchor role: BU processing, binding cache, pool, tunnel set-up */
 int anchor_start(struct odm_agent *a);
 void anchor_stop(struct odm_agent *a);
 
+/* anchor_state.c — the anchor's state across restarts and reloads */
+/* SIGHUP: a->cfg has new identities; old_ids/n_old are the ones replaced */
+void anchor_reload(struct odm_agent *a, const struct odm_identity *old_ids, size_t n_old);
+
 /* mn.c — mobile-node role: leases, registrations, movement */
 int mn_start(struct odm_agent *a);
 void mn_stop(struct odm_agent *a);
+/* SIGHUP: a->cfg has new keys, lifetimes, timers */
+void mn_reload(struct odm_agent *a);
 
 #endif

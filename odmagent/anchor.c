@@ -84,6 +84,11 @@ static void release(struct anchor *an, struct binding *b, const char *why)
 	bcache_remove(&an->bc, b);
 }
 
+void anchor_release(struct anchor *an, struct binding *b, const char *why)
+{
+	release(an, b, why);
+}
+
 unsigned anchor_expire(struct anchor *an, uint64_t now_ms)
 {
 	struct binding *b;
@@ -617,6 +622,8 @@ static void rearm(struct anchor *an)
 
 	if (!an->timer_live)
 		return;
+	if (an->save_due_ms && an->save_due_ms < next)
+		next = an->save_due_ms;
 	if (next == UINT64_MAX) {
 		uv_timer_stop(&an->timer);
 		return;
@@ -628,8 +635,11 @@ static void rearm(struct anchor *an)
 static void on_timer(uv_timer_t *t)
 {
 	struct anchor *an = t->data;
+	uint64_t now = uv_now(an->loop);
 
-	anchor_expire(an, uv_now(an->loop));
+	if (anchor_expire(an, now))
+		anchor_state_touch(an, now);
+	anchor_state_flush(an, now, 0);
 	rearm(an);
 }
 
@@ -639,6 +649,7 @@ static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_ad
 	struct anchor *an = arg;
 	uint8_t reply[MH_MAX_LEN];
 	struct timespec rt;
+	uint64_t ok_before = an->cnt.ba_ok;
 	int n, rc;
 
 	clock_gettime(CLOCK_REALTIME, &rt);
@@ -651,6 +662,9 @@ static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_ad
 			log_warn(rc, "sending the answer to %s", ntop6(src, s));
 		}
 	}
+	/* only an accepted BU changes the state (anchor.h) */
+	if (an->cnt.ba_ok != ok_before)
+		anchor_state_touch(an, uv_now(an->loop));
 	rearm(an);
 }
 
@@ -715,7 +729,11 @@ static void teardown(struct odm_agent *a, struct anchor *an)
 	}
 	if (an->timer_live)
 		uv_timer_stop(&an->timer);
-	/* bindings first: their tunnel entries go before the device does */
+	/* bindings first: their tunnel entries go before the device does; the
+	 * state file keeps them for the next run (anchor_state.c) */
+	if (an->loop)
+		anchor_state_flush(an, uv_now(an->loop), 1);
+	statefile_close(&an->sf);
 	anchor_fini(an);
 	if (an->route_added) {
 		rc = netconf_route_del(an->nc, &a->cfg.pool, a->cfg.pool_plen, an->tun->ifindex, 0);
@@ -763,6 +781,8 @@ int anchor_start(struct odm_agent *a)
 		goto fail;
 	tunnel_set_guard(an->tun, &cfg->pool, cfg->pool_plen);
 
+	an->tun->unbound = anchor_lost_hook;
+	an->tun->unbound_arg = an;
 	an->nc = a->nc; /* main.c opened it before starting the role */
 	rc = netconf_route_add(an->nc, &cfg->pool, cfg->pool_plen, an->tun->ifindex, 0);
 	if (rc < 0) {
@@ -771,6 +791,12 @@ int anchor_start(struct odm_agent *a)
 		goto fail;
 	}
 	an->route_added = 1;
+
+	/* bindings of the last run: tunnel entries again before BUs come in */
+	uv_update_time(a->loop);
+	rc = anchor_state_load(an, uv_now(a->loop));
+	if (rc < 0)
+		goto fail;
 
 	rc = uv_timer_init(a->loop, &an->timer);
 	if (rc < 0)

@@ -57,6 +57,8 @@
 #include "config.h"
 #include "pool.h"
 #include "ratelimit.h"
+#include "state.h"
+#include "statefile.h"
 #include "tunnel.h"
 
 #define ANCHOR_BA_INVALID_COA 174     /* IANA "invalid care-of address" */
@@ -98,6 +100,10 @@ struct anchor {
 	struct netconf *nc;
 	int route_added, timer_live;
 	uv_timer_t timer;
+	struct statefile sf;    /* bindings across restarts (anchor_state.c) */
+	uint64_t save_due_ms;   /* state to save then (coalesced), 0 = none */
+	uint64_t lost_be_next_ms; /* rate limit of anchor_lost_be */
+	uint64_t lost_be_tx;
 };
 
 /* anchor_coa_check() */
@@ -134,6 +140,48 @@ int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
 unsigned anchor_expire(struct anchor *an, uint64_t now_ms);
 /* Monotonic ms of the next expiry, UINT64_MAX if none */
 uint64_t anchor_next_expiry(const struct anchor *an);
+
+/* End one binding: tunnel entry, pool address, identity count, cache */
+void anchor_release(struct anchor *an, struct binding *b, const char *why);
+
+/* anchor_state.c: the state on disk (state.h format) */
+#define ANCHOR_STATE_FILE "anchor.json"
+/* Bindings and per-identity replay state as state (free with state_anchor_free) */
+int anchor_state_snapshot(const struct anchor *an, int64_t now_wall_ms, uint64_t now_mono_ms,
+			  struct state_anchor *out);
+/* Take s over into a freshly started anchor: replay state of the identities
+ * still configured, bindings that are unexpired, of a configured identity,
+ * within quota and free in the same pool (tunnel bound again), expiring no
+ * later than their granted lifetime from now. Returns how many bindings
+ * were restored. */
+int anchor_state_restore(struct anchor *an, const struct state_anchor *s,
+			 int64_t now_wall_ms, uint64_t now_mono_ms);
+/* Open the file in cfg->state_dir and restore it (logged); 0.., -errno */
+int anchor_state_load(struct anchor *an, uint64_t now_mono_ms);
+/*
+ * A tunnelled packet from inner, an address of our pool without a binding
+ * (a restart without state lost it, or it expired): write into buf a
+ * Binding Error status 1 naming inner (RFC 6275 §9.3.3, §11.3.6), which
+ * makes the host re-register at once and learn that the binding is gone.
+ * Rate limited like an ICMP error: one per ANCHOR_LOST_BE_GAP_MS at most,
+ * whatever the source. Returns the length, 0 when nothing is to be sent.
+ */
+#define ANCHOR_LOST_BE_GAP_MS 100
+int anchor_lost_be(struct anchor *an, const struct in6_addr *inner, uint64_t now_ms,
+		   uint8_t *buf, size_t cap);
+/* The tunnel's unbound hook (tunnel.h): anchor_lost_be, sent to osrc */
+void anchor_lost_hook(void *arg, const struct in6_addr *inner, const struct in6_addr *osrc);
+/* Save if anything changed since the last save */
+void anchor_state_save(struct anchor *an, uint64_t now_mono_ms);
+/* The state changed: save it within ANCHOR_SAVE_DELAY_MS, in one write for
+ * all that changes meanwhile (a burst of BUs costs one file, not one each) */
+#define ANCHOR_SAVE_DELAY_MS 50
+void anchor_state_touch(struct anchor *an, uint64_t now_mono_ms);
+/* Save if a touch is due by now (force: whatever the time); the timer calls it */
+void anchor_state_flush(struct anchor *an, uint64_t now_mono_ms, int force);
+/* After a reload swapped an->cfg's identities: replay state follows each
+ * NAI; bindings of removed identities end. Returns how many ended. */
+int anchor_state_rekey(struct anchor *an, const struct odm_identity *old_ids, size_t n_old);
 
 /* The "status" control answer (new reference) */
 json_t *anchor_status_json(const struct anchor *an, uint64_t now_ms);

@@ -78,6 +78,7 @@ void config_defaults(struct odm_config *cfg)
 	cfg->control_gid = (gid_t)-1;
 	snprintf(cfg->tunnel_backend, sizeof(cfg->tunnel_backend), "%s", "auto");
 	snprintf(cfg->tunnel_ifname, sizeof(cfg->tunnel_ifname), "%s", "odm0");
+	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", "/var/lib/odm");
 	cfg->log_level = ODM_LOG_INFO;
 	cfg->max_lifetime = 600;
 	cfg->max_bindings = 64;
@@ -218,6 +219,17 @@ static int d_control(struct parse *p, char **w)
 		return perr(p, w[1], "path longer than %zu characters",
 			    sizeof(p->cfg->control_path) - 1);
 	memcpy(p->cfg->control_path, w[1], strlen(w[1]) + 1);
+	return 0;
+}
+
+static int d_state_dir(struct parse *p, char **w)
+{
+	if (w[1][0] != '/')
+		return perr(p, w[1], "state directory must be absolute");
+	if (strlen(w[1]) >= sizeof(p->cfg->state_dir))
+		return perr(p, w[1], "path longer than %zu characters",
+			    sizeof(p->cfg->state_dir) - 1);
+	memcpy(p->cfg->state_dir, w[1], strlen(w[1]) + 1);
 	return 0;
 }
 
@@ -490,6 +502,7 @@ static const struct directive directives[] = {
 	{ "mode", 1, ANCHOR_ONLY, d_mode },
 	{ "control", 1, ANY, d_control },
 	{ "control-group", 1, ANY, d_control_group },
+	{ "state-dir", 1, ANY, d_state_dir },
 	{ "tunnel", 1, ANY, d_tunnel },
 	{ "tunnel-device", 1, ANY, d_tunnel_device },
 	{ "log-level", 1, ANY, d_log_level },
@@ -709,4 +722,53 @@ int config_load(struct odm_config *cfg, const char *path, char *err, size_t errl
 	explicit_bzero(text, n);
 	free(text);
 	return r;
+}
+
+int config_reload(struct odm_config *cur, struct odm_config *next, char *err, size_t errlen)
+{
+	struct odm_identity *ids;
+	size_t n;
+	const char *fixed = NULL;
+
+	if (cur->role != next->role)
+		fixed = "role";
+	else if (cur->mode != next->mode)
+		fixed = "mode";
+	else if (strcmp(cur->control_path, next->control_path) != 0)
+		fixed = "control";
+	else if (cur->control_gid != next->control_gid)
+		fixed = "control-group";
+	else if (strcmp(cur->state_dir, next->state_dir) != 0)
+		fixed = "state-dir";
+	else if (strcmp(cur->tunnel_backend, next->tunnel_backend) != 0)
+		fixed = "tunnel";
+	else if (strcmp(cur->tunnel_ifname, next->tunnel_ifname) != 0)
+		fixed = "tunnel-device";
+	else if (memcmp(&cur->address, &next->address, sizeof(cur->address)) != 0)
+		fixed = "address";
+	else if (memcmp(&cur->pool, &next->pool, sizeof(cur->pool)) != 0 ||
+		 cur->pool_plen != next->pool_plen)
+		fixed = "pool";
+	else if (cur->table != next->table)
+		fixed = "table";
+	else if (cur->rule_priority != next->rule_priority)
+		fixed = "rule-priority";
+	if (fixed) {
+		snprintf(err, errlen, "%s changed: it takes a restart, nothing reloaded", fixed);
+		return -EINVAL;
+	}
+	cur->log_level = next->log_level;
+	cur->max_lifetime = next->max_lifetime;
+	cur->max_bindings = next->max_bindings;
+	cur->default_type = next->default_type;
+	cur->lifetime = next->lifetime;
+	cur->udp_inactivity = next->udp_inactivity;
+	/* swap, so the caller frees the old ones after the role re-keyed */
+	ids = cur->identities;
+	n = cur->n_identities;
+	cur->identities = next->identities;
+	cur->n_identities = next->n_identities;
+	next->identities = ids;
+	next->n_identities = n;
+	return 0;
 }

@@ -8,6 +8,7 @@
  *   mode cha|home|access                (anchor)
  *   control PATH                        (default /run/odm/odmagent.sock)
  *   control-group NAME|GID              (group of the control socket, mode 0660)
+ *   state-dir PATH                      (default /var/lib/odm: state kept across restarts)
  *   tunnel auto|userspace               (backend; auto probes)
  *   tunnel-device NAME                  (default odm0)
  *   log-level error|warn|info|debug
@@ -51,6 +52,7 @@ struct odm_config {
 	enum odm_anchor_mode mode;
 	char control_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	gid_t control_gid;           /* (gid_t)-1 = leave as is */
+	char state_dir[256];         /* where the role keeps its state (statefile.h) */
 	char tunnel_backend[16];     /* "auto" or a backend name */
 	char tunnel_ifname[IFNAMSIZ];
 	int log_level;
@@ -83,6 +85,15 @@ void config_free(struct odm_config *cfg);
 /* Names of roles and anchor modes, as the config writes them ("?" if out of range) */
 const char *config_role_name(enum odm_role role);
 const char *config_mode_name(enum odm_anchor_mode mode);
+/*
+ * SIGHUP: take over from next what a running agent can change (identities
+ * and keys, log level, lifetimes, quotas, UDP inactivity, default type) and
+ * leave next holding the old identities, for the caller to free once the
+ * role has re-keyed. -EINVAL (nothing changed, the reason in err) if next
+ * differs in what needs a restart (role, mode, sockets, tunnel, addresses,
+ * pool, table, rule priority, state directory).
+ */
+int config_reload(struct odm_config *cur, struct odm_config *next, char *err, size_t errlen);
 /* Identity by NAI (anchor), NULL if none */
 const struct odm_identity *config_identity(const struct odm_config *cfg, const char *nai);
 

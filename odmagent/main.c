@@ -1,8 +1,9 @@
 /*
  * main.c — odmagent: read the configuration, set up the shared parts
  * (log, loop, netlink, control socket), start the configured role and run
- * the loop until SIGTERM or SIGINT. Teardown runs in reverse order through
- * one exit path, whatever step failed.
+ * the loop until SIGTERM or SIGINT. SIGHUP re-reads the configuration and
+ * applies what can change while bindings live (config_reload). Teardown
+ * runs in reverse order through one exit path, whatever step failed.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,6 +23,48 @@
 
 /* set by on_signal: the role is stopped and the control socket closed */
 static int stopped;
+/* -d / -v given: they win over the configured log level, also on reload */
+static int log_forced = -1;
+
+static int log_level_of(const struct odm_config *cfg)
+{
+	return log_forced >= 0 ? log_forced : cfg->log_level;
+}
+
+/*
+ * SIGHUP: a new configuration replaces the parts a running agent can change
+ * (identities and keys, log level, lifetimes, quotas); no binding or lease
+ * ends for it. A configuration that does not parse, or changes what needs a
+ * restart, changes nothing and says why.
+ */
+static void on_hup(uv_signal_t *s, int signum)
+{
+	struct odm_agent *a = s->data;
+	struct odm_config next;
+	char err[512];
+	int r;
+
+	(void)signum;
+	r = config_load(&next, a->config_path, err, sizeof(err));
+	if (r < 0) {
+		log_warnx("SIGHUP: %s: configuration kept as it was", err);
+		return;
+	}
+	r = config_reload(&a->cfg, &next, err, sizeof(err));
+	if (r < 0) {
+		log_warnx("SIGHUP: %s: %s", a->config_path, err);
+		config_free(&next);
+		return;
+	}
+	odm_log_init("odmagent", log_level_of(&a->cfg), 0);
+	/* next now holds the old identities: the role re-keys from them */
+	if (a->cfg.role == ODM_ROLE_ANCHOR)
+		anchor_reload(a, next.identities, next.n_identities);
+	else
+		mn_reload(a);
+	config_free(&next);
+	log_info("SIGHUP: %s reloaded (%zu identities)", a->config_path, a->cfg.n_identities);
+}
 
 static void usage(void)
 {
@@ -48,8 +91,10 @@ static void on_signal(uv_signal_t *s, int signum)
 	control_close(a);
 	uv_signal_stop(&a->sig_term);
 	uv_signal_stop(&a->sig_int);
+	uv_signal_stop(&a->sig_hup);
 	uv_close((uv_handle_t *)&a->sig_term, NULL);
 	uv_close((uv_handle_t *)&a->sig_int, NULL);
+	uv_close((uv_handle_t *)&a->sig_hup, NULL);
 	/* uv_run returns once every handle the modules own has closed */
 }
 
@@ -92,6 +137,7 @@ int main(int argc, char **argv)
 		usage();
 
 	memset(a, 0, sizeof(*a));
+	a->config_path = path;
 	r = config_load(&a->cfg, path, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "odmagent: %s\n", err);
@@ -105,11 +151,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	/* the agent stays in the foreground; a supervisor or the shell owns it */
-	odm_log_init("odmagent",
-		     debug ? ODM_LOG_DEBUG : verbose && a->cfg.log_level < ODM_LOG_INFO
-						 ? ODM_LOG_INFO
-						 : a->cfg.log_level,
-		     0);
+	if (debug)
+		log_forced = ODM_LOG_DEBUG;
+	else if (verbose && a->cfg.log_level < ODM_LOG_INFO)
+		log_forced = ODM_LOG_INFO;
+	odm_log_init("odmagent", log_level_of(&a->cfg), 0);
 	/* a client that vanishes mid-write must not kill the agent */
 	signal(SIGPIPE, SIG_IGN);
 
@@ -133,11 +179,14 @@ int main(int argc, char **argv)
 	}
 	uv_signal_init(&loop, &a->sig_term);
 	uv_signal_init(&loop, &a->sig_int);
+	uv_signal_init(&loop, &a->sig_hup);
 	a->sig_term.data = a;
 	a->sig_int.data = a;
+	a->sig_hup.data = a;
 	sigs_ok = 1;
 	if ((r = uv_signal_start(&a->sig_term, on_signal, SIGTERM)) < 0 ||
-	    (r = uv_signal_start(&a->sig_int, on_signal, SIGINT)) < 0) {
+	    (r = uv_signal_start(&a->sig_int, on_signal, SIGINT)) < 0 ||
+	    (r = uv_signal_start(&a->sig_hup, on_hup, SIGHUP)) < 0) {
 		log_err(r, "uv_signal_start");
 		goto out;
 	}
@@ -166,6 +215,7 @@ out:
 	if (sigs_ok && !uv_is_closing((uv_handle_t *)&a->sig_term)) {
 		uv_close((uv_handle_t *)&a->sig_term, NULL);
 		uv_close((uv_handle_t *)&a->sig_int, NULL);
+		uv_close((uv_handle_t *)&a->sig_hup, NULL);
 	}
 	if (loop_ok) {
 		/* let close callbacks run, then close what a module forgot */

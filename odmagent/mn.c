@@ -19,6 +19,12 @@
  * so the hints of many closes share one count. Each tick counts the
  * sockets of every lease with one sock_diag dump per protocol.
  * Idle UDP leases end within udp-inactivity + 1 s of their last packet.
+ *
+ * Restart: the registered leases and the per-anchor counters are saved
+ * after every event (mn_state.c) and taken over by the next run, which
+ * configures them again and re-registers each at once. A binding its
+ * anchor lost ends the lease (lease_lost); connections waiting for it get
+ * a fresh address.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -38,6 +44,7 @@
 #include "log.h"
 #include "mh.h"
 #include "mhsock.h"
+#include "mn_state.h"
 #include "movement.h"
 #include "netconf.h"
 #include "odm.h"
@@ -54,6 +61,11 @@
  * at 0 and 1.5 s (InitialBindackTimeoutFirstReg). */
 #define MN_ALLOC_TIMEOUT_MS 2900
 #define MN_DEREG_TRIES 3         /* deregistration BUs before we stop caring */
+/* A lease whose last BA is older than this is confirmed with a refresh
+ * before it is handed out again, so an anchor that lost the binding (it
+ * restarted without its state) is noticed at the next connection and that
+ * connection gets a fresh address instead of a dead one. */
+#define MN_CONFIRM_MS 5000
 
 struct mn {
 	struct odm_agent *a;
@@ -69,7 +81,17 @@ struct mn {
 	int route_on;          /* default route of cfg.table installed */
 	int stopping;
 	uint64_t move_ms;      /* last CoA change, for the re-registration time */
+	struct statefile sf;   /* leases and counters across restarts (mn_state.h) */
+	int started;           /* mn_start completed: stopping may rewrite the state */
+	unsigned lost;         /* bindings an anchor had lost, for status */
 };
+
+/* After every event that may change a lease or a counter: costs one
+ * comparison when nothing changed (statefile.h). */
+static void save_state(struct mn *mn)
+{
+	mnstate_save(&mn->sf, &mn->reg, &mn->leases);
+}
 
 static uint16_t random16(void)
 {
@@ -111,6 +133,7 @@ static void on_regt(uv_timer_t *t)
 
 	reg_timers(&mn->reg, mono_ms());
 	rearm(mn);
+	save_state(mn);
 }
 
 /* ---- host configuration of a lease ---- */
@@ -305,6 +328,33 @@ static void alloc_accepted(struct mn *mn, struct lease *l, struct reg_binding *b
 	answer_waiters(l, NULL, NULL);
 }
 
+static void lease_session(struct mn *mn, struct control_req *r, const struct in6_addr *dst,
+			  const struct in6_addr *cha, int proto, int fresh);
+
+/*
+ * The anchor no longer holds l's binding (it refused a refresh, e.g. 133
+ * after it restarted without its state, or the binding ran out): say so,
+ * end the lease, and give the connections waiting to reuse it a fresh
+ * allocation at the same anchor instead of the dead address.
+ */
+static void lease_lost(struct mn *mn, struct lease *l, const char *why, int dereg_bu)
+{
+	struct in6_addr dst = l->dst, cha = l->anchor;
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	int proto = l->proto;
+	size_t n;
+	void **w = lease_take_waiters(l, &n);
+
+	mn->lost++;
+	log_warnx("anchor %s no longer holds lease %u %s (%s): ending it, %zu waiting "
+		  "connection(s) get a fresh address",
+		  ntop6(&cha, a1), l->id, ntop6(&l->addr, a2), why, n);
+	lease_end(mn, l, why, dereg_bu);
+	for (size_t i = 0; i < n; i++)
+		lease_session(mn, w[i], &dst, &cha, proto, 0);
+	free(w);
+}
+
 static void on_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev)
 {
 	struct mn *mn = arg;
@@ -324,6 +374,11 @@ static void on_reg_done(void *arg, struct reg_binding *b, const struct reg_event
 			log_debug("lease %u refreshed, BA after %lld ms, lifetime %us", l->id,
 				  (long long)ev->rtt_ms, ev->lifetime_s);
 		}
+		if (ev->what == REG_REFRESH && l->n_waiters) {
+			/* connections that waited for the binding to be confirmed */
+			l->handed_ms = mono_ms();
+			answer_waiters(l, NULL, NULL);
+		}
 		break;
 	case REG_EV_REJECTED:
 		snprintf(msg, sizeof(msg), "anchor %s refused the %s: %s%s%s",
@@ -335,7 +390,7 @@ static void on_reg_done(void *arg, struct reg_binding *b, const struct reg_event
 			lease_drop(mn, l);
 		} else {
 			/* best effort, in case the anchor still holds something */
-			lease_end(mn, l, "refused by the anchor", 1);
+			lease_lost(mn, l, "refused by the anchor", 1);
 		}
 		break;
 	case REG_EV_TIMEOUT:
@@ -349,7 +404,7 @@ static void on_reg_done(void *arg, struct reg_binding *b, const struct reg_event
 		log_warnx("lease %u: binding at %s expired without a BA", l->id,
 			  ntop6(&l->anchor, a1));
 		/* the anchor has forgotten it: no deregistration to send */
-		lease_end(mn, l, "binding expired", 0);
+		lease_lost(mn, l, "binding expired", 0);
 		break;
 	}
 }
@@ -497,9 +552,19 @@ static void on_tick(uv_timer_t *t)
 {
 	struct mn *mn = t->data;
 
-	judge_all(mn, mono_ms());
+	struct lease *l;
+	uint64_t now = mono_ms();
+
+	judge_all(mn, now);
+	/* judge_all may have ended leases: walk the list as it is now */
+	for (l = mn->leases.head; l; l = l->next)
+		if (l->n_waiters && l->state == LEASE_REGISTERED && l->rb &&
+		    l->rb->kind == REG_REFRESH && l->rb->n_sent &&
+		    now >= l->rb->sent[0].sent_ms + MN_ALLOC_TIMEOUT_MS)
+			answer_waiters(l, "ETIMEDOUT", "the anchor does not confirm the binding");
 	/* a safety net for lost netlink events (the socket can overrun) */
 	check_all(mn);
+	save_state(mn);
 }
 
 /* ---- control ops ---- */
@@ -523,6 +588,21 @@ static void lease_session(struct mn *mn, struct control_req *r, const struct in6
 	if (!fresh)
 		l = lease_find_reusable(&mn->leases, ODM_TYPE_SESSION_LASTING, proto, cha,
 					who->uid, 1);
+	if (l && l->state == LEASE_REGISTERED && l->rb &&
+	    (l->rb->kind == REG_REFRESH ||
+	     now >= l->rb->expires_ms - (uint64_t)l->rb->granted_s * 1000 + MN_CONFIRM_MS)) {
+		/* not confirmed lately (or being confirmed): wait for the BA */
+		if (lease_add_waiter(l, r) < 0) {
+			control_reply_error(r, "REQUIREDIPFAILED", "out of memory");
+			return;
+		}
+		if (l->rb->kind == REG_NONE) {
+			log_debug("lease %u: confirming the binding before reuse", l->id);
+			reg_refresh(&mn->reg, l->rb, now, 0);
+			rearm(mn);
+		}
+		return;
+	}
 	if (l && l->state == LEASE_REGISTERED) {
 		l->handed_ms = now;
 		log_debug("lease %u %s reused for %s", l->id, ntop6(&l->addr, a1), ntop6(dst, a2));
@@ -633,6 +713,7 @@ static void on_release(struct odm_agent *a, struct control_req *r, const json_t 
 	}
 	/* "released": whether the lease will be looked at within MN_HINT_MS */
 	control_reply(r, json_pack("{s:b}", "released", soon));
+	save_state(mn);
 }
 
 static void on_status(struct odm_agent *a, struct control_req *r, const json_t *req)
@@ -685,9 +766,10 @@ static void on_status(struct odm_agent *a, struct control_req *r, const json_t *
 				  b ? (int)b->last_seq : 0, "uid", (json_int_t)l->uid, "pid",
 				  (json_int_t)l->pid));
 	}
-	resp = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "role", "mn", "nai",
+	resp = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:I}", "role", "mn", "nai",
 			 mn->reg.cfg.nai, "coa", coa, "tunnel", tunnel_status_json(mn->tun),
-			 "leases", leases, "bindings", bindings);
+			 "leases", leases, "bindings", bindings, "lost_bindings",
+			 (json_int_t)mn->lost);
 	if (resp)
 		json_object_set_new(resp, "registration",
 				    json_pack("{s:I, s:I, s:I}", "bu_sent", (json_int_t)mn->reg.bu_sent,
@@ -701,6 +783,47 @@ static void on_status(struct odm_agent *a, struct control_req *r, const json_t *
 
 /* ---- MH socket and registration glue ---- */
 
+/*
+ * A Binding Refresh Request (RFC 6275 §11.7.4), or a Binding Error status 1
+ * (§11.3.6: the anchor has no binding for a home address we use), from one
+ * of our anchors: refresh its bindings at once. Neither is authenticated,
+ * so neither changes anything by itself: the refresh is an authenticated
+ * exchange (rate limited per binding), and only its BA decides, e.g. a 133
+ * from an anchor that lost its state ends the lease (lease_lost).
+ */
+static void anchor_asks(struct mn *mn, const uint8_t *buf, size_t len,
+			const struct in6_addr *src)
+{
+	struct reg_anchor *an = reg_anchor_find(&mn->reg, src);
+	struct mh_msg m;
+	char a1[INET6_ADDRSTRLEN];
+	uint64_t now = mono_ms();
+	int n = 0;
+
+	if (!an || mh_decode(buf, len, &m, NULL, NULL) < 0) {
+		log_debug("MH type %u from %s ignored", buf[2], ntop6(src, a1));
+		return;
+	}
+	if (m.type == MH_TYPE_BE && m.status != MH_BE_UNKNOWN_HAO) {
+		log_info("Binding Error status %u from anchor %s", m.status, ntop6(src, a1));
+		return;
+	}
+	for (struct reg_binding *b = an->bindings; b; b = b->next) {
+		struct lease *l = b->user;
+
+		if (!l || l->state != LEASE_REGISTERED || b->kind != REG_NONE)
+			continue;
+		if (m.type == MH_TYPE_BE && !IN6_IS_ADDR_UNSPECIFIED(&m.be_home) &&
+		    !IN6_ARE_ADDR_EQUAL(&m.be_home, &b->hnp))
+			continue;
+		reg_refresh(&mn->reg, b, now, 0);
+		n++;
+	}
+	log_info("%s from anchor %s: refreshing %d binding(s)",
+		 m.type == MH_TYPE_BRR ? "Binding Refresh Request" : "Binding Error (no binding)",
+		 ntop6(src, a1), n);
+}
+
 static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
 		  const struct in6_addr *dst)
 {
@@ -708,8 +831,12 @@ static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_ad
 
 	if (mn->stopping)
 		return;
-	reg_input(&mn->reg, buf, len, src, dst, mono_ms());
+	if (len >= 4 && (buf[2] == MH_TYPE_BRR || buf[2] == MH_TYPE_BE))
+		anchor_asks(mn, buf, len, src);
+	else
+		reg_input(&mn->reg, buf, len, src, dst, mono_ms());
 	rearm(mn);
+	save_state(mn);
 }
 
 static int reg_send(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
@@ -734,6 +861,85 @@ static const struct reg_ops mn_reg_ops = {
 	.ntp_now = reg_ntp_now,
 	.done = on_reg_done,
 };
+
+/* ---- restart: leases taken over from the state file (mn_state.h) ---- */
+
+static int adopt_state(struct mn *mn)
+{
+	struct odm_config *cfg = &mn->a->cfg;
+	int rc = statefile_open(&mn->sf, cfg->state_dir, MN_STATE_FILE);
+
+	if (rc < 0) {
+		log_err(rc, "state directory %s", cfg->state_dir);
+		return rc;
+	}
+	rc = mnstate_load(&mn->sf, mn->reg.cfg.nai, &mn->leases, &mn->reg);
+	if (rc < 0)
+		log_err(rc, "taking over %s", mn->sf.path);
+	else if (rc > 0)
+		log_info("%s: taking over %d lease(s) from the last run", mn->sf.path, rc);
+	return rc;
+}
+
+static int flush_stale_rules(struct mn *mn)
+{
+	struct odm_config *cfg = &mn->a->cfg;
+	struct in6_addr *keep = calloc(mn->leases.n + 1, sizeof(*keep));
+	size_t n = 0;
+	int rc;
+
+	if (!keep)
+		return -ENOMEM;
+	for (struct lease *l = mn->leases.head; l; l = l->next)
+		keep[n++] = l->addr;
+	rc = netconf_rule_flush_except(mn->nc, cfg->table, cfg->rule_priority, keep, n);
+	free(keep);
+	return rc;
+}
+
+/* Address, tunnel binding, route and rule again for every lease taken
+ * over, then a BU for each at once from the current CoA (check_all: the
+ * CoA is new to this run, so every binding there is refreshed). */
+static void configure_adopted(struct mn *mn)
+{
+	struct in6_addr none = IN6ADDR_ANY_INIT;
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	struct lease *l, *next;
+
+	for (l = mn->leases.head; l; l = next) {
+		next = l->next;
+		if (lease_configure(mn, l, &none) < 0) {
+			log_warnx("lease %u %s: cannot be configured again, dropped", l->id,
+				  ntop6(&l->addr, a1));
+			lease_drop(mn, l);
+			continue;
+		}
+		log_info("lease %u %s at %s (uid %u pid %d) taken over, re-registering", l->id,
+			 ntop6(&l->addr, a1), ntop6(&l->anchor, a2), (unsigned)l->uid,
+			 (int)l->pid);
+	}
+	check_all(mn);
+}
+
+/* SIGHUP (main.c): the configuration has new keys, lifetimes, timers. */
+void mn_reload(struct odm_agent *a)
+{
+	struct mn *mn = a->mn;
+	const struct odm_identity *id = &a->cfg.identities[0];
+
+	if (!mn || a->cfg.n_identities < 1)
+		return;
+	if (strcmp(id->nai, mn->reg.cfg.nai) != 0)
+		log_warnx("identity %s replaces %s: the leases held keep their bindings until "
+			  "the anchor refuses them", id->nai, mn->reg.cfg.nai);
+	snprintf(mn->reg.cfg.nai, sizeof(mn->reg.cfg.nai), "%s", id->nai);
+	mn->reg.cfg.spi = id->spi;
+	memcpy(mn->reg.cfg.key, id->key, MH_AUTH_KEY_LEN);
+	mn->reg.cfg.lifetime_s = a->cfg.lifetime ? a->cfg.lifetime : 300;
+	mn->pol.udp_inactivity_s = a->cfg.udp_inactivity;
+	log_info("mn reloaded: %s spi %u, lifetime %us, udp-inactivity %us; %zu lease(s) kept",
+		 id->nai, id->spi, mn->reg.cfg.lifetime_s, a->cfg.udp_inactivity, mn->leases.n);
+}
 
 /* ---- start and stop ---- */
 
@@ -768,6 +974,10 @@ static void teardown(struct odm_agent *a, struct mn *mn)
 			answer_waiters(l, "REQUIREDIPFAILED", "odmagent is stopping");
 		lease_end(mn, l, "agent stopping", 1);
 	}
+	/* a clean stop deregistered every lease: the file keeps the counters */
+	if (mn->started)
+		save_state(mn);
+	statefile_close(&mn->sf);
 	reg_cleanup(&mn->reg);
 	lease_table_clear(&mn->leases);
 	if (mn->mh) {
@@ -819,10 +1029,14 @@ int mn_start(struct odm_agent *a)
 	mn->pol.udp_inactivity_s = cfg->udp_inactivity;
 
 	mn->nc = a->nc; /* main.c opened it before starting the role */
+	rc = adopt_state(mn);
+	if (rc < 0)
+		goto fail;
 	/* A killed agent's tunnel device, its addresses and the table's routes
 	 * die with it; its from-rules do not. They are ours by table and
-	 * priority, and no lease of this run exists yet. */
-	rc = netconf_rule_flush(mn->nc, cfg->table, cfg->rule_priority);
+	 * priority: those of the leases taken over stay (their sockets' packets
+	 * keep their path), the others go. */
+	rc = flush_stale_rules(mn);
 	if (rc > 0)
 		log_info("removed %d rule(s) to table %u left by an earlier run", rc,
 			 cfg->table);
@@ -854,6 +1068,9 @@ int mn_start(struct odm_agent *a)
 		log_err(rc, "registering the control ops");
 		goto fail;
 	}
+	configure_adopted(mn);
+	mn->started = 1;
+	save_state(mn);
 	log_info("mn %s (spi %u): tunnel %s on %s, table %u, rule priority %u, lifetime %us, "
 		 "udp-inactivity %us",
 		 rc_cfg.nai, rc_cfg.spi, tunnel_backend_name(mn->tun), mn->tun->ifname,

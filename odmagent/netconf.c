@@ -411,7 +411,23 @@ struct flush_ctx {
 	struct netconf *nc;
 	uint32_t table, prio;
 	int deleted, err;
+	const struct in6_addr *keep;
+	size_t nkeep;
 };
+
+/* The rule is "from one of keep/128" */
+static int rule_kept(struct rtnl_rule *ru, const struct flush_ctx *fc)
+{
+	struct nl_addr *src = rtnl_rule_get_src(ru);
+
+	if (!src || nl_addr_get_family(src) != AF_INET6 || nl_addr_get_prefixlen(src) != 128 ||
+	    nl_addr_get_len(src) != sizeof(struct in6_addr))
+		return 0;
+	for (size_t i = 0; i < fc->nkeep; i++)
+		if (memcmp(nl_addr_get_binary_addr(src), &fc->keep[i], sizeof(fc->keep[i])) == 0)
+			return 1;
+	return 0;
+}
 
 static void flush_one(struct nl_object *obj, void *arg)
 {
@@ -420,7 +436,7 @@ static void flush_one(struct nl_object *obj, void *arg)
 	int r;
 
 	if (rtnl_rule_get_table(ru) != fc->table || rtnl_rule_get_prio(ru) != fc->prio ||
-	    rtnl_rule_get_action(ru) != FR_ACT_TO_TBL)
+	    rtnl_rule_get_action(ru) != FR_ACT_TO_TBL || rule_kept(ru, fc))
 		return;
 	r = nl2errno(rtnl_rule_delete(fc->nc->sk, ru, 0));
 	if (r == 0)
@@ -431,7 +447,13 @@ static void flush_one(struct nl_object *obj, void *arg)
 
 int netconf_rule_flush(struct netconf *nc, uint32_t table, uint32_t prio)
 {
-	struct flush_ctx fc = { nc, table, prio, 0, 0 };
+	return netconf_rule_flush_except(nc, table, prio, NULL, 0);
+}
+
+int netconf_rule_flush_except(struct netconf *nc, uint32_t table, uint32_t prio,
+			      const struct in6_addr *keep, size_t nkeep)
+{
+	struct flush_ctx fc = { nc, table, prio, 0, 0, keep, nkeep };
 	struct nl_cache *cache;
 	int r;
 

@@ -8,6 +8,7 @@
 #define ODM_NETCONF_H
 
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct netconf;
@@ -41,5 +42,9 @@ int netconf_rule_del(struct netconf *nc, const struct in6_addr *from, uint32_t t
  * Returns how many were deleted, or -errno.
  */
 int netconf_rule_flush(struct netconf *nc, uint32_t table, uint32_t prio);
+/* The same, except the rules "from a/128" for every a in keep: those of the
+ * leases a restarted agent takes over keep routing their sockets' packets. */
+int netconf_rule_flush_except(struct netconf *nc, uint32_t table, uint32_t prio,
+			      const struct in6_addr *keep, size_t nkeep);
 
 #endif

@@ -74,6 +74,11 @@ struct odm_tunnel {
 	struct in6_addr guard;
 	uint8_t guard_plen;
 	int has_guard;
+	/* ANCHOR side, optional: a tunnelled packet whose inner source has no
+	 * binding (e.g. one a restart without state lost) came from outer
+	 * source osrc; called before it is dropped */
+	void (*unbound)(void *arg, const struct in6_addr *inner, const struct in6_addr *osrc);
+	void *unbound_arg;
 };
 
 /*

@@ -275,6 +275,8 @@ static void decap_one(struct tu_priv *p, const uint8_t *pkt, size_t n,
 		if (e)
 			e->st.dropped++;
 		p->total.dropped++;
+		if (!e && p->side == ODM_TUNNEL_ANCHOR && p->t->unbound)
+			p->t->unbound(p->t->unbound_arg, &k, osrc);
 		if (odm_log_level() >= ODM_LOG_DEBUG) {
 			char s[INET6_ADDRSTRLEN], i[INET6_ADDRSTRLEN];
 

@@ -120,6 +120,7 @@ cat >"$T/anchor.conf" <<CONF
 role anchor
 mode cha
 control $T/agent.sock
+state-dir $T/state
 tunnel userspace
 tunnel-device $TUNDEV
 log-level debug

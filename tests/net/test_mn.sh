@@ -204,7 +204,9 @@ check "the agent logged no error" bash -c "! grep -q ' error: ' '$MN_AGENT_LOG'"
 
 # ---------------------------------------------------------------- 6. crash and restart
 # kill -9 leaves the from-rules behind (the tunnel device, its addresses and
-# table routes die with the process); the next start removes them.
+# table routes die with the process); the next start removes those of no
+# lease in its state. The state is deleted here, so none is taken over
+# (test_restart.sh tests the take-over).
 start_mn_agent() {
 	topo_spawn mn odmagent-mn "$MN_AGENT_LOG" "$ODM_BUILD/odmagent" -f "$ODM_DIR/mn.conf"
 	MN_AGENT_PID=$TOPO_SPAWNED_PID
@@ -217,6 +219,7 @@ wait "$MN_AGENT_PID" 2>/dev/null || true
 MN_AGENT_PID=''
 check "kill -9 leaves the agent's rule for $KCHOA behind" \
 	bash -c "ip -n $NS_MN -6 rule show | grep -q 'from $KCHOA lookup $ODM_TABLE'"
+rm -f "$MN_STATE_DIR/mn.json"
 start_mn_agent
 check "a restarted agent removes the rule left by the killed one" \
 	bash -c "! ip -n $NS_MN -6 rule show | grep -q 'lookup $ODM_TABLE'"

@@ -138,3 +138,19 @@ Test(netconf, rule_flush_takes_only_ours)
 	cr_assert_eq(netconf_rule_flush(nc, 0, 1000), -EINVAL);
 }
 
+
+Test(netconf, rule_flush_keeps_the_rules_of_adopted_leases)
+{
+	struct in6_addr a = A("2001:db8:c::7"), b = A("2001:db8:c::8"), keep[2];
+	char *o;
+
+	keep[0] = b;
+	keep[1] = A("2001:db8:c::99"); /* kept but absent: no harm */
+	cr_assert_eq(netconf_rule_add(nc, &a, 1000, 1000), 0);
+	cr_assert_eq(netconf_rule_add(nc, &b, 1000, 1000), 0);
+	cr_assert_eq(netconf_rule_flush_except(nc, 1000, 1000, keep, 2), 1);
+	o = ip("-6 rule show");
+	cr_assert_null(strstr(o, "2001:db8:c::7"), "%s", o);
+	cr_assert(strstr(o, "1000:\tfrom 2001:db8:c::8 lookup 1000"), "%s", o);
+	cr_assert_eq(netconf_rule_flush(nc, 1000, 1000), 1);
+}

@@ -5,6 +5,9 @@
 # repository). Source it after topo.sh; call odm_agents_up after topo_up.
 #
 #   odm_agents_up            start both agents, wait for their control sockets
+#   odm_agent_start HOST     start HOST's agent (mn or cha) again with its config
+#                            and state directory; wait for its control socket
+#   odm_agent_kill9 HOST     kill -9 HOST's agent (no clean-up: a crash) and reap it
 #   odm_ctl HOST ARGS...     odmctl against HOST's agent (mn or cha)
 #   odm_status HOST          its status as JSON
 #   odm_agent_logs_clean     0 when no sanitizer report is in the agents' logs
@@ -13,7 +16,8 @@
 #   odm_capture HOST IF FILE FILTER [SNAPLEN]   tcpdump in the background
 #
 # Variables: ODM_BUILD (build dir, default <repo>/build), ODM_DIR (this run's
-# agent files), ODM_NAI, ODM_SPI, MN_SOCK, CHA_SOCK, MN_AGENT_LOG, CHA_AGENT_LOG.
+# agent files), ODM_NAI, ODM_SPI, MN_SOCK, CHA_SOCK, MN_AGENT_LOG, CHA_AGENT_LOG,
+# MN_STATE_DIR, CHA_STATE_DIR (each agent's state, kept across its restarts).
 # Set ODM_CTL_GROUP (a group name) before odm_agents_up to let users other
 # than root reach mn's agent: its socket then lives in $ODM_RUNDIR/ctl (0755)
 # with that control-group; the key files stay in ODM_DIR (0700).
@@ -64,12 +68,14 @@ odm_agents_up() {
 		mn_group="control-group $ODM_CTL_GROUP"
 	fi
 	export MN_AGENT_LOG=$ODM_DIR/mn-agent.log CHA_AGENT_LOG=$ODM_DIR/cha-agent.log
+	export MN_STATE_DIR=$ODM_DIR/state-mn CHA_STATE_DIR=$ODM_DIR/state-cha
 
 	cat >"$ODM_DIR/cha.conf" <<-EOF
 		# anchor near cn: a Corresponding Home Agent
 		role anchor
 		mode cha
 		control $CHA_SOCK
+		state-dir $CHA_STATE_DIR
 		tunnel userspace
 		tunnel-device $ODM_TUN_CHA
 		log-level info
@@ -83,6 +89,7 @@ odm_agents_up() {
 		role mn
 		control $MN_SOCK
 		$mn_group
+		state-dir $MN_STATE_DIR
 		tunnel userspace
 		tunnel-device $ODM_TUN_MN
 		log-level info
@@ -93,14 +100,37 @@ odm_agents_up() {
 		table $ODM_TABLE
 		rule-priority 1000
 	EOF
-	topo_spawn cha odmagent-cha "$CHA_AGENT_LOG" "$ODM_BUILD/odmagent" -f "$ODM_DIR/cha.conf"
-	export CHA_AGENT_PID=$TOPO_SPAWNED_PID
-	topo_spawn mn odmagent-mn "$MN_AGENT_LOG" "$ODM_BUILD/odmagent" -f "$ODM_DIR/mn.conf"
-	export MN_AGENT_PID=$TOPO_SPAWNED_PID
-	odm__wait_socket "$CHA_SOCK" || return 1
-	odm__wait_socket "$MN_SOCK" || return 1
+	odm_agent_start cha || return 1
+	odm_agent_start mn || return 1
 	# Agents stop before the topology goes (their tunnel devices, routes).
 	topo_at_exit "odm_agents_down"
+}
+
+odm_agent_start() {
+	case $1 in
+	cha)
+		topo_spawn cha odmagent-cha "$CHA_AGENT_LOG" "$ODM_BUILD/odmagent" -f "$ODM_DIR/cha.conf"
+		export CHA_AGENT_PID=$TOPO_SPAWNED_PID
+		odm__wait_socket "$CHA_SOCK"
+		;;
+	mn)
+		topo_spawn mn odmagent-mn "$MN_AGENT_LOG" "$ODM_BUILD/odmagent" -f "$ODM_DIR/mn.conf"
+		export MN_AGENT_PID=$TOPO_SPAWNED_PID
+		odm__wait_socket "$MN_SOCK"
+		;;
+	*) echo "odm_agent_start: mn or cha, not '$1'" >&2; return 2 ;;
+	esac
+}
+
+odm_agent_kill9() {
+	local pid
+	case $1 in
+	cha) pid=$CHA_AGENT_PID ;;
+	mn) pid=$MN_AGENT_PID ;;
+	*) echo "odm_agent_kill9: mn or cha, not '$1'" >&2; return 2 ;;
+	esac
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null || true
 }
 
 odm_agents_down() {

@@ -1,0 +1,322 @@
+/*
+ * anchor_state.c — the anchor's state across restarts and reloads: its
+ * bindings (home address, care-of address, identity, BID, last sequence
+ * number, lifetime, expiry as wall-clock time), which pool addresses they
+ * hold, and each identity's last accepted sequence number and replay
+ * timestamp, so a restarted anchor neither forgets a host nor accepts a BU
+ * it has already seen (RFC 4285 §6). The snapshot and the restore take the
+ * time as arguments; anchor.c calls them and owns the file.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "addrtext.h"
+#include "agent.h"
+#include "anchor.h"
+#include "log.h"
+#include "monotime.h"
+#include "mhsock.h"
+
+struct snap_ctx {
+	struct state_anchor *s;
+	int64_t now_wall;
+	uint64_t now_mono;
+};
+
+static void snap_one(const struct binding *b, void *arg)
+{
+	struct snap_ctx *c = arg;
+	struct state_anchor_binding *o = &c->s->bindings[c->s->n_bindings++];
+
+	o->hoa = b->hoa;
+	o->coa = b->coa;
+	snprintf(o->nai, sizeof(o->nai), "%s", b->nai);
+	o->bid = b->bid;
+	o->seq = b->seq;
+	o->lifetime = b->lifetime ? b->lifetime : 1;
+	o->expires_ms = c->now_wall + ((int64_t)b->expires_ms - (int64_t)c->now_mono);
+	if (o->expires_ms < 0)
+		o->expires_ms = 0;
+}
+
+int anchor_state_snapshot(const struct anchor *an, int64_t now_wall_ms, uint64_t now_mono_ms,
+			  struct state_anchor *out)
+{
+	struct snap_ctx c = { out, now_wall_ms, now_mono_ms };
+
+	memset(out, 0, sizeof(*out));
+	out->pool = an->cfg->pool;
+	out->pool_plen = an->cfg->pool_plen;
+	out->idents = calloc(an->cfg->n_identities + 1, sizeof(*out->idents));
+	out->bindings = calloc(an->bc.count + 1, sizeof(*out->bindings));
+	if (!out->idents || !out->bindings) {
+		state_anchor_free(out);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < an->cfg->n_identities; i++) {
+		struct state_anchor_ident *d;
+
+		if (!an->ids[i].has_last)
+			continue;
+		d = &out->idents[out->n_idents++];
+		snprintf(d->nai, sizeof(d->nai), "%s", an->cfg->identities[i].nai);
+		d->seq = an->ids[i].last_seq;
+		d->last_ts = an->ids[i].last_ts;
+	}
+	bcache_foreach(&an->bc, snap_one, &c);
+	return 0;
+}
+
+static long ident_index(const struct anchor *an, const char *nai)
+{
+	const struct odm_identity *id = config_identity(an->cfg, nai);
+
+	return id ? (long)(id - an->cfg->identities) : -1;
+}
+
+int anchor_state_restore(struct anchor *an, const struct state_anchor *s,
+			 int64_t now_wall_ms, uint64_t now_mono_ms)
+{
+	char h[INET6_ADDRSTRLEN];
+	int n = 0, rc;
+
+	for (size_t i = 0; i < s->n_idents; i++) {
+		long k = ident_index(an, s->idents[i].nai);
+
+		if (k < 0)
+			continue; /* no longer configured */
+		an->ids[k].has_last = 1;
+		an->ids[k].last_seq = s->idents[i].seq;
+		an->ids[k].last_ts = s->idents[i].last_ts;
+	}
+	if (memcmp(&s->pool, &an->cfg->pool, sizeof(s->pool)) != 0 ||
+	    s->pool_plen != an->cfg->pool_plen) {
+		log_warnx("the saved bindings are from another pool: not restored");
+		return 0;
+	}
+	for (size_t i = 0; i < s->n_bindings; i++) {
+		const struct state_anchor_binding *sb = &s->bindings[i];
+		uint64_t dl = state_deadline(sb->expires_ms, now_wall_ms, now_mono_ms, 0);
+		long k = ident_index(an, sb->nai);
+		struct binding tmpl, *b;
+
+		if (!dl || k < 0 || (an->cfg->max_bindings &&
+				     an->ids[k].nbindings >= an->cfg->max_bindings)) {
+			log_info("saved binding %s %s not restored (%s)", sb->nai,
+				 ntop6(&sb->hoa, h),
+				 !dl ? "expired" : k < 0 ? "identity gone" : "over quota");
+			continue;
+		}
+		if (pool_reserve(&an->pool, &sb->hoa) < 0) {
+			log_warnx("saved binding %s %s: address not free in the pool, not restored",
+				  sb->nai, ntop6(&sb->hoa, h));
+			continue;
+		}
+		/* no binding outlives the lifetime it was granted from now */
+		if (dl > now_mono_ms + (uint64_t)mh_lifetime_seconds(sb->lifetime) * 1000)
+			dl = now_mono_ms + (uint64_t)mh_lifetime_seconds(sb->lifetime) * 1000;
+		memset(&tmpl, 0, sizeof(tmpl));
+		tmpl.hoa = sb->hoa;
+		tmpl.coa = sb->coa;
+		snprintf(tmpl.nai, sizeof(tmpl.nai), "%s", sb->nai);
+		tmpl.bid = sb->bid;
+		tmpl.seq = sb->seq;
+		tmpl.lifetime = sb->lifetime;
+		tmpl.created_ms = now_mono_ms;
+		tmpl.expires_ms = dl;
+		tmpl.ident = (size_t)k;
+		rc = an->tun ? an->tun->ops->bind(an->tun, &sb->hoa, &an->cfg->address, &sb->coa) : 0;
+		if (rc == 0) {
+			rc = bcache_add(&an->bc, &tmpl, &b);
+			if (rc < 0 && an->tun)
+				(void)an->tun->ops->unbind(an->tun, &sb->hoa);
+		}
+		if (rc < 0) {
+			log_warn(rc, "saved binding %s %s not restored", sb->nai, ntop6(&sb->hoa, h));
+			(void)pool_release(&an->pool, &sb->hoa);
+			continue;
+		}
+		an->ids[k].nbindings++;
+		n++;
+	}
+	return n;
+}
+
+int anchor_state_load(struct anchor *an, uint64_t now_mono_ms)
+{
+	struct state_anchor s;
+	char err[256], *text;
+	size_t len;
+	int rc = statefile_open(&an->sf, an->cfg->state_dir, ANCHOR_STATE_FILE);
+
+	if (rc < 0) {
+		log_err(rc, "state directory %s", an->cfg->state_dir);
+		return rc;
+	}
+	rc = statefile_read(&an->sf, &text, &len);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0) {
+		log_warn(rc, "reading %s: starting without it", an->sf.path);
+		return 0;
+	}
+	rc = state_anchor_decode(text, len, &s, err, sizeof(err));
+	free(text);
+	if (rc < 0) {
+		log_warnx("%s: %s: starting without it", an->sf.path, err);
+		return 0;
+	}
+	rc = anchor_state_restore(an, &s, wall_ms(), now_mono_ms);
+	log_info("%s: %d of %zu binding(s) restored, replay state of %zu identities",
+		 an->sf.path, rc, s.n_bindings, s.n_idents);
+	state_anchor_free(&s);
+	return rc;
+}
+
+void anchor_state_save(struct anchor *an, uint64_t now_mono_ms)
+{
+	struct state_anchor s;
+	char *text;
+
+	if (!an->sf.path)
+		return;
+	if (anchor_state_snapshot(an, wall_ms(), now_mono_ms, &s) < 0) {
+		log_warnx("no memory for the state snapshot");
+		return;
+	}
+	text = state_anchor_encode(&s);
+	state_anchor_free(&s);
+	statefile_commit(&an->sf, text);
+}
+
+void anchor_state_touch(struct anchor *an, uint64_t now_mono_ms)
+{
+	if (!an->save_due_ms)
+		an->save_due_ms = now_mono_ms + ANCHOR_SAVE_DELAY_MS;
+}
+
+void anchor_state_flush(struct anchor *an, uint64_t now_mono_ms, int force)
+{
+	if (!an->save_due_ms || (!force && now_mono_ms < an->save_due_ms))
+		return;
+	an->save_due_ms = 0;
+	anchor_state_save(an, now_mono_ms);
+}
+
+/* ---- SIGHUP ---- */
+
+struct orphan_ctx {
+	const struct anchor *an;
+	struct binding **v;
+	size_t n;
+};
+
+static void find_orphan(const struct binding *b, void *arg)
+{
+	struct orphan_ctx *c = arg;
+
+	if (ident_index(c->an, b->nai) < 0)
+		c->v[c->n++] = (struct binding *)b;
+}
+
+static void remap_one(const struct binding *b, void *arg)
+{
+	struct anchor *an = arg;
+	long k = ident_index(an, b->nai);
+
+	/* find_orphan removed those without an identity */
+	((struct binding *)b)->ident = (size_t)k;
+	an->ids[k].nbindings++;
+}
+
+int anchor_state_rekey(struct anchor *an, const struct odm_identity *old_ids, size_t n_old)
+{
+	struct anchor_ident *ids = calloc(an->cfg->n_identities + 1, sizeof(*ids));
+	struct orphan_ctx oc = { an, calloc(an->bc.count + 1, sizeof(struct binding *)), 0 };
+
+	if (!ids || !oc.v) {
+		free(ids);
+		free(oc.v);
+		return -ENOMEM;
+	}
+	/* an identity that is gone takes its bindings with it */
+	bcache_foreach(&an->bc, find_orphan, &oc);
+	for (size_t i = 0; i < oc.n; i++)
+		anchor_release(an, oc.v[i], "identity removed by reload");
+	free(oc.v);
+	/* replay state follows the NAI, whatever its new position */
+	for (size_t j = 0; j < n_old; j++) {
+		long k = ident_index(an, old_ids[j].nai);
+
+		if (k >= 0) {
+			ids[k] = an->ids[j];
+			ids[k].nbindings = 0;
+		}
+	}
+	free(an->ids);
+	an->ids = ids;
+	bcache_foreach(&an->bc, remap_one, an);
+	return (int)oc.n;
+}
+
+void anchor_reload(struct odm_agent *a, const struct odm_identity *old_ids, size_t n_old)
+{
+	struct anchor *an = a->anchor;
+	int rc;
+
+	if (!an)
+		return;
+	rc = anchor_state_rekey(an, old_ids, n_old);
+	if (rc < 0) {
+		log_err(rc, "re-keying after the reload");
+		return;
+	}
+	anchor_state_save(an, uv_now(a->loop));
+	log_info("anchor reloaded: %zu identities, %zu binding(s) kept, %d ended", a->cfg.n_identities,
+		 an->bc.count, rc);
+}
+
+/* ---- bindings a restart lost ---- */
+
+int anchor_lost_be(struct anchor *an, const struct in6_addr *inner, uint64_t now_ms,
+		   uint8_t *buf, size_t cap)
+{
+	struct mh_msg be;
+	int n;
+
+	if (!pool_contains(&an->pool, inner) || bcache_find_hoa(&an->bc, inner))
+		return 0;
+	if (now_ms < an->lost_be_next_ms)
+		return 0;
+	an->lost_be_next_ms = now_ms + ANCHOR_LOST_BE_GAP_MS;
+	memset(&be, 0, sizeof(be));
+	be.type = MH_TYPE_BE;
+	be.status = MH_BE_UNKNOWN_HAO;
+	be.be_home = *inner;
+	n = mh_encode(&be, buf, cap, NULL, NULL, NULL, NULL, NULL);
+	if (n < 0)
+		return 0;
+	an->cnt.be_tx++;
+	an->lost_be_tx++;
+	return n;
+}
+
+void anchor_lost_hook(void *arg, const struct in6_addr *inner, const struct in6_addr *osrc)
+{
+	struct anchor *an = arg;
+	uint8_t buf[MH_MAX_LEN];
+	char h[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN];
+	int n, rc;
+
+	if (!an->mh || !an->loop)
+		return;
+	n = anchor_lost_be(an, inner, uv_now(an->loop), buf, sizeof(buf));
+	if (n <= 0)
+		return;
+	rc = mhsock_send(an->mh, buf, (size_t)n, &an->cfg->address, osrc);
+	log_info("tunnelled packet from %s (outer %s) has no binding: Binding Error status 1 %s",
+		 ntop6(inner, h), ntop6(osrc, s), rc < 0 ? "NOT sent" : "sent");
+}

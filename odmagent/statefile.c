@@ -1,0 +1,212 @@
+/*
+ * statefile.c — atomic replacement of a state file (see statefile.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "statefile.h"
+
+static char *join(const char *dir, const char *pre, const char *name, const char *post)
+{
+	char *s = NULL;
+
+	if (asprintf(&s, "%s/%s%s%s", dir, pre, name, post) < 0)
+		return NULL;
+	return s;
+}
+
+int statefile_open(struct statefile *sf, const char *dir, const char *name)
+{
+	struct stat st;
+
+	memset(sf, 0, sizeof(*sf));
+	if (!dir || !*dir || !name || !*name || strchr(name, '/'))
+		return -EINVAL;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (stat(dir, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	sf->path = join(dir, "", name, "");
+	sf->tmp = join(dir, ".", name, ".tmp");
+	if (!sf->path || !sf->tmp) {
+		statefile_close(sf);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void statefile_close(struct statefile *sf)
+{
+	free(sf->path);
+	free(sf->tmp);
+	free(sf->last);
+	memset(sf, 0, sizeof(*sf));
+}
+
+static int remember(struct statefile *sf, const char *text, size_t len)
+{
+	char *c = malloc(len + 1);
+
+	if (!c)
+		return -ENOMEM;
+	memcpy(c, text, len);
+	c[len] = '\0';
+	free(sf->last);
+	sf->last = c;
+	sf->last_len = len;
+	return 0;
+}
+
+int statefile_read(struct statefile *sf, char **text, size_t *len)
+{
+	struct stat st;
+	char *buf;
+	size_t n = 0;
+	int fd, rc;
+
+	*text = NULL;
+	*len = 0;
+	fd = open(sf->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	if (st.st_size > (off_t)STATEFILE_MAX) {
+		close(fd);
+		return -EFBIG;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (n < (size_t)st.st_size) {
+		ssize_t k = read(fd, buf + n, (size_t)st.st_size - n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			rc = -errno;
+			close(fd);
+			free(buf);
+			return rc;
+		}
+		if (k == 0)
+			break; /* shrank meanwhile: the parser judges what is there */
+		n += (size_t)k;
+	}
+	close(fd);
+	buf[n] = '\0';
+	if (remember(sf, buf, n) < 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
+static int fsync_dir(const char *path)
+{
+	char *dir = strdup(path), *slash;
+	int fd, rc = 0;
+
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0)
+		rc = -errno;
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return rc;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t k = write(fd, p, len);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		p += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}
+
+int statefile_save(struct statefile *sf, const char *text, size_t len)
+{
+	int fd, rc;
+
+	if (!sf->path)
+		return -EINVAL;
+	if (len > STATEFILE_MAX)
+		return -EFBIG;
+	if (sf->last && sf->last_len == len && memcmp(sf->last, text, len) == 0)
+		return 0;
+	fd = open(sf->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	rc = write_all(fd, text, len);
+	if (rc == 0 && fsync(fd) < 0)
+		rc = -errno;
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(sf->tmp, sf->path) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		unlink(sf->tmp);
+		return rc;
+	}
+	rc = fsync_dir(sf->path);
+	sf->writes++;
+	if (remember(sf, text, len) < 0) {
+		free(sf->last); /* next save writes again: safe */
+		sf->last = NULL;
+	}
+	return rc < 0 ? rc : 1;
+}
+
+int statefile_remove(struct statefile *sf)
+{
+	if (!sf->path)
+		return -EINVAL;
+	free(sf->last);
+	sf->last = NULL;
+	sf->last_len = 0;
+	if (unlink(sf->path) < 0 && errno != ENOENT)
+		return -errno;
+	return fsync_dir(sf->path);
+}
+
+void statefile_commit(struct statefile *sf, char *text)
+{
+	int rc;
+
+	if (!text) {
+		log_warnx("no memory to encode the state: %s not saved", sf->path);
+		return;
+	}
+	rc = statefile_save(sf, text, strlen(text));
+	if (rc < 0)
+		log_warn(rc, "saving %s", sf->path);
+	free(text);
+}

@@ -1,0 +1,48 @@
+/*
+ * statefile.h — one file of agent state on disk, replaced atomically: the
+ * new text goes to a temporary file in the same directory, is fsync'ed,
+ * renamed over the old one (rename(2) is atomic within a file system) and
+ * the directory is fsync'ed, so a crash at any moment leaves either the old
+ * or the new copy, never a mix (the pattern of rename(2) and fsync(2)).
+ *
+ * A statefile remembers what it last wrote, so saving unchanged text costs
+ * a comparison and no I/O: callers may save after every event.
+ */
+#ifndef ODM_STATEFILE_H
+#define ODM_STATEFILE_H
+
+#include <stddef.h>
+
+#define STATEFILE_MAX (16u * 1024 * 1024) /* larger files are refused */
+
+struct statefile {
+	char *path;      /* DIR/NAME */
+	char *tmp;       /* DIR/.NAME.tmp */
+	char *last;      /* text last written or read, NULL = none */
+	size_t last_len;
+	unsigned writes; /* files actually written, for status and tests */
+};
+
+/* Set up sf for dir/name, creating dir (mode 0700) if missing. 0 or -errno */
+int statefile_open(struct statefile *sf, const char *dir, const char *name);
+void statefile_close(struct statefile *sf);
+
+/*
+ * Read the file into a new NUL-terminated buffer (*text, *len, to free).
+ * -ENOENT if there is none, -EFBIG above STATEFILE_MAX, else -errno.
+ * What was read counts as "last written".
+ */
+int statefile_read(struct statefile *sf, char **text, size_t *len);
+
+/* Replace the file with text unless it holds exactly that already.
+ * 1 written, 0 unchanged, -errno (the old copy is then intact). */
+int statefile_save(struct statefile *sf, const char *text, size_t len);
+
+/* statefile_save of text (NUL-terminated, freed here; NULL = the caller ran
+ * out of memory), failures logged: what the agents call after each event */
+void statefile_commit(struct statefile *sf, char *text);
+
+/* Remove the file (a clean stop with nothing to keep). 0 or -errno */
+int statefile_remove(struct statefile *sf);
+
+#endif

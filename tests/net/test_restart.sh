@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# test_restart.sh - nothing is lost when an agent restarts. On the namespace
+# test network (lib/topo.sh), an unmodified curl on mn downloads a paced
+# file from cn through a CHoA of the anchor on cha while:
+#   a. the host agent is killed with SIGKILL and started again within 1 s:
+#      it takes its lease over from its state directory (address, tunnel,
+#      rule, route), re-registers at once, and the download completes with
+#      the right sha256; once curl exits the lease ends as usual;
+#   b. the same for the anchor: it restores the binding, pool and tunnel;
+#   c. both agents get SIGHUP with a changed key file: no lease or binding
+#      ends, the download completes, and a new lease works with the new key;
+#      a configuration that does not parse changes nothing;
+#   d. the anchor restarts without its state: the host learns it within one
+#      round trip of the next packet its socket sends (Binding Error status
+#      1, then a refused refresh), reports it (log, status), and a new curl
+#      gets a working address;
+#   e. the same while the host sends nothing (a download only receives): a
+#      new curl more than 5 s after the lease's last BA makes the host
+#      confirm the binding first, and gets a fresh, working address.
+#
+#    mn (curl + shim, odmagent mn) --ar1-- core -- cha (odmagent anchor)
+#                                                -- cn  (nginx, paced file)
+#
+# Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
+set -euo pipefail
+trap 'echo "FAIL: test_restart.sh line $LINENO: $BASH_COMMAND" >&2' ERR
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+if ((EUID != 0)); then
+	echo "SKIP: test_restart needs root (network namespaces, TUN, raw sockets)"
+	exit 77
+fi
+for t in ip curl nginx named radvd python3 ping; do
+	command -v "$t" >/dev/null || { echo "SKIP: $t is not installed (make deps-net)"; exit 77; }
+done
+
+# a small file keeps each paced download to a few seconds
+export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-24}
+. "$HERE/lib/topo.sh"
+. "$HERE/lib/agents.sh"
+. "$HERE/lib/check.sh"
+
+topo_up
+odm_agents_up
+echo "agents up: anchor on cha (state $CHA_STATE_DIR), host agent on mn (state $MN_STATE_DIR)"
+
+has_lease() { [[ $(odm_lease_count) -ge 1 ]]; }
+no_lease() { [[ $(odm_lease_count) -eq 0 ]]; }
+no_binding() { [[ $(odm_binding_count) -eq 0 ]]; }
+got_mb() { [[ -f $1 ]] && (($(stat -c %s "$1") >= $2 * 1024 * 1024)); }
+now_ms() { local t; t=$(date +%s%N); echo $((t / 1000000)); }
+lease_addr() { odm_status mn | json 'j["leases"][0]["addr"] if j["leases"] else ""'; }
+binding_seq() { odm_status cha | json 'j["bindings"][0]["seq"] if j["bindings"] else -1'; }
+# seq_moved OLD [NOW]: the anchor's binding has a sequence number, not OLD
+seq_moved() { local n=${2:-$(binding_seq)}; [[ $n =~ ^[0-9]+$ && $n != "$1" ]]; }
+binding_hoa() { odm_status cha | json 'j["bindings"][0]["hoa"] if j["bindings"] else ""'; }
+
+# download NAME RATE: a paced curl under the shim in the background (CURL_PID)
+download() {
+	OUT=$ODM_DIR/$1.bin
+	odm_shim_bg curl -6 -sS --max-time 30 -o "$OUT" \
+		"http://cn.example.test${BIGFILE_URL_PATH}?rate=$2" >"$ODM_DIR/$1.log" 2>&1
+	CURL_PID=$ODM_BG_PID
+}
+# leased NAME MB: download NAME got a lease (CHOA) and MB MiB through it
+leased() {
+	check "$1: curl gets a lease" wait_for 10 has_lease
+	CHOA=$(lease_addr)
+	check "$1: the download is under way through $CHOA" wait_for 10 got_mb "$OUT" "$2"
+}
+# crash NAME HOST: kill -9 HOST's agent, start it again at once; it must
+# answer on its control socket within 1 s
+crash() {
+	local t0 t1
+	t0=$(now_ms)
+	odm_agent_kill9 "$2"
+	odm_agent_start "$2"
+	t1=$(now_ms)
+	echo "$1: $2 agent killed and answering again after $((t1 - t0)) ms"
+	check "$1: the $2 agent is back within 1 s ($((t1 - t0)) ms)" test $((t1 - t0)) -le 1000
+}
+# finish NAME: curl exits 0 and what arrived has the file's sha256
+finish() {
+	local rc=0 sum
+	wait "$CURL_PID" || rc=$?
+	check "$1: curl exits 0 (rc $rc)" test "$rc" -eq 0
+	sum=$(sha256sum "$OUT" | awk '{print $1}')
+	check "$1: the sha256 of the download matches" test "$sum" = "$BIGFILE_SHA256"
+}
+
+# ---------------------------------------------------------------- a. kill -9 mn
+download a 6m
+leased a 4
+SEQ0=$(binding_seq)
+# every rule change on mn across the restart: the lease's rule must stay
+topo_spawn mn rule-monitor "$ODM_DIR/rules.log" ip -6 monitor rule
+MON_PID=$TOPO_SPAWNED_PID
+sleep 0.2
+crash a mn
+check "a: it took the lease $CHOA over" test "$(lease_addr)" = "$CHOA"
+check "a: the rule from $CHOA is in place" bash -c "ip netns exec $NS_MN ip -6 rule show | grep -q 'from $CHOA '"
+sleep 0.2
+topo_kill "$MON_PID"
+check "a: the rule from $CHOA was never removed across the restart" \
+	bash -c "! grep -q '^Deleted.*from $CHOA ' '$ODM_DIR/rules.log'"
+check "a: $CHOA is on the new tunnel device" bash -c "ip netns exec $NS_MN ip -6 addr show dev $ODM_TUN_MN | grep -q '$CHOA/128'"
+# at once: before the agent's first 1 s tick, which would also refresh it
+SEQ1=$(binding_seq)
+echo "a: anchor binding seq $SEQ0 -> $SEQ1 when the agent first answered"
+check "a: it re-registered the binding at start (seq $SEQ0 -> $SEQ1)" seq_moved "$SEQ0" "$SEQ1"
+finish a
+check "a: the lease ends once curl is gone (sock_diag counting resumed)" wait_for 5 no_lease
+check "a: and the anchor's binding with it" wait_for 3 no_binding
+
+# ---------------------------------------------------------------- b. kill -9 cha
+download b 6m
+leased b 4
+crash b cha
+check "b: it restored the binding of $CHOA" test "$(binding_hoa)" = "$CHOA"
+check "b: the pool route is back" bash -c "ip netns exec $NS_CHA ip -6 route show | grep -q '^${CHA_POOL} dev $ODM_TUN_CHA'"
+# a Binding Refresh Request (crafted, from the anchor's address) makes the
+# host refresh at once (RFC 6275 11.7.4); mhcraft waits for an answer that
+# never comes (a host sends none), hence || true
+SEQ0=$(binding_seq)
+nsq cha /usr/bin/python3 "$HERE/lib/mhcraft.py" --coa "$CHA_ADDR" --cha "$(topo_mn_addr)" \
+	--keyfile "$ODM_DIR/mn.key" --raw-type 0 >/dev/null 2>&1 &
+BRR_PID=$!
+check "b: a Binding Refresh Request makes the host refresh its binding" wait_for 2 seq_moved "$SEQ0"
+wait "$BRR_PID" 2>/dev/null || true
+finish b
+check "b: the lease ends once curl is gone" wait_for 5 no_lease
+check "b: the restored binding is deregistered" wait_for 3 no_binding
+check "b: the host saw no binding lost" test "$(odm_status mn | json 'j["lost_bindings"]')" -eq 0
+
+# ---------------------------------------------------------------- c. SIGHUP
+download c 6m
+leased c 4
+OLD_KEY=$(cat "$ODM_DIR/mn.key")
+(umask 077 && head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$ODM_DIR/mn.key.new")
+mv "$ODM_DIR/mn.key.new" "$ODM_DIR/mn.key"
+check "c: the key file changed" test "$(cat "$ODM_DIR/mn.key")" != "$OLD_KEY"
+kill -HUP "$CHA_AGENT_PID"
+kill -HUP "$MN_AGENT_PID"
+reloaded() { grep -q 'SIGHUP: .* reloaded' "$1"; }
+check "c: the anchor reloaded its configuration" wait_for 3 reloaded "$CHA_AGENT_LOG"
+check "c: the host agent reloaded its configuration" wait_for 3 reloaded "$MN_AGENT_LOG"
+check "c: both agents still run" kill -0 "$CHA_AGENT_PID" "$MN_AGENT_PID"
+check "c: the lease $CHOA is still held" test "$(lease_addr)" = "$CHOA"
+check "c: the binding of $CHOA is still there" test "$(binding_hoa)" = "$CHOA"
+finish c
+check "c: the lease ends once curl is gone" wait_for 5 no_lease
+check "c: the binding ends with it (deregistration under the new key)" wait_for 3 no_binding
+RUN_OUT=$(nsq mn "$ODM_BUILD/odmctl" -s "$MN_SOCK" run --type session-lasting -- \
+	"$ODM_BUILD/examples/srcaddr" cn.example.test "$HTTP_PORT" 2>&1) || true
+echo "c: a new lease after the reload: $RUN_OUT"
+check "c: a new lease works with the new key on both sides" in_prefix "${RUN_OUT%% *}" "$CHA_POOL"
+# a configuration that does not parse changes nothing
+cp "$ODM_DIR/mn.conf" "$ODM_DIR/mn.conf.good"
+echo "no-such-directive 1" >>"$ODM_DIR/mn.conf"
+kill -HUP "$MN_AGENT_PID"
+kept() { grep -q 'SIGHUP: .*configuration kept as it was' "$MN_AGENT_LOG"; }
+check "c: a broken configuration is refused on SIGHUP and the old one kept" wait_for 3 kept
+check "c: the host agent still runs" kill -0 "$MN_AGENT_PID"
+mv "$ODM_DIR/mn.conf.good" "$ODM_DIR/mn.conf"
+check "c: the lease of the example ends" wait_for 8 no_lease
+
+# ---------------------------------------------------------------- d. anchor loses its state
+download d 1m
+leased d 1
+odm_agent_kill9 cha
+rm -f "$CHA_STATE_DIR/anchor.json"
+odm_agent_start cha
+T0=$(now_ms)
+check "d: the restarted anchor has no binding" no_binding
+# the next packet the host sends from the lost address (here a ping bound
+# to it) draws a Binding Error; the host's refresh is refused (133)
+nsq mn ping -6 -c 3 -i 0.2 -W 1 -I "$CHOA" "$CN_ADDR" >/dev/null 2>&1 || true &
+PING_PID=$!
+lost() { [[ $(odm_status mn | json 'j["lost_bindings"]') -ge 1 ]]; }
+if wait_for 5 lost; then
+	T1=$(now_ms)
+	NOTICE_MS=$((T1 - T0))
+	echo "d: the host reported the lost binding $NOTICE_MS ms after the anchor came back (polled)"
+	check "d: the host notices within 1 s ($NOTICE_MS ms)" test "$NOTICE_MS" -le 1000
+else
+	not_ok "d: the host notices that the anchor lost its binding"
+fi
+wait "$PING_PID" 2>/dev/null || true
+check "d: the host logged it" grep -q "no longer holds lease .* $CHOA" "$MN_AGENT_LOG"
+check "d: the anchor answered with a Binding Error" grep -q "has no binding: Binding Error status 1 sent" "$CHA_AGENT_LOG"
+# from the logs' clocks: the anchor's Binding Error -> the host ending the lease
+log_t() { sed -n "s/^odmagent\[\([0-9.]*\)\].*$2.*/\1/p" "$1" | tail -1; }
+BE_T=$(log_t "$CHA_AGENT_LOG" "has no binding: Binding Error")
+LOST_T=$(log_t "$MN_AGENT_LOG" "no longer holds lease")
+if [[ -n $BE_T && -n $LOST_T ]]; then
+	echo "d: Binding Error sent -> lease ended on the host: $(/usr/bin/python3 -c "print(round((float('$LOST_T') - float('$BE_T')) * 1000, 1))") ms"
+fi
+kill -9 "$CURL_PID" 2>/dev/null || true
+wait "$CURL_PID" 2>/dev/null || true
+download d2 12m
+finish d2
+check "d: the new curl got an address of the pool" \
+	grep -q "^[0-9a-f:]* $HTTP_PORT .*GET ${BIGFILE_URL_PATH}?rate=12m" "$ODM_RUNDIR/cn/nginx-tcp/access.log"
+
+check "d: the new lease ends after curl" wait_for 8 no_lease
+
+# ---------------------------------------------------------------- e. confirm before reuse
+download e 1m
+leased e 1
+sleep 5 # the lease's last BA is now more than 5 s old
+lost_n() { odm_status mn | json 'j["lost_bindings"]'; }
+refused_n() { grep -c "no longer holds lease .* (refused by the anchor)" "$MN_AGENT_LOG" || true; }
+LOST0=$(lost_n) REFUSED0=$(refused_n)
+OLD_PID=$CURL_PID
+odm_agent_kill9 cha
+rm -f "$CHA_STATE_DIR/anchor.json"
+odm_agent_start cha
+download e2 12m
+finish e2
+check "e: the host found the binding of $CHOA lost before reusing it" test "$(lost_n)" -eq $((LOST0 + 1))
+check "e: the anchor refused the confirmation (the lease did not just time out)" \
+	test "$(refused_n)" -eq $((REFUSED0 + 1))
+kill -9 "$OLD_PID" 2>/dev/null || true
+wait "$OLD_PID" 2>/dev/null || true
+
+check "both agents still run" kill -0 "$CHA_AGENT_PID" "$MN_AGENT_PID"
+check_summary test_restart

@@ -1,0 +1,794 @@
+/*
+ * test_statefile.c — the agents' state across restarts: atomic replacement
+ * of the file (also under kill -9 at random moments), the strict JSON codec,
+ * and the restore decisions of both roles (which leases and bindings are
+ * taken over, counters resumed past the stored ones, re-keying on reload,
+ * the Binding Error for a lost binding and its rate limit).
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "anchor.h"
+#include "config.h"
+#include "lease.h"
+#include "log.h"
+#include "mn_state.h"
+#include "odm.h"
+#include "registration.h"
+#include "state.h"
+#include "statefile.h"
+#include "testaddr.h"
+
+#define NOW_WALL 1700000000000LL /* ms */
+#define NOW_MONO 5000000ULL      /* ms */
+
+static char dir[64];
+
+static void setup(void)
+{
+	odm_log_init("test", ODM_LOG_ERR, 0);
+	snprintf(dir, sizeof(dir), "/tmp/odm-state-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_expect_eq(system(cmd), 0);
+}
+
+TestSuite(statefile, .init = setup, .fini = teardown);
+TestSuite(state, .init = setup, .fini = teardown);
+
+static int exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/* ---- atomic file ---- */
+
+Test(statefile, saves_reads_back_and_skips_unchanged_text)
+{
+	struct statefile sf, again;
+	char *text;
+	size_t len;
+
+	cr_assert_eq(statefile_open(&sf, dir, "x.json"), 0);
+	cr_assert_eq(statefile_read(&sf, &text, &len), -ENOENT);
+	cr_assert_eq(statefile_save(&sf, "{\"a\":1}", 7), 1);
+	cr_assert_eq(statefile_save(&sf, "{\"a\":1}", 7), 0, "same text: nothing written");
+	cr_assert_eq(sf.writes, 1);
+	cr_assert_eq(statefile_save(&sf, "{\"a\":2}", 7), 1);
+	cr_assert_eq(sf.writes, 2);
+	cr_assert_not(exists(sf.tmp), "no temporary file is left");
+	cr_assert_eq(statefile_open(&again, dir, "x.json"), 0);
+	cr_assert_eq(statefile_read(&again, &text, &len), 0);
+	cr_assert_eq(len, 7);
+	cr_assert_str_eq(text, "{\"a\":2}");
+	cr_assert_eq(statefile_save(&again, text, len), 0, "what was read counts as written");
+	free(text);
+	cr_assert_eq(statefile_remove(&again), 0);
+	cr_assert_not(exists(again.path));
+	statefile_close(&again);
+	statefile_close(&sf);
+}
+
+Test(statefile, creates_its_directory_private_and_refuses_bad_names)
+{
+	struct statefile sf;
+	char sub[96];
+	struct stat st;
+
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	cr_assert_eq(statefile_open(&sf, sub, "x.json"), 0);
+	cr_assert_eq(stat(sub, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0700);
+	cr_assert_eq(statefile_save(&sf, "1", 1), 1);
+	cr_assert_eq(stat(sf.path, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0600);
+	statefile_close(&sf);
+	cr_assert_eq(statefile_open(&sf, dir, "../x"), -EINVAL);
+	cr_assert_eq(statefile_open(&sf, "", "x"), -EINVAL);
+}
+
+Test(statefile, a_torn_temporary_file_does_not_reach_the_reader)
+{
+	struct statefile sf;
+	char *text;
+	size_t len;
+	int fd;
+
+	cr_assert_eq(statefile_open(&sf, dir, "x.json"), 0);
+	cr_assert_eq(statefile_save(&sf, "old", 3), 1);
+	/* a crash in the middle of the next save leaves its temporary file */
+	fd = open(sf.tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "ne", 2), 2);
+	close(fd);
+	cr_assert_eq(statefile_read(&sf, &text, &len), 0);
+	cr_assert_str_eq(text, "old");
+	free(text);
+	/* and the next save replaces both */
+	cr_assert_eq(statefile_save(&sf, "new", 3), 1);
+	cr_assert_not(exists(sf.tmp));
+	statefile_close(&sf);
+}
+
+Test(statefile, refuses_a_file_above_the_limit)
+{
+	struct statefile sf;
+	char *text = NULL;
+	size_t len;
+	int fd;
+
+	cr_assert_eq(statefile_open(&sf, dir, "x.json"), 0);
+	fd = open(sf.path, O_WRONLY | O_CREAT, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ftruncate(fd, (off_t)STATEFILE_MAX + 1), 0);
+	close(fd);
+	cr_assert_eq(statefile_read(&sf, &text, &len), -EFBIG);
+	cr_assert_null(text);
+	statefile_close(&sf);
+}
+
+/*
+ * kill -9 at random moments of a process that saves versions one after
+ * another: whenever it died, the file holds one complete version (never a
+ * mix, never empty), and a version no older than the last one it finished.
+ */
+Test(statefile, survives_kill_9_at_any_moment, .timeout = 60)
+{
+	struct statefile sf;
+	char *text, want[64];
+	size_t len;
+	int pfd[2];
+
+	cr_assert_eq(statefile_open(&sf, dir, "x.json"), 0);
+	snprintf(want, sizeof(want), "v0 %040d", 0);
+	cr_assert_eq(statefile_save(&sf, want, strlen(want)), 1);
+	srand(7);
+	for (int round = 0; round < 30; round++) {
+		pid_t pid;
+		int st, last = -1;
+		ssize_t k;
+
+		cr_assert_eq(pipe(pfd), 0);
+		pid = fork();
+		cr_assert_geq(pid, 0);
+		if (pid == 0) {
+			struct statefile c;
+
+			close(pfd[0]);
+			if (statefile_open(&c, dir, "x.json") < 0)
+				_exit(1);
+			for (int v = 1;; v++) {
+				char t[64];
+				int n = snprintf(t, sizeof(t), "v%d %040d", v, v);
+
+				if (statefile_save(&c, t, (size_t)n) != 1)
+					_exit(1);
+				/* tell the parent this version is complete */
+				if (write(pfd[1], &v, sizeof(v)) != sizeof(v))
+					_exit(1);
+			}
+		}
+		close(pfd[1]);
+		usleep((useconds_t)(rand() % 3000));
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		cr_assert(WIFSIGNALED(st), "the saver failed on its own");
+		while ((k = read(pfd[0], &st, sizeof(st))) == sizeof(st))
+			last = st;
+		close(pfd[0]);
+		cr_assert_eq(statefile_read(&sf, &text, &len), 0);
+		{
+			int v = atoi(text + 1);
+
+			snprintf(want, sizeof(want), "v%d %040d", v, v);
+			cr_assert_str_eq(text, want, "round %d: torn file", round);
+			cr_assert_geq(v, last, "round %d: version %d older than finished %d", round,
+				      v, last);
+		}
+		cr_assert_eq(len, strlen(text));
+		free(text);
+	}
+	statefile_close(&sf);
+}
+
+/* ---- codec ---- */
+
+static struct state_mn mk_mn(void)
+{
+	static struct state_mn_anchor an[2];
+	static struct state_mn_lease ls[2];
+	struct state_mn s = { .anchors = an, .n_anchors = 2, .leases = ls, .n_leases = 2 };
+
+	memset(an, 0, sizeof(an));
+	memset(ls, 0, sizeof(ls));
+	snprintf(s.nai, sizeof(s.nai), "mn1@example.org");
+	s.last_id = 41;
+	an[0].addr = A("2001:db8:ca::10");
+	an[0].seq = 65530;
+	an[0].last_ts = 0xfedcba9876543210ULL; /* above 2^53 */
+	an[1].addr = A("2001:db8:cb::10");
+	an[1].seq = 3;
+	an[1].last_ts = 1;
+	for (int i = 0; i < 2; i++) {
+		ls[i].bid = (uint16_t)(40 + i);
+		ls[i].type = ODM_TYPE_SESSION_LASTING;
+		ls[i].proto = i ? IPPROTO_UDP : IPPROTO_TCP;
+		ls[i].addr = A(i ? "2001:db8:c4a::2" : "2001:db8:c4a::1");
+		ls[i].anchor = an[i].addr;
+		ls[i].dst = A("2001:db8:c0::10");
+		ls[i].uid = 1000;
+		ls[i].pid = 4242 + i;
+		ls[i].created_ms = NOW_WALL - 10000;
+		ls[i].expires_ms = NOW_WALL + 290000 - 100000 * i;
+	}
+	return s;
+}
+
+Test(state, mn_round_trip)
+{
+	struct state_mn s = mk_mn(), d;
+	char err[200], *text = state_mn_encode(&s);
+
+	cr_assert_not_null(text);
+	cr_assert_eq(state_mn_decode(text, strlen(text), &d, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(d.nai, s.nai);
+	cr_assert_eq(d.last_id, 41);
+	cr_assert_eq(d.n_anchors, 2);
+	cr_assert_eq(d.n_leases, 2);
+	cr_assert_eq(d.anchors[0].last_ts, 0xfedcba9876543210ULL);
+	cr_assert_eq(d.anchors[0].seq, 65530);
+	cr_assert_eq(memcmp(d.leases, s.leases, 2 * sizeof(*d.leases)), 0);
+	state_mn_free(&d);
+	free(text);
+}
+
+Test(state, anchor_round_trip)
+{
+	struct state_anchor_ident id = { .seq = 9, .last_ts = 123456789012345ULL };
+	struct state_anchor_binding b = { .bid = 7, .seq = 9, .lifetime = 75,
+					  .expires_ms = NOW_WALL + 300000 };
+	struct state_anchor s = { .idents = &id, .n_idents = 1, .bindings = &b, .n_bindings = 1 },
+			    d;
+	char err[200], *text;
+
+	snprintf(id.nai, sizeof(id.nai), "mn1@example.org");
+	snprintf(b.nai, sizeof(b.nai), "mn1@example.org");
+	b.hoa = A("2001:db8:c4a::1");
+	b.coa = A("2001:db8:a1::10");
+	s.pool = A("2001:db8:c4a::");
+	s.pool_plen = 64;
+	text = state_anchor_encode(&s);
+	cr_assert_not_null(text);
+	cr_assert_eq(state_anchor_decode(text, strlen(text), &d, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(d.pool_plen, 64);
+	cr_assert_eq(memcmp(&d.pool, &s.pool, 16), 0);
+	cr_assert_eq(d.n_idents, 1);
+	cr_assert_eq(memcmp(&d.idents[0], &id, sizeof(id)), 0);
+	cr_assert_eq(d.n_bindings, 1);
+	cr_assert_eq(memcmp(&d.bindings[0], &b, sizeof(b)), 0);
+	state_anchor_free(&d);
+	free(text);
+}
+
+/* text with the first occurrence of from replaced by to */
+static char *subst(const char *text, const char *from, const char *to)
+{
+	const char *p = strstr(text, from);
+	char *out;
+
+	cr_assert_not_null(p, "\"%s\" not in %s", from, text);
+	cr_assert_geq(asprintf(&out, "%.*s%s%s", (int)(p - text), text, to, p + strlen(from)), 0);
+	return out;
+}
+
+/* decoding the mn state with from replaced by to fails, naming why */
+static void mn_refused(const char *from, const char *to, const char *why)
+{
+	struct state_mn s = mk_mn(), d;
+	char err[200], *text = state_mn_encode(&s), *bad = subst(text, from, to);
+
+	cr_assert_eq(state_mn_decode(bad, strlen(bad), &d, err, sizeof(err)), -EINVAL,
+		     "accepted with %s -> %s", from, to);
+	cr_assert_not_null(strstr(err, why), "error \"%s\" does not say \"%s\"", err, why);
+	cr_assert_eq(d.n_leases, 0);
+	cr_assert_null(d.leases);
+	free(bad);
+	free(text);
+}
+
+Test(state, the_decoder_is_strict)
+{
+	mn_refused("\"version\":1", "\"version\":2", "version");
+	mn_refused("\"role\":\"mn\"", "\"role\":\"anchor\"", "role");
+	mn_refused("\"last_id\":41", "\"last_id\":41,\"extra\":0", "unknown key");
+	mn_refused("\"last_id\":41", "\"last_id\":41,\"last_id\":42", "duplicate");
+	mn_refused("\"last_id\":41,", "", "last_id: missing");
+	mn_refused("\"last_id\":41", "\"last_id\":65536", "out of range");
+	mn_refused("\"last_id\":41", "\"last_id\":\"41\"", "not an integer");
+	mn_refused("\"bid\":40", "\"bid\":0", "leases[0].bid");
+	mn_refused("\"proto\":6", "\"proto\":1", "neither TCP nor UDP");
+	mn_refused("\"type\":2", "\"type\":5", "type");
+	mn_refused("\"addr\":\"2001:db8:c4a::1\"", "\"addr\":\"2001:db8:c4a::1x\"",
+		   "not an IPv6 address");
+	mn_refused("\"addr\":\"2001:db8:c4a::1\"", "\"addr\":\"::\"", "unspecified");
+	mn_refused("\"addr\":\"2001:db8:c4a::2\"", "\"addr\":\"2001:db8:c4a::1\"", "twice");
+	mn_refused("\"anchor\":\"2001:db8:cb::10\"", "\"anchor\":\"2001:db8:cc::10\"",
+		   "not among the anchors");
+	mn_refused("\"last_ts\":\"1\"", "\"last_ts\":\"01\"", "decimal");
+	mn_refused("\"last_ts\":\"1\"", "\"last_ts\":\"18446744073709551616\"", "out of range");
+	mn_refused("\"last_ts\":\"1\"", "\"last_ts\":1", "not a string");
+	mn_refused("\"nai\":\"mn1@example.org\"", "\"nai\":\"mn1\\n@example.org\"", "printable");
+	mn_refused("\"pid\":4242", "\"pid\":-1", "out of range");
+}
+
+Test(state, the_top_level_is_an_object_of_the_right_role)
+{
+	struct state_mn d;
+	struct state_anchor da;
+	char err[200];
+
+	cr_assert_eq(state_mn_decode("[]", 2, &d, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "not an object"), "%s", err);
+	cr_assert_eq(state_mn_decode("", 0, &d, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "JSON error"), "%s", err);
+	cr_assert_eq(state_anchor_decode("{\"version\":1}", 13, &da, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "missing"), "%s", err);
+}
+
+Test(state, trailing_blanks_are_accepted_but_not_trailing_data)
+{
+	struct state_mn s = mk_mn(), d;
+	char err[200], *text = state_mn_encode(&s), *more;
+
+	cr_assert_geq(asprintf(&more, "%s \n", text), 0);
+	cr_assert_eq(state_mn_decode(more, strlen(more), &d, err, sizeof(err)), 0, "%s", err);
+	state_mn_free(&d);
+	free(more);
+	cr_assert_geq(asprintf(&more, "%s{}", text), 0);
+	cr_assert_eq(state_mn_decode(more, strlen(more), &d, err, sizeof(err)), -EINVAL);
+	free(more);
+	free(text);
+}
+
+Test(state, more_entries_than_the_limit_are_refused)
+{
+	size_t n = STATE_MAX_ANCHORS + 1, cap = n * 64 + 256, off;
+	char *text = malloc(cap), err[200];
+	struct state_mn d;
+
+	cr_assert_not_null(text);
+	off = (size_t)snprintf(text, cap, "{\"version\":1,\"role\":\"mn\",\"nai\":\"a@b\","
+					  "\"last_id\":0,\"leases\":[],\"anchors\":[");
+	for (size_t i = 0; i < n; i++)
+		off += (size_t)snprintf(text + off, cap - off,
+					"%s{\"addr\":\"2001:db8::%zx\",\"seq\":0,\"last_ts\":\"0\"}",
+					i ? "," : "", i + 1);
+	off += (size_t)snprintf(text + off, cap - off, "]}");
+	cr_assert_eq(state_mn_decode(text, off, &d, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "more than 4096"), "%s", err);
+	/* one fewer is fine */
+	text[strlen(text) - 2] = '\0';
+	*strrchr(text, '{') = '\0';
+	text[strlen(text) - 1] = '\0'; /* the comma */
+	strcat(text, "]}");
+	cr_assert_eq(state_mn_decode(text, strlen(text), &d, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(d.n_anchors, STATE_MAX_ANCHORS);
+	state_mn_free(&d);
+	free(text);
+}
+
+/* ---- decisions ---- */
+
+Test(state, deadlines_from_wall_clock)
+{
+	cr_assert_eq(state_deadline(NOW_WALL + 60000, NOW_WALL, NOW_MONO, 2000), NOW_MONO + 60000);
+	cr_assert_eq(state_deadline(NOW_WALL - 1, NOW_WALL, NOW_MONO, 0), 0, "expired");
+	cr_assert_eq(state_deadline(NOW_WALL, NOW_WALL, NOW_MONO, 0), 0, "expires now");
+	cr_assert_eq(state_deadline(NOW_WALL + 2000, NOW_WALL, NOW_MONO, 2000), 0,
+		     "within the margin");
+	cr_assert_eq(state_deadline(NOW_WALL + 2001, NOW_WALL, NOW_MONO, 2000), NOW_MONO + 2001);
+}
+
+Test(state, sequence_resumes_past_the_stored_number_across_the_wrap)
+{
+	cr_assert_eq(state_seq_resume(100), 100 + STATE_SEQ_SLACK);
+	cr_assert_eq(state_seq_resume(65530), (uint16_t)(65530 + STATE_SEQ_SLACK));
+	cr_assert(mh_seq_newer(state_seq_resume(65530), 65530));
+}
+
+/* the mn side: a registration context with no ops (nothing is sent) */
+static struct reg_ctx reg;
+static struct lease_table lt;
+
+static void mn_fixture(const char *nai)
+{
+	struct reg_config rc = { .lifetime_s = 300, .alloc_timeout_ms = 2900, .dereg_tries = 3 };
+
+	snprintf(rc.nai, sizeof(rc.nai), "%s", nai);
+	reg_init(&reg, &rc, NULL, NULL);
+	lease_table_init(&lt, 1000);
+}
+
+static void mn_fixture_done(void)
+{
+	reg_cleanup(&reg);
+	lease_table_clear(&lt);
+}
+
+Test(state, mn_adopts_unexpired_leases_with_their_ids_and_counters)
+{
+	struct state_mn s = mk_mn();
+	struct lease *l;
+	struct reg_anchor *an;
+
+	s.leases[1].expires_ms = NOW_WALL + 1500; /* within the adoption margin */
+	mn_fixture("mn1@example.org");
+	cr_assert_eq(mnstate_adopt(&s, "mn1@example.org", &lt, &reg, NOW_WALL, NOW_MONO), 1);
+	cr_assert_eq(lt.n, 1);
+	l = lease_by_id(&lt, 40);
+	cr_assert_not_null(l);
+	assert_addr(&l->addr, "2001:db8:c4a::1");
+	cr_assert_eq(l->state, LEASE_REGISTERED);
+	cr_assert_eq(l->uid, 1000);
+	cr_assert_eq(l->pid, 4242);
+	cr_assert_eq(l->proto, IPPROTO_TCP);
+	cr_assert_not_null(l->rb);
+	cr_assert_eq(l->rb->bid, 40);
+	cr_assert(l->rb->registered);
+	cr_assert_eq(l->rb->expires_ms, NOW_MONO + 290000);
+	assert_addr(&l->rb->hnp, "2001:db8:c4a::1");
+	cr_assert_null(lease_by_addr(&lt, &s.leases[1].addr), "an expiring lease is not adopted");
+	an = reg_anchor_find(&reg, &s.anchors[0].addr);
+	cr_assert_not_null(an);
+	/* the next BU takes seq + 1: past the stored number by the slack */
+	cr_assert_eq((uint16_t)(an->seq + 1), (uint16_t)(65530 + STATE_SEQ_SLACK + 1));
+	cr_assert_eq(an->last_ts, 0xfedcba9876543210ULL);
+	cr_assert_eq(lt.last_id, 41, "new ids go on after the stored last id");
+	l = lease_new(&lt, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, &an->addr, &an->addr, NOW_MONO);
+	cr_assert_eq(l->id, 42);
+	mn_fixture_done();
+}
+
+Test(state, mn_ignores_the_state_of_another_identity)
+{
+	struct state_mn s = mk_mn();
+
+	mn_fixture("other@example.org");
+	cr_assert_eq(mnstate_adopt(&s, "other@example.org", &lt, &reg, NOW_WALL, NOW_MONO), 0);
+	cr_assert_eq(lt.n, 0);
+	cr_assert_null(reg.anchors);
+	mn_fixture_done();
+}
+
+Test(state, mn_snapshot_keeps_registered_leases_only_and_round_trips)
+{
+	struct state_mn s = mk_mn(), snap;
+	struct lease *pending;
+
+	mn_fixture("mn1@example.org");
+	s.leases[1].expires_ms = NOW_WALL + 100000;
+	cr_assert_eq(mnstate_adopt(&s, "mn1@example.org", &lt, &reg, NOW_WALL, NOW_MONO), 2);
+	pending = lease_new(&lt, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, &s.anchors[0].addr,
+			    &s.leases[0].dst, NOW_MONO);
+	cr_assert_not_null(pending); /* REGISTERING: not worth keeping */
+	cr_assert_eq(mnstate_snapshot(&reg, &lt, NOW_WALL + 1000, NOW_MONO + 1000, &snap), 0);
+	cr_assert_eq(snap.n_leases, 2);
+	cr_assert_eq(snap.n_anchors, 2);
+	for (size_t i = 0; i < 2; i++) {
+		const struct state_mn_lease *o = &snap.leases[i];
+		const struct state_mn_lease *want = o->bid == 40 ? &s.leases[0] : &s.leases[1];
+
+		cr_assert_eq(o->expires_ms, want->expires_ms, "bid %u", o->bid);
+		cr_assert_eq(memcmp(&o->addr, &want->addr, 16), 0);
+		cr_assert_eq(o->uid, want->uid);
+	}
+	cr_assert_eq(snap.last_id, lt.last_id);
+	state_mn_free(&snap);
+	mn_fixture_done();
+}
+
+Test(state, mn_snapshot_stays_within_the_anchor_limit_keeping_those_in_use)
+{
+	struct state_mn snap;
+	struct reg_anchor *used = NULL;
+	char err[200], *text;
+	struct state_mn back;
+
+	mn_fixture("mn1@example.org");
+	for (unsigned i = 0; i <= STATE_MAX_ANCHORS + 10; i++) {
+		struct in6_addr a = A("2001:db8:ca::");
+
+		a.s6_addr[12] = (uint8_t)(i >> 8);
+		a.s6_addr[13] = (uint8_t)i;
+		a.s6_addr[15] = 1;
+		used = reg_anchor_get(&reg, &a, 1);
+		cr_assert_not_null(used);
+		if (i == 0)
+			cr_assert_not_null(reg_binding_add(&reg, used, 5, NULL));
+	}
+	cr_assert_eq(mnstate_snapshot(&reg, &lt, NOW_WALL, NOW_MONO, &snap), 0);
+	cr_assert_eq(snap.n_anchors, STATE_MAX_ANCHORS);
+	cr_assert_eq(snap.anchors[0].addr.s6_addr[13], 0, "the anchor in use comes first");
+	cr_assert_eq(snap.anchors[0].addr.s6_addr[12], 0);
+	text = state_mn_encode(&snap);
+	cr_assert_eq(state_mn_decode(text, strlen(text), &back, err, sizeof(err)), 0, "%s", err);
+	state_mn_free(&back);
+	free(text);
+	state_mn_free(&snap);
+	mn_fixture_done();
+}
+
+/* ---- the anchor side ---- */
+
+static struct odm_identity idents[2];
+static struct odm_config acfg;
+static struct anchor an;
+
+static void anchor_fixture(void)
+{
+	memset(idents, 0, sizeof(idents));
+	snprintf(idents[0].nai, sizeof(idents[0].nai), "mn1@example.org");
+	snprintf(idents[1].nai, sizeof(idents[1].nai), "mn2@example.org");
+	idents[0].spi = 0x100;
+	idents[1].spi = 0x200;
+	config_defaults(&acfg);
+	acfg.role = ODM_ROLE_ANCHOR;
+	acfg.address = A("2001:db8:ca::1");
+	acfg.pool = A("2001:db8:c4a::");
+	acfg.pool_plen = 64;
+	acfg.max_lifetime = 600;
+	acfg.identities = idents;
+	acfg.n_identities = 2;
+	cr_assert_eq(anchor_init(&an, &acfg, NULL), 0);
+}
+
+static struct state_anchor_binding sb[3];
+static struct state_anchor_ident sid[2];
+
+static struct state_anchor mk_anchor(void)
+{
+	struct state_anchor s = { .idents = sid, .n_idents = 2, .bindings = sb, .n_bindings = 3 };
+	const char *nais[3] = { "mn1@example.org", "mn2@example.org", "gone@example.org" };
+
+	memset(sb, 0, sizeof(sb));
+	memset(sid, 0, sizeof(sid));
+	s.pool = A("2001:db8:c4a::");
+	s.pool_plen = 64;
+	snprintf(sid[0].nai, sizeof(sid[0].nai), "mn2@example.org");
+	sid[0].seq = 77;
+	sid[0].last_ts = 555;
+	snprintf(sid[1].nai, sizeof(sid[1].nai), "gone@example.org");
+	for (int i = 0; i < 3; i++) {
+		snprintf(sb[i].nai, sizeof(sb[i].nai), "%s", nais[i]);
+		sb[i].hoa = A(i == 0 ? "2001:db8:c4a::1" : i == 1 ? "2001:db8:c4a::5" :
+								    "2001:db8:c4a::7");
+		sb[i].coa = A("2001:db8:a1::10");
+		sb[i].bid = (uint16_t)(10 + i);
+		sb[i].seq = 77;
+		sb[i].lifetime = 75;
+		sb[i].expires_ms = NOW_WALL + 200000;
+	}
+	return s;
+}
+
+Test(state, anchor_restores_bindings_pool_and_replay_state)
+{
+	struct state_anchor s = mk_anchor(), snap;
+	struct binding *b;
+	struct in6_addr next;
+
+	anchor_fixture();
+	sb[1].expires_ms = NOW_WALL - 1; /* expired while the anchor was down */
+	cr_assert_eq(anchor_state_restore(&an, &s, NOW_WALL, NOW_MONO), 1);
+	b = bcache_find_hoa(&an.bc, &sb[0].hoa);
+	cr_assert_not_null(b);
+	cr_assert_str_eq(b->nai, "mn1@example.org");
+	cr_assert_eq(b->ident, 0);
+	cr_assert_eq(b->bid, 10);
+	cr_assert_eq(b->expires_ms, NOW_MONO + 200000);
+	cr_assert_eq(bcache_find_id(&an.bc, "mn1@example.org", 10), b);
+	cr_assert_null(bcache_find_hoa(&an.bc, &sb[1].hoa), "expired binding restored");
+	cr_assert_null(bcache_find_hoa(&an.bc, &sb[2].hoa), "binding of an unknown identity");
+	cr_assert(pool_is_allocated(&an.pool, &sb[0].hoa));
+	cr_assert_not(pool_is_allocated(&an.pool, &sb[1].hoa));
+	cr_assert_eq(pool_alloc(&an.pool, &next), 0);
+	assert_addr(&next, "2001:db8:c4a::2"); /* ::1 is taken again */
+	cr_assert_eq(an.ids[0].nbindings, 1);
+	cr_assert(an.ids[1].has_last);
+	cr_assert_eq(an.ids[1].last_seq, 77);
+	cr_assert_eq(an.ids[1].last_ts, 555);
+	cr_assert_not(an.ids[0].has_last);
+	/* and what it restored is what it saves */
+	cr_assert_eq(anchor_state_snapshot(&an, NOW_WALL, NOW_MONO, &snap), 0);
+	cr_assert_eq(snap.n_bindings, 1);
+	cr_assert_eq(memcmp(&snap.bindings[0], &sb[0], sizeof(sb[0])), 0);
+	cr_assert_eq(snap.n_idents, 1);
+	cr_assert_str_eq(snap.idents[0].nai, "mn2@example.org");
+	state_anchor_free(&snap);
+	anchor_fini(&an);
+}
+
+Test(state, anchor_restores_no_binding_beyond_its_granted_lifetime)
+{
+	struct state_anchor s = mk_anchor();
+	struct binding *b;
+
+	anchor_fixture();
+	sb[0].expires_ms = NOW_WALL + 86400000; /* a day: more than 75 units */
+	cr_assert_eq(anchor_state_restore(&an, &s, NOW_WALL, NOW_MONO), 2);
+	b = bcache_find_hoa(&an.bc, &sb[0].hoa);
+	cr_assert_not_null(b);
+	cr_assert_eq(b->expires_ms, NOW_MONO + 300000);
+	anchor_fini(&an);
+}
+
+Test(state, anchor_keeps_no_binding_of_another_pool)
+{
+	struct state_anchor s = mk_anchor();
+
+	anchor_fixture();
+	s.pool_plen = 96;
+	cr_assert_eq(anchor_state_restore(&an, &s, NOW_WALL, NOW_MONO), 0);
+	cr_assert_eq(an.bc.count, 0);
+	cr_assert(an.ids[1].has_last, "the replay state is restored all the same");
+	anchor_fini(&an);
+}
+
+Test(state, anchor_reload_rekeys_by_nai_and_ends_removed_identities)
+{
+	struct state_anchor s = mk_anchor();
+	struct odm_identity old[2], now1[1];
+	struct binding *b;
+
+	anchor_fixture();
+	sb[1].expires_ms = NOW_WALL + 100000;
+	cr_assert_eq(anchor_state_restore(&an, &s, NOW_WALL, NOW_MONO), 2);
+	memcpy(old, idents, sizeof(old));
+	/* the new file lists mn2 only */
+	now1[0] = idents[1];
+	acfg.identities = now1;
+	acfg.n_identities = 1;
+	cr_assert_eq(anchor_state_rekey(&an, old, 2), 1);
+	cr_assert_eq(an.bc.count, 1);
+	cr_assert_null(bcache_find_hoa(&an.bc, &sb[0].hoa));
+	cr_assert_not(pool_is_allocated(&an.pool, &sb[0].hoa), "its address went back");
+	b = bcache_find_hoa(&an.bc, &sb[1].hoa);
+	cr_assert_not_null(b);
+	cr_assert_eq(b->ident, 0, "mn2 is now identity 0");
+	cr_assert(an.ids[0].has_last);
+	cr_assert_eq(an.ids[0].last_seq, 77);
+	cr_assert_eq(an.ids[0].nbindings, 1);
+	anchor_fini(&an);
+}
+
+Test(state, anchor_answers_a_lost_binding_with_a_rate_limited_binding_error)
+{
+	struct state_anchor s = mk_anchor();
+	uint8_t buf[MH_MAX_LEN];
+	struct in6_addr lost = A("2001:db8:c4a::9"), out = A("2001:db8:c5::1");
+	struct mh_msg m;
+	int n;
+
+	anchor_fixture();
+	cr_assert_eq(anchor_state_restore(&an, &s, NOW_WALL, NOW_MONO), 2);
+	cr_assert_eq(anchor_lost_be(&an, &sb[0].hoa, NOW_MONO, buf, sizeof(buf)), 0,
+		     "the address has a binding");
+	cr_assert_eq(anchor_lost_be(&an, &out, NOW_MONO, buf, sizeof(buf)), 0, "not our pool");
+	n = anchor_lost_be(&an, &lost, NOW_MONO, buf, sizeof(buf));
+	cr_assert_gt(n, 0);
+	cr_assert_eq(mh_decode(buf, (size_t)n, &m, NULL, NULL), 0);
+	cr_assert_eq(m.type, MH_TYPE_BE);
+	cr_assert_eq(m.status, MH_BE_UNKNOWN_HAO);
+	assert_addr(&m.be_home, "2001:db8:c4a::9");
+	cr_assert_eq(anchor_lost_be(&an, &lost, NOW_MONO + ANCHOR_LOST_BE_GAP_MS - 1, buf,
+				    sizeof(buf)), 0, "rate limited");
+	cr_assert_gt(anchor_lost_be(&an, &lost, NOW_MONO + ANCHOR_LOST_BE_GAP_MS, buf,
+				    sizeof(buf)), 0);
+	cr_assert_eq(an.lost_be_tx, 2);
+	anchor_fini(&an);
+}
+
+Test(state, anchor_saves_a_burst_of_changes_once)
+{
+	struct state_anchor s = mk_anchor();
+	struct statefile rd;
+	struct state_anchor back;
+	char *text, err[200];
+	size_t len;
+
+	anchor_fixture();
+	cr_assert_eq(statefile_open(&an.sf, dir, ANCHOR_STATE_FILE), 0);
+	cr_assert_eq(anchor_state_restore(&an, &s, NOW_WALL, NOW_MONO), 2);
+	anchor_state_touch(&an, NOW_MONO);
+	anchor_state_touch(&an, NOW_MONO + 10); /* the same write */
+	cr_assert_eq(an.save_due_ms, NOW_MONO + ANCHOR_SAVE_DELAY_MS);
+	anchor_state_flush(&an, NOW_MONO + ANCHOR_SAVE_DELAY_MS - 1, 0);
+	cr_assert_eq(an.sf.writes, 0, "not due yet");
+	anchor_state_flush(&an, NOW_MONO + ANCHOR_SAVE_DELAY_MS, 0);
+	cr_assert_eq(an.sf.writes, 1);
+	anchor_state_flush(&an, NOW_MONO + 1000, 0);
+	cr_assert_eq(an.sf.writes, 1, "nothing new to save");
+	anchor_state_touch(&an, NOW_MONO + 2000);
+	anchor_state_flush(&an, NOW_MONO + 2000, 1); /* a stop saves at once */
+	cr_assert_eq(an.save_due_ms, 0);
+	cr_assert_eq(statefile_open(&rd, dir, ANCHOR_STATE_FILE), 0);
+	cr_assert_eq(statefile_read(&rd, &text, &len), 0);
+	cr_assert_eq(state_anchor_decode(text, len, &back, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(back.n_bindings, 2);
+	state_anchor_free(&back);
+	free(text);
+	statefile_close(&rd);
+	statefile_close(&an.sf);
+	anchor_fini(&an);
+}
+
+/* ---- SIGHUP ---- */
+
+Test(state, reload_takes_keys_and_refuses_what_needs_a_restart)
+{
+	struct odm_config cur, next;
+	char err[200];
+	const char *base = "role mn\nidentity a@b spi 1 key 000102030405060708090a0b0c0d0e0f\n";
+	char *t2;
+
+	cr_assert_eq(config_parse(&cur, base, strlen(base), "cur", err, sizeof(err)), 0, "%s", err);
+	t2 = "role mn\nlog-level debug\nlifetime 120\n"
+	     "identity a@b spi 2 key ffffffffffffffffffffffffffffffff\n";
+	cr_assert_eq(config_parse(&next, t2, strlen(t2), "next", err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(config_reload(&cur, &next, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cur.identities[0].spi, 2);
+	cr_assert_eq(cur.identities[0].key[0], 0xff);
+	cr_assert_eq(cur.lifetime, 120);
+	cr_assert_eq(cur.log_level, ODM_LOG_DEBUG);
+	cr_assert_eq(next.identities[0].spi, 1, "the old identities go back to the caller");
+	config_free(&next);
+	t2 = "role mn\ntable 7\nidentity a@b spi 3 key ffffffffffffffffffffffffffffffff\n";
+	cr_assert_eq(config_parse(&next, t2, strlen(t2), "next", err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(config_reload(&cur, &next, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "table"), "%s", err);
+	cr_assert_eq(cur.identities[0].spi, 2, "nothing changed");
+	cr_assert_eq(cur.table, 1000);
+	config_free(&next);
+	t2 = "role mn\nstate-dir /var/tmp/x\nidentity a@b spi 3 key ffffffffffffffffffffffffffffffff\n";
+	cr_assert_eq(config_parse(&next, t2, strlen(t2), "next", err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(config_reload(&cur, &next, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "state-dir"), "%s", err);
+	config_free(&next);
+	config_free(&cur);
+}
+
+Test(state, state_dir_is_an_absolute_path_defaulting_to_var_lib_odm)
+{
+	struct odm_config c;
+	char err[200];
+	const char *id = "identity a@b spi 1 key 000102030405060708090a0b0c0d0e0f\n";
+	char *t;
+
+	cr_assert_geq(asprintf(&t, "role mn\n%s", id), 0);
+	cr_assert_eq(config_parse(&c, t, strlen(t), "c", err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(c.state_dir, "/var/lib/odm");
+	config_free(&c);
+	free(t);
+	cr_assert_geq(asprintf(&t, "role mn\nstate-dir var/odm\n%s", id), 0);
+	cr_assert_eq(config_parse(&c, t, strlen(t), "c", err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "c:2: var/odm: state directory must be absolute"), "%s", err);
+	free(t);
+}
