@@ -179,12 +179,13 @@ s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 s.settimeout(3)
 s.sendto(b"ping", ai[4])
 print(s.recvfrom(2048)[0].decode(), flush=True)
+print("silent since", int(time.time() * 1000), flush=True)
 time.sleep(float(sys.argv[1]))
 ' "$((ODM_UDP_INACTIVITY + 6))" >"$ODM_DIR/udp-client.log" 2>&1
 UDPC_PID=$ODM_BG_PID
-udp_answered() { grep -q '^echo ' "$ODM_DIR/udp-client.log"; }
+udp_answered() { grep -q '^silent since ' "$ODM_DIR/udp-client.log"; }
 check "a UDP exchange with cn works" wait_for 10 udp_answered
-T_LAST=$(topo_now_ms)
+T_LAST=$(sed -n 's/^silent since //p' "$ODM_DIR/udp-client.log")
 UDP_SRC=$(sed -n 's/^echo //p' "$ODM_DIR/udp-client.log")
 check "cn saw the UDP datagram from a CHoA ($UDP_SRC)" in_prefix "${UDP_SRC:-::}" "$CHA_POOL"
 odm_check_udp_idle "$T_LAST"

@@ -82,7 +82,15 @@ T1=$(topo_now_ms)
 echo "lease at a node without an anchor: $((T1 - T0)) ms: $NOANCHOR"
 check "a lease at a node without an anchor fails with ETIMEDOUT" \
 	bash -c "grep -q ETIMEDOUT <<<'$NOANCHOR'"
-check "and leaves no lease behind" test "$(odm_lease_count)" -eq 2
+no_lease_at_cn2() { [[ $(odm_status mn | json "sum(1 for l in j['leases'] if l['anchor'] == '$CN2_ADDR')") -eq 0 ]]; }
+check "and leaves no lease behind" no_lease_at_cn2
+# That request waited out its 2.9 s, about the 3 s grace of the hand-outs,
+# after which a lease no socket uses ends: ask again (a shared request gets
+# one of the two registered leases) and use what comes for what follows.
+AGAIN=$(lease tcp)
+check "a shared request gets one of the two leases again ($AGAIN)" \
+	bash -c "[[ '$AGAIN' == '$CHOA' || '$AGAIN' == '$FRESH' ]]"
+CHOA=$AGAIN
 check "the CHoA reaches cn through the tunnel (ping -I)" \
 	nsx mn ping -6 -c 3 -i 0.2 -W 2 -I "$CHOA" "$CN_ADDR"
 check "curl from the CHoA in mn works" \
@@ -156,13 +164,13 @@ s.bind((sys.argv[1], 0))
 for i in range(10):
     s.sendto(b"x", (sys.argv[2], 9))
     time.sleep(0.1)
-print("silent", flush=True)
+print("silent since", int(time.time() * 1000), flush=True)
 time.sleep(30)   # keep the socket, stay silent
 ' "$UCHOA" "$CN_ADDR" >"$UDP_LOG" 2>&1 &
 UDP_PID=$!
-udp_silent() { grep -q '^silent' "$UDP_LOG"; }
+udp_silent() { grep -q '^silent since' "$UDP_LOG"; }
 check "the UDP socket on $UCHOA sent its datagrams" wait_for 5 udp_silent
-odm_check_udp_idle "$(topo_now_ms)"
+odm_check_udp_idle "$(sed -n 's/^silent since //p' "$UDP_LOG")"
 kill "$UDP_PID" 2>/dev/null || true
 wait "$UDP_PID" 2>/dev/null || true
 

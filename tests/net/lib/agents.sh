@@ -171,8 +171,8 @@ odm_capture_stop() {
 }
 
 # odm_check_udp_idle T_LAST_MS - the life of a UDP lease on mn whose socket
-# stays open but fell silent at T_LAST_MS (topo_now_ms, taken just after its
-# last packet). Checks that the lease outlives the grace and a tick (so the
+# stays open but fell silent at T_LAST_MS (ms since the epoch, as
+# topo_now_ms: taken by the program right after its last packet). Checks that the lease outlives the grace and a tick (so the
 # agent saw the socket through sock_diag: a lease without sockets ends right
 # after the grace), that the agent counts the socket, and that it ends for
 # idleness between udp-inactivity and udp-inactivity + a tick (plus 1.5 s for
