@@ -127,7 +127,8 @@ san:
 # Each harness runs until FUZZ_RUNS executions or FUZZ_TIME seconds, whichever
 # comes first, with the seeds and its corpus, and the flags named on a line
 # "fuzz-flags: ..." of its source (e.g. -max_len). The harnesses' own output is
-# discarded (-close_fd_mask=3; libFuzzer's report and the crash still print).
+# discarded (-close_fd_mask=3; libFuzzer's report and the crash still print);
+# undefined behaviour stops a run like a crash.
 # Fails on a crash, and on fewer than FUZZ_MIN_RUNS executions (FUZZ_RUNS by
 # default: run with FUZZ_TIME large enough for the slowest harness).
 fuzz: $(FUZZERS)
@@ -136,6 +137,7 @@ fuzz: $(FUZZERS)
 		flags=$$(sed -n 's/.*fuzz-flags: *//p' tests/fuzz/$$n.c | head -n 1); \
 		echo "fuzz: $$n: $(FUZZ_RUNS) runs or $(FUZZ_TIME) s $$flags"; \
 		t0=$$(date +%s); rc=0; \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		$$f -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
 			-close_fd_mask=3 -artifact_prefix=$(BUILD)/fuzz/$$n- $$flags \
 			$(BUILD)/fuzz/corpus-$$n tests/fuzz/seeds/$$n \

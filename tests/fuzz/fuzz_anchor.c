@@ -157,7 +157,9 @@ static size_t build_bu(struct cursor *c, const struct odm_config *cfg, const str
 		int64_t skew_s = (int8_t)take8(c) / 16;
 
 		m.present |= MH_HAS_REPLAY;
-		m.replay_ts = ntp_now + (uint64_t)(skew_s << 32);
+		/* NTP seconds are the upper 32 bits; unsigned arithmetic wraps
+		 * a negative skew right (a left shift of it would be undefined) */
+		m.replay_ts = ntp_now + (uint64_t)skew_s * (UINT64_C(1) << 32);
 	}
 	if (!(opts & 8)) {
 		m.present |= MH_HAS_HNP;
