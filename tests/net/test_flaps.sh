@@ -29,7 +29,7 @@ export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-1}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
 . "$HERE/lib/check.sh"
-trap 'echo "test_flaps: FAIL: line $LINENO: $BASH_COMMAND exited $?" >&2' ERR
+trap 'check_on_err test_flaps' ERR
 
 FLAPS=${ODM_FLAPS:-100}
 ((FLAPS % 2 == 0)) || { echo "test_flaps: ODM_FLAPS must be even (mn ends where it began)" >&2; exit 1; }
