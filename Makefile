@@ -125,7 +125,7 @@ san:
 	$(MAKE) BUILD=$(BUILD)/san SAN=1 unit
 
 # Each harness runs until FUZZ_RUNS executions or FUZZ_TIME seconds, whichever
-# comes first, with the seeds and its corpus, and the flags named on a line
+# comes first, with its corpus and its seeds (tests/fuzz/seeds/NAME, if any), and the flags named on a line
 # "fuzz-flags: ..." of its source (e.g. -max_len). The harnesses' own output is
 # discarded (-close_fd_mask=3; libFuzzer's report and the crash still print);
 # undefined behaviour stops a run like a crash.
@@ -135,12 +135,13 @@ fuzz: $(FUZZERS)
 	@set -o pipefail; fail=0; for f in $(FUZZERS); do \
 		n=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus-$$n; log=$(BUILD)/fuzz/$$n.log; \
 		flags=$$(sed -n 's/.*fuzz-flags: *//p' tests/fuzz/$$n.c | head -n 1); \
+		seeds=tests/fuzz/seeds/$$n; [ -d $$seeds ] || seeds=; \
 		echo "fuzz: $$n: $(FUZZ_RUNS) runs or $(FUZZ_TIME) s $$flags"; \
 		t0=$$(date +%s); rc=0; \
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		$$f -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
 			-close_fd_mask=3 -artifact_prefix=$(BUILD)/fuzz/$$n- $$flags \
-			$(BUILD)/fuzz/corpus-$$n tests/fuzz/seeds/$$n \
+			$(BUILD)/fuzz/corpus-$$n $$seeds \
 			>$$log 2>&1 || rc=$$?; \
 		runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log); \
 		rate=$$(sed -n 's/^stat::average_exec_per_sec: *//p' $$log); \
