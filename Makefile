@@ -6,7 +6,8 @@
 #                   suite (with sanitized agents, then plain)
 #   make demo       a real move of a real host with a live session surviving it
 #   make bench      benchmarks (ratios measured side by side in one run)
-#   make fuzz       run the libFuzzer harnesses for FUZZ_TIME seconds each
+#   make fuzz       run each libFuzzer harness for FUZZ_RUNS executions (10 million;
+#                   FUZZ_TIME seconds at most each)
 #   make install    PREFIX=/usr/local DESTDIR=
 #
 # Source layout conventions (wildcards, so a new file needs no Makefile edit):
@@ -25,7 +26,9 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 BUILD    ?= build
 CC       ?= gcc
-FUZZ_TIME ?= 30
+FUZZ_RUNS ?= 10000000
+FUZZ_TIME ?= 1200
+FUZZ_MIN_RUNS ?= $(FUZZ_RUNS)
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 SAN      ?=
 
@@ -100,8 +103,10 @@ $(BUILD)/examples/%: examples/%.c $(LIBODM)
 # Fuzzers are built with clang and libFuzzer from the core and agent sources
 # (agent parsers such as config.c are fuzzed too), compiled once into
 # $(BUILD)/fuzzobj and shared by every harness.
+# tests/fuzz/*.c other than the harnesses are helpers linked into every one.
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined
-FUZZ_OBJS    = $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(CORE_SRC) $(AGENT_SRC))
+FUZZ_HELP   := $(filter-out $(FUZZ_SRC),$(wildcard tests/fuzz/*.c))
+FUZZ_OBJS    = $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(CORE_SRC) $(AGENT_SRC) $(FUZZ_HELP))
 
 .PRECIOUS: $(BUILD)/fuzzobj/%.o
 $(BUILD)/fuzzobj/%.o: %.c
@@ -119,16 +124,38 @@ unit: $(UNIT)
 san:
 	$(MAKE) BUILD=$(BUILD)/san SAN=1 unit
 
+# Each harness runs until FUZZ_RUNS executions or FUZZ_TIME seconds, whichever
+# comes first, with its corpus and its seeds (tests/fuzz/seeds/NAME, if any), and the flags named on a line
+# "fuzz-flags: ..." of its source (e.g. -max_len). The harnesses' own output is
+# discarded (-close_fd_mask=3; libFuzzer's report and the crash still print);
+# undefined behaviour stops a run like a crash.
+# Fails on a crash, and on fewer than FUZZ_MIN_RUNS executions (FUZZ_RUNS by
+# default: run with FUZZ_TIME large enough for the slowest harness).
 fuzz: $(FUZZERS)
-	@set -eo pipefail; for f in $(FUZZERS); do \
-		n=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus-$$n; \
-		echo "fuzz: $$n for $(FUZZ_TIME) s"; \
-		$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $(BUILD)/fuzz/corpus-$$n tests/fuzz/seeds/$$n 2>&1 | \
-			tail -n 12; \
-	done
+	@set -o pipefail; fail=0; for f in $(FUZZERS); do \
+		n=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus-$$n; log=$(BUILD)/fuzz/$$n.log; \
+		flags=$$(sed -n 's/.*fuzz-flags: *//p' tests/fuzz/$$n.c | head -n 1); \
+		seeds=tests/fuzz/seeds/$$n; [ -d $$seeds ] || seeds=; \
+		echo "fuzz: $$n: $(FUZZ_RUNS) runs or $(FUZZ_TIME) s $$flags"; \
+		t0=$$(date +%s); rc=0; \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		$$f -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+			-close_fd_mask=3 -artifact_prefix=$(BUILD)/fuzz/$$n- $$flags \
+			$(BUILD)/fuzz/corpus-$$n $$seeds \
+			>$$log 2>&1 || rc=$$?; \
+		runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log); \
+		rate=$$(sed -n 's/^stat::average_exec_per_sec: *//p' $$log); \
+		echo "fuzz: $$n: $${runs:-0} runs in $$(($$(date +%s) - t0)) s ($${rate:-0}/s)," \
+			"$$(grep -o 'cov: [0-9]* ft: [0-9]* corp: [^ ]*' $$log | tail -n 1), exit $$rc"; \
+		if [ $$rc -ne 0 ]; then tail -n 40 $$log; echo "fuzz: $$n FAILED (log $$log)"; fail=1; \
+		elif [ $${runs:-0} -lt $(FUZZ_MIN_RUNS) ]; then \
+			echo "fuzz: $$n FAILED: $${runs:-0} runs, fewer than $(FUZZ_MIN_RUNS) in $(FUZZ_TIME) s"; fail=1; \
+		fi; \
+	done; exit $$fail
 
+# Short runs in make check: a time cap only.
 fuzz-short:
-	$(MAKE) FUZZ_TIME=20 fuzz
+	$(MAKE) FUZZ_TIME=20 FUZZ_MIN_RUNS=0 fuzz
 
 # deps-net first: on a fresh machine the build needs its packages too.
 net:

@@ -1,5 +1,8 @@
 /* fuzz_config.c — libFuzzer harness: any text through config_parse. Whatever
- * the outcome, config_free must leave nothing behind (LeakSanitizer checks). */
+ * the outcome, config_free must leave nothing behind (LeakSanitizer checks).
+ *
+ * fuzz-flags: -max_len=4096
+ * (a few lines, some over the 1024-byte line limit) */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,5 +1,8 @@
 /* fuzz_ipc.c — libFuzzer harness: any bytes through the agent's request path
- * (ipc_parse, then ipc_validate_request, then ipc_dump of what passed). */
+ * (ipc_parse, then ipc_validate_request, then ipc_dump of what passed).
+ *
+ * fuzz-flags: -max_len=16385
+ * (one byte over ODM_IPC_MAX, so that the length limit is reached too) */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -8,6 +8,9 @@
  * field by field and the two encodings byte for byte, the re-encoding must
  * pass its own checksum and authenticator, and a buffer one byte short must
  * give MH_E_NOSPACE. Any inconsistency abort()s.
+ *
+ * fuzz-flags: -max_len=2049
+ * (one byte over MH_MAX_LEN, so that the length limit is reached too)
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -6,8 +6,9 @@
 # IPv6-in-IPv6 tunnel, mn moves from ar1 to ar2 in the middle, and the
 # download completes with the right sha256. Then: deregistration and clean
 # state after curl exits, kill -9 releases the lease, cn2 (no cha record) is
-# reached plainly without any BU, UDP works and its lease ends when idle, the
-# captured BU/BA decode in tshark, and the control socket survives garbage.
+# reached plainly without any BU, UDP works and its lease ends when idle (not
+# before udp-inactivity, not long after), the captured BU/BA decode in
+# tshark, and the control socket survives garbage.
 #
 # Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
 set -euo pipefail
@@ -21,6 +22,8 @@ for t in ip tcpdump tshark curl nginx named radvd python3; do
 	command -v "$t" >/dev/null || { echo "SKIP: $t is not installed (make deps-net)"; exit 77; }
 done
 
+# an inactivity time clearly apart from the 3 s hand-out grace (section 5)
+export ODM_UDP_INACTIVITY=${ODM_UDP_INACTIVITY:-8}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
 . "$HERE/lib/check.sh"
@@ -155,6 +158,14 @@ check "nginx on cn2 logged mn's plain address $COA2" \
 	grep -q "^$COA2 $HTTP_PORT " "$ODM_RUNDIR/cn2/nginx-tcp/access.log"
 
 # ---------------------------------------------------------------- 5. UDP
+# The kill -9 above can leave curl's connection orphaned on the CHoA (the
+# kernel still closing it); its FIN would go out through the next lease of
+# that address, the UDP one below, and rightly count as its traffic (seen:
+# 8.4 s after the exchange, just before udp-inactivity ran out). Close such
+# leftovers first; their number is printed.
+STALE=$(nsq mn ss -Htan exclude time-wait src "$CHA_POOL" | wc -l)
+nsq mn ss -K -Htan exclude time-wait src "$CHA_POOL" >/dev/null 2>&1 || true
+echo "TCP sockets left on the CHA pool before the UDP section: $STALE (closed)"
 UDP_PORT=7777
 topo_spawn cn udp-echo "$ODM_DIR/udp-echo.log" /usr/bin/python3 -u -c '
 import socket
@@ -168,6 +179,11 @@ for _ in range(100):
 UDP_PID=$TOPO_SPAWNED_PID
 udp_listening() { nsq cn ss -Hlun "sport = :$UDP_PORT" | grep -q .; }
 wait_for 5 udp_listening
+# Every packet through mn's tunnel device in this section: a stray one for
+# the client's CHoA (e.g. a late segment of an earlier connection from that
+# address) is traffic too and rightly keeps the lease.
+odm_capture mn "$ODM_TUN_MN" "$ODM_DIR/udp-tun.pcap" ip6 128
+CAP_UDP=$ODM_CAP_PID
 # The client keeps its socket open well past the inactivity time, then exits.
 odm_shim_bg /usr/bin/python3 -u -c '
 import socket, sys, time
@@ -176,22 +192,19 @@ s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 s.settimeout(3)
 s.sendto(b"ping", ai[4])
 print(s.recvfrom(2048)[0].decode(), flush=True)
+print("silent since", int(time.time() * 1000), flush=True)
 time.sleep(float(sys.argv[1]))
 ' "$((ODM_UDP_INACTIVITY + 6))" >"$ODM_DIR/udp-client.log" 2>&1
 UDPC_PID=$ODM_BG_PID
-udp_answered() { grep -q '^echo ' "$ODM_DIR/udp-client.log"; }
+udp_answered() { grep -q '^silent since ' "$ODM_DIR/udp-client.log"; }
 check "a UDP exchange with cn works" wait_for 10 udp_answered
+T_LAST=$(sed -n 's/^silent since //p' "$ODM_DIR/udp-client.log")
 UDP_SRC=$(sed -n 's/^echo //p' "$ODM_DIR/udp-client.log")
 check "cn saw the UDP datagram from a CHoA ($UDP_SRC)" in_prefix "${UDP_SRC:-::}" "$CHA_POOL"
-U0=$(date +%s%N)
-if wait_for $((ODM_UDP_INACTIVITY + 5)) no_binding; then
-	U1=$(date +%s%N)
-	echo "UDP lease ended $(((U1 - U0) / 1000000)) ms after the exchange (inactivity $ODM_UDP_INACTIVITY s)"
-	ok "the UDP lease ends after the inactivity time while the socket is still open"
-	kill -0 "$UDPC_PID" 2>/dev/null && ok "(the client was still running)" || not_ok "the client had already exited"
-else
-	not_ok "the UDP lease ends after the inactivity time"
-fi
+odm_check_udp_idle "$T_LAST" "$ODM_DIR/udp-tun.pcap"
+odm_capture_stop "$CAP_UDP"
+check "the client was still running when its lease ended" kill -0 "$UDPC_PID"
+check "the anchor's binding for the UDP lease is gone too" wait_for 2 no_binding
 wait "$UDPC_PID" 2>/dev/null || true
 topo_kill "$UDP_PID"
 

@@ -25,6 +25,8 @@ for t in ip ping curl nginx named radvd python3; do
 done
 
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-64}
+# an inactivity time clearly apart from the 3 s hand-out grace (section 4)
+export ODM_UDP_INACTIVITY=${ODM_UDP_INACTIVITY:-8}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
 . "$HERE/lib/check.sh"
@@ -80,7 +82,15 @@ T1=$(topo_now_ms)
 echo "lease at a node without an anchor: $((T1 - T0)) ms: $NOANCHOR"
 check "a lease at a node without an anchor fails with ETIMEDOUT" \
 	bash -c "grep -q ETIMEDOUT <<<'$NOANCHOR'"
-check "and leaves no lease behind" test "$(odm_lease_count)" -eq 2
+no_lease_at_cn2() { [[ $(odm_status mn | json "sum(1 for l in j['leases'] if l['anchor'] == '$CN2_ADDR')") -eq 0 ]]; }
+check "and leaves no lease behind" no_lease_at_cn2
+# That request waited out its 2.9 s, about the 3 s grace of the hand-outs,
+# after which a lease no socket uses ends: ask again (a shared request gets
+# one of the two registered leases) and use what comes for what follows.
+AGAIN=$(lease tcp)
+check "a shared request gets one of the two leases again ($AGAIN)" \
+	bash -c "[[ '$AGAIN' == '$CHOA' || '$AGAIN' == '$FRESH' ]]"
+CHOA=$AGAIN
 check "the CHoA reaches cn through the tunnel (ping -I)" \
 	nsx mn ping -6 -c 3 -i 0.2 -W 2 -I "$CHOA" "$CN_ADDR"
 check "curl from the CHoA in mn works" \
@@ -142,7 +152,11 @@ check "their bindings are gone at the anchor (dereg BUs)" wait_for 3 no_binding
 check "the host is as before the leases" same_state "$BEFORE" "$(mn_state)"
 
 # ---------------------------------------------------------------- 4. UDP idle
+# udp-inactivity (8 s here) lies well beyond the grace (3 s): a lease whose
+# socket sock_diag failed to see would end right after the grace, long
+# before the inactivity time; odm_check_udp_idle tells the two apart.
 UCHOA=$(lease udp)
+UDP_LOG=$ODM_DIR/udp-idle.log
 ip netns exec "$NS_MN" python3 -c '
 import socket, sys, time
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
@@ -150,14 +164,13 @@ s.bind((sys.argv[1], 0))
 for i in range(10):
     s.sendto(b"x", (sys.argv[2], 9))
     time.sleep(0.1)
+print("silent since", int(time.time() * 1000), flush=True)
 time.sleep(30)   # keep the socket, stay silent
-' "$UCHOA" "$CN_ADDR" &
+' "$UCHOA" "$CN_ADDR" >"$UDP_LOG" 2>&1 &
 UDP_PID=$!
-sleep 0.5
-check "the UDP lease $UCHOA is held while its socket talks" test "$(odm_lease_count)" -eq 1
-T0=$(topo_now_ms)
-check "the UDP lease ends after udp-inactivity ($ODM_UDP_INACTIVITY s) of silence" wait_for 8 no_lease
-echo "UDP lease ended $(($(topo_now_ms) - T0)) ms after the first check (its last packet went ~0.5 s after that check)"
+udp_silent() { grep -q '^silent since' "$UDP_LOG"; }
+check "the UDP socket on $UCHOA sent its datagrams" wait_for 5 udp_silent
+odm_check_udp_idle "$(sed -n 's/^silent since //p' "$UDP_LOG")"
 kill "$UDP_PID" 2>/dev/null || true
 wait "$UDP_PID" 2>/dev/null || true
 

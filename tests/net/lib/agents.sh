@@ -14,6 +14,7 @@
 #   odm_shim CMD...          run CMD on mn under libodm.so (Session-lasting)
 #   odm_shim_bg CMD...       the same in the background; ODM_BG_PID is CMD's pid
 #   odm_capture HOST IF FILE FILTER [SNAPLEN]   tcpdump in the background
+#   odm_check_udp_idle T_LAST_MS  checks on an idle UDP lease (see there)
 #
 # Variables: ODM_BUILD (build dir, default <repo>/build), ODM_DIR (this run's
 # agent files), ODM_NAI, ODM_SPI, MN_SOCK, CHA_SOCK, MN_AGENT_LOG, CHA_AGENT_LOG,
@@ -27,6 +28,10 @@ export ODM_BUILD=${ODM_BUILD:-$ODM_REPO/build}
 export ODM_NAI=mn@example.test ODM_SPI=1000
 export ODM_TUN_MN=odm0 ODM_TUN_CHA=odmt0 ODM_TABLE=1000
 ODM_UDP_INACTIVITY=${ODM_UDP_INACTIVITY:-3}
+# The host agent's fixed timing (odmagent/mn.c): no verdict on a lease within
+# the grace after a hand-out (MN_GRACE_MS), and a usage check per tick
+# (MN_TICK_MS).
+ODM_GRACE_S=3 ODM_TICK_S=1
 
 odm__need_build() {
 	local f
@@ -209,4 +214,54 @@ print(round(max(gaps) * 1000) if gaps and resumed else -1)' "$2"
 odm_capture_stop() {
 	kill -INT "$1" 2>/dev/null || true
 	topo_kill "$1"
+}
+
+# odm_check_udp_idle T_LAST_MS - the life of a UDP lease on mn whose socket
+# stays open but fell silent at T_LAST_MS (ms since the epoch, as
+# topo_now_ms: taken by the program right after its last packet). Checks that the lease outlives the grace and a tick (so the
+# agent saw the socket through sock_diag: a lease without sockets ends right
+# after the grace), that the agent counts the socket, and that it ends for
+# idleness between udp-inactivity and udp-inactivity + a tick (plus 1.5 s for
+# the deregistration and polling) after the last packet. Needs
+# ODM_UDP_INACTIVITY >= ODM_GRACE_S + ODM_TICK_S + 3, so that the two ends
+# cannot be confused. With PCAP (a capture on mn's tunnel device), a later
+# packet for the lease's address seen there moves T_LAST_MS: the agent's
+# measure of silence is the tunnel's. Sets ODM_UDP_IDLE_MS (the measured
+# end, ms after T_LAST_MS).
+odm_check_udp_idle() {
+	local t_last=$1 pcap=${2:-} hold_at now addr socks lo hi t_end t_tun
+	if ((ODM_UDP_INACTIVITY < ODM_GRACE_S + ODM_TICK_S + 3)); then
+		not_ok "udp-inactivity $ODM_UDP_INACTIVITY s is too close to the grace ($ODM_GRACE_S s) to tell them apart"
+		return 0
+	fi
+	hold_at=$((t_last + (ODM_GRACE_S + ODM_TICK_S + 1) * 1000))
+	now=$(topo_now_ms)
+	((hold_at > now)) && sleep "$(printf '%d.%03d' $(((hold_at - now) / 1000)) $(((hold_at - now) % 1000)))"
+	read -r addr socks < <(odm_status mn |
+		json '" ".join("%s %s" % (l["addr"], l["sockets"]) for l in j["leases"] if l["proto"] == "udp")') || true
+	check "$((ODM_GRACE_S + ODM_TICK_S + 1)) s after its last packet (past grace and a tick) the UDP lease ${addr:-(none)} is held, its socket counted (sockets: ${socks:-none})" \
+		test "${socks:-0}" = 1
+	lo=$((ODM_UDP_INACTIVITY * 1000 - 300))
+	hi=$(((ODM_UDP_INACTIVITY + ODM_TICK_S) * 1000 + 1500))
+	ODM_UDP_IDLE_MS=-1
+	if wait_for $((ODM_UDP_INACTIVITY + ODM_TICK_S + 3)) odm__no_udp_lease; then
+		t_end=$(topo_now_ms)
+		if [[ -n $pcap && -n ${addr:-} ]]; then
+			t_tun=$(tshark -r "$pcap" -Y "ipv6.addr == $addr" -T fields -e frame.time_epoch 2>/dev/null |
+				awk -v e="$t_end" '{ t = int($1 * 1000) } t <= e && t > m { m = t } END { printf "%.0f\n", m }')
+			if ((t_tun > t_last)); then
+				echo "the last packet through the tunnel for $addr came $((t_tun - t_last)) ms after the program's last one"
+				t_last=$t_tun
+			fi
+		fi
+		ODM_UDP_IDLE_MS=$((t_end - t_last))
+	fi
+	echo "UDP lease ended ${ODM_UDP_IDLE_MS} ms after its last packet (udp-inactivity $ODM_UDP_INACTIVITY s, grace $ODM_GRACE_S s)"
+	check "the idle UDP lease ends between $lo and $hi ms after its last packet (${ODM_UDP_IDLE_MS} ms)" \
+		test "$ODM_UDP_IDLE_MS" -ge "$lo" -a "$ODM_UDP_IDLE_MS" -le "$hi"
+	check "the agent ended it for idleness, not for want of sockets" \
+		grep -qF " ${addr:-(none)} at $CHA_ADDR ended (UDP idle)" "$MN_AGENT_LOG"
+}
+odm__no_udp_lease() {
+	[[ $(odm_status mn | json 'sum(1 for l in j["leases"] if l["proto"] == "udp")') -eq 0 ]]
 }

@@ -8,6 +8,8 @@
 #   json EXPR < JSON           print a Python expression over the object j
 #   in_prefix ADDR PREFIX      0 if ADDR lies in PREFIX
 #   check_summary NAME         print the result line; exit 1 if any check failed
+#   check_on_err NAME          on a failing command (set -eE), name it and the
+#                              lines that led to it:  trap 'check_on_err N' ERR
 #
 # FAILS counts the failed checks.
 
@@ -40,4 +42,13 @@ check_summary() {
 		exit 1
 	fi
 	echo "$1: all checks passed"
+}
+
+check_on_err() {
+	local rc=$? i=0 at
+	echo "$1: FAIL: '$BASH_COMMAND' exited $rc" >&2
+	while at=$(caller "$i"); do
+		echo "  at line $at" >&2
+		i=$((i + 1))
+	done
 }
