@@ -58,7 +58,16 @@ snapshot_cha() {
 	echo "## bindings"
 	odm_status cha | json '"\n".join(sorted("%s %s %s" % (b["nai"], b["hoa"], b["coa"]) for b in j["bindings"]))'
 }
-nfds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
+# nfds HOST PID SOCK - the agent's open fds, less the connections of control
+# clients on SOCK: those come and go with the programs (an idle one is closed
+# by the agent after its timeout), so they are no measure of a leak
+nfds() {
+	local all clients
+	all=$(find "/proc/$2/fd" -mindepth 1 -maxdepth 1 | wc -l)
+	clients=$(nsq "$1" ss -xpH state connected |
+		awk -v s="$3" -v p="pid=$2," '$5 == s && index($0, p)' | wc -l)
+	echo $((all - clients))
+}
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 stream_bytes() { cat "$ODM_DIR/stream.count" 2>/dev/null || echo 0; }
 binding_at() { [[ $(odm_status cha | json '" ".join(b["coa"] for b in j["bindings"])') == "$1" ]]; }
@@ -158,7 +167,7 @@ settle
 check "the stream has carried 8 MiB" wait_for 20 flowing_since $((8 * 1024 * 1024))
 snapshot_mn >"$ODM_DIR/mn.before"
 snapshot_cha >"$ODM_DIR/cha.before"
-MN_FDS0=$(nfds "$MN_AGENT_PID") CHA_FDS0=$(nfds "$CHA_AGENT_PID")
+MN_FDS0=$(nfds mn "$MN_AGENT_PID" "$MN_SOCK") CHA_FDS0=$(nfds cha "$CHA_AGENT_PID" "$CHA_SOCK")
 MN_RSS0=$(rss_kb "$MN_AGENT_PID") CHA_RSS0=$(rss_kb "$CHA_AGENT_PID")
 echo "before: mn agent $MN_FDS0 fds, $MN_RSS0 kB; anchor $CHA_FDS0 fds, $CHA_RSS0 kB"
 
@@ -206,7 +215,7 @@ settle
 check "data flows after the flaps" wait_for 5 flowing_since "$(stream_bytes)"
 snapshot_mn >"$ODM_DIR/mn.after"
 snapshot_cha >"$ODM_DIR/cha.after"
-MN_FDS1=$(nfds "$MN_AGENT_PID") CHA_FDS1=$(nfds "$CHA_AGENT_PID")
+MN_FDS1=$(nfds mn "$MN_AGENT_PID" "$MN_SOCK") CHA_FDS1=$(nfds cha "$CHA_AGENT_PID" "$CHA_SOCK")
 MN_RSS1=$(rss_kb "$MN_AGENT_PID") CHA_RSS1=$(rss_kb "$CHA_AGENT_PID")
 echo "after:  mn agent $MN_FDS1 fds, $MN_RSS1 kB; anchor $CHA_FDS1 fds, $CHA_RSS1 kB"
 check "mn's links, addresses, rules, routes and leases are as before" \
