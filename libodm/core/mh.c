@@ -83,14 +83,19 @@ static void put16(struct wr *w, uint16_t v)
 
 static void put32(struct wr *w, uint32_t v)
 {
-	put16(w, (uint16_t)(v >> 16));
-	put16(w, (uint16_t)v);
+	uint8_t b[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
+
+	put(w, b, sizeof b);
 }
 
+/* one put per field, not one per byte: the bound is checked once */
 static void put64(struct wr *w, uint64_t v)
 {
-	put32(w, (uint32_t)(v >> 32));
-	put32(w, (uint32_t)v);
+	uint8_t b[8];
+
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		b[i] = (uint8_t)v;
+	put(w, b, sizeof b);
 }
 
 static void put_zero(struct wr *w, size_t n)
