@@ -211,8 +211,10 @@ static size_t build_bu(struct cursor *c, const struct odm_config *cfg, const str
 	memcpy(key, id->key, sizeof key);
 	key[0] ^= (uint8_t)(who & 0x80);
 	(void)an;
+	/* no checksum: the kernel checks it on the MH socket (odmagent/mhsock.c),
+	 * anchor_handle_bu() does not, and the MAC counts it as zero */
 	n = mh_encode(&m, buf, cap, (m.present & MH_HAS_AUTH) ? key : NULL,
-		      &m.altcoa, &hoa, src, &anchor_addr);
+		      &m.altcoa, &hoa, NULL, NULL);
 	return n > 0 ? (size_t)n : 0;
 }
 
