@@ -124,6 +124,16 @@ unit: $(UNIT)
 san:
 	$(MAKE) BUILD=$(BUILD)/san SAN=1 unit
 
+# libFuzzer before LLVM 18 looks each feature of a run up in a plain vector
+# of "rare" features, and keeps there every feature seen fewer than
+# -entropic_feature_frequency_threshold times (255 by default): with the
+# step scripts of fuzz_reg and fuzz_anchor that search grew to most of a
+# run as the corpus grew (LLVM pull request 65288, "Optimize
+# UpdateFeatureFrequency", replaced it with a bitset). A lower threshold
+# keeps the list short; the entropic schedule still favours the rarest
+# features.
+FUZZ_FLAGS ?= -entropic_feature_frequency_threshold=16
+
 # Each harness runs until FUZZ_RUNS executions or FUZZ_TIME seconds, whichever
 # comes first, with its corpus and its seeds (tests/fuzz/seeds/NAME, if any), and the flags named on a line
 # "fuzz-flags: ..." of its source (e.g. -max_len). The harnesses' own output is
@@ -140,7 +150,7 @@ fuzz: $(FUZZERS)
 		t0=$$(date +%s); rc=0; \
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		$$f -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
-			-close_fd_mask=3 -artifact_prefix=$(BUILD)/fuzz/$$n- $$flags \
+			-close_fd_mask=3 -artifact_prefix=$(BUILD)/fuzz/$$n- $(FUZZ_FLAGS) $$flags \
 			$(BUILD)/fuzz/corpus-$$n $$seeds \
 			>$$log 2>&1 || rc=$$?; \
 		runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log); \

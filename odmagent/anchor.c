@@ -510,7 +510,7 @@ int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
 	else
 		an->cnt.ba_rejected++;
 	/* a flood of forged BUs must not flood the log either */
-	odm_logf(quiet ? ODM_LOG_DEBUG : ODM_LOG_INFO, __func__, 0,
+	odm_log_at(quiet ? ODM_LOG_DEBUG : ODM_LOG_INFO, 0,
 		 "BU nai=%s seq=%u coa=%s hoa=%s lifetime=%us -> BA %u (%s) seq=%u hoa=%s "
 		 "lifetime=%us%s",
 		 (bu.present & MH_HAS_MNID) ? nai_esc(bu.mnid, nai) : "-", bu.seq,

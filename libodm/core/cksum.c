@@ -2,11 +2,9 @@
  * cksum.c — Internet checksum of a Mobility Header over the IPv6
  * pseudo-header (PROTOCOL.md §1.1).
  *
- * The sum is accumulated in 32 bits per 16-bit big-endian word and folded
- * at the end; 2048 bytes (MH_MAX_LEN) plus the pseudo-header cannot
- * overflow a uint32_t, but the function folds anyway so that any length is
- * safe. Bytes are combined with shifts, never by casting the buffer to
- * uint16_t *, so the input needs no alignment.
+ * The sum is accumulated in 64 bits per 16-bit big-endian word and folded
+ * at the end, so any length is safe. Bytes are combined with shifts, never
+ * by casting the buffer to uint16_t *, so the input needs no alignment.
  */
 #include "mh_priv.h"
 
@@ -26,23 +24,26 @@ static uint32_t fold(uint32_t sum)
  * Add bytes to a running sum. An odd final byte is the high half of a word
  * whose low half is zero. When skip_cksum is set, the MH checksum field is
  * treated as zero, which is what both sending and the "expected value"
- * comparison need.
+ * comparison need: its word is taken back out after the loop (the field
+ * sits at an even offset, so the loop added it as one word). The words go
+ * into 64 bits, which no length a size_t can hold overflows, and the sum
+ * is folded once (RFC 1071 §2(C): carries may be deferred).
  */
 static uint32_t sum_bytes(uint32_t sum, const uint8_t *p, size_t len,
 			  int skip_cksum)
 {
+	uint64_t acc = sum;
 	size_t i;
 
-	for (i = 0; i + 1 < len; i += 2) {
-		if (skip_cksum && i == MH_CKSUM_OFF)
-			continue;
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-		if (sum & 0x80000000u)
-			sum = fold(sum);
-	}
+	for (i = 0; i + 1 < len; i += 2)
+		acc += (uint32_t)p[i] << 8 | p[i + 1];
 	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return fold(sum);
+		acc += (uint32_t)p[len - 1] << 8;
+	if (skip_cksum && len >= MH_CKSUM_OFF + 2)
+		acc -= (uint32_t)p[MH_CKSUM_OFF] << 8 | p[MH_CKSUM_OFF + 1];
+	while (acc >> 32)
+		acc = (acc & 0xffffffffu) + (acc >> 32);
+	return fold((uint32_t)acc);
 }
 
 static uint32_t sum_pseudo(const struct in6_addr *src,

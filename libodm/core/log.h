@@ -28,15 +28,23 @@ void odm_logf(int level, const char *func, int errnum, const char *fmt, ...)
 #define LOG_ESC_MAX 1024 /* a buffer for the longest escaped NAI (254 * 4) */
 const char *log_escape(char *out, size_t cap, const char *s, size_t max);
 
-/* err: an errno value, positive or negative (the -errno returns of modules) */
-#define log_err(err, ...) odm_logf(ODM_LOG_ERR, __func__, (err), __VA_ARGS__)
-#define log_warn(err, ...) odm_logf(ODM_LOG_WARN, __func__, (err), __VA_ARGS__)
-#define log_warnx(...) odm_logf(ODM_LOG_WARN, __func__, 0, __VA_ARGS__)
-#define log_info(...) odm_logf(ODM_LOG_INFO, __func__, 0, __VA_ARGS__)
-#define log_debug(...)                                                   \
+/*
+ * The level is checked before the call, so a line that would be discarded
+ * costs no formatting and no evaluation of its arguments (ntop6(),
+ * log_escape() and the like run on every Binding Update otherwise).
+ */
+#define odm_log_at(level, err, ...)                                      \
 	do {                                                             \
-		if (odm_log_level() >= ODM_LOG_DEBUG)                    \
-			odm_logf(ODM_LOG_DEBUG, __func__, 0, __VA_ARGS__);  \
+		int odm_log_lvl_ = (level);                              \
+		if (odm_log_level() >= odm_log_lvl_)                     \
+			odm_logf(odm_log_lvl_, __func__, (err), __VA_ARGS__); \
 	} while (0)
+
+/* err: an errno value, positive or negative (the -errno returns of modules) */
+#define log_err(err, ...) odm_log_at(ODM_LOG_ERR, (err), __VA_ARGS__)
+#define log_warn(err, ...) odm_log_at(ODM_LOG_WARN, (err), __VA_ARGS__)
+#define log_warnx(...) odm_log_at(ODM_LOG_WARN, 0, __VA_ARGS__)
+#define log_info(...) odm_log_at(ODM_LOG_INFO, 0, __VA_ARGS__)
+#define log_debug(...) odm_log_at(ODM_LOG_DEBUG, 0, __VA_ARGS__)
 
 #endif

@@ -54,43 +54,65 @@ struct wr {
 	int err;
 };
 
-static void put(struct wr *w, const void *p, size_t n)
+/* n bytes at the write position, or NULL (and the error set) */
+static uint8_t *room(struct wr *w, size_t n)
 {
+	uint8_t *p;
+
 	if (w->err)
-		return;
+		return NULL;
 	if (n > w->cap - w->off) {
 		w->err = MH_E_NOSPACE;
-		return;
+		return NULL;
 	}
-	if (p)
-		memcpy(w->buf + w->off, p, n);
-	else
-		memset(w->buf + w->off, 0, n);
+	p = w->buf + w->off;
 	w->off += n;
+	return p;
 }
 
+static void put(struct wr *w, const void *p, size_t n)
+{
+	uint8_t *d = room(w, n);
+
+	if (d && p)
+		memcpy(d, p, n);
+	else if (d)
+		memset(d, 0, n);
+}
+
+/* the fixed-size fields are stored byte by byte: one bound check each */
 static void put8(struct wr *w, uint8_t v)
 {
-	put(w, &v, 1);
+	uint8_t *d = room(w, 1);
+
+	if (d)
+		d[0] = v;
 }
 
 static void put16(struct wr *w, uint16_t v)
 {
-	uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+	uint8_t *d = room(w, 2);
 
-	put(w, b, sizeof b);
+	if (d) {
+		d[0] = (uint8_t)(v >> 8);
+		d[1] = (uint8_t)v;
+	}
 }
 
 static void put32(struct wr *w, uint32_t v)
 {
-	put16(w, (uint16_t)(v >> 16));
-	put16(w, (uint16_t)v);
+	uint8_t *d = room(w, 4);
+
+	for (int i = 3; d && i >= 0; i--, v >>= 8)
+		d[i] = (uint8_t)v;
 }
 
 static void put64(struct wr *w, uint64_t v)
 {
-	put32(w, (uint32_t)(v >> 32));
-	put32(w, (uint32_t)v);
+	uint8_t *d = room(w, 8);
+
+	for (int i = 7; d && i >= 0; i--, v >>= 8)
+		d[i] = (uint8_t)v;
 }
 
 static void put_zero(struct wr *w, size_t n)

@@ -100,12 +100,17 @@ unsigned char *HMAC(const EVP_MD *evp_md, const void *key, int key_len, const un
 	void *sym;
 
 	static int tested;
+	static const EVP_MD *sha1_md;
 
 	if (!tested) {
 		self_test();
 		tested = 1;
 	}
-	if (evp_md && md && key_len >= 0 && EVP_MD_is_a(evp_md, "SHA1")) {
+	/* EVP_MD_is_a() looks the name up (and allocates) on every call:
+	 * the digest it accepted last is remembered */
+	if (evp_md && evp_md != sha1_md && EVP_MD_is_a(evp_md, "SHA1"))
+		sha1_md = evp_md;
+	if (evp_md && md && key_len >= 0 && evp_md == sha1_md) {
 		if (!hmac_sha1(key, (size_t)key_len, data, data_len, md))
 			return NULL;
 		if (md_len)
