@@ -31,13 +31,15 @@ FUZZ_TIME ?= 1200
 FUZZ_MIN_RUNS ?= $(FUZZ_RUNS)
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 SAN      ?=
+# The one version number of ODM: odmagent -V, odmctl --version, odm_version()
+VERSION  := 0.3.0
 
 PKGS     := libuv libcares jansson libnl-3.0 libnl-route-3.0 libcrypto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 -Wvla
-CPPFLAGS += -D_GNU_SOURCE -Iinclude -Ilibodm/core -Ilibodm -Iodmagent
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -Ilibodm/core -Ilibodm -Iodmagent -DODM_VERSION='"$(VERSION)"'
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -fPIC $(WARN) -fno-strict-aliasing
 LDFLAGS  ?=
