@@ -6,7 +6,8 @@ Serves JSON lines on a Unix socket (libodm/core/ipc.h) with fixed answers:
   status             two leases (2001:db8:1::1 tcp, 2001:db8:1::2 udp)
   lease              session-lasting: 2001:db8:1::3; any other type: the
                      error REQUIREDIPNOTSUPPORTED
-  release            released true for the two leases, false for any other
+  release            released true for 2001:db8:1::1, false for any other
+                     (2001:db8:1::2 as if in its hand-out grace)
 anything else gets the error ENOSYS. Writes "ready" to READY once listening.
 
 usage: script_agent.py SOCKET READY
@@ -36,7 +37,7 @@ def answer(req):
         return {"ok": False, "error": "REQUIREDIPNOTSUPPORTED",
                 "message": "type \"%s\" is not offered yet" % req.get("type")}
     if op == "release":
-        return {"released": any(l["addr"] == req.get("addr") for l in LEASES)}
+        return {"released": req.get("addr") == LEASES[0]["addr"]}
     return {"ok": False, "error": "ENOSYS", "message": "unknown op %s" % op}
 
 

@@ -183,7 +183,9 @@ json_lines 'L[0]["error"] == "REQUIREDIPNOTSUPPORTED" and "message" in L[0]' \
 	"-j prints the refusal as {error, message}"
 expect 0 "release of a leased address" "$CTL" -s "$SOCK" release 2001:db8:1::1
 expect 1 "release of an address the agent does not hold" "$CTL" -s "$SOCK" release 2001:db8:9::9
-has err "2001:db8:9::9" "the unreleased address is named"
+has err "holds no lease for 2001:db8:9::9" "the unknown address is named"
+expect 0 "release of a lease the agent looks at later" "$CTL" -s "$SOCK" release 2001:db8:1:0::2
+has err "looks at it later" "a release put off is said"
 
 kill "$AGENT_PID"
 wait "$AGENT_PID" 2>/dev/null || true
