@@ -21,6 +21,7 @@ struct ctl_cmd {
 	int (*fn)(const struct ctl_opts *o, int argc, char **argv);
 	const char *args;  /* for usage */
 	const char *help;
+	const char *detail; /* the arguments and options, for COMMAND --help; or NULL */
 	int operand_ends_options; /* run: what follows the first operand is the program's */
 };
 

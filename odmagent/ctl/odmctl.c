@@ -19,14 +19,28 @@
 const char *ctl_prog = "odmctl";
 
 static const struct ctl_cmd commands[] = {
-	{ "status", cmd_status, "", "show role, care-of address, leases and bindings", 0 },
-	{ "hello", cmd_hello, "", "show the agent's role, version and default type", 0 },
+	{ "status", cmd_status, "", "show role, care-of address, leases and bindings", NULL, 0 },
+	{ "hello", cmd_hello, "", "show the agent's role, version and default type", NULL, 0 },
 	{ "lease", cmd_lease, "TYPE DST [--cha ADDR] [--proto tcp|udp] [--fresh]",
-	  "lease an address of TYPE for a flow to DST (debugging)", 0 },
-	{ "release", cmd_release, "ADDR", "release a leased address (debugging)", 0 },
-	{ "leases", cmd_leases, "", "list the host agent's leases", 0 },
+	  "lease an address of TYPE for a flow to DST (debugging)",
+	  "  TYPE             fixed, session-lasting, non-persistent or graceful-replacement\n"
+	  "  DST              the peer's IPv6 address\n"
+	  "  --cha ADDR       the anchor to ask, an IPv6 address\n"
+	  "  --proto tcp|udp  the flow's protocol (default tcp)\n"
+	  "  --fresh          a new address, not one the host already holds\n",
+	  0 },
+	{ "release", cmd_release, "ADDR", "release a leased address (debugging)",
+	  "  ADDR             a leased IPv6 address; the agent ends its lease once no\n"
+	  "                   socket uses it (exit 1 if it holds no lease for ADDR)\n",
+	  0 },
+	{ "leases", cmd_leases, "", "list the host agent's leases",
+	  "  with -j: one JSON object per lease and line\n", 0 },
 	{ "run", cmd_run, "[--type TYPE] [--] COMMAND [ARG...]",
-	  "run COMMAND with libodm.so preloaded", 1 },
+	  "run COMMAND with libodm.so preloaded",
+	  "  --type TYPE      ask for TYPE for COMMAND's sockets (sets ODM_TYPE)\n"
+	  "  COMMAND [ARG...] the program; libodm.so is appended to LD_PRELOAD, and\n"
+	  "                   with -s, ODM_SOCKET is set\n",
+	  1 },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -259,7 +273,10 @@ int main(int argc, char **argv)
 	switch (subcommand_info_flag(cmd, argc - optind, argv + optind)) {
 	case 1:
 		print_usage_line(stdout, cmd);
-		printf("\n%s.\nSee odmctl(8).\n", cmd->help);
+		printf("\n%s.\n", cmd->help);
+		if (cmd->detail)
+			printf("\n%s", cmd->detail);
+		printf("\n-j and -s: see %s --help; more in odmctl(8).\n", ctl_prog);
 		return 0;
 	case 2:
 		print_version();

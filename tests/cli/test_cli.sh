@@ -100,6 +100,10 @@ for c in status hello lease release leases run; do
 	empty err "odmctl $c --help writes nothing on stderr"
 	expect 0 "odmctl $c -h" "$CTL" -s "$TMP/none.sock" "$c" -h
 done
+expect 0 "odmctl lease --help" "$CTL" lease --help
+has out "--fresh" "lease --help explains its options"
+expect 0 "odmctl run --help" "$CTL" run --help
+has out "--type TYPE " "run --help explains its options"
 # after the program's name, --help is the program's own
 expect 0 "odmctl run -- PROGRAM --help runs PROGRAM" \
 	env ODM_LIBODM="$B/libodm.so" "$CTL" -s "$TMP/none.sock" run -- /bin/echo --help
