@@ -101,7 +101,7 @@ for c in status hello lease release leases run; do
 	expect 0 "odmctl $c -h" "$CTL" -s "$TMP/none.sock" "$c" -h
 done
 expect 0 "odmctl lease --help" "$CTL" lease --help
-has out "--fresh" "lease --help explains its options"
+has out "(default tcp)" "lease --help explains its options"
 expect 0 "odmctl run --help" "$CTL" run --help
 has out "--type TYPE " "run --help explains its options"
 # after the program's name, --help is the program's own
