@@ -79,6 +79,7 @@ C
 	-Wl,-rpath,"$B"
 for v in "$CTL --version" "$CTL -V" "$CTL status --version" "$CTL run --version" \
 	"$AGENT --version" "$AGENT -V"; do
+	# shellcheck disable=SC2086 # the words of v are the command
 	expect 0 "$v" $v
 	has out "$(basename "${v%% *}") $VERSION" "$v prints $VERSION"
 done
