@@ -83,6 +83,7 @@ for c in hello status leases "release $CHOA"; do
 	check "$c with the agent stopped: exit 1" test "$(ctl_rc mn $c)" -eq 1
 	check "$c with the agent stopped says so" grep -q "cannot connect to $MN_SOCK" "$ERR"
 done
+check "no sanitizer report in the agents' logs (when built with SAN=1)" odm_agent_logs_clean
 
 if ((FAILS)); then
 	echo "--- mn agent log"; tail -n 40 "$MN_AGENT_LOG"
