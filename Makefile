@@ -2,8 +2,9 @@
 #
 #   make            build libodm.so, odmagent, odmctl and the examples
 #   make deps       install the Debian packages the build and tests need
-#   make check      deps + build + unit tests + sanitizer run + short fuzz + network
-#                   suite (with sanitized agents, then plain)
+#   make check      deps + build + unit tests + command-line tests + sanitizer run +
+#                   short fuzz + network suite (with sanitized agents, then plain)
+#   make cli        odmctl's and odmagent's command lines (no network, no root)
 #   make demo       a real move of a real host with a live session surviving it
 #   make bench      benchmarks (ratios measured side by side in one run)
 #   make fuzz       run each libFuzzer harness for FUZZ_RUNS executions (10 million;
@@ -31,13 +32,15 @@ FUZZ_TIME ?= 1200
 FUZZ_MIN_RUNS ?= $(FUZZ_RUNS)
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 SAN      ?=
+# The one version number of ODM: odmagent -V, odmctl --version, odm_version()
+VERSION  := 0.3.0
 
 PKGS     := libuv libcares jansson libnl-3.0 libnl-route-3.0 libcrypto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 -Wvla
-CPPFLAGS += -D_GNU_SOURCE -Iinclude -Ilibodm/core -Ilibodm -Iodmagent
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -Ilibodm/core -Ilibodm -Iodmagent -DODM_VERSION='"$(VERSION)"'
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -fPIC $(WARN) -fno-strict-aliasing
 LDFLAGS  ?=
@@ -66,7 +69,7 @@ UNIT      := $(BUILD)/unit-tests
 EXAMPLES  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRC))
 FUZZERS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps deps-net check unit san fuzz fuzz-short net net-san demo bench install clean
+.PHONY: all deps deps-net check unit cli san fuzz fuzz-short net net-san demo bench install clean
 
 all: $(LIBODM) $(AGENT) $(CTL) $(EXAMPLES)
 
@@ -119,6 +122,11 @@ $(BUILD)/fuzz/%: $(BUILD)/fuzzobj/tests/fuzz/%.o $(FUZZ_OBJS)
 
 unit: $(UNIT)
 	$(UNIT) --jobs 2
+
+# odmctl and odmagent from the outside: versions, help, usage errors, exit
+# status and -j, against no agent and a scripted one on a Unix socket.
+cli: $(LIBODM) $(AGENT) $(CTL)
+	ODM_BUILD=$(abspath $(BUILD)) bash tests/cli/test_cli.sh
 
 # The same unit tests built and run under AddressSanitizer + UBSan.
 san:
@@ -180,12 +188,13 @@ net-san:
 	@$(MAKE) --no-print-directory deps-net
 	$(MAKE) -j$(JOBS) BUILD=$(BUILD)/san SAN=1 $(BUILD)/san/odmagent $(BUILD)/san/odmctl \
 		$(BUILD)/san/libodm.so
-	ODM_BUILD=$(abspath $(BUILD)/san) bash tests/net/run-all.sh 'anchor|mn|strayba'
+	ODM_BUILD=$(abspath $(BUILD)/san) bash tests/net/run-all.sh 'anchor|mn|strayba|ctl$$'
 
 check:
 	@$(MAKE) --no-print-directory deps
 	$(MAKE) -j$(JOBS) all $(UNIT)
 	$(MAKE) unit
+	$(MAKE) cli
 	$(MAKE) -j$(JOBS) BUILD=$(BUILD)/san SAN=1 $(BUILD)/san/unit-tests
 	$(MAKE) san
 	$(MAKE) -j$(JOBS) $(FUZZERS)

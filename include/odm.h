@@ -47,6 +47,9 @@ enum odm_addr_type {
 const char *odm_type_name(int type);
 int odm_type_from_name(const char *name);
 
+/* The ODM release this library belongs to, e.g. "0.3.0" */
+const char *odm_version(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,9 +67,28 @@ static void on_hup(uv_signal_t *s, int signum)
 	log_info("SIGHUP: %s reloaded (%zu identities)", a->config_path, a->cfg.n_identities);
 }
 
-static void usage(void)
+static void usage(FILE *f)
 {
-	fprintf(stderr, "usage: odmagent [-dnv] [-f config]\n");
+	fprintf(f, "usage: odmagent [-dnv] [-f config]\n"
+		   "       odmagent -h | --help | -V | --version\n\n"
+		   "  -f, --config FILE  configuration file (default " DEFAULT_CONFIG ")\n"
+		   "  -n, --check        check the configuration and exit\n"
+		   "  -d, --debug        log at the debug level\n"
+		   "  -v, --verbose      log at least at the info level\n"
+		   "  -h, --help         this help\n"
+		   "  -V, --version      print the version\n");
+}
+
+/* A usage error: name the bad word, hint at --help, exit 2. */
+static void __attribute__((format(printf, 1, 2), noreturn)) usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("odmagent: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'odmagent --help' for more information.\n", stderr);
 	exit(2);
 }
 
@@ -115,8 +135,31 @@ int main(int argc, char **argv)
 	int check = 0, debug = 0, verbose = 0, c, r, rc = 1;
 	int loop_ok = 0, sigs_ok = 0, started = 0;
 
-	while ((c = getopt(argc, argv, "f:ndv")) != -1) {
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'f' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char shortopt[3] = "-?";
+
+	opterr = 0; /* usage_error names the bad word */
+	while ((c = getopt_long(argc, argv, ":f:ndvhV", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("odmagent %s\n", ODM_VERSION);
+			return 0;
+		case ':':
+			usage_error("option \"%s\" needs an argument", argv[optind - 1]);
+		case '?':
+			shortopt[1] = (char)optopt;
+			usage_error("unknown option \"%s\"", optopt ? shortopt : argv[optind - 1]);
 		case 'f':
 			path = optarg;
 			break;
@@ -129,12 +172,10 @@ int main(int argc, char **argv)
 		case 'v':
 			verbose = 1;
 			break;
-		default:
-			usage();
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage_error("unexpected argument \"%s\"", argv[optind]);
 
 	memset(a, 0, sizeof(*a));
 	a->config_path = path;

@@ -1,12 +1,13 @@
 /*
- * agent.c — odmctl subcommands that talk to the agent: status, hello, and
- * the debugging aids lease and release.
+ * agent.c — odmctl subcommands that talk to the agent: status, hello,
+ * leases, and the debugging aids lease and release.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ctl.h"
+#include "ipc.h"
 #include "odm.h"
 
 static const char *const lease_cols[] = { "addr", "type", "anchor", "sockets", "state", NULL };
@@ -46,20 +47,39 @@ static void print_list(const char *title, const json_t *list, const char *const 
 	}
 }
 
-static int no_args(const char *cmd, int argc)
+static int no_args(const char *cmd, int argc, char **argv)
 {
-	if (argc != 1)
-		return ctl_usage_of(cmd);
-	return 0;
+	if (argc == 1)
+		return 0;
+	ctl_errx("%s: unexpected %s \"%s\"", cmd, argv[1][0] == '-' ? "option" : "argument",
+		 argv[1]);
+	return ctl_usage_of(cmd);
+}
+
+/* Send req (taken); the exit code for the command, *resp the reply if 0. */
+static int call(const struct ctl_opts *o, json_t *req, json_t **resp)
+{
+	int r = ctl_request(o, req, resp);
+
+	json_decref(req);
+	return r;
+}
+
+/* The agent's status, for a command that takes no argument. */
+static int get_status(const struct ctl_opts *o, const char *cmd, int argc, char **argv,
+		      json_t **resp)
+{
+	int r = no_args(cmd, argc, argv);
+
+	return r ? r : call(o, json_pack("{s:s}", "op", "status"), resp);
 }
 
 /* Send req (taken), print the reply; the exit code for the command. */
 static int call_and_print(const struct ctl_opts *o, json_t *req)
 {
 	json_t *resp;
-	int r = ctl_request(o, req, &resp);
+	int r = call(o, req, &resp);
 
-	json_decref(req);
 	if (r)
 		return r;
 	ctl_print(o, resp);
@@ -71,26 +91,19 @@ int cmd_hello(const struct ctl_opts *o, int argc, char **argv)
 {
 	int r;
 
-	(void)argv;
-	if ((r = no_args("hello", argc)))
+	if ((r = no_args("hello", argc, argv)))
 		return r;
 	return call_and_print(o, json_pack("{s:s}", "op", "hello"));
 }
 
 int cmd_status(const struct ctl_opts *o, int argc, char **argv)
 {
-	json_t *req, *resp;
+	json_t *resp;
 	const char *key;
 	json_t *v;
 	int r;
 
-	(void)argv;
-	if ((r = no_args("status", argc)))
-		return r;
-	req = json_pack("{s:s}", "op", "status");
-	r = ctl_request(o, req, &resp);
-	json_decref(req);
-	if (r)
+	if ((r = get_status(o, "status", argc, argv, &resp)))
 		return r;
 	if (o->json) {
 		ctl_print(o, resp);
@@ -99,7 +112,7 @@ int cmd_status(const struct ctl_opts *o, int argc, char **argv)
 	}
 	/* scalars as "key value", lists as tables */
 	json_object_foreach(resp, key, v) {
-		if (strcmp(key, "id") == 0 || strcmp(key, "ok") == 0 || json_is_array(v))
+		if (json_is_array(v))
 			continue;
 		printf("%s ", key);
 		ctl_print_value(v);
@@ -131,7 +144,7 @@ int cmd_lease(const struct ctl_opts *o, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--cha") == 0 || strcmp(argv[i], "--proto") == 0) {
 			if (i + 1 >= argc) {
-				ctl_errx("lease: %s needs an argument", argv[i]);
+				ctl_errx("lease: option \"%s\" needs an argument", argv[i]);
 				return ctl_usage_of("lease");
 			}
 			if (argv[i][2] == 'c')
@@ -174,11 +187,83 @@ int cmd_lease(const struct ctl_opts *o, int argc, char **argv)
 	return call_and_print(o, req);
 }
 
+/* Does the status reply list a lease of addr (compared as addresses)? */
+static int has_lease(const json_t *status, const struct in6_addr *addr)
+{
+	const json_t *e;
+	struct in6_addr a;
+	size_t i;
+
+	json_array_foreach(json_object_get(status, "leases"), i, e) {
+		const char *s = json_string_value(json_object_get(e, "addr"));
+
+		if (s && inet_pton(AF_INET6, s, &a) == 1 && memcmp(&a, addr, sizeof(a)) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * release is a hint: the agent ends a lease when the kernel counts no socket
+ * on it. It answers "released": false when it will not look at the address
+ * now: it holds no lease for it (a failure, exit 1) or the lease is still
+ * registering or in its hand-out grace (it is looked at later; exit 0). The
+ * agent's status tells the two apart.
+ */
 int cmd_release(const struct ctl_opts *o, int argc, char **argv)
 {
+	struct in6_addr addr;
+	json_t *resp, *st;
+	int r;
+
 	if (argc != 2)
 		return ctl_usage_of("release");
 	if (check_addr("release: ADDR", argv[1]))
 		return CTL_EXIT_ERR;
-	return call_and_print(o, json_pack("{s:s,s:s}", "op", "release", "addr", argv[1]));
+	inet_pton(AF_INET6, argv[1], &addr);
+	r = call(o, json_pack("{s:s,s:s}", "op", "release", "addr", argv[1]), &resp);
+	if (r)
+		return r;
+	ctl_print(o, resp);
+	if (!json_is_true(json_object_get(resp, "released"))) {
+		r = call(o, json_pack("{s:s}", "op", "status"), &st);
+		if (r == 0 && has_lease(st, &addr)) {
+			ctl_errx("release: %s is registering or in its grace after hand-out: "
+				 "the agent looks at it later", argv[1]);
+		} else if (r == 0) {
+			ctl_errx("release: the agent holds no lease for %s", argv[1]);
+			r = CTL_EXIT_ERR;
+		}
+		json_decref(st);
+	}
+	json_decref(resp);
+	return r;
+}
+
+/* The host agent's leases (from its status): a table, or with -j one JSON
+ * object per lease and per line. */
+int cmd_leases(const struct ctl_opts *o, int argc, char **argv)
+{
+	json_t *resp, *list, *e;
+	size_t i;
+	int r;
+
+	if ((r = get_status(o, "leases", argc, argv, &resp)))
+		return r;
+	list = json_object_get(resp, "leases");
+	if (!json_is_array(list)) {
+		ctl_errx("leases: the agent at %s keeps no leases (role %s)",
+			 o->socket ? o->socket : ipc_socket_path(),
+			 json_string_value(json_object_get(resp, "role")) ?: "unknown");
+		json_decref(resp);
+		return CTL_EXIT_ERR;
+	}
+	if (o->json) {
+		json_array_foreach(list, i, e)
+			ctl_print(o, e);
+	} else {
+		print_list("leases", list, lease_cols);
+	}
+	json_decref(resp);
+	return 0;
 }

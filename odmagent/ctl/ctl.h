@@ -21,15 +21,21 @@ struct ctl_cmd {
 	int (*fn)(const struct ctl_opts *o, int argc, char **argv);
 	const char *args;  /* for usage */
 	const char *help;
+	const char *detail; /* the arguments and options, for COMMAND --help; or NULL */
+	int operand_ends_options; /* run: what follows the first operand is the program's */
 };
 
 /* odmctl.c */
 extern const char *ctl_prog;
 void ctl_errx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ctl_usage_of(const char *cmd); /* prints usage of cmd, returns CTL_EXIT_USAGE */
-/* Validate, send and wait; prints the error and returns 1 unless ok. */
+/*
+ * Validate, send and wait; prints the error (and, with -j, {error, message}
+ * on stdout) and returns CTL_EXIT_ERR unless ok. A reply comes back without
+ * the protocol's framing fields (id, ok).
+ */
 int ctl_request(const struct ctl_opts *o, json_t *req, json_t **resp);
-/* Print a reply: raw JSON with -j, else "key value" lines. */
+/* Print a reply: one line of JSON with -j, else "key value" lines. */
 void ctl_print(const struct ctl_opts *o, const json_t *resp);
 void ctl_print_value(const json_t *v);
 
@@ -38,6 +44,7 @@ int cmd_hello(const struct ctl_opts *o, int argc, char **argv);
 int cmd_status(const struct ctl_opts *o, int argc, char **argv);
 int cmd_lease(const struct ctl_opts *o, int argc, char **argv);
 int cmd_release(const struct ctl_opts *o, int argc, char **argv);
+int cmd_leases(const struct ctl_opts *o, int argc, char **argv);
 
 /* run.c */
 int cmd_run(const struct ctl_opts *o, int argc, char **argv);

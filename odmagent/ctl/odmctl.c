@@ -4,6 +4,7 @@
  * the agent uses) and one printing path for text and -j JSON.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,31 +19,106 @@
 const char *ctl_prog = "odmctl";
 
 static const struct ctl_cmd commands[] = {
-	{ "status", cmd_status, "", "show role, care-of address, leases and bindings" },
-	{ "hello", cmd_hello, "", "show the agent's role, version and default type" },
+	{ "status", cmd_status, "", "show role, care-of address, leases and bindings", NULL, 0 },
+	{ "hello", cmd_hello, "", "show the agent's role, version and default type", NULL, 0 },
 	{ "lease", cmd_lease, "TYPE DST [--cha ADDR] [--proto tcp|udp] [--fresh]",
-	  "lease an address of TYPE for a flow to DST (debugging)" },
-	{ "release", cmd_release, "ADDR", "release a leased address (debugging)" },
-	{ "run", cmd_run, "[--type TYPE] -- COMMAND [ARG...]",
-	  "run COMMAND with libodm.so preloaded" },
+	  "lease an address of TYPE for a flow to DST (debugging)",
+	  "  TYPE             fixed, session-lasting, non-persistent or graceful-replacement\n"
+	  "  DST              the peer's IPv6 address\n"
+	  "  --cha ADDR       the anchor to ask, an IPv6 address\n"
+	  "  --proto tcp|udp  the flow's protocol (default tcp)\n"
+	  "  --fresh          a new address, not one the host already holds\n",
+	  0 },
+	{ "release", cmd_release, "ADDR", "release a leased address (debugging)",
+	  "  ADDR             a leased IPv6 address; the agent ends its lease once no\n"
+	  "                   socket uses it (exit 1 if it holds no lease for ADDR)\n",
+	  0 },
+	{ "leases", cmd_leases, "", "list the host agent's leases",
+	  "  with -j: one JSON object per lease and line\n", 0 },
+	{ "run", cmd_run, "[--type TYPE] [--] COMMAND [ARG...]",
+	  "run COMMAND with libodm.so preloaded",
+	  "  --type TYPE      ask for TYPE for COMMAND's sockets (sets ODM_TYPE)\n"
+	  "  COMMAND [ARG...] the program; libodm.so is appended to LD_PRELOAD, and\n"
+	  "                   with -s, ODM_SOCKET is set\n",
+	  1 },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+/* subcommand options that take the next word as their argument */
+static const char *const ctl_arg_opts[] = { "--cha", "--proto", "--type", NULL };
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: %s [-j] [-s socket] COMMAND [ARG...]\n\ncommands:\n", ctl_prog);
+	fprintf(f, "usage: %s [-j] [-s socket] COMMAND [ARG...]\n"
+		   "       %s -h | --help | -V | --version\n\n"
+		   "options:\n"
+		   "  -j, --json         print JSON objects, one per line\n"
+		   "  -s, --socket PATH  the agent's control socket\n"
+		   "  -h, --help         this help\n"
+		   "  -V, --version      print the version\n\n"
+		   "commands (COMMAND --help for each):\n",
+		ctl_prog, ctl_prog);
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
 }
 
-int ctl_usage_of(const char *cmd)
+static void print_usage_line(FILE *f, const struct ctl_cmd *c)
+{
+	fprintf(f, "usage: %s [-j] [-s socket] %s%s%s\n", ctl_prog, c->name, *c->args ? " " : "",
+		c->args);
+}
+
+static const struct ctl_cmd *find_command(const char *name)
 {
 	for (size_t i = 0; i < N_COMMANDS; i++)
-		if (strcmp(commands[i].name, cmd) == 0)
-			fprintf(stderr, "usage: %s [-j] [-s socket] %s%s%s\n", ctl_prog, cmd,
-				*commands[i].args ? " " : "", commands[i].args);
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int ctl_usage_of(const char *cmd)
+{
+	const struct ctl_cmd *c = find_command(cmd);
+
+	if (c) {
+		print_usage_line(stderr, c);
+		fprintf(stderr, "Try '%s %s --help' for more information.\n", ctl_prog, cmd);
+	}
 	return CTL_EXIT_USAGE;
+}
+
+static void print_version(void)
+{
+	printf("%s %s\n", ctl_prog, ODM_VERSION);
+}
+
+/*
+ * -h/--help or -V/--version among a subcommand's own options: 1 help,
+ * 2 version, 0 neither. Words after "--", the arguments of options such as
+ * --cha, and (for run) everything from the program's name on are not
+ * options of the subcommand.
+ */
+static int subcommand_info_flag(const struct ctl_cmd *c, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0)
+			break;
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+			return 1;
+		if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0)
+			return 2;
+		if (a[0] != '-' && c->operand_ends_options)
+			break;
+		for (const char *const *o = ctl_arg_opts; *o; o++)
+			if (strcmp(a, *o) == 0) {
+				i++;
+				break;
+			}
+	}
+	return 0;
 }
 
 void ctl_errx(const char *fmt, ...)
@@ -86,13 +162,23 @@ int ctl_request(const struct ctl_opts *o, json_t *req, json_t **resp)
 		const char *code = json_string_value(json_object_get(*resp, "error"));
 		const char *msg = json_string_value(json_object_get(*resp, "message"));
 
-		ctl_errx("%s: %s: %s", op, code ? code : "error", msg ? msg : "(no message)");
-		if (o->json)
-			ctl_print(o, *resp);
+		code = code ? code : "error";
+		msg = msg ? msg : "(no message)";
+		ctl_errx("%s: %s: %s", op, code, msg);
+		if (o->json) {
+			json_t *e = json_pack("{s:s,s:s}", "error", code, "message", msg);
+
+			if (e)
+				ctl_print(o, e);
+			json_decref(e);
+		}
 		json_decref(*resp);
 		*resp = NULL;
 		return CTL_EXIT_ERR;
 	}
+	/* framing fields of the protocol say nothing to a reader or a script */
+	json_object_del(*resp, "id");
+	json_object_del(*resp, "ok");
 	return 0;
 }
 
@@ -125,9 +211,6 @@ void ctl_print(const struct ctl_opts *o, const json_t *resp)
 		return;
 	}
 	json_object_foreach((json_t *)resp, key, v) {
-		/* framing fields say nothing to a reader */
-		if (strcmp(key, "id") == 0 || strcmp(key, "ok") == 0)
-			continue;
 		printf("%s ", key);
 		ctl_print_value(v);
 		putchar('\n');
@@ -136,11 +219,20 @@ void ctl_print(const struct ctl_opts *o, const json_t *resp)
 
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct ctl_cmd *cmd;
 	struct ctl_opts o = { 0 };
 	int c;
 
+	opterr = 0; /* the messages below name the bad word */
 	/* '+': options after the command belong to the command */
-	while ((c = getopt(argc, argv, "+hjs:")) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hjs:V", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o.json = 1;
@@ -151,19 +243,44 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			print_version();
+			return 0;
+		case ':':
+			ctl_errx("option \"%s\" needs an argument", argv[optind - 1]);
+			fprintf(stderr, "Try '%s --help' for more information.\n", ctl_prog);
+			return CTL_EXIT_USAGE;
 		default:
-			usage(stderr);
+			if (optopt)
+				ctl_errx("unknown option \"-%c\"", optopt);
+			else
+				ctl_errx("unknown option \"%s\"", argv[optind - 1]);
+			fprintf(stderr, "Try '%s --help' for more information.\n", ctl_prog);
 			return CTL_EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
+		ctl_errx("no command given");
 		usage(stderr);
 		return CTL_EXIT_USAGE;
 	}
-	for (size_t i = 0; i < N_COMMANDS; i++)
-		if (strcmp(commands[i].name, argv[optind]) == 0)
-			return commands[i].fn(&o, argc - optind, argv + optind);
-	ctl_errx("unknown command \"%s\"", argv[optind]);
-	usage(stderr);
-	return CTL_EXIT_USAGE;
+	cmd = find_command(argv[optind]);
+	if (!cmd) {
+		ctl_errx("unknown command \"%s\"", argv[optind]);
+		fprintf(stderr, "Try '%s --help' for the list of commands.\n", ctl_prog);
+		return CTL_EXIT_USAGE;
+	}
+	switch (subcommand_info_flag(cmd, argc - optind, argv + optind)) {
+	case 1:
+		print_usage_line(stdout, cmd);
+		printf("\n%s.\n", cmd->help);
+		if (cmd->detail)
+			printf("\n%s", cmd->detail);
+		printf("\n-j and -s: see %s --help; more in odmctl(8).\n", ctl_prog);
+		return 0;
+	case 2:
+		print_version();
+		return 0;
+	}
+	return cmd->fn(&o, argc - optind, argv + optind);
 }

@@ -77,7 +77,7 @@ int cmd_run(const struct ctl_opts *o, int argc, char **argv)
 		}
 		if (strcmp(argv[i], "--type") == 0) {
 			if (i + 1 >= argc) {
-				ctl_errx("run: --type needs an argument");
+				ctl_errx("run: option \"--type\" needs an argument");
 				return ctl_usage_of("run");
 			}
 			type = argv[++i];

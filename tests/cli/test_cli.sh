@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# test_cli.sh - the command lines of odmctl and odmagent, without a network
+# and without root: one version number everywhere, --help and --version on
+# the tools and on every odmctl subcommand, usage errors that name the bad
+# word and exit 2, exit status 1 on every failure (no agent, an agent's
+# error, a release the agent did not do), and -j output that is clean JSON
+# (no protocol fields id/ok). The agent is tests/cli/script_agent.py on a
+# Unix socket in a temporary directory.
+#
+# usage: ODM_BUILD=build bash tests/cli/test_cli.sh
+# Exit 0 pass, 1 fail, 77 skip (python3 or a C compiler missing).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+B=${ODM_BUILD:-$ROOT/build}
+for t in python3 "${CC:-gcc}"; do
+	command -v "$t" >/dev/null || { echo "SKIP: $t is not installed"; exit 77; }
+done
+for f in odmctl odmagent libodm.so; do
+	[[ -e $B/$f ]] || { echo "FAIL: $B/$f is missing (make all)"; exit 1; }
+done
+trap 'echo "not ok - test_cli.sh line $LINENO: $BASH_COMMAND" >&2' ERR
+
+TMP=$(mktemp -d)
+AGENT_PID=""
+cleanup() {
+	[[ -n $AGENT_PID ]] && kill "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+fails=0
+ok() { echo "ok - $*"; }
+bad() { echo "not ok - $*"; fails=$((fails + 1)); }
+# expect RC DESC CMD... - run CMD (stdout to $TMP/out, stderr to $TMP/err),
+# pass when its exit status is RC.
+expect() {
+	local want=$1 desc=$2 rc=0
+	shift 2
+	"$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
+	if ((rc == want)); then ok "$desc (exit $rc)"; else
+		bad "$desc: exit $rc, not $want: $* (stderr: $(head -c 300 "$TMP/err"))"
+	fi
+}
+# has FILE PATTERN DESC - a fixed string in out or err
+has() {
+	if grep -qF -- "$2" "$TMP/$1"; then ok "$3"; else
+		bad "$3: \"$2\" not in $1: $(head -c 300 "$TMP/$1")"
+	fi
+}
+empty() { if [[ ! -s $TMP/$1 ]]; then ok "$2"; else bad "$2: $(head -c 300 "$TMP/$1")"; fi; }
+# json_lines CHECK DESC - every line of out is a JSON object without id/ok,
+# and the python expression CHECK holds for the list of them, L
+json_lines() {
+	if python3 - "$TMP/out" "$1" <<'PY'; then ok "$2"; else bad "$2: $(head -c 300 "$TMP/out")"; fi
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+L = [json.loads(s) for s in lines]
+assert L, "no output"
+for o in L:
+    assert isinstance(o, dict), o
+    assert "id" not in o and "ok" not in o, o
+assert eval(sys.argv[2]), L
+PY
+}
+
+CTL=$B/odmctl AGENT=$B/odmagent
+
+# ---------------------------------------------------------------- one version number
+VERSION=$(sed -n 's/^VERSION *:= *//p' "$ROOT/Makefile")
+[[ -n $VERSION ]] || bad "the Makefile has a VERSION"
+cat >"$TMP/ver.c" <<'C'
+#include <stdio.h>
+#include "odm.h"
+int main(void) { puts(odm_version()); return 0; }
+C
+"${CC:-gcc}" -Wall -Werror -I"$ROOT/include" -o "$TMP/ver" "$TMP/ver.c" -L"$B" -lodm \
+	-Wl,-rpath,"$B"
+for v in "$CTL --version" "$CTL -V" "$CTL status --version" "$CTL run --version" \
+	"$AGENT --version" "$AGENT -V"; do
+	# shellcheck disable=SC2086 # the words of v are the command
+	expect 0 "$v" $v
+	has out "$(basename "${v%% *}") $VERSION" "$v prints $VERSION"
+done
+expect 0 "odm_version() in a program linked with -lodm" "$TMP/ver"
+if [[ $(cat "$TMP/out") == "$VERSION" ]]; then ok "odm_version() is \"$VERSION\""; else
+	bad "odm_version() is \"$(cat "$TMP/out")\", not \"$VERSION\""
+fi
+
+# ---------------------------------------------------------------- help
+for h in -h --help; do
+	expect 0 "odmctl $h" "$CTL" "$h"
+	has out "usage: odmctl" "odmctl $h prints the usage on stdout"
+	expect 0 "odmagent $h" "$AGENT" "$h"
+	has out "usage: odmagent" "odmagent $h prints the usage on stdout"
+done
+for c in status hello lease release leases run; do
+	expect 0 "odmctl $c --help" "$CTL" "$c" --help
+	has out "usage: odmctl [-j] [-s socket] $c" "odmctl $c --help prints its usage"
+	empty err "odmctl $c --help writes nothing on stderr"
+	expect 0 "odmctl $c -h" "$CTL" -s "$TMP/none.sock" "$c" -h
+done
+expect 0 "odmctl lease --help" "$CTL" lease --help
+has out "(default tcp)" "lease --help explains its options"
+expect 0 "odmctl run --help" "$CTL" run --help
+has out "--type TYPE " "run --help explains its options"
+# after the program's name, --help is the program's own
+expect 0 "odmctl run -- PROGRAM --help runs PROGRAM" \
+	env ODM_LIBODM="$B/libodm.so" "$CTL" -s "$TMP/none.sock" run -- /bin/echo --help
+has out "--help" "PROGRAM got its --help"
+expect 0 "odmctl run PROGRAM --help runs PROGRAM" \
+	env ODM_LIBODM="$B/libodm.so" "$CTL" -s "$TMP/none.sock" run /bin/echo -h
+has out "-h" "PROGRAM got its -h"
+
+# ---------------------------------------------------------------- usage errors: exit 2, name the word
+usage_err() { # WORD DESC CMD...
+	local word=$1 desc=$2
+	shift 2
+	expect 2 "$desc" "$@"
+	has err "\"$word\"" "$desc: the message names \"$word\""
+	empty out "$desc: nothing on stdout"
+}
+usage_err --bogus "odmctl --bogus" "$CTL" --bogus
+usage_err -x "odmctl -x" "$CTL" -x
+usage_err -s "odmctl -s without its argument" "$CTL" -s
+usage_err frobnicate "an unknown command" "$CTL" frobnicate
+usage_err extra "status with an argument" "$CTL" status extra
+usage_err --bogus "hello --bogus" "$CTL" hello --bogus
+usage_err --bogus "leases --bogus" "$CTL" leases --bogus
+usage_err --bogus "lease --bogus" "$CTL" lease --bogus session-lasting 2001:db8::1
+usage_err --cha "lease --cha without its argument" "$CTL" lease session-lasting 2001:db8::1 --cha
+usage_err --bogus "run --bogus" "$CTL" run --bogus -- /bin/true
+usage_err --bogus "odmagent --bogus" "$AGENT" --bogus
+usage_err -x "odmagent -x" "$AGENT" -x
+usage_err -f "odmagent -f without its argument" "$AGENT" -f
+usage_err extra "odmagent with an operand" "$AGENT" extra
+expect 2 "odmctl without a command" "$CTL"
+expect 2 "release without an address" "$CTL" release
+expect 2 "lease without a destination" "$CTL" lease session-lasting
+
+# ---------------------------------------------------------------- bad values: exit 1
+expect 1 "lease of an unknown type" "$CTL" -s "$TMP/none.sock" lease sticky 2001:db8::1
+has err '"sticky"' "the unknown type is named"
+expect 1 "release of something that is not an address" "$CTL" -s "$TMP/none.sock" release nowhere
+has err '"nowhere"' "the bad address is named"
+expect 1 "run of a program that does not exist" \
+	env ODM_LIBODM="$B/libodm.so" "$CTL" -s "$TMP/none.sock" run -- "$TMP/no-such-program"
+expect 1 "run with a libodm.so that does not exist" \
+	env ODM_LIBODM="$TMP/none.so" "$CTL" run -- /bin/true
+
+# ---------------------------------------------------------------- no agent: exit 1
+for c in status hello leases "lease session-lasting 2001:db8::1" "release 2001:db8::1"; do
+	# shellcheck disable=SC2086 # the words of c are the arguments
+	expect 1 "$c with no agent" "$CTL" -s "$TMP/none.sock" $c
+	has err "cannot connect to $TMP/none.sock" "$c with no agent says so"
+	# shellcheck disable=SC2086
+	expect 1 "-j $c with no agent" "$CTL" -j -s "$TMP/none.sock" $c
+done
+
+# ---------------------------------------------------------------- an agent that answers
+SOCK=$TMP/agent.sock
+python3 "$HERE/script_agent.py" "$SOCK" "$TMP/ready" &
+AGENT_PID=$!
+for _ in $(seq 100); do [[ -s $TMP/ready ]] && break; sleep 0.05; done
+[[ -s $TMP/ready ]] || { bad "script_agent.py did not start"; exit 1; }
+
+expect 0 "hello" "$CTL" -s "$SOCK" hello
+has out "role mn" "hello prints the role as text"
+if grep -qE '^(id|ok) ' "$TMP/out"; then bad "hello text shows id/ok"; else ok "hello text has no id/ok"; fi
+expect 0 "-j hello" "$CTL" -j -s "$SOCK" hello
+json_lines 'len(L) == 1 and L[0]["role"] == "mn"' "-j hello is one clean object"
+expect 0 "-j status" "$CTL" -s "$SOCK" -j status
+json_lines 'len(L) == 1 and len(L[0]["leases"]) == 2' "-j status is one clean object"
+expect 0 "status" "$CTL" -s "$SOCK" status
+has out "leases: 2" "status lists the leases"
+expect 0 "leases" "$CTL" -s "$SOCK" leases
+has out "addr 2001:db8:1::2" "leases shows each lease"
+expect 0 "-j leases" "$CTL" -s "$SOCK" -j leases
+json_lines '[o["addr"] for o in L] == ["2001:db8:1::1", "2001:db8:1::2"]' \
+	"-j leases prints one object per lease and line"
+expect 0 "lease session-lasting" "$CTL" -s "$SOCK" -j lease session-lasting 2001:db8::1
+json_lines 'L[0]["addr"] == "2001:db8:1::3"' "-j lease prints the address, no id/ok"
+expect 1 "a lease the agent refuses" "$CTL" -s "$SOCK" lease fixed 2001:db8::1
+has err "REQUIREDIPNOTSUPPORTED" "the refusal's code is printed"
+expect 1 "-j: a lease the agent refuses" "$CTL" -s "$SOCK" -j lease fixed 2001:db8::1
+json_lines 'L[0]["error"] == "REQUIREDIPNOTSUPPORTED" and "message" in L[0]' \
+	"-j prints the refusal as {error, message}"
+expect 0 "release of a leased address" "$CTL" -s "$SOCK" release 2001:db8:1::1
+expect 1 "release of an address the agent does not hold" "$CTL" -s "$SOCK" release 2001:db8:9::9
+has err "holds no lease for 2001:db8:9::9" "the unknown address is named"
+expect 0 "release of a lease the agent looks at later" "$CTL" -s "$SOCK" release 2001:db8:1:0::2
+has err "looks at it later" "a release put off is said"
+
+kill "$AGENT_PID"
+wait "$AGENT_PID" 2>/dev/null || true
+AGENT_PID=""
+if ((fails)); then
+	echo "FAIL: test_cli: $fails checks failed"
+	exit 1
+fi
+echo "PASS: test_cli"
