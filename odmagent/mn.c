@@ -278,7 +278,9 @@ static void lease_end(struct mn *mn, struct lease *l, const char *why, int dereg
 
 	if (l->n_waiters)
 		answer_waiters(l, "REQUIREDIPFAILED", "the lease ended before it was ready");
-	if (dereg_bu && l->rb && l->state == LEASE_REGISTERED) {
+	/* one waiting for its address to turn usable is registered too */
+	if (dereg_bu && l->rb &&
+	    (l->state == LEASE_REGISTERED || addr_waits_find(&mn->usable, l))) {
 		struct reg_binding *b = l->rb;
 		int rc = reg_dereg(&mn->reg, b, mono_ms());
 
@@ -300,6 +302,8 @@ static void usable_done(struct mn *mn, struct lease *l, enum addr_verdict v, uin
 {
 	char a1[INET6_ADDRSTRLEN], msg[128];
 
+	/* registered at the anchor all along: a failure deregisters */
+	l->state = LEASE_REGISTERED;
 	if (v == ADDR_READY) {
 		l->handed_ms = mono_ms();
 		log_debug("lease %u: %s usable after %llu ms, answering %zu waiting", l->id,
@@ -343,8 +347,11 @@ static void on_usable_poll(uv_timer_t *t)
 /*
  * l's address was just configured: its waiters get it once the kernel lets
  * sockets bind it, at once if it does already, else from on_usable_poll.
- * The loop serves everything else meanwhile; requests for l join its
- * waiters (lease_session).
+ * The loop serves everything else meanwhile. A new lease stays
+ * LEASE_REGISTERING until then, so a request that may reuse any lease
+ * takes one that is ready (lease_find_reusable) and joins this one's
+ * waiters only if there is none; an adopted lease (already registered)
+ * is held back in lease_session.
  */
 static void hand_out_when_usable(struct mn *mn, struct lease *l)
 {
@@ -394,7 +401,6 @@ static void alloc_accepted(struct mn *mn, struct lease *l, struct reg_binding *b
 		lease_drop(mn, l);
 		return;
 	}
-	l->state = LEASE_REGISTERED;
 	l->registered_ms = l->handed_ms = mono_ms();
 	log_info("lease %u: %s from anchor %s via CoA %s, lifetime %us, BA after %lld ms, "
 		 "%zu waiting",
@@ -520,7 +526,7 @@ static void check_anchor(struct mn *mn, struct reg_anchor *an)
 
 		if (!l)
 			continue; /* deregistrations retransmit from the new CoA anyway */
-		if (l->state == LEASE_REGISTERED) {
+		if (l->state == LEASE_REGISTERED || addr_waits_find(&mn->usable, l)) {
 			rc = mn->tun->ops->bind(mn->tun, &l->addr, &coa, &an->addr);
 			if (rc < 0)
 				log_warn(rc, "re-binding lease %u to %s", l->id, ntop6(&coa, a1));
@@ -1052,7 +1058,7 @@ static void teardown(struct odm_agent *a, struct mn *mn)
 	mn->mv = NULL;
 	/* best effort: one deregistration BU each, then local state goes */
 	while ((l = mn->leases.head) != NULL) {
-		if (l->state == LEASE_REGISTERED)
+		if (l->state == LEASE_REGISTERED || addr_waits_find(&mn->usable, l))
 			n++;
 		if (l->n_waiters)
 			answer_waiters(l, "REQUIREDIPFAILED", "odmagent is stopping");
