@@ -10,6 +10,9 @@
  * at rule-priority sends what a socket bound to it emits into that table,
  * whose only route is a default route out of the tunnel device. Rules apply
  * only to bound sockets, which is why the shim binds (PROTOCOL.md §6).
+ * A new address is handed out only once the kernel routes it as local:
+ * asked from a 1 ms timer for at most 500 ms (addr_usable.h), never by
+ * sleeping on the loop.
  *
  * Release bound: a lease whose last socket has gone ends at the latest one
  * tick (MN_TICK_MS) after the later of the socket's close and the grace
