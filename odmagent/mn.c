@@ -10,6 +10,9 @@
  * at rule-priority sends what a socket bound to it emits into that table,
  * whose only route is a default route out of the tunnel device. Rules apply
  * only to bound sockets, which is why the shim binds (PROTOCOL.md §6).
+ * A new address is handed out only once the kernel routes it as local:
+ * asked from a 1 ms timer for at most 500 ms (addr_usable.h), never by
+ * sleeping on the loop.
  *
  * Release bound: a lease whose last socket has gone ends at the latest one
  * tick (MN_TICK_MS) after the later of the socket's close and the grace
@@ -36,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr_usable.h"
 #include "addrtext.h"
 #include "monotime.h"
 #include "agent.h"
@@ -77,6 +81,8 @@ struct mn {
 	struct reg_ctx reg;
 	struct lease_policy pol;
 	uv_timer_t tick, regt;
+	uv_timer_t usable_t;   /* asks the kernel again about mn->usable */
+	struct addr_waits usable; /* leases whose address is not usable yet */
 	int open_timers;       /* handles to close before mn is freed */
 	int route_on;          /* default route of cfg.table installed */
 	int stopping;
@@ -253,6 +259,7 @@ static void lease_drop(struct mn *mn, struct lease *l)
 {
 	char steps[160];
 
+	addr_waits_del(&mn->usable, l);
 	lease_unconfigure(mn, l, steps, sizeof(steps));
 	if (l->rb)
 		reg_binding_del(&mn->reg, l->rb);
@@ -274,7 +281,9 @@ static void lease_end(struct mn *mn, struct lease *l, const char *why, int dereg
 
 	if (l->n_waiters)
 		answer_waiters(l, "REQUIREDIPFAILED", "the lease ended before it was ready");
-	if (dereg_bu && l->rb && l->state == LEASE_REGISTERED) {
+	/* one waiting for its address to turn usable is registered too */
+	if (dereg_bu && l->rb &&
+	    (l->state == LEASE_REGISTERED || addr_waits_find(&mn->usable, l))) {
 		struct reg_binding *b = l->rb;
 		int rc = reg_dereg(&mn->reg, b, mono_ms());
 
@@ -287,6 +296,82 @@ static void lease_end(struct mn *mn, struct lease *l, const char *why, int dereg
 		 ntop6(&l->anchor, a2), why, dereg, steps);
 	lease_drop(mn, l);
 	rearm(mn);
+}
+
+/* ---- usability of a configured address (addr_usable.h) ---- */
+
+/* The wait for l's address is over: hand it out, or end the lease. */
+static void usable_done(struct mn *mn, struct lease *l, enum addr_verdict v, uint64_t waited_ms)
+{
+	char a1[INET6_ADDRSTRLEN], msg[128];
+
+	/* registered at the anchor all along: a failure deregisters */
+	l->state = LEASE_REGISTERED;
+	if (v == ADDR_READY) {
+		l->handed_ms = mono_ms();
+		log_debug("lease %u: %s usable after %llu ms, answering %zu waiting", l->id,
+			  ntop6(&l->addr, a1), (unsigned long long)waited_ms, l->n_waiters);
+		answer_waiters(l, NULL, NULL);
+		return;
+	}
+	snprintf(msg, sizeof(msg), "the kernel did not make %s usable within %u ms",
+		 ntop6(&l->addr, a1), (unsigned)ADDR_USABLE_BOUND_MS);
+	log_warnx("lease %u: %s", l->id, msg);
+	answer_waiters(l, "REQUIREDIPFAILED", msg);
+	lease_end(mn, l, "address not usable", 1);
+}
+
+/* Every ADDR_USABLE_POLL_MS while some address is not usable yet. */
+static void on_usable_poll(uv_timer_t *t)
+{
+	struct mn *mn = t->data;
+	uint64_t now = mono_ms();
+	size_t i = 0;
+
+	while (i < mn->usable.n) {
+		struct addr_wait e = mn->usable.v[i];
+		enum addr_verdict v =
+			addr_wait_judge(&e, netconf_addr_usable(mn->nc, &e.addr), now);
+
+		if (v == ADDR_WAIT) {
+			i++;
+			continue;
+		}
+		/* deleting keeps the order: entry i is the next one now, and
+		 * usable_done ends at most this lease */
+		addr_waits_del(&mn->usable, e.key);
+		usable_done(mn, (struct lease *)e.key, v, now - e.since_ms);
+	}
+	if (!mn->usable.n)
+		uv_timer_stop(&mn->usable_t);
+	save_state(mn);
+}
+
+/*
+ * l's address was just configured: its waiters get it once the kernel lets
+ * sockets bind it, at once if it does already, else from on_usable_poll.
+ * The loop serves everything else meanwhile. A new lease stays
+ * LEASE_REGISTERING until then, so a request that may reuse any lease
+ * takes one that is ready (lease_find_reusable) and joins this one's
+ * waiters only if there is none; an adopted lease (already registered)
+ * is held back in lease_session.
+ */
+static void hand_out_when_usable(struct mn *mn, struct lease *l)
+{
+	uint64_t now = mono_ms();
+
+	if (netconf_addr_usable(mn->nc, &l->addr) > 0) {
+		usable_done(mn, l, ADDR_READY, 0);
+		return;
+	}
+	if (addr_waits_add(&mn->usable, l, &l->addr, now) < 0) {
+		answer_waiters(l, "REQUIREDIPFAILED", "out of memory");
+		lease_end(mn, l, "out of memory", 1);
+		return;
+	}
+	if (!uv_is_active((uv_handle_t *)&mn->usable_t))
+		uv_timer_start(&mn->usable_t, on_usable_poll, ADDR_USABLE_POLL_MS,
+			       ADDR_USABLE_POLL_MS);
 }
 
 /* ---- registration outcomes ---- */
@@ -319,13 +404,12 @@ static void alloc_accepted(struct mn *mn, struct lease *l, struct reg_binding *b
 		lease_drop(mn, l);
 		return;
 	}
-	l->state = LEASE_REGISTERED;
 	l->registered_ms = l->handed_ms = mono_ms();
 	log_info("lease %u: %s from anchor %s via CoA %s, lifetime %us, BA after %lld ms, "
 		 "%zu waiting",
 		 l->id, ntop6(&l->addr, a1), ntop6(&l->anchor, a2), ntop6(&b->anchor->coa, a3),
 		 ev->lifetime_s, (long long)ev->rtt_ms, l->n_waiters);
-	answer_waiters(l, NULL, NULL);
+	hand_out_when_usable(mn, l);
 }
 
 static void lease_session(struct mn *mn, struct control_req *r, const struct in6_addr *dst,
@@ -374,7 +458,8 @@ static void on_reg_done(void *arg, struct reg_binding *b, const struct reg_event
 			log_debug("lease %u refreshed, BA after %lld ms, lifetime %us", l->id,
 				  (long long)ev->rtt_ms, ev->lifetime_s);
 		}
-		if (ev->what == REG_REFRESH && l->n_waiters) {
+		if (ev->what == REG_REFRESH && l->n_waiters &&
+		    !addr_waits_find(&mn->usable, l)) {
 			/* connections that waited for the binding to be confirmed */
 			l->handed_ms = mono_ms();
 			answer_waiters(l, NULL, NULL);
@@ -444,7 +529,7 @@ static void check_anchor(struct mn *mn, struct reg_anchor *an)
 
 		if (!l)
 			continue; /* deregistrations retransmit from the new CoA anyway */
-		if (l->state == LEASE_REGISTERED) {
+		if (l->state == LEASE_REGISTERED || addr_waits_find(&mn->usable, l)) {
 			rc = mn->tun->ops->bind(mn->tun, &l->addr, &coa, &an->addr);
 			if (rc < 0)
 				log_warn(rc, "re-binding lease %u to %s", l->id, ntop6(&coa, a1));
@@ -588,6 +673,12 @@ static void lease_session(struct mn *mn, struct control_req *r, const struct in6
 	if (!fresh)
 		l = lease_find_reusable(&mn->leases, ODM_TYPE_SESSION_LASTING, proto, cha,
 					who->uid, 1);
+	if (l && addr_waits_find(&mn->usable, l)) {
+		/* registered, but the kernel does not route its address yet */
+		if (lease_add_waiter(l, r) < 0)
+			control_reply_error(r, "REQUIREDIPFAILED", "out of memory");
+		return;
+	}
 	if (l && l->state == LEASE_REGISTERED && l->rb &&
 	    (l->rb->kind == REG_REFRESH ||
 	     now >= l->rb->expires_ms - (uint64_t)l->rb->granted_s * 1000 + MN_CONFIRM_MS)) {
@@ -917,6 +1008,7 @@ static void configure_adopted(struct mn *mn)
 		log_info("lease %u %s at %s (uid %u pid %d) taken over, re-registering", l->id,
 			 ntop6(&l->addr, a1), ntop6(&l->anchor, a2), (unsigned)l->uid,
 			 (int)l->pid);
+		hand_out_when_usable(mn, l); /* no waiters yet: only holds reuse back */
 	}
 	check_all(mn);
 }
@@ -962,13 +1054,14 @@ static void teardown(struct odm_agent *a, struct mn *mn)
 	if (mn->open_timers) {
 		uv_timer_stop(&mn->tick);
 		uv_timer_stop(&mn->regt);
+		uv_timer_stop(&mn->usable_t);
 	}
 	if (mn->mv)
 		movement_close(mn->mv);
 	mn->mv = NULL;
 	/* best effort: one deregistration BU each, then local state goes */
 	while ((l = mn->leases.head) != NULL) {
-		if (l->state == LEASE_REGISTERED)
+		if (l->state == LEASE_REGISTERED || addr_waits_find(&mn->usable, l))
 			n++;
 		if (l->n_waiters)
 			answer_waiters(l, "REQUIREDIPFAILED", "odmagent is stopping");
@@ -980,6 +1073,7 @@ static void teardown(struct odm_agent *a, struct mn *mn)
 	statefile_close(&mn->sf);
 	reg_cleanup(&mn->reg);
 	lease_table_clear(&mn->leases);
+	addr_waits_clear(&mn->usable);
 	if (mn->mh) {
 		mhsock_close(mn->mh);
 		mn->mh = NULL;
@@ -994,6 +1088,7 @@ static void teardown(struct odm_agent *a, struct mn *mn)
 	if (mn->open_timers) {
 		uv_close((uv_handle_t *)&mn->tick, on_timer_closed);
 		uv_close((uv_handle_t *)&mn->regt, on_timer_closed);
+		uv_close((uv_handle_t *)&mn->usable_t, on_timer_closed);
 	} else {
 		free(mn);
 	}
@@ -1014,6 +1109,7 @@ int mn_start(struct odm_agent *a)
 	if (!mn)
 		return -ENOMEM;
 	mn->a = a;
+	addr_waits_init(&mn->usable);
 	a->mn = mn;
 
 	memset(&rc_cfg, 0, sizeof(rc_cfg));
@@ -1058,8 +1154,9 @@ int mn_start(struct odm_agent *a)
 	}
 	uv_timer_init(a->loop, &mn->tick);
 	uv_timer_init(a->loop, &mn->regt);
-	mn->tick.data = mn->regt.data = mn;
-	mn->open_timers = 2;
+	uv_timer_init(a->loop, &mn->usable_t);
+	mn->tick.data = mn->regt.data = mn->usable_t.data = mn;
+	mn->open_timers = 3;
 	uv_timer_start(&mn->tick, on_tick, MN_TICK_MS, MN_TICK_MS);
 
 	if ((rc = control_register(a, "lease", on_lease)) < 0 ||

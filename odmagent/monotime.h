@@ -17,6 +17,15 @@ static inline uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* The same clock in microseconds, for measuring short waits */
+static inline uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 /* Wall-clock milliseconds since the epoch: only for what outlives the
  * process (state files, state.h), never for timers */
 static inline int64_t wall_ms(void)

@@ -206,21 +206,13 @@ out:
 	return r;
 }
 
-/*
- * The kernel ACKs a new address before its (skipped) DAD has run on a
- * workqueue; until then the address is tentative and has no local route, so
- * bind() to it fails and packets to it are not delivered. Callers hand the
- * address to applications that use it at once: wait, bounded, until the
- * kernel routes it as local.
- */
-static void wait_usable(const struct in6_addr *addr)
+/* The kernel answers RTM_GETROUTE in the sendto() call itself: the recv
+ * below does not wait on anything but that answer. */
+int netconf_addr_usable(struct netconf *nc, const struct in6_addr *addr)
 {
-	for (int i = 0; i < 500; i++) {
-		if (route_is_local(addr) != 0)
-			return;
-		usleep(1000);
-	}
-	log_debug("address still not local after 500 ms");
+	if (!nc || !addr)
+		return -EINVAL;
+	return route_is_local(addr);
 }
 
 int netconf_addr_add(struct netconf *nc, int ifindex, const struct in6_addr *addr, int plen,
@@ -244,8 +236,6 @@ int netconf_addr_add(struct netconf *nc, int ifindex, const struct in6_addr *add
 	rtnl_addr_put(ra);
 	if (r == -EEXIST)
 		r = 0;
-	if (r == 0 && (flags & NETCONF_ADDR_NODAD) && !IN6_IS_ADDR_LINKLOCAL(addr))
-		wait_usable(addr);
 	return r;
 }
 

@@ -21,8 +21,15 @@ void netconf_close(struct netconf *nc);
 
 int netconf_ifindex(struct netconf *nc, const char *ifname); /* >0 or -errno */
 
+/* Returns once the kernel has the address, which is still tentative then
+ * (even with NODAD, RFC 4862 §5.4 runs on a workqueue): see
+ * netconf_addr_usable(). It does not wait for that. */
 int netconf_addr_add(struct netconf *nc, int ifindex, const struct in6_addr *addr,
 		     int plen, unsigned flags);
+/* 1 if the kernel routes addr as local (bind() to it works), 0 not yet,
+ * -errno. One rtnetlink question, never a sleep: callers on the loop ask
+ * again from a timer (addr_usable.h). */
+int netconf_addr_usable(struct netconf *nc, const struct in6_addr *addr);
 int netconf_addr_del(struct netconf *nc, int ifindex, const struct in6_addr *addr, int plen);
 
 /* Route dst/plen out of ifindex (no gateway) in table (0 = main). */

@@ -5,11 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "netconf.h"
 #include "netns.h"
 #include "testaddr.h"
+#include "usable.h"
 
 static struct netconf *nc;
 static int lo;
@@ -79,6 +82,35 @@ Test(netconf, address)
 	cr_assert_null(strstr(o, "deprecated"), "%s", o);
 	cr_assert_eq(netconf_addr_add(nc, 9999, &a, 64, 0), -ENODEV);
 	cr_assert_eq(netconf_addr_add(nc, lo, &a, 129, 0), -EINVAL);
+}
+
+/* What the agent hands out must be bindable: usable says when it is. */
+Test(netconf, address_usable)
+{
+	struct in6_addr a = A("2001:db8:a::2");
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_addr = a };
+	uint64_t us, max_us = 0, sum_us = 0;
+	int fd, at_once = 0;
+
+	cr_assert_eq(netconf_addr_usable(nc, &a), 0, "not on the host yet");
+	cr_assert_eq(netconf_addr_usable(NULL, &a), -EINVAL);
+	/* as the mn role adds a lease's address; 20 times, to measure */
+	for (int i = 0; i < 20; i++) {
+		cr_assert_eq(netconf_addr_add(nc, lo, &a, 128,
+					      NETCONF_ADDR_NODAD | NETCONF_ADDR_DEPRECATED), 0);
+		at_once += netconf_addr_usable(nc, &a) == 1;
+		us = test_wait_usable(nc, &a);
+		sum_us += us;
+		max_us = us > max_us ? us : max_us;
+		fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		cr_assert_geq(fd, 0);
+		cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "%s", strerror(errno));
+		close(fd);
+		cr_assert_eq(netconf_addr_del(nc, lo, &a, 128), 0);
+		cr_assert_eq(netconf_addr_usable(nc, &a), 0, "gone again");
+	}
+	cr_log_info("add -> usable: %d/20 at once, mean %llu us, max %llu us", at_once,
+		    (unsigned long long)(sum_us / 20), (unsigned long long)max_us);
 }
 
 Test(netconf, route)

@@ -11,6 +11,7 @@
 #include "netconf.h"
 #include "netns.h"
 #include "sockdiag.h"
+#include "usable.h"
 
 static struct in6_addr loop6 = IN6ADDR_LOOPBACK_INIT;
 
@@ -100,6 +101,8 @@ Test(sockdiag, count_by_address)
 	cr_assert_gt(ifindex, 0);
 	cr_assert_eq(netconf_addr_add(nc, ifindex, &a, 128, NETCONF_ADDR_NODAD), 0);
 	cr_assert_eq(netconf_addr_add(nc, ifindex, &b, 128, NETCONF_ADDR_NODAD), 0);
+	test_wait_usable(nc, &a);
+	test_wait_usable(nc, &b);
 	l = tcp_listener(&a, &port);
 	c = tcp_connect(&a, port);
 	/* listener and client; the child in the accept queue has no inode yet */
@@ -171,6 +174,8 @@ Test(sockdiag, count_many_matches_one_by_one)
 	ifindex = netconf_ifindex(nc, "lo");
 	for (int i = 0; i < 3; i++)
 		cr_assert_eq(netconf_addr_add(nc, ifindex, &a[i], 128, NETCONF_ADDR_NODAD), 0);
+	for (int i = 0; i < 3; i++)
+		test_wait_usable(nc, &a[i]);
 	/* a[2]: a listener and its client (2 TCP); a[0]: 2 UDP; a[1]: nothing */
 	l = tcp_listener(&a[2], &port);
 	k = tcp_connect(&a[2], port);
