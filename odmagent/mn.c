@@ -4,12 +4,12 @@
  * (registration.c), movement detection (movement.c) and the host's data
  * plane (tunnel, addresses, routes, rules through netconf).
  *
- * Host side of an anchored address (DESIGN.md §4): the address sits on the
+ * Host side of an anchored address: the address sits on the
  * tunnel device as /128, nodad, preferred lifetime 0 (no legacy socket picks
  * it); the tunnel binds it to (CoA, anchor); a rule "from addr lookup table"
  * at rule-priority sends what a socket bound to it emits into that table,
  * whose only route is a default route out of the tunnel device. Rules apply
- * only to bound sockets, which is why the shim binds (PROTOCOL.md §6).
+ * only to bound sockets, which is why the shim binds.
  * A new address is handed out only once the kernel routes it as local:
  * asked from a 1 ms timer for at most 500 ms (addr_usable.h), never by
  * sleeping on the loop.

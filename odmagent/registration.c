@@ -193,7 +193,7 @@ static void schedule_retransmit(struct reg_binding *b, uint64_t now)
 
 /*
  * Send the next BU of b's exchange. Every BU, retransmissions included,
- * takes a new sequence number (PROTOCOL.md §1.4). Without a CoA nothing can
+ * takes a new sequence number (RFC 6275 §11.8). Without a CoA nothing can
  * be sent; that counts as a lost BU, so the schedule goes on and the next
  * CoA event restarts the exchange at once.
  */

@@ -9,7 +9,8 @@
  * outcomes are reported through ops->done. The caller arms one timer for
  * reg_next_deadline() and calls reg_timers() when it fires.
  *
- * Profile (DESIGN.md §3, PROTOCOL.md §0): BU type 5, flags A|H, lifetime in
+ * Profile (RFC 6275 §6.1.7 with the options of RFC 4283, RFC 4285,
+ * RFC 5213 §8.3 and RFC 5648): BU type 5, flags A|H, lifetime in
  * 4-s units (0 = deregister), options Alternate CoA, HNP/128 (:: = allocate),
  * BID, MN-ID (NAI), Replay Protection (NTP), MN-HA auth (last).
  */

@@ -1,6 +1,6 @@
 /*
  * cksum.c — Internet checksum of a Mobility Header over the IPv6
- * pseudo-header (PROTOCOL.md §1.1).
+ * pseudo-header (RFC 6275 §6.1.1, RFC 8200 §8.1).
  *
  * The sum is accumulated in 64 bits per 16-bit big-endian word and folded
  * at the end, so any length is safe. Bytes are combined with shifts, never

@@ -1,7 +1,7 @@
 /*
  * mh.h — Mobility Header codec (RFC 6275 §6, RFC 4283, RFC 4285, RFC 5213,
  * RFC 5648). Pure C, no I/O. Shared by odmagent (both roles), odmctl and the
- * tests; see PROTOCOL.md for the wire layouts.
+ * tests; mh.c names the RFC section of each wire layout.
  *
  * Encoding: fill a struct mh_msg, set the MH_HAS_* bits of the options to
  * emit, call mh_encode(). Options are emitted in a fixed order, each at its

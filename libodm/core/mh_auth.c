@@ -1,6 +1,6 @@
 /*
  * mh_auth.c — RFC 4285 MN-HA Mobility Message Authentication option
- * (PROTOCOL.md §2): Authenticator = First(96, HMAC-SHA1(key, CoA ‖ HoA ‖
+ * (RFC 4285 §5.1): Authenticator = First(96, HMAC-SHA1(key, CoA ‖ HoA ‖
  * MH data)), where MH data runs from Payload Proto through the option's SPI
  * with the checksum field zero. HMAC comes from OpenSSL's libcrypto.
  */

@@ -1,7 +1,8 @@
 /*
  * mh_names.c — printable names for MH error codes, BA status codes and
  * message types, for logs and odmctl. Status names follow the IANA registry
- * (PROTOCOL.md §1.3, §3.4), not Wireshark 4.0, which mislabels 143–148.
+ * (Mobile IPv6 Parameters, "Status Codes"; RFC 6275 §6.1.8, RFC 4285,
+ * RFC 5213 §8.9), not Wireshark 4.0, which mislabels 143–148.
  */
 #include "mh.h"
 

@@ -105,7 +105,7 @@ Test(mh_seq, last_15_exhaustive)
 {
 	uint32_t v;
 
-	/* PROTOCOL.md §1.4: with last = 15, 0..15 and 32783..65535 are stale */
+	/* RFC 6275 §9.5.1 (modulo 2^16): with last = 15, 0..15 and 32783..65535 are stale */
 	for (v = 0; v <= 0xffff; v++) {
 		int want = v >= 16 && v <= 32782;
 

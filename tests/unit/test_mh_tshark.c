@@ -9,7 +9,7 @@
  * documentation ones (2001:db8::/32). A missing tshark is a failure, not a
  * skip: `make check` installs it, so its absence means a broken setup.
  *
- * Not asserted, because tshark 4.0 gets them wrong (PROTOCOL.md §8): the
+ * Not asserted, because tshark 4.0 gets them wrong: the
  * authenticator bytes (shown 2 bytes short), the MESG-ID timestamp (read
  * as Unix time), the auth subtype name, and the checksum (not verified;
  * test_mh_helpers.c checks that by hand).

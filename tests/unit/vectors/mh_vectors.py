@@ -3,7 +3,7 @@
 
 Builds a BU and a BA carrying every option the codec supports, using only the
 Python standard library (struct, hmac, hashlib, ipaddress), from the wire
-layouts in PROTOCOL.md -- never from the C codec. Prints one line per message:
+layouts of RFC 6275 §6, RFC 4283, RFC 4285 and RFC 5648 -- never from the C codec. Prints one line per message:
 
     <name> <hex bytes>
 
@@ -22,7 +22,7 @@ HOA = "2001:db8:2::5"           # home address (the MN-HA input)
 HA = "2001:db8:2::1"            # anchor (BU destination)
 NAI = b"mn1@example.org"
 
-# option type: (alignment modulus, remainder) from PROTOCOL.md
+# option type: (alignment modulus, remainder), the "xn+y" of each option's RFC
 ALIGN = {2: (2, 0), 3: (8, 6), 22: (8, 4), 35: (2, 0), 8: (1, 0),
          27: (8, 2), 10: (8, 2), 9: (4, 1)}
 
