@@ -2,7 +2,7 @@
  * mh.c — Mobility Header messages and options: encoding and decoding.
  *
  * Layouts: RFC 6275 §6.1 and §6.2, RFC 4283 §3, RFC 4285 §5-§6, RFC 5648
- * §6.1 and RFC 5213 §8.3 and §8.6-§8.8. Every multi-byte field
+ * §6.1 and RFC 5213 §8.3 and §8.8. Every multi-byte field
  * is read and written byte by byte (big-endian), so neither the input nor
  * the output buffer needs any alignment.
  *
