@@ -8,8 +8,9 @@
 #     libodm/hook_*.c that libc.so.6 also defines.
 # Any other exported symbol (ipc_call, ipc_connect, ... of the shared core)
 # fails the test, and so does a hook or API function that is missing. Then a
-# program whose own library defines ipc_call() is run with the shim preloaded
-# and must still get its own ipc_call() (tests/shim/own_ipc.c).
+# program whose library defines ipc_call() and which itself exports
+# ipc_socket_path() is run with the shim preloaded: both stay its own, and
+# the shim still talks to its (fake) agent (tests/shim/own_ipc*.c).
 #
 # Env: ODM_BUILD (build dir, default build). Exit 0 pass, 1 fail, 77 skip.
 set -Eeuo pipefail
@@ -65,18 +66,30 @@ check "libodm.so exports nothing beyond the hooks and the API" test -z "$extra"
 check "libodm.so exports every hook and API function" test -z "$missing"
 check "ipc_call is not exported" bash -c "! grep -qx ipc_call '$TMP/exported'"
 
-# A library of the program with its own ipc_call keeps it under the shim.
+# A program with names the shim uses inside (tests/shim/own_ipc_main.c): its
+# library's ipc_call() and its own ipc_socket_path() stay its own under the
+# shim, and the shim still reaches its agent (a fake one logs the hello).
 # (A libodm.so built with ASan cannot be preloaded into a plain program.)
 if ldd "$LIB" | grep -q libasan; then
 	echo "# skipping the preload part: $LIB is built with AddressSanitizer"
 	check_summary test_exports
 	exit 0
 fi
+command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
 "$CC" -O1 -Wall -Wextra -Werror -fPIC -shared -o "$TMP/libownipc.so" "$TOP/tests/shim/own_ipc.c"
-"$CC" -O1 -Wall -Wextra -Werror -o "$TMP/own_ipc" "$TOP/tests/shim/own_ipc_main.c" \
+"$CC" -O1 -Wall -Wextra -Werror -rdynamic -o "$TMP/own_ipc" "$TOP/tests/shim/own_ipc_main.c" \
 	-L"$TMP" -lownipc -Wl,-rpath,"$TMP"
-check "own ipc_call without the shim" test "$("$TMP/own_ipc")" = "ipc_call -> 4242"
-out=$(ODM_SOCKET="$TMP/none.sock" LD_PRELOAD="$LIB" "$TMP/own_ipc" 2>&1) || true
-check "own ipc_call with the shim preloaded (got: $out)" test "$out" = "ipc_call -> 4242"
+printf 'ipc_call -> 4242\nipc_socket_path calls 0\n' >"$TMP/want"
+"$TMP/own_ipc" >"$TMP/plain"
+check "own_ipc without the shim" diff -u "$TMP/want" "$TMP/plain"
+
+python3 "$TOP/tests/shim/fake_agent.py" "$TMP/agent.sock" "$TMP/agent.log" &
+AGENT_PID=$!
+trap 'kill "$AGENT_PID" 2>/dev/null || true; wait "$AGENT_PID" 2>/dev/null || true; rm -rf "$TMP"' EXIT
+wait_for 5 test -S "$TMP/agent.sock"
+ODM_SOCKET="$TMP/agent.sock" LD_PRELOAD="$LIB" "$TMP/own_ipc" >"$TMP/shim" 2>&1 || true
+check "own_ipc with the shim preloaded keeps its own functions" diff -u "$TMP/want" "$TMP/shim"
+check "the shim reached its agent meanwhile (a hello in the fake agent's log)" \
+	grep -q '"op": "hello"' "$TMP/agent.log"
 
 check_summary test_exports
