@@ -7,8 +7,11 @@
  * hold FDT_SEEN ("decided, not ours"), so sendto() on a busy UDP socket does
  * not ask the kernel again each time, or FDT_INTERNAL (one of the shim's own
  * fds, see shield.h), so close() notices the application closing it without
- * a second lookup. A dup of an internal fd is the application's. Lookups of an untracked fd are one
- * relaxed load and one compare; changes take a mutex.
+ * a second lookup. A dup of an internal fd is the application's. An entry
+ * may also exist before any decision, only to keep a socket option the
+ * kernel drops (FDT_OPTS, fdtable_set_prefs). Lookups of an untracked fd
+ * are one relaxed load and one compare; changes, and reading an entry's
+ * state, take a mutex.
  *
  * A number handed out by socket()/accept() can be a fd that was closed
  * behind our back (raw syscall, a libc-internal close); callers purge the
