@@ -87,8 +87,10 @@ $(CORE_A): $(call obj,$(CORE_SRC))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(LIBODM): $(call obj,$(SHIM_SRC)) $(CORE_A)
-	$(CC) -shared -Wl,-soname,libodm.so -Wl,-z,defs $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -ldl -lpthread
+# libodm.map: only the interposed libc functions and the public API are exported.
+$(LIBODM): $(call obj,$(SHIM_SRC)) $(CORE_A) libodm/libodm.map
+	$(CC) -shared -Wl,-soname,libodm.so -Wl,-z,defs -Wl,--version-script=libodm/libodm.map \
+		$(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(PKG_LIBS) -ldl -lpthread
 
 $(AGENT): $(call obj,odmagent/main.c $(AGENT_SRC)) $(CORE_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread

@@ -33,7 +33,8 @@ enum odm_addr_type {
 /*
  * RFC 8653 §6.2: a flag of IPV6_ADDR_PREFERENCES (IPPROTO_IPV6 level) asking
  * for a fresh address of the requested type from the network instead of one
- * the host already holds. The bit is unused by RFC 5014.
+ * the host already holds. The bit is unused by RFC 5014. Linux drops it;
+ * libodm keeps it per socket and reports it in getsockopt (odm(7)).
  */
 #ifndef IPV6_REQUIRE_SRC_ON_NET
 #define IPV6_REQUIRE_SRC_ON_NET 0x8000

@@ -181,7 +181,7 @@ static void copy_text(char *dst, size_t size, json_t *v)
 }
 
 int agent_lease(int type, const struct in6_addr *dst, const struct in6_addr *cha,
-		const char *proto, struct agent_lease *out)
+		const char *proto, int fresh, struct agent_lease *out)
 {
 	char dbuf[INET6_ADDRSTRLEN], cbuf[INET6_ADDRSTRLEN];
 	json_t *req, *resp = NULL;
@@ -197,6 +197,8 @@ int agent_lease(int type, const struct in6_addr *dst, const struct in6_addr *cha
 		inet_ntop(AF_INET6, cha, cbuf, sizeof(cbuf));
 		json_object_set_new(req, "cha", json_string(cbuf));
 	}
+	if (fresh)
+		json_object_set_new(req, "fresh", json_true());
 	pthread_mutex_lock(&ag_lock);
 	ret = call_locked(req, &resp, AGENT_LEASE_MS);
 	pthread_mutex_unlock(&ag_lock);

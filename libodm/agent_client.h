@@ -43,12 +43,13 @@ struct agent_lease {
 int agent_default_type(void);
 
 /*
- * lease {type, dst, cha?, proto}. Returns 1 with *out filled, 0 for
+ * lease {type, dst, cha?, proto, fresh?}: fresh asks for a new address
+ * rather than a share of one the agent already holds. Returns 1 with *out filled, 0 for
  * {plain:true}, or -errno (agent unreachable, timeout, error reply; the
  * reason is printed once with ODM_DEBUG).
  */
 int agent_lease(int type, const struct in6_addr *dst, const struct in6_addr *cha,
-		const char *proto, struct agent_lease *out);
+		const char *proto, int fresh, struct agent_lease *out);
 
 /*
  * release {addr, noreply}: a hint that never waits. Returns 0 when sent;

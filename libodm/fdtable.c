@@ -13,8 +13,10 @@
 #include "fdtable.h"
 
 struct fd_entry {
-	int refs; /* slots pointing here; changed under the table lock */
-	struct fd_lease lease;
+	int refs;           /* slots pointing here; changed under the table lock */
+	int state;          /* FDT_LEASED, FDT_SEEN or FDT_OPTS; under the lock */
+	unsigned int prefs; /* socket option bits kept here (fdtable_set_prefs) */
+	struct fd_lease lease; /* valid when state is FDT_LEASED */
 };
 
 /* Slot value meaning "decided, not ours": never dereferenced. */
@@ -88,6 +90,7 @@ static inline int in_range(const struct fdtable *t, int fd)
 int fdtable_state(struct fdtable *t, int fd)
 {
 	struct fd_entry *e;
+	int st;
 
 	if (!in_range(t, fd))
 		return FDT_UNKNOWN;
@@ -96,7 +99,17 @@ int fdtable_state(struct fdtable *t, int fd)
 		return FDT_UNKNOWN;
 	if (e == SEEN)
 		return FDT_SEEN;
-	return e == INTERNAL ? FDT_INTERNAL : FDT_LEASED;
+	if (e == INTERNAL)
+		return FDT_INTERNAL;
+	/* An entry: read its state under the lock (a close may free it). */
+	pthread_mutex_lock(&t->lock);
+	e = atomic_load(&t->slot[fd]);
+	if (IS_ENTRY(e))
+		st = e->state;
+	else
+		st = !e ? FDT_UNKNOWN : e == SEEN ? FDT_SEEN : FDT_INTERNAL;
+	pthread_mutex_unlock(&t->lock);
+	return st;
 }
 
 int fdtable_get(struct fdtable *t, int fd, struct fd_lease *out)
@@ -108,7 +121,7 @@ int fdtable_get(struct fdtable *t, int fd, struct fd_lease *out)
 		return 0;
 	pthread_mutex_lock(&t->lock);
 	e = atomic_load(&t->slot[fd]);
-	if (IS_ENTRY(e)) {
+	if (IS_ENTRY(e) && e->state == FDT_LEASED) {
 		*out = e->lease;
 		ret = 1;
 	}
@@ -135,15 +148,17 @@ int fdtable_refs(struct fdtable *t, int fd)
 static int clear_locked(struct fdtable *t, int fd, struct fd_lease *released)
 {
 	struct fd_entry *e = atomic_exchange(&t->slot[fd], NULL);
+	int ret;
 
 	if (!IS_ENTRY(e))
 		return 0;
 	if (--e->refs > 0)
 		return 0;
-	if (released)
+	ret = e->state == FDT_LEASED;
+	if (ret && released)
 		*released = e->lease;
 	free(e);
-	return 1;
+	return ret;
 }
 
 static void set_locked(struct fdtable *t, int fd, struct fd_entry *e)
@@ -155,7 +170,7 @@ static void set_locked(struct fdtable *t, int fd, struct fd_entry *e)
 
 int fdtable_track(struct fdtable *t, int fd, const struct fd_lease *l)
 {
-	struct fd_entry *e;
+	struct fd_entry *e, *cur;
 
 	if (!in_range(t, fd))
 		return -EBADF;
@@ -163,8 +178,18 @@ int fdtable_track(struct fdtable *t, int fd, const struct fd_lease *l)
 	if (!e)
 		return -ENOMEM;
 	e->refs = 1;
+	e->state = FDT_LEASED;
 	e->lease = *l;
 	pthread_mutex_lock(&t->lock);
+	cur = atomic_load(&t->slot[fd]);
+	if (IS_ENTRY(cur) && cur->state != FDT_LEASED) {
+		/* the socket's options entry, maybe shared by dups: it takes the lease */
+		cur->state = FDT_LEASED;
+		cur->lease = *l;
+		pthread_mutex_unlock(&t->lock);
+		free(e);
+		return 0;
+	}
 	clear_locked(t, fd, NULL);
 	set_locked(t, fd, e);
 	pthread_mutex_unlock(&t->lock);
@@ -173,12 +198,59 @@ int fdtable_track(struct fdtable *t, int fd, const struct fd_lease *l)
 
 void fdtable_mark_seen(struct fdtable *t, int fd)
 {
+	struct fd_entry *e;
+
 	if (!in_range(t, fd))
 		return;
 	pthread_mutex_lock(&t->lock);
-	if (!atomic_load(&t->slot[fd]))
+	e = atomic_load(&t->slot[fd]);
+	if (!e)
 		set_locked(t, fd, SEEN);
+	else if (IS_ENTRY(e) && e->state == FDT_OPTS)
+		e->state = FDT_SEEN; /* decided; the options stay */
 	pthread_mutex_unlock(&t->lock);
+}
+
+int fdtable_set_prefs(struct fdtable *t, int fd, unsigned int prefs)
+{
+	struct fd_entry *e, *n = NULL;
+
+	if (!in_range(t, fd))
+		return -EBADF;
+	if (prefs) {
+		n = calloc(1, sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		n->refs = 1;
+		n->prefs = prefs;
+	}
+	pthread_mutex_lock(&t->lock);
+	e = atomic_load(&t->slot[fd]);
+	if (IS_ENTRY(e)) {
+		e->prefs = prefs;
+	} else if (n && e != INTERNAL) {
+		n->state = e == SEEN ? FDT_SEEN : FDT_OPTS;
+		set_locked(t, fd, n);
+		n = NULL;
+	}
+	pthread_mutex_unlock(&t->lock);
+	free(n);
+	return 0;
+}
+
+unsigned int fdtable_prefs(struct fdtable *t, int fd)
+{
+	struct fd_entry *e;
+	unsigned int prefs = 0;
+
+	if (fdtable_state(t, fd) == FDT_UNKNOWN)
+		return 0;
+	pthread_mutex_lock(&t->lock);
+	e = atomic_load(&t->slot[fd]);
+	if (IS_ENTRY(e))
+		prefs = e->prefs;
+	pthread_mutex_unlock(&t->lock);
+	return prefs;
 }
 
 void fdtable_mark_internal(struct fdtable *t, int fd, int set)

@@ -7,8 +7,11 @@
  * hold FDT_SEEN ("decided, not ours"), so sendto() on a busy UDP socket does
  * not ask the kernel again each time, or FDT_INTERNAL (one of the shim's own
  * fds, see shield.h), so close() notices the application closing it without
- * a second lookup. A dup of an internal fd is the application's. Lookups of an untracked fd are one
- * relaxed load and one compare; changes take a mutex.
+ * a second lookup. A dup of an internal fd is the application's. An entry
+ * may also exist before any decision, only to keep a socket option the
+ * kernel drops (FDT_OPTS, fdtable_set_prefs). Lookups of an untracked fd
+ * are one relaxed load and one compare; changes, and reading an entry's
+ * state, take a mutex.
  *
  * A number handed out by socket()/accept() can be a fd that was closed
  * behind our back (raw syscall, a libc-internal close); callers purge the
@@ -30,7 +33,11 @@ struct fd_lease {
 	int type;             /* enum odm_addr_type */
 };
 
-enum { FDT_UNKNOWN = 0, FDT_SEEN = 1, FDT_LEASED = 2, FDT_INTERNAL = 3 };
+/*
+ * FDT_OPTS: not decided yet, but the table keeps socket options for it
+ * (fdtable_set_prefs); the entry is shared by dups like a lease's.
+ */
+enum { FDT_UNKNOWN = 0, FDT_SEEN = 1, FDT_LEASED = 2, FDT_INTERNAL = 3, FDT_OPTS = 4 };
 
 struct fdtable;
 
@@ -39,17 +46,36 @@ void fdtable_free(struct fdtable *t);
 /* The process's table; created on first call with create != 0, else may be NULL. */
 struct fdtable *fdtable_global(int create);
 
-/* FDT_UNKNOWN, FDT_SEEN, FDT_LEASED or FDT_INTERNAL; no lock. t may be NULL. */
+/*
+ * FDT_UNKNOWN, FDT_SEEN, FDT_LEASED, FDT_INTERNAL or FDT_OPTS. t may be
+ * NULL. An untracked fd costs one load, no lock; an fd with an entry locks.
+ */
 int fdtable_state(struct fdtable *t, int fd);
 /* Copy the lease of fd into *out; 1 if leased, else 0. */
 int fdtable_get(struct fdtable *t, int fd, struct fd_lease *out);
 /* Number of fds sharing fd's entry (0 if none): for tests and messages. */
 int fdtable_refs(struct fdtable *t, int fd);
 
-/* fd now holds a fresh lease (refcount 1). 0, -EBADF or -ENOMEM. */
+/*
+ * fd now holds a fresh lease (refcount 1), or, when fd has an options entry
+ * (FDT_OPTS/FDT_SEEN with prefs), that entry takes the lease, shared by its
+ * dups. 0, -EBADF or -ENOMEM.
+ */
 int fdtable_track(struct fdtable *t, int fd, const struct fd_lease *l);
 /* Remember that fd was decided and is not ours (no-op on a leased fd). */
 void fdtable_mark_seen(struct fdtable *t, int fd);
+
+/*
+ * Socket option bits the shim keeps for fd's socket because the kernel does
+ * not (IPV6_REQUIRE_SRC_ON_NET). They live in fd's entry, so dups of the
+ * socket see the same bits and close of the last fd forgets them. Setting
+ * non-zero bits on an untracked fd makes an FDT_OPTS entry (a decided one
+ * stays decided); setting 0 on an untracked fd changes nothing. No-op on an
+ * internal fd. 0, -EBADF or -ENOMEM.
+ */
+int fdtable_set_prefs(struct fdtable *t, int fd, unsigned int prefs);
+/* The kept bits of fd's socket, 0 if none. */
+unsigned int fdtable_prefs(struct fdtable *t, int fd);
 
 /* fd is one of the shim's own (set), or no longer (clear: only if internal). */
 void fdtable_mark_internal(struct fdtable *t, int fd, int set);

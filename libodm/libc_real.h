@@ -28,6 +28,8 @@
 	X(ssize_t, sendto, (int, const void *, size_t, int, const struct sockaddr *, \
 			    socklen_t), NULL, 1)                                    \
 	X(ssize_t, sendmsg, (int, const struct msghdr *, int), NULL, 1)             \
+	X(int, setsockopt, (int, int, int, const void *, socklen_t), NULL, 1)       \
+	X(int, getsockopt, (int, int, int, void *, socklen_t *), NULL, 1)           \
 	X(int, close, (int), NULL, 1)                                               \
 	X(int, __close_nocancel, (int), "GLIBC_PRIVATE", 0)                         \
 	X(int, close_range, (unsigned int, unsigned int, int), NULL, 0)             \

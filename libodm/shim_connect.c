@@ -112,9 +112,10 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	struct in6_addr cha;
 	struct fd_lease fl;
 	const char *proto, *how = "";
-	int saved = errno, type, r, ret = 0, pnum;
+	int saved = errno, type, r, ret = 0, pnum, st, on_net;
 
-	if (fdtable_state(fdtable_global(0), fd) != FDT_UNKNOWN)
+	st = fdtable_state(fdtable_global(0), fd);
+	if (st != FDT_UNKNOWN && st != FDT_OPTS)
 		goto out; /* decided before (leased, or plain) */
 	/*
 	 * The process's type first: a type that needs no lease settles the
@@ -137,8 +138,10 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	}
 	inet_ntop(AF_INET6, &cha, cbuf, sizeof(cbuf));
 	pnum = strcmp(proto, "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP;
+	/* RFC 8653 §6.2: with IPV6_REQUIRE_SRC_ON_NET, a new address, never a held one */
+	on_net = (fdtable_prefs(t, fd) & IPV6_REQUIRE_SRC_ON_NET) != 0;
 	/* one of our sockets holds a lease for this already: no need to ask */
-	if (heldlease_lookup(type, pnum, &cha, &al.addr, al.lease, sizeof(al.lease))) {
+	if (!on_net && heldlease_lookup(type, pnum, &cha, &al.addr, al.lease, sizeof(al.lease))) {
 		inet_ntop(AF_INET6, &al.addr, abuf, sizeof(abuf));
 		r = bind_to(fd, &al.addr);
 		if (r == 0) {
@@ -150,7 +153,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 			   abuf, strerror(-r));
 		heldlease_invalidate(&al.addr);
 	}
-	r = agent_lease(type, &d6->sin6_addr, &cha, proto, &al);
+	r = agent_lease(type, &d6->sin6_addr, &cha, proto, on_net, &al);
 	if (r == 0) {
 		shim_debug("%s fd %d -> %s: agent says plain", what, fd, dbuf);
 		goto seen;
@@ -177,7 +180,8 @@ bound:
 	if (fdtable_track(t, fd, &fl) == 0) {
 		/* counted only when tracked: its close is what uncounts it */
 		heldlease_note(type, pnum, &cha, &al.addr, al.lease);
-		shim_debug("%s fd %d -> lease %s via cha %s%s", what, fd, abuf, cbuf, how);
+		shim_debug("%s fd %d -> lease %s via cha %s%s%s", what, fd, abuf, cbuf, how,
+			   on_net ? " (fresh: IPV6_REQUIRE_SRC_ON_NET)" : "");
 		goto out;
 	}
 	/* Bound but untracked (no memory): the agent's sock_diag still frees it. */

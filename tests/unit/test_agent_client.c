@@ -134,7 +134,7 @@ static int lease(void)
 
 	inet_pton(AF_INET6, "2001:db8:c0::10", &dst);
 	inet_pton(AF_INET6, "2001:db8:ca::10", &cha);
-	return agent_lease(ODM_TYPE_SESSION_LASTING, &dst, &cha, "tcp", &out);
+	return agent_lease(ODM_TYPE_SESSION_LASTING, &dst, &cha, "tcp", 0, &out);
 }
 
 Test(agent_client, refused_connection_is_tried_again)

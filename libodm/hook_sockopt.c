@@ -1,0 +1,65 @@
+/*
+ * hook_sockopt.c — interposed setsockopt/getsockopt for the one socket
+ * option bit the kernel does not keep: IPV6_REQUIRE_SRC_ON_NET in
+ * IPV6_ADDR_PREFERENCES (RFC 8653 §6.2, an extension of RFC 5014 §3).
+ *
+ * Linux accepts the unknown bit in IPV6_ADDR_PREFERENCES and silently drops
+ * it, so the shim strips it before the kernel (the RFC 5014 bits still go
+ * there and are checked there), keeps it in the fd table (fdtable.h: shared
+ * by dups, gone with the last close) once the kernel accepted the rest, and
+ * ORs it back into what getsockopt returns. shim_connect.c reads it when the
+ * socket takes a lease: such a socket asks the agent for a fresh address.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "fdtable.h"
+#include "libc_real.h"
+#include "odm.h"
+
+#ifndef IPV6_ADDR_PREFERENCES
+#define IPV6_ADDR_PREFERENCES 72 /* linux/in6.h */
+#endif
+
+static int is_prefs(int level, int optname)
+{
+	return level == IPPROTO_IPV6 && optname == IPV6_ADDR_PREFERENCES;
+}
+
+int setsockopt(int fd, int level, int optname, const void *optval, socklen_t optlen)
+{
+	unsigned int want;
+	int v, ret;
+
+	if (!is_prefs(level, optname) || !optval || optlen < (socklen_t)sizeof(int))
+		return REAL(setsockopt)(fd, level, optname, optval, optlen);
+	memcpy(&v, optval, sizeof(v));
+	want = (unsigned int)v & IPV6_REQUIRE_SRC_ON_NET;
+	v &= ~IPV6_REQUIRE_SRC_ON_NET;
+	ret = REAL(setsockopt)(fd, level, optname, &v, sizeof(v));
+	if (ret == 0 && fdtable_set_prefs(fdtable_global(want != 0), fd, want) == -ENOMEM) {
+		errno = ENOMEM; /* the kernel has the rest; the caller may retry */
+		return -1;
+	}
+	return ret;
+}
+
+int getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
+{
+	int ret = REAL(getsockopt)(fd, level, optname, optval, optlen);
+	unsigned int kept;
+	int v;
+
+	if (ret != 0 || !is_prefs(level, optname) || !optval || !optlen ||
+	    *optlen < (socklen_t)sizeof(int))
+		return ret;
+	kept = fdtable_prefs(fdtable_global(0), fd) & IPV6_REQUIRE_SRC_ON_NET;
+	if (kept) {
+		memcpy(&v, optval, sizeof(v));
+		v |= (int)kept;
+		memcpy(optval, &v, sizeof(v));
+	}
+	return ret;
+}
