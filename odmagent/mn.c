@@ -55,6 +55,7 @@
 #include "registration.h"
 #include "sockdiag.h"
 #include "tunnel.h"
+#include "vanished.h"
 
 #define MN_TICK_MS 1000          /* lease usage check period */
 #define MN_HINT_MS 100           /* a release hint: tick this soon, at the latest */
@@ -90,6 +91,8 @@ struct mn {
 	struct statefile sf;   /* leases and counters across restarts (mn_state.h) */
 	int started;           /* mn_start completed: stopping may rewrite the state */
 	unsigned lost;         /* bindings an anchor had lost, for status */
+	struct in6_addr host_addrs[VANISHED_MAX]; /* access addresses at the last look */
+	size_t n_host_addrs;
 };
 
 /* After every event that may change a lease or a counter: costs one
@@ -560,12 +563,55 @@ static void check_all(struct mn *mn)
 	rearm(mn);
 }
 
+/*
+ * Look at the host's access addresses again. A TCP socket whose local
+ * address has left the host can never send again; destroying it
+ * (SOCK_DESTROY) gives its application ECONNABORTED now instead of after its
+ * own timeout. UDP sockets are left alone (their owners may rebind or just
+ * send from elsewhere), and lease addresses (anchored, on the tunnel device)
+ * are never touched: they survive moves by design.
+ */
+static void destroy_vanished(struct mn *mn)
+{
+	struct in6_addr now[VANISHED_MAX], gone[VANISHED_MAX], *anch = NULL;
+	size_t na = 0, ng;
+	struct lease *l;
+	int n;
+
+	n = movement_addrs(mn->mv, now, VANISHED_MAX);
+	if (n < 0)
+		return; /* keep the old snapshot: compared again at the next event */
+	if (mn->leases.n)
+		anch = malloc(mn->leases.n * sizeof(*anch));
+	for (l = mn->leases.head; anch && l; l = l->next)
+		anch[na++] = l->addr;
+	ng = vanished_addrs(mn->host_addrs, mn->n_host_addrs, now, (size_t)n, anch, na, gone);
+	free(anch);
+	if (mn->leases.n && !anch)
+		return; /* without the anchored set, no verdict is safe */
+	for (size_t i = 0; i < ng; i++) {
+		char t[INET6_ADDRSTRLEN];
+		int r = sockdiag_destroy_tcp(&gone[i]);
+
+		inet_ntop(AF_INET6, &gone[i], t, sizeof(t));
+		if (r < 0)
+			log_warn(r, "destroying the TCP sockets on vanished %s", t);
+		else
+			log_info("address %s vanished: %d TCP socket%s destroyed", t, r,
+				 r == 1 ? "" : "s");
+	}
+	memcpy(mn->host_addrs, now, (size_t)n * sizeof(now[0]));
+	mn->n_host_addrs = (size_t)n;
+}
+
 static void on_move(void *arg)
 {
 	struct mn *mn = arg;
 
-	if (!mn->stopping)
-		check_all(mn);
+	if (mn->stopping)
+		return;
+	destroy_vanished(mn);
+	check_all(mn);
 }
 
 /* ---- lease usage ---- */
@@ -1166,6 +1212,8 @@ int mn_start(struct odm_agent *a)
 		goto fail;
 	}
 	configure_adopted(mn);
+	rc = movement_addrs(mn->mv, mn->host_addrs, VANISHED_MAX);
+	mn->n_host_addrs = rc < 0 ? 0 : (size_t)rc;
 	mn->started = 1;
 	save_state(mn);
 	log_info("mn %s (spi %u): tunnel %s on %s, table %u, rule priority %u, lifetime %us, "

@@ -21,6 +21,7 @@
 
 #include "log.h"
 #include "movement.h"
+#include "vanished.h"
 
 /* DSMIPv6 port (RFC 5555): a connect() to it sends nothing, any port would do */
 #define MOVEMENT_PROBE_PORT 4191
@@ -246,4 +247,32 @@ int movement_coa(struct movement *m, const struct in6_addr *anchor,
 		return rc;
 	*coa = sa.sin6_addr;
 	return 0;
+}
+
+int movement_addrs(struct movement *m, struct in6_addr *out, size_t max)
+{
+	struct nl_cache *cache = NULL;
+	struct nl_object *o;
+	size_t n = 0;
+	int rc;
+
+	rc = rtnl_addr_alloc_cache(m->query, &cache);
+	if (rc < 0) {
+		log_debug("address dump: %s", nl_geterror(rc));
+		return -EIO;
+	}
+	for (o = nl_cache_get_first(cache); o && n < max; o = nl_cache_get_next(o)) {
+		struct rtnl_addr *ra = (struct rtnl_addr *)o;
+		struct nl_addr *local = rtnl_addr_get_local(ra);
+		struct in6_addr a;
+
+		if (rtnl_addr_get_family(ra) != AF_INET6 || !local ||
+		    nl_addr_get_len(local) != 16 || rtnl_addr_get_ifindex(ra) == m->skip_ifindex)
+			continue;
+		memcpy(&a, nl_addr_get_binary_addr(local), sizeof(a));
+		if (vanished_candidate(&a))
+			out[n++] = a;
+	}
+	nl_cache_free(cache);
+	return (int)n;
 }

@@ -35,4 +35,11 @@ void movement_close(struct movement *m);
 int movement_coa(struct movement *m, const struct in6_addr *anchor,
 		 const struct in6_addr *current, struct in6_addr *coa);
 
+/*
+ * The host's own IPv6 addresses that a move can take away (global unicast,
+ * not on the tunnel device), at most max of them into out: how many, or
+ * -errno. One synchronous RTM_GETADDR dump.
+ */
+int movement_addrs(struct movement *m, struct in6_addr *out, size_t max);
+
 #endif

@@ -321,11 +321,12 @@ out:
 	return r;
 }
 
-int sockdiag_destroy(const struct in6_addr *addr)
+/* Destroy addr's TCP sockets and, if udp, its UDP ones: how many, or -errno. */
+static int destroy_on(const struct in6_addr *addr, int udp)
 {
 	uint32_t seq = 100;
 	char *buf;
-	int fd, t, u;
+	int fd, t, u = 0;
 
 	if (!addr)
 		return -EINVAL;
@@ -338,7 +339,8 @@ int sockdiag_destroy(const struct in6_addr *addr)
 		return -ENOMEM;
 	}
 	t = destroy_proto(fd, &seq, IPPROTO_TCP, TCP_STATES, addr, buf);
-	u = t < 0 ? 0 : destroy_proto(fd, &seq, IPPROTO_UDP, UDP_STATES, addr, buf);
+	if (t >= 0 && udp)
+		u = destroy_proto(fd, &seq, IPPROTO_UDP, UDP_STATES, addr, buf);
 	free(buf);
 	close(fd);
 	if (t < 0 || u < 0) {
@@ -346,4 +348,14 @@ int sockdiag_destroy(const struct in6_addr *addr)
 		return t < 0 ? t : u;
 	}
 	return t + u;
+}
+
+int sockdiag_destroy(const struct in6_addr *addr)
+{
+	return destroy_on(addr, 1);
+}
+
+int sockdiag_destroy_tcp(const struct in6_addr *addr)
+{
+	return destroy_on(addr, 0);
 }

@@ -25,5 +25,10 @@ int sockdiag_count_many(const struct in6_addr *addrs, size_t n, struct sockdiag_
 long sockdiag_match(const struct in6_addr *set, size_t n, const void *src);
 /* Destroy every TCP and UDP socket bound to addr; returns how many, or -errno */
 int sockdiag_destroy(const struct in6_addr *addr);
+/*
+ * Destroy only the TCP sockets bound to addr (their owners get ECONNABORTED);
+ * UDP sockets are left alone. How many, or -errno.
+ */
+int sockdiag_destroy_tcp(const struct in6_addr *addr);
 
 #endif

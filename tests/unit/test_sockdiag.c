@@ -12,6 +12,7 @@
 #include "netns.h"
 #include "sockdiag.h"
 #include "usable.h"
+#include "vanished.h"
 
 static struct in6_addr loop6 = IN6ADDR_LOOPBACK_INIT;
 
@@ -60,6 +61,21 @@ static void counts(const struct in6_addr *a, unsigned tcp, unsigned udp)
 }
 
 TestSuite(sockdiag, .timeout = 20);
+
+/* In a fresh netns: a listener on ::1, a connection to it (client c, accepted
+ * s) and a bound UDP socket. */
+static void sockets_on_loopback(int *l, int *c, int *s, int *u)
+{
+	uint16_t port;
+
+	test_netns_enter();
+	odm_log_init("test", ODM_LOG_ERR, 0);
+	*l = tcp_listener(&loop6, &port);
+	*c = tcp_connect(&loop6, port);
+	*s = accept(*l, NULL, NULL);
+	cr_assert_geq(*s, 0);
+	*u = udp_bound(&loop6);
+}
 
 Test(sockdiag, count_loopback)
 {
@@ -115,16 +131,10 @@ Test(sockdiag, count_by_address)
 
 Test(sockdiag, destroy)
 {
-	uint16_t port;
 	int l, c, s, u, r;
 	char ch;
 
-	test_netns_enter();
-	odm_log_init("test", ODM_LOG_ERR, 0);
-	l = tcp_listener(&loop6, &port);
-	c = tcp_connect(&loop6, port);
-	s = accept(l, NULL, NULL);
-	u = udp_bound(&loop6);
+	sockets_on_loopback(&l, &c, &s, &u);
 	r = sockdiag_destroy(&loop6);
 	/* 4, or 3 when the RST of the client's abort closed its peer first */
 	cr_assert(r == 3 || r == 4, "destroyed %d", r);
@@ -138,6 +148,78 @@ Test(sockdiag, destroy)
 	close(l);
 	close(u);
 	cr_assert_eq(sockdiag_destroy(&loop6), 0);
+}
+
+/* A move destroys TCP only: the UDP socket on the same address stays usable. */
+Test(sockdiag, destroy_tcp_spares_udp)
+{
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	socklen_t tl = sizeof(to);
+	int l, c, s, u, r;
+	char ch;
+
+	sockets_on_loopback(&l, &c, &s, &u);
+	r = sockdiag_destroy_tcp(&loop6);
+	cr_assert(r == 2 || r == 3, "destroyed %d", r);
+	counts(&loop6, 0, 1);
+	cr_assert_lt(read(c, &ch, 1), 0);
+	cr_assert(errno == ECONNABORTED || errno == ECONNRESET, "%s", strerror(errno));
+	/* the UDP socket still sends to itself and receives */
+	cr_assert_eq(getsockname(u, (struct sockaddr *)&to, &tl), 0);
+	cr_assert_eq(sendto(u, "x", 1, 0, (struct sockaddr *)&to, tl), 1, "%s", strerror(errno));
+	cr_assert_eq(recv(u, &ch, 1, 0), 1);
+	cr_assert_eq(ch, 'x');
+	close(c);
+	close(s);
+	close(l);
+	close(u);
+}
+
+static struct in6_addr a6(const char *s)
+{
+	struct in6_addr a;
+
+	cr_assert_eq(inet_pton(AF_INET6, s, &a), 1, "%s", s);
+	return a;
+}
+
+Test(sockdiag, vanished_is_gone_and_not_anchored)
+{
+	struct in6_addr before[4] = { a6("2001:db8:a1::10"), a6("2001:db8:a1::20"),
+				      a6("2001:db8:c4a::5"), a6("2001:db8:a1::10") };
+	struct in6_addr now[2] = { a6("2001:db8:a2::10"), a6("2001:db8:a1::20") };
+	struct in6_addr anchored[1] = { a6("2001:db8:c4a::5") };
+	struct in6_addr out[4];
+	size_t n;
+
+	/* a1::10 went (listed twice: reported once); a1::20 is still there;
+	 * c4a::5 is gone from the snapshot but anchored, so never a victim */
+	n = vanished_addrs(before, 4, now, 2, anchored, 1, out);
+	cr_assert_eq(n, 1);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&out[0], &before[0]));
+	/* without the anchored set, the lease address would be a victim too */
+	n = vanished_addrs(before, 4, now, 2, NULL, 0, out);
+	cr_assert_eq(n, 2);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&out[1], &before[2]));
+	/* nothing changed: nothing vanished */
+	cr_assert_eq(vanished_addrs(now, 2, now, 2, NULL, 0, out), 0);
+	/* no earlier snapshot (first call): nothing to destroy */
+	cr_assert_eq(vanished_addrs(NULL, 0, now, 2, NULL, 0, out), 0);
+	/* everything gone (link down, no new address yet) */
+	cr_assert_eq(vanished_addrs(now, 2, NULL, 0, NULL, 0, out), 2);
+}
+
+Test(sockdiag, vanished_candidates)
+{
+	struct in6_addr g = a6("2001:db8:a1::10"), ll = a6("fe80::1"), lo = a6("::1"),
+			any = a6("::"), mc = a6("ff02::1"), m4 = a6("::ffff:192.0.2.1");
+
+	cr_assert(vanished_candidate(&g));
+	cr_assert_not(vanished_candidate(&ll));
+	cr_assert_not(vanished_candidate(&lo));
+	cr_assert_not(vanished_candidate(&any));
+	cr_assert_not(vanished_candidate(&mc));
+	cr_assert_not(vanished_candidate(&m4));
 }
 
 Test(sockdiag, match_in_sorted_set)
