@@ -73,7 +73,7 @@ PLAIN_OUT=$ODM_DIR/plain.bin
 PLAIN_END=$ODM_DIR/plain.end
 (
 	rc=0
-	nsq mn curl -6 -sS --max-time 60 -o "$PLAIN_OUT" \
+	nsq mn curl -6 -sS --max-time 20 -o "$PLAIN_OUT" \
 		"http://cn2.example.test${BIGFILE_URL_PATH}?rate=4m" 2>"$ODM_DIR/plain.log" || rc=$?
 	echo "$rc $(date +%s%N)" >"$PLAIN_END"
 ) &
@@ -100,15 +100,20 @@ topo_move ar2
 NEW=$(topo_mn_addr)
 echo "moved: access address $OLD -> $NEW, CHoA $CHOA"
 plain_done() { [[ -s $PLAIN_END ]]; }
-check "the plain download ended" wait_for 30 plain_done
-read -r PLAIN_RC PLAIN_T1 <"$PLAIN_END"
+# curl's own limit is 20 s: a socket the agent missed ends with rc 28 here
+if wait_for 25 plain_done; then
+	read -r PLAIN_RC PLAIN_T1 <"$PLAIN_END"
+	ABORT_MS=$(((PLAIN_T1 - T_DOWN) / 1000000))
+else
+	PLAIN_RC=none ABORT_MS=-1
+fi
 wait "$PLAIN_PID" || true
-ABORT_MS=$(((PLAIN_T1 - T_DOWN) / 1000000))
+check "the plain download ended" test "$PLAIN_RC" != none
 echo "plain download: curl rc $PLAIN_RC ($(head -c 200 "$ODM_DIR/plain.log")), ${ABORT_MS} ms after the link went down"
 check "curl failed (rc $PLAIN_RC), not by its own timeout (28)" \
-	test "$PLAIN_RC" -ne 0 -a "$PLAIN_RC" -ne 28
+	test "$PLAIN_RC" != none -a "$PLAIN_RC" != 0 -a "$PLAIN_RC" != 28
 check "curl failed within ${ABORT_BOUND_MS} ms of the move (${ABORT_MS} ms)" \
-	test "$ABORT_MS" -le "$ABORT_BOUND_MS"
+	test "$ABORT_MS" -ge 0 -a "$ABORT_MS" -le "$ABORT_BOUND_MS"
 check "the agent logged the destroyed socket of $OLD" \
 	grep -qE "address $OLD vanished: [1-9][0-9]* TCP sockets? destroyed" "$MN_AGENT_LOG"
 check "no TCP socket is left on the old address" \
