@@ -579,8 +579,11 @@ static void destroy_vanished(struct mn *mn)
 	int n;
 
 	n = movement_addrs(mn->mv, now, VANISHED_MAX);
-	if (n < 0)
-		return; /* keep the old snapshot: compared again at the next event */
+	if (n < 0) {
+		/* keep the old snapshot: compared again at the next event */
+		log_debug("no verdict on vanished addresses: %s", strerror(-n));
+		return;
+	}
 	if (mn->leases.n)
 		anch = malloc(mn->leases.n * sizeof(*anch));
 	for (l = mn->leases.head; anch && l; l = l->next)

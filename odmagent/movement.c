@@ -6,6 +6,7 @@
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -261,7 +262,7 @@ int movement_addrs(struct movement *m, struct in6_addr *out, size_t max)
 		log_debug("address dump: %s", nl_geterror(rc));
 		return -EIO;
 	}
-	for (o = nl_cache_get_first(cache); o && n < max; o = nl_cache_get_next(o)) {
+	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 		struct rtnl_addr *ra = (struct rtnl_addr *)o;
 		struct nl_addr *local = rtnl_addr_get_local(ra);
 		struct in6_addr a;
@@ -270,9 +271,14 @@ int movement_addrs(struct movement *m, struct in6_addr *out, size_t max)
 		    nl_addr_get_len(local) != 16 || rtnl_addr_get_ifindex(ra) == m->skip_ifindex)
 			continue;
 		memcpy(&a, nl_addr_get_binary_addr(local), sizeof(a));
-		if (vanished_candidate(&a))
-			out[n++] = a;
+		if (!vanished_candidate(&a))
+			continue;
+		if (n == max) {
+			n = SIZE_MAX; /* a partial list would make present addresses look gone */
+			break;
+		}
+		out[n++] = a;
 	}
 	nl_cache_free(cache);
-	return (int)n;
+	return n == SIZE_MAX ? -E2BIG : (int)n;
 }

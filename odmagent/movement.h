@@ -37,8 +37,9 @@ int movement_coa(struct movement *m, const struct in6_addr *anchor,
 
 /*
  * The host's own IPv6 addresses that a move can take away (global unicast,
- * not on the tunnel device), at most max of them into out: how many, or
- * -errno. One synchronous RTM_GETADDR dump.
+ * not on the tunnel device), into out: how many, or -errno; -E2BIG when
+ * there are more than max (never a partial list, in which an address still
+ * present would look gone). One synchronous RTM_GETADDR dump.
  */
 int movement_addrs(struct movement *m, struct in6_addr *out, size_t max);
 

@@ -13,7 +13,7 @@
 #include <netinet/in.h>
 #include <stddef.h>
 
-/* the most host addresses one snapshot keeps; more are ignored */
+/* the most host addresses one snapshot holds; with more, no verdict */
 #define VANISHED_MAX 64
 
 /*
