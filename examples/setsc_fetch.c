@@ -7,7 +7,7 @@
  *   setsc_fetch [-t TYPE] [-n] [-p] [-x] HOST PORT PATH
  *
  *   -t TYPE  the type to ask for (default session-lasting); asked with
- *            setsc_to() toward HOST, so its CHA can anchor it
+ *            setsc_to() toward HOST (and its name), so its CHA can anchor it
  *   -n       set IPV6_REQUIRE_SRC_ON_NET first: a fresh address, not a held one
  *   -p       ask with setsc() (no destination) instead of setsc_to()
  *   -x       only ask: print the answer, do not fall back, bind or connect
@@ -56,7 +56,8 @@ static const char *result_name(int r)
 }
 
 /* Ask for type on fd; print the answer. setsc's result. */
-static int ask(int fd, int type, int plain, const struct addrinfo *ai, struct in6_addr *src)
+static int ask(int fd, int type, int plain, const struct addrinfo *ai, const char *host,
+	       struct in6_addr *src)
 {
 	char buf[INET6_ADDRSTRLEN];
 	long long t0 = now_us();
@@ -65,7 +66,7 @@ static int ask(int fd, int type, int plain, const struct addrinfo *ai, struct in
 	if (plain)
 		r = setsc(fd, src, (sc_type)type);
 	else
-		r = setsc_to(fd, src, (sc_type)type, ai->ai_addr, ai->ai_addrlen);
+		r = setsc_to(fd, src, (sc_type)type, ai->ai_addr, ai->ai_addrlen, host);
 	if (r == 0)
 		fprintf(stderr, "setsc %s -> %s in %lld us\n", odm_type_name(type),
 			inet_ntop(AF_INET6, src, buf, sizeof(buf)), now_us() - t0);
@@ -161,14 +162,14 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	r = ask(fd, type, plain, ai, &src);
+	r = ask(fd, type, plain, ai, argv[optind], &src);
 	if (r != 0 && only_ask)
 		return r == EAI_SYSTEM ? 1 : 3;
 	if (only_ask)
 		return 0;
 	/* RFC 8653 §4: refused, the program settles for the current network's address */
 	if (r != 0 && type != NON_PERSISTENT_IPV6_ADDRESS)
-		r = ask(fd, NON_PERSISTENT_IPV6_ADDRESS, 1, ai, &src);
+		r = ask(fd, NON_PERSISTENT_IPV6_ADDRESS, 1, ai, argv[optind], &src);
 	if (r != 0)
 		return 1;
 	me.sin6_addr = src;

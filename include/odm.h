@@ -54,12 +54,12 @@ enum odm_addr_type {
 int setsc(int sockfd, struct in6_addr *sourceAddress, sc_type addressType);
 
 /*
- * setsc() for a socket that will talk to dst (a sockaddr_in6 of a host the
- * program resolved with getaddrinfo): Session-lasting comes from that host's
- * Corresponding Home Agent (setsc(3)).
+ * setsc() for a socket that will talk to dst (a sockaddr_in6), of the host
+ * named host (may be NULL): Session-lasting comes from that host's
+ * Corresponding Home Agent, cha.<host> (setsc(3)).
  */
 int setsc_to(int sockfd, struct in6_addr *sourceAddress, sc_type addressType,
-	     const struct sockaddr *dst, socklen_t dstlen);
+	     const struct sockaddr *dst, socklen_t dstlen, const char *host);
 
 /* The type and address of sockfd (setsc(3)): 0, or EAI_SYSTEM with errno. */
 int getsc(int sockfd, struct in6_addr *sourceAddress, sc_type *addressType);

@@ -4,8 +4,10 @@
  *
  * A Session-lasting address comes from an anchor; the only anchor ODM has
  * today is the destination's Corresponding Home Agent, found by name
- * (cha.<host>) when the program resolved the host with getaddrinfo()
- * (hook_getaddrinfo.c records it per address). So setsc_to() leases from
+ * (cha.<host>). setsc_to() takes the host name when the caller gives one
+ * (cached by name, else looked up now: chalookup.h); without it, the entry
+ * getaddrinfo() recorded for the address (hook_getaddrinfo.c, only in a
+ * process whose type wants a CHA). Then it leases from
  * that CHA through the agent, exactly as the connect() hook would
  * (shim_connect.c): the same lease request, the same reuse of a lease one
  * of the process's sockets already holds (heldlease.h), the same fresh
@@ -26,6 +28,7 @@
 
 #include "agent_client.h"
 #include "chacache.h"
+#include "chalookup.h"
 #include "fdtable.h"
 #include "guard.h"
 #include "heldlease.h"
@@ -101,8 +104,37 @@ static int record(int fd, const struct agent_lease *al, int type, int pnum,
 	return 0;
 }
 
+/*
+ * The CHA of host (by name: the cache, else a lookup now, bounded by
+ * CHALOOKUP_MAX_WAIT_MS), recorded for dst too; without host, the one
+ * recorded for dst. CHA_FOUND, CHA_NONE or CHA_MISS (unknown).
+ */
+static int cha_of(const char *host, const struct in6_addr *dst, struct in6_addr *cha)
+{
+	uint64_t now = chacache_now_ms();
+	struct cha_query *q;
+	uint32_t ttl = 0;
+	int r;
+
+	if (!host)
+		return chacache_get_addr(chacache_by_addr(), dst, cha, NULL, now);
+	r = chacache_get_name(chacache_by_name(), host, cha, &ttl, now);
+	if (r == CHA_MISS) {
+		q = chalookup_start(host);
+		if (!q)
+			return CHA_MISS;
+		r = chalookup_finish(q, now + CHALOOKUP_MAX_WAIT_MS, cha, &ttl);
+		now = chacache_now_ms();
+		if (r < 0)
+			return CHA_MISS;
+		chacache_put_name(chacache_by_name(), host, r == CHA_FOUND ? cha : NULL, ttl, now);
+	}
+	chacache_put_addr(chacache_by_addr(), dst, r == CHA_FOUND ? cha : NULL, ttl, now);
+	return r;
+}
+
 static int session_lasting(int fd, struct in6_addr *src, const char *proto,
-			   const struct sockaddr_in6 *d6)
+			   const struct sockaddr_in6 *d6, const char *host)
 {
 	struct fdtable *t = fdtable_global(1);
 	struct agent_lease al;
@@ -110,9 +142,13 @@ static int session_lasting(int fd, struct in6_addr *src, const char *proto,
 	int pnum = strcmp(proto, "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP;
 	int on_net, r;
 
-	if (chacache_get_addr(chacache_by_addr(), &d6->sin6_addr, &cha, NULL,
-			      chacache_now_ms()) != CHA_FOUND) {
-		shim_debug("setsc fd %d: no cha known for the destination", fd);
+	r = cha_of(host, &d6->sin6_addr, &cha);
+	if (r == CHA_MISS) {
+		shim_debug("setsc fd %d: the destination's cha is unknown", fd);
+		return EAI_REQUIREDIPFAILED;
+	}
+	if (r != CHA_FOUND) {
+		shim_debug("setsc fd %d: the destination has no cha", fd);
 		return EAI_REQUIREDIPNOTSUPPORTED;
 	}
 	on_net = (fdtable_prefs(t, fd) & IPV6_REQUIRE_SRC_ON_NET) != 0;
@@ -138,7 +174,7 @@ static int session_lasting(int fd, struct in6_addr *src, const char *proto,
 
 /* The checks and the type dispatch shared by setsc() and setsc_to(). */
 static int do_setsc(int fd, struct in6_addr *src, sc_type type, const struct sockaddr *dst,
-		    socklen_t len)
+		    socklen_t len, const char *host)
 {
 	const char *proto;
 	struct fd_lease held;
@@ -163,7 +199,7 @@ static int do_setsc(int fd, struct in6_addr *src, sc_type type, const struct soc
 			return EAI_REQUIREDIPNOTSUPPORTED; /* no peer-independent anchor yet */
 		if (len < (socklen_t)sizeof(struct sockaddr_in6) || dst->sa_family != AF_INET6)
 			return sys_error(EINVAL);
-		return session_lasting(fd, src, proto, (const struct sockaddr_in6 *)dst);
+		return session_lasting(fd, src, proto, (const struct sockaddr_in6 *)dst, host);
 	default:
 		/* Fixed and Graceful-replacement need home/access anchors */
 		return EAI_REQUIREDIPNOTSUPPORTED;
@@ -171,14 +207,14 @@ static int do_setsc(int fd, struct in6_addr *src, sc_type type, const struct soc
 }
 
 int setsc_to(int sockfd, struct in6_addr *sourceAddress, sc_type addressType,
-	     const struct sockaddr *dst, socklen_t dstlen)
+	     const struct sockaddr *dst, socklen_t dstlen, const char *host)
 {
 	int saved = errno, r;
 
 	if (!dst)
 		return sys_error(EINVAL);
 	guard_enter();
-	r = do_setsc(sockfd, sourceAddress, addressType, dst, dstlen);
+	r = do_setsc(sockfd, sourceAddress, addressType, dst, dstlen, host);
 	guard_leave();
 	if (r != EAI_SYSTEM)
 		errno = saved;
@@ -190,7 +226,7 @@ int setsc(int sockfd, struct in6_addr *sourceAddress, sc_type addressType)
 	int saved = errno, r;
 
 	guard_enter();
-	r = do_setsc(sockfd, sourceAddress, addressType, NULL, 0);
+	r = do_setsc(sockfd, sourceAddress, addressType, NULL, 0, NULL);
 	guard_leave();
 	if (r != EAI_SYSTEM)
 		errno = saved;
