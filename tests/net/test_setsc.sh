@@ -12,7 +12,8 @@
 #      CHoA, and one with IPV6_REQUIRE_SRC_ON_NET a different one (two
 #      bindings at the anchor);
 #   4. host agent stopped: setsc_to() returns EAI_REQUIREDIPFAILED within
-#      100 ms, and a Non-persistent download works as without ODM.
+#      100 ms, a Non-persistent download works as without ODM, and the
+#      example falls back to Non-persistent by itself (RFC 8653 §4).
 #
 # Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
 set -Eeuo pipefail
@@ -113,5 +114,12 @@ check "a Non-persistent download works without the agent (rc $RC)" test "$RC" -e
 check "from mn's new access address" \
 	grep -qx "getsc -> non-persistent $(topo_mn_addr)" "$ODM_DIR/downnp.err"
 check "and got a body" test -s "$ODM_DIR/downnp.out"
+# RFC 8653 §4: refused, the example settles for the current network's address
+fetch fallback cn.example.test "$HTTP_PORT" "$SMALL"
+check "the example falls back to Non-persistent and downloads (rc $RC)" test "$RC" -eq 0
+check "after EAI_REQUIREDIPFAILED" grep -q '^setsc session-lasting -> EAI_REQUIREDIPFAILED' \
+	"$ODM_DIR/fallback.err"
+check "bound to mn's access address" \
+	grep -qx "getsc -> non-persistent $(topo_mn_addr)" "$ODM_DIR/fallback.err"
 
 check_summary test_setsc
