@@ -10,6 +10,7 @@
 
 #include <netinet/in.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -43,6 +44,25 @@ enum odm_addr_type {
 /* RFC 8653 §6.1 status codes (negative, like the other EAI_* values) */
 #define EAI_REQUIREDIPNOTSUPPORTED (-400) /* the type is not offered here */
 #define EAI_REQUIREDIPFAILED (-401)       /* the network could not provide it */
+
+/*
+ * RFC 8653 §6.1: an address of type addressType for the socket sockfd
+ * (AF_INET6, TCP or UDP) in *sourceAddress; the caller binds it. 0, or
+ * EAI_REQUIREDIPNOTSUPPORTED, EAI_REQUIREDIPFAILED, or EAI_SYSTEM with errno
+ * set (bad arguments). setsc(3) says which types are offered.
+ */
+int setsc(int sockfd, struct in6_addr *sourceAddress, sc_type addressType);
+
+/*
+ * setsc() for a socket that will talk to dst (a sockaddr_in6), of the host
+ * named host (may be NULL): Session-lasting comes from that host's
+ * Corresponding Home Agent, cha.<host> (setsc(3)).
+ */
+int setsc_to(int sockfd, struct in6_addr *sourceAddress, sc_type addressType,
+	     const struct sockaddr *dst, socklen_t dstlen, const char *host);
+
+/* The type and address of sockfd (setsc(3)): 0, or EAI_SYSTEM with errno. */
+int getsc(int sockfd, struct in6_addr *sourceAddress, sc_type *addressType);
 
 /* Name of a type ("fixed", "session-lasting", ...) and back; -1 if unknown */
 const char *odm_type_name(int type);

@@ -36,8 +36,7 @@ int shim_process_type(void)
 	return agent_default_type();
 }
 
-/* "tcp", "udp", or NULL for a socket the shim leaves alone. */
-static const char *socket_proto(int fd)
+const char *shim_socket_proto(int fd)
 {
 	int domain = 0, type = 0, proto = 0;
 	socklen_t l = sizeof(int);
@@ -127,7 +126,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	if (!shim_policy_wants_cha(type))
 		goto out;
 	t = fdtable_global(1);
-	proto = socket_proto(fd);
+	proto = shim_socket_proto(fd);
 	if (!proto || !socket_unbound(fd))
 		goto seen;
 	inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));

@@ -29,6 +29,9 @@
  */
 int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what);
 
+/* "tcp", "udp", or NULL for a socket the shim leaves alone (not AF_INET6 TCP/UDP). */
+const char *shim_socket_proto(int fd);
+
 /* The type policy gives this process (ODM_TYPE, else the agent's default). */
 int shim_process_type(void);
 

@@ -5,7 +5,10 @@
 #      for a name with a cha record (cn) and one without (cn2);
 #   2. socket()+connect()+close() of a non-persistent socket: shim vs libc;
 #   3. TCP throughput mn -> cn and cn -> mn: through the CHA tunnel vs direct;
-#   4. under load (tests/net/test_load.sh, 400 processes x 5 connections,
+#   4. setsc_to() (linked with -lodm): socket+setsc_to+bind with the address
+#      held vs socket+bind (target: at most 20 us added), and with a new
+#      CHoA each time (IPV6_REQUIRE_SRC_ON_NET; the BA round trip is in it);
+#   5. under load (tests/net/test_load.sh, 400 processes x 5 connections,
 #      run on its own network): connect() with a lease held vs plain, and
 #      close() of a leased socket, checked against their targets (connect
 #      at most 50 us over plain at p50, close p99 at most 1 ms); the exit
@@ -29,6 +32,8 @@ BIN=$ODM_BUILD/bench
 mkdir -p "$BIN"
 cc -O2 -Wall -Wextra -Werror -o "$BIN/gai_time" "$HERE/gai_time.c"
 cc -O2 -Wall -Wextra -Werror -o "$BIN/connect_time" "$HERE/connect_time.c"
+cc -O2 -Wall -Wextra -Werror -I"$HERE/../../include" -o "$BIN/setsc_time" "$HERE/setsc_time.c" \
+	-L"$ODM_BUILD" -lodm -Wl,-rpath,"$ODM_BUILD"
 
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print 0; else print a[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
@@ -92,9 +97,23 @@ for dir in up down; do
 		"$dir" "$([[ $dir == up ]] && echo '->' || echo '<-')" "$d" "$backend" "$t" "$(ratio "$t" "$d")"
 done
 
-# 4. Under load, on a network of its own (its own run id).
-FIG=$ODM_DIR/load.figures
+# 4. setsc_to(): an address held vs a plain bind; a new CHoA each time.
 missed=0
+if SC=$(nsq mn env ODM_SOCKET="$MN_SOCK" "$BIN/setsc_time" cn.example.test "$HTTP_PORT" "$CONNECTS" 5); then
+	scf() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' <<<"$SC"; }
+	sc_ok=$(awk -v v="$(scf added_us)" 'BEGIN { print (v <= 20) ? "meets target" : "MISSES target" }')
+	printf 'setsc_to, address held          plain %8s us  setsc %8s us  added %8s us  (<= 20 us: %s)\n' \
+		"$(scf plain_us)" "$(scf held_us)" "$(scf added_us)" "$sc_ok"
+	printf 'setsc_to, new CHoA              first %8s us  fresh (median of 5) %s us\n' \
+		"$(scf first_us)" "$(scf fresh_us)"
+	[[ $sc_ok == meets* ]] || missed=1
+else
+	echo "setsc: setsc_time failed"
+	missed=1
+fi
+
+# 5. Under load, on a network of its own (its own run id).
+FIG=$ODM_DIR/load.figures
 if env -u ODM_RUNID -u ODM_RUNDIR LOAD_FIGURES="$FIG" bash "$NET/test_load.sh" >"$ODM_DIR/load.log" 2>&1; then
 	fig() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k && !f) { print $(i + 1); f = 1 } }' "$FIG"; }
 	held=$(grep '^connect_held' "$FIG" | awk '{ print $2 }')

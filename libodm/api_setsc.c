@@ -1,0 +1,260 @@
+/*
+ * api_setsc.c — the RFC 8653 §6.1 calls setsc() and getsc(), and setsc_to(),
+ * the variant that knows the peer (odm.h, setsc(3)).
+ *
+ * A Session-lasting address comes from an anchor; the only anchor ODM has
+ * today is the destination's Corresponding Home Agent, found by name
+ * (cha.<host>). setsc_to() takes the host name when the caller gives one
+ * (cached by name, else looked up now: chalookup.h); without it, the entry
+ * getaddrinfo() recorded for the address (hook_getaddrinfo.c, only in a
+ * process whose type wants a CHA). Then it leases from
+ * that CHA through the agent, exactly as the connect() hook would
+ * (shim_connect.c): the same lease request, the same reuse of a lease one
+ * of the process's sockets already holds (heldlease.h), the same fresh
+ * request when IPV6_REQUIRE_SRC_ON_NET is set (hook_sockopt.c). The lease is
+ * recorded on the fd (fdtable.h), so connect() does not lease again, and
+ * close() sends the release hint. Unlike connect(), nothing is bound: the
+ * application binds the address it got (RFC 8653 §4).
+ *
+ * setsc() has no peer, and ODM has no peer-independent anchor yet, so it
+ * offers only Non-persistent: the source the kernel picks for a global
+ * destination, found with a connected UDP socket (which sends nothing).
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "agent_client.h"
+#include "chacache.h"
+#include "chalookup.h"
+#include "fdtable.h"
+#include "guard.h"
+#include "heldlease.h"
+#include "libc_real.h"
+#include "odm.h"
+#include "shim_connect.h"
+#include "shim_log.h"
+
+/*
+ * A global destination for source selection (RFC 6724 §5): 2001:db8::/32
+ * is the documentation prefix; connect() on a UDP socket only routes, it
+ * sends no packet.
+ */
+static const struct in6_addr probe_dst = { { { 0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, 0, 0, 0, 0, 0,
+					       0, 0, 0, 0, 1 } } };
+
+/* The host's current access address: 0, or -errno (no route: no network). */
+static int access_addr(struct in6_addr *out)
+{
+	struct sockaddr_in6 dst = { .sin6_family = AF_INET6, .sin6_port = htons(9),
+				    .sin6_addr = probe_dst };
+	struct sockaddr_in6 me;
+	socklen_t l = sizeof(me);
+	int s, r = 0;
+
+	s = REAL(socket)(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (s < 0)
+		return -errno;
+	if (REAL(connect)(s, (const struct sockaddr *)&dst, sizeof(dst)) != 0 ||
+	    getsockname(s, (struct sockaddr *)&me, &l) != 0)
+		r = -errno;
+	else
+		*out = me.sin6_addr;
+	real_close(s);
+	return r;
+}
+
+static int sys_error(int err)
+{
+	errno = err;
+	return EAI_SYSTEM;
+}
+
+/* Non-persistent: no lease, the fd is settled as plain (connect() leaves it). */
+static int non_persistent(int fd, struct in6_addr *src)
+{
+	int r = access_addr(src);
+
+	if (r < 0) {
+		shim_debug("setsc fd %d: no access address (%s)", fd, strerror(-r));
+		return EAI_REQUIREDIPFAILED;
+	}
+	fdtable_mark_seen(fdtable_global(1), fd);
+	return 0;
+}
+
+/* fd takes the lease l of type for proto toward cha; 0 or an EAI_* code. */
+static int record(int fd, const struct agent_lease *al, int type, int pnum,
+		  const struct in6_addr *cha, int held)
+{
+	struct fd_lease fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.addr = al->addr;
+	fl.type = type;
+	memcpy(fl.lease, al->lease, sizeof(fl.lease));
+	if (fdtable_track(fdtable_global(1), fd, &fl) != 0) {
+		if (!held)
+			agent_release(&al->addr);
+		return sys_error(ENOMEM);
+	}
+	heldlease_note(type, pnum, cha, &al->addr, al->lease);
+	return 0;
+}
+
+/*
+ * The CHA of host (by name: the cache, else a lookup now, bounded by
+ * CHALOOKUP_MAX_WAIT_MS), recorded for dst too; without host, the one
+ * recorded for dst. CHA_FOUND, CHA_NONE or CHA_MISS (unknown).
+ */
+static int cha_of(const char *host, const struct in6_addr *dst, struct in6_addr *cha)
+{
+	uint64_t now = chacache_now_ms();
+	struct cha_query *q;
+	uint32_t ttl = 0;
+	int r;
+
+	if (!host)
+		return chacache_get_addr(chacache_by_addr(), dst, cha, NULL, now);
+	r = chacache_get_name(chacache_by_name(), host, cha, &ttl, now);
+	if (r == CHA_MISS) {
+		q = chalookup_start(host);
+		if (!q)
+			return CHA_MISS;
+		r = chalookup_finish(q, now + CHALOOKUP_MAX_WAIT_MS, cha, &ttl);
+		now = chacache_now_ms();
+		if (r < 0)
+			return CHA_MISS;
+		chacache_put_name(chacache_by_name(), host, r == CHA_FOUND ? cha : NULL, ttl, now);
+	}
+	chacache_put_addr(chacache_by_addr(), dst, r == CHA_FOUND ? cha : NULL, ttl, now);
+	return r;
+}
+
+static int session_lasting(int fd, struct in6_addr *src, const char *proto,
+			   const struct sockaddr_in6 *d6, const char *host)
+{
+	struct fdtable *t = fdtable_global(1);
+	struct agent_lease al;
+	struct in6_addr cha;
+	int pnum = strcmp(proto, "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP;
+	int on_net, r;
+
+	r = cha_of(host, &d6->sin6_addr, &cha);
+	if (r == CHA_MISS) {
+		shim_debug("setsc fd %d: the destination's cha is unknown", fd);
+		return EAI_REQUIREDIPFAILED;
+	}
+	if (r != CHA_FOUND) {
+		shim_debug("setsc fd %d: the destination has no cha", fd);
+		return EAI_REQUIREDIPNOTSUPPORTED;
+	}
+	on_net = (fdtable_prefs(t, fd) & IPV6_REQUIRE_SRC_ON_NET) != 0;
+	if (!on_net && heldlease_lookup(SESSION_LASTING_IPV6_ADDRESS, pnum, &cha, &al.addr,
+					al.lease, sizeof(al.lease))) {
+		r = record(fd, &al, SESSION_LASTING_IPV6_ADDRESS, pnum, &cha, 1);
+		if (r == 0)
+			*src = al.addr;
+		return r;
+	}
+	r = agent_lease(SESSION_LASTING_IPV6_ADDRESS, &d6->sin6_addr, &cha, proto, on_net, &al);
+	if (r == 0)
+		return EAI_REQUIREDIPNOTSUPPORTED; /* the agent's policy: plain */
+	if (r < 0) {
+		shim_debug("setsc fd %d: lease failed (%s)", fd, strerror(-r));
+		return EAI_REQUIREDIPFAILED;
+	}
+	r = record(fd, &al, SESSION_LASTING_IPV6_ADDRESS, pnum, &cha, 0);
+	if (r == 0)
+		*src = al.addr;
+	return r;
+}
+
+/* The checks and the type dispatch shared by setsc() and setsc_to(). */
+static int do_setsc(int fd, struct in6_addr *src, sc_type type, const struct sockaddr *dst,
+		    socklen_t len, const char *host)
+{
+	const char *proto;
+	struct fd_lease held;
+
+	if (!src)
+		return sys_error(EINVAL);
+	proto = shim_socket_proto(fd);
+	if (!proto)
+		return sys_error(errno == EBADF || errno == ENOTSOCK ? errno : EINVAL);
+	/* already decided by an earlier setsc: the same type answers at once */
+	if (fdtable_get(fdtable_global(0), fd, &held)) {
+		if (held.type != type)
+			return sys_error(EISCONN);
+		*src = held.addr;
+		return 0;
+	}
+	switch (type) {
+	case NON_PERSISTENT_IPV6_ADDRESS:
+		return non_persistent(fd, src);
+	case SESSION_LASTING_IPV6_ADDRESS:
+		if (!dst)
+			return EAI_REQUIREDIPNOTSUPPORTED; /* no peer-independent anchor yet */
+		if (len < (socklen_t)sizeof(struct sockaddr_in6) || dst->sa_family != AF_INET6)
+			return sys_error(EINVAL);
+		return session_lasting(fd, src, proto, (const struct sockaddr_in6 *)dst, host);
+	default:
+		/* Fixed and Graceful-replacement need home/access anchors */
+		return EAI_REQUIREDIPNOTSUPPORTED;
+	}
+}
+
+int setsc_to(int sockfd, struct in6_addr *sourceAddress, sc_type addressType,
+	     const struct sockaddr *dst, socklen_t dstlen, const char *host)
+{
+	int saved = errno, r;
+
+	if (!dst)
+		return sys_error(EINVAL);
+	guard_enter();
+	r = do_setsc(sockfd, sourceAddress, addressType, dst, dstlen, host);
+	guard_leave();
+	if (r != EAI_SYSTEM)
+		errno = saved;
+	return r;
+}
+
+int setsc(int sockfd, struct in6_addr *sourceAddress, sc_type addressType)
+{
+	int saved = errno, r;
+
+	guard_enter();
+	r = do_setsc(sockfd, sourceAddress, addressType, NULL, 0, NULL);
+	guard_leave();
+	if (r != EAI_SYSTEM)
+		errno = saved;
+	return r;
+}
+
+int getsc(int sockfd, struct in6_addr *sourceAddress, sc_type *addressType)
+{
+	struct sockaddr_in6 me;
+	socklen_t l = sizeof(me);
+	struct fd_lease fl;
+	int r = 0;
+
+	if (!sourceAddress || !addressType)
+		return sys_error(EINVAL);
+	guard_enter();
+	if (fdtable_get(fdtable_global(0), sockfd, &fl)) {
+		*sourceAddress = fl.addr;
+		*addressType = (sc_type)fl.type;
+	} else if (!shim_socket_proto(sockfd)) {
+		r = sys_error(errno == EBADF || errno == ENOTSOCK ? errno : EINVAL);
+	} else if (getsockname(sockfd, (struct sockaddr *)&me, &l) != 0) {
+		r = sys_error(errno);
+	} else {
+		/* no lease: the socket's own address, of the current network */
+		*sourceAddress = me.sin6_addr;
+		*addressType = NON_PERSISTENT_IPV6_ADDRESS;
+	}
+	guard_leave();
+	return r;
+}

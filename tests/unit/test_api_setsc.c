@@ -1,0 +1,196 @@
+/*
+ * test_api_setsc.c — setsc(), setsc_to(), getsc() without root and without
+ * an agent: refused types, argument errors, a held lease answered at once,
+ * an unreachable agent answered fast, getsc() of leased and plain sockets.
+ */
+#include <criterion/criterion.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chacache.h"
+#include "fdtable.h"
+#include "heldlease.h"
+#include "odm.h"
+
+static struct in6_addr A(const char *s)
+{
+	struct in6_addr a;
+
+	cr_assert_eq(inet_pton(AF_INET6, s, &a), 1);
+	return a;
+}
+
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static struct sockaddr_in6 dst6(const char *s)
+{
+	struct sockaddr_in6 d = { .sin6_family = AF_INET6, .sin6_port = htons(80) };
+
+	d.sin6_addr = A(s);
+	return d;
+}
+
+/* no agent: a socket path nobody listens on */
+static void no_agent(void)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/nonexistent-odm-test-%d.sock", (int)getpid());
+	setenv("ODM_SOCKET", path, 1);
+}
+
+Test(api_setsc, fixed_and_graceful_are_not_offered)
+{
+	struct sockaddr_in6 d = dst6("2001:db8:c0::10");
+	struct in6_addr src;
+	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+
+	cr_assert_geq(fd, 0);
+	no_agent();
+	cr_assert_eq(setsc(fd, &src, FIXED_IPV6_ADDRESS), EAI_REQUIREDIPNOTSUPPORTED);
+	cr_assert_eq(setsc(fd, &src, GRACEFUL_REPLACEMENT_IPV6_ADDRESS),
+		     EAI_REQUIREDIPNOTSUPPORTED);
+	cr_assert_eq(setsc_to(fd, &src, FIXED_IPV6_ADDRESS, (struct sockaddr *)&d, sizeof(d), NULL),
+		     EAI_REQUIREDIPNOTSUPPORTED);
+	cr_assert_eq(setsc(fd, &src, 9), EAI_REQUIREDIPNOTSUPPORTED);
+	/* no peer, no peer-independent anchor */
+	cr_assert_eq(setsc(fd, &src, SESSION_LASTING_IPV6_ADDRESS), EAI_REQUIREDIPNOTSUPPORTED);
+	close(fd);
+}
+
+Test(api_setsc, bad_arguments_are_eai_system)
+{
+	struct sockaddr_in d4 = { .sin_family = AF_INET };
+	struct in6_addr src;
+	sc_type t;
+	int fd4 = socket(AF_INET, SOCK_STREAM, 0), fd = socket(AF_INET6, SOCK_STREAM, 0);
+
+	cr_assert_geq(fd4, 0);
+	cr_assert_geq(fd, 0);
+	errno = 0;
+	cr_assert_eq(setsc(fd, NULL, NON_PERSISTENT_IPV6_ADDRESS), EAI_SYSTEM);
+	cr_assert_eq(errno, EINVAL);
+	errno = 0;
+	cr_assert_eq(setsc(fd4, &src, NON_PERSISTENT_IPV6_ADDRESS), EAI_SYSTEM);
+	cr_assert_eq(errno, EINVAL);
+	errno = 0;
+	cr_assert_eq(setsc(-1, &src, NON_PERSISTENT_IPV6_ADDRESS), EAI_SYSTEM);
+	cr_assert_eq(errno, EBADF);
+	errno = 0;
+	cr_assert_eq(setsc_to(fd, &src, SESSION_LASTING_IPV6_ADDRESS, (struct sockaddr *)&d4,
+			      sizeof(d4), NULL),
+		     EAI_SYSTEM);
+	cr_assert_eq(errno, EINVAL);
+	errno = 0;
+	cr_assert_eq(getsc(fd, NULL, &t), EAI_SYSTEM);
+	cr_assert_eq(errno, EINVAL);
+	close(fd4);
+	close(fd);
+}
+
+Test(api_setsc, unknown_cha_without_host_fails)
+{
+	struct sockaddr_in6 d = dst6("2001:db8:c0::10");
+	struct in6_addr src;
+	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+
+	no_agent();
+	cr_assert_eq(setsc_to(fd, &src, SESSION_LASTING_IPV6_ADDRESS, (struct sockaddr *)&d,
+			      sizeof(d), NULL),
+		     EAI_REQUIREDIPFAILED);
+	/* a destination known to have no CHA: not offered toward it */
+	chacache_put_addr(chacache_by_addr(), &d.sin6_addr, NULL, 60, chacache_now_ms());
+	cr_assert_eq(setsc_to(fd, &src, SESSION_LASTING_IPV6_ADDRESS, (struct sockaddr *)&d,
+			      sizeof(d), NULL),
+		     EAI_REQUIREDIPNOTSUPPORTED);
+	close(fd);
+}
+
+Test(api_setsc, agent_down_fails_within_100ms)
+{
+	struct sockaddr_in6 d = dst6("2001:db8:c0::10");
+	struct in6_addr src, cha = A("2001:db8:ca::10");
+	long long t0, us;
+	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+
+	no_agent();
+	chacache_put_addr(chacache_by_addr(), &d.sin6_addr, &cha, 60, chacache_now_ms());
+	t0 = now_us();
+	cr_assert_eq(setsc_to(fd, &src, SESSION_LASTING_IPV6_ADDRESS, (struct sockaddr *)&d,
+			      sizeof(d), NULL),
+		     EAI_REQUIREDIPFAILED);
+	us = now_us() - t0;
+	cr_log_info("setsc_to with no agent: %lld us", us);
+	cr_assert_lt(us, 100000, "took %lld us", us);
+	cr_assert_eq(fdtable_state(fdtable_global(0), fd), FDT_UNKNOWN, "nothing recorded");
+	close(fd);
+}
+
+Test(api_setsc, held_lease_answers_at_once_and_getsc_reports_it)
+{
+	struct sockaddr_in6 d = dst6("2001:db8:c0::10");
+	struct in6_addr src, got, cha = A("2001:db8:ca::10"), choa = A("2001:db8:c4a::7");
+	long long t0, us;
+	sc_type t = 0;
+	int fd = socket(AF_INET6, SOCK_STREAM, 0), fd2 = socket(AF_INET6, SOCK_DGRAM, 0);
+
+	no_agent(); /* an agent is not needed: the address is held */
+	chacache_put_addr(chacache_by_addr(), &d.sin6_addr, &cha, 60, chacache_now_ms());
+	cr_assert_eq(heldlease_note(SESSION_LASTING_IPV6_ADDRESS, IPPROTO_TCP, &cha, &choa, "7"), 0);
+	t0 = now_us();
+	cr_assert_eq(setsc_to(fd, &src, SESSION_LASTING_IPV6_ADDRESS, (struct sockaddr *)&d,
+			      sizeof(d), NULL),
+		     0);
+	us = now_us() - t0;
+	cr_log_info("setsc_to with a held address: %lld us", us);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&src, &choa));
+	cr_assert_eq(fdtable_state(fdtable_global(0), fd), FDT_LEASED);
+	cr_assert_eq(getsc(fd, &got, &t), 0);
+	cr_assert_eq(t, SESSION_LASTING_IPV6_ADDRESS);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&got, &choa));
+	/* asked again: the same address; another type on it: EISCONN */
+	cr_assert_eq(setsc_to(fd, &src, SESSION_LASTING_IPV6_ADDRESS, (struct sockaddr *)&d,
+			      sizeof(d), NULL),
+		     0);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&src, &choa));
+	errno = 0;
+	cr_assert_eq(setsc(fd, &src, NON_PERSISTENT_IPV6_ADDRESS), EAI_SYSTEM);
+	cr_assert_eq(errno, EISCONN);
+	/* held for TCP only: a UDP socket must ask the agent, which is down */
+	cr_assert_eq(setsc_to(fd2, &src, SESSION_LASTING_IPV6_ADDRESS, (struct sockaddr *)&d,
+			      sizeof(d), NULL),
+		     EAI_REQUIREDIPFAILED);
+	close(fd2);
+	close(fd);
+}
+
+Test(api_setsc, getsc_of_a_plain_socket_is_its_own_address)
+{
+	struct sockaddr_in6 me = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct in6_addr got;
+	sc_type t = 0;
+	int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+
+	cr_assert_eq(getsc(fd, &got, &t), 0);
+	cr_assert_eq(t, NON_PERSISTENT_IPV6_ADDRESS);
+	cr_assert(IN6_IS_ADDR_UNSPECIFIED(&got), "unbound: ::");
+	cr_assert_eq(bind(fd, (struct sockaddr *)&me, sizeof(me)), 0);
+	cr_assert_eq(getsc(fd, &got, &t), 0);
+	cr_assert_eq(t, NON_PERSISTENT_IPV6_ADDRESS);
+	cr_assert(IN6_IS_ADDR_LOOPBACK(&got));
+	close(fd);
+}
