@@ -123,6 +123,17 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	 * types come with their own issues; plain for now.
 	 */
 	type = shim_process_type();
+	if (shim_policy_unoffered(type) && type_asked()) {
+		/* no anchor provides it yet: the type's error, never a quiet plain
+		 * address (a policy default of that type falls back like any other) */
+		proto = shim_socket_proto(fd);
+		if (proto && socket_unbound(fd)) {
+			inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
+			ret = no_lease(fd, what, type, &d6->sin6_addr, dbuf, EADDRNOTAVAIL,
+				       "no anchor offers this type here");
+			goto out;
+		}
+	}
 	if (!shim_policy_wants_cha(type))
 		goto out;
 	t = fdtable_global(1);

@@ -49,6 +49,8 @@ class Handler(socketserver.StreamRequestHandler):
             else:
                 rep = {"id": req.get("id"), "ok": False, "error": "ENOSYS",
                        "message": "unknown op %s" % op}
+            if req.get("noreply"):
+                continue  # as the real agent: a hint gets no answer
             self.wfile.write((json.dumps(rep) + "\n").encode())
             self.wfile.flush()
 
