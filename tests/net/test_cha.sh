@@ -14,19 +14,13 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-if ((EUID != 0)); then
-	echo "SKIP: test_cha needs root (network namespaces, TUN, raw sockets)"
-	exit 77
-fi
-for t in ip tcpdump tshark curl nginx named radvd python3; do
-	command -v "$t" >/dev/null || { echo "SKIP: $t is not installed (make deps-net)"; exit 77; }
-done
+. "$HERE/lib/check.sh"
+net_need test_cha "network namespaces, TUN, raw sockets" ip tcpdump tshark curl nginx named radvd python3
 
 # an inactivity time clearly apart from the 3 s hand-out grace (section 5)
 export ODM_UDP_INACTIVITY=${ODM_UDP_INACTIVITY:-8}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
-. "$HERE/lib/check.sh"
 
 # The state ODM touches, without the ageing lifetimes; a missing table or an
 # empty list is state too (empty), not an error.

@@ -10,18 +10,12 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-if ((EUID != 0)); then
-	echo "SKIP: test_ctl needs root (network namespaces, TUN, raw sockets)"
-	exit 77
-fi
-for t in ip nginx named radvd python3; do
-	command -v "$t" >/dev/null || { echo "SKIP: $t is not installed (make deps-net)"; exit 77; }
-done
+. "$HERE/lib/check.sh"
+net_need test_ctl "network namespaces, TUN, raw sockets" ip nginx named radvd python3
 
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-1}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
-. "$HERE/lib/check.sh"
 trap 'check_on_err test_ctl' ERR
 
 OUT=$ODM_RUNDIR/ctl-out ERR=$ODM_RUNDIR/ctl-err

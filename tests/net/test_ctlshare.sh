@@ -14,18 +14,12 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-if ((EUID != 0)); then
-	echo "SKIP: test_ctlshare needs root (network namespaces, other uids)"
-	exit 77
-fi
-for t in ip python3 setpriv named radvd nginx "${CC:-gcc}"; do
-	command -v "$t" >/dev/null || { echo "SKIP: $t is not installed (make deps-net)"; exit 77; }
-done
+. "$HERE/lib/check.sh"
+net_need test_ctlshare "network namespaces, other uids" ip python3 setpriv named radvd nginx "${CC:-gcc}"
 getent group nogroup >/dev/null || { echo "SKIP: no group nogroup"; exit 77; }
 
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
-. "$HERE/lib/check.sh"
 trap 'echo "not ok - test_ctlshare.sh line $LINENO: $BASH_COMMAND" >&2' ERR
 
 SHARE=256 IDLE_S=10

@@ -16,19 +16,13 @@
 set -Eeuo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-if ((EUID != 0)); then
-	echo "SKIP: test_flaps needs root (network namespaces, TUN, raw sockets)"
-	exit 77
-fi
-for t in ip python3 nginx named radvd iperf3; do
-	command -v "$t" >/dev/null || { echo "SKIP: $t is not installed (make deps-net)"; exit 77; }
-done
+. "$HERE/lib/check.sh"
+net_need test_flaps "network namespaces, TUN, raw sockets" ip python3 nginx named radvd iperf3
 
 # This test downloads no file: keep the generated one small.
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-1}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
-. "$HERE/lib/check.sh"
 trap 'check_on_err test_flaps' ERR
 
 FLAPS=${ODM_FLAPS:-100}

@@ -18,17 +18,11 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-if ((EUID != 0)); then
-	echo "SKIP: test_load needs root (network namespaces, TUN, raw sockets)"
-	exit 77
-fi
-for t in ip python3 named radvd nginx "${CC:-gcc}"; do
-	command -v "$t" >/dev/null || { echo "SKIP: $t is not installed (make deps-net)"; exit 77; }
-done
+. "$HERE/lib/check.sh"
+net_need test_load "network namespaces, TUN, raw sockets" ip python3 named radvd nginx "${CC:-gcc}"
 
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
-. "$HERE/lib/check.sh"
 trap 'echo "not ok - test_load.sh line $LINENO: $BASH_COMMAND" >&2' ERR
 
 P=${LOAD_PROCS:-400}

@@ -16,20 +16,14 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-if ((EUID != 0)); then
-	echo "SKIP: test_mn needs root (network namespaces, TUN, raw sockets)"
-	exit 77
-fi
-for t in ip ping curl nginx named radvd python3; do
-	command -v "$t" >/dev/null || { echo "SKIP: $t is not installed (make deps-net)"; exit 77; }
-done
+. "$HERE/lib/check.sh"
+net_need test_mn "network namespaces, TUN, raw sockets" ip ping curl nginx named radvd python3
 
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-64}
 # an inactivity time clearly apart from the 3 s hand-out grace (section 4)
 export ODM_UDP_INACTIVITY=${ODM_UDP_INACTIVITY:-8}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
-. "$HERE/lib/check.sh"
 
 mn_state() { # what the agent touches on mn (the access links change on a move)
 	{

@@ -18,13 +18,8 @@
 set -eEuo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-if ((EUID != 0)); then
-	echo "SKIP: test_nonpersistent needs root (network namespaces, TUN, raw sockets)"
-	exit 77
-fi
-for t in ip ss curl nginx named radvd python3; do
-	command -v "$t" >/dev/null || { echo "SKIP: $t is not installed (make deps-net)"; exit 77; }
-done
+. "$HERE/lib/check.sh"
+net_need test_nonpersistent "network namespaces, TUN, raw sockets" ip ss curl nginx named radvd python3
 
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-64}
 # from the old link going down to curl's exit; the agent reacts to the
@@ -32,7 +27,6 @@ export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-64}
 ABORT_BOUND_MS=${ABORT_BOUND_MS:-1000}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
-. "$HERE/lib/check.sh"
 trap 'check_on_err test_nonpersistent' ERR
 
 topo_up

@@ -16,17 +16,11 @@ set -Eeuo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
-if ((EUID != 0)); then
-	echo "SKIP: test_onnet needs root (network namespaces, TUN, raw sockets)"
-	exit 77
-fi
-for t in ip curl nginx named radvd python3 "${CC:-gcc}"; do
-	command -v "$t" >/dev/null || { echo "SKIP: $t is not installed (make deps-net)"; exit 77; }
-done
+. "$HERE/lib/check.sh"
+net_need test_onnet "network namespaces, TUN, raw sockets" ip curl nginx named radvd python3 "${CC:-gcc}"
 
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
-. "$HERE/lib/check.sh"
 trap 'check_on_err test_onnet' ERR
 
 topo_up

@@ -26,19 +26,13 @@ set -euo pipefail
 trap 'echo "FAIL: test_restart.sh line $LINENO: $BASH_COMMAND" >&2' ERR
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-if ((EUID != 0)); then
-	echo "SKIP: test_restart needs root (network namespaces, TUN, raw sockets)"
-	exit 77
-fi
-for t in ip curl nginx named radvd python3 ping; do
-	command -v "$t" >/dev/null || { echo "SKIP: $t is not installed (make deps-net)"; exit 77; }
-done
+. "$HERE/lib/check.sh"
+net_need test_restart "network namespaces, TUN, raw sockets" ip curl nginx named radvd python3 ping
 
 # a small file keeps each paced download to a few seconds
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-24}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
-. "$HERE/lib/check.sh"
 
 topo_up
 odm_agents_up

@@ -19,17 +19,11 @@
 set -Eeuo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-if ((EUID != 0)); then
-	echo "SKIP: test_setsc needs root (network namespaces, TUN, raw sockets)"
-	exit 77
-fi
-for t in ip nginx named radvd python3 sha256sum; do
-	command -v "$t" >/dev/null || { echo "SKIP: $t is not installed (make deps-net)"; exit 77; }
-done
+. "$HERE/lib/check.sh"
+net_need test_setsc "network namespaces, TUN, raw sockets" ip nginx named radvd python3 sha256sum
 
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
-. "$HERE/lib/check.sh"
 trap 'check_on_err test_setsc' ERR
 
 PROG=$ODM_BUILD/examples/setsc_fetch

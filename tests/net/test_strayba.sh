@@ -33,18 +33,12 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-if ((EUID != 0)); then
-	echo "SKIP: test_strayba needs root (network namespaces, TUN, raw sockets)"
-	exit 77
-fi
-for t in ip curl nginx named radvd tcpdump python3; do
-	command -v "$t" >/dev/null || { echo "SKIP: $t is not installed (make deps-net)"; exit 77; }
-done
+. "$HERE/lib/check.sh"
+net_need test_strayba "network namespaces, TUN, raw sockets" ip curl nginx named radvd tcpdump python3
 
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-4}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
-. "$HERE/lib/check.sh"
 trap 'echo "test_strayba: FAIL: line $LINENO: $BASH_COMMAND" >&2' ERR
 
 MHCRAFT=("/usr/bin/python3" "$HERE/lib/mhcraft.py")

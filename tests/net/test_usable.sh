@@ -22,18 +22,12 @@ set -eEuo pipefail
 trap 'check_on_err test_usable' ERR
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-if ((EUID != 0)); then
-	echo "SKIP: test_usable needs root (network namespaces, TUN, raw sockets)"
-	exit 77
-fi
-for t in ip nginx named radvd python3; do
-	command -v "$t" >/dev/null || { echo "SKIP: $t is not installed (make deps-net)"; exit 77; }
-done
+. "$HERE/lib/check.sh"
+net_need test_usable "network namespaces, TUN, raw sockets" ip nginx named radvd python3
 
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-1}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
-. "$HERE/lib/check.sh"
 
 lease() { # lease [--fresh] -> prints the address
 	odm_ctl mn -j lease session-lasting "$CN_ADDR" --cha "$CHA_ADDR" --proto tcp "$@" |

@@ -10,10 +10,23 @@
 #   check_summary NAME         print the result line; exit 1 if any check failed
 #   check_on_err NAME          on a failing command (set -eE), name it and the
 #                              lines that led to it:  trap 'check_on_err N' ERR
+#   net_need NAME WHY TOOL...  skip (exit 77) with the reason unless root and
+#                              every TOOL is installed
 #
 # FAILS counts the failed checks.
 
 FAILS=0
+net_need() {
+	local name=$1 why=$2 t
+	shift 2
+	if ((EUID != 0)); then
+		echo "SKIP: $name needs root ($why)"
+		exit 77
+	fi
+	for t in "$@"; do
+		command -v "$t" >/dev/null || { echo "SKIP: $t is not installed (make deps-net)"; exit 77; }
+	done
+}
 ok() { echo "ok - $*"; }
 not_ok() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
 check() {
