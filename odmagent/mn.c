@@ -853,7 +853,6 @@ static void on_release(struct odm_agent *a, struct control_req *r, const json_t 
 	}
 	/* "released": whether the lease will be looked at within MN_HINT_MS */
 	control_reply(r, json_pack("{s:b}", "released", soon));
-	save_state(mn);
 }
 
 static void on_status(struct odm_agent *a, struct control_req *r, const json_t *req)
