@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "events.h"
 
 struct control;
 struct mhsock;
@@ -24,6 +25,7 @@ struct odm_agent {
 	struct netconf *nc;        /* addresses, routes, rules (netconf.c) */
 	struct anchor *anchor;     /* role anchor (anchor.c) */
 	struct mn *mn;             /* role mn (mn.c) */
+	struct events events;      /* event stream for odmctl monitor (events.c) */
 	uv_signal_t sig_term, sig_int, sig_hup;
 	const char *config_path;   /* re-read on SIGHUP (main.c) */
 };

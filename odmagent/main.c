@@ -178,6 +178,7 @@ int main(int argc, char **argv)
 		usage_error("unexpected argument \"%s\"", argv[optind]);
 
 	memset(a, 0, sizeof(*a));
+	events_init(&a->events);
 	a->config_path = path;
 	r = config_load(&a->cfg, path, err, sizeof(err));
 	if (r < 0) {
@@ -269,6 +270,7 @@ out:
 	}
 	netconf_close(a->nc);
 	a->nc = NULL;
+	events_clear(&a->events);
 	config_free(&a->cfg);
 	return rc;
 }

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/* test_events.c — the agent's event stream (odmagent/events.c) */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "events.h"
+
+struct seen {
+	int n;
+	char kind[32];
+	json_int_t ms;
+	json_int_t x;
+	struct events *ev;  /* set: unsubscribe on first event */
+};
+
+static void on_event(void *ctx, const json_t *e)
+{
+	struct seen *s = ctx;
+
+	s->n++;
+	snprintf(s->kind, sizeof(s->kind), "%s", json_string_value(json_object_get(e, "event")));
+	s->ms = json_integer_value(json_object_get(e, "ms"));
+	s->x = json_integer_value(json_object_get(e, "x"));
+	if (s->ev)
+		events_unsubscribe(s->ev, on_event, s);
+}
+
+Test(events, every_subscriber_hears_kind_time_and_fields)
+{
+	struct events ev;
+	struct seen a = { 0 }, b = { 0 };
+
+	events_init(&ev);
+	cr_assert_eq(events_subscribe(&ev, on_event, &a), 0);
+	cr_assert_eq(events_subscribe(&ev, on_event, &b), 0);
+	events_emit(&ev, "lease-granted", json_pack("{s:i}", "x", 7), 1234);
+	cr_assert_eq(a.n, 1);
+	cr_assert_eq(b.n, 1);
+	cr_assert_str_eq(a.kind, "lease-granted");
+	cr_assert_eq(b.ms, 1234);
+	cr_assert_eq(b.x, 7);
+	events_emit(&ev, "move", NULL, 1300);
+	cr_assert_eq(a.n, 2);
+	cr_assert_str_eq(b.kind, "move");
+	cr_assert_eq(ev.emitted, 2);
+	events_clear(&ev);
+}
+
+Test(events, a_subscriber_leaving_inside_its_callback_skips_nobody)
+{
+	struct events ev;
+	struct seen a = { 0 }, b = { 0 }, c = { 0 };
+
+	events_init(&ev);
+	a.ev = &ev;  /* a leaves on its first event */
+	events_subscribe(&ev, on_event, &a);
+	events_subscribe(&ev, on_event, &b);
+	events_subscribe(&ev, on_event, &c);
+	events_emit(&ev, "move", NULL, 1);
+	cr_assert_eq(a.n, 1);
+	cr_assert_eq(b.n, 1, "the one after the leaver was skipped");
+	cr_assert_eq(c.n, 1);
+	cr_assert_eq(events_subscribers(&ev), 2);
+	events_emit(&ev, "move", NULL, 2);
+	cr_assert_eq(a.n, 1);
+	cr_assert_eq(b.n, 2);
+	events_clear(&ev);
+}
