@@ -38,6 +38,8 @@ VERSION  := 0.3.0
 PKGS     := libuv libcares jansson libnl-3.0 libnl-route-3.0 libcrypto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Only the agent (and its tests) speak DNS UPDATE: ldns stays out of the shim.
+AGENT_LIBS = $(shell pkg-config --libs ldns 2>/dev/null || echo -lldns)
 
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 -Wvla
 CPPFLAGS += -D_GNU_SOURCE -Iinclude -Ilibodm/core -Ilibodm -Iodmagent -DODM_VERSION='"$(VERSION)"'
@@ -93,13 +95,13 @@ $(LIBODM): $(call obj,$(SHIM_SRC)) $(CORE_A) libodm/libodm.map
 		$(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(PKG_LIBS) -ldl -lpthread
 
 $(AGENT): $(call obj,odmagent/main.c $(AGENT_SRC)) $(CORE_A)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(AGENT_LIBS) -lpthread
 
 $(CTL): $(call obj,$(CTL_SRC)) $(CORE_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(UNIT): $(call obj,$(UNIT_SRC) $(AGENT_SRC) $(SHIM_PURE)) $(CORE_A)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcriterion -ldl -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(AGENT_LIBS) -lcriterion -ldl -lpthread
 
 $(BUILD)/examples/%: examples/%.c $(LIBODM)
 	@mkdir -p $(dir $@)
@@ -120,7 +122,7 @@ $(BUILD)/fuzzobj/%.o: %.c
 
 $(BUILD)/fuzz/%: $(BUILD)/fuzzobj/tests/fuzz/%.o $(FUZZ_OBJS)
 	@mkdir -p $(dir $@)
-	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) $(AGENT_LIBS)
 
 unit: $(UNIT)
 	$(UNIT) --jobs 2

@@ -91,6 +91,8 @@ void config_defaults(struct odm_config *cfg)
 	cfg->udp_inactivity = 30;
 	cfg->table = 1000;
 	cfg->rule_priority = 1000;
+	cfg->dns.port = 53;
+	cfg->dns.ttl = 60;
 	/* pool none: an all-zero prefix of length 0 */
 }
 
@@ -105,6 +107,7 @@ void config_free(struct odm_config *cfg)
 	}
 	cfg->identities = NULL;
 	cfg->n_identities = 0;
+	explicit_bzero(&cfg->dns.key, sizeof(cfg->dns.key));
 }
 
 const struct odm_identity *config_identity(const struct odm_config *cfg, const char *nai)
@@ -342,15 +345,19 @@ static int d_answer_burst(struct parse *p, char **w)
 	return parse_u32(p, w[1], 1, 100000, &p->cfg->answer_burst);
 }
 
-/* Read the key of a key-file: 32 hex digits, blanks around them ignored. */
-static int read_keyfile(struct parse *p, const char *path, uint8_t key[MH_AUTH_KEY_LEN])
+/*
+ * Read a secret file of at most cap-1 bytes into buf (NUL-terminated, *len
+ * bytes): a relative path is taken from the directory of the config file;
+ * the file must be regular and closed to others. The caller wipes buf.
+ */
+static int read_secret_file(struct parse *p, const char *path, const char *what, char *buf,
+			    size_t cap, size_t *len)
 {
-	char full[PATH_MAX], buf[KEYFILE_MAX + 1];
+	char full[PATH_MAX];
 	struct stat st;
-	size_t n = 0, b, e;
+	size_t n = 0;
 	int fd, r;
 
-	/* a relative path is taken from the directory of the config file */
 	if (path[0] != '/' && strchr(p->name, '/')) {
 		int dl = (int)(strrchr(p->name, '/') - p->name);
 
@@ -364,34 +371,48 @@ static int read_keyfile(struct parse *p, const char *path, uint8_t key[MH_AUTH_K
 	}
 	fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
-		return perr(p, path, "cannot open key file: %s", strerror(errno));
+		return perr(p, path, "cannot open %s: %s", what, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return perr(p, path, "key file is not a regular file");
+		return perr(p, path, "%s is not a regular file", what);
 	}
 	if (st.st_mode & (S_IROTH | S_IWOTH)) {
 		close(fd);
-		return perr(p, path, "key file is accessible by others (mode %04o); chmod o-rw it",
+		return perr(p, path, "%s is accessible by others (mode %04o); chmod o-rw it", what,
 			    (unsigned)(st.st_mode & 07777));
 	}
-	while (n < sizeof(buf)) {
-		ssize_t k = read(fd, buf + n, sizeof(buf) - n);
+	while (n < cap) {
+		ssize_t k = read(fd, buf + n, cap - n);
 
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0) {
 			r = errno;
 			close(fd);
-			return perr(p, path, "cannot read key file: %s", strerror(r));
+			return perr(p, path, "cannot read %s: %s", what, strerror(r));
 		}
 		if (k == 0)
 			break;
 		n += (size_t)k;
 	}
 	close(fd);
-	if (n > KEYFILE_MAX) {
+	if (n >= cap)
+		return perr(p, path, "%s longer than %zu bytes", what, cap - 1);
+	buf[n] = '\0';
+	*len = n;
+	return 0;
+}
+
+/* Read the key of a key-file: 32 hex digits, blanks around them ignored. */
+static int read_keyfile(struct parse *p, const char *path, uint8_t key[MH_AUTH_KEY_LEN])
+{
+	char buf[KEYFILE_MAX + 1];
+	size_t n = 0, b, e;
+	int r = read_secret_file(p, path, "key file", buf, sizeof(buf), &n);
+
+	if (r < 0) {
 		explicit_bzero(buf, sizeof(buf));
-		return perr(p, path, "key file longer than %d bytes", KEYFILE_MAX);
+		return r;
 	}
 	b = 0;
 	e = n;
@@ -400,6 +421,95 @@ static int read_keyfile(struct parse *p, const char *path, uint8_t key[MH_AUTH_K
 	while (e > b && isspace((unsigned char)buf[e - 1]))
 		e--;
 	r = parse_key(p, path, buf + b, e - b, key);
+	explicit_bzero(buf, sizeof(buf));
+	return r;
+}
+
+/* ---- DNS registration (mn): dns-publish, dns-server, dns-name, ... ---- */
+
+static int d_dns_publish(struct parse *p, char **w)
+{
+	if (strcmp(w[1], "off") == 0)
+		p->cfg->dns_publish = DNS_PUBLISH_OFF;
+	else if (strcmp(w[1], "current") == 0)
+		p->cfg->dns_publish = DNS_PUBLISH_CURRENT;
+	else
+		return perr(p, w[1], "dns-publish must be off or current");
+	return 0;
+}
+
+static int d_dns_server(struct parse *p, char **w)
+{
+	struct in6_addr a;
+
+	if (parse_addr(p, w[1], &a) < 0)
+		return -EINVAL;
+	if (IN6_IS_ADDR_UNSPECIFIED(&a) || IN6_IS_ADDR_MULTICAST(&a) || IN6_IS_ADDR_LINKLOCAL(&a))
+		return perr(p, w[1], "not a usable unicast address");
+	p->cfg->dns.server = a;
+	return 0;
+}
+
+static int d_dns_port(struct parse *p, char **w)
+{
+	uint32_t port;
+
+	if (parse_u32(p, w[1], 1, 65535, &port) < 0)
+		return -EINVAL;
+	p->cfg->dns.port = (uint16_t)port;
+	return 0;
+}
+
+/* A fully qualified DNS name into out (with the final dot added). */
+static int parse_dns_name(struct parse *p, const char *w, char *out, size_t cap)
+{
+	size_t n = strlen(w), label = 0;
+
+	if (n && w[n - 1] == '.')
+		n--;
+	if (n == 0 || n > TSIGKEY_NAME_MAX)
+		return perr(p, w, "not a DNS name (1 to %d characters)", TSIGKEY_NAME_MAX);
+	for (size_t i = 0; i < n; i++) {
+		if (w[i] == '.') {
+			if (label == 0)
+				return perr(p, w, "empty label in DNS name");
+			label = 0;
+		} else if (isalnum((unsigned char)w[i]) || w[i] == '-' || w[i] == '_') {
+			if (++label > 63)
+				return perr(p, w, "DNS label longer than 63 characters");
+		} else {
+			return perr(p, w, "character '%c' not allowed in a DNS name", w[i]);
+		}
+	}
+	if (!memchr(w, '.', n))
+		return perr(p, w, "give the fully qualified name (with its domain)");
+	snprintf(out, cap, "%.*s.", (int)n, w);
+	return 0;
+}
+
+static int d_dns_name(struct parse *p, char **w)
+{
+	return parse_dns_name(p, w[1], p->cfg->dns.name, sizeof(p->cfg->dns.name));
+}
+
+static int d_dns_zone(struct parse *p, char **w)
+{
+	return parse_dns_name(p, w[1], p->cfg->dns.zone, sizeof(p->cfg->dns.zone));
+}
+
+static int d_dns_ttl(struct parse *p, char **w)
+{
+	return parse_u32(p, w[1], 0, 86400, &p->cfg->dns.ttl);
+}
+
+static int d_dns_key(struct parse *p, char **w)
+{
+	char buf[TSIGKEY_FILE_MAX + 1], err[160];
+	size_t n = 0;
+	int r = read_secret_file(p, w[1], "TSIG key file", buf, sizeof(buf), &n);
+
+	if (r == 0 && tsigkey_parse(&p->cfg->dns.key, buf, n, err, sizeof(err)) < 0)
+		r = perr(p, w[1], "%s", err);
 	explicit_bzero(buf, sizeof(buf));
 	return r;
 }
@@ -518,6 +628,13 @@ static const struct directive directives[] = {
 	{ "udp-inactivity", 1, MN_ONLY, d_udp_inactivity },
 	{ "table", 1, MN_ONLY, d_table },
 	{ "rule-priority", 1, MN_ONLY, d_rule_priority },
+	{ "dns-publish", 1, MN_ONLY, d_dns_publish },
+	{ "dns-server", 1, MN_ONLY, d_dns_server },
+	{ "dns-port", 1, MN_ONLY, d_dns_port },
+	{ "dns-name", 1, MN_ONLY, d_dns_name },
+	{ "dns-zone", 1, MN_ONLY, d_dns_zone },
+	{ "dns-ttl", 1, MN_ONLY, d_dns_ttl },
+	{ "dns-key", 1, MN_ONLY, d_dns_key },
 };
 
 #define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -556,6 +673,32 @@ static int split(struct parse *p, char *line, char **w, int *nw)
 	return 0;
 }
 
+/* dns-publish needs a server, a name and a key; the other dns-* need it. */
+static int check_dns(struct parse *p, const unsigned *seen)
+{
+	static const char *const need[] = { "dns-server", "dns-name", "dns-key" };
+	static const char *const dns[] = { "dns-server", "dns-port", "dns-name",
+					   "dns-zone", "dns-ttl", "dns-key" };
+	struct odm_config *cfg = p->cfg;
+
+	if (cfg->dns_publish == DNS_PUBLISH_OFF) {
+		for (size_t i = 0; i < sizeof(dns) / sizeof(dns[0]); i++)
+			if (seen_line(seen, dns[i])) {
+				p->line = seen_line(seen, dns[i]);
+				return perr(p, dns[i], "has no effect without dns-publish current");
+			}
+		return 0;
+	}
+	p->line = seen_line(seen, "dns-publish");
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (!seen_line(seen, need[i]))
+			return perr(p, need[i], "required by dns-publish");
+	if (!cfg->dns.zone[0] &&
+	    dnsupd_parent_zone(cfg->dns.name, cfg->dns.zone, sizeof(cfg->dns.zone)) < 0)
+		return perr(p, cfg->dns.name, "no zone: give dns-zone");
+	return 0;
+}
+
 static int check_role(struct parse *p, const unsigned *seen)
 {
 	struct odm_config *cfg = p->cfg;
@@ -582,6 +725,8 @@ static int check_role(struct parse *p, const unsigned *seen)
 		if (cfg->n_identities != 1)
 			return perr(p, "identity", "role mn needs exactly one, %zu given",
 				    cfg->n_identities);
+		if (check_dns(p, seen) < 0)
+			return -EINVAL;
 	}
 	return 0;
 }
@@ -753,6 +898,8 @@ int config_reload(struct odm_config *cur, struct odm_config *next, char *err, si
 		fixed = "table";
 	else if (cur->rule_priority != next->rule_priority)
 		fixed = "rule-priority";
+	else if (cur->dns_publish != next->dns_publish)
+		fixed = "dns-publish";
 	if (fixed) {
 		snprintf(err, errlen, "%s changed: it takes a restart, nothing reloaded", fixed);
 		return -EINVAL;
@@ -763,6 +910,7 @@ int config_reload(struct odm_config *cur, struct odm_config *next, char *err, si
 	cur->default_type = next->default_type;
 	cur->lifetime = next->lifetime;
 	cur->udp_inactivity = next->udp_inactivity;
+	cur->dns = next->dns;      /* a new TSIG key, name or server: dnspub re-publishes */
 	/* swap, so the caller frees the old ones after the role re-keyed */
 	ids = cur->identities;
 	n = cur->n_identities;

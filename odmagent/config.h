@@ -25,6 +25,11 @@
  *   udp-inactivity SECONDS              (mn: UDP lease idle timeout)
  *   table N                             (mn: routing table for from-rules)
  *   rule-priority N                     (mn: priority of from-rules)
+ *   dns-publish off|current             (mn: keep the host's AAAA record current)
+ *   dns-server ADDR / dns-port N        (mn: where DNS UPDATEs go; port 53)
+ *   dns-name FQDN / dns-zone ZONE       (mn: the name; zone: the name's parent)
+ *   dns-ttl SECONDS                     (mn: TTL of the record, default 60)
+ *   dns-key PATH                        (mn: TSIG key, tsig-keygen(8) format)
  */
 #ifndef ODM_CONFIG_H
 #define ODM_CONFIG_H
@@ -36,10 +41,12 @@
 #include <sys/types.h>
 #include <sys/un.h>
 
+#include "dnsupdate.h"
 #include "mh.h"
 
 enum odm_role { ODM_ROLE_MN = 0, ODM_ROLE_ANCHOR = 1 };
 enum odm_anchor_mode { ODM_MODE_CHA = 0, ODM_MODE_HOME = 1, ODM_MODE_ACCESS = 2 };
+enum odm_dns_publish { DNS_PUBLISH_OFF = 0, DNS_PUBLISH_CURRENT = 1 };
 
 struct odm_identity {
 	char nai[MH_NAI_MAX + 1];
@@ -73,6 +80,9 @@ struct odm_config {
 	uint32_t udp_inactivity;     /* seconds */
 	uint32_t table;
 	uint32_t rule_priority;
+	/* mn role: DNS registration of the host's name (dnspub.c) */
+	enum odm_dns_publish dns_publish;
+	struct dnsupd_cfg dns;
 };
 
 /* Fill defaults. */

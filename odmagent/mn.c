@@ -44,6 +44,7 @@
 #include "monotime.h"
 #include "agent.h"
 #include "control.h"
+#include "dnspub.h"
 #include "lease.h"
 #include "log.h"
 #include "mh.h"
@@ -93,6 +94,7 @@ struct mn {
 	unsigned lost;         /* bindings an anchor had lost, for status */
 	struct in6_addr host_addrs[VANISHED_MAX]; /* access addresses at the last look */
 	size_t n_host_addrs;
+	struct dnspub *dns;    /* dns-publish current: the host's AAAA record */
 };
 
 /* After every event that may change a lease or a counter: costs one
@@ -607,6 +609,26 @@ static void destroy_vanished(struct mn *mn)
 	mn->n_host_addrs = (size_t)n;
 }
 
+/*
+ * dns-publish current: the address that reaches the DNS server is the one
+ * the host is reachable on now (the kernel's choice, as for a CoA).
+ */
+static void publish_dns(struct mn *mn)
+{
+	struct in6_addr cur;
+	char a1[INET6_ADDRSTRLEN];
+	int rc;
+
+	if (!mn->dns)
+		return;
+	rc = movement_coa(mn->mv, dnspub_server(mn->dns), NULL, &cur);
+	if (rc == 0)
+		dnspub_publish(mn->dns, &cur);
+	else
+		log_debug("DNS: no usable address toward %s yet (%s)",
+			  ntop6(dnspub_server(mn->dns), a1), strerror(-rc));
+}
+
 static void on_move(void *arg)
 {
 	struct mn *mn = arg;
@@ -615,6 +637,7 @@ static void on_move(void *arg)
 		return;
 	destroy_vanished(mn);
 	check_all(mn);
+	publish_dns(mn);
 }
 
 /* ---- lease usage ---- */
@@ -909,6 +932,8 @@ static void on_status(struct odm_agent *a, struct control_req *r, const json_t *
 			 mn->reg.cfg.nai, "coa", coa, "tunnel", tunnel_status_json(mn->tun),
 			 "leases", leases, "bindings", bindings, "lost_bindings",
 			 (json_int_t)mn->lost);
+	if (resp && mn->dns)
+		json_object_set_new(resp, "dns", dnspub_status_json(mn->dns));
 	if (resp)
 		json_object_set_new(resp, "registration",
 				    json_pack("{s:I, s:I, s:I}", "bu_sent", (json_int_t)mn->reg.bu_sent,
@@ -1077,6 +1102,8 @@ void mn_reload(struct odm_agent *a)
 	memcpy(mn->reg.cfg.key, id->key, MH_AUTH_KEY_LEN);
 	mn->reg.cfg.lifetime_s = a->cfg.lifetime ? a->cfg.lifetime : 300;
 	mn->pol.udp_inactivity_s = a->cfg.udp_inactivity;
+	if (mn->dns)
+		dnspub_reconfigure(mn->dns, &a->cfg.dns);
 	log_info("mn reloaded: %s spi %u, lifetime %us, udp-inactivity %us; %zu lease(s) kept",
 		 id->nai, id->spi, mn->reg.cfg.lifetime_s, a->cfg.udp_inactivity, mn->leases.n);
 }
@@ -1107,6 +1134,9 @@ static void teardown(struct odm_agent *a, struct mn *mn)
 	if (mn->mv)
 		movement_close(mn->mv);
 	mn->mv = NULL;
+	/* the record stays: the host is likely back soon at the same name */
+	dnspub_close(mn->dns);
+	mn->dns = NULL;
 	/* best effort: one deregistration BU each, then local state goes */
 	while ((l = mn->leases.head) != NULL) {
 		if (l->state == LEASE_REGISTERED || addr_waits_find(&mn->usable, l))
@@ -1212,6 +1242,14 @@ int mn_start(struct odm_agent *a)
 	    (rc = control_register(a, "status", on_status)) < 0) {
 		log_err(rc, "registering the control ops");
 		goto fail;
+	}
+	if (cfg->dns_publish == DNS_PUBLISH_CURRENT) {
+		rc = dnspub_open(&mn->dns, a->loop, &cfg->dns, &a->events);
+		if (rc < 0) {
+			log_err(rc, "DNS registration socket");
+			goto fail;
+		}
+		publish_dns(mn);
 	}
 	configure_adopted(mn);
 	rc = movement_addrs(mn->mv, mn->host_addrs, VANISHED_MAX);

@@ -384,3 +384,58 @@ Test(config, load_errors)
 	}
 	rmdir_all();
 }
+
+#define TSIGFILE "key \"odm-test-key\" {\n\talgorithm hmac-sha256;\n\tsecret \"3q2+796tvu/erb7v3q2+796tvu/erb7v3q2+796tvu8=\";\n};\n"
+
+Test(config, dns_registration)
+{
+	char t[512];
+
+	keydir();
+	writefile("tsig.key", TSIGFILE, 0600);
+	writefile("open.key", TSIGFILE, 0644);
+	writefile("md5.key", "key k { algorithm hmac-md5; secret \"AAAA\"; };", 0600);
+
+	snprintf(t, sizeof(t),
+		 MN_ID "dns-publish current\ndns-server 2001:db8:53::53\n"
+		       "dns-name mn.example.test\ndns-key %s/tsig.key\n", dir);
+	cr_assert_eq(parse(t), 0, "%s", err);
+	cr_assert_eq(cfg.dns_publish, DNS_PUBLISH_CURRENT);
+	cr_assert_str_eq(cfg.dns.name, "mn.example.test.");
+	cr_assert_str_eq(cfg.dns.zone, "example.test.", "zone is the name's parent");
+	cr_assert_eq(cfg.dns.port, 53);
+	cr_assert_eq(cfg.dns.ttl, 60);
+	cr_assert_str_eq(cfg.dns.key.name, "odm-test-key.");
+	config_free(&cfg);
+	cr_assert_eq(cfg.dns.key.secret[0], '\0', "the TSIG secret outlived config_free");
+
+	snprintf(t, sizeof(t),
+		 MN_ID "dns-publish current\ndns-server 2001:db8:53::53\ndns-port 5353\n"
+		       "dns-name mn.sub.example.test.\ndns-zone example.test\ndns-ttl 0\n"
+		       "dns-key %s/tsig.key\n", dir);
+	cr_assert_eq(parse(t), 0, "%s", err);
+	cr_assert_eq(cfg.dns.port, 5353);
+	cr_assert_str_eq(cfg.dns.zone, "example.test.");
+	cr_assert_eq(cfg.dns.ttl, 0);
+	config_free(&cfg);
+
+	fails(MN_ID "dns-publish current\ndns-server 2001:db8:53::53\ndns-name mn.example.test\n",
+	      "t.conf:2: dns-key: required by dns-publish");
+	fails(MN_ID "dns-name mn.example.test\n",
+	      "t.conf:2: dns-name: has no effect without dns-publish current");
+	fails(MN_ID "dns-publish always\n", "t.conf:2: always: dns-publish must be off or current");
+	fails(MN_ID "dns-server fe80::1\n", "t.conf:2: fe80::1: not a usable unicast address");
+	fails(MN_ID "dns-name mn\n", "t.conf:2: mn: give the fully qualified name");
+	fails(MN_ID "dns-name mn..test\n", "t.conf:2: mn..test: empty label");
+	fails(MN_ID "dns-name mn/x.test\n", "t.conf:2: mn/x.test: character '/' not allowed");
+	fails(MN_ID "dns-ttl 86401\n", "t.conf:2: 86401:");
+	fails(MN_ID "dns-port 0\n", "t.conf:2: 0:");
+	fails(ANCHOR_BASE "dns-name mn.example.test\n", "t.conf:5: dns-name: not valid for role anchor");
+	snprintf(t, sizeof(t), MN_ID "dns-key %s/open.key\n", dir);
+	cr_assert_eq(parse(t), -EINVAL);
+	cr_assert(strstr(err, "TSIG key file is accessible by others"), "%s", err);
+	snprintf(t, sizeof(t), MN_ID "dns-key %s/md5.key\n", dir);
+	cr_assert_eq(parse(t), -EINVAL);
+	cr_assert(strstr(err, "md5.key: line 1: algorithm \"hmac-md5\" not supported"), "%s", err);
+	rmdir_all();
+}
