@@ -91,6 +91,7 @@ void config_defaults(struct odm_config *cfg)
 	cfg->udp_inactivity = 30;
 	cfg->table = 1000;
 	cfg->rule_priority = 1000;
+	cfg->home_discovery = 1;
 	cfg->dns.port = 53;
 	cfg->dns.ttl = 60;
 	/* pool none: an all-zero prefix of length 0 */
@@ -425,6 +426,31 @@ static int read_keyfile(struct parse *p, const char *path, uint8_t key[MH_AUTH_K
 	return r;
 }
 
+static int d_home_anchor(struct parse *p, char **w)
+{
+	struct in6_addr a;
+
+	if (parse_addr(p, w[1], &a) < 0)
+		return -EINVAL;
+	if (IN6_IS_ADDR_UNSPECIFIED(&a) || IN6_IS_ADDR_MULTICAST(&a) || IN6_IS_ADDR_LINKLOCAL(&a) ||
+	    IN6_IS_ADDR_LOOPBACK(&a))
+		return perr(p, w[1], "not a usable unicast address");
+	p->cfg->home_anchor = a;
+	p->cfg->has_home_anchor = 1;
+	return 0;
+}
+
+static int d_home_discovery(struct parse *p, char **w)
+{
+	if (strcmp(w[1], "on") == 0)
+		p->cfg->home_discovery = 1;
+	else if (strcmp(w[1], "off") == 0)
+		p->cfg->home_discovery = 0;
+	else
+		return perr(p, w[1], "home-discovery must be on or off");
+	return 0;
+}
+
 /* ---- DNS registration (mn): dns-publish, dns-server, dns-name, ... ---- */
 
 static int d_dns_publish(struct parse *p, char **w)
@@ -628,6 +654,8 @@ static const struct directive directives[] = {
 	{ "udp-inactivity", 1, MN_ONLY, d_udp_inactivity },
 	{ "table", 1, MN_ONLY, d_table },
 	{ "rule-priority", 1, MN_ONLY, d_rule_priority },
+	{ "home-anchor", 1, MN_ONLY, d_home_anchor },
+	{ "home-discovery", 1, MN_ONLY, d_home_discovery },
 	{ "dns-publish", 1, MN_ONLY, d_dns_publish },
 	{ "dns-server", 1, MN_ONLY, d_dns_server },
 	{ "dns-port", 1, MN_ONLY, d_dns_port },
@@ -900,6 +928,11 @@ int config_reload(struct odm_config *cur, struct odm_config *next, char *err, si
 		fixed = "rule-priority";
 	else if (cur->dns_publish != next->dns_publish)
 		fixed = "dns-publish";
+	else if (cur->has_home_anchor != next->has_home_anchor ||
+		 memcmp(&cur->home_anchor, &next->home_anchor, sizeof(cur->home_anchor)) != 0)
+		fixed = "home-anchor";
+	else if (cur->home_discovery != next->home_discovery)
+		fixed = "home-discovery";
 	if (fixed) {
 		snprintf(err, errlen, "%s changed: it takes a restart, nothing reloaded", fixed);
 		return -EINVAL;

@@ -25,6 +25,8 @@
  *   udp-inactivity SECONDS              (mn: UDP lease idle timeout)
  *   table N                             (mn: routing table for from-rules)
  *   rule-priority N                     (mn: priority of from-rules)
+ *   home-anchor ADDR                    (mn: the home anchor; else discovered)
+ *   home-discovery on|off               (mn: DNS SRV, then RAs; default on)
  *   dns-publish off|current             (mn: keep the host's AAAA record current)
  *   dns-server ADDR / dns-port N        (mn: where DNS UPDATEs go; port 53)
  *   dns-name FQDN / dns-zone ZONE       (mn: the name; zone: the name's parent)
@@ -81,6 +83,9 @@ struct odm_config {
 	uint32_t table;
 	uint32_t rule_priority;
 	/* mn role: DNS registration of the host's name (dnspub.c) */
+	int has_home_anchor;         /* home-anchor given: no discovery needed */
+	struct in6_addr home_anchor;
+	int home_discovery;          /* look for one by DNS SRV and RAs */
 	enum odm_dns_publish dns_publish;
 	struct dnsupd_cfg dns;
 };

@@ -45,6 +45,7 @@
 #include "agent.h"
 #include "control.h"
 #include "dnspub.h"
+#include "homefind.h"
 #include "lease.h"
 #include "log.h"
 #include "mh.h"
@@ -95,6 +96,7 @@ struct mn {
 	struct in6_addr host_addrs[VANISHED_MAX]; /* access addresses at the last look */
 	size_t n_host_addrs;
 	struct dnspub *dns;    /* dns-publish current: the host's AAAA record */
+	struct homefind *home; /* the home anchor: configured or discovered */
 };
 
 /* After every event that may change a lease or a counter: costs one
@@ -638,6 +640,7 @@ static void on_move(void *arg)
 	destroy_vanished(mn);
 	check_all(mn);
 	publish_dns(mn);
+	homefind_moved(mn->home);
 }
 
 /* ---- lease usage ---- */
@@ -934,6 +937,8 @@ static void on_status(struct odm_agent *a, struct control_req *r, const json_t *
 			 (json_int_t)mn->lost);
 	if (resp && mn->dns)
 		json_object_set_new(resp, "dns", dnspub_status_json(mn->dns));
+	if (resp && mn->home)
+		json_object_set_new(resp, "home_anchor", homefind_status_json(mn->home));
 	if (resp)
 		json_object_set_new(resp, "registration",
 				    json_pack("{s:I, s:I, s:I}", "bu_sent", (json_int_t)mn->reg.bu_sent,
@@ -1137,6 +1142,8 @@ static void teardown(struct odm_agent *a, struct mn *mn)
 	/* the record stays: the host is likely back soon at the same name */
 	dnspub_close(mn->dns);
 	mn->dns = NULL;
+	homefind_close(mn->home);
+	mn->home = NULL;
 	/* best effort: one deregistration BU each, then local state goes */
 	while ((l = mn->leases.head) != NULL) {
 		if (l->state == LEASE_REGISTERED || addr_waits_find(&mn->usable, l))
@@ -1241,6 +1248,12 @@ int mn_start(struct odm_agent *a)
 	    (rc = control_register(a, "release", on_release)) < 0 ||
 	    (rc = control_register(a, "status", on_status)) < 0) {
 		log_err(rc, "registering the control ops");
+		goto fail;
+	}
+	rc = homefind_open(&mn->home, a->loop, cfg->has_home_anchor ? &cfg->home_anchor : NULL,
+			   cfg->home_discovery, &a->events);
+	if (rc < 0) {
+		log_err(rc, "home anchor discovery");
 		goto fail;
 	}
 	if (cfg->dns_publish == DNS_PUBLISH_CURRENT) {

@@ -316,8 +316,10 @@ topo__radvd() {
 	dir=$ODM_RUNDIR/$h
 	mkdir -p "$dir"
 	case $h in
-	ar1) pfx=$AR1_PREFIX pref=high hapref=20 ;;
-	ar2) pfx=$AR2_PREFIX pref=low hapref=10 ;;
+	# With AdvRouterAddr radvd sends the prefix as written: written as the
+	# router's own address, it tells hosts that address (RFC 6275 §7.2).
+	ar1) pfx=$AR1_ADDR/64 pref=high hapref=20 ;;
+	ar2) pfx=$AR2_ADDR/64 pref=low hapref=10 ;;
 	esac
 	sed -e "s|@IF@|lan0|g" -e "s|@PREFIX@|$pfx|g" -e "s|@PREF@|$pref|g" \
 		-e "s|@HAPREF@|$hapref|g" -e "s|@DNS@|$DNS_ADDR|g" -e "s|@ZONE@|$DNS_ZONE|g" \

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hadisc.c — the home anchor candidates and the choice (see hadisc.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "hadisc.h"
+
+
+const char *hadisc_source_name(enum hadisc_source s)
+{
+	switch (s) {
+	case HADISC_CONFIG:
+		return "config";
+	case HADISC_DNS:
+		return "dns-srv";
+	case HADISC_RA:
+		return "ra";
+	default:
+		return "none";
+	}
+}
+
+void hadisc_init(struct hadisc *h, const struct in6_addr *config, int discover)
+{
+	memset(h, 0, sizeof(*h));
+	h->discover = discover;
+	if (config) {
+		h->c[0].addr = *config;
+		h->c[0].src = HADISC_CONFIG;
+		snprintf(h->c[0].origin, sizeof(h->c[0].origin), "home-anchor");
+		h->n = 1;
+	}
+}
+
+static void drop(struct hadisc *h, size_t i)
+{
+	h->c[i] = h->c[--h->n];
+}
+
+/* The slot for a new candidate: a free one, else the one expiring first
+ * among those of the same source (never the configured one). */
+static struct hadisc_cand *slot(struct hadisc *h, enum hadisc_source src)
+{
+	struct hadisc_cand *victim = NULL;
+
+	if (h->n < HADISC_CANDS_MAX)
+		return &h->c[h->n++];
+	for (size_t i = 0; i < h->n; i++)
+		if (h->c[i].src == src && (!victim || h->c[i].expires_ms < victim->expires_ms))
+			victim = &h->c[i];
+	return victim;
+}
+
+void hadisc_from_ra(struct hadisc *h, const struct ra_info *ra, const char *ifname,
+		    uint64_t now_ms)
+{
+	if (!h->discover)
+		return;
+	for (size_t k = 0; k < ra->n_router_addrs; k++) {
+		const struct in6_addr *a = &ra->router_addrs[k];
+		struct hadisc_cand *c = NULL;
+
+		for (size_t i = 0; i < h->n; i++)
+			if (h->c[i].src == HADISC_RA && memcmp(&h->c[i].addr, a, 16) == 0)
+				c = &h->c[i];
+		/* a router that stops being a home agent, or says lifetime 0, is
+		 * removed at once (RFC 6275 §10.5.1) */
+		if (!ra->home_agent || ra->ha_lifetime == 0) {
+			if (c)
+				drop(h, (size_t)(c - h->c));
+			continue;
+		}
+		if (!c && !(c = slot(h, HADISC_RA)))
+			continue;
+		c->addr = *a;
+		c->src = HADISC_RA;
+		c->rank = -ra->ha_preference;
+		c->weight = 0;
+		c->heard_ms = now_ms;
+		c->expires_ms = now_ms + (uint64_t)ra->ha_lifetime * 1000;
+		snprintf(c->origin, sizeof(c->origin), "router on %s", ifname);
+	}
+}
+
+void hadisc_from_dns(struct hadisc *h, const char *domain, const struct hadisc_srv *srv,
+		     size_t n, uint64_t now_ms)
+{
+	char origin[sizeof(h->c[0].origin)];
+
+	if (!h->discover)
+		return;
+	snprintf(origin, sizeof(origin), "_mip6._ipv6.%s", domain);
+	for (size_t i = h->n; i-- > 0;)
+		if (h->c[i].src == HADISC_DNS && strcmp(h->c[i].origin, origin) == 0)
+			drop(h, i);
+	for (size_t k = 0; k < n; k++) {
+		struct hadisc_cand *c = slot(h, HADISC_DNS);
+
+		if (!c)
+			break;
+		c->addr = srv[k].addr;
+		c->src = HADISC_DNS;
+		c->rank = srv[k].priority;
+		c->weight = srv[k].weight;
+		c->heard_ms = now_ms;
+		c->expires_ms = now_ms + (uint64_t)(srv[k].ttl_s ? srv[k].ttl_s : 1) * 1000;
+		memcpy(c->origin, origin, sizeof(origin));
+	}
+}
+
+/* a before b: source order, then rank, then weight, then the newest */
+static int better(const struct hadisc_cand *a, const struct hadisc_cand *b)
+{
+	if (a->src != b->src)
+		return a->src < b->src;
+	if (a->rank != b->rank)
+		return a->rank < b->rank;
+	if (a->weight != b->weight)
+		return a->weight > b->weight;
+	if (a->heard_ms != b->heard_ms)
+		return a->heard_ms > b->heard_ms;
+	return memcmp(&a->addr, &b->addr, 16) < 0;
+}
+
+const struct hadisc_cand *hadisc_choose(struct hadisc *h, uint64_t now_ms)
+{
+	const struct hadisc_cand *best = NULL;
+
+	for (size_t i = h->n; i-- > 0;)
+		if (h->c[i].expires_ms && h->c[i].expires_ms <= now_ms)
+			drop(h, i);
+	for (size_t i = 0; i < h->n; i++)
+		if (!best || better(&h->c[i], best))
+			best = &h->c[i];
+	return best;
+}

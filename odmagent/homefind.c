@@ -1,0 +1,580 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * homefind.c — listening for routers and asking the DNS for the home
+ * anchor (see homefind.h).
+ */
+#include <arpa/inet.h>
+#include <ares.h>
+#include <arpa/nameser.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/icmp6.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "addrtext.h"
+#include "events.h"
+#include "hadisc.h"
+#include "homefind.h"
+#include "log.h"
+#include "monotime.h"
+
+#define HF_DOMAINS_MAX 8
+#define HF_TARGETS_MAX 4
+#define HF_REQUERY_MS (300 * 1000)   /* ask the DNS again at least this often */
+#define HF_POLLS_MAX 16
+#define HF_MOVE_SETTLE_MS 200
+
+struct hf_poll {
+	uv_poll_t h;
+	ares_socket_t fd;
+	struct homefind *hf;
+	bool used;
+};
+
+/* One SRV lookup and the AAAA lookups of its targets */
+struct hf_query {
+	struct homefind *hf;
+	char domain[RA_DOMAIN_MAX + 1];
+	unsigned pending;                 /* AAAA answers still to come */
+	struct hadisc_srv srv[HF_TARGETS_MAX];
+	size_t n;
+	uint64_t gen;                     /* homefind's generation when asked */
+};
+
+struct hf_aaaa {
+	struct hf_query *q;
+	uint16_t priority, weight;
+};
+
+struct homefind {
+	uv_loop_t *loop;
+	struct events *ev;
+	struct hadisc hd;
+	int discover;
+	/* RAs */
+	int rafd;
+	uv_poll_t ra_poll;
+	bool ra_open;
+	/* DNS */
+	ares_channel ch;
+	bool ch_ok;
+	uv_timer_t ares_t, requery_t, moved_t;
+	struct hf_poll polls[HF_POLLS_MAX];
+	char domains[HF_DOMAINS_MAX][RA_DOMAIN_MAX + 1];
+	size_t n_domains;
+	unsigned queries;                 /* in flight */
+	uint64_t gen;
+	/* the choice */
+	bool have;
+	struct hadisc_cand chosen;
+	uint64_t ras_heard, ras_refused;
+	int open_handles;
+	bool closing;
+};
+
+static void rechoose(struct homefind *hf)
+{
+	const struct hadisc_cand *c = hadisc_choose(&hf->hd, mono_ms());
+	char a1[INET6_ADDRSTRLEN];
+
+	if (!c) {
+		if (hf->have)
+			log_warnx("home anchor %s (%s) is gone; none known now",
+				  ntop6(&hf->chosen.addr, a1), hadisc_source_name(hf->chosen.src));
+		if (hf->have)
+			events_emit(hf->ev, "home-anchor", json_pack("{s:n, s:s}", "addr", "source",
+								       "none"), mono_ms());
+		hf->have = false;
+		return;
+	}
+	if (hf->have && memcmp(&c->addr, &hf->chosen.addr, 16) == 0 && c->src == hf->chosen.src) {
+		hf->chosen = *c;
+		return;
+	}
+	hf->chosen = *c;
+	hf->have = true;
+	log_info("home anchor %s, from %s (%s)", ntop6(&c->addr, a1), hadisc_source_name(c->src),
+		 c->origin);
+	events_emit(hf->ev, "home-anchor",
+		    json_pack("{s:s, s:s, s:s}", "addr", ntop6(&c->addr, a1), "source",
+			      hadisc_source_name(c->src), "origin", c->origin),
+		    mono_ms());
+}
+
+/* ------------------------------------------------------------ the DNS */
+
+static void on_ares_timer(uv_timer_t *t);
+
+static void ares_timer_set(struct homefind *hf)
+{
+	struct timeval tv, *tvp;
+
+	if (!hf->ch_ok || hf->closing)
+		return;
+	tvp = ares_timeout(hf->ch, NULL, &tv);
+	if (tvp)
+		uv_timer_start(&hf->ares_t, on_ares_timer,
+			       (uint64_t)tvp->tv_sec * 1000 + (uint64_t)tvp->tv_usec / 1000 + 1, 0);
+	else
+		uv_timer_stop(&hf->ares_t);
+}
+
+static void on_ares_timer(uv_timer_t *t)
+{
+	struct homefind *hf = t->data;
+
+	ares_process_fd(hf->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	ares_timer_set(hf);
+}
+
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+	struct hf_poll *p = h->data;
+	struct homefind *hf = p->hf;
+	ares_socket_t fd = p->fd;
+
+	if (status < 0)
+		events = UV_READABLE | UV_WRITABLE; /* let c-ares find the error */
+	ares_process_fd(hf->ch, (events & UV_READABLE) ? fd : ARES_SOCKET_BAD,
+			(events & UV_WRITABLE) ? fd : ARES_SOCKET_BAD);
+	ares_timer_set(hf);
+}
+
+static void on_poll_closed(uv_handle_t *h)
+{
+	struct hf_poll *p = h->data;
+	struct homefind *hf = p->hf;
+
+	p->used = false;
+	if (--hf->open_handles == 0 && hf->closing)
+		free(hf);
+}
+
+static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
+{
+	struct homefind *hf = data;
+	struct hf_poll *p = NULL, *free_slot = NULL;
+
+	for (size_t i = 0; i < HF_POLLS_MAX; i++) {
+		if (hf->polls[i].used && hf->polls[i].fd == fd &&
+		    !uv_is_closing((uv_handle_t *)&hf->polls[i].h))
+			p = &hf->polls[i];
+		else if (!hf->polls[i].used && !free_slot)
+			free_slot = &hf->polls[i];
+	}
+	if (!readable && !writable) {
+		if (p) {
+			uv_poll_stop(&p->h);
+			uv_close((uv_handle_t *)&p->h, on_poll_closed);
+		}
+		return;
+	}
+	if (!p) {
+		if (!free_slot || uv_poll_init_socket(hf->loop, &free_slot->h, fd) < 0) {
+			log_warnx("home anchor discovery: no room to watch DNS socket %d", fd);
+			return;
+		}
+		p = free_slot;
+		p->used = true;
+		p->fd = fd;
+		p->hf = hf;
+		p->h.data = p;
+		hf->open_handles++;
+	}
+	uv_poll_start(&p->h, (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0), on_poll);
+}
+
+static void query_done(struct hf_query *q)
+{
+	struct homefind *hf = q->hf;
+	char a1[INET6_ADDRSTRLEN];
+
+	hf->queries--;
+	if (!hf->closing && q->gen == hf->gen) {
+		hadisc_from_dns(&hf->hd, q->domain, q->srv, q->n, mono_ms());
+		for (size_t i = 0; i < q->n; i++)
+			log_debug("home anchor candidate %s from _mip6._ipv6.%s (priority %u weight %u)",
+				  ntop6(&q->srv[i].addr, a1), q->domain, q->srv[i].priority,
+				  q->srv[i].weight);
+		rechoose(hf);
+	}
+	free(q);
+}
+
+static void on_aaaa(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct hf_aaaa *t = arg;
+	struct hf_query *q = t->q;
+	struct ares_addr6ttl rr[4];
+	int n = 4;
+
+	(void)timeouts;
+	if (status == ARES_SUCCESS &&
+	    ares_parse_aaaa_reply(abuf, alen, NULL, rr, &n) == ARES_SUCCESS) {
+		for (int i = 0; i < n && q->n < HF_TARGETS_MAX; i++) {
+			struct hadisc_srv *s = &q->srv[q->n++];
+
+			memcpy(&s->addr, &rr[i].ip6addr, 16);
+			s->priority = t->priority;
+			s->weight = t->weight;
+			s->ttl_s = rr[i].ttl > 0 ? (uint32_t)rr[i].ttl : 1;
+		}
+	}
+	free(t);
+	if (--q->pending == 0)
+		query_done(q);
+}
+
+static void on_srv(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct hf_query *q = arg;
+	struct homefind *hf = q->hf;
+	struct ares_srv_reply *srv = NULL, *s;
+	unsigned asked = 0;
+
+	(void)timeouts;
+	if (status != ARES_SUCCESS || hf->closing ||
+	    ares_parse_srv_reply(abuf, alen, &srv) != ARES_SUCCESS) {
+		if (status != ARES_SUCCESS && status != ARES_ENOTFOUND && status != ARES_ENODATA &&
+		    status != ARES_EDESTRUCTION)
+			log_info("home anchor discovery: _mip6._ipv6.%s: %s", q->domain,
+				 ares_strerror(status));
+		query_done(q);
+		return;
+	}
+	/* one lookup for every target first, so none completes the query early */
+	q->pending = 1;
+	for (s = srv; s && asked < HF_TARGETS_MAX; s = s->next) {
+		struct hf_aaaa *t;
+
+		/* "." means: no such service here (RFC 2782) */
+		if (!s->host || !s->host[0] || strcmp(s->host, ".") == 0)
+			continue;
+		t = calloc(1, sizeof(*t));
+		if (!t)
+			break;
+		t->q = q;
+		t->priority = s->priority;
+		t->weight = s->weight;
+		q->pending++;
+		asked++;
+		ares_query(hf->ch, s->host, ns_c_in, ns_t_aaaa, on_aaaa, t);
+	}
+	ares_free_data(srv);
+	if (--q->pending == 0)
+		query_done(q);
+}
+
+static void ask_dns(struct homefind *hf)
+{
+	if (!hf->ch_ok || !hf->discover || hf->closing)
+		return;
+	hf->gen++;
+	for (size_t i = 0; i < hf->n_domains; i++) {
+		struct hf_query *q = calloc(1, sizeof(*q));
+		char name[RA_DOMAIN_MAX + 16];
+
+		if (!q)
+			return;
+		q->hf = hf;
+		q->gen = hf->gen;
+		snprintf(q->domain, sizeof(q->domain), "%s", hf->domains[i]);
+		snprintf(name, sizeof(name), "_mip6._ipv6.%s", q->domain);
+		hf->queries++;
+		ares_query(hf->ch, name, ns_c_in, ns_t_srv, on_srv, q);
+	}
+	ares_timer_set(hf);
+}
+
+static void on_requery(uv_timer_t *t)
+{
+	ask_dns(t->data);
+}
+
+/* A domain to ask about; true if it is new. */
+static bool add_domain(struct homefind *hf, const char *d)
+{
+	size_t n = strlen(d);
+
+	while (n && d[n - 1] == '.')
+		n--;
+	if (n == 0 || n > RA_DOMAIN_MAX)
+		return false;
+	for (size_t i = 0; i < hf->n_domains; i++)
+		if (strncasecmp(hf->domains[i], d, n) == 0 && hf->domains[i][n] == '\0')
+			return false;
+	if (hf->n_domains == HF_DOMAINS_MAX)
+		return false;
+	memcpy(hf->domains[hf->n_domains], d, n);
+	hf->domains[hf->n_domains++][n] = '\0';
+	return true;
+}
+
+static int dns_open(struct homefind *hf)
+{
+	struct ares_options opt = { 0 };
+	int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+	int rc;
+
+	opt.sock_state_cb = sock_state;
+	opt.sock_state_cb_data = hf;
+	opt.timeout = 1000;
+	opt.tries = 2;
+	if ((rc = ares_library_init(ARES_LIB_INIT_ALL)) != ARES_SUCCESS ||
+	    (rc = ares_init_options(&hf->ch, &opt, mask)) != ARES_SUCCESS) {
+		log_warnx("home anchor discovery by DNS off: c-ares: %s", ares_strerror(rc));
+		return -EIO;
+	}
+	hf->ch_ok = true;
+	/* the search list of resolv.conf(5) */
+	{
+		struct ares_options saved;
+		int m = 0;
+
+		if (ares_save_options(hf->ch, &saved, &m) == ARES_SUCCESS) {
+			for (int i = 0; i < saved.ndomains; i++)
+				add_domain(hf, saved.domains[i]);
+			ares_destroy_options(&saved);
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ routers */
+
+static void send_rs(struct homefind *hf)
+{
+	/* RFC 4861 §4.1: type 133, code 0, checksum (the kernel's), reserved */
+	uint8_t rs[8] = { 133, 0, 0, 0, 0, 0, 0, 0 };
+	struct sockaddr_in6 all_routers = { .sin6_family = AF_INET6 };
+	unsigned idx[8];
+	struct if_nameindex *ifs, *i;
+	size_t n = 0;
+
+	if (hf->rafd < 0)
+		return;
+	inet_pton(AF_INET6, "ff02::2", &all_routers.sin6_addr);
+	ifs = if_nameindex();
+	for (i = ifs; i && i->if_index && n < 8; i++)
+		if (strcmp(i->if_name, "lo") != 0)
+			idx[n++] = i->if_index;
+	if (ifs)
+		if_freenameindex(ifs);
+	for (size_t k = 0; k < n; k++) {
+		all_routers.sin6_scope_id = idx[k];
+		/* a link that is down says ENETDOWN: nothing to ask there */
+		(void)sendto(hf->rafd, rs, sizeof(rs), 0, (struct sockaddr *)&all_routers,
+			     sizeof(all_routers));
+	}
+}
+
+static void on_ra(uv_poll_t *h, int status, int events)
+{
+	struct homefind *hf = h->data;
+	uint8_t buf[1500], ctl[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	struct sockaddr_in6 from;
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
+			     .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+
+	(void)events;
+	if (status < 0)
+		return;
+	for (int burst = 0; burst < 16; burst++) {
+		struct ra_info ra;
+		struct cmsghdr *c;
+		int hop = -1;
+		unsigned ifindex = 0;
+		char ifname[IF_NAMESIZE] = "?";
+		bool new_domain = false;
+		ssize_t n;
+
+		mh.msg_namelen = sizeof(from);
+		mh.msg_controllen = sizeof(ctl);
+		n = recvmsg(hf->rafd, &mh, MSG_DONTWAIT);
+		if (n < 0)
+			return;
+		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level != IPPROTO_IPV6)
+				continue;
+			if (c->cmsg_type == IPV6_HOPLIMIT)
+				memcpy(&hop, CMSG_DATA(c), sizeof(hop));
+			else if (c->cmsg_type == IPV6_PKTINFO) {
+				struct in6_pktinfo pi;
+
+				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+				ifindex = pi.ipi6_ifindex;
+			}
+		}
+		if (ra_parse(buf, (size_t)n, hop, &from.sin6_addr, &ra) < 0) {
+			hf->ras_refused++;
+			continue;
+		}
+		hf->ras_heard++;
+		if (ifindex)
+			if_indextoname(ifindex, ifname);
+		hadisc_from_ra(&hf->hd, &ra, ifname, mono_ms());
+		for (size_t i = 0; i < ra.n_domains && ra.dnssl_lifetime; i++)
+			new_domain |= add_domain(hf, ra.domains[i]);
+		if (new_domain)
+			ask_dns(hf);
+		rechoose(hf);
+	}
+}
+
+static int ra_open(struct homefind *hf)
+{
+	struct icmp6_filter f;
+	int on = 1, fd;
+
+	fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+	if (fd < 0)
+		return -errno;
+	ICMP6_FILTER_SETBLOCKALL(&f);
+	ICMP6_FILTER_SETPASS(ND_ROUTER_ADVERT, &f);
+	if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof(on)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) < 0) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	{
+		/* RSs go out with hop limit 255 (RFC 4861 §4.1) */
+		int hl = 255;
+
+		setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hl, sizeof(hl));
+	}
+	hf->rafd = fd;
+	if (uv_poll_init(hf->loop, &hf->ra_poll, fd) < 0) {
+		close(fd);
+		hf->rafd = -1;
+		return -EIO;
+	}
+	hf->ra_poll.data = hf;
+	hf->ra_open = true;
+	hf->open_handles++;
+	uv_poll_start(&hf->ra_poll, UV_READABLE, on_ra);
+	return 0;
+}
+
+/* ------------------------------------------------------------ life */
+
+static void on_closed(uv_handle_t *h)
+{
+	struct homefind *hf = h->data;
+
+	if (--hf->open_handles == 0)
+		free(hf);
+}
+
+int homefind_open(struct homefind **out, uv_loop_t *loop, const struct in6_addr *config,
+		  int discover, struct events *ev)
+{
+	struct homefind *hf = calloc(1, sizeof(*hf));
+	int rc;
+
+	if (!hf)
+		return -ENOMEM;
+	hf->loop = loop;
+	hf->ev = ev;
+	hf->rafd = -1;
+	hf->discover = discover;
+	hadisc_init(&hf->hd, config, discover);
+	uv_timer_init(loop, &hf->ares_t);
+	uv_timer_init(loop, &hf->requery_t);
+	uv_timer_init(loop, &hf->moved_t);
+	hf->ares_t.data = hf->requery_t.data = hf->moved_t.data = hf;
+	hf->open_handles = 3;
+	*out = hf;
+	if (discover) {
+		if ((rc = ra_open(hf)) < 0)
+			log_warn(rc, "home anchor discovery by router advertisements off: raw ICMPv6 socket");
+		dns_open(hf);
+		send_rs(hf);
+		ask_dns(hf);
+		uv_timer_start(&hf->requery_t, on_requery, HF_REQUERY_MS, HF_REQUERY_MS);
+	}
+	rechoose(hf);
+	return 0;
+}
+
+void homefind_close(struct homefind *hf)
+{
+	if (!hf)
+		return;
+	hf->closing = true;
+	if (hf->ch_ok) {
+		/* answers every query with ARES_EDESTRUCTION: they free themselves */
+		ares_destroy(hf->ch);
+		hf->ch_ok = false;
+	}
+	if (hf->ra_open) {
+		uv_poll_stop(&hf->ra_poll);
+		uv_close((uv_handle_t *)&hf->ra_poll, on_closed);
+	}
+	if (hf->rafd >= 0)
+		close(hf->rafd);
+	for (size_t i = 0; i < HF_POLLS_MAX; i++)
+		if (hf->polls[i].used && !uv_is_closing((uv_handle_t *)&hf->polls[i].h))
+			uv_close((uv_handle_t *)&hf->polls[i].h, on_poll_closed);
+	uv_close((uv_handle_t *)&hf->ares_t, on_closed);
+	uv_close((uv_handle_t *)&hf->requery_t, on_closed);
+	uv_close((uv_handle_t *)&hf->moved_t, on_closed);
+}
+
+static void on_moved(uv_timer_t *t)
+{
+	struct homefind *hf = t->data;
+
+	send_rs(hf);
+	ask_dns(hf);
+}
+
+void homefind_moved(struct homefind *hf)
+{
+	/* a move is a burst of link, address and route events: ask once, when
+	 * the burst is over and the new link has its address */
+	if (!hf || !hf->discover || uv_is_active((uv_handle_t *)&hf->moved_t))
+		return;
+	uv_timer_start(&hf->moved_t, on_moved, HF_MOVE_SETTLE_MS, 0);
+}
+
+const struct in6_addr *homefind_anchor(struct homefind *hf)
+{
+	rechoose(hf);
+	return hf->have ? &hf->chosen.addr : NULL;
+}
+
+json_t *homefind_status_json(struct homefind *hf)
+{
+	char a1[INET6_ADDRSTRLEN];
+	uint64_t now = mono_ms();
+	json_t *cands = json_array(), *doms = json_array();
+
+	rechoose(hf);
+	for (size_t i = 0; i < hf->hd.n; i++) {
+		const struct hadisc_cand *c = &hf->hd.c[i];
+
+		json_array_append_new(cands,
+				      json_pack("{s:s, s:s, s:s, s:i, s:I}", "addr",
+						ntop6(&c->addr, a1), "source",
+						hadisc_source_name(c->src), "origin", c->origin,
+						"rank", c->rank, "expires_in_s",
+						c->expires_ms ? (json_int_t)((c->expires_ms - now) / 1000)
+							      : (json_int_t)-1));
+	}
+	for (size_t i = 0; i < hf->n_domains; i++)
+		json_array_append_new(doms, json_string(hf->domains[i]));
+	return json_pack("{s:s?, s:s, s:s?, s:o, s:o, s:I, s:I}", "addr",
+			 hf->have ? ntop6(&hf->chosen.addr, a1) : NULL, "source",
+			 hf->have ? hadisc_source_name(hf->chosen.src) : "none", "origin",
+			 hf->have ? hf->chosen.origin : NULL, "candidates", cands, "domains", doms,
+			 "ras_heard", (json_int_t)hf->ras_heard, "ras_refused",
+			 (json_int_t)hf->ras_refused);
+}

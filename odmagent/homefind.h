@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * homefind.h — the host's search for its home anchor, on the agent's loop:
+ * Router Advertisements from a raw ICMPv6 socket (and a Router
+ * Solicitation at start and after each move), SRV queries with c-ares for
+ * the search domains and the RAs' DNSSL domains. hadisc.c decides; this
+ * file only listens and asks. A change of the choice is logged and told as
+ * a "home-anchor" event.
+ */
+#ifndef ODM_HOMEFIND_H
+#define ODM_HOMEFIND_H
+
+#include <jansson.h>
+#include <netinet/in.h>
+#include <uv.h>
+
+struct events;
+struct homefind;
+
+/* config: the configured home anchor or NULL; discover: use DNS and RAs too */
+int homefind_open(struct homefind **out, uv_loop_t *loop, const struct in6_addr *config,
+		  int discover, struct events *ev);
+void homefind_close(struct homefind *hf);
+/* After a move: ask the routers and the DNS again. */
+void homefind_moved(struct homefind *hf);
+/* The home anchor now, or NULL. */
+const struct in6_addr *homefind_anchor(struct homefind *hf);
+json_t *homefind_status_json(struct homefind *hf);
+
+#endif

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test_homefind.sh - the host agent finds its home anchor, in this order:
+# its configuration (home-anchor), DNS SRV records _mip6._ipv6.DOMAIN for
+# its search domains and the DNSSL of Router Advertisements (RFC 5026), and
+# routers advertising themselves as home agents (RFC 6275 §7: H flag, the
+# router's address in a prefix option with the R flag, the Home Agent
+# Information option's preference). On the namespace test network
+# (lib/topo.sh), where radvd on ar1 (preference high) and ar2 (low) sends all
+# of it and BIND9 holds _mip6._ipv6.example.test SRV 0 0 0 ha.example.test:
+#   1. with nothing configured, the choice is ha by DNS; ar1's router is a
+#      candidate; odmctl status and the log say which and why;
+#   2. the SRV record removed, after a move the choice is ar1's router by RA;
+#      the SRV record back, after the next move it is ha by DNS again;
+#   3. an RA with hop limit 64 (not from a neighbour) is refused and counted;
+#   4. with home-anchor in the configuration, that one is used.
+#
+# Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
+set -eEuo pipefail
+trap 'check_on_err test_homefind' ERR
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib/check.sh"
+net_need test_homefind "network namespaces, radvd, BIND9" ip named radvd nsupdate python3
+
+export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-1}
+. "$HERE/lib/topo.sh"
+. "$HERE/lib/agents.sh"
+
+home() { odm_status mn | json "(j.get('home_anchor') or {}).get('$1')"; }
+home_is() { [[ $(home addr) == "$1" && $(home source) == "$2" ]]; }
+has_candidate() { # ADDR SOURCE
+	odm_status mn | json "any(c['addr'] == '$1' and c['source'] == '$2' for c in j['home_anchor']['candidates'])" |
+		grep -qx True
+}
+no_candidate() { ! has_candidate "$@"; }
+srv() { # add|delete
+	local line="update delete _mip6._ipv6.$DNS_ZONE SRV"
+	[[ $1 == add ]] && line="update add _mip6._ipv6.$DNS_ZONE 30 SRV 0 0 0 ha.$DNS_ZONE."
+	printf 'server %s\nzone %s\n%s\nsend\n' "$DNS_ADDR" "$DNS_ZONE" "$line" |
+		nsq cn nsupdate -k "$TSIG_KEYFILE"
+}
+
+topo_up
+odm_agents_up
+
+# ---------------------------------------------------- 1. nothing configured
+check "the home anchor is ha, found by DNS" wait_for 5 home_is "$HA_ADDR" dns-srv
+check "from the SRV record of example.test" test "$(home origin)" == "_mip6._ipv6.$DNS_ZONE"
+check "the log says so" grep -q "home anchor $HA_ADDR, from dns-srv (_mip6._ipv6.$DNS_ZONE)" "$MN_AGENT_LOG"
+check "ar1 is a candidate by its RA" wait_for 5 has_candidate "$AR1_ADDR" ra
+check "the search domain is asked" grep -qx True < <(odm_status mn | json "'$DNS_ZONE' in j['home_anchor']['domains']")
+
+# ------------------------------------------------ 2. DNS gone, then back
+srv delete
+topo_move ar2
+check "without the SRV record, after a move: ar1's router by RA" wait_for 5 home_is "$AR1_ADDR" ra
+check "the log says why" grep -q "home anchor $AR1_ADDR, from ra (router on $MN_IF1)" "$MN_AGENT_LOG"
+check "ar2 is heard as a candidate too" wait_for 5 has_candidate "$AR2_ADDR" ra
+check "ar1 stays chosen: its preference is higher" home_is "$AR1_ADDR" ra
+srv add
+topo_move ar1
+check "the SRV record back, after a move: ha by DNS" wait_for 5 home_is "$HA_ADDR" dns-srv
+
+# ------------------------------------------------ 3. an RA not from a neighbour
+REFUSED=$(home ras_refused)
+LL=$(nsq ar1 ip -6 -o addr show dev lan0 scope link | awk '{ split($4, a, "/"); print a[1]; exit }')
+nsq ar1 /usr/bin/python3 - "$LL" <<'PY'
+import sys
+from scapy.all import Ether, IPv6, ICMPv6ND_RA, ICMPv6NDOptPrefixInfo, sendp, conf
+conf.verb = 0
+ra = IPv6(src=sys.argv[1], dst="ff02::1", hlim=64) / ICMPv6ND_RA(H=1, routerlifetime=30) / \
+     ICMPv6NDOptPrefixInfo(prefixlen=64, R=1, prefix="2001:db8:a1::66")
+sendp(Ether(dst="33:33:00:00:00:01") / ra, iface="lan0")
+PY
+check "an RA with hop limit 64 is refused" wait_for 3 test "$(home ras_refused)" -gt "$REFUSED"
+check "and names no candidate" no_candidate 2001:db8:a1::66 ra
+
+# ------------------------------------------------ 4. configured
+kill -TERM "$MN_AGENT_PID"
+wait "$MN_AGENT_PID" 2>/dev/null || true
+echo "home-anchor 2001:db8:40::99" >>"$ODM_DIR/mn.conf"
+odm_agent_start mn
+check "the configured home anchor is used" wait_for 5 home_is 2001:db8:40::99 config
+check "DNS still finds ha, as a candidate" wait_for 5 has_candidate "$HA_ADDR" dns-srv
+check "no sanitizer report" odm_agent_logs_clean
+check_summary test_homefind

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_hadisc.c — home anchor discovery without the network: Router
+ * Advertisements as bytes on the wire (odmagent/raopt.c) and the choice
+ * among configured, DNS and RA candidates (odmagent/hadisc.c).
+ */
+#include <criterion/criterion.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hadisc.h"
+#include "raopt.h"
+
+static struct in6_addr A(const char *s)
+{
+	struct in6_addr a;
+
+	cr_assert_eq(inet_pton(AF_INET6, s, &a), 1, "%s", s);
+	return a;
+}
+
+static struct in6_addr LL;
+
+static void init(void)
+{
+	LL = A("fe80::1");
+}
+
+TestSuite(raopt, .init = init);
+
+/* An RA as radvd sends it with AdvHomeAgentFlag, AdvHomeAgentInfo
+ * (preference 10, lifetime 1800), a prefix with AdvRouterAddr, RDNSS and
+ * DNSSL example.test. Built by hand from RFC 4861 §4.2, RFC 6275 §7. */
+static const uint8_t RA[] = {
+	134, 0, 0, 0, 64, 0x20, 0, 30, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* Prefix Information: /64, flags L A R, valid 300, preferred 120 */
+	3, 4, 64, 0xe0, 0, 0, 1, 44, 0, 0, 0, 120, 0, 0, 0, 0,
+	0x20, 0x01, 0x0d, 0xb8, 0, 0xa1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+	/* Home Agent Information: preference 10, lifetime 1800 */
+	8, 1, 0, 0, 0, 10, 0x07, 0x08,
+	/* RDNSS (skipped) */
+	25, 3, 0, 0, 0, 0, 5, 20, 0x20, 0x01, 0x0d, 0xb8, 0, 0x53, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53,
+	/* DNSSL: lifetime 1300, "example.test", padded to 24 bytes */
+	31, 3, 0, 0, 0, 0, 5, 20, 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 4, 't', 'e', 's', 't', 0, 0, 0,
+};
+
+Test(raopt, an_ra_of_a_home_agent)
+{
+	struct ra_info ra;
+
+	cr_assert_eq(ra_parse(RA, sizeof(RA), 255, &LL, &ra), 0);
+	cr_assert(ra.home_agent);
+	cr_assert_eq(ra.router_lifetime, 30);
+	cr_assert(ra.has_ha_info);
+	cr_assert_eq(ra.ha_preference, 10);
+	cr_assert_eq(ra.ha_lifetime, 1800);
+	cr_assert_eq(ra.n_router_addrs, 1);
+	{
+		struct in6_addr want = A("2001:db8:a1::1");
+
+		cr_assert_eq(memcmp(&ra.router_addrs[0], &want, 16), 0);
+	}
+	cr_assert_eq(ra.n_domains, 1);
+	cr_assert_str_eq(ra.domains[0], "example.test");
+	cr_assert_eq(ra.dnssl_lifetime, 1300);
+	cr_assert_eq(ra.bad_options, 0);
+}
+
+Test(raopt, refused_whole)
+{
+	struct ra_info ra;
+	struct in6_addr global = A("2001:db8:a1::1");
+	uint8_t m[sizeof(RA)];
+
+	cr_assert_eq(ra_parse(RA, sizeof(RA), 254, &LL, &ra), -EINVAL, "hop limit 254");
+	cr_assert_eq(ra_parse(RA, sizeof(RA), 255, &global, &ra), -EINVAL, "global source");
+	cr_assert_eq(ra_parse(RA, 15, 255, &LL, &ra), -EINVAL, "short");
+	cr_assert_eq(ra_parse(RA, sizeof(RA) - 1, 255, &LL, &ra), -EINVAL, "option past the end");
+	memcpy(m, RA, sizeof(m));
+	m[1] = 1;
+	cr_assert_eq(ra_parse(m, sizeof(m), 255, &LL, &ra), -EINVAL, "code 1");
+	memcpy(m, RA, sizeof(m));
+	m[16 + 1] = 0;
+	cr_assert_eq(ra_parse(m, sizeof(m), 255, &LL, &ra), -EINVAL, "option length 0");
+	memcpy(m, RA, sizeof(m));
+	m[48 + 1] = 2; /* HA info claims 16 bytes: the RDNSS becomes its tail */
+	cr_assert_eq(ra_parse(m, sizeof(m), 255, &LL, &ra), -EINVAL, "HA info of 16 bytes");
+}
+
+Test(raopt, a_bad_dnssl_is_ignored_alone)
+{
+	struct ra_info ra;
+	uint8_t m[sizeof(RA)];
+	size_t dnssl = sizeof(RA) - 24;
+
+	memcpy(m, RA, sizeof(m));
+	m[dnssl + 8] = 0xc0; /* a compression pointer: not allowed (RFC 8106 §5.2) */
+	cr_assert_eq(ra_parse(m, sizeof(m), 255, &LL, &ra), 0);
+	cr_assert_eq(ra.n_domains, 0);
+	cr_assert_eq(ra.bad_options, 1);
+	cr_assert(ra.has_ha_info, "the rest of the RA was lost");
+	memcpy(m, RA, sizeof(m));
+	m[dnssl + 10] = '/';
+	cr_assert_eq(ra_parse(m, sizeof(m), 255, &LL, &ra), 0);
+	cr_assert_eq(ra.n_domains, 0);
+	memcpy(m, RA, sizeof(m));
+	m[sizeof(m) - 1] = 1; /* padding that is not zero */
+	cr_assert_eq(ra_parse(m, sizeof(m), 255, &LL, &ra), 0);
+	cr_assert_eq(ra.bad_options, 1);
+}
+
+Test(raopt, a_router_without_the_h_flag)
+{
+	struct ra_info ra;
+	uint8_t m[sizeof(RA)];
+
+	memcpy(m, RA, sizeof(m));
+	m[5] = 0;
+	cr_assert_eq(ra_parse(m, sizeof(m), 255, &LL, &ra), 0);
+	cr_assert_not(ra.home_agent);
+}
+
+static struct ra_info ra_of(const char *router, int pref, uint16_t lifetime, int h)
+{
+	struct ra_info ra = { .home_agent = h, .has_ha_info = 1, .ha_preference = (int16_t)pref,
+			      .ha_lifetime = lifetime, .n_router_addrs = 1 };
+
+	ra.router_addrs[0] = A(router);
+	return ra;
+}
+
+Test(hadisc, configuration_then_dns_then_routers)
+{
+	struct hadisc h;
+	struct in6_addr cfg = A("2001:db8:40::10");
+	struct hadisc_srv srv = { A("2001:db8:40::11"), 0, 0, 30 };
+	struct ra_info ra = ra_of("2001:db8:a1::1", 10, 1800, 1);
+	const struct hadisc_cand *c;
+
+	hadisc_init(&h, NULL, 1);
+	cr_assert_null(hadisc_choose(&h, 1000));
+	hadisc_from_ra(&h, &ra, "eth1", 1000);
+	c = hadisc_choose(&h, 1000);
+	cr_assert_eq(c->src, HADISC_RA);
+	cr_assert_str_eq(c->origin, "router on eth1");
+	hadisc_from_dns(&h, "example.test", &srv, 1, 1000);
+	c = hadisc_choose(&h, 1000);
+	cr_assert_eq(c->src, HADISC_DNS, "DNS comes before routers");
+	cr_assert_str_eq(c->origin, "_mip6._ipv6.example.test");
+	/* the SRV record's TTL runs out: back to the router */
+	c = hadisc_choose(&h, 31000);
+	cr_assert_eq(c->src, HADISC_RA);
+	/* and the router's lifetime */
+	cr_assert_null(hadisc_choose(&h, 1000 + 1800 * 1000));
+
+	hadisc_init(&h, &cfg, 1);
+	hadisc_from_dns(&h, "example.test", &srv, 1, 1000);
+	c = hadisc_choose(&h, 1000);
+	cr_assert_eq(c->src, HADISC_CONFIG, "the configuration comes first");
+	cr_assert_eq(memcmp(&c->addr, &cfg, 16), 0);
+	cr_assert_not_null(hadisc_choose(&h, UINT64_MAX / 2), "a configured anchor expired");
+
+	hadisc_init(&h, NULL, 0);
+	hadisc_from_ra(&h, &ra, "eth1", 1000);
+	hadisc_from_dns(&h, "example.test", &srv, 1, 1000);
+	cr_assert_null(hadisc_choose(&h, 1000), "home-discovery off still discovered");
+}
+
+Test(hadisc, orders_within_a_source)
+{
+	struct hadisc h;
+	struct hadisc_srv srv[3] = {
+		{ A("2001:db8::1"), 10, 5, 60 },
+		{ A("2001:db8::2"), 5, 1, 60 },
+		{ A("2001:db8::3"), 5, 9, 60 },
+	};
+	struct ra_info lo = ra_of("2001:db8:a2::1", -5, 1800, 1);
+	struct ra_info hi = ra_of("2001:db8:a1::1", 10, 1800, 1);
+	struct in6_addr want;
+
+	hadisc_init(&h, NULL, 1);
+	hadisc_from_dns(&h, "example.test", srv, 3, 0);
+	want = A("2001:db8::3");
+	cr_assert_eq(memcmp(&hadisc_choose(&h, 0)->addr, &want, 16), 0,
+		     "lowest priority, then highest weight (RFC 2782)");
+	/* a new answer for the domain replaces the old one */
+	hadisc_from_dns(&h, "example.test", &srv[0], 1, 0);
+	want = A("2001:db8::1");
+	cr_assert_eq(memcmp(&hadisc_choose(&h, 0)->addr, &want, 16), 0);
+	hadisc_from_dns(&h, "example.test", NULL, 0, 0);
+	cr_assert_null(hadisc_choose(&h, 0));
+
+	hadisc_from_ra(&h, &lo, "eth2", 0);
+	hadisc_from_ra(&h, &hi, "eth1", 0);
+	want = A("2001:db8:a1::1");
+	cr_assert_eq(memcmp(&hadisc_choose(&h, 0)->addr, &want, 16), 0,
+		     "the highest preference (RFC 6275 §10.5.1)");
+	/* that router stops being a home agent: removed at once */
+	hi.home_agent = 0;
+	hadisc_from_ra(&h, &hi, "eth1", 5);
+	want = A("2001:db8:a2::1");
+	cr_assert_eq(memcmp(&hadisc_choose(&h, 5)->addr, &want, 16), 0);
+	lo.ha_lifetime = 0;
+	hadisc_from_ra(&h, &lo, "eth2", 6);
+	cr_assert_null(hadisc_choose(&h, 6), "lifetime 0 did not remove the router");
+}
+
+Test(hadisc, a_full_table_keeps_the_configured_anchor)
+{
+	struct hadisc h;
+	struct in6_addr cfg = A("2001:db8:40::10");
+
+	hadisc_init(&h, &cfg, 1);
+	for (int i = 0; i < 40; i++) {
+		char s[40];
+		struct ra_info ra;
+
+		snprintf(s, sizeof(s), "2001:db8:%x::1", i + 1);
+		ra = ra_of(s, i, 1800, 1);
+		hadisc_from_ra(&h, &ra, "eth1", (uint64_t)i);
+	}
+	cr_assert_eq(h.n, HADISC_CANDS_MAX);
+	cr_assert_eq(hadisc_choose(&h, 100)->src, HADISC_CONFIG);
+}
