@@ -29,6 +29,7 @@ done
 
 # shellcheck source-path=SCRIPTDIR source=lib/topo.sh
 . "$here/lib/topo.sh"
+. "$here/lib/mptcp.sh"
 
 SHAPE_RATE=${SHAPE_RATE:-400mbit}
 RESULTS=()
@@ -193,10 +194,8 @@ stall_ms() {
 
 topo_shape "$SHAPE_RATE"
 url=http://cn.$DNS_ZONE$BIGFILE_URL_PATH
-# Plain TCP gives up after 3 s without progress; MPTCP may stall ~3 s with
-# TOPO_MN_DAD=default, so it gets 10 s.
+# Plain TCP gives up after 3 s without progress (MPTCP gets 10 s: lib/mptcp.sh).
 curl_opts=(-sS -6 -o - --max-time 60 --speed-limit 1000 --speed-time 3)
-mcurl_opts=(-sS -6 -o - --max-time 60 --speed-limit 1000 --speed-time 10)
 
 # 1. Plain TCP, no ODM: must NOT survive the move.
 to=$(other_ar)
@@ -214,33 +213,25 @@ result "no ODM: plain TCP download broke at the move (curl rc $rc: $(head -c 200
 # 2. MPTCP: mn's links are subflow endpoints; must survive, bytes intact.
 to=$(other_ar)
 if [[ $to == ar1 ]]; then cur_if=$MN_IF2 new_if=$MN_IF1; else cur_if=$MN_IF1 new_if=$MN_IF2; fi
-nsx mn ip mptcp limits set subflows 4 add_addr_accepted 4
-nsx mn ip mptcp endpoint flush
-nsx mn ip mptcp endpoint add "$(topo_mn_addr)" dev "$cur_if" subflow
-nsx mn mptcpize run curl "${mcurl_opts[@]}" "http://cn.$DNS_ZONE:$MPTCP_HTTP_PORT$BIGFILE_URL_PATH" \
-	2>"$ODM_RUNDIR/curl-mptcp.err" | sha256sum >"$ODM_RUNDIR/mptcp.sha" &
-curl_pid=$!
+mptcp_download_start "http://cn.$DNS_ZONE:$MPTCP_HTTP_PORT$BIGFILE_URL_PATH" "$ODM_RUNDIR/mptcp.sha"
+curl_pid=$MPTCP_PID
 wait_bytes "$MPTCP_HTTP_PORT" $((16 * 1024 * 1024))
 nsq mn ss -HtinM 2>/dev/null | grep . >/dev/null || echo "warning: no MPTCP socket seen on mn" >&2
 start_capture "$ODM_RUNDIR/mptcp.pcap"
 topo_move "$to"
 t_down=$TOPO_MOVE_T0
-# New address in, old one out: the kernel path manager opens a subflow from
-# the new address and closes the one from the old.
-nsx mn ip mptcp endpoint add "$(topo_mn_addr)" dev "$new_if" subflow
-old_id=$(nsq mn ip mptcp endpoint show | awk -v d="$cur_if" '$0 ~ "dev " d {for (i = 1; i < NF; i++) if ($i == "id") print $(i + 1)}')
-[[ -n $old_id ]] && nsx mn ip mptcp endpoint delete id "$old_id"
+mptcp_follow_move "$cur_if" "$new_if"
 rc=0
 wait "$curl_pid" || rc=$?
 stop_capture
-((rc == 0)) || fail "MPTCP download failed across the move (rc $rc: $(cat "$ODM_RUNDIR/curl-mptcp.err"))"
+((rc == 0)) || fail "MPTCP download failed across the move (rc $rc: $(cat "$ODM_RUNDIR/mptcp.sha.err"))"
 got=$(awk '{print $1}' "$ODM_RUNDIR/mptcp.sha")
 [[ $got == "$BIGFILE_SHA256" ]] || fail "MPTCP download: sha256 $got, want $BIGFILE_SHA256"
 read -r stall gap < <(stall_ms "$ODM_RUNDIR/mptcp.pcap" "$t_down" "$new_if") || true
 [[ -n ${stall:-} && $stall != none ]] || fail "no data on $new_if after the move in the capture"
 result "MPTCP download survived the move, sha256 ok"
 result "MPTCP stall: $stall ms from old link down to data on the new link ($gap ms without data; move $TOPO_MOVE_MS ms; downlink shaped to $SHAPE_RATE)"
-nsx mn ip mptcp endpoint flush
+mptcp_stop
 topo_unshape
 
 # ------------------------------------------------------------ clean-up

@@ -195,14 +195,17 @@ odm_capture() {
 	return 1
 }
 
-# odm_stall_ms PCAP T0_NS - the stall of a download across a move: the
-# longest gap between consecutive data segments (tcp.len > 0) in PCAP from
+# odm_stall_ms PCAP T0_NS [PORT] - the stall of a download across a move: the
+# longest gap between consecutive data segments (tcp.len > 0, from source
+# port PORT if given; tunnelled ones are read inside) in PCAP from
 # 0.2 s before T0 (epoch ns, the old link going down) to 5 s after it, in ms.
 # The first segment after T0 is no measure: packets already queued in the
 # tunnel arrive right after it, before the real gap. -1 if no data came
 # after T0 within the window.
 odm_stall_ms() {
-	tshark -r "$1" -T fields -e frame.time_epoch -Y 'tcp.len > 0' 2>/dev/null |
+	local f='tcp.len > 0'
+	[[ -n ${3:-} ]] && f="$f && tcp.srcport == $3"
+	tshark -r "$1" -T fields -e frame.time_epoch -Y "$f" 2>/dev/null |
 		/usr/bin/python3 -c '
 import sys
 t0 = int(sys.argv[1]) / 1e9

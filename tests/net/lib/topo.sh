@@ -47,7 +47,7 @@
 #   TOPO_VERBOSE=1   also print every traced command on stderr
 #   TOPO_KEEP=1      on failure, leave everything in place for a look
 #
-# API (see each function): topo_up topo_down nsx topo_move topo_mn_addr
+# API (see each function): topo_up topo_down nsx topo_move topo_move_mbb topo_mn_addr
 # topo_start_iperf topo_check_clean topo_shape topo_unshape topo_spawn
 # topo_kill topo_wait_listen topo_diag topo_log topo_die topo_now_ms
 # topo_at_exit topo_sweep.
@@ -443,13 +443,27 @@ topo__wait_mn_ready() { # ar1|ar2 timeout_ms -> 0 when addr + default route
 # prefix and a default route through it. Prints the time taken in ms and
 # sets TOPO_MOVE_MS, TOPO_MOVE_T0 (epoch ns just after the old link went
 # down, CLOCK_REALTIME like packet captures).
-topo_move() {
-	local to=$1 old new t0 t1
-	case $to in
+# topo__move_ifs FN TO - sets old/new (mn's interfaces) of a move to TO
+topo__move_ifs() {
+	case $2 in
 	ar1) old=$MN_IF2 new=$MN_IF1 ;;
 	ar2) old=$MN_IF1 new=$MN_IF2 ;;
-	*) echo "topo_move: ar1 or ar2, not '$to'" >&2; return 2 ;;
+	*) echo "$1: ar1 or ar2, not '$2'" >&2; return 2 ;;
 	esac
+}
+
+# topo__v4_default TO IF - mn's IPv4 default route through TO's router
+topo__v4_default() {
+	if [[ $1 == ar1 ]]; then
+		nsx mn ip -4 route replace default via "$AR1_ADDR4" dev "$2"
+	else
+		nsx mn ip -4 route replace default via "$AR2_ADDR4" dev "$2"
+	fi
+}
+
+topo_move() {
+	local to=$1 old new t0 t1
+	topo__move_ifs topo_move "$to" || return
 	# ip -n: no mount namespace to set up, so the move starts at once.
 	topo__trace "[mn] ip link set $old down; ip link set $new up"
 	ip -n "$NS_MN" link set "$old" down
@@ -462,13 +476,33 @@ topo_move() {
 		return 1
 	fi
 	t1=$(date +%s%N)
-	if [[ $to == ar1 ]]; then
-		nsx mn ip -4 route replace default via "$AR1_ADDR4" dev "$new"
-	else
-		nsx mn ip -4 route replace default via "$AR2_ADDR4" dev "$new"
-	fi
+	topo__v4_default "$to" "$new"
 	TOPO_MOVE_MS=$(((t1 - t0) / 1000000))
 	echo "move to $to: $TOPO_MOVE_MS ms (mn address $(topo_mn_addr))"
+}
+
+# topo_move_mbb ar1|ar2 - move mn make-before-break: the new link comes up
+# while the old one still works; once mn has a usable address and a default
+# route there, the old link goes down. Sets TOPO_MOVE_T0 (epoch ns just after
+# the old link went down) and TOPO_MOVE_MS (new link up -> usable address,
+# the part of the move the old link covered).
+topo_move_mbb() {
+	local to=$1 old new t0 t1
+	topo__move_ifs topo_move_mbb "$to" || return
+	topo__trace "[mn] ip link set $new up; (address usable) ip link set $old down"
+	t0=$(date +%s%N)
+	ip -n "$NS_MN" link set "$new" up
+	if ! topo__wait_mn_ready "$to" 10000; then
+		echo "topo_move_mbb: mn got no usable address from $to within 10 s" >&2
+		return 1
+	fi
+	t1=$(date +%s%N)
+	ip -n "$NS_MN" link set "$old" down
+	TOPO_MOVE_T0=$(date +%s%N)
+	TOPO_MN_AT=$to
+	topo__v4_default "$to" "$new"
+	TOPO_MOVE_MS=$(((t1 - t0) / 1000000))
+	echo "make-before-break move to $to: new link usable after $TOPO_MOVE_MS ms, then the old one went down"
 }
 
 # topo_shape RATE - tc tbf on core's links toward ar1 and ar2 (downlink to
