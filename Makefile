@@ -126,9 +126,11 @@ unit: $(UNIT)
 	$(UNIT) --jobs 2
 
 # odmctl and odmagent from the outside: versions, help, usage errors, exit
-# status and -j, against no agent and a scripted one on a Unix socket.
+# status and -j, against no agent and a scripted one on a Unix socket; then
+# the licence line of every source file (tests/cli/spdx.sh add puts it in).
 cli: $(LIBODM) $(AGENT) $(CTL)
 	ODM_BUILD=$(abspath $(BUILD)) bash tests/cli/test_cli.sh
+	bash tests/cli/test_spdx.sh
 
 # The same unit tests built and run under AddressSanitizer + UBSan.
 san:
