@@ -11,6 +11,7 @@
 #                   FUZZ_TIME seconds at most each)
 #   make install    PREFIX=/usr/local DESTDIR= LIBDIR=$(PREFIX)/lib (make uninstall:
 #                   the same variables)
+#   make deb        a Debian package, $(BUILD)/odm_VERSION_ARCH.deb
 #
 # Source layout conventions (wildcards, so a new file needs no Makefile edit):
 #   libodm/core/*.c      shared code (codec, IPC schema, names, log), built once
@@ -230,6 +231,8 @@ bench:
 # there. make uninstall removes all of it; a configuration file only when it
 # is still the sample. odmctl run finds libodm.so in ../lib of its own
 # directory: with another LIBDIR it needs ODM_LIBODM (odmctl(8)).
+# make deb: $(BUILD)/odm_$(VERSION)_ARCH.deb with Debian's dpkg-deb
+# (odmagent/dist/deb/build.sh).
 SOVERSION     := 0
 LIBDIR        ?= $(PREFIX)/lib
 BINDIR        ?= $(PREFIX)/bin
@@ -258,7 +261,7 @@ dist_unit = $(DIST_SUBST) -e 's|@UNIT@|$(1)|g' -e 's|@DESCRIPTION@|$(2)|g' \
 	-e 's|@CONFIG@|$(SYSCONFDIR)/odm/$(3)|g' -e 's|@STATEDIR@|$(4)|g' \
 	$(DIST)/odmagent.service.in >$(D)$(UNITDIR)/$(1) && chmod 0644 $(D)$(UNITDIR)/$(1)
 
-.PHONY: uninstall
+.PHONY: uninstall deb
 
 install: all
 	install -d $(D)$(LIBDIR) $(D)$(BINDIR) $(D)$(SBINDIR) $(D)$(INCLUDEDIR) $(D)$(PKGCONFIGDIR) \
@@ -293,6 +296,9 @@ uninstall:
 		if cmp -s $$f $(DIST)/$${e#*:}; then rm -f $$f; \
 		elif [ -e $$f ]; then echo "uninstall: $$f differs from the sample: kept"; fi; done
 	-rmdir $(D)$(DOCDIR)/examples $(D)$(DOCDIR) $(D)$(SYSCONFDIR)/odm 2>/dev/null
+
+deb: all
+	bash $(DIST)/deb/build.sh $(BUILD) $(VERSION)
 
 clean:
 	rm -rf $(BUILD)
