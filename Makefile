@@ -295,7 +295,7 @@ uninstall:
 	for e in $(DIST_ETC); do f=$(D)$(SYSCONFDIR)/odm/$${e%%:*}; \
 		if cmp -s $$f $(DIST)/$${e#*:}; then rm -f $$f; \
 		elif [ -e $$f ]; then echo "uninstall: $$f differs from the sample: kept"; fi; done
-	-rmdir $(D)$(DOCDIR)/examples $(D)$(DOCDIR) $(D)$(SYSCONFDIR)/odm 2>/dev/null
+	rmdir $(D)$(DOCDIR)/examples $(D)$(DOCDIR) $(D)$(SYSCONFDIR)/odm 2>/dev/null || true
 
 deb: all
 	bash $(DIST)/deb/build.sh $(BUILD) $(VERSION)
