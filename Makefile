@@ -9,7 +9,9 @@
 #   make bench      benchmarks (ratios measured side by side in one run)
 #   make fuzz       run each libFuzzer harness for FUZZ_RUNS executions (10 million;
 #                   FUZZ_TIME seconds at most each)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= LIBDIR=$(PREFIX)/lib (make uninstall:
+#                   the same variables)
+#   make deb        a Debian package, $(BUILD)/odm_VERSION_ARCH.deb
 #
 # Source layout conventions (wildcards, so a new file needs no Makefile edit):
 #   libodm/core/*.c      shared code (codec, IPC schema, names, log), built once
@@ -89,10 +91,13 @@ $(CORE_A): $(call obj,$(CORE_SRC))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+# Its soname is libodm.so.$(SOVERSION) (make install adds the version), and
+# build/libodm.so.$(SOVERSION) links to it for the programs linked with -lodm.
 # libodm.map: only the interposed libc functions and the public API are exported.
-$(LIBODM): $(call obj,$(SHIM_SRC)) $(CORE_A) libodm/libodm.map
-	$(CC) -shared -Wl,-soname,libodm.so -Wl,-z,defs -Wl,--version-script=libodm/libodm.map \
+$(LIBODM): $(call obj,$(SHIM_SRC)) $(CORE_A) libodm/libodm.map Makefile
+	$(CC) -shared -Wl,-soname,libodm.so.$(SOVERSION) -Wl,-z,defs -Wl,--version-script=libodm/libodm.map \
 		$(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(PKG_LIBS) -ldl -lpthread
+	ln -sf libodm.so $@.$(SOVERSION)
 
 $(AGENT): $(call obj,odmagent/main.c $(AGENT_SRC)) $(CORE_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(AGENT_LIBS) -lpthread
@@ -128,9 +133,11 @@ unit: $(UNIT)
 	$(UNIT) --jobs 2
 
 # odmctl and odmagent from the outside: versions, help, usage errors, exit
-# status and -j, against no agent and a scripted one on a Unix socket.
+# status and -j, against no agent and a scripted one on a Unix socket; then
+# the licence line of every source file (tests/cli/spdx.sh add puts it in).
 cli: $(LIBODM) $(AGENT) $(CTL)
 	ODM_BUILD=$(abspath $(BUILD)) bash tests/cli/test_cli.sh
+	bash tests/cli/test_spdx.sh
 
 # The same unit tests built and run under AddressSanitizer + UBSan.
 san:
@@ -216,18 +223,84 @@ bench:
 	$(MAKE) all
 	ODM_BUILD=$(abspath $(BUILD)) bash tests/bench/run.sh
 
+# ---------------------------------------------------------------- install, uninstall, deb
+# make install [PREFIX=/usr/local] [DESTDIR=] [LIBDIR=$(PREFIX)/lib] [SYSCONFDIR=/etc]
+# Installs the programs, libodm.so with its soname (libodm.so.0) and version,
+# odm.h, odm.pc, the man pages of man/, the systemd units, the tmpfiles.d
+# entry and the bash completion (packaging sources in odmagent/dist/), the
+# sample configurations in $(DOCDIR)/examples, and those of the host, the
+# CHA and the policy in $(SYSCONFDIR)/odm unless a file of that name is
+# there. make uninstall removes all of it; a configuration file only when it
+# is still the sample. odmctl run finds libodm.so in ../lib of its own
+# directory: with another LIBDIR it needs ODM_LIBODM (odmctl(8)).
+# make deb: $(BUILD)/odm_$(VERSION)_ARCH.deb with Debian's dpkg-deb
+# (odmagent/dist/deb/build.sh).
+SOVERSION     := 0
+LIBDIR        ?= $(PREFIX)/lib
+BINDIR        ?= $(PREFIX)/bin
+SBINDIR       ?= $(PREFIX)/sbin
+INCLUDEDIR    ?= $(PREFIX)/include
+MANDIR        ?= $(PREFIX)/share/man
+DOCDIR        ?= $(PREFIX)/share/doc/odm
+PKGCONFIGDIR  ?= $(LIBDIR)/pkgconfig
+SYSCONFDIR    ?= /etc
+UNITDIR       ?= $(PREFIX)/lib/systemd/system
+TMPFILESDIR   ?= $(PREFIX)/lib/tmpfiles.d
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+
+DIST         := odmagent/dist
+DIST_SAMPLES := $(DIST)/odmagent.conf $(DIST)/anchor-cha.conf $(DIST)/anchor-home.conf \
+	$(DIST)/anchor-access.conf $(DIST)/policy.conf
+# installed name in $(SYSCONFDIR)/odm : sample it starts as
+DIST_ETC     := odmagent.conf:odmagent.conf anchor.conf:anchor-cha.conf policy.conf:policy.conf
+MAN_PAGES    := $(wildcard man/*.[1-8])
+LIBODM_REAL  := libodm.so.$(VERSION)
+D            := $(DESTDIR)
+DIST_SUBST    = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@VERSION@|$(VERSION)|g'
+# dist_unit NAME,DESCRIPTION,CONFIG,STATEDIR - a systemd unit from odmagent.service.in
+dist_unit = $(DIST_SUBST) -e 's|@UNIT@|$(1)|g' -e 's|@DESCRIPTION@|$(2)|g' \
+	-e 's|@CONFIG@|$(SYSCONFDIR)/odm/$(3)|g' -e 's|@STATEDIR@|$(4)|g' \
+	$(DIST)/odmagent.service.in >$(D)$(UNITDIR)/$(1) && chmod 0644 $(D)$(UNITDIR)/$(1)
+
+.PHONY: uninstall deb
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
-		$(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man3 \
-		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 \
-		$(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 0755 $(LIBODM) $(DESTDIR)$(PREFIX)/lib/
-	install -m 0755 $(AGENT) $(DESTDIR)$(PREFIX)/sbin/
-	install -m 0755 $(CTL) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 include/odm.h $(DESTDIR)$(PREFIX)/include/
-	for m in man/*.[1-8]; do \
-		s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; \
-	done
+	install -d $(D)$(LIBDIR) $(D)$(BINDIR) $(D)$(SBINDIR) $(D)$(INCLUDEDIR) $(D)$(PKGCONFIGDIR) \
+		$(D)$(DOCDIR)/examples $(D)$(SYSCONFDIR)/odm $(D)$(UNITDIR) $(D)$(TMPFILESDIR) \
+		$(D)$(COMPLETIONDIR) $(addprefix $(D)$(MANDIR)/man,$(sort $(subst .,,$(suffix $(MAN_PAGES)))))
+	install -m 0644 $(LIBODM) $(D)$(LIBDIR)/$(LIBODM_REAL)
+	ln -sf $(LIBODM_REAL) $(D)$(LIBDIR)/libodm.so.$(SOVERSION)
+	ln -sf libodm.so.$(SOVERSION) $(D)$(LIBDIR)/libodm.so
+	install -m 0755 $(AGENT) $(D)$(SBINDIR)/
+	install -m 0755 $(CTL) $(D)$(BINDIR)/
+	install -m 0644 include/odm.h $(D)$(INCLUDEDIR)/
+	$(DIST_SUBST) libodm/odm.pc.in >$(D)$(PKGCONFIGDIR)/odm.pc
+	for m in $(MAN_PAGES); do install -m 0644 $$m $(D)$(MANDIR)/man$${m##*.}/; done
+	install -m 0644 LICENSE $(D)$(DOCDIR)/
+	install -m 0644 $(DIST_SAMPLES) $(D)$(DOCDIR)/examples/
+	for e in $(DIST_ETC); do f=$(D)$(SYSCONFDIR)/odm/$${e%%:*}; \
+		[ -e $$f ] || install -m 0644 $(DIST)/$${e#*:} $$f; done
+	$(call dist_unit,odmagent.service,ODM host agent (on-demand mobility),odmagent.conf,odm)
+	$(call dist_unit,odmagent-anchor.service,ODM anchor (on-demand mobility),anchor.conf,odm/anchor)
+	install -m 0644 $(DIST)/odm.tmpfiles $(D)$(TMPFILESDIR)/odm.conf
+	install -m 0644 $(DIST)/odmctl.bash-completion $(D)$(COMPLETIONDIR)/odmctl
+
+uninstall:
+	rm -f $(D)$(LIBDIR)/$(LIBODM_REAL) $(D)$(LIBDIR)/libodm.so.$(SOVERSION) $(D)$(LIBDIR)/libodm.so \
+		$(D)$(SBINDIR)/odmagent $(D)$(BINDIR)/odmctl $(D)$(INCLUDEDIR)/odm.h \
+		$(D)$(PKGCONFIGDIR)/odm.pc $(D)$(DOCDIR)/LICENSE \
+		$(addprefix $(D)$(DOCDIR)/examples/,$(notdir $(DIST_SAMPLES))) \
+		$(addprefix $(D)$(UNITDIR)/,odmagent.service odmagent-anchor.service) \
+		$(D)$(TMPFILESDIR)/odm.conf $(D)$(COMPLETIONDIR)/odmctl
+	for m in $(MAN_PAGES); do rm -f $(D)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+	for e in $(DIST_ETC); do f=$(D)$(SYSCONFDIR)/odm/$${e%%:*}; \
+		if cmp -s $$f $(DIST)/$${e#*:}; then rm -f $$f; \
+		elif [ -e $$f ]; then echo "uninstall: $$f differs from the sample: kept"; fi; done
+	rmdir $(D)$(DOCDIR)/examples $(D)$(DOCDIR) $(D)$(SYSCONFDIR)/odm 2>/dev/null || true
+
+deb: all
+	bash $(DIST)/deb/build.sh $(BUILD) $(VERSION)
 
 clean:
 	rm -rf $(BUILD)

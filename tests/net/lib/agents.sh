@@ -19,6 +19,10 @@
 # Variables: ODM_BUILD (build dir, default <repo>/build), ODM_DIR (this run's
 # agent files), ODM_NAI, ODM_SPI, MN_SOCK, CHA_SOCK, MN_AGENT_LOG, CHA_AGENT_LOG,
 # MN_STATE_DIR, CHA_STATE_DIR (each agent's state, kept across its restarts).
+# Set ODM_CONF=samples before odm_agents_up to start the agents from the
+# sample configurations of odmagent/dist instead (odm__conf_samples), and
+# ODM_AGENT_CAPS (e.g. net_admin,net_raw) to start them with only those
+# capabilities (setpriv --bounding-set), as a systemd unit would.
 # Set ODM_CTL_GROUP (a group name) before odm_agents_up to let users other
 # than root reach mn's agent: its socket then lives in $ODM_RUNDIR/ctl (0755)
 # with that control-group; the key files stay in ODM_DIR (0700).
@@ -107,23 +111,65 @@ odm_agents_up() {
 		rule-priority 1000
 		${ODM_MN_EXTRA:-}
 	EOF
+	[[ ${ODM_CONF:-} != samples ]] || odm__conf_samples "$mn_group"
 	odm_agent_start cha || return 1
 	odm_agent_start mn || return 1
 	# Agents stop before the topology goes (their tunnel devices, routes).
 	topo_at_exit "odm_agents_down"
 }
 
+# odm__say_caps HOST PID - with ODM_AGENT_CAPS, the agent's effective
+# capabilities as the kernel shows them (/proc/PID/status)
+odm__say_caps() {
+	[[ -n ${ODM_AGENT_CAPS:-} ]] || return 0
+	echo "# agents: $1 agent capabilities: $(awk '$1 == "CapEff:" { print $2 }' "/proc/$2/status" 2>/dev/null)"
+}
+
+# odm__conf_set FILE DIRECTIVE VALUE - FILE's line of DIRECTIVE says VALUE
+# (a line added when it has none)
+odm__conf_set() {
+	if grep -q "^$2 " "$1"; then
+		sed -i "s|^$2 .*|$2 $3|" "$1"
+	else
+		echo "$2 $3" >>"$1"
+	fi
+}
+
+# odm__conf_samples [CONTROL-GROUP-LINE] - with ODM_CONF=samples, the agents'
+# configurations are the samples make install ships (odmagent/dist:
+# anchor-cha.conf, odmagent.conf) with only this run's addresses, identity,
+# key file, paths and device names filled in, and the test's udp-inactivity.
+odm__conf_samples() {
+	local dist=$ODM_REPO/odmagent/dist id="$ODM_NAI spi $ODM_SPI key-file $ODM_DIR/mn.key" kv
+	cp "$dist/anchor-cha.conf" "$ODM_DIR/cha.conf"
+	for kv in "address=$CHA_ADDR" "pool=$CHA_POOL" "identity=$id" "control=$CHA_SOCK" \
+		"state-dir=$CHA_STATE_DIR" "tunnel-device=$ODM_TUN_CHA"; do
+		odm__conf_set "$ODM_DIR/cha.conf" "${kv%%=*}" "${kv#*=}"
+	done
+	cp "$dist/odmagent.conf" "$ODM_DIR/mn.conf"
+	for kv in "identity=$id" "control=$MN_SOCK" "state-dir=$MN_STATE_DIR" \
+		"tunnel-device=$ODM_TUN_MN" "table=$ODM_TABLE" "udp-inactivity=$ODM_UDP_INACTIVITY"; do
+		odm__conf_set "$ODM_DIR/mn.conf" "${kv%%=*}" "${kv#*=}"
+	done
+	[[ -z ${1:-} ]] || echo "$1" >>"$ODM_DIR/mn.conf"
+	echo "# agents: configurations from the samples $dist/anchor-cha.conf and odmagent.conf"
+}
+
 odm_agent_start() {
+	local wrap=()
+	[[ -z ${ODM_AGENT_CAPS:-} ]] || wrap=(setpriv "--bounding-set=-all,+${ODM_AGENT_CAPS//,/,+}")
 	case $1 in
 	cha)
-		topo_spawn cha odmagent-cha "$CHA_AGENT_LOG" "$ODM_BUILD/odmagent" -f "$ODM_DIR/cha.conf"
+		topo_spawn cha odmagent-cha "$CHA_AGENT_LOG" "${wrap[@]}" "$ODM_BUILD/odmagent" -f "$ODM_DIR/cha.conf"
 		export CHA_AGENT_PID=$TOPO_SPAWNED_PID
 		odm__wait_socket "$CHA_SOCK"
+		odm__say_caps cha "$CHA_AGENT_PID"
 		;;
 	mn)
-		topo_spawn mn odmagent-mn "$MN_AGENT_LOG" "$ODM_BUILD/odmagent" -f "$ODM_DIR/mn.conf"
+		topo_spawn mn odmagent-mn "$MN_AGENT_LOG" "${wrap[@]}" "$ODM_BUILD/odmagent" -f "$ODM_DIR/mn.conf"
 		export MN_AGENT_PID=$TOPO_SPAWNED_PID
 		odm__wait_socket "$MN_SOCK"
+		odm__say_caps mn "$MN_AGENT_PID"
 		;;
 	*) echo "odm_agent_start: mn or cha, not '$1'" >&2; return 2 ;;
 	esac

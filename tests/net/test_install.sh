@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# test_install.sh - make install and make uninstall into a DESTDIR, as an
+# operator or a packager would run them. Needs no network namespaces and no
+# root; writes only under a temporary directory.
+#
+#   1. make install DESTDIR=D installs exactly the expected files:
+#      libodm.so.VERSION with soname libodm.so.0 and its two links, odm.h,
+#      odm.pc, every man page of man/ in its section, the programs, the
+#      systemd units, the tmpfiles.d entry, the bash completion, the samples.
+#   2. A program built with `pkg-config --cflags --libs odm` (PKG_CONFIG_PATH
+#      and PKG_CONFIG_SYSROOT_DIR into D) links against D's library, and
+#      runs: odm_version() is the Makefile's VERSION, and setsc() of a
+#      Session-lasting address with no agent returns EAI_REQUIREDIPNOTSUPPORTED
+#      at once (setsc(3): that type needs setsc_to()).
+#   3. The installed odmagent -V, odmctl --version and odmctl run use D.
+#   4. systemd-analyze verify accepts both units (their programs and man
+#      pages looked up in D), which hold only CAP_NET_ADMIN and CAP_NET_RAW;
+#      systemd-tmpfiles makes /run/odm from the tmpfiles.d entry.
+#   5. Each sample configuration passes odmagent -n once a key is there.
+#   6. The bash completion offers the commands and options of odmctl --help.
+#   7. A second install keeps an edited /etc/odm file; make uninstall keeps
+#      it too (and says so), and otherwise leaves nothing but directories;
+#      run again once that file is gone, it removes ODM's own directories.
+#
+# Env: ODM_BUILD (build dir, default build). Exit 0 pass, 1 fail, 77 skip.
+set -Eeuo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+BUILD=${ODM_BUILD:-build}
+[[ $BUILD = /* ]] || BUILD=$TOP/$BUILD
+CC=${CC:-gcc}
+
+. "$HERE/lib/check.sh"
+trap 'check_on_err test_install' ERR
+
+for t in make pkg-config "$CC" readelf systemd-analyze systemd-tmpfiles; do
+	command -v "$t" >/dev/null ||
+		{ echo "SKIP: $t is not installed (make deps installs it)"; exit 77; }
+done
+for f in odmagent odmctl libodm.so; do
+	[[ -e $BUILD/$f ]] || { echo "SKIP: $BUILD/$f not built (make BUILD=$BUILD all)"; exit 77; }
+done
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/odm-install.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+D=$TMP/root
+VERSION=$(sed -n 's/^VERSION *:= *//p' "$TOP/Makefile")
+[[ -n $VERSION ]]
+P=/usr/local L=/usr/local/lib
+
+m() { make -C "$TOP" --no-print-directory -s BUILD="$BUILD" DESTDIR="$D" "$@"; }
+
+# ---------------------------------------------------------------- 1. the files
+m install >"$TMP/install.log"
+{
+	printf '%s\n' etc/odm/odmagent.conf etc/odm/anchor.conf etc/odm/policy.conf \
+		usr/local/bin/odmctl usr/local/sbin/odmagent usr/local/include/odm.h \
+		usr/local/lib/libodm.so usr/local/lib/libodm.so.0 "usr/local/lib/libodm.so.$VERSION" \
+		usr/local/lib/pkgconfig/odm.pc \
+		usr/local/lib/systemd/system/odmagent.service \
+		usr/local/lib/systemd/system/odmagent-anchor.service \
+		usr/local/lib/tmpfiles.d/odm.conf \
+		usr/local/share/bash-completion/completions/odmctl \
+		usr/local/share/doc/odm/LICENSE
+	for f in odmagent anchor-cha anchor-home anchor-access policy; do
+		echo "usr/local/share/doc/odm/examples/$f.conf"
+	done
+	for f in "$TOP"/man/*.[1-8]; do
+		n=${f##*/}
+		echo "usr/local/share/man/man${n##*.}/$n"
+	done
+} | sort >"$TMP/want"
+(cd "$D" && find . ! -type d | sed 's|^\./||' | sort) >"$TMP/got"
+if diff -u "$TMP/want" "$TMP/got" >"$TMP/diff"; then
+	ok "make install installs the $(wc -l <"$TMP/want") expected files, and nothing else"
+else
+	not_ok "make install: unexpected file list (- missing, + extra):"
+	sed -n '3,$s/^/#   /p' "$TMP/diff"
+fi
+for man in odm.7 odmagent.8 odmagent.conf.5 odmctl.8 setsc.3; do
+	check "man page $man in section ${man##*.}" test -f "$D$P/share/man/man${man##*.}/$man"
+done
+check "libodm.so.$VERSION has the soname libodm.so.0" \
+	grep -q 'SONAME.*\[libodm\.so\.0\]' <(readelf -d "$D$L/libodm.so.$VERSION")
+check "libodm.so.0 -> libodm.so.$VERSION" test "$(readlink "$D$L/libodm.so.0")" = "libodm.so.$VERSION"
+check "libodm.so -> libodm.so.0" test "$(readlink "$D$L/libodm.so")" = libodm.so.0
+check "odm.h is the tree's" cmp -s "$TOP/include/odm.h" "$D$P/include/odm.h"
+check "/etc/odm/anchor.conf is the CHA sample" \
+	cmp -s "$TOP/odmagent/dist/anchor-cha.conf" "$D/etc/odm/anchor.conf"
+
+# ---------------------------------------------------------------- 2. pkg-config
+export PKG_CONFIG_PATH=$D$L/pkgconfig PKG_CONFIG_SYSROOT_DIR=$D PKG_CONFIG_LIBDIR=$D$L/pkgconfig
+check "pkg-config --modversion odm is $VERSION" test "$(pkg-config --modversion odm)" = "$VERSION"
+flags=$(pkg-config --cflags --libs odm | xargs)
+check "pkg-config's flags point into DESTDIR: $flags" \
+	test "$flags" = "-I$D$P/include -L$D$L -lodm"
+cat >"$TMP/prog.c" <<'C'
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <odm.h>
+int main(void)
+{
+	struct in6_addr a;
+	struct timespec t0, t1;
+	int fd = socket(AF_INET6, SOCK_STREAM, 0), rc;
+
+	if (fd < 0)
+		return 2;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = setsc(fd, &a, SESSION_LASTING_IPV6_ADDRESS);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("version %s\nsetsc %s\nms %ld\n", odm_version(),
+	       rc == EAI_REQUIREDIPNOTSUPPORTED ? "EAI_REQUIREDIPNOTSUPPORTED" :
+	       rc == EAI_REQUIREDIPFAILED ? "EAI_REQUIREDIPFAILED" : rc == 0 ? "0" : "other",
+	       (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+	return 0;
+}
+C
+# shellcheck disable=SC2086 # the flags are words
+"$CC" -Wall -Wextra -Werror -o "$TMP/prog" "$TMP/prog.c" $flags
+check "the program needs libodm.so.0" grep -q 'NEEDED.*\[libodm\.so\.0\]' <(readelf -d "$TMP/prog")
+ODM_SOCKET=$TMP/no-agent.sock LD_LIBRARY_PATH=$D$L "$TMP/prog" >"$TMP/prog.out"
+check "it loads libodm.so.0 from DESTDIR" \
+	grep -qF "$D$L/libodm.so.0" <(ODM_SOCKET=$TMP/no-agent.sock LD_LIBRARY_PATH=$D$L ldd "$TMP/prog")
+check "odm_version() is $VERSION" grep -qx "version $VERSION" "$TMP/prog.out"
+# setsc(3): Session-lasting comes only through setsc_to() (it needs the
+# peer's anchor), so setsc() refuses it, without asking the agent.
+check "setsc(Session-lasting) with no agent: EAI_REQUIREDIPNOTSUPPORTED" \
+	grep -qx 'setsc EAI_REQUIREDIPNOTSUPPORTED' "$TMP/prog.out"
+ms=$(sed -n 's/^ms //p' "$TMP/prog.out")
+check "... in ${ms} ms, under 100 ms" test "$ms" -lt 100
+unset PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_LIBDIR
+
+# ---------------------------------------------------------------- 3. programs
+check "installed odmagent -V: odmagent $VERSION" \
+	test "$("$D$P/sbin/odmagent" -V)" = "odmagent $VERSION"
+check "installed odmctl --version names $VERSION" grep -qw -- "$VERSION" <("$D$P/bin/odmctl" --version)
+pre=$("$D$P/bin/odmctl" -s "$TMP/no-agent.sock" run -- sh -c 'echo "$LD_PRELOAD"')
+check "installed odmctl run preloads the installed library ($pre)" \
+	test "$(readlink -f "$pre")" = "$(readlink -f "$D$L/libodm.so")"
+
+# ---------------------------------------------------------------- 4. units
+# verify looks up ExecStart= programs and Documentation= man pages on this
+# machine: point them into D, and change nothing else.
+for u in odmagent.service odmagent-anchor.service; do
+	f=$D$L/systemd/system/$u
+	mkdir -p "$TMP/units"
+	sed "s|=$P/sbin/|=$D$P/sbin/|g" "$f" >"$TMP/units/$u"
+	rc=0
+	MANPATH=$D$P/share/man systemd-analyze verify "$TMP/units/$u" >"$TMP/verify" 2>&1 || rc=$?
+	if ((rc == 0)) && [[ ! -s $TMP/verify ]]; then
+		ok "systemd-analyze verify $u: no complaint"
+	else
+		not_ok "systemd-analyze verify $u: exit $rc: $(head -c 600 "$TMP/verify")"
+	fi
+	check "$u: only CAP_NET_ADMIN and CAP_NET_RAW" \
+		test "$(grep '^CapabilityBoundingSet=' "$f")" = "CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW"
+	for k in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes \
+		RuntimeDirectory=odm RuntimeDirectoryPreserve=yes; do
+		check "$u: $k" grep -qx "$k" "$f"
+	done
+	conf=$(sed -n 's|^ExecStart=.* -f ||p' "$f")
+	check "$u runs $conf" test -f "$D$conf"
+done
+check "odmagent.service keeps its state in /var/lib/odm" \
+	grep -qx 'StateDirectory=odm' "$D$L/systemd/system/odmagent.service"
+check "the anchor's StateDirectory is its sample's state-dir" test \
+	"/var/lib/$(sed -n 's/^StateDirectory=//p' "$D$L/systemd/system/odmagent-anchor.service")" = \
+	"$(awk '$1 == "state-dir" { print $2 }' "$D/etc/odm/anchor.conf")"
+systemd-tmpfiles --root="$TMP/tmpfs" --create "$D$L/tmpfiles.d/odm.conf" >"$TMP/tmpfiles" 2>&1
+check "systemd-tmpfiles makes /run/odm, mode 0755" test "$(stat -c %a "$TMP/tmpfs/run/odm")" = 755
+check "the control sockets of both samples are in /run/odm" test "$(awk '$1 == "control" { print $2 }' \
+	"$D/etc/odm/odmagent.conf" "$D/etc/odm/anchor.conf" | xargs -n1 dirname | sort -u)" = /run/odm
+
+# ---------------------------------------------------------------- 5. samples
+mkdir -p "$TMP/conf"
+cp "$D$P"/share/doc/odm/examples/*.conf "$TMP/conf/"
+(umask 077 && head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TMP/conf/mn.key")
+cp -p "$TMP/conf/mn.key" "$TMP/conf/mn1.key"
+# agent_check CONF - odmagent -n on CONF; its words on stdout if it refuses
+agent_check() {
+	"$D$P/sbin/odmagent" -n -f "$1" >"$TMP/n.out" 2>&1 || { cat "$TMP/n.out"; return 1; }
+}
+for s in odmagent anchor-cha anchor-home anchor-access; do
+	check "sample $s.conf: odmagent -n accepts it" agent_check "$TMP/conf/$s.conf"
+done
+check "sample anchor-home.conf is mode home" grep -qx 'mode home' "$TMP/conf/anchor-home.conf"
+check "sample anchor-access.conf is mode access" grep -qx 'mode access' "$TMP/conf/anchor-access.conf"
+
+# ---------------------------------------------------------------- 6. completion
+# What odmctl --help lists: the first word of each line after "commands".
+help_cmds=$("$D$P/bin/odmctl" --help | sed '1,/^commands/d' | awk 'NF { print $1 }' | sort | xargs)
+help_opts=$("$D$P/bin/odmctl" --help | grep -oE -- '(^|[ ,])--?[a-zA-Z-]+' | tr -d ' ,' | sort -u | xargs)
+# complete WORD... - what the completion offers for the last word
+complete_words() {
+	PATH="$D$P/bin:$PATH" bash -c '
+		. "$1"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		_odmctl; printf "%s\n" "${COMPREPLY[@]}"' _ \
+		"$D$P/share/bash-completion/completions/odmctl" odmctl "$@" | sort -u | xargs
+}
+check "odmctl --help lists the commands of this release ($help_cmds)" \
+	test "$(comm -13 <(echo "$help_cmds" | tr ' ' '\n') \
+		<(printf '%s\n' hello lease leases release run status) | xargs)" = ""
+check "completion of a command: those of odmctl --help" test "$(complete_words '')" = "$help_cmds"
+check "completion of an option: those of odmctl --help ($help_opts)" \
+	test "$(complete_words -)" = "$help_opts"
+check "completion of lease's TYPE" \
+	test "$(complete_words lease '')" = "fixed graceful-replacement non-persistent session-lasting"
+check "completion of run --type s" test "$(complete_words run --type s)" = "session-lasting"
+check "completion of lease --proto" test "$(complete_words lease 2001:db8::1 --proto '')" = "tcp udp"
+
+# ---------------------------------------------------------------- 7. again, uninstall
+echo "# edited by the operator" >>"$D/etc/odm/odmagent.conf"
+cp "$D/etc/odm/odmagent.conf" "$TMP/edited.conf"
+m install >"$TMP/install2.log"
+check "a second install keeps an edited /etc/odm/odmagent.conf" \
+	cmp -s "$TMP/edited.conf" "$D/etc/odm/odmagent.conf"
+m uninstall >"$TMP/uninstall.log" 2>&1
+check "make uninstall keeps the edited configuration" cmp -s "$TMP/edited.conf" "$D/etc/odm/odmagent.conf"
+check "... and says so" grep -q "etc/odm/odmagent.conf differs from the sample: kept" "$TMP/uninstall.log"
+rm "$D/etc/odm/odmagent.conf"
+check "make uninstall again succeeds" m uninstall
+(cd "$D" && find . ! -type d | sed 's|^\./||') >"$TMP/left"
+if [[ ! -s $TMP/left ]]; then
+	ok "make uninstall leaves nothing but directories"
+else
+	not_ok "make uninstall left $(wc -l <"$TMP/left") files: $(head -n 5 "$TMP/left" | xargs)"
+fi
+check "make uninstall removes ODM's own directories" \
+	test ! -e "$D$P/share/doc/odm" -a ! -e "$D/etc/odm"
+
+check_summary test_install

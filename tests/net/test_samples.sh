@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# test_samples.sh - the sample configurations make install ships run a real
+# network: test_cha.sh (session continuity through a CHA across a move, and
+# the rest of that test) with both agents started from
+# odmagent/dist/anchor-cha.conf and odmagent/dist/odmagent.conf, only the
+# run's addresses, identity, key file, paths and device names filled in
+# (ODM_CONF=samples, tests/net/lib/agents.sh), and with only the
+# capabilities the systemd units give them: the CapabilityBoundingSet= of
+# odmagent/dist/odmagent.service.in (ODM_AGENT_CAPS, setpriv).
+#
+# Exit 0 pass, 1 fail, 77 skip (as test_cha.sh).
+set -uo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+LOG=$(mktemp "${TMPDIR:-/tmp}/odm-samples.XXXXXX")
+trap 'rm -f "$LOG"' EXIT
+
+# CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW -> net_admin,net_raw
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$HERE/../../odmagent/dist/odmagent.service.in" |
+	tr 'A-Z ' 'a-z,' | sed 's/cap_//g')
+[[ -n $caps ]] || { echo "test_samples: no CapabilityBoundingSet= in the unit template"; exit 1; }
+# The same set as the kernel writes it in /proc/PID/status (CapEff), from capability(7)'s numbers
+want=$(python3 -c '
+import sys
+bits = {"net_admin": 12, "net_raw": 13}
+print("%016x" % sum(1 << bits[c] for c in sys.argv[1].split(",")))' "$caps")
+
+rc=0
+ODM_CONF=samples ODM_AGENT_CAPS=$caps bash "$HERE/test_cha.sh" 2>&1 | tee "$LOG" || rc=${PIPESTATUS[0]}
+((rc == 77)) && exit 77
+if ! grep -q '^# agents: configurations from the samples ' "$LOG"; then
+	echo "not ok - the agents did not start from the samples (ODM_CONF=samples ignored)"
+	rc=1
+fi
+for h in cha mn; do
+	got=$(sed -n "s/^# agents: $h agent capabilities: //p" "$LOG" | sort -u | xargs)
+	if [[ $got != "$want" ]]; then
+		echo "not ok - the $h agent ran with capabilities '$got', not $want ($caps)"
+		rc=1
+	else
+		echo "ok - the $h agent ran with $caps only (CapEff $got)"
+	fi
+done
+if ((rc == 0)); then
+	echo "test_samples: all checks passed (test_cha with the sample configurations)"
+else
+	echo "test_samples: failed (test_cha exit $rc with the sample configurations)"
+	exit 1
+fi
