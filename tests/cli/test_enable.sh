@@ -31,6 +31,18 @@ check "no temporary file is left" test "$(find "$D" -type f | wc -l)" = 1
 expect 1 "enable with an unknown type" "$CTL" enable --root "$R" --type sticky web
 has err '"sticky"' "the type is named"
 
+# systemd itself reads the drop-in without a complaint
+if command -v systemd-analyze >/dev/null; then
+	printf '[Unit]\nDescription=test\n[Service]\nExecStart=/bin/true\n' \
+		>"$R/etc/systemd/system/web.service"
+	SYSTEMD_UNIT_PATH=$R/etc/systemd/system: systemd-analyze verify \
+		"$R/etc/systemd/system/web.service" >"$TMP/verify" 2>&1 || true
+	if grep -q 'odm\.conf' "$TMP/verify"; then bad "systemd-analyze verify: $(cat "$TMP/verify")"; else
+		ok "systemd-analyze verify reads the drop-in without a complaint"
+	fi
+	rm "$R/etc/systemd/system/web.service"
+else echo "# systemd-analyze not installed: the drop-in is not checked by systemd"; fi
+
 # the soname link is preferred when it exists next to the library
 mkdir "$TMP/lib"
 cp "$B/libodm.so" "$TMP/lib/libodm.so"
