@@ -213,8 +213,8 @@ int main(int argc, char **argv)
 
 	/* say which privilege is missing before an operation fails for it */
 	if (priv_effective(&capeff) == 0 && priv_missing(capeff, err, sizeof(err)) > 0) {
-		log_err(0, "role %s cannot start: odmagent lacks %s; run it as root or with "
-			   "both (systemd: AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW)",
+		log_err(0, "role %s cannot start: odmagent lacks %s; run it as root with "
+			   "both (systemd: CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW)",
 			config_role_name(a->cfg.role), err);
 		goto out;
 	}
