@@ -1,5 +1,5 @@
 /*
- * log.h — logging shared by odmagent, odmctl and the shim. Every line names
+ * log.h — odmagent's log (the shim has its own, shim_log.h). Every line names
  * the function it comes from. log_warn()/log_err() append strerror() of the
  * errno value given; none of these functions changes errno.
  */
