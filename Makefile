@@ -12,14 +12,17 @@
 #   make install    PREFIX=/usr/local DESTDIR=
 #
 # Source layout conventions (wildcards, so a new file needs no Makefile edit):
-#   libodm/core/*.c      shared code (codec, IPC schema, names, log), built once
-#                        into libodmcore.a and linked into everything else
+#   libodm/core/*.c      code the shim, odmctl and the agent share (IPC schema,
+#                        address type names), built once into libodmcore.a and
+#                        linked into everything else
 #   libodm/*.c           libodm.so (shim + API); files named hook_*.c hold the
 #                        interposed libc symbols and are never linked into tests
-#   odmagent/*.c         odmagent; main.c holds main(), all else is unit-testable
+#   odmagent/*.c         odmagent, with what only the agent uses (the Mobility
+#                        Header codec mh*.c and cksum.c, log.c); main.c holds
+#                        main(), all else is unit-testable
 #   odmagent/ctl/*.c     odmctl
 #   tests/unit/*.c       one Criterion binary
-#   tests/fuzz/fuzz_*.c  one libFuzzer binary each (core code only)
+#   tests/fuzz/fuzz_*.c  one libFuzzer binary each (core and agent code)
 #   examples/*.c         one program each, linked against libodm.so
 
 SHELL    := /bin/bash
