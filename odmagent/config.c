@@ -285,6 +285,17 @@ static int d_log_level(struct parse *p, char **w)
 	return 0;
 }
 
+static int d_log(struct parse *p, char **w)
+{
+	if (strcmp(w[1], "stderr") == 0)
+		p->cfg->log_syslog = 0;
+	else if (strcmp(w[1], "syslog") == 0)
+		p->cfg->log_syslog = 1;
+	else
+		return perr(p, w[1], "log must be stderr or syslog");
+	return 0;
+}
+
 static int d_address(struct parse *p, char **w)
 {
 	struct in6_addr a;
@@ -642,6 +653,7 @@ static const struct directive directives[] = {
 	{ "tunnel", 1, ANY, d_tunnel },
 	{ "tunnel-device", 1, ANY, d_tunnel_device },
 	{ "log-level", 1, ANY, d_log_level },
+	{ "log", 1, ANY, d_log },
 	{ "address", 1, ANCHOR_ONLY, d_address },
 	{ "pool", 1, ANCHOR_ONLY, d_pool },
 	{ "max-lifetime", 1, ANCHOR_ONLY, d_max_lifetime },
@@ -938,6 +950,7 @@ int config_reload(struct odm_config *cur, struct odm_config *next, char *err, si
 		return -EINVAL;
 	}
 	cur->log_level = next->log_level;
+	cur->log_syslog = next->log_syslog;
 	cur->max_lifetime = next->max_lifetime;
 	cur->max_bindings = next->max_bindings;
 	cur->default_type = next->default_type;

@@ -12,6 +12,7 @@
  *   tunnel auto|userspace               (backend; auto probes)
  *   tunnel-device NAME                  (default odm0)
  *   log-level error|warn|info|debug
+ *   log stderr|syslog                   (default stderr)
  *   address ADDR                        (anchor: the address BUs go to)
  *   pool PREFIX/LEN                     (anchor: addresses it hands out)
  *   max-lifetime SECONDS                (anchor: cap on granted lifetime)
@@ -65,6 +66,7 @@ struct odm_config {
 	char tunnel_backend[16];     /* "auto" or a backend name */
 	char tunnel_ifname[IFNAMSIZ];
 	int log_level;
+	int log_syslog;              /* log: 0 stderr, 1 syslog */
 	/* anchor role */
 	struct in6_addr address;
 	struct in6_addr pool;
@@ -102,7 +104,7 @@ const char *config_role_name(enum odm_role role);
 const char *config_mode_name(enum odm_anchor_mode mode);
 /*
  * SIGHUP: take over from next what a running agent can change (identities
- * and keys, log level, lifetimes, quotas, UDP inactivity, default type) and
+ * and keys, log level and target, lifetimes, quotas, UDP inactivity, default type) and
  * leave next holding the old identities, for the caller to free once the
  * role has re-keyed. -EINVAL (nothing changed, the reason in err) if next
  * differs in what needs a restart (role, mode, sockets, tunnel, addresses,

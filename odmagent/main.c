@@ -19,6 +19,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "netconf.h"
+#include "privilege.h"
 
 #define DEFAULT_CONFIG "/etc/odm/odmagent.conf"
 
@@ -26,10 +27,13 @@
 static int stopped;
 /* -d / -v given: they win over the configured log level, also on reload */
 static int log_forced = -1;
+/* -s given: syslog whatever the configuration's "log" says */
+static int syslog_forced;
 
-static int log_level_of(const struct odm_config *cfg)
+static void log_setup(const struct odm_config *cfg)
 {
-	return log_forced >= 0 ? log_forced : cfg->log_level;
+	odm_log_init("odmagent", log_forced >= 0 ? log_forced : cfg->log_level,
+		     syslog_forced || cfg->log_syslog);
 }
 
 /*
@@ -57,7 +61,7 @@ static void on_hup(uv_signal_t *s, int signum)
 		config_free(&next);
 		return;
 	}
-	odm_log_init("odmagent", log_level_of(&a->cfg), 0);
+	log_setup(&a->cfg);
 	/* next now holds the old identities: the role re-keys from them */
 	if (a->cfg.role == ODM_ROLE_ANCHOR)
 		anchor_reload(a, next.identities, next.n_identities);
@@ -69,10 +73,11 @@ static void on_hup(uv_signal_t *s, int signum)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: odmagent [-dnv] [-f config]\n"
+	fprintf(f, "usage: odmagent [-dnsv] [-f config]\n"
 		   "       odmagent -h | --help | -V | --version\n\n"
 		   "  -f, --config FILE  configuration file (default " DEFAULT_CONFIG ")\n"
 		   "  -n, --check        check the configuration and exit\n"
+		   "  -s, --syslog       log to syslog, not standard error\n"
 		   "  -d, --debug        log at the debug level\n"
 		   "  -v, --verbose      log at least at the info level\n"
 		   "  -h, --help         this help\n"
@@ -134,10 +139,12 @@ int main(int argc, char **argv)
 	char err[512];
 	int check = 0, debug = 0, verbose = 0, c, r, rc = 1;
 	int loop_ok = 0, sigs_ok = 0, started = 0;
+	uint64_t capeff;
 
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'f' },
 		{ "check", no_argument, NULL, 'n' },
+		{ "syslog", no_argument, NULL, 's' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -147,7 +154,7 @@ int main(int argc, char **argv)
 	char shortopt[3] = "-?";
 
 	opterr = 0; /* usage_error names the bad word */
-	while ((c = getopt_long(argc, argv, ":f:ndvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:ndsvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -165,6 +172,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			check = 1;
+			break;
+		case 's':
+			syslog_forced = 1;
 			break;
 		case 'd':
 			debug = 1;
@@ -197,9 +207,17 @@ int main(int argc, char **argv)
 		log_forced = ODM_LOG_DEBUG;
 	else if (verbose && a->cfg.log_level < ODM_LOG_INFO)
 		log_forced = ODM_LOG_INFO;
-	odm_log_init("odmagent", log_level_of(&a->cfg), 0);
+	log_setup(&a->cfg);
 	/* a client that vanishes mid-write must not kill the agent */
 	signal(SIGPIPE, SIG_IGN);
+
+	/* say which privilege is missing before an operation fails for it */
+	if (priv_effective(&capeff) == 0 && priv_missing(capeff, err, sizeof(err)) > 0) {
+		log_err(0, "role %s cannot start: odmagent lacks %s; run it as root with "
+			   "both (systemd: CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW)",
+			config_role_name(a->cfg.role), err);
+		goto out;
+	}
 
 	r = uv_loop_init(&loop);
 	if (r < 0) {

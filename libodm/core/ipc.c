@@ -79,7 +79,7 @@ static const struct ipc_field fallback_fields[] = {
 	{ NULL, 0, false },
 };
 
-/* THE schema. man/odmagent.8 (PROTOCOL) mirrors this table. */
+/* THE schema. man/odmagent.8 (CONTROL PROTOCOL) mirrors this table. */
 static const struct ipc_op ipc_ops[] = {
 	{ "hello", no_fields },
 	{ "fallback", fallback_fields },

@@ -48,5 +48,14 @@ int cmd_leases(const struct ctl_opts *o, int argc, char **argv);
 
 /* run.c */
 int cmd_run(const struct ctl_opts *o, int argc, char **argv);
+/* libodm.so: $ODM_LIBODM, next to odmctl, or ../lib from it; -1 (told) if none */
+int ctl_find_libodm(char *out, size_t len);
+
+/* genkey.c */
+int cmd_genkey(const struct ctl_opts *o, int argc, char **argv);
+
+/* enable.c */
+int cmd_enable(const struct ctl_opts *o, int argc, char **argv);
+int cmd_disable(const struct ctl_opts *o, int argc, char **argv);
 
 #endif

@@ -39,14 +39,36 @@ static const struct ctl_cmd commands[] = {
 	  "run COMMAND with libodm.so preloaded",
 	  "  --type TYPE      ask for TYPE for COMMAND's sockets (sets ODM_TYPE)\n"
 	  "  COMMAND [ARG...] the program; libodm.so is appended to LD_PRELOAD, and\n"
-	  "                   with -s, ODM_SOCKET is set\n",
+	  "                   with -s, ODM_SOCKET is set; a warning if the agent's\n"
+	  "                   control socket cannot be reached\n",
 	  1 },
+	{ "genkey", cmd_genkey, "[-f] [-o FILE] [--nai NAI] [--spi N]",
+	  "make a new random key and print the identity line that uses it",
+	  "  -o FILE          write the key to FILE (mode 0600), never over an existing\n"
+	  "                   file; without -o the line printed holds the key itself\n"
+	  "  -f, --force      replace FILE if it exists\n"
+	  "  --nai NAI        the host's identity (default: this host's name)\n"
+	  "  --spi N          security parameter index, 256..4294967295 (default random)\n",
+	  0 },
+	{ "enable", cmd_enable, "[--root DIR] [--type TYPE] SERVICE",
+	  "run a systemd service under libodm.so (a drop-in)",
+	  "  SERVICE          a unit name; writes /etc/systemd/system/SERVICE.service.d/odm.conf\n"
+	  "                   setting LD_PRELOAD, then systemctl daemon-reload\n"
+	  "  --type TYPE      also set ODM_TYPE for the service's sockets\n"
+	  "  --root DIR       write under DIR instead of / (no daemon-reload)\n",
+	  0 },
+	{ "disable", cmd_disable, "[--root DIR] SERVICE",
+	  "remove the drop-in written by enable",
+	  "  SERVICE          a unit name enabled with odmctl enable\n"
+	  "  --root DIR       as for enable\n",
+	  0 },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 /* subcommand options that take the next word as their argument */
-static const char *const ctl_arg_opts[] = { "--cha", "--proto", "--type", NULL };
+static const char *const ctl_arg_opts[] = { "--cha", "--proto", "--type", "-o", "--nai",
+					     "--spi", "--root", NULL };
 
 static void usage(FILE *f)
 {

@@ -5,6 +5,10 @@
  *
  * Where libodm.so is looked for, first hit wins:
  *   $ODM_LIBODM, then next to odmctl's own executable, then ../lib from it.
+ *
+ * The shim quietly hands out plain addresses when it cannot reach the
+ * agent, so run first tries the control socket itself and warns when the
+ * calling user cannot reach it (or no agent listens there).
  */
 #include <errno.h>
 #include <limits.h>
@@ -17,7 +21,7 @@
 #include "ipc.h"
 #include "odm.h"
 
-static int find_libodm(char *out, size_t len)
+int ctl_find_libodm(char *out, size_t len)
 {
 	const char *env = getenv("ODM_LIBODM");
 	char exe[PATH_MAX];
@@ -64,6 +68,28 @@ static int preload_has(const char *list, const char *lib)
 	return 0;
 }
 
+#define PROBE_TIMEOUT_MS 1000
+
+static void warn_unreachable(const struct ctl_opts *o, const char *prog)
+{
+	const char *path = o->socket ? o->socket : ipc_socket_path();
+	int fd = ipc_connect(path, PROBE_TIMEOUT_MS);
+
+	if (fd >= 0) {
+		close(fd);
+		return;
+	}
+	if (fd == -EACCES || fd == -EPERM)
+		fprintf(stderr, "%s: run: warning: uid %u cannot reach the agent's control "
+				"socket %s: %s (its group is control-group in odmagent.conf(5)); "
+				"%s gets plain addresses\n",
+			ctl_prog, (unsigned)geteuid(), path, strerror(-fd), prog);
+	else
+		fprintf(stderr, "%s: run: warning: no agent at %s: %s; %s gets plain "
+				"addresses\n",
+			ctl_prog, path, strerror(-fd), prog);
+}
+
 int cmd_run(const struct ctl_opts *o, int argc, char **argv)
 {
 	char lib[PATH_MAX];
@@ -96,7 +122,7 @@ int cmd_run(const struct ctl_opts *o, int argc, char **argv)
 			 "non-persistent, graceful-replacement)", type);
 		return CTL_EXIT_ERR;
 	}
-	if (find_libodm(lib, sizeof(lib)) < 0)
+	if (ctl_find_libodm(lib, sizeof(lib)) < 0)
 		return CTL_EXIT_ERR;
 
 	old = getenv("LD_PRELOAD");
@@ -130,6 +156,7 @@ int cmd_run(const struct ctl_opts *o, int argc, char **argv)
 		ctl_errx("run: setenv: %s", strerror(errno));
 		return CTL_EXIT_ERR;
 	}
+	warn_unreachable(o, argv[i]);
 	execvp(argv[i], argv + i);
 	ctl_errx("run: %s: %s", argv[i], strerror(errno));
 	return CTL_EXIT_ERR;

@@ -11,45 +11,14 @@
 # Exit 0 pass, 1 fail, 77 skip (python3 or a C compiler missing).
 set -euo pipefail
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-B=${ODM_BUILD:-$ROOT/build}
 for t in python3 "${CC:-gcc}"; do
 	command -v "$t" >/dev/null || { echo "SKIP: $t is not installed"; exit 77; }
 done
-for f in odmctl odmagent libodm.so; do
-	[[ -e $B/$f ]] || { echo "FAIL: $B/$f is missing (make all)"; exit 1; }
-done
-trap 'echo "not ok - test_cli.sh line $LINENO: $BASH_COMMAND" >&2' ERR
-
-TMP=$(mktemp -d)
+TEST_NAME=test_cli.sh
+. "$(dirname "$0")/lib.sh"
+HERE=$CLI_HERE
 AGENT_PID=""
-cleanup() {
-	[[ -n $AGENT_PID ]] && kill "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-fails=0
-ok() { echo "ok - $*"; }
-bad() { echo "not ok - $*"; fails=$((fails + 1)); }
-# expect RC DESC CMD... - run CMD (stdout to $TMP/out, stderr to $TMP/err),
-# pass when its exit status is RC.
-expect() {
-	local want=$1 desc=$2 rc=0
-	shift 2
-	"$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
-	if ((rc == want)); then ok "$desc (exit $rc)"; else
-		bad "$desc: exit $rc, not $want: $* (stderr: $(head -c 300 "$TMP/err"))"
-	fi
-}
-# has FILE PATTERN DESC - a fixed string in out or err
-has() {
-	if grep -qF -- "$2" "$TMP/$1"; then ok "$3"; else
-		bad "$3: \"$2\" not in $1: $(head -c 300 "$TMP/$1")"
-	fi
-}
-empty() { if [[ ! -s $TMP/$1 ]]; then ok "$2"; else bad "$2: $(head -c 300 "$TMP/$1")"; fi; }
+CLI_CLEANUP+=('[[ -n $AGENT_PID ]] && kill "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null')
 # json_lines CHECK DESC - every line of out is a JSON object without id/ok,
 # and the python expression CHECK holds for the list of them, L
 json_lines() {
@@ -65,7 +34,6 @@ assert eval(sys.argv[2]), L
 PY
 }
 
-CTL=$B/odmctl AGENT=$B/odmagent
 
 # ---------------------------------------------------------------- one version number
 VERSION=$(sed -n 's/^VERSION *:= *//p' "$ROOT/Makefile")
@@ -95,7 +63,7 @@ for h in -h --help; do
 	expect 0 "odmagent $h" "$AGENT" "$h"
 	has out "usage: odmagent" "odmagent $h prints the usage on stdout"
 done
-for c in status hello lease release leases run; do
+for c in status hello lease release leases run genkey enable disable; do
 	expect 0 "odmctl $c --help" "$CTL" "$c" --help
 	has out "usage: odmctl [-j] [-s socket] $c" "odmctl $c --help prints its usage"
 	empty err "odmctl $c --help writes nothing on stderr"
@@ -131,11 +99,18 @@ usage_err --bogus "leases --bogus" "$CTL" leases --bogus
 usage_err --bogus "lease --bogus" "$CTL" lease --bogus session-lasting 2001:db8::1
 usage_err --cha "lease --cha without its argument" "$CTL" lease session-lasting 2001:db8::1 --cha
 usage_err --bogus "run --bogus" "$CTL" run --bogus -- /bin/true
+usage_err --bogus "genkey --bogus" "$CTL" genkey --bogus
+usage_err -o "genkey -o without its argument" "$CTL" genkey -o
+usage_err extra "enable with two services" "$CTL" enable --root "$TMP/root" a extra
+usage_err --root "disable --root without its argument" "$CTL" disable x --root
+usage_err --type "disable takes no --type" "$CTL" disable --type fixed x
 usage_err --bogus "odmagent --bogus" "$AGENT" --bogus
 usage_err -x "odmagent -x" "$AGENT" -x
 usage_err -f "odmagent -f without its argument" "$AGENT" -f
 usage_err extra "odmagent with an operand" "$AGENT" extra
 expect 2 "odmctl without a command" "$CTL"
+expect 2 "enable without a service" "$CTL" enable
+expect 2 "disable without a service" "$CTL" disable
 expect 2 "release without an address" "$CTL" release
 expect 2 "lease without a destination" "$CTL" lease session-lasting
 
@@ -195,8 +170,4 @@ has err "looks at it later" "a release put off is said"
 kill "$AGENT_PID"
 wait "$AGENT_PID" 2>/dev/null || true
 AGENT_PID=""
-if ((fails)); then
-	echo "FAIL: test_cli: $fails checks failed"
-	exit 1
-fi
-echo "PASS: test_cli"
+cli_done

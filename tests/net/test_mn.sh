@@ -120,10 +120,12 @@ check "curl exits 0 after the move (rc $rc)" test "$rc" -eq 0
 SUM=$(sha256sum "$OUT" | awk '{print $1}')
 check "the download is intact" test "$SUM" = "$BIGFILE_SHA256"
 grep -E 'move:|re-registered' "$MN_AGENT_LOG" | sed 's/^/  agent: /' || true
-# agent log lines start with odmagent[EPOCH.MS]: time from the old link going
-# down to the CoA change being seen, and to the last re-registration BA
-log_ms() { grep -m1 "$1" "$MN_AGENT_LOG" | sed -E 's/^[^[]*\[([0-9]+)\.([0-9]+)\].*/\1\2/'; }
-log_ms_last() { grep "$1" "$MN_AGENT_LOG" | tail -n1 | sed -E 's/^[^[]*\[([0-9]+)\.([0-9]+)\].*/\1\2/'; }
+# agent log lines start with a UTC time, 2026-01-31T12:00:00.123Z: time from
+# the old link going down to the CoA change being seen, and to the last
+# re-registration BA
+stamp_ms() { local t; if read -r t _; then date -ud "$t" +%s%3N 2>/dev/null || true; fi; }
+log_ms() { grep -m1 "$1" "$MN_AGENT_LOG" | stamp_ms; }
+log_ms_last() { grep "$1" "$MN_AGENT_LOG" | tail -n1 | stamp_ms; }
 MOVE_SEEN=$(log_ms 'move: CoA')
 REREG=$(log_ms_last 're-registered at')
 if [[ -n $MOVE_SEEN && -n $REREG ]]; then

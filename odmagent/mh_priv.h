@@ -1,7 +1,7 @@
 /*
  * mh_priv.h — internals shared by the Mobility Header codec's own files
- * (mh.c, mh_auth.c). Not part of the contract in mh.h; nothing outside
- * libodm/core/mh*.c should include it.
+ * (mh.c, mh_auth.c, cksum.c). Not part of the contract in mh.h; nothing but
+ * the codec's own files should include it.
  */
 #ifndef ODM_MH_PRIV_H
 #define ODM_MH_PRIV_H

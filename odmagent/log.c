@@ -1,10 +1,15 @@
-/* log.c — one line per event, prefixed with the level and the function. */
+/*
+ * log.c — one line per event, prefixed with the level and the function; to
+ * standard error with a UTC timestamp, or to syslog(3) as ident[pid] with the
+ * facility LOG_DAEMON and a priority matching the level.
+ */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -16,11 +21,32 @@ static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
 void odm_log_init(const char *ident, int level, int to_syslog)
 {
+	if (log_syslog && !to_syslog)
+		closelog();
 	log_ident = ident ? ident : "odm";
 	log_max = level;
 	log_syslog = to_syslog;
 	if (to_syslog)
 		openlog(log_ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+size_t log_stamp(char *out, size_t cap, const struct timespec *ts)
+{
+	struct tm tm;
+	char day[32];
+	int n;
+
+	if (!out || cap == 0)
+		return 0;
+	out[0] = '\0';
+	if (!gmtime_r(&ts->tv_sec, &tm) || !strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm))
+		return 0;
+	n = snprintf(out, cap, "%s.%03ldZ", day, ts->tv_nsec / 1000000);
+	if (n < 0 || (size_t)n >= cap) {
+		out[0] = '\0';
+		return 0;
+	}
+	return (size_t)n;
 }
 
 int odm_log_level(void)
@@ -62,9 +88,12 @@ void odm_logf(int level, const char *func, int errnum, const char *fmt, ...)
 		syslog(prio[level], "%s: %s", func, msg);
 	} else {
 		struct timespec ts;
+		char stamp[LOG_STAMP_MAX];
+
 		clock_gettime(CLOCK_REALTIME, &ts);
-		fprintf(stderr, "%s[%ld.%03ld] %s: %s: %s\n", log_ident, (long)ts.tv_sec,
-			ts.tv_nsec / 1000000, level_names[level], func, msg);
+		log_stamp(stamp, sizeof(stamp), &ts);
+		fprintf(stderr, "%s %s[%ld] %s: %s: %s\n", stamp, log_ident, (long)getpid(),
+			level_names[level], func, msg);
 	}
 	errno = saved;
 }

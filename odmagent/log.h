@@ -1,5 +1,5 @@
 /*
- * log.h — logging shared by odmagent, odmctl and the shim. Every line names
+ * log.h — odmagent's log (the shim has its own, shim_log.h). Every line names
  * the function it comes from. log_warn()/log_err() append strerror() of the
  * errno value given; none of these functions changes errno.
  */
@@ -7,13 +7,27 @@
 #define ODM_LOG_H
 
 #include <stddef.h>
+#include <time.h>
 
 enum { ODM_LOG_ERR = 0, ODM_LOG_WARN = 1, ODM_LOG_INFO = 2, ODM_LOG_DEBUG = 3 };
 
-/* ident: program name; level: most verbose level shown; to_syslog: 0 = stderr */
+/*
+ * ident: program name; level: most verbose level shown; to_syslog: 0 =
+ * standard error, lines "2026-01-31T12:00:00.123Z ident[pid] level: func:
+ * message" (UTC); 1 = syslog(3), facility LOG_DAEMON, priority LOG_ERR,
+ * LOG_WARNING, LOG_INFO or LOG_DEBUG by level. May be called again (SIGHUP).
+ */
 void odm_log_init(const char *ident, int level, int to_syslog);
 int odm_log_level(void);
 int odm_log_level_from_name(const char *name); /* -1 if unknown */
+
+/*
+ * ts as ISO 8601 in UTC with milliseconds, "2026-01-31T12:00:00.123Z", in
+ * out (cap bytes, LOG_STAMP_MAX is enough). Returns its length, 0 (and an
+ * empty string) if it does not fit.
+ */
+#define LOG_STAMP_MAX 32
+size_t log_stamp(char *out, size_t cap, const struct timespec *ts);
 
 void odm_logf(int level, const char *func, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

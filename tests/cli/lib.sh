@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: MIT
+# tests/cli/lib.sh - what the command-line tests share: where the build is,
+# a temporary directory removed on exit, and the checks. Source it from a
+# test_*.sh run with bash; set TEST_NAME first. Each check prints "ok - ..."
+# or "not ok - ..."; cli_done prints the verdict as the last line.
+set -euo pipefail
+
+CLI_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$CLI_HERE/../.." && pwd)
+B=${ODM_BUILD:-$ROOT/build}
+CTL=$B/odmctl
+AGENT=$B/odmagent
+for f in odmctl odmagent libodm.so; do
+	[[ -e $B/$f ]] || { echo "FAIL: $B/$f is missing (make all)"; exit 1; }
+done
+trap 'echo "not ok - $TEST_NAME line $LINENO: $BASH_COMMAND" >&2' ERR
+
+TMP=$(mktemp -d)
+CLI_CLEANUP=()
+cli_cleanup() {
+	local c
+	for c in "${CLI_CLEANUP[@]}"; do eval "$c" || true; done
+	rm -rf "$TMP"
+}
+trap cli_cleanup EXIT
+
+fails=0
+ok() { echo "ok - $*"; }
+bad() { echo "not ok - $*"; fails=$((fails + 1)); }
+# expect RC DESC CMD... - run CMD (stdout to $TMP/out, stderr to $TMP/err),
+# pass when its exit status is RC.
+expect() {
+	local want=$1 desc=$2 rc=0
+	shift 2
+	"$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
+	if ((rc == want)); then ok "$desc (exit $rc)"; else
+		bad "$desc: exit $rc, not $want: $* (stderr: $(head -c 300 "$TMP/err"))"
+	fi
+}
+# has FILE PATTERN DESC - a fixed string in out or err
+has() {
+	if grep -qF -- "$2" "$TMP/$1"; then ok "$3"; else
+		bad "$3: \"$2\" not in $1: $(head -c 300 "$TMP/$1")"
+	fi
+}
+# lacks FILE PATTERN DESC - a fixed string not in out or err
+lacks() {
+	if grep -qF -- "$2" "$TMP/$1"; then bad "$3: \"$2\" in $1: $(head -c 300 "$TMP/$1")"; else
+		ok "$3"
+	fi
+}
+empty() { if [[ ! -s $TMP/$1 ]]; then ok "$2"; else bad "$2: $(head -c 300 "$TMP/$1")"; fi; }
+# check DESC CMD... - pass when CMD succeeds
+check() { if "${@:2}"; then ok "$1"; else bad "$1"; fi; }
+# skip WHY - the whole test cannot run here
+skip() { echo "SKIP: $TEST_NAME: $*"; exit 77; }
+cli_done() {
+	if ((fails)); then
+		echo "FAIL: $TEST_NAME: $fails checks failed"
+		exit 1
+	fi
+	echo "PASS: $TEST_NAME"
+}

@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: MIT
+"""optcov.py ROOT - every option in the code's tables is in a man page, and
+every option a page documents is in the code: odmagent.conf directives
+(config.c's directive table) against the .It Ic entries of
+man/odmagent.conf.5; odmagent's and odmctl's getopt tables (short option
+string and struct option array) against the .It Fl entries of
+man/odmagent.8 and man/odmctl.8 and against their SYNOPSIS; odmctl's
+command table against the .It Cm entries of man/odmctl.8. Prints one line
+per option missing on either side, naming it; exit 1 if any."""
+import re
+import sys
+
+root = sys.argv[1]
+
+
+def read(path):
+    with open(f"{root}/{path}", encoding="utf-8") as f:
+        return f.read()
+
+
+def block(text, start):
+    """The initializer that follows the first occurrence of start, to '};'."""
+    i = text.index(start)
+    return text[i:text.index("};", i)]
+
+
+def getopt_table(path):
+    """Options of the getopt_long() call in path: {'-x', '--long'}."""
+    src = read(path)
+    opts = set()
+    short = re.search(r'getopt_long\(argc, argv, "([^"]*)"', src).group(1)
+    for c in short.lstrip("+:"):
+        if c != ":":
+            opts.add("-" + c)
+    for name, letter in re.findall(
+            r'\{\s*"([a-z-]+)",\s*\w+_argument,\s*NULL,\s*\'(\w)\'\s*\}',
+            block(src, "struct option longopts[]")):
+        opts.add("--" + name)
+        opts.add("-" + letter)
+    return opts
+
+
+def page_flags(page):
+    """Options a page describes in its lists (.It Fl ...) and SYNOPSIS."""
+    text = read(page)
+    items, synopsis = set(), set()
+    for line in text.splitlines():
+        if line.startswith(".It Fl "):
+            for m in re.finditer(r'Fl \\-([a-z][a-z-]*)|Fl ([A-Za-z])\b', line):
+                items.add("--" + m.group(1) if m.group(1) else "-" + m.group(2))
+    syn = text[text.index(".Sh SYNOPSIS"):text.index(".Sh DESCRIPTION")]
+    for m in re.finditer(r'Fl ([A-Za-z]+)\b', syn):
+        for c in m.group(1):
+            synopsis.add("-" + c)
+    return items, synopsis
+
+
+def page_items(page, macro):
+    """First word after '.It <macro>' on each list item of a page."""
+    return set(re.findall(rf'(?m)^\.It {macro} ([a-z][a-z0-9-]*)', read(page)))
+
+
+missing = []
+
+
+def compare(what, code, page, page_name, code_name):
+    for o in sorted(code - page):
+        missing.append(f"{what} {o}: in {code_name}, not documented in {page_name}")
+    for o in sorted(page - code):
+        missing.append(f"{what} {o}: documented in {page_name}, not in {code_name}")
+
+
+# odmagent.conf directives
+directives = set(re.findall(r'\{\s*"([a-z-]+)",\s*\d+,\s*\w+,\s*d_\w+\s*\}',
+                            block(read("odmagent/config.c"), "struct directive directives[]")))
+compare("directive", directives, page_items("man/odmagent.conf.5", "Ic"),
+        "man/odmagent.conf.5", "odmagent/config.c")
+
+# command-line options
+for prog, src, page in (("odmagent", "odmagent/main.c", "man/odmagent.8"),
+                        ("odmctl", "odmagent/ctl/odmctl.c", "man/odmctl.8")):
+    code = getopt_table(src)
+    items, synopsis = page_flags(page)
+    compare(f"{prog} option", code, items, f"{page} (options list)", src)
+    compare(f"{prog} option", {o for o in code if not o.startswith("--")}, synopsis,
+            f"{page} (SYNOPSIS)", src)
+
+# odmctl commands
+commands = set(re.findall(r'\{\s*"([a-z-]+)",\s*cmd_\w+,',
+                          block(read("odmagent/ctl/odmctl.c"), "struct ctl_cmd commands[]")))
+compare("odmctl command", commands, page_items("man/odmctl.8", "Cm"), "man/odmctl.8",
+        "odmagent/ctl/odmctl.c")
+
+if not directives or not commands:
+    missing.append("could not read the option tables (the patterns above found nothing)")
+for m in missing:
+    print("missing:", m)
+print(f"{len(directives)} directives, {len(commands)} odmctl commands, "
+      f"{len(getopt_table('odmagent/main.c'))} + {len(getopt_table('odmagent/ctl/odmctl.c'))} "
+      "command-line options compared")
+sys.exit(1 if missing else 0)
