@@ -14,6 +14,7 @@ R=$TMP/root
 D=$R/etc/systemd/system/web.service.d
 F=$D/odm.conf
 LIB=$(cd "$B" && pwd)/libodm.so
+[[ -e $LIB.0 ]] && LIB=$LIB.0 # the soname's link, when the build made one
 
 expect 0 "enable web" "$CTL" enable --root "$R" web
 has out "$F" "enable prints the drop-in's path"
