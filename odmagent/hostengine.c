@@ -287,11 +287,17 @@ void he_check_anchor(struct hostengine *e, struct reg_anchor *an)
 	 * is not rate limited.
 	 */
 	e->move_ms = e->now;
-	e->ops->ifname(e->arg, &coa, ifname);
-	e->ops->emit(e->arg, "move",
-		     json_pack("{s:o, s:s, s:s}", "from",
-			       had ? json_string(ntop6(&old, a1)) : json_null(), "to",
-			       ntop6(&coa, a2), "ifname", ifname));
+	if (!e->has_coa || !IN6_ARE_ADDR_EQUAL(&e->last_coa, &coa)) {
+		/* one event per move of the host, whatever the number of anchors */
+		e->ops->ifname(e->arg, &coa, ifname);
+		e->ops->emit(e->arg, "move",
+			     json_pack("{s:o, s:s, s:s}", "from",
+				       e->has_coa ? json_string(ntop6(&e->last_coa, a1)) :
+						    json_null(),
+				       "to", ntop6(&coa, a2), "ifname", ifname));
+		e->last_coa = coa;
+		e->has_coa = 1;
+	}
 	for (struct reg_binding *b = an->bindings; b; b = b->next) {
 		struct lease *l = b->user;
 		const struct addrtype *at;

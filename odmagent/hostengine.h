@@ -107,6 +107,8 @@ struct hostengine {
 	int route_on;                /* the table's default route is installed */
 	int stopping;
 	uint64_t move_ms;            /* last CoA change */
+	int has_coa;                 /* last_coa: the host's CoA last told as a move */
+	struct in6_addr last_coa;
 	unsigned lost;               /* bindings an anchor had lost, for status */
 	struct in6_addr host_addrs[VANISHED_MAX]; /* access addresses at the last look */
 	size_t n_host_addrs;

@@ -515,6 +515,21 @@ Test(hostengine, move_rebinds_and_reregisters)
 	cr_assert_eq(E.leases.head->state, LEASE_REGISTERED);
 }
 
+Test(hostengine, a_new_lease_from_the_same_coa_is_no_move)
+{
+	granted(IPPROTO_TCP);
+	F.count.tcp = 0;
+	he_tick(&E, T0 + 60 + HE_GRACE_MS);
+	cr_assert_null(E.leases.head);
+	answer(1, MH_BA_ACCEPTED, NULL, T0 + 70 + HE_GRACE_MS); /* the deregistration's */
+	he_tick(&E, T0 + 80 + HE_GRACE_MS); /* the anchor has no binding left */
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 90 + HE_GRACE_MS);
+	cr_assert_eq(F.nbu, 3);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[2], &COA1));
+	cr_assert_not_null(event("move", 0));
+	cr_assert_null(event("move", 1), "the host did not move");
+}
+
 Test(hostengine, last_socket_closed_ends_lease_after_grace)
 {
 	int mark, r, u, a, d;
