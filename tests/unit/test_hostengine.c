@@ -18,6 +18,7 @@
 #include "hostengine.h"
 #include "log.h"
 #include "mh.h"
+#include "mn_state.h"
 #include "odm.h"
 #include "testaddr.h"
 
@@ -658,6 +659,41 @@ Test(hostengine, session_without_anchor_falls_back_to_plain)
 	cr_assert(F.rep[0].plain);
 	cr_assert_str_eq(str(event("fallback", 0), "type"), "session-lasting");
 	cr_assert_eq(json_integer_value(json_object_get(event("fallback", 0), "pid")), 201);
+}
+
+Test(hostengine, restart_takes_leases_over_and_reregisters)
+{
+	struct hostengine first = E;
+	struct reg_config rc = E.reg.cfg;
+	struct state_mn st;
+	int mark, b0, a, b1;
+
+	granted(IPPROTO_TCP);
+	cr_assert_eq(mnstate_snapshot(&E.reg, &E.leases, 1700000000000, T0 + 100, &st), 0);
+	/* a new run: the old engine's state is gone (killed) */
+	first = E;
+	he_init(&E, &OPS, NULL, &rc, &first.pol, 900);
+	cr_assert_eq(mnstate_adopt(&st, "mn1@example.test", &E.leases, &E.reg, 1700000001000,
+				   T0 + 1100),
+		     1);
+	state_mn_free(&st);
+	mark = F.nlog;
+	he_adopted(&E, T0 + 1100);
+	a = logged_addr("addr_add", &HOA1, mark);
+	b0 = logged("bind 2001:db8:c4a::101 ::", mark);
+	b1 = logged("bind 2001:db8:c4a::101 2001:db8:a1::5", mark);
+	cr_assert(a >= 0 && a < b0 && b0 < b1,
+		  "configured again, then bound to the current CoA (%d %d %d)", a, b0, b1);
+	cr_assert_eq(F.nbu, 2, "re-registered at once");
+	cr_assert(bu_hnp_is(1, &HOA1));
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 1200);
+	cr_assert_eq(F.nrep, 1, "a request waits for the re-registration's BA");
+	answer(1, MH_BA_ACCEPTED, NULL, T0 + 1230);
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_str_eq(F.rep[1].addr, "2001:db8:c4a::101");
+	/* the first run's engine is dropped without a word to anyone */
+	first.ops = &OPS;
+	he_cleanup(&first);
 }
 
 /* ---- non-persistent ---- */
