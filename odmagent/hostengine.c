@@ -154,7 +154,7 @@ void he_lease_request(struct hostengine *e, const struct at_request *rq, uint64_
 		e->ops->reply_error(e->arg, rq->req, "EINVAL", "field \"type\": unknown type");
 		return;
 	}
-	switch (at->source ? at->source(rq, &anchor, &why) : AT_NOT_OFFERED) {
+	switch (at->source ? at->source(rq, &e->anchors, &anchor, &why) : AT_NOT_OFFERED) {
 	case AT_NOT_OFFERED:
 		snprintf(msg, sizeof(msg), "type \"%s\" is not offered %s",
 			 odm_type_name(rq->type), why ? why : "yet");

@@ -102,6 +102,7 @@ struct hostengine {
 	struct lease_table leases;
 	struct reg_ctx reg;          /* the Binding Update List */
 	struct lease_policy pol;
+	struct at_anchors anchors;   /* besides the peers' CHAs (none yet) */
 	struct addr_waits usable;    /* leases whose address is not usable yet */
 	uint64_t now;                /* time of the event being handled */
 	int route_on;                /* the table's default route is installed */

@@ -148,19 +148,21 @@ struct lease *lease_find_reusable(const struct lease_table *t, int type, int pro
 struct share_key {
 	const struct addrtype *at;
 	const struct at_request *rq;
+	const struct in6_addr *anchor;
 };
 
 static int shares(const struct lease *l, const void *ctx)
 {
 	const struct share_key *k = ctx;
 
-	return k->at->may_share(l, k->rq);
+	return k->at->may_share(l, k->rq, k->anchor);
 }
 
 struct lease *lease_find_shared(const struct lease_table *t, const struct addrtype *at,
-				const struct at_request *rq, int include_registering)
+				const struct at_request *rq, const struct in6_addr *anchor,
+				int include_registering)
 {
-	struct share_key k = { at, rq };
+	struct share_key k = { at, rq, anchor };
 
 	if (!at->may_share)
 		return NULL;
@@ -637,7 +639,7 @@ void lease_request_anchored(struct hostengine *e, const struct at_request *rq,
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], a3[INET6_ADDRSTRLEN];
 	const struct addrtype *at = addrtype_get(rq->type);
 	struct reg_anchor *an;
-	struct lease *l = lease_find_shared(&e->leases, at, rq, 1);
+	struct lease *l = lease_find_shared(&e->leases, at, rq, anchor, 1);
 	uint64_t now = e->now;
 
 	if (l && addr_waits_find(&e->usable, l)) {

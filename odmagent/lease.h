@@ -116,12 +116,14 @@ enum lease_verdict lease_judge(const struct lease *l, const struct sockdiag_coun
 
 /*
  * Like lease_find_reusable, with the sharing rule of the request's type
- * (typetable.h): a lease may_share accepts, a registered one first.
+ * (typetable.h): a lease at anchor that may_share accepts, a registered
+ * one first.
  */
 struct addrtype;
 struct at_request;
 struct lease *lease_find_shared(const struct lease_table *t, const struct addrtype *at,
-				const struct at_request *rq, int include_registering);
+				const struct at_request *rq, const struct in6_addr *anchor,
+				int include_registering);
 
 const char *lease_state_name(enum lease_state s);
 const char *lease_verdict_name(enum lease_verdict v);

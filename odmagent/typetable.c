@@ -8,9 +8,11 @@
 /* Non-persistent (RFC 8653 §3.1): the address of the network the host is
  * on, never anchored; its TCP connections end when it leaves. */
 static enum at_source nonpersistent_source(const struct at_request *rq,
-					   struct in6_addr *anchor, const char **why)
+					   const struct at_anchors *known, struct in6_addr *anchor,
+					   const char **why)
 {
 	(void)rq;
+	(void)known;
 	(void)anchor;
 	*why = NULL;
 	return AT_PLAIN;
@@ -18,28 +20,35 @@ static enum at_source nonpersistent_source(const struct at_request *rq,
 
 /*
  * Session-lasting (RFC 8653 §3.1): anchored at the peer's correspondent
- * home anchor when one is known. Without one, the access network's anchor
- * would provide it; until such anchors exist the socket gets the plain
- * address, as a legacy program would.
+ * home anchor when one is known, else at the access network's anchor, else
+ * at the home anchor. With none of them the socket gets the plain address,
+ * as a legacy program would.
  */
-static enum at_source session_source(const struct at_request *rq, struct in6_addr *anchor,
+static enum at_source session_source(const struct at_request *rq,
+				     const struct at_anchors *known, struct in6_addr *anchor,
 				     const char **why)
 {
-	if (!rq->has_cha) {
+	*why = NULL;
+	if (rq->has_cha)
+		*anchor = rq->cha;
+	else if (known->has_access)
+		*anchor = known->access;
+	else if (known->has_home)
+		*anchor = known->home;
+	else {
 		*why = "no anchor for this destination: plain address";
 		return AT_PLAIN;
 	}
-	*anchor = rq->cha;
-	*why = NULL;
 	return AT_ANCHORED;
 }
 
 /* One user's sockets toward one anchor share an address, unless the socket
  * asked for a fresh one (IPV6_REQUIRE_SRC_ON_NET); two users never do. */
-static int session_may_share(const struct lease *l, const struct at_request *rq)
+static int session_may_share(const struct lease *l, const struct at_request *rq,
+			     const struct in6_addr *anchor)
 {
 	return !rq->fresh && l->type == rq->type && l->proto == rq->proto &&
-	       l->uid == rq->uid && rq->has_cha && IN6_ARE_ADDR_EQUAL(&l->anchor, &rq->cha);
+	       l->uid == rq->uid && IN6_ARE_ADDR_EQUAL(&l->anchor, anchor);
 }
 
 static const struct addrtype table[] = {

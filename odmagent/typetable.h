@@ -31,6 +31,15 @@ struct at_request {
 	pid_t pid;
 };
 
+/* The anchors this host may use besides a peer's CHA (from the configuration;
+ * none today: the anchors issue adds the home and access anchor modes). */
+struct at_anchors {
+	int has_home;            /* a home anchor: Fixed addresses */
+	struct in6_addr home;
+	int has_access;          /* the access network's anchor */
+	struct in6_addr access;
+};
+
 enum at_source {
 	AT_NOT_OFFERED = 0, /* EAI_REQUIREDIPNOTSUPPORTED: no anchor provides it */
 	AT_PLAIN = 1,       /* the current network's own address, nothing held */
@@ -47,16 +56,18 @@ enum at_move {
 struct addrtype {
 	int type;                /* enum odm_addr_type */
 	/*
-	 * Where an address for rq comes from: *anchor for AT_ANCHORED; *why a
+	 * Where an address for rq comes from, given the anchors known besides the
+	 * peer's CHA: *anchor for AT_ANCHORED; *why a
 	 * short text when the answer is not the one asked for (a plain address
 	 * instead of an anchored one: a fallback; a refusal). NULL: the type
 	 * is not offered on this host.
 	 */
-	enum at_source (*source)(const struct at_request *rq, struct in6_addr *anchor,
-				 const char **why);
-	/* Whether rq may share the held lease l instead of a new address;
-	 * NULL: never shared. */
-	int (*may_share)(const struct lease *l, const struct at_request *rq);
+	enum at_source (*source)(const struct at_request *rq, const struct at_anchors *known,
+				 struct in6_addr *anchor, const char **why);
+	/* Whether rq may share the held lease l instead of a new address at
+	 * anchor; NULL: never shared. */
+	int (*may_share)(const struct lease *l, const struct at_request *rq,
+			 const struct in6_addr *anchor);
 	/* Whether l ends now, from its socket count and last tunnel traffic;
 	 * NULL: held until its anchor or the agent ends it. */
 	enum lease_verdict (*judge)(const struct lease *l, const struct sockdiag_count *c,

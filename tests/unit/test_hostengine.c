@@ -692,8 +692,22 @@ Test(hostengine, restart_takes_leases_over_and_reregisters)
 	cr_assert_eq(F.nrep, 2);
 	cr_assert_str_eq(F.rep[1].addr, "2001:db8:c4a::101");
 	/* the first run's engine is dropped without a word to anyone */
-	first.ops = &OPS;
 	he_cleanup(&first);
+}
+
+Test(hostengine, session_without_cha_uses_a_known_access_anchor)
+{
+	struct in6_addr access = A("2001:db8:ac::10");
+
+	E.anchors.has_access = 1;
+	E.anchors.access = access;
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 0, 0, T0);
+	cr_assert_eq(F.nbu, 1, "allocated at the access anchor");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[0], &access));
+	cr_assert_null(event("fallback", 0));
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 1);
+	cr_assert_eq(F.nbu, 2, "the peer's CHA is another anchor: not shared");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[1], &ANCHOR));
 }
 
 /* ---- non-persistent ---- */
