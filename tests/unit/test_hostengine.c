@@ -630,6 +630,35 @@ Test(hostengine, silent_anchor_times_out)
 	cr_assert_str_eq(str(event("lease-refused", 0), "error"), "EAI_REQUIREDIPFAILED");
 }
 
+Test(hostengine, silent_anchor_fails_a_confirmation_in_time)
+{
+	granted(IPPROTO_TCP);
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 50 + HE_CONFIRM_MS);
+	cr_assert_eq(F.nbu, 2, "confirming refresh");
+	F.count.tcp = 1;
+	he_tick(&E, T0 + 50 + HE_CONFIRM_MS + HE_ALLOC_TIMEOUT_MS - 1);
+	cr_assert_eq(F.nrep, 1, "still waiting");
+	he_tick(&E, T0 + 50 + HE_CONFIRM_MS + HE_ALLOC_TIMEOUT_MS);
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_str_eq(F.rep[1].code, "ETIMEDOUT");
+	cr_assert_not_null(E.leases.head, "the lease itself stays for its sockets");
+}
+
+Test(hostengine, binding_that_expires_is_anchor_lost)
+{
+	int nbu;
+
+	granted(IPPROTO_TCP);
+	F.count.tcp = 1;
+	while (E.leases.head && he_reg_deadline(&E) && he_reg_deadline(&E) < T0 + 400000)
+		he_reg_timers(&E, he_reg_deadline(&E));
+	cr_assert_null(E.leases.head, "the anchor never answered its refreshes");
+	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "anchor-lost");
+	cr_assert_eq(E.lost, 1);
+	nbu = F.nbu;
+	cr_assert_neq(bu(nbu - 1).lifetime, 0, "no deregistration for a binding already gone");
+}
+
 Test(hostengine, stopping_deregisters_and_answers_waiters)
 {
 	int mark;
