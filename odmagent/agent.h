@@ -38,7 +38,7 @@ void anchor_stop(struct odm_agent *a);
 /* SIGHUP: a->cfg has new identities; old_ids/n_old are the ones replaced */
 void anchor_reload(struct odm_agent *a, const struct odm_identity *old_ids, size_t n_old);
 
-/* mn.c — mobile-node role: leases, registrations, movement */
+/* mn.c — mobile-node role: the host engine's I/O (hostengine.h) */
 int mn_start(struct odm_agent *a);
 void mn_stop(struct odm_agent *a);
 /* SIGHUP: a->cfg has new keys, lifetimes, timers */

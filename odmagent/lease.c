@@ -1,10 +1,17 @@
-/* lease.c — the mn role's lease table and its pure decisions (see lease.h). */
+/* lease.c — the host role's leases: table, decisions, life cycle (see lease.h). */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "addrtext.h"
+#include "typetable.h"
+#include "hostengine.h"
 #include "lease.h"
+#include "log.h"
+#include "mh.h"
+#include "registration.h"
 
 void lease_table_init(struct lease_table *t, uint16_t first_id)
 {
@@ -97,15 +104,15 @@ void lease_free(struct lease_table *t, struct lease *l)
 	lease_destroy(l);
 }
 
-struct lease *lease_find_reusable(const struct lease_table *t, int type, int proto,
-				  const struct in6_addr *anchor, uid_t uid,
-				  int include_registering)
+/* The first lease pred accepts, a registered one before one registering. */
+static struct lease *find_first(const struct lease_table *t,
+				int (*pred)(const struct lease *l, const void *ctx),
+				const void *ctx, int include_registering)
 {
 	struct lease *pending = NULL;
 
 	for (struct lease *l = t->head; l; l = l->next) {
-		if (l->type != type || l->proto != proto || l->uid != uid ||
-		    !IN6_ARE_ADDR_EQUAL(&l->anchor, anchor))
+		if (!pred(l, ctx))
 			continue;
 		if (l->state == LEASE_REGISTERED)
 			return l;
@@ -113,6 +120,53 @@ struct lease *lease_find_reusable(const struct lease_table *t, int type, int pro
 			pending = l;
 	}
 	return include_registering ? pending : NULL;
+}
+
+struct reuse_key {
+	int type, proto;
+	const struct in6_addr *anchor;
+	uid_t uid;
+};
+
+static int same_key(const struct lease *l, const void *ctx)
+{
+	const struct reuse_key *k = ctx;
+
+	return l->type == k->type && l->proto == k->proto && l->uid == k->uid &&
+	       IN6_ARE_ADDR_EQUAL(&l->anchor, k->anchor);
+}
+
+struct lease *lease_find_reusable(const struct lease_table *t, int type, int proto,
+				  const struct in6_addr *anchor, uid_t uid,
+				  int include_registering)
+{
+	struct reuse_key k = { type, proto, anchor, uid };
+
+	return find_first(t, same_key, &k, include_registering);
+}
+
+struct share_key {
+	const struct addrtype *at;
+	const struct at_request *rq;
+	const struct in6_addr *anchor;
+};
+
+static int shares(const struct lease *l, const void *ctx)
+{
+	const struct share_key *k = ctx;
+
+	return k->at->may_share(l, k->rq, k->anchor);
+}
+
+struct lease *lease_find_shared(const struct lease_table *t, const struct addrtype *at,
+				const struct at_request *rq, const struct in6_addr *anchor,
+				int include_registering)
+{
+	struct share_key k = { at, rq, anchor };
+
+	if (!at->may_share)
+		return NULL;
+	return find_first(t, shares, &k, include_registering);
 }
 
 size_t lease_count_configured(const struct lease_table *t)
@@ -199,4 +253,560 @@ const char *lease_verdict_name(enum lease_verdict v)
 		return "UDP idle";
 	}
 	return "unknown";
+}
+
+/*
+ * ---- the life cycle ----
+ *
+ * REGISTERING (allocation BU out, requests wait) -> the BA brings the
+ * address: configured on the host, handed out once the kernel routes it as
+ * local (asked every ADDR_USABLE_POLL_MS, at most ADDR_USABLE_BOUND_MS) ->
+ * REGISTERED: shared by later requests of the same owner (confirmed first
+ * by a refresh when its last BA is older than HE_CONFIRM_MS), re-bound and
+ * re-registered on a move -> ended when its type's judge says so (last
+ * socket gone, UDP idle), when its anchor refuses or forgets it, or when
+ * the agent stops: a deregistration BU (retransmitted by registration.c),
+ * local state removed at once.
+ */
+
+static json_t *grant_json(const struct lease *l)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+
+	return json_pack("{s:s, s:i, s:s}", "addr", ntop6(&l->addr, a1), "lease", (int)l->id,
+			 "anchor", ntop6(&l->anchor, a2));
+}
+
+/* Answer every waiter of l with its address, or with code/msg if code. */
+static void answer_waiters(struct hostengine *e, struct lease *l, const char *code,
+			   const char *msg)
+{
+	size_t n;
+	void **w = lease_take_waiters(l, &n);
+	int reused = l->handed > 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (code) {
+			he_emit_refused(e, l->type, w[i], msg, code);
+			e->ops->reply_error(e->arg, w[i], code, msg);
+		} else {
+			he_emit_granted(e, l, w[i], reused);
+			e->ops->reply(e->arg, w[i], grant_json(l));
+		}
+	}
+	if (!code && n)
+		l->handed++;
+	free(w);
+}
+
+/* Remove what configure() did, in reverse; describe it in buf. */
+static void unconfigure(struct hostengine *e, struct lease *l, char *buf, size_t cap)
+{
+	const struct he_ops *o = e->ops;
+	size_t off = 0;
+	int rc;
+
+	buf[0] = '\0';
+#define STEP(...)                                                                   \
+	do {                                                                        \
+		if (off < cap)                                                      \
+			off += (size_t)snprintf(buf + off, cap - off, __VA_ARGS__); \
+	} while (0)
+	if (l->host_cfg & LEASE_CFG_RULE) {
+		rc = o->rule_del(e->arg, &l->addr);
+		STEP(", rule %s", rc < 0 ? "NOT removed" : "removed");
+		if (rc < 0)
+			log_warn(rc, "removing the rule for lease %u", l->id);
+	}
+	if (l->host_cfg & LEASE_CFG_BIND) {
+		rc = o->tun_unbind(e->arg, &l->addr);
+		STEP(", tunnel %s", rc < 0 && rc != -ENOENT ? "NOT unbound" : "unbound");
+	}
+	if (l->host_cfg & LEASE_CFG_ADDR) {
+		rc = o->addr_del(e->arg, &l->addr);
+		STEP(", address %s", rc < 0 ? "NOT removed" : "removed");
+		if (rc < 0)
+			log_warn(rc, "removing the address of lease %u", l->id);
+	}
+	l->host_cfg = 0;
+	if (e->route_on && lease_count_configured(&e->leases) == 0) {
+		rc = o->route_del(e->arg);
+		STEP(", default route %s", rc < 0 ? "NOT removed" : "removed");
+		if (rc < 0)
+			log_warn(rc, "removing the tunnel's default route");
+		e->route_on = 0;
+	}
+#undef STEP
+}
+
+static int configure(struct hostengine *e, struct lease *l, const struct in6_addr *coa)
+{
+	const struct he_ops *o = e->ops;
+	char tmp[128];
+	int rc;
+
+	rc = o->addr_add(e->arg, &l->addr);
+	if (rc < 0) {
+		log_warn(rc, "adding the address of lease %u", l->id);
+		goto fail;
+	}
+	l->host_cfg |= LEASE_CFG_ADDR;
+	rc = o->tun_bind(e->arg, &l->addr, coa, &l->anchor);
+	if (rc < 0) {
+		log_warn(rc, "binding lease %u in the tunnel", l->id);
+		goto fail;
+	}
+	l->host_cfg |= LEASE_CFG_BIND;
+	if (!e->route_on) {
+		rc = o->route_add(e->arg);
+		if (rc < 0) {
+			log_warn(rc, "the tunnel's default route");
+			goto fail;
+		}
+		e->route_on = 1;
+	}
+	rc = o->rule_add(e->arg, &l->addr);
+	if (rc < 0) {
+		log_warn(rc, "rule for lease %u", l->id);
+		goto fail;
+	}
+	l->host_cfg |= LEASE_CFG_RULE;
+	return 0;
+fail:
+	unconfigure(e, l, tmp, sizeof(tmp));
+	return rc;
+}
+
+/* Drop a lease that never got (or lost) its binding: no BU is sent. */
+static void drop(struct hostengine *e, struct lease *l)
+{
+	char steps[160];
+
+	addr_waits_del(&e->usable, l);
+	unconfigure(e, l, steps, sizeof(steps));
+	if (l->rb)
+		reg_binding_del(&e->reg, l->rb);
+	l->rb = NULL;
+	lease_free(&e->leases, l);
+}
+
+/*
+ * End a lease: the deregistration BU goes first (retransmitted on its own
+ * by registration.c until its BA or HE_DEREG_TRIES), local state goes at
+ * once without waiting for the anchor. reason: the lease-ended event's.
+ */
+static void end(struct hostengine *e, struct lease *l, const char *reason, const char *why,
+		int dereg_bu)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	char steps[160];
+	char dereg[48] = "no deregistration (not registered)";
+	uint16_t id = l->id;
+
+	if (l->n_waiters)
+		answer_waiters(e, l, "REQUIREDIPFAILED", "the lease ended before it was ready");
+	/* one waiting for its address to turn usable is registered too */
+	if (dereg_bu && l->rb &&
+	    (l->state == LEASE_REGISTERED || addr_waits_find(&e->usable, l))) {
+		struct reg_binding *b = l->rb;
+		int rc = reg_dereg(&e->reg, b, e->now);
+
+		snprintf(dereg, sizeof(dereg), "dereg BU seq %u %s", b->last_seq,
+			 rc < 0 ? "NOT sent" : "sent");
+		l->rb = NULL; /* the binding lives on until its BA */
+	}
+	unconfigure(e, l, steps, sizeof(steps));
+	log_info("lease %u %s at %s ended (%s): %s%s", id, ntop6(&l->addr, a1),
+		 ntop6(&l->anchor, a2), why, dereg, steps);
+	if (!IN6_IS_ADDR_UNSPECIFIED(&l->addr))
+		he_emit_ended(e, l, reason);
+	drop(e, l);
+}
+
+/* The wait for l's address is over: hand it out, or end the lease. */
+static void usable_done(struct hostengine *e, struct lease *l, enum addr_verdict v,
+			uint64_t waited_ms)
+{
+	char a1[INET6_ADDRSTRLEN], msg[128];
+
+	/* registered at the anchor all along: a failure deregisters */
+	l->state = LEASE_REGISTERED;
+	if (v == ADDR_READY) {
+		l->handed_ms = e->now;
+		log_debug("lease %u: %s usable after %llu ms, answering %zu waiting", l->id,
+			  ntop6(&l->addr, a1), (unsigned long long)waited_ms, l->n_waiters);
+		answer_waiters(e, l, NULL, NULL);
+		return;
+	}
+	snprintf(msg, sizeof(msg), "the kernel did not make %s usable within %u ms",
+		 ntop6(&l->addr, a1), (unsigned)ADDR_USABLE_BOUND_MS);
+	log_warnx("lease %u: %s", l->id, msg);
+	answer_waiters(e, l, "REQUIREDIPFAILED", msg);
+	end(e, l, "refused", "address not usable", 1);
+}
+
+void lease_usable_poll(struct hostengine *e)
+{
+	size_t i = 0;
+
+	while (i < e->usable.n) {
+		struct addr_wait w = e->usable.v[i];
+		enum addr_verdict v =
+			addr_wait_judge(&w, e->ops->addr_usable(e->arg, &w.addr), e->now);
+
+		if (v == ADDR_WAIT) {
+			i++;
+			continue;
+		}
+		/* deleting keeps the order: entry i is the next one now, and
+		 * usable_done ends at most this lease */
+		addr_waits_del(&e->usable, w.key);
+		usable_done(e, (struct lease *)w.key, v, e->now - w.since_ms);
+	}
+}
+
+/*
+ * l's address was just configured: its waiters get it once the kernel lets
+ * sockets bind it, at once if it does already, else from lease_usable_poll.
+ * A new lease stays LEASE_REGISTERING until then, so a request that may
+ * share any lease takes one that is ready and joins this one's waiters
+ * only if there is none; an adopted lease (already registered) is held
+ * back in lease_request_anchored.
+ */
+static void hand_out_when_usable(struct hostengine *e, struct lease *l)
+{
+	if (e->ops->addr_usable(e->arg, &l->addr) > 0) {
+		usable_done(e, l, ADDR_READY, 0);
+		return;
+	}
+	if (addr_waits_add(&e->usable, l, &l->addr, e->now) < 0) {
+		answer_waiters(e, l, "REQUIREDIPFAILED", "out of memory");
+		end(e, l, "refused", "out of memory", 1);
+	}
+}
+
+static void alloc_accepted(struct hostengine *e, struct lease *l, struct reg_binding *b,
+			   const struct reg_event *ev)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], a3[INET6_ADDRSTRLEN];
+	struct lease *other = lease_by_addr(&e->leases, &b->hnp);
+	int rc;
+
+	if (other && other != l) {
+		log_warnx("anchor %s gave lease %u the address %s of lease %u",
+			  ntop6(&l->anchor, a1), l->id, ntop6(&b->hnp, a2), other->id);
+		answer_waiters(e, l, "REQUIREDIPFAILED", "the anchor allocated an address in use");
+		drop(e, l);
+		return;
+	}
+	l->addr = b->hnp;
+	rc = configure(e, l, &b->anchor->coa);
+	if (rc < 0) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "configuring %s on the host: %s", ntop6(&l->addr, a1),
+			 strerror(-rc));
+		answer_waiters(e, l, "REQUIREDIPFAILED", msg);
+		/* the anchor holds a binding for it: tell it to let go */
+		reg_dereg(&e->reg, b, e->now);
+		l->rb = NULL;
+		l->addr = in6addr_any; /* never granted: no lease-ended */
+		drop(e, l);
+		return;
+	}
+	l->registered_ms = l->handed_ms = e->now;
+	log_info("lease %u: %s from anchor %s via CoA %s, lifetime %us, BA after %lld ms, "
+		 "%zu waiting",
+		 l->id, ntop6(&l->addr, a1), ntop6(&l->anchor, a2), ntop6(&b->anchor->coa, a3),
+		 ev->lifetime_s, (long long)ev->rtt_ms, l->n_waiters);
+	hand_out_when_usable(e, l);
+}
+
+/*
+ * The anchor no longer holds l's binding (it refused a refresh, e.g. 133
+ * after it restarted without its state, or the binding ran out): say so,
+ * end the lease, and give the requests waiting to share it a fresh
+ * allocation at the same anchor instead of the dead address.
+ */
+static void lost(struct hostengine *e, struct lease *l, const char *reason, const char *why,
+		 int dereg_bu)
+{
+	struct at_request rq = { .type = l->type, .proto = l->proto, .dst = l->dst,
+				 .has_cha = 1, .cha = l->anchor };
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	size_t n;
+	void **w = lease_take_waiters(l, &n);
+
+	e->lost++;
+	log_warnx("anchor %s no longer holds lease %u %s (%s): ending it, %zu waiting "
+		  "request(s) get a fresh address",
+		  ntop6(&rq.cha, a1), l->id, ntop6(&l->addr, a2), why, n);
+	end(e, l, reason, why, dereg_bu);
+	for (size_t i = 0; i < n; i++) {
+		rq.req = w[i];
+		e->ops->cred(e->arg, w[i], &rq.uid, &rq.pid);
+		lease_request_anchored(e, &rq, &rq.cha);
+	}
+	free(w);
+}
+
+void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev)
+{
+	struct hostengine *e = arg;
+	struct lease *l = b->user;
+	char a1[INET6_ADDRSTRLEN], msg[160];
+
+	he_emit_ba(e);
+	switch (ev->kind) {
+	case REG_EV_ACCEPTED:
+		if (ev->what == REG_ALLOC) {
+			alloc_accepted(e, l, b, ev);
+		} else if (ev->after_move) {
+			log_info("lease %u re-registered at %s after the move: BA round trip "
+				 "%lld ms, %llu ms since the move, lifetime %us",
+				 l->id, ntop6(&l->anchor, a1), (long long)ev->rtt_ms,
+				 (unsigned long long)(e->now - e->move_ms), ev->lifetime_s);
+		} else {
+			log_debug("lease %u refreshed, BA after %lld ms, lifetime %us", l->id,
+				  (long long)ev->rtt_ms, ev->lifetime_s);
+		}
+		if (ev->what == REG_REFRESH && l->n_waiters && !addr_waits_find(&e->usable, l)) {
+			/* requests that waited for the binding to be confirmed */
+			l->handed_ms = e->now;
+			answer_waiters(e, l, NULL, NULL);
+		}
+		break;
+	case REG_EV_REJECTED:
+		snprintf(msg, sizeof(msg), "anchor %s refused the %s: %s%s%s",
+			 ntop6(&l->anchor, a1), reg_kind_name(ev->what), mh_status_name(ev->status),
+			 ev->why ? ", " : "", ev->why ? ev->why : "");
+		log_warnx("lease %u: %s", l->id, msg);
+		if (l->state == LEASE_REGISTERING) {
+			answer_waiters(e, l, "REQUIREDIPFAILED", msg);
+			drop(e, l);
+		} else {
+			/* best effort, in case the anchor still holds something */
+			lost(e, l, "refused", "refused by the anchor", 1);
+		}
+		break;
+	case REG_EV_TIMEOUT:
+		snprintf(msg, sizeof(msg), "no answer from anchor %s within %u ms",
+			 ntop6(&l->anchor, a1), (unsigned)HE_ALLOC_TIMEOUT_MS);
+		log_warnx("lease %u: %s", l->id, msg);
+		answer_waiters(e, l, "ETIMEDOUT", msg);
+		drop(e, l);
+		break;
+	case REG_EV_EXPIRED:
+		log_warnx("lease %u: binding at %s expired without a BA", l->id,
+			  ntop6(&l->anchor, a1));
+		/* the anchor has forgotten it: no deregistration to send */
+		lost(e, l, "anchor-lost", "binding expired", 0);
+		break;
+	}
+}
+
+int lease_moved(struct hostengine *e, struct lease *l, const struct in6_addr *coa)
+{
+	char a1[INET6_ADDRSTRLEN];
+	int rc;
+
+	if (l->state == LEASE_REGISTERED || addr_waits_find(&e->usable, l)) {
+		rc = e->ops->tun_bind(e->arg, &l->addr, coa, &l->anchor);
+		if (rc < 0)
+			log_warn(rc, "re-binding lease %u to %s", l->id, ntop6(coa, a1));
+		reg_refresh(&e->reg, l->rb, e->now, 1);
+		return 1;
+	}
+	if (l->rb->kind == REG_ALLOC) {
+		reg_alloc(&e->reg, l->rb, e->now, 1);
+		return 1;
+	}
+	return 0;
+}
+
+/* Queue r on l; on failure r is answered at once. */
+static void wait_on(struct hostengine *e, struct lease *l, const struct at_request *rq)
+{
+	if (lease_add_waiter(l, rq->req) < 0) {
+		he_emit_refused(e, rq->type, rq->req, "out of memory", "REQUIREDIPFAILED");
+		e->ops->reply_error(e->arg, rq->req, "REQUIREDIPFAILED", "out of memory");
+	}
+}
+
+void lease_request_anchored(struct hostengine *e, const struct at_request *rq,
+			    const struct in6_addr *anchor)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], a3[INET6_ADDRSTRLEN];
+	const struct addrtype *at = addrtype_get(rq->type);
+	struct reg_anchor *an;
+	struct lease *l = lease_find_shared(&e->leases, at, rq, anchor, 1);
+	uint64_t now = e->now;
+
+	if (l && addr_waits_find(&e->usable, l)) {
+		/* registered, but the kernel does not route its address yet */
+		wait_on(e, l, rq);
+		return;
+	}
+	if (l && l->state == LEASE_REGISTERED && l->rb &&
+	    (l->rb->kind == REG_REFRESH ||
+	     now >= l->rb->expires_ms - (uint64_t)l->rb->granted_s * 1000 + HE_CONFIRM_MS)) {
+		/* not confirmed lately (or being confirmed): wait for the BA */
+		wait_on(e, l, rq);
+		if (l->n_waiters && l->rb->kind == REG_NONE) {
+			log_debug("lease %u: confirming the binding before reuse", l->id);
+			reg_refresh(&e->reg, l->rb, now, 0);
+		}
+		return;
+	}
+	if (l && l->state == LEASE_REGISTERED) {
+		l->handed_ms = now;
+		l->handed++;
+		log_debug("lease %u %s reused for %s", l->id, ntop6(&l->addr, a1),
+			  ntop6(&rq->dst, a2));
+		he_emit_granted(e, l, rq->req, 1);
+		e->ops->reply(e->arg, rq->req, grant_json(l));
+		return;
+	}
+	if (l) {
+		wait_on(e, l, rq);
+		return;
+	}
+	an = reg_anchor_get(&e->reg, anchor, e->ops->random16(e->arg));
+	if (!an)
+		goto nomem;
+	/* the CoA may be stale if no lease used this anchor lately */
+	he_check_anchor(e, an);
+	l = lease_new(&e->leases, rq->type, rq->proto, anchor, &rq->dst, now);
+	if (!l || lease_add_waiter(l, rq->req) < 0 ||
+	    !(l->rb = reg_binding_add(&e->reg, an, l->id, l))) {
+		if (l)
+			lease_free(&e->leases, l); /* the request is answered below */
+		goto nomem;
+	}
+	l->uid = rq->uid;
+	l->pid = rq->pid;
+	log_info("lease %u: asking anchor %s for an address from CoA %s (for %s %s, uid %u "
+		 "pid %d)",
+		 l->id, ntop6(anchor, a1), an->has_coa ? ntop6(&an->coa, a2) : "none yet",
+		 rq->proto == IPPROTO_UDP ? "udp" : "tcp", ntop6(&rq->dst, a3),
+		 (unsigned)l->uid, (int)l->pid);
+	reg_alloc(&e->reg, l->rb, now, 0);
+	return;
+nomem:
+	he_emit_refused(e, rq->type, rq->req, "out of memory", "REQUIREDIPFAILED");
+	e->ops->reply_error(e->arg, rq->req, "REQUIREDIPFAILED", "out of memory");
+}
+
+int lease_countable(const struct hostengine *e, const struct lease *l)
+{
+	/* a freshly handed-out address may have a bound socket that is not
+	 * connected yet, which sock_diag cannot see: no verdict before grace */
+	return l->state == LEASE_REGISTERED && e->now >= l->handed_ms + e->pol.grace_ms;
+}
+
+/* Decide on l from its socket count c by its type's rule; end it if done. */
+static void judge_one(struct hostengine *e, struct lease *l, const struct sockdiag_count *c)
+{
+	const struct addrtype *at = addrtype_get(l->type);
+	enum lease_verdict v;
+	uint64_t last = 0;
+
+	l->socks = *c;
+	if (!at || !at->judge)
+		return;
+	if (e->ops->last_traffic(e->arg, &l->addr, &last) < 0)
+		last = 0;
+	v = at->judge(l, c, last, e->now, &e->pol);
+	if (v == LEASE_KEEP) {
+		l->hinted = 0;
+		return;
+	}
+	end(e, l, v == LEASE_END_IDLE ? "idle" : l->hinted ? "released" : "unused",
+	    lease_verdict_name(v), 1);
+}
+
+void lease_count_and_judge(struct hostengine *e)
+{
+	struct sockdiag_count *c;
+	struct in6_addr *addrs;
+	struct lease **ls, *l;
+	size_t n = 0, i;
+	int rc;
+
+	if (!e->leases.n)
+		return;
+	addrs = malloc(e->leases.n * sizeof(*addrs));
+	ls = malloc(e->leases.n * sizeof(*ls));
+	c = malloc(e->leases.n * sizeof(*c));
+	if (!addrs || !ls || !c) {
+		log_warnx("no memory to count the sockets of %zu leases", e->leases.n);
+		goto out;
+	}
+	for (l = e->leases.head; l; l = l->next)
+		if (lease_countable(e, l)) {
+			ls[n] = l;
+			addrs[n++] = l->addr;
+		}
+	if (!n)
+		goto out;
+	rc = e->ops->count_sockets(e->arg, addrs, n, c);
+	if (rc < 0) {
+		log_warn(rc, "counting the sockets of %zu leases", n);
+		goto out;
+	}
+	/* end() frees only the lease it ends: the others in ls stay valid */
+	for (i = 0; i < n; i++)
+		judge_one(e, ls[i], &c[i]);
+out:
+	free(addrs);
+	free(ls);
+	free(c);
+}
+
+void lease_confirm_overdue(struct hostengine *e)
+{
+	for (struct lease *l = e->leases.head; l; l = l->next)
+		if (l->n_waiters && l->state == LEASE_REGISTERED && l->rb &&
+		    l->rb->kind == REG_REFRESH && l->rb->n_sent &&
+		    e->now >= l->rb->sent[0].sent_ms + HE_ALLOC_TIMEOUT_MS)
+			answer_waiters(e, l, "ETIMEDOUT",
+				       "the anchor does not confirm the binding");
+}
+
+void lease_adopt_all(struct hostengine *e)
+{
+	struct in6_addr none = IN6ADDR_ANY_INIT;
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	struct lease *l, *next;
+
+	for (l = e->leases.head; l; l = next) {
+		next = l->next;
+		if (configure(e, l, &none) < 0) {
+			log_warnx("lease %u %s: cannot be configured again, dropped", l->id,
+				  ntop6(&l->addr, a1));
+			drop(e, l);
+			continue;
+		}
+		log_info("lease %u %s at %s (uid %u pid %d) taken over, re-registering", l->id,
+			 ntop6(&l->addr, a1), ntop6(&l->anchor, a2), (unsigned)l->uid,
+			 (int)l->pid);
+		l->handed = 1; /* handed out by the last run */
+		hand_out_when_usable(e, l); /* no waiters yet: only holds sharing back */
+	}
+}
+
+void lease_end_all(struct hostengine *e)
+{
+	struct lease *l;
+	unsigned n = 0;
+
+	while ((l = e->leases.head) != NULL) {
+		if (l->state == LEASE_REGISTERED || addr_waits_find(&e->usable, l))
+			n++;
+		if (l->n_waiters)
+			answer_waiters(e, l, "REQUIREDIPFAILED", "odmagent is stopping");
+		end(e, l, "stopping", "agent stopping", 1);
+	}
+	if (n)
+		log_info("mn stopped: %u leases deregistered", n);
 }

@@ -1,9 +1,11 @@
 /*
- * lease.h — the mn role's lease table: which typed addresses the host holds,
- * at which anchor, for which protocol, who is waiting for one, and the pure
- * decisions about them (reuse, end of use). No I/O here: the caller (mn.c)
- * asks sock_diag and the tunnel for the facts and passes them in, so every
- * decision can be tested with made-up numbers.
+ * lease.h — the host role's leases: which typed addresses the host holds,
+ * at which anchor, for which protocol, who is waiting for one, the pure
+ * decisions about them (reuse, end of use), and their whole life cycle
+ * (request, allocation, configuration, hand-out, reuse, move, end), driven
+ * by the host engine (hostengine.h). No I/O here: facts come in through
+ * the engine's ops and the time it was given, so every step can be tested
+ * with made-up numbers.
  */
 #ifndef ODM_LEASE_H
 #define ODM_LEASE_H
@@ -39,6 +41,8 @@ struct lease {
 	struct sockdiag_count socks; /* last count, for status */
 	unsigned host_cfg;       /* LEASE_CFG_* steps done on the host */
 	struct reg_binding *rb;  /* its Binding Update List entry */
+	int hinted;              /* a release hint came since the last count */
+	unsigned handed;         /* times the address was given to a client */
 	void **waiters;          /* opaque requests waiting for the address */
 	size_t n_waiters, cap_waiters;
 };
@@ -110,7 +114,44 @@ enum lease_verdict lease_judge(const struct lease *l, const struct sockdiag_coun
 			       uint64_t last_traffic_ms, uint64_t now_ms,
 			       const struct lease_policy *p);
 
+/*
+ * Like lease_find_reusable, with the sharing rule of the request's type
+ * (typetable.h): a lease at anchor that may_share accepts, a registered
+ * one first.
+ */
+struct addrtype;
+struct at_request;
+struct lease *lease_find_shared(const struct lease_table *t, const struct addrtype *at,
+				const struct at_request *rq, const struct in6_addr *anchor,
+				int include_registering);
+
 const char *lease_state_name(enum lease_state s);
 const char *lease_verdict_name(enum lease_verdict v);
+
+/* ---- the life cycle, called by the host engine (hostengine.c) ---- */
+
+struct hostengine;
+struct reg_event;
+
+/* A request for an address at anchor: shared, waited for, or allocated. */
+void lease_request_anchored(struct hostengine *e, const struct at_request *rq,
+			    const struct in6_addr *anchor);
+/* An exchange of a lease's binding ended (reg_ops.done; arg: the engine). */
+void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev);
+/* A new CoA toward l's anchor: re-bound in the tunnel, re-registered (or
+ * its allocation resent at once). 1 if a BU went out for it. */
+int lease_moved(struct hostengine *e, struct lease *l, const struct in6_addr *coa);
+/* Ask the kernel again about the addresses not usable yet. */
+void lease_usable_poll(struct hostengine *e);
+/* Past its grace, every socket of l is visible to a count. */
+int lease_countable(const struct hostengine *e, const struct lease *l);
+/* Count the sockets of every countable lease at once; end those done. */
+void lease_count_and_judge(struct hostengine *e);
+/* Requests that waited too long for a confirming refresh: ETIMEDOUT. */
+void lease_confirm_overdue(struct hostengine *e);
+/* Configure every lease taken over from the last run again. */
+void lease_adopt_all(struct hostengine *e);
+/* End every lease (agent stopping): one deregistration BU each. */
+void lease_end_all(struct hostengine *e);
 
 #endif

@@ -6,7 +6,8 @@
  * (RFC 6275 §11.7.1, RFC 4285 §6).
  *
  * The snapshot and the adoption are pure (time passed in, no I/O); mn.c
- * configures the adopted leases on the host and re-registers them.
+ * reads and writes the file, and the host engine configures the adopted
+ * leases on the host and re-registers them (he_adopted, hostengine.h).
  */
 #ifndef ODM_MN_STATE_H
 #define ODM_MN_STATE_H

@@ -1,0 +1,499 @@
+/* SPDX-License-Identifier: MIT */
+/* hostengine.c — the host role's event handling, no I/O (see hostengine.h). */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addrtext.h"
+#include "hostengine.h"
+#include "log.h"
+#include "odm.h"
+
+static const char *proto_name(int proto)
+{
+	return proto == IPPROTO_UDP ? "udp" : "tcp";
+}
+
+/* ---- events ---- */
+
+void he_emit_granted(struct hostengine *e, const struct lease *l, const void *req, int reused)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	uid_t uid = l->uid;
+	pid_t pid = l->pid;
+
+	e->ops->cred(e->arg, req, &uid, &pid);
+	e->ops->emit(e->arg, "lease-granted",
+		     json_pack("{s:i, s:s, s:s, s:s, s:s, s:I, s:I, s:b}", "id", (int)l->id,
+			       "addr", ntop6(&l->addr, a1), "type", odm_type_name(l->type),
+			       "proto", proto_name(l->proto), "anchor", ntop6(&l->anchor, a2),
+			       "uid", (json_int_t)uid, "pid", (json_int_t)pid, "reused", reused));
+}
+
+void he_emit_ended(struct hostengine *e, const struct lease *l, const char *reason)
+{
+	char a1[INET6_ADDRSTRLEN];
+
+	e->ops->emit(e->arg, "lease-ended",
+		     json_pack("{s:i, s:s, s:s, s:s}", "id", (int)l->id, "addr",
+			       ntop6(&l->addr, a1), "type", odm_type_name(l->type), "reason",
+			       reason));
+}
+
+void he_emit_refused(struct hostengine *e, int type, const void *req, const char *reason,
+		     const char *code)
+{
+	uid_t uid = (uid_t)-1;
+	pid_t pid = 0;
+
+	e->ops->cred(e->arg, req, &uid, &pid);
+	e->ops->emit(e->arg, "lease-refused",
+		     json_pack("{s:s, s:I, s:I, s:s, s:s}", "type", odm_type_name(type), "uid",
+			       (json_int_t)uid, "pid", (json_int_t)pid, "reason", reason,
+			       "error",
+			       strcmp(code, "REQUIREDIPNOTSUPPORTED") == 0 ?
+				       "EAI_REQUIREDIPNOTSUPPORTED" :
+				       "EAI_REQUIREDIPFAILED"));
+}
+
+void he_emit_ba(struct hostengine *e)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	const struct mh_msg *m = e->ba;
+
+	if (!m)
+		return;
+	e->ba = NULL;
+	e->ops->emit(e->arg, "ba-received",
+		     json_pack("{s:s, s:s, s:i, s:i}", "addr",
+			       ntop6(m->present & MH_HAS_HNP ? &m->hnp : &in6addr_any, a1),
+			       "anchor", ntop6(e->ba_src, a2), "seq", (int)m->seq, "status",
+			       (int)m->status));
+}
+
+/* registration.c's way out: every BU sent is told as bu-sent */
+static int reg_send(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
+		    const struct in6_addr *dst)
+{
+	struct hostengine *e = arg;
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	struct mh_msg m;
+	int rc = e->ops->send_bu(e->arg, buf, len, src, dst);
+
+	if (rc >= 0 && mh_decode(buf, len, &m, NULL, NULL) == 0)
+		e->ops->emit(e->arg, "bu-sent",
+			     json_pack("{s:s, s:s, s:i, s:I}", "addr",
+				       ntop6(m.present & MH_HAS_HNP ? &m.hnp : &in6addr_any, a1),
+				       "anchor", ntop6(dst, a2), "seq", (int)m.seq, "lifetime",
+				       (json_int_t)m.lifetime * 4));
+	return rc;
+}
+
+static uint64_t reg_ntp_now(void *arg)
+{
+	struct hostengine *e = arg;
+
+	return e->ops->ntp_now(e->arg);
+}
+
+static const struct reg_ops he_reg_ops = {
+	.send = reg_send,
+	.ntp_now = reg_ntp_now,
+	.done = lease_reg_done,
+};
+
+/* ---- set-up ---- */
+
+void he_init(struct hostengine *e, const struct he_ops *ops, void *arg,
+	     const struct reg_config *reg, const struct lease_policy *pol, uint16_t first_id)
+{
+	struct reg_config rc = *reg;
+
+	memset(e, 0, sizeof(*e));
+	e->ops = ops;
+	e->arg = arg;
+	rc.alloc_timeout_ms = HE_ALLOC_TIMEOUT_MS;
+	rc.dereg_tries = HE_DEREG_TRIES;
+	reg_init(&e->reg, &rc, &he_reg_ops, e);
+	lease_table_init(&e->leases, first_id);
+	e->pol = *pol;
+	addr_waits_init(&e->usable);
+}
+
+void he_cleanup(struct hostengine *e)
+{
+	reg_cleanup(&e->reg);
+	lease_table_clear(&e->leases);
+	addr_waits_clear(&e->usable);
+}
+
+/* ---- requests ---- */
+
+static void refuse(struct hostengine *e, const struct at_request *rq, const char *code,
+		   const char *msg)
+{
+	he_emit_refused(e, rq->type, rq->req, msg, code);
+	e->ops->reply_error(e->arg, rq->req, code, msg);
+}
+
+void he_lease_request(struct hostengine *e, const struct at_request *rq, uint64_t now)
+{
+	const struct addrtype *at = addrtype_get(rq->type);
+	struct in6_addr anchor;
+	const char *why = NULL;
+	char msg[96];
+
+	e->now = now;
+	if (e->stopping) {
+		refuse(e, rq, "REQUIREDIPFAILED", "the mn role is stopping");
+		return;
+	}
+	if (!at) {
+		e->ops->reply_error(e->arg, rq->req, "EINVAL", "field \"type\": unknown type");
+		return;
+	}
+	switch (at->source ? at->source(rq, &e->anchors, &anchor, &why) : AT_NOT_OFFERED) {
+	case AT_NOT_OFFERED:
+		snprintf(msg, sizeof(msg), "type \"%s\" is not offered %s",
+			 odm_type_name(rq->type), why ? why : "yet");
+		refuse(e, rq, "REQUIREDIPNOTSUPPORTED", msg);
+		break;
+	case AT_PLAIN:
+		if (why) {
+			/* asked for more than a plain address: a fallback */
+			e->ops->emit(e->arg, "fallback",
+				     json_pack("{s:I, s:I, s:s, s:s}", "uid", (json_int_t)rq->uid,
+					       "pid", (json_int_t)rq->pid, "type",
+					       odm_type_name(rq->type), "reason", why));
+		}
+		e->ops->reply(e->arg, rq->req, json_pack("{s:b}", "plain", 1));
+		break;
+	case AT_ANCHORED:
+		lease_request_anchored(e, rq, &anchor);
+		break;
+	}
+	e->ops->save(e->arg);
+}
+
+int he_release_hint(struct hostengine *e, const struct in6_addr *addr, uint64_t now)
+{
+	struct lease *l;
+
+	e->now = now;
+	if (e->stopping)
+		return 0;
+	/* only a hint: the kernel's socket count decides (a crashed or lying
+	 * client cannot take an address from under another socket) */
+	l = lease_by_addr(&e->leases, addr);
+	if (!l || !lease_countable(e, l))
+		return 0;
+	l->hinted = 1;
+	return 1;
+}
+
+/* ---- Mobility Header input ---- */
+
+/*
+ * A Binding Refresh Request (RFC 6275 §11.7.4), or a Binding Error status 1
+ * (§11.3.6: the anchor has no binding for a home address we use), from one
+ * of our anchors: refresh its bindings at once. Neither is authenticated,
+ * so neither changes anything by itself: the refresh is an authenticated
+ * exchange (rate limited per binding), and only its BA decides, e.g. a 133
+ * from an anchor that lost its state ends the lease.
+ */
+static void anchor_asks(struct hostengine *e, const struct mh_msg *m,
+			const struct in6_addr *src)
+{
+	struct reg_anchor *an = reg_anchor_find(&e->reg, src);
+	char a1[INET6_ADDRSTRLEN];
+	int n = 0;
+
+	if (!an) {
+		log_debug("MH type %u from %s ignored", m->type, ntop6(src, a1));
+		return;
+	}
+	if (m->type == MH_TYPE_BE && m->status != MH_BE_UNKNOWN_HAO) {
+		log_info("Binding Error status %u from anchor %s", m->status, ntop6(src, a1));
+		return;
+	}
+	for (struct reg_binding *b = an->bindings; b; b = b->next) {
+		struct lease *l = b->user;
+
+		if (!l || l->state != LEASE_REGISTERED || b->kind != REG_NONE)
+			continue;
+		if (m->type == MH_TYPE_BE && !IN6_IS_ADDR_UNSPECIFIED(&m->be_home) &&
+		    !IN6_ARE_ADDR_EQUAL(&m->be_home, &b->hnp))
+			continue;
+		reg_refresh(&e->reg, b, e->now, 0);
+		n++;
+	}
+	log_info("%s from anchor %s: refreshing %d binding(s)",
+		 m->type == MH_TYPE_BRR ? "Binding Refresh Request" : "Binding Error (no binding)",
+		 ntop6(src, a1), n);
+}
+
+void he_mh_input(struct hostengine *e, const uint8_t *buf, size_t len,
+		 const struct in6_addr *src, const struct in6_addr *dst, uint64_t now)
+{
+	char a1[INET6_ADDRSTRLEN];
+	struct mh_msg m;
+	int decoded;
+
+	e->now = now;
+	if (e->stopping)
+		return;
+	decoded = mh_decode(buf, len, &m, NULL, NULL) == 0;
+	if (decoded && (m.type == MH_TYPE_BRR || m.type == MH_TYPE_BE)) {
+		anchor_asks(e, &m, src);
+	} else if (len >= 4 && (buf[2] == MH_TYPE_BRR || buf[2] == MH_TYPE_BE)) {
+		log_debug("MH type %u from %s ignored", buf[2], ntop6(src, a1));
+	} else {
+		/* told as ba-received once registration.c has acted on it,
+		 * before what it causes (he_emit_ba) */
+		e->ba = decoded && m.type == MH_TYPE_BA ? &m : NULL;
+		e->ba_src = src;
+		if (reg_input(&e->reg, buf, len, src, dst, now) == 0)
+			he_emit_ba(e);
+		e->ba = NULL;
+	}
+	e->ops->save(e->arg);
+}
+
+/* ---- movement ---- */
+
+void he_check_anchor(struct hostengine *e, struct reg_anchor *an)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], a3[INET6_ADDRSTRLEN];
+	char ifname[IF_NAMESIZE] = "";
+	struct in6_addr coa, old = an->coa;
+	int had = an->has_coa, n = 0, rc;
+
+	rc = e->ops->coa(e->arg, &an->addr, had ? &old : NULL, &coa);
+	if (rc < 0) {
+		/* no route or no usable source: keep the old binding, the
+		 * next event retries */
+		log_debug("no CoA toward %s (%s): keeping %s", ntop6(&an->addr, a1),
+			  strerror(-rc), had ? ntop6(&old, a2) : "none");
+		return;
+	}
+	if (!reg_anchor_set_coa(an, &coa))
+		return;
+	/*
+	 * Also for the first CoA: an allocation sent while there was none
+	 * (no route yet, address still tentative) goes out again at once
+	 * instead of at its 1.5 s retransmission. The first BU after a move
+	 * is not rate limited.
+	 */
+	e->move_ms = e->now;
+	if (!e->has_coa || !IN6_ARE_ADDR_EQUAL(&e->last_coa, &coa)) {
+		/* one event per move of the host, whatever the number of anchors */
+		e->ops->ifname(e->arg, &coa, ifname);
+		e->ops->emit(e->arg, "move",
+			     json_pack("{s:o, s:s, s:s}", "from",
+				       e->has_coa ? json_string(ntop6(&e->last_coa, a1)) :
+						    json_null(),
+				       "to", ntop6(&coa, a2), "ifname", ifname));
+		e->last_coa = coa;
+		e->has_coa = 1;
+	}
+	for (struct reg_binding *b = an->bindings; b; b = b->next) {
+		struct lease *l = b->user;
+		const struct addrtype *at;
+
+		if (!l)
+			continue; /* deregistrations retransmit from the new CoA anyway */
+		at = addrtype_get(l->type);
+		if (at && at->move == AT_MOVE_REREGISTER)
+			n += lease_moved(e, l, &coa);
+	}
+	if (n)
+		log_info("move: CoA %s -> %s, re-registering %d bindings at anchor %s",
+			 had ? ntop6(&old, a1) : "none", ntop6(&coa, a2), n, ntop6(&an->addr, a3));
+	else
+		log_debug("CoA toward %s now %s (was %s), no lease there", ntop6(&an->addr, a3),
+			  ntop6(&coa, a2), ntop6(&old, a1));
+}
+
+static void check_all(struct hostengine *e)
+{
+	for (struct reg_anchor *an = e->reg.anchors; an; an = an->next) {
+		/* deregistrations in flight need a CoA too */
+		if (an->bindings)
+			he_check_anchor(e, an);
+		else
+			an->has_coa = 0; /* looked up afresh by the next lease there */
+	}
+}
+
+/*
+ * Look at the host's access addresses again. An address that left the host
+ * is a plain one, and the type of plain addresses says what a move does to
+ * them (typetable.h): AT_MOVE_ABORT_TCP destroys its TCP sockets, which can
+ * never send again, so their applications get ECONNABORTED now instead of
+ * after their own timeouts. UDP sockets are left alone (their owners may
+ * rebind or just send from elsewhere), and lease addresses (anchored, on
+ * the tunnel device) are never touched: they survive moves by design.
+ */
+static void vanished(struct hostengine *e)
+{
+	struct in6_addr now[VANISHED_MAX], gone[VANISHED_MAX], *anch = NULL;
+	const struct addrtype *plain = addrtype_get(ODM_TYPE_NON_PERSISTENT);
+	size_t na = 0, ng;
+	struct lease *l;
+	int n;
+
+	n = e->ops->host_addrs(e->arg, now, VANISHED_MAX);
+	if (n < 0) {
+		/* keep the old snapshot: compared again at the next event */
+		log_debug("no verdict on vanished addresses: %s", strerror(-n));
+		return;
+	}
+	if (e->leases.n)
+		anch = malloc(e->leases.n * sizeof(*anch));
+	for (l = e->leases.head; anch && l; l = l->next)
+		anch[na++] = l->addr;
+	ng = vanished_addrs(e->host_addrs, e->n_host_addrs, now, (size_t)n, anch, na, gone);
+	free(anch);
+	if (e->leases.n && !anch)
+		return; /* without the anchored set, no verdict is safe */
+	for (size_t i = 0; i < ng && plain->move == AT_MOVE_ABORT_TCP; i++) {
+		char t[INET6_ADDRSTRLEN];
+		int r = e->ops->destroy_tcp(e->arg, &gone[i]);
+
+		ntop6(&gone[i], t);
+		if (r < 0) {
+			log_warn(r, "destroying the TCP sockets on vanished %s", t);
+			continue;
+		}
+		log_info("address %s vanished: %d TCP socket%s destroyed", t, r,
+			 r == 1 ? "" : "s");
+		e->ops->emit(e->arg, "socket-destroyed",
+			     json_pack("{s:s, s:i}", "addr", t, "count", r));
+	}
+	memcpy(e->host_addrs, now, (size_t)n * sizeof(now[0]));
+	e->n_host_addrs = (size_t)n;
+}
+
+void he_move(struct hostengine *e, uint64_t now)
+{
+	e->now = now;
+	if (e->stopping)
+		return;
+	vanished(e);
+	check_all(e);
+	e->ops->save(e->arg);
+}
+
+/* ---- timers ---- */
+
+void he_tick(struct hostengine *e, uint64_t now)
+{
+	e->now = now;
+	if (e->stopping)
+		return;
+	lease_count_and_judge(e);
+	/* the count may have ended leases: the overdue look walks the list
+	 * as it is now */
+	lease_confirm_overdue(e);
+	/* a safety net for lost netlink events (the socket can overrun) */
+	check_all(e);
+	e->ops->save(e->arg);
+}
+
+void he_reg_timers(struct hostengine *e, uint64_t now)
+{
+	e->now = now;
+	reg_timers(&e->reg, now);
+	e->ops->save(e->arg);
+}
+
+uint64_t he_reg_deadline(const struct hostengine *e)
+{
+	return e->stopping ? 0 : reg_next_deadline(&e->reg);
+}
+
+void he_usable_poll(struct hostengine *e, uint64_t now)
+{
+	e->now = now;
+	lease_usable_poll(e);
+	e->ops->save(e->arg);
+}
+
+size_t he_usable_pending(const struct hostengine *e)
+{
+	return e->usable.n;
+}
+
+void he_adopted(struct hostengine *e, uint64_t now)
+{
+	int n;
+
+	e->now = now;
+	lease_adopt_all(e);
+	check_all(e);
+	n = e->ops->host_addrs(e->arg, e->host_addrs, VANISHED_MAX);
+	e->n_host_addrs = n < 0 ? 0 : (size_t)n;
+	e->ops->save(e->arg);
+}
+
+void he_stop(struct hostengine *e, uint64_t now)
+{
+	e->now = now;
+	e->stopping = 1;
+	lease_end_all(e);
+}
+
+/* ---- status ---- */
+
+json_t *he_status_json(const struct hostengine *e, uint64_t now)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], a3[INET6_ADDRSTRLEN];
+	json_t *coa = json_object(), *leases = json_array(), *bindings = json_array(), *resp;
+
+	for (struct reg_anchor *an = e->reg.anchors; an; an = an->next) {
+		if (an->has_coa)
+			json_object_set_new(coa, ntop6(&an->addr, a1),
+					    json_string(ntop6(&an->coa, a2)));
+		for (struct reg_binding *b = an->bindings; b; b = b->next) {
+			int64_t left = b->registered && b->expires_ms > now ?
+					       (int64_t)(b->expires_ms - now) / 1000 : 0;
+
+			json_array_append_new(
+				bindings,
+				json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:b, s:I}", "anchor",
+					  ntop6(&an->addr, a1), "coa",
+					  an->has_coa ? ntop6(&an->coa, a2) : "", "hnp",
+					  ntop6(&b->hnp, a3), "bid", (int)b->bid, "seq",
+					  (int)b->last_seq, "pending", reg_kind_name(b->kind),
+					  "registered", b->registered, "lifetime_left",
+					  (json_int_t)left));
+		}
+	}
+	for (struct lease *l = e->leases.head; l; l = l->next) {
+		const struct reg_binding *b = l->rb;
+		int64_t left = b && b->registered && b->expires_ms > now ?
+				       (int64_t)(b->expires_ms - now) / 1000 : 0;
+
+		json_array_append_new(
+			leases,
+			json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:i, s:i, s:I, s:I}",
+				  "addr", ntop6(&l->addr, a1), "type", odm_type_name(l->type),
+				  "anchor", ntop6(&l->anchor, a2), "proto", proto_name(l->proto),
+				  "state", lease_state_name(l->state), "sockets",
+				  (int)(l->socks.tcp + l->socks.udp), "lifetime_left",
+				  (json_int_t)left, "bid", (int)l->id, "seq",
+				  b ? (int)b->last_seq : 0, "uid", (json_int_t)l->uid, "pid",
+				  (json_int_t)l->pid));
+	}
+	resp = json_pack("{s:s, s:s, s:o, s:o, s:o, s:I}", "role", "mn", "nai", e->reg.cfg.nai,
+			 "coa", coa, "leases", leases, "bindings", bindings, "lost_bindings",
+			 (json_int_t)e->lost);
+	if (resp)
+		json_object_set_new(resp, "registration",
+				    json_pack("{s:I, s:I, s:I}", "bu_sent", (json_int_t)e->reg.bu_sent,
+					      "ba_in", (json_int_t)e->reg.ba_in, "ba_ignored",
+					      (json_int_t)e->reg.ba_ignored));
+	return resp;
+}

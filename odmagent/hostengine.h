@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hostengine.h — the host (mn) role's decisions, with no I/O: an engine fed
+ * events (a lease request, a Mobility Header message, a move, a timer, a
+ * release hint, stop) with the monotonic time passed in, acting only through
+ * an ops table (configure an address, bind it in the tunnel, count or
+ * destroy sockets, send a BU, reply, emit an event, save state). mn.c
+ * implements the ops with netlink, the tunnel, sock_diag and the control
+ * socket, and keeps the timers; the unit tests implement them with a
+ * recorder. What each address type means comes from typetable.h; the life
+ * of a lease (request, grant, reuse, move, end) is in lease.c.
+ *
+ * Host side of an anchored address: the address sits on the tunnel device
+ * as /128, nodad, preferred lifetime 0 (no legacy socket picks it); the
+ * tunnel binds it to (CoA, anchor); a rule "from addr lookup table" sends
+ * what a socket bound to it emits into the table whose only route is a
+ * default route out of the tunnel device.
+ */
+#ifndef ODM_HOSTENGINE_H
+#define ODM_HOSTENGINE_H
+
+#include <jansson.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/types.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr_usable.h"
+#include "typetable.h"
+#include "lease.h"
+#include "mh.h"
+#include "registration.h"
+#include "sockdiag.h"
+#include "vanished.h"
+
+#define HE_GRACE_MS 3000         /* a bound TCP socket is invisible until it connects */
+/* A lease request waits this long for its BA: just under the shim's own
+ * wait (3 s), so the client gets our ETIMEDOUT naming the anchor rather
+ * than a bare timeout of its own. BUs go at 0 and 1.5 s
+ * (InitialBindackTimeoutFirstReg, RFC 6275 §13). */
+#define HE_ALLOC_TIMEOUT_MS 2900
+#define HE_DEREG_TRIES 3         /* deregistration BUs before we stop caring */
+/* A lease whose last BA is older than this is confirmed with a refresh
+ * before it is handed out again, so an anchor that lost the binding (it
+ * restarted without its state) is noticed at the next connection and that
+ * connection gets a fresh address instead of a dead one. */
+#define HE_CONFIRM_MS 5000
+
+/*
+ * What the engine asks of the host. Each returns 0 (or a count) or -errno
+ * unless said otherwise; a failure is logged and decided on by the engine.
+ */
+struct he_ops {
+	/* host configuration of an anchored address, undone in reverse */
+	int (*addr_add)(void *arg, const struct in6_addr *addr);  /* on the tunnel device */
+	int (*addr_del)(void *arg, const struct in6_addr *addr);
+	int (*tun_bind)(void *arg, const struct in6_addr *addr, const struct in6_addr *coa,
+			const struct in6_addr *anchor);               /* also re-binds */
+	int (*tun_unbind)(void *arg, const struct in6_addr *addr);
+	int (*route_add)(void *arg);  /* the table's default route via the tunnel */
+	int (*route_del)(void *arg);
+	int (*rule_add)(void *arg, const struct in6_addr *addr); /* from addr lookup table */
+	int (*rule_del)(void *arg, const struct in6_addr *addr);
+
+	/* facts about the host */
+	int (*addr_usable)(void *arg, const struct in6_addr *addr); /* 1 yes, 0 not yet */
+	/* last tunnel packet from or to addr, monotonic ms (0 = never) */
+	int (*last_traffic)(void *arg, const struct in6_addr *addr, uint64_t *ms);
+	/* sockets bound to each of addrs[0..n), into out[0..n) */
+	int (*count_sockets)(void *arg, const struct in6_addr *addrs, size_t n,
+			     struct sockdiag_count *out);
+	/* destroy the TCP sockets bound to addr: how many */
+	int (*destroy_tcp)(void *arg, const struct in6_addr *addr);
+	/* the source the kernel picks toward anchor; current: the CoA in use */
+	int (*coa)(void *arg, const struct in6_addr *anchor, const struct in6_addr *current,
+		   struct in6_addr *coa);
+	/* the interface that holds addr ("" if none known) */
+	void (*ifname)(void *arg, const struct in6_addr *addr, char name[IF_NAMESIZE]);
+	/* the host's access addresses a move can take away: how many */
+	int (*host_addrs)(void *arg, struct in6_addr *out, size_t max);
+
+	/* messages */
+	int (*send_bu)(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
+		       const struct in6_addr *dst);
+	uint64_t (*ntp_now)(void *arg);  /* wall clock, NTP 32.32 (RFC 4285 §6) */
+	uint16_t (*random16)(void *arg); /* a new anchor's first sequence number */
+	/* answer a request exactly once; resp's reference is taken */
+	void (*reply)(void *arg, void *req, json_t *resp);
+	void (*reply_error)(void *arg, void *req, const char *code, const char *msg);
+	/* the kernel's credentials of a request's sender */
+	void (*cred)(void *arg, const void *req, uid_t *uid, pid_t *pid);
+	/* an event for the stream (events.h); fields' reference is taken */
+	void (*emit)(void *arg, const char *kind, json_t *fields);
+	/* leases or counters may have changed: persist them */
+	void (*save)(void *arg);
+};
+
+struct hostengine {
+	const struct he_ops *ops;
+	void *arg;
+	struct lease_table leases;
+	struct reg_ctx reg;          /* the Binding Update List */
+	struct lease_policy pol;
+	struct at_anchors anchors;   /* besides the peers' CHAs (none yet) */
+	struct addr_waits usable;    /* leases whose address is not usable yet */
+	uint64_t now;                /* time of the event being handled */
+	int route_on;                /* the table's default route is installed */
+	int stopping;
+	uint64_t move_ms;            /* last CoA change */
+	int has_coa;                 /* last_coa: the host's CoA last told as a move */
+	struct in6_addr last_coa;
+	unsigned lost;               /* bindings an anchor had lost, for status */
+	struct in6_addr host_addrs[VANISHED_MAX]; /* access addresses at the last look */
+	size_t n_host_addrs;
+	const struct mh_msg *ba;     /* the BA being handled, until told as an event */
+	const struct in6_addr *ba_src;
+};
+
+/* reg: identity, lifetime (timeouts are the engine's); first_id: the first
+ * lease id (random, see lease_table_init). */
+void he_init(struct hostengine *e, const struct he_ops *ops, void *arg,
+	     const struct reg_config *reg, const struct lease_policy *pol, uint16_t first_id);
+/* Frees everything, sends nothing (after he_stop). */
+void he_cleanup(struct hostengine *e);
+
+/*
+ * A request for an address (already parsed and judged by policy): answered
+ * through ops->reply / ops->reply_error now or when its BA comes.
+ * Replies: {"plain":true}, {"addr","lease","anchor"}, or an error code
+ * REQUIREDIPNOTSUPPORTED, REQUIREDIPFAILED, ETIMEDOUT, EINVAL.
+ */
+void he_lease_request(struct hostengine *e, const struct at_request *rq, uint64_t now);
+
+/* A "release" hint for addr: 1 if its lease is countable now, and the
+ * caller should bring the next he_tick forward; nothing changes. */
+int he_release_hint(struct hostengine *e, const struct in6_addr *addr, uint64_t now);
+
+/* A Mobility Header message from src to dst (checksum already checked). */
+void he_mh_input(struct hostengine *e, const uint8_t *buf, size_t len,
+		 const struct in6_addr *src, const struct in6_addr *dst, uint64_t now);
+
+/* The host's addresses or routes changed: new CoAs, vanished addresses. */
+void he_move(struct hostengine *e, uint64_t now);
+
+/* The periodic look: socket counts, unconfirmed waits, a missed move. */
+void he_tick(struct hostengine *e, uint64_t now);
+
+/* Binding Update List timers: run at he_reg_deadline() (0 = none). */
+void he_reg_timers(struct hostengine *e, uint64_t now);
+uint64_t he_reg_deadline(const struct hostengine *e);
+
+/* Addresses not usable yet: ask again (every ADDR_USABLE_POLL_MS while
+ * he_usable_pending() is nonzero). */
+void he_usable_poll(struct hostengine *e, uint64_t now);
+size_t he_usable_pending(const struct hostengine *e);
+
+/* Leases taken over from the last run (already in e->leases and e->reg):
+ * configured again and re-registered from the current CoA. The access
+ * addresses of now are the first snapshot for vanished-address checks. */
+void he_adopted(struct hostengine *e, uint64_t now);
+
+/* The agent stops: every lease deregistered (one BU each) and unconfigured,
+ * every waiting request answered. Nothing is accepted afterwards. */
+void he_stop(struct hostengine *e, uint64_t now);
+
+/* The "status" answer without the tunnel (the caller adds it). */
+json_t *he_status_json(const struct hostengine *e, uint64_t now);
+
+/* ---- for lease.c and typetable.c: the engine's shared helpers ---- */
+
+/* Look at the CoA toward an anchor again; on a change re-bind its leases and
+ * re-register them (RFC 6275 §11.7.1). */
+void he_check_anchor(struct hostengine *e, struct reg_anchor *an);
+
+/* Events of the stream (fields as listed in events.h's users' contract). */
+void he_emit_granted(struct hostengine *e, const struct lease *l, const void *req, int reused);
+void he_emit_ended(struct hostengine *e, const struct lease *l, const char *reason);
+void he_emit_refused(struct hostengine *e, int type, const void *req, const char *reason,
+		     const char *code);
+/* The BA being handled (e->ba), told once before what it causes. */
+void he_emit_ba(struct hostengine *e);
+
+#endif

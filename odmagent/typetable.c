@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/* typetable.c — the per-type table of the host engine (see typetable.h). */
+#include <stddef.h>
+
+#include "typetable.h"
+#include "odm.h"
+
+/* Non-persistent (RFC 8653 §3.1): the address of the network the host is
+ * on, never anchored; its TCP connections end when it leaves. */
+static enum at_source nonpersistent_source(const struct at_request *rq,
+					   const struct at_anchors *known, struct in6_addr *anchor,
+					   const char **why)
+{
+	(void)rq;
+	(void)known;
+	(void)anchor;
+	*why = NULL;
+	return AT_PLAIN;
+}
+
+/*
+ * Session-lasting (RFC 8653 §3.1): anchored at the peer's correspondent
+ * home anchor when one is known, else at the access network's anchor, else
+ * at the home anchor. With none of them the socket gets the plain address,
+ * as a legacy program would.
+ */
+static enum at_source session_source(const struct at_request *rq,
+				     const struct at_anchors *known, struct in6_addr *anchor,
+				     const char **why)
+{
+	*why = NULL;
+	if (rq->has_cha)
+		*anchor = rq->cha;
+	else if (known->has_access)
+		*anchor = known->access;
+	else if (known->has_home)
+		*anchor = known->home;
+	else {
+		*why = "no anchor for this destination: plain address";
+		return AT_PLAIN;
+	}
+	return AT_ANCHORED;
+}
+
+/* One user's sockets toward one anchor share an address, unless the socket
+ * asked for a fresh one (IPV6_REQUIRE_SRC_ON_NET); two users never do. */
+static int session_may_share(const struct lease *l, const struct at_request *rq,
+			     const struct in6_addr *anchor)
+{
+	return !rq->fresh && l->type == rq->type && l->proto == rq->proto &&
+	       l->uid == rq->uid && IN6_ARE_ADDR_EQUAL(&l->anchor, anchor);
+}
+
+static const struct addrtype table[] = {
+	{
+		.type = ODM_TYPE_NON_PERSISTENT,
+		.source = nonpersistent_source,
+		.move = AT_MOVE_ABORT_TCP,
+	},
+	{
+		.type = ODM_TYPE_SESSION_LASTING,
+		.source = session_source,
+		.may_share = session_may_share,
+		.judge = lease_judge,
+		.move = AT_MOVE_REREGISTER,
+	},
+	/* Fixed and Graceful-replacement (RFC 8653 §3.1) need a home or an
+	 * access anchor: not offered until one provides them. */
+	{ .type = ODM_TYPE_FIXED, .move = AT_MOVE_REREGISTER },
+	{ .type = ODM_TYPE_GRACEFUL_REPLACEMENT, .move = AT_MOVE_REREGISTER },
+};
+
+const struct addrtype *addrtype_get(int type)
+{
+	if (type == ODM_TYPE_NONE)
+		type = ODM_TYPE_NON_PERSISTENT;
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (table[i].type == type)
+			return &table[i];
+	return NULL;
+}

@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz_hostengine.c — libFuzzer harness for the host engine
+ * (odmagent/hostengine.c, lease.c, typetable.c): what applications ask
+ * and what anchors, or anyone else, send to the host, in any order.
+ *
+ * The input is a script of steps against a host with a fake ops table:
+ * a lease request (any type, protocol, with or without a CHA, ON_NET or
+ * not, one of three users), a BA built from fuzzer-chosen fields (which of
+ * the last BUs it answers, status, address, right or wrong key) and signed
+ * as an anchor would, raw bytes as an MH message, a move (the CoA and the
+ * host's addresses change, or no CoA at all), a tick with socket counts, a
+ * usability poll, registration timers, a release hint, or time going on.
+ * Then the agent stops. Checked (abort() on a violation):
+ *   - every request is answered exactly once, at the latest at the stop;
+ *   - after the stop no address, rule, tunnel binding or route is left on
+ *     the host, and nothing is removed that was not added;
+ *   - a type that is not offered never causes a BU.
+ * LeakSanitizer checks that he_cleanup() frees what was made.
+ *
+ * fuzz-flags: -max_len=1024
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_cursor.h"
+#include "hostengine.h"
+#include "log.h"
+#include "mh.h"
+#include "odm.h"
+
+#define CHECK(cond)                                                       \
+	do {                                                              \
+		if (!(cond))                                              \
+			abort();                                          \
+	} while (0)
+
+#define MAX_REQ 32
+#define MAX_STEPS 20
+#define RING 8      /* BUs remembered for answering */
+#define NADDR 4     /* addresses the host may have configured */
+
+static const uint8_t KEY[MH_AUTH_KEY_LEN] = { 0x21, 0x43, 0x65, 0x87, 0xa9, 0xcb, 0xed, 0x0f,
+					       8,    7,    6,    5,    4,    3,    2,    1 };
+
+static struct {
+	unsigned answers[MAX_REQ + 1];
+	int nreq;
+	int addrs, rules, binds, routes; /* configured now */
+	int not_offered;                 /* requests for a type not offered */
+	unsigned bus;
+	uint8_t bu[RING][MH_MAX_LEN];
+	size_t bulen[RING];
+	struct in6_addr busrc[RING], budst[RING];
+	struct in6_addr coa;
+	int coa_rc;
+	int usable;
+	struct sockdiag_count count;
+	uint64_t last_traffic;
+	struct in6_addr host[2];
+	int nhost;
+} S;
+
+static void addr_of(unsigned k, uint8_t net, struct in6_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->s6_addr[0] = 0x20;
+	a->s6_addr[1] = 0x01;
+	a->s6_addr[2] = 0x0d;
+	a->s6_addr[3] = 0xb8;
+	a->s6_addr[5] = net;
+	a->s6_addr[15] = (uint8_t)(k + 1);
+}
+
+static int f_addr_add(void *arg, const struct in6_addr *a)
+{
+	S.addrs++;
+	return 0;
+}
+static int f_addr_del(void *arg, const struct in6_addr *a)
+{
+	CHECK(S.addrs-- > 0);
+	return 0;
+}
+static int f_tun_bind(void *arg, const struct in6_addr *a, const struct in6_addr *coa,
+		      const struct in6_addr *anchor)
+{
+	return 0;
+}
+static int f_tun_unbind(void *arg, const struct in6_addr *a)
+{
+	return 0;
+}
+static int f_route_add(void *arg)
+{
+	CHECK(S.routes == 0);
+	S.routes++;
+	return 0;
+}
+static int f_route_del(void *arg)
+{
+	CHECK(S.routes-- == 1);
+	return 0;
+}
+static int f_rule_add(void *arg, const struct in6_addr *a)
+{
+	S.rules++;
+	return 0;
+}
+static int f_rule_del(void *arg, const struct in6_addr *a)
+{
+	CHECK(S.rules-- > 0);
+	return 0;
+}
+static int f_addr_usable(void *arg, const struct in6_addr *a)
+{
+	return S.usable;
+}
+static int f_last_traffic(void *arg, const struct in6_addr *a, uint64_t *ms)
+{
+	*ms = S.last_traffic;
+	return 0;
+}
+static int f_count(void *arg, const struct in6_addr *addrs, size_t n, struct sockdiag_count *out)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = S.count;
+	return 0;
+}
+static int f_destroy_tcp(void *arg, const struct in6_addr *a)
+{
+	return 1;
+}
+static int f_coa(void *arg, const struct in6_addr *anchor, const struct in6_addr *cur,
+		 struct in6_addr *coa)
+{
+	if (S.coa_rc)
+		return S.coa_rc;
+	*coa = S.coa;
+	return 0;
+}
+static void f_ifname(void *arg, const struct in6_addr *a, char name[IF_NAMESIZE])
+{
+	snprintf(name, IF_NAMESIZE, "eth0");
+}
+static int f_host_addrs(void *arg, struct in6_addr *out, size_t max)
+{
+	memcpy(out, S.host, (size_t)S.nhost * sizeof(*out));
+	return S.nhost;
+}
+static int f_send_bu(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
+		     const struct in6_addr *dst)
+{
+	unsigned i = S.bus++ % RING;
+
+	CHECK(len <= MH_MAX_LEN);
+	memcpy(S.bu[i], buf, len);
+	S.bulen[i] = len;
+	S.busrc[i] = *src;
+	S.budst[i] = *dst;
+	return 0;
+}
+static uint64_t f_ntp(void *arg)
+{
+	return (0xe9000000ull << 32) + S.bus;
+}
+static uint16_t f_random16(void *arg)
+{
+	return 7;
+}
+static void answered(void *req)
+{
+	intptr_t k = (intptr_t)req;
+
+	CHECK(k >= 1 && k <= S.nreq);
+	CHECK(S.answers[k]++ == 0);
+}
+static void f_reply(void *arg, void *req, json_t *resp)
+{
+	CHECK(resp);
+	answered(req);
+	json_decref(resp);
+}
+static void f_reply_error(void *arg, void *req, const char *code, const char *msg)
+{
+	answered(req);
+}
+static void f_cred(void *arg, const void *req, uid_t *uid, pid_t *pid)
+{
+	*uid = (uid_t)((intptr_t)req % 3);
+	*pid = (pid_t)(100 + (intptr_t)req);
+}
+static void f_emit(void *arg, const char *kind, json_t *fields)
+{
+	CHECK(fields);
+	json_decref(fields);
+}
+static void f_save(void *arg)
+{
+}
+
+static const struct he_ops OPS = {
+	.addr_add = f_addr_add, .addr_del = f_addr_del, .tun_bind = f_tun_bind,
+	.tun_unbind = f_tun_unbind, .route_add = f_route_add, .route_del = f_route_del,
+	.rule_add = f_rule_add, .rule_del = f_rule_del, .addr_usable = f_addr_usable,
+	.last_traffic = f_last_traffic, .count_sockets = f_count, .destroy_tcp = f_destroy_tcp,
+	.coa = f_coa, .ifname = f_ifname, .host_addrs = f_host_addrs, .send_bu = f_send_bu,
+	.ntp_now = f_ntp, .random16 = f_random16, .reply = f_reply,
+	.reply_error = f_reply_error, .cred = f_cred, .emit = f_emit, .save = f_save,
+};
+
+static const int TYPES[] = { ODM_TYPE_NONE, ODM_TYPE_NON_PERSISTENT, ODM_TYPE_SESSION_LASTING,
+			     ODM_TYPE_SESSION_LASTING, ODM_TYPE_FIXED,
+			     ODM_TYPE_GRACEFUL_REPLACEMENT };
+
+static void request(struct hostengine *e, struct cursor *c, uint64_t now)
+{
+	uint8_t f = take8(c);
+	struct at_request rq;
+	unsigned bus = S.bus;
+
+	if (S.nreq == MAX_REQ)
+		return;
+	memset(&rq, 0, sizeof(rq));
+	rq.req = (void *)(intptr_t)++S.nreq;
+	rq.type = TYPES[(f & 7) % (sizeof(TYPES) / sizeof(TYPES[0]))];
+	rq.proto = f & 8 ? IPPROTO_UDP : IPPROTO_TCP;
+	rq.has_cha = !(f & 16);
+	addr_of(f & 32 ? 1 : 0, 0xca, &rq.cha);
+	rq.fresh = !!(f & 64);
+	addr_of(0, 0xc0, &rq.dst);
+	f_cred(NULL, rq.req, &rq.uid, &rq.pid);
+	he_lease_request(e, &rq, now);
+	if (rq.type == ODM_TYPE_FIXED || rq.type == ODM_TYPE_GRACEFUL_REPLACEMENT) {
+		CHECK(S.bus == bus);
+		CHECK(S.answers[S.nreq] == 1);
+	}
+}
+
+/* A BA answering one of the last BUs, with fuzzer-chosen status, address, key */
+static void ba(struct hostengine *e, struct cursor *c, uint64_t now)
+{
+	uint8_t f = take8(c), status = take8(c);
+	unsigned i;
+	struct mh_msg q, m;
+	uint8_t buf[MH_MAX_LEN], key[MH_AUTH_KEY_LEN];
+	int n;
+
+	if (!S.bus)
+		return;
+	i = (S.bus - 1 - (f & 7) % (S.bus < RING ? S.bus : RING)) % RING;
+	if (mh_decode(S.bu[i], S.bulen[i], &q, NULL, NULL) != 0)
+		abort(); /* every BU we sent decodes */
+	memset(&m, 0, sizeof(m));
+	m.type = MH_TYPE_BA;
+	m.status = status < 64 ? 0 : status; /* mostly accepted */
+	m.seq = q.seq;
+	m.lifetime = q.lifetime;
+	m.present = MH_HAS_HNP | MH_HAS_BID | MH_HAS_MNID | MH_HAS_REPLAY | MH_HAS_AUTH;
+	m.hnp_len = 128;
+	if (IN6_IS_ADDR_UNSPECIFIED(&q.hnp))
+		addr_of((f >> 3) % NADDR, 0x4a, &m.hnp);
+	else
+		m.hnp = q.hnp;
+	m.bid = q.bid;
+	m.bid_status = m.status;
+	m.mnid_subtype = MH_MNID_SUBTYPE_NAI;
+	m.mnid_len = (uint8_t)strlen("mn1@example.test");
+	memcpy(m.mnid, "mn1@example.test", m.mnid_len + 1);
+	m.replay_ts = q.replay_ts;
+	m.auth_subtype = MH_AUTH_SUBTYPE_MNHA;
+	m.auth_spi = 0x1234;
+	memcpy(key, KEY, sizeof(key));
+	if (f & 0x80)
+		key[0] ^= 1; /* forged */
+	n = mh_encode(&m, buf, sizeof(buf), key, &S.busrc[i], &m.hnp, NULL, NULL);
+	if (n > 0)
+		he_mh_input(e, buf, (size_t)n, &S.budst[i], &S.busrc[i], now);
+}
+
+static void move(struct cursor *c)
+{
+	uint8_t f = take8(c);
+
+	S.coa_rc = f & 1 ? -ENETUNREACH : 0;
+	addr_of((f >> 1) & 1, 0xa1, &S.coa);
+	S.host[0] = S.coa;
+	S.nhost = f & 4 ? 0 : 1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int log_once;
+	static struct hostengine e;
+	struct cursor c = { data, size };
+	struct reg_config rc = { 0 };
+	struct lease_policy pol = { .grace_ms = HE_GRACE_MS, .udp_inactivity_s = 5 };
+	uint64_t now = 1000000;
+	uint8_t raw[64];
+
+	if (!log_once) {
+		odm_log_init("fuzz_hostengine", ODM_LOG_ERR, 0);
+		log_once = 1;
+	}
+	memset(&S, 0, sizeof(S));
+	snprintf(rc.nai, sizeof(rc.nai), "mn1@example.test");
+	rc.spi = 0x1234;
+	memcpy(rc.key, KEY, sizeof(KEY));
+	rc.lifetime_s = 20;
+	S.usable = 1;
+	move(&c);
+	he_init(&e, &OPS, NULL, &rc, &pol, take16(&c));
+	he_adopted(&e, now);
+	for (int step = 0; step < MAX_STEPS && c.n; step++) {
+		uint8_t op = take8(&c);
+
+		switch (op % 10) {
+		case 0:
+		case 1:
+			request(&e, &c, now);
+			break;
+		case 2:
+		case 3:
+			ba(&e, &c, now);
+			break;
+		case 4: {
+			size_t n = take8(&c) % sizeof(raw);
+
+			for (size_t i = 0; i < n; i++)
+				raw[i] = take8(&c);
+			he_mh_input(&e, raw, n, &S.budst[0], &S.busrc[0], now);
+			break;
+		}
+		case 5:
+			move(&c);
+			he_move(&e, now);
+			break;
+		case 6:
+			S.count.tcp = take8(&c) & 1;
+			S.count.udp = take8(&c) & 1;
+			S.last_traffic = now - (take8(&c) & 1) * 6000;
+			he_tick(&e, now);
+			break;
+		case 7:
+			S.usable = take8(&c) & 1;
+			he_usable_poll(&e, now);
+			break;
+		case 8:
+			if (he_reg_deadline(&e) && he_reg_deadline(&e) > now)
+				now = he_reg_deadline(&e);
+			he_reg_timers(&e, now);
+			break;
+		case 9: {
+			struct in6_addr a;
+
+			addr_of(take8(&c) % NADDR, 0x4a, &a);
+			he_release_hint(&e, &a, now);
+			now += (uint64_t)take16(&c) * 4;
+			break;
+		}
+		}
+	}
+	he_stop(&e, now);
+	for (int k = 1; k <= S.nreq; k++)
+		CHECK(S.answers[k] == 1);
+	CHECK(S.addrs == 0 && S.rules == 0 && S.routes == 0);
+	he_cleanup(&e);
+	return 0;
+}

@@ -1,0 +1,802 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_hostengine.c — the host role's engine without root or sockets: a
+ * recording ops table stands for the host (addresses, tunnel, sock_diag,
+ * MH socket, control replies, events), time is passed in, BAs are built
+ * here with the codec as an anchor would. Each address type is taken
+ * through its whole life: request, grant, reuse, fresh, move, last socket
+ * closed, UDP idle, refusal, anchor silent, agent stopping.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hostengine.h"
+#include "log.h"
+#include "mh.h"
+#include "mn_state.h"
+#include "odm.h"
+#include "testaddr.h"
+
+#define T0 5000000ull
+#define MAXLOG 256
+#define MAXBU 64
+#define MAXREP 32
+#define MAXEV 128
+
+static const uint8_t KEY[MH_AUTH_KEY_LEN] = { 0x21, 0x43, 0x65, 0x87, 0xa9, 0xcb, 0xed, 0x0f,
+					       8,    7,    6,    5,    4,    3,    2,    1 };
+
+/* What the fake host was asked, and what it answers */
+static struct {
+	char log[MAXLOG][128]; /* host operations, in order */
+	int nlog;
+	uint8_t bu[MAXBU][MH_MAX_LEN];
+	size_t bulen[MAXBU];
+	struct in6_addr busrc[MAXBU], budst[MAXBU];
+	int nbu;
+	struct {
+		intptr_t req;
+		char code[32];   /* "" for a success */
+		char addr[INET6_ADDRSTRLEN];
+		int plain;
+	} rep[MAXREP];
+	int nrep;
+	json_t *ev[MAXEV];
+	int nev;
+	int saves;
+
+	int usable;                 /* addr_usable's answer */
+	struct sockdiag_count count; /* every address's socket count */
+	uint64_t last_traffic;
+	struct in6_addr coa;
+	int coa_rc;
+	struct in6_addr host[4];
+	int nhost;
+	int destroyed;              /* destroy_tcp's answer */
+	int fail_rule;              /* rule_add fails */
+} F;
+
+static struct hostengine E;
+static struct in6_addr ANCHOR, CN, COA1, COA2, HOA1, HOA2, WLAN;
+
+/* Records "op[ a[ b]]" */
+static void logf_(const char *op, const struct in6_addr *a, const struct in6_addr *b)
+{
+	char s1[INET6_ADDRSTRLEN] = "", s2[INET6_ADDRSTRLEN] = "";
+
+	cr_assert_lt(F.nlog, MAXLOG);
+	if (a)
+		inet_ntop(AF_INET6, a, s1, sizeof(s1));
+	if (b)
+		inet_ntop(AF_INET6, b, s2, sizeof(s2));
+	snprintf(F.log[F.nlog++], sizeof(F.log[0]), "%s%s%s%s%s", op, a ? " " : "", s1,
+		 b ? " " : "", s2);
+}
+
+static int f_addr_add(void *arg, const struct in6_addr *a)
+{
+	logf_("addr_add", a, NULL);
+	return 0;
+}
+static int f_addr_del(void *arg, const struct in6_addr *a)
+{
+	logf_("addr_del", a, NULL);
+	return 0;
+}
+static int f_tun_bind(void *arg, const struct in6_addr *a, const struct in6_addr *coa,
+		      const struct in6_addr *anchor)
+{
+	logf_("bind", a, coa);
+	return 0;
+}
+static int f_tun_unbind(void *arg, const struct in6_addr *a)
+{
+	logf_("unbind", a, NULL);
+	return 0;
+}
+static int f_route_add(void *arg)
+{
+	logf_("route_add", NULL, NULL);
+	return 0;
+}
+static int f_route_del(void *arg)
+{
+	logf_("route_del", NULL, NULL);
+	return 0;
+}
+static int f_rule_add(void *arg, const struct in6_addr *a)
+{
+	logf_("rule_add", a, NULL);
+	return F.fail_rule ? -EEXIST : 0;
+}
+static int f_rule_del(void *arg, const struct in6_addr *a)
+{
+	logf_("rule_del", a, NULL);
+	return 0;
+}
+static int f_addr_usable(void *arg, const struct in6_addr *a)
+{
+	return F.usable;
+}
+static int f_last_traffic(void *arg, const struct in6_addr *a, uint64_t *ms)
+{
+	*ms = F.last_traffic;
+	return 0;
+}
+static int f_count(void *arg, const struct in6_addr *addrs, size_t n, struct sockdiag_count *out)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = F.count;
+	logf_("count", NULL, NULL);
+	return 0;
+}
+static int f_destroy_tcp(void *arg, const struct in6_addr *a)
+{
+	logf_("destroy_tcp", a, NULL);
+	return F.destroyed;
+}
+static int f_coa(void *arg, const struct in6_addr *anchor, const struct in6_addr *cur,
+		 struct in6_addr *coa)
+{
+	if (F.coa_rc < 0)
+		return F.coa_rc;
+	*coa = F.coa;
+	return 0;
+}
+static void f_ifname(void *arg, const struct in6_addr *a, char name[IF_NAMESIZE])
+{
+	snprintf(name, IF_NAMESIZE, "%s", IN6_ARE_ADDR_EQUAL(a, &COA2) ? "wlan0" : "eth0");
+}
+static int f_host_addrs(void *arg, struct in6_addr *out, size_t max)
+{
+	memcpy(out, F.host, (size_t)F.nhost * sizeof(*out));
+	return F.nhost;
+}
+static int f_send_bu(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
+		     const struct in6_addr *dst)
+{
+	cr_assert_lt(F.nbu, MAXBU);
+	memcpy(F.bu[F.nbu], buf, len);
+	F.bulen[F.nbu] = len;
+	F.busrc[F.nbu] = *src;
+	F.budst[F.nbu] = *dst;
+	F.nbu++;
+	logf_("send_bu", NULL, NULL);
+	return 0;
+}
+static uint64_t f_ntp(void *arg)
+{
+	return (0xe9000000ull << 32) + (uint64_t)F.nbu; /* rises with every BU */
+}
+static uint16_t f_random16(void *arg)
+{
+	return 4000;
+}
+static void f_reply(void *arg, void *req, json_t *resp)
+{
+	const char *addr = json_string_value(json_object_get(resp, "addr"));
+
+	cr_assert_lt(F.nrep, MAXREP);
+	F.rep[F.nrep].req = (intptr_t)req;
+	F.rep[F.nrep].code[0] = '\0';
+	snprintf(F.rep[F.nrep].addr, sizeof(F.rep[0].addr), "%s", addr ? addr : "");
+	F.rep[F.nrep].plain = json_is_true(json_object_get(resp, "plain"));
+	F.nrep++;
+	json_decref(resp);
+}
+static void f_reply_error(void *arg, void *req, const char *code, const char *msg)
+{
+	cr_assert_lt(F.nrep, MAXREP);
+	F.rep[F.nrep].req = (intptr_t)req;
+	snprintf(F.rep[F.nrep].code, sizeof(F.rep[0].code), "%s", code);
+	F.rep[F.nrep].addr[0] = '\0';
+	F.rep[F.nrep].plain = 0;
+	F.nrep++;
+}
+/* request k comes from uid 1000 + k / 10, pid 200 + k */
+static void f_cred(void *arg, const void *req, uid_t *uid, pid_t *pid)
+{
+	*uid = (uid_t)(1000 + (intptr_t)req / 10);
+	*pid = (pid_t)(200 + (intptr_t)req);
+}
+static void f_emit(void *arg, const char *kind, json_t *fields)
+{
+	cr_assert_not_null(fields, "event %s without fields", kind);
+	cr_assert_lt(F.nev, MAXEV);
+	json_object_set_new(fields, "event", json_string(kind));
+	F.ev[F.nev++] = fields;
+}
+static void f_save(void *arg)
+{
+	F.saves++;
+}
+
+static const struct he_ops OPS = {
+	.addr_add = f_addr_add, .addr_del = f_addr_del, .tun_bind = f_tun_bind,
+	.tun_unbind = f_tun_unbind, .route_add = f_route_add, .route_del = f_route_del,
+	.rule_add = f_rule_add, .rule_del = f_rule_del, .addr_usable = f_addr_usable,
+	.last_traffic = f_last_traffic, .count_sockets = f_count, .destroy_tcp = f_destroy_tcp,
+	.coa = f_coa, .ifname = f_ifname, .host_addrs = f_host_addrs, .send_bu = f_send_bu,
+	.ntp_now = f_ntp, .random16 = f_random16, .reply = f_reply,
+	.reply_error = f_reply_error, .cred = f_cred, .emit = f_emit, .save = f_save,
+};
+
+static void setup(void)
+{
+	struct reg_config rc = { 0 };
+	struct lease_policy pol = { .grace_ms = HE_GRACE_MS, .udp_inactivity_s = 30 };
+
+	odm_log_init("test", ODM_LOG_ERR, 0);
+	memset(&F, 0, sizeof(F));
+	ANCHOR = A("2001:db8:ca::10");
+	CN = A("2001:db8:c0::80");
+	COA1 = A("2001:db8:a1::5");
+	COA2 = A("2001:db8:a2::5");
+	HOA1 = A("2001:db8:c4a::101");
+	HOA2 = A("2001:db8:c4a::102");
+	WLAN = A("2001:db8:a1::5");
+	F.usable = 1;
+	F.coa = COA1;
+	F.host[0] = COA1;
+	F.nhost = 1;
+	snprintf(rc.nai, sizeof(rc.nai), "mn1@example.test");
+	rc.spi = 0x1234;
+	memcpy(rc.key, KEY, sizeof(KEY));
+	rc.lifetime_s = 300;
+	he_init(&E, &OPS, NULL, &rc, &pol, 100);
+	he_adopted(&E, T0); /* nothing to adopt: takes the first address snapshot */
+}
+
+static void teardown(void)
+{
+	he_stop(&E, T0);
+	he_cleanup(&E);
+	for (int i = 0; i < F.nev; i++)
+		json_decref(F.ev[i]);
+}
+
+TestSuite(hostengine, .init = setup, .fini = teardown);
+
+/* ---- helpers ---- */
+
+static void request(intptr_t req, int type, int proto, int with_cha, int fresh, uint64_t now)
+{
+	struct at_request rq = { .req = (void *)req, .type = type, .proto = proto,
+				 .dst = CN, .has_cha = with_cha, .cha = ANCHOR,
+				 .fresh = fresh };
+
+	f_cred(NULL, rq.req, &rq.uid, &rq.pid);
+	he_lease_request(&E, &rq, now);
+}
+
+static struct mh_msg bu(int i)
+{
+	struct mh_msg m;
+
+	cr_assert_lt(i, F.nbu, "BU %d was never sent (%d sent)", i, F.nbu);
+	cr_assert_eq(mh_decode(F.bu[i], F.bulen[i], &m, NULL, NULL), 0);
+	cr_assert_eq(m.type, MH_TYPE_BU);
+	return m;
+}
+
+static int bu_hnp_is(int i, const struct in6_addr *a)
+{
+	struct mh_msg m = bu(i);
+
+	return IN6_ARE_ADDR_EQUAL(&m.hnp, a);
+}
+
+/* The anchor answers BU i with status, the address hnp (NULL: the BU's). */
+static void answer(int i, uint8_t status, const struct in6_addr *hnp, uint64_t now)
+{
+	struct mh_msg q = bu(i), m;
+	uint8_t buf[MH_MAX_LEN];
+	int n;
+
+	memset(&m, 0, sizeof(m));
+	m.type = MH_TYPE_BA;
+	m.status = status;
+	m.seq = q.seq;
+	m.lifetime = mh_lifetime_units(300);
+	m.present = MH_HAS_HNP | MH_HAS_BID | MH_HAS_MNID | MH_HAS_REPLAY | MH_HAS_AUTH;
+	m.hnp_len = 128;
+	m.hnp = hnp ? *hnp : q.hnp;
+	m.bid = q.bid;
+	m.bid_status = status;
+	m.mnid_subtype = MH_MNID_SUBTYPE_NAI;
+	m.mnid_len = (uint8_t)strlen("mn1@example.test");
+	strcpy(m.mnid, "mn1@example.test");
+	m.replay_ts = q.replay_ts;
+	m.auth_subtype = MH_AUTH_SUBTYPE_MNHA;
+	m.auth_spi = 0x1234;
+	n = mh_encode(&m, buf, sizeof(buf), KEY, &F.busrc[i], &m.hnp, NULL, NULL);
+	cr_assert_gt(n, 0);
+	he_mh_input(&E, buf, (size_t)n, &F.budst[i], &F.busrc[i], now);
+}
+
+/* Index of the first log line from `from` on equal to s, -1 if none. */
+static int logged(const char *s, int from)
+{
+	for (int i = from; i < F.nlog; i++)
+		if (strcmp(F.log[i], s) == 0)
+			return i;
+	return -1;
+}
+
+static int logged_addr(const char *op, const struct in6_addr *a, int from)
+{
+	char s[128], t[INET6_ADDRSTRLEN];
+
+	snprintf(s, sizeof(s), "%s %s", op, inet_ntop(AF_INET6, a, t, sizeof(t)));
+	return logged(s, from);
+}
+
+/* The n-th (0-based) event of kind, NULL if none. */
+static json_t *event(const char *kind, int n)
+{
+	for (int i = 0; i < F.nev; i++)
+		if (strcmp(json_string_value(json_object_get(F.ev[i], "event")), kind) == 0 &&
+		    n-- == 0)
+			return F.ev[i];
+	return NULL;
+}
+
+static int event_index(const char *kind)
+{
+	for (int i = 0; i < F.nev; i++)
+		if (strcmp(json_string_value(json_object_get(F.ev[i], "event")), kind) == 0)
+			return i;
+	return -1;
+}
+
+static const char *str(json_t *ev, const char *key)
+{
+	cr_assert_not_null(ev);
+	return json_string_value(json_object_get(ev, key));
+}
+
+/* Request 1 granted HOA1 through a full allocation; returns at T0 + 50. */
+static void granted(int proto)
+{
+	request(1, ODM_TYPE_SESSION_LASTING, proto, 1, 0, T0);
+	cr_assert_eq(F.nbu, 1);
+	answer(0, MH_BA_ACCEPTED, &HOA1, T0 + 50);
+	cr_assert_eq(F.nrep, 1);
+	cr_assert_str_eq(F.rep[0].code, "");
+	assert_addr(&E.leases.head->addr, "2001:db8:c4a::101");
+}
+
+/* ---- session-lasting ---- */
+
+Test(hostengine, session_request_allocates_configures_and_grants)
+{
+	struct mh_msg m;
+	int a, b, r, u;
+
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0);
+	cr_assert_eq(F.nbu, 1, "one allocation BU");
+	m = bu(0);
+	cr_assert(IN6_IS_ADDR_UNSPECIFIED(&m.hnp), "an allocation asks for ::");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[0], &COA1), "sent from the CoA");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[0], &ANCHOR));
+	cr_assert_eq(F.nrep, 0, "no answer before the BA");
+	cr_assert_str_eq(str(event("bu-sent", 0), "addr"), "::");
+	cr_assert_eq(json_integer_value(json_object_get(event("bu-sent", 0), "seq")), m.seq);
+
+	answer(0, MH_BA_ACCEPTED, &HOA1, T0 + 40);
+	a = logged_addr("addr_add", &HOA1, 0);
+	b = logged("bind 2001:db8:c4a::101 2001:db8:a1::5", 0);
+	r = logged("route_add", 0);
+	u = logged_addr("rule_add", &HOA1, 0);
+	cr_assert(a >= 0 && a < b && b < r && r < u,
+		  "address, tunnel binding, route, rule in order (%d %d %d %d)", a, b, r, u);
+	cr_assert_eq(F.nrep, 1);
+	cr_assert_eq(F.rep[0].req, 1);
+	cr_assert_str_eq(F.rep[0].addr, "2001:db8:c4a::101");
+	cr_assert_str_eq(str(event("lease-granted", 0), "addr"), "2001:db8:c4a::101");
+	cr_assert_str_eq(str(event("lease-granted", 0), "type"), "session-lasting");
+	cr_assert_str_eq(str(event("lease-granted", 0), "proto"), "tcp");
+	cr_assert(json_is_false(json_object_get(event("lease-granted", 0), "reused")));
+	cr_assert_eq(json_integer_value(json_object_get(event("lease-granted", 0), "pid")), 201);
+	cr_assert_lt(event_index("ba-received"), event_index("lease-granted"),
+		     "the BA is told before what it caused");
+	cr_assert_eq(json_integer_value(json_object_get(event("ba-received", 0), "status")), 0);
+	cr_assert_gt(F.saves, 0, "state saved after the events");
+}
+
+Test(hostengine, same_owner_shares_other_owner_and_fresh_do_not)
+{
+	granted(IPPROTO_TCP);
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 100);
+	cr_assert_eq(F.nbu, 1, "sharing sends no BU");
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_str_eq(F.rep[1].addr, "2001:db8:c4a::101");
+	cr_assert(json_is_true(json_object_get(event("lease-granted", 1), "reused")));
+
+	request(3, ODM_TYPE_SESSION_LASTING, IPPROTO_UDP, 1, 0, T0 + 110);
+	cr_assert_eq(F.nbu, 2, "another protocol: its own address");
+	request(11, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 120);
+	cr_assert_eq(F.nbu, 3, "another user (uid 1001): its own address");
+	request(4, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 1, T0 + 130);
+	cr_assert_eq(F.nbu, 4, "ON_NET (fresh): a new allocation");
+	cr_assert(bu_hnp_is(3, &in6addr_any));
+	answer(3, MH_BA_ACCEPTED, &HOA2, T0 + 160);
+	cr_assert_str_eq(F.rep[F.nrep - 1].addr, "2001:db8:c4a::102");
+	cr_assert_eq(F.rep[F.nrep - 1].req, 4);
+}
+
+Test(hostengine, parallel_requests_wait_on_one_allocation)
+{
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0);
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 1);
+	cr_assert_eq(F.nbu, 1, "the second request joins the first allocation");
+	answer(0, MH_BA_ACCEPTED, &HOA1, T0 + 30);
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_str_eq(F.rep[0].addr, "2001:db8:c4a::101");
+	cr_assert_str_eq(F.rep[1].addr, "2001:db8:c4a::101");
+}
+
+Test(hostengine, old_binding_is_confirmed_before_reuse)
+{
+	granted(IPPROTO_TCP);
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 50 + HE_CONFIRM_MS);
+	cr_assert_eq(F.nbu, 2, "a refresh BU confirms the binding");
+	cr_assert(bu_hnp_is(1, &HOA1));
+	cr_assert_eq(F.nrep, 1, "no answer before the confirming BA");
+	answer(1, MH_BA_ACCEPTED, NULL, T0 + 100 + HE_CONFIRM_MS);
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_str_eq(F.rep[1].addr, "2001:db8:c4a::101");
+	cr_assert(json_is_true(json_object_get(event("lease-granted", 1), "reused")));
+}
+
+Test(hostengine, address_handed_out_only_once_usable)
+{
+	F.usable = 0;
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0);
+	answer(0, MH_BA_ACCEPTED, &HOA1, T0 + 20);
+	cr_assert_eq(F.nrep, 0, "not routed as local yet: no answer");
+	cr_assert_eq(he_usable_pending(&E), 1);
+	he_usable_poll(&E, T0 + 21);
+	cr_assert_eq(F.nrep, 0);
+	F.usable = 1;
+	he_usable_poll(&E, T0 + 22);
+	cr_assert_eq(F.nrep, 1);
+	cr_assert_str_eq(F.rep[0].addr, "2001:db8:c4a::101");
+	cr_assert_eq(he_usable_pending(&E), 0);
+}
+
+Test(hostengine, address_never_usable_fails_within_bound)
+{
+	F.usable = 0;
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0);
+	answer(0, MH_BA_ACCEPTED, &HOA1, T0 + 20);
+	he_usable_poll(&E, T0 + 20 + ADDR_USABLE_BOUND_MS - 1);
+	cr_assert_eq(F.nrep, 0);
+	he_usable_poll(&E, T0 + 20 + ADDR_USABLE_BOUND_MS);
+	cr_assert_eq(F.nrep, 1);
+	cr_assert_str_eq(F.rep[0].code, "REQUIREDIPFAILED");
+	cr_assert_eq(bu(1).lifetime, 0, "the anchor is told to let go");
+	cr_assert_geq(logged_addr("addr_del", &HOA1, 0), 0);
+	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "refused");
+	cr_assert_str_eq(str(event("lease-refused", 0), "error"), "EAI_REQUIREDIPFAILED");
+	cr_assert_null(E.leases.head);
+}
+
+Test(hostengine, move_rebinds_and_reregisters)
+{
+	int mark;
+
+	granted(IPPROTO_TCP);
+	cr_assert_not_null(event("move", 0), "the first CoA toward the anchor");
+	cr_assert(json_is_null(json_object_get(event("move", 0), "from")));
+	mark = F.nlog;
+	he_move(&E, T0 + 1000);
+	cr_assert_eq(F.nbu, 1, "no new CoA: nothing sent");
+	cr_assert_null(event("move", 1));
+
+	F.coa = COA2;
+	F.host[0] = COA2;
+	he_move(&E, T0 + 2000);
+	cr_assert_geq(logged("bind 2001:db8:c4a::101 2001:db8:a2::5", mark), 0,
+		      "re-bound to the new CoA in the tunnel");
+	cr_assert_eq(F.nbu, 2, "a BU at once");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[1], &COA2));
+	cr_assert(bu_hnp_is(1, &HOA1));
+	cr_assert_str_eq(str(event("move", 1), "from"), "2001:db8:a1::5");
+	cr_assert_str_eq(str(event("move", 1), "to"), "2001:db8:a2::5");
+	cr_assert_str_eq(str(event("move", 1), "ifname"), "wlan0");
+	cr_assert_eq(logged_addr("destroy_tcp", &HOA1, 0), -1,
+		     "an anchored address survives the move");
+	answer(1, MH_BA_ACCEPTED, NULL, T0 + 2030);
+	cr_assert_eq(E.leases.head->state, LEASE_REGISTERED);
+}
+
+Test(hostengine, a_new_lease_from_the_same_coa_is_no_move)
+{
+	granted(IPPROTO_TCP);
+	F.count.tcp = 0;
+	he_tick(&E, T0 + 60 + HE_GRACE_MS);
+	cr_assert_null(E.leases.head);
+	answer(1, MH_BA_ACCEPTED, NULL, T0 + 70 + HE_GRACE_MS); /* the deregistration's */
+	he_tick(&E, T0 + 80 + HE_GRACE_MS); /* the anchor has no binding left */
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 90 + HE_GRACE_MS);
+	cr_assert_eq(F.nbu, 3);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[2], &COA1));
+	cr_assert_not_null(event("move", 0));
+	cr_assert_null(event("move", 1), "the host did not move");
+}
+
+Test(hostengine, last_socket_closed_ends_lease_after_grace)
+{
+	int mark, r, u, a, d;
+
+	granted(IPPROTO_TCP);
+	F.count.tcp = 0;
+	he_tick(&E, T0 + 50 + HE_GRACE_MS - 1);
+	cr_assert_eq(logged("count", 0), -1, "not counted within the grace period");
+	cr_assert_not_null(E.leases.head);
+
+	F.count.tcp = 1;
+	he_tick(&E, T0 + 50 + HE_GRACE_MS);
+	cr_assert_geq(logged("count", 0), 0);
+	cr_assert_not_null(E.leases.head, "a socket holds it");
+
+	F.count.tcp = 0;
+	mark = F.nlog;
+	he_tick(&E, T0 + 60 + HE_GRACE_MS);
+	cr_assert_null(E.leases.head);
+	cr_assert_eq(F.nbu, 2);
+	cr_assert_eq(bu(1).lifetime, 0, "a deregistration BU");
+	r = logged_addr("rule_del", &HOA1, mark);
+	u = logged_addr("unbind", &HOA1, mark);
+	a = logged_addr("addr_del", &HOA1, mark);
+	d = logged("route_del", mark);
+	cr_assert(r >= 0 && r < u && u < a && a < d, "undone in reverse (%d %d %d %d)", r, u,
+		  a, d);
+	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "unused");
+}
+
+Test(hostengine, release_hint_counts_soon_and_says_released)
+{
+	granted(IPPROTO_TCP);
+	cr_assert_eq(he_release_hint(&E, &HOA1, T0 + 100), 0, "within grace: no verdict");
+	cr_assert_eq(he_release_hint(&E, &HOA2, T0 + 50 + HE_GRACE_MS), 0, "not ours");
+	cr_assert_eq(he_release_hint(&E, &HOA1, T0 + 50 + HE_GRACE_MS), 1);
+	F.count.tcp = 0;
+	he_tick(&E, T0 + 150 + HE_GRACE_MS);
+	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "released");
+}
+
+Test(hostengine, udp_lease_ends_when_idle)
+{
+	granted(IPPROTO_UDP);
+	F.count.udp = 1;
+	F.last_traffic = T0 + 10000;
+	he_tick(&E, T0 + 10000 + 30000 - 1);
+	cr_assert_not_null(E.leases.head, "traffic within udp-inactivity");
+	he_tick(&E, T0 + 10000 + 30000);
+	cr_assert_null(E.leases.head);
+	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "idle");
+	cr_assert_eq(bu(1).lifetime, 0);
+}
+
+Test(hostengine, anchor_refusal_answers_and_configures_nothing)
+{
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0);
+	answer(0, MH_BA_PROHIBITED, &in6addr_any, T0 + 10);
+	cr_assert_eq(F.nrep, 1);
+	cr_assert_str_eq(F.rep[0].code, "REQUIREDIPFAILED");
+	cr_assert_eq(logged("route_add", 0), -1);
+	cr_assert_null(E.leases.head);
+	cr_assert_str_eq(str(event("lease-refused", 0), "error"), "EAI_REQUIREDIPFAILED");
+	cr_assert_eq(json_integer_value(json_object_get(event("lease-refused", 0), "uid")), 1000);
+	cr_assert_null(event("lease-ended", 0), "never granted, never ended");
+}
+
+Test(hostengine, refresh_refused_ends_lease_and_waiters_get_a_new_one)
+{
+	granted(IPPROTO_TCP);
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 50 + HE_CONFIRM_MS);
+	cr_assert_eq(F.nbu, 2);
+	answer(1, MH_BA_NOT_HA_FOR_MN, NULL, T0 + 60 + HE_CONFIRM_MS);
+	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "refused");
+	cr_assert_eq(E.lost, 1);
+	cr_assert_eq(F.nrep, 1, "the waiting request is not failed...");
+	cr_assert_gt(F.nbu, 2);
+	cr_assert(bu_hnp_is(F.nbu - 1, &in6addr_any), "...it gets a new allocation");
+	answer(F.nbu - 1, MH_BA_ACCEPTED, &HOA2, T0 + 90 + HE_CONFIRM_MS);
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_str_eq(F.rep[1].addr, "2001:db8:c4a::102");
+}
+
+Test(hostengine, silent_anchor_times_out)
+{
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0);
+	cr_assert_eq(he_reg_deadline(&E), T0 + REG_INITIAL_TIMEOUT_FIRST_MS);
+	he_reg_timers(&E, T0 + REG_INITIAL_TIMEOUT_FIRST_MS);
+	cr_assert_eq(F.nbu, 2, "one retransmission");
+	cr_assert_eq(F.nrep, 0);
+	while (he_reg_deadline(&E) && he_reg_deadline(&E) <= T0 + HE_ALLOC_TIMEOUT_MS)
+		he_reg_timers(&E, he_reg_deadline(&E));
+	cr_assert_eq(F.nrep, 1);
+	cr_assert_str_eq(F.rep[0].code, "ETIMEDOUT");
+	cr_assert_null(E.leases.head);
+	cr_assert_eq(logged("route_add", 0), -1);
+	cr_assert_str_eq(str(event("lease-refused", 0), "error"), "EAI_REQUIREDIPFAILED");
+}
+
+Test(hostengine, silent_anchor_fails_a_confirmation_in_time)
+{
+	granted(IPPROTO_TCP);
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 50 + HE_CONFIRM_MS);
+	cr_assert_eq(F.nbu, 2, "confirming refresh");
+	F.count.tcp = 1;
+	he_tick(&E, T0 + 50 + HE_CONFIRM_MS + HE_ALLOC_TIMEOUT_MS - 1);
+	cr_assert_eq(F.nrep, 1, "still waiting");
+	he_tick(&E, T0 + 50 + HE_CONFIRM_MS + HE_ALLOC_TIMEOUT_MS);
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_str_eq(F.rep[1].code, "ETIMEDOUT");
+	cr_assert_not_null(E.leases.head, "the lease itself stays for its sockets");
+}
+
+Test(hostengine, binding_that_expires_is_anchor_lost)
+{
+	int nbu;
+
+	granted(IPPROTO_TCP);
+	F.count.tcp = 1;
+	while (E.leases.head && he_reg_deadline(&E) && he_reg_deadline(&E) < T0 + 400000)
+		he_reg_timers(&E, he_reg_deadline(&E));
+	cr_assert_null(E.leases.head, "the anchor never answered its refreshes");
+	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "anchor-lost");
+	cr_assert_eq(E.lost, 1);
+	nbu = F.nbu;
+	cr_assert_neq(bu(nbu - 1).lifetime, 0, "no deregistration for a binding already gone");
+}
+
+Test(hostengine, stopping_deregisters_and_answers_waiters)
+{
+	int mark;
+
+	granted(IPPROTO_TCP);
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_UDP, 1, 0, T0 + 100);
+	cr_assert_eq(F.nbu, 2);
+	mark = F.nlog;
+	he_stop(&E, T0 + 200);
+	cr_assert_null(E.leases.head);
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_str_eq(F.rep[1].code, "REQUIREDIPFAILED", "the waiting request is answered");
+	cr_assert_eq(F.nbu, 3, "one deregistration for the registered lease only");
+	cr_assert_eq(bu(2).lifetime, 0);
+	cr_assert_geq(logged_addr("addr_del", &HOA1, mark), 0);
+	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "stopping");
+	request(3, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 300);
+	cr_assert_str_eq(F.rep[2].code, "REQUIREDIPFAILED", "nothing accepted once stopping");
+	cr_assert_eq(F.nbu, 3);
+}
+
+Test(hostengine, session_without_anchor_falls_back_to_plain)
+{
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 0, 0, T0);
+	cr_assert_eq(F.nbu, 0);
+	cr_assert_eq(F.nrep, 1);
+	cr_assert(F.rep[0].plain);
+	cr_assert_str_eq(str(event("fallback", 0), "type"), "session-lasting");
+	cr_assert_eq(json_integer_value(json_object_get(event("fallback", 0), "pid")), 201);
+}
+
+Test(hostengine, restart_takes_leases_over_and_reregisters)
+{
+	struct hostengine first = E;
+	struct reg_config rc = E.reg.cfg;
+	struct state_mn st;
+	int mark, b0, a, b1;
+
+	granted(IPPROTO_TCP);
+	cr_assert_eq(mnstate_snapshot(&E.reg, &E.leases, 1700000000000, T0 + 100, &st), 0);
+	/* a new run: the old engine's state is gone (killed) */
+	first = E;
+	he_init(&E, &OPS, NULL, &rc, &first.pol, 900);
+	cr_assert_eq(mnstate_adopt(&st, "mn1@example.test", &E.leases, &E.reg, 1700000001000,
+				   T0 + 1100),
+		     1);
+	state_mn_free(&st);
+	mark = F.nlog;
+	he_adopted(&E, T0 + 1100);
+	a = logged_addr("addr_add", &HOA1, mark);
+	b0 = logged("bind 2001:db8:c4a::101 ::", mark);
+	b1 = logged("bind 2001:db8:c4a::101 2001:db8:a1::5", mark);
+	cr_assert(a >= 0 && a < b0 && b0 < b1,
+		  "configured again, then bound to the current CoA (%d %d %d)", a, b0, b1);
+	cr_assert_eq(F.nbu, 2, "re-registered at once");
+	cr_assert(bu_hnp_is(1, &HOA1));
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 1200);
+	cr_assert_eq(F.nrep, 1, "a request waits for the re-registration's BA");
+	answer(1, MH_BA_ACCEPTED, NULL, T0 + 1230);
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_str_eq(F.rep[1].addr, "2001:db8:c4a::101");
+	/* the first run's engine is dropped without a word to anyone */
+	he_cleanup(&first);
+}
+
+Test(hostengine, session_without_cha_uses_a_known_access_anchor)
+{
+	struct in6_addr access = A("2001:db8:ac::10");
+
+	E.anchors.has_access = 1;
+	E.anchors.access = access;
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 0, 0, T0);
+	cr_assert_eq(F.nbu, 1, "allocated at the access anchor");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[0], &access));
+	cr_assert_null(event("fallback", 0));
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 1);
+	cr_assert_eq(F.nbu, 2, "the peer's CHA is another anchor: not shared");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[1], &ANCHOR));
+}
+
+/* ---- non-persistent ---- */
+
+Test(hostengine, nonpersistent_is_plain_and_aborted_by_a_move)
+{
+	request(1, ODM_TYPE_NON_PERSISTENT, IPPROTO_TCP, 1, 0, T0);
+	request(2, ODM_TYPE_NONE, IPPROTO_TCP, 1, 0, T0);
+	cr_assert_eq(F.nbu, 0, "never anchored");
+	cr_assert(F.rep[0].plain && F.rep[1].plain);
+	cr_assert_null(event("fallback", 0), "what was asked for: no fallback");
+	cr_assert_null(event("lease-granted", 0));
+
+	F.destroyed = 2;
+	F.coa = COA2;
+	F.host[0] = COA2;
+	he_move(&E, T0 + 1000);
+	cr_assert_geq(logged_addr("destroy_tcp", &COA1, 0), 0,
+		      "TCP sockets on the address that left are destroyed");
+	cr_assert_eq(logged_addr("destroy_tcp", &COA2, 0), -1);
+	cr_assert_str_eq(str(event("socket-destroyed", 0), "addr"), "2001:db8:a1::5");
+	cr_assert_eq(json_integer_value(json_object_get(event("socket-destroyed", 0), "count")), 2);
+}
+
+/* ---- fixed and graceful-replacement: not offered yet ---- */
+
+Test(hostengine, fixed_and_graceful_are_not_offered)
+{
+	request(1, ODM_TYPE_FIXED, IPPROTO_TCP, 1, 0, T0);
+	request(2, ODM_TYPE_GRACEFUL_REPLACEMENT, IPPROTO_TCP, 1, 0, T0);
+	cr_assert_eq(F.nbu, 0, "no BU for a type no anchor offers");
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_str_eq(F.rep[0].code, "REQUIREDIPNOTSUPPORTED");
+	cr_assert_str_eq(F.rep[1].code, "REQUIREDIPNOTSUPPORTED");
+	cr_assert_str_eq(str(event("lease-refused", 0), "error"), "EAI_REQUIREDIPNOTSUPPORTED");
+	cr_assert_str_eq(str(event("lease-refused", 1), "type"), "graceful-replacement");
+}
+
+Test(hostengine, type_table_has_every_type)
+{
+	cr_assert_not_null(addrtype_get(ODM_TYPE_NON_PERSISTENT));
+	cr_assert_not_null(addrtype_get(ODM_TYPE_SESSION_LASTING));
+	cr_assert_not_null(addrtype_get(ODM_TYPE_FIXED));
+	cr_assert_not_null(addrtype_get(ODM_TYPE_GRACEFUL_REPLACEMENT));
+	cr_assert_eq(addrtype_get(ODM_TYPE_NONE), addrtype_get(ODM_TYPE_NON_PERSISTENT));
+	cr_assert_null(addrtype_get(99));
+	cr_assert_null(addrtype_get(ODM_TYPE_FIXED)->source, "fixed: not offered yet");
+}
+
+/* ---- host configuration failure ---- */
+
+Test(hostengine, host_configuration_failure_deregisters_and_undoes)
+{
+	F.fail_rule = 1;
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0);
+	answer(0, MH_BA_ACCEPTED, &HOA1, T0 + 20);
+	cr_assert_eq(F.nrep, 1);
+	cr_assert_str_eq(F.rep[0].code, "REQUIREDIPFAILED");
+	cr_assert_geq(logged_addr("addr_del", &HOA1, 0), 0, "the address is removed again");
+	cr_assert_geq(logged("route_del", 0), 0);
+	cr_assert_eq(bu(1).lifetime, 0, "the anchor is told to let go");
+	cr_assert_null(E.leases.head);
+}
