@@ -7,6 +7,7 @@
 #include <ares.h>
 #include <arpa/nameser.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/icmp6.h>
 #include <stdbool.h>
@@ -55,6 +56,7 @@ struct homefind {
 	struct events *ev;
 	struct hadisc hd;
 	int discover;
+	int skip_ifindex;                 /* the tunnel device: no RS there */
 	/* RAs */
 	int rafd;
 	uv_poll_t ra_poll;
@@ -346,24 +348,36 @@ static int dns_open(struct homefind *hf)
 
 /* ------------------------------------------------------------ routers */
 
+/*
+ * An RS on every access link: up, multicast, not loopback and not the
+ * tunnel device (whose only addresses are anchored ones: an RS there would
+ * go through the tunnel as traffic of a lease).
+ */
 static void send_rs(struct homefind *hf)
 {
 	/* RFC 4861 §4.1: type 133, code 0, checksum (the kernel's), reserved */
 	uint8_t rs[8] = { 133, 0, 0, 0, 0, 0, 0, 0 };
 	struct sockaddr_in6 all_routers = { .sin6_family = AF_INET6 };
 	unsigned idx[8];
-	struct if_nameindex *ifs, *i;
+	struct ifaddrs *ifa, *i;
 	size_t n = 0;
 
-	if (hf->rafd < 0)
+	if (hf->rafd < 0 || getifaddrs(&ifa) < 0)
 		return;
 	inet_pton(AF_INET6, "ff02::2", &all_routers.sin6_addr);
-	ifs = if_nameindex();
-	for (i = ifs; i && i->if_index && n < 8; i++)
-		if (strcmp(i->if_name, "lo") != 0)
-			idx[n++] = i->if_index;
-	if (ifs)
-		if_freenameindex(ifs);
+	for (i = ifa; i && n < 8; i = i->ifa_next) {
+		unsigned x = if_nametoindex(i->ifa_name);
+		bool seen = false;
+
+		if (!x || (int)x == hf->skip_ifindex || (i->ifa_flags & IFF_LOOPBACK) ||
+		    !(i->ifa_flags & IFF_UP) || !(i->ifa_flags & IFF_MULTICAST))
+			continue;
+		for (size_t k = 0; k < n; k++)
+			seen |= idx[k] == x;
+		if (!seen)
+			idx[n++] = x;
+	}
+	freeifaddrs(ifa);
 	for (size_t k = 0; k < n; k++) {
 		all_routers.sin6_scope_id = idx[k];
 		/* a link that is down says ENETDOWN: nothing to ask there */
@@ -474,7 +488,7 @@ static void on_closed(uv_handle_t *h)
 }
 
 int homefind_open(struct homefind **out, uv_loop_t *loop, const struct in6_addr *config,
-		  int discover, struct events *ev)
+		  int discover, int skip_ifindex, struct events *ev)
 {
 	struct homefind *hf = calloc(1, sizeof(*hf));
 	int rc;
@@ -485,6 +499,7 @@ int homefind_open(struct homefind **out, uv_loop_t *loop, const struct in6_addr 
 	hf->ev = ev;
 	hf->rafd = -1;
 	hf->discover = discover;
+	hf->skip_ifindex = skip_ifindex;
 	hadisc_init(&hf->hd, config, discover);
 	uv_timer_init(loop, &hf->ares_t);
 	uv_timer_init(loop, &hf->requery_t);

@@ -17,9 +17,10 @@
 struct events;
 struct homefind;
 
-/* config: the configured home anchor or NULL; discover: use DNS and RAs too */
+/* config: the configured home anchor or NULL; discover: use DNS and RAs
+ * too; skip_ifindex: the tunnel device, where no RS goes */
 int homefind_open(struct homefind **out, uv_loop_t *loop, const struct in6_addr *config,
-		  int discover, struct events *ev);
+		  int discover, int skip_ifindex, struct events *ev);
 void homefind_close(struct homefind *hf);
 /* After a move: ask the routers and the DNS again. */
 void homefind_moved(struct homefind *hf);

@@ -665,7 +665,7 @@ int mn_start(struct odm_agent *a)
 		goto fail;
 	}
 	rc = homefind_open(&mn->home, a->loop, cfg->has_home_anchor ? &cfg->home_anchor : NULL,
-			   cfg->home_discovery, &a->events);
+			   cfg->home_discovery, mn->tun->ifindex, &a->events);
 	if (rc < 0) {
 		log_err(rc, "home anchor discovery");
 		goto fail;
