@@ -25,6 +25,7 @@
  *   udp-inactivity SECONDS              (mn: UDP lease idle timeout)
  *   table N                             (mn: routing table for from-rules)
  *   rule-priority N                     (mn: priority of from-rules)
+ *   policy-file PATH                    (mn: which types programs get, odm-policy(5))
  */
 #ifndef ODM_CONFIG_H
 #define ODM_CONFIG_H
@@ -73,6 +74,7 @@ struct odm_config {
 	uint32_t udp_inactivity;     /* seconds */
 	uint32_t table;
 	uint32_t rule_priority;
+	char policy_file[256];       /* "" = no policy file (policy_agent.h) */
 };
 
 /* Fill defaults. */
@@ -87,7 +89,8 @@ const char *config_role_name(enum odm_role role);
 const char *config_mode_name(enum odm_anchor_mode mode);
 /*
  * SIGHUP: take over from next what a running agent can change (identities
- * and keys, log level, lifetimes, quotas, UDP inactivity, default type) and
+ * and keys, log level, lifetimes, quotas, UDP inactivity, default type,
+ * policy file) and
  * leave next holding the old identities, for the caller to free once the
  * role has re-keyed. -EINVAL (nothing changed, the reason in err) if next
  * differs in what needs a restart (role, mode, sockets, tunnel, addresses,

@@ -52,6 +52,7 @@
 #include "movement.h"
 #include "netconf.h"
 #include "odm.h"
+#include "policy_agent.h"
 #include "registration.h"
 #include "sockdiag.h"
 #include "tunnel.h"
@@ -801,6 +802,13 @@ static void on_lease(struct odm_agent *a, struct control_req *r, const json_t *r
 		control_reply_error(r, "EINVAL", "field \"cha\": not an IPv6 address");
 		return;
 	}
+	/* ---- policy (policy_agent.h): the kernel's credentials of the
+	 * requester decide the type (the default when it asked for none), or
+	 * refuse it (type not allowed, uid over its lease quota) ---- */
+	if (policy_gate_lease(a, r, req, &type, &mn->leases, proto, has_cha ? &cha : NULL) < 0)
+		return; /* refused: r is answered */
+	tname = odm_type_name(type);
+	/* ---- end of policy ---- */
 	switch (type) {
 	case ODM_TYPE_NONE:
 	case ODM_TYPE_NON_PERSISTENT:
