@@ -22,6 +22,8 @@
 # Set ODM_CTL_GROUP (a group name) before odm_agents_up to let users other
 # than root reach mn's agent: its socket then lives in $ODM_RUNDIR/ctl (0755)
 # with that control-group; the key files stay in ODM_DIR (0700).
+# Set ODM_POLICY_FILE (an absolute path) before odm_agents_up to give mn's
+# agent that policy file (policy-file, odm-policy(5)).
 
 ODM_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 export ODM_BUILD=${ODM_BUILD:-$ODM_REPO/build}
@@ -104,6 +106,7 @@ odm_agents_up() {
 		udp-inactivity $ODM_UDP_INACTIVITY
 		table $ODM_TABLE
 		rule-priority 1000
+		${ODM_POLICY_FILE:+policy-file $ODM_POLICY_FILE}
 	EOF
 	odm_agent_start cha || return 1
 	odm_agent_start mn || return 1
