@@ -58,33 +58,29 @@ static size_t read_line(int fd, char *buf, size_t cap)
 	return n;
 }
 
-/* Answer a lease request with an address, echoing its id. */
-static void answer(int c, const char *line)
+/* Answer the request line with the reply's fields (after its id). */
+static void respond(int c, const char *line, const char *fields)
 {
 	const char *id = strstr(line, "\"id\":");
 	char out[256];
 	int n;
 
 	cr_assert_not_null(id, "request without an id: %s", line);
-	n = snprintf(out, sizeof(out),
-		     "{\"id\":%lld,\"ok\":true,\"addr\":\"2001:db8:c4a::7\",\"lease\":\"1\"}\n",
-		     atoll(id + 5));
+	n = snprintf(out, sizeof(out), "{\"id\":%lld,%s}\n", atoll(id + 5), fields);
 	cr_assert_eq(write(c, out, (size_t)n), n);
+}
+
+/* Answer a lease request with an address. */
+static void answer(int c, const char *line)
+{
+	respond(c, line, "\"ok\":true,\"addr\":\"2001:db8:c4a::7\",\"lease\":\"1\"");
 }
 
 /* Refuse a lease request the way the agent's policy does. */
 static void not_supported(int c, const char *line)
 {
-	const char *id = strstr(line, "\"id\":");
-	char out[256];
-	int n;
-
-	cr_assert_not_null(id, "request without an id: %s", line);
-	n = snprintf(out, sizeof(out),
-		     "{\"id\":%lld,\"ok\":false,\"error\":\"REQUIREDIPNOTSUPPORTED\","
-		     "\"message\":\"policy: session-lasting is not allowed for uid 1\"}\n",
-		     atoll(id + 5));
-	cr_assert_eq(write(c, out, (size_t)n), n);
+	respond(c, line, "\"ok\":false,\"error\":\"REQUIREDIPNOTSUPPORTED\","
+			 "\"message\":\"policy: session-lasting is not allowed for uid 1\"");
 }
 
 static void *agent_main(void *arg)
