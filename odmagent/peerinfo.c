@@ -41,7 +41,7 @@ int peerinfo_parse_groups(const char *status, size_t len, gid_t *out, size_t max
 				return -EINVAL;
 			p++;
 		}
-		if (!digits || (p < eol && *p != ' ' && *p != '\t'))
+		if (p < eol && *p != ' ' && *p != '\t')
 			return -EINVAL;
 		if (n < max)
 			out[n++] = (gid_t)v;
