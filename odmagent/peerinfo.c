@@ -49,7 +49,7 @@ int peerinfo_parse_groups(const char *status, size_t len, gid_t *out, size_t max
 	return (int)n;
 }
 
-void peerinfo_read(pid_t pid, struct peerinfo *pi)
+void peerinfo_read(pid_t pid, int want_exe, int want_groups, struct peerinfo *pi)
 {
 	char path[64], buf[STATUS_MAX];
 	ssize_t n;
@@ -59,11 +59,13 @@ void peerinfo_read(pid_t pid, struct peerinfo *pi)
 	if (pid <= 0)
 		return;
 	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-	n = readlink(path, pi->exe, sizeof(pi->exe) - 1);
+	n = want_exe ? readlink(path, pi->exe, sizeof(pi->exe) - 1) : -1;
 	if (n > 0) {
 		pi->exe[n] = '\0';
 		pi->has_exe = 1;
 	}
+	if (!want_groups)
+		return;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)

@@ -232,6 +232,8 @@ static int add_rule(struct pparse *pp, const struct policy_rule *r, size_t *cap)
 		*cap = nc;
 	}
 	p->rules[p->n_rules++] = *r;
+	p->uses_exe |= r->exe != NULL;
+	p->uses_gid |= r->has_gid;
 	return 0;
 }
 

@@ -64,6 +64,8 @@ struct policy {
 	unsigned allow;     /* the global allow set (non-persistent always in) */
 	uint32_t quota;     /* POLICY_NO_QUOTA = no limit */
 	unsigned default_line, allow_line, quota_line; /* 0 = not in the file */
+	int uses_exe, uses_gid; /* some rule names a program / a group: only then
+				 * need the caller look them up (peerinfo.h) */
 	struct policy_rule *rules;
 	size_t n_rules;
 };

@@ -109,12 +109,15 @@ static const struct policy *policy_of(struct odm_agent *a, struct policy *fallba
 	return fallback;
 }
 
-/* The kernel's word on the requester of r; pi holds the strings. */
-static void who_of(struct control_req *r, struct peerinfo *pi, struct policy_who *w)
+/* The kernel's word on the requester of r, as much as p looks at (and the
+ * exe always when the request makes claims, to log them); pi holds the
+ * strings. */
+static void who_of(const struct policy *p, struct control_req *r, int claims,
+		   struct peerinfo *pi, struct policy_who *w)
 {
 	const struct ucred *c = control_req_cred(r);
 
-	peerinfo_read(c->pid, pi);
+	peerinfo_read(c->pid, p->uses_exe || claims, p->uses_gid, pi);
 	memset(w, 0, sizeof(*w));
 	w->uid = c->uid;
 	w->gid = c->gid;
@@ -160,7 +163,7 @@ int policy_gate_lease(struct odm_agent *a, struct control_req *r, const json_t *
 	struct policy_who w;
 	const char *code;
 
-	who_of(r, &pi, &w);
+	who_of(p, r, json_object_get(req, "exe") != NULL, &pi, &w);
 	note_claims(c, &w, req);
 	if (policy_decide(p, &w, asked, &v) == POLICY_OK && takes_binding(v.type, cha) &&
 	    (json_is_true(json_object_get(req, "fresh")) ||
@@ -199,7 +202,7 @@ static void on_hello(struct odm_agent *a, struct control_req *r, const json_t *r
 	struct policy_who w;
 
 	(void)req;
-	who_of(r, &pi, &w);
+	who_of(p, r, 0, &pi, &w);
 	policy_decide(p, &w, ODM_TYPE_NONE, &v);
 	control_reply(r, json_pack("{s:s, s:i, s:s}", "role", config_role_name(a->cfg.role),
 				   "version", ODM_IPC_VERSION, "default_type",

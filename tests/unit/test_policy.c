@@ -99,6 +99,21 @@ Test(policy, parses_globals_and_rules_in_order)
 	cr_assert(P.rules[2].has_gid && P.rules[2].gid == 27);
 	cr_assert_eq(P.rules[2].quota, 2);
 	cr_assert_eq(P.rules[3].allow, POLICY_BIT(ODM_TYPE_NON_PERSISTENT));
+	/* rules name programs and groups: the agent must look them up */
+	cr_assert(P.uses_exe && P.uses_gid);
+}
+
+Test(policy, only_what_rules_name_is_looked_up)
+{
+	cr_assert_eq(parse("quota 3\nrule uid 0 quota none\n", ODM_TYPE_NON_PERSISTENT), 0, "%s", err);
+	cr_assert(!P.uses_exe && !P.uses_gid, "uid rules need neither /proc read");
+	cr_assert_eq(parse("rule exe /bin/x\n", ODM_TYPE_NON_PERSISTENT), 0, "%s", err);
+	cr_assert(P.uses_exe && !P.uses_gid);
+	cr_assert_eq(parse("rule gid 4\n", ODM_TYPE_NON_PERSISTENT), 0, "%s", err);
+	cr_assert(!P.uses_exe && P.uses_gid);
+	/* a failed parse forgets them */
+	cr_assert_eq(parse("rule gid 4\nfrob\n", ODM_TYPE_NON_PERSISTENT), -EINVAL);
+	cr_assert(!P.uses_exe && !P.uses_gid);
 }
 
 Test(policy, a_legacy_program_gets_its_rules_default)
