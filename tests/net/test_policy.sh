@@ -169,6 +169,11 @@ check "policy show -j: the file and 3 rules" \
 	test "$(json 'j["file"] + " " + str(len(j["rules"]))' <"$ODM_DIR/show.json")" = "$ODM_POLICY_FILE 3"
 check "policy show -j: rule 2 is curl's, on line 7" \
 	test "$(json 'j["rules"][1]["exe"] + " " + str(j["rules"][1]["line"])' <"$ODM_DIR/show.json")" = "/usr/bin/curl 7"
+odm_ctl mn policy show >"$ODM_DIR/show.txt"
+cat "$ODM_DIR/show.txt"
+check "policy show: one line per rule, numbered, with its line and text" \
+	grep -qx '  2  line 7  rule exe /usr/bin/curl default session-lasting' "$ODM_DIR/show.txt"
+check "policy show: the globals" grep -qx 'quota 2' "$ODM_DIR/show.txt"
 odm_ctl mn -j policy test --uid 65534 --type fixed >"$ODM_DIR/test.json"
 check "policy test: nobody may not have fixed (rule 1)" \
 	test "$(json '"%s %s" % (j["allowed"], j["rule"])' <"$ODM_DIR/test.json")" = "False 1"
