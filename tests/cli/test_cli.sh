@@ -165,6 +165,16 @@ expect 2 "release without an address" "$CTL" release
 expect 2 "lease without a destination" "$CTL" lease session-lasting
 
 # ---------------------------------------------------------------- bad values: exit 1
+# odmagent -n checks the policy file the configuration names (odm-policy(5))
+printf 'role mn\nidentity mn@example.test spi 1 key %s\npolicy-file %s\n' \
+	00112233445566778899aabbccddeeff "$TMP/policy" >"$TMP/mn.conf"
+printf 'quota 2\nrule exe /usr/bin/curl default session-lasting\n' >"$TMP/policy"
+expect 0 "odmagent -n with a good policy file" "$AGENT" -n -f "$TMP/mn.conf"
+printf 'quota 2\nrule exe curl\n' >"$TMP/policy"
+expect 1 "odmagent -n with a bad policy file" "$AGENT" -n -f "$TMP/mn.conf"
+has err "$TMP/policy:2: curl: expected an absolute path" "odmagent -n names the policy's file, line and word"
+rm "$TMP/policy"
+expect 1 "odmagent -n with a missing policy file" "$AGENT" -n -f "$TMP/mn.conf"
 expect 1 "lease of an unknown type" "$CTL" -s "$TMP/none.sock" lease sticky 2001:db8::1
 has err '"sticky"' "the unknown type is named"
 expect 1 "release of something that is not an address" "$CTL" -s "$TMP/none.sock" release nowhere
