@@ -49,7 +49,8 @@ void mn_reload(struct odm_agent *a);
 
 /* reload.c — SIGHUP and the reload op: the configuration and the policy
  * file are read again; both take effect or neither does, and no lease or
- * binding ends. 0, or -errno with the reason in err. */
-int agent_reload(struct odm_agent *a, char *err, size_t errlen);
+ * binding ends. who ("SIGHUP", "reload") starts the log line. 0, or -errno
+ * with the reason in err. */
+int agent_reload(struct odm_agent *a, const char *who, char *err, size_t errlen);
 
 #endif

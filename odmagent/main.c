@@ -42,8 +42,8 @@ static void on_hup(uv_signal_t *s, int signum)
 	char err[512];
 
 	(void)signum;
-	if (agent_reload(a, err, sizeof(err)) < 0)
-		log_warnx("SIGHUP: %s: configuration and policy kept as they were", err);
+	if (agent_reload(a, "SIGHUP", err, sizeof(err)) < 0)
+		log_warnx("SIGHUP: %s: configuration kept as it was, and the policy", err);
 }
 
 static void usage(FILE *f)

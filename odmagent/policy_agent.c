@@ -226,9 +226,9 @@ static void on_reload(struct odm_agent *a, struct control_req *r, const json_t *
 	(void)req;
 	if (root_only(r, "reload the agent") < 0)
 		return;
-	if (agent_reload(a, err, sizeof(err)) < 0) {
-		log_warnx("reload: %s: configuration and policy kept as they were", err);
-		control_reply_error(r, "EINVAL", "%s: configuration and policy kept as they were",
+	if (agent_reload(a, "reload", err, sizeof(err)) < 0) {
+		log_warnx("reload: %s: configuration kept as it was, and the policy", err);
+		control_reply_error(r, "EINVAL", "%s: configuration kept as it was, and the policy",
 				    err);
 		return;
 	}

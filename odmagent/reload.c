@@ -15,11 +15,11 @@
 #include "monotime.h"
 #include "policy_agent.h"
 
-int agent_reload(struct odm_agent *a, char *err, size_t errlen)
+int agent_reload(struct odm_agent *a, const char *who, char *err, size_t errlen)
 {
 	struct policy_state *ps = NULL;
 	struct odm_config next;
-	char why[400];
+	char reason[400];
 	int r;
 
 	r = config_load(&next, a->config_path, err, errlen);
@@ -33,9 +33,9 @@ int agent_reload(struct odm_agent *a, char *err, size_t errlen)
 			return r;
 		}
 	}
-	r = config_reload(&a->cfg, &next, why, sizeof(why));
+	r = config_reload(&a->cfg, &next, reason, sizeof(reason));
 	if (r < 0) {
-		snprintf(err, errlen, "%s: %s", a->config_path, why);
+		snprintf(err, errlen, "%s: %s", a->config_path, reason);
 		policy_state_free(ps);
 		config_free(&next);
 		return r;
@@ -47,7 +47,7 @@ int agent_reload(struct odm_agent *a, char *err, size_t errlen)
 	else
 		mn_reload(a);
 	config_free(&next);
-	log_info("%s reloaded (%zu identities)", a->config_path, a->cfg.n_identities);
+	log_info("%s: %s reloaded (%zu identities)", who, a->config_path, a->cfg.n_identities);
 	events_emit(&a->events, "config-reloaded", json_pack("{s:s}", "file", a->config_path),
 		    mono_ms());
 	if (ps)

@@ -223,7 +223,7 @@ check "odmctl reload of a bad policy fails (exit $RC)" test "$RC" -eq 1
 check "and says where and why" grep -qF "$ODM_POLICY_FILE:9: curl: expected an absolute path" \
 	"$ODM_DIR/reload.err"
 check "the agent logged it kept the old policy" \
-	grep -q 'reload: .*odm.policy:9: curl: .*kept as they were' "$MN_AGENT_LOG"
+	grep -q 'reload: .*odm.policy:9: curl: .*configuration kept as it was, and the policy' "$MN_AGENT_LOG"
 check "the policy in force still has 3 rules" \
 	test "$(odm_ctl mn -j policy show | json 'len(j["rules"])')" = 3
 # SIGHUP: back to Session-lasting for curl
