@@ -193,6 +193,17 @@ SRC=$(py_src 0)
 check "now python3 gets a CHoA by default ($SRC in $CHA_POOL)" in_prefix "${SRC:-::}" "$CHA_POOL"
 odm_ctl mn policy del 1
 check "policy del 1 gives back the original file" cmp "$ODM_POLICY_FILE" "$POLDIR/original"
+# a group rule sees supplementary groups (/proc/PID/status), not only the primary one
+odm_ctl mn policy add gid 4242 default session-lasting
+SRC=$(ip netns exec "$NS_MN" setpriv --reuid=1001 --regid=nogroup --groups=4242 env -u ODM_TYPE \
+	LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" /usr/bin/python3 "$BIN/srcaddr.py" \
+	cn.example.test "$HTTP_PORT")
+check "uid 1001 with the supplementary group 4242 gets a CHoA by default ($SRC in $CHA_POOL)" \
+	in_prefix "${SRC:-::}" "$CHA_POOL"
+SRC=$(py_src 1001)
+check "without it, the plain address ($SRC = $MNA)" test "$SRC" = "$MNA"
+odm_ctl mn policy del 4
+check "policy del 4 gives back the original file" cmp "$ODM_POLICY_FILE" "$POLDIR/original"
 
 # ---------------------------------------------------------------- 6. reload during a download
 shim 0 curl -6 -s -w '%{local_ip}' -o "$ODM_DIR/big.out" \
