@@ -18,8 +18,9 @@
  *
  *   rule MATCH... [default TYPE] [allow LIST] [quota N|none]
  *
- * MATCH is one or more of "exe PATTERN" (an absolute path or fnmatch(3)
- * pattern, matched against /proc/PID/exe of the requester), "uid N" and
+ * MATCH is one or more of "exe PATTERN" (an absolute path where '*' matches
+ * any run of characters and '?' one, matched against /proc/PID/exe of the
+ * requester; no other wildcard, unlike fnmatch(3)), "uid N" and
  * "gid N" (numeric; gid matches the primary or any supplementary group).
  * Every MATCH of a rule must hold. What a rule does not say comes from the
  * global directives. Non-persistent is always allowed: it needs nothing
