@@ -140,8 +140,15 @@ static int call_locked(json_t *req, json_t **resp, int timeout_ms)
 		const char *msg = json_string_value(json_object_get(r, "message"));
 		shim_debug_once(&said_error, "agent refused: %s%s%s", code ? code : "error",
 				msg ? ": " : "", msg ? msg : "");
+		/* code lives in r: decide before r goes */
+		ret = -EPROTO;
+		if (code && strcmp(code, "EPERM") == 0)
+			ret = -EPERM;
+		/* the type is not to be had here (e.g. the policy forbids it) */
+		else if (code && strcmp(code, "REQUIREDIPNOTSUPPORTED") == 0)
+			ret = -EOPNOTSUPP;
 		json_decref(r);
-		return code && strcmp(code, "EPERM") == 0 ? -EPERM : -EPROTO;
+		return ret;
 	}
 	*resp = r;
 	return 0;

@@ -46,7 +46,8 @@ int agent_default_type(void);
  * lease {type, dst, cha?, proto, fresh?}: fresh asks for a new address
  * rather than a share of one the agent already holds. Returns 1 with *out filled, 0 for
  * {plain:true}, or -errno (agent unreachable, timeout, error reply; the
- * reason is printed once with ODM_DEBUG).
+ * reason is printed once with ODM_DEBUG): -EOPNOTSUPP for the agent's
+ * "REQUIREDIPNOTSUPPORTED" (the type is not offered, or policy forbids it).
  */
 int agent_lease(int type, const struct in6_addr *dst, const struct in6_addr *cha,
 		const char *proto, int fresh, struct agent_lease *out);

@@ -164,7 +164,8 @@ static int session_lasting(int fd, struct in6_addr *src, const char *proto,
 		return EAI_REQUIREDIPNOTSUPPORTED; /* the agent's policy: plain */
 	if (r < 0) {
 		shim_debug("setsc fd %d: lease failed (%s)", fd, strerror(-r));
-		return EAI_REQUIREDIPFAILED;
+		/* the agent's policy refuses the type to this program or user */
+		return r == -EOPNOTSUPP ? EAI_REQUIREDIPNOTSUPPORTED : EAI_REQUIREDIPFAILED;
 	}
 	r = record(fd, &al, SESSION_LASTING_IPV6_ADDRESS, pnum, &cha, 0);
 	if (r == 0)

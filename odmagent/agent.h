@@ -17,6 +17,7 @@ struct netconf;
 struct odm_tunnel;
 struct anchor;
 struct mn;
+struct policy_state;
 
 struct odm_agent {
 	uv_loop_t *loop;
@@ -26,6 +27,9 @@ struct odm_agent {
 	struct anchor *anchor;     /* role anchor (anchor.c) */
 	struct mn *mn;             /* role mn (mn.c) */
 	struct events events;      /* event stream for odmctl monitor (events.c) */
+	struct policy_state *policy; /* the running policy (policy_agent.c) */
+	int log_forced;            /* -d/-v: a level that wins over the config's, or -1 */
+	int syslog_forced;         /* -s: syslog whatever the config's "log" says */
 	uv_signal_t sig_term, sig_int, sig_hup;
 	const char *config_path;   /* re-read on SIGHUP (main.c) */
 };
@@ -43,5 +47,13 @@ int mn_start(struct odm_agent *a);
 void mn_stop(struct odm_agent *a);
 /* SIGHUP: a->cfg has new keys, lifetimes, timers */
 void mn_reload(struct odm_agent *a);
+
+/* reload.c — SIGHUP and the reload op: the configuration and the policy
+ * file are read again; both take effect or neither does, and no lease or
+ * binding ends. who ("SIGHUP", "reload") starts the log line. 0, or -errno
+ * with the reason in err. */
+int agent_reload(struct odm_agent *a, const char *who, char *err, size_t errlen);
+/* (Re)start logging with the configured or forced level and target */
+void agent_log_setup(const struct odm_agent *a);
 
 #endif

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "linewords.h"
 #include "log.h"
 #include "odm.h"
 
@@ -226,15 +227,31 @@ static int d_control(struct parse *p, char **w)
 	return 0;
 }
 
+/* An absolute path that fits dst (cap bytes); what names it in the error. */
+static int abs_path(struct parse *p, const char *w, char *dst, size_t cap, const char *what)
+{
+	if (w[0] != '/')
+		return perr(p, w, "%s must be absolute", what);
+	if (strlen(w) >= cap)
+		return perr(p, w, "path longer than %zu characters", cap - 1);
+	memcpy(dst, w, strlen(w) + 1);
+	return 0;
+}
+
 static int d_state_dir(struct parse *p, char **w)
 {
-	if (w[1][0] != '/')
-		return perr(p, w[1], "state directory must be absolute");
-	if (strlen(w[1]) >= sizeof(p->cfg->state_dir))
-		return perr(p, w[1], "path longer than %zu characters",
-			    sizeof(p->cfg->state_dir) - 1);
-	memcpy(p->cfg->state_dir, w[1], strlen(w[1]) + 1);
-	return 0;
+	return abs_path(p, w[1], p->cfg->state_dir, sizeof(p->cfg->state_dir),
+			"state directory");
+}
+
+static int d_policy_file(struct parse *p, char **w)
+{
+	size_t n = strlen(w[1]);
+
+	if (n && w[1][n - 1] == '/')
+		return perr(p, w[1], "a policy file, not a directory");
+	return abs_path(p, w[1], p->cfg->policy_file, sizeof(p->cfg->policy_file),
+			"policy file");
 }
 
 static int d_control_group(struct parse *p, char **w)
@@ -675,6 +692,7 @@ static const struct directive directives[] = {
 	{ "dns-zone", 1, MN_ONLY, d_dns_zone },
 	{ "dns-ttl", 1, MN_ONLY, d_dns_ttl },
 	{ "dns-key", 1, MN_ONLY, d_dns_key },
+	{ "policy-file", 1, MN_ONLY, d_policy_file },
 };
 
 #define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -685,31 +703,6 @@ static unsigned seen_line(const unsigned *seen, const char *name)
 	for (size_t i = 0; i < N_DIRECTIVES; i++)
 		if (strcmp(directives[i].name, name) == 0)
 			return seen[i];
-	return 0;
-}
-
-/* Split line (modified in place) into words; '#' starts a comment. */
-static int split(struct parse *p, char *line, char **w, int *nw)
-{
-	int n = 0;
-	char *c = line;
-
-	for (;;) {
-		while (*c == ' ' || *c == '\t')
-			c++;
-		if (!*c || *c == '#')
-			break;
-		if (n == CONFIG_WORDS_MAX) {
-			c[strcspn(c, " \t")] = '\0';
-			return perr(p, c, "too many words");
-		}
-		w[n++] = c;
-		while (*c && *c != ' ' && *c != '\t')
-			c++;
-		if (*c)
-			*c++ = '\0';
-	}
-	*nw = n;
 	return 0;
 }
 
@@ -789,33 +782,21 @@ int config_parse(struct odm_config *cfg, const char *text, size_t len, const cha
 	if (len > CONFIG_FILE_MAX)
 		return perr(&p, p.name, "file larger than %d bytes", CONFIG_FILE_MAX);
 
-	while (pos < len) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+	for (;;) {
 		char *w[CONFIG_WORDS_MAX];
 		const struct directive *d = NULL;
+		struct linewords_bad bad;
 		int nw = 0;
 
+		r = linewords_next(text, len, &pos, line, sizeof(line), w, CONFIG_WORDS_MAX, &nw,
+				   &bad);
+		if (r == 0)
+			break;
 		p.line++;
-		if (n > CONFIG_LINE_MAX) {
-			r = perr(&p, "line", "longer than %d characters", CONFIG_LINE_MAX);
+		if (r < 0) {
+			r = perr(&p, bad.word, "%s", bad.reason);
 			goto fail;
 		}
-		memcpy(line, text + pos, n);
-		line[n] = '\0';
-		pos += n + (nl ? 1 : 0);
-		for (size_t i = 0; i < n; i++) {
-			unsigned char c = (unsigned char)line[i];
-
-			if ((c < 0x20 && c != '\t') || c == 0x7f) {
-				r = perr(&p, "line", "control character 0x%02x at column %zu", c,
-					 i + 1);
-				goto fail;
-			}
-		}
-		r = split(&p, line, w, &nw);
-		if (r < 0)
-			goto fail;
 		if (nw == 0)
 			continue;
 		for (size_t i = 0; i < N_DIRECTIVES; i++)
@@ -957,6 +938,7 @@ int config_reload(struct odm_config *cur, struct odm_config *next, char *err, si
 	cur->lifetime = next->lifetime;
 	cur->udp_inactivity = next->udp_inactivity;
 	cur->dns = next->dns;      /* a new TSIG key, name or server: dnspub re-publishes */
+	memcpy(cur->policy_file, next->policy_file, sizeof(cur->policy_file));
 	/* swap, so the caller frees the old ones after the role re-keyed */
 	ids = cur->identities;
 	n = cur->n_identities;

@@ -33,6 +33,7 @@
  *   dns-name FQDN / dns-zone ZONE       (mn: the name; zone: the name's parent)
  *   dns-ttl SECONDS                     (mn: TTL of the record, default 60)
  *   dns-key PATH                        (mn: TSIG key, tsig-keygen(8) format)
+ *   policy-file PATH                    (mn: which types programs get, odm-policy(5))
  */
 #ifndef ODM_CONFIG_H
 #define ODM_CONFIG_H
@@ -90,6 +91,7 @@ struct odm_config {
 	int home_discovery;          /* look for one by DNS SRV and RAs */
 	enum odm_dns_publish dns_publish;
 	struct dnsupd_cfg dns;
+	char policy_file[256];       /* "" = no policy file (policy_agent.h) */
 };
 
 /* Fill defaults. */
@@ -104,7 +106,8 @@ const char *config_role_name(enum odm_role role);
 const char *config_mode_name(enum odm_anchor_mode mode);
 /*
  * SIGHUP: take over from next what a running agent can change (identities
- * and keys, log level and target, lifetimes, quotas, UDP inactivity, default type) and
+ * and keys, log level and target, lifetimes, quotas, UDP inactivity, default type,
+ * policy file, DNS registration settings) and
  * leave next holding the old identities, for the caller to free once the
  * role has re-keyed. -EINVAL (nothing changed, the reason in err) if next
  * differs in what needs a restart (role, mode, sockets, tunnel, addresses,

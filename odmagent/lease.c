@@ -179,6 +179,16 @@ size_t lease_count_configured(const struct lease_table *t)
 	return n;
 }
 
+size_t lease_count_uid(const struct lease_table *t, uid_t uid)
+{
+	size_t n = 0;
+
+	for (struct lease *l = t->head; l; l = l->next)
+		if (l->uid == uid)
+			n++;
+	return n;
+}
+
 int lease_add_waiter(struct lease *l, void *req)
 {
 	if (l->n_waiters == l->cap_waiters) {

@@ -88,6 +88,8 @@ struct lease *lease_find_reusable(const struct lease_table *t, int type, int pro
 
 /* Registered leases whose address is configured on the host. */
 size_t lease_count_configured(const struct lease_table *t);
+/* Leases of user uid, registering ones included: what a quota counts. */
+size_t lease_count_uid(const struct lease_table *t, uid_t uid);
 
 int lease_add_waiter(struct lease *l, void *req);   /* 0 or -ENOMEM */
 /* Hands the waiters to the caller (who answers and frees the array). */

@@ -19,56 +19,28 @@
 #include "ipc.h"
 #include "log.h"
 #include "netconf.h"
+#include "policy_agent.h"
 #include "privilege.h"
 
 #define DEFAULT_CONFIG "/etc/odm/odmagent.conf"
 
 /* set by on_signal: the role is stopped and the control socket closed */
 static int stopped;
-/* -d / -v given: they win over the configured log level, also on reload */
-static int log_forced = -1;
-/* -s given: syslog whatever the configuration's "log" says */
-static int syslog_forced;
-
-static void log_setup(const struct odm_config *cfg)
-{
-	odm_log_init("odmagent", log_forced >= 0 ? log_forced : cfg->log_level,
-		     syslog_forced || cfg->log_syslog);
-}
 
 /*
- * SIGHUP: a new configuration replaces the parts a running agent can change
- * (identities and keys, log level, lifetimes, quotas); no binding or lease
- * ends for it. A configuration that does not parse, or changes what needs a
- * restart, changes nothing and says why.
+ * SIGHUP: a new configuration and policy replace the parts a running agent
+ * can change (identities and keys, log level, lifetimes, quotas, the
+ * policy); no binding or lease ends for it. A file that does not parse, or
+ * a change that needs a restart, changes nothing and says why (reload.c).
  */
 static void on_hup(uv_signal_t *s, int signum)
 {
 	struct odm_agent *a = s->data;
-	struct odm_config next;
 	char err[512];
-	int r;
 
 	(void)signum;
-	r = config_load(&next, a->config_path, err, sizeof(err));
-	if (r < 0) {
-		log_warnx("SIGHUP: %s: configuration kept as it was", err);
-		return;
-	}
-	r = config_reload(&a->cfg, &next, err, sizeof(err));
-	if (r < 0) {
-		log_warnx("SIGHUP: %s: %s", a->config_path, err);
-		config_free(&next);
-		return;
-	}
-	log_setup(&a->cfg);
-	/* next now holds the old identities: the role re-keys from them */
-	if (a->cfg.role == ODM_ROLE_ANCHOR)
-		anchor_reload(a, next.identities, next.n_identities);
-	else
-		mn_reload(a);
-	config_free(&next);
-	log_info("SIGHUP: %s reloaded (%zu identities)", a->config_path, a->cfg.n_identities);
+	if (agent_reload(a, "SIGHUP", err, sizeof(err)) < 0)
+		log_warnx("SIGHUP: %s: configuration kept as it was, and the policy", err);
 }
 
 static void usage(FILE *f)
@@ -137,7 +109,7 @@ int main(int argc, char **argv)
 	struct odm_agent *a = &agent;
 	uv_loop_t loop;
 	char err[512];
-	int check = 0, debug = 0, verbose = 0, c, r, rc = 1;
+	int check = 0, debug = 0, verbose = 0, to_syslog = 0, c, r, rc = 1;
 	int loop_ok = 0, sigs_ok = 0, started = 0;
 	uint64_t capeff;
 
@@ -174,7 +146,7 @@ int main(int argc, char **argv)
 			check = 1;
 			break;
 		case 's':
-			syslog_forced = 1;
+			to_syslog = 1;
 			break;
 		case 'd':
 			debug = 1;
@@ -188,6 +160,8 @@ int main(int argc, char **argv)
 		usage_error("unexpected argument \"%s\"", argv[optind]);
 
 	memset(a, 0, sizeof(*a));
+	a->log_forced = -1; /* -d / -v given: they win over the configured level, also on reload */
+	a->syslog_forced = to_syslog; /* -s: syslog whatever the configuration's "log" says */
 	events_init(&a->events);
 	a->config_path = path;
 	r = config_load(&a->cfg, path, err, sizeof(err));
@@ -197,6 +171,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
+		struct policy_state *ps = NULL;
+
+		/* the policy file is part of the configuration: checked too */
+		if (a->cfg.role == ODM_ROLE_MN &&
+		    policy_state_load(&a->cfg, &ps, err, sizeof(err)) < 0) {
+			fprintf(stderr, "odmagent: %s\n", err);
+			config_free(&a->cfg);
+			return 1;
+		}
+		policy_state_free(ps);
 		fprintf(stderr, "odmagent: %s: configuration OK (role %s)\n", path,
 			config_role_name(a->cfg.role));
 		config_free(&a->cfg);
@@ -204,10 +188,10 @@ int main(int argc, char **argv)
 	}
 	/* the agent stays in the foreground; a supervisor or the shell owns it */
 	if (debug)
-		log_forced = ODM_LOG_DEBUG;
+		a->log_forced = ODM_LOG_DEBUG;
 	else if (verbose && a->cfg.log_level < ODM_LOG_INFO)
-		log_forced = ODM_LOG_INFO;
-	log_setup(&a->cfg);
+		a->log_forced = ODM_LOG_INFO;
+	agent_log_setup(a);
 	/* a client that vanishes mid-write must not kill the agent */
 	signal(SIGPIPE, SIG_IGN);
 
@@ -251,6 +235,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
+	/* before the role: its first lease request meets the policy */
+	r = policy_agent_start(a);
+	if (r < 0)
+		goto out;
 	r = a->cfg.role == ODM_ROLE_ANCHOR ? anchor_start(a) : mn_start(a);
 	if (r < 0) {
 		log_err(r, "role %s failed to start", config_role_name(a->cfg.role));
@@ -272,6 +260,7 @@ out:
 	if (started)
 		stop_role(a);
 	control_close(a);
+	policy_agent_stop(a);
 	if (sigs_ok && !uv_is_closing((uv_handle_t *)&a->sig_term)) {
 		uv_close((uv_handle_t *)&a->sig_term, NULL);
 		uv_close((uv_handle_t *)&a->sig_int, NULL);

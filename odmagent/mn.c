@@ -48,6 +48,7 @@
 #include "movement.h"
 #include "netconf.h"
 #include "odm.h"
+#include "policy_agent.h"
 #include "sockdiag.h"
 #include "tunnel.h"
 
@@ -403,7 +404,8 @@ static int parse_lease(struct control_req *r, const json_t *req, struct at_reque
 
 	memset(rq, 0, sizeof(*rq));
 	rq->req = r;
-	rq->type = odm_type_from_name(tname);
+	/* no type: the policy's default for this program (policy_gate_lease) */
+	rq->type = tname ? odm_type_from_name(tname) : ODM_TYPE_NONE;
 	rq->proto = pname && strcmp(pname, "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP;
 	rq->uid = who->uid;
 	rq->pid = who->pid;
@@ -437,6 +439,13 @@ static void on_lease(struct odm_agent *a, struct control_req *r, const json_t *r
 	/* parse -> (policy: the final type, or a refusal) -> engine */
 	if (parse_lease(r, req, &rq) < 0)
 		return;
+	/* ---- policy (policy_agent.h): the kernel's credentials of the
+	 * requester decide the type (the default when it asked for none), or
+	 * refuse it (type not allowed, uid over its lease quota) ---- */
+	if (policy_gate_lease(a, r, req, &rq.type, &mn->e.leases, rq.proto,
+			      rq.has_cha ? &rq.cha : NULL) < 0)
+		return; /* refused: r is answered */
+	/* ---- end of policy ---- */
 	he_lease_request(&mn->e, &rq, mono_ms());
 	rearm(mn);
 }

@@ -57,11 +57,35 @@ static const struct ipc_field common_fields[] = {
 static const struct ipc_field no_fields[] = { { NULL, 0, false } };
 
 static const struct ipc_field lease_fields[] = {
-	{ "type", IPC_TYPE, true },
+	{ "type", IPC_TYPE, false },    /* absent: the program did not ask (policy default) */
 	{ "dst", IPC_ADDR, true },
 	{ "cha", IPC_ADDR, false },
 	{ "proto", IPC_PROTO, true },
 	{ "fresh", IPC_BOOL, false },
+	/* what a client says about itself: logged when it differs from the
+	 * kernel's word, never used to decide (odm-policy(5)) */
+	{ "uid", IPC_INT, false },
+	{ "exe", IPC_STRING, false },
+	{ NULL, 0, false },
+};
+
+/* the policy (odm-policy(5)) and the reload; add, del and reload are root's */
+static const struct ipc_field policy_add_fields[] = {
+	{ "rule", IPC_STRING, true },   /* the words after "rule" in the file */
+	{ "at", IPC_INT, false },       /* before rule number at (1-based); absent: last */
+	{ NULL, 0, false },
+};
+
+static const struct ipc_field policy_del_fields[] = {
+	{ "rule", IPC_INT, true },      /* its number, as policy-show lists it */
+	{ NULL, 0, false },
+};
+
+static const struct ipc_field policy_test_fields[] = {
+	{ "uid", IPC_INT, true },
+	{ "gid", IPC_INT, false },
+	{ "exe", IPC_STRING, false },
+	{ "type", IPC_TYPE, false },    /* absent: a program that does not ask */
 	{ NULL, 0, false },
 };
 
@@ -84,7 +108,12 @@ static const struct ipc_op ipc_ops[] = {
 	{ "hello", no_fields },
 	{ "fallback", fallback_fields },
 	{ "lease", lease_fields },
+	{ "policy-add", policy_add_fields },
+	{ "policy-del", policy_del_fields },
+	{ "policy-show", no_fields },
+	{ "policy-test", policy_test_fields },
 	{ "release", release_fields },
+	{ "reload", no_fields },
 	{ "status", no_fields },
 };
 

@@ -13,11 +13,19 @@
  *
  * Ops (mn role unless noted):
  *   hello    {}                             -> {role, version, default_type}
- *   lease    {type, dst, cha?, proto, fresh?} -> {addr, lease, anchor} or {plain:true}
+ *   lease    {type?, dst, cha?, proto, fresh?, uid?, exe?}
+ *                                           -> {addr, lease, anchor} or {plain:true}
+ *            (no type: the policy's default; uid and exe are never believed)
  *   release  {addr}                         -> {released}
  *   status   {}                             -> {role, coa?, leases[], bindings[]} (both roles)
+ *   reload   {}                             -> {config, policy, rules} (root; both roles)
+ *   policy-show {}                          -> {file, default, allow, quota, rules[]}
+ *   policy-add  {rule, at?}                 -> {rule, rules} (root)
+ *   policy-del  {rule}                      -> {rules} (root)
+ *   policy-test {uid, gid?, exe?, type?}    -> {type, allowed, rule, quota, reason?}
  * Error codes: "EINVAL" (bad request), "ENOSYS" (op unknown to this role),
- * "EPERM" (reserved for policy, not sent yet), "REQUIREDIPNOTSUPPORTED", "REQUIREDIPFAILED",
+ * "EPERM" (an op for root only), "EIO" (the policy file could not be written),
+ * "REQUIREDIPNOTSUPPORTED", "REQUIREDIPFAILED",
  * "ETIMEDOUT", "ETOOBIG" (message over ODM_IPC_MAX).
  */
 #ifndef ODM_IPC_H

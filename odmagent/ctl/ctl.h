@@ -22,8 +22,12 @@ struct ctl_cmd {
 	const char *args;  /* for usage */
 	const char *help;
 	const char *detail; /* the arguments and options, for COMMAND --help; or NULL */
-	int operand_ends_options; /* run: what follows the first operand is the program's */
+	int operand_ends_options; /* run: what follows the first operand is the program's;
+				   * CTL_OWN_HELP: the command has subcommands and
+				   * answers -h and -V itself (policy) */
 };
+
+#define CTL_OWN_HELP 2
 
 /* odmctl.c */
 extern const char *ctl_prog;
@@ -45,6 +49,10 @@ int cmd_status(const struct ctl_opts *o, int argc, char **argv);
 int cmd_lease(const struct ctl_opts *o, int argc, char **argv);
 int cmd_release(const struct ctl_opts *o, int argc, char **argv);
 int cmd_leases(const struct ctl_opts *o, int argc, char **argv);
+
+/* policy.c */
+int cmd_policy(const struct ctl_opts *o, int argc, char **argv);
+int cmd_reload(const struct ctl_opts *o, int argc, char **argv);
 
 /* run.c */
 int cmd_run(const struct ctl_opts *o, int argc, char **argv);

@@ -35,6 +35,12 @@ static const struct ctl_cmd commands[] = {
 	  0 },
 	{ "leases", cmd_leases, "", "list the host agent's leases",
 	  "  with -j: one JSON object per lease and line\n", 0 },
+	{ "policy", cmd_policy, "show|add|del|test [ARG...]",
+	  "show, change or try out the agent's policy (odm-policy(5))", NULL, CTL_OWN_HELP },
+	{ "reload", cmd_reload, "", "re-read the agent's configuration and policy (root)",
+	  "  as SIGHUP does: no lease or binding ends; a file that does not parse\n"
+	  "  changes nothing, and the agent's reason is printed (exit 1)\n",
+	  0 },
 	{ "run", cmd_run, "[--type TYPE] [--] COMMAND [ARG...]",
 	  "run COMMAND with libodm.so preloaded",
 	  "  --type TYPE      ask for TYPE for COMMAND's sockets (sets ODM_TYPE)\n"
@@ -292,6 +298,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Try '%s --help' for the list of commands.\n", ctl_prog);
 		return CTL_EXIT_USAGE;
 	}
+	if (cmd->operand_ends_options == CTL_OWN_HELP)
+		return cmd->fn(&o, argc - optind, argv + optind);
 	switch (subcommand_info_flag(cmd, argc - optind, argv + optind)) {
 	case 1:
 		print_usage_line(stdout, cmd);

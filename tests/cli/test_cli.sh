@@ -63,12 +63,37 @@ for h in -h --help; do
 	expect 0 "odmagent $h" "$AGENT" "$h"
 	has out "usage: odmagent" "odmagent $h prints the usage on stdout"
 done
-for c in status hello lease release leases run genkey enable disable; do
+for c in status hello lease release leases run reload genkey enable disable; do
 	expect 0 "odmctl $c --help" "$CTL" "$c" --help
 	has out "usage: odmctl [-j] [-s socket] $c" "odmctl $c --help prints its usage"
 	empty err "odmctl $c --help writes nothing on stderr"
 	expect 0 "odmctl $c -h" "$CTL" -s "$TMP/none.sock" "$c" -h
 done
+# policy has subcommands, each with its own help (odm-policy(5))
+expect 0 "odmctl policy --help" "$CTL" policy --help
+has out "usage: odmctl [-j] [-s socket] policy show|add|del|test" "policy --help lists its subcommands"
+for c in show add del test; do
+	expect 0 "odmctl policy $c --help" "$CTL" policy "$c" --help
+	has out "usage: odmctl [-j] [-s socket] policy $c" "odmctl policy $c --help prints its usage"
+	empty err "odmctl policy $c --help writes nothing on stderr"
+done
+expect 0 "odmctl policy add --version" "$CTL" policy add --version
+has out "odmctl $VERSION" "policy add --version prints the version"
+expect 2 "odmctl policy without a subcommand" "$CTL" policy
+expect 2 "odmctl policy frob" "$CTL" policy frob
+has err "unknown subcommand \"frob\"" "the unknown policy subcommand is named"
+expect 2 "odmctl policy test without --uid" "$CTL" policy test --exe /bin/true
+has err "--uid is needed" "policy test says what it needs"
+expect 2 "odmctl policy test --uid x" "$CTL" policy test --uid x
+has err "not a number: \"x\"" "policy test names the bad uid"
+expect 2 "odmctl policy test --type mobile" "$CTL" policy test --uid 0 --type mobile
+expect 2 "odmctl policy del without a number" "$CTL" policy del
+expect 2 "odmctl policy del 0" "$CTL" policy del 0
+expect 2 "odmctl policy add without a rule" "$CTL" policy add --at 1
+expect 2 "odmctl policy show extra" "$CTL" policy show extra
+expect 2 "odmctl reload extra" "$CTL" reload extra
+expect 1 "odmctl policy show without an agent" "$CTL" -s "$TMP/none.sock" policy show
+expect 1 "odmctl reload without an agent" "$CTL" -s "$TMP/none.sock" reload
 expect 0 "odmctl lease --help" "$CTL" lease --help
 has out "(default tcp)" "lease --help explains its options"
 expect 0 "odmctl run --help" "$CTL" run --help
@@ -115,6 +140,16 @@ expect 2 "release without an address" "$CTL" release
 expect 2 "lease without a destination" "$CTL" lease session-lasting
 
 # ---------------------------------------------------------------- bad values: exit 1
+# odmagent -n checks the policy file the configuration names (odm-policy(5))
+printf 'role mn\nidentity mn@example.test spi 1 key %s\npolicy-file %s\n' \
+	00112233445566778899aabbccddeeff "$TMP/policy" >"$TMP/mn.conf"
+printf 'quota 2\nrule exe /usr/bin/curl default session-lasting\n' >"$TMP/policy"
+expect 0 "odmagent -n with a good policy file" "$AGENT" -n -f "$TMP/mn.conf"
+printf 'quota 2\nrule exe curl\n' >"$TMP/policy"
+expect 1 "odmagent -n with a bad policy file" "$AGENT" -n -f "$TMP/mn.conf"
+has err "$TMP/policy:2: curl: expected an absolute path" "odmagent -n names the policy's file, line and word"
+rm "$TMP/policy"
+expect 1 "odmagent -n with a missing policy file" "$AGENT" -n -f "$TMP/mn.conf"
 expect 1 "lease of an unknown type" "$CTL" -s "$TMP/none.sock" lease sticky 2001:db8::1
 has err '"sticky"' "the unknown type is named"
 expect 1 "release of something that is not an address" "$CTL" -s "$TMP/none.sock" release nowhere

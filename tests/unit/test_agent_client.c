@@ -25,7 +25,7 @@ static char dir[64], path[96];
 static int lfd = -1;
 
 /* what the scripted agent does with each connection, in order */
-enum step { REFUSE, SERVE_ONE_THEN_CLOSE, SERVE, HOLD_UNREAD };
+enum step { REFUSE, SERVE_ONE_THEN_CLOSE, SERVE, HOLD_UNREAD, SERVE_NOT_SUPPORTED };
 static enum step script[8];
 static int n_script;
 static char got[4096]; /* the lines it read, concatenated */
@@ -58,18 +58,29 @@ static size_t read_line(int fd, char *buf, size_t cap)
 	return n;
 }
 
-/* Answer a lease request with an address, echoing its id. */
-static void answer(int c, const char *line)
+/* Answer the request line with the reply's fields (after its id). */
+static void respond(int c, const char *line, const char *fields)
 {
 	const char *id = strstr(line, "\"id\":");
 	char out[256];
 	int n;
 
 	cr_assert_not_null(id, "request without an id: %s", line);
-	n = snprintf(out, sizeof(out),
-		     "{\"id\":%lld,\"ok\":true,\"addr\":\"2001:db8:c4a::7\",\"lease\":\"1\"}\n",
-		     atoll(id + 5));
+	n = snprintf(out, sizeof(out), "{\"id\":%lld,%s}\n", atoll(id + 5), fields);
 	cr_assert_eq(write(c, out, (size_t)n), n);
+}
+
+/* Answer a lease request with an address. */
+static void answer(int c, const char *line)
+{
+	respond(c, line, "\"ok\":true,\"addr\":\"2001:db8:c4a::7\",\"lease\":\"1\"");
+}
+
+/* Refuse a lease request the way the agent's policy does. */
+static void not_supported(int c, const char *line)
+{
+	respond(c, line, "\"ok\":false,\"error\":\"REQUIREDIPNOTSUPPORTED\","
+			 "\"message\":\"policy: session-lasting is not allowed for uid 1\"");
 }
 
 static void *agent_main(void *arg)
@@ -104,6 +115,11 @@ static void *agent_main(void *arg)
 			break;
 		case HOLD_UNREAD:
 			pause(); /* never reads: the test process ends it */
+			break;
+		case SERVE_NOT_SUPPORTED:
+			if (read_line(c, line, sizeof(line)))
+				not_supported(c, line);
+			close(c);
 			break;
 		}
 	}
@@ -144,6 +160,18 @@ Test(agent_client, refused_connection_is_tried_again)
 	run_agent(s, 3);
 	cr_assert_eq(lease(), 1, "the request was dropped with the refused connection");
 	pthread_detach(agent_thread);
+}
+
+/* setsc() tells EAI_REQUIREDIPNOTSUPPORTED from EAI_REQUIREDIPFAILED by it */
+Test(agent_client, a_type_the_agent_does_not_offer_is_eopnotsupp)
+{
+	static const enum step s[] = { SERVE_NOT_SUPPORTED };
+
+	run_agent(s, 1);
+	int r = lease();
+
+	cr_assert_eq(r, -EOPNOTSUPP, "%d", r);
+	pthread_join(agent_thread, NULL);
 }
 
 Test(agent_client, connection_closed_while_idle_is_replaced)

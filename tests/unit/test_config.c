@@ -439,3 +439,26 @@ Test(config, dns_registration)
 	cr_assert(strstr(err, "md5.key: line 1: algorithm \"hmac-md5\" not supported"), "%s", err);
 	rmdir_all();
 }
+
+/* policy-file (odm-policy(5)): an absolute file path, mn only, reloadable */
+Test(config, policy_file)
+{
+	static const char other[] = MN_ID "policy-file /etc/odm/other\n";
+	struct odm_config next;
+
+	cr_assert_eq(parse(MN_ID), 0, "%s", err);
+	cr_assert_str_eq(cfg.policy_file, "", "no policy file by default");
+	config_free(&cfg);
+	cr_assert_eq(parse(MN_ID "policy-file /etc/odm/policy\n"), 0, "%s", err);
+	cr_assert_str_eq(cfg.policy_file, "/etc/odm/policy");
+	cr_assert_eq(config_parse(&next, other, strlen(other), "n.conf", err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_eq(config_reload(&cfg, &next, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(cfg.policy_file, "/etc/odm/other", "a reload takes the new path");
+	config_free(&next);
+	config_free(&cfg);
+	fails(MN_ID "policy-file policy\n", "t.conf:2: policy: policy file must be absolute");
+	fails(MN_ID "policy-file /etc/odm/\n", "t.conf:2: /etc/odm/: a policy file, not a directory");
+	fails(ANCHOR_BASE "policy-file /etc/odm/policy\n",
+	      "t.conf:5: policy-file: not valid for role anchor");
+}

@@ -126,7 +126,12 @@ Test(ipc, validate_common_fields)
 
 Test(ipc, validate_lease_fields)
 {
-	check(LEASE("\"dst\":\"::1\",\"proto\":\"tcp\""), -EINVAL, "field \"type\": missing");
+	/* no type: a program that did not ask, the policy's default applies */
+	check(LEASE("\"dst\":\"::1\",\"proto\":\"tcp\""), 0, NULL);
+	/* what the client says about itself passes the schema (and is never believed) */
+	check(LEASE("\"dst\":\"::1\",\"proto\":\"tcp\",\"uid\":0,\"exe\":\"/bin/x\""), 0, NULL);
+	check(LEASE("\"dst\":\"::1\",\"proto\":\"tcp\",\"uid\":\"root\""), -EINVAL,
+	      "field \"uid\": must be an integer");
 	check(LEASE("\"type\":\"fixed\",\"proto\":\"tcp\""), -EINVAL, "field \"dst\": missing");
 	check(LEASE("\"type\":\"fixed\",\"dst\":\"::1\""), -EINVAL, "field \"proto\": missing");
 	check(LEASE("\"type\":3,\"dst\":\"::1\",\"proto\":\"tcp\""), -EINVAL,
@@ -386,4 +391,22 @@ Test(ipc, connect_errors)
 	longp[sizeof(longp) - 1] = '\0';
 	cr_assert_eq(ipc_connect(longp, 100), -ENAMETOOLONG);
 	cr_assert_eq(ipc_connect("/nonexistent/odm.sock", 100), -ENOENT);
+}
+
+Test(ipc, validate_policy_ops)
+{
+	check("{\"op\":\"reload\",\"id\":1}", 0, NULL);
+	check("{\"op\":\"policy-show\",\"id\":1}", 0, NULL);
+	check("{\"op\":\"policy-add\",\"id\":1,\"rule\":\"uid 1000 allow all\"}", 0, NULL);
+	check("{\"op\":\"policy-add\",\"id\":1,\"rule\":\"uid 1\",\"at\":2}", 0, NULL);
+	check("{\"op\":\"policy-add\",\"id\":1}", -EINVAL, "field \"rule\": missing");
+	check("{\"op\":\"policy-del\",\"id\":1,\"rule\":2}", 0, NULL);
+	check("{\"op\":\"policy-del\",\"id\":1,\"rule\":\"2\"}", -EINVAL,
+	      "field \"rule\": must be an integer");
+	check("{\"op\":\"policy-test\",\"id\":1,\"uid\":0,\"exe\":\"/bin/x\","
+	      "\"type\":\"fixed\",\"gid\":0}",
+	      0, NULL);
+	check("{\"op\":\"policy-test\",\"id\":1,\"uid\":0,\"type\":\"mobile\"}", -EINVAL,
+	      "unknown address type \"mobile\"");
+	check("{\"op\":\"policy-test\",\"id\":1}", -EINVAL, "field \"uid\": missing");
 }

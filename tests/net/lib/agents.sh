@@ -27,6 +27,8 @@
 # than root reach mn's agent: its socket then lives in $ODM_RUNDIR/ctl (0755)
 # with that control-group; the key files stay in ODM_DIR (0700).
 # ODM_MN_EXTRA (lines of odmagent.conf) is appended to mn's configuration.
+# Set ODM_POLICY_FILE (an absolute path) before odm_agents_up to give mn's
+# agent that policy file (policy-file, odm-policy(5)).
 
 ODM_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 export ODM_BUILD=${ODM_BUILD:-$ODM_REPO/build}
@@ -110,6 +112,7 @@ odm_agents_up() {
 		table $ODM_TABLE
 		rule-priority 1000
 		${ODM_MN_EXTRA:-}
+		${ODM_POLICY_FILE:+policy-file $ODM_POLICY_FILE}
 	EOF
 	[[ ${ODM_CONF:-} != samples ]] || odm__conf_samples "$mn_group"
 	odm_agent_start cha || return 1
