@@ -86,6 +86,7 @@ static const struct ipc_op ipc_ops[] = {
 	{ "lease", lease_fields },
 	{ "release", release_fields },
 	{ "status", no_fields },
+	{ "monitor", no_fields }, /* then one event object per line, see control.c */
 };
 
 #define N_OPS (sizeof(ipc_ops) / sizeof(ipc_ops[0]))

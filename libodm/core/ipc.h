@@ -14,8 +14,10 @@
  * Ops (mn role unless noted):
  *   hello    {}                             -> {role, version, default_type}
  *   lease    {type, dst, cha?, proto, fresh?} -> {addr, lease, anchor} or {plain:true}
- *   release  {addr}                         -> {released}
+ *   release  {addr}                         -> {released, reason?}
  *   status   {}                             -> {role, coa?, leases[], bindings[]} (both roles)
+ *   monitor  {}                             -> {monitor:true}, then one line per event of
+ *                                              the agent, {event, ms, ...} (no id, no ok)
  * Error codes: "EINVAL" (bad request), "ENOSYS" (op unknown to this role),
  * "EPERM" (reserved for policy, not sent yet), "REQUIREDIPNOTSUPPORTED", "REQUIREDIPFAILED",
  * "ETIMEDOUT", "ETOOBIG" (message over ODM_IPC_MAX).

@@ -46,6 +46,9 @@ int cmd_lease(const struct ctl_opts *o, int argc, char **argv);
 int cmd_release(const struct ctl_opts *o, int argc, char **argv);
 int cmd_leases(const struct ctl_opts *o, int argc, char **argv);
 
+/* monitor.c */
+int cmd_monitor(const struct ctl_opts *o, int argc, char **argv);
+
 /* run.c */
 int cmd_run(const struct ctl_opts *o, int argc, char **argv);
 

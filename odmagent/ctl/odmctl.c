@@ -35,6 +35,12 @@ static const struct ctl_cmd commands[] = {
 	  0 },
 	{ "leases", cmd_leases, "", "list the host agent's leases",
 	  "  with -j: one JSON object per lease and line\n", 0 },
+	{ "monitor", cmd_monitor, "", "print the agent's events as they happen",
+	  "  one line per event (lease granted or ended, move, BU sent, BA received,\n"
+	  "  socket destroyed, reload...), flushed at once; with -j one JSON object\n"
+	  "  per line. Runs until SIGINT or SIGTERM (exit 0); exit 1 when the agent\n"
+	  "  cannot be reached or goes away\n",
+	  0 },
 	{ "run", cmd_run, "[--type TYPE] [--] COMMAND [ARG...]",
 	  "run COMMAND with libodm.so preloaded",
 	  "  --type TYPE      ask for TYPE for COMMAND's sockets (sets ODM_TYPE)\n"
