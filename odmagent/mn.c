@@ -31,6 +31,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +73,9 @@
  * restarted without its state) is noticed at the next connection and that
  * connection gets a fresh address instead of a dead one. */
 #define MN_CONFIRM_MS 5000
+/* addresses a release hint named, remembered until the next tick so that a
+ * lease it ends is said to be "released" (past this many: "unused") */
+#define MN_HINTED_MAX 32
 
 struct mn {
 	struct odm_agent *a;
@@ -93,6 +98,10 @@ struct mn {
 	unsigned lost;         /* bindings an anchor had lost, for status */
 	struct in6_addr host_addrs[VANISHED_MAX]; /* access addresses at the last look */
 	size_t n_host_addrs;
+	struct in6_addr moved_to; /* the CoA of the last "move" event */
+	int has_moved_to;
+	struct in6_addr hinted[MN_HINTED_MAX]; /* release hints since the last tick */
+	size_t n_hinted;
 };
 
 /* After every event that may change a lease or a counter: costs one
@@ -114,6 +123,104 @@ static uint16_t random16(void)
 static const char *proto_name(int proto)
 {
 	return proto == IPPROTO_UDP ? "udp" : "tcp";
+}
+
+/* ---- events for odmctl monitor (events.h); no JSON built without a listener ---- */
+
+static int listened(const struct mn *mn)
+{
+	return events_subscribers(&mn->a->events) > 0;
+}
+
+static void emit(struct mn *mn, const char *kind, json_t *fields)
+{
+	events_emit(&mn->a->events, kind, fields, mono_ms());
+}
+
+/* r was given l's address; reused: an address the host held already */
+static void emit_granted(struct mn *mn, const struct lease *l, struct control_req *r, int reused)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	const struct ucred *who = control_req_cred(r);
+
+	if (listened(mn))
+		emit(mn, "lease-granted",
+		     json_pack("{s:i,s:s,s:s,s:s,s:s,s:I,s:I,s:b}", "id", (int)l->id, "addr",
+			       ntop6(&l->addr, a1), "type", odm_type_name(l->type), "proto",
+			       proto_name(l->proto), "anchor", ntop6(&l->anchor, a2), "uid",
+			       (json_int_t)who->uid, "pid", (json_int_t)who->pid, "reused", reused));
+}
+
+/* Answer r with an error code of ipc.h for a lease of type it asked for. */
+static void refuse(struct mn *mn, struct control_req *r, int type, const char *code,
+		   const char *msg)
+{
+	const struct ucred *who = control_req_cred(r);
+
+	if (listened(mn))
+		emit(mn, "lease-refused",
+		     json_pack("{s:s,s:I,s:I,s:s,s:s}", "type", odm_type_name(type), "uid",
+			       (json_int_t)who->uid, "pid", (json_int_t)who->pid, "reason", msg,
+			       "error",
+			       strcmp(code, "REQUIREDIPNOTSUPPORTED") == 0 ?
+				       "EAI_REQUIREDIPNOTSUPPORTED" :
+				       "EAI_REQUIREDIPFAILED"));
+	control_reply_error(r, code, "%s", msg);
+}
+
+/* The event's word for why a lease ended (lease_end's why, in text). */
+static const char *end_reason(struct mn *mn, const struct lease *l, const char *why)
+{
+	if (strcmp(why, lease_verdict_name(LEASE_END_IDLE)) == 0)
+		return "idle";
+	if (strcmp(why, lease_verdict_name(LEASE_END_UNUSED)) == 0) {
+		for (size_t i = 0; i < mn->n_hinted; i++)
+			if (IN6_ARE_ADDR_EQUAL(&mn->hinted[i], &l->addr))
+				return "released";
+		return "unused";
+	}
+	if (strcmp(why, "agent stopping") == 0)
+		return "stopping";
+	if (strcmp(why, "binding expired") == 0)
+		return "anchor-lost";
+	return "refused"; /* by the anchor, or the host could not use the address */
+}
+
+/* The name of the interface that holds addr, or "" (for the move event). */
+static void addr_ifname(const struct in6_addr *addr, char name[IF_NAMESIZE])
+{
+	struct ifaddrs *ifs, *i;
+
+	name[0] = '\0';
+	if (getifaddrs(&ifs) < 0)
+		return;
+	for (i = ifs; i; i = i->ifa_next)
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET6 &&
+		    IN6_ARE_ADDR_EQUAL(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, addr)) {
+			snprintf(name, IF_NAMESIZE, "%s", i->ifa_name);
+			break;
+		}
+	freeifaddrs(ifs);
+}
+
+/* One MH message of ours (kind "bu-sent") or an anchor's BA we acted on. */
+static void emit_mh(struct mn *mn, const char *kind, const uint8_t *buf, size_t len,
+		    const struct in6_addr *anchor)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	struct mh_msg m;
+
+	if (!listened(mn) || mh_decode(buf, len, &m, NULL, NULL) < 0)
+		return;
+	if (m.type == MH_TYPE_BU)
+		emit(mn, kind,
+		     json_pack("{s:s,s:s,s:i,s:I}", "addr", ntop6(&m.hnp, a1), "anchor",
+			       ntop6(anchor, a2), "seq", (int)m.seq, "lifetime",
+			       (json_int_t)m.lifetime * 4));
+	else if (m.type == MH_TYPE_BA)
+		emit(mn, kind,
+		     json_pack("{s:s,s:s,s:i,s:i}", "addr", ntop6(&m.hnp, a1), "anchor",
+			       ntop6(anchor, a2), "seq", (int)m.seq, "status", (int)m.status));
 }
 
 /* ---- timers ---- */
@@ -242,17 +349,23 @@ static json_t *lease_json_reply(const struct lease *l)
 			 "anchor", ntop6(&l->anchor, a2));
 }
 
-/* Answer every waiter of l with its address, or with code/msg if code. */
-static void answer_waiters(struct lease *l, const char *code, const char *msg)
+/*
+ * Answer every waiter of l with its address, or with code/msg if code.
+ * fresh: l's address is new, so only the first waiter did not reuse it.
+ */
+static void answer_waiters(struct mn *mn, struct lease *l, const char *code,
+			      const char *msg, int fresh)
 {
 	size_t n;
 	void **w = lease_take_waiters(l, &n);
 
 	for (size_t i = 0; i < n; i++) {
-		if (code)
-			control_reply_error(w[i], code, "%s", msg);
-		else
+		if (code) {
+			refuse(mn, w[i], l->type, code, msg);
+		} else {
+			emit_granted(mn, l, w[i], !fresh || i > 0);
 			control_reply(w[i], lease_json_reply(l));
+		}
 	}
 	free(w);
 }
@@ -283,7 +396,7 @@ static void lease_end(struct mn *mn, struct lease *l, const char *why, int dereg
 	uint16_t id = l->id;
 
 	if (l->n_waiters)
-		answer_waiters(l, "REQUIREDIPFAILED", "the lease ended before it was ready");
+		answer_waiters(mn, l, "REQUIREDIPFAILED", "the lease ended before it was ready", 0);
 	/* one waiting for its address to turn usable is registered too */
 	if (dereg_bu && l->rb &&
 	    (l->state == LEASE_REGISTERED || addr_waits_find(&mn->usable, l))) {
@@ -297,6 +410,10 @@ static void lease_end(struct mn *mn, struct lease *l, const char *why, int dereg
 	lease_unconfigure(mn, l, steps, sizeof(steps));
 	log_info("lease %u %s at %s ended (%s): %s%s", id, ntop6(&l->addr, a1),
 		 ntop6(&l->anchor, a2), why, dereg, steps);
+	if (listened(mn) && !IN6_IS_ADDR_UNSPECIFIED(&l->addr))
+		emit(mn, "lease-ended",
+		     json_pack("{s:i,s:s,s:s,s:s}", "id", (int)id, "addr", a1, "type",
+			       odm_type_name(l->type), "reason", end_reason(mn, l, why)));
 	lease_drop(mn, l);
 	rearm(mn);
 }
@@ -314,13 +431,13 @@ static void usable_done(struct mn *mn, struct lease *l, enum addr_verdict v, uin
 		l->handed_ms = mono_ms();
 		log_debug("lease %u: %s usable after %llu ms, answering %zu waiting", l->id,
 			  ntop6(&l->addr, a1), (unsigned long long)waited_ms, l->n_waiters);
-		answer_waiters(l, NULL, NULL);
+		answer_waiters(mn, l, NULL, NULL, 1);
 		return;
 	}
 	snprintf(msg, sizeof(msg), "the kernel did not make %s usable within %u ms",
 		 ntop6(&l->addr, a1), (unsigned)ADDR_USABLE_BOUND_MS);
 	log_warnx("lease %u: %s", l->id, msg);
-	answer_waiters(l, "REQUIREDIPFAILED", msg);
+	answer_waiters(mn, l, "REQUIREDIPFAILED", msg, 0);
 	lease_end(mn, l, "address not usable", 1);
 }
 
@@ -368,7 +485,7 @@ static void hand_out_when_usable(struct mn *mn, struct lease *l)
 		return;
 	}
 	if (addr_waits_add(&mn->usable, l, &l->addr, now) < 0) {
-		answer_waiters(l, "REQUIREDIPFAILED", "out of memory");
+		answer_waiters(mn, l, "REQUIREDIPFAILED", "out of memory", 0);
 		lease_end(mn, l, "out of memory", 1);
 		return;
 	}
@@ -389,7 +506,8 @@ static void alloc_accepted(struct mn *mn, struct lease *l, struct reg_binding *b
 	if (other && other != l) {
 		log_warnx("anchor %s gave lease %u the address %s of lease %u",
 			  ntop6(&l->anchor, a1), l->id, ntop6(&b->hnp, a2), other->id);
-		answer_waiters(l, "REQUIREDIPFAILED", "the anchor allocated an address in use");
+		answer_waiters(mn, l, "REQUIREDIPFAILED",
+			       "the anchor allocated an address in use", 0);
 		lease_drop(mn, l);
 		return;
 	}
@@ -400,7 +518,7 @@ static void alloc_accepted(struct mn *mn, struct lease *l, struct reg_binding *b
 
 		snprintf(msg, sizeof(msg), "configuring %s on the host: %s", ntop6(&l->addr, a1),
 			 strerror(-rc));
-		answer_waiters(l, "REQUIREDIPFAILED", msg);
+		answer_waiters(mn, l, "REQUIREDIPFAILED", msg, 0);
 		/* the anchor holds a binding for it: tell it to let go */
 		reg_dereg(&mn->reg, b, mono_ms());
 		l->rb = NULL;
@@ -465,7 +583,7 @@ static void on_reg_done(void *arg, struct reg_binding *b, const struct reg_event
 		    !addr_waits_find(&mn->usable, l)) {
 			/* connections that waited for the binding to be confirmed */
 			l->handed_ms = mono_ms();
-			answer_waiters(l, NULL, NULL);
+			answer_waiters(mn, l, NULL, NULL, 0);
 		}
 		break;
 	case REG_EV_REJECTED:
@@ -474,7 +592,7 @@ static void on_reg_done(void *arg, struct reg_binding *b, const struct reg_event
 			 ev->why ? ", " : "", ev->why ? ev->why : "");
 		log_warnx("lease %u: %s", l->id, msg);
 		if (l->state == LEASE_REGISTERING) {
-			answer_waiters(l, "REQUIREDIPFAILED", msg);
+			answer_waiters(mn, l, "REQUIREDIPFAILED", msg, 0);
 			lease_drop(mn, l);
 		} else {
 			/* best effort, in case the anchor still holds something */
@@ -485,7 +603,7 @@ static void on_reg_done(void *arg, struct reg_binding *b, const struct reg_event
 		snprintf(msg, sizeof(msg), "no answer from anchor %s within %u ms",
 			 ntop6(&l->anchor, a1), (unsigned)MN_ALLOC_TIMEOUT_MS);
 		log_warnx("lease %u: %s", l->id, msg);
-		answer_waiters(l, "ETIMEDOUT", msg);
+		answer_waiters(mn, l, "ETIMEDOUT", msg, 0);
 		lease_drop(mn, l);
 		break;
 	case REG_EV_EXPIRED:
@@ -542,6 +660,16 @@ static void check_anchor(struct mn *mn, struct reg_anchor *an)
 			reg_alloc(&mn->reg, b, now, 1);
 			n++;
 		}
+	}
+	if (listened(mn) && !(mn->has_moved_to && IN6_ARE_ADDR_EQUAL(&mn->moved_to, &coa))) {
+		char ifname[IF_NAMESIZE];
+
+		addr_ifname(&coa, ifname);
+		emit(mn, "move",
+		     json_pack("{s:s?,s:s,s:s}", "from", had ? ntop6(&old, a1) : NULL, "to",
+			       ntop6(&coa, a2), "ifname", ifname));
+		mn->moved_to = coa;
+		mn->has_moved_to = 1;
 	}
 	if (n)
 		log_info("move: CoA %s -> %s, re-registering %d bindings at anchor %s",
@@ -602,6 +730,8 @@ static void destroy_vanished(struct mn *mn)
 		else
 			log_info("address %s vanished: %d TCP socket%s destroyed", t, r,
 				 r == 1 ? "" : "s");
+		if (r > 0)
+			emit(mn, "socket-destroyed", json_pack("{s:s,s:i}", "addr", t, "count", r));
 	}
 	memcpy(mn->host_addrs, now, (size_t)n * sizeof(now[0]));
 	mn->n_host_addrs = (size_t)n;
@@ -690,12 +820,14 @@ static void on_tick(uv_timer_t *t)
 	uint64_t now = mono_ms();
 
 	judge_all(mn, now);
+	mn->n_hinted = 0;
 	/* judge_all may have ended leases: walk the list as it is now */
 	for (l = mn->leases.head; l; l = l->next)
 		if (l->n_waiters && l->state == LEASE_REGISTERED && l->rb &&
 		    l->rb->kind == REG_REFRESH && l->rb->n_sent &&
 		    now >= l->rb->sent[0].sent_ms + MN_ALLOC_TIMEOUT_MS)
-			answer_waiters(l, "ETIMEDOUT", "the anchor does not confirm the binding");
+			answer_waiters(mn, l, "ETIMEDOUT",
+				       "the anchor does not confirm the binding", 0);
 	/* a safety net for lost netlink events (the socket can overrun) */
 	check_all(mn);
 	save_state(mn);
@@ -746,6 +878,7 @@ static void lease_session(struct mn *mn, struct control_req *r, const struct in6
 	if (l && l->state == LEASE_REGISTERED) {
 		l->handed_ms = now;
 		log_debug("lease %u %s reused for %s", l->id, ntop6(&l->addr, a1), ntop6(dst, a2));
+		emit_granted(mn, l, r, 1);
 		control_reply(r, lease_json_reply(l));
 		return;
 	}
@@ -815,10 +948,13 @@ static void on_lease(struct odm_agent *a, struct control_req *r, const json_t *r
 		lease_session(mn, r, &dst, &cha, proto, json_is_true(json_object_get(req, "fresh")));
 		return;
 	case ODM_TYPE_FIXED:
-	case ODM_TYPE_GRACEFUL_REPLACEMENT:
-		control_reply_error(r, "REQUIREDIPNOTSUPPORTED", "type \"%s\" is not offered yet",
-				    tname);
+	case ODM_TYPE_GRACEFUL_REPLACEMENT: {
+		char msg[80];
+
+		snprintf(msg, sizeof(msg), "type \"%s\" is not offered yet", tname);
+		refuse(mn, r, type, "REQUIREDIPNOTSUPPORTED", msg);
 		return;
+	}
 	default:
 		control_reply_error(r, "EINVAL", "field \"type\": unknown type \"%s\"",
 				    tname ? tname : "");
@@ -835,7 +971,7 @@ static void on_release(struct odm_agent *a, struct control_req *r, const json_t 
 	uint64_t now = mono_ms();
 
 	if (!mn || mn->stopping) {
-		control_reply(r, json_pack("{s:b}", "released", 0));
+		control_reply(r, json_pack("{s:b,s:s}", "released", 0, "reason", "stopping"));
 		return;
 	}
 	if (get_addr(req, "addr", &addr) < 0) {
@@ -848,11 +984,20 @@ static void on_release(struct odm_agent *a, struct control_req *r, const json_t 
 	l = lease_by_addr(&mn->leases, &addr);
 	if (l && lease_countable(mn, l, now)) {
 		soon = 1;
+		if (mn->n_hinted < MN_HINTED_MAX)
+			mn->hinted[mn->n_hinted++] = addr;
 		if (uv_timer_get_due_in(&mn->tick) > MN_HINT_MS)
 			uv_timer_start(&mn->tick, on_tick, MN_HINT_MS, MN_TICK_MS);
 	}
-	/* "released": whether the lease will be looked at within MN_HINT_MS */
-	control_reply(r, json_pack("{s:b}", "released", soon));
+	/* "released": whether the lease will be looked at within MN_HINT_MS;
+	 * if not, "reason" says why, so a client needs no second question */
+	if (soon)
+		control_reply(r, json_pack("{s:b}", "released", 1));
+	else
+		control_reply(r, json_pack("{s:b,s:s}", "released", 0, "reason",
+					   !l ? "no-lease" :
+					   l->state == LEASE_REGISTERING ? "registering" :
+									  "grace"));
 }
 
 static void on_status(struct odm_agent *a, struct control_req *r, const json_t *req)
@@ -972,8 +1117,8 @@ static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_ad
 		return;
 	if (len >= 4 && (buf[2] == MH_TYPE_BRR || buf[2] == MH_TYPE_BE))
 		anchor_asks(mn, buf, len, src);
-	else
-		reg_input(&mn->reg, buf, len, src, dst, mono_ms());
+	else if (reg_input(&mn->reg, buf, len, src, dst, mono_ms()) == 0)
+		emit_mh(mn, "ba-received", buf, len, src);
 	rearm(mn);
 	save_state(mn);
 }
@@ -982,8 +1127,11 @@ static int reg_send(void *arg, const uint8_t *buf, size_t len, const struct in6_
 		    const struct in6_addr *dst)
 {
 	struct mn *mn = arg;
+	int rc = mn->mh ? mhsock_send(mn->mh, buf, len, src, dst) : -ENOTCONN;
 
-	return mn->mh ? mhsock_send(mn->mh, buf, len, src, dst) : -ENOTCONN;
+	if (rc >= 0)
+		emit_mh(mn, "bu-sent", buf, len, dst);
+	return rc;
 }
 
 static uint64_t reg_ntp_now(void *arg)
@@ -1112,7 +1260,7 @@ static void teardown(struct odm_agent *a, struct mn *mn)
 		if (l->state == LEASE_REGISTERED || addr_waits_find(&mn->usable, l))
 			n++;
 		if (l->n_waiters)
-			answer_waiters(l, "REQUIREDIPFAILED", "odmagent is stopping");
+			answer_waiters(mn, l, "REQUIREDIPFAILED", "odmagent is stopping", 0);
 		lease_end(mn, l, "agent stopping", 1);
 	}
 	/* a clean stop deregistered every lease: the file keeps the counters */
