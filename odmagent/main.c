@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "monotime.h"
 #include "control.h"
 #include "ipc.h"
 #include "log.h"
@@ -65,6 +66,8 @@ static void on_hup(uv_signal_t *s, int signum)
 		mn_reload(a);
 	config_free(&next);
 	log_info("SIGHUP: %s reloaded (%zu identities)", a->config_path, a->cfg.n_identities);
+	events_emit(&a->events, "config-reloaded", json_pack("{s:s}", "file", a->config_path),
+		    mono_ms());
 }
 
 static void usage(FILE *f)

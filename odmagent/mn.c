@@ -98,6 +98,8 @@ struct mn {
 	unsigned lost;         /* bindings an anchor had lost, for status */
 	struct in6_addr host_addrs[VANISHED_MAX]; /* access addresses at the last look */
 	size_t n_host_addrs;
+	const struct mh_msg *ba_untold; /* a BA being handled, its event not told yet */
+	struct in6_addr ba_src;
 	struct in6_addr moved_to; /* the CoA of the last "move" event */
 	int has_moved_to;
 	struct in6_addr hinted[MN_HINTED_MAX]; /* release hints since the last tick */
@@ -203,24 +205,35 @@ static void addr_ifname(const struct in6_addr *addr, char name[IF_NAMESIZE])
 	freeifaddrs(ifs);
 }
 
-/* One MH message of ours (kind "bu-sent") or an anchor's BA we acted on. */
-static void emit_mh(struct mn *mn, const char *kind, const uint8_t *buf, size_t len,
-		    const struct in6_addr *anchor)
+/* A BU of ours that just left for anchor. */
+static void emit_bu(struct mn *mn, const uint8_t *buf, size_t len, const struct in6_addr *anchor)
 {
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
 	struct mh_msg m;
 
-	if (!listened(mn) || mh_decode(buf, len, &m, NULL, NULL) < 0)
-		return;
-	if (m.type == MH_TYPE_BU)
-		emit(mn, kind,
+	if (listened(mn) && mh_decode(buf, len, &m, NULL, NULL) == 0 && m.type == MH_TYPE_BU)
+		emit(mn, "bu-sent",
 		     json_pack("{s:s,s:s,s:i,s:I}", "addr", ntop6(&m.hnp, a1), "anchor",
 			       ntop6(anchor, a2), "seq", (int)m.seq, "lifetime",
 			       (json_int_t)m.lifetime * 4));
-	else if (m.type == MH_TYPE_BA)
-		emit(mn, kind,
-		     json_pack("{s:s,s:s,s:i,s:i}", "addr", ntop6(&m.hnp, a1), "anchor",
-			       ntop6(anchor, a2), "seq", (int)m.seq, "status", (int)m.status));
+}
+
+/*
+ * The BA registration.c is acting on (mn->ba_untold, from ba_input), told
+ * once: from on_reg_done before what it causes (a lease granted...), or
+ * after reg_input when it ended no exchange of a lease (a deregistration).
+ */
+static void emit_ba(struct mn *mn)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	const struct mh_msg *m = mn->ba_untold;
+
+	if (!m)
+		return;
+	mn->ba_untold = NULL;
+	emit(mn, "ba-received",
+	     json_pack("{s:s,s:s,s:i,s:i}", "addr", ntop6(&m->hnp, a1), "anchor",
+		       ntop6(&mn->ba_src, a2), "seq", (int)m->seq, "status", (int)m->status));
 }
 
 /* ---- timers ---- */
@@ -566,6 +579,8 @@ static void on_reg_done(void *arg, struct reg_binding *b, const struct reg_event
 	struct lease *l = b->user;
 	char a1[INET6_ADDRSTRLEN], msg[160];
 
+	if (ev->kind == REG_EV_ACCEPTED || ev->kind == REG_EV_REJECTED)
+		emit_ba(mn);
 	switch (ev->kind) {
 	case REG_EV_ACCEPTED:
 		if (ev->what == REG_ALLOC) {
@@ -643,6 +658,16 @@ static void check_anchor(struct mn *mn, struct reg_anchor *an)
 	 * (no route yet, address still tentative) goes out again at once
 	 * instead of at its 1.5 s retransmission.
 	 */
+	if (listened(mn) && !(mn->has_moved_to && IN6_ARE_ADDR_EQUAL(&mn->moved_to, &coa))) {
+		char ifname[IF_NAMESIZE];
+
+		addr_ifname(&coa, ifname);
+		emit(mn, "move",
+		     json_pack("{s:s?,s:s,s:s}", "from", had ? ntop6(&old, a1) : NULL, "to",
+			       ntop6(&coa, a2), "ifname", ifname));
+		mn->moved_to = coa;
+		mn->has_moved_to = 1;
+	}
 	now = mono_ms();
 	mn->move_ms = now;
 	for (struct reg_binding *b = an->bindings; b; b = b->next) {
@@ -660,16 +685,6 @@ static void check_anchor(struct mn *mn, struct reg_anchor *an)
 			reg_alloc(&mn->reg, b, now, 1);
 			n++;
 		}
-	}
-	if (listened(mn) && !(mn->has_moved_to && IN6_ARE_ADDR_EQUAL(&mn->moved_to, &coa))) {
-		char ifname[IF_NAMESIZE];
-
-		addr_ifname(&coa, ifname);
-		emit(mn, "move",
-		     json_pack("{s:s?,s:s,s:s}", "from", had ? ntop6(&old, a1) : NULL, "to",
-			       ntop6(&coa, a2), "ifname", ifname));
-		mn->moved_to = coa;
-		mn->has_moved_to = 1;
 	}
 	if (n)
 		log_info("move: CoA %s -> %s, re-registering %d bindings at anchor %s",
@@ -1108,6 +1123,21 @@ static void anchor_asks(struct mn *mn, const uint8_t *buf, size_t len,
 		 ntop6(src, a1), n);
 }
 
+/* A BA (or anything else) for registration.c; told if it acted on it. */
+static void ba_input(struct mn *mn, const uint8_t *buf, size_t len, const struct in6_addr *src,
+		     const struct in6_addr *dst)
+{
+	struct mh_msg m;
+
+	if (listened(mn) && mh_decode(buf, len, &m, NULL, NULL) == 0 && m.type == MH_TYPE_BA) {
+		mn->ba_untold = &m;
+		mn->ba_src = *src;
+	}
+	if (reg_input(&mn->reg, buf, len, src, dst, mono_ms()) == 0)
+		emit_ba(mn);
+	mn->ba_untold = NULL; /* not acted on: not told */
+}
+
 static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
 		  const struct in6_addr *dst)
 {
@@ -1117,8 +1147,8 @@ static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_ad
 		return;
 	if (len >= 4 && (buf[2] == MH_TYPE_BRR || buf[2] == MH_TYPE_BE))
 		anchor_asks(mn, buf, len, src);
-	else if (reg_input(&mn->reg, buf, len, src, dst, mono_ms()) == 0)
-		emit_mh(mn, "ba-received", buf, len, src);
+	else
+		ba_input(mn, buf, len, src, dst);
 	rearm(mn);
 	save_state(mn);
 }
@@ -1130,7 +1160,7 @@ static int reg_send(void *arg, const uint8_t *buf, size_t len, const struct in6_
 	int rc = mn->mh ? mhsock_send(mn->mh, buf, len, src, dst) : -ENOTCONN;
 
 	if (rc >= 0)
-		emit_mh(mn, "bu-sent", buf, len, dst);
+		emit_bu(mn, buf, len, dst);
 	return rc;
 }
 
