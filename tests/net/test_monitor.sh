@@ -9,15 +9,18 @@
 #      table of held addresses, without asking the agent), the third, with
 #      IPV6_REQUIRE_SRC_ON_NET, gets a fresh one (two bindings at the
 #      anchor); odmctl lease then gets a held one from the agent (reused);
-#   3. mn moves to ar2 with both leases held; then the program closes its
-#      sockets (past the hand-out grace) and the leases end;
+#   3. mn moves to ar2 with both leases held, and with a download running on
+#      the address setsc(Non-persistent) gave: that program sees its
+#      download aborted (ECONNABORTED) within ABORT_BOUND_MS of the move;
+#      then onnet closes its sockets (past the hand-out grace) and the
+#      leases end;
 #   4. the monitor, stopped with SIGTERM (exit 0), printed one JSON object per
 #      line, each parsed by Python's json, and the kinds came in order:
 #      config-reloaded, the allocation (bu-sent ::, ba-received,
 #      lease-granted new), the fresh one, a reuse by the agent (lease-granted
 #      reused, for odmctl lease),
-#      the move (from the old CoA to the new one on eth2), the
-#      re-registrations (bu-sent, ba-received for each address), and
+#      socket-destroyed for the old access address, the move (from the old
+#      CoA to the new one on eth2), the re-registrations (bu-sent, ba-received for each address), and
 #      lease-ended "released" for both; odmctl release of an ended lease
 #      exits 1 with the agent's reason in the one answer;
 #   5. a monitor client that stops reading (never reads a byte) while a
@@ -46,6 +49,8 @@ ONNET=$ODM_BUILD/examples/onnet FETCH=$ODM_BUILD/examples/setsc_fetch
 topo_up
 odm_agents_up
 MON=$ODM_DIR/monitor.jsonl
+# a Non-persistent download's abort after the move, bound as in test_nonpersistent
+ABORT_BOUND_MS=${ABORT_BOUND_MS:-1000}
 
 # ---------------------------------------------------------------- 1. monitor up
 "$ODM_BUILD/odmctl" -s "$MN_SOCK" -j monitor >"$MON" 2>"$ODM_DIR/monitor.err" &
@@ -81,8 +86,31 @@ check "the agent reuses a held address for another request ($REUSED)" \
 	bash -c "[[ $REUSED == $A || $REUSED == $C ]]"
 
 # ---------------------------------------------------------------- 3. move, then release
+# meanwhile a download on setsc(Non-persistent)'s address, paced to outlast the move
+(
+	rc=0
+	# bounded: a socket left on the vanished address would hang (exit 124)
+	timeout 15 ip netns exec "$NS_MN" env -u LD_PRELOAD ODM_SOCKET="$MN_SOCK" "$FETCH" -p \
+		-t non-persistent cn.example.test "$HTTP_PORT" "${BIGFILE_URL_PATH}?rate=200k" \
+		>/dev/null 2>"$ODM_DIR/np.err" || rc=$?
+	echo "$rc $(date +%s%N)" >"$ODM_DIR/np.done"
+) &
+NP_PID=$!
+np_bound() { grep -q '^getsc -> non-persistent' "$ODM_DIR/np.err"; }
+check "the Non-persistent download is bound" wait_for 10 np_bound
+check "to mn's access address" grep -qx "getsc -> non-persistent $OLD_COA" "$ODM_DIR/np.err"
+check "and still running at the move" test ! -e "$ODM_DIR/np.done"
 topo_move ar2
 NEW_COA=$(topo_mn_addr)
+wait "$NP_PID"
+cat "$ODM_DIR/np.err"
+read -r NP_RC NP_T1 <"$ODM_DIR/np.done"
+NP_MS=$(((NP_T1 - TOPO_MOVE_T0) / 1000000))
+echo "Non-persistent download: exit $NP_RC, ${NP_MS} ms after the old link went down"
+check "the program sees its download aborted (exit $NP_RC)" test "$NP_RC" -eq 1
+check "with ECONNABORTED" grep -q "download: Software caused connection abort" "$ODM_DIR/np.err"
+check "within ${ABORT_BOUND_MS} ms of the move (${NP_MS} ms)" \
+	test "$NP_MS" -ge 0 -a "$NP_MS" -le "$ABORT_BOUND_MS"
 reregistered() { [[ $(grep -c '"ba-received"' "$MON") -ge 4 ]]; }
 check "both bindings re-registered after the move" wait_for 10 reregistered
 # past the grace after hand-out, the close's release hints end the leases at once
@@ -141,6 +169,8 @@ want = [
         and o["reused"] is False),
     ("lease-granted reused", lambda o: o["event"] == "lease-granted"
         and ip(o["addr"]) in (ip(a), ip(c)) and o["reused"] is True),
+    ("socket-destroyed", lambda o: o["event"] == "socket-destroyed"
+        and ip(o["addr"]) == ip(old) and o["count"] >= 1),
     ("move", lambda o: o["event"] == "move" and o["from"] is not None
         and ip(o["from"]) == ip(old) and ip(o["to"]) == ip(new) and o["ifname"] == ifname),
     ("bu-sent from the new CoA", lambda o: o["event"] == "bu-sent"
