@@ -13,7 +13,8 @@ Serves JSON lines on a Unix socket (libodm/core/ipc.h) with fixed answers:
                      then: the connection is closed (the agent "goes away"),
                      or with ODM_SCRIPT_MONITOR=hold kept open until the
                      client leaves, or with =garbage a line that is no event
-anything else gets the error ENOSYS. Writes "ready" to READY once listening.
+anything else gets the error ENOSYS. Writes "ready" to READY once listening;
+with ODM_SCRIPT_OPS=FILE, appends the op of every request to FILE.
 
 usage: script_agent.py SOCKET READY
 """
@@ -65,6 +66,9 @@ class Handler(socketserver.StreamRequestHandler):
     def handle(self):
         for raw in self.rfile:
             req = json.loads(raw)
+            if os.environ.get("ODM_SCRIPT_OPS"):
+                with open(os.environ["ODM_SCRIPT_OPS"], "a") as f:
+                    f.write(req.get("op", "") + "\n")
             rep = {"id": req.get("id"), "ok": True}
             rep.update(answer(req))
             self.wfile.write((json.dumps(rep) + "\n").encode())

@@ -162,7 +162,7 @@ done
 
 # ---------------------------------------------------------------- an agent that answers
 SOCK=$TMP/agent.sock
-python3 "$HERE/script_agent.py" "$SOCK" "$TMP/ready" &
+ODM_SCRIPT_OPS=$TMP/ops python3 "$HERE/script_agent.py" "$SOCK" "$TMP/ready" &
 AGENT_PID=$!
 for _ in $(seq 100); do [[ -s $TMP/ready ]] && break; sleep 0.05; done
 [[ -s $TMP/ready ]] || { bad "script_agent.py did not start"; exit 1; }
@@ -189,10 +189,16 @@ expect 1 "-j: a lease the agent refuses" "$CTL" -s "$SOCK" -j lease fixed 2001:d
 json_lines 'L[0]["error"] == "REQUIREDIPNOTSUPPORTED" and "message" in L[0]' \
 	"-j prints the refusal as {error, message}"
 expect 0 "release of a leased address" "$CTL" -s "$SOCK" release 2001:db8:1::1
+: >"$TMP/ops"
 expect 1 "release of an address the agent does not hold" "$CTL" -s "$SOCK" release 2001:db8:9::9
 has err "holds no lease for 2001:db8:9::9" "the unknown address is named"
 expect 0 "release of a lease the agent looks at later" "$CTL" -s "$SOCK" release 2001:db8:1:0::2
 has err "looks at it later" "a release put off is said"
+if [[ $(tr '\n' ' ' <"$TMP/ops") == "release release " ]]; then
+	ok "release asks the agent once: its answer carries the reason"
+else
+	bad "release sent more than its one request: $(tr '\n' ' ' <"$TMP/ops")"
+fi
 
 # monitor: the scripted agent sends two events, then hangs up
 expect 1 "monitor: the agent goes away" "$CTL" -s "$SOCK" monitor

@@ -3,7 +3,7 @@
 # test_monitor.sh - `odmctl monitor -j` and examples/onnet on the namespace
 # test network (topo.sh + agents.sh):
 #   1. a monitor started before anything happens hears a SIGHUP
-#      (config-reloaded);
+#      (config-reloaded) and a refused lease of type Fixed (lease-refused);
 #   2. examples/onnet (linked with -lodm, no LD_PRELOAD) opens three sockets
 #      toward cn: the second reuses the first one's CHoA (from the library's
 #      table of held addresses, without asking the agent), the third, with
@@ -16,7 +16,7 @@
 #      leases end;
 #   4. the monitor, stopped with SIGTERM (exit 0), printed one JSON object per
 #      line, each parsed by Python's json, and the kinds came in order:
-#      config-reloaded, the allocation (bu-sent ::, ba-received,
+#      config-reloaded, lease-refused, the allocation (bu-sent ::, ba-received,
 #      lease-granted new), the fresh one, a reuse by the agent (lease-granted
 #      reused, for odmctl lease),
 #      socket-destroyed for the old access address, the move (from the old
@@ -59,6 +59,9 @@ topo_at_exit "kill $MON_PID 2>/dev/null || true"
 # the monitor hears the reload once it has subscribed: retry until it does
 heard_reload() { kill -HUP "$MN_AGENT_PID"; sleep 0.1; grep -q '"config-reloaded"' "$MON"; }
 check "the monitor hears SIGHUP as config-reloaded" wait_for 10 heard_reload
+RC=0
+odm_ctl mn lease fixed "$CN_ADDR" --cha "$CHA_ADDR" >/dev/null 2>&1 || RC=$?
+check "a Fixed lease is refused (rc $RC)" test "$RC" -eq 1
 
 # ---------------------------------------------------------------- 2. onnet: reuse vs ON_NET
 OLD_COA=$(topo_mn_addr)
@@ -157,6 +160,9 @@ assert not [o for o in evs if o["event"] == "lost"], "events were lost"
 # (description, predicate): must match in this order, other events between
 want = [
     ("config-reloaded", lambda o: o["event"] == "config-reloaded" and o["file"].endswith("mn.conf")),
+    ("lease-refused", lambda o: o["event"] == "lease-refused" and o["type"] == "fixed"
+        and o["error"] == "EAI_REQUIREDIPNOTSUPPORTED" and o["uid"] == 0 and o["pid"] > 0
+        and "not offered" in o["reason"]),
     ("bu-sent allocating", lambda o: o["event"] == "bu-sent" and o["addr"] == "::"
         and ip(o["anchor"]) == ip(cha) and o["lifetime"] > 0),
     ("ba-received accepted", lambda o: o["event"] == "ba-received" and o["status"] < 128

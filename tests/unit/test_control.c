@@ -854,3 +854,28 @@ Test(control, slow_monitor_loses_counted_events_and_blocks_nobody)
 	close(fd);
 	cr_assert(wait_subscribers(0));
 }
+
+Test(control, fallback_is_an_event_with_the_kernels_credentials)
+{
+	int mon = connect_agent(), fd = connect_agent();
+	const char *l = "{\"op\":\"fallback\",\"id\":4,\"type\":\"session-lasting\","
+			"\"dst\":\"2001:db8:c0::9\",\"error\":111}\n";
+	json_t *r = call(mon, "monitor");
+
+	json_decref(r);
+	cr_assert(wait_subscribers(1));
+	r = raw(fd, l, strlen(l));
+	cr_assert(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	r = raw(mon, "", 0);
+	cr_assert_not_null(r);
+	cr_assert_str_eq(json_string_value(json_object_get(r, "event")), "fallback");
+	cr_assert_eq(json_integer_value(json_object_get(r, "uid")), (json_int_t)getuid());
+	cr_assert_eq(json_integer_value(json_object_get(r, "pid")), (json_int_t)getpid());
+	cr_assert_str_eq(json_string_value(json_object_get(r, "type")), "session-lasting");
+	cr_assert_str_eq(json_string_value(json_object_get(r, "reason")), strerror(111));
+	json_decref(r);
+	close(fd);
+	close(mon);
+	cr_assert(wait_subscribers(0));
+}
