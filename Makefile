@@ -202,12 +202,13 @@ net:
 
 # The agents built with ASan+UBSan, on the network: the tests that run no
 # program under the shim (a sanitized libodm.so cannot be preloaded into
-# uninstrumented programs); they fail on a sanitizer report in the logs.
+# uninstrumented programs; the examples, linked with it, are sanitized too);
+# they fail on a sanitizer report in the logs.
 net-san:
 	@$(MAKE) --no-print-directory deps-net
 	$(MAKE) -j$(JOBS) BUILD=$(BUILD)/san SAN=1 $(BUILD)/san/odmagent $(BUILD)/san/odmctl \
-		$(BUILD)/san/libodm.so
-	ODM_BUILD=$(abspath $(BUILD)/san) bash tests/net/run-all.sh 'anchor|mn|strayba|ctl$$'
+		$(BUILD)/san/libodm.so $(patsubst $(BUILD)/%,$(BUILD)/san/%,$(EXAMPLES))
+	ODM_BUILD=$(abspath $(BUILD)/san) bash tests/net/run-all.sh 'anchor|mn|strayba|ctl$$|monitor'
 
 check:
 	@$(MAKE) --no-print-directory deps

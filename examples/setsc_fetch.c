@@ -117,7 +117,7 @@ int main(int argc, char **argv)
 	struct in6_addr src;
 	char buf[INET6_ADDRSTRLEN];
 	int type = SESSION_LASTING_IPV6_ADDRESS, on_net = 0, plain = 0, only_ask = 0;
-	int opt, fd, r;
+	int opt, fd, r, rc = 1;
 	sc_type got;
 
 	while ((opt = getopt(argc, argv, "t:npx")) != -1) {
@@ -152,45 +152,48 @@ int main(int argc, char **argv)
 	fd = socket(AF_INET6, SOCK_STREAM, 0);
 	if (fd < 0) {
 		perror("socket");
-		return 1;
+		goto out;
 	}
 	if (on_net) {
 		int prefs = IPV6_REQUIRE_SRC_ON_NET;
 
 		if (setsockopt(fd, IPPROTO_IPV6, IPV6_ADDR_PREFERENCES, &prefs, sizeof(prefs)) != 0) {
 			perror("setsockopt IPV6_REQUIRE_SRC_ON_NET");
-			return 1;
+			goto out;
 		}
 	}
 	r = ask(fd, type, plain, ai, argv[optind], &src);
-	if (r != 0 && only_ask)
-		return r == EAI_SYSTEM ? 1 : 3;
-	if (only_ask)
-		return 0;
+	if (only_ask) {
+		rc = r == 0 ? 0 : r == EAI_SYSTEM ? 1 : 3;
+		goto out;
+	}
 	/* RFC 8653 §4: refused, the program settles for the current network's address */
 	if (r != 0 && type != NON_PERSISTENT_IPV6_ADDRESS)
 		r = ask(fd, NON_PERSISTENT_IPV6_ADDRESS, 1, ai, argv[optind], &src);
 	if (r != 0)
-		return 1;
+		goto out;
 	me.sin6_addr = src;
 	if (bind(fd, (struct sockaddr *)&me, sizeof(me)) != 0) {
 		perror("bind");
-		return 1;
+		goto out;
 	}
 	if (getsc(fd, &src, &got) == 0)
 		fprintf(stderr, "getsc -> %s %s\n", odm_type_name(got),
 			inet_ntop(AF_INET6, &src, buf, sizeof(buf)));
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
 		perror("connect");
-		return 1;
+		goto out;
 	}
 	if (fetch(fd, argv[optind], argv[optind + 2]) != 0) {
 		perror("setsc_fetch: download");
-		return 1;
+		goto out;
 	}
-	freeaddrinfo(ai);
 	close(fd);
-	return 0;
+	rc = 0;
+out:
+	/* every way out frees it, so a sanitized build reports no leak */
+	freeaddrinfo(ai);
+	return rc;
 usage:
 	fprintf(stderr, "usage: setsc_fetch [-t TYPE] [-n] [-p] [-x] HOST PORT PATH\n");
 	return 2;

@@ -229,9 +229,11 @@ static void drive_once(uint64_t deadline_ms)
 	bits = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
 	for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
 		short ev = 0;
-		if (ARES_GETSOCK_READABLE(bits, i))
+		/* c-ares' ARES_GETSOCK_WRITABLE shifts an int 1 by up to 31: the
+		 * same bits, taken unsigned (UBSan stopped the shim on it) */
+		if ((unsigned)bits & (1u << i))
 			ev |= POLLIN;
-		if (ARES_GETSOCK_WRITABLE(bits, i))
+		if ((unsigned)bits & (1u << (i + ARES_GETSOCK_MAXNUM)))
 			ev |= POLLOUT;
 		if (!ev)
 			continue;

@@ -16,6 +16,14 @@
  * a connection silent for the idle time with nothing pending is closed.
  * A request with "noreply":true is served but not answered.
  *
+ * Monitors: a connection that sent "monitor" is subscribed to the agent's
+ * event stream (events.h) and gets one line per event from then on, until
+ * it goes. It counts in its uid's share like any connection, but is never
+ * closed as idle. A monitor that reads slower than events come is never
+ * waited for: once CTL_MON_WQ bytes wait for it, events are dropped and
+ * counted, and when its queue has room again it is told how many with one
+ * {"event":"lost","count":N} line, so its memory stays bounded.
+ *
  * Lifetimes: a connection is refcounted (one for its handle, one per
  * unanswered request, one per queued write), so a handler may answer long
  * after the client left; the answer is then dropped. The control struct
@@ -45,6 +53,9 @@
 #define CTL_REFUSING_MAX 64
 #define CTL_MAX_PENDING 32           /* unanswered requests per connection */
 #define CTL_MAX_WQ (4 * ODM_IPC_MAX) /* bytes queued to one slow reader */
+/* bytes queued to a monitor, room for a whole line included, past which its
+ * events are dropped (and counted) instead of queued */
+#define CTL_MON_WQ (4 * ODM_IPC_MAX)
 #define CTL_MAX_OPS 16
 #define CTL_OP_NAME 32
 
@@ -93,6 +104,8 @@ struct ctl_conn {
 	bool dead;            /* closing or closed: replies are dropped */
 	bool reading;
 	bool in_process;      /* guards against re-entry from synchronous replies */
+	bool monitor;         /* subscribed to the agent's events */
+	uint64_t lost;        /* events dropped for this monitor, not yet told */
 	size_t len;
 	char buf[ODM_IPC_MAX];
 };
@@ -176,6 +189,17 @@ static bool conn_may_take(struct ctl_conn *c)
 	       ctlshare_may_read(&c->ctl->lim, uid_pending(c->ctl, c->cred.uid));
 }
 
+static void mon_event(void *ctx, const json_t *ev);
+
+/* No more replies or events for c; it leaves the event stream at once. */
+static void conn_set_dead(struct ctl_conn *c)
+{
+	c->dead = true;
+	if (c->monitor && c->ctl)
+		events_unsubscribe(&c->ctl->a->events, mon_event, c);
+	c->monitor = false;
+}
+
 static void conn_unref(struct ctl_conn *c)
 {
 	if (--c->refs == 0)
@@ -218,7 +242,7 @@ static void conn_close(struct ctl_conn *c)
 {
 	if (c->dead)
 		return;
-	c->dead = true;
+	conn_set_dead(c);
 	uv_close((uv_handle_t *)&c->pipe, on_conn_closed);
 }
 
@@ -239,7 +263,7 @@ static void conn_finish(struct ctl_conn *c)
 
 	if (c->dead)
 		return;
-	c->dead = true;
+	conn_set_dead(c);
 	uv_read_stop((uv_stream_t *)&c->pipe);
 	sr = malloc(sizeof(*sr));
 	if (sr) {
@@ -253,25 +277,58 @@ static void conn_finish(struct ctl_conn *c)
 	uv_close((uv_handle_t *)&c->pipe, on_conn_closed);
 }
 
+static void mon_tell_lost(struct ctl_conn *c);
+
 static void on_write(uv_write_t *w, int status)
 {
 	struct ctl_write *cw = (struct ctl_write *)w;
+	struct ctl_conn *c = cw->conn;
 
 	if (status < 0 && status != UV_ECANCELED)
 		log_debug("write to client failed: %s", uv_strerror(status));
 	free(cw->data);
-	conn_unref(cw->conn);
 	free(cw);
+	/* a monitor that dropped events hears how many once it has room */
+	if (c->monitor && c->lost && !c->dead)
+		mon_tell_lost(c);
+	conn_unref(c);
+}
+
+/* Queue line (malloc'd, taken) to the client; -1 if c was closed for it. */
+static int conn_write_line(struct ctl_conn *c, char *line, size_t len)
+{
+	struct ctl_write *cw;
+	uv_buf_t b;
+	int r;
+
+	cw = calloc(1, sizeof(*cw));
+	if (!cw) {
+		free(line);
+		conn_close(c);
+		return -1;
+	}
+	cw->conn = c;
+	cw->data = line;
+	cw->len = len;
+	c->refs++;
+	b = uv_buf_init(line, (unsigned)len);
+	r = uv_write(&cw->w, (uv_stream_t *)&c->pipe, &b, 1, on_write);
+	if (r < 0) {
+		log_debug("uv_write: %s", uv_strerror(r));
+		free(line);
+		free(cw);
+		conn_unref(c);
+		conn_close(c);
+		return -1;
+	}
+	return 0;
 }
 
 /* Queue one line to the client; drop the client when it does not read. */
 static void conn_send(struct ctl_conn *c, json_t *msg)
 {
-	struct ctl_write *cw;
-	uv_buf_t b;
 	size_t len;
 	char *line;
-	int r;
 
 	if (c->dead)
 		return;
@@ -289,26 +346,8 @@ static void conn_send(struct ctl_conn *c, json_t *msg)
 			return;
 		}
 	}
-	cw = calloc(1, sizeof(*cw));
-	if (!cw) {
-		free(line);
-		conn_close(c);
+	if (conn_write_line(c, line, len) < 0)
 		return;
-	}
-	cw->conn = c;
-	cw->data = line;
-	cw->len = len;
-	c->refs++;
-	b = uv_buf_init(line, (unsigned)len);
-	r = uv_write(&cw->w, (uv_stream_t *)&c->pipe, &b, 1, on_write);
-	if (r < 0) {
-		log_debug("uv_write: %s", uv_strerror(r));
-		free(line);
-		free(cw);
-		conn_unref(c);
-		conn_close(c);
-		return;
-	}
 	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) > CTL_MAX_WQ) {
 		log_warnx("client pid %d does not read its replies; dropping it", (int)c->cred.pid);
 		conn_close(c);
@@ -652,7 +691,8 @@ static void on_idle_tick(uv_timer_t *t)
 
 	for (struct ctl_conn *c = ctl->conns; c; c = c->next) {
 		/* one held back by a cap has requests waiting: not idle */
-		if (c->dead || !c->admitted || !c->reading || c->len ||
+		/* a monitor listens: its silence is not idleness */
+		if (c->dead || !c->admitted || !c->reading || c->len || c->monitor ||
 		    !ctlshare_idle(&ctl->lim, c->pending, c->last_ms, now))
 			continue;
 		log_debug("closing the idle control connection of uid %u pid %d",
@@ -687,6 +727,78 @@ void control_set_limits(struct odm_agent *a, const struct ctlshare_limits *lim)
 	idle_timer_set(ctl);
 }
 
+/* ---- monitors ---- */
+
+/* Room for one more line of any size in c's bounded queue. */
+static bool mon_has_room(struct ctl_conn *c)
+{
+	return uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) + ODM_IPC_MAX <=
+	       CTL_MON_WQ;
+}
+
+/* Queue ev to monitor c, or count it lost. */
+static void mon_queue(struct ctl_conn *c, const json_t *ev)
+{
+	size_t len;
+	char *line;
+
+	if (!mon_has_room(c) || !(line = ipc_dump(ev, &len))) {
+		c->lost++;
+		return;
+	}
+	conn_write_line(c, line, len);
+}
+
+/* Tell c how many events it lost, if it has room for the line now. */
+static void mon_tell_lost(struct ctl_conn *c)
+{
+	json_t *e;
+
+	if (!mon_has_room(c))
+		return;
+	e = json_pack("{s:s,s:I,s:I}", "event", "lost", "ms", (json_int_t)mono_ms(), "count",
+		      (json_int_t)c->lost);
+	if (!e)
+		return;
+	c->lost = 0;
+	mon_queue(c, e);
+	json_decref(e);
+}
+
+/* events.h subscriber: one line per event, never waiting for the client. */
+static void mon_event(void *ctx, const json_t *ev)
+{
+	struct ctl_conn *c = ctx;
+
+	if (c->dead)
+		return;
+	if (c->lost)
+		mon_tell_lost(c);
+	/* still behind: this one is lost too, after the ones counted */
+	if (c->lost)
+		c->lost++;
+	else
+		mon_queue(c, ev);
+}
+
+/* "monitor": answer {monitor:true}, then stream events on this connection. */
+static void monitor_handler(struct odm_agent *a, struct control_req *r, const json_t *req)
+{
+	struct ctl_conn *c = r->conn;
+
+	(void)req;
+	if (!c->monitor) {
+		if (events_subscribe(&a->events, mon_event, c) < 0) {
+			control_reply_error(r, "ENOMEM", "cannot subscribe to the events");
+			return;
+		}
+		c->monitor = true;
+		log_debug("uid %u pid %d monitors the events (%zu monitors)",
+			  (unsigned)c->cred.uid, (int)c->cred.pid, events_subscribers(&a->events));
+	}
+	control_reply(r, json_pack("{s:b}", "monitor", 1));
+}
+
 static void hello_handler(struct odm_agent *a, struct control_req *r, const json_t *req)
 {
 	(void)req;
@@ -709,6 +821,12 @@ static void fallback_handler(struct odm_agent *a, struct control_req *r, const j
 	json_int_t err = json_integer_value(json_object_get(req, "error"));
 	uint64_t now = mono_ms();
 
+	events_emit(&a->events, "fallback",
+		    json_pack("{s:I,s:I,s:s?,s:s}", "uid", (json_int_t)who->uid, "pid",
+			      (json_int_t)who->pid, "type",
+			      json_string_value(json_object_get(req, "type")), "reason",
+			      err > 0 && err < 4096 ? strerror((int)err) : "unknown error"),
+		    now);
 	if (ctl) {
 		ctl->fallbacks++;
 		if (now >= ctl->fallback_said_ms + 1000) {
@@ -862,6 +980,8 @@ int control_open(struct odm_agent *a)
 	r = control_register(a, "hello", hello_handler);
 	if (r == 0)
 		r = control_register(a, "fallback", fallback_handler);
+	if (r == 0)
+		r = control_register(a, "monitor", monitor_handler);
 	if (r < 0) {
 		a->control = NULL;
 		goto fail_unlink;

@@ -177,18 +177,27 @@ void he_lease_request(struct hostengine *e, const struct at_request *rq, uint64_
 	e->ops->save(e->arg);
 }
 
-int he_release_hint(struct hostengine *e, const struct in6_addr *addr, uint64_t now)
+int he_release_hint(struct hostengine *e, const struct in6_addr *addr, uint64_t now,
+		    const char **why)
 {
 	struct lease *l;
+	const char *dummy;
 
+	if (!why)
+		why = &dummy;
+	*why = NULL;
 	e->now = now;
-	if (e->stopping)
+	if (e->stopping) {
+		*why = "stopping";
 		return 0;
+	}
 	/* only a hint: the kernel's socket count decides (a crashed or lying
 	 * client cannot take an address from under another socket) */
 	l = lease_by_addr(&e->leases, addr);
-	if (!l || !lease_countable(e, l))
+	if (!l || !lease_countable(e, l)) {
+		*why = !l ? "no-lease" : l->state == LEASE_REGISTERING ? "registering" : "grace";
 		return 0;
+	}
 	l->hinted = 1;
 	return 1;
 }

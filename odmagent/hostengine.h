@@ -134,7 +134,8 @@ void he_lease_request(struct hostengine *e, const struct at_request *rq, uint64_
 
 /* A "release" hint for addr: 1 if its lease is countable now, and the
  * caller should bring the next he_tick forward; nothing changes. */
-int he_release_hint(struct hostengine *e, const struct in6_addr *addr, uint64_t now);
+int he_release_hint(struct hostengine *e, const struct in6_addr *addr, uint64_t now,
+		    const char **why); /* why: NULL, or set when 0: "no-lease", "registering", "grace", "stopping" */
 
 /* A Mobility Header message from src to dst (checksum already checked). */
 void he_mh_input(struct hostengine *e, const uint8_t *buf, size_t len,

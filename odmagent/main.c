@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "monotime.h"
 #include "control.h"
 #include "ipc.h"
 #include "log.h"

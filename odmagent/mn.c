@@ -454,10 +454,11 @@ static void on_release(struct odm_agent *a, struct control_req *r, const json_t 
 {
 	struct mn *mn = a->mn;
 	struct in6_addr addr;
+	const char *why = NULL;
 	int soon;
 
 	if (!mn || mn->e.stopping) {
-		control_reply(r, json_pack("{s:b}", "released", 0));
+		control_reply(r, json_pack("{s:b,s:s}", "released", 0, "reason", "stopping"));
 		return;
 	}
 	if (get_addr(req, "addr", &addr) < 0) {
@@ -465,11 +466,13 @@ static void on_release(struct odm_agent *a, struct control_req *r, const json_t 
 		return;
 	}
 	/* the next tick, brought forward so that a burst of closes shares a count */
-	soon = he_release_hint(&mn->e, &addr, mono_ms());
+	soon = he_release_hint(&mn->e, &addr, mono_ms(), &why);
 	if (soon && uv_timer_get_due_in(&mn->tick) > MN_HINT_MS)
 		uv_timer_start(&mn->tick, on_tick, MN_HINT_MS, MN_TICK_MS);
-	/* "released": whether the lease will be looked at within MN_HINT_MS */
-	control_reply(r, json_pack("{s:b}", "released", soon));
+	/* "released": whether the lease will be looked at within MN_HINT_MS;
+	 * if not, "reason" says why (odmctl release exits 1 for "no-lease") */
+	control_reply(r, soon ? json_pack("{s:b}", "released", 1)
+			      : json_pack("{s:b,s:s}", "released", 0, "reason", why));
 }
 
 static void on_status(struct odm_agent *a, struct control_req *r, const json_t *req)

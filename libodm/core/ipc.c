@@ -115,6 +115,7 @@ static const struct ipc_op ipc_ops[] = {
 	{ "release", release_fields },
 	{ "reload", no_fields },
 	{ "status", no_fields },
+	{ "monitor", no_fields }, /* then one event object per line, see control.c */
 };
 
 #define N_OPS (sizeof(ipc_ops) / sizeof(ipc_ops[0]))

@@ -16,13 +16,15 @@
  *   lease    {type?, dst, cha?, proto, fresh?, uid?, exe?}
  *                                           -> {addr, lease, anchor} or {plain:true}
  *            (no type: the policy's default; uid and exe are never believed)
- *   release  {addr}                         -> {released}
+ *   release  {addr}                         -> {released, reason?}
  *   status   {}                             -> {role, coa?, leases[], bindings[]} (both roles)
  *   reload   {}                             -> {config, policy, rules} (root; both roles)
  *   policy-show {}                          -> {file, default, allow, quota, rules[]}
  *   policy-add  {rule, at?}                 -> {rule, rules} (root)
  *   policy-del  {rule}                      -> {rules} (root)
  *   policy-test {uid, gid?, exe?, type?}    -> {type, allowed, rule, quota, reason?}
+ *   monitor  {}                             -> {monitor:true}, then one line per event of
+ *                                              the agent, {event, ms, ...} (no id, no ok)
  * Error codes: "EINVAL" (bad request), "ENOSYS" (op unknown to this role),
  * "EPERM" (an op for root only), "EIO" (the policy file could not be written),
  * "REQUIREDIPNOTSUPPORTED", "REQUIREDIPFAILED",

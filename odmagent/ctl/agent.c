@@ -187,54 +187,40 @@ int cmd_lease(const struct ctl_opts *o, int argc, char **argv)
 	return call_and_print(o, req);
 }
 
-/* Does the status reply list a lease of addr (compared as addresses)? */
-static int has_lease(const json_t *status, const struct in6_addr *addr)
-{
-	const json_t *e;
-	struct in6_addr a;
-	size_t i;
-
-	json_array_foreach(json_object_get(status, "leases"), i, e) {
-		const char *s = json_string_value(json_object_get(e, "addr"));
-
-		if (s && inet_pton(AF_INET6, s, &a) == 1 && memcmp(&a, addr, sizeof(a)) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /*
  * release is a hint: the agent ends a lease when the kernel counts no socket
- * on it. It answers "released": false when it will not look at the address
- * now: it holds no lease for it (a failure, exit 1) or the lease is still
- * registering or in its hand-out grace (it is looked at later; exit 0). The
- * agent's status tells the two apart.
+ * on it. It answers "released": false, with a "reason", when it will not
+ * look at the address now: it holds no lease for it ("no-lease", a failure,
+ * exit 1), it is stopping ("stopping", exit 1), or the lease is still
+ * registering or in its grace after a hand-out ("registering", "grace": it
+ * is looked at later, exit 0).
  */
 int cmd_release(const struct ctl_opts *o, int argc, char **argv)
 {
-	struct in6_addr addr;
-	json_t *resp, *st;
+	const char *why;
+	json_t *resp;
 	int r;
 
 	if (argc != 2)
 		return ctl_usage_of("release");
 	if (check_addr("release: ADDR", argv[1]))
 		return CTL_EXIT_ERR;
-	inet_pton(AF_INET6, argv[1], &addr);
 	r = call(o, json_pack("{s:s,s:s}", "op", "release", "addr", argv[1]), &resp);
 	if (r)
 		return r;
 	ctl_print(o, resp);
+	why = json_string_value(json_object_get(resp, "reason"));
 	if (!json_is_true(json_object_get(resp, "released"))) {
-		r = call(o, json_pack("{s:s}", "op", "status"), &st);
-		if (r == 0 && has_lease(st, &addr)) {
-			ctl_errx("release: %s is registering or in its grace after hand-out: "
-				 "the agent looks at it later", argv[1]);
-		} else if (r == 0) {
+		if (why && (strcmp(why, "registering") == 0 || strcmp(why, "grace") == 0)) {
+			ctl_errx("release: %s is %s: the agent looks at it later", argv[1],
+				 why[0] == 'r' ? "registering" : "in its grace after hand-out");
+		} else if (why && strcmp(why, "stopping") == 0) {
+			ctl_errx("release: the agent is stopping");
+			r = CTL_EXIT_ERR;
+		} else {
 			ctl_errx("release: the agent holds no lease for %s", argv[1]);
 			r = CTL_EXIT_ERR;
 		}
-		json_decref(st);
 	}
 	json_decref(resp);
 	return r;

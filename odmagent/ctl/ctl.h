@@ -53,6 +53,8 @@ int cmd_leases(const struct ctl_opts *o, int argc, char **argv);
 /* policy.c */
 int cmd_policy(const struct ctl_opts *o, int argc, char **argv);
 int cmd_reload(const struct ctl_opts *o, int argc, char **argv);
+/* monitor.c */
+int cmd_monitor(const struct ctl_opts *o, int argc, char **argv);
 
 /* run.c */
 int cmd_run(const struct ctl_opts *o, int argc, char **argv);

@@ -35,6 +35,12 @@ static const struct ctl_cmd commands[] = {
 	  0 },
 	{ "leases", cmd_leases, "", "list the host agent's leases",
 	  "  with -j: one JSON object per lease and line\n", 0 },
+	{ "monitor", cmd_monitor, "", "print the agent's events as they happen",
+	  "  one line per event (lease granted or ended, move, BU sent, BA received,\n"
+	  "  socket destroyed, reload...), flushed at once; with -j one JSON object\n"
+	  "  per line. Runs until SIGINT or SIGTERM (exit 0); exit 1 when the agent\n"
+	  "  cannot be reached or goes away\n",
+	  0 },
 	{ "policy", cmd_policy, "show|add|del|test [ARG...]",
 	  "show, change or try out the agent's policy (odm-policy(5))", NULL, CTL_OWN_HELP },
 	{ "reload", cmd_reload, "", "re-read the agent's configuration and policy (root)",

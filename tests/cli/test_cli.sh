@@ -4,7 +4,7 @@
 # the tools and on every odmctl subcommand, usage errors that name the bad
 # word and exit 2, exit status 1 on every failure (no agent, an agent's
 # error, a release the agent did not do), and -j output that is clean JSON
-# (no protocol fields id/ok). The agent is tests/cli/script_agent.py on a
+# (no protocol fields id/ok), monitor's stream and exit status. The agent is tests/cli/script_agent.py on a
 # Unix socket in a temporary directory.
 #
 # usage: ODM_BUILD=build bash tests/cli/test_cli.sh
@@ -29,7 +29,8 @@ L = [json.loads(s) for s in lines]
 assert L, "no output"
 for o in L:
     assert isinstance(o, dict), o
-    assert "id" not in o and "ok" not in o, o
+    # an event's "id" is its lease's (odmctl(8)), not the protocol's
+    assert "ok" not in o and ("id" not in o or "event" in o), o
 assert eval(sys.argv[2]), L
 PY
 }
@@ -63,7 +64,7 @@ for h in -h --help; do
 	expect 0 "odmagent $h" "$AGENT" "$h"
 	has out "usage: odmagent" "odmagent $h prints the usage on stdout"
 done
-for c in status hello lease release leases run reload genkey enable disable; do
+for c in status hello lease release leases monitor run reload genkey enable disable; do
 	expect 0 "odmctl $c --help" "$CTL" "$c" --help
 	has out "usage: odmctl [-j] [-s socket] $c" "odmctl $c --help prints its usage"
 	empty err "odmctl $c --help writes nothing on stderr"
@@ -121,6 +122,7 @@ usage_err frobnicate "an unknown command" "$CTL" frobnicate
 usage_err extra "status with an argument" "$CTL" status extra
 usage_err --bogus "hello --bogus" "$CTL" hello --bogus
 usage_err --bogus "leases --bogus" "$CTL" leases --bogus
+usage_err extra "monitor with an argument" "$CTL" monitor extra
 usage_err --bogus "lease --bogus" "$CTL" lease --bogus session-lasting 2001:db8::1
 usage_err --cha "lease --cha without its argument" "$CTL" lease session-lasting 2001:db8::1 --cha
 usage_err --bogus "run --bogus" "$CTL" run --bogus -- /bin/true
@@ -160,7 +162,7 @@ expect 1 "run with a libodm.so that does not exist" \
 	env ODM_LIBODM="$TMP/none.so" "$CTL" run -- /bin/true
 
 # ---------------------------------------------------------------- no agent: exit 1
-for c in status hello leases "lease session-lasting 2001:db8::1" "release 2001:db8::1"; do
+for c in status hello leases monitor "lease session-lasting 2001:db8::1" "release 2001:db8::1"; do
 	# shellcheck disable=SC2086 # the words of c are the arguments
 	expect 1 "$c with no agent" "$CTL" -s "$TMP/none.sock" $c
 	has err "cannot connect to $TMP/none.sock" "$c with no agent says so"
@@ -170,7 +172,7 @@ done
 
 # ---------------------------------------------------------------- an agent that answers
 SOCK=$TMP/agent.sock
-python3 "$HERE/script_agent.py" "$SOCK" "$TMP/ready" &
+ODM_SCRIPT_OPS=$TMP/ops python3 "$HERE/script_agent.py" "$SOCK" "$TMP/ready" &
 AGENT_PID=$!
 for _ in $(seq 100); do [[ -s $TMP/ready ]] && break; sleep 0.05; done
 [[ -s $TMP/ready ]] || { bad "script_agent.py did not start"; exit 1; }
@@ -197,11 +199,61 @@ expect 1 "-j: a lease the agent refuses" "$CTL" -s "$SOCK" -j lease fixed 2001:d
 json_lines 'L[0]["error"] == "REQUIREDIPNOTSUPPORTED" and "message" in L[0]' \
 	"-j prints the refusal as {error, message}"
 expect 0 "release of a leased address" "$CTL" -s "$SOCK" release 2001:db8:1::1
+: >"$TMP/ops"
 expect 1 "release of an address the agent does not hold" "$CTL" -s "$SOCK" release 2001:db8:9::9
 has err "holds no lease for 2001:db8:9::9" "the unknown address is named"
 expect 0 "release of a lease the agent looks at later" "$CTL" -s "$SOCK" release 2001:db8:1:0::2
 has err "looks at it later" "a release put off is said"
+if [[ $(tr '\n' ' ' <"$TMP/ops") == "release release " ]]; then
+	ok "release asks the agent once: its answer carries the reason"
+else
+	bad "release sent more than its one request: $(tr '\n' ' ' <"$TMP/ops")"
+fi
 
+# monitor: the scripted agent sends two events, then hangs up
+expect 1 "monitor: the agent goes away" "$CTL" -s "$SOCK" monitor
+has err "went away" "monitor says the agent went away"
+has out "1.500 lease-granted id 7 addr 2001:db8:1::3" "monitor prints an event as text"
+has out "2.750 move from 2001:db8:3::9 to 2001:db8:4::9 ifname eth2" "and the next one"
+expect 1 "-j monitor: the agent goes away" "$CTL" -j -s "$SOCK" monitor
+json_lines '[o["event"] for o in L] == ["lease-granted", "move"] and L[0]["reused"] is False' \
+	"-j monitor prints each event as one clean object per line"
+
+kill "$AGENT_PID"
+wait "$AGENT_PID" 2>/dev/null || true
+AGENT_PID=""
+
+# monitor against an agent that stays, then one that sends a line that is no event
+SOCK=$TMP/hold.sock
+ODM_SCRIPT_MONITOR=hold python3 "$HERE/script_agent.py" "$SOCK" "$TMP/ready2" &
+AGENT_PID=$!
+for _ in $(seq 100); do [[ -s $TMP/ready2 ]] && break; sleep 0.05; done
+[[ -s $TMP/ready2 ]] || { bad "script_agent.py (hold) did not start"; exit 1; }
+for sig in TERM INT; do
+	rm -f "$TMP/out"
+	# a background job of a script ignores SIGINT unless told otherwise
+	(trap - INT; exec "$CTL" -j -s "$SOCK" monitor) >"$TMP/out" 2>"$TMP/err" &
+	MON=$!
+	for _ in $(seq 100); do [[ $(wc -l <"$TMP/out") -ge 2 ]] && break; sleep 0.05; done
+	if [[ $(wc -l <"$TMP/out") -ge 2 ]]; then ok "monitor flushes each event at once"; else
+		bad "monitor's events did not reach its output while it ran"
+	fi
+	kill -"$sig" "$MON"
+	rc=0
+	wait "$MON" || rc=$?
+	if ((rc == 0)); then ok "monitor ends with exit 0 on SIG$sig"; else
+		bad "monitor on SIG$sig: exit $rc (stderr: $(head -c 300 "$TMP/err"))"
+	fi
+	json_lines 'len(L) == 2' "monitor printed both events as JSON before SIG$sig"
+done
+kill "$AGENT_PID"
+wait "$AGENT_PID" 2>/dev/null || true
+SOCK=$TMP/garbage.sock
+ODM_SCRIPT_MONITOR=garbage python3 "$HERE/script_agent.py" "$SOCK" "$TMP/ready3" &
+AGENT_PID=$!
+for _ in $(seq 100); do [[ -s $TMP/ready3 ]] && break; sleep 0.05; done
+expect 1 "monitor: a line from the agent that is no event" "$CTL" -s "$SOCK" monitor
+has err "not an event" "monitor says what was wrong"
 kill "$AGENT_PID"
 wait "$AGENT_PID" 2>/dev/null || true
 AGENT_PID=""

@@ -357,7 +357,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct in6_addr a;
 
 			addr_of(take8(&c) % NADDR, 0x4a, &a);
-			he_release_hint(&e, &a, now);
+			he_release_hint(&e, &a, now, NULL);
 			now += (uint64_t)take16(&c) * 4;
 			break;
 		}

@@ -41,6 +41,7 @@ static int stop_now, reply_now;
 static struct control_req *many[MANY];
 static int n_many, answer_many, hold_many;
 static int n_echo; /* echo_handler runs */
+static int emit_n; /* events to emit from the loop thread at the next wake */
 
 /* limits to hand to the loop thread */
 static struct ctlshare_limits want;
@@ -66,6 +67,11 @@ static void on_wake(uv_async_t *h)
 		control_reply(held, json_pack("{s:s}", "late", "yes"));
 		__atomic_store_n(&held, NULL, __ATOMIC_SEQ_CST);
 	}
+	for (int n = __atomic_exchange_n(&emit_n, 0, __ATOMIC_SEQ_CST), i = 0; i < n; i++)
+		events_emit(&agent.events, "test-event",
+			    json_pack("{s:i,s:s}", "n", i, "pad",
+				      "a field that makes the line about as long as a real event's"),
+			    (uint64_t)i);
 	if (__atomic_load_n(&stop_now, __ATOMIC_SEQ_CST)) {
 		control_close(&agent);
 		uv_close((uv_handle_t *)&wake, NULL);
@@ -133,7 +139,7 @@ static void setup(void)
 	cr_assert_eq(control_open(&agent), 0);
 	cr_assert_eq(control_register(&agent, "status", hold_handler), 0);
 	cr_assert_eq(control_register(&agent, "release", echo_handler), 0);
-	n_many = n_echo = answer_many = set_now = hold_many = 0;
+	n_many = n_echo = answer_many = set_now = hold_many = emit_n = 0;
 	cr_assert_eq(control_register(&agent, "frobnicate", echo_handler), -EINVAL);
 	uv_async_init(&loop, &wake, on_wake);
 	pthread_create(&loop_thread, NULL, run_loop, NULL);
@@ -147,6 +153,8 @@ static void teardown(void)
 	uv_async_send(&wake);
 	pthread_join(loop_thread, NULL);
 	cr_assert_eq(uv_loop_close(&loop), 0, "a handle was left open");
+	cr_assert_eq(events_subscribers(&agent.events), 0, "a closed monitor is still subscribed");
+	events_clear(&agent.events);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	cr_assert_eq(system(cmd), 0);
 }
@@ -754,4 +762,120 @@ Test(control, uid_slot_freed_by_a_closed_connection_wakes_the_others)
 	json_decref(r);
 	close(b);
 	close(c);
+}
+
+/* ---- monitors ---- */
+
+static void emit_events(int n)
+{
+	__atomic_store_n(&emit_n, n, __ATOMIC_SEQ_CST);
+	uv_async_send(&wake);
+}
+
+static int wait_subscribers(size_t n)
+{
+	for (int i = 0; i < 200; i++) {
+		if (__atomic_load_n(&agent.events.n, __ATOMIC_SEQ_CST) == n)
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+Test(control, monitor_streams_events_and_is_never_idle)
+{
+	struct ctlshare_limits l = small(4);
+	int fd = connect_agent();
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	json_t *r;
+
+	l.idle_ms = 100;
+	set_limits(&l);
+	r = call(fd, "monitor");
+	cr_assert(json_is_true(json_object_get(r, "ok")));
+	cr_assert(json_is_true(json_object_get(r, "monitor")));
+	json_decref(r);
+	cr_assert(wait_subscribers(1));
+	/* silent for several idle times: a monitor listens, it is not idle */
+	cr_assert_eq(poll(&p, 1, 500), 0, "the monitor was closed (or sent something unasked)");
+	emit_events(2);
+	for (int i = 0; i < 2; i++) {
+		r = raw(fd, "", 0);
+		cr_assert_not_null(r);
+		cr_assert_str_eq(json_string_value(json_object_get(r, "event")), "test-event");
+		cr_assert_eq(json_integer_value(json_object_get(r, "n")), i);
+		cr_assert_eq(json_integer_value(json_object_get(r, "ms")), i);
+		cr_assert_null(json_object_get(r, "ok"), "an event carries no protocol field");
+		json_decref(r);
+	}
+	close(fd);
+	cr_assert(wait_subscribers(0), "the monitor that went was not unsubscribed");
+}
+
+Test(control, slow_monitor_loses_counted_events_and_blocks_nobody)
+{
+	const int total = 20000;
+	int sz = 4096, fd = connect_agent(), other, got = 0, lost = 0, lost_lines = 0;
+	json_t *r;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	r = call(fd, "monitor");
+	json_decref(r);
+	cr_assert(wait_subscribers(1));
+	/* the client reads nothing while the agent emits far more than fits */
+	emit_events(total);
+	while (__atomic_load_n(&emit_n, __ATOMIC_SEQ_CST))
+		usleep(1000);
+	/* the agent goes on serving others at once */
+	other = connect_agent();
+	r = call(other, "hello");
+	cr_assert(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	close(other);
+	/* the monitor was kept; what it reads now adds up to what was emitted */
+	while (got + lost < total) {
+		const char *kind;
+
+		r = raw(fd, "", 0);
+		cr_assert_not_null(r, "the stream ended after %d events and %d lost", got, lost);
+		kind = json_string_value(json_object_get(r, "event"));
+		if (strcmp(kind, "lost") == 0) {
+			lost += (int)json_integer_value(json_object_get(r, "count"));
+			lost_lines++;
+		} else {
+			cr_assert_str_eq(kind, "test-event");
+			got++;
+		}
+		json_decref(r);
+	}
+	cr_assert_eq(got + lost, total);
+	cr_assert_gt(lost, 0, "nothing was dropped: the test did not fill the queue");
+	cr_assert_geq(lost_lines, 1);
+	close(fd);
+	cr_assert(wait_subscribers(0));
+}
+
+Test(control, fallback_is_an_event_with_the_kernels_credentials)
+{
+	int mon = connect_agent(), fd = connect_agent();
+	const char *l = "{\"op\":\"fallback\",\"id\":4,\"type\":\"session-lasting\","
+			"\"dst\":\"2001:db8:c0::9\",\"error\":111}\n";
+	json_t *r = call(mon, "monitor");
+
+	json_decref(r);
+	cr_assert(wait_subscribers(1));
+	r = raw(fd, l, strlen(l));
+	cr_assert(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	r = raw(mon, "", 0);
+	cr_assert_not_null(r);
+	cr_assert_str_eq(json_string_value(json_object_get(r, "event")), "fallback");
+	cr_assert_eq(json_integer_value(json_object_get(r, "uid")), (json_int_t)getuid());
+	cr_assert_eq(json_integer_value(json_object_get(r, "pid")), (json_int_t)getpid());
+	cr_assert_str_eq(json_string_value(json_object_get(r, "type")), "session-lasting");
+	cr_assert_str_eq(json_string_value(json_object_get(r, "reason")), strerror(111));
+	json_decref(r);
+	close(fd);
+	close(mon);
+	cr_assert(wait_subscribers(0));
 }

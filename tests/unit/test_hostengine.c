@@ -564,9 +564,15 @@ Test(hostengine, last_socket_closed_ends_lease_after_grace)
 Test(hostengine, release_hint_counts_soon_and_says_released)
 {
 	granted(IPPROTO_TCP);
-	cr_assert_eq(he_release_hint(&E, &HOA1, T0 + 100), 0, "within grace: no verdict");
-	cr_assert_eq(he_release_hint(&E, &HOA2, T0 + 50 + HE_GRACE_MS), 0, "not ours");
-	cr_assert_eq(he_release_hint(&E, &HOA1, T0 + 50 + HE_GRACE_MS), 1);
+	{
+		const char *why;
+
+		cr_assert_eq(he_release_hint(&E, &HOA1, T0 + 100, &why), 0, "within grace: no verdict");
+		cr_assert_str_eq(why, "grace");
+		cr_assert_eq(he_release_hint(&E, &HOA2, T0 + 50 + HE_GRACE_MS, &why), 0, "not ours");
+		cr_assert_str_eq(why, "no-lease");
+	}
+	cr_assert_eq(he_release_hint(&E, &HOA1, T0 + 50 + HE_GRACE_MS, NULL), 1);
 	F.count.tcp = 0;
 	he_tick(&E, T0 + 150 + HE_GRACE_MS);
 	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "released");
