@@ -95,6 +95,7 @@ static void setup_with(uint8_t plen, uint32_t max_bindings)
 	memset(idents, 0, sizeof idents);
 	cfg.role = ODM_ROLE_ANCHOR;
 	cfg.mode = ODM_MODE_CHA;
+	cfg.modes = ODM_MODE_BIT(ODM_MODE_CHA);
 	cfg.address = A(A_ADDR);
 	cfg.pool = A(A_POOL);
 	cfg.pool_plen = plen;
