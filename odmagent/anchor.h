@@ -56,9 +56,9 @@
  *                                       created/updated, BA 0
  *   access:
  *     HNP = an address of the anchor    BA 129
- *     HNP held by another identity      BA 154 (nothing changes)
+ *     HNP held by another identity      BA 155 (nothing changes)
  *     lifetime 0                        binding removed, BA 0
- *     HNP unclaimed, CoA != HNP         BA 154 (claimed only from the link)
+ *     HNP unclaimed, CoA != HNP         BA 155 (claimed only from the link)
  *     HNP unclaimed, CoA = HNP          claimed, no tunnel (quota: 130)
  *     type differs from the claim's     BA 139
  *     CoA = HNP                         back on the link: tunnel removed

@@ -17,7 +17,7 @@
  *   return   Back on the link, CoA = HNP again: the tunnel and route go,
  *            the address is native, the claim stays.
  *   refused  Another identity, for an address someone holds, or anyone
- *            for an address nobody claimed, from off the link: status 154
+ *            for an address nobody claimed, from off the link: status 155
  *            (RFC 5213 §8.9, not authorized for that prefix); nothing
  *            changes. The anchor's own addresses: 129.
  *

@@ -371,7 +371,7 @@ Test(access, another_identity_never_takes_a_claimed_address)
 	assert_same(&before, &after);
 }
 
-Test(access, unclaimed_address_from_off_the_link_154)
+Test(access, unclaimed_address_from_off_the_link_155)
 {
 	struct mh_msg ba;
 
