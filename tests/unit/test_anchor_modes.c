@@ -529,3 +529,32 @@ Test(modes, service_selection_option_codec)
 	cr_assert_eq(mh_decode(empty, sizeof empty, &d, NULL, NULL), MH_E_OPT_LEN);
 	memset(&an, 0, sizeof an);
 }
+
+/* An anchor restarted with its state: each binding back in its mode, the
+ * tunnelled ones tunnelled and routed again */
+Test(modes, restart_restores_each_binding_in_its_mode)
+{
+	struct state_anchor st;
+	struct in6_addr home, coa2 = A(COA2);
+	struct mh_msg ba;
+	const int64_t wall = 1700000000000;
+
+	setup_modes(ODM_MODE_BIT(ODM_MODE_HOME) | ODM_MODE_BIT(ODM_MODE_ACCESS), 0);
+	claim(1, NULL, 1000);
+	cr_assert_eq(bu_status(NAI1, 2, COA2, X1, 100, NULL, 2000, &ba), 0);
+	cr_assert_eq(bu_status(NAI1, 3, COA1, NULL, 100, "fixed", 2000, &ba), 0);
+	home = ba.hnp;
+	cr_assert_eq(anchor_state_snapshot(&an, wall, 3000, &st), 0);
+	anchor_fini(&an);
+	setup_modes(ODM_MODE_BIT(ODM_MODE_HOME) | ODM_MODE_BIT(ODM_MODE_ACCESS), 0);
+	cr_assert_eq(anchor_state_restore(&an, &st, wall + 1000, 500), 2);
+	state_anchor_free(&st);
+	cr_assert_eq(bound(X1)->mode, ODM_MODE_ACCESS);
+	cr_assert_eq(memcmp(&bound(X1)->coa, &coa2, 16), 0);
+	cr_assert_eq(bcache_find_hoa(&an.bc, &home)->mode, ODM_MODE_HOME);
+	cr_assert_eq(ft.binds, 2, "both tunnelled again");
+	cr_assert_eq(routes_added, 1, "the access address routed again");
+	/* and the claim is still the host's alone */
+	cr_assert_eq(bu_status(NAI2, 10, COA1, X1, 100, NULL, 1000, &ba),
+		     MH_BA_NOT_AUTHORIZED_FOR_HNP);
+}
