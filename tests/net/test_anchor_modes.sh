@@ -113,6 +113,14 @@ out=$(bu mn "$HA_ADDR" "$MN_ADDR1" eth1 --bid 5 --hnp :: --lifetime 100 --servic
 check "after a restart without state: the same address ($out)" test "$(field hnp <<<"$out")" = "$H1"
 out=$(bu other "$HA_ADDR" "$MN_ADDR1" eth1 --bid 2 --hnp :: --lifetime 100 --service fixed)
 check "and the other identity its own ($out)" test "$(field hnp <<<"$out")" = "$H2"
+odm_capture mn eth1 "$ODM_DIR/eth1-home.pcap" "ip6 proto 41"
+cap=$ODM_CAP_PID
+nsx cn ping -6 -c 3 -i 0.2 -W 1 "$H1" >/dev/null 2>&1 || true
+odm_capture_stop "$cap"
+n=$(tshark -r "$ODM_DIR/eth1-home.pcap" -Y "icmpv6.type == 128" -T fields -e ipv6.src -e ipv6.dst 2>/dev/null |
+	grep -c "^$HA_ADDR,$CN_ADDR	$MN_ADDR1,$H1\$" || true)
+check "cn's echo requests to the home address reached mn inside IPv6-in-IPv6 from ha ($n of 3)" \
+	test "$n" -ge 1
 
 # ---------------------------------------------------------------- access
 echo "# access anchors on ar1 and ar2, mn on ar1 ($MN_ADDR1)"
