@@ -558,3 +558,27 @@ Test(modes, restart_restores_each_binding_in_its_mode)
 	cr_assert_eq(bu_status(NAI2, 10, COA1, X1, 100, NULL, 1000, &ba),
 		     MH_BA_NOT_AUTHORIZED_FOR_HNP);
 }
+
+/* SIGHUP with the identities in another order: the home binding stays,
+ * its address is still its identity's */
+Test(home, reload_keeps_home_bindings_and_addresses)
+{
+	struct odm_identity old[2], swapped[2];
+	struct in6_addr h;
+
+	setup_modes(ODM_MODE_BIT(ODM_MODE_HOME), 0);
+	h = home_register(1, NULL, 1000);
+	memcpy(old, idents, sizeof old);
+	swapped[0] = idents[1];
+	swapped[1] = idents[0];
+	memcpy(idents, swapped, sizeof idents); /* the new file, as config_reload swaps it */
+	cr_assert_eq(anchor_state_rekey(&an, old, 2), 0, "a binding ended");
+	cr_assert_eq(an.bc.count, 1);
+	cr_assert_eq(memcmp(anchor_home_addr(&an, 1), &h, 16), 0, "NAI1's address moved");
+	cr_assert_eq(bcache_find_hoa(&an.bc, &h)->ident, 1);
+	/* NAI1 gone from the file: its binding goes with it */
+	cfg.n_identities = 1; /* only NAI2 (index 0) left */
+	memcpy(old, idents, sizeof old);
+	cr_assert_eq(anchor_state_rekey(&an, old, 2), 1);
+	cr_assert_eq(an.bc.count, 0);
+}
