@@ -41,6 +41,12 @@ static void snap_one(const struct binding *b, void *arg)
 	o->expires_ms = c->now_wall + ((int64_t)b->expires_ms - (int64_t)c->now_mono);
 	if (o->expires_ms < 0)
 		o->expires_ms = 0;
+	o->graceful = b->graceful;
+	if (b->deadline_ms) {
+		o->deadline_ms = c->now_wall + ((int64_t)b->deadline_ms - (int64_t)c->now_mono);
+		if (o->deadline_ms < 1)
+			o->deadline_ms = 1; /* past: 0 would mean none */
+	}
 }
 
 int anchor_state_snapshot(const struct anchor *an, int64_t now_wall_ms, uint64_t now_mono_ms,
@@ -132,8 +138,19 @@ int anchor_state_restore(struct anchor *an, const struct state_anchor *s,
 		tmpl.expires_ms = dl;
 		tmpl.ident = (size_t)k;
 		tmpl.mode = (uint8_t)ops->mode;
-		/* the state does not say whether it was Graceful-replacement: its
-		 * expiry, capped at the deadline when saved, still holds */
+		if (ops->mode == ODM_MODE_ACCESS && sb->graceful) {
+			tmpl.graceful = 1;
+			if (sb->deadline_ms) {
+				/* a deadline already past ends it at once (dl is
+				 * at most it) */
+				tmpl.deadline_ms = state_deadline(sb->deadline_ms, now_wall_ms,
+								  now_mono_ms, 0);
+				if (!tmpl.deadline_ms)
+					tmpl.deadline_ms = now_mono_ms;
+				if (tmpl.expires_ms > tmpl.deadline_ms)
+					tmpl.expires_ms = tmpl.deadline_ms;
+			}
+		}
 		rc = anchor_binding_add(an, &tmpl, &b);
 		if (rc < 0) {
 			log_warn(rc, "saved binding %s %s not restored", sb->nai, ntop6(&sb->hoa, h));

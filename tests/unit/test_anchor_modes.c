@@ -582,3 +582,73 @@ Test(home, reload_keeps_home_bindings_and_addresses)
 	cr_assert_eq(anchor_state_rekey(&an, old, 2), 1);
 	cr_assert_eq(an.bc.count, 0);
 }
+
+/* Graceful-replacement survives a restart: same type, same deadline */
+Test(access, restart_keeps_the_grace_period)
+{
+	struct state_anchor st;
+	struct mh_msg ba;
+	const int64_t wall = 1700000000000;
+	char *text;
+	char err[128];
+
+	setup_modes(ODM_MODE_BIT(ODM_MODE_ACCESS), 0);
+	claim(1, "graceful-replacement", 1000);
+	cr_assert_eq(bu_status(NAI1, 2, COA2, X1, 100, "graceful-replacement", 5000, &ba), 0);
+	cr_assert_eq(bound(X1)->deadline_ms, 25000);
+	/* saved at monotonic 6000, through the text of the state file */
+	cr_assert_eq(anchor_state_snapshot(&an, wall, 6000, &st), 0);
+	text = state_anchor_encode(&st);
+	state_anchor_free(&st);
+	cr_assert_not_null(text);
+	cr_assert_eq(state_anchor_decode(text, strlen(text), &st, err, sizeof err), 0, "%s", err);
+	free(text);
+	anchor_fini(&an);
+	/* back 1 s later (wall), monotonic clock restarted at 500 */
+	setup_modes(ODM_MODE_BIT(ODM_MODE_ACCESS), 0);
+	/* as if the file said it expires after its deadline: the deadline wins */
+	st.bindings[0].expires_ms += 5000;
+	cr_assert_eq(anchor_state_restore(&an, &st, wall + 1000, 500), 1);
+	state_anchor_free(&st);
+	cr_assert_eq(bound(X1)->graceful, 1);
+	cr_assert_eq(bound(X1)->deadline_ms, 500 + 19000 - 1000);
+	cr_assert_eq(bound(X1)->expires_ms, 18500);
+	/* the host's refresh is still graceful, and still capped */
+	cr_assert_eq(bu_status(NAI1, 3, COA2, X1, 100, "graceful-replacement", 10500, &ba), 0);
+	cr_assert_eq(ba.lifetime, 2, "8 s left: 2 units");
+	cr_assert_eq(bound(X1)->expires_ms, 18500);
+}
+
+/* The state file's optional binding keys are as strict as the others */
+Test(access, state_grace_keys_are_strict)
+{
+	static const char *const bad[] = {
+		"\"graceful\":false",
+		"\"deadline\":1700000000000",
+		"\"graceful\":true,\"deadline\":0",
+		"\"graceful\":true,\"deadline\":\"1\"",
+		"\"graceful\":1",
+	};
+	char text[512], err[128];
+	struct state_anchor st;
+
+	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text,
+			 "{\"version\":1,\"role\":\"anchor\",\"pool\":\"::/0\",\"identities\":[],"
+			 "\"bindings\":[{\"hoa\":\"" X1 "\",\"coa\":\"" COA2 "\",\"nai\":\"" NAI1
+			 "\",\"bid\":1,\"seq\":1,\"lifetime\":5,\"expires\":1700000000000,%s}]}",
+			 bad[i]);
+		cr_assert_eq(state_anchor_decode(text, strlen(text), &st, err, sizeof err), -EINVAL,
+			     "accepted %s", bad[i]);
+	}
+	snprintf(text, sizeof text,
+		 "{\"version\":1,\"role\":\"anchor\",\"pool\":\"::/0\",\"identities\":[],"
+		 "\"bindings\":[{\"hoa\":\"" X1 "\",\"coa\":\"" COA2 "\",\"nai\":\"" NAI1
+		 "\",\"bid\":1,\"seq\":1,\"lifetime\":5,\"expires\":1700000000000,"
+		 "\"graceful\":true,\"deadline\":1700000000001}]}");
+	cr_assert_eq(state_anchor_decode(text, strlen(text), &st, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(st.bindings[0].graceful, 1);
+	cr_assert_eq(st.bindings[0].deadline_ms, 1700000000001);
+	state_anchor_free(&st);
+	memset(&an, 0, sizeof an);
+}
