@@ -3,10 +3,10 @@
  * profile and the order of checks), the binding cache's life cycle, and the
  * daemon glue (tunnel device, pool route, MH socket, expiry timer, status).
  *
- * Modes (cha, home, access) share this code; they differ in policy that
- * later work adds (persistent per-identity addresses for home, keeping
- * bindings after the host leaves for access), in the spirit of one ops
- * table per kind in iproute2's link_util.
+ * Modes (cha, home, access) share this code; what differs (where the
+ * address comes from, who may claim it, when the binding ends) is in one
+ * ops table per mode (anchor_mode.h), in the spirit of iproute2's
+ * link_util, one per link kind.
  *
  * Idea sources: the order of checks follows RFC 6275 §10.3.1 (home agent
  * BU processing) with RFC 4285's authentication and replay checks placed
@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "anchor_mode.h"
 #include "control.h"
 #include "log.h"
 #include "mhsock.h"
@@ -65,22 +66,55 @@ static uint16_t max_units(const struct anchor *an)
 
 /* ---- binding life cycle ---- */
 
-static void release(struct anchor *an, struct binding *b, const char *why)
+/* The tunnel entry (and, for on-link addresses, the /128 route) of a
+ * binding whose care-of address is not its home address */
+static int tunnel_on(struct anchor *an, const struct binding *b, const struct in6_addr *coa)
 {
-	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN], n[LOG_ESC_MAX];
+	const struct anchor_mode_ops *ops = anchor_mode_ops(b->mode);
+	int had = !addr_eq(&b->coa, &b->hoa), rc = 0;
+
+	if (an->tun)
+		rc = an->tun->ops->bind(an->tun, &b->hoa, &an->cfg->address, coa);
+	if (rc < 0)
+		return rc;
+	if (!had && ops->per_address_route && an->route) {
+		rc = an->route(an->route_arg, &b->hoa, 1);
+		if (rc < 0 && an->tun)
+			(void)an->tun->ops->unbind(an->tun, &b->hoa);
+	}
+	return rc;
+}
+
+static void tunnel_off(struct anchor *an, const struct binding *b)
+{
+	const struct anchor_mode_ops *ops = anchor_mode_ops(b->mode);
+	char h[INET6_ADDRSTRLEN];
 	int rc;
 
+	if (addr_eq(&b->coa, &b->hoa))
+		return; /* on its own link: nothing was tunnelled */
 	if (an->tun) {
 		rc = an->tun->ops->unbind(an->tun, &b->hoa);
 		if (rc < 0)
 			log_debug("tunnel unbind %s: %s", ntop6(&b->hoa, h), strerror(-rc));
 	}
-	if (pool_release(&an->pool, &b->hoa) < 0)
-		log_warnx("%s was not allocated from the pool", ntop6(&b->hoa, h));
+	if (ops->per_address_route && an->route) {
+		rc = an->route(an->route_arg, &b->hoa, 0);
+		if (rc < 0)
+			log_warn(rc, "removing the route to %s", ntop6(&b->hoa, h));
+	}
+}
+
+static void release(struct anchor *an, struct binding *b, const char *why)
+{
+	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN], n[LOG_ESC_MAX];
+
+	tunnel_off(an, b);
+	anchor_mode_ops(b->mode)->put_addr(an, &b->hoa);
 	if (an->ids[b->ident].nbindings > 0)
 		an->ids[b->ident].nbindings--;
-	log_info("binding %s %s -> %s removed (%s)", nai_esc(b->nai, n), ntop6(&b->hoa, h),
-		 ntop6(&b->coa, c), why);
+	log_info("binding %s %s -> %s (%s) removed (%s)", nai_esc(b->nai, n), ntop6(&b->hoa, h),
+		 ntop6(&b->coa, c), config_mode_name(b->mode), why);
 	bcache_remove(&an->bc, b);
 }
 
@@ -95,7 +129,8 @@ unsigned anchor_expire(struct anchor *an, uint64_t now_ms)
 	unsigned n = 0;
 
 	while ((b = bcache_first_expiry(&an->bc)) && b->expires_ms <= now_ms) {
-		release(an, b, "lifetime expired");
+		release(an, b, b->deadline_ms && b->deadline_ms <= now_ms ? "grace period over"
+									   : "lifetime expired");
 		an->cnt.expired++;
 		n++;
 	}
@@ -109,132 +144,83 @@ uint64_t anchor_next_expiry(const struct anchor *an)
 	return b ? b->expires_ms : UINT64_MAX;
 }
 
-/* ---- BU processing ---- */
+/* ---- what the modes share (anchor_mode.h) ---- */
 
-/* What the BA will say; filled as the checks go */
-struct ba_plan {
-	uint8_t status;
-	uint16_t seq;
-	uint16_t lifetime;
-	long ident;                /* -1: the BA is not authenticated */
-	int bare;                  /* an outsider's answer: no options at all */
-	int throttled;             /* the answer goes through the rate limit */
-	int has_hoa;
-	struct in6_addr hoa;
-	int has_replay;
-	uint64_t replay_ts;
-};
-
-static int tunnel_bind(struct anchor *an, const struct in6_addr *hoa,
-		       const struct in6_addr *coa)
+uint16_t anchor_grant(const struct anchor *an, uint16_t asked)
 {
-	if (!an->tun)
-		return 0;
-	return an->tun->ops->bind(an->tun, hoa, &an->cfg->address, coa);
+	return asked < max_units(an) ? asked : max_units(an);
 }
 
-/* A new binding for hoa (already taken from the pool); 0 or -errno */
-static int binding_create(struct anchor *an, const struct mh_msg *bu, long ident,
-			  const struct in6_addr *hoa, uint16_t granted, uint64_t now_ms,
-			  struct binding **out)
+int anchor_quota_full(const struct anchor *an, long ident)
 {
-	struct binding tmpl;
-	int rc;
-
-	memset(&tmpl, 0, sizeof tmpl);
-	tmpl.hoa = *hoa;
-	tmpl.coa = bu->altcoa;
-	snprintf(tmpl.nai, sizeof tmpl.nai, "%s", bu->mnid);
-	tmpl.bid = bu->bid;
-	tmpl.seq = bu->seq;
-	tmpl.lifetime = granted;
-	tmpl.created_ms = now_ms;
-	tmpl.expires_ms = now_ms + (uint64_t)mh_lifetime_seconds(granted) * 1000;
-	tmpl.ident = (size_t)ident;
-	rc = tunnel_bind(an, hoa, &bu->altcoa);
-	if (rc < 0)
-		return rc;
-	rc = bcache_add(&an->bc, &tmpl, out);
-	if (rc < 0 && an->tun)
-		(void)an->tun->ops->unbind(an->tun, hoa);
-	return rc;
-}
-
-/*
- * The binding-changing part; runs only after every check passed. dereg:
- * the CoA is the binding's home address, which RFC 6275 §9.5.1 reads as a
- * request to delete the binding, whatever the lifetime says.
- */
-static uint8_t apply(struct anchor *an, const struct mh_msg *bu, long ident, int dereg,
-		     uint64_t now_ms, struct ba_plan *p)
-{
-	struct anchor_ident *st = &an->ids[ident];
-	struct binding *b = NULL;
-	int alloc = addr_eq(&bu->hnp, &any6);
 	char n[LOG_ESC_MAX];
-	uint16_t granted;
+
+	if (!an->cfg->max_bindings || an->ids[ident].nbindings < an->cfg->max_bindings)
+		return 0;
+	log_info("%s: quota of %u bindings reached",
+		 nai_esc(an->cfg->identities[ident].nai, n), an->cfg->max_bindings);
+	return 1;
+}
+
+void anchor_binding_tmpl(const struct anchor_req *r, const struct in6_addr *hoa,
+			 uint16_t granted, enum odm_anchor_mode mode, struct binding *tmpl)
+{
+	const struct mh_msg *bu = r->bu;
+
+	memset(tmpl, 0, sizeof *tmpl);
+	tmpl->hoa = *hoa;
+	tmpl->coa = bu->altcoa;
+	snprintf(tmpl->nai, sizeof tmpl->nai, "%s", bu->mnid);
+	tmpl->bid = (bu->present & MH_HAS_BID) ? bu->bid : 0;
+	tmpl->seq = bu->seq;
+	tmpl->lifetime = granted;
+	tmpl->created_ms = r->now_ms;
+	tmpl->expires_ms = r->now_ms + (uint64_t)mh_lifetime_seconds(granted) * 1000;
+	tmpl->ident = (size_t)r->ident;
+	tmpl->mode = (uint8_t)mode;
+}
+
+int anchor_binding_add(struct anchor *an, const struct binding *tmpl, struct binding **out)
+{
+	struct binding probe = *tmpl;
 	int rc;
 
-	if (alloc) {
-		int has_bid = (bu->present & MH_HAS_BID) && bu->bid != 0;
+	/* tunnel_on compares the binding's CoA with its home address: as if
+	 * the binding were on its own link before */
+	probe.coa = probe.hoa;
+	if (!addr_eq(&tmpl->coa, &tmpl->hoa)) {
+		rc = tunnel_on(an, &probe, &tmpl->coa);
+		if (rc < 0)
+			return rc;
+	}
+	rc = bcache_add(&an->bc, tmpl, out);
+	if (rc < 0) {
+		probe.coa = tmpl->coa;
+		tunnel_off(an, &probe);
+		return rc;
+	}
+	an->ids[tmpl->ident].nbindings++;
+	return 0;
+}
 
-		if (has_bid)
-			b = bcache_find_id(&an->bc, bu->mnid, bu->bid);
-		else if (bu->lifetime > 0 && !dereg)
-			return MH_BA_UNSPECIFIED; /* no key for idempotent allocation */
+int anchor_binding_update(struct anchor *an, struct binding *b, const struct mh_msg *bu,
+			  const struct in6_addr *coa, uint16_t granted, uint64_t expires_ms)
+{
+	int rc;
+
+	/* the tunnel first, so a failure changes nothing */
+	if (addr_eq(coa, &b->hoa)) {
+		tunnel_off(an, b);
 	} else {
-		b = bcache_find_hoa(&an->bc, &bu->hnp);
-		if (!b || b->ident != (size_t)ident)
-			return MH_BA_NOT_HA_FOR_MN;
+		rc = tunnel_on(an, b, coa);
+		if (rc < 0)
+			return rc;
 	}
-
-	if (bu->lifetime == 0 || dereg) {
-		if (b) {
-			p->has_hoa = 1;
-			p->hoa = b->hoa;
-			release(an, b, dereg ? "care-of address = home address" : "deregistered");
-		}
-		p->lifetime = 0;
-		return MH_BA_ACCEPTED;
-	}
-
-	granted = bu->lifetime < max_units(an) ? bu->lifetime : max_units(an);
-	if (!b) {
-		struct in6_addr hoa;
-
-		if (an->cfg->max_bindings && st->nbindings >= an->cfg->max_bindings) {
-			log_info("%s: quota of %u bindings reached", nai_esc(bu->mnid, n),
-				 an->cfg->max_bindings);
-			return MH_BA_INSUFFICIENT_RESOURCES;
-		}
-		if (pool_alloc(&an->pool, &hoa) < 0) {
-			log_warnx("pool exhausted");
-			return MH_BA_INSUFFICIENT_RESOURCES;
-		}
-		rc = binding_create(an, bu, ident, &hoa, granted, now_ms, &b);
-		if (rc < 0) {
-			log_warn(rc, "binding for %s", nai_esc(bu->mnid, n));
-			pool_release(&an->pool, &hoa);
-			return MH_BA_INSUFFICIENT_RESOURCES;
-		}
-		st->nbindings++;
-	} else {
-		/* refresh or move: the tunnel first, so a failure changes nothing */
-		rc = tunnel_bind(an, &b->hoa, &bu->altcoa);
-		if (rc < 0) {
-			log_warn(rc, "tunnel bind for %s", nai_esc(bu->mnid, n));
-			return MH_BA_INSUFFICIENT_RESOURCES;
-		}
-		b->coa = bu->altcoa;
-		b->seq = bu->seq;
-		b->lifetime = granted;
-		bcache_set_expiry(&an->bc, b,
-				  now_ms + (uint64_t)mh_lifetime_seconds(granted) * 1000);
-	}
-	p->has_hoa = 1;
-	p->hoa = b->hoa;
-	p->lifetime = granted;
-	return MH_BA_ACCEPTED;
+	b->coa = *coa;
+	b->seq = bu->seq;
+	b->lifetime = granted;
+	bcache_set_expiry(&an->bc, b, expires_ms);
+	return 0;
 }
 
 /* 1 if a lies in prefix/plen of the given length */
@@ -259,22 +245,13 @@ int anchor_coa_check(const struct anchor *an, const struct in6_addr *coa,
 	if (addr_eq(coa, &an->cfg->address) || (dst && addr_eq(coa, dst)) ||
 	    (an->is_local && an->is_local(an->is_local_arg, coa)))
 		return ANCHOR_COA_INVALID;
-	if (tunnel_prefix_contains(&an->cfg->pool, an->cfg->pool_plen, coa))
+	/* addresses it anchors: one is the binding's own home address (a
+	 * deregistration, or an access host on its own link), none other can
+	 * receive tunnelled packets */
+	if ((an->pooled && tunnel_prefix_contains(&an->cfg->pool, an->cfg->pool_plen, coa)) ||
+	    anchor_in_access_prefix(an, coa))
 		return hoa && addr_eq(coa, hoa) ? ANCHOR_COA_IS_HOA : ANCHOR_COA_INVALID;
 	return ANCHOR_COA_OK;
-}
-
-/* The home address a BU is about: its HNP, or what (NAI, BID) holds */
-static const struct in6_addr *target_hoa(const struct anchor *an, const struct mh_msg *bu)
-{
-	const struct binding *b;
-
-	if (!addr_eq(&bu->hnp, &any6))
-		return &bu->hnp;
-	if (!(bu->present & MH_HAS_BID) || bu->bid == 0)
-		return NULL;
-	b = bcache_find_id(&an->bc, bu->mnid, bu->bid);
-	return b ? &b->hoa : NULL;
 }
 
 /*
@@ -304,9 +281,11 @@ static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t
 		       size_t len, const struct in6_addr *src, const struct in6_addr *dst,
 		       uint64_t now_ms, uint64_t ntp_now, struct ba_plan *p)
 {
+	const struct anchor_mode_ops *ops;
+	struct anchor_req req;
 	struct anchor_ident *st;
 	int64_t skew;
-	int coa_rc;
+	int coa_rc, graceful = 0;
 	uint8_t status;
 
 	p->seq = bu->seq;
@@ -371,11 +350,20 @@ static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t
 	if (!(bu->present & MH_HAS_HNP) || bu->hnp_len != 128)
 		return MH_BA_MISSING_HNP;
 
-	coa_rc = anchor_coa_check(an, &bu->altcoa, dst, target_hoa(an, bu));
+	ops = anchor_mode_select(an, bu, p->ident, &graceful, &status);
+	if (!ops)
+		return status;
+
+	coa_rc = anchor_coa_check(an, &bu->altcoa, dst, ops->target(an, bu, p->ident));
 	if (coa_rc == ANCHOR_COA_INVALID)
 		return ANCHOR_BA_INVALID_COA;
 
-	status = apply(an, bu, p->ident, coa_rc == ANCHOR_COA_IS_HOA, now_ms, p);
+	req.bu = bu;
+	req.ident = p->ident;
+	req.coa_is_hoa = coa_rc == ANCHOR_COA_IS_HOA;
+	req.graceful = graceful;
+	req.now_ms = now_ms;
+	status = ops->apply(an, &req, p);
 	if (status < 128) {
 		st->has_last = 1;
 		st->last_seq = bu->seq;
@@ -532,10 +520,14 @@ int anchor_init(struct anchor *an, const struct odm_config *cfg, struct odm_tunn
 	memset(an, 0, sizeof *an);
 	an->cfg = cfg;
 	an->tun = tun;
-	rc = pool_init(&an->pool, &cfg->pool, cfg->pool_plen, &cfg->address, ANCHOR_POOL_MAX);
-	if (rc < 0) {
-		log_warn(rc, "pool /%u", cfg->pool_plen);
-		return rc;
+	an->pooled = config_serves(cfg, ODM_MODE_CHA) || config_serves(cfg, ODM_MODE_HOME);
+	if (an->pooled) {
+		rc = pool_init(&an->pool, &cfg->pool, cfg->pool_plen, &cfg->address,
+			       ANCHOR_POOL_MAX);
+		if (rc < 0) {
+			log_warn(rc, "pool /%u", cfg->pool_plen);
+			return rc;
+		}
 	}
 	rc = bcache_init(&an->bc);
 	if (rc < 0)
@@ -544,10 +536,17 @@ int anchor_init(struct anchor *an, const struct odm_config *cfg, struct odm_tunn
 	an->ids = calloc(cfg->n_identities ? cfg->n_identities : 1, sizeof *an->ids);
 	if (!an->ids) {
 		rc = -ENOMEM;
-		bcache_destroy(&an->bc, NULL, NULL);
-		goto fail;
+		goto fail_cache;
 	}
+	rc = anchor_home_build(an);
+	if (rc < 0)
+		goto fail_ids;
 	return 0;
+fail_ids:
+	free(an->ids);
+	an->ids = NULL;
+fail_cache:
+	bcache_destroy(&an->bc, NULL, NULL);
 fail:
 	pool_free_all(&an->pool);
 	return rc;
@@ -557,9 +556,8 @@ static void unbind_one(struct binding *b, void *arg)
 {
 	struct anchor *an = arg;
 
-	if (an->tun)
-		(void)an->tun->ops->unbind(an->tun, &b->hoa);
-	(void)pool_release(&an->pool, &b->hoa);
+	tunnel_off(an, b);
+	anchor_mode_ops(b->mode)->put_addr(an, &b->hoa);
 }
 
 void anchor_fini(struct anchor *an)
@@ -569,6 +567,8 @@ void anchor_fini(struct anchor *an)
 	pool_free_all(&an->pool);
 	free(an->ids);
 	an->ids = NULL;
+	free(an->home);
+	an->home = NULL;
 }
 
 /* ---- status ---- */
@@ -584,10 +584,18 @@ static void status_one(const struct binding *b, void *arg)
 	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
 	uint64_t left = b->expires_ms > ctx->now_ms ? (b->expires_ms - ctx->now_ms) / 1000 : 0;
 
-	json_array_append_new(ctx->arr,
-		json_pack("{s:s, s:s, s:s, s:I, s:i, s:i}", "nai", b->nai, "hoa",
-			  ntop6(&b->hoa, h), "coa", ntop6(&b->coa, c), "lifetime_left",
-			  (json_int_t)left, "seq", (int)b->seq, "bid", (int)b->bid));
+	uint64_t grace = b->deadline_ms > ctx->now_ms ? (b->deadline_ms - ctx->now_ms) / 1000 : 0;
+	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:i, s:i, s:s}", "nai", b->nai, "hoa",
+			      ntop6(&b->hoa, h), "coa", ntop6(&b->coa, c), "lifetime_left",
+			      (json_int_t)left, "seq", (int)b->seq, "bid", (int)b->bid, "mode",
+			      config_mode_name(b->mode));
+
+	if (b->mode == ODM_MODE_ACCESS)
+		json_object_set_new(o, "type", json_string(b->graceful ? "graceful-replacement"
+								      : "session-lasting"));
+	if (b->deadline_ms)
+		json_object_set_new(o, "grace_left", json_integer((json_int_t)grace));
+	json_array_append_new(ctx->arr, o);
 }
 
 json_t *anchor_status_json(const struct anchor *an, uint64_t now_ms)
@@ -603,13 +611,28 @@ json_t *anchor_status_json(const struct anchor *an, uint64_t now_ms)
 				"expired", (json_int_t)k->expired, "limited",
 				(json_int_t)k->limited);
 
-	inet_ntop(AF_INET6, &an->cfg->pool, a, sizeof a);
-	snprintf(pfx, sizeof pfx, "%s/%u", a, an->cfg->pool_plen);
+	json_t *modes = json_array(), *access = json_array();
+
+	for (int m = 0; m < ODM_MODE_COUNT; m++)
+		if (config_serves(an->cfg, (enum odm_anchor_mode)m))
+			json_array_append_new(modes, json_string(config_mode_name(m)));
+	for (size_t i = 0; i < an->cfg->n_access_prefixes; i++) {
+		snprintf(pfx, sizeof pfx, "%s/%u", ntop6(&an->cfg->access_prefixes[i].addr, a),
+			 an->cfg->access_prefixes[i].plen);
+		json_array_append_new(access, json_string(pfx));
+	}
+	if (an->pooled)
+		snprintf(pfx, sizeof pfx, "%s/%u", ntop6(&an->cfg->pool, a), an->cfg->pool_plen);
+	else
+		pfx[0] = '\0';
 	bcache_foreach(&an->bc, status_one, &ctx);
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:o}", "role", "anchor", "mode",
-			 config_mode_name(an->cfg->mode), "address", ntop6(&an->cfg->address, a),
-			 "pool", pfx, "pool_free", (json_int_t)pool_free_count(&an->pool),
-			 "bindings", ctx.arr, "tunnel", tun, "counters", cnt);
+	return json_pack("{s:s, s:s, s:o, s:s, s:s, s:I, s:o, s:I, s:o, s:o, s:o}", "role",
+			 "anchor", "mode", config_mode_name(an->cfg->mode), "modes", modes,
+			 "address", ntop6(&an->cfg->address, a), "pool", pfx, "pool_free",
+			 (json_int_t)(an->pooled ? pool_free_count(&an->pool) : 0),
+			 "access_prefixes", access, "grace_period",
+			 (json_int_t)an->cfg->grace_period, "bindings", ctx.arr, "tunnel", tun,
+			 "counters", cnt);
 }
 
 /* ---- daemon glue ---- */
@@ -682,6 +705,18 @@ static int host_has_address(void *arg, const struct in6_addr *a)
 			addr_eq(&((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr, a);
 	freeifaddrs(ifa);
 	return found;
+}
+
+/* anchor->route for the daemon: hoa/128 into the tunnel device, more
+ * specific than the on-link prefix it belongs to */
+static int host_route(void *arg, const struct in6_addr *hoa, int add)
+{
+	struct anchor *an = arg;
+
+	if (!an->nc || !an->tun)
+		return 0;
+	return add ? netconf_route_add(an->nc, hoa, 128, an->tun->ifindex, 0)
+		   : netconf_route_del(an->nc, hoa, 128, an->tun->ifindex, 0);
 }
 
 static void on_status(struct odm_agent *a, struct control_req *r, const json_t *req)
@@ -779,18 +814,23 @@ int anchor_start(struct odm_agent *a)
 			 cfg->tunnel_ifname);
 	if (rc < 0)
 		goto fail;
-	tunnel_set_guard(an->tun, &cfg->pool, cfg->pool_plen);
+	if (an->pooled)
+		tunnel_set_guard(an->tun, &cfg->pool, cfg->pool_plen);
 
 	an->tun->unbound = anchor_lost_hook;
 	an->tun->unbound_arg = an;
 	an->nc = a->nc; /* main.c opened it before starting the role */
-	rc = netconf_route_add(an->nc, &cfg->pool, cfg->pool_plen, an->tun->ifindex, 0);
-	if (rc < 0) {
-		log_warn(rc, "route %s/%u dev %s", ntop6(&cfg->pool, pf), cfg->pool_plen,
-			 an->tun->ifname);
-		goto fail;
+	an->route = host_route;
+	an->route_arg = an;
+	if (an->pooled) {
+		rc = netconf_route_add(an->nc, &cfg->pool, cfg->pool_plen, an->tun->ifindex, 0);
+		if (rc < 0) {
+			log_warn(rc, "route %s/%u dev %s", ntop6(&cfg->pool, pf), cfg->pool_plen,
+				 an->tun->ifname);
+			goto fail;
+		}
+		an->route_added = 1;
 	}
-	an->route_added = 1;
 
 	/* bindings of the last run: tunnel entries again before BUs come in */
 	uv_update_time(a->loop);
@@ -812,10 +852,16 @@ int anchor_start(struct odm_agent *a)
 	if (rc < 0)
 		log_warn(rc, "registering the status op");
 	check_forwarding();
-	log_info("anchor (%s) at %s, pool %s/%u (%u addresses), max-lifetime %us, "
+	log_info("anchor (%s%s%s%s%s) at %s, pool %s/%u (%u addresses), %zu access prefixes "
+		 "(grace period %us), max-lifetime %us, "
 		 "%zu identities, answers to unverified BUs %u/s burst %u, tunnel %s on %s",
-		 config_mode_name(cfg->mode), ntop6(&cfg->address, ad),
-		 ntop6(&cfg->pool, pf), cfg->pool_plen, pool_free_count(&an->pool),
+		 config_serves(cfg, ODM_MODE_CHA) ? "cha" : "",
+		 config_serves(cfg, ODM_MODE_CHA) && cfg->modes > ODM_MODE_BIT(ODM_MODE_CHA) ? " " : "",
+		 config_serves(cfg, ODM_MODE_HOME) ? "home" : "",
+		 config_serves(cfg, ODM_MODE_HOME) && config_serves(cfg, ODM_MODE_ACCESS) ? " " : "",
+		 config_serves(cfg, ODM_MODE_ACCESS) ? "access" : "", ntop6(&cfg->address, ad),
+		 ntop6(&cfg->pool, pf), cfg->pool_plen, an->pooled ? pool_free_count(&an->pool) : 0,
+		 cfg->n_access_prefixes, cfg->grace_period,
 		 mh_lifetime_seconds(max_units(an)), cfg->n_identities, cfg->answer_rate,
 		 cfg->answer_burst, tunnel_backend_name(an->tun), an->tun->ifname);
 	return 0;

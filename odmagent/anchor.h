@@ -22,17 +22,48 @@
  *   sequence not newer than the last    BA 135 with the last accepted seq
  *   Alternate CoA missing or != source  BA 174 (invalid care-of address)
  *   HNP missing (or length != 128)      BA 158
+ *   the mode (anchor_mode.c):
+ *     Service Selection (RFC 5149) not
+ *     an ODM type, non-persistent, or a
+ *     type no mode served provides      BA 151
+ *     HNP in an access-prefix           access
+ *     else, an access anchor alone, or
+ *     graceful-replacement              BA 132 (not home subnet)
+ *     fixed                             home
+ *     session-lasting                   cha (a home anchor too: pool)
+ *     none: HNP ::                      cha if served, else home
+ *     none: HNP bound                   the binding's mode
+ *     none: HNP = the NAI's home addr   home, else cha
  *   CoA refused by anchor_coa_check()   BA 174
- *   HNP :: with lifetime > 0:
- *     BID missing or 0                  BA 128 (allocation needs a BID)
- *     (NAI, BID) already bound          that binding, refreshed
- *     quota or pool exhausted           BA 130
- *   HNP = address not bound to the NAI  BA 133
- *   lifetime 0, or CoA = the home
- *   address (RFC 6275 §9.5.1)           binding removed, BA 0, lifetime 0
+ *   then the mode decides (anchor_mode_cha.c, _home.c, _access.c):
+ *   cha:
+ *     HNP :: with lifetime > 0:
+ *       BID missing or 0                BA 128 (allocation needs a BID)
+ *       (NAI, BID) already bound        that binding, refreshed
+ *       quota or pool exhausted         BA 130
+ *     HNP = address not bound to the NAI BA 133
+ *     lifetime 0, or CoA = the home
+ *     address (RFC 6275 §9.5.1)         binding removed, BA 0, lifetime 0
  *                                       (HNP :: deregisters (NAI, BID) if
  *                                       bound, else is accepted as a no-op)
- *   otherwise                           binding created/updated, BA 0
+ *     otherwise                         binding created/updated, BA 0
+ *   home:
+ *     HNP neither :: nor the NAI's
+ *     home address                      BA 133
+ *     lifetime 0 or CoA = home address  binding removed, BA 0 (the address
+ *                                       stays the identity's)
+ *     otherwise                         binding of the home address
+ *                                       created/updated, BA 0
+ *   access:
+ *     HNP = an address of the anchor    BA 129
+ *     HNP held by another identity      BA 155 (nothing changes)
+ *     lifetime 0                        binding removed, BA 0
+ *     HNP unclaimed, CoA != HNP         BA 155 (claimed only from the link)
+ *     HNP unclaimed, CoA = HNP          claimed, no tunnel (quota: 130)
+ *     type differs from the claim's     BA 139
+ *     CoA = HNP                         back on the link: tunnel removed
+ *     otherwise                         tunnelled to the CoA; graceful:
+ *                                       lifetime capped at the deadline
  * (*) answers to a BU not yet shown authentic and fresh, and Binding
  * Errors, share one token bucket (ratelimit.h; answer-rate, answer-burst):
  * beyond it nothing is sent and "limited" counts it.
@@ -91,6 +122,12 @@ struct anchor {
 	struct anchor_ident *ids;
 	struct anchor_counters cnt;
 	struct ratelimit answers;  /* the (*) answers of the profile */
+	int pooled;                /* serves cha or home: the pool is set up */
+	struct in6_addr *home;     /* home: each identity's address (anchor_mode_home.c) */
+	/* a /128 route into the tunnel device for hoa (add 1) or none (add 0),
+	 * for addresses no pool route covers (access); NULL in unit tests */
+	int (*route)(void *arg, const struct in6_addr *hoa, int add);
+	void *route_arg;
 	/* 1 if a is an address of this host (NULL: only cfg->address is known) */
 	int (*is_local)(void *arg, const struct in6_addr *a);
 	void *is_local_arg;

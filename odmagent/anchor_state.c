@@ -16,6 +16,7 @@
 #include "addrtext.h"
 #include "agent.h"
 #include "anchor.h"
+#include "anchor_mode.h"
 #include "log.h"
 #include "monotime.h"
 #include "mhsock.h"
@@ -40,6 +41,12 @@ static void snap_one(const struct binding *b, void *arg)
 	o->expires_ms = c->now_wall + ((int64_t)b->expires_ms - (int64_t)c->now_mono);
 	if (o->expires_ms < 0)
 		o->expires_ms = 0;
+	o->graceful = b->graceful;
+	if (b->deadline_ms) {
+		o->deadline_ms = c->now_wall + ((int64_t)b->deadline_ms - (int64_t)c->now_mono);
+		if (o->deadline_ms < 1)
+			o->deadline_ms = 1; /* past: 0 would mean none */
+	}
 }
 
 int anchor_state_snapshot(const struct anchor *an, int64_t now_wall_ms, uint64_t now_mono_ms,
@@ -101,6 +108,7 @@ int anchor_state_restore(struct anchor *an, const struct state_anchor *s,
 		const struct state_anchor_binding *sb = &s->bindings[i];
 		uint64_t dl = state_deadline(sb->expires_ms, now_wall_ms, now_mono_ms, 0);
 		long k = ident_index(an, sb->nai);
+		const struct anchor_mode_ops *ops;
 		struct binding tmpl, *b;
 
 		if (!dl || k < 0 || (an->cfg->max_bindings &&
@@ -110,7 +118,8 @@ int anchor_state_restore(struct anchor *an, const struct state_anchor *s,
 				 !dl ? "expired" : k < 0 ? "identity gone" : "over quota");
 			continue;
 		}
-		if (pool_reserve(&an->pool, &sb->hoa) < 0) {
+		ops = anchor_mode_of(an, &sb->hoa, (size_t)k);
+		if (!ops || ops->take_addr(an, &sb->hoa, (size_t)k) < 0) {
 			log_warnx("saved binding %s %s: address not free in the pool, not restored",
 				  sb->nai, ntop6(&sb->hoa, h));
 			continue;
@@ -128,18 +137,26 @@ int anchor_state_restore(struct anchor *an, const struct state_anchor *s,
 		tmpl.created_ms = now_mono_ms;
 		tmpl.expires_ms = dl;
 		tmpl.ident = (size_t)k;
-		rc = an->tun ? an->tun->ops->bind(an->tun, &sb->hoa, &an->cfg->address, &sb->coa) : 0;
-		if (rc == 0) {
-			rc = bcache_add(&an->bc, &tmpl, &b);
-			if (rc < 0 && an->tun)
-				(void)an->tun->ops->unbind(an->tun, &sb->hoa);
+		tmpl.mode = (uint8_t)ops->mode;
+		if (ops->mode == ODM_MODE_ACCESS && sb->graceful) {
+			tmpl.graceful = 1;
+			if (sb->deadline_ms) {
+				/* a deadline already past ends it at once (dl is
+				 * at most it) */
+				tmpl.deadline_ms = state_deadline(sb->deadline_ms, now_wall_ms,
+								  now_mono_ms, 0);
+				if (!tmpl.deadline_ms)
+					tmpl.deadline_ms = now_mono_ms;
+				if (tmpl.expires_ms > tmpl.deadline_ms)
+					tmpl.expires_ms = tmpl.deadline_ms;
+			}
 		}
+		rc = anchor_binding_add(an, &tmpl, &b);
 		if (rc < 0) {
 			log_warn(rc, "saved binding %s %s not restored", sb->nai, ntop6(&sb->hoa, h));
-			(void)pool_release(&an->pool, &sb->hoa);
+			ops->put_addr(an, &sb->hoa);
 			continue;
 		}
-		an->ids[k].nbindings++;
 		n++;
 	}
 	return n;
@@ -222,6 +239,16 @@ static void find_orphan(const struct binding *b, void *arg)
 		c->v[c->n++] = (struct binding *)b;
 }
 
+/* A home binding whose identity's address changed with the new set */
+static void find_rehomed(const struct binding *b, void *arg)
+{
+	struct orphan_ctx *c = arg;
+	const struct in6_addr *home = anchor_home_addr(c->an, b->ident);
+
+	if (b->mode == ODM_MODE_HOME && (!home || memcmp(home, &b->hoa, sizeof(*home))))
+		c->v[c->n++] = (struct binding *)b;
+}
+
 static void remap_one(const struct binding *b, void *arg)
 {
 	struct anchor *an = arg;
@@ -236,6 +263,7 @@ int anchor_state_rekey(struct anchor *an, const struct odm_identity *old_ids, si
 {
 	struct anchor_ident *ids = calloc(an->cfg->n_identities + 1, sizeof(*ids));
 	struct orphan_ctx oc = { an, calloc(an->bc.count + 1, sizeof(struct binding *)), 0 };
+	size_t n;
 
 	if (!ids || !oc.v) {
 		free(ids);
@@ -259,7 +287,19 @@ int anchor_state_rekey(struct anchor *an, const struct odm_identity *old_ids, si
 	free(an->ids);
 	an->ids = ids;
 	bcache_foreach(&an->bc, remap_one, an);
-	return (int)oc.n;
+	/* home addresses follow the set of identities (anchor_mode_home.c) */
+	if (anchor_home_build(an) < 0)
+		log_warnx("home addresses not derived after the reload");
+	n = oc.n;
+	oc.n = 0;
+	oc.v = calloc(an->bc.count + 1, sizeof(struct binding *));
+	if (oc.v) {
+		bcache_foreach(&an->bc, find_rehomed, &oc);
+		for (size_t i = 0; i < oc.n; i++)
+			anchor_release(an, oc.v[i], "home address changed by reload");
+		free(oc.v);
+	}
+	return (int)(n + oc.n);
 }
 
 void anchor_reload(struct odm_agent *a, const struct odm_identity *old_ids, size_t n_old)
@@ -287,7 +327,9 @@ int anchor_lost_be(struct anchor *an, const struct in6_addr *inner, uint64_t now
 	struct mh_msg be;
 	int n;
 
-	if (!pool_contains(&an->pool, inner) || bcache_find_hoa(&an->bc, inner))
+	if (!((an->pooled && pool_contains(&an->pool, inner)) ||
+	      anchor_in_access_prefix(an, inner)) ||
+	    bcache_find_hoa(&an->bc, inner))
 		return 0;
 	if (now_ms < an->lost_be_next_ms)
 		return 0;

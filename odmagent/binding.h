@@ -24,6 +24,10 @@ struct binding {
 	uint64_t created_ms;       /* monotonic ms */
 	uint64_t expires_ms;       /* monotonic ms */
 	size_t ident;              /* owner's index in the identity table */
+	uint8_t mode;              /* enum odm_anchor_mode it belongs to */
+	uint8_t graceful;          /* access: Graceful-replacement */
+	uint64_t deadline_ms;      /* access: released then whatever the host asks
+				    * (monotonic ms; 0 = none) */
 	/* cache internals */
 	struct binding *next_hoa, *next_id;
 	size_t heap_idx;
@@ -47,7 +51,7 @@ struct binding *bcache_find_id(const struct bcache *bc, const char *nai, uint16_
 
 /*
  * Insert a copy of tmpl (hoa, coa, nai, bid, seq, lifetime, created_ms,
- * expires_ms, ident). Returns 0 with *out set, -EEXIST if hoa or (nai, bid)
+ * expires_ms, ident, mode, graceful, deadline_ms). Returns 0 with *out set, -EEXIST if hoa or (nai, bid)
  * is taken, -ENOMEM.
  */
 int bcache_add(struct bcache *bc, const struct binding *tmpl, struct binding **out);

@@ -40,11 +40,12 @@ struct parse {
 	size_t errlen;
 	unsigned role_line;
 	size_t id_cap;
+	int nwords;       /* words on the current line, the directive's included */
 };
 
 struct directive {
 	const char *name;
-	int nargs;
+	int nargs;        /* exactly nargs words; -n: 1..n words */
 	enum scope scope;
 	int (*fn)(struct parse *p, char **w);
 };
@@ -75,6 +76,8 @@ void config_defaults(struct odm_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->role = ODM_ROLE_MN;
 	cfg->mode = ODM_MODE_CHA;
+	cfg->modes = ODM_MODE_BIT(ODM_MODE_CHA);
+	cfg->grace_period = CONFIG_GRACE_DEFAULT_S;
 	snprintf(cfg->control_path, sizeof(cfg->control_path), "%s", "/run/odm/odmagent.sock");
 	cfg->control_gid = (gid_t)-1;
 	snprintf(cfg->tunnel_backend, sizeof(cfg->tunnel_backend), "%s", "auto");
@@ -206,14 +209,28 @@ const char *config_role_name(enum odm_role role)
 	return role == ODM_ROLE_ANCHOR ? "anchor" : role == ODM_ROLE_MN ? "mn" : "?";
 }
 
+/* One anchor may serve several modes (man/odmagent.conf.5 says how a BU
+ * finds its mode); each may be named once. */
 static int d_mode(struct parse *p, char **w)
 {
-	for (int i = 0; i < 3; i++)
-		if (strcmp(w[1], mode_names[i]) == 0) {
+	unsigned modes = 0;
+
+	for (int k = 1; k < p->nwords; k++) {
+		int i;
+
+		for (i = 0; i < ODM_MODE_COUNT; i++)
+			if (strcmp(w[k], mode_names[i]) == 0)
+				break;
+		if (i == ODM_MODE_COUNT)
+			return perr(p, w[k], "mode must be cha, home or access");
+		if (modes & ODM_MODE_BIT(i))
+			return perr(p, w[k], "mode named twice");
+		if (!modes)
 			p->cfg->mode = (enum odm_anchor_mode)i;
-			return 0;
-		}
-	return perr(p, w[1], "mode must be cha, home or access");
+		modes |= ODM_MODE_BIT(i);
+	}
+	p->cfg->modes = modes;
+	return 0;
 }
 
 static int d_control(struct parse *p, char **w)
@@ -325,33 +342,77 @@ static int d_address(struct parse *p, char **w)
 	return 0;
 }
 
-static int d_pool(struct parse *p, char **w)
+/* PREFIX/LEN with LEN in lo..hi, host bits clear, unicast */
+static int parse_prefix(struct parse *p, const char *w, uint32_t lo, uint32_t hi,
+			struct in6_addr *out, uint8_t *out_plen)
 {
 	char buf[INET6_ADDRSTRLEN + 8];
 	struct in6_addr a;
 	uint32_t plen;
 	char *slash;
 
-	if (strlen(w[1]) >= sizeof(buf))
-		return perr(p, w[1], "not a prefix");
-	snprintf(buf, sizeof(buf), "%s", w[1]);
+	if (strlen(w) >= sizeof(buf))
+		return perr(p, w, "not a prefix");
+	snprintf(buf, sizeof(buf), "%s", w);
 	slash = strchr(buf, '/');
 	if (!slash)
-		return perr(p, w[1], "prefix needs a /LEN");
+		return perr(p, w, "prefix needs a /LEN");
 	*slash = '\0';
 	if (inet_pton(AF_INET6, buf, &a) != 1)
-		return perr(p, w[1], "not an IPv6 prefix");
-	/* at least two addresses, and no wider than the /64 of one link */
-	if (parse_u32(p, slash + 1, 64, 127, &plen) < 0)
-		return perr(p, w[1], "prefix length must be 64..127");
+		return perr(p, w, "not an IPv6 prefix");
+	if (parse_u32(p, slash + 1, lo, hi, &plen) < 0)
+		return perr(p, w, "prefix length must be %u..%u", lo, hi);
 	for (unsigned bit = plen; bit < 128; bit++)
 		if (a.s6_addr[bit / 8] & (0x80 >> (bit % 8)))
-			return perr(p, w[1], "host bits set after /%u", plen);
+			return perr(p, w, "host bits set after /%u", plen);
 	if (IN6_IS_ADDR_MULTICAST(&a) || IN6_IS_ADDR_UNSPECIFIED(&a))
-		return perr(p, w[1], "not a unicast prefix");
-	p->cfg->pool = a;
-	p->cfg->pool_plen = (uint8_t)plen;
+		return perr(p, w, "not a unicast prefix");
+	*out = a;
+	*out_plen = (uint8_t)plen;
 	return 0;
+}
+
+static int d_pool(struct parse *p, char **w)
+{
+	/* at least two addresses, and no wider than the /64 of one link */
+	return parse_prefix(p, w[1], 64, 127, &p->cfg->pool, &p->cfg->pool_plen);
+}
+
+static int prefixes_overlap(const struct odm_prefix *a, const struct odm_prefix *b)
+{
+	unsigned n = a->plen < b->plen ? a->plen : b->plen;
+
+	for (unsigned bit = 0; bit < n; bit++) {
+		uint8_t m = (uint8_t)(0x80 >> (bit % 8));
+
+		if ((a->addr.s6_addr[bit / 8] & m) != (b->addr.s6_addr[bit / 8] & m))
+			return 0;
+	}
+	return 1;
+}
+
+/* An on-link prefix of an access router: a SLAAC /64 or anything longer */
+static int d_access_prefix(struct parse *p, char **w)
+{
+	struct odm_config *cfg = p->cfg;
+	struct odm_prefix px;
+
+	memset(&px, 0, sizeof(px)); /* compared with memcmp on reload */
+	if (cfg->n_access_prefixes >= CONFIG_ACCESS_PREFIXES_MAX)
+		return perr(p, w[1], "more than %d access prefixes", CONFIG_ACCESS_PREFIXES_MAX);
+	if (parse_prefix(p, w[1], 64, 128, &px.addr, &px.plen) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < cfg->n_access_prefixes; i++)
+		if (prefixes_overlap(&px, &cfg->access_prefixes[i]))
+			return perr(p, w[1], "overlaps another access-prefix");
+	cfg->access_prefixes[cfg->n_access_prefixes++] = px;
+	return 0;
+}
+
+static int d_grace_period(struct parse *p, char **w)
+{
+	/* one lifetime unit at least (RFC 6275 §6.1.7: 4 s) */
+	return parse_u32(p, w[1], 4, 86400, &p->cfg->grace_period);
 }
 
 static int d_max_lifetime(struct parse *p, char **w)
@@ -663,7 +724,7 @@ static int d_rule_priority(struct parse *p, char **w)
 
 static const struct directive directives[] = {
 	{ "role", 1, ANY, d_role },
-	{ "mode", 1, ANCHOR_ONLY, d_mode },
+	{ "mode", -ODM_MODE_COUNT, ANCHOR_ONLY, d_mode },
 	{ "control", 1, ANY, d_control },
 	{ "control-group", 1, ANY, d_control_group },
 	{ "state-dir", 1, ANY, d_state_dir },
@@ -677,6 +738,8 @@ static const struct directive directives[] = {
 	{ "max-bindings", 1, ANCHOR_ONLY, d_max_bindings },
 	{ "answer-rate", 1, ANCHOR_ONLY, d_answer_rate },
 	{ "answer-burst", 1, ANCHOR_ONLY, d_answer_burst },
+	{ "access-prefix", 1, ANCHOR_ONLY, d_access_prefix },
+	{ "grace-period", 1, ANCHOR_ONLY, d_grace_period },
 	{ "identity", 5, ANY, d_identity },
 	{ "default-type", 1, MN_ONLY, d_default_type },
 	{ "lifetime", 1, MN_ONLY, d_lifetime },
@@ -748,10 +811,41 @@ static int check_role(struct parse *p, const unsigned *seen)
 	}
 	p->line = p->role_line;
 	if (cfg->role == ODM_ROLE_ANCHOR) {
+		int pooled = config_serves(cfg, ODM_MODE_CHA) || config_serves(cfg, ODM_MODE_HOME);
+		int access = config_serves(cfg, ODM_MODE_ACCESS);
+
 		if (!seen_line(seen, "address"))
 			return perr(p, "address", "required for role anchor");
-		if (!seen_line(seen, "pool"))
-			return perr(p, "pool", "required for role anchor");
+		if (pooled && !seen_line(seen, "pool"))
+			return perr(p, "pool", "required for role anchor in mode cha or home");
+		if (!pooled && seen_line(seen, "pool")) {
+			p->line = seen_line(seen, "pool");
+			return perr(p, "pool", "only mode cha and mode home hand out addresses");
+		}
+		if (config_serves(cfg, ODM_MODE_HOME) && cfg->pool_plen > 96) {
+			p->line = seen_line(seen, "pool");
+			return perr(p, "pool", "mode home derives addresses over the pool: "
+					       "it needs a /96 or wider");
+		}
+		if (access && !cfg->n_access_prefixes) {
+			p->line = seen_line(seen, "mode");
+			return perr(p, "access-prefix", "mode access needs at least one");
+		}
+		if (!access && (seen_line(seen, "access-prefix") || seen_line(seen, "grace-period"))) {
+			p->line = seen_line(seen, "access-prefix") ? seen_line(seen, "access-prefix")
+								     : seen_line(seen, "grace-period");
+			return perr(p, seen_line(seen, "access-prefix") ? "access-prefix" : "grace-period",
+				    "only valid with mode access");
+		}
+		for (size_t i = 0; pooled && i < cfg->n_access_prefixes; i++) {
+			struct odm_prefix pool = { cfg->pool, cfg->pool_plen };
+
+			if (prefixes_overlap(&pool, &cfg->access_prefixes[i])) {
+				p->line = seen_line(seen, "pool");
+				return perr(p, "pool", "overlaps an access-prefix");
+			}
+		}
+		p->line = p->role_line;
 		if (cfg->n_identities < 1)
 			return perr(p, "identity", "role anchor needs at least one");
 	} else {
@@ -808,15 +902,19 @@ int config_parse(struct odm_config *cfg, const char *text, size_t len, const cha
 			r = perr(&p, w[0], "unknown directive");
 			goto fail;
 		}
-		if (nw - 1 < d->nargs) {
-			r = perr(&p, w[0], "missing argument (%d expected)", d->nargs);
+		if (nw - 1 < (d->nargs < 0 ? 1 : d->nargs)) {
+			r = perr(&p, w[0], "missing argument (%d expected)",
+				 d->nargs < 0 ? 1 : d->nargs);
 			goto fail;
 		}
-		if (nw - 1 > d->nargs) {
-			r = perr(&p, w[d->nargs + 1], "extra argument to %s", w[0]);
+		if (nw - 1 > (d->nargs < 0 ? -d->nargs : d->nargs)) {
+			int max = d->nargs < 0 ? -d->nargs : d->nargs;
+
+			r = perr(&p, w[max + 1], "extra argument to %s", w[0]);
 			goto fail;
 		}
-		if (seen[d - directives] && d->fn != d_identity) {
+		p.nwords = nw;
+		if (seen[d - directives] && d->fn != d_identity && d->fn != d_access_prefix) {
 			r = perr(&p, w[0], "given twice (first on line %u)", seen[d - directives]);
 			goto fail;
 		}
@@ -898,8 +996,12 @@ int config_reload(struct odm_config *cur, struct odm_config *next, char *err, si
 
 	if (cur->role != next->role)
 		fixed = "role";
-	else if (cur->mode != next->mode)
+	else if (cur->mode != next->mode || cur->modes != next->modes)
 		fixed = "mode";
+	else if (cur->n_access_prefixes != next->n_access_prefixes ||
+		 memcmp(cur->access_prefixes, next->access_prefixes,
+			sizeof(cur->access_prefixes)) != 0)
+		fixed = "access-prefix";
 	else if (strcmp(cur->control_path, next->control_path) != 0)
 		fixed = "control";
 	else if (cur->control_gid != next->control_gid)
@@ -934,6 +1036,7 @@ int config_reload(struct odm_config *cur, struct odm_config *next, char *err, si
 	cur->log_syslog = next->log_syslog;
 	cur->max_lifetime = next->max_lifetime;
 	cur->max_bindings = next->max_bindings;
+	cur->grace_period = next->grace_period;
 	cur->default_type = next->default_type;
 	cur->lifetime = next->lifetime;
 	cur->udp_inactivity = next->udp_inactivity;

@@ -5,7 +5,7 @@
  * and the word. See man/odmagent.conf.5.
  *
  *   role mn|anchor
- *   mode cha|home|access                (anchor)
+ *   mode MODE [MODE [MODE]]             (anchor: cha, home, access; one or more)
  *   control PATH                        (default /run/odm/odmagent.sock)
  *   control-group NAME|GID              (group of the control socket, mode 0660)
  *   state-dir PATH                      (default /var/lib/odm: state kept across restarts)
@@ -14,7 +14,9 @@
  *   log-level error|warn|info|debug
  *   log stderr|syslog                   (default stderr)
  *   address ADDR                        (anchor: the address BUs go to)
- *   pool PREFIX/LEN                     (anchor: addresses it hands out)
+ *   pool PREFIX/LEN                     (anchor, cha/home: addresses it hands out)
+ *   access-prefix PREFIX/LEN            (anchor, access: an on-link prefix; repeatable)
+ *   grace-period SECONDS                (anchor, access: graceful-replacement cap)
  *   max-lifetime SECONDS                (anchor: cap on granted lifetime)
  *   max-bindings N                      (anchor: per identity)
  *   answer-rate N                       (anchor: answers/s to unverified BUs)
@@ -51,6 +53,18 @@
 enum odm_role { ODM_ROLE_MN = 0, ODM_ROLE_ANCHOR = 1 };
 enum odm_anchor_mode { ODM_MODE_CHA = 0, ODM_MODE_HOME = 1, ODM_MODE_ACCESS = 2 };
 enum odm_dns_publish { DNS_PUBLISH_OFF = 0, DNS_PUBLISH_CURRENT = 1 };
+#define ODM_MODE_COUNT 3
+#define ODM_MODE_BIT(m) (1u << (m))
+
+#define CONFIG_ACCESS_PREFIXES_MAX 16
+/* Graceful-replacement: how long an access anchor keeps an address after
+ * the host left its link (man/odmagent.conf.5 gives the reason) */
+#define CONFIG_GRACE_DEFAULT_S 60
+
+struct odm_prefix {
+	struct in6_addr addr;        /* host bits clear */
+	uint8_t plen;
+};
 
 struct odm_identity {
 	char nai[MH_NAI_MAX + 1];
@@ -60,7 +74,8 @@ struct odm_identity {
 
 struct odm_config {
 	enum odm_role role;
-	enum odm_anchor_mode mode;
+	enum odm_anchor_mode mode;   /* the first mode given */
+	unsigned modes;              /* ODM_MODE_BIT() of every mode served */
 	char control_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	gid_t control_gid;           /* (gid_t)-1 = leave as is */
 	char state_dir[256];         /* where the role keeps its state (statefile.h) */
@@ -76,6 +91,9 @@ struct odm_config {
 	uint32_t max_bindings;       /* per identity */
 	uint32_t answer_rate;        /* per second, to BUs not shown authentic */
 	uint32_t answer_burst;
+	struct odm_prefix access_prefixes[CONFIG_ACCESS_PREFIXES_MAX];
+	size_t n_access_prefixes;
+	uint32_t grace_period;       /* seconds */
 	/* identities: anchor = the hosts it serves; mn = identities[0] is itself */
 	struct odm_identity *identities;
 	size_t n_identities;
@@ -114,6 +132,11 @@ const char *config_mode_name(enum odm_anchor_mode mode);
  * pool, table, rule priority, state directory).
  */
 int config_reload(struct odm_config *cur, struct odm_config *next, char *err, size_t errlen);
+/* 1 if the anchor serves mode */
+static inline int config_serves(const struct odm_config *cfg, enum odm_anchor_mode mode)
+{
+	return (cfg->modes & ODM_MODE_BIT(mode)) != 0;
+}
 /* Identity by NAI (anchor), NULL if none */
 const struct odm_identity *config_identity(const struct odm_config *cfg, const char *nai);
 

@@ -182,6 +182,11 @@ static void put_mnid(struct wr *w, const struct mh_msg *m)
 	put(w, m->mnid, mnid_wire_len(m));
 }
 
+static void put_service(struct wr *w, const struct mh_msg *m)
+{
+	put(w, m->service, m->service_len);
+}
+
 static void put_timestamp(struct wr *w, const struct mh_msg *m)
 {
 	put64(w, m->timestamp);
@@ -231,6 +236,12 @@ static void get_mnid(const uint8_t *p, struct mh_msg *m)
 	m->mnid[m->mnid_len] = '\0';
 }
 
+static void get_service(const uint8_t *p, struct mh_msg *m)
+{
+	m->service_len = p[-1];
+	memcpy(m->service, p, m->service_len);
+}
+
 static void get_timestamp(const uint8_t *p, struct mh_msg *m)
 {
 	m->timestamp = get64(p);
@@ -273,6 +284,8 @@ static const struct opt_desc opts[] = {
 	{ MH_HAS_BID, MH_OPT_BID, 2, 0, 4, 4, put_bid, get_bid },
 	/* Length = 1 + identifier; an empty identifier names nobody */
 	{ MH_HAS_MNID, MH_OPT_MNID, 1, 0, 2, 255, put_mnid, get_mnid },
+	/* RFC 5149 §3: no alignment requirement, an identifier of 1..255 */
+	{ MH_HAS_SERVICE, MH_OPT_SERVICE, 1, 0, 1, MH_SERVICE_MAX, put_service, get_service },
 	{ MH_HAS_TIMESTAMP, MH_OPT_TIMESTAMP, 8, 2, 8, 8, put_timestamp,
 	  get_timestamp },
 	{ MH_HAS_REPLAY, MH_OPT_REPLAY, 8, 2, 8, 8, put_replay, get_replay },
@@ -283,7 +296,7 @@ static const struct opt_desc opts[] = {
 #define N_OPTS (sizeof opts / sizeof opts[0])
 #define MH_HAS_ALL                                                        \
 	(MH_HAS_BRA | MH_HAS_ALTCOA | MH_HAS_MNID | MH_HAS_AUTH |         \
-	 MH_HAS_REPLAY | MH_HAS_HNP | MH_HAS_TIMESTAMP | MH_HAS_BID)
+	 MH_HAS_REPLAY | MH_HAS_HNP | MH_HAS_TIMESTAMP | MH_HAS_BID | MH_HAS_SERVICE)
 
 static const struct opt_desc *opt_by_type(uint8_t type)
 {
@@ -300,6 +313,8 @@ static size_t opt_body_len(const struct opt_desc *d, const struct mh_msg *m)
 {
 	if (d->type == MH_OPT_MNID)
 		return 1 + mnid_wire_len(m);
+	if (d->type == MH_OPT_SERVICE)
+		return m->service_len;
 	return d->min_len;
 }
 
@@ -385,6 +400,8 @@ static int check_encode_args(const struct mh_msg *m, const uint8_t *key,
 			return MH_E_INVAL;
 	}
 	if ((m->present & MH_HAS_HNP) && m->hnp_len > 128)
+		return MH_E_INVAL;
+	if ((m->present & MH_HAS_SERVICE) && m->service_len == 0)
 		return MH_E_INVAL;
 	if (m->present & MH_HAS_AUTH) {
 		if (!key || !coa || !hoa)

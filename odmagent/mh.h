@@ -43,7 +43,7 @@ enum {
 #define MH_BA_R 0x40
 #define MH_BA_P 0x20
 
-/* Option types (RFC 6275 §6.2, 4283, 4285, 5213, 5648) */
+/* Option types (RFC 6275 §6.2, 4283, 4285, 5149, 5213, 5648) */
 enum {
 	MH_OPT_PAD1 = 0,
 	MH_OPT_PADN = 1,
@@ -52,6 +52,7 @@ enum {
 	MH_OPT_MNID = 8,
 	MH_OPT_AUTH = 9,
 	MH_OPT_REPLAY = 10,
+	MH_OPT_SERVICE = 20,    /* Service Selection, RFC 5149 §3 */
 	MH_OPT_HNP = 22,
 	MH_OPT_TIMESTAMP = 27,
 	MH_OPT_BID = 35,
@@ -66,12 +67,14 @@ enum {
 #define MH_HAS_HNP (1u << 5)
 #define MH_HAS_TIMESTAMP (1u << 6)
 #define MH_HAS_BID (1u << 7)
+#define MH_HAS_SERVICE (1u << 8)
 
 #define MH_MNID_SUBTYPE_NAI 1
 #define MH_AUTH_SUBTYPE_MNHA 1
 #define MH_AUTH_KEY_LEN 16  /* RFC 4285: MN-HA key, octets */
 #define MH_AUTH_LEN 12      /* First(96, HMAC-SHA1) */
 #define MH_NAI_MAX 254      /* option length byte = 1 + NAI length */
+#define MH_SERVICE_MAX 255  /* RFC 5149 §3: identifier of 1..255 octets */
 #define MH_MAX_LEN 2048     /* nothing ODM sends or accepts is longer */
 #define MH_LIFETIME_MAX_S 262140u
 
@@ -83,10 +86,13 @@ enum {
 	MH_BA_INSUFFICIENT_RESOURCES = 130,
 	MH_BA_NOT_HOME_SUBNET = 132,
 	MH_BA_NOT_HA_FOR_MN = 133,
+	MH_BA_REG_TYPE_CHANGE = 139, /* registration type change disallowed */
 	MH_BA_SEQ_OUT_OF_WINDOW = 135,
 	MH_BA_ID_MISMATCH = 144,     /* MIPV6-ID-MISMATCH */
 	MH_BA_MESG_ID_REQD = 145,    /* MIPV6-MESG-ID-REQD (replay) */
 	MH_BA_AUTH_FAIL = 146,       /* MIPV6-AUTH-FAIL */
+	MH_BA_SERVICE_AUTH_FAILED = 151, /* RFC 5149 §5 */
+	MH_BA_NOT_AUTHORIZED_FOR_HNP = 155, /* RFC 5213 §8.9 */
 	MH_BA_MISSING_HNP = 158,
 	MH_BA_MISSING_MNID = 160,
 };
@@ -133,6 +139,8 @@ struct mh_msg {
 	uint16_t bid;                /* Binding Identifier */
 	uint8_t bid_status;
 	uint8_t bid_flags;
+	uint8_t service_len;         /* Service Selection identifier, not NUL-ended */
+	char service[MH_SERVICE_MAX];
 	uint8_t auth_subtype;        /* MH_AUTH_SUBTYPE_MNHA */
 	uint32_t auth_spi;
 	uint8_t auth[MH_AUTH_LEN];   /* decoded authenticator */

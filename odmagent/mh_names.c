@@ -53,6 +53,7 @@ static const struct status_name ba_status[] = {
 	{ 144, "MIPV6-ID-MISMATCH" },
 	{ 145, "MIPV6-MESG-ID-REQD" },
 	{ 146, "MIPV6-AUTH-FAIL" },
+	{ 151, "service authorization failed" }, /* RFC 5149 */
 	{ 152, "proxy registration not enabled" },
 	{ 153, "not LMA for this mobile node" },
 	{ 154, "MAG not authorized for proxy registration" },

@@ -84,12 +84,16 @@ char *state_anchor_encode(const struct state_anchor *s)
 	}
 	for (size_t i = 0; bs && i < s->n_bindings; i++) {
 		const struct state_anchor_binding *b = &s->bindings[i];
-
-		json_array_append_new(
-			bs, json_pack("{s:o, s:o, s:s, s:i, s:i, s:i, s:I}", "hoa",
+		json_t *o = json_pack("{s:o, s:o, s:s, s:i, s:i, s:i, s:I}", "hoa",
 				      addr_json(&b->hoa), "coa", addr_json(&b->coa), "nai", b->nai,
 				      "bid", (int)b->bid, "seq", (int)b->seq, "lifetime",
-				      (int)b->lifetime, "expires", (json_int_t)b->expires_ms));
+				      (int)b->lifetime, "expires", (json_int_t)b->expires_ms);
+
+		if (o && b->graceful)
+			json_object_set_new(o, "graceful", json_true());
+		if (o && b->graceful && b->deadline_ms)
+			json_object_set_new(o, "deadline", json_integer(b->deadline_ms));
+		json_array_append_new(bs, o);
 	}
 	if (!ids || !bs) {
 		json_decref(ids);
@@ -441,9 +445,41 @@ static int get_prefix(struct dec *d, const json_t *o, const char *key, struct in
 	return 0;
 }
 
+/* The optional keys of a binding: "graceful" (only true), and "deadline"
+ * (only with it); the rest must be exactly AN_BINDING_KEYS */
+static int an_binding_grace(struct dec *d, const json_t *o, struct state_anchor_binding *b)
+{
+	json_t *rest = json_copy((json_t *)o);
+	const json_t *g = json_object_get(o, "graceful");
+	int rc;
+
+	if (!rest)
+		return fail(d, "", "out of memory");
+	json_object_del(rest, "graceful");
+	json_object_del(rest, "deadline");
+	rc = exact_keys(d, rest, AN_BINDING_KEYS);
+	json_decref(rest);
+	if (rc < 0)
+		return rc;
+	if (g && !json_is_true(g))
+		return fail(d, "graceful", "only true is written");
+	b->graceful = g != NULL;
+	if (!json_object_get(o, "deadline"))
+		return 0;
+	if (!g)
+		return fail(d, "deadline", "without graceful");
+	if (get_wall(d, o, "deadline", &b->deadline_ms) < 0)
+		return -EINVAL;
+	if (b->deadline_ms == 0)
+		return fail(d, "deadline", "0 is written as no key");
+	return 0;
+}
+
 static int an_binding(struct dec *d, const json_t *o, struct state_anchor_binding *b)
 {
-	if (exact_keys(d, o, AN_BINDING_KEYS) < 0 || get_addr(d, o, "hoa", &b->hoa) < 0 ||
+	if (!json_is_object(o))
+		return fail(d, "", "not an object");
+	if (an_binding_grace(d, o, b) < 0 || get_addr(d, o, "hoa", &b->hoa) < 0 ||
 	    get_addr(d, o, "coa", &b->coa) < 0 || get_nai(d, o, "nai", b->nai) < 0 ||
 	    get_u16(d, o, "bid", 0, &b->bid) < 0 || get_u16(d, o, "seq", 0, &b->seq) < 0 ||
 	    get_u16(d, o, "lifetime", 1, &b->lifetime) < 0 ||

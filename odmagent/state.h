@@ -19,7 +19,10 @@
  *   {"version":1, "role":"anchor", "pool":"PREFIX/LEN",
  *    "identities":[{"nai":S, "seq":N, "last_ts":N}],   (only those with one)
  *    "bindings":[{"hoa":A, "coa":A, "nai":S, "bid":N, "seq":N,
- *                 "lifetime":UNITS, "expires":MS}]}
+ *                 "lifetime":UNITS, "expires":MS
+ *                 [, "graceful":true [, "deadline":MS]]}]}
+ *   (an access binding of a Graceful-replacement address has "graceful",
+ *   and "deadline" while its grace period runs; no other has them)
  * last_ts values are NTP 32.32 timestamps (RFC 4285 §6), written as decimal
  * strings because JSON numbers lose precision above 2^53.
  */
@@ -75,6 +78,8 @@ struct state_anchor_binding {
 	char nai[MH_NAI_MAX + 1];
 	uint16_t bid, seq, lifetime; /* lifetime in 4-s units */
 	int64_t expires_ms;          /* wall clock */
+	uint8_t graceful;            /* Graceful-replacement (access) */
+	int64_t deadline_ms;         /* wall clock end of its grace period, 0 = none */
 };
 
 struct state_anchor {

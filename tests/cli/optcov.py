@@ -71,7 +71,7 @@ def compare(what, code, page, page_name, code_name):
 
 
 # odmagent.conf directives
-directives = set(re.findall(r'\{\s*"([a-z-]+)",\s*\d+,\s*\w+,\s*d_\w+\s*\}',
+directives = set(re.findall(r'\{\s*"([a-z-]+)",\s*-?\w+,\s*\w+,\s*d_\w+\s*\}',
                             block(read("odmagent/config.c"), "struct directive directives[]")))
 compare("directive", directives, page_items("man/odmagent.conf.5", "Ic"),
         "man/odmagent.conf.5", "odmagent/config.c")

@@ -4,21 +4,31 @@
  * the codec has parsed it.
  *
  * Random bytes alone would die at the authenticator, so the input is read
- * as a script of up to 16 steps against one anchor (a /120 pool, 2
- * identities, at most 3 bindings each, a recording-free fake tunnel). A step is either raw
+ * as a script of up to 16 steps against one anchor (its first byte picks
+ * the modes it serves: cha, home, access, any mix; a /120 pool, or a /64
+ * when it serves home; access prefix 2001:db8:a2::/64 with a 20 s grace
+ * period; 2 identities, at most 3 bindings each besides a home one, a
+ * recording-free fake tunnel). A step is either raw
  * bytes handed to anchor_handle_bu(), or a BU built from fuzzer-chosen
  * fields (identity, right or wrong key, which options, sequence number,
- * lifetime, HNP from the bound addresses or the input, BID, clock skew),
+ * lifetime, HNP: ::, a pool address, an access address or the identity's
+ * home address, BID, clock skew, Service Selection: none, each type name
+ * or junk),
  * signed with mh_encode() when the key is right; between steps the clock
  * moves and bindings expire. After every step:
  *   - the answer is empty or decodes as a BA or BE;
  *   - a BA that refuses (status >= 128) left the binding count unchanged;
- *   - every binding's address is allocated in the pool, and the pool's
- *     used count equals the number of bindings;
- *   - no identity holds more bindings than max-bindings;
+ *   - every cha binding's address is allocated in the pool, and the pool's
+ *     used count equals the number of cha bindings; a home binding holds
+ *     its identity's home address; an access binding an address of the
+ *     access prefix;
+ *   - no identity holds more bindings than max-bindings, besides its home
+ *     one;
  *   - no binding has a care-of address anchor_coa_check() refuses (the
- *     CoAs offered include the anchor's address, pool addresses, a
- *     link-local and a v4-mapped one).
+ *     CoAs offered include the anchor's address, pool addresses, access
+ *     addresses, a link-local and a v4-mapped one), except an access
+ *     binding on its own link (CoA = its address);
+ *   - a binding in a grace period expires no later than its deadline.
  * Any violation abort()s.
  *
  * Sixteen steps are enough for every answer the anchor has here (a full
@@ -36,6 +46,7 @@
 #include <string.h>
 
 #include "anchor.h"
+#include "anchor_mode.h"
 #include "log.h"
 #include "mh.h"
 
@@ -75,6 +86,9 @@ static const struct in6_addr anchor_addr = { { { 0x20, 0x01, 0x0d, 0xb8, 0, 0xca
 						 0, 0, 0, 0, 0, 0, 0, 0x10 } } };
 static const struct in6_addr pool_pfx = { { { 0x20, 0x01, 0x0d, 0xb8, 0x0c, 0x4a, 0, 0,
 					      0, 0, 0, 0, 0, 0, 0, 0 } } };
+/* access prefix 2001:db8:a2::/64 */
+static const struct in6_addr access_pfx = { { { 0x20, 0x01, 0x0d, 0xb8, 0, 0xa2, 0, 0,
+						0, 0, 0, 0, 0, 0, 0, 0 } } };
 #define MAX_BINDINGS 3
 #define MAX_STEPS 16
 
@@ -106,6 +120,11 @@ static void coa_of(uint8_t k, struct in6_addr *a)
 	*a = base;
 	a->s6_addr[15] = (uint8_t)(1 + (k & 3));
 	switch ((k >> 4) & 7) { /* bad ones: the anchor, the pool, fe80::/10, ::ffff:0:0/96 */
+	case 2:
+	case 3: /* on the access link: a claim when it is the HNP too */
+		*a = access_pfx;
+		a->s6_addr[15] = (uint8_t)(1 + (k & 3));
+		break;
 	case 4:
 		*a = anchor_addr;
 		break;
@@ -124,39 +143,63 @@ static void coa_of(uint8_t k, struct in6_addr *a)
 
 struct count_ctx {
 	const struct anchor *an;
-	size_t n;
+	size_t n, pooled;
 	uint32_t per_ident[2];
 };
 
 static void count_one(const struct binding *b, void *arg)
 {
 	struct count_ctx *c = arg;
+	const struct in6_addr *home = anchor_home_addr(c->an, b->ident);
+	int on_link = 0;
 
-	CHECK(pool_is_allocated(&c->an->pool, &b->hoa) == 1);
-	CHECK(anchor_coa_check(c->an, &b->coa, NULL, &b->hoa) == ANCHOR_COA_OK);
+	switch (b->mode) {
+	case ODM_MODE_CHA:
+		CHECK(pool_is_allocated(&c->an->pool, &b->hoa) == 1);
+		c->pooled++;
+		break;
+	case ODM_MODE_HOME:
+		CHECK(home && memcmp(home, &b->hoa, sizeof *home) == 0);
+		break;
+	case ODM_MODE_ACCESS:
+		CHECK(anchor_in_access_prefix(c->an, &b->hoa));
+		on_link = memcmp(&b->coa, &b->hoa, sizeof b->hoa) == 0;
+		CHECK(!b->deadline_ms || b->expires_ms <= b->deadline_ms);
+		break;
+	default:
+		CHECK(0);
+	}
+	CHECK(on_link || anchor_coa_check(c->an, &b->coa, NULL, &b->hoa) == ANCHOR_COA_OK);
 	for (size_t i = 0; i < 2; i++)
-		if (strcmp(b->nai, c->an->cfg->identities[i].nai) == 0)
+		if (strcmp(b->nai, c->an->cfg->identities[i].nai) == 0 && b->mode != ODM_MODE_HOME)
 			c->per_ident[i]++;
 	c->n++;
 }
 
 static size_t check_state(const struct anchor *an)
 {
-	struct count_ctx c = { an, 0, { 0, 0 } };
+	struct count_ctx c = { an, 0, 0, { 0, 0 } };
 
 	bcache_foreach(&an->bc, count_one, &c);
 	CHECK(c.n == an->bc.count);
-	CHECK(an->pool.used == c.n);
+	CHECK(!an->pooled || an->pool.used == c.pooled);
 	CHECK(c.per_ident[0] <= MAX_BINDINGS && c.per_ident[1] <= MAX_BINDINGS);
 	return c.n;
 }
+
+/* Service Selection identifiers a host may send, and junk */
+static const struct {
+	const char *name;
+	uint8_t len;
+} services[] = { { "fixed", 5 }, { "session-lasting", 15 }, { "graceful-replacement", 20 },
+		 { "non-persistent", 14 }, { "x", 1 }, { "fixed\0", 6 } };
 
 /* A BU from the fuzzer's choices; returns its length (0 = none). */
 static size_t build_bu(struct cursor *c, const struct odm_config *cfg, const struct anchor *an,
 		       uint64_t ntp_now, struct in6_addr *src, uint8_t *buf, size_t cap)
 {
 	struct mh_msg m;
-	uint8_t opts = take8(c), who = take8(c), hsel = take8(c);
+	uint8_t opts = take8(c), who = take8(c), hsel = take8(c), svc = take8(c);
 	const struct odm_identity *id = &cfg->identities[who & 1];
 	uint8_t key[MH_AUTH_KEY_LEN];
 	struct in6_addr hoa = IN6ADDR_ANY_INIT;
@@ -191,16 +234,29 @@ static size_t build_bu(struct cursor *c, const struct odm_config *cfg, const str
 	if (!(opts & 8)) {
 		m.present |= MH_HAS_HNP;
 		m.hnp_len = 128;
-		if (hsel & 1) {
+		if ((hsel & 3) == 1) {
 			/* an address in the pool, maybe bound to someone */
 			hoa = pool_pfx;
-			hoa.s6_addr[15] = (uint8_t)(hsel >> 1);
+			hoa.s6_addr[15] = (uint8_t)(hsel >> 2);
+		} else if ((hsel & 3) == 2) {
+			/* an access address, maybe claimed, maybe the CoA */
+			hoa = access_pfx;
+			hoa.s6_addr[15] = (uint8_t)(1 + ((hsel >> 2) & 3));
+		} else if ((hsel & 3) == 3 && anchor_home_addr(an, who & 1)) {
+			hoa = *anchor_home_addr(an, who & 1);
 		}
 		m.hnp = hoa;
 	}
 	if (!(opts & 16)) {
 		m.present |= MH_HAS_BID;
 		m.bid = (uint16_t)(take8(c) & 7);
+	}
+	if (svc & 1) {
+		unsigned k = (svc >> 1) % (sizeof services / sizeof services[0]);
+
+		m.present |= MH_HAS_SERVICE;
+		m.service_len = services[k].len;
+		memcpy(m.service, services[k].name, m.service_len);
 	}
 	if (!(opts & 32)) {
 		m.present |= MH_HAS_AUTH;
@@ -246,10 +302,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ids[1].key[i] = (uint8_t)(0x40 + i);
 	}
 	cfg.role = ODM_ROLE_ANCHOR;
-	cfg.mode = ODM_MODE_CHA;
+	cfg.modes = (unsigned)(take8(&c) % 7 + 1); /* any non-empty set */
+	cfg.mode = (cfg.modes & ODM_MODE_BIT(ODM_MODE_CHA)) ? ODM_MODE_CHA
+		   : (cfg.modes & ODM_MODE_BIT(ODM_MODE_HOME)) ? ODM_MODE_HOME : ODM_MODE_ACCESS;
 	cfg.address = anchor_addr;
-	cfg.pool = pool_pfx;
-	cfg.pool_plen = 120;
+	if (cfg.modes & (ODM_MODE_BIT(ODM_MODE_CHA) | ODM_MODE_BIT(ODM_MODE_HOME))) {
+		cfg.pool = pool_pfx;
+		cfg.pool_plen = (cfg.modes & ODM_MODE_BIT(ODM_MODE_HOME)) ? 64 : 120;
+	}
+	if (cfg.modes & ODM_MODE_BIT(ODM_MODE_ACCESS)) {
+		cfg.access_prefixes[0].addr = access_pfx;
+		cfg.access_prefixes[0].plen = 64;
+		cfg.n_access_prefixes = 1;
+		cfg.grace_period = 20;
+	}
 	cfg.max_lifetime = 120;
 	cfg.max_bindings = MAX_BINDINGS;
 	cfg.answer_rate = 1000000; /* answer everything: the answers are checked */
@@ -303,7 +369,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (anchor_expire(&an, now_ms) > 0) {
 			before = check_state(&an);
 		} else {
-			CHECK(an.bc.count == after && an.pool.used == after);
+			CHECK(an.bc.count == after);
 			before = after;
 		}
 	}

@@ -28,6 +28,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (r == 0 && cfg.role == ODM_ROLE_MN && cfg.n_identities != 1)
 		abort();
+	/* an anchor serves some mode, access exactly when it has prefixes, and
+	 * a home pool leaves room for derived addresses (config.c) */
+	if (r == 0 && cfg.role == ODM_ROLE_ANCHOR &&
+	    (cfg.modes == 0 || cfg.modes >= ODM_MODE_BIT(ODM_MODE_COUNT) ||
+	     !config_serves(&cfg, cfg.mode) ||
+	     config_serves(&cfg, ODM_MODE_ACCESS) != (cfg.n_access_prefixes > 0) ||
+	     cfg.n_access_prefixes > CONFIG_ACCESS_PREFIXES_MAX ||
+	     cfg.grace_period < 4 || cfg.grace_period > 86400 ||
+	     (config_serves(&cfg, ODM_MODE_HOME) && cfg.pool_plen > 96)))
+		abort();
 	config_free(&cfg);
 	return 0;
 }

@@ -139,13 +139,61 @@ Test(config, every_anchor_directive)
 	cr_assert_null(config_identity(&cfg, "c@example.org"));
 }
 
+#define ACCESS_BASE                                                     \
+	"role anchor\naddress 2001:db8:a1::1\n"                               \
+	"identity mn1@example.org spi 256 key " KEY "\n"
+
 Test(config, modes)
 {
 	cr_assert_eq(parse(ANCHOR_BASE "mode cha\n"), 0, "%s", err);
 	cr_assert_eq(cfg.mode, ODM_MODE_CHA);
+	cr_assert_eq(cfg.modes, ODM_MODE_BIT(ODM_MODE_CHA));
 	config_free(&cfg);
-	cr_assert_eq(parse(ANCHOR_BASE "mode access\n"), 0, "%s", err);
+	cr_assert_eq(parse(ACCESS_BASE "mode access\naccess-prefix 2001:db8:a1::/64\n"), 0, "%s",
+		     err);
 	cr_assert_eq(cfg.mode, ODM_MODE_ACCESS);
+	cr_assert_eq(cfg.n_access_prefixes, 1);
+	cr_assert_eq(cfg.access_prefixes[0].plen, 64);
+	cr_assert_eq(cfg.grace_period, CONFIG_GRACE_DEFAULT_S);
+}
+
+Test(config, several_modes)
+{
+	cr_assert_eq(parse(ANCHOR_BASE "mode home access cha\n"
+				       "access-prefix 2001:db8:a1::/64\n"
+				       "access-prefix 2001:db8:a3::/64\n"
+				       "grace-period 30\n"), 0, "%s", err);
+	cr_assert_eq(cfg.mode, ODM_MODE_HOME, "the first mode named is the main one");
+	cr_assert_eq(cfg.modes, ODM_MODE_BIT(ODM_MODE_CHA) | ODM_MODE_BIT(ODM_MODE_HOME) |
+					ODM_MODE_BIT(ODM_MODE_ACCESS));
+	cr_assert(config_serves(&cfg, ODM_MODE_ACCESS));
+	cr_assert_eq(cfg.n_access_prefixes, 2);
+	cr_assert_eq(cfg.grace_period, 30);
+}
+
+Test(config, mode_errors)
+{
+	fails(ANCHOR_BASE "mode cha cha\n", "t.conf:5: cha: mode named twice");
+	fails(ANCHOR_BASE "mode cha home access cha\n", "t.conf:5: cha: extra argument to mode");
+	fails(ANCHOR_BASE "mode cha hub\n", "t.conf:5: hub: mode must be cha, home or access");
+	fails(ACCESS_BASE "mode access\n", "t.conf:4: access-prefix: mode access needs at least one");
+	fails(ANCHOR_BASE "mode access\naccess-prefix 2001:db8:a1::/64\n",
+	      "t.conf:3: pool: only mode cha and mode home hand out addresses");
+	fails(ANCHOR_BASE "access-prefix 2001:db8:a1::/64\n",
+	      "t.conf:5: access-prefix: only valid with mode access");
+	fails(ANCHOR_BASE "grace-period 10\n", "t.conf:5: grace-period: only valid with mode access");
+	fails(ACCESS_BASE "mode access\naccess-prefix 2001:db8:a1::/64\ngrace-period 3\n",
+	      "t.conf:6: 3: number out of range 4..86400");
+	fails(ACCESS_BASE "mode access\naccess-prefix 2001:db8:a1::/48\n",
+	      "t.conf:5: 2001:db8:a1::/48: prefix length must be 64..128");
+	fails(ACCESS_BASE "mode access\naccess-prefix 2001:db8:a1::/64\n"
+			  "access-prefix 2001:db8:a1::8000/120\n",
+	      "t.conf:6: 2001:db8:a1::8000/120: overlaps another access-prefix");
+	fails(ANCHOR_BASE "mode cha access\naccess-prefix 2001:db8:c4a:1::/64\n",
+	      "t.conf:3: pool: overlaps an access-prefix");
+	fails("role anchor\naddress 2001:db8:c4a::1\npool 2001:db8:c4a:1::/112\n"
+	      "identity mn1@example.org spi 256 key " KEY "\nmode home\n",
+	      "t.conf:3: pool: mode home derives addresses over the pool");
 }
 
 Test(config, unknown_directive)

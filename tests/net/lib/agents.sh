@@ -65,11 +65,8 @@ odm__wait_socket() {
 
 odm_agents_up() {
 	odm__need_build || return 1
-	export ODM_DIR=$ODM_RUNDIR/odm
-	mkdir -p "$ODM_DIR"
-	chmod 0700 "$ODM_DIR"
-	# The MN-HA key: 16 random octets as 32 hex digits, readable by root only.
-	(umask 077 && head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$ODM_DIR/mn.key")
+	odm__dir
+	odm_keygen mn
 	export MN_SOCK=$ODM_DIR/mn.sock CHA_SOCK=$ODM_DIR/cha.sock
 	local mn_group=''
 	if [[ -n ${ODM_CTL_GROUP:-} ]]; then
@@ -156,6 +153,20 @@ odm__conf_samples() {
 	done
 	[[ -z ${1:-} ]] || echo "$1" >>"$ODM_DIR/mn.conf"
 	echo "# agents: configurations from the samples $dist/anchor-cha.conf and odmagent.conf"
+}
+
+# ODM_DIR: this run's agent files, root only
+odm__dir() {
+	export ODM_DIR=$ODM_RUNDIR/odm
+	mkdir -p "$ODM_DIR"
+	chmod 0700 "$ODM_DIR"
+}
+
+# odm_keygen NAME - an MN-HA key in $ODM_DIR/NAME.key: 16 random octets as
+# 32 hex digits, readable by root only (made once per run).
+odm_keygen() {
+	[[ -s $ODM_DIR/$1.key ]] && return 0
+	(umask 077 && head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$ODM_DIR/$1.key")
 }
 
 odm_agent_start() {
@@ -319,3 +330,50 @@ odm_check_udp_idle() {
 odm__no_udp_lease() {
 	[[ $(odm_status mn | json 'sum(1 for l in j["leases"] if l["proto"] == "udp")') -eq 0 ]]
 }
+
+# ---- anchors of any mode on any host (test_anchor_modes.sh) ----
+#   odm_anchor_up HOST ADDRESS [LINE]...  write $ODM_DIR/HOST.conf: role anchor at
+#                     ADDRESS, the run's host identity, userspace tunnel
+#                     odmt-HOST, control socket $ODM_DIR/HOST.sock, state in
+#                     $ODM_DIR/state-HOST, then each LINE as given ("mode access",
+#                     "access-prefix ..."); start it (log $ODM_DIR/HOST-agent.log)
+#   odm_anchor_start HOST / odm_anchor_stop HOST   again with its config / SIGTERM
+#   odm_anchor_status HOST                         its status as JSON
+declare -A ODM_ANCHOR_PIDS=()
+odm_anchor_up() {
+	local h=$1 addr=$2 line
+	shift 2
+	odm__need_build || return 1
+	[[ -n ${ODM_DIR:-} ]] || odm__dir
+	odm_keygen mn
+	{
+		echo "# anchor on $h (tests/net/lib/agents.sh)"
+		echo "role anchor"
+		echo "control $ODM_DIR/$h.sock"
+		echo "state-dir $ODM_DIR/state-$h"
+		echo "tunnel userspace"
+		echo "tunnel-device odmt-$h"
+		echo "log-level info"
+		echo "address $addr"
+		echo "identity $ODM_NAI spi $ODM_SPI key-file $ODM_DIR/mn.key"
+		for line; do echo "$line"; done
+	} >"$ODM_DIR/$h.conf"
+	odm_anchor_start "$h"
+}
+odm_anchor_start() {
+	local h=$1
+	topo_spawn "$h" "odmagent-$h" "$ODM_DIR/$h-agent.log" "$ODM_BUILD/odmagent" -f "$ODM_DIR/$h.conf"
+	ODM_ANCHOR_PIDS[$h]=$TOPO_SPAWNED_PID
+	[[ ${#ODM_ANCHOR_PIDS[@]} -gt 1 ]] || topo_at_exit "odm__anchors_down"
+	odm__wait_socket "$ODM_DIR/$h.sock"
+}
+odm_anchor_stop() {
+	[[ -n ${ODM_ANCHOR_PIDS[$1]:-} ]] && topo_kill "${ODM_ANCHOR_PIDS[$1]}"
+	ODM_ANCHOR_PIDS[$1]=''
+}
+odm__anchors_down() {
+	local h
+	for h in "${!ODM_ANCHOR_PIDS[@]}"; do odm_anchor_stop "$h"; done
+	return 0
+}
+odm_anchor_status() { "$ODM_BUILD/odmctl" -s "$ODM_DIR/$1.sock" -j status; }

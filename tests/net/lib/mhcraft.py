@@ -28,6 +28,8 @@ def encode_bu(a, key):
     b = pad_to(b, 8, 6); b += bytes([3, 16]) + coa                          # Alternate CoA
     b = pad_to(b, 8, 4); b += bytes([22, 18, 0, 128]) + hnp                 # HNP
     b = pad_to(b, 2, 0); b += bytes([35, 4]) + struct.pack("!HBB", a.bid, 0, 0)  # BID
+    if a.service:                                                          # RFC 5149
+        s = a.service.encode(); b += bytes([20, len(s)]) + s
     nai = a.nai.encode(); b += bytes([8, 1 + len(nai), 1]) + nai             # MN-ID
     b = pad_to(b, 8, 2); b += bytes([10, 8]) + struct.pack("!Q", ntp_now(a.ts_offset))
     b = pad_to(b, 4, 1); auth_off = len(b)
@@ -229,6 +231,8 @@ p.add_argument("--spi", type=int); p.add_argument("--keyfile")
 p.add_argument("--seq", type=int, default=1); p.add_argument("--bid", type=int, default=1)
 p.add_argument("--hnp", default="::"); p.add_argument("--lifetime", type=int, default=100)
 p.add_argument("--ts-offset", type=float, default=0.0)
+# Service Selection (RFC 5149): the odm.h address type asked for, e.g. fixed
+p.add_argument("--service")
 p.add_argument("--badauth", action="store_true")
 p.add_argument("--save"); p.add_argument("--resend"); p.add_argument("--raw-type", type=int)
 # attacker's options (test_anchor): packet source other than --coa, an NAI

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * anchor_mode_access.c — mode access: an access router anchors the
+ * addresses hosts formed on its own links (its access-prefix lines), for
+ * Session-lasting and Graceful-replacement sockets that outlive a move.
+ *
+ *   claim    A host on the link sends an authenticated BU for its address
+ *            from that address (CoA = HNP, no tunnel): the address is now
+ *            this identity's for the granted lifetime, refreshed like any
+ *            binding. Only a BU from the address itself can claim it, so
+ *            only a host that holds it on the link can (as RFC 6275
+ *            §11.5.4's return-home BU is sent from the home address).
+ *   move     The same identity, from a care-of address elsewhere: packets
+ *            for the address go through the tunnel (a /128 route into the
+ *            tunnel device) until it deregisters (its last socket closed),
+ *            or the lifetime ends.
+ *   return   Back on the link, CoA = HNP again: the tunnel and route go,
+ *            the address is native, the claim stays.
+ *   refused  Another identity, for an address someone holds, or anyone
+ *            for an address nobody claimed, from off the link: status 155
+ *            (RFC 5213 §8.9, not authorized for that prefix); nothing
+ *            changes. The anchor's own addresses: 129.
+ *
+ * Graceful-replacement (Service Selection "graceful-replacement"): the
+ * first BU after a move starts the grace period (grace-period); no
+ * lifetime granted afterwards reaches past its end, and the binding is
+ * released then, whatever the host asks. Coming back to the link ends the
+ * grace period; the next move starts a new one. A binding keeps the type
+ * it was claimed with: a BU asking for the other one gets 139
+ * (registration type change disallowed), so a host cannot lift the limit.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "addrtext.h"
+#include "anchor.h"
+#include "anchor_mode.h"
+#include "log.h"
+
+static const struct in6_addr *access_target(const struct anchor *an, const struct mh_msg *bu,
+					    long ident)
+{
+	return &bu->hnp;
+}
+
+/* ceil(ms / 4000), at least 1 and at most granted: what the BA tells */
+static uint16_t units_left(uint64_t ms, uint16_t granted)
+{
+	uint64_t u = (ms + 3999) / 4000;
+
+	if (u < 1)
+		u = 1;
+	return u < granted ? (uint16_t)u : granted;
+}
+
+static uint8_t access_claim(struct anchor *an, const struct anchor_req *r, uint16_t granted,
+			    struct binding **out)
+{
+	struct binding tmpl;
+
+	if (anchor_quota_full(an, r->ident))
+		return MH_BA_INSUFFICIENT_RESOURCES;
+	/* CoA = HNP (the claim comes from the address): native, no tunnel */
+	anchor_binding_tmpl(r, &r->bu->hnp, granted, ODM_MODE_ACCESS, &tmpl);
+	tmpl.graceful = (uint8_t)(r->graceful != 0);
+	if (anchor_binding_add(an, &tmpl, out) < 0)
+		return MH_BA_UNSPECIFIED; /* (NAI, BID) names another binding */
+	return MH_BA_ACCEPTED;
+}
+
+static uint8_t access_apply(struct anchor *an, const struct anchor_req *r, struct ba_plan *p)
+{
+	const struct mh_msg *bu = r->bu;
+	struct binding *b = bcache_find_hoa(&an->bc, &bu->hnp);
+	char n[LOG_ESC_MAX], h[INET6_ADDRSTRLEN];
+	uint64_t expires;
+	uint16_t granted;
+	uint8_t st;
+
+	if (!memcmp(&bu->hnp, &an->cfg->address, sizeof bu->hnp) ||
+	    (an->is_local && an->is_local(an->is_local_arg, &bu->hnp)))
+		return MH_BA_PROHIBITED;
+	if (b && b->expires_ms <= r->now_ms) {
+		/* its time is up, whether or not the timer has run yet */
+		anchor_release(an, b, b->deadline_ms ? "grace period over" : "lifetime expired");
+		b = NULL;
+	}
+	if (b && (b->ident != (size_t)r->ident || b->mode != ODM_MODE_ACCESS)) {
+		log_info("%s asks for %s, which another identity holds: refused",
+			 log_escape(n, sizeof n, bu->mnid, sizeof bu->mnid), ntop6(&bu->hnp, h));
+		return MH_BA_NOT_AUTHORIZED_FOR_HNP;
+	}
+	if (bu->lifetime == 0) {
+		if (b) {
+			p->has_hoa = 1;
+			p->hoa = b->hoa;
+			anchor_release(an, b, "deregistered");
+		}
+		p->lifetime = 0;
+		return MH_BA_ACCEPTED;
+	}
+	granted = anchor_grant(an, bu->lifetime);
+	if (!b) {
+		if (!r->coa_is_hoa)
+			return MH_BA_NOT_AUTHORIZED_FOR_HNP; /* claimed only from the link */
+		st = access_claim(an, r, granted, &b);
+		if (st != MH_BA_ACCEPTED)
+			return st;
+	} else {
+		if (b->graceful != (r->graceful != 0))
+			return MH_BA_REG_TYPE_CHANGE;
+		expires = r->now_ms + (uint64_t)mh_lifetime_seconds(granted) * 1000;
+		if (r->coa_is_hoa) {
+			b->deadline_ms = 0; /* back on its link */
+		} else if (b->graceful) {
+			if (!b->deadline_ms)
+				b->deadline_ms = r->now_ms + (uint64_t)an->cfg->grace_period * 1000;
+			if (expires > b->deadline_ms) {
+				expires = b->deadline_ms;
+				granted = units_left(expires - r->now_ms, granted);
+			}
+		}
+		if (anchor_binding_update(an, b, bu, &bu->altcoa, granted, expires) < 0) {
+			log_warnx("tunnel for identity %ld failed", r->ident);
+			return MH_BA_INSUFFICIENT_RESOURCES;
+		}
+	}
+	p->has_hoa = 1;
+	p->hoa = b->hoa;
+	p->lifetime = granted;
+	return MH_BA_ACCEPTED;
+}
+
+/* On-link addresses belong to the link: nothing to give back */
+static void access_put_addr(struct anchor *an, const struct in6_addr *hoa)
+{
+}
+
+static int access_take_addr(struct anchor *an, const struct in6_addr *hoa, size_t ident)
+{
+	return anchor_in_access_prefix(an, hoa) ? 0 : -EINVAL;
+}
+
+const struct anchor_mode_ops anchor_mode_access = {
+	.mode = ODM_MODE_ACCESS,
+	.per_address_route = 1,
+	.target = access_target,
+	.apply = access_apply,
+	.put_addr = access_put_addr,
+	.take_addr = access_take_addr,
+};

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * anchor_mode_cha.c — mode cha (a Corresponding Home Agent near the
+ * correspondent): a BU with HNP :: gets the lowest free address of the
+ * pool, keyed by (NAI, BID) so a retransmitted allocation finds the
+ * binding it made; a BU naming an address must name one bound to the same
+ * identity. The binding ends when the host deregisters (its last socket
+ * closed) or its lifetime runs out. A home anchor hands out Session-lasting
+ * addresses the same way (anchor_mode.c).
+ */
+#include <string.h>
+
+#include "addrtext.h"
+#include "anchor.h"
+#include "anchor_mode.h"
+#include "log.h"
+
+static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
+
+static const struct in6_addr *cha_target(const struct anchor *an, const struct mh_msg *bu,
+					 long ident)
+{
+	const struct binding *b;
+
+	if (memcmp(&bu->hnp, &any6, sizeof any6))
+		return &bu->hnp;
+	if (!(bu->present & MH_HAS_BID) || bu->bid == 0)
+		return NULL;
+	b = bcache_find_id(&an->bc, bu->mnid, bu->bid);
+	return b ? &b->hoa : NULL;
+}
+
+/* A new binding on a fresh pool address */
+static uint8_t cha_allocate(struct anchor *an, const struct anchor_req *r, uint16_t granted,
+			    struct binding **out)
+{
+	struct binding tmpl;
+	struct in6_addr hoa;
+	int rc;
+
+	if (anchor_quota_full(an, r->ident))
+		return MH_BA_INSUFFICIENT_RESOURCES;
+	if (pool_alloc(&an->pool, &hoa) < 0) {
+		log_warnx("pool exhausted");
+		return MH_BA_INSUFFICIENT_RESOURCES;
+	}
+	anchor_binding_tmpl(r, &hoa, granted, ODM_MODE_CHA, &tmpl);
+	rc = anchor_binding_add(an, &tmpl, out);
+	if (rc < 0) {
+		log_warn(rc, "binding for identity %ld", r->ident);
+		(void)pool_release(&an->pool, &tmpl.hoa);
+		return MH_BA_INSUFFICIENT_RESOURCES;
+	}
+	return MH_BA_ACCEPTED;
+}
+
+static uint8_t cha_apply(struct anchor *an, const struct anchor_req *r, struct ba_plan *p)
+{
+	const struct mh_msg *bu = r->bu;
+	struct binding *b = NULL;
+	uint16_t granted;
+	uint8_t st;
+
+	if (!memcmp(&bu->hnp, &any6, sizeof any6)) {
+		if ((bu->present & MH_HAS_BID) && bu->bid != 0)
+			b = bcache_find_id(&an->bc, bu->mnid, bu->bid);
+		else if (bu->lifetime > 0 && !r->coa_is_hoa)
+			return MH_BA_UNSPECIFIED; /* no key for idempotent allocation */
+	} else {
+		b = bcache_find_hoa(&an->bc, &bu->hnp);
+		if (!b || b->ident != (size_t)r->ident || b->mode != ODM_MODE_CHA)
+			return MH_BA_NOT_HA_FOR_MN;
+	}
+
+	/* lifetime 0, or CoA = the home address (RFC 6275 §9.5.1): deleted */
+	if (bu->lifetime == 0 || r->coa_is_hoa) {
+		if (b) {
+			p->has_hoa = 1;
+			p->hoa = b->hoa;
+			anchor_release(an, b, r->coa_is_hoa ? "care-of address = home address"
+							    : "deregistered");
+		}
+		p->lifetime = 0;
+		return MH_BA_ACCEPTED;
+	}
+
+	granted = anchor_grant(an, bu->lifetime);
+	if (!b) {
+		st = cha_allocate(an, r, granted, &b);
+		if (st != MH_BA_ACCEPTED)
+			return st;
+	} else if (anchor_binding_update(an, b, bu, &bu->altcoa, granted,
+					 r->now_ms + (uint64_t)mh_lifetime_seconds(granted) * 1000) < 0) {
+		log_warnx("tunnel bind for identity %ld failed", r->ident);
+		return MH_BA_INSUFFICIENT_RESOURCES;
+	}
+	p->has_hoa = 1;
+	p->hoa = b->hoa;
+	p->lifetime = granted;
+	return MH_BA_ACCEPTED;
+}
+
+static void cha_put_addr(struct anchor *an, const struct in6_addr *hoa)
+{
+	char h[INET6_ADDRSTRLEN];
+
+	if (pool_release(&an->pool, hoa) < 0)
+		log_warnx("%s was not allocated from the pool", ntop6(hoa, h));
+}
+
+static int cha_take_addr(struct anchor *an, const struct in6_addr *hoa, size_t ident)
+{
+	return pool_reserve(&an->pool, hoa);
+}
+
+const struct anchor_mode_ops anchor_mode_cha = {
+	.mode = ODM_MODE_CHA,
+	.per_address_route = 0,
+	.target = cha_target,
+	.apply = cha_apply,
+	.put_addr = cha_put_addr,
+	.take_addr = cha_take_addr,
+};
