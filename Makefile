@@ -35,7 +35,7 @@ SAN      ?=
 # The one version number of ODM: odmagent -V, odmctl --version, odm_version()
 VERSION  := 0.3.0
 
-PKGS     := libuv libcares jansson libnl-3.0 libnl-route-3.0 libcrypto
+PKGS     := libuv libcares jansson libnl-3.0 libnl-route-3.0 libcrypto libnftables
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
