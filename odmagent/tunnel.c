@@ -119,6 +119,8 @@ void tunnel_set_guard(struct odm_tunnel *t, const struct in6_addr *prefix, uint8
 	t->guard = *prefix;
 	t->guard_plen = plen;
 	t->has_guard = 1;
+	if (t->ops && t->ops->guard)
+		t->ops->guard(t);
 }
 
 json_t *tunnel_status_json(struct odm_tunnel *t)

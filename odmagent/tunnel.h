@@ -62,6 +62,8 @@ struct odm_tunnel_ops {
 	/* per inner address; inner NULL = totals of the device */
 	int (*stats)(struct odm_tunnel *t, const struct in6_addr *inner,
 		     struct odm_tunnel_stats *st);
+	/* optional: t->guard was just set (tunnel_set_guard) */
+	void (*guard)(struct odm_tunnel *t);
 };
 
 struct odm_tunnel {

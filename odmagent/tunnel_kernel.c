@@ -49,11 +49,13 @@
 #define ENCAP_OVERHEAD 40
 #define RT_MAIN 254
 #define RT_LOCAL 255
-/* The backend's decapsulation table: this base plus the device's index. */
+/* The backend's decapsulation table: this base plus a hash of the device's
+ * name (not its index: a restarted anchor makes its device anew). */
 #define DECAP_TABLE_BASE 0x4f440000u
 /* Counters read from nftables at most this often (ms); on the host side
  * also this often by a timer, so the last-traffic times a lease's
- * inactivity is judged by (lease.h) are this precise. */
+ * inactivity is judged by (lease.h) are this precise; on the anchor side
+ * the unbound packets are looked for this often. */
 #define READ_EVERY_MS 100
 
 struct kp {
@@ -62,7 +64,7 @@ struct kp {
 	struct tunnel_nft *nft;
 	struct tunnel_table tt;
 	uint32_t decap_table;
-	int guard_set;
+	int local_rule_moved; /* the rule to the local table is at LWT_LOCAL_PRIO */
 	uint64_t read_ms;
 	struct odm_tunnel_stats total;
 	uv_timer_t timer; /* host side: counters read every READ_EVERY_MS */
@@ -71,9 +73,18 @@ struct kp {
 
 static void refresh(struct kp *p);
 
+/* Host side: the counters (last-traffic times); anchor side: the packets
+ * for bindings it does not have, each reported to t->unbound (the anchor
+ * answers with a Binding Error, rate-limited there). */
 static void on_timer(uv_timer_t *h)
 {
-	refresh(h->data);
+	struct kp *p = h->data;
+	struct odm_tunnel *t = p->t;
+
+	if (t->side == ODM_TUNNEL_HOST)
+		refresh(p);
+	else if (t->unbound)
+		(void)tunnel_nft_take_unbound(p->nft, t->unbound, t->unbound_arg);
 }
 
 static int kp_probe(void)
@@ -94,6 +105,15 @@ static int kp_probe(void)
 	if (rc < 0)
 		log_warn(rc, "kernel backend: nftables (needs CAP_NET_ADMIN)");
 	return rc;
+}
+
+static uint32_t decap_table(const char *ifname)
+{
+	uint32_t h = 2166136261u; /* FNV-1a, folded to 16 bits */
+
+	for (const char *c = ifname; *c; c++)
+		h = (h ^ (uint8_t)*c) * 16777619u;
+	return DECAP_TABLE_BASE + ((h ^ (h >> 16)) & 0xffff);
 }
 
 static void drop_device(struct odm_tunnel *t)
@@ -139,6 +159,11 @@ static int kp_open(struct odm_tunnel *t)
 	rc = tunnel_table_init(&p->tt);
 	if (rc < 0)
 		goto fail;
+	/* An anchor starts afresh: what a killed run left would forward for
+	 * bindings it may no longer have (it restores those it has from its
+	 * state at once). A host takes its data path over as it is. */
+	if (t->side == ODM_TUNNEL_ANCHOR)
+		drop_device(t);
 	fd = tunnel_dev_open(t);
 	if (fd < 0) {
 		rc = fd;
@@ -157,7 +182,7 @@ static int kp_open(struct odm_tunnel *t)
 		rc = -errno;
 		goto fail_dev;
 	}
-	p->decap_table = DECAP_TABLE_BASE + (uint32_t)t->ifindex;
+	p->decap_table = decap_table(t->ifname);
 	p->sk = nl_socket_alloc();
 	if (!p->sk) {
 		rc = -ENOMEM;
@@ -169,15 +194,14 @@ static int kp_open(struct odm_tunnel *t)
 		p->sk = NULL;
 		goto fail_dev;
 	}
-	rc = tunnel_nft_open(&p->nft, t->ifname, t->side);
+	if (t->side == ODM_TUNNEL_ANCHOR) {
+		(void)lwt_decap_rule_flush(p->sk, p->decap_table);
+		(void)lwt_move_local_rule(p->sk, 1);
+	}
+	rc = tunnel_nft_open(&p->nft, t->ifname, t->side, t->side == ODM_TUNNEL_ANCHOR);
 	if (rc < 0)
 		goto fail_dev;
-	rc = lwt_move_local_rule(p->sk, 0);
-	if (rc < 0) {
-		log_warn(rc, "moving the rule to the local table to priority %d", LWT_LOCAL_PRIO);
-		goto fail_dev;
-	}
-	if (t->side == ODM_TUNNEL_HOST && uv_timer_init(t->loop, &p->timer) == 0) {
+	if (uv_timer_init(t->loop, &p->timer) == 0) {
 		p->timer.data = p;
 		p->timer_on = 1;
 		uv_timer_start(&p->timer, on_timer, READ_EVERY_MS, READ_EVERY_MS);
@@ -228,18 +252,34 @@ static int encap(struct kp *p, const struct tunnel_entry *e)
 				 &e->remote);
 }
 
+/* Decapsulate at local; the first one moves the rule to the local table
+ * behind the decapsulation rules (tunnel_lwt.h). */
 static int decap_on(struct kp *p, const struct in6_addr *local)
 {
 	uint32_t lookup = p->t->side == ODM_TUNNEL_HOST ? RT_LOCAL : 0;
-	int rc = lwt_decap_replace(p->sk, local, p->decap_table, p->t->ifindex, lookup);
+	int rc;
 
+	if (!p->local_rule_moved) {
+		rc = lwt_move_local_rule(p->sk, 0);
+		if (rc < 0) {
+			log_warn(rc, "moving the rule to the local table to priority %d",
+				 LWT_LOCAL_PRIO);
+			return rc;
+		}
+		p->local_rule_moved = 1;
+	}
+	rc = lwt_decap_replace(p->sk, local, p->decap_table, p->t->ifindex, lookup);
 	return rc < 0 ? rc : lwt_decap_rule_add(p->sk, local, p->decap_table);
 }
 
-static void decap_off(struct kp *p, const struct in6_addr *local)
+/* Stop decapsulating at local; with no binding left (last), the rule to
+ * the local table goes back to priority 0. */
+static void decap_off(struct kp *p, const struct in6_addr *local, int last)
 {
 	(void)lwt_decap_rule_del(p->sk, local, p->decap_table);
 	(void)lwt_route_del(p->sk, local, 128, NULL, 0, p->decap_table, p->t->ifindex);
+	if (last && p->local_rule_moved && lwt_move_local_rule(p->sk, 1) == 0)
+		p->local_rule_moved = 0;
 }
 
 static int encap_del(struct kp *p, const struct in6_addr *inner)
@@ -269,9 +309,6 @@ static int kp_bind(struct odm_tunnel *t, const struct in6_addr *inner,
 		return -EINVAL;
 	if (loops(p, inner, local, remote))
 		return -ELOOP;
-	if (t->has_guard && !p->guard_set &&
-	    tunnel_nft_guard(p->nft, &t->guard, t->guard_plen) == 0)
-		p->guard_set = 1;
 	e = tunnel_table_find(&p->tt, inner);
 	had = e != NULL;
 	if (had)
@@ -281,8 +318,10 @@ static int kp_bind(struct odm_tunnel *t, const struct in6_addr *inner,
 	now.local = *local;
 	now.remote = *remote;
 	local_moved = !had || memcmp(&old.local, local, sizeof *local) != 0;
-	/* the anchor's one local endpoint is set up with its first binding */
-	if (local_moved && (t->side == ODM_TUNNEL_HOST || p->tt.count == 0) &&
+	/* the anchor's one local endpoint is set up with its first binding;
+	 * a host taking a lease over binds it before it knows its CoA (::) */
+	if (local_moved && !IN6_IS_ADDR_UNSPECIFIED(local) &&
+	    (t->side == ODM_TUNNEL_HOST || p->tt.count == 0) &&
 	    (rc = decap_on(p, local)) < 0) {
 		log_warn(rc, "seg6 decapsulation route and rule");
 		return rc;
@@ -305,7 +344,7 @@ static int kp_bind(struct odm_tunnel *t, const struct in6_addr *inner,
 		drop_old_local = local_moved && tunnel_table_count_local(&p->tt, &old.local) == 1;
 		tunnel_nft_unbind(p->nft, &old, 0, drop_old_local);
 		if (drop_old_local)
-			decap_off(p, &old.local);
+			decap_off(p, &old.local, 0);
 	}
 	e->local = *local;
 	e->remote = *remote;
@@ -330,7 +369,7 @@ static int kp_unbind(struct odm_tunnel *t, const struct in6_addr *inner)
 	(void)encap_del(p, inner);
 	tunnel_nft_unbind(p->nft, &old, 1, last);
 	if (last)
-		decap_off(p, &old.local);
+		decap_off(p, &old.local, p->tt.count == 1);
 	return tunnel_table_del(&p->tt, inner);
 }
 
@@ -370,6 +409,14 @@ static int kp_stats(struct odm_tunnel *t, const struct in6_addr *inner,
 	return tunnel_table_stats(&p->tt, &p->total, inner, st);
 }
 
+static void kp_guard(struct odm_tunnel *t)
+{
+	struct kp *p = t->priv;
+
+	if (p && tunnel_nft_guard(p->nft, &t->guard, t->guard_plen) < 0)
+		log_warnx("nftables: the guarded prefix is not in place");
+}
+
 const struct odm_tunnel_ops tunnel_kernel_ops = {
 	.name = "kernel",
 	.probe = kp_probe,
@@ -378,4 +425,5 @@ const struct odm_tunnel_ops tunnel_kernel_ops = {
 	.bind = kp_bind,
 	.unbind = kp_unbind,
 	.stats = kp_stats,
+	.guard = kp_guard,
 };

@@ -89,7 +89,8 @@ int lwt_encap_replace(struct nl_sock *sk, const struct in6_addr *dst, int dlen,
 	if (nla_put_u16(m, RTA_ENCAP_TYPE, LWTUNNEL_ENCAP_SEG6) < 0 ||
 	    !(nest = nla_nest_start(m, RTA_ENCAP)) ||
 	    nla_put(m, SEG6_IPTUNNEL_SRH, sizeof enc, &enc) < 0 ||
-	    nla_put(m, SEG6_IPTUNNEL_SRC, sizeof *tunsrc, tunsrc) < 0) {
+	    (!IN6_IS_ADDR_UNSPECIFIED(tunsrc) &&
+	     nla_put(m, SEG6_IPTUNNEL_SRC, sizeof *tunsrc, tunsrc) < 0)) {
 		nlmsg_free(m);
 		return -ENOMEM;
 	}
@@ -175,7 +176,9 @@ int lwt_decap_rule_del(struct nl_sock *sk, const struct in6_addr *addr, uint32_t
 	return rule_msg(sk, RTM_DELRULE, addr, table, LWT_DECAP_PRIO);
 }
 
-int lwt_decap_rule_flush(struct nl_sock *sk, uint32_t table)
+/* The IPv6 rules to table at priority prio (the libnl cache may hold the
+ * IPv4 ones too): how many, each deleted first if del; or -errno. */
+static int rules_to(struct nl_sock *sk, uint32_t table, uint32_t prio, int del)
 {
 	struct nl_cache *cache;
 	struct nl_object *o;
@@ -186,10 +189,10 @@ int lwt_decap_rule_flush(struct nl_sock *sk, uint32_t table)
 	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 		struct rtnl_rule *r = (struct rtnl_rule *)o;
 
-		if (rtnl_rule_get_table(r) != table || rtnl_rule_get_prio(r) != LWT_DECAP_PRIO)
+		if (rtnl_rule_get_family(r) != AF_INET6 || rtnl_rule_get_table(r) != table ||
+		    rtnl_rule_get_prio(r) != prio)
 			continue;
-		rc = netconf_nl2errno(rtnl_rule_delete(sk, r, 0));
-		if (rc < 0 && rc != -ENOENT)
+		if (del && (rc = netconf_nl2errno(rtnl_rule_delete(sk, r, 0))) < 0 && rc != -ENOENT)
 			break;
 		rc = 0;
 		n++;
@@ -198,10 +201,34 @@ int lwt_decap_rule_flush(struct nl_sock *sk, uint32_t table)
 	return rc < 0 ? rc : n;
 }
 
+int lwt_decap_rule_flush(struct nl_sock *sk, uint32_t table)
+{
+	return rules_to(sk, table, LWT_DECAP_PRIO, 1);
+}
+
+static int local_rules_at(struct nl_sock *sk, uint32_t prio)
+{
+	return rules_to(sk, RT_TABLE_LOCAL, prio, 0);
+}
+
+/*
+ * Checked against the rules there, not assumed: adding a rule "like" the
+ * kernel's own (which has protocol kernel) is no duplicate to the kernel,
+ * so blind adds and deletes could leave two, or none.
+ */
 int lwt_move_local_rule(struct nl_sock *sk, int restore)
 {
 	uint32_t from = restore ? LWT_LOCAL_PRIO : 0, to = restore ? 0 : LWT_LOCAL_PRIO;
-	int rc = rule_msg(sk, RTM_NEWRULE, NULL, RT_TABLE_LOCAL, to);
+	int rc, n;
 
-	return rc < 0 ? rc : rule_msg(sk, RTM_DELRULE, NULL, RT_TABLE_LOCAL, from);
+	if (restore && (n = local_rules_at(sk, from)) <= 0)
+		return n; /* never moved (or -errno) */
+	if ((n = local_rules_at(sk, to)) < 0)
+		return n;
+	if (n == 0 && (rc = rule_msg(sk, RTM_NEWRULE, NULL, RT_TABLE_LOCAL, to)) < 0)
+		return rc;
+	for (int i = 0; i < 4 && (n = local_rules_at(sk, from)) > 0; i++)
+		if ((rc = rule_msg(sk, RTM_DELRULE, NULL, RT_TABLE_LOCAL, from)) < 0)
+			return rc;
+	return n < 0 ? n : 0;
 }

@@ -31,7 +31,8 @@ struct nl_sock;
 
 /* Route dst/dlen, from src/slen (slen 0: any source; RFC 8043-style source
  * routing needs IPv6 subtrees), in table, out of ifindex: encapsulated from
- * tunsrc to remote. Replaces an existing route of the same key. */
+ * tunsrc (:: = by source address selection) to remote. Replaces an
+ * existing route of the same key. */
 int lwt_encap_replace(struct nl_sock *sk, const struct in6_addr *dst, int dlen,
 		      const struct in6_addr *src, int slen, uint32_t table, int ifindex,
 		      const struct in6_addr *tunsrc, const struct in6_addr *remote);

@@ -95,11 +95,12 @@ int tunnel_nft_probe(void)
 	return rc;
 }
 
-int tunnel_nft_open(struct tunnel_nft **out, const char *ifname, enum odm_tunnel_side side)
+int tunnel_nft_open(struct tunnel_nft **out, const char *ifname, enum odm_tunnel_side side,
+		    int fresh)
 {
 	struct tunnel_nft *n = calloc(1, sizeof *n);
-	char *cmd;
-	const char *t;
+	char *cmd, unb_rule[256];
+	const char *t, *unb;
 	int key, rc;
 
 	*out = NULL;
@@ -117,7 +118,21 @@ int tunnel_nft_open(struct tunnel_nft **out, const char *ifname, enum odm_tunnel
 		if (!isalnum((unsigned char)*c))
 			*c = '_';
 	t = n->table;
+	unb = "";
+	if (!n->host) {
+		snprintf(unb_rule, sizeof unb_rule,
+			 "add rule ip6 %1$s pre meta l4proto ipv6 @nh,%2$d,128 @guard jump dec\n"
+			 "add rule ip6 %1$s dec add @unbound { @nh,%2$d,128 . ip6 saddr }\n", t,
+			 OFF_INNER_SRC);
+		unb = unb_rule;
+	}
 	key = n->host ? OFF_INNER_DST : OFF_INNER_SRC;
+	if (fresh) {
+		char del[64];
+
+		snprintf(del, sizeof del, "delete table ip6 %s", t);
+		(void)run(n, del, 1); /* none: nothing to do */
+	}
 	/* sets survive a restart (add is idempotent); the rules are
 	 * replaced in the same transaction, so no packet sees none */
 	rc = asprintf(&cmd,
@@ -126,6 +141,8 @@ int tunnel_nft_open(struct tunnel_nft **out, const char *ifname, enum odm_tunnel
 		"add set ip6 %1$s peers { typeof ip6 daddr . ip6 saddr . @nh,%2$d,128; counter; }\n"
 		"add set ip6 %1$s txk { type ipv6_addr; counter; }\n"
 		"add set ip6 %1$s guard { typeof @nh,%3$d,128; flags interval; }\n"
+		"add set ip6 %1$s unbound { typeof @nh,%2$d,128 . ip6 saddr; size 256; "
+		"flags dynamic,timeout; timeout 2s; }\n"
 		"add counter ip6 %1$s dropped\n"
 		"add counter ip6 %1$s looped\n"
 		"add chain ip6 %1$s pre { type filter hook prerouting priority raw; policy accept; }\n"
@@ -136,18 +153,20 @@ int tunnel_nft_open(struct tunnel_nft **out, const char *ifname, enum odm_tunnel
 		"flush chain ip6 %1$s out\n"
 		"flush chain ip6 %1$s dec\n"
 		"flush chain ip6 %1$s enc\n"
-		"add rule ip6 %1$s pre meta l4proto ipv6 ip6 daddr @locals jump dec\n"
+		"add rule ip6 %1$s pre meta l4proto ipv6 %10$s jump dec\n"
 		"add rule ip6 %1$s %4$s ip6 %5$s @txk jump enc\n"
 		"add rule ip6 %1$s dec ip6 nexthdr != ipv6 counter name dropped drop\n"
 		"add rule ip6 %1$s dec @nh,%6$d,8 41 @nh,%7$d,8 41 @nh,%8$d,8 41 @nh,%9$d,8 41 "
 		"counter name looped drop\n"
 		"add rule ip6 %1$s dec @nh,%3$d,128 @guard counter name looped drop\n"
 		"add rule ip6 %1$s dec ip6 daddr . ip6 saddr . @nh,%2$d,128 @peers accept\n"
+		"%11$s"
 		"add rule ip6 %1$s dec counter name dropped drop\n"
 		"add rule ip6 %1$s enc ip6 nexthdr ipv6 @nh,%6$d,8 41 @nh,%7$d,8 41 @nh,%8$d,8 41 "
 		"counter name looped drop\n",
 		t, key, OFF_INNER_DST, n->host ? "out" : "pre", n->host ? "saddr" : "daddr",
-		NH_AT(1), NH_AT(2), NH_AT(3), NH_AT(4));
+		NH_AT(1), NH_AT(2), NH_AT(3), NH_AT(4),
+		"ip6 daddr @locals", unb);
 	if (rc < 0) {
 		tunnel_nft_close(n);
 		return -ENOMEM;
@@ -287,22 +306,66 @@ static void read_set(json_t *set, int peers, struct tunnel_table *tt, uint64_t n
 	}
 }
 
-int tunnel_nft_read(struct tunnel_nft *n, struct tunnel_table *tt,
-		    struct odm_tunnel_stats *total, uint64_t now)
+/* The whole table (set NULL) or one set of it, as nft's JSON, or NULL */
+static json_t *list_json(struct tunnel_nft *n, const char *set)
 {
-	char cmd[64];
-	json_t *root, *arr, *it;
+	char cmd[96];
 	json_error_t jerr;
-	size_t i;
 	int rc;
 
 	nft_ctx_output_set_flags(n->ctx, NFT_CTX_OUTPUT_JSON);
-	snprintf(cmd, sizeof cmd, "list table ip6 %s", n->table);
+	if (set)
+		snprintf(cmd, sizeof cmd, "list set ip6 %s %s", n->table, set);
+	else
+		snprintf(cmd, sizeof cmd, "list table ip6 %s", n->table);
 	rc = run(n, cmd, 1);
 	nft_ctx_output_set_flags(n->ctx, 0);
 	if (rc < 0)
-		return rc;
-	root = json_loads(nft_ctx_get_output_buffer(n->ctx), 0, &jerr);
+		return NULL;
+	return json_loads(nft_ctx_get_output_buffer(n->ctx), 0, &jerr);
+}
+
+int tunnel_nft_take_unbound(struct tunnel_nft *n, tunnel_unbound_fn fn, void *arg)
+{
+	json_t *root = list_json(n, "unbound"), *arr, *it;
+	size_t i, k, found = 0;
+	char cmd[96];
+
+	if (!root)
+		return -EIO;
+	arr = json_object_get(root, "nftables");
+	json_array_foreach(arr, i, it) {
+		json_t *elems = json_object_get(json_object_get(it, "set"), "elem"), *el;
+
+		json_array_foreach(elems, k, el) {
+			/* {"elem": {"val": {"concat": [...]}, ...}} with a
+			 * timeout, {"concat": [...]} without */
+			json_t *in = json_object_get(el, "elem");
+			json_t *c = json_object_get(in ? json_object_get(in, "val") : el, "concat");
+			struct in6_addr inner, osrc;
+
+			if (json_array_size(c) != 2 ||
+			    unhex128(json_string_value(json_array_get(c, 0)), &inner) < 0 ||
+			    inet_pton(AF_INET6, json_string_value(json_array_get(c, 1)) ?: "", &osrc) != 1)
+				continue;
+			fn(arg, &inner, &osrc);
+			found++;
+		}
+	}
+	json_decref(root);
+	if (found) {
+		snprintf(cmd, sizeof cmd, "flush set ip6 %s unbound", n->table);
+		(void)run(n, cmd, 1);
+	}
+	return (int)found;
+}
+
+int tunnel_nft_read(struct tunnel_nft *n, struct tunnel_table *tt,
+		    struct odm_tunnel_stats *total, uint64_t now)
+{
+	json_t *root = list_json(n, NULL), *arr, *it;
+	size_t i;
+
 	if (!root)
 		return -EIO;
 	arr = json_object_get(root, "nftables");
