@@ -54,7 +54,8 @@ finished_ok() { # NAME: curl exited 0 and the file is whole
 		test "$(sha256sum "$OUT" | awk '{print $1}')" = "$BIGFILE_SHA256"
 }
 
-# the outer headers of the IPv6-in-IPv6 packets in PCAP, one line per
+# the outer headers of the tunnelled packets in PCAP (next header 41, or
+# 43: a routing header, as seg6 would put with an SRH), one line per
 # distinct combination of source, destination, next header and routing
 # header type (none: no routing header anywhere, so no SRH)
 outer_headers() {
@@ -92,7 +93,7 @@ for be in user kernel; do
 	check "$be: both agents run the $be backend" \
 		test "$(odm_tunnel_backend mn)/$(odm_tunnel_backend cha)" = \
 		"$([[ $be == user ]] && echo userspace/userspace || echo kernel/kernel)"
-	odm_capture core ar1 "$ODM_DIR/wire-$be.pcap" 'ip6 proto 41' 200
+	odm_capture core ar1 "$ODM_DIR/wire-$be.pcap" 'ip6 proto 41 or ip6 proto 43' 200
 	CAP=$ODM_CAP_PID
 	download "wire-$be" 20m
 	check "$be: a lease for curl" wait_for 10 has_lease
