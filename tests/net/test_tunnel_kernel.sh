@@ -93,6 +93,8 @@ for be in user kernel; do
 	check "$be: both agents run the $be backend" \
 		test "$(odm_tunnel_backend mn)/$(odm_tunnel_backend cha)" = \
 		"$([[ $be == user ]] && echo userspace/userspace || echo kernel/kernel)"
+	WHY=$(odm_status mn | json 'j["tunnel"]["why"]')
+	check "$be: the status says why ($WHY)" test "$WHY" = "configured (tunnel $be)"
 	odm_capture core ar1 "$ODM_DIR/wire-$be.pcap" 'ip6 proto 41 or ip6 proto 43' 200
 	CAP=$ODM_CAP_PID
 	download "wire-$be" 20m
