@@ -119,6 +119,7 @@ Test(config, tunnel_backends)
 		snprintf(t, sizeof t, "%stunnel %s\n", MN_ID, names[i]);
 		cr_assert_eq(parse(t), 0, "tunnel %s: %s", names[i], err);
 		cr_assert_str_eq(cfg.tunnel_backend, names[i]);
+		config_free(&cfg);
 	}
 }
 
