@@ -68,27 +68,28 @@ int lwt_encap_replace(struct nl_sock *sk, const struct in6_addr *dst, int dlen,
 		      const struct in6_addr *src, int slen, uint32_t table, int ifindex,
 		      const struct in6_addr *tunsrc, const struct in6_addr *remote)
 {
-	/* mode, then an SRH with one segment: the kernel wants the list even
-	 * when the reduced mode leaves the header off the wire */
-	struct {
-		int mode;
-		struct ipv6_sr_hdr srh;
-		struct in6_addr seg;
-	} __attribute__((packed)) enc;
+	/* struct seg6_iptunnel_encap: the mode, then an SRH (RFC 8754 §2)
+	 * with one segment; the kernel wants the list even when the reduced
+	 * mode leaves the header off the wire. Laid out by hand: the struct
+	 * ends in a flexible array. */
+	uint8_t enc[sizeof(int) + sizeof(struct ipv6_sr_hdr) + sizeof(struct in6_addr)];
+	struct ipv6_sr_hdr srh = {
+		.hdrlen = sizeof(struct in6_addr) / 8,
+		.type = 4, /* Segment Routing Header */
+	};
+	int mode = SEG6_IPTUN_MODE_ENCAP_RED;
 	struct nl_msg *m = route_msg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, dst, dlen, src,
 				     slen, table, ifindex);
 	struct nlattr *nest;
 
 	if (!m)
 		return -ENOMEM;
-	memset(&enc, 0, sizeof enc);
-	enc.mode = SEG6_IPTUN_MODE_ENCAP_RED;
-	enc.srh.hdrlen = sizeof enc.seg / 8;
-	enc.srh.type = 4; /* RFC 8754 §2: Segment Routing Header */
-	enc.seg = *remote;
+	memcpy(enc, &mode, sizeof mode);
+	memcpy(enc + sizeof mode, &srh, sizeof srh);
+	memcpy(enc + sizeof mode + sizeof srh, remote, sizeof *remote);
 	if (nla_put_u16(m, RTA_ENCAP_TYPE, LWTUNNEL_ENCAP_SEG6) < 0 ||
 	    !(nest = nla_nest_start(m, RTA_ENCAP)) ||
-	    nla_put(m, SEG6_IPTUNNEL_SRH, sizeof enc, &enc) < 0 ||
+	    nla_put(m, SEG6_IPTUNNEL_SRH, sizeof enc, enc) < 0 ||
 	    (!IN6_IS_ADDR_UNSPECIFIED(tunsrc) &&
 	     nla_put(m, SEG6_IPTUNNEL_SRC, sizeof *tunsrc, tunsrc) < 0)) {
 		nlmsg_free(m);
