@@ -18,9 +18,9 @@
 
 #include "netconf.h"
 
-/* Outer source of an encap route (linux/seg6_iptunnel.h since Linux 6.17;
- * the numbering is the kernel's ABI). Older kernels ignore it and pick the
- * source by the usual address selection. */
+/* Outer source of an encap route: a newer attribute than this system's
+ * linux/seg6_iptunnel.h knows (the number is the kernel's ABI). Kernels
+ * without it ignore it and pick the source by address selection. */
 #ifndef SEG6_IPTUNNEL_SRC
 #define SEG6_IPTUNNEL_SRC 2
 #endif
