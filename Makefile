@@ -3,7 +3,8 @@
 #   make            build libodm.so, odmagent, odmctl and the examples
 #   make deps       install the Debian packages the build and tests need
 #   make check      deps + build + unit tests + command-line tests + sanitizer run +
-#                   short fuzz + network suite (with sanitized agents, then plain)
+#                   short fuzz + network suite (with sanitized agents, then plain,
+#                   then test_cha and test_mn on the kernel tunnel backend)
 #   make cli        odmctl's and odmagent's command lines (no network, no root)
 #   make demo       a real move of a real host with a live session surviving it
 #   make bench      benchmarks (ratios measured side by side in one run)
@@ -41,10 +42,12 @@ SAN      ?=
 VERSION  := 0.3.0
 
 PKGS     := libuv libcares jansson libnl-3.0 libnl-route-3.0 libcrypto
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(AGENT_PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-# Only the agent (and its tests) speak DNS UPDATE: ldns stays out of the shim.
-AGENT_LIBS = $(shell pkg-config --libs ldns 2>/dev/null || echo -lldns)
+# Only the agent (and its tests) speak DNS UPDATE and drive nftables: ldns
+# and libnftables stay out of the shim, whose start-up every program pays.
+AGENT_PKGS := ldns libnftables
+AGENT_LIBS = $(shell pkg-config --libs $(AGENT_PKGS) 2>/dev/null || echo -lldns -lnftables)
 
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 -Wvla
 CPPFLAGS += -D_GNU_SOURCE -Iinclude -Ilibodm/core -Ilibodm -Iodmagent -DODM_VERSION='"$(VERSION)"'
@@ -76,7 +79,7 @@ UNIT      := $(BUILD)/unit-tests
 EXAMPLES  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRC))
 FUZZERS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps deps-net check unit cli san fuzz fuzz-short net net-san demo bench install clean
+.PHONY: all deps deps-net check unit cli san fuzz fuzz-short net net-san net-kernel demo bench install clean
 
 all: $(LIBODM) $(AGENT) $(CTL) $(EXAMPLES)
 
@@ -210,6 +213,14 @@ net-san:
 		$(BUILD)/san/libodm.so $(patsubst $(BUILD)/%,$(BUILD)/san/%,$(EXAMPLES))
 	ODM_BUILD=$(abspath $(BUILD)/san) bash tests/net/run-all.sh 'anchor|mn|strayba|ctl$$|monitor'
 
+# The CHA continuity and host tests again with both agents on the kernel
+# tunnel backend (seg6; `net` runs them on the userspace one, and
+# test_tunnel_kernel compares the two on the wire).
+net-kernel:
+	@if [ -e /proc/sys/net/ipv6/seg6_flowlabel ]; then \
+		ODM_TUNNEL=kernel ODM_BUILD=$(abspath $(BUILD)) bash tests/net/run-all.sh '^test_(cha|mn)$$'; \
+	else echo "net-kernel: this kernel has no seg6: skipped"; fi
+
 check:
 	@$(MAKE) --no-print-directory deps
 	$(MAKE) -j$(JOBS) all $(UNIT)
@@ -221,6 +232,7 @@ check:
 	$(MAKE) fuzz-short
 	$(MAKE) net-san
 	$(MAKE) net
+	$(MAKE) net-kernel
 
 demo:
 	@$(MAKE) --no-print-directory deps-net

@@ -291,8 +291,14 @@ static int d_control_group(struct parse *p, char **w)
 
 static int d_tunnel(struct parse *p, char **w)
 {
-	if (strcmp(w[1], "auto") != 0 && strcmp(w[1], "userspace") != 0)
-		return perr(p, w[1], "tunnel must be auto or userspace");
+	static const char *const ok[] = { "auto", "kernel", "user", "userspace" };
+	size_t i;
+
+	for (i = 0; i < sizeof ok / sizeof ok[0]; i++)
+		if (strcmp(w[1], ok[i]) == 0)
+			break;
+	if (i == sizeof ok / sizeof ok[0])
+		return perr(p, w[1], "tunnel must be auto, kernel or user");
 	snprintf(p->cfg->tunnel_backend, sizeof(p->cfg->tunnel_backend), "%s", w[1]);
 	return 0;
 }

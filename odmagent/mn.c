@@ -653,6 +653,7 @@ int mn_start(struct odm_agent *a)
 			 cfg->tunnel_ifname);
 	if (rc < 0)
 		goto fail;
+	mn->tun->route_table = cfg->table;
 	rc = mhsock_open(&mn->mh, a->loop, on_mh, mn);
 	if (rc < 0) {
 		log_err(rc, "MH socket");

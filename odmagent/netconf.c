@@ -39,7 +39,7 @@ struct netconf {
 };
 
 /* libnl error (negative NLE_*) -> -errno */
-static int nl2errno(int nle)
+int netconf_nl2errno(int nle)
 {
 	static const struct {
 		int nle, err;
@@ -78,7 +78,7 @@ int netconf_open(struct netconf **out)
 	}
 	r = nl_connect(nc->sk, NETLINK_ROUTE);
 	if (r < 0) {
-		r = nl2errno(r);
+		r = netconf_nl2errno(r);
 		log_err(r, "rtnetlink");
 		nl_socket_free(nc->sk);
 		free(nc);
@@ -107,7 +107,7 @@ int netconf_ifindex(struct netconf *nc, const char *ifname)
 		return -EINVAL;
 	r = rtnl_link_get_kernel(nc->sk, 0, ifname, &link);
 	if (r < 0)
-		return nl2errno(r) == -ENOENT ? -ENODEV : nl2errno(r);
+		return netconf_nl2errno(r) == -ENOENT ? -ENODEV : netconf_nl2errno(r);
 	idx = rtnl_link_get_ifindex(link);
 	rtnl_link_put(link);
 	return idx > 0 ? idx : -ENODEV;
@@ -144,7 +144,7 @@ static int addr_obj(struct rtnl_addr **out, int ifindex, const struct in6_addr *
 	nl_addr_put(na);
 	if (r < 0) {
 		rtnl_addr_put(ra);
-		return nl2errno(r);
+		return netconf_nl2errno(r);
 	}
 	rtnl_addr_set_prefixlen(ra, plen);
 	*out = ra;
@@ -232,7 +232,7 @@ int netconf_addr_add(struct netconf *nc, int ifindex, const struct in6_addr *add
 	rtnl_addr_set_valid_lifetime(ra, 0xffffffffu);
 	rtnl_addr_set_preferred_lifetime(ra, (flags & NETCONF_ADDR_DEPRECATED) ? 0 : 0xffffffffu);
 	/* REPLACE: a re-apply updates lifetimes and flags of what is there */
-	r = nl2errno(rtnl_addr_add(nc->sk, ra, NLM_F_REPLACE));
+	r = netconf_nl2errno(rtnl_addr_add(nc->sk, ra, NLM_F_REPLACE));
 	rtnl_addr_put(ra);
 	if (r == -EEXIST)
 		r = 0;
@@ -249,7 +249,7 @@ int netconf_addr_del(struct netconf *nc, int ifindex, const struct in6_addr *add
 	r = addr_obj(&ra, ifindex, addr, plen);
 	if (r < 0)
 		return r;
-	r = nl2errno(rtnl_addr_delete(nc->sk, ra, 0));
+	r = netconf_nl2errno(rtnl_addr_delete(nc->sk, ra, 0));
 	rtnl_addr_put(ra);
 	/* gone already, or its device is */
 	if (r == -EADDRNOTAVAIL || r == -ENOENT || r == -ESRCH || r == -ENODEV)
@@ -284,7 +284,7 @@ static int route_obj(struct rtnl_route **out, const struct in6_addr *dst, int pl
 	if (r < 0) {
 		rtnl_route_nh_free(nh);
 		rtnl_route_put(rt);
-		return nl2errno(r);
+		return netconf_nl2errno(r);
 	}
 	rtnl_route_set_table(rt, table ? table : RT_TABLE_MAIN);
 	rtnl_route_set_protocol(rt, NETCONF_RTPROT);
@@ -306,7 +306,7 @@ int netconf_route_add(struct netconf *nc, const struct in6_addr *dst, int plen, 
 	r = route_obj(&rt, dst, plen, ifindex, table);
 	if (r < 0)
 		return r;
-	r = nl2errno(rtnl_route_add(nc->sk, rt, NLM_F_EXCL));
+	r = netconf_nl2errno(rtnl_route_add(nc->sk, rt, NLM_F_EXCL));
 	rtnl_route_put(rt);
 	return r == -EEXIST ? 0 : r;
 }
@@ -324,7 +324,7 @@ int netconf_route_del(struct netconf *nc, const struct in6_addr *dst, int plen, 
 		return r;
 	/* match any protocol: a route someone re-added by hand still goes */
 	rtnl_route_set_protocol(rt, RTPROT_UNSPEC);
-	r = nl2errno(rtnl_route_delete(nc->sk, rt, 0));
+	r = netconf_nl2errno(rtnl_route_delete(nc->sk, rt, 0));
 	rtnl_route_put(rt);
 	if (r == -ENOENT || r == -ESRCH || r == -ENODEV)
 		r = 0;
@@ -353,7 +353,7 @@ static int rule_obj(struct rtnl_rule **out, const struct in6_addr *from, uint32_
 	nl_addr_put(na);
 	if (r < 0) {
 		rtnl_rule_put(ru);
-		return nl2errno(r);
+		return netconf_nl2errno(r);
 	}
 	rtnl_rule_set_table(ru, table);
 	rtnl_rule_set_prio(ru, prio);
@@ -374,7 +374,7 @@ int netconf_rule_add(struct netconf *nc, const struct in6_addr *from, uint32_t t
 	if (r < 0)
 		return r;
 	/* without EXCL the kernel happily adds a duplicate rule */
-	r = nl2errno(rtnl_rule_add(nc->sk, ru, NLM_F_EXCL));
+	r = netconf_nl2errno(rtnl_rule_add(nc->sk, ru, NLM_F_EXCL));
 	rtnl_rule_put(ru);
 	return r == -EEXIST ? 0 : r;
 }
@@ -390,7 +390,7 @@ int netconf_rule_del(struct netconf *nc, const struct in6_addr *from, uint32_t t
 	r = rule_obj(&ru, from, table, prio);
 	if (r < 0)
 		return r;
-	r = nl2errno(rtnl_rule_delete(nc->sk, ru, 0));
+	r = netconf_nl2errno(rtnl_rule_delete(nc->sk, ru, 0));
 	rtnl_rule_put(ru);
 	if (r == -ENOENT || r == -ESRCH)
 		r = 0;
@@ -428,7 +428,7 @@ static void flush_one(struct nl_object *obj, void *arg)
 	if (rtnl_rule_get_table(ru) != fc->table || rtnl_rule_get_prio(ru) != fc->prio ||
 	    rtnl_rule_get_action(ru) != FR_ACT_TO_TBL || rule_kept(ru, fc))
 		return;
-	r = nl2errno(rtnl_rule_delete(fc->nc->sk, ru, 0));
+	r = netconf_nl2errno(rtnl_rule_delete(fc->nc->sk, ru, 0));
 	if (r == 0)
 		fc->deleted++;
 	else if (r != -ENOENT && r != -ESRCH && !fc->err)
@@ -451,7 +451,7 @@ int netconf_rule_flush_except(struct netconf *nc, uint32_t table, uint32_t prio,
 		return -EINVAL;
 	r = rtnl_rule_alloc_cache(nc->sk, AF_INET6, &cache);
 	if (r < 0)
-		return nl2errno(r);
+		return netconf_nl2errno(r);
 	nl_cache_foreach(cache, flush_one, &fc);
 	nl_cache_free(cache);
 	return fc.err ? fc.err : fc.deleted;

@@ -16,6 +16,9 @@ struct netconf;
 #define NETCONF_ADDR_NODAD 0x1      /* IFA_F_NODAD */
 #define NETCONF_ADDR_DEPRECATED 0x2 /* preferred lifetime 0: never picked by default */
 
+/* A libnl error code (negative NLE_*) as -errno; 0 for nle >= 0 */
+int netconf_nl2errno(int nle);
+
 int netconf_open(struct netconf **out);
 void netconf_close(struct netconf *nc);
 

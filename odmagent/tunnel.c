@@ -2,8 +2,8 @@
  * tunnel.c — backend selection for the data plane (see tunnel.h). The ops
  * table per backend follows iproute2's `struct link_util` (one table per
  * link kind, looked up by name); "auto" takes the first backend in
- * preference order whose probe passes, so a faster kernel backend added
- * before "userspace" is picked where the kernel supports it.
+ * preference order whose probe passes and that opens: the kernel backend
+ * where the kernel supports it, "userspace" elsewhere.
  */
 #include "tunnel.h"
 
@@ -16,61 +16,87 @@
 
 /* Preference order for "auto": fastest first, the portable one last. */
 static const struct odm_tunnel_ops *const backends[] = {
+	&tunnel_kernel_ops,
 	&tunnel_userspace_ops,
 };
 
 #define N_BACKENDS (sizeof backends / sizeof backends[0])
 
-static const struct odm_tunnel_ops *pick(const char *name)
+/* The backend a configured name means, or NULL: "user" is "userspace". */
+static const struct odm_tunnel_ops *by_name(const char *name)
 {
-	int is_auto = !name || !*name || strcmp(name, "auto") == 0;
-
-	for (size_t i = 0; i < N_BACKENDS; i++) {
-		const struct odm_tunnel_ops *o = backends[i];
-
-		if (!is_auto && strcmp(name, o->name) != 0)
-			continue;
-		if (o->probe() == 0)
-			return o;
-		if (!is_auto)
-			return NULL; /* the probe logged why */
-		log_info("backend %s unavailable, trying the next", o->name);
-	}
-	if (!is_auto)
-		log_warnx("unknown tunnel backend \"%s\"", name);
+	if (strcmp(name, "user") == 0)
+		name = "userspace";
+	for (size_t i = 0; i < N_BACKENDS; i++)
+		if (strcmp(name, backends[i]->name) == 0)
+			return backends[i];
 	return NULL;
+}
+
+/* Probe and open ops for t; 0 or -errno (logged). */
+static int try_open(struct odm_tunnel *t, const struct odm_tunnel_ops *ops)
+{
+	int rc = ops->probe();
+
+	if (rc < 0)
+		return rc; /* the probe logged why */
+	t->ops = ops;
+	rc = ops->open(t);
+	if (rc < 0)
+		log_warn(rc, "backend %s could not open %s", ops->name, t->ifname);
+	return rc;
 }
 
 int tunnel_open(struct odm_tunnel **out, uv_loop_t *loop, const char *backend,
 		enum odm_tunnel_side side, const char *ifname)
 {
-	const struct odm_tunnel_ops *ops;
+	int is_auto = !backend || !*backend || strcmp(backend, "auto") == 0;
 	struct odm_tunnel *t;
-	int rc;
+	int rc = -ENODEV;
 
 	*out = NULL;
 	if (!ifname || !*ifname || strlen(ifname) >= IFNAMSIZ) {
 		log_warnx("bad tunnel device name \"%s\"", ifname ? ifname : "");
 		return -EINVAL;
 	}
-	ops = pick(backend);
-	if (!ops)
-		return -ENODEV;
 	t = calloc(1, sizeof *t);
 	if (!t)
 		return -ENOMEM;
-	t->ops = ops;
 	t->loop = loop;
 	t->side = side;
-	snprintf(t->ifname, sizeof t->ifname, "%s", ifname);
-	rc = ops->open(t);
+	if (!is_auto) {
+		const struct odm_tunnel_ops *ops = by_name(backend);
+
+		snprintf(t->ifname, sizeof t->ifname, "%s", ifname);
+		if (!ops)
+			log_warnx("unknown tunnel backend \"%s\"", backend);
+		else if ((rc = try_open(t, ops)) == 0)
+			snprintf(t->why, sizeof t->why, "configured (tunnel %s)", backend);
+	} else {
+		const char *failed = NULL;
+
+		for (size_t i = 0; i < N_BACKENDS; i++) {
+			snprintf(t->ifname, sizeof t->ifname, "%s", ifname);
+			rc = try_open(t, backends[i]);
+			if (rc == 0)
+				break;
+			if (!failed)
+				failed = backends[i]->name;
+			log_info("backend %s unavailable (%s), trying the next", backends[i]->name,
+				 strerror(-rc));
+		}
+		if (rc == 0 && failed)
+			snprintf(t->why, sizeof t->why, "auto: %s unavailable on this host", failed);
+		else if (rc == 0)
+			snprintf(t->why, sizeof t->why, "auto: the fastest available");
+	}
 	if (rc < 0) {
-		log_warn(rc, "backend %s could not open %s", ops->name, ifname);
 		free(t);
 		return rc;
 	}
-	log_info("tunnel backend %s on %s (ifindex %d, mtu %d, %s side)", ops->name,
-		 t->ifname, t->ifindex, t->mtu, side == ODM_TUNNEL_ANCHOR ? "anchor" : "host");
+	log_info("tunnel backend %s on %s (ifindex %d, mtu %d, %s side): %s", t->ops->name,
+		 t->ifname, t->ifindex, t->mtu, side == ODM_TUNNEL_ANCHOR ? "anchor" : "host",
+		 t->why);
 	*out = t;
 	return 0;
 }
@@ -93,6 +119,8 @@ void tunnel_set_guard(struct odm_tunnel *t, const struct in6_addr *prefix, uint8
 	t->guard = *prefix;
 	t->guard_plen = plen;
 	t->has_guard = 1;
+	if (t->ops && t->ops->guard)
+		t->ops->guard(t);
 }
 
 json_t *tunnel_status_json(struct odm_tunnel *t)
@@ -102,8 +130,8 @@ json_t *tunnel_status_json(struct odm_tunnel *t)
 	memset(&st, 0, sizeof st);
 	if (t)
 		(void)t->ops->stats(t, NULL, &st);
-	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "backend",
-			 tunnel_backend_name(t), "device", t ? t->ifname : "", "rx",
+	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "backend",
+			 tunnel_backend_name(t), "why", t ? t->why : "", "device", t ? t->ifname : "", "rx",
 			 (json_int_t)st.rx_packets, "tx", (json_int_t)st.tx_packets, "dropped",
 			 (json_int_t)st.dropped, "replayed", (json_int_t)st.replayed, "looped",
 			 (json_int_t)st.looped);

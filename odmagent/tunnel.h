@@ -1,8 +1,10 @@
 /*
  * tunnel.h — the data plane: RFC 2473 IPv6-in-IPv6 between a host's care-of
  * address and an anchor, behind one ops table (the iproute2 link_util idea),
- * so backends can be swapped: "userspace" (TUN + raw IPPROTO_IPV6 socket,
- * works on any kernel) now, kernel backends (seg6 encap.red, ip6tnl) later.
+ * so backends can be swapped: "kernel" (seg6 lightweight tunnels and
+ * nftables, tunnel_kernel.c: the kernel moves the packets) where the kernel
+ * has them, "userspace" (TUN + raw IPPROTO_IPV6 socket, tunnel_user.c: the
+ * agent moves them) on any kernel.
  *
  * One tunnel device per agent carries every anchored address. Each anchored
  * address ("inner") is bound to a pair of outer endpoints (local, remote):
@@ -60,6 +62,8 @@ struct odm_tunnel_ops {
 	/* per inner address; inner NULL = totals of the device */
 	int (*stats)(struct odm_tunnel *t, const struct in6_addr *inner,
 		     struct odm_tunnel_stats *st);
+	/* optional: t->guard was just set (tunnel_set_guard) */
+	void (*guard)(struct odm_tunnel *t);
 };
 
 struct odm_tunnel {
@@ -79,11 +83,18 @@ struct odm_tunnel {
 	 * source osrc; called before it is dropped */
 	void (*unbound)(void *arg, const struct in6_addr *inner, const struct in6_addr *osrc);
 	void *unbound_arg;
+	/* HOST side: the routing table the host's rules for anchored
+	 * addresses lead to (the kernel backend routes them there); 0 = main.
+	 * Set before the first bind. */
+	uint32_t route_table;
+	char why[96]; /* why this backend was chosen, for the log and status */
 };
 
 /*
- * Create t with the backend named (or "auto": the first whose probe passes;
- * the choice is logged), and open its device ifname, up, addrgenmode none.
+ * Create t with the backend named ("kernel", "userspace" or "user"), or
+ * "auto": the first in order of preference whose probe passes and whose
+ * open succeeds; the choice and why are logged and kept in t->why. Its
+ * device ifname is up, addrgenmode none.
  */
 int tunnel_open(struct odm_tunnel **out, uv_loop_t *loop, const char *backend,
 		enum odm_tunnel_side side, const char *ifname);
@@ -91,11 +102,13 @@ void tunnel_close(struct odm_tunnel *t);
 const char *tunnel_backend_name(const struct odm_tunnel *t);
 /* Never send an outer packet to an address in prefix/plen (the anchor's pool) */
 void tunnel_set_guard(struct odm_tunnel *t, const struct in6_addr *prefix, uint8_t plen);
-/* {backend, device, rx, tx, dropped, replayed, looped}: the device totals, for status replies
+/* {backend, why, device, rx, tx, dropped, replayed, looped}: the device totals, for status replies
  * of both roles (t may be NULL: an empty backend and zero counts) */
 json_t *tunnel_status_json(struct odm_tunnel *t);
 
 /* tunnel_user.c */
 extern const struct odm_tunnel_ops tunnel_userspace_ops;
+/* tunnel_kernel.c */
+extern const struct odm_tunnel_ops tunnel_kernel_ops;
 
 #endif

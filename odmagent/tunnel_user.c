@@ -22,12 +22,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/if_tun.h>
 #include <netinet/ip6.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,14 +33,14 @@
 #include "log.h"
 #include "monotime.h"
 #include "replay.h"
+#include "tunnel_dev.h"
 #include "tunnel_guard.h"
+#include "tunnel_table.h"
 
 #define BURST 64
 #define PATH_MTU 1500
 #define ENCAP_OVERHEAD 40 /* outer IPv6 header, no encapsulation limit option */
-#define TXQLEN 1000
 #define BUF_SIZE 65536
-#define BUCKETS_MIN 16
 /*
  * Replay after a move (replay.h), anchor side: the last REPLAY_SLOTS packets
  * sent into the tunnel are kept; when a binding moves to a new CoA, those of
@@ -55,69 +53,22 @@
 #define REPLAY_SLOTS 4096
 #define REPLAY_MARGIN_MS 30
 
-struct tu_entry {
-	struct in6_addr inner, local, remote;
-	struct odm_tunnel_stats st;
-	struct tu_entry *next;
-};
-
 struct tu_priv {
 	struct odm_tunnel *t;
 	enum odm_tunnel_side side;
 	int tun_fd, raw_fd;
 	uv_poll_t tun_poll, raw_poll;
 	int open_handles;            /* freed when the last close callback ran */
-	struct tu_entry **tab;
-	size_t nbuckets, count;
+	struct tunnel_table tt;      /* bindings by inner address */
 	struct odm_tunnel_stats total;
 	uint64_t unrouted;           /* from the device with no binding */
 	struct replay_ring *replay;  /* anchor side only; NULL if none */
 	uint8_t buf[BUF_SIZE];
 };
 
-/* ---- inner address table ---- */
-
-static size_t slot(const struct in6_addr *a, size_t nb)
+static struct tunnel_entry *find(const struct tu_priv *p, const struct in6_addr *inner)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < 16; i++) {
-		h ^= a->s6_addr[i];
-		h *= 0x100000001b3ull;
-	}
-	return (size_t)h & (nb - 1);
-}
-
-static struct tu_entry *find(const struct tu_priv *p, const struct in6_addr *inner)
-{
-	struct tu_entry *e = p->tab[slot(inner, p->nbuckets)];
-
-	while (e && memcmp(&e->inner, inner, sizeof *inner) != 0)
-		e = e->next;
-	return e;
-}
-
-static void grow(struct tu_priv *p)
-{
-	size_t nb = p->nbuckets * 2;
-	struct tu_entry **tab = calloc(nb, sizeof *tab);
-
-	if (!tab)
-		return; /* longer chains, still correct */
-	for (size_t i = 0; i < p->nbuckets; i++) {
-		struct tu_entry *e, *next;
-
-		for (e = p->tab[i]; e; e = next) {
-			size_t s = slot(&e->inner, nb);
-
-			next = e->next;
-			e->next = tab[s];
-			tab[s] = e;
-		}
-	}
-	free(p->tab);
-	p->tab = tab;
-	p->nbuckets = nb;
+	return tunnel_table_find(&p->tt, inner);
 }
 
 /* ---- packet paths ---- */
@@ -144,7 +95,7 @@ static int remote_loops(const struct tu_priv *p, const struct in6_addr *local,
 
 /* Send one inner packet to e's remote from e's local; 0 or -errno
  * (-ELOOP: refused by the loop guard, counted here). */
-static int send_outer(struct tu_priv *p, struct tu_entry *e, const uint8_t *pkt, size_t n)
+static int send_outer(struct tu_priv *p, struct tunnel_entry *e, const uint8_t *pkt, size_t n)
 {
 	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_addr = e->remote };
 	union {
@@ -189,7 +140,7 @@ static void encap_one(struct tu_priv *p, const uint8_t *pkt, size_t n)
 	 * host's anchored address is the inner destination. */
 	const uint8_t *key = pkt + (p->side == ODM_TUNNEL_HOST ? 8 : 24);
 	struct in6_addr k;
-	struct tu_entry *e;
+	struct tunnel_entry *e;
 	uint64_t now;
 	int rc;
 
@@ -264,7 +215,7 @@ static void decap_one(struct tu_priv *p, const uint8_t *pkt, size_t n,
 		      const struct in6_addr *osrc, const struct in6_addr *odst)
 {
 	struct in6_addr k;
-	struct tu_entry *e;
+	struct tunnel_entry *e;
 
 	memcpy(&k, pkt + (p->side == ODM_TUNNEL_HOST ? 24 : 8), sizeof k);
 	e = find(p, &k);
@@ -363,85 +314,6 @@ static void on_poll(uv_poll_t *h, int status, int events)
 		raw_readable(p);
 }
 
-/* ---- device set-up ---- */
-
-static int write_sysctl(const char *ifname, const char *key, const char *val)
-{
-	char path[128];
-	int fd, rc = 0;
-
-	snprintf(path, sizeof path, "/proc/sys/net/ipv6/conf/%s/%s", ifname, key);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
-/*
- * MTU, queue length and up via the classic interface ioctls; addrgenmode
- * none via sysctl before the link goes up, so the kernel never creates a
- * link-local address and sends no RS/MLD into the tunnel.
- */
-static int device_setup(struct odm_tunnel *t)
-{
-	struct ifreq ifr;
-	int s, rc;
-
-	rc = write_sysctl(t->ifname, "addr_gen_mode", "1");
-	if (rc < 0)
-		log_warn(rc, "addr_gen_mode of %s", t->ifname);
-	(void)write_sysctl(t->ifname, "accept_ra", "0");
-	s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof ifr);
-	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", t->ifname);
-	ifr.ifr_mtu = t->mtu;
-	if (ioctl(s, SIOCSIFMTU, &ifr) < 0) {
-		rc = -errno;
-		log_warn(rc, "SIOCSIFMTU %d on %s", t->mtu, t->ifname);
-		goto out;
-	}
-	ifr.ifr_qlen = TXQLEN;
-	if (ioctl(s, SIOCSIFTXQLEN, &ifr) < 0)
-		log_warn(errno, "txqueuelen of %s", t->ifname);
-	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) {
-		rc = -errno;
-		log_warn(rc, "bringing %s up", t->ifname);
-	}
-out:
-	close(s);
-	return rc;
-}
-
-static int open_tun(struct odm_tunnel *t)
-{
-	struct ifreq ifr;
-	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof ifr);
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
-	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", t->ifname);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		int rc = -errno;
-
-		close(fd);
-		return rc;
-	}
-	snprintf(t->ifname, sizeof t->ifname, "%s", ifr.ifr_name);
-	return fd;
-}
-
 /*
  * The raw socket is the only queue between the wire and the agent: with the
  * default buffer (~208 KiB) a burst that arrives while the agent is off the
@@ -503,20 +375,6 @@ static int tu_probe(void)
 	return 0;
 }
 
-static void free_entries(struct tu_priv *p)
-{
-	for (size_t i = 0; p->tab && i < p->nbuckets; i++) {
-		struct tu_entry *e = p->tab[i], *next;
-
-		for (; e; e = next) {
-			next = e->next;
-			free(e);
-		}
-	}
-	free(p->tab);
-	p->tab = NULL;
-}
-
 static void on_closed(uv_handle_t *h)
 {
 	struct tu_priv *p = h->data;
@@ -535,26 +393,23 @@ static int tu_open(struct odm_tunnel *t)
 	p->t = t;
 	p->side = t->side;
 	p->tun_fd = p->raw_fd = -1;
-	p->nbuckets = BUCKETS_MIN;
-	p->tab = calloc(p->nbuckets, sizeof *p->tab);
-	if (!p->tab) {
-		rc = -ENOMEM;
+	rc = tunnel_table_init(&p->tt);
+	if (rc < 0)
 		goto fail;
-	}
 	p->raw_fd = open_raw41();
 	if (p->raw_fd < 0) {
 		rc = p->raw_fd;
 		log_warn(rc, "raw protocol-41 socket");
 		goto fail;
 	}
-	p->tun_fd = open_tun(t);
+	p->tun_fd = tunnel_dev_open(t);
 	if (p->tun_fd < 0) {
 		rc = p->tun_fd;
 		log_warn(rc, "TUN device %s", t->ifname);
 		goto fail;
 	}
 	t->mtu = PATH_MTU - ENCAP_OVERHEAD;
-	rc = device_setup(t);
+	rc = tunnel_dev_setup(t);
 	if (rc < 0)
 		goto fail;
 	t->ifindex = (int)if_nametoindex(t->ifname);
@@ -582,7 +437,7 @@ static int tu_open(struct odm_tunnel *t)
 
 fail_handles:
 	/* the handles own p from here on: their close callbacks free it */
-	free_entries(p);
+	tunnel_table_free(&p->tt);
 	close(p->tun_fd);
 	close(p->raw_fd);
 	if (p->open_handles >= 1)
@@ -591,7 +446,7 @@ fail_handles:
 		uv_close((uv_handle_t *)&p->tun_poll, on_closed);
 	return rc;
 fail:
-	free(p->tab);
+	tunnel_table_free(&p->tt);
 	if (p->tun_fd >= 0)
 		close(p->tun_fd);
 	if (p->raw_fd >= 0)
@@ -612,7 +467,7 @@ static void tu_close(struct odm_tunnel *t)
 	/* closing the TUN fd removes the (non-persistent) device */
 	close(p->tun_fd);
 	close(p->raw_fd);
-	free_entries(p);
+	tunnel_table_free(&p->tt);
 	replay_close(p->replay);
 	p->replay = NULL;
 	p->t = NULL;
@@ -622,7 +477,7 @@ static void tu_close(struct odm_tunnel *t)
 
 struct replay_ctx {
 	struct tu_priv *p;
-	struct tu_entry *e;
+	struct tunnel_entry *e;
 	size_t sent;
 };
 
@@ -638,7 +493,7 @@ static void replay_one(void *arg, const uint8_t *pkt, size_t n)
  * e has just moved to new endpoints: send again what went to the old ones
  * since shortly before the host was last heard from (replay.h).
  */
-static void replay_moved(struct tu_priv *p, struct tu_entry *e)
+static void replay_moved(struct tu_priv *p, struct tunnel_entry *e)
 {
 	struct replay_ctx c = { p, e, 0 };
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
@@ -662,8 +517,7 @@ static int tu_bind(struct odm_tunnel *t, const struct in6_addr *inner,
 		   const struct in6_addr *local, const struct in6_addr *remote)
 {
 	struct tu_priv *p = t->priv;
-	struct tu_entry *e;
-	size_t s;
+	struct tunnel_entry *e;
 
 	if (!p || !inner || !local || !remote)
 		return -EINVAL;
@@ -680,18 +534,11 @@ static int tu_bind(struct odm_tunnel *t, const struct in6_addr *inner,
 			replay_moved(p, e);
 		return 0;
 	}
-	e = calloc(1, sizeof *e);
+	e = tunnel_table_add(&p->tt, inner);
 	if (!e)
 		return -ENOMEM;
-	e->inner = *inner;
 	e->local = *local;
 	e->remote = *remote;
-	if (p->count >= p->nbuckets)
-		grow(p);
-	s = slot(inner, p->nbuckets);
-	e->next = p->tab[s];
-	p->tab[s] = e;
-	p->count++;
 	return 0;
 }
 
@@ -699,41 +546,24 @@ static int tu_bind(struct odm_tunnel *t, const struct in6_addr *inner,
 static int tu_unbind(struct odm_tunnel *t, const struct in6_addr *inner)
 {
 	struct tu_priv *p = t->priv;
-	struct tu_entry **pp;
+	int rc;
 
 	if (!p || !inner)
 		return -EINVAL;
-	for (pp = &p->tab[slot(inner, p->nbuckets)]; *pp; pp = &(*pp)->next) {
-		struct tu_entry *e = *pp;
-
-		if (memcmp(&e->inner, inner, sizeof *inner) == 0) {
-			*pp = e->next;
-			free(e);
-			p->count--;
-			replay_forget(p->replay, inner);
-			return 0;
-		}
-	}
-	return -ENOENT;
+	rc = tunnel_table_del(&p->tt, inner);
+	if (rc == 0)
+		replay_forget(p->replay, inner);
+	return rc;
 }
 
 static int tu_stats(struct odm_tunnel *t, const struct in6_addr *inner,
 		    struct odm_tunnel_stats *st)
 {
 	struct tu_priv *p = t->priv;
-	struct tu_entry *e;
 
 	if (!p || !st)
 		return -EINVAL;
-	if (!inner) {
-		*st = p->total;
-		return 0;
-	}
-	e = find(p, inner);
-	if (!e)
-		return -ENOENT;
-	*st = e->st;
-	return 0;
+	return tunnel_table_stats(&p->tt, &p->total, inner, st);
 }
 
 const struct odm_tunnel_ops tunnel_userspace_ops = {

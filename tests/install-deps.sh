@@ -6,10 +6,10 @@
 set -eu
 
 build_pkgs="gcc make pkg-config libuv1-dev libc-ares-dev libnl-3-dev
-libnl-route-3-dev libjansson-dev libcriterion-dev libssl-dev libldns-dev clang
-libclang-rt-14-dev tshark python3 systemd dpkg-dev man-db mandoc"
+libnl-route-3-dev libjansson-dev libcriterion-dev libssl-dev libldns-dev libnftables-dev
+clang libclang-rt-14-dev tshark python3 systemd dpkg-dev man-db mandoc"
 net_pkgs="iproute2 iputils-ping radvd bind9 bind9-dnsutils nginx-light iperf3
-tcpdump mptcpize curl procps openssl python3-scapy"
+tcpdump mptcpize curl procps openssl python3-scapy nftables"
 
 want=$build_pkgs
 [ "${1:-build}" = net ] && want="$build_pkgs $net_pkgs"

@@ -4,7 +4,8 @@
 #   1. getaddrinfo with the shim's parallel cha.<host> lookup vs plain libc,
 #      for a name with a cha record (cn) and one without (cn2);
 #   2. socket()+connect()+close() of a non-persistent socket: shim vs libc;
-#   3. TCP throughput mn -> cn and cn -> mn: through the CHA tunnel vs direct;
+#   3. TCP throughput mn -> cn and cn -> mn: through the CHA tunnel vs direct
+#      (the default backend, then the kernel one: "tunnel kernel up/down ratio");
 #   4. setsc_to() (linked with -lodm): socket+setsc_to+bind with the address
 #      held vs socket+bind (target: at most 20 us added), and with a new
 #      CHoA each time (IPV6_REQUIRE_SRC_ON_NET) vs the BA round trip of the
@@ -86,18 +87,34 @@ printf 'connect non-persistent      plain %6d ns  shim     %6d ns  added %6d ns 
 iperf_mbps() { # iperf_mbps [iperf3 args...] -> Mbit/s received
 	nsq mn "$@" -J | /usr/bin/python3 -c 'import json,sys; print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))'
 }
-for dir in up down; do
-	rev=()
-	[[ $dir == down ]] && rev=(-R)
+tput() { # tput up|down -> "direct-Mbit/s tunnel-Mbit/s", measured back to back
+	local rev=() d t
+	[[ $1 == down ]] && rev=(-R)
 	topo_start_iperf cn >/dev/null
 	d=$(iperf_mbps iperf3 -6 -c "$CN_ADDR" -t "$SECS" "${rev[@]}")
 	topo_start_iperf cn >/dev/null
 	t=$(iperf_mbps env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" \
 		ODM_TYPE=session-lasting iperf3 -6 -c cn.example.test -t "$SECS" "${rev[@]}")
+	echo "$d $t"
+}
+for dir in up down; do
+	read -r d t < <(tput "$dir")
 	backend=$(odm_status mn | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin).get("tunnel", {}).get("backend", "?"))')
 	printf 'tcp %-4s (mn%scn)         direct %6d Mbit/s  tunnel (%s) %6d Mbit/s  ratio %s\n' \
 		"$dir" "$([[ $dir == up ]] && echo '->' || echo '<-')" "$d" "$backend" "$t" "$(ratio "$t" "$d")"
 done
+# 3b. The same through the kernel backend (seg6), where the kernel has it;
+# then the agents go back to the default backend for what follows.
+if [[ -e /proc/sys/net/ipv6/seg6_flowlabel ]]; then
+	odm_agents_down
+	ODM_TUNNEL=kernel odm_agents_up
+	read -r ud ut < <(tput up)
+	read -r dd dt < <(tput down)
+	printf 'tunnel kernel up/down ratio %s / %s  (direct %d / %d Mbit/s, tunnel %d / %d)\n' \
+		"$(ratio "$ut" "$ud")" "$(ratio "$dt" "$dd")" "$ud" "$dd" "$ut" "$dt"
+	odm_agents_down
+	odm_agents_up
+fi
 
 # 4. setsc_to(): an address held vs a plain bind; a new CHoA each time.
 missed=0

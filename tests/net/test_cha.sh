@@ -54,7 +54,7 @@ odm_capture mn any "$ODM_DIR/mn-mh.pcap" 'ip6 proto 135'
 CAP_MH=$ODM_CAP_PID
 odm_capture core ar1 "$ODM_DIR/core.pcap" 'ip6 proto 41' 128
 CAP_CORE=$ODM_CAP_PID
-odm_capture mn "$ODM_TUN_MN" "$ODM_DIR/inner.pcap" "tcp src port $HTTP_PORT" 128
+odm_capture_tunnel "$ODM_DIR/inner.pcap" "tcp src port $HTTP_PORT" 128
 CAP_INNER=$ODM_CAP_PID
 
 # ---------------------------------------------------------------- 1. download + move
@@ -85,8 +85,12 @@ coa_updated() { [[ $(odm_status cha | json 'j["bindings"][0]["coa"]') == "$COA2"
 check "the anchor's binding follows the host to $COA2" wait_for 5 coa_updated
 REPLAYED=$(odm_status cha | json 'j["tunnel"]["replayed"]')
 echo "the anchor sent $REPLAYED packets again to the new CoA (replay after a move)"
-check "the anchor replayed what it had sent toward the old CoA ($REPLAYED packets)" \
-	test "$REPLAYED" -gt 0
+if [[ $(odm_tunnel_backend cha) == userspace ]]; then
+	check "the anchor replayed what it had sent toward the old CoA ($REPLAYED packets)" \
+		test "$REPLAYED" -gt 0
+else
+	echo "# the kernel backend keeps no packets to replay (odmagent(8), DATA PATH)"
+fi
 rc=0
 wait "$CURL_PID" || rc=$?
 CURL_T1=$(date +%s%N)
@@ -176,7 +180,7 @@ wait_for 5 udp_listening
 # Every packet through mn's tunnel device in this section: a stray one for
 # the client's CHoA (e.g. a late segment of an earlier connection from that
 # address) is traffic too and rightly keeps the lease.
-odm_capture mn "$ODM_TUN_MN" "$ODM_DIR/udp-tun.pcap" ip6 128
+odm_capture_tunnel "$ODM_DIR/udp-tun.pcap" ip6 128
 CAP_UDP=$ODM_CAP_PID
 # The client keeps its socket open well past the inactivity time, then exits.
 odm_shim_bg /usr/bin/python3 -u -c '

@@ -110,6 +110,19 @@ Test(config, every_mn_directive)
 	cr_assert_eq(cfg.identities[0].key[7], 0xef);
 }
 
+Test(config, tunnel_backends)
+{
+	static const char *const names[] = { "auto", "kernel", "user", "userspace" };
+	char t[256];
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(t, sizeof t, "%stunnel %s\n", MN_ID, names[i]);
+		cr_assert_eq(parse(t), 0, "tunnel %s: %s", names[i], err);
+		cr_assert_str_eq(cfg.tunnel_backend, names[i]);
+		config_free(&cfg);
+	}
+}
+
 Test(config, every_anchor_directive)
 {
 	struct in6_addr a, p;

@@ -14,6 +14,8 @@
 #   odm_shim CMD...          run CMD on mn under libodm.so (Session-lasting)
 #   odm_shim_bg CMD...       the same in the background; ODM_BG_PID is CMD's pid
 #   odm_capture HOST IF FILE FILTER [SNAPLEN]   tcpdump in the background
+#   odm_capture_tunnel FILE FILTER [SNAPLEN]    what passes mn's tunnel, either backend
+#   odm_tunnel_backend HOST  the backend HOST's agent uses (userspace or kernel)
 #   odm_check_udp_idle T_LAST_MS  checks on an idle UDP lease (see there)
 #
 # Variables: ODM_BUILD (build dir, default <repo>/build), ODM_DIR (this run's
@@ -23,6 +25,8 @@
 # sample configurations of odmagent/dist instead (odm__conf_samples), and
 # ODM_AGENT_CAPS (e.g. net_admin,net_raw) to start them with only those
 # capabilities (setpriv --bounding-set), as a systemd unit would.
+# ODM_TUNNEL (user, the default, kernel or auto) is both agents' tunnel
+# backend (odmagent.conf(5) "tunnel").
 # Set ODM_CTL_GROUP (a group name) before odm_agents_up to let users other
 # than root reach mn's agent: its socket then lives in $ODM_RUNDIR/ctl (0755)
 # with that control-group; the key files stay in ODM_DIR (0700).
@@ -35,6 +39,7 @@ export ODM_BUILD=${ODM_BUILD:-$ODM_REPO/build}
 export ODM_NAI=mn@example.test ODM_SPI=1000
 export ODM_TUN_MN=odm0 ODM_TUN_CHA=odmt0 ODM_TABLE=1000
 ODM_UDP_INACTIVITY=${ODM_UDP_INACTIVITY:-3}
+export ODM_TUNNEL=${ODM_TUNNEL:-user}
 # The host agent's fixed timing (odmagent/mn.c): no verdict on a lease within
 # the grace after a hand-out (MN_GRACE_MS), and a usage check per tick
 # (MN_TICK_MS).
@@ -85,7 +90,7 @@ odm_agents_up() {
 		mode cha
 		control $CHA_SOCK
 		state-dir $CHA_STATE_DIR
-		tunnel userspace
+		tunnel $ODM_TUNNEL
 		tunnel-device $ODM_TUN_CHA
 		log-level info
 		address $CHA_ADDR
@@ -99,7 +104,7 @@ odm_agents_up() {
 		control $MN_SOCK
 		$mn_group
 		state-dir $MN_STATE_DIR
-		tunnel userspace
+		tunnel $ODM_TUNNEL
 		tunnel-device $ODM_TUN_MN
 		log-level info
 		identity $ODM_NAI spi $ODM_SPI key-file $ODM_DIR/mn.key
@@ -253,6 +258,26 @@ odm_capture() {
 	done
 	echo "agents: tcpdump on $h $ifc did not start" >&2
 	return 1
+}
+
+# odm_tunnel_backend HOST - the tunnel backend HOST's agent runs (status).
+odm_tunnel_backend() { odm_status "$1" | json 'j["tunnel"]["backend"]'; }
+
+# odm_capture_tunnel FILE FILTER [SNAPLEN] - odm_capture of the packets
+# through mn's tunnel. The userspace backend passes them through its device:
+# the inner packets are captured there, with FILTER. The kernel backend's
+# never pass the device: the IPv6-in-IPv6 packets are captured on all of
+# mn's links instead (tshark decodes the inner packets; FILTER, written for
+# inner packets, is not applied, and SNAPLEN grows by the outer header and
+# the capture's link header).
+odm_capture_tunnel() {
+	local file=$1 filter=$2 snap=${3:-0}
+	if [[ $(odm_tunnel_backend mn) == kernel ]]; then
+		((snap)) && snap=$((snap + 60))
+		odm_capture mn any "$file" 'ip6 proto 41' "$snap"
+	else
+		odm_capture mn "$ODM_TUN_MN" "$file" "$filter" "$snap"
+	fi
 }
 
 # odm_stall_ms PCAP T0_NS [PORT] - the stall of a download across a move: the

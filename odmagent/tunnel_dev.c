@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/* tunnel_dev.c — the TUN device of a tunnel backend (see tunnel_dev.h). */
+#include "tunnel_dev.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define TXQLEN 1000
+
+static int write_sysctl(const char *ifname, const char *key, const char *val)
+{
+	char path[128];
+	int fd, rc = 0;
+
+	snprintf(path, sizeof path, "/proc/sys/net/ipv6/conf/%s/%s", ifname, key);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/*
+ * MTU, queue length and up via the classic interface ioctls; addrgenmode
+ * none via sysctl before the link goes up, so the kernel never creates a
+ * link-local address and sends no RS/MLD into the tunnel.
+ */
+int tunnel_dev_setup(struct odm_tunnel *t)
+{
+	struct ifreq ifr;
+	int s, rc;
+
+	rc = write_sysctl(t->ifname, "addr_gen_mode", "1");
+	if (rc < 0)
+		log_warn(rc, "addr_gen_mode of %s", t->ifname);
+	(void)write_sysctl(t->ifname, "accept_ra", "0");
+	s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof ifr);
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", t->ifname);
+	ifr.ifr_mtu = t->mtu;
+	if (ioctl(s, SIOCSIFMTU, &ifr) < 0) {
+		rc = -errno;
+		log_warn(rc, "SIOCSIFMTU %d on %s", t->mtu, t->ifname);
+		goto out;
+	}
+	ifr.ifr_qlen = TXQLEN;
+	if (ioctl(s, SIOCSIFTXQLEN, &ifr) < 0)
+		log_warn(errno, "txqueuelen of %s", t->ifname);
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) {
+		rc = -errno;
+		log_warn(rc, "bringing %s up", t->ifname);
+	}
+out:
+	close(s);
+	return rc;
+}
+
+int tunnel_dev_open(struct odm_tunnel *t)
+{
+	struct ifreq ifr;
+	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof ifr);
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", t->ifname);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	snprintf(t->ifname, sizeof t->ifname, "%s", ifr.ifr_name);
+	return fd;
+}
+
+int tunnel_dev_persist(int fd, int on)
+{
+	return ioctl(fd, TUNSETPERSIST, on ? 1L : 0L) < 0 ? -errno : 0;
+}

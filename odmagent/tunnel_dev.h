@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tunnel_dev.h — the TUN device that carries a tunnel's anchored addresses
+ * and routes, shared by the backends (tunnel.h). The userspace backend
+ * reads and writes it; the kernel backend only needs it as the device its
+ * routes name, so it makes it persistent (TUNSETPERSIST): the device, its
+ * addresses and its routes then outlive the agent, and the kernel keeps
+ * forwarding while the agent is down.
+ */
+#ifndef ODM_TUNNEL_DEV_H
+#define ODM_TUNNEL_DEV_H
+
+#include "tunnel.h"
+
+/* Attach to (or create) the TUN device t->ifname; the fd, or -errno.
+ * t->ifname gets the kernel's name for it. */
+int tunnel_dev_open(struct odm_tunnel *t);
+/* Make the device of fd persistent (on) or not; 0 or -errno. */
+int tunnel_dev_persist(int fd, int on);
+/* addrgenmode none, no RAs, MTU t->mtu, a long queue, up; 0 or -errno */
+int tunnel_dev_setup(struct odm_tunnel *t);
+
+#endif

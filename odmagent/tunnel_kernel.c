@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tunnel_kernel.c — the "kernel" tunnel backend: the kernel encapsulates
+ * and decapsulates (seg6 lightweight tunnels, tunnel_lwt.h), nftables keeps
+ * the endpoint checks and counts (tunnel_nft.h); no packet passes through
+ * the agent.
+ *
+ * Per binding of an anchored address ("inner") to (local, remote):
+ *   ANCHOR side: route inner/128 in the main table, encapsulated from local
+ *     to remote (the CoA); a move replaces that route.
+ *   HOST side: route ::/0 from inner/128 (a source route in the table the
+ *     host's rule for inner leads to, t->route_table), encapsulated from
+ *     local (the CoA) to remote (the anchor); a move replaces it.
+ *   Both: local/128 in the backend's own table decapsulates (host: End.DT6
+ *     in the local table, as End.DX6 cannot deliver to a local address;
+ *     anchor: End.DX6, forwarded by the routing tables), reached by a rule
+ *     "to local ipproto 41" before the local table's rule.
+ * The device is a persistent TUN device nobody reads: it only carries the
+ * addresses and names the routes, and it, its routes and the nftables table
+ * outlive the agent, so a killed agent does not stop the traffic, and a
+ * restarted one takes it all over (every call here is idempotent). A clean
+ * close removes the device (and with it every route naming it), the rules
+ * and the nftables table.
+ *
+ * Not done on this path: the anchor's replay of packets sent during an
+ * outage (replay.h) — the packets never reach the agent.
+ */
+#include "tunnel.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "monotime.h"
+#include "netconf.h"
+#include "tunnel_dev.h"
+#include "tunnel_guard.h"
+#include "tunnel_lwt.h"
+#include "tunnel_nft.h"
+#include "tunnel_table.h"
+
+#define PATH_MTU 1500
+#define ENCAP_OVERHEAD 40
+#define RT_MAIN 254
+#define RT_LOCAL 255
+/* The backend's decapsulation table: this base plus a hash of the device's
+ * name (not its index: a restarted anchor makes its device anew). */
+#define DECAP_TABLE_BASE 0x4f440000u
+/* Counters read from nftables at most this often (ms); on the host side
+ * also this often by a timer, so the last-traffic times a lease's
+ * inactivity is judged by (lease.h) are this precise; on the anchor side
+ * the unbound packets are looked for this often. */
+#define READ_EVERY_MS 100
+
+struct kp {
+	struct odm_tunnel *t;
+	struct nl_sock *sk;
+	struct tunnel_nft *nft;
+	struct tunnel_table tt;
+	uint32_t decap_table;
+	int local_rule_moved; /* the rule to the local table is at LWT_LOCAL_PRIO */
+	uint64_t read_ms;
+	struct odm_tunnel_stats total;
+	uv_timer_t timer; /* host side: counters read every READ_EVERY_MS */
+	int timer_on;
+};
+
+static void refresh(struct kp *p);
+
+/* Host side: the counters (last-traffic times); anchor side: the packets
+ * for bindings it does not have, each reported to t->unbound (the anchor
+ * answers with a Binding Error, rate-limited there). */
+static void on_timer(uv_timer_t *h)
+{
+	struct kp *p = h->data;
+	struct odm_tunnel *t = p->t;
+
+	if (t->side == ODM_TUNNEL_HOST)
+		refresh(p);
+	else if (t->unbound)
+		(void)tunnel_nft_take_unbound(p->nft, t->unbound, t->unbound_arg);
+}
+
+static int kp_probe(void)
+{
+	int rc;
+
+	if (access("/proc/sys/net/ipv6/seg6_flowlabel", F_OK) != 0) {
+		rc = -errno;
+		log_warn(rc, "kernel backend: no seg6 lightweight tunnels in this kernel");
+		return rc;
+	}
+	if (access("/dev/net/tun", R_OK | W_OK) != 0) {
+		rc = -errno;
+		log_warn(rc, "kernel backend: /dev/net/tun");
+		return rc;
+	}
+	rc = tunnel_nft_probe();
+	if (rc < 0)
+		log_warn(rc, "kernel backend: nftables (needs CAP_NET_ADMIN)");
+	return rc;
+}
+
+static uint32_t decap_table(const char *ifname)
+{
+	uint32_t h = 2166136261u; /* FNV-1a, folded to 16 bits */
+
+	for (const char *c = ifname; *c; c++)
+		h = (h ^ (uint8_t)*c) * 16777619u;
+	return DECAP_TABLE_BASE + ((h ^ (h >> 16)) & 0xffff);
+}
+
+static void drop_device(struct odm_tunnel *t)
+{
+	int fd = tunnel_dev_open(t);
+
+	if (fd < 0)
+		return;
+	(void)tunnel_dev_persist(fd, 0);
+	close(fd); /* the last user gone, the device goes */
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void kp_free(struct kp *p)
+{
+	tunnel_nft_close(p->nft);
+	p->nft = NULL;
+	if (p->sk) {
+		(void)lwt_decap_rule_flush(p->sk, p->decap_table);
+		(void)lwt_move_local_rule(p->sk, 1);
+		nl_socket_free(p->sk);
+	}
+	p->sk = NULL;
+	tunnel_table_free(&p->tt);
+	if (p->timer_on)
+		uv_close((uv_handle_t *)&p->timer, on_timer_closed); /* frees p */
+	else
+		free(p);
+}
+
+static int kp_open(struct odm_tunnel *t)
+{
+	struct kp *p = calloc(1, sizeof *p);
+	int fd, rc;
+
+	if (!p)
+		return -ENOMEM;
+	p->t = t;
+	rc = tunnel_table_init(&p->tt);
+	if (rc < 0)
+		goto fail;
+	/* An anchor starts afresh: what a killed run left would forward for
+	 * bindings it may no longer have (it restores those it has from its
+	 * state at once). A host takes its data path over as it is. */
+	if (t->side == ODM_TUNNEL_ANCHOR)
+		drop_device(t);
+	fd = tunnel_dev_open(t);
+	if (fd < 0) {
+		rc = fd;
+		goto fail;
+	}
+	rc = tunnel_dev_persist(fd, 1);
+	close(fd);
+	if (rc < 0)
+		goto fail_dev;
+	t->mtu = PATH_MTU - ENCAP_OVERHEAD;
+	rc = tunnel_dev_setup(t);
+	if (rc < 0)
+		goto fail_dev;
+	t->ifindex = (int)if_nametoindex(t->ifname);
+	if (t->ifindex <= 0) {
+		rc = -errno;
+		goto fail_dev;
+	}
+	p->decap_table = decap_table(t->ifname);
+	p->sk = nl_socket_alloc();
+	if (!p->sk) {
+		rc = -ENOMEM;
+		goto fail_dev;
+	}
+	rc = netconf_nl2errno(nl_connect(p->sk, NETLINK_ROUTE));
+	if (rc < 0) {
+		nl_socket_free(p->sk);
+		p->sk = NULL;
+		goto fail_dev;
+	}
+	if (t->side == ODM_TUNNEL_ANCHOR) {
+		(void)lwt_decap_rule_flush(p->sk, p->decap_table);
+		(void)lwt_move_local_rule(p->sk, 1);
+	}
+	rc = tunnel_nft_open(&p->nft, t->ifname, t->side, t->side == ODM_TUNNEL_ANCHOR);
+	if (rc < 0)
+		goto fail_dev;
+	if (uv_timer_init(t->loop, &p->timer) == 0) {
+		p->timer.data = p;
+		p->timer_on = 1;
+		uv_timer_start(&p->timer, on_timer, READ_EVERY_MS, READ_EVERY_MS);
+	}
+	t->priv = p;
+	return 0;
+fail_dev:
+	drop_device(t);
+fail:
+	kp_free(p);
+	return rc;
+}
+
+static void kp_close(struct odm_tunnel *t)
+{
+	struct kp *p = t->priv;
+
+	if (!p)
+		return;
+	t->priv = NULL;
+	if (p->timer_on)
+		uv_timer_stop(&p->timer);
+	drop_device(t); /* every route naming it goes with it */
+	kp_free(p);
+}
+
+/* The same refusals as the userspace backend's (tunnel.h). */
+static int loops(const struct kp *p, const struct in6_addr *inner,
+		 const struct in6_addr *local, const struct in6_addr *remote)
+{
+	const struct odm_tunnel *t = p->t;
+
+	return memcmp(inner, remote, sizeof *remote) == 0 ||
+	       memcmp(local, remote, sizeof *remote) == 0 ||
+	       (t->has_guard && tunnel_prefix_contains(&t->guard, t->guard_plen, remote)) ||
+	       tunnel_table_find(&p->tt, remote) != NULL;
+}
+
+static int encap(struct kp *p, const struct tunnel_entry *e)
+{
+	const struct odm_tunnel *t = p->t;
+
+	if (t->side == ODM_TUNNEL_ANCHOR)
+		return lwt_encap_replace(p->sk, &e->inner, 128, NULL, 0, RT_MAIN, t->ifindex,
+					 &e->local, &e->remote);
+	return lwt_encap_replace(p->sk, &in6addr_any, 0, &e->inner, 128,
+				 t->route_table ? t->route_table : RT_MAIN, t->ifindex, &e->local,
+				 &e->remote);
+}
+
+/* Decapsulate at local; the first one moves the rule to the local table
+ * behind the decapsulation rules (tunnel_lwt.h). */
+static int decap_on(struct kp *p, const struct in6_addr *local)
+{
+	uint32_t lookup = p->t->side == ODM_TUNNEL_HOST ? RT_LOCAL : 0;
+	int rc;
+
+	if (!p->local_rule_moved) {
+		rc = lwt_move_local_rule(p->sk, 0);
+		if (rc < 0) {
+			log_warn(rc, "moving the rule to the local table to priority %d",
+				 LWT_LOCAL_PRIO);
+			return rc;
+		}
+		p->local_rule_moved = 1;
+	}
+	rc = lwt_decap_replace(p->sk, local, p->decap_table, p->t->ifindex, lookup);
+	return rc < 0 ? rc : lwt_decap_rule_add(p->sk, local, p->decap_table);
+}
+
+/* Stop decapsulating at local; with no binding left (last), the rule to
+ * the local table goes back to priority 0. */
+static void decap_off(struct kp *p, const struct in6_addr *local, int last)
+{
+	(void)lwt_decap_rule_del(p->sk, local, p->decap_table);
+	(void)lwt_route_del(p->sk, local, 128, NULL, 0, p->decap_table, p->t->ifindex);
+	if (last && p->local_rule_moved && lwt_move_local_rule(p->sk, 1) == 0)
+		p->local_rule_moved = 0;
+}
+
+static int encap_del(struct kp *p, const struct in6_addr *inner)
+{
+	const struct odm_tunnel *t = p->t;
+
+	if (t->side == ODM_TUNNEL_ANCHOR)
+		return lwt_route_del(p->sk, inner, 128, NULL, 0, RT_MAIN, t->ifindex);
+	return lwt_route_del(p->sk, &in6addr_any, 0, inner, 128,
+			     t->route_table ? t->route_table : RT_MAIN, t->ifindex);
+}
+
+/*
+ * New binding or move: what comes back to the new local endpoint is
+ * accepted first (decapsulation, nftables), then the encapsulation route
+ * is replaced (packets leave the new way from the next one on), then what
+ * only the old binding needed goes.
+ */
+static int kp_bind(struct odm_tunnel *t, const struct in6_addr *inner,
+		   const struct in6_addr *local, const struct in6_addr *remote)
+{
+	struct kp *p = t->priv;
+	struct tunnel_entry *e, old, now;
+	int had, rc, local_moved, drop_old_local = 0;
+
+	if (!p || !inner || !local || !remote)
+		return -EINVAL;
+	if (loops(p, inner, local, remote))
+		return -ELOOP;
+	e = tunnel_table_find(&p->tt, inner);
+	had = e != NULL;
+	if (had)
+		old = *e;
+	memset(&now, 0, sizeof now);
+	now.inner = *inner;
+	now.local = *local;
+	now.remote = *remote;
+	local_moved = !had || memcmp(&old.local, local, sizeof *local) != 0;
+	/* the anchor's one local endpoint is set up with its first binding;
+	 * a host taking a lease over binds it before it knows its CoA (::) */
+	if (local_moved && !IN6_IS_ADDR_UNSPECIFIED(local) &&
+	    (t->side == ODM_TUNNEL_HOST || p->tt.count == 0) &&
+	    (rc = decap_on(p, local)) < 0) {
+		log_warn(rc, "seg6 decapsulation route and rule");
+		return rc;
+	}
+	if ((rc = tunnel_nft_bind(p->nft, &now)) < 0)
+		return rc;
+	if ((rc = encap(p, &now)) < 0) {
+		log_warn(rc, "seg6 encapsulation route");
+		if (!had || local_moved || memcmp(&old.remote, remote, sizeof *remote) != 0)
+			tunnel_nft_unbind(p->nft, &now, !had,
+					  tunnel_table_count_local(&p->tt, local) == 0);
+		return rc;
+	}
+	if (!had && !(e = tunnel_table_add(&p->tt, inner))) {
+		(void)encap_del(p, inner);
+		tunnel_nft_unbind(p->nft, &now, 1, 0);
+		return -ENOMEM;
+	}
+	if (had && (local_moved || memcmp(&old.remote, remote, sizeof *remote) != 0)) {
+		drop_old_local = local_moved && tunnel_table_count_local(&p->tt, &old.local) == 1;
+		tunnel_nft_unbind(p->nft, &old, 0, drop_old_local);
+		if (drop_old_local)
+			decap_off(p, &old.local, 0);
+	}
+	e->local = *local;
+	e->remote = *remote;
+	return 0;
+}
+
+static int kp_unbind(struct odm_tunnel *t, const struct in6_addr *inner)
+{
+	struct kp *p = t->priv;
+	struct tunnel_entry *e, old;
+	int last;
+
+	if (!p || !inner)
+		return -EINVAL;
+	e = tunnel_table_find(&p->tt, inner);
+	if (!e)
+		return -ENOENT;
+	old = *e;
+	/* the anchor's one local endpoint goes with its last binding */
+	last = p->tt.count == 1 ||
+	       (t->side == ODM_TUNNEL_HOST && tunnel_table_count_local(&p->tt, &old.local) == 1);
+	(void)encap_del(p, inner);
+	tunnel_nft_unbind(p->nft, &old, 1, last);
+	if (last)
+		decap_off(p, &old.local, p->tt.count == 1);
+	return tunnel_table_del(&p->tt, inner);
+}
+
+static void refresh(struct kp *p)
+{
+	uint64_t now = mono_ms();
+	struct odm_tunnel_stats sum;
+
+	if (p->read_ms && now - p->read_ms < READ_EVERY_MS)
+		return;
+	p->read_ms = now;
+	memset(&sum, 0, sizeof sum);
+	if (tunnel_nft_read(p->nft, &p->tt, &sum, now) < 0)
+		return;
+	for (size_t i = 0; i < p->tt.nbuckets; i++)
+		for (const struct tunnel_entry *e = p->tt.tab[i]; e; e = e->next) {
+			sum.rx_packets += e->st.rx_packets;
+			sum.rx_bytes += e->st.rx_bytes;
+			sum.tx_packets += e->st.tx_packets;
+			sum.tx_bytes += e->st.tx_bytes;
+			if (e->st.last_rx_ms > sum.last_rx_ms)
+				sum.last_rx_ms = e->st.last_rx_ms;
+			if (e->st.last_tx_ms > sum.last_tx_ms)
+				sum.last_tx_ms = e->st.last_tx_ms;
+		}
+	p->total = sum;
+}
+
+static int kp_stats(struct odm_tunnel *t, const struct in6_addr *inner,
+		    struct odm_tunnel_stats *st)
+{
+	struct kp *p = t->priv;
+
+	if (!p || !st)
+		return -EINVAL;
+	refresh(p);
+	return tunnel_table_stats(&p->tt, &p->total, inner, st);
+}
+
+static void kp_guard(struct odm_tunnel *t)
+{
+	struct kp *p = t->priv;
+
+	if (p && tunnel_nft_guard(p->nft, &t->guard, t->guard_plen) < 0)
+		log_warnx("nftables: the guarded prefix is not in place");
+}
+
+const struct odm_tunnel_ops tunnel_kernel_ops = {
+	.name = "kernel",
+	.probe = kp_probe,
+	.open = kp_open,
+	.close = kp_close,
+	.bind = kp_bind,
+	.unbind = kp_unbind,
+	.stats = kp_stats,
+	.guard = kp_guard,
+};

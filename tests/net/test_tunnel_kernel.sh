@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test_tunnel_kernel.sh - the kernel tunnel backend (seg6 + nftables) against
+# the userspace one, on the namespace test network:
+#   1. wire: the same paced download through each backend in turn, captured
+#      on core; the outer headers are the same: next header 41, no routing
+#      header (no SRH), the same outer addresses each way;
+#   2. spoofing (kernel backend): an IPv6-in-IPv6 packet for the CHoA from
+#      an outer source that is not the CoA is dropped at the anchor (and
+#      counted), while the same packet from the CoA gets through;
+#   3. kill -9 of the host agent during a kernel-path download: the download
+#      goes on while the agent is dead, the restarted agent takes the lease
+#      over, the download completes with the right sha256;
+#   4. a clean stop leaves nothing: no device, nftables table, decapsulation
+#      rule or route, and the rule to the local table is back at priority 0.
+#
+# Exit 0 pass, 1 fail, 77 skip (not root, a tool or seg6 missing).
+set -euo pipefail
+trap 'echo "FAIL: test_tunnel_kernel.sh line $LINENO: $BASH_COMMAND" >&2' ERR
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib/check.sh"
+net_need test_tunnel_kernel "network namespaces, seg6, nftables" ip tcpdump tshark curl nginx \
+	named radvd python3 nft
+if [[ ! -e /proc/sys/net/ipv6/seg6_flowlabel ]]; then
+	echo "SKIP: this kernel has no seg6 lightweight tunnels"
+	exit 77
+fi
+
+export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-64}
+# the UDP lease of section 2 must outlive its quiet holder's checks
+export ODM_UDP_INACTIVITY=${ODM_UDP_INACTIVITY:-30}
+. "$HERE/lib/topo.sh"
+. "$HERE/lib/agents.sh"
+
+has_lease() { [[ $(odm_lease_count) -ge 1 ]]; }
+no_lease() { [[ $(odm_lease_count) -eq 0 ]]; }
+no_binding() { [[ $(odm_binding_count) -eq 0 ]]; }
+got_mb() { [[ -f $1 ]] && (($(stat -c %s "$1") >= $2 * 1024 * 1024)); }
+size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }
+
+# download NAME RATE: a paced curl under the shim in the background (CURL_PID)
+download() {
+	OUT=$ODM_DIR/$1.bin
+	odm_shim_bg curl -6 -sS --max-time 60 -o "$OUT" \
+		"http://cn.example.test${BIGFILE_URL_PATH}?rate=$2" >"$ODM_DIR/$1.log" 2>&1
+	CURL_PID=$ODM_BG_PID
+}
+finished_ok() { # NAME: curl exited 0 and the file is whole
+	local rc=0
+	wait "$CURL_PID" || rc=$?
+	check "$1: curl exits 0 (rc $rc)" test "$rc" -eq 0
+	check "$1: the sha256 of the download matches" \
+		test "$(sha256sum "$OUT" | awk '{print $1}')" = "$BIGFILE_SHA256"
+}
+
+# the outer headers of the tunnelled packets in PCAP (next header 41, or
+# 43: a routing header, as seg6 would put with an SRH), one line per
+# distinct combination of source, destination, next header and routing
+# header type (none: no routing header anywhere, so no SRH)
+outer_headers() {
+	tshark -r "$1" -T fields -E occurrence=f -e ipv6.src -e ipv6.dst -e ipv6.nxt \
+		-e ipv6.routing.type 2>/dev/null |
+		awk -F'\t' '{ print $1, $2, "nh=" $3, "rh=" ($4 == "" ? "none" : $4) }' | sort -u
+}
+# the outer hop limits seen in PCAP, per direction (printed, not compared:
+# seg6 copies the inner packet's hop limit to the outer header, RFC 8986
+# §5.1, while the userspace backend's raw socket starts at 64)
+outer_hlims() {
+	tshark -r "$1" -T fields -E occurrence=f -e ipv6.src -e ipv6.hlim 2>/dev/null | sort | uniq -c |
+		awk '{ printf "%s from %s: hop limit %s\n", $1, $2, $3 }'
+}
+
+# leftover STATE of the kernel backend on HOST: device, nft tables, rules
+kernel_leftovers() {
+	local h=$1 dev=$2
+	nsq "$h" ip link show "$dev" 2>/dev/null | head -n 1 || true
+	nsq "$h" nft list tables 2>/dev/null | grep odm_ || true
+	nsq "$h" ip -6 rule show | grep -e ipproto -e '^1:' || true
+	nsq "$h" ip -6 route show table all | grep -e seg6 || true
+}
+local_rule_at_0() { # (the whole output read first: grep -q and pipefail race)
+	local rules
+	rules=$(nsq "$1" ip -6 rule show)
+	grep -q '^0:[[:space:]]*from all lookup local' <<<"$rules"
+}
+
+topo_up
+
+# ---------------------------------------------------------------- 1. wire
+for be in user kernel; do
+	ODM_TUNNEL=$be odm_agents_up
+	check "$be: both agents run the $be backend" \
+		test "$(odm_tunnel_backend mn)/$(odm_tunnel_backend cha)" = \
+		"$([[ $be == user ]] && echo userspace/userspace || echo kernel/kernel)"
+	WHY=$(odm_status mn | json 'j["tunnel"]["why"]')
+	check "$be: the status says why ($WHY)" test "$WHY" = "configured (tunnel $be)"
+	odm_capture core ar1 "$ODM_DIR/wire-$be.pcap" 'ip6 proto 41 or ip6 proto 43' 200
+	CAP=$ODM_CAP_PID
+	download "wire-$be" 20m
+	check "$be: a lease for curl" wait_for 10 has_lease
+	CHOA=$(odm_status mn | json 'j["leases"][0]["addr"]')
+	check "$be: 8 MiB through the tunnel" wait_for 20 got_mb "$OUT" 8
+	finished_ok "$be"
+	check "$be: the lease ends after curl" wait_for 5 no_lease
+	odm_capture_stop "$CAP"
+	outer_headers "$ODM_DIR/wire-$be.pcap" >"$ODM_DIR/wire-$be.txt"
+	echo "$be backend, outer headers on core (source destination next-header routing-header):"
+	sed 's/^/    /' "$ODM_DIR/wire-$be.txt"
+	outer_hlims "$ODM_DIR/wire-$be.pcap" | sed 's/^/    /' 
+	odm_agents_down
+done
+check "the userspace backend's tunnel was captured both ways" \
+	test "$(wc -l <"$ODM_DIR/wire-user.txt")" -ge 2
+check "the userspace backend's outer headers are IPv6-in-IPv6 without a routing header" \
+	bash -c "! grep -qv 'nh=41 rh=none' '$ODM_DIR/wire-user.txt'"
+check "the two backends' outer headers are identical (nh 41, no SRH, same addresses)" \
+	diff -u "$ODM_DIR/wire-user.txt" "$ODM_DIR/wire-kernel.txt"
+
+# ---------------------------------------------------------------- 4. clean stop (of section 1)
+check "mn: the kernel backend left nothing after a clean stop" \
+	test -z "$(kernel_leftovers mn "$ODM_TUN_MN")"
+check "cha: the kernel backend left nothing after a clean stop" \
+	test -z "$(kernel_leftovers cha "$ODM_TUN_CHA")"
+check "mn: the rule to the local table is back at priority 0" local_rule_at_0 mn
+check "cha: the rule to the local table is back at priority 0" local_rule_at_0 cha
+
+# ---------------------------------------------------------------- 2. spoofing
+ODM_TUNNEL=kernel odm_agents_up
+UDP_PORT=7777
+topo_spawn cn udp-sink "$ODM_DIR/udp-sink.log" /usr/bin/python3 -u -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("::", 7777))
+while True:
+    data, peer = s.recvfrom(2048)
+    print(data.decode(errors="replace"), peer[0], flush=True)
+'
+udp_listening() { nsq cn ss -Hlun "sport = :$UDP_PORT" | grep -q .; }
+wait_for 5 udp_listening
+# a client that holds a CHoA (one datagram, then quiet) for the section
+odm_shim_bg /usr/bin/python3 -u -c '
+import socket, time
+ai = socket.getaddrinfo("cn.example.test", 7777, socket.AF_INET6, socket.SOCK_DGRAM)[0]
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.sendto(b"hello", ai[4])
+time.sleep(30)
+' >"$ODM_DIR/udp-client.log" 2>&1
+HOLDER=$ODM_BG_PID
+got() { grep -q "^$1 " "$ODM_DIR/udp-sink.log"; }
+check "the lease holder's datagram reaches cn through the kernel tunnel" wait_for 10 got hello
+CHOA=$(odm_status mn | json 'j["leases"][0]["addr"]')
+COA=$(topo_mn_addr)
+# IPv6-in-IPv6 to the anchor from OUTER_SRC, inner CHoA -> cn: the inner
+# packet built by scapy, the outer header by the kernel (a raw protocol-41
+# socket bound to OUTER_SRC, as the userspace backend sends)
+inject() { # HOST OUTER_SRC PAYLOAD
+	nsq "$1" /usr/bin/python3 -c '
+import socket, sys, logging
+logging.getLogger("scapy").setLevel(logging.ERROR)
+from scapy.all import IPv6, UDP, Raw
+inner = IPv6(src=sys.argv[3], dst=sys.argv[4]) / UDP(sport=40000, dport=7777) / Raw(sys.argv[5].encode())
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 41)
+s.bind((sys.argv[1], 0))
+s.sendto(bytes(inner), (sys.argv[2], 0))
+' "$2" "$CHA_ADDR" "$CHOA" "$CN_ADDR" "$3"
+}
+DROPPED0=$(odm_status cha | json 'j["tunnel"]["dropped"]')
+inject core "$CORE_CHA" spoofed
+inject mn "$COA" genuine
+check "a packet from the CoA $COA with the CHoA inside reaches cn" wait_for 5 got genuine
+sleep 0.3
+check "the same packet from another outer source ($CORE_CHA) does not" bash -c "! grep -q '^spoofed ' '$ODM_DIR/udp-sink.log'"
+odm_ctl cha status >/dev/null # the counters are read at most every 100 ms
+sleep 0.2
+DROPPED1=$(odm_status cha | json 'j["tunnel"]["dropped"]')
+check "the anchor counted the spoofed packet as dropped ($DROPPED0 -> $DROPPED1)" \
+	test "$DROPPED1" -gt "$DROPPED0"
+kill "$HOLDER" 2>/dev/null || true
+wait "$HOLDER" 2>/dev/null || true
+check "the holder's lease ends" wait_for 8 no_lease
+
+# ---------------------------------------------------------------- 3. kill -9 of the host agent
+download kill9 10m
+check "kill -9: a lease for curl" wait_for 10 has_lease
+check "kill -9: 8 MiB through the tunnel" wait_for 20 got_mb "$OUT" 8
+odm_agent_kill9 mn
+S0=$(size_of "$OUT")
+sleep 1.5
+S1=$(size_of "$OUT")
+echo "while the host agent was dead: $(((S1 - S0) / 1024)) KiB in 1.5 s"
+check "the download goes on while the host agent is dead ($S0 -> $S1 bytes)" \
+	test "$S1" -gt $((S0 + 4 * 1024 * 1024))
+odm_agent_start mn
+check "the restarted agent takes the lease over" grep -q "taken over" "$MN_AGENT_LOG"
+check "it runs the kernel backend again" test "$(odm_tunnel_backend mn)" = kernel
+finished_ok "kill -9"
+check "the lease ends after curl" wait_for 5 no_lease
+check "the anchor's binding is gone" wait_for 5 no_binding
+odm_agents_down
+check "mn: nothing left after the restarted agent stopped" \
+	test -z "$(kernel_leftovers mn "$ODM_TUN_MN")"
+
+check "no sanitizer report in the agents' logs" odm_agent_logs_clean
+check_summary test_tunnel_kernel
