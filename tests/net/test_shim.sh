@@ -125,6 +125,14 @@ inner() { # runs inside unshare -nm, as root
 	check "fork: leases came from two pids" \
 		test "$(grep '"op": "lease"' "$log" | grep -o '"_pid": [0-9]*' | sort -u | wc -l)" = 2
 
+	# Threads connecting at once to a name resolved once: one cha query,
+	# the others wait for its answer; every connection leased.
+	: >"$TMP/dns.log"
+	"${pre[@]}" "$TMP/target_sock" threads cn.example.test 4 >"$TMP/o" 2>&1
+	check "4 threads connect: all leased" test "$(count 'server sees source 2001:db8:c4a::2' "$TMP/o")" = 4
+	check "4 threads connect: one cha query" \
+		test "$(count '^cha.cn.example.test 28' "$TMP/dns.log")" = 1
+
 	# close_range over everything, the agent connection included.
 	: >"$log"
 	"${pre[@]}" ODM_DEBUG=1 "$TMP/target_sock" closerange cn.example.test >"$TMP/o" 2>"$TMP/e"
@@ -204,7 +212,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"${CC:-gcc}" -D_GNU_SOURCE -O1 -Wall -Wextra -Werror -o "$TMP/target_sock" "$SHIM/target_sock.c"
+"${CC:-gcc}" -D_GNU_SOURCE -O1 -Wall -Wextra -Werror -o "$TMP/target_sock" "$SHIM/target_sock.c" -lpthread
 
 # Same output and exit status with and without the shim, for every mode.
 # $1: a label; the rest: environment for the shim run.
