@@ -145,7 +145,7 @@ static int binding_create(struct anchor *an, const struct mh_msg *bu, long ident
 	memset(&tmpl, 0, sizeof tmpl);
 	tmpl.hoa = *hoa;
 	tmpl.coa = bu->altcoa;
-	snprintf(tmpl.nai, sizeof tmpl.nai, "%s", bu->mnid);
+	tmpl.nai = bu->mnid;
 	tmpl.bid = bu->bid;
 	tmpl.seq = bu->seq;
 	tmpl.lifetime = granted;

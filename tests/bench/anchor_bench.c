@@ -233,6 +233,7 @@ static void memory(size_t count)
 	struct bcache bc;
 	struct pool pool;
 	struct binding tmpl, *b;
+	char nai[64];
 	size_t before = heap_bytes(), after_pool, after;
 
 	if (pool_init(&pool, &prefix, 64, &excl, (uint32_t)count + 1) != 0 || bcache_init(&bc) != 0) {
@@ -249,7 +250,8 @@ static void memory(size_t count)
 			exit(1);
 		}
 		/* a realistic identity: about 20 characters */
-		snprintf(tmpl.nai, sizeof(tmpl.nai), "host%zu@example.test", i / 1000);
+		snprintf(nai, sizeof(nai), "host%zu@example.test", i / 1000);
+		tmpl.nai = nai;
 		tmpl.bid = (uint16_t)(i % 1000 + 1);
 		tmpl.ident = i / 1000;
 		tmpl.created_ms = 1000;
