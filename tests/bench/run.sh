@@ -23,7 +23,9 @@
 #   7. the anchor over the wire: BUs per second from a load generator in
 #      another namespace (tests/bench/bu_flood.c);
 #   8. the kernel's memory per seg6 route, the state a binding costs on a
-#      kernel tunnel path (tests/bench/kernel_state.sh).
+#      kernel tunnel path (tests/bench/kernel_state.sh);
+#   9. for the chart: the data a download receives over time across a move,
+#      with ODM, MPTCP and plain TCP (tests/bench/move_series.sh).
 # The exit status is 1 when a figure misses its target. Needs root
 # (namespaces). Bounded: fixed counts, iperf3 -t, anchor_bench's seconds.
 set -euo pipefail
@@ -37,6 +39,7 @@ fi
 . "$NET/lib/topo.sh"
 . "$NET/lib/agents.sh"
 . "$HERE/figures.sh"
+. "$HERE/move_series.sh"
 ROUNDS=${BENCH_ROUNDS:-21}
 CONNECTS=${BENCH_CONNECTS:-2000}
 SECS=${BENCH_SECS:-5}
@@ -172,6 +175,12 @@ nsq ha "$BIN/bu_flood" "$HA_ADDR" "$CHA_ADDR" flood@example.test 3000 "$ODM_DIR/
 
 # 8. Kernel state per binding on a kernel tunnel path (a namespace of its own).
 bash "$HERE/kernel_state.sh" "$KERNEL_ROUTES" | bench_collect || echo "kernel_state failed"
+
+# 9. The chart's picture: data received over time across a move, for ODM,
+# MPTCP and plain TCP (series lines, no figure).
+bench_move_series ODM odm || echo "move series ODM failed"
+bench_move_series MPTCP mptcp || echo "move series MPTCP failed"
+bench_move_series "plain TCP" tcp || echo "move series plain TCP failed"
 
 # More figures: run the program here, its output through bench_collect.
 

@@ -82,15 +82,16 @@ def main():
 
 
 def draw(rows, series, png):
-    """One PNG: ratios against targets; data over time if there are series."""
-    ratios = [r for r in rows if r[4] is not None]
+    """One PNG: the ratios that have a target, beside it; data over time if
+    there are series."""
+    ratios = [r for r in rows if r[4] is not None and r[5].startswith("ratio")]
     with tempfile.TemporaryDirectory() as tmp:
         dat = os.path.join(tmp, "ratios.dat")
         with open(dat, "w", encoding="utf-8") as f:
             for i, (name, _, _, _, ratio, target, v, bound) in enumerate(ratios):
                 tb = bound if target.startswith("ratio") else "NaN"
                 f.write('{} "{}" {} {}\n'.format(i, name.replace('"', "'"), ratio, tb))
-        cmds = ["set terminal pngcairo size 1200,{} font ',9'".format(
+        cmds = ["set terminal pngcairo noenhanced size 1200,{} font ',9'".format(
                     900 if series else 600),
                 "set output '{}'".format(png)]
         if series:
@@ -108,7 +109,8 @@ def draw(rows, series, png):
                      "plot " + ", ".join("'{}' using 1:2 with lines lw 2 title '{}'".format(
                          sf, label.replace("'", "")) for sf, label in sfiles),
                      "unset xlabel", "unset ylabel"]
-        cmds += ["set title 'make bench: ODM / baseline (bars) and target (dots)'",
+        cmds += ["set title 'make bench: ODM / baseline (bars) and the target (dots)'",
+                 "set rmargin 12",
                  "set style fill solid 0.6", "set boxwidth 0.6",
                  "set yrange [0:*]", "set xtics rotate by -35 left",
                  "set key top right",
