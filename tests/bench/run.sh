@@ -40,7 +40,7 @@ fi
 . "$NET/lib/agents.sh"
 . "$HERE/figures.sh"
 . "$HERE/move_series.sh"
-ROUNDS=${BENCH_ROUNDS:-21}
+ROUNDS=${BENCH_ROUNDS:-40}
 CONNECTS=${BENCH_CONNECTS:-2000}
 SECS=${BENCH_SECS:-5}
 ANCHOR_SECS=${BENCH_ANCHOR_SECS:-3}
@@ -74,8 +74,14 @@ for name in cn.example.test cn2.example.test; do
 	short=${name%%.*}
 	: >"$ODM_DIR/gai-plain" && : >"$ODM_DIR/gai-shim"
 	for ((i = 0; i < ROUNDS; i++)); do
-		nsq mn "$BIN/gai_time" "$name" >>"$ODM_DIR/gai-plain"
-		nsq mn "${shim[@]}" "$BIN/gai_time" "$name" >>"$ODM_DIR/gai-shim"
+		# ABBA: which one goes first alternates, so order effects cancel too
+		if ((i % 2 == 0)); then
+			nsq mn "$BIN/gai_time" "$name" >>"$ODM_DIR/gai-plain"
+			nsq mn "${shim[@]}" "$BIN/gai_time" "$name" >>"$ODM_DIR/gai-shim"
+		else
+			nsq mn "${shim[@]}" "$BIN/gai_time" "$name" >>"$ODM_DIR/gai-shim"
+			nsq mn "$BIN/gai_time" "$name" >>"$ODM_DIR/gai-plain"
+		fi
 	done
 	for k in 1:cold 2:warm; do
 		p=$(col "${k%%:*}" "$ODM_DIR/gai-plain" | median)
