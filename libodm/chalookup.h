@@ -1,6 +1,7 @@
 /*
- * chalookup.h — the AAAA lookup of cha.<host> with c-ares, run alongside
- * the real getaddrinfo.
+ * chalookup.h — the AAAA lookup of cha.<host> with c-ares, made when a
+ * socket first needs the answer (setsc_to() with a host name, or the first
+ * connect() to an address getaddrinfo() resolved the host to).
  *
  * One c-ares channel per process, created on first use (ares_library_init
  * once), recreated in a forked child and whenever the application closed
@@ -26,7 +27,7 @@
 
 #pragma GCC visibility push(hidden)
 
-/* Upper bound on how long getaddrinfo waits for the cha answer (ms). */
+/* Upper bound on how long a caller waits for the cha answer (ms). */
 #define CHALOOKUP_MAX_WAIT_MS 2000
 /* Per-try timeout and tries given to c-ares (below the bound above). */
 #define CHALOOKUP_TRY_MS 900
