@@ -239,9 +239,16 @@ demo:
 	$(MAKE) all
 	ODM_BUILD=$(abspath $(BUILD)) bash tests/net/demo.sh
 
+# Bench programs that need the agent's code (the others run.sh compiles itself).
+BENCH_AGENT := $(BUILD)/bench/anchor_bench $(BUILD)/bench/bu_flood
+$(BUILD)/bench/%: tests/bench/%.c tests/bench/bench_bu.h $(call obj,$(AGENT_SRC)) $(CORE_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o %.a,$^) \
+		$(PKG_LIBS) -lpthread
+
 bench:
-	@$(MAKE) --no-print-directory deps-net
-	$(MAKE) all
+	@sh tests/install-deps.sh bench
+	$(MAKE) all $(BENCH_AGENT)
 	ODM_BUILD=$(abspath $(BUILD)) bash tests/bench/run.sh
 
 # ---------------------------------------------------------------- install, uninstall, deb

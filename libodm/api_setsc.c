@@ -116,8 +116,13 @@ static int cha_of(const char *host, const struct in6_addr *dst, struct in6_addr 
 	uint32_t ttl = 0;
 	int r;
 
-	if (!host)
-		return chacache_get_addr(chacache_by_addr(), dst, cha, NULL, now);
+	if (!host) {
+		r = chacache_get_addr(chacache_by_addr(), dst, cha, NULL, now);
+		/* a getaddrinfo() before may still be waiting for its cha answer */
+		if (r == CHA_MISS && chalookup_wait_dst(dst))
+			r = chacache_get_addr(chacache_by_addr(), dst, cha, NULL, chacache_now_ms());
+		return r;
+	}
 	r = chacache_get_name(chacache_by_name(), host, cha, &ttl, now);
 	if (r == CHA_MISS) {
 		q = chalookup_start(host);

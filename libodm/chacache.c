@@ -18,10 +18,15 @@ struct cha_entry {
 	unsigned char key[CHACACHE_KEY_MAX];
 };
 
+/*
+ * Slots point to entries allocated when first filled: a lookup in a nearly
+ * empty cache reads one small array instead of touching every entry's page
+ * (what the first getaddrinfo of a process paid for).
+ */
 struct chacache {
 	pthread_mutex_t lock;
 	size_t cap, count;
-	struct cha_entry *e;
+	struct cha_entry **e;
 };
 
 /* FNV-1a: cheap, and collisions are resolved by comparing the key. */
@@ -61,6 +66,8 @@ void chacache_free(struct chacache *c)
 	if (!c)
 		return;
 	pthread_mutex_destroy(&c->lock);
+	for (size_t i = 0; i < c->cap; i++)
+		free(c->e[i]);
 	free(c->e);
 	free(c);
 }
@@ -69,20 +76,22 @@ static struct cha_entry *find_locked(struct chacache *c, const void *key, size_t
 				     uint64_t h)
 {
 	for (size_t i = 0; i < c->cap; i++) {
-		struct cha_entry *e = &c->e[i];
-		if (e->used && e->hash == h && e->keylen == keylen && memcmp(e->key, key, keylen) == 0)
+		struct cha_entry *e = c->e[i];
+		if (e && e->used && e->hash == h && e->keylen == keylen && memcmp(e->key, key, keylen) == 0)
 			return e;
 	}
 	return NULL;
 }
 
-/* A free slot, else an expired one, else the one expiring soonest. */
+/* A free slot, else an expired one, else the one expiring soonest; NULL: no memory. */
 static struct cha_entry *victim_locked(struct chacache *c, uint64_t now_ms)
 {
 	struct cha_entry *best = NULL;
 
 	for (size_t i = 0; i < c->cap; i++) {
-		struct cha_entry *e = &c->e[i];
+		struct cha_entry *e = c->e[i];
+		if (!e)
+			return c->e[i] = calloc(1, sizeof(*e));
 		if (!e->used)
 			return e;
 		if (e->expires_ms <= now_ms)
@@ -110,6 +119,10 @@ int chacache_put(struct chacache *c, const void *key, size_t keylen, const struc
 	e = find_locked(c, key, keylen, h);
 	if (!e) {
 		e = victim_locked(c, now_ms);
+		if (!e) {
+			pthread_mutex_unlock(&c->lock);
+			return -ENOMEM;
+		}
 		if (!e->used)
 			c->count++;
 	}

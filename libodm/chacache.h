@@ -30,7 +30,7 @@ void chacache_free(struct chacache *c);
 /*
  * Store key -> cha (cha NULL: a negative entry) for ttl_s seconds from
  * now_ms; replaces an entry with the same key. A TTL of 0 stores nothing.
- * Returns 0, or -EINVAL for an empty or too long key.
+ * Returns 0, -EINVAL for an empty or too long key, or -ENOMEM.
  */
 int chacache_put(struct chacache *c, const void *key, size_t keylen, const struct in6_addr *cha,
 		 uint32_t ttl_s, uint64_t now_ms);

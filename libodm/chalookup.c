@@ -1,13 +1,16 @@
 /* chalookup.c — cha.<host> AAAA lookups with c-ares (see chalookup.h). */
 #include <ares.h>
+#include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -17,6 +20,7 @@
 #include "chalookup.h"
 #include "libc_real.h"
 #include "shield.h"
+#include "shim_log.h"
 
 struct cha_query {
 	int done;      /* the callback ran */
@@ -302,23 +306,173 @@ int chalookup_finish(struct cha_query *q, uint64_t deadline_ms, struct in6_addr 
 	return ret;
 }
 
-void chalookup_abandon(struct cha_query *q)
+/* --- deferred lookups: getaddrinfo notes the name, the first connect() asks --- */
+
+struct cha_defer {
+	struct cha_defer *next;
+	int claimed; /* a thread is looking it up: the others wait */
+	size_t ndst;
+	struct in6_addr dst[CHALOOKUP_MAX_DSTS];
+	char node[CHALOOKUP_NAME_MAX];
+};
+
+static pthread_mutex_t df_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t df_cond = PTHREAD_COND_INITIALIZER;
+static struct cha_defer *df_head; /* newest first */
+static size_t df_count;
+static atomic_int df_any; /* lets connect() skip the lock when nothing waits */
+
+void chalookup_record(const char *node, const struct in6_addr *dst, size_t ndst, int result,
+		      const struct in6_addr *cha, uint32_t ttl, uint64_t now)
 {
-	if (!q)
-		return;
-	pthread_mutex_lock(&ch_lock);
-	if (q->done) {
-		pthread_mutex_unlock(&ch_lock);
-		free(q);
-		return;
+	char dbuf[INET6_ADDRSTRLEN], cbuf[INET6_ADDRSTRLEN];
+	struct chacache *c = chacache_by_addr();
+	int found = result == CHA_FOUND;
+
+	if (found)
+		inet_ntop(AF_INET6, cha, cbuf, sizeof(cbuf));
+	for (size_t i = 0; i < ndst; i++) {
+		chacache_put_addr(c, &dst[i], found ? cha : NULL, ttl, now);
+		inet_ntop(AF_INET6, &dst[i], dbuf, sizeof(dbuf));
+		if (found)
+			shim_debug("getaddrinfo %s: %s has cha %s (ttl %u s)", node, dbuf, cbuf, ttl);
+		else
+			shim_debug("getaddrinfo %s: %s has no cha (ttl %u s)", node, dbuf, ttl);
 	}
-	q->abandoned = 1;
-	pthread_mutex_unlock(&ch_lock);
+}
+
+static int has_dst(const struct cha_defer *d, const struct in6_addr *a)
+{
+	for (size_t i = 0; i < d->ndst; i++)
+		if (IN6_ARE_ADDR_EQUAL(&d->dst[i], a))
+			return 1;
+	return 0;
+}
+
+/* Lock held. Unlink d (it is in the list). */
+static void unlink_locked(struct cha_defer *d)
+{
+	for (struct cha_defer **p = &df_head; *p; p = &(*p)->next)
+		if (*p == d) {
+			*p = d->next;
+			df_count--;
+			break;
+		}
+	atomic_store(&df_any, df_head != NULL);
+}
+
+void chalookup_defer(const char *node, const struct in6_addr *dst, size_t ndst)
+{
+	struct cha_defer *d, *oldest = NULL;
+	size_t n = node ? strlen(node) : 0;
+
+	if (n == 0 || n + 5 > CHALOOKUP_NAME_MAX || ndst == 0)
+		return;
+	pthread_mutex_lock(&df_lock);
+	for (d = df_head; d; d = d->next)
+		if (strcasecmp(d->node, node) == 0)
+			break;
+	if (!d) {
+		/* Full: the oldest name nobody is asking for makes room. */
+		if (df_count >= CHALOOKUP_MAX_DEFERRED) {
+			for (struct cha_defer *e = df_head; e; e = e->next)
+				if (!e->claimed)
+					oldest = e;
+			if (!oldest)
+				goto out;
+			unlink_locked(oldest);
+			free(oldest);
+		}
+		d = calloc(1, sizeof(*d));
+		if (!d)
+			goto out;
+		memcpy(d->node, node, n + 1);
+		d->next = df_head;
+		df_head = d;
+		df_count++;
+		atomic_store(&df_any, 1);
+	}
+	for (size_t i = 0; i < ndst && d->ndst < CHALOOKUP_MAX_DSTS; i++)
+		if (!has_dst(d, &dst[i]))
+			d->dst[d->ndst++] = dst[i];
+out:
+	pthread_mutex_unlock(&df_lock);
+}
+
+/* The lookup for d (claimed by the caller, lock not held); records the answer. */
+static void resolve_deferred(struct cha_defer *d)
+{
+	uint64_t start = chacache_now_ms(), now;
+	struct in6_addr cha;
+	uint32_t ttl = 0;
+	int r;
+
+	r = chalookup_finish(chalookup_start(d->node), start + CHALOOKUP_MAX_WAIT_MS, &cha, &ttl);
+	now = chacache_now_ms();
+	shim_debug("getaddrinfo %s: cha.%s %s after %llu ms (asked on first use)", d->node, d->node,
+		   r == CHA_FOUND ? "found" : r == CHA_NONE ? "absent" : "unknown",
+		   (unsigned long long)(now - start));
+	if (r < 0)
+		return;
+	chacache_put_name(chacache_by_name(), d->node, r == CHA_FOUND ? &cha : NULL, ttl, now);
+	chalookup_record(d->node, d->dst, d->ndst, r, &cha, ttl, now);
+}
+
+int chalookup_wait_dst(const struct in6_addr *dst)
+{
+	struct cha_defer *d;
+
+	if (!atomic_load(&df_any))
+		return 0;
+	pthread_mutex_lock(&df_lock);
+	for (d = df_head; d; d = d->next)
+		if (has_dst(d, dst))
+			break;
+	if (!d) {
+		pthread_mutex_unlock(&df_lock);
+		return 0;
+	}
+	if (d->claimed) {
+		/* Another thread asks for this name: its answer serves us too. */
+		while (d) {
+			pthread_cond_wait(&df_cond, &df_lock);
+			for (d = df_head; d; d = d->next)
+				if (has_dst(d, dst))
+					break;
+		}
+		pthread_mutex_unlock(&df_lock);
+		return 1;
+	}
+	d->claimed = 1;
+	pthread_mutex_unlock(&df_lock);
+	resolve_deferred(d);
+	pthread_mutex_lock(&df_lock);
+	unlink_locked(d);
+	pthread_cond_broadcast(&df_cond);
+	pthread_mutex_unlock(&df_lock);
+	free(d);
+	return 1;
 }
 
 void chalookup_atfork_child(void)
 {
 	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+	pthread_cond_t fresh_cond = PTHREAD_COND_INITIALIZER;
+
+	/*
+	 * Deferred names: a lookup in flight belongs to a thread the child
+	 * does not have, so the child asks again; a list caught mid-change
+	 * (lock held) is dropped, and those names go plain in the child.
+	 */
+	if (pthread_mutex_trylock(&df_lock) != 0) {
+		df_head = NULL;
+		df_count = 0;
+		atomic_store(&df_any, 0);
+	}
+	for (struct cha_defer *d = df_head; d; d = d->next)
+		d->claimed = 0;
+	df_lock = fresh;
+	df_cond = fresh_cond;
 
 	/* A lock held at fork time belongs to a thread the child does not have. */
 	if (pthread_mutex_trylock(&ch_lock) != 0)

@@ -1,6 +1,7 @@
 /*
- * chalookup.h — the AAAA lookup of cha.<host> with c-ares, run alongside
- * the real getaddrinfo.
+ * chalookup.h — the AAAA lookup of cha.<host> with c-ares, made when a
+ * socket first needs the answer (setsc_to() with a host name, or the first
+ * connect() to an address getaddrinfo() resolved the host to).
  *
  * One c-ares channel per process, created on first use (ares_library_init
  * once), recreated in a forked child and whenever the application closed
@@ -10,6 +11,13 @@
  * their own answer is in or their deadline passes. Callers hold the
  * recursion guard, so c-ares's own socket()/connect()/sendto() reach libc.
  * The c-ares sockets are CLOEXEC and non-blocking.
+ *
+ * getaddrinfo() does not ask at all for a name it has no answer for: it
+ * notes the name and the destinations libc gave (chalookup_defer), and the
+ * first connect() to one of them asks (chalookup_wait_dst). A process pays
+ * for the c-ares set-up and the query only when a socket needs the answer,
+ * and its getaddrinfo() costs what libc's does. Other threads connecting to
+ * the same name meanwhile wait for that one answer.
  */
 #ifndef ODM_CHALOOKUP_H
 #define ODM_CHALOOKUP_H
@@ -19,7 +27,7 @@
 
 #pragma GCC visibility push(hidden)
 
-/* Upper bound on how long getaddrinfo waits for the cha answer (ms). */
+/* Upper bound on how long a caller waits for the cha answer (ms). */
 #define CHALOOKUP_MAX_WAIT_MS 2000
 /* Per-try timeout and tries given to c-ares (below the bound above). */
 #define CHALOOKUP_TRY_MS 900
@@ -27,6 +35,12 @@
 /* A positive answer is kept at least this long: it must outlive the gap
  * between getaddrinfo() and connect() even when the zone says TTL 0. */
 #define CHALOOKUP_MIN_TTL 10
+/* Longest host name looked up, with "cha." and the NUL. */
+#define CHALOOKUP_NAME_MAX 256
+/* Destinations of one name noted for a deferred lookup (the rest go plain). */
+#define CHALOOKUP_MAX_DSTS 16
+/* Names noted at once; the oldest not being looked up makes room. */
+#define CHALOOKUP_MAX_DEFERRED 64
 
 struct cha_query;
 
@@ -45,8 +59,24 @@ struct cha_query *chalookup_start(const char *node);
 int chalookup_finish(struct cha_query *q, uint64_t deadline_ms, struct in6_addr *cha,
 		     uint32_t *ttl_s);
 
-/* Give up on q without waiting (the real getaddrinfo failed, say). */
-void chalookup_abandon(struct cha_query *q);
+/* dst[0..ndst) -> cha (result CHA_FOUND) or none, in the address cache. */
+void chalookup_record(const char *node, const struct in6_addr *dst, size_t ndst, int result,
+		      const struct in6_addr *cha, uint32_t ttl, uint64_t now);
+
+/*
+ * Note that node (no answer cached) resolved to dst[0..ndst): the first
+ * chalookup_wait_dst() for one of them looks cha.<node> up. A name noted
+ * again gains the new destinations (up to CHALOOKUP_MAX_DSTS).
+ */
+void chalookup_defer(const char *node, const struct in6_addr *dst, size_t ndst);
+
+/*
+ * If dst's name was noted, look it up now (or wait for the thread already
+ * doing it) and record the answer for all its destinations, at most
+ * CHALOOKUP_MAX_WAIT_MS; 1 if so, 0 if dst was not noted (at once, without
+ * a lock, when nothing is noted).
+ */
+int chalookup_wait_dst(const struct in6_addr *dst);
 
 /* In a forked child: reset the lock; the channel is replaced on next use. */
 void chalookup_atfork_child(void);

@@ -2,13 +2,16 @@
  * libc_real.h — the one table of real libc functions behind the hooks.
  *
  * Every interposed symbol is listed once below (X-macro, as torsocks
- * declares its hooked signatures once). The table is filled under
- * pthread_once from whichever trampoline runs first, not from a constructor,
- * so a hook called by another library's constructor before ours still works
- * (socket_wrapper binds the same way; libfaketime bugs #132 and #416 came
- * from relying on the constructor). A symbol that glibc versions is bound
- * with dlvsym; if dlsym hands back a function of libodm.so itself the
- * process aborts with a message, since calling it would recurse forever.
+ * declares its hooked signatures once). The table is filled by the
+ * trampolines themselves, not from a constructor, so a hook called by
+ * another library's constructor before ours still works (socket_wrapper
+ * binds the same way; libfaketime bugs #132 and #416 came from relying on
+ * the constructor). Each symbol is looked up alone on its first use: the
+ * first getaddrinfo() of a process pays for one dlsym, not for the whole
+ * table (about 240 us with a dladdr check per symbol). A symbol that glibc
+ * versions is bound with dlvsym; if dlsym hands back a function of
+ * libodm.so itself the process aborts with a message, since calling it
+ * would recurse forever.
  */
 #ifndef ODM_LIBC_REAL_H
 #define ODM_LIBC_REAL_H
@@ -41,7 +44,10 @@
 	X(int, getaddrinfo, (const char *, const char *, const struct addrinfo *,   \
 			     struct addrinfo **), NULL, 1)
 
-#define LIBC_REAL_MEMBER(ret, name, params, ver, req) ret(*name) params;
+/* Each function's slot and whether it was looked up (optional ones may stay NULL). */
+#define LIBC_REAL_MEMBER(ret, name, params, ver, req) \
+	ret(*name) params;                             \
+	int name##_bound;
 struct libc_real {
 	LIBC_REAL_FUNCS(LIBC_REAL_MEMBER)
 };
@@ -49,14 +55,31 @@ struct libc_real {
 
 extern struct libc_real libc_real_table;
 
-/* Bind the table once (pthread_once); cheap after the first call. */
-void libc_real_init(void);
+/* Look name up after libodm.so (dlvsym with version first, if given). */
+void *libc_real_bind(const char *name, const char *version, int required);
+
+/* One small function per symbol: look it up once, then only load the slot. */
+#define LIBC_REAL_GETTER(ret, name, params, ver, req)                                    \
+	static inline ret(*libc_real_get_##name(void)) params                              \
+	{                                                                                  \
+		if (__builtin_expect(                                                      \
+			    __atomic_load_n(&libc_real_table.name##_bound, __ATOMIC_ACQUIRE), 1)) \
+			return libc_real_table.name;                                       \
+		__atomic_store_n(&libc_real_table.name,                                    \
+				 (ret(*) params)libc_real_bind(#name, ver, req),           \
+				 __ATOMIC_RELAXED);                                        \
+		__atomic_store_n(&libc_real_table.name##_bound, 1, __ATOMIC_RELEASE);      \
+		return libc_real_table.name;                                               \
+	}
+LIBC_REAL_FUNCS(LIBC_REAL_GETTER)
+#undef LIBC_REAL_GETTER
 
 /*
- * The real function `name`, bound on first use. Optional symbols
- * (required = 0) may be NULL on an older libc; callers fall back.
+ * The real function `name`, looked up on first use (two threads may both
+ * look it up; they store the same pointer). Optional symbols (required = 0)
+ * may be NULL on an older libc; callers fall back.
  */
-#define REAL(name) (libc_real_init(), libc_real_table.name)
+#define REAL(name) (libc_real_get_##name())
 
 /* Real close that also works where close_range/__close_nocancel are absent. */
 int real_close(int fd);

@@ -8,6 +8,7 @@
 
 #include "agent_client.h"
 #include "chacache.h"
+#include "chalookup.h"
 #include "fdtable.h"
 #include "heldlease.h"
 #include "libc_real.h"
@@ -141,8 +142,12 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	if (!proto || !socket_unbound(fd))
 		goto seen;
 	inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
-	if (chacache_get_addr(chacache_by_addr(), &d6->sin6_addr, &cha, NULL,
-			      chacache_now_ms()) != CHA_FOUND) {
+	r = chacache_get_addr(chacache_by_addr(), &d6->sin6_addr, &cha, NULL, chacache_now_ms());
+	/* getaddrinfo may have returned before the cha answer: wait for the rest of it */
+	if (r == CHA_MISS && chalookup_wait_dst(&d6->sin6_addr))
+		r = chacache_get_addr(chacache_by_addr(), &d6->sin6_addr, &cha, NULL,
+				      chacache_now_ms());
+	if (r != CHA_FOUND) {
 		shim_debug("no cha for %s, plain", dbuf);
 		goto seen;
 	}

@@ -29,6 +29,7 @@
 #include "control.h"
 #include "log.h"
 #include "mhsock.h"
+#include "monotime.h"
 #include "netconf.h"
 #include "tunnel_guard.h"
 
@@ -170,7 +171,7 @@ void anchor_binding_tmpl(const struct anchor_req *r, const struct in6_addr *hoa,
 	memset(tmpl, 0, sizeof *tmpl);
 	tmpl->hoa = *hoa;
 	tmpl->coa = bu->altcoa;
-	snprintf(tmpl->nai, sizeof tmpl->nai, "%s", bu->mnid);
+	tmpl->nai = bu->mnid; /* bcache_add copies it */
 	tmpl->bid = (bu->present & MH_HAS_BID) ? bu->bid : 0;
 	tmpl->seq = bu->seq;
 	tmpl->lifetime = granted;
@@ -691,19 +692,46 @@ static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_ad
 	rearm(an);
 }
 
-/* anchor->is_local for the daemon: the host's interface addresses, read
- * only for BUs that passed authentication */
-static int host_has_address(void *arg, const struct in6_addr *a)
+/*
+ * anchor->is_local for the daemon: the host's interface addresses, read
+ * only for BUs that passed authentication, and at most once per
+ * LOCAL_ADDRS_MAX_AGE_MS: getifaddrs() is a netlink dump of every link and
+ * address, which made it most of an anchor's time per BU under load. An
+ * address added to the host is refused as a care-of address from then on,
+ * one second later at most.
+ */
+#define LOCAL_ADDRS_MAX_AGE_MS 1000
+#define LOCAL_ADDRS_MAX 256
+
+static struct in6_addr local_addrs[LOCAL_ADDRS_MAX];
+static size_t n_local_addrs;
+static uint64_t local_addrs_ms;
+static int local_addrs_read, local_addrs_all; /* all: the list is complete */
+
+/* Read the host's addresses; with a (not NULL), 1 if a is one of them. */
+static int read_local_addrs(uint64_t now, const struct in6_addr *a)
 {
 	struct ifaddrs *ifa, *i;
 	int found = 0;
 
 	if (getifaddrs(&ifa) < 0)
 		return 0;
-	for (i = ifa; i && !found; i = i->ifa_next)
-		found = i->ifa_addr && i->ifa_addr->sa_family == AF_INET6 &&
-			addr_eq(&((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr, a);
+	n_local_addrs = 0;
+	local_addrs_all = 1;
+	for (i = ifa; i; i = i->ifa_next) {
+		const struct in6_addr *x;
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET6)
+			continue;
+		x = &((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr;
+		found |= a && addr_eq(x, a);
+		if (n_local_addrs < LOCAL_ADDRS_MAX)
+			local_addrs[n_local_addrs++] = *x;
+		else
+			local_addrs_all = 0;
+	}
 	freeifaddrs(ifa);
+	local_addrs_ms = now;
+	local_addrs_read = 1;
 	return found;
 }
 
@@ -717,6 +745,19 @@ static int host_route(void *arg, const struct in6_addr *hoa, int add)
 		return 0;
 	return add ? netconf_route_add(an->nc, hoa, 128, an->tun->ifindex, 0)
 		   : netconf_route_del(an->nc, hoa, 128, an->tun->ifindex, 0);
+}
+
+static int host_has_address(void *arg, const struct in6_addr *a)
+{
+	uint64_t now = mono_ms();
+
+	/* a host with more addresses than the list holds is read every time */
+	if (!local_addrs_read || !local_addrs_all || now - local_addrs_ms >= LOCAL_ADDRS_MAX_AGE_MS)
+		return read_local_addrs(now, a);
+	for (size_t i = 0; i < n_local_addrs; i++)
+		if (addr_eq(&local_addrs[i], a))
+			return 1;
+	return 0;
 }
 
 static void on_status(struct odm_agent *a, struct control_req *r, const json_t *req)

@@ -130,7 +130,7 @@ int anchor_state_restore(struct anchor *an, const struct state_anchor *s,
 		memset(&tmpl, 0, sizeof(tmpl));
 		tmpl.hoa = sb->hoa;
 		tmpl.coa = sb->coa;
-		snprintf(tmpl.nai, sizeof(tmpl.nai), "%s", sb->nai);
+		tmpl.nai = sb->nai;
 		tmpl.bid = sb->bid;
 		tmpl.seq = sb->seq;
 		tmpl.lifetime = sb->lifetime;

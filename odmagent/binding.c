@@ -175,8 +175,11 @@ static int grow(struct bcache *bc)
 int bcache_add(struct bcache *bc, const struct binding *tmpl, struct binding **out)
 {
 	struct binding *b;
-	size_t s;
+	size_t s, n;
+	char *nai;
 
+	if (!tmpl->nai)
+		return -EINVAL;
 	if (bcache_find_hoa(bc, &tmpl->hoa) || bcache_find_id(bc, tmpl->nai, tmpl->bid))
 		return -EEXIST;
 	/* a failed grow only makes chains longer; carry on */
@@ -191,11 +194,15 @@ int bcache_add(struct bcache *bc, const struct binding *tmpl, struct binding **o
 		bc->heap = heap;
 		bc->heap_cap = cap;
 	}
-	b = malloc(sizeof *b);
+	n = strnlen(tmpl->nai, MH_NAI_MAX);
+	b = malloc(sizeof *b + n + 1);
 	if (!b)
 		return -ENOMEM;
 	*b = *tmpl;
-	b->nai[sizeof b->nai - 1] = '\0';
+	nai = (char *)(b + 1);
+	memcpy(nai, tmpl->nai, n);
+	nai[n] = '\0';
+	b->nai = nai;
 	s = slot_hoa(bc, &b->hoa, bc->nbuckets);
 	b->next_hoa = bc->by_hoa[s];
 	bc->by_hoa[s] = b;

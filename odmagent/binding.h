@@ -17,7 +17,10 @@
 struct binding {
 	struct in6_addr hoa;       /* the anchored /128 (key) */
 	struct in6_addr coa;       /* current care-of address */
-	char nai[MH_NAI_MAX + 1];  /* identity (key with bid) */
+	/* identity (key with bid); in the cache it points into the entry's own
+	 * allocation, sized to the NAI: most NAIs are a tenth of MH_NAI_MAX, and
+	 * inline they were most of an entry (344 of 384 bytes at 1 000 000). */
+	const char *nai;
 	uint16_t bid;
 	uint16_t seq;              /* of the last BU accepted for it */
 	uint16_t lifetime;         /* granted, 4-s units */
@@ -51,7 +54,9 @@ struct binding *bcache_find_id(const struct bcache *bc, const char *nai, uint16_
 
 /*
  * Insert a copy of tmpl (hoa, coa, nai, bid, seq, lifetime, created_ms,
- * expires_ms, ident, mode, graceful, deadline_ms). Returns 0 with *out set, -EEXIST if hoa or (nai, bid)
+ * expires_ms, ident, mode, graceful, deadline_ms); the NAI (at most MH_NAI_MAX
+ * bytes are used) is copied too, so tmpl->nai need only live for the call.
+ * Returns 0 with *out set, -EEXIST if hoa or (nai, bid)
  * is taken, -ENOMEM.
  */
 int bcache_add(struct bcache *bc, const struct binding *tmpl, struct binding **out);

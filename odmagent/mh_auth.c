@@ -8,35 +8,76 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <pthread.h>
 #include <string.h>
+
+/*
+ * HMAC-SHA1 (RFC 2104) over EVP digests with SHA-1 fetched once: OpenSSL
+ * 3's one-shot HMAC() looks the algorithm up by name on every call, which
+ * made it most of an anchor's time per Binding Update (two per BU).
+ */
+#define SHA1_BLOCK 64
+#define SHA1_LEN 20
+
+static EVP_MD *sha1_md;
+static pthread_once_t sha1_once = PTHREAD_ONCE_INIT;
+
+static void sha1_fetch(void)
+{
+	sha1_md = EVP_MD_fetch(NULL, "SHA1", NULL);
+}
+
+/* SHA-1 of pad (one block) followed by the n parts. */
+static int sha1_of(EVP_MD_CTX *c, const uint8_t pad[SHA1_BLOCK], const uint8_t **part,
+		   const size_t *len, int n, uint8_t out[SHA1_LEN])
+{
+	if (!EVP_DigestInit_ex(c, sha1_md, NULL) || !EVP_DigestUpdate(c, pad, SHA1_BLOCK))
+		return 0;
+	for (int i = 0; i < n; i++)
+		if (len[i] && !EVP_DigestUpdate(c, part[i], len[i]))
+			return 0;
+	return EVP_DigestFinal_ex(c, out, NULL);
+}
 
 int mh_auth_compute(const uint8_t *buf, size_t auth_off,
 		    const uint8_t key[MH_AUTH_KEY_LEN],
 		    const struct in6_addr *coa, const struct in6_addr *hoa,
 		    uint8_t out[MH_AUTH_LEN])
 {
-	/* One contiguous copy keeps this to the one-shot HMAC() call, which
-	 * (unlike HMAC_CTX) is not deprecated in OpenSSL 3; 2 KB is cheap. */
-	uint8_t data[32 + MH_MAX_LEN];
-	uint8_t md[EVP_MAX_MD_SIZE];
-	unsigned int md_len = 0;
+	static const uint8_t zero[2];
+	uint8_t ipad[SHA1_BLOCK], opad[SHA1_BLOCK], inner[SHA1_LEN], md[SHA1_LEN];
 	size_t n = auth_off + MH_AUTH_SPI_END;
-
-	if (n > MH_MAX_LEN)
-		return MH_E_INVAL;
-	memcpy(data, coa->s6_addr, 16);
-	memcpy(data + 16, hoa->s6_addr, 16);
-	memcpy(data + 32, buf, n);
 	/* the checksum is not known yet on the sender, so it never counts */
-	data[32 + MH_CKSUM_OFF] = 0;
-	data[32 + MH_CKSUM_OFF + 1] = 0;
-	if (!HMAC(EVP_sha1(), key, MH_AUTH_KEY_LEN, data, 32 + n, md, &md_len) ||
-	    md_len < MH_AUTH_LEN)
+	const uint8_t *part[5] = { coa->s6_addr, hoa->s6_addr, buf, zero,
+				   buf + MH_CKSUM_OFF + 2 };
+	size_t len[5] = { 16, 16, MH_CKSUM_OFF, 2, 0 };
+	const uint8_t *ipart[1] = { inner };
+	size_t ilen[1] = { SHA1_LEN };
+	EVP_MD_CTX *c;
+	int ok;
+
+	if (n > MH_MAX_LEN || n < MH_CKSUM_OFF + 2)
+		return MH_E_INVAL;
+	len[4] = n - MH_CKSUM_OFF - 2;
+	pthread_once(&sha1_once, sha1_fetch);
+	if (!sha1_md || !(c = EVP_MD_CTX_new()))
 		return MH_E_CRYPTO;
-	memcpy(out, md, MH_AUTH_LEN);
+	/* The key (16 octets) is shorter than a block: zero-padded, no hashing. */
+	memset(ipad, 0x36, sizeof ipad);
+	memset(opad, 0x5c, sizeof opad);
+	for (int i = 0; i < MH_AUTH_KEY_LEN; i++) {
+		ipad[i] ^= key[i];
+		opad[i] ^= key[i];
+	}
+	ok = sha1_of(c, ipad, part, len, 5, inner) && sha1_of(c, opad, ipart, ilen, 1, md);
+	EVP_MD_CTX_free(c);
+	if (ok)
+		memcpy(out, md, MH_AUTH_LEN);
+	OPENSSL_cleanse(ipad, sizeof ipad);
+	OPENSSL_cleanse(opad, sizeof opad);
+	OPENSSL_cleanse(inner, sizeof inner);
 	OPENSSL_cleanse(md, sizeof md);
-	return 0;
+	return ok ? 0 : MH_E_CRYPTO;
 }
 
 /*

@@ -3,6 +3,7 @@
 # when they are missing. Idempotent and non-interactive.
 #   tests/install-deps.sh build   - compilers and libraries
 #   tests/install-deps.sh net     - plus the daemons and tools of tests/net
+#   tests/install-deps.sh bench   - plus what make bench draws its chart with
 set -eu
 
 build_pkgs="gcc make pkg-config libuv1-dev libc-ares-dev libnl-3-dev
@@ -10,9 +11,11 @@ libnl-route-3-dev libjansson-dev libcriterion-dev libssl-dev libldns-dev libnfta
 clang libclang-rt-14-dev tshark python3 systemd dpkg-dev man-db mandoc"
 net_pkgs="iproute2 iputils-ping radvd bind9 bind9-dnsutils nginx-light iperf3
 tcpdump mptcpize curl procps openssl python3-scapy nftables"
+bench_pkgs="gnuplot-nox"
 
 want=$build_pkgs
 [ "${1:-build}" = net ] && want="$build_pkgs $net_pkgs"
+[ "${1:-build}" = bench ] && want="$build_pkgs $net_pkgs $bench_pkgs"
 
 missing=""
 for p in $want; do

@@ -12,6 +12,7 @@
  * when a call fails.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -68,7 +69,8 @@ int main(int argc, char **argv)
 	t0 = now_us();
 	if (setsc_to(keep, &held, SESSION_LASTING_IPV6_ADDRESS, ai->ai_addr, ai->ai_addrlen,
 		     argv[1]) != 0 || bind_addr(keep, &held) != 0)
-		return fprintf(stderr, "setsc_time: no Session-lasting address\n"), 1;
+		return fprintf(stderr, "setsc_time: no Session-lasting address: %s\n",
+			       strerror(errno)), 1;
 	first = now_us() - t0;
 	fd = socket(AF_INET6, SOCK_STREAM, 0);
 	if (setsc(fd, &plain, NON_PERSISTENT_IPV6_ADDRESS) != 0)

@@ -16,10 +16,10 @@
 #                              resolv.conf are bind-mounted; a fake DNS
 #                              server on [::1]:53 (tests/shim/fake_dns.py)
 #                              serves cha.cn.example.test. Then the CHA
-#                              path for real: getaddrinfo finds the CHA,
-#                              connect leases and binds, dup'ed fds give
-#                              exactly one release, a repeated lookup sends
-#                              no second query, fork children lease with
+#                              path for real: connect finds the CHA,
+#                              leases and binds, dup'ed fds give exactly
+#                              one release, getaddrinfo alone sends no
+#                              query, a repeated lookup no second one, fork children lease with
 #                              their own pid, close_range over the shim's
 #                              fds is survived.
 #
@@ -104,21 +104,34 @@ inner() { # runs inside unshare -nm, as root
 	check "no cha: no lease asked" test "$(count '"op": "lease"' "$log")" = 0
 	check "no cha: debug says plain" grep -q 'odm: no cha for 2001:db8:c2::10, plain' "$TMP/e"
 
-	# The name cache: three lookups, one cha query.
+	# getaddrinfo alone asks nothing: the cha query waits for a connect
+	# that needs it.
 	: >"$TMP/dns.log"
 	"${pre[@]}" "$TMP/target_sock" gai cn.example.test 3 >"$TMP/o" 2>&1
-	check "repeated getaddrinfo within the TTL: one cha query" \
-		test "$(count '^cha.cn.example.test 28' "$TMP/dns.log")" = 1
+	check "getaddrinfo without a connect: no cha query" \
+		test "$(count '^cha.cn.example.test' "$TMP/dns.log")" = 0
 	"$TMP/target_sock" gai cn.example.test 3 >"$TMP/plain"
 	check "getaddrinfo result unchanged by the shim" diff -u "$TMP/plain" "$TMP/o"
 
-	# fork: parent and child lease, each with its own pid on its own connection.
+	# fork: parent and child lease, each with its own pid on its own connection;
+	# the name cache: two lookups and connects, one cha query.
 	: >"$log"
+	: >"$TMP/dns.log"
 	"${pre[@]}" "$TMP/target_sock" fork cn.example.test >"$TMP/o" 2>&1
 	check "fork: both connections leased" test "$(count 'server sees source 2001:db8:c4a::2' "$TMP/o")" = 2
+	check "lookup and connect twice within the TTL: one cha query" \
+		test "$(count '^cha.cn.example.test 28' "$TMP/dns.log")" = 1
 	check "fork: child exited 0" grep -q 'child exit 0' "$TMP/o"
 	check "fork: leases came from two pids" \
 		test "$(grep '"op": "lease"' "$log" | grep -o '"_pid": [0-9]*' | sort -u | wc -l)" = 2
+
+	# Threads connecting at once to a name resolved once: one cha query,
+	# the others wait for its answer; every connection leased.
+	: >"$TMP/dns.log"
+	"${pre[@]}" "$TMP/target_sock" threads cn.example.test 4 >"$TMP/o" 2>&1
+	check "4 threads connect: all leased" test "$(count 'server sees source 2001:db8:c4a::2' "$TMP/o")" = 4
+	check "4 threads connect: one cha query" \
+		test "$(count '^cha.cn.example.test 28' "$TMP/dns.log")" = 1
 
 	# close_range over everything, the agent connection included.
 	: >"$log"
@@ -199,7 +212,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"${CC:-gcc}" -D_GNU_SOURCE -O1 -Wall -Wextra -Werror -o "$TMP/target_sock" "$SHIM/target_sock.c"
+"${CC:-gcc}" -D_GNU_SOURCE -O1 -Wall -Wextra -Werror -o "$TMP/target_sock" "$SHIM/target_sock.c" -lpthread
 
 # Same output and exit status with and without the shim, for every mode.
 # $1: a label; the rest: environment for the shim run.

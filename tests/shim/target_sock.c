@@ -13,12 +13,15 @@
  *   target_sock dupclose NAME           connect, dup/dup2/dup3/F_DUPFD, close all
  *   target_sock fork NAME               connect in parent and child
  *   target_sock closerange NAME [NAME2] connect, close_range(3, ~0), connect (to NAME2)
+ *   target_sock threads NAME N          resolve once, then N threads connect at
+ *                                       the same moment; the sources the server sees
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,6 +237,61 @@ static int mode_closerange(const char *name, const char *name2)
 	return 0;
 }
 
+struct thr {
+	pthread_barrier_t *go;
+	struct sockaddr_storage *dst;
+	socklen_t len;
+	int fd, rc;
+};
+
+static void *thr_connect(void *arg)
+{
+	struct thr *t = arg;
+
+	t->fd = socket(t->dst->ss_family, SOCK_STREAM, 0);
+	pthread_barrier_wait(t->go);
+	t->rc = connect(t->fd, (struct sockaddr *)t->dst, t->len);
+	return NULL;
+}
+
+static int mode_threads(const char *name, int n)
+{
+	struct sockaddr_storage dst, peer;
+	socklen_t len, pl;
+	pthread_barrier_t go;
+	pthread_t th[16];
+	struct thr t[16];
+	char buf[INET6_ADDRSTRLEN];
+	int ls;
+
+	if (n < 1 || n > 16 || resolve(name, &dst, &len) != 0)
+		return 2;
+	ls = listener(&dst, len);
+	pthread_barrier_init(&go, NULL, (unsigned)n);
+	for (int i = 0; i < n; i++) {
+		t[i] = (struct thr){ .go = &go, .dst = &dst, .len = len };
+		pthread_create(&th[i], NULL, thr_connect, &t[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		pthread_join(th[i], NULL);
+		printf("thread connect: %d\n", t[i].rc);
+	}
+	for (int i = 0; i < n; i++) {
+		int a;
+		pl = sizeof(peer);
+		a = accept(ls, (struct sockaddr *)&peer, &pl);
+		if (a < 0)
+			continue;
+		ntop((struct sockaddr *)&peer, buf, sizeof(buf));
+		printf("server sees source %s\n", buf);
+		close(a);
+	}
+	for (int i = 0; i < n; i++)
+		close(t[i].fd);
+	close(ls);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -241,6 +299,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s gai|connect|errno|dupclose|fork|closerange NAME\n", argv[0]);
 		return 2;
 	}
+	if (strcmp(argv[1], "threads") == 0)
+		return mode_threads(argv[2], argc > 3 ? atoi(argv[3]) : 4);
 	if (strcmp(argv[1], "gai") == 0)
 		return mode_gai(argv[2], argc > 3 ? atoi(argv[3]) : 1);
 	if (strcmp(argv[1], "connect") == 0) {

@@ -11,6 +11,12 @@
 
 #include "binding.h"
 
+/* the identities of the templates (bcache_add copies the NAI) */
+static const char *const nais[7] = {
+	"host0@example.org", "host1@example.org", "host2@example.org", "host3@example.org",
+	"host4@example.org", "host5@example.org", "host6@example.org",
+};
+
 static struct binding tmpl_for(unsigned i, uint64_t exp)
 {
 	struct binding b;
@@ -20,7 +26,7 @@ static struct binding tmpl_for(unsigned i, uint64_t exp)
 	b.hoa.s6_addr[14] = (uint8_t)(i >> 8);
 	b.hoa.s6_addr[15] = (uint8_t)i;
 	inet_pton(AF_INET6, "2001:db8:1::100", &b.coa);
-	snprintf(b.nai, sizeof b.nai, "host%u@example.org", i % 7);
+	b.nai = nais[i % 7];
 	b.bid = (uint16_t)(i + 1);
 	b.expires_ms = exp;
 	return b;
@@ -106,4 +112,24 @@ Test(binding, many_and_expiry_order)
 	n = 0;
 	bcache_destroy(&bc, count_cb, &n);
 	cr_assert_eq(n, 10, "destroy visits every entry");
+}
+
+Test(binding, nai_is_copied)
+{
+	struct bcache bc;
+	struct binding t = tmpl_for(3, 1000), *b;
+	char nai[32];
+
+	cr_assert_eq(bcache_init(&bc), 0);
+	snprintf(nai, sizeof nai, "%s", "copied@example.org");
+	t.nai = nai;
+	cr_assert_eq(bcache_add(&bc, &t, &b), 0);
+	/* the caller's buffer changes: the entry keeps its own copy */
+	snprintf(nai, sizeof nai, "%s", "other@example.org");
+	cr_assert_str_eq(b->nai, "copied@example.org");
+	cr_assert_eq(bcache_find_id(&bc, "copied@example.org", t.bid), b);
+	cr_assert_null(bcache_find_id(&bc, "other@example.org", t.bid));
+	t.nai = NULL;
+	cr_assert_eq(bcache_add(&bc, &t, &b), -EINVAL);
+	bcache_destroy(&bc, NULL, NULL);
 }
