@@ -118,6 +118,27 @@ void dnsupd_msg_free(struct dnsupd_msg *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* The TSIG RR names our key and our algorithm. */
+static int tsig_is_ours(const ldns_rr *tsig, const struct tsig_key *k)
+{
+	char alg[sizeof(k->alg) + 1];
+	ldns_rdf *want_alg, *want_name;
+	int ok;
+
+	if (ldns_rr_rd_count(tsig) <= TSIG_F_ERROR || !ldns_rr_rdf(tsig, TSIG_F_ALG) ||
+	    !ldns_rr_owner(tsig))
+		return 0;
+	snprintf(alg, sizeof(alg), "%s.", k->alg);
+	want_alg = ldns_dname_new_frm_str(alg);
+	want_name = ldns_dname_new_frm_str(k->name);
+	ok = want_alg && want_name &&
+	     ldns_dname_compare(ldns_rr_rdf(tsig, TSIG_F_ALG), want_alg) == 0 &&
+	     ldns_dname_compare(ldns_rr_owner(tsig), want_name) == 0;
+	ldns_rdf_deep_free(want_alg);
+	ldns_rdf_deep_free(want_name);
+	return ok;
+}
+
 enum dnsupd_verdict dnsupd_check(const struct dnsupd_msg *m, const uint8_t *wire, size_t len,
 				 const struct tsig_key *k, int *rcode, int *tsig_error)
 {
@@ -138,8 +159,11 @@ enum dnsupd_verdict dnsupd_check(const struct dnsupd_msg *m, const uint8_t *wire
 	tsig = ldns_pkt_tsig(p);
 	if (tsig && ldns_rr_rd_count(tsig) > TSIG_F_ERROR && ldns_rr_rdf(tsig, TSIG_F_ERROR))
 		*tsig_error = ldns_rdf2native_int16(ldns_rr_rdf(tsig, TSIG_F_ERROR));
-	/* the answer must be signed with our key over our MAC (RFC 8945 §5.3) */
-	if (!tsig || !ldns_pkt_tsig_verify(p, wire, len, k->name, k->secret, m->mac))
+	/* the answer must be signed with our key over our MAC (RFC 8945 §5.3);
+	 * one naming another key or algorithm is not verified at all (ldns
+	 * leaks memory verifying an unknown algorithm) */
+	if (!tsig || !tsig_is_ours(tsig, k) ||
+	    !ldns_pkt_tsig_verify(p, wire, len, k->name, k->secret, m->mac))
 		v = DNSUPD_UNSIGNED;
 	else
 		v = *rcode == LDNS_RCODE_NOERROR && *tsig_error == 0 ? DNSUPD_DONE : DNSUPD_REFUSED;

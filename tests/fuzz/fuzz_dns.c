@@ -5,7 +5,8 @@
  * refused key file explains itself, and no answer that was not signed with
  * the key is ever taken as done.
  *
- * fuzz-flags: -max_len=4096 */
+ * fuzz-flags: -max_len=4096
+ */
 #include <arpa/inet.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -4,7 +4,8 @@
  * rule written back as text and parsed again, the edits of odmctl policy
  * add/del. Whatever the outcome, nothing leaks (LeakSanitizer checks).
  *
- * fuzz-flags: -max_len=4096 */
+ * fuzz-flags: -max_len=4096
+ */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -4,7 +4,8 @@
  * what a valid RA yields stays within its bounds, and a router that is not
  * a home agent never becomes a candidate.
  *
- * fuzz-flags: -max_len=1500 */
+ * fuzz-flags: -max_len=1500
+ */
 #include <arpa/inet.h>
 #include <stddef.h>
 #include <stdint.h>

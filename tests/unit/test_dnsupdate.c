@@ -119,7 +119,24 @@ Test(dnsupdate, answers_are_judged_by_id_signature_and_rcode)
 	cr_assert_eq(dnsupd_check(&m, w, n, &key, &rc, &te), DNSUPD_REFUSED);
 	cr_assert_eq(rc, LDNS_RCODE_REFUSED);
 
-	/* signed with another key, or not at all: never taken as done */
+	/* signed with another key, or under another key name or algorithm, or
+	 * not at all: never taken as done */
+	{
+		struct tsig_key named = key;
+
+		snprintf(named.name, sizeof(named.name), "other-key.");
+		n = answer(&m, LDNS_RCODE_NOERROR, &named, m.mac, 77, w);
+		cr_assert_eq(dnsupd_check(&m, w, n, &key, &rc, &te), DNSUPD_UNSIGNED);
+	}
+	n = answer(&m, LDNS_RCODE_NOERROR, &key, m.mac, 77, w);
+	{
+		/* the algorithm's name in the TSIG RR made unknown, wire only */
+		uint8_t *alg = memmem(w, n, "hmac-sha256", 11);
+
+		cr_assert_not_null(alg);
+		alg[10] = '5';
+		cr_assert_eq(dnsupd_check(&m, w, n, &key, &rc, &te), DNSUPD_UNSIGNED);
+	}
 	n = answer(&m, LDNS_RCODE_NOERROR, &other, m.mac, 77, w);
 	cr_assert_eq(dnsupd_check(&m, w, n, &key, &rc, &te), DNSUPD_UNSIGNED);
 	n = answer(&m, LDNS_RCODE_NOERROR, NULL, NULL, 77, w);
