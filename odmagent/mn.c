@@ -509,6 +509,10 @@ static int adopt_state(struct mn *mn)
 		log_err(rc, "state directory %s", cfg->state_dir);
 		return rc;
 	}
+	/* the leases describe kernel state that a reboot loses anyway: a save
+	 * need survive a crash of the agent (atomic rename), not a power loss,
+	 * and a lease's answer should not wait for fsync */
+	statefile_set_volatile(&mn->sf);
 	rc = mnstate_load(&mn->sf, mn->e.reg.cfg.nai, &mn->e.leases, &mn->e.reg);
 	if (rc < 0)
 		log_err(rc, "taking over %s", mn->sf.path);

@@ -166,7 +166,7 @@ int statefile_save(struct statefile *sf, const char *text, size_t len)
 	if (fd < 0)
 		return -errno;
 	rc = write_all(fd, text, len);
-	if (rc == 0 && fsync(fd) < 0)
+	if (rc == 0 && !sf->volatile_ && fsync(fd) < 0)
 		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
@@ -176,13 +176,18 @@ int statefile_save(struct statefile *sf, const char *text, size_t len)
 		unlink(sf->tmp);
 		return rc;
 	}
-	rc = fsync_dir(sf->path);
+	rc = sf->volatile_ ? 0 : fsync_dir(sf->path);
 	sf->writes++;
 	if (remember(sf, text, len) < 0) {
 		free(sf->last); /* next save writes again: safe */
 		sf->last = NULL;
 	}
 	return rc < 0 ? rc : 1;
+}
+
+void statefile_set_volatile(struct statefile *sf)
+{
+	sf->volatile_ = 1;
 }
 
 int statefile_remove(struct statefile *sf)

@@ -21,11 +21,20 @@ struct statefile {
 	char *last;      /* text last written or read, NULL = none */
 	size_t last_len;
 	unsigned writes; /* files actually written, for status and tests */
+	int volatile_;   /* 1: no fsync (statefile_set_volatile) */
 };
 
 /* Set up sf for dir/name, creating dir (mode 0700) if missing. 0 or -errno */
 int statefile_open(struct statefile *sf, const char *dir, const char *name);
 void statefile_close(struct statefile *sf);
+/*
+ * No fsync from now on: a crash of the process still leaves the old file or
+ * the new one (rename is atomic), but a power loss may lose the last
+ * writes. For state that only describes what the kernel holds until the
+ * next boot anyway (the host's leases: addresses, rules, the tunnel),
+ * where each save costs the event loop ~1-4 ms of fsync otherwise.
+ */
+void statefile_set_volatile(struct statefile *sf);
 
 /*
  * Read the file into a new NUL-terminated buffer (*text, *len, to free).

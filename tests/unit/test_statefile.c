@@ -87,6 +87,28 @@ Test(statefile, saves_reads_back_and_skips_unchanged_text)
 	statefile_close(&sf);
 }
 
+/* Without fsync the file is still replaced whole: the reader sees the last
+ * text saved, and no temporary file stays (the time saved is measured by
+ * make bench's setsc_to with a new CHoA, not asserted here). */
+Test(statefile, a_volatile_file_is_still_replaced_whole)
+{
+	struct statefile sf, again;
+	char *text;
+	size_t len;
+
+	cr_assert_eq(statefile_open(&sf, dir, "v.json"), 0);
+	statefile_set_volatile(&sf);
+	cr_assert_eq(statefile_save(&sf, "{\"v\":1}", 7), 1);
+	cr_assert_eq(statefile_save(&sf, "{\"v\":22}", 8), 1);
+	cr_assert_not(exists(sf.tmp));
+	cr_assert_eq(statefile_open(&again, dir, "v.json"), 0);
+	cr_assert_eq(statefile_read(&again, &text, &len), 0);
+	cr_assert_str_eq(text, "{\"v\":22}");
+	free(text);
+	statefile_close(&again);
+	statefile_close(&sf);
+}
+
 Test(statefile, creates_its_directory_private_and_refuses_bad_names)
 {
 	struct statefile sf;
