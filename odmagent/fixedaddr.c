@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/* fixedaddr.c — the host's Fixed address at its home anchor (see fixedaddr.h). */
+#include <string.h>
+
+#include "addrtext.h"
+#include "fixedaddr.h"
+#include "hostengine.h"
+#include "log.h"
+#include "odm.h"
+
+static struct lease *held(const struct hostengine *e)
+{
+	for (struct lease *l = e->leases.head; l; l = l->next)
+		if (l->type == ODM_TYPE_FIXED && e->anchors.has_home &&
+		    IN6_ARE_ADDR_EQUAL(&l->anchor, &e->anchors.home))
+			return l;
+	return NULL;
+}
+
+void fixed_keep(struct hostengine *e)
+{
+	char a1[INET6_ADDRSTRLEN];
+
+	if (e->stopping || !e->anchors.has_home || held(e))
+		return;
+	if (e->fixed_try_ms && e->now < e->fixed_try_ms + FIXED_RETRY_MS)
+		return;
+	e->fixed_try_ms = e->now;
+	if (!lease_hold(e, ODM_TYPE_FIXED, &e->anchors.home))
+		log_warnx("no memory to ask home anchor %s for the Fixed address",
+			  ntop6(&e->anchors.home, a1));
+}
+
+void he_set_home(struct hostengine *e, const struct in6_addr *home, uint64_t now)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	struct lease *l, *next;
+
+	e->now = now;
+	if (e->stopping)
+		return;
+	if (!home) {
+		if (e->anchors.has_home)
+			log_info("no home anchor known any more: Fixed requests are refused, the "
+				 "address held stays while %s keeps it",
+				 ntop6(&e->anchors.home, a1));
+		e->anchors.has_home = 0;
+		return;
+	}
+	if (!e->anchors.has_home || !IN6_ARE_ADDR_EQUAL(&e->anchors.home, home)) {
+		log_info("home anchor %s (was %s): the Fixed address comes from there",
+			 ntop6(home, a1), e->anchors.has_home ? ntop6(&e->anchors.home, a2) : "none");
+		e->anchors.home = *home;
+		e->anchors.has_home = 1;
+		e->fixed_try_ms = 0;
+		for (l = e->leases.head; l; l = next) {
+			next = l->next;
+			if (l->type == ODM_TYPE_FIXED && !IN6_ARE_ADDR_EQUAL(&l->anchor, home))
+				lease_end(e, l, "anchor-lost", "another home anchor was chosen");
+		}
+	}
+	fixed_keep(e);
+	e->ops->save(e->arg);
+}
+
+const struct in6_addr *he_fixed_addr(const struct hostengine *e)
+{
+	const struct lease *l = held(e);
+
+	return l && l->state == LEASE_REGISTERED ? &l->addr : NULL;
+}
