@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test_fixed.sh - the Fixed address type (RFC 8653 §3.1) on the host, from
+# its home anchor, and its DNS publication. On the namespace test network
+# (lib/topo.sh), ha runs odmagent as a home anchor; mn's agent has no
+# home-anchor line (it finds ha by the _mip6._ipv6 SRV record) and
+# dns-publish fixed; nginx on mn listens on [::]:80.
+#   1. with no socket asking, mn holds a Fixed address from ha (found by
+#      DNS SRV), and a Fixed request (odmctl lease fixed, a program with
+#      ODM_TYPE=fixed) gets that address at once;
+#   2. dig against BIND9 gives that address for mn.example.test (a signed
+#      update by the agent); an update signed with a wrong key is refused;
+#   3. cn reaches http://mn.example.test/ at the Fixed address, through ha
+#      (ha's pool is routed nowhere else); a paced download of BIGFILE by
+#      cn from mn, started before a move to ar2, completes with the right
+#      sha256; after the move a new connection by name works;
+#   4. the Fixed address is the same after a host agent restart (clean and
+#      killed) and after a home anchor restart, and reachable after each.
+#
+#   mn (nginx, odmagent mn) --ar1/ar2-- core -- ha (odmagent, mode home)
+#                                           \-- cn (curl)  \-- dns (BIND9)
+#
+# Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
+set -eEuo pipefail
+trap 'check_on_err test_fixed' ERR
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib/check.sh"
+net_need test_fixed "network namespaces, BIND9 with TSIG, nginx" ip named dig nsupdate \
+	tsig-keygen nginx curl python3
+
+export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-4}
+. "$HERE/lib/topo.sh"
+. "$HERE/lib/agents.sh"
+
+NAME=mn.$DNS_ZONE
+fixed() { odm_status mn | json "' '.join(l['addr'] for l in j['leases'] if l['type'] == 'fixed')"; }
+fixed_anchor() { odm_status mn | json "' '.join(l['anchor'] for l in j['leases'] if l['type'] == 'fixed')"; }
+has_fixed() { [[ -n $(fixed) ]]; }
+fixed_is() { [[ $(fixed) == "$1" ]]; }
+home() { odm_status mn | json "(j.get('home_anchor') or {}).get('$1')"; }
+record() { nsq cn dig +time=1 +tries=1 +short @"$DNS_ADDR" AAAA "$NAME" 2>/dev/null | head -n 1; }
+record_is() { [[ $(record) == "$1" ]]; }
+# get PATH - cn fetches http://mn.example.test/PATH; prints the address it
+# connected to
+get() { nsq cn curl -6 -sS -f --max-time 10 -o /dev/null -w '%{remote_ip}' "http://$NAME/$1"; }
+get_is() { [[ $(get "${2:-index.html}") == "$1" ]]; }
+ha_holds() { odm_anchor_status ha | json "' '.join(b['hoa'] for b in j['bindings'])" | grep -qw "$1"; }
+bound_to_coa() { # ADDR COA - ha's binding for ADDR points at COA
+	odm_anchor_status ha | json "' '.join(b['coa'] for b in j['bindings'] if b['hoa'] == '$1')" | grep -qw "$2"
+}
+
+topo_up
+odm__dir
+odm_keygen mn
+odm_anchor_up ha "$HA_ADDR" "mode home" "pool $HA_POOL"
+KEY=$ODM_RUNDIR/dns-mn.key
+(umask 077 && cp "$TSIG_KEYFILE" "$KEY")
+export ODM_MN_EXTRA="dns-publish fixed
+dns-server $DNS_ADDR
+dns-name $NAME
+dns-ttl 5
+dns-key $KEY"
+odm_agents_up
+topo_start_nginx mn
+check "nginx on mn listens on [::]:$HTTP_PORT" \
+	bash -c "ip netns exec '$NS_MN' ss -Hltn 'sport = :$HTTP_PORT' | grep -q '\[::\]:$HTTP_PORT'"
+
+# ------------------------------------------- 1. held from the start, from ha
+check "mn holds a Fixed address without any socket asking" wait_for 8 has_fixed
+F=$(fixed)
+echo "# Fixed address: $F"
+check "it is in ha's pool ($F)" in_prefix "$F" "$HA_POOL"
+check "its anchor is ha" test "$(fixed_anchor)" == "$HA_ADDR"
+check "ha was found by DNS SRV (no home-anchor configured)" test "$(home source)" == dns-srv
+check "ha holds the binding" ha_holds "$F"
+check "a Fixed request gets it" test "$(odm_ctl mn -j lease fixed "$CN_ADDR" | json 'j["addr"]')" == "$F"
+check "a program with ODM_TYPE=fixed connects to cn" \
+	nsx mn env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" ODM_TYPE=fixed \
+	curl -6 -sS -f --max-time 10 -o /dev/null "http://cn.$DNS_ZONE/index.html"
+check "from the Fixed address (cn's access log)" \
+	grep -q "^$F $HTTP_PORT .*GET /index.html" "$ODM_RUNDIR/cn/nginx-tcp/access.log"
+check "still one Fixed lease" test "$(fixed)" == "$F"
+
+# ------------------------------------------------------------- 2. DNS
+check "dig: $NAME AAAA is the Fixed address" wait_for 5 record_is "$F"
+check "the agent's log says it published it" grep -q "DNS: $NAME. AAAA $F published" "$MN_AGENT_LOG"
+tsig-keygen -a hmac-sha256 "$TSIG_NAME" >"$ODM_RUNDIR/wrong.key"
+wrong_update() {
+	printf 'server %s\nzone %s\nupdate delete %s AAAA\nupdate add %s 5 AAAA 2001:db8:bad::1\nsend\n' \
+		"$DNS_ADDR" "$DNS_ZONE" "$NAME" "$NAME" | nsq cn nsupdate -k "$ODM_RUNDIR/wrong.key" 2>&1
+}
+OUT=$(wrong_update || echo "nsupdate exit $?")
+echo "# nsupdate with a wrong key: $(echo "$OUT" | tr '\n' ' ')"
+check "BIND9 refuses an update signed with a wrong key" grep -q "nsupdate exit" <<<"$OUT"
+check "the record is unchanged" record_is "$F"
+
+# ---------------------------------------- 3. incoming connections, a move
+check "cn reaches http://$NAME/ at the Fixed address" get_is "$F"
+check "through ha (bound to mn's CoA on ar1)" bound_to_coa "$F" "$(topo_mn_addr)"
+WANT=$(cat "$BIGFILE.sha256")
+nsq cn curl -6 -sS -f --max-time 60 -o "$ODM_RUNDIR/cn-big.bin" \
+	"http://$NAME$BIGFILE_URL_PATH?rate=1m" &
+DL=$!
+sleep 1.5
+topo_move ar2
+A2=$(topo_mn_addr)
+check "ha's binding follows mn to ar2 ($A2)" wait_for 5 bound_to_coa "$F" "$A2"
+check "the download started before the move completes" wait "$DL"
+GOT=$(sha256sum "$ODM_RUNDIR/cn-big.bin" | awk '{print $1}')
+check "with the right sha256" test "$GOT" == "$WANT"
+check "the record is still the Fixed address" record_is "$F"
+check "after the move, a new connection by name works" get_is "$F"
+
+# ---------------------------------------- 4. restarts keep the address
+topo_kill "$MN_AGENT_PID"
+odm_agent_start mn
+check "after a host agent restart: the same Fixed address" wait_for 8 fixed_is "$F"
+check "reachable by name" wait_for 5 get_is "$F"
+odm_agent_kill9 mn
+odm_agent_start mn
+check "after the host agent was killed: the same Fixed address" wait_for 8 fixed_is "$F"
+check "the log says it was taken over" grep -q "lease .* $F at $HA_ADDR .* taken over" "$MN_AGENT_LOG"
+check "reachable by name" wait_for 5 get_is "$F"
+odm_anchor_stop ha
+odm_anchor_start ha
+check "after a home anchor restart: ha holds the same address" wait_for 8 ha_holds "$F"
+check "mn keeps the same Fixed address" fixed_is "$F"
+check "reachable by name" wait_for 5 get_is "$F"
+check "the record is the Fixed address" record_is "$F"
+
+check "the agent is alive" kill -0 "$MN_AGENT_PID"
+check "no sanitizer report" odm_agent_logs_clean
+check_summary test_fixed
