@@ -7,7 +7,7 @@
 # dns-publish fixed; nginx on mn listens on [::]:80.
 #   1. with no socket asking, mn holds a Fixed address from ha (found by
 #      DNS SRV), and a Fixed request (odmctl lease fixed, a program with
-#      ODM_TYPE=fixed) gets that address at once;
+#      ODM_TYPE=fixed, setsc() and setsc_to()) gets that address at once;
 #   2. dig against BIND9 gives that address for mn.example.test (a signed
 #      update by the agent); an update signed with a wrong key is refused;
 #   3. cn reaches http://mn.example.test/ at the Fixed address, through ha
@@ -80,6 +80,15 @@ check "a program with ODM_TYPE=fixed connects to cn" \
 	curl -6 -sS -f --max-time 10 -o /dev/null "http://cn.$DNS_ZONE/index.html"
 check "from the Fixed address (cn's access log)" \
 	grep -q "^$F $HTTP_PORT .*GET /index.html" "$ODM_RUNDIR/cn/nginx-tcp/access.log"
+SETSC=$ODM_RUNDIR/setsc.err
+check "setsc(Fixed) without a peer gives it" \
+	nsx mn env ODM_SOCKET="$MN_SOCK" "$ODM_BUILD/examples/setsc_fetch" -t fixed -p -x \
+	"cn.$DNS_ZONE" "$HTTP_PORT" /index.html 2>"$SETSC"
+check "the Fixed address ($(head -n 1 "$SETSC"))" grep -q "setsc fixed -> $F" "$SETSC"
+check "setsc_to(Fixed): a fetch from cn with it" \
+	nsx mn env ODM_SOCKET="$MN_SOCK" "$ODM_BUILD/examples/setsc_fetch" -t fixed \
+	"cn.$DNS_ZONE" "$HTTP_PORT" /index.html 2>"$SETSC" >/dev/null
+check "bound to the Fixed address (getsc)" grep -q "getsc -> fixed $F" "$SETSC"
 check "still one Fixed lease" test "$(fixed)" == "$F"
 
 # ------------------------------------------------------------- 2. DNS
@@ -102,11 +111,15 @@ WANT=$(cat "$BIGFILE.sha256")
 nsq cn curl -6 -sS -f --max-time 60 -o "$ODM_RUNDIR/cn-big.bin" \
 	"http://$NAME$BIGFILE_URL_PATH?rate=1m" &
 DL=$!
+T_DL=$(topo_now_ms)
 sleep 1.5
+check "the download is under way when mn moves" kill -0 "$DL"
 topo_move ar2
 A2=$(topo_mn_addr)
 check "ha's binding follows mn to ar2 ($A2)" wait_for 5 bound_to_coa "$F" "$A2"
+echo "# ha's binding points at the new CoA $(($(topo_now_ms) - TOPO_MOVE_T0 / 1000000)) ms after the link went down (at most; polled)"
 check "the download started before the move completes" wait "$DL"
+echo "# the download took $(($(topo_now_ms) - T_DL)) ms ($TOPO_BIGFILE_MB MiB paced at 1 MiB/s)"
 GOT=$(sha256sum "$ODM_RUNDIR/cn-big.bin" | awk '{print $1}')
 check "with the right sha256" test "$GOT" == "$WANT"
 check "the record is still the Fixed address" record_is "$F"
