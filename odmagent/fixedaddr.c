@@ -17,15 +17,32 @@ static struct lease *held(const struct hostengine *e)
 	return NULL;
 }
 
+uint64_t fixed_retry_ms(unsigned tries)
+{
+	uint64_t w = FIXED_RETRY_MS;
+
+	for (unsigned i = 1; i < tries && w < FIXED_RETRY_MAX_MS; i++)
+		w *= 2;
+	return w < FIXED_RETRY_MAX_MS ? w : FIXED_RETRY_MAX_MS;
+}
+
 void fixed_keep(struct hostengine *e)
 {
 	char a1[INET6_ADDRSTRLEN];
+	struct lease *l;
 
-	if (e->stopping || !e->anchors.has_home || held(e))
+	if (e->stopping || !e->anchors.has_home)
 		return;
-	if (e->fixed_try_ms && e->now < e->fixed_try_ms + FIXED_RETRY_MS)
+	l = held(e);
+	if (l) {
+		if (l->state == LEASE_REGISTERED)
+			e->fixed_tries = 0;
+		return;
+	}
+	if (e->fixed_tries && e->now < e->fixed_try_ms + fixed_retry_ms(e->fixed_tries))
 		return;
 	e->fixed_try_ms = e->now;
+	e->fixed_tries++;
 	if (!lease_hold(e, ODM_TYPE_FIXED, &e->anchors.home))
 		log_warnx("no memory to ask home anchor %s for the Fixed address",
 			  ntop6(&e->anchors.home, a1));
@@ -52,7 +69,7 @@ void he_set_home(struct hostengine *e, const struct in6_addr *home, uint64_t now
 			 ntop6(home, a1), e->anchors.has_home ? ntop6(&e->anchors.home, a2) : "none");
 		e->anchors.home = *home;
 		e->anchors.has_home = 1;
-		e->fixed_try_ms = 0;
+		e->fixed_tries = 0;
 		for (l = e->leases.head; l; l = next) {
 			next = l->next;
 			if (l->type == ODM_TYPE_FIXED && !IN6_ARE_ADDR_EQUAL(&l->anchor, home))

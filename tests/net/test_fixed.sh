@@ -32,6 +32,7 @@ net_need test_fixed "network namespaces, BIND9 with TSIG, nginx" ip named dig ns
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-4}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
+export ODM_MN_HOME_DISCOVERY=on
 
 NAME=mn.$DNS_ZONE
 fixed() { odm_status mn | json "' '.join(l['addr'] for l in j['leases'] if l['type'] == 'fixed')"; }

@@ -915,6 +915,28 @@ Test(hostengine, fixed_is_asked_for_again_after_a_silent_anchor)
 	cr_assert_eq(F.nbu, 3, "asked again");
 	cr_assert(bu_hnp_is(2, &in6addr_any));
 	cr_assert(bu_service_is(2, "fixed"));
+	/* silent again: the next try waits twice as long */
+	for (uint64_t t = T0 + FIXED_RETRY_MS; t <= T0 + FIXED_RETRY_MS + HE_ALLOC_TIMEOUT_MS + 10;
+	     t += 10)
+		he_reg_timers(&E, t);
+	cr_assert_null(E.leases.head);
+	he_tick(&E, T0 + 3 * FIXED_RETRY_MS - 1);
+	cr_assert_eq(F.nbu, 4, "not before twice FIXED_RETRY_MS");
+	he_tick(&E, T0 + 3 * FIXED_RETRY_MS);
+	cr_assert_eq(F.nbu, 5, "asked a third time");
+	/* an answer starts the count again */
+	answer(4, MH_BA_ACCEPTED, &HOA1, T0 + 3 * FIXED_RETRY_MS + 20);
+	he_tick(&E, T0 + 3 * FIXED_RETRY_MS + 1000);
+	cr_assert_eq(E.fixed_tries, 0);
+}
+
+Test(hostengine, fixed_retry_doubles_to_a_minute)
+{
+	cr_assert_eq(fixed_retry_ms(1), FIXED_RETRY_MS);
+	cr_assert_eq(fixed_retry_ms(2), 2 * FIXED_RETRY_MS);
+	cr_assert_eq(fixed_retry_ms(4), 8 * FIXED_RETRY_MS);
+	cr_assert_eq(fixed_retry_ms(5), FIXED_RETRY_MAX_MS);
+	cr_assert_eq(fixed_retry_ms(1000), FIXED_RETRY_MAX_MS);
 }
 
 Test(hostengine, a_new_home_anchor_takes_the_fixed_address_over)
