@@ -7,7 +7,9 @@
 # dns-publish fixed; nginx on mn listens on [::]:80.
 #   1. with no socket asking, mn holds a Fixed address from ha (found by
 #      DNS SRV), and a Fixed request (odmctl lease fixed, a program with
-#      ODM_TYPE=fixed, setsc() and setsc_to()) gets that address at once;
+#      ODM_TYPE=fixed, setsc() and setsc_to(), a user whose policy default
+#      is fixed) gets that address at once; one the policy does not allow
+#      Fixed is refused;
 #   2. dig against BIND9 gives that address for mn.example.test (a signed
 #      update by the agent); an update signed with a wrong key is refused;
 #   3. cn reaches http://mn.example.test/ at the Fixed address, through ha
@@ -26,8 +28,8 @@ trap 'check_on_err test_fixed' ERR
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/check.sh"
-net_need test_fixed "network namespaces, BIND9 with TSIG, nginx" ip named dig nsupdate \
-	tsig-keygen nginx curl python3
+net_need test_fixed "network namespaces, BIND9 with TSIG, nginx, other uids" ip named dig \
+	nsupdate tsig-keygen nginx curl python3 setpriv
 
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-4}
 . "$HERE/lib/topo.sh"
@@ -55,6 +57,23 @@ topo_up
 odm__dir
 odm_keygen mn
 odm_anchor_up ha "$HA_ADDR" "mode home" "pool $HA_POOL"
+# policy (odm-policy(5)): uid 1001 gets Fixed by default, other users but
+# root may not have it
+export ODM_CTL_GROUP=nogroup
+export ODM_POLICY_FILE=$ODM_RUNDIR/odm.policy
+cat >"$ODM_POLICY_FILE" <<'EOF'
+# test_fixed.sh
+default non-persistent
+allow session-lasting
+rule uid 1001 allow fixed default fixed
+rule uid 0 allow all
+EOF
+# as UID CMD... - CMD on mn as UID, group nogroup, no other groups
+as() {
+	local uid=$1
+	shift
+	ip netns exec "$NS_MN" setpriv --reuid="$uid" --regid=nogroup --clear-groups "$@"
+}
 KEY=$ODM_RUNDIR/dns-mn.key
 (umask 077 && cp "$TSIG_KEYFILE" "$KEY")
 export ODM_MN_EXTRA="dns-publish fixed
@@ -81,6 +100,13 @@ check "a program with ODM_TYPE=fixed connects to cn" \
 	curl -6 -sS -f --max-time 10 -o /dev/null "http://cn.$DNS_ZONE/index.html"
 check "from the Fixed address (cn's access log)" \
 	grep -q "^$F $HTTP_PORT .*GET /index.html" "$ODM_RUNDIR/cn/nginx-tcp/access.log"
+check "a user the policy gives Fixed by default gets it without asking" test \
+	"$(as 1001 env -u ODM_TYPE LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" \
+		curl -6 -sS -f --max-time 10 -o /dev/null -w '%{local_ip}' "http://cn.$DNS_ZONE/")" == "$F"
+REFUSED=$ODM_RUNDIR/refused.err
+check "a user the policy does not allow Fixed is refused" \
+	test "$(as 1002 "$ODM_BUILD/odmctl" -s "$MN_SOCK" lease fixed "$CN_ADDR" 2>"$REFUSED" >/dev/null; echo $?)" -eq 1
+check "with REQUIREDIPNOTSUPPORTED" grep -q REQUIREDIPNOTSUPPORTED "$REFUSED"
 SETSC=$ODM_RUNDIR/setsc.err
 check "setsc(Fixed) without a peer gives it" \
 	nsx mn env ODM_SOCKET="$MN_SOCK" "$ODM_BUILD/examples/setsc_fetch" -t fixed -p -x \
