@@ -124,17 +124,19 @@ static int fixed_before_send(int fd, const struct sockaddr_in6 *d6, const char *
 	}
 	inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
 	r = agent_lease(ODM_TYPE_FIXED, &d6->sin6_addr, NULL, proto, 0, &al);
-	if (r == 0)
-		r = -EADDRNOTAVAIL; /* the agent never answers plain for Fixed */
 	if (r > 0) {
 		inet_ntop(AF_INET6, &al.addr, abuf, sizeof(abuf));
 		r = bind_to(fd, &al.addr);
 	}
-	if (r < 0) {
+	if (r <= 0) {
 		char why[96];
 
-		snprintf(why, sizeof(why), "%s%s%s", abuf[0] ? "bind to " : "", abuf[0] ? abuf : "",
-			 strerror(-r));
+		if (r == 0) /* a plain address is never a Fixed one */
+			snprintf(why, sizeof(why), "the agent answered plain");
+		else
+			snprintf(why, sizeof(why), "%s%s%s", abuf[0] ? "bind to " : "", abuf,
+				 strerror(-r));
+		r = r ? r : -EADDRNOTAVAIL;
 		ret = no_lease(fd, what, ODM_TYPE_FIXED, &d6->sin6_addr, dbuf, -r, why);
 		if (ret == 0)
 			fdtable_mark_seen(t, fd);
