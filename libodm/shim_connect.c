@@ -126,17 +126,18 @@ static int fixed_before_send(int fd, const struct sockaddr_in6 *d6, const char *
 	r = agent_lease(ODM_TYPE_FIXED, &d6->sin6_addr, NULL, proto, 0, &al);
 	if (r > 0) {
 		inet_ntop(AF_INET6, &al.addr, abuf, sizeof(abuf));
-		r = bind_to(fd, &al.addr);
+		r = bind_to(fd, &al.addr); /* 0 or -errno */
+	} else if (r == 0) {
+		r = -EADDRNOTAVAIL; /* a plain address is never a Fixed one */
 	}
-	if (r <= 0) {
+	if (r < 0) {
 		char why[96];
 
-		if (r == 0) /* a plain address is never a Fixed one */
+		if (!abuf[0] && r == -EADDRNOTAVAIL)
 			snprintf(why, sizeof(why), "the agent answered plain");
 		else
-			snprintf(why, sizeof(why), "%s%s%s", abuf[0] ? "bind to " : "", abuf,
-				 strerror(-r));
-		r = r ? r : -EADDRNOTAVAIL;
+			snprintf(why, sizeof(why), "%s%s%s%s", abuf[0] ? "bind to " : "", abuf,
+				 abuf[0] ? ": " : "", strerror(-r));
 		ret = no_lease(fd, what, ODM_TYPE_FIXED, &d6->sin6_addr, dbuf, -r, why);
 		if (ret == 0)
 			fdtable_mark_seen(t, fd);
