@@ -15,7 +15,10 @@
 #   3. cn reaches http://mn.example.test/ at the Fixed address, through ha
 #      (ha's pool is routed nowhere else); a paced download of BIGFILE by
 #      cn from mn, started before a move to ar2, completes with the right
-#      sha256; after the move a new connection by name works;
+#      sha256 (its stall across the move is printed); after the move a new
+#      connection by name works; a capture on ha's link shows the packets to
+#      the Fixed address tunnelled from ha to mn's CoA, and mn's answers from
+#      it tunnelled back to ha (from the new CoA after the move);
 #   4. the Fixed address is the same after a host agent restart (clean and
 #      killed) and after a home anchor restart, and reachable after each.
 #
@@ -29,7 +32,7 @@ trap 'check_on_err test_fixed' ERR
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/check.sh"
 net_need test_fixed "network namespaces, BIND9 with TSIG, nginx, other uids" ip named dig \
-	nsupdate tsig-keygen nginx curl python3 setpriv
+	nsupdate tsig-keygen nginx curl python3 setpriv tcpdump tshark
 
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-4}
 . "$HERE/lib/topo.sh"
@@ -139,6 +142,13 @@ check "the record is unchanged" record_is "$F"
 # ---------------------------------------- 3. incoming connections, a move
 check "cn reaches http://$NAME/ at the Fixed address" get_is "$F"
 check "through ha (bound to mn's CoA on ar1)" bound_to_coa "$F" "$(topo_mn_addr)"
+# what crosses core's link to ha: IPv6-in-IPv6 between ha and mn's CoA; and
+# what cn receives from mn's nginx
+odm_capture core ha "$ODM_DIR/ha-link.pcap" 'ip6 proto 41' 160
+CAP_HA=$ODM_CAP_PID
+odm_capture cn eth0 "$ODM_DIR/cn-data.pcap" "tcp src port $HTTP_PORT and src host $F" 128
+CAP_CN=$ODM_CAP_PID
+A1=$(topo_mn_addr)
 WANT=$(cat "$BIGFILE.sha256")
 nsq cn curl -6 -sS -f --max-time 60 -o "$ODM_RUNDIR/cn-big.bin" \
 	"http://$NAME$BIGFILE_URL_PATH?rate=1m" &
@@ -156,6 +166,32 @@ GOT=$(sha256sum "$ODM_RUNDIR/cn-big.bin" | awk '{print $1}')
 check "with the right sha256" test "$GOT" == "$WANT"
 check "the record is still the Fixed address" record_is "$F"
 check "after the move, a new connection by name works" get_is "$F"
+odm_capture_stop "$CAP_HA"
+odm_capture_stop "$CAP_CN"
+# tunnelled PCAP OUTER_SRC OUTER_DST INNER_FIELD ADDR - packets inside
+# IPv6-in-IPv6 from OUTER_SRC to OUTER_DST whose inner INNER_FIELD is ADDR
+tunnelled() {
+	tshark -r "$1" -T fields -e ipv6.src -e ipv6.dst 2>/dev/null | /usr/bin/python3 -c '
+import sys
+os_, od, field, addr = sys.argv[1:]
+n = 0
+for line in sys.stdin:
+    src, dst = (line.rstrip("\n").split("\t") + [""])[:2]
+    s, d = src.split(","), dst.split(",")
+    if len(s) == 2 and s[0] == os_ and d[0] == od and (s if field == "src" else d)[1] == addr:
+        n += 1
+print(n)' "$2" "$3" "$4" "$5"
+}
+N_IN=$(tunnelled "$ODM_DIR/ha-link.pcap" "$HA_ADDR" "$A1" dst "$F")
+N_OUT=$(tunnelled "$ODM_DIR/ha-link.pcap" "$A1" "$HA_ADDR" src "$F")
+N_OUT2=$(tunnelled "$ODM_DIR/ha-link.pcap" "$A2" "$HA_ADDR" src "$F")
+echo "# on ha's link: $N_IN packets to $F tunnelled ha -> mn on ar1, $N_OUT from it mn on ar1 -> ha, $N_OUT2 from mn on ar2 -> ha"
+check "packets to the Fixed address reach mn inside IPv6-in-IPv6 from ha" test "$N_IN" -gt 0
+check "mn's answers from the Fixed address go back through the tunnel to ha" test "$N_OUT" -gt 0
+check "and from the new CoA after the move" test "$N_OUT2" -gt 0
+STALL_MS=$(odm_stall_ms "$ODM_DIR/cn-data.pcap" "$TOPO_MOVE_T0" "$HTTP_PORT")
+echo "# stall of the download across the move, seen at cn: $STALL_MS ms"
+check "the download resumed after the move" test "$STALL_MS" -ge 0
 
 # ---------------------------------------- 4. restarts keep the address
 topo_kill "$MN_AGENT_PID"
