@@ -178,6 +178,26 @@ static int session_lasting(int fd, struct in6_addr *src, const char *proto,
 	return r;
 }
 
+/* Fixed: the host's one address at its home anchor; dst (:: without a peer)
+ * only tells the agent's log what it is for. */
+static int fixed(int fd, struct in6_addr *src, const char *proto, const struct in6_addr *dst)
+{
+	int pnum = strcmp(proto, "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP;
+	struct agent_lease al;
+	int r = agent_lease(FIXED_IPV6_ADDRESS, dst, NULL, proto, 0, &al);
+
+	if (r <= 0) {
+		shim_debug("setsc fd %d: no Fixed address (%s)", fd, r ? strerror(-r) : "plain");
+		/* not offered (no home anchor) or refused by the agent's policy */
+		return r == 0 || r == -EOPNOTSUPP ? EAI_REQUIREDIPNOTSUPPORTED :
+						    EAI_REQUIREDIPFAILED;
+	}
+	r = record(fd, &al, FIXED_IPV6_ADDRESS, pnum, &in6addr_any, 0);
+	if (r == 0)
+		*src = al.addr;
+	return r;
+}
+
 /* The checks and the type dispatch shared by setsc() and setsc_to(). */
 static int do_setsc(int fd, struct in6_addr *src, sc_type type, const struct sockaddr *dst,
 		    socklen_t len, const char *host)
@@ -206,8 +226,14 @@ static int do_setsc(int fd, struct in6_addr *src, sc_type type, const struct soc
 		if (len < (socklen_t)sizeof(struct sockaddr_in6) || dst->sa_family != AF_INET6)
 			return sys_error(EINVAL);
 		return session_lasting(fd, src, proto, (const struct sockaddr_in6 *)dst, host);
+	case FIXED_IPV6_ADDRESS:
+		if (dst && (len < (socklen_t)sizeof(struct sockaddr_in6) ||
+			    dst->sa_family != AF_INET6))
+			return sys_error(EINVAL);
+		return fixed(fd, src, proto,
+			     dst ? &((const struct sockaddr_in6 *)dst)->sin6_addr : &in6addr_any);
 	default:
-		/* Fixed and Graceful-replacement need home/access anchors */
+		/* Graceful-replacement needs access anchors */
 		return EAI_REQUIREDIPNOTSUPPORTED;
 	}
 }

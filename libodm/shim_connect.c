@@ -103,6 +103,57 @@ static int bind_to(int fd, const struct in6_addr *addr)
 	return REAL(bind)(fd, (const struct sockaddr *)&src, sizeof(src)) == 0 ? 0 : -errno;
 }
 
+/*
+ * Fixed (RFC 8653 §3.1): the host's one address at its home anchor, from
+ * the agent, which holds it whether or not a socket uses it (no CHA, no
+ * held-lease cache); bound before the first send. 0, or -errno for a
+ * program that asked for the type and cannot have it (never a plain
+ * address in its place).
+ */
+static int fixed_before_send(int fd, const struct sockaddr_in6 *d6, const char *what)
+{
+	char dbuf[INET6_ADDRSTRLEN], abuf[INET6_ADDRSTRLEN] = "";
+	struct fdtable *t = fdtable_global(1);
+	const char *proto = shim_socket_proto(fd);
+	struct agent_lease al;
+	struct fd_lease fl;
+	int r, ret;
+
+	if (!proto || !socket_unbound(fd)) {
+		fdtable_mark_seen(t, fd);
+		return 0;
+	}
+	inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
+	r = agent_lease(ODM_TYPE_FIXED, &d6->sin6_addr, NULL, proto, 0, &al);
+	if (r > 0) {
+		inet_ntop(AF_INET6, &al.addr, abuf, sizeof(abuf));
+		r = bind_to(fd, &al.addr); /* 0 or -errno */
+	} else if (r == 0) {
+		r = -EADDRNOTAVAIL; /* a plain address is never a Fixed one */
+	}
+	if (r < 0) {
+		char why[96];
+
+		if (!abuf[0] && r == -EADDRNOTAVAIL)
+			snprintf(why, sizeof(why), "the agent answered plain");
+		else
+			snprintf(why, sizeof(why), "%s%s%s%s", abuf[0] ? "bind to " : "", abuf,
+				 abuf[0] ? ": " : "", strerror(-r));
+		ret = no_lease(fd, what, ODM_TYPE_FIXED, &d6->sin6_addr, dbuf, -r, why);
+		if (ret == 0)
+			fdtable_mark_seen(t, fd);
+		return ret;
+	}
+	memset(&fl, 0, sizeof(fl));
+	fl.addr = al.addr;
+	fl.type = ODM_TYPE_FIXED;
+	memcpy(fl.lease, al.lease, sizeof(fl.lease));
+	/* untracked (no memory) only loses the close's hint: Fixed stays held */
+	r = fdtable_track(t, fd, &fl);
+	shim_debug("%s fd %d -> Fixed %s%s", what, fd, abuf, r == 0 ? "" : " (untracked)");
+	return 0;
+}
+
 int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what)
 {
 	const struct sockaddr_in6 *d6 = (const struct sockaddr_in6 *)dst;
@@ -134,6 +185,10 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 				       "no anchor offers this type here");
 			goto out;
 		}
+	}
+	if (type == ODM_TYPE_FIXED) {
+		ret = fixed_before_send(fd, d6, what);
+		goto out;
 	}
 	if (!shim_policy_wants_cha(type))
 		goto out;

@@ -55,7 +55,7 @@ int shim_policy_wants_cha(int type)
 
 int shim_policy_unoffered(int type)
 {
-	return type == ODM_TYPE_FIXED || type == ODM_TYPE_GRACEFUL_REPLACEMENT;
+	return type == ODM_TYPE_GRACEFUL_REPLACEMENT;
 }
 
 int shim_policy_dst_eligible(const struct sockaddr *sa, socklen_t len)

@@ -31,7 +31,7 @@ int shim_policy_type(const char *env_value, int agent_default, int *env_bad);
 
 /* 1 if sockets of this type may need a CHA (session-lasting). */
 int shim_policy_wants_cha(int type);
-/* 1 for a type no anchor of this release provides (fixed, graceful-replacement):
+/* 1 for a type no anchor of this release provides (graceful-replacement):
  * a program that asks for it gets the type's error */
 int shim_policy_unoffered(int type);
 

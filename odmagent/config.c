@@ -554,8 +554,10 @@ static int d_dns_publish(struct parse *p, char **w)
 		p->cfg->dns_publish = DNS_PUBLISH_OFF;
 	else if (strcmp(w[1], "current") == 0)
 		p->cfg->dns_publish = DNS_PUBLISH_CURRENT;
+	else if (strcmp(w[1], "fixed") == 0)
+		p->cfg->dns_publish = DNS_PUBLISH_FIXED;
 	else
-		return perr(p, w[1], "dns-publish must be off or current");
+		return perr(p, w[1], "dns-publish must be off, current or fixed");
 	return 0;
 }
 
@@ -787,7 +789,7 @@ static int check_dns(struct parse *p, const unsigned *seen)
 		for (size_t i = 0; i < sizeof(dns) / sizeof(dns[0]); i++)
 			if (seen_line(seen, dns[i])) {
 				p->line = seen_line(seen, dns[i]);
-				return perr(p, dns[i], "has no effect without dns-publish current");
+				return perr(p, dns[i], "has no effect with dns-publish off");
 			}
 		return 0;
 	}

@@ -30,7 +30,7 @@
  *   rule-priority N                     (mn: priority of from-rules)
  *   home-anchor ADDR                    (mn: the home anchor; else discovered)
  *   home-discovery on|off               (mn: DNS SRV, then RAs; default on)
- *   dns-publish off|current             (mn: keep the host's AAAA record current)
+ *   dns-publish off|current|fixed       (mn: the host's AAAA: current address or Fixed)
  *   dns-server ADDR / dns-port N        (mn: where DNS UPDATEs go; port 53)
  *   dns-name FQDN / dns-zone ZONE       (mn: the name; zone: the name's parent)
  *   dns-ttl SECONDS                     (mn: TTL of the record, default 60)
@@ -52,7 +52,7 @@
 
 enum odm_role { ODM_ROLE_MN = 0, ODM_ROLE_ANCHOR = 1 };
 enum odm_anchor_mode { ODM_MODE_CHA = 0, ODM_MODE_HOME = 1, ODM_MODE_ACCESS = 2 };
-enum odm_dns_publish { DNS_PUBLISH_OFF = 0, DNS_PUBLISH_CURRENT = 1 };
+enum odm_dns_publish { DNS_PUBLISH_OFF = 0, DNS_PUBLISH_CURRENT = 1, DNS_PUBLISH_FIXED = 2 };
 #define ODM_MODE_COUNT 3
 #define ODM_MODE_BIT(m) (1u << (m))
 

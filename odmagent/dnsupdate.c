@@ -167,6 +167,11 @@ enum dnsupd_verdict dnsupd_check(const struct dnsupd_msg *m, const uint8_t *wire
 		v = DNSUPD_UNSIGNED;
 	else
 		v = *rcode == LDNS_RCODE_NOERROR && *tsig_error == 0 ? DNSUPD_DONE : DNSUPD_REFUSED;
+	/* ldns takes the TSIG record off the packet while it verifies and does
+	 * not put it back when it cannot compute a MAC (an algorithm it does
+	 * not know): then it is ours to free */
+	if (tsig && ldns_pkt_tsig(p) != tsig)
+		ldns_rr_free(tsig);
 	ldns_pkt_free(p);
 	return v;
 }

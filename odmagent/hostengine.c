@@ -406,6 +406,9 @@ void he_tick(struct hostengine *e, uint64_t now)
 	/* the count may have ended leases: the overdue look walks the list
 	 * as it is now */
 	lease_confirm_overdue(e);
+	/* the Fixed address is held from the start, and asked for again
+	 * after its anchor refused, forgot or never answered it */
+	fixed_keep(e);
 	/* a safety net for lost netlink events (the socket can overrun) */
 	check_all(e);
 	e->ops->save(e->arg);
@@ -441,6 +444,7 @@ void he_adopted(struct hostengine *e, uint64_t now)
 
 	e->now = now;
 	lease_adopt_all(e);
+	fixed_keep(e);
 	check_all(e);
 	n = e->ops->host_addrs(e->arg, e->host_addrs, VANISHED_MAX);
 	e->n_host_addrs = n < 0 ? 0 : (size_t)n;

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "addr_usable.h"
+#include "fixedaddr.h"
 #include "typetable.h"
 #include "lease.h"
 #include "mh.h"
@@ -102,7 +103,9 @@ struct hostengine {
 	struct lease_table leases;
 	struct reg_ctx reg;          /* the Binding Update List */
 	struct lease_policy pol;
-	struct at_anchors anchors;   /* besides the peers' CHAs (none yet) */
+	struct at_anchors anchors;   /* besides the peers' CHAs (he_set_home) */
+	uint64_t fixed_try_ms;       /* last allocation of the Fixed address (fixedaddr.c) */
+	unsigned fixed_tries;        /* allocations since it was last registered */
 	struct addr_waits usable;    /* leases whose address is not usable yet */
 	uint64_t now;                /* time of the event being handled */
 	int route_on;                /* the table's default route is installed */

@@ -643,12 +643,47 @@ static void wait_on(struct hostengine *e, struct lease *l, const struct at_reque
 	}
 }
 
-void lease_request_anchored(struct hostengine *e, const struct at_request *rq,
-			    const struct in6_addr *anchor)
+/*
+ * A new lease for rq at anchor, its allocation BU sent; rq->req (if any)
+ * waits for the address. NULL on ENOMEM, nothing answered.
+ */
+static struct lease *alloc_at(struct hostengine *e, const struct at_request *rq,
+			      const struct in6_addr *anchor)
 {
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], a3[INET6_ADDRSTRLEN];
 	const struct addrtype *at = addrtype_get(rq->type);
-	struct reg_anchor *an;
+	struct reg_anchor *an = reg_anchor_get(&e->reg, anchor, e->ops->random16(e->arg));
+	struct lease *l;
+
+	if (!an)
+		return NULL;
+	/* the CoA may be stale if no lease used this anchor lately */
+	he_check_anchor(e, an);
+	l = lease_new(&e->leases, rq->type, rq->proto, anchor, &rq->dst, e->now);
+	if (!l || (rq->req && lease_add_waiter(l, rq->req) < 0) ||
+	    !(l->rb = reg_binding_add(&e->reg, an, l->id, l))) {
+		if (l)
+			lease_free(&e->leases, l);
+		return NULL;
+	}
+	l->rb->service = at ? at->service : NULL;
+	l->uid = rq->uid;
+	l->pid = rq->pid;
+	log_info("lease %u: asking anchor %s for %s address from CoA %s (for %s %s, uid %u "
+		 "pid %d)",
+		 l->id, ntop6(anchor, a1), rq->req ? "an" : "the host's own",
+		 an->has_coa ? ntop6(&an->coa, a2) : "none yet",
+		 rq->proto == IPPROTO_UDP ? "udp" : "tcp", ntop6(&rq->dst, a3),
+		 (unsigned)l->uid, (int)l->pid);
+	reg_alloc(&e->reg, l->rb, e->now, 0);
+	return l;
+}
+
+void lease_request_anchored(struct hostengine *e, const struct at_request *rq,
+			    const struct in6_addr *anchor)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	const struct addrtype *at = addrtype_get(rq->type);
 	struct lease *l = lease_find_shared(&e->leases, at, rq, anchor, 1);
 	uint64_t now = e->now;
 
@@ -681,28 +716,8 @@ void lease_request_anchored(struct hostengine *e, const struct at_request *rq,
 		wait_on(e, l, rq);
 		return;
 	}
-	an = reg_anchor_get(&e->reg, anchor, e->ops->random16(e->arg));
-	if (!an)
-		goto nomem;
-	/* the CoA may be stale if no lease used this anchor lately */
-	he_check_anchor(e, an);
-	l = lease_new(&e->leases, rq->type, rq->proto, anchor, &rq->dst, now);
-	if (!l || lease_add_waiter(l, rq->req) < 0 ||
-	    !(l->rb = reg_binding_add(&e->reg, an, l->id, l))) {
-		if (l)
-			lease_free(&e->leases, l); /* the request is answered below */
-		goto nomem;
-	}
-	l->uid = rq->uid;
-	l->pid = rq->pid;
-	log_info("lease %u: asking anchor %s for an address from CoA %s (for %s %s, uid %u "
-		 "pid %d)",
-		 l->id, ntop6(anchor, a1), an->has_coa ? ntop6(&an->coa, a2) : "none yet",
-		 rq->proto == IPPROTO_UDP ? "udp" : "tcp", ntop6(&rq->dst, a3),
-		 (unsigned)l->uid, (int)l->pid);
-	reg_alloc(&e->reg, l->rb, now, 0);
-	return;
-nomem:
+	if (alloc_at(e, rq, anchor))
+		return;
 	he_emit_refused(e, rq->type, rq->req, "out of memory", "REQUIREDIPFAILED");
 	e->ops->reply_error(e->arg, rq->req, "REQUIREDIPFAILED", "out of memory");
 }
@@ -800,6 +815,9 @@ void lease_adopt_all(struct hostengine *e)
 		log_info("lease %u %s at %s (uid %u pid %d) taken over, re-registering", l->id,
 			 ntop6(&l->addr, a1), ntop6(&l->anchor, a2), (unsigned)l->uid,
 			 (int)l->pid);
+		if (l->rb)
+			l->rb->service = addrtype_get(l->type) ? addrtype_get(l->type)->service
+							       : NULL;
 		l->handed = 1; /* handed out by the last run */
 		hand_out_when_usable(e, l); /* no waiters yet: only holds sharing back */
 	}
@@ -819,4 +837,16 @@ void lease_end_all(struct hostengine *e)
 	}
 	if (n)
 		log_info("mn stopped: %u leases deregistered", n);
+}
+
+struct lease *lease_hold(struct hostengine *e, int type, const struct in6_addr *anchor)
+{
+	struct at_request rq = { .type = type, .proto = IPPROTO_TCP, .uid = (uid_t)-1 };
+
+	return alloc_at(e, &rq, anchor);
+}
+
+void lease_end(struct hostengine *e, struct lease *l, const char *reason, const char *why)
+{
+	end(e, l, reason, why, 1);
 }

@@ -155,5 +155,11 @@ void lease_confirm_overdue(struct hostengine *e);
 void lease_adopt_all(struct hostengine *e);
 /* End every lease (agent stopping): one deregistration BU each. */
 void lease_end_all(struct hostengine *e);
+/* A lease of type the host holds for itself (no request waits for it,
+ * owner uid -1): its allocation at anchor starts now. NULL on ENOMEM. */
+struct lease *lease_hold(struct hostengine *e, int type, const struct in6_addr *anchor);
+/* End l now (deregistration BU, local state removed); reason: the
+ * lease-ended event's, why: the log's. */
+void lease_end(struct hostengine *e, struct lease *l, const char *reason, const char *why);
 
 #endif

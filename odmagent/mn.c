@@ -18,6 +18,10 @@
  * sockets of every lease with one sock_diag dump per protocol.
  * Idle UDP leases end within udp-inactivity + 1 s of their last packet.
  *
+ * Fixed: the home anchor homefind chose (looked at every tick) is told to
+ * the engine, which holds the Fixed address there (fixedaddr.h); with
+ * dns-publish fixed that address, once registered, is the host's AAAA.
+ *
  * Restart: the registered leases and the per-anchor counters are saved
  * after every event (mn_state.c) and taken over by the next run, which
  * configures them again and re-registers each at once.
@@ -67,7 +71,7 @@ struct mn {
 	int open_timers;       /* handles to close before mn is freed */
 	struct statefile sf;   /* leases and counters across restarts (mn_state.h) */
 	int started;           /* mn_start completed: stopping may rewrite the state */
-	struct dnspub *dns;    /* dns-publish current: the host's AAAA record */
+	struct dnspub *dns;    /* dns-publish current|fixed: the host's AAAA record */
 	struct homefind *home; /* the home anchor: configured or discovered */
 };
 
@@ -85,6 +89,16 @@ static uint16_t random16(void)
 static void on_regt(uv_timer_t *t);
 static void on_usable_poll(uv_timer_t *t);
 
+/* dns-publish fixed: the Fixed address, once registered (dnspub does
+ * nothing when it is already the published one) */
+static void publish_fixed(struct mn *mn)
+{
+	const struct in6_addr *fixed = he_fixed_addr(&mn->e);
+
+	if (mn->dns && mn->a->cfg.dns_publish == DNS_PUBLISH_FIXED && fixed)
+		dnspub_publish(mn->dns, fixed);
+}
+
 /* After every engine call: one timer follows the earliest deadline of the
  * Binding Update List, another polls while an address is not usable. */
 static void rearm(struct mn *mn)
@@ -93,6 +107,7 @@ static void rearm(struct mn *mn)
 
 	if (mn->e.stopping || !mn->open_timers)
 		return;
+	publish_fixed(mn);
 	d = he_reg_deadline(&mn->e);
 	if (!d) {
 		uv_timer_stop(&mn->regt);
@@ -123,10 +138,18 @@ static void on_usable_poll(uv_timer_t *t)
 	rearm(mn);
 }
 
+/* homefind's choice, told to the engine (the Fixed address comes from it) */
+static void follow_home(struct mn *mn)
+{
+	if (mn->home)
+		he_set_home(&mn->e, homefind_anchor(mn->home), mono_ms());
+}
+
 static void on_tick(uv_timer_t *t)
 {
 	struct mn *mn = t->data;
 
+	follow_home(mn);
 	he_tick(&mn->e, mono_ms());
 	rearm(mn);
 }
@@ -141,7 +164,7 @@ static void publish_dns(struct mn *mn)
 	char a1[INET6_ADDRSTRLEN];
 	int rc;
 
-	if (!mn->dns)
+	if (!mn->dns || mn->a->cfg.dns_publish != DNS_PUBLISH_CURRENT)
 		return;
 	rc = movement_coa(mn->mv, dnspub_server(mn->dns), NULL, &cur);
 	if (rc == 0)
@@ -687,7 +710,7 @@ int mn_start(struct odm_agent *a)
 		log_err(rc, "home anchor discovery");
 		goto fail;
 	}
-	if (cfg->dns_publish == DNS_PUBLISH_CURRENT) {
+	if (cfg->dns_publish != DNS_PUBLISH_OFF) {
 		rc = dnspub_open(&mn->dns, a->loop, &cfg->dns, &a->events);
 		if (rc < 0) {
 			log_err(rc, "DNS registration socket");
@@ -695,6 +718,7 @@ int mn_start(struct odm_agent *a)
 		}
 		publish_dns(mn);
 	}
+	follow_home(mn);
 	he_adopted(&mn->e, mono_ms());
 	rearm(mn);
 	mn->started = 1;

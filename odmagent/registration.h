@@ -12,7 +12,8 @@
  * Profile (RFC 6275 §6.1.7 with the options of RFC 4283, RFC 4285,
  * RFC 5213 §8.3 and RFC 5648): BU type 5, flags A|H, lifetime in
  * 4-s units (0 = deregister), options Alternate CoA, HNP/128 (:: = allocate),
- * BID, MN-ID (NAI), Replay Protection (NTP), MN-HA auth (last).
+ * BID, MN-ID (NAI), Service Selection (RFC 5149, when the binding names its
+ * type), Replay Protection (NTP), MN-HA auth (last).
  */
 #ifndef ODM_REGISTRATION_H
 #define ODM_REGISTRATION_H
@@ -71,6 +72,9 @@ struct reg_binding {
 	void *user;             /* the lease; NULL once it has gone (dereg) */
 	uint16_t bid;
 	struct in6_addr hnp;    /* :: until allocated */
+	/* the address type asked for, an odm.h type name sent as an RFC 5149
+	 * Service Selection option in every BU of the binding; NULL: none */
+	const char *service;
 
 	/* the outstanding exchange */
 	enum reg_kind kind;

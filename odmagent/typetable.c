@@ -51,6 +51,33 @@ static int session_may_share(const struct lease *l, const struct at_request *rq,
 	       l->uid == rq->uid && IN6_ARE_ADDR_EQUAL(&l->anchor, anchor);
 }
 
+/*
+ * Fixed (RFC 8653 §3.1): the one address the home anchor keeps for this
+ * host's identity. Only with a home anchor; no fallback to a plain address,
+ * which would not be what the type promises.
+ */
+static enum at_source fixed_source(const struct at_request *rq, const struct at_anchors *known,
+				   struct in6_addr *anchor, const char **why)
+{
+	(void)rq;
+	*why = NULL;
+	if (!known->has_home) {
+		*why = "without a home anchor";
+		return AT_NOT_OFFERED;
+	}
+	*anchor = known->home;
+	return AT_ANCHORED;
+}
+
+/* Every Fixed request gets the identity's one address at that anchor,
+ * whoever asks (policy has already said who may) and for either protocol;
+ * "fresh" cannot apply to an address that never changes. */
+static int fixed_may_share(const struct lease *l, const struct at_request *rq,
+			   const struct in6_addr *anchor)
+{
+	return l->type == rq->type && IN6_ARE_ADDR_EQUAL(&l->anchor, anchor);
+}
+
 static const struct addrtype table[] = {
 	{
 		.type = ODM_TYPE_NON_PERSISTENT,
@@ -64,9 +91,17 @@ static const struct addrtype table[] = {
 		.judge = lease_judge,
 		.move = AT_MOVE_REREGISTER,
 	},
-	/* Fixed and Graceful-replacement (RFC 8653 §3.1) need a home or an
-	 * access anchor: not offered until one provides them. */
-	{ .type = ODM_TYPE_FIXED, .move = AT_MOVE_REREGISTER },
+	/* held whether or not a socket uses it (servers must stay reachable
+	 * on it): no judge; fixedaddr.c keeps it registered */
+	{
+		.type = ODM_TYPE_FIXED,
+		.source = fixed_source,
+		.may_share = fixed_may_share,
+		.move = AT_MOVE_REREGISTER,
+		.service = "fixed",
+	},
+	/* Graceful-replacement (RFC 8653 §3.1) needs an access anchor: not
+	 * offered until one provides it. */
 	{ .type = ODM_TYPE_GRACEFUL_REPLACEMENT, .move = AT_MOVE_REREGISTER },
 };
 

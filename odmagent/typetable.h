@@ -31,8 +31,8 @@ struct at_request {
 	pid_t pid;
 };
 
-/* The anchors this host may use besides a peer's CHA (from the configuration;
- * none today: the anchors issue adds the home and access anchor modes). */
+/* The anchors this host may use besides a peer's CHA: the home anchor is
+ * homefind's choice (configuration, DNS SRV or RA), set by he_set_home. */
 struct at_anchors {
 	int has_home;            /* a home anchor: Fixed addresses */
 	struct in6_addr home;
@@ -74,6 +74,10 @@ struct addrtype {
 				    uint64_t last_traffic_ms, uint64_t now_ms,
 				    const struct lease_policy *p);
 	enum at_move move;
+	/* the RFC 5149 Service Selection its BUs carry (the odm.h type name),
+	 * so that an anchor serving several modes knows what is asked; NULL:
+	 * none, the anchor decides by the address */
+	const char *service;
 };
 
 /* The entry of type; ODM_TYPE_NONE (no type asked for) gets Non-persistent's,

@@ -26,6 +26,7 @@ net_need test_homefind "network namespaces, radvd, BIND9" ip named radvd nsupdat
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-1}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
+export ODM_MN_HOME_DISCOVERY=on
 
 home() { odm_status mn | json "(j.get('home_anchor') or {}).get('$1')"; }
 home_is() { [[ $(home addr) == "$1" && $(home source) == "$2" ]]; }

@@ -5,7 +5,8 @@
 # network: test_cha.sh (session continuity through a CHA across a move, and
 # the rest of that test) with both agents started from
 # odmagent/dist/anchor-cha.conf and odmagent/dist/odmagent.conf, only the
-# run's addresses, identity, key file, paths and device names filled in
+# run's addresses, identity, key file, paths and device names filled in (and
+# home-discovery off: see tests/net/lib/agents.sh)
 # (ODM_CONF=samples, tests/net/lib/agents.sh), and with only the
 # capabilities the systemd units give them: the CapabilityBoundingSet= of
 # odmagent/dist/odmagent.service.in (ODM_AGENT_CAPS, setpriv).

@@ -53,7 +53,7 @@ static void no_agent(void)
 	setenv("ODM_SOCKET", path, 1);
 }
 
-Test(api_setsc, fixed_and_graceful_are_not_offered)
+Test(api_setsc, graceful_is_not_offered_and_fixed_needs_the_agent)
 {
 	struct sockaddr_in6 d = dst6("2001:db8:c0::10");
 	struct in6_addr src;
@@ -61,10 +61,11 @@ Test(api_setsc, fixed_and_graceful_are_not_offered)
 
 	cr_assert_geq(fd, 0);
 	no_agent();
-	cr_assert_eq(setsc(fd, &src, FIXED_IPV6_ADDRESS), EAI_REQUIREDIPNOTSUPPORTED);
-	cr_assert_eq(setsc(fd, &src, GRACEFUL_REPLACEMENT_IPV6_ADDRESS),
-		     EAI_REQUIREDIPNOTSUPPORTED);
+	/* Fixed is the agent's to give (from its home anchor): no agent, no address */
+	cr_assert_eq(setsc(fd, &src, FIXED_IPV6_ADDRESS), EAI_REQUIREDIPFAILED);
 	cr_assert_eq(setsc_to(fd, &src, FIXED_IPV6_ADDRESS, (struct sockaddr *)&d, sizeof(d), NULL),
+		     EAI_REQUIREDIPFAILED);
+	cr_assert_eq(setsc(fd, &src, GRACEFUL_REPLACEMENT_IPV6_ADDRESS),
 		     EAI_REQUIREDIPNOTSUPPORTED);
 	cr_assert_eq(setsc(fd, &src, 9), EAI_REQUIREDIPNOTSUPPORTED);
 	/* no peer, no peer-independent anchor */

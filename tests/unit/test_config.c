@@ -483,8 +483,16 @@ Test(config, dns_registration)
 	fails(MN_ID "dns-publish current\ndns-server 2001:db8:53::53\ndns-name mn.example.test\n",
 	      "t.conf:2: dns-key: required by dns-publish");
 	fails(MN_ID "dns-name mn.example.test\n",
-	      "t.conf:2: dns-name: has no effect without dns-publish current");
-	fails(MN_ID "dns-publish always\n", "t.conf:2: always: dns-publish must be off or current");
+	      "t.conf:2: dns-name: has no effect with dns-publish off");
+	fails(MN_ID "dns-publish always\n",
+	      "t.conf:2: always: dns-publish must be off, current or fixed");
+	snprintf(t, sizeof(t),
+		 MN_ID "dns-publish fixed\ndns-server 2001:db8:53::53\ndns-name mn.example.test\n"
+		       "dns-key %s/tsig.key\n",
+		 dir);
+	cr_assert_eq(parse(t), 0, "%s", err);
+	cr_assert_eq(cfg.dns_publish, DNS_PUBLISH_FIXED);
+	config_free(&cfg);
 	fails(MN_ID "dns-server fe80::1\n", "t.conf:2: fe80::1: not a usable unicast address");
 	fails(MN_ID "dns-name mn\n", "t.conf:2: mn: give the fully qualified name");
 	fails(MN_ID "dns-name mn..test\n", "t.conf:2: mn..test: empty label");

@@ -696,22 +696,30 @@ Test(hostengine, session_without_anchor_falls_back_to_plain)
 	cr_assert_eq(json_integer_value(json_object_get(event("fallback", 0), "pid")), 201);
 }
 
-Test(hostengine, restart_takes_leases_over_and_reregisters)
+/* The engine's state saved at T0 + 100, and taken over by a new run at
+ * T0 + 1100 (the old one was killed: it is left in *first, to be freed
+ * without a word to anyone) */
+static void new_run(struct hostengine *first)
 {
-	struct hostengine first = E;
 	struct reg_config rc = E.reg.cfg;
 	struct state_mn st;
-	int mark, b0, a, b1;
 
-	granted(IPPROTO_TCP);
 	cr_assert_eq(mnstate_snapshot(&E.reg, &E.leases, 1700000000000, T0 + 100, &st), 0);
-	/* a new run: the old engine's state is gone (killed) */
-	first = E;
-	he_init(&E, &OPS, NULL, &rc, &first.pol, 900);
+	*first = E;
+	he_init(&E, &OPS, NULL, &rc, &first->pol, 900);
 	cr_assert_eq(mnstate_adopt(&st, "mn1@example.test", &E.leases, &E.reg, 1700000001000,
 				   T0 + 1100),
 		     1);
 	state_mn_free(&st);
+}
+
+Test(hostengine, restart_takes_leases_over_and_reregisters)
+{
+	struct hostengine first;
+	int mark, b0, a, b1;
+
+	granted(IPPROTO_TCP);
+	new_run(&first);
 	mark = F.nlog;
 	he_adopted(&E, T0 + 1100);
 	a = logged_addr("addr_add", &HOA1, mark);
@@ -767,18 +775,206 @@ Test(hostengine, nonpersistent_is_plain_and_aborted_by_a_move)
 	cr_assert_eq(json_integer_value(json_object_get(event("socket-destroyed", 0), "count")), 2);
 }
 
-/* ---- fixed and graceful-replacement: not offered yet ---- */
+/* ---- fixed: the identity's one address at the home anchor ---- */
 
-Test(hostengine, fixed_and_graceful_are_not_offered)
+static struct in6_addr HOME, HOA_F;
+
+/* The BU i names the service (NULL: none) */
+static int bu_service_is(int i, const char *svc)
+{
+	struct mh_msg m = bu(i);
+
+	if (!svc)
+		return !(m.present & MH_HAS_SERVICE);
+	return (m.present & MH_HAS_SERVICE) && m.service_len == strlen(svc) &&
+	       memcmp(m.service, svc, m.service_len) == 0;
+}
+
+/* A home anchor becomes known at T0; it answers the allocation with HOA_F */
+static void fixed_registered(void)
+{
+	HOME = A("2001:db8:4a::10");
+	HOA_F = A("2001:db8:4a::1:f00d");
+	he_set_home(&E, &HOME, T0);
+	cr_assert_eq(F.nbu, 1, "the Fixed address is asked for at once, no socket needed");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[0], &HOME));
+	cr_assert(bu_hnp_is(0, &in6addr_any));
+	cr_assert(bu_service_is(0, "fixed"), "the BU names the type (RFC 5149)");
+	cr_assert_null(he_fixed_addr(&E), "nothing registered before the BA");
+	answer(0, MH_BA_ACCEPTED, &HOA_F, T0 + 20);
+	cr_assert_eq(F.nrep, 0, "nobody waited for it");
+	cr_assert_not_null(he_fixed_addr(&E));
+	cr_assert(IN6_ARE_ADDR_EQUAL(he_fixed_addr(&E), &HOA_F));
+	cr_assert_geq(logged_addr("addr_add", &HOA_F, 0), 0, "configured on the host");
+	cr_assert_geq(logged_addr("rule_add", &HOA_F, 0), 0);
+}
+
+Test(hostengine, fixed_is_refused_without_a_home_anchor)
 {
 	request(1, ODM_TYPE_FIXED, IPPROTO_TCP, 1, 0, T0);
+	he_tick(&E, T0 + 10000);
+	cr_assert_eq(F.nbu, 0, "no BU without a home anchor, whatever the CHA");
+	cr_assert_eq(F.nrep, 1);
+	cr_assert_str_eq(F.rep[0].code, "REQUIREDIPNOTSUPPORTED");
+	cr_assert_str_eq(str(event("lease-refused", 0), "error"), "EAI_REQUIREDIPNOTSUPPORTED");
+	cr_assert_str_eq(str(event("lease-refused", 0), "type"), "fixed");
+	cr_assert(strstr(str(event("lease-refused", 0), "reason"), "home anchor"));
+}
+
+Test(hostengine, graceful_is_not_offered_yet)
+{
 	request(2, ODM_TYPE_GRACEFUL_REPLACEMENT, IPPROTO_TCP, 1, 0, T0);
 	cr_assert_eq(F.nbu, 0, "no BU for a type no anchor offers");
-	cr_assert_eq(F.nrep, 2);
 	cr_assert_str_eq(F.rep[0].code, "REQUIREDIPNOTSUPPORTED");
-	cr_assert_str_eq(F.rep[1].code, "REQUIREDIPNOTSUPPORTED");
-	cr_assert_str_eq(str(event("lease-refused", 0), "error"), "EAI_REQUIREDIPNOTSUPPORTED");
-	cr_assert_str_eq(str(event("lease-refused", 1), "type"), "graceful-replacement");
+	cr_assert_str_eq(str(event("lease-refused", 0), "type"), "graceful-replacement");
+}
+
+Test(hostengine, fixed_is_held_from_the_start_without_sockets)
+{
+	int nbu;
+
+	fixed_registered();
+	/* no socket uses it, long after any grace: kept */
+	F.count.tcp = F.count.udp = 0;
+	for (uint64_t t = T0 + 1000; t <= T0 + 60000; t += 1000)
+		he_tick(&E, t);
+	cr_assert_null(event("lease-ended", 0), "a Fixed address never ends for want of sockets");
+	cr_assert_eq(logged_addr("addr_del", &HOA_F, 0), -1);
+	cr_assert(IN6_ARE_ADDR_EQUAL(he_fixed_addr(&E), &HOA_F));
+	/* and refreshed before the anchor forgets it (lifetime 300 s) */
+	nbu = F.nbu;
+	for (uint64_t t = T0 + 60000; t <= T0 + 300000 && F.nbu == nbu; t += 1000)
+		he_reg_timers(&E, t);
+	cr_assert_eq(F.nbu, nbu + 1, "a refresh went out within the lifetime");
+	cr_assert(bu_hnp_is(nbu, &HOA_F));
+	cr_assert(bu_service_is(nbu, "fixed"));
+	cr_assert_neq(bu(nbu).lifetime, 0);
+}
+
+Test(hostengine, every_fixed_request_gets_the_held_address)
+{
+	fixed_registered();
+	request(1, ODM_TYPE_FIXED, IPPROTO_TCP, 0, 0, T0 + 100);
+	request(25, ODM_TYPE_FIXED, IPPROTO_UDP, 0, 1, T0 + 110); /* another user, fresh */
+	cr_assert_eq(F.nbu, 1, "no new allocation");
+	cr_assert_eq(F.nrep, 2, "answered at once");
+	cr_assert_str_eq(F.rep[0].addr, "2001:db8:4a::1:f00d");
+	cr_assert_str_eq(F.rep[1].addr, "2001:db8:4a::1:f00d");
+	cr_assert(json_is_true(json_object_get(event("lease-granted", 0), "reused")));
+	cr_assert_eq(json_integer_value(json_object_get(event("lease-granted", 1), "uid")), 1002);
+	/* Session-lasting is a different address even at the same anchor */
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 120);
+	cr_assert_eq(F.nbu, 2, "Session-lasting allocates its own");
+	cr_assert(bu_service_is(1, NULL));
+}
+
+Test(hostengine, fixed_waiting_for_its_allocation_gets_it_with_the_ba)
+{
+	HOME = A("2001:db8:4a::10");
+	HOA_F = A("2001:db8:4a::1:f00d");
+	he_set_home(&E, &HOME, T0);
+	request(1, ODM_TYPE_FIXED, IPPROTO_TCP, 0, 0, T0 + 5);
+	cr_assert_eq(F.nbu, 1, "joins the allocation under way");
+	cr_assert_eq(F.nrep, 0);
+	answer(0, MH_BA_ACCEPTED, &HOA_F, T0 + 20);
+	cr_assert_eq(F.nrep, 1);
+	cr_assert_str_eq(F.rep[0].addr, "2001:db8:4a::1:f00d");
+}
+
+Test(hostengine, fixed_is_reregistered_on_a_move)
+{
+	int nbu;
+
+	fixed_registered();
+	nbu = F.nbu;
+	F.coa = COA2;
+	F.host[0] = COA2;
+	he_move(&E, T0 + 1000);
+	cr_assert_eq(F.nbu, nbu + 1, "one BU for the move");
+	cr_assert(bu_hnp_is(nbu, &HOA_F));
+	cr_assert(bu_service_is(nbu, "fixed"));
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[nbu], &COA2), "sent from the new CoA");
+	cr_assert_geq(logged("bind 2001:db8:4a::1:f00d 2001:db8:a2::5", 0), 0,
+		      "re-bound in the tunnel to the new CoA");
+	answer(nbu, MH_BA_ACCEPTED, NULL, T0 + 1030);
+	cr_assert(IN6_ARE_ADDR_EQUAL(he_fixed_addr(&E), &HOA_F), "the same address after it");
+}
+
+Test(hostengine, fixed_is_asked_for_again_after_a_silent_anchor)
+{
+	HOME = A("2001:db8:4a::10");
+	he_set_home(&E, &HOME, T0);
+	cr_assert_eq(F.nbu, 1);
+	for (uint64_t t = T0; t <= T0 + HE_ALLOC_TIMEOUT_MS + 10; t += 10)
+		he_reg_timers(&E, t);
+	cr_assert_null(E.leases.head, "the allocation gave up");
+	cr_assert_eq(F.nbu, 2, "with its one retransmission");
+	he_tick(&E, T0 + 3000);
+	cr_assert_eq(F.nbu, 2, "not again before FIXED_RETRY_MS");
+	he_tick(&E, T0 + FIXED_RETRY_MS);
+	cr_assert_eq(F.nbu, 3, "asked again");
+	cr_assert(bu_hnp_is(2, &in6addr_any));
+	cr_assert(bu_service_is(2, "fixed"));
+	/* silent again: the next try waits twice as long */
+	for (uint64_t t = T0 + FIXED_RETRY_MS; t <= T0 + FIXED_RETRY_MS + HE_ALLOC_TIMEOUT_MS + 10;
+	     t += 10)
+		he_reg_timers(&E, t);
+	cr_assert_null(E.leases.head);
+	he_tick(&E, T0 + 3 * FIXED_RETRY_MS - 1);
+	cr_assert_eq(F.nbu, 4, "not before twice FIXED_RETRY_MS");
+	he_tick(&E, T0 + 3 * FIXED_RETRY_MS);
+	cr_assert_eq(F.nbu, 5, "asked a third time");
+	/* an answer starts the count again */
+	answer(4, MH_BA_ACCEPTED, &HOA1, T0 + 3 * FIXED_RETRY_MS + 20);
+	he_tick(&E, T0 + 3 * FIXED_RETRY_MS + 1000);
+	cr_assert_eq(E.fixed_tries, 0);
+}
+
+Test(hostengine, fixed_retry_doubles_to_a_minute)
+{
+	cr_assert_eq(fixed_retry_ms(1), FIXED_RETRY_MS);
+	cr_assert_eq(fixed_retry_ms(2), 2 * FIXED_RETRY_MS);
+	cr_assert_eq(fixed_retry_ms(4), 8 * FIXED_RETRY_MS);
+	cr_assert_eq(fixed_retry_ms(5), FIXED_RETRY_MAX_MS);
+	cr_assert_eq(fixed_retry_ms(1000), FIXED_RETRY_MAX_MS);
+}
+
+Test(hostengine, a_new_home_anchor_takes_the_fixed_address_over)
+{
+	struct in6_addr home2 = A("2001:db8:4b::10");
+	int nbu;
+
+	fixed_registered();
+	nbu = F.nbu;
+	he_set_home(&E, &home2, T0 + 1000);
+	cr_assert_eq(F.nbu, nbu + 2, "a deregistration and an allocation");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[nbu], &HOME));
+	cr_assert_eq(bu(nbu).lifetime, 0, "the old anchor is told to let go");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[nbu + 1], &home2));
+	cr_assert(bu_service_is(nbu + 1, "fixed"));
+	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "anchor-lost");
+	cr_assert_null(he_fixed_addr(&E), "none until the new anchor answers");
+	/* losing every anchor refuses new requests, keeps nothing else */
+	he_set_home(&E, NULL, T0 + 2000);
+	request(1, ODM_TYPE_FIXED, IPPROTO_TCP, 0, 0, T0 + 2001);
+	cr_assert_str_eq(F.rep[F.nrep - 1].code, "REQUIREDIPNOTSUPPORTED");
+}
+
+Test(hostengine, fixed_taken_over_after_a_restart_keeps_its_service)
+{
+	struct hostengine first;
+	int nbu;
+
+	fixed_registered();
+	new_run(&first);
+	nbu = F.nbu;
+	he_set_home(&E, &HOME, T0 + 1100);
+	cr_assert_eq(F.nbu, nbu, "the taken-over lease is the Fixed one: no new allocation");
+	he_adopted(&E, T0 + 1100);
+	cr_assert_eq(F.nbu, nbu + 1, "re-registered at once");
+	cr_assert(bu_hnp_is(nbu, &HOA_F));
+	cr_assert(bu_service_is(nbu, "fixed"));
+	he_cleanup(&first);
 }
 
 Test(hostengine, type_table_has_every_type)
@@ -789,7 +985,9 @@ Test(hostengine, type_table_has_every_type)
 	cr_assert_not_null(addrtype_get(ODM_TYPE_GRACEFUL_REPLACEMENT));
 	cr_assert_eq(addrtype_get(ODM_TYPE_NONE), addrtype_get(ODM_TYPE_NON_PERSISTENT));
 	cr_assert_null(addrtype_get(99));
-	cr_assert_null(addrtype_get(ODM_TYPE_FIXED)->source, "fixed: not offered yet");
+	cr_assert_null(addrtype_get(ODM_TYPE_GRACEFUL_REPLACEMENT)->source,
+		       "graceful-replacement: not offered yet");
+	cr_assert_null(addrtype_get(ODM_TYPE_FIXED)->judge, "fixed: never ended for want of use");
 }
 
 /* ---- host configuration failure ---- */

@@ -57,7 +57,7 @@ Test(shim_policy, env_wins_then_agent_default)
 
 Test(shim_policy, fixed_and_graceful_are_not_offered)
 {
-	cr_assert(shim_policy_unoffered(ODM_TYPE_FIXED));
+	cr_assert_not(shim_policy_unoffered(ODM_TYPE_FIXED), "Fixed comes from the home anchor");
 	cr_assert(shim_policy_unoffered(ODM_TYPE_GRACEFUL_REPLACEMENT));
 	cr_assert_not(shim_policy_unoffered(ODM_TYPE_SESSION_LASTING));
 	cr_assert_not(shim_policy_unoffered(ODM_TYPE_NON_PERSISTENT));

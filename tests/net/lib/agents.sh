@@ -33,6 +33,11 @@
 # ODM_MN_EXTRA (lines of odmagent.conf) is appended to mn's configuration.
 # Set ODM_POLICY_FILE (an absolute path) before odm_agents_up to give mn's
 # agent that policy file (policy-file, odm-policy(5)).
+# mn's agent runs with home-discovery off unless ODM_MN_HOME_DISCOVERY=on:
+# the zone's SRV record names ha, where nothing runs unless a test starts a
+# home anchor, and an agent that knows a home anchor holds a Fixed lease
+# there from its start (odmagent.conf(5)), which tests of other types would
+# see among their leases.
 
 ODM_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 export ODM_BUILD=${ODM_BUILD:-$ODM_REPO/build}
@@ -113,6 +118,7 @@ odm_agents_up() {
 		udp-inactivity $ODM_UDP_INACTIVITY
 		table $ODM_TABLE
 		rule-priority 1000
+		home-discovery ${ODM_MN_HOME_DISCOVERY:-off}
 		${ODM_MN_EXTRA:-}
 		${ODM_POLICY_FILE:+policy-file $ODM_POLICY_FILE}
 	EOF
@@ -143,7 +149,8 @@ odm__conf_set() {
 # odm__conf_samples [CONTROL-GROUP-LINE] - with ODM_CONF=samples, the agents'
 # configurations are the samples make install ships (odmagent/dist:
 # anchor-cha.conf, odmagent.conf) with only this run's addresses, identity,
-# key file, paths and device names filled in, and the test's udp-inactivity.
+# key file, paths and device names filled in, and the test's udp-inactivity
+# and home-discovery (see above).
 odm__conf_samples() {
 	local dist=$ODM_REPO/odmagent/dist id="$ODM_NAI spi $ODM_SPI key-file $ODM_DIR/mn.key" kv
 	cp "$dist/anchor-cha.conf" "$ODM_DIR/cha.conf"
@@ -156,6 +163,7 @@ odm__conf_samples() {
 		"tunnel-device=$ODM_TUN_MN" "table=$ODM_TABLE" "udp-inactivity=$ODM_UDP_INACTIVITY"; do
 		odm__conf_set "$ODM_DIR/mn.conf" "${kv%%=*}" "${kv#*=}"
 	done
+	odm__conf_set "$ODM_DIR/mn.conf" home-discovery "${ODM_MN_HOME_DISCOVERY:-off}"
 	[[ -z ${1:-} ]] || echo "$1" >>"$ODM_DIR/mn.conf"
 	echo "# agents: configurations from the samples $dist/anchor-cha.conf and odmagent.conf"
 }

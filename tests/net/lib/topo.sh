@@ -48,7 +48,7 @@
 #   TOPO_KEEP=1      on failure, leave everything in place for a look
 #
 # API (see each function): topo_up topo_down nsx topo_move topo_move_mbb topo_mn_addr
-# topo_start_iperf topo_check_clean topo_shape topo_unshape topo_spawn
+# topo_start_nginx topo_start_iperf topo_check_clean topo_shape topo_unshape topo_spawn
 # topo_kill topo_wait_listen topo_diag topo_log topo_die topo_now_ms
 # topo_at_exit topo_sweep.
 
@@ -356,6 +356,19 @@ topo__nginx() {
 		"$TOPO_LIB_DIR/nginx.conf.in" >"$dir/nginx.conf"
 	# "$@" is an optional wrapper (mptcpize run).
 	topo_spawn "$h" "nginx-$tag" "$dir/stderr.log" "$@" nginx -p "$dir" -c "$dir/nginx.conf"
+}
+
+# topo_start_nginx HOST [PORT] - a real nginx on HOST (cn's configuration and
+# files: index.html, BIGFILE, ?rate= pacing) listening on [::]:PORT (default
+# HTTP_PORT) and 0.0.0.0:PORT; its logs in $ODM_RUNDIR/HOST/nginx-tcp-PORT/.
+# Returns once it listens; sets TOPO_SPAWNED_PID.
+topo_start_nginx() {
+	local h=$1 port=${2:-$HTTP_PORT} pid
+	mkdir -p "$ODM_RUNDIR/$h"
+	topo__nginx "$h" "$port" "tcp-$port"
+	pid=$TOPO_SPAWNED_PID
+	topo_wait_listen "$h" "$port" 10
+	TOPO_SPAWNED_PID=$pid
 }
 
 # topo_start_iperf HOST - (re)start a fresh one-shot-free iperf3 server on

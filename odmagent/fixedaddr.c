@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/* fixedaddr.c — the host's Fixed address at its home anchor (see fixedaddr.h). */
+#include <string.h>
+
+#include "addrtext.h"
+#include "fixedaddr.h"
+#include "hostengine.h"
+#include "log.h"
+#include "odm.h"
+
+static struct lease *held(const struct hostengine *e)
+{
+	for (struct lease *l = e->leases.head; l; l = l->next)
+		if (l->type == ODM_TYPE_FIXED && e->anchors.has_home &&
+		    IN6_ARE_ADDR_EQUAL(&l->anchor, &e->anchors.home))
+			return l;
+	return NULL;
+}
+
+uint64_t fixed_retry_ms(unsigned tries)
+{
+	uint64_t w = FIXED_RETRY_MS;
+
+	for (unsigned i = 1; i < tries && w < FIXED_RETRY_MAX_MS; i++)
+		w *= 2;
+	return w < FIXED_RETRY_MAX_MS ? w : FIXED_RETRY_MAX_MS;
+}
+
+void fixed_keep(struct hostengine *e)
+{
+	char a1[INET6_ADDRSTRLEN];
+	struct lease *l;
+
+	if (e->stopping || !e->anchors.has_home)
+		return;
+	l = held(e);
+	if (l) {
+		if (l->state == LEASE_REGISTERED)
+			e->fixed_tries = 0;
+		return;
+	}
+	if (e->fixed_tries && e->now < e->fixed_try_ms + fixed_retry_ms(e->fixed_tries))
+		return;
+	e->fixed_try_ms = e->now;
+	e->fixed_tries++;
+	if (!lease_hold(e, ODM_TYPE_FIXED, &e->anchors.home))
+		log_warnx("no memory to ask home anchor %s for the Fixed address",
+			  ntop6(&e->anchors.home, a1));
+}
+
+void he_set_home(struct hostengine *e, const struct in6_addr *home, uint64_t now)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	struct lease *l, *next;
+
+	e->now = now;
+	if (e->stopping)
+		return;
+	if (!home) {
+		if (e->anchors.has_home)
+			log_info("no home anchor known any more: Fixed requests are refused, the "
+				 "address held stays while %s keeps it",
+				 ntop6(&e->anchors.home, a1));
+		e->anchors.has_home = 0;
+		return;
+	}
+	if (!e->anchors.has_home || !IN6_ARE_ADDR_EQUAL(&e->anchors.home, home)) {
+		log_info("home anchor %s (was %s): the Fixed address comes from there",
+			 ntop6(home, a1), e->anchors.has_home ? ntop6(&e->anchors.home, a2) : "none");
+		e->anchors.home = *home;
+		e->anchors.has_home = 1;
+		e->fixed_tries = 0;
+		for (l = e->leases.head; l; l = next) {
+			next = l->next;
+			if (l->type == ODM_TYPE_FIXED && !IN6_ARE_ADDR_EQUAL(&l->anchor, home))
+				lease_end(e, l, "anchor-lost", "another home anchor was chosen");
+		}
+	}
+	fixed_keep(e);
+	e->ops->save(e->arg);
+}
+
+const struct in6_addr *he_fixed_addr(const struct hostengine *e)
+{
+	const struct lease *l = held(e);
+
+	return l && l->state == LEASE_REGISTERED ? &l->addr : NULL;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fixedaddr.h — the host's Fixed address (RFC 8653 §3.1): one per identity,
+ * held at the home anchor from the moment one is known, whether or not a
+ * socket uses it (a server listening on the unspecified address must stay
+ * reachable on it), re-registered on every move (the type table says
+ * AT_MOVE_REREGISTER) and taken over after a restart (mn_state). Part of
+ * the host engine: no I/O, time from the engine's event.
+ */
+#ifndef ODM_FIXEDADDR_H
+#define ODM_FIXEDADDR_H
+
+#include <netinet/in.h>
+#include <stdint.h>
+
+struct hostengine;
+
+/* After a failed allocation (it gives up after HE_ALLOC_TIMEOUT_MS) the
+ * next one waits FIXED_RETRY_MS after the start of the last, doubling with
+ * each failure in a row up to FIXED_RETRY_MAX_MS, so that a home anchor that
+ * never answers costs a BU pair a minute, not a stream; a registration
+ * that succeeds starts the count again. */
+#define FIXED_RETRY_MS 5000
+#define FIXED_RETRY_MAX_MS 60000
+
+/* The home anchor now (homefind's choice), NULL if none is known. A new
+ * anchor ends the Fixed lease held at the old one and asks the new one;
+ * losing every anchor keeps the lease until its own anchor refuses it or
+ * lets it expire, but new Fixed requests are refused. */
+void he_set_home(struct hostengine *e, const struct in6_addr *home, uint64_t now);
+
+/* Ask the home anchor for the Fixed address if none is held or being
+ * asked for (and the wait after the last try is over). Called by the
+ * engine on each tick and after adopting the last run's leases. */
+void fixed_keep(struct hostengine *e);
+/* The wait before try number tries + 1, after tries failed ones (>= 1). */
+uint64_t fixed_retry_ms(unsigned tries);
+
+/* The Fixed address held and registered now, or NULL. */
+const struct in6_addr *he_fixed_addr(const struct hostengine *e);
+
+#endif
