@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include "agent.h"
@@ -59,6 +60,14 @@ int policy_state_load(const struct odm_config *cfg, struct policy_state **out, c
 		return -EINVAL;
 	}
 	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	/* statefile_open makes a missing directory: a policy that is not there
+	 * must not leave one behind (odmagent -n checks without side effects) */
+	if (access(dir, F_OK) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+		policy_state_free(ps);
+		return rc;
+	}
 	rc = statefile_open(&ps->sf, dir, slash + 1);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));

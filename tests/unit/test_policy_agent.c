@@ -3,6 +3,7 @@
  * names (and the errors that keep an agent from starting), and the
  * policy-reloaded event when a policy is put in force (policy_agent.h). */
 #include <criterion/criterion.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,17 @@ Test(policy_agent, errors_name_the_file_and_line)
 	snprintf(cfg.policy_file, sizeof(cfg.policy_file), "%s/missing", dir);
 	cr_assert_eq(policy_state_load(&cfg, &ps, err, sizeof(err)), -ENOENT);
 	cr_assert(strstr(err, "/missing: No such file or directory"), "%s", err);
+	/* a file in a directory that is not there: refused, the directory not made */
+	{
+		char sub[160];
+		struct stat st;
+
+		snprintf(sub, sizeof(sub), "%s/nodir", dir);
+		snprintf(cfg.policy_file, sizeof(cfg.policy_file), "%s/policy", sub);
+		cr_assert_eq(policy_state_load(&cfg, &ps, err, sizeof(err)), -ENOENT);
+		cr_assert(stat(sub, &st) < 0 && errno == ENOENT,
+			  "loading a policy made its directory %s", sub);
+	}
 	/* a symbolic link would be replaced by policy-add, not its target */
 	policy_file("target", "quota 1\n");
 	snprintf(link, sizeof(link), "%s/link", dir);
