@@ -216,6 +216,10 @@ int anchor_binding_update(struct anchor *an, struct binding *b, const struct mh_
 		rc = tunnel_on(an, b, coa);
 		if (rc < 0)
 			return rc;
+		/* a move: what the old CoA missed goes out again (replay.h) */
+		if (!addr_eq(coa, &b->coa) && an->tun && an->tun->ops->moved)
+			an->tun->ops->moved(an->tun, &b->hoa, (bu->present & MH_HAS_COA_LOST) != 0,
+					    bu->coa_lost_ms);
 	}
 	b->coa = *coa;
 	b->seq = bu->seq;

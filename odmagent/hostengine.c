@@ -272,6 +272,15 @@ void he_mh_input(struct hostengine *e, const uint8_t *buf, size_t len,
 
 /* ---- movement ---- */
 
+/* 1 while a binding at an is in an exchange a move started */
+static int moving(const struct reg_anchor *an)
+{
+	for (const struct reg_binding *b = an->bindings; b; b = b->next)
+		if (b->kind != REG_NONE && b->after_move)
+			return 1;
+	return 0;
+}
+
 void he_check_anchor(struct hostengine *e, struct reg_anchor *an)
 {
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], a3[INET6_ADDRSTRLEN];
@@ -280,6 +289,10 @@ void he_check_anchor(struct hostengine *e, struct reg_anchor *an)
 	int had = an->has_coa, n = 0, rc;
 
 	rc = e->ops->coa(e->arg, &an->addr, had ? &old : NULL, &coa);
+	/* the old CoA stopped working now, unless that was seen already (the
+	 * BUs of the move say when: replay.h) */
+	if (had && (rc < 0 || !IN6_ARE_ADDR_EQUAL(&coa, &old)) && !an->coa_lost_ms)
+		an->coa_lost_ms = e->change_ms ? e->change_ms : e->now;
 	if (rc < 0) {
 		/* no route or no usable source: keep the old binding, the
 		 * next event retries */
@@ -287,8 +300,13 @@ void he_check_anchor(struct hostengine *e, struct reg_anchor *an)
 			  strerror(-rc), had ? ntop6(&old, a2) : "none");
 		return;
 	}
-	if (!reg_anchor_set_coa(an, &coa))
+	if (!reg_anchor_set_coa(an, &coa)) {
+		/* the CoA works: once the move's exchanges are over, the
+		 * next loss is a new one */
+		if (an->coa_lost_ms && !moving(an))
+			an->coa_lost_ms = 0;
 		return;
+	}
 	/*
 	 * Also for the first CoA: an allocation sent while there was none
 	 * (no route yet, address still tentative) goes out again at once
@@ -387,11 +405,18 @@ static void vanished(struct hostengine *e)
 
 void he_move(struct hostengine *e, uint64_t now)
 {
+	he_move_since(e, now, now);
+}
+
+void he_move_since(struct hostengine *e, uint64_t now, uint64_t since_ms)
+{
 	e->now = now;
 	if (e->stopping)
 		return;
+	e->change_ms = since_ms && since_ms <= now ? since_ms : now;
 	vanished(e);
 	check_all(e);
+	e->change_ms = 0; /* any other look at the CoA sees a change now */
 	e->ops->save(e->arg);
 }
 

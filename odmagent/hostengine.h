@@ -111,6 +111,7 @@ struct hostengine {
 	int route_on;                /* the table's default route is installed */
 	int stopping;
 	uint64_t move_ms;            /* last CoA change */
+	uint64_t change_ms;          /* he_move_since: when its change began; else 0 */
 	int has_coa;                 /* last_coa: the host's CoA last told as a move */
 	struct in6_addr last_coa;
 	unsigned lost;               /* bindings an anchor had lost, for status */
@@ -146,6 +147,9 @@ void he_mh_input(struct hostengine *e, const uint8_t *buf, size_t len,
 
 /* The host's addresses or routes changed: new CoAs, vanished addresses. */
 void he_move(struct hostengine *e, uint64_t now);
+/* The same, for a change that began at since_ms (<= now: the first of a
+ * burst of events); an old CoA that no longer works was lost then. */
+void he_move_since(struct hostengine *e, uint64_t now, uint64_t since_ms);
 
 /* The periodic look: socket counts, unconfirmed waits, a missed move. */
 void he_tick(struct hostengine *e, uint64_t now);

@@ -197,6 +197,13 @@ static void put_replay(struct wr *w, const struct mh_msg *m)
 	put64(w, m->replay_ts);
 }
 
+static void put_coa_lost(struct wr *w, const struct mh_msg *m)
+{
+	put8(w, MH_EXP_COA_LOST);
+	put8(w, 0);
+	put32(w, m->coa_lost_ms);
+}
+
 /* The authenticator is filled in once the whole message exists. */
 static void put_auth(struct wr *w, const struct mh_msg *m)
 {
@@ -252,6 +259,12 @@ static void get_replay(const uint8_t *p, struct mh_msg *m)
 	m->replay_ts = get64(p);
 }
 
+/* sub-type and reserved octet are checked by coa_lost_ok() */
+static void get_coa_lost(const uint8_t *p, struct mh_msg *m)
+{
+	m->coa_lost_ms = get32(p + 2);
+}
+
 static void get_auth(const uint8_t *p, struct mh_msg *m)
 {
 	m->auth_subtype = p[0];
@@ -289,6 +302,9 @@ static const struct opt_desc opts[] = {
 	{ MH_HAS_TIMESTAMP, MH_OPT_TIMESTAMP, 8, 2, 8, 8, put_timestamp,
 	  get_timestamp },
 	{ MH_HAS_REPLAY, MH_OPT_REPLAY, 8, 2, 8, 8, put_replay, get_replay },
+	/* the 32-bit value at 4n: the option starts at 4n */
+	{ MH_HAS_COA_LOST, MH_OPT_EXPERIMENTAL, 4, 0, MH_EXP_COA_LOST_LEN,
+	  MH_EXP_COA_LOST_LEN, put_coa_lost, get_coa_lost },
 	{ MH_HAS_AUTH, MH_OPT_AUTH, 4, 1, MH_AUTH_OPT_LEN, MH_AUTH_OPT_LEN,
 	  put_auth, get_auth },
 };
@@ -296,7 +312,8 @@ static const struct opt_desc opts[] = {
 #define N_OPTS (sizeof opts / sizeof opts[0])
 #define MH_HAS_ALL                                                        \
 	(MH_HAS_BRA | MH_HAS_ALTCOA | MH_HAS_MNID | MH_HAS_AUTH |         \
-	 MH_HAS_REPLAY | MH_HAS_HNP | MH_HAS_TIMESTAMP | MH_HAS_BID | MH_HAS_SERVICE)
+	 MH_HAS_REPLAY | MH_HAS_HNP | MH_HAS_TIMESTAMP | MH_HAS_BID | MH_HAS_SERVICE | \
+	 MH_HAS_COA_LOST)
 
 static const struct opt_desc *opt_by_type(uint8_t type)
 {
@@ -499,6 +516,12 @@ static int mnid_ok(const struct mh_msg *m)
 	return memchr(m->mnid, '\0', m->mnid_len) == NULL;
 }
 
+/* The experimental option carries ODM's sub-type and a zero reserved octet */
+static int coa_lost_ok(const uint8_t *data)
+{
+	return data[0] == MH_EXP_COA_LOST && data[1] == 0;
+}
+
 /* One option whose bytes [off, off+2+len) are known to be inside the MH */
 static int get_option(const uint8_t *buf, size_t off, struct mh_msg *m)
 {
@@ -514,6 +537,8 @@ static int get_option(const uint8_t *buf, size_t off, struct mh_msg *m)
 	d->get(buf + off + 2, m);
 	if (d->bit == MH_HAS_MNID && !mnid_ok(m))
 		return MH_E_OPT_LEN; /* Length disagrees with the NAI's length */
+	if (d->bit == MH_HAS_COA_LOST && !coa_lost_ok(buf + off + 2))
+		return MH_E_OPT_LEN; /* not ODM's experiment, or a later version of it */
 	if (d->bit == MH_HAS_HNP && m->hnp_len > 128)
 		return MH_E_OPT_LEN; /* a prefix length no IPv6 prefix has */
 	if (d->bit == MH_HAS_AUTH)

@@ -52,6 +52,7 @@ enum {
 	MH_OPT_MNID = 8,
 	MH_OPT_AUTH = 9,
 	MH_OPT_REPLAY = 10,
+	MH_OPT_EXPERIMENTAL = 19, /* Experimental Mobility Option, RFC 5096 §3 */
 	MH_OPT_SERVICE = 20,    /* Service Selection, RFC 5149 §3 */
 	MH_OPT_HNP = 22,
 	MH_OPT_TIMESTAMP = 27,
@@ -68,6 +69,19 @@ enum {
 #define MH_HAS_TIMESTAMP (1u << 6)
 #define MH_HAS_BID (1u << 7)
 #define MH_HAS_SERVICE (1u << 8)
+#define MH_HAS_COA_LOST (1u << 9)
+
+/*
+ * "Care-of address lost", ODM's use of the one Experimental Mobility Option
+ * (type 19, RFC 5096 §3: for experiments, never to be assigned otherwise,
+ * so no registered option is squatted on). Its data: a sub-type octet
+ * (MH_EXP_COA_LOST), a reserved octet (0), and 32 bits: how many ms before
+ * this BU was sent the host stopped being able to receive at its previous
+ * care-of address. Length is exactly 6; any other length, sub-type or a
+ * reserved octet that is not 0 is MH_E_OPT_LEN (ODM speaks it only to ODM).
+ */
+#define MH_EXP_COA_LOST 1
+#define MH_EXP_COA_LOST_LEN 6
 
 #define MH_MNID_SUBTYPE_NAI 1
 #define MH_AUTH_SUBTYPE_MNHA 1
@@ -141,6 +155,7 @@ struct mh_msg {
 	uint8_t bid_flags;
 	uint8_t service_len;         /* Service Selection identifier, not NUL-ended */
 	char service[MH_SERVICE_MAX];
+	uint32_t coa_lost_ms;        /* MH_HAS_COA_LOST: ms before the BU */
 	uint8_t auth_subtype;        /* MH_AUTH_SUBTYPE_MNHA */
 	uint32_t auth_spi;
 	uint8_t auth[MH_AUTH_LEN];   /* decoded authenticator */

@@ -179,7 +179,7 @@ static void on_move(void *arg)
 {
 	struct mn *mn = arg;
 
-	he_move(&mn->e, mono_ms());
+	he_move_since(&mn->e, mono_ms(), movement_burst_ms(mn->mv));
 	rearm(mn);
 	publish_dns(mn);
 	homefind_moved(mn->home);

@@ -21,6 +21,7 @@
 #include <netlink/socket.h>
 
 #include "log.h"
+#include "monotime.h"
 #include "movement.h"
 #include "vanished.h"
 
@@ -33,6 +34,7 @@ struct movement {
 	struct nl_sock *query;   /* synchronous address dumps */
 	uv_poll_t poll;
 	uv_timer_t debounce;
+	uint64_t burst_ms;       /* first event of the burst being debounced */
 	int skip_ifindex;
 	movement_fn fn;
 	void *arg;
@@ -55,10 +57,17 @@ static void on_debounce(uv_timer_t *t)
 		m->fn(m->arg);
 }
 
+uint64_t movement_burst_ms(const struct movement *m)
+{
+	return m->burst_ms;
+}
+
 static void schedule(struct movement *m)
 {
 	/* restarting the timer coalesces a burst (link down = address, route
 	 * and link messages) into one re-evaluation */
+	if (!uv_is_active((uv_handle_t *)&m->debounce))
+		m->burst_ms = mono_ms();
 	uv_timer_start(&m->debounce, on_debounce, MOVEMENT_DEBOUNCE_MS, 0);
 }
 

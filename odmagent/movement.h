@@ -21,6 +21,12 @@ typedef void (*movement_fn)(void *arg);
 /* skip_ifindex: the tunnel device, whose addresses are never a CoA */
 int movement_open(struct movement **out, uv_loop_t *loop, int skip_ifindex,
 		  movement_fn fn, void *arg);
+/*
+ * Monotonic ms of the first event of the burst that the current call of fn
+ * is about: when the change began, MOVEMENT_DEBOUNCE_MS or more before fn
+ * (a link that went down stopped receiving then).
+ */
+uint64_t movement_burst_ms(const struct movement *m);
 /* Stops and frees (asynchronously: the handles close on the next loop turn). */
 void movement_close(struct movement *m);
 

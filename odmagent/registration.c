@@ -157,7 +157,7 @@ static uint64_t next_timestamp(struct reg_ctx *c, struct reg_anchor *an)
 }
 
 static int build_bu(struct reg_ctx *c, struct reg_binding *b, uint16_t seq,
-		    uint64_t ts, uint8_t *buf, size_t cap)
+		    uint64_t ts, uint64_t now, uint8_t *buf, size_t cap)
 {
 	struct reg_anchor *an = b->anchor;
 	struct mh_msg m;
@@ -186,6 +186,14 @@ static int build_bu(struct reg_ctx *c, struct reg_binding *b, uint16_t seq,
 	m.mnid_len = (uint8_t)nai_len;
 	memcpy(m.mnid, c->cfg.nai, nai_len + 1);
 	m.replay_ts = ts;
+	/* how long ago the host went deaf at its old CoA: the anchor replays
+	 * what it sent since then (replay.h) */
+	if (b->after_move && an->coa_lost_ms && an->coa_lost_ms <= now) {
+		uint64_t ago = now - an->coa_lost_ms;
+
+		m.present |= MH_HAS_COA_LOST;
+		m.coa_lost_ms = ago > UINT32_MAX ? UINT32_MAX : (uint32_t)ago;
+	}
 	m.auth_subtype = MH_AUTH_SUBTYPE_MNHA;
 	m.auth_spi = c->cfg.spi;
 	/* auth HoA = the HNP as sent (:: for an allocation), auth CoA = CoA */
@@ -232,7 +240,7 @@ static int transmit(struct reg_ctx *c, struct reg_binding *b, uint64_t now, int 
 	}
 	seq = (uint16_t)(an->seq + 1);
 	ts = next_timestamp(c, an);
-	len = build_bu(c, b, seq, ts, buf, sizeof(buf));
+	len = build_bu(c, b, seq, ts, now, buf, sizeof(buf));
 	if (len < 0) {
 		log_err(0, "cannot encode BU for bid %u: %s", b->bid, mh_strerror(len));
 		schedule_retransmit(b, now);

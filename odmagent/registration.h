@@ -13,7 +13,8 @@
  * RFC 5213 §8.3 and RFC 5648): BU type 5, flags A|H, lifetime in
  * 4-s units (0 = deregister), options Alternate CoA, HNP/128 (:: = allocate),
  * BID, MN-ID (NAI), Service Selection (RFC 5149, when the binding names its
- * type), Replay Protection (NTP), MN-HA auth (last).
+ * type), Replay Protection (NTP), after a move the "care-of address lost"
+ * experimental option (mh.h), MN-HA auth (last).
  */
 #ifndef ODM_REGISTRATION_H
 #define ODM_REGISTRATION_H
@@ -105,6 +106,10 @@ struct reg_anchor {
 	uint64_t last_ts;       /* last replay timestamp sent */
 	int has_coa;
 	struct in6_addr coa;
+	/* monotonic ms: the previous CoA stopped working then (set by the
+	 * caller before the move's reg_anchor_set_coa; 0 = not known). The
+	 * BUs of an exchange after a move say how long ago that was. */
+	uint64_t coa_lost_ms;
 	struct reg_binding *bindings;
 };
 

@@ -71,6 +71,29 @@ size_t replay_since(const struct replay_ring *r, const struct in6_addr *inner,
 	return done;
 }
 
+/* now - back, or 0 when that would go before the clock's start */
+static uint64_t back_from(uint64_t now_ms, uint64_t back)
+{
+	return now_ms > back ? now_ms - back : 0;
+}
+
+uint64_t replay_from_ms(uint64_t now_ms, int has_lost, uint32_t lost_ago_ms,
+			uint64_t last_rx_ms)
+{
+	uint64_t floor, from;
+
+	if (has_lost) {
+		uint64_t ago = lost_ago_ms < REPLAY_LOST_MAX_MS ? lost_ago_ms : REPLAY_LOST_MAX_MS;
+
+		return back_from(now_ms, ago + REPLAY_MARGIN_MS);
+	}
+	if (!last_rx_ms || last_rx_ms > now_ms)
+		return now_ms + 1;
+	from = back_from(last_rx_ms, REPLAY_MARGIN_MS);
+	floor = back_from(now_ms, REPLAY_LEGACY_MAX_MS);
+	return from > floor ? from : floor;
+}
+
 void replay_forget(struct replay_ring *r, const struct in6_addr *inner)
 {
 	if (!r)

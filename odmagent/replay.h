@@ -11,6 +11,14 @@
  * slots and bytes. Upstream, the host's own TCP repairs the outage without
  * help: a replay on the move's BA was measured (test_mn's upload) and
  * gained nothing (30 ms gap with it, 21-24 ms without), so there is none.
+ *
+ * What is sent again is bounded to the outage (replay_from_ms): the host's
+ * BU after a move says how long ago it lost its old care-of address (the
+ * "care-of address lost" option, mh.h); the anchor replays what it sent
+ * from that moment, less REPLAY_MARGIN_MS, on. A BU without it (an older
+ * host) gets what was sent since REPLAY_MARGIN_MS before the host was last
+ * heard from, but never more than REPLAY_LEGACY_MAX_MS: for a host that
+ * only receives, "last heard from" may be the start of the flow.
  */
 #ifndef ODM_REPLAY_H
 #define ODM_REPLAY_H
@@ -20,6 +28,20 @@
 #include <stdint.h>
 
 #define REPLAY_PKT_MAX 1500   /* inner packets above this are not kept */
+/*
+ * Before the moment the host says it lost its old care-of address: what
+ * was still in flight toward it then (the anchor-to-host delay, under 1 ms
+ * on the test network), what it lost before it noticed (a netlink event,
+ * about 1 ms) and both clocks' ms granularity. Each ms of margin costs a
+ * receive-only stream a duplicate per ms of its packet spacing; a path
+ * with a longer one-way delay loses what was in flight beyond the margin.
+ */
+#define REPLAY_MARGIN_MS 10
+/* An older host's replay reaches at most this far back */
+#define REPLAY_LEGACY_MAX_MS 1000
+/* A host's "lost N ms ago" beyond this is taken as this much: older
+ * packets are of no use to TCP or a real-time stream any more */
+#define REPLAY_LOST_MAX_MS 3000
 
 struct replay_ring;
 
@@ -38,6 +60,15 @@ typedef void (*replay_fn)(void *arg, const uint8_t *pkt, size_t len);
  */
 size_t replay_since(const struct replay_ring *r, const struct in6_addr *inner,
 		    uint64_t since_ms, replay_fn fn, void *arg);
+/*
+ * Where a replay after a move starts (monotonic ms), decided at now_ms:
+ * has_lost: the BU said the host lost its old care-of address lost_ago_ms
+ * before it was sent (its transit is in the margin); otherwise last_rx_ms
+ * is when the host was last heard from (0 = never). Returns now_ms + 1
+ * (nothing to replay) when there is no basis for one.
+ */
+uint64_t replay_from_ms(uint64_t now_ms, int has_lost, uint32_t lost_ago_ms,
+			uint64_t last_rx_ms);
 /* Forget inner's packets (its binding is gone). */
 void replay_forget(struct replay_ring *r, const struct in6_addr *inner);
 

@@ -62,6 +62,12 @@ struct odm_tunnel_ops {
 	/* per inner address; inner NULL = totals of the device */
 	int (*stats)(struct odm_tunnel *t, const struct in6_addr *inner,
 		     struct odm_tunnel_stats *st);
+	/* optional, ANCHOR side: inner was just bound to a new CoA after a
+	 * move; the host said it lost its old one lost_ago_ms before its BU
+	 * (has_lost), so what went to the old one since then may be sent
+	 * again (replay.h). Returns how many packets were. */
+	size_t (*moved)(struct odm_tunnel *t, const struct in6_addr *inner, int has_lost,
+			uint32_t lost_ago_ms);
 	/* optional: t->guard was just set (tunnel_set_guard) */
 	void (*guard)(struct odm_tunnel *t);
 };

@@ -44,14 +44,13 @@
 /*
  * Replay after a move (replay.h), anchor side: the last REPLAY_SLOTS packets
  * sent into the tunnel are kept; when a binding moves to a new CoA, those of
- * its packets sent since REPLAY_MARGIN_MS before the host was last heard
- * from are sent again. 4096 slots (~6 MiB) hold ~80 ms at 600 Mbit/s, more
- * than the outage of a move on the test network (30-60 ms). The host side
- * does not replay on re-binding: it re-binds before the anchor has the new
- * CoA, which would drop what it sent.
+ * its packets sent during the host's outage (replay_from_ms) are sent again.
+ * 4096 slots (~6 MiB) hold ~80 ms at 600 Mbit/s, more than the outage of a
+ * move on the test network (30-60 ms). The host side does not replay on
+ * re-binding: it re-binds before the anchor has the new CoA, which would
+ * drop what it sent.
  */
 #define REPLAY_SLOTS 4096
-#define REPLAY_MARGIN_MS 30
 
 struct tu_priv {
 	struct odm_tunnel *t;
@@ -490,27 +489,32 @@ static void replay_one(void *arg, const uint8_t *pkt, size_t n)
 }
 
 /*
- * e has just moved to new endpoints: send again what went to the old ones
- * since shortly before the host was last heard from (replay.h).
+ * inner has just moved to new endpoints: send again what went to the old
+ * ones during the host's outage (replay.h).
  */
-static void replay_moved(struct tu_priv *p, struct tunnel_entry *e)
+static size_t tu_moved(struct odm_tunnel *t, const struct in6_addr *inner, int has_lost,
+		       uint32_t lost_ago_ms)
 {
+	struct tu_priv *p = t->priv;
+	struct tunnel_entry *e = p ? find(p, inner) : NULL;
 	struct replay_ctx c = { p, e, 0 };
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-	uint64_t since;
+	uint64_t now = mono_ms(), since;
 	size_t n;
 
-	if (!p->replay || !e->st.last_rx_ms)
-		return;
-	since = e->st.last_rx_ms > REPLAY_MARGIN_MS ? e->st.last_rx_ms - REPLAY_MARGIN_MS : 0;
+	if (!e || !p->replay)
+		return 0;
+	since = replay_from_ms(now, has_lost, lost_ago_ms, e->st.last_rx_ms);
 	n = replay_since(p->replay, &e->inner, since, replay_one, &c);
 	e->st.replayed += c.sent;
 	p->total.replayed += c.sent;
 	if (n)
-		log_info("replayed %zu of %zu packets for %s to %s (sent since %llu ms before the move)",
+		log_info("replayed %zu of %zu packets for %s to %s (sent in the last %llu ms; %s)",
 			 c.sent, n, inet_ntop(AF_INET6, &e->inner, a, sizeof a),
 			 inet_ntop(AF_INET6, &e->remote, b, sizeof b),
-			 (unsigned long long)(mono_ms() - since));
+			 (unsigned long long)(now - since),
+			 has_lost ? "the host's outage" : "no outage given: since last heard from");
+	return c.sent;
 }
 
 static int tu_bind(struct odm_tunnel *t, const struct in6_addr *inner,
@@ -525,13 +529,8 @@ static int tu_bind(struct odm_tunnel *t, const struct in6_addr *inner,
 		return -ELOOP;
 	e = find(p, inner);
 	if (e) {
-		int moved = memcmp(&e->local, local, sizeof *local) != 0 ||
-			    memcmp(&e->remote, remote, sizeof *remote) != 0;
-
 		e->local = *local;
 		e->remote = *remote;
-		if (moved)
-			replay_moved(p, e);
 		return 0;
 	}
 	e = tunnel_table_add(&p->tt, inner);
@@ -574,4 +573,5 @@ const struct odm_tunnel_ops tunnel_userspace_ops = {
 	.bind = tu_bind,
 	.unbind = tu_unbind,
 	.stats = tu_stats,
+	.moved = tu_moved,
 };

@@ -49,7 +49,7 @@ static int same_msg(const struct mh_msg *a, const struct mh_msg *b)
 	       a->hnp_len == b->hnp_len && !memcmp(&a->hnp, &b->hnp, 16) &&
 	       a->replay_ts == b->replay_ts && a->timestamp == b->timestamp &&
 	       a->bid == b->bid && a->bid_status == b->bid_status &&
-	       a->bid_flags == b->bid_flags &&
+	       a->bid_flags == b->bid_flags && a->coa_lost_ms == b->coa_lost_ms &&
 	       a->auth_subtype == b->auth_subtype &&
 	       a->auth_spi == b->auth_spi;
 }

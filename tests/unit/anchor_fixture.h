@@ -34,6 +34,9 @@ struct fake_tun {
 	int fail_bind;
 	struct in6_addr inner, local, remote, unbound;
 	unsigned live; /* bound inner addresses */
+	unsigned moves; /* moved() calls: the replay after a move */
+	int moved_has_lost;
+	uint32_t moved_lost_ms;
 };
 
 static struct fake_tun ft;
@@ -69,9 +72,18 @@ static inline int fk_stats(struct odm_tunnel *t, const struct in6_addr *inner,
 	return 0;
 }
 
+static inline size_t fk_moved(struct odm_tunnel *t, const struct in6_addr *inner, int has_lost,
+			      uint32_t lost_ago_ms)
+{
+	ft.moves++;
+	ft.moved_has_lost = has_lost;
+	ft.moved_lost_ms = lost_ago_ms;
+	return 0;
+}
+
 static const struct odm_tunnel_ops fake_ops = {
 	.name = "fake", .probe = fk_probe, .open = fk_open, .close = fk_close,
-	.bind = fk_bind, .unbind = fk_unbind, .stats = fk_stats,
+	.bind = fk_bind, .unbind = fk_unbind, .stats = fk_stats, .moved = fk_moved,
 };
 
 /* ---- fixture ---- */
@@ -125,6 +137,7 @@ struct bu {
 	unsigned omit;
 	int flip_mac;
 	const char *service;   /* Service Selection identifier; NULL = none */
+	int64_t lost_ms;       /* "care-of address lost" option; < 0 or 0 = none */
 };
 
 static inline struct bu bu_default(uint16_t seq)
@@ -176,6 +189,10 @@ static inline size_t build(const struct bu *b, uint8_t *buf)
 	m.replay_ts = ntp_plus(b->ts_ms);
 	m.auth_subtype = MH_AUTH_SUBTYPE_MNHA;
 	m.auth_spi = b->spi;
+	if (b->lost_ms > 0) {
+		m.present |= MH_HAS_COA_LOST;
+		m.coa_lost_ms = (uint32_t)b->lost_ms;
+	}
 	if (b->service) {
 		m.present |= MH_HAS_SERVICE;
 		m.service_len = (uint8_t)strlen(b->service);

@@ -587,6 +587,39 @@ Test(anchor, refresh_and_move)
 	cr_assert_eq(an.bc.count, 1);
 }
 
+/* A BU accepted for the binding of hoa from coa, with the outage option
+ * when lost_ms > 0 */
+static void bu_from(uint16_t seq, const char *hoa, const char *coa, int64_t lost_ms,
+		    uint64_t now_ms)
+{
+	struct mh_msg ba;
+	struct bu b = bu_default(seq);
+
+	b.hnp = hoa;
+	b.coa = coa;
+	b.lost_ms = lost_ms;
+	send_bu(&b, now_ms, &ba);
+	cr_assert_eq(ba.status, 0);
+}
+
+Test(anchor, a_move_replays_the_outage_the_bu_reports)
+{
+	struct in6_addr a = alloc_ok(10, 1, 0);
+	char txt[INET6_ADDRSTRLEN];
+
+	cr_assert_eq(ft.moves, 0, "a new binding is no move");
+	inet_ntop(AF_INET6, &a, txt, sizeof txt);
+	bu_from(11, txt, COA1, 45, 30000);
+	cr_assert_eq(ft.moves, 0, "a refresh from the same CoA is no move");
+	bu_from(12, txt, COA2, 45, 30100);
+	cr_assert_eq(ft.moves, 1, "the move replays");
+	cr_assert(ft.moved_has_lost);
+	cr_assert_eq(ft.moved_lost_ms, 45, "over the outage the host reported");
+	bu_from(13, txt, COA1, 0, 30200);
+	cr_assert_eq(ft.moves, 2, "back to the first CoA, an older host's BU");
+	cr_assert_not(ft.moved_has_lost);
+}
+
 Test(anchor, deregistration)
 {
 	struct mh_msg ba;

@@ -1004,3 +1004,38 @@ Test(hostengine, host_configuration_failure_deregisters_and_undoes)
 	cr_assert_eq(bu(1).lifetime, 0, "the anchor is told to let go");
 	cr_assert_null(E.leases.head);
 }
+
+/* ---- the outage a move's BU reports (replay.h) ---- */
+
+Test(hostengine, a_moves_bu_says_when_the_old_coa_stopped_working)
+{
+	struct mh_msg m;
+
+	granted(IPPROTO_UDP);
+	F.coa_rc = -ENETUNREACH; /* the old link went down: no CoA at all */
+	F.nhost = 0;
+	he_move_since(&E, T0 + 1010, T0 + 1000); /* a burst of events from T0 + 1000 */
+	he_move(&E, T0 + 1020); /* more events while deaf: still the first */
+	cr_assert_eq(F.nbu, 1, "nothing to send from");
+	F.coa_rc = 0;
+	F.coa = COA2;
+	F.host[0] = COA2;
+	F.nhost = 1;
+	he_move(&E, T0 + 1040);
+	cr_assert_eq(F.nbu, 2, "the move's BU");
+	m = bu(1);
+	cr_assert(m.present & MH_HAS_COA_LOST);
+	cr_assert_eq(m.coa_lost_ms, 40, "deaf since the burst of the first event without a CoA");
+	answer(1, MH_BA_ACCEPTED, NULL, T0 + 1070);
+	he_tick(&E, T0 + 1500); /* the CoA works, the move is over */
+
+	/* make-before-break: the CoA changes with no event in between */
+	he_move_since(&E, T0 + 8000, T0 + 7990);
+	F.coa = COA1;
+	F.host[0] = COA1;
+	he_move(&E, T0 + 9000);
+	cr_assert_eq(F.nbu, 3);
+	m = bu(2);
+	cr_assert(m.present & MH_HAS_COA_LOST);
+	cr_assert_eq(m.coa_lost_ms, 0, "a new loss, measured from this move");
+}

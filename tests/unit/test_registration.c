@@ -880,3 +880,35 @@ Test(reg, timeout_helpers)
 	cr_assert_eq(reg_next_timeout(24000), 32000);
 	cr_assert_eq(reg_next_timeout(32000), 32000);
 }
+
+/* ---- the outage a move's BUs report (replay.h) ---- */
+
+Test(reg, bus_after_a_move_say_how_long_ago_the_old_coa_was_lost)
+{
+	struct reg_binding *b = registered(300, 0);
+	struct mh_msg m;
+
+	b->anchor->coa_lost_ms = T0 + 1000;
+	reg_anchor_set_coa(b->anchor, &COA2);
+	reg_refresh(&C, b, T0 + 1045, 1);
+	m = bu(0);
+	cr_assert(m.present & MH_HAS_COA_LOST);
+	cr_assert_eq(m.coa_lost_ms, 45, "sent 45 ms after the loss");
+	tick(T0 + 2045); /* no BA: the retransmission, later */
+	cr_assert_eq(F.n, 2);
+	m = bu(1);
+	cr_assert(m.present & MH_HAS_COA_LOST);
+	cr_assert_eq(m.coa_lost_ms, 1045, "still counted from the loss");
+}
+
+Test(reg, bus_not_started_by_a_move_say_nothing_of_an_outage)
+{
+	struct reg_binding *b = registered(300, 0);
+
+	b->anchor->coa_lost_ms = T0 + 1000;
+	reg_refresh(&C, b, T0 + 5000, 0);
+	cr_assert_not(bu(0).present & MH_HAS_COA_LOST, "a refresh");
+	b->anchor->coa_lost_ms = 0;
+	reg_refresh(&C, b, T0 + 7000, 1);
+	cr_assert_not(bu(1).present & MH_HAS_COA_LOST, "a move with no loss known");
+}

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""udpstream.py - a receive-only UDP stream across a move, for the replay
+tests (tests/net/test_replay.sh, make bench).
+
+  udpstream.py send PORT RATE COUNT
+      on cn: wait (at most 20 s) for one datagram on PORT, then send COUNT
+      datagrams at RATE per second to its sender, each carrying its
+      sequence number and its CLOCK_MONOTONIC send time; then a few END
+      datagrams. Stops by itself.
+  udpstream.py recv HOST PORT OUT
+      on mn: send one datagram to HOST:PORT (which gives the socket its
+      address: under the shim, a lease), then only receive, writing one
+      line "seq send_ns recv_ns" per datagram to OUT, until END or 3 s of
+      silence. Prints "receiving" at the first datagram.
+  udpstream.py analyse OUT RATE
+      the figures, as key=value lines: sent (highest sequence + 1),
+      received, lost, dups (copies beyond the first), dup_age_max_ms and
+      dup_age_med_ms (a copy's arrival after the first one's), outage_ms
+      (the longest gap between arrivals of first copies: the last one
+      before the move to the first one after), outage_sent (datagrams
+      whose send time fell inside that gap), resumed (1 when datagrams sent
+      after the gap arrived).
+
+All hosts of the test network share one CLOCK_MONOTONIC (namespaces do
+not change it), so send and receive times compare directly.
+"""
+import socket
+import struct
+import sys
+import time
+
+HDR = struct.Struct("!QQ")
+PAD = 172  # a 200-byte datagram
+
+
+def send(port, rate, count):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.bind(("::", port))
+    s.settimeout(20)
+    _, peer = s.recvfrom(2048)
+    print("peer", peer[0], flush=True)
+    gap = 1e9 / rate
+    t0 = time.monotonic_ns()
+    for i in range(count):
+        due = t0 + int(i * gap)
+        while True:
+            left = due - time.monotonic_ns()
+            if left <= 0:
+                break
+            time.sleep(left / 1e9)
+        try:
+            s.sendto(HDR.pack(i, time.monotonic_ns()) + bytes(PAD), peer)
+        except OSError:
+            pass  # no route for a moment: that datagram is lost, as on a wire
+    for _ in range(5):
+        s.sendto(b"END", peer)
+        time.sleep(0.05)
+    print("sent", count, flush=True)
+
+
+def recv(host, port, out):
+    ai = socket.getaddrinfo(host, port, socket.AF_INET6, socket.SOCK_DGRAM)[0]
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.sendto(b"start", ai[4])
+    print("source", s.getsockname()[0], flush=True)
+    s.settimeout(3)
+    first = True
+    with open(out, "w") as f:
+        while True:
+            try:
+                data = s.recv(2048)
+            except socket.timeout:
+                break
+            now = time.monotonic_ns()
+            if data == b"END":
+                break
+            if len(data) < HDR.size:
+                continue
+            seq, sent = HDR.unpack_from(data)
+            f.write("%d %d %d\n" % (seq, sent, now))
+            if first:
+                print("receiving", flush=True)
+                first = False
+    print("done", flush=True)
+
+
+def analyse(out, rate):
+    rows = [tuple(int(x) for x in l.split()) for l in open(out) if l.strip()]
+    firsts, ages, seen = [], [], {}
+    for seq, sent, rcv in rows:
+        if seq in seen:
+            ages.append((rcv - seen[seq]) / 1e6)
+        else:
+            seen[seq] = rcv
+            firsts.append((rcv, seq, sent))
+    sent_total = max(seen) + 1 if seen else 0
+    gap, before, after, idx = 0, 0, 0, 0
+    for i in range(1, len(firsts)):
+        g = firsts[i][0] - firsts[i - 1][0]
+        if g > gap:
+            gap, before, after, idx = g, firsts[i - 1][0], firsts[i][0], i
+    sends = {seq: s for seq, s, _ in rows}
+    in_gap = sum(1 for s in sends.values() if before < s < after)
+    resumed = any(s > after for _, _, s in firsts[idx:])
+    ages.sort()
+    print("rate=%d" % rate)
+    print("sent=%d" % sent_total)
+    print("received=%d" % len(seen))
+    print("lost=%d" % (sent_total - len(seen)))
+    print("dups=%d" % len(ages))
+    print("dup_age_max_ms=%.1f" % (ages[-1] if ages else 0))
+    print("dup_age_med_ms=%.1f" % (ages[len(ages) // 2] if ages else 0))
+    print("outage_ms=%.1f" % (gap / 1e6))
+    print("outage_sent=%d" % in_gap)
+    print("resumed=%d" % (1 if resumed else 0))
+
+
+def main(a):
+    if len(a) == 4 and a[0] == "send":
+        send(int(a[1]), float(a[2]), int(a[3]))
+    elif len(a) == 4 and a[0] == "recv":
+        recv(a[1], int(a[2]), a[3])
+    elif len(a) == 3 and a[0] == "analyse":
+        analyse(a[1], int(float(a[2])))
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_replay_outage.c — a replay after a move reaches back over the host's
+ * outage only: where it starts (replay_from_ms) and the BU option that
+ * tells the anchor how long the outage was (mh.c, "care-of address lost").
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "mh.h"
+#include "replay.h"
+
+#define NOW 5000000ull /* monotonic ms */
+
+Test(replay_outage, the_hosts_outage_less_the_margin)
+{
+	cr_assert_eq(replay_from_ms(NOW, 1, 40, NOW - 2500), NOW - 40 - REPLAY_MARGIN_MS,
+		     "from the loss on, whenever the host last sent");
+	cr_assert_eq(replay_from_ms(NOW, 1, 0, 0), NOW - REPLAY_MARGIN_MS,
+		     "a host that never sent gets its outage too");
+}
+
+Test(replay_outage, a_claimed_outage_is_capped)
+{
+	cr_assert_eq(replay_from_ms(NOW, 1, 600000, 0),
+		     NOW - REPLAY_LOST_MAX_MS - REPLAY_MARGIN_MS);
+	cr_assert_eq(replay_from_ms(NOW, 1, UINT32_MAX, 0),
+		     NOW - REPLAY_LOST_MAX_MS - REPLAY_MARGIN_MS);
+	cr_assert_eq(replay_from_ms(100, 1, 2000, 0), 0, "never before the clock's start");
+}
+
+Test(replay_outage, an_older_host_gets_since_last_heard_but_at_most_the_cap)
+{
+	cr_assert_eq(replay_from_ms(NOW, 0, 0, NOW - 50), NOW - 50 - REPLAY_MARGIN_MS,
+		     "a host heard from shortly before the move");
+	cr_assert_eq(replay_from_ms(NOW, 0, 0, NOW - 2500), NOW - REPLAY_LEGACY_MAX_MS,
+		     "a host that only receives: the last second, not the flow");
+}
+
+Test(replay_outage, nothing_without_a_basis)
+{
+	cr_assert_gt(replay_from_ms(NOW, 0, 0, 0), NOW, "never heard from, no outage given");
+	cr_assert_gt(replay_from_ms(NOW, 0, 0, NOW + 5), NOW, "heard from in the future");
+}
+
+/* ---- the option ---- */
+
+static int encode(const struct mh_msg *m, uint8_t *buf, size_t cap)
+{
+	return mh_encode(m, buf, cap, NULL, NULL, NULL, NULL, NULL);
+}
+
+static void bu_with_lost(struct mh_msg *m, uint32_t ms)
+{
+	memset(m, 0, sizeof *m);
+	m->type = MH_TYPE_BU;
+	m->seq = 7;
+	m->present = MH_HAS_BRA | MH_HAS_COA_LOST;
+	m->bra_refresh = 3;
+	m->coa_lost_ms = ms;
+}
+
+/* offset of the first option of type t, or 0 */
+static size_t find_opt(const uint8_t *buf, size_t len, uint8_t t)
+{
+	for (size_t off = 12; off < len;) {
+		if (buf[off] == t)
+			return off;
+		off += buf[off] == MH_OPT_PAD1 ? 1 : 2u + buf[off + 1];
+	}
+	return 0;
+}
+
+Test(replay_outage, option_round_trip_and_layout)
+{
+	struct mh_msg m, d;
+	uint8_t buf[128];
+	size_t o;
+	int n;
+
+	bu_with_lost(&m, 0x01020304);
+	n = encode(&m, buf, sizeof buf);
+	cr_assert_gt(n, 0, "%s", mh_strerror(n));
+	o = find_opt(buf, (size_t)n, MH_OPT_EXPERIMENTAL);
+	cr_assert_neq(o, 0);
+	cr_assert_eq(o % 4, 0, "the option starts at 4n, its value at 4n+4");
+	cr_assert_eq(buf[o + 1], MH_EXP_COA_LOST_LEN);
+	cr_assert_eq(buf[o + 2], MH_EXP_COA_LOST);
+	cr_assert_eq(buf[o + 3], 0);
+	cr_assert_eq(memcmp(buf + o + 4, "\x01\x02\x03\x04", 4), 0, "big-endian");
+	cr_assert_eq(mh_decode(buf, (size_t)n, &d, NULL, NULL), 0);
+	cr_assert_eq(d.present, MH_HAS_BRA | MH_HAS_COA_LOST);
+	cr_assert_eq(d.coa_lost_ms, 0x01020304);
+}
+
+Test(replay_outage, option_is_parsed_strictly)
+{
+	struct mh_msg m, d;
+	uint8_t buf[128], bad[128];
+	size_t o;
+	int n;
+
+	bu_with_lost(&m, 40);
+	n = encode(&m, buf, sizeof buf);
+	cr_assert_gt(n, 0);
+	o = find_opt(buf, (size_t)n, MH_OPT_EXPERIMENTAL);
+
+	memcpy(bad, buf, (size_t)n);
+	bad[o + 2] = MH_EXP_COA_LOST + 1;
+	cr_assert_eq(mh_decode(bad, (size_t)n, &d, NULL, NULL), MH_E_OPT_LEN, "other sub-type");
+	memcpy(bad, buf, (size_t)n);
+	bad[o + 3] = 1;
+	cr_assert_eq(mh_decode(bad, (size_t)n, &d, NULL, NULL), MH_E_OPT_LEN, "reserved not 0");
+	memcpy(bad, buf, (size_t)n);
+	bad[o + 1] = MH_EXP_COA_LOST_LEN - 1; /* one octet left over: PadN-like garbage */
+	cr_assert_eq(mh_decode(bad, (size_t)n, &d, NULL, NULL), MH_E_OPT_LEN, "short option");
+	memcpy(bad, buf, (size_t)n);
+	bad[o + 1] = MH_EXP_COA_LOST_LEN + 2;
+	cr_assert_lt(mh_decode(bad, (size_t)n, &d, NULL, NULL), 0, "long option");
+}
+
+Test(replay_outage, option_twice_is_refused)
+{
+	/* BU fixed part, then the option twice (each at 4n), then padding */
+	uint8_t buf[32] = { 59, 3, MH_TYPE_BU, 0, 0, 0, 0, 1, 0, 0, 0, 0,
+			    MH_OPT_EXPERIMENTAL, 6, MH_EXP_COA_LOST, 0, 0, 0, 0, 9,
+			    MH_OPT_EXPERIMENTAL, 6, MH_EXP_COA_LOST, 0, 0, 0, 0, 9,
+			    MH_OPT_PADN, 2, 0, 0 };
+	struct mh_msg d;
+
+	cr_assert_eq(mh_decode(buf, sizeof buf, &d, NULL, NULL), MH_E_DUP_OPT);
+	buf[20] = MH_OPT_PADN; /* the second one becomes padding */
+	buf[21] = 6;
+	cr_assert_eq(mh_decode(buf, sizeof buf, &d, NULL, NULL), 0);
+	cr_assert_eq(d.coa_lost_ms, 9);
+}
