@@ -244,7 +244,7 @@ BENCH_AGENT := $(BUILD)/bench/anchor_bench $(BUILD)/bench/bu_flood
 $(BUILD)/bench/%: tests/bench/%.c tests/bench/bench_bu.h $(call obj,$(AGENT_SRC)) $(CORE_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o %.a,$^) \
-		$(PKG_LIBS) -lpthread
+		$(PKG_LIBS) $(AGENT_LIBS) -lpthread
 
 bench:
 	@sh tests/install-deps.sh bench
