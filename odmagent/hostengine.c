@@ -383,6 +383,7 @@ static void vanished(struct hostengine *e)
 	}
 	memcpy(e->host_addrs, now, (size_t)n * sizeof(now[0]));
 	e->n_host_addrs = (size_t)n;
+	access_update(e);
 }
 
 void he_move(struct hostengine *e, uint64_t now)
@@ -403,6 +404,7 @@ void he_tick(struct hostengine *e, uint64_t now)
 	if (e->stopping)
 		return;
 	lease_count_and_judge(e);
+	access_deadlines(e);
 	/* the count may have ended leases: the overdue look walks the list
 	 * as it is now */
 	lease_confirm_overdue(e);
@@ -444,6 +446,7 @@ void he_adopted(struct hostengine *e, uint64_t now)
 	check_all(e);
 	n = e->ops->host_addrs(e->arg, e->host_addrs, VANISHED_MAX);
 	e->n_host_addrs = n < 0 ? 0 : (size_t)n;
+	access_update(e);
 	e->ops->save(e->arg);
 }
 

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "accessclaim.h"
 #include "addr_usable.h"
 #include "typetable.h"
 #include "lease.h"
@@ -103,6 +104,7 @@ struct hostengine {
 	struct reg_ctx reg;          /* the Binding Update List */
 	struct lease_policy pol;
 	struct at_anchors anchors;   /* besides the peers' CHAs (none yet) */
+	struct access_anchors access; /* configured access anchors (accessclaim.h) */
 	struct addr_waits usable;    /* leases whose address is not usable yet */
 	uint64_t now;                /* time of the event being handled */
 	int route_on;                /* the table's default route is installed */

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "mh.h"
 #include "registration.h"
+#include "accessclaim.h"
 
 void lease_table_init(struct lease_table *t, uint16_t first_id)
 {
@@ -569,6 +570,8 @@ void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev
 	he_emit_ba(e);
 	switch (ev->kind) {
 	case REG_EV_ACCEPTED:
+		if (l->claimed)
+			access_claim_accepted(e, l, b, ev);
 		if (ev->what == REG_ALLOC) {
 			alloc_accepted(e, l, b, ev);
 		} else if (ev->after_move) {
@@ -620,6 +623,8 @@ int lease_moved(struct hostengine *e, struct lease *l, const struct in6_addr *co
 	char a1[INET6_ADDRSTRLEN];
 	int rc;
 
+	if (l->claimed)
+		return access_claim_moved(e, l, coa);
 	if (l->state == LEASE_REGISTERED || addr_waits_find(&e->usable, l)) {
 		rc = e->ops->tun_bind(e->arg, &l->addr, coa, &l->anchor);
 		if (rc < 0)
@@ -700,6 +705,10 @@ void lease_request_anchored(struct hostengine *e, const struct at_request *rq,
 		 l->id, ntop6(anchor, a1), an->has_coa ? ntop6(&an->coa, a2) : "none yet",
 		 rq->proto == IPPROTO_UDP ? "udp" : "tcp", ntop6(&rq->dst, a3),
 		 (unsigned)l->uid, (int)l->pid);
+	if (access_is_claim(e, anchor)) {
+		access_claim_start(e, l); /* the host's own access address */
+		return;
+	}
 	reg_alloc(&e->reg, l->rb, now, 0);
 	return;
 nomem:
@@ -819,4 +828,29 @@ void lease_end_all(struct hostengine *e)
 	}
 	if (n)
 		log_info("mn stopped: %u leases deregistered", n);
+}
+
+/* ---- steps of the life cycle, for accessclaim.c ---- */
+
+int lease_host_configure(struct hostengine *e, struct lease *l, const struct in6_addr *coa)
+{
+	return configure(e, l, coa);
+}
+
+void lease_host_unconfigure(struct hostengine *e, struct lease *l)
+{
+	char steps[160];
+
+	unconfigure(e, l, steps, sizeof(steps));
+	log_debug("lease %u unconfigured%s", l->id, steps);
+}
+
+void lease_end(struct hostengine *e, struct lease *l, const char *reason, const char *why)
+{
+	end(e, l, reason, why, 1);
+}
+
+void lease_answer_waiters(struct hostengine *e, struct lease *l)
+{
+	answer_waiters(e, l, NULL, NULL);
 }

@@ -175,6 +175,11 @@ static int build_bu(struct reg_ctx *c, struct reg_binding *b, uint16_t seq,
 	/* :: asks the anchor to allocate; the BID makes that idempotent */
 	m.hnp = b->kind == REG_ALLOC ? in6addr_any : b->hnp;
 	m.bid = b->bid;
+	if (b->service[0]) {
+		m.present |= MH_HAS_SERVICE;
+		m.service_len = (uint8_t)strnlen(b->service, sizeof(b->service));
+		memcpy(m.service, b->service, m.service_len);
+	}
 	m.mnid_subtype = MH_MNID_SUBTYPE_NAI;
 	m.mnid_len = (uint8_t)nai_len;
 	memcpy(m.mnid, c->cfg.nai, nai_len + 1);
