@@ -53,9 +53,14 @@ int shim_policy_wants_cha(int type)
 	return type == ODM_TYPE_SESSION_LASTING;
 }
 
+int shim_policy_wants_lease(int type)
+{
+	return type == ODM_TYPE_SESSION_LASTING || type == ODM_TYPE_GRACEFUL_REPLACEMENT;
+}
+
 int shim_policy_unoffered(int type)
 {
-	return type == ODM_TYPE_FIXED || type == ODM_TYPE_GRACEFUL_REPLACEMENT;
+	return type == ODM_TYPE_FIXED;
 }
 
 int shim_policy_dst_eligible(const struct sockaddr *sa, socklen_t len)

@@ -31,8 +31,12 @@ int shim_policy_type(const char *env_value, int agent_default, int *env_bad);
 
 /* 1 if sockets of this type may need a CHA (session-lasting). */
 int shim_policy_wants_cha(int type);
-/* 1 for a type no anchor of this release provides (fixed, graceful-replacement):
- * a program that asks for it gets the type's error */
+/* 1 if sockets of this type ask the agent for a lease: session-lasting
+ * (CHA, else the host's own anchors) and graceful-replacement (the access
+ * router's anchor). */
+int shim_policy_wants_lease(int type);
+/* 1 for a type no anchor of this release provides (fixed): a program that
+ * asks for it gets the type's error */
 int shim_policy_unoffered(int type);
 
 /*

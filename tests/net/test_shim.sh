@@ -97,12 +97,15 @@ inner() { # runs inside unshare -nm, as root
 	check "dup chain: release names the leased address" \
 		grep -q '"op": "release".*"addr": "2001:db8:c4a::2"' "$log"
 
-	# A host without a cha record: plain, no agent lease.
+	# A host without a cha record: the agent is asked without one (its own
+	# anchors decide: the access router's, the home anchor, else plain).
 	: >"$log"
 	"${pre[@]}" ODM_DEBUG=1 "$TMP/target_sock" connect cn2.example.test >"$TMP/o" 2>"$TMP/e"
-	check "no cha: plain source" grep -q 'server sees source 2001:db8:c2::10' "$TMP/o"
-	check "no cha: no lease asked" test "$(count '"op": "lease"' "$log")" = 0
-	check "no cha: debug says plain" grep -q 'odm: no cha for 2001:db8:c2::10, plain' "$TMP/e"
+	check "no cha: one lease asked" test "$(count '"op": "lease"' "$log")" = 1
+	check "no cha: the request names no cha" bash -c "! grep '\"op\": \"lease\"' '$log' | grep -q '\"cha\"'"
+	check "no cha: the server sees the address the agent gave" \
+		grep -q 'server sees source 2001:db8:c4a::2' "$TMP/o"
+	check "no cha: debug names it" grep -q 'odm: connect fd [0-9]* -> lease 2001:db8:c4a::2 via cha none' "$TMP/e"
 
 	# The name cache: three lookups, one cha query.
 	: >"$TMP/dns.log"
@@ -161,8 +164,14 @@ inner() { # runs inside unshare -nm, as root
 	check "no agent, type asked: connect fails with EADDRNOTAVAIL" \
 		grep -q "connect: -1 $(python3 -c 'import os; print(os.strerror(99))')" "$TMP/o"
 	check "no agent, type asked: debug names the error" grep -q 'failing with EADDRNOTAVAIL' "$TMP/e"
+	# Graceful-replacement is the agent's to give (the access router's anchor).
+	ODM_SOCKET=$TMP/agent3.sock ODM_TYPE=graceful-replacement "${pre[@]}" \
+		"$TMP/target_sock" connect cn.example.test >"$TMP/o" 2>"$TMP/e" || true
+	check "type graceful-replacement asked: the agent is asked for it" \
+		grep -q '"op": "lease".*"type": "graceful-replacement"' "$TMP/agent3.log"
+	check "and its plain answer is followed" grep -q 'source 2001:db8:c0::10' "$TMP/o"
 	# A type no anchor provides yet: its error, even with an agent that answers.
-	for ty in fixed graceful-replacement; do
+	for ty in fixed; do
 		ODM_SOCKET=$TMP/agent3.sock ODM_TYPE=$ty "${pre[@]}" ODM_DEBUG=1 \
 			"$TMP/target_sock" connect cn.example.test >"$TMP/o" 2>"$TMP/e" || true
 		check "type $ty asked: connect fails with EADDRNOTAVAIL" \
