@@ -17,7 +17,8 @@
  *   "T first N how"                 the first fetch ended: N bytes, how
  *                                   ("eof" or the error)
  * Exit 0 when both fetches completed (the second before the deadline), 1
- * otherwise, 2 on bad usage, 3 when the type was refused.
+ * otherwise (also when nothing arrives for STALL_MS), 2 on bad usage, 3
+ * when the type was refused.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,6 +32,8 @@
 #include <unistd.h>
 
 #include "odm.h"
+
+#define STALL_MS 10000 /* give up when no byte and no event came for this long */
 
 static long long now_ms(void)
 {
@@ -82,6 +85,7 @@ int main(int argc, char **argv)
 	long long first = 0, second = 0, second_done = 0;
 	int fd, efd, fd2 = -1, rc, have_ev = 0, first_open = 1;
 	const char *how = "eof";
+	long long last = now_ms();
 
 	if (argc != 5) {
 		fprintf(stderr, "usage: graceful HOST PORT PATH PATH2\n");
@@ -122,6 +126,13 @@ int main(int argc, char **argv)
 		}
 		if (poll(p, (nfds_t)n, 1000) < 0 && errno != EINTR)
 			break;
+		if (p[0].revents || (i_first >= 0 && p[i_first].revents) ||
+		    (i_second >= 0 && p[i_second].revents))
+			last = now_ms();
+		if (now_ms() - last > STALL_MS) {
+			printf("%lld stalled\n", now_ms());
+			break;
+		}
 		if ((p[0].revents & POLLIN) && !have_ev && odm_event_read(efd, &ev) == 1 &&
 		    IN6_ARE_ADDR_EQUAL(&ev.addr, &src)) {
 			have_ev = 1;

@@ -46,7 +46,7 @@ odm_anchor_up ar2 "$AR2_ADDR" "mode access" "access-prefix $AR2_PREFIX"
 # the agent's events, for the time of the move on its clock
 "$ODM_BUILD/odmctl" -s "$MN_SOCK" -j monitor >"$ODM_DIR/events.json" 2>&1 &
 MON_PID=$!
-topo_at_exit "kill $MON_PID"
+topo_at_exit "kill $MON_PID 2>/dev/null"
 
 # ------------------------------------------------------------ 1. the address
 OUT=$ODM_DIR/graceful.out
@@ -54,6 +54,7 @@ OUT=$ODM_DIR/graceful.out
 ip netns exec "$NS_MN" env ODM_SOCKET="$MN_SOCK" "$ODM_BUILD/examples/graceful" cn2.example.test 80 \
 	"${BIGFILE_URL_PATH}?rate=512k" / >"$OUT" 2>"$ODM_DIR/graceful.err" &
 EX_PID=$!
+topo_at_exit "kill $EX_PID 2>/dev/null"
 check "the example got its address" wait_for 5 grep -q ' bound ' "$OUT"
 cat "$OUT"
 check "it is mn's access address on ar1 ($MN_ADDR1)" test "$(line bound | awk '{print $3}')" = "$MN_ADDR1"
@@ -66,7 +67,7 @@ s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 s.bind(('$MN_ADDR1', 0))
 time.sleep(60)" &
 HOLD_PID=$!
-topo_at_exit "kill $HOLD_PID"
+topo_at_exit "kill $HOLD_PID 2>/dev/null"
 
 # ------------------------------------------------------------ 2. the move
 sleep 0.5
