@@ -972,3 +972,29 @@ Test(hostengine, graceful_back_on_the_link_has_no_deadline)
 	cr_assert_not_null(E.leases.head, "native again: no grace period runs");
 	cr_assert_eq(E.leases.head->deadline_ms, 0);
 }
+
+/* One move re-registers the bindings at every anchor in the same event, and
+ * an anchor that never answers holds up no other. */
+Test(hostengine, one_move_reregisters_at_every_anchor_at_once)
+{
+	int before;
+
+	claimed(ODM_TYPE_SESSION_LASTING);         /* COA1 at AR1, BU 0 */
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 30); /* at the CHA */
+	cr_assert_eq(F.nbu, 2);
+	answer(1, MH_BA_ACCEPTED, &HOA1, T0 + 40);
+	cr_assert_eq(F.nrep, 2);
+	before = F.nbu;
+	move_to_coa2(T0 + 1000);
+	cr_assert_eq(F.nbu, before + 2, "a BU to each anchor from the one move event");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[before], &COA2) &&
+		  IN6_ARE_ADDR_EQUAL(&F.busrc[before + 1], &COA2));
+	cr_assert(!IN6_ARE_ADDR_EQUAL(&F.budst[before], &F.budst[before + 1]), "two anchors");
+	/* the CHA answers, ar1 stays silent: the CHA's lease is re-registered */
+	answer(IN6_ARE_ADDR_EQUAL(&F.budst[before], &ANCHOR) ? before : before + 1, MH_BA_ACCEPTED,
+	       NULL, T0 + 1010);
+	cr_assert_not_null(event("ba-received", 2));
+	he_reg_timers(&E, T0 + 2100);
+	cr_assert_geq(F.nbu, before + 3, "the silent anchor gets its retransmission");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[F.nbu - 1], &AR1));
+}
