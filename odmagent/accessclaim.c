@@ -151,6 +151,23 @@ int access_claim_moved(struct hostengine *e, struct lease *l, const struct in6_a
 	return 1;
 }
 
+int access_adopt(struct hostengine *e, struct lease *l)
+{
+	char a1[INET6_ADDRSTRLEN];
+
+	if (!access_is_claim(e, &l->anchor))
+		return 0;
+	l->claimed = 1;
+	snprintf(l->rb->service, sizeof(l->rb->service), "%s", odm_type_name(l->type));
+	for (size_t i = 0; i < e->n_host_addrs; i++)
+		if (IN6_ARE_ADDR_EQUAL(&e->host_addrs[i], &l->addr)) {
+			log_info("lease %u: claimed access address %s taken over, native", l->id,
+				 ntop6(&l->addr, a1));
+			return 1;
+		}
+	return 0;
+}
+
 void access_deadlines(struct hostengine *e)
 {
 	struct lease *l, *next;

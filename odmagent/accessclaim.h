@@ -58,6 +58,10 @@ void access_claim_accepted(struct hostengine *e, struct lease *l, struct reg_bin
 			   const struct reg_event *ev);
 /* A new CoA toward l's anchor: 1 if a BU went out for l. */
 int access_claim_moved(struct hostengine *e, struct lease *l, const struct in6_addr *coa);
+/* A lease taken over from the last run: marked claimed if its anchor is
+ * an access anchor; 1 if its address is still one of the host's access
+ * addresses (native: nothing to configure), else 0. */
+int access_adopt(struct hostengine *e, struct lease *l);
 /* End the Graceful-replacement leases whose deadline has passed. */
 void access_deadlines(struct hostengine *e);
 

@@ -442,11 +442,13 @@ void he_adopted(struct hostengine *e, uint64_t now)
 	int n;
 
 	e->now = now;
-	lease_adopt_all(e);
-	check_all(e);
+	/* the access addresses first: a claimed address still on its link
+	 * is adopted native (accessclaim.h) */
 	n = e->ops->host_addrs(e->arg, e->host_addrs, VANISHED_MAX);
 	e->n_host_addrs = n < 0 ? 0 : (size_t)n;
 	access_update(e);
+	lease_adopt_all(e);
+	check_all(e);
 	e->ops->save(e->arg);
 }
 

@@ -800,6 +800,12 @@ void lease_adopt_all(struct hostengine *e)
 
 	for (l = e->leases.head; l; l = next) {
 		next = l->next;
+		if (access_adopt(e, l)) {
+			/* the host's own address, still on its link: native */
+			l->handed = 1;
+			hand_out_when_usable(e, l);
+			continue;
+		}
 		if (configure(e, l, &none) < 0) {
 			log_warnx("lease %u %s: cannot be configured again, dropped", l->id,
 				  ntop6(&l->addr, a1));

@@ -998,3 +998,36 @@ Test(hostengine, one_move_reregisters_at_every_anchor_at_once)
 	cr_assert_geq(F.nbu, before + 3, "the silent anchor gets its retransmission");
 	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[F.nbu - 1], &AR1));
 }
+
+/* A claimed address is taken over by a new run: native if still on its
+ * link (nothing configured), re-registered from the address itself. */
+Test(hostengine, restart_takes_a_claimed_address_over_native)
+{
+	struct hostengine first;
+	struct reg_config rc = E.reg.cfg;
+	struct access_anchors acc;
+	struct state_mn st;
+	struct mh_msg m;
+	int mark;
+
+	claimed(ODM_TYPE_SESSION_LASTING);
+	acc = E.access;
+	cr_assert_eq(mnstate_snapshot(&E.reg, &E.leases, 1700000000000, T0 + 100, &st), 0);
+	first = E;
+	he_init(&E, &OPS, NULL, &rc, &first.pol, 900);
+	access_set_anchors(&E, acc.v, acc.n);
+	cr_assert_eq(mnstate_adopt(&st, "mn1@example.test", &E.leases, &E.reg, 1700000001000,
+				   T0 + 1100),
+		     1);
+	state_mn_free(&st);
+	mark = F.nlog;
+	he_adopted(&E, T0 + 1100);
+	cr_assert_eq(logged("addr_add 2001:db8:a1::5", mark), -1, "native: not on the tunnel");
+	cr_assert(E.leases.head->claimed);
+	cr_assert_eq(F.nbu, 2, "re-registered at once");
+	m = bu(1);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[1], &COA1) && IN6_ARE_ADDR_EQUAL(&m.altcoa, &COA1),
+		  "from the address itself");
+	cr_assert(m.present & MH_HAS_SERVICE, "with its type");
+	he_cleanup(&first);
+}
