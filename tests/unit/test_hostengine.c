@@ -697,22 +697,30 @@ Test(hostengine, session_without_anchor_falls_back_to_plain)
 	cr_assert_eq(json_integer_value(json_object_get(event("fallback", 0), "pid")), 201);
 }
 
-Test(hostengine, restart_takes_leases_over_and_reregisters)
+/* A new run (the old engine killed, *first): E adopts the saved state of
+ * its one lease, with the same configured access anchors. */
+static void new_run(struct hostengine *first)
 {
-	struct hostengine first = E;
 	struct reg_config rc = E.reg.cfg;
 	struct state_mn st;
-	int mark, b0, a, b1;
 
-	granted(IPPROTO_TCP);
 	cr_assert_eq(mnstate_snapshot(&E.reg, &E.leases, 1700000000000, T0 + 100, &st), 0);
-	/* a new run: the old engine's state is gone (killed) */
-	first = E;
-	he_init(&E, &OPS, NULL, &rc, &first.pol, 900);
+	*first = E;
+	he_init(&E, &OPS, NULL, &rc, &first->pol, 900);
+	access_set_anchors(&E, first->access.v, first->access.n);
 	cr_assert_eq(mnstate_adopt(&st, "mn1@example.test", &E.leases, &E.reg, 1700000001000,
 				   T0 + 1100),
 		     1);
 	state_mn_free(&st);
+}
+
+Test(hostengine, restart_takes_leases_over_and_reregisters)
+{
+	struct hostengine first;
+	int mark, b0, a, b1;
+
+	granted(IPPROTO_TCP);
+	new_run(&first);
 	mark = F.nlog;
 	he_adopted(&E, T0 + 1100);
 	a = logged_addr("addr_add", &HOA1, mark);
@@ -1004,22 +1012,11 @@ Test(hostengine, one_move_reregisters_at_every_anchor_at_once)
 Test(hostengine, restart_takes_a_claimed_address_over_native)
 {
 	struct hostengine first;
-	struct reg_config rc = E.reg.cfg;
-	struct access_anchors acc;
-	struct state_mn st;
 	struct mh_msg m;
 	int mark;
 
 	claimed(ODM_TYPE_SESSION_LASTING);
-	acc = E.access;
-	cr_assert_eq(mnstate_snapshot(&E.reg, &E.leases, 1700000000000, T0 + 100, &st), 0);
-	first = E;
-	he_init(&E, &OPS, NULL, &rc, &first.pol, 900);
-	access_set_anchors(&E, acc.v, acc.n);
-	cr_assert_eq(mnstate_adopt(&st, "mn1@example.test", &E.leases, &E.reg, 1700000001000,
-				   T0 + 1100),
-		     1);
-	state_mn_free(&st);
+	new_run(&first);
 	mark = F.nlog;
 	he_adopted(&E, T0 + 1100);
 	cr_assert_eq(logged("addr_add 2001:db8:a1::5", mark), -1, "native: not on the tunnel");
