@@ -163,6 +163,8 @@ void he_lease_request(struct hostengine *e, const struct at_request *rq, uint64_
 	case AT_PLAIN:
 		if (why) {
 			/* asked for more than a plain address: a fallback */
+			log_info("%s for uid %u pid %d: %s", odm_type_name(rq->type),
+				 (unsigned)rq->uid, (int)rq->pid, why);
 			e->ops->emit(e->arg, "fallback",
 				     json_pack("{s:I, s:I, s:s, s:s}", "uid", (json_int_t)rq->uid,
 					       "pid", (json_int_t)rq->pid, "type",

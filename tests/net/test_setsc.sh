@@ -59,6 +59,8 @@ check "with EAI_REQUIREDIPNOTSUPPORTED" test "$(answer fixed)" = EAI_REQUIREDIPN
 fetch nopeer -x -p -t session-lasting cn.example.test "$HTTP_PORT" "$SMALL"
 check "setsc(Session-lasting) without a peer nor an anchor of the host: EAI_REQUIREDIPFAILED" \
 	test "$(answer nopeer)" = EAI_REQUIREDIPFAILED
+check "the agent logged why it had no anchor for it" \
+	grep -q 'session-lasting for uid [0-9]* pid [0-9]*: no anchor for this destination: plain address' "$MN_AGENT_LOG"
 check "no BU was sent for them (bu_sent $BU0)" test "$(counter bu_sent)" -eq "$BU0"
 check "and no lease exists" test "$(odm_lease_count)" -eq 0
 
