@@ -7,6 +7,8 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -80,4 +82,15 @@ Test(api_events, agent_gone_is_epipe)
 	cr_assert_eq(errno, EPIPE);
 	cr_assert_eq(odm_event_read(sv[0], NULL), -1);
 	cr_assert_eq(errno, EINVAL);
+}
+
+Test(api_events, no_agent_no_fd)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/nonexistent-odm-test-%d.sock", (int)getpid());
+	setenv("ODM_SOCKET", path, 1);
+	errno = 0;
+	cr_assert_eq(odm_events_fd(), -1);
+	cr_assert(errno == ENOENT || errno == ECONNREFUSED, "errno %d", errno);
 }
