@@ -208,7 +208,7 @@ net-san:
 	@$(MAKE) --no-print-directory deps-net
 	$(MAKE) -j$(JOBS) BUILD=$(BUILD)/san SAN=1 $(BUILD)/san/odmagent $(BUILD)/san/odmctl \
 		$(BUILD)/san/libodm.so $(patsubst $(BUILD)/%,$(BUILD)/san/%,$(EXAMPLES))
-	ODM_BUILD=$(abspath $(BUILD)/san) bash tests/net/run-all.sh 'anchor|mn|strayba|ctl$$|monitor'
+	ODM_BUILD=$(abspath $(BUILD)/san) bash tests/net/run-all.sh 'anchor|mn|strayba|ctl$$|monitor|graceful'
 
 check:
 	@$(MAKE) --no-print-directory deps
