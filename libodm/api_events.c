@@ -71,7 +71,7 @@ static int decode(json_t *o, struct odm_event *ev)
 
 int odm_event_read(int fd, struct odm_event *ev)
 {
-	static __thread char buf[ODM_IPC_MAX];
+	char buf[ODM_IPC_MAX]; /* one line at most; no state kept */
 	int saved = errno;
 
 	if (!ev) {
