@@ -211,7 +211,7 @@ net-san:
 	@$(MAKE) --no-print-directory deps-net
 	$(MAKE) -j$(JOBS) BUILD=$(BUILD)/san SAN=1 $(BUILD)/san/odmagent $(BUILD)/san/odmctl \
 		$(BUILD)/san/libodm.so $(patsubst $(BUILD)/%,$(BUILD)/san/%,$(EXAMPLES))
-	ODM_BUILD=$(abspath $(BUILD)/san) bash tests/net/run-all.sh 'anchor|mn|strayba|ctl$$|monitor'
+	ODM_BUILD=$(abspath $(BUILD)/san) bash tests/net/run-all.sh 'anchor|mn|strayba|ctl$$|monitor|graceful'
 
 # The CHA continuity and host tests again with both agents on the kernel
 # tunnel backend (seg6; `net` runs them on the userspace one, and

@@ -68,6 +68,26 @@ int getsc(int sockfd, struct in6_addr *sourceAddress, sc_type *addressType);
 const char *odm_type_name(int type);
 int odm_type_from_name(const char *name);
 
+/*
+ * Events for linked programs (odm_events(3)), for an event loop: the fd is
+ * non-blocking and close-on-exec; poll it for POLLIN, then call
+ * odm_event_read() until it returns 0. Close it with close(2).
+ */
+#define ODM_EVENT_GRACEFUL_REPLACEMENT 1 /* addr goes at deadline_ms: use replacement */
+
+struct odm_event {
+	int kind;                     /* ODM_EVENT_* */
+	struct in6_addr addr;         /* the Graceful-replacement address that goes */
+	struct in6_addr replacement;  /* the host's address on its new network */
+	uint64_t deadline_ms;         /* CLOCK_MONOTONIC, in ms: addr stops working then */
+};
+
+/* A subscription to the agent's events: an fd, or -1 with errno set. */
+int odm_events_fd(void);
+/* The next event from fd into *ev: 1, 0 if none is complete yet, -1 with
+ * errno set (EPIPE: the agent went away; subscribe again). */
+int odm_event_read(int fd, struct odm_event *ev);
+
 /* The ODM release this library belongs to, e.g. "0.3.0" */
 const char *odm_version(void);
 

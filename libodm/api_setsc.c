@@ -138,6 +138,29 @@ static int cha_of(const char *host, const struct in6_addr *dst, struct in6_addr 
 	return r;
 }
 
+/*
+ * An address of type from the agent's own anchors (no CHA): the access
+ * router's anchor or the home anchor (odm(7)). A plain answer means no
+ * anchor could provide it here: EAI_REQUIREDIPFAILED.
+ */
+static int agent_anchored(int fd, struct in6_addr *src, sc_type type, const char *proto,
+			  const struct in6_addr *dst)
+{
+	struct agent_lease al;
+	int pnum = strcmp(proto, "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP;
+	int on_net = (fdtable_prefs(fdtable_global(1), fd) & IPV6_REQUIRE_SRC_ON_NET) != 0;
+	int r = agent_lease(type, dst, NULL, proto, on_net, &al);
+
+	if (r <= 0) {
+		shim_debug("setsc fd %d: %s", fd, r == 0 ? "no anchor for it here" : strerror(-r));
+		return r == -EOPNOTSUPP ? EAI_REQUIREDIPNOTSUPPORTED : EAI_REQUIREDIPFAILED;
+	}
+	r = record(fd, &al, type, pnum, &in6addr_any, 0);
+	if (r == 0)
+		*src = al.addr;
+	return r;
+}
+
 static int session_lasting(int fd, struct in6_addr *src, const char *proto,
 			   const struct sockaddr_in6 *d6, const char *host)
 {
@@ -154,7 +177,8 @@ static int session_lasting(int fd, struct in6_addr *src, const char *proto,
 	}
 	if (r != CHA_FOUND) {
 		shim_debug("setsc fd %d: the destination has no cha", fd);
-		return EAI_REQUIREDIPNOTSUPPORTED;
+		return agent_anchored(fd, src, SESSION_LASTING_IPV6_ADDRESS, proto,
+				      &d6->sin6_addr);
 	}
 	on_net = (fdtable_prefs(t, fd) & IPV6_REQUIRE_SRC_ON_NET) != 0;
 	if (!on_net && heldlease_lookup(SESSION_LASTING_IPV6_ADDRESS, pnum, &cha, &al.addr,
@@ -221,8 +245,8 @@ static int do_setsc(int fd, struct in6_addr *src, sc_type type, const struct soc
 	case NON_PERSISTENT_IPV6_ADDRESS:
 		return non_persistent(fd, src);
 	case SESSION_LASTING_IPV6_ADDRESS:
-		if (!dst)
-			return EAI_REQUIREDIPNOTSUPPORTED; /* no peer-independent anchor yet */
+		if (!dst) /* no peer: the host's own anchors */
+			return agent_anchored(fd, src, type, proto, &in6addr_any);
 		if (len < (socklen_t)sizeof(struct sockaddr_in6) || dst->sa_family != AF_INET6)
 			return sys_error(EINVAL);
 		return session_lasting(fd, src, proto, (const struct sockaddr_in6 *)dst, host);
@@ -232,8 +256,14 @@ static int do_setsc(int fd, struct in6_addr *src, sc_type type, const struct soc
 			return sys_error(EINVAL);
 		return fixed(fd, src, proto,
 			     dst ? &((const struct sockaddr_in6 *)dst)->sin6_addr : &in6addr_any);
+	case GRACEFUL_REPLACEMENT_IPV6_ADDRESS:
+		/* the current access address, anchored at the access router */
+		if (dst && (len < (socklen_t)sizeof(struct sockaddr_in6) || dst->sa_family != AF_INET6))
+			return sys_error(EINVAL);
+		return agent_anchored(fd, src, type, proto,
+				      dst ? &((const struct sockaddr_in6 *)dst)->sin6_addr :
+					    &in6addr_any);
 	default:
-		/* Graceful-replacement needs access anchors */
 		return EAI_REQUIREDIPNOTSUPPORTED;
 	}
 }

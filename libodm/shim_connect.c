@@ -163,7 +163,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	struct in6_addr cha;
 	struct fd_lease fl;
 	const char *proto, *how = "";
-	int saved = errno, type, r, ret = 0, pnum, st, on_net;
+	int saved = errno, type, r, ret = 0, pnum, st, on_net, has_cha;
 
 	st = fdtable_state(fdtable_global(0), fd);
 	if (st != FDT_UNKNOWN && st != FDT_OPTS)
@@ -190,28 +190,36 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 		ret = fixed_before_send(fd, d6, what);
 		goto out;
 	}
-	if (!shim_policy_wants_cha(type))
+	if (!shim_policy_wants_lease(type))
 		goto out;
 	t = fdtable_global(1);
 	proto = shim_socket_proto(fd);
 	if (!proto || !socket_unbound(fd))
 		goto seen;
 	inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
-	r = chacache_get_addr(chacache_by_addr(), &d6->sin6_addr, &cha, NULL, chacache_now_ms());
-	/* getaddrinfo may have returned before the cha answer: wait for the rest of it */
-	if (r == CHA_MISS && chalookup_wait_dst(&d6->sin6_addr))
+	/* without a CHA the agent's own anchors decide (the access router's,
+	 * the home anchor), or it says plain and tells why (a fallback event) */
+	has_cha = 0;
+	if (shim_policy_wants_cha(type)) {
 		r = chacache_get_addr(chacache_by_addr(), &d6->sin6_addr, &cha, NULL,
 				      chacache_now_ms());
-	if (r != CHA_FOUND) {
-		shim_debug("no cha for %s, plain", dbuf);
-		goto seen;
+		/* getaddrinfo may have returned before the cha answer: wait for the rest of it */
+		if (r == CHA_MISS && chalookup_wait_dst(&d6->sin6_addr))
+			r = chacache_get_addr(chacache_by_addr(), &d6->sin6_addr, &cha, NULL,
+					      chacache_now_ms());
+		has_cha = r == CHA_FOUND;
 	}
-	inet_ntop(AF_INET6, &cha, cbuf, sizeof(cbuf));
+	if (has_cha)
+		inet_ntop(AF_INET6, &cha, cbuf, sizeof(cbuf));
+	else
+		snprintf(cbuf, sizeof(cbuf), "none");
 	pnum = strcmp(proto, "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP;
 	/* RFC 8653 §6.2: with IPV6_REQUIRE_SRC_ON_NET, a new address, never a held one */
 	on_net = (fdtable_prefs(t, fd) & IPV6_REQUIRE_SRC_ON_NET) != 0;
-	/* one of our sockets holds a lease for this already: no need to ask */
-	if (!on_net && heldlease_lookup(type, pnum, &cha, &al.addr, al.lease, sizeof(al.lease))) {
+	/* one of our sockets holds a lease for this already: no need to ask
+	 * (by CHA only: which access anchor is current is the agent's to say) */
+	if (has_cha && !on_net &&
+	    heldlease_lookup(type, pnum, &cha, &al.addr, al.lease, sizeof(al.lease))) {
 		inet_ntop(AF_INET6, &al.addr, abuf, sizeof(abuf));
 		r = bind_to(fd, &al.addr);
 		if (r == 0) {
@@ -223,7 +231,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 			   abuf, strerror(-r));
 		heldlease_invalidate(&al.addr);
 	}
-	r = agent_lease(type, &d6->sin6_addr, &cha, proto, on_net, &al);
+	r = agent_lease(type, &d6->sin6_addr, has_cha ? &cha : NULL, proto, on_net, &al);
 	if (r == 0) {
 		shim_debug("%s fd %d -> %s: agent says plain", what, fd, dbuf);
 		goto seen;
@@ -249,7 +257,8 @@ bound:
 	memcpy(fl.lease, al.lease, sizeof(fl.lease));
 	if (fdtable_track(t, fd, &fl) == 0) {
 		/* counted only when tracked: its close is what uncounts it */
-		heldlease_note(type, pnum, &cha, &al.addr, al.lease);
+		if (has_cha)
+			heldlease_note(type, pnum, &cha, &al.addr, al.lease);
 		shim_debug("%s fd %d -> lease %s via cha %s%s%s", what, fd, abuf, cbuf, how,
 			   on_net ? " (fresh: IPV6_REQUIRE_SRC_ON_NET)" : "");
 		goto out;

@@ -53,9 +53,15 @@ int shim_policy_wants_cha(int type)
 	return type == ODM_TYPE_SESSION_LASTING;
 }
 
+int shim_policy_wants_lease(int type)
+{
+	return type == ODM_TYPE_SESSION_LASTING || type == ODM_TYPE_GRACEFUL_REPLACEMENT;
+}
+
 int shim_policy_unoffered(int type)
 {
-	return type == ODM_TYPE_GRACEFUL_REPLACEMENT;
+	(void)type;
+	return 0;
 }
 
 int shim_policy_dst_eligible(const struct sockaddr *sa, socklen_t len)

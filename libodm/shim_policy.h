@@ -31,8 +31,12 @@ int shim_policy_type(const char *env_value, int agent_default, int *env_bad);
 
 /* 1 if sockets of this type may need a CHA (session-lasting). */
 int shim_policy_wants_cha(int type);
-/* 1 for a type no anchor of this release provides (graceful-replacement):
- * a program that asks for it gets the type's error */
+/* 1 if sockets of this type ask the agent for a lease: session-lasting
+ * (CHA, else the host's own anchors) and graceful-replacement (the access
+ * router's anchor); fixed has its own path (the host's Fixed address). */
+int shim_policy_wants_lease(int type);
+/* 1 for a type no anchor of this release provides: none today (kept so a
+ * type added later starts refused, never quietly plain) */
 int shim_policy_unoffered(int type);
 
 /*

@@ -521,17 +521,37 @@ static int read_keyfile(struct parse *p, const char *path, uint8_t key[MH_AUTH_K
 	return r;
 }
 
+/* an anchor's address: a global or unique-local unicast one */
+static int parse_anchor_addr(struct parse *p, const char *word, struct in6_addr *a)
+{
+	if (parse_addr(p, word, a) < 0)
+		return -EINVAL;
+	if (IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_MULTICAST(a) || IN6_IS_ADDR_LINKLOCAL(a) ||
+	    IN6_IS_ADDR_LOOPBACK(a))
+		return perr(p, word, "not a usable unicast address");
+	return 0;
+}
+
 static int d_home_anchor(struct parse *p, char **w)
 {
 	struct in6_addr a;
 
-	if (parse_addr(p, w[1], &a) < 0)
+	if (parse_anchor_addr(p, w[1], &a) < 0)
 		return -EINVAL;
-	if (IN6_IS_ADDR_UNSPECIFIED(&a) || IN6_IS_ADDR_MULTICAST(&a) || IN6_IS_ADDR_LINKLOCAL(&a) ||
-	    IN6_IS_ADDR_LOOPBACK(&a))
-		return perr(p, w[1], "not a usable unicast address");
 	p->cfg->home_anchor = a;
 	p->cfg->has_home_anchor = 1;
+	return 0;
+}
+
+static int d_access_anchor(struct parse *p, char **w)
+{
+	struct in6_addr a;
+
+	if (parse_anchor_addr(p, w[1], &a) < 0)
+		return -EINVAL;
+	if (p->cfg->n_access_anchors == CONFIG_ACCESS_ANCHORS_MAX)
+		return perr(p, w[1], "too many access-anchor lines");
+	p->cfg->access_anchors[p->cfg->n_access_anchors++] = a;
 	return 0;
 }
 
@@ -755,6 +775,7 @@ static const struct directive directives[] = {
 	{ "table", 1, MN_ONLY, d_table },
 	{ "rule-priority", 1, MN_ONLY, d_rule_priority },
 	{ "home-anchor", 1, MN_ONLY, d_home_anchor },
+	{ "access-anchor", 1, MN_ONLY, d_access_anchor },
 	{ "home-discovery", 1, MN_ONLY, d_home_discovery },
 	{ "dns-publish", 1, MN_ONLY, d_dns_publish },
 	{ "dns-server", 1, MN_ONLY, d_dns_server },
@@ -922,7 +943,8 @@ int config_parse(struct odm_config *cfg, const char *text, size_t len, const cha
 			goto fail;
 		}
 		p.nwords = nw;
-		if (seen[d - directives] && d->fn != d_identity && d->fn != d_access_prefix) {
+		if (seen[d - directives] && d->fn != d_identity && d->fn != d_access_prefix &&
+		    d->fn != d_access_anchor) {
 			r = perr(&p, w[0], "given twice (first on line %u)", seen[d - directives]);
 			goto fail;
 		}
@@ -1036,6 +1058,10 @@ int config_reload(struct odm_config *cur, struct odm_config *next, char *err, si
 		fixed = "home-anchor";
 	else if (cur->home_discovery != next->home_discovery)
 		fixed = "home-discovery";
+	else if (cur->n_access_anchors != next->n_access_anchors ||
+		 memcmp(cur->access_anchors, next->access_anchors,
+			cur->n_access_anchors * sizeof(cur->access_anchors[0])) != 0)
+		fixed = "access-anchor";
 	if (fixed) {
 		snprintf(err, errlen, "%s changed: it takes a restart, nothing reloaded", fixed);
 		return -EINVAL;

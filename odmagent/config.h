@@ -57,6 +57,7 @@ enum odm_dns_publish { DNS_PUBLISH_OFF = 0, DNS_PUBLISH_CURRENT = 1, DNS_PUBLISH
 #define ODM_MODE_BIT(m) (1u << (m))
 
 #define CONFIG_ACCESS_PREFIXES_MAX 16
+#define CONFIG_ACCESS_ANCHORS_MAX 8  /* = ACCESS_ANCHORS_MAX (accessclaim.h) */
 /* Graceful-replacement: how long an access anchor keeps an address after
  * the host left its link (man/odmagent.conf.5 gives the reason) */
 #define CONFIG_GRACE_DEFAULT_S 60
@@ -107,6 +108,10 @@ struct odm_config {
 	int has_home_anchor;         /* home-anchor given: no discovery needed */
 	struct in6_addr home_anchor;
 	int home_discovery;          /* look for one by DNS SRV and RAs */
+	/* access routers' anchors: the one whose /64 holds one of the host's
+	 * addresses is the current link's (accessclaim.h) */
+	struct in6_addr access_anchors[CONFIG_ACCESS_ANCHORS_MAX];
+	size_t n_access_anchors;
 	enum odm_dns_publish dns_publish;
 	struct dnsupd_cfg dns;
 	char policy_file[256];       /* "" = no policy file (policy_agent.h) */

@@ -105,6 +105,7 @@ struct ctl_conn {
 	bool reading;
 	bool in_process;      /* guards against re-entry from synchronous replies */
 	bool monitor;         /* subscribed to the agent's events */
+	char kinds[128];      /* ",kind,kind," wanted by the monitor, "" = all */
 	uint64_t lost;        /* events dropped for this monitor, not yet told */
 	size_t len;
 	char buf[ODM_IPC_MAX];
@@ -765,12 +766,25 @@ static void mon_tell_lost(struct ctl_conn *c)
 	json_decref(e);
 }
 
+/* Whether ev's kind is among those c asked for ("lost" always is). */
+static bool mon_wants(const struct ctl_conn *c, const json_t *ev)
+{
+	const char *kind = json_string_value(json_object_get(ev, "event"));
+	char key[64];
+
+	if (!c->kinds[0] || !kind)
+		return true;
+	if (snprintf(key, sizeof(key), ",%s,", kind) >= (int)sizeof(key))
+		return false;
+	return strstr(c->kinds, key) != NULL;
+}
+
 /* events.h subscriber: one line per event, never waiting for the client. */
 static void mon_event(void *ctx, const json_t *ev)
 {
 	struct ctl_conn *c = ctx;
 
-	if (c->dead)
+	if (c->dead || !mon_wants(c, ev))
 		return;
 	if (c->lost)
 		mon_tell_lost(c);
@@ -781,12 +795,21 @@ static void mon_event(void *ctx, const json_t *ev)
 		mon_queue(c, ev);
 }
 
-/* "monitor": answer {monitor:true}, then stream events on this connection. */
+/*
+ * "monitor": answer {monitor:true}, then stream events on this connection;
+ * "events" (comma-separated kinds) keeps only those, e.g. a linked
+ * program's odm_events_fd() asks for "graceful-replacement".
+ */
 static void monitor_handler(struct odm_agent *a, struct control_req *r, const json_t *req)
 {
 	struct ctl_conn *c = r->conn;
+	const char *kinds = json_string_value(json_object_get(req, "events"));
 
-	(void)req;
+	if (kinds && snprintf(c->kinds, sizeof(c->kinds), ",%s,", kinds) >= (int)sizeof(c->kinds)) {
+		c->kinds[0] = '\0';
+		control_reply_error(r, "EINVAL", "field \"events\": too long");
+		return;
+	}
 	if (!c->monitor) {
 		if (events_subscribe(&a->events, mon_event, c) < 0) {
 			control_reply_error(r, "ENOMEM", "cannot subscribe to the events");

@@ -163,6 +163,8 @@ void he_lease_request(struct hostengine *e, const struct at_request *rq, uint64_
 	case AT_PLAIN:
 		if (why) {
 			/* asked for more than a plain address: a fallback */
+			log_info("%s for uid %u pid %d: %s", odm_type_name(rq->type),
+				 (unsigned)rq->uid, (int)rq->pid, why);
 			e->ops->emit(e->arg, "fallback",
 				     json_pack("{s:I, s:I, s:s, s:s}", "uid", (json_int_t)rq->uid,
 					       "pid", (json_int_t)rq->pid, "type",
@@ -401,6 +403,7 @@ static void vanished(struct hostengine *e)
 	}
 	memcpy(e->host_addrs, now, (size_t)n * sizeof(now[0]));
 	e->n_host_addrs = (size_t)n;
+	access_update(e);
 }
 
 void he_move(struct hostengine *e, uint64_t now)
@@ -428,6 +431,7 @@ void he_tick(struct hostengine *e, uint64_t now)
 	if (e->stopping)
 		return;
 	lease_count_and_judge(e);
+	access_deadlines(e);
 	/* the count may have ended leases: the overdue look walks the list
 	 * as it is now */
 	lease_confirm_overdue(e);
@@ -468,11 +472,14 @@ void he_adopted(struct hostengine *e, uint64_t now)
 	int n;
 
 	e->now = now;
+	/* the access addresses first: a claimed address still on its link
+	 * is adopted native (accessclaim.h) */
+	n = e->ops->host_addrs(e->arg, e->host_addrs, VANISHED_MAX);
+	e->n_host_addrs = n < 0 ? 0 : (size_t)n;
+	access_update(e);
 	lease_adopt_all(e);
 	fixed_keep(e);
 	check_all(e);
-	n = e->ops->host_addrs(e->arg, e->host_addrs, VANISHED_MAX);
-	e->n_host_addrs = n < 0 ? 0 : (size_t)n;
 	e->ops->save(e->arg);
 }
 

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "accessclaim.h"
 #include "addr_usable.h"
 #include "fixedaddr.h"
 #include "typetable.h"
@@ -104,6 +105,7 @@ struct hostengine {
 	struct reg_ctx reg;          /* the Binding Update List */
 	struct lease_policy pol;
 	struct at_anchors anchors;   /* besides the peers' CHAs (he_set_home) */
+	struct access_anchors access; /* configured access anchors (accessclaim.h) */
 	uint64_t fixed_try_ms;       /* last allocation of the Fixed address (fixedaddr.c) */
 	unsigned fixed_tries;        /* allocations since it was last registered */
 	struct addr_waits usable;    /* leases whose address is not usable yet */

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "mh.h"
 #include "registration.h"
+#include "accessclaim.h"
 
 void lease_table_init(struct lease_table *t, uint16_t first_id)
 {
@@ -569,6 +570,8 @@ void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev
 	he_emit_ba(e);
 	switch (ev->kind) {
 	case REG_EV_ACCEPTED:
+		if (l->claimed)
+			access_claim_accepted(e, l, b, ev);
 		if (ev->what == REG_ALLOC) {
 			alloc_accepted(e, l, b, ev);
 		} else if (ev->after_move) {
@@ -620,6 +623,8 @@ int lease_moved(struct hostengine *e, struct lease *l, const struct in6_addr *co
 	char a1[INET6_ADDRSTRLEN];
 	int rc;
 
+	if (l->claimed)
+		return access_claim_moved(e, l, coa);
 	if (l->state == LEASE_REGISTERED || addr_waits_find(&e->usable, l)) {
 		rc = e->ops->tun_bind(e->arg, &l->addr, coa, &l->anchor);
 		if (rc < 0)
@@ -666,7 +671,7 @@ static struct lease *alloc_at(struct hostengine *e, const struct at_request *rq,
 			lease_free(&e->leases, l);
 		return NULL;
 	}
-	l->rb->service = at ? at->service : NULL;
+	snprintf(l->rb->service, sizeof(l->rb->service), "%s", at && at->service ? at->service : "");
 	l->uid = rq->uid;
 	l->pid = rq->pid;
 	log_info("lease %u: asking anchor %s for %s address from CoA %s (for %s %s, uid %u "
@@ -675,6 +680,10 @@ static struct lease *alloc_at(struct hostengine *e, const struct at_request *rq,
 		 an->has_coa ? ntop6(&an->coa, a2) : "none yet",
 		 rq->proto == IPPROTO_UDP ? "udp" : "tcp", ntop6(&rq->dst, a3),
 		 (unsigned)l->uid, (int)l->pid);
+	if (access_is_claim(e, anchor)) {
+		access_claim_start(e, l); /* the host's own access address */
+		return l;
+	}
 	reg_alloc(&e->reg, l->rb, e->now, 0);
 	return l;
 }
@@ -806,6 +815,12 @@ void lease_adopt_all(struct hostengine *e)
 
 	for (l = e->leases.head; l; l = next) {
 		next = l->next;
+		if (access_adopt(e, l)) {
+			/* the host's own address, still on its link: native */
+			l->handed = 1;
+			hand_out_when_usable(e, l);
+			continue;
+		}
 		if (configure(e, l, &none) < 0) {
 			log_warnx("lease %u %s: cannot be configured again, dropped", l->id,
 				  ntop6(&l->addr, a1));
@@ -816,8 +831,9 @@ void lease_adopt_all(struct hostengine *e)
 			 ntop6(&l->addr, a1), ntop6(&l->anchor, a2), (unsigned)l->uid,
 			 (int)l->pid);
 		if (l->rb)
-			l->rb->service = addrtype_get(l->type) ? addrtype_get(l->type)->service
-							       : NULL;
+			snprintf(l->rb->service, sizeof(l->rb->service), "%s",
+				 addrtype_get(l->type) && addrtype_get(l->type)->service
+					 ? addrtype_get(l->type)->service : "");
 		l->handed = 1; /* handed out by the last run */
 		hand_out_when_usable(e, l); /* no waiters yet: only holds sharing back */
 	}
@@ -846,7 +862,27 @@ struct lease *lease_hold(struct hostengine *e, int type, const struct in6_addr *
 	return alloc_at(e, &rq, anchor);
 }
 
+/* ---- steps of the life cycle, for accessclaim.c ---- */
+
+int lease_host_configure(struct hostengine *e, struct lease *l, const struct in6_addr *coa)
+{
+	return configure(e, l, coa);
+}
+
+void lease_host_unconfigure(struct hostengine *e, struct lease *l)
+{
+	char steps[160];
+
+	unconfigure(e, l, steps, sizeof(steps));
+	log_debug("lease %u unconfigured%s", l->id, steps);
+}
+
 void lease_end(struct hostengine *e, struct lease *l, const char *reason, const char *why)
 {
 	end(e, l, reason, why, 1);
+}
+
+void lease_answer_waiters(struct hostengine *e, struct lease *l)
+{
+	answer_waiters(e, l, NULL, NULL);
 }

@@ -45,6 +45,10 @@ struct lease {
 	unsigned handed;         /* times the address was given to a client */
 	void **waiters;          /* opaque requests waiting for the address */
 	size_t n_waiters, cap_waiters;
+	/* an access address of the host claimed at the access anchor of its
+	 * link (accessclaim.h): native there, tunnelled from elsewhere */
+	int claimed;
+	uint64_t deadline_ms;    /* Graceful-replacement: released then (0 = none) */
 };
 
 /* Host configuration steps of a lease, undone in reverse order */
@@ -161,5 +165,16 @@ struct lease *lease_hold(struct hostengine *e, int type, const struct in6_addr *
 /* End l now (deregistration BU, local state removed); reason: the
  * lease-ended event's, why: the log's. */
 void lease_end(struct hostengine *e, struct lease *l, const char *reason, const char *why);
+
+/* ---- steps of the life cycle, for accessclaim.c ---- */
+
+/* Configure l's address on the tunnel device, bound to coa (0 or -errno,
+ * undone on failure) / remove what was configured. */
+int lease_host_configure(struct hostengine *e, struct lease *l, const struct in6_addr *coa);
+void lease_host_unconfigure(struct hostengine *e, struct lease *l);
+/* End l: deregistration BU, local state gone, lease-ended with reason. */
+void lease_end(struct hostengine *e, struct lease *l, const char *reason, const char *why);
+/* Answer l's waiters with its address. */
+void lease_answer_waiters(struct hostengine *e, struct lease *l);
 
 #endif

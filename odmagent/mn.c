@@ -661,6 +661,7 @@ int mn_start(struct odm_agent *a)
 	memcpy(rc_cfg.key, cfg->identities[0].key, MH_AUTH_KEY_LEN);
 	rc_cfg.lifetime_s = cfg->lifetime ? cfg->lifetime : 300;
 	he_init(&mn->e, &mn_ops, mn, &rc_cfg, &pol, random16());
+	access_set_anchors(&mn->e, cfg->access_anchors, cfg->n_access_anchors);
 
 	mn->nc = a->nc; /* main.c opened it before starting the role */
 	rc = adopt_state(mn);

@@ -175,12 +175,10 @@ static int build_bu(struct reg_ctx *c, struct reg_binding *b, uint16_t seq,
 	/* :: asks the anchor to allocate; the BID makes that idempotent */
 	m.hnp = b->kind == REG_ALLOC ? in6addr_any : b->hnp;
 	m.bid = b->bid;
-	if (b->service) {
-		size_t n = strnlen(b->service, MH_SERVICE_MAX);
-
+	if (b->service[0]) {
 		m.present |= MH_HAS_SERVICE;
-		m.service_len = (uint8_t)n;
-		memcpy(m.service, b->service, n);
+		m.service_len = (uint8_t)strnlen(b->service, sizeof(b->service));
+		memcpy(m.service, b->service, m.service_len);
 	}
 	m.mnid_subtype = MH_MNID_SUBTYPE_NAI;
 	m.mnid_len = (uint8_t)nai_len;

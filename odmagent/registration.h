@@ -73,9 +73,9 @@ struct reg_binding {
 	void *user;             /* the lease; NULL once it has gone (dereg) */
 	uint16_t bid;
 	struct in6_addr hnp;    /* :: until allocated */
-	/* the address type asked for, an odm.h type name sent as an RFC 5149
-	 * Service Selection option in every BU of the binding; NULL: none */
-	const char *service;
+	/* Service Selection (RFC 5149) sent in its BUs: the odm.h name of the
+	 * address type asked for, "" for none */
+	char service[24];
 
 	/* the outstanding exchange */
 	enum reg_kind kind;

@@ -48,7 +48,28 @@ static int session_may_share(const struct lease *l, const struct at_request *rq,
 			     const struct in6_addr *anchor)
 {
 	return !rq->fresh && l->type == rq->type && l->proto == rq->proto &&
-	       l->uid == rq->uid && IN6_ARE_ADDR_EQUAL(&l->anchor, anchor);
+	       l->uid == rq->uid && IN6_ARE_ADDR_EQUAL(&l->anchor, anchor) &&
+	       !(l->claimed && l->host_cfg); /* a claimed address of a link left */
+}
+
+/*
+ * Graceful-replacement (RFC 8653 §3.1): the current access address, claimed
+ * at the access anchor of the link (accessclaim.h), kept for the anchor's
+ * grace period after a move. Without an access anchor on this link it is
+ * not offered.
+ */
+static enum at_source graceful_source(const struct at_request *rq,
+				      const struct at_anchors *known, struct in6_addr *anchor,
+				      const char **why)
+{
+	(void)rq;
+	*why = NULL;
+	if (!known->has_access) {
+		*why = "without an access anchor on this link";
+		return AT_NOT_OFFERED;
+	}
+	*anchor = known->access;
+	return AT_ANCHORED;
 }
 
 /*
@@ -100,9 +121,13 @@ static const struct addrtype table[] = {
 		.move = AT_MOVE_REREGISTER,
 		.service = "fixed",
 	},
-	/* Graceful-replacement (RFC 8653 §3.1) needs an access anchor: not
-	 * offered until one provides it. */
-	{ .type = ODM_TYPE_GRACEFUL_REPLACEMENT, .move = AT_MOVE_REREGISTER },
+	{
+		.type = ODM_TYPE_GRACEFUL_REPLACEMENT,
+		.source = graceful_source,
+		.may_share = session_may_share,
+		.judge = lease_judge,
+		.move = AT_MOVE_REREGISTER,
+	},
 };
 
 const struct addrtype *addrtype_get(int type)

@@ -103,6 +103,12 @@ static const struct ipc_field fallback_fields[] = {
 	{ NULL, 0, false },
 };
 
+/* "events": the kinds wanted, comma-separated (absent: all) */
+static const struct ipc_field monitor_fields[] = {
+	{ "events", IPC_STRING, false },
+	{ NULL, 0, false },
+};
+
 /* THE schema. man/odmagent.8 (CONTROL PROTOCOL) mirrors this table. */
 static const struct ipc_op ipc_ops[] = {
 	{ "hello", no_fields },
@@ -115,7 +121,7 @@ static const struct ipc_op ipc_ops[] = {
 	{ "release", release_fields },
 	{ "reload", no_fields },
 	{ "status", no_fields },
-	{ "monitor", no_fields }, /* then one event object per line, see control.c */
+	{ "monitor", monitor_fields }, /* then one event object per line, see control.c */
 };
 
 #define N_OPS (sizeof(ipc_ops) / sizeof(ipc_ops[0]))

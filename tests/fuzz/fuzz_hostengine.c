@@ -4,7 +4,8 @@
  * (odmagent/hostengine.c, lease.c, typetable.c): what applications ask
  * and what anchors, or anyone else, send to the host, in any order.
  *
- * The input is a script of steps against a host with a fake ops table:
+ * The input is a script of steps against a host with a fake ops table,
+ * with or without an access anchor on the host's link (accessclaim.h):
  * a lease request (any type, protocol, with or without a CHA, ON_NET or
  * not, one of three users), a BA built from fuzzer-chosen fields (which of
  * the last BUs it answers, status, address, right or wrong key) and signed
@@ -15,7 +16,8 @@
  *   - every request is answered exactly once, at the latest at the stop;
  *   - after the stop no address, rule, tunnel binding or route is left on
  *     the host, and nothing is removed that was not added;
- *   - a type that is not offered never causes a BU.
+ *   - a type that is not offered never causes a BU (Graceful-replacement
+ *     is offered only with the access anchor).
  * LeakSanitizer checks that he_cleanup() frees what was made.
  *
  * fuzz-flags: -max_len=1024
@@ -234,7 +236,8 @@ static void request(struct hostengine *e, struct cursor *c, uint64_t now)
 	addr_of(0, 0xc0, &rq.dst);
 	f_cred(NULL, rq.req, &rq.uid, &rq.pid);
 	he_lease_request(e, &rq, now);
-	if (rq.type == ODM_TYPE_FIXED || rq.type == ODM_TYPE_GRACEFUL_REPLACEMENT) {
+	if (rq.type == ODM_TYPE_FIXED ||
+	    (rq.type == ODM_TYPE_GRACEFUL_REPLACEMENT && !e->anchors.has_access)) {
 		CHECK(S.bus == bus);
 		CHECK(S.answers[S.nreq] == 1);
 	}
@@ -313,6 +316,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	S.usable = 1;
 	move(&c);
 	he_init(&e, &OPS, NULL, &rc, &pol, take16(&c));
+	if (take8(&c) & 1) {
+		/* an access anchor on the link of the CoAs: claims of the host's
+		 * own address (Session-lasting without a CHA, Graceful) */
+		struct in6_addr ar;
+
+		addr_of(9, 0xa1, &ar);
+		access_set_anchors(&e, &ar, 1);
+	}
 	he_adopted(&e, now);
 	for (int step = 0; step < MAX_STEPS && c.n; step++) {
 		uint8_t op = take8(&c);

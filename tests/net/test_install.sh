@@ -12,8 +12,8 @@
 #   2. A program built with `pkg-config --cflags --libs odm` (PKG_CONFIG_PATH
 #      and PKG_CONFIG_SYSROOT_DIR into D) links against D's library, and
 #      runs: odm_version() is the Makefile's VERSION, and setsc() of a
-#      Session-lasting address with no agent returns EAI_REQUIREDIPNOTSUPPORTED
-#      at once (setsc(3): that type needs setsc_to()).
+#      Session-lasting address with no agent returns EAI_REQUIREDIPFAILED
+#      at once (setsc(3): without a peer, only the agent knows an anchor).
 #   3. The installed odmagent -V, odmctl --version and odmctl run use D.
 #   4. systemd-analyze verify accepts both units (their programs and man
 #      pages looked up in D), which hold only CAP_NET_ADMIN and CAP_NET_RAW;
@@ -129,10 +129,11 @@ ODM_SOCKET=$TMP/no-agent.sock LD_LIBRARY_PATH=$D$L "$TMP/prog" >"$TMP/prog.out"
 check "it loads libodm.so.0 from DESTDIR" \
 	grep -qF "$D$L/libodm.so.0" <(ODM_SOCKET=$TMP/no-agent.sock LD_LIBRARY_PATH=$D$L ldd "$TMP/prog")
 check "odm_version() is $VERSION" grep -qx "version $VERSION" "$TMP/prog.out"
-# setsc(3): Session-lasting comes only through setsc_to() (it needs the
-# peer's anchor), so setsc() refuses it, without asking the agent.
-check "setsc(Session-lasting) with no agent: EAI_REQUIREDIPNOTSUPPORTED" \
-	grep -qx 'setsc EAI_REQUIREDIPNOTSUPPORTED' "$TMP/prog.out"
+# setsc(3): Session-lasting without a peer comes from the host's own
+# anchors, which only the agent knows: with no agent, the network cannot
+# provide it.
+check "setsc(Session-lasting) with no agent: EAI_REQUIREDIPFAILED" \
+	grep -qx 'setsc EAI_REQUIREDIPFAILED' "$TMP/prog.out"
 ms=$(sed -n 's/^ms //p' "$TMP/prog.out")
 check "... in ${ms} ms, under 100 ms" test "$ms" -lt 100
 unset PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_LIBDIR

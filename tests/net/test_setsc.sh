@@ -3,8 +3,9 @@
 # (topo.sh + agents.sh), through examples/setsc_fetch, a program linked with
 # -lodm and run WITHOUT LD_PRELOAD (the agent's default type stays
 # non-persistent, no ODM_TYPE):
-#   1. setsc(Fixed) and setsc(Session-lasting) without a peer are refused
-#      with EAI_REQUIREDIPNOTSUPPORTED, and no BU is sent;
+#   1. setsc(Fixed) is refused with EAI_REQUIREDIPNOTSUPPORTED, and
+#      setsc(Session-lasting) without a peer (the host has no anchor of its
+#      own here) fails with EAI_REQUIREDIPFAILED; no BU is sent;
 #   2. setsc(Non-persistent) returns mn's current access address;
 #   3. setsc_to(Session-lasting) toward cn gives a CHoA of the anchor's pool;
 #      the program binds it (getsc reports it), connects and downloads BIGFILE
@@ -56,8 +57,10 @@ fetch fixed -x -t fixed cn.example.test "$HTTP_PORT" "$SMALL"
 check "setsc_to(Fixed) is refused (rc $RC)" test "$RC" -eq 3
 check "with EAI_REQUIREDIPNOTSUPPORTED" test "$(answer fixed)" = EAI_REQUIREDIPNOTSUPPORTED
 fetch nopeer -x -p -t session-lasting cn.example.test "$HTTP_PORT" "$SMALL"
-check "setsc(Session-lasting) without a peer: EAI_REQUIREDIPNOTSUPPORTED" \
-	test "$(answer nopeer)" = EAI_REQUIREDIPNOTSUPPORTED
+check "setsc(Session-lasting) without a peer nor an anchor of the host: EAI_REQUIREDIPFAILED" \
+	test "$(answer nopeer)" = EAI_REQUIREDIPFAILED
+check "the agent logged why it had no anchor for it" \
+	grep -q 'session-lasting for uid [0-9]* pid [0-9]*: no anchor for this destination: plain address' "$MN_AGENT_LOG"
 check "no BU was sent for them (bu_sent $BU0)" test "$(counter bu_sent)" -eq "$BU0"
 check "and no lease exists" test "$(odm_lease_count)" -eq 0
 

@@ -97,12 +97,15 @@ inner() { # runs inside unshare -nm, as root
 	check "dup chain: release names the leased address" \
 		grep -q '"op": "release".*"addr": "2001:db8:c4a::2"' "$log"
 
-	# A host without a cha record: plain, no agent lease.
+	# A host without a cha record: the agent is asked without one (its own
+	# anchors decide: the access router's, the home anchor, else plain).
 	: >"$log"
 	"${pre[@]}" ODM_DEBUG=1 "$TMP/target_sock" connect cn2.example.test >"$TMP/o" 2>"$TMP/e"
-	check "no cha: plain source" grep -q 'server sees source 2001:db8:c2::10' "$TMP/o"
-	check "no cha: no lease asked" test "$(count '"op": "lease"' "$log")" = 0
-	check "no cha: debug says plain" grep -q 'odm: no cha for 2001:db8:c2::10, plain' "$TMP/e"
+	check "no cha: one lease asked" test "$(count '"op": "lease"' "$log")" = 1
+	check "no cha: the request names no cha" bash -c "! grep '\"op\": \"lease\"' '$log' | grep -q '\"cha\"'"
+	check "no cha: the server sees the address the agent gave" \
+		grep -q 'server sees source 2001:db8:c4a::2' "$TMP/o"
+	check "no cha: debug names it" grep -q 'odm: connect fd [0-9]* -> lease 2001:db8:c4a::2 via cha none' "$TMP/e"
 
 	# getaddrinfo alone asks nothing: the cha query waits for a connect
 	# that needs it.
@@ -174,10 +177,15 @@ inner() { # runs inside unshare -nm, as root
 	check "no agent, type asked: connect fails with EADDRNOTAVAIL" \
 		grep -q "connect: -1 $(python3 -c 'import os; print(os.strerror(99))')" "$TMP/o"
 	check "no agent, type asked: debug names the error" grep -q 'failing with EADDRNOTAVAIL' "$TMP/e"
-	# A type the agent does not give: its error, even with an agent that
-	# answers (plain, which is never a Fixed address; no anchor provides
-	# Graceful-replacement yet).
-	for ty in fixed graceful-replacement; do
+	# Graceful-replacement is the agent's to give (the access router's anchor).
+	ODM_SOCKET=$TMP/agent3.sock ODM_TYPE=graceful-replacement "${pre[@]}" \
+		"$TMP/target_sock" connect cn.example.test >"$TMP/o" 2>"$TMP/e" || true
+	check "type graceful-replacement asked: the agent is asked for it" \
+		grep -q '"op": "lease".*"type": "graceful-replacement"' "$TMP/agent3.log"
+	check "and its plain answer is followed" grep -q 'source 2001:db8:c0::10' "$TMP/o"
+	# Fixed: the host's Fixed address or its error, even with an agent that
+	# answers (plain, which is never a Fixed address).
+	for ty in fixed; do
 		ODM_SOCKET=$TMP/agent3.sock ODM_TYPE=$ty "${pre[@]}" ODM_DEBUG=1 \
 			"$TMP/target_sock" connect cn.example.test >"$TMP/o" 2>"$TMP/e" || true
 		check "type $ty asked: connect fails with EADDRNOTAVAIL" \

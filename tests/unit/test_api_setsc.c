@@ -53,7 +53,7 @@ static void no_agent(void)
 	setenv("ODM_SOCKET", path, 1);
 }
 
-Test(api_setsc, graceful_is_not_offered_and_fixed_needs_the_agent)
+Test(api_setsc, every_anchored_type_needs_the_agent)
 {
 	struct sockaddr_in6 d = dst6("2001:db8:c0::10");
 	struct in6_addr src;
@@ -65,11 +65,11 @@ Test(api_setsc, graceful_is_not_offered_and_fixed_needs_the_agent)
 	cr_assert_eq(setsc(fd, &src, FIXED_IPV6_ADDRESS), EAI_REQUIREDIPFAILED);
 	cr_assert_eq(setsc_to(fd, &src, FIXED_IPV6_ADDRESS, (struct sockaddr *)&d, sizeof(d), NULL),
 		     EAI_REQUIREDIPFAILED);
-	cr_assert_eq(setsc(fd, &src, GRACEFUL_REPLACEMENT_IPV6_ADDRESS),
-		     EAI_REQUIREDIPNOTSUPPORTED);
 	cr_assert_eq(setsc(fd, &src, 9), EAI_REQUIREDIPNOTSUPPORTED);
-	/* no peer, no peer-independent anchor */
-	cr_assert_eq(setsc(fd, &src, SESSION_LASTING_IPV6_ADDRESS), EAI_REQUIREDIPNOTSUPPORTED);
+	/* the host's own anchors (no peer, or Graceful-replacement) are the
+	 * agent's to know: without an agent, the network cannot provide them */
+	cr_assert_eq(setsc(fd, &src, SESSION_LASTING_IPV6_ADDRESS), EAI_REQUIREDIPFAILED);
+	cr_assert_eq(setsc(fd, &src, GRACEFUL_REPLACEMENT_IPV6_ADDRESS), EAI_REQUIREDIPFAILED);
 	close(fd);
 }
 
@@ -113,11 +113,12 @@ Test(api_setsc, unknown_cha_without_host_fails)
 	cr_assert_eq(setsc_to(fd, &src, SESSION_LASTING_IPV6_ADDRESS, (struct sockaddr *)&d,
 			      sizeof(d), NULL),
 		     EAI_REQUIREDIPFAILED);
-	/* a destination known to have no CHA: not offered toward it */
+	/* a destination known to have no CHA: the host's own anchors (the
+	 * agent's to know; none here) */
 	chacache_put_addr(chacache_by_addr(), &d.sin6_addr, NULL, 60, chacache_now_ms());
 	cr_assert_eq(setsc_to(fd, &src, SESSION_LASTING_IPV6_ADDRESS, (struct sockaddr *)&d,
 			      sizeof(d), NULL),
-		     EAI_REQUIREDIPNOTSUPPORTED);
+		     EAI_REQUIREDIPFAILED);
 	close(fd);
 }
 

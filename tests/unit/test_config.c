@@ -531,3 +531,23 @@ Test(config, policy_file)
 	fails(ANCHOR_BASE "policy-file /etc/odm/policy\n",
 	      "t.conf:5: policy-file: not valid for role anchor");
 }
+
+Test(config, access_anchors)
+{
+	char text[1024];
+	size_t off;
+
+	cr_assert_eq(parse(MN_ID "access-anchor 2001:db8:a1::1\naccess-anchor 2001:db8:a2::1\n"),
+		     0, "%s", err);
+	cr_assert_eq(cfg.n_access_anchors, 2);
+	cr_assert_eq(cfg.access_anchors[1].s6_addr[5], 0xa2);
+	config_free(&cfg);
+	fails(MN_ID "access-anchor fe80::1\n", "t.conf:2: ");
+	cr_assert(strstr(err, "not a usable unicast address"), "%s", err);
+	off = (size_t)snprintf(text, sizeof(text), "%s", MN_ID);
+	for (int i = 0; i <= CONFIG_ACCESS_ANCHORS_MAX; i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off,
+					"access-anchor 2001:db8:%x::1\n", i + 1);
+	fails(text, "t.conf:");
+	cr_assert(strstr(err, "too many access-anchor lines"), "%s", err);
+}

@@ -812,6 +812,32 @@ Test(control, monitor_streams_events_and_is_never_idle)
 	cr_assert(wait_subscribers(0), "the monitor that went was not unsubscribed");
 }
 
+/* A monitor that names kinds gets those only (odm_events_fd's subscription). */
+Test(control, monitor_filters_by_kind)
+{
+	static const char none[] = "{\"id\":1,\"op\":\"monitor\",\"events\":\"graceful-replacement\"}\n";
+	static const char some[] = "{\"id\":1,\"op\":\"monitor\",\"events\":\"x,test-event\"}\n";
+	int a = connect_agent(), b = connect_agent();
+	struct pollfd p = { .fd = a, .events = POLLIN };
+	json_t *r;
+
+	r = raw(a, none, sizeof(none) - 1);
+	cr_assert(json_is_true(json_object_get(r, "monitor")));
+	json_decref(r);
+	r = raw(b, some, sizeof(some) - 1);
+	cr_assert(json_is_true(json_object_get(r, "monitor")));
+	json_decref(r);
+	cr_assert(wait_subscribers(2));
+	emit_events(1);
+	r = raw(b, "", 0);
+	cr_assert_str_eq(json_string_value(json_object_get(r, "event")), "test-event");
+	json_decref(r);
+	cr_assert_eq(poll(&p, 1, 200), 0, "a kind the monitor did not ask for reached it");
+	close(a);
+	close(b);
+	cr_assert(wait_subscribers(0));
+}
+
 Test(control, slow_monitor_loses_counted_events_and_blocks_nobody)
 {
 	const int total = 20000;

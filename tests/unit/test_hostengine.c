@@ -59,6 +59,7 @@ static struct {
 	int nhost;
 	int destroyed;              /* destroy_tcp's answer */
 	int fail_rule;              /* rule_add fails */
+	uint16_t ba_units;          /* lifetime the anchor grants (0: 300 s) */
 } F;
 
 static struct hostengine E;
@@ -302,7 +303,7 @@ static void answer(int i, uint8_t status, const struct in6_addr *hnp, uint64_t n
 	m.type = MH_TYPE_BA;
 	m.status = status;
 	m.seq = q.seq;
-	m.lifetime = mh_lifetime_units(300);
+	m.lifetime = F.ba_units ? F.ba_units : mh_lifetime_units(300);
 	m.present = MH_HAS_HNP | MH_HAS_BID | MH_HAS_MNID | MH_HAS_REPLAY | MH_HAS_AUTH;
 	m.hnp_len = 128;
 	m.hnp = hnp ? *hnp : q.hnp;
@@ -698,7 +699,7 @@ Test(hostengine, session_without_anchor_falls_back_to_plain)
 
 /* The engine's state saved at T0 + 100, and taken over by a new run at
  * T0 + 1100 (the old one was killed: it is left in *first, to be freed
- * without a word to anyone) */
+ * without a word to anyone), with the same configured access anchors */
 static void new_run(struct hostengine *first)
 {
 	struct reg_config rc = E.reg.cfg;
@@ -707,6 +708,7 @@ static void new_run(struct hostengine *first)
 	cr_assert_eq(mnstate_snapshot(&E.reg, &E.leases, 1700000000000, T0 + 100, &st), 0);
 	*first = E;
 	he_init(&E, &OPS, NULL, &rc, &first->pol, 900);
+	access_set_anchors(&E, first->access.v, first->access.n);
 	cr_assert_eq(mnstate_adopt(&st, "mn1@example.test", &E.leases, &E.reg, 1700000001000,
 				   T0 + 1100),
 		     1);
@@ -985,8 +987,9 @@ Test(hostengine, type_table_has_every_type)
 	cr_assert_not_null(addrtype_get(ODM_TYPE_GRACEFUL_REPLACEMENT));
 	cr_assert_eq(addrtype_get(ODM_TYPE_NONE), addrtype_get(ODM_TYPE_NON_PERSISTENT));
 	cr_assert_null(addrtype_get(99));
-	cr_assert_null(addrtype_get(ODM_TYPE_GRACEFUL_REPLACEMENT)->source,
-		       "graceful-replacement: not offered yet");
+	cr_assert_not_null(addrtype_get(ODM_TYPE_GRACEFUL_REPLACEMENT)->source,
+			   "graceful-replacement: from the access anchor");
+	cr_assert_not_null(addrtype_get(ODM_TYPE_FIXED)->source, "fixed: from the home anchor");
 	cr_assert_null(addrtype_get(ODM_TYPE_FIXED)->judge, "fixed: never ended for want of use");
 }
 
@@ -1038,4 +1041,217 @@ Test(hostengine, a_moves_bu_says_when_the_old_coa_stopped_working)
 	m = bu(2);
 	cr_assert(m.present & MH_HAS_COA_LOST);
 	cr_assert_eq(m.coa_lost_ms, 0, "a new loss, measured from this move");
+}
+
+/* ---- access anchors: Session-lasting without a CHA, Graceful-replacement ---- */
+
+static struct in6_addr AR1, AR2;
+
+/* access anchors on the links of COA1 and COA2; the host is on COA1's */
+static void access_anchors(void)
+{
+	struct in6_addr v[2];
+
+	AR1 = A("2001:db8:a1::1");
+	AR2 = A("2001:db8:a2::1");
+	v[0] = AR2;
+	v[1] = AR1;
+	access_set_anchors(&E, v, 2);
+	cr_assert(E.anchors.has_access);
+	assert_addr(&E.anchors.access, "2001:db8:a1::1");
+}
+
+/* Request 1 of type claims COA1 at AR1 and gets it; returns at T0 + 20. */
+static void claimed(int type)
+{
+	struct mh_msg m;
+
+	access_anchors();
+	request(1, type, IPPROTO_TCP, 0, 0, T0);
+	cr_assert_eq(F.nbu, 1);
+	m = bu(0);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[0], &AR1), "to the anchor of the link");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[0], &COA1), "sent from the address claimed");
+	cr_assert(bu_hnp_is(0, &COA1), "the HNP is the host's access address");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&m.altcoa, &COA1), "CoA = HNP: on the link");
+	cr_assert(m.present & MH_HAS_SERVICE);
+	cr_assert_eq(m.service_len, strlen(odm_type_name(type)));
+	cr_assert_eq(memcmp(m.service, odm_type_name(type), m.service_len), 0);
+	cr_assert_eq(F.nrep, 0, "granted only by the anchor's BA");
+	answer(0, MH_BA_ACCEPTED, NULL, T0 + 20);
+	cr_assert_eq(F.nrep, 1);
+	cr_assert_str_eq(F.rep[0].addr, "2001:db8:a1::5");
+	cr_assert_eq(logged("addr_add 2001:db8:a1::5", 0), -1, "native: nothing configured");
+	cr_assert_eq(logged("route_add", 0), -1);
+	cr_assert_str_eq(str(event("lease-granted", 0), "anchor"), "2001:db8:a1::1");
+}
+
+/* the host moves from COA1's link to COA2's at now */
+static void move_to_coa2(uint64_t now)
+{
+	F.coa = COA2;
+	F.host[0] = COA2;
+	he_move(&E, now);
+}
+
+Test(hostengine, access_anchor_of_the_link_is_picked_by_prefix)
+{
+	struct access_anchors l = { .n = 2 };
+	struct in6_addr h[2] = { A("2001:db8:ff::9"), A("2001:db8:a2::77") };
+
+	l.v[0] = A("2001:db8:a1::1");
+	l.v[1] = A("2001:db8:a2::1");
+	cr_assert_eq(access_anchor_pick(&l, h, 2), 1);
+	cr_assert_eq(access_anchor_pick(&l, h, 1), -1, "no access anchor on 2001:db8:ff::/64");
+	h[0] = A("2001:db8:a1:1::9"); /* another /64 of the same /48 */
+	cr_assert_eq(access_anchor_pick(&l, h, 1), -1);
+}
+
+Test(hostengine, session_without_cha_claims_the_access_address_and_returns_native)
+{
+	int mark;
+
+	claimed(ODM_TYPE_SESSION_LASTING);
+	F.count.tcp = 1;
+	F.destroyed = 1;
+	mark = F.nlog;
+	move_to_coa2(T0 + 1000);
+	assert_addr(&E.anchors.access, "2001:db8:a2::1");
+	cr_assert_eq(logged_addr("destroy_tcp", &COA1, mark), -1,
+		     "the sockets of an access-anchored address survive the move");
+	cr_assert_geq(logged("addr_add 2001:db8:a1::5", mark), 0, "on the tunnel device now");
+	cr_assert_geq(logged("bind 2001:db8:a1::5 2001:db8:a2::5", mark), 0);
+	cr_assert_geq(logged("rule_add 2001:db8:a1::5", mark), 0);
+	cr_assert_eq(F.nbu, 2);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[1], &AR1), "registered with the router it left");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[1], &COA2));
+	cr_assert(bu_hnp_is(1, &COA1));
+	answer(1, MH_BA_ACCEPTED, NULL, T0 + 1030);
+	cr_assert_null(event("graceful-replacement", 0), "Session-lasting has no deadline");
+
+	/* back on ar1's link: native again */
+	mark = F.nlog;
+	F.coa = COA1;
+	F.host[0] = COA1;
+	he_move(&E, T0 + 5000);
+	cr_assert_geq(logged("rule_del 2001:db8:a1::5", mark), 0);
+	cr_assert_geq(logged("addr_del 2001:db8:a1::5", mark), 0, "off the tunnel device");
+	cr_assert_eq(F.nbu, 3);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[2], &COA1), "from the address: CoA = HNP");
+	cr_assert(bu_hnp_is(2, &COA1));
+	cr_assert_neq(bu(2).lifetime, 0, "the claim stays while its sockets live");
+	answer(2, MH_BA_ACCEPTED, NULL, T0 + 5010);
+
+	/* the last socket closes: deregistered */
+	F.count.tcp = 0;
+	he_tick(&E, T0 + 9000);
+	cr_assert_null(E.leases.head);
+	cr_assert_eq(F.nbu, 4);
+	cr_assert_eq(bu(3).lifetime, 0);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[3], &AR1));
+}
+
+Test(hostengine, access_claim_refused_fails_the_request)
+{
+	access_anchors();
+	request(1, ODM_TYPE_GRACEFUL_REPLACEMENT, IPPROTO_TCP, 0, 0, T0);
+	answer(0, MH_BA_NOT_AUTHORIZED_FOR_HNP, NULL, T0 + 20);
+	cr_assert_eq(F.nrep, 1);
+	cr_assert_str_eq(F.rep[0].code, "REQUIREDIPFAILED");
+	cr_assert_null(E.leases.head);
+}
+
+Test(hostengine, graceful_is_kept_until_the_deadline_the_anchor_grants)
+{
+	json_t *ev;
+	int mark;
+
+	claimed(ODM_TYPE_GRACEFUL_REPLACEMENT);
+	F.count.tcp = 1;
+	move_to_coa2(T0 + 1000);
+	cr_assert_eq(F.nbu, 2);
+	F.ba_units = 5; /* 20 s left of the anchor's grace period */
+	answer(1, MH_BA_ACCEPTED, NULL, T0 + 1040);
+	ev = event("graceful-replacement", 0);
+	cr_assert_not_null(ev, "the deadline is told");
+	cr_assert_str_eq(str(ev, "addr"), "2001:db8:a1::5");
+	cr_assert_str_eq(str(ev, "replacement"), "2001:db8:a2::5");
+	cr_assert_eq(json_integer_value(json_object_get(ev, "deadline")), T0 + 1040 + 20000 - 20,
+		     "BA time + lifetime - half the round trip");
+	/* later refreshes with shorter lifetimes do not tell it again */
+	cr_assert_null(event("graceful-replacement", 1));
+
+	he_tick(&E, T0 + 21000);
+	cr_assert_not_null(E.leases.head, "still within the grace period");
+	mark = F.nlog;
+	he_tick(&E, T0 + 21020);
+	cr_assert_null(E.leases.head, "released at the deadline, sockets or not");
+	cr_assert_geq(logged("addr_del 2001:db8:a1::5", mark), 0);
+	cr_assert_eq(bu(2).lifetime, 0, "and deregistered");
+	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "anchor-lost");
+}
+
+Test(hostengine, graceful_back_on_the_link_has_no_deadline)
+{
+	claimed(ODM_TYPE_GRACEFUL_REPLACEMENT);
+	F.count.tcp = 1;
+	move_to_coa2(T0 + 1000);
+	F.ba_units = 5;
+	answer(1, MH_BA_ACCEPTED, NULL, T0 + 1040);
+	F.coa = COA1;
+	F.host[0] = COA1;
+	he_move(&E, T0 + 2000);
+	F.ba_units = 0;
+	answer(2, MH_BA_ACCEPTED, NULL, T0 + 2010);
+	he_tick(&E, T0 + 30000);
+	cr_assert_not_null(E.leases.head, "native again: no grace period runs");
+	cr_assert_eq(E.leases.head->deadline_ms, 0);
+}
+
+/* One move re-registers the bindings at every anchor in the same event, and
+ * an anchor that never answers holds up no other. */
+Test(hostengine, one_move_reregisters_at_every_anchor_at_once)
+{
+	int before;
+
+	claimed(ODM_TYPE_SESSION_LASTING);         /* COA1 at AR1, BU 0 */
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 30); /* at the CHA */
+	cr_assert_eq(F.nbu, 2);
+	answer(1, MH_BA_ACCEPTED, &HOA1, T0 + 40);
+	cr_assert_eq(F.nrep, 2);
+	before = F.nbu;
+	move_to_coa2(T0 + 1000);
+	cr_assert_eq(F.nbu, before + 2, "a BU to each anchor from the one move event");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[before], &COA2) &&
+		  IN6_ARE_ADDR_EQUAL(&F.busrc[before + 1], &COA2));
+	cr_assert(!IN6_ARE_ADDR_EQUAL(&F.budst[before], &F.budst[before + 1]), "two anchors");
+	/* the CHA answers, ar1 stays silent: the CHA's lease is re-registered */
+	answer(IN6_ARE_ADDR_EQUAL(&F.budst[before], &ANCHOR) ? before : before + 1, MH_BA_ACCEPTED,
+	       NULL, T0 + 1010);
+	cr_assert_not_null(event("ba-received", 2));
+	he_reg_timers(&E, T0 + 2100);
+	cr_assert_geq(F.nbu, before + 3, "the silent anchor gets its retransmission");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[F.nbu - 1], &AR1));
+}
+
+/* A claimed address is taken over by a new run: native if still on its
+ * link (nothing configured), re-registered from the address itself. */
+Test(hostengine, restart_takes_a_claimed_address_over_native)
+{
+	struct hostengine first;
+	struct mh_msg m;
+	int mark;
+
+	claimed(ODM_TYPE_SESSION_LASTING);
+	new_run(&first);
+	mark = F.nlog;
+	he_adopted(&E, T0 + 1100);
+	cr_assert_eq(logged("addr_add 2001:db8:a1::5", mark), -1, "native: not on the tunnel");
+	cr_assert(E.leases.head->claimed);
+	cr_assert_eq(F.nbu, 2, "re-registered at once");
+	m = bu(1);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[1], &COA1) && IN6_ARE_ADDR_EQUAL(&m.altcoa, &COA1),
+		  "from the address itself");
+	cr_assert(m.present & MH_HAS_SERVICE, "with its type");
+	he_cleanup(&first);
 }

@@ -410,3 +410,36 @@ odm__anchors_down() {
 	return 0
 }
 odm_anchor_status() { "$ODM_BUILD/odmctl" -s "$ODM_DIR/$1.sock" -j status; }
+
+# ---- access anchors (test_access.sh, test_graceful.sh) ----
+#   odm_anchor_bindings HOST    "hoa,coa,nai" of each binding at HOST's anchor, sorted
+#   odm_mn_access_conf AR...    ODM_MN_EXTRA naming AR's anchors (access-anchor
+#                               lines with their addresses), before odm_agents_up
+#   odm_craft_bu NAI SPI KEYFILE ANCHOR COA DEV ARGS...   one BU crafted by
+#                               mhcraft.py from mn; prints the answer line
+odm_anchor_bindings() {
+	odm_anchor_status "$1" |
+		json '" ".join(sorted("%s,%s,%s" % (b["hoa"], b["coa"], b["nai"]) for b in j["bindings"]))'
+}
+odm_mn_access_conf() {
+	local h addr
+	ODM_MN_EXTRA=''
+	for h; do
+		case $h in
+		ar1) addr=$AR1_ADDR ;;
+		ar2) addr=$AR2_ADDR ;;
+		*) echo "odm_mn_access_conf: ar1 or ar2, not '$h'" >&2; return 2 ;;
+		esac
+		ODM_MN_EXTRA+="access-anchor $addr"$'\n'
+	done
+	export ODM_MN_EXTRA
+}
+odm_craft_bu() {
+	local nai=$1 spi=$2 key=$3 anchor=$4 coa=$5 dev=$6 seq
+	shift 6
+	# the sequence number in a file: callers run this in $(...)
+	seq=$(($(cat "$ODM_DIR/craft-seq" 2>/dev/null || echo 0) + 1))
+	echo "$seq" >"$ODM_DIR/craft-seq"
+	nsq mn /usr/bin/python3 "$ODM_REPO/tests/net/lib/mhcraft.py" --coa "$coa" --cha "$anchor" \
+		--dev "$dev" --nai "$nai" --spi "$spi" --keyfile "$key" --seq "$seq" "$@"
+}

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/* accessclaim.c — access addresses claimed at access anchors (see accessclaim.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "accessclaim.h"
+#include "addrtext.h"
+#include "hostengine.h"
+#include "lease.h"
+#include "log.h"
+#include "odm.h"
+#include "registration.h"
+
+/* same /64: the prefix length SLAAC gives a link (RFC 4291 §2.5.1) */
+static int same_link_prefix(const struct in6_addr *a, const struct in6_addr *b)
+{
+	return memcmp(a->s6_addr, b->s6_addr, 8) == 0;
+}
+
+int access_anchor_pick(const struct access_anchors *list, const struct in6_addr *host,
+		       size_t nh)
+{
+	for (size_t i = 0; i < list->n; i++)
+		for (size_t j = 0; j < nh; j++)
+			if (same_link_prefix(&list->v[i], &host[j]))
+				return (int)i;
+	return -1;
+}
+
+void access_set_anchors(struct hostengine *e, const struct in6_addr *v, size_t n)
+{
+	if (n > ACCESS_ANCHORS_MAX)
+		n = ACCESS_ANCHORS_MAX;
+	memcpy(e->access.v, v, n * sizeof(*v));
+	e->access.n = n;
+	access_update(e);
+}
+
+void access_update(struct hostengine *e)
+{
+	char a1[INET6_ADDRSTRLEN];
+	int i;
+
+	if (!e->access.n)
+		return; /* none configured: the anchors known stay as they are */
+	i = access_anchor_pick(&e->access, e->host_addrs, e->n_host_addrs);
+	if (i < 0) {
+		if (e->anchors.has_access)
+			log_info("no access anchor on this link any more");
+		e->anchors.has_access = 0;
+		return;
+	}
+	if (!e->anchors.has_access || !IN6_ARE_ADDR_EQUAL(&e->anchors.access, &e->access.v[i]))
+		log_info("access anchor of this link: %s", ntop6(&e->access.v[i], a1));
+	e->anchors.has_access = 1;
+	e->anchors.access = e->access.v[i];
+}
+
+int access_is_claim(const struct hostengine *e, const struct in6_addr *anchor)
+{
+	for (size_t i = 0; i < e->access.n; i++)
+		if (IN6_ARE_ADDR_EQUAL(&e->access.v[i], anchor))
+			return 1;
+	return 0;
+}
+
+void access_claim_start(struct hostengine *e, struct lease *l)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	struct reg_binding *b = l->rb;
+	struct reg_anchor *an = b->anchor;
+	struct lease *other = an->has_coa ? lease_by_addr(&e->leases, &an->coa) : NULL;
+
+	if (!an->has_coa || other) {
+		log_warnx("lease %u: %s", l->id,
+			  !an->has_coa ? "no access address toward the access anchor" :
+					 "the access address is claimed for another lease");
+		lease_end(e, l, "refused", "no address to claim"); /* answers the waiter */
+		return;
+	}
+	l->claimed = 1;
+	l->addr = an->coa;
+	b->hnp = an->coa;
+	snprintf(b->service, sizeof(b->service), "%s", odm_type_name(l->type));
+	log_info("lease %u: claiming access address %s at anchor %s (%s)", l->id,
+		 ntop6(&l->addr, a1), ntop6(&an->addr, a2), b->service);
+	reg_refresh(&e->reg, b, e->now, 0);
+}
+
+void access_claim_accepted(struct hostengine *e, struct lease *l, struct reg_binding *b,
+			   const struct reg_event *ev)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	uint64_t deadline;
+
+	if (l->state == LEASE_REGISTERING) {
+		/* the address is the host's own, on its link: usable already */
+		l->state = LEASE_REGISTERED;
+		l->registered_ms = l->handed_ms = e->now;
+		log_info("lease %u: %s claimed at %s, lifetime %us", l->id, ntop6(&l->addr, a1),
+			 ntop6(&l->anchor, a2), ev->lifetime_s);
+		lease_answer_waiters(e, l);
+		return;
+	}
+	if (l->type != ODM_TYPE_GRACEFUL_REPLACEMENT || !l->host_cfg)
+		return;
+	/* away from its link: the lifetime granted runs to the grace period's
+	 * end at most; the anchor started counting when the BU arrived */
+	deadline = e->now + (uint64_t)ev->lifetime_s * 1000;
+	if (ev->rtt_ms > 0 && deadline > (uint64_t)ev->rtt_ms / 2)
+		deadline -= (uint64_t)ev->rtt_ms / 2;
+	if (l->deadline_ms && l->deadline_ms <= deadline)
+		return;
+	l->deadline_ms = deadline;
+	log_info("lease %u: %s kept until %llu ms from now, replacement %s", l->id,
+		 ntop6(&l->addr, a1), (unsigned long long)(deadline - e->now),
+		 ntop6(&b->anchor->coa, a2));
+	e->ops->emit(e->arg, "graceful-replacement",
+		     json_pack("{s:i, s:s, s:s, s:I, s:I}", "id", (int)l->id, "addr",
+			       ntop6(&l->addr, a1), "replacement", ntop6(&b->anchor->coa, a2),
+			       "deadline", (json_int_t)deadline, "left_ms",
+			       (json_int_t)(deadline - e->now)));
+}
+
+int access_claim_moved(struct hostengine *e, struct lease *l, const struct in6_addr *coa)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	int rc;
+
+	if (l->state != LEASE_REGISTERED)
+		return 0; /* a claim in flight: only its link's BA can grant it */
+	if (IN6_ARE_ADDR_EQUAL(coa, &l->addr)) {
+		/* back on its link: native again, the anchor drops the tunnel */
+		if (l->host_cfg)
+			lease_host_unconfigure(e, l);
+		l->deadline_ms = 0;
+		log_info("lease %u: back on the link of %s, %s is native again", l->id,
+			 ntop6(&l->anchor, a1), ntop6(&l->addr, a2));
+	} else if (!l->host_cfg) {
+		rc = lease_host_configure(e, l, coa);
+		if (rc < 0) {
+			lease_end(e, l, "refused", "cannot keep the address on the tunnel");
+			return 0;
+		}
+	} else {
+		rc = e->ops->tun_bind(e->arg, &l->addr, coa, &l->anchor);
+		if (rc < 0)
+			log_warn(rc, "re-binding lease %u to %s", l->id, ntop6(coa, a1));
+	}
+	reg_refresh(&e->reg, l->rb, e->now, 1);
+	return 1;
+}
+
+int access_adopt(struct hostengine *e, struct lease *l)
+{
+	char a1[INET6_ADDRSTRLEN];
+
+	if (!access_is_claim(e, &l->anchor))
+		return 0;
+	l->claimed = 1;
+	snprintf(l->rb->service, sizeof(l->rb->service), "%s", odm_type_name(l->type));
+	for (size_t i = 0; i < e->n_host_addrs; i++)
+		if (IN6_ARE_ADDR_EQUAL(&e->host_addrs[i], &l->addr)) {
+			log_info("lease %u: claimed access address %s taken over, native", l->id,
+				 ntop6(&l->addr, a1));
+			return 1;
+		}
+	return 0;
+}
+
+void access_deadlines(struct hostengine *e)
+{
+	struct lease *l, *next;
+
+	for (l = e->leases.head; l; l = next) {
+		next = l->next;
+		if (l->claimed && l->deadline_ms && e->now >= l->deadline_ms)
+			lease_end(e, l, "anchor-lost", "grace period over");
+	}
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * accessclaim.h — the host side of access anchors: a Session-lasting (no
+ * CHA known) or Graceful-replacement socket gets the host's current access
+ * address, which the host claims at the anchor of the access router of its
+ * link with an authenticated BU sent from that very address (HNP = CoA =
+ * the address, RFC 6275 §11.5.4's form of a BU "at home"). The address stays
+ * native while the host is on that link. After a move the lease re-registers
+ * it from the new care-of address: the anchor tunnels it to the host, which
+ * configures it on the tunnel device like any anchored address until its
+ * last socket closes (then deregisters). Back on the link, a BU from the
+ * address makes it native again and the host removes the tunnel side.
+ *
+ * The access anchor of the current link is the configured access-anchor
+ * (odmagent.conf(5)) whose /64 holds one of the host's access addresses.
+ *
+ * Graceful-replacement: the first BA after a move carries a lifetime the
+ * anchor capped at its grace period; the host takes that as the deadline,
+ * tells it in a "graceful-replacement" event (the address, its replacement,
+ * the deadline) and ends the lease when it passes.
+ *
+ * No I/O: everything goes through the host engine's ops.
+ */
+#ifndef ODM_ACCESSCLAIM_H
+#define ODM_ACCESSCLAIM_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ACCESS_ANCHORS_MAX 8
+
+struct access_anchors {
+	struct in6_addr v[ACCESS_ANCHORS_MAX];
+	size_t n;
+};
+
+struct hostengine;
+struct lease;
+struct reg_binding;
+struct reg_event;
+
+/* The first of list whose /64 holds one of host[0..nh): its index, or -1. */
+int access_anchor_pick(const struct access_anchors *list, const struct in6_addr *host,
+		       size_t nh);
+
+/* The configured access anchors (replaces the previous list). */
+void access_set_anchors(struct hostengine *e, const struct in6_addr *v, size_t n);
+/* The host's addresses changed: which access anchor is the current link's. */
+void access_update(struct hostengine *e);
+
+/* Whether a lease at anchor is a claim of the host's access address. */
+int access_is_claim(const struct hostengine *e, const struct in6_addr *anchor);
+/* Claim the CoA toward l's anchor for l (l is new, its waiter queued). */
+void access_claim_start(struct hostengine *e, struct lease *l);
+/* A BA accepted an exchange of claimed lease l (before lease.c's logging). */
+void access_claim_accepted(struct hostengine *e, struct lease *l, struct reg_binding *b,
+			   const struct reg_event *ev);
+/* A new CoA toward l's anchor: 1 if a BU went out for l. */
+int access_claim_moved(struct hostengine *e, struct lease *l, const struct in6_addr *coa);
+/* A lease taken over from the last run: marked claimed if its anchor is
+ * an access anchor; 1 if its address is still one of the host's access
+ * addresses (native: nothing to configure), else 0. */
+int access_adopt(struct hostengine *e, struct lease *l);
+/* End the Graceful-replacement leases whose deadline has passed. */
+void access_deadlines(struct hostengine *e);
+
+#endif
