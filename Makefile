@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # ODM — on-demand mobility for Linux hosts.
 #
 #   make            build libodm.so, odmagent, odmctl and the examples

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * setsc_fetch.c — RFC 8653 §4 as a program: ask for an address type for a
  * socket, bind it, connect, and fall back to a Non-persistent address when

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * srcaddr.c — connect to HOST PORT over TCP and print the source address the
  * socket got. The program itself knows nothing of ODM; it is linked with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * odm.h — ODM public API: on-demand IP address types for sockets
  * (RFC 8653, "On Demand Mobility Management").

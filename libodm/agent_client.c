@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* agent_client.c — lease/release calls to odmagent (see agent_client.h). */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * agent_client.h — the shim's calls to odmagent over ipc.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * api_setsc.c — the RFC 8653 §6.1 calls setsc() and getsc(), and setsc_to(),
  * the variant that knows the peer (odm.h, setsc(3)).

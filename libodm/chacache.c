@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* chacache.c — bounded TTL cache of CHA answers (see chacache.h). */
 #include <ctype.h>
 #include <errno.h>

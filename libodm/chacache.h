@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * chacache.h — what the shim knows about Corresponding Home Agents:
  * destination address -> CHA address (or "none"), and name -> CHA answer,

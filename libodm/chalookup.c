@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* chalookup.c — cha.<host> AAAA lookups with c-ares (see chalookup.h). */
 #include <ares.h>
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * chalookup.h — the AAAA lookup of cha.<host> with c-ares, made when a
  * socket first needs the answer (setsc_to() with a host name, or the first

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fdtable.c — fd -> refcounted lease entry (see fdtable.h).
  * Layout after cwrap's socket_wrapper (array indexed by fd, shared entries

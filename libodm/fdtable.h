@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fdtable.h — which file descriptors hold a leased, bound socket.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* guard.c — storage of the per-thread recursion guard (see guard.h). */
 #include "guard.h"
 

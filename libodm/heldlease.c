@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* heldlease.c — leases this process holds a socket on (see heldlease.h). */
 #include <errno.h>
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * heldlease.h — the leases this process holds, so that a new socket toward
  * the same anchor takes the address at once instead of asking the agent.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hook_getaddrinfo.c — getaddrinfo() and the cha.<host> answer for its result.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hook_init.c — the shim's constructor and fork handling.
  *

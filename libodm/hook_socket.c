@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hook_socket.c — interposed socket calls: connect/sendto/sendmsg lease and
  * bind first (shim_connect.h); socket/accept/accept4 purge a stale fd-table

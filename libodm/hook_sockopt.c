@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hook_sockopt.c — interposed setsockopt/getsockopt for the one socket
  * option bit the kernel does not keep: IPV6_REQUIRE_SRC_ON_NET in

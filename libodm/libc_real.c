@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libc_real.c — bind the real libc functions, each on its first use (see
  * libc_real.h).

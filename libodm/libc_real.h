@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libc_real.h — the one table of real libc functions behind the hooks.
  *

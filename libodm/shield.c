@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shield.c — records of the shim's internal fds (see shield.h). */
 #include <errno.h>
 #include <fcntl.h>

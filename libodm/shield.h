@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * shield.h — the shim's own file descriptors (agent connection, c-ares
  * sockets) and whether the application has closed them behind our back.

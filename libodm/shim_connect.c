@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shim_connect.c — lease and bind before the first send (see shim_connect.h). */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * shim_connect.h — the step connect()/sendto()/sendmsg() take before the
  * real call: on an unbound IPv6 TCP/UDP socket with an eligible destination,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shim_log.c — ODM_DEBUG output of the shim (see shim_log.h). */
 #include <errno.h>
 #include <stdarg.h>

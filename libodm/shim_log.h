@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * shim_log.h — the shim's one-line decisions on stderr, only when ODM_DEBUG
  * is set (to anything but "" or "0"). Nothing is ever printed otherwise: an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shim_policy.c — type choice and eligibility rules of the shim (see shim_policy.h). */
 #include <arpa/inet.h>
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * shim_policy.h — which address type a legacy socket gets, and which
  * sockets and names the shim touches at all. Pure functions (no I/O), so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * version.c — odm_version(): the release libodm.so was built from, the
  * same number odmagent -V and odmctl --version print (Makefile VERSION).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * addr_usable.c — who waits for which just-added address, and the verdict
  * on each wait (see addr_usable.h).

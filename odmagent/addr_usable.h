@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * addr_usable.h — addresses just added to the host that applications may
  * not use yet. The kernel acknowledges RTM_NEWADDR before duplicate address

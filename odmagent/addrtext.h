@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* addrtext.h — an IPv6 address as text for logs and status replies. */
 #ifndef ODM_ADDRTEXT_H
 #define ODM_ADDRTEXT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * agent.h — odmagent's single state struct and the exports of each module,
  * listed under the file that defines them. Modules return 0 or -errno.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * anchor.c — the anchor role: Binding Update processing (anchor.h has the
  * profile and the order of checks), the binding cache's life cycle, and the

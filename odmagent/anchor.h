@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * anchor.h — internals of the anchor role (anchor.c), exposed for the unit
  * tests. The daemon only uses anchor_start()/anchor_stop() from agent.h.

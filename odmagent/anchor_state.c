@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * anchor_state.c — the anchor's state across restarts and reloads: its
  * bindings (home address, care-of address, identity, BID, last sequence

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * binding.c — binding cache (see binding.h): two chained hash tables over
  * the same entries plus a binary min-heap for expiry. The heap index lives

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * binding.h — the anchor's binding cache: one entry per home address, found
  * by home address (data plane, refresh by HNP) and by identity + Binding

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cksum.c — Internet checksum of a Mobility Header over the IPv6
  * pseudo-header (RFC 6275 §6.1.1, RFC 8200 §8.1).

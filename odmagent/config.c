@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config.c — odmagent.conf. A directive table drives parsing; each handler
  * checks its words and stores them. Role-specific rules (which directives a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config.h — odmagent.conf: one directive per line, '#' comments, words
  * separated by blanks. Strict: an unknown directive, a missing or extra

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * control.c — the agent's control socket on the libuv loop.
  *

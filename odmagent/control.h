@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * control.h — odmagent's control socket (Unix stream, JSON lines, see
  * libodm/core/ipc.h). Set-up: unlink, umask, bind, chmod 0660, chown to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ctlshare.c — fair shares of the control socket (see ctlshare.h). */
 #include "ctlshare.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ctlshare.h — who may hold how much of the control socket: the pure
  * admission and idleness decisions of control.c (no I/O, time passed in), so

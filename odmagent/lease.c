@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lease.c — the host role's leases: table, decisions, life cycle (see lease.h). */
 #include <errno.h>
 #include <netinet/in.h>

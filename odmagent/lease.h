@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lease.h — the host role's leases: which typed addresses the host holds,
  * at which anchor, for which protocol, who is waiting for one, the pure

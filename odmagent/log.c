@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * log.c — one line per event, prefixed with the level and the function; to
  * standard error with a UTC timestamp, or to syslog(3) as ident[pid] with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * log.h — odmagent's log (the shim has its own, shim_log.h). Every line names
  * the function it comes from. log_warn()/log_err() append strerror() of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main.c — odmagent: read the configuration, set up the shared parts
  * (log, loop, netlink, control socket), start the configured role and run

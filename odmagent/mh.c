@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mh.c — Mobility Header messages and options: encoding and decoding.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mh.h — Mobility Header codec (RFC 6275 §6, RFC 4283, RFC 4285, RFC 5213,
  * RFC 5648). Pure C, no I/O. Shared by odmagent (both roles), odmctl and the

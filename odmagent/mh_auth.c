@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mh_auth.c — RFC 4285 MN-HA Mobility Message Authentication option
  * (RFC 4285 §5.1): Authenticator = First(96, HMAC-SHA1(key, CoA ‖ HoA ‖

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mh_names.c — printable names for MH error codes, BA status codes and
  * message types, for logs and odmctl. Status names follow the IANA registry

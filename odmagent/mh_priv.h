@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mh_priv.h — internals shared by the Mobility Header codec's own files
  * (mh.c, mh_auth.c, cksum.c). Not part of the contract in mh.h; nothing but

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mhsock.c — the raw Mobility Header socket on the libuv loop (mhsock.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mhsock.h — the raw Mobility Header socket (SOCK_RAW, IPPROTO_MH = 135) on
  * the agent's libuv loop. The kernel fills the checksum on send and drops

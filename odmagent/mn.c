@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mn.c — the mobile-node role's I/O: the timers, the sockets (MH, control
  * ops "lease", "release", "status"), netlink (movement, addresses, routes,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mn_state.c — the host role's state across restarts (see mn_state.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mn_state.h — the host role's state across restarts: which leases it holds
  * (address, anchor, BID, type, owner, when the anchor forgets them) and, per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * monotime.h — the agent's one clock for timers and timestamps: monotonic
  * milliseconds. The host role compares its own readings with the tunnel's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * movement.c — netlink monitor and care-of address selection for the mn
  * role (see movement.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * movement.h — movement detection for the mn role: a NETLINK_ROUTE socket
  * subscribed to address, route and link events on the agent's loop. Any

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * netconf.c — addresses, routes, rules and links through libnl-route.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * netconf.h — addresses, routes, rules and links through rtnetlink (libnl-3,
  * libnl-route-3). All calls are synchronous and return 0 or -errno; adding

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pool.c — bounded /128 address pool inside a prefix (see pool.h).
  *

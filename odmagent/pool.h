@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pool.h — the anchor's address pool: /128 home addresses handed out from
  * the configured prefix.

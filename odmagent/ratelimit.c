@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ratelimit.c — token bucket (see ratelimit.h). */
 #include "ratelimit.h"
 

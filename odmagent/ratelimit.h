@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ratelimit.h — a token bucket, for answers the agent sends to messages it
  * could not authenticate (RFC 6275 §9.3.3 treats Binding Errors like ICMPv6

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * registration.c — the mn role's Binding Update List: building and sending
  * BUs, retransmitting them with back-off, refreshing before expiry and acting

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * registration.h — the mn role's Binding Update List (RFC 6275 §11.1): per
  * anchor a sequence counter, a replay timestamp and the current care-of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* replay.c — a ring of recently tunnelled packets (see replay.h). */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * replay.h — the last packets a tunnel endpoint sent, kept so they can be
  * sent again after a move.

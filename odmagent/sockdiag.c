@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sockdiag.c — ask the kernel which sockets use an address (inet_diag over
  * NETLINK_SOCK_DIAG) and, for addresses that must fail fast, destroy them

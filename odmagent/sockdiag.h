@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sockdiag.h — who still uses an address, asked of the kernel (NETLINK_SOCK_DIAG,
  * inet_diag). Counts only sockets a process still owns (inode != 0): orphans in

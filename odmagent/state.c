@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * state.c — the agents' state as JSON: encoding, strict decoding and the
  * restore decisions (see state.h for the format).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * state.h — what each agent keeps on disk so that a restarted agent takes
  * over where the last one stopped, as JSON text (jansson): encoding, a

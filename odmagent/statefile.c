@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * statefile.c — atomic replacement of a state file (see statefile.h).
  */

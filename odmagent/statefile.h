@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * statefile.h — one file of agent state on disk, replaced atomically: the
  * new text goes to a temporary file in the same directory, is fsync'ed,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tunnel.c — backend selection for the data plane (see tunnel.h). The ops
  * table per backend follows iproute2's `struct link_util` (one table per

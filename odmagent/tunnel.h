@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tunnel.h — the data plane: RFC 2473 IPv6-in-IPv6 between a host's care-of
  * address and an anchor, behind one ops table (the iproute2 link_util idea),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tunnel_guard.c — loop checks for the tunnel backends (see tunnel_guard.h). */
 #include "tunnel_guard.h"
 

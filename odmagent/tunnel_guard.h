@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tunnel_guard.h — the checks that make a tunnel loop impossible, as pure
  * functions over addresses and packet bytes (used by the tunnel backends,

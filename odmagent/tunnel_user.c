@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tunnel_user.c — the "userspace" tunnel backend: a TUN device for the
  * inner packets plus one raw IPPROTO_IPV6 (41) socket for the outer ones.

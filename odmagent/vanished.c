@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * vanished.c — the set difference that decides which addresses of the host
  * went away on a move (see vanished.h). Linear scans: both snapshots are

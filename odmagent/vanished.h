@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * vanished.h — which of the host's own addresses went away on a move, and so
  * whose TCP sockets are to be destroyed (SOCK_DESTROY) so that their

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs the Debian packages that ODM's build, tests and demo need, only
 # when they are missing. Idempotent and non-interactive.
 #   tests/install-deps.sh build   - compilers and libraries

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* addrtype.c — names of the four address types, shared by all parts. */
 #include <string.h>
 

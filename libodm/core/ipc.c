@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ipc.c — the control protocol: framing, the request schema and a blocking
  * client. The schema table below is the one authority on what a request may

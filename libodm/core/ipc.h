@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ipc.h — the control protocol between odmagent and its clients (libodm's
  * shim and API, odmctl). Shared code: the agent and every client link it.

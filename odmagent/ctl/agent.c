@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * agent.c — odmctl subcommands that talk to the agent: status, hello,
  * leases, and the debugging aids lease and release.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ctl.h — odmctl's subcommands and the helpers they share. One file per
  * subcommand family; the table in odmctl.c drives dispatch and usage.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * odmctl.c — the command table, global options and the helpers every
  * subcommand shares: one request path (validated against the same schema

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * run.c — "odmctl run": start a program with libodm.so preloaded. The
  * library is APPENDED to LD_PRELOAD, never put in place of what is there,

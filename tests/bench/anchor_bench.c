@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // SPDX-License-Identifier: MIT
 /*
  * anchor_bench.c — the anchor's capacity on one core, in-process:

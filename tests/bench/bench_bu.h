@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // SPDX-License-Identifier: MIT
 /*
  * bench_bu.h — one authenticated Binding Update as the host agent sends

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // SPDX-License-Identifier: MIT
 /*
  * bu_flood.c — a load generator for an anchor over the wire: COUNT

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * connect_time.c — mean cost of socket()+connect()+close() to a local TCP
  * listener, N times, in nanoseconds per iteration. Run with and without

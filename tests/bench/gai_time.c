@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gai_time.c — the cost of getaddrinfo() in a fresh process (the caller
  * runs it ROUNDS times, plain and with the shim): the first call (cold:

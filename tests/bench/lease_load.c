@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lease_load.c — many processes, each holding a few connections, for the
  * shim under load (tests/net/test_load.sh, make bench). Forks P children

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tests/bench/run.sh - ODM's benchmarks: every figure as a row of one table
 # (figure, ODM, baseline, unit, ratio, target, verdict), each ODM figure
 # measured side by side with its baseline in the same run, and a chart

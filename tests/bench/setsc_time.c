@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * setsc_time.c — what setsc_to() costs, linked with -lodm (no LD_PRELOAD):
  *   setsc_time HOST PORT N FRESH

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """script_agent.py - a stand-in host agent for odmctl's tests.
 
 Serves JSON lines on a Unix socket (libodm/core/ipc.h) with fixed answers:

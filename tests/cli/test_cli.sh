@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_cli.sh - the command lines of odmctl and odmagent, without a network
 # and without root: one version number everywhere, --help and --version on
 # the tools and on every odmctl subcommand, usage errors that name the bad

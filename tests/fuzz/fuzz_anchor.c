@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_anchor.c — libFuzzer harness for the anchor's Binding Update
  * processing (odmagent/anchor.c), the logic that acts on outside input once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_config.c — libFuzzer harness: any text through config_parse. Whatever
  * the outcome, config_free must leave nothing behind (LeakSanitizer checks).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_cursor.h — reading a libFuzzer input as a script of fields: each
  * take returns the next bytes, or zeros once the input is used up, so any

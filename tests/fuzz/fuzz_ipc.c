@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_ipc.c — libFuzzer harness: any bytes through the agent's request path
  * (ipc_parse, then ipc_validate_request, then ipc_dump of what passed).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_mh.c — libFuzzer harness for the Mobility Header codec.
  *

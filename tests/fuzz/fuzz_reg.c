@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_reg.c — libFuzzer harness for the host's Binding Acknowledgement
  * handling (odmagent/registration.c), the logic that acts on what an

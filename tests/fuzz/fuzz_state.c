@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_state.c — libFuzzer harness: any text through both state decoders
  * (state.h), the one picked by the length's parity. A decoder either refuses with a reason or yields state that
  * encodes to text it decodes again to the same state; nothing leaks

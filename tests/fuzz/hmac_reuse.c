@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hmac_reuse.c — HMAC() for the fuzz harnesses, linked into each of them
  * ahead of libcrypto's.

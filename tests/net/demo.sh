@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tests/net/demo.sh - `make demo`: a real host moves between two networks
 # while an unmodified curl downloads a file through a Session-lasting
 # address from a Corresponding Home Agent; the download survives the move.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/net/run-all.sh [PATTERN] - run the network tests (tests/net/test_*.sh).
 #
 # Each test runs in its own bash under a timeout (ODM_NET_TIMEOUT seconds,

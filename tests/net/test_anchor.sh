@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/net/test_anchor.sh — the anchor role of the real odmagent (mode cha)
 # against Binding Updates crafted in Python from the host's namespace, and
 # its userspace tunnel (TUN + raw protocol 41) with scapy-made packets.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_cha.sh - session continuity through a Corresponding Home Agent, end to
 # end, on the namespace test network: an unmodified curl on mn, run with the
 # shim, downloads BIGFILE from cn.example.test; the shim finds cha.cn, the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_ctl.sh - odmctl against real agents on the namespace test network:
 # what each subcommand prints (text, and -j parsed as JSON without the
 # protocol's id/ok) and its exit status when it works, when the agent

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_ctlshare.sh - one user cannot lock the others out of the host agent's
 # control socket (odmagent(8), Fair shares). On the namespace test network,
 # with mn's control socket open to the group nogroup:

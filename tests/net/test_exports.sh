@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_exports.sh - libodm.so exports only its libc hooks and the public API.
 #
 # Needs no root. The dynamic symbols of libodm.so (nm -D --defined-only) must

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_flaps.sh - 100 link flaps with a session open. A Python client on mn,
 # run under the shim, holds one TCP connection (a CHoA leased at the CHA) to
 # a paced stream server on cn.example.test; mn then moves ar1 -> ar2 -> ar1

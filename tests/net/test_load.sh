@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_load.sh - the shim and the host agent under load, on the namespace
 # test network: P processes (default 400) on mn each open N connections
 # (default 5) to a listener on cn with ODM_TYPE=session-lasting, all started

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_mn.sh - the host agent's mn role against a real anchor (mode cha), no
 # shim: odmctl asks for a Session-lasting lease at the CHA, the test checks
 # the host side (address on the tunnel device, from-rule, table route), uses

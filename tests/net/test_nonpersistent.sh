@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_nonpersistent.sh - Non-persistent sockets fail fast on a move. A plain
 # download (curl without the shim) from cn2, which has no CHA, runs on mn's
 # access address from ar1; mn moves to ar2, the address leaves the host, and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_onnet.sh - IPV6_REQUIRE_SRC_ON_NET (RFC 8653 §6.2) in the shim, on the
 # namespace test network (topo.sh + agents.sh).
 #

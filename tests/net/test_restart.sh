@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_restart.sh - nothing is lost when an agent restarts. On the namespace
 # test network (lib/topo.sh), an unmodified curl on mn downloads a paced
 # file from cn through a CHoA of the anchor on cha while:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_setsc.sh - the RFC 8653 API (setsc(3)) on the namespace test network
 # (topo.sh + agents.sh), through examples/setsc_fetch, a program linked with
 # -lodm and run WITHOUT LD_PRELOAD (the agent's default type stays

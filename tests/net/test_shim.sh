@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_shim.sh - the LD_PRELOAD shim (libodm.so) on real processes.
 #
 # tests/shim/target_sock.c is run with and without the shim and the outputs

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_strayba.sh - the host agent acts only on a Binding Acknowledgement
 # that answers its own outstanding Binding Update (RFC 6275 §11.7.3, RFC
 # 4285 §6). BAs are crafted byte by byte (tests/net/lib/mhcraft.py, not the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/net/test_topology.sh - self-test of the ODM test network (lib/topo.sh).
 #
 # Checks: reachability (IPv6 and IPv4, every host to every other), DNS from

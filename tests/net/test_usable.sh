@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_usable.sh - the host agent never sleeps on its event loop while a new
 # address turns usable. The kernel acknowledges a new address before it
 # routes it as local (it is tentative until then); the agent answers the

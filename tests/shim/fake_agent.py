@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """fake_agent.py - a stand-in for odmagent's IPC side in the shim tests.
 
 Listens on a Unix socket (JSON lines, as libodm/core/ipc.h describes), answers

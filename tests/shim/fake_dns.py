@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """fake_dns.py - a tiny authoritative DNS server for the shim tests.
 
 Answers AAAA queries for the names given as NAME=ADDR (TTL 60) and NXDOMAIN

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * onnet_sock.c — two TCP sockets of one process toward HOST:PORT, the second
  * optionally with IPV6_REQUIRE_SRC_ON_NET (RFC 8653 §6.2) set through

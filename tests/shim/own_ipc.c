@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * own_ipc.c — a library that defines its own ipc_call(), a name libodm uses
  * internally, and calls it through the dynamic linker (built -fPIC without

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * own_ipc_main.c — a program with names libodm uses internally, both ways:
  *

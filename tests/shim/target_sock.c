@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * target_sock.c — a small program the shim test (tests/net/test_shim.sh)
  * runs with and without LD_PRELOAD=libodm.so. Each mode prints what an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * netns.h — put the current test process into a fresh network namespace
  * with lo up, so a test can add addresses, routes and sockets without

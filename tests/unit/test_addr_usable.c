@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_addr_usable.c — waits for just-added addresses, and their verdicts. */
 #include <criterion/criterion.h>
 #include <errno.h>

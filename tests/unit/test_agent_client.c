@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_agent_client.c — the shim's agent client against a scripted agent on
  * a temporary socket: a request is not lost when the agent refuses a

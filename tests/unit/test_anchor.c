@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_anchor.c — anchor_handle_bu() without sockets: every status path of
  * the profile in anchor.h, idempotent allocation, refresh and move,

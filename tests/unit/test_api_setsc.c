@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_api_setsc.c — setsc(), setsc_to(), getsc() without root and without
  * an agent: refused types, argument errors, a held lease answered at once,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_binding.c — binding.c: lookups by home address and by (NAI, BID),
  * duplicates refused, growth past the initial buckets, expiry order kept by

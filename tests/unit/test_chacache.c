@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_chacache.c — chacache.c: positive and negative entries, TTL expiry
  * (time is passed in), name keys fold case and a trailing dot, the TTL cap,

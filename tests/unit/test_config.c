@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_config.c — odmagent.conf parsing: every directive, every error kind. */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>

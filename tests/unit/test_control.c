@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_control.c — a real control socket in a temporary directory, its loop
  * run by a thread, talked to through the client half of ipc.c.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_fdtable.c — fdtable.c: dup chains share one refcounted entry, the
  * lease is handed back only when the last fd goes, dup2 over a tracked fd

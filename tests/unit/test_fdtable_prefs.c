@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_fdtable_prefs.c — fdtable.c keeps socket option bits the kernel drops
  * (IPV6_REQUIRE_SRC_ON_NET): per socket, shared by dups, forgotten with the

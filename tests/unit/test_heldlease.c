@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_heldlease.c — the process's held leases: found, counted, forgotten. */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_ipc.c — framing, parsing and the request schema of ipc.c. */
 #include <criterion/criterion.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_lease.c — the mn role's lease table and its release decisions. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>

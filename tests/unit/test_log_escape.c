@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_log_escape.c — log_escape(): nothing from the wire can shape a log line. */
 #include <criterion/criterion.h>
 #include <string.h>

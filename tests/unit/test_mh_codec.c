@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_mh_codec.c — mh_encode()/mh_decode()/mh_auth_verify(): round trips,
  * option alignment, and one test per decoder error.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_mh_fixture.h — shared inputs for the test_mh_*.c files: one message
  * of each type with every option, and the addresses and key it is signed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_mh_helpers.c — the small MH helpers: checksum, sequence-number
  * comparison, lifetime units, NTP timestamps, names.

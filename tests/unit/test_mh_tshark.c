@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_mh_tshark.c — conformance against an independent dissector: the
  * codec's BU and BA (every option) go into a pcap file, and tshark must

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_mh_vectors.c — the codec's BU and BA against bytes computed
  * independently by tests/unit/vectors/mh_vectors.py (Python standard

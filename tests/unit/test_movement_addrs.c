@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_movement_addrs.c — the host-address snapshot a move is judged by, in a private netns. */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_netconf.c — addresses, routes, rules and links, in a private netns. */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_pool.c — pool.c: lowest-free allocation, the addresses that are never
  * handed out (subnet-router anycast, RFC 2526 anycast, the anchor's own),

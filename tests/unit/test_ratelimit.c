@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_ratelimit.c — the token bucket of ratelimit.h with a hand-driven clock. */
 #include <criterion/criterion.h>
 

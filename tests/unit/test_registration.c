@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_registration.c — the mn role's Binding Update List without sockets:
  * BUs are captured by a fake send, time is injected, BAs are built here with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_replay.c — the ring of recently tunnelled packets (odmagent/replay.c) */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>

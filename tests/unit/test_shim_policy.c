@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_shim_policy.c — shim_policy.c: ODM_TYPE parsing, the fallback to the
  * agent's default type, which destinations are worth a lease and which

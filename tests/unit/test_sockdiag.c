@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_sockdiag.c — counting and destroying sockets by address, in a private netns. */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>

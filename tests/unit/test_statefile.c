@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_statefile.c — the agents' state across restarts: atomic replacement
  * of the file (also under kill -9 at random moments), the strict JSON codec,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_tunnel_guard.c — the loop checks of tunnel_guard.h on hand-built
  * packets: prefix membership at every length, and the nesting count through

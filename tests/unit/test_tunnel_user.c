@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_tunnel_user.c — the userspace tunnel backend's loop guard on a real
  * TUN device in a private network namespace (root only; skipped otherwise):

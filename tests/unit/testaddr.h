@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* testaddr.h — IPv6 address helpers shared by the unit tests. */
 #ifndef ODM_TESTADDR_H
 #define ODM_TESTADDR_H

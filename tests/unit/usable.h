@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * usable.h — for unit tests that bind an address right after adding it:
  * netconf_addr_add() returns while the address is still tentative, so wait

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # shellcheck shell=bash
 # tests/net/lib/agents.sh - start ODM's own daemons on the test network made
 # by topo.sh: an anchor (mode cha) on the cha host and the host agent on mn,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # shellcheck shell=bash
 # tests/net/lib/check.sh - the assertion helpers every network test uses.
 #

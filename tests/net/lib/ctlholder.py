@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # ctlholder.py SOCK STATE KEEPALIVE - hold as many connections to an agent's
 # control socket as it allows, as the calling user (tests/net/test_ctlshare.sh).
 #

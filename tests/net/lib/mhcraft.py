@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 # tests/net/lib/mhcraft.py — Mobility Header messages crafted byte by byte,
 # independently of the codec in the agent, for tests that play the host or
 # an attacker against a real odmagent. scapy 2.5 has no classes for the HNP

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # shellcheck shell=bash disable=SC2034 # (API variables are used by the tests)
 # tests/net/lib/topo.sh - the ODM test network: real hosts in network
 # namespaces, real daemons (radvd, BIND9, nginx, iperf3), no mocks.
