@@ -121,6 +121,7 @@ static void bu_rate(double secs)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.role = ODM_ROLE_ANCHOR;
 	cfg.mode = ODM_MODE_CHA;
+	cfg.modes = ODM_MODE_BIT(ODM_MODE_CHA);
 	cfg.address = dst;
 	cfg.pool = addr(POOL_PREFIX);
 	cfg.pool_plen = 64;
