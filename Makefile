@@ -196,7 +196,7 @@ fuzz: $(FUZZERS)
 
 # Short runs in make check: a time cap only.
 fuzz-short:
-	$(MAKE) FUZZ_TIME=10 FUZZ_MIN_RUNS=0 fuzz
+	$(MAKE) FUZZ_TIME=5 FUZZ_MIN_RUNS=0 fuzz
 
 # deps-net first: on a fresh machine the build needs its packages too.
 net:
