@@ -172,21 +172,11 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	/*
 	 * The process's type first: a type that needs no lease settles the
 	 * socket without inspecting it and without touching the fd table, so
-	 * its close() stays on the one-load fast path (hook_close.c). Other
-	 * types come with their own issues; plain for now.
+	 * its close() stays on the one-load fast path (hook_close.c). Fixed
+	 * has its own path (the host's one address); session-lasting and
+	 * graceful-replacement ask for a lease.
 	 */
 	type = shim_process_type();
-	if (shim_policy_unoffered(type) && type_asked()) {
-		/* no anchor provides it yet: the type's error, never a quiet plain
-		 * address (a policy default of that type falls back like any other) */
-		proto = shim_socket_proto(fd);
-		if (proto && socket_unbound(fd)) {
-			inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
-			ret = no_lease(fd, what, type, &d6->sin6_addr, dbuf, EADDRNOTAVAIL,
-				       "no anchor offers this type here");
-			goto out;
-		}
-	}
 	if (type == ODM_TYPE_FIXED) {
 		ret = fixed_before_send(fd, d6, what);
 		goto out;

@@ -59,12 +59,6 @@ int shim_policy_wants_lease(int type)
 	return type == ODM_TYPE_SESSION_LASTING || type == ODM_TYPE_GRACEFUL_REPLACEMENT;
 }
 
-int shim_policy_unoffered(int type)
-{
-	(void)type;
-	return 0;
-}
-
 int shim_policy_dst_eligible(const struct sockaddr *sa, socklen_t len)
 {
 	const struct in6_addr *a;

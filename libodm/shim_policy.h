@@ -36,9 +36,6 @@ int shim_policy_wants_cha(int type);
  * (CHA, else the host's own anchors) and graceful-replacement (the access
  * router's anchor); fixed has its own path (the host's Fixed address). */
 int shim_policy_wants_lease(int type);
-/* 1 for a type no anchor of this release provides: none today (kept so a
- * type added later starts refused, never quietly plain) */
-int shim_policy_unoffered(int type);
 
 /*
  * 1 if a destination is worth a lease: AF_INET6, and not unspecified,

@@ -56,16 +56,6 @@ Test(shim_policy, env_wins_then_agent_default)
 	cr_assert_eq(shim_policy_type("bogus", ODM_TYPE_NONE, &bad), ODM_TYPE_NONE);
 }
 
-Test(shim_policy, fixed_is_not_offered)
-{
-	cr_assert_not(shim_policy_unoffered(ODM_TYPE_FIXED), "Fixed comes from the home anchor");
-	cr_assert_not(shim_policy_unoffered(ODM_TYPE_GRACEFUL_REPLACEMENT),
-		      "Graceful-replacement comes from the access anchor");
-	cr_assert_not(shim_policy_unoffered(ODM_TYPE_SESSION_LASTING));
-	cr_assert_not(shim_policy_unoffered(ODM_TYPE_NON_PERSISTENT));
-	cr_assert_not(shim_policy_unoffered(ODM_TYPE_NONE));
-}
-
 Test(shim_policy, session_lasting_and_graceful_ask_for_leases)
 {
 	cr_assert(shim_policy_wants_lease(ODM_TYPE_SESSION_LASTING));
