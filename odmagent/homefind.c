@@ -57,7 +57,7 @@ struct homefind {
 	struct hadisc hd;
 	int discover;
 	int skip_ifindex;                 /* the tunnel device: no RS there */
-	uint64_t links_sig;               /* access links and addresses at the last ask */
+	uint64_t links_sig;               /* the host's access addresses at the last look (0: none yet) */
 	/* RAs */
 	int rafd;
 	uv_poll_t ra_poll;
@@ -78,8 +78,6 @@ struct homefind {
 	int open_handles;
 	bool closing;
 };
-
-static uint64_t links_signature(const struct homefind *hf);
 
 static void rechoose(struct homefind *hf)
 {
@@ -511,7 +509,6 @@ int homefind_open(struct homefind **out, uv_loop_t *loop, const struct in6_addr 
 	hf->open_handles = 3;
 	*out = hf;
 	if (discover) {
-		hf->links_sig = links_signature(hf);
 		if ((rc = ra_open(hf)) < 0)
 			log_warn(rc, "home anchor discovery by router advertisements off: raw ICMPv6 socket");
 		dns_open(hf);
@@ -551,49 +548,36 @@ static void on_moved(uv_timer_t *t)
 {
 	struct homefind *hf = t->data;
 
-	hf->links_sig = links_signature(hf);
 	send_rs(hf);
 	ask_dns(hf);
 }
 
-/*
- * A digest of the access links that are up and their global addresses (not
- * the tunnel device's): a netlink event that leaves it unchanged (a lease's
- * address on the tunnel device, a route) is no move and asks nothing.
- */
-static uint64_t links_signature(const struct homefind *hf)
+/* FNV-1a over the addresses, never 0 (0 means "not known yet") */
+static uint64_t addrs_signature(const struct in6_addr *addrs, size_t n)
 {
-	struct ifaddrs *ifa, *i;
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	uint64_t h = 1469598103934665603ull;
 
-	if (getifaddrs(&ifa) < 0)
-		return 0;
-	for (i = ifa; i; i = i->ifa_next) {
-		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)i->ifa_addr;
-		unsigned x = if_nametoindex(i->ifa_name);
-
-		if (!a || a->sin6_family != AF_INET6 || (int)x == hf->skip_ifindex ||
-		    !(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK) ||
-		    IN6_IS_ADDR_LINKLOCAL(&a->sin6_addr))
-			continue;
+	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < 16; k++)
-			h = (h ^ a->sin6_addr.s6_addr[k]) * 1099511628211ull;
-		h = (h ^ x) * 1099511628211ull;
-	}
-	freeifaddrs(ifa);
-	return h;
+			h = (h ^ addrs[i].s6_addr[k]) * 1099511628211ull;
+	return h ? h : 1;
 }
 
-void homefind_moved(struct homefind *hf)
+void homefind_moved(struct homefind *hf, const struct in6_addr *addrs, size_t n)
 {
-	uint64_t sig;
+	uint64_t sig, was;
 
+	if (!hf || !hf->discover)
+		return;
+	/* a netlink burst that leaves the host's access addresses as they were
+	 * (a lease's address on the tunnel device, a route) is no move; the
+	 * first list seen only tells what "before" was (the start asked) */
+	sig = addrs_signature(addrs, n);
+	was = hf->links_sig;
+	hf->links_sig = sig;
 	/* a move is a burst of link, address and route events: ask once, when
 	 * the burst is over and the new link has its address */
-	if (!hf || !hf->discover || uv_is_active((uv_handle_t *)&hf->moved_t))
-		return;
-	sig = links_signature(hf);
-	if (sig == hf->links_sig)
+	if (!was || sig == was || uv_is_active((uv_handle_t *)&hf->moved_t))
 		return;
 	uv_timer_start(&hf->moved_t, on_moved, HF_MOVE_SETTLE_MS, 0);
 }

@@ -22,8 +22,9 @@ struct homefind;
 int homefind_open(struct homefind **out, uv_loop_t *loop, const struct in6_addr *config,
 		  int discover, int skip_ifindex, struct events *ev);
 void homefind_close(struct homefind *hf);
-/* After a move: ask the routers and the DNS again. */
-void homefind_moved(struct homefind *hf);
+/* After a netlink burst, with the host's access addresses now (the
+ * engine's list): when they changed, ask the routers and the DNS again. */
+void homefind_moved(struct homefind *hf, const struct in6_addr *addrs, size_t n);
 /* The home anchor now, or NULL. */
 const struct in6_addr *homefind_anchor(struct homefind *hf);
 json_t *homefind_status_json(struct homefind *hf);

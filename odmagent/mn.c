@@ -183,7 +183,7 @@ static void on_move(void *arg)
 	he_move_since(&mn->e, mono_ms(), movement_burst_ms(mn->mv));
 	rearm(mn);
 	publish_dns(mn);
-	homefind_moved(mn->home);
+	homefind_moved(mn->home, mn->e.host_addrs, mn->e.n_host_addrs);
 }
 
 static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
