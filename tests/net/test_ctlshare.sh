@@ -37,12 +37,6 @@ touch "$KEEP"
 : >"$STATE"
 chmod 0666 "$STATE"
 
-# as_user UID CMD... - CMD on mn as UID, group nogroup, no other groups.
-as_user() {
-	local uid=$1
-	shift
-	ip netns exec "$NS_MN" setpriv --reuid="$uid" --regid=nogroup --clear-groups "$@"
-}
 
 # ---------------------------------------------------------------- 1. nobody takes its share
 topo_spawn mn ctlholder "$BIN/holder.log" setpriv --reuid=65534 --regid=nogroup --clear-groups \
@@ -69,7 +63,7 @@ sys.exit(0 if addrs and all(ipaddress.ip_address(a) in pool for a in addrs) else
 shim_env=(env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" ODM_TYPE=session-lasting)
 nsx mn "${shim_env[@]}" "$BIN/lease_load" cn.example.test 80 2 3 >"$BIN/root.out" || true
 check "root gets CHoAs while nobody holds its share" leased_from_pool "$BIN/root.out"
-as_user 1 "${shim_env[@]}" "$BIN/lease_load" cn.example.test 80 2 3 >"$BIN/daemon.out" || true
+odm_as 1 "${shim_env[@]}" "$BIN/lease_load" cn.example.test 80 2 3 >"$BIN/daemon.out" || true
 check "uid 1 gets CHoAs while nobody holds its share" leased_from_pool "$BIN/daemon.out"
 OWNERS=$(odm_status mn | json 'sorted(set(l["uid"] for l in j["leases"]))' || true)
 echo "lease owners now: $OWNERS"

@@ -73,11 +73,6 @@ rule uid 1001 allow fixed default fixed
 rule uid 0 allow all
 EOF
 # as UID CMD... - CMD on mn as UID, group nogroup, no other groups
-as() {
-	local uid=$1
-	shift
-	ip netns exec "$NS_MN" setpriv --reuid="$uid" --regid=nogroup --clear-groups "$@"
-}
 KEY=$ODM_RUNDIR/dns-mn.key
 (umask 077 && cp "$TSIG_KEYFILE" "$KEY")
 export ODM_MN_EXTRA="dns-publish fixed
@@ -108,11 +103,11 @@ check "a program with ODM_TYPE=fixed connects to cn (rc $RC)" test "$RC" -eq 0
 check "from the Fixed address (cn's access log)" \
 	grep -q "^$F $HTTP_PORT .*GET /index.html" "$ODM_RUNDIR/cn/nginx-tcp/access.log"
 check "a user the policy gives Fixed by default gets it without asking" test \
-	"$(as 1001 env -u ODM_TYPE LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" \
+	"$(odm_as 1001 env -u ODM_TYPE LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" \
 		curl -6 -sS -f --max-time 10 -o /dev/null -w '%{local_ip}' "http://cn.$DNS_ZONE/")" == "$F"
 REFUSED=$ODM_RUNDIR/refused.err
 RC=0
-as 1002 "$ODM_BUILD/odmctl" -s "$MN_SOCK" lease fixed "$CN_ADDR" 2>"$REFUSED" >/dev/null || RC=$?
+odm_as 1002 "$ODM_BUILD/odmctl" -s "$MN_SOCK" lease fixed "$CN_ADDR" 2>"$REFUSED" >/dev/null || RC=$?
 check "a user the policy does not allow Fixed is refused (rc $RC)" test "$RC" -eq 1
 check "with REQUIREDIPNOTSUPPORTED" grep -q REQUIREDIPNOTSUPPORTED "$REFUSED"
 SETSC=$ODM_RUNDIR/setsc.err

@@ -80,23 +80,18 @@ EOF
 chmod 0644 "$BIN/srcaddr.py" "$BIN/rawlease.py"
 
 # as UID CMD... - CMD on mn as UID, group nogroup, no other groups
-as() {
-	local uid=$1
-	shift
-	ip netns exec "$NS_MN" setpriv --reuid="$uid" --regid=nogroup --clear-groups "$@"
-}
 # shim UID CMD... - CMD as UID under libodm.so, no ODM_TYPE (policy decides)
 shim() {
 	local uid=$1
 	shift
-	as "$uid" env -u ODM_TYPE LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" "$@"
+	odm_as "$uid" env -u ODM_TYPE LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" "$@"
 }
 curl_src() { shim "$1" curl -6 -s -o /dev/null -w '%{local_ip}' "http://cn.example.test:$HTTP_PORT/"; }
 py_src() { shim "$1" /usr/bin/python3 "$BIN/srcaddr.py" cn.example.test "$HTTP_PORT"; }
 raw() {
 	local uid=$1
 	shift
-	as "$uid" /usr/bin/python3 "$BIN/rawlease.py" "$MN_SOCK" "$@"
+	odm_as "$uid" /usr/bin/python3 "$BIN/rawlease.py" "$MN_SOCK" "$@"
 }
 counter() { odm_status mn | json "j['registration']['$1']"; }
 LEASE_SL='"type":"session-lasting","dst":"'$CN_ADDR'","cha":"'$CHA_ADDR'","proto":"tcp"'
@@ -113,14 +108,14 @@ check "the agent started with the policy file" grep -q "policy $ODM_POLICY_FILE:
 BU0=$(counter bu_sent)
 L0=$(odm_lease_count)
 RC=0
-as 65534 env -u LD_PRELOAD ODM_SOCKET="$MN_SOCK" "$SETSC" -x -t session-lasting \
+odm_as 65534 env -u LD_PRELOAD ODM_SOCKET="$MN_SOCK" "$SETSC" -x -t session-lasting \
 	cn.example.test "$HTTP_PORT" / 2>"$ODM_DIR/nobody-setsc.err" || RC=$?
 cat "$ODM_DIR/nobody-setsc.err"
 check "nobody: setsc_to(Session-lasting) is refused (rc $RC)" test "$RC" -eq 3
 check "with EAI_REQUIREDIPNOTSUPPORTED" grep -q '^setsc session-lasting -> EAI_REQUIREDIPNOTSUPPORTED' \
 	"$ODM_DIR/nobody-setsc.err"
 RC=0
-as 65534 env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" ODM_TYPE=session-lasting \
+odm_as 65534 env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" ODM_TYPE=session-lasting \
 	curl -6 -s -o /dev/null "http://cn.example.test:$HTTP_PORT/" || RC=$?
 check "nobody: curl with ODM_TYPE=session-lasting cannot connect (curl rc $RC)" test "$RC" -ne 0
 raw 65534 "{$LEASE_SL}" '{"type":"fixed","dst":"'$CN_ADDR'","proto":"tcp"}' >"$ODM_DIR/nobody-raw.out"
@@ -143,7 +138,7 @@ check "the agent noted the claim" grep -q 'uid 65534 pid [0-9]* claims to be uid
 check "and the program it claimed" grep -q 'claims to run /usr/bin/curl: judged as /usr/bin/python3' \
 	"$MN_AGENT_LOG"
 # argv[0] says curl, the kernel says python3
-SRC=$(as 0 env -u ODM_TYPE LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" \
+SRC=$(odm_as 0 env -u ODM_TYPE LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" \
 	bash -c 'exec -a /usr/bin/curl /usr/bin/python3 "$@"' x "$BIN/srcaddr.py" cn.example.test "$HTTP_PORT")
 check "python3 started as /usr/bin/curl (argv[0]) still gets python3's default ($SRC = $MNA)" \
 	test "$SRC" = "$MNA"
@@ -181,7 +176,7 @@ odm_ctl mn -j policy test --uid 1000 --exe /usr/bin/curl >"$ODM_DIR/test.json"
 check "policy test: uid 1000's curl gets session-lasting by default" \
 	test "$(json 'j["type"]' <"$ODM_DIR/test.json")" = session-lasting
 RC=0
-as 65534 "$ODM_BUILD/odmctl" -s "$MN_SOCK" policy add uid 65534 allow all 2>"$ODM_DIR/eperm.err" || RC=$?
+odm_as 65534 "$ODM_BUILD/odmctl" -s "$MN_SOCK" policy add uid 65534 allow all 2>"$ODM_DIR/eperm.err" || RC=$?
 check "policy add as nobody fails (exit $RC)" test "$RC" -eq 1
 check "with EPERM" grep -q 'EPERM: only root may change the policy' "$ODM_DIR/eperm.err"
 odm_ctl mn policy add --at 1 exe '/usr/bin/python3*' default session-lasting

@@ -12,6 +12,7 @@
 #   odm_ctl HOST ARGS...     odmctl against HOST's agent (mn or cha)
 #   odm_status HOST          its status as JSON
 #   odm_agent_logs_clean     0 when no sanitizer report is in the agents' logs
+#   odm_as UID CMD...        run CMD on mn as UID (group nogroup, no other groups)
 #   odm_shim CMD...          run CMD on mn under libodm.so (Session-lasting)
 #   odm_shim_bg CMD...       the same in the background; ODM_BG_PID is CMD's pid
 #   odm_capture HOST IF FILE FILTER [SNAPLEN]   tcpdump in the background
@@ -239,6 +240,13 @@ odm_agent_logs_clean() { ! grep -qE 'Sanitizer|runtime error' "$MN_AGENT_LOG" "$
 # odm_lease_count / odm_binding_count - leases on mn, bindings at the anchor
 odm_lease_count() { odm_status mn | json 'len(j.get("leases", []))'; }
 odm_binding_count() { odm_status cha | json 'len(j.get("bindings", []))'; }
+
+# odm_as UID CMD... - CMD on mn as UID, group nogroup, no other groups.
+odm_as() {
+	local uid=$1
+	shift
+	ip netns exec "$NS_MN" setpriv --reuid="$uid" --regid=nogroup --clear-groups "$@"
+}
 
 # odm_shim CMD... - CMD on mn with the shim and Session-lasting policy.
 odm_shim() {
