@@ -64,6 +64,31 @@ int access_is_claim(const struct hostengine *e, const struct in6_addr *anchor)
 	return 0;
 }
 
+int access_claim_join(struct hostengine *e, struct lease *l, const struct at_request *rq)
+{
+	char a1[INET6_ADDRSTRLEN];
+
+	if (lease_add_holder(l, rq->uid) < 0 ||
+	    (rq->type == ODM_TYPE_SESSION_LASTING && l->type != rq->type &&
+	     lease_add_waiter(l, rq->req) < 0)) {
+		he_emit_refused(e, rq->type, rq->req, "out of memory", "REQUIREDIPFAILED");
+		e->ops->reply_error(e->arg, rq->req, "REQUIREDIPFAILED", "out of memory");
+		return 1;
+	}
+	if (rq->type != ODM_TYPE_SESSION_LASTING || l->type == rq->type)
+		return 0;
+	/* a Session-lasting socket has no deadline: neither has the claim now */
+	l->type = ODM_TYPE_SESSION_LASTING;
+	snprintf(l->rb->service, sizeof(l->rb->service), "%s", odm_type_name(l->type));
+	log_info("lease %u: claim of %s is Session-lasting now (uid %u joins)", l->id,
+		 ntop6(&l->addr, a1), (unsigned)rq->uid);
+	if (l->state == LEASE_REGISTERED && l->rb->kind == REG_NONE)
+		reg_refresh(&e->reg, l->rb, e->now, 0); /* its BA answers rq */
+	else
+		l->claim_retype = 1; /* the exchange out carries the old type */
+	return 1;
+}
+
 void access_claim_start(struct hostengine *e, struct lease *l)
 {
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
@@ -91,8 +116,19 @@ void access_claim_accepted(struct hostengine *e, struct lease *l, struct reg_bin
 			   const struct reg_event *ev)
 {
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	struct events_audience to;
 	uint64_t deadline;
 
+	if (l->claim_retype) {
+		/* answered for the type before: ask again, the waiters wait */
+		l->claim_retype = 0;
+		if (l->state == LEASE_REGISTERING) {
+			l->state = LEASE_REGISTERED;
+			l->registered_ms = l->handed_ms = e->now;
+		}
+		reg_refresh(&e->reg, b, e->now, 0);
+		return;
+	}
 	if (l->state == LEASE_REGISTERING) {
 		/* the address is the host's own, on its link: usable already */
 		l->state = LEASE_REGISTERED;
@@ -115,11 +151,13 @@ void access_claim_accepted(struct hostengine *e, struct lease *l, struct reg_bin
 	log_info("lease %u: %s kept until %llu ms from now, replacement %s", l->id,
 		 ntop6(&l->addr, a1), (unsigned long long)(deadline - e->now),
 		 ntop6(&b->anchor->coa, a2));
+	lease_audience(l, &to);
 	e->ops->emit(e->arg, "graceful-replacement",
 		     json_pack("{s:i, s:s, s:s, s:I, s:I}", "id", (int)l->id, "addr",
 			       ntop6(&l->addr, a1), "replacement", ntop6(&b->anchor->coa, a2),
 			       "deadline", (json_int_t)deadline, "left_ms",
-			       (json_int_t)(deadline - e->now)));
+			       (json_int_t)(deadline - e->now)),
+		     &to);
 }
 
 int access_claim_moved(struct hostengine *e, struct lease *l, const struct in6_addr *coa)

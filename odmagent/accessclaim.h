@@ -14,6 +14,18 @@
  * The access anchor of the current link is the configured access-anchor
  * (odmagent.conf(5)) whose /64 holds one of the host's access addresses.
  *
+ * One claim per address: Session-lasting and Graceful-replacement requests
+ * of every user share the claim of the current access address (typetable.c
+ * says when). The claim is Graceful-replacement while only such requests
+ * were made for it; the first Session-lasting one turns it Session-lasting
+ * (a refresh from the link tells the anchor, and the request is answered
+ * by its BA), and it stays so. The kernel cannot say which socket asked for
+ * which type, so after a move a Session-lasting claim lives until the last
+ * socket bound to the address closes, and a Graceful-replacement claim
+ * until then or its deadline, whichever comes first. Policy and quotas are
+ * applied to each request before it gets here; each user who shares the
+ * claim is one of its holders (events, quotas).
+ *
  * Graceful-replacement: the first BA after a move carries a lifetime the
  * anchor capped at its grace period; the host takes that as the deadline,
  * tells it in a "graceful-replacement" event (the address, its replacement,
@@ -51,6 +63,12 @@ void access_update(struct hostengine *e);
 
 /* Whether a lease at anchor is a claim of the host's access address. */
 int access_is_claim(const struct hostengine *e, const struct in6_addr *anchor);
+/* rq shares claim l (typetable.c): its user becomes a holder; a
+ * Session-lasting request turns a Graceful-replacement claim
+ * Session-lasting and waits for the anchor's word. 1 if rq was answered or
+ * queued here, 0 if the caller hands the address out as for any lease. */
+struct at_request;
+int access_claim_join(struct hostengine *e, struct lease *l, const struct at_request *rq);
 /* Claim the CoA toward l's anchor for l (l is new, its waiter queued). */
 void access_claim_start(struct hostengine *e, struct lease *l);
 /* A BA accepted an exchange of claimed lease l (before lease.c's logging). */

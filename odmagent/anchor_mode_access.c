@@ -25,9 +25,12 @@
  * first BU after a move starts the grace period (grace-period); no
  * lifetime granted afterwards reaches past its end, and the binding is
  * released then, whatever the host asks. Coming back to the link ends the
- * grace period; the next move starts a new one. A binding keeps the type
- * it was claimed with: a BU asking for the other one gets 139
+ * grace period; the next move starts a new one. From off the link a
+ * binding keeps the type it had: a BU asking for the other one gets 139
  * (registration type change disallowed), so a host cannot lift the limit.
+ * From the link the type may change (the host shares one claim among the
+ * sockets of both types): that gives nothing a deregistration and a new
+ * claim from the same address would not.
  */
 #include <errno.h>
 #include <string.h>
@@ -107,8 +110,15 @@ static uint8_t access_apply(struct anchor *an, const struct anchor_req *r, struc
 		if (st != MH_BA_ACCEPTED)
 			return st;
 	} else {
-		if (b->graceful != (r->graceful != 0))
-			return MH_BA_REG_TYPE_CHANGE;
+		if (b->graceful != (r->graceful != 0)) {
+			/* off the link a change could lift the grace limit */
+			if (!r->coa_is_hoa)
+				return MH_BA_REG_TYPE_CHANGE;
+			b->graceful = (uint8_t)(r->graceful != 0);
+			log_info("%s: %s is %s now", log_escape(n, sizeof n, bu->mnid, sizeof bu->mnid),
+				 ntop6(&bu->hnp, h),
+				 b->graceful ? "graceful-replacement" : "session-lasting");
+		}
 		expires = r->now_ms + (uint64_t)mh_lifetime_seconds(granted) * 1000;
 		if (r->coa_is_hoa) {
 			b->deadline_ms = 0; /* back on its link */

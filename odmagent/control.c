@@ -191,7 +191,7 @@ static bool conn_may_take(struct ctl_conn *c)
 	       ctlshare_may_read(&c->ctl->lim, uid_pending(c->ctl, c->cred.uid));
 }
 
-static void mon_event(void *ctx, const json_t *ev);
+static void mon_event(void *ctx, const json_t *ev, const struct events_audience *to);
 
 /* No more replies or events for c; it leaves the event stream at once. */
 static void conn_set_dead(struct ctl_conn *c)
@@ -780,12 +780,13 @@ static bool mon_wants(const struct ctl_conn *c, const json_t *ev)
 	return strstr(c->kinds, key) != NULL;
 }
 
-/* events.h subscriber: one line per event, never waiting for the client. */
-static void mon_event(void *ctx, const json_t *ev)
+/* events.h subscriber: one line per event, never waiting for the client;
+ * only the events for the user the kernel says c belongs to (SO_PEERCRED). */
+static void mon_event(void *ctx, const json_t *ev, const struct events_audience *to)
 {
 	struct ctl_conn *c = ctx;
 
-	if (c->dead || !mon_wants(c, ev))
+	if (c->dead || !events_audience_has(to, c->cred.uid) || !mon_wants(c, ev))
 		return;
 	if (c->lost)
 		mon_tell_lost(c);
@@ -844,13 +845,14 @@ static void fallback_handler(struct odm_agent *a, struct control_req *r, const j
 	const struct ucred *who = control_req_cred(r);
 	json_int_t err = json_integer_value(json_object_get(req, "error"));
 	uint64_t now = mono_ms();
+	struct events_audience to = { .uids = &who->uid, .n = 1 };
 
-	events_emit(&a->events, "fallback",
-		    json_pack("{s:I,s:I,s:s?,s:s}", "uid", (json_int_t)who->uid, "pid",
-			      (json_int_t)who->pid, "type",
-			      json_string_value(json_object_get(req, "type")), "reason",
-			      err > 0 && err < 4096 ? strerror((int)err) : "unknown error"),
-		    now);
+	events_emit_to(&a->events, "fallback",
+		       json_pack("{s:I,s:I,s:s?,s:s}", "uid", (json_int_t)who->uid, "pid",
+				 (json_int_t)who->pid, "type",
+				 json_string_value(json_object_get(req, "type")), "reason",
+				 err > 0 && err < 4096 ? strerror((int)err) : "unknown error"),
+		       &to, now);
 	if (ctl) {
 		ctl->fallbacks++;
 		if (now >= ctl->fallback_said_ms + 1000) {

@@ -8,6 +8,19 @@
 
 #include "events.h"
 
+const struct events_audience events_everyone = { .everyone = 1 };
+const struct events_audience events_root_only = { .everyone = 0 };
+
+int events_audience_has(const struct events_audience *to, uid_t uid)
+{
+	if (uid == 0 || !to || to->everyone)
+		return 1;
+	for (size_t i = 0; i < to->n; i++)
+		if (to->uids[i] == uid)
+			return 1;
+	return 0;
+}
+
 void events_init(struct events *ev)
 {
 	memset(ev, 0, sizeof(*ev));
@@ -56,6 +69,12 @@ size_t events_subscribers(const struct events *ev)
 
 void events_emit(struct events *ev, const char *kind, json_t *fields, uint64_t now_ms)
 {
+	events_emit_to(ev, kind, fields, &events_everyone, now_ms);
+}
+
+void events_emit_to(struct events *ev, const char *kind, json_t *fields,
+		    const struct events_audience *to, uint64_t now_ms)
+{
 	json_t *e;
 
 	ev->emitted++;
@@ -75,7 +94,7 @@ void events_emit(struct events *ev, const char *kind, json_t *fields, uint64_t n
 	for (size_t i = 0; i < ev->n;) {
 		struct events_sub s = ev->subs[i];
 
-		s.fn(s.ctx, e);
+		s.fn(s.ctx, e, to ? to : &events_everyone);
 		if (i < ev->n && ev->subs[i].fn == s.fn && ev->subs[i].ctx == s.ctx)
 			i++;
 	}

@@ -23,23 +23,28 @@ void he_emit_granted(struct hostengine *e, const struct lease *l, const void *re
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
 	uid_t uid = l->uid;
 	pid_t pid = l->pid;
+	struct events_audience to = { .uids = &uid, .n = 1 };
 
 	e->ops->cred(e->arg, req, &uid, &pid);
 	e->ops->emit(e->arg, "lease-granted",
 		     json_pack("{s:i, s:s, s:s, s:s, s:s, s:I, s:I, s:b}", "id", (int)l->id,
 			       "addr", ntop6(&l->addr, a1), "type", odm_type_name(l->type),
 			       "proto", proto_name(l->proto), "anchor", ntop6(&l->anchor, a2),
-			       "uid", (json_int_t)uid, "pid", (json_int_t)pid, "reused", reused));
+			       "uid", (json_int_t)uid, "pid", (json_int_t)pid, "reused", reused),
+		     &to);
 }
 
 void he_emit_ended(struct hostengine *e, const struct lease *l, const char *reason)
 {
 	char a1[INET6_ADDRSTRLEN];
+	struct events_audience to;
 
+	lease_audience(l, &to);
 	e->ops->emit(e->arg, "lease-ended",
 		     json_pack("{s:i, s:s, s:s, s:s}", "id", (int)l->id, "addr",
 			       ntop6(&l->addr, a1), "type", odm_type_name(l->type), "reason",
-			       reason));
+			       reason),
+		     &to);
 }
 
 void he_emit_refused(struct hostengine *e, int type, const void *req, const char *reason,
@@ -47,6 +52,7 @@ void he_emit_refused(struct hostengine *e, int type, const void *req, const char
 {
 	uid_t uid = (uid_t)-1;
 	pid_t pid = 0;
+	struct events_audience to = { .uids = &uid, .n = 1 };
 
 	e->ops->cred(e->arg, req, &uid, &pid);
 	e->ops->emit(e->arg, "lease-refused",
@@ -55,22 +61,44 @@ void he_emit_refused(struct hostengine *e, int type, const void *req, const char
 			       "error",
 			       strcmp(code, "REQUIREDIPNOTSUPPORTED") == 0 ?
 				       "EAI_REQUIREDIPNOTSUPPORTED" :
-				       "EAI_REQUIREDIPFAILED"));
+				       "EAI_REQUIREDIPFAILED"),
+		     &to);
+}
+
+/* Who hears of a BU or BA for binding bid (0: none named) and address addr:
+ * the holders of its lease; root alone for one no lease has any more (a
+ * deregistration after the lease went). */
+static void mh_audience(const struct hostengine *e, const struct mh_msg *m,
+			struct events_audience *to)
+{
+	const struct lease *l = m->present & MH_HAS_BID ? lease_by_id(&e->leases, m->bid) : NULL;
+
+	/* an allocation names no address yet: the BID says whose it is */
+	if (!l || (!IN6_IS_ADDR_UNSPECIFIED(&l->addr) && !(m->present & MH_HAS_HNP &&
+							   IN6_ARE_ADDR_EQUAL(&l->addr, &m->hnp))))
+		l = m->present & MH_HAS_HNP ? lease_by_addr(&e->leases, &m->hnp) : NULL;
+	if (l)
+		lease_audience(l, to);
+	else
+		*to = events_root_only;
 }
 
 void he_emit_ba(struct hostengine *e)
 {
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
 	const struct mh_msg *m = e->ba;
+	struct events_audience to;
 
 	if (!m)
 		return;
 	e->ba = NULL;
+	mh_audience(e, m, &to);
 	e->ops->emit(e->arg, "ba-received",
 		     json_pack("{s:s, s:s, s:i, s:i}", "addr",
 			       ntop6(m->present & MH_HAS_HNP ? &m->hnp : &in6addr_any, a1),
 			       "anchor", ntop6(e->ba_src, a2), "seq", (int)m->seq, "status",
-			       (int)m->status));
+			       (int)m->status),
+		     &to);
 }
 
 /* registration.c's way out: every BU sent is told as bu-sent */
@@ -79,15 +107,19 @@ static int reg_send(void *arg, const uint8_t *buf, size_t len, const struct in6_
 {
 	struct hostengine *e = arg;
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	struct events_audience to;
 	struct mh_msg m;
 	int rc = e->ops->send_bu(e->arg, buf, len, src, dst);
 
-	if (rc >= 0 && mh_decode(buf, len, &m, NULL, NULL) == 0)
-		e->ops->emit(e->arg, "bu-sent",
+	if (rc < 0 || mh_decode(buf, len, &m, NULL, NULL) != 0)
+		return rc;
+	mh_audience(e, &m, &to);
+	e->ops->emit(e->arg, "bu-sent",
 			     json_pack("{s:s, s:s, s:i, s:I}", "addr",
 				       ntop6(m.present & MH_HAS_HNP ? &m.hnp : &in6addr_any, a1),
 				       "anchor", ntop6(dst, a2), "seq", (int)m.seq, "lifetime",
-				       (json_int_t)m.lifetime * 4));
+				       (json_int_t)m.lifetime * 4),
+		     &to);
 	return rc;
 }
 
@@ -165,10 +197,13 @@ void he_lease_request(struct hostengine *e, const struct at_request *rq, uint64_
 			/* asked for more than a plain address: a fallback */
 			log_info("%s for uid %u pid %d: %s", odm_type_name(rq->type),
 				 (unsigned)rq->uid, (int)rq->pid, why);
+			struct events_audience to = { .uids = &rq->uid, .n = 1 };
+
 			e->ops->emit(e->arg, "fallback",
 				     json_pack("{s:I, s:I, s:s, s:s}", "uid", (json_int_t)rq->uid,
 					       "pid", (json_int_t)rq->pid, "type",
-					       odm_type_name(rq->type), "reason", why));
+					       odm_type_name(rq->type), "reason", why),
+				     &to);
 		}
 		e->ops->reply(e->arg, rq->req, json_pack("{s:b}", "plain", 1));
 		break;
@@ -323,7 +358,8 @@ void he_check_anchor(struct hostengine *e, struct reg_anchor *an)
 			     json_pack("{s:o, s:s, s:s}", "from",
 				       e->has_coa ? json_string(ntop6(&e->last_coa, a1)) :
 						    json_null(),
-				       "to", ntop6(&coa, a2), "ifname", ifname));
+				       "to", ntop6(&coa, a2), "ifname", ifname),
+			     &events_everyone);
 		e->last_coa = coa;
 		e->has_coa = 1;
 	}
@@ -398,8 +434,9 @@ static void vanished(struct hostengine *e)
 		}
 		log_info("address %s vanished: %d TCP socket%s destroyed", t, r,
 			 r == 1 ? "" : "s");
+		/* it counts every user's sockets: for root alone */
 		e->ops->emit(e->arg, "socket-destroyed",
-			     json_pack("{s:s, s:i}", "addr", t, "count", r));
+			     json_pack("{s:s, s:i}", "addr", t, "count", r), &events_root_only);
 	}
 	memcpy(e->host_addrs, now, (size_t)n * sizeof(now[0]));
 	e->n_host_addrs = (size_t)n;
@@ -492,6 +529,41 @@ void he_stop(struct hostengine *e, uint64_t now)
 
 /* ---- status ---- */
 
+/* One lease of the status: who holds it is "owner": "agent" for the one
+ * the agent holds for itself (no uid: no user asked for it), else the
+ * owner's uid and pid, and "uids" when users share it (an access claim). */
+static json_t *lease_status_json(const struct lease *l, uint64_t now)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	const struct reg_binding *b = l->rb;
+	int64_t left = b && b->registered && b->expires_ms > now ?
+			       (int64_t)(b->expires_ms - now) / 1000 : 0;
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:i, s:i}", "addr",
+			      ntop6(&l->addr, a1), "type", odm_type_name(l->type), "anchor",
+			      ntop6(&l->anchor, a2), "proto", proto_name(l->proto), "state",
+			      lease_state_name(l->state), "sockets",
+			      (int)(l->socks.tcp + l->socks.udp), "lifetime_left",
+			      (json_int_t)left, "bid", (int)l->id, "seq",
+			      b ? (int)b->last_seq : 0);
+	json_t *uids;
+
+	if (!o)
+		return NULL;
+	if (l->uid == LEASE_UID_AGENT) {
+		json_object_set_new(o, "owner", json_string("agent"));
+		return o;
+	}
+	json_object_set_new(o, "owner", json_string("user"));
+	json_object_set_new(o, "uid", json_integer((json_int_t)l->uid));
+	json_object_set_new(o, "pid", json_integer((json_int_t)l->pid));
+	if (l->n_uids > 1 && (uids = json_array())) {
+		for (size_t i = 0; i < l->n_uids; i++)
+			json_array_append_new(uids, json_integer((json_int_t)l->uids[i]));
+		json_object_set_new(o, "uids", uids);
+	}
+	return o;
+}
+
 json_t *he_status_json(const struct hostengine *e, uint64_t now)
 {
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], a3[INET6_ADDRSTRLEN];
@@ -516,22 +588,8 @@ json_t *he_status_json(const struct hostengine *e, uint64_t now)
 					  (json_int_t)left));
 		}
 	}
-	for (struct lease *l = e->leases.head; l; l = l->next) {
-		const struct reg_binding *b = l->rb;
-		int64_t left = b && b->registered && b->expires_ms > now ?
-				       (int64_t)(b->expires_ms - now) / 1000 : 0;
-
-		json_array_append_new(
-			leases,
-			json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:i, s:i, s:I, s:I}",
-				  "addr", ntop6(&l->addr, a1), "type", odm_type_name(l->type),
-				  "anchor", ntop6(&l->anchor, a2), "proto", proto_name(l->proto),
-				  "state", lease_state_name(l->state), "sockets",
-				  (int)(l->socks.tcp + l->socks.udp), "lifetime_left",
-				  (json_int_t)left, "bid", (int)l->id, "seq",
-				  b ? (int)b->last_seq : 0, "uid", (json_int_t)l->uid, "pid",
-				  (json_int_t)l->pid));
-	}
+	for (struct lease *l = e->leases.head; l; l = l->next)
+		json_array_append_new(leases, lease_status_json(l, now));
 	resp = json_pack("{s:s, s:s, s:o, s:o, s:o, s:I}", "role", "mn", "nai", e->reg.cfg.nai,
 			 "coa", coa, "leases", leases, "bindings", bindings, "lost_bindings",
 			 (json_int_t)e->lost);

@@ -28,6 +28,7 @@
 
 #include "accessclaim.h"
 #include "addr_usable.h"
+#include "events.h"
 #include "fixedaddr.h"
 #include "typetable.h"
 #include "lease.h"
@@ -92,8 +93,10 @@ struct he_ops {
 	void (*reply_error)(void *arg, void *req, const char *code, const char *msg);
 	/* the kernel's credentials of a request's sender */
 	void (*cred)(void *arg, const void *req, uid_t *uid, pid_t *pid);
-	/* an event for the stream (events.h); fields' reference is taken */
-	void (*emit)(void *arg, const char *kind, json_t *fields);
+	/* an event for the stream (events.h), for the users of to; fields'
+	 * reference is taken */
+	void (*emit)(void *arg, const char *kind, json_t *fields,
+		     const struct events_audience *to);
 	/* leases or counters may have changed: persist them */
 	void (*save)(void *arg);
 };

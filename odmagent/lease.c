@@ -14,6 +14,7 @@
 #include "mh.h"
 #include "registration.h"
 #include "accessclaim.h"
+#include "events.h"
 
 void lease_table_init(struct lease_table *t, uint16_t first_id)
 {
@@ -24,6 +25,7 @@ void lease_table_init(struct lease_table *t, uint16_t first_id)
 
 static void lease_destroy(struct lease *l)
 {
+	free(l->uids);
 	free(l->waiters);
 	free(l);
 }
@@ -186,22 +188,77 @@ size_t lease_count_uid(const struct lease_table *t, uid_t uid)
 	size_t n = 0;
 
 	for (struct lease *l = t->head; l; l = l->next)
-		if (l->uid == uid)
+		if (lease_held_by(l, uid))
 			n++;
 	return n;
 }
 
+int lease_held_by(const struct lease *l, uid_t uid)
+{
+	if (l->uid == uid)
+		return 1;
+	for (size_t i = 0; i < l->n_uids; i++)
+		if (l->uids[i] == uid)
+			return 1;
+	return 0;
+}
+
+/* Room in *v (*cap elements of size) for element n: doubles, from first. */
+static int room_for(void **v, size_t *cap, size_t n, size_t size, size_t first)
+{
+	size_t c = *cap ? *cap * 2 : first;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	p = realloc(*v, c * size);
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	*cap = c;
+	return 0;
+}
+
+static int holders_append(struct lease *l, uid_t uid)
+{
+	if (room_for((void **)&l->uids, &l->cap_uids, l->n_uids, sizeof(uid_t), 2) < 0)
+		return -ENOMEM;
+	l->uids[l->n_uids++] = uid;
+	return 0;
+}
+
+int lease_add_holder(struct lease *l, uid_t uid)
+{
+	if (uid == LEASE_UID_AGENT || l->uid == LEASE_UID_AGENT)
+		return 0;
+	for (size_t i = 0; i < l->n_uids; i++)
+		if (l->uids[i] == uid)
+			return 0;
+	/* a lease taken over from the last run knows its owner alone */
+	if (!l->n_uids && uid != l->uid && holders_append(l, l->uid) < 0)
+		return -ENOMEM;
+	return holders_append(l, uid);
+}
+
+void lease_audience(const struct lease *l, struct events_audience *to)
+{
+	memset(to, 0, sizeof(*to));
+	if (l->uid == LEASE_UID_AGENT) {
+		to->everyone = 1;
+	} else if (l->n_uids) {
+		to->uids = l->uids;
+		to->n = l->n_uids;
+	} else {
+		/* taken over from the last run: the owner alone is known */
+		to->uids = &l->uid;
+		to->n = 1;
+	}
+}
+
 int lease_add_waiter(struct lease *l, void *req)
 {
-	if (l->n_waiters == l->cap_waiters) {
-		size_t cap = l->cap_waiters ? l->cap_waiters * 2 : 4;
-		void **w = realloc(l->waiters, cap * sizeof(*w));
-
-		if (!w)
-			return -ENOMEM;
-		l->waiters = w;
-		l->cap_waiters = cap;
-	}
+	if (room_for((void **)&l->waiters, &l->cap_waiters, l->n_waiters, sizeof(void *), 4) < 0)
+		return -ENOMEM;
 	l->waiters[l->n_waiters++] = req;
 	return 0;
 }
@@ -584,7 +641,8 @@ void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev
 			log_debug("lease %u refreshed, BA after %lld ms, lifetime %us", l->id,
 				  (long long)ev->rtt_ms, ev->lifetime_s);
 		}
-		if (ev->what == REG_REFRESH && l->n_waiters && !addr_waits_find(&e->usable, l)) {
+		if (ev->what == REG_REFRESH && l->n_waiters && b->kind == REG_NONE &&
+		    !addr_waits_find(&e->usable, l)) {
 			/* requests that waited for the binding to be confirmed */
 			l->handed_ms = e->now;
 			answer_waiters(e, l, NULL, NULL);
@@ -666,15 +724,17 @@ static struct lease *alloc_at(struct hostengine *e, const struct at_request *rq,
 	/* the CoA may be stale if no lease used this anchor lately */
 	he_check_anchor(e, an);
 	l = lease_new(&e->leases, rq->type, rq->proto, anchor, &rq->dst, e->now);
-	if (!l || (rq->req && lease_add_waiter(l, rq->req) < 0) ||
+	if (l) {
+		l->uid = rq->uid;
+		l->pid = rq->pid;
+	}
+	if (!l || lease_add_holder(l, l->uid) < 0 || (rq->req && lease_add_waiter(l, rq->req) < 0) ||
 	    !(l->rb = reg_binding_add(&e->reg, an, l->id, l))) {
 		if (l)
 			lease_free(&e->leases, l);
 		return NULL;
 	}
 	snprintf(l->rb->service, sizeof(l->rb->service), "%s", at && at->service ? at->service : "");
-	l->uid = rq->uid;
-	l->pid = rq->pid;
 	log_info("lease %u: asking anchor %s for %s address from CoA %s (for %s %s, uid %u "
 		 "pid %d)",
 		 l->id, ntop6(anchor, a1), rq->req ? "an" : "the host's own",
@@ -696,6 +756,9 @@ void lease_request_anchored(struct hostengine *e, const struct at_request *rq,
 	const struct addrtype *at = addrtype_get(rq->type);
 	struct lease *l = lease_find_shared(&e->leases, at, rq, anchor, 1);
 	uint64_t now = e->now;
+
+	if (l && l->claimed && access_claim_join(e, l, rq))
+		return;
 
 	if (l && addr_waits_find(&e->usable, l)) {
 		/* registered, but the kernel does not route its address yet */
@@ -858,7 +921,7 @@ void lease_end_all(struct hostengine *e)
 
 struct lease *lease_hold(struct hostengine *e, int type, const struct in6_addr *anchor)
 {
-	struct at_request rq = { .type = type, .proto = IPPROTO_TCP, .uid = (uid_t)-1 };
+	struct at_request rq = { .type = type, .proto = IPPROTO_TCP, .uid = LEASE_UID_AGENT };
 
 	return alloc_at(e, &rq, anchor);
 }

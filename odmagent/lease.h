@@ -34,8 +34,13 @@ struct lease {
 	struct in6_addr addr;    /* :: until the anchor allocated one */
 	struct in6_addr anchor;
 	struct in6_addr dst;     /* destination of the request that created it */
-	uid_t uid;               /* owner: kernel credentials of that request */
+	uid_t uid;               /* owner: kernel credentials of that request;
+				  * LEASE_UID_AGENT: held by the agent itself */
 	pid_t pid;
+	/* every user the address was given to (the owner first): more than
+	 * one only for a shared access claim (accessclaim.h) */
+	uid_t *uids;
+	size_t n_uids, cap_uids;
 	uint64_t created_ms;     /* monotonic ms */
 	uint64_t registered_ms;  /* when the address was configured */
 	uint64_t handed_ms;      /* when the address was last given to a client */
@@ -50,7 +55,12 @@ struct lease {
 	 * link (accessclaim.h): native there, tunnelled from elsewhere */
 	int claimed;
 	uint64_t deadline_ms;    /* Graceful-replacement: released then (0 = none) */
+	int claim_retype;        /* the claim's type changed during an exchange:
+				  * refresh again once it ends (accessclaim.c) */
 };
+
+/* The owner of a lease the agent holds for itself (no user asked for it) */
+#define LEASE_UID_AGENT ((uid_t)-1)
 
 /* Host configuration steps of a lease, undone in reverse order */
 #define LEASE_CFG_ADDR 0x1
@@ -93,8 +103,18 @@ struct lease *lease_find_reusable(const struct lease_table *t, int type, int pro
 
 /* Registered leases whose address is configured on the host. */
 size_t lease_count_configured(const struct lease_table *t);
-/* Leases of user uid, registering ones included: what a quota counts. */
+/* Leases of user uid (owned or shared), registering ones included: what a
+ * quota counts. */
 size_t lease_count_uid(const struct lease_table *t, uid_t uid);
+
+/* uid holds l: 0, or -ENOMEM (the agent's own uid is never recorded). */
+int lease_add_holder(struct lease *l, uid_t uid);
+/* Whether uid was given l's address. */
+int lease_held_by(const struct lease *l, uid_t uid);
+/* The users l's events are for (events.h): its holders; everyone for a
+ * lease the agent holds for itself (the host's own Fixed address). */
+struct events_audience;
+void lease_audience(const struct lease *l, struct events_audience *to);
 
 int lease_add_waiter(struct lease *l, void *req);   /* 0 or -ENOMEM */
 /* Hands the waiters to the caller (who answers and frees the array). */

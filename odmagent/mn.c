@@ -367,11 +367,12 @@ static void op_cred(void *arg, const void *req, uid_t *uid, pid_t *pid)
 	*pid = c->pid;
 }
 
-static void op_emit(void *arg, const char *kind, json_t *fields)
+static void op_emit(void *arg, const char *kind, json_t *fields,
+		    const struct events_audience *to)
 {
 	struct mn *mn = arg;
 
-	events_emit(&mn->a->events, kind, fields, mono_ms());
+	events_emit_to(&mn->a->events, kind, fields, to, mono_ms());
 }
 
 /* After every event that may change a lease or a counter: costs one

@@ -188,13 +188,13 @@ int policy_gate_lease(struct odm_agent *a, struct control_req *r, const json_t *
 	code = v.refused == POLICY_NOT_ALLOWED ? "REQUIREDIPNOTSUPPORTED" : "REQUIREDIPFAILED";
 	log_info("uid %u pid %d %s: %s refused: %s", (unsigned)c->uid, (int)c->pid,
 		 w.exe ? w.exe : "(exe unknown)", odm_type_name(v.type), v.reason);
-	events_emit(&a->events, "lease-refused",
-		    json_pack("{s:s, s:I, s:I, s:s, s:s}", "type", odm_type_name(v.type), "uid",
-			      (json_int_t)c->uid, "pid", (json_int_t)c->pid, "reason", v.reason,
-			      "error",
-			      v.refused == POLICY_NOT_ALLOWED ? "EAI_REQUIREDIPNOTSUPPORTED" :
-								"EAI_REQUIREDIPFAILED"),
-		    mono_ms());
+	events_emit_to(&a->events, "lease-refused",
+		       json_pack("{s:s, s:I, s:I, s:s, s:s}", "type", odm_type_name(v.type),
+				 "uid", (json_int_t)c->uid, "pid", (json_int_t)c->pid, "reason",
+				 v.reason, "error",
+				 v.refused == POLICY_NOT_ALLOWED ? "EAI_REQUIREDIPNOTSUPPORTED" :
+								   "EAI_REQUIREDIPFAILED"),
+		       &(struct events_audience){ .uids = &c->uid, .n = 1 }, mono_ms());
 	control_reply_error(r, code, "%s", v.reason);
 	return -1;
 }

@@ -42,14 +42,31 @@ static enum at_source session_source(const struct at_request *rq,
 	return AT_ANCHORED;
 }
 
-/* One user's sockets toward one anchor share an address, unless the socket
- * asked for a fresh one (IPV6_REQUIRE_SRC_ON_NET); two users never do. */
+/*
+ * A claim of the host's access address at the anchor of its link
+ * (accessclaim.h) is the address every user's plain sockets use already:
+ * while the host is on that link, Session-lasting and Graceful-replacement
+ * requests of every user, for either protocol, share the one claim (the
+ * anchor holds one binding per address). A claim of a link the host left
+ * (configured on the tunnel) takes nobody new, and a socket that asked
+ * for a fresh address (IPV6_REQUIRE_SRC_ON_NET) shares nothing.
+ */
+static int claim_may_share(const struct lease *l, const struct at_request *rq,
+			   const struct in6_addr *anchor)
+{
+	return !rq->fresh && !l->host_cfg && IN6_ARE_ADDR_EQUAL(&l->anchor, anchor) &&
+	       (l->type == ODM_TYPE_SESSION_LASTING || l->type == ODM_TYPE_GRACEFUL_REPLACEMENT);
+}
+
+/* Otherwise one user's sockets toward one anchor share an address, unless
+ * the socket asked for a fresh one; two users never do. */
 static int session_may_share(const struct lease *l, const struct at_request *rq,
 			     const struct in6_addr *anchor)
 {
+	if (l->claimed)
+		return claim_may_share(l, rq, anchor);
 	return !rq->fresh && l->type == rq->type && l->proto == rq->proto &&
-	       l->uid == rq->uid && IN6_ARE_ADDR_EQUAL(&l->anchor, anchor) &&
-	       !(l->claimed && l->host_cfg); /* a claimed address of a link left */
+	       l->uid == rq->uid && IN6_ARE_ADDR_EQUAL(&l->anchor, anchor);
 }
 
 /*

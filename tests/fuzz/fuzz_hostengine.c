@@ -195,9 +195,11 @@ static void f_cred(void *arg, const void *req, uid_t *uid, pid_t *pid)
 	*uid = (uid_t)((intptr_t)req % 3);
 	*pid = (pid_t)(100 + (intptr_t)req);
 }
-static void f_emit(void *arg, const char *kind, json_t *fields)
+static void f_emit(void *arg, const char *kind, json_t *fields,
+		   const struct events_audience *to)
 {
 	CHECK(fields);
+	CHECK(to && (to->everyone || !to->n || to->uids));
 	json_decref(fields);
 }
 static void f_save(void *arg)

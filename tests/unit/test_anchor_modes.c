@@ -464,6 +464,22 @@ Test(access, the_type_of_a_claim_cannot_change_139)
 	cr_assert_eq(memcmp(before.b, after.b, sizeof before.b), 0);
 }
 
+/* From the link the host may turn its claim Session-lasting (another socket
+ * of that type shares it): no grace period runs after the next move. */
+Test(access, the_type_of_a_claim_changes_from_the_link)
+{
+	struct mh_msg ba;
+
+	setup_modes(ODM_MODE_BIT(ODM_MODE_ACCESS), 0);
+	claim(1, "graceful-replacement", 1000);
+	cr_assert(bound(X1)->graceful);
+	cr_assert_eq(bu_status(NAI1, 2, X1, X1, 100, "session-lasting", 2000, &ba), 0);
+	cr_assert_not(bound(X1)->graceful);
+	cr_assert_eq(bu_status(NAI1, 3, COA2, X1, 100, "session-lasting", 5000, &ba), 0);
+	cr_assert_eq(ba.lifetime, 100, "no grace period caps it");
+	cr_assert_eq(bound(X1)->deadline_ms, 0);
+}
+
 /* ---- which mode a BU is for ---- */
 
 TestSuite(modes, .fini = fini);

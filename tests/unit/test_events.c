@@ -13,7 +13,7 @@ struct seen {
 	struct events *ev;  /* set: unsubscribe on first event */
 };
 
-static void on_event(void *ctx, const json_t *e)
+static void on_event(void *ctx, const json_t *e, const struct events_audience *to)
 {
 	struct seen *s = ctx;
 
@@ -64,5 +64,36 @@ Test(events, a_subscriber_leaving_inside_its_callback_skips_nobody)
 	events_emit(&ev, "move", NULL, 2);
 	cr_assert_eq(a.n, 1);
 	cr_assert_eq(b.n, 2);
+	events_clear(&ev);
+}
+
+static const struct events_audience *last_to;
+
+static void keep_to(void *ctx, const json_t *e, const struct events_audience *to)
+{
+	last_to = to;
+}
+
+Test(events, the_audience_says_who_may_hear)
+{
+	uid_t two[2] = { 1000, 1001 };
+	struct events_audience to = { .uids = two, .n = 2 };
+	struct events ev;
+
+	cr_assert(events_audience_has(&to, 1000));
+	cr_assert(events_audience_has(&to, 1001));
+	cr_assert_not(events_audience_has(&to, 1002), "another user");
+	cr_assert(events_audience_has(&to, 0), "root hears all");
+	cr_assert_not(events_audience_has(&events_root_only, 1000));
+	cr_assert(events_audience_has(&events_root_only, 0));
+	cr_assert(events_audience_has(&events_everyone, 65534));
+	cr_assert(events_audience_has(NULL, 65534));
+	/* the subscriber is handed the audience; plain emits are for everyone */
+	events_init(&ev);
+	events_subscribe(&ev, keep_to, NULL);
+	events_emit_to(&ev, "lease-ended", NULL, &to, 1);
+	cr_assert_eq(last_to, &to);
+	events_emit(&ev, "move", NULL, 2);
+	cr_assert(last_to && last_to->everyone);
 	events_clear(&ev);
 }

@@ -205,11 +205,19 @@ static void f_cred(void *arg, const void *req, uid_t *uid, pid_t *pid)
 	*uid = (uid_t)(1000 + (intptr_t)req / 10);
 	*pid = (pid_t)(200 + (intptr_t)req);
 }
-static void f_emit(void *arg, const char *kind, json_t *fields)
+static void f_emit(void *arg, const char *kind, json_t *fields,
+		   const struct events_audience *to)
 {
 	cr_assert_not_null(fields, "event %s without fields", kind);
 	cr_assert_lt(F.nev, MAXEV);
 	json_object_set_new(fields, "event", json_string(kind));
+	/* who it is for, as the recorder's own fields (never sent) */
+	cr_assert_not_null(to, "event %s without an audience", kind);
+	json_object_set_new(fields, "_everyone", json_boolean(to->everyone));
+	json_object_set_new(fields, "_uids", json_array());
+	for (size_t i = 0; i < to->n; i++)
+		json_array_append_new(json_object_get(fields, "_uids"),
+				      json_integer((json_int_t)to->uids[i]));
 	F.ev[F.nev++] = fields;
 }
 static void f_save(void *arg)
@@ -1254,4 +1262,190 @@ Test(hostengine, restart_takes_a_claimed_address_over_native)
 		  "from the address itself");
 	cr_assert(m.present & MH_HAS_SERVICE, "with its type");
 	he_cleanup(&first);
+}
+
+/* ---- one claim per access address, shared by every user and type ---- */
+
+/* Whether the recorded event ev is for uid (besides root, who hears all) */
+static int event_for(json_t *ev, uid_t uid)
+{
+	json_t *u;
+	size_t i;
+
+	cr_assert_not_null(ev);
+	if (json_is_true(json_object_get(ev, "_everyone")))
+		return 1;
+	json_array_foreach(json_object_get(ev, "_uids"), i, u)
+		if ((uid_t)json_integer_value(u) == uid)
+			return 1;
+	return 0;
+}
+
+/* Request 11 comes from uid 1001, request 1 from uid 1000 (f_cred) */
+Test(hostengine, two_users_share_one_graceful_claim)
+{
+	json_t *st, *uids;
+
+	claimed(ODM_TYPE_GRACEFUL_REPLACEMENT); /* uid 1000 */
+	request(11, ODM_TYPE_GRACEFUL_REPLACEMENT, IPPROTO_UDP, 0, 0, T0 + 30);
+	cr_assert_eq(F.nbu, 1, "no second claim");
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_str_eq(F.rep[1].code, "", "another user is not refused");
+	cr_assert_str_eq(F.rep[1].addr, "2001:db8:a1::5");
+	cr_assert_eq(E.leases.n, 1);
+	cr_assert_eq(lease_count_uid(&E.leases, 1000), 1);
+	cr_assert_eq(lease_count_uid(&E.leases, 1001), 1, "the quota counts a shared claim");
+	cr_assert_eq(lease_count_uid(&E.leases, 1002), 0);
+	st = he_status_json(&E, T0 + 40);
+	uids = json_object_get(json_array_get(json_object_get(st, "leases"), 0), "uids");
+	cr_assert_eq(json_array_size(uids), 2);
+	cr_assert_eq(json_integer_value(json_array_get(uids, 1)), 1001);
+	json_decref(st);
+	/* each lease-granted is for its requester alone */
+	cr_assert(event_for(event("lease-granted", 0), 1000));
+	cr_assert_not(event_for(event("lease-granted", 0), 1001));
+	cr_assert(event_for(event("lease-granted", 1), 1001));
+	cr_assert_not(event_for(event("lease-granted", 1), 1000));
+	cr_assert_not(event_for(event("lease-granted", 1), 1002));
+
+	/* a move: the deadline is told to both holders, nobody else */
+	F.count.tcp = 2;
+	move_to_coa2(T0 + 1000);
+	cr_assert_eq(F.nbu, 2, "one BU for the one binding");
+	F.ba_units = 5;
+	answer(1, MH_BA_ACCEPTED, NULL, T0 + 1040);
+	cr_assert(event_for(event("graceful-replacement", 0), 1000));
+	cr_assert(event_for(event("graceful-replacement", 0), 1001));
+	cr_assert_not(event_for(event("graceful-replacement", 0), 1002));
+	cr_assert(event_for(event("move", 0), 1002), "a move is the host's, for everyone");
+	/* a new request after the move does not join the claim of the old link */
+	request(21, ODM_TYPE_GRACEFUL_REPLACEMENT, IPPROTO_TCP, 0, 0, T0 + 1100);
+	cr_assert_eq(E.leases.n, 2);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[F.nbu - 1], &AR2), "claims the new address");
+	/* the deadline ends it for both, sockets or not */
+	he_tick(&E, T0 + 21100);
+	cr_assert_null(lease_by_addr(&E.leases, &COA1));
+	cr_assert(event_for(event("lease-ended", 0), 1001));
+	cr_assert_not(event_for(event("lease-ended", 0), 1002));
+}
+
+Test(hostengine, session_lasting_joining_a_graceful_claim_lifts_its_deadline)
+{
+	int mark;
+
+	claimed(ODM_TYPE_GRACEFUL_REPLACEMENT); /* uid 1000 */
+	request(11, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 0, 0, T0 + 30);
+	cr_assert_eq(F.nrep, 1, "waits for the anchor to take the new type");
+	cr_assert_eq(F.nbu, 2);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[1], &COA1), "from the link");
+	cr_assert(bu_hnp_is(1, &COA1));
+	cr_assert(bu_service_is(1, "session-lasting"));
+	answer(1, MH_BA_ACCEPTED, NULL, T0 + 40);
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_str_eq(F.rep[1].addr, "2001:db8:a1::5");
+	cr_assert_eq(E.leases.n, 1);
+	cr_assert_eq(E.leases.head->type, ODM_TYPE_SESSION_LASTING);
+	/* a later Graceful request changes nothing back */
+	request(21, ODM_TYPE_GRACEFUL_REPLACEMENT, IPPROTO_TCP, 0, 0, T0 + 50);
+	cr_assert_eq(F.nrep, 3);
+	cr_assert_eq(F.nbu, 2);
+
+	/* after a move: no deadline, kept while a socket is bound to it */
+	F.count.tcp = 1;
+	move_to_coa2(T0 + 1000);
+	cr_assert(bu_service_is(2, "session-lasting"));
+	F.ba_units = 5;
+	answer(2, MH_BA_ACCEPTED, NULL, T0 + 1040);
+	cr_assert_null(event("graceful-replacement", 0));
+	he_tick(&E, T0 + 60000);
+	cr_assert_not_null(lease_by_addr(&E.leases, &COA1), "no grace period ends it");
+	mark = F.nlog;
+	F.count.tcp = 0;
+	he_tick(&E, T0 + 61000);
+	cr_assert_null(lease_by_addr(&E.leases, &COA1), "the last socket closed");
+	cr_assert_geq(logged("addr_del 2001:db8:a1::5", mark), 0);
+	cr_assert_eq(bu(F.nbu - 1).lifetime, 0, "deregistered");
+	cr_assert(event_for(event("lease-ended", 0), 1000));
+	cr_assert(event_for(event("lease-ended", 0), 1001));
+	cr_assert(event_for(event("lease-ended", 0), 1002));
+}
+
+/* The claim is still out when a Session-lasting request joins it: the
+ * claim's BA is for the old type, so a refresh follows before anyone is
+ * answered. */
+Test(hostengine, session_lasting_joining_a_claim_in_flight_waits_for_its_type)
+{
+	access_anchors();
+	request(1, ODM_TYPE_GRACEFUL_REPLACEMENT, IPPROTO_TCP, 0, 0, T0);
+	request(11, ODM_TYPE_SESSION_LASTING, IPPROTO_UDP, 0, 0, T0 + 5);
+	cr_assert_eq(F.nbu, 1, "one claim");
+	cr_assert(bu_service_is(0, "graceful-replacement"));
+	answer(0, MH_BA_ACCEPTED, NULL, T0 + 20);
+	cr_assert_eq(F.nrep, 0, "not answered for the old type");
+	cr_assert_eq(F.nbu, 2);
+	cr_assert(bu_service_is(1, "session-lasting"));
+	answer(1, MH_BA_ACCEPTED, NULL, T0 + 30);
+	cr_assert_eq(F.nrep, 2, "both answered");
+	cr_assert_str_eq(F.rep[0].addr, "2001:db8:a1::5");
+	cr_assert_str_eq(F.rep[1].addr, "2001:db8:a1::5");
+	cr_assert_eq(E.leases.n, 1);
+}
+
+/* A socket that asked for a fresh address never shares a claim */
+Test(hostengine, fresh_request_does_not_share_a_claim)
+{
+	claimed(ODM_TYPE_SESSION_LASTING);
+	request(11, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 0, 1, T0 + 30);
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_str_eq(F.rep[1].code, "REQUIREDIPFAILED");
+	cr_assert_eq(E.leases.n, 1);
+}
+
+/* The audiences of BUs, BAs and destroyed sockets */
+Test(hostengine, event_audiences_of_a_lease)
+{
+	granted(IPPROTO_TCP); /* request 1, uid 1000, at the CHA */
+	cr_assert(event_for(event("bu-sent", 0), 1000), "an allocation: its BID says whose");
+	cr_assert_not(event_for(event("bu-sent", 0), 1001));
+	cr_assert(event_for(event("ba-received", 0), 1000));
+	cr_assert_not(event_for(event("ba-received", 0), 1001));
+	F.count.tcp = 1;
+	F.destroyed = 2;
+	F.host[0] = COA2;
+	F.coa = COA2;
+	he_move(&E, T0 + 1000);
+	cr_assert_not(event_for(event("socket-destroyed", 0), 1000), "counts everyone's sockets");
+	cr_assert(event_for(event("bu-sent", 1), 1000), "the re-registration of uid 1000's lease");
+	cr_assert_not(event_for(event("bu-sent", 1), 1001));
+
+}
+
+/* The Fixed lease the agent holds for itself has no user: status says so */
+Test(hostengine, the_agents_own_lease_has_owner_agent)
+{
+	json_t *st, *l;
+
+	fixed_registered();
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 30);
+	answer(1, MH_BA_ACCEPTED, &HOA1, T0 + 40);
+	st = he_status_json(&E, T0 + 2000);
+	cr_assert_eq(json_array_size(json_object_get(st, "leases")), 2);
+	for (size_t i = 0; (l = json_array_get(json_object_get(st, "leases"), i)); i++) {
+		if (strcmp(json_string_value(json_object_get(l, "type")), "fixed") == 0) {
+			cr_assert_str_eq(json_string_value(json_object_get(l, "owner")), "agent");
+			cr_assert_null(json_object_get(l, "uid"), "no uid 4294967295");
+			cr_assert_null(json_object_get(l, "pid"));
+		} else {
+			cr_assert_str_eq(json_string_value(json_object_get(l, "owner")), "user");
+			cr_assert_eq(json_integer_value(json_object_get(l, "uid")), 1000);
+		}
+	}
+	json_decref(st);
+	/* the host's Fixed address is no secret: its events are for everyone */
+	cr_assert(event_for(event("ba-received", 0), 1002));
+	cr_assert_not(event_for(event("ba-received", 1), 1002), "uid 1000's lease");
+	/* a user given the Fixed address hears of it; it is no lease of theirs */
+	request(11, ODM_TYPE_FIXED, IPPROTO_TCP, 0, 0, T0 + 2100);
+	cr_assert(event_for(event("lease-granted", 1), 1001));
+	cr_assert_eq(lease_count_uid(&E.leases, 1001), 0);
 }

@@ -114,7 +114,7 @@ struct heard {
 	json_int_t rules;
 };
 
-static void on_event(void *ctx, const json_t *e)
+static void on_event(void *ctx, const json_t *e, const struct events_audience *to)
 {
 	struct heard *h = ctx;
 	const char *file = json_string_value(json_object_get(e, "file"));
