@@ -8,8 +8,10 @@
 # Information option's preference). On the namespace test network
 # (lib/topo.sh), where radvd on ar1 (preference high) and ar2 (low) sends all
 # of it and BIND9 holds _mip6._ipv6.example.test SRV 0 0 0 ha.example.test:
-#   1. with nothing configured, the choice is ha by DNS; ar1's router is a
-#      candidate; odmctl status and the log say which and why;
+#   1. with nothing configured, the choice is ha by DNS, even though the
+#      first DNS question is lost and ar1's RA comes before the answer (no
+#      router chosen first); ar1's router is a candidate; odmctl status and
+#      the log say which and why;
 #   2. the SRV record removed, after a move the choice is ar1's router by RA;
 #      the SRV record back, after the next move it is ha by DNS again;
 #   3. an RA with hop limit 64 (not from a neighbour) is refused and counted;
@@ -47,10 +49,23 @@ srv() { # add|delete
 }
 
 topo_up
+# ar1 drops the first DNS question it forwards: the answer comes with
+# c-ares's second try, 1 s later, after ar1's RA (radvd answers the agent's
+# RS within 0.5 s), so a start that did not wait for the DNS would choose
+# ar1's router first
+nsq ar1 nft -f - <<EOF
+table ip6 odm_homefind {
+	chain dns_first {
+		type filter hook forward priority 0;
+		ip6 daddr $DNS_ADDR udp dport 53 quota until 120 bytes drop
+	}
+}
+EOF
 odm_agents_up
 
 # ---------------------------------------------------- 1. nothing configured
 check "the home anchor is ha, found by DNS" wait_for 5 home_is "$HA_ADDR" dns-srv
+nsq ar1 nft delete table ip6 odm_homefind
 check "from the SRV record of example.test" test "$(home origin)" == "_mip6._ipv6.$DNS_ZONE"
 check "the log says so" grep -q "home anchor $HA_ADDR, from dns-srv (_mip6._ipv6.$DNS_ZONE)" "$MN_AGENT_LOG"
 check "no router was chosen before the DNS answered" \
