@@ -1324,7 +1324,7 @@ Test(hostengine, a_configured_access_anchor_comes_before_a_learned_one)
 	assert_addr(&E.anchors.access, "2001:db8:a1::99");
 	cr_assert_eq(E.access_src, ACCESS_SRC_CONFIG);
 	/* learning off: what the RAs said is forgotten */
-	access_set_anchors(&E, NULL, 0);
+	access_set_anchors(&E, &conf, 0);
 	access_learn_from_ra(&E, 0);
 	access_ra_heard(&E, &r1, "eth1", T0);
 	cr_assert_eq(E.access_ra.n, 0, "learned with access-anchor ra off");
