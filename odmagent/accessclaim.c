@@ -209,11 +209,24 @@ int access_claim_moved(struct hostengine *e, struct lease *l, const struct in6_a
 	return 1;
 }
 
+/*
+ * A lease of the last run that was a claim: at a configured access anchor,
+ * or (access-anchor ra, its router not heard again yet) at an anchor of the
+ * address's own /64, which is what a learned access anchor is (accessra.h);
+ * a CHA's or home anchor's addresses come from a pool of its own.
+ */
+static int was_claim(const struct hostengine *e, const struct lease *l)
+{
+	return access_is_claim(e, &l->anchor) ||
+	       (e->access_ra_on && l->type != ODM_TYPE_FIXED &&
+		same_link_prefix(&l->anchor, &l->addr));
+}
+
 int access_adopt(struct hostengine *e, struct lease *l)
 {
 	char a1[INET6_ADDRSTRLEN];
 
-	if (!access_is_claim(e, &l->anchor))
+	if (!was_claim(e, l))
 		return 0;
 	l->claimed = 1;
 	snprintf(l->rb->service, sizeof(l->rb->service), "%s", odm_type_name(l->type));

@@ -1329,3 +1329,29 @@ Test(hostengine, a_configured_access_anchor_comes_before_a_learned_one)
 	access_ra_heard(&E, &r1, "eth1", T0);
 	cr_assert_eq(E.access_ra.n, 0, "learned with access-anchor ra off");
 }
+
+/* access-anchor ra: a new run adopts a claim at a learned anchor before it
+ * hears that router again (its table starts empty) */
+Test(hostengine, restart_takes_a_claim_at_a_learned_anchor_over_native)
+{
+	struct ra_info r1 = ra_router("2001:db8:a1::1", 1);
+	struct hostengine first;
+	int mark;
+
+	AR1 = A("2001:db8:a1::1");
+	access_learn_from_ra(&E, 1);
+	access_ra_heard(&E, &r1, "eth1", T0);
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 0, 0, T0);
+	cr_assert_eq(F.nbu, 1);
+	answer(0, MH_BA_ACCEPTED, NULL, T0 + 20);
+	cr_assert(E.leases.head->claimed);
+	new_run(&first);
+	access_learn_from_ra(&E, 1);
+	cr_assert_eq(E.access_ra.n, 0, "the new run heard no RA yet");
+	mark = F.nlog;
+	he_adopted(&E, T0 + 1100);
+	cr_assert(E.leases.head->claimed, "taken over as an ordinary anchored lease");
+	cr_assert_eq(logged("addr_add 2001:db8:a1::5", mark), -1, "native: not on the tunnel");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[F.nbu - 1], &COA1), "re-registered from the address");
+	he_cleanup(&first);
+}
