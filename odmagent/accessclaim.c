@@ -36,24 +36,58 @@ void access_set_anchors(struct hostengine *e, const struct in6_addr *v, size_t n
 	access_update(e);
 }
 
+void access_learn_from_ra(struct hostengine *e, int on)
+{
+	e->access_ra_on = on;
+	if (!on)
+		memset(&e->access_ra, 0, sizeof(e->access_ra));
+	access_update(e);
+}
+
+void access_ra_heard(struct hostengine *e, const struct ra_info *ra, const char *ifname,
+		     uint64_t now)
+{
+	e->now = now;
+	if (!e->access_ra_on)
+		return;
+	accessra_from_ra(&e->access_ra, ra, ifname, now);
+	access_update(e);
+}
+
 void access_update(struct hostengine *e)
 {
 	char a1[INET6_ADDRSTRLEN];
+	const struct accessra_entry *r = NULL;
+	const struct in6_addr *cur;
+	enum access_src src;
 	int i;
 
-	if (!e->access.n)
+	if (!e->access.n && !e->access_ra_on)
 		return; /* none configured: the anchors known stay as they are */
+	accessra_expire(&e->access_ra, e->now);
 	i = access_anchor_pick(&e->access, e->host_addrs, e->n_host_addrs);
-	if (i < 0) {
+	if (i < 0)
+		r = accessra_pick(&e->access_ra, e->host_addrs, e->n_host_addrs);
+	if (i < 0 && !r) {
 		if (e->anchors.has_access)
 			log_info("no access anchor on this link any more");
 		e->anchors.has_access = 0;
+		e->access_src = ACCESS_SRC_NONE;
 		return;
 	}
-	if (!e->anchors.has_access || !IN6_ARE_ADDR_EQUAL(&e->anchors.access, &e->access.v[i]))
-		log_info("access anchor of this link: %s", ntop6(&e->access.v[i], a1));
+	cur = i >= 0 ? &e->access.v[i] : &r->addr;
+	src = i >= 0 ? ACCESS_SRC_CONFIG : ACCESS_SRC_RA;
+	if (!e->anchors.has_access || !IN6_ARE_ADDR_EQUAL(&e->anchors.access, cur) ||
+	    e->access_src != src) {
+		if (r)
+			log_info("access anchor of this link: %s (ra: router on %s)", ntop6(cur, a1),
+				 r->ifname);
+		else
+			log_info("access anchor of this link: %s (config)", ntop6(cur, a1));
+	}
 	e->anchors.has_access = 1;
-	e->anchors.access = e->access.v[i];
+	e->anchors.access = *cur;
+	e->access_src = src;
 }
 
 int access_is_claim(const struct hostengine *e, const struct in6_addr *anchor)
@@ -61,7 +95,31 @@ int access_is_claim(const struct hostengine *e, const struct in6_addr *anchor)
 	for (size_t i = 0; i < e->access.n; i++)
 		if (IN6_ARE_ADDR_EQUAL(&e->access.v[i], anchor))
 			return 1;
-	return 0;
+	return e->access_ra_on && accessra_find(&e->access_ra, anchor);
+}
+
+json_t *access_status_json(const struct hostengine *e, uint64_t now)
+{
+	static const char *const src_name[] = { "none", "config", "ra" };
+	char a1[INET6_ADDRSTRLEN];
+	json_t *conf = json_array(), *learned = json_array();
+
+	for (size_t i = 0; i < e->access.n; i++)
+		json_array_append_new(conf, json_string(ntop6(&e->access.v[i], a1)));
+	for (size_t i = 0; i < e->access_ra.n; i++) {
+		const struct accessra_entry *r = &e->access_ra.e[i];
+
+		json_array_append_new(
+			learned,
+			json_pack("{s:s, s:s, s:I}", "addr", ntop6(&r->addr, a1), "ifname", r->ifname,
+				  "expires_in_s",
+				  (json_int_t)(r->expires_ms > now ? (r->expires_ms - now) / 1000
+								       : 0)));
+	}
+	return json_pack("{s:s?, s:s, s:b, s:o, s:o}", "addr",
+			 e->anchors.has_access ? ntop6(&e->anchors.access, a1) : NULL, "source",
+			 src_name[e->anchors.has_access ? e->access_src : ACCESS_SRC_NONE], "from_ra",
+			 e->access_ra_on, "configured", conf, "learned", learned);
 }
 
 int access_claim_join(struct hostengine *e, struct lease *l, const struct at_request *rq)
@@ -189,11 +247,24 @@ int access_claim_moved(struct hostengine *e, struct lease *l, const struct in6_a
 	return 1;
 }
 
+/*
+ * A lease of the last run that was a claim: at a configured access anchor,
+ * or (access-anchor ra, its router not heard again yet) at an anchor of the
+ * address's own /64, which is what a learned access anchor is (accessra.h);
+ * a CHA's or home anchor's addresses come from a pool of its own.
+ */
+static int was_claim(const struct hostengine *e, const struct lease *l)
+{
+	return access_is_claim(e, &l->anchor) ||
+	       (e->access_ra_on && l->type != ODM_TYPE_FIXED &&
+		same_link_prefix(&l->anchor, &l->addr));
+}
+
 int access_adopt(struct hostengine *e, struct lease *l)
 {
 	char a1[INET6_ADDRSTRLEN];
 
-	if (!access_is_claim(e, &l->anchor))
+	if (!was_claim(e, l))
 		return 0;
 	l->claimed = 1;
 	snprintf(l->rb->service, sizeof(l->rb->service), "%s", odm_type_name(l->type));
@@ -210,6 +281,8 @@ void access_deadlines(struct hostengine *e)
 {
 	struct lease *l, *next;
 
+	if (accessra_expire(&e->access_ra, e->now))
+		access_update(e); /* a router's offer ran out */
 	for (l = e->leases.head; l; l = next) {
 		next = l->next;
 		if (l->claimed && l->deadline_ms && e->now >= l->deadline_ms)

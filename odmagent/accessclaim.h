@@ -12,7 +12,9 @@
  * address makes it native again and the host removes the tunnel side.
  *
  * The access anchor of the current link is the configured access-anchor
- * (odmagent.conf(5)) whose /64 holds one of the host's access addresses.
+ * (odmagent.conf(5)) whose /64 holds one of the host's access addresses,
+ * else (access-anchor ra) the anchor a router of that /64 offers in its
+ * Router Advertisements (accessra.h).
  *
  * One claim per address: Session-lasting and Graceful-replacement requests
  * of every user share the claim of the current access address (typetable.c
@@ -40,7 +42,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
+#include "accessra.h"
+
 #define ACCESS_ANCHORS_MAX 8
+
+/* where the current link's access anchor came from */
+enum access_src { ACCESS_SRC_NONE = 0, ACCESS_SRC_CONFIG = 1, ACCESS_SRC_RA = 2 };
 
 struct access_anchors {
 	struct in6_addr v[ACCESS_ANCHORS_MAX];
@@ -58,8 +67,18 @@ int access_anchor_pick(const struct access_anchors *list, const struct in6_addr 
 
 /* The configured access anchors (replaces the previous list). */
 void access_set_anchors(struct hostengine *e, const struct in6_addr *v, size_t n);
-/* The host's addresses changed: which access anchor is the current link's. */
+/* access-anchor ra: learn access anchors from Router Advertisements too. */
+void access_learn_from_ra(struct hostengine *e, int on);
+/* An RA heard on ifname at now (raopt.h): learned anchors added, refreshed
+ * or withdrawn (accessra.h), then access_update. */
+void access_ra_heard(struct hostengine *e, const struct ra_info *ra, const char *ifname,
+		     uint64_t now);
+/* The host's addresses changed (or the anchors known): which access anchor
+ * is the current link's, configured ones first. */
 void access_update(struct hostengine *e);
+/* "access_anchor" of odmctl status: the current one, its source, the
+ * configured and learned ones. */
+json_t *access_status_json(const struct hostengine *e, uint64_t now);
 
 /* Whether a lease at anchor is a claim of the host's access address. */
 int access_is_claim(const struct hostengine *e, const struct in6_addr *anchor);

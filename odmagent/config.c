@@ -544,10 +544,23 @@ static int d_home_anchor(struct parse *p, char **w)
 	return 0;
 }
 
+/* access-anchor ADDR (repeatable), ra (learn them from RAs, accessra.h),
+ * off (none; alone) */
 static int d_access_anchor(struct parse *p, char **w)
 {
+	struct odm_config *c = p->cfg;
 	struct in6_addr a;
 
+	if (c->access_off || (strcmp(w[1], "off") == 0 && (c->n_access_anchors || c->access_from_ra)))
+		return perr(p, w[1], "access-anchor off goes alone");
+	if (strcmp(w[1], "off") == 0) {
+		c->access_off = 1;
+		return 0;
+	}
+	if (strcmp(w[1], "ra") == 0) {
+		c->access_from_ra = 1;
+		return 0;
+	}
 	if (parse_anchor_addr(p, w[1], &a) < 0)
 		return -EINVAL;
 	if (p->cfg->n_access_anchors == CONFIG_ACCESS_ANCHORS_MAX)
@@ -1060,6 +1073,7 @@ int config_reload(struct odm_config *cur, struct odm_config *next, char *err, si
 	else if (cur->home_discovery != next->home_discovery)
 		fixed = "home-discovery";
 	else if (cur->n_access_anchors != next->n_access_anchors ||
+		 cur->access_from_ra != next->access_from_ra ||
 		 memcmp(cur->access_anchors, next->access_anchors,
 			cur->n_access_anchors * sizeof(cur->access_anchors[0])) != 0)
 		fixed = "access-anchor";

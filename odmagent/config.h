@@ -31,6 +31,7 @@
  *   rule-priority N                     (mn: priority of from-rules)
  *   home-anchor ADDR                    (mn: the home anchor; else discovered)
  *   home-discovery on|off               (mn: DNS SRV, then RAs; default on)
+ *   access-anchor ADDR|ra|off           (mn: access routers' anchors; repeatable; default off)
  *   dns-publish off|current|fixed       (mn: the host's AAAA: current address or Fixed)
  *   dns-server ADDR / dns-port N        (mn: where DNS UPDATEs go; port 53)
  *   dns-name FQDN / dns-zone ZONE       (mn: the name; zone: the name's parent)
@@ -113,6 +114,8 @@ struct odm_config {
 	 * addresses is the current link's (accessclaim.h) */
 	struct in6_addr access_anchors[CONFIG_ACCESS_ANCHORS_MAX];
 	size_t n_access_anchors;
+	int access_from_ra;          /* access-anchor ra: also learned from RAs */
+	int access_off;              /* access-anchor off: said explicitly */
 	enum odm_dns_publish dns_publish;
 	struct dnsupd_cfg dns;
 	char policy_file[256];       /* "" = no policy file (policy_agent.h) */

@@ -134,5 +134,35 @@ const struct hadisc_cand *hadisc_choose(struct hadisc *h, uint64_t now_ms)
 	for (size_t i = 0; i < h->n; i++)
 		if (!best || better(&h->c[i], best))
 			best = &h->c[i];
+	if (best && best->src == HADISC_RA && !h->chosen && now_ms < h->dns_wait_until)
+		return NULL; /* the DNS may still name one */
+	if (best)
+		h->chosen = 1;
 	return best;
+}
+
+void hadisc_dns_wait(struct hadisc *h, uint64_t until_ms)
+{
+	h->dns_wait_until = until_ms;
+}
+
+uint64_t hadisc_requery_in(const struct hadisc *h, uint64_t now_ms, unsigned failures)
+{
+	uint64_t first = 0, in;
+
+	if (failures) {
+		in = HADISC_REQUERY_MIN_MS;
+		for (unsigned i = 1; i < failures && in < HADISC_RETRY_MAX_MS; i++)
+			in *= 2;
+		return in < HADISC_RETRY_MAX_MS ? in : HADISC_RETRY_MAX_MS;
+	}
+	for (size_t i = 0; i < h->n; i++)
+		if (h->c[i].src == HADISC_DNS && (!first || h->c[i].expires_ms < first))
+			first = h->c[i].expires_ms;
+	if (!first)
+		return HADISC_REQUERY_MAX_MS;
+	in = first > now_ms + HADISC_DNS_WAIT_MS ? first - now_ms - HADISC_DNS_WAIT_MS : 0;
+	if (in < HADISC_REQUERY_MIN_MS)
+		return HADISC_REQUERY_MIN_MS;
+	return in < HADISC_REQUERY_MAX_MS ? in : HADISC_REQUERY_MAX_MS;
 }

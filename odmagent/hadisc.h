@@ -7,6 +7,9 @@
  * Agent flag, its address from a prefix option with the R flag and its
  * preference from the Home Agent Information option, RFC 6275 §7 and
  * §10.5.1). Candidates expire with their DNS TTL or advertised lifetime.
+ * At start a router's candidate waits for the first DNS answers, at most
+ * HADISC_DNS_WAIT_MS, so that a host whose DNS names a home anchor does not
+ * register at a router first and move to the DNS's anchor a moment later.
  * Pure: callers pass in what they heard and the time.
  */
 #ifndef ODM_HADISC_H
@@ -19,6 +22,15 @@
 #include "raopt.h"
 
 #define HADISC_CANDS_MAX 16
+/* how long a start waits for the DNS before a router's candidate: c-ares's
+ * two tries with one server (1 s, then 2 s; homefind.c) and a margin */
+#define HADISC_DNS_WAIT_MS 3500
+/* asking the DNS again: after an answer, before the first TTL runs out
+ * (leaving HADISC_DNS_WAIT_MS to answer), at least this often */
+#define HADISC_REQUERY_MIN_MS 5000
+#define HADISC_REQUERY_MAX_MS (300 * 1000)
+/* after rounds with no answer: 5 s, doubling up to a minute */
+#define HADISC_RETRY_MAX_MS (60 * 1000)
 
 enum hadisc_source { HADISC_NONE = 0, HADISC_CONFIG = 1, HADISC_DNS = 2, HADISC_RA = 3 };
 
@@ -36,6 +48,8 @@ struct hadisc {
 	struct hadisc_cand c[HADISC_CANDS_MAX];
 	size_t n;
 	int discover;            /* 0: only the configured anchor counts */
+	uint64_t dns_wait_until; /* before it, no router's candidate is chosen ... */
+	int chosen;              /* ... unless one was chosen before */
 };
 
 /* A resolved SRV target (RFC 2782) */
@@ -60,5 +74,21 @@ void hadisc_from_dns(struct hadisc *h, const char *domain, const struct hadisc_s
 const struct hadisc_cand *hadisc_choose(struct hadisc *h, uint64_t now_ms);
 
 const char *hadisc_source_name(enum hadisc_source s); /* "config", "dns-srv", "ra" */
+
+/* The first DNS questions are out: until until_ms (0: the DNS has
+ * answered, or failed) a router's candidate is not chosen, unless
+ * something was chosen before. */
+void hadisc_dns_wait(struct hadisc *h, uint64_t until_ms);
+
+/*
+ * When to ask the DNS again, in ms from now_ms, after a round of questions
+ * ended: failures is how many rounds in a row got no answer (a timeout, a
+ * refusal, SERVFAIL; not "no such record"), 0 if this one was answered.
+ * Failed: HADISC_REQUERY_MIN_MS doubling to HADISC_RETRY_MAX_MS. Answered:
+ * HADISC_DNS_WAIT_MS before the first DNS candidate expires, within
+ * [HADISC_REQUERY_MIN_MS, HADISC_REQUERY_MAX_MS]. A candidate is kept to its
+ * TTL when a later question gets no answer.
+ */
+uint64_t hadisc_requery_in(const struct hadisc *h, uint64_t now_ms, unsigned failures);
 
 #endif

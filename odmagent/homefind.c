@@ -25,7 +25,7 @@
 
 #define HF_DOMAINS_MAX 8
 #define HF_TARGETS_MAX 4
-#define HF_REQUERY_MS (300 * 1000)   /* ask the DNS again at least this often */
+#define HF_REQUERY_MS HADISC_REQUERY_MAX_MS /* ask the DNS again at least this often */
 #define HF_POLLS_MAX 16
 #define HF_MOVE_SETTLE_MS 200
 
@@ -40,6 +40,7 @@ struct hf_poll {
 struct hf_query {
 	struct homefind *hf;
 	char domain[RA_DOMAIN_MAX + 1];
+	bool failed;                      /* no answer (timeout, refused, SERVFAIL) */
 	unsigned pending;                 /* AAAA answers still to come */
 	struct hadisc_srv srv[HF_TARGETS_MAX];
 	size_t n;
@@ -65,12 +66,17 @@ struct homefind {
 	/* DNS */
 	ares_channel ch;
 	bool ch_ok;
-	uv_timer_t ares_t, requery_t, moved_t;
+	uv_timer_t ares_t, requery_t, moved_t, hold_t;
 	struct hf_poll polls[HF_POLLS_MAX];
 	char domains[HF_DOMAINS_MAX][RA_DOMAIN_MAX + 1];
 	size_t n_domains;
 	unsigned queries;                 /* in flight */
+	bool round_failed;                /* a query since the last round ended got no answer */
+	unsigned dns_failures;            /* rounds in a row with no answer */
 	uint64_t gen;
+	/* every valid RA is told to ra_fn too (homefind_watch_ra) */
+	homefind_ra_fn ra_fn;
+	void *ra_arg;
 	/* the choice */
 	bool have;
 	struct hadisc_cand chosen;
@@ -191,21 +197,53 @@ static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
 	uv_poll_start(&p->h, (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0), on_poll);
 }
 
+static void on_requery(uv_timer_t *t);
+
+/* Every question of the last round answered or given up: the choice may
+ * go to a router now, and the next round is set (hadisc_requery_in). */
+static void round_done(struct homefind *hf)
+{
+	uint64_t in;
+
+	hf->dns_failures = hf->round_failed ? hf->dns_failures + 1 : 0;
+	hf->round_failed = false;
+	hadisc_dns_wait(&hf->hd, 0);
+	in = hadisc_requery_in(&hf->hd, mono_ms(), hf->dns_failures);
+	if (hf->dns_failures)
+		log_info("home anchor discovery: the DNS did not answer (%u time(s) in a row); "
+			 "asking again in %llu s",
+			 hf->dns_failures, (unsigned long long)(in / 1000));
+	uv_timer_start(&hf->requery_t, on_requery, in, 0);
+}
+
 static void query_done(struct hf_query *q)
 {
 	struct homefind *hf = q->hf;
 	char a1[INET6_ADDRSTRLEN];
 
 	hf->queries--;
-	if (!hf->closing && q->gen == hf->gen) {
+	if (!hf->closing && q->failed)
+		hf->round_failed = true;
+	/* no answer at all: what the DNS said before stays to its TTL */
+	if (!hf->closing && q->gen == hf->gen && !(q->failed && q->n == 0)) {
 		hadisc_from_dns(&hf->hd, q->domain, q->srv, q->n, mono_ms());
 		for (size_t i = 0; i < q->n; i++)
 			log_debug("home anchor candidate %s from _mip6._ipv6.%s (priority %u weight %u)",
 				  ntop6(&q->srv[i].addr, a1), q->domain, q->srv[i].priority,
 				  q->srv[i].weight);
-		rechoose(hf);
 	}
+	if (!hf->closing && hf->queries == 0)
+		round_done(hf);
+	if (!hf->closing)
+		rechoose(hf);
 	free(q);
+}
+
+/* whether status means the DNS gave no answer (rather than "none here") */
+static bool no_answer(int status)
+{
+	return status != ARES_SUCCESS && status != ARES_ENOTFOUND && status != ARES_ENODATA &&
+	       status != ARES_EDESTRUCTION;
 }
 
 static void on_aaaa(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
@@ -216,6 +254,8 @@ static void on_aaaa(void *arg, int status, int timeouts, unsigned char *abuf, in
 	int n = 4;
 
 	(void)timeouts;
+	if (no_answer(status))
+		q->failed = true;
 	if (status == ARES_SUCCESS &&
 	    ares_parse_aaaa_reply(abuf, alen, NULL, rr, &n) == ARES_SUCCESS) {
 		for (int i = 0; i < n && q->n < HF_TARGETS_MAX; i++) {
@@ -242,10 +282,11 @@ static void on_srv(void *arg, int status, int timeouts, unsigned char *abuf, int
 	(void)timeouts;
 	if (status != ARES_SUCCESS || hf->closing ||
 	    ares_parse_srv_reply(abuf, alen, &srv) != ARES_SUCCESS) {
-		if (status != ARES_SUCCESS && status != ARES_ENOTFOUND && status != ARES_ENODATA &&
-		    status != ARES_EDESTRUCTION)
+		if (no_answer(status)) {
+			q->failed = true;
 			log_info("home anchor discovery: _mip6._ipv6.%s: %s", q->domain,
 				 ares_strerror(status));
+		}
 		query_done(q);
 		return;
 	}
@@ -295,7 +336,11 @@ static void ask_dns(struct homefind *hf)
 
 static void on_requery(uv_timer_t *t)
 {
-	ask_dns(t->data);
+	struct homefind *hf = t->data;
+
+	ask_dns(hf);
+	if (!hf->queries) /* nothing to ask yet (no domain): look again later */
+		uv_timer_start(&hf->requery_t, on_requery, HF_REQUERY_MS, 0);
 }
 
 /* A domain to ask about; true if it is new. */
@@ -432,8 +477,10 @@ static void on_ra(uv_poll_t *h, int status, int events)
 		hf->ras_heard++;
 		if (ifindex)
 			if_indextoname(ifindex, ifname);
+		if (hf->ra_fn)
+			hf->ra_fn(hf->ra_arg, &ra, ifname);
 		hadisc_from_ra(&hf->hd, &ra, ifname, mono_ms());
-		for (size_t i = 0; i < ra.n_domains && ra.dnssl_lifetime; i++)
+		for (size_t i = 0; i < ra.n_domains && ra.dnssl_lifetime && hf->discover; i++)
 			new_domain |= add_domain(hf, ra.domains[i]);
 		if (new_domain)
 			ask_dns(hf);
@@ -488,6 +535,26 @@ static void on_closed(uv_handle_t *h)
 		free(hf);
 }
 
+/* the wait for the DNS is over: a router's candidate may be chosen */
+static void on_hold(uv_timer_t *t)
+{
+	rechoose(t->data);
+}
+
+int homefind_watch_ra(struct homefind *hf, homefind_ra_fn fn, void *arg)
+{
+	int rc;
+
+	hf->ra_fn = fn;
+	hf->ra_arg = arg;
+	if (!hf->ra_open) {
+		if ((rc = ra_open(hf)) < 0)
+			return rc;
+		send_rs(hf);
+	}
+	return 0;
+}
+
 int homefind_open(struct homefind **out, uv_loop_t *loop, const struct in6_addr *config,
 		  int discover, int skip_ifindex, struct events *ev)
 {
@@ -505,16 +572,22 @@ int homefind_open(struct homefind **out, uv_loop_t *loop, const struct in6_addr 
 	uv_timer_init(loop, &hf->ares_t);
 	uv_timer_init(loop, &hf->requery_t);
 	uv_timer_init(loop, &hf->moved_t);
-	hf->ares_t.data = hf->requery_t.data = hf->moved_t.data = hf;
-	hf->open_handles = 3;
+	uv_timer_init(loop, &hf->hold_t);
+	hf->ares_t.data = hf->requery_t.data = hf->moved_t.data = hf->hold_t.data = hf;
+	hf->open_handles = 4;
 	*out = hf;
 	if (discover) {
 		if ((rc = ra_open(hf)) < 0)
 			log_warn(rc, "home anchor discovery by router advertisements off: raw ICMPv6 socket");
 		dns_open(hf);
+		/* a router's candidate waits for the DNS's first answers, a while */
+		if (hf->ch_ok) {
+			hadisc_dns_wait(&hf->hd, mono_ms() + HADISC_DNS_WAIT_MS);
+			uv_timer_start(&hf->hold_t, on_hold, HADISC_DNS_WAIT_MS, 0);
+		}
 		send_rs(hf);
+		uv_timer_start(&hf->requery_t, on_requery, HF_REQUERY_MS, 0);
 		ask_dns(hf);
-		uv_timer_start(&hf->requery_t, on_requery, HF_REQUERY_MS, HF_REQUERY_MS);
 	}
 	rechoose(hf);
 	return 0;
@@ -542,6 +615,7 @@ void homefind_close(struct homefind *hf)
 	uv_close((uv_handle_t *)&hf->ares_t, on_closed);
 	uv_close((uv_handle_t *)&hf->requery_t, on_closed);
 	uv_close((uv_handle_t *)&hf->moved_t, on_closed);
+	uv_close((uv_handle_t *)&hf->hold_t, on_closed);
 }
 
 static void on_moved(uv_timer_t *t)
@@ -567,7 +641,7 @@ void homefind_moved(struct homefind *hf, const struct in6_addr *addrs, size_t n)
 {
 	uint64_t sig, was;
 
-	if (!hf || !hf->discover)
+	if (!hf || (!hf->discover && !hf->ra_fn))
 		return;
 	/* a netlink burst that leaves the host's access addresses as they were
 	 * (a lease's address on the tunnel device, a route) is no move; the
@@ -608,10 +682,10 @@ json_t *homefind_status_json(struct homefind *hf)
 	}
 	for (size_t i = 0; i < hf->n_domains; i++)
 		json_array_append_new(doms, json_string(hf->domains[i]));
-	return json_pack("{s:s?, s:s, s:s?, s:o, s:o, s:I, s:I}", "addr",
+	return json_pack("{s:s?, s:s, s:s?, s:o, s:o, s:I, s:I, s:i}", "addr",
 			 hf->have ? ntop6(&hf->chosen.addr, a1) : NULL, "source",
 			 hf->have ? hadisc_source_name(hf->chosen.src) : "none", "origin",
 			 hf->have ? hf->chosen.origin : NULL, "candidates", cands, "domains", doms,
 			 "ras_heard", (json_int_t)hf->ras_heard, "ras_refused",
-			 (json_int_t)hf->ras_refused);
+			 (json_int_t)hf->ras_refused, "dns_failures", (int)hf->dns_failures);
 }

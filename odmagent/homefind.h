@@ -16,12 +16,20 @@
 
 struct events;
 struct homefind;
+struct ra_info;
+
+/* Told of every valid RA heard (raopt.h), on the interface ifname */
+typedef void (*homefind_ra_fn)(void *arg, const struct ra_info *ra, const char *ifname);
 
 /* config: the configured home anchor or NULL; discover: use DNS and RAs
  * too; skip_ifindex: the tunnel device, where no RS goes */
 int homefind_open(struct homefind **out, uv_loop_t *loop, const struct in6_addr *config,
 		  int discover, int skip_ifindex, struct events *ev);
 void homefind_close(struct homefind *hf);
+/* Also hand every valid RA to fn (access anchors, accessra.h): listens for
+ * RAs and solicits them at once and after each move, with or without
+ * discovery. 0 or -errno (no raw ICMPv6 socket). */
+int homefind_watch_ra(struct homefind *hf, homefind_ra_fn fn, void *arg);
 /* After a netlink burst, with the host's access addresses now (the
  * engine's list): when they changed, ask the routers and the DNS again. */
 void homefind_moved(struct homefind *hf, const struct in6_addr *addrs, size_t n);

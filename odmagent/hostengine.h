@@ -109,6 +109,9 @@ struct hostengine {
 	struct lease_policy pol;
 	struct at_anchors anchors;   /* besides the peers' CHAs (he_set_home) */
 	struct access_anchors access; /* configured access anchors (accessclaim.h) */
+	struct accessra access_ra;   /* learned from RAs when access_ra_on (accessra.h) */
+	int access_ra_on;
+	enum access_src access_src;  /* of anchors.access */
 	uint64_t fixed_try_ms;       /* last allocation of the Fixed address (fixedaddr.c) */
 	unsigned fixed_tries;        /* allocations since it was last registered */
 	struct addr_waits usable;    /* leases whose address is not usable yet */

@@ -146,6 +146,15 @@ static void follow_home(struct mn *mn)
 		he_set_home(&mn->e, homefind_anchor(mn->home), mono_ms());
 }
 
+/* access-anchor ra: every valid RA, for the access anchors it offers */
+static void on_ra_heard(void *arg, const struct ra_info *ra, const char *ifname)
+{
+	struct mn *mn = arg;
+
+	access_ra_heard(&mn->e, ra, ifname, mono_ms());
+	rearm(mn);
+}
+
 static void on_tick(uv_timer_t *t)
 {
 	struct mn *mn = t->data;
@@ -517,6 +526,8 @@ static void on_status(struct odm_agent *a, struct control_req *r, const json_t *
 		json_object_set_new(resp, "dns", dnspub_status_json(mn->dns));
 	if (resp && mn->home)
 		json_object_set_new(resp, "home_anchor", homefind_status_json(mn->home));
+	if (resp)
+		json_object_set_new(resp, "access_anchor", access_status_json(&mn->e, mono_ms()));
 	if (!resp)
 		control_reply_error(r, "ENOMEM", "cannot build the status");
 	else
@@ -664,6 +675,7 @@ int mn_start(struct odm_agent *a)
 	rc_cfg.lifetime_s = cfg->lifetime ? cfg->lifetime : 300;
 	he_init(&mn->e, &mn_ops, mn, &rc_cfg, &pol, random16());
 	access_set_anchors(&mn->e, cfg->access_anchors, cfg->n_access_anchors);
+	access_learn_from_ra(&mn->e, cfg->access_from_ra);
 
 	mn->nc = a->nc; /* main.c opened it before starting the role */
 	rc = adopt_state(mn);
@@ -711,6 +723,10 @@ int mn_start(struct odm_agent *a)
 			   cfg->home_discovery, mn->tun->ifindex, &a->events);
 	if (rc < 0) {
 		log_err(rc, "home anchor discovery");
+		goto fail;
+	}
+	if (cfg->access_from_ra && (rc = homefind_watch_ra(mn->home, on_ra_heard, mn)) < 0) {
+		log_err(rc, "access-anchor ra: raw ICMPv6 socket for Router Advertisements");
 		goto fail;
 	}
 	if (cfg->dns_publish != DNS_PUBLISH_OFF) {

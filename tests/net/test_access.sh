@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # test_access.sh - Session-lasting without a CHA, through the access
-# router's anchor, end to end: host agent on mn (access-anchor lines for ar1
-# and ar2), access anchors on ar1 and ar2 (odmagent mode access), a real
+# router's anchor, end to end: host agent on mn (access-anchor ra: ar1's and
+# ar2's anchors learned from their Router Advertisements, H flag and router
+# address; ODM_ACCESS_FROM=config: access-anchor lines), access anchors on ar1 and ar2 (odmagent mode access), a real
 # download by curl under libodm.so from cn2 (which has no cha. record).
 #
 #            +-- ar1 (anchor, mode access, 2001:db8:a1::/64)
@@ -55,8 +56,10 @@ odm_mn_access_conf ar1 ar2
 odm_agents_up
 odm_anchor_up ar1 "$AR1_ADDR" "mode access" "access-prefix $AR1_PREFIX" "$other_id"
 odm_anchor_up ar2 "$AR2_ADDR" "mode access" "access-prefix $AR2_PREFIX" "$other_id"
+FROM=${ODM_ACCESS_FROM:-ra}
 check "mn's agent names ar1's anchor as its link's" \
-	wait_for 3 grep -q "access anchor of this link: $AR1_ADDR" "$MN_AGENT_LOG"
+	wait_for 3 grep -q "access anchor of this link: $AR1_ADDR ($FROM" "$MN_AGENT_LOG"
+check "odmctl status says so, and that it came from $FROM" odm_access_anchor_is "$AR1_ADDR" "$FROM"
 
 # ------------------------------------------------------------ 1. the claim
 odm_capture ar1 eth0 "$ODM_DIR/ar1-up.pcap" "ip6 proto 41" 200
@@ -91,6 +94,12 @@ check "ar1 follows the new CoA $MN_ADDR2" \
 check "ar1 routes $MN_ADDR1/128 into its tunnel" \
 	bash -c "ip netns exec $NS_AR1 ip -6 route show $MN_ADDR1/128 | grep -q 'dev odmt-ar1'"
 check "mn keeps $MN_ADDR1 on its tunnel device" on_mn_tunnel "$MN_ADDR1"
+check "ar2's anchor is the new link's ($FROM)" wait_for 3 odm_access_anchor_is "$AR2_ADDR" "$FROM"
+if [[ $FROM == ra ]]; then
+	learned() { odm_status mn | json "' '.join(sorted(a['addr'] for a in j['access_anchor']['learned']))"; }
+	check "ar1's anchor, which the address left behind, is still known" \
+		test "$(learned)" = "$(printf '%s\n' "$AR1_ADDR" "$AR2_ADDR" | sort | tr '\n' ' ' | sed 's/ $//')"
+fi
 check "the download's TCP socket was not destroyed" \
 	bash -c "! grep -q 'address $MN_ADDR1 vanished' '$MN_AGENT_LOG'"
 check "the curl is still running" kill -0 "$CURL_PID"

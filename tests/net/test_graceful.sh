@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # test_graceful.sh - Graceful-replacement end to end: host agent on mn
-# (access-anchor lines for ar1 and ar2), access anchors on ar1 (grace-period
+# (access-anchor ra: the access anchors learned from ar1's and ar2's RAs;
+# ODM_ACCESS_FROM=config: access-anchor lines), access anchors on ar1 (grace-period
 # GRACE) and ar2, and examples/graceful (linked with -lodm, no LD_PRELOAD)
 # downloading a paced file from cn2 over a Graceful-replacement address.
 #
@@ -41,6 +42,8 @@ odm_mn_access_conf ar1 ar2
 odm_agents_up
 odm_anchor_up ar1 "$AR1_ADDR" "mode access" "access-prefix $AR1_PREFIX" "grace-period $GRACE"
 odm_anchor_up ar2 "$AR2_ADDR" "mode access" "access-prefix $AR2_PREFIX"
+check "ar1's anchor is the link's (from ${ODM_ACCESS_FROM:-ra})" \
+	wait_for 3 odm_access_anchor_is "$AR1_ADDR" "${ODM_ACCESS_FROM:-ra}"
 [[ -x $ODM_BUILD/examples/graceful ]] || { echo "test_graceful: $ODM_BUILD/examples/graceful not built"; exit 1; }
 
 # the agent's events, for the time of the move on its clock

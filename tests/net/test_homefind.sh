@@ -8,12 +8,18 @@
 # Information option's preference). On the namespace test network
 # (lib/topo.sh), where radvd on ar1 (preference high) and ar2 (low) sends all
 # of it and BIND9 holds _mip6._ipv6.example.test SRV 0 0 0 ha.example.test:
-#   1. with nothing configured, the choice is ha by DNS; ar1's router is a
-#      candidate; odmctl status and the log say which and why;
+#   1. with nothing configured, the choice is ha by DNS, even though the
+#      first DNS question is lost and ar1's RA comes before the answer (no
+#      router chosen first); ar1's router is a candidate; odmctl status and
+#      the log say which and why;
 #   2. the SRV record removed, after a move the choice is ar1's router by RA;
 #      the SRV record back, after the next move it is ha by DNS again;
 #   3. an RA with hop limit 64 (not from a neighbour) is refused and counted;
-#   4. with home-anchor in the configuration, that one is used.
+#   4. the DNS server unreachable (a blackhole route on ar1: c-ares waits out
+#      its timeouts), an agent started with nothing configured chooses ar1's
+#      router by RA within a bound, keeps serving leases, and goes back to ha
+#      by DNS once the server answers again, without a move;
+#   5. with home-anchor in the configuration, that one is used.
 #
 # Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
 set -eEuo pipefail
@@ -43,12 +49,27 @@ srv() { # add|delete
 }
 
 topo_up
+# ar1 drops the first DNS question it forwards: the answer comes with
+# c-ares's second try, 1 s later, after ar1's RA (radvd answers the agent's
+# RS within 0.5 s), so a start that did not wait for the DNS would choose
+# ar1's router first
+nsq ar1 nft -f - <<EOF
+table ip6 odm_homefind {
+	chain dns_first {
+		type filter hook forward priority 0;
+		ip6 daddr $DNS_ADDR udp dport 53 quota until 120 bytes drop
+	}
+}
+EOF
 odm_agents_up
 
 # ---------------------------------------------------- 1. nothing configured
 check "the home anchor is ha, found by DNS" wait_for 5 home_is "$HA_ADDR" dns-srv
+nsq ar1 nft delete table ip6 odm_homefind
 check "from the SRV record of example.test" test "$(home origin)" == "_mip6._ipv6.$DNS_ZONE"
 check "the log says so" grep -q "home anchor $HA_ADDR, from dns-srv (_mip6._ipv6.$DNS_ZONE)" "$MN_AGENT_LOG"
+check "no router was chosen before the DNS answered" \
+	bash -c "! grep -q 'home anchor .*, from ra' '$MN_AGENT_LOG'"
 check "ar1 is a candidate by its RA" wait_for 5 has_candidate "$AR1_ADDR" ra
 check "the search domain is asked" grep -qx True < <(odm_status mn | json "'$DNS_ZONE' in j['home_anchor']['domains']")
 
@@ -77,7 +98,30 @@ PY
 check "an RA with hop limit 64 is refused" wait_for 3 test "$(home ras_refused)" -gt "$REFUSED"
 check "and names no candidate" no_candidate 2001:db8:a1::66 ra
 
-# ------------------------------------------------ 4. configured
+# ------------------------------------------------ 4. DNS down
+kill -TERM "$MN_AGENT_PID"
+wait "$MN_AGENT_PID" 2>/dev/null || true
+mv "$MN_AGENT_LOG" "$MN_AGENT_LOG.1"
+nsq ar1 ip -6 route add blackhole "$DNS_ADDR/128"
+T_START=$(topo_now_ms)
+odm_agent_start mn
+check "the DNS unreachable: ar1's router by RA" wait_for 10 home_is "$AR1_ADDR" ra
+T_CHOSEN=$(topo_now_ms)
+echo "home anchor chosen by RA $((T_CHOSEN - T_START)) ms after the agent was started (DNS unreachable)"
+check "within 6 s of the start: the DNS's 3.5 s and the start's own time" \
+	test $((T_CHOSEN - T_START)) -le 6000
+check "the log says the DNS did not answer" \
+	wait_for 5 grep -q "home anchor discovery: the DNS did not answer (1 time(s) in a row); asking again in 5 s" "$MN_AGENT_LOG"
+check "status counts it" test "$(home dns_failures)" -ge 1
+check "the agent serves leases meanwhile" \
+	odm_ctl mn -j lease session-lasting "$CN_ADDR" --cha "$CHA_ADDR" --proto tcp
+nsq ar1 ip -6 route del blackhole "$DNS_ADDR/128"
+T_BACK=$(topo_now_ms)
+check "the DNS back: ha by DNS again, with no move" wait_for 25 home_is "$HA_ADDR" dns-srv
+echo "ha by DNS again $(($(topo_now_ms) - T_BACK)) ms after the server was reachable"
+check "and the failure count is cleared" test "$(home dns_failures)" -eq 0
+
+# ------------------------------------------------ 5. configured
 kill -TERM "$MN_AGENT_PID"
 wait "$MN_AGENT_PID" 2>/dev/null || true
 echo "home-anchor 2001:db8:40::99" >>"$ODM_DIR/mn.conf"

@@ -552,3 +552,22 @@ Test(config, access_anchors)
 	fails(text, "t.conf:");
 	cr_assert(strstr(err, "too many access-anchor lines"), "%s", err);
 }
+
+Test(config, access_anchor_ra_and_off)
+{
+	cr_assert_eq(parse(MN_ID ""), 0, "%s", err);
+	cr_assert_eq(cfg.access_from_ra, 0, "learning from RAs is on by default");
+	config_free(&cfg);
+	cr_assert_eq(parse(MN_ID "access-anchor ra\naccess-anchor 2001:db8:a1::1\n"), 0, "%s", err);
+	cr_assert_eq(cfg.access_from_ra, 1);
+	cr_assert_eq(cfg.n_access_anchors, 1, "configured ones with ra");
+	config_free(&cfg);
+	cr_assert_eq(parse(MN_ID "access-anchor off\n"), 0, "%s", err);
+	cr_assert(cfg.access_off);
+	cr_assert_eq(cfg.access_from_ra + (int)cfg.n_access_anchors, 0);
+	config_free(&cfg);
+	fails(MN_ID "access-anchor 2001:db8:a1::1\naccess-anchor off\n",
+	      "t.conf:3: off: access-anchor off goes alone");
+	fails(MN_ID "access-anchor off\naccess-anchor ra\n", "t.conf:3: ra: access-anchor off goes alone");
+	fails(MN_ID "access-anchor RA\n", "t.conf:2: ");
+}

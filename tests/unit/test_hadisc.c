@@ -224,3 +224,63 @@ Test(hadisc, a_full_table_keeps_the_configured_anchor)
 	cr_assert_eq(h.n, HADISC_CANDS_MAX);
 	cr_assert_eq(hadisc_choose(&h, 100)->src, HADISC_CONFIG);
 }
+
+Test(hadisc, a_start_waits_for_the_dns_before_a_router)
+{
+	struct hadisc h;
+	struct hadisc_srv srv = { A("2001:db8:40::11"), 0, 0, 30 };
+	struct ra_info ra = ra_of("2001:db8:a1::1", 10, 1800, 1);
+	const struct hadisc_cand *c;
+
+	/* the DNS answers within the wait: the router is never chosen */
+	hadisc_init(&h, NULL, 1);
+	hadisc_dns_wait(&h, 1000 + HADISC_DNS_WAIT_MS);
+	hadisc_from_ra(&h, &ra, "eth1", 1010);
+	cr_assert_null(hadisc_choose(&h, 1010), "a router chosen while the DNS may still answer");
+	hadisc_from_dns(&h, "example.test", &srv, 1, 1200);
+	hadisc_dns_wait(&h, 0);
+	c = hadisc_choose(&h, 1200);
+	cr_assert_eq(c->src, HADISC_DNS);
+
+	/* the DNS says nothing (all questions failed or found nothing) */
+	hadisc_init(&h, NULL, 1);
+	hadisc_dns_wait(&h, 1000 + HADISC_DNS_WAIT_MS);
+	hadisc_from_ra(&h, &ra, "eth1", 1010);
+	hadisc_dns_wait(&h, 0);
+	cr_assert_eq(hadisc_choose(&h, 1100)->src, HADISC_RA, "the answers are in: the router");
+
+	/* the DNS never answers: the router once the wait is over, not later */
+	hadisc_init(&h, NULL, 1);
+	hadisc_dns_wait(&h, 1000 + HADISC_DNS_WAIT_MS);
+	hadisc_from_ra(&h, &ra, "eth1", 1010);
+	cr_assert_null(hadisc_choose(&h, 1000 + HADISC_DNS_WAIT_MS - 1));
+	c = hadisc_choose(&h, 1000 + HADISC_DNS_WAIT_MS);
+	cr_assert_not_null(c, "c-ares's timeouts hold the choice past the wait");
+	cr_assert_eq(c->src, HADISC_RA);
+
+	/* once something was chosen, a new wait does not take it away */
+	hadisc_dns_wait(&h, 9000 + HADISC_DNS_WAIT_MS);
+	cr_assert_not_null(hadisc_choose(&h, 9000), "a move's questions left no home anchor");
+}
+
+Test(hadisc, when_to_ask_the_dns_again)
+{
+	struct hadisc h;
+	struct hadisc_srv srv = { A("2001:db8:40::11"), 0, 0, 30 };
+
+	hadisc_init(&h, NULL, 1);
+	cr_assert_eq(hadisc_requery_in(&h, 0, 0), HADISC_REQUERY_MAX_MS, "nothing to refresh");
+	hadisc_from_dns(&h, "example.test", &srv, 1, 1000);
+	/* TTL 30 s: asked again with time to answer before it runs out */
+	cr_assert_eq(hadisc_requery_in(&h, 1000, 0), 30000 - HADISC_DNS_WAIT_MS);
+	cr_assert_eq(hadisc_requery_in(&h, 29000, 0), HADISC_REQUERY_MIN_MS, "not a busy loop");
+	srv.ttl_s = 86400;
+	hadisc_from_dns(&h, "example.test", &srv, 1, 1000);
+	cr_assert_eq(hadisc_requery_in(&h, 1000, 0), HADISC_REQUERY_MAX_MS);
+	/* no answer: 5 s, doubling, at most a minute */
+	cr_assert_eq(hadisc_requery_in(&h, 1000, 1), 5000);
+	cr_assert_eq(hadisc_requery_in(&h, 1000, 2), 10000);
+	cr_assert_eq(hadisc_requery_in(&h, 1000, 4), 40000);
+	cr_assert_eq(hadisc_requery_in(&h, 1000, 5), HADISC_RETRY_MAX_MS);
+	cr_assert_eq(hadisc_requery_in(&h, 1000, 4000000000u), HADISC_RETRY_MAX_MS);
+}

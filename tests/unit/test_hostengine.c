@@ -1449,3 +1449,103 @@ Test(hostengine, the_agents_own_lease_has_owner_agent)
 	cr_assert(event_for(event("lease-granted", 1), 1001));
 	cr_assert_eq(lease_count_uid(&E.leases, 1001), 0);
 }
+
+/* access-anchor ra: the router of the link, heard in its RA (accessra.h) */
+static struct ra_info ra_router(const char *addr, int h)
+{
+	struct ra_info ra = { .home_agent = h, .ha_lifetime = 1800, .n_router_addrs = 1 };
+
+	ra.router_addrs[0] = A(addr);
+	return ra;
+}
+
+Test(hostengine, access_anchor_learned_from_the_ra_of_the_link)
+{
+	struct ra_info r1 = ra_router("2001:db8:a1::1", 1), r2 = ra_router("2001:db8:a2::1", 1);
+	struct ra_info plain = ra_router("2001:db8:a1::1", 0);
+	json_t *st;
+
+	AR1 = A("2001:db8:a1::1");
+	AR2 = A("2001:db8:a2::1");
+	access_learn_from_ra(&E, 1);
+	cr_assert(!E.anchors.has_access, "an access anchor before any RA");
+	access_ra_heard(&E, &r2, "eth2", T0);
+	cr_assert(!E.anchors.has_access, "another link's router taken as this link's");
+	access_ra_heard(&E, &r1, "eth1", T0);
+	cr_assert(E.anchors.has_access);
+	assert_addr(&E.anchors.access, "2001:db8:a1::1");
+	cr_assert_eq(E.access_src, ACCESS_SRC_RA);
+	st = access_status_json(&E, T0);
+	cr_assert_str_eq(json_string_value(json_object_get(st, "source")), "ra");
+	cr_assert_str_eq(json_string_value(json_object_get(st, "addr")), "2001:db8:a1::1");
+	cr_assert_eq(json_array_size(json_object_get(st, "learned")), 2);
+	json_decref(st);
+
+	/* a Graceful-replacement socket's claim goes to it */
+	request(1, ODM_TYPE_GRACEFUL_REPLACEMENT, IPPROTO_TCP, 0, 0, T0 + 1);
+	cr_assert_eq(F.nbu, 1);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[0], &AR1), "the claim went elsewhere");
+	cr_assert(bu_hnp_is(0, &COA1), "not a claim of the host's access address");
+
+	/* moved: the new link's router (heard before) is the current one, the
+	 * router left stays known (it anchors the claimed address) */
+	move_to_coa2(T0 + 100);
+	cr_assert(E.anchors.has_access);
+	assert_addr(&E.anchors.access, "2001:db8:a2::1");
+	cr_assert(access_is_claim(&E, &AR1), "the anchor left behind was forgotten");
+	access_ra_heard(&E, &r2, "eth2", T0 + 200);
+	/* kept for the advertised lifetime, not longer */
+	he_tick(&E, T0 + 1800 * 1000 - 1);
+	cr_assert(access_is_claim(&E, &AR1), "forgotten before its lifetime ran out");
+	he_tick(&E, T0 + 1800 * 1000);
+	cr_assert(!access_is_claim(&E, &AR1), "kept past its lifetime");
+	cr_assert(E.anchors.has_access, "the current link's (heard later) dropped with it");
+	access_ra_heard(&E, &r1, "eth1", T0 + 1800 * 1000 + 1);
+
+	/* the router stops offering: withdrawn at once */
+	access_ra_heard(&E, &plain, "eth1", T0 + 300);
+	cr_assert(!access_is_claim(&E, &AR1), "a withdrawn offer still counts");
+}
+
+Test(hostengine, a_configured_access_anchor_comes_before_a_learned_one)
+{
+	struct ra_info r1 = ra_router("2001:db8:a1::1", 1);
+	struct in6_addr conf = A("2001:db8:a1::99");
+
+	access_set_anchors(&E, &conf, 1);
+	access_learn_from_ra(&E, 1);
+	access_ra_heard(&E, &r1, "eth1", T0);
+	assert_addr(&E.anchors.access, "2001:db8:a1::99");
+	cr_assert_eq(E.access_src, ACCESS_SRC_CONFIG);
+	/* learning off: what the RAs said is forgotten */
+	access_set_anchors(&E, &conf, 0);
+	access_learn_from_ra(&E, 0);
+	access_ra_heard(&E, &r1, "eth1", T0);
+	cr_assert_eq(E.access_ra.n, 0, "learned with access-anchor ra off");
+}
+
+/* access-anchor ra: a new run adopts a claim at a learned anchor before it
+ * hears that router again (its table starts empty) */
+Test(hostengine, restart_takes_a_claim_at_a_learned_anchor_over_native)
+{
+	struct ra_info r1 = ra_router("2001:db8:a1::1", 1);
+	struct hostengine first;
+	int mark;
+
+	AR1 = A("2001:db8:a1::1");
+	access_learn_from_ra(&E, 1);
+	access_ra_heard(&E, &r1, "eth1", T0);
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 0, 0, T0);
+	cr_assert_eq(F.nbu, 1);
+	answer(0, MH_BA_ACCEPTED, NULL, T0 + 20);
+	cr_assert(E.leases.head->claimed);
+	new_run(&first);
+	access_learn_from_ra(&E, 1);
+	cr_assert_eq(E.access_ra.n, 0, "the new run heard no RA yet");
+	mark = F.nlog;
+	he_adopted(&E, T0 + 1100);
+	cr_assert(E.leases.head->claimed, "taken over as an ordinary anchored lease");
+	cr_assert_eq(logged("addr_add 2001:db8:a1::5", mark), -1, "native: not on the tunnel");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[F.nbu - 1], &COA1), "re-registered from the address");
+	he_cleanup(&first);
+}

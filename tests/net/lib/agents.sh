@@ -422,8 +422,12 @@ odm_anchor_status() { "$ODM_BUILD/odmctl" -s "$ODM_DIR/$1.sock" -j status; }
 
 # ---- access anchors (test_access.sh, test_graceful.sh) ----
 #   odm_anchor_bindings HOST    "hoa,coa,nai" of each binding at HOST's anchor, sorted
-#   odm_mn_access_conf AR...    ODM_MN_EXTRA naming AR's anchors (access-anchor
-#                               lines with their addresses), before odm_agents_up
+#   odm_mn_access_conf AR...    ODM_MN_EXTRA for the access anchors of AR...,
+#                               before odm_agents_up: "access-anchor ra" (learned
+#                               from their RAs); ODM_ACCESS_FROM=config: lines
+#                               with their addresses instead
+#   odm_access_anchor_is ADDR SRC   mn's status names ADDR (from SRC: config|ra)
+#                               as the current link's access anchor
 #   odm_craft_bu NAI SPI KEYFILE ANCHOR COA DEV ARGS...   one BU crafted by
 #                               mhcraft.py from mn; prints the answer line
 odm_anchor_bindings() {
@@ -433,6 +437,11 @@ odm_anchor_bindings() {
 odm_mn_access_conf() {
 	local h addr
 	ODM_MN_EXTRA=''
+	if [[ ${ODM_ACCESS_FROM:-ra} == ra ]]; then
+		ODM_MN_EXTRA="access-anchor ra"$'\n'
+		export ODM_MN_EXTRA
+		return 0
+	fi
 	for h; do
 		case $h in
 		ar1) addr=$AR1_ADDR ;;
@@ -442,6 +451,9 @@ odm_mn_access_conf() {
 		ODM_MN_EXTRA+="access-anchor $addr"$'\n'
 	done
 	export ODM_MN_EXTRA
+}
+odm_access_anchor_is() {
+	[[ $(odm_status mn | json "'%s %s' % (j['access_anchor']['addr'], j['access_anchor']['source'])") == "$1 $2" ]]
 }
 odm_craft_bu() {
 	local nai=$1 spi=$2 key=$3 anchor=$4 coa=$5 dev=$6 seq
