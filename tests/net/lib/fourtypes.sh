@@ -1,0 +1,197 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash disable=SC2034 # (FT_* results are read by the callers)
+# tests/net/lib/fourtypes.sh - one download of each address type on mn at
+# once, across one move (tests/net/test_fourtypes.sh, make demo). Source it
+# after topo.sh and agents.sh.
+#
+#   ft_conf            before odm_agents_up: mn's agent names ha as its home
+#                      anchor and ar1's and ar2's access anchors
+#   ft_anchors_up      after it: odmagent as home anchor on ha (pool HA_POOL)
+#                      and as access anchor on ar1 and ar2 (grace-period
+#                      FT_GRACE s); paced servers (lib/pacedhttp.py) on mn,
+#                      cn and cn2, and FT_FILE (FT_FILE_KB KiB) to serve
+#   ft_run TO          the four downloads, paced at FT_CHUNK bytes every
+#                      FT_EVERY ms, started at once; once each has data, mn
+#                      moves to TO (topo_move); returns when all are over
+#   ft_anchor_name A   which host of the test network anchor address A is
+#
+# The downloads (FT_KINDS; each on its own server port, so captures tell
+# them apart):
+#   fixed     cn fetches from mn's server at mn's Fixed address (held at ha)
+#   sl-cha    curl on mn under libodm.so, Session-lasting, from cn (whose
+#             cha.cn record names the CHA)
+#   sl-access the same from cn2 (no cha. record): via the access anchor
+#   graceful  the same with ODM_TYPE=graceful-replacement, from cn2
+# What ft_run leaves, per kind K: FT_ADDR[K] FT_ANCHOR[K] (mn's lease for it,
+# from the agent's status, as the downloads ran), FT_USED[K] (the address
+# the connection really used: curl's local address on mn, the one cn
+# connected to for fixed), FT_RC[K] (curl's exit status), FT_SHA[K] (1 when
+# the sha256 of what arrived is FT_FILE's), FT_STALL[K] (odm_stall_ms of the
+# data as it reached the downloader, in ms; -1 when nothing came after the
+# move), FT_PACE[K] (the longest gap in the same data during the second
+# before the move, in ms: the resolution of that stall figure). Signalling after the move, from a capture on mn: FT_BU_SPREAD (ms
+# between the first and the last anchor's first BU), FT_LAST_BA (ms from the
+# old link going down to the last anchor's first accepted BA), FT_BU_SEEN
+# (the anchors, by name, whose BU and accepted BA were both seen).
+
+FT_KINDS=(fixed sl-cha sl-access graceful)
+declare -A FT_PORT=([fixed]=8000 [sl-cha]=8001 [sl-access]=8002 [graceful]=8003)
+declare -A FT_LABEL=([fixed]="Fixed" [sl-cha]="Session-lasting" [sl-access]="Session-lasting"
+	[graceful]="Graceful-replacement")
+declare -A FT_ADDR=() FT_ANCHOR=() FT_USED=() FT_RC=() FT_SHA=() FT_STALL=() FT_PACE=()
+FT_GRACE=${FT_GRACE:-20}
+FT_FILE_KB=${FT_FILE_KB:-3072}
+FT_CHUNK=${FT_CHUNK:-2048} FT_EVERY=${FT_EVERY:-2}
+FT_BU_SPREAD=-1 FT_LAST_BA=-1 FT_BU_SEEN=''
+
+ft_conf() {
+	odm_mn_access_conf ar1 ar2
+	ODM_MN_EXTRA+="home-anchor $HA_ADDR"$'\n'
+	export ODM_MN_EXTRA
+}
+
+ft_anchors_up() {
+	local h port
+	odm_anchor_up ha "$HA_ADDR" "mode home" "pool $HA_POOL"
+	odm_anchor_up ar1 "$AR1_ADDR" "mode access" "access-prefix $AR1_PREFIX" "grace-period $FT_GRACE"
+	odm_anchor_up ar2 "$AR2_ADDR" "mode access" "access-prefix $AR2_PREFIX" "grace-period $FT_GRACE"
+	FT_FILE=$ODM_RUNDIR/www/paced.bin
+	head -c "$((FT_FILE_KB * 1024))" /dev/urandom >"$FT_FILE"
+	FT_FILE_SHA256=$(sha256sum "$FT_FILE" | awk '{print $1}')
+	for h in mn cn cn2; do mkdir -p "$ODM_RUNDIR/$h"; done
+	ft__server mn "${FT_PORT[fixed]}"
+	ft__server cn "${FT_PORT[sl-cha]}"
+	ft__server cn2 "${FT_PORT[sl-access]}"
+	ft__server cn2 "${FT_PORT[graceful]}"
+	for port in "${FT_PORT[@]}"; do
+		case $port in
+		"${FT_PORT[fixed]}") h=mn ;; "${FT_PORT[sl-cha]}") h=cn ;; *) h=cn2 ;;
+		esac
+		topo_wait_listen "$h" "$port" 10
+	done
+}
+ft__server() {
+	topo_spawn "$1" "paced-$2" "$ODM_RUNDIR/$1/paced-$2.log" \
+		/usr/bin/python3 "$TOPO_LIB_DIR/pacedhttp.py" "$2" "$ODM_RUNDIR/www" 300
+}
+
+ft_anchor_name() {
+	case $1 in
+	"$CHA_ADDR") echo cha ;;
+	"$HA_ADDR") echo ha ;;
+	"$AR1_ADDR") echo ar1 ;;
+	"$AR2_ADDR") echo ar2 ;;
+	*) echo "${1:-none}" ;;
+	esac
+}
+
+# ft__leases - "kind addr anchor" for each lease of mn that one of the
+# downloads would use
+ft__leases() {
+	odm_status mn | json "'\n'.join('%s %s %s' % ({'fixed': 'fixed', 'graceful-replacement': 'graceful'}.get(l['type']) or ('sl-cha' if l['anchor'] == '$CHA_ADDR' else 'sl-access'), l['addr'], l['anchor']) for l in j['leases'] if l['type'] != 'non-persistent')"
+}
+# ft__flowing - 0 once each download has data (or has ended: a failed one
+# does not hold the others back)
+ft__flowing() {
+	local k
+	for k in "${FT_KINDS[@]}"; do
+		kill -0 "${FT_PID[$k]}" 2>/dev/null || continue
+		[[ -f $FT_DIR/$k.bin ]] && (($(stat -c %s "$FT_DIR/$k.bin") >= 128 * 1024)) || return 1
+	done
+}
+
+ft_run() {
+	local to=$1 k url q cap_mn cap_cn kind addr anchor fixed pcap
+	FT_DIR=$ODM_DIR/fourtypes
+	mkdir -p "$FT_DIR"
+	q="?chunk=$FT_CHUNK&every=$FT_EVERY"
+	# on mn: the BUs and BAs, and the data of the three downloads made there
+	# (inner packets on the tunnel device, native ones on the links; the
+	# kernel backend's tunnelled packets are decoded inside by tshark)
+	odm_capture mn any "$FT_DIR/mn.pcap" \
+		"ip6 proto 135 or ip6 proto 41 or tcp src portrange ${FT_PORT[sl-cha]}-${FT_PORT[graceful]}" 256
+	cap_mn=$ODM_CAP_PID
+	# on cn: the Fixed download's data, from mn's server
+	odm_capture cn eth0 "$FT_DIR/cn.pcap" "tcp src port ${FT_PORT[fixed]}" 128
+	cap_cn=$ODM_CAP_PID
+	declare -gA FT_PID=()
+	fixed=$(odm_status mn | json "' '.join(l['addr'] for l in j['leases'] if l['type'] == 'fixed' and l['state'] == 'registered')")
+	nsq cn curl -6 -sS -g --max-time 60 -o "$FT_DIR/fixed.bin" -w '%{remote_ip}' \
+		"http://[$fixed]:${FT_PORT[fixed]}/paced.bin$q" >"$FT_DIR/fixed.used" 2>"$FT_DIR/fixed.err" &
+	FT_PID[fixed]=$!
+	for k in sl-cha sl-access graceful; do
+		case $k in
+		sl-cha) url="http://cn.$DNS_ZONE:${FT_PORT[$k]}/paced.bin$q" ;;
+		*) url="http://cn2.$DNS_ZONE:${FT_PORT[$k]}/paced.bin$q" ;;
+		esac
+		odm_shim_bg env ODM_TYPE="$([[ $k == graceful ]] && echo graceful-replacement || echo session-lasting)" \
+			curl -6 -sS --max-time 60 -o "$FT_DIR/$k.bin" -w '%{local_ip}' "$url" \
+			>"$FT_DIR/$k.used" 2>"$FT_DIR/$k.err"
+		FT_PID[$k]=$ODM_BG_PID
+	done
+	wait_for 10 ft__flowing || topo_log "fourtypes: not every download had data after 10 s"
+	while read -r kind addr anchor; do
+		FT_ADDR[$kind]=$addr FT_ANCHOR[$kind]=$anchor
+	done < <(ft__leases)
+	topo_move "$to"
+	for k in "${FT_KINDS[@]}"; do
+		FT_RC[$k]=0
+		wait "${FT_PID[$k]}" || FT_RC[$k]=$?
+		FT_USED[$k]=$(cat "$FT_DIR/$k.used" 2>/dev/null || true)
+		FT_SHA[$k]=0
+		[[ -f $FT_DIR/$k.bin && $(sha256sum "$FT_DIR/$k.bin" | awk '{print $1}') == "$FT_FILE_SHA256" ]] && FT_SHA[$k]=1
+	done
+	odm_capture_stop "$cap_mn"
+	odm_capture_stop "$cap_cn"
+	for k in "${FT_KINDS[@]}"; do
+		pcap=$FT_DIR/mn.pcap
+		[[ $k == fixed ]] && pcap=$FT_DIR/cn.pcap
+		FT_STALL[$k]=$(odm_stall_ms "$pcap" "$TOPO_MOVE_T0" "${FT_PORT[$k]}")
+		FT_PACE[$k]=$(ft__pace_ms "$pcap" "$TOPO_MOVE_T0" "${FT_PORT[$k]}")
+	done
+	# every anchor one of the leases came from, once
+	read -r FT_BU_SPREAD FT_LAST_BA FT_BU_SEEN < <(ft__signalling "$FT_DIR/mn.pcap" "$TOPO_MOVE_T0" \
+		$(printf '%s\n' "${FT_ANCHOR[@]}" | sort -u))
+}
+
+# ft__pace_ms PCAP T0_NS PORT - the longest gap between data segments from
+# PORT in PCAP during the second before T0 (epoch ns), in ms; -1 without two
+ft__pace_ms() {
+	tshark -r "$1" -T fields -e frame.time_epoch -Y "tcp.len > 0 && tcp.srcport == $3" 2>/dev/null |
+		/usr/bin/python3 -c '
+import sys
+t0 = int(sys.argv[1]) / 1e9
+ts = sorted(float(x) for x in sys.stdin.read().split() if t0 - 1 <= float(x) < t0)
+print(round(max(b - a for a, b in zip(ts, ts[1:])) * 1000) if len(ts) > 1 else -1)' "$2"
+}
+
+# ft__signalling PCAP T0_NS ANCHOR... - "spread last_ba names": the ms between
+# the first and the last of the anchors' first BU after T0, the ms from T0
+# to the last of their first accepted BAs (both -1 unless every anchor's BU
+# and BA were seen), and the anchors (by name, comma-separated) whose were
+ft__signalling() {
+	local pcap=$1 t0=$2 a names=()
+	shift 2
+	for a; do names+=("$a=$(ft_anchor_name "$a")"); done
+	tshark -r "$pcap" -Y mipv6 -T fields -e frame.time_epoch -e ipv6.src -e ipv6.dst \
+		-e mip6.mhtype -e mip6.ba.status 2>/dev/null | /usr/bin/python3 -c '
+import sys
+t0 = int(sys.argv[1]) / 1e9
+names = dict(a.split("=") for a in sys.argv[2:])
+bu, ba = {}, {}
+for line in sys.stdin:
+    f = line.rstrip("\n").split("\t")
+    if len(f) < 4 or float(f[0]) < t0:
+        continue
+    t, src, dst, kind = float(f[0]), f[1], f[2], f[3]
+    if kind == "5" and dst in names:
+        bu.setdefault(dst, t)
+    if kind == "6" and src in names and len(f) > 4 and f[4] == "0":
+        ba.setdefault(src, t)
+seen = [names[a] for a in names if a in bu and a in ba]
+if len(seen) == len(names):
+    print(round((max(bu.values()) - min(bu.values())) * 1000, 1), round((max(ba.values()) - t0) * 1000),
+          ",".join(seen))
+else:
+    print(-1, -1, ",".join(seen) or "none")' "$t0" "${names[@]}"
+}
