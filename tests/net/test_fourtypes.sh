@@ -42,8 +42,8 @@ fixed_held() { [[ $(odm_status mn | json "sum(1 for l in j['leases'] if l['type'
 
 topo_up
 ft_conf
-odm_agents_up
 ft_anchors_up
+odm_agents_up
 check "mn holds its Fixed address from ha before any download" wait_for 8 fixed_held
 
 ft_run ar2

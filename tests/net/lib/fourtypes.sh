@@ -6,7 +6,8 @@
 #
 #   ft_conf            before odm_agents_up: mn's agent names ha as its home
 #                      anchor and ar1's and ar2's access anchors
-#   ft_anchors_up      after it: odmagent as home anchor on ha (pool HA_POOL)
+#   ft_anchors_up      (before odm_agents_up too, so that mn finds ha up)
+#                      odmagent as home anchor on ha (pool HA_POOL)
 #                      and as access anchor on ar1 and ar2 (grace-period
 #                      FT_GRACE s); paced servers (lib/pacedhttp.py) on mn,
 #                      cn and cn2, and FT_FILE (FT_FILE_KB KiB) to serve
@@ -85,10 +86,25 @@ ft_anchor_name() {
 	esac
 }
 
-# ft__leases - "kind addr anchor" for each lease of mn that one of the
-# downloads would use
+# ft__leases - "kind addr anchor" for each download, from mn's leases: the
+# Fixed one, the one at the CHA, and the claim of the access address, which
+# both downloads from cn2 use (one claim or one each: the address and the
+# anchor are the same)
 ft__leases() {
-	odm_status mn | json "'\n'.join('%s %s %s' % ({'fixed': 'fixed', 'graceful-replacement': 'graceful'}.get(l['type']) or ('sl-cha' if l['anchor'] == '$CHA_ADDR' else 'sl-access'), l['addr'], l['anchor']) for l in j['leases'] if l['type'] != 'non-persistent')"
+	odm_status mn | /usr/bin/python3 -c '
+import json, sys
+cha, access = sys.argv[1], sys.argv[2:]
+for l in json.load(sys.stdin)["leases"]:
+    if l["type"] == "fixed":
+        kinds = ["fixed"]
+    elif l["anchor"] == cha:
+        kinds = ["sl-cha"]
+    elif l["anchor"] in access:
+        kinds = ["sl-access", "graceful"]
+    else:
+        continue
+    for k in kinds:
+        print(k, l["addr"], l["anchor"])' "$CHA_ADDR" "$AR1_ADDR" "$AR2_ADDR"
 }
 # ft__flowing - 0 once each download has data (or has ended: a failed one
 # does not hold the others back)
