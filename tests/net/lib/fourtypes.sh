@@ -135,8 +135,9 @@ ft_run() {
 	nsq cn curl -6 -sS -g --max-time 60 -o "$FT_DIR/fixed.bin" -w '%{remote_ip}' \
 		"http://[$fixed]:${FT_PORT[fixed]}/paced.bin$q" >"$FT_DIR/fixed.used" 2>"$FT_DIR/fixed.err" &
 	FT_PID[fixed]=$!
-	for k in sl-cha sl-access graceful; do
+	for k in "${FT_KINDS[@]}"; do
 		case $k in
+		fixed) continue ;;
 		sl-cha) url="http://cn.$DNS_ZONE:${FT_PORT[$k]}/paced.bin$q" ;;
 		*) url="http://cn2.$DNS_ZONE:${FT_PORT[$k]}/paced.bin$q" ;;
 		esac
