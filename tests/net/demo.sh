@@ -140,6 +140,7 @@ for k in "${FT_KINDS[@]}"; do
 		"$(anchor_of "${FT_ANCHOR[$k]:-}")" "${FT_STALL[$k]}" "$ok"
 done
 echo
-say data "stall: the longest gap in the data reaching the downloader across the move (before it: at most $(printf '%s\n' "${FT_PACE[@]}" | sort -n | tail -1) ms)"
+say data "stall: the longest gap in the data reaching the downloader across the move; in the second before it"
+say data "  gaps of at most $(printf '%s\n' "${FT_PACE[@]}" | sort -n | tail -1) ms, data in at least $(printf '%s\n' "${FT_STEADY[@]}" | sort -n | head -1) % of the 10 ms slots"
 ((bad == 0)) || { say error "a download did not survive; agent log: $MN_AGENT_LOG"; tail "$MN_AGENT_LOG"; exit 1; }
 echo "== every session survived its move; cleaning up =="

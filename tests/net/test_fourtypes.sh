@@ -35,8 +35,10 @@ export TOPO_BIGFILE_MB=1
 trap 'check_on_err test_fourtypes' ERR
 
 SPREAD_MAX_MS=20
-# the stall figures are only as fine as the pacing
-PACE_MAX_MS=25
+# the stall figures are only as fine as the pacing: a chunk every 2 ms, so
+# data in nearly every 10 ms slot, less a late chunk or two on a busy
+# machine (nginx's limit_rate sends a burst every second or so: a few slots)
+STEADY_MIN=75
 fixed_from_ha() { [[ ${FT_ANCHOR[fixed]:-} == "$HA_ADDR" ]] && in_prefix "${FT_ADDR[fixed]:-::}" "$HA_POOL"; }
 fixed_held() { [[ $(odm_status mn | json "sum(1 for l in j['leases'] if l['type'] == 'fixed' and l['state'] == 'registered')") -eq 1 ]]; }
 
@@ -50,9 +52,9 @@ check "its agent dropped no lease at start" bash -c "! grep -q 'cannot be config
 
 ft_run ar2
 for k in "${FT_KINDS[@]}"; do
-	printf '# %-9s %-21s %-26s anchor %-4s used %-26s curl rc %s sha256 %s stall %s ms (pace %s ms)\n' "$k" \
+	printf '# %-9s %-21s %-26s anchor %-4s used %-26s curl rc %s sha256 %s stall %s ms (before: gaps up to %s ms, data in %s %% of 10 ms slots)\n' "$k" \
 		"${FT_LABEL[$k]}" "${FT_ADDR[$k]:-none}" "$(ft_anchor_name "${FT_ANCHOR[$k]:-}")" \
-		"${FT_USED[$k]:-none}" "${FT_RC[$k]}" "$( ((FT_SHA[$k])) && echo ok || echo BAD)" "${FT_STALL[$k]}" "${FT_PACE[$k]}"
+		"${FT_USED[$k]:-none}" "${FT_RC[$k]}" "$( ((FT_SHA[$k])) && echo ok || echo BAD)" "${FT_STALL[$k]}" "${FT_PACE[$k]}" "${FT_STEADY[$k]}"
 done
 echo "# after the move: BUs to $FT_BU_SEEN within $FT_BU_SPREAD ms of each other; last accepted BA $FT_LAST_BA ms after the old link went down (new CoA usable after $TOPO_MOVE_MS ms)"
 
@@ -69,8 +71,8 @@ for k in "${FT_KINDS[@]}"; do
 		test -n "${FT_ADDR[$k]:-}" -a "${FT_USED[$k]:-}" = "${FT_ADDR[$k]:-}"
 	check "$k: the download completed across the move (curl rc ${FT_RC[$k]})" test "${FT_RC[$k]}" -eq 0
 	check "$k: with the right sha256" test "${FT_SHA[$k]}" -eq 1
-	check "$k: before the move its data came at least every $PACE_MAX_MS ms (longest gap ${FT_PACE[$k]} ms)" \
-		test "${FT_PACE[$k]}" -ge 0 -a "${FT_PACE[$k]}" -le "$PACE_MAX_MS"
+	check "$k: a steady stream before the move: data in ${FT_STEADY[$k]} % of its 10 ms slots (longest gap ${FT_PACE[$k]} ms)" \
+		test "${FT_STEADY[$k]}" -ge "$STEADY_MIN"
 	check "$k: its data resumed after the move (stall ${FT_STALL[$k]} ms)" test "${FT_STALL[$k]}" -ge 0
 done
 three_anchors() { [[ $(tr , '\n' <<<"$FT_BU_SEEN" | sort | paste -sd ,) == ar1,cha,ha && $FT_LAST_BA -ge 0 ]]; }

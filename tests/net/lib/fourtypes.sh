@@ -29,8 +29,9 @@
 # connected to for fixed), FT_RC[K] (curl's exit status), FT_SHA[K] (1 when
 # the sha256 of what arrived is FT_FILE's), FT_STALL[K] (odm_stall_ms of the
 # data as it reached the downloader, in ms; -1 when nothing came after the
-# move), FT_PACE[K] (the longest gap in the same data during the second
-# before the move, in ms: the resolution of that stall figure). Signalling after the move, from a capture on mn: FT_BU_SPREAD (ms
+# move), FT_PACE[K] and FT_STEADY[K] (the longest gap in the same data
+# during the second before the move, in ms, and the share of its 10 ms
+# slots, in %, that saw data: what that stall figure is worth). Signalling after the move, from a capture on mn: FT_BU_SPREAD (ms
 # between the first and the last anchor's first BU), FT_LAST_BA (ms from the
 # old link going down to the last anchor's first accepted BA), FT_BU_SEEN
 # (the anchors, by name, whose BU and accepted BA were both seen).
@@ -39,7 +40,7 @@ FT_KINDS=(fixed sl-cha sl-access graceful)
 declare -A FT_PORT=([fixed]=8000 [sl-cha]=8001 [sl-access]=8002 [graceful]=8003)
 declare -A FT_LABEL=([fixed]="Fixed" [sl-cha]="Session-lasting" [sl-access]="Session-lasting"
 	[graceful]="Graceful-replacement")
-declare -A FT_ADDR=() FT_ANCHOR=() FT_USED=() FT_RC=() FT_SHA=() FT_STALL=() FT_PACE=()
+declare -A FT_ADDR=() FT_ANCHOR=() FT_USED=() FT_RC=() FT_SHA=() FT_STALL=() FT_PACE=() FT_STEADY=()
 FT_GRACE=${FT_GRACE:-20}
 FT_FILE_KB=${FT_FILE_KB:-3072}
 FT_CHUNK=${FT_CHUNK:-2048} FT_EVERY=${FT_EVERY:-2}
@@ -106,18 +107,19 @@ for l in json.load(sys.stdin)["leases"]:
     for k in kinds:
         print(k, l["addr"], l["anchor"])' "$CHA_ADDR" "$AR1_ADDR" "$AR2_ADDR"
 }
-# ft__flowing - 0 once each download has data (or has ended: a failed one
+# ft__flowing - 0 once each download has had data for half a second (or has ended: a failed one
 # does not hold the others back)
 ft__flowing() {
 	local k
 	for k in "${FT_KINDS[@]}"; do
 		kill -0 "${FT_PID[$k]}" 2>/dev/null || continue
-		[[ -f $FT_DIR/$k.bin ]] && (($(stat -c %s "$FT_DIR/$k.bin") >= 128 * 1024)) || return 1
+		# half a second's worth
+		[[ -f $FT_DIR/$k.bin ]] && (($(stat -c %s "$FT_DIR/$k.bin") >= FT_CHUNK * 500 / FT_EVERY)) || return 1
 	done
 }
 
 ft_run() {
-	local to=$1 k url q cap_mn cap_cn kind addr anchor fixed pcap
+	local to=$1 k url q cap_mn cap_cn kind addr anchor fixed tsv
 	FT_DIR=$ODM_DIR/fourtypes
 	mkdir -p "$FT_DIR"
 	q="?chunk=$FT_CHUNK&every=$FT_EVERY"
@@ -160,55 +162,74 @@ ft_run() {
 	done
 	odm_capture_stop "$cap_mn"
 	odm_capture_stop "$cap_cn"
+	# each capture read once (tshark is slow), both at once
+	ft__fields "$FT_DIR/mn.pcap" >"$FT_DIR/mn.tsv" &
+	ft__fields "$FT_DIR/cn.pcap" >"$FT_DIR/cn.tsv"
+	wait $!
 	for k in "${FT_KINDS[@]}"; do
-		pcap=$FT_DIR/mn.pcap
-		[[ $k == fixed ]] && pcap=$FT_DIR/cn.pcap
-		FT_STALL[$k]=$(odm_stall_ms "$pcap" "$TOPO_MOVE_T0" "${FT_PORT[$k]}")
-		FT_PACE[$k]=$(ft__pace_ms "$pcap" "$TOPO_MOVE_T0" "${FT_PORT[$k]}")
+		tsv=$FT_DIR/mn.tsv
+		[[ $k == fixed ]] && tsv=$FT_DIR/cn.tsv
+		awk -F'\t' -v p="${FT_PORT[$k]}" '$2 == p && $3 > 0 { print $1 }' "$tsv" >"$FT_DIR/$k.times"
+		FT_STALL[$k]=$(odm_stall_of_times "$TOPO_MOVE_T0" <"$FT_DIR/$k.times")
+		read -r "FT_PACE[$k]" "FT_STEADY[$k]" < <(ft__pace "$TOPO_MOVE_T0" <"$FT_DIR/$k.times")
 	done
 	# every anchor one of the leases came from, once
-	read -r FT_BU_SPREAD FT_LAST_BA FT_BU_SEEN < <(ft__signalling "$FT_DIR/mn.pcap" "$TOPO_MOVE_T0" \
+	read -r FT_BU_SPREAD FT_LAST_BA FT_BU_SEEN < <(ft__signalling "$FT_DIR/mn.tsv" "$TOPO_MOVE_T0" \
 		$(printf '%s\n' "${FT_ANCHOR[@]}" | sort -u))
 }
 
-# ft__pace_ms PCAP T0_NS PORT - the longest gap between data segments from
-# PORT in PCAP during the second before T0 (epoch ns), in ms; -1 without two
-ft__pace_ms() {
-	tshark -r "$1" -T fields -e frame.time_epoch -Y "tcp.len > 0 && tcp.srcport == $3" 2>/dev/null |
-		/usr/bin/python3 -c '
+# ft__fields PCAP - one line per packet: time (epoch s), TCP source port and
+# payload length (of the inner packet when tunnelled), IPv6 source and
+# destination, MH type, BA status; tab-separated, empty when absent
+ft__fields() {
+	tshark -r "$1" -T fields -e frame.time_epoch -e tcp.srcport -e tcp.len -e ipv6.src -e ipv6.dst \
+		-e mip6.mhtype -e mip6.ba.status 2>/dev/null
+}
+
+# ft__pace T0_NS - how steady the data whose times (epoch s, one a line) are
+# on stdin was during the second before T0 (epoch ns): "GAP SHARE", the
+# longest gap in ms and the share (%) of the 10 ms slots from its first
+# segment in that second to T0 that saw data; "-1 0" without two segments
+ft__pace() {
+	/usr/bin/python3 -c '
 import sys
 t0 = int(sys.argv[1]) / 1e9
 ts = sorted(float(x) for x in sys.stdin.read().split() if t0 - 1 <= float(x) < t0)
-print(round(max(b - a for a, b in zip(ts, ts[1:])) * 1000) if len(ts) > 1 else -1)' "$2"
+if len(ts) < 2:
+    print(-1, 0)
+else:
+    gap = max(b - a for a, b in zip(ts, ts[1:]))
+    slots = {int((t0 - t) * 100) for t in ts}
+    print(round(gap * 1000), round(100 * len(slots) / (int((t0 - ts[0]) * 100) + 1)))' "$1"
 }
 
-# ft__signalling PCAP T0_NS ANCHOR... - "spread last_ba names": the ms between
-# the first and the last of the anchors' first BU after T0, the ms from T0
-# to the last of their first accepted BAs (both -1 unless every anchor's BU
-# and BA were seen), and the anchors (by name, comma-separated) whose were
+# ft__signalling TSV T0_NS ANCHOR... - from ft__fields' lines: "spread last_ba
+# names", the ms between the first and the last of the anchors' first BU
+# after T0, the ms from T0 to the last of their first accepted BAs (both -1
+# unless every anchor's BU and BA were seen), and the anchors (by name,
+# comma-separated) whose were
 ft__signalling() {
-	local pcap=$1 t0=$2 a names=()
+	local tsv=$1 t0=$2 a names=()
 	shift 2
 	for a; do names+=("$a=$(ft_anchor_name "$a")"); done
-	tshark -r "$pcap" -Y mipv6 -T fields -e frame.time_epoch -e ipv6.src -e ipv6.dst \
-		-e mip6.mhtype -e mip6.ba.status 2>/dev/null | /usr/bin/python3 -c '
+	/usr/bin/python3 -c '
 import sys
-t0 = int(sys.argv[1]) / 1e9
-names = dict(a.split("=") for a in sys.argv[2:])
+t0 = int(sys.argv[2]) / 1e9
+names = dict(a.split("=") for a in sys.argv[3:])
 bu, ba = {}, {}
-for line in sys.stdin:
+for line in open(sys.argv[1]):
     f = line.rstrip("\n").split("\t")
-    if len(f) < 4 or float(f[0]) < t0:
+    if len(f) < 7 or not f[5] or float(f[0]) < t0:
         continue
-    t, src, dst, kind = float(f[0]), f[1], f[2], f[3]
+    t, src, dst, kind, status = float(f[0]), f[3], f[4], f[5], f[6]
     if kind == "5" and dst in names:
         bu.setdefault(dst, t)
-    if kind == "6" and src in names and len(f) > 4 and f[4] == "0":
+    if kind == "6" and src in names and status == "0":
         ba.setdefault(src, t)
 seen = [names[a] for a in names if a in bu and a in ba]
 if len(seen) == len(names):
     print(round((max(bu.values()) - min(bu.values())) * 1000, 1), round((max(ba.values()) - t0) * 1000),
           ",".join(seen))
 else:
-    print(-1, -1, ",".join(seen) or "none")' "$t0" "${names[@]}"
+    print(-1, -1, ",".join(seen) or "none")' "$tsv" "$t0" "${names[@]}"
 }
