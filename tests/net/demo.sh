@@ -15,6 +15,9 @@ if ((EUID != 0)); then
 	echo "demo: needs root (it builds network namespaces); try: sudo make demo" >&2
 	exit 1
 fi
+# 64 MiB paced at 20 MB/s: long enough to move during the download, short enough to
+# read the captures quickly
+export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-64}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
 . "$HERE/lib/check.sh"
@@ -55,7 +58,7 @@ MB=$(($(stat -c %s "$BIGFILE") / 1048576))
 say app "curl (unmodified) under libodm.so, type session-lasting, fetches $MB MiB from cn.example.test"
 T_START=$(now_s)
 OUT=$ODM_DIR/download.bin
-odm_shim_bg curl -6 -sS --max-time 120 -o "$OUT" "http://cn.example.test${BIGFILE_URL_PATH}?rate=40m" \
+odm_shim_bg curl -6 -sS --max-time 120 -o "$OUT" "http://cn.example.test${BIGFILE_URL_PATH}?rate=20m" \
 	>"$ODM_DIR/curl.log" 2>&1
 CURL=$ODM_BG_PID
 cha_lease() { odm_status mn | json "' '.join(l['addr'] for l in j['leases'] if l['anchor'] == '$CHA_ADDR')"; }
@@ -65,7 +68,7 @@ CHOA=$(cha_lease)
 sleep 0.2
 mh_lines "$ODM_DIR/mh.pcap" "$T_START" | while IFS= read -r l; do say signal "$l"; done
 say data "curl's socket is bound to the CHoA $CHOA; cn sees that address as its client"
-half() { [[ -f $OUT ]] && (($(stat -c %s "$OUT") > 64 * 1048576)); }
+half() { [[ -f $OUT ]] && (($(stat -c %s "$OUT") > $(stat -c %s "$BIGFILE") / 4)); }
 wait_for 20 half || true
 say data "$(($(stat -c %s "$OUT") / 1048576)) MiB received through the tunnel cha <-> $(topo_mn_addr)"
 
@@ -75,6 +78,10 @@ say move "eth1 (ar1) down, eth2 (ar2) up: new CoA $(topo_mn_addr) usable after $
 sleep 0.5
 mh_lines "$ODM_DIR/mh.pcap" "$T_MOVE" | while IFS= read -r l; do say signal "$l"; done
 say data "cha re-sent $(odm_status cha | json 'j["tunnel"]["replayed"]') packets that had gone toward the old CoA during the outage"
+# the gap is long over 2 s after the move: the capture of the data stops
+# then (less to decode)
+sleep "$(awk -v m="$T_MOVE" -v n="$(now_s)" 'BEGIN { d = m + 2 - n; print (d > 0 ? d : 0) }')"
+odm_capture_stop "$CAP_IN"
 T_SHOWN=$(now_s)
 rc=0
 wait "$CURL" || rc=$?
@@ -84,7 +91,6 @@ if ((rc != 0)); then
 	exit 1
 fi
 SUM=$(sha256sum "$OUT" | awk '{print $1}')
-odm_capture_stop "$CAP_IN"
 STALL=$(odm_stall_ms "$ODM_DIR/inner.pcap" "$TOPO_MOVE_T0")
 say data "download done in $(awk -v a="$T_START" -v b="$T_END" 'BEGIN { printf "%.1f", b - a }') s; no data for ${STALL} ms across the move"
 if [[ $SUM == "$BIGFILE_SHA256" ]]; then
