@@ -36,9 +36,10 @@ trap 'check_on_err test_fourtypes' ERR
 
 SPREAD_MAX_MS=20
 # the stall figures are only as fine as the pacing: a chunk every 2 ms, so
-# data in nearly every 10 ms slot, less a late chunk or two on a busy
-# machine (nginx's limit_rate sends a burst every second or so: a few slots)
-STEADY_MIN=75
+# data in nearly every 10 ms slot (75-100 % seen on a busy machine, whose
+# pauses delay a few chunks); a stream in bursts, like nginx's limit_rate,
+# fills a few slots
+STEADY_MIN=50
 fixed_from_ha() { [[ ${FT_ANCHOR[fixed]:-} == "$HA_ADDR" ]] && in_prefix "${FT_ADDR[fixed]:-::}" "$HA_POOL"; }
 fixed_held() { [[ $(odm_status mn | json "sum(1 for l in j['leases'] if l['type'] == 'fixed' and l['state'] == 'registered')") -eq 1 ]]; }
 
