@@ -139,7 +139,7 @@ for k in "${FT_KINDS[@]}"; do
 	if ((FT_RC[$k] == 0 && FT_SHA[$k])) && [[ ${FT_USED[$k]} == "${FT_ADDR[$k]:-}" ]]; then
 		ok="yes (sha256 ok)"
 	else
-		ok="NO (curl rc ${FT_RC[$k]}, sha256 $( ((FT_SHA[$k])) && echo ok || echo wrong), used ${FT_USED[$k]:-none})"
+		ok="NO (curl rc ${FT_RC[$k]}, sha256 $([[ ${FT_SHA[$k]} == 1 ]] && echo ok || echo wrong), used ${FT_USED[$k]:-none})"
 		bad=1
 	fi
 	printf '  %-21s %-8s %-34s %-13s %8s  %s\n' "${FT_LABEL[$k]}" "$peer" "${FT_ADDR[$k]:-none}" \

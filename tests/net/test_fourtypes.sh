@@ -55,7 +55,7 @@ ft_run ar2
 for k in "${FT_KINDS[@]}"; do
 	printf '# %-9s %-21s %-26s anchor %-4s used %-26s curl rc %s sha256 %s stall %s ms (before: gaps up to %s ms, data in %s %% of 10 ms slots)\n' "$k" \
 		"${FT_LABEL[$k]}" "${FT_ADDR[$k]:-none}" "$(ft_anchor_name "${FT_ANCHOR[$k]:-}")" \
-		"${FT_USED[$k]:-none}" "${FT_RC[$k]}" "$( ((FT_SHA[$k])) && echo ok || echo BAD)" "${FT_STALL[$k]}" "${FT_PACE[$k]}" "${FT_STEADY[$k]}"
+		"${FT_USED[$k]:-none}" "${FT_RC[$k]}" "$([[ ${FT_SHA[$k]} == 1 ]] && echo ok || echo BAD)" "${FT_STALL[$k]}" "${FT_PACE[$k]}" "${FT_STEADY[$k]}"
 done
 echo "# after the move: BUs to $FT_BU_SEEN within $FT_BU_SPREAD ms of each other; last accepted BA $FT_LAST_BA ms after the old link went down (new CoA usable after $TOPO_MOVE_MS ms)"
 

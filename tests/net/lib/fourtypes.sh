@@ -119,7 +119,7 @@ ft__flowing() {
 }
 
 ft_run() {
-	local to=$1 k url q cap_mn cap_cn kind addr anchor fixed tsv
+	local to=$1 k url q cap_mn cap_cn kind addr anchor fixed tsv anchors
 	FT_DIR=$ODM_DIR/fourtypes
 	mkdir -p "$FT_DIR"
 	q="?chunk=$FT_CHUNK&every=$FT_EVERY"
@@ -174,8 +174,9 @@ ft_run() {
 		read -r "FT_PACE[$k]" "FT_STEADY[$k]" < <(ft__pace "$TOPO_MOVE_T0" <"$FT_DIR/$k.times")
 	done
 	# every anchor one of the leases came from, once
+	mapfile -t anchors < <(printf '%s\n' "${FT_ANCHOR[@]}" | sort -u)
 	read -r FT_BU_SPREAD FT_LAST_BA FT_BU_SEEN < <(ft__signalling "$FT_DIR/mn.tsv" "$TOPO_MOVE_T0" \
-		$(printf '%s\n' "${FT_ANCHOR[@]}" | sort -u))
+		"${anchors[@]}")
 }
 
 # ft__fields PCAP - one line per packet: time (epoch s), TCP source port and
