@@ -737,8 +737,10 @@ int mn_start(struct odm_agent *a)
 		}
 		publish_dns(mn);
 	}
-	follow_home(mn);
+	/* what the last run left first: a Fixed lease asked for before would
+	 * be taken for one of them */
 	he_adopted(&mn->e, mono_ms());
+	follow_home(mn);
 	rearm(mn);
 	mn->started = 1;
 	log_info("mn %s (spi %u): tunnel %s on %s, table %u, rule priority %u, lifetime %us, "

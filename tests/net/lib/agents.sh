@@ -307,14 +307,18 @@ odm_capture_tunnel() {
 odm_stall_ms() {
 	local f='tcp.len > 0'
 	[[ -n ${3:-} ]] && f="$f && tcp.srcport == $3"
-	tshark -r "$1" -T fields -e frame.time_epoch -Y "$f" 2>/dev/null |
-		/usr/bin/python3 -c '
+	tshark -r "$1" -T fields -e frame.time_epoch -Y "$f" 2>/dev/null | odm_stall_of_times "$2"
+}
+# odm_stall_of_times T0_NS - the same from the data segments' times (epoch
+# seconds, one a line) on stdin, for a capture already read
+odm_stall_of_times() {
+	/usr/bin/python3 -c '
 import sys
 t0 = int(sys.argv[1]) / 1e9
 ts = sorted(float(x) for x in sys.stdin.read().split() if t0 - 0.2 <= float(x) <= t0 + 5)
 gaps = [b - a for a, b in zip(ts, ts[1:])]
 resumed = any(t > t0 for t in ts)
-print(round(max(gaps) * 1000) if gaps and resumed else -1)' "$2"
+print(round(max(gaps) * 1000) if gaps and resumed else -1)' "$1"
 }
 
 # odm_capture_stop PID - stop a capture and let it flush.
