@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -72,7 +73,7 @@ out:
 	return rc;
 }
 
-int tunnel_dev_open(struct odm_tunnel *t)
+static int dev_open(struct odm_tunnel *t, short extra)
 {
 	struct ifreq ifr;
 	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
@@ -80,7 +81,7 @@ int tunnel_dev_open(struct odm_tunnel *t)
 	if (fd < 0)
 		return -errno;
 	memset(&ifr, 0, sizeof ifr);
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | extra;
 	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", t->ifname);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		int rc = -errno;
@@ -89,6 +90,37 @@ int tunnel_dev_open(struct odm_tunnel *t)
 		return rc;
 	}
 	snprintf(t->ifname, sizeof t->ifname, "%s", ifr.ifr_name);
+	return fd;
+}
+
+int tunnel_dev_open(struct odm_tunnel *t)
+{
+	return dev_open(t, 0);
+}
+
+/*
+ * The offloads are the device's features as the stack sees them: with
+ * TSO6 the kernel hands over TCP super-packets instead of MTU-sized ones.
+ * A kernel that refuses them still gives vnet headers, just never a
+ * super-packet, so only a failed attach is an error.
+ */
+int tunnel_dev_open_offload(struct odm_tunnel *t, int *offloaded)
+{
+	int fd = dev_open(t, IFF_VNET_HDR), sz = (int)sizeof(struct virtio_net_hdr);
+
+	*offloaded = 0;
+	if (fd < 0)
+		return fd;
+	if (ioctl(fd, TUNSETVNETHDRSZ, &sz) < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO6)) < 0)
+		log_warn(errno, "TSO6 and checksum offload on %s", t->ifname);
+	else
+		*offloaded = 1;
 	return fd;
 }
 

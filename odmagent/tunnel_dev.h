@@ -15,6 +15,13 @@
 /* Attach to (or create) the TUN device t->ifname; the fd, or -errno.
  * t->ifname gets the kernel's name for it. */
 int tunnel_dev_open(struct odm_tunnel *t);
+/*
+ * The same with IFF_VNET_HDR: every read and write carries a struct
+ * virtio_net_hdr first (tunnel_gso.h, tunnel_gro.h); *offloaded is set
+ * when the kernel also took TSO6 and checksum offload (TUNSETOFFLOAD).
+ * The fd, or -errno.
+ */
+int tunnel_dev_open_offload(struct odm_tunnel *t, int *offloaded);
 /* Make the device of fd persistent (on) or not; 0 or -errno. */
 int tunnel_dev_persist(int fd, int on);
 /* addrgenmode none, no RAs, MTU t->mtu, a long queue, up; 0 or -errno */

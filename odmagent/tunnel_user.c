@@ -14,9 +14,20 @@
  *
  * Inner addresses are looked up in a chained hash table; re-binding changes
  * the entry in place, so the next packet already uses the new endpoints.
- * All I/O is non-blocking and bounded per wakeup (BURST packets), so a busy
- * tunnel cannot starve the rest of the loop; a full TUN queue means drop and
- * count, never wait.
+ * All I/O is non-blocking and bounded per wakeup (BURST reads, BURST
+ * datagrams), so a busy tunnel cannot starve the rest of the loop; a full
+ * TUN queue or socket buffer means drop and count, never wait.
+ *
+ * Per-packet system calls are what limited this backend (each costs a
+ * wakeup of the whole stack), so they are amortised both ways. The device
+ * has IFF_VNET_HDR with TSO6 and checksum offload: the kernel hands over
+ * TCP super-packets of up to 64 KiB, which are cut into MTU-sized segments
+ * here (tunnel_gso.h) and sent with one sendmmsg(2) per BURST outer
+ * packets. Outer packets are taken BURST per recvmmsg(2); consecutive
+ * in-order TCP segments of one flow among them are merged into one
+ * super-packet per write (tunnel_gro.h), which the kernel segments again
+ * only if it has to. On the wire nothing changes: every outer packet is
+ * one plain IPv6 header and one MTU-sized inner packet.
  */
 #include "tunnel.h"
 
@@ -35,13 +46,21 @@
 #include "monotime.h"
 #include "replay.h"
 #include "tunnel_dev.h"
+#include "tunnel_gro.h"
+#include "tunnel_gso.h"
 #include "tunnel_guard.h"
 #include "tunnel_table.h"
 
 #define BURST 64
 #define PATH_MTU 1500
 #define ENCAP_OVERHEAD 40 /* outer IPv6 header, no encapsulation limit option */
-#define BUF_SIZE 65536
+/* one read from the device: a virtio_net_hdr and up to a 64 KiB super-packet */
+#define BUF_SIZE (TGSO_VNET_LEN + 65536 + 64)
+/* one inner packet going out: the device's MTU (1460) fits */
+#define TX_SLOT 2048
+/* one inner packet coming in: links up to 9 000-byte jumbo frames; a
+ * longer one is truncated and dropped */
+#define RX_SLOT 9216
 /*
  * Replay after a move (replay.h), anchor side: the last REPLAY_SLOTS packets
  * sent into the tunnel are kept; when a binding moves to a new CoA, those of
@@ -53,6 +72,32 @@
  */
 #define REPLAY_SLOTS 4096
 
+/* outer packets queued for one sendmmsg(2) */
+struct tx_batch {
+	size_t n;
+	struct mmsghdr msg[BURST];
+	struct iovec iov[BURST];
+	struct sockaddr_in6 to[BURST];
+	union {
+		struct cmsghdr align;
+		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} cbuf[BURST];
+	struct tunnel_entry *e[BURST];
+	uint8_t slot[BURST][TX_SLOT];
+};
+
+/* outer packets taken by one recvmmsg(2) */
+struct rx_batch {
+	struct mmsghdr msg[BURST];
+	struct iovec iov[BURST];
+	struct sockaddr_in6 from[BURST];
+	union {
+		struct cmsghdr align;
+		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + 64];
+	} cbuf[BURST];
+	uint8_t slot[BURST][RX_SLOT];
+};
+
 struct tu_priv {
 	struct odm_tunnel *t;
 	enum odm_tunnel_side side;
@@ -63,6 +108,11 @@ struct tu_priv {
 	struct odm_tunnel_stats total;
 	uint64_t unrouted;           /* from the device with no binding */
 	struct replay_ring *replay;  /* anchor side only; NULL if none */
+	struct tx_batch tx;
+	struct rx_batch rx;
+	struct tgro gro;             /* decapsulated segments merged for one write */
+	struct tunnel_entry *rx_e;   /* the binding of the group's packets */
+	size_t rx_bytes;             /* their bytes as they came */
 	uint8_t buf[BUF_SIZE];
 };
 
@@ -133,39 +183,9 @@ static int send_outer(struct tu_priv *p, struct tunnel_entry *e, const uint8_t *
 	return 0;
 }
 
-/* inner packet from the device -> encapsulate to the bound remote */
-static void encap_one(struct tu_priv *p, const uint8_t *pkt, size_t n)
+/* Count one packet sent to e's remote */
+static void count_tx(struct tu_priv *p, struct tunnel_entry *e, size_t n, uint64_t now)
 {
-	/* HOST: our anchored address is the inner source; ANCHOR: the
-	 * host's anchored address is the inner destination. */
-	const uint8_t *key = pkt + (p->side == ODM_TUNNEL_HOST ? 8 : 24);
-	struct in6_addr k;
-	struct tunnel_entry *e;
-	uint64_t now;
-	int rc;
-
-	memcpy(&k, key, sizeof k);
-	e = find(p, &k);
-	if (!e) {
-		p->unrouted++;
-		return;
-	}
-	if (tunnel_too_deep(pkt, n)) {
-		e->st.looped++;
-		p->total.looped++;
-		return;
-	}
-	now = mono_ms();
-	/* kept even when the send fails: after a move it may go out again */
-	replay_record(p->replay, &e->inner, now, pkt, n);
-	rc = send_outer(p, e, pkt, n);
-	if (rc == -ELOOP)
-		return;
-	if (rc < 0) {
-		e->st.dropped++;
-		p->total.dropped++;
-		return;
-	}
 	e->st.tx_packets++;
 	e->st.tx_bytes += n;
 	e->st.last_tx_ms = p->total.last_tx_ms = now;
@@ -173,22 +193,171 @@ static void encap_one(struct tu_priv *p, const uint8_t *pkt, size_t n)
 	p->total.tx_bytes += n;
 }
 
+static void count_drop(struct tu_priv *p, struct tunnel_entry *e)
+{
+	if (e)
+		e->st.dropped++;
+	p->total.dropped++;
+}
+
+/* One datagram of a sendmmsg/recvmmsg batch: peer, one buffer, control */
+static void msg_setup(struct msghdr *m, struct sockaddr_in6 *peer, struct iovec *iov, void *buf,
+		      size_t len, void *ctl, size_t ctllen)
+{
+	iov->iov_base = buf;
+	iov->iov_len = len;
+	memset(m, 0, sizeof *m);
+	m->msg_name = peer;
+	m->msg_namelen = sizeof *peer;
+	m->msg_iov = iov;
+	m->msg_iovlen = 1;
+	m->msg_control = ctl;
+	m->msg_controllen = ctllen;
+}
+
+/* Send the queued outer packets, as many per sendmmsg(2) as it takes;
+ * one that fails is dropped and counted, the rest still go. */
+static void tx_flush(struct tu_priv *p)
+{
+	struct tx_batch *b = &p->tx;
+	uint64_t now = mono_ms();
+	size_t i = 0;
+
+	while (i < b->n) {
+		int r = sendmmsg(p->raw_fd, b->msg + i, (unsigned)(b->n - i), MSG_DONTWAIT);
+
+		if (r <= 0) {
+			if (r < 0 && errno != EAGAIN && errno != ENOBUFS)
+				log_debug("sendmmsg to the tunnel peer: %s", strerror(errno));
+			count_drop(p, b->e[i]);
+			i++;
+			continue;
+		}
+		for (int k = 0; k < r; k++, i++)
+			count_tx(p, b->e[i], b->msg[i].msg_len, now);
+	}
+	b->n = 0;
+}
+
+/* Queue slot k of the batch (len bytes, an inner packet for e) */
+static void tx_queue(struct tu_priv *p, struct tunnel_entry *e, size_t k, size_t len,
+		     uint64_t now)
+{
+	struct tx_batch *b = &p->tx;
+	struct msghdr *m = &b->msg[k].msg_hdr;
+	struct cmsghdr *cm;
+	struct in6_pktinfo pi = { .ipi6_addr = e->local };
+
+	/* kept even when the send fails: after a move it may go out again */
+	replay_record(p->replay, &e->inner, now, b->slot[k], len);
+	memset(&b->to[k], 0, sizeof b->to[k]);
+	b->to[k].sin6_family = AF_INET6;
+	b->to[k].sin6_addr = e->remote;
+	memset(&b->cbuf[k], 0, sizeof b->cbuf[k]);
+	msg_setup(m, &b->to[k], &b->iov[k], b->slot[k], len, b->cbuf[k].b, sizeof b->cbuf[k].b);
+	cm = CMSG_FIRSTHDR(m);
+	cm->cmsg_level = IPPROTO_IPV6;
+	cm->cmsg_type = IPV6_PKTINFO;
+	cm->cmsg_len = CMSG_LEN(sizeof pi);
+	memcpy(CMSG_DATA(cm), &pi, sizeof pi);
+	b->e[k] = e;
+	b->n = k + 1;
+}
+
+/* A super-packet for e: cut it (tunnel_gso.h) straight into the batch */
+static void encap_gso(struct tu_priv *p, struct tunnel_entry *e,
+		      const struct virtio_net_hdr *vh, const uint8_t *pkt, size_t n,
+		      uint64_t now)
+{
+	size_t off = 0, lens[BURST];
+
+	for (;;) {
+		size_t at;
+		int k;
+
+		if (p->tx.n == BURST)
+			tx_flush(p);
+		at = p->tx.n;
+		k = tgso_split(vh, pkt, n, &off, p->tx.slot[at], TX_SLOT, lens, BURST - at);
+		if (k < 0) {
+			log_debug("super-packet from %s refused: %s", p->t->ifname, strerror(-k));
+			count_drop(p, e);
+			return;
+		}
+		if (k == 0)
+			return;
+		for (int i = 0; i < k; i++)
+			tx_queue(p, e, at + (size_t)i, lens[i], now);
+	}
+}
+
+/* inner packet from the device (vh its virtio_net_hdr) -> encapsulate to
+ * the bound remote */
+static void encap_one(struct tu_priv *p, const struct virtio_net_hdr *vh, uint8_t *pkt,
+		      size_t n)
+{
+	/* HOST: our anchored address is the inner source; ANCHOR: the
+	 * host's anchored address is the inner destination. */
+	const uint8_t *key = pkt + (p->side == ODM_TUNNEL_HOST ? 8 : 24);
+	struct in6_addr k;
+	struct tunnel_entry *e;
+	uint64_t now;
+
+	memcpy(&k, key, sizeof k);
+	e = find(p, &k);
+	if (!e) {
+		p->unrouted++;
+		return;
+	}
+	if (tunnel_too_deep(pkt, n) || remote_loops(p, &e->local, &e->remote)) {
+		e->st.looped++;
+		p->total.looped++;
+		return;
+	}
+	now = mono_ms();
+	if (tgso_is_gso(vh)) {
+		encap_gso(p, e, vh, pkt, n, now);
+		return;
+	}
+	if (tgso_complete(vh, pkt, n) < 0) {
+		count_drop(p, e);
+		return;
+	}
+	if (n > TX_SLOT) {
+		/* larger than the device MTU allows: alone, as it came */
+		replay_record(p->replay, &e->inner, now, pkt, n);
+		if (send_outer(p, e, pkt, n) < 0)
+			count_drop(p, e);
+		else
+			count_tx(p, e, n, now);
+		return;
+	}
+	if (p->tx.n == BURST)
+		tx_flush(p);
+	memcpy(p->tx.slot[p->tx.n], pkt, n);
+	tx_queue(p, e, p->tx.n, n, now);
+}
+
 static void tun_readable(struct tu_priv *p)
 {
 	for (int i = 0; i < BURST; i++) {
 		ssize_t n = read(p->tun_fd, p->buf, sizeof p->buf);
+		struct virtio_net_hdr vh;
 
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
 				log_warn(errno, "read from %s", p->t->ifname);
-			return;
+			break;
 		}
-		if (!inner_ok(p->buf, n)) {
+		if (n < (ssize_t)TGSO_VNET_LEN || !inner_ok(p->buf + TGSO_VNET_LEN,
+							    n - (ssize_t)TGSO_VNET_LEN)) {
 			p->unrouted++;
 			continue;
 		}
-		encap_one(p, p->buf, (size_t)n);
+		memcpy(&vh, p->buf, sizeof vh);
+		encap_one(p, &vh, p->buf + TGSO_VNET_LEN, (size_t)n - TGSO_VNET_LEN);
 	}
+	tx_flush(p);
 }
 
 /*
@@ -210,9 +379,13 @@ static int came_back(const struct tu_priv *p, const uint8_t *pkt, size_t n)
 	       find(p, &d) != NULL;
 }
 
-/* outer packet from the raw socket (inner only) -> check -> device */
-static void decap_one(struct tu_priv *p, const uint8_t *pkt, size_t n,
-		      const struct in6_addr *osrc, const struct in6_addr *odst)
+/*
+ * The checks on an outer packet from the raw socket (inner only): its
+ * binding if it may reach the device, else NULL (counted).
+ */
+static struct tunnel_entry *decap_check(struct tu_priv *p, const uint8_t *pkt, size_t n,
+					const struct in6_addr *osrc,
+					const struct in6_addr *odst)
 {
 	struct in6_addr k;
 	struct tunnel_entry *e;
@@ -223,9 +396,7 @@ static void decap_one(struct tu_priv *p, const uint8_t *pkt, size_t n,
 	    (odst && memcmp(odst, &e->local, sizeof *odst) != 0)) {
 		/* a spoofed or stale outer source must not inject traffic
 		 * for an anchored address */
-		if (e)
-			e->st.dropped++;
-		p->total.dropped++;
+		count_drop(p, e);
 		if (!e && p->side == ODM_TUNNEL_ANCHOR && p->t->unbound)
 			p->t->unbound(p->t->unbound_arg, &k, osrc);
 		if (odm_log_level() >= ODM_LOG_DEBUG) {
@@ -236,51 +407,83 @@ static void decap_one(struct tu_priv *p, const uint8_t *pkt, size_t n,
 			log_debug("dropped: inner %s from outer %s (%s)", i, s,
 				  e ? "wrong endpoint" : "not bound");
 		}
-		return;
+		return NULL;
 	}
 	if (came_back(p, pkt, n)) {
 		e->st.looped++;
 		p->total.looped++;
-		return;
+		return NULL;
 	}
-	if (write(p->tun_fd, pkt, n) < 0) {
+	return e;
+}
+
+/* Write the merged group (tunnel_gro.h) to the device */
+static void rx_flush(struct tu_priv *p)
+{
+	struct iovec iov[TGRO_IOV_MAX];
+	struct tunnel_entry *e = p->rx_e;
+	size_t segs = p->gro.count, cnt = tgro_flush(&p->gro, iov);
+
+	if (cnt == 0)
+		return;
+	if (writev(p->tun_fd, iov, (int)cnt) < 0) {
 		if (errno != EAGAIN)
 			log_debug("write to %s: %s", p->t->ifname, strerror(errno));
-		e->st.dropped++;
-		p->total.dropped++;
+		e->st.dropped += segs;
+		p->total.dropped += segs;
 		return;
 	}
-	e->st.rx_packets++;
-	e->st.rx_bytes += n;
+	e->st.rx_packets += segs;
+	e->st.rx_bytes += p->rx_bytes;
 	e->st.last_rx_ms = p->total.last_rx_ms = mono_ms();
-	p->total.rx_packets++;
-	p->total.rx_bytes += n;
+	p->total.rx_packets += segs;
+	p->total.rx_bytes += p->rx_bytes;
+}
+
+/* A checked inner packet for e: into the group, or the group out first */
+static void rx_push(struct tu_priv *p, struct tunnel_entry *e, const uint8_t *pkt, size_t n)
+{
+	if (p->gro.count && (e != p->rx_e || !tgro_add(&p->gro, pkt, n))) {
+		rx_flush(p);
+	} else if (p->gro.count) {
+		p->rx_bytes += n;
+		return;
+	}
+	tgro_add(&p->gro, pkt, n);
+	p->rx_e = e;
+	p->rx_bytes = n;
+}
+
+static void rx_prepare(struct tu_priv *p)
+{
+	struct rx_batch *b = &p->rx;
+
+	for (size_t k = 0; k < BURST; k++) {
+		msg_setup(&b->msg[k].msg_hdr, &b->from[k], &b->iov[k], b->slot[k], RX_SLOT,
+			  b->cbuf[k].b, sizeof b->cbuf[k].b);
+	}
 }
 
 static void raw_readable(struct tu_priv *p)
 {
-	for (int i = 0; i < BURST; i++) {
-		struct sockaddr_in6 from;
-		union {
-			struct cmsghdr align;
-			uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + 64];
-		} cbuf;
-		struct iovec iov = { .iov_base = p->buf, .iov_len = sizeof p->buf };
-		struct msghdr msg = {
-			.msg_name = &from, .msg_namelen = sizeof from,
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = cbuf.b, .msg_controllen = sizeof cbuf.b,
-		};
+	struct rx_batch *b = &p->rx;
+	int r;
+
+	rx_prepare(p);
+	r = recvmmsg(p->raw_fd, b->msg, BURST, MSG_DONTWAIT, NULL);
+	if (r < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_warn(errno, "recvmmsg on the protocol-41 socket");
+		return;
+	}
+	for (int k = 0; k < r; k++) {
+		struct msghdr *m = &b->msg[k].msg_hdr;
+		size_t n = b->msg[k].msg_len;
+		struct tunnel_entry *e;
 		struct in6_addr dst;
 		int have_dst = 0;
-		ssize_t n = recvmsg(p->raw_fd, &msg, MSG_DONTWAIT);
 
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				log_warn(errno, "recvmsg on the protocol-41 socket");
-			return;
-		}
-		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR(m, cm)) {
 			if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
 				struct in6_pktinfo pi;
 
@@ -289,13 +492,17 @@ static void raw_readable(struct tu_priv *p)
 				have_dst = 1;
 			}
 		}
-		if ((msg.msg_flags & MSG_TRUNC) || !inner_ok(p->buf, n) ||
-		    from.sin6_family != AF_INET6) {
+		if ((m->msg_flags & MSG_TRUNC) || !inner_ok(b->slot[k], (ssize_t)n) ||
+		    b->from[k].sin6_family != AF_INET6) {
 			p->total.dropped++;
 			continue;
 		}
-		decap_one(p, p->buf, (size_t)n, &from.sin6_addr, have_dst ? &dst : NULL);
+		e = decap_check(p, b->slot[k], n, &b->from[k].sin6_addr, have_dst ? &dst : NULL);
+		if (e)
+			rx_push(p, e, b->slot[k], n);
 	}
+	/* the group points into the slots the next recvmmsg overwrites */
+	rx_flush(p);
 }
 
 static void on_poll(uv_poll_t *h, int status, int events)
@@ -386,13 +593,14 @@ static void on_closed(uv_handle_t *h)
 static int tu_open(struct odm_tunnel *t)
 {
 	struct tu_priv *p = calloc(1, sizeof *p);
-	int rc;
+	int rc, offloaded = 0;
 
 	if (!p)
 		return -ENOMEM;
 	p->t = t;
 	p->side = t->side;
 	p->tun_fd = p->raw_fd = -1;
+	tgro_init(&p->gro);
 	rc = tunnel_table_init(&p->tt);
 	if (rc < 0)
 		goto fail;
@@ -402,12 +610,15 @@ static int tu_open(struct odm_tunnel *t)
 		log_warn(rc, "raw protocol-41 socket");
 		goto fail;
 	}
-	p->tun_fd = tunnel_dev_open(t);
+	p->tun_fd = tunnel_dev_open_offload(t, &offloaded);
 	if (p->tun_fd < 0) {
 		rc = p->tun_fd;
 		log_warn(rc, "TUN device %s", t->ifname);
 		goto fail;
 	}
+	log_info("%s: %s", t->ifname, offloaded ?
+		 "TSO6 and checksum offload: super-packets cut here, segments merged on the way in" :
+		 "no offloads: one packet per read and per write");
 	t->mtu = PATH_MTU - ENCAP_OVERHEAD;
 	rc = tunnel_dev_setup(t);
 	if (rc < 0)
