@@ -72,6 +72,30 @@ int shim_policy_dst_eligible(const struct sockaddr *sa, socklen_t len)
 	return 1;
 }
 
+/*
+ * 1 if node is surely a host name: no colon, and before any white space
+ * (inet_aton ignores what follows one) a character that no numeric form
+ * has (digits, hex digits, '.', 'x'). Most names are told at once by their
+ * letters, without calling the parsers (no libc call at all: this runs in
+ * the first getaddrinfo of a process, where each new function costs).
+ */
+static int surely_a_name(const char *node)
+{
+	int name_char = 0, space = 0;
+
+	for (const char *p = node; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == ':')
+			return 0;
+		if (c == ' ' || (c >= '\t' && c <= '\r'))
+			space = 1;
+		else if (!space && !((c >= '0' && c <= '9') || c == '.' || c == 'x' || c == 'X' ||
+				     ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')))
+			name_char = 1;
+	}
+	return name_char;
+}
+
 /* Numeric the way getaddrinfo sees it: inet_aton forms ("127.1") and IPv6 with %scope. */
 static int is_numeric(const char *node)
 {
@@ -80,6 +104,8 @@ static int is_numeric(const char *node)
 	char buf[INET6_ADDRSTRLEN + 1];
 	const char *pct;
 
+	if (surely_a_name(node))
+		return 0;
 	if (inet_aton(node, &a4))
 		return 1;
 	if (inet_pton(AF_INET6, node, &a6) == 1)
