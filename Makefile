@@ -104,18 +104,17 @@ $(CORE_A): $(call obj,$(CORE_SRC))
 # libodm.map: only the interposed libc functions and the public API are exported.
 # It is linked with libc alone: every program it is preloaded into pays at
 # start for each library it needs, so c-ares and jansson are loaded on first
-# use instead (libodm/lazylib.c, given their sonames here). -z now binds its
-# calls into libc while ld.so loads it, symbol tables at hand, rather than
-# one by one inside the first hooked call (lazy binding cost the first
-# getaddrinfo of a process about 12 us more, and start-up no less).
+# use instead (libodm/lazylib.c, given their sonames here). Its calls into libc
+# stay lazily bound: -z now made the first getaddrinfo cheaper but every
+# process start dearer by more (it binds all of them, used or not).
 soname_of = $(or $(shell objdump -p "$$($(CC) -print-file-name=$(1))" 2>/dev/null | \
 	awk '$$1 == "SONAME" { print $$2 }'),$(2))
 $(BUILD)/obj/libodm/lazylib.o: CPPFLAGS += \
 	-DODM_CARES_SONAME='"$(call soname_of,libcares.so,libcares.so.2)"' \
 	-DODM_JANSSON_SONAME='"$(call soname_of,libjansson.so,libjansson.so.4)"'
 $(LIBODM): $(call obj,$(SHIM_SRC)) $(CORE_A) libodm/libodm.map Makefile
-	$(CC) -shared -Wl,-soname,libodm.so.$(SOVERSION) -Wl,-z,defs -Wl,-z,now \
-		-Wl,--version-script=libodm/libodm.map $(LDFLAGS) -o $@ $(filter %.o %.a,$^) -ldl -lpthread
+	$(CC) -shared -Wl,-soname,libodm.so.$(SOVERSION) -Wl,-z,defs -Wl,--version-script=libodm/libodm.map \
+		$(LDFLAGS) -o $@ $(filter %.o %.a,$^) -ldl -lpthread
 	ln -sf libodm.so $@.$(SOVERSION)
 
 $(AGENT): $(call obj,odmagent/main.c $(AGENT_SRC)) $(CORE_A)

@@ -7,8 +7,7 @@
 #   - the functions declared in include/odm.h (the public API), and
 #   - the interposed libc functions: non-static functions defined in
 #     libodm/hook_*.c that libc.so.6 also defines.
-# and it needs no library but libc.so.6 at load time and is linked -z now
-# (readelf -d).
+# and it needs no library but libc.so.6 at load time (readelf -d).
 # Any other exported symbol (ipc_call, ipc_connect, ... of the shared core)
 # fails the test, and so does a hook or API function that is missing. Then a
 # program whose library defines ipc_call() and which itself exports
@@ -78,8 +77,6 @@ echo "# libodm.so needs:" $(cat "$TMP/needed")
 check "libodm.so needs libc" grep -qx 'libc\.so\.6' "$TMP/needed"
 check "libodm.so needs no other library at load time" \
 	bash -c "! grep -vxE 'libc\.so\.6|lib(a|ub)san\.so\.[0-9]+' '$TMP/needed'"
-# and it is bound while it is loaded (-z now), not inside the first hooked call
-check "libodm.so is linked -z now" bash -c "readelf -d '$LIB' | grep -qE 'FLAGS.*[[:space:]]NOW'"
 
 # A program with names the shim uses inside (tests/shim/own_ipc_main.c): its
 # library's ipc_call() and its own ipc_socket_path() stay its own under the
