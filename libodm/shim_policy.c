@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* shim_policy.c — type choice and eligibility rules of the shim (see shim_policy.h). */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,18 +12,21 @@
 int shim_policy_parse_type(const char *s)
 {
 	char name[32];
-	size_t n, i;
+	size_t n;
 	int t;
 
 	if (!s || !*s)
 		return -1;
-	n = strlen(s);
-	if (n >= sizeof(name))
-		return -1;
-	if (n == 1 && s[0] >= '1' && s[0] <= '4')
+	if (s[0] >= '1' && s[0] <= '4' && s[1] == '\0')
 		return s[0] - '0';
-	for (i = 0; i < n; i++)
-		name[i] = s[i] == '_' ? '-' : (char)tolower((unsigned char)s[i]);
+	/* ASCII lower case, '_' as '-', with no libc call: the first
+	 * getaddrinfo of a process runs this, where each new function costs */
+	for (n = 0; s[n]; n++) {
+		char c = s[n];
+		if (n + 1 >= sizeof(name))
+			return -1;
+		name[n] = c == '_' ? '-' : (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+	}
 	name[n] = '\0';
 	t = odm_type_from_name(name);
 	/* "none" is a name in the shared table but not a type to ask for. */
