@@ -63,7 +63,8 @@ endif
 
 CORE_SRC  := $(wildcard libodm/core/*.c)
 SHIM_SRC  := $(wildcard libodm/*.c)
-SHIM_PURE := $(filter-out libodm/hook_%.c,$(SHIM_SRC))
+# lazylib.c stands in for c-ares and jansson inside libodm.so only
+SHIM_PURE := $(filter-out libodm/hook_%.c libodm/lazylib.c,$(SHIM_SRC))
 AGENT_SRC := $(filter-out odmagent/main.c,$(wildcard odmagent/*.c))
 CTL_SRC   := $(wildcard odmagent/ctl/*.c)
 UNIT_SRC  := $(wildcard tests/unit/*.c)
@@ -101,9 +102,19 @@ $(CORE_A): $(call obj,$(CORE_SRC))
 # Its soname is libodm.so.$(SOVERSION) (make install adds the version), and
 # build/libodm.so.$(SOVERSION) links to it for the programs linked with -lodm.
 # libodm.map: only the interposed libc functions and the public API are exported.
+# It is linked with libc alone: every program it is preloaded into pays at
+# start for each library it needs, so c-ares and jansson are loaded on first
+# use instead (libodm/lazylib.c, given their sonames here). Its calls into libc
+# stay lazily bound: -z now made the first getaddrinfo cheaper but every
+# process start dearer by more (it binds all of them, used or not).
+soname_of = $(or $(shell objdump -p "$$($(CC) -print-file-name=$(1))" 2>/dev/null | \
+	awk '$$1 == "SONAME" { print $$2 }'),$(2))
+$(BUILD)/obj/libodm/lazylib.o: CPPFLAGS += \
+	-DODM_CARES_SONAME='"$(call soname_of,libcares.so,libcares.so.2)"' \
+	-DODM_JANSSON_SONAME='"$(call soname_of,libjansson.so,libjansson.so.4)"'
 $(LIBODM): $(call obj,$(SHIM_SRC)) $(CORE_A) libodm/libodm.map Makefile
 	$(CC) -shared -Wl,-soname,libodm.so.$(SOVERSION) -Wl,-z,defs -Wl,--version-script=libodm/libodm.map \
-		$(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(PKG_LIBS) -ldl -lpthread
+		$(LDFLAGS) -o $@ $(filter %.o %.a,$^) -ldl -lpthread
 	ln -sf libodm.so $@.$(SOVERSION)
 
 $(AGENT): $(call obj,odmagent/main.c $(AGENT_SRC)) $(CORE_A)

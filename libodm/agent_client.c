@@ -171,11 +171,17 @@ int agent_default_type(void)
 	if (req && call_locked(req, &resp, AGENT_LEASE_MS) == 0) {
 		int v = odm_type_from_name(json_string_value(json_object_get(resp, "default_type")));
 		t = v > 0 ? v : ODM_TYPE_NONE;
-		ag_default = t; /* asked once; an unreachable agent is asked again later */
+		/* asked once; an unreachable agent is asked again later */
+		__atomic_store_n(&ag_default, t, __ATOMIC_RELEASE);
 		json_decref(resp);
 	}
 	pthread_mutex_unlock(&ag_lock);
 	return t;
+}
+
+int agent_default_type_known(void)
+{
+	return __atomic_load_n(&ag_default, __ATOMIC_ACQUIRE);
 }
 
 static void copy_text(char *dst, size_t size, json_t *v)

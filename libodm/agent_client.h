@@ -43,6 +43,10 @@ struct agent_lease {
  */
 int agent_default_type(void);
 
+/* The agent's default type if agent_default_type() already has it, else -1
+ * (never asks: no connection, no lock). */
+int agent_default_type_known(void);
+
 /*
  * lease {type, dst, cha?, proto, fresh?}: fresh asks for a new address
  * rather than a share of one the agent already holds. Returns 1 with *out filled, 0 for

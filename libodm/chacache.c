@@ -229,7 +229,8 @@ static struct chacache *cache_addr, *cache_name;
 static void caches_init(void)
 {
 	cache_addr = chacache_new(PROCESS_CACHE_SIZE);
-	cache_name = chacache_new(PROCESS_CACHE_SIZE);
+	/* read without pthread_once by chacache_by_name_if_made */
+	__atomic_store_n(&cache_name, chacache_new(PROCESS_CACHE_SIZE), __ATOMIC_RELEASE);
 }
 
 struct chacache *chacache_by_addr(void)
@@ -242,6 +243,11 @@ struct chacache *chacache_by_name(void)
 {
 	pthread_once(&caches_once, caches_init);
 	return cache_name;
+}
+
+struct chacache *chacache_by_name_if_made(void)
+{
+	return __atomic_load_n(&cache_name, __ATOMIC_ACQUIRE);
 }
 
 uint64_t chacache_now_ms(void)

@@ -60,6 +60,8 @@ int chacache_get_name(struct chacache *c, const char *name, struct in6_addr *cha
 /* The process's two caches (by address, by name), created on first use. */
 struct chacache *chacache_by_addr(void);
 struct chacache *chacache_by_name(void);
+/* The name cache if it was made already, else NULL (which every get misses). */
+struct chacache *chacache_by_name_if_made(void);
 
 /* Monotonic clock in milliseconds. */
 uint64_t chacache_now_ms(void);

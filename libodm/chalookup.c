@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -362,6 +361,20 @@ static void unlink_locked(struct cha_defer *d)
 	atomic_store(&df_any, df_head != NULL);
 }
 
+/* DNS names compare in ASCII without case (RFC 4343), here with no libc call:
+ * getaddrinfo notes a name through this on every call */
+static int same_name(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		char x = *a >= 'A' && *a <= 'Z' ? (char)(*a - 'A' + 'a') : *a;
+		char y = *b >= 'A' && *b <= 'Z' ? (char)(*b - 'A' + 'a') : *b;
+		if (x != y)
+			return 0;
+		if (!x)
+			return 1;
+	}
+}
+
 void chalookup_defer(const char *node, const struct in6_addr *dst, size_t ndst)
 {
 	struct cha_defer *d, *oldest = NULL;
@@ -371,7 +384,7 @@ void chalookup_defer(const char *node, const struct in6_addr *dst, size_t ndst)
 		return;
 	pthread_mutex_lock(&df_lock);
 	for (d = df_head; d; d = d->next)
-		if (strcasecmp(d->node, node) == 0)
+		if (same_name(d->node, node))
 			break;
 	if (!d) {
 		/* Full: the oldest name nobody is asking for makes room. */

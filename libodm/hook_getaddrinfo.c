@@ -8,7 +8,9 @@
  * connect() reads. If not, the name and those addresses are noted and the
  * first connect() to one of them asks (chalookup.h): the caller of
  * getaddrinfo waits for libc's lookup only, and a process that never
- * connects to the name never asks. The result is exactly what libc built:
+ * connects to the name never asks. Nor is the agent asked for the
+ * process's type here: without ODM_TYPE or an earlier answer, the
+ * addresses are noted and connect() decides. The result is exactly what libc built:
  * the torsocks way (our bookkeeping, then the real call; no freeaddrinfo
  * hook).
  */
@@ -48,9 +50,10 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
 		struct addrinfo **res)
 {
 	struct in6_addr cha, dst[CHALOOKUP_MAX_DSTS];
+	struct chacache *names;
 	uint32_t ttl = 0;
 	size_t ndst;
-	int saved = errno, ret, ret_errno, known;
+	int saved = errno, ret, ret_errno, known, type;
 
 	if (guard_active() || !shim_policy_name_eligible(node, hints))
 		return REAL(getaddrinfo)(node, service, hints, res);
@@ -59,12 +62,20 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
 	errno = saved;
 	ret = REAL(getaddrinfo)(node, service, hints, res);
 	ret_errno = errno;
-	if (ret != 0 || !shim_policy_wants_cha(shim_process_type()))
+	if (ret != 0)
+		goto out;
+	/* A type not known yet is not asked for here (that would make the
+	 * caller wait for the agent): the destinations are noted, and connect(),
+	 * which asks anyway, decides whether the cha answer is wanted. */
+	type = shim_process_type_known();
+	if (type >= 0 && !shim_policy_wants_cha(type))
 		goto out;
 	ndst = dsts_of(*res, dst, CHALOOKUP_MAX_DSTS);
 	if (ndst == 0)
 		goto out; /* nothing to attach a CHA to */
-	known = chacache_get_name(chacache_by_name(), node, &cha, &ttl, chacache_now_ms());
+	/* the name cache is made by the first answer: none yet, nothing to read */
+	names = chacache_by_name_if_made();
+	known = names ? chacache_get_name(names, node, &cha, &ttl, chacache_now_ms()) : CHA_MISS;
 	if (known == CHA_MISS)
 		chalookup_defer(node, dst, ndst);
 	else

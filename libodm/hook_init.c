@@ -2,9 +2,10 @@
 /*
  * hook_init.c — the shim's constructor and fork handling.
  *
- * The constructor only registers the fork handler; everything else starts
- * lazily on first use, so hooks called before it ran (from another
- * library's constructor) still work (libfaketime bugs #132 and #416).
+ * The constructor registers the fork handler and binds the real
+ * getaddrinfo; everything else starts lazily on first use, so hooks called
+ * before it ran (from another library's constructor) still work
+ * (libfaketime bugs #132 and #416).
  * In the child: locks are reset (a thread that held one does not exist
  * there), the agent connection is dropped so the child connects with its
  * own pid, the c-ares channel is replaced on next use, and the fd table is
@@ -16,6 +17,7 @@
 #include "chacache.h"
 #include "chalookup.h"
 #include "fdtable.h"
+#include "libc_real.h"
 #include "shield.h"
 
 static void odm_atfork_child(void)
@@ -30,4 +32,10 @@ static void odm_atfork_child(void)
 __attribute__((constructor)) static void odm_shim_init(void)
 {
 	pthread_atfork(NULL, NULL, odm_atfork_child);
+	/* The one real function bound here: looked up while ld.so is still at
+	 * work on this process (its tables and code at hand), it costs a
+	 * fraction of what it costs inside the first getaddrinfo. The others
+	 * are bound on first use (libc_real.h), as this one is too if a hook
+	 * runs before this constructor. */
+	(void)REAL(getaddrinfo);
 }

@@ -38,6 +38,13 @@ int shim_process_type(void)
 	return agent_default_type();
 }
 
+int shim_process_type_known(void)
+{
+	int bad, t = shim_policy_type(getenv(SHIM_TYPE_ENV), -1, &bad);
+
+	return t != ODM_TYPE_NONE ? t : agent_default_type_known();
+}
+
 const char *shim_socket_proto(int fd)
 {
 	int domain = 0, type = 0, proto = 0;

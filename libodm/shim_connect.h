@@ -36,6 +36,13 @@ const char *shim_socket_proto(int fd);
 /* The type policy gives this process (ODM_TYPE, else the agent's default). */
 int shim_process_type(void);
 
+/*
+ * The same if it is known without asking the agent (ODM_TYPE, or the
+ * agent's answer to an earlier hello), else -1: for getaddrinfo(), which
+ * must not wait for the agent.
+ */
+int shim_process_type_known(void);
+
 /* fd (or several) is gone: send the release hint for a lease whose last fd went. */
 struct fd_lease;
 void shim_release_hint(int fd, const struct fd_lease *l);

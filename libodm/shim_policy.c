@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* shim_policy.c — type choice and eligibility rules of the shim (see shim_policy.h). */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,18 +12,21 @@
 int shim_policy_parse_type(const char *s)
 {
 	char name[32];
-	size_t n, i;
+	size_t n;
 	int t;
 
 	if (!s || !*s)
 		return -1;
-	n = strlen(s);
-	if (n >= sizeof(name))
-		return -1;
-	if (n == 1 && s[0] >= '1' && s[0] <= '4')
+	if (s[0] >= '1' && s[0] <= '4' && s[1] == '\0')
 		return s[0] - '0';
-	for (i = 0; i < n; i++)
-		name[i] = s[i] == '_' ? '-' : (char)tolower((unsigned char)s[i]);
+	/* ASCII lower case, '_' as '-', with no libc call: the first
+	 * getaddrinfo of a process runs this, where each new function costs */
+	for (n = 0; s[n]; n++) {
+		char c = s[n];
+		if (n + 1 >= sizeof(name))
+			return -1;
+		name[n] = c == '_' ? '-' : (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+	}
 	name[n] = '\0';
 	t = odm_type_from_name(name);
 	/* "none" is a name in the shared table but not a type to ask for. */
@@ -72,6 +74,30 @@ int shim_policy_dst_eligible(const struct sockaddr *sa, socklen_t len)
 	return 1;
 }
 
+/*
+ * 1 if node is surely a host name: no colon, and before any white space
+ * (inet_aton ignores what follows one) a character that no numeric form
+ * has (digits, hex digits, '.', 'x'). Most names are told at once by their
+ * letters, without calling the parsers (no libc call at all: this runs in
+ * the first getaddrinfo of a process, where each new function costs).
+ */
+static int surely_a_name(const char *node)
+{
+	int name_char = 0, space = 0;
+
+	for (const char *p = node; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == ':')
+			return 0;
+		if (c == ' ' || (c >= '\t' && c <= '\r'))
+			space = 1;
+		else if (!space && !((c >= '0' && c <= '9') || c == '.' || c == 'x' || c == 'X' ||
+				     ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')))
+			name_char = 1;
+	}
+	return name_char;
+}
+
 /* Numeric the way getaddrinfo sees it: inet_aton forms ("127.1") and IPv6 with %scope. */
 static int is_numeric(const char *node)
 {
@@ -80,6 +106,8 @@ static int is_numeric(const char *node)
 	char buf[INET6_ADDRSTRLEN + 1];
 	const char *pct;
 
+	if (surely_a_name(node))
+		return 0;
 	if (inet_aton(node, &a4))
 		return 1;
 	if (inet_pton(AF_INET6, node, &a6) == 1)

@@ -7,6 +7,7 @@
 #   - the functions declared in include/odm.h (the public API), and
 #   - the interposed libc functions: non-static functions defined in
 #     libodm/hook_*.c that libc.so.6 also defines.
+# and it needs no library but libc.so.6 at load time (readelf -d).
 # Any other exported symbol (ipc_call, ipc_connect, ... of the shared core)
 # fails the test, and so does a hook or API function that is missing. Then a
 # program whose library defines ipc_call() and which itself exports
@@ -66,6 +67,16 @@ missing=$(comm -13 "$TMP/exported" "$TMP/expected")
 check "libodm.so exports nothing beyond the hooks and the API" test -z "$extra"
 check "libodm.so exports every hook and API function" test -z "$missing"
 check "ipc_call is not exported" bash -c "! grep -qx ipc_call '$TMP/exported'"
+
+# What libodm.so needs at load time: libc alone. Every program it is
+# preloaded into pays before main() for each library it needs; c-ares and
+# jansson are loaded on first use (libodm/lazylib.c). A sanitizer build
+# needs its runtime too.
+readelf -d "$LIB" | awk '$2 == "(NEEDED)" { gsub(/[][]/, "", $NF); print $NF }' >"$TMP/needed"
+echo "# libodm.so needs:" $(cat "$TMP/needed")
+check "libodm.so needs libc" grep -qx 'libc\.so\.6' "$TMP/needed"
+check "libodm.so needs no other library at load time" \
+	bash -c "! grep -vxE 'libc\.so\.6|lib(a|ub)san\.so\.[0-9]+' '$TMP/needed'"
 
 # A program with names the shim uses inside (tests/shim/own_ipc_main.c): its
 # library's ipc_call() and its own ipc_socket_path() stay its own under the

@@ -20,7 +20,7 @@
 #                              path for real: connect finds the CHA,
 #                              leases and binds, dup'ed fds give exactly
 #                              one release, getaddrinfo alone sends no
-#                              query, a repeated lookup no second one, fork children lease with
+#                              query and asks the agent nothing, a repeated lookup no second one, fork children lease with
 #                              their own pid, close_range over the shim's
 #                              fds is survived.
 #
@@ -109,11 +109,15 @@ inner() { # runs inside unshare -nm, as root
 	check "no cha: debug names it" grep -q 'odm: connect fd [0-9]* -> lease 2001:db8:c4a::2 via cha none' "$TMP/e"
 
 	# getaddrinfo alone asks nothing: the cha query waits for a connect
-	# that needs it.
+	# that needs it, and the agent's default type (no ODM_TYPE here) for
+	# the first socket that needs a type.
 	: >"$TMP/dns.log"
+	: >"$log"
 	"${pre[@]}" "$TMP/target_sock" gai cn.example.test 3 >"$TMP/o" 2>&1
 	check "getaddrinfo without a connect: no cha query" \
 		test "$(count '^cha.cn.example.test' "$TMP/dns.log")" = 0
+	check "getaddrinfo without a connect: the agent is not asked" \
+		test "$(count '"op"' "$log")" = 0
 	"$TMP/target_sock" gai cn.example.test 3 >"$TMP/plain"
 	check "getaddrinfo result unchanged by the shim" diff -u "$TMP/plain" "$TMP/o"
 

@@ -109,6 +109,9 @@ static void *agent_main(void *arg)
 				strncat(got, line, sizeof(got) - strlen(got) - 1);
 				if (strstr(line, "\"lease\""))
 					answer(c, line);
+				else if (strstr(line, "\"hello\""))
+					respond(c, line, "\"ok\":true,\"role\":\"mn\","
+							 "\"default_type\":\"graceful-replacement\"");
 				if (script[i] == SERVE_ONE_THEN_CLOSE)
 					break;
 			}
@@ -160,6 +163,18 @@ Test(agent_client, refused_connection_is_tried_again)
 
 	run_agent(s, 3);
 	cr_assert_eq(lease(), 1, "the request was dropped with the refused connection");
+	pthread_detach(agent_thread);
+}
+
+/* getaddrinfo() reads the default type without asking: only once asked is it known */
+Test(agent_client, default_type_is_known_only_after_the_hello)
+{
+	static const enum step s[] = { SERVE };
+
+	cr_assert_eq(agent_default_type_known(), -1, "known before the agent was asked");
+	run_agent(s, 1);
+	cr_assert_eq(agent_default_type(), ODM_TYPE_GRACEFUL_REPLACEMENT);
+	cr_assert_eq(agent_default_type_known(), ODM_TYPE_GRACEFUL_REPLACEMENT);
 	pthread_detach(agent_thread);
 }
 

@@ -204,3 +204,14 @@ Test(chacache, clock_is_monotonic_milliseconds)
 	cr_assert(b - a >= 50 && b - a < 5000, "50 ms of sleep read as %llu units",
 		  (unsigned long long)(b - a));
 }
+
+/* getaddrinfo() reads the name cache only once something made it */
+Test(chacache, process_name_cache_is_seen_once_made)
+{
+	struct chacache *c;
+
+	cr_assert_null(chacache_by_name_if_made(), "a name cache before any use");
+	c = chacache_by_name();
+	cr_assert_not_null(c);
+	cr_assert_eq(chacache_by_name_if_made(), c);
+}

@@ -120,6 +120,13 @@ Test(shim_policy, names)
 	cr_assert_not(shim_policy_name_eligible("127.1", NULL), "inet_aton form");
 	cr_assert_not(shim_policy_name_eligible("2001:db8::1", NULL));
 	cr_assert_not(shim_policy_name_eligible("fe80::1%lo", NULL));
+	/* the same answers whether or not a name's letters spare it the parsers */
+	cr_assert_not(shim_policy_name_eligible("0x7f000001", NULL), "inet_aton hex form");
+	cr_assert_not(shim_policy_name_eligible("192.0.2.1 trailing", NULL),
+		      "inet_aton ignores what follows a space");
+	cr_assert_not(shim_policy_name_eligible("cn.example.test:80", NULL), "a colon");
+	cr_assert(shim_policy_name_eligible("deadbeef", NULL), "hex digits, no number");
+	cr_assert(shim_policy_name_eligible("cafe.example.test", NULL));
 	cr_assert_not(shim_policy_name_eligible("cn.example.test", &numeric));
 	cr_assert_not(shim_policy_name_eligible("cn.example.test", &v4only));
 	memset(longname, 'a', sizeof(longname) - 1);
