@@ -28,6 +28,12 @@
 /* replays waiting for the kernel's last block; more replay at once */
 #define PENDING_MAX 64
 
+struct capstats {
+	uint64_t kept;      /* packets put in the replay ring */
+	uint64_t refused;   /* captured but not kept (capframe_check) */
+	uint64_t replayed;  /* sent again */
+};
+
 struct pending {
 	struct in6_addr inner, remote;
 	uint64_t since_ms, asked_ms;
@@ -48,7 +54,7 @@ struct replaycap {
 	size_t npend;
 	replaycap_done_fn done;
 	void *arg;
-	struct replaycap_stats st;
+	struct capstats st;
 	uint8_t buf[REPLAYCAP_PKT_MAX];
 };
 
@@ -266,8 +272,16 @@ int replaycap_open(struct replaycap **out, uv_loop_t *loop, replaycap_done_fn do
 
 void replaycap_close(struct replaycap *c)
 {
+	struct tpacket_stats_v3 ks = { 0 };
+	socklen_t len = sizeof ks;
+
 	if (!c)
 		return;
+	if (getsockopt(c->fd, SOL_PACKET, PACKET_STATISTICS, &ks, &len) < 0)
+		ks.tp_drops = 0;
+	log_info("capture: %llu packets kept, %llu refused, %u lost to a full ring, %llu sent again",
+		 (unsigned long long)c->st.kept, (unsigned long long)c->st.refused, ks.tp_drops,
+		 (unsigned long long)c->st.replayed);
 	uv_close((uv_handle_t *)&c->poll, on_closed); /* frees c, later */
 	uv_close((uv_handle_t *)&c->timer, on_closed);
 	release(c);
@@ -309,17 +323,4 @@ void replaycap_forget(struct replaycap *c, const struct in6_addr *inner)
 		if (memcmp(&c->pend[i].inner, inner, sizeof *inner) != 0)
 			c->pend[j++] = c->pend[i];
 	c->npend = j;
-}
-
-void replaycap_stats(struct replaycap *c, struct replaycap_stats *st)
-{
-	struct tpacket_stats_v3 ks;
-	socklen_t len = sizeof ks;
-
-	if (!c || !st)
-		return;
-	/* the kernel's counters reset on each read: add them up here */
-	if (getsockopt(c->fd, SOL_PACKET, PACKET_STATISTICS, &ks, &len) == 0)
-		c->st.lost += ks.tp_drops;
-	*st = c->st;
 }

@@ -53,17 +53,12 @@
 
 struct replaycap;
 
-struct replaycap_stats {
-	uint64_t kept;      /* packets put in the replay ring */
-	uint64_t refused;   /* captured but not kept (capframe_check) */
-	uint64_t lost;      /* the kernel found its ring full (PACKET_STATISTICS) */
-	uint64_t replayed;  /* sent again */
-};
-
 /* called when a replay asked for with replaycap_moved is done */
 typedef void (*replaycap_done_fn)(void *arg, const struct in6_addr *inner, size_t sent);
 
-/* The capture (copying nothing until replaycap_source); -errno on failure. */
+/* The capture (copying nothing until replaycap_source); -errno on failure.
+ * Closing it logs what it kept, refused, lost (its ring was full) and sent
+ * again. */
 int replaycap_open(struct replaycap **out, uv_loop_t *loop, replaycap_done_fn done, void *arg);
 void replaycap_close(struct replaycap *c);
 /* The anchor's tunnel endpoint (the outer source to copy), NULL: none. */
@@ -76,6 +71,5 @@ void replaycap_moved(struct replaycap *c, const struct in6_addr *inner,
 		     const struct in6_addr *remote, uint64_t since_ms, const char *why);
 /* inner's binding is gone: its kept packets and any pending replay too */
 void replaycap_forget(struct replaycap *c, const struct in6_addr *inner);
-void replaycap_stats(struct replaycap *c, struct replaycap_stats *st);
 
 #endif
