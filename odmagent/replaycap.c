@@ -19,11 +19,13 @@
 #include "monotime.h"
 #include "replay.h"
 
-/* The kernel's ring: 64 blocks of 64 KiB (4 MiB). A block is handed over
- * when full or REPLAYCAP_TOV_MS after its first packet, so at a slow rate
- * the agent holds 128 ms of backlog before the kernel must skip packets. */
-#define BLOCK_SIZE (1u << 16)
-#define BLOCK_NR 64u
+/* The kernel's ring: 512 blocks of 16 KiB (8 MiB). A block is handed over
+ * when full (10 packets of 1500 bytes) or REPLAYCAP_TOV_MS after its first
+ * packet: a slow stream takes a block every 2 ms, so the agent may fall
+ * about a second behind (a busy loop, a restart's work) before the kernel
+ * must skip copies; a fast one fills them, 5 000 packets' worth. */
+#define BLOCK_SIZE (1u << 14)
+#define BLOCK_NR 512u
 #define FRAME_SIZE 2048u
 /* replays waiting for the kernel's last block; more replay at once */
 #define PENDING_MAX 64
