@@ -73,6 +73,10 @@ struct kp {
 	uv_timer_t timer; /* host side: counters read every READ_EVERY_MS */
 	int timer_on;
 	struct replaycap *cap; /* anchor side; NULL: moves replay nothing */
+	/* when the last bind began, and for what: a move's replay window is
+	 * counted from there (kp_moved), not from after the bind's own work */
+	uint64_t bind_ms;
+	struct in6_addr bind_inner;
 };
 
 static void refresh(struct kp *p);
@@ -337,6 +341,8 @@ static int kp_bind(struct odm_tunnel *t, const struct in6_addr *inner,
 		return -EINVAL;
 	if (loops(p, inner, local, remote))
 		return -ELOOP;
+	p->bind_ms = mono_ms();
+	p->bind_inner = *inner;
 	e = tunnel_table_find(&p->tt, inner);
 	had = e != NULL;
 	if (had)
@@ -442,6 +448,9 @@ static int kp_stats(struct odm_tunnel *t, const struct in6_addr *inner,
 /*
  * Anchor side: inner has just moved (its route already goes to the new
  * care-of address): what the capture kept of its outage goes there again.
+ * The host's "lost N ms ago" is counted back from when the move's bind
+ * began: the bind's netlink and nftables work takes tens of ms on a busy
+ * host, and counting from after it would cut the outage's start off.
  * The replay follows within REPLAYCAP_TOV_MS, so this returns 0.
  */
 static size_t kp_moved(struct odm_tunnel *t, const struct in6_addr *inner, int has_lost,
@@ -449,11 +458,13 @@ static size_t kp_moved(struct odm_tunnel *t, const struct in6_addr *inner, int h
 {
 	struct kp *p = t->priv;
 	struct tunnel_entry *e = p ? tunnel_table_find(&p->tt, inner) : NULL;
+	uint64_t now = mono_ms(), at;
 
 	if (!e || !p->cap)
 		return 0;
+	at = memcmp(&p->bind_inner, inner, sizeof *inner) == 0 && p->bind_ms ? p->bind_ms : now;
 	replaycap_moved(p->cap, inner, &e->remote,
-			replay_from_ms(mono_ms(), has_lost, lost_ago_ms, e->st.last_rx_ms),
+			replay_from_ms(at, has_lost, lost_ago_ms, e->st.last_rx_ms),
 			has_lost ? "the host's outage" : "no outage given: since last heard from");
 	return 0;
 }
