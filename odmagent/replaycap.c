@@ -107,16 +107,22 @@ static void drain(struct replaycap *c)
 	for (unsigned i = 0; i < BLOCK_NR; i++) {
 		struct tpacket_block_desc *b =
 			(struct tpacket_block_desc *)(c->ring + (size_t)c->cur * BLOCK_SIZE);
-		const uint8_t *p;
+		size_t off;
 
 		if (!(__atomic_load_n(&b->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER))
 			break;
-		p = (const uint8_t *)b + b->hdr.bh1.offset_to_first_pkt;
+		/* the kernel's offsets, still kept inside the block */
+		off = b->hdr.bh1.offset_to_first_pkt;
 		for (uint32_t k = 0; k < b->hdr.bh1.num_pkts; k++) {
-			const struct tpacket3_hdr *h = (const struct tpacket3_hdr *)p;
+			const struct tpacket3_hdr *h = (const struct tpacket3_hdr *)((uint8_t *)b + off);
 
+			if (off + sizeof *h > BLOCK_SIZE ||
+			    off + h->tp_net + (size_t)h->tp_snaplen > BLOCK_SIZE) {
+				c->st.refused += b->hdr.bh1.num_pkts - k;
+				break;
+			}
 			keep(c, h, real_ns, mono_ns);
-			p += h->tp_next_offset;
+			off += h->tp_next_offset;
 		}
 		__atomic_store_n(&b->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
 		c->cur = (c->cur + 1) % BLOCK_NR;
