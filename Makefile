@@ -5,7 +5,8 @@
 #   make deps       install the Debian packages the build and tests need
 #   make check      deps + build + unit tests + command-line tests + sanitizer run +
 #                   short fuzz + network suite (with sanitized agents, then plain,
-#                   then test_cha and test_mn on the kernel tunnel backend)
+#                   then test_cha, test_mn and test_replay on the kernel tunnel
+#                   backend)
 #   make cli        odmctl's and odmagent's command lines (no network, no root)
 #   make demo       a real move of a real host with a live session surviving it
 #   make bench      benchmarks (ratios measured side by side in one run)
@@ -225,12 +226,12 @@ net-san:
 		$(BUILD)/san/libodm.so $(patsubst $(BUILD)/%,$(BUILD)/san/%,$(EXAMPLES))
 	ODM_BUILD=$(abspath $(BUILD)/san) bash tests/net/run-all.sh 'anchor|mn|strayba|ctl$$|monitor|graceful'
 
-# The CHA continuity and host tests again with both agents on the kernel
-# tunnel backend (seg6; `net` runs them on the userspace one, and
+# The CHA continuity, host and replay tests again with both agents on the
+# kernel tunnel backend (seg6; `net` runs them on the userspace one, and
 # test_tunnel_kernel compares the two on the wire).
 net-kernel:
 	@if [ -e /proc/sys/net/ipv6/seg6_flowlabel ]; then \
-		ODM_TUNNEL=kernel ODM_BUILD=$(abspath $(BUILD)) bash tests/net/run-all.sh '^test_(cha|mn)$$'; \
+		ODM_TUNNEL=kernel ODM_BUILD=$(abspath $(BUILD)) bash tests/net/run-all.sh '^test_(cha|mn|replay)$$'; \
 	else echo "net-kernel: this kernel has no seg6: skipped"; fi
 
 check:

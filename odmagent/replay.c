@@ -6,30 +6,46 @@
 
 #include "replay.h"
 
+/* A slot is this header and pkt_max bytes, padded to 8 (slot_at). */
 struct replay_slot {
 	struct in6_addr inner;
 	uint64_t ts_ms;
-	uint16_t len;            /* 0 = empty */
-	uint8_t pkt[REPLAY_PKT_MAX];
+	uint32_t len;            /* 0 = empty */
+	uint8_t pkt[];
 };
 
 struct replay_ring {
 	size_t n, next;          /* next: the slot written next (the oldest) */
-	struct replay_slot slot[];
+	size_t pkt_max, stride;  /* bytes kept per packet at most; per slot */
+	uint8_t mem[];
 };
 
-int replay_open(struct replay_ring **out, size_t slots)
+static struct replay_slot *slot_at(const struct replay_ring *r, size_t i)
+{
+	return (struct replay_slot *)(uintptr_t)(r->mem + i * r->stride);
+}
+
+int replay_open_sized(struct replay_ring **out, size_t slots, size_t pkt_max)
 {
 	struct replay_ring *r;
+	size_t stride = (sizeof(struct replay_slot) + pkt_max + 7) & ~(size_t)7;
 
-	if (!out || slots == 0 || slots > (1u << 20))
+	if (!out || slots == 0 || slots > (1u << 20) || pkt_max == 0 ||
+	    pkt_max > REPLAY_PKT_LIMIT)
 		return -EINVAL;
-	r = calloc(1, sizeof(*r) + slots * sizeof(r->slot[0]));
+	r = calloc(1, sizeof(*r) + slots * stride);
 	if (!r)
 		return -ENOMEM;
 	r->n = slots;
+	r->pkt_max = pkt_max;
+	r->stride = stride;
 	*out = r;
 	return 0;
+}
+
+int replay_open(struct replay_ring **out, size_t slots)
+{
+	return replay_open_sized(out, slots, REPLAY_PKT_MAX);
 }
 
 void replay_close(struct replay_ring *r)
@@ -42,12 +58,12 @@ void replay_record(struct replay_ring *r, const struct in6_addr *inner, uint64_t
 {
 	struct replay_slot *s;
 
-	if (!r || len == 0 || len > REPLAY_PKT_MAX)
+	if (!r || len == 0 || len > r->pkt_max)
 		return;
-	s = &r->slot[r->next];
+	s = slot_at(r, r->next);
 	s->inner = *inner;
 	s->ts_ms = ts_ms;
-	s->len = (uint16_t)len;
+	s->len = (uint32_t)len;
 	memcpy(s->pkt, pkt, len);
 	r->next = (r->next + 1) % r->n;
 }
@@ -61,7 +77,7 @@ size_t replay_since(const struct replay_ring *r, const struct in6_addr *inner,
 		return 0;
 	/* from the oldest slot (the one written next) around to the newest */
 	for (size_t i = 0; i < r->n; i++) {
-		const struct replay_slot *s = &r->slot[(r->next + i) % r->n];
+		const struct replay_slot *s = slot_at(r, (r->next + i) % r->n);
 
 		if (s->len && s->ts_ms >= since_ms &&
 		    memcmp(&s->inner, inner, sizeof(*inner)) == 0) {
@@ -99,7 +115,10 @@ void replay_forget(struct replay_ring *r, const struct in6_addr *inner)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->n; i++)
-		if (r->slot[i].len && memcmp(&r->slot[i].inner, inner, sizeof(*inner)) == 0)
-			r->slot[i].len = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		struct replay_slot *s = slot_at(r, i);
+
+		if (s->len && memcmp(&s->inner, inner, sizeof(*inner)) == 0)
+			s->len = 0;
+	}
 }

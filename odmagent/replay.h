@@ -28,7 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define REPLAY_PKT_MAX 1500   /* inner packets above this are not kept */
+#define REPLAY_PKT_MAX 1500   /* replay_open: packets above this are not kept */
+#define REPLAY_PKT_LIMIT 65535 /* replay_open_sized's largest pkt_max */
 /*
  * Before the moment the host says it lost its old care-of address: what
  * was still in flight toward it then (the anchor-to-host delay, under 1 ms
@@ -46,8 +47,12 @@
 
 struct replay_ring;
 
-/* slots: how many packets are kept (the oldest is overwritten) */
+/* slots: how many packets are kept (the oldest is overwritten), each of at
+ * most REPLAY_PKT_MAX bytes */
 int replay_open(struct replay_ring **out, size_t slots);
+/* The same with packets of at most pkt_max bytes (1..REPLAY_PKT_LIMIT): the
+ * ring holds slots x pkt_max bytes and a little per slot, whatever comes. */
+int replay_open_sized(struct replay_ring **out, size_t slots, size_t pkt_max);
 void replay_close(struct replay_ring *r);
 
 /* Keep a copy of pkt, sent for inner at ts_ms (monotonic). */

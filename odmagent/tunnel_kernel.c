@@ -22,8 +22,9 @@
  * close removes the device (and with it every route naming it), the rules
  * and the nftables table.
  *
- * Not done on this path: the anchor's replay of packets sent during an
- * outage (replay.h) — the packets never reach the agent.
+ * The anchor's replay after a move (replay.h): the packets never reach the
+ * agent, so a capture on the anchor's side of the tunnel keeps a bounded
+ * copy of those it can send again (replaycap.h).
  */
 #include "tunnel.h"
 
@@ -39,6 +40,8 @@
 #include "log.h"
 #include "monotime.h"
 #include "netconf.h"
+#include "replay.h"
+#include "replaycap.h"
 #include "tunnel_dev.h"
 #include "tunnel_guard.h"
 #include "tunnel_lwt.h"
@@ -69,6 +72,11 @@ struct kp {
 	struct odm_tunnel_stats total;
 	uv_timer_t timer; /* host side: counters read every READ_EVERY_MS */
 	int timer_on;
+	struct replaycap *cap; /* anchor side; NULL: moves replay nothing */
+	/* when the last bind began, and for what: a move's replay window is
+	 * counted from there (kp_moved), not from after the bind's own work */
+	uint64_t bind_ms;
+	struct in6_addr bind_inner;
 };
 
 static void refresh(struct kp *p);
@@ -133,6 +141,8 @@ static void on_timer_closed(uv_handle_t *h)
 
 static void kp_free(struct kp *p)
 {
+	replaycap_close(p->cap);
+	p->cap = NULL;
 	tunnel_nft_close(p->nft);
 	p->nft = NULL;
 	if (p->sk) {
@@ -146,6 +156,16 @@ static void kp_free(struct kp *p)
 		uv_close((uv_handle_t *)&p->timer, on_timer_closed); /* frees p */
 	else
 		free(p);
+}
+
+/* a replay after a move is done (replaycap.h): count it */
+static void replayed(void *arg, const struct in6_addr *inner, size_t sent)
+{
+	struct kp *p = arg;
+	struct tunnel_entry *e = tunnel_table_find(&p->tt, inner);
+
+	if (e)
+		e->st.replayed += sent;
 }
 
 static int kp_open(struct odm_tunnel *t)
@@ -206,6 +226,9 @@ static int kp_open(struct odm_tunnel *t)
 		p->timer_on = 1;
 		uv_timer_start(&p->timer, on_timer, READ_EVERY_MS, READ_EVERY_MS);
 	}
+	/* last: its absence only costs the replay after a move */
+	if (t->side == ODM_TUNNEL_ANCHOR && (rc = replaycap_open(&p->cap, t->loop, replayed, p)) < 0)
+		log_warn(rc, "kernel backend: no capture of tunnelled packets, moves will not replay");
 	t->priv = p;
 	return 0;
 fail_dev:
@@ -269,7 +292,14 @@ static int decap_on(struct kp *p, const struct in6_addr *local)
 		p->local_rule_moved = 1;
 	}
 	rc = lwt_decap_replace(p->sk, local, p->decap_table, p->t->ifindex, lookup);
-	return rc < 0 ? rc : lwt_decap_rule_add(p->sk, local, p->decap_table);
+	if (rc == 0)
+		rc = lwt_decap_rule_add(p->sk, local, p->decap_table);
+	/* the anchor's capture copies what leaves from here on */
+	if (rc == 0 && p->cap && (rc = replaycap_source(p->cap, local)) < 0) {
+		log_warn(rc, "capture filter: moves will not replay");
+		rc = 0;
+	}
+	return rc;
 }
 
 /* Stop decapsulating at local; with no binding left (last), the rule to
@@ -278,6 +308,8 @@ static void decap_off(struct kp *p, const struct in6_addr *local, int last)
 {
 	(void)lwt_decap_rule_del(p->sk, local, p->decap_table);
 	(void)lwt_route_del(p->sk, local, 128, NULL, 0, p->decap_table, p->t->ifindex);
+	if (last && p->cap)
+		(void)replaycap_source(p->cap, NULL);
 	if (last && p->local_rule_moved && lwt_move_local_rule(p->sk, 1) == 0)
 		p->local_rule_moved = 0;
 }
@@ -309,6 +341,8 @@ static int kp_bind(struct odm_tunnel *t, const struct in6_addr *inner,
 		return -EINVAL;
 	if (loops(p, inner, local, remote))
 		return -ELOOP;
+	p->bind_ms = mono_ms();
+	p->bind_inner = *inner;
 	e = tunnel_table_find(&p->tt, inner);
 	had = e != NULL;
 	if (had)
@@ -363,6 +397,7 @@ static int kp_unbind(struct odm_tunnel *t, const struct in6_addr *inner)
 	if (!e)
 		return -ENOENT;
 	old = *e;
+	replaycap_forget(p->cap, inner);
 	/* the anchor's one local endpoint goes with its last binding */
 	last = p->tt.count == 1 ||
 	       (t->side == ODM_TUNNEL_HOST && tunnel_table_count_local(&p->tt, &old.local) == 1);
@@ -394,6 +429,7 @@ static void refresh(struct kp *p)
 				sum.last_rx_ms = e->st.last_rx_ms;
 			if (e->st.last_tx_ms > sum.last_tx_ms)
 				sum.last_tx_ms = e->st.last_tx_ms;
+			sum.replayed += e->st.replayed;
 		}
 	p->total = sum;
 }
@@ -407,6 +443,30 @@ static int kp_stats(struct odm_tunnel *t, const struct in6_addr *inner,
 		return -EINVAL;
 	refresh(p);
 	return tunnel_table_stats(&p->tt, &p->total, inner, st);
+}
+
+/*
+ * Anchor side: inner has just moved (its route already goes to the new
+ * care-of address): what the capture kept of its outage goes there again.
+ * The host's "lost N ms ago" is counted back from when the move's bind
+ * began: the bind's netlink and nftables work takes tens of ms on a busy
+ * host, and counting from after it would cut the outage's start off.
+ * The replay follows within REPLAYCAP_TOV_MS, so this returns 0.
+ */
+static size_t kp_moved(struct odm_tunnel *t, const struct in6_addr *inner, int has_lost,
+		       uint32_t lost_ago_ms)
+{
+	struct kp *p = t->priv;
+	struct tunnel_entry *e = p ? tunnel_table_find(&p->tt, inner) : NULL;
+	uint64_t now = mono_ms(), at;
+
+	if (!e || !p->cap)
+		return 0;
+	at = memcmp(&p->bind_inner, inner, sizeof *inner) == 0 && p->bind_ms ? p->bind_ms : now;
+	replaycap_moved(p->cap, inner, &e->remote,
+			replay_from_ms(at, has_lost, lost_ago_ms, e->st.last_rx_ms),
+			has_lost ? "the host's outage" : "no outage given: since last heard from");
+	return 0;
 }
 
 static void kp_guard(struct odm_tunnel *t)
@@ -425,5 +485,6 @@ const struct odm_tunnel_ops tunnel_kernel_ops = {
 	.bind = kp_bind,
 	.unbind = kp_unbind,
 	.stats = kp_stats,
+	.moved = kp_moved,
 	.guard = kp_guard,
 };

@@ -34,8 +34,8 @@
 #      kernel tunnel path (tests/bench/kernel_state.sh);
 #   9. for the chart: the data a download receives over time across a move,
 #      with ODM, MPTCP and plain TCP (tests/bench/move_series.sh);
-#  9b. the anchor's replay after a move: duplicates a receive-only UDP
-#      stream gets vs the datagrams sent during the outage
+#  9b. the anchor's replay after a move, per backend: duplicates a
+#      receive-only UDP stream gets vs the datagrams sent during the outage
 #      (tests/net/lib/replay.sh);
 #  10. the hand-over, ODM against MPTCP side by side: stall, overhead over the
 #      move, segments resent, with and without DAD (tests/bench/handover.sh).
@@ -267,26 +267,32 @@ bench_move_series ODM odm || echo "move series ODM failed"
 bench_move_series MPTCP mptcp || echo "move series MPTCP failed"
 bench_move_series "plain TCP" tcp || echo "move series plain TCP failed"
 
-# 9b. The anchor's replay after a move (userspace backend: the kernel one
-# keeps no packets): a receive-only UDP stream, 500 datagrams/s, across one
-# move (tests/net/lib/replay.sh); the duplicates mn gets vs the datagrams cn
-# sent during the outage.
-if [[ $(odm_tunnel_backend mn) != userspace ]]; then
+# 9b. The anchor's replay after a move, on each backend (the kernel one
+# replays from its capture, odmagent/replaycap.h): a receive-only UDP
+# stream, 500 datagrams/s, across one move (tests/net/lib/replay.sh); the
+# duplicates mn gets vs the datagrams cn sent during the outage.
+replay_figures() { # replay_figures user|kernel
+	local name=$1
+	[[ $1 == user ]] && name=userspace
 	odm_agents_down
-	ODM_TUNNEL=user odm_agents_up
-fi
-if [[ $(topo_mn_attached) == ar1 ]]; then to=ar2; else to=ar1; fi
-if replay_stream_move "$to" 500 4; then
-	bench_figure "replay after a move: duplicates vs datagrams sent in the outage" \
-		"$REPLAY_DUPS" "$REPLAY_OUTAGE_SENT" datagrams 'ratio<=1.1'
-	bench_figure "replay: oldest duplicate vs the outage" "$REPLAY_DUP_AGE_MAX_MS" \
-		"$REPLAY_OUTAGE_MS" ms -
-	bench_figure "replay: datagrams lost across the move (of $REPLAY_SENT)" "$REPLAY_LOST" - \
-		datagrams -
-else
-	echo "replay stream failed"
-	bench_figure "replay after a move: duplicates vs datagrams sent in the outage" - - \
-		datagrams 'ratio<=1.1'
+	ODM_TUNNEL=$1 odm_agents_up
+	if [[ $(topo_mn_attached) == ar1 ]]; then to=ar2; else to=ar1; fi
+	if replay_stream_move "$to" 500 4; then
+		bench_figure "replay after a move ($name): duplicates vs datagrams sent in the outage" \
+			"$REPLAY_DUPS" "$REPLAY_OUTAGE_SENT" datagrams 'ratio<=1.1'
+		bench_figure "replay ($name): oldest duplicate vs the outage" "$REPLAY_DUP_AGE_MAX_MS" \
+			"$REPLAY_OUTAGE_MS" ms -
+		bench_figure "replay ($name): datagrams lost across the move (of $REPLAY_SENT)" \
+			"$REPLAY_LOST" - datagrams -
+	else
+		echo "replay stream ($name) failed"
+		bench_figure "replay after a move ($name): duplicates vs datagrams sent in the outage" - - \
+			datagrams 'ratio<=1.1'
+	fi
+}
+replay_figures user
+if [[ -e /proc/sys/net/ipv6/seg6_flowlabel ]]; then
+	replay_figures kernel
 fi
 
 # 10. The hand-over, ODM against MPTCP: break- and make-before-break, no

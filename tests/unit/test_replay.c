@@ -120,3 +120,70 @@ Test(replay, a_missing_ring_does_nothing)
 	replay_forget(NULL, &x);
 	cr_assert_eq(replay_since(NULL, &x, 0, collect, &s), 0);
 }
+
+/* replay_open_sized: the kernel path's ring keeps whole outer packets */
+static void put_big(struct replay_ring *r, uint64_t ts, uint8_t tag, size_t len)
+{
+	static uint8_t pkt[2000];
+	struct in6_addr a = A("2001:db8:c4a::1");
+
+	memset(pkt, tag, sizeof pkt);
+	replay_record(r, &a, ts, pkt, len);
+}
+
+Test(replay, a_sized_ring_checks_its_packet_size)
+{
+	struct replay_ring *r = NULL;
+
+	cr_assert_eq(replay_open_sized(&r, 4, 0), -EINVAL);
+	cr_assert_eq(replay_open_sized(&r, 4, REPLAY_PKT_LIMIT + 1), -EINVAL);
+	cr_assert_eq(replay_open_sized(&r, 0, 1540), -EINVAL);
+	cr_assert_eq(replay_open_sized(&r, 4, 1540), 0);
+	replay_close(r);
+}
+
+Test(replay, a_sized_ring_keeps_packets_up_to_its_size_whole)
+{
+	struct replay_ring *r;
+	struct seen s = { .n = 0 };
+	struct in6_addr x = A("2001:db8:c4a::1");
+
+	/* an odd size: slots are padded, packets must not overlap */
+	cr_assert_eq(replay_open_sized(&r, 3, 1541), 0);
+	put_big(r, 100, 1, 1541);
+	put_big(r, 101, 2, 1542); /* over the size: not kept */
+	put_big(r, 102, 3, 1541);
+	put_big(r, 103, 4, 7);
+	put_big(r, 104, 5, 1541); /* overwrites the first */
+	cr_assert_eq(replay_since(r, &x, 0, collect, &s), 3);
+	cr_assert_eq(s.first[0], 3);
+	cr_assert_eq(s.len[0], 1541);
+	cr_assert_eq(s.first[1], 4);
+	cr_assert_eq(s.len[1], 7);
+	cr_assert_eq(s.first[2], 5);
+	cr_assert_eq(s.len[2], 1541);
+	replay_close(r);
+}
+
+/* a packet's last byte is its own, not the next slot's first */
+static void last_byte(void *arg, const uint8_t *pkt, size_t len)
+{
+	uint8_t *out = arg;
+
+	out[pkt[0]] = pkt[len - 1];
+}
+
+Test(replay, a_sized_ring_keeps_each_byte_of_each_packet)
+{
+	struct replay_ring *r;
+	struct in6_addr x = A("2001:db8:c4a::1");
+	uint8_t seen[4] = { 0 };
+
+	cr_assert_eq(replay_open_sized(&r, 3, 1541), 0);
+	for (uint8_t i = 1; i <= 3; i++)
+		put_big(r, 100 + i, i, 1541);
+	cr_assert_eq(replay_since(r, &x, 0, last_byte, seen), 3);
+	for (uint8_t i = 1; i <= 3; i++)
+		cr_assert_eq(seen[i], i, "packet %u ends in %u", i, seen[i]);
+	replay_close(r);
+}

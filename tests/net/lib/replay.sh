@@ -11,7 +11,9 @@
 #       TO (ar1|ar2) about a second in. Sets REPLAY_<KEY> for each key of
 #       "udpstream.py analyse" (REPLAY_DUPS, REPLAY_OUTAGE_SENT, ...) and
 #       REPLAY_SRC (the receiver's address); prints the figures. Returns 1
-#       (and says why) when the stream did not run.
+#       (and says why) when the stream did not run. With REPLAY_HOOK set
+#       (a command), the stream starts about a second earlier and the hook
+#       runs in that second, before the move.
 
 replay_stream_move() {
 	local to=$1 rate=${2:-500} secs=${3:-4} port=7799 out=$ODM_DIR/udpstream.txt k v i
@@ -35,6 +37,9 @@ replay_stream_move() {
 		cat "$ODM_DIR/udpstream-recv.log" "$ODM_DIR/udpstream-send.log" >&2
 		kill "$rx_pid" 2>/dev/null || true
 		return 1
+	fi
+	if [[ -n ${REPLAY_HOOK:-} ]]; then
+		$REPLAY_HOOK
 	fi
 	sleep 1
 	topo_move "$to"

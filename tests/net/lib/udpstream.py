@@ -16,11 +16,12 @@ tests (tests/net/test_replay.sh, make bench).
   udpstream.py analyse OUT RATE
       the figures, as key=value lines: sent (highest sequence + 1),
       received, lost, dups (copies beyond the first), dup_age_max_ms and
-      dup_age_med_ms (a copy's arrival after the first one's), outage_ms
-      (the longest gap between arrivals of first copies: the last one
-      before the move to the first one after), outage_sent (datagrams
-      whose send time fell inside that gap), resumed (1 when datagrams sent
-      after the gap arrived).
+      dup_age_med_ms (a copy's arrival after the first one's), outage_sent
+      (the longest run of consecutive datagrams not delivered on time:
+      lost, or arriving more than 5 ms after their send, as the replayed
+      ones do), outage_ms (from the send of the last datagram on time
+      before that run to the first one after it), resumed (1 when
+      datagrams sent after the run arrived).
 
 All hosts of the test network share one CLOCK_MONOTONIC (namespaces do
 not change it), so send and receive times compare directly.
@@ -85,24 +86,44 @@ def recv(host, port, out):
     print("done", flush=True)
 
 
+# A datagram whose first copy arrived later than this after it was sent was
+# not delivered on its way: it came by the replay (or after a stall).
+LATE_NS = 5_000_000
+
+
 def analyse(out, rate):
     rows = [tuple(int(x) for x in l.split()) for l in open(out) if l.strip()]
-    firsts, ages, seen = [], [], {}
+    ages, seen = [], {}
     for seq, sent, rcv in rows:
         if seq in seen:
-            ages.append((rcv - seen[seq]) / 1e6)
+            ages.append((rcv - seen[seq][1]) / 1e6)
         else:
-            seen[seq] = rcv
-            firsts.append((rcv, seq, sent))
+            seen[seq] = (sent, rcv)
     sent_total = max(seen) + 1 if seen else 0
-    gap, before, after, idx = 0, 0, 0, 0
-    for i in range(1, len(firsts)):
-        g = firsts[i][0] - firsts[i - 1][0]
-        if g > gap:
-            gap, before, after, idx = g, firsts[i - 1][0], firsts[i][0], i
-    sends = {seq: s for seq, s, _ in rows}
-    in_gap = sum(1 for s in sends.values() if before < s < after)
-    resumed = any(s > after for _, _, s in firsts[idx:])
+
+    def on_time(seq):
+        return seq in seen and seen[seq][1] - seen[seq][0] <= LATE_NS
+
+    # the outage: the longest run of consecutive datagrams not delivered on
+    # time (lost, or late by the replay), by sequence number, so a stall of
+    # the sender (which then catches up) or of the receiver's clock reading
+    # between two arrivals is not taken for it
+    run, first, best = 0, 0, (0, 0)
+    for seq in range(sent_total):
+        if on_time(seq):
+            run = 0
+            continue
+        if run == 0:
+            first = seq
+        run += 1
+        if run > best[1] - best[0]:
+            best = (first, seq + 1)
+    a, b = best
+    # its length: from the send of the last datagram on time before it to
+    # the send of the first one on time after it
+    before = seen[a - 1][0] if a - 1 in seen else (seen[min(seen)][0] if seen else 0)
+    after = seen[b][0] if b in seen else before
+    resumed = any(seq >= b for seq in seen) and b > a
     ages.sort()
     print("rate=%d" % rate)
     print("sent=%d" % sent_total)
@@ -111,8 +132,8 @@ def analyse(out, rate):
     print("dups=%d" % len(ages))
     print("dup_age_max_ms=%.1f" % (ages[-1] if ages else 0))
     print("dup_age_med_ms=%.1f" % (ages[len(ages) // 2] if ages else 0))
-    print("outage_ms=%.1f" % (gap / 1e6))
-    print("outage_sent=%d" % in_gap)
+    print("outage_ms=%.1f" % ((after - before) / 1e6 if b > a else 0))
+    print("outage_sent=%d" % (b - a))
     print("resumed=%d" % (1 if resumed else 0))
 
 

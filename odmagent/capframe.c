@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/* capframe.c — a captured IPv6-in-IPv6 packet, checked (see capframe.h). */
+#include "capframe.h"
+
+#include <string.h>
+
+#include "cksum.h"
+
+#define IP6_HDR 40
+#define NH_TCP 6
+#define NH_UDP 17
+#define NH_IPV6 41
+#define TCP_CSUM_OFF 16
+#define TCP_HDR_MIN 20
+#define UDP_CSUM_OFF 6
+#define UDP_HDR 8
+
+static size_t plen(const uint8_t *ip6)
+{
+	return (size_t)ip6[4] << 8 | ip6[5];
+}
+
+/* Finish the upper-layer checksum of the inner packet in (len bytes). */
+static int finish_csum(uint8_t *in, size_t len)
+{
+	uint8_t nh = in[6];
+	size_t l4 = len - IP6_HDR, off;
+	struct in6_addr s, d;
+	uint16_t c;
+
+	if (nh == NH_TCP && l4 >= TCP_HDR_MIN)
+		off = TCP_CSUM_OFF;
+	else if (nh == NH_UDP && l4 >= UDP_HDR)
+		off = UDP_CSUM_OFF;
+	else
+		return CAPF_CSUM;
+	memcpy(&s, in + 8, 16);
+	memcpy(&d, in + 24, 16);
+	c = inet6_cksum(in + IP6_HDR, l4, &s, &d, nh, off);
+	if (nh == NH_UDP && c == 0)
+		c = 0xffff; /* RFC 8200 §8.1: a UDP checksum of 0 is sent as all ones */
+	in[IP6_HDR + off] = (uint8_t)(c >> 8);
+	in[IP6_HDR + off + 1] = (uint8_t)c;
+	return 0;
+}
+
+int capframe_check(uint8_t *pkt, size_t caplen, size_t wirelen, size_t max_len,
+		   int csum_partial, struct capframe *f)
+{
+	const uint8_t *in = pkt + IP6_HDR;
+
+	if (wirelen > max_len)
+		return CAPF_BIG;
+	if (caplen != wirelen || caplen < CAPFRAME_HDRS)
+		return CAPF_SHORT;
+	/* both headers version 6, the outer one's next header 41 and each
+	 * payload length exactly what follows it (no jumbograms, no trailer) */
+	if ((pkt[0] >> 4) != 6 || pkt[6] != NH_IPV6 || plen(pkt) != caplen - IP6_HDR ||
+	    (in[0] >> 4) != 6 || plen(in) != caplen - CAPFRAME_HDRS)
+		return CAPF_FORM;
+	if (csum_partial && finish_csum(pkt + IP6_HDR, caplen - IP6_HDR) < 0)
+		return CAPF_CSUM;
+	memcpy(&f->osrc, pkt + 8, 16);
+	memcpy(&f->odst, pkt + 24, 16);
+	memcpy(&f->inner_dst, in + 24, 16);
+	return 0;
+}
+
+void capframe_retarget(uint8_t *pkt, const struct in6_addr *odst)
+{
+	memcpy(pkt + 24, odst, 16);
+}
+
+uint64_t capframe_mono_ms(uint32_t sec, uint32_t nsec, uint64_t real_now_ns,
+			  uint64_t mono_now_ns)
+{
+	uint64_t at = (uint64_t)sec * 1000000000u + nsec, ago;
+
+	/* a stamp from the future (the real clock stepped back) is now */
+	ago = real_now_ns > at ? real_now_ns - at : 0;
+	return mono_now_ns > ago ? (mono_now_ns - ago) / 1000000u : 0;
+}
