@@ -856,8 +856,8 @@ int anchor_start(struct odm_agent *a)
 	an->is_local = host_has_address;
 	a->anchor = an;
 
-	rc = tunnel_open(&an->tun, a->loop, cfg->tunnel_backend, ODM_TUNNEL_ANCHOR,
-			 cfg->tunnel_ifname);
+	rc = tunnel_open_encap(&an->tun, a->loop, cfg->tunnel_backend, cfg->tunnel_encap,
+			       ODM_TUNNEL_ANCHOR, cfg->tunnel_ifname);
 	if (rc < 0)
 		goto fail;
 	if (an->pooled)

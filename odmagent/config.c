@@ -23,6 +23,7 @@
 #include "linewords.h"
 #include "log.h"
 #include "odm.h"
+#include "tunnel.h"
 
 #define CONFIG_LINE_MAX 1024
 #define CONFIG_FILE_MAX (1024 * 1024)
@@ -301,6 +302,17 @@ static int d_tunnel(struct parse *p, char **w)
 	if (i == sizeof ok / sizeof ok[0])
 		return perr(p, w[1], "tunnel must be auto, kernel or user");
 	snprintf(p->cfg->tunnel_backend, sizeof(p->cfg->tunnel_backend), "%s", w[1]);
+	return 0;
+}
+
+static int d_tunnel_encap(struct parse *p, char **w)
+{
+	if (strcmp(w[1], "ip6ip6") == 0)
+		p->cfg->tunnel_encap = ODM_ENCAP_IP6IP6;
+	else if (strcmp(w[1], "udp") == 0)
+		p->cfg->tunnel_encap = ODM_ENCAP_UDP;
+	else
+		return perr(p, w[1], "tunnel-encap must be ip6ip6 or udp");
 	return 0;
 }
 
@@ -772,6 +784,7 @@ static const struct directive directives[] = {
 	{ "state-dir", 1, ANY, d_state_dir },
 	{ "tunnel", 1, ANY, d_tunnel },
 	{ "tunnel-device", 1, ANY, d_tunnel_device },
+	{ "tunnel-encap", 1, ANY, d_tunnel_encap },
 	{ "log-level", 1, ANY, d_log_level },
 	{ "log", 1, ANY, d_log },
 	{ "address", 1, ANCHOR_ONLY, d_address },
@@ -1056,6 +1069,8 @@ int config_reload(struct odm_config *cur, struct odm_config *next, char *err, si
 		fixed = "tunnel";
 	else if (strcmp(cur->tunnel_ifname, next->tunnel_ifname) != 0)
 		fixed = "tunnel-device";
+	else if (cur->tunnel_encap != next->tunnel_encap)
+		fixed = "tunnel-encap";
 	else if (memcmp(&cur->address, &next->address, sizeof(cur->address)) != 0)
 		fixed = "address";
 	else if (memcmp(&cur->pool, &next->pool, sizeof(cur->pool)) != 0 ||

@@ -12,6 +12,7 @@
  *   state-dir PATH                      (default /var/lib/odm: state kept across restarts)
  *   tunnel auto|userspace               (backend; auto probes)
  *   tunnel-device NAME                  (default odm0)
+ *   tunnel-encap ip6ip6|udp             (default ip6ip6; udp: userspace only)
  *   log-level error|warn|info|debug
  *   log stderr|syslog                   (default stderr)
  *   address ADDR                        (anchor: the address BUs go to)
@@ -84,6 +85,7 @@ struct odm_config {
 	char state_dir[256];         /* where the role keeps its state (statefile.h) */
 	char tunnel_backend[16];     /* "auto" or a backend name */
 	char tunnel_ifname[IFNAMSIZ];
+	int tunnel_encap;            /* enum odm_tunnel_encap (tunnel.h) */
 	int log_level;
 	int log_syslog;              /* log: 0 stderr, 1 syslog */
 	/* anchor role */

@@ -691,8 +691,8 @@ int mn_start(struct odm_agent *a)
 			 cfg->table);
 	else if (rc < 0)
 		log_warn(rc, "looking for rules left by an earlier run");
-	rc = tunnel_open(&mn->tun, a->loop, cfg->tunnel_backend, ODM_TUNNEL_HOST,
-			 cfg->tunnel_ifname);
+	rc = tunnel_open_encap(&mn->tun, a->loop, cfg->tunnel_backend, cfg->tunnel_encap,
+			       ODM_TUNNEL_HOST, cfg->tunnel_ifname);
 	if (rc < 0)
 		goto fail;
 	mn->tun->route_table = cfg->table;

@@ -48,8 +48,26 @@ static int try_open(struct odm_tunnel *t, const struct odm_tunnel_ops *ops)
 	return rc;
 }
 
+const char *tunnel_encap_name(enum odm_tunnel_encap encap)
+{
+	return encap == ODM_ENCAP_UDP ? "udp" : "ip6ip6";
+}
+
+/* 1 if the backend can carry encapsulation encap */
+static int carries(const struct odm_tunnel_ops *ops, enum odm_tunnel_encap encap)
+{
+	return encap == ODM_ENCAP_IP6IP6 || ops == &tunnel_userspace_ops;
+}
+
 int tunnel_open(struct odm_tunnel **out, uv_loop_t *loop, const char *backend,
 		enum odm_tunnel_side side, const char *ifname)
+{
+	return tunnel_open_encap(out, loop, backend, ODM_ENCAP_IP6IP6, side, ifname);
+}
+
+int tunnel_open_encap(struct odm_tunnel **out, uv_loop_t *loop, const char *backend,
+		      enum odm_tunnel_encap encap, enum odm_tunnel_side side,
+		      const char *ifname)
 {
 	int is_auto = !backend || !*backend || strcmp(backend, "auto") == 0;
 	struct odm_tunnel *t;
@@ -65,19 +83,30 @@ int tunnel_open(struct odm_tunnel **out, uv_loop_t *loop, const char *backend,
 		return -ENOMEM;
 	t->loop = loop;
 	t->side = side;
+	t->encap = encap;
 	if (!is_auto) {
 		const struct odm_tunnel_ops *ops = by_name(backend);
 
 		snprintf(t->ifname, sizeof t->ifname, "%s", ifname);
 		if (!ops)
 			log_warnx("unknown tunnel backend \"%s\"", backend);
-		else if ((rc = try_open(t, ops)) == 0)
+		else if (!carries(ops, encap)) {
+			log_warnx("tunnel %s cannot carry tunnel-encap %s: only the userspace "
+				  "backend can (use tunnel auto or tunnel userspace)", ops->name,
+				  tunnel_encap_name(encap));
+			rc = -EPROTONOSUPPORT;
+		} else if ((rc = try_open(t, ops)) == 0)
 			snprintf(t->why, sizeof t->why, "configured (tunnel %s)", backend);
 	} else {
 		const char *failed = NULL;
 
 		for (size_t i = 0; i < N_BACKENDS; i++) {
 			snprintf(t->ifname, sizeof t->ifname, "%s", ifname);
+			if (!carries(backends[i], encap)) {
+				log_info("backend %s skipped: it cannot carry tunnel-encap %s",
+					 backends[i]->name, tunnel_encap_name(encap));
+				continue;
+			}
 			rc = try_open(t, backends[i]);
 			if (rc == 0)
 				break;
@@ -86,7 +115,10 @@ int tunnel_open(struct odm_tunnel **out, uv_loop_t *loop, const char *backend,
 			log_info("backend %s unavailable (%s), trying the next", backends[i]->name,
 				 strerror(-rc));
 		}
-		if (rc == 0 && failed)
+		if (rc == 0 && encap != ODM_ENCAP_IP6IP6)
+			snprintf(t->why, sizeof t->why, "auto: tunnel-encap %s is userspace only",
+				 tunnel_encap_name(encap));
+		else if (rc == 0 && failed)
 			snprintf(t->why, sizeof t->why, "auto: %s unavailable on this host", failed);
 		else if (rc == 0)
 			snprintf(t->why, sizeof t->why, "auto: the fastest available");
@@ -95,9 +127,9 @@ int tunnel_open(struct odm_tunnel **out, uv_loop_t *loop, const char *backend,
 		free(t);
 		return rc;
 	}
-	log_info("tunnel backend %s on %s (ifindex %d, mtu %d, %s side): %s", t->ops->name,
-		 t->ifname, t->ifindex, t->mtu, side == ODM_TUNNEL_ANCHOR ? "anchor" : "host",
-		 t->why);
+	log_info("tunnel backend %s, encap %s, on %s (ifindex %d, mtu %d, %s side): %s",
+		 t->ops->name, tunnel_encap_name(encap), t->ifname, t->ifindex, t->mtu,
+		 side == ODM_TUNNEL_ANCHOR ? "anchor" : "host", t->why);
 	*out = t;
 	return 0;
 }
@@ -131,8 +163,8 @@ json_t *tunnel_status_json(struct odm_tunnel *t)
 	memset(&st, 0, sizeof st);
 	if (t)
 		(void)t->ops->stats(t, NULL, &st);
-	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "backend",
-			 tunnel_backend_name(t), "why", t ? t->why : "", "device", t ? t->ifname : "", "rx",
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "backend",
+			 tunnel_backend_name(t), "encap", t ? tunnel_encap_name(t->encap) : "", "why", t ? t->why : "", "device", t ? t->ifname : "", "rx",
 			 (json_int_t)st.rx_packets, "tx", (json_int_t)st.tx_packets, "dropped",
 			 (json_int_t)st.dropped, "replayed", (json_int_t)st.replayed, "looped",
 			 (json_int_t)st.looped);

@@ -38,6 +38,11 @@
 #include <uv.h>
 
 enum odm_tunnel_side { ODM_TUNNEL_HOST = 0, ODM_TUNNEL_ANCHOR = 1 };
+/* what carries the inner packets between the endpoints: RFC 2473
+ * IPv6-in-IPv6 (both backends), or IPv6 | UDP 4191 | inner, the outer
+ * encapsulation of RFC 5555 (userspace backend only: the kernel and UDP
+ * segmentation offloads apply to it, tunnel_udp.h) */
+enum odm_tunnel_encap { ODM_ENCAP_IP6IP6 = 0, ODM_ENCAP_UDP = 1 };
 
 struct odm_tunnel_stats {
 	uint64_t tx_packets, tx_bytes;  /* encapsulated and sent */
@@ -77,6 +82,7 @@ struct odm_tunnel {
 	const struct odm_tunnel_ops *ops;
 	uv_loop_t *loop;
 	enum odm_tunnel_side side;
+	enum odm_tunnel_encap encap; /* set before open */
 	char ifname[IFNAMSIZ];
 	int ifindex;   /* set by open */
 	int mtu;       /* inner MTU set by open (path MTU - 40) */
@@ -105,11 +111,18 @@ struct odm_tunnel {
  */
 int tunnel_open(struct odm_tunnel **out, uv_loop_t *loop, const char *backend,
 		enum odm_tunnel_side side, const char *ifname);
+/* The same with encapsulation encap: ODM_ENCAP_UDP makes "auto" pick the
+ * userspace backend and "kernel" fail with -EPROTONOSUPPORT (logged). */
+int tunnel_open_encap(struct odm_tunnel **out, uv_loop_t *loop, const char *backend,
+		      enum odm_tunnel_encap encap, enum odm_tunnel_side side,
+		      const char *ifname);
+/* "ip6ip6" or "udp" */
+const char *tunnel_encap_name(enum odm_tunnel_encap encap);
 void tunnel_close(struct odm_tunnel *t);
 const char *tunnel_backend_name(const struct odm_tunnel *t);
 /* Never send an outer packet to an address in prefix/plen (the anchor's pool) */
 void tunnel_set_guard(struct odm_tunnel *t, const struct in6_addr *prefix, uint8_t plen);
-/* {backend, why, device, rx, tx, dropped, replayed, looped}: the device totals, for status replies
+/* {backend, encap, why, device, rx, tx, dropped, replayed, looped}: the device totals, for status replies
  * of both roles (t may be NULL: an empty backend and zero counts) */
 json_t *tunnel_status_json(struct odm_tunnel *t);
 

@@ -28,6 +28,15 @@
  * super-packet per write (tunnel_gro.h), which the kernel segments again
  * only if it has to. On the wire nothing changes: every outer packet is
  * one plain IPv6 header and one MTU-sized inner packet.
+ *
+ * With "tunnel-encap udp" (tunnel_udp.h) the raw socket is replaced by one
+ * UDP socket bound to port 4191 on any address, on both sides, and only
+ * datagrams from port 4191 are accepted (the endpoint checks below are the
+ * same: outer source the binding's remote, outer destination its local).
+ * Then the kernel carries the segments of a super-packet as one skb too:
+ * a run of equal-sized inner packets goes out as one sendmsg(2) with
+ * UDP_SEGMENT (per-packet datagrams when sizes differ), and UDP_GRO hands
+ * over coalesced datagrams, cut back into inner packets here.
  */
 #include "tunnel.h"
 
@@ -35,6 +44,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/ip6.h>
+#include <netinet/udp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +60,7 @@
 #include "tunnel_gso.h"
 #include "tunnel_guard.h"
 #include "tunnel_table.h"
+#include "tunnel_udp.h"
 
 #define BURST 64
 #define PATH_MTU 1500
@@ -71,6 +82,10 @@
  * drop what it sent.
  */
 #define REPLAY_SLOTS 4096
+/* UDP encapsulation: datagrams per recvmmsg(2), each up to a 64 KiB
+ * UDP_GRO buffer */
+#define URX_BURST 16
+#define URX_SLOT 65536
 
 /* outer packets queued for one sendmmsg(2) */
 struct tx_batch {
@@ -84,6 +99,28 @@ struct tx_batch {
 	} cbuf[BURST];
 	struct tunnel_entry *e[BURST];
 	uint8_t slot[BURST][TX_SLOT];
+};
+
+/* UDP encapsulation: the queued packets as runs, one sendmmsg(2) */
+struct utx_batch {
+	struct mmsghdr msg[BURST];
+	size_t first[BURST], count[BURST]; /* the run's slots in tx_batch */
+	union {
+		struct cmsghdr align;
+		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(uint16_t))];
+	} cbuf[BURST];
+};
+
+/* UDP encapsulation: datagrams (or UDP_GRO trains of them) per recvmmsg(2) */
+struct urx_batch {
+	struct mmsghdr msg[URX_BURST];
+	struct iovec iov[URX_BURST];
+	struct sockaddr_in6 from[URX_BURST];
+	union {
+		struct cmsghdr align;
+		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) + 64];
+	} cbuf[URX_BURST];
+	uint8_t slot[URX_BURST][URX_SLOT];
 };
 
 /* outer packets taken by one recvmmsg(2) */
@@ -101,7 +138,9 @@ struct rx_batch {
 struct tu_priv {
 	struct odm_tunnel *t;
 	enum odm_tunnel_side side;
-	int tun_fd, raw_fd;
+	int tun_fd, raw_fd;          /* raw_fd: the outer socket, protocol 41 or UDP */
+	int udp;                     /* tunnel-encap udp */
+	int udp_gso_off;             /* UDP_SEGMENT failed once: per packet from then on */
 	uv_poll_t tun_poll, raw_poll;
 	int open_handles;            /* freed when the last close callback ran */
 	struct tunnel_table tt;      /* bindings by inner address */
@@ -110,6 +149,8 @@ struct tu_priv {
 	struct replay_ring *replay;  /* anchor side only; NULL if none */
 	struct tx_batch tx;
 	struct rx_batch rx;
+	struct utx_batch *utx;       /* tunnel-encap udp only */
+	struct urx_batch *urx;       /* tunnel-encap udp only */
 	struct tgro gro;             /* decapsulated segments merged for one write */
 	struct tunnel_entry *rx_e;   /* the binding of the group's packets */
 	size_t rx_bytes;             /* their bytes as they came */
@@ -147,7 +188,8 @@ static int remote_loops(const struct tu_priv *p, const struct in6_addr *local,
  * (-ELOOP: refused by the loop guard, counted here). */
 static int send_outer(struct tu_priv *p, struct tunnel_entry *e, const uint8_t *pkt, size_t n)
 {
-	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_addr = e->remote };
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_addr = e->remote,
+				   .sin6_port = p->udp ? htons(TUDP_PORT) : 0 };
 	union {
 		struct cmsghdr align;
 		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
@@ -217,11 +259,18 @@ static void msg_setup(struct msghdr *m, struct sockaddr_in6 *peer, struct iovec 
 
 /* Send the queued outer packets, as many per sendmmsg(2) as it takes;
  * one that fails is dropped and counted, the rest still go. */
+static void utx_flush(struct tu_priv *p);
+
 static void tx_flush(struct tu_priv *p)
 {
 	struct tx_batch *b = &p->tx;
 	uint64_t now = mono_ms();
 	size_t i = 0;
+
+	if (p->udp && b->n) {
+		utx_flush(p);
+		return;
+	}
 
 	while (i < b->n) {
 		int r = sendmmsg(p->raw_fd, b->msg + i, (unsigned)(b->n - i), MSG_DONTWAIT);
@@ -235,6 +284,112 @@ static void tx_flush(struct tu_priv *p)
 		}
 		for (int k = 0; k < r; k++, i++)
 			count_tx(p, b->e[i], b->msg[i].msg_len, now);
+	}
+	b->n = 0;
+}
+
+/*
+ * Make message m of the UDP batch: count slots of the tx batch from first
+ * on, one datagram each, as one send; with UDP_SEGMENT when more than one.
+ */
+static void utx_msg(struct tu_priv *p, size_t m, size_t first, size_t count)
+{
+	struct tx_batch *b = &p->tx;
+	struct utx_batch *u = p->utx;
+	struct msghdr *h = &u->msg[m].msg_hdr;
+	struct in6_pktinfo pi = { .ipi6_addr = b->e[first]->local };
+	struct cmsghdr *cm;
+
+	memset(h, 0, sizeof *h);
+	memset(&u->cbuf[m], 0, sizeof u->cbuf[m]);
+	h->msg_name = &b->to[first];
+	h->msg_namelen = sizeof b->to[first];
+	h->msg_iov = &b->iov[first]; /* the slots' iovecs follow each other */
+	h->msg_iovlen = count;
+	h->msg_control = u->cbuf[m].b;
+	h->msg_controllen = count > 1 ? sizeof u->cbuf[m].b :
+			    CMSG_SPACE(sizeof(struct in6_pktinfo));
+	cm = CMSG_FIRSTHDR(h);
+	cm->cmsg_level = IPPROTO_IPV6;
+	cm->cmsg_type = IPV6_PKTINFO;
+	cm->cmsg_len = CMSG_LEN(sizeof pi);
+	memcpy(CMSG_DATA(cm), &pi, sizeof pi);
+	if (count > 1) {
+		uint16_t gso = (uint16_t)b->iov[first].iov_len;
+
+		cm = CMSG_NXTHDR(h, cm);
+		cm->cmsg_level = IPPROTO_UDP;
+		cm->cmsg_type = UDP_SEGMENT;
+		cm->cmsg_len = CMSG_LEN(sizeof gso);
+		memcpy(CMSG_DATA(cm), &gso, sizeof gso);
+	}
+	u->first[m] = first;
+	u->count[m] = count;
+}
+
+/* The UDP batch's message m could not go: per packet if it was a run
+ * (and no more runs if the kernel refused the segmentation), else drop */
+static void utx_failed(struct tu_priv *p, size_t m, int err, uint64_t now)
+{
+	struct tx_batch *b = &p->tx;
+	struct utx_batch *u = p->utx;
+
+	if (u->count[m] > 1 && (err == EIO || err == EINVAL || err == ENOPROTOOPT) &&
+	    !p->udp_gso_off) {
+		p->udp_gso_off = 1;
+		log_warnx("UDP_SEGMENT refused (%s): one datagram per send from now on",
+			  strerror(err));
+	}
+	for (size_t k = u->first[m]; k < u->first[m] + u->count[m]; k++) {
+		struct tunnel_entry *e = b->e[k];
+
+		if (u->count[m] > 1 && err != EAGAIN && err != ENOBUFS &&
+		    send_outer(p, e, b->iov[k].iov_base, b->iov[k].iov_len) == 0)
+			count_tx(p, e, b->iov[k].iov_len, now);
+		else
+			count_drop(p, e);
+	}
+}
+
+/*
+ * Send the queued inner packets over UDP: each run of one binding's
+ * packets that tudp_run accepts (a cut super-packet) as one UDP_SEGMENT
+ * send, the rest one datagram each, all in one sendmmsg(2) where it takes
+ * them.
+ */
+static void utx_flush(struct tu_priv *p)
+{
+	struct tx_batch *b = &p->tx;
+	struct utx_batch *u = p->utx;
+	uint64_t now = mono_ms();
+	size_t lens[BURST], nmsg = 0, i = 0;
+
+	for (size_t k = 0; k < b->n; k++)
+		lens[k] = b->iov[k].iov_len;
+	while (i < b->n) {
+		size_t same = 1, run;
+
+		while (i + same < b->n && b->e[i + same] == b->e[i])
+			same++;
+		run = p->udp_gso_off ? 1 : tudp_run(lens + i, same);
+		utx_msg(p, nmsg++, i, run);
+		i += run;
+	}
+	for (i = 0; i < nmsg;) {
+		int r = sendmmsg(p->raw_fd, u->msg + i, (unsigned)(nmsg - i), MSG_DONTWAIT);
+
+		if (r <= 0) {
+			int err = r < 0 ? errno : EIO;
+
+			if (err != EAGAIN && err != ENOBUFS)
+				log_debug("sendmmsg to the tunnel peer: %s", strerror(err));
+			utx_failed(p, i, err, now);
+			i++;
+			continue;
+		}
+		for (int m = 0; m < r; m++, i++)
+			for (size_t k = u->first[i]; k < u->first[i] + u->count[i]; k++)
+				count_tx(p, b->e[k], b->iov[k].iov_len, now);
 	}
 	b->n = 0;
 }
@@ -253,6 +408,7 @@ static void tx_queue(struct tu_priv *p, struct tunnel_entry *e, size_t k, size_t
 	memset(&b->to[k], 0, sizeof b->to[k]);
 	b->to[k].sin6_family = AF_INET6;
 	b->to[k].sin6_addr = e->remote;
+	b->to[k].sin6_port = p->udp ? htons(TUDP_PORT) : 0;
 	memset(&b->cbuf[k], 0, sizeof b->cbuf[k]);
 	msg_setup(m, &b->to[k], &b->iov[k], b->slot[k], len, b->cbuf[k].b, sizeof b->cbuf[k].b);
 	cm = CMSG_FIRSTHDR(m);
@@ -464,34 +620,59 @@ static void rx_prepare(struct tu_priv *p)
 	}
 }
 
+/* Up to n datagrams from the outer socket: how many, or 0 (logged) */
+static int recv_batch(struct tu_priv *p, struct mmsghdr *msg, unsigned n)
+{
+	int r = recvmmsg(p->raw_fd, msg, n, MSG_DONTWAIT, NULL);
+
+	if (r < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_warn(errno, "recvmmsg on the %s socket", p->udp ? "UDP" : "protocol-41");
+		return 0;
+	}
+	return r;
+}
+
+/*
+ * A received datagram's control messages: 1 and its outer destination in
+ * *dst if IPV6_PKTINFO came, else 0; its UDP_GRO size in *gso (if gso is
+ * not NULL; 0 if none came).
+ */
+static int outer_cmsgs(struct msghdr *m, struct in6_addr *dst, int *gso)
+{
+	int have_dst = 0;
+
+	if (gso)
+		*gso = 0;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR(m, cm)) {
+		if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof pi);
+			*dst = pi.ipi6_addr;
+			have_dst = 1;
+		} else if (gso && cm->cmsg_level == IPPROTO_UDP && cm->cmsg_type == UDP_GRO &&
+			   cm->cmsg_len >= CMSG_LEN(sizeof *gso)) {
+			memcpy(gso, CMSG_DATA(cm), sizeof *gso);
+		}
+	}
+	return have_dst;
+}
+
 static void raw_readable(struct tu_priv *p)
 {
 	struct rx_batch *b = &p->rx;
 	int r;
 
 	rx_prepare(p);
-	r = recvmmsg(p->raw_fd, b->msg, BURST, MSG_DONTWAIT, NULL);
-	if (r < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			log_warn(errno, "recvmmsg on the protocol-41 socket");
-		return;
-	}
+	r = recv_batch(p, b->msg, BURST);
 	for (int k = 0; k < r; k++) {
 		struct msghdr *m = &b->msg[k].msg_hdr;
 		size_t n = b->msg[k].msg_len;
 		struct tunnel_entry *e;
 		struct in6_addr dst;
-		int have_dst = 0;
+		int have_dst = outer_cmsgs(m, &dst, NULL);
 
-		for (struct cmsghdr *cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR(m, cm)) {
-			if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
-				struct in6_pktinfo pi;
-
-				memcpy(&pi, CMSG_DATA(cm), sizeof pi);
-				dst = pi.ipi6_addr;
-				have_dst = 1;
-			}
-		}
 		if ((m->msg_flags & MSG_TRUNC) || !inner_ok(b->slot[k], (ssize_t)n) ||
 		    b->from[k].sin6_family != AF_INET6) {
 			p->total.dropped++;
@@ -500,6 +681,52 @@ static void raw_readable(struct tu_priv *p)
 		e = decap_check(p, b->slot[k], n, &b->from[k].sin6_addr, have_dst ? &dst : NULL);
 		if (e)
 			rx_push(p, e, b->slot[k], n);
+	}
+	/* the group points into the slots the next recvmmsg overwrites */
+	rx_flush(p);
+}
+
+/*
+ * The UDP socket: each read may be a train of datagrams the kernel
+ * coalesced (UDP_GRO, its size in a control message); each datagram must
+ * come from port 4191, hold one whole inner packet and pass the same
+ * checks as one from the raw socket.
+ */
+static void udp_readable(struct tu_priv *p)
+{
+	struct urx_batch *b = p->urx;
+	int r;
+
+	for (size_t k = 0; k < URX_BURST; k++)
+		msg_setup(&b->msg[k].msg_hdr, &b->from[k], &b->iov[k], b->slot[k], URX_SLOT,
+			  b->cbuf[k].b, sizeof b->cbuf[k].b);
+	r = recv_batch(p, b->msg, URX_BURST);
+	for (int k = 0; k < r; k++) {
+		struct msghdr *m = &b->msg[k].msg_hdr;
+		size_t n = b->msg[k].msg_len, off[URX_SLOT / TUDP_INNER_MIN],
+		       len[URX_SLOT / TUDP_INNER_MIN];
+		struct in6_addr dst;
+		int gso, cnt, have_dst = outer_cmsgs(m, &dst, &gso);
+
+		if ((m->msg_flags & MSG_TRUNC) || b->from[k].sin6_family != AF_INET6 ||
+		    b->from[k].sin6_port != htons(TUDP_PORT) || gso < 0 ||
+		    (cnt = tudp_split(n, (size_t)gso, off, len, sizeof off / sizeof off[0])) < 0) {
+			p->total.dropped++;
+			continue;
+		}
+		for (int i = 0; i < cnt; i++) {
+			const uint8_t *pkt = b->slot[k] + off[i];
+			struct tunnel_entry *e;
+
+			if (!tudp_inner_ok(pkt, len[i])) {
+				p->total.dropped++;
+				continue;
+			}
+			e = decap_check(p, pkt, len[i], &b->from[k].sin6_addr,
+					have_dst ? &dst : NULL);
+			if (e)
+				rx_push(p, e, pkt, len[i]);
+		}
 	}
 	/* the group points into the slots the next recvmmsg overwrites */
 	rx_flush(p);
@@ -517,6 +744,8 @@ static void on_poll(uv_poll_t *h, int status, int events)
 		return;
 	if (h == &p->tun_poll)
 		tun_readable(p);
+	else if (p->udp)
+		udp_readable(p);
 	else
 		raw_readable(p);
 }
@@ -560,6 +789,34 @@ static int open_raw41(void)
 	return fd;
 }
 
+/*
+ * The UDP socket of tunnel-encap udp: port 4191 on any address (the
+ * endpoint checks compare each datagram's outer addresses with its
+ * binding), the outer destination reported, coalesced receives asked for.
+ */
+static int open_udp(void)
+{
+	int one = 1;
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(TUDP_PORT),
+				   .sin6_addr = IN6ADDR_ANY_INIT };
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+
+	if (fd < 0)
+		return -errno;
+	size_buffers(fd);
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) < 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	if (setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one, sizeof one) < 0)
+		log_warn(errno, "UDP_GRO: one datagram per receive");
+	return fd;
+}
+
 /* ---- ops ---- */
 
 static int tu_probe(void)
@@ -582,12 +839,19 @@ static int tu_probe(void)
 	return 0;
 }
 
+static void priv_free(struct tu_priv *p)
+{
+	free(p->utx);
+	free(p->urx);
+	free(p);
+}
+
 static void on_closed(uv_handle_t *h)
 {
 	struct tu_priv *p = h->data;
 
 	if (--p->open_handles == 0)
-		free(p);
+		priv_free(p);
 }
 
 static int tu_open(struct odm_tunnel *t)
@@ -604,10 +868,15 @@ static int tu_open(struct odm_tunnel *t)
 	rc = tunnel_table_init(&p->tt);
 	if (rc < 0)
 		goto fail;
-	p->raw_fd = open_raw41();
+	p->udp = t->encap == ODM_ENCAP_UDP;
+	if (p->udp && (!(p->utx = malloc(sizeof *p->utx)) || !(p->urx = malloc(sizeof *p->urx)))) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	p->raw_fd = p->udp ? open_udp() : open_raw41();
 	if (p->raw_fd < 0) {
 		rc = p->raw_fd;
-		log_warn(rc, "raw protocol-41 socket");
+		log_warn(rc, p->udp ? "UDP socket on port 4191" : "raw protocol-41 socket");
 		goto fail;
 	}
 	p->tun_fd = tunnel_dev_open_offload(t, &offloaded);
@@ -619,7 +888,7 @@ static int tu_open(struct odm_tunnel *t)
 	log_info("%s: %s", t->ifname, offloaded ?
 		 "TSO6 and checksum offload: super-packets cut here, segments merged on the way in" :
 		 "no offloads: one packet per read and per write");
-	t->mtu = PATH_MTU - ENCAP_OVERHEAD;
+	t->mtu = PATH_MTU - (p->udp ? TUDP_OVERHEAD : ENCAP_OVERHEAD);
 	rc = tunnel_dev_setup(t);
 	if (rc < 0)
 		goto fail;
@@ -662,7 +931,7 @@ fail:
 		close(p->tun_fd);
 	if (p->raw_fd >= 0)
 		close(p->raw_fd);
-	free(p);
+	priv_free(p);
 	return rc;
 }
 

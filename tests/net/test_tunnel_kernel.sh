@@ -127,26 +127,10 @@ check "cha: the rule to the local table is back at priority 0" local_rule_at_0 c
 
 # ---------------------------------------------------------------- 2. spoofing
 ODM_TUNNEL=kernel odm_agents_up
-UDP_PORT=7777
-topo_spawn cn udp-sink "$ODM_DIR/udp-sink.log" /usr/bin/python3 -u -c '
-import socket
-s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-s.bind(("::", 7777))
-while True:
-    data, peer = s.recvfrom(2048)
-    print(data.decode(errors="replace"), peer[0], flush=True)
-'
-udp_listening() { nsq cn ss -Hlun "sport = :$UDP_PORT" | grep -q .; }
-wait_for 5 udp_listening
+odm_udp_sink 7777
 # a client that holds a CHoA (one datagram, then quiet) for the section
-odm_shim_bg /usr/bin/python3 -u -c '
-import socket, time
-ai = socket.getaddrinfo("cn.example.test", 7777, socket.AF_INET6, socket.SOCK_DGRAM)[0]
-s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-s.sendto(b"hello", ai[4])
-time.sleep(30)
-' >"$ODM_DIR/udp-client.log" 2>&1
-HOLDER=$ODM_BG_PID
+odm_udp_holder 7777 30
+HOLDER=$ODM_UDP_HOLDER
 got() { grep -q "^$1 " "$ODM_DIR/udp-sink.log"; }
 check "the lease holder's datagram reaches cn through the kernel tunnel" wait_for 10 got hello
 CHOA=$(odm_status mn | json 'j["leases"][0]["addr"]')

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "log.h"
 #include "odm.h"
+#include "tunnel.h"
 
 #define KEY "00112233445566778899aabbccddeeff"
 #define MN_ID "identity mn1@example.org spi 256 key " KEY "\n"
@@ -122,6 +123,23 @@ Test(config, tunnel_backends)
 		cr_assert_str_eq(cfg.tunnel_backend, names[i]);
 		config_free(&cfg);
 	}
+}
+
+Test(config, tunnel_encap)
+{
+	char t[256];
+
+	config_defaults(&cfg);
+	cr_assert_eq(cfg.tunnel_encap, ODM_ENCAP_IP6IP6, "ip6ip6 by default");
+	snprintf(t, sizeof t, "%stunnel-encap udp\n", MN_ID);
+	cr_assert_eq(parse(t), 0, "%s", err);
+	cr_assert_eq(cfg.tunnel_encap, ODM_ENCAP_UDP);
+	config_free(&cfg);
+	snprintf(t, sizeof t, "%stunnel-encap ip6ip6\n", MN_ID);
+	cr_assert_eq(parse(t), 0, "%s", err);
+	cr_assert_eq(cfg.tunnel_encap, ODM_ENCAP_IP6IP6);
+	config_free(&cfg);
+	fails("tunnel-encap gre\n", "t.conf:1: gre: tunnel-encap must be ip6ip6 or udp");
 }
 
 Test(config, every_anchor_directive)

@@ -19,6 +19,8 @@
 #   odm_capture_tunnel FILE FILTER [SNAPLEN]    what passes mn's tunnel, either backend
 #   odm_tunnel_backend HOST  the backend HOST's agent uses (userspace or kernel)
 #   odm_check_udp_idle T_LAST_MS  checks on an idle UDP lease (see there)
+#   odm_udp_sink PORT        a UDP sink on cn logging to $ODM_DIR/udp-sink.log
+#   odm_udp_holder PORT SECS a shimmed UDP client on mn holding a CHoA lease
 #
 # Variables: ODM_BUILD (build dir, default <repo>/build), ODM_DIR (this run's
 # agent files), ODM_NAI, ODM_SPI, MN_SOCK, CHA_SOCK, MN_AGENT_LOG, CHA_AGENT_LOG,
@@ -28,7 +30,8 @@
 # ODM_AGENT_CAPS (e.g. net_admin,net_raw) to start them with only those
 # capabilities (setpriv --bounding-set), as a systemd unit would.
 # ODM_TUNNEL (user, the default, kernel or auto) is both agents' tunnel
-# backend (odmagent.conf(5) "tunnel").
+# backend (odmagent.conf(5) "tunnel"); ODM_TUNNEL_ENCAP (ip6ip6, the
+# default, or udp) their "tunnel-encap".
 # Set ODM_CTL_GROUP (a group name) before odm_agents_up to let users other
 # than root reach mn's agent: its socket then lives in $ODM_RUNDIR/ctl (0755)
 # with that control-group; the key files stay in ODM_DIR (0700).
@@ -47,6 +50,7 @@ export ODM_NAI=mn@example.test ODM_SPI=1000
 export ODM_TUN_MN=odm0 ODM_TUN_CHA=odmt0 ODM_TABLE=1000
 ODM_UDP_INACTIVITY=${ODM_UDP_INACTIVITY:-3}
 export ODM_TUNNEL=${ODM_TUNNEL:-user}
+export ODM_TUNNEL_ENCAP=${ODM_TUNNEL_ENCAP:-ip6ip6}
 # The host agent's fixed timing (odmagent/mn.c): no verdict on a lease within
 # the grace after a hand-out (MN_GRACE_MS), and a usage check per tick
 # (MN_TICK_MS).
@@ -98,6 +102,7 @@ odm_agents_up() {
 		control $CHA_SOCK
 		state-dir $CHA_STATE_DIR
 		tunnel $ODM_TUNNEL
+		tunnel-encap $ODM_TUNNEL_ENCAP
 		tunnel-device $ODM_TUN_CHA
 		log-level info
 		address $CHA_ADDR
@@ -112,6 +117,7 @@ odm_agents_up() {
 		$mn_group
 		state-dir $MN_STATE_DIR
 		tunnel $ODM_TUNNEL
+		tunnel-encap $ODM_TUNNEL_ENCAP
 		tunnel-device $ODM_TUN_MN
 		log-level info
 		identity $ODM_NAI spi $ODM_SPI key-file $ODM_DIR/mn.key
@@ -127,6 +133,18 @@ odm_agents_up() {
 	[[ ${ODM_CONF:-} != samples ]] || odm__conf_samples "$mn_group"
 	odm_agent_start cha || return 1
 	odm_agent_start mn || return 1
+	# a test run for another encapsulation must not pass on the default
+	if [[ $ODM_TUNNEL_ENCAP != ip6ip6 ]]; then
+		local h enc
+		for h in cha mn; do
+			enc=$(odm_status "$h" | json 'j["tunnel"].get("encap", "")')
+			if [[ $enc != "$ODM_TUNNEL_ENCAP" ]]; then
+				echo "agents: $h runs tunnel-encap '$enc', not $ODM_TUNNEL_ENCAP" >&2
+				return 1
+			fi
+		done
+		echo "# agents: tunnel-encap $ODM_TUNNEL_ENCAP on both"
+	fi
 	# Agents stop before the topology goes (their tunnel devices, routes).
 	topo_at_exit "odm_agents_down"
 }
@@ -467,4 +485,32 @@ odm_craft_bu() {
 	echo "$seq" >"$ODM_DIR/craft-seq"
 	nsq mn /usr/bin/python3 "$ODM_REPO/tests/net/lib/mhcraft.py" --coa "$coa" --cha "$anchor" \
 		--dev "$dev" --nai "$nai" --spi "$spi" --keyfile "$key" --seq "$seq" "$@"
+}
+
+# odm_udp_sink PORT - a UDP sink on cn at PORT that logs "TEXT PEER" per
+# datagram to $ODM_DIR/udp-sink.log; returns once it listens.
+# odm_udp_holder PORT SECS - a program under the shim on mn that sends
+# "hello" to cn.example.test PORT (so it holds a CHoA lease) and stays
+# quiet for SECS; its pid in ODM_UDP_HOLDER.
+odm_udp_sink() {
+	topo_spawn cn udp-sink "$ODM_DIR/udp-sink.log" /usr/bin/python3 -u -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("::", int(sys.argv[1])))
+while True:
+    data, peer = s.recvfrom(2048)
+    print(data.decode(errors="replace"), peer[0], flush=True)
+' "$1"
+	odm__udp_listening() { nsq cn ss -Hlun "sport = :$1" | grep -q .; }
+	wait_for 5 odm__udp_listening "$1"
+}
+odm_udp_holder() {
+	odm_shim_bg /usr/bin/python3 -u -c '
+import socket, sys, time
+ai = socket.getaddrinfo("cn.example.test", int(sys.argv[1]), socket.AF_INET6, socket.SOCK_DGRAM)[0]
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.sendto(b"hello", ai[4])
+time.sleep(float(sys.argv[2]))
+' "$1" "$2" >"$ODM_DIR/udp-client.log" 2>&1
+	ODM_UDP_HOLDER=$ODM_BG_PID
 }
