@@ -575,6 +575,12 @@ static void kp_settle(struct odm_tunnel *t)
 			decap_off(p, &a->local, p->tt.count == 0);
 		}
 	}
+	/* nothing restored: no decapsulation at all, as after a clean stop */
+	if (p->tt.count == 0) {
+		(void)lwt_decap_rule_flush(p->sk, p->decap_table);
+		(void)lwt_move_local_rule(p->sk, 1);
+		p->local_rule_moved = 0;
+	}
 	free(plan);
 	free(p->found);
 	p->found = NULL;

@@ -15,7 +15,9 @@
 # binding the earlier run had and the state file has not (a route and
 # nftables elements put in place before the kill) is gone after the
 # restart. Then a paced download across a second kill -9 and restart of
-# the anchor completes with the right sha256.
+# the anchor completes with the right sha256; last, an anchor killed with
+# a live binding and started again without its state (and no host to bind
+# again) removes everything the killed run left.
 #
 #    cn --- core --- cha (odmagent anchor, kernel backend: killed, restarted)
 #             |
@@ -37,6 +39,7 @@ export ODM_TUNNEL=kernel TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-24}
 . "$HERE/lib/agents.sh"
 . "$HERE/lib/replay.sh"
 . "$HERE/lib/download.sh"
+. "$HERE/lib/kernelpath.sh"
 trap 'check_on_err test_replay_restart' ERR
 
 mono_ns() { /usr/bin/python3 -c 'import time; print(time.monotonic_ns())'; }
@@ -138,5 +141,29 @@ odm_agent_start cha
 check "download: the anchor started again restored the binding" \
 	wait_for 5 test "$(odm_binding_count)" -ge 1
 odm_download_ok "download across the anchor's restart"
+
+# an anchor killed with a live binding and started again without its state
+# (the host agent dead too, so nothing binds again): what the killed run
+# left goes, the rule to the local table back at priority 0 with it
+cha_leftovers() {
+	nsq cha ip -6 route show table all | grep seg6 || true
+	nsq cha ip -6 rule show | grep ipproto || true
+	nsq cha nft list set ip6 "$NFT_TABLE" peers | grep elements || true
+}
+odm_download orphan 1m 40
+check "orphan: a binding at the anchor" wait_for 10 test "$(odm_binding_count)" -ge 1
+check "orphan: the anchor tunnels it" test -n "$(cha_leftovers)"
+odm_agent_kill9 mn
+odm_agent_kill9 cha
+rm -f "$CHA_STATE_DIR"/*
+odm_agent_start cha
+check "orphan: the anchor started without state has no binding" test "$(odm_binding_count)" -eq 0
+LEFT=$(cha_leftovers)
+echo "left on cha: ${LEFT:-nothing}"
+check "orphan: nothing of the killed run is left (no seg6 route, no decapsulation rule, no peer)" \
+	test -z "$LEFT"
+check "orphan: the rule to the local table is back at priority 0" local_rule_at_0 cha
+kill "$CURL_PID" 2>/dev/null || true
+wait "$CURL_PID" 2>/dev/null || true
 check "no sanitizer report in the agents' logs" odm_agent_logs_clean
 check_summary test_replay_restart

@@ -33,6 +33,7 @@ export ODM_UDP_INACTIVITY=${ODM_UDP_INACTIVITY:-30}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
 . "$HERE/lib/download.sh"
+. "$HERE/lib/kernelpath.sh"
 
 has_lease() { [[ $(odm_lease_count) -ge 1 ]]; }
 no_lease() { [[ $(odm_lease_count) -eq 0 ]]; }
@@ -63,11 +64,6 @@ kernel_leftovers() {
 	nsq "$h" nft list tables 2>/dev/null | grep odm_ || true
 	nsq "$h" ip -6 rule show | grep -e ipproto -e '^1:' || true
 	nsq "$h" ip -6 route show table all | grep -e seg6 || true
-}
-local_rule_at_0() { # (the whole output read first: grep -q and pipefail race)
-	local rules
-	rules=$(nsq "$1" ip -6 rule show)
-	grep -q '^0:[[:space:]]*from all lookup local' <<<"$rules"
 }
 
 topo_up
