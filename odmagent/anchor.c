@@ -883,6 +883,8 @@ int anchor_start(struct odm_agent *a)
 	rc = anchor_state_load(an, uv_now(a->loop));
 	if (rc < 0)
 		goto fail;
+	if (an->tun->ops->settle)
+		an->tun->ops->settle(an->tun);
 
 	rc = uv_timer_init(a->loop, &an->timer);
 	if (rc < 0)

@@ -76,6 +76,10 @@ struct odm_tunnel_ops {
 			uint32_t lost_ago_ms);
 	/* optional: t->guard was just set (tunnel_set_guard) */
 	void (*guard)(struct odm_tunnel *t);
+	/* optional, ANCHOR side: the bindings of the last run are restored
+	 * (bound again); data path state of that run they do not explain
+	 * may go now */
+	void (*settle)(struct odm_tunnel *t);
 };
 
 struct odm_tunnel {

@@ -18,9 +18,13 @@
  * The device is a persistent TUN device nobody reads: it only carries the
  * addresses and names the routes, and it, its routes and the nftables table
  * outlive the agent, so a killed agent does not stop the traffic, and a
- * restarted one takes it all over (every call here is idempotent). A clean
- * close removes the device (and with it every route naming it), the rules
- * and the nftables table.
+ * restarted one takes it all over (every call here is idempotent). A
+ * restarted anchor notes what the earlier run left (routes, nftables
+ * elements), binds what it restores over it (each a replace, so no packet
+ * of a restored binding is dropped), and then (settle) removes what no
+ * restored binding explains (tunnel_adopt.h). A clean close removes the
+ * device (and with it every route naming it), the rules and the nftables
+ * table.
  *
  * The anchor's replay after a move (replay.h): the packets never reach the
  * agent, so a capture on the anchor's side of the tunnel keeps a bounded
@@ -42,6 +46,7 @@
 #include "netconf.h"
 #include "replay.h"
 #include "replaycap.h"
+#include "tunnel_adopt.h"
 #include "tunnel_dev.h"
 #include "tunnel_guard.h"
 #include "tunnel_lwt.h"
@@ -77,6 +82,10 @@ struct kp {
 	 * counted from there (kp_moved), not from after the bind's own work */
 	uint64_t bind_ms;
 	struct in6_addr bind_inner;
+	/* anchor side: what an earlier run left, until settled */
+	int adopting;
+	struct adopt_found *found;
+	size_t n_found, cap_found;
 };
 
 static void refresh(struct kp *p);
@@ -152,6 +161,8 @@ static void kp_free(struct kp *p)
 	}
 	p->sk = NULL;
 	tunnel_table_free(&p->tt);
+	free(p->found);
+	p->found = NULL;
 	if (p->timer_on)
 		uv_close((uv_handle_t *)&p->timer, on_timer_closed); /* frees p */
 	else
@@ -168,6 +179,50 @@ static void replayed(void *arg, const struct in6_addr *inner, size_t sent)
 		e->st.replayed += sent;
 }
 
+static void found_add(void *arg, const struct adopt_found *f)
+{
+	struct kp *p = arg;
+
+	if (p->n_found == p->cap_found) {
+		size_t cap = p->cap_found ? 2 * p->cap_found : 64;
+		struct adopt_found *v = realloc(p->found, cap * sizeof *v);
+
+		if (!v) {
+			p->adopting = 0; /* nothing is removed on a partial list */
+			return;
+		}
+		p->found = v;
+		p->cap_found = cap;
+	}
+	p->found[p->n_found++] = *f;
+}
+
+static void found_route(void *arg, const struct in6_addr *dst, const struct in6_addr *tunsrc,
+			const struct in6_addr *remote)
+{
+	struct adopt_found f = { .kind = ADOPT_ROUTE, .inner = *dst, .local = *tunsrc,
+				 .remote = *remote };
+
+	found_add(arg, &f);
+}
+
+/* Anchor restarted over the data path of an earlier run: what it left */
+static void note_found(struct kp *p)
+{
+	int rc = lwt_encap_list(p->sk, RT_MAIN, p->t->ifindex, found_route, p);
+
+	if (rc == 0)
+		rc = tunnel_nft_found(p->nft, found_add, p);
+	if (rc < 0 || !p->adopting) {
+		log_warn(rc < 0 ? rc : -ENOMEM, "kernel backend: the earlier run's routes and "
+			 "elements are kept as they are");
+		p->adopting = 0;
+		return;
+	}
+	log_info("kernel backend: adopting %zu routes and elements of an earlier run on %s",
+		 p->n_found, p->t->ifname);
+}
+
 static int kp_open(struct odm_tunnel *t)
 {
 	struct kp *p = calloc(1, sizeof *p);
@@ -179,11 +234,9 @@ static int kp_open(struct odm_tunnel *t)
 	rc = tunnel_table_init(&p->tt);
 	if (rc < 0)
 		goto fail;
-	/* An anchor starts afresh: what a killed run left would forward for
-	 * bindings it may no longer have (it restores those it has from its
-	 * state at once). A host takes its data path over as it is. */
-	if (t->side == ODM_TUNNEL_ANCHOR)
-		drop_device(t);
+	/* A host takes its data path over as it is; an anchor too, and
+	 * settles it once it restored its bindings (kp_settle). */
+	p->adopting = t->side == ODM_TUNNEL_ANCHOR && if_nametoindex(t->ifname) > 0;
 	fd = tunnel_dev_open(t);
 	if (fd < 0) {
 		rc = fd;
@@ -214,13 +267,16 @@ static int kp_open(struct odm_tunnel *t)
 		p->sk = NULL;
 		goto fail_dev;
 	}
-	if (t->side == ODM_TUNNEL_ANCHOR) {
+	if (t->side == ODM_TUNNEL_ANCHOR && !p->adopting) {
 		(void)lwt_decap_rule_flush(p->sk, p->decap_table);
 		(void)lwt_move_local_rule(p->sk, 1);
 	}
-	rc = tunnel_nft_open(&p->nft, t->ifname, t->side, t->side == ODM_TUNNEL_ANCHOR);
+	rc = tunnel_nft_open(&p->nft, t->ifname, t->side,
+			     t->side == ODM_TUNNEL_ANCHOR && !p->adopting);
 	if (rc < 0)
 		goto fail_dev;
+	if (p->adopting)
+		note_found(p);
 	if (uv_timer_init(t->loop, &p->timer) == 0) {
 		p->timer.data = p;
 		p->timer_on = 1;
@@ -469,6 +525,71 @@ static size_t kp_moved(struct odm_tunnel *t, const struct in6_addr *inner, int h
 	return 0;
 }
 
+/* An entry of the table with these endpoints, for the nftables calls */
+static struct tunnel_entry entry_of(const struct adopt_action *a)
+{
+	struct tunnel_entry e;
+
+	memset(&e, 0, sizeof e);
+	e.inner = a->inner;
+	e.local = a->local;
+	e.remote = a->remote;
+	return e;
+}
+
+/*
+ * The bindings are restored: what of the earlier run's state no restored
+ * binding explains goes (its routes, its nftables elements, a local
+ * endpoint none uses); an element of a binding that moved goes too (the
+ * bind replaced the route and added the new one).
+ */
+static void kp_settle(struct odm_tunnel *t)
+{
+	struct kp *p = t->priv;
+	size_t n, counts[3] = { 0, 0, 0 };
+	struct adopt_action *plan;
+
+	if (!p || !p->adopting)
+		return;
+	p->adopting = 0;
+	n = tunnel_adopt_plan(p->found, p->n_found, &p->tt, NULL, 0);
+	plan = n ? calloc(n, sizeof *plan) : NULL;
+	if (n && !plan) {
+		log_warn(-ENOMEM, "kernel backend: the earlier run's state is kept");
+		return;
+	}
+	n = tunnel_adopt_plan(p->found, p->n_found, &p->tt, plan, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct adopt_action *a = &plan[i];
+		struct tunnel_entry e = entry_of(a);
+
+		counts[a->op]++;
+		if (a->op == ADOPT_ADD)
+			continue; /* its bind put it there */
+		if (a->kind == ADOPT_ROUTE && a->op == ADOPT_DEL)
+			(void)encap_del(p, &a->inner);
+		else if (a->kind == ADOPT_ELEM)
+			tunnel_nft_unbind(p->nft, &e, a->op == ADOPT_DEL, 0);
+		else if (a->kind == ADOPT_LOCAL) {
+			tunnel_nft_unbind(p->nft, &e, 0, 1);
+			decap_off(p, &a->local, p->tt.count == 0);
+		}
+	}
+	/* nothing restored: no decapsulation at all, as after a clean stop */
+	if (p->tt.count == 0) {
+		(void)lwt_decap_rule_flush(p->sk, p->decap_table);
+		(void)lwt_move_local_rule(p->sk, 1);
+		p->local_rule_moved = 0;
+	}
+	free(plan);
+	free(p->found);
+	p->found = NULL;
+	p->n_found = p->cap_found = 0;
+	log_info("kernel backend: settled on %s: %zu bindings added, %zu moved, "
+		 "%zu routes and elements of no restored binding removed",
+		 t->ifname, counts[ADOPT_ADD], counts[ADOPT_REPLACE], counts[ADOPT_DEL]);
+}
+
 static void kp_guard(struct odm_tunnel *t)
 {
 	struct kp *p = t->priv;
@@ -487,4 +608,5 @@ const struct odm_tunnel_ops tunnel_kernel_ops = {
 	.stats = kp_stats,
 	.moved = kp_moved,
 	.guard = kp_guard,
+	.settle = kp_settle,
 };

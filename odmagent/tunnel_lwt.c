@@ -99,6 +99,69 @@ int lwt_encap_replace(struct nl_sock *sk, const struct in6_addr *dst, int dlen,
 	return talk(sk, m);
 }
 
+struct encap_walk {
+	uint32_t table;
+	int ifindex;
+	lwt_encap_fn fn;
+	void *arg;
+};
+
+/* The encapsulation attribute as lwt_encap_replace lays it out: the mode,
+ * an SRH, its first segment (the remote end). */
+#define ENC_SEG_AT (sizeof(int) + sizeof(struct ipv6_sr_hdr))
+
+static int on_route(struct nl_msg *msg, void *arg)
+{
+	struct encap_walk *w = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct nlattr *tb[RTA_MAX + 1], *etb[SEG6_IPTUNNEL_SRC + 1];
+	struct in6_addr dst, tunsrc = IN6ADDR_ANY_INIT, remote;
+	const struct rtmsg *rtm;
+	uint32_t table;
+
+	if (h->nlmsg_type != RTM_NEWROUTE || nlmsg_parse(h, sizeof *rtm, tb, RTA_MAX, NULL) < 0)
+		return NL_OK;
+	rtm = nlmsg_data(h);
+	table = tb[RTA_TABLE] ? nla_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+	if (rtm->rtm_family != AF_INET6 || rtm->rtm_dst_len != 128 || table != w->table ||
+	    rtm->rtm_protocol != RTPROT_STATIC ||
+	    !tb[RTA_DST] || nla_len(tb[RTA_DST]) != sizeof dst || !tb[RTA_OIF] ||
+	    (int)nla_get_u32(tb[RTA_OIF]) != w->ifindex || !tb[RTA_ENCAP_TYPE] ||
+	    nla_get_u16(tb[RTA_ENCAP_TYPE]) != LWTUNNEL_ENCAP_SEG6 || !tb[RTA_ENCAP] ||
+	    nla_parse_nested(etb, SEG6_IPTUNNEL_SRC, tb[RTA_ENCAP], NULL) < 0 ||
+	    !etb[SEG6_IPTUNNEL_SRH] ||
+	    (size_t)nla_len(etb[SEG6_IPTUNNEL_SRH]) < ENC_SEG_AT + sizeof remote)
+		return NL_OK;
+	memcpy(&dst, nla_data(tb[RTA_DST]), sizeof dst);
+	memcpy(&remote, (const uint8_t *)nla_data(etb[SEG6_IPTUNNEL_SRH]) + ENC_SEG_AT,
+	       sizeof remote);
+	if (etb[SEG6_IPTUNNEL_SRC] && nla_len(etb[SEG6_IPTUNNEL_SRC]) == sizeof tunsrc)
+		memcpy(&tunsrc, nla_data(etb[SEG6_IPTUNNEL_SRC]), sizeof tunsrc);
+	w->fn(w->arg, &dst, &tunsrc, &remote);
+	return NL_OK;
+}
+
+int lwt_encap_list(struct nl_sock *sk, uint32_t table, int ifindex, lwt_encap_fn fn, void *arg)
+{
+	struct encap_walk w = { table, ifindex, fn, arg };
+	struct rtmsg rtm = { .rtm_family = AF_INET6 };
+	struct nl_cb *cb, *s_cb;
+	int r;
+
+	r = nl_send_simple(sk, RTM_GETROUTE, NLM_F_DUMP, &rtm, sizeof rtm);
+	if (r < 0)
+		return netconf_nl2errno(r);
+	s_cb = nl_socket_get_cb(sk); /* a reference */
+	cb = nl_cb_clone(s_cb);
+	nl_cb_put(s_cb);
+	if (!cb)
+		return -ENOMEM;
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_route, &w);
+	r = nl_recvmsgs(sk, cb);
+	nl_cb_put(cb);
+	return netconf_nl2errno(r);
+}
+
 int lwt_route_del(struct nl_sock *sk, const struct in6_addr *dst, int dlen,
 		  const struct in6_addr *src, int slen, uint32_t table, int ifindex)
 {

@@ -36,6 +36,12 @@ struct nl_sock;
 int lwt_encap_replace(struct nl_sock *sk, const struct in6_addr *dst, int dlen,
 		      const struct in6_addr *src, int slen, uint32_t table, int ifindex,
 		      const struct in6_addr *tunsrc, const struct in6_addr *remote);
+/* Every IPv6 /128 route in table out of ifindex with seg6 encapsulation
+ * and protocol static (as lwt_encap_replace makes them):
+ * fn(arg, dst, tunsrc (:: if the route has none), remote). 0 or -errno. */
+typedef void (*lwt_encap_fn)(void *arg, const struct in6_addr *dst,
+			     const struct in6_addr *tunsrc, const struct in6_addr *remote);
+int lwt_encap_list(struct nl_sock *sk, uint32_t table, int ifindex, lwt_encap_fn fn, void *arg);
 int lwt_route_del(struct nl_sock *sk, const struct in6_addr *dst, int dlen,
 		  const struct in6_addr *src, int slen, uint32_t table, int ifindex);
 /* Route addr/128 in table out of ifindex: decapsulate, then End.DT6 in

@@ -258,6 +258,18 @@ int tunnel_nft_bind(struct tunnel_nft *n, const struct tunnel_entry *e)
 	return run(n, cmd, 0);
 }
 
+/* A peers element's value {"concat": [local, remote, "0x<inner>"]}: 0 or -1 */
+static int peer_of(json_t *val, struct in6_addr *local, struct in6_addr *remote,
+		   struct in6_addr *inner)
+{
+	json_t *c = json_object_get(val, "concat");
+
+	return json_array_size(c) == 3 &&
+	       inet_pton(AF_INET6, json_string_value(json_array_get(c, 0)) ?: "", local) == 1 &&
+	       inet_pton(AF_INET6, json_string_value(json_array_get(c, 1)) ?: "", remote) == 1 &&
+	       unhex128(json_string_value(json_array_get(c, 2)), inner) == 0 ? 0 : -1;
+}
+
 static void take(uint64_t v, uint64_t *dst, uint64_t *last, uint64_t now)
 {
 	if (v > *dst)
@@ -279,12 +291,7 @@ static void read_set(json_t *set, int peers, struct tunnel_table *tt, uint64_t n
 		struct tunnel_entry *e;
 
 		if (peers) {
-			json_t *c = json_object_get(val, "concat");
-
-			if (json_array_size(c) != 3 ||
-			    inet_pton(AF_INET6, json_string_value(json_array_get(c, 0)) ?: "", &local) != 1 ||
-			    inet_pton(AF_INET6, json_string_value(json_array_get(c, 1)) ?: "", &remote) != 1 ||
-			    unhex128(json_string_value(json_array_get(c, 2)), &inner) < 0)
+			if (peer_of(val, &local, &remote, &inner) < 0)
 				continue;
 			e = tunnel_table_find(tt, &inner);
 			/* an element of the binding before a move is not this one */
@@ -383,6 +390,40 @@ int tunnel_nft_read(struct tunnel_nft *n, struct tunnel_table *tt,
 				total->dropped = pk;
 			else if (strcmp(name, "looped") == 0)
 				total->looped = pk;
+		}
+	}
+	json_decref(root);
+	return 0;
+}
+
+int tunnel_nft_found(struct tunnel_nft *n, void (*fn)(void *arg, const struct adopt_found *f),
+		     void *arg)
+{
+	json_t *root = list_json(n, NULL), *arr, *it;
+	size_t i, k;
+
+	if (!root)
+		return -EIO;
+	arr = json_object_get(root, "nftables");
+	json_array_foreach(arr, i, it) {
+		json_t *set = json_object_get(it, "set"), *el;
+		const char *name = json_string_value(json_object_get(set, "name"));
+		int peers = name && strcmp(name, "peers") == 0;
+
+		if (!name || (!peers && strcmp(name, "locals") != 0))
+			continue;
+		json_array_foreach(json_object_get(set, "elem"), k, el) {
+			/* {"elem": {"val": ..., "counter": ...}} with a counter */
+			json_t *in = json_object_get(el, "elem");
+			json_t *val = in ? json_object_get(in, "val") : el;
+			struct adopt_found f;
+
+			memset(&f, 0, sizeof f);
+			f.kind = peers ? ADOPT_ELEM : ADOPT_LOCAL;
+			if (peers ? peer_of(val, &f.local, &f.remote, &f.inner) < 0
+				  : inet_pton(AF_INET6, json_string_value(val) ?: "", &f.local) != 1)
+				continue;
+			fn(arg, &f);
 		}
 	}
 	json_decref(root);

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "tunnel.h"
+#include "tunnel_adopt.h"
 #include "tunnel_table.h"
 
 struct tunnel_nft;
@@ -47,6 +48,11 @@ int tunnel_nft_bind(struct tunnel_nft *n, const struct tunnel_entry *e);
  * drop_local: local has no binding left. Deleting what is gone is no error. */
 void tunnel_nft_unbind(struct tunnel_nft *n, const struct tunnel_entry *e, int drop_inner,
 		       int drop_local);
+
+/* What an earlier run left in the table: every peers element (as
+ * ADOPT_ELEM) and locals element (ADOPT_LOCAL), passed to fn; 0 or -EIO. */
+int tunnel_nft_found(struct tunnel_nft *n, void (*fn)(void *arg, const struct adopt_found *f),
+		     void *arg);
 
 /* ANCHOR side: call fn for every tunnelled packet to this host whose
  * (inner source, outer source) has no binding, seen since the last call

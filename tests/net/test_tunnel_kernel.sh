@@ -32,27 +32,13 @@ export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-64}
 export ODM_UDP_INACTIVITY=${ODM_UDP_INACTIVITY:-30}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
+. "$HERE/lib/download.sh"
+. "$HERE/lib/kernelpath.sh"
 
 has_lease() { [[ $(odm_lease_count) -ge 1 ]]; }
 no_lease() { [[ $(odm_lease_count) -eq 0 ]]; }
 no_binding() { [[ $(odm_binding_count) -eq 0 ]]; }
-got_mb() { [[ -f $1 ]] && (($(stat -c %s "$1") >= $2 * 1024 * 1024)); }
 size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }
-
-# download NAME RATE: a paced curl under the shim in the background (CURL_PID)
-download() {
-	OUT=$ODM_DIR/$1.bin
-	odm_shim_bg curl -6 -sS --max-time 60 -o "$OUT" \
-		"http://cn.example.test${BIGFILE_URL_PATH}?rate=$2" >"$ODM_DIR/$1.log" 2>&1
-	CURL_PID=$ODM_BG_PID
-}
-finished_ok() { # NAME: curl exited 0 and the file is whole
-	local rc=0
-	wait "$CURL_PID" || rc=$?
-	check "$1: curl exits 0 (rc $rc)" test "$rc" -eq 0
-	check "$1: the sha256 of the download matches" \
-		test "$(sha256sum "$OUT" | awk '{print $1}')" = "$BIGFILE_SHA256"
-}
 
 # the outer headers of the tunnelled packets in PCAP (next header 41, or
 # 43: a routing header, as seg6 would put with an SRH), one line per
@@ -79,11 +65,6 @@ kernel_leftovers() {
 	nsq "$h" ip -6 rule show | grep -e ipproto -e '^1:' || true
 	nsq "$h" ip -6 route show table all | grep -e seg6 || true
 }
-local_rule_at_0() { # (the whole output read first: grep -q and pipefail race)
-	local rules
-	rules=$(nsq "$1" ip -6 rule show)
-	grep -q '^0:[[:space:]]*from all lookup local' <<<"$rules"
-}
 
 topo_up
 
@@ -97,11 +78,11 @@ for be in user kernel; do
 	check "$be: the status says why ($WHY)" test "$WHY" = "configured (tunnel $be)"
 	odm_capture core ar1 "$ODM_DIR/wire-$be.pcap" 'ip6 proto 41 or ip6 proto 43' 200
 	CAP=$ODM_CAP_PID
-	download "wire-$be" 20m
+	odm_download "wire-$be" 20m
 	check "$be: a lease for curl" wait_for 10 has_lease
 	CHOA=$(odm_status mn | json 'j["leases"][0]["addr"]')
-	check "$be: 8 MiB through the tunnel" wait_for 20 got_mb "$OUT" 8
-	finished_ok "$be"
+	check "$be: 8 MiB through the tunnel" wait_for 20 odm_got_mb "$OUT" 8
+	odm_download_ok "$be"
 	check "$be: the lease ends after curl" wait_for 5 no_lease
 	odm_capture_stop "$CAP"
 	outer_headers "$ODM_DIR/wire-$be.pcap" >"$ODM_DIR/wire-$be.txt"
@@ -165,9 +146,9 @@ wait "$HOLDER" 2>/dev/null || true
 check "the holder's lease ends" wait_for 8 no_lease
 
 # ---------------------------------------------------------------- 3. kill -9 of the host agent
-download kill9 10m
+odm_download kill9 10m
 check "kill -9: a lease for curl" wait_for 10 has_lease
-check "kill -9: 8 MiB through the tunnel" wait_for 20 got_mb "$OUT" 8
+check "kill -9: 8 MiB through the tunnel" wait_for 20 odm_got_mb "$OUT" 8
 odm_agent_kill9 mn
 S0=$(size_of "$OUT")
 sleep 1.5
@@ -178,7 +159,7 @@ check "the download goes on while the host agent is dead ($S0 -> $S1 bytes)" \
 odm_agent_start mn
 check "the restarted agent takes the lease over" grep -q "taken over" "$MN_AGENT_LOG"
 check "it runs the kernel backend again" test "$(odm_tunnel_backend mn)" = kernel
-finished_ok "kill -9"
+odm_download_ok "kill -9"
 check "the lease ends after curl" wait_for 5 no_lease
 check "the anchor's binding is gone" wait_for 5 no_binding
 odm_agents_down
