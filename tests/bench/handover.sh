@@ -223,7 +223,7 @@ run_dad_mode() { # DAD CASES...
 		# cn's congestion window clamped below that queue (40 segments,
 		# 56 KB; the queue holds ~100 KB): the shaper never drops, so a
 		# segment cn sends again was lost to the move, not to the queue
-		nsx cn ip -6 route replace default via "$CORE_CN" dev eth0 cwnd 40 lock
+		nsx cn ip -6 route replace default via "$CORE_CN" dev eth0 cwnd lock 40
 		[[ -n ${BENCH_HANDOVER_KEEP:-} ]] && topo_at_exit 'mkdir -p "$BENCH_HANDOVER_KEEP/$dad" && cp "$ODM_DIR"/*.pcap "$ODM_DIR"/*.ipmon "$ODM_DIR"/*.log "$BENCH_HANDOVER_KEEP/$dad/" 2>/dev/null || true'
 		# the floor's round trip: mn <-> cha, as a BU and its BA travel
 		# the smallest of five: the first may wait for neighbour discovery
