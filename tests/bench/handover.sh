@@ -34,7 +34,8 @@
 # of five pings) plus 5 ms. MPTCP's subflow is moved by this script with ip
 # mptcp endpoint commands right after the move, as a path manager daemon
 # would. BENCH_HANDOVER_CASES (default "bbm mbb dad optdad") picks cases;
-# BENCH_HANDOVER_KEEP=DIR keeps the captures, events and logs there.
+# BENCH_HANDOVER_KEEP=DIR keeps the captures (ODM's with neighbour discovery,
+# to see a router resolving the new address), events and logs there.
 # Needs root; bounded (one 64 MiB download per measurement).
 set -euo pipefail
 
@@ -56,7 +57,7 @@ export BENCH_FIGURES
 measure_odm() {
 	local how=$1 to=$2 pcap=$ODM_DIR/odm-$1.pcap cnpcap=$ODM_DIR/odm-$1-cn.pcap out=$ODM_DIR/odm.bin
 	local cap cncap pid rc=0
-	odm_capture mn any "$pcap" "ip6 proto 41 or ip6 proto 135 or tcp src port $HTTP_PORT" 128
+	odm_capture mn any "$pcap" "ip6 proto 41 or ip6 proto 135 or icmp6 or tcp src port $HTTP_PORT" 128
 	cap=$ODM_CAP_PID
 	odm_capture cn eth0 "$cnpcap" "tcp src port $HTTP_PORT" 128
 	cncap=$ODM_CAP_PID
