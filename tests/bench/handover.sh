@@ -55,13 +55,13 @@ export BENCH_FIGURES
 
 # measure_odm HOW TO - ODM download across one move; sets R_STALL R_RETX
 measure_odm() {
-	local how=$1 to=$2 pcap=$ODM_DIR/odm-$1.pcap cnpcap=$ODM_DIR/odm-$1-cn.pcap out=$ODM_DIR/odm.bin
+	local how=$1 to=$2 pcap=$ODM_DIR/odm-$1-$MEAS_I.pcap cnpcap=$ODM_DIR/odm-$1-$MEAS_I-cn.pcap out=$ODM_DIR/odm.bin
 	local cap cncap pid rc=0
 	odm_capture mn any "$pcap" "ip6 proto 41 or ip6 proto 135 or icmp6 or tcp src port $HTTP_PORT" 128
 	cap=$ODM_CAP_PID
 	odm_capture cn eth0 "$cnpcap" "tcp src port $HTTP_PORT" 128
 	cncap=$ODM_CAP_PID
-	ipmon_start "$ODM_DIR/odm-$1.ipmon"
+	ipmon_start "$ODM_DIR/odm-$1-$MEAS_I.ipmon"
 	rm -f "$out"
 	odm_shim_bg curl -6 -sS --max-time 60 -o "$out" "http://cn.$DNS_ZONE$BIGFILE_URL_PATH"
 	pid=$ODM_BG_PID
@@ -74,7 +74,7 @@ measure_odm() {
 	((rc == 0)) || topo_die "ODM download failed across the move (curl rc $rc)"
 	[[ $(sha256sum <"$out" | awk '{print $1}') == "$BIGFILE_SHA256" ]] ||
 		topo_die "ODM download: wrong sha256"
-	R_TIMELINE=$(timeline "$pcap" "$HTTP_PORT" "$ODM_DIR/odm-$1.ipmon" "$MN_AGENT_LOG")
+	R_TIMELINE=$(timeline "$pcap" "$HTTP_PORT" "$ODM_DIR/odm-$1-$MEAS_I.ipmon" "$MN_AGENT_LOG")
 	R_STALL=$(phase stall "$R_TIMELINE")
 	R_MOVE=$(move_end "$R_TIMELINE")
 	R_RETX=$(retransmitted "$cnpcap" "$HTTP_PORT")
@@ -82,14 +82,14 @@ measure_odm() {
 
 # measure_mptcp HOW TO - the same over MPTCP; sets R_STALL R_RETX
 measure_mptcp() {
-	local how=$1 to=$2 pcap=$ODM_DIR/mptcp-$1.pcap cnpcap=$ODM_DIR/mptcp-$1-cn.pcap
+	local how=$1 to=$2 pcap=$ODM_DIR/mptcp-$1-$MEAS_I.pcap cnpcap=$ODM_DIR/mptcp-$1-$MEAS_I-cn.pcap
 	local cap cncap old_if new_if rc=0
 	if [[ $to == ar1 ]]; then old_if=$MN_IF2 new_if=$MN_IF1; else old_if=$MN_IF1 new_if=$MN_IF2; fi
 	odm_capture mn any "$pcap" "tcp port $MPTCP_HTTP_PORT" 128
 	cap=$ODM_CAP_PID
 	odm_capture cn eth0 "$cnpcap" "tcp src port $MPTCP_HTTP_PORT" 128
 	cncap=$ODM_CAP_PID
-	ipmon_start "$ODM_DIR/mptcp-$1.ipmon"
+	ipmon_start "$ODM_DIR/mptcp-$1-$MEAS_I.ipmon"
 	mptcp_download_start "http://cn.$DNS_ZONE:$MPTCP_HTTP_PORT$BIGFILE_URL_PATH" \
 		"$ODM_DIR/mptcp.sha"
 	wait_port_bytes "$MPTCP_HTTP_PORT" $((8 * 1024 * 1024))
@@ -102,7 +102,7 @@ measure_mptcp() {
 	odm_capture_stop "$IPMON_PID"
 	[[ $(awk '{print $1}' "$ODM_DIR/mptcp.sha") == "$BIGFILE_SHA256" ]] ||
 		topo_die "MPTCP download: wrong sha256 ($(cat "$ODM_DIR/mptcp.sha.err"))"
-	R_TIMELINE=$(timeline "$pcap" "$MPTCP_HTTP_PORT" "$ODM_DIR/mptcp-$1.ipmon" /dev/null)
+	R_TIMELINE=$(timeline "$pcap" "$MPTCP_HTTP_PORT" "$ODM_DIR/mptcp-$1-$MEAS_I.ipmon" /dev/null)
 	R_STALL=$(phase stall "$R_TIMELINE")
 	R_MOVE=$(move_end "$R_TIMELINE")
 	R_RETX=$(retransmitted "$cnpcap" "$MPTCP_HTTP_PORT")
@@ -181,6 +181,7 @@ case_run() {
 	local label=$1 how=$2 i os=() oo=() ms=() mo=() orx=() mrx=() otl=() mtl=()
 	MOVE_HOW=$how
 	for ((i = 0; i < REPEAT; i++)); do
+		MEAS_I=$i
 		measure_odm "$how" "$(other_ar)"
 		echo "# $label, ODM #$i: stall $R_STALL ms, move $R_MOVE ms, cn resent $R_RETX; $R_TIMELINE"
 		os+=("$R_STALL") oo+=($((R_STALL - R_MOVE))) orx+=("$R_RETX") otl+=("$R_TIMELINE")
