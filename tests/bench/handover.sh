@@ -30,8 +30,9 @@
 # data segments that spans the move, seen on mn), the hand-over overhead
 # (the stall minus the move, link down -> new address usable, both from the
 # kernel's own events), and for mbb the data segments cn had to send again.
-# The floor of the overhead is one BU/BA round trip (mn <-> cha, the smallest
-# of five pings) plus 5 ms. MPTCP's subflow is moved by this script with ip
+# The floor of the overhead is one BU/BA round trip (mn <-> cha: the lease's
+# registration before each move, from the capture; ping read 188 ms once)
+# plus 5 ms. MPTCP's subflow is moved by this script with ip
 # mptcp endpoint commands right after the move, as a path manager daemon
 # would. BENCH_HANDOVER_CASES (default "bbm mbb dad optdad") picks cases;
 # BENCH_HANDOVER_KEEP=DIR keeps the captures (ODM's with neighbour discovery,
@@ -187,7 +188,7 @@ median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print NR ?
 # case_run LABEL HOW - REPEAT ODM and MPTCP measurements (alternating), the
 # medians added as figures; each measurement's timeline printed
 case_run() {
-	local label=$1 how=$2 i os=() oo=() ms=() mo=() orx=() mrx=() otl=() mtl=()
+	local label=$1 how=$2 i os=() oo=() ms=() mo=() orx=() mrx=() otl=() mtl=() floor
 	MOVE_HOW=$how
 	for ((i = 0; i < REPEAT; i++)); do
 		MEAS_I=$i
@@ -198,6 +199,13 @@ case_run() {
 		echo "# $label, MPTCP #$i: stall $R_STALL ms, move $R_MOVE ms, cn resent $R_RETX; $R_TIMELINE"
 		ms+=("$R_STALL") mo+=($((R_STALL - R_MOVE))) mrx+=("$R_RETX") mtl+=("$R_TIMELINE")
 	done
+	# the floor over the move: one BU/BA round trip (the median of the
+	# leases' registrations before each move, from the captures) + 5 ms
+	floor=$(printf '%s\n' "${otl[@]}" | python3 -c '
+import sys, statistics
+v = [float(kv[4:]) for l in sys.stdin for kv in l.split() if kv.startswith("rtt=") and not kv.startswith("rtt=-")]
+print(int(statistics.median(v) + 5) if v else 5)')
+	echo "# $label: BU/BA round trip (median of the registrations before the moves) + 5 ms: overhead target <= $floor ms"
 	echo "# $label, ODM timeline (medians, ms after T0): $(timeline_median "${otl[@]}")"
 	echo "# $label, MPTCP timeline (medians, ms after T0): $(timeline_median "${mtl[@]}")"
 	echo "# $label: ODM stalls ${os[*]}, overheads ${oo[*]}; MPTCP stalls ${ms[*]}, overheads ${mo[*]} (ms)"
@@ -207,7 +215,7 @@ case_run() {
 		# over the physical floor: the stall minus the move (link down ->
 		# usable address, from the kernel's own events)
 		bench_figure "hand-over overhead (stall - move), $label (median)" \
-			"$(median <<<"${oo[*]}")" "$(median <<<"${mo[*]}")" ms "odm<=$FLOOR_MS"
+			"$(median <<<"${oo[*]}")" "$(median <<<"${mo[*]}")" ms "odm<=$floor"
 	else
 		bench_figure "data segments sent again, $label (median)" "$(median <<<"${orx[*]}")" \
 			"$(median <<<"${mrx[*]}")" segments "odm<=0"
@@ -236,11 +244,6 @@ run_dad_mode() { # DAD CASES...
 		# segment cn sends again was lost to the move, not to the queue
 		nsx cn ip -6 route replace default via "$CORE_CN" dev eth0 cwnd lock 40
 		[[ -n ${BENCH_HANDOVER_KEEP:-} ]] && topo_at_exit 'mkdir -p "$BENCH_HANDOVER_KEEP/$dad" && cp "$ODM_DIR"/*.pcap "$ODM_DIR"/*.ipmon "$ODM_DIR"/*.log "$BENCH_HANDOVER_KEEP/$dad/" 2>/dev/null || true'
-		# the floor's round trip: mn <-> cha, as a BU and its BA travel
-		# the smallest of five: the first may wait for neighbour discovery
-		rtt=$(nsq mn ping -6 -n -q -c 5 -i 0.2 "$CHA_ADDR" | awk -F' = ' '/^rtt/ { split($2, v, "/"); print v[1] }')
-		FLOOR_MS=$(awk -v r="$rtt" 'BEGIN { printf "%d", r + 5 }')
-		echo "# DAD $dad: BU/BA round trip ~${rtt} ms (ping mn -> cha); overhead target <= $FLOOR_MS ms (that + 5 ms)"
 		for c in "$@"; do
 			case $c in
 			bbm) case_run "break-before-make, no DAD" move ;;

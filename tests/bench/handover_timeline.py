@@ -23,6 +23,8 @@ when a phase was not seen) and, with --field NAME, only that phase's value:
   stall     data - gapstart: the longest gap between data segments that
             spans the move (ends after T0, begins before the address)
   retx      data segments seen again at mn after T0 (TCP retransmissions)
+  rtt       one BU/BA round trip before the move (the lease's registration;
+            not a ms after T0)
 """
 import re
 import subprocess
@@ -103,6 +105,17 @@ def main(argv):
     ba = tshark(pcap, f"mipv6 && ipv6.src == {anchor} && ipv6.dst == {new}",
                 ["frame.time_epoch"])
     ph["ba"] = first_after([float(r[0]) for r in ba], t0)
+    # one BU/BA round trip without a move: the lease's registration at the
+    # download's start (first BU from mn, first BA to mn after it)
+    allbu = sorted(float(r[0]) for r in tshark(pcap, f"mip6.mhtype == 5 && ipv6.dst == {anchor}",
+                                                ["frame.time_epoch"]))
+    allba = sorted(float(r[0]) for r in tshark(pcap, f"mip6.mhtype == 6 && ipv6.src == {anchor}",
+                                                ["frame.time_epoch"]))
+    rtt = -1
+    if allbu and allbu[0] < t0:
+        later = [t for t in allba if t >= allbu[0]]
+        if later and later[0] < t0:
+            rtt = round((later[0] - allbu[0]) * 1000, 2)
     tun = tshark(pcap, f"ipv6.nxt == 41 && ipv6.dst == {new}", ["frame.time_epoch"])
     ph["tun"] = first_after([float(r[0]) for r in tun], t0)
     data = tshark(pcap, f"tcp.len > 0 && tcp.srcport == {port} && !(ipv6.nxt == 41)",
@@ -124,8 +137,9 @@ def main(argv):
     out = {k: (round((v - t0) * 1000, 1) if v is not None else -1)
            for k, v in ph.items()}
     out["retx"] = retx
+    out["rtt"] = rtt
     out["stall"] = round(out["data"] - out["gapstart"], 1) if "data" in ph else -1
-    order = ["stall", "down", "addr", "route", "agent", "bu", "ba", "tun", "gapstart", "data", "retx"]
+    order = ["stall", "down", "addr", "route", "agent", "bu", "ba", "tun", "gapstart", "data", "retx", "rtt"]
     if field:
         print(out.get(field, -1))
     else:
