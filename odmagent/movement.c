@@ -24,6 +24,7 @@
 #include "log.h"
 #include "monotime.h"
 #include "movement.h"
+#include "movepace.h"
 #include "vanished.h"
 
 /* DSMIPv6 port (RFC 5555): a connect() to it sends nothing, any port would do */
@@ -34,8 +35,9 @@ struct movement {
 	struct nl_sock *events;  /* multicast subscriber */
 	struct nl_sock *query;   /* synchronous address dumps */
 	uv_poll_t poll;
-	uv_timer_t debounce;
-	uint64_t burst_ms;       /* first event of the burst being debounced */
+	uv_timer_t later;        /* the look that covers the rest of a burst */
+	struct movepace pace;    /* when to look (movepace.h) */
+	uint64_t look_burst_ms;  /* the burst the current call of fn is about */
 	int skip_ifindex;
 	movement_fn fn;
 	void *arg;
@@ -50,26 +52,60 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	return NL_OK; /* the content does not matter, only that something moved */
 }
 
-static void on_debounce(uv_timer_t *t)
+/* one look at the addresses: fn, told when the change began */
+static void look(struct movement *m)
 {
-	struct movement *m = t->data;
+	uint64_t now = mono_ms();
 
+	m->look_burst_ms = movepace_burst_ms(&m->pace);
+	movepace_looked(&m->pace, now);
 	if (!m->stopping)
 		m->fn(m->arg);
 }
 
-uint64_t movement_burst_ms(const struct movement *m)
+static void on_later(uv_timer_t *t)
 {
-	return m->burst_ms;
+	struct movement *m = t->data;
+
+	if (movepace_pending(&m->pace))
+		look(m);
 }
 
+uint64_t movement_burst_ms(const struct movement *m)
+{
+	return m->look_burst_ms;
+}
+
+/* Something changed: look at once, or once the burst's hold is over. */
 static void schedule(struct movement *m)
 {
-	/* restarting the timer coalesces a burst (link down = address, route
-	 * and link messages) into one re-evaluation */
-	if (!uv_is_active((uv_handle_t *)&m->debounce))
-		m->burst_ms = mono_ms();
-	uv_timer_start(&m->debounce, on_debounce, MOVEMENT_DEBOUNCE_MS, 0);
+	uint64_t wait = movepace_event(&m->pace, mono_ms());
+
+	if (wait == 0) {
+		uv_timer_stop(&m->later);
+		look(m);
+	} else if (!uv_is_active((uv_handle_t *)&m->later)) {
+		uv_timer_start(&m->later, on_later, wait, 0);
+	}
+}
+
+/* Read every event already queued (bounded), so that one look covers the
+ * whole of what the kernel said so far (an RA's route and address). */
+static void drain(struct movement *m)
+{
+	struct nl_cb *cb = nl_socket_get_cb(m->events);
+
+	for (int i = 0; cb && i < 64; i++) {
+		/* messages handled, 0 when none was waiting */
+		int rc = nl_recvmsgs_report(m->events, cb);
+
+		if (rc < 0 && rc != -NLE_AGAIN)
+			log_debug("netlink receive: %s (re-evaluating anyway)", nl_geterror(rc));
+		if (rc <= 0)
+			break;
+	}
+	if (cb)
+		nl_cb_put(cb);
 }
 
 static void on_readable(uv_poll_t *p, int status, int events)
@@ -93,11 +129,8 @@ static void on_readable(uv_poll_t *p, int status, int events)
 		schedule(m);
 		return;
 	}
-	/* one datagram per call (level-triggered poll brings us back for more);
-	 * an overrun (ENOBUFS) lost events, so re-evaluate anyway */
-	rc = nl_recvmsgs_default(m->events);
-	if (rc < 0 && rc != -NLE_AGAIN)
-		log_debug("netlink receive: %s (re-evaluating anyway)", nl_geterror(rc));
+	/* an overrun (ENOBUFS) lost events: look anyway */
+	drain(m);
 	schedule(m);
 }
 
@@ -154,8 +187,8 @@ int movement_open(struct movement **out, uv_loop_t *loop, int skip_ifindex,
 		goto fail;
 	m->poll.data = m;
 	m->open_handles++;
-	uv_timer_init(loop, &m->debounce);
-	m->debounce.data = m;
+	uv_timer_init(loop, &m->later);
+	m->later.data = m;
 	m->open_handles++;
 	rc = uv_poll_start(&m->poll, UV_READABLE, on_readable);
 	if (rc < 0) {
@@ -179,14 +212,14 @@ void movement_close(struct movement *m)
 		return;
 	m->stopping = 1;
 	uv_poll_stop(&m->poll);
-	uv_timer_stop(&m->debounce);
+	uv_timer_stop(&m->later);
 	/* the poll handle watches this fd: free the sockets only after it
 	 * stopped, which uv_poll_stop() guarantees */
 	nl_socket_free(m->events);
 	nl_socket_free(m->query);
 	m->events = m->query = NULL;
 	uv_close((uv_handle_t *)&m->poll, on_close);
-	uv_close((uv_handle_t *)&m->debounce, on_close);
+	uv_close((uv_handle_t *)&m->later, on_close);
 }
 
 /*

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * movement.h — movement detection for the mn role: a NETLINK_ROUTE socket
- * subscribed to address, route and link events on the agent's loop. Any
- * event (a burst of them, really) schedules one call of fn after a short
- * debounce; fn then asks movement_coa() for the care-of address toward each
- * anchor and compares. Parsing the events themselves would only guess what
+ * subscribed to address, route and link events on the agent's loop. An
+ * event calls fn at once, the rest of its burst once more shortly after
+ * (movepace.h); fn then asks movement_coa() for the care-of address toward
+ * each anchor and compares. Parsing the events themselves would only guess what
  * the kernel's source selection will do; asking it is exact.
  */
 #ifndef ODM_MOVEMENT_H
@@ -12,8 +12,6 @@
 
 #include <netinet/in.h>
 #include <uv.h>
-
-#define MOVEMENT_DEBOUNCE_MS 10
 
 struct movement;
 
@@ -24,8 +22,8 @@ int movement_open(struct movement **out, uv_loop_t *loop, int skip_ifindex,
 		  movement_fn fn, void *arg);
 /*
  * Monotonic ms of the first event of the burst that the current call of fn
- * is about: when the change began, MOVEMENT_DEBOUNCE_MS or more before fn
- * (a link that went down stopped receiving then).
+ * is about: when the change began, at or before the call (a link that went
+ * down stopped receiving then).
  */
 uint64_t movement_burst_ms(const struct movement *m);
 /* Stops and frees (asynchronously: the handles close on the next loop turn). */

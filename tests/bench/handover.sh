@@ -14,15 +14,30 @@
 #   optdad   the same with optimistic DAD (RFC 4429), which is what a host
 #            can do about DAD: ODM's BU then goes out from the optimistic
 #            address at once
-# Figures (tests/bench/figures.sh rows): the stall (longest gap between data
-# segments around the move, seen on mn), the hand-over overhead (the stall
-# minus the move, which ends when mn first sends from its new address: ODM's
-# BU, MPTCP's new subflow), and for mbb the data segments cn had to send
-# again. The floor of the overhead is one BU/BA round trip (mn <-> cha,
-# measured by ping) plus 5 ms. MPTCP's subflow is moved by this script with
-# ip mptcp endpoint commands right after the move, as a path manager daemon
-# would.
-# Needs root; bounded (one 64 MiB paced download per measurement).
+# The download is paced by the network, not the server: core's links to the
+# routers are the bottleneck (tbf, BENCH_HANDOVER_RATE, default 160mbit, a
+# queue of at most 5 ms, cn's congestion window clamped below it so that the
+# shaper never drops), so data arrives smoothly and a gap in it is the
+# move's (nginx's limit_rate sends bursts with 40-80 ms pauses, as long as a
+# fast move, and those pauses used to be read as the stall).
+# Each case runs BENCH_HANDOVER_REPEAT times (default 3), ODM and MPTCP
+# alternating; the figures are medians. Per measurement a timeline (ms after
+# T0; tests/bench/handover_timeline.py) from mn's capture, the kernel's
+# address and route events (ip -ts monitor) and the agent's log: old address
+# gone, new address usable, agent saw the move, BU, BA, first tunnelled
+# packet, the stall's gap.
+# Figures (tests/bench/figures.sh rows): the stall (the longest gap between
+# data segments that spans the move, seen on mn), the hand-over overhead
+# (the stall minus the move, link down -> new address usable, both from the
+# kernel's own events), and for mbb the data segments cn had to send again.
+# The floor of the overhead is one BU/BA round trip (mn <-> cha: the lease's
+# registration before each move, from the capture; ping read 188 ms once)
+# plus 5 ms. MPTCP's subflow is moved by this script with ip
+# mptcp endpoint commands right after the move, as a path manager daemon
+# would. BENCH_HANDOVER_CASES (default "bbm mbb dad optdad") picks cases;
+# BENCH_HANDOVER_KEEP=DIR keeps the captures (ODM's with neighbour discovery,
+# to see a router resolving the new address), events and logs there.
+# Needs root; bounded (one 64 MiB download per measurement).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -32,66 +47,106 @@ if ((EUID != 0)); then
 	exit 77
 fi
 . "$HERE/figures.sh"
-RATE=${BENCH_HANDOVER_RATE:-20m}
+RATE=${BENCH_HANDOVER_RATE:-160mbit}
+REPEAT=${BENCH_HANDOVER_REPEAT:-3}
+CASES=${BENCH_HANDOVER_CASES:-bbm mbb dad optdad}
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-64}
 : "${BENCH_FIGURES:=$(mktemp /tmp/odm-handover.XXXXXX)}"
 export BENCH_FIGURES
 
 # measure_odm HOW TO - ODM download across one move; sets R_STALL R_RETX
 measure_odm() {
-	local how=$1 to=$2 pcap=$ODM_DIR/odm-$1.pcap cnpcap=$ODM_DIR/odm-$1-cn.pcap out=$ODM_DIR/odm.bin
+	local how=$1 to=$2 pcap=$ODM_DIR/odm-$1-$MEAS_I.pcap cnpcap=$ODM_DIR/odm-$1-$MEAS_I-cn.pcap out=$ODM_DIR/odm.bin
 	local cap cncap pid rc=0
-	odm_capture mn any "$pcap" "ip6 proto 41 or ip6 proto 135 or tcp src port $HTTP_PORT" 128
+	odm_capture mn any "$pcap" "ip6 proto 41 or ip6 proto 135 or icmp6 or tcp src port $HTTP_PORT" 128
 	cap=$ODM_CAP_PID
 	odm_capture cn eth0 "$cnpcap" "tcp src port $HTTP_PORT" 128
 	cncap=$ODM_CAP_PID
-	odm_shim_bg curl -6 -sS --max-time 60 -o "$out" "http://cn.$DNS_ZONE$BIGFILE_URL_PATH?rate=$RATE"
+	ipmon_start "$ODM_DIR/odm-$1-$MEAS_I.ipmon"
+	rm -f "$out"
+	odm_shim_bg curl -6 -sS --max-time 60 -o "$out" "http://cn.$DNS_ZONE$BIGFILE_URL_PATH"
 	pid=$ODM_BG_PID
 	wait_size "$out" $((8 * 1024 * 1024))
+	fresh_router "$to"
 	"topo_$how" "$to" >/dev/null
 	wait "$pid" || rc=$?
 	odm_capture_stop "$cap"
 	odm_capture_stop "$cncap"
+	odm_capture_stop "$IPMON_PID"
 	((rc == 0)) || topo_die "ODM download failed across the move (curl rc $rc)"
 	[[ $(sha256sum <"$out" | awk '{print $1}') == "$BIGFILE_SHA256" ]] ||
 		topo_die "ODM download: wrong sha256"
-	R_STALL=$(odm_stall_ms "$pcap" "$TOPO_MOVE_T0" "$HTTP_PORT")
-	R_MOVE=$(first_from "$pcap" "$(topo_mn_addr)" "$TOPO_MOVE_T0")
+	R_TIMELINE=$(timeline "$pcap" "$HTTP_PORT" "$ODM_DIR/odm-$1-$MEAS_I.ipmon" "$MN_AGENT_LOG")
+	R_STALL=$(phase stall "$R_TIMELINE")
+	R_MOVE=$(move_end "$R_TIMELINE")
 	R_RETX=$(retransmitted "$cnpcap" "$HTTP_PORT")
 }
 
 # measure_mptcp HOW TO - the same over MPTCP; sets R_STALL R_RETX
 measure_mptcp() {
-	local how=$1 to=$2 pcap=$ODM_DIR/mptcp-$1.pcap cnpcap=$ODM_DIR/mptcp-$1-cn.pcap
+	local how=$1 to=$2 pcap=$ODM_DIR/mptcp-$1-$MEAS_I.pcap cnpcap=$ODM_DIR/mptcp-$1-$MEAS_I-cn.pcap
 	local cap cncap old_if new_if rc=0
 	if [[ $to == ar1 ]]; then old_if=$MN_IF2 new_if=$MN_IF1; else old_if=$MN_IF1 new_if=$MN_IF2; fi
 	odm_capture mn any "$pcap" "tcp port $MPTCP_HTTP_PORT" 128
 	cap=$ODM_CAP_PID
 	odm_capture cn eth0 "$cnpcap" "tcp src port $MPTCP_HTTP_PORT" 128
 	cncap=$ODM_CAP_PID
-	mptcp_download_start "http://cn.$DNS_ZONE:$MPTCP_HTTP_PORT$BIGFILE_URL_PATH?rate=$RATE" \
+	ipmon_start "$ODM_DIR/mptcp-$1-$MEAS_I.ipmon"
+	mptcp_download_start "http://cn.$DNS_ZONE:$MPTCP_HTTP_PORT$BIGFILE_URL_PATH" \
 		"$ODM_DIR/mptcp.sha"
 	wait_port_bytes "$MPTCP_HTTP_PORT" $((8 * 1024 * 1024))
+	fresh_router "$to"
 	"topo_$how" "$to" >/dev/null
 	mptcp_follow_move "$old_if" "$new_if"
 	wait "$MPTCP_PID" || rc=$?
 	mptcp_stop
 	odm_capture_stop "$cap"
 	odm_capture_stop "$cncap"
+	odm_capture_stop "$IPMON_PID"
 	[[ $(awk '{print $1}' "$ODM_DIR/mptcp.sha") == "$BIGFILE_SHA256" ]] ||
 		topo_die "MPTCP download: wrong sha256 ($(cat "$ODM_DIR/mptcp.sha.err"))"
-	R_STALL=$(odm_stall_ms "$pcap" "$TOPO_MOVE_T0" "$MPTCP_HTTP_PORT")
-	R_MOVE=$(first_from "$pcap" "$(topo_mn_addr)" "$TOPO_MOVE_T0")
+	R_TIMELINE=$(timeline "$pcap" "$MPTCP_HTTP_PORT" "$ODM_DIR/mptcp-$1-$MEAS_I.ipmon" /dev/null)
+	R_STALL=$(phase stall "$R_TIMELINE")
+	R_MOVE=$(move_end "$R_TIMELINE")
 	R_RETX=$(retransmitted "$cnpcap" "$MPTCP_HTTP_PORT")
 }
 
-# first_from PCAP ADDR T0_NS - ms from T0 to the first packet mn sent from
-# ADDR (its new address): the move as the wire sees it, when the host could
-# first speak from the new link (ODM: its BU; MPTCP: the new subflow's SYN)
-first_from() {
-	tshark -r "$1" -Y "ipv6.src == $2" -T fields -e frame.time_epoch 2>/dev/null |
-		awk -v t0="$3" 'BEGIN { t0s = t0 / 1e9 } !f && $1 + 0 >= t0s { f = $1 }
-			END { if (f) printf "%d\n", (f - t0s) * 1000; else print -1 }'
+# fresh_router AR - forget what AR's neighbour cache holds on mn's link, so a
+# measurement does not inherit the last one's: a connection of an earlier
+# measurement still sending to mn's address there leaves AR resolving it
+# while mn is away, and the answer to mn's first packets from its new address
+# then waits for AR's next solicitation (up to 1 s; seen in 5 of 20 moves)
+fresh_router() { nsx "$1" ip -6 neigh flush dev lan0; }
+
+# ipmon_start FILE - the kernel's address and route events on mn, time-stamped
+# (sets IPMON_PID)
+ipmon_start() {
+	topo_spawn mn ipmon "$1" env TZ=UTC ip -ts -6 monitor address route
+	IPMON_PID=$TOPO_SPAWNED_PID
+	sleep 0.05
+}
+
+# timeline PCAP PORT IPMON AGENTLOG - the move's phases, ms after the old link
+# went down (handover_timeline.py)
+timeline() {
+	python3 "$HERE/handover_timeline.py" "$1" "$TOPO_MOVE_T0" "$(topo_mn_addr)" \
+		"$CHA_ADDR" "$2" "$3" "$4"
+}
+
+# phase NAME TIMELINE - one phase's ms, rounded
+phase() { awk -v n="$1" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == n) printf "%d\n", kv[2] + (kv[2] < 0 ? 0 : 0.5) } }' <<<"$2"; }
+
+# move_end TIMELINE - the move: from the old link going down (the kernel
+# took its address away) to the new address being usable (the later of it
+# and the default route, both needed to send); in make-before-break the new
+# link was usable before the old one went down: 0
+move_end() {
+	awk -v how="$MOVE_HOW" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+		END { if (how == "move_mbb") { print 0; exit }
+		      m = v["addr"] + 0; if (v["route"] + 0 > m) m = v["route"] + 0
+		      d = v["down"] + 0; if (v["down"] == -1 || d > 0) d = 0
+		      if (v["addr"] < 0) { print -1; exit }
+		      printf "%d\n", m - d + 0.5 }' <<<"$1"
 }
 
 # retransmitted PCAP PORT - data segments from PORT that the sender sent again
@@ -119,23 +174,51 @@ wait_port_bytes() { # PORT BYTES - one of mn's connections to cn:PORT got BYTES
 }
 other_ar() { if [[ $(topo_mn_attached) == ar1 ]]; then echo ar2; else echo ar1; fi; }
 
-# case_run LABEL HOW - one ODM and one MPTCP measurement, figures added
+# timeline_median TIMELINE... - each phase's median over the measurements
+timeline_median() {
+	printf '%s\n' "$@" | python3 -c '
+import sys, statistics
+rows = [dict(kv.split("=") for kv in l.split()) for l in sys.stdin if l.strip()]
+keys = list(rows[0]) if rows else []
+print(" ".join(f"{k}={statistics.median(float(r[k]) for r in rows):g}" for k in keys))'
+}
+
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : -1 }'; }
+
+# case_run LABEL HOW - REPEAT ODM and MPTCP measurements (alternating), the
+# medians added as figures; each measurement's timeline printed
 case_run() {
-	local label=$1 how=$2 o m odm_move mp_move o_stall o_retx m_stall m_retx
-	measure_odm "$how" "$(other_ar)"
-	o_stall=$R_STALL o_retx=$R_RETX odm_move=$R_MOVE
-	measure_mptcp "$how" "$(other_ar)"
-	m_stall=$R_STALL m_retx=$R_RETX mp_move=$R_MOVE
-	echo "# $label: ODM stall $o_stall ms (first packet from the new address after $odm_move ms, cn resent $o_retx), MPTCP stall $m_stall ms (first packet $mp_move ms, cn resent $m_retx)"
-	bench_figure "hand-over stall, $label" "$o_stall" "$m_stall" ms "ratio<=1"
+	local label=$1 how=$2 i os=() oo=() ms=() mo=() orx=() mrx=() otl=() mtl=() floor
+	MOVE_HOW=$how
+	for ((i = 0; i < REPEAT; i++)); do
+		MEAS_I=$i
+		measure_odm "$how" "$(other_ar)"
+		echo "# $label, ODM #$i: stall $R_STALL ms, move $R_MOVE ms, cn resent $R_RETX; $R_TIMELINE"
+		os+=("$R_STALL") oo+=($((R_STALL - R_MOVE))) orx+=("$R_RETX") otl+=("$R_TIMELINE")
+		measure_mptcp "$how" "$(other_ar)"
+		echo "# $label, MPTCP #$i: stall $R_STALL ms, move $R_MOVE ms, cn resent $R_RETX; $R_TIMELINE"
+		ms+=("$R_STALL") mo+=($((R_STALL - R_MOVE))) mrx+=("$R_RETX") mtl+=("$R_TIMELINE")
+	done
+	# the floor over the move: one BU/BA round trip (the median of the
+	# leases' registrations before each move, from the captures) + 5 ms
+	floor=$(printf '%s\n' "${otl[@]}" | python3 -c '
+import sys, statistics
+v = [float(kv[4:]) for l in sys.stdin for kv in l.split() if kv.startswith("rtt=") and not kv.startswith("rtt=-")]
+print(int(statistics.median(v) + 5) if v else 5)')
+	echo "# $label: BU/BA round trip (median of the registrations before the moves) + 5 ms: overhead target <= $floor ms"
+	echo "# $label, ODM timeline (medians, ms after T0): $(timeline_median "${otl[@]}")"
+	echo "# $label, MPTCP timeline (medians, ms after T0): $(timeline_median "${mtl[@]}")"
+	echo "# $label: ODM stalls ${os[*]}, overheads ${oo[*]}; MPTCP stalls ${ms[*]}, overheads ${mo[*]} (ms)"
+	bench_figure "hand-over stall, $label (median of $REPEAT)" "$(median <<<"${os[*]}")" \
+		"$(median <<<"${ms[*]}")" ms "ratio<=1"
 	if [[ $how == move ]]; then
-		# overhead over the physical floor: the stall minus the move, the
-		# move ending when the host first sends from its new address
-		o=$((o_stall - odm_move))
-		m=$((m_stall - mp_move))
-		bench_figure "hand-over overhead (stall - move), $label" "$o" "$m" ms "odm<=$FLOOR_MS"
+		# over the physical floor: the stall minus the move (link down ->
+		# usable address, from the kernel's own events)
+		bench_figure "hand-over overhead (stall - move), $label (median)" \
+			"$(median <<<"${oo[*]}")" "$(median <<<"${mo[*]}")" ms "odm<=$floor"
 	else
-		bench_figure "data segments sent again, $label" "$o_retx" "$m_retx" segments "odm<=0"
+		bench_figure "data segments sent again, $label (median)" "$(median <<<"${orx[*]}")" \
+			"$(median <<<"${mrx[*]}")" segments "odm<=0"
 	fi
 }
 
@@ -149,11 +232,18 @@ run_dad_mode() { # DAD CASES...
 		. "$NET/lib/mptcp.sh"
 		topo_up >/dev/null
 		odm_agents_up
-		# the floor's round trip: mn <-> cha, as a BU and its BA travel
-		# the smallest of five: the first may wait for neighbour discovery
-		rtt=$(nsq mn ping -6 -n -q -c 5 -i 0.2 "$CHA_ADDR" | awk -F/ '/^rtt/ { print $4 }')
-		FLOOR_MS=$(awk -v r="$rtt" 'BEGIN { printf "%d", r + 5 }')
-		echo "# DAD $dad: BU/BA round trip ~${rtt} ms (ping mn -> cha); overhead target <= $FLOOR_MS ms (that + 5 ms)"
+		# the downlink to mn is the bottleneck (tbf on core's links to
+		# the routers, a queue of at most 5 ms): data arrives smoothly,
+		# so a gap in it is the move's (nginx's limit_rate sends bursts
+		# with 40-80 ms pauses between them, as long as a fast move)
+		for ifc in ar1 ar2; do
+			nsx core tc qdisc replace dev "$ifc" root tbf rate "$RATE" burst 16kb latency 5ms
+		done
+		# cn's congestion window clamped below that queue (40 segments,
+		# 56 KB; the queue holds ~100 KB): the shaper never drops, so a
+		# segment cn sends again was lost to the move, not to the queue
+		nsx cn ip -6 route replace default via "$CORE_CN" dev eth0 cwnd lock 40
+		[[ -n ${BENCH_HANDOVER_KEEP:-} ]] && topo_at_exit 'mkdir -p "$BENCH_HANDOVER_KEEP/$dad" && cp "$ODM_DIR"/*.pcap "$ODM_DIR"/*.ipmon "$ODM_DIR"/*.log "$BENCH_HANDOVER_KEEP/$dad/" 2>/dev/null || true'
 		for c in "$@"; do
 			case $c in
 			bbm) case_run "break-before-make, no DAD" move ;;
@@ -166,8 +256,11 @@ run_dad_mode() { # DAD CASES...
 }
 
 echo "== hand-over: ODM vs MPTCP (download paced at $RATE, ${TOPO_BIGFILE_MB} MiB)"
-run_dad_mode fast bbm mbb
-run_dad_mode default dad
-run_dad_mode optimistic optdad
+want() { [[ " $CASES " == *" $1 "* ]]; }
+if want bbm || want mbb; then
+	run_dad_mode fast $(want bbm && echo bbm) $(want mbb && echo mbb)
+fi
+want dad && run_dad_mode default dad
+want optdad && run_dad_mode optimistic optdad
 [[ -n ${BENCH_STANDALONE:-} ]] && cat "$BENCH_FIGURES"
 exit 0

@@ -24,7 +24,7 @@ net_need test_nonpersistent "network namespaces, TUN, raw sockets" ip ss curl ng
 
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-64}
 # from the old link going down to curl's exit; the agent reacts to the
-# address event after its 10 ms debounce, so this leaves ample room
+# address event at once (odmagent/movepace.h), so this leaves ample room
 ABORT_BOUND_MS=${ABORT_BOUND_MS:-1000}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * movepace.h — when the host looks at its care-of addresses again after
+ * netlink told it something changed (no I/O; time is an argument).
+ *
+ * The first event after a quiet spell is looked at at once: a new address
+ * that became usable is the end of the move, and every millisecond spent
+ * waiting here is a millisecond of stall (the BU leaves from it). Events
+ * that follow a look within MOVEPACE_HOLD_MS (the rest of the burst a link
+ * change makes: addresses, routes, the link itself) share one later look,
+ * MOVEPACE_HOLD_MS after the previous one, so a storm of events costs at
+ * most one look per MOVEPACE_HOLD_MS.
+ *
+ * A burst is a run of events less than MOVEPACE_HOLD_MS apart; its first
+ * event's time is when the change began (what a move says about the
+ * outage: replay.h).
+ */
+#ifndef ODM_MOVEPACE_H
+#define ODM_MOVEPACE_H
+
+#include <stdint.h>
+
+#define MOVEPACE_HOLD_MS 2
+
+struct movepace {
+	uint64_t last_event_ms;
+	uint64_t last_look_ms;
+	uint64_t burst_ms;      /* first event of the current burst */
+	int has_event;
+	int has_look;
+	int pending;            /* events not looked at yet */
+};
+
+/* An event at now: 0 to look now, or the ms to wait before the look that
+ * will cover it (the caller arms one timer; a later event while it runs
+ * changes nothing). */
+uint64_t movepace_event(struct movepace *p, uint64_t now);
+/* A look was made at now (covering every event so far). */
+void movepace_looked(struct movepace *p, uint64_t now);
+/* Whether events wait for a look. */
+int movepace_pending(const struct movepace *p);
+/* When the burst that the next look is about began. */
+uint64_t movepace_burst_ms(const struct movepace *p);
+
+#endif
