@@ -101,8 +101,13 @@ uint64_t replay_from_ms(uint64_t now_ms, int has_lost, uint32_t lost_ago_ms,
 
 	if (has_lost) {
 		uint64_t ago = lost_ago_ms < REPLAY_LOST_MAX_MS ? lost_ago_ms : REPLAY_LOST_MAX_MS;
+		uint64_t said = back_from(now_ms, ago);
 
-		return back_from(now_ms, ago + REPLAY_MARGIN_MS);
+		/* heard from shortly before the moment the host names: it may
+		 * have noticed late, so the outage is taken to start there */
+		if (last_rx_ms && last_rx_ms < said && said - last_rx_ms <= REPLAY_LATE_MAX_MS)
+			said = last_rx_ms;
+		return back_from(said, REPLAY_MARGIN_MS);
 	}
 	if (!last_rx_ms || last_rx_ms > now_ms)
 		return now_ms + 1;

@@ -16,7 +16,8 @@
  * What is sent again is bounded to the outage (replay_from_ms): the host's
  * BU after a move says how long ago it lost its old care-of address (the
  * "care-of address lost" option, mh.h); the anchor replays what it sent
- * from that moment, less REPLAY_MARGIN_MS, on. A BU without it (an older
+ * from that moment (or from the last packet it had from the host, when that
+ * came just before: REPLAY_LATE_MAX_MS), less REPLAY_MARGIN_MS, on. A BU without it (an older
  * host) gets what was sent since REPLAY_MARGIN_MS before the host was last
  * heard from, but never more than REPLAY_LEGACY_MAX_MS: for a host that
  * only receives, "last heard from" may be the start of the flow.
@@ -39,6 +40,15 @@
  * with a longer one-way delay loses what was in flight beyond the margin.
  */
 #define REPLAY_MARGIN_MS 10
+/*
+ * A host stamps the loss when its agent reads the kernel's event, which a
+ * loaded host does up to tens of ms late. When the anchor last heard from
+ * the host (a TCP receiver's ACKs, say) at most this long before the moment
+ * the host names, the outage is taken to start at that last packet instead.
+ * A host that only receives is last heard from long before and keeps the
+ * tight window; one that sends now and then gets at most this much more.
+ */
+#define REPLAY_LATE_MAX_MS 30
 /* An older host's replay reaches at most this far back */
 #define REPLAY_LEGACY_MAX_MS 1000
 /* A host's "lost N ms ago" beyond this is taken as this much: older

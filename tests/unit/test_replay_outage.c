@@ -20,6 +20,18 @@ Test(replay_outage, the_hosts_outage_less_the_margin)
 		     "a host that never sent gets its outage too");
 }
 
+Test(replay_outage, a_host_that_noticed_late_gets_it_from_its_last_packet)
+{
+	/* ACKs until 25 ms before the moment the host names: it noticed late */
+	cr_assert_eq(replay_from_ms(NOW, 1, 40, NOW - 65), NOW - 65 - REPLAY_MARGIN_MS);
+	cr_assert_eq(replay_from_ms(NOW, 1, 40, NOW - 40 - REPLAY_LATE_MAX_MS),
+		     NOW - 40 - REPLAY_LATE_MAX_MS - REPLAY_MARGIN_MS, "the bound itself");
+	cr_assert_eq(replay_from_ms(NOW, 1, 40, NOW - 41 - REPLAY_LATE_MAX_MS),
+		     NOW - 40 - REPLAY_MARGIN_MS, "heard from longer before: the host's moment");
+	cr_assert_eq(replay_from_ms(NOW, 1, 40, NOW - 10), NOW - 40 - REPLAY_MARGIN_MS,
+		     "heard from after it: never later than the host says");
+}
+
 Test(replay_outage, a_claimed_outage_is_capped)
 {
 	cr_assert_eq(replay_from_ms(NOW, 1, 600000, 0),

@@ -49,6 +49,7 @@ static void setup_net(void)
 
 		cr_assert_eq(netconf_addr_add(nc, netconf_ifindex(nc, "lo"), &a, 128, 0), 0);
 	}
+	netconf_close(nc);
 	cr_assert_eq(uv_loop_init(&loop), 0);
 	cr_assert_eq(replaycap_open(&cap, &loop, done, &replayed), 0);
 	cr_assert_eq(replaycap_source(cap, &local), 0);
