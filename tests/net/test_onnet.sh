@@ -37,8 +37,9 @@ run() {
 	odm_shim_bg "$PROG" cn.example.test "$HTTP_PORT" "$1" "$ODM_DIR/$1.hold" \
 		>"$out" 2>"$ODM_DIR/$1.err"
 	RUN_PID=$ODM_BG_PID
-	wait_for 15 test "$(wc -l <"$out")" -ge 5 || true
+	wait_for 15 at_least 5 lines_in "$out" || true
 }
+lines_in() { wc -l <"$1"; }
 # field MODE NAME - the value printed on the line "NAME value"
 field() { awk -v n="$2" '$1 == n { print $2 }' "$ODM_DIR/$1.out"; }
 # finish MODE - let the program close its sockets and exit; its status

@@ -80,7 +80,7 @@ crash_anchor() {
 	DEAD_TO=$(mono_ns)
 	odm_agent_start cha
 	RESTORED=0
-	wait_for 5 test "$(odm_binding_count)" -ge 1 && RESTORED=1
+	wait_for 5 at_least 1 odm_binding_count && RESTORED=1
 	RESTORED_AT=$(mono_ns)
 	check "the restored binding's route is in place" \
 		restored_route "$(odm_status cha | json 'j["bindings"][0]["hoa"]')"
@@ -139,7 +139,7 @@ odm_agent_kill9 cha
 sleep 0.3
 odm_agent_start cha
 check "download: the anchor started again restored the binding" \
-	wait_for 5 test "$(odm_binding_count)" -ge 1
+	wait_for 5 at_least 1 odm_binding_count
 odm_download_ok "download across the anchor's restart"
 
 # an anchor killed with a live binding and started again without its state
@@ -151,7 +151,7 @@ cha_leftovers() {
 	nsq cha nft list set ip6 "$NFT_TABLE" peers | grep elements || true
 }
 odm_download orphan 1m 40
-check "orphan: a binding at the anchor" wait_for 10 test "$(odm_binding_count)" -ge 1
+check "orphan: a binding at the anchor" wait_for 10 at_least 1 odm_binding_count
 check "orphan: the anchor tunnels it" test -n "$(cha_leftovers)"
 odm_agent_kill9 mn
 odm_agent_kill9 cha

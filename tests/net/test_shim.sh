@@ -41,7 +41,7 @@ count() { # count PATTERN FILE - lines matching (0 when none)
 # releases_in FILE - the release hints FILE holds once they have arrived: the
 # hint is sent without waiting, so it may land after the program has exited.
 releases_in() {
-	wait_for 5 test "$(count '"op": "release"' "$1")" -ge 1 || true
+	wait_for 5 at_least 1 count '"op": "release"' "$1" || true
 	sleep 0.2
 	count '"op": "release"' "$1"
 }

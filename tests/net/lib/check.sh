@@ -35,6 +35,14 @@ check() {
 	shift
 	if "$@"; then ok "$d"; else not_ok "$d"; fi
 }
+# at_least MIN CMD... - CMD prints a number of at least MIN; run anew on
+# each call, so "wait_for N at_least 1 odm_binding_count" polls the count
+# (where "wait_for N test \"$(cmd)\" ..." would test one value N seconds)
+at_least() {
+	local min=$1 v
+	shift
+	v=$("$@") && [[ $v =~ ^[0-9]+$ ]] && ((v >= min))
+}
 wait_for() {
 	local n=$(($1 * 20))
 	shift
