@@ -5,7 +5,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "tunnel_csum.h"
+#include "cksum.h"
 
 #define IP6_LEN 40
 #define TCP_MIN 20
@@ -38,7 +38,7 @@ static size_t seg_hlen(const uint8_t *pkt, size_t n)
 	if (thlen < TCP_MIN || IP6_LEN + thlen >= n || (pkt[IP6_LEN + 12] & 0x0f) ||
 	    !(fl & TCP_ACK) || (fl & ~(TCP_ACK | TCP_PSH)))
 		return 0;
-	if (tcsum_add(tcsum_pseudo6(pkt + 8, pkt + 24, (uint32_t)(n - IP6_LEN), IPPROTO_TCP),
+	if (cksum_add(cksum_pseudo6(pkt + 8, pkt + 24, (uint32_t)(n - IP6_LEN), IPPROTO_TCP),
 		      pkt + IP6_LEN, n - IP6_LEN) != 0xffff)
 		return 0;
 	return IP6_LEN + thlen;
@@ -120,7 +120,7 @@ size_t tgro_flush(struct tgro *g, struct iovec *iov)
 	g->hdr[5] = (uint8_t)tcplen;
 	g->hdr[IP6_LEN + 13] |= g->psh;
 	/* partial: the pseudo-header's sum, the kernel adds the rest */
-	sum = tcsum_pseudo6(g->hdr + 8, g->hdr + 24, (uint32_t)tcplen, IPPROTO_TCP);
+	sum = cksum_pseudo6(g->hdr + 8, g->hdr + 24, (uint32_t)tcplen, IPPROTO_TCP);
 	g->hdr[IP6_LEN + TCP_CSUM_OFF] = (uint8_t)(sum >> 8);
 	g->hdr[IP6_LEN + TCP_CSUM_OFF + 1] = (uint8_t)sum;
 	g->vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;

@@ -6,7 +6,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "tunnel_csum.h"
+#include "cksum.h"
 
 #define IP6_LEN 40
 #define TCP_MIN 20
@@ -43,7 +43,7 @@ int tgso_complete(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t n)
 	at = start + vh->csum_offset;
 	if (start < IP6_LEN || at + 2 > n)
 		return -EINVAL;
-	s = (uint16_t)~tcsum_add(0, pkt + start, n - start);
+	s = (uint16_t)~cksum_add(0, pkt + start, n - start);
 	/* a computed 0 goes out as its other form (RFC 768: 0 = none for UDP) */
 	put16(pkt + at, s ? s : 0xffff);
 	return 0;
@@ -101,8 +101,8 @@ int tgso_split(const struct virtio_net_hdr *vh, const uint8_t *pkt, size_t n, si
 		if (*off > 0)
 			th[13] &= (uint8_t)~TCP_CWR;
 		th[TCP_CSUM_OFF] = th[TCP_CSUM_OFF + 1] = 0;
-		sum = tcsum_pseudo6(s + 8, s + 24, (uint32_t)(thlen + len), IPPROTO_TCP);
-		sum = tcsum_add(sum, th, thlen + len);
+		sum = cksum_pseudo6(s + 8, s + 24, (uint32_t)(thlen + len), IPPROTO_TCP);
+		sum = cksum_add(sum, th, thlen + len);
 		put16(th + TCP_CSUM_OFF, (uint16_t)~sum);
 		lens[k] = hlen + len;
 		*off += len;

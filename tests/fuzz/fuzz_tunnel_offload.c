@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/uio.h>
 
-#include "tunnel_csum.h"
+#include "cksum.h"
 #include "tunnel_gro.h"
 #include "tunnel_gso.h"
 
@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			if (lens[i] > STRIDE || lens[i] <= 60)
 				abort();
-			if (tcsum_add(tcsum_pseudo6(s + 8, s + 24, (uint32_t)(lens[i] - 40),
+			if (cksum_add(cksum_pseudo6(s + 8, s + 24, (uint32_t)(lens[i] - 40),
 						    IPPROTO_TCP), s + 40, lens[i] - 40) != 0xffff)
 				abort();
 			if (!tgro_add(&g, s, lens[i])) {

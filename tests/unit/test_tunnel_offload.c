@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_tunnel_offload.c — the userspace tunnel's offloads as pure code:
- * the checksum (tunnel_csum.h) against RFC 1071's example and a plain
+ * the checksum (cksum.h) against RFC 1071's example and a plain
  * byte-by-byte sum, super-packets cut into segments (tunnel_gso.h) with
  * lengths, sequence numbers, flags and checksums checked one by one, the
  * cut segments merged back (tunnel_gro.h) into exactly the packet they
@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "testaddr.h"
-#include "tunnel_csum.h"
+#include "cksum.h"
 #include "tunnel_gro.h"
 #include "tunnel_gso.h"
 
@@ -82,7 +82,7 @@ static size_t tcp_pkt(uint8_t *b, uint32_t seq, size_t payload, uint8_t fl)
 	b[64] = 0xaa; b[68] = 0xbb;
 	for (size_t i = 0; i < payload; i++)
 		b[40 + TH + i] = (uint8_t)(seq + i * 7);
-	sum = tcsum_add(tcsum_pseudo6(b + 8, b + 24, (uint32_t)tcplen, IPPROTO_TCP), b + 40, tcplen);
+	sum = cksum_add(cksum_pseudo6(b + 8, b + 24, (uint32_t)tcplen, IPPROTO_TCP), b + 40, tcplen);
 	b[56] = (uint8_t)(~sum >> 8);
 	b[57] = (uint8_t)~sum;
 	return 40 + tcplen;
@@ -96,7 +96,7 @@ static struct virtio_net_hdr make_super(uint8_t *pkt, size_t n, uint16_t mss)
 		.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .gso_type = VIRTIO_NET_HDR_GSO_TCPV6,
 		.hdr_len = 40 + TH, .gso_size = mss, .csum_start = 40, .csum_offset = 16,
 	};
-	uint16_t ps = tcsum_pseudo6(pkt + 8, pkt + 24, (uint32_t)(n - 40), IPPROTO_TCP);
+	uint16_t ps = cksum_pseudo6(pkt + 8, pkt + 24, (uint32_t)(n - 40), IPPROTO_TCP);
 
 	pkt[56] = (uint8_t)(ps >> 8);
 	pkt[57] = (uint8_t)ps;
@@ -108,18 +108,18 @@ Test(tunnel_offload, checksum_matches_rfc1071)
 	const uint8_t v[] = { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7 };
 	uint8_t buf[301];
 
-	cr_assert_eq(tcsum_add(0, v, sizeof v), 0xddf2, "RFC 1071 §3's example");
+	cr_assert_eq(cksum_add(0, v, sizeof v), 0xddf2, "RFC 1071 §3's example");
 	for (size_t i = 0; i < sizeof buf; i++)
 		buf[i] = (uint8_t)(i * 131 + 17);
 	for (size_t n = 0; n <= sizeof buf; n++) {
-		cr_assert_eq(tcsum_add(0, buf, n), ref_sum(0, buf, n), "length %zu", n);
-		cr_assert_eq(tcsum_add(0x1234, buf + 1, n - (n > 0)),
+		cr_assert_eq(cksum_add(0, buf, n), ref_sum(0, buf, n), "length %zu", n);
+		cr_assert_eq(cksum_add(0x1234, buf + 1, n - (n > 0)),
 			     ref_sum(0x1234, buf + 1, n - (n > 0)), "odd start, length %zu", n);
 	}
 	/* in chunks of even length, as the callers use it */
-	cr_assert_eq(tcsum_add(tcsum_add(0, buf, 64), buf + 64, 237), ref_sum(0, buf, 301));
+	cr_assert_eq(cksum_add(cksum_add(0, buf, 64), buf + 64, 237), ref_sum(0, buf, 301));
 	memset(buf, 0xff, sizeof buf);
-	cr_assert_eq(tcsum_add(0xffff, buf, sizeof buf), ref_sum(0xffff, buf, sizeof buf),
+	cr_assert_eq(cksum_add(0xffff, buf, sizeof buf), ref_sum(0xffff, buf, sizeof buf),
 		     "carries all the way round");
 }
 
@@ -231,7 +231,7 @@ Test(tunnel_offload, complete_partial_checksum)
 	pkt[45] = 8 + 33;
 	for (int i = 48; i < (int)sizeof pkt; i++)
 		pkt[i] = (uint8_t)(i * 3);
-	ps = tcsum_pseudo6(pkt + 8, pkt + 24, 8 + 33, IPPROTO_UDP);
+	ps = cksum_pseudo6(pkt + 8, pkt + 24, 8 + 33, IPPROTO_UDP);
 	pkt[46] = (uint8_t)(ps >> 8);
 	pkt[47] = (uint8_t)ps;
 	cr_assert_eq(tgso_complete(&vh, pkt, sizeof pkt), 0);
@@ -320,7 +320,7 @@ static void fix_csum(uint8_t *p, size_t n)
 	uint16_t s;
 
 	p[56] = p[57] = 0;
-	s = (uint16_t)~tcsum_add(tcsum_pseudo6(p + 8, p + 24, (uint32_t)(n - 40), IPPROTO_TCP),
+	s = (uint16_t)~cksum_add(cksum_pseudo6(p + 8, p + 24, (uint32_t)(n - 40), IPPROTO_TCP),
 				 p + 40, n - 40);
 	p[56] = (uint8_t)(s >> 8);
 	p[57] = (uint8_t)s;
