@@ -22,7 +22,8 @@
 #define IPPROTO_MPTCP 262
 #endif
 
-int shim_process_type(void)
+/* ODM_TYPE's type, or ODM_TYPE_NONE (a bad value said once, in debug) */
+static int env_type(void)
 {
 	static int said_bad;
 	const char *env = getenv(SHIM_TYPE_ENV);
@@ -32,15 +33,20 @@ int shim_process_type(void)
 	if (bad)
 		shim_debug_once(&said_bad, "%s=%s is not a type, using the agent's default",
 				SHIM_TYPE_ENV, env);
-	if (t != ODM_TYPE_NONE)
-		return t;
+	return t;
+}
+
+int shim_process_type(void)
+{
+	int t = env_type();
+
 	/* Only now ask the agent: with ODM_TYPE set no hello is needed. */
-	return agent_default_type();
+	return t != ODM_TYPE_NONE ? t : agent_default_type();
 }
 
 int shim_process_type_known(void)
 {
-	int bad, t = shim_policy_type(getenv(SHIM_TYPE_ENV), -1, &bad);
+	int t = env_type();
 
 	return t != ODM_TYPE_NONE ? t : agent_default_type_known();
 }
