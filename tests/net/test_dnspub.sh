@@ -37,13 +37,7 @@ dns_is() { [[ $(dns "$1") == "$2" ]]; }
 dns_ge() { (($(dns "$1") >= $2)); }
 
 topo_up
-KEY=$ODM_RUNDIR/dns-mn.key
-(umask 077 && cp "$TSIG_KEYFILE" "$KEY")
-export ODM_MN_EXTRA="dns-publish current
-dns-server $DNS_ADDR
-dns-name $NAME
-dns-ttl 30
-dns-key $KEY"
+odm_mn_dns_conf current "$NAME" 30
 odm_agents_up
 
 # ------------------------------------------------------------ 1. at start

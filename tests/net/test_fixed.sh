@@ -72,14 +72,7 @@ allow session-lasting
 rule uid 1001 allow fixed default fixed
 rule uid 0 allow all
 EOF
-# as UID CMD... - CMD on mn as UID, group nogroup, no other groups
-KEY=$ODM_RUNDIR/dns-mn.key
-(umask 077 && cp "$TSIG_KEYFILE" "$KEY")
-export ODM_MN_EXTRA="dns-publish fixed
-dns-server $DNS_ADDR
-dns-name $NAME
-dns-ttl 5
-dns-key $KEY"
+odm_mn_dns_conf fixed "$NAME" 5
 odm_agents_up
 topo_start_nginx mn
 check "nginx on mn listens on [::]:$HTTP_PORT" \

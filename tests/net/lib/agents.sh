@@ -442,6 +442,22 @@ odm__anchors_down() {
 }
 odm_anchor_status() { "$ODM_BUILD/odmctl" -s "$ODM_DIR/$1.sock" -j status; }
 
+# ---- DNS registration (test_dnspub.sh, test_fixed.sh) ----
+#   odm_mn_dns_conf MODE NAME TTL   before odm_agents_up: ODM_MN_EXTRA for
+#                               dns-publish MODE of NAME with TTL, signed with a
+#                               copy of the test network's TSIG key in $KEY
+#                               (private to root, as the agent wants it)
+odm_mn_dns_conf() {
+	KEY=$ODM_RUNDIR/dns-mn.key
+	(umask 077 && cp "$TSIG_KEYFILE" "$KEY")
+	ODM_MN_EXTRA="dns-publish $1
+dns-server $DNS_ADDR
+dns-name $2
+dns-ttl $3
+dns-key $KEY"
+	export ODM_MN_EXTRA KEY
+}
+
 # ---- access anchors (test_access.sh, test_graceful.sh) ----
 #   odm_anchor_bindings HOST    "hoa,coa,nai" of each binding at HOST's anchor, sorted
 #   odm_mn_access_conf AR...    ODM_MN_EXTRA for the access anchors of AR...,
