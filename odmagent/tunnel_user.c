@@ -186,45 +186,6 @@ static int remote_loops(const struct tu_priv *p, const struct in6_addr *local,
 
 /* Send one inner packet to e's remote from e's local; 0 or -errno
  * (-ELOOP: refused by the loop guard, counted here). */
-static int send_outer(struct tu_priv *p, struct tunnel_entry *e, const uint8_t *pkt, size_t n)
-{
-	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_addr = e->remote,
-				   .sin6_port = p->udp ? htons(TUDP_PORT) : 0 };
-	union {
-		struct cmsghdr align;
-		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-	} cbuf;
-	struct iovec iov = { .iov_base = (void *)pkt, .iov_len = n };
-	struct msghdr msg = {
-		.msg_name = &to, .msg_namelen = sizeof to,
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf.b, .msg_controllen = sizeof cbuf.b,
-	};
-	struct cmsghdr *cm;
-	struct in6_pktinfo pi = { 0 };
-
-	if (remote_loops(p, &e->local, &e->remote)) {
-		e->st.looped++;
-		p->total.looped++;
-		return -ELOOP;
-	}
-	memset(&cbuf, 0, sizeof cbuf);
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = IPPROTO_IPV6;
-	cm->cmsg_type = IPV6_PKTINFO;
-	cm->cmsg_len = CMSG_LEN(sizeof pi);
-	pi.ipi6_addr = e->local;
-	memcpy(CMSG_DATA(cm), &pi, sizeof pi);
-	if (sendmsg(p->raw_fd, &msg, MSG_DONTWAIT) < 0) {
-		int rc = -errno;
-
-		if (rc != -EAGAIN && rc != -ENOBUFS)
-			log_debug("sendmsg to the tunnel peer: %s", strerror(-rc));
-		return rc;
-	}
-	return 0;
-}
-
 /* Count one packet sent to e's remote */
 static void count_tx(struct tu_priv *p, struct tunnel_entry *e, size_t n, uint64_t now)
 {
@@ -255,6 +216,59 @@ static void msg_setup(struct msghdr *m, struct sockaddr_in6 *peer, struct iovec 
 	m->msg_iovlen = 1;
 	m->msg_control = ctl;
 	m->msg_controllen = ctllen;
+}
+
+/* Where e's outer packets go: its remote, on port 4191 with the UDP encapsulation */
+static void outer_peer(const struct tu_priv *p, const struct tunnel_entry *e,
+		       struct sockaddr_in6 *to)
+{
+	memset(to, 0, sizeof *to);
+	to->sin6_family = AF_INET6;
+	to->sin6_addr = e->remote;
+	to->sin6_port = p->udp ? htons(TUDP_PORT) : 0;
+}
+
+/* m's first control message: IPV6_PKTINFO with src as the outer source
+ * (m's control buffer zeroed, room for it); returned for a next one */
+static struct cmsghdr *put_pktinfo(struct msghdr *m, const struct in6_addr *src)
+{
+	struct cmsghdr *cm = CMSG_FIRSTHDR(m);
+	struct in6_pktinfo pi = { .ipi6_addr = *src };
+
+	cm->cmsg_level = IPPROTO_IPV6;
+	cm->cmsg_type = IPV6_PKTINFO;
+	cm->cmsg_len = CMSG_LEN(sizeof pi);
+	memcpy(CMSG_DATA(cm), &pi, sizeof pi);
+	return cm;
+}
+
+static int send_outer(struct tu_priv *p, struct tunnel_entry *e, const uint8_t *pkt, size_t n)
+{
+	struct sockaddr_in6 to;
+	union {
+		struct cmsghdr align;
+		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} cbuf;
+	struct iovec iov;
+	struct msghdr msg;
+
+	if (remote_loops(p, &e->local, &e->remote)) {
+		e->st.looped++;
+		p->total.looped++;
+		return -ELOOP;
+	}
+	outer_peer(p, e, &to);
+	memset(&cbuf, 0, sizeof cbuf);
+	msg_setup(&msg, &to, &iov, (void *)pkt, n, cbuf.b, sizeof cbuf.b);
+	put_pktinfo(&msg, &e->local);
+	if (sendmsg(p->raw_fd, &msg, MSG_DONTWAIT) < 0) {
+		int rc = -errno;
+
+		if (rc != -EAGAIN && rc != -ENOBUFS)
+			log_debug("sendmsg to the tunnel peer: %s", strerror(-rc));
+		return rc;
+	}
+	return 0;
 }
 
 /* Send the queued outer packets, as many per sendmmsg(2) as it takes;
@@ -297,7 +311,6 @@ static void utx_msg(struct tu_priv *p, size_t m, size_t first, size_t count)
 	struct tx_batch *b = &p->tx;
 	struct utx_batch *u = p->utx;
 	struct msghdr *h = &u->msg[m].msg_hdr;
-	struct in6_pktinfo pi = { .ipi6_addr = b->e[first]->local };
 	struct cmsghdr *cm;
 
 	memset(h, 0, sizeof *h);
@@ -309,11 +322,7 @@ static void utx_msg(struct tu_priv *p, size_t m, size_t first, size_t count)
 	h->msg_control = u->cbuf[m].b;
 	h->msg_controllen = count > 1 ? sizeof u->cbuf[m].b :
 			    CMSG_SPACE(sizeof(struct in6_pktinfo));
-	cm = CMSG_FIRSTHDR(h);
-	cm->cmsg_level = IPPROTO_IPV6;
-	cm->cmsg_type = IPV6_PKTINFO;
-	cm->cmsg_len = CMSG_LEN(sizeof pi);
-	memcpy(CMSG_DATA(cm), &pi, sizeof pi);
+	cm = put_pktinfo(h, &b->e[first]->local);
 	if (count > 1) {
 		uint16_t gso = (uint16_t)b->iov[first].iov_len;
 
@@ -400,22 +409,13 @@ static void tx_queue(struct tu_priv *p, struct tunnel_entry *e, size_t k, size_t
 {
 	struct tx_batch *b = &p->tx;
 	struct msghdr *m = &b->msg[k].msg_hdr;
-	struct cmsghdr *cm;
-	struct in6_pktinfo pi = { .ipi6_addr = e->local };
 
 	/* kept even when the send fails: after a move it may go out again */
 	replay_record(p->replay, &e->inner, now, b->slot[k], len);
-	memset(&b->to[k], 0, sizeof b->to[k]);
-	b->to[k].sin6_family = AF_INET6;
-	b->to[k].sin6_addr = e->remote;
-	b->to[k].sin6_port = p->udp ? htons(TUDP_PORT) : 0;
+	outer_peer(p, e, &b->to[k]);
 	memset(&b->cbuf[k], 0, sizeof b->cbuf[k]);
 	msg_setup(m, &b->to[k], &b->iov[k], b->slot[k], len, b->cbuf[k].b, sizeof b->cbuf[k].b);
-	cm = CMSG_FIRSTHDR(m);
-	cm->cmsg_level = IPPROTO_IPV6;
-	cm->cmsg_type = IPV6_PKTINFO;
-	cm->cmsg_len = CMSG_LEN(sizeof pi);
-	memcpy(CMSG_DATA(cm), &pi, sizeof pi);
+	put_pktinfo(m, &e->local);
 	b->e[k] = e;
 	b->n = k + 1;
 }
