@@ -309,6 +309,28 @@ void he_mh_input(struct hostengine *e, const uint8_t *buf, size_t len,
 
 /* ---- movement ---- */
 
+/*
+ * When an's old CoA stopped working, on the host's clock: the moment the
+ * change was seen (the netlink burst that showed it, read by the agent),
+ * or, when earlier, the last packet the tunnel received from an for any of
+ * its bindings: nothing came after it, so whatever an sent later was lost
+ * (or is still in flight) and belongs to the outage. The netlink stamp
+ * alone is late by the time the kernel took to tell and the agent to read,
+ * and a receive-only host has no other packet to set it right at the
+ * anchor (replay.h).
+ */
+static uint64_t loss_moment(struct hostengine *e, const struct reg_anchor *an)
+{
+	uint64_t seen = e->change_ms ? e->change_ms : e->now, last = 0, ms;
+
+	if (!e->ops->last_rx)
+		return seen;
+	for (const struct reg_binding *b = an->bindings; b; b = b->next)
+		if (b->registered && e->ops->last_rx(e->arg, &b->hnp, &ms) == 0 && ms > last)
+			last = ms;
+	return last && last < seen ? last : seen;
+}
+
 /* 1 while a binding at an is in an exchange a move started */
 static int moving(const struct reg_anchor *an)
 {
@@ -329,7 +351,7 @@ void he_check_anchor(struct hostengine *e, struct reg_anchor *an)
 	/* the old CoA stopped working now, unless that was seen already (the
 	 * BUs of the move say when: replay.h) */
 	if (had && (rc < 0 || !IN6_ARE_ADDR_EQUAL(&coa, &old)) && !an->coa_lost_ms)
-		an->coa_lost_ms = e->change_ms ? e->change_ms : e->now;
+		an->coa_lost_ms = loss_moment(e, an);
 	if (rc < 0) {
 		/* no route or no usable source: keep the old binding, the
 		 * next event retries */

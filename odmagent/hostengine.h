@@ -70,6 +70,10 @@ struct he_ops {
 	int (*addr_usable)(void *arg, const struct in6_addr *addr); /* 1 yes, 0 not yet */
 	/* last tunnel packet from or to addr, monotonic ms (0 = never) */
 	int (*last_traffic)(void *arg, const struct in6_addr *addr, uint64_t *ms);
+	/* optional: a time (monotonic ms, 0 = never) at or after the arrival
+	 * of the last tunnel packet received for addr, with none received
+	 * since: the earliest provable start of a loss (replay.h) */
+	int (*last_rx)(void *arg, const struct in6_addr *addr, uint64_t *ms);
 	/* sockets bound to each of addrs[0..n), into out[0..n) */
 	int (*count_sockets)(void *arg, const struct in6_addr *addrs, size_t n,
 			     struct sockdiag_count *out);

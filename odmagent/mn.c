@@ -273,7 +273,8 @@ static int op_addr_usable(void *arg, const struct in6_addr *addr)
 	return netconf_addr_usable(mn->nc, addr);
 }
 
-static int op_last_traffic(void *arg, const struct in6_addr *addr, uint64_t *ms)
+/* the tunnel's last packet for addr received, and from or to it */
+static int last_times(void *arg, const struct in6_addr *addr, uint64_t *rx, uint64_t *any)
 {
 	struct mn *mn = arg;
 	struct odm_tunnel_stats st;
@@ -281,8 +282,23 @@ static int op_last_traffic(void *arg, const struct in6_addr *addr, uint64_t *ms)
 
 	if (rc < 0)
 		return rc;
-	*ms = st.last_rx_ms > st.last_tx_ms ? st.last_rx_ms : st.last_tx_ms;
+	*rx = st.last_rx_ms;
+	*any = st.last_rx_ms > st.last_tx_ms ? st.last_rx_ms : st.last_tx_ms;
 	return 0;
+}
+
+static int op_last_traffic(void *arg, const struct in6_addr *addr, uint64_t *ms)
+{
+	uint64_t rx;
+
+	return last_times(arg, addr, &rx, ms);
+}
+
+static int op_last_rx(void *arg, const struct in6_addr *addr, uint64_t *ms)
+{
+	uint64_t any;
+
+	return last_times(arg, addr, ms, &any);
 }
 
 static int op_count_sockets(void *arg, const struct in6_addr *addrs, size_t n,
@@ -405,6 +421,7 @@ static const struct he_ops mn_ops = {
 	.rule_del = op_rule_del,
 	.addr_usable = op_addr_usable,
 	.last_traffic = op_last_traffic,
+	.last_rx = op_last_rx,
 	.count_sockets = op_count_sockets,
 	.destroy_tcp = op_destroy_tcp,
 	.coa = op_coa,

@@ -32,14 +32,20 @@
 #define REPLAY_PKT_MAX 1500   /* replay_open: packets above this are not kept */
 #define REPLAY_PKT_LIMIT 65535 /* replay_open_sized's largest pkt_max */
 /*
- * Before the moment the host says it lost its old care-of address: what
- * was still in flight toward it then (the anchor-to-host delay, under 1 ms
- * on the test network), what it lost before it noticed (a netlink event,
- * about 1 ms) and both clocks' ms granularity. Each ms of margin costs a
- * receive-only stream a duplicate per ms of its packet spacing; a path
- * with a longer one-way delay loses what was in flight beyond the margin.
+ * Before the moment the host names as its loss. The host takes that moment
+ * from the last packet its tunnel received from the anchor when it has one
+ * (hostengine.c), so it is at or just after that packet's arrival: what
+ * the anchor sent later was lost. The margin covers the rest: the stamps
+ * are whole ms (the host's loss and BU times, the anchor's clock and the
+ * ring's), so "lost N ms ago" can come out up to 1 ms short; and the last
+ * packet's anchor-to-host delay plus the BU's own transit, under 1 ms on a
+ * LAN (a path with a longer one-way delay loses what was in flight beyond
+ * it). Each ms of margin costs a receive-only stream up to one duplicate
+ * per ms of its packet spacing: 1 at 500 packets/s. It was 10 ms while the
+ * host stamped its loss only when its agent read the kernel's event, and
+ * made a receive-only stream at 500/s get 5 duplicates beyond its outage.
  */
-#define REPLAY_MARGIN_MS 10
+#define REPLAY_MARGIN_MS 2
 /*
  * A host stamps the loss when its agent reads the kernel's event, which a
  * loaded host does up to tens of ms late. When the anchor last heard from

@@ -10,8 +10,9 @@
 # of the move said how long ago the old care-of address was lost, the
 # anchor replayed the outage, and mn got at most as many duplicates as cn
 # sent during the outage (the longest run of datagrams not delivered on
-# time: lost, or late by the replay; lib/udpstream.py) plus 10 %, none older
-# than that outage plus the margin. Then
+# time: lost, or late by the replay; lib/udpstream.py) plus 10 % and the
+# datagrams of the replay's stated margin (2 ms), none older than that
+# outage plus the margin. Then
 # iperf3 -u -R (cn sends) under the shim across a move back: no loss, and
 # duplicates within the datagrams of the move plus 50 ms, + 10 %. Prints the
 # numbers. Before this bound, one move brought ~1 260 duplicates up to
@@ -87,12 +88,19 @@ REPLAYED=$(grep -m1 'replayed .* packets' "$CHA_AGENT_LOG" || true)
 echo "anchor: ${REPLAYED#*info: }"
 check "the anchor replayed over the outage the host reported" grep -q "the host's outage" <<<"$REPLAYED"
 
-BOUND=$(((REPLAY_OUTAGE_SENT * 11 + 9) / 10))
-check "duplicates $REPLAY_DUPS <= datagrams sent during the outage + 10 % ($BOUND)" \
+# The bound: the datagrams sent in the outage + 10 %, and those of the
+# replay's stated margin before it (REPLAY_MARGIN_MS in replay.h, 2 ms: one
+# datagram at 500/s; the last one mn got on its old CoA is in it).
+MARGIN_MS=$(sed -n 's/^#define REPLAY_MARGIN_MS \([0-9]*\).*/\1/p' "$ODM_REPO/odmagent/replay.h")
+check "replay.h states the margin ($MARGIN_MS ms)" test -n "$MARGIN_MS"
+MARGIN_SENT=$(((500 * MARGIN_MS + 999) / 1000))
+BOUND=$(((REPLAY_OUTAGE_SENT * 11 + 9) / 10 + MARGIN_SENT))
+check "duplicates $REPLAY_DUPS <= datagrams sent during the outage + 10 % + $MARGIN_SENT of the $MARGIN_MS ms margin ($BOUND)" \
 	test "$REPLAY_DUPS" -le "$BOUND"
-# a duplicate arrives at most the outage plus the margin (replay.h, 10 ms)
-# after its first copy; 20 ms more for scheduling on a loaded machine
-AGE_MAX=$(/usr/bin/python3 -c "print(int(float('$REPLAY_OUTAGE_MS')) + 30)")
+# a duplicate arrives at most the outage, the margin and a datagram's
+# spacing (2 ms) after its first copy; 20 ms more for scheduling on a
+# loaded machine
+AGE_MAX=$(/usr/bin/python3 -c "print(int(float('$REPLAY_OUTAGE_MS')) + $MARGIN_MS + 2 + 20)")
 check "no duplicate older than the outage plus the margin ($REPLAY_DUP_AGE_MAX_MS ms <= $AGE_MAX ms)" \
 	/usr/bin/python3 -c "import sys; sys.exit(0 if float('$REPLAY_DUP_AGE_MAX_MS') <= $AGE_MAX else 1)"
 

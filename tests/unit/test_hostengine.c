@@ -53,6 +53,7 @@ static struct {
 	int usable;                 /* addr_usable's answer */
 	struct sockdiag_count count; /* every address's socket count */
 	uint64_t last_traffic;
+	uint64_t last_rx;
 	struct in6_addr coa;
 	int coa_rc;
 	struct in6_addr host[4];
@@ -127,6 +128,11 @@ static int f_addr_usable(void *arg, const struct in6_addr *a)
 static int f_last_traffic(void *arg, const struct in6_addr *a, uint64_t *ms)
 {
 	*ms = F.last_traffic;
+	return 0;
+}
+static int f_last_rx(void *arg, const struct in6_addr *a, uint64_t *ms)
+{
+	*ms = F.last_rx;
 	return 0;
 }
 static int f_count(void *arg, const struct in6_addr *addrs, size_t n, struct sockdiag_count *out)
@@ -229,7 +235,7 @@ static const struct he_ops OPS = {
 	.addr_add = f_addr_add, .addr_del = f_addr_del, .tun_bind = f_tun_bind,
 	.tun_unbind = f_tun_unbind, .route_add = f_route_add, .route_del = f_route_del,
 	.rule_add = f_rule_add, .rule_del = f_rule_del, .addr_usable = f_addr_usable,
-	.last_traffic = f_last_traffic, .count_sockets = f_count, .destroy_tcp = f_destroy_tcp,
+	.last_traffic = f_last_traffic, .last_rx = f_last_rx, .count_sockets = f_count, .destroy_tcp = f_destroy_tcp,
 	.coa = f_coa, .ifname = f_ifname, .host_addrs = f_host_addrs, .send_bu = f_send_bu,
 	.ntp_now = f_ntp, .random16 = f_random16, .reply = f_reply,
 	.reply_error = f_reply_error, .cred = f_cred, .emit = f_emit, .save = f_save,
@@ -1018,12 +1024,18 @@ Test(hostengine, host_configuration_failure_deregisters_and_undoes)
 
 /* ---- the outage a move's BU reports (replay.h) ---- */
 
-Test(hostengine, a_moves_bu_says_when_the_old_coa_stopped_working)
+/*
+ * One move from COA1 to COA2: the link goes at T0 + 1000 (the burst of
+ * events that shows it), the new CoA is there at T0 + 1040, the tunnel last
+ * received from the anchor at last_rx (0 = never). The BU's "lost N ms ago".
+ */
+static uint32_t lost_ago_with_last_rx(uint64_t last_rx)
 {
 	struct mh_msg m;
 
 	granted(IPPROTO_UDP);
-	F.coa_rc = -ENETUNREACH; /* the old link went down: no CoA at all */
+	F.last_rx = last_rx;
+	F.coa_rc = -ENETUNREACH;
 	F.nhost = 0;
 	he_move_since(&E, T0 + 1010, T0 + 1000); /* a burst of events from T0 + 1000 */
 	he_move(&E, T0 + 1020); /* more events while deaf: still the first */
@@ -1036,7 +1048,15 @@ Test(hostengine, a_moves_bu_says_when_the_old_coa_stopped_working)
 	cr_assert_eq(F.nbu, 2, "the move's BU");
 	m = bu(1);
 	cr_assert(m.present & MH_HAS_COA_LOST);
-	cr_assert_eq(m.coa_lost_ms, 40, "deaf since the burst of the first event without a CoA");
+	return m.coa_lost_ms;
+}
+
+Test(hostengine, a_moves_bu_says_when_the_old_coa_stopped_working)
+{
+	struct mh_msg m;
+
+	cr_assert_eq(lost_ago_with_last_rx(0), 40,
+		     "nothing received: deaf since the burst of the first event without a CoA");
 	answer(1, MH_BA_ACCEPTED, NULL, T0 + 1070);
 	he_tick(&E, T0 + 1500); /* the CoA works, the move is over */
 
@@ -1049,6 +1069,22 @@ Test(hostengine, a_moves_bu_says_when_the_old_coa_stopped_working)
 	m = bu(2);
 	cr_assert(m.present & MH_HAS_COA_LOST);
 	cr_assert_eq(m.coa_lost_ms, 0, "a new loss, measured from this move");
+}
+
+/* the tunnel's last packet from the anchor, when it came before the events
+ * that showed the loss, is the loss's start: nothing came after it */
+Test(hostengine, a_moves_bu_counts_the_loss_from_the_last_packet_received)
+{
+	uint32_t ago = lost_ago_with_last_rx(T0 + 996);
+
+	cr_assert_eq(ago, 44, "the last packet came 4 ms before the burst: %u ms", ago);
+}
+
+Test(hostengine, a_packet_read_after_the_burst_leaves_the_burst_as_the_loss)
+{
+	uint32_t ago = lost_ago_with_last_rx(T0 + 1003);
+
+	cr_assert_eq(ago, 40, "%u ms", ago);
 }
 
 /* ---- access anchors: Session-lasting without a CHA, Graceful-replacement ---- */

@@ -20,6 +20,36 @@ Test(replay_outage, the_hosts_outage_less_the_margin)
 		     "a host that never sent gets its outage too");
 }
 
+static void count_one(void *arg, const uint8_t *pkt, size_t len)
+{
+	(*(size_t *)arg)++;
+}
+
+/*
+ * A receive-only host (last heard from at the flow's start) that lost its
+ * old CoA 20 ms before its BU, a stream of one packet each 2 ms (500/s):
+ * the replay holds the 10 packets sent in the outage and those of the
+ * stated 2 ms margin, 1 more, and nothing older.
+ */
+Test(replay_outage, a_receive_only_host_gets_its_outage_and_2_ms_more)
+{
+	static const struct in6_addr a = { { { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } } };
+	struct replay_ring *r;
+	uint8_t pkt[64] = { 0 };
+	uint64_t from = replay_from_ms(NOW, 1, 20, NOW - 2000);
+	size_t n = 0;
+
+	cr_assert_eq(from, NOW - 22, "the outage and 2 ms: from %llu ms before",
+		     (unsigned long long)(NOW - from));
+	cr_assert_eq(replay_open(&r, 256), 0);
+	/* sent at NOW - 199, NOW - 197, ..., NOW - 1: the outage's are the last 10 */
+	for (uint64_t t = NOW - 199; t < NOW; t += 2)
+		replay_record(r, &a, t, pkt, sizeof pkt);
+	replay_since(r, &a, from, count_one, &n);
+	cr_assert_eq(n, 11, "the 10 packets of the outage and 1 of the margin, not %zu", n);
+	replay_close(r);
+}
+
 Test(replay_outage, a_host_that_noticed_late_gets_it_from_its_last_packet)
 {
 	/* ACKs until 25 ms before the moment the host names: it noticed late */
