@@ -10,6 +10,7 @@
 #include "hostengine.h"
 #include "log.h"
 #include "odm.h"
+#include "replay.h"
 
 static const char *proto_name(int proto)
 {
@@ -310,25 +311,24 @@ void he_mh_input(struct hostengine *e, const uint8_t *buf, size_t len,
 /* ---- movement ---- */
 
 /*
- * When an's old CoA stopped working, on the host's clock: the moment the
- * change was seen (the netlink burst that showed it, read by the agent),
- * or, when earlier, the last packet the tunnel received from an for any of
- * its bindings: nothing came after it, so whatever an sent later was lost
- * (or is still in flight) and belongs to the outage. The netlink stamp
- * alone is late by the time the kernel took to tell and the agent to read,
- * and a receive-only host has no other packet to set it right at the
- * anchor (replay.h).
+ * When an's old CoA stopped working, on the host's clock: the last packet
+ * the tunnel received from an for any of its bindings, when that came
+ * before the change was seen (the netlink burst that showed it, as the
+ * agent read it): nothing came after it, so whatever an sent later was
+ * lost or is still in flight. Without such a packet, the moment the change
+ * was seen less what the kernel's notice and the agent's read of it may
+ * have taken (replay.h).
  */
 static uint64_t loss_moment(struct hostengine *e, const struct reg_anchor *an)
 {
 	uint64_t seen = e->change_ms ? e->change_ms : e->now, last = 0, ms;
 
-	if (!e->ops->last_rx)
-		return seen;
-	for (const struct reg_binding *b = an->bindings; b; b = b->next)
+	for (const struct reg_binding *b = an->bindings; b && e->ops->last_rx; b = b->next)
 		if (b->registered && e->ops->last_rx(e->arg, &b->hnp, &ms) == 0 && ms > last)
 			last = ms;
-	return last && last < seen ? last : seen;
+	if (last && last < seen)
+		return last;
+	return seen > REPLAY_NOTICE_MS ? seen - REPLAY_NOTICE_MS : seen;
 }
 
 /* 1 while a binding at an is in an exchange a move started */

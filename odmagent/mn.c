@@ -294,10 +294,14 @@ static int op_last_traffic(void *arg, const struct in6_addr *addr, uint64_t *ms)
 	return last_times(arg, addr, &rx, ms);
 }
 
+/* only where the backend stamps each packet it receives (tunnel.h) */
 static int op_last_rx(void *arg, const struct in6_addr *addr, uint64_t *ms)
 {
+	struct mn *mn = arg;
 	uint64_t any;
 
+	if (!mn->tun->ops->rx_each_packet)
+		return -EOPNOTSUPP;
 	return last_times(arg, addr, ms, &any);
 }
 

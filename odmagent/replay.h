@@ -47,6 +47,14 @@
  */
 #define REPLAY_MARGIN_MS 2
 /*
+ * A host that cannot date its loss by a packet (none received since the
+ * change, or a backend that does not stamp each one: tunnel.h) names the
+ * moment its agent read the kernel's first event of the change, less this:
+ * the kernel's notice and the agent's read of it, a few ms on an idle host.
+ * With the margin it is the 10 ms such a host always had.
+ */
+#define REPLAY_NOTICE_MS 8
+/*
  * A host stamps the loss when its agent reads the kernel's event, which a
  * loaded host does up to tens of ms late. When the anchor last heard from
  * the host (a TCP receiver's ACKs, say) at most this long before the moment

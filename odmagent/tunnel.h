@@ -57,6 +57,10 @@ struct odm_tunnel;
 
 struct odm_tunnel_ops {
 	const char *name;
+	/* 1: stats' last_rx_ms is when the last packet was read, so none came
+	 * after it (a host dates its loss by it, hostengine.c); 0: it is only
+	 * when a poll of counters last saw them rise */
+	int rx_each_packet;
 	/* 0 if this backend can run on this kernel, -errno (logged) if not */
 	int (*probe)(void);
 	int (*open)(struct odm_tunnel *t);

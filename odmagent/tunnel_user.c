@@ -1072,4 +1072,5 @@ const struct odm_tunnel_ops tunnel_userspace_ops = {
 	.unbind = tu_unbind,
 	.stats = tu_stats,
 	.moved = tu_moved,
+	.rx_each_packet = 1,
 };

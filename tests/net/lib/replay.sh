@@ -19,6 +19,12 @@ replay_stream_move() {
 	local to=$1 rate=${2:-500} secs=${3:-4} port=7799 out=$ODM_DIR/udpstream.txt k v i
 	local count=$((rate * secs)) py=$ODM_REPO/tests/net/lib/udpstream.py rx_pid
 	rm -f "$out"
+	# a previous stream's sender ends a moment after its receiver (its
+	# last ENDs): its port must be free before the next one binds it
+	for ((i = 0; i < 100; i++)); do
+		nsq cn ss -Hlun "sport = :$port" | grep -q . || break
+		sleep 0.05
+	done
 	topo_spawn cn udpstream-send "$ODM_DIR/udpstream-send.log" \
 		/usr/bin/python3 -u "$py" send "$port" "$rate" "$count"
 	for ((i = 0; i < 100; i++)); do
