@@ -45,6 +45,7 @@ snapshot_cha() {
 topo_up
 odm_agents_up
 echo "agents up: anchor on cha ($CHA_ADDR, pool $CHA_POOL), host agent on mn"
+echo "# tunnel backends: cha $(odm_tunnel_backend cha), mn $(odm_tunnel_backend mn)"
 snapshot_mn >"$ODM_DIR/mn.before"
 snapshot_cha >"$ODM_DIR/cha.before"
 

@@ -9,7 +9,9 @@
 # home-discovery off: see tests/net/lib/agents.sh)
 # (ODM_CONF=samples, tests/net/lib/agents.sh), and with only the
 # capabilities the systemd units give them: the CapabilityBoundingSet= of
-# odmagent/dist/odmagent.service.in (ODM_AGENT_CAPS, setpriv).
+# odmagent/dist/odmagent.service.in (ODM_AGENT_CAPS, setpriv). The samples
+# say "tunnel auto": where the kernel has seg6 both agents must run the
+# kernel backend, and this is make check's run of test_cha on it.
 #
 # Exit 0 pass, 1 fail, 77 skip (as test_cha.sh).
 set -uo pipefail
@@ -44,6 +46,19 @@ for h in cha mn; do
 		echo "ok - the $h agent ran with $caps only (CapEff $got)"
 	fi
 done
+# The samples say "tunnel auto", which prefers the kernel backend: where the
+# kernel has seg6 this is make check's run of test_cha on it (net-kernel).
+backends=$(sed -n 's/^# tunnel backends: //p' "$LOG")
+if [[ -e /proc/sys/net/ipv6/seg6_flowlabel ]]; then
+	if [[ $backends == "cha kernel, mn kernel" ]]; then
+		echo "ok - tunnel auto: both agents ran the kernel backend ($backends)"
+	else
+		echo "not ok - tunnel auto on a kernel with seg6: '$backends', not the kernel backend on both"
+		rc=1
+	fi
+else
+	echo "# no seg6 in this kernel: tunnel auto ran $backends"
+fi
 if ((rc == 0)); then
 	echo "test_samples: all checks passed (test_cha with the sample configurations)"
 else
