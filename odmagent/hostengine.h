@@ -72,7 +72,8 @@ struct he_ops {
 	int (*last_traffic)(void *arg, const struct in6_addr *addr, uint64_t *ms);
 	/* optional: a time (monotonic ms, 0 = never) at or after the arrival
 	 * of the last tunnel packet received for addr, with none received
-	 * since: the earliest provable start of a loss (replay.h) */
+	 * since: the earliest provable start of a loss (replay.h); -errno
+	 * when the tunnel cannot say (it does not stamp each packet) */
 	int (*last_rx)(void *arg, const struct in6_addr *addr, uint64_t *ms);
 	/* sockets bound to each of addrs[0..n), into out[0..n) */
 	int (*count_sockets)(void *arg, const struct in6_addr *addrs, size_t n,
