@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -28,7 +30,7 @@ struct linkprep_agent {
 	struct linkprep lp;
 	struct movement *mv;
 	uv_timer_t timer;  /* the next solicitation */
-	int fd;            /* raw socket for solicitations, -1 without */
+	int fd;            /* packet socket for solicitations, -1 without */
 };
 
 /* "/proc/sys/net/ipv6/conf/IF/KEY" into path; -EINVAL for a name that is
@@ -132,13 +134,20 @@ static int answered(int ifindex)
 	return yes;
 }
 
+/* The solicitation as a link-layer frame to 33:33:00:00:00:02, the
+ * all-routers group's MAC (RFC 2464 7): the kernel's IPv6 output would
+ * refuse it while the link has no usable source address (a tentative
+ * link-local one), which is when it is needed most */
 static int send_rs(struct linkprep_agent *la, int ifindex)
 {
 	uint8_t pkt[LINKPREP_RS_LEN];
 	size_t len = linkprep_rs_packet(pkt, sizeof(pkt));
-	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_scope_id = (uint32_t)ifindex };
+	struct sockaddr_ll to = { .sll_family = AF_PACKET,
+				  .sll_protocol = htons(ETH_P_IPV6),
+				  .sll_ifindex = ifindex,
+				  .sll_halen = ETH_ALEN,
+				  .sll_addr = { 0x33, 0x33, 0, 0, 0, 2 } };
 
-	memcpy(&to.sin6_addr, pkt + 24, sizeof(to.sin6_addr));
 	if (sendto(la->fd, pkt, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
 		return -errno;
 	return 0;
@@ -239,9 +248,10 @@ int linkprep_agent_open(struct linkprep_agent **out, uv_loop_t *loop, struct mov
 	la->mv = mv;
 	la->fd = -1;
 	if (solicit) {
-		la->fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_RAW);
+		/* protocol 0: sends only, receives nothing */
+		la->fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (la->fd < 0) {
-			log_warn(-errno, "router-solicit: raw IPv6 socket (carrying on without)");
+			log_warn(-errno, "router-solicit: packet socket (carrying on without)");
 			la->lp.solicit = 0;
 		}
 	}

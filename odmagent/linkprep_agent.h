@@ -3,9 +3,11 @@
  * linkprep_agent.h — the host agent's hands for linkprep.h: it writes the
  * optimistic-DAD sysctls of each access interface (net.ipv6.conf.IF.*,
  * through /proc/sys) once, logging what it changed, and sends the Router
- * Solicitations the core asks for on a raw IPv6 socket (IPPROTO_RAW: the
- * header is ours, so the source can be the unspecified address whatever
- * state the link-local address is in). Interfaces present at start come
+ * Solicitations the core asks for as whole IPv6 packets on a packet socket
+ * (packet(7), SOCK_DGRAM: the kernel adds the Ethernet header), so they
+ * leave from the unspecified address whatever state the link-local address
+ * is in (IPv6 output refuses to send while it is tentative and not
+ * optimistic: seen as EADDRNOTAVAIL). Interfaces present at start come
  * from one link dump, later ones from movement.h's link events. Failures
  * (no such sysctl, EPERM, a send refused) are logged and the agent carries
  * on: the host then moves at the kernel's own pace.
