@@ -47,7 +47,8 @@ static void on_hup(uv_signal_t *s, int signum)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: odmagent [-dnsv] [-f config]\n"
+	fprintf(f, "usage: odmagent [-dnsv] [-f config] [--optimistic-dad on|off]\n"
+		   "                [--router-solicit on|off]\n"
 		   "       odmagent -h | --help | -V | --version\n\n"
 		   "  -f, --config FILE  configuration file (default " DEFAULT_CONFIG ")\n"
 		   "  -n, --check        check the configuration and exit\n"

@@ -49,9 +49,6 @@ EOF
 }
 earlier() { python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < float(sys.argv[2]) else 1)' "$1" "$2"; }
 
-"$ODM_BUILD/odmagent" --optimistic-dad maybe -n >/dev/null 2>&1 && rc=0 || rc=$?
-check "--optimistic-dad takes on or off only (usage error, rc $rc)" test "$rc" -eq 2
-
 topo_up
 check "mn starts on the kernel's default: optimistic_dad 0" knob_is eth1 optimistic_dad 0
 # ------------------------------------------------ 1. sysctls at start
