@@ -31,6 +31,8 @@ struct odm_agent {
 	struct policy_state *policy; /* the running policy (policy_agent.c) */
 	int log_forced;            /* -d/-v: a level that wins over the config's, or -1 */
 	int syslog_forced;         /* -s: syslog whatever the config's "log" says */
+	int optimistic_forced;     /* --optimistic-dad: 0/1 that wins over the config's, or -1 */
+	int solicit_forced;        /* --router-solicit: likewise */
 	uv_signal_t sig_term, sig_int, sig_hup;
 	const char *config_path;   /* re-read on SIGHUP (main.c) */
 };
@@ -54,6 +56,9 @@ void mn_reload(struct odm_agent *a);
  * binding ends. who ("SIGHUP", "reload") starts the log line. 0, or -errno
  * with the reason in err. */
 int agent_reload(struct odm_agent *a, const char *who, char *err, size_t errlen);
+/* What the command line says of the configuration (--optimistic-dad,
+ * --router-solicit) put over cfg, at start and on every reload */
+void agent_config_forced(const struct odm_agent *a, struct odm_config *cfg);
 /* (Re)start logging with the configured or forced level and target */
 void agent_log_setup(const struct odm_agent *a);
 

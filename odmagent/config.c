@@ -98,6 +98,8 @@ void config_defaults(struct odm_config *cfg)
 	cfg->table = 1000;
 	cfg->rule_priority = 1000;
 	cfg->home_discovery = 1;
+	cfg->optimistic_dad = 1;
+	cfg->router_solicit = 1;
 	cfg->dns.port = 53;
 	cfg->dns.ttl = 60;
 	/* pool none: an all-zero prefix of length 0 */
@@ -581,15 +583,39 @@ static int d_access_anchor(struct parse *p, char **w)
 	return 0;
 }
 
+int config_onoff(const char *word)
+{
+	if (strcmp(word, "on") == 0)
+		return 1;
+	if (strcmp(word, "off") == 0)
+		return 0;
+	return -1;
+}
+
+/* DIRECTIVE on|off into *out */
+static int parse_onoff(struct parse *p, const char *directive, char *word, int *out)
+{
+	int v = config_onoff(word);
+
+	if (v < 0)
+		return perr(p, word, "%s must be on or off", directive);
+	*out = v;
+	return 0;
+}
+
 static int d_home_discovery(struct parse *p, char **w)
 {
-	if (strcmp(w[1], "on") == 0)
-		p->cfg->home_discovery = 1;
-	else if (strcmp(w[1], "off") == 0)
-		p->cfg->home_discovery = 0;
-	else
-		return perr(p, w[1], "home-discovery must be on or off");
-	return 0;
+	return parse_onoff(p, "home-discovery", w[1], &p->cfg->home_discovery);
+}
+
+static int d_optimistic_dad(struct parse *p, char **w)
+{
+	return parse_onoff(p, "optimistic-dad", w[1], &p->cfg->optimistic_dad);
+}
+
+static int d_router_solicit(struct parse *p, char **w)
+{
+	return parse_onoff(p, "router-solicit", w[1], &p->cfg->router_solicit);
 }
 
 /* ---- DNS registration (mn): dns-publish, dns-server, dns-name, ... ---- */
@@ -804,6 +830,8 @@ static const struct directive directives[] = {
 	{ "home-anchor", 1, MN_ONLY, d_home_anchor },
 	{ "access-anchor", 1, MN_ONLY, d_access_anchor },
 	{ "home-discovery", 1, MN_ONLY, d_home_discovery },
+	{ "optimistic-dad", 1, MN_ONLY, d_optimistic_dad },
+	{ "router-solicit", 1, MN_ONLY, d_router_solicit },
 	{ "dns-publish", 1, MN_ONLY, d_dns_publish },
 	{ "dns-server", 1, MN_ONLY, d_dns_server },
 	{ "dns-port", 1, MN_ONLY, d_dns_port },
@@ -1087,6 +1115,10 @@ int config_reload(struct odm_config *cur, struct odm_config *next, char *err, si
 		fixed = "home-anchor";
 	else if (cur->home_discovery != next->home_discovery)
 		fixed = "home-discovery";
+	else if (cur->optimistic_dad != next->optimistic_dad)
+		fixed = "optimistic-dad";
+	else if (cur->router_solicit != next->router_solicit)
+		fixed = "router-solicit";
 	else if (cur->n_access_anchors != next->n_access_anchors ||
 		 cur->access_from_ra != next->access_from_ra ||
 		 memcmp(cur->access_anchors, next->access_anchors,

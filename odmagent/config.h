@@ -32,6 +32,8 @@
  *   rule-priority N                     (mn: priority of from-rules)
  *   home-anchor ADDR                    (mn: the home anchor; else discovered)
  *   home-discovery on|off               (mn: DNS SRV, then RAs; default on)
+ *   optimistic-dad on|off               (mn: RFC 4429 on access interfaces; default on)
+ *   router-solicit on|off               (mn: an RS at once when a link comes up; default on)
  *   access-anchor ADDR|ra|off           (mn: access routers' anchors; repeatable; default off)
  *   dns-publish off|current|fixed       (mn: the host's AAAA: current address or Fixed)
  *   dns-server ADDR / dns-port N        (mn: where DNS UPDATEs go; port 53)
@@ -112,6 +114,9 @@ struct odm_config {
 	int has_home_anchor;         /* home-anchor given: no discovery needed */
 	struct in6_addr home_anchor;
 	int home_discovery;          /* look for one by DNS SRV and RAs */
+	/* access links (linkprep.h) */
+	int optimistic_dad;          /* set optimistic_dad/use_optimistic on them */
+	int router_solicit;          /* solicit as soon as one comes up */
 	/* access routers' anchors: the one whose /64 holds one of the host's
 	 * addresses is the current link's (accessclaim.h) */
 	struct in6_addr access_anchors[CONFIG_ACCESS_ANCHORS_MAX];
@@ -130,6 +135,8 @@ int config_parse(struct odm_config *cfg, const char *text, size_t len,
 		 const char *name, char *err, size_t errlen);
 int config_load(struct odm_config *cfg, const char *path, char *err, size_t errlen);
 void config_free(struct odm_config *cfg);
+/* "on" 1, "off" 0, else -1 */
+int config_onoff(const char *word);
 /* Names of roles and anchor modes, as the config writes them ("?" if out of range) */
 const char *config_role_name(enum odm_role role);
 const char *config_mode_name(enum odm_anchor_mode mode);

@@ -47,13 +47,16 @@ static void on_hup(uv_signal_t *s, int signum)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: odmagent [-dnsv] [-f config]\n"
+	fprintf(f, "usage: odmagent [-dnsv] [-f config] [--optimistic-dad on|off]\n"
+		   "                [--router-solicit on|off]\n"
 		   "       odmagent -h | --help | -V | --version\n\n"
 		   "  -f, --config FILE  configuration file (default " DEFAULT_CONFIG ")\n"
 		   "  -n, --check        check the configuration and exit\n"
 		   "  -s, --syslog       log to syslog, not standard error\n"
 		   "  -d, --debug        log at the debug level\n"
 		   "  -v, --verbose      log at least at the info level\n"
+		   "  --optimistic-dad on|off  mn: optimistic DAD on access links (wins over the file)\n"
+		   "  --router-solicit on|off  mn: a Router Solicitation as a link comes up (likewise)\n"
 		   "  -h, --help         this help\n"
 		   "  -V, --version      print the version\n");
 }
@@ -112,7 +115,7 @@ int main(int argc, char **argv)
 	uv_loop_t loop;
 	char err[512];
 	int check = 0, debug = 0, verbose = 0, to_syslog = 0, c, r, rc = 1;
-	int loop_ok = 0, sigs_ok = 0, started = 0;
+	int loop_ok = 0, sigs_ok = 0, started = 0, optimistic = -1, solicit = -1;
 	uint64_t capeff;
 
 	static const struct option longopts[] = {
@@ -123,6 +126,8 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "optimistic-dad", required_argument, NULL, 'O' },
+		{ "router-solicit", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char shortopt[3] = "-?";
@@ -156,6 +161,14 @@ int main(int argc, char **argv)
 		case 'v':
 			verbose = 1;
 			break;
+		case 'O':
+		case 'R':
+			r = config_onoff(optarg);
+			if (r < 0)
+				usage_error("%s must be on or off, not \"%s\"",
+					    c == 'O' ? "--optimistic-dad" : "--router-solicit", optarg);
+			*(c == 'O' ? &optimistic : &solicit) = r;
+			break;
 		}
 	}
 	if (optind != argc)
@@ -164,6 +177,8 @@ int main(int argc, char **argv)
 	memset(a, 0, sizeof(*a));
 	a->log_forced = -1; /* -d / -v given: they win over the configured level, also on reload */
 	a->syslog_forced = to_syslog; /* -s: syslog whatever the configuration's "log" says */
+	a->optimistic_forced = optimistic;
+	a->solicit_forced = solicit;
 	events_init(&a->events);
 	a->config_path = path;
 	r = config_load(&a->cfg, path, err, sizeof(err));
@@ -172,6 +187,7 @@ int main(int argc, char **argv)
 		config_free(&a->cfg);
 		return 1;
 	}
+	agent_config_forced(a, &a->cfg);
 	if (check) {
 		struct policy_state *ps = NULL;
 

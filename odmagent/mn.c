@@ -52,6 +52,7 @@
 #include "monotime.h"
 #include "movement.h"
 #include "netconf.h"
+#include "linkprep_agent.h"
 #include "odm.h"
 #include "policy_agent.h"
 #include "sockdiag.h"
@@ -66,6 +67,7 @@ struct mn {
 	struct odm_tunnel *tun;
 	struct mhsock *mh;
 	struct movement *mv;
+	struct linkprep_agent *lp; /* optimistic DAD, RS on link-up (linkprep.h) */
 	struct hostengine e;
 	uv_timer_t tick, regt;
 	uv_timer_t usable_t;   /* asks the kernel again about addresses not usable yet */
@@ -637,6 +639,8 @@ static void teardown(struct odm_agent *a, struct mn *mn)
 		uv_timer_stop(&mn->regt);
 		uv_timer_stop(&mn->usable_t);
 	}
+	linkprep_agent_close(mn->lp);
+	mn->lp = NULL;
 	if (mn->mv)
 		movement_close(mn->mv);
 	mn->mv = NULL;
@@ -725,6 +729,12 @@ int mn_start(struct odm_agent *a)
 	rc = movement_open(&mn->mv, a->loop, mn->tun->ifindex, on_move, mn);
 	if (rc < 0) {
 		log_err(rc, "netlink monitor");
+		goto fail;
+	}
+	rc = linkprep_agent_open(&mn->lp, a->loop, mn->mv, mn->tun->ifindex, cfg->optimistic_dad,
+				 cfg->router_solicit);
+	if (rc < 0) {
+		log_err(rc, "access link preparation");
 		goto fail;
 	}
 	uv_timer_init(a->loop, &mn->tick);

@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <net/if.h>
 #include <linux/rtnetlink.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include <netlink/addr.h>
+#include <netlink/attr.h>
 #include <netlink/cache.h>
 #include <netlink/errno.h>
 #include <netlink/msg.h>
@@ -41,15 +44,38 @@ struct movement {
 	int skip_ifindex;
 	movement_fn fn;
 	void *arg;
+	movement_link_fn link_fn; /* movement_watch_links(), may be NULL */
+	void *link_arg;
 	int open_handles;        /* freed when the last handle has closed */
 	int stopping;
 };
 
+/* For the look, the content does not matter, only that something moved;
+ * a link event is also handed to the link watcher, if any */
 static int on_valid(struct nl_msg *msg, void *arg)
 {
-	(void)msg;
-	(void)arg;
-	return NL_OK; /* the content does not matter, only that something moved */
+	struct movement *m = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	const struct ifinfomsg *ifi;
+	struct nlattr *name;
+	char ifname[IF_NAMESIZE] = "";
+
+	if (!m->link_fn || (h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK) ||
+	    !nlmsg_valid_hdr(h, sizeof(*ifi)))
+		return NL_OK;
+	ifi = nlmsg_data(h);
+	name = nlmsg_find_attr(h, sizeof(*ifi), IFLA_IFNAME);
+	if (name)
+		nla_strlcpy(ifname, name, sizeof(ifname));
+	m->link_fn(m->link_arg, ifi->ifi_index, ifi->ifi_flags, ifi->ifi_type, ifname,
+		   h->nlmsg_type == RTM_DELLINK);
+	return NL_OK;
+}
+
+void movement_watch_links(struct movement *m, movement_link_fn fn, void *arg)
+{
+	m->link_fn = fn;
+	m->link_arg = arg;
 }
 
 /* one look at the addresses: fn, told when the change began */

@@ -26,6 +26,14 @@ int movement_open(struct movement **out, uv_loop_t *loop, int skip_ifindex,
  * down stopped receiving then).
  */
 uint64_t movement_burst_ms(const struct movement *m);
+/*
+ * Link events too (RTM_NEWLINK, RTM_DELLINK: gone = 1): fn hears each as
+ * it is read, before the look it leads to (linkprep_agent.h). name is the
+ * interface's name, "" when the message had none.
+ */
+typedef void (*movement_link_fn)(void *arg, int ifindex, unsigned flags, unsigned short type,
+				 const char *name, int gone);
+void movement_watch_links(struct movement *m, movement_link_fn fn, void *arg);
 /* Stops and frees (asynchronously: the handles close on the next loop turn). */
 void movement_close(struct movement *m);
 

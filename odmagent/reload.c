@@ -15,6 +15,14 @@
 #include "monotime.h"
 #include "policy_agent.h"
 
+void agent_config_forced(const struct odm_agent *a, struct odm_config *cfg)
+{
+	if (a->optimistic_forced >= 0)
+		cfg->optimistic_dad = a->optimistic_forced;
+	if (a->solicit_forced >= 0)
+		cfg->router_solicit = a->solicit_forced;
+}
+
 int agent_reload(struct odm_agent *a, const char *who, char *err, size_t errlen)
 {
 	struct policy_state *ps = NULL;
@@ -25,6 +33,7 @@ int agent_reload(struct odm_agent *a, const char *who, char *err, size_t errlen)
 	r = config_load(&next, a->config_path, err, errlen);
 	if (r < 0)
 		return r;
+	agent_config_forced(a, &next);
 	/* the policy first: a bad one must stop the configuration too */
 	if (next.role == ODM_ROLE_MN) {
 		r = policy_state_load(&next, &ps, err, errlen);

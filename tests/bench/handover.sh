@@ -10,7 +10,13 @@
 #   mbb      make-before-break, no DAD: the new link is up and usable before
 #            the old one goes down
 #   dad      break-before-make with the kernel's default DAD (the realistic
-#            case: ~1-2 s before the new address may be used)
+#            case: ~1-2 s before the new address may be used). mn's
+#            sysctls are the kernel's; ODM runs with its agent's defaults,
+#            which turn on optimistic DAD on the access links and send a
+#            Router Solicitation as a link comes up (odmagent(8),
+#            optimistic-dad, router-solicit); MPTCP runs on the kernel's
+#            defaults: mn's agent is stopped for its measurements and the
+#            two sysctls it set are put back to the kernel's values
 #   optdad   the same with optimistic DAD (RFC 4429), which is what a host
 #            can do about DAD: ODM's BU then goes out from the optimistic
 #            address at once
@@ -50,6 +56,10 @@ fi
 RATE=${BENCH_HANDOVER_RATE:-160mbit}
 REPEAT=${BENCH_HANDOVER_REPEAT:-3}
 CASES=${BENCH_HANDOVER_CASES:-bbm mbb dad optdad}
+# the dad case's rows: mn on the kernel's DAD settings, ODM's agent with its
+# defaults (optimistic DAD and a Router Solicitation at link-up), MPTCP on
+# the kernel's defaults alone
+DAD_LABEL="default DAD (ODM agent: optimistic DAD + RS)"
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-64}
 : "${BENCH_FIGURES:=$(mktemp /tmp/odm-handover.XXXXXX)}"
 export BENCH_FIGURES
@@ -87,6 +97,7 @@ measure_mptcp() {
 	local how=$1 to=$2 pcap=$ODM_DIR/mptcp-$1-$MEAS_I.pcap cnpcap=$ODM_DIR/mptcp-$1-$MEAS_I-cn.pcap
 	local cap cncap old_if new_if rc=0
 	if [[ $to == ar1 ]]; then old_if=$MN_IF2 new_if=$MN_IF1; else old_if=$MN_IF1 new_if=$MN_IF2; fi
+	[[ -n ${MPTCP_KERNEL_DEFAULTS:-} ]] && agent_off
 	odm_capture mn any "$pcap" "tcp port $MPTCP_HTTP_PORT" 128
 	cap=$ODM_CAP_PID
 	odm_capture cn eth0 "$cnpcap" "tcp src port $MPTCP_HTTP_PORT" 128
@@ -109,6 +120,25 @@ measure_mptcp() {
 	R_STALL=$(phase stall "$R_TIMELINE")
 	R_MOVE=$(move_end "$R_TIMELINE")
 	R_RETX=$(retransmitted "$cnpcap" "$MPTCP_HTTP_PORT")
+	[[ -n ${MPTCP_KERNEL_DEFAULTS:-} ]] && odm_agent_start mn
+	return 0
+}
+
+# agent_off - MPTCP on the kernel's defaults: mn's agent stopped (it would
+# solicit a router as the new link comes up) and the sysctls it set on the
+# access links back at the kernel's values (mn's net.ipv6.conf.default: this
+# topology leaves optimistic_dad and use_optimistic there as the kernel has
+# them); the next ODM measurement starts it again (odm_agent_start), and it
+# sets them again
+agent_off() {
+	local ifc k v
+	topo_kill "$MN_AGENT_PID"
+	for ifc in "$MN_IF1" "$MN_IF2"; do
+		for k in optimistic_dad use_optimistic; do
+			v=$(nsx mn sysctl -n "net.ipv6.conf.default.$k")
+			nsx mn sysctl -q -w "net.ipv6.conf.$ifc.$k=$v" >/dev/null
+		done
+	done
 }
 
 # fresh_router AR - forget what AR's neighbour cache holds on mn's link, so a
@@ -248,7 +278,7 @@ run_dad_mode() { # DAD CASES...
 			case $c in
 			bbm) case_run "break-before-make, no DAD" move ;;
 			mbb) case_run "make-before-break" move_mbb ;;
-			dad) case_run "kernel default DAD" move ;;
+			dad) MPTCP_KERNEL_DEFAULTS=1 case_run "$DAD_LABEL" move ;;
 			optdad) case_run "optimistic DAD" move ;;
 			esac
 		done

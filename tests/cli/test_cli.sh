@@ -136,6 +136,8 @@ usage_err --bogus "odmagent --bogus" "$AGENT" --bogus
 usage_err -x "odmagent -x" "$AGENT" -x
 usage_err -f "odmagent -f without its argument" "$AGENT" -f
 usage_err extra "odmagent with an operand" "$AGENT" extra
+usage_err maybe "odmagent --optimistic-dad maybe" "$AGENT" --optimistic-dad maybe
+usage_err --router-solicit "odmagent --router-solicit without its argument" "$AGENT" --router-solicit
 expect 2 "odmctl without a command" "$CTL"
 expect 2 "enable without a service" "$CTL" enable
 expect 2 "disable without a service" "$CTL" disable
@@ -148,6 +150,8 @@ printf 'role mn\nidentity mn@example.test spi 1 key %s\npolicy-file %s\n' \
 	00112233445566778899aabbccddeeff "$TMP/policy" >"$TMP/mn.conf"
 printf 'quota 2\nrule exe /usr/bin/curl default session-lasting\n' >"$TMP/policy"
 expect 0 "odmagent -n with a good policy file" "$AGENT" -n -f "$TMP/mn.conf"
+expect 0 "odmagent -n --optimistic-dad off --router-solicit on" "$AGENT" -n \
+	--optimistic-dad off --router-solicit on -f "$TMP/mn.conf"
 printf 'quota 2\nrule exe curl\n' >"$TMP/policy"
 expect 1 "odmagent -n with a bad policy file" "$AGENT" -n -f "$TMP/mn.conf"
 has err "$TMP/policy:2: curl: expected an absolute path" "odmagent -n names the policy's file, line and word"

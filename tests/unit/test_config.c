@@ -35,6 +35,19 @@ static void fini(void)
 
 TestSuite(config, .fini = fini);
 
+/* config_reload of cfg from text (which must parse); the reason in err */
+static int reload_from(const char *text)
+{
+	struct odm_config next;
+	int r;
+
+	cr_assert_eq(config_parse(&next, text, strlen(text), "n.conf", err, sizeof(err)), 0, "%s",
+		     err);
+	r = config_reload(&cfg, &next, err, sizeof(err));
+	config_free(&next);
+	return r;
+}
+
 /* The parse fails and the message starts with want. */
 static void fails(const char *text, const char *want)
 {
@@ -532,18 +545,14 @@ Test(config, dns_registration)
 Test(config, policy_file)
 {
 	static const char other[] = MN_ID "policy-file /etc/odm/other\n";
-	struct odm_config next;
 
 	cr_assert_eq(parse(MN_ID), 0, "%s", err);
 	cr_assert_str_eq(cfg.policy_file, "", "no policy file by default");
 	config_free(&cfg);
 	cr_assert_eq(parse(MN_ID "policy-file /etc/odm/policy\n"), 0, "%s", err);
 	cr_assert_str_eq(cfg.policy_file, "/etc/odm/policy");
-	cr_assert_eq(config_parse(&next, other, strlen(other), "n.conf", err, sizeof(err)), 0, "%s",
-		     err);
-	cr_assert_eq(config_reload(&cfg, &next, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(reload_from(other), 0, "%s", err);
 	cr_assert_str_eq(cfg.policy_file, "/etc/odm/other", "a reload takes the new path");
-	config_free(&next);
 	config_free(&cfg);
 	fails(MN_ID "policy-file policy\n", "t.conf:2: policy: policy file must be absolute");
 	fails(MN_ID "policy-file /etc/odm/\n", "t.conf:2: /etc/odm/: a policy file, not a directory");
@@ -588,4 +597,29 @@ Test(config, access_anchor_ra_and_off)
 	      "t.conf:3: off: access-anchor off goes alone");
 	fails(MN_ID "access-anchor off\naccess-anchor ra\n", "t.conf:3: ra: access-anchor off goes alone");
 	fails(MN_ID "access-anchor RA\n", "t.conf:2: ");
+}
+
+/* optimistic-dad and router-solicit (linkprep.h): mn only, on by default,
+ * on|off strictly, and a change takes a restart */
+Test(config, access_link_preparation)
+{
+	static const char off[] = MN_ID "optimistic-dad off\nrouter-solicit off\n";
+
+	cr_assert_eq(parse(MN_ID), 0, "%s", err);
+	cr_assert_eq(cfg.optimistic_dad, 1, "on by default");
+	cr_assert_eq(cfg.router_solicit, 1, "on by default");
+	config_free(&cfg);
+	cr_assert_eq(parse(MN_ID "optimistic-dad on\nrouter-solicit off\n"), 0, "%s", err);
+	cr_assert_eq(cfg.optimistic_dad, 1);
+	cr_assert_eq(cfg.router_solicit, 0);
+	cr_assert_eq(reload_from(off), -EINVAL);
+	cr_assert_str_eq(err, "optimistic-dad changed: it takes a restart, nothing reloaded");
+	config_free(&cfg);
+	fails(MN_ID "optimistic-dad yes\n", "t.conf:2: yes: optimistic-dad must be on or off");
+	fails(MN_ID "router-solicit 1\n", "t.conf:2: 1: router-solicit must be on or off");
+	fails(ANCHOR_BASE "optimistic-dad on\n",
+	      "t.conf:5: optimistic-dad: not valid for role anchor");
+	cr_assert_eq(config_onoff("on"), 1);
+	cr_assert_eq(config_onoff("off"), 0);
+	cr_assert_eq(config_onoff("On"), -1);
 }

@@ -6,8 +6,9 @@
 # repository). Source it after topo.sh; call odm_agents_up after topo_up.
 #
 #   odm_agents_up            start both agents, wait for their control sockets
-#   odm_agent_start HOST     start HOST's agent (mn or cha) again with its config
-#                            and state directory; wait for its control socket
+#   odm_agent_start HOST [ARG...]  start HOST's agent (mn or cha) again with its
+#                            config and state directory, ARGs added to its
+#                            command line; wait for its control socket
 #   odm_agent_kill9 HOST     kill -9 HOST's agent (no clean-up: a crash) and reap it
 #   odm_ctl HOST ARGS...     odmctl against HOST's agent (mn or cha)
 #   odm_status HOST          its status as JSON
@@ -203,22 +204,23 @@ odm_keygen() {
 }
 
 odm_agent_start() {
-	local wrap=()
+	local wrap=() host=$1
+	shift
 	[[ -z ${ODM_AGENT_CAPS:-} ]] || wrap=(setpriv "--bounding-set=-all,+${ODM_AGENT_CAPS//,/,+}")
-	case $1 in
+	case $host in
 	cha)
-		topo_spawn cha odmagent-cha "$CHA_AGENT_LOG" "${wrap[@]}" "$ODM_BUILD/odmagent" -f "$ODM_DIR/cha.conf"
+		topo_spawn cha odmagent-cha "$CHA_AGENT_LOG" "${wrap[@]}" "$ODM_BUILD/odmagent" -f "$ODM_DIR/cha.conf" "$@"
 		export CHA_AGENT_PID=$TOPO_SPAWNED_PID
 		odm__wait_socket "$CHA_SOCK"
 		odm__say_caps cha "$CHA_AGENT_PID"
 		;;
 	mn)
-		topo_spawn mn odmagent-mn "$MN_AGENT_LOG" "${wrap[@]}" "$ODM_BUILD/odmagent" -f "$ODM_DIR/mn.conf"
+		topo_spawn mn odmagent-mn "$MN_AGENT_LOG" "${wrap[@]}" "$ODM_BUILD/odmagent" -f "$ODM_DIR/mn.conf" "$@"
 		export MN_AGENT_PID=$TOPO_SPAWNED_PID
 		odm__wait_socket "$MN_SOCK"
 		odm__say_caps mn "$MN_AGENT_PID"
 		;;
-	*) echo "odm_agent_start: mn or cha, not '$1'" >&2; return 2 ;;
+	*) echo "odm_agent_start: mn or cha, not '$host'" >&2; return 2 ;;
 	esac
 }
 

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * linkprep.c — access-link preparation, the decisions (see linkprep.h).
+ */
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "cksum.h"
+#include "linkprep.h"
+
+const struct linkprep_knob linkprep_knobs[LINKPREP_KNOBS] = {
+	{ "optimistic_dad", 1 }, /* new addresses are optimistic (RFC 4429 §3) */
+	{ "use_optimistic", 1 }, /* and chosen as source while they are */
+};
+
+void linkprep_init(struct linkprep *lp, int skip_ifindex, int optimistic, int solicit)
+{
+	memset(lp, 0, sizeof(*lp));
+	lp->skip_ifindex = skip_ifindex;
+	lp->optimistic = optimistic;
+	lp->solicit = solicit;
+}
+
+int linkprep_is_access(const struct linkprep *lp, int ifindex, unsigned flags,
+		       unsigned short type)
+{
+	return ifindex > 0 && ifindex != lp->skip_ifindex && !(flags & IFF_LOOPBACK) &&
+	       type == ARPHRD_ETHER;
+}
+
+static struct linkprep_if *find(const struct linkprep *lp, int ifindex)
+{
+	for (size_t i = 0; i < lp->n; i++)
+		if (lp->ifs[i].ifindex == ifindex)
+			return (struct linkprep_if *)&lp->ifs[i];
+	return NULL;
+}
+
+unsigned linkprep_link(struct linkprep *lp, int ifindex, unsigned flags, unsigned short type,
+		       uint64_t now)
+{
+	struct linkprep_if *f;
+	int running = (flags & (IFF_UP | IFF_RUNNING)) == (IFF_UP | IFF_RUNNING);
+	unsigned act = 0;
+
+	if (!linkprep_is_access(lp, ifindex, flags, type))
+		return 0;
+	f = find(lp, ifindex);
+	if (!f) {
+		if (lp->n == LINKPREP_IFS_MAX)
+			return 0;
+		f = &lp->ifs[lp->n++];
+		memset(f, 0, sizeof(*f));
+		f->ifindex = ifindex;
+		/* a link already up when first seen is where the host is: no
+		 * arrival to speed up */
+		f->running = running;
+		if (lp->optimistic)
+			act |= LINKPREP_SET_SYSCTLS;
+		return act;
+	}
+	if (running && !f->running && lp->solicit) {
+		f->rs_sent = 0;
+		f->rs_due_ms = now ? now : 1;
+		act |= LINKPREP_SOLICIT;
+	} else if (!running) {
+		f->rs_due_ms = 0; /* a link that went down has nobody to ask */
+	}
+	f->running = running;
+	return act;
+}
+
+void linkprep_gone(struct linkprep *lp, int ifindex)
+{
+	struct linkprep_if *f = find(lp, ifindex);
+
+	if (f)
+		*f = lp->ifs[--lp->n];
+}
+
+int linkprep_rs_due(const struct linkprep *lp, uint64_t now)
+{
+	for (size_t i = 0; i < lp->n; i++)
+		if (lp->ifs[i].rs_due_ms && lp->ifs[i].rs_due_ms <= now)
+			return lp->ifs[i].ifindex;
+	return 0;
+}
+
+int linkprep_rs_take(struct linkprep *lp, int ifindex, int answered, uint64_t now)
+{
+	struct linkprep_if *f = find(lp, ifindex);
+
+	if (!f || !f->rs_due_ms || f->rs_due_ms > now)
+		return 0;
+	/* the first one goes whatever the addresses say: ones kept across
+	 * the link-down tell nothing about the link the host is on now */
+	if ((answered && f->rs_sent > 0) || f->rs_sent >= LINKPREP_MAX_RS) {
+		f->rs_due_ms = 0; /* RFC 4861 §6.3.7: desist once answered */
+		return 0;
+	}
+	return 1;
+}
+
+void linkprep_rs_result(struct linkprep *lp, int ifindex, int rc, uint64_t now)
+{
+	struct linkprep_if *f = find(lp, ifindex);
+
+	if (!f || !f->rs_due_ms)
+		return;
+	if (++f->rs_sent >= LINKPREP_MAX_RS)
+		f->rs_due_ms = 0;
+	else
+		f->rs_due_ms = now + (rc < 0 ? LINKPREP_RETRY_MS : LINKPREP_RS_INTERVAL_MS);
+}
+
+uint64_t linkprep_next_ms(const struct linkprep *lp)
+{
+	uint64_t next = 0;
+
+	for (size_t i = 0; i < lp->n; i++)
+		if (lp->ifs[i].rs_due_ms && (!next || lp->ifs[i].rs_due_ms < next))
+			next = lp->ifs[i].rs_due_ms;
+	return next;
+}
+
+int linkprep_knob_write(const struct linkprep_knob *k, int cur)
+{
+	return cur == k->want ? -1 : k->want;
+}
+
+size_t linkprep_rs_packet(uint8_t *buf, size_t len)
+{
+	static const struct in6_addr all_routers = { .s6_addr = { 0xff, 0x02, [15] = 2 } };
+	uint8_t *rs = buf + 40;
+	uint16_t ck;
+
+	if (len < LINKPREP_RS_LEN)
+		return 0;
+	memset(buf, 0, LINKPREP_RS_LEN);
+	buf[0] = 0x60;                   /* version 6 */
+	buf[5] = LINKPREP_RS_LEN - 40;   /* payload length */
+	buf[6] = IPPROTO_ICMPV6;
+	buf[7] = 255;                    /* hop limit (RFC 4861 §6.1.1 checks it) */
+	/* source: the unspecified address (all zero) */
+	memcpy(buf + 24, &all_routers, 16);
+	rs[0] = 133;                     /* Router Solicitation, code 0, reserved 0 */
+	ck = inet6_cksum(rs, LINKPREP_RS_LEN - 40, (const struct in6_addr *)(buf + 8),
+			 &all_routers, IPPROTO_ICMPV6, 2);
+	rs[2] = (uint8_t)(ck >> 8);
+	rs[3] = (uint8_t)ck;
+	return LINKPREP_RS_LEN;
+}

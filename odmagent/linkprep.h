@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * linkprep.h — what the host agent does to its access links so that a move
+ * onto one costs what the network needs and not what the kernel's defaults
+ * wait for (decision core: no I/O, time as an argument; linkprep_agent.h
+ * does the I/O).
+ *
+ * With the kernel's defaults a move waits for Duplicate Address Detection
+ * twice (RFC 4862 §5.4: the link-local address, then the SLAAC address, one
+ * second each plus a random delay of up to one second) and for the first
+ * Router Solicitation, which Linux sends only once the link-local address
+ * has passed DAD. Two things cut that, each behind its own option:
+ *
+ *  - optimistic-dad: net.ipv6.conf.IF.optimistic_dad=1 and use_optimistic=1
+ *    on every access interface (RFC 4429): a new address is usable while
+ *    its DAD runs, so the Binding Update leaves from the new care-of
+ *    address as soon as the kernel made it;
+ *  - router-solicit: one Router Solicitation as soon as a link comes up,
+ *    from the unspecified address (RFC 4861 §4.1, and RFC 4429 §3.2 for a
+ *    host whose link-local address is still optimistic), without the random
+ *    delay of RFC 4861 §6.3.7, which is a SHOULD meant to spread hosts that
+ *    start together, not one host arriving on a link. Repeated at most
+ *    MAX_RTR_SOLICITATIONS times, RTR_SOLICITATION_INTERVAL apart (RFC 4861
+ *    §10), and no more once the link has been answered (§6.3.7).
+ *
+ * Access interfaces are those movement.h watches: every interface but the
+ * loopback and the tunnel device, of an Ethernet-like link type (the ones
+ * on which Neighbor Discovery and SLAAC run).
+ */
+#ifndef ODM_LINKPREP_H
+#define ODM_LINKPREP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LINKPREP_MAX_RS 3              /* MAX_RTR_SOLICITATIONS, RFC 4861 §10 */
+#define LINKPREP_RS_INTERVAL_MS 4000u  /* RTR_SOLICITATION_INTERVAL, RFC 4861 §10 */
+#define LINKPREP_RETRY_MS 100u         /* a send that failed: tried again after */
+#define LINKPREP_IFS_MAX 64            /* interfaces followed; more are left alone */
+#define LINKPREP_RS_LEN 48             /* IPv6 header + Router Solicitation */
+
+/* What linkprep_link() asks of the caller (bits) */
+enum {
+	LINKPREP_SET_SYSCTLS = 1, /* a new access interface: apply linkprep_knobs */
+	LINKPREP_SOLICIT = 2,     /* an RS became due: rearm the timer */
+};
+
+struct linkprep_if {
+	int ifindex;
+	int running;          /* last seen up with carrier */
+	unsigned rs_sent;     /* solicitations since the link came up */
+	uint64_t rs_due_ms;   /* the next one, 0 when none */
+};
+
+struct linkprep {
+	struct linkprep_if ifs[LINKPREP_IFS_MAX];
+	size_t n;
+	int skip_ifindex;     /* the tunnel device */
+	int optimistic;       /* optimistic-dad on */
+	int solicit;          /* router-solicit on */
+};
+
+/* One sysctl of net.ipv6.conf.IF and the value the agent wants there */
+struct linkprep_knob {
+	const char *name;
+	int want;
+};
+#define LINKPREP_KNOBS 2
+extern const struct linkprep_knob linkprep_knobs[LINKPREP_KNOBS];
+
+void linkprep_init(struct linkprep *lp, int skip_ifindex, int optimistic, int solicit);
+
+/* 1 if an interface of these IFF_* flags and ARPHRD_* type is an access
+ * interface (see above) */
+int linkprep_is_access(const struct linkprep *lp, int ifindex, unsigned flags,
+		       unsigned short type);
+
+/*
+ * The kernel said interface ifindex exists with these flags (at start, or
+ * in a link event). Returns LINKPREP_* bits: SET_SYSCTLS the first time an
+ * access interface is seen (with optimistic-dad on), SOLICIT when it went
+ * from down to up and running (with router-solicit on; the RS is due at
+ * now).
+ */
+unsigned linkprep_link(struct linkprep *lp, int ifindex, unsigned flags, unsigned short type,
+		       uint64_t now);
+/* The interface went away: forget it (a new one of that index is new) */
+void linkprep_gone(struct linkprep *lp, int ifindex);
+
+/* An interface whose solicitation is due at now, or 0 */
+int linkprep_rs_due(const struct linkprep *lp, uint64_t now);
+/*
+ * The caller is about to solicit on ifindex; answered: the link already
+ * has a global address (a Router Advertisement was heard; not asked of the
+ * first solicitation after the link came up, as addresses kept across the
+ * link-down say nothing of the new link). 1: send one now, then report it
+ * with linkprep_rs_result(); 0: nothing to send (answered, all sent, or
+ * none due there).
+ */
+int linkprep_rs_take(struct linkprep *lp, int ifindex, int answered, uint64_t now);
+/* How the send went (0 or -errno): the next one is due an interval later,
+ * a failed one LINKPREP_RETRY_MS later; each counts, so at most
+ * LINKPREP_MAX_RS go per link-up */
+void linkprep_rs_result(struct linkprep *lp, int ifindex, int rc, uint64_t now);
+/* The earliest due solicitation (monotonic ms), 0 when none */
+uint64_t linkprep_next_ms(const struct linkprep *lp);
+
+/* The value to write for knob k, given the value read (-1: could not be
+ * read), or -1 when it is right already */
+int linkprep_knob_write(const struct linkprep_knob *k, int cur);
+
+/*
+ * A Router Solicitation as it goes on the wire from the unspecified address
+ * to all-routers (ff02::2), hop limit 255, no options (a host without an
+ * address must not send a source link-layer address option, RFC 4861
+ * §4.1), checksum filled: LINKPREP_RS_LEN bytes into buf, or 0 if len is
+ * too small.
+ */
+size_t linkprep_rs_packet(uint8_t *buf, size_t len);
+
+#endif
