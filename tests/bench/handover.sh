@@ -38,7 +38,7 @@
 # kernel's own events), and for mbb the data segments cn had to send again.
 # The floor of the overhead is one BU/BA round trip (mn <-> cha: the lease's
 # registration before each move, from the capture; ping read 188 ms once)
-# plus 5 ms. MPTCP's subflow is moved by this script with ip
+# plus 5 ms, printed for reference; the target is an overhead of 5 ms flat. MPTCP's subflow is moved by this script with ip
 # mptcp endpoint commands right after the move, as a path manager daemon
 # would. BENCH_HANDOVER_CASES (default "bbm mbb dad optdad") picks cases;
 # BENCH_HANDOVER_KEEP=DIR keeps the captures (ODM's with neighbour discovery,
@@ -235,7 +235,7 @@ case_run() {
 import sys, statistics
 v = [float(kv[4:]) for l in sys.stdin for kv in l.split() if kv.startswith("rtt=") and not kv.startswith("rtt=-")]
 print(int(statistics.median(v) + 5) if v else 5)')
-	echo "# $label: BU/BA round trip (median of the registrations before the moves) + 5 ms: overhead target <= $floor ms"
+	echo "# $label: BU/BA round trip (median of the registrations before the moves) + 5 ms: $floor ms (the target is the issue's 5 ms whatever the round trip)"
 	echo "# $label, ODM timeline (medians, ms after T0): $(timeline_median "${otl[@]}")"
 	echo "# $label, MPTCP timeline (medians, ms after T0): $(timeline_median "${mtl[@]}")"
 	echo "# $label: ODM stalls ${os[*]}, overheads ${oo[*]}; MPTCP stalls ${ms[*]}, overheads ${mo[*]} (ms)"
@@ -245,7 +245,7 @@ print(int(statistics.median(v) + 5) if v else 5)')
 		# over the physical floor: the stall minus the move (link down ->
 		# usable address, from the kernel's own events)
 		bench_figure "hand-over overhead (stall - move), $label (median)" \
-			"$(median <<<"${oo[*]}")" "$(median <<<"${mo[*]}")" ms "odm<=$floor"
+			"$(median <<<"${oo[*]}")" "$(median <<<"${mo[*]}")" ms "odm<=5"
 	else
 		bench_figure "data segments sent again, $label (median)" "$(median <<<"${orx[*]}")" \
 			"$(median <<<"${mrx[*]}")" segments "odm<=0"
