@@ -41,6 +41,8 @@ struct movement {
 	int skip_ifindex;
 	movement_fn fn;
 	void *arg;
+	movement_fn event_fn;    /* every batch of events, unpaced (movement_on_event) */
+	void *event_arg;
 	int open_handles;        /* freed when the last handle has closed */
 	int stopping;
 };
@@ -131,7 +133,15 @@ static void on_readable(uv_poll_t *p, int status, int events)
 	}
 	/* an overrun (ENOBUFS) lost events: look anyway */
 	drain(m);
+	if (m->event_fn && !m->stopping)
+		m->event_fn(m->event_arg);
 	schedule(m);
+}
+
+void movement_on_event(struct movement *m, movement_fn fn, void *arg)
+{
+	m->event_fn = fn;
+	m->event_arg = arg;
 }
 
 static void on_close(uv_handle_t *h)

@@ -39,11 +39,12 @@ static void add_range(struct netconf *nc, int ifindex, int from, int to)
 	}
 }
 
+static uv_loop_t loop; /* with_movement's, for bodies that run it */
+
 static void with_movement(int skip_ifindex, void (*body)(struct movement *, struct netconf *, int))
 {
 	struct netconf *nc;
 	struct movement *m;
-	uv_loop_t loop;
 	int lo;
 
 	test_netns_enter();
@@ -108,4 +109,53 @@ static void too_many(struct movement *m, struct netconf *nc, int lo)
 Test(movement_addrs, no_partial_list)
 {
 	with_movement(1000, too_many);
+}
+
+struct seen {
+	struct netconf *nc;
+	struct in6_addr addr;
+	int calls, usable;
+};
+
+static void on_event(void *arg)
+{
+	struct seen *s = arg;
+
+	s->calls++;
+	if (netconf_addr_usable(s->nc, &s->addr) > 0)
+		s->usable = 1;
+}
+
+static void on_bound(uv_timer_t *t)
+{
+	*(int *)t->data = 1;
+}
+
+/* The host role's wait for a new address ends at the netlink event of its
+ * local route, not at a later poll: the event hook sees it usable. */
+static void event_hook(struct movement *m, struct netconf *nc, int lo)
+{
+	struct seen s = { .nc = nc };
+	static uv_timer_t bound; /* closed by with_movement's last run */
+	static int over;
+
+	movement_on_event(m, on_event, &s);
+	inet_pton(AF_INET6, "2001:db8:5e::77", &s.addr);
+	cr_assert_eq(netconf_addr_usable(nc, &s.addr), 0);
+	add_range(nc, lo, 0x77, 0x78);
+	uv_update_time(&loop);
+	uv_timer_init(&loop, &bound);
+	bound.data = &over;
+	uv_timer_start(&bound, on_bound, 2000, 0);
+	while (!s.usable && !over)
+		uv_run(&loop, UV_RUN_ONCE);
+	uv_close((uv_handle_t *)&bound, NULL);
+	cr_assert(s.calls > 0, "the event hook was never called");
+	cr_assert(s.usable, "the hook was called %d times, never with the address usable", s.calls);
+	movement_on_event(m, NULL, NULL);
+}
+
+Test(movement_addrs, event_hook_sees_a_new_address_usable)
+{
+	with_movement(1000, event_hook);
 }
