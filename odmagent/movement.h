@@ -17,7 +17,9 @@ struct movement;
 
 typedef void (*movement_fn)(void *arg);
 
-/* skip_ifindex: the tunnel device, whose addresses are never a CoA */
+/* skip_ifindex: the tunnel device, whose addresses are never a CoA; a batch
+ * of events about it alone (a lease's address, local route, link) calls
+ * only the movement_on_event hook, not fn */
 int movement_open(struct movement **out, uv_loop_t *loop, int skip_ifindex,
 		  movement_fn fn, void *arg);
 /*

@@ -13,9 +13,12 @@
 #include "netns.h"
 #include "vanished.h"
 
-static void noop(void *arg)
+static int looks; /* calls of movement's fn: looks at the addresses */
+
+static void count_look(void *arg)
 {
 	(void)arg;
+	looks++;
 }
 
 static int holds(const struct in6_addr *set, int n, const struct in6_addr *a)
@@ -53,7 +56,8 @@ static void with_movement(int skip_ifindex, void (*body)(struct movement *, stru
 	cr_assert_eq(netconf_open(&nc), 0);
 	lo = netconf_ifindex(nc, "lo");
 	cr_assert_gt(lo, 0);
-	cr_assert_eq(movement_open(&m, &loop, skip_ifindex < 0 ? lo : skip_ifindex, noop, NULL), 0);
+	looks = 0;
+	cr_assert_eq(movement_open(&m, &loop, skip_ifindex < 0 ? lo : skip_ifindex, count_look, NULL), 0);
 	body(m, nc, lo);
 	movement_close(m);
 	uv_run(&loop, UV_RUN_DEFAULT);
@@ -158,4 +162,13 @@ static void event_hook(struct movement *m, struct netconf *nc, int lo)
 Test(movement_addrs, event_hook_sees_a_new_address_usable)
 {
 	with_movement(1000, event_hook);
+	cr_assert_gt(looks, 0, "an address of another device: a look");
+}
+
+/* The tunnel device's own events (a lease's address and local route) reach
+ * the hook but cause no look: they never change a CoA. */
+Test(movement_addrs, tunnel_device_events_cause_no_look)
+{
+	with_movement(-1, event_hook);
+	cr_assert_eq(looks, 0, "%d looks", looks);
 }
