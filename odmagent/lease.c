@@ -183,6 +183,16 @@ size_t lease_count_configured(const struct lease_table *t)
 	return n;
 }
 
+size_t lease_count_waited_for(const struct lease_table *t)
+{
+	size_t n = 0;
+
+	for (struct lease *l = t->head; l; l = l->next)
+		if (l->n_waiters)
+			n++;
+	return n;
+}
+
 size_t lease_count_uid(const struct lease_table *t, uid_t uid)
 {
 	size_t n = 0;

@@ -103,6 +103,9 @@ struct lease *lease_find_reusable(const struct lease_table *t, int type, int pro
 
 /* Registered leases whose address is configured on the host. */
 size_t lease_count_configured(const struct lease_table *t);
+/* Leases with requests waiting for their address (its BA, its local
+ * route, or a confirming refresh). */
+size_t lease_count_waited_for(const struct lease_table *t);
 /* Leases of user uid (owned or shared), registering ones included: what a
  * quota counts. */
 size_t lease_count_uid(const struct lease_table *t, uid_t uid);

@@ -7,8 +7,9 @@
  * the timers the engine's state asks for.
  *
  * A new address is handed out only once the kernel routes it as local:
- * asked from a 1 ms timer for at most 500 ms (addr_usable.h), never by
- * sleeping on the loop.
+ * asked again at each netlink event (the kernel announces the local route
+ * it adds when the address leaves the tentative state) and from a 1 ms
+ * timer, for at most 500 ms (addr_usable.h), never by sleeping on the loop.
  *
  * Release bound: a lease whose last socket has gone ends at the latest one
  * tick (MN_TICK_MS) after the later of the socket's close and the grace
@@ -24,8 +25,14 @@
  * dns-publish fixed that address, once registered, is the host's AAAA.
  *
  * Restart: the registered leases and the per-anchor counters are saved
- * after every event (mn_state.c) and taken over by the next run, which
- * configures them again and re-registers each at once.
+ * (mn_state.c) and taken over by the next run, which configures them again
+ * and re-registers each at once. A change is saved MN_SAVE_MS after it,
+ * with the changes that follow, and not while a request waits for an
+ * address (at most MN_SAVE_MAX_MS late): replacing a file costs the loop
+ * 0.3 to several ms (ext4 writes the new file's data out at the rename),
+ * which must not sit between a BA and the answer it brings. A kill -9 can
+ * thus lose the last MN_SAVE_MAX_MS of changes: the next run then lacks a
+ * lease made in that window, whose binding the anchor lets expire.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -60,6 +67,8 @@
 
 #define MN_TICK_MS 1000          /* lease usage check period */
 #define MN_HINT_MS 100           /* a release hint: tick this soon, at the latest */
+#define MN_SAVE_MS 20            /* a change is saved this long after it */
+#define MN_SAVE_MAX_MS 200       /* ... or later while requests wait, up to this */
 
 struct mn {
 	struct odm_agent *a;
@@ -71,8 +80,10 @@ struct mn {
 	struct hostengine e;
 	uv_timer_t tick, regt;
 	uv_timer_t usable_t;   /* asks the kernel again about addresses not usable yet */
+	uv_timer_t save_t;     /* the state file's next save (MN_SAVE_MS) */
 	int open_timers;       /* handles to close before mn is freed */
 	struct statefile sf;   /* leases and counters across restarts (mn_state.h) */
+	uint64_t dirty_ms;     /* the first change not saved yet (save_t runs) */
 	int started;           /* mn_start completed: stopping may rewrite the state */
 	struct dnspub *dns;    /* dns-publish current|fixed: the host's AAAA record */
 	struct homefind *home; /* the home anchor: configured or discovered */
@@ -137,6 +148,18 @@ static void on_usable_poll(uv_timer_t *t)
 {
 	struct mn *mn = t->data;
 
+	he_usable_poll(&mn->e, mono_ms());
+	rearm(mn);
+}
+
+/* Any netlink event may be the local route of an address a lease waits
+ * for: ask the kernel again now rather than at the next poll. */
+static void on_netlink(void *arg)
+{
+	struct mn *mn = arg;
+
+	if (!he_usable_pending(&mn->e))
+		return;
 	he_usable_poll(&mn->e, mono_ms());
 	rearm(mn);
 }
@@ -406,14 +429,40 @@ static void op_emit(void *arg, const char *kind, json_t *fields,
 	events_emit_to(&mn->a->events, kind, fields, to, mono_ms());
 }
 
-/* After every event that may change a lease or a counter: costs one
- * comparison when nothing changed (statefile.h). */
+static void save_now(struct mn *mn)
+{
+	if (mn->open_timers)
+		uv_timer_stop(&mn->save_t);
+	if (mn->sf.path)
+		mnstate_save(&mn->sf, &mn->e.reg, &mn->e.leases);
+}
+
+static void on_save(uv_timer_t *t)
+{
+	struct mn *mn = t->data;
+
+	if (lease_count_waited_for(&mn->e.leases) && mono_ms() < mn->dirty_ms + MN_SAVE_MAX_MS) {
+		uv_timer_start(&mn->save_t, on_save, MN_SAVE_MS, 0);
+		return;
+	}
+	save_now(mn);
+}
+
+/* After every event that may change a lease or a counter: the save comes
+ * later, on save_t (costs one comparison then when nothing changed,
+ * statefile.h); at once while stopping, when no timer runs any more. */
 static void op_save(void *arg)
 {
 	struct mn *mn = arg;
 
-	if (mn->sf.path)
-		mnstate_save(&mn->sf, &mn->e.reg, &mn->e.leases);
+	if (mn->e.stopping || !mn->open_timers) {
+		save_now(mn);
+		return;
+	}
+	if (uv_is_active((uv_handle_t *)&mn->save_t))
+		return;
+	mn->dirty_ms = mono_ms();
+	uv_timer_start(&mn->save_t, on_save, MN_SAVE_MS, 0);
 }
 
 static const struct he_ops mn_ops = {
@@ -638,6 +687,7 @@ static void teardown(struct odm_agent *a, struct mn *mn)
 		uv_timer_stop(&mn->tick);
 		uv_timer_stop(&mn->regt);
 		uv_timer_stop(&mn->usable_t);
+		uv_timer_stop(&mn->save_t);
 	}
 	linkprep_agent_close(mn->lp);
 	mn->lp = NULL;
@@ -653,7 +703,7 @@ static void teardown(struct odm_agent *a, struct mn *mn)
 	he_stop(&mn->e, mono_ms());
 	/* a clean stop deregistered every lease: the file keeps the counters */
 	if (mn->started)
-		op_save(mn);
+		save_now(mn);
 	statefile_close(&mn->sf);
 	he_cleanup(&mn->e);
 	if (mn->mh) {
@@ -669,6 +719,7 @@ static void teardown(struct odm_agent *a, struct mn *mn)
 		uv_close((uv_handle_t *)&mn->tick, on_timer_closed);
 		uv_close((uv_handle_t *)&mn->regt, on_timer_closed);
 		uv_close((uv_handle_t *)&mn->usable_t, on_timer_closed);
+		uv_close((uv_handle_t *)&mn->save_t, on_timer_closed);
 	} else {
 		free(mn);
 	}
@@ -737,11 +788,13 @@ int mn_start(struct odm_agent *a)
 		log_err(rc, "access link preparation");
 		goto fail;
 	}
+	movement_on_event(mn->mv, on_netlink, mn);
 	uv_timer_init(a->loop, &mn->tick);
 	uv_timer_init(a->loop, &mn->regt);
 	uv_timer_init(a->loop, &mn->usable_t);
-	mn->tick.data = mn->regt.data = mn->usable_t.data = mn;
-	mn->open_timers = 3;
+	uv_timer_init(a->loop, &mn->save_t);
+	mn->tick.data = mn->regt.data = mn->usable_t.data = mn->save_t.data = mn;
+	mn->open_timers = 4;
 	uv_timer_start(&mn->tick, on_tick, MN_TICK_MS, MN_TICK_MS);
 
 	if ((rc = control_register(a, "lease", on_lease)) < 0 ||

@@ -46,12 +46,51 @@ struct movement {
 	void *arg;
 	movement_link_fn link_fn; /* movement_watch_links(), may be NULL */
 	void *link_arg;
+	movement_fn event_fn;    /* every batch of events, unpaced (movement_on_event) */
+	void *event_arg;
 	int open_handles;        /* freed when the last handle has closed */
 	int stopping;
+	unsigned others;         /* events of this batch not about skip_ifindex */
 };
 
-/* For the look, the content does not matter, only that something moved;
- * a link event is also handed to the link watcher, if any */
+/* The interface an address, route or link event is about, or 0 (unknown). */
+static int event_ifindex(struct nlmsghdr *h)
+{
+	struct rtattr *a;
+	int len;
+
+	switch (h->nlmsg_type) {
+	case RTM_NEWADDR:
+	case RTM_DELADDR:
+		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifaddrmsg)))
+			return 0;
+		return (int)((struct ifaddrmsg *)NLMSG_DATA(h))->ifa_index;
+	case RTM_NEWLINK:
+	case RTM_DELLINK:
+		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+			return 0;
+		return ((struct ifinfomsg *)NLMSG_DATA(h))->ifi_index;
+	case RTM_NEWROUTE:
+	case RTM_DELROUTE:
+		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct rtmsg)))
+			return 0;
+		len = (int)RTM_PAYLOAD(h);
+		for (a = RTM_RTA(NLMSG_DATA(h)); RTA_OK(a, len); a = RTA_NEXT(a, len))
+			if (a->rta_type == RTA_OIF && RTA_PAYLOAD(a) >= sizeof(int))
+				return *(int *)RTA_DATA(a);
+		return 0; /* multipath or none: not one device's */
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Whether the addresses may have moved is the kernel's to say when asked
+ * (movement_coa); an event only says when to ask. Events about the tunnel
+ * device alone (the host's own leases: their addresses, local routes and
+ * link) never change a CoA: they do not count. A link event is also handed
+ * to the link watcher, if any.
+ */
 static int on_valid(struct nl_msg *msg, void *arg)
 {
 	struct movement *m = arg;
@@ -60,6 +99,8 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	struct nlattr *name;
 	char ifname[IF_NAMESIZE] = "";
 
+	if (event_ifindex(h) != m->skip_ifindex || m->skip_ifindex <= 0)
+		m->others++;
 	if (!m->link_fn || (h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK) ||
 	    !nlmsg_valid_hdr(h, sizeof(*ifi)))
 		return NL_OK;
@@ -116,28 +157,33 @@ static void schedule(struct movement *m)
 }
 
 /* Read every event already queued (bounded), so that one look covers the
- * whole of what the kernel said so far (an RA's route and address). */
-static void drain(struct movement *m)
+ * whole of what the kernel said so far (an RA's route and address).
+ * -1 when events may have been lost (then a look is due whatever was read). */
+static int drain(struct movement *m)
 {
 	struct nl_cb *cb = nl_socket_get_cb(m->events);
+	int lost = 0;
 
 	for (int i = 0; cb && i < 64; i++) {
 		/* messages handled, 0 when none was waiting */
 		int rc = nl_recvmsgs_report(m->events, cb);
 
-		if (rc < 0 && rc != -NLE_AGAIN)
+		if (rc < 0 && rc != -NLE_AGAIN) {
 			log_debug("netlink receive: %s (re-evaluating anyway)", nl_geterror(rc));
+			lost = 1;
+		}
 		if (rc <= 0)
 			break;
 	}
 	if (cb)
 		nl_cb_put(cb);
+	return cb && !lost ? 0 : -1;
 }
 
 static void on_readable(uv_poll_t *p, int status, int events)
 {
 	struct movement *m = p->data;
-	int rc;
+	int rc, lost;
 
 	(void)events;
 	if (status < 0) {
@@ -155,9 +201,20 @@ static void on_readable(uv_poll_t *p, int status, int events)
 		schedule(m);
 		return;
 	}
+	m->others = 0;
+	lost = drain(m) < 0;
+	/* first what waits for the kernel (a lease's answer), then the look */
+	if (m->event_fn && !m->stopping)
+		m->event_fn(m->event_arg);
 	/* an overrun (ENOBUFS) lost events: look anyway */
-	drain(m);
-	schedule(m);
+	if (lost || m->others)
+		schedule(m);
+}
+
+void movement_on_event(struct movement *m, movement_fn fn, void *arg)
+{
+	m->event_fn = fn;
+	m->event_arg = arg;
 }
 
 static void on_close(uv_handle_t *h)

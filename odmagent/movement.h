@@ -17,9 +17,18 @@ struct movement;
 
 typedef void (*movement_fn)(void *arg);
 
-/* skip_ifindex: the tunnel device, whose addresses are never a CoA */
+/* skip_ifindex: the tunnel device, whose addresses are never a CoA; a batch
+ * of events about it alone (a lease's address, local route, link) calls
+ * only the movement_on_event hook, not fn */
 int movement_open(struct movement **out, uv_loop_t *loop, int skip_ifindex,
 		  movement_fn fn, void *arg);
+/*
+ * fn is also called after every batch of events read, at once, with no
+ * pacing: for waits that end with a kernel change of their own, such as
+ * the local route the kernel adds once a new address has left the
+ * tentative state (addr_usable.h). NULL stops it.
+ */
+void movement_on_event(struct movement *m, movement_fn fn, void *arg);
 /*
  * Monotonic ms of the first event of the burst that the current call of fn
  * is about: when the change began, at or before the call (a link that went

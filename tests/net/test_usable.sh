@@ -3,8 +3,9 @@
 # test_usable.sh - the host agent never sleeps on its event loop while a new
 # address turns usable. The kernel acknowledges a new address before it
 # routes it as local (it is tentative until then); the agent answers the
-# lease only once the address is local, asking the kernel from a 1 ms timer
-# for at most 500 ms, and serves everything else meanwhile. That window is
+# lease only once the address is local, asking the kernel at each netlink
+# event and from a 1 ms timer for at most 500 ms, and serves everything else
+# meanwhile. That window is
 # well under a millisecond here, so the test stretches it: on mn, a rule
 # ahead of the local table makes the anchor's pool unreachable, and a new
 # address there is never routed as local. On the namespace test network

@@ -161,6 +161,26 @@ Test(lease, count_configured_for_the_table_route)
 	cr_assert_eq(T.n, 1);
 }
 
+/* what holds the host agent's state file back (mn.c): requests waiting */
+Test(lease, count_waited_for)
+{
+	struct lease *a = mk(IPPROTO_TCP, "2001:db8:ca::10", 1000);
+	struct lease *b = mk(IPPROTO_UDP, "2001:db8:ca::10", 1000);
+	int r[3];
+	size_t n;
+
+	cr_assert_eq(lease_count_waited_for(&T), 0);
+	cr_assert_eq(lease_add_waiter(a, &r[0]), 0);
+	cr_assert_eq(lease_add_waiter(a, &r[1]), 0);
+	cr_assert_eq(lease_count_waited_for(&T), 1, "leases, not requests");
+	cr_assert_eq(lease_add_waiter(b, &r[2]), 0);
+	cr_assert_eq(lease_count_waited_for(&T), 2);
+	free(lease_take_waiters(a, &n));
+	cr_assert_eq(lease_count_waited_for(&T), 1);
+	free(lease_take_waiters(b, &n));
+	cr_assert_eq(lease_count_waited_for(&T), 0);
+}
+
 Test(lease, no_release_within_grace_of_a_hand_out)
 {
 	struct lease *a = mk(IPPROTO_TCP, "2001:db8:ca::10", 1000);

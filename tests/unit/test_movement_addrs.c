@@ -13,9 +13,12 @@
 #include "netns.h"
 #include "vanished.h"
 
-static void noop(void *arg)
+static int looks; /* calls of movement's fn: looks at the addresses */
+
+static void count_look(void *arg)
 {
 	(void)arg;
+	looks++;
 }
 
 static int holds(const struct in6_addr *set, int n, const struct in6_addr *a)
@@ -39,11 +42,12 @@ static void add_range(struct netconf *nc, int ifindex, int from, int to)
 	}
 }
 
+static uv_loop_t loop; /* with_movement's, for bodies that run it */
+
 static void with_movement(int skip_ifindex, void (*body)(struct movement *, struct netconf *, int))
 {
 	struct netconf *nc;
 	struct movement *m;
-	uv_loop_t loop;
 	int lo;
 
 	test_netns_enter();
@@ -52,7 +56,8 @@ static void with_movement(int skip_ifindex, void (*body)(struct movement *, stru
 	cr_assert_eq(netconf_open(&nc), 0);
 	lo = netconf_ifindex(nc, "lo");
 	cr_assert_gt(lo, 0);
-	cr_assert_eq(movement_open(&m, &loop, skip_ifindex < 0 ? lo : skip_ifindex, noop, NULL), 0);
+	looks = 0;
+	cr_assert_eq(movement_open(&m, &loop, skip_ifindex < 0 ? lo : skip_ifindex, count_look, NULL), 0);
 	body(m, nc, lo);
 	movement_close(m);
 	uv_run(&loop, UV_RUN_DEFAULT);
@@ -108,4 +113,62 @@ static void too_many(struct movement *m, struct netconf *nc, int lo)
 Test(movement_addrs, no_partial_list)
 {
 	with_movement(1000, too_many);
+}
+
+struct seen {
+	struct netconf *nc;
+	struct in6_addr addr;
+	int calls, usable;
+};
+
+static void on_event(void *arg)
+{
+	struct seen *s = arg;
+
+	s->calls++;
+	if (netconf_addr_usable(s->nc, &s->addr) > 0)
+		s->usable = 1;
+}
+
+static void on_bound(uv_timer_t *t)
+{
+	*(int *)t->data = 1;
+}
+
+/* The host role's wait for a new address ends at the netlink event of its
+ * local route, not at a later poll: the event hook sees it usable. */
+static void event_hook(struct movement *m, struct netconf *nc, int lo)
+{
+	struct seen s = { .nc = nc };
+	static uv_timer_t bound; /* closed by with_movement's last run */
+	static int over;
+
+	movement_on_event(m, on_event, &s);
+	inet_pton(AF_INET6, "2001:db8:5e::77", &s.addr);
+	cr_assert_eq(netconf_addr_usable(nc, &s.addr), 0);
+	add_range(nc, lo, 0x77, 0x78);
+	uv_update_time(&loop);
+	uv_timer_init(&loop, &bound);
+	bound.data = &over;
+	uv_timer_start(&bound, on_bound, 2000, 0);
+	while (!s.usable && !over)
+		uv_run(&loop, UV_RUN_ONCE);
+	uv_close((uv_handle_t *)&bound, NULL);
+	cr_assert(s.calls > 0, "the event hook was never called");
+	cr_assert(s.usable, "the hook was called %d times, never with the address usable", s.calls);
+	movement_on_event(m, NULL, NULL);
+}
+
+Test(movement_addrs, event_hook_sees_a_new_address_usable)
+{
+	with_movement(1000, event_hook);
+	cr_assert_gt(looks, 0, "an address of another device: a look");
+}
+
+/* The tunnel device's own events (a lease's address and local route) reach
+ * the hook but cause no look: they never change a CoA. */
+Test(movement_addrs, tunnel_device_events_cause_no_look)
+{
+	with_movement(-1, event_hook);
+	cr_assert_eq(looks, 0, "%d looks", looks);
 }
