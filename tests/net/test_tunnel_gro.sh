@@ -19,7 +19,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/check.sh"
 net_need test_tunnel_gro "network namespaces, TUN, veth GRO" ip ethtool tcpdump tshark curl \
 	nginx named radvd python3 iperf3
-export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-48}
+export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-32}
 export ODM_TUNNEL=user
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
@@ -65,10 +65,10 @@ odm_capture cha eth0 "$ODM_DIR/cha.pcap" 'ip6 proto 41' 96
 CAP=$ODM_CAP_PID
 topo_start_iperf cn >/dev/null
 rc=0
-odm_shim timeout 20 iperf3 -6 -c cn.example.test -n 48M >"$ODM_DIR/iperf-up.log" 2>&1 || rc=$?
+odm_shim timeout 20 iperf3 -6 -c cn.example.test -n 32M >"$ODM_DIR/iperf-up.log" 2>&1 || rc=$?
 odm_capture_stop "$CAP"
 tail -4 "$ODM_DIR/iperf-up.log"
-check "48 MB went up through the tunnel within 20 s (iperf3 rc $rc)" test "$rc" -eq 0
+check "32 MB went up through the tunnel within 20 s (iperf3 rc $rc)" test "$rc" -eq 0
 BIG=$(coalesced_on "$ODM_DIR/cha.pcap")
 echo "up: $BIG coalesced IPv6-in-IPv6 packets on the anchor's eth0"
 check "the anchor's link coalesced IPv6-in-IPv6 packets ($BIG longer than the MTU)" \
