@@ -78,19 +78,21 @@ static size_t seg_hlen(const uint8_t *pkt, size_t n)
 
 static void start(struct tgro *g, const uint8_t *pkt, size_t n)
 {
-	size_t hlen = seg_hlen(pkt, n);
+	size_t hlen;
 
 	g->count = 1;
 	memset(&g->vh, 0, sizeof g->vh);
 	g->head = pkt;
 	g->head_len = n;
+	/* one the kernel merged goes alone, as tgro_partial describes it;
+	 * asked first, as it sums a packet only when its checksum field is
+	 * the pseudo-header's (seg_hlen would sum all 64 KiB in vain) */
+	hlen = tgro_partial(pkt, n, g->mtu, &g->vh) ? 0 : seg_hlen(pkt, n);
 	g->hlen = hlen;
 	g->mergeable = hlen != 0 && !(pkt[IP6_LEN + 13] & TCP_PSH) &&
 		       n - hlen <= MERGED_MAX - (hlen - IP6_LEN);
-	if (!hlen) {
-		(void)tgro_partial(pkt, n, g->mtu, &g->vh);
+	if (!hlen)
 		return;
-	}
 	g->payload = n - hlen;
 	g->mss = (uint16_t)g->payload;
 	g->next_seq = be32(pkt + IP6_LEN + 4) + (uint32_t)g->payload;
