@@ -12,6 +12,7 @@
 #define TCP_CSUM_OFF 16
 #define TCP_PSH 0x08
 #define TCP_ACK 0x10
+#define TCP_CWR 0x80
 #define MERGED_MAX 65535 /* IPv6 payload length without a jumbogram */
 
 static uint32_t be32(const uint8_t *p)
@@ -19,9 +20,40 @@ static uint32_t be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-void tgro_init(struct tgro *g)
+void tgro_init(struct tgro *g, size_t mtu)
 {
 	memset(g, 0, sizeof *g);
+	g->mtu = mtu;
+}
+
+int tgro_partial(const uint8_t *pkt, size_t n, size_t mtu, struct virtio_net_hdr *vh)
+{
+	size_t thlen, tcplen;
+	uint16_t pseudo, field;
+
+	if (n < IP6_LEN + TCP_MIN || n > IP6_LEN + MERGED_MAX || (pkt[0] >> 4) != 6 ||
+	    pkt[6] != IPPROTO_TCP || IP6_LEN + ((size_t)pkt[4] << 8 | pkt[5]) != n)
+		return 0;
+	tcplen = n - IP6_LEN;
+	thlen = (size_t)(pkt[IP6_LEN + 12] >> 4) * 4;
+	if (thlen < TCP_MIN || thlen > tcplen || mtu <= IP6_LEN + thlen)
+		return 0;
+	pseudo = cksum_pseudo6(pkt + 8, pkt + 24, (uint32_t)tcplen, IPPROTO_TCP);
+	field = (uint16_t)(pkt[IP6_LEN + TCP_CSUM_OFF] << 8 | pkt[IP6_LEN + TCP_CSUM_OFF + 1]);
+	if (field != pseudo || cksum_add(pseudo, pkt + IP6_LEN, tcplen) == 0xffff)
+		return 0;
+	memset(vh, 0, sizeof *vh);
+	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	vh->csum_start = IP6_LEN;
+	vh->csum_offset = TCP_CSUM_OFF;
+	vh->hdr_len = (uint16_t)(IP6_LEN + thlen);
+	if (tcplen - thlen > mtu - IP6_LEN - thlen) {
+		vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
+		if (pkt[IP6_LEN + 13] & TCP_CWR)
+			vh->gso_type |= VIRTIO_NET_HDR_GSO_ECN;
+		vh->gso_size = (uint16_t)(mtu - IP6_LEN - thlen);
+	}
+	return 1;
 }
 
 /* The IPv6 + TCP header length of a segment that may be merged, or 0 */
@@ -46,11 +78,16 @@ static size_t seg_hlen(const uint8_t *pkt, size_t n)
 
 static void start(struct tgro *g, const uint8_t *pkt, size_t n)
 {
-	size_t hlen = seg_hlen(pkt, n);
+	size_t hlen;
 
 	g->count = 1;
+	memset(&g->vh, 0, sizeof g->vh);
 	g->head = pkt;
 	g->head_len = n;
+	/* one the kernel merged goes alone, as tgro_partial describes it;
+	 * asked first, as it sums a packet only when its checksum field is
+	 * the pseudo-header's (seg_hlen would sum all 64 KiB in vain) */
+	hlen = tgro_partial(pkt, n, g->mtu, &g->vh) ? 0 : seg_hlen(pkt, n);
 	g->hlen = hlen;
 	g->mergeable = hlen != 0 && !(pkt[IP6_LEN + 13] & TCP_PSH) &&
 		       n - hlen <= MERGED_MAX - (hlen - IP6_LEN);
@@ -105,10 +142,9 @@ size_t tgro_flush(struct tgro *g, struct iovec *iov)
 
 	if (g->count == 0)
 		return 0;
-	memset(&g->vh, 0, sizeof g->vh);
 	iov[k].iov_base = &g->vh;
 	iov[k++].iov_len = sizeof g->vh;
-	if (g->count == 1) {
+	if (g->count == 1) { /* its header: start's, empty or tgro_partial's */
 		iov[k].iov_base = (void *)g->head;
 		iov[k++].iov_len = g->head_len;
 		g->count = 0;

@@ -16,6 +16,17 @@
  * and the kernel drops it), and the whole at most 64 KiB and
  * TGRO_SEGS_MAX segments. Anything else is written as it came, alone.
  *
+ * The kernel may have merged before us: a NIC with GRO (the default on
+ * physical links) coalesces IPv6-in-IPv6 packets too, and the protocol-41
+ * socket then hands over one inner TCP packet of up to 64 KiB whose
+ * checksum field holds only the pseudo-header sum of its whole length
+ * (the kernel verified each segment, then left the checksum "partial" for
+ * whoever sends it on). Written as it came it would be dropped for its
+ * checksum; tgro_partial recognises it and describes it as what it is:
+ * NEEDS_CSUM, and TCPV6 with a gso_size that fits the tunnel's MTU when
+ * its payload is longer than that (TCP may be cut anywhere, and the
+ * kernel cuts it again only if it has to send it on).
+ *
  * Pure: the group points into the caller's buffers, which must stay put
  * until tgro_flush.
  */
@@ -43,9 +54,22 @@ struct tgro {
 	uint16_t seg_len[TGRO_SEGS_MAX];   /* ... and its length */
 	struct virtio_net_hdr vh;
 	uint8_t hdr[40 + 60]; /* the merged packet's headers */
+	size_t mtu;           /* the tunnel's MTU: gso_size of a partial packet */
 };
 
-void tgro_init(struct tgro *g);
+/* An empty group; mtu: the tunnel device's, for tgro_partial */
+void tgro_init(struct tgro *g, size_t mtu);
+/*
+ * pkt (n bytes) as the kernel's GRO leaves a TCP packet it coalesced: TCP
+ * over IPv6 without extension headers, lengths that agree, a checksum that
+ * does not verify and whose field is exactly the pseudo-header sum of the
+ * whole TCP length. Then 1, and vh describes it for one TUN write:
+ * NEEDS_CSUM at 40 + 16, and GSO_TCPV6 (with GSO_ECN if CWR is set) of
+ * gso_size mtu - 40 - the TCP header when the payload is longer. Else 0,
+ * vh untouched (a packet with a full checksum, or a damaged one, which
+ * goes as it came and is checked by the kernel). Pure.
+ */
+int tgro_partial(const uint8_t *pkt, size_t n, size_t mtu, struct virtio_net_hdr *vh);
 /*
  * Add pkt (an IPv6 packet, n bytes) to the group: 1 if it joined, 0 if the
  * group is not empty and pkt cannot join (flush, then add again: an empty

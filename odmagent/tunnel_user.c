@@ -27,7 +27,10 @@
  * in-order TCP segments of one flow among them are merged into one
  * super-packet per write (tunnel_gro.h), which the kernel segments again
  * only if it has to. On the wire nothing changes: every outer packet is
- * one plain IPv6 header and one MTU-sized inner packet.
+ * one plain IPv6 header and one MTU-sized inner packet. Where the
+ * receiving link has GRO, the kernel has merged them already: such an
+ * inner packet (up to 64 KiB, its TCP checksum left partial) is written
+ * as one GSO write as well.
  *
  * With "tunnel-encap udp" (tunnel_udp.h) the raw socket is replaced by one
  * UDP socket bound to port 4191 on any address, on both sides, and only
@@ -69,9 +72,14 @@
 #define BUF_SIZE (TGSO_VNET_LEN + 65536 + 64)
 /* one inner packet going out: the device's MTU (1460) fits */
 #define TX_SLOT 2048
-/* one inner packet coming in: links up to 9 000-byte jumbo frames; a
- * longer one is truncated and dropped */
-#define RX_SLOT 9216
+/*
+ * one inner packet coming in: with GRO on the receiving link (the default
+ * of physical NICs) the kernel coalesces IPv6-in-IPv6 packets and the raw
+ * socket hands over one inner packet of up to 64 KiB (tunnel_gro.h,
+ * tgro_partial); anything longer is truncated and dropped. 64 of them:
+ * 4 MiB, touched once at open.
+ */
+#define RX_SLOT (40 + 65535)
 /*
  * Replay after a move (replay.h), anchor side: the last REPLAY_SLOTS packets
  * sent into the tunnel are kept; when a binding moves to a new CoA, those of
@@ -877,7 +885,6 @@ static int tu_open(struct odm_tunnel *t)
 	p->t = t;
 	p->side = t->side;
 	p->tun_fd = p->raw_fd = -1;
-	tgro_init(&p->gro);
 	rc = tunnel_table_init(&p->tt);
 	if (rc < 0)
 		goto fail;
@@ -906,6 +913,7 @@ static int tu_open(struct odm_tunnel *t)
 		 "TSO6 and checksum offload: super-packets cut here, segments merged on the way in" :
 		 "no offloads: one packet per read and per write");
 	t->mtu = PATH_MTU - (p->udp ? TUDP_OVERHEAD : ENCAP_OVERHEAD);
+	tgro_init(&p->gro, t->mtu);
 	rc = tunnel_dev_setup(t);
 	if (rc < 0)
 		goto fail;

@@ -6,6 +6,10 @@
  * Nothing may crash or read out of bounds; every segment made fits its
  * slot, carries a checksum that verifies and the payload it was cut from;
  * a merged write is at most one IPv6 packet of 64 KiB after its header.
+ * The packet alone as the raw socket may hand it over after the kernel's
+ * GRO (tgro_partial): a header it makes stays inside the packet, its
+ * segments fit the tunnel's MTU, and completing the checksum it names
+ * gives one that verifies.
  *
  * fuzz-flags: -max_len=70000
  */
@@ -22,7 +26,47 @@
 #define STRIDE 2048
 #define MAX 8
 
-static uint8_t pkt[70000], out[MAX * STRIDE];
+#define MTU 1460
+
+static uint8_t pkt[70000], out[MAX * STRIDE], done[70000], gro[70000];
+
+static void check_partial(const uint8_t *p, size_t n)
+{
+	struct virtio_net_hdr vh;
+
+	if (!tgro_partial(p, n, MTU, &vh))
+		return;
+	if (vh.flags != VIRTIO_NET_HDR_F_NEEDS_CSUM || vh.hdr_len > n ||
+	    vh.csum_start + vh.csum_offset + 2u > n ||
+	    (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE && vh.hdr_len + vh.gso_size > MTU) ||
+	    (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE && (vh.gso_size == 0 || n - vh.hdr_len <= vh.gso_size)))
+		abort();
+	memcpy(done, p, n);
+	vh.gso_type = VIRTIO_NET_HDR_GSO_NONE; /* the checksum alone */
+	if (tgso_complete(&vh, done, n) != 0 ||
+	    cksum_add(cksum_pseudo6(done + 8, done + 24, (uint32_t)(n - 40), IPPROTO_TCP), done + 40,
+		      n - 40) != 0xffff)
+		abort();
+}
+
+/* the packet made to look as GRO leaves one: IPv6, TCP, its length in the
+ * header, the checksum field the pseudo-header sum */
+static void check_as_gro(size_t n)
+{
+	uint16_t ps;
+
+	if (n < 58 || n > 40 + 65535)
+		return;
+	memcpy(gro, pkt, n);
+	gro[0] = (uint8_t)(0x60 | (gro[0] & 0x0f));
+	gro[4] = (uint8_t)((n - 40) >> 8);
+	gro[5] = (uint8_t)(n - 40);
+	gro[6] = IPPROTO_TCP;
+	ps = cksum_pseudo6(gro + 8, gro + 24, (uint32_t)(n - 40), IPPROTO_TCP);
+	gro[56] = (uint8_t)(ps >> 8);
+	gro[57] = (uint8_t)ps;
+	check_partial(gro, n);
+}
 
 static void check_merge(struct tgro *g)
 {
@@ -51,11 +95,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(&vh, data, sizeof vh);
 	n = size - TGSO_VNET_LEN;
 	memcpy(pkt, data + TGSO_VNET_LEN, n);
+	check_partial(pkt, n);
+	check_as_gro(n);
 	if (!tgso_is_gso(&vh)) {
 		(void)tgso_complete(&vh, pkt, n);
 		return 0;
 	}
-	tgro_init(&g);
+	tgro_init(&g, 1460);
 	while ((k = tgso_split(&vh, pkt, n, &off, out, STRIDE, lens, MAX)) > 0) {
 		if (k > MAX || off > n)
 			abort();
@@ -79,7 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	/* the input as a run of packets of its own lengths */
-	tgro_init(&g);
+	tgro_init(&g, 1460);
 	for (size_t at = 0, len; at < n; at += len) {
 		len = 40 + (pkt[at] % 64) * 25;
 		if (len > n - at)

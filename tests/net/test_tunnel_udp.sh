@@ -18,7 +18,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/check.sh"
 net_need test_tunnel_udp "network namespaces, TUN, UDP GSO" ip tcpdump tshark curl nginx named \
 	radvd python3
-export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-64}
+export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-32}
 # the UDP lease of section 3 must outlive its quiet holder's checks
 export ODM_UDP_INACTIVITY=${ODM_UDP_INACTIVITY:-30}
 export ODM_TUNNEL=auto ODM_TUNNEL_ENCAP=udp

@@ -283,7 +283,7 @@ Test(tunnel_offload, merge_restores_the_super_packet)
 	tcp_pkt(want, 5000, 7000, ACK | PSH); /* with its full checksum */
 	k = tgso_split(&vh, pkt, n, &off, out, 2048, lens, 64);
 	cr_assert_eq(k, 5);
-	tgro_init(&g);
+	tgro_init(&g, 1460);
 	for (int i = 0; i < k; i++)
 		cr_assert_eq(tgro_add(&g, out + i * 2048, lens[i]), 1, "segment %d joins", i);
 	cr_assert_eq(g.count, 5);
@@ -308,7 +308,7 @@ static void refuse(uint8_t *cand, size_t cn, const char *why)
 	size_t an = tcp_pkt(a, 100, 1000, ACK), bn = tcp_pkt(b, 1100, 1000, ACK);
 	struct tgro g;
 
-	tgro_init(&g);
+	tgro_init(&g, 1460);
 	cr_assert_eq(tgro_add(&g, a, an), 1);
 	cr_assert_eq(tgro_add(&g, b, bn), 1);
 	cr_assert_eq(tgro_add(&g, cand, cn), 0, "%s", why);
@@ -336,7 +336,7 @@ Test(tunnel_offload, merge_refuses)
 		static uint8_t a[2048], b[2048];
 		struct tgro g;
 
-		tgro_init(&g);
+		tgro_init(&g, 1460);
 		tgro_add(&g, a, tcp_pkt(a, 100, 1000, ACK));
 		tgro_add(&g, b, tcp_pkt(b, 1100, 1000, ACK));
 		cr_assert_eq(tgro_add(&g, c, n), 1, "the control: the next segment joins");
@@ -382,26 +382,26 @@ Test(tunnel_offload, merge_ends_runs)
 	size_t n;
 
 	/* a short segment ends the run, so does a PSH */
-	tgro_init(&g);
+	tgro_init(&g, 1460);
 	tgro_add(&g, p[0], tcp_pkt(p[0], 0, 1000, ACK));
 	cr_assert_eq(tgro_add(&g, p[1], tcp_pkt(p[1], 1000, 500, ACK)), 1);
 	cr_assert_eq(tgro_add(&g, p[2], tcp_pkt(p[2], 1500, 500, ACK)), 0, "after a short one");
-	tgro_init(&g);
+	tgro_init(&g, 1460);
 	tgro_add(&g, p[0], tcp_pkt(p[0], 0, 1000, ACK));
 	cr_assert_eq(tgro_add(&g, p[1], tcp_pkt(p[1], 1000, 1000, ACK | PSH)), 1);
 	cr_assert_eq(tgro_add(&g, p[2], tcp_pkt(p[2], 2000, 1000, ACK)), 0, "after a PSH");
-	tgro_init(&g);
+	tgro_init(&g, 1460);
 	tgro_add(&g, p[0], tcp_pkt(p[0], 0, 1000, ACK | PSH));
 	cr_assert_eq(tgro_add(&g, p[1], tcp_pkt(p[1], 1000, 1000, ACK)), 0, "a PSH head");
 	/* at most TGRO_SEGS_MAX segments */
-	tgro_init(&g);
+	tgro_init(&g, 1460);
 	for (int i = 0; i < TGRO_SEGS_MAX; i++)
 		cr_assert_eq(tgro_add(&g, p[i], tcp_pkt(p[i], 100u * (uint32_t)i, 100, ACK)), 1);
 	cr_assert_eq(tgro_add(&g, p[TGRO_SEGS_MAX], tcp_pkt(p[TGRO_SEGS_MAX], 6400, 100, ACK)), 0);
 	/* and at most 64 KiB */
 	{
 		static uint8_t big[2][40000];
-		tgro_init(&g);
+		tgro_init(&g, 1460);
 		tgro_add(&g, big[0], tcp_pkt(big[0], 0, 33000, ACK));
 		cr_assert_eq(tgro_add(&g, big[1], tcp_pkt(big[1], 33000, 33000, ACK)), 0,
 			     "over 65 535 bytes of IPv6 payload");
@@ -412,7 +412,7 @@ Test(tunnel_offload, merge_ends_runs)
 		struct virtio_net_hdr vh;
 		static uint8_t buf[100];
 
-		tgro_init(&g);
+		tgro_init(&g, 1460);
 		cr_assert_eq(tgro_add(&g, u, sizeof u), 1);
 		n = tcp_pkt(p[0], 0, 1000, ACK);
 		cr_assert_eq(tgro_add(&g, p[0], n), 0, "nothing joins a UDP packet");
@@ -422,4 +422,90 @@ Test(tunnel_offload, merge_ends_runs)
 		cr_assert_eq(memcmp(buf, u, sizeof u), 0);
 		cr_assert_eq(tgro_flush(&g, (struct iovec[TGRO_IOV_MAX]){ 0 }), 0, "empty now");
 	}
+}
+
+/* pkt as the kernel's GRO leaves a coalesced TCP packet: the field holds
+ * the pseudo-header sum of the whole TCP length (make_super's packet) */
+static void gro_partial(uint8_t *pkt, size_t n)
+{
+	(void)make_super(pkt, n, 1000);
+}
+
+Test(tunnel_offload, partial_from_the_kernel_gro)
+{
+	static uint8_t pkt[70000], want[70000], got[70000];
+	size_t n = tcp_pkt(pkt, 9000, 64000, ACK | PSH);
+	struct virtio_net_hdr vh = { 0 }, fvh;
+	struct tgro g;
+
+	memcpy(want, pkt, n);
+	cr_assert_eq(tgro_partial(pkt, n, 1460, &vh), 0, "a full checksum: a plain packet");
+	gro_partial(pkt, n);
+	cr_assert_eq(tgro_partial(pkt, n, 1460, &vh), 1);
+	cr_assert_eq(vh.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	cr_assert_eq(vh.gso_type, VIRTIO_NET_HDR_GSO_TCPV6);
+	cr_assert_eq(vh.gso_size, 1460 - 40 - TH, "segments fit the tunnel's MTU");
+	cr_assert_eq(vh.hdr_len, 40 + TH);
+	cr_assert_eq(vh.csum_start, 40);
+	cr_assert_eq(vh.csum_offset, 16);
+	/* completed as the kernel completes it: the packet with its full checksum */
+	memcpy(got, pkt, n);
+	cr_assert_eq(tgso_complete(&(struct virtio_net_hdr){ .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+				   .csum_start = 40, .csum_offset = 16 }, got, n), 0);
+	cr_assert_eq(memcmp(got, want, n), 0);
+	/* through the group: written alone, as it came, with that header */
+	tgro_init(&g, 1460);
+	cr_assert_eq(tgro_add(&g, pkt, n), 1);
+	cr_assert_eq(tgro_add(&g, want, n), 0, "nothing joins it");
+	cr_assert_eq(gather(&g, got, &fvh), n);
+	cr_assert_eq(memcmp(&fvh, &vh, sizeof vh), 0);
+	cr_assert_eq(memcmp(got, pkt, n), 0);
+	/* a short one (GRO merged two small segments): the checksum only */
+	n = tcp_pkt(pkt, 9000, 600, ACK);
+	gro_partial(pkt, n);
+	cr_assert_eq(tgro_partial(pkt, n, 1460, &vh), 1);
+	cr_assert_eq(vh.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	cr_assert_eq(vh.gso_type, VIRTIO_NET_HDR_GSO_NONE);
+	cr_assert_eq(vh.gso_size, 0);
+	/* CWR on the first segment stays on the first one only */
+	n = tcp_pkt(pkt, 9000, 5000, ACK | CWR);
+	gro_partial(pkt, n);
+	cr_assert_eq(tgro_partial(pkt, n, 1460, &vh), 1);
+	cr_assert_eq(vh.gso_type, VIRTIO_NET_HDR_GSO_TCPV6 | VIRTIO_NET_HDR_GSO_ECN);
+}
+
+Test(tunnel_offload, partial_refuses)
+{
+	static uint8_t pkt[70000];
+	struct virtio_net_hdr vh;
+	size_t n;
+
+	/* the control: each case below changes one thing of this one */
+	n = tcp_pkt(pkt, 1, 3000, ACK);
+	gro_partial(pkt, n);
+	cr_assert_eq(tgro_partial(pkt, n, 1460, &vh), 1);
+	pkt[57] ^= 1; /* damaged: the field is neither the sum nor the pseudo-header's */
+	cr_assert_eq(tgro_partial(pkt, n, 1460, &vh), 0, "damaged checksum");
+	pkt[57] ^= 1;
+	pkt[40 + TH + 5] ^= 0x40; /* the data do not change the pseudo-header sum */
+	cr_assert_eq(tgro_partial(pkt, n, 1460, &vh), 1, "data are not covered: the kernel checked them");
+	pkt[40 + TH + 5] ^= 0x40;
+	cr_assert_eq(tgro_partial(pkt, n - 1, 1460, &vh), 0, "length disagrees with the header");
+	pkt[6] = IPPROTO_UDP;
+	cr_assert_eq(tgro_partial(pkt, n, 1460, &vh), 0, "not TCP");
+	pkt[6] = 0; /* a hop-by-hop options header */
+	cr_assert_eq(tgro_partial(pkt, n, 1460, &vh), 0, "an extension header");
+	pkt[6] = IPPROTO_TCP;
+	pkt[0] = 0x40;
+	cr_assert_eq(tgro_partial(pkt, n, 1460, &vh), 0, "not IPv6");
+	pkt[0] = 0x60;
+	pkt[52] = 4 << 4; /* a TCP header of 16 bytes */
+	cr_assert_eq(tgro_partial(pkt, n, 1460, &vh), 0, "TCP header too short");
+	pkt[52] = (TH / 4) << 4;
+	cr_assert_eq(tgro_partial(pkt, n, 40 + TH, &vh), 0, "no room for a segment in the MTU");
+	cr_assert_eq(tgro_partial(pkt, 40 + 19, 1460, &vh), 0, "shorter than a TCP header");
+	n = tcp_pkt(pkt, 1, 0, ACK); /* header only, the data offset beyond it */
+	pkt[52] = 15 << 4;
+	gro_partial(pkt, n);
+	cr_assert_eq(tgro_partial(pkt, n, 1460, &vh), 0, "header longer than the packet");
 }

@@ -50,7 +50,7 @@
 #
 # API (see each function): topo_up topo_down nsx topo_move topo_move_mbb topo_mn_addr
 # topo_start_nginx topo_start_iperf topo_check_clean topo_shape topo_unshape topo_spawn
-# topo_kill topo_wait_listen topo_diag topo_log topo_die topo_now_ms
+# topo_kill topo_wait_listen topo_diag topo_log topo_die topo_now_ms topo_gro
 # topo_at_exit topo_sweep.
 
 # ---------------------------------------------------------------- constants
@@ -370,6 +370,26 @@ topo_start_nginx() {
 	pid=$TOPO_SPAWNED_PID
 	topo_wait_listen "$h" "$port" 10
 	TOPO_SPAWNED_PID=$pid
+}
+
+# topo_gro HOST IF - HOST's end IF of a veth link takes packets in as a NIC
+# with GRO (the default on physical links) does: coalesced, IPv6-in-IPv6
+# included. veth hands a packet to NAPI, and so to GRO, only when its peer
+# does no TSO (drivers/net/veth.c, veth_skb_is_eligible_for_gro), and starts
+# NAPI when GRO is switched on; gro_flush_timeout (50 us) holds segments
+# across polls, as a NIC's interrupt moderation does, so that bursts
+# coalesce (Documentation/networking/napi.rst). Needs ethtool.
+topo_gro() {
+	local h=$1 i=$2 ha ia hb ib ph='' pi=''
+	while read -r ha ia _ _ hb ib _ _; do
+		if [[ $ha == "$h" && $ia == "$i" ]]; then ph=$hb pi=$ib; fi
+		if [[ $hb == "$h" && $ib == "$i" ]]; then ph=$ha pi=$ia; fi
+	done < <(topo__links)
+	[[ -n $ph ]] || topo_die "topo_gro: no link at $h $i"
+	nsx "$ph" ethtool -K "$pi" tso off
+	nsx "$h" ethtool -K "$i" gro off
+	nsx "$h" ethtool -K "$i" gro on
+	nsx "$h" sh -c "echo 50000 >/sys/class/net/$i/gro_flush_timeout"
 }
 
 # topo_start_iperf HOST - (re)start a fresh one-shot-free iperf3 server on
