@@ -34,8 +34,9 @@
 /*
  * Before the moment the host names as its loss. The host takes that moment
  * from the last packet its tunnel received from the anchor when it has one
- * (hostengine.c), so it is at or just after that packet's arrival: what
- * the anchor sent later was lost. The margin covers the rest: the stamps
+ * (hostengine.c), dated by the kernel as it arrived (SO_TIMESTAMPNS, not
+ * when a loaded agent got round to reading it): what the anchor sent later
+ * was lost. The margin covers the rest: the stamps
  * are whole ms (the host's loss and BU times, the anchor's clock and the
  * ring's), so "lost N ms ago" can come out up to 1 ms short; and the last
  * packet's anchor-to-host delay plus the BU's own transit, under 1 ms on a

@@ -126,7 +126,8 @@ struct urx_batch {
 	struct sockaddr_in6 from[URX_BURST];
 	union {
 		struct cmsghdr align;
-		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) + 64];
+		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) +
+			  CMSG_SPACE(sizeof(struct timespec)) + 64];
 	} cbuf[URX_BURST];
 	uint8_t slot[URX_BURST][URX_SLOT];
 };
@@ -138,7 +139,8 @@ struct rx_batch {
 	struct sockaddr_in6 from[BURST];
 	union {
 		struct cmsghdr align;
-		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + 64];
+		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+			  CMSG_SPACE(sizeof(struct timespec)) + 64];
 	} cbuf[BURST];
 	uint8_t slot[BURST][RX_SLOT];
 };
@@ -162,6 +164,7 @@ struct tu_priv {
 	struct tgro gro;             /* decapsulated segments merged for one write */
 	struct tunnel_entry *rx_e;   /* the binding of the group's packets */
 	size_t rx_bytes;             /* their bytes as they came */
+	uint64_t rx_at_ms;           /* the newest one's arrival (kernel stamp), 0 if none */
 	uint8_t buf[BUF_SIZE];
 };
 
@@ -599,23 +602,29 @@ static void rx_flush(struct tu_priv *p)
 	}
 	e->st.rx_packets += segs;
 	e->st.rx_bytes += p->rx_bytes;
-	e->st.last_rx_ms = p->total.last_rx_ms = mono_ms();
+	/* when the newest packet reached the host, not when the agent got to
+	 * it: a host that moves dates its loss by this (hostengine.c) */
+	e->st.last_rx_ms = p->total.last_rx_ms = p->rx_at_ms ? p->rx_at_ms : mono_ms();
 	p->total.rx_packets += segs;
 	p->total.rx_bytes += p->rx_bytes;
 }
 
 /* A checked inner packet for e: into the group, or the group out first */
-static void rx_push(struct tu_priv *p, struct tunnel_entry *e, const uint8_t *pkt, size_t n)
+static void rx_push(struct tu_priv *p, struct tunnel_entry *e, const uint8_t *pkt, size_t n,
+		    uint64_t at_ms)
 {
 	if (p->gro.count && (e != p->rx_e || !tgro_add(&p->gro, pkt, n))) {
 		rx_flush(p);
 	} else if (p->gro.count) {
 		p->rx_bytes += n;
+		if (at_ms > p->rx_at_ms)
+			p->rx_at_ms = at_ms;
 		return;
 	}
 	tgro_add(&p->gro, pkt, n);
 	p->rx_e = e;
 	p->rx_bytes = n;
+	p->rx_at_ms = at_ms;
 }
 
 static void rx_prepare(struct tu_priv *p)
@@ -644,16 +653,25 @@ static int recv_batch(struct tu_priv *p, struct mmsghdr *msg, unsigned n)
 /*
  * A received datagram's control messages: 1 and its outer destination in
  * *dst if IPV6_PKTINFO came, else 0; its UDP_GRO size in *gso (if gso is
- * not NULL; 0 if none came).
+ * not NULL; 0 if none came); its arrival in *at_ms, on mono_ms's clock
+ * (SO_TIMESTAMPNS, the two clocks' difference given; 0 if none came).
  */
-static int outer_cmsgs(struct msghdr *m, struct in6_addr *dst, int *gso)
+static int outer_cmsgs(struct msghdr *m, struct in6_addr *dst, int *gso, uint64_t *at_ms,
+		       int64_t wall_offset_ns)
 {
 	int have_dst = 0;
 
 	if (gso)
 		*gso = 0;
+	*at_ms = 0;
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR(m, cm)) {
-		if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+			struct timespec ts;
+
+			memcpy(&ts, CMSG_DATA(cm), sizeof ts);
+			*at_ms = mono_ms_of_wall(&ts, wall_offset_ns);
+		} else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
 			struct in6_pktinfo pi;
 
 			memcpy(&pi, CMSG_DATA(cm), sizeof pi);
@@ -672,14 +690,18 @@ static void raw_readable(struct tu_priv *p)
 	struct rx_batch *b = &p->rx;
 	int r;
 
+	int64_t off;
+
 	rx_prepare(p);
 	r = recv_batch(p, b->msg, BURST);
+	off = r > 0 ? mono_wall_offset_ns() : 0;
 	for (int k = 0; k < r; k++) {
 		struct msghdr *m = &b->msg[k].msg_hdr;
 		size_t n = b->msg[k].msg_len;
 		struct tunnel_entry *e;
 		struct in6_addr dst;
-		int have_dst = outer_cmsgs(m, &dst, NULL);
+		uint64_t at;
+		int have_dst = outer_cmsgs(m, &dst, NULL, &at, off);
 
 		if ((m->msg_flags & MSG_TRUNC) || !inner_ok(b->slot[k], (ssize_t)n) ||
 		    b->from[k].sin6_family != AF_INET6) {
@@ -688,7 +710,7 @@ static void raw_readable(struct tu_priv *p)
 		}
 		e = decap_check(p, b->slot[k], n, &b->from[k].sin6_addr, have_dst ? &dst : NULL);
 		if (e)
-			rx_push(p, e, b->slot[k], n);
+			rx_push(p, e, b->slot[k], n, at);
 	}
 	/* the group points into the slots the next recvmmsg overwrites */
 	rx_flush(p);
@@ -703,18 +725,21 @@ static void raw_readable(struct tu_priv *p)
 static void udp_readable(struct tu_priv *p)
 {
 	struct urx_batch *b = p->urx;
+	int64_t wall;
 	int r;
 
 	for (size_t k = 0; k < URX_BURST; k++)
 		msg_setup(&b->msg[k].msg_hdr, &b->from[k], &b->iov[k], b->slot[k], URX_SLOT,
 			  b->cbuf[k].b, sizeof b->cbuf[k].b);
 	r = recv_batch(p, b->msg, URX_BURST);
+	wall = r > 0 ? mono_wall_offset_ns() : 0;
 	for (int k = 0; k < r; k++) {
 		struct msghdr *m = &b->msg[k].msg_hdr;
 		size_t n = b->msg[k].msg_len, off[URX_SLOT / TUDP_INNER_MIN],
 		       len[URX_SLOT / TUDP_INNER_MIN];
 		struct in6_addr dst;
-		int gso, cnt, have_dst = outer_cmsgs(m, &dst, &gso);
+		uint64_t at;
+		int gso, cnt, have_dst = outer_cmsgs(m, &dst, &gso, &at, wall);
 
 		if ((m->msg_flags & MSG_TRUNC) || b->from[k].sin6_family != AF_INET6 ||
 		    b->from[k].sin6_port != htons(TUDP_PORT) || gso < 0 ||
@@ -733,7 +758,7 @@ static void udp_readable(struct tu_priv *p)
 			e = decap_check(p, pkt, len[i], &b->from[k].sin6_addr,
 					have_dst ? &dst : NULL);
 			if (e)
-				rx_push(p, e, pkt, len[i]);
+				rx_push(p, e, pkt, len[i], at);
 		}
 	}
 	/* the group points into the slots the next recvmmsg overwrites */
@@ -780,6 +805,16 @@ static void size_buffers(int fd)
 		log_warn(errno, "raw protocol-41 socket: send buffer");
 }
 
+/* Each packet's arrival, stamped by the kernel (socket(7), SO_TIMESTAMPNS):
+ * the agent may read it some ms later on a loaded host */
+static void stamp_arrivals(int fd)
+{
+	int one = 1;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) < 0)
+		log_warn(errno, "SO_TIMESTAMPNS: arrivals dated when read");
+}
+
 static int open_raw41(void)
 {
 	int one = 1;
@@ -788,6 +823,7 @@ static int open_raw41(void)
 	if (fd < 0)
 		return -errno;
 	size_buffers(fd);
+	stamp_arrivals(fd);
 	if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) < 0) {
 		int rc = -errno;
 
@@ -812,6 +848,7 @@ static int open_udp(void)
 	if (fd < 0)
 		return -errno;
 	size_buffers(fd);
+	stamp_arrivals(fd);
 	if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0 ||
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) < 0 ||
 	    bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {

@@ -14,10 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "monotime.h"
 #include "netconf.h"
 #include "netns.h"
 #include "testaddr.h"
 #include "tunnel.h"
+#include "usable.h"
 
 static uv_loop_t loop;
 static struct odm_tunnel *t;
@@ -89,6 +91,60 @@ Test(tunnel_user, remote_bound_as_inner_later_is_refused_per_packet)
 	}
 	cr_assert_eq(st.looped, 1, "the packet for X was not refused");
 	cr_assert_eq(st.tx_packets, 0, "a packet went out toward an inner address");
+	netconf_close(nc);
+	tunnel_close(t);
+	uv_run(&loop, UV_RUN_NOWAIT);
+}
+
+/*
+ * The host dates the loss of its care-of address by the last packet its
+ * tunnel received (hostengine.c): that is the packet's arrival, as the
+ * kernel stamped it, not the moment the agent got round to reading it.
+ */
+Test(tunnel_user, last_rx_is_the_arrival_not_the_read)
+{
+	struct in6_addr r = A("2001:db8:ca::1"), l = A("2001:db8:ca::2");
+	struct sockaddr_in6 from = { .sin6_family = AF_INET6, .sin6_addr = r },
+			    to = { .sin6_family = AF_INET6, .sin6_addr = l };
+	uint8_t inner[40] = { 0x60 };
+	struct in6_addr isrc = A("2001:db8:1::100"), idst = A("2001:db8:c4a::1");
+	struct odm_tunnel_stats st = { 0 };
+	struct timespec wait = { 0, 80 * 1000 * 1000 };
+	struct netconf *nc;
+	uint64_t sent;
+	int fd;
+
+	open_tunnel(ODM_TUNNEL_HOST);
+	cr_assert_eq(netconf_open(&nc), 0);
+	cr_assert_eq(netconf_addr_add(nc, netconf_ifindex(nc, "lo"), &r, 128, 0), 0);
+	cr_assert_eq(netconf_addr_add(nc, netconf_ifindex(nc, "lo"), &l, 128, 0), 0);
+	test_wait_usable(nc, &r);
+	test_wait_usable(nc, &l);
+	cr_assert_eq(bind3("2001:db8:c4a::1", "2001:db8:ca::2", "2001:db8:ca::1"), 0);
+	inner[6] = 59; /* no next header */
+	inner[7] = 64;
+	memcpy(inner + 8, &isrc, 16);
+	memcpy(inner + 24, &idst, 16);
+	fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_IPV6);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&from, sizeof from), 0);
+	sent = mono_ms();
+	cr_assert_eq(sendto(fd, inner, sizeof inner, 0, (struct sockaddr *)&to, sizeof to),
+		     (ssize_t)sizeof inner);
+	close(fd);
+	nanosleep(&wait, NULL); /* the agent busy elsewhere */
+	for (int i = 0; i < 100 && st.rx_packets == 0; i++) {
+		struct timespec ms = { 0, 10 * 1000 * 1000 };
+
+		uv_run(&loop, UV_RUN_NOWAIT);
+		cr_assert_eq(t->ops->stats(t, &idst, &st), 0);
+		if (!st.rx_packets)
+			nanosleep(&ms, NULL);
+	}
+	cr_assert_eq(st.rx_packets, 1, "the tunnelled packet was not taken in");
+	cr_assert(st.last_rx_ms >= sent && st.last_rx_ms <= sent + 20,
+		  "last_rx_ms %llu: %lld ms after the send, read 80 ms later",
+		  (unsigned long long)st.last_rx_ms, (long long)(st.last_rx_ms - sent));
 	netconf_close(nc);
 	tunnel_close(t);
 	uv_run(&loop, UV_RUN_NOWAIT);
