@@ -36,7 +36,8 @@ def getopt_table(path):
             r'\{\s*"([a-z-]+)",\s*\w+_argument,\s*NULL,\s*\'(\w)\'\s*\}',
             block(src, "struct option longopts[]")):
         opts.add("--" + name)
-        opts.add("-" + letter)
+        if letter in short:  # else a long-only option's internal value
+            opts.add("-" + letter)
     return opts
 
 
@@ -46,8 +47,10 @@ def page_flags(page):
     items, synopsis = set(), set()
     for line in text.splitlines():
         if line.startswith(".It Fl "):
-            for m in re.finditer(r'Fl \\-([a-z][a-z-]*)|Fl ([A-Za-z])\b', line):
-                items.add("--" + m.group(1) if m.group(1) else "-" + m.group(2))
+            # a long option's inner hyphens may be escaped too (\-)
+            for m in re.finditer(r'Fl \\-([a-z](?:[a-z-]|\\-)*)|Fl ([A-Za-z])\b', line):
+                items.add("--" + m.group(1).replace("\\", "") if m.group(1)
+                          else "-" + m.group(2))
     syn = text[text.index(".Sh SYNOPSIS"):text.index(".Sh DESCRIPTION")]
     for m in re.finditer(r'Fl ([A-Za-z]+)\b', syn):
         for c in m.group(1):
