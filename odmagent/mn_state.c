@@ -58,6 +58,11 @@ int mnstate_snapshot(const struct reg_ctx *reg, const struct lease_table *t,
 		s->dst = l->dst;
 		s->uid = (uint32_t)l->uid;
 		s->pid = (int32_t)l->pid;
+		/* a shared lease's users: who hears its events and counts it
+		 * in quota after a restart (beyond the bound, the first ones) */
+		if (l->n_uids > 1)
+			for (size_t j = 0; j < l->n_uids && s->n_holders < STATE_MAX_HOLDERS; j++)
+				s->holders[s->n_holders++] = (uint32_t)l->uids[j];
 		s->created_ms = now_wall_ms - (int64_t)(now_mono_ms - l->created_ms);
 		s->expires_ms = now_wall_ms + ((int64_t)b->expires_ms - (int64_t)now_mono_ms);
 		if (s->created_ms < 0)
@@ -104,6 +109,11 @@ int mnstate_adopt(const struct state_mn *s, const char *nai, struct lease_table 
 		l->addr = sl->addr;
 		l->uid = (uid_t)sl->uid;
 		l->pid = (pid_t)sl->pid;
+		for (size_t j = 0; j < sl->n_holders; j++)
+			if (lease_add_holder(l, (uid_t)sl->holders[j]) < 0) {
+				lease_free(t, l);
+				return -ENOMEM;
+			}
 		l->state = LEASE_REGISTERED;
 		l->registered_ms = l->handed_ms = now_mono_ms;
 		l->rb = reg_binding_add(reg, an, l->id, l);

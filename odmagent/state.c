@@ -52,15 +52,21 @@ char *state_mn_encode(const struct state_mn *s)
 	}
 	for (size_t i = 0; leases && i < s->n_leases; i++) {
 		const struct state_mn_lease *l = &s->leases[i];
+		json_t *o, *h;
 
 		json_array_append_new(
 			leases,
-			json_pack("{s:i, s:i, s:i, s:o, s:o, s:o, s:I, s:I, s:I, s:I}", "bid",
+			o = json_pack("{s:i, s:i, s:i, s:o, s:o, s:o, s:I, s:I, s:I, s:I}", "bid",
 				  (int)l->bid, "type", l->type, "proto", l->proto, "addr",
 				  addr_json(&l->addr), "anchor", addr_json(&l->anchor), "dst",
 				  addr_json(&l->dst), "uid", (json_int_t)l->uid, "pid",
 				  (json_int_t)l->pid, "created", (json_int_t)l->created_ms,
 				  "expires", (json_int_t)l->expires_ms));
+		if (o && l->n_holders && (h = json_array())) {
+			for (size_t j = 0; j < l->n_holders; j++)
+				json_array_append_new(h, json_integer(l->holders[j]));
+			json_object_set_new(o, "holders", h);
+		}
 	}
 	if (!anchors || !leases) {
 		json_decref(anchors);
@@ -325,11 +331,50 @@ static const char *const MN_LEASE_KEYS[] = { "bid", "type", "proto", "addr", "an
 					     "dst", "uid", "pid", "created", "expires",
 					     NULL };
 
+/* The optional "holders" of a lease: 2 to STATE_MAX_HOLDERS distinct
+ * users, its owner first (written only when others share it) */
+static int mn_lease_holders(struct dec *d, const json_t *o, struct state_mn_lease *l)
+{
+	const json_t *h = json_object_get(o, "holders");
+	size_t n;
+
+	if (!h)
+		return 0;
+	if (!json_is_array(h))
+		return fail(d, "holders", "not an array");
+	n = json_array_size(h);
+	if (n < 2 || n > STATE_MAX_HOLDERS)
+		return fail(d, "holders", "%zu entries, not 2 to %d", n, STATE_MAX_HOLDERS);
+	for (size_t i = 0; i < n; i++) {
+		const json_t *v = json_array_get(h, i);
+		json_int_t u = json_is_integer(v) ? json_integer_value(v) : -1;
+
+		/* the agent's own uid (-1) never holds a shared lease */
+		if (u < 0 || u >= (json_int_t)UINT32_MAX)
+			return fail(d, "holders", "entry %zu is not a uid", i);
+		for (size_t j = 0; j < i; j++)
+			if (l->holders[j] == (uint32_t)u)
+				return fail(d, "holders", "uid %u listed twice", (unsigned)u);
+		l->holders[i] = (uint32_t)u;
+	}
+	if (l->holders[0] != l->uid)
+		return fail(d, "holders", "the owner (uid) is not first");
+	l->n_holders = n;
+	return 0;
+}
+
 static int mn_lease(struct dec *d, const json_t *o, struct state_mn_lease *l)
 {
+	json_t *rest = json_copy((json_t *)o);
 	json_int_t v;
+	int rc;
 
-	if (exact_keys(d, o, MN_LEASE_KEYS) < 0 || get_u16(d, o, "bid", 1, &l->bid) < 0 ||
+	if (!rest)
+		return fail(d, "", "out of memory");
+	json_object_del(rest, "holders");
+	rc = exact_keys(d, rest, MN_LEASE_KEYS);
+	json_decref(rest);
+	if (rc < 0 || get_u16(d, o, "bid", 1, &l->bid) < 0 ||
 	    get_int(d, o, "type", 1, 4, &v) < 0)
 		return -EINVAL;
 	l->type = (int)v;
@@ -350,7 +395,8 @@ static int mn_lease(struct dec *d, const json_t *o, struct state_mn_lease *l)
 		return -EINVAL;
 	l->pid = (int32_t)v;
 	return get_wall(d, o, "created", &l->created_ms) < 0 ||
-			       get_wall(d, o, "expires", &l->expires_ms) < 0 ?
+			       get_wall(d, o, "expires", &l->expires_ms) < 0 ||
+			       mn_lease_holders(d, o, l) < 0 ?
 		       -EINVAL :
 		       0;
 }

@@ -15,7 +15,10 @@
  *   {"version":1, "role":"mn", "nai":S, "last_id":N,
  *    "anchors":[{"addr":A, "seq":N, "last_ts":N}],
  *    "leases":[{"bid":N, "type":N, "proto":N, "addr":A, "anchor":A, "dst":A,
- *               "uid":N, "pid":N, "created":MS, "expires":MS}]}
+ *               "uid":N, "pid":N, "created":MS, "expires":MS
+ *               [, "holders":[N, ...]]}]}
+ *   ("holders": every user the lease's address was given to, its owner
+ *   first, when more than the owner share it: an access claim, lease.h)
  * Anchor ("role": "anchor"):
  *   {"version":1, "role":"anchor", "pool":"PREFIX/LEN",
  *    "identities":[{"nai":S, "seq":N, "last_ts":N}],   (only those with one)
@@ -41,6 +44,7 @@
 #define STATE_MAX_LEASES 65535
 #define STATE_MAX_IDENTITIES 100000
 #define STATE_MAX_BINDINGS 65536
+#define STATE_MAX_HOLDERS 32      /* users sharing one lease that are kept */
 
 struct state_mn_anchor {
 	struct in6_addr addr;
@@ -55,6 +59,8 @@ struct state_mn_lease {
 	struct in6_addr addr, anchor, dst;
 	uint32_t uid;
 	int32_t pid;
+	uint32_t holders[STATE_MAX_HOLDERS]; /* the owner first; none if alone */
+	size_t n_holders;
 	int64_t created_ms; /* wall clock */
 	int64_t expires_ms; /* wall clock: the anchor forgets the binding then */
 };

@@ -262,6 +262,11 @@ static struct state_mn mk_mn(void)
 		ls[i].created_ms = NOW_WALL - 10000;
 		ls[i].expires_ms = NOW_WALL + 290000 - 100000 * i;
 	}
+	/* the second lease is an access claim users 1000, 1001 and 0 share */
+	ls[1].holders[0] = 1000;
+	ls[1].holders[1] = 1001;
+	ls[1].holders[2] = 0;
+	ls[1].n_holders = 3;
 	return s;
 }
 
@@ -360,6 +365,17 @@ Test(state, the_decoder_is_strict)
 	mn_refused("\"last_ts\":\"1\"", "\"last_ts\":1", "not a string");
 	mn_refused("\"nai\":\"mn1@example.org\"", "\"nai\":\"mn1\\n@example.org\"", "printable");
 	mn_refused("\"pid\":4242", "\"pid\":-1", "out of range");
+	mn_refused("[1000,1001,0]", "1000", "holders: not an array");
+	mn_refused("[1000,1001,0]", "[1000]", "holders: 1 entries");
+	mn_refused("[1000,1001,0]", "[1001, 1000]", "owner (uid) is not first");
+	mn_refused("[1000,1001,0]", "[1000, 1001, 1001]", "listed twice");
+	mn_refused("[1000,1001,0]", "[1000, -1]", "entry 1 is not a uid");
+	mn_refused("[1000,1001,0]", "[1000, 4294967295]", "entry 1 is not a uid");
+	mn_refused("[1000,1001,0]", "[1000, \"1001\"]", "entry 1 is not a uid");
+	mn_refused("[1000,1001,0]",
+		   "[1000,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,"
+		   "27,28,29,30,31,32]",
+		   "33 entries");
 }
 
 Test(state, the_top_level_is_an_object_of_the_right_role)
@@ -485,6 +501,7 @@ Test(state, mn_adopts_unexpired_leases_with_their_ids_and_counters)
 	cr_assert_eq((uint16_t)(an->seq + 1), (uint16_t)(65530 + STATE_SEQ_SLACK + 1));
 	cr_assert_eq(an->last_ts, 0xfedcba9876543210ULL);
 	cr_assert_eq(lt.last_id, 41, "new ids go on after the stored last id");
+	cr_assert_eq(l->n_uids, 0, "a lease its owner alone holds has no holder list");
 	l = lease_new(&lt, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, &an->addr, &an->addr, NOW_MONO);
 	cr_assert_eq(l->id, 42);
 	mn_fixture_done();
@@ -522,7 +539,15 @@ Test(state, mn_snapshot_keeps_registered_leases_only_and_round_trips)
 		cr_assert_eq(o->expires_ms, want->expires_ms, "bid %u", o->bid);
 		cr_assert_eq(memcmp(&o->addr, &want->addr, 16), 0);
 		cr_assert_eq(o->uid, want->uid);
+		/* a shared claim's users come back after a restart: they hear
+		 * its events and count it in their quota */
+		cr_assert_eq(o->n_holders, want->n_holders, "bid %u", o->bid);
+		cr_assert_eq(memcmp(o->holders, want->holders, sizeof(o->holders)), 0);
 	}
+	cr_assert(lease_held_by(lease_by_id(&lt, 41), 1001));
+	cr_assert(lease_held_by(lease_by_id(&lt, 41), 0));
+	cr_assert_not(lease_held_by(lease_by_id(&lt, 40), 1001));
+	cr_assert_eq(lease_count_uid(&lt, 1001), 1);
 	cr_assert_eq(snap.last_id, lt.last_id);
 	state_mn_free(&snap);
 	mn_fixture_done();
