@@ -33,7 +33,7 @@
  *   home-anchor ADDR                    (mn: the home anchor; else discovered)
  *   home-discovery on|off               (mn: DNS SRV, then RAs; default on)
  *   optimistic-dad on|off               (mn: RFC 4429 on access interfaces; default on)
- *   router-solicit on|off               (mn: an RS at once when a link comes up; default on)
+ *   router-solicit on|off               (mn: an RS at once when a link comes up, an NA for each new address; default on)
  *   access-anchor ADDR|ra|off           (mn: access routers' anchors; repeatable; default off)
  *   dns-publish off|current|fixed       (mn: the host's AAAA: current address or Fixed)
  *   dns-server ADDR / dns-port N        (mn: where DNS UPDATEs go; port 53)

@@ -130,25 +130,59 @@ int linkprep_knob_write(const struct linkprep_knob *k, int cur)
 	return cur == k->want ? -1 : k->want;
 }
 
+/* An ND message of total bytes (IPv6 header included) from src (NULL: the
+ * unspecified address) to dst: the IPv6 header, hop limit 255 (RFC 4861
+ * checks it on receipt, §6.1.1 and §7.1.2), and the message zeroed but
+ * for its type; nd_seal() fills the checksum once it is written */
+static uint8_t *nd_start(uint8_t *buf, size_t total, const struct in6_addr *src,
+			 const struct in6_addr *dst, uint8_t type)
+{
+	memset(buf, 0, total);
+	buf[0] = 0x60;                   /* version 6 */
+	buf[5] = (uint8_t)(total - 40);  /* payload length */
+	buf[6] = IPPROTO_ICMPV6;
+	buf[7] = 255;
+	if (src)
+		memcpy(buf + 8, src, 16);
+	memcpy(buf + 24, dst, 16);
+	buf[40] = type;
+	return buf + 40;
+}
+
+static size_t nd_seal(uint8_t *buf, size_t total)
+{
+	uint16_t ck = inet6_cksum(buf + 40, total - 40, (const struct in6_addr *)(buf + 8),
+				  (const struct in6_addr *)(buf + 24), IPPROTO_ICMPV6, 2);
+
+	buf[42] = (uint8_t)(ck >> 8);
+	buf[43] = (uint8_t)ck;
+	return total;
+}
+
 size_t linkprep_rs_packet(uint8_t *buf, size_t len)
 {
 	static const struct in6_addr all_routers = { .s6_addr = { 0xff, 0x02, [15] = 2 } };
-	uint8_t *rs = buf + 40;
-	uint16_t ck;
 
 	if (len < LINKPREP_RS_LEN)
 		return 0;
-	memset(buf, 0, LINKPREP_RS_LEN);
-	buf[0] = 0x60;                   /* version 6 */
-	buf[5] = LINKPREP_RS_LEN - 40;   /* payload length */
-	buf[6] = IPPROTO_ICMPV6;
-	buf[7] = 255;                    /* hop limit (RFC 4861 §6.1.1 checks it) */
-	/* source: the unspecified address (all zero) */
-	memcpy(buf + 24, &all_routers, 16);
-	rs[0] = 133;                     /* Router Solicitation, code 0, reserved 0 */
-	ck = inet6_cksum(rs, LINKPREP_RS_LEN - 40, (const struct in6_addr *)(buf + 8),
-			 &all_routers, IPPROTO_ICMPV6, 2);
-	rs[2] = (uint8_t)(ck >> 8);
-	rs[3] = (uint8_t)ck;
-	return LINKPREP_RS_LEN;
+	/* Router Solicitation, code 0, reserved 0, no option */
+	nd_start(buf, LINKPREP_RS_LEN, NULL, &all_routers, 133);
+	return nd_seal(buf, LINKPREP_RS_LEN);
+}
+
+size_t linkprep_na_packet(uint8_t *buf, size_t len, const struct in6_addr *addr,
+			  const uint8_t mac[6])
+{
+	static const struct in6_addr all_nodes = { .s6_addr = { 0xff, 0x02, [15] = 1 } };
+	uint8_t *na;
+
+	if (len < LINKPREP_NA_LEN)
+		return 0;
+	/* Neighbor Advertisement; R, S and O clear */
+	na = nd_start(buf, LINKPREP_NA_LEN, addr, &all_nodes, 136);
+	memcpy(na + 8, addr, 16);        /* target */
+	na[24] = 2;                      /* Target Link-Layer Address, 8 bytes */
+	na[25] = 1;
+	memcpy(na + 26, mac, 6);
+	return nd_seal(buf, LINKPREP_NA_LEN);
 }

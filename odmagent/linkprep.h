@@ -118,4 +118,21 @@ int linkprep_knob_write(const struct linkprep_knob *k, int cur);
  */
 size_t linkprep_rs_packet(uint8_t *buf, size_t len);
 
+/*
+ * One unsolicited Neighbor Advertisement for addr, the host's new address
+ * on a link (RFC 4861 §7.2.6), with its link-layer address mac in a Target
+ * Link-Layer Address option, from addr to all-nodes (ff02::1), hop limit
+ * 255, the checksum filled: into buf, its length, or 0 if len is short.
+ * The Override flag is clear, so it never replaces what a neighbour knows
+ * of another owner of addr (RFC 4429 §3.3 lets an optimistic address send
+ * it): it only completes an entry a router is still resolving. That is the
+ * case it is for: a peer kept sending to addr while the host was away, so
+ * the router is resolving it, and what it queued for addr (the anchor's
+ * Binding Acknowledgement, the first data) would wait for its next
+ * solicitation, up to RetransTimer (1 s) later.
+ */
+#define LINKPREP_NA_LEN 72             /* IPv6 header + NA + TLLA option */
+size_t linkprep_na_packet(uint8_t *buf, size_t len, const struct in6_addr *addr,
+			  const uint8_t mac[6]);
+
 #endif

@@ -11,6 +11,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -148,6 +149,29 @@ static int send_rs(struct linkprep_agent *la, int ifindex)
 				  .sll_halen = ETH_ALEN,
 				  .sll_addr = { 0x33, 0x33, 0, 0, 0, 2 } };
 
+	if (sendto(la->fd, pkt, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		return -errno;
+	return 0;
+}
+
+int linkprep_agent_announce(struct linkprep_agent *la, int ifindex, const struct in6_addr *addr)
+{
+	uint8_t pkt[LINKPREP_NA_LEN];
+	struct ifreq ifr = { 0 };
+	struct sockaddr_ll to = { .sll_family = AF_PACKET,
+				  .sll_protocol = htons(ETH_P_IPV6),
+				  .sll_ifindex = ifindex,
+				  .sll_halen = ETH_ALEN,
+				  .sll_addr = { 0x33, 0x33, 0, 0, 0, 1 } }; /* all-nodes */
+	size_t len;
+
+	if (!la || la->fd < 0)
+		return -EBADF;
+	if (!if_indextoname((unsigned)ifindex, ifr.ifr_name))
+		return -errno;
+	if (ioctl(la->fd, SIOCGIFHWADDR, &ifr) < 0)
+		return -errno;
+	len = linkprep_na_packet(pkt, sizeof(pkt), addr, (const uint8_t *)ifr.ifr_hwaddr.sa_data);
 	if (sendto(la->fd, pkt, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
 		return -errno;
 	return 0;

@@ -68,6 +68,7 @@
 #define MN_TICK_MS 1000          /* lease usage check period */
 #define MN_HINT_MS 100           /* a release hint: tick this soon, at the latest */
 #define MN_SAVE_MS 20            /* a change is saved this long after it */
+#define MN_ANNOUNCED_MAX 16      /* access addresses announced to their link */
 #define MN_SAVE_MAX_MS 200       /* ... or later while requests wait, up to this */
 
 struct mn {
@@ -81,6 +82,8 @@ struct mn {
 	uv_timer_t tick, regt;
 	uv_timer_t usable_t;   /* asks the kernel again about addresses not usable yet */
 	uv_timer_t save_t;     /* the state file's next save (MN_SAVE_MS) */
+	struct in6_addr announced[MN_ANNOUNCED_MAX]; /* access addresses already announced */
+	size_t n_announced;
 	int open_timers;       /* handles to close before mn is freed */
 	struct statefile sf;   /* leases and counters across restarts (mn_state.h) */
 	uint64_t dirty_ms;     /* the first change not saved yet (save_t runs) */
@@ -210,11 +213,50 @@ static void publish_dns(struct mn *mn)
 			  strerror(-rc));
 }
 
+static void op_ifname(void *arg, const struct in6_addr *addr, char name[IF_NAMESIZE]);
+
+/*
+ * Each access address the last look found that was not there before and is
+ * usable: one unsolicited Neighbor Advertisement on its link
+ * (linkprep_agent_announce), so a router still resolving it because a peer
+ * kept sending there while the host was away hands over what it queued now
+ * rather than at its next solicitation, up to 1 s later. An address not
+ * usable yet is announced at a later look.
+ */
+static void announce_new_addrs(struct mn *mn)
+{
+	struct in6_addr done[MN_ANNOUNCED_MAX];
+	size_t n = 0;
+
+	for (size_t i = 0; i < mn->e.n_host_addrs && n < MN_ANNOUNCED_MAX; i++) {
+		const struct in6_addr *a = &mn->e.host_addrs[i];
+		char name[IF_NAMESIZE];
+		int known = 0, rc;
+
+		for (size_t j = 0; j < mn->n_announced && !known; j++)
+			known = IN6_ARE_ADDR_EQUAL(&mn->announced[j], a);
+		if (!known) {
+			if (netconf_addr_usable(mn->nc, a) != 1)
+				continue;
+			op_ifname(mn, a, name);
+			rc = name[0] ? linkprep_agent_announce(mn->lp, (int)if_nametoindex(name), a)
+				     : -ENODEV;
+			if (rc < 0 && rc != -EBADF)
+				log_debug("neighbor advertisement for a new address on %s: %s",
+					  name[0] ? name : "?", strerror(-rc));
+		}
+		done[n++] = *a;
+	}
+	memcpy(mn->announced, done, n * sizeof(done[0]));
+	mn->n_announced = n;
+}
+
 static void on_move(void *arg)
 {
 	struct mn *mn = arg;
 
 	he_move_since(&mn->e, mono_ms(), movement_burst_ms(mn->mv));
+	announce_new_addrs(mn);
 	rearm(mn);
 	publish_dns(mn);
 	homefind_moved(mn->home, mn->e.host_addrs, mn->e.n_host_addrs);

@@ -2,6 +2,7 @@
 /* test_linkprep.c — what the host agent does to its access links
  * (linkprep.h): which interfaces, which sysctls, when it solicits a router,
  * with a hand-driven clock. */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <net/if.h>
 #include <net/if_arp.h>
@@ -207,4 +208,35 @@ Test(linkprep, router_solicitation_on_the_wire)
 	cr_assert_eq((p[42] << 8) | p[43],
 		     (uint16_t)~cksum_add(cksum_pseudo6(src.s6_addr, dst.s6_addr, 8, 58),
 					   (const uint8_t[]){ 133, 0, 0, 0, 0, 0, 0, 0 }, 8));
+}
+
+/* The announcement of a new address: an unsolicited NA without any flag
+ * (never overriding another owner's entry), the host's MAC in a TLLA */
+Test(linkprep, neighbor_advertisement_packet)
+{
+	uint8_t p[LINKPREP_NA_LEN + 8];
+	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
+	static const uint8_t mac[6] = { 0x02, 0, 0x5e, 0x10, 0x20, 0x30 };
+	struct in6_addr a, src, dst;
+
+	inet_pton(AF_INET6, "2001:db8:a1::d:ff:fe00:1", &a);
+	cr_assert_eq(linkprep_na_packet(p, LINKPREP_NA_LEN - 1, &a, mac), 0, "too small");
+	cr_assert_eq(linkprep_na_packet(p, sizeof(p), &a, mac), LINKPREP_NA_LEN);
+	cr_assert_eq(p[0] >> 4, 6);
+	cr_assert_eq((p[4] << 8) | p[5], 32, "payload: NA 24 + TLLA 8");
+	cr_assert_eq(p[6], IPPROTO_ICMPV6);
+	cr_assert_eq(p[7], 255, "hop limit 255 (RFC 4861 7.1.2)");
+	memcpy(&src, p + 8, 16);
+	memcpy(&dst, p + 24, 16);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&src, &a), "from the address itself");
+	cr_assert_arr_eq(p + 24, all_nodes, 16);
+	cr_assert_eq(p[40], 136, "type Neighbor Advertisement");
+	cr_assert_eq(p[41], 0, "code 0");
+	cr_assert_eq(p[44] | p[45] | p[46] | p[47], 0, "R, S and O clear, reserved 0");
+	cr_assert_arr_eq(p + 48, &a, 16, "target: the address");
+	cr_assert_eq(p[64], 2, "Target Link-Layer Address option");
+	cr_assert_eq(p[65], 1, "one 8-byte unit");
+	cr_assert_arr_eq(p + 66, mac, 6);
+	cr_assert_eq(inet6_cksum(p + 40, 32, &src, &dst, IPPROTO_ICMPV6, 32), 0,
+		     "the checksum verifies");
 }
