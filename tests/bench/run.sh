@@ -17,7 +17,8 @@
 #   3. TCP throughput mn -> cn and cn -> mn: through the CHA tunnel vs direct,
 #      with the backend the agents chose, then with the kernel backend (seg6)
 #      where the kernel has it, then with the userspace backend's UDP
-#      encapsulation (tunnel-encap udp: UDP GSO/GRO);
+#      encapsulation (tunnel-encap udp: UDP GSO/GRO); BENCH_TPUT_ROUNDS
+#      (3) pairs each, ABBA, the ratio the median of the pairs' ratios;
 #   4. setsc_to() (linked with -lodm): socket+setsc_to+bind with the address
 #      held vs socket+bind (target: at most 20 us added), and with a new
 #      CHoA each time (IPV6_REQUIRE_SRC_ON_NET) vs the BA round trip of the
@@ -62,6 +63,7 @@ GAI_ROUNDS=${BENCH_GAI_ROUNDS:-600}
 CONN_RUNS=${BENCH_CONN_RUNS:-8}
 CONNECTS=${BENCH_CONNECTS:-2000}
 SECS=${BENCH_SECS:-5}
+TPUT_ROUNDS=${BENCH_TPUT_ROUNDS:-3}
 ANCHOR_SECS=${BENCH_ANCHOR_SECS:-3}
 ANCHOR_BINDINGS=${BENCH_ANCHOR_BINDINGS:-1000000}
 FLOOD_BUS=${BENCH_FLOOD_BUS:-60000}
@@ -184,14 +186,34 @@ fi
 iperf_mbps() { # iperf_mbps [iperf3 args...] -> Mbit/s received
 	nsq mn "$@" -J | /usr/bin/python3 -c 'import json,sys; print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))'
 }
-tput() { # tput up|down -> "direct-Mbit/s tunnel-Mbit/s", measured back to back
-	local rev=() d t
+tput_one() { # tput_one up|down direct|tunnel -> Mbit/s
+	local rev=()
 	[[ $1 == down ]] && rev=(-R)
 	topo_start_iperf cn >/dev/null
-	d=$(iperf_mbps iperf3 -6 -c "$CN_ADDR" -t "$SECS" "${rev[@]}")
-	topo_start_iperf cn >/dev/null
-	t=$(iperf_mbps "${shim[@]}" iperf3 -6 -c cn.example.test -t "$SECS" "${rev[@]}")
-	echo "$d $t"
+	if [[ $2 == direct ]]; then
+		iperf_mbps iperf3 -6 -c "$CN_ADDR" -t "$SECS" "${rev[@]}"
+	else
+		iperf_mbps "${shim[@]}" iperf3 -6 -c cn.example.test -t "$SECS" "${rev[@]}"
+	fi
+}
+# tput up|down -> "direct-Mbit/s tunnel-Mbit/s": TPUT_ROUNDS pairs, back to
+# back, in ABBA order (the two cores' load drifts between pairs); direct is
+# the median of its runs, tunnel that median times the median of the pairs'
+# ratios, as the getaddrinfo rows do with differences
+tput() {
+	local i d t ds=() rs=()
+	for ((i = 0; i < TPUT_ROUNDS; i++)); do
+		if ((i % 4 == 1 || i % 4 == 2)); then
+			t=$(tput_one "$1" tunnel) d=$(tput_one "$1" direct)
+		else
+			d=$(tput_one "$1" direct) t=$(tput_one "$1" tunnel)
+		fi
+		ds+=("$d") rs+=("$(awk -v t="$t" -v d="$d" 'BEGIN { printf "%.4f", (d > 0 ? t / d : 0) }')")
+		echo "tput $1 pair $i: direct $d, tunnel $t Mbit/s" >&2
+	done
+	d=$(printf '%s\n' "${ds[@]}" | median)
+	t=$(printf '%s\n' "${rs[@]}" | median)
+	echo "$d $(awk -v d="$d" -v r="$t" 'BEGIN { printf "%d", d * r }')"
 }
 tput_figures() { # the backend the agents run: one row each way
 	local backend want dir d t
