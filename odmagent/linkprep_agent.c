@@ -154,21 +154,26 @@ static int send_rs(struct linkprep_agent *la, int ifindex)
 	return 0;
 }
 
-int linkprep_agent_announce(struct linkprep_agent *la, int ifindex, const struct in6_addr *addr)
+int linkprep_agent_announce(struct linkprep_agent *la, const char *ifname,
+			    const struct in6_addr *addr)
 {
 	uint8_t pkt[LINKPREP_NA_LEN];
 	struct ifreq ifr = { 0 };
 	struct sockaddr_ll to = { .sll_family = AF_PACKET,
 				  .sll_protocol = htons(ETH_P_IPV6),
-				  .sll_ifindex = ifindex,
 				  .sll_halen = ETH_ALEN,
 				  .sll_addr = { 0x33, 0x33, 0, 0, 0, 1 } }; /* all-nodes */
 	size_t len;
 
 	if (!la || la->fd < 0)
 		return -EBADF;
-	if (!if_indextoname((unsigned)ifindex, ifr.ifr_name))
+	if (strlen(ifname) >= sizeof(ifr.ifr_name))
+		return -EINVAL;
+	/* the index and the MAC from the name, on the socket at hand */
+	strcpy(ifr.ifr_name, ifname);
+	if (ioctl(la->fd, SIOCGIFINDEX, &ifr) < 0)
 		return -errno;
+	to.sll_ifindex = ifr.ifr_ifindex;
 	if (ioctl(la->fd, SIOCGIFHWADDR, &ifr) < 0)
 		return -errno;
 	len = linkprep_na_packet(pkt, sizeof(pkt), addr, (const uint8_t *)ifr.ifr_hwaddr.sa_data);

@@ -29,8 +29,9 @@ int linkprep_agent_open(struct linkprep_agent **out, uv_loop_t *loop, struct mov
 /* Stops and frees (asynchronously); NULL is fine. Sysctls stay as set. */
 void linkprep_agent_close(struct linkprep_agent *la);
 /* One unsolicited Neighbor Advertisement for addr, the host's new address
- * on interface ifindex (linkprep_na_packet); needs router-solicit on (its
+ * on interface ifname (linkprep_na_packet); needs router-solicit on (its
  * packet socket): -EBADF without. */
-int linkprep_agent_announce(struct linkprep_agent *la, int ifindex, const struct in6_addr *addr);
+int linkprep_agent_announce(struct linkprep_agent *la, const char *ifname,
+			    const struct in6_addr *addr);
 
 #endif

@@ -239,8 +239,7 @@ static void announce_new_addrs(struct mn *mn)
 			if (netconf_addr_usable(mn->nc, a) != 1)
 				continue;
 			op_ifname(mn, a, name);
-			rc = name[0] ? linkprep_agent_announce(mn->lp, (int)if_nametoindex(name), a)
-				     : -ENODEV;
+			rc = name[0] ? linkprep_agent_announce(mn->lp, name, a) : -ENODEV;
 			if (rc < 0 && rc != -EBADF)
 				log_debug("neighbor advertisement for a new address on %s: %s",
 					  name[0] ? name : "?", strerror(-rc));
