@@ -158,8 +158,10 @@ static int call_locked(json_t *req, json_t **resp, int timeout_ms)
 int agent_default_type(void)
 {
 	json_t *req, *resp = NULL;
-	int t;
+	int t = __atomic_load_n(&ag_default, __ATOMIC_ACQUIRE);
 
+	if (t >= 0)
+		return t; /* known: no lock (every connect() asks) */
 	pthread_mutex_lock(&ag_lock);
 	if (ag_default >= 0) {
 		t = ag_default;

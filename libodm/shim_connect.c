@@ -22,17 +22,29 @@
 #define IPPROTO_MPTCP 262
 #endif
 
-/* ODM_TYPE's type, or ODM_TYPE_NONE (a bad value said once, in debug) */
+/*
+ * ODM_TYPE's type, or ODM_TYPE_NONE (a bad value said once, in debug): read
+ * once, the first time a socket is decided, and kept (getenv walks the
+ * whole environment, and this runs in every connect()); a program that
+ * changes its ODM_TYPE later does not change its type (odm(7)).
+ */
+#define ENV_TYPE_UNREAD (-100)
+static int env_type_read = ENV_TYPE_UNREAD;
+
 static int env_type(void)
 {
 	static int said_bad;
-	const char *env = getenv(SHIM_TYPE_ENV);
-	int bad, t;
+	const char *env;
+	int bad, t = __atomic_load_n(&env_type_read, __ATOMIC_RELAXED);
 
+	if (t != ENV_TYPE_UNREAD)
+		return t;
+	env = getenv(SHIM_TYPE_ENV);
 	t = shim_policy_type(env, -1, &bad);
 	if (bad)
 		shim_debug_once(&said_bad, "%s=%s is not a type, using the agent's default",
 				SHIM_TYPE_ENV, env);
+	__atomic_store_n(&env_type_read, t, __ATOMIC_RELAXED);
 	return t;
 }
 
@@ -86,9 +98,7 @@ static int socket_unbound(int fd)
 /* 1 if the program asked for its type itself ($ODM_TYPE names one). */
 static int type_asked(void)
 {
-	int bad;
-
-	return shim_policy_type(getenv(SHIM_TYPE_ENV), -1, &bad) != ODM_TYPE_NONE;
+	return env_type() != ODM_TYPE_NONE;
 }
 
 /*

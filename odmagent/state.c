@@ -139,28 +139,43 @@ static int fail(struct dec *d, const char *key, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* obj is an object whose keys are exactly those listed (NULL-terminated) */
-static int exact_keys(struct dec *d, const json_t *obj, const char *const *keys)
+/* 1 if k is in the NULL-terminated list (a NULL list holds nothing) */
+static int key_listed(const char *const *keys, const char *k)
 {
-	size_t n = 0;
+	for (; keys && *keys; keys++)
+		if (strcmp(*keys, k) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * obj is an object holding every key of keys (NULL-terminated) and no key
+ * outside keys and optional (NULL-terminated, or NULL: none); the caller
+ * checks the optional keys' values.
+ */
+static int exact_keys_opt(struct dec *d, const json_t *obj, const char *const *keys,
+			  const char *const *optional)
+{
 	const char *k;
 	json_t *v;
 
 	if (!json_is_object(obj))
 		return fail(d, "", "not an object");
-	for (; keys[n]; n++)
-		if (!json_object_get(obj, keys[n]))
-			return fail(d, keys[n], "missing");
+	for (const char *const *p = keys; *p; p++)
+		if (!json_object_get(obj, *p))
+			return fail(d, *p, "missing");
 	json_object_foreach((json_t *)obj, k, v) {
-		size_t i;
-
 		(void)v;
-		for (i = 0; i < n && strcmp(keys[i], k) != 0; i++)
-			;
-		if (i == n)
+		if (!key_listed(keys, k) && !key_listed(optional, k))
 			return fail(d, "", "unknown key \"%.40s\"", k);
 	}
 	return 0;
+}
+
+/* obj is an object whose keys are exactly those listed (NULL-terminated) */
+static int exact_keys(struct dec *d, const json_t *obj, const char *const *keys)
+{
+	return exact_keys_opt(d, obj, keys, NULL);
 }
 
 static int get_int(struct dec *d, const json_t *obj, const char *key, json_int_t lo,
@@ -365,17 +380,11 @@ static int mn_lease_holders(struct dec *d, const json_t *o, struct state_mn_leas
 
 static int mn_lease(struct dec *d, const json_t *o, struct state_mn_lease *l)
 {
-	json_t *rest = json_copy((json_t *)o);
+	static const char *const optional[] = { "holders", NULL };
 	json_int_t v;
-	int rc;
 
-	if (!rest)
-		return fail(d, "", "out of memory");
-	json_object_del(rest, "holders");
-	rc = exact_keys(d, rest, MN_LEASE_KEYS);
-	json_decref(rest);
-	if (rc < 0 || get_u16(d, o, "bid", 1, &l->bid) < 0 ||
-	    get_int(d, o, "type", 1, 4, &v) < 0)
+	if (exact_keys_opt(d, o, MN_LEASE_KEYS, optional) < 0 ||
+	    get_u16(d, o, "bid", 1, &l->bid) < 0 || get_int(d, o, "type", 1, 4, &v) < 0)
 		return -EINVAL;
 	l->type = (int)v;
 	if (get_int(d, o, "proto", 0, 255, &v) < 0)
@@ -496,16 +505,11 @@ static int get_prefix(struct dec *d, const json_t *o, const char *key, struct in
  * (only with it); the rest must be exactly AN_BINDING_KEYS */
 static int an_binding_grace(struct dec *d, const json_t *o, struct state_anchor_binding *b)
 {
-	json_t *rest = json_copy((json_t *)o);
+	static const char *const optional[] = { "graceful", "deadline", NULL };
 	const json_t *g = json_object_get(o, "graceful");
 	int rc;
 
-	if (!rest)
-		return fail(d, "", "out of memory");
-	json_object_del(rest, "graceful");
-	json_object_del(rest, "deadline");
-	rc = exact_keys(d, rest, AN_BINDING_KEYS);
-	json_decref(rest);
+	rc = exact_keys_opt(d, o, AN_BINDING_KEYS, optional);
 	if (rc < 0)
 		return rc;
 	if (g && !json_is_true(g))

@@ -213,7 +213,7 @@ tput() {
 	done
 	d=$(printf '%s\n' "${ds[@]}" | median)
 	t=$(printf '%s\n' "${rs[@]}" | median)
-	echo "$d $(awk -v d="$d" -v r="$t" 'BEGIN { printf "%d", d * r }')"
+	echo "$d $(awk -v d="$d" -v r="$t" 'BEGIN { printf "%d", d * r + 0.5 }')"
 }
 tput_figures() { # the backend the agents run: one row each way
 	local backend want dir d t
