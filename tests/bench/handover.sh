@@ -34,8 +34,9 @@
 # packet, the stall's gap.
 # Figures (tests/bench/figures.sh rows): the stall (the longest gap between
 # data segments that spans the move, seen on mn), the hand-over overhead
-# (the stall minus the move, link down -> new address usable, both from the
-# kernel's own events), and for mbb the data segments cn had to send again.
+# (the stall minus the move: the old link going down, when the data stopped
+# but not before the command, -> the new address usable, from the kernel's
+# own events; move_end), and for mbb the data segments cn had to send again.
 # The floor of the overhead is one BU/BA round trip (mn <-> cha: the lease's
 # registration before each move, from the capture; ping read 188 ms once)
 # plus 5 ms, printed for reference; the target is an overhead of 5 ms flat. MPTCP's subflow is moved by this script with ip
@@ -160,21 +161,29 @@ ipmon_start() {
 # went down (handover_timeline.py)
 timeline() {
 	python3 "$HERE/handover_timeline.py" "$1" "$TOPO_MOVE_T0" "$(topo_mn_addr)" \
-		"$CHA_ADDR" "$2" "$3" "$4"
+		"$CHA_ADDR" "$2" "$3" "$4" "${TOPO_MOVE_TCMD:-}"
 }
 
 # phase NAME TIMELINE - one phase's ms, rounded
 phase() { awk -v n="$1" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == n) printf "%d\n", kv[2] + (kv[2] < 0 ? 0 : 0.5) } }' <<<"$2"; }
 
-# move_end TIMELINE - the move: from the old link going down (the kernel
-# took its address away) to the new address being usable (the later of it
-# and the default route, both needed to send); in make-before-break the new
-# link was usable before the old one went down: 0
+# move_end TIMELINE - the move: from the old link going down to the new
+# address being usable (the later of it and the default route, both needed
+# to send); in make-before-break the new link was usable before the old one
+# went down: 0. The link went down when the data stopped (gapstart: the
+# download is paced, a segment every 0.1 ms), but not before the command
+# was run (cmd: a gap that began earlier is the sender's); without cmd, or
+# with no gap seen, when the kernel took the old address away (down, which
+# the kernel says only after stopping the link and an RCU grace period, so
+# up to ms after the data stopped), or T0 if that came later.
 move_end() {
 	awk -v how="$MOVE_HOW" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
 		END { if (how == "move_mbb") { print 0; exit }
 		      m = v["addr"] + 0; if (v["route"] + 0 > m) m = v["route"] + 0
 		      d = v["down"] + 0; if (v["down"] == -1 || d > 0) d = 0
+		      if (v["cmd"] != "" && v["cmd"] != -1 && v["gapstart"] != -1) {
+			      d = v["gapstart"] + 0; if (v["cmd"] + 0 > d) d = v["cmd"] + 0
+		      }
 		      if (v["addr"] < 0) { print -1; exit }
 		      printf "%d\n", m - d + 0.5 }' <<<"$1"
 }

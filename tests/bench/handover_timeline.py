@@ -4,11 +4,13 @@
 go, from what handover.sh recorded on mn: its capture (any interface), the
 kernel's address and route events (ip -ts monitor) and the agent's log.
 
-  handover_timeline.py PCAP T0_NS NEW_ADDR ANCHOR PORT IPMON_LOG AGENT_LOG
+  handover_timeline.py PCAP T0_NS NEW_ADDR ANCHOR PORT IPMON_LOG AGENT_LOG [CMD_NS]
 
 Prints one line "phase=ms ..." (ms after T0, the old link going down; -1
 when a phase was not seen) and, with --field NAME, only that phase's value:
 
+  cmd       just before ip link set down was run (CMD_NS from topo_move;
+            -1 without it): the link cannot have gone down before
   down      the kernel took the old link's address away (the link went
             down: at or before T0, which is taken after ip link set down)
   addr      the kernel announced the new address usable (not tentative, or
@@ -96,6 +98,7 @@ def main(argv):
         field, argv = argv[2], [argv[0]] + argv[3:]
     pcap, t0n, new, anchor, port, ipmon_log, agent_log = argv[1:8]
     t0 = int(t0n) / 1e9
+    cmd = int(argv[8]) / 1e9 if len(argv) > 8 and argv[8] else None
     prefix = ":".join(new.split(":")[:3]) + ":"
     ph = {}
     ph["addr"], ph["route"], ph["down"] = ipmon(ipmon_log, t0, prefix)
@@ -136,10 +139,11 @@ def main(argv):
         seen.add(seq)
     out = {k: (round((v - t0) * 1000, 1) if v is not None else -1)
            for k, v in ph.items()}
+    out["cmd"] = round((cmd - t0) * 1000, 1) if cmd is not None else -1
     out["retx"] = retx
     out["rtt"] = rtt
     out["stall"] = round(out["data"] - out["gapstart"], 1) if "data" in ph else -1
-    order = ["stall", "down", "addr", "route", "agent", "bu", "ba", "tun", "gapstart", "data", "retx", "rtt"]
+    order = ["stall", "cmd", "down", "addr", "route", "agent", "bu", "ba", "tun", "gapstart", "data", "retx", "rtt"]
     if field:
         print(out.get(field, -1))
     else:

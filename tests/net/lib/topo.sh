@@ -500,6 +500,9 @@ topo_move() {
 	topo__move_ifs topo_move "$to" || return
 	# ip -n: no mount namespace to set up, so the move starts at once.
 	topo__trace "[mn] ip link set $old down; ip link set $new up"
+	# TOPO_MOVE_TCMD: epoch ns just before the command (no process started
+	# in between but ip itself): the link cannot have gone down before it
+	TOPO_MOVE_TCMD=${EPOCHREALTIME/./}000
 	ip -n "$NS_MN" link set "$old" down
 	t0=$(date +%s%N)
 	TOPO_MOVE_T0=$t0
@@ -533,6 +536,7 @@ topo_move_mbb() {
 	t1=$(date +%s%N)
 	ip -n "$NS_MN" link set "$old" down
 	TOPO_MOVE_T0=$(date +%s%N)
+	TOPO_MOVE_TCMD=''
 	TOPO_MN_AT=$to
 	topo__v4_default "$to" "$new"
 	TOPO_MOVE_MS=$(((t1 - t0) / 1000000))
