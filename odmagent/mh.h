@@ -77,8 +77,9 @@ enum {
  * (type 19, RFC 5096 §3: for experiments, never to be assigned otherwise,
  * so no registered option is squatted on). Its data: a sub-type octet
  * (MH_EXP_COA_LOST), a reserved octet (0), and 32 bits: how many ms before
- * this BU was sent the host stopped being able to receive at its previous
- * care-of address. Length is exactly 6; any other length, sub-type or a
+ * this BU arrives the anchor sent the last packet the host received at its
+ * previous care-of address (the host's count since it lost that address,
+ * plus its last round trip with the anchor: registration.c). Length is exactly 6; any other length, sub-type or a
  * reserved octet that is not 0 is MH_E_OPT_LEN (ODM speaks it only to ODM).
  */
 #define MH_EXP_COA_LOST 1
@@ -156,7 +157,7 @@ struct mh_msg {
 	uint8_t bid_flags;
 	uint8_t service_len;         /* Service Selection identifier, not NUL-ended */
 	char service[MH_SERVICE_MAX];
-	uint32_t coa_lost_ms;        /* MH_HAS_COA_LOST: ms before the BU */
+	uint32_t coa_lost_ms;        /* MH_HAS_COA_LOST: ms before the BU arrives */
 	uint8_t auth_subtype;        /* MH_AUTH_SUBTYPE_MNHA */
 	uint32_t auth_spi;
 	uint8_t auth[MH_AUTH_LEN];   /* decoded authenticator */

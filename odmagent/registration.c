@@ -185,10 +185,16 @@ static int build_bu(struct reg_ctx *c, struct reg_binding *b, uint16_t seq,
 	m.mnid_len = (uint8_t)nai_len;
 	memcpy(m.mnid, c->cfg.nai, nai_len + 1);
 	m.replay_ts = ts;
-	/* how long ago the host went deaf at its old CoA: the anchor replays
-	 * what it sent since then (replay.h) */
+	/*
+	 * How long ago the host went deaf at its old CoA: the anchor replays
+	 * what it sent since then (replay.h). The host dates that by the last
+	 * packet it received, which left the anchor one way earlier, and the
+	 * anchor counts back from when the BU reaches it, one way later: the
+	 * last round trip with that anchor is added for the two (on a 40 ms
+	 * path, 40 ms of packets the replay would otherwise miss).
+	 */
 	if (b->after_move && an->coa_lost_ms && an->coa_lost_ms <= now) {
-		uint64_t ago = now - an->coa_lost_ms;
+		uint64_t ago = now - an->coa_lost_ms + an->rtt_ms;
 
 		m.present |= MH_HAS_COA_LOST;
 		m.coa_lost_ms = ago > UINT32_MAX ? UINT32_MAX : (uint32_t)ago;
@@ -554,6 +560,10 @@ static void accepted(struct reg_ctx *c, struct reg_binding *b, const struct mh_m
 						    m->bra_refresh);
 	if (b->refresh_ms >= b->expires_ms)
 		b->refresh_ms = s->sent_ms + (uint64_t)life * 800;
+	/* a BA can only be for a BU sent before it: 0 <= rtt; a round trip
+	 * beyond REG_RTT_MAX_MS says more of a lost BU than of the path */
+	if (rtt >= 0 && rtt <= REG_RTT_MAX_MS)
+		b->anchor->rtt_ms = (uint32_t)rtt;
 	ev.kind = REG_EV_ACCEPTED;
 	ev.status = m->status;
 	ev.lifetime_s = life;

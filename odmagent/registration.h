@@ -34,6 +34,7 @@
 #define REG_SEQ_HISTORY 8                /* BUs of one exchange we still match */
 #define REG_MAX_RESYNC 3                 /* status 135 rounds per exchange */
 #define REG_IGNORED_LOG_BURST 10         /* debug lines a second on ignored BAs */
+#define REG_RTT_MAX_MS 1000              /* round trips kept for the BU's transit */
 
 enum reg_kind {
 	REG_NONE = 0,   /* nothing outstanding */
@@ -111,6 +112,9 @@ struct reg_anchor {
 	 * caller before the move's reg_anchor_set_coa; 0 = not known). The
 	 * BUs of an exchange after a move say how long ago that was. */
 	uint64_t coa_lost_ms;
+	/* the last BU -> BA round trip with this anchor (ms, accepted BAs;
+	 * 0 = none yet): added to "lost N ms ago" (build_bu) */
+	uint32_t rtt_ms;
 	struct reg_binding *bindings;
 };
 

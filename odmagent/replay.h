@@ -38,10 +38,10 @@
  * when a loaded agent got round to reading it): what the anchor sent later
  * was lost. The margin covers the rest: the stamps
  * are whole ms (the host's loss and BU times, the anchor's clock and the
- * ring's), so "lost N ms ago" can come out up to 1 ms short; and the last
- * packet's anchor-to-host delay plus the BU's own transit, under 1 ms on a
- * LAN (a path with a longer one-way delay loses what was in flight beyond
- * it). Each ms of margin costs a receive-only stream up to one duplicate
+ * ring's), so "lost N ms ago" can come out up to 1 ms short; and the
+ * difference between the path's round trip now and the last one measured,
+ * which the host adds for the last packet's way to it and the BU's way to
+ * the anchor (registration.c). Each ms of margin costs a receive-only stream up to one duplicate
  * per ms of its packet spacing: 1 at 500 packets/s. It was 10 ms while the
  * host stamped its loss only when its agent read the kernel's event, and
  * made a receive-only stream at 500/s get 5 duplicates beyond its outage.
@@ -94,7 +94,7 @@ size_t replay_since(const struct replay_ring *r, const struct in6_addr *inner,
 /*
  * Where a replay after a move starts (monotonic ms), decided at now_ms:
  * has_lost: the BU said the host lost its old care-of address lost_ago_ms
- * before it was sent (its transit is in the margin); otherwise last_rx_ms
+ * before it arrived (the host adds the round trip); otherwise last_rx_ms
  * is when the host was last heard from (0 = never). Returns now_ms + 1
  * (nothing to replay) when there is no basis for one.
  */

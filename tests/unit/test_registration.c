@@ -894,12 +894,37 @@ Test(reg, bus_after_a_move_say_how_long_ago_the_old_coa_was_lost)
 	reg_refresh(&C, b, T0 + 1045, 1);
 	m = bu(0);
 	cr_assert(m.present & MH_HAS_COA_LOST);
-	cr_assert_eq(m.coa_lost_ms, 45, "sent 45 ms after the loss");
+	/* registered() had its BA 20 ms after the BU: the round trip is added
+	 * (the last packet's way to the host, the BU's to the anchor) */
+	cr_assert_eq(m.coa_lost_ms, 45 + 20, "sent 45 ms after the loss, 20 more for the ways");
 	tick(T0 + 2045); /* no BA: the retransmission, later */
 	cr_assert_eq(F.n, 2);
 	m = bu(1);
 	cr_assert(m.present & MH_HAS_COA_LOST);
-	cr_assert_eq(m.coa_lost_ms, 1045, "still counted from the loss");
+	cr_assert_eq(m.coa_lost_ms, 1045 + 20, "still counted from the loss");
+}
+
+Test(reg, a_moves_bu_adds_the_last_round_trip_to_the_outage)
+{
+	struct reg_binding *b = registered(300, 0);
+	struct ba_spec s = { .status = 0, .bid = 7, .hnp = &HOA, .lifetime_s = 300, .key = KEY };
+
+	cr_assert_eq(b->anchor->rtt_ms, 20, "the registration's round trip");
+	/* a refresh answered after 61 ms */
+	reg_refresh(&C, b, T0 + 5000, 0);
+	s.seq = bu(0).seq;
+	cr_assert_eq(deliver(&s, T0 + 5061), 0);
+	cr_assert_eq(b->anchor->rtt_ms, 61);
+	/* one answered after more than REG_RTT_MAX_MS is not taken for the path's */
+	reg_refresh(&C, b, T0 + 10000, 0);
+	s.seq = bu(1).seq;
+	cr_assert_eq(deliver(&s, T0 + 10000 + REG_RTT_MAX_MS + 1), 0);
+	cr_assert_eq(b->anchor->rtt_ms, 61);
+	/* the next move's BU: 4 ms after the loss, 61 ms for the two ways */
+	b->anchor->coa_lost_ms = T0 + 20000;
+	reg_anchor_set_coa(b->anchor, &COA2);
+	reg_refresh(&C, b, T0 + 20004, 1);
+	cr_assert_eq(bu(2).coa_lost_ms, 4 + 61);
 }
 
 Test(reg, bus_not_started_by_a_move_say_nothing_of_an_outage)
