@@ -24,7 +24,7 @@
 
 /*
  * ODM_TYPE's type, or ODM_TYPE_NONE (a bad value said once, in debug): read
- * once, the first time a socket is decided, and kept (getenv walks the
+ * once, at the first getaddrinfo or socket decided, and kept (getenv walks the
  * whole environment, and this runs in every connect()); a program that
  * changes its ODM_TYPE later does not change its type (odm(7)).
  */
