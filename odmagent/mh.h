@@ -79,8 +79,9 @@ enum {
  * (MH_EXP_COA_LOST), a reserved octet (0), and 32 bits: how many ms before
  * this BU arrives the anchor sent the last packet the host received at its
  * previous care-of address (the host's count since it lost that address,
- * plus its last round trip with the anchor: registration.c). Length is exactly 6; any other length, sub-type or a
- * reserved octet that is not 0 is MH_E_OPT_LEN (ODM speaks it only to ODM).
+ * plus its last round trip with the anchor: registration.c). Length is
+ * exactly 6; any other length, sub-type or a reserved octet that is not 0
+ * is MH_E_OPT_LEN (ODM speaks it only to ODM).
  */
 #define MH_EXP_COA_LOST 1
 #define MH_EXP_COA_LOST_LEN 6

@@ -36,15 +36,16 @@
  * from the last packet its tunnel received from the anchor when it has one
  * (hostengine.c), dated by the kernel as it arrived (SO_TIMESTAMPNS, not
  * when a loaded agent got round to reading it): what the anchor sent later
- * was lost. The margin covers the rest: the stamps
- * are whole ms (the host's loss and BU times, the anchor's clock and the
- * ring's), so "lost N ms ago" can come out up to 1 ms short; and the
- * difference between the path's round trip now and the last one measured,
- * which the host adds for the last packet's way to it and the BU's way to
- * the anchor (registration.c). Each ms of margin costs a receive-only stream up to one duplicate
- * per ms of its packet spacing: 1 at 500 packets/s. It was 10 ms while the
- * host stamped its loss only when its agent read the kernel's event, and
- * made a receive-only stream at 500/s get 5 duplicates beyond its outage.
+ * was lost. The margin covers the rest: the stamps are whole ms (the
+ * host's loss and BU times, the anchor's clock and the ring's), so "lost N
+ * ms ago" can come out up to 1 ms short; and the difference between the
+ * path's round trip now and the last one measured, which the host adds for
+ * the last packet's way to it and the BU's way to the anchor
+ * (registration.c). Each ms of margin costs a receive-only stream up to one
+ * duplicate per ms of its packet spacing: 1 at 500 packets/s. It was 10
+ * ms while the host stamped its loss only when its agent read the kernel's
+ * event, and made a receive-only stream at 500/s get 5 duplicates beyond
+ * its outage.
  */
 #define REPLAY_MARGIN_MS 2
 /*

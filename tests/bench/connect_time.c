@@ -19,11 +19,31 @@
 #include <time.h>
 #include <unistd.h>
 
+/* ns that count socket()+connect()+close() rounds took, or -1 (said) */
+static long connects_ns(const struct sockaddr_in6 *sa, long count)
+{
+	static const struct linger reset = { .l_onoff = 1, .l_linger = 0 };
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (long i = 0; i < count; i++) {
+		int fd = socket(AF_INET6, SOCK_STREAM, 0);
+
+		if (fd < 0 || connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) != 0 ||
+		    setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset)) != 0) {
+			perror("connect_time");
+			return -1;
+		}
+		close(fd);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec);
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in6 sa;
-	struct timespec t0, t1;
-	long n, first;
+	long n, first, rest;
 
 	if (argc != 4) {
 		fprintf(stderr, "usage: connect_time ADDR PORT N\n");
@@ -41,27 +61,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "connect_time: N must be 1..1000000\n");
 		return 2;
 	}
-	first = 0;
-	for (long round = 0; round < 2; round++) {
-		long count = round == 0 ? 1 : n;
-
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		for (long i = 0; i < count; i++) {
-			static const struct linger reset = { .l_onoff = 1, .l_linger = 0 };
-			int fd = socket(AF_INET6, SOCK_STREAM, 0);
-
-			if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-			    setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset)) != 0) {
-				perror("connect_time");
-				return 1;
-			}
-			close(fd);
-		}
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		if (round == 0)
-			first = (t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec);
-	}
-	printf("%ld %ld\n",
-	       (long)(((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec)) / n), first);
+	first = connects_ns(&sa, 1);
+	rest = first < 0 ? -1 : connects_ns(&sa, n);
+	if (rest < 0)
+		return 1;
+	printf("%ld %ld\n", rest / n, first);
 	return 0;
 }

@@ -180,9 +180,10 @@ move_end() {
 	awk -v how="$MOVE_HOW" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
 		END { if (how == "move_mbb") { print 0; exit }
 		      m = v["addr"] + 0; if (v["route"] + 0 > m) m = v["route"] + 0
-		      d = v["down"] + 0; if (v["down"] == -1 || d > 0) d = 0
 		      if (v["cmd"] != "" && v["cmd"] != -1 && v["gapstart"] != -1) {
 			      d = v["gapstart"] + 0; if (v["cmd"] + 0 > d) d = v["cmd"] + 0
+		      } else {
+			      d = v["down"] + 0; if (v["down"] == -1 || d > 0) d = 0
 		      }
 		      if (v["addr"] < 0) { print -1; exit }
 		      printf "%d\n", m - d + 0.5 }' <<<"$1"
