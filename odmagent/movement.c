@@ -51,6 +51,7 @@ struct movement {
 	int open_handles;        /* freed when the last handle has closed */
 	int stopping;
 	unsigned others;         /* events of this batch not about skip_ifindex */
+	unsigned usable;         /* of them, access addresses that became usable */
 };
 
 /* The interface an address, route or link event is about, or 0 (unknown). */
@@ -99,8 +100,10 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	struct nlattr *name;
 	char ifname[IF_NAMESIZE] = "";
 
-	if (event_ifindex(h) != m->skip_ifindex || m->skip_ifindex <= 0)
+	if (event_ifindex(h) != m->skip_ifindex || m->skip_ifindex <= 0) {
 		m->others++;
+		m->usable += movepace_addr_usable(h, h->nlmsg_len);
+	}
 	if (!m->link_fn || (h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK) ||
 	    !nlmsg_valid_hdr(h, sizeof(*ifi)))
 		return NL_OK;
@@ -143,10 +146,11 @@ uint64_t movement_burst_ms(const struct movement *m)
 	return m->look_burst_ms;
 }
 
-/* Something changed: look at once, or once the burst's hold is over. */
-static void schedule(struct movement *m)
+/* Something changed: look at once, or once the burst's hold is over
+ * (urgent: an address became usable). */
+static void schedule(struct movement *m, int urgent)
 {
-	uint64_t wait = movepace_event(&m->pace, mono_ms());
+	uint64_t wait = movepace_event(&m->pace, mono_ms(), urgent);
 
 	if (wait == 0) {
 		uv_timer_stop(&m->later);
@@ -198,17 +202,18 @@ static void on_readable(uv_poll_t *p, int status, int events)
 		rc = uv_poll_start(&m->poll, UV_READABLE, on_readable);
 		if (rc < 0)
 			log_warn(rc, "restarting the netlink poll");
-		schedule(m);
+		schedule(m, 0);
 		return;
 	}
 	m->others = 0;
+	m->usable = 0;
 	lost = drain(m) < 0;
 	/* first what waits for the kernel (a lease's answer), then the look */
 	if (m->event_fn && !m->stopping)
 		m->event_fn(m->event_arg);
 	/* an overrun (ENOBUFS) lost events: look anyway */
 	if (lost || m->others)
-		schedule(m);
+		schedule(m, m->usable > 0);
 }
 
 void movement_on_event(struct movement *m, movement_fn fn, void *arg)

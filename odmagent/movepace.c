@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* movepace.c — pacing of the host's looks at its addresses (movepace.h). */
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
 #include "movepace.h"
 
-uint64_t movepace_event(struct movepace *p, uint64_t now)
+uint64_t movepace_event(struct movepace *p, uint64_t now, int urgent)
 {
 	if (!p->has_event || now >= p->last_event_ms + MOVEPACE_HOLD_MS || now < p->last_event_ms)
 		p->burst_ms = now;
@@ -11,6 +17,12 @@ uint64_t movepace_event(struct movepace *p, uint64_t now)
 	p->pending = 1;
 	if (!p->has_look || now >= p->last_look_ms + MOVEPACE_HOLD_MS || now < p->last_look_ms)
 		return 0;
+	if (urgent && (!p->has_urgent || now >= p->last_urgent_ms + MOVEPACE_HOLD_MS ||
+		       now < p->last_urgent_ms)) {
+		p->last_urgent_ms = now;
+		p->has_urgent = 1;
+		return 0;
+	}
 	return p->last_look_ms + MOVEPACE_HOLD_MS - now;
 }
 
@@ -29,4 +41,29 @@ int movepace_pending(const struct movepace *p)
 uint64_t movepace_burst_ms(const struct movepace *p)
 {
 	return p->burst_ms;
+}
+
+/* The flags are IFA_FLAGS' when present: it carries the bits above 8
+ * (IFA_F_OPTIMISTIC is 0x04, but the kernel may leave ifa_flags short). */
+int movepace_addr_usable(const struct nlmsghdr *h, size_t len)
+{
+	const struct ifaddrmsg *ifa;
+	const struct rtattr *a;
+	uint32_t flags;
+	int left;
+
+	if (len < NLMSG_LENGTH(sizeof(*ifa)) || h->nlmsg_len > len ||
+	    h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)) || h->nlmsg_type != RTM_NEWADDR)
+		return 0;
+	ifa = NLMSG_DATA(h);
+	if (ifa->ifa_family != AF_INET6 || ifa->ifa_scope != RT_SCOPE_UNIVERSE)
+		return 0;
+	flags = ifa->ifa_flags;
+	left = (int)IFA_PAYLOAD(h);
+	for (a = IFA_RTA(ifa); RTA_OK(a, left); a = RTA_NEXT(a, left))
+		if (a->rta_type == IFA_FLAGS && RTA_PAYLOAD(a) >= sizeof(uint32_t))
+			memcpy(&flags, RTA_DATA(a), sizeof(flags));
+	if (flags & (IFA_F_DADFAILED | IFA_F_DEPRECATED))
+		return 0;
+	return !(flags & IFA_F_TENTATIVE) || (flags & IFA_F_OPTIMISTIC);
 }

@@ -11,6 +11,13 @@
  * MOVEPACE_HOLD_MS after the previous one, so a storm of events costs at
  * most one look per MOVEPACE_HOLD_MS.
  *
+ * An event that may end a move (an access address that became usable:
+ * the last thing a router advertisement or a finished DAD brings) is not
+ * held: it comes ms after the link's own events, inside their hold, and
+ * waiting there delayed the BU by up to MOVEPACE_HOLD_MS. Such urgent
+ * looks are bounded too: one per MOVEPACE_HOLD_MS, so a storm of address
+ * events costs at most two looks per hold (one urgent, one paced).
+ *
  * A burst is a run of events less than MOVEPACE_HOLD_MS apart; its first
  * event's time is when the change began (what a move says about the
  * outage: replay.h).
@@ -18,6 +25,8 @@
 #ifndef ODM_MOVEPACE_H
 #define ODM_MOVEPACE_H
 
+#include <linux/netlink.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define MOVEPACE_HOLD_MS 2
@@ -26,20 +35,26 @@ struct movepace {
 	uint64_t last_event_ms;
 	uint64_t last_look_ms;
 	uint64_t burst_ms;      /* first event of the current burst */
+	uint64_t last_urgent_ms; /* the last look an urgent event made at once */
 	int has_event;
 	int has_look;
+	int has_urgent;
 	int pending;            /* events not looked at yet */
 };
 
 /* An event at now: 0 to look now, or the ms to wait before the look that
  * will cover it (the caller arms one timer; a later event while it runs
- * changes nothing). */
-uint64_t movepace_event(struct movepace *p, uint64_t now);
+ * changes nothing). urgent: the event may end a move (above). */
+uint64_t movepace_event(struct movepace *p, uint64_t now, int urgent);
 /* A look was made at now (covering every event so far). */
 void movepace_looked(struct movepace *p, uint64_t now);
 /* Whether events wait for a look. */
 int movepace_pending(const struct movepace *p);
 /* When the burst that the next look is about began. */
 uint64_t movepace_burst_ms(const struct movepace *p);
+/* 1 when the netlink message h (len bytes) says an IPv6 address of global
+ * scope is there and usable: not tentative (or optimistic, RFC 4429), not
+ * deprecated, DAD not failed. The urgent events above. */
+int movepace_addr_usable(const struct nlmsghdr *h, size_t len);
 
 #endif

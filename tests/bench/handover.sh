@@ -65,7 +65,7 @@ export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-64}
 : "${BENCH_FIGURES:=$(mktemp /tmp/odm-handover.XXXXXX)}"
 export BENCH_FIGURES
 
-# measure_odm HOW TO - ODM download across one move; sets R_STALL R_RETX
+# measure_odm HOW TO - ODM download across one move; sets R_STALL R_MOVE R_OVER R_RETX
 measure_odm() {
 	local how=$1 to=$2 pcap=$ODM_DIR/odm-$1-$MEAS_I.pcap cnpcap=$ODM_DIR/odm-$1-$MEAS_I-cn.pcap out=$ODM_DIR/odm.bin
 	local cap cncap pid rc=0
@@ -90,10 +90,11 @@ measure_odm() {
 	R_TIMELINE=$(timeline "$pcap" "$HTTP_PORT" "$ODM_DIR/odm-$1-$MEAS_I.ipmon" "$MN_AGENT_LOG")
 	R_STALL=$(phase stall "$R_TIMELINE")
 	R_MOVE=$(move_end "$R_TIMELINE")
+	R_OVER=$(overhead "$R_TIMELINE")
 	R_RETX=$(retransmitted "$cnpcap" "$HTTP_PORT")
 }
 
-# measure_mptcp HOW TO - the same over MPTCP; sets R_STALL R_RETX
+# measure_mptcp HOW TO - the same over MPTCP; sets R_STALL R_MOVE R_OVER R_RETX
 measure_mptcp() {
 	local how=$1 to=$2 pcap=$ODM_DIR/mptcp-$1-$MEAS_I.pcap cnpcap=$ODM_DIR/mptcp-$1-$MEAS_I-cn.pcap
 	local cap cncap old_if new_if rc=0
@@ -120,6 +121,7 @@ measure_mptcp() {
 	R_TIMELINE=$(timeline "$pcap" "$MPTCP_HTTP_PORT" "$ODM_DIR/mptcp-$1-$MEAS_I.ipmon" /dev/null)
 	R_STALL=$(phase stall "$R_TIMELINE")
 	R_MOVE=$(move_end "$R_TIMELINE")
+	R_OVER=$(overhead "$R_TIMELINE")
 	R_RETX=$(retransmitted "$cnpcap" "$MPTCP_HTTP_PORT")
 	[[ -n ${MPTCP_KERNEL_DEFAULTS:-} ]] && odm_agent_start mn
 	return 0
@@ -167,10 +169,13 @@ timeline() {
 # phase NAME TIMELINE - one phase's ms, rounded
 phase() { awk -v n="$1" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == n) printf "%d\n", kv[2] + (kv[2] < 0 ? 0 : 0.5) } }' <<<"$2"; }
 
-# move_end TIMELINE - the move: from the old link going down to the new
-# address being usable (the later of it and the default route, both needed
-# to send); in make-before-break the new link was usable before the old one
-# went down: 0. The link went down when the data stopped (gapstart: the
+# move_end TIMELINE - the move, in ms to a tenth: from the old link going
+# down to the new address being usable (the later of it and the default
+# route, both needed to send, as ip monitor printed them; or the first BU
+# from the new address if it left before ip monitor's line came out: ip
+# monitor is a process too, and its lines come late when the CPUs are busy);
+# in make-before-break the new link was usable before the old one went
+# down: 0. The link went down when the data stopped (gapstart: the
 # download is paced, a segment every 0.1 ms), but not before the command
 # was run (cmd: a gap that began earlier is the sender's); without cmd, or
 # with no gap seen, when the kernel took the old address away (down, which
@@ -180,13 +185,21 @@ move_end() {
 	awk -v how="$MOVE_HOW" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
 		END { if (how == "move_mbb") { print 0; exit }
 		      m = v["addr"] + 0; if (v["route"] + 0 > m) m = v["route"] + 0
+		      if (v["bu"] != "" && v["bu"] + 0 >= 0 && v["bu"] + 0 < m) m = v["bu"] + 0
 		      if (v["cmd"] != "" && v["cmd"] != -1 && v["gapstart"] != -1) {
 			      d = v["gapstart"] + 0; if (v["cmd"] + 0 > d) d = v["cmd"] + 0
 		      } else {
 			      d = v["down"] + 0; if (v["down"] == -1 || d > 0) d = 0
 		      }
 		      if (v["addr"] < 0) { print -1; exit }
-		      printf "%d\n", m - d + 0.5 }' <<<"$1"
+		      printf "%.1f\n", m - d }' <<<"$1"
+}
+
+# overhead TIMELINE - the stall minus the move, from the unrounded figures,
+# rounded to the ms
+overhead() {
+	awk -v m="$(move_end "$1")" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+		END { d = v["stall"] - m; printf "%d\n", d < 0 ? d - 0.5 : d + 0.5 }' <<<"$1"
 }
 
 # retransmitted PCAP PORT - data segments from PORT that the sender sent again
@@ -233,11 +246,11 @@ case_run() {
 	for ((i = 0; i < REPEAT; i++)); do
 		MEAS_I=$i
 		measure_odm "$how" "$(other_ar)"
-		echo "# $label, ODM #$i: stall $R_STALL ms, move $R_MOVE ms, cn resent $R_RETX; $R_TIMELINE"
-		os+=("$R_STALL") oo+=($((R_STALL - R_MOVE))) orx+=("$R_RETX") otl+=("$R_TIMELINE")
+		echo "# $label, ODM #$i: stall $R_STALL ms, move $R_MOVE ms, overhead $R_OVER ms, cn resent $R_RETX; $R_TIMELINE"
+		os+=("$R_STALL") oo+=("$R_OVER") orx+=("$R_RETX") otl+=("$R_TIMELINE")
 		measure_mptcp "$how" "$(other_ar)"
-		echo "# $label, MPTCP #$i: stall $R_STALL ms, move $R_MOVE ms, cn resent $R_RETX; $R_TIMELINE"
-		ms+=("$R_STALL") mo+=($((R_STALL - R_MOVE))) mrx+=("$R_RETX") mtl+=("$R_TIMELINE")
+		echo "# $label, MPTCP #$i: stall $R_STALL ms, move $R_MOVE ms, overhead $R_OVER ms, cn resent $R_RETX; $R_TIMELINE"
+		ms+=("$R_STALL") mo+=("$R_OVER") mrx+=("$R_RETX") mtl+=("$R_TIMELINE")
 	done
 	# the floor over the move: one BU/BA round trip (the median of the
 	# leases' registrations before each move, from the captures) + 5 ms
