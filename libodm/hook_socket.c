@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * hook_socket.c — interposed socket calls: connect/sendto/sendmsg lease and
- * bind first (shim_connect.h); socket/accept/accept4 purge a stale fd-table
- * slot for the number they hand out (socket_wrapper does the same), so a
- * close the shim never saw cannot make a new socket look leased.
+ * hook_socket.c — interposed socket calls: connect/sendto/sendmsg/sendmmsg
+ * lease and bind first (shim_connect.h); socket/accept/accept4 purge a stale
+ * fd-table slot for the number they hand out (socket_wrapper does the same),
+ * so a close the shim never saw cannot make a new socket look leased.
  */
 #include <errno.h>
 #include <sys/socket.h>
@@ -96,4 +96,17 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	    before_send(fd, (const struct sockaddr *)msg->msg_name, msg->msg_namelen, "sendmsg") < 0)
 		return -1;
 	return REAL(sendmsg)(fd, msg, flags);
+}
+
+/* The first datagram's address decides, as a sendmsg() of it alone would:
+ * a socket has one source address, whichever peers its datagrams go to.
+ * Without this, a program sending its first datagrams with sendmmsg() (DNS
+ * and QUIC software does) would go out from a plain address unseen. */
+int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
+{
+	if (vec && vlen > 0 && vec[0].msg_hdr.msg_name &&
+	    before_send(fd, (const struct sockaddr *)vec[0].msg_hdr.msg_name,
+			vec[0].msg_hdr.msg_namelen, "sendmmsg") < 0)
+		return -1;
+	return REAL(sendmmsg)(fd, vec, vlen, flags);
 }

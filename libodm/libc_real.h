@@ -32,6 +32,7 @@
 	X(ssize_t, sendto, (int, const void *, size_t, int, const struct sockaddr *, \
 			    socklen_t), NULL, 1)                                    \
 	X(ssize_t, sendmsg, (int, const struct msghdr *, int), NULL, 1)             \
+	X(int, sendmmsg, (int, struct mmsghdr *, unsigned int, int), NULL, 1)      \
 	X(int, setsockopt, (int, int, int, const void *, socklen_t), NULL, 1)       \
 	X(int, getsockopt, (int, int, int, void *, socklen_t *), NULL, 1)           \
 	X(int, close, (int), NULL, 1)                                               \
