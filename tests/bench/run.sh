@@ -21,9 +21,12 @@
 #      where the kernel has it, then with the userspace backend's UDP
 #      encapsulation (tunnel-encap udp: UDP GSO/GRO); BENCH_TPUT_ROUNDS
 #      (3) pairs each, ABBA, the ratio the median of the pairs' ratios; the
-#      kernel backend BENCH_KERNEL_TPUT_ROUNDS (5) pairs: its target (0.95)
+#      kernel backend BENCH_KERNEL_TPUT_ROUNDS (5) rounds: its target (0.95)
 #      is closer to 1 than one pair's spread on two busy cores (0.75-1.04
-#      seen within one run), and a median of 5 moves less;
+#      seen within one run), and a median of 5 moves less; each round of
+#      the kernel's also runs the direct path through cha as a plain router
+#      (the tunnel's hops without the tunnel), a row of its own: the
+#      tunnel's own cost apart from the detour's;
 #   4. setsc_to() (linked with -lodm): socket+setsc_to+bind with the address
 #      held vs socket+bind (target: at most 20 us added), and with a new
 #      CHoA each time (IPV6_REQUIRE_SRC_ON_NET) vs the BA round trip of the
@@ -197,37 +200,77 @@ fi
 iperf_mbps() { # iperf_mbps [iperf3 args...] -> Mbit/s received
 	nsq mn "$@" -J | /usr/bin/python3 -c 'import json,sys; print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))'
 }
-tput_one() { # tput_one up|down direct|tunnel -> Mbit/s
+# detour on|off - core sends mn's traffic with cn through cha as a plain
+# router, both ways (policy rules by incoming interface, so what comes back
+# from cha takes the main table): the direct path over the same hops as the
+# tunnel's (mn - ar - core - cha - core - cn), without the tunnel
+detour() {
+	local op=add
+	[[ $1 == off ]] && op=del
+	nsx core ip -6 route "$op" "$CN_ADDR/128" via "$CHA_ADDR" dev cha table 100
+	nsx core ip -6 route "$op" "$AR1_PREFIX" via "$CHA_ADDR" dev cha table 101
+	nsx core ip -6 route "$op" "$AR2_PREFIX" via "$CHA_ADDR" dev cha table 101
+	nsx core ip -6 rule "$op" iif ar1 to "$CN_ADDR/128" table 100
+	nsx core ip -6 rule "$op" iif ar2 to "$CN_ADDR/128" table 100
+	nsx core ip -6 rule "$op" iif cn to "$AR1_PREFIX" table 101
+	nsx core ip -6 rule "$op" iif cn to "$AR2_PREFIX" table 101
+}
+tput_one() { # tput_one up|down direct|detour|tunnel -> Mbit/s
 	local rev=()
 	[[ $1 == down ]] && rev=(-R)
 	topo_start_iperf cn >/dev/null
-	if [[ $2 == direct ]]; then
+	case $2 in
+	direct) iperf_mbps iperf3 -6 -c "$CN_ADDR" -t "$SECS" "${rev[@]}" ;;
+	detour)
+		detour on
 		iperf_mbps iperf3 -6 -c "$CN_ADDR" -t "$SECS" "${rev[@]}"
-	else
-		iperf_mbps "${shim[@]}" iperf3 -6 -c cn.example.test -t "$SECS" "${rev[@]}"
-	fi
+		detour off
+		;;
+	tunnel) iperf_mbps "${shim[@]}" iperf3 -6 -c cn.example.test -t "$SECS" "${rev[@]}" ;;
+	esac
 }
-# tput up|down ROUNDS -> "direct-Mbit/s tunnel-Mbit/s": ROUNDS pairs, back
-# to back, in ABBA order (the two cores' load drifts between pairs); direct
-# is the median of its runs, tunnel that median times the median of the
-# pairs' ratios, as the getaddrinfo rows do with differences
+# tput_into up|down KIND - tput_one into tput's d (direct), v (detour) or t
+tput_into() {
+	case $2 in
+	direct) d=$(tput_one "$1" direct) ;;
+	detour) v=$(tput_one "$1" detour) ;;
+	tunnel) t=$(tput_one "$1" tunnel) ;;
+	esac
+}
+# ratio_of A B - A / B to four places (0 when B is 0)
+ratio_of() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", (b > 0 ? a / b : 0) }'; }
+# tput up|down ROUNDS [detour] -> "direct-Mbit/s tunnel-Mbit/s" and with
+# detour also "detour-Mbit/s tunnel-Mbit/s": ROUNDS rounds, back to back,
+# in ABBA (ABCCBA) order (the two cores' load drifts between rounds); each
+# baseline is the median of its runs, the tunnel's figure against it that
+# median times the median of the rounds' ratios, as the getaddrinfo rows do
+# with differences
 tput() {
-	local i d t ds=() rs=()
+	local i k d t v kinds=(direct tunnel) ds=() rs=() vs=() vrs=()
+	[[ ${3:-} == detour ]] && kinds=(direct detour tunnel)
 	for ((i = 0; i < $2; i++)); do
+		d='' t='' v=''
 		if ((i % 4 == 1 || i % 4 == 2)); then
-			t=$(tput_one "$1" tunnel) d=$(tput_one "$1" direct)
+			for ((k = ${#kinds[@]} - 1; k >= 0; k--)); do tput_into "$1" "${kinds[k]}"; done
 		else
-			d=$(tput_one "$1" direct) t=$(tput_one "$1" tunnel)
+			for k in "${kinds[@]}"; do tput_into "$1" "$k"; done
 		fi
-		ds+=("$d") rs+=("$(awk -v t="$t" -v d="$d" 'BEGIN { printf "%.4f", (d > 0 ? t / d : 0) }')")
-		echo "tput $1 pair $i: direct $d, tunnel $t Mbit/s" >&2
+		ds+=("$d") rs+=("$(ratio_of "$t" "$d")")
+		if [[ -n $v ]]; then vs+=("$v") vrs+=("$(ratio_of "$t" "$v")"); fi
+		echo "tput $1 round $i: direct $d,${v:+ through cha $v,} tunnel $t Mbit/s" >&2
 	done
 	d=$(printf '%s\n' "${ds[@]}" | median)
 	t=$(printf '%s\n' "${rs[@]}" | median)
-	echo "$d $(awk -v d="$d" -v r="$t" 'BEGIN { printf "%d", d * r + 0.5 }')"
+	printf '%s %s' "$d" "$(awk -v d="$d" -v r="$t" 'BEGIN { printf "%d", d * r + 0.5 }')"
+	if ((${#vs[@]})); then
+		v=$(printf '%s\n' "${vs[@]}" | median)
+		t=$(printf '%s\n' "${vrs[@]}" | median)
+		printf ' %s %s' "$v" "$(awk -v d="$v" -v r="$t" 'BEGIN { printf "%d", d * r + 0.5 }')"
+	fi
+	echo
 }
 tput_figures() { # the backend the agents run: one row each way
-	local backend want dir d t rounds=$TPUT_ROUNDS
+	local backend want dir d t v tv rounds=$TPUT_ROUNDS extra=''
 	backend=$(odm_status mn | /usr/bin/python3 -c '
 import json, sys
 t = json.load(sys.stdin).get("tunnel", {})
@@ -235,11 +278,17 @@ e = t.get("encap", "ip6ip6")
 print(t.get("backend", "?") + ("" if e in ("ip6ip6", "") else ", encap " + e))')
 	want='ratio>=0.95'
 	[[ $backend == userspace* ]] && want='ratio>=0.25'
-	[[ $backend == kernel ]] && rounds=$KERNEL_TPUT_ROUNDS
+	# the kernel's: also against the same hops without the tunnel, which
+	# tells the tunnel's own cost from that of the detour through the
+	# anchor (two more veth hops, forwarded on the same two cores)
+	[[ $backend == kernel ]] && rounds=$KERNEL_TPUT_ROUNDS extra=detour
 	for dir in up down; do
-		read -r d t < <(tput "$dir" "$rounds")
+		read -r d t v tv < <(tput "$dir" "$rounds" $extra)
 		bench_figure "tcp $dir, tunnel ($backend) vs direct" "$t" "$d" Mbit/s "$want"
+		[[ -n $v ]] && bench_figure "tcp $dir, tunnel ($backend) vs direct through cha as a router (the same hops)" \
+			"$tv" "$v" Mbit/s -
 	done
+	return 0
 }
 tput_figures
 # 3b. The same through the kernel backend (seg6), where the kernel has it;
