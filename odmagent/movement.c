@@ -51,7 +51,7 @@ struct movement {
 	int open_handles;        /* freed when the last handle has closed */
 	int stopping;
 	unsigned others;         /* events of this batch not about skip_ifindex */
-	unsigned usable;         /* of them, access addresses that became usable */
+	unsigned usable;         /* of them, usable global addresses (new or refreshed) */
 };
 
 /* The interface an address, route or link event is about, or 0 (unknown). */

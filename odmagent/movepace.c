@@ -43,8 +43,8 @@ uint64_t movepace_burst_ms(const struct movepace *p)
 	return p->burst_ms;
 }
 
-/* The flags are IFA_FLAGS' when present: it carries the bits above 8
- * (IFA_F_OPTIMISTIC is 0x04, but the kernel may leave ifa_flags short). */
+/* The flags are IFA_FLAGS' when present: ifa_flags holds only the low 8
+ * bits, and the kernel puts all of them in IFA_FLAGS. */
 int movepace_addr_usable(const struct nlmsghdr *h, size_t len)
 {
 	const struct ifaddrmsg *ifa;

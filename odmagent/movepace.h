@@ -9,14 +9,16 @@
  * that follow a look within MOVEPACE_HOLD_MS (the rest of the burst a link
  * change makes: addresses, routes, the link itself) share one later look,
  * MOVEPACE_HOLD_MS after the previous one, so a storm of events costs at
- * most one look per MOVEPACE_HOLD_MS.
+ * most one such paced look per MOVEPACE_HOLD_MS (urgent looks: below).
  *
- * An event that may end a move (an access address that became usable:
- * the last thing a router advertisement or a finished DAD brings) is not
- * held: it comes ms after the link's own events, inside their hold, and
- * waiting there delayed the BU by up to MOVEPACE_HOLD_MS. Such urgent
- * looks are bounded too: one per MOVEPACE_HOLD_MS, so a storm of address
- * events costs at most two looks per hold (one urgent, one paced).
+ * An event that may end a move (an access address that is usable: the
+ * last thing a router advertisement or a finished DAD brings; the kernel
+ * also says it again when an RA refreshes the address's lifetimes) is
+ * urgent: it comes ms after the link's own events, inside their hold, and
+ * waiting there delayed the BU by up to MOVEPACE_HOLD_MS. It is looked at
+ * at once unless another urgent look was made less than MOVEPACE_HOLD_MS
+ * ago, so a storm of address events costs at most two looks per hold (one
+ * urgent, one paced).
  *
  * A burst is a run of events less than MOVEPACE_HOLD_MS apart; its first
  * event's time is when the change began (what a move says about the

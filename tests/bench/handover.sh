@@ -36,7 +36,8 @@
 # data segments that spans the move, seen on mn), the hand-over overhead
 # (the stall minus the move: the old link going down, when the data stopped
 # but not before the command, -> the new address usable, from the kernel's
-# own events; move_end), and for mbb the data segments cn had to send again.
+# own events, or the first BU from it if that came first; move_end), and for
+# mbb the data segments cn had to send again.
 # The floor of the overhead is one BU/BA round trip (mn <-> cha: the lease's
 # registration before each move, from the capture; ping read 188 ms once)
 # plus 5 ms, printed for reference; the target is an overhead of 5 ms flat. MPTCP's subflow is moved by this script with ip

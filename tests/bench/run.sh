@@ -207,15 +207,21 @@ iperf_mbps() { # iperf_mbps [iperf3 args...] -> Mbit/s received
 # from cha takes the main table): the direct path over the same hops as the
 # tunnel's (mn - ar - core - cha - core - cn), without the tunnel
 detour() {
-	local op=add
+	local op=add rc=0
 	[[ $1 == off ]] && op=del
-	nsx core ip -6 route "$op" "$CN_ADDR/128" via "$CHA_ADDR" dev cha table 100
-	nsx core ip -6 route "$op" "$AR1_PREFIX" via "$CHA_ADDR" dev cha table 101
-	nsx core ip -6 route "$op" "$AR2_PREFIX" via "$CHA_ADDR" dev cha table 101
-	nsx core ip -6 rule "$op" iif ar1 to "$CN_ADDR/128" table 100
-	nsx core ip -6 rule "$op" iif ar2 to "$CN_ADDR/128" table 100
-	nsx core ip -6 rule "$op" iif cn to "$AR1_PREFIX" table 101
-	nsx core ip -6 rule "$op" iif cn to "$AR2_PREFIX" table 101
+	nsx core ip -6 route "$op" "$CN_ADDR/128" via "$CHA_ADDR" dev cha table 100 || rc=1
+	nsx core ip -6 route "$op" "$AR1_PREFIX" via "$CHA_ADDR" dev cha table 101 || rc=1
+	nsx core ip -6 route "$op" "$AR2_PREFIX" via "$CHA_ADDR" dev cha table 101 || rc=1
+	nsx core ip -6 rule "$op" iif ar1 to "$CN_ADDR/128" table 100 || rc=1
+	nsx core ip -6 rule "$op" iif ar2 to "$CN_ADDR/128" table 100 || rc=1
+	nsx core ip -6 rule "$op" iif cn to "$AR1_PREFIX" table 101 || rc=1
+	nsx core ip -6 rule "$op" iif cn to "$AR2_PREFIX" table 101 || rc=1
+	return "$rc"
+}
+# detour_taken - core now sends mn's packets for cn, and cn's for mn, via cha
+detour_taken() {
+	nsq core ip -6 route get "$CN_ADDR" from "$MN_ADDR1" iif ar1 | grep -q "via $CHA_ADDR" &&
+		nsq core ip -6 route get "$MN_ADDR2" from "$CN_ADDR" iif cn | grep -q "via $CHA_ADDR"
 }
 tput_one() { # tput_one up|down direct|detour|tunnel -> Mbit/s
 	local rev=()
@@ -224,9 +230,15 @@ tput_one() { # tput_one up|down direct|detour|tunnel -> Mbit/s
 	case $2 in
 	direct) iperf_mbps iperf3 -6 -c "$CN_ADDR" -t "$SECS" "${rev[@]}" ;;
 	detour)
-		detour on
-		iperf_mbps iperf3 -6 -c "$CN_ADDR" -t "$SECS" "${rev[@]}"
-		detour off
+		# a round whose rules did not take would measure the direct
+		# path under the detour's name: it reads 0 instead, and says why
+		if detour on && detour_taken; then
+			iperf_mbps iperf3 -6 -c "$CN_ADDR" -t "$SECS" "${rev[@]}"
+		else
+			echo "detour: core does not send mn's traffic with cn through cha" >&2
+			echo 0
+		fi
+		detour off 2>/dev/null || true
 		;;
 	tunnel) iperf_mbps "${shim[@]}" iperf3 -6 -c cn.example.test -t "$SECS" "${rev[@]}" ;;
 	esac
