@@ -51,7 +51,7 @@ struct movement {
 	int open_handles;        /* freed when the last handle has closed */
 	int stopping;
 	unsigned others;         /* events of this batch not about skip_ifindex */
-	unsigned usable;         /* of them, usable global addresses (new or refreshed) */
+	int usable;              /* one of them: a usable global address (new or refreshed) */
 };
 
 /* The interface an address, route or link event is about, or 0 (unknown). */
@@ -102,7 +102,7 @@ static int on_valid(struct nl_msg *msg, void *arg)
 
 	if (event_ifindex(h) != m->skip_ifindex || m->skip_ifindex <= 0) {
 		m->others++;
-		m->usable += movepace_addr_usable(h, h->nlmsg_len);
+		m->usable |= movepace_addr_usable(h, h->nlmsg_len);
 	}
 	if (!m->link_fn || (h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK) ||
 	    !nlmsg_valid_hdr(h, sizeof(*ifi)))
@@ -213,7 +213,7 @@ static void on_readable(uv_poll_t *p, int status, int events)
 		m->event_fn(m->event_arg);
 	/* an overrun (ENOBUFS) lost events: look anyway */
 	if (lost || m->others)
-		schedule(m, m->usable > 0);
+		schedule(m, m->usable);
 }
 
 void movement_on_event(struct movement *m, movement_fn fn, void *arg)
@@ -326,20 +326,13 @@ static int coa_usable(struct movement *m, const struct in6_addr *a)
 	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 		struct rtnl_addr *ra = (struct rtnl_addr *)o;
 		struct nl_addr *local = rtnl_addr_get_local(ra);
-		unsigned flags;
 
 		if (rtnl_addr_get_family(ra) != AF_INET6 || !local ||
 		    nl_addr_get_len(local) != 16 ||
 		    memcmp(nl_addr_get_binary_addr(local), a, 16) != 0)
 			continue;
-		flags = rtnl_addr_get_flags(ra);
-		if (rtnl_addr_get_ifindex(ra) == m->skip_ifindex)
-			rc = -EAGAIN;
-		else if (flags & IFA_F_DADFAILED)
-			rc = -EAGAIN;
-		else if ((flags & IFA_F_TENTATIVE) && !(flags & IFA_F_OPTIMISTIC))
-			rc = -EAGAIN;
-		else
+		if (rtnl_addr_get_ifindex(ra) != m->skip_ifindex &&
+		    movepace_flags_usable(rtnl_addr_get_flags(ra)))
 			rc = 0;
 		break;
 	}

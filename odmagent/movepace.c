@@ -8,17 +8,23 @@
 
 #include "movepace.h"
 
+/* 1 while now is within the hold of a moment that happened (has) at since;
+ * a clock that went back ends the hold */
+static int held(int has, uint64_t since, uint64_t now)
+{
+	return has && now >= since && now < since + MOVEPACE_HOLD_MS;
+}
+
 uint64_t movepace_event(struct movepace *p, uint64_t now, int urgent)
 {
-	if (!p->has_event || now >= p->last_event_ms + MOVEPACE_HOLD_MS || now < p->last_event_ms)
+	if (!held(p->has_event, p->last_event_ms, now))
 		p->burst_ms = now;
 	p->last_event_ms = now;
 	p->has_event = 1;
 	p->pending = 1;
-	if (!p->has_look || now >= p->last_look_ms + MOVEPACE_HOLD_MS || now < p->last_look_ms)
+	if (!held(p->has_look, p->last_look_ms, now))
 		return 0;
-	if (urgent && (!p->has_urgent || now >= p->last_urgent_ms + MOVEPACE_HOLD_MS ||
-		       now < p->last_urgent_ms)) {
+	if (urgent && !held(p->has_urgent, p->last_urgent_ms, now)) {
 		p->last_urgent_ms = now;
 		p->has_urgent = 1;
 		return 0;
@@ -63,7 +69,10 @@ int movepace_addr_usable(const struct nlmsghdr *h, size_t len)
 	for (a = IFA_RTA(ifa); RTA_OK(a, left); a = RTA_NEXT(a, left))
 		if (a->rta_type == IFA_FLAGS && RTA_PAYLOAD(a) >= sizeof(uint32_t))
 			memcpy(&flags, RTA_DATA(a), sizeof(flags));
-	if (flags & (IFA_F_DADFAILED | IFA_F_DEPRECATED))
-		return 0;
-	return !(flags & IFA_F_TENTATIVE) || (flags & IFA_F_OPTIMISTIC);
+	return !(flags & IFA_F_DEPRECATED) && movepace_flags_usable(flags);
+}
+
+int movepace_flags_usable(uint32_t flags)
+{
+	return !(flags & IFA_F_DADFAILED) && (!(flags & IFA_F_TENTATIVE) || (flags & IFA_F_OPTIMISTIC));
 }

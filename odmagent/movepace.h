@@ -55,8 +55,12 @@ int movepace_pending(const struct movepace *p);
 /* When the burst that the next look is about began. */
 uint64_t movepace_burst_ms(const struct movepace *p);
 /* 1 when the netlink message h (len bytes) says an IPv6 address of global
- * scope is there and usable: not tentative (or optimistic, RFC 4429), not
- * deprecated, DAD not failed. The urgent events above. */
+ * scope is there and usable (movepace_flags_usable) and not deprecated.
+ * The urgent events above. */
 int movepace_addr_usable(const struct nlmsghdr *h, size_t len);
+/* 1 when an address with these IFA_F_* flags may be sent from: not
+ * tentative (or optimistic, RFC 4429), DAD not failed. The one rule for a
+ * usable care-of address (movement.c asks it of the kernel's choice too). */
+int movepace_flags_usable(uint32_t flags);
 
 #endif

@@ -167,6 +167,9 @@ timeline() {
 		"$CHA_ADDR" "$2" "$3" "$4" "${TOPO_MOVE_TCMD:-}"
 }
 
+# awk's first block for a TIMELINE line: v[phase] = ms
+TIMELINE_AWK='{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }'
+
 # phase NAME TIMELINE - one phase's ms, rounded
 phase() { awk -v n="$1" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == n) printf "%d\n", kv[2] + (kv[2] < 0 ? 0 : 0.5) } }' <<<"$2"; }
 
@@ -183,7 +186,7 @@ phase() { awk -v n="$1" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (k
 # the kernel says only after stopping the link and an RCU grace period, so
 # up to ms after the data stopped), or T0 if that came later.
 move_end() {
-	awk -v how="$MOVE_HOW" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+	awk -v how="$MOVE_HOW" "$TIMELINE_AWK"'
 		END { if (how == "move_mbb") { print 0; exit }
 		      m = v["addr"] + 0; if (v["route"] + 0 > m) m = v["route"] + 0
 		      if (v["bu"] != "" && v["bu"] + 0 >= 0 && v["bu"] + 0 < m) m = v["bu"] + 0
@@ -199,7 +202,7 @@ move_end() {
 # overhead TIMELINE - the stall minus the move, from the unrounded figures,
 # rounded to the ms
 overhead() {
-	awk -v m="$(move_end "$1")" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+	awk -v m="$(move_end "$1")" "$TIMELINE_AWK"'
 		END { d = v["stall"] - m; printf "%d\n", d < 0 ? d - 0.5 : d + 0.5 }' <<<"$1"
 }
 

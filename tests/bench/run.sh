@@ -273,15 +273,15 @@ tput() {
 		if [[ -n $v ]]; then vs+=("$v") vrs+=("$(ratio_of "$t" "$v")"); fi
 		echo "tput $1 round $i: direct $d,${v:+ through cha $v,} tunnel $t Mbit/s" >&2
 	done
-	d=$(printf '%s\n' "${ds[@]}" | median)
-	t=$(printf '%s\n' "${rs[@]}" | median)
-	printf '%s %s' "$d" "$(awk -v d="$d" -v r="$t" 'BEGIN { printf "%d", d * r + 0.5 }')"
-	if ((${#vs[@]})); then
-		v=$(printf '%s\n' "${vs[@]}" | median)
-		t=$(printf '%s\n' "${vrs[@]}" | median)
-		printf ' %s %s' "$v" "$(awk -v d="$v" -v r="$t" 'BEGIN { printf "%d", d * r + 0.5 }')"
-	fi
-	echo
+	echo "$(scaled "${ds[*]}" "${rs[*]}")${vs[*]:+ $(scaled "${vs[*]}" "${vrs[*]}")}"
+}
+# scaled "BASELINES" "RATIOS" - the baselines' median, and that times the
+# ratios' median
+scaled() {
+	local b r
+	b=$(tr ' ' '\n' <<<"$1" | median)
+	r=$(tr ' ' '\n' <<<"$2" | median)
+	echo "$b $(awk -v b="$b" -v r="$r" 'BEGIN { printf "%d", b * r + 0.5 }')"
 }
 tput_figures() { # the backend the agents run: one row each way
 	local backend want dir d t v tv rounds=$TPUT_ROUNDS extra=''

@@ -179,3 +179,13 @@ Test(movepace, which_address_events_are_urgent)
 	((struct rtattr *)(buf + n - RTA_ALIGN(RTA_LENGTH(4))))->rta_len = 200;
 	cr_assert(movepace_addr_usable(h, n), "a bad IFA_FLAGS is skipped (ifa_flags: usable)");
 }
+
+Test(movepace, the_flags_a_care_of_address_may_have)
+{
+	cr_assert(movepace_flags_usable(0));
+	cr_assert(movepace_flags_usable(IFA_F_DEPRECATED), "deprecated: still sends");
+	cr_assert(movepace_flags_usable(IFA_F_TENTATIVE | IFA_F_OPTIMISTIC));
+	cr_assert_not(movepace_flags_usable(IFA_F_TENTATIVE));
+	cr_assert_not(movepace_flags_usable(IFA_F_DADFAILED));
+	cr_assert_not(movepace_flags_usable(IFA_F_DADFAILED | IFA_F_OPTIMISTIC | IFA_F_TENTATIVE));
+}
