@@ -14,6 +14,18 @@
  * function fails the way the library itself reports failure (NULL, 0,
  * ARES_ENOTINITIALIZED, a json_error_t that says why), so callers take
  * their error paths: no lease, no cha answer, as if the agent were away.
+ * c-ares is opened with RTLD_DEEPBIND as well: it calls its own exported
+ * functions through its PLT (ares_search calls ares_query, which calls
+ * ares_send), and a program that carries a c-ares of its own and exports
+ * it (node does) would otherwise receive those calls with our channel,
+ * whose layout its version does not share. Deep binding makes c-ares
+ * look in itself and its own dependencies first. No memory crosses the
+ * boundary (the shim frees nothing c-ares allocated), so c-ares using
+ * libc's malloc where the program brought another does no harm. The
+ * sanitizers refuse RTLD_DEEPBIND (they abort the process), so where one
+ * is present c-ares is opened without it. jansson calls none of its own
+ * exported functions through its PLT and hands the shim strings to free,
+ * so it is opened without deep binding.
  * The sonames come from the Makefile (those of the libraries found at
  * build time). Only libodm.so is built with this file; odmagent, odmctl
  * and the unit tests link the libraries themselves.
@@ -40,9 +52,20 @@ static const char *const lazy_soname[LAZY_N] = { ODM_CARES_SONAME, ODM_JANSSON_S
 static void *lazy_handle[LAZY_N];
 static pthread_once_t lazy_once[LAZY_N] = { PTHREAD_ONCE_INIT, PTHREAD_ONCE_INIT };
 
+/* 1 when a sanitizer runtime is in the process: it aborts on RTLD_DEEPBIND. */
+static int sanitized(void)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	return 1;
+#else
+	return dlsym(RTLD_DEFAULT, "__sanitizer_print_stack_trace") != NULL;
+#endif
+}
+
 static void load(enum lazylib l)
 {
-	void *h = dlopen(lazy_soname[l], RTLD_NOW | RTLD_LOCAL);
+	int deep = l == LAZY_CARES && !sanitized() ? RTLD_DEEPBIND : 0;
+	void *h = dlopen(lazy_soname[l], RTLD_NOW | RTLD_LOCAL | deep);
 
 	if (!h)
 		shim_debug("cannot load %s (%s): the shim does without it", lazy_soname[l],

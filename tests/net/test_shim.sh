@@ -22,7 +22,10 @@
 #                              one release, getaddrinfo alone sends no
 #                              query and asks the agent nothing, a repeated lookup no second one, fork children lease with
 #                              their own pid, close_range over the shim's
-#                              fds is survived.
+#                              fds is survived, a program that exports
+#                              a c-ares of its own (tests/shim/own_cares.c,
+#                              as node does) does not receive the shim's
+#                              c-ares calls.
 #
 # Env: ODM_BUILD (build dir, default build). Exit 0 pass, 1 fail, 77 skip.
 set -euo pipefail
@@ -80,6 +83,14 @@ inner() { # runs inside unshare -nm, as root
 	check "ODM_DEBUG names the decision" grep -q 'odm: connect fd [0-9]* -> lease 2001:db8:c4a::2 via cha 2001:db8:ca::10' "$TMP/e"
 	check "one release after close" test "$(releases_in "$log")" = 1
 	check "the release hint asks for no answer" grep -q '"op": "release".*"noreply": true' "$log"
+
+	# A program that exports a c-ares of its own (node does): the shim's
+	# lookup stays inside the c-ares the shim loaded.
+	"${pre[@]}" "$TMP/target_sock_cares" connect cn.example.test >"$TMP/o" 2>"$TMP/e" || true
+	check "a program with its own c-ares: the shim's lookup does not call it" \
+		bash -c "! grep -q own_cares '$TMP/e'"
+	check "a program with its own c-ares: connect through the CHA still leased" \
+		grep -q 'server sees source 2001:db8:c4a::2' "$TMP/o"
 
 	# No ODM_DEBUG: silent.
 	"${pre[@]}" "$TMP/target_sock" connect cn.example.test >"$TMP/o" 2>"$TMP/e"
@@ -231,6 +242,8 @@ cleanup() {
 trap cleanup EXIT
 
 "${CC:-gcc}" -D_GNU_SOURCE -O1 -Wall -Wextra -Werror -o "$TMP/target_sock" "$SHIM/target_sock.c" -lpthread
+"${CC:-gcc}" -D_GNU_SOURCE -O1 -Wall -Wextra -Werror -rdynamic -o "$TMP/target_sock_cares" \
+	"$SHIM/target_sock.c" "$SHIM/own_cares.c" -lpthread
 
 # Same output and exit status with and without the shim, for every mode.
 # $1: a label; the rest: environment for the shim run.
