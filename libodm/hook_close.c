@@ -22,6 +22,7 @@
 #include "fdtable.h"
 #include "guard.h"
 #include "libc_real.h"
+#include "ownpid.h"
 #include "shield.h"
 #include "shim_connect.h"
 
@@ -52,7 +53,7 @@ static int close_with(int (*real)(int), int fd)
 	int st = fdtable_state(t, fd), last, ret, saved;
 	struct fd_lease l;
 
-	if (st == FDT_UNKNOWN)
+	if (st == FDT_UNKNOWN || ownpid_foreign())
 		return real(fd); /* the common case: one load, one compare */
 	/*
 	 * Forget before the real close: once the number is free another
@@ -94,6 +95,11 @@ int close_range(unsigned int first, unsigned int last, int flags)
 	if (ret != 0 || (flags & CLOSE_RANGE_CLOEXEC) || first > last)
 		return ret;
 	saved = errno;
+	if (ownpid_foreign()) {
+		/* a vfork child closing its copies before exec: not ours to see */
+		errno = saved;
+		return ret;
+	}
 	if (!guard_active())
 		shield_app_closed(first, last);
 	n = fdtable_drop_range(fdtable_global(0), first, last, &gone);
@@ -117,6 +123,10 @@ static void after_dup(int oldfd, int newfd)
 	if (fdtable_state(t, oldfd) == FDT_UNKNOWN && st_new == FDT_UNKNOWN)
 		return;
 	saved = errno;
+	if (ownpid_foreign()) {
+		errno = saved;
+		return;
+	}
 	if (st_new == FDT_INTERNAL && !guard_active())
 		shield_app_closed((unsigned int)newfd, (unsigned int)newfd);
 	if (fdtable_dup(t, oldfd, newfd, &l))

@@ -24,6 +24,7 @@
 #include "chalookup.h"
 #include "guard.h"
 #include "libc_real.h"
+#include "ownpid.h"
 #include "shim_connect.h"
 #include "shim_log.h"
 #include "shim_policy.h"
@@ -55,7 +56,7 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
 	size_t ndst;
 	int saved = errno, ret, ret_errno, known, type;
 
-	if (guard_active() || !shim_policy_name_eligible(node, hints))
+	if (guard_active() || !shim_policy_name_eligible(node, hints) || ownpid_foreign())
 		return REAL(getaddrinfo)(node, service, hints, res);
 	/* From here on the resolver's sockets go straight to libc. */
 	guard_enter();

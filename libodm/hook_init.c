@@ -9,7 +9,9 @@
  * In the child: locks are reset (a thread that held one does not exist
  * there), the agent connection is dropped so the child connects with its
  * own pid, the c-ares channel is replaced on next use, and the fd table is
- * kept: the child inherited those fds.
+ * kept: the child inherited those fds. A child made without fork() (vfork,
+ * posix_spawn) runs no handler and leaves the shim's state alone
+ * (ownpid.h).
  */
 #include <pthread.h>
 
@@ -18,10 +20,12 @@
 #include "chalookup.h"
 #include "fdtable.h"
 #include "libc_real.h"
+#include "ownpid.h"
 #include "shield.h"
 
 static void odm_atfork_child(void)
 {
+	ownpid_take();
 	shield_atfork_child();
 	fdtable_atfork_child(fdtable_global(0));
 	chacache_atfork_child();
@@ -31,6 +35,7 @@ static void odm_atfork_child(void)
 
 __attribute__((constructor)) static void odm_shim_init(void)
 {
+	ownpid_take();
 	pthread_atfork(NULL, NULL, odm_atfork_child);
 	/* The one real function bound here: looked up while ld.so is still at
 	 * work on this process (its tables and code at hand), it costs a

@@ -11,6 +11,7 @@
 #include "fdtable.h"
 #include "guard.h"
 #include "libc_real.h"
+#include "ownpid.h"
 #include "shim_connect.h"
 #include "shim_policy.h"
 
@@ -24,6 +25,10 @@ static void purge(int fd)
 	if (fdtable_state(t, fd) == FDT_UNKNOWN)
 		return;
 	saved = errno;
+	if (ownpid_foreign()) {
+		errno = saved;
+		return;
+	}
 	if (fdtable_drop(t, fd, &l) && !guard_active()) {
 		guard_enter();
 		shim_release_hint(fd, &l);

@@ -18,6 +18,7 @@
 
 #include "fdtable.h"
 #include "libc_real.h"
+#include "ownpid.h"
 #include "odm.h"
 
 #ifndef IPV6_ADDR_PREFERENCES
@@ -34,7 +35,8 @@ int setsockopt(int fd, int level, int optname, const void *optval, socklen_t opt
 	unsigned int want;
 	int v, ret;
 
-	if (!is_prefs(level, optname) || !optval || optlen < (socklen_t)sizeof(int))
+	if (!is_prefs(level, optname) || !optval || optlen < (socklen_t)sizeof(int) ||
+	    ownpid_foreign())
 		return REAL(setsockopt)(fd, level, optname, optval, optlen);
 	memcpy(&v, optval, sizeof(v));
 	want = (unsigned int)v & IPV6_REQUIRE_SRC_ON_NET;

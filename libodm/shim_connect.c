@@ -14,6 +14,7 @@
 #include "heldlease.h"
 #include "libc_real.h"
 #include "odm.h"
+#include "ownpid.h"
 #include "shim_connect.h"
 #include "shim_log.h"
 #include "shim_policy.h"
@@ -192,6 +193,14 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	st = fdtable_state(fdtable_global(0), fd);
 	if (st != FDT_UNKNOWN && st != FDT_OPTS)
 		goto out; /* decided before (leased, or plain) */
+	/*
+	 * A vfork child must neither ask the agent nor lease (ownpid.h); a
+	 * process whose type needs no lease does not pay getpid() to know.
+	 */
+	type = shim_process_type_known();
+	if ((type < 0 || type == ODM_TYPE_FIXED || shim_policy_wants_lease(type)) &&
+	    ownpid_foreign())
+		goto out;
 	/*
 	 * The process's type first: a type that needs no lease settles the
 	 * socket without inspecting it and without touching the fd table, so

@@ -25,7 +25,8 @@
 #                              fds is survived, a program that exports
 #                              a c-ares of its own (tests/shim/own_cares.c,
 #                              as node does) does not receive the shim's
-#                              c-ares calls.
+#                              c-ares calls, a vfork child's close_range
+#                              leaves the parent's state alone.
 #
 # Env: ODM_BUILD (build dir, default build). Exit 0 pass, 1 fail, 77 skip.
 set -euo pipefail
@@ -162,6 +163,21 @@ inner() { # runs inside unshare -nm, as root
 	"${pre[@]}" ODM_DEBUG=1 "$TMP/target_sock" closerange cn.example.test cn2.example.test \
 		>"$TMP/o" 2>"$TMP/e"
 	check "close_range: c-ares works again afterwards" grep -q 'cha.cn2.example.test absent' "$TMP/e"
+
+	# A vfork child (Python's subprocess, posix_spawn) shares the process's
+	# memory until it execs: its close_range() must leave the shim's fd
+	# table and agent connection alone (the first socket stays the
+	# parent's, no release comes from the child's pid).
+	: >"$log"
+	"${pre[@]}" "$TMP/target_sock" vfork cn.example.test cn2.example.test >"$TMP/o" 2>&1
+	check "vfork: the parent's leased socket is still open after the child's close_range" \
+		grep -q 'first socket after the vfork child: open, source 2001:db8:c4a::2' "$TMP/o"
+	vpid=$(sed -n 's/^vfork child: pid \([0-9]*\).*/\1/p' "$TMP/o")
+	releases_in "$log" >/dev/null
+	check "vfork: the child (pid ${vpid:-?}) sent the agent nothing" \
+		bash -c "[[ -n '$vpid' ]] && ! grep -q '\"_pid\": $vpid[,}]' '$log'"
+	check "vfork: both leases released by the parent" \
+		test "$(grep '"op": "release"' "$log" | grep -vc "\"_pid\": ${vpid:-0}[,}]" || true)" = 2
 
 	# Non-blocking connect with a lease still returns EINPROGRESS (or 0) as libc does.
 	"${pre[@]}" "$TMP/target_sock" connect cn.example.test nonblock >"$TMP/o" 2>&1

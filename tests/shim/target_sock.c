@@ -16,6 +16,9 @@
  *   target_sock closerange NAME [NAME2] connect, close_range(3, ~0), connect (to NAME2)
  *   target_sock threads NAME N          resolve once, then N threads connect at
  *                                       the same moment; the sources the server sees
+ *   target_sock vfork NAME NAME2        connect, a vfork child close_range()s
+ *                                       and exits (Python's subprocess), connect
+ *                                       to NAME2; is the first socket still open
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -238,6 +241,35 @@ static int mode_closerange(const char *name, const char *name2)
 	return 0;
 }
 
+static int mode_vfork(const char *name, const char *name2)
+{
+	int s = do_connect(name, 0, 1), s2, st = 0;
+	struct sockaddr_in6 me;
+	socklen_t ml = sizeof(me);
+	char buf[INET6_ADDRSTRLEN];
+	pid_t pid;
+
+	fflush(stdout);
+	pid = vfork();
+	if (pid == 0) {
+		close_range(3, ~0U, 0);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return 1;
+	printf("vfork child: pid %d exit %d\n", (int)pid, WEXITSTATUS(st));
+	s2 = do_connect(name2, 0, 1);
+	if (fcntl(s, F_GETFD) < 0 || getsockname(s, (struct sockaddr *)&me, &ml) != 0) {
+		printf("first socket after the vfork child: %s\n", ename(errno));
+	} else {
+		ntop((struct sockaddr *)&me, buf, sizeof(buf));
+		printf("first socket after the vfork child: open, source %s\n", buf);
+	}
+	close(s);
+	close(s2);
+	return 0;
+}
+
 struct thr {
 	pthread_barrier_t *go;
 	struct sockaddr_storage *dst;
@@ -314,6 +346,8 @@ int main(int argc, char **argv)
 		return mode_dupclose(argv[2]);
 	if (strcmp(argv[1], "fork") == 0)
 		return mode_fork(argv[2]);
+	if (strcmp(argv[1], "vfork") == 0)
+		return mode_vfork(argv[2], argc > 3 ? argv[3] : argv[2]);
 	if (strcmp(argv[1], "closerange") == 0)
 		return mode_closerange(argv[2], argc > 3 ? argv[3] : argv[2]);
 	fprintf(stderr, "unknown mode %s\n", argv[1]);
