@@ -92,14 +92,10 @@ int close_range(unsigned int first, unsigned int last, int flags)
 		ret = real(first, last, flags);
 	else
 		ret = (int)syscall(SYS_close_range, first, last, flags);
-	if (ret != 0 || (flags & CLOSE_RANGE_CLOEXEC) || first > last)
+	/* (a vfork child closing its copies before exec: not ours to see) */
+	if (ret != 0 || (flags & CLOSE_RANGE_CLOEXEC) || first > last || ownpid_foreign())
 		return ret;
 	saved = errno;
-	if (ownpid_foreign()) {
-		/* a vfork child closing its copies before exec: not ours to see */
-		errno = saved;
-		return ret;
-	}
 	if (!guard_active())
 		shield_app_closed(first, last);
 	n = fdtable_drop_range(fdtable_global(0), first, last, &gone);
@@ -120,13 +116,9 @@ static void after_dup(int oldfd, int newfd)
 	if (oldfd == newfd)
 		return;
 	st_new = fdtable_state(t, newfd);
-	if (fdtable_state(t, oldfd) == FDT_UNKNOWN && st_new == FDT_UNKNOWN)
+	if ((fdtable_state(t, oldfd) == FDT_UNKNOWN && st_new == FDT_UNKNOWN) || ownpid_foreign())
 		return;
 	saved = errno;
-	if (ownpid_foreign()) {
-		errno = saved;
-		return;
-	}
 	if (st_new == FDT_INTERNAL && !guard_active())
 		shield_app_closed((unsigned int)newfd, (unsigned int)newfd);
 	if (fdtable_dup(t, oldfd, newfd, &l))

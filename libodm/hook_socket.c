@@ -22,13 +22,9 @@ static void purge(int fd)
 	struct fd_lease l;
 	int saved;
 
-	if (fdtable_state(t, fd) == FDT_UNKNOWN)
+	if (fdtable_state(t, fd) == FDT_UNKNOWN || ownpid_foreign())
 		return;
 	saved = errno;
-	if (ownpid_foreign()) {
-		errno = saved;
-		return;
-	}
 	if (fdtable_drop(t, fd, &l) && !guard_active()) {
 		guard_enter();
 		shim_release_hint(fd, &l);

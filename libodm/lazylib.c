@@ -52,14 +52,11 @@ static const char *const lazy_soname[LAZY_N] = { ODM_CARES_SONAME, ODM_JANSSON_S
 static void *lazy_handle[LAZY_N];
 static pthread_once_t lazy_once[LAZY_N] = { PTHREAD_ONCE_INIT, PTHREAD_ONCE_INIT };
 
-/* 1 when a sanitizer runtime is in the process: it aborts on RTLD_DEEPBIND. */
+/* 1 when a sanitizer runtime (ours under SAN=1, or the program's) is in the
+ * process: it aborts on RTLD_DEEPBIND. */
 static int sanitized(void)
 {
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-	return 1;
-#else
 	return dlsym(RTLD_DEFAULT, "__sanitizer_print_stack_trace") != NULL;
-#endif
 }
 
 static void load(enum lazylib l)

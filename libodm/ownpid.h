@@ -22,7 +22,8 @@
 /* This process now owns the shim's state (the constructor, the fork handler). */
 void ownpid_take(void);
 
-/* Nonzero in a child that shares the owner's memory (vfork, CLONE_VM): hands off. */
+/* Nonzero in a child that shares the owner's memory (vfork, CLONE_VM): hands
+ * off. It never changes errno (getpid cannot fail). */
 int ownpid_foreign(void);
 
 #pragma GCC visibility pop
