@@ -32,11 +32,13 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -58,6 +60,13 @@
  * events are dropped (and counted) instead of queued */
 #define CTL_MON_WQ (4 * ODM_IPC_MAX)
 #define CTL_MAX_OPS 16
+/*
+ * Open files kept for the rest of the agent besides the served connections:
+ * those being refused, and its own sockets, netlink, state files and DNS,
+ * with room for the short-lived ones (a look at the addresses opens one or
+ * two).
+ */
+#define CTL_FD_OVERHEAD (CTL_REFUSING_MAX + 128)
 #define CTL_OP_NAME 32
 
 struct ctl_op {
@@ -925,6 +934,35 @@ static void on_idle_closed(uv_handle_t *h)
 	ctl_unref(h->data);
 }
 
+/* Serve no more connections than the limit on open files leaves room for. */
+static int fit_fd_limit(struct control *ctl)
+{
+	unsigned want = ctl->lim.max_conns, got;
+	unsigned long long cur, max;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		log_warn(errno, "getrlimit RLIMIT_NOFILE: serving up to %u control connections",
+			 want);
+		return 0;
+	}
+	cur = rl.rlim_cur == RLIM_INFINITY ? ULLONG_MAX : (unsigned long long)rl.rlim_cur;
+	max = rl.rlim_max == RLIM_INFINITY ? ULLONG_MAX : (unsigned long long)rl.rlim_max;
+	got = ctlshare_fit_fds(&ctl->lim, cur, CTL_FD_OVERHEAD);
+	if (!got) {
+		log_err(0, "the limit on open files (%llu) is too low: the agent needs %u or more "
+			   "(ulimit -n; systemd: LimitNOFILE=)",
+			cur, CTLSHARE_MIN_CONNS + CTL_FD_OVERHEAD);
+		return -EMFILE;
+	}
+	if (got < want)
+		log_warnx("the limit on open files (%llu, hard %llu) leaves room for %u control "
+			  "connections, not %u: processes past that are refused with EBUSY "
+			  "(ulimit -n; systemd: LimitNOFILE=)",
+			  cur, max, got, want);
+	return 0;
+}
+
 int control_open(struct odm_agent *a)
 {
 	const char *path = a->cfg.control_path;
@@ -938,6 +976,11 @@ int control_open(struct odm_agent *a)
 		return -ENOMEM;
 	ctl->a = a;
 	ctlshare_defaults(&ctl->lim);
+	r = fit_fd_limit(ctl);
+	if (r < 0) {
+		free(ctl);
+		return r;
+	}
 	r = make_parent(path);
 	if (r < 0) {
 		log_err(r, "cannot create the directory of %s", path);

@@ -21,6 +21,29 @@ void ctlshare_defaults(struct ctlshare_limits *l)
 	l->trusted_uid = 0;
 }
 
+static unsigned scaled(unsigned v, unsigned to, unsigned from)
+{
+	uint64_t r = (uint64_t)v * to / from;
+
+	return r ? (unsigned)r : 1;
+}
+
+unsigned ctlshare_fit_fds(struct ctlshare_limits *l, uint64_t fd_limit, unsigned overhead)
+{
+	uint64_t room = fd_limit > overhead ? fd_limit - overhead : 0;
+	unsigned from = l->max_conns;
+
+	if (room >= from)
+		return from;
+	if (room < CTLSHARE_MIN_CONNS)
+		return 0;
+	l->max_conns = (unsigned)room;
+	l->uid_conns = scaled(l->uid_conns, l->max_conns, from);
+	l->root_reserve = scaled(l->root_reserve, l->max_conns, from);
+	l->newcomer_reserve = scaled(l->newcomer_reserve, l->max_conns, from);
+	return l->max_conns;
+}
+
 /* Slots a uid may fill, all together, given what it holds already. */
 static unsigned ceiling(const struct ctlshare_limits *l, uid_t uid, unsigned n_uid)
 {

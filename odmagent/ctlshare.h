@@ -36,6 +36,22 @@ struct ctlshare_limits {
 /* The agent's numbers (odmagent(8), CONTROL SOCKET). */
 void ctlshare_defaults(struct ctlshare_limits *l);
 
+/*
+ * Fewest connections an agent serves: below that it is of no use, and a
+ * limit on open files that leaves less room is an error at start.
+ */
+#define CTLSHARE_MIN_CONNS 16
+
+/*
+ * Fit l into fd_limit open files (RLIMIT_NOFILE's soft limit), of which
+ * overhead are kept for the agent's other descriptors and for connections
+ * on their way to being refused. Where max_conns does not fit it becomes
+ * what does, and the per-uid share and both reserves keep their proportion
+ * of it (at least 1 each). Returns max_conns as it now is, or 0 (l
+ * unchanged) when fewer than CTLSHARE_MIN_CONNS would fit.
+ */
+unsigned ctlshare_fit_fds(struct ctlshare_limits *l, uint64_t fd_limit, unsigned overhead);
+
 enum ctlshare_verdict {
 	CTLSHARE_ADMIT = 0,
 	CTLSHARE_FULL = 1,      /* every slot this uid may use is taken */

@@ -639,20 +639,30 @@ Test(control, noreply_is_served_unanswered)
 
 TestSuite(ctlshare);
 
+/*
+ * The edges of l's slots: a uid holding some connections fills up to
+ * others, a uid holding none up to newcomer, root all of them.
+ */
+static void assert_slot_edges(const struct ctlshare_limits *l, unsigned others,
+			      unsigned newcomer)
+{
+	cr_assert_eq(ctlshare_admit(l, 1000, others - 1, 10), CTLSHARE_ADMIT);
+	cr_assert_eq(ctlshare_admit(l, 1000, others, 10), CTLSHARE_FULL);
+	cr_assert_eq(ctlshare_admit(l, 1001, others, 0), CTLSHARE_ADMIT);
+	cr_assert_eq(ctlshare_admit(l, 1001, newcomer - 1, 0), CTLSHARE_ADMIT);
+	cr_assert_eq(ctlshare_admit(l, 1001, newcomer, 0), CTLSHARE_FULL);
+	cr_assert_eq(ctlshare_admit(l, 0, newcomer, 500), CTLSHARE_ADMIT);
+	cr_assert_eq(ctlshare_admit(l, 0, l->max_conns - 1, 1000), CTLSHARE_ADMIT);
+	cr_assert_eq(ctlshare_admit(l, 0, l->max_conns, 1000), CTLSHARE_FULL);
+}
+
 Test(ctlshare, reserves_order)
 {
 	struct ctlshare_limits l;
 
 	ctlshare_defaults(&l);
 	/* 1024 slots: others up to 896, a newcomer up to 960, root all */
-	cr_assert_eq(ctlshare_admit(&l, 1000, 895, 10), CTLSHARE_ADMIT);
-	cr_assert_eq(ctlshare_admit(&l, 1000, 896, 10), CTLSHARE_FULL);
-	cr_assert_eq(ctlshare_admit(&l, 1001, 896, 0), CTLSHARE_ADMIT);
-	cr_assert_eq(ctlshare_admit(&l, 1001, 959, 0), CTLSHARE_ADMIT);
-	cr_assert_eq(ctlshare_admit(&l, 1001, 960, 0), CTLSHARE_FULL);
-	cr_assert_eq(ctlshare_admit(&l, 0, 960, 500), CTLSHARE_ADMIT);
-	cr_assert_eq(ctlshare_admit(&l, 0, 1023, 1000), CTLSHARE_ADMIT);
-	cr_assert_eq(ctlshare_admit(&l, 0, 1024, 1000), CTLSHARE_FULL);
+	assert_slot_edges(&l, 896, 960);
 }
 
 Test(ctlshare, one_uid_holds_its_share_only)
@@ -677,6 +687,39 @@ Test(ctlshare, tiny_limits_never_underflow)
 	cr_assert_eq(ctlshare_admit(&l, 5, 0, 1), CTLSHARE_FULL);
 	cr_assert_eq(ctlshare_admit(&l, 5, 0, 0), CTLSHARE_ADMIT);
 	cr_assert_eq(ctlshare_admit(&l, 5, 1, 0), CTLSHARE_FULL);
+}
+
+Test(ctlshare, fit_fds_leaves_room_or_shrinks_in_proportion)
+{
+	struct ctlshare_limits l, d;
+
+	ctlshare_defaults(&d);
+	/* room for every slot: nothing changes */
+	l = d;
+	cr_assert_eq(ctlshare_fit_fds(&l, 65536, 192), 1024);
+	cr_assert_eq(ctlshare_fit_fds(&l, 1024 + 192, 192), 1024);
+	cr_assert_eq(memcmp(&l, &d, sizeof(l)), 0);
+	cr_assert_eq(ctlshare_fit_fds(&l, UINT64_MAX, 192), 1024, "RLIM_INFINITY");
+	/* systemd's default soft limit: 832 fit, the shares keep their ratio */
+	cr_assert_eq(ctlshare_fit_fds(&l, 1024, 192), 832);
+	cr_assert_eq(l.max_conns, 832);
+	cr_assert_eq(l.uid_conns, 208);
+	cr_assert_eq(l.root_reserve, 52);
+	cr_assert_eq(l.newcomer_reserve, 52);
+	cr_assert_eq(l.uid_pending, d.uid_pending);
+	cr_assert_eq(l.idle_ms, d.idle_ms);
+	/* the fitted limits still leave root and newcomers their slots */
+	assert_slot_edges(&l, 728, 780);
+	/* the fewest that are worth serving, and no fewer */
+	l = d;
+	cr_assert_eq(ctlshare_fit_fds(&l, 192 + CTLSHARE_MIN_CONNS, 192), CTLSHARE_MIN_CONNS);
+	cr_assert_eq(l.uid_conns, 4);
+	cr_assert_eq(l.root_reserve, 1);
+	cr_assert_eq(l.newcomer_reserve, 1);
+	l = d;
+	cr_assert_eq(ctlshare_fit_fds(&l, 192 + CTLSHARE_MIN_CONNS - 1, 192), 0);
+	cr_assert_eq(ctlshare_fit_fds(&l, 100, 192), 0, "less than the overhead");
+	cr_assert_eq(memcmp(&l, &d, sizeof(l)), 0, "a refusal changes nothing");
 }
 
 Test(ctlshare, pending_and_idle)

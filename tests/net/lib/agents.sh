@@ -30,6 +30,8 @@
 # sample configurations of odmagent/dist instead (odm__conf_samples), and
 # ODM_AGENT_CAPS (e.g. net_admin,net_raw) to start them with only those
 # capabilities (setpriv --bounding-set), as a systemd unit would.
+# ODM_AGENT_WRAP (a command's words, e.g. "prlimit --nofile=1024:1024")
+# runs the agent odm_agent_start starts under that command.
 # ODM_TUNNEL (user, the default, kernel or auto) is both agents' tunnel
 # backend (odmagent.conf(5) "tunnel"); ODM_TUNNEL_ENCAP (ip6ip6, the
 # default, or udp) their "tunnel-encap".
@@ -105,7 +107,7 @@ odm_agents_up() {
 		tunnel $ODM_TUNNEL
 		tunnel-encap $ODM_TUNNEL_ENCAP
 		tunnel-device $ODM_TUN_CHA
-		log-level info
+		log-level ${ODM_LOG_LEVEL:-info}
 		address $CHA_ADDR
 		pool $CHA_POOL
 		max-lifetime 600
@@ -120,7 +122,7 @@ odm_agents_up() {
 		tunnel $ODM_TUNNEL
 		tunnel-encap $ODM_TUNNEL_ENCAP
 		tunnel-device $ODM_TUN_MN
-		log-level info
+		log-level ${ODM_LOG_LEVEL:-info}
 		identity $ODM_NAI spi $ODM_SPI key-file $ODM_DIR/mn.key
 		default-type non-persistent
 		lifetime 300
@@ -207,6 +209,7 @@ odm_agent_start() {
 	local wrap=() host=$1
 	shift
 	[[ -z ${ODM_AGENT_CAPS:-} ]] || wrap=(setpriv "--bounding-set=-all,+${ODM_AGENT_CAPS//,/,+}")
+	[[ -z ${ODM_AGENT_WRAP:-} ]] || read -ra wrap <<<"$ODM_AGENT_WRAP ${wrap[*]}"
 	case $host in
 	cha)
 		topo_spawn cha odmagent-cha "$CHA_AGENT_LOG" "${wrap[@]}" "$ODM_BUILD/odmagent" -f "$ODM_DIR/cha.conf" "$@"

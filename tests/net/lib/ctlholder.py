@@ -3,7 +3,9 @@
 # control socket as it allows, as the calling user (tests/net/test_ctlshare.sh).
 #
 # Opens connections and says hello on each until the agent answers one with
-# EBUSY (or MAX is reached), writes "held N" to STATE, then says hello on
+# EBUSY (or MAX is reached), writes "held N by HOW" to STATE (HOW: the
+# error that ended it, "reset" for a connection dropped without an answer,
+# or "max"), then says hello on
 # every held connection every 2 s for as long as the file KEEPALIVE exists.
 # Once it is gone it sends nothing and watches the connections: when all
 # have been closed by the agent (or after 30 s) it writes "closed K after S s"
@@ -20,19 +22,21 @@ def hello(c, i):
 
 
 held = []
+how = "max"
 for i in range(MAX):
     c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    c.connect(sock_path)
     try:
+        c.connect(sock_path)
         r = hello(c, i)
     except OSError:
         r = None
     if not r or not r.get("ok"):
+        how = r.get("error", "?") if r else "reset"
         c.close()
         break
     held.append(c)
 with open(state, "w") as f:
-    f.write("held %d\n" % len(held))
+    f.write("held %d by %s\n" % (len(held), how))
 
 n = 0
 while os.path.exists(keepalive):
