@@ -205,6 +205,8 @@ odm_check_udp_idle "$T_LAST" "$ODM_DIR/udp-tun.pcap"
 odm_capture_stop "$CAP_UDP"
 check "the client was still running when its lease ended" kill -0 "$UDPC_PID"
 check "the anchor's binding for the UDP lease is gone too" wait_for 2 no_binding
+# its sleep only had to outlast the lease
+kill "$UDPC_PID" 2>/dev/null || true
 wait "$UDPC_PID" 2>/dev/null || true
 # The first datagram of an unconnected socket sent with sendmsg() and with
 # sendmmsg() (Python has no sendmmsg: libc's, through ctypes, which finds
