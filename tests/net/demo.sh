@@ -90,7 +90,7 @@ if ((rc != 0)); then
 	say error "curl failed (rc $rc): $(cat "$ODM_DIR/curl.log")"
 	exit 1
 fi
-SUM=$(sha256sum "$OUT" | awk '{print $1}')
+SUM=$(topo_sha256 "$OUT")
 STALL=$(odm_stall_ms "$ODM_DIR/inner.pcap" "$TOPO_MOVE_T0")
 say data "download done in $(awk -v a="$T_START" -v b="$T_END" 'BEGIN { printf "%.1f", b - a }') s; no data for ${STALL} ms across the move"
 if [[ $SUM == "$BIGFILE_SHA256" ]]; then

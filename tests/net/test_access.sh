@@ -151,11 +151,11 @@ rc=0
 wait "$CURL_PID" || rc=$?
 T_DONE=$(topo_now_ms)
 check "curl exits 0 (rc $rc)" test "$rc" -eq 0
-check "the download is intact" test "$(sha256sum "$OUT" | awk '{print $1}')" = "$BIGFILE_SHA256"
+check "the download is intact" test "$(topo_sha256 "$OUT")" = "$BIGFILE_SHA256"
 rc=0
 wait "$CURL2_PID" || rc=$?
 check "the download through the CHA completes intact too (rc $rc)" \
-	test "$rc" -eq 0 -a "$(sha256sum "$OUT2" | awk '{print $1}')" = "$BIGFILE_SHA256"
+	test "$rc" -eq 0 -a "$(topo_sha256 "$OUT2")" = "$BIGFILE_SHA256"
 odm_capture_stop "$CAP"
 odm_capture_stop "$CAP2"
 tshark -r "$ODM_DIR/ar1-up.pcap" -T fields -e ipv6.src -e ipv6.dst 2>/dev/null | sort | uniq -c | head -5

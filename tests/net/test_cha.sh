@@ -97,7 +97,7 @@ rc=0
 wait "$CURL_PID" || rc=$?
 CURL_T1=$(date +%s%N)
 check "curl exits 0 after the move (rc $rc)" test "$rc" -eq 0
-SUM=$(sha256sum "$OUT" | awk '{print $1}')
+SUM=$(topo_sha256 "$OUT")
 check "the sha256 of the download matches ($SUM)" test "$SUM" = "$BIGFILE_SHA256"
 check "nginx on cn logged the CHoA as the client" \
 	grep -q "^$CHOA $HTTP_PORT .*GET ${BIGFILE_URL_PATH}" "$ODM_RUNDIR/cn/nginx-tcp/access.log"

@@ -117,7 +117,7 @@ T1=$(topo_now_ms)
 cat "$ODM_DIR/curl1.err"
 check "uid 1's download completes (rc $rc), $((T1 - T_MOVE)) ms after the move" \
 	test "$rc" -eq 0 -a "$T1" -gt "$T_MOVE"
-check "intact" test "$(sha256sum "$OUT1" | awk '{print $1}')" = "$BIGFILE_SHA256"
+check "intact" test "$(topo_sha256 "$OUT1")" = "$BIGFILE_SHA256"
 check "uid 2's download still runs" kill -0 "$CURL2"
 # past the grace period, and past the time uid 1's lease would have ended
 # alone (the hand-out grace and a tick), with uid 2's socket still open
@@ -135,7 +135,7 @@ T2=$(topo_now_ms)
 cat "$ODM_DIR/curl2.err"
 echo "uid 1's curl exited $((T1 - T_MOVE)) ms after the move, uid 2's $((T2 - T_MOVE)) ms after (grace period $GRACE s)"
 check "uid 2's Graceful-replacement download completes (rc $rc)" test "$rc" -eq 0
-check "intact" test "$(sha256sum "$OUT2" | awk '{print $1}')" = "$BIGFILE_SHA256"
+check "intact" test "$(topo_sha256 "$OUT2")" = "$BIGFILE_SHA256"
 check "it ran past ar1's grace period: the shared claim is Session-lasting" \
 	test $((T2 - T_MOVE)) -gt $((GRACE * 1000))
 check "ar1 releases the address once the last socket closed" \

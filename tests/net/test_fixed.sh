@@ -150,7 +150,7 @@ check "ha's binding follows mn to ar2 ($A2)" wait_for 5 bound_to_coa "$F" "$A2"
 echo "# ha's binding points at the new CoA $(($(topo_now_ms) - TOPO_MOVE_T0 / 1000000)) ms after the link went down (at most; polled)"
 check "the download started before the move completes" wait "$DL"
 echo "# the download took $(($(topo_now_ms) - T_DL)) ms ($TOPO_BIGFILE_MB MiB paced at 1 MiB/s)"
-GOT=$(sha256sum "$ODM_RUNDIR/cn-big.bin" | awk '{print $1}')
+GOT=$(topo_sha256 "$ODM_RUNDIR/cn-big.bin")
 check "with the right sha256" test "$GOT" == "$WANT"
 check "the record is still the Fixed address" record_is "$F"
 check "after the move, a new connection by name works" get_is "$F"

@@ -118,7 +118,7 @@ wait "$PING_PID" 2>/dev/null || true
 rc=0
 wait "$CURL_PID" || rc=$?
 check "curl exits 0 after the move (rc $rc)" test "$rc" -eq 0
-SUM=$(sha256sum "$OUT" | awk '{print $1}')
+SUM=$(topo_sha256 "$OUT")
 check "the download is intact" test "$SUM" = "$BIGFILE_SHA256"
 grep -E 'move:|re-registered' "$MN_AGENT_LOG" | sed 's/^/  agent: /' || true
 # agent log lines start with a UTC time, 2026-01-31T12:00:00.123Z: time from

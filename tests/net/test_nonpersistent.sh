@@ -124,7 +124,7 @@ check "the UDP socket on the old address was left alone (rc $urc)" test "$urc" -
 rc=0
 wait "$SL_PID" || rc=$?
 check "the Session-lasting download through the CHA survived the move (rc $rc)" test "$rc" -eq 0
-SUM=$(sha256sum "$SL_OUT" | awk '{print $1}')
+SUM=$(topo_sha256 "$SL_OUT")
 check "its sha256 matches" test "$SUM" = "$BIGFILE_SHA256"
 check "the lease address $CHOA was never a victim" \
 	bash -c "! grep -q 'address $CHOA vanished' '$MN_AGENT_LOG'"

@@ -24,7 +24,7 @@ set -Eeuo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/check.sh"
 net_need test_policy "network namespaces, TUN, other uids" ip python3 setpriv curl named radvd \
-	nginx sha256sum
+	nginx openssl
 getent group nogroup >/dev/null || { echo "SKIP: no group nogroup"; exit 77; }
 
 . "$HERE/lib/topo.sh"
@@ -248,7 +248,7 @@ wait "$BIG_PID" || BRC=$?
 check "the download started before the reloads completes (rc $BRC)" test "$BRC" -eq 0
 check "over a CHoA ($BIGSRC in $CHA_POOL)" in_prefix "${BIGSRC:-::}" "$CHA_POOL"
 check "the one curl reported ($(cat "$ODM_DIR/big.src"))" test "$(cat "$ODM_DIR/big.src")" = "$BIGSRC"
-SUM=$(sha256sum "$ODM_DIR/big.out" | awk '{print $1}')
+SUM=$(topo_sha256 "$ODM_DIR/big.out")
 check "its sha256 matches ($SUM)" test "$SUM" = "$BIGFILE_SHA256"
 rm -f "$ODM_DIR/big.out"
 # a clean stop frees the policy: with agents built with SAN=1 (ODM_BUILD

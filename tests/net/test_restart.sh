@@ -79,7 +79,7 @@ finish() {
 	local rc=0 sum
 	wait "$CURL_PID" || rc=$?
 	check "$1: curl exits 0 (rc $rc)" test "$rc" -eq 0
-	sum=$(sha256sum "$OUT" | awk '{print $1}')
+	sum=$(topo_sha256 "$OUT")
 	check "$1: the sha256 of the download matches" test "$sum" = "$BIGFILE_SHA256"
 }
 

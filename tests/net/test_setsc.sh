@@ -22,7 +22,7 @@ set -Eeuo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/check.sh"
-net_need test_setsc "network namespaces, TUN, raw sockets" ip nginx named radvd python3 sha256sum
+net_need test_setsc "network namespaces, TUN, raw sockets" ip nginx named radvd python3 openssl
 
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
@@ -95,7 +95,7 @@ topo_move ar2
 BRC=0
 wait "$BIG_PID" || BRC=$?
 check "the download across the move completes (rc $BRC)" test "$BRC" -eq 0
-SUM=$(sha256sum "$ODM_DIR/big.out" | awk '{print $1}')
+SUM=$(topo_sha256 "$ODM_DIR/big.out")
 check "the sha256 of the download matches ($SUM)" test "$SUM" = "$BIGFILE_SHA256"
 rm -f "$ODM_DIR/big.out"
 

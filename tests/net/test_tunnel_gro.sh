@@ -49,7 +49,7 @@ odm_shim timeout 20 curl -6 -sS -o "$OUT" "http://cn.example.test${BIGFILE_URL_P
 odm_capture_stop "$CAP"
 check "curl through the tunnel exits 0 (rc $rc)" test "$rc" -eq 0
 check "the sha256 of the download matches" \
-	test "$(sha256sum "$OUT" | awk '{print $1}')" = "$BIGFILE_SHA256"
+	test "$(topo_sha256 "$OUT")" = "$BIGFILE_SHA256"
 BIG=$(coalesced_on "$ODM_DIR/mn.pcap")
 echo "down: $BIG coalesced IPv6-in-IPv6 packets on mn's $MN_IF1"
 check "mn's link coalesced IPv6-in-IPv6 packets ($BIG longer than the MTU)" test "$BIG" -gt 10

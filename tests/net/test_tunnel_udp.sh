@@ -60,7 +60,7 @@ rc=0
 wait "$CURL_PID" || rc=$?
 check "curl exits 0 after the move (rc $rc)" test "$rc" -eq 0
 check "the sha256 of the download matches" \
-	test "$(sha256sum "$OUT" | awk '{print $1}')" = "$BIGFILE_SHA256"
+	test "$(topo_sha256 "$OUT")" = "$BIGFILE_SHA256"
 odm_capture_stop "$CAP_CORE"
 # outer source, destination, UDP ports, and 41 for IPv6-in-IPv6
 tshark -r "$ODM_DIR/core.pcap" -T fields -e ipv6.src -e ipv6.dst -e udp.srcport -e udp.dstport \

@@ -23,7 +23,7 @@ odm_download_ok() {
 	wait "$CURL_PID" || rc=$?
 	check "$1: curl exits 0 (rc $rc)" test "$rc" -eq 0
 	check "$1: the sha256 of the download matches" \
-		test "$(sha256sum "$OUT" | awk '{print $1}')" = "$BIGFILE_SHA256"
+		test "$(topo_sha256 "$OUT")" = "$BIGFILE_SHA256"
 }
 
 odm_got_mb() { [[ -f $1 ]] && (($(stat -c %s "$1") >= $2 * 1024 * 1024)); }

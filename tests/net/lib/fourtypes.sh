@@ -59,7 +59,7 @@ ft_anchors_up() {
 	odm_anchor_up ar2 "$AR2_ADDR" "mode access" "access-prefix $AR2_PREFIX" "grace-period $FT_GRACE"
 	FT_FILE=$ODM_RUNDIR/www/paced.bin
 	head -c "$((FT_FILE_KB * 1024))" /dev/urandom >"$FT_FILE"
-	FT_FILE_SHA256=$(sha256sum "$FT_FILE" | awk '{print $1}')
+	FT_FILE_SHA256=$(topo_sha256 "$FT_FILE")
 	for h in mn cn cn2; do mkdir -p "$ODM_RUNDIR/$h"; done
 	ft__server mn "${FT_PORT[fixed]}"
 	ft__server cn "${FT_PORT[sl-cha]}"
@@ -158,7 +158,7 @@ ft_run() {
 		wait "${FT_PID[$k]}" || FT_RC[$k]=$?
 		FT_USED[$k]=$(cat "$FT_DIR/$k.used" 2>/dev/null || true)
 		FT_SHA[$k]=0
-		[[ -f $FT_DIR/$k.bin && $(sha256sum "$FT_DIR/$k.bin" | awk '{print $1}') == "$FT_FILE_SHA256" ]] && FT_SHA[$k]=1
+		[[ -f $FT_DIR/$k.bin && $(topo_sha256 "$FT_DIR/$k.bin") == "$FT_FILE_SHA256" ]] && FT_SHA[$k]=1
 	done
 	odm_capture_stop "$cap_mn"
 	odm_capture_stop "$cap_cn"

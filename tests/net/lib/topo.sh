@@ -50,7 +50,8 @@
 #
 # API (see each function): topo_up topo_down nsx topo_move topo_move_mbb topo_mn_addr
 # topo_start_nginx topo_start_iperf topo_check_clean topo_shape topo_unshape topo_spawn
-# topo_kill topo_wait_listen topo_diag topo_log topo_die topo_now_ms topo_gro
+# topo_kill topo_wait_listen topo_diag topo_log topo_die topo_now_ms topo_sha256
+# topo_random_file topo_gro
 # topo_at_exit topo_sweep.
 
 # ---------------------------------------------------------------- constants
@@ -101,6 +102,17 @@ TOPO_MN_DAD=${TOPO_MN_DAD:-fast}
 
 # ---------------------------------------------------------------- helpers
 topo_now_ms() { local t; t=$(date +%s%N); echo $((t / 1000000)); }
+
+# topo_sha256 FILE - its SHA-256 in hex. openssl uses the CPU's SHA
+# instructions: a 256 MiB download is checked in 0.4 s, not sha256sum's 2.8.
+topo_sha256() { openssl dgst -sha256 -r "$1" | awk '{print $1}'; }
+
+# topo_random_file FILE MIB - MIB MiB that do not compress: AES-128-CTR of
+# zeros under a random key (0.3 s for 256 MiB; /dev/urandom takes 2.3).
+topo_random_file() {
+	head -c "$(($2 * 1024 * 1024))" /dev/zero |
+		openssl enc -aes-128-ctr -K "$(openssl rand -hex 16)" -iv "$(openssl rand -hex 16)" >"$1"
+}
 
 # topo_log MSG... - a progress line on stderr (and in the trace).
 topo_log() {
@@ -565,6 +577,10 @@ topo_up() {
 		echo "topo_up: needs root" >&2
 		return 1
 	fi
+	if ! command -v openssl >/dev/null; then
+		echo "topo_up: needs openssl (the big file and its sha256; make deps-net installs it)" >&2
+		return 1
+	fi
 	t0=$(topo_now_ms)
 	ODM_RUNDIR=$(mktemp -d "${TMPDIR:-/tmp}/odm-$ODM_RUNID.XXXXXX")
 	export ODM_RUNDIR
@@ -581,8 +597,8 @@ topo_up() {
 	mkdir -p "$ODM_RUNDIR/www"
 	BIGFILE=$ODM_RUNDIR/www${BIGFILE_URL_PATH}
 	export BIGFILE
-	(head -c "$((${TOPO_BIGFILE_MB:-256} * 1024 * 1024))" /dev/urandom >"$BIGFILE" &&
-		sha256sum "$BIGFILE" | awk '{print $1}' >"$BIGFILE.sha256") &
+	(topo_random_file "$BIGFILE" "${TOPO_BIGFILE_MB:-256}" &&
+		topo_sha256 "$BIGFILE" >"$BIGFILE.sha256") &
 	bigpid=$!
 	echo "hello from ODM test net" >"$ODM_RUNDIR/www/index.html"
 
