@@ -86,7 +86,7 @@ measure_odm() {
 	odm_capture_stop "$cncap"
 	odm_capture_stop "$IPMON_PID"
 	((rc == 0)) || topo_die "ODM download failed across the move (curl rc $rc)"
-	[[ $(sha256sum <"$out" | awk '{print $1}') == "$BIGFILE_SHA256" ]] ||
+	[[ $(topo_sha256 "$out") == "$BIGFILE_SHA256" ]] ||
 		topo_die "ODM download: wrong sha256"
 	R_TIMELINE=$(timeline "$pcap" "$HTTP_PORT" "$ODM_DIR/odm-$1-$MEAS_I.ipmon" "$MN_AGENT_LOG")
 	R_STALL=$(phase stall "$R_TIMELINE")

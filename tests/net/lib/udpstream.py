@@ -19,7 +19,9 @@ tests (tests/net/test_replay.sh, make bench).
       dup_age_med_ms (a copy's arrival after the first one's), outage_sent
       (the longest run of consecutive datagrams not delivered on time:
       lost, or arriving more than 5 ms after their send, as the replayed
-      ones do), outage_ms (from the send of the last datagram on time
+      ones do; with those after it sent before the replay's first copy
+      arrived and received only after that, the replay's last copies,
+      which can come within 5 ms), outage_ms (from the send of the last datagram on time
       before that run to the first one after it), resumed (1 when
       datagrams sent after the run arrived).
 
@@ -119,6 +121,12 @@ def analyse(out, rate):
         if run > best[1] - best[0]:
             best = (first, seq + 1)
     a, b = best
+    # the replay's last copies can come within LATE_NS of their send, as if
+    # on time: a datagram sent before the replay's first copy arrived and
+    # received only after that was lost on the old path too
+    burst = min((seen[q][1] for q in range(a, b) if q in seen), default=None)
+    while burst is not None and b in seen and seen[b][0] < burst <= seen[b][1]:
+        b += 1
     # its length: from the send of the last datagram on time before it to
     # the send of the first one on time after it
     before = seen[a - 1][0] if a - 1 in seen else (seen[min(seen)][0] if seen else 0)
