@@ -208,9 +208,10 @@ net:
 # they fail on a sanitizer report in the logs.
 # NET_SAN_ONLY: those of them make check does not run again with the plain
 # agents (the agents' own logic, which the sanitized build checks more
-# strictly; test_anchor and test_mn, which also time the agents, run on both).
+# strictly; test_anchor, which also times the agents, runs on both, and
+# test_mn runs with the plain agents in net-kernel).
 NET_SAN_TESTS := anchor|mn|strayba|ctl$$|monitor|graceful
-NET_SAN_ONLY  := ^test_(anchor_modes|strayba|ctl|monitor|graceful)$$
+NET_SAN_ONLY  := ^test_(anchor_modes|mn|strayba|ctl|monitor|graceful)$$
 net-san:
 	@$(MAKE) --no-print-directory deps-net
 	$(MAKE) -j$(JOBS) BUILD=$(BUILD)/san SAN=1 $(BUILD)/san/odmagent $(BUILD)/san/odmctl \
@@ -218,7 +219,8 @@ net-san:
 	ODM_BUILD=$(abspath $(BUILD)/san) bash tests/net/run-all.sh '$(NET_SAN_TESTS)'
 
 # The host and replay tests again with both agents on the kernel tunnel
-# backend (seg6; `net` runs them on the userspace one, and
+# backend (seg6; `net` runs them on the userspace one, make check test_mn
+# there with the sanitized agents only, and
 # test_tunnel_kernel compares the two on the wire). The CHA continuity test
 # runs there in `net` already: test_samples runs it with the samples'
 # "tunnel auto", which takes the kernel backend where there is seg6 (it
