@@ -32,7 +32,6 @@
  */
 #include <errno.h>
 #include <grp.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -934,32 +933,53 @@ static void on_idle_closed(uv_handle_t *h)
 	ctl_unref(h->data);
 }
 
-/* Serve no more connections than the limit on open files leaves room for. */
+/*
+ * Each process that uses the shim holds a connection, so the soft limit on
+ * open files is taken up to NOFILE_WANT where the hard limit allows (systemd
+ * starts a service at 1024), and no more connections are served than the
+ * limit then leaves room for. The agent waits with epoll, never select(),
+ * and starts no other program, so no one is handed descriptors past
+ * FD_SETSIZE.
+ */
+#define NOFILE_WANT 4096
+
 static int fit_fd_limit(struct control *ctl)
 {
 	unsigned want = ctl->lim.max_conns, got;
-	unsigned long long cur, max;
 	struct rlimit rl;
+	rlim_t raised, was;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
 		log_warn(errno, "getrlimit RLIMIT_NOFILE: serving up to %u control connections",
 			 want);
 		return 0;
 	}
-	cur = rl.rlim_cur == RLIM_INFINITY ? ULLONG_MAX : (unsigned long long)rl.rlim_cur;
-	max = rl.rlim_max == RLIM_INFINITY ? ULLONG_MAX : (unsigned long long)rl.rlim_max;
-	got = ctlshare_fit_fds(&ctl->lim, cur, CTL_FD_OVERHEAD);
+	raised = rl.rlim_max < NOFILE_WANT ? rl.rlim_max : NOFILE_WANT;
+	if (rl.rlim_cur < raised) {
+		log_debug("limit on open files: %llu -> %llu (hard %llu)",
+			  (unsigned long long)rl.rlim_cur, (unsigned long long)raised,
+			  (unsigned long long)rl.rlim_max);
+		was = rl.rlim_cur;
+		rl.rlim_cur = raised;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+			log_warn(errno, "setrlimit RLIMIT_NOFILE %llu", (unsigned long long)raised);
+			rl.rlim_cur = was;
+		}
+	}
+	/* RLIM_INFINITY is the largest rlim_t: ctlshare takes it as no limit */
+	got = ctlshare_fit_fds(&ctl->lim, rl.rlim_cur, CTL_FD_OVERHEAD);
 	if (!got) {
 		log_err(0, "the limit on open files (%llu) is too low: the agent needs %u or more "
 			   "(ulimit -n; systemd: LimitNOFILE=)",
-			cur, CTLSHARE_MIN_CONNS + CTL_FD_OVERHEAD);
+			(unsigned long long)rl.rlim_cur, CTLSHARE_MIN_CONNS + CTL_FD_OVERHEAD);
 		return -EMFILE;
 	}
 	if (got < want)
 		log_warnx("the limit on open files (%llu, hard %llu) leaves room for %u control "
 			  "connections, not %u: processes past that are refused with EBUSY "
 			  "(ulimit -n; systemd: LimitNOFILE=)",
-			  cur, max, got, want);
+			  (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max, got,
+			  want);
 	return 0;
 }
 

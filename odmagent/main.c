@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -99,36 +98,6 @@ static void on_signal(uv_signal_t *s, int signum)
 	uv_close((uv_handle_t *)&a->sig_int, NULL);
 	uv_close((uv_handle_t *)&a->sig_hup, NULL);
 	/* uv_run returns once every handle the modules own has closed */
-}
-
-/*
- * Each process that uses the shim holds a control connection, so take the
- * soft limit on open files up to NOFILE_WANT where the hard limit allows
- * (systemd starts a service at 1024): control_open() serves as many
- * connections as the limit leaves room for, and says so when that is fewer
- * than its own cap. The agent waits with epoll, never select(), and starts
- * no other program, so no one is handed descriptors past FD_SETSIZE.
- */
-#define NOFILE_WANT 4096
-
-static void raise_nofile(void)
-{
-	struct rlimit rl;
-	rlim_t want;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
-		log_warn(errno, "getrlimit RLIMIT_NOFILE");
-		return;
-	}
-	want = rl.rlim_max < NOFILE_WANT ? rl.rlim_max : NOFILE_WANT;
-	if (rl.rlim_cur >= want)
-		return;
-	log_debug("limit on open files: %llu -> %llu (hard %llu)",
-		  (unsigned long long)rl.rlim_cur, (unsigned long long)want,
-		  (unsigned long long)rl.rlim_max);
-	rl.rlim_cur = want;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-		log_warn(errno, "setrlimit RLIMIT_NOFILE %llu", (unsigned long long)want);
 }
 
 static void on_walk_close(uv_handle_t *h, void *arg)
@@ -265,7 +234,6 @@ int main(int argc, char **argv)
 		log_err(r, "netlink");
 		goto out;
 	}
-	raise_nofile();
 	r = control_open(a);
 	if (r < 0) {
 		log_err(r, "control socket %s", a->cfg.control_path);

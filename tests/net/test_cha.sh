@@ -83,8 +83,7 @@ topo_move ar2
 COA2=$(topo_mn_addr)
 MOVE_T0=$TOPO_MOVE_T0
 echo "moved: CoA $COA1 -> $COA2"
-coa_updated() { [[ $(odm_status cha | json 'j["bindings"][0]["coa"]') == "$COA2" ]]; }
-check "the anchor's binding follows the host to $COA2" wait_for 5 coa_updated
+check "the anchor's binding follows the host to $COA2" wait_for 5 odm_bindings_at "$COA2"
 REPLAYED=$(odm_status cha | json 'j["tunnel"]["replayed"]')
 echo "the anchor sent $REPLAYED packets again to the new CoA (replay after a move)"
 if [[ $(odm_tunnel_backend cha) == userspace ]]; then

@@ -103,15 +103,7 @@ ODM_AGENT_WRAP="prlimit --nofile=1024:1024" odm_agent_start mn
 check "an agent held to 1024 open files says how many connections fit" \
 	grep -q 'limit on open files (1024, hard 1024) leaves room for 832 control connections, not 1024' "$MN_AGENT_LOG"
 odm_udp_sink 7790
-odm_shim_bg /usr/bin/python3 -u -c '
-import socket, time
-ai = socket.getaddrinfo("cn.example.test", 7790, socket.AF_INET6, socket.SOCK_DGRAM)[0]
-s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-for i in range(600):
-    s.sendto(b"tick %d" % i, ai[4])
-    time.sleep(0.1)
-' >"$BIN/ticker.log" 2>&1
-TICKER_PID=$ODM_BG_PID
+odm_udp_holder 7790 60 0.1
 has_udp_binding() { [[ $(odm_binding_count) -ge 1 ]]; }
 check "a program under the shim holds a lease" wait_for 10 has_udp_binding
 touch "$KEEP"
@@ -127,13 +119,12 @@ check "root holds the 832 that fit, less the shim's own, and the next is refused
 	test "$HELD" -ge 831 -a "$HELD" -le 832 -a "$HOW" = EBUSY
 topo_move ar2
 COA2=$(topo_mn_addr)
-followed() { [[ $(odm_status cha | json 'j["bindings"][0]["coa"]') == "$COA2" ]]; }
 check "with every slot taken the agent still handles a move: the binding follows to $COA2" \
-	wait_for 5 followed
+	wait_for 5 odm_bindings_at "$COA2"
 check "the agent logged no failure to open a file" bash -c "! grep -qE 'Too many open files|EMFILE' '$MN_AGENT_LOG'"
 rm -f "$KEEP"
 topo_kill "$HOLDER_PID"
-topo_kill "$TICKER_PID"
+topo_kill "$ODM_UDP_HOLDER"
 
 check "no sanitizer report in the agents' logs" odm_agent_logs_clean
 check_summary test_ctlshare

@@ -54,8 +54,7 @@ COA1=$(topo_mn_addr)
 topo_move ar2
 COA2=$(topo_mn_addr)
 echo "moved: CoA $COA1 -> $COA2"
-coa_updated() { [[ $(odm_status cha | json 'j["bindings"][0]["coa"]') == "$COA2" ]]; }
-check "the anchor's binding follows the host to $COA2" wait_for 5 coa_updated
+check "the anchor's binding follows the host to $COA2" wait_for 5 odm_bindings_at "$COA2"
 rc=0
 wait "$CURL_PID" || rc=$?
 check "curl exits 0 after the move (rc $rc)" test "$rc" -eq 0

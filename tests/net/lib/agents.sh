@@ -263,6 +263,10 @@ odm_agent_logs_clean() { ! grep -qE 'Sanitizer|runtime error' "$MN_AGENT_LOG" "$
 # odm_lease_count / odm_binding_count - leases on mn, bindings at the anchor
 odm_lease_count() { odm_status mn | json 'len(j.get("leases", []))'; }
 odm_binding_count() { odm_status cha | json 'len(j.get("bindings", []))'; }
+# odm_bindings_at COA - 0 when the anchor on cha holds bindings, all at COA
+odm_bindings_at() {
+	[[ $(odm_status cha | json '" ".join(sorted(set(b["coa"] for b in j["bindings"])))') == "$1" ]]
+}
 
 # odm_as UID CMD... - CMD on mn as UID, group nogroup, no other groups.
 odm_as() {
@@ -510,9 +514,10 @@ odm_craft_bu() {
 
 # odm_udp_sink PORT - a UDP sink on cn at PORT that logs "TEXT PEER" per
 # datagram to $ODM_DIR/udp-sink.log; returns once it listens.
-# odm_udp_holder PORT SECS - a program under the shim on mn that sends
-# "hello" to cn.example.test PORT (so it holds a CHoA lease) and stays
-# quiet for SECS; its pid in ODM_UDP_HOLDER.
+# odm_udp_holder PORT SECS [EVERY] - a program under the shim on mn that
+# sends "hello" to cn.example.test PORT (so it holds a CHoA lease) and stays
+# quiet for SECS, or with EVERY says hello again every EVERY s for SECS (so
+# the lease never falls idle); its pid in ODM_UDP_HOLDER.
 odm_udp_sink() {
 	topo_spawn cn udp-sink "$ODM_DIR/udp-sink.log" /usr/bin/python3 -u -c '
 import socket, sys
@@ -530,8 +535,12 @@ odm_udp_holder() {
 import socket, sys, time
 ai = socket.getaddrinfo("cn.example.test", int(sys.argv[1]), socket.AF_INET6, socket.SOCK_DGRAM)[0]
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+end, every = time.monotonic() + float(sys.argv[2]), float(sys.argv[3])
 s.sendto(b"hello", ai[4])
-time.sleep(float(sys.argv[2]))
-' "$1" "$2" >"$ODM_DIR/udp-client.log" 2>&1
+while every and time.monotonic() + every < end:
+    time.sleep(every)
+    s.sendto(b"hello", ai[4])
+time.sleep(max(0.0, end - time.monotonic()))
+' "$1" "$2" "${3:-0}" >"$ODM_DIR/udp-client.log" 2>&1
 	ODM_UDP_HOLDER=$ODM_BG_PID
 }

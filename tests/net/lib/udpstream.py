@@ -21,9 +21,9 @@ tests (tests/net/test_replay.sh, make bench).
       lost, or arriving more than 5 ms after their send, as the replayed
       ones do; with those after it sent before the replay's first copy
       arrived and received only after that, the replay's last copies,
-      which can come within 5 ms), outage_ms (from the send of the last datagram on time
-      before that run to the first one after it), resumed (1 when
-      datagrams sent after the run arrived).
+      which can come within 5 ms), outage_ms (from the send of the last
+      datagram on time before that run to the first one after it),
+      resumed (1 when datagrams sent after the run arrived).
 
 All hosts of the test network share one CLOCK_MONOTONIC (namespaces do
 not change it), so send and receive times compare directly.
