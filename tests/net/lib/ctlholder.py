@@ -17,7 +17,10 @@ sock_path, state, keepalive = sys.argv[1:4]
 
 
 def hello(c, i):
-    c.sendall(json.dumps({"op": "hello", "id": i}).encode() + b"\n")
+    try:
+        c.sendall(json.dumps({"op": "hello", "id": i}).encode() + b"\n")
+    except OSError:
+        pass  # refused and closed before it heard us: its answer is still there
     return json.loads(c.makefile("rb").readline() or b"null")
 
 
