@@ -24,7 +24,7 @@
 #endif
 
 /*
- * ODM_TYPE's type, or ODM_TYPE_NONE (a bad value said once, in debug): read
+ * ODM_TYPE's type, or ODM_TYPE_NONE (a bad value said once on stderr): read
  * once, at the first getaddrinfo or socket decided, and kept (getenv walks the
  * whole environment, and this runs in every connect()); a program that
  * changes its ODM_TYPE later does not change its type (odm(7)).
@@ -42,9 +42,15 @@ static int env_type(void)
 		return t;
 	env = getenv(SHIM_TYPE_ENV);
 	t = shim_policy_type(env, -1, &bad);
-	if (bad)
-		shim_debug_once(&said_bad, "%s=%s is not a type, using the agent's default",
-				SHIM_TYPE_ENV, env);
+	if (bad) {
+		char v[48];
+
+		shim_warn_once(&said_bad,
+			       "%s=%s names no address type (session-lasting, fixed, "
+			       "non-persistent, graceful-replacement, or 1-4): the agent's "
+			       "default type applies",
+			       SHIM_TYPE_ENV, shim_log_clean(v, sizeof(v), env));
+	}
 	__atomic_store_n(&env_type_read, t, __ATOMIC_RELAXED);
 	return t;
 }

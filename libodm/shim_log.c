@@ -66,3 +66,28 @@ void shim_debug_once(int *flag, const char *fmt, ...)
 	va_end(ap);
 	errno = saved;
 }
+
+void shim_warn_once(int *flag, const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	if (__atomic_exchange_n(flag, 1, __ATOMIC_RELAXED))
+		return;
+	va_start(ap, fmt);
+	vemit(fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+const char *shim_log_clean(char *buf, size_t size, const char *s)
+{
+	size_t n = 0;
+
+	if (size == 0)
+		return "";
+	for (; s && s[n] && n + 1 < size; n++)
+		buf[n] = (s[n] >= 0x20 && s[n] < 0x7f) ? s[n] : '?';
+	buf[n] = '\0';
+	return buf;
+}

@@ -26,7 +26,9 @@
 #                              a c-ares of its own (tests/shim/own_cares.c,
 #                              as node does) does not receive the shim's
 #                              c-ares calls, a vfork child's close_range
-#                              leaves the parent's state alone.
+#                              leaves the parent's state alone, an
+#                              ODM_TYPE that names no type is said once
+#                              on stderr and the agent's default applies.
 #
 # Env: ODM_BUILD (build dir, default build). Exit 0 pass, 1 fail, 77 skip.
 set -euo pipefail
@@ -96,6 +98,15 @@ inner() { # runs inside unshare -nm, as root
 	# No ODM_DEBUG: silent.
 	"${pre[@]}" "$TMP/target_sock" connect cn.example.test >"$TMP/o" 2>"$TMP/e"
 	check "nothing on stderr without ODM_DEBUG" test ! -s "$TMP/e"
+	# An ODM_TYPE that names no type is the one thing said without
+	# ODM_DEBUG, once, its value made printable; the agent's default applies.
+	ODM_TYPE=$'sesion-lasting\e[31m' "${pre[@]}" "$TMP/target_sock" closerange cn.example.test \
+		>"$TMP/o" 2>"$TMP/e"
+	check "a bad ODM_TYPE is said once on stderr, named" \
+		test "$(count '^odm: ODM_TYPE=sesion-lasting?\[31m names no address type' "$TMP/e")" = 1
+	check "and nothing else is" test "$(wc -l <"$TMP/e")" = 1
+	check "a bad ODM_TYPE: the agent's default type applies (both connects leased)" \
+		test "$(count 'server sees source 2001:db8:c4a::2' "$TMP/o")" = 2
 
 	# dup, dup2, dup3, F_DUPFD_CLOEXEC: one release, after the last close.
 	# (counted by the program's pid: the hint of the run before may land late)
