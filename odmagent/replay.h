@@ -74,7 +74,8 @@
 struct replay_ring;
 
 /* slots: how many packets are kept (the oldest is overwritten), each of at
- * most REPLAY_PKT_MAX bytes */
+ * most REPLAY_PKT_MAX bytes. The ring's memory is resident from here on
+ * (MAP_POPULATE), whatever the traffic: its size is what the agent uses. */
 int replay_open(struct replay_ring **out, size_t slots);
 /* The same with packets of at most pkt_max bytes (1..REPLAY_PKT_LIMIT): the
  * ring holds slots x pkt_max bytes and a little per slot, whatever comes. */

@@ -3,7 +3,10 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "replay.h"
 #include "testaddr.h"
@@ -32,6 +35,26 @@ static void put(struct replay_ring *r, const char *inner, uint64_t ts, uint8_t t
 
 	memset(pkt, tag, sizeof pkt);
 	replay_record(r, &a, ts, pkt, len);
+}
+
+/* Every page of the ring is resident as soon as it is open (its size is the
+ * bound, not what traffic has filled so far): mincore(2) over the slots. */
+Test(replay, open_makes_the_ring_resident)
+{
+	struct replay_ring *r = NULL;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), len = 1024 * REPLAY_PKT_MAX, i, out = 0;
+	unsigned char vec[1024 * REPLAY_PKT_MAX / 4096 + 2];
+	uintptr_t start;
+
+	cr_assert_eq(replay_open(&r, 1024), 0);
+	start = (uintptr_t)r & ~(uintptr_t)(page - 1);
+	cr_assert_leq((len + page - 1) / page, sizeof vec);
+	cr_assert_eq(mincore((void *)start, len, vec), 0, "mincore: %s", strerror(errno));
+	for (i = 0; i < (len + page - 1) / page; i++)
+		out += !(vec[i] & 1);
+	cr_assert_eq(out, 0, "%zu of %zu pages of a new ring not resident", out,
+		     (len + page - 1) / page);
+	replay_close(r);
 }
 
 Test(replay, open_checks_its_size)
