@@ -5,6 +5,7 @@
  * fd-table slot for the number they hand out (socket_wrapper does the same),
  * so a close the shim never saw cannot make a new socket look leased.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <sys/socket.h>
 
@@ -13,6 +14,7 @@
 #include "libc_real.h"
 #include "ownpid.h"
 #include "shim_connect.h"
+#include "shim_log.h"
 #include "shim_policy.h"
 
 /* A new fd number: forget whatever the table said about it. */
@@ -60,13 +62,32 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 	return nfd;
 }
 
+/* ODM_DEBUG: an IPv4 destination goes out as the kernel decides, whatever
+ * the type (odm(7) CAVEATS). */
+static void say_ipv4(int fd, const struct sockaddr *dst, const char *what)
+{
+	char buf[INET6_ADDRSTRLEN] = "?";
+
+	if (dst->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)dst)->sin_addr, buf, sizeof(buf));
+	else
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)dst)->sin6_addr, buf, sizeof(buf));
+	shim_debug("%s fd %d -> %s: IPv4, no address type applies (ODM's addresses are IPv6): plain",
+		   what, fd, buf);
+}
+
 /* 0, or -errno: the call fails (a type asked for could not be had). */
 static int before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what)
 {
 	int r;
 
-	if (guard_active() || !shim_policy_dst_eligible(dst, len))
+	if (guard_active())
 		return 0;
+	if (!shim_policy_dst_eligible(dst, len)) {
+		if (shim_debug_on() && shim_policy_dst_ipv4(dst, len))
+			say_ipv4(fd, dst, what);
+		return 0;
+	}
 	guard_enter();
 	r = shim_before_send(fd, dst, len, what);
 	guard_leave();

@@ -74,6 +74,16 @@ int shim_policy_dst_eligible(const struct sockaddr *sa, socklen_t len)
 	return 1;
 }
 
+int shim_policy_dst_ipv4(const struct sockaddr *sa, socklen_t len)
+{
+	if (!sa || len < (socklen_t)sizeof(sa->sa_family))
+		return 0;
+	if (sa->sa_family == AF_INET)
+		return len >= (socklen_t)sizeof(struct sockaddr_in);
+	return sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6) &&
+	       IN6_IS_ADDR_V4MAPPED(&((const struct sockaddr_in6 *)sa)->sin6_addr);
+}
+
 /*
  * 1 if node is surely a host name: no colon, and before any white space
  * (inet_aton ignores what follows one) a character that no numeric form

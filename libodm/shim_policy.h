@@ -43,6 +43,10 @@ int shim_policy_wants_lease(int type);
  */
 int shim_policy_dst_eligible(const struct sockaddr *sa, socklen_t len);
 
+/* 1 if a destination is IPv4: AF_INET, or an IPv4-mapped AF_INET6 address
+ * (never worth a lease: ODM's addresses are IPv6). */
+int shim_policy_dst_ipv4(const struct sockaddr *sa, socklen_t len);
+
 /*
  * 1 if getaddrinfo(node, hints) should start a cha.<node> lookup: node is a
  * host name (not numeric, AI_NUMERICHOST not set), not localhost, and

@@ -108,6 +108,21 @@ inner() { # runs inside unshare -nm, as root
 	check "a bad ODM_TYPE: the agent's default type applies (both connects leased)" \
 		test "$(count 'server sees source 2001:db8:c4a::2' "$TMP/o")" = 2
 
+	# An IPv4 destination gets no type (ODM's addresses are IPv6): said
+	# with ODM_DEBUG, as v4-mapped too; no lease asked for either.
+	: >"$log"
+	"${pre[@]}" ODM_TYPE=session-lasting ODM_DEBUG=1 python3 -c '
+import socket
+for fam, dst in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::ffff:127.0.0.1")):
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.connect((dst, 9))
+    s.close()' 2>"$TMP/e"
+	check "ODM_DEBUG says an IPv4 destination goes out plain" \
+		test "$(count '^odm: connect fd [0-9]* -> 127.0.0.1: IPv4, no address type applies' "$TMP/e")" = 1
+	check "and a v4-mapped one" \
+		test "$(count '^odm: connect fd [0-9]* -> ::ffff:127.0.0.1: IPv4, no address type applies' "$TMP/e")" = 1
+	check "no lease asked for IPv4 destinations" test "$(count '"op": "lease"' "$log")" = 0
+
 	# dup, dup2, dup3, F_DUPFD_CLOEXEC: one release, after the last close.
 	# (counted by the program's pid: the hint of the run before may land late)
 	: >"$log"

@@ -100,6 +100,21 @@ Test(shim_policy, destinations)
 		      "short sockaddr");
 }
 
+Test(shim_policy, ipv4_destinations)
+{
+	struct sockaddr_in s4 = { .sin_family = AF_INET };
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6 };
+
+	cr_assert(shim_policy_dst_ipv4((struct sockaddr *)&s4, sizeof(s4)));
+	cr_assert_not(shim_policy_dst_ipv4((struct sockaddr *)&s4, sizeof(s4) - 1), "short");
+	inet_pton(AF_INET6, "::ffff:192.0.2.1", &s6.sin6_addr);
+	cr_assert(shim_policy_dst_ipv4((struct sockaddr *)&s6, sizeof(s6)), "v4-mapped");
+	cr_assert_not(shim_policy_dst_ipv4((struct sockaddr *)&s6, sizeof(s6) - 4), "short");
+	inet_pton(AF_INET6, "2001:db8::1", &s6.sin6_addr);
+	cr_assert_not(shim_policy_dst_ipv4((struct sockaddr *)&s6, sizeof(s6)));
+	cr_assert_not(shim_policy_dst_ipv4(NULL, 0));
+}
+
 Test(shim_policy, names)
 {
 	struct addrinfo numeric = { .ai_flags = AI_NUMERICHOST };
