@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "agentlock.h"
 #include "monotime.h"
 #include "control.h"
 #include "ipc.h"
@@ -115,7 +116,7 @@ int main(int argc, char **argv)
 	uv_loop_t loop;
 	char err[512];
 	int check = 0, debug = 0, verbose = 0, to_syslog = 0, c, r, rc = 1;
-	int loop_ok = 0, sigs_ok = 0, started = 0, optimistic = -1, solicit = -1;
+	int loop_ok = 0, sigs_ok = 0, started = 0, optimistic = -1, solicit = -1, lock_fd = -1;
 	uint64_t capeff;
 
 	static const struct option longopts[] = {
@@ -221,6 +222,14 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
+	/* before anything of the state dir's is touched: a second agent on it
+	 * would take over and end what the first one holds */
+	lock_fd = agentlock_take(a->cfg.state_dir, err, sizeof(err));
+	if (lock_fd < 0) {
+		log_err(0, "role %s cannot start: %s", config_role_name(a->cfg.role), err);
+		goto out;
+	}
+
 	r = uv_loop_init(&loop);
 	if (r < 0) {
 		log_err(r, "uv_loop_init");
@@ -297,5 +306,6 @@ out:
 	a->nc = NULL;
 	events_clear(&a->events);
 	config_free(&a->cfg);
+	agentlock_release(lock_fd);
 	return rc;
 }

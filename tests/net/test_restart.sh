@@ -8,6 +8,8 @@
 #      rule, route), re-registers at once, and the download completes with
 #      the right sha256; once curl exits the lease ends as usual;
 #   b. the same for the anchor: it restores the binding, pool and tunnel;
+#      in a and b a second agent on the same state-dir (another control
+#      socket) refuses to start, naming the first, and touches nothing;
 #   c. both agents get SIGHUP with a changed key file: no lease or binding
 #      ends, the download completes, and a new lease works with the new key;
 #      a configuration that does not parse changes nothing;
@@ -74,6 +76,17 @@ crash() {
 	echo "$1: $2 agent killed and answering again after $((t1 - t0)) ms"
 	check "$1: the $2 agent is back within 1 s ($((t1 - t0)) ms)" test $((t1 - t0)) -le 1000
 }
+# second_refused NAME HOST STATE_DIR PID: HOST's agent started a second time,
+# with a control socket of its own, exits 1 naming STATE_DIR and PID (its log
+# in $ODM_DIR/HOST-second.log)
+second_refused() {
+	local rc=0
+	sed "s|^control .*|control $ODM_DIR/$2-second.sock|" "$ODM_DIR/$2.conf" >"$ODM_DIR/$2-second.conf"
+	nsq "$2" timeout 5 "$ODM_BUILD/odmagent" -f "$ODM_DIR/$2-second.conf" >"$ODM_DIR/$2-second.log" 2>&1 || rc=$?
+	check "$1: a second $2 agent on the same state-dir exits 1 (rc $rc)" test "$rc" -eq 1
+	check "$1: it names the state-dir and the first agent's pid ($4)" \
+		grep -q "state-dir $3 is in use by another odmagent (pid $4)" "$ODM_DIR/$2-second.log"
+}
 # finish NAME: curl exits 0 and what arrived has the file's sha256
 finish() {
 	local rc=0 sum
@@ -93,6 +106,12 @@ MON_PID=$TOPO_SPAWNED_PID
 sleep 0.2
 crash a mn
 check "a: it took the lease $CHOA over" test "$(lease_addr)" = "$CHOA"
+# A second host agent on the same state-dir (with a control socket of its
+# own) must not start: it would take the lease over from the state file,
+# end it and remove what the first one uses (with the kernel backend, the
+# tunnel device itself). The rule monitor above covers its attempt too.
+second_refused a mn "$MN_STATE_DIR" "$MN_AGENT_PID"
+check "a: and it took nothing over" bash -c "! grep -q 'taking over' '$ODM_DIR/mn-second.log'"
 check "a: the rule from $CHOA is in place" bash -c "ip netns exec $NS_MN ip -6 rule show | grep -q 'from $CHOA '"
 sleep 0.2
 topo_kill "$MON_PID"
@@ -112,6 +131,8 @@ download b 6m
 leased b 4
 crash b cha
 check "b: it restored the binding of $CHOA" test "$(binding_hoa)" = "$CHOA"
+second_refused b cha "$CHA_STATE_DIR" "$CHA_AGENT_PID"
+check "b: the binding of $CHOA is still there" test "$(binding_hoa)" = "$CHOA"
 check "b: the pool route is back" bash -c "ip netns exec $NS_CHA ip -6 route show | grep -q '^${CHA_POOL} dev $ODM_TUN_CHA'"
 # a Binding Refresh Request (crafted, from the anchor's address) makes the
 # host refresh at once (RFC 6275 11.7.4); mhcraft waits for an answer that

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_agentlock.c — odmagent/agentlock.c: one agent per state directory,
+ * the holder named, and the lock gone with a killed holder.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agentlock.h"
+
+static char top[64];
+static char dir[128];
+
+static void setup(void)
+{
+	snprintf(top, sizeof(top), "/tmp/odm-agentlock.XXXXXX");
+	cr_assert_not_null(mkdtemp(top));
+	snprintf(dir, sizeof(dir), "%s/state", top);
+}
+
+static void teardown(void)
+{
+	char cmd[96];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
+	(void)!system(cmd);
+}
+
+TestSuite(agentlock, .init = setup, .fini = teardown);
+
+static void read_lockfile(char *buf, size_t size)
+{
+	char path[192];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, AGENTLOCK_FILE);
+	f = fopen(path, "r");
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+Test(agentlock, takes_a_new_directory_and_names_itself)
+{
+	char err[256] = "", buf[32], want[32];
+	struct stat st;
+	int fd = agentlock_take(dir, err, sizeof(err));
+
+	cr_assert_geq(fd, 0, "%s", err);
+	cr_assert_eq(stat(dir, &st), 0);
+	cr_assert(S_ISDIR(st.st_mode));
+	cr_assert_eq(st.st_mode & 0777, 0700, "state-dir made with mode %o", st.st_mode & 0777);
+	read_lockfile(buf, sizeof(buf));
+	snprintf(want, sizeof(want), "%ld\n", (long)getpid());
+	cr_assert_str_eq(buf, want);
+	agentlock_release(fd);
+}
+
+Test(agentlock, a_second_taker_is_refused_with_the_holder_named)
+{
+	char err[256] = "", want[64];
+	int fd = agentlock_take(dir, err, sizeof(err));
+
+	cr_assert_geq(fd, 0, "%s", err);
+	/* flock(2) locks belong to the open file: a second open in this
+	 * process is refused as another process would be */
+	cr_assert_eq(agentlock_take(dir, err, sizeof(err)), -EWOULDBLOCK);
+	snprintf(want, sizeof(want), "(pid %ld)", (long)getpid());
+	cr_assert(strstr(err, dir) && strstr(err, "in use by another odmagent") && strstr(err, want),
+		  "message: %s", err);
+	agentlock_release(fd);
+	fd = agentlock_take(dir, err, sizeof(err));
+	cr_assert_geq(fd, 0, "released, then taken again: %s", err);
+	agentlock_release(fd);
+}
+
+Test(agentlock, a_killed_holder_leaves_no_lock)
+{
+	char err[256] = "", c;
+	int p[2], fd, status;
+	pid_t pid;
+
+	cr_assert_eq(pipe(p), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		char e[256];
+
+		close(p[0]);
+		if (agentlock_take(dir, e, sizeof(e)) < 0)
+			_exit(1);
+		(void)!write(p[1], "l", 1);
+		pause();
+		_exit(0);
+	}
+	close(p[1]);
+	cr_assert_eq(read(p[0], &c, 1), 1, "the child took the lock");
+	close(p[0]);
+	cr_assert_eq(agentlock_take(dir, err, sizeof(err)), -EWOULDBLOCK);
+	kill(pid, SIGKILL);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	fd = agentlock_take(dir, err, sizeof(err));
+	cr_assert_geq(fd, 0, "after kill -9 of the holder: %s", err);
+	agentlock_release(fd);
+}
+
+Test(agentlock, refuses_what_is_not_a_directory_or_a_lock_file)
+{
+	char err[256] = "", path[192];
+	int fd;
+
+	fd = open(dir, O_CREAT | O_WRONLY, 0600);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(agentlock_take(dir, err, sizeof(err)), -ENOTDIR, "%s", err);
+	cr_assert(strstr(err, dir), "message names the directory: %s", err);
+	unlink(dir);
+
+	/* a symbolic link in its place is not followed */
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/%s", dir, AGENTLOCK_FILE);
+	cr_assert_eq(symlink("/dev/null", path), 0);
+	cr_assert_eq(agentlock_take(dir, err, sizeof(err)), -ELOOP, "%s", err);
+	cr_assert(strstr(err, path), "message names the file: %s", err);
+	cr_assert_eq(agentlock_take("", err, sizeof(err)), -EINVAL);
+}
