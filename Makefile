@@ -194,7 +194,7 @@ fuzz: $(FUZZERS)
 
 # Short runs in make check: a time cap only, one harness per core.
 fuzz-short:
-	$(MAKE) FUZZ_TIME=5 FUZZ_MIN_RUNS=0 FUZZ_JOBS=$(JOBS) fuzz
+	$(MAKE) FUZZ_TIME=3 FUZZ_MIN_RUNS=0 FUZZ_JOBS=$(JOBS) fuzz
 
 # deps-net first: on a fresh machine the build needs its packages too.
 net:
