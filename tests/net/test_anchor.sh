@@ -347,7 +347,11 @@ sent_by_anchor=$(((rx1 - rx0) - (limited1 - limited0)))
 say "the anchor received $((rx1 - rx0)), limited $((limited1 - limited0)), answered $sent_by_anchor"
 check "the anchor answered at most $bound of them (its own count: $sent_by_anchor)" \
 	test "$sent_by_anchor" -le "$bound"
-check "the anchor received most of the flood" test "$((rx1 - rx0))" -ge 1000
+# What the bound means needs many more BUs than it lets through, not all 5000:
+# the socket's buffer drops what a loaded agent has not read yet (a
+# sanitized agent on a slow machine has read 889 and 911 of them).
+check "the anchor received at least 10 times the bound of the flood ($((rx1 - rx0)) >= $((10 * bound)))" \
+	test "$((rx1 - rx0))" -ge $((10 * bound))
 
 # ------------------------------------------------------------------- stop
 kill -TERM "$agent_pid"
