@@ -54,30 +54,35 @@ void shim_debug(const char *fmt, ...)
 	errno = saved;
 }
 
-void shim_debug_once(int *flag, const char *fmt, ...)
+/* The line, if *flag was not set yet (and sets it). */
+static void vemit_once(int *flag, const char *fmt, va_list ap)
 {
 	int saved = errno;
+
+	if (__atomic_exchange_n(flag, 1, __ATOMIC_RELAXED))
+		return;
+	vemit(fmt, ap);
+	errno = saved;
+}
+
+void shim_debug_once(int *flag, const char *fmt, ...)
+{
 	va_list ap;
 
-	if (!shim_debug_on() || __atomic_exchange_n(flag, 1, __ATOMIC_RELAXED))
+	if (!shim_debug_on())
 		return;
 	va_start(ap, fmt);
-	vemit(fmt, ap);
+	vemit_once(flag, fmt, ap);
 	va_end(ap);
-	errno = saved;
 }
 
 void shim_warn_once(int *flag, const char *fmt, ...)
 {
-	int saved = errno;
 	va_list ap;
 
-	if (__atomic_exchange_n(flag, 1, __ATOMIC_RELAXED))
-		return;
 	va_start(ap, fmt);
-	vemit(fmt, ap);
+	vemit_once(flag, fmt, ap);
 	va_end(ap);
-	errno = saved;
 }
 
 const char *shim_log_clean(char *buf, size_t size, const char *s)

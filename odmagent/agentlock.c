@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agentlock.h"
+#include "statefile.h"
 
 /* The pid the holder wrote, as digits only ("" if none could be read). */
 static void holder_pid(int fd, char *out, size_t size)
@@ -32,7 +32,6 @@ static void holder_pid(int fd, char *out, size_t size)
 int agentlock_take(const char *dir, char *err, size_t errlen)
 {
 	char path[4096], pid[24], line[24];
-	struct stat st;
 	int fd, r, n;
 
 	if (!dir || !*dir) {
@@ -43,12 +42,7 @@ int agentlock_take(const char *dir, char *err, size_t errlen)
 		snprintf(err, errlen, "state-dir %s: path too long", dir);
 		return -ENAMETOOLONG;
 	}
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		r = -errno;
-		snprintf(err, errlen, "state-dir %s: %s", dir, strerror(-r));
-		return r;
-	}
-	r = stat(dir, &st) < 0 ? -errno : !S_ISDIR(st.st_mode) ? -ENOTDIR : 0;
+	r = statefile_dir(dir);
 	if (r < 0) {
 		snprintf(err, errlen, "state-dir %s: %s", dir, strerror(-r));
 		return r;

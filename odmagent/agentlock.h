@@ -19,7 +19,7 @@
 #define AGENTLOCK_FILE "agent.lock"
 
 /*
- * Lock dir (created with mode 0700 if missing): the lock's fd (>= 0), or
+ * Lock dir (made as statefile_dir makes it): the lock's fd (>= 0), or
  * -EWOULDBLOCK when another process holds it, or another -errno; err says
  * which, naming the directory and, when it can be read, the holder's pid.
  */

@@ -18,7 +18,6 @@ struct replay_slot {
 struct replay_ring {
 	size_t n, next;          /* next: the slot written next (the oldest) */
 	size_t pkt_max, stride;  /* bytes kept per packet at most; per slot */
-	size_t map_len;          /* this header and the slots: one mapping */
 	uint8_t mem[];
 };
 
@@ -30,7 +29,7 @@ static struct replay_slot *slot_at(const struct replay_ring *r, size_t i)
 int replay_open_sized(struct replay_ring **out, size_t slots, size_t pkt_max)
 {
 	struct replay_ring *r;
-	size_t stride = (sizeof(struct replay_slot) + pkt_max + 7) & ~(size_t)7, map_len;
+	size_t stride = (sizeof(struct replay_slot) + pkt_max + 7) & ~(size_t)7;
 	void *m;
 
 	if (!out || slots == 0 || slots > (1u << 20) || pkt_max == 0 ||
@@ -43,13 +42,11 @@ int replay_open_sized(struct replay_ring **out, size_t slots, size_t pkt_max)
 	 * the ring's size over the first minutes of traffic and meet a memory
 	 * limit then instead of at start-up.
 	 */
-	map_len = sizeof(*r) + slots * stride;
-	m = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-		 -1, 0);
+	m = mmap(NULL, sizeof(*r) + slots * stride, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (m == MAP_FAILED)
 		return -ENOMEM;
 	r = m;
-	r->map_len = map_len;
 	r->n = slots;
 	r->pkt_max = pkt_max;
 	r->stride = stride;
@@ -65,7 +62,7 @@ int replay_open(struct replay_ring **out, size_t slots)
 void replay_close(struct replay_ring *r)
 {
 	if (r)
-		munmap(r, r->map_len);
+		munmap(r, sizeof(*r) + r->n * r->stride);
 }
 
 void replay_record(struct replay_ring *r, const struct in6_addr *inner, uint64_t ts_ms,

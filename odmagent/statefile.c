@@ -22,19 +22,28 @@ static char *join(const char *dir, const char *pre, const char *name, const char
 	return s;
 }
 
-int statefile_open(struct statefile *sf, const char *dir, const char *name)
+int statefile_dir(const char *dir)
 {
 	struct stat st;
 
-	memset(sf, 0, sizeof(*sf));
-	if (!dir || !*dir || !name || !*name || strchr(name, '/'))
+	if (!dir || !*dir)
 		return -EINVAL;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	if (stat(dir, &st) < 0)
 		return -errno;
-	if (!S_ISDIR(st.st_mode))
-		return -ENOTDIR;
+	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+int statefile_open(struct statefile *sf, const char *dir, const char *name)
+{
+	int r;
+
+	memset(sf, 0, sizeof(*sf));
+	if (!name || !*name || strchr(name, '/'))
+		return -EINVAL;
+	if ((r = statefile_dir(dir)) < 0)
+		return r;
 	sf->path = join(dir, "", name, "");
 	sf->tmp = join(dir, ".", name, ".tmp");
 	if (!sf->path || !sf->tmp) {

@@ -25,7 +25,9 @@ struct statefile {
 	int volatile_;   /* 1: no fsync (statefile_set_volatile) */
 };
 
-/* Set up sf for dir/name, creating dir (mode 0700) if missing. 0 or -errno */
+/* dir made (mode 0700) if missing: 0, or -errno (-ENOTDIR: not a directory) */
+int statefile_dir(const char *dir);
+/* Set up sf for dir/name, creating dir as statefile_dir does. 0 or -errno */
 int statefile_open(struct statefile *sf, const char *dir, const char *name);
 void statefile_close(struct statefile *sf);
 /*

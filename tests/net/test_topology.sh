@@ -144,13 +144,17 @@ result "direct-path iperf3 mn->cn: $mbps Mbit/s (3 s, one flow)"
 # ------------------------------------------------------------ downloads
 other_ar() { if [[ $(topo_mn_attached) == ar1 ]]; then echo ar2; else echo ar1; fi; }
 
-# wait_bytes PORT N - poll until one of mn's TCP connections (or MPTCP
-# subflows) to cn port PORT received N bytes.
+# received PORT - the most bytes one of mn's TCP connections (or MPTCP
+# subflows) to cn port PORT has received ("" when there is none)
+received() {
+	nsq mn ss -Htin dst "[$CN_ADDR]:$1" 2>/dev/null |
+		grep -o 'bytes_received:[0-9]*' | cut -d: -f2 | sort -n | tail -n1
+}
+# wait_bytes PORT N - poll until received PORT reaches N bytes
 wait_bytes() {
 	local port=$1 want=$2 i got
 	for ((i = 0; i < 200; i++)); do
-		got=$(nsq mn ss -Htin dst "[$CN_ADDR]:$port" 2>/dev/null |
-			grep -o 'bytes_received:[0-9]*' | cut -d: -f2 | sort -n | tail -n1) || true
+		got=$(received "$port") || true
 		if [[ -n $got ]] && ((got >= want)); then return 0; fi
 		sleep 0.05
 	done
@@ -205,10 +209,6 @@ curl_opts=(-sS -6 -o - --max-time 60)
 # flight have come in, not one byte more arrives: the server sends to an
 # address mn no longer has. (curl's own low-speed limit would say so only
 # 5 s later, its speed being an average over its last 5 s.)
-received() {
-	nsq mn ss -Htin dst "[$CN_ADDR]:$HTTP_PORT" 2>/dev/null |
-		grep -o 'bytes_received:[0-9]*' | cut -d: -f2 | sort -n | tail -n1
-}
 to=$(other_ar)
 nsx mn curl "${curl_opts[@]}" "$url" >/dev/null 2>"$ODM_RUNDIR/curl-tcp.err" &
 curl_pid=$!
@@ -218,9 +218,9 @@ kill -0 "$curl_pid" 2>/dev/null || fail "plain TCP download ended before the mov
 topo_move "$to"
 move_ms=$TOPO_MOVE_MS
 sleep 0.5
-b0=$(received)
+b0=$(received "$HTTP_PORT")
 sleep 2
-b1=$(received)
+b1=$(received "$HTTP_PORT")
 kill -0 "$curl_pid" 2>/dev/null || fail "plain TCP download ended after the move (it should hang)"
 kill "$curl_pid" 2>/dev/null || true
 wait "$curl_pid" 2>/dev/null || true
