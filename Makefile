@@ -196,11 +196,13 @@ fuzz: $(FUZZERS)
 fuzz-short:
 	$(MAKE) FUZZ_TIME=3 FUZZ_MIN_RUNS=0 FUZZ_JOBS=$(JOBS) fuzz
 
-# deps-net first: on a fresh machine the build needs its packages too.
+# deps-net first: on a fresh machine the build needs its packages too. The
+# network suites run JOBS tests side by side (run-all.sh, ODM_NET_JOBS: they
+# mostly wait; those that must not share the machine say so and run alone).
 net:
 	@$(MAKE) --no-print-directory deps-net
 	$(MAKE) all
-	ODM_BUILD=$(abspath $(BUILD)) bash tests/net/run-all.sh
+	ODM_NET_JOBS=$(JOBS) ODM_BUILD=$(abspath $(BUILD)) bash tests/net/run-all.sh
 
 # The agents built with ASan+UBSan, on the network: the tests that run no
 # program under the shim (a sanitized libodm.so cannot be preloaded into
@@ -216,7 +218,7 @@ net-san:
 	@$(MAKE) --no-print-directory deps-net
 	$(MAKE) -j$(JOBS) BUILD=$(BUILD)/san SAN=1 $(BUILD)/san/odmagent $(BUILD)/san/odmctl \
 		$(BUILD)/san/libodm.so $(patsubst $(BUILD)/%,$(BUILD)/san/%,$(EXAMPLES))
-	ODM_BUILD=$(abspath $(BUILD)/san) bash tests/net/run-all.sh '$(NET_SAN_TESTS)'
+	ODM_NET_JOBS=$(JOBS) ODM_BUILD=$(abspath $(BUILD)/san) bash tests/net/run-all.sh '$(NET_SAN_TESTS)'
 
 # The host and replay tests again with both agents on the kernel tunnel
 # backend (seg6; `net` runs them on the userspace one, make check test_mn
@@ -227,7 +229,8 @@ net-san:
 # checks that it did).
 net-kernel:
 	@if [ -e /proc/sys/net/ipv6/seg6_flowlabel ]; then \
-		ODM_TUNNEL=kernel ODM_BUILD=$(abspath $(BUILD)) bash tests/net/run-all.sh '^test_(mn|replay)$$'; \
+		ODM_NET_JOBS=$(JOBS) ODM_TUNNEL=kernel ODM_BUILD=$(abspath $(BUILD)) \
+			bash tests/net/run-all.sh '^test_(mn|replay)$$'; \
 	else echo "net-kernel: this kernel has no seg6: skipped"; fi
 
 check:

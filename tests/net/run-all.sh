@@ -10,6 +10,18 @@
 # `run-all.sh topology`. ODM_NET_SKIP (an extended regular expression too)
 # leaves out the tests whose name matches it, e.g. those make check has just
 # run against the sanitized agents (Makefile, NET_SAN_TESTS).
+#
+# ODM_NET_JOBS (default 1) tests run side by side, each in namespaces of its
+# own run id. Most of a network test is waiting (for a timer, a paced
+# download, a lease to end), so two at a time on two cores take about half
+# the time. A test that measures the machine or uses all of it (a flood, a
+# load of processes, a throughput it compares, memory it watches) or touches
+# the system outside its namespaces says so in a line of its own,
+#   # run-all: alone (WHY)
+# and runs with no other test beside it. With more than one job a test's
+# output is held in a file and printed whole when it ends, so the logs of
+# two tests never interleave.
+#
 # Exit codes of a test: 0 pass, 77 skip, else fail.
 # The last line is always "N passed, N failed, N skipped"; the exit status is
 # non-zero when a test failed (or none matched PATTERN).
@@ -18,8 +30,14 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 filter=${1:-}
 test_timeout=${ODM_NET_TIMEOUT:-300}
+jobs=${ODM_NET_JOBS:-1}
+if ! [[ $jobs =~ ^[1-9][0-9]?$ ]]; then
+	echo "run-all: ODM_NET_JOBS must be a number from 1 to 99, not '$jobs'" >&2
+	exit 2
+fi
 passed=0 failed=0 skipped=0
-cur_pid="" cur_id=""
+# the tests running now, by pid: name, run id, start time, output file
+declare -A run_name=() run_id=() run_t0=() run_out=()
 
 sweep() { # run id -> 0 when nothing was left, 1 when something was swept
 	local id=$1 rc=0
@@ -36,16 +54,70 @@ sweep() { # run id -> 0 when nothing was left, 1 when something was swept
 }
 
 on_signal() {
+	local pid n=0
 	echo "run-all: interrupted" >&2
-	if [[ -n $cur_pid ]]; then
-		kill -TERM "$cur_pid" 2>/dev/null
-		wait "$cur_pid" 2>/dev/null
-	fi
-	[[ -n $cur_id ]] && sweep "$cur_id"
-	echo "$passed passed, $((failed + 1)) failed, $skipped skipped"
+	for pid in "${!run_name[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		sweep "${run_id[$pid]}"
+		[[ -n ${run_out[$pid]} ]] && rm -f "${run_out[$pid]}"
+		n=$((n + 1))
+	done
+	echo "$passed passed, $((failed + n)) failed, $skipped skipped"
 	exit 130
 }
 trap on_signal INT TERM
+
+# alone TEST: whether TEST must run with no other test beside it
+alone() { grep -q '^# run-all: alone' "$1"; }
+
+start() { # TEST HOW (alone, or beside how many others)
+	local t=$1 how=$2 name id out="" pid
+	name=$(basename "$t" .sh)
+	id=$(printf 'r%03x%04x' $(($$ & 0xfff)) $((RANDOM & 0xffff)))
+	if ((jobs == 1)); then
+		echo "==== $name (run $id, timeout ${test_timeout}s)"
+		ODM_RUNID=$id timeout --kill-after=15 "$test_timeout" bash "$t" &
+		# shellcheck disable=SC2031 # ($! of the line above, not of sweep)
+		pid=$!
+	else
+		out=$(mktemp "${TMPDIR:-/tmp}/odm-run-all-$name.XXXXXX")
+		echo "==== $name (run $id, timeout ${test_timeout}s) started $how"
+		ODM_RUNID=$id timeout --kill-after=15 "$test_timeout" bash "$t" >"$out" 2>&1 &
+		# shellcheck disable=SC2031 # ($! of the line above, not of sweep)
+		pid=$!
+	fi
+	run_name[$pid]=$name run_id[$pid]=$id run_t0[$pid]=$(date +%s) run_out[$pid]=$out
+}
+
+# finish: wait for one running test to end, sweep after it, say its verdict
+finish() {
+	local pid rc name dt left=0 why
+	wait -n -p pid "${!run_name[@]}"
+	rc=$?
+	name=${run_name[$pid]}
+	dt=$(($(date +%s) - run_t0[$pid]))
+	sweep "${run_id[$pid]}" || left=1
+	if [[ -n ${run_out[$pid]} ]]; then
+		echo "==== $name (run ${run_id[$pid]}): its output"
+		cat "${run_out[$pid]}"
+		rm -f "${run_out[$pid]}"
+	fi
+	unset "run_name[$pid]" "run_id[$pid]" "run_t0[$pid]" "run_out[$pid]"
+	if ((rc == 0 && left == 0)); then
+		echo "PASS $name (${dt}s)"
+		passed=$((passed + 1))
+	elif ((rc == 77 && left == 0)); then
+		echo "SKIP $name (${dt}s)"
+		skipped=$((skipped + 1))
+	else
+		why="exit $rc"
+		((rc == 124 || rc == 137)) && why="timed out after ${test_timeout}s"
+		((left)) && why="$why; left things behind (swept)"
+		echo "FAIL $name ($why, ${dt}s)"
+		failed=$((failed + 1))
+	fi
+}
 
 tests=()
 for t in "$here"/test_*.sh; do
@@ -64,35 +136,23 @@ if ((${#tests[@]} == 0)); then
 	exit 1
 fi
 
-for t in "${tests[@]}"; do
-	name=$(basename "$t" .sh)
-	cur_id=$(printf 'r%03x%04x' $(($$ & 0xfff)) $((RANDOM & 0xffff)))
-	echo "==== $name (run $cur_id, timeout ${test_timeout}s)"
-	t0=$(date +%s)
-	ODM_RUNID=$cur_id timeout --kill-after=15 "$test_timeout" bash "$t" &
-	# shellcheck disable=SC2031 # ($! of the line above, not of sweep)
-	cur_pid=$!
-	wait "$cur_pid"
-	rc=$?
-	cur_pid=
-	dt=$(($(date +%s) - t0))
-	left=0
-	sweep "$cur_id" || left=1
-	cur_id=
-	if ((rc == 0 && left == 0)); then
-		echo "PASS $name (${dt}s)"
-		passed=$((passed + 1))
-	elif ((rc == 77 && left == 0)); then
-		echo "SKIP $name (${dt}s)"
-		skipped=$((skipped + 1))
+# The tests that need the machine to themselves first, one by one, then the
+# others ODM_NET_JOBS at a time.
+ordered=()
+for t in "${tests[@]}"; do alone "$t" && ordered+=("$t"); done
+n_alone=${#ordered[@]}
+for t in "${tests[@]}"; do alone "$t" || ordered+=("$t"); done
+for i in "${!ordered[@]}"; do
+	if ((i < n_alone)); then
+		while ((${#run_name[@]} > 0)); do finish; done
+		start "${ordered[$i]}" "alone"
+		finish
 	else
-		why="exit $rc"
-		((rc == 124 || rc == 137)) && why="timed out after ${test_timeout}s"
-		((left)) && why="$why; left things behind (swept)"
-		echo "FAIL $name ($why, ${dt}s)"
-		failed=$((failed + 1))
+		while ((${#run_name[@]} >= jobs)); do finish; done
+		start "${ordered[$i]}" "beside ${#run_name[@]} other(s)"
 	fi
 done
+while ((${#run_name[@]} > 0)); do finish; done
 
 echo "$passed passed, $failed failed, $skipped skipped"
 ((failed == 0))

@@ -29,6 +29,7 @@
 # draw at most rate * time + burst answers.
 #
 # Env: ODM_BUILD (default ./build). Exit 0 pass, 1 fail, 77 skip.
+# run-all: alone (it floods the anchor with forged BUs and times its answers)
 set -euo pipefail
 
 if [[ $(id -u) -ne 0 ]]; then

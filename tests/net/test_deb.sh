@@ -20,6 +20,7 @@
 #      (made here as they would): /var/lib/odm and /run/odm.
 #
 # Env: ODM_BUILD (build dir, default build). Exit 0 pass, 1 fail, 77 skip.
+# run-all: alone (it installs the package into / for its length)
 set -Eeuo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)

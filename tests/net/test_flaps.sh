@@ -14,6 +14,7 @@
 #
 # ODM_FLAPS (default 100) sets the number of moves (even: mn ends on ar1).
 # ODM_BUILD selects the build. Exit 0 pass, 1 fail, 77 skip.
+# run-all: alone (100 moves in a row, and it watches the agents' memory)
 set -Eeuo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)

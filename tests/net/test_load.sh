@@ -16,6 +16,7 @@
 # Bounded: P x N connections, a 120 s limit on each run.
 #
 # Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
+# run-all: alone (400 processes at once, and the agent's CPU time over the run is reported)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -12,6 +12,7 @@
 #   mn =eth1= ar1 --\                         /-- cn  (nginx :80 TCP, :8080 MPTCP, iperf3)
 #   mn =eth2= ar2 ---+-- core (tbf toward ar*) +-- cn2, cha, ha
 #                                               \-- dns (BIND9)
+# run-all: alone (it compares ODM's, MPTCP's and plain TCP's transfers across one move)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)

@@ -13,6 +13,7 @@
 #   each with coalesced IPv6-in-IPv6 packets seen on the receiving link.
 #
 # Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
+# run-all: alone (its transfers run at the tunnel's full speed)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
