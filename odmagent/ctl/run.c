@@ -9,18 +9,27 @@
  *
  * The shim quietly hands out plain addresses when it cannot reach the
  * agent, so run first tries the control socket itself and warns when the
- * calling user cannot reach it (or no agent listens there).
+ * calling user cannot reach it (or no agent listens there). It warns too
+ * when the shim will not be loaded at all: a statically linked program
+ * (no dynamic loader runs), or one the loader runs in secure-execution
+ * mode (ld.so(8)), set-user-ID, set-group-ID or gaining file capabilities,
+ * where a preloaded library given by its path is ignored.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "ctl.h"
 #include "ipc.h"
 #include "odm.h"
+#include "preloadable.h"
 
 int ctl_find_libodm(char *out, size_t len)
 {
@@ -91,6 +100,103 @@ static void warn_unreachable(const struct ctl_opts *o, const char *prog)
 			ctl_prog, path, strerror(-fd), prog);
 }
 
+/* The file execvp(3) will run for cmd: cmd itself when it has a slash, else
+ * the first executable regular file named cmd in $PATH (an empty entry is
+ * the current directory; without PATH, confstr's default). 0, or -1 when
+ * there is none (execvp then says why). */
+static int find_program(const char *cmd, char *out, size_t len)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char def[256];
+	struct stat st;
+
+	if (strchr(cmd, '/')) {
+		if ((size_t)snprintf(out, len, "%s", cmd) >= len)
+			return -1;
+		return 0;
+	}
+	if (!path) {
+		size_t n = confstr(_CS_PATH, def, sizeof(def));
+		path = n > 0 && n <= sizeof(def) ? def : "/bin:/usr/bin";
+	}
+	for (p = path;; p = end + 1) {
+		int dl;
+
+		end = strchr(p, ':');
+		dl = end ? (int)(end - p) : (int)strlen(p);
+		if ((size_t)snprintf(out, len, "%.*s%s%s", dl, p, dl ? "/" : "", cmd) < len &&
+		    stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
+			return 0;
+		if (!end)
+			return -1;
+	}
+}
+
+static int in_my_groups(gid_t g)
+{
+	int n = getgroups(0, NULL), found = 0;
+	gid_t *list;
+
+	if (g == getegid())
+		return 1;
+	if (n <= 0 || !(list = calloc((size_t)n, sizeof(*list))))
+		return 0;
+	n = getgroups(n, list);
+	for (int i = 0; i < n && !found; i++)
+		found = list[i] == g;
+	free(list);
+	return found;
+}
+
+/* Warn when the dynamic loader will not load libodm.so into the program:
+ * the type asked for would then be silently ignored. */
+static void warn_not_preloaded(const char *cmd)
+{
+	unsigned char head[PRELOADABLE_PROBE_LEN];
+	char prog[PATH_MAX];
+	struct statvfs fs;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (find_program(cmd, prog, sizeof(prog)) < 0)
+		return;
+	fd = open(prog, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return; /* execvp says why it cannot run it */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return;
+	}
+	/* on a nosuid file system execve(2) ignores both the set-ID bits and
+	 * file capabilities */
+	if (fstatvfs(fd, &fs) == 0 && (fs.f_flag & ST_NOSUID))
+		;
+	else if ((st.st_mode & S_ISUID) && st.st_uid != geteuid())
+		fprintf(stderr, "%s: run: warning: %s is set-user-ID (uid %u): the dynamic loader "
+				"ignores LD_PRELOAD for it (ld.so(8), secure-execution mode); %s "
+				"gets plain addresses\n",
+			ctl_prog, prog, (unsigned)st.st_uid, cmd);
+	else if ((st.st_mode & S_ISGID) && !in_my_groups(st.st_gid))
+		fprintf(stderr, "%s: run: warning: %s is set-group-ID (gid %u): the dynamic loader "
+				"ignores LD_PRELOAD for it (ld.so(8), secure-execution mode); %s "
+				"gets plain addresses\n",
+			ctl_prog, prog, (unsigned)st.st_gid, cmd);
+	else if (geteuid() != 0 && fgetxattr(fd, "security.capability", NULL, 0) > 0)
+		fprintf(stderr, "%s: run: warning: %s has file capabilities (getcap(8)): run by "
+				"uid %u it gains them, and the dynamic loader then ignores "
+				"LD_PRELOAD (ld.so(8), secure-execution mode); %s gets plain "
+				"addresses\n",
+			ctl_prog, prog, (unsigned)geteuid(), cmd);
+	n = read(fd, head, sizeof(head));
+	close(fd);
+	if (n > 0 && preloadable_elf(head, (size_t)n) == PRELOADABLE_STATIC)
+		fprintf(stderr, "%s: run: warning: %s is statically linked: no dynamic loader "
+				"runs for it to load libodm.so (odm(7), CAVEATS); %s gets plain "
+				"addresses\n",
+			ctl_prog, prog, cmd);
+}
+
 int cmd_run(const struct ctl_opts *o, int argc, char **argv)
 {
 	char lib[PATH_MAX];
@@ -158,6 +264,7 @@ int cmd_run(const struct ctl_opts *o, int argc, char **argv)
 		return CTL_EXIT_ERR;
 	}
 	warn_unreachable(o, argv[i]);
+	warn_not_preloaded(argv[i]);
 	execvp(argv[i], argv + i);
 	ctl_errx("run: %s: %s", argv[i], strerror(errno));
 	return CTL_EXIT_ERR;
