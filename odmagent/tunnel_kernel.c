@@ -408,6 +408,12 @@ static int kp_bind(struct odm_tunnel *t, const struct in6_addr *inner,
 	now.local = *local;
 	now.remote = *remote;
 	local_moved = !had || memcmp(&old.local, local, sizeof *local) != 0;
+	/* a refresh: the kernel has this binding as it is (this run put it
+	 * there, or settled on it), and its elements do not age; every route
+	 * replace and nftables transaction here would cost a refresh about
+	 * 100 us of the anchor's one core, for nothing */
+	if (had && !local_moved && memcmp(&old.remote, remote, sizeof *remote) == 0)
+		return 0;
 	/* the anchor's one local endpoint is set up with its first binding;
 	 * a host taking a lease over binds it before it knows its CoA (::) */
 	if (local_moved && !IN6_IS_ADDR_UNSPECIFIED(local) &&

@@ -39,7 +39,8 @@
 #      per second vs decoding and authenticating them alone, and memory per
 #      binding at 1 000 000 bindings;
 #   7. the anchor over the wire: BUs per second from a load generator in
-#      another namespace (tests/bench/bu_flood.c);
+#      another namespace (tests/bench/bu_flood.c), with the default backend
+#      and then the kernel one where there is seg6;
 #   8. the kernel's memory per seg6 route, the state a binding costs on a
 #      kernel tunnel path (tests/bench/kernel_state.sh);
 #   9. for the chart: the data a download receives over time across a move,
@@ -377,8 +378,24 @@ sed -i 's/^log-level .*/log-level warn/' "$ODM_DIR/cha.conf"
 echo "identity flood@example.test spi 3000 key-file $ODM_DIR/flood.key" >>"$ODM_DIR/cha.conf"
 kill -HUP "$CHA_AGENT_PID"
 sleep 0.5 # the reload says nothing at level warn; bu_flood fails if it did not happen
-nsq ha "$BIN/bu_flood" "$HA_ADDR" "$CHA_ADDR" flood@example.test 3000 "$ODM_DIR/flood.key" \
-	"$FLOOD_BUS" 10 256 | bench_collect || echo "bu_flood failed (see $CHA_AGENT_LOG)"
+flood() { # flood BACKEND
+	nsq ha "$BIN/bu_flood" "$HA_ADDR" "$CHA_ADDR" flood@example.test 3000 "$ODM_DIR/flood.key" \
+		"$FLOOD_BUS" 10 256 "$1 backend" | bench_collect || echo "bu_flood failed (see $CHA_AGENT_LOG)"
+}
+flood "$(odm_tunnel_backend cha)"
+# 7b. The same with the kernel backend, where there is seg6 (what "tunnel
+# auto" takes): a refresh there must not cost a route or nftables change.
+if [[ -e /proc/sys/net/ipv6/seg6_flowlabel ]] && [[ $(odm_tunnel_backend cha) != kernel ]]; then
+	odm_agents_down
+	ODM_TUNNEL=kernel odm_agents_up
+	sed -i 's/^log-level .*/log-level warn/' "$ODM_DIR/cha.conf"
+	echo "identity flood@example.test spi 3000 key-file $ODM_DIR/flood.key" >>"$ODM_DIR/cha.conf"
+	kill -HUP "$CHA_AGENT_PID"
+	sleep 0.5
+	flood kernel
+	odm_agents_down
+	odm_agents_up
+fi
 
 # 8. Kernel state per binding on a kernel tunnel path (a namespace of its own).
 bash "$HERE/kernel_state.sh" "$KERNEL_ROUTES" | bench_collect || echo "kernel_state failed"
