@@ -148,13 +148,33 @@ static int in_my_groups(gid_t g)
 	return found;
 }
 
+/* Why the loader will run the program open at fd in secure-execution mode
+ * for this caller (ld.so(8)), in words, into why; NULL when it will not.
+ * On a nosuid file system execve(2) ignores set-ID bits and capabilities. */
+static const char *secure_exec(int fd, const struct stat *st, char *why, size_t len)
+{
+	struct statvfs fs;
+
+	if (fstatvfs(fd, &fs) == 0 && (fs.f_flag & ST_NOSUID))
+		return NULL;
+	if ((st->st_mode & S_ISUID) && st->st_uid != geteuid())
+		snprintf(why, len, "is set-user-ID (uid %u)", (unsigned)st->st_uid);
+	else if ((st->st_mode & S_ISGID) && !in_my_groups(st->st_gid))
+		snprintf(why, len, "is set-group-ID (gid %u)", (unsigned)st->st_gid);
+	else if (geteuid() != 0 && fgetxattr(fd, "security.capability", NULL, 0) > 0)
+		snprintf(why, len, "has file capabilities (getcap(8)) that uid %u gains",
+			 (unsigned)geteuid());
+	else
+		return NULL;
+	return why;
+}
+
 /* Warn when the dynamic loader will not load libodm.so into the program:
  * the type asked for would then be silently ignored. */
 static void warn_not_preloaded(const char *cmd)
 {
 	unsigned char head[PRELOADABLE_PROBE_LEN];
-	char prog[PATH_MAX];
-	struct statvfs fs;
+	char prog[PATH_MAX], why[96];
 	struct stat st;
 	ssize_t n;
 	int fd;
@@ -168,26 +188,10 @@ static void warn_not_preloaded(const char *cmd)
 		close(fd);
 		return;
 	}
-	/* on a nosuid file system execve(2) ignores both the set-ID bits and
-	 * file capabilities */
-	if (fstatvfs(fd, &fs) == 0 && (fs.f_flag & ST_NOSUID))
-		;
-	else if ((st.st_mode & S_ISUID) && st.st_uid != geteuid())
-		fprintf(stderr, "%s: run: warning: %s is set-user-ID (uid %u): the dynamic loader "
-				"ignores LD_PRELOAD for it (ld.so(8), secure-execution mode); %s "
-				"gets plain addresses\n",
-			ctl_prog, prog, (unsigned)st.st_uid, cmd);
-	else if ((st.st_mode & S_ISGID) && !in_my_groups(st.st_gid))
-		fprintf(stderr, "%s: run: warning: %s is set-group-ID (gid %u): the dynamic loader "
-				"ignores LD_PRELOAD for it (ld.so(8), secure-execution mode); %s "
-				"gets plain addresses\n",
-			ctl_prog, prog, (unsigned)st.st_gid, cmd);
-	else if (geteuid() != 0 && fgetxattr(fd, "security.capability", NULL, 0) > 0)
-		fprintf(stderr, "%s: run: warning: %s has file capabilities (getcap(8)): run by "
-				"uid %u it gains them, and the dynamic loader then ignores "
-				"LD_PRELOAD (ld.so(8), secure-execution mode); %s gets plain "
-				"addresses\n",
-			ctl_prog, prog, (unsigned)geteuid(), cmd);
+	if (secure_exec(fd, &st, why, sizeof(why)))
+		fprintf(stderr, "%s: run: warning: %s %s: the dynamic loader ignores LD_PRELOAD "
+				"for it (ld.so(8), secure-execution mode); %s gets plain addresses\n",
+			ctl_prog, prog, why, cmd);
 	n = read(fd, head, sizeof(head));
 	close(fd);
 	if (n > 0 && preloadable_elf(head, (size_t)n) == PRELOADABLE_STATIC)

@@ -95,7 +95,7 @@ if command -v setcap >/dev/null; then
 	setcap cap_net_raw=ep "$TMP/bin/probe-cap"
 	expect 0 "nobody runs a program with file capabilities" "${NOBODY[@]}" "${RUN[@]}" "$TMP/bin/probe-cap"
 	has out "libodm absent" "the loader did not load libodm.so into it"
-	has err "warning: $TMP/bin/probe-cap has file capabilities (getcap(8)): run by uid 65534" \
+	has err "warning: $TMP/bin/probe-cap has file capabilities (getcap(8)) that uid 65534 gains: the dynamic loader ignores LD_PRELOAD" \
 		"the warning says file capabilities and the user"
 	expect 0 "root runs it" "${RUN[@]}" "$TMP/bin/probe-cap"
 	has out "libodm loaded" "the loader loaded libodm.so"
