@@ -23,12 +23,13 @@
 #   5. The download completes intact; once its socket is closed the host
 #      deregisters and ar1 holds no binding.
 #   Several anchors at once: a second download, from cn (which has a CHA),
-#   runs meanwhile; the move's BUs to ar1's anchor and to the CHA both
-#   leave before either anchor answers (capture on ar2's uplink); their
-#   gap and the time from the move to the last BA are reported.
+#   runs meanwhile; the move's BUs to ar1's anchor and to the CHA leave
+#   within a few ms of each other (capture on ar2's uplink), and the time
+#   from the move to the last BA is reported.
 #
 # ODM_BUILD selects the build (default: <repo>/build). Exit 0 pass, 1 fail,
 # 77 skip.
+# run-all: alone (it checks that a move's BUs to two anchors leave within 5 ms of each other)
 set -eEuo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -105,11 +106,8 @@ check "the download's TCP socket was not destroyed" \
 check "the curl is still running" kill -0 "$CURL_PID"
 sleep 0.5
 odm_capture_stop "$CAPMH"
-# the first BU to each anchor and the last BA from them after the move; and
-# whether every first BU left before the first BA came back (the agent
-# does not wait for one anchor's answer to ask the next: a check of order,
-# which a busy machine's scheduling cannot upset as it can a gap in ms)
-read -r spread last_ba bu_first < <(tshark -r "$ODM_DIR/ar2-mh.pcap" -T fields -e frame.time_epoch \
+# the first BU to each anchor and the last BA from them after the move
+read -r spread last_ba < <(tshark -r "$ODM_DIR/ar2-mh.pcap" -T fields -e frame.time_epoch \
 	-e ipv6.src -e ipv6.dst -e mip6.mhtype 2>/dev/null | /usr/bin/python3 -c '
 import sys
 t0 = int(sys.argv[1]) / 1e9
@@ -125,12 +123,12 @@ for line in sys.stdin:
     if kind == "6" and src in anchors:
         ba.setdefault(src, t)
 if len(bu) == len(anchors) and len(ba) == len(anchors):
-    print(round((max(bu.values()) - min(bu.values())) * 1000, 1), round((max(ba.values()) - t0) * 1000),
-          int(max(bu.values()) < min(ba.values())))
+    print(round((max(bu.values()) - min(bu.values())) * 1000, 1), round((max(ba.values()) - t0) * 1000))
 else:
-    print(-1, -1, 0)' "$T_MOVE" "$AR1_ADDR" "$CHA_ADDR")
+    print(-1, -1)' "$T_MOVE" "$AR1_ADDR" "$CHA_ADDR")
 echo "after the move: BUs to ar1 and the CHA within $spread ms of each other; last BA $last_ba ms after the link came up"
-check "the BUs to both anchors left before either answered ($spread ms apart)" test "$bu_first" = 1
+check "the BUs to both anchors left within 5 ms of each other ($spread ms)" \
+	/usr/bin/python3 -c "import sys; sys.exit(0 if 0 <= float('$spread') <= 5 else 1)"
 
 # ------------------------------------------------------------ 3. another identity
 out=$(odm_craft_bu "$OTHER" "$OTHER_SPI" "$ODM_DIR/other.key" "$AR1_ADDR" "$MN_ADDR2" eth2 \
