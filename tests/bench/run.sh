@@ -374,25 +374,22 @@ fi
 # at log-level warn (one info line per BU would be the measure otherwise);
 # SIGHUP reloads both (odmagent(8)).
 (umask 077 && head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$ODM_DIR/flood.key")
-sed -i 's/^log-level .*/log-level warn/' "$ODM_DIR/cha.conf"
-echo "identity flood@example.test spi 3000 key-file $ODM_DIR/flood.key" >>"$ODM_DIR/cha.conf"
-kill -HUP "$CHA_AGENT_PID"
-sleep 0.5 # the reload says nothing at level warn; bu_flood fails if it did not happen
-flood() { # flood BACKEND
+flood() { # flood: the running anchor on cha, with the flood identity added
+	sed -i 's/^log-level .*/log-level warn/' "$ODM_DIR/cha.conf"
+	echo "identity flood@example.test spi 3000 key-file $ODM_DIR/flood.key" >>"$ODM_DIR/cha.conf"
+	kill -HUP "$CHA_AGENT_PID"
+	sleep 0.5 # the reload says nothing at level warn; bu_flood fails if it did not happen
 	nsq ha "$BIN/bu_flood" "$HA_ADDR" "$CHA_ADDR" flood@example.test 3000 "$ODM_DIR/flood.key" \
-		"$FLOOD_BUS" 10 256 "$1 backend" | bench_collect || echo "bu_flood failed (see $CHA_AGENT_LOG)"
+		"$FLOOD_BUS" 10 256 "$(odm_tunnel_backend cha) backend" | bench_collect ||
+		echo "bu_flood failed (see $CHA_AGENT_LOG)"
 }
-flood "$(odm_tunnel_backend cha)"
+flood
 # 7b. The same with the kernel backend, where there is seg6 (what "tunnel
 # auto" takes): a refresh there must not cost a route or nftables change.
 if [[ -e /proc/sys/net/ipv6/seg6_flowlabel ]] && [[ $(odm_tunnel_backend cha) != kernel ]]; then
 	odm_agents_down
 	ODM_TUNNEL=kernel odm_agents_up
-	sed -i 's/^log-level .*/log-level warn/' "$ODM_DIR/cha.conf"
-	echo "identity flood@example.test spi 3000 key-file $ODM_DIR/flood.key" >>"$ODM_DIR/cha.conf"
-	kill -HUP "$CHA_AGENT_PID"
-	sleep 0.5
-	flood kernel
+	flood
 	odm_agents_down
 	odm_agents_up
 fi

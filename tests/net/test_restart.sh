@@ -47,9 +47,6 @@ no_binding() { [[ $(odm_binding_count) -eq 0 ]]; }
 got_mb() { [[ -f $1 ]] && (($(stat -c %s "$1") >= $2 * 1024 * 1024)); }
 now_ms() { local t; t=$(date +%s%N); echo $((t / 1000000)); }
 lease_addr() { odm_status mn | json 'j["leases"][0]["addr"] if j["leases"] else ""'; }
-binding_seq() { odm_status cha | json 'j["bindings"][0]["seq"] if j["bindings"] else -1'; }
-# seq_moved OLD [NOW]: the anchor's binding has a sequence number, not OLD
-seq_moved() { local n=${2:-$(binding_seq)}; [[ $n =~ ^[0-9]+$ && $n != "$1" ]]; }
 binding_hoa() { odm_status cha | json 'j["bindings"][0]["hoa"] if j["bindings"] else ""'; }
 
 # download NAME RATE: a paced curl under the shim in the background (CURL_PID)
@@ -99,7 +96,7 @@ finish() {
 # ---------------------------------------------------------------- a. kill -9 mn
 download a 6m
 leased a 4
-SEQ0=$(binding_seq)
+SEQ0=$(odm_binding_seq)
 # every rule change on mn across the restart: the lease's rule must stay
 topo_spawn mn rule-monitor "$ODM_DIR/rules.log" ip -6 monitor rule
 MON_PID=$TOPO_SPAWNED_PID
@@ -119,9 +116,9 @@ check "a: the rule from $CHOA was never removed across the restart" \
 	bash -c "! grep -q '^Deleted.*from $CHOA ' '$ODM_DIR/rules.log'"
 check "a: $CHOA is on the new tunnel device" bash -c "ip netns exec $NS_MN ip -6 addr show dev $ODM_TUN_MN | grep -q '$CHOA/128'"
 # at once: before the agent's first 1 s tick, which would also refresh it
-SEQ1=$(binding_seq)
+SEQ1=$(odm_binding_seq)
 echo "a: anchor binding seq $SEQ0 -> $SEQ1 when the agent first answered"
-check "a: it re-registered the binding at start (seq $SEQ0 -> $SEQ1)" seq_moved "$SEQ0" "$SEQ1"
+check "a: it re-registered the binding at start (seq $SEQ0 -> $SEQ1)" odm_seq_moved "$SEQ0" "$SEQ1"
 finish a
 check "a: the lease ends once curl is gone (sock_diag counting resumed)" wait_for 5 no_lease
 check "a: and the anchor's binding with it" wait_for 3 no_binding
@@ -134,15 +131,11 @@ check "b: it restored the binding of $CHOA" test "$(binding_hoa)" = "$CHOA"
 second_refused b cha "$CHA_STATE_DIR" "$CHA_AGENT_PID"
 check "b: the binding of $CHOA is still there" test "$(binding_hoa)" = "$CHOA"
 check "b: the pool route is back" bash -c "ip netns exec $NS_CHA ip -6 route show | grep -q '^${CHA_POOL} dev $ODM_TUN_CHA'"
-# a Binding Refresh Request (crafted, from the anchor's address) makes the
-# host refresh at once (RFC 6275 11.7.4); mhcraft waits for an answer that
-# never comes (a host sends none), hence || true
-SEQ0=$(binding_seq)
-nsq cha /usr/bin/python3 "$HERE/lib/mhcraft.py" --coa "$CHA_ADDR" --cha "$(topo_mn_addr)" \
-	--keyfile "$ODM_DIR/mn.key" --raw-type 0 >/dev/null 2>&1 &
-BRR_PID=$!
-check "b: a Binding Refresh Request makes the host refresh its binding" wait_for 2 seq_moved "$SEQ0"
-wait "$BRR_PID" 2>/dev/null || true
+# a Binding Refresh Request makes the host refresh at once
+SEQ0=$(odm_binding_seq)
+odm_brr_bg
+check "b: a Binding Refresh Request makes the host refresh its binding" wait_for 2 odm_seq_moved "$SEQ0"
+wait "$ODM_BRR_PID" 2>/dev/null || true
 finish b
 check "b: the lease ends once curl is gone" wait_for 5 no_lease
 check "b: the restored binding is deregistered" wait_for 3 no_binding

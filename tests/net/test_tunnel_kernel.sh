@@ -145,31 +145,26 @@ check "the anchor counted the spoofed packet as dropped ($DROPPED0 -> $DROPPED1)
 	test "$DROPPED1" -gt "$DROPPED0"
 
 # ---------------------------------------------------------------- 2b. a refresh
-# A Binding Refresh Request (crafted, from the anchor's address) makes the
-# host refresh at once (RFC 6275 11.7.4; mhcraft waits for an answer that
-# never comes, hence || true). The binding is as it was: neither agent may
-# touch a route or an nftables element for it (a route replace and an
-# nftables transaction per refresh held an anchor to 9 000 refreshes a
-# second, make bench).
-binding_seq() { odm_status cha | json 'j["bindings"][0]["seq"] if j["bindings"] else -1'; }
-seq_moved() { local n; n=$(binding_seq); [[ $n =~ ^[0-9]+$ && $n != "$1" ]]; }
+# A Binding Refresh Request makes the host refresh at once. The binding is
+# as it was: neither agent may touch a route or an nftables element for it
+# (a route replace and an nftables transaction per refresh held an anchor
+# to 9 000 refreshes a second, make bench).
+MONS=()
 for h in mn cha; do
 	topo_spawn "$h" "monitor-$h" "$ODM_DIR/refresh-$h.log" ip -6 monitor route
-	eval "MON_${h^^}=\$TOPO_SPAWNED_PID"
+	MONS+=("$TOPO_SPAWNED_PID")
 	topo_spawn "$h" "nft-monitor-$h" "$ODM_DIR/refresh-nft-$h.log" nft monitor
-	eval "NFTMON_${h^^}=\$TOPO_SPAWNED_PID"
+	MONS+=("$TOPO_SPAWNED_PID")
 done
 sleep 0.3 # the monitors are listening
-SEQ0=$(binding_seq)
-nsq cha /usr/bin/python3 "$HERE/lib/mhcraft.py" --coa "$CHA_ADDR" --cha "$COA" \
-	--keyfile "$ODM_DIR/mn.key" --raw-type 0 >/dev/null 2>&1 &
-BRR_PID=$!
-check "refresh: a Binding Refresh Request makes the host refresh its binding" wait_for 3 seq_moved "$SEQ0"
+SEQ0=$(odm_binding_seq)
+odm_brr_bg
+check "refresh: a Binding Refresh Request makes the host refresh its binding" wait_for 3 odm_seq_moved "$SEQ0"
 sleep 0.3 # anything the refresh did is in the monitors' logs
-kill "$BRR_PID" 2>/dev/null || true
-wait "$BRR_PID" 2>/dev/null || true
-for pid in "$MON_MN" "$MON_CHA" "$NFTMON_MN" "$NFTMON_CHA"; do topo_kill "$pid"; done
-echo "refresh: binding seq $SEQ0 -> $(binding_seq); route events mn $(wc -l <"$ODM_DIR/refresh-mn.log")," \
+kill "$ODM_BRR_PID" 2>/dev/null || true
+wait "$ODM_BRR_PID" 2>/dev/null || true
+for pid in "${MONS[@]}"; do topo_kill "$pid"; done
+echo "refresh: binding seq $SEQ0 -> $(odm_binding_seq); route events mn $(wc -l <"$ODM_DIR/refresh-mn.log")," \
 	"cha $(wc -l <"$ODM_DIR/refresh-cha.log"); nftables events mn $(wc -l <"$ODM_DIR/refresh-nft-mn.log")," \
 	"cha $(wc -l <"$ODM_DIR/refresh-nft-cha.log")"
 for h in mn cha; do

@@ -502,6 +502,19 @@ odm_mn_access_conf() {
 odm_access_anchor_is() {
 	[[ $(odm_status mn | json "'%s %s' % (j['access_anchor']['addr'], j['access_anchor']['source'])") == "$1 $2" ]]
 }
+# odm_binding_seq - the sequence number of the anchor's first binding on cha
+# (-1: none); odm_seq_moved OLD [NOW] - it has one, and not OLD
+odm_binding_seq() { odm_status cha | json 'j["bindings"][0]["seq"] if j["bindings"] else -1'; }
+odm_seq_moved() { local n=${2:-$(odm_binding_seq)}; [[ $n =~ ^[0-9]+$ && $n != "$1" ]]; }
+# odm_brr_bg - a Binding Refresh Request (RFC 6275 11.7.4) crafted on cha,
+# from the anchor's address to mn's: the host refreshes its bindings there
+# at once. In the background (ODM_BRR_PID): mhcraft waits for an answer a
+# host never sends.
+odm_brr_bg() {
+	nsq cha /usr/bin/python3 "$ODM_REPO/tests/net/lib/mhcraft.py" --coa "$CHA_ADDR" \
+		--cha "$(topo_mn_addr)" --keyfile "$ODM_DIR/mn.key" --raw-type 0 >/dev/null 2>&1 &
+	ODM_BRR_PID=$!
+}
 odm_craft_bu() {
 	local nai=$1 spi=$2 key=$3 anchor=$4 coa=$5 dev=$6 seq
 	shift 6
