@@ -622,3 +622,19 @@ json_t *he_status_json(const struct hostengine *e, uint64_t now)
 					      (json_int_t)e->reg.ba_ignored));
 	return resp;
 }
+
+/* ---- ICMPv6 errors ---- */
+
+int he_icmp_error(struct hostengine *e, const struct in6_addr *src, const struct in6_addr *dst,
+		  uint64_t now)
+{
+	int n;
+
+	e->now = now;
+	if (e->stopping || !reg_anchor_find(&e->reg, dst))
+		return 0;
+	n = lease_anchor_error(e, src, dst);
+	if (n)
+		e->ops->save(e->arg);
+	return n;
+}

@@ -49,6 +49,10 @@
  * restarted without its state) is noticed at the next connection and that
  * connection gets a fresh address instead of a dead one. */
 #define HE_CONFIRM_MS 5000
+/* An ICMPv6 error about a packet to an anchor (icmperr.h) makes its leases
+ * confirmed at once, but not more often than this each: errors are easy to
+ * forge, and all a forged one costs is a BU a second. */
+#define HE_PROBE_GAP_MS 1000
 
 /*
  * What the engine asks of the host. Each returns 0 (or a count) or -errno
@@ -80,6 +84,8 @@ struct he_ops {
 			     struct sockdiag_count *out);
 	/* destroy the TCP sockets bound to addr: how many */
 	int (*destroy_tcp)(void *arg, const struct in6_addr *addr);
+	/* destroy only those still connecting (SYN_SENT): how many */
+	int (*destroy_connecting)(void *arg, const struct in6_addr *addr);
 	/* the source the kernel picks toward anchor; current: the CoA in use */
 	int (*coa)(void *arg, const struct in6_addr *anchor, const struct in6_addr *current,
 		   struct in6_addr *coa);
@@ -166,6 +172,12 @@ void he_move_since(struct hostengine *e, uint64_t now, uint64_t since_ms);
 
 /* The periodic look: socket counts, unconfirmed waits, a missed move. */
 void he_tick(struct hostengine *e, uint64_t now);
+
+/* An ICMPv6 error (icmperr.h) about a packet from src to dst: if dst is an
+ * anchor of ours reached from src, its leases are confirmed now
+ * (lease_anchor_error). How many refreshes were started. */
+int he_icmp_error(struct hostengine *e, const struct in6_addr *src, const struct in6_addr *dst,
+		  uint64_t now);
 
 /* Binding Update List timers: run at he_reg_deadline() (0 = none). */
 void he_reg_timers(struct hostengine *e, uint64_t now);

@@ -638,6 +638,13 @@ void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev
 	he_emit_ba(e);
 	switch (ev->kind) {
 	case REG_EV_ACCEPTED:
+		if (l->probe_open)
+			log_info("lease %u: anchor %s confirmed the binding %llu ms after the "
+				 "ICMPv6 error%s", l->id, ntop6(&l->anchor, a1),
+				 (unsigned long long)(e->now - l->probed_ms),
+				 l->probe_failed ? "; connections failed meanwhile" : "");
+		l->probe_open = 0;
+		l->probe_failed = 0;
 		if (l->claimed)
 			access_claim_accepted(e, l, b, ev);
 		if (ev->what == REG_ALLOC) {
@@ -717,6 +724,13 @@ static void wait_on(struct hostengine *e, struct lease *l, const struct at_reque
 	}
 }
 
+/* 1 when l's refresh has gone unanswered for HE_ALLOC_TIMEOUT_MS */
+static int unconfirmed(const struct hostengine *e, const struct lease *l)
+{
+	return l->state == LEASE_REGISTERED && l->rb && l->rb->kind == REG_REFRESH &&
+	       l->rb->n_sent && e->now >= l->rb->sent[0].sent_ms + HE_ALLOC_TIMEOUT_MS;
+}
+
 /*
  * A new lease for rq at anchor, its allocation BU sent; rq->req (if any)
  * waits for the address. NULL on ENOMEM, nothing answered.
@@ -773,6 +787,18 @@ void lease_request_anchored(struct hostengine *e, const struct at_request *rq,
 	if (l && addr_waits_find(&e->usable, l)) {
 		/* registered, but the kernel does not route its address yet */
 		wait_on(e, l, rq);
+		return;
+	}
+	if (l && unconfirmed(e, l)) {
+		/* its anchor has been silent for as long as a request may wait */
+		log_info("lease %u %s: request of pid %d answered ETIMEDOUT: anchor %s has not "
+			 "confirmed the binding for %llu ms",
+			 l->id, ntop6(&l->addr, a1), (int)rq->pid, ntop6(&l->anchor, a2),
+			 (unsigned long long)(now - l->rb->sent[0].sent_ms));
+		he_emit_refused(e, rq->type, rq->req, "the anchor does not confirm the binding",
+				"ETIMEDOUT");
+		e->ops->reply_error(e->arg, rq->req, "ETIMEDOUT",
+				    "the anchor does not confirm the binding");
 		return;
 	}
 	if (l && l->state == LEASE_REGISTERED && l->rb &&
@@ -873,12 +899,65 @@ out:
 
 void lease_confirm_overdue(struct hostengine *e)
 {
-	for (struct lease *l = e->leases.head; l; l = l->next)
-		if (l->n_waiters && l->state == LEASE_REGISTERED && l->rb &&
-		    l->rb->kind == REG_REFRESH && l->rb->n_sent &&
-		    e->now >= l->rb->sent[0].sent_ms + HE_ALLOC_TIMEOUT_MS)
-			answer_waiters(e, l, "ETIMEDOUT",
-				       "the anchor does not confirm the binding");
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+
+	for (struct lease *l = e->leases.head; l; l = l->next) {
+		int n;
+
+		if (!unconfirmed(e, l))
+			continue;
+		if (l->n_waiters)
+			answer_waiters(e, l, "ETIMEDOUT", "the anchor does not confirm the binding");
+		if (!l->probe_open)
+			continue;
+		/*
+		 * An error said the anchor did not take our packets, and it has
+		 * not answered since: a connection being set up on the address
+		 * (handed out before, or taken from a process's own held
+		 * leases) would retry its SYN for minutes. It fails now, at
+		 * every look while this lasts; established connections are left
+		 * to wait for the anchor, whose restart with its state carries
+		 * them on (the refresh goes on until the binding runs out).
+		 */
+		n = e->ops->destroy_connecting(e->arg, &l->addr); /* < 0: logged there */
+		if (n > 0) {
+			l->probe_failed += (unsigned)n;
+			log_warnx("lease %u %s: anchor %s has not answered for %llu ms after an "
+				  "ICMPv6 error: failed %d connection(s) still being set up "
+				  "(%u so far)",
+				  l->id, ntop6(&l->addr, a1), ntop6(&l->anchor, a2),
+				  (unsigned long long)(e->now - l->probed_ms), n, l->probe_failed);
+		}
+	}
+}
+
+int lease_anchor_error(struct hostengine *e, const struct in6_addr *coa,
+		       const struct in6_addr *anchor)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], a3[INET6_ADDRSTRLEN];
+	int n = 0;
+
+	for (struct lease *l = e->leases.head; l; l = l->next) {
+		/* access claims have their own exchanges (accessclaim.c) */
+		if (l->state != LEASE_REGISTERED || !l->rb || l->claimed ||
+		    !IN6_ARE_ADDR_EQUAL(&l->anchor, anchor) || !l->rb->anchor->has_coa ||
+		    !IN6_ARE_ADDR_EQUAL(&l->rb->anchor->coa, coa))
+			continue;
+		/* an exchange is out already: its BA, or its silence, tells */
+		if (l->rb->kind != REG_NONE)
+			continue;
+		if (l->probed_ms && e->now < l->probed_ms + HE_PROBE_GAP_MS)
+			continue;
+		l->probed_ms = e->now;
+		l->probe_open = 1;
+		l->probe_failed = 0;
+		log_info("lease %u %s: an ICMPv6 error says anchor %s did not take a packet "
+			 "from CoA %s: confirming the binding now",
+			 l->id, ntop6(&l->addr, a1), ntop6(anchor, a2), ntop6(coa, a3));
+		reg_refresh(&e->reg, l->rb, e->now, 0);
+		n++;
+	}
+	return n;
 }
 
 void lease_adopt_all(struct hostengine *e)

@@ -57,6 +57,12 @@ struct lease {
 	uint64_t deadline_ms;    /* Graceful-replacement: released then (0 = none) */
 	int claim_retype;        /* the claim's type changed during an exchange:
 				  * refresh again once it ends (accessclaim.c) */
+	/* an ICMPv6 error about a packet to its anchor (icmperr.h) last
+	 * started a confirming refresh then (0 = never); probe_open until a BA
+	 * answers it */
+	uint64_t probed_ms;
+	int probe_open;
+	unsigned probe_failed;   /* connecting sockets failed since, for the log */
 };
 
 /* The owner of a lease the agent holds for itself (no user asked for it) */
@@ -177,8 +183,15 @@ void lease_usable_poll(struct hostengine *e);
 int lease_countable(const struct hostengine *e, const struct lease *l);
 /* Count the sockets of every countable lease at once; end those done. */
 void lease_count_and_judge(struct hostengine *e);
-/* Requests that waited too long for a confirming refresh: ETIMEDOUT. */
+/* Requests that waited too long for a confirming refresh: ETIMEDOUT; and
+ * while a refresh asked for by an ICMPv6 error stays unanswered, the TCP
+ * connections still being set up on the lease's address are failed. */
 void lease_confirm_overdue(struct hostengine *e);
+/* An ICMPv6 error said a packet from coa to anchor was not taken: confirm
+ * each registered lease there, reached from coa, with a refresh now (at most
+ * once per HE_PROBE_GAP_MS each). How many refreshes were started. */
+int lease_anchor_error(struct hostengine *e, const struct in6_addr *coa,
+		       const struct in6_addr *anchor);
 /* Configure every lease taken over from the last run again. */
 void lease_adopt_all(struct hostengine *e);
 /* End every lease (agent stopping): one deregistration BU each. */

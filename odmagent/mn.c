@@ -59,6 +59,8 @@
 #include "monotime.h"
 #include "movement.h"
 #include "netconf.h"
+#include "addrtext.h"
+#include "icmpwatch.h"
 #include "linkprep_agent.h"
 #include "odm.h"
 #include "policy_agent.h"
@@ -90,6 +92,7 @@ struct mn {
 	int started;           /* mn_start completed: stopping may rewrite the state */
 	struct dnspub *dns;    /* dns-publish current|fixed: the host's AAAA record */
 	struct homefind *home; /* the home anchor: configured or discovered */
+	struct icmpwatch *icmp; /* ICMPv6 errors about packets to anchors */
 };
 
 static uint16_t random16(void)
@@ -378,6 +381,12 @@ static int op_count_sockets(void *arg, const struct in6_addr *addrs, size_t n,
 	return sockdiag_count_many(addrs, n, out);
 }
 
+static int op_destroy_connecting(void *arg, const struct in6_addr *addr)
+{
+	(void)arg;
+	return sockdiag_destroy_connecting(addr);
+}
+
 static int op_destroy_tcp(void *arg, const struct in6_addr *addr)
 {
 	(void)arg;
@@ -520,6 +529,7 @@ static const struct he_ops mn_ops = {
 	.last_rx = op_last_rx,
 	.count_sockets = op_count_sockets,
 	.destroy_tcp = op_destroy_tcp,
+	.destroy_connecting = op_destroy_connecting,
 	.coa = op_coa,
 	.ifname = op_ifname,
 	.host_addrs = op_host_addrs,
@@ -720,6 +730,20 @@ static void on_timer_closed(uv_handle_t *h)
 		free(mn);
 }
 
+/* An ICMPv6 error about a packet we sent: one to an anchor of ours makes
+ * the engine confirm its bindings now (he_icmp_error). */
+static void on_icmp_error(void *arg, const struct icmperr *err, const struct in6_addr *from)
+{
+	struct mn *mn = arg;
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], a3[INET6_ADDRSTRLEN];
+
+	log_debug("ICMPv6 %s (code %u) from %s about a packet %s -> %s, next header %u",
+		  err->type == 1 ? "Destination Unreachable" : "Parameter Problem", err->code,
+		  ntop6(from, a1), ntop6(&err->src, a2), ntop6(&err->dst, a3), err->proto);
+	if (he_icmp_error(&mn->e, &err->src, &err->dst, mono_ms()) > 0)
+		rearm(mn);
+}
+
 /* Reverse order of mn_start; also undoes a half-done start. */
 static void teardown(struct odm_agent *a, struct mn *mn)
 {
@@ -730,6 +754,8 @@ static void teardown(struct odm_agent *a, struct mn *mn)
 		uv_timer_stop(&mn->usable_t);
 		uv_timer_stop(&mn->save_t);
 	}
+	icmpwatch_close(mn->icmp);
+	mn->icmp = NULL;
 	linkprep_agent_close(mn->lp);
 	mn->lp = NULL;
 	if (mn->mv)
@@ -830,6 +856,10 @@ int mn_start(struct odm_agent *a)
 		goto fail;
 	}
 	movement_on_event(mn->mv, on_netlink, mn);
+	rc = icmpwatch_open(&mn->icmp, a->loop, on_icmp_error, mn);
+	if (rc < 0)
+		/* not fatal: a silent anchor is then noticed at its next exchange */
+		log_warn(rc, "raw ICMPv6 socket for errors about packets to anchors");
 	uv_timer_init(a->loop, &mn->tick);
 	uv_timer_init(a->loop, &mn->regt);
 	uv_timer_init(a->loop, &mn->usable_t);

@@ -35,6 +35,7 @@
 #include "log.h"
 #include "sockdiag.h"
 
+#define TCP_STATE_SYN_SENT 2  /* the kernel's TCP states (include/net/tcp_states.h) */
 #define TCP_STATE_TIME_WAIT 6
 /* every state (including TCP_BOUND_INACTIVE, bit 13, for bound-only sockets
  * on kernels that dump them) but TIME_WAIT, which holds no process */
@@ -322,8 +323,9 @@ out:
 	return r;
 }
 
-/* Destroy addr's TCP sockets and, if udp, its UDP ones: how many, or -errno. */
-static int destroy_on(const struct in6_addr *addr, int udp)
+/* Destroy addr's TCP sockets in tcp_states and, if udp, its UDP ones: how
+ * many, or -errno. */
+static int destroy_on(const struct in6_addr *addr, uint32_t tcp_states, int udp)
 {
 	uint32_t seq = 100;
 	char *buf;
@@ -339,7 +341,7 @@ static int destroy_on(const struct in6_addr *addr, int udp)
 		close(fd);
 		return -ENOMEM;
 	}
-	t = destroy_proto(fd, &seq, IPPROTO_TCP, TCP_STATES, addr, buf);
+	t = destroy_proto(fd, &seq, IPPROTO_TCP, tcp_states, addr, buf);
 	if (t >= 0 && udp)
 		u = destroy_proto(fd, &seq, IPPROTO_UDP, UDP_STATES, addr, buf);
 	free(buf);
@@ -353,10 +355,15 @@ static int destroy_on(const struct in6_addr *addr, int udp)
 
 int sockdiag_destroy(const struct in6_addr *addr)
 {
-	return destroy_on(addr, 1);
+	return destroy_on(addr, TCP_STATES, 1);
 }
 
 int sockdiag_destroy_tcp(const struct in6_addr *addr)
 {
-	return destroy_on(addr, 0);
+	return destroy_on(addr, TCP_STATES, 0);
+}
+
+int sockdiag_destroy_connecting(const struct in6_addr *addr)
+{
+	return destroy_on(addr, 1u << TCP_STATE_SYN_SENT, 0);
 }

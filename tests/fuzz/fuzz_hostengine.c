@@ -9,7 +9,8 @@
  * a lease request (any type, protocol, with or without a CHA, ON_NET or
  * not, one of three users), a BA built from fuzzer-chosen fields (which of
  * the last BUs it answers, status, address, right or wrong key) and signed
- * as an anchor would, raw bytes as an MH message, a move (the CoA and the
+ * as an anchor would, raw bytes as an MH message (or, odd in length, which
+ * BU's source and anchor an ICMPv6 error is about), a move (the CoA and the
  * host's addresses change, or no CoA at all), a tick with socket counts, a
  * usability poll, registration timers, a release hint, or time going on.
  * Then the agent stops. Checked (abort() on a violation):
@@ -136,6 +137,10 @@ static int f_destroy_tcp(void *arg, const struct in6_addr *a)
 {
 	return 1;
 }
+static int f_destroy_connecting(void *arg, const struct in6_addr *a)
+{
+	return 1;
+}
 static int f_coa(void *arg, const struct in6_addr *anchor, const struct in6_addr *cur,
 		 struct in6_addr *coa)
 {
@@ -211,7 +216,7 @@ static const struct he_ops OPS = {
 	.tun_unbind = f_tun_unbind, .route_add = f_route_add, .route_del = f_route_del,
 	.rule_add = f_rule_add, .rule_del = f_rule_del, .addr_usable = f_addr_usable,
 	.last_traffic = f_last_traffic, .count_sockets = f_count, .destroy_tcp = f_destroy_tcp,
-	.coa = f_coa, .ifname = f_ifname, .host_addrs = f_host_addrs, .send_bu = f_send_bu,
+	.destroy_connecting = f_destroy_connecting, .coa = f_coa, .ifname = f_ifname, .host_addrs = f_host_addrs, .send_bu = f_send_bu,
 	.ntp_now = f_ntp, .random16 = f_random16, .reply = f_reply,
 	.reply_error = f_reply_error, .cred = f_cred, .emit = f_emit, .save = f_save,
 };
@@ -304,7 +309,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct reg_config rc = { 0 };
 	struct lease_policy pol = { .grace_ms = HE_GRACE_MS, .udp_inactivity_s = 5 };
 	uint64_t now = 1000000;
-	uint8_t raw[64];
+	uint8_t raw[64] = { 0 };
 
 	if (!log_once) {
 		odm_log_init("fuzz_hostengine", ODM_LOG_ERR, 0);
@@ -344,7 +349,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			for (size_t i = 0; i < n; i++)
 				raw[i] = take8(&c);
-			he_mh_input(&e, raw, n, &S.budst[0], &S.busrc[0], now);
+			if (n & 1) /* an ICMPv6 error about a packet from a BU's source to its anchor */
+				he_icmp_error(&e, &S.busrc[raw[0] % RING], &S.budst[raw[1] % RING], now);
+			else
+				he_mh_input(&e, raw, n, &S.budst[0], &S.busrc[0], now);
 			break;
 		}
 		case 5:

@@ -60,6 +60,7 @@ static struct {
 	struct in6_addr host[4];
 	int nhost;
 	int destroyed;              /* destroy_tcp's answer */
+	int connecting;             /* destroy_connecting's answer */
 	int fail_rule;              /* rule_add fails */
 	uint16_t ba_units;          /* lifetime the anchor grants (0: 300 s) */
 } F;
@@ -147,6 +148,11 @@ static int f_destroy_tcp(void *arg, const struct in6_addr *a)
 {
 	logf_("destroy_tcp", a, NULL);
 	return F.destroyed;
+}
+static int f_destroy_connecting(void *arg, const struct in6_addr *a)
+{
+	logf_("destroy_connecting", a, NULL);
+	return F.connecting;
 }
 static int f_coa(void *arg, const struct in6_addr *anchor, const struct in6_addr *cur,
 		 struct in6_addr *coa)
@@ -237,7 +243,7 @@ static const struct he_ops OPS = {
 	.tun_unbind = f_tun_unbind, .route_add = f_route_add, .route_del = f_route_del,
 	.rule_add = f_rule_add, .rule_del = f_rule_del, .addr_usable = f_addr_usable,
 	.last_traffic = f_last_traffic, .last_rx = f_last_rx, .count_sockets = f_count, .destroy_tcp = f_destroy_tcp,
-	.coa = f_coa, .ifname = f_ifname, .host_addrs = f_host_addrs, .send_bu = f_send_bu,
+	.destroy_connecting = f_destroy_connecting, .coa = f_coa, .ifname = f_ifname, .host_addrs = f_host_addrs, .send_bu = f_send_bu,
 	.ntp_now = f_ntp, .random16 = f_random16, .reply = f_reply,
 	.reply_error = f_reply_error, .cred = f_cred, .emit = f_emit, .save = f_save,
 };
@@ -668,6 +674,90 @@ Test(hostengine, silent_anchor_fails_a_confirmation_in_time)
 	cr_assert_eq(F.nrep, 2);
 	cr_assert_str_eq(F.rep[1].code, "ETIMEDOUT");
 	cr_assert_not_null(E.leases.head, "the lease itself stays for its sockets");
+}
+
+/* ---- an ICMPv6 error about a packet to the anchor (icmperr.h) ---- */
+
+Test(hostengine, icmp_error_confirms_the_binding_at_once)
+{
+	uint64_t t = T0 + 1000; /* well within HE_CONFIRM_MS of the BA */
+
+	granted(IPPROTO_TCP);
+	cr_assert_eq(he_icmp_error(&E, &COA1, &ANCHOR, t), 1);
+	cr_assert_eq(F.nbu, 2, "a refresh BU at once");
+	cr_assert(bu_hnp_is(1, &HOA1));
+	cr_assert_neq(bu(1).lifetime, 0);
+	/* a request meanwhile waits for the answer instead of taking the
+	 * address on trust */
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, t + 10);
+	cr_assert_eq(F.nrep, 1, "no answer before the confirming BA");
+	cr_assert_eq(F.nbu, 2, "the outstanding refresh serves it");
+	/* more errors: nothing more is sent for them */
+	cr_assert_eq(he_icmp_error(&E, &COA1, &ANCHOR, t + 20), 0);
+	cr_assert_eq(F.nbu, 2);
+	answer(1, MH_BA_ACCEPTED, NULL, t + 30);
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_str_eq(F.rep[1].addr, "2001:db8:c4a::101");
+	cr_assert_eq(logged_addr("destroy_connecting", &HOA1, 0), -1, "nothing failed");
+	/* confirmed: the next error within HE_PROBE_GAP_MS of the last is
+	 * ignored (errors are easy to forge), a later one asks again */
+	cr_assert_eq(he_icmp_error(&E, &COA1, &ANCHOR, t + HE_PROBE_GAP_MS - 1), 0);
+	cr_assert_eq(F.nbu, 2);
+	cr_assert_eq(he_icmp_error(&E, &COA1, &ANCHOR, t + HE_PROBE_GAP_MS), 1);
+	cr_assert_eq(F.nbu, 3);
+}
+
+Test(hostengine, icmp_error_about_other_packets_changes_nothing)
+{
+	struct in6_addr other = A("2001:db8:ca::11");
+
+	granted(IPPROTO_TCP);
+	cr_assert_eq(he_icmp_error(&E, &COA1, &other, T0 + 1000), 0, "not our anchor");
+	cr_assert_eq(he_icmp_error(&E, &COA2, &ANCHOR, T0 + 1000), 0, "not from our CoA");
+	cr_assert_eq(he_icmp_error(&E, &HOA1, &CN, T0 + 1000), 0, "an inner packet");
+	cr_assert_eq(F.nbu, 1);
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 1000);
+	cr_assert_eq(F.nrep, 2, "reused at once");
+	cr_assert_str_eq(F.rep[1].addr, "2001:db8:c4a::101");
+}
+
+Test(hostengine, icmp_error_then_silence_fails_connecting_sockets)
+{
+	uint64_t t = T0 + 1000;
+	int mark;
+
+	granted(IPPROTO_TCP);
+	F.count.tcp = 2; /* one established, one connecting: the lease stays */
+	F.connecting = 1;
+	cr_assert_eq(he_icmp_error(&E, &COA1, &ANCHOR, t), 1);
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, t + 10);
+	he_tick(&E, t + HE_ALLOC_TIMEOUT_MS - 1);
+	cr_assert_eq(F.nrep, 1, "still waiting");
+	cr_assert_eq(logged_addr("destroy_connecting", &HOA1, 0), -1, "not yet");
+	he_tick(&E, t + HE_ALLOC_TIMEOUT_MS);
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_str_eq(F.rep[1].code, "ETIMEDOUT");
+	mark = logged_addr("destroy_connecting", &HOA1, 0);
+	cr_assert_geq(mark, 0, "connections still being set up fail");
+	cr_assert_eq(logged_addr("destroy_tcp", &HOA1, 0), -1, "established ones are left");
+	cr_assert_not_null(E.leases.head, "the lease stays for its sockets");
+	/* a later request is answered at once, not after another wait */
+	request(3, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, t + HE_ALLOC_TIMEOUT_MS + 5);
+	cr_assert_eq(F.nrep, 3);
+	cr_assert_str_eq(F.rep[2].code, "ETIMEDOUT");
+	/* and at each look while the anchor stays silent, the connections
+	 * set up since (a process's own held lease) fail too */
+	he_tick(&E, t + HE_ALLOC_TIMEOUT_MS + 1000);
+	cr_assert_geq(logged_addr("destroy_connecting", &HOA1, mark + 1), 0);
+	/* the anchor comes back (restarted with its state): all is as before */
+	while (he_reg_deadline(&E) && he_reg_deadline(&E) <= t + 8000)
+		he_reg_timers(&E, he_reg_deadline(&E));
+	answer(F.nbu - 1, MH_BA_ACCEPTED, NULL, t + 8000);
+	mark = F.nlog;
+	he_tick(&E, t + 8500);
+	cr_assert_eq(logged_addr("destroy_connecting", &HOA1, mark), -1, "confirmed: no more");
+	request(4, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, t + 8600);
+	cr_assert_str_eq(F.rep[F.nrep - 1].addr, "2001:db8:c4a::101");
 }
 
 Test(hostengine, binding_that_expires_is_anchor_lost)

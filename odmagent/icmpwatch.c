@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * icmpwatch.c — ICMPv6 errors about our packets to anchors, read on the
+ * loop (icmpwatch.h).
+ */
+#include "icmpwatch.h"
+
+#include <errno.h>
+#include <netinet/icmp6.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define RECV_BURST 32
+/* an error carries at most what fits in the minimum MTU (RFC 4443 §2.4 (c)) */
+#define ICMP_MAX 1280
+
+struct icmpwatch {
+	int fd;
+	uv_poll_t poll;
+	icmpwatch_fn fn;
+	void *arg;
+	uint8_t buf[ICMP_MAX];
+};
+
+static void on_readable(uv_poll_t *h, int status, int events)
+{
+	struct icmpwatch *w = h->data;
+
+	if (status < 0) {
+		log_warnx("poll error: %s", uv_strerror(status));
+		return;
+	}
+	for (int i = 0; i < RECV_BURST && (events & UV_READABLE); i++) {
+		struct sockaddr_in6 from;
+		socklen_t fl = sizeof(from);
+		struct icmperr err;
+		ssize_t n = recvfrom(w->fd, w->buf, sizeof(w->buf), MSG_DONTWAIT,
+				     (struct sockaddr *)&from, &fl);
+
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warn(errno, "recvfrom");
+			return;
+		}
+		/* a longer one is cut to the buffer: its invoking header is read */
+		if (fl < sizeof(from) || from.sin6_family != AF_INET6 ||
+		    icmperr_parse(w->buf, (size_t)n, &err) < 0)
+			continue; /* about some other packet */
+		w->fn(w->arg, &err, &from.sin6_addr);
+	}
+}
+
+int icmpwatch_open(struct icmpwatch **out, uv_loop_t *loop, icmpwatch_fn fn, void *arg)
+{
+	struct icmp6_filter f;
+	struct icmpwatch *w;
+	int rc;
+
+	*out = NULL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->fn = fn;
+	w->arg = arg;
+	w->fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_ICMPV6);
+	if (w->fd < 0) {
+		rc = -errno;
+		free(w);
+		return rc;
+	}
+	ICMP6_FILTER_SETBLOCKALL(&f);
+	ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
+	ICMP6_FILTER_SETPASS(ICMP6_PARAM_PROB, &f);
+	if (setsockopt(w->fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f)) < 0) {
+		rc = -errno;
+		close(w->fd);
+		free(w);
+		return rc;
+	}
+	rc = uv_poll_init(loop, &w->poll, w->fd);
+	if (rc < 0) {
+		close(w->fd);
+		free(w);
+		return rc;
+	}
+	w->poll.data = w;
+	*out = w;
+	rc = uv_poll_start(&w->poll, UV_READABLE, on_readable);
+	if (rc < 0) {
+		icmpwatch_close(w);
+		*out = NULL;
+		return rc;
+	}
+	return 0;
+}
+
+static void on_closed(uv_handle_t *h)
+{
+	struct icmpwatch *w = h->data;
+
+	close(w->fd);
+	free(w);
+}
+
+void icmpwatch_close(struct icmpwatch *w)
+{
+	if (!w)
+		return;
+	uv_poll_stop(&w->poll);
+	uv_close((uv_handle_t *)&w->poll, on_closed);
+}

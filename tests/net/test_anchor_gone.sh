@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test_anchor_gone.sh - the anchor's agent dies and stays dead for a while:
+# nothing on the host hangs for minutes on its addresses. The host trusts a
+# binding confirmed less than 5 s ago (HE_CONFIRM_MS) and refreshes it only
+# every few minutes, so without more a connection made right after the
+# anchor died would retry its SYN for 2 minutes. The anchor's host answers
+# the host's tunnelled packets with ICMPv6 Parameter Problem (no handler
+# for IPv6-in-IPv6 once the agent is gone, RFC 8200 §4); the host agent
+# reads those and confirms its bindings there at once:
+#   1. a paced download holds a CHoA, and so does a process that keeps a
+#      connection through it; the anchor's agent is killed (-9);
+#   2. that process connects again (the shim binds its own held lease,
+#      without asking the agent): its SYN draws the error, the host agent
+#      says so and sends a refresh BU at once, and once that has gone
+#      unanswered for 2.9 s the connect is failed (ECONNABORTED, by
+#      SOCK_DESTROY) within a few seconds, not after 2 minutes of SYNs;
+#   3. a new curl that asks for Session-lasting ends within a few seconds
+#      (the agent answers ETIMEDOUT at once, the shim fails the connect);
+#   4. the anchor's agent starts again with its state: the refresh is
+#      answered, the download (left to wait) completes with the right
+#      sha256, and a new curl gets the CHoA and works.
+#
+#    mn (curl, python + shim, odmagent mn) --ar1-- core -- cha (anchor)
+#                                                      -- cn  (nginx)
+#
+# Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
+set -euo pipefail
+trap 'echo "FAIL: test_anchor_gone.sh line $LINENO: $BASH_COMMAND" >&2' ERR
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib/check.sh"
+net_need test_anchor_gone "network namespaces, TUN, raw sockets" ip curl nginx named radvd python3
+
+export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-8}
+. "$HERE/lib/topo.sh"
+. "$HERE/lib/agents.sh"
+. "$HERE/lib/download.sh"
+
+topo_up
+# the userspace backend, whatever the suite runs: where the kernel carries
+# the tunnel, the anchor's data path outlives its agent (test_tunnel_kernel)
+# and no error comes back
+ODM_TUNNEL=user odm_agents_up
+echo "# tunnel backends: cha $(odm_tunnel_backend cha), mn $(odm_tunnel_backend mn)"
+
+has_lease() { [[ $(odm_lease_count) -ge 1 ]]; }
+lease_addr() { odm_status mn | json 'j["leases"][0]["addr"] if j["leases"] else ""'; }
+bu_sent() { odm_status mn | json 'j["registration"]["bu_sent"]'; }
+more_bus() { [[ $(bu_sent) -gt $1 ]]; }
+logged() { grep -q "$1" "$MN_AGENT_LOG"; }
+
+# ---------------------------------------------------------------- 1.
+odm_download d 1m 60
+check "1: curl gets a lease" wait_for 10 has_lease
+CHOA=$(lease_addr)
+check "1: the download is under way through $CHOA" wait_for 10 odm_got_mb "$OUT" 1
+
+# A process that holds the CHoA: one connection made through the shim and
+# kept; once its trigger file is there it connects again (the shim takes the
+# held lease: no question to the agent) and says how that ended and when.
+TRIG=$ODM_DIR/again
+HOLD_OUT=$ODM_DIR/holder.out
+odm_shim_bg /usr/bin/python3 -u -c '
+import errno, os, socket, sys, time
+host, port, trig = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+a = socket.create_connection((host, port), timeout=10)
+print("first", a.getsockname()[0], flush=True)
+while not os.path.exists(trig):
+    time.sleep(0.02)
+t0 = time.monotonic()
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.settimeout(150)
+try:
+    s.connect((socket.getaddrinfo(host, port, socket.AF_INET6)[0][4][0], port))
+    r = "connected"
+except OSError as e:
+    r = errno.errorcode.get(e.errno, str(e.errno)) if e.errno else type(e).__name__
+print("again", r, round((time.monotonic() - t0) * 1000), flush=True)
+' cn.example.test "$HTTP_PORT" "$TRIG" >"$HOLD_OUT" 2>&1
+HOLD_PID=$ODM_BG_PID
+held() { grep -q '^first ' "$HOLD_OUT"; }
+check "1: the holder has its connection" wait_for 10 held
+check "1: the holder's address is the CHoA $CHOA" grep -q "^first $CHOA\$" "$HOLD_OUT"
+
+BU0=$(bu_sent)
+odm_agent_kill9 cha
+T_KILL=$(topo_now_ms)
+echo "1: the anchor's agent killed; BUs sent so far $BU0"
+
+# ---------------------------------------------------------------- 2.
+touch "$TRIG"
+check "2: the host agent reads the ICMPv6 error and confirms the binding" \
+	wait_for 3 logged "ICMPv6 error says anchor $CHA_ADDR did not take a packet"
+echo "2: $(grep -m1 'ICMPv6 error says' "$MN_AGENT_LOG")"
+check "2: a refresh BU goes out for it" wait_for 3 more_bus "$BU0"
+again_done() { grep -q '^again ' "$HOLD_OUT"; }
+check "2: the holder's new connect ends within 8 s" wait_for 8 again_done
+cat "$HOLD_OUT"
+read -r _ H_RES H_MS < <(grep '^again ' "$HOLD_OUT") || true
+echo "2: the held-lease connect: ${H_RES:-?} after ${H_MS:-?} ms"
+check "2: it fails (ECONNABORTED), not connected to nothing" test "${H_RES:-}" = ECONNABORTED
+check "2: the host agent failed it as a connection still being set up" \
+	logged "failed 1 connection(s) still being set up"
+
+# ---------------------------------------------------------------- 3.
+T3=$(topo_now_ms)
+rc=0
+odm_shim timeout 60 curl -6 -sS -o /dev/null http://cn.example.test/ >"$ODM_DIR/c3.log" 2>&1 || rc=$?
+T3_MS=$(($(topo_now_ms) - T3))
+echo "3: a new Session-lasting curl: rc $rc after $T3_MS ms: $(head -c 200 "$ODM_DIR/c3.log")"
+check "3: it ends within 5 s ($T3_MS ms), not after minutes" test "$T3_MS" -le 5000
+check "3: it did not hang until timeout(1) (rc $rc)" test "$rc" -ne 124
+check "3: it ended with an error, not on a dead address" test "$rc" -ne 0
+check "3: the agent answered it ETIMEDOUT at once" logged "answered ETIMEDOUT: anchor $CHA_ADDR has not confirmed"
+
+# ---------------------------------------------------------------- 4.
+echo "4: the anchor's agent was dead for $(($(topo_now_ms) - T_KILL)) ms; starting it again"
+odm_agent_start cha
+confirmed() { logged "anchor $CHA_ADDR confirmed the binding"; }
+check "4: the restarted anchor answers the refresh" wait_for 12 confirmed
+echo "4: $(grep -m1 'confirmed the binding .* after the ICMPv6' "$MN_AGENT_LOG")"
+odm_download_ok "4: the download left to wait"
+rc=0
+SRC=$(odm_shim curl -6 -sS --max-time 10 -o /dev/null -w '%{local_ip}' http://cn.example.test/) || rc=$?
+check "4: a new curl works again (rc $rc)" test "$rc" -eq 0
+check "4: from the CHoA $CHOA (${SRC:-none})" test "${SRC:-}" = "$CHOA"
+kill "$HOLD_PID" 2>/dev/null || true
+wait "$HOLD_PID" 2>/dev/null || true
+check "no sanitizer report in the agents' logs" odm_agent_logs_clean
+check_summary test_anchor_gone
