@@ -212,7 +212,7 @@ net:
 # agents (the agents' own logic, which the sanitized build checks more
 # strictly; test_anchor, which also times the agents, runs on both, and
 # test_mn runs with the plain agents in net-kernel).
-NET_SAN_TESTS := anchor|mn|strayba|ctl$$|monitor|graceful
+NET_SAN_TESTS := anchor$$|anchor_modes|mn|strayba|ctl$$|monitor|graceful
 NET_SAN_ONLY  := ^test_(anchor_modes|mn|strayba|ctl|monitor|graceful)$$
 net-san:
 	@$(MAKE) --no-print-directory deps-net
