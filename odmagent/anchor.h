@@ -209,13 +209,15 @@ int anchor_lost_be(struct anchor *an, const struct in6_addr *inner, uint64_t now
 		   uint8_t *buf, size_t cap);
 /* The tunnel's unbound hook (tunnel.h): anchor_lost_be, sent to osrc */
 void anchor_lost_hook(void *arg, const struct in6_addr *inner, const struct in6_addr *osrc);
-/* Save if anything changed since the last save */
-void anchor_state_save(struct anchor *an, uint64_t now_mono_ms);
+/* Save if anything changed since the last save: statefile_commit's answer */
+int anchor_state_save(struct anchor *an, uint64_t now_mono_ms);
 /* The state changed: save it within ANCHOR_SAVE_DELAY_MS, in one write for
  * all that changes meanwhile (a burst of BUs costs one file, not one each) */
 #define ANCHOR_SAVE_DELAY_MS 50
 void anchor_state_touch(struct anchor *an, uint64_t now_mono_ms);
-/* Save if a touch is due by now (force: whatever the time); the timer calls it */
+/* Save if a touch is due by now (force: whatever the time); the timer calls
+ * it. A save that fails is due again ANCHOR_SAVE_RETRY_MS later. */
+#define ANCHOR_SAVE_RETRY_MS 1000
 void anchor_state_flush(struct anchor *an, uint64_t now_mono_ms, int force);
 /* After a reload swapped an->cfg's identities: replay state follows each
  * NAI; bindings of removed identities end. Returns how many ended. */

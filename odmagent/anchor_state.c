@@ -194,20 +194,20 @@ int anchor_state_load(struct anchor *an, uint64_t now_mono_ms)
 	return rc;
 }
 
-void anchor_state_save(struct anchor *an, uint64_t now_mono_ms)
+int anchor_state_save(struct anchor *an, uint64_t now_mono_ms)
 {
 	struct state_anchor s;
 	char *text;
 
 	if (!an->sf.path)
-		return;
+		return 0;
 	if (anchor_state_snapshot(an, wall_ms(), now_mono_ms, &s) < 0) {
 		log_warnx("no memory for the state snapshot");
-		return;
+		return -ENOMEM;
 	}
 	text = state_anchor_encode(&s);
 	state_anchor_free(&s);
-	statefile_commit(&an->sf, text);
+	return statefile_commit(&an->sf, text);
 }
 
 void anchor_state_touch(struct anchor *an, uint64_t now_mono_ms)
@@ -221,7 +221,10 @@ void anchor_state_flush(struct anchor *an, uint64_t now_mono_ms, int force)
 	if (!an->save_due_ms || (!force && now_mono_ms < an->save_due_ms))
 		return;
 	an->save_due_ms = 0;
-	anchor_state_save(an, now_mono_ms);
+	/* a failed save (full disk, ...) is tried again, not left until the
+	 * next change: a restart would start from the older copy */
+	if (anchor_state_save(an, now_mono_ms) < 0 && !force)
+		an->save_due_ms = now_mono_ms + ANCHOR_SAVE_RETRY_MS;
 }
 
 /* ---- SIGHUP ---- */

@@ -212,16 +212,27 @@ int statefile_remove(struct statefile *sf)
 	return fsync_dir(sf->path);
 }
 
-void statefile_commit(struct statefile *sf, char *text)
+int statefile_commit(struct statefile *sf, char *text)
 {
-	int rc;
+	int rc = -ENOMEM;
 
-	if (!text) {
-		log_warnx("no memory to encode the state: %s not saved", sf->path);
-		return;
+	if (text) {
+		rc = statefile_save(sf, text, strlen(text));
+		free(text);
 	}
-	rc = statefile_save(sf, text, strlen(text));
-	if (rc < 0)
-		log_warn(rc, "saving %s", sf->path);
-	free(text);
+	if (rc >= 0) {
+		if (sf->failures)
+			log_info("%s saved again, after %u failed attempt(s)", sf->path,
+				 sf->failures);
+		sf->failures = 0;
+		return rc;
+	}
+	/* a full disk fails every save: one line, not one per event */
+	if (!sf->failures || rc != sf->last_err)
+		log_warn(rc, "saving %s (%s; the copy saved before stays, saving is tried "
+			 "again; said once until it works or fails otherwise)",
+			 sf->path, text ? "writing it" : "encoding the state");
+	sf->failures++;
+	sf->last_err = rc;
+	return rc;
 }

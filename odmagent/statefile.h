@@ -23,6 +23,8 @@ struct statefile {
 	size_t last_len;
 	unsigned writes; /* files actually written, for status and tests */
 	int volatile_;   /* 1: no fsync (statefile_set_volatile) */
+	unsigned failures; /* statefile_commit: failed saves in a row */
+	int last_err;      /* ... and the last one's -errno */
 };
 
 /* dir made (mode 0700) if missing: 0, or -errno (-ENOTDIR: not a directory) */
@@ -50,9 +52,15 @@ int statefile_read(struct statefile *sf, char **text, size_t *len);
  * 1 written, 0 unchanged, -errno (the old copy is then intact). */
 int statefile_save(struct statefile *sf, const char *text, size_t len);
 
-/* statefile_save of text (NUL-terminated, freed here; NULL = the caller ran
- * out of memory), failures logged: what the agents call after each event */
-void statefile_commit(struct statefile *sf, char *text);
+/*
+ * statefile_save of text (NUL-terminated, freed here; NULL = the caller ran
+ * out of memory): what the agents call after each event. A failure is
+ * logged at the first of a run of them (and when its error changes), the
+ * first save that works after it says how many failed; the caller tries
+ * again later (the old copy stays until then). Returns statefile_save's
+ * answer (-ENOMEM for NULL).
+ */
+int statefile_commit(struct statefile *sf, char *text);
 
 /* Remove the file (a clean stop with nothing to keep). 0 or -errno */
 int statefile_remove(struct statefile *sf);

@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -91,6 +92,56 @@ Test(statefile, saves_reads_back_and_skips_unchanged_text)
 /* Without fsync the file is still replaced whole: the reader sees the last
  * text saved, and no temporary file stays (the time saved is measured by
  * make bench's setsc_to with a new CHoA, not asserted here). */
+/* how many lines of text hold s */
+static int lines_with(const char *text, const char *s)
+{
+	int n = 0;
+
+	for (const char *p = text; p && *p;) {
+		const char *nl = strchr(p, '\n'), *hit = strstr(p, s);
+
+		n += hit && (!nl || hit < nl);
+		p = nl ? nl + 1 : NULL;
+	}
+	return n;
+}
+
+Test(statefile, failed_commits_are_said_once_and_tried_again, .init = cr_redirect_stderr)
+{
+	static char log[8192];
+	struct statefile sf;
+	char tmp[128], *text;
+	size_t len;
+
+	/* the suite's setup has run: dir is there */
+	odm_log_init("test", ODM_LOG_INFO, 0);
+	cr_assert_eq(statefile_open(&sf, dir, "s.json"), 0);
+	cr_assert_eq(statefile_commit(&sf, strdup("{\"v\":1}")), 1);
+	/* the temporary file's name taken by a directory: every save fails */
+	snprintf(tmp, sizeof(tmp), "%s/.s.json.tmp", dir);
+	cr_assert_eq(mkdir(tmp, 0700), 0);
+	for (int i = 0; i < 5; i++)
+		cr_assert_lt(statefile_commit(&sf, strdup("{\"v\":2}")), 0);
+	cr_assert_eq(sf.failures, 5);
+	cr_assert_eq(statefile_commit(&sf, NULL), -ENOMEM, "no text: an error of its own");
+	cr_assert_eq(sf.failures, 6);
+	/* the same text once the way is free: written, not "unchanged" */
+	cr_assert_eq(rmdir(tmp), 0);
+	cr_assert_eq(statefile_commit(&sf, strdup("{\"v\":2}")), 1);
+	cr_assert_eq(sf.failures, 0);
+	cr_assert_eq(statefile_read(&sf, &text, &len), 0);
+	cr_assert_str_eq(text, "{\"v\":2}");
+	free(text);
+	statefile_close(&sf);
+	/* warned for the first failure and for the change of error, then
+	 * told that it works again */
+	fflush(stderr);
+	len = fread(log, 1, sizeof(log) - 1, cr_get_redirected_stderr());
+	log[len] = '\0';
+	cr_assert_eq(lines_with(log, "warn: statefile_commit: saving"), 2, "%s", log);
+	cr_assert_eq(lines_with(log, "saved again, after 6 failed attempt(s)"), 1, "%s", log);
+}
+
 Test(statefile, a_volatile_file_is_still_replaced_whole)
 {
 	struct statefile sf, again;
@@ -784,6 +835,33 @@ Test(state, anchor_saves_a_burst_of_changes_once)
 	state_anchor_free(&back);
 	free(text);
 	statefile_close(&rd);
+	statefile_close(&an.sf);
+	anchor_fini(&an);
+}
+
+Test(state, anchor_tries_a_failed_save_again)
+{
+	struct state_anchor s = mk_anchor();
+	char tmp[128];
+
+	anchor_fixture();
+	cr_assert_eq(statefile_open(&an.sf, dir, ANCHOR_STATE_FILE), 0);
+	cr_assert_eq(anchor_state_restore(&an, &s, NOW_WALL, NOW_MONO), 2);
+	snprintf(tmp, sizeof(tmp), "%s/." ANCHOR_STATE_FILE ".tmp", dir);
+	cr_assert_eq(mkdir(tmp, 0700), 0); /* every save fails */
+	anchor_state_touch(&an, NOW_MONO);
+	anchor_state_flush(&an, NOW_MONO + ANCHOR_SAVE_DELAY_MS, 0);
+	cr_assert_eq(an.sf.writes, 0);
+	cr_assert_eq(an.sf.failures, 1);
+	cr_assert_eq(an.save_due_ms, NOW_MONO + ANCHOR_SAVE_DELAY_MS + ANCHOR_SAVE_RETRY_MS,
+		     "due again, with no new change");
+	anchor_state_flush(&an, an.save_due_ms, 0);
+	cr_assert_eq(an.sf.failures, 2);
+	cr_assert_eq(rmdir(tmp), 0); /* the disk has room again */
+	anchor_state_flush(&an, an.save_due_ms, 0);
+	cr_assert_eq(an.sf.writes, 1, "saved on the retry");
+	cr_assert_eq(an.sf.failures, 0);
+	cr_assert_eq(an.save_due_ms, 0, "nothing due after it worked");
 	statefile_close(&an.sf);
 	anchor_fini(&an);
 }
