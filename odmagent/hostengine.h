@@ -53,6 +53,11 @@
  * confirmed at once, but not more often than this each: errors are easy to
  * forge, and all a forged one costs is a BU a second. */
 #define HE_PROBE_GAP_MS 1000
+/* An anchor that let an allocation time out is not asked for another one
+ * for this long: requests for it are answered ETIMEDOUT at once instead of
+ * each waiting HE_ALLOC_TIMEOUT_MS (a server whose CHA is down would cost
+ * every new connection that wait). Any BA from it ends the hold. */
+#define HE_SILENT_HOLD_MS 10000
 
 /*
  * What the engine asks of the host. Each returns 0 (or a count) or -errno

@@ -636,6 +636,8 @@ void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev
 	char a1[INET6_ADDRSTRLEN], msg[160];
 
 	he_emit_ba(e);
+	if (ev->kind == REG_EV_ACCEPTED || ev->kind == REG_EV_REJECTED)
+		b->anchor->silent_ms = 0; /* it answers */
 	switch (ev->kind) {
 	case REG_EV_ACCEPTED:
 		if (l->probe_open)
@@ -681,7 +683,9 @@ void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev
 	case REG_EV_TIMEOUT:
 		snprintf(msg, sizeof(msg), "no answer from anchor %s within %u ms",
 			 ntop6(&l->anchor, a1), (unsigned)HE_ALLOC_TIMEOUT_MS);
-		log_warnx("lease %u: %s", l->id, msg);
+		log_warnx("lease %u: %s; not asked again for %u s", l->id, msg,
+			  HE_SILENT_HOLD_MS / 1000);
+		b->anchor->silent_ms = e->now;
 		answer_waiters(e, l, "ETIMEDOUT", msg);
 		drop(e, l);
 		break;
@@ -728,7 +732,7 @@ static void wait_on(struct hostengine *e, struct lease *l, const struct at_reque
 static int unconfirmed(const struct hostengine *e, const struct lease *l)
 {
 	return l->state == LEASE_REGISTERED && l->rb && l->rb->kind == REG_REFRESH &&
-	       l->rb->n_sent && e->now >= l->rb->sent[0].sent_ms + HE_ALLOC_TIMEOUT_MS;
+	       l->rb->n_sent && e->now >= l->rb->first_tx_ms + HE_ALLOC_TIMEOUT_MS;
 }
 
 /*
@@ -773,6 +777,28 @@ static struct lease *alloc_at(struct hostengine *e, const struct at_request *rq,
 	return l;
 }
 
+/* 1 if anchor let an allocation time out within HE_SILENT_HOLD_MS and rq
+ * was answered ETIMEDOUT for it (access anchors have their own pacing) */
+static int anchor_on_hold(struct hostengine *e, const struct at_request *rq,
+			  const struct in6_addr *anchor)
+{
+	char a1[INET6_ADDRSTRLEN], msg[160];
+	struct reg_anchor *an = reg_anchor_find(&e->reg, anchor);
+	uint64_t ago;
+
+	if (!an || !an->silent_ms || e->now >= an->silent_ms + HE_SILENT_HOLD_MS ||
+	    access_is_claim(e, anchor))
+		return 0;
+	ago = e->now - an->silent_ms;
+	snprintf(msg, sizeof(msg), "anchor %s did not answer an allocation %llu ms ago; asked "
+		 "again in %llu ms", ntop6(anchor, a1), (unsigned long long)ago,
+		 (unsigned long long)(HE_SILENT_HOLD_MS - ago));
+	log_info("request of pid %d answered ETIMEDOUT: %s", (int)rq->pid, msg);
+	he_emit_refused(e, rq->type, rq->req, msg, "ETIMEDOUT");
+	e->ops->reply_error(e->arg, rq->req, "ETIMEDOUT", msg);
+	return 1;
+}
+
 void lease_request_anchored(struct hostengine *e, const struct at_request *rq,
 			    const struct in6_addr *anchor)
 {
@@ -790,11 +816,19 @@ void lease_request_anchored(struct hostengine *e, const struct at_request *rq,
 		return;
 	}
 	if (l && unconfirmed(e, l)) {
-		/* its anchor has been silent for as long as a request may wait */
+		/* its anchor has been silent for as long as a request may wait.
+		 * Ask it again now, at most once per HE_PROBE_GAP_MS: an anchor
+		 * back from a restart is then known at the next request, not at
+		 * the next retransmission, which the back-off puts up to 32 s
+		 * away. */
+		if (now >= l->resent_ms + HE_PROBE_GAP_MS) {
+			l->resent_ms = now;
+			reg_resend_now(&e->reg, l->rb, now);
+		}
 		log_info("lease %u %s: request of pid %d answered ETIMEDOUT: anchor %s has not "
 			 "confirmed the binding for %llu ms",
 			 l->id, ntop6(&l->addr, a1), (int)rq->pid, ntop6(&l->anchor, a2),
-			 (unsigned long long)(now - l->rb->sent[0].sent_ms));
+			 (unsigned long long)(now - l->rb->first_tx_ms));
 		he_emit_refused(e, rq->type, rq->req, "the anchor does not confirm the binding",
 				"ETIMEDOUT");
 		e->ops->reply_error(e->arg, rq->req, "ETIMEDOUT",
@@ -825,6 +859,8 @@ void lease_request_anchored(struct hostengine *e, const struct at_request *rq,
 		wait_on(e, l, rq);
 		return;
 	}
+	if (anchor_on_hold(e, rq, anchor))
+		return;
 	if (alloc_at(e, rq, anchor))
 		return;
 	he_emit_refused(e, rq->type, rq->req, "out of memory", "REQUIREDIPFAILED");

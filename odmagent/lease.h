@@ -63,6 +63,7 @@ struct lease {
 	uint64_t probed_ms;
 	int probe_open;
 	unsigned probe_failed;   /* connecting sockets failed since, for the log */
+	uint64_t resent_ms;      /* a request for it while unconfirmed resent the BU */
 };
 
 /* The owner of a lease the agent holds for itself (no user asked for it) */

@@ -252,6 +252,8 @@ static int transmit(struct reg_ctx *c, struct reg_binding *b, uint64_t now, int 
 		return -EINVAL;
 	}
 	an->seq = seq;
+	if (!b->n_sent)
+		b->first_tx_ms = now;
 	s = &b->sent[b->n_sent % REG_SEQ_HISTORY];
 	s->seq = seq;
 	s->sent_ms = now;
@@ -336,6 +338,13 @@ static void finish(struct reg_ctx *c, struct reg_binding *b, struct reg_event *e
 		return;
 	}
 	c->ops->done(c->arg, b, ev);
+}
+
+int reg_resend_now(struct reg_ctx *c, struct reg_binding *b, uint64_t now_ms)
+{
+	if (b->kind == REG_NONE || b->kind == REG_DEREG)
+		return -EINVAL;
+	return transmit(c, b, now_ms, 0);
 }
 
 static void binding_timers(struct reg_ctx *c, struct reg_binding *b, uint64_t now)

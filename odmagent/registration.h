@@ -84,6 +84,7 @@ struct reg_binding {
 	int after_move;
 	struct reg_sent sent[REG_SEQ_HISTORY]; /* ring of its BUs */
 	unsigned n_sent;        /* BUs sent in this exchange */
+	uint64_t first_tx_ms;   /* when its first BU left (sent[] is a ring) */
 	unsigned tries;         /* attempts, sent or not (no CoA): bounds a dereg */
 	uint32_t timeout_ms;    /* current back-off */
 	uint64_t next_tx_ms;    /* next (re)transmission, 0 = none */
@@ -115,6 +116,9 @@ struct reg_anchor {
 	/* the last BU -> BA round trip with this anchor (ms, accepted BAs;
 	 * 0 = none yet): added to "lost N ms ago" (build_bu) */
 	uint32_t rtt_ms;
+	/* the engine's: an allocation here went unanswered then (monotonic
+	 * ms; 0 = it answered since) */
+	uint64_t silent_ms;
 	struct reg_binding *bindings;
 };
 
@@ -184,6 +188,10 @@ void reg_binding_del(struct reg_ctx *c, struct reg_binding *b);
 int reg_alloc(struct reg_ctx *c, struct reg_binding *b, uint64_t now_ms, int after_move);
 int reg_refresh(struct reg_ctx *c, struct reg_binding *b, uint64_t now_ms, int after_move);
 int reg_dereg(struct reg_ctx *c, struct reg_binding *b, uint64_t now_ms);
+/* The next BU of b's outstanding exchange now rather than at its
+ * retransmission time (subject to the rate limit; the back-off goes on
+ * from there): the send result, -EINVAL when nothing is outstanding. */
+int reg_resend_now(struct reg_ctx *c, struct reg_binding *b, uint64_t now_ms);
 
 /*
  * A Mobility Header message from src to dst (the kernel has checked its

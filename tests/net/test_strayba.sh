@@ -16,7 +16,8 @@
 #      unauthenticated 146; a signed BA without a timestamp;
 #   3. an allocation outstanding at cn2 (no anchor there): signed 133 and 0
 #      with its number and an old timestamp, signed and unsigned 146 copying
-#      its number and timestamp.
+#      its number and timestamp; once it timed out, a request at cn2 is
+#      answered at once, with no BU (a silent anchor is on hold for 10 s).
 # Checks: every stray BA is counted in ba_ignored and none in ba_in; the
 # lease, the anchor's binding and mn's rules stay as they were; no BU is
 # sent for them and no deregistration appears in the capture; the refresh
@@ -24,7 +25,7 @@
 # ends in ETIMEDOUT after its full time, not refused; the lease carries
 # traffic. A positive control shows the crafted BAs reach the agent and
 # authenticate: a signed 133 that does echo an outstanding BU's number and
-# timestamp ends that allocation at once.
+# timestamp ends that allocation (at cn, no anchor either) at once.
 #
 #   mn --ar1-- core -- cha (anchor, pool 2001:db8:c4a::/64)
 #                   \-- cn  (nginx)    \-- cn2 (no anchor)
@@ -182,14 +183,14 @@ check "the lease still carries traffic (curl from $CHOA)" \
 # ---------------------------------------------------------------- an allocation in progress
 # cn2 runs no anchor: the allocation BU stays outstanding until the request
 # times out (2.9 s), unless a BA ends it.
-alloc_bg() { # alloc_bg OUTFILE - a lease request at cn2 in the background
-	odm_ctl mn -j lease session-lasting "$CN_ADDR" --cha "$CN2_ADDR" --proto tcp >"$1" 2>&1 &
+alloc_bg() { # alloc_bg OUTFILE [ANCHOR] - a lease request at cn2 (or ANCHOR) in the background
+	odm_ctl mn -j lease session-lasting "$CN_ADDR" --cha "${2:-$CN2_ADDR}" --proto tcp >"$1" 2>&1 &
 	ALLOC_PID=$!
 }
-bu_to_cn2() { # the newest BU to cn2 numbered above $1, if any
-	"${MHCRAFT[@]}" pcap "$CAP" --type 5 --dst "$CN2_ADDR" | tail -n1 | grep -v " seq=$1 " || true
+bu_to_cn2() { # bu_to_cn2 SEQ [DST] - the newest BU to cn2 (or DST) numbered above SEQ, if any
+	"${MHCRAFT[@]}" pcap "$CAP" --type 5 --dst "${2:-$CN2_ADDR}" | tail -n1 | grep -v " seq=$1 " || true
 }
-new_bu() { [[ -n $(bu_to_cn2 "$1") ]]; }
+new_bu() { [[ -n $(bu_to_cn2 "$@") ]]; }
 IGN0=$(counter ba_ignored) IN0=$(counter ba_in)
 BEFORE=$(state)
 T0=$(topo_now_ms)
@@ -215,14 +216,27 @@ check "after the full timeout ($((T1 - T0)) ms >= 2800)" test $((T1 - T0)) -ge 2
 check "all $SENT were counted as ignored" test "$(counter ba_ignored)" -ge $((IGN0 + SENT))
 check "none was acted upon" test "$(counter ba_in)" -eq "$IN0"
 
+# cn2 let an allocation time out: it is not asked again for 10 s
+# (HE_SILENT_HOLD_MS), a request there is answered at once without a BU
+LASTSEQ=$(field seq <<<"$(bu_to_cn2 none)")
+T0=$(topo_now_ms)
+odm_ctl mn -j lease session-lasting "$CN_ADDR" --cha "$CN2_ADDR" --proto tcp >"$ODM_DIR/alloc1b.out" 2>&1 || true
+T1=$(topo_now_ms)
+echo "a request at cn2 right after: $((T1 - T0)) ms: $(cat "$ODM_DIR/alloc1b.out")"
+check "a request at cn2 right after is answered ETIMEDOUT at once ($((T1 - T0)) ms)" \
+	bash -c "grep -q ETIMEDOUT '$ODM_DIR/alloc1b.out' && test $((T1 - T0)) -le 1000"
+sleep 0.2
+check "and no BU goes to cn2 for it" test -z "$(bu_to_cn2 "$LASTSEQ")"
+
 # positive control: the same path with a BA that does echo the BU's number
 # and timestamp is acted upon, so the stray ones above reached the agent
-alloc_bg "$ODM_DIR/alloc2.out"
-check "a second allocation BU to cn2 is in the capture" wait_for 2 new_bu "$ASEQ"
-ABU=$(bu_to_cn2 "$ASEQ")
+# (at cn, which runs no anchor either: cn2 is on hold)
+alloc_bg "$ODM_DIR/alloc2.out" "$CN_ADDR"
+check "an allocation BU to cn is in the capture" wait_for 2 new_bu none "$CN_ADDR"
+ABU=$(bu_to_cn2 none "$CN_ADDR")
 T0=$(topo_now_ms)
 # shellcheck disable=SC2046
-sendba cn2 "$CN2_ADDR" --status 133 --seq "$(field seq <<<"$ABU")" --bid "$(field bid <<<"$ABU")" \
+sendba cn "$CN_ADDR" --status 133 --seq "$(field seq <<<"$ABU")" --bid "$(field bid <<<"$ABU")" \
 	--ts "$(field ts <<<"$ABU")" $(signed)
 wait "$ALLOC_PID" || true # its verdict is in its output
 T1=$(topo_now_ms)

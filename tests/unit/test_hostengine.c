@@ -662,6 +662,34 @@ Test(hostengine, silent_anchor_times_out)
 	cr_assert_str_eq(str(event("lease-refused", 0), "error"), "EAI_REQUIREDIPFAILED");
 }
 
+Test(hostengine, silent_anchor_is_not_asked_again_for_a_while)
+{
+	uint64_t t;
+
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0);
+	while (he_reg_deadline(&E) && he_reg_deadline(&E) <= T0 + HE_ALLOC_TIMEOUT_MS)
+		he_reg_timers(&E, he_reg_deadline(&E));
+	cr_assert_eq(F.nrep, 1);
+	cr_assert_str_eq(F.rep[0].code, "ETIMEDOUT");
+	t = T0 + HE_ALLOC_TIMEOUT_MS;
+	/* the next requests are answered at once, nothing sent */
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, t + 1);
+	request(3, ODM_TYPE_SESSION_LASTING, IPPROTO_UDP, 1, 1, t + HE_SILENT_HOLD_MS - 1);
+	cr_assert_eq(F.nrep, 3);
+	cr_assert_str_eq(F.rep[1].code, "ETIMEDOUT");
+	cr_assert_str_eq(F.rep[2].code, "ETIMEDOUT");
+	cr_assert_eq(F.nbu, 2, "no BU for them");
+	cr_assert_null(E.leases.head);
+	/* after the hold: asked again, and an answer ends the hold */
+	request(4, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, t + HE_SILENT_HOLD_MS);
+	cr_assert_eq(F.nbu, 3, "a new allocation BU");
+	cr_assert_eq(F.nrep, 3);
+	answer(2, MH_BA_ACCEPTED, &HOA1, t + HE_SILENT_HOLD_MS + 20);
+	cr_assert_str_eq(F.rep[3].addr, "2001:db8:c4a::101");
+	request(5, ODM_TYPE_SESSION_LASTING, IPPROTO_UDP, 1, 0, t + HE_SILENT_HOLD_MS + 30);
+	cr_assert_eq(F.nbu, 4, "a UDP lease is asked for as usual");
+}
+
 Test(hostengine, silent_anchor_fails_a_confirmation_in_time)
 {
 	granted(IPPROTO_TCP);
@@ -724,7 +752,7 @@ Test(hostengine, icmp_error_about_other_packets_changes_nothing)
 Test(hostengine, icmp_error_then_silence_fails_connecting_sockets)
 {
 	uint64_t t = T0 + 1000;
-	int mark;
+	int mark, nbu;
 
 	granted(IPPROTO_TCP);
 	F.count.tcp = 2; /* one established, one connecting: the lease stays */
@@ -741,10 +769,17 @@ Test(hostengine, icmp_error_then_silence_fails_connecting_sockets)
 	cr_assert_geq(mark, 0, "connections still being set up fail");
 	cr_assert_eq(logged_addr("destroy_tcp", &HOA1, 0), -1, "established ones are left");
 	cr_assert_not_null(E.leases.head, "the lease stays for its sockets");
-	/* a later request is answered at once, not after another wait */
+	/* a later request is answered at once, not after another wait, and
+	 * asks the anchor again now (once a second at most) */
+	nbu = F.nbu;
 	request(3, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, t + HE_ALLOC_TIMEOUT_MS + 5);
 	cr_assert_eq(F.nrep, 3);
 	cr_assert_str_eq(F.rep[2].code, "ETIMEDOUT");
+	cr_assert_eq(F.nbu, nbu + 1, "the refresh BU again, now");
+	cr_assert(bu_hnp_is(nbu, &HOA1));
+	request(6, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, t + HE_ALLOC_TIMEOUT_MS + 10);
+	cr_assert_str_eq(F.rep[3].code, "ETIMEDOUT");
+	cr_assert_eq(F.nbu, nbu + 1, "not again within a second");
 	/* and at each look while the anchor stays silent, the connections
 	 * set up since (a process's own held lease) fail too */
 	he_tick(&E, t + HE_ALLOC_TIMEOUT_MS + 1000);
