@@ -590,24 +590,32 @@ json_t *he_status_json(const struct hostengine *e, uint64_t now)
 {
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], a3[INET6_ADDRSTRLEN];
 	json_t *coa = json_object(), *leases = json_array(), *bindings = json_array(), *resp;
+	json_t *hold = json_array(), *o;
 
 	for (struct reg_anchor *an = e->reg.anchors; an; an = an->next) {
 		if (an->has_coa)
 			json_object_set_new(coa, ntop6(&an->addr, a1),
 					    json_string(ntop6(&an->coa, a2)));
+		if (an->silent_ms && now < an->silent_ms + HE_SILENT_HOLD_MS)
+			json_array_append_new(hold, json_pack("{s:s, s:I}", "anchor",
+							      ntop6(&an->addr, a1), "hold_left_ms",
+							      (json_int_t)(an->silent_ms +
+									   HE_SILENT_HOLD_MS - now)));
 		for (struct reg_binding *b = an->bindings; b; b = b->next) {
 			int64_t left = b->registered && b->expires_ms > now ?
 					       (int64_t)(b->expires_ms - now) / 1000 : 0;
 
-			json_array_append_new(
-				bindings,
-				json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:b, s:I}", "anchor",
-					  ntop6(&an->addr, a1), "coa",
-					  an->has_coa ? ntop6(&an->coa, a2) : "", "hnp",
-					  ntop6(&b->hnp, a3), "bid", (int)b->bid, "seq",
-					  (int)b->last_seq, "pending", reg_kind_name(b->kind),
-					  "registered", b->registered, "lifetime_left",
-					  (json_int_t)left));
+			o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:b, s:I}", "anchor",
+				      ntop6(&an->addr, a1), "coa",
+				      an->has_coa ? ntop6(&an->coa, a2) : "", "hnp",
+				      ntop6(&b->hnp, a3), "bid", (int)b->bid, "seq",
+				      (int)b->last_seq, "pending", reg_kind_name(b->kind),
+				      "registered", b->registered, "lifetime_left", (json_int_t)left);
+			/* how long the anchor has left the outstanding exchange unanswered */
+			if (o && b->kind != REG_NONE && b->n_sent && now >= b->first_tx_ms)
+				json_object_set_new(o, "unanswered_ms",
+						    json_integer((json_int_t)(now - b->first_tx_ms)));
+			json_array_append_new(bindings, o);
 		}
 	}
 	for (struct lease *l = e->leases.head; l; l = l->next)
@@ -615,11 +623,16 @@ json_t *he_status_json(const struct hostengine *e, uint64_t now)
 	resp = json_pack("{s:s, s:s, s:o, s:o, s:o, s:I}", "role", "mn", "nai", e->reg.cfg.nai,
 			 "coa", coa, "leases", leases, "bindings", bindings, "lost_bindings",
 			 (json_int_t)e->lost);
-	if (resp)
+	if (resp) {
 		json_object_set_new(resp, "registration",
 				    json_pack("{s:I, s:I, s:I}", "bu_sent", (json_int_t)e->reg.bu_sent,
 					      "ba_in", (json_int_t)e->reg.ba_in, "ba_ignored",
 					      (json_int_t)e->reg.ba_ignored));
+		/* anchors not asked for an allocation now (HE_SILENT_HOLD_MS) */
+		json_object_set_new(resp, "anchors_on_hold", hold);
+	} else {
+		json_decref(hold);
+	}
 	return resp;
 }
 

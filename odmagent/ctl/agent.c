@@ -121,6 +121,8 @@ int cmd_status(const struct ctl_opts *o, int argc, char **argv)
 	}
 	print_list("leases", json_object_get(resp, "leases"), lease_cols);
 	print_list("bindings", json_object_get(resp, "bindings"), NULL);
+	if (json_array_size(json_object_get(resp, "anchors_on_hold")))
+		print_list("anchors on hold", json_object_get(resp, "anchors_on_hold"), NULL);
 	json_decref(resp);
 	return 0;
 }

@@ -108,6 +108,9 @@ echo "2: the held-lease connect: ${H_RES:-?} after ${H_MS:-?} ms"
 check "2: it fails (ECONNABORTED), not connected to nothing" test "${H_RES:-}" = ECONNABORTED
 check "2: the host agent failed it as a connection still being set up" \
 	logged "failed 1 connection(s) still being set up"
+UNANS=$(odm_status mn | json '[b.get("unanswered_ms", 0) for b in j["bindings"] if b["anchor"] == "'"$CHA_ADDR"'"][0]')
+echo "2: odmctl status: the refresh at $CHA_ADDR unanswered for $UNANS ms"
+check "2: odmctl status says how long the anchor has been silent (>= 2900 ms)" test "$UNANS" -ge 2900
 
 # ---------------------------------------------------------------- 3.
 T3=$(topo_now_ms)
@@ -144,6 +147,9 @@ check "3: the first UDP socket fails once the allocation timed out (${U1_MS:-?} 
 check "3: the next one fails at once (${U2_MS:-?} ms): the anchor is on hold" \
 	test "${U2_RES:-}" = EADDRNOTAVAIL -a "${U2_MS:-99999}" -le 500
 check "3: the agent said why" logged "did not answer an allocation .* ms ago; asked again in"
+HOLD=$(odm_status mn | json '" ".join(h["anchor"] for h in j.get("anchors_on_hold", []))')
+check "3: odmctl status lists $CHA_ADDR among the anchors on hold ($HOLD)" test "$HOLD" = "$CHA_ADDR"
+check "3: and says so without -j" bash -c "'$ODM_BUILD/odmctl' -s '$MN_SOCK' status | grep -q '^anchors on hold: 1'"
 
 # ---------------------------------------------------------------- 4.
 echo "4: the anchor's agent was dead for $(($(topo_now_ms) - T_KILL)) ms; starting it again"

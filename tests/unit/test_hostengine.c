@@ -680,12 +680,28 @@ Test(hostengine, silent_anchor_is_not_asked_again_for_a_while)
 	cr_assert_str_eq(F.rep[2].code, "ETIMEDOUT");
 	cr_assert_eq(F.nbu, 2, "no BU for them");
 	cr_assert_null(E.leases.head);
+	{
+		json_t *st = he_status_json(&E, t + 100), *h;
+
+		h = json_array_get(json_object_get(st, "anchors_on_hold"), 0);
+		cr_assert_not_null(h, "status names the anchor on hold");
+		cr_assert_str_eq(str(h, "anchor"), "2001:db8:ca::10");
+		cr_assert_eq(json_integer_value(json_object_get(h, "hold_left_ms")),
+			     HE_SILENT_HOLD_MS - 100);
+		json_decref(st);
+	}
 	/* after the hold: asked again, and an answer ends the hold */
 	request(4, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, t + HE_SILENT_HOLD_MS);
 	cr_assert_eq(F.nbu, 3, "a new allocation BU");
 	cr_assert_eq(F.nrep, 3);
 	answer(2, MH_BA_ACCEPTED, &HOA1, t + HE_SILENT_HOLD_MS + 20);
 	cr_assert_str_eq(F.rep[3].addr, "2001:db8:c4a::101");
+	{
+		json_t *st = he_status_json(&E, t + HE_SILENT_HOLD_MS + 25);
+
+		cr_assert_eq(json_array_size(json_object_get(st, "anchors_on_hold")), 0);
+		json_decref(st);
+	}
 	request(5, ODM_TYPE_SESSION_LASTING, IPPROTO_UDP, 1, 0, t + HE_SILENT_HOLD_MS + 30);
 	cr_assert_eq(F.nbu, 4, "a UDP lease is asked for as usual");
 }
@@ -765,6 +781,15 @@ Test(hostengine, icmp_error_then_silence_fails_connecting_sockets)
 	he_tick(&E, t + HE_ALLOC_TIMEOUT_MS);
 	cr_assert_eq(F.nrep, 2);
 	cr_assert_str_eq(F.rep[1].code, "ETIMEDOUT");
+	{
+		json_t *st = he_status_json(&E, t + HE_ALLOC_TIMEOUT_MS), *b;
+
+		b = json_array_get(json_object_get(st, "bindings"), 0);
+		cr_assert_str_eq(str(b, "pending"), "refresh");
+		cr_assert_eq(json_integer_value(json_object_get(b, "unanswered_ms")),
+			     HE_ALLOC_TIMEOUT_MS, "status says how long the anchor is silent");
+		json_decref(st);
+	}
 	mark = logged_addr("destroy_connecting", &HOA1, 0);
 	cr_assert_geq(mark, 0, "connections still being set up fail");
 	cr_assert_eq(logged_addr("destroy_tcp", &HOA1, 0), -1, "established ones are left");
