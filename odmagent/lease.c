@@ -683,9 +683,13 @@ void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev
 	case REG_EV_TIMEOUT:
 		snprintf(msg, sizeof(msg), "no answer from anchor %s within %u ms",
 			 ntop6(&l->anchor, a1), (unsigned)HE_ALLOC_TIMEOUT_MS);
-		log_warnx("lease %u: %s; not asked again for %u s", l->id, msg,
-			  HE_SILENT_HOLD_MS / 1000);
-		b->anchor->silent_ms = e->now;
+		if (l->claimed) {
+			log_warnx("lease %u: %s", l->id, msg);
+		} else {
+			log_warnx("lease %u: %s; requests for a new address there are answered "
+				  "at once for %u s", l->id, msg, HE_SILENT_HOLD_MS / 1000);
+			b->anchor->silent_ms = e->now;
+		}
 		answer_waiters(e, l, "ETIMEDOUT", msg);
 		drop(e, l);
 		break;
