@@ -164,8 +164,8 @@ void he_cleanup(struct hostengine *e)
 
 /* ---- requests ---- */
 
-static void refuse(struct hostengine *e, const struct at_request *rq, const char *code,
-		   const char *msg)
+void he_refuse(struct hostengine *e, const struct at_request *rq, const char *code,
+	       const char *msg)
 {
 	he_emit_refused(e, rq->type, rq->req, msg, code);
 	e->ops->reply_error(e->arg, rq->req, code, msg);
@@ -180,7 +180,7 @@ void he_lease_request(struct hostengine *e, const struct at_request *rq, uint64_
 
 	e->now = now;
 	if (e->stopping) {
-		refuse(e, rq, "REQUIREDIPFAILED", "the mn role is stopping");
+		he_refuse(e, rq, "REQUIREDIPFAILED", "the mn role is stopping");
 		return;
 	}
 	if (!at) {
@@ -191,7 +191,7 @@ void he_lease_request(struct hostengine *e, const struct at_request *rq, uint64_
 	case AT_NOT_OFFERED:
 		snprintf(msg, sizeof(msg), "type \"%s\" is not offered %s",
 			 odm_type_name(rq->type), why ? why : "yet");
-		refuse(e, rq, "REQUIREDIPNOTSUPPORTED", msg);
+		he_refuse(e, rq, "REQUIREDIPNOTSUPPORTED", msg);
 		break;
 	case AT_PLAIN:
 		if (why) {
@@ -596,11 +596,10 @@ json_t *he_status_json(const struct hostengine *e, uint64_t now)
 		if (an->has_coa)
 			json_object_set_new(coa, ntop6(&an->addr, a1),
 					    json_string(ntop6(&an->coa, a2)));
-		if (an->silent_ms && now < an->silent_ms + HE_SILENT_HOLD_MS)
+		if (he_hold_left(an, now))
 			json_array_append_new(hold, json_pack("{s:s, s:I}", "anchor",
 							      ntop6(&an->addr, a1), "hold_left_ms",
-							      (json_int_t)(an->silent_ms +
-									   HE_SILENT_HOLD_MS - now)));
+							      (json_int_t)he_hold_left(an, now)));
 		for (struct reg_binding *b = an->bindings; b; b = b->next) {
 			int64_t left = b->registered && b->expires_ms > now ?
 					       (int64_t)(b->expires_ms - now) / 1000 : 0;

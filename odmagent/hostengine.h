@@ -216,6 +216,16 @@ void he_emit_granted(struct hostengine *e, const struct lease *l, const void *re
 void he_emit_ended(struct hostengine *e, const struct lease *l, const char *reason);
 void he_emit_refused(struct hostengine *e, int type, const void *req, const char *reason,
 		     const char *code);
+/* Answer rq with the error code and msg, and tell it as an event. */
+void he_refuse(struct hostengine *e, const struct at_request *rq, const char *code,
+	       const char *msg);
+/* How long anchor an is still on hold after an allocation it let time
+ * out (HE_SILENT_HOLD_MS), in ms; 0 when it is not. */
+static inline uint64_t he_hold_left(const struct reg_anchor *an, uint64_t now)
+{
+	return an->silent_ms && now < an->silent_ms + HE_SILENT_HOLD_MS ?
+		       an->silent_ms + HE_SILENT_HOLD_MS - now : 0;
+}
 /* The BA being handled (e->ba), told once before what it causes. */
 void he_emit_ba(struct hostengine *e);
 

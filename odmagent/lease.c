@@ -727,10 +727,11 @@ int lease_moved(struct hostengine *e, struct lease *l, const struct in6_addr *co
 static void wait_on(struct hostengine *e, struct lease *l, const struct at_request *rq)
 {
 	if (lease_add_waiter(l, rq->req) < 0) {
-		he_emit_refused(e, rq->type, rq->req, "out of memory", "REQUIREDIPFAILED");
-		e->ops->reply_error(e->arg, rq->req, "REQUIREDIPFAILED", "out of memory");
+		he_refuse(e, rq, "REQUIREDIPFAILED", "out of memory");
 	}
 }
+
+#define UNCONFIRMED_MSG "the anchor does not confirm the binding"
 
 /* 1 when l's refresh has gone unanswered for HE_ALLOC_TIMEOUT_MS */
 static int unconfirmed(const struct hostengine *e, const struct lease *l)
@@ -788,18 +789,15 @@ static int anchor_on_hold(struct hostengine *e, const struct at_request *rq,
 {
 	char a1[INET6_ADDRSTRLEN], msg[160];
 	struct reg_anchor *an = reg_anchor_find(&e->reg, anchor);
-	uint64_t ago;
+	uint64_t left = an ? he_hold_left(an, e->now) : 0;
 
-	if (!an || !an->silent_ms || e->now >= an->silent_ms + HE_SILENT_HOLD_MS ||
-	    access_is_claim(e, anchor))
+	if (!left || access_is_claim(e, anchor))
 		return 0;
-	ago = e->now - an->silent_ms;
 	snprintf(msg, sizeof(msg), "anchor %s did not answer an allocation %llu ms ago; asked "
-		 "again in %llu ms", ntop6(anchor, a1), (unsigned long long)ago,
-		 (unsigned long long)(HE_SILENT_HOLD_MS - ago));
+		 "again in %llu ms", ntop6(anchor, a1),
+		 (unsigned long long)(HE_SILENT_HOLD_MS - left), (unsigned long long)left);
 	log_info("request of pid %d answered ETIMEDOUT: %s", (int)rq->pid, msg);
-	he_emit_refused(e, rq->type, rq->req, msg, "ETIMEDOUT");
-	e->ops->reply_error(e->arg, rq->req, "ETIMEDOUT", msg);
+	he_refuse(e, rq, "ETIMEDOUT", msg);
 	return 1;
 }
 
@@ -833,10 +831,7 @@ void lease_request_anchored(struct hostengine *e, const struct at_request *rq,
 			 "confirmed the binding for %llu ms",
 			 l->id, ntop6(&l->addr, a1), (int)rq->pid, ntop6(&l->anchor, a2),
 			 (unsigned long long)(now - l->rb->first_tx_ms));
-		he_emit_refused(e, rq->type, rq->req, "the anchor does not confirm the binding",
-				"ETIMEDOUT");
-		e->ops->reply_error(e->arg, rq->req, "ETIMEDOUT",
-				    "the anchor does not confirm the binding");
+		he_refuse(e, rq, "ETIMEDOUT", UNCONFIRMED_MSG);
 		return;
 	}
 	if (l && l->state == LEASE_REGISTERED && l->rb &&
@@ -867,8 +862,7 @@ void lease_request_anchored(struct hostengine *e, const struct at_request *rq,
 		return;
 	if (alloc_at(e, rq, anchor))
 		return;
-	he_emit_refused(e, rq->type, rq->req, "out of memory", "REQUIREDIPFAILED");
-	e->ops->reply_error(e->arg, rq->req, "REQUIREDIPFAILED", "out of memory");
+	he_refuse(e, rq, "REQUIREDIPFAILED", "out of memory");
 }
 
 int lease_countable(const struct hostengine *e, const struct lease *l)
@@ -947,7 +941,7 @@ void lease_confirm_overdue(struct hostengine *e)
 		if (!unconfirmed(e, l))
 			continue;
 		if (l->n_waiters)
-			answer_waiters(e, l, "ETIMEDOUT", "the anchor does not confirm the binding");
+			answer_waiters(e, l, "ETIMEDOUT", UNCONFIRMED_MSG);
 		if (!l->probe_open)
 			continue;
 		/*

@@ -214,7 +214,7 @@ int statefile_remove(struct statefile *sf)
 
 int statefile_commit(struct statefile *sf, char *text)
 {
-	int rc = -ENOMEM;
+	int rc = -ENOMEM, encoded = text != NULL;
 
 	if (text) {
 		rc = statefile_save(sf, text, strlen(text));
@@ -231,7 +231,7 @@ int statefile_commit(struct statefile *sf, char *text)
 	if (!sf->failures || rc != sf->last_err)
 		log_warn(rc, "saving %s (%s; the copy saved before stays, saving is tried "
 			 "again; said once until it works or fails otherwise)",
-			 sf->path, text ? "writing it" : "encoding the state");
+			 sf->path, encoded ? "writing it" : "encoding the state");
 	sf->failures++;
 	sf->last_err = rc;
 	return rc;
