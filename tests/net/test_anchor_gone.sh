@@ -49,16 +49,13 @@ topo_up
 ODM_TUNNEL=user odm_agents_up
 echo "# tunnel backends: cha $(odm_tunnel_backend cha), mn $(odm_tunnel_backend mn)"
 
-has_lease() { [[ $(odm_lease_count) -ge 1 ]]; }
-lease_addr() { odm_status mn | json 'j["leases"][0]["addr"] if j["leases"] else ""'; }
-bu_sent() { odm_status mn | json 'j["registration"]["bu_sent"]'; }
-more_bus() { [[ $(bu_sent) -gt $1 ]]; }
+more_bus() { [[ $(odm_reg_counter bu_sent) -gt $1 ]]; }
 logged() { grep -q "$1" "$MN_AGENT_LOG"; }
 
 # ---------------------------------------------------------------- 1.
 odm_download d 1m 60
-check "1: curl gets a lease" wait_for 10 has_lease
-CHOA=$(lease_addr)
+check "1: curl gets a lease" wait_for 10 odm_has_lease
+CHOA=$(odm_lease_addr)
 check "1: the download is under way through $CHOA" wait_for 10 odm_got_mb "$OUT" 1
 
 # A process that holds the CHoA: one connection made through the shim and
@@ -89,7 +86,7 @@ held() { grep -q '^first ' "$HOLD_OUT"; }
 check "1: the holder has its connection" wait_for 10 held
 check "1: the holder's address is the CHoA $CHOA" grep -q "^first $CHOA\$" "$HOLD_OUT"
 
-BU0=$(bu_sent)
+BU0=$(odm_reg_counter bu_sent)
 odm_agent_kill9 cha
 T_KILL=$(topo_now_ms)
 echo "1: the anchor's agent killed; BUs sent so far $BU0"

@@ -68,8 +68,7 @@ CURL_T0=$(date +%s%N)
 odm_shim_bg curl -6 -sS --max-time 120 -o "$OUT" "$URL" >"$ODM_DIR/curl.log" 2>&1
 CURL_PID=$ODM_BG_PID
 
-has_lease() { [[ $(odm_lease_count) -ge 1 ]]; }
-check "a lease exists while curl runs" wait_for 10 has_lease
+check "a lease exists while curl runs" wait_for 10 odm_has_lease
 CHOA=$(odm_status mn | json 'j["leases"][0]["addr"]')
 echo "CHoA leased to curl's socket: $CHOA"
 check "the CHoA $CHOA is in the CHA pool $CHA_POOL" in_prefix "$CHOA" "$CHA_POOL"
@@ -130,7 +129,7 @@ check "core saw IPv6-in-IPv6 from the CHA to the CoA ($TUN_PKTS packets)" test "
 odm_shim_bg curl -6 -sS --max-time 60 -o /dev/null "http://cn.example.test${BIGFILE_URL_PATH}?rate=5m" \
 	>/dev/null 2>&1
 CURL_PID=$ODM_BG_PID
-check "a second curl gets a lease" wait_for 10 has_lease
+check "a second curl gets a lease" wait_for 10 odm_has_lease
 sleep 1
 kill -9 "$CURL_PID"
 wait "$CURL_PID" 2>/dev/null || true

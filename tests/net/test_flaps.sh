@@ -140,8 +140,7 @@ print("got", n, h.hexdigest(), flush=True)
 	>"$ODM_DIR/stream-client.log" 2>&1
 CLIENT_PID=$ODM_BG_PID
 
-has_lease() { [[ $(odm_lease_count) -ge 1 ]]; }
-check "the client gets a lease" wait_for 10 has_lease
+check "the client gets a lease" wait_for 10 odm_has_lease
 CHOA=$(odm_status mn | json 'j["leases"][0]["addr"]')
 connected() { grep -q '^local ' "$ODM_DIR/stream-client.log"; }
 check "the client is connected" wait_for 10 connected

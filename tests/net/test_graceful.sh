@@ -32,7 +32,6 @@ trap 'check_on_err test_graceful' ERR
 
 GRACE=8 # seconds; a multiple of 4 so the lifetime units tell it exactly
 ar1_empty() { [[ -z $(odm_anchor_bindings ar1) ]]; }
-has_lease() { [[ $(odm_lease_count) -ge 1 ]]; }
 no_lease() { [[ $(odm_lease_count) -eq 0 ]]; }
 # the example's line of KIND, its words
 line() { awk -v k="$1" '$2 == k' "$OUT"; }
@@ -63,7 +62,7 @@ cat "$OUT"
 check "it is mn's access address on ar1 ($MN_ADDR1)" test "$(line bound | awk '{print $3}')" = "$MN_ADDR1"
 check "claimed at ar1 as graceful-replacement" \
 	test "$(odm_anchor_status ar1 | json "[b['type'] for b in j['bindings']]")" = '["graceful-replacement"]'
-check "and held by a lease" wait_for 2 has_lease
+check "and held by a lease" wait_for 2 odm_has_lease
 # a socket that stays on the address: only the deadline can end its lease
 ip netns exec "$NS_MN" /usr/bin/python3 -c "import socket, time
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)

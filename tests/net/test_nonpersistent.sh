@@ -80,8 +80,7 @@ odm_shim_bg curl -6 -sS --max-time 120 -o "$SL_OUT" \
 	"http://cn.example.test${BIGFILE_URL_PATH}?rate=16m" >"$ODM_DIR/sl.log" 2>&1
 SL_PID=$ODM_BG_PID
 
-has_lease() { [[ $(odm_lease_count) -ge 1 ]]; }
-check "the Session-lasting download holds a lease" wait_for 10 has_lease
+check "the Session-lasting download holds a lease" wait_for 10 odm_has_lease
 CHOA=$(odm_status mn | json 'j["leases"][0]["addr"]')
 plain_on_old() { nsq mn ss -Htn state established "src [$OLD] and dst [$CN2_ADDR]" | grep -q .; }
 check "the plain download's socket is on $OLD toward cn2" wait_for 10 plain_on_old

@@ -93,7 +93,6 @@ raw() {
 	shift
 	odm_as "$uid" /usr/bin/python3 "$BIN/rawlease.py" "$MN_SOCK" "$@"
 }
-counter() { odm_status mn | json "j['registration']['$1']"; }
 LEASE_SL='"type":"session-lasting","dst":"'$CN_ADDR'","cha":"'$CHA_ADDR'","proto":"tcp"'
 
 # ---------------------------------------------------------------- 1. defaults per program
@@ -105,7 +104,7 @@ check "python3 (no ODM_TYPE) gets the plain address by default ($SRC = $MNA)" te
 check "the agent started with the policy file" grep -q "policy $ODM_POLICY_FILE: 3 rule(s)" "$MN_AGENT_LOG"
 
 # ---------------------------------------------------------------- 2. a uid without permission
-BU0=$(counter bu_sent)
+BU0=$(odm_reg_counter bu_sent)
 L0=$(odm_lease_count)
 RC=0
 odm_as 65534 env -u LD_PRELOAD ODM_SOCKET="$MN_SOCK" "$SETSC" -x -t session-lasting \
@@ -126,7 +125,7 @@ check "nobody: a lease request for session-lasting is REQUIREDIPNOTSUPPORTED by 
 check "nobody: and Fixed likewise" \
 	grep -q '"error":"REQUIREDIPNOTSUPPORTED".*policy: fixed is not allowed for uid 65534' \
 	<(sed -n 2p "$ODM_DIR/nobody-raw.out")
-check "no BU was sent for any of them (bu_sent $BU0)" test "$(counter bu_sent)" -eq "$BU0"
+check "no BU was sent for any of them (bu_sent $BU0)" test "$(odm_reg_counter bu_sent)" -eq "$BU0"
 check "and no lease was made" test "$(odm_lease_count)" -le "$L0"
 
 # ---------------------------------------------------------------- 3. lies

@@ -41,12 +41,10 @@ topo_up
 odm_agents_up
 echo "agents up: anchor on cha (state $CHA_STATE_DIR), host agent on mn (state $MN_STATE_DIR)"
 
-has_lease() { [[ $(odm_lease_count) -ge 1 ]]; }
 no_lease() { [[ $(odm_lease_count) -eq 0 ]]; }
 no_binding() { [[ $(odm_binding_count) -eq 0 ]]; }
 got_mb() { [[ -f $1 ]] && (($(stat -c %s "$1") >= $2 * 1024 * 1024)); }
 now_ms() { local t; t=$(date +%s%N); echo $((t / 1000000)); }
-lease_addr() { odm_status mn | json 'j["leases"][0]["addr"] if j["leases"] else ""'; }
 binding_hoa() { odm_status cha | json 'j["bindings"][0]["hoa"] if j["bindings"] else ""'; }
 
 # download NAME RATE: a paced curl under the shim in the background (CURL_PID)
@@ -58,8 +56,8 @@ download() {
 }
 # leased NAME MB: download NAME got a lease (CHOA) and MB MiB through it
 leased() {
-	check "$1: curl gets a lease" wait_for 10 has_lease
-	CHOA=$(lease_addr)
+	check "$1: curl gets a lease" wait_for 10 odm_has_lease
+	CHOA=$(odm_lease_addr)
 	check "$1: the download is under way through $CHOA" wait_for 10 got_mb "$OUT" "$2"
 }
 # crash NAME HOST: kill -9 HOST's agent, start it again at once; it must
@@ -102,7 +100,7 @@ topo_spawn mn rule-monitor "$ODM_DIR/rules.log" ip -6 monitor rule
 MON_PID=$TOPO_SPAWNED_PID
 sleep 0.2
 crash a mn
-check "a: it took the lease $CHOA over" test "$(lease_addr)" = "$CHOA"
+check "a: it took the lease $CHOA over" test "$(odm_lease_addr)" = "$CHOA"
 # A second host agent on the same state-dir (with a control socket of its
 # own) must not start: it would take the lease over from the state file,
 # end it and remove what the first one uses (with the kernel backend, the
@@ -154,7 +152,7 @@ reloaded() { grep -q 'SIGHUP: .* reloaded' "$1"; }
 check "c: the anchor reloaded its configuration" wait_for 3 reloaded "$CHA_AGENT_LOG"
 check "c: the host agent reloaded its configuration" wait_for 3 reloaded "$MN_AGENT_LOG"
 check "c: both agents still run" kill -0 "$CHA_AGENT_PID" "$MN_AGENT_PID"
-check "c: the lease $CHOA is still held" test "$(lease_addr)" = "$CHOA"
+check "c: the lease $CHOA is still held" test "$(odm_lease_addr)" = "$CHOA"
 check "c: the binding of $CHOA is still there" test "$(binding_hoa)" = "$CHOA"
 finish c
 check "c: the lease ends once curl is gone" wait_for 5 no_lease

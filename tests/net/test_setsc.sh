@@ -48,12 +48,11 @@ fetch() {
 answer() { awk '$1 == "setsc" { print $4; exit }' "$ODM_DIR/$1.err"; }
 # took_us NAME - how long that call took, in microseconds
 took_us() { awk '$1 == "setsc" { print $6; exit }' "$ODM_DIR/$1.err"; }
-counter() { odm_status mn | json "j['registration']['$1']"; }
 SMALL=/
 BIG="${BIGFILE_URL_PATH}?rate=40m"
 
 # ---------------------------------------------------------------- 1. refused types
-BU0=$(counter bu_sent)
+BU0=$(odm_reg_counter bu_sent)
 fetch fixed -x -t fixed cn.example.test "$HTTP_PORT" "$SMALL"
 check "setsc_to(Fixed) is refused (rc $RC)" test "$RC" -eq 3
 check "with EAI_REQUIREDIPNOTSUPPORTED" test "$(answer fixed)" = EAI_REQUIREDIPNOTSUPPORTED
@@ -62,7 +61,7 @@ check "setsc(Session-lasting) without a peer nor an anchor of the host: EAI_REQU
 	test "$(answer nopeer)" = EAI_REQUIREDIPFAILED
 check "the agent logged why it had no anchor for it" \
 	grep -q 'session-lasting for uid [0-9]* pid [0-9]*: no anchor for this destination: plain address' "$MN_AGENT_LOG"
-check "no BU was sent for them (bu_sent $BU0)" test "$(counter bu_sent)" -eq "$BU0"
+check "no BU was sent for them (bu_sent $BU0)" test "$(odm_reg_counter bu_sent)" -eq "$BU0"
 check "and no lease exists" test "$(odm_lease_count)" -eq 0
 
 # ---------------------------------------------------------------- 2. Non-persistent

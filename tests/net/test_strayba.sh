@@ -45,7 +45,6 @@ trap 'echo "test_strayba: FAIL: line $LINENO: $BASH_COMMAND" >&2' ERR
 
 MHCRAFT=("/usr/bin/python3" "$HERE/lib/mhcraft.py")
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; } # field NAME < "k=v ..." line
-counter() { odm_status mn | json "j['registration']['$1']"; }
 # what a stray BA must not change: the lease, the anchor's binding, mn's
 # rules (not the numbers and lifetimes a due refresh moves on)
 state() {
@@ -106,7 +105,7 @@ check "the genuine BA echoes the BU's timestamp" test "$(field ts <<<"$BA")" = "
 # A 146 harvested from the anchor: a BU with a wrong MAC and the host's
 # identity, BID and next sequence number, sent from the host's CoA. The
 # anchor's answer reaches the host at once (a stray BA, counted).
-IGN0=$(counter ba_ignored) IN0=$(counter ba_in)
+IGN0=$(odm_reg_counter ba_ignored) IN0=$(odm_reg_counter ba_in)
 HARVEST=$(nsq mn "${MHCRAFT[@]}" --coa "$COA" --cha "$CHA_ADDR" --nai "$ODM_NAI" --spi "$ODM_SPI" \
 	--keyfile "$ODM_DIR/mn.key" --seq "$NEXT" --bid "$BID" --badauth 2>&1 || true)
 echo "harvest: $HARVEST"
@@ -121,7 +120,7 @@ fi
 
 # ---------------------------------------------------------------- 1. registered, nothing outstanding
 BEFORE=$(state)
-SENT0=$(counter bu_sent)
+SENT0=$(odm_reg_counter bu_sent)
 # the genuine allocation BA, replayed
 nsq cha "${MHCRAFT[@]}" send-raw --from "$CHA_ADDR" --to "$COA" --hex "$(field hex <<<"$BA")"
 SENT=$((SENT + 1))
@@ -131,11 +130,11 @@ for st in 0 133 146; do
 	sendba cha "$CHA_ADDR" --status "$st" --seq "$SEQ" --bid "$BID" --hnp "$CHOA" \
 		--lifetime 600 --ts "$TS" --ts-delta -4294967296 $(signed) # 1 s older
 done
-all_counted() { (($(counter ba_ignored) >= IGN0 + SENT)); }
+all_counted() { (($(odm_reg_counter ba_ignored) >= IGN0 + SENT)); }
 check "all $SENT stray BAs so far were counted as ignored" wait_for 3 all_counted
-check "none was acted upon (ba_in unchanged)" test "$(counter ba_in)" -eq "$IN0"
+check "none was acted upon (ba_in unchanged)" test "$(odm_reg_counter ba_in)" -eq "$IN0"
 check "the lease, the anchor's binding and mn's rules are unchanged" same "$BEFORE" "$(state)"
-check "the agent sent no BU (bu_sent unchanged)" test "$(counter bu_sent)" -eq "$SENT0"
+check "the agent sent no BU (bu_sent unchanged)" test "$(odm_reg_counter bu_sent)" -eq "$SENT0"
 
 # ---------------------------------------------------------------- 2. a refresh outstanding
 # The anchor is stopped (SIGSTOP, our own pid) just before the refresh, so
@@ -164,14 +163,14 @@ sendba cha "$CHA_ADDR" --status 146 --seq "$NEXT" --bid "$BID" --ts "$RTS"
 # shellcheck disable=SC2046
 sendba cha "$CHA_ADDR" --status 133 --seq "$NEXT" --bid "$BID" $(signed)
 check "all $SENT stray BAs were counted as ignored" wait_for 3 all_counted
-check "none was acted upon during the refresh" test "$(counter ba_in)" -eq "$IN0"
+check "none was acted upon during the refresh" test "$(odm_reg_counter ba_in)" -eq "$IN0"
 lease_state() { odm_status mn | json '",".join(l["addr"] + ":" + l["state"] for l in j["leases"])'; }
 check "the lease is still held while its refresh is outstanding" \
 	test "$(lease_state)" = "$CHOA:registered"
 kill -CONT "$CHA_AGENT_PID"
-refreshed() { (($(counter ba_in) == IN0 + 1)); }
+refreshed() { (($(odm_reg_counter ba_in) == IN0 + 1)); }
 check "the genuine BA then completes the refresh (ba_in +1)" wait_for 5 refreshed
-echo "ba_ignored $IGN0 -> $(counter ba_ignored), ba_in $IN0 -> $(counter ba_in)"
+echo "ba_ignored $IGN0 -> $(odm_reg_counter ba_ignored), ba_in $IN0 -> $(odm_reg_counter ba_in)"
 check "the lease is registered" test "$(lease_state)" = "$CHOA:registered"
 at_anchor() { odm_status cha | json '[b["coa"] for b in j["bindings"] if b["hoa"] == "'"$CHOA"'"]'; }
 check "the anchor still binds $CHOA to $COA" test "$(at_anchor)" = "[\"$COA\"]"
@@ -191,7 +190,7 @@ bu_to_cn2() { # bu_to_cn2 SEQ [DST] - the newest BU to cn2 (or DST) numbered abo
 	"${MHCRAFT[@]}" pcap "$CAP" --type 5 --dst "${2:-$CN2_ADDR}" | tail -n1 | grep -v " seq=$1 " || true
 }
 new_bu() { [[ -n $(bu_to_cn2 "$@") ]]; }
-IGN0=$(counter ba_ignored) IN0=$(counter ba_in)
+IGN0=$(odm_reg_counter ba_ignored) IN0=$(odm_reg_counter ba_in)
 BEFORE=$(state)
 T0=$(topo_now_ms)
 alloc_bg "$ODM_DIR/alloc1.out"
@@ -213,8 +212,8 @@ T1=$(topo_now_ms)
 echo "allocation at cn2 ended after $((T1 - T0)) ms: $(cat "$ODM_DIR/alloc1.out")"
 check "the stray BAs did not end it: ETIMEDOUT" grep -q ETIMEDOUT "$ODM_DIR/alloc1.out"
 check "after the full timeout ($((T1 - T0)) ms >= 2800)" test $((T1 - T0)) -ge 2800
-check "all $SENT were counted as ignored" test "$(counter ba_ignored)" -ge $((IGN0 + SENT))
-check "none was acted upon" test "$(counter ba_in)" -eq "$IN0"
+check "all $SENT were counted as ignored" test "$(odm_reg_counter ba_ignored)" -ge $((IGN0 + SENT))
+check "none was acted upon" test "$(odm_reg_counter ba_in)" -eq "$IN0"
 
 # cn2 let an allocation time out: it is not asked again for 10 s
 # (HE_SILENT_HOLD_MS), a request there is answered at once without a BU
@@ -243,7 +242,7 @@ T1=$(topo_now_ms)
 echo "control: answered in $((T1 - T0)) ms: $(cat "$ODM_DIR/alloc2.out")"
 check "a signed 133 echoing the BU ends the allocation (REQUIREDIPFAILED)" \
 	grep -q REQUIREDIPFAILED "$ODM_DIR/alloc2.out"
-check "and counts in ba_in" test "$(counter ba_in)" -eq $((IN0 + 1))
+check "and counts in ba_in" test "$(odm_reg_counter ba_in)" -eq $((IN0 + 1))
 check "the live lease is still as before" same "$BEFORE" "$(state)"
 
 odm_capture_stop "$CAPPID"

@@ -37,7 +37,6 @@ export ODM_UDP_INACTIVITY=${ODM_UDP_INACTIVITY:-30}
 . "$HERE/lib/download.sh"
 . "$HERE/lib/kernelpath.sh"
 
-has_lease() { [[ $(odm_lease_count) -ge 1 ]]; }
 no_lease() { [[ $(odm_lease_count) -eq 0 ]]; }
 no_binding() { [[ $(odm_binding_count) -eq 0 ]]; }
 size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }
@@ -81,7 +80,7 @@ for be in user kernel; do
 	odm_capture core ar1 "$ODM_DIR/wire-$be.pcap" 'ip6 proto 41 or ip6 proto 43' 200
 	CAP=$ODM_CAP_PID
 	odm_download "wire-$be" 20m
-	check "$be: a lease for curl" wait_for 10 has_lease
+	check "$be: a lease for curl" wait_for 10 odm_has_lease
 	CHOA=$(odm_status mn | json 'j["leases"][0]["addr"]')
 	check "$be: 8 MiB through the tunnel" wait_for 20 odm_got_mb "$OUT" 8
 	odm_download_ok "$be"
@@ -182,7 +181,7 @@ check "the holder's lease ends" wait_for 8 no_lease
 
 # ---------------------------------------------------------------- 3. kill -9 of the host agent
 odm_download kill9 10m
-check "kill -9: a lease for curl" wait_for 10 has_lease
+check "kill -9: a lease for curl" wait_for 10 odm_has_lease
 check "kill -9: 8 MiB through the tunnel" wait_for 20 odm_got_mb "$OUT" 8
 odm_agent_kill9 mn
 S0=$(size_of "$OUT")

@@ -26,7 +26,6 @@ export ODM_TUNNEL=auto ODM_TUNNEL_ENCAP=udp
 . "$HERE/lib/agents.sh"
 trap 'check_on_err test_tunnel_udp' ERR
 
-has_lease() { [[ $(odm_lease_count) -ge 1 ]]; }
 no_lease() { [[ $(odm_lease_count) -eq 0 ]]; }
 got_mb() { [[ -f $1 ]] && (($(stat -c %s "$1") >= $2 * 1024 * 1024)); }
 
@@ -48,7 +47,7 @@ OUT=$ODM_DIR/download.bin
 odm_shim_bg curl -6 -sS --max-time 60 -o "$OUT" "http://cn.example.test${BIGFILE_URL_PATH}?rate=20m" \
 	>"$ODM_DIR/curl.log" 2>&1
 CURL_PID=$ODM_BG_PID
-check "a lease exists while curl runs" wait_for 10 has_lease
+check "a lease exists while curl runs" wait_for 10 odm_has_lease
 check "16 MiB came through the UDP tunnel" wait_for 20 got_mb "$OUT" 16
 COA1=$(topo_mn_addr)
 topo_move ar2

@@ -13,6 +13,8 @@
 #   odm_ctl HOST ARGS...     odmctl against HOST's agent (mn or cha)
 #   odm_status HOST          its status as JSON
 #   odm_agent_logs_clean     0 when no sanitizer report is in the agents' logs
+#   odm_has_lease, odm_lease_addr, odm_reg_counter NAME   mn's leases and
+#                            registration counters (see there)
 #   odm_as UID CMD...        run CMD on mn as UID (group nogroup, no other groups)
 #   odm_shim CMD...          run CMD on mn under libodm.so (Session-lasting)
 #   odm_shim_bg CMD...       the same in the background; ODM_BG_PID is CMD's pid
@@ -263,6 +265,12 @@ odm_agent_logs_clean() { ! grep -qE 'Sanitizer|runtime error' "$MN_AGENT_LOG" "$
 # odm_lease_count / odm_binding_count - leases on mn, bindings at the anchor
 odm_lease_count() { odm_status mn | json 'len(j.get("leases", []))'; }
 odm_binding_count() { odm_status cha | json 'len(j.get("bindings", []))'; }
+# odm_has_lease - mn holds a lease; odm_lease_addr - the address of mn's
+# first lease ("" if none); odm_reg_counter NAME - one of mn's registration
+# counters (bu_sent, ba_in, ba_ignored)
+odm_has_lease() { [[ $(odm_lease_count) -ge 1 ]]; }
+odm_lease_addr() { odm_status mn | json 'j["leases"][0]["addr"] if j["leases"] else ""'; }
+odm_reg_counter() { odm_status mn | json "j['registration']['$1']"; }
 # odm_bindings_at COA - 0 when the anchor on cha holds bindings, all at COA
 odm_bindings_at() {
 	[[ $(odm_status cha | json '" ".join(sorted(set(b["coa"] for b in j["bindings"])))') == "$1" ]]
