@@ -305,16 +305,21 @@ print(t.get("backend", "?") + ("" if e in ("ip6ip6", "") else ", encap " + e))')
 	done
 	return 0
 }
-tput_figures
-# 3b. The same through the kernel backend (seg6), where the kernel has it;
-# then the agents go back to the default backend for what follows.
-if [[ -e /proc/sys/net/ipv6/seg6_flowlabel ]] && [[ $(odm_tunnel_backend mn) != kernel ]]; then
+# on_kernel_backend FN - FN again with both agents on the kernel backend
+# (seg6), where the kernel has it and they run another one; then the agents
+# go back to the default backend for what follows
+on_kernel_backend() {
+	[[ -e /proc/sys/net/ipv6/seg6_flowlabel ]] && [[ $(odm_tunnel_backend mn) != kernel ]] ||
+		return 0
 	odm_agents_down
 	ODM_TUNNEL=kernel odm_agents_up
-	tput_figures
+	"$1"
 	odm_agents_down
 	odm_agents_up
-fi
+}
+tput_figures
+# 3b. The same through the kernel backend.
+on_kernel_backend tput_figures
 # 3c. The userspace backend with the UDP encapsulation (tunnel-encap udp).
 odm_agents_down
 ODM_TUNNEL=user ODM_TUNNEL_ENCAP=udp odm_agents_up
@@ -384,15 +389,9 @@ flood() { # flood: the running anchor on cha, with the flood identity added
 		echo "bu_flood failed (see $CHA_AGENT_LOG)"
 }
 flood
-# 7b. The same with the kernel backend, where there is seg6 (what "tunnel
-# auto" takes): a refresh there must not cost a route or nftables change.
-if [[ -e /proc/sys/net/ipv6/seg6_flowlabel ]] && [[ $(odm_tunnel_backend cha) != kernel ]]; then
-	odm_agents_down
-	ODM_TUNNEL=kernel odm_agents_up
-	flood
-	odm_agents_down
-	odm_agents_up
-fi
+# 7b. The same with the kernel backend (what "tunnel auto" takes where there
+# is seg6): a refresh there must not cost a route or nftables change.
+on_kernel_backend flood
 
 # 8. Kernel state per binding on a kernel tunnel path (a namespace of its own).
 bash "$HERE/kernel_state.sh" "$KERNEL_ROUTES" | bench_collect || echo "kernel_state failed"
