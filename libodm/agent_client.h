@@ -28,7 +28,10 @@
 #pragma GCC visibility push(hidden)
 
 #define AGENT_CONNECT_MS 500
-#define AGENT_LEASE_MS 3000
+/* the agent answers a lease request within its allocation timeout (2.9 s),
+ * or, when that anchor is silent, once the type's next anchor has answered:
+ * a second is left for that */
+#define AGENT_LEASE_MS 4000
 #define AGENT_RETRY_MS 1000
 
 struct agent_lease {

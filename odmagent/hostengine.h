@@ -38,9 +38,10 @@
 #include "vanished.h"
 
 #define HE_GRACE_MS 3000         /* a bound TCP socket is invisible until it connects */
-/* A lease request waits this long for its BA: just under the shim's own
- * wait (3 s), so the client gets our ETIMEDOUT naming the anchor rather
- * than a bare timeout of its own. BUs go at 0 and 1.5 s
+/* A lease request waits this long for its BA, then goes to its type's next
+ * anchor if it has one, else gets our ETIMEDOUT naming the anchor: the
+ * shim's own wait (4 s) leaves a second for that next anchor, so the client
+ * does not see a bare timeout of its own. BUs go at 0 and 1.5 s
  * (InitialBindackTimeoutFirstReg, RFC 6275 §13). */
 #define HE_ALLOC_TIMEOUT_MS 2900
 #define HE_DEREG_TRIES 3         /* deregistration BUs before we stop caring */
@@ -139,6 +140,7 @@ struct hostengine {
 	int has_coa;                 /* last_coa: the host's CoA last told as a move */
 	struct in6_addr last_coa;
 	unsigned lost;               /* bindings an anchor had lost, for status */
+	unsigned fell_through;       /* requests sent past a silent anchor, for status */
 	struct in6_addr host_addrs[VANISHED_MAX]; /* access addresses at the last look */
 	size_t n_host_addrs;
 	const struct mh_msg *ba;     /* the BA being handled, until told as an event */

@@ -12,6 +12,7 @@
 #include "lease.h"
 #include "log.h"
 #include "mh.h"
+#include "odm.h"
 #include "registration.h"
 #include "accessclaim.h"
 #include "events.h"
@@ -629,6 +630,36 @@ static void lost(struct hostengine *e, struct lease *l, const char *reason, cons
 	free(w);
 }
 
+/*
+ * l's allocation went unanswered (its anchor is on hold now): each request
+ * waiting for it goes to the next anchor of its type if there is one (as
+ * one would that came now), else is answered ETIMEDOUT with msg.
+ */
+static int fall_through(struct hostengine *e, const struct at_request *rq,
+			const struct in6_addr *anchor, const char *why);
+
+static void timed_out(struct hostengine *e, struct lease *l, const char *msg)
+{
+	/* the lease's anchor as the peer's CHA: passed over whatever role it had */
+	struct at_request rq = { .type = l->type, .proto = l->proto, .dst = l->dst,
+				 .has_cha = 1, .cha = l->anchor };
+	struct in6_addr anchor = l->anchor;
+	int type = l->type;
+	size_t n;
+	void **w = lease_take_waiters(l, &n);
+
+	drop(e, l);
+	for (size_t i = 0; i < n; i++) {
+		rq.req = w[i];
+		e->ops->cred(e->arg, w[i], &rq.uid, &rq.pid);
+		if (fall_through(e, &rq, &anchor, "did not answer the allocation"))
+			continue;
+		he_emit_refused(e, type, w[i], msg, "ETIMEDOUT");
+		e->ops->reply_error(e->arg, w[i], "ETIMEDOUT", msg);
+	}
+	free(w);
+}
+
 void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev)
 {
 	struct hostengine *e = arg;
@@ -685,13 +716,15 @@ void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev
 			 ntop6(&l->anchor, a1), (unsigned)HE_ALLOC_TIMEOUT_MS);
 		if (l->claimed) {
 			log_warnx("lease %u: %s", l->id, msg);
-		} else {
-			log_warnx("lease %u: %s; requests for a new address there are answered "
-				  "at once for %u s", l->id, msg, HE_SILENT_HOLD_MS / 1000);
-			b->anchor->silent_ms = e->now;
+			answer_waiters(e, l, "ETIMEDOUT", msg);
+			drop(e, l);
+			break;
 		}
-		answer_waiters(e, l, "ETIMEDOUT", msg);
-		drop(e, l);
+		log_warnx("lease %u: %s; not asked for a new address for %u s (requests go to "
+			  "the next anchor of their type, if any, or are answered at once)",
+			  l->id, msg, HE_SILENT_HOLD_MS / 1000);
+		b->anchor->silent_ms = e->now;
+		timed_out(e, l, msg);
 		break;
 	case REG_EV_EXPIRED:
 		log_warnx("lease %u: binding at %s expired without a BA", l->id,
@@ -782,17 +815,107 @@ static struct lease *alloc_at(struct hostengine *e, const struct at_request *rq,
 	return l;
 }
 
-/* 1 if anchor let an allocation time out within HE_SILENT_HOLD_MS and rq
- * was answered ETIMEDOUT for it (access anchors have their own pacing) */
+/* 1 if anchor let an allocation time out within HE_SILENT_HOLD_MS (access
+ * anchors have their own pacing) */
+static int anchor_held(struct hostengine *e, const struct in6_addr *anchor)
+{
+	const struct reg_anchor *an = reg_anchor_find(&e->reg, anchor);
+
+	return an && he_hold_left(an, e->now) && !access_is_claim(e, anchor);
+}
+
+/* Pass over every role anchor has for rq (its CHA, the access anchor, the
+ * home anchor) in *rq and *known; 0 if it has none left to pass over. */
+static int pass_over(struct at_request *rq, struct at_anchors *known, const struct in6_addr *anchor)
+{
+	int n = 0;
+
+	if (rq->has_cha && IN6_ARE_ADDR_EQUAL(&rq->cha, anchor)) {
+		rq->has_cha = 0;
+		n++;
+	}
+	if (known->has_access && IN6_ARE_ADDR_EQUAL(&known->access, anchor)) {
+		known->has_access = 0;
+		rq->skip |= AT_SKIP_ACCESS;
+		n++;
+	}
+	if (known->has_home && IN6_ARE_ADDR_EQUAL(&known->home, anchor)) {
+		known->has_home = 0;
+		rq->skip |= AT_SKIP_HOME;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * anchor does not answer: the provider that rq's type takes after it, in
+ * the type's order (the peer's CHA, the access anchor, the home anchor,
+ * typetable.c), passing over those on hold too. 1 with the request to make
+ * there in *next and the anchor in *alt; 0 if the type has no other
+ * anchor (the request is then refused, never made plain: a plain address
+ * would not survive the move the type promises to survive).
+ */
+static int next_provider(struct hostengine *e, const struct at_request *rq,
+			 const struct in6_addr *anchor, struct at_request *next,
+			 struct in6_addr *alt)
+{
+	const struct addrtype *at = addrtype_get(rq->type);
+	struct at_anchors known = e->anchors;
+	struct in6_addr cur = *anchor;
+	const char *why;
+
+	*next = *rq;
+	if (next->skip & AT_SKIP_ACCESS)
+		known.has_access = 0;
+	if (next->skip & AT_SKIP_HOME)
+		known.has_home = 0;
+	/* each turn passes over at least one of the three roles */
+	for (int i = 0; i < 3; i++) {
+		if (!pass_over(next, &known, &cur) || !at || !at->source ||
+		    at->source(next, &known, alt, &why) != AT_ANCHORED)
+			return 0;
+		if (!anchor_held(e, alt))
+			return 1;
+		cur = *alt;
+	}
+	return 0;
+}
+
+/* rq to the next provider after silent anchor (why: how it is silent), if
+ * its type has one; 0 if not, nothing done */
+static int fall_through(struct hostengine *e, const struct at_request *rq,
+			const struct in6_addr *anchor, const char *why)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], a3[INET6_ADDRSTRLEN];
+	struct at_request next;
+	struct in6_addr alt;
+
+	if (!next_provider(e, rq, anchor, &next, &alt))
+		return 0;
+	log_info("%s %s request of pid %d for %s: anchor %s %s; asking anchor %s instead",
+		 odm_type_name(rq->type), rq->proto == IPPROTO_UDP ? "udp" : "tcp", (int)rq->pid,
+		 ntop6(&rq->dst, a1), ntop6(anchor, a2), why, ntop6(&alt, a3));
+	e->fell_through++;
+	lease_request_anchored(e, &next, &alt);
+	return 1;
+}
+
+/* 1 if anchor is on hold and rq was sent to the next provider or answered
+ * ETIMEDOUT for it */
 static int anchor_on_hold(struct hostengine *e, const struct at_request *rq,
 			  const struct in6_addr *anchor)
 {
 	char a1[INET6_ADDRSTRLEN], msg[160];
 	struct reg_anchor *an = reg_anchor_find(&e->reg, anchor);
-	uint64_t left = an ? he_hold_left(an, e->now) : 0;
+	uint64_t left;
 
-	if (!left || access_is_claim(e, anchor))
+	if (!anchor_held(e, anchor))
 		return 0;
+	left = he_hold_left(an, e->now);
+	snprintf(msg, sizeof(msg), "did not answer an allocation %llu ms ago; asked again in "
+		 "%llu ms", (unsigned long long)(HE_SILENT_HOLD_MS - left), (unsigned long long)left);
+	if (fall_through(e, rq, anchor, msg))
+		return 1;
 	snprintf(msg, sizeof(msg), "anchor %s did not answer an allocation %llu ms ago; asked "
 		 "again in %llu ms", ntop6(anchor, a1),
 		 (unsigned long long)(HE_SILENT_HOLD_MS - left), (unsigned long long)left);
@@ -804,7 +927,7 @@ static int anchor_on_hold(struct hostengine *e, const struct at_request *rq,
 void lease_request_anchored(struct hostengine *e, const struct at_request *rq,
 			    const struct in6_addr *anchor)
 {
-	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], why[96];
 	const struct addrtype *at = addrtype_get(rq->type);
 	struct lease *l = lease_find_shared(&e->leases, at, rq, anchor, 1);
 	uint64_t now = e->now;
@@ -827,6 +950,10 @@ void lease_request_anchored(struct hostengine *e, const struct at_request *rq,
 			l->resent_ms = now;
 			reg_resend_now(&e->reg, l->rb, now);
 		}
+		snprintf(why, sizeof(why), "has not confirmed lease %u's binding for %llu ms",
+			 l->id, (unsigned long long)(now - l->rb->first_tx_ms));
+		if (fall_through(e, rq, anchor, why))
+			return;
 		log_info("lease %u %s: request of pid %d answered ETIMEDOUT: anchor %s has not "
 			 "confirmed the binding for %llu ms",
 			 l->id, ntop6(&l->addr, a1), (int)rq->pid, ntop6(&l->anchor, a2),

@@ -29,7 +29,13 @@ struct at_request {
 	int fresh;               /* IPV6_REQUIRE_SRC_ON_NET: never share */
 	uid_t uid;               /* kernel credentials of the requester */
 	pid_t pid;
+	unsigned skip;           /* AT_SKIP_*: anchors passed over as silent */
 };
+
+/* Known anchors a request passed over because they did not answer (the
+ * peer's CHA is passed over by clearing has_cha) */
+#define AT_SKIP_ACCESS 1u
+#define AT_SKIP_HOME   2u
 
 /* The anchors this host may use besides a peer's CHA: the home anchor is
  * homefind's choice (configuration, DNS SRV or RA), set by he_set_home. */

@@ -5,7 +5,8 @@
  * and what anchors, or anyone else, send to the host, in any order.
  *
  * The input is a script of steps against a host with a fake ops table,
- * with or without an access anchor on the host's link (accessclaim.h):
+ * with or without an access anchor on the host's link (accessclaim.h) and
+ * a home anchor:
  * a lease request (any type, protocol, with or without a CHA, ON_NET or
  * not, one of three users), a BA built from fuzzer-chosen fields (which of
  * the last BUs it answers, status, address, right or wrong key) and signed
@@ -18,7 +19,8 @@
  *   - after the stop no address, rule, tunnel binding or route is left on
  *     the host, and nothing is removed that was not added;
  *   - a type that is not offered never causes a BU (Graceful-replacement
- *     is offered only with the access anchor).
+ *     is offered only with the access anchor, Fixed only with the home
+ *     anchor).
  * LeakSanitizer checks that he_cleanup() frees what was made.
  *
  * fuzz-flags: -max_len=1024
@@ -243,7 +245,7 @@ static void request(struct hostengine *e, struct cursor *c, uint64_t now)
 	addr_of(0, 0xc0, &rq.dst);
 	f_cred(NULL, rq.req, &rq.uid, &rq.pid);
 	he_lease_request(e, &rq, now);
-	if (rq.type == ODM_TYPE_FIXED ||
+	if ((rq.type == ODM_TYPE_FIXED && !e->anchors.has_home) ||
 	    (rq.type == ODM_TYPE_GRACEFUL_REPLACEMENT && !e->anchors.has_access)) {
 		CHECK(S.bus == bus);
 		CHECK(S.answers[S.nreq] == 1);
@@ -309,6 +311,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct reg_config rc = { 0 };
 	struct lease_policy pol = { .grace_ms = HE_GRACE_MS, .udp_inactivity_s = 5 };
 	uint64_t now = 1000000;
+	uint8_t anchors;
 	uint8_t raw[64] = { 0 };
 
 	if (!log_once) {
@@ -323,13 +326,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	S.usable = 1;
 	move(&c);
 	he_init(&e, &OPS, NULL, &rc, &pol, take16(&c));
-	if (take8(&c) & 1) {
+	anchors = take8(&c);
+	if (anchors & 1) {
 		/* an access anchor on the link of the CoAs: claims of the host's
 		 * own address (Session-lasting without a CHA, Graceful) */
 		struct in6_addr ar;
 
 		addr_of(9, 0xa1, &ar);
 		access_set_anchors(&e, &ar, 1);
+	}
+	if (anchors & 2) {
+		/* a home anchor: Fixed, and Session-lasting past a silent CHA */
+		e.anchors.has_home = 1;
+		addr_of(0, 0x4a, &e.anchors.home);
 	}
 	he_adopted(&e, now);
 	for (int step = 0; step < MAX_STEPS && c.n; step++) {

@@ -46,8 +46,7 @@ field() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p"; }
 route_at_ar1() { nsq ar1 ip -6 route show "$1/128"; }
 on_mn_tunnel() { [[ $(nsq mn ip -6 addr show dev "$ODM_TUN_MN") == *"$1/128"* ]]; }
 ar1_is() { [[ $(odm_anchor_bindings ar1) == "$1" ]]; }
-has_lease() { [[ -n $(lease_of) ]]; }
-lease_of() { odm_status mn | json "' '.join(l['addr'] + ',' + l['anchor'] + ',' + l['type'] for l in j['leases'])"; }
+has_lease() { [[ -n $(odm_leases) ]]; }
 
 topo_up
 odm__dir
@@ -77,9 +76,9 @@ odm_shim_bg curl -6 -sS --max-time 60 -o "$OUT2" "http://cn.example.test${BIGFIL
 CURL2_PID=$ODM_BG_PID
 two_leases() { [[ $(odm_lease_count) -eq 2 ]]; }
 check "the download from cn gets its own lease at the CHA" wait_for 5 two_leases
-echo "lease: $(lease_of)"
+echo "lease: $(odm_leases)"
 check "it is mn's access address on ar1, anchored at ar1's anchor, Session-lasting" \
-	bash -c "[[ ' $(lease_of) ' == *' $MN_ADDR1,$AR1_ADDR,session-lasting '* ]]"
+	bash -c "[[ ' $(odm_leases) ' == *' $MN_ADDR1,$AR1_ADDR,session-lasting '* ]]"
 check "ar1 holds the claim, native (CoA = the address)" \
 	test "$(odm_anchor_bindings ar1)" = "$MN_ADDR1,$MN_ADDR1,$ODM_NAI"
 check "no route into ar1's tunnel while mn is on its link" test -z "$(route_at_ar1 "$MN_ADDR1")"

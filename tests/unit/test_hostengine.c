@@ -1742,3 +1742,114 @@ Test(hostengine, restart_takes_a_claim_at_a_learned_anchor_over_native)
 	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[F.nbu - 1], &COA1), "re-registered from the address");
 	he_cleanup(&first);
 }
+
+/* ---- a silent anchor: the type's next provider (typetable.c) ---- */
+
+/* Run the registration timers until the first allocation times out */
+static void time_out_first_allocation(void)
+{
+	while (he_reg_deadline(&E) && he_reg_deadline(&E) <= T0 + HE_ALLOC_TIMEOUT_MS)
+		he_reg_timers(&E, he_reg_deadline(&E));
+}
+
+static json_int_t fell_through(uint64_t now)
+{
+	json_t *st = he_status_json(&E, now);
+	json_int_t n = json_integer_value(json_object_get(st, "fell_through"));
+
+	json_decref(st);
+	return n;
+}
+
+/* The peer's CHA does not answer: Session-lasting goes to the type's next
+ * provider, the access anchor of the link (typetable.c), both for the
+ * request that waited for the CHA and for those that come while it is on
+ * hold; after the hold the CHA is asked again. */
+Test(hostengine, silent_cha_sends_requests_to_the_access_anchor)
+{
+	uint64_t t = T0 + HE_ALLOC_TIMEOUT_MS;
+	int n;
+
+	access_anchors();
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[0], &ANCHOR), "the CHA is asked first");
+	time_out_first_allocation();
+	cr_assert_eq(F.nrep, 0, "the request is not failed...");
+	n = F.nbu;
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[n - 1], &AR1), "...it goes to the access anchor");
+	cr_assert(bu_hnp_is(n - 1, &COA1), "a claim of the host's access address");
+	answer(n - 1, MH_BA_ACCEPTED, NULL, t + 20);
+	cr_assert_eq(F.nrep, 1);
+	cr_assert_str_eq(F.rep[0].code, "");
+	cr_assert_str_eq(F.rep[0].addr, "2001:db8:a1::5");
+	/* while the CHA is on hold: straight to the access anchor's claim */
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, t + 30);
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_str_eq(F.rep[1].addr, "2001:db8:a1::5");
+	cr_assert_eq(F.nbu, n, "nothing sent to the CHA on hold");
+	cr_assert_eq(fell_through(t + 40), 2);
+	/* the hold over: the CHA is asked again */
+	request(3, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, t + HE_SILENT_HOLD_MS);
+	cr_assert_eq(F.nbu, n + 1);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[n], &ANCHOR));
+	cr_assert(bu_hnp_is(n, &in6addr_any), "a new allocation there");
+}
+
+/* A lease at the CHA whose refresh goes unanswered: requests that would
+ * share it go to the home anchor (no access anchor here) rather than being
+ * answered ETIMEDOUT; the CHA is still asked again at once for them. */
+Test(hostengine, unconfirmed_cha_sends_requests_to_the_home_anchor)
+{
+	uint64_t t = T0 + 50 + HE_CONFIRM_MS;
+	int n;
+
+	HOME = A("2001:db8:4a::10");
+	E.anchors.has_home = 1;
+	E.anchors.home = HOME;
+	granted(IPPROTO_TCP);
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, t);
+	cr_assert_eq(F.nbu, 2, "confirming refresh");
+	F.count.tcp = 1;
+	he_tick(&E, t + HE_ALLOC_TIMEOUT_MS);
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_str_eq(F.rep[1].code, "ETIMEDOUT", "the waiter's time is up");
+	n = F.nbu;
+	request(3, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, t + HE_ALLOC_TIMEOUT_MS + 5);
+	cr_assert_eq(F.nrep, 2, "not answered ETIMEDOUT...");
+	cr_assert_eq(F.nbu, n + 2, "the CHA asked again, and the home anchor asked");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[n], &ANCHOR));
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[n + 1], &HOME), "...it goes to the home anchor");
+	cr_assert(bu_hnp_is(n + 1, &in6addr_any));
+	answer(n + 1, MH_BA_ACCEPTED, &HOA2, t + HE_ALLOC_TIMEOUT_MS + 30);
+	cr_assert_eq(F.nrep, 3);
+	cr_assert_str_eq(F.rep[2].addr, "2001:db8:c4a::102");
+}
+
+/* Every provider of the type silent: answered ETIMEDOUT at once, nothing
+ * sent, never a plain address; Fixed has no provider but the home anchor. */
+Test(hostengine, every_silent_provider_is_passed_over_then_etimedout)
+{
+	uint64_t t = T0 + HE_ALLOC_TIMEOUT_MS;
+	int n;
+
+	HOME = A("2001:db8:4a::10");
+	E.anchors.has_home = 1;
+	E.anchors.home = HOME;
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0);
+	time_out_first_allocation();
+	n = F.nbu;
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[n - 1], &HOME), "the home anchor is asked next");
+	for (uint64_t u = t; u <= t + HE_ALLOC_TIMEOUT_MS + 1000; u += 10)
+		he_reg_timers(&E, u);
+	cr_assert_eq(F.nrep, 1);
+	cr_assert_str_eq(F.rep[0].code, "ETIMEDOUT");
+	n = F.nbu;
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_UDP, 1, 0, t + HE_ALLOC_TIMEOUT_MS + 1010);
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_str_eq(F.rep[1].code, "ETIMEDOUT", "both on hold");
+	request(3, ODM_TYPE_FIXED, IPPROTO_TCP, 1, 0, t + HE_ALLOC_TIMEOUT_MS + 1020);
+	cr_assert_eq(F.nrep, 3);
+	cr_assert_str_eq(F.rep[2].code, "ETIMEDOUT");
+	cr_assert_eq(F.nbu, n, "nothing sent");
+	cr_assert_null(E.leases.head);
+}

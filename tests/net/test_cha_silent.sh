@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test_cha_silent.sh - the server's CHA is down, but the host has another
+# anchor for Session-lasting: its sockets get that one's address instead of
+# failing. The type's providers come in order (the peer's CHA, the access
+# router's anchor, the home anchor; odmagent(8)); one that does not answer
+# is passed over:
+#   1. the CHA's agent is killed (-9) before mn holds anything there; a
+#      curl to cn (which has a cha. record) waits for the CHA's allocation
+#      to time out (2.9 s), then gets mn's access address claimed at ar1's
+#      anchor, and completes;
+#   2. while the CHA is on hold (10 s) the next curl goes to ar1's anchor at
+#      once, without a BU to the CHA; odmctl status lists the CHA on hold
+#      and counts the requests passed over;
+#   3. a paced download started meanwhile survives a move to ar2 (ar1's
+#      anchor tunnels the address to the new CoA) and completes intact;
+#   4. the CHA's agent started again: once the hold is over, a new curl
+#      gets a CHoA from it again.
+#
+#            +-- ar1 (anchor, mode access)
+#   mn ------+                 \
+#            +-- ar2 (anchor, mode access) -- core -- cn  (nginx)
+#                                                 \-- cha (killed, restarted)
+#
+# ODM_BUILD selects the build (default: <repo>/build). Exit 0 pass, 1 fail,
+# 77 skip.
+set -eEuo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib/check.sh"
+net_need test_cha_silent "network namespaces, TUN, raw sockets" ip named radvd nginx curl python3
+
+export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-8}
+. "$HERE/lib/topo.sh"
+. "$HERE/lib/agents.sh"
+. "$HERE/lib/download.sh"
+trap 'check_on_err test_cha_silent' ERR
+
+logged() { grep -q "$1" "$MN_AGENT_LOG"; }
+# quick_curl NAME - one request to cn under the shim: "rc connect-ms
+# local-ip", the time from the name's answer to the connection (the shim
+# asks the agent for the address in connect())
+quick_curl() {
+	local out rc=0 tn tc ip ms
+	out=$(odm_shim curl -6 -sS --max-time 15 -o /dev/null \
+		-w '%{time_namelookup} %{time_connect} %{local_ip}' "http://cn.example.test/") || rc=$?
+	read -r tn tc ip <<<"$out"
+	ms=$(awk -v n="${tn:-0}" -v c="${tc:-0}" 'BEGIN { printf "%d", (c - n) * 1000 }')
+	echo "$1: rc $rc, connected $ms ms after the name's answer, from ${ip:-?}" >&2
+	echo "$rc $ms ${ip:-none}"
+}
+at_ar1() { [[ " $(odm_leases) " == *" $MN_ADDR1,$AR1_ADDR,session-lasting "* ]]; }
+on_hold() { odm_status mn | json "' '.join(h['anchor'] for h in j['anchors_on_hold'])"; }
+
+topo_up
+ODM_ACCESS_FROM=config odm_mn_access_conf ar1 ar2
+odm_agents_up
+odm_anchor_up ar1 "$AR1_ADDR" "mode access" "access-prefix $AR1_PREFIX"
+odm_anchor_up ar2 "$AR2_ADDR" "mode access" "access-prefix $AR2_PREFIX"
+check "mn's agent names ar1's anchor as its link's" \
+	wait_for 3 logged "access anchor of this link: $AR1_ADDR"
+
+# ---------------------------------------------------------------- 1.
+odm_agent_kill9 cha
+echo "1: the CHA's agent killed"
+read -r rc ms ip < <(quick_curl "1: first curl")
+check "1: the first curl completes (rc $rc)" test "$rc" -eq 0
+check "1: from mn's access address $MN_ADDR1, not a plain fallback or a CHoA ($ip)" \
+	test "$ip" = "$MN_ADDR1"
+check "1: after the CHA's allocation timed out (2.9 s; $ms ms)" \
+	test "$ms" -ge 2900 -a "$ms" -lt 4000
+check "1: mn holds it as a Session-lasting lease at ar1's anchor" at_ar1
+check "1: the agent says it passed the CHA over for ar1's anchor" \
+	logged "anchor $CHA_ADDR did not answer the allocation; asking anchor $AR1_ADDR instead"
+check "1: and that mn's address is claimed at ar1's anchor" \
+	logged "claiming access address $MN_ADDR1 at anchor $AR1_ADDR (session-lasting)"
+
+# ---------------------------------------------------------------- 2.
+BU0=$(odm_reg_counter bu_sent)
+read -r rc ms ip < <(quick_curl "2: second curl")
+check "2: the next curl completes (rc $rc) from $MN_ADDR1 ($ip)" \
+	test "$rc" -eq 0 -a "$ip" = "$MN_ADDR1"
+check "2: at once, the CHA being on hold ($ms ms)" test "$ms" -lt 1000
+check "2: no BU went to the CHA for it" \
+	bash -c "! grep -q 'asking anchor $CHA_ADDR' <(sed -n '/2: second curl/,\$p' '$MN_AGENT_LOG')"
+echo "2: BUs sent $BU0 -> $(odm_reg_counter bu_sent)"
+check "2: odmctl status lists the CHA on hold" test "$(on_hold)" = "$CHA_ADDR"
+fell=$(odm_status mn | json 'j["fell_through"]')
+check "2: and counts the requests passed over ($fell)" test "$fell" -ge 2
+held_text() { odm_ctl mn status | grep -q "anchors on hold: 1"; }
+check "2: odmctl status (text) says so" held_text
+
+# ---------------------------------------------------------------- 3.
+odm_download d 400k 60
+check "3: the download gets mn's address claimed at ar1's anchor" wait_for 5 at_ar1
+check "3: the download is under way" wait_for 10 odm_got_mb "$OUT" 1
+topo_move ar2
+ar1_tunnels() { [[ $(odm_anchor_bindings ar1) == "$MN_ADDR1,$MN_ADDR2,$ODM_NAI" ]]; }
+check "3: ar1's anchor follows mn to $MN_ADDR2" wait_for 3 ar1_tunnels
+echo "3: leases after the move: $(odm_leases)"
+
+# ---------------------------------------------------------------- 4.
+odm_agent_start cha
+hold_over() { [[ -z $(on_hold) ]]; }
+check "4: the hold ends (10 s after the timeout)" wait_for 12 hold_over
+read -r rc ms ip < <(quick_curl "4: curl after the hold")
+check "4: the curl completes (rc $rc)" test "$rc" -eq 0
+check "4: from a CHoA of the CHA's pool again ($ip)" \
+	bash -c "[[ '$ip' == 2001:db8:c4a:* ]]"
+
+odm_download_ok d
+check "mn's agent logged no error" bash -c "! grep -q ' err:' '$MN_AGENT_LOG'"
+check_summary test_cha_silent
