@@ -55,10 +55,15 @@
  * forge, and all a forged one costs is a BU a second. */
 #define HE_PROBE_GAP_MS 1000
 /* An anchor that let an allocation time out is not asked for another one
- * for this long: requests for it are answered ETIMEDOUT at once instead of
- * each waiting HE_ALLOC_TIMEOUT_MS (a server whose CHA is down would cost
- * every new connection that wait). Any BA from it ends the hold. */
+ * for this long: requests for it go to their type's next anchor, or are
+ * answered ETIMEDOUT at once, instead of each waiting HE_ALLOC_TIMEOUT_MS
+ * (a server whose CHA is down would cost every new connection that wait).
+ * Each allocation it lets time out again right after a hold doubles the
+ * next one, up to HE_SILENT_HOLD_MAX_MS: an anchor that stays down costs
+ * one such wait every few minutes, not every 10 s. Any BA from it ends the
+ * hold and the doubling. */
 #define HE_SILENT_HOLD_MS 10000
+#define HE_SILENT_HOLD_MAX_MS 160000
 
 /*
  * What the engine asks of the host. Each returns 0 (or a count) or -errno
@@ -221,12 +226,24 @@ void he_emit_refused(struct hostengine *e, int type, const void *req, const char
 /* Answer rq with the error code and msg, and tell it as an event. */
 void he_refuse(struct hostengine *e, const struct at_request *rq, const char *code,
 	       const char *msg);
+/* The hold of anchor an after the allocations it let time out in a row:
+ * HE_SILENT_HOLD_MS, doubled for each one after the first, at most
+ * HE_SILENT_HOLD_MAX_MS. */
+static inline uint64_t he_hold_ms(const struct reg_anchor *an)
+{
+	uint64_t ms = HE_SILENT_HOLD_MS;
+
+	for (unsigned i = 1; i < an->silent_n && ms < HE_SILENT_HOLD_MAX_MS; i++)
+		ms *= 2;
+	return ms < HE_SILENT_HOLD_MAX_MS ? ms : HE_SILENT_HOLD_MAX_MS;
+}
 /* How long anchor an is still on hold after an allocation it let time
- * out (HE_SILENT_HOLD_MS), in ms; 0 when it is not. */
+ * out (he_hold_ms), in ms; 0 when it is not. */
 static inline uint64_t he_hold_left(const struct reg_anchor *an, uint64_t now)
 {
-	return an->silent_ms && now < an->silent_ms + HE_SILENT_HOLD_MS ?
-		       an->silent_ms + HE_SILENT_HOLD_MS - now : 0;
+	uint64_t end = an->silent_ms + he_hold_ms(an);
+
+	return an->silent_ms && now < end ? end - now : 0;
 }
 /* The BA being handled (e->ba), told once before what it causes. */
 void he_emit_ba(struct hostengine *e);

@@ -667,8 +667,10 @@ void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev
 	char a1[INET6_ADDRSTRLEN], msg[160];
 
 	he_emit_ba(e);
-	if (ev->kind == REG_EV_ACCEPTED || ev->kind == REG_EV_REJECTED)
+	if (ev->kind == REG_EV_ACCEPTED || ev->kind == REG_EV_REJECTED) {
 		b->anchor->silent_ms = 0; /* it answers */
+		b->anchor->silent_n = 0;
+	}
 	switch (ev->kind) {
 	case REG_EV_ACCEPTED:
 		if (l->probe_open)
@@ -720,10 +722,16 @@ void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev
 			drop(e, l);
 			break;
 		}
-		log_warnx("lease %u: %s; not asked for a new address for %u s (requests go to "
-			  "the next anchor of their type, if any, or are answered at once)",
-			  l->id, msg, HE_SILENT_HOLD_MS / 1000);
+		/* a timeout with no BA since the last one (silent_ms still set):
+		 * in a row, the hold doubles */
+		if (!b->anchor->silent_ms)
+			b->anchor->silent_n = 0;
+		if (b->anchor->silent_n < 16)
+			b->anchor->silent_n++;
 		b->anchor->silent_ms = e->now;
+		log_warnx("lease %u: %s; not asked for a new address for %llu s (requests go "
+			  "to the next anchor of their type, if any, or are answered at once)",
+			  l->id, msg, (unsigned long long)he_hold_ms(b->anchor) / 1000);
 		timed_out(e, l, msg);
 		break;
 	case REG_EV_EXPIRED:
@@ -913,12 +921,12 @@ static int anchor_on_hold(struct hostengine *e, const struct at_request *rq,
 		return 0;
 	left = he_hold_left(an, e->now);
 	snprintf(msg, sizeof(msg), "did not answer an allocation %llu ms ago; asked again in "
-		 "%llu ms", (unsigned long long)(HE_SILENT_HOLD_MS - left), (unsigned long long)left);
+		 "%llu ms", (unsigned long long)(e->now - an->silent_ms), (unsigned long long)left);
 	if (fall_through(e, rq, anchor, msg))
 		return 1;
 	snprintf(msg, sizeof(msg), "anchor %s did not answer an allocation %llu ms ago; asked "
-		 "again in %llu ms", ntop6(anchor, a1),
-		 (unsigned long long)(HE_SILENT_HOLD_MS - left), (unsigned long long)left);
+		 "again in %llu ms", ntop6(anchor, a1), (unsigned long long)(e->now - an->silent_ms),
+		 (unsigned long long)left);
 	log_info("request of pid %d answered ETIMEDOUT: %s", (int)rq->pid, msg);
 	he_refuse(e, rq, "ETIMEDOUT", msg);
 	return 1;

@@ -119,6 +119,7 @@ struct reg_anchor {
 	/* the engine's: an allocation here went unanswered then (monotonic
 	 * ms; 0 = it answered since) */
 	uint64_t silent_ms;
+	unsigned silent_n;  /* the engine's: allocations let time out in a row */
 	struct reg_binding *bindings;
 };
 

@@ -1745,11 +1745,17 @@ Test(hostengine, restart_takes_a_claim_at_a_learned_anchor_over_native)
 
 /* ---- a silent anchor: the type's next provider (typetable.c) ---- */
 
+/* Run the registration timers due until then */
+static void timers_until(uint64_t until)
+{
+	while (he_reg_deadline(&E) && he_reg_deadline(&E) <= until)
+		he_reg_timers(&E, he_reg_deadline(&E));
+}
+
 /* Run the registration timers until the first allocation times out */
 static void time_out_first_allocation(void)
 {
-	while (he_reg_deadline(&E) && he_reg_deadline(&E) <= T0 + HE_ALLOC_TIMEOUT_MS)
-		he_reg_timers(&E, he_reg_deadline(&E));
+	timers_until(T0 + HE_ALLOC_TIMEOUT_MS);
 }
 
 static json_int_t fell_through(uint64_t now)
@@ -1852,4 +1858,52 @@ Test(hostengine, every_silent_provider_is_passed_over_then_etimedout)
 	cr_assert_str_eq(F.rep[2].code, "ETIMEDOUT");
 	cr_assert_eq(F.nbu, n, "nothing sent");
 	cr_assert_null(E.leases.head);
+}
+
+static uint64_t hold_left(uint64_t now)
+{
+	struct reg_anchor *an = reg_anchor_find(&E.reg, &ANCHOR);
+
+	cr_assert_not_null(an);
+	return he_hold_left(an, now);
+}
+
+/* An anchor that stays silent is held twice as long each time it lets an
+ * allocation time out again after a hold, up to HE_SILENT_HOLD_MAX_MS; a BA
+ * starts the count again. */
+Test(hostengine, a_silent_anchor_is_held_longer_each_time_in_a_row)
+{
+	uint64_t t = T0 + HE_ALLOC_TIMEOUT_MS, want = HE_SILENT_HOLD_MS;
+	intptr_t id = 1;
+	int n;
+
+	request(id++, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0);
+	time_out_first_allocation();
+	cr_assert_eq(hold_left(t), HE_SILENT_HOLD_MS);
+	for (int round = 0; round < 6; round++) {
+		/* on hold until its end: answered at once, nothing sent */
+		n = F.nbu;
+		request(id++, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, t + want - 1);
+		cr_assert_eq(F.nbu, n, "round %d: held for %llu ms", round,
+			     (unsigned long long)want);
+		cr_assert_str_eq(F.rep[F.nrep - 1].code, "ETIMEDOUT");
+		/* then asked again, and silent again */
+		request(id++, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, t + want);
+		cr_assert_eq(F.nbu, n + 1, "round %d: asked again after the hold", round);
+		t += want + HE_ALLOC_TIMEOUT_MS;
+		timers_until(t);
+		want = want * 2 < HE_SILENT_HOLD_MAX_MS ? want * 2 : HE_SILENT_HOLD_MAX_MS;
+		cr_assert_eq(hold_left(t), want, "round %d", round);
+	}
+	cr_assert_eq(want, HE_SILENT_HOLD_MAX_MS, "the doubling reached its bound");
+	/* an answer: the next silence holds it for HE_SILENT_HOLD_MS again */
+	request(id++, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, t + want);
+	n = F.nbu;
+	answer(n - 1, MH_BA_ACCEPTED, &HOA1, t + want + 10);
+	cr_assert_eq(hold_left(t + want + 10), 0);
+	t += want + 10;
+	request(id++, ODM_TYPE_SESSION_LASTING, IPPROTO_UDP, 1, 0, t);
+	cr_assert_eq(F.nbu, n + 1, "a UDP lease of its own");
+	timers_until(t + HE_ALLOC_TIMEOUT_MS);
+	cr_assert_eq(hold_left(t + HE_ALLOC_TIMEOUT_MS), HE_SILENT_HOLD_MS);
 }
