@@ -627,7 +627,7 @@ json_t *he_status_json(const struct hostengine *e, uint64_t now)
 				    json_pack("{s:I, s:I, s:I}", "bu_sent", (json_int_t)e->reg.bu_sent,
 					      "ba_in", (json_int_t)e->reg.ba_in, "ba_ignored",
 					      (json_int_t)e->reg.ba_ignored));
-		/* anchors not asked for an allocation now (HE_SILENT_HOLD_MS) */
+		/* anchors not asked for an allocation now (he_hold_ms) */
 		json_object_set_new(resp, "anchors_on_hold", hold);
 		/* requests that went to their type's next anchor past a silent one */
 		json_object_set_new(resp, "fell_through", json_integer((json_int_t)e->fell_through));

@@ -38,10 +38,12 @@
 #include "vanished.h"
 
 #define HE_GRACE_MS 3000         /* a bound TCP socket is invisible until it connects */
-/* A lease request waits this long for its BA, then goes to its type's next
- * anchor if it has one, else gets our ETIMEDOUT naming the anchor: the
- * shim's own wait (4 s) leaves a second for that next anchor, so the client
- * does not see a bare timeout of its own. BUs go at 0 and 1.5 s
+/* A lease request waits this long for its BA (an allocation, or the first
+ * BU of an access claim), then goes to its type's next anchor if it has
+ * one, else gets our ETIMEDOUT naming the anchor: the shim's own wait (4 s)
+ * leaves a second for that next anchor, so the client does not see a bare
+ * timeout of its own (unless the next anchor is silent too and not yet
+ * known to be: then the shim gives up first). BUs go at 0 and 1.5 s
  * (InitialBindackTimeoutFirstReg, RFC 6275 §13). */
 #define HE_ALLOC_TIMEOUT_MS 2900
 #define HE_DEREG_TRIES 3         /* deregistration BUs before we stop caring */
@@ -54,8 +56,8 @@
  * confirmed at once, but not more often than this each: errors are easy to
  * forge, and all a forged one costs is a BU a second. */
 #define HE_PROBE_GAP_MS 1000
-/* An anchor that let an allocation time out is not asked for another one
- * for this long: requests for it go to their type's next anchor, or are
+/* An anchor that let an allocation (or a claim's first BU) time out is not
+ * asked for another one for this long: requests for it go to their type's next anchor, or are
  * answered ETIMEDOUT at once, instead of each waiting HE_ALLOC_TIMEOUT_MS
  * (a server whose CHA is down would cost every new connection that wait).
  * Each allocation it lets time out again right after a hold doubles the

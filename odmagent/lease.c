@@ -602,6 +602,20 @@ static void alloc_accepted(struct hostengine *e, struct lease *l, struct reg_bin
 	hand_out_when_usable(e, l);
 }
 
+/* The request l's waiters made, as far as the lease keeps it: its type,
+ * protocol, destination and whether it asked for a fresh address (a
+ * waiter that shared the lease is asked again as fresh: it then gets an
+ * address of its own, never one it may not share); l's anchor stands as
+ * the peer's CHA, so that passing it over (next_provider) passes over
+ * whatever role it had. */
+static struct at_request waiter_request(const struct lease *l)
+{
+	struct at_request rq = { .type = l->type, .proto = l->proto, .dst = l->dst,
+				 .has_cha = 1, .cha = l->anchor, .fresh = l->fresh };
+
+	return rq;
+}
+
 /*
  * The anchor no longer holds l's binding (it refused a refresh, e.g. 133
  * after it restarted without its state, or the binding ran out): say so,
@@ -611,8 +625,7 @@ static void alloc_accepted(struct hostengine *e, struct lease *l, struct reg_bin
 static void lost(struct hostengine *e, struct lease *l, const char *reason, const char *why,
 		 int dereg_bu)
 {
-	struct at_request rq = { .type = l->type, .proto = l->proto, .dst = l->dst,
-				 .has_cha = 1, .cha = l->anchor };
+	struct at_request rq = waiter_request(l);
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
 	size_t n;
 	void **w = lease_take_waiters(l, &n);
@@ -630,34 +643,56 @@ static void lost(struct hostengine *e, struct lease *l, const char *reason, cons
 	free(w);
 }
 
-/*
- * l's allocation went unanswered (its anchor is on hold now): each request
- * waiting for it goes to the next anchor of its type if there is one (as
- * one would that came now), else is answered ETIMEDOUT with msg.
- */
 static int fall_through(struct hostengine *e, const struct at_request *rq,
 			const struct in6_addr *anchor, const char *why);
 
-static void timed_out(struct hostengine *e, struct lease *l, const char *msg)
+/*
+ * The requests w (n of them, taken from a lease as rq says) waited for an
+ * anchor that did not answer (why: how): each goes to the next anchor of
+ * its type if there is one (as one would that came now), else is answered
+ * ETIMEDOUT with msg. Frees w.
+ */
+static void waiters_past(struct hostengine *e, struct at_request rq, void **w, size_t n,
+			 const char *why, const char *msg)
 {
-	/* the lease's anchor as the peer's CHA: passed over whatever role it had */
-	struct at_request rq = { .type = l->type, .proto = l->proto, .dst = l->dst,
-				 .has_cha = 1, .cha = l->anchor };
-	struct in6_addr anchor = l->anchor;
-	int type = l->type;
-	size_t n;
-	void **w = lease_take_waiters(l, &n);
+	struct in6_addr anchor = rq.cha;
 
-	drop(e, l);
 	for (size_t i = 0; i < n; i++) {
 		rq.req = w[i];
 		e->ops->cred(e->arg, w[i], &rq.uid, &rq.pid);
-		if (fall_through(e, &rq, &anchor, "did not answer the allocation"))
+		if (fall_through(e, &rq, &anchor, why))
 			continue;
-		he_emit_refused(e, type, w[i], msg, "ETIMEDOUT");
+		he_emit_refused(e, rq.type, w[i], msg, "ETIMEDOUT");
 		e->ops->reply_error(e->arg, w[i], "ETIMEDOUT", msg);
 	}
 	free(w);
+}
+
+/*
+ * l's first exchange (an allocation, or the refresh that claims an access
+ * address) went unanswered: its anchor is put on hold, HE_SILENT_HOLD_MS
+ * and doubled each time an exchange that began after the last hold ended
+ * goes unanswered too (he_hold_ms); l ends, and its waiters go on by
+ * waiters_past.
+ */
+static void silent(struct hostengine *e, struct lease *l, struct reg_binding *b, const char *msg)
+{
+	struct reg_anchor *an = b->anchor;
+	struct at_request rq = waiter_request(l);
+	size_t n;
+	void **w;
+
+	if (!an->silent_ms)
+		an->silent_n = 1;
+	else if (b->first_tx_ms >= an->silent_ms + he_hold_ms(an) && an->silent_n < 16)
+		an->silent_n++;
+	an->silent_ms = e->now;
+	log_warnx("lease %u: %s; not asked for a new address for %llu s (requests go to the "
+		  "next anchor of their type, if any, or are answered at once)",
+		  l->id, msg, (unsigned long long)he_hold_ms(an) / 1000);
+	w = lease_take_waiters(l, &n);
+	drop(e, l);
+	waiters_past(e, rq, w, n, "did not answer the allocation", msg);
 }
 
 void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev)
@@ -716,25 +751,17 @@ void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev
 	case REG_EV_TIMEOUT:
 		snprintf(msg, sizeof(msg), "no answer from anchor %s within %u ms",
 			 ntop6(&l->anchor, a1), (unsigned)HE_ALLOC_TIMEOUT_MS);
-		if (l->claimed) {
-			log_warnx("lease %u: %s", l->id, msg);
-			answer_waiters(e, l, "ETIMEDOUT", msg);
-			drop(e, l);
-			break;
-		}
-		/* a timeout with no BA since the last one (silent_ms still set):
-		 * in a row, the hold doubles */
-		if (!b->anchor->silent_ms)
-			b->anchor->silent_n = 0;
-		if (b->anchor->silent_n < 16)
-			b->anchor->silent_n++;
-		b->anchor->silent_ms = e->now;
-		log_warnx("lease %u: %s; not asked for a new address for %llu s (requests go "
-			  "to the next anchor of their type, if any, or are answered at once)",
-			  l->id, msg, (unsigned long long)he_hold_ms(b->anchor) / 1000);
-		timed_out(e, l, msg);
+		silent(e, l, b, msg);
 		break;
 	case REG_EV_EXPIRED:
+		if (l->state == LEASE_REGISTERING) {
+			/* a claim's first exchange (a refresh of an address the
+			 * host has, accessclaim.c) that nothing answered */
+			snprintf(msg, sizeof(msg), "no answer from anchor %s within %u ms",
+				 ntop6(&l->anchor, a1), (unsigned)HE_ALLOC_TIMEOUT_MS);
+			silent(e, l, b, msg);
+			break;
+		}
 		log_warnx("lease %u: binding at %s expired without a BA", l->id,
 			  ntop6(&l->anchor, a1));
 		/* the anchor has forgotten it: no deregistration to send */
@@ -801,6 +828,7 @@ static struct lease *alloc_at(struct hostengine *e, const struct at_request *rq,
 	if (l) {
 		l->uid = rq->uid;
 		l->pid = rq->pid;
+		l->fresh = rq->fresh;
 	}
 	if (!l || lease_add_holder(l, l->uid) < 0 || (rq->req && lease_add_waiter(l, rq->req) < 0) ||
 	    !(l->rb = reg_binding_add(&e->reg, an, l->id, l))) {
@@ -823,13 +851,13 @@ static struct lease *alloc_at(struct hostengine *e, const struct at_request *rq,
 	return l;
 }
 
-/* 1 if anchor let an allocation time out within HE_SILENT_HOLD_MS (access
- * anchors have their own pacing) */
+/* 1 if anchor let its last first exchange go unanswered and is on hold
+ * (he_hold_ms) */
 static int anchor_held(struct hostengine *e, const struct in6_addr *anchor)
 {
 	const struct reg_anchor *an = reg_anchor_find(&e->reg, anchor);
 
-	return an && he_hold_left(an, e->now) && !access_is_claim(e, anchor);
+	return an && he_hold_left(an, e->now);
 }
 
 /* Pass over every role anchor has for rq (its CHA, the access anchor, the
@@ -1075,8 +1103,15 @@ void lease_confirm_overdue(struct hostengine *e)
 
 		if (!unconfirmed(e, l))
 			continue;
-		if (l->n_waiters)
-			answer_waiters(e, l, "ETIMEDOUT", UNCONFIRMED_MSG);
+		if (l->n_waiters) {
+			char why[96];
+			size_t nw;
+			void **w = lease_take_waiters(l, &nw);
+
+			snprintf(why, sizeof(why), "has not confirmed lease %u's binding for %llu ms",
+				 l->id, (unsigned long long)(e->now - l->rb->first_tx_ms));
+			waiters_past(e, waiter_request(l), w, nw, why, UNCONFIRMED_MSG);
+		}
 		if (!l->probe_open)
 			continue;
 		/*

@@ -37,6 +37,8 @@ struct lease {
 	uid_t uid;               /* owner: kernel credentials of that request;
 				  * LEASE_UID_AGENT: held by the agent itself */
 	pid_t pid;
+	int fresh;               /* that request asked for a fresh address
+				  * (IPV6_REQUIRE_SRC_ON_NET) */
 	/* every user the address was given to (the owner first): more than
 	 * one only for a shared access claim (accessclaim.h) */
 	uid_t *uids;

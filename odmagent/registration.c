@@ -296,9 +296,13 @@ static int start(struct reg_ctx *c, struct reg_binding *b, enum reg_kind kind,
 		break;
 	case REG_REFRESH:
 		/* retry until the anchor forgets the binding, but give at least
-		 * one BU a chance of an answer */
-		b->give_up_ms = b->expires_ms > now + REG_INITIAL_TIMEOUT_MS ?
-					b->expires_ms : now + REG_INITIAL_TIMEOUT_MS;
+		 * one BU a chance of an answer; a binding that never was (the
+		 * claim of an address the host has) as long as an allocation */
+		if (!b->registered && !b->expires_ms)
+			b->give_up_ms = now + c->cfg.alloc_timeout_ms;
+		else
+			b->give_up_ms = b->expires_ms > now + REG_INITIAL_TIMEOUT_MS ?
+						b->expires_ms : now + REG_INITIAL_TIMEOUT_MS;
 		break;
 	default:
 		b->give_up_ms = 0; /* bounded by dereg_tries */

@@ -15,7 +15,9 @@
 #   3. a paced download started meanwhile survives a move to ar2 (ar1's
 #      anchor tunnels the address to the new CoA) and completes intact;
 #   4. the CHA's agent started again: once the hold is over, a new curl
-#      gets a CHoA from it again.
+#      gets a CHoA from it again;
+#   5. ar2's anchor killed: Session-lasting to cn2 (no CHA) has no other
+#      anchor here: refused within 2.9 s, then at once, nothing sent on.
 #
 #            +-- ar1 (anchor, mode access)
 #   mn ------+                 \
@@ -77,13 +79,17 @@ check "1: and that mn's address is claimed at ar1's anchor" \
 
 # ---------------------------------------------------------------- 2.
 BU0=$(odm_reg_counter bu_sent)
+LOG0=$(wc -l <"$MN_AGENT_LOG")
 read -r rc ms ip < <(quick_curl "2: second curl")
 check "2: the next curl completes (rc $rc) from $MN_ADDR1 ($ip)" \
 	test "$rc" -eq 0 -a "$ip" = "$MN_ADDR1"
 check "2: at once, the CHA being on hold ($ms ms)" test "$ms" -lt 1000
-check "2: no BU went to the CHA for it" \
-	bash -c "! grep -q 'asking anchor $CHA_ADDR' <(sed -n '/2: second curl/,\$p' '$MN_AGENT_LOG')"
-echo "2: BUs sent $BU0 -> $(odm_reg_counter bu_sent)"
+since() { tail -n "+$((LOG0 + 1))" "$MN_AGENT_LOG"; }
+check "2: the agent passed the CHA over for it" \
+	bash -c "grep -q 'anchor $CHA_ADDR did not answer an allocation .* asking anchor $AR1_ADDR instead' <<<'$(since)'"
+check "2: and asked the CHA nothing" bash -c "! grep -q 'asking anchor $CHA_ADDR for' <<<'$(since)'"
+BU1=$(odm_reg_counter bu_sent)
+check "2: no BU sent for it (it shares the claim: $BU0 -> $BU1)" test "$BU1" -eq "$BU0"
 check "2: odmctl status lists the CHA on hold" test "$(on_hold)" = "$CHA_ADDR"
 fell=$(odm_status mn | json 'j["fell_through"]')
 check "2: and counts the requests passed over ($fell)" test "$fell" -ge 2
@@ -109,5 +115,37 @@ check "4: from a CHoA of the CHA's pool again ($ip)" \
 	bash -c "[[ '$ip' == 2001:db8:c4a:* ]]"
 
 odm_download_ok d
+
+# ---------------------------------------------------------------- 5.
+# the access router's anchor of mn's link (ar2) killed: cn2 has no CHA, so
+# Session-lasting to it has that anchor alone here (no home anchor). Its
+# claim goes unanswered: the request is refused within the allocation
+# timeout (not claimed again and again while the shim waits), the next one
+# at once, and nothing more is sent.
+kill -KILL "${ODM_ANCHOR_PIDS[ar2]}"
+wait "${ODM_ANCHOR_PIDS[ar2]}" 2>/dev/null || true
+ODM_ANCHOR_PIDS[ar2]=''
+echo "5: ar2's anchor killed"
+cn2_curl() {
+	local t0 rc=0
+	t0=$(topo_now_ms)
+	odm_shim curl -6 -sS --max-time 15 -o /dev/null "http://cn2.example.test/" 2>/dev/null || rc=$?
+	echo "$rc $(($(topo_now_ms) - t0))"
+}
+read -r rc ms < <(cn2_curl)
+echo "5: first curl to cn2: rc $rc after $ms ms"
+check "5: the agent refuses it after the claim's 2.9 s" \
+	wait_for 2 logged "no answer from anchor $AR2_ADDR within 2900 ms"
+check "5: the curl ends within 4 s ($ms ms)" test "$ms" -lt 4000
+read -r rc ms < <(cn2_curl)
+echo "5: second curl to cn2: rc $rc after $ms ms"
+check "5: the next one is answered at once ($ms ms)" test "$ms" -lt 1000
+check "5: with ETIMEDOUT, the anchor on hold" \
+	logged "answered ETIMEDOUT: anchor $AR2_ADDR did not answer an allocation"
+BU2=$(odm_reg_counter bu_sent)
+sleep 3
+BU3=$(odm_reg_counter bu_sent)
+check "5: no BU to the silent anchor meanwhile ($BU2 -> $BU3 in 3 s)" test "$BU3" -eq "$BU2"
+
 check "mn's agent logged no error" bash -c "! grep -q ' err:' '$MN_AGENT_LOG'"
 check_summary test_cha_silent

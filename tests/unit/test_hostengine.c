@@ -1801,13 +1801,24 @@ Test(hostengine, silent_cha_sends_requests_to_the_access_anchor)
 	cr_assert(bu_hnp_is(n, &in6addr_any), "a new allocation there");
 }
 
-/* A lease at the CHA whose refresh goes unanswered: requests that would
- * share it go to the home anchor (no access anchor here) rather than being
- * answered ETIMEDOUT; the CHA is still asked again at once for them. */
+/* A lease at the CHA whose refresh goes unanswered: the request waiting
+ * for it, and those that would share it later, go to the home anchor (no
+ * access anchor here) rather than being answered ETIMEDOUT; the CHA is
+ * still asked again at once for the later ones. */
+/* The first BU from index from on to the home anchor that is not for the
+ * agent's own Fixed lease; -1 if none */
+static int home_session_bu(int from)
+{
+	for (int i = from; i < F.nbu; i++)
+		if (IN6_ARE_ADDR_EQUAL(&F.budst[i], &HOME) && !bu_service_is(i, "fixed"))
+			return i;
+	return -1;
+}
+
 Test(hostengine, unconfirmed_cha_sends_requests_to_the_home_anchor)
 {
 	uint64_t t = T0 + 50 + HE_CONFIRM_MS;
-	int n;
+	int n, k;
 
 	HOME = A("2001:db8:4a::10");
 	E.anchors.has_home = 1;
@@ -1816,19 +1827,23 @@ Test(hostengine, unconfirmed_cha_sends_requests_to_the_home_anchor)
 	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, t);
 	cr_assert_eq(F.nbu, 2, "confirming refresh");
 	F.count.tcp = 1;
+	n = F.nbu;
 	he_tick(&E, t + HE_ALLOC_TIMEOUT_MS);
-	cr_assert_eq(F.nrep, 2);
-	cr_assert_str_eq(F.rep[1].code, "ETIMEDOUT", "the waiter's time is up");
+	cr_assert_eq(F.nrep, 1, "the waiter is not answered ETIMEDOUT...");
+	/* (the tick also starts the agent's own Fixed lease there) */
+	k = home_session_bu(n);
+	cr_assert_geq(k, 0, "...it goes to the home anchor");
+	cr_assert(bu_hnp_is(k, &in6addr_any));
 	n = F.nbu;
 	request(3, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, t + HE_ALLOC_TIMEOUT_MS + 5);
-	cr_assert_eq(F.nrep, 2, "not answered ETIMEDOUT...");
-	cr_assert_eq(F.nbu, n + 2, "the CHA asked again, and the home anchor asked");
+	cr_assert_eq(F.nrep, 1, "a later one is not answered ETIMEDOUT either...");
+	cr_assert_eq(F.nbu, n + 1, "the CHA is asked again at once, nothing else sent");
 	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[n], &ANCHOR));
-	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[n + 1], &HOME), "...it goes to the home anchor");
-	cr_assert(bu_hnp_is(n + 1, &in6addr_any));
-	answer(n + 1, MH_BA_ACCEPTED, &HOA2, t + HE_ALLOC_TIMEOUT_MS + 30);
-	cr_assert_eq(F.nrep, 3);
+	answer(k, MH_BA_ACCEPTED, &HOA2, t + HE_ALLOC_TIMEOUT_MS + 30);
+	cr_assert_eq(F.nrep, 3, "...both get the home anchor's address");
+	cr_assert_str_eq(F.rep[1].addr, "2001:db8:c4a::102");
 	cr_assert_str_eq(F.rep[2].addr, "2001:db8:c4a::102");
+	cr_assert_eq(fell_through(t + HE_ALLOC_TIMEOUT_MS + 40), 2);
 }
 
 /* Every provider of the type silent: answered ETIMEDOUT at once, nothing
@@ -1906,4 +1921,91 @@ Test(hostengine, a_silent_anchor_is_held_longer_each_time_in_a_row)
 	cr_assert_eq(F.nbu, n + 1, "a UDP lease of its own");
 	timers_until(t + HE_ALLOC_TIMEOUT_MS);
 	cr_assert_eq(hold_left(t + HE_ALLOC_TIMEOUT_MS), HE_SILENT_HOLD_MS);
+}
+
+/* Two allocations at the anchor time out together (a TCP and a UDP socket):
+ * one hold of HE_SILENT_HOLD_MS, not a doubled one; an exchange begun
+ * during a hold (the agent's own Fixed retry) doubles nothing either. */
+Test(hostengine, allocations_silent_together_hold_once)
+{
+	uint64_t t = T0 + HE_ALLOC_TIMEOUT_MS + 100;
+
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0);
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_UDP, 1, 0, T0 + 100);
+	cr_assert_eq(F.nbu, 2, "two allocations");
+	timers_until(t);
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_eq(hold_left(t), HE_SILENT_HOLD_MS, "the second timeout holds 10 s from it");
+}
+
+/* A BA from the anchor on hold (here the refresh of a lease it already
+ * holds) ends the hold at once. */
+Test(hostengine, a_ba_during_the_hold_ends_it)
+{
+	uint64_t t;
+	int n;
+
+	granted(IPPROTO_TCP);
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_UDP, 1, 0, T0 + 100);
+	t = T0 + 100 + HE_ALLOC_TIMEOUT_MS;
+	timers_until(t);
+	cr_assert_str_eq(F.rep[1].code, "ETIMEDOUT");
+	cr_assert_eq(hold_left(t), HE_SILENT_HOLD_MS);
+	F.count.tcp = 1;
+	n = F.nbu;
+	request(3, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, t + 2500);
+	cr_assert_eq(F.nbu, n + 1, "the TCP lease, older than 5 s, is confirmed first");
+	answer(n, MH_BA_ACCEPTED, NULL, t + 2510);
+	cr_assert_eq(hold_left(t + 2510), 0, "the BA ended the hold");
+	request(4, ODM_TYPE_SESSION_LASTING, IPPROTO_UDP, 1, 0, t + 2520);
+	cr_assert_eq(F.nbu, n + 2, "a UDP socket's allocation is asked for again");
+}
+
+/* An access anchor that does not answer the claim: the request is answered
+ * ETIMEDOUT within the allocation timeout (the claim is not asked again
+ * and again while it waits), the anchor is on hold like any other, and
+ * with a home anchor the requests go there. */
+Test(hostengine, a_silent_access_anchor_is_passed_over_too)
+{
+	uint64_t t = T0 + HE_ALLOC_TIMEOUT_MS;
+	int n, k;
+
+	access_anchors();
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 0, 0, T0);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[0], &AR1), "the claim");
+	timers_until(t - 1);
+	cr_assert_eq(F.nrep, 0, "waits as long as an allocation");
+	timers_until(t);
+	cr_assert_eq(F.nrep, 1);
+	cr_assert_str_eq(F.rep[0].code, "ETIMEDOUT");
+	n = F.nbu;
+	timers_until(t + 30000);
+	cr_assert_eq(F.nbu, n, "nothing sent once the request is answered");
+	request(2, ODM_TYPE_GRACEFUL_REPLACEMENT, IPPROTO_TCP, 0, 0, t + 30);
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_str_eq(F.rep[1].code, "ETIMEDOUT", "on hold: at once");
+	cr_assert_eq(F.nbu, n);
+	/* with a home anchor, Session-lasting goes there instead */
+	HOME = A("2001:db8:4a::10");
+	E.anchors.has_home = 1;
+	E.anchors.home = HOME;
+	request(3, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 0, 0, t + 40);
+	k = home_session_bu(n);
+	cr_assert_geq(k, 0, "asked at the home anchor");
+	answer(k, MH_BA_ACCEPTED, &HOA2, t + 60);
+	cr_assert_eq(F.nrep, 3);
+	cr_assert_str_eq(F.rep[2].addr, "2001:db8:c4a::102");
+}
+
+/* A request for a fresh address (IPV6_REQUIRE_SRC_ON_NET) stays one when
+ * its CHA is passed over: it is not given the access claim others share. */
+Test(hostengine, a_fresh_request_past_a_silent_cha_shares_nothing)
+{
+	claimed(ODM_TYPE_SESSION_LASTING);
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 1, T0 + 30);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[F.nbu - 1], &ANCHOR));
+	timers_until(T0 + 30 + HE_ALLOC_TIMEOUT_MS);
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_str_neq(F.rep[1].addr, "2001:db8:a1::5", "not the shared claim");
+	cr_assert_str_neq(F.rep[1].code, "", "refused: %s", F.rep[1].code);
 }
