@@ -648,12 +648,12 @@ static int fall_through(struct hostengine *e, const struct at_request *rq,
 
 /*
  * The requests w (n of them, taken from a lease as rq says) waited for an
- * anchor that did not answer (why: how): each goes to the next anchor of
- * its type if there is one (as one would that came now), else is answered
- * ETIMEDOUT with msg. Frees w.
+ * anchor that did not serve them (why: how): each goes to the next anchor
+ * of its type if there is one (as one would that came now), else is
+ * answered code (ETIMEDOUT, REQUIREDIPFAILED) with msg. Frees w.
  */
 static void waiters_past(struct hostengine *e, struct at_request rq, void **w, size_t n,
-			 const char *why, const char *msg)
+			 const char *why, const char *code, const char *msg)
 {
 	struct in6_addr anchor = rq.cha;
 
@@ -662,8 +662,8 @@ static void waiters_past(struct hostengine *e, struct at_request rq, void **w, s
 		e->ops->cred(e->arg, w[i], &rq.uid, &rq.pid);
 		if (fall_through(e, &rq, &anchor, why))
 			continue;
-		he_emit_refused(e, rq.type, w[i], msg, "ETIMEDOUT");
-		e->ops->reply_error(e->arg, w[i], "ETIMEDOUT", msg);
+		he_emit_refused(e, rq.type, w[i], msg, code);
+		e->ops->reply_error(e->arg, w[i], code, msg);
 	}
 	free(w);
 }
@@ -692,7 +692,7 @@ static void silent(struct hostengine *e, struct lease *l, struct reg_binding *b,
 		  l->id, msg, (unsigned long long)he_hold_ms(an) / 1000);
 	w = lease_take_waiters(l, &n);
 	drop(e, l);
-	waiters_past(e, rq, w, n, "did not answer the allocation", msg);
+	waiters_past(e, rq, w, n, "did not answer the allocation", "ETIMEDOUT", msg);
 }
 
 void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev)
@@ -741,8 +741,17 @@ void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev
 			 ev->why ? ", " : "", ev->why ? ev->why : "");
 		log_warnx("lease %u: %s", l->id, msg);
 		if (l->state == LEASE_REGISTERING) {
-			answer_waiters(e, l, "REQUIREDIPFAILED", msg);
+			/* it serves others, not us (a CHA of its own users, a
+			 * full pool): the type's next anchor, if any */
+			struct at_request rq = waiter_request(l);
+			char why[96];
+			size_t n;
+			void **w = lease_take_waiters(l, &n);
+
+			snprintf(why, sizeof(why), "refused the %s (%s)", reg_kind_name(ev->what),
+				 mh_status_name(ev->status));
 			drop(e, l);
+			waiters_past(e, rq, w, n, why, "REQUIREDIPFAILED", msg);
 		} else {
 			/* best effort, in case the anchor still holds something */
 			lost(e, l, "refused", "refused by the anchor", 1);
@@ -1110,7 +1119,7 @@ void lease_confirm_overdue(struct hostengine *e)
 
 			snprintf(why, sizeof(why), "has not confirmed lease %u's binding for %llu ms",
 				 l->id, (unsigned long long)(e->now - l->rb->first_tx_ms));
-			waiters_past(e, waiter_request(l), w, nw, why, UNCONFIRMED_MSG);
+			waiters_past(e, waiter_request(l), w, nw, why, "ETIMEDOUT", UNCONFIRMED_MSG);
 		}
 		if (!l->probe_open)
 			continue;

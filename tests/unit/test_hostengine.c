@@ -2009,3 +2009,21 @@ Test(hostengine, a_fresh_request_past_a_silent_cha_shares_nothing)
 	cr_assert_str_neq(F.rep[1].addr, "2001:db8:a1::5", "not the shared claim");
 	cr_assert_str_neq(F.rep[1].code, "", "refused: %s", F.rep[1].code);
 }
+
+/* A CHA that refuses the allocation (it serves other users, or its pool is
+ * full) is passed over as a silent one is: Session-lasting goes to the
+ * access anchor. It answered, so it is not on hold. */
+Test(hostengine, a_cha_that_refuses_is_passed_over)
+{
+	access_anchors();
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0);
+	answer(0, MH_BA_PROHIBITED, &in6addr_any, T0 + 10);
+	cr_assert_eq(F.nrep, 0, "not failed...");
+	cr_assert_eq(F.nbu, 2);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[1], &AR1), "...claimed at the access anchor");
+	answer(1, MH_BA_ACCEPTED, NULL, T0 + 20);
+	cr_assert_eq(F.nrep, 1);
+	cr_assert_str_eq(F.rep[0].addr, "2001:db8:a1::5");
+	cr_assert_eq(hold_left(T0 + 20), 0, "an anchor that answers is not on hold");
+	cr_assert_eq(fell_through(T0 + 30), 1);
+}
