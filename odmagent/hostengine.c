@@ -153,6 +153,7 @@ void he_init(struct hostengine *e, const struct he_ops *ops, void *arg,
 	lease_table_init(&e->leases, first_id);
 	e->pol = *pol;
 	addr_waits_init(&e->usable);
+	ratelimit_init(&e->passed_rl, 1, 1, 0); /* a line a second */
 }
 
 void he_cleanup(struct hostengine *e)

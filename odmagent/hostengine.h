@@ -35,6 +35,7 @@
 #include "mh.h"
 #include "registration.h"
 #include "sockdiag.h"
+#include "ratelimit.h"
 #include "vanished.h"
 
 #define HE_GRACE_MS 3000         /* a bound TCP socket is invisible until it connects */
@@ -148,6 +149,8 @@ struct hostengine {
 	struct in6_addr last_coa;
 	unsigned lost;               /* bindings an anchor had lost, for status */
 	unsigned fell_through;       /* requests sent past a silent anchor, for status */
+	struct ratelimit passed_rl;  /* their log lines at info level (say_passed) */
+	uint64_t passed_limited;     /* passed_rl.limited at the last such line */
 	struct in6_addr host_addrs[VANISHED_MAX]; /* access addresses at the last look */
 	size_t n_host_addrs;
 	const struct mh_msg *ba;     /* the BA being handled, until told as an event */

@@ -928,18 +928,42 @@ static int next_provider(struct hostengine *e, const struct at_request *rq,
 
 /* rq to the next provider after silent anchor (why: how it is silent), if
  * its type has one; 0 if not, nothing done */
+/*
+ * A line about one request and a silent anchor: at info level at most once
+ * a second, the others at debug level, counted in the next info line (a
+ * silent CHA and hundreds of connections to its server would otherwise
+ * write hundreds of lines a second).
+ */
+static void say_passed(struct hostengine *e, const char *line)
+{
+	uint64_t quiet;
+
+	if (!ratelimit_allow(&e->passed_rl, e->now)) {
+		log_debug("%s", line);
+		return;
+	}
+	quiet = e->passed_rl.limited - e->passed_limited;
+	e->passed_limited = e->passed_rl.limited;
+	if (quiet)
+		log_info("%s (and %llu more such request(s) since the last such line: debug "
+			 "level)", line, (unsigned long long)quiet);
+	else
+		log_info("%s", line);
+}
+
 static int fall_through(struct hostengine *e, const struct at_request *rq,
 			const struct in6_addr *anchor, const char *why)
 {
-	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], a3[INET6_ADDRSTRLEN];
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], a3[INET6_ADDRSTRLEN], line[320];
 	struct at_request next;
 	struct in6_addr alt;
 
 	if (!next_provider(e, rq, anchor, &next, &alt))
 		return 0;
-	log_info("%s %s request of pid %d for %s: anchor %s %s; asking anchor %s instead",
-		 odm_type_name(rq->type), rq->proto == IPPROTO_UDP ? "udp" : "tcp", (int)rq->pid,
-		 ntop6(&rq->dst, a1), ntop6(anchor, a2), why, ntop6(&alt, a3));
+	snprintf(line, sizeof(line), "%s %s request of pid %d for %s: anchor %s %s; asking anchor "
+		 "%s instead", odm_type_name(rq->type), rq->proto == IPPROTO_UDP ? "udp" : "tcp",
+		 (int)rq->pid, ntop6(&rq->dst, a1), ntop6(anchor, a2), why, ntop6(&alt, a3));
+	say_passed(e, line);
 	e->fell_through++;
 	lease_request_anchored(e, &next, &alt);
 	return 1;
@@ -964,7 +988,13 @@ static int anchor_on_hold(struct hostengine *e, const struct at_request *rq,
 	snprintf(msg, sizeof(msg), "anchor %s did not answer an allocation %llu ms ago; asked "
 		 "again in %llu ms", ntop6(anchor, a1), (unsigned long long)(e->now - an->silent_ms),
 		 (unsigned long long)left);
-	log_info("request of pid %d answered ETIMEDOUT: %s", (int)rq->pid, msg);
+	{
+		char line[240];
+
+		snprintf(line, sizeof(line), "request of pid %d answered ETIMEDOUT: %s", (int)rq->pid,
+			 msg);
+		say_passed(e, line);
+	}
 	he_refuse(e, rq, "ETIMEDOUT", msg);
 	return 1;
 }

@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -2026,4 +2027,37 @@ Test(hostengine, a_cha_that_refuses_is_passed_over)
 	cr_assert_str_eq(F.rep[0].addr, "2001:db8:a1::5");
 	cr_assert_eq(hold_left(T0 + 20), 0, "an anchor that answers is not on hold");
 	cr_assert_eq(fell_through(T0 + 30), 1);
+}
+
+/* Requests passed over a silent anchor are logged at info level once a
+ * second, the others at debug level and counted in the next info line. */
+Test(hostengine, requests_past_a_silent_anchor_are_said_once_a_second)
+{
+	uint64_t t = T0 + HE_ALLOC_TIMEOUT_MS;
+	char buf[8192];
+	const char *p, *needle = "asking anchor 2001:db8:a1::1 instead";
+	int lines = 0;
+	size_t n;
+	FILE *f;
+
+	cr_redirect_stderr();
+	odm_log_init("test", ODM_LOG_INFO, 0);
+	access_anchors();
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0);
+	time_out_first_allocation(); /* said: the first */
+	answer(F.nbu - 1, MH_BA_ACCEPTED, NULL, t + 5);
+	for (intptr_t i = 2; i <= 5; i++) /* within the second: debug */
+		request(i, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, t + 10 * (uint64_t)i);
+	request(6, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, t + 1100); /* said, with 4 */
+	cr_assert_eq(F.nrep, 6);
+	cr_assert_eq(fell_through(t + 1200), 6);
+	fflush(stderr);
+	f = cr_get_redirected_stderr();
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	for (p = buf; (p = strstr(p, needle)); p += strlen(needle))
+		lines++;
+	cr_assert_eq(lines, 2, "two lines at info level:\n%s", buf);
+	cr_assert(strstr(buf, "instead (and 4 more such request(s) since the last such line"), "%s",
+		  buf);
 }
