@@ -58,13 +58,13 @@
  * forge, and all a forged one costs is a BU a second. */
 #define HE_PROBE_GAP_MS 1000
 /* An anchor that let an allocation (or a claim's first BU) time out is not
- * asked for another one for this long: requests for it go to their type's next anchor, or are
- * answered ETIMEDOUT at once, instead of each waiting HE_ALLOC_TIMEOUT_MS
- * (a server whose CHA is down would cost every new connection that wait).
- * Each allocation it lets time out again right after a hold doubles the
- * next one, up to HE_SILENT_HOLD_MAX_MS: an anchor that stays down costs
- * one such wait every few minutes, not every 10 s. Any BA from it ends the
- * hold and the doubling. */
+ * asked for another one for this long: requests for it go to their type's
+ * next anchor, or are answered ETIMEDOUT at once, instead of each waiting
+ * HE_ALLOC_TIMEOUT_MS (a server whose CHA is down would cost every new
+ * connection that wait). Each allocation it lets time out again right
+ * after a hold doubles the next one, up to HE_SILENT_HOLD_MAX_MS: an anchor
+ * that stays down costs one such wait every few minutes, not every 10 s.
+ * Any BA from it ends the hold and the doubling. */
 #define HE_SILENT_HOLD_MS 10000
 #define HE_SILENT_HOLD_MAX_MS 160000
 

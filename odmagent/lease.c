@@ -647,20 +647,24 @@ static int fall_through(struct hostengine *e, const struct at_request *rq,
 			const struct in6_addr *anchor, const char *why);
 
 /*
- * The requests w (n of them, taken from a lease as rq says) waited for an
- * anchor that did not serve them (why: how): each goes to the next anchor
- * of its type if there is one (as one would that came now), else is
- * answered code (ETIMEDOUT, REQUIREDIPFAILED) with msg. Frees w.
+ * l's waiters waited for an anchor that did not serve them (why: how):
+ * each goes to the next anchor of its type if there is one (as one would
+ * that came now), else is answered code (ETIMEDOUT, REQUIREDIPFAILED) with
+ * msg. With end_l, l is dropped first (a lease that never was).
  */
-static void waiters_past(struct hostengine *e, struct at_request rq, void **w, size_t n,
-			 const char *why, const char *code, const char *msg)
+static void pass_waiters(struct hostengine *e, struct lease *l, int end_l, const char *why,
+			 const char *code, const char *msg)
 {
-	struct in6_addr anchor = rq.cha;
+	struct at_request rq = waiter_request(l);
+	size_t n;
+	void **w = lease_take_waiters(l, &n);
 
+	if (end_l)
+		drop(e, l);
 	for (size_t i = 0; i < n; i++) {
 		rq.req = w[i];
 		e->ops->cred(e->arg, w[i], &rq.uid, &rq.pid);
-		if (fall_through(e, &rq, &anchor, why))
+		if (fall_through(e, &rq, &rq.cha, why))
 			continue;
 		he_emit_refused(e, rq.type, w[i], msg, code);
 		e->ops->reply_error(e->arg, w[i], code, msg);
@@ -669,30 +673,28 @@ static void waiters_past(struct hostengine *e, struct at_request rq, void **w, s
 }
 
 /*
- * l's first exchange (an allocation, or the refresh that claims an access
- * address) went unanswered: its anchor is put on hold, HE_SILENT_HOLD_MS
- * and doubled each time an exchange that began after the last hold ended
- * goes unanswered too (he_hold_ms); l ends, and its waiters go on by
- * waiters_past.
+ * l's first registration went unanswered: its anchor is put on hold,
+ * HE_SILENT_HOLD_MS and doubled each time an exchange that began after the
+ * last hold ended goes unanswered too (he_hold_ms); l ends, and its
+ * waiters go on (pass_waiters).
  */
-static void silent(struct hostengine *e, struct lease *l, struct reg_binding *b, const char *msg)
+static void silent(struct hostengine *e, struct lease *l, struct reg_binding *b)
 {
 	struct reg_anchor *an = b->anchor;
-	struct at_request rq = waiter_request(l);
-	size_t n;
-	void **w;
+	char a1[INET6_ADDRSTRLEN], msg[160];
 
 	if (!an->silent_ms)
 		an->silent_n = 1;
-	else if (b->first_tx_ms >= an->silent_ms + he_hold_ms(an) && an->silent_n < 16)
+	else if (b->first_tx_ms >= an->silent_ms + he_hold_ms(an) &&
+		 he_hold_ms(an) < HE_SILENT_HOLD_MAX_MS)
 		an->silent_n++;
 	an->silent_ms = e->now;
+	snprintf(msg, sizeof(msg), "no answer from anchor %s within %u ms",
+		 ntop6(&l->anchor, a1), (unsigned)HE_ALLOC_TIMEOUT_MS);
 	log_warnx("lease %u: %s; not asked for a new address for %llu s (requests go to the "
 		  "next anchor of their type, if any, or are answered at once)",
 		  l->id, msg, (unsigned long long)he_hold_ms(an) / 1000);
-	w = lease_take_waiters(l, &n);
-	drop(e, l);
-	waiters_past(e, rq, w, n, "did not answer the allocation", "ETIMEDOUT", msg);
+	pass_waiters(e, l, 1, "did not answer the allocation", "ETIMEDOUT", msg);
 }
 
 void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev)
@@ -743,34 +745,20 @@ void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev
 		if (l->state == LEASE_REGISTERING) {
 			/* it serves others, not us (a CHA of its own users, a
 			 * full pool): the type's next anchor, if any */
-			struct at_request rq = waiter_request(l);
 			char why[96];
-			size_t n;
-			void **w = lease_take_waiters(l, &n);
 
 			snprintf(why, sizeof(why), "refused the %s (%s)", reg_kind_name(ev->what),
 				 mh_status_name(ev->status));
-			drop(e, l);
-			waiters_past(e, rq, w, n, why, "REQUIREDIPFAILED", msg);
+			pass_waiters(e, l, 1, why, "REQUIREDIPFAILED", msg);
 		} else {
 			/* best effort, in case the anchor still holds something */
 			lost(e, l, "refused", "refused by the anchor", 1);
 		}
 		break;
 	case REG_EV_TIMEOUT:
-		snprintf(msg, sizeof(msg), "no answer from anchor %s within %u ms",
-			 ntop6(&l->anchor, a1), (unsigned)HE_ALLOC_TIMEOUT_MS);
-		silent(e, l, b, msg);
+		silent(e, l, b);
 		break;
 	case REG_EV_EXPIRED:
-		if (l->state == LEASE_REGISTERING) {
-			/* a claim's first exchange (a refresh of an address the
-			 * host has, accessclaim.c) that nothing answered */
-			snprintf(msg, sizeof(msg), "no answer from anchor %s within %u ms",
-				 ntop6(&l->anchor, a1), (unsigned)HE_ALLOC_TIMEOUT_MS);
-			silent(e, l, b, msg);
-			break;
-		}
 		log_warnx("lease %u: binding at %s expired without a BA", l->id,
 			  ntop6(&l->anchor, a1));
 		/* the anchor has forgotten it: no deregistration to send */
@@ -809,6 +797,15 @@ static void wait_on(struct hostengine *e, struct lease *l, const struct at_reque
 }
 
 #define UNCONFIRMED_MSG "the anchor does not confirm the binding"
+
+/* "has not confirmed lease N's binding for N ms", for a lease whose
+ * refresh is out, into buf */
+static void unconfirmed_why(const struct hostengine *e, const struct lease *l, char *buf,
+			    size_t cap)
+{
+	snprintf(buf, cap, "has not confirmed lease %u's binding for %llu ms", l->id,
+		 (unsigned long long)(e->now - l->rb->first_tx_ms));
+}
 
 /* 1 when l's refresh has gone unanswered for HE_ALLOC_TIMEOUT_MS */
 static int unconfirmed(const struct hostengine *e, const struct lease *l)
@@ -926,8 +923,6 @@ static int next_provider(struct hostengine *e, const struct at_request *rq,
 	return 0;
 }
 
-/* rq to the next provider after silent anchor (why: how it is silent), if
- * its type has one; 0 if not, nothing done */
 /*
  * A line about one request and a silent anchor: at info level at most once
  * a second, the others at debug level, counted in the next info line (a
@@ -951,6 +946,8 @@ static void say_passed(struct hostengine *e, const char *line)
 		log_info("%s", line);
 }
 
+/* rq to the next provider after silent anchor (why: how it is silent), if
+ * its type has one; 0 if not, nothing done */
 static int fall_through(struct hostengine *e, const struct at_request *rq,
 			const struct in6_addr *anchor, const char *why)
 {
@@ -974,27 +971,19 @@ static int fall_through(struct hostengine *e, const struct at_request *rq,
 static int anchor_on_hold(struct hostengine *e, const struct at_request *rq,
 			  const struct in6_addr *anchor)
 {
-	char a1[INET6_ADDRSTRLEN], msg[160];
+	char a1[INET6_ADDRSTRLEN], why[112], msg[160], line[208];
 	struct reg_anchor *an = reg_anchor_find(&e->reg, anchor);
-	uint64_t left;
+	uint64_t left = an ? he_hold_left(an, e->now) : 0;
 
-	if (!anchor_held(e, anchor))
+	if (!left)
 		return 0;
-	left = he_hold_left(an, e->now);
-	snprintf(msg, sizeof(msg), "did not answer an allocation %llu ms ago; asked again in "
+	snprintf(why, sizeof(why), "did not answer an allocation %llu ms ago; asked again in "
 		 "%llu ms", (unsigned long long)(e->now - an->silent_ms), (unsigned long long)left);
-	if (fall_through(e, rq, anchor, msg))
+	if (fall_through(e, rq, anchor, why))
 		return 1;
-	snprintf(msg, sizeof(msg), "anchor %s did not answer an allocation %llu ms ago; asked "
-		 "again in %llu ms", ntop6(anchor, a1), (unsigned long long)(e->now - an->silent_ms),
-		 (unsigned long long)left);
-	{
-		char line[240];
-
-		snprintf(line, sizeof(line), "request of pid %d answered ETIMEDOUT: %s", (int)rq->pid,
-			 msg);
-		say_passed(e, line);
-	}
+	snprintf(msg, sizeof(msg), "anchor %s %s", ntop6(anchor, a1), why);
+	snprintf(line, sizeof(line), "request of pid %d answered ETIMEDOUT: %s", (int)rq->pid, msg);
+	say_passed(e, line);
 	he_refuse(e, rq, "ETIMEDOUT", msg);
 	return 1;
 }
@@ -1025,8 +1014,7 @@ void lease_request_anchored(struct hostengine *e, const struct at_request *rq,
 			l->resent_ms = now;
 			reg_resend_now(&e->reg, l->rb, now);
 		}
-		snprintf(why, sizeof(why), "has not confirmed lease %u's binding for %llu ms",
-			 l->id, (unsigned long long)(now - l->rb->first_tx_ms));
+		unconfirmed_why(e, l, why, sizeof(why));
 		if (fall_through(e, rq, anchor, why))
 			return;
 		log_info("lease %u %s: request of pid %d answered ETIMEDOUT: anchor %s has not "
@@ -1144,12 +1132,9 @@ void lease_confirm_overdue(struct hostengine *e)
 			continue;
 		if (l->n_waiters) {
 			char why[96];
-			size_t nw;
-			void **w = lease_take_waiters(l, &nw);
 
-			snprintf(why, sizeof(why), "has not confirmed lease %u's binding for %llu ms",
-				 l->id, (unsigned long long)(e->now - l->rb->first_tx_ms));
-			waiters_past(e, waiter_request(l), w, nw, why, "ETIMEDOUT", UNCONFIRMED_MSG);
+			unconfirmed_why(e, l, why, sizeof(why));
+			pass_waiters(e, l, 0, why, "ETIMEDOUT", UNCONFIRMED_MSG);
 		}
 		if (!l->probe_open)
 			continue;

@@ -274,6 +274,14 @@ static int transmit(struct reg_ctx *c, struct reg_binding *b, uint64_t now, int 
 	return rc < 0 ? rc : 0;
 }
 
+/* b's exchange registers a binding that never was: an allocation, or the
+ * refresh that claims an address the host has (no lifetime granted yet).
+ * It gives up after alloc_timeout_ms, and its silence is REG_EV_TIMEOUT. */
+static int first_registration(const struct reg_binding *b)
+{
+	return b->kind == REG_ALLOC || (b->kind == REG_REFRESH && !b->expires_ms);
+}
+
 static int start(struct reg_ctx *c, struct reg_binding *b, enum reg_kind kind,
 		 uint64_t now, int after_move)
 {
@@ -296,9 +304,9 @@ static int start(struct reg_ctx *c, struct reg_binding *b, enum reg_kind kind,
 		break;
 	case REG_REFRESH:
 		/* retry until the anchor forgets the binding, but give at least
-		 * one BU a chance of an answer; a binding that never was (the
-		 * claim of an address the host has) as long as an allocation */
-		if (!b->registered && !b->expires_ms)
+		 * one BU a chance of an answer; a first registration as long as
+		 * an allocation */
+		if (first_registration(b))
 			b->give_up_ms = now + c->cfg.alloc_timeout_ms;
 		else
 			b->give_up_ms = b->expires_ms > now + REG_INITIAL_TIMEOUT_MS ?
@@ -358,7 +366,7 @@ static void binding_timers(struct reg_ctx *c, struct reg_binding *b, uint64_t no
 
 	if (b->kind != REG_NONE) {
 		if (b->give_up_ms && now >= b->give_up_ms) {
-			ev.kind = b->kind == REG_ALLOC ? REG_EV_TIMEOUT : REG_EV_EXPIRED;
+			ev.kind = first_registration(b) ? REG_EV_TIMEOUT : REG_EV_EXPIRED;
 			if (b->kind == REG_REFRESH)
 				b->registered = 0;
 			finish(c, b, &ev);

@@ -46,7 +46,9 @@ enum reg_kind {
 enum reg_event_kind {
 	REG_EV_ACCEPTED = 0, /* BA status < 128; for REG_ALLOC b->hnp is the address */
 	REG_EV_REJECTED = 1, /* BA status >= 128 we cannot recover from */
-	REG_EV_TIMEOUT = 2,  /* REG_ALLOC: no BA within alloc_timeout_ms */
+	REG_EV_TIMEOUT = 2,  /* a first registration (REG_ALLOC, or a refresh of a
+			      * binding never granted a lifetime: an access
+			      * claim): no BA within alloc_timeout_ms */
 	REG_EV_EXPIRED = 3,  /* the binding's lifetime ran out without a BA */
 };
 

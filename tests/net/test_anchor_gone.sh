@@ -50,7 +50,6 @@ ODM_TUNNEL=user odm_agents_up
 echo "# tunnel backends: cha $(odm_tunnel_backend cha), mn $(odm_tunnel_backend mn)"
 
 more_bus() { [[ $(odm_reg_counter bu_sent) -gt $1 ]]; }
-logged() { grep -q "$1" "$MN_AGENT_LOG"; }
 
 # ---------------------------------------------------------------- 1.
 odm_download d 1m 60
@@ -94,7 +93,7 @@ echo "1: the anchor's agent killed; BUs sent so far $BU0"
 # ---------------------------------------------------------------- 2.
 touch "$TRIG"
 check "2: the host agent reads the ICMPv6 error and confirms the binding" \
-	wait_for 3 logged "ICMPv6 error says anchor $CHA_ADDR did not take a packet"
+	wait_for 3 odm_mn_logged "ICMPv6 error says anchor $CHA_ADDR did not take a packet"
 echo "2: $(grep -m1 'ICMPv6 error says' "$MN_AGENT_LOG")"
 check "2: a refresh BU goes out for it" wait_for 3 more_bus "$BU0"
 again_done() { grep -q '^again ' "$HOLD_OUT"; }
@@ -104,7 +103,7 @@ read -r _ H_RES H_MS < <(grep '^again ' "$HOLD_OUT") || true
 echo "2: the held-lease connect: ${H_RES:-?} after ${H_MS:-?} ms"
 check "2: it fails (ECONNABORTED), not connected to nothing" test "${H_RES:-}" = ECONNABORTED
 check "2: the host agent failed it as a connection still being set up" \
-	logged "failed 1 connection(s) still being set up"
+	odm_mn_logged "failed 1 connection(s) still being set up"
 UNANS=$(odm_status mn | json '[b.get("unanswered_ms", 0) for b in j["bindings"] if b["anchor"] == "'"$CHA_ADDR"'"][0]')
 echo "2: odmctl status: the refresh at $CHA_ADDR unanswered for $UNANS ms"
 check "2: odmctl status says how long the anchor has been silent (>= 2900 ms)" test "$UNANS" -ge 2900
@@ -118,7 +117,7 @@ echo "3: a new Session-lasting curl: rc $rc after $T3_MS ms: $(head -c 200 "$ODM
 check "3: it ends within 5 s ($T3_MS ms), not after minutes" test "$T3_MS" -le 5000
 check "3: it did not hang until timeout(1) (rc $rc)" test "$rc" -ne 124
 check "3: it ended with an error, not on a dead address" test "$rc" -ne 0
-check "3: the agent answered it ETIMEDOUT at once" logged "answered ETIMEDOUT: anchor $CHA_ADDR has not confirmed"
+check "3: the agent answered it ETIMEDOUT at once" odm_mn_logged "answered ETIMEDOUT: anchor $CHA_ADDR has not confirmed"
 
 # UDP needs a lease of its own: an allocation at the dead anchor, which
 # times out (2.9 s); the host then does not ask it again for 10 s, so the
@@ -143,7 +142,7 @@ check "3: the first UDP socket fails once the allocation timed out (${U1_MS:-?} 
 	test "${U1_RES:-}" = EADDRNOTAVAIL -a "${U1_MS:-99999}" -le 5000
 check "3: the next one fails at once (${U2_MS:-?} ms): the anchor is on hold" \
 	test "${U2_RES:-}" = EADDRNOTAVAIL -a "${U2_MS:-99999}" -le 500
-check "3: the agent said why" logged "did not answer an allocation .* ms ago; asked again in"
+check "3: the agent said why" odm_mn_logged "did not answer an allocation .* ms ago; asked again in"
 HOLD=$(odm_status mn | json '" ".join(h["anchor"] for h in j.get("anchors_on_hold", []))')
 check "3: odmctl status lists $CHA_ADDR among the anchors on hold ($HOLD)" test "$HOLD" = "$CHA_ADDR"
 check "3: and says so without -j" bash -c "'$ODM_BUILD/odmctl' -s '$MN_SOCK' status | grep -q '^anchors on hold: 1'"
@@ -156,7 +155,7 @@ odm_agent_start cha
 rc=0
 odm_shim curl -6 -sS --max-time 10 -o /dev/null http://cn.example.test/ 2>/dev/null || rc=$?
 echo "4: the first curl after the restart: rc $rc"
-confirmed() { logged "anchor $CHA_ADDR confirmed the binding"; }
+confirmed() { odm_mn_logged "anchor $CHA_ADDR confirmed the binding"; }
 check "4: the restarted anchor answers the refresh within 2 s" wait_for 2 confirmed
 echo "4: $(grep -m1 'confirmed the binding .* after the ICMPv6' "$MN_AGENT_LOG")"
 odm_download_ok "4: the download left to wait"

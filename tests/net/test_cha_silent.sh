@@ -38,7 +38,6 @@ export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-8}
 . "$HERE/lib/download.sh"
 trap 'check_on_err test_cha_silent' ERR
 
-logged() { grep -q "$1" "$MN_AGENT_LOG"; }
 # quick_curl NAME - one request to cn under the shim: "rc connect-ms
 # local-ip", the time from the name's answer to the connection (the shim
 # asks the agent for the address in connect())
@@ -60,7 +59,7 @@ odm_agents_up
 odm_anchor_up ar1 "$AR1_ADDR" "mode access" "access-prefix $AR1_PREFIX"
 odm_anchor_up ar2 "$AR2_ADDR" "mode access" "access-prefix $AR2_PREFIX"
 check "mn's agent names ar1's anchor as its link's" \
-	wait_for 3 logged "access anchor of this link: $AR1_ADDR"
+	wait_for 3 odm_mn_logged "access anchor of this link: $AR1_ADDR"
 
 # ---------------------------------------------------------------- 1.
 odm_agent_kill9 cha
@@ -73,9 +72,9 @@ check "1: after the CHA's allocation timed out (2.9 s; $ms ms)" \
 	test "$ms" -ge 2900 -a "$ms" -lt 4000
 check "1: mn holds it as a Session-lasting lease at ar1's anchor" at_ar1
 check "1: the agent says it passed the CHA over for ar1's anchor" \
-	logged "anchor $CHA_ADDR did not answer the allocation; asking anchor $AR1_ADDR instead"
+	odm_mn_logged "anchor $CHA_ADDR did not answer the allocation; asking anchor $AR1_ADDR instead"
 check "1: and that mn's address is claimed at ar1's anchor" \
-	logged "claiming access address $MN_ADDR1 at anchor $AR1_ADDR (session-lasting)"
+	odm_mn_logged "claiming access address $MN_ADDR1 at anchor $AR1_ADDR (session-lasting)"
 
 # ---------------------------------------------------------------- 2.
 BU0=$(odm_reg_counter bu_sent)
@@ -137,17 +136,17 @@ cn2_curl() {
 read -r rc ms < <(cn2_curl)
 echo "5: first curl to cn2: rc $rc after $ms ms"
 check "5: the agent refuses it after the claim's 2.9 s" \
-	wait_for 2 logged "no answer from anchor $AR2_ADDR within 2900 ms"
+	wait_for 2 odm_mn_logged "no answer from anchor $AR2_ADDR within 2900 ms"
 check "5: the curl ends within 4 s ($ms ms)" test "$ms" -lt 4000
 read -r rc ms < <(cn2_curl)
 echo "5: second curl to cn2: rc $rc after $ms ms"
 check "5: the next one is answered at once ($ms ms)" test "$ms" -lt 1000
 check "5: with ETIMEDOUT, the anchor on hold" \
-	logged "answered ETIMEDOUT: anchor $AR2_ADDR did not answer an allocation"
+	odm_mn_logged "answered ETIMEDOUT: anchor $AR2_ADDR did not answer an allocation"
 BU2=$(odm_reg_counter bu_sent)
 sleep 3
 BU3=$(odm_reg_counter bu_sent)
 check "5: no BU to the silent anchor meanwhile ($BU2 -> $BU3 in 3 s)" test "$BU3" -eq "$BU2"
 
-check "mn's agent logged no error" bash -c "! grep -q ' err:' '$MN_AGENT_LOG'"
+check "mn's agent odm_mn_logged no error" bash -c "! grep -q ' err:' '$MN_AGENT_LOG'"
 check_summary test_cha_silent

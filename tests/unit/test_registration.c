@@ -359,6 +359,24 @@ Test(reg, first_registration_backs_off_from_1500ms_and_times_out)
 	cr_assert_eq(F.now, T0 + 4000, "given up exactly at the request timeout");
 }
 
+/* The refresh that registers a binding never granted a lifetime (an access
+ * claim of the host's own address) is a first registration too: given up
+ * after the request timeout, as REG_EV_TIMEOUT, not "expired" at once. */
+Test(reg, a_refresh_of_a_binding_never_granted_times_out_as_a_first_registration)
+{
+	struct reg_binding *b = binding(1);
+
+	F.del_on_event = 1;
+	b->hnp = HOA;
+	reg_refresh(&C, b, T0, 0);
+	run_until(T0 + 60000);
+	cr_assert_eq(F.nev, 1);
+	cr_assert_eq(F.ev[0].kind, REG_EV_TIMEOUT);
+	cr_assert_eq(F.ev[0].what, REG_REFRESH);
+	cr_assert_eq(F.now, T0 + 4000, "given up exactly at the request timeout");
+	cr_assert_geq(F.n, 2, "sent again before that");
+}
+
 Test(reg, allocation_backoff_doubles_up_to_32s)
 {
 	struct reg_binding *b = binding(1);

@@ -269,6 +269,8 @@ odm_binding_count() { odm_status cha | json 'len(j.get("bindings", []))'; }
 # first lease ("" if none); odm_reg_counter NAME - one of mn's registration
 # counters (bu_sent, ba_in, ba_ignored)
 odm_has_lease() { [[ $(odm_lease_count) -ge 1 ]]; }
+# odm_mn_logged TEXT - mn's agent log has a line with TEXT (a grep pattern)
+odm_mn_logged() { grep -q "$1" "$MN_AGENT_LOG"; }
 # odm_leases - "addr,anchor,type" of each of mn's leases, space-separated
 odm_leases() { odm_status mn | json "' '.join(l['addr'] + ',' + l['anchor'] + ',' + l['type'] for l in j['leases'])"; }
 odm_lease_addr() { odm_status mn | json 'j["leases"][0]["addr"] if j["leases"] else ""'; }
