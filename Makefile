@@ -228,10 +228,10 @@ net-san:
 # "tunnel auto", which takes the kernel backend where there is seg6 (it
 # checks that it did).
 net-kernel:
-	@if [ -e /proc/sys/net/ipv6/seg6_flowlabel ]; then \
+	@if why=$$(bash tests/net/lib/seg6.sh); then \
 		ODM_NET_JOBS=$(JOBS) ODM_TUNNEL=kernel ODM_BUILD=$(abspath $(BUILD)) \
 			bash tests/net/run-all.sh '^test_(mn|replay)$$'; \
-	else echo "net-kernel: this kernel has no seg6: skipped"; fi
+	else echo "net-kernel: skipped: $$why"; fi
 
 check:
 	@$(MAKE) --no-print-directory deps

@@ -226,6 +226,7 @@ static void note_found(struct kp *p)
 static int kp_open(struct odm_tunnel *t)
 {
 	struct kp *p = calloc(1, sizeof *p);
+	const char *what;
 	int fd, rc;
 
 	if (!p)
@@ -265,6 +266,15 @@ static int kp_open(struct odm_tunnel *t)
 	if (rc < 0) {
 		nl_socket_free(p->sk);
 		p->sk = NULL;
+		goto fail_dev;
+	}
+	/* before any rule moves: a kernel with seg6 but without its
+	 * lightweight tunnels passes kp_probe and refuses every route here */
+	rc = lwt_probe(p->sk, p->decap_table, t->ifindex,
+		       t->side == ODM_TUNNEL_HOST ? RT_LOCAL : 0, &what);
+	if (rc < 0) {
+		log_warn(rc, "kernel backend: this kernel does not take a route with %s "
+			 "(seg6 lightweight tunnels, CONFIG_IPV6_SEG6_LWTUNNEL)", what);
 		goto fail_dev;
 	}
 	if (t->side == ODM_TUNNEL_ANCHOR && !p->adopting) {

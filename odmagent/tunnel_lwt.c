@@ -201,6 +201,26 @@ int lwt_decap_replace(struct nl_sock *sk, const struct in6_addr *addr, uint32_t 
 	return talk(sk, m);
 }
 
+int lwt_probe(struct nl_sock *sk, uint32_t table, int ifindex, uint32_t lookup_table,
+	      const char **what)
+{
+	struct in6_addr dst = {{{0x01, [15] = 1}}}, remote = {{{0x01, [15] = 2}}};
+	int rc;
+
+	*what = "encap seg6 mode encap.red";
+	rc = lwt_encap_replace(sk, &dst, 128, NULL, 0, table, ifindex, &in6addr_any, &remote);
+	if (rc < 0)
+		return rc;
+	(void)lwt_route_del(sk, &dst, 128, NULL, 0, table, ifindex);
+	*what = lookup_table ? "encap seg6local action End.DT6" : "encap seg6local action End.DX6";
+	rc = lwt_decap_replace(sk, &dst, table, ifindex, lookup_table);
+	if (rc < 0)
+		return rc;
+	(void)lwt_route_del(sk, &dst, 128, NULL, 0, table, ifindex);
+	*what = NULL;
+	return 0;
+}
+
 static int rule_msg(struct nl_sock *sk, int cmd, const struct in6_addr *dst, uint32_t table,
 		    uint32_t prio)
 {

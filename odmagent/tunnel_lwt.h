@@ -49,6 +49,16 @@ int lwt_route_del(struct nl_sock *sk, const struct in6_addr *dst, int dlen,
 int lwt_decap_replace(struct nl_sock *sk, const struct in6_addr *addr, uint32_t table,
 		      int ifindex, uint32_t lookup_table);
 
+/* Whether this kernel routes through what the calls above configure: an
+ * encapsulating and a decapsulating route (as lwt_decap_replace with
+ * lookup_table) are added to table out of ifindex and deleted again, for
+ * addresses of RFC 6666's discard-only prefix 100::/64. A kernel with seg6
+ * but without its lightweight tunnels (CONFIG_IPV6_SEG6_LWTUNNEL) has
+ * /proc/sys/net/ipv6/seg6_flowlabel and refuses both routes with
+ * EOPNOTSUPP. 0, or -errno and *what the route type that was refused. */
+int lwt_probe(struct nl_sock *sk, uint32_t table, int ifindex, uint32_t lookup_table,
+	      const char **what);
+
 /* Rule "to addr/128 ipproto 41 lookup table" at LWT_DECAP_PRIO. */
 int lwt_decap_rule_add(struct nl_sock *sk, const struct in6_addr *addr, uint32_t table);
 int lwt_decap_rule_del(struct nl_sock *sk, const struct in6_addr *addr, uint32_t table);

@@ -65,6 +65,7 @@ fi
 . "$NET/lib/agents.sh"
 . "$NET/lib/replay.sh"
 . "$NET/lib/check.sh" # json, for odm_tunnel_backend
+. "$NET/lib/seg6.sh"
 . "$HERE/figures.sh"
 . "$HERE/move_series.sh"
 ROUNDS=${BENCH_ROUNDS:-40}
@@ -309,7 +310,7 @@ print(t.get("backend", "?") + ("" if e in ("ip6ip6", "") else ", encap " + e))')
 # (seg6), where the kernel has it and they run another one; then the agents
 # go back to the default backend for what follows
 on_kernel_backend() {
-	[[ -e /proc/sys/net/ipv6/seg6_flowlabel ]] && [[ $(odm_tunnel_backend mn) != kernel ]] ||
+	kernel_seg6 >/dev/null && [[ $(odm_tunnel_backend mn) != kernel ]] ||
 		return 0
 	odm_agents_down
 	ODM_TUNNEL=kernel odm_agents_up
@@ -394,7 +395,11 @@ flood
 on_kernel_backend flood
 
 # 8. Kernel state per binding on a kernel tunnel path (a namespace of its own).
-bash "$HERE/kernel_state.sh" "$KERNEL_ROUTES" | bench_collect || echo "kernel_state failed"
+if why=$(kernel_seg6); then
+	bash "$HERE/kernel_state.sh" "$KERNEL_ROUTES" | bench_collect || echo "kernel_state failed"
+else
+	echo "kernel_state: skipped: $why"
+fi
 
 # 9. The chart's picture: data received over time across a move, for ODM,
 # MPTCP and plain TCP (series lines, no figure).
@@ -438,7 +443,7 @@ print(max(a, x), max(o, y))' "$age" "$outage" "$REPLAY_DUP_AGE_MAX_MS" "$REPLAY_
 	bench_figure "replay ($name): datagrams lost across the moves (of $sent)" "$lost" - datagrams -
 }
 replay_figures user
-if [[ -e /proc/sys/net/ipv6/seg6_flowlabel ]]; then
+if kernel_seg6 >/dev/null; then
 	replay_figures kernel
 fi
 

@@ -30,8 +30,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/check.sh"
 net_need test_replay_restart "network namespaces, seg6, packet sockets" ip tcpdump named radvd \
 	python3 nft curl nginx
-if [[ ! -e /proc/sys/net/ipv6/seg6_flowlabel ]]; then
-	echo "SKIP: test_replay_restart: this kernel has no seg6 (the kernel tunnel backend)"
+. "$HERE/lib/seg6.sh"
+if ! why=$(kernel_seg6); then
+	echo "SKIP: test_replay_restart: $why (the kernel tunnel backend)"
 	exit 77
 fi
 export ODM_TUNNEL=kernel TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-24}

@@ -24,8 +24,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/check.sh"
 net_need test_tunnel_kernel "network namespaces, seg6, nftables" ip tcpdump tshark curl nginx \
 	named radvd python3 nft
-if [[ ! -e /proc/sys/net/ipv6/seg6_flowlabel ]]; then
-	echo "SKIP: this kernel has no seg6 lightweight tunnels"
+. "$HERE/lib/seg6.sh"
+if ! why=$(kernel_seg6); then
+	echo "SKIP: test_tunnel_kernel: $why"
 	exit 77
 fi
 

@@ -59,7 +59,7 @@ replay_stream_move() {
 	REPLAY_SRC=$(sed -n 's/^source //p' "$ODM_DIR/udpstream-recv.log")
 	while IFS== read -r k v; do
 		printf -v "REPLAY_${k^^}" '%s' "$v"
-	done < <(/usr/bin/python3 "$py" analyse "$out" "$rate")
+	done < <(/usr/bin/python3 "$py" analyse "$out" "$rate" "$count")
 	echo "replay: $REPLAY_SENT sent at $rate/s, $REPLAY_RECEIVED received, $REPLAY_LOST lost," \
 		"$REPLAY_DUPS duplicates (age max $REPLAY_DUP_AGE_MAX_MS ms, median $REPLAY_DUP_AGE_MED_MS ms);" \
 		"outage $REPLAY_OUTAGE_MS ms, $REPLAY_OUTAGE_SENT sent during it; source $REPLAY_SRC"

@@ -13,8 +13,9 @@ tests (tests/net/test_replay.sh, make bench).
       address: under the shim, a lease), then only receive, writing one
       line "seq send_ns recv_ns" per datagram to OUT, until END or 3 s of
       silence. Prints "receiving" at the first datagram.
-  udpstream.py analyse OUT RATE
-      the figures, as key=value lines: sent (highest sequence + 1),
+  udpstream.py analyse OUT RATE [COUNT]
+      the figures, as key=value lines: sent (COUNT, what the sender sent;
+      without it the highest sequence received + 1),
       received, lost, dups (copies beyond the first), dup_age_max_ms and
       dup_age_med_ms (a copy's arrival after the first one's), outage_sent
       (the longest run of consecutive datagrams not delivered on time:
@@ -23,7 +24,10 @@ tests (tests/net/test_replay.sh, make bench).
       arrived and received only after that, the replay's last copies,
       which can come within 5 ms), outage_ms (from the send of the last
       datagram on time before that run to the first one after it),
-      resumed (1 when datagrams sent after the run arrived).
+      resumed (1 when datagrams sent after the run arrived, or with
+      COUNT when there was no such run: the stream was never cut, as a
+      move with no outage at all leaves it; datagrams not received at the
+      end are a run too).
 
 All hosts of the test network share one CLOCK_MONOTONIC (namespaces do
 not change it), so send and receive times compare directly.
@@ -93,7 +97,7 @@ def recv(host, port, out):
 LATE_NS = 5_000_000
 
 
-def analyse(out, rate):
+def analyse(out, rate, count=None):
     rows = [tuple(int(x) for x in l.split()) for l in open(out) if l.strip()]
     ages, seen = [], {}
     for seq, sent, rcv in rows:
@@ -102,6 +106,8 @@ def analyse(out, rate):
         else:
             seen[seq] = (sent, rcv)
     sent_total = max(seen) + 1 if seen else 0
+    if count is not None:
+        sent_total = max(sent_total, count)
 
     def on_time(seq):
         return seq in seen and seen[seq][1] - seen[seq][0] <= LATE_NS
@@ -131,7 +137,10 @@ def analyse(out, rate):
     # the send of the first one on time after it
     before = seen[a - 1][0] if a - 1 in seen else (seen[min(seen)][0] if seen else 0)
     after = seen[b][0] if b in seen else before
-    resumed = any(seq >= b for seq in seen) and b > a
+    if b > a:
+        resumed = any(seq >= b for seq in seen)
+    else:  # no run: uncut only if the sender's count says the end came
+        resumed = count is not None and len(seen) > 0
     ages.sort()
     print("rate=%d" % rate)
     print("sent=%d" % sent_total)
@@ -150,8 +159,8 @@ def main(a):
         send(int(a[1]), float(a[2]), int(a[3]))
     elif len(a) == 4 and a[0] == "recv":
         recv(a[1], int(a[2]), a[3])
-    elif len(a) == 3 and a[0] == "analyse":
-        analyse(a[1], int(float(a[2])))
+    elif len(a) in (3, 4) and a[0] == "analyse":
+        analyse(a[1], int(float(a[2])), int(a[3]) if len(a) == 4 else None)
     else:
         sys.exit(__doc__)
 
