@@ -5,10 +5,12 @@
     table.py FIGURES PNG
 
 Reads the lines tests/bench/figures.sh describes, prints one row per
-figure (figure, ODM, baseline, unit, ratio, target, verdict) and draws PNG
+figure (figure, ODM, baseline, unit, ratio, target, verdict: meets, MISSES,
+or NOT MEASURED for a target whose ODM figure is -) and draws PNG
 with gnuplot: each figure's ratio beside its target, and, when series
 lines are present, the data received over time across a move. Exit status
-1 when a figure misses its target or a line is malformed, else 0.
+1 when a figure misses its target, is not measured or a line is
+malformed, else 0.
 """
 import os
 import subprocess
@@ -61,6 +63,8 @@ def main():
                 odm, base = num(p[2]), num(p[3])
                 ratio = odm / base if odm is not None and base else None
                 bound, v = verdict(p[5], odm, ratio, base)
+                if p[2] == "-" and p[5] != "-":
+                    v = "NOT MEASURED"  # the run could not (its log says why)
                 rows.append((p[1], odm, base, p[4], ratio, p[5], v, bound))
             elif p[0] == "series" and len(p) == 4 and num(p[2]) is not None \
                     and num(p[3]) is not None:
@@ -77,10 +81,12 @@ def main():
         print("{:<{w}}  {:>10}  {:>10}  {:<7} {:>6}  {:<13} {}".format(
             name, fmt(odm), fmt(base), unit, fmt(ratio), target, v, w=w))
     missed = sum(1 for r in rows if r[6].startswith(("MISSES", "BAD")))
-    print("{} figures, {} with a target, {} missed".format(
-        len(rows), sum(1 for r in rows if r[5] != "-"), missed))
+    unmeasured = sum(1 for r in rows if r[6] == "NOT MEASURED")
+    print("{} figures, {} with a target, {} missed{}".format(
+        len(rows), sum(1 for r in rows if r[5] != "-"), missed,
+        ", {} not measured".format(unmeasured) if unmeasured else ""))
     draw(rows, series, sys.argv[2])
-    return 1 if missed or bad else 0
+    return 1 if missed or unmeasured or bad else 0
 
 
 def draw(rows, series, png):
