@@ -9,9 +9,12 @@
 # home-discovery off: see tests/net/lib/agents.sh)
 # (ODM_CONF=samples, tests/net/lib/agents.sh), and with only the
 # capabilities the systemd units give them: the CapabilityBoundingSet= of
-# odmagent/dist/odmagent.service.in (ODM_AGENT_CAPS, setpriv). The samples
-# say "tunnel auto": where the kernel has seg6 both agents must run the
-# kernel backend, and this is make check's run of test_cha on it.
+# odmagent/dist/odmagent.service.in (ODM_AGENT_CAPS, setpriv); the address
+# families of the sockets they hold once started must be among the unit's
+# RestrictAddressFamilies= (systemd refuses any other socket(2)). The samples
+# say "tunnel auto": where the kernel has seg6 lightweight tunnels both
+# agents must run the kernel backend, and this is make check's run of
+# test_cha on it; elsewhere both must run the userspace one.
 #
 # Exit 0 pass, 1 fail, 77 skip (as test_cha.sh).
 set -uo pipefail
@@ -30,6 +33,11 @@ import sys
 bits = {"net_admin": 12, "net_raw": 13}
 print("%016x" % sum(1 << bits[c] for c in sys.argv[1].split(",")))' "$caps")
 
+# RestrictAddressFamilies=AF_UNIX AF_INET ... -> the same, sorted
+families=$(sed -n 's/^RestrictAddressFamilies=//p' "$HERE/../../odmagent/dist/odmagent.service.in" |
+	tr ' ' '\n' | sort | xargs)
+[[ -n $families ]] || { echo "test_samples: no RestrictAddressFamilies= in the unit template"; exit 1; }
+
 rc=0
 ODM_CONF=samples ODM_AGENT_CAPS=$caps bash "$HERE/test_cha.sh" 2>&1 | tee "$LOG" || rc=${PIPESTATUS[0]}
 ((rc == 77)) && exit 77
@@ -38,6 +46,17 @@ if ! grep -q '^# agents: configurations from the samples ' "$LOG"; then
 	rc=1
 fi
 for h in cha mn; do
+	held=$(sed -n "s/^# agents: $h agent socket families: //p" "$LOG" | tr ' ' '\n' | sort -u | xargs)
+	extra=$(comm -23 <(tr ' ' '\n' <<<"$held" | sed '/^$/d') <(tr ' ' '\n' <<<"$families"))
+	if [[ -z $held ]]; then
+		echo "not ok - the $h agent's socket families were not read"
+		rc=1
+	elif [[ -n $extra ]]; then
+		echo "not ok - the $h agent holds sockets of $(xargs <<<"$extra"), which the unit's RestrictAddressFamilies=$families refuses"
+		rc=1
+	else
+		echo "ok - the $h agent's sockets ($held) are all of families the unit allows"
+	fi
 	got=$(sed -n "s/^# agents: $h agent capabilities: //p" "$LOG" | sort -u | xargs)
 	if [[ $got != "$want" ]]; then
 		echo "not ok - the $h agent ran with capabilities '$got', not $want ($caps)"

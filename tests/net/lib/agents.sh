@@ -21,6 +21,7 @@
 #   odm_capture HOST IF FILE FILTER [SNAPLEN]   tcpdump in the background
 #   odm_capture_tunnel FILE FILTER [SNAPLEN]    what passes mn's tunnel, either backend
 #   odm_tunnel_backend HOST  the backend HOST's agent uses (userspace or kernel)
+#   odm_socket_families PID  the address families of the sockets PID holds
 #   odm_check_udp_idle T_LAST_MS  checks on an idle UDP lease (see there)
 #   odm_udp_sink PORT        a UDP sink on cn logging to $ODM_DIR/udp-sink.log
 #   odm_udp_holder PORT SECS a shimmed UDP client on mn holding a CHoA lease
@@ -159,6 +160,40 @@ odm_agents_up() {
 odm__say_caps() {
 	[[ -n ${ODM_AGENT_CAPS:-} ]] || return 0
 	echo "# agents: $1 agent capabilities: $(awk '$1 == "CapEff:" { print $2 }' "/proc/$2/status" 2>/dev/null)"
+	echo "# agents: $1 agent socket families: $(odm_socket_families "$2")"
+}
+
+# odm_socket_families PID - the address families of the sockets PID holds
+# open, sorted (AF_INET6 AF_NETLINK ...): each socket's inode looked up in
+# the tables of PID's own network namespace (/proc/PID/net/*); one the
+# tables do not list is AF_UNKNOWN
+odm_socket_families() {
+	/usr/bin/python3 - "$1" <<'PY'
+import os, sys
+pid = sys.argv[1]
+fams, col = {}, {"unix": 6, "packet": 8, "netlink": 9}
+for name, fam in (("unix", "AF_UNIX"), ("packet", "AF_PACKET"), ("netlink", "AF_NETLINK"),
+                  ("tcp", "AF_INET"), ("udp", "AF_INET"), ("raw", "AF_INET"), ("icmp", "AF_INET"),
+                  ("tcp6", "AF_INET6"), ("udp6", "AF_INET6"), ("raw6", "AF_INET6"),
+                  ("icmp6", "AF_INET6")):
+    try:
+        lines = open("/proc/%s/net/%s" % (pid, name)).read().splitlines()[1:]
+    except OSError:
+        continue
+    for l in lines:
+        f = l.split()
+        if len(f) > col.get(name, 9):
+            fams[f[col.get(name, 9)]] = fam
+got = set()
+for fd in os.listdir("/proc/%s/fd" % pid):
+    try:
+        t = os.readlink("/proc/%s/fd/%s" % (pid, fd))
+    except OSError:
+        continue
+    if t.startswith("socket:["):
+        got.add(fams.get(t[8:-1], "AF_UNKNOWN"))
+print(" ".join(sorted(got)))
+PY
 }
 
 # odm__conf_set FILE DIRECTIVE VALUE - FILE's line of DIRECTIVE says VALUE
