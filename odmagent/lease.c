@@ -991,7 +991,7 @@ static int anchor_on_hold(struct hostengine *e, const struct at_request *rq,
 void lease_request_anchored(struct hostengine *e, const struct at_request *rq,
 			    const struct in6_addr *anchor)
 {
-	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], why[96];
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], why[96], line[224];
 	const struct addrtype *at = addrtype_get(rq->type);
 	struct lease *l = lease_find_shared(&e->leases, at, rq, anchor, 1);
 	uint64_t now = e->now;
@@ -1017,10 +1017,11 @@ void lease_request_anchored(struct hostengine *e, const struct at_request *rq,
 		unconfirmed_why(e, l, why, sizeof(why));
 		if (fall_through(e, rq, anchor, why))
 			return;
-		log_info("lease %u %s: request of pid %d answered ETIMEDOUT: anchor %s has not "
-			 "confirmed the binding for %llu ms",
-			 l->id, ntop6(&l->addr, a1), (int)rq->pid, ntop6(&l->anchor, a2),
+		snprintf(line, sizeof(line), "lease %u %s: request of pid %d answered ETIMEDOUT: "
+			 "anchor %s has not confirmed the binding for %llu ms", l->id,
+			 ntop6(&l->addr, a1), (int)rq->pid, ntop6(&l->anchor, a2),
 			 (unsigned long long)(now - l->rb->first_tx_ms));
+		say_passed(e, line);
 		he_refuse(e, rq, "ETIMEDOUT", UNCONFIRMED_MSG);
 		return;
 	}

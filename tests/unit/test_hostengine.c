@@ -2029,16 +2029,29 @@ Test(hostengine, a_cha_that_refuses_is_passed_over)
 	cr_assert_eq(fell_through(T0 + 30), 1);
 }
 
+/* What the test wrote to its redirected stderr so far, into buf (cap
+ * bytes, NUL-terminated); how many times needle occurs in it. */
+static int stderr_count(char *buf, size_t cap, const char *needle)
+{
+	int lines = 0;
+	size_t n;
+
+	fflush(stderr);
+	n = fread(buf, 1, cap - 1, cr_get_redirected_stderr());
+	buf[n] = '\0';
+	for (const char *p = buf; (p = strstr(p, needle)); p += strlen(needle))
+		lines++;
+	return lines;
+}
+
 /* Requests passed over a silent anchor are logged at info level once a
  * second, the others at debug level and counted in the next info line. */
 Test(hostengine, requests_past_a_silent_anchor_are_said_once_a_second)
 {
 	uint64_t t = T0 + HE_ALLOC_TIMEOUT_MS;
+	const char *needle = "asking anchor 2001:db8:a1::1 instead";
 	char buf[8192];
-	const char *p, *needle = "asking anchor 2001:db8:a1::1 instead";
-	int lines = 0;
-	size_t n;
-	FILE *f;
+	int lines;
 
 	cr_redirect_stderr();
 	odm_log_init("test", ODM_LOG_INFO, 0);
@@ -2051,13 +2064,35 @@ Test(hostengine, requests_past_a_silent_anchor_are_said_once_a_second)
 	request(6, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, t + 1100); /* said, with 4 */
 	cr_assert_eq(F.nrep, 6);
 	cr_assert_eq(fell_through(t + 1200), 6);
-	fflush(stderr);
-	f = cr_get_redirected_stderr();
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	for (p = buf; (p = strstr(p, needle)); p += strlen(needle))
-		lines++;
+	lines = stderr_count(buf, sizeof(buf), needle);
 	cr_assert_eq(lines, 2, "two lines at info level:\n%s", buf);
 	cr_assert(strstr(buf, "instead (and 4 more such request(s) since the last such line"), "%s",
 		  buf);
+}
+
+/* Requests answered ETIMEDOUT because they would share a lease whose anchor
+ * has not confirmed it (and no other anchor serves the type) are logged at
+ * info level once a second too, the others at debug level and counted. */
+Test(hostengine, requests_at_an_unconfirmed_lease_are_said_once_a_second)
+{
+	uint64_t t = T0 + 1000, u = t + HE_ALLOC_TIMEOUT_MS;
+	const char *needle = "has not confirmed the binding for";
+	char buf[8192];
+	int lines;
+
+	granted(IPPROTO_TCP);
+	F.count.tcp = 1;
+	cr_assert_eq(he_icmp_error(&E, &COA1, &ANCHOR, t), 1);
+	he_tick(&E, u);
+	cr_redirect_stderr();
+	odm_log_init("test", ODM_LOG_INFO, 0);
+	for (intptr_t i = 2; i <= 6; i++) /* the first said, four within its second */
+		request(i, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, u + 10 * (uint64_t)i);
+	request(7, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, u + 1100); /* said, with 4 */
+	cr_assert_eq(F.nrep, 7);
+	for (int i = 1; i < 7; i++)
+		cr_assert_str_eq(F.rep[i].code, "ETIMEDOUT");
+	lines = stderr_count(buf, sizeof(buf), needle);
+	cr_assert_eq(lines, 2, "two lines at info level:\n%s", buf);
+	cr_assert(strstr(buf, "ms (and 4 more such request(s) since the last such line"), "%s", buf);
 }
