@@ -99,6 +99,7 @@ int tunnel_open_encap(struct odm_tunnel **out, uv_loop_t *loop, const char *back
 			snprintf(t->why, sizeof t->why, "configured (tunnel %s)", backend);
 	} else {
 		const char *failed = NULL;
+		char failed_why[56] = "";
 
 		for (size_t i = 0; i < N_BACKENDS; i++) {
 			snprintf(t->ifname, sizeof t->ifname, "%s", ifname);
@@ -110,8 +111,13 @@ int tunnel_open_encap(struct odm_tunnel **out, uv_loop_t *loop, const char *back
 			rc = try_open(t, backends[i]);
 			if (rc == 0)
 				break;
-			if (!failed)
+			if (!failed) {
 				failed = backends[i]->name;
+				snprintf(failed_why, sizeof failed_why, "%.*s",
+					 (int)sizeof failed_why - 1,
+					 t->why[0] ? t->why : strerror(-rc));
+			}
+			t->why[0] = '\0';
 			log_info("backend %s unavailable (%s), trying the next", backends[i]->name,
 				 strerror(-rc));
 		}
@@ -119,7 +125,8 @@ int tunnel_open_encap(struct odm_tunnel **out, uv_loop_t *loop, const char *back
 			snprintf(t->why, sizeof t->why, "auto: tunnel-encap %s is userspace only",
 				 tunnel_encap_name(encap));
 		else if (rc == 0 && failed)
-			snprintf(t->why, sizeof t->why, "auto: %s unavailable on this host", failed);
+			snprintf(t->why, sizeof t->why, "auto: %s unavailable on this host: %s", failed,
+				 failed_why);
 		else if (rc == 0)
 			snprintf(t->why, sizeof t->why, "auto: the fastest available");
 	}

@@ -108,7 +108,9 @@ struct odm_tunnel {
 	 * addresses lead to (the kernel backend routes them there); 0 = main.
 	 * Set before the first bind. */
 	uint32_t route_table;
-	char why[96]; /* why this backend was chosen, for the log and status */
+	/* why this backend was chosen, for the log and status; a backend whose
+	 * open fails may put there why, in a few words, for auto's */
+	char why[96];
 };
 
 /*

@@ -275,6 +275,7 @@ static int kp_open(struct odm_tunnel *t)
 	if (rc < 0) {
 		log_warn(rc, "kernel backend: this kernel does not take a route with %s "
 			 "(seg6 lightweight tunnels, CONFIG_IPV6_SEG6_LWTUNNEL)", what);
+		snprintf(t->why, sizeof t->why, "no seg6 lightweight tunnels in this kernel");
 		goto fail_dev;
 	}
 	if (t->side == ODM_TUNNEL_ANCHOR && !p->adopting) {

@@ -46,6 +46,7 @@ topo_up
 odm_agents_up
 echo "agents up: anchor on cha ($CHA_ADDR, pool $CHA_POOL), host agent on mn"
 echo "# tunnel backends: cha $(odm_tunnel_backend cha), mn $(odm_tunnel_backend mn)"
+echo "# tunnel why: $(odm_status mn | json 'j["tunnel"]["why"]')"
 snapshot_mn >"$ODM_DIR/mn.before"
 snapshot_cha >"$ODM_DIR/cha.before"
 

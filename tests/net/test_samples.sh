@@ -83,6 +83,14 @@ else
 	echo "not ok - tunnel auto: '$backends', not '$want'"
 	rc=1
 fi
+# and odmctl status says why the kernel one is not in use
+twhy=$(sed -n 's/^# tunnel why: //p' "$LOG")
+if [[ $want == *kernel* || $twhy == "auto: kernel unavailable on this host: no seg6 lightweight tunnels in this kernel" ]]; then
+	echo "ok - the host agent's status says why: '$twhy'"
+else
+	echo "not ok - the host agent's status does not say the kernel has no seg6 lightweight tunnels: '$twhy'"
+	rc=1
+fi
 if ((rc == 0)); then
 	echo "test_samples: all checks passed (test_cha with the sample configurations)"
 else
