@@ -221,12 +221,13 @@ net-san:
 	ODM_NET_JOBS=$(JOBS) ODM_BUILD=$(abspath $(BUILD)/san) bash tests/net/run-all.sh '$(NET_SAN_TESTS)'
 
 # The host and replay tests again with both agents on the kernel tunnel
-# backend (seg6; `net` runs them on the userspace one, make check test_mn
-# there with the sanitized agents only, and
-# test_tunnel_kernel compares the two on the wire). The CHA continuity test
-# runs there in `net` already: test_samples runs it with the samples'
-# "tunnel auto", which takes the kernel backend where there is seg6 (it
-# checks that it did).
+# backend (seg6 lightweight tunnels, where the kernel has them:
+# tests/net/lib/seg6.sh; `net` runs them on the userspace one, make check
+# test_mn there with the sanitized agents only, and test_tunnel_kernel
+# compares the two on the wire). The CHA continuity test runs there in
+# `net` already: test_samples runs it with the samples' "tunnel auto",
+# which takes the kernel backend where the kernel has them (it checks
+# which backend it took, and why).
 net-kernel:
 	@if why=$$(bash tests/net/lib/seg6.sh); then \
 		ODM_NET_JOBS=$(JOBS) ODM_TUNNEL=kernel ODM_BUILD=$(abspath $(BUILD)) \

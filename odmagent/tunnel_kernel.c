@@ -272,10 +272,14 @@ static int kp_open(struct odm_tunnel *t)
 	 * lightweight tunnels passes kp_probe and refuses every route here */
 	rc = lwt_probe(p->sk, p->decap_table, t->ifindex,
 		       t->side == ODM_TUNNEL_HOST ? RT_LOCAL : 0, &what);
-	if (rc < 0) {
+	if (rc == -EOPNOTSUPP) {
 		log_warn(rc, "kernel backend: this kernel does not take a route with %s "
 			 "(seg6 lightweight tunnels, CONFIG_IPV6_SEG6_LWTUNNEL)", what);
 		snprintf(t->why, sizeof t->why, "no seg6 lightweight tunnels in this kernel");
+		goto fail_dev;
+	} else if (rc < 0) {
+		log_warn(rc, "kernel backend: the kernel refused a trial route with %s", what);
+		snprintf(t->why, sizeof t->why, "a trial seg6 route refused: %.40s", strerror(-rc));
 		goto fail_dev;
 	}
 	if (t->side == ODM_TUNNEL_ANCHOR && !p->adopting) {

@@ -207,11 +207,20 @@ int lwt_probe(struct nl_sock *sk, uint32_t table, int ifindex, uint32_t lookup_t
 	struct in6_addr dst = {{{0x01, [15] = 1}}}, remote = {{{0x01, [15] = 2}}};
 	int rc;
 
-	*what = "encap seg6 mode encap.red";
-	rc = lwt_encap_replace(sk, &dst, 128, NULL, 0, table, ifindex, &in6addr_any, &remote);
-	if (rc < 0)
-		return rc;
-	(void)lwt_route_del(sk, &dst, 128, NULL, 0, table, ifindex);
+	if (lookup_table) { /* a host's: ::/0 from the address (IPv6 subtrees) */
+		*what = "encap seg6 mode encap.red from an address (a source route)";
+		rc = lwt_encap_replace(sk, &in6addr_any, 0, &dst, 128, table, ifindex, &in6addr_any,
+				       &remote);
+		if (rc < 0)
+			return rc;
+		(void)lwt_route_del(sk, &in6addr_any, 0, &dst, 128, table, ifindex);
+	} else { /* an anchor's: to the address */
+		*what = "encap seg6 mode encap.red";
+		rc = lwt_encap_replace(sk, &dst, 128, NULL, 0, table, ifindex, &in6addr_any, &remote);
+		if (rc < 0)
+			return rc;
+		(void)lwt_route_del(sk, &dst, 128, NULL, 0, table, ifindex);
+	}
 	*what = lookup_table ? "encap seg6local action End.DT6" : "encap seg6local action End.DX6";
 	rc = lwt_decap_replace(sk, &dst, table, ifindex, lookup_table);
 	if (rc < 0)

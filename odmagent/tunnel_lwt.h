@@ -52,10 +52,13 @@ int lwt_decap_replace(struct nl_sock *sk, const struct in6_addr *addr, uint32_t 
 /* Whether this kernel routes through what the calls above configure: an
  * encapsulating and a decapsulating route (as lwt_decap_replace with
  * lookup_table) are added to table out of ifindex and deleted again, for
- * addresses of RFC 6666's discard-only prefix 100::/64. A kernel with seg6
- * but without its lightweight tunnels (CONFIG_IPV6_SEG6_LWTUNNEL) has
- * /proc/sys/net/ipv6/seg6_flowlabel and refuses both routes with
- * EOPNOTSUPP. 0, or -errno and *what the route type that was refused. */
+ * addresses of RFC 6666's discard-only prefix 100::/64; with lookup_table
+ * (a host's) the encapsulating one is a source route, ::/0 from an address,
+ * as a host's are (they also need IPv6 subtrees, CONFIG_IPV6_SUBTREES). A
+ * kernel with seg6 but without its lightweight tunnels
+ * (CONFIG_IPV6_SEG6_LWTUNNEL) has /proc/sys/net/ipv6/seg6_flowlabel and
+ * refuses every such route with EOPNOTSUPP. 0, or -errno and *what the
+ * route that was refused. */
 int lwt_probe(struct nl_sock *sk, uint32_t table, int ifindex, uint32_t lookup_table,
 	      const char **what);
 

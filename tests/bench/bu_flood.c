@@ -12,6 +12,8 @@
  *   bu_flood SRC DST NAI SPI KEYFILE COUNT SECS WINDOW [WHAT]
  * WHAT, when given, is added to the figure's name (e.g. the anchor's
  * tunnel backend).
+ *   bu_flood --not-measured WHAT
+ * prints the same figure as not measured (a run that cannot have it).
  * KEYFILE holds the MN-HA key as 32 hex digits (odmagent.conf(5)).
  */
 #include <arpa/inet.h>
@@ -61,6 +63,10 @@ static int read_key(const char *path, uint8_t key[MH_AUTH_KEY_LEN])
 	return 0;
 }
 
+/* the figure: its name (with ", WHAT" or nothing), value and target */
+#define FIGURE "figure\tanchor BU/s over the wire (raw socket, another namespace%s%s)\t%s\t-\t" \
+	       "BU/s\todm>=50000\n"
+
 int main(int argc, char **argv)
 {
 	struct in6_addr src, dst;
@@ -73,6 +79,10 @@ int main(int argc, char **argv)
 	uint64_t ntp0;
 	int fd;
 
+	if (argc == 3 && strcmp(argv[1], "--not-measured") == 0) {
+		printf(FIGURE, ", ", argv[2], "not-measured");
+		return 0;
+	}
 	if ((argc != 9 && argc != 10) || inet_pton(AF_INET6, argv[1], &src) != 1 ||
 	    inet_pton(AF_INET6, argv[2], &dst) != 1 || read_key(argv[5], key) != 0) {
 		fprintf(stderr, "usage: bu_flood SRC DST NAI SPI KEYFILE COUNT SECS WINDOW [WHAT]\n");
@@ -147,8 +157,11 @@ int main(int argc, char **argv)
 	t = now_s() - t0;
 	fprintf(stderr, "bu_flood: %ld BUs sent, %ld accepted, %ld refused or lost in %.2f s\n",
 		sent, acked, rejected, t);
-	printf("figure\tanchor BU/s over the wire (raw socket, another namespace%s%s)\t%.0f\t-\t"
-	       "BU/s\todm>=50000\n", argc == 10 ? ", " : "", argc == 10 ? argv[9] : "",
-	       (double)acked / t);
+	{
+		char rate[32];
+
+		snprintf(rate, sizeof rate, "%.0f", (double)acked / t);
+		printf(FIGURE, argc == 10 ? ", " : "", argc == 10 ? argv[9] : "", rate);
+	}
 	return acked * 2 >= count ? 0 : 1;
 }

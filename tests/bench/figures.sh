@@ -7,7 +7,9 @@
 #   figure <name> <odm> <baseline> <unit> <target>
 #
 #   name      what is measured, e.g. "getaddrinfo cold, cha record"
-#   odm       the figure with ODM (a number)
+#   odm       the figure with ODM (a number), or not-measured for a figure
+#             this run cannot have (its log says why; with a target, the
+#             table says NOT MEASURED and make bench fails)
 #   baseline  the same thing without ODM, measured side by side in the same
 #             run (a number), or - when there is nothing to compare with
 #   unit      of both numbers (us, ns, Mbit/s, BU/s, bytes, ...)

@@ -17,8 +17,9 @@
 #      the process's first connect (the shim asks the agent for the default
 #      type then) as a row of its own;
 #   3. TCP throughput mn -> cn and cn -> mn: through the CHA tunnel vs direct,
-#      with the backend the agents chose, then with the kernel backend (seg6)
-#      where the kernel has it, then with the userspace backend's UDP
+#      with the backend the agents chose, then with the kernel backend (seg6
+#      lightweight tunnels; where the kernel has none, its rows say NOT
+#      MEASURED), then with the userspace backend's UDP
 #      encapsulation (tunnel-encap udp: UDP GSO/GRO); BENCH_TPUT_ROUNDS
 #      (3) pairs each, ABBA, the ratio the median of the pairs' ratios; the
 #      kernel backend BENCH_KERNEL_TPUT_ROUNDS (5) rounds: its target (0.95)
@@ -285,6 +286,10 @@ scaled() {
 	r=$(tr ' ' '\n' <<<"$2" | median)
 	echo "$b $(awk -v b="$b" -v r="$r" 'BEGIN { printf "%d", b * r + 0.5 }')"
 }
+tput_name() { echo "tcp $1, tunnel ($2) vs direct"; } # tput_name up|down BACKEND
+tput_target() { # tput_target BACKEND
+	if [[ $1 == userspace* ]]; then echo 'ratio>=0.25'; else echo 'ratio>=0.95'; fi
+}
 tput_figures() { # the backend the agents run: one row each way
 	local backend want dir d t v tv rounds=$TPUT_ROUNDS extra=''
 	backend=$(odm_status mn | /usr/bin/python3 -c '
@@ -292,32 +297,35 @@ import json, sys
 t = json.load(sys.stdin).get("tunnel", {})
 e = t.get("encap", "ip6ip6")
 print(t.get("backend", "?") + ("" if e in ("ip6ip6", "") else ", encap " + e))')
-	want='ratio>=0.95'
-	[[ $backend == userspace* ]] && want='ratio>=0.25'
+	want=$(tput_target "$backend")
 	# the kernel's: also against the same hops without the tunnel, which
 	# tells the tunnel's own cost from that of the detour through the
 	# anchor (two more veth hops, forwarded on the same two cores)
 	[[ $backend == kernel ]] && rounds=$KERNEL_TPUT_ROUNDS extra=detour
 	for dir in up down; do
 		read -r d t v tv < <(tput "$dir" "$rounds" $extra)
-		bench_figure "tcp $dir, tunnel ($backend) vs direct" "$t" "$d" Mbit/s "$want"
+		bench_figure "$(tput_name "$dir" "$backend")" "$t" "$d" Mbit/s "$want"
 		[[ -n $v ]] && bench_figure "tcp $dir, tunnel ($backend) vs direct through cha as a router (the same hops)" \
 			"$tv" "$v" Mbit/s -
 	done
 	return 0
 }
+tput_figures_unmeasured() {
+	local dir
+	for dir in up down; do
+		bench_figure "$(tput_name "$dir" kernel)" not-measured - Mbit/s "$(tput_target kernel)"
+	done
+}
 # on_kernel_backend FN - FN again with both agents on the kernel backend
-# (seg6), where the kernel has it and they run another one; then the agents
-# go back to the default backend for what follows
-# (where the kernel has no seg6 lightweight tunnels, the kernel rows with a
-# target are in the table all the same, as not measured, and the log says why)
+# (seg6 lightweight tunnels), where the kernel has it and they run another
+# one; then the agents go back to the default backend for what follows.
+# Where the kernel has not, FN_unmeasured puts FN's rows in the table as
+# not measured, and the log says why.
 on_kernel_backend() {
-	local why dir
+	local why
 	if ! why=$(kernel_seg6); then
 		echo "kernel backend: not measured ($1): $why"
-		[[ $1 == tput_figures ]] && for dir in up down; do
-			bench_figure "tcp $dir, tunnel (kernel) vs direct" - - Mbit/s 'ratio>=0.95'
-		done
+		"${1}_unmeasured"
 		return 0
 	fi
 	[[ $(odm_tunnel_backend mn) != kernel ]] || return 0
@@ -398,6 +406,7 @@ flood() { # flood: the running anchor on cha, with the flood identity added
 		"$FLOOD_BUS" 10 256 "$(odm_tunnel_backend cha) backend" | bench_collect ||
 		echo "bu_flood failed (see $CHA_AGENT_LOG)"
 }
+flood_unmeasured() { "$BIN/bu_flood" --not-measured "kernel backend" | bench_collect; }
 flood
 # 7b. The same with the kernel backend (what "tunnel auto" takes where there
 # is seg6): a refresh there must not cost a route or nftables change.
@@ -425,18 +434,23 @@ bench_move_series "plain TCP" tcp || echo "move series plain TCP failed"
 # odmagent/replay.h: 2 ms, one datagram at 500/s), and vs the outages alone.
 REPLAY_MOVES=3
 replay_figures() { # replay_figures user|kernel
-	local name=$1 i to dups=0 osent=0 lost=0 sent=0 age=0 outage=0 margin msent
+	local name=$1 i to dups=0 osent=0 lost=0 sent=0 age=0 outage=0 margin msent row why
 	[[ $1 == user ]] && name=userspace
 	margin=$(sed -n 's/^#define REPLAY_MARGIN_MS \([0-9]*\).*/\1/p' "$ODM_REPO/odmagent/replay.h")
 	msent=$(((500 * margin + 999) / 1000))
+	row="replay after a move ($name): duplicates vs datagrams sent in the outage and its ${margin} ms margin ($REPLAY_MOVES moves)"
+	if [[ $1 == kernel ]] && ! why=$(kernel_seg6); then
+		echo "replay (kernel): not measured: $why"
+		bench_figure "$row" not-measured - datagrams 'ratio<=1.1'
+		return 0
+	fi
 	odm_agents_down
 	ODM_TUNNEL=$1 odm_agents_up
 	for ((i = 0; i < REPLAY_MOVES; i++)); do
 		if [[ $(topo_mn_attached) == ar1 ]]; then to=ar2; else to=ar1; fi
 		if ! replay_stream_move "$to" 500 4; then
 			echo "replay stream ($name) failed"
-			bench_figure "replay after a move ($name): duplicates vs datagrams sent in the outage" - - \
-				datagrams 'ratio<=1.1'
+			bench_figure "$row" - - datagrams 'ratio<=1.1'
 			return 0
 		fi
 		dups=$((dups + REPLAY_DUPS)) osent=$((osent + REPLAY_OUTAGE_SENT))
@@ -444,21 +458,14 @@ replay_figures() { # replay_figures user|kernel
 		read -r age outage < <(/usr/bin/python3 -c 'import sys; a, o, x, y = map(float, sys.argv[1:])
 print(max(a, x), max(o, y))' "$age" "$outage" "$REPLAY_DUP_AGE_MAX_MS" "$REPLAY_OUTAGE_MS")
 	done
-	bench_figure "replay after a move ($name): duplicates vs datagrams sent in the outage and its ${margin} ms margin ($REPLAY_MOVES moves)" \
-		"$dups" "$((osent + REPLAY_MOVES * msent))" datagrams 'ratio<=1.1'
+	bench_figure "$row" "$dups" "$((osent + REPLAY_MOVES * msent))" datagrams 'ratio<=1.1'
 	bench_figure "replay after a move ($name): duplicates vs datagrams sent in the outage ($REPLAY_MOVES moves)" \
 		"$dups" "$osent" datagrams -
 	bench_figure "replay ($name): oldest duplicate vs the longest outage" "$age" "$outage" ms -
 	bench_figure "replay ($name): datagrams lost across the moves (of $sent)" "$lost" - datagrams -
 }
 replay_figures user
-if why=$(kernel_seg6); then
-	replay_figures kernel
-else
-	echo "replay (kernel): not measured: $why"
-	bench_figure "replay after a move (kernel): duplicates vs datagrams sent in the outage" - - \
-		datagrams 'ratio<=1.1'
-fi
+replay_figures kernel
 
 # 10. The hand-over, ODM against MPTCP: break- and make-before-break, no
 # DAD, the kernel's default DAD and optimistic DAD (tests/bench/handover.sh,

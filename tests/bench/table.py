@@ -6,7 +6,7 @@
 
 Reads the lines tests/bench/figures.sh describes, prints one row per
 figure (figure, ODM, baseline, unit, ratio, target, verdict: meets, MISSES,
-or NOT MEASURED for a target whose ODM figure is -) and draws PNG
+or NOT MEASURED for a target whose ODM figure is not-measured) and draws PNG
 with gnuplot: each figure's ratio beside its target, and, when series
 lines are present, the data received over time across a move. Exit status
 1 when a figure misses its target, is not measured or a line is
@@ -63,7 +63,7 @@ def main():
                 odm, base = num(p[2]), num(p[3])
                 ratio = odm / base if odm is not None and base else None
                 bound, v = verdict(p[5], odm, ratio, base)
-                if p[2] == "-" and p[5] != "-":
+                if p[2] == "not-measured" and p[5] != "-" and v != "BAD TARGET":
                     v = "NOT MEASURED"  # the run could not (its log says why)
                 rows.append((p[1], odm, base, p[4], ratio, p[5], v, bound))
             elif p[0] == "series" and len(p) == 4 and num(p[2]) is not None \
