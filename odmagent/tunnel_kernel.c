@@ -277,10 +277,16 @@ static int kp_open(struct odm_tunnel *t)
 			 "(seg6 lightweight tunnels, CONFIG_IPV6_SEG6_LWTUNNEL)", what);
 		snprintf(t->why, sizeof t->why, "no seg6 lightweight tunnels in this kernel");
 		goto fail_dev;
-	} else if (rc < 0) {
+	} else if (rc == -EINVAL || rc == -EAFNOSUPPORT || rc == -EPROTONOSUPPORT) {
+		/* this kernel's answer to such a route: every bind would get it */
 		log_warn(rc, "kernel backend: the kernel refused a trial route with %s", what);
 		snprintf(t->why, sizeof t->why, "a trial seg6 route refused: %.40s", strerror(-rc));
 		goto fail_dev;
+	} else if (rc < 0) {
+		/* a passing failure (ENOBUFS, ENOMEM): failing here would drop a
+		 * device, and with it a data path, an earlier run left running */
+		log_warn(rc, "kernel backend: a trial route with %s failed; going on (a bind will "
+			 "say so if it lasts)", what);
 	}
 	if (t->side == ODM_TUNNEL_ANCHOR && !p->adopting) {
 		(void)lwt_decap_rule_flush(p->sk, p->decap_table);
