@@ -14,8 +14,11 @@
 #      and counts the requests passed over;
 #   3. a paced download started meanwhile survives a move to ar2 (ar1's
 #      anchor tunnels the address to the new CoA) and completes intact;
-#   4. the CHA's agent started again: once the hold is over, a new curl
-#      gets a CHoA from it again;
+#   4. the CHA's agent started again (with max-bindings 1): once the hold
+#      is over, a new curl gets a CHoA from it again; then, with a UDP
+#      socket holding the one binding the CHA allows, a curl's allocation
+#      is refused (insufficient resources): the curl is passed over at
+#      once to the anchor of mn's link, and the CHA is not put on hold;
 #   5. ar2's anchor killed: Session-lasting to cn2 (no CHA) has no other
 #      anchor here: refused within 2.9 s, then at once, nothing sent on.
 #
@@ -107,6 +110,7 @@ check "3: ar1's anchor follows mn to $MN_ADDR2" wait_for 3 ar1_tunnels
 echo "3: leases after the move: $(odm_leases)"
 
 # ---------------------------------------------------------------- 4.
+odm__conf_set "$ODM_DIR/cha.conf" max-bindings 1
 odm_agent_start cha
 hold_over() { [[ -z $(on_hold) ]]; }
 check "4: the hold ends (10 s after the timeout)" wait_for 12 hold_over
@@ -114,6 +118,25 @@ read -r rc ms ip < <(quick_curl "4: curl after the hold")
 check "4: the curl completes (rc $rc)" test "$rc" -eq 0
 check "4: from a CHoA of the CHA's pool again ($ip)" \
 	bash -c "[[ '$ip' == 2001:db8:c4a:* ]]"
+# the CHA full: a UDP socket holds its one binding (a lease of its own:
+# leases are per type, protocol and user)
+no_cha_binding() { [[ $(odm_binding_count) -eq 0 ]]; }
+check "4: the curl's binding at the CHA ends with it" wait_for 5 no_cha_binding
+odm_udp_holder 7999 25 1
+udp_at_cha() { [[ $(odm_binding_count) -eq 1 ]]; }
+check "4: a UDP socket holds the CHA's one binding" wait_for 5 udp_at_cha
+FELL2=$(fell)
+read -r rc ms ip < <(quick_curl "4: curl with the CHA full")
+check "4: with the CHA full the curl completes (rc $rc)" test "$rc" -eq 0
+check "4: from mn's access address at ar2 ($MN_ADDR2), not a CHoA or a plain fallback ($ip)" \
+	test "$ip" = "$MN_ADDR2"
+check "4: at once, not after a timeout ($ms ms)" test "$ms" -lt 1000
+check "4: the agent says the CHA refused it" \
+	odm_mn_logged "anchor $CHA_ADDR refused the allocation: insufficient resources"
+check "4: and passed it over (passed over: $FELL2 -> $(fell))" test "$(fell)" -gt "$FELL2"
+check "4: the CHA, which answered, is not on hold" hold_over
+kill "$ODM_UDP_HOLDER" 2>/dev/null || true
+wait "$ODM_UDP_HOLDER" 2>/dev/null || true
 
 odm_download_ok d
 
