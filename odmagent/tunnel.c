@@ -95,8 +95,13 @@ int tunnel_open_encap(struct odm_tunnel **out, uv_loop_t *loop, const char *back
 				  "backend can (use tunnel auto or tunnel userspace)", ops->name,
 				  tunnel_encap_name(encap));
 			rc = -EPROTONOSUPPORT;
-		} else if ((rc = try_open(t, ops)) == 0)
+		} else if ((rc = try_open(t, ops)) == 0) {
 			snprintf(t->why, sizeof t->why, "configured (tunnel %s)", backend);
+		} else {
+			log_warnx("tunnel %s: the %s backend cannot run on this host%s%s%s; "
+				  "\"tunnel auto\" takes the one that can", backend, ops->name,
+				  t->why[0] ? " (" : "", t->why, t->why[0] ? ")" : "");
+		}
 	} else {
 		const char *failed = NULL;
 		char failed_why[56] = "";
