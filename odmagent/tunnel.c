@@ -34,10 +34,15 @@ static const struct odm_tunnel_ops *by_name(const char *name)
 	return NULL;
 }
 
-/* Probe and open ops for t; 0 or -errno (logged). */
-static int try_open(struct odm_tunnel *t, const struct odm_tunnel_ops *ops)
+/* Probe and open ops for t; 0 or -errno (logged), and in why (len bytes)
+ * the probe's own words for it, or "" */
+static int try_open(struct odm_tunnel *t, const struct odm_tunnel_ops *ops, char *why,
+		    size_t len)
 {
-	int rc = ops->probe();
+	int rc;
+
+	why[0] = '\0';
+	rc = ops->probe(t->side, why, len);
 
 	if (rc < 0)
 		return rc; /* the probe logged why */
@@ -86,6 +91,7 @@ int tunnel_open_encap(struct odm_tunnel **out, uv_loop_t *loop, const char *back
 	t->encap = encap;
 	if (!is_auto) {
 		const struct odm_tunnel_ops *ops = by_name(backend);
+		char why[64];
 
 		snprintf(t->ifname, sizeof t->ifname, "%s", ifname);
 		if (!ops)
@@ -95,16 +101,16 @@ int tunnel_open_encap(struct odm_tunnel **out, uv_loop_t *loop, const char *back
 				  "backend can (use tunnel auto or tunnel userspace)", ops->name,
 				  tunnel_encap_name(encap));
 			rc = -EPROTONOSUPPORT;
-		} else if ((rc = try_open(t, ops)) == 0) {
+		} else if ((rc = try_open(t, ops, why, sizeof why)) == 0) {
 			snprintf(t->why, sizeof t->why, "configured (tunnel %s)", backend);
 		} else {
 			log_warnx("tunnel %s: the %s backend cannot run on this host%s%s%s; "
 				  "\"tunnel auto\" takes the one that can", backend, ops->name,
-				  t->why[0] ? " (" : "", t->why, t->why[0] ? ")" : "");
+				  why[0] ? " (" : "", why, why[0] ? ")" : "");
 		}
 	} else {
 		const char *failed = NULL;
-		char failed_why[56] = "";
+		char why[56], failed_why[56] = "";
 
 		for (size_t i = 0; i < N_BACKENDS; i++) {
 			snprintf(t->ifname, sizeof t->ifname, "%s", ifname);
@@ -113,16 +119,14 @@ int tunnel_open_encap(struct odm_tunnel **out, uv_loop_t *loop, const char *back
 					 backends[i]->name, tunnel_encap_name(encap));
 				continue;
 			}
-			rc = try_open(t, backends[i]);
+			rc = try_open(t, backends[i], why, sizeof why);
 			if (rc == 0)
 				break;
 			if (!failed) {
 				failed = backends[i]->name;
-				snprintf(failed_why, sizeof failed_why, "%.*s",
-					 (int)sizeof failed_why - 1,
-					 t->why[0] ? t->why : strerror(-rc));
+				snprintf(failed_why, sizeof failed_why, "%s",
+					 why[0] ? why : strerror(-rc));
 			}
-			t->why[0] = '\0';
 			log_info("backend %s unavailable (%s), trying the next", backends[i]->name,
 				 strerror(-rc));
 		}

@@ -61,8 +61,10 @@ struct odm_tunnel_ops {
 	 * after it (a host dates its loss by it, hostengine.c); 0: it is only
 	 * when a poll of counters last saw them rise */
 	int rx_each_packet;
-	/* 0 if this backend can run on this kernel, -errno (logged) if not */
-	int (*probe)(void);
+	/* 0 if this backend can run on this kernel for side, -errno (logged)
+	 * if not, and then, where it can, why in a few words (for auto's
+	 * status: "no seg6 lightweight tunnels in this kernel") */
+	int (*probe)(enum odm_tunnel_side side, char *why, size_t len);
 	int (*open)(struct odm_tunnel *t);
 	void (*close)(struct odm_tunnel *t);
 	/* add or replace the binding of inner to (local, remote) */
@@ -108,9 +110,7 @@ struct odm_tunnel {
 	 * addresses lead to (the kernel backend routes them there); 0 = main.
 	 * Set before the first bind. */
 	uint32_t route_table;
-	/* why this backend was chosen, for the log and status; a backend whose
-	 * open fails may put there why, in a few words, for auto's */
-	char why[96];
+	char why[96]; /* why this backend was chosen, for the log and status */
 };
 
 /*

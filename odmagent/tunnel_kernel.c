@@ -60,6 +60,8 @@
 /* The backend's decapsulation table: this base plus a hash of the device's
  * name (not its index: a restarted anchor makes its device anew). */
 #define DECAP_TABLE_BASE 0x4f440000u
+/* The table kp_probe tries its routes in: past every decapsulation table. */
+#define TRIAL_TABLE (DECAP_TABLE_BASE + 0x10000u)
 /* Counters read from nftables at most this often (ms); on the host side
  * also this often by a timer, so the last-traffic times a lease's
  * inactivity is judged by (lease.h) are this precise; on the anchor side
@@ -104,7 +106,40 @@ static void on_timer(uv_timer_t *h)
 		(void)tunnel_nft_take_unbound(p->nft, t->unbound, t->unbound_arg);
 }
 
-static int kp_probe(void)
+/* Whether this kernel takes the routes side's bindings are made of
+ * (lwt_probe: a kernel with seg6 but without its lightweight tunnels has
+ * the sysctl kp_probe looks for and refuses them all), tried out of lo in
+ * a table of their own; 0 or -errno (logged, and why). Only the kernel's
+ * refusals count: a passing failure (ENOBUFS, ENOMEM) is logged and let
+ * through, as every bind would say so if it lasted. */
+static int trial_routes(enum odm_tunnel_side side, char *why, size_t len)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	const char *what = "";
+	int rc, lo = (int)if_nametoindex("lo");
+
+	if (!sk)
+		return -ENOMEM;
+	rc = netconf_nl2errno(nl_connect(sk, NETLINK_ROUTE));
+	if (rc == 0)
+		rc = lwt_probe(sk, TRIAL_TABLE, lo, side == ODM_TUNNEL_HOST ? RT_LOCAL : 0, &what);
+	nl_socket_free(sk);
+	if (rc == -EOPNOTSUPP) {
+		log_warn(rc, "kernel backend: this kernel does not take a route with %s "
+			 "(seg6 lightweight tunnels, CONFIG_IPV6_SEG6_LWTUNNEL)", what);
+		snprintf(why, len, "no seg6 lightweight tunnels in this kernel");
+	} else if (rc == -EINVAL || rc == -EAFNOSUPPORT || rc == -EPROTONOSUPPORT) {
+		log_warn(rc, "kernel backend: the kernel refused a trial route with %s", what);
+		snprintf(why, len, "a trial seg6 route refused: %s", strerror(-rc));
+	} else if (rc < 0) {
+		log_warn(rc, "kernel backend: a trial route with %s failed; going on (a bind will "
+			 "say so if it lasts)", what);
+		rc = 0;
+	}
+	return rc;
+}
+
+static int kp_probe(enum odm_tunnel_side side, char *why, size_t len)
 {
 	int rc;
 
@@ -119,9 +154,11 @@ static int kp_probe(void)
 		return rc;
 	}
 	rc = tunnel_nft_probe();
-	if (rc < 0)
+	if (rc < 0) {
 		log_warn(rc, "kernel backend: nftables (needs CAP_NET_ADMIN)");
-	return rc;
+		return rc;
+	}
+	return trial_routes(side, why, len);
 }
 
 static uint32_t decap_table(const char *ifname)
@@ -226,7 +263,6 @@ static void note_found(struct kp *p)
 static int kp_open(struct odm_tunnel *t)
 {
 	struct kp *p = calloc(1, sizeof *p);
-	const char *what;
 	int fd, rc;
 
 	if (!p)
@@ -267,26 +303,6 @@ static int kp_open(struct odm_tunnel *t)
 		nl_socket_free(p->sk);
 		p->sk = NULL;
 		goto fail_dev;
-	}
-	/* before any rule moves: a kernel with seg6 but without its
-	 * lightweight tunnels passes kp_probe and refuses every route here */
-	rc = lwt_probe(p->sk, p->decap_table, t->ifindex,
-		       t->side == ODM_TUNNEL_HOST ? RT_LOCAL : 0, &what);
-	if (rc == -EOPNOTSUPP) {
-		log_warn(rc, "kernel backend: this kernel does not take a route with %s "
-			 "(seg6 lightweight tunnels, CONFIG_IPV6_SEG6_LWTUNNEL)", what);
-		snprintf(t->why, sizeof t->why, "no seg6 lightweight tunnels in this kernel");
-		goto fail_dev;
-	} else if (rc == -EINVAL || rc == -EAFNOSUPPORT || rc == -EPROTONOSUPPORT) {
-		/* this kernel's answer to such a route: every bind would get it */
-		log_warn(rc, "kernel backend: the kernel refused a trial route with %s", what);
-		snprintf(t->why, sizeof t->why, "a trial seg6 route refused: %.40s", strerror(-rc));
-		goto fail_dev;
-	} else if (rc < 0) {
-		/* a passing failure (ENOBUFS, ENOMEM): failing here would drop a
-		 * device, and with it a data path, an earlier run left running */
-		log_warn(rc, "kernel backend: a trial route with %s failed; going on (a bind will "
-			 "say so if it lasts)", what);
 	}
 	if (t->side == ODM_TUNNEL_ANCHOR && !p->adopting) {
 		(void)lwt_decap_rule_flush(p->sk, p->decap_table);

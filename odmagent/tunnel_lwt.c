@@ -205,22 +205,17 @@ int lwt_probe(struct nl_sock *sk, uint32_t table, int ifindex, uint32_t lookup_t
 	      const char **what)
 {
 	struct in6_addr dst = {{{0x01, [15] = 1}}}, remote = {{{0x01, [15] = 2}}};
-	int rc;
+	/* a host's: ::/0 from the address (IPv6 subtrees); an anchor's: to it */
+	const struct in6_addr *to = lookup_table ? &in6addr_any : &dst;
+	const struct in6_addr *from = lookup_table ? &dst : NULL;
+	int tolen = lookup_table ? 0 : 128, fromlen = lookup_table ? 128 : 0, rc;
 
-	if (lookup_table) { /* a host's: ::/0 from the address (IPv6 subtrees) */
-		*what = "encap seg6 mode encap.red from an address (a source route)";
-		rc = lwt_encap_replace(sk, &in6addr_any, 0, &dst, 128, table, ifindex, &in6addr_any,
-				       &remote);
-		if (rc < 0)
-			return rc;
-		(void)lwt_route_del(sk, &in6addr_any, 0, &dst, 128, table, ifindex);
-	} else { /* an anchor's: to the address */
-		*what = "encap seg6 mode encap.red";
-		rc = lwt_encap_replace(sk, &dst, 128, NULL, 0, table, ifindex, &in6addr_any, &remote);
-		if (rc < 0)
-			return rc;
-		(void)lwt_route_del(sk, &dst, 128, NULL, 0, table, ifindex);
-	}
+	*what = lookup_table ? "encap seg6 mode encap.red from an address (a source route)"
+			     : "encap seg6 mode encap.red";
+	rc = lwt_encap_replace(sk, to, tolen, from, fromlen, table, ifindex, &in6addr_any, &remote);
+	if (rc < 0)
+		return rc;
+	(void)lwt_route_del(sk, to, tolen, from, fromlen, table, ifindex);
 	*what = lookup_table ? "encap seg6local action End.DT6" : "encap seg6local action End.DX6";
 	rc = lwt_decap_replace(sk, &dst, table, ifindex, lookup_table);
 	if (rc < 0)

@@ -38,7 +38,11 @@
 #define ANCHOR_ADDR "2001:db8:ca::10"
 #define POOL_PREFIX "2001:db8:c4a::"
 
-static int nop_probe(void) { return 0; }
+static int nop_probe(enum odm_tunnel_side side, char *why, size_t len)
+{
+	(void)side, (void)why, (void)len;
+	return 0;
+}
 static int nop_open(struct odm_tunnel *t) { return 0; }
 static void nop_close(struct odm_tunnel *t) {}
 static int nop_bind(struct odm_tunnel *t, const struct in6_addr *inner,
