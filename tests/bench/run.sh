@@ -81,6 +81,10 @@ ANCHOR_BINDINGS=${BENCH_ANCHOR_BINDINGS:-1000000}
 FLOOD_BUS=${BENCH_FLOOD_BUS:-60000}
 KERNEL_ROUTES=${BENCH_KERNEL_ROUTES:-20000}
 
+# the kernel backend's rows: measured where the kernel runs it, else said
+# not measured with this (tests/net/lib/seg6.sh), decided once
+NO_KERNEL_WHY=$(kernel_seg6) || true # empty where it runs
+
 BIN=$ODM_BUILD/bench
 mkdir -p "$BIN"
 cc -O2 -Wall -Wextra -Werror -o "$BIN/gai_time" "$HERE/gai_time.c"
@@ -322,9 +326,8 @@ tput_figures_unmeasured() {
 # Where the kernel has not, FN_unmeasured puts FN's rows in the table as
 # not measured, and the log says why.
 on_kernel_backend() {
-	local why
-	if ! why=$(kernel_seg6); then
-		echo "kernel backend: not measured ($1): $why"
+	if [[ -n $NO_KERNEL_WHY ]]; then
+		echo "kernel backend: not measured ($1): $NO_KERNEL_WHY"
 		"${1}_unmeasured"
 		return 0
 	fi
@@ -413,10 +416,10 @@ flood
 on_kernel_backend flood
 
 # 8. Kernel state per binding on a kernel tunnel path (a namespace of its own).
-if why=$(kernel_seg6); then
+if [[ -z $NO_KERNEL_WHY ]]; then
 	bash "$HERE/kernel_state.sh" "$KERNEL_ROUTES" | bench_collect || echo "kernel_state failed"
 else
-	echo "kernel_state: skipped: $why"
+	echo "kernel_state: skipped: $NO_KERNEL_WHY"
 fi
 
 # 9. The chart's picture: data received over time across a move, for ODM,
@@ -434,13 +437,13 @@ bench_move_series "plain TCP" tcp || echo "move series plain TCP failed"
 # odmagent/replay.h: 2 ms, one datagram at 500/s), and vs the outages alone.
 REPLAY_MOVES=3
 replay_figures() { # replay_figures user|kernel
-	local name=$1 i to dups=0 osent=0 lost=0 sent=0 age=0 outage=0 margin msent row why
+	local name=$1 i to dups=0 osent=0 lost=0 sent=0 age=0 outage=0 margin msent row
 	[[ $1 == user ]] && name=userspace
 	margin=$(sed -n 's/^#define REPLAY_MARGIN_MS \([0-9]*\).*/\1/p' "$ODM_REPO/odmagent/replay.h")
 	msent=$(((500 * margin + 999) / 1000))
 	row="replay after a move ($name): duplicates vs datagrams sent in the outage and its ${margin} ms margin ($REPLAY_MOVES moves)"
-	if [[ $1 == kernel ]] && ! why=$(kernel_seg6); then
-		echo "replay (kernel): not measured: $why"
+	if [[ $1 == kernel && -n $NO_KERNEL_WHY ]]; then
+		echo "replay (kernel): not measured: $NO_KERNEL_WHY"
 		bench_figure "$row" not-measured - datagrams 'ratio<=1.1'
 		return 0
 	fi

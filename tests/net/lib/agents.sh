@@ -180,10 +180,11 @@ for name, fam in (("unix", "AF_UNIX"), ("packet", "AF_PACKET"), ("netlink", "AF_
         lines = open("/proc/%s/net/%s" % (pid, name)).read().splitlines()[1:]
     except OSError:
         continue
+    c = col.get(name, 9)
     for l in lines:
         f = l.split()
-        if len(f) > col.get(name, 9):
-            fams[f[col.get(name, 9)]] = fam
+        if len(f) > c:
+            fams[f[c]] = fam
 got = set()
 for fd in os.listdir("/proc/%s/fd" % pid):
     try:
