@@ -48,8 +48,8 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(AGENT_PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # Only the agent (and its tests) speak DNS UPDATE and drive nftables: ldns
 # and libnftables stay out of the shim, whose start-up every program pays.
-AGENT_PKGS := ldns libnftables
-AGENT_LIBS = $(shell pkg-config --libs $(AGENT_PKGS) 2>/dev/null || echo -lldns -lnftables)
+AGENT_PKGS := ldns libnftables libbpf
+AGENT_LIBS = $(shell pkg-config --libs $(AGENT_PKGS) 2>/dev/null || echo -lldns -lnftables -lbpf)
 
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 -Wvla
 CPPFLAGS += -D_GNU_SOURCE -Iinclude -Ilibodm/core -Ilibodm -Iodmagent -DODM_VERSION='"$(VERSION)"'
@@ -117,6 +117,16 @@ $(LIBODM): $(call obj,$(SHIM_SRC)) $(CORE_A) libodm/libodm.map Makefile
 	$(CC) -shared -Wl,-soname,libodm.so.$(SOVERSION) -Wl,-z,defs -Wl,--version-script=libodm/libodm.map \
 		$(LDFLAGS) -o $@ $(filter %.o %.a,$^) -ldl -lpthread
 	ln -sf libodm.so $@.$(SOVERSION)
+
+# The "bpf" tunnel backend's tc programs (odmagent/bpf/), compiled for the
+# kernel's BPF machine and carried inside the agent (tunnel_bpf_obj.c).
+BPF_OBJ := $(BUILD)/bpf/tunnel.bpf.o
+$(BPF_OBJ): odmagent/bpf/tunnel.bpf.c odmagent/tunnel_bpf_abi.h
+	@mkdir -p $(dir $@)
+	clang -O2 -g -target bpf -Wall -Werror -I/usr/include/$(shell $(CC) -dumpmachine) -c $< -o $@
+$(BUILD)/obj/odmagent/tunnel_bpf_obj.o $(BUILD)/fuzzobj/odmagent/tunnel_bpf_obj.o: $(BPF_OBJ)
+$(BUILD)/obj/odmagent/tunnel_bpf_obj.o $(BUILD)/fuzzobj/odmagent/tunnel_bpf_obj.o: \
+	CPPFLAGS += -DODM_BPF_OBJ='"$(BPF_OBJ)"'
 
 $(AGENT): $(call obj,odmagent/main.c $(AGENT_SRC)) $(CORE_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(AGENT_LIBS) -lpthread

@@ -295,14 +295,14 @@ static int d_control_group(struct parse *p, char **w)
 
 static int d_tunnel(struct parse *p, char **w)
 {
-	static const char *const ok[] = { "auto", "kernel", "user", "userspace" };
+	static const char *const ok[] = { "auto", "kernel", "bpf", "user", "userspace" };
 	size_t i;
 
 	for (i = 0; i < sizeof ok / sizeof ok[0]; i++)
 		if (strcmp(w[1], ok[i]) == 0)
 			break;
 	if (i == sizeof ok / sizeof ok[0])
-		return perr(p, w[1], "tunnel must be auto, kernel or user");
+		return perr(p, w[1], "tunnel must be auto, kernel, bpf or user");
 	snprintf(p->cfg->tunnel_backend, sizeof(p->cfg->tunnel_backend), "%s", w[1]);
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include "control.h"
 #include "ipc.h"
 #include "log.h"
+#include "tunnel.h"
 #include "netconf.h"
 #include "policy_agent.h"
 #include "privilege.h"
@@ -50,6 +51,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: odmagent [-dnsv] [-f config] [--optimistic-dad on|off]\n"
 		   "                [--router-solicit on|off]\n"
+		   "       odmagent --probe-tunnel auto|kernel|bpf|user\n"
 		   "       odmagent -h | --help | -V | --version\n\n"
 		   "  -f, --config FILE  configuration file (default " DEFAULT_CONFIG ")\n"
 		   "  -n, --check        check the configuration and exit\n"
@@ -58,6 +60,8 @@ static void usage(FILE *f)
 		   "  -v, --verbose      log at least at the info level\n"
 		   "  --optimistic-dad on|off  mn: optimistic DAD on access links (wins over the file)\n"
 		   "  --router-solicit on|off  mn: a Router Solicitation as a link comes up (likewise)\n"
+		   "  --probe-tunnel BACKEND   whether that tunnel backend can run on this host\n"
+		   "                     (auto: which one \"tunnel auto\" takes); exit 0 if so\n"
 		   "  -h, --help         this help\n"
 		   "  -V, --version      print the version\n");
 }
@@ -73,6 +77,27 @@ static void __attribute__((format(printf, 1, 2), noreturn)) usage_error(const ch
 	va_end(ap);
 	fputs("\nTry 'odmagent --help' for more information.\n", stderr);
 	exit(2);
+}
+
+/* --probe-tunnel: 0 if backend can run here (printed, with the one auto
+ * takes), else 1 and why; 2 for a name that is no backend */
+static int probe_tunnel(const char *backend)
+{
+	const char *chosen;
+	char why[96];
+	int rc = tunnel_probe(backend, &chosen, why, sizeof why);
+
+	if (rc == -ENOENT)
+		usage_error("--probe-tunnel: \"%s\" is no tunnel backend (auto, kernel, bpf or user)",
+			    backend);
+	if (rc == 0 && strcmp(backend, "auto") == 0)
+		printf("odmagent: tunnel auto takes the %s backend on this host\n", chosen);
+	else if (rc == 0)
+		printf("odmagent: tunnel %s can run on this host\n", backend);
+	else
+		printf("odmagent: tunnel %s cannot run on this host: %s\n", backend,
+		       why[0] ? why : strerror(-rc));
+	return rc == 0 ? 0 : 1;
 }
 
 static void stop_role(struct odm_agent *a)
@@ -129,6 +154,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ "optimistic-dad", required_argument, NULL, 'O' },
 		{ "router-solicit", required_argument, NULL, 'R' },
+		{ "probe-tunnel", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char shortopt[3] = "-?";
@@ -150,6 +176,8 @@ int main(int argc, char **argv)
 		case 'f':
 			path = optarg;
 			break;
+		case 'P':
+			return probe_tunnel(optarg);
 		case 'n':
 			check = 1;
 			break;

@@ -895,6 +895,10 @@ int mn_start(struct odm_agent *a)
 	/* what the last run left first: a Fixed lease asked for before would
 	 * be taken for one of them */
 	he_adopted(&mn->e, mono_ms());
+	/* the leases taken over are bound again: a backend that kept the
+	 * earlier run's data path until then may take it over now */
+	if (mn->tun->ops->settle)
+		mn->tun->ops->settle(mn->tun);
 	follow_home(mn);
 	rearm(mn);
 	mn->started = 1;

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -152,14 +153,22 @@ static int addr_obj(struct rtnl_addr **out, int ifindex, const struct in6_addr *
 	return 0;
 }
 
-/* 1 if the kernel routes addr as local now, 0 if not, -errno. */
-static int route_is_local(const struct in6_addr *addr)
+/*
+ * The kernel's route to dst (from src, if not NULL) into *rtm, and its
+ * output interface into *oif (0 if it has none); 1, 0 if there is no route
+ * at all, or -errno. The kernel answers RTM_GETROUTE in the sendto() call
+ * itself: the recv below waits on nothing but that answer.
+ */
+static int route_get(const struct in6_addr *dst, const struct in6_addr *src, struct rtmsg *rtm,
+		     int *oif)
 {
 	struct {
 		struct nlmsghdr h;
 		struct rtmsg r;
 		struct rtattr a;
 		struct in6_addr dst;
+		struct rtattr sa;
+		struct in6_addr src;
 	} req;
 	union {
 		struct nlmsghdr h;
@@ -167,6 +176,7 @@ static int route_is_local(const struct in6_addr *addr)
 	} resp;
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	struct timeval tv = { .tv_sec = 1 };
+	size_t len = offsetof(__typeof__(req), sa);
 	ssize_t n;
 	int fd, r = -EIO;
 
@@ -175,7 +185,6 @@ static int route_is_local(const struct in6_addr *addr)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	memset(&req, 0, sizeof(req));
-	req.h.nlmsg_len = sizeof(req);
 	req.h.nlmsg_type = RTM_GETROUTE;
 	req.h.nlmsg_flags = NLM_F_REQUEST;
 	req.h.nlmsg_seq = 1;
@@ -183,8 +192,16 @@ static int route_is_local(const struct in6_addr *addr)
 	req.r.rtm_dst_len = 128;
 	req.a.rta_type = RTA_DST;
 	req.a.rta_len = RTA_LENGTH(sizeof(req.dst));
-	req.dst = *addr;
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0) {
+	req.dst = *dst;
+	if (src) {
+		req.r.rtm_src_len = 128;
+		req.sa.rta_type = RTA_SRC;
+		req.sa.rta_len = RTA_LENGTH(sizeof(req.src));
+		req.src = *src;
+		len = sizeof(req);
+	}
+	req.h.nlmsg_len = (uint32_t)len;
+	if (sendto(fd, &req, len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0) {
 		r = -errno;
 		goto out;
 	}
@@ -196,19 +213,50 @@ static int route_is_local(const struct in6_addr *addr)
 	if (!NLMSG_OK(&resp.h, (size_t)n))
 		goto out;
 	if (resp.h.nlmsg_type == NLMSG_ERROR) {
-		r = 0; /* no route at all yet */
+		r = 0; /* no route at all (yet) */
 		goto out;
 	}
 	if (resp.h.nlmsg_type == RTM_NEWROUTE &&
-	    resp.h.nlmsg_len >= NLMSG_LENGTH(sizeof(struct rtmsg)))
-		r = ((struct rtmsg *)NLMSG_DATA(&resp.h))->rtm_type == RTN_LOCAL;
+	    resp.h.nlmsg_len >= NLMSG_LENGTH(sizeof(struct rtmsg))) {
+		struct rtmsg *m = NLMSG_DATA(&resp.h);
+		int alen = (int)RTM_PAYLOAD(&resp.h);
+
+		*rtm = *m;
+		*oif = 0;
+		for (struct rtattr *at = RTM_RTA(m); RTA_OK(at, alen); at = RTA_NEXT(at, alen))
+			if (at->rta_type == RTA_OIF && RTA_PAYLOAD(at) >= sizeof(int))
+				memcpy(oif, RTA_DATA(at), sizeof(int));
+		r = 1;
+	}
 out:
 	close(fd);
 	return r;
 }
 
-/* The kernel answers RTM_GETROUTE in the sendto() call itself: the recv
- * below does not wait on anything but that answer. */
+/* 1 if the kernel routes addr as local now, 0 if not, -errno. */
+static int route_is_local(const struct in6_addr *addr)
+{
+	struct rtmsg rtm;
+	int oif, r = route_get(addr, NULL, &rtm, &oif);
+
+	return r <= 0 ? r : rtm.rtm_type == RTN_LOCAL;
+}
+
+int netconf_route_oif(const struct in6_addr *dst, const struct in6_addr *src)
+{
+	struct rtmsg rtm;
+	int oif, r;
+
+	if (!dst)
+		return -EINVAL;
+	r = route_get(dst, src, &rtm, &oif);
+	if (r == 0 || (r > 0 && rtm.rtm_type != RTN_UNICAST))
+		return -ENETUNREACH;
+	if (r > 0 && oif <= 0)
+		return -ENODEV;
+	return r < 0 ? r : oif;
+}
+
 int netconf_addr_usable(struct netconf *nc, const struct in6_addr *addr)
 {
 	if (!nc || !addr)

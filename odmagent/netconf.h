@@ -36,6 +36,11 @@ int netconf_addr_add(struct netconf *nc, int ifindex, const struct in6_addr *add
 int netconf_addr_usable(struct netconf *nc, const struct in6_addr *addr);
 int netconf_addr_del(struct netconf *nc, int ifindex, const struct in6_addr *addr, int plen);
 
+/* The interface the kernel sends a packet to dst from src (NULL: any
+ * source) out of: its index (> 0), -ENETUNREACH if no unicast route leads
+ * there, or -errno. Needs no netconf handle (one netlink request). */
+int netconf_route_oif(const struct in6_addr *dst, const struct in6_addr *src);
+
 /* Route dst/plen out of ifindex (no gateway) in table (0 = main). */
 int netconf_route_add(struct netconf *nc, const struct in6_addr *dst, int plen,
 		      int ifindex, uint32_t table);

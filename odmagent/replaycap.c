@@ -300,6 +300,14 @@ int replaycap_source(struct replaycap *c, const struct in6_addr *src)
 	return c ? set_filter(c, src) : -EINVAL;
 }
 
+void replaycap_binding_moved(struct replaycap *c, const struct tunnel_entry *e,
+			     uint64_t began_ms, int has_lost, uint32_t lost_ago_ms)
+{
+	replaycap_moved(c, &e->inner, &e->remote,
+			replay_from_ms(began_ms, has_lost, lost_ago_ms, e->st.last_rx_ms),
+			has_lost ? "the host's outage" : "no outage given: since last heard from");
+}
+
 void replaycap_moved(struct replaycap *c, const struct in6_addr *inner,
 		     const struct in6_addr *remote, uint64_t since_ms, const char *why)
 {

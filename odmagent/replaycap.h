@@ -42,6 +42,8 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "tunnel_table.h"
+
 /* an outer MTU-sized packet: the largest copied */
 #define REPLAYCAP_PKT_MAX 1500
 /* kept packets (x REPLAYCAP_PKT_MAX: ~12 MiB): 16 s of a 500 packets/s
@@ -69,6 +71,14 @@ int replaycap_source(struct replaycap *c, const struct in6_addr *src);
  */
 void replaycap_moved(struct replaycap *c, const struct in6_addr *inner,
 		     const struct in6_addr *remote, uint64_t since_ms, const char *why);
+/*
+ * A kernel backend's moved op (tunnel.h) for e, whose bind for the move
+ * began at began_ms: replaycap_moved from where replay_from_ms (replay.h)
+ * puts the outage's start (the host said it lost its old care-of address
+ * lost_ago_ms before its BU, has_lost; else since e was last heard from).
+ */
+void replaycap_binding_moved(struct replaycap *c, const struct tunnel_entry *e,
+			     uint64_t began_ms, int has_lost, uint32_t lost_ago_ms);
 /* inner's binding is gone: its kept packets and any pending replay too */
 void replaycap_forget(struct replaycap *c, const struct in6_addr *inner);
 

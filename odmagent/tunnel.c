@@ -18,6 +18,7 @@
 /* Preference order for "auto": fastest first, the portable one last. */
 static const struct odm_tunnel_ops *const backends[] = {
 	&tunnel_kernel_ops,
+	&tunnel_bpf_ops,
 	&tunnel_userspace_ops,
 };
 
@@ -62,6 +63,31 @@ const char *tunnel_encap_name(enum odm_tunnel_encap encap)
 static int carries(const struct odm_tunnel_ops *ops, enum odm_tunnel_encap encap)
 {
 	return encap == ODM_ENCAP_IP6IP6 || ops == &tunnel_userspace_ops;
+}
+
+int tunnel_probe(const char *backend, const char **chosen, char *why, size_t len)
+{
+	int is_auto = !backend || !*backend || strcmp(backend, "auto") == 0;
+	int rc = -ENODEV;
+
+	*chosen = NULL;
+	why[0] = '\0';
+	for (size_t i = 0; i < N_BACKENDS; i++) {
+		const struct odm_tunnel_ops *ops = backends[i];
+
+		if (!is_auto && ops != by_name(backend))
+			continue;
+		*chosen = ops->name;
+		why[0] = '\0';
+		rc = ops->probe(ODM_TUNNEL_HOST, why, len);
+		if (rc == 0)
+			rc = ops->probe(ODM_TUNNEL_ANCHOR, why, len);
+		if (rc == 0 || !is_auto)
+			return rc;
+	}
+	if (!is_auto && !*chosen)
+		return -ENOENT;
+	return rc;
 }
 
 int tunnel_open(struct odm_tunnel **out, uv_loop_t *loop, const char *backend,

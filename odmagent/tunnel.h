@@ -4,8 +4,9 @@
  * address and an anchor, behind one ops table (the iproute2 link_util idea),
  * so backends can be swapped: "kernel" (seg6 lightweight tunnels and
  * nftables, tunnel_kernel.c: the kernel moves the packets) where the kernel
- * has them, "userspace" (TUN + raw IPPROTO_IPV6 socket, tunnel_user.c: the
- * agent moves them) on any kernel.
+ * has them, "bpf" (tc programs, tunnel_bpf.c: the kernel moves the packets)
+ * where it runs BPF, "userspace" (TUN + raw IPPROTO_IPV6 socket,
+ * tunnel_user.c: the agent moves them) on any kernel.
  *
  * One tunnel device per agent carries every anchored address. Each anchored
  * address ("inner") is bound to a pair of outer endpoints (local, remote):
@@ -82,9 +83,9 @@ struct odm_tunnel_ops {
 			uint32_t lost_ago_ms);
 	/* optional: t->guard was just set (tunnel_set_guard) */
 	void (*guard)(struct odm_tunnel *t);
-	/* optional, ANCHOR side: the bindings of the last run are restored
-	 * (bound again); data path state of that run they do not explain
-	 * may go now */
+	/* optional: the bindings of the last run are restored (bound again);
+	 * data path state of that run they do not explain may go now, and a
+	 * data path the last run left running may be taken over */
 	void (*settle)(struct odm_tunnel *t);
 };
 
@@ -126,6 +127,10 @@ int tunnel_open(struct odm_tunnel **out, uv_loop_t *loop, const char *backend,
 int tunnel_open_encap(struct odm_tunnel **out, uv_loop_t *loop, const char *backend,
 		      enum odm_tunnel_encap encap, enum odm_tunnel_side side,
 		      const char *ifname);
+/* Whether backend ("auto": the first in auto's order) can run here, on both
+ * sides: 0 or -errno (-ENOENT: no backend of that name); *chosen names the
+ * backend it came to (NULL: none), why its probe's words (len bytes). */
+int tunnel_probe(const char *backend, const char **chosen, char *why, size_t len);
 /* "ip6ip6" or "udp" */
 const char *tunnel_encap_name(enum odm_tunnel_encap encap);
 void tunnel_close(struct odm_tunnel *t);
@@ -140,5 +145,7 @@ json_t *tunnel_status_json(struct odm_tunnel *t);
 extern const struct odm_tunnel_ops tunnel_userspace_ops;
 /* tunnel_kernel.c */
 extern const struct odm_tunnel_ops tunnel_kernel_ops;
+/* tunnel_bpf.c */
+extern const struct odm_tunnel_ops tunnel_bpf_ops;
 
 #endif

@@ -3,6 +3,7 @@
 #include "tunnel_dev.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
@@ -127,4 +128,32 @@ int tunnel_dev_open_offload(struct odm_tunnel *t, int *offloaded)
 int tunnel_dev_persist(int fd, int on)
 {
 	return ioctl(fd, TUNSETPERSIST, on ? 1L : 0L) < 0 ? -errno : 0;
+}
+
+void tunnel_dev_drop(struct odm_tunnel *t)
+{
+	int fd = tunnel_dev_open(t);
+
+	if (fd < 0)
+		return;
+	(void)tunnel_dev_persist(fd, 0);
+	close(fd); /* the last user gone, the device goes */
+}
+
+int tunnel_dev_persistent(struct odm_tunnel *t, int mtu)
+{
+	int fd = tunnel_dev_open(t), rc;
+
+	if (fd < 0)
+		return fd;
+	rc = tunnel_dev_persist(fd, 1);
+	close(fd);
+	if (rc < 0)
+		return rc;
+	t->mtu = mtu;
+	rc = tunnel_dev_setup(t);
+	if (rc < 0)
+		return rc;
+	t->ifindex = (int)if_nametoindex(t->ifname);
+	return t->ifindex > 0 ? 0 : -errno;
 }

@@ -24,6 +24,13 @@ int tunnel_dev_open(struct odm_tunnel *t);
 int tunnel_dev_open_offload(struct odm_tunnel *t, int *offloaded);
 /* Make the device of fd persistent (on) or not; 0 or -errno. */
 int tunnel_dev_persist(int fd, int on);
+/* A kernel backend's device: t->ifname made (or found) persistent, set up
+ * (tunnel_dev_setup) with inner MTU mtu, t->mtu and t->ifindex set, no fd
+ * kept; 0 or -errno (the device may then be there: tunnel_dev_drop). */
+int tunnel_dev_persistent(struct odm_tunnel *t, int mtu);
+/* The persistent device t->ifname made not persistent and gone (with
+ * every route naming it); nothing if it is not there. */
+void tunnel_dev_drop(struct odm_tunnel *t);
 /* addrgenmode none, no RAs, MTU t->mtu, a long queue, up; 0 or -errno */
 int tunnel_dev_setup(struct odm_tunnel *t);
 

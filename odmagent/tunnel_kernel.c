@@ -170,16 +170,6 @@ static uint32_t decap_table(const char *ifname)
 	return DECAP_TABLE_BASE + ((h ^ (h >> 16)) & 0xffff);
 }
 
-static void drop_device(struct odm_tunnel *t)
-{
-	int fd = tunnel_dev_open(t);
-
-	if (fd < 0)
-		return;
-	(void)tunnel_dev_persist(fd, 0);
-	close(fd); /* the last user gone, the device goes */
-}
-
 static void on_timer_closed(uv_handle_t *h)
 {
 	free(h->data);
@@ -204,16 +194,6 @@ static void kp_free(struct kp *p)
 		uv_close((uv_handle_t *)&p->timer, on_timer_closed); /* frees p */
 	else
 		free(p);
-}
-
-/* a replay after a move is done (replaycap.h): count it */
-static void replayed(void *arg, const struct in6_addr *inner, size_t sent)
-{
-	struct kp *p = arg;
-	struct tunnel_entry *e = tunnel_table_find(&p->tt, inner);
-
-	if (e)
-		e->st.replayed += sent;
 }
 
 static void found_add(void *arg, const struct adopt_found *f)
@@ -263,7 +243,7 @@ static void note_found(struct kp *p)
 static int kp_open(struct odm_tunnel *t)
 {
 	struct kp *p = calloc(1, sizeof *p);
-	int fd, rc;
+	int rc;
 
 	if (!p)
 		return -ENOMEM;
@@ -274,24 +254,9 @@ static int kp_open(struct odm_tunnel *t)
 	/* A host takes its data path over as it is; an anchor too, and
 	 * settles it once it restored its bindings (kp_settle). */
 	p->adopting = t->side == ODM_TUNNEL_ANCHOR && if_nametoindex(t->ifname) > 0;
-	fd = tunnel_dev_open(t);
-	if (fd < 0) {
-		rc = fd;
-		goto fail;
-	}
-	rc = tunnel_dev_persist(fd, 1);
-	close(fd);
+	rc = tunnel_dev_persistent(t, PATH_MTU - ENCAP_OVERHEAD);
 	if (rc < 0)
 		goto fail_dev;
-	t->mtu = PATH_MTU - ENCAP_OVERHEAD;
-	rc = tunnel_dev_setup(t);
-	if (rc < 0)
-		goto fail_dev;
-	t->ifindex = (int)if_nametoindex(t->ifname);
-	if (t->ifindex <= 0) {
-		rc = -errno;
-		goto fail_dev;
-	}
 	p->decap_table = decap_table(t->ifname);
 	p->sk = nl_socket_alloc();
 	if (!p->sk) {
@@ -320,12 +285,12 @@ static int kp_open(struct odm_tunnel *t)
 		uv_timer_start(&p->timer, on_timer, READ_EVERY_MS, READ_EVERY_MS);
 	}
 	/* last: its absence only costs the replay after a move */
-	if (t->side == ODM_TUNNEL_ANCHOR && (rc = replaycap_open(&p->cap, t->loop, replayed, p)) < 0)
+	if (t->side == ODM_TUNNEL_ANCHOR && (rc = replaycap_open(&p->cap, t->loop, tunnel_table_replayed, &p->tt)) < 0)
 		log_warn(rc, "kernel backend: no capture of tunnelled packets, moves will not replay");
 	t->priv = p;
 	return 0;
 fail_dev:
-	drop_device(t);
+	tunnel_dev_drop(t);
 fail:
 	kp_free(p);
 	return rc;
@@ -340,20 +305,8 @@ static void kp_close(struct odm_tunnel *t)
 	t->priv = NULL;
 	if (p->timer_on)
 		uv_timer_stop(&p->timer);
-	drop_device(t); /* every route naming it goes with it */
+	tunnel_dev_drop(t); /* every route naming it goes with it */
 	kp_free(p);
-}
-
-/* The same refusals as the userspace backend's (tunnel.h). */
-static int loops(const struct kp *p, const struct in6_addr *inner,
-		 const struct in6_addr *local, const struct in6_addr *remote)
-{
-	const struct odm_tunnel *t = p->t;
-
-	return memcmp(inner, remote, sizeof *remote) == 0 ||
-	       memcmp(local, remote, sizeof *remote) == 0 ||
-	       (t->has_guard && tunnel_prefix_contains(&t->guard, t->guard_plen, remote)) ||
-	       tunnel_table_find(&p->tt, remote) != NULL;
 }
 
 static int encap(struct kp *p, const struct tunnel_entry *e)
@@ -432,7 +385,7 @@ static int kp_bind(struct odm_tunnel *t, const struct in6_addr *inner,
 
 	if (!p || !inner || !local || !remote)
 		return -EINVAL;
-	if (loops(p, inner, local, remote))
+	if (tunnel_table_loops(&p->tt, t, inner, local, remote))
 		return -ELOOP;
 	p->bind_ms = mono_ms();
 	p->bind_inner = *inner;
@@ -518,18 +471,7 @@ static void refresh(struct kp *p)
 	memset(&sum, 0, sizeof sum);
 	if (tunnel_nft_read(p->nft, &p->tt, &sum, now) < 0)
 		return;
-	for (size_t i = 0; i < p->tt.nbuckets; i++)
-		for (const struct tunnel_entry *e = p->tt.tab[i]; e; e = e->next) {
-			sum.rx_packets += e->st.rx_packets;
-			sum.rx_bytes += e->st.rx_bytes;
-			sum.tx_packets += e->st.tx_packets;
-			sum.tx_bytes += e->st.tx_bytes;
-			if (e->st.last_rx_ms > sum.last_rx_ms)
-				sum.last_rx_ms = e->st.last_rx_ms;
-			if (e->st.last_tx_ms > sum.last_tx_ms)
-				sum.last_tx_ms = e->st.last_tx_ms;
-			sum.replayed += e->st.replayed;
-		}
+	tunnel_table_sum(&p->tt, &sum);
 	p->total = sum;
 }
 
@@ -562,9 +504,7 @@ static size_t kp_moved(struct odm_tunnel *t, const struct in6_addr *inner, int h
 	if (!e || !p->cap)
 		return 0;
 	at = memcmp(&p->bind_inner, inner, sizeof *inner) == 0 && p->bind_ms ? p->bind_ms : now;
-	replaycap_moved(p->cap, inner, &e->remote,
-			replay_from_ms(at, has_lost, lost_ago_ms, e->st.last_rx_ms),
-			has_lost ? "the host's outage" : "no outage given: since last heard from");
+	replaycap_binding_moved(p->cap, e, at, has_lost, lost_ago_ms);
 	return 0;
 }
 

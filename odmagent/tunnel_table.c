@@ -2,6 +2,8 @@
 /* tunnel_table.c — the bindings of a tunnel backend (see tunnel_table.h). */
 #include "tunnel_table.h"
 
+#include "tunnel_guard.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -142,4 +144,38 @@ int tunnel_table_stats(const struct tunnel_table *tt, const struct odm_tunnel_st
 		return -ENOENT;
 	*st = e->st;
 	return 0;
+}
+
+int tunnel_table_loops(const struct tunnel_table *tt, const struct odm_tunnel *t,
+		       const struct in6_addr *inner, const struct in6_addr *local,
+		       const struct in6_addr *remote)
+{
+	return memcmp(inner, remote, sizeof *remote) == 0 ||
+	       memcmp(local, remote, sizeof *remote) == 0 ||
+	       (t->has_guard && tunnel_prefix_contains(&t->guard, t->guard_plen, remote)) ||
+	       tunnel_table_find(tt, remote) != NULL;
+}
+
+void tunnel_table_sum(const struct tunnel_table *tt, struct odm_tunnel_stats *sum)
+{
+	for (size_t i = 0; i < tt->nbuckets; i++)
+		for (const struct tunnel_entry *e = tt->tab[i]; e; e = e->next) {
+			sum->rx_packets += e->st.rx_packets;
+			sum->rx_bytes += e->st.rx_bytes;
+			sum->tx_packets += e->st.tx_packets;
+			sum->tx_bytes += e->st.tx_bytes;
+			if (e->st.last_rx_ms > sum->last_rx_ms)
+				sum->last_rx_ms = e->st.last_rx_ms;
+			if (e->st.last_tx_ms > sum->last_tx_ms)
+				sum->last_tx_ms = e->st.last_tx_ms;
+			sum->replayed += e->st.replayed;
+		}
+}
+
+void tunnel_table_replayed(void *tt, const struct in6_addr *inner, size_t sent)
+{
+	struct tunnel_entry *e = tunnel_table_find(tt, inner);
+
+	if (e)
+		e->st.replayed += sent;
 }

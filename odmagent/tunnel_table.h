@@ -36,6 +36,18 @@ int tunnel_table_del(struct tunnel_table *tt, const struct in6_addr *inner);
  * entry's; -ENOENT if it has none. */
 int tunnel_table_stats(const struct tunnel_table *tt, const struct odm_tunnel_stats *total,
 		       const struct in6_addr *inner, struct odm_tunnel_stats *st);
+/* 1 if binding inner to (local, remote) in t (whose bindings tt holds)
+ * would make a loop (tunnel.h, tunnel_guard.h): remote is inner itself, the
+ * local endpoint, in t's guarded prefix, or an anchored address. */
+int tunnel_table_loops(const struct tunnel_table *tt, const struct odm_tunnel *t,
+		       const struct in6_addr *inner, const struct in6_addr *local,
+		       const struct in6_addr *remote);
+/* Every entry's traffic added into *sum: packets, bytes, replayed, and the
+ * latest last_rx_ms and last_tx_ms. */
+void tunnel_table_sum(const struct tunnel_table *tt, struct odm_tunnel_stats *sum);
+/* sent packets of inner's were sent again after a move (replaycap.h's done
+ * callback, arg a tunnel_table) */
+void tunnel_table_replayed(void *tt, const struct in6_addr *inner, size_t sent);
 /* How many entries have local as their local endpoint. */
 size_t tunnel_table_count_local(const struct tunnel_table *tt, const struct in6_addr *local);
 

@@ -9,7 +9,7 @@ set -eu
 
 build_pkgs="gcc make pkg-config libuv1-dev libc-ares-dev libnl-3-dev
 libnl-route-3-dev libjansson-dev libcriterion-dev libssl-dev libldns-dev libnftables-dev
-clang libclang-rt-14-dev tshark python3 systemd dpkg-dev man-db mandoc"
+libbpf-dev clang libclang-rt-14-dev tshark python3 systemd dpkg-dev man-db mandoc"
 net_pkgs="iproute2 iputils-ping radvd bind9 bind9-dnsutils nginx-light iperf3
 tcpdump mptcpize curl procps openssl python3-scapy nftables ethtool"
 bench_pkgs="gnuplot-nox"

@@ -9,7 +9,7 @@
 #
 #   1. The package's metadata: name, version (the Makefile's VERSION),
 #      Depends read from the binaries (libuv1, libc-ares2, libjansson4,
-#      libnl-3-200, libnl-route-3-200, libssl3, libc6), the /etc/odm files
+#      libnl-3-200, libnl-route-3-200, libssl3, libbpf1, libc6), the /etc/odm files
 #      as conffiles, maintainer scripts that start no service.
 #   2. dpkg -i: the files are where the package says, odmagent -V and
 #      odmctl --version give VERSION, man odmagent works, a program built
@@ -94,7 +94,7 @@ check "Package: odm" test "$(dpkg-deb -f "$DEB" Package)" = odm
 check "Version: $VERSION" test "$(dpkg-deb -f "$DEB" Version)" = "$VERSION"
 check "Architecture: $ARCH" test "$(dpkg-deb -f "$DEB" Architecture)" = "$ARCH"
 depends=$(dpkg-deb -f "$DEB" Depends)
-for p in libc6 libuv1 libc-ares2 libjansson4 libnl-3-200 libnl-route-3-200 libssl3; do
+for p in libc6 libuv1 libc-ares2 libjansson4 libnl-3-200 libnl-route-3-200 libssl3 libbpf1; do
 	check "Depends names $p" grep -qE "(^|, )$p( |,|$)" <<<"$depends"
 done
 mkdir "$TMP/ctl"

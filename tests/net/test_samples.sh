@@ -14,7 +14,8 @@
 # RestrictAddressFamilies= (systemd refuses any other socket(2)). The samples
 # say "tunnel auto": where the kernel has seg6 lightweight tunnels both
 # agents must run the kernel backend, and this is make check's run of
-# test_cha on it; elsewhere both must run the userspace one.
+# test_cha on it; where it has not but runs BPF, the bpf backend (test_cha
+# on it); elsewhere the userspace one.
 #
 # Exit 0 pass, 1 fail, 77 skip (as test_cha.sh).
 set -uo pipefail
@@ -30,7 +31,7 @@ caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$HERE/../../odmagent/dist/odmagent
 # The same set as the kernel writes it in /proc/PID/status (CapEff), from capability(7)'s numbers
 want=$(python3 -c '
 import sys
-bits = {"net_admin": 12, "net_raw": 13}
+bits = {"net_admin": 12, "net_raw": 13, "bpf": 39}
 print("%016x" % sum(1 << bits[c] for c in sys.argv[1].split(",")))' "$caps")
 
 # RestrictAddressFamilies=AF_UNIX AF_INET ... -> the same, sorted
@@ -68,20 +69,20 @@ for h in cha mn; do
 		echo "ok - the $h agent ran with $caps only (CapEff $got)"
 	fi
 done
-# The samples say "tunnel auto", which prefers the kernel backend: where the
+# The samples say "tunnel auto", which prefers the kernel backends: where the
 # kernel has seg6 lightweight tunnels this is make check's run of test_cha
-# on it (net-kernel); where it has not, auto must have fallen back to the
-# userspace backend on both (the kernel's probe tries the routes it makes).
+# on it (net-kernel); where it has not but runs BPF, auto must have taken
+# the bpf backend on both; elsewhere the userspace one (each kernel
+# backend's probe tries what it makes).
 backends=$(sed -n 's/^# tunnel backends: //p' "$LOG")
 . "$HERE/lib/seg6.sh"
+. "$HERE/lib/kernelpath.sh"
 seg6why=''
-if why=$(kernel_seg6); then
-	want="cha kernel, mn kernel"
-else
-	seg6why=$why
-	want="cha userspace, mn userspace"
-	echo "# $why"
-fi
+why=$(kernel_seg6) || seg6why=$why
+kernel_backends || true
+first=${KERNEL_BACKENDS%% *}
+want="cha ${first:-userspace}, mn ${first:-userspace}"
+[[ -n $KERNEL_BACKENDS_WHY ]] && echo "# not: $KERNEL_BACKENDS_WHY"
 if [[ $backends == "$want" ]]; then
 	echo "ok - tunnel auto: both agents ran the backend this kernel allows ($backends)"
 else

@@ -1,34 +1,39 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# test_tunnel_kernel.sh - the kernel tunnel backend (seg6 + nftables) against
-# the userspace one, on the namespace test network:
-#   1. wire: the same paced download through each backend in turn, captured
-#      on core; the outer headers are the same: next header 41, no routing
-#      header (no SRH), the same outer addresses each way;
-#   2. spoofing (kernel backend): an IPv6-in-IPv6 packet for the CHoA from
-#      an outer source that is not the CoA is dropped at the anchor (and
-#      counted), while the same packet from the CoA gets through;
+# test_tunnel_kernel.sh - the kernel tunnel backends (where this kernel runs
+# them: "kernel", seg6 + nftables; "bpf", tc programs) against the userspace
+# one, on the namespace test network. For each kernel backend KBE:
+#   1. wire: the same paced download through the userspace backend and
+#      through KBE in turn, captured on core; the outer headers are the
+#      same: next header 41, no routing header (no SRH), the same outer
+#      addresses each way;
+#   2. spoofing: an IPv6-in-IPv6 packet for the CHoA from an outer source
+#      that is not the CoA is dropped at the anchor (and counted), while the
+#      same packet from the CoA gets through;
 #   2b. a refresh (a crafted Binding Refresh Request makes the host send
 #      one) changes nothing in either kernel: no route, no nftables event;
 #   3. kill -9 of the host agent during a kernel-path download: the download
 #      goes on while the agent is dead, the restarted agent takes the lease
 #      over, the download completes with the right sha256;
 #   4. a clean stop leaves nothing: no device, nftables table, decapsulation
-#      rule or route, and the rule to the local table is back at priority 0.
+#      rule, route or tc filter, and the rule to the local table is back at
+#      priority 0.
 #
-# Exit 0 pass, 1 fail, 77 skip (not root, a tool or seg6 missing).
+# Exit 0 pass, 1 fail, 77 skip (not root, a tool or both kernel paths missing).
 set -euo pipefail
 trap 'echo "FAIL: test_tunnel_kernel.sh line $LINENO: $BASH_COMMAND" >&2' ERR
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/check.sh"
-net_need test_tunnel_kernel "network namespaces, seg6, nftables" ip tcpdump tshark curl nginx \
-	named radvd python3 nft
-. "$HERE/lib/seg6.sh"
-if ! why=$(kernel_seg6); then
-	echo "SKIP: test_tunnel_kernel: $why"
+net_need test_tunnel_kernel "network namespaces, seg6 or BPF, nftables" ip tc tcpdump tshark \
+	curl nginx named radvd python3 nft
+. "$HERE/lib/kernelpath.sh"
+if ! kernel_backends; then
+	echo "SKIP: test_tunnel_kernel: no kernel tunnel backend runs here: $KERNEL_BACKENDS_WHY"
 	exit 77
 fi
+KBES=$KERNEL_BACKENDS
+echo "# kernel backends this kernel runs: $KBES${KERNEL_BACKENDS_WHY:+ (not $KERNEL_BACKENDS_WHY)}"
 
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-64}
 # the UDP lease of section 2 must outlive its quiet holder's checks
@@ -36,7 +41,6 @@ export ODM_UDP_INACTIVITY=${ODM_UDP_INACTIVITY:-30}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
 . "$HERE/lib/download.sh"
-. "$HERE/lib/kernelpath.sh"
 
 no_lease() { [[ $(odm_lease_count) -eq 0 ]]; }
 no_binding() { [[ $(odm_binding_count) -eq 0 ]]; }
@@ -59,65 +63,22 @@ outer_hlims() {
 		awk '{ printf "%s from %s: hop limit %s\n", $1, $2, $3 }'
 }
 
-# leftover STATE of the kernel backend on HOST: device, nft tables, rules
+# leftover STATE of a kernel backend on HOST: device, nft tables, rules,
+# seg6 routes, tc filters of ours
 kernel_leftovers() {
-	local h=$1 dev=$2
+	local h=$1 dev=$2 ifs i
 	nsq "$h" ip link show "$dev" 2>/dev/null | head -n 1 || true
 	nsq "$h" nft list tables 2>/dev/null | grep odm_ || true
 	nsq "$h" ip -6 rule show | grep -e ipproto -e '^1:' || true
 	nsq "$h" ip -6 route show table all | grep -e seg6 || true
+	ifs=$(nsq "$h" ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }')
+	for i in $ifs; do
+		nsq "$h" tc filter show dev "$i" ingress 2>/dev/null | grep -e odm_ || true
+	done
 }
 
 topo_up
 
-# ---------------------------------------------------------------- 1. wire
-for be in user kernel; do
-	ODM_TUNNEL=$be odm_agents_up
-	check "$be: both agents run the $be backend" \
-		test "$(odm_tunnel_backend mn)/$(odm_tunnel_backend cha)" = \
-		"$([[ $be == user ]] && echo userspace/userspace || echo kernel/kernel)"
-	WHY=$(odm_status mn | json 'j["tunnel"]["why"]')
-	check "$be: the status says why ($WHY)" test "$WHY" = "configured (tunnel $be)"
-	odm_capture core ar1 "$ODM_DIR/wire-$be.pcap" 'ip6 proto 41 or ip6 proto 43' 200
-	CAP=$ODM_CAP_PID
-	odm_download "wire-$be" 20m
-	check "$be: a lease for curl" wait_for 10 odm_has_lease
-	CHOA=$(odm_status mn | json 'j["leases"][0]["addr"]')
-	check "$be: 8 MiB through the tunnel" wait_for 20 odm_got_mb "$OUT" 8
-	odm_download_ok "$be"
-	check "$be: the lease ends after curl" wait_for 5 no_lease
-	odm_capture_stop "$CAP"
-	outer_headers "$ODM_DIR/wire-$be.pcap" >"$ODM_DIR/wire-$be.txt"
-	echo "$be backend, outer headers on core (source destination next-header routing-header):"
-	sed 's/^/    /' "$ODM_DIR/wire-$be.txt"
-	outer_hlims "$ODM_DIR/wire-$be.pcap" | sed 's/^/    /' 
-	odm_agents_down
-done
-check "the userspace backend's tunnel was captured both ways" \
-	test "$(wc -l <"$ODM_DIR/wire-user.txt")" -ge 2
-check "the userspace backend's outer headers are IPv6-in-IPv6 without a routing header" \
-	bash -c "! grep -qv 'nh=41 rh=none' '$ODM_DIR/wire-user.txt'"
-check "the two backends' outer headers are identical (nh 41, no SRH, same addresses)" \
-	diff -u "$ODM_DIR/wire-user.txt" "$ODM_DIR/wire-kernel.txt"
-
-# ---------------------------------------------------------------- 4. clean stop (of section 1)
-check "mn: the kernel backend left nothing after a clean stop" \
-	test -z "$(kernel_leftovers mn "$ODM_TUN_MN")"
-check "cha: the kernel backend left nothing after a clean stop" \
-	test -z "$(kernel_leftovers cha "$ODM_TUN_CHA")"
-check "mn: the rule to the local table is back at priority 0" local_rule_at_0 mn
-check "cha: the rule to the local table is back at priority 0" local_rule_at_0 cha
-
-# ---------------------------------------------------------------- 2. spoofing
-ODM_TUNNEL=kernel odm_agents_up
-odm_udp_sink 7777
-# a client that holds a CHoA (one datagram, then quiet) for the section
-odm_udp_holder 7777 30
-HOLDER=$ODM_UDP_HOLDER
-got() { grep -q "^$1 " "$ODM_DIR/udp-sink.log"; }
-check "the lease holder's datagram reaches cn through the kernel tunnel" wait_for 10 got hello
-CHOA=$(odm_status mn | json 'j["leases"][0]["addr"]')
-COA=$(topo_mn_addr)
 # IPv6-in-IPv6 to the anchor from OUTER_SRC, inner CHoA -> cn: the inner
 # packet built by scapy, the outer header by the kernel (a raw protocol-41
 # socket bound to OUTER_SRC, as the userspace backend sends)
@@ -132,74 +93,129 @@ s.bind((sys.argv[1], 0))
 s.sendto(bytes(inner), (sys.argv[2], 0))
 ' "$2" "$CHA_ADDR" "$CHOA" "$CN_ADDR" "$3"
 }
-DROPPED0=$(odm_status cha | json 'j["tunnel"]["dropped"]')
-inject core "$CORE_CHA" spoofed
-inject mn "$COA" genuine
-check "a packet from the CoA $COA with the CHoA inside reaches cn" wait_for 5 got genuine
-sleep 0.3
-check "the same packet from another outer source ($CORE_CHA) does not" bash -c "! grep -q '^spoofed ' '$ODM_DIR/udp-sink.log'"
-odm_ctl cha status >/dev/null # the counters are read at most every 100 ms
-sleep 0.2
-DROPPED1=$(odm_status cha | json 'j["tunnel"]["dropped"]')
-check "the anchor counted the spoofed packet as dropped ($DROPPED0 -> $DROPPED1)" \
-	test "$DROPPED1" -gt "$DROPPED0"
+for KBE in $KBES; do
+	# ---------------------------------------------------------------- 1. wire
+	for be in user $KBE; do
+		ODM_TUNNEL=$be odm_agents_up
+		check "$be: both agents run the $be backend" \
+			test "$(odm_tunnel_backend mn)/$(odm_tunnel_backend cha)" = \
+			"$([[ $be == user ]] && echo userspace/userspace || echo "$be/$be")"
+		WHY=$(odm_status mn | json 'j["tunnel"]["why"]')
+		check "$be: the status says why ($WHY)" test "$WHY" = "configured (tunnel $be)"
+		odm_capture core ar1 "$ODM_DIR/wire-$be.pcap" 'ip6 proto 41 or ip6 proto 43' 200
+		CAP=$ODM_CAP_PID
+		odm_download "wire-$be" 20m
+		check "$be: a lease for curl" wait_for 10 odm_has_lease
+		CHOA=$(odm_status mn | json 'j["leases"][0]["addr"]')
+		check "$be: 8 MiB through the tunnel" wait_for 20 odm_got_mb "$OUT" 8
+		odm_download_ok "$be"
+		check "$be: the lease ends after curl" wait_for 5 no_lease
+		odm_capture_stop "$CAP"
+		outer_headers "$ODM_DIR/wire-$be.pcap" >"$ODM_DIR/wire-$be.txt"
+		echo "$be backend, outer headers on core (source destination next-header routing-header):"
+		sed 's/^/    /' "$ODM_DIR/wire-$be.txt"
+		outer_hlims "$ODM_DIR/wire-$be.pcap" | sed 's/^/    /' 
+		odm_agents_down
+	done
+	check "the userspace backend's tunnel was captured both ways" \
+		test "$(wc -l <"$ODM_DIR/wire-user.txt")" -ge 2
+	check "the userspace backend's outer headers are IPv6-in-IPv6 without a routing header" \
+		bash -c "! grep -qv 'nh=41 rh=none' '$ODM_DIR/wire-user.txt'"
+	check "$KBE: the two backends' outer headers are identical (nh 41, no SRH, same addresses)" \
+		diff -u "$ODM_DIR/wire-user.txt" "$ODM_DIR/wire-$KBE.txt"
 
-# ---------------------------------------------------------------- 2b. a refresh
-# A Binding Refresh Request makes the host refresh at once. The binding is
-# as it was: neither agent may touch a route or an nftables element for it
-# (a route replace and an nftables transaction per refresh held an anchor
-# to 9 000 refreshes a second, make bench).
-MONS=()
-for h in mn cha; do
-	topo_spawn "$h" "monitor-$h" "$ODM_DIR/refresh-$h.log" ip -6 monitor route
-	MONS+=("$TOPO_SPAWNED_PID")
-	topo_spawn "$h" "nft-monitor-$h" "$ODM_DIR/refresh-nft-$h.log" nft monitor
-	MONS+=("$TOPO_SPAWNED_PID")
+	# ---------------------------------------------------------------- 4. clean stop (of section 1)
+	check "$KBE: mn: the backend left nothing after a clean stop" \
+		test -z "$(kernel_leftovers mn "$ODM_TUN_MN")"
+	check "$KBE: cha: the backend left nothing after a clean stop" \
+		test -z "$(kernel_leftovers cha "$ODM_TUN_CHA")"
+	check "$KBE: mn: the rule to the local table is back at priority 0" local_rule_at_0 mn
+	check "$KBE: cha: the rule to the local table is back at priority 0" local_rule_at_0 cha
+
+	# ---------------------------------------------------------------- 2. spoofing
+	ODM_TUNNEL=$KBE odm_agents_up
+	odm_udp_sink 7777
+	SINK=$TOPO_SPAWNED_PID
+	# a client that holds a CHoA (one datagram, then quiet) for the section
+	odm_udp_holder 7777 30
+	HOLDER=$ODM_UDP_HOLDER
+	got() { grep -q "^$1 " "$ODM_DIR/udp-sink.log"; }
+	check "$KBE: the lease holder's datagram reaches cn through the kernel tunnel" wait_for 10 got hello
+	CHOA=$(odm_status mn | json 'j["leases"][0]["addr"]')
+	COA=$(topo_mn_addr)
+	DROPPED0=$(odm_status cha | json 'j["tunnel"]["dropped"]')
+	inject core "$CORE_CHA" spoofed
+	inject mn "$COA" genuine
+	check "a packet from the CoA $COA with the CHoA inside reaches cn" wait_for 5 got genuine
+	sleep 0.3
+	check "the same packet from another outer source ($CORE_CHA) does not" bash -c "! grep -q '^spoofed ' '$ODM_DIR/udp-sink.log'"
+	odm_ctl cha status >/dev/null # the counters are read at most every 100 ms
+	sleep 0.2
+	DROPPED1=$(odm_status cha | json 'j["tunnel"]["dropped"]')
+	check "the anchor counted the spoofed packet as dropped ($DROPPED0 -> $DROPPED1)" \
+		test "$DROPPED1" -gt "$DROPPED0"
+
+	# ---------------------------------------------------------------- 2b. a refresh
+	# A Binding Refresh Request makes the host refresh at once. The binding is
+	# as it was: neither agent may touch a route or an nftables element for it
+	# (a route replace and an nftables transaction per refresh held an anchor
+	# to 9 000 refreshes a second, make bench).
+	MONS=()
+	for h in mn cha; do
+		topo_spawn "$h" "monitor-$h" "$ODM_DIR/refresh-$h.log" ip -6 monitor route
+		MONS+=("$TOPO_SPAWNED_PID")
+		: >"$ODM_DIR/refresh-nft-$h.log"
+		if [[ $KBE == kernel ]]; then # the bpf backend keeps no nftables
+			topo_spawn "$h" "nft-monitor-$h" "$ODM_DIR/refresh-nft-$h.log" nft monitor
+			MONS+=("$TOPO_SPAWNED_PID")
+		fi
+	done
+	sleep 0.3 # the monitors are listening
+	SEQ0=$(odm_binding_seq)
+	odm_brr_bg
+	check "refresh: a Binding Refresh Request makes the host refresh its binding" wait_for 3 odm_seq_moved "$SEQ0"
+	sleep 0.3 # anything the refresh did is in the monitors' logs
+	kill "$ODM_BRR_PID" 2>/dev/null || true
+	wait "$ODM_BRR_PID" 2>/dev/null || true
+	for pid in "${MONS[@]}"; do topo_kill "$pid"; done
+	echo "refresh: binding seq $SEQ0 -> $(odm_binding_seq); route events mn $(wc -l <"$ODM_DIR/refresh-mn.log")," \
+		"cha $(wc -l <"$ODM_DIR/refresh-cha.log"); nftables events mn $(wc -l <"$ODM_DIR/refresh-nft-mn.log")," \
+		"cha $(wc -l <"$ODM_DIR/refresh-nft-cha.log")"
+	for h in mn cha; do
+		check "refresh: $h's agent touched no route ($(head -c 200 "$ODM_DIR/refresh-$h.log"))" \
+			test ! -s "$ODM_DIR/refresh-$h.log"
+		check "refresh: $h's agent touched no nftables element ($(head -c 200 "$ODM_DIR/refresh-nft-$h.log"))" \
+			test ! -s "$ODM_DIR/refresh-nft-$h.log"
+	done
+	inject mn "$COA" after-refresh
+	check "refresh: the binding still carries the host's packets to cn" wait_for 5 got after-refresh
+
+	kill "$HOLDER" 2>/dev/null || true
+	wait "$HOLDER" 2>/dev/null || true
+	check "the holder's lease ends" wait_for 8 no_lease
+
+	# ---------------------------------------------------------------- 3. kill -9 of the host agent
+	odm_download kill9 10m
+	check "kill -9: a lease for curl" wait_for 10 odm_has_lease
+	check "kill -9: 8 MiB through the tunnel" wait_for 20 odm_got_mb "$OUT" 8
+	odm_agent_kill9 mn
+	S0=$(size_of "$OUT")
+	sleep 1.5
+	S1=$(size_of "$OUT")
+	echo "while the host agent was dead: $(((S1 - S0) / 1024)) KiB in 1.5 s"
+	check "the download goes on while the host agent is dead ($S0 -> $S1 bytes)" \
+		test "$S1" -gt $((S0 + 4 * 1024 * 1024))
+	odm_agent_start mn
+	check "the restarted agent takes the lease over" grep -q "taken over" "$MN_AGENT_LOG"
+	check "$KBE: it runs that backend again" test "$(odm_tunnel_backend mn)" = "$KBE"
+	odm_download_ok "kill -9"
+	check "the lease ends after curl" wait_for 5 no_lease
+	check "the anchor's binding is gone" wait_for 5 no_binding
+	odm_agents_down
+	check "$KBE: mn: nothing left after the restarted agent stopped" \
+		test -z "$(kernel_leftovers mn "$ODM_TUN_MN")"
+	topo_kill "$SINK"
 done
-sleep 0.3 # the monitors are listening
-SEQ0=$(odm_binding_seq)
-odm_brr_bg
-check "refresh: a Binding Refresh Request makes the host refresh its binding" wait_for 3 odm_seq_moved "$SEQ0"
-sleep 0.3 # anything the refresh did is in the monitors' logs
-kill "$ODM_BRR_PID" 2>/dev/null || true
-wait "$ODM_BRR_PID" 2>/dev/null || true
-for pid in "${MONS[@]}"; do topo_kill "$pid"; done
-echo "refresh: binding seq $SEQ0 -> $(odm_binding_seq); route events mn $(wc -l <"$ODM_DIR/refresh-mn.log")," \
-	"cha $(wc -l <"$ODM_DIR/refresh-cha.log"); nftables events mn $(wc -l <"$ODM_DIR/refresh-nft-mn.log")," \
-	"cha $(wc -l <"$ODM_DIR/refresh-nft-cha.log")"
-for h in mn cha; do
-	check "refresh: $h's agent touched no route ($(head -c 200 "$ODM_DIR/refresh-$h.log"))" \
-		test ! -s "$ODM_DIR/refresh-$h.log"
-	check "refresh: $h's agent touched no nftables element ($(head -c 200 "$ODM_DIR/refresh-nft-$h.log"))" \
-		test ! -s "$ODM_DIR/refresh-nft-$h.log"
-done
-inject mn "$COA" after-refresh
-check "refresh: the binding still carries the host's packets to cn" wait_for 5 got after-refresh
-
-kill "$HOLDER" 2>/dev/null || true
-wait "$HOLDER" 2>/dev/null || true
-check "the holder's lease ends" wait_for 8 no_lease
-
-# ---------------------------------------------------------------- 3. kill -9 of the host agent
-odm_download kill9 10m
-check "kill -9: a lease for curl" wait_for 10 odm_has_lease
-check "kill -9: 8 MiB through the tunnel" wait_for 20 odm_got_mb "$OUT" 8
-odm_agent_kill9 mn
-S0=$(size_of "$OUT")
-sleep 1.5
-S1=$(size_of "$OUT")
-echo "while the host agent was dead: $(((S1 - S0) / 1024)) KiB in 1.5 s"
-check "the download goes on while the host agent is dead ($S0 -> $S1 bytes)" \
-	test "$S1" -gt $((S0 + 4 * 1024 * 1024))
-odm_agent_start mn
-check "the restarted agent takes the lease over" grep -q "taken over" "$MN_AGENT_LOG"
-check "it runs the kernel backend again" test "$(odm_tunnel_backend mn)" = kernel
-odm_download_ok "kill -9"
-check "the lease ends after curl" wait_for 5 no_lease
-check "the anchor's binding is gone" wait_for 5 no_binding
-odm_agents_down
-check "mn: nothing left after the restarted agent stopped" \
-	test -z "$(kernel_leftovers mn "$ODM_TUN_MN")"
 
 check "no sanitizer report in the agents' logs" odm_agent_logs_clean
 check_summary test_tunnel_kernel

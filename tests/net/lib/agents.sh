@@ -357,14 +357,15 @@ odm_tunnel_backend() { odm_status "$1" | json 'j["tunnel"]["backend"]'; }
 
 # odm_capture_tunnel FILE FILTER [SNAPLEN] - odm_capture of the packets
 # through mn's tunnel. The userspace backend passes them through its device:
-# the inner packets are captured there, with FILTER. The kernel backend's
-# never pass the device: the IPv6-in-IPv6 packets are captured on all of
-# mn's links instead (tshark decodes the inner packets; FILTER, written for
-# inner packets, is not applied, and SNAPLEN grows by the outer header and
-# the capture's link header).
+# the inner packets are captured there, with FILTER. The kernel backends'
+# (kernel, bpf) never pass the device: the IPv6-in-IPv6 packets are captured
+# on all of mn's links instead (tshark decodes the inner packets; FILTER,
+# written for inner packets, is not applied, and SNAPLEN grows by the outer
+# header and the capture's link header).
 odm_capture_tunnel() {
-	local file=$1 filter=$2 snap=${3:-0}
-	if [[ $(odm_tunnel_backend mn) == kernel ]]; then
+	local file=$1 filter=$2 snap=${3:-0} be
+	be=$(odm_tunnel_backend mn)
+	if [[ $be == kernel || $be == bpf ]]; then
 		((snap)) && snap=$((snap + 60))
 		odm_capture mn any "$file" 'ip6 proto 41' "$snap"
 	else

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tunnel.bpf.c — the "bpf" tunnel backend's data path (odmagent/tunnel_bpf.c
+ * loads it): two tc programs that put and take the RFC 2473 IPv6-in-IPv6
+ * header, for kernels without seg6 lightweight tunnels or ip6tnl.
+ *
+ *   odm_encap, at the egress of the tunnel device (an L3 device: the packet
+ *     starts with its IPv6 header): the binding of the packet's anchored
+ *     address gives the outer source and destination; 40 bytes are made in
+ *     front (bpf_skb_adjust_room, marked as IPv6-in-IPv6 so segmentation
+ *     offload still applies), the outer header written, and the packet sent
+ *     out of the interface the binding names (the agent asks the kernel's
+ *     routes for it), its link-layer header filled by the neighbour table
+ *     (bpf_redirect_neigh). bpf_fib_lookup would find the interface here,
+ *     but it answers only for a device that forwards, and turning
+ *     forwarding on for any device makes a host forget the default routers
+ *     it learned. A packet with no binding is dropped and counted.
+ *   odm_decap, at the ingress of the Ethernet interfaces: an IPv6-in-IPv6
+ *     packet to a local endpoint (or, on an anchor, one whose inner source
+ *     is in the guarded prefix) is accepted only if (outer destination,
+ *     outer source) is the binding of its anchored address; then the outer
+ *     header goes and the inner packet goes on up the stack as if it had
+ *     arrived so. Everything else of ours is dropped and counted; packets
+ *     not for a tunnel are left to the next filter and the stack.
+ *
+ * The checks of tunnel_guard.h hold here too: no packet nested deeper than
+ * nest_max IPv6-in-IPv6 levels enters or leaves, and an anchor does not
+ * take in a packet to its own guarded prefix (it would go straight back
+ * into the tunnel). The outer header: version 6, traffic class and flow
+ * label 0, hop limit 64, next header 41 and no extension header, as the
+ * userspace backend's raw socket sends it.
+ *
+ * The kernel gives some helpers only to programs whose licence string says
+ * they are GPL-compatible; MIT code is, and "Dual MIT/GPL" says so.
+ */
+#include <stddef.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ipv6.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "../tunnel_bpf_abi.h"
+
+/* uapi of kernels before 6.3 lacks it; the program tries without */
+#ifndef BPF_F_ADJ_ROOM_DECAP_L3_IPV6
+#define BPF_F_ADJ_ROOM_DECAP_L3_IPV6 (1ULL << 8)
+#endif
+#define AF_INET6_ 10
+#define IP6IP6 41
+#define OUTER_LEN 40
+#define HOP_LIMIT 64
+#define NEST_WALK 8 /* levels looked at, at most (nest_max is below it) */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct odm_bpf_addr);
+	__type(value, struct odm_bpf_bind);
+	__uint(max_entries, 1024); /* the agent sets it per side */
+} binds SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct odm_bpf_addr);
+	__type(value, __u32);
+	__uint(max_entries, 64);
+} locals SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct odm_bpf_conf);
+	__uint(max_entries, 1);
+} conf SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, ODM_BPF_NCOUNT);
+} counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct odm_bpf_unbound);
+	__type(value, __u64);
+	__uint(max_entries, ODM_BPF_UNBOUND_MAX);
+} unbound SEC(".maps");
+
+static __always_inline int count(__u32 what)
+{
+	__u64 *v = bpf_map_lookup_elem(&counts, &what);
+
+	if (v)
+		*v += 1; /* per CPU: no other writer */
+	return TC_ACT_SHOT;
+}
+
+static __always_inline int same(const void *a, const void *b)
+{
+	const __u64 *x = a, *y = b;
+
+	return x[0] == y[0] && x[1] == y[1];
+}
+
+/* 1 if a lies in prefix/plen */
+static __always_inline int in_prefix(const struct odm_bpf_addr *prefix, __u32 plen,
+				     const struct odm_bpf_addr *a)
+{
+#pragma unroll
+	for (int i = 0; i < 16; i++) {
+		int bits = (int)plen - i * 8;
+		__u8 mask;
+
+		if (bits <= 0)
+			return 1;
+		mask = bits >= 8 ? 0xff : (__u8)(0xff << (8 - bits));
+		if ((prefix->a[i] ^ a->a[i]) & mask)
+			return 0;
+	}
+	return 1;
+}
+
+/* How many IPv6-in-IPv6 levels the packet at off has, its own counted as
+ * one if nh (its header's next header) is 41; looks at NEST_WALK at most. */
+static __always_inline __u32 levels(struct __sk_buff *skb, __u32 off, __u8 nh)
+{
+	__u32 n = 0;
+
+#pragma unroll
+	for (int i = 0; i < NEST_WALK; i++) {
+		if (nh != IP6IP6)
+			break;
+		n++;
+		off += OUTER_LEN;
+		if (bpf_skb_load_bytes(skb, off + 6, &nh, 1) < 0)
+			break;
+	}
+	return n;
+}
+
+SEC("tc")
+int odm_encap(struct __sk_buff *skb)
+{
+	struct ipv6hdr ip, outer = {};
+	struct odm_bpf_conf *c;
+	struct odm_bpf_bind *b;
+	__u32 zero = 0, len = skb->len;
+	__be16 proto = bpf_htons(ETH_P_IPV6);
+	__u32 ifindex;
+
+	c = bpf_map_lookup_elem(&conf, &zero);
+	if (!c || skb->protocol != bpf_htons(ETH_P_IPV6))
+		return count(ODM_BPF_DROPPED);
+	if (bpf_skb_load_bytes(skb, 0, &ip, sizeof ip) < 0)
+		return count(ODM_BPF_DROPPED);
+	b = bpf_map_lookup_elem(&binds, c->side ? (void *)&ip.daddr : (void *)&ip.saddr);
+	if (!b || len > 0xffff || !(ifindex = b->ifindex))
+		return count(ODM_BPF_DROPPED);
+	/* with ours, one level more */
+	if (levels(skb, 0, ip.nexthdr) + 1 > c->nest_max)
+		return count(ODM_BPF_LOOPED);
+	outer.version = 6;
+	outer.payload_len = bpf_htons((__u16)len);
+	outer.nexthdr = IP6IP6;
+	outer.hop_limit = HOP_LIMIT;
+	__builtin_memcpy(&outer.saddr, &b->local, 16);
+	__builtin_memcpy(&outer.daddr, &b->remote, 16);
+	/* the tunnel device's MTU left room for the outer header: segments
+	 * keep their size (FIXED_GSO) */
+	if (bpf_skb_adjust_room(skb, OUTER_LEN, BPF_ADJ_ROOM_MAC,
+				BPF_F_ADJ_ROOM_ENCAP_L3_IPV6 | BPF_F_ADJ_ROOM_FIXED_GSO) < 0)
+		return count(ODM_BPF_DROPPED);
+	if (bpf_skb_store_bytes(skb, 0, &outer, sizeof outer, 0) < 0)
+		return count(ODM_BPF_DROPPED);
+	/* bpf_redirect_neigh takes a packet with an Ethernet header (whose
+	 * addresses it fills) in front: room for one, and its type */
+	if (bpf_skb_change_head(skb, ETH_HLEN, 0) < 0 ||
+	    bpf_skb_store_bytes(skb, offsetof(struct ethhdr, h_proto), &proto, sizeof proto, 0) < 0)
+		return count(ODM_BPF_DROPPED);
+	__sync_fetch_and_add(&b->tx_packets, 1);
+	__sync_fetch_and_add(&b->tx_bytes, len);
+	return bpf_redirect_neigh(ifindex, NULL, 0, 0);
+}
+
+SEC("tc")
+int odm_decap(struct __sk_buff *skb)
+{
+	struct odm_bpf_unbound ub;
+	struct ipv6hdr o, in;
+	struct odm_bpf_conf *c;
+	struct odm_bpf_bind *b;
+	__u32 zero = 0;
+	__u64 one = 1;
+	void *key;
+
+	if (skb->protocol != bpf_htons(ETH_P_IPV6))
+		return TC_ACT_UNSPEC;
+	if (bpf_skb_load_bytes(skb, ETH_HLEN, &o, sizeof o) < 0 || o.nexthdr != IP6IP6)
+		return TC_ACT_UNSPEC;
+	c = bpf_map_lookup_elem(&conf, &zero);
+	if (!c)
+		return TC_ACT_UNSPEC;
+	if (!bpf_map_lookup_elem(&locals, &o.daddr)) {
+		/* an anchor also looks at those for its prefix before it
+		 * has a local endpoint, to report them (unbound) */
+		if (!c->side || !c->has_guard ||
+		    bpf_skb_load_bytes(skb, ETH_HLEN + OUTER_LEN, &in, sizeof in) < 0 ||
+		    !in_prefix(&c->guard, c->guard_plen, (struct odm_bpf_addr *)&in.saddr))
+			return TC_ACT_UNSPEC;
+	} else if (bpf_skb_load_bytes(skb, ETH_HLEN + OUTER_LEN, &in, sizeof in) < 0) {
+		return count(ODM_BPF_DROPPED);
+	}
+	key = c->side ? (void *)&in.saddr : (void *)&in.daddr;
+	b = bpf_map_lookup_elem(&binds, key);
+	if (!b) {
+		if (c->side) {
+			__builtin_memcpy(&ub.inner, key, 16);
+			__builtin_memcpy(&ub.osrc, &o.saddr, 16);
+			bpf_map_update_elem(&unbound, &ub, &one, BPF_ANY);
+		}
+		return count(ODM_BPF_DROPPED);
+	}
+	if (!same(&b->remote, &o.saddr) || !same(&b->local, &o.daddr))
+		return count(ODM_BPF_DROPPED);
+	if (levels(skb, ETH_HLEN, o.nexthdr) > c->nest_max)
+		return count(ODM_BPF_LOOPED);
+	if (c->side && c->has_guard &&
+	    in_prefix(&c->guard, c->guard_plen, (struct odm_bpf_addr *)&in.daddr))
+		return count(ODM_BPF_LOOPED);
+	if (bpf_skb_adjust_room(skb, -OUTER_LEN, BPF_ADJ_ROOM_MAC,
+				BPF_F_ADJ_ROOM_FIXED_GSO | BPF_F_ADJ_ROOM_DECAP_L3_IPV6) < 0 &&
+	    bpf_skb_adjust_room(skb, -OUTER_LEN, BPF_ADJ_ROOM_MAC, BPF_F_ADJ_ROOM_FIXED_GSO) < 0)
+		return count(ODM_BPF_DROPPED);
+	__sync_fetch_and_add(&b->rx_packets, 1);
+	__sync_fetch_and_add(&b->rx_bytes, skb->len - ETH_HLEN);
+	return TC_ACT_OK;
+}
+
+char _license[] SEC("license") = "Dual MIT/GPL";

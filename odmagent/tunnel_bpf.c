@@ -1,0 +1,677 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tunnel_bpf.c — the "bpf" tunnel backend: the kernel moves the packets,
+ * through two tc programs (bpf/tunnel.bpf.c) that put and take the RFC 2473
+ * header, for kernels that have neither seg6 lightweight tunnels nor
+ * ip6tnl. No packet passes through the agent; it keeps the programs' maps.
+ *
+ * The tunnel device is a persistent TUN device nobody reads, as the kernel
+ * backend's: the routes into it (the host's table of anchored addresses,
+ * the anchor's routes to them) stay as they are for every backend. The
+ * encapsulating program sits at its egress and sends each packet, once
+ * encapsulated, out of the interface the routing tables give its outer
+ * destination. The decapsulating program sits at the ingress of every
+ * Ethernet interface (looked for again whenever a binding's local endpoint
+ * changes: a host's new access link). Per binding of an anchored address
+ * ("inner") to (local, remote) the agent writes one element of the map
+ * "binds" and keeps local in "locals"; a move is one element written, so
+ * the packets that follow take the new endpoints.
+ *
+ * A killed agent leaves the device, its routes and the programs (with
+ * their maps) in place: the kernel keeps forwarding. A restarted agent
+ * loads the programs anew and fills their maps with the bindings it
+ * restores, while the earlier run's programs go on; when it has restored
+ * them (settle) its programs take the earlier ones' places, one filter
+ * replace per hook. A clean close removes the filters and the device.
+ *
+ * The anchor's replay after a move (replay.h) works as in the kernel
+ * backend: a capture on the anchor's side keeps what it can send again
+ * (replaycap.h).
+ */
+#include "tunnel.h"
+
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "monotime.h"
+#include "netconf.h"
+#include "replay.h"
+#include "replaycap.h"
+#include "tunnel_bpf_abi.h"
+#include "tunnel_bpf_obj.h"
+#include "tunnel_dev.h"
+#include "tunnel_guard.h"
+#include "tunnel_table.h"
+#include "tunnel_tc.h"
+
+#define PATH_MTU 1500
+#define ENCAP_OVERHEAD 40
+/* bindings the map holds: a host has a few, an anchor up to its pool */
+#define HOST_BINDINGS 4096
+#define ANCHOR_BINDINGS (1u << 20)
+/* counters read at most this often (ms), and on the host side this often by
+ * a timer (the last-traffic times, as tunnel_kernel.c); on the anchor side
+ * the unbound packets are looked for this often */
+#define READ_EVERY_MS 100
+/* the host side looks its bindings' outgoing interfaces up this often */
+#define ROUTES_EVERY_MS 1000
+/* the filters' priorities: this base plus a hash of the device's name */
+#define PRIO_BASE 0xc000u
+
+struct bp {
+	struct odm_tunnel *t;
+	struct bpf_object *obj;
+	int binds, locals, conf, counts, unbound; /* map fds */
+	int encap_fd, decap_fd;                   /* program fds */
+	uint32_t prio;
+	int attached; /* this run's programs are in place (else at settle) */
+	int *ifs;     /* the interfaces this run's decap program is on */
+	size_t n_ifs, cap_ifs;
+	struct tunnel_table tt;
+	struct odm_tunnel_stats total;
+	uint64_t read_ms;
+	uv_timer_t timer;
+	int timer_on;
+	struct replaycap *cap; /* anchor side; NULL: moves replay nothing */
+	int unrouted;          /* a binding has no outgoing interface yet */
+	uint64_t routes_ms;    /* when the host side last looked them all up */
+	uint64_t bind_ms;      /* when the last bind began, and for what (kp_moved) */
+	struct in6_addr bind_inner;
+};
+
+/* libbpf's warnings into the agent's log; its chatter left out */
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	if (level != LIBBPF_WARN)
+		return 0;
+	vsnprintf(line, sizeof line, fmt, ap);
+	n = strlen(line);
+	while (n && line[n - 1] == '\n')
+		line[--n] = '\0';
+	log_warnx("libbpf: %s", line);
+	return 0;
+}
+
+/* The programs loaded into the kernel (verified), the binds map sized for
+ * side; 0 or -errno. */
+static int load(enum odm_tunnel_side side, struct bpf_object **out)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, o, .object_name = "odm_tunnel");
+	struct bpf_object *obj;
+	struct bpf_map *m;
+	int rc;
+
+	libbpf_set_print(libbpf_log);
+	obj = bpf_object__open_mem(odm_tunnel_bpf_obj,
+				   (size_t)(odm_tunnel_bpf_obj_end - odm_tunnel_bpf_obj), &o);
+	if (!obj)
+		return -errno;
+	m = bpf_object__find_map_by_name(obj, "binds");
+	if (!m) {
+		bpf_object__close(obj);
+		return -ENOENT;
+	}
+	(void)bpf_map__set_max_entries(m, side == ODM_TUNNEL_ANCHOR ? ANCHOR_BINDINGS
+								    : HOST_BINDINGS);
+	rc = bpf_object__load(obj);
+	if (rc < 0) {
+		bpf_object__close(obj);
+		return rc;
+	}
+	*out = obj;
+	return 0;
+}
+
+static int bpf_probe(enum odm_tunnel_side side, char *why, size_t len)
+{
+	struct bpf_object *obj;
+	int rc;
+
+	if (access("/dev/net/tun", R_OK | W_OK) != 0) {
+		rc = -errno;
+		log_warn(rc, "bpf backend: /dev/net/tun");
+		return rc;
+	}
+	rc = load(side, &obj);
+	if (rc < 0) {
+		log_warn(rc, "bpf backend: the kernel did not take the tc programs%s",
+			 rc == -EPERM ? " (needs CAP_BPF and CAP_NET_ADMIN)" : "");
+		snprintf(why, len, "tc programs refused: %s", strerror(-rc));
+		return rc;
+	}
+	bpf_object__close(obj);
+	return 0;
+}
+
+static int map_fd(struct bpf_object *obj, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
+
+	return m ? bpf_map__fd(m) : -ENOENT;
+}
+
+static int prog_fd(struct bpf_object *obj, const char *name)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(obj, name);
+
+	return p ? bpf_program__fd(p) : -ENOENT;
+}
+
+static uint32_t prio_of(const char *ifname)
+{
+	uint32_t h = 2166136261u; /* FNV-1a, folded to 14 bits */
+
+	for (const char *c = ifname; *c; c++)
+		h = (h ^ (uint8_t)*c) * 16777619u;
+	return PRIO_BASE + ((h ^ (h >> 14)) & 0x3fff);
+}
+
+/* side, nest limit and guarded prefix into the programs' conf */
+static int write_conf(struct bp *p)
+{
+	const struct odm_tunnel *t = p->t;
+	struct odm_bpf_conf c;
+	uint32_t zero = 0;
+
+	memset(&c, 0, sizeof c);
+	c.side = t->side == ODM_TUNNEL_ANCHOR;
+	c.nest_max = TUNNEL_NEST_MAX;
+	c.has_guard = (uint32_t)t->has_guard;
+	c.guard_plen = t->guard_plen;
+	memcpy(&c.guard, &t->guard, sizeof c.guard);
+	return bpf_map_update_elem(p->conf, &zero, &c, BPF_ANY) < 0 ? -errno : 0;
+}
+
+static int has_if(const struct bp *p, int ifindex)
+{
+	for (size_t i = 0; i < p->n_ifs; i++)
+		if (p->ifs[i] == ifindex)
+			return 1;
+	return 0;
+}
+
+/* The decapsulating program on every Ethernet interface it is not on yet. */
+static void attach_ingress(struct bp *p)
+{
+	struct if_nameindex *ni = if_nameindex(), *i;
+
+	if (!ni) {
+		log_warn(errno, "bpf backend: listing the interfaces");
+		return;
+	}
+	for (i = ni; i->if_index; i++) {
+		int idx = (int)i->if_index, rc;
+
+		if (idx == p->t->ifindex || has_if(p, idx) || tunnel_tc_is_ether(idx) != 1)
+			continue;
+		if (p->n_ifs == p->cap_ifs) {
+			size_t cap = p->cap_ifs ? 2 * p->cap_ifs : 8;
+			int *v = realloc(p->ifs, cap * sizeof *v);
+
+			if (!v)
+				break;
+			p->ifs = v;
+			p->cap_ifs = cap;
+		}
+		rc = tunnel_tc_attach(idx, TUNNEL_TC_INGRESS, p->decap_fd, p->prio);
+		if (rc < 0) {
+			log_warn(rc, "bpf backend: decapsulation on %s", i->if_name);
+			continue;
+		}
+		p->ifs[p->n_ifs++] = idx;
+		log_debug("bpf backend: decapsulating on %s (tc ingress, priority %u)", i->if_name,
+			  p->prio);
+	}
+	if_freenameindex(ni);
+}
+
+/* This run's programs in place of any earlier run's; 0 or -errno */
+static int attach(struct bp *p)
+{
+	int rc = tunnel_tc_attach(p->t->ifindex, TUNNEL_TC_EGRESS, p->encap_fd, p->prio);
+
+	if (rc < 0) {
+		log_warn(rc, "bpf backend: encapsulation on %s (tc egress)", p->t->ifname);
+		return rc;
+	}
+	p->attached = 1;
+	attach_ingress(p);
+	return 0;
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void bp_free(struct bp *p)
+{
+	replaycap_close(p->cap);
+	p->cap = NULL;
+	if (p->obj)
+		bpf_object__close(p->obj);
+	p->obj = NULL;
+	tunnel_table_free(&p->tt);
+	free(p->ifs);
+	p->ifs = NULL;
+	if (p->timer_on)
+		uv_close((uv_handle_t *)&p->timer, on_timer_closed); /* frees p */
+	else
+		free(p);
+}
+
+static void refresh(struct bp *p);
+static void take_unbound(struct bp *p);
+
+static void reroute(struct bp *p);
+
+static void on_timer(uv_timer_t *h)
+{
+	struct bp *p = h->data;
+	uint64_t now = mono_ms();
+
+	if (p->unrouted || (p->t->side == ODM_TUNNEL_HOST && now - p->routes_ms >= ROUTES_EVERY_MS)) {
+		p->routes_ms = now;
+		reroute(p);
+	}
+	if (p->t->side == ODM_TUNNEL_HOST)
+		refresh(p);
+	else if (p->t->unbound)
+		take_unbound(p);
+}
+
+static int bp_open(struct odm_tunnel *t)
+{
+	struct bp *p = calloc(1, sizeof *p);
+	int rc, restart;
+
+	if (!p)
+		return -ENOMEM;
+	p->t = t;
+	rc = tunnel_table_init(&p->tt);
+	if (rc < 0)
+		goto fail;
+	/* an earlier run's device: its programs go on until settle */
+	restart = if_nametoindex(t->ifname) > 0;
+	rc = tunnel_dev_persistent(t, PATH_MTU - ENCAP_OVERHEAD);
+	if (rc < 0)
+		goto fail_dev;
+	rc = load(t->side, &p->obj);
+	if (rc < 0)
+		goto fail_dev;
+	p->binds = map_fd(p->obj, "binds");
+	p->locals = map_fd(p->obj, "locals");
+	p->conf = map_fd(p->obj, "conf");
+	p->counts = map_fd(p->obj, "counts");
+	p->unbound = map_fd(p->obj, "unbound");
+	p->encap_fd = prog_fd(p->obj, "odm_encap");
+	p->decap_fd = prog_fd(p->obj, "odm_decap");
+	if (p->binds < 0 || p->locals < 0 || p->conf < 0 || p->counts < 0 || p->unbound < 0 ||
+	    p->encap_fd < 0 || p->decap_fd < 0) {
+		rc = -ENOENT;
+		goto fail_dev;
+	}
+	p->prio = prio_of(t->ifname);
+	rc = write_conf(p);
+	if (rc < 0)
+		goto fail_dev;
+	if (restart)
+		log_info("bpf backend: %s was there: the earlier run's programs go on until "
+			 "the bindings are restored", t->ifname);
+	else if ((rc = attach(p)) < 0)
+		goto fail_dev;
+	if (uv_timer_init(t->loop, &p->timer) == 0) {
+		p->timer.data = p;
+		p->timer_on = 1;
+		uv_timer_start(&p->timer, on_timer, READ_EVERY_MS, READ_EVERY_MS);
+	}
+	if (t->side == ODM_TUNNEL_ANCHOR && (rc = replaycap_open(&p->cap, t->loop, tunnel_table_replayed, &p->tt)) < 0)
+		log_warn(rc, "bpf backend: no capture of tunnelled packets, moves will not replay");
+	t->priv = p;
+	return 0;
+fail_dev:
+	for (size_t i = 0; i < p->n_ifs; i++)
+		(void)tunnel_tc_detach(p->ifs[i], TUNNEL_TC_INGRESS, p->prio);
+	tunnel_dev_drop(t);
+fail:
+	bp_free(p);
+	return rc;
+}
+
+static void bp_close(struct odm_tunnel *t)
+{
+	struct bp *p = t->priv;
+
+	if (!p)
+		return;
+	t->priv = NULL;
+	if (p->timer_on)
+		uv_timer_stop(&p->timer);
+	for (size_t i = 0; i < p->n_ifs; i++)
+		(void)tunnel_tc_detach(p->ifs[i], TUNNEL_TC_INGRESS, p->prio);
+	tunnel_dev_drop(t); /* its egress filter and routes go with it */
+	bp_free(p);
+}
+
+/* The source address the kernel would send to remote from (a host taking a
+ * lease over binds it before it knows its care-of address, local ::). */
+static int pick_source(const struct in6_addr *remote, struct in6_addr *src)
+{
+	struct sockaddr_in6 sa;
+	socklen_t len = sizeof sa;
+	int s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
+
+	if (s < 0)
+		return -errno;
+	memset(&sa, 0, sizeof sa);
+	sa.sin6_family = AF_INET6;
+	sa.sin6_addr = *remote;
+	sa.sin6_port = htons(9);
+	if (connect(s, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+	    getsockname(s, (struct sockaddr *)&sa, &len) < 0)
+		rc = -errno;
+	else
+		*src = sa.sin6_addr;
+	close(s);
+	return rc;
+}
+
+/* The interface the kernel routes local -> remote out of, or 0 (no route
+ * yet: the binding's packets are dropped until a later look finds one,
+ * p->unrouted counts them) */
+static uint32_t out_of(struct bp *p, const struct in6_addr *local, const struct in6_addr *remote)
+{
+	int oif = netconf_route_oif(remote, IN6_IS_ADDR_UNSPECIFIED(local) ? NULL : local);
+
+	if (oif > 0)
+		return (uint32_t)oif;
+	p->unrouted = 1;
+	log_debug("bpf backend: no route to the outer destination yet (%s); looked for again",
+		  strerror(-oif));
+	return 0;
+}
+
+/*
+ * Every binding's outgoing interface looked up again, and written where it
+ * changed: after a binding found no route (p->unrouted), and on the host
+ * side every ROUTES_EVERY_MS (its routes change with its links, between
+ * binds). An anchor's routes to care-of addresses are taken as they were
+ * at bind time otherwise.
+ */
+static void reroute(struct bp *p)
+{
+	p->unrouted = 0;
+	for (size_t i = 0; i < p->tt.nbuckets; i++)
+		for (struct tunnel_entry *e = p->tt.tab[i]; e; e = e->next) {
+			struct odm_bpf_bind v;
+			uint32_t oif;
+
+			if (bpf_map_lookup_elem(p->binds, &e->inner, &v) < 0)
+				continue;
+			if (v.ifindex && p->t->side == ODM_TUNNEL_ANCHOR)
+				continue;
+			oif = out_of(p, &e->local, &e->remote);
+			if (oif != v.ifindex) {
+				v.ifindex = oif;
+				(void)bpf_map_update_elem(p->binds, &e->inner, &v, BPF_EXIST);
+			}
+		}
+}
+
+static int local_add(struct bp *p, const struct in6_addr *local)
+{
+	uint32_t one = 1;
+	int rc;
+
+	if (bpf_map_update_elem(p->locals, local, &one, BPF_ANY) < 0)
+		return -errno;
+	if (p->attached)
+		attach_ingress(p); /* a host's new access link */
+	/* the anchor's capture copies what leaves from here on */
+	if (p->cap && (rc = replaycap_source(p->cap, local)) < 0)
+		log_warn(rc, "capture filter: moves will not replay");
+	return 0;
+}
+
+static void local_del(struct bp *p, const struct in6_addr *local)
+{
+	(void)bpf_map_delete_elem(p->locals, local);
+}
+
+/*
+ * New binding or move: the new local endpoint is decapsulated at first,
+ * then the binding's element is written (packets go and are taken the new
+ * way from the next one on), then a local endpoint no binding uses goes.
+ * The element keeps its counters across a move.
+ */
+static int bp_bind(struct odm_tunnel *t, const struct in6_addr *inner,
+		   const struct in6_addr *local, const struct in6_addr *remote)
+{
+	struct bp *p = t->priv;
+	struct tunnel_entry *e;
+	struct odm_bpf_bind v;
+	struct in6_addr src = *local, old_local;
+	int had, rc, new_local;
+
+	if (!p || !inner || !local || !remote)
+		return -EINVAL;
+	if (IN6_IS_ADDR_UNSPECIFIED(local) && (rc = pick_source(remote, &src)) < 0)
+		log_warn(rc, "bpf backend: no source address toward the anchor yet");
+	if (tunnel_table_loops(&p->tt, t, inner, &src, remote))
+		return -ELOOP;
+	p->bind_ms = mono_ms();
+	p->bind_inner = *inner;
+	e = tunnel_table_find(&p->tt, inner);
+	had = e != NULL;
+	if (had && memcmp(&e->local, &src, sizeof src) == 0 &&
+	    memcmp(&e->remote, remote, sizeof *remote) == 0)
+		return 0; /* a refresh: nothing to write */
+	new_local = !IN6_IS_ADDR_UNSPECIFIED(&src) &&
+		    tunnel_table_count_local(&p->tt, &src) == 0;
+	if (new_local && (rc = local_add(p, &src)) < 0) {
+		log_warn(rc, "bpf backend: local endpoint");
+		return rc;
+	}
+	memset(&v, 0, sizeof v);
+	if (had)
+		(void)bpf_map_lookup_elem(p->binds, inner, &v);
+	memcpy(&v.local, &src, sizeof v.local);
+	memcpy(&v.remote, remote, sizeof v.remote);
+	v.ifindex = out_of(p, &src, remote);
+	if (!had && !(e = tunnel_table_add(&p->tt, inner))) {
+		rc = -ENOMEM;
+		goto undo;
+	}
+	if (bpf_map_update_elem(p->binds, inner, &v, BPF_ANY) < 0) {
+		rc = -errno;
+		log_warn(rc, "bpf backend: binding element");
+		if (!had)
+			(void)tunnel_table_del(&p->tt, inner);
+		goto undo;
+	}
+	old_local = had ? e->local : src;
+	e->local = src;
+	e->remote = *remote;
+	if (had && memcmp(&old_local, &src, sizeof src) != 0 &&
+	    !IN6_IS_ADDR_UNSPECIFIED(&old_local) && tunnel_table_count_local(&p->tt, &old_local) == 0)
+		local_del(p, &old_local);
+	return 0;
+undo:
+	if (new_local)
+		local_del(p, &src);
+	return rc;
+}
+
+static int bp_unbind(struct odm_tunnel *t, const struct in6_addr *inner)
+{
+	struct bp *p = t->priv;
+	struct tunnel_entry *e;
+	struct in6_addr local;
+	int rc;
+
+	if (!p || !inner)
+		return -EINVAL;
+	e = tunnel_table_find(&p->tt, inner);
+	if (!e)
+		return -ENOENT;
+	local = e->local;
+	replaycap_forget(p->cap, inner);
+	(void)bpf_map_delete_elem(p->binds, inner);
+	rc = tunnel_table_del(&p->tt, inner);
+	if (!IN6_IS_ADDR_UNSPECIFIED(&local) && tunnel_table_count_local(&p->tt, &local) == 0) {
+		local_del(p, &local);
+		if (p->cap && p->tt.count == 0)
+			(void)replaycap_source(p->cap, NULL);
+	}
+	return rc;
+}
+
+/* dropped and looped, summed over the CPUs */
+static void read_counts(struct bp *p, struct odm_tunnel_stats *sum)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *v;
+
+	if (ncpu <= 0 || !(v = calloc((size_t)ncpu, sizeof *v)))
+		return;
+	for (uint32_t k = 0; k < ODM_BPF_NCOUNT; k++) {
+		uint64_t n = 0;
+
+		if (bpf_map_lookup_elem(p->counts, &k, v) < 0)
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			n += v[c];
+		if (k == ODM_BPF_DROPPED)
+			sum->dropped = n;
+		else
+			sum->looped = n;
+	}
+	free(v);
+}
+
+static void refresh(struct bp *p)
+{
+	uint64_t now = mono_ms();
+	struct odm_tunnel_stats sum;
+
+	if (p->read_ms && now - p->read_ms < READ_EVERY_MS)
+		return;
+	p->read_ms = now;
+	memset(&sum, 0, sizeof sum);
+	read_counts(p, &sum);
+	for (size_t i = 0; i < p->tt.nbuckets; i++)
+		for (struct tunnel_entry *e = p->tt.tab[i]; e; e = e->next) {
+			struct odm_bpf_bind v;
+
+			if (bpf_map_lookup_elem(p->binds, &e->inner, &v) == 0) {
+				if (v.rx_packets > e->st.rx_packets)
+					e->st.last_rx_ms = now;
+				if (v.tx_packets > e->st.tx_packets)
+					e->st.last_tx_ms = now;
+				e->st.rx_packets = v.rx_packets;
+				e->st.rx_bytes = v.rx_bytes;
+				e->st.tx_packets = v.tx_packets;
+				e->st.tx_bytes = v.tx_bytes;
+			}
+		}
+	tunnel_table_sum(&p->tt, &sum);
+	p->total = sum;
+}
+
+/* Anchor side: every (inner source, outer source) the programs found no
+ * binding for since the last look, to t->unbound, and forgotten. */
+static void take_unbound(struct bp *p)
+{
+	struct odm_bpf_unbound keys[ODM_BPF_UNBOUND_MAX];
+	size_t n = 0;
+	int more;
+
+	more = bpf_map_get_next_key(p->unbound, NULL, &keys[0]) == 0;
+	while (more && n < ODM_BPF_UNBOUND_MAX) {
+		n++;
+		if (n < ODM_BPF_UNBOUND_MAX)
+			more = bpf_map_get_next_key(p->unbound, &keys[n - 1], &keys[n]) == 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct in6_addr inner, osrc;
+
+		(void)bpf_map_delete_elem(p->unbound, &keys[i]);
+		memcpy(&inner, &keys[i].inner, sizeof inner);
+		memcpy(&osrc, &keys[i].osrc, sizeof osrc);
+		p->t->unbound(p->t->unbound_arg, &inner, &osrc);
+	}
+}
+
+static int bp_stats(struct odm_tunnel *t, const struct in6_addr *inner,
+		    struct odm_tunnel_stats *st)
+{
+	struct bp *p = t->priv;
+
+	if (!p || !st)
+		return -EINVAL;
+	refresh(p);
+	return tunnel_table_stats(&p->tt, &p->total, inner, st);
+}
+
+/* Anchor side: inner moved; the capture sends its outage again (as
+ * tunnel_kernel.c's, counted back from when the move's bind began). */
+static size_t bp_moved(struct odm_tunnel *t, const struct in6_addr *inner, int has_lost,
+		       uint32_t lost_ago_ms)
+{
+	struct bp *p = t->priv;
+	struct tunnel_entry *e = p ? tunnel_table_find(&p->tt, inner) : NULL;
+	uint64_t now = mono_ms(), at;
+
+	if (!e || !p->cap)
+		return 0;
+	at = memcmp(&p->bind_inner, inner, sizeof *inner) == 0 && p->bind_ms ? p->bind_ms : now;
+	replaycap_binding_moved(p->cap, e, at, has_lost, lost_ago_ms);
+	return 0;
+}
+
+static void bp_guard(struct odm_tunnel *t)
+{
+	struct bp *p = t->priv;
+
+	if (p && write_conf(p) < 0)
+		log_warnx("bpf backend: the guarded prefix is not in place");
+}
+
+/* The bindings are restored: this run's programs take the earlier run's
+ * places (nothing to do on a fresh start: they are in place since open). */
+static void bp_settle(struct odm_tunnel *t)
+{
+	struct bp *p = t->priv;
+
+	if (!p || p->attached)
+		return;
+	if (attach(p) == 0)
+		log_info("bpf backend: this run's programs replace the earlier run's on %s, "
+			 "with %zu bindings", t->ifname, p->tt.count);
+}
+
+const struct odm_tunnel_ops tunnel_bpf_ops = {
+	.name = "bpf",
+	.probe = bpf_probe,
+	.open = bp_open,
+	.close = bp_close,
+	.bind = bp_bind,
+	.unbind = bp_unbind,
+	.stats = bp_stats,
+	.moved = bp_moved,
+	.guard = bp_guard,
+	.settle = bp_settle,
+};

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* tunnel_tc.c — tc BPF programs on clsact hooks (see tunnel_tc.h). */
+#include "tunnel_tc.h"
+
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define HANDLE 1
+
+static enum bpf_tc_attach_point point(enum tunnel_tc_hook hook)
+{
+	return hook == TUNNEL_TC_EGRESS ? BPF_TC_EGRESS : BPF_TC_INGRESS;
+}
+
+int tunnel_tc_attach(int ifindex, enum tunnel_tc_hook hook, int prog_fd, uint32_t prio)
+{
+	LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = ifindex, .attach_point = point(hook));
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = HANDLE, .priority = prio, .prog_fd = prog_fd,
+		    .flags = BPF_TC_F_REPLACE);
+	int rc = bpf_tc_hook_create(&h);
+
+	if (rc < 0 && rc != -EEXIST)
+		return rc;
+	return bpf_tc_attach(&h, &o);
+}
+
+int tunnel_tc_detach(int ifindex, enum tunnel_tc_hook hook, uint32_t prio)
+{
+	LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = ifindex, .attach_point = point(hook));
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = HANDLE, .priority = prio);
+
+	return bpf_tc_detach(&h, &o);
+}
+
+int tunnel_tc_is_ether(int ifindex)
+{
+	struct ifreq ifr;
+	int s, rc;
+
+	memset(&ifr, 0, sizeof ifr);
+	if (!if_indextoname((unsigned)ifindex, ifr.ifr_name))
+		return -errno;
+	s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	rc = ioctl(s, SIOCGIFHWADDR, &ifr) < 0 ? -errno : ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER;
+	close(s);
+	return rc;
+}
