@@ -5,7 +5,7 @@
 #   make deps       install the Debian packages the build and tests need
 #   make check      deps + build + unit tests + command-line tests + sanitizer run +
 #                   short fuzz + network suite (with sanitized agents, then plain
-#                   but for NET_SAN_ONLY, then test_mn and test_replay on the
+#                   but for NET_SAN_ONLY, then test_mn and test_replay on each
 #                   kernel tunnel backend; test_samples runs test_cha there)
 #   make cli        odmctl's and odmagent's command lines (no network, no root)
 #   make demo       a real move of a real host with a live session surviving it
@@ -230,19 +230,22 @@ net-san:
 		$(BUILD)/san/libodm.so $(patsubst $(BUILD)/%,$(BUILD)/san/%,$(EXAMPLES))
 	ODM_NET_JOBS=$(JOBS) ODM_BUILD=$(abspath $(BUILD)/san) bash tests/net/run-all.sh '$(NET_SAN_TESTS)'
 
-# The host and replay tests again with both agents on the kernel tunnel
-# backend (seg6 lightweight tunnels, where the kernel has them:
-# tests/net/lib/seg6.sh; `net` runs them on the userspace one, make check
-# test_mn there with the sanitized agents only, and test_tunnel_kernel
-# compares the two on the wire). The CHA continuity test runs there in
-# `net` already: test_samples runs it with the samples' "tunnel auto",
-# which takes the kernel backend where the kernel has them (it checks
-# which backend it took, and why).
+# The host and replay tests again with both agents on each kernel tunnel
+# backend the kernel runs (kernel: seg6 lightweight tunnels; bpf: tc
+# programs; tests/net/lib/kernelpath.sh says which; `net` runs them on the
+# userspace one, make check test_mn there with the sanitized agents only,
+# and test_tunnel_kernel compares each with it on the wire). The CHA
+# continuity test runs there in `net` already: test_samples runs it with
+# the samples' "tunnel auto", which takes the first kernel backend the
+# kernel runs (it checks which backend it took, and why).
 net-kernel:
-	@if why=$$(bash tests/net/lib/seg6.sh); then \
-		ODM_NET_JOBS=$(JOBS) ODM_TUNNEL=kernel ODM_BUILD=$(abspath $(BUILD)) \
-			bash tests/net/run-all.sh '^test_(mn|replay)$$'; \
-	else echo "net-kernel: skipped: $$why"; fi
+	@kbes=$$(ODM_BUILD=$(abspath $(BUILD)) bash tests/net/lib/kernelpath.sh); \
+	if [ -z "$$kbes" ]; then echo "net-kernel: skipped: no kernel tunnel backend runs here"; exit 0; fi; \
+	rc=0; for be in $$kbes; do \
+		echo "net-kernel: tunnel $$be"; \
+		ODM_NET_JOBS=$(JOBS) ODM_TUNNEL=$$be ODM_BUILD=$(abspath $(BUILD)) \
+			bash tests/net/run-all.sh '^test_(mn|replay)$$' || rc=1; \
+	done; exit $$rc
 
 check:
 	@$(MAKE) --no-print-directory deps
@@ -263,7 +266,7 @@ demo:
 	ODM_BUILD=$(abspath $(BUILD)) bash tests/net/demo.sh
 
 # Bench programs that need the agent's code (the others run.sh compiles itself).
-BENCH_AGENT := $(BUILD)/bench/anchor_bench $(BUILD)/bench/bu_flood
+BENCH_AGENT := $(BUILD)/bench/anchor_bench $(BUILD)/bench/bu_flood $(BUILD)/bench/bpf_state
 $(BUILD)/bench/%: tests/bench/%.c tests/bench/bench_bu.h $(call obj,$(AGENT_SRC)) $(CORE_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o %.a,$^) \

@@ -360,6 +360,48 @@ int netconf_route_add(struct netconf *nc, const struct in6_addr *dst, int plen, 
 	return r == -EEXIST ? 0 : r;
 }
 
+int netconf_route_each128(struct netconf *nc, int ifindex, uint32_t table,
+			  void (*fn)(void *arg, const struct in6_addr *dst), void *arg)
+{
+	struct nl_cache *cache;
+	struct in6_addr *v = NULL;
+	size_t n = 0, cap = 0;
+	int r;
+
+	if (!nc || !fn)
+		return -EINVAL;
+	r = netconf_nl2errno(rtnl_route_alloc_cache(nc->sk, AF_INET6, 0, &cache));
+	if (r < 0)
+		return r;
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_route *rt = (struct rtnl_route *)o;
+		struct nl_addr *dst = rtnl_route_get_dst(rt);
+		struct rtnl_nexthop *nh = rtnl_route_nexthop_n(rt, 0);
+
+		if (rtnl_route_get_table(rt) != (table ? table : RT_TABLE_MAIN) || !dst ||
+		    nl_addr_get_prefixlen(dst) != 128 || nl_addr_get_len(dst) != 16 || !nh ||
+		    rtnl_route_nh_get_ifindex(nh) != ifindex)
+			continue;
+		if (n == cap) {
+			size_t c = cap ? 2 * cap : 64;
+			struct in6_addr *w = realloc(v, c * sizeof *w);
+
+			if (!w) {
+				r = -ENOMEM;
+				break;
+			}
+			v = w;
+			cap = c;
+		}
+		memcpy(&v[n++], nl_addr_get_binary_addr(dst), 16);
+	}
+	nl_cache_free(cache);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		fn(arg, &v[i]);
+	free(v);
+	return r;
+}
+
 int netconf_route_del(struct netconf *nc, const struct in6_addr *dst, int plen, int ifindex,
 		      uint32_t table)
 {

@@ -47,6 +47,11 @@ int netconf_route_add(struct netconf *nc, const struct in6_addr *dst, int plen,
 int netconf_route_del(struct netconf *nc, const struct in6_addr *dst, int plen,
 		      int ifindex, uint32_t table);
 
+/* Every IPv6 /128 route in table (0 = main) out of ifindex, as
+ * fn(arg, dst), from one dump (fn may delete them); 0 or -errno. */
+int netconf_route_each128(struct netconf *nc, int ifindex, uint32_t table,
+			  void (*fn)(void *arg, const struct in6_addr *dst), void *arg);
+
 /* Rule "from addr/128 lookup table" at priority prio. */
 int netconf_rule_add(struct netconf *nc, const struct in6_addr *from, uint32_t table,
 		     uint32_t prio);

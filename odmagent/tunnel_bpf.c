@@ -421,7 +421,8 @@ static void reroute(struct bp *p)
 
 			if (bpf_map_lookup_elem(p->binds, &e->inner, &v) < 0)
 				continue;
-			if (v.ifindex && p->t->side == ODM_TUNNEL_ANCHOR)
+			if ((v.ifindex && p->t->side == ODM_TUNNEL_ANCHOR) ||
+			    IN6_IS_ADDR_UNSPECIFIED(&e->local))
 				continue;
 			oif = out_of(p, &e->local, &e->remote);
 			if (oif != v.ifindex) {
@@ -490,7 +491,8 @@ static int bp_bind(struct odm_tunnel *t, const struct in6_addr *inner,
 		(void)bpf_map_lookup_elem(p->binds, inner, &v);
 	memcpy(&v.local, &src, sizeof v.local);
 	memcpy(&v.remote, remote, sizeof v.remote);
-	v.ifindex = out_of(p, &src, remote);
+	/* no source yet: dropped until a bind gives the care-of address */
+	v.ifindex = IN6_IS_ADDR_UNSPECIFIED(&src) ? 0 : out_of(p, &src, remote);
 	if (!had && !(e = tunnel_table_add(&p->tt, inner))) {
 		rc = -ENOMEM;
 		goto undo;
@@ -650,17 +652,48 @@ static void bp_guard(struct odm_tunnel *t)
 		log_warnx("bpf backend: the guarded prefix is not in place");
 }
 
-/* The bindings are restored: this run's programs take the earlier run's
- * places (nothing to do on a fresh start: they are in place since open). */
+struct stale {
+	struct bp *p;
+	struct netconf *nc;
+	size_t n;
+};
+
+/* an anchor's route to an anchored address into the device, of the
+ * earlier run, whose binding this run did not restore: it goes */
+static void stale_route(void *arg, const struct in6_addr *dst)
+{
+	struct stale *st = arg;
+
+	if (tunnel_table_find(&st->p->tt, dst))
+		return;
+	if (netconf_route_del(st->nc, dst, 128, st->p->t->ifindex, 0) == 0)
+		st->n++;
+}
+
+/*
+ * The bindings are restored: this run's programs take the earlier run's
+ * places (nothing to do on a fresh start: they are in place since open);
+ * on an anchor, the routes into the device of bindings it did not restore
+ * go too (removed from the state, or expired while it was down).
+ */
 static void bp_settle(struct odm_tunnel *t)
 {
 	struct bp *p = t->priv;
+	struct stale st = { .p = p };
+	int rc;
 
 	if (!p || p->attached)
 		return;
-	if (attach(p) == 0)
-		log_info("bpf backend: this run's programs replace the earlier run's on %s, "
-			 "with %zu bindings", t->ifname, p->tt.count);
+	if (attach(p) < 0)
+		return;
+	if (t->side == ODM_TUNNEL_ANCHOR && netconf_open(&st.nc) == 0) {
+		rc = netconf_route_each128(st.nc, t->ifindex, 0, stale_route, &st);
+		if (rc < 0)
+			log_warn(rc, "bpf backend: looking for the earlier run's routes");
+		netconf_close(st.nc);
+	}
+	log_info("bpf backend: this run's programs replace the earlier run's on %s, with %zu "
+		 "bindings; %zu routes of no restored binding removed", t->ifname, p->tt.count, st.n);
 }
 
 const struct odm_tunnel_ops tunnel_bpf_ops = {

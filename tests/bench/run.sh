@@ -17,15 +17,16 @@
 #      the process's first connect (the shim asks the agent for the default
 #      type then) as a row of its own;
 #   3. TCP throughput mn -> cn and cn -> mn: through the CHA tunnel vs direct,
-#      with the backend the agents chose, then with the kernel backend (seg6
-#      lightweight tunnels; where the kernel has none, its rows say NOT
-#      MEASURED), then with the userspace backend's UDP
+#      with the backend the agents chose, then with each kernel backend
+#      (kernel: seg6 lightweight tunnels; bpf: tc programs; where the kernel
+#      runs one not, its rows say NOT MEASURED), then with the userspace
+#      backend's UDP
 #      encapsulation (tunnel-encap udp: UDP GSO/GRO); BENCH_TPUT_ROUNDS
 #      (3) pairs each, ABBA, the ratio the median of the pairs' ratios; the
 #      kernel backend BENCH_KERNEL_TPUT_ROUNDS (5) rounds: its target (0.95)
 #      is closer to 1 than one pair's spread on two busy cores (0.75-1.04
 #      seen within one run), and a median of 5 moves less; each round of
-#      the kernel's also runs the direct path through cha as a plain router
+#      a kernel backend's also runs the direct path through cha as a plain router
 #      (the tunnel's hops without the tunnel), a row of its own: the
 #      tunnel's own cost apart from the detour's;
 #   4. setsc_to() (linked with -lodm): socket+setsc_to+bind with the address
@@ -41,9 +42,10 @@
 #      binding at 1 000 000 bindings;
 #   7. the anchor over the wire: BUs per second from a load generator in
 #      another namespace (tests/bench/bu_flood.c), with the default backend
-#      and then the kernel one where there is seg6;
+#      and then each kernel backend the kernel runs;
 #   8. the kernel's memory per seg6 route, the state a binding costs on a
-#      kernel tunnel path (tests/bench/kernel_state.sh);
+#      kernel tunnel path (tests/bench/kernel_state.sh), and per element of
+#      the bpf backend's bindings map (tests/bench/bpf_state.c);
 #   9. for the chart: the data a download receives over time across a move,
 #      with ODM, MPTCP and plain TCP (tests/bench/move_series.sh);
 #  9b. the anchor's replay after a move, per backend: duplicates a
@@ -80,10 +82,22 @@ ANCHOR_SECS=${BENCH_ANCHOR_SECS:-3}
 ANCHOR_BINDINGS=${BENCH_ANCHOR_BINDINGS:-1000000}
 FLOOD_BUS=${BENCH_FLOOD_BUS:-60000}
 KERNEL_ROUTES=${BENCH_KERNEL_ROUTES:-20000}
+BPF_ELEMENTS=${BENCH_BPF_ELEMENTS:-200000}
 
-# the kernel backend's rows: measured where the kernel runs it, else said
-# not measured with this (tests/net/lib/seg6.sh), decided once
-NO_KERNEL_WHY=$(kernel_seg6) || true # empty where it runs
+# the kernel backends' rows: measured where the kernel runs them, else said
+# not measured with this (kernel: tests/net/lib/seg6.sh; bpf: the agent's
+# own probe, odmagent --probe-tunnel), decided once; empty where it runs
+NO_KERNEL_WHY=$(kernel_seg6) || true
+NO_BPF_WHY=''
+if ! NO_BPF_WHY=$("$ODM_BUILD/odmagent" --probe-tunnel bpf 2>&1); then
+	NO_BPF_WHY=$(tail -n 1 <<<"$NO_BPF_WHY")
+	NO_BPF_WHY=${NO_BPF_WHY#odmagent: }
+	NO_BPF_WHY=${NO_BPF_WHY:-the probe failed}
+else
+	NO_BPF_WHY=''
+fi
+# no_why BACKEND - why BACKEND cannot be measured here, or nothing
+no_why() { if [[ $1 == kernel ]]; then echo "$NO_KERNEL_WHY"; elif [[ $1 == bpf ]]; then echo "$NO_BPF_WHY"; fi; }
 
 BIN=$ODM_BUILD/bench
 mkdir -p "$BIN"
@@ -305,7 +319,7 @@ print(t.get("backend", "?") + ("" if e in ("ip6ip6", "") else ", encap " + e))')
 	# the kernel's: also against the same hops without the tunnel, which
 	# tells the tunnel's own cost from that of the detour through the
 	# anchor (two more veth hops, forwarded on the same two cores)
-	[[ $backend == kernel ]] && rounds=$KERNEL_TPUT_ROUNDS extra=detour
+	[[ $backend == kernel || $backend == bpf ]] && rounds=$KERNEL_TPUT_ROUNDS extra=detour
 	for dir in up down; do
 		read -r d t v tv < <(tput "$dir" "$rounds" $extra)
 		bench_figure "$(tput_name "$dir" "$backend")" "$t" "$d" Mbit/s "$want"
@@ -314,33 +328,37 @@ print(t.get("backend", "?") + ("" if e in ("ip6ip6", "") else ", encap " + e))')
 	done
 	return 0
 }
-tput_figures_unmeasured() {
+tput_figures_unmeasured() { # tput_figures_unmeasured BACKEND
 	local dir
 	for dir in up down; do
-		bench_figure "$(tput_name "$dir" kernel)" not-measured - Mbit/s "$(tput_target kernel)"
+		bench_figure "$(tput_name "$dir" "$1")" not-measured - Mbit/s "$(tput_target "$1")"
 	done
 }
-# on_kernel_backend FN - FN again with both agents on the kernel backend
-# (seg6 lightweight tunnels), where the kernel has it and they run another
-# one; then the agents go back to the default backend for what follows.
-# Where the kernel has not, FN_unmeasured puts FN's rows in the table as
-# not measured, and the log says why.
-on_kernel_backend() {
-	if [[ -n $NO_KERNEL_WHY ]]; then
-		echo "kernel backend: not measured ($1): $NO_KERNEL_WHY"
-		"${1}_unmeasured"
+# on_backend BACKEND FN - FN again with both agents on the kernel backend
+# BACKEND (kernel: seg6 lightweight tunnels; bpf: tc programs), where the
+# kernel runs it and they run another one; then the agents go back to the
+# default backend for what follows. Where the kernel does not,
+# FN_unmeasured BACKEND puts FN's rows in the table as not measured, and
+# the log says why.
+on_backend() {
+	local why
+	why=$(no_why "$1")
+	if [[ -n $why ]]; then
+		echo "$1 backend: not measured ($2): $why"
+		"${2}_unmeasured" "$1"
 		return 0
 	fi
-	[[ $(odm_tunnel_backend mn) != kernel ]] || return 0
+	[[ $(odm_tunnel_backend mn) != "$1" ]] || return 0
 	odm_agents_down
-	ODM_TUNNEL=kernel odm_agents_up
-	"$1"
+	ODM_TUNNEL=$1 odm_agents_up
+	"$2"
 	odm_agents_down
 	odm_agents_up
 }
 tput_figures
-# 3b. The same through the kernel backend.
-on_kernel_backend tput_figures
+# 3b. The same through each kernel backend.
+on_backend kernel tput_figures
+on_backend bpf tput_figures
 # 3c. The userspace backend with the UDP encapsulation (tunnel-encap udp).
 odm_agents_down
 ODM_TUNNEL=user ODM_TUNNEL_ENCAP=udp odm_agents_up
@@ -409,17 +427,25 @@ flood() { # flood: the running anchor on cha, with the flood identity added
 		"$FLOOD_BUS" 10 256 "$(odm_tunnel_backend cha) backend" | bench_collect ||
 		echo "bu_flood failed (see $CHA_AGENT_LOG)"
 }
-flood_unmeasured() { "$BIN/bu_flood" --not-measured "kernel backend" | bench_collect; }
+flood_unmeasured() { "$BIN/bu_flood" --not-measured "$1 backend" | bench_collect; }
 flood
-# 7b. The same with the kernel backend (what "tunnel auto" takes where there
-# is seg6): a refresh there must not cost a route or nftables change.
-on_kernel_backend flood
+# 7b. The same with each kernel backend (what "tunnel auto" takes where the
+# kernel runs it): a refresh there must not cost a route, nftables or map
+# change.
+on_backend kernel flood
+on_backend bpf flood
 
 # 8. Kernel state per binding on a kernel tunnel path (a namespace of its own).
 if [[ -z $NO_KERNEL_WHY ]]; then
 	bash "$HERE/kernel_state.sh" "$KERNEL_ROUTES" | bench_collect || echo "kernel_state failed"
 else
 	echo "kernel_state: skipped: $NO_KERNEL_WHY"
+fi
+# 8b. The same on the bpf backend: one element of its bindings map.
+if [[ -z $NO_BPF_WHY ]]; then
+	"$BIN/bpf_state" "$BPF_ELEMENTS" | bench_collect || echo "bpf_state failed"
+else
+	echo "bpf_state: skipped: $NO_BPF_WHY"
 fi
 
 # 9. The chart's picture: data received over time across a move, for ODM,
@@ -436,14 +462,14 @@ bench_move_series "plain TCP" tcp || echo "move series plain TCP failed"
 # outages and the replay's stated margin before each (REPLAY_MARGIN_MS in
 # odmagent/replay.h: 2 ms, one datagram at 500/s), and vs the outages alone.
 REPLAY_MOVES=3
-replay_figures() { # replay_figures user|kernel
+replay_figures() { # replay_figures user|kernel|bpf
 	local name=$1 i to dups=0 osent=0 lost=0 sent=0 age=0 outage=0 margin msent row
 	[[ $1 == user ]] && name=userspace
 	margin=$(sed -n 's/^#define REPLAY_MARGIN_MS \([0-9]*\).*/\1/p' "$ODM_REPO/odmagent/replay.h")
 	msent=$(((500 * margin + 999) / 1000))
 	row="replay after a move ($name): duplicates vs datagrams sent in the outage and its ${margin} ms margin ($REPLAY_MOVES moves)"
-	if [[ $1 == kernel && -n $NO_KERNEL_WHY ]]; then
-		echo "replay (kernel): not measured: $NO_KERNEL_WHY"
+	if [[ -n $(no_why "$1") ]]; then
+		echo "replay ($1): not measured: $(no_why "$1")"
 		bench_figure "$row" not-measured - datagrams 'ratio<=1.1'
 		return 0
 	fi
@@ -469,6 +495,7 @@ print(max(a, x), max(o, y))' "$age" "$outage" "$REPLAY_DUP_AGE_MAX_MS" "$REPLAY_
 }
 replay_figures user
 replay_figures kernel
+replay_figures bpf
 
 # 10. The hand-over, ODM against MPTCP: break- and make-before-break, no
 # DAD, the kernel's default DAD and optimistic DAD (tests/bench/handover.sh,

@@ -16,7 +16,8 @@
 #      at once (setsc(3): without a peer, only the agent knows an anchor).
 #   3. The installed odmagent -V, odmctl --version and odmctl run use D.
 #   4. systemd-analyze verify accepts both units (their programs and man
-#      pages looked up in D), which hold only CAP_NET_ADMIN and CAP_NET_RAW;
+#      pages looked up in D), which hold only CAP_NET_ADMIN, CAP_NET_RAW and
+#      CAP_BPF, and allow bpf(2) beside @system-service;
 #      systemd-tmpfiles makes /run/odm from the tmpfiles.d entry.
 #   5. Each sample configuration passes odmagent -n once a key is there.
 #   6. The bash completion offers the commands and options of odmctl --help.
@@ -160,8 +161,11 @@ for u in odmagent.service odmagent-anchor.service; do
 	else
 		not_ok "systemd-analyze verify $u: exit $rc: $(head -c 600 "$TMP/verify")"
 	fi
-	check "$u: only CAP_NET_ADMIN and CAP_NET_RAW" \
-		test "$(grep '^CapabilityBoundingSet=' "$f")" = "CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW"
+
+	check "$u: only CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF" \
+		test "$(grep '^CapabilityBoundingSet=' "$f")" = "CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_BPF"
+	check "$u: bpf(2) allowed beside @system-service (the bpf tunnel backend)" \
+		grep -qx 'SystemCallFilter=bpf' "$f"
 	for k in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes \
 		RuntimeDirectory=odm RuntimeDirectoryPreserve=yes; do
 		check "$u: $k" grep -qx "$k" "$f"

@@ -36,3 +36,11 @@ kernel_backends() {
 	fi
 	[[ -n $KERNEL_BACKENDS ]]
 }
+
+# Run as a program: the names on standard output (nothing if none), what
+# kept the others out on standard error; exit 0 (for the Makefile).
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+	kernel_backends || true
+	[[ -n $KERNEL_BACKENDS_WHY ]] && echo "not: $KERNEL_BACKENDS_WHY" >&2
+	echo "$KERNEL_BACKENDS"
+fi
