@@ -230,8 +230,8 @@ net-san:
 		$(BUILD)/san/libodm.so $(patsubst $(BUILD)/%,$(BUILD)/san/%,$(EXAMPLES))
 	ODM_NET_JOBS=$(JOBS) ODM_BUILD=$(abspath $(BUILD)/san) bash tests/net/run-all.sh '$(NET_SAN_TESTS)'
 
-# The host and replay tests again with both agents on each kernel tunnel
-# backend the kernel runs (kernel: seg6 lightweight tunnels; bpf: tc
+# The host and replay tests (and the anchor's restart on it) again with
+# both agents on each kernel tunnel backend the kernel runs (kernel: seg6 lightweight tunnels; bpf: tc
 # programs; tests/net/lib/kernelpath.sh says which; `net` runs them on the
 # userspace one, make check test_mn there with the sanitized agents only,
 # and test_tunnel_kernel compares each with it on the wire). The CHA
@@ -244,7 +244,7 @@ net-kernel:
 	rc=0; for be in $$kbes; do \
 		echo "net-kernel: tunnel $$be"; \
 		ODM_NET_JOBS=$(JOBS) ODM_TUNNEL=$$be ODM_BUILD=$(abspath $(BUILD)) \
-			bash tests/net/run-all.sh '^test_(mn|replay)$$' || rc=1; \
+			bash tests/net/run-all.sh '^test_(mn|replay|replay_restart)$$' || rc=1; \
 	done; exit $$rc
 
 check:

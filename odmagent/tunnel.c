@@ -51,6 +51,8 @@ static int try_open(struct odm_tunnel *t, const struct odm_tunnel_ops *ops, char
 	rc = ops->open(t);
 	if (rc < 0)
 		log_warn(rc, "backend %s could not open %s", ops->name, t->ifname);
+	else if (ops != &tunnel_bpf_ops)
+		tunnel_bpf_sweep(t->ifname); /* the device may have had them */
 	return rc;
 }
 

@@ -147,5 +147,8 @@ extern const struct odm_tunnel_ops tunnel_userspace_ops;
 extern const struct odm_tunnel_ops tunnel_kernel_ops;
 /* tunnel_bpf.c */
 extern const struct odm_tunnel_ops tunnel_bpf_ops;
+/* The bpf backend's filters for device ifname off every interface: what an
+ * earlier run on it left, when another backend takes the device over */
+void tunnel_bpf_sweep(const char *ifname);
 
 #endif

@@ -63,8 +63,12 @@
  * a timer (the last-traffic times, as tunnel_kernel.c); on the anchor side
  * the unbound packets are looked for this often */
 #define READ_EVERY_MS 100
-/* the host side looks its bindings' outgoing interfaces up this often */
+/* the host side looks its bindings' outgoing interfaces up this often (and
+ * for new interfaces to decapsulate on); an anchor, with many, this many
+ * of them every READ_EVERY_MS, in turn */
 #define ROUTES_EVERY_MS 1000
+#define ROUTES_PER_TICK 64
+#define UNROUTED_MAX 64
 /* the filters' priorities: this base plus a hash of the device's name */
 #define PRIO_BASE 0xc000u
 
@@ -83,8 +87,13 @@ struct bp {
 	uv_timer_t timer;
 	int timer_on;
 	struct replaycap *cap; /* anchor side; NULL: moves replay nothing */
-	int unrouted;          /* a binding has no outgoing interface yet */
-	uint64_t routes_ms;    /* when the host side last looked them all up */
+	/* bindings with no outgoing interface yet, looked up again every tick
+	 * (on overflow: all of them, unrouted_all) */
+	struct in6_addr unrouted[UNROUTED_MAX];
+	size_t n_unrouted;
+	int unrouted_all;
+	uint64_t routes_ms; /* when the host side last looked them all up */
+	size_t cursor;      /* anchor side: the bucket the next look starts at */
 	uint64_t bind_ms;      /* when the last bind began, and for what (kp_moved) */
 	struct in6_addr bind_inner;
 };
@@ -238,6 +247,30 @@ static void attach_ingress(struct bp *p)
 	if_freenameindex(ni);
 }
 
+/* The filters at prio off every interface's ingress and ifname's egress:
+ * this run's, or before settle the earlier run's. */
+static void detach_all(const char *ifname, uint32_t prio)
+{
+	struct if_nameindex *ni;
+	int dev = (int)if_nametoindex(ifname);
+
+	libbpf_set_print(libbpf_log);
+	ni = if_nameindex();
+	if (dev > 0)
+		(void)tunnel_tc_detach(dev, TUNNEL_TC_EGRESS, prio);
+	if (!ni)
+		return;
+	for (struct if_nameindex *i = ni; i->if_index; i++)
+		if ((int)i->if_index != dev)
+			(void)tunnel_tc_detach((int)i->if_index, TUNNEL_TC_INGRESS, prio);
+	if_freenameindex(ni);
+}
+
+void tunnel_bpf_sweep(const char *ifname)
+{
+	detach_all(ifname, prio_of(ifname));
+}
+
 /* This run's programs in place of any earlier run's; 0 or -errno */
 static int attach(struct bp *p)
 {
@@ -276,16 +309,24 @@ static void bp_free(struct bp *p)
 static void refresh(struct bp *p);
 static void take_unbound(struct bp *p);
 
-static void reroute(struct bp *p);
+static void reroute(struct bp *p, size_t budget);
+static void attach_ingress(struct bp *p);
+static void retry_unrouted(struct bp *p);
 
 static void on_timer(uv_timer_t *h)
 {
 	struct bp *p = h->data;
 	uint64_t now = mono_ms();
 
-	if (p->unrouted || (p->t->side == ODM_TUNNEL_HOST && now - p->routes_ms >= ROUTES_EVERY_MS)) {
+	if (p->t->side == ODM_TUNNEL_HOST && (p->n_unrouted || p->unrouted_all ||
+					       now - p->routes_ms >= ROUTES_EVERY_MS)) {
 		p->routes_ms = now;
-		reroute(p);
+		reroute(p, SIZE_MAX); /* a host has a few */
+		if (p->attached)
+			attach_ingress(p); /* a link that came (back) */
+	} else if (p->t->side == ODM_TUNNEL_ANCHOR) {
+		retry_unrouted(p);
+		reroute(p, ROUTES_PER_TICK);
 	}
 	if (p->t->side == ODM_TUNNEL_HOST)
 		refresh(p);
@@ -296,7 +337,7 @@ static void on_timer(uv_timer_t *h)
 static int bp_open(struct odm_tunnel *t)
 {
 	struct bp *p = calloc(1, sizeof *p);
-	int rc, restart;
+	int rc, restart = 0;
 
 	if (!p)
 		return -ENOMEM;
@@ -343,9 +384,12 @@ static int bp_open(struct odm_tunnel *t)
 	t->priv = p;
 	return 0;
 fail_dev:
-	for (size_t i = 0; i < p->n_ifs; i++)
-		(void)tunnel_tc_detach(p->ifs[i], TUNNEL_TC_INGRESS, p->prio);
-	tunnel_dev_drop(t);
+	/* an earlier run's data path is left running (a backend opened in
+	 * this one's place sweeps it, tunnel_bpf_sweep) */
+	if (!restart) {
+		detach_all(t->ifname, prio_of(t->ifname));
+		tunnel_dev_drop(t);
+	}
 fail:
 	bp_free(p);
 	return rc;
@@ -360,9 +404,8 @@ static void bp_close(struct odm_tunnel *t)
 	t->priv = NULL;
 	if (p->timer_on)
 		uv_timer_stop(&p->timer);
-	for (size_t i = 0; i < p->n_ifs; i++)
-		(void)tunnel_tc_detach(p->ifs[i], TUNNEL_TC_INGRESS, p->prio);
-	tunnel_dev_drop(t); /* its egress filter and routes go with it */
+	detach_all(t->ifname, p->prio); /* before settle: the earlier run's */
+	tunnel_dev_drop(t); /* its routes go with it */
 	bp_free(p);
 }
 
@@ -389,47 +432,88 @@ static int pick_source(const struct in6_addr *remote, struct in6_addr *src)
 	return rc;
 }
 
-/* The interface the kernel routes local -> remote out of, or 0 (no route
- * yet: the binding's packets are dropped until a later look finds one,
- * p->unrouted counts them) */
-static uint32_t out_of(struct bp *p, const struct in6_addr *local, const struct in6_addr *remote)
+/* The interface the kernel routes local -> remote out of, or 0: no route
+ * (yet), the binding of inner is noted to be looked up again each tick,
+ * its packets dropped until then. */
+static uint32_t out_of(struct bp *p, const struct in6_addr *inner, const struct in6_addr *local,
+		       const struct in6_addr *remote)
 {
 	int oif = netconf_route_oif(remote, IN6_IS_ADDR_UNSPECIFIED(local) ? NULL : local);
 
 	if (oif > 0)
 		return (uint32_t)oif;
-	p->unrouted = 1;
+	for (size_t i = 0; i < p->n_unrouted; i++)
+		if (memcmp(&p->unrouted[i], inner, sizeof *inner) == 0)
+			return 0;
+	if (p->n_unrouted < UNROUTED_MAX)
+		p->unrouted[p->n_unrouted++] = *inner;
+	else
+		p->unrouted_all = 1;
 	log_debug("bpf backend: no route to the outer destination yet (%s); looked for again",
 		  strerror(-oif));
 	return 0;
 }
 
-/*
- * Every binding's outgoing interface looked up again, and written where it
- * changed: after a binding found no route (p->unrouted), and on the host
- * side every ROUTES_EVERY_MS (its routes change with its links, between
- * binds). An anchor's routes to care-of addresses are taken as they were
- * at bind time otherwise.
- */
-static void reroute(struct bp *p)
+/* e's outgoing interface looked up again and written if it changed; 1 if
+ * it has one now */
+static int route_again(struct bp *p, const struct tunnel_entry *e)
 {
-	p->unrouted = 0;
-	for (size_t i = 0; i < p->tt.nbuckets; i++)
-		for (struct tunnel_entry *e = p->tt.tab[i]; e; e = e->next) {
-			struct odm_bpf_bind v;
-			uint32_t oif;
+	struct odm_bpf_bind v;
+	uint32_t oif;
 
-			if (bpf_map_lookup_elem(p->binds, &e->inner, &v) < 0)
-				continue;
-			if ((v.ifindex && p->t->side == ODM_TUNNEL_ANCHOR) ||
-			    IN6_IS_ADDR_UNSPECIFIED(&e->local))
-				continue;
-			oif = out_of(p, &e->local, &e->remote);
-			if (oif != v.ifindex) {
-				v.ifindex = oif;
-				(void)bpf_map_update_elem(p->binds, &e->inner, &v, BPF_EXIST);
-			}
-		}
+	if (IN6_IS_ADDR_UNSPECIFIED(&e->local) ||
+	    bpf_map_lookup_elem(p->binds, &e->inner, &v) < 0)
+		return 1; /* nothing to route (yet), or gone */
+	oif = out_of(p, &e->inner, &e->local, &e->remote);
+	if (oif != v.ifindex) {
+		v.ifindex = oif;
+		(void)bpf_map_update_elem(p->binds, &e->inner, &v, BPF_EXIST);
+	}
+	return oif != 0;
+}
+
+/* The bindings noted without an outgoing interface, looked up again. */
+static void retry_unrouted(struct bp *p)
+{
+	size_t n = p->n_unrouted;
+	struct in6_addr v[UNROUTED_MAX];
+
+	memcpy(v, p->unrouted, n * sizeof v[0]);
+	p->n_unrouted = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct tunnel_entry *e = tunnel_table_find(&p->tt, &v[i]);
+
+		if (e)
+			(void)route_again(p, e);
+	}
+}
+
+/*
+ * Outgoing interfaces looked up again, as routes change between binds (a
+ * link flaps, a default router goes): budget bindings from where the last
+ * look stopped (whole buckets), or all of them after the list of unrouted
+ * ones overflowed.
+ */
+static void reroute(struct bp *p, size_t budget)
+{
+	size_t done = 0, nb = p->tt.nbuckets;
+
+	if (p->unrouted_all) {
+		p->unrouted_all = 0;
+		budget = SIZE_MAX;
+	}
+	if (budget >= p->tt.count) {
+		p->cursor = 0;
+		budget = SIZE_MAX;
+	}
+	for (size_t k = 0; k < nb && done < budget; k++) {
+		size_t b = (p->cursor + k) % nb;
+
+		for (const struct tunnel_entry *e = p->tt.tab[b]; e; e = e->next, done++)
+			(void)route_again(p, e);
+		if (done >= budget)
+			p->cursor = (b + 1) % nb;
+	}
 }
 
 static int local_add(struct bp *p, const struct in6_addr *local)
@@ -492,7 +576,7 @@ static int bp_bind(struct odm_tunnel *t, const struct in6_addr *inner,
 	memcpy(&v.local, &src, sizeof v.local);
 	memcpy(&v.remote, remote, sizeof v.remote);
 	/* no source yet: dropped until a bind gives the care-of address */
-	v.ifindex = IN6_IS_ADDR_UNSPECIFIED(&src) ? 0 : out_of(p, &src, remote);
+	v.ifindex = IN6_IS_ADDR_UNSPECIFIED(&src) ? 0 : out_of(p, inner, &src, remote);
 	if (!had && !(e = tunnel_table_add(&p->tt, inner))) {
 		rc = -ENOMEM;
 		goto undo;

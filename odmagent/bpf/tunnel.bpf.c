@@ -17,16 +17,21 @@
  *     it learned. A packet with no binding is dropped and counted.
  *   odm_decap, at the ingress of the Ethernet interfaces: an IPv6-in-IPv6
  *     packet to a local endpoint (or, on an anchor, one whose inner source
- *     is in the guarded prefix) is accepted only if (outer destination,
- *     outer source) is the binding of its anchored address; then the outer
- *     header goes and the inner packet goes on up the stack as if it had
- *     arrived so. Everything else of ours is dropped and counted; packets
- *     not for a tunnel are left to the next filter and the stack.
+ *     is in the guarded prefix, as the kernel backend's nftables table
+ *     does: packets for bindings it does not have, before it has any) is
+ *     accepted only if (outer destination, outer source) is the binding of
+ *     its anchored address; then the outer header goes and the inner
+ *     packet goes on up the stack as if it had arrived so. Everything else
+ *     of ours is dropped and counted (on an anchor, those with no binding
+ *     are also recorded for the agent); all other packets are left to the
+ *     next filter and the stack.
  *
- * The checks of tunnel_guard.h hold here too: no packet nested deeper than
- * nest_max IPv6-in-IPv6 levels enters or leaves, and an anchor does not
- * take in a packet to its own guarded prefix (it would go straight back
- * into the tunnel). The outer header: version 6, traffic class and flow
+ * The checks of tunnel_guard.h hold here too, but for extension headers:
+ * no packet nested deeper than nest_max IPv6-in-IPv6 levels (counted along
+ * next headers 41 directly after each other; tunnel_nesting also walks
+ * Hop-by-Hop, Routing and Destination Options headers) enters or leaves,
+ * and an anchor does not take in a packet to its own guarded prefix or to
+ * an address it anchors (it would go straight back into the tunnel). The outer header: version 6, traffic class and flow
  * label 0, hop limit 64, next header 41 and no extension header, as the
  * userspace backend's raw socket sends it.
  *
@@ -227,8 +232,11 @@ int odm_decap(struct __sk_buff *skb)
 		return count(ODM_BPF_DROPPED);
 	if (levels(skb, ETH_HLEN, o.nexthdr) > c->nest_max)
 		return count(ODM_BPF_LOOPED);
-	if (c->side && c->has_guard &&
-	    in_prefix(&c->guard, c->guard_plen, (struct odm_bpf_addr *)&in.daddr))
+	/* an anchor would send it straight back into the tunnel: to its
+	 * guarded prefix, or to an address it anchors */
+	if (c->side && ((c->has_guard &&
+			 in_prefix(&c->guard, c->guard_plen, (struct odm_bpf_addr *)&in.daddr)) ||
+			bpf_map_lookup_elem(&binds, &in.daddr)))
 		return count(ODM_BPF_LOOPED);
 	if (bpf_skb_adjust_room(skb, -OUTER_LEN, BPF_ADJ_ROOM_MAC,
 				BPF_F_ADJ_ROOM_FIXED_GSO | BPF_F_ADJ_ROOM_DECAP_L3_IPV6) < 0 &&

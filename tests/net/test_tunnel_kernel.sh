@@ -134,6 +134,7 @@ for KBE in $KBES; do
 
 	# ---------------------------------------------------------------- 2. spoofing
 	ODM_TUNNEL=$KBE odm_agents_up
+	: >"$ODM_DIR/udp-sink.log" # (topo_spawn appends: the last backend's lines go)
 	odm_udp_sink 7777
 	SINK=$TOPO_SPAWNED_PID
 	# a client that holds a CHoA (one datagram, then quiet) for the section
@@ -205,8 +206,10 @@ for KBE in $KBES; do
 	echo "while the host agent was dead: $(((S1 - S0) / 1024)) KiB in 1.5 s"
 	check "the download goes on while the host agent is dead ($S0 -> $S1 bytes)" \
 		test "$S1" -gt $((S0 + 4 * 1024 * 1024))
+	TAKEN0=$(grep -c "taken over" "$MN_AGENT_LOG" || true)
 	odm_agent_start mn
-	check "the restarted agent takes the lease over" grep -q "taken over" "$MN_AGENT_LOG"
+	check "the restarted agent takes the lease over" \
+		test "$(grep -c "taken over" "$MN_AGENT_LOG" || true)" -gt "$TAKEN0"
 	check "$KBE: it runs that backend again" test "$(odm_tunnel_backend mn)" = "$KBE"
 	odm_download_ok "kill -9"
 	check "the lease ends after curl" wait_for 5 no_lease
