@@ -7,4 +7,5 @@
 # Exit 0 pass, 1 fail, 77 skip (as test_replay.sh).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-ODM_TUNNEL_ENCAP=udp exec bash "$HERE/test_replay.sh"
+# (the userspace backend, the one that carries it, whatever ODM_TUNNEL the run has)
+ODM_TUNNEL=user ODM_TUNNEL_ENCAP=udp exec bash "$HERE/test_replay.sh"
