@@ -69,6 +69,8 @@
 #define ROUTES_EVERY_MS 1000
 #define ROUTES_PER_TICK 64
 #define UNROUTED_MAX 64
+/* interfaces noted as having the decapsulating program, at most */
+#define IFS_MAX 1024
 /* the filters' priorities: this base plus a hash of the device's name */
 #define PRIO_BASE 0xc000u
 
@@ -88,10 +90,9 @@ struct bp {
 	int timer_on;
 	struct replaycap *cap; /* anchor side; NULL: moves replay nothing */
 	/* bindings with no outgoing interface yet, looked up again every tick
-	 * (on overflow: all of them, unrouted_all) */
+	 * (those past UNROUTED_MAX wait for their turn in reroute) */
 	struct in6_addr unrouted[UNROUTED_MAX];
 	size_t n_unrouted;
-	int unrouted_all;
 	uint64_t routes_ms; /* when the host side last looked them all up */
 	size_t cursor;      /* anchor side: the bucket the next look starts at */
 	uint64_t bind_ms;      /* when the last bind began, and for what (kp_moved) */
@@ -226,6 +227,8 @@ static void attach_ingress(struct bp *p)
 
 		if (idx == p->t->ifindex || has_if(p, idx) || tunnel_tc_is_ether(idx) != 1)
 			continue;
+		if (p->n_ifs == IFS_MAX)
+			p->n_ifs = 0; /* interfaces came and went: attach is a replace */
 		if (p->n_ifs == p->cap_ifs) {
 			size_t cap = p->cap_ifs ? 2 * p->cap_ifs : 8;
 			int *v = realloc(p->ifs, cap * sizeof *v);
@@ -235,14 +238,15 @@ static void attach_ingress(struct bp *p)
 			p->ifs = v;
 			p->cap_ifs = cap;
 		}
-		rc = tunnel_tc_attach(idx, TUNNEL_TC_INGRESS, p->decap_fd, p->prio);
-		if (rc < 0) {
-			log_warn(rc, "bpf backend: decapsulation on %s", i->if_name);
-			continue;
-		}
+		/* noted either way: one that refuses is not tried (and logged)
+		 * again every second */
 		p->ifs[p->n_ifs++] = idx;
-		log_debug("bpf backend: decapsulating on %s (tc ingress, priority %u)", i->if_name,
-			  p->prio);
+		rc = tunnel_tc_attach(idx, TUNNEL_TC_INGRESS, p->decap_fd, p->prio);
+		if (rc < 0)
+			log_warn(rc, "bpf backend: no decapsulation on %s", i->if_name);
+		else
+			log_debug("bpf backend: decapsulating on %s (tc ingress, priority %u)",
+				  i->if_name, p->prio);
 	}
 	if_freenameindex(ni);
 }
@@ -254,16 +258,19 @@ static void detach_all(const char *ifname, uint32_t prio)
 	struct if_nameindex *ni;
 	int dev = (int)if_nametoindex(ifname);
 
-	libbpf_set_print(libbpf_log);
+	/* most interfaces have no such filter (or no clsact): libbpf would
+	 * warn for each */
+	libbpf_set_print(NULL);
 	ni = if_nameindex();
 	if (dev > 0)
 		(void)tunnel_tc_detach(dev, TUNNEL_TC_EGRESS, prio);
-	if (!ni)
-		return;
-	for (struct if_nameindex *i = ni; i->if_index; i++)
-		if ((int)i->if_index != dev)
-			(void)tunnel_tc_detach((int)i->if_index, TUNNEL_TC_INGRESS, prio);
-	if_freenameindex(ni);
+	if (ni) {
+		for (struct if_nameindex *i = ni; i->if_index; i++)
+			if ((int)i->if_index != dev)
+				(void)tunnel_tc_detach((int)i->if_index, TUNNEL_TC_INGRESS, prio);
+		if_freenameindex(ni);
+	}
+	libbpf_set_print(libbpf_log);
 }
 
 void tunnel_bpf_sweep(const char *ifname)
@@ -318,13 +325,19 @@ static void on_timer(uv_timer_t *h)
 	struct bp *p = h->data;
 	uint64_t now = mono_ms();
 
-	if (p->t->side == ODM_TUNNEL_HOST && (p->n_unrouted || p->unrouted_all ||
-					       now - p->routes_ms >= ROUTES_EVERY_MS)) {
-		p->routes_ms = now;
-		reroute(p, SIZE_MAX); /* a host has a few */
-		if (p->attached)
-			attach_ingress(p); /* a link that came (back) */
-	} else if (p->t->side == ODM_TUNNEL_ANCHOR) {
+	if (p->t->side == ODM_TUNNEL_HOST) {
+		int due = now - p->routes_ms >= ROUTES_EVERY_MS;
+
+		if (p->n_unrouted || due) {
+			p->n_unrouted = 0; /* the walk notes those still without */
+			reroute(p, SIZE_MAX); /* a host has a few */
+		}
+		if (due) {
+			p->routes_ms = now;
+			if (p->attached)
+				attach_ingress(p); /* a link that came (back) */
+		}
+	} else {
 		retry_unrouted(p);
 		reroute(p, ROUTES_PER_TICK);
 	}
@@ -447,8 +460,6 @@ static uint32_t out_of(struct bp *p, const struct in6_addr *inner, const struct 
 			return 0;
 	if (p->n_unrouted < UNROUTED_MAX)
 		p->unrouted[p->n_unrouted++] = *inner;
-	else
-		p->unrouted_all = 1;
 	log_debug("bpf backend: no route to the outer destination yet (%s); looked for again",
 		  strerror(-oif));
 	return 0;
@@ -490,18 +501,13 @@ static void retry_unrouted(struct bp *p)
 
 /*
  * Outgoing interfaces looked up again, as routes change between binds (a
- * link flaps, a default router goes): budget bindings from where the last
- * look stopped (whole buckets), or all of them after the list of unrouted
- * ones overflowed.
+ * link flaps, a default router goes): budget bindings (whole buckets, so a
+ * few more) from where the last look stopped.
  */
 static void reroute(struct bp *p, size_t budget)
 {
 	size_t done = 0, nb = p->tt.nbuckets;
 
-	if (p->unrouted_all) {
-		p->unrouted_all = 0;
-		budget = SIZE_MAX;
-	}
 	if (budget >= p->tt.count) {
 		p->cursor = 0;
 		budget = SIZE_MAX;
