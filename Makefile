@@ -266,7 +266,8 @@ demo:
 	ODM_BUILD=$(abspath $(BUILD)) bash tests/net/demo.sh
 
 # Bench programs that need the agent's code (the others run.sh compiles itself).
-BENCH_AGENT := $(BUILD)/bench/anchor_bench $(BUILD)/bench/bu_flood $(BUILD)/bench/bpf_state
+BENCH_AGENT := $(BUILD)/bench/anchor_bench $(BUILD)/bench/bu_flood $(BUILD)/bench/bpf_state \
+	$(BUILD)/bench/bpf_binds
 $(BUILD)/bench/%: tests/bench/%.c tests/bench/bench_bu.h $(call obj,$(AGENT_SRC)) $(CORE_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o %.a,$^) \

@@ -81,6 +81,14 @@ struct bp {
 	int encap_fd, decap_fd;                   /* program fds */
 	uint32_t prio;
 	int attached; /* this run's programs are in place (else at settle) */
+	/* the local endpoints and how many bindings each has (an anchor has
+	 * one, a host one per access link: a short list, no walk of the
+	 * bindings per bind) */
+	struct lref {
+		struct in6_addr addr;
+		size_t n;
+	} *lrefs;
+	size_t n_lrefs, cap_lrefs;
 	int *ifs;     /* the interfaces this run's decap program is on */
 	size_t n_ifs, cap_ifs;
 	struct tunnel_table tt;
@@ -305,6 +313,7 @@ static void bp_free(struct bp *p)
 		bpf_object__close(p->obj);
 	p->obj = NULL;
 	tunnel_table_free(&p->tt);
+	free(p->lrefs);
 	free(p->ifs);
 	p->ifs = NULL;
 	if (p->timer_on)
@@ -522,6 +531,50 @@ static void reroute(struct bp *p, size_t budget)
 	}
 }
 
+static struct lref *lref_find(struct bp *p, const struct in6_addr *a)
+{
+	for (size_t i = 0; i < p->n_lrefs; i++)
+		if (memcmp(&p->lrefs[i].addr, a, sizeof *a) == 0)
+			return &p->lrefs[i];
+	return NULL;
+}
+
+/* one binding more at local a; 0 or -ENOMEM */
+static int lref_inc(struct bp *p, const struct in6_addr *a)
+{
+	struct lref *r = lref_find(p, a);
+
+	if (r) {
+		r->n++;
+		return 0;
+	}
+	if (p->n_lrefs == p->cap_lrefs) {
+		size_t cap = p->cap_lrefs ? 2 * p->cap_lrefs : 4;
+		struct lref *v = realloc(p->lrefs, cap * sizeof *v);
+
+		if (!v)
+			return -ENOMEM;
+		p->lrefs = v;
+		p->cap_lrefs = cap;
+	}
+	p->lrefs[p->n_lrefs].addr = *a;
+	p->lrefs[p->n_lrefs++].n = 1;
+	return 0;
+}
+
+/* one binding fewer at local a: how many it has left */
+static size_t lref_dec(struct bp *p, const struct in6_addr *a)
+{
+	struct lref *r = lref_find(p, a);
+
+	if (!r)
+		return 0;
+	if (--r->n)
+		return r->n;
+	*r = p->lrefs[--p->n_lrefs];
+	return 0;
+}
+
 static int local_add(struct bp *p, const struct in6_addr *local)
 {
 	uint32_t one = 1;
@@ -570,12 +623,13 @@ static int bp_bind(struct odm_tunnel *t, const struct in6_addr *inner,
 	if (had && memcmp(&e->local, &src, sizeof src) == 0 &&
 	    memcmp(&e->remote, remote, sizeof *remote) == 0)
 		return 0; /* a refresh: nothing to write */
-	new_local = !IN6_IS_ADDR_UNSPECIFIED(&src) &&
-		    tunnel_table_count_local(&p->tt, &src) == 0;
+	new_local = !IN6_IS_ADDR_UNSPECIFIED(&src) && !lref_find(p, &src);
 	if (new_local && (rc = local_add(p, &src)) < 0) {
 		log_warn(rc, "bpf backend: local endpoint");
 		return rc;
 	}
+	if (!IN6_IS_ADDR_UNSPECIFIED(&src) && (rc = lref_inc(p, &src)) < 0)
+		goto undo;
 	memset(&v, 0, sizeof v);
 	if (had)
 		(void)bpf_map_lookup_elem(p->binds, inner, &v);
@@ -585,22 +639,25 @@ static int bp_bind(struct odm_tunnel *t, const struct in6_addr *inner,
 	v.ifindex = IN6_IS_ADDR_UNSPECIFIED(&src) ? 0 : out_of(p, inner, &src, remote);
 	if (!had && !(e = tunnel_table_add(&p->tt, inner))) {
 		rc = -ENOMEM;
-		goto undo;
+		goto undo_ref;
 	}
 	if (bpf_map_update_elem(p->binds, inner, &v, BPF_ANY) < 0) {
 		rc = -errno;
 		log_warn(rc, "bpf backend: binding element");
 		if (!had)
 			(void)tunnel_table_del(&p->tt, inner);
-		goto undo;
+		goto undo_ref;
 	}
 	old_local = had ? e->local : src;
 	e->local = src;
 	e->remote = *remote;
-	if (had && memcmp(&old_local, &src, sizeof src) != 0 &&
-	    !IN6_IS_ADDR_UNSPECIFIED(&old_local) && tunnel_table_count_local(&p->tt, &old_local) == 0)
+	/* the binding's count moves from its old local endpoint to src */
+	if (had && !IN6_IS_ADDR_UNSPECIFIED(&old_local) && lref_dec(p, &old_local) == 0)
 		local_del(p, &old_local);
 	return 0;
+undo_ref:
+	if (!IN6_IS_ADDR_UNSPECIFIED(&src))
+		(void)lref_dec(p, &src);
 undo:
 	if (new_local)
 		local_del(p, &src);
@@ -623,7 +680,7 @@ static int bp_unbind(struct odm_tunnel *t, const struct in6_addr *inner)
 	replaycap_forget(p->cap, inner);
 	(void)bpf_map_delete_elem(p->binds, inner);
 	rc = tunnel_table_del(&p->tt, inner);
-	if (!IN6_IS_ADDR_UNSPECIFIED(&local) && tunnel_table_count_local(&p->tt, &local) == 0) {
+	if (!IN6_IS_ADDR_UNSPECIFIED(&local) && lref_dec(p, &local) == 0) {
 		local_del(p, &local);
 		if (p->cap && p->tt.count == 0)
 			(void)replaycap_source(p->cap, NULL);

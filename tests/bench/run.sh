@@ -45,7 +45,8 @@
 #      and then each kernel backend the kernel runs;
 #   8. the kernel's memory per seg6 route, the state a binding costs on a
 #      kernel tunnel path (tests/bench/kernel_state.sh), and per element of
-#      the bpf backend's bindings map (tests/bench/bpf_state.c);
+#      the bpf backend's bindings map (tests/bench/bpf_state.c), with its
+#      binds per second at 100 000 bindings (tests/bench/bpf_binds.c);
 #   9. for the chart: the data a download receives over time across a move,
 #      with ODM, MPTCP and plain TCP (tests/bench/move_series.sh);
 #  9b. the anchor's replay after a move, per backend: duplicates a
@@ -83,6 +84,7 @@ ANCHOR_BINDINGS=${BENCH_ANCHOR_BINDINGS:-1000000}
 FLOOD_BUS=${BENCH_FLOOD_BUS:-60000}
 KERNEL_ROUTES=${BENCH_KERNEL_ROUTES:-20000}
 BPF_ELEMENTS=${BENCH_BPF_ELEMENTS:-200000}
+BPF_BINDS=${BENCH_BPF_BINDS:-100000}
 
 # the kernel backends' rows: measured where the kernel runs them, else said
 # not measured with this (kernel: tests/net/lib/seg6.sh; bpf: the agent's
@@ -441,11 +443,27 @@ if [[ -z $NO_KERNEL_WHY ]]; then
 else
 	echo "kernel_state: skipped: $NO_KERNEL_WHY"
 fi
-# 8b. The same on the bpf backend: one element of its bindings map.
+# 8b. The same on the bpf backend: one element of its bindings map; and how
+# its bind scales on an anchor (the real backend binding BPF_BINDS new
+# addresses, in a namespace of its own with a route toward the care-of
+# addresses: a veth and documentation addresses).
+bpf_binds() {
+	local ns=odmbb$$ rc=0
+	ip netns add "$ns" || return 1
+	ip -n "$ns" link set lo up &&
+		ip -n "$ns" link add name bbva type veth peer name bbvb &&
+		ip -n "$ns" link set bbva up && ip -n "$ns" link set bbvb up &&
+		ip -n "$ns" -6 addr add 2001:db8:ca::10/64 dev bbva nodad &&
+		ip -n "$ns" -6 route add default via 2001:db8:ca::1 dev bbva &&
+		ip netns exec "$ns" "$BIN/bpf_binds" 2001:db8:ca::10 "$BPF_BINDS" | bench_collect || rc=1
+	ip netns del "$ns"
+	return "$rc"
+}
 if [[ -z $NO_BPF_WHY ]]; then
 	"$BIN/bpf_state" "$BPF_ELEMENTS" | bench_collect || echo "bpf_state failed"
+	bpf_binds || echo "bpf_binds failed"
 else
-	echo "bpf_state: skipped: $NO_BPF_WHY"
+	echo "bpf_state, bpf_binds: skipped: $NO_BPF_WHY"
 fi
 
 # 9. The chart's picture: data received over time across a move, for ODM,
