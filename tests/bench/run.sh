@@ -222,8 +222,15 @@ else
 fi
 
 # 3. Throughput through the tunnel vs the direct path, same run.
-iperf_mbps() { # iperf_mbps [iperf3 args...] -> Mbit/s received
-	nsq mn "$@" -J | /usr/bin/python3 -c 'import json,sys; print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))'
+iperf_mbps() { # iperf_mbps [iperf3 args...] -> Mbit/s received (0, and why, when it failed)
+	nsq mn "$@" -J | /usr/bin/python3 -c 'import json, sys
+j = {}
+try:
+    j = json.loads(sys.stdin.read())
+    print(int(j["end"]["sum_received"]["bits_per_second"] / 1e6))
+except (ValueError, KeyError, TypeError):
+    print("iperf3 failed: %s" % j.get("error", "no result"), file=sys.stderr)
+    print(0)'
 }
 # detour on|off - core sends mn's traffic with cn through cha as a plain
 # router, both ways (policy rules by incoming interface, so what comes back
@@ -249,7 +256,6 @@ detour_taken() {
 tput_one() { # tput_one up|down direct|detour|tunnel -> Mbit/s
 	local rev=()
 	[[ $1 == down ]] && rev=(-R)
-	topo_start_iperf cn >/dev/null
 	case $2 in
 	direct) iperf_mbps iperf3 -6 -c "$CN_ADDR" -t "$SECS" "${rev[@]}" ;;
 	detour)
@@ -266,8 +272,12 @@ tput_one() { # tput_one up|down direct|detour|tunnel -> Mbit/s
 	tunnel) iperf_mbps "${shim[@]}" iperf3 -6 -c cn.example.test -t "$SECS" "${rev[@]}" ;;
 	esac
 }
-# tput_into up|down KIND - tput_one into tput's d (direct), v (detour) or t
+# tput_into up|down KIND - tput_one into tput's d (direct), v (detour) or t,
+# against a fresh iperf3 server (started here, not in tput_one's subshell,
+# so that the next start finds and stops this one: iperf3 serves one test
+# at a time, and a server left behind holds the port)
 tput_into() {
+	topo_start_iperf cn >/dev/null
 	case $2 in
 	direct) d=$(tput_one "$1" direct) ;;
 	detour) v=$(tput_one "$1" detour) ;;

@@ -17,7 +17,10 @@
 #      over, the download completes with the right sha256;
 #   4. a clean stop leaves nothing: no device, nftables table, decapsulation
 #      rule, route or tc filter, and the rule to the local table is back at
-#      priority 0.
+#      priority 0;
+#   5. (bpf) both agents killed mid-download, then started on the userspace
+#      backend: it removes the bpf filters, and its tunnel carries the
+#      download on.
 #
 # Exit 0 pass, 1 fail, 77 skip (not root, a tool or both kernel paths missing).
 set -euo pipefail
@@ -75,6 +78,16 @@ kernel_leftovers() {
 	for i in $ifs; do
 		nsq "$h" tc filter show dev "$i" ingress 2>/dev/null | grep -e odm_ || true
 	done
+}
+
+# the bpf backend's filters on HOST (any interface's ingress, DEV's egress)
+bpf_filters() {
+	local h=$1 dev=$2 ifs i
+	ifs=$(nsq "$h" ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }')
+	for i in $ifs; do
+		nsq "$h" tc filter show dev "$i" ingress 2>/dev/null | grep -e odm_ || true
+	done
+	nsq "$h" tc filter show dev "$dev" egress 2>/dev/null | grep -e odm_ || true
 }
 
 topo_up
@@ -218,6 +231,34 @@ for KBE in $KBES; do
 	check "$KBE: mn: nothing left after the restarted agent stopped" \
 		test -z "$(kernel_leftovers mn "$ODM_TUN_MN")"
 	topo_kill "$SINK"
+
+	# ------------------------------------------------------------ 5. bpf, then another backend
+	# Both agents killed with their programs in place, then started on the
+	# userspace backend on the same devices (the configuration changed
+	# after a crash): the filters must go, or the old egress program would
+	# take the packets routed into the device before the agent reads them.
+	[[ $KBE == bpf ]] || continue
+	ODM_TUNNEL=bpf odm_agents_up
+	odm_download sweep 40m 40
+	check "sweep: 2 MiB through the bpf tunnel" wait_for 20 odm_got_mb "$OUT" 2
+	odm_agent_kill9 mn
+	odm_agent_kill9 cha
+	check "sweep: the killed agents' filters are in place" test -n "$(bpf_filters mn "$ODM_TUN_MN")"
+	sed -i 's/^tunnel bpf$/tunnel user/' "$ODM_DIR/mn.conf" "$ODM_DIR/cha.conf"
+	odm_agent_start cha
+	odm_agent_start mn
+	check "sweep: both agents run the userspace backend now" \
+		test "$(odm_tunnel_backend mn)/$(odm_tunnel_backend cha)" = userspace/userspace
+	check "sweep: no bpf filter is left on mn" test -z "$(bpf_filters mn "$ODM_TUN_MN")"
+	check "sweep: no bpf filter is left on cha" test -z "$(bpf_filters cha "$ODM_TUN_CHA")"
+	S0=$(size_of "$OUT")
+	user_tx() { (($(odm_status mn | json 'j["tunnel"]["tx"]') > 0)); }
+	check "sweep: the download goes on through the userspace tunnel" wait_for 5 user_tx
+	sleep 1
+	check "sweep: and grows ($S0 -> $(size_of "$OUT") bytes)" test "$(size_of "$OUT")" -gt "$S0"
+	kill "$CURL_PID" 2>/dev/null || true
+	wait "$CURL_PID" 2>/dev/null || true
+	odm_agents_down
 done
 
 check "no sanitizer report in the agents' logs" odm_agent_logs_clean
