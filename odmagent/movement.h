@@ -53,6 +53,7 @@ void movement_close(struct movement *m);
  * tentative or on the tunnel device: not usable as CoA), -errno.
  * current (may be NULL): the CoA in use; when the kernel picks it again it
  * is taken as it is, without the address dump that checks a new one.
+ * m may be NULL: the kernel's pick is taken without that check.
  */
 int movement_coa(struct movement *m, const struct in6_addr *anchor,
 		 const struct in6_addr *current, struct in6_addr *coa);

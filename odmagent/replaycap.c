@@ -44,6 +44,9 @@ struct pending {
 
 struct replaycap {
 	uv_loop_t *loop;
+	/* when the backend's last bind began, and for what (replaycap_bind_began) */
+	uint64_t bind_ms;
+	struct in6_addr bind_inner;
 	int fd, raw_fd;
 	uint8_t *ring;
 	size_t ring_len;
@@ -300,11 +303,24 @@ int replaycap_source(struct replaycap *c, const struct in6_addr *src)
 	return c ? set_filter(c, src) : -EINVAL;
 }
 
-void replaycap_binding_moved(struct replaycap *c, const struct tunnel_entry *e,
-			     uint64_t began_ms, int has_lost, uint32_t lost_ago_ms)
+void replaycap_bind_began(struct replaycap *c, const struct in6_addr *inner, uint64_t now_ms)
 {
+	if (!c)
+		return;
+	c->bind_ms = now_ms;
+	c->bind_inner = *inner;
+}
+
+void replaycap_binding_moved(struct replaycap *c, const struct tunnel_entry *e, int has_lost,
+			     uint32_t lost_ago_ms)
+{
+	uint64_t at;
+
+	if (!c)
+		return;
+	at = c->bind_ms && IN6_ARE_ADDR_EQUAL(&c->bind_inner, &e->inner) ? c->bind_ms : mono_ms();
 	replaycap_moved(c, &e->inner, &e->remote,
-			replay_from_ms(began_ms, has_lost, lost_ago_ms, e->st.last_rx_ms),
+			replay_from_ms(at, has_lost, lost_ago_ms, e->st.last_rx_ms),
 			has_lost ? "the host's outage" : "no outage given: since last heard from");
 }
 

@@ -72,13 +72,20 @@ int replaycap_source(struct replaycap *c, const struct in6_addr *src);
 void replaycap_moved(struct replaycap *c, const struct in6_addr *inner,
 		     const struct in6_addr *remote, uint64_t since_ms, const char *why);
 /*
- * A kernel backend's moved op (tunnel.h) for e, whose bind for the move
- * began at began_ms: replaycap_moved from where replay_from_ms (replay.h)
- * puts the outage's start (the host said it lost its old care-of address
- * lost_ago_ms before its BU, has_lost; else since e was last heard from).
+ * A kernel backend's bind of inner began at now_ms: a move's replay window
+ * is counted from there (replaycap_binding_moved), not from after the
+ * bind's own work (netlink and nftables take tens of ms on a busy host).
  */
-void replaycap_binding_moved(struct replaycap *c, const struct tunnel_entry *e,
-			     uint64_t began_ms, int has_lost, uint32_t lost_ago_ms);
+void replaycap_bind_began(struct replaycap *c, const struct in6_addr *inner, uint64_t now_ms);
+/*
+ * A kernel backend's moved op (tunnel.h) for e: replaycap_moved from where
+ * replay_from_ms (replay.h) puts the outage's start, counted back from when
+ * e's bind began (replaycap_bind_began; now if another bind came since):
+ * the host said it lost its old care-of address lost_ago_ms before its BU
+ * (has_lost), else since e was last heard from.
+ */
+void replaycap_binding_moved(struct replaycap *c, const struct tunnel_entry *e, int has_lost,
+			     uint32_t lost_ago_ms);
 /* inner's binding is gone: its kept packets and any pending replay too */
 void replaycap_forget(struct replaycap *c, const struct in6_addr *inner);
 

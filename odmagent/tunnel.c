@@ -67,28 +67,34 @@ static int carries(const struct odm_tunnel_ops *ops, enum odm_tunnel_encap encap
 	return encap == ODM_ENCAP_IP6IP6 || ops == &tunnel_userspace_ops;
 }
 
+/* 0 if ops can run here on both sides, -errno (why: its probe's words) */
+static int probe_both(const struct odm_tunnel_ops *ops, char *why, size_t len)
+{
+	int rc;
+
+	why[0] = '\0';
+	rc = ops->probe(ODM_TUNNEL_HOST, why, len);
+	return rc < 0 ? rc : ops->probe(ODM_TUNNEL_ANCHOR, why, len);
+}
+
 int tunnel_probe(const char *backend, const char **chosen, char *why, size_t len)
 {
-	int is_auto = !backend || !*backend || strcmp(backend, "auto") == 0;
 	int rc = -ENODEV;
 
 	*chosen = NULL;
 	why[0] = '\0';
-	for (size_t i = 0; i < N_BACKENDS; i++) {
-		const struct odm_tunnel_ops *ops = backends[i];
+	if (backend && *backend && strcmp(backend, "auto") != 0) {
+		const struct odm_tunnel_ops *ops = by_name(backend);
 
-		if (!is_auto && ops != by_name(backend))
-			continue;
+		if (!ops)
+			return -ENOENT;
 		*chosen = ops->name;
-		why[0] = '\0';
-		rc = ops->probe(ODM_TUNNEL_HOST, why, len);
-		if (rc == 0)
-			rc = ops->probe(ODM_TUNNEL_ANCHOR, why, len);
-		if (rc == 0 || !is_auto)
-			return rc;
+		return probe_both(ops, why, len);
 	}
-	if (!is_auto && !*chosen)
-		return -ENOENT;
+	for (size_t i = 0; i < N_BACKENDS && rc < 0; i++) {
+		*chosen = backends[i]->name;
+		rc = probe_both(backends[i], why, len);
+	}
 	return rc;
 }
 

@@ -44,8 +44,8 @@
 
 #include "log.h"
 #include "monotime.h"
+#include "movement.h"
 #include "netconf.h"
-#include "replay.h"
 #include "replaycap.h"
 #include "tunnel_bpf_abi.h"
 #include "tunnel_bpf_obj.h"
@@ -103,8 +103,6 @@ struct bp {
 	size_t n_unrouted;
 	uint64_t routes_ms; /* when the host side last looked them all up */
 	size_t cursor;      /* anchor side: the bucket the next look starts at */
-	uint64_t bind_ms;      /* when the last bind began, and for what (kp_moved) */
-	struct in6_addr bind_inner;
 };
 
 /* libbpf's warnings into the agent's log; its chatter left out */
@@ -326,7 +324,6 @@ static void refresh(struct bp *p);
 static void take_unbound(struct bp *p);
 
 static void reroute(struct bp *p, size_t budget);
-static void attach_ingress(struct bp *p);
 static void retry_unrouted(struct bp *p);
 
 static void on_timer(uv_timer_t *h)
@@ -429,29 +426,6 @@ static void bp_close(struct odm_tunnel *t)
 	detach_all(t->ifname, p->prio); /* before settle: the earlier run's */
 	tunnel_dev_drop(t); /* its routes go with it */
 	bp_free(p);
-}
-
-/* The source address the kernel would send to remote from (a host taking a
- * lease over binds it before it knows its care-of address, local ::). */
-static int pick_source(const struct in6_addr *remote, struct in6_addr *src)
-{
-	struct sockaddr_in6 sa;
-	socklen_t len = sizeof sa;
-	int s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
-
-	if (s < 0)
-		return -errno;
-	memset(&sa, 0, sizeof sa);
-	sa.sin6_family = AF_INET6;
-	sa.sin6_addr = *remote;
-	sa.sin6_port = htons(9);
-	if (connect(s, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-	    getsockname(s, (struct sockaddr *)&sa, &len) < 0)
-		rc = -errno;
-	else
-		*src = sa.sin6_addr;
-	close(s);
-	return rc;
 }
 
 /* The interface the kernel routes local -> remote out of, or 0: no route
@@ -612,12 +586,13 @@ static int bp_bind(struct odm_tunnel *t, const struct in6_addr *inner,
 
 	if (!p || !inner || !local || !remote)
 		return -EINVAL;
-	if (IN6_IS_ADDR_UNSPECIFIED(local) && (rc = pick_source(remote, &src)) < 0)
+	/* a host taking a lease over binds it before it knows its care-of
+	 * address (::): the source the kernel picks toward the anchor */
+	if (IN6_IS_ADDR_UNSPECIFIED(local) && (rc = movement_coa(NULL, remote, NULL, &src)) < 0)
 		log_warn(rc, "bpf backend: no source address toward the anchor yet");
 	if (tunnel_table_loops(&p->tt, t, inner, &src, remote))
 		return -ELOOP;
-	p->bind_ms = mono_ms();
-	p->bind_inner = *inner;
+	replaycap_bind_began(p->cap, inner, mono_ms());
 	e = tunnel_table_find(&p->tt, inner);
 	had = e != NULL;
 	if (had && memcmp(&e->local, &src, sizeof src) == 0 &&
@@ -782,12 +757,9 @@ static size_t bp_moved(struct odm_tunnel *t, const struct in6_addr *inner, int h
 {
 	struct bp *p = t->priv;
 	struct tunnel_entry *e = p ? tunnel_table_find(&p->tt, inner) : NULL;
-	uint64_t now = mono_ms(), at;
 
-	if (!e || !p->cap)
-		return 0;
-	at = memcmp(&p->bind_inner, inner, sizeof *inner) == 0 && p->bind_ms ? p->bind_ms : now;
-	replaycap_binding_moved(p->cap, e, at, has_lost, lost_ago_ms);
+	if (e)
+		replaycap_binding_moved(p->cap, e, has_lost, lost_ago_ms);
 	return 0;
 }
 

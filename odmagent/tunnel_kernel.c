@@ -44,7 +44,6 @@
 #include "log.h"
 #include "monotime.h"
 #include "netconf.h"
-#include "replay.h"
 #include "replaycap.h"
 #include "tunnel_adopt.h"
 #include "tunnel_dev.h"
@@ -80,10 +79,6 @@ struct kp {
 	uv_timer_t timer; /* host side: counters read every READ_EVERY_MS */
 	int timer_on;
 	struct replaycap *cap; /* anchor side; NULL: moves replay nothing */
-	/* when the last bind began, and for what: a move's replay window is
-	 * counted from there (kp_moved), not from after the bind's own work */
-	uint64_t bind_ms;
-	struct in6_addr bind_inner;
 	/* anchor side: what an earlier run left, until settled */
 	int adopting;
 	struct adopt_found *found;
@@ -387,8 +382,7 @@ static int kp_bind(struct odm_tunnel *t, const struct in6_addr *inner,
 		return -EINVAL;
 	if (tunnel_table_loops(&p->tt, t, inner, local, remote))
 		return -ELOOP;
-	p->bind_ms = mono_ms();
-	p->bind_inner = *inner;
+	replaycap_bind_began(p->cap, inner, mono_ms());
 	e = tunnel_table_find(&p->tt, inner);
 	had = e != NULL;
 	if (had)
@@ -499,12 +493,9 @@ static size_t kp_moved(struct odm_tunnel *t, const struct in6_addr *inner, int h
 {
 	struct kp *p = t->priv;
 	struct tunnel_entry *e = p ? tunnel_table_find(&p->tt, inner) : NULL;
-	uint64_t now = mono_ms(), at;
 
-	if (!e || !p->cap)
-		return 0;
-	at = memcmp(&p->bind_inner, inner, sizeof *inner) == 0 && p->bind_ms ? p->bind_ms : now;
-	replaycap_binding_moved(p->cap, e, at, has_lost, lost_ago_ms);
+	if (e)
+		replaycap_binding_moved(p->cap, e, has_lost, lost_ago_ms);
 	return 0;
 }
 

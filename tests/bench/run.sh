@@ -69,7 +69,7 @@ fi
 . "$NET/lib/agents.sh"
 . "$NET/lib/replay.sh"
 . "$NET/lib/check.sh" # json, for odm_tunnel_backend
-. "$NET/lib/seg6.sh"
+. "$NET/lib/kernelpath.sh"
 . "$HERE/figures.sh"
 . "$HERE/move_series.sh"
 ROUNDS=${BENCH_ROUNDS:-40}
@@ -87,17 +87,9 @@ BPF_ELEMENTS=${BENCH_BPF_ELEMENTS:-200000}
 BPF_BINDS=${BENCH_BPF_BINDS:-100000}
 
 # the kernel backends' rows: measured where the kernel runs them, else said
-# not measured with this (kernel: tests/net/lib/seg6.sh; bpf: the agent's
-# own probe, odmagent --probe-tunnel), decided once; empty where it runs
-NO_KERNEL_WHY=$(kernel_seg6) || true
-NO_BPF_WHY=''
-if ! NO_BPF_WHY=$("$ODM_BUILD/odmagent" --probe-tunnel bpf 2>&1); then
-	NO_BPF_WHY=$(tail -n 1 <<<"$NO_BPF_WHY")
-	NO_BPF_WHY=${NO_BPF_WHY#odmagent: }
-	NO_BPF_WHY=${NO_BPF_WHY:-the probe failed}
-else
-	NO_BPF_WHY=''
-fi
+# not measured with why (tests/net/lib/kernelpath.sh), decided once
+kernel_backends || true
+NO_KERNEL_WHY=$KERNEL_SEG6_WHY NO_BPF_WHY=$KERNEL_BPF_WHY
 # no_why BACKEND - why BACKEND cannot be measured here, or nothing
 no_why() { if [[ $1 == kernel ]]; then echo "$NO_KERNEL_WHY"; elif [[ $1 == bpf ]]; then echo "$NO_BPF_WHY"; fi; }
 

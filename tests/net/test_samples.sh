@@ -75,11 +75,9 @@ done
 # the bpf backend on both; elsewhere the userspace one (each kernel
 # backend's probe tries what it makes).
 backends=$(sed -n 's/^# tunnel backends: //p' "$LOG")
-. "$HERE/lib/seg6.sh"
 . "$HERE/lib/kernelpath.sh"
-seg6why=''
-why=$(kernel_seg6) || seg6why=$why
 kernel_backends || true
+seg6why=$KERNEL_SEG6_WHY
 first=${KERNEL_BACKENDS%% *}
 want="cha ${first:-userspace}, mn ${first:-userspace}"
 [[ -n $KERNEL_BACKENDS_WHY ]] && echo "# not: $KERNEL_BACKENDS_WHY"

@@ -18,21 +18,27 @@ local_rule_at_0() { # (the whole output read first: grep -q and pipefail race)
 # "tunnel auto"'s order: KERNEL_BACKENDS gets their names ("kernel": seg6
 # lightweight tunnels, tried by lib/seg6.sh; "bpf": tc programs, tried by
 # the agent itself, odmagent --probe-tunnel), KERNEL_BACKENDS_WHY what kept
-# the others out. Returns 1 if there is none. Needs root and ODM_BUILD.
+# the others out (KERNEL_SEG6_WHY and KERNEL_BPF_WHY each backend's own,
+# empty where it runs).
+# Returns 1 if there is none. Needs root and ODM_BUILD.
 kernel_backends() {
 	local why out
 	KERNEL_BACKENDS='' KERNEL_BACKENDS_WHY=''
 	. "$(dirname "${BASH_SOURCE[0]}")/seg6.sh"
+	KERNEL_SEG6_WHY='' KERNEL_BPF_WHY=''
 	if why=$(kernel_seg6); then
 		KERNEL_BACKENDS=kernel
 	else
+		KERNEL_SEG6_WHY=$why
 		KERNEL_BACKENDS_WHY="kernel: $why"
 	fi
 	if out=$("$ODM_BUILD/odmagent" --probe-tunnel bpf 2>&1); then
 		KERNEL_BACKENDS+="${KERNEL_BACKENDS:+ }bpf"
 	else
 		out=$(tail -n 1 <<<"$out")
-		KERNEL_BACKENDS_WHY+="${KERNEL_BACKENDS_WHY:+; }bpf: ${out#odmagent: }"
+		KERNEL_BPF_WHY=${out#odmagent: }
+		KERNEL_BPF_WHY=${KERNEL_BPF_WHY:-the probe failed}
+		KERNEL_BACKENDS_WHY+="${KERNEL_BACKENDS_WHY:+; }bpf: $KERNEL_BPF_WHY"
 	fi
 	[[ -n $KERNEL_BACKENDS ]]
 }
