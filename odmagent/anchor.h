@@ -42,7 +42,12 @@
  *       BID missing or 0                BA 128 (allocation needs a BID)
  *       (NAI, BID) already bound        that binding, refreshed
  *       quota or pool exhausted         BA 130
- *     HNP = address not bound to the NAI BA 133
+ *     HNP bound to another identity,
+ *     outside the pool, or BID missing
+ *     or naming another address         BA 133
+ *     HNP free in the pool (a binding
+ *     the anchor lost), lifetime > 0    bound again to (NAI, BID), BA 0
+ *                                       (quota: 130)
  *     lifetime 0, or CoA = the home
  *     address (RFC 6275 §9.5.1)         binding removed, BA 0, lifetime 0
  *                                       (HNP :: deregisters (NAI, BID) if

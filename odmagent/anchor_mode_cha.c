@@ -4,7 +4,9 @@
  * correspondent): a BU with HNP :: gets the lowest free address of the
  * pool, keyed by (NAI, BID) so a retransmitted allocation finds the
  * binding it made; a BU naming an address must name one bound to the same
- * identity. The binding ends when the host deregisters (its last socket
+ * identity, or a free one of the pool: a binding the anchor lost (it died
+ * before saving it, or lost its state directory) comes back with the
+ * host's next refresh instead of ending the host's sessions. The binding ends when the host deregisters (its last socket
  * closed) or its lifetime runs out. A home anchor hands out Session-lasting
  * addresses the same way (anchor_mode.c).
  */
@@ -54,6 +56,43 @@ static uint8_t cha_allocate(struct anchor *an, const struct anchor_req *r, uint1
 	return MH_BA_ACCEPTED;
 }
 
+/*
+ * The address a refresh names is in the pool but bound to nobody: the
+ * anchor lost the binding (killed within ANCHOR_SAVE_DELAY_MS of making
+ * it, or its state directory lost). Give it back to the identity that
+ * asks, keyed by its BID like an allocation. This grants nothing an
+ * allocation would not: any identity may be handed any free address of
+ * the pool (the lowest one). Addresses bound to someone, outside the pool
+ * or the excluded one stay refused (133).
+ */
+static uint8_t cha_reclaim(struct anchor *an, const struct anchor_req *r, uint16_t granted,
+			   struct binding **out)
+{
+	const struct mh_msg *bu = r->bu;
+	struct binding tmpl;
+	char h[INET6_ADDRSTRLEN];
+	int rc;
+
+	if (!(bu->present & MH_HAS_BID) || bu->bid == 0 || !an->pooled)
+		return MH_BA_NOT_HA_FOR_MN;
+	if (bcache_find_id(&an->bc, bu->mnid, bu->bid))
+		return MH_BA_NOT_HA_FOR_MN; /* that BID names another address */
+	if (anchor_quota_full(an, r->ident))
+		return MH_BA_INSUFFICIENT_RESOURCES;
+	if (pool_reserve(&an->pool, &bu->hnp) < 0)
+		return MH_BA_NOT_HA_FOR_MN;
+	anchor_binding_tmpl(r, &bu->hnp, granted, ODM_MODE_CHA, &tmpl);
+	rc = anchor_binding_add(an, &tmpl, out);
+	if (rc < 0) {
+		log_warn(rc, "binding for identity %ld", r->ident);
+		(void)pool_release(&an->pool, &tmpl.hoa);
+		return MH_BA_INSUFFICIENT_RESOURCES;
+	}
+	log_info("%s: bound to nobody, given back to identity %ld (BID %u) that refreshes it",
+		 ntop6(&bu->hnp, h), r->ident, bu->bid);
+	return MH_BA_ACCEPTED;
+}
+
 static uint8_t cha_apply(struct anchor *an, const struct anchor_req *r, struct ba_plan *p)
 {
 	const struct mh_msg *bu = r->bu;
@@ -68,8 +107,10 @@ static uint8_t cha_apply(struct anchor *an, const struct anchor_req *r, struct b
 			return MH_BA_UNSPECIFIED; /* no key for idempotent allocation */
 	} else {
 		b = bcache_find_hoa(&an->bc, &bu->hnp);
-		if (!b || b->ident != (size_t)r->ident || b->mode != ODM_MODE_CHA)
+		if (b && (b->ident != (size_t)r->ident || b->mode != ODM_MODE_CHA))
 			return MH_BA_NOT_HA_FOR_MN;
+		if (!b && (bu->lifetime == 0 || r->coa_is_hoa))
+			return MH_BA_NOT_HA_FOR_MN; /* nothing to delete */
 	}
 
 	/* lifetime 0, or CoA = the home address (RFC 6275 §9.5.1): deleted */
@@ -86,7 +127,8 @@ static uint8_t cha_apply(struct anchor *an, const struct anchor_req *r, struct b
 
 	granted = anchor_grant(an, bu->lifetime);
 	if (!b) {
-		st = cha_allocate(an, r, granted, &b);
+		st = memcmp(&bu->hnp, &any6, sizeof any6) ? cha_reclaim(an, r, granted, &b)
+							  : cha_allocate(an, r, granted, &b);
 		if (st != MH_BA_ACCEPTED)
 			return st;
 	} else if (anchor_binding_update(an, b, bu, &bu->altcoa, granted,

@@ -248,8 +248,9 @@ int he_release_hint(struct hostengine *e, const struct in6_addr *addr, uint64_t 
  * (§11.3.6: the anchor has no binding for a home address we use), from one
  * of our anchors: refresh its bindings at once. Neither is authenticated,
  * so neither changes anything by itself: the refresh is an authenticated
- * exchange (rate limited per binding), and only its BA decides, e.g. a 133
- * from an anchor that lost its state ends the lease.
+ * exchange (rate limited per binding), and only its BA decides: an anchor
+ * that lost the binding binds the address again (anchor_mode_cha.c), a 133
+ * (the address is someone else's now) ends the lease.
  */
 static void anchor_asks(struct hostengine *e, const struct mh_msg *m,
 			const struct in6_addr *src)

@@ -554,12 +554,83 @@ Test(anchor, not_bound_to_this_identity_133)
 	assert_ba_auth(&ba, idents[1].key, COA1);
 
 	b = bu_default(11);
-	b.hnp = "2001:db8:c4a::99"; /* bound to nobody */
+	b.hnp = "2001:db8:c4b::99"; /* outside the pool */
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_NOT_HA_FOR_MN);
+	b = bu_default(12);
+	b.hnp = A_ADDR; /* the anchor's own address */
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_NOT_HA_FOR_MN);
+	b = bu_default(13);
+	b.hnp = "2001:db8:c4a::99"; /* bound to nobody, but BID 1 names NAI1's address */
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_NOT_HA_FOR_MN);
+	b = bu_default(14);
+	b.hnp = "2001:db8:c4a::99";
+	b.omit = NO_BID;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_NOT_HA_FOR_MN);
+	b = bu_default(15);
+	b.hnp = "2001:db8:c4a::99";
+	b.bid = 2;
+	b.lifetime = 0; /* deregistering what is not bound */
 	send_bu(&b, 0, &ba);
 	cr_assert_eq(ba.status, MH_BA_NOT_HA_FOR_MN);
 	s2 = take();
-	/* NAI2's BU was rejected too: nothing may have changed */
+	/* every one of these was rejected: nothing may have changed */
 	assert_same(&s, &s2);
+}
+
+/* The anchor lost a binding (killed before saving it): the host's refresh
+ * of that free pool address gets it back, keyed by its BID */
+Test(anchor, refresh_of_a_lost_binding_takes_it_back)
+{
+	struct mh_msg ba;
+	struct bu b = bu_default(10);
+	struct in6_addr lost = A("2001:db8:c4a::99"), got;
+	const struct binding *bd;
+
+	b.hnp = "2001:db8:c4a::99";
+	b.bid = 9;
+	send_bu(&b, 1000, &ba);
+	cr_assert_eq(ba.status, MH_BA_ACCEPTED, "status %u", ba.status);
+	cr_assert_eq(memcmp(&ba.hnp, &lost, 16), 0);
+	cr_assert_eq(ba.lifetime, 100);
+	assert_ba_auth(&ba, idents[0].key, COA1);
+	cr_assert(pool_is_allocated(&an.pool, &lost));
+	cr_assert_eq(an.bc.count, 1);
+	bd = bcache_find_id(&an.bc, NAI1, 9);
+	cr_assert_not_null(bd);
+	cr_assert_eq(memcmp(&bd->hoa, &lost, 16), 0);
+	cr_assert_eq(ft.binds, 1);
+	/* the allocation by (NAI, BID) finds it; another identity cannot have it */
+	got = alloc_ok(11, 9, 1000);
+	cr_assert_eq(memcmp(&got, &lost, 16), 0);
+	b = bu_default(1);
+	b.nai = NAI2;
+	b.spi = SPI2;
+	b.hnp = "2001:db8:c4a::99";
+	send_bu(&b, 1000, &ba);
+	cr_assert_eq(ba.status, MH_BA_NOT_HA_FOR_MN);
+	/* the next free address is still handed out, not the reclaimed one */
+	got = alloc_ok(12, 10, 1000);
+	cr_assert_neq(memcmp(&got, &lost, 16), 0);
+}
+
+Test(anchor, reclaim_counts_against_the_quota)
+{
+	struct mh_msg ba;
+	struct bu b;
+	struct in6_addr lost = A("2001:db8:c4a::99");
+
+	for (uint16_t i = 0; i < 4; i++)
+		alloc_ok((uint16_t)(10 + i), (uint16_t)(1 + i), 0);
+	b = bu_default(20);
+	b.hnp = "2001:db8:c4a::99";
+	b.bid = 30;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_INSUFFICIENT_RESOURCES);
+	cr_assert_not(pool_is_allocated(&an.pool, &lost));
 }
 
 Test(anchor, refresh_and_move)
