@@ -58,9 +58,10 @@ struct odm_tunnel;
 
 struct odm_tunnel_ops {
 	const char *name;
-	/* 1: stats' last_rx_ms is when the last packet was read, so none came
-	 * after it (a host dates its loss by it, hostengine.c); 0: it is only
-	 * when a poll of counters last saw them rise */
+	/* 1: stats' last_rx_ms is when the last packet was read (or, for the
+	 * bpf backend, decapsulated), so none came after it (a host dates its
+	 * loss by it, hostengine.c); 0: it is only when a poll of counters
+	 * last saw them rise */
 	int rx_each_packet;
 	/* 0 if this backend can run on this kernel for side, -errno (logged)
 	 * if not, and then, where it can, why in a few words (for auto's

@@ -27,12 +27,16 @@ struct odm_bpf_addr {
 };
 
 /* ifindex: the interface the outer packets leave by (the kernel's route
- * from local to remote, looked up by the agent); 0: none yet, dropped */
+ * from local to remote, looked up by the agent); 0: none yet, dropped.
+ * rx_at_ns, tx_at_ns: when the programs last decapsulated or encapsulated
+ * a packet of the binding, CLOCK_MONOTONIC nanoseconds (bpf_ktime_get_ns),
+ * 0 = never */
 struct odm_bpf_bind {
 	struct odm_bpf_addr local, remote;
 	__u32 ifindex, pad;
 	__u64 rx_packets, rx_bytes;
 	__u64 tx_packets, tx_bytes;
+	__u64 rx_at_ns, tx_at_ns;
 };
 
 /* side: 0 host, 1 anchor (enum odm_tunnel_side) */
