@@ -35,6 +35,8 @@ struct odm_agent {
 	int solicit_forced;        /* --router-solicit: likewise */
 	uv_signal_t sig_term, sig_int, sig_hup;
 	const char *config_path;   /* re-read on SIGHUP (main.c) */
+	int last_run_unclean;      /* the last agent on this state-dir was killed
+				    * or crashed (agentlock.h) */
 };
 
 /* anchor.c — anchor role: BU processing, binding cache, pool, tunnel set-up */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "agentlock.h"
+#include "log.h"
 #include "statefile.h"
 
 /* The pid the holder wrote, as digits only ("" if none could be read). */
@@ -29,11 +30,12 @@ static void holder_pid(int fd, char *out, size_t size)
 	out[i] = '\0';
 }
 
-int agentlock_take(const char *dir, char *err, size_t errlen)
+int agentlock_take(const char *dir, int *unclean, char *err, size_t errlen)
 {
 	char path[4096], pid[24], line[24];
 	int fd, r, n;
 
+	*unclean = 0;
 	if (!dir || !*dir) {
 		snprintf(err, errlen, "no state-dir");
 		return -EINVAL;
@@ -67,16 +69,22 @@ int agentlock_take(const char *dir, char *err, size_t errlen)
 		close(fd);
 		return r;
 	}
-	/* ours now: say who holds it (a failure here costs only the pid in
-	 * another agent's message) */
+	/* ours now: a pid left in it is a run that did not stop cleanly; say
+	 * who holds it (a failure here costs only the pid in another agent's
+	 * message, and the next run's notice of a crash) */
+	holder_pid(fd, pid, sizeof(pid));
+	*unclean = pid[0] != '\0';
 	n = snprintf(line, sizeof(line), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) == 0)
 		(void)!pwrite(fd, line, (size_t)n, 0);
 	return fd;
 }
 
-void agentlock_release(int fd)
+void agentlock_release(int fd, int clean)
 {
-	if (fd >= 0)
-		close(fd);
+	if (fd < 0)
+		return;
+	if (clean && ftruncate(fd, 0) < 0)
+		log_warn(-errno, "emptying %s", AGENTLOCK_FILE);
+	close(fd);
 }

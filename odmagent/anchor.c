@@ -125,11 +125,33 @@ void anchor_release(struct anchor *an, struct binding *b, const char *why)
 	release(an, b, why);
 }
 
+void anchor_hold_after_crash(struct anchor *an, uint64_t now_ms)
+{
+	uint64_t top;
+	struct in6_addr last;
+	char h[INET6_ADDRSTRLEN];
+
+	if (!an->pooled)
+		return;
+	top = (uint64_t)pool_highest(&an->pool) + ANCHOR_CRASH_HOLD;
+	pool_hold(&an->pool, top > UINT32_MAX ? UINT32_MAX : (uint32_t)top);
+	an->hold_until_ms = now_ms + (uint64_t)an->cfg->max_lifetime * 1000;
+	pool_addr_at(&an->pool, an->pool.held, &last);
+	log_info("the last run did not stop cleanly: free pool addresses up to %s go only to "
+		 "refreshes of the bindings it may have made unsaved, not to new ones, for %us",
+		 ntop6(&last, h), an->cfg->max_lifetime);
+}
+
 unsigned anchor_expire(struct anchor *an, uint64_t now_ms)
 {
 	struct binding *b;
 	unsigned n = 0;
 
+	if (an->hold_until_ms && an->hold_until_ms <= now_ms) {
+		pool_hold(&an->pool, 0);
+		an->hold_until_ms = 0;
+		log_info("the pool's addresses held since the restart are handed out again");
+	}
 	while ((b = bcache_first_expiry(&an->bc)) && b->expires_ms <= now_ms) {
 		release(an, b, b->deadline_ms && b->deadline_ms <= now_ms ? "grace period over"
 									   : "lifetime expired");
@@ -142,8 +164,9 @@ unsigned anchor_expire(struct anchor *an, uint64_t now_ms)
 uint64_t anchor_next_expiry(const struct anchor *an)
 {
 	const struct binding *b = bcache_first_expiry(&an->bc);
+	uint64_t next = b ? b->expires_ms : UINT64_MAX;
 
-	return b ? b->expires_ms : UINT64_MAX;
+	return an->hold_until_ms && an->hold_until_ms < next ? an->hold_until_ms : next;
 }
 
 /* ---- what the modes share (anchor_mode.h) ---- */
@@ -883,6 +906,8 @@ int anchor_start(struct odm_agent *a)
 	rc = anchor_state_load(an, uv_now(a->loop));
 	if (rc < 0)
 		goto fail;
+	if (a->last_run_unclean)
+		anchor_hold_after_crash(an, uv_now(a->loop));
 	if (an->tun->ops->settle)
 		an->tun->ops->settle(an->tun);
 

@@ -145,6 +145,7 @@ struct anchor {
 	uv_timer_t timer;
 	struct statefile sf;    /* bindings across restarts (anchor_state.c) */
 	uint64_t save_due_ms;   /* state to save then (coalesced), 0 = none */
+	uint64_t hold_until_ms; /* the pool's hold lifts then, 0 = none */
 	uint64_t lost_be_next_ms; /* rate limit of anchor_lost_be */
 	uint64_t lost_be_tx;
 };
@@ -214,6 +215,20 @@ int anchor_lost_be(struct anchor *an, const struct in6_addr *inner, uint64_t now
 		   uint8_t *buf, size_t cap);
 /* The tunnel's unbound hook (tunnel.h): anchor_lost_be, sent to osrc */
 void anchor_lost_hook(void *arg, const struct in6_addr *inner, const struct in6_addr *osrc);
+/*
+ * The last run was killed or crashed (agentlock.h): bindings it made within
+ * ANCHOR_SAVE_DELAY_MS of its end are not in the state file, and their
+ * addresses are free in the pool although their hosts still use them.
+ * Having been the lowest free ones then, they would be the next ones handed
+ * to other hosts. So the free addresses up to the highest one restored plus
+ * ANCHOR_CRASH_HOLD are held back from allocation (pool_hold) for
+ * max-lifetime seconds, when every binding of the last run has been
+ * refreshed or has expired; a refresh naming one of them gets it
+ * (anchor_mode_cha.c). anchor_expire lifts the hold; anchor_next_expiry
+ * counts it.
+ */
+#define ANCHOR_CRASH_HOLD 4096
+void anchor_hold_after_crash(struct anchor *an, uint64_t now_ms);
 /* Save if anything changed since the last save: statefile_commit's answer */
 int anchor_state_save(struct anchor *an, uint64_t now_mono_ms);
 /* The state changed: save it within ANCHOR_SAVE_DELAY_MS, in one write for

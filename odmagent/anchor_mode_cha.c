@@ -43,7 +43,15 @@ static uint8_t cha_allocate(struct anchor *an, const struct anchor_req *r, uint1
 	if (anchor_quota_full(an, r->ident))
 		return MH_BA_INSUFFICIENT_RESOURCES;
 	if (pool_alloc(&an->pool, &hoa) < 0) {
-		log_warnx("pool exhausted");
+		if (an->pool.held)
+			log_warnx("pool exhausted past its first %u addresses, held since the "
+				  "restart for %llus more (anchor.h ANCHOR_CRASH_HOLD)",
+				  an->pool.held,
+				  (unsigned long long)(an->hold_until_ms > r->now_ms
+							       ? (an->hold_until_ms - r->now_ms) / 1000
+							       : 0));
+		else
+			log_warnx("pool exhausted");
 		return MH_BA_INSUFFICIENT_RESOURCES;
 	}
 	anchor_binding_tmpl(r, &hoa, granted, ODM_MODE_CHA, &tmpl);

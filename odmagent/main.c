@@ -142,6 +142,7 @@ int main(int argc, char **argv)
 	char err[512];
 	int check = 0, debug = 0, verbose = 0, to_syslog = 0, c, r, rc = 1;
 	int loop_ok = 0, sigs_ok = 0, started = 0, optimistic = -1, solicit = -1, lock_fd = -1;
+	int role_began = 0;
 	uint64_t capeff;
 
 	static const struct option longopts[] = {
@@ -252,11 +253,14 @@ int main(int argc, char **argv)
 
 	/* before anything of the state dir's is touched: a second agent on it
 	 * would take over and end what the first one holds */
-	lock_fd = agentlock_take(a->cfg.state_dir, err, sizeof(err));
+	lock_fd = agentlock_take(a->cfg.state_dir, &a->last_run_unclean, err, sizeof(err));
 	if (lock_fd < 0) {
 		log_err(0, "role %s cannot start: %s", config_role_name(a->cfg.role), err);
 		goto out;
 	}
+	if (a->last_run_unclean)
+		log_warnx("the last agent on state-dir %s did not stop cleanly (killed or crashed)",
+			  a->cfg.state_dir);
 
 	r = uv_loop_init(&loop);
 	if (r < 0) {
@@ -294,6 +298,7 @@ int main(int argc, char **argv)
 	r = policy_agent_start(a);
 	if (r < 0)
 		goto out;
+	role_began = 1;
 	r = a->cfg.role == ODM_ROLE_ANCHOR ? anchor_start(a) : mn_start(a);
 	if (r < 0) {
 		log_err(r, "role %s failed to start", config_role_name(a->cfg.role));
@@ -334,6 +339,8 @@ out:
 	a->nc = NULL;
 	events_clear(&a->events);
 	config_free(&a->cfg);
-	agentlock_release(lock_fd);
+	/* clean: stopped by a signal (state saved), or never got as far as the
+	 * role, which leaves the last run's mark as it found it */
+	agentlock_release(lock_fd, stopped || (!role_began && !a->last_run_unclean));
 	return rc;
 }

@@ -142,13 +142,18 @@ void pool_free_all(struct pool *p)
 int pool_alloc(struct pool *p, struct in6_addr *out)
 {
 	uint32_t words = (p->size + WORD_BITS - 1) / WORD_BITS;
+	/* bit index of the first offset past the held ones (offset held + 1) */
+	uint32_t first = p->held, w0 = first / WORD_BITS;
+	uint32_t h = p->held ? p->hint_held : p->hint;
 
 	if (p->used >= p->avail)
 		return -ENOSPC;
-	for (uint32_t w = p->hint; w < words; w++) {
+	for (uint32_t w = h > w0 ? h : w0; w < words; w++) {
 		uint64_t freeb = ~p->bits[w];
 		uint32_t off;
 
+		if (w == w0)
+			freeb &= ~0ull << (first % WORD_BITS);
 		if (!freeb)
 			continue;
 		off = w * WORD_BITS + (uint32_t)__builtin_ctzll(freeb) + 1;
@@ -156,11 +161,40 @@ int pool_alloc(struct pool *p, struct in6_addr *out)
 			break;
 		bit_set(p, off, 1);
 		p->used++;
-		p->hint = w;
+		if (p->held)
+			p->hint_held = w;
+		else
+			p->hint = w;
 		addr_of(p, off, out);
 		return 0;
 	}
-	return -ENOSPC; /* not reached while used < avail */
+	return -ENOSPC; /* free offsets, if any, are all held */
+}
+
+void pool_addr_at(const struct pool *p, uint32_t off, struct in6_addr *out)
+{
+	addr_of(p, off, out);
+}
+
+void pool_hold(struct pool *p, uint32_t through)
+{
+	p->held = through < p->size ? through : p->size;
+	p->hint_held = 0;
+}
+
+uint32_t pool_highest(const struct pool *p)
+{
+	uint32_t words = (p->size + WORD_BITS - 1) / WORD_BITS;
+
+	for (uint32_t w = words; w-- > 0;) {
+		uint64_t b = p->bits[w];
+
+		if (p->excl && (p->excl - 1) / WORD_BITS == w)
+			b &= ~(1ull << ((p->excl - 1) % WORD_BITS));
+		if (b)
+			return w * WORD_BITS + (uint32_t)(63 - __builtin_clzll(b)) + 1;
+	}
+	return 0;
 }
 
 int pool_reserve(struct pool *p, const struct in6_addr *addr)
@@ -194,6 +228,8 @@ int pool_release(struct pool *p, const struct in6_addr *addr)
 	p->used--;
 	if ((off - 1) / WORD_BITS < p->hint)
 		p->hint = (off - 1) / WORD_BITS;
+	if ((off - 1) / WORD_BITS < p->hint_held)
+		p->hint_held = (off - 1) / WORD_BITS;
 	return 0;
 }
 

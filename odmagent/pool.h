@@ -29,7 +29,10 @@ struct pool {
 	uint32_t avail;    /* size minus the excluded address, if in range */
 	uint64_t *bits;    /* 1 = allocated or excluded */
 	uint32_t excl;     /* offset of the excluded address, 0 = none */
-	uint32_t hint;     /* no free offset below this word index */
+	uint32_t hint;     /* no free offset below this word index (ignoring
+			    * held ones while some are held) */
+	uint32_t held;     /* offsets 1..held: not handed out by pool_alloc */
+	uint32_t hint_held; /* the same as hint, past the held offsets */
 };
 
 /*
@@ -51,6 +54,18 @@ int pool_reserve(struct pool *p, const struct in6_addr *addr);
 int pool_release(struct pool *p, const struct in6_addr *addr);
 /* 1 if addr is currently allocated, else 0 */
 int pool_is_allocated(const struct pool *p, const struct in6_addr *addr);
+/*
+ * Hold back offsets 1..through from pool_alloc (0: none held); pool_reserve
+ * still takes them. An anchor that crashed holds the addresses it may have
+ * handed out without saving, so that only their hosts' refreshes get them
+ * (anchor.h ANCHOR_CRASH_HOLD). While some are held, pool_alloc returns
+ * -ENOSPC when only held ones are free.
+ */
+void pool_hold(struct pool *p, uint32_t through);
+/* The highest allocated offset (the excluded address not counted), 0 if none */
+uint32_t pool_highest(const struct pool *p);
+/* The address at offset off (1..size) */
+void pool_addr_at(const struct pool *p, uint32_t off, struct in6_addr *out);
 /* Addresses that can still be allocated */
 uint32_t pool_free_count(const struct pool *p);
 

@@ -36,6 +36,8 @@ static void teardown(void)
 
 TestSuite(agentlock, .init = setup, .fini = teardown);
 
+static int unclean;
+
 static void read_lockfile(char *buf, size_t size)
 {
 	char path[192];
@@ -54,34 +56,35 @@ Test(agentlock, takes_a_new_directory_and_names_itself)
 {
 	char err[256] = "", buf[32], want[32];
 	struct stat st;
-	int fd = agentlock_take(dir, err, sizeof(err));
+	int fd = agentlock_take(dir, &unclean, err, sizeof(err));
 
 	cr_assert_geq(fd, 0, "%s", err);
+	cr_assert_eq(unclean, 0, "a new directory has no last run");
 	cr_assert_eq(stat(dir, &st), 0);
 	cr_assert(S_ISDIR(st.st_mode));
 	cr_assert_eq(st.st_mode & 0777, 0700, "state-dir made with mode %o", st.st_mode & 0777);
 	read_lockfile(buf, sizeof(buf));
 	snprintf(want, sizeof(want), "%ld\n", (long)getpid());
 	cr_assert_str_eq(buf, want);
-	agentlock_release(fd);
+	agentlock_release(fd, 1);
 }
 
 Test(agentlock, a_second_taker_is_refused_with_the_holder_named)
 {
 	char err[256] = "", want[64];
-	int fd = agentlock_take(dir, err, sizeof(err));
+	int fd = agentlock_take(dir, &unclean, err, sizeof(err));
 
 	cr_assert_geq(fd, 0, "%s", err);
 	/* flock(2) locks belong to the open file: a second open in this
 	 * process is refused as another process would be */
-	cr_assert_eq(agentlock_take(dir, err, sizeof(err)), -EWOULDBLOCK);
+	cr_assert_eq(agentlock_take(dir, &unclean, err, sizeof(err)), -EWOULDBLOCK);
 	snprintf(want, sizeof(want), "(pid %ld)", (long)getpid());
 	cr_assert(strstr(err, dir) && strstr(err, "in use by another odmagent") && strstr(err, want),
 		  "message: %s", err);
-	agentlock_release(fd);
-	fd = agentlock_take(dir, err, sizeof(err));
+	agentlock_release(fd, 1);
+	fd = agentlock_take(dir, &unclean, err, sizeof(err));
 	cr_assert_geq(fd, 0, "released, then taken again: %s", err);
-	agentlock_release(fd);
+	agentlock_release(fd, 1);
 }
 
 Test(agentlock, a_killed_holder_leaves_no_lock)
@@ -97,7 +100,7 @@ Test(agentlock, a_killed_holder_leaves_no_lock)
 		char e[256];
 
 		close(p[0]);
-		if (agentlock_take(dir, e, sizeof(e)) < 0)
+		if (agentlock_take(dir, &unclean, e, sizeof(e)) < 0)
 			_exit(1);
 		(void)!write(p[1], "l", 1);
 		pause();
@@ -106,12 +109,22 @@ Test(agentlock, a_killed_holder_leaves_no_lock)
 	close(p[1]);
 	cr_assert_eq(read(p[0], &c, 1), 1, "the child took the lock");
 	close(p[0]);
-	cr_assert_eq(agentlock_take(dir, err, sizeof(err)), -EWOULDBLOCK);
+	cr_assert_eq(agentlock_take(dir, &unclean, err, sizeof(err)), -EWOULDBLOCK);
 	kill(pid, SIGKILL);
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	fd = agentlock_take(dir, err, sizeof(err));
+	fd = agentlock_take(dir, &unclean, err, sizeof(err));
 	cr_assert_geq(fd, 0, "after kill -9 of the holder: %s", err);
-	agentlock_release(fd);
+	cr_assert_eq(unclean, 1, "the killed holder's pid marks its run as unclean");
+	agentlock_release(fd, 1);
+	fd = agentlock_take(dir, &unclean, err, sizeof(err));
+	cr_assert_geq(fd, 0, "%s", err);
+	cr_assert_eq(unclean, 0, "a clean release empties the file");
+	/* a run that failed (released without clean) leaves its mark */
+	agentlock_release(fd, 0);
+	fd = agentlock_take(dir, &unclean, err, sizeof(err));
+	cr_assert_geq(fd, 0, "%s", err);
+	cr_assert_eq(unclean, 1);
+	agentlock_release(fd, 1);
 }
 
 Test(agentlock, refuses_what_is_not_a_directory_or_a_lock_file)
@@ -122,7 +135,7 @@ Test(agentlock, refuses_what_is_not_a_directory_or_a_lock_file)
 	fd = open(dir, O_CREAT | O_WRONLY, 0600);
 	cr_assert_geq(fd, 0);
 	close(fd);
-	cr_assert_eq(agentlock_take(dir, err, sizeof(err)), -ENOTDIR, "%s", err);
+	cr_assert_eq(agentlock_take(dir, &unclean, err, sizeof(err)), -ENOTDIR, "%s", err);
 	cr_assert(strstr(err, dir), "message names the directory: %s", err);
 	unlink(dir);
 
@@ -130,7 +143,7 @@ Test(agentlock, refuses_what_is_not_a_directory_or_a_lock_file)
 	cr_assert_eq(mkdir(dir, 0700), 0);
 	snprintf(path, sizeof(path), "%s/%s", dir, AGENTLOCK_FILE);
 	cr_assert_eq(symlink("/dev/null", path), 0);
-	cr_assert_eq(agentlock_take(dir, err, sizeof(err)), -ELOOP, "%s", err);
+	cr_assert_eq(agentlock_take(dir, &unclean, err, sizeof(err)), -ELOOP, "%s", err);
 	cr_assert(strstr(err, path), "message names the file: %s", err);
-	cr_assert_eq(agentlock_take("", err, sizeof(err)), -EINVAL);
+	cr_assert_eq(agentlock_take("", &unclean, err, sizeof(err)), -EINVAL);
 }

@@ -992,3 +992,36 @@ Test(anchor, answer_rate_directives)
 	cr_assert(strstr(err, "t:2:"), "%s", err);
 	config_free(&c);
 }
+
+/* The last run crashed: new allocations go above the restored addresses +
+ * ANCHOR_CRASH_HOLD; a refresh still gets a held one; the hold lifts after
+ * max-lifetime */
+Test(anchor, after_a_crash_new_bindings_skip_what_the_last_run_may_have_handed_out)
+{
+	struct mh_msg ba;
+	struct bu b;
+	struct in6_addr a, want, lost = A("2001:db8:c4a::3");
+
+	alloc_ok(10, 1, 0); /* ::1, ::2 restored */
+	alloc_ok(11, 2, 0);
+	anchor_hold_after_crash(&an, 1000);
+	cr_assert_eq(an.hold_until_ms, 1000 + 600 * 1000);
+	cr_assert_eq(anchor_next_expiry(&an), 400 * 1000, "bindings (400 s) before the hold");
+	a = alloc_ok(12, 3, 1000);
+	pool_addr_at(&an.pool, 2 + ANCHOR_CRASH_HOLD + 1, &want);
+	cr_assert_eq(memcmp(&a, &want, 16), 0, "the first address past the hold");
+	/* ::3, handed out by the last run just before it died */
+	b = bu_default(13);
+	b.hnp = "2001:db8:c4a::3";
+	b.bid = 4;
+	send_bu(&b, 1000, &ba);
+	cr_assert_eq(ba.status, MH_BA_ACCEPTED);
+	cr_assert_eq(memcmp(&ba.hnp, &lost, 16), 0);
+	/* every binding gone by then, and the hold lifted */
+	cr_assert_gt(anchor_expire(&an, 601 * 1000 + 1000), 0);
+	cr_assert_eq(an.hold_until_ms, 0);
+	cr_assert_eq(anchor_next_expiry(&an), UINT64_MAX);
+	a = alloc_ok(14, 5, 602 * 1000);
+	want = A("2001:db8:c4a::1");
+	cr_assert_eq(memcmp(&a, &want, 16), 0, "lowest free again");
+}

@@ -102,3 +102,57 @@ Test(pool, contains_reserve_and_bad_inputs)
 	assert_addr(&a, "2001:db8:c4a::8"); /* ::7 was reserved */
 	pool_free_all(&p);
 }
+
+/* After a crash: held offsets go only to pool_reserve, the rest as before */
+Test(pool, hold_keeps_the_lowest_for_reserve)
+{
+	struct pool p;
+	struct in6_addr pre = A("2001:db8:c4a::"), own = A("2001:db8:c4a::ffff"), a,
+			held = A("2001:db8:c4a::45"), above = A("2001:db8:c4a::65");
+
+	cr_assert_eq(pool_init(&p, &pre, 64, &own, 0), 0);
+	cr_assert_eq(pool_highest(&p), 0, "the excluded address is not allocated");
+	cr_assert_eq(pool_alloc(&p, &a), 0);
+	cr_assert_eq(pool_alloc(&p, &a), 0);
+	cr_assert_eq(pool_highest(&p), 2);
+	pool_hold(&p, 100); /* offsets 1..100: 0x64 */
+	cr_assert_eq(pool_alloc(&p, &a), 0);
+	assert_addr(&a, "2001:db8:c4a::65");
+	cr_assert_eq(pool_alloc(&p, &a), 0);
+	assert_addr(&a, "2001:db8:c4a::66");
+	cr_assert_eq(pool_highest(&p), 0x66);
+	cr_assert_eq(pool_reserve(&p, &held), 0, "a held address is reserved on request");
+	/* a release below the hold does not bring it back to allocation */
+	cr_assert_eq(pool_release(&p, &held), 0);
+	cr_assert_eq(pool_alloc(&p, &a), 0);
+	assert_addr(&a, "2001:db8:c4a::67");
+	/* one above it does */
+	cr_assert_eq(pool_release(&p, &above), 0);
+	cr_assert_eq(pool_alloc(&p, &a), 0);
+	assert_addr(&a, "2001:db8:c4a::65");
+	pool_hold(&p, 0);
+	cr_assert_eq(pool_alloc(&p, &a), 0);
+	assert_addr(&a, "2001:db8:c4a::3");
+	pool_free_all(&p);
+}
+
+Test(pool, only_held_ones_free_is_full)
+{
+	struct pool p;
+	struct in6_addr pre = A("2001:db8:c4a::"), a;
+
+	cr_assert_eq(pool_init(&p, &pre, 64, NULL, 70), 0);
+	pool_hold(&p, 68);
+	cr_assert_eq(pool_alloc(&p, &a), 0);
+	assert_addr(&a, "2001:db8:c4a::45");
+	cr_assert_eq(pool_alloc(&p, &a), 0);
+	assert_addr(&a, "2001:db8:c4a::46");
+	cr_assert_eq(pool_alloc(&p, &a), -ENOSPC);
+	cr_assert_eq(pool_free_count(&p), 68);
+	pool_hold(&p, 1000); /* more than the pool: all held */
+	cr_assert_eq(pool_alloc(&p, &a), -ENOSPC);
+	pool_hold(&p, 0);
+	cr_assert_eq(pool_alloc(&p, &a), 0);
+	assert_addr(&a, "2001:db8:c4a::1");
+	pool_free_all(&p);
+}
