@@ -203,16 +203,19 @@ int anchor_state_restore(struct anchor *an, const struct state_anchor *s,
 /* Open the file in cfg->state_dir and restore it (logged); 0.., -errno */
 int anchor_state_load(struct anchor *an, uint64_t now_mono_ms);
 /*
- * A tunnelled packet from inner, an address of our pool without a binding
- * (a restart without state lost it, or it expired): write into buf a
+ * A tunnelled packet from inner, an address of our pool, from outer source
+ * osrc, and no binding of inner to osrc: inner has none (a restart without
+ * state lost it, or it expired), or one to another care-of address (the
+ * anchor died before it saved the host's last move). Write into buf a
  * Binding Error status 1 naming inner (RFC 6275 §9.3.3, §11.3.6), which
- * makes the host re-register at once and learn that the binding is gone.
- * Rate limited like an ICMP error: one per ANCHOR_LOST_BE_GAP_MS at most,
- * whatever the source. Returns the length, 0 when nothing is to be sent.
+ * makes the host refresh at once: the binding comes back, or follows the
+ * host to osrc, or the host learns that it is gone. Rate limited like an
+ * ICMP error: one per ANCHOR_LOST_BE_GAP_MS at most, whatever the source.
+ * Returns the length, 0 when nothing is to be sent.
  */
 #define ANCHOR_LOST_BE_GAP_MS 100
-int anchor_lost_be(struct anchor *an, const struct in6_addr *inner, uint64_t now_ms,
-		   uint8_t *buf, size_t cap);
+int anchor_lost_be(struct anchor *an, const struct in6_addr *inner, const struct in6_addr *osrc,
+		   uint64_t now_ms, uint8_t *buf, size_t cap);
 /* The tunnel's unbound hook (tunnel.h): anchor_lost_be, sent to osrc */
 void anchor_lost_hook(void *arg, const struct in6_addr *inner, const struct in6_addr *osrc);
 /*

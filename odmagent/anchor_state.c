@@ -325,15 +325,18 @@ void anchor_reload(struct odm_agent *a, const struct odm_identity *old_ids, size
 
 /* ---- bindings a restart lost ---- */
 
-int anchor_lost_be(struct anchor *an, const struct in6_addr *inner, uint64_t now_ms,
-		   uint8_t *buf, size_t cap)
+int anchor_lost_be(struct anchor *an, const struct in6_addr *inner, const struct in6_addr *osrc,
+		   uint64_t now_ms, uint8_t *buf, size_t cap)
 {
+	const struct binding *b;
 	struct mh_msg be;
 	int n;
 
 	if (!((an->pooled && pool_contains(&an->pool, inner)) ||
-	      anchor_in_access_prefix(an, inner)) ||
-	    bcache_find_hoa(&an->bc, inner))
+	      anchor_in_access_prefix(an, inner)))
+		return 0;
+	b = bcache_find_hoa(&an->bc, inner);
+	if (b && IN6_ARE_ADDR_EQUAL(&b->coa, osrc))
 		return 0;
 	if (now_ms < an->lost_be_next_ms)
 		return 0;
@@ -359,10 +362,12 @@ void anchor_lost_hook(void *arg, const struct in6_addr *inner, const struct in6_
 
 	if (!an->mh || !an->loop)
 		return;
-	n = anchor_lost_be(an, inner, uv_now(an->loop), buf, sizeof(buf));
+	n = anchor_lost_be(an, inner, osrc, uv_now(an->loop), buf, sizeof(buf));
 	if (n <= 0)
 		return;
 	rc = mhsock_send(an->mh, buf, (size_t)n, &an->cfg->address, osrc);
-	log_info("tunnelled packet from %s (outer %s) has no binding: Binding Error status 1 %s",
-		 ntop6(inner, h), ntop6(osrc, s), rc < 0 ? "NOT sent" : "sent");
+	log_info("tunnelled packet from %s (outer %s) has no binding%s: Binding Error status 1 %s",
+		 ntop6(inner, h), ntop6(osrc, s),
+		 bcache_find_hoa(&an->bc, inner) ? " to that care-of address" : "",
+		 rc < 0 ? "NOT sent" : "sent");
 }

@@ -104,8 +104,10 @@ struct odm_tunnel {
 	uint8_t guard_plen;
 	int has_guard;
 	/* ANCHOR side, optional: a tunnelled packet whose inner source has no
-	 * binding (e.g. one a restart without state lost) came from outer
-	 * source osrc; called before it is dropped */
+	 * binding (e.g. one a restart without state lost), or one to another
+	 * endpoint (a move the anchor did not save), came from outer source
+	 * osrc; called before it is dropped (the kernel backends report such
+	 * pairs a poll later) */
 	void (*unbound)(void *arg, const struct in6_addr *inner, const struct in6_addr *osrc);
 	void *unbound_arg;
 	/* HOST side: the routing table the host's rules for anchored

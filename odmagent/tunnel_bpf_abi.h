@@ -15,7 +15,8 @@
  *   counts  per-CPU array of ODM_BPF_NCOUNT __u64 (dropped, looped);
  *   unbound LRU hash, struct odm_bpf_unbound -> __u64: anchor side, the
  *           (inner source, outer source) pairs of tunnelled packets that have
- *           no binding, drained by the agent (tunnel.h "unbound").
+ *           no binding to that outer source, drained by the agent (tunnel.h
+ *           "unbound").
  */
 #ifndef ODM_TUNNEL_BPF_ABI_H
 #define ODM_TUNNEL_BPF_ABI_H

@@ -564,7 +564,10 @@ static struct tunnel_entry *decap_check(struct tu_priv *p, const uint8_t *pkt, s
 		/* a spoofed or stale outer source must not inject traffic
 		 * for an anchored address */
 		count_drop(p, e);
-		if (!e && p->side == ODM_TUNNEL_ANCHOR && p->t->unbound)
+		/* no binding, or one to another care-of address: the anchor
+		 * may tell the host (anchor_lost_be) */
+		if (p->side == ODM_TUNNEL_ANCHOR && p->t->unbound &&
+		    (!e || memcmp(osrc, &e->remote, sizeof *osrc) != 0))
 			p->t->unbound(p->t->unbound_arg, &k, osrc);
 		if (odm_log_level() >= ODM_LOG_DEBUG) {
 			char s[INET6_ADDRSTRLEN], i[INET6_ADDRSTRLEN];

@@ -221,7 +221,9 @@ int odm_decap(struct __sk_buff *skb)
 	}
 	key = c->side ? (void *)&in.saddr : (void *)&in.daddr;
 	b = bpf_map_lookup_elem(&binds, key);
-	if (!b) {
+	if (!b || !same(&b->remote, &o.saddr)) {
+		/* no binding, or one to another care-of address: an anchor
+		 * reports the pair (the agent may tell the host) */
 		if (c->side) {
 			__builtin_memcpy(&ub.inner, key, 16);
 			__builtin_memcpy(&ub.osrc, &o.saddr, 16);
@@ -229,7 +231,7 @@ int odm_decap(struct __sk_buff *skb)
 		}
 		return count(ODM_BPF_DROPPED);
 	}
-	if (!same(&b->remote, &o.saddr) || !same(&b->local, &o.daddr))
+	if (!same(&b->local, &o.daddr))
 		return count(ODM_BPF_DROPPED);
 	if (levels(skb, ETH_HLEN, o.nexthdr) > c->nest_max)
 		return count(ODM_BPF_LOOPED);

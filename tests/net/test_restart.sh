@@ -21,7 +21,11 @@
 #   e. the same while the host sends nothing (a download only receives): a
 #      new curl more than 5 s after the lease's last BA makes the host
 #      confirm the binding first, which binds it again; the new curl works
-#      through the same address.
+#      through the same address;
+#   f. the anchor restarts with a binding to a care-of address the host has
+#      left (it died before it saved the move): the next packet the host
+#      sends draws a Binding Error, its refresh moves the binding, and the
+#      download completes.
 #
 #    mn (curl + shim, odmagent mn) --ar1-- core -- cha (odmagent anchor)
 #                                                -- cn  (nginx, paced file)
@@ -240,6 +244,43 @@ check "e: the new curl went through $CHOA" \
 	grep -q "^$CHOA $HTTP_PORT .*GET ${BIGFILE_URL_PATH}?rate=12m" "$ODM_RUNDIR/cn/nginx-tcp/access.log"
 kill -9 "$OLD_PID" 2>/dev/null || true
 wait "$OLD_PID" 2>/dev/null || true
+
+# ---------------------------------------------------------------- f. a move the anchor did not save
+# An anchor killed before it saved the host's last move comes back with the
+# binding's old care-of address (made here by editing its state file): what
+# it sends there is lost, and what the host sends from where it is now is
+# refused. The host's next packet (a ping) draws a Binding Error; its
+# refresh moves the binding to the host's care-of address, and the
+# download completes.
+check "f: e's leases are gone" wait_for 8 no_lease
+download f 3m
+leased f 1
+coa_now() { odm_status cha | json 'j["bindings"][0]["coa"] if j["bindings"] else ""'; }
+MN_COA=$(coa_now)
+STALE=2001:db8:a2:0:d:ff:fe00:99
+odm_agent_kill9 cha
+/usr/bin/python3 - "$CHA_STATE_DIR/anchor.json" "$STALE" <<'PY'
+import json, sys
+path, stale = sys.argv[1], sys.argv[2]
+with open(path) as f:
+    j = json.load(f)
+for b in j["bindings"]:
+    b["coa"] = stale
+with open(path, "w") as f:
+    json.dump(j, f)
+PY
+BE0=$(grep -c "has no binding to that care-of address: Binding Error status 1 sent" "$CHA_AGENT_LOG" || true)
+odm_agent_start cha
+nsq mn ping -6 -c 3 -i 0.2 -W 1 -I "$CHOA" "$CN_ADDR" >/dev/null 2>&1 || true &
+PING_PID=$!
+followed() { [[ $(coa_now) == "$MN_COA" ]]; }
+check "f: the binding follows the host back to $MN_COA" wait_for 5 followed
+wait "$PING_PID" 2>/dev/null || true
+check "f: the anchor told the host, from $STALE's binding, with a Binding Error" \
+	test "$(grep -c "has no binding to that care-of address: Binding Error status 1 sent" "$CHA_AGENT_LOG" || true)" -gt "$BE0"
+check "f: the host lost no lease" test "$(lost_n)" -eq "$LOST0"
+finish f
+check "f: the lease ends after curl" wait_for 8 no_lease
 
 check "both agents still run" kill -0 "$CHA_AGENT_PID" "$MN_AGENT_PID"
 check_summary test_restart

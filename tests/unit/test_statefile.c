@@ -782,26 +782,35 @@ Test(state, anchor_answers_a_lost_binding_with_a_rate_limited_binding_error)
 {
 	struct state_anchor s = mk_anchor();
 	uint8_t buf[MH_MAX_LEN];
-	struct in6_addr lost = A("2001:db8:c4a::9"), out = A("2001:db8:c5::1");
+	struct in6_addr lost = A("2001:db8:c4a::9"), out = A("2001:db8:c5::1"),
+			moved = A("2001:db8:a2::10");
 	struct mh_msg m;
 	int n;
 
 	anchor_fixture();
 	cr_assert_eq(anchor_state_restore(&an, &s, NOW_WALL, NOW_MONO), 2);
-	cr_assert_eq(anchor_lost_be(&an, &sb[0].hoa, NOW_MONO, buf, sizeof(buf)), 0,
-		     "the address has a binding");
-	cr_assert_eq(anchor_lost_be(&an, &out, NOW_MONO, buf, sizeof(buf)), 0, "not our pool");
-	n = anchor_lost_be(&an, &lost, NOW_MONO, buf, sizeof(buf));
+	cr_assert_eq(anchor_lost_be(&an, &sb[0].hoa, &sb[0].coa, NOW_MONO, buf, sizeof(buf)), 0,
+		     "the address has a binding to that care-of address");
+	cr_assert_eq(anchor_lost_be(&an, &out, &sb[0].coa, NOW_MONO, buf, sizeof(buf)), 0, "not our pool");
+	n = anchor_lost_be(&an, &lost, &sb[0].coa, NOW_MONO, buf, sizeof(buf));
 	cr_assert_gt(n, 0);
 	cr_assert_eq(mh_decode(buf, (size_t)n, &m, NULL, NULL), 0);
 	cr_assert_eq(m.type, MH_TYPE_BE);
 	cr_assert_eq(m.status, MH_BE_UNKNOWN_HAO);
 	assert_addr(&m.be_home, "2001:db8:c4a::9");
-	cr_assert_eq(anchor_lost_be(&an, &lost, NOW_MONO + ANCHOR_LOST_BE_GAP_MS - 1, buf,
+	cr_assert_eq(anchor_lost_be(&an, &lost, &sb[0].coa, NOW_MONO + ANCHOR_LOST_BE_GAP_MS - 1, buf,
 				    sizeof(buf)), 0, "rate limited");
-	cr_assert_gt(anchor_lost_be(&an, &lost, NOW_MONO + ANCHOR_LOST_BE_GAP_MS, buf,
+	cr_assert_gt(anchor_lost_be(&an, &lost, &sb[0].coa, NOW_MONO + ANCHOR_LOST_BE_GAP_MS, buf,
 				    sizeof(buf)), 0);
 	cr_assert_eq(an.lost_be_tx, 2);
+	/* bound, but to another care-of address (a move the anchor did not
+	 * save): the host is told, so that its refresh moves the binding */
+	n = anchor_lost_be(&an, &sb[0].hoa, &moved, NOW_MONO + 2 * ANCHOR_LOST_BE_GAP_MS, buf,
+			   sizeof(buf));
+	cr_assert_gt(n, 0);
+	cr_assert_eq(mh_decode(buf, (size_t)n, &m, NULL, NULL), 0);
+	cr_assert_eq(memcmp(&m.be_home, &sb[0].hoa, 16), 0);
+	cr_assert_eq(an.lost_be_tx, 3);
 	anchor_fini(&an);
 }
 
