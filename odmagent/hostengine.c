@@ -321,9 +321,9 @@ void he_mh_input(struct hostengine *e, const uint8_t *buf, size_t len,
  * was seen less what the kernel's notice and the agent's read of it may
  * have taken (replay.h).
  */
-static uint64_t loss_moment(struct hostengine *e, const struct reg_anchor *an)
+static uint64_t loss_moment(struct hostengine *e, const struct reg_anchor *an, uint64_t seen)
 {
-	uint64_t seen = e->change_ms ? e->change_ms : e->now, last = 0, ms;
+	uint64_t last = 0, ms;
 
 	for (const struct reg_binding *b = an->bindings; b && e->ops->last_rx; b = b->next)
 		if (b->registered && e->ops->last_rx(e->arg, &b->hnp, &ms) == 0 && ms > last)
@@ -352,8 +352,10 @@ void he_check_anchor(struct hostengine *e, struct reg_anchor *an)
 	rc = e->ops->coa(e->arg, &an->addr, had ? &old : NULL, &coa);
 	/* the old CoA stopped working now, unless that was seen already (the
 	 * BUs of the move say when: replay.h) */
-	if (had && (rc < 0 || !IN6_ARE_ADDR_EQUAL(&coa, &old)) && !an->coa_lost_ms)
-		an->coa_lost_ms = loss_moment(e, an);
+	if (had && (rc < 0 || !IN6_ARE_ADDR_EQUAL(&coa, &old)) && !an->coa_lost_ms) {
+		an->coa_seen_ms = e->change_ms ? e->change_ms : e->now;
+		an->coa_lost_ms = loss_moment(e, an, an->coa_seen_ms);
+	}
 	if (rc < 0) {
 		/* no route or no usable source: keep the old binding, the
 		 * next event retries */
@@ -375,6 +377,19 @@ void he_check_anchor(struct hostengine *e, struct reg_anchor *an)
 	 * is not rate limited.
 	 */
 	e->move_ms = e->now;
+	/*
+	 * The move's BUs go now: date the loss again. Packets that reached
+	 * the host before the change was seen but were still queued then have
+	 * been read since (the tunnel stamps their arrival, not their read);
+	 * without them the anchor would replay what the host already got. The
+	 * moment only moves later, never past the change seen.
+	 */
+	if (an->coa_lost_ms && an->coa_seen_ms) {
+		uint64_t again = loss_moment(e, an, an->coa_seen_ms);
+
+		if (again > an->coa_lost_ms)
+			an->coa_lost_ms = again;
+	}
 	if (!e->has_coa || !IN6_ARE_ADDR_EQUAL(&e->last_coa, &coa)) {
 		/* one event per move of the host, whatever the number of anchors */
 		e->ops->ifname(e->arg, &coa, ifname);

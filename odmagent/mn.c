@@ -371,6 +371,8 @@ static int op_last_rx(void *arg, const struct in6_addr *addr, uint64_t *ms)
 
 	if (!mn->tun->ops->rx_each_packet)
 		return -EOPNOTSUPP;
+	if (mn->tun->ops->drain_rx)
+		mn->tun->ops->drain_rx(mn->tun);
 	return last_times(arg, addr, ms, &any);
 }
 

@@ -115,6 +115,9 @@ struct reg_anchor {
 	 * caller before the move's reg_anchor_set_coa; 0 = not known). The
 	 * BUs of an exchange after a move say how long ago that was. */
 	uint64_t coa_lost_ms;
+	/* the engine's: when that loss was seen (monotonic ms; set with
+	 * coa_lost_ms), to date it again when the move's BUs go */
+	uint64_t coa_seen_ms;
 	/* the last BU -> BA round trip with this anchor (ms, accepted BAs;
 	 * 0 = none yet): added to "lost N ms ago" (build_bu) */
 	uint32_t rtt_ms;

@@ -84,6 +84,10 @@ struct odm_tunnel_ops {
 			uint32_t lost_ago_ms);
 	/* optional: t->guard was just set (tunnel_set_guard) */
 	void (*guard)(struct odm_tunnel *t);
+	/* optional, HOST side: read the packets that have arrived and wait
+	 * for the agent, so that stats' last_rx_ms covers them (a backend
+	 * that queues them in a socket; hostengine.c dates a move's loss) */
+	void (*drain_rx)(struct odm_tunnel *t);
 	/* optional: the bindings of the last run are restored (bound again);
 	 * data path state of that run they do not explain may go now, and a
 	 * data path the last run left running may be taken over */

@@ -688,7 +688,8 @@ static int outer_cmsgs(struct msghdr *m, struct in6_addr *dst, int *gso, uint64_
 	return have_dst;
 }
 
-static void raw_readable(struct tu_priv *p)
+/* One batch from the raw socket: how many datagrams it read */
+static int raw_readable(struct tu_priv *p)
 {
 	struct rx_batch *b = &p->rx;
 	int r;
@@ -717,6 +718,7 @@ static void raw_readable(struct tu_priv *p)
 	}
 	/* the group points into the slots the next recvmmsg overwrites */
 	rx_flush(p);
+	return r;
 }
 
 /*
@@ -725,7 +727,7 @@ static void raw_readable(struct tu_priv *p)
  * come from port 4191, hold one whole inner packet and pass the same
  * checks as one from the raw socket.
  */
-static void udp_readable(struct tu_priv *p)
+static int udp_readable(struct tu_priv *p)
 {
 	struct urx_batch *b = p->urx;
 	int64_t wall;
@@ -766,6 +768,7 @@ static void udp_readable(struct tu_priv *p)
 	}
 	/* the group points into the slots the next recvmmsg overwrites */
 	rx_flush(p);
+	return r;
 }
 
 static void on_poll(uv_poll_t *h, int status, int events)
@@ -781,9 +784,26 @@ static void on_poll(uv_poll_t *h, int status, int events)
 	if (h == &p->tun_poll)
 		tun_readable(p);
 	else if (p->udp)
-		udp_readable(p);
+		(void)udp_readable(p);
 	else
-		raw_readable(p);
+		(void)raw_readable(p);
+}
+
+/*
+ * What has reached the host and waits in the socket, read now (a bounded
+ * number of batches): a host dating a move's loss by its last packet
+ * received must not miss those the agent had not got to (tunnel.h).
+ */
+#define DRAIN_BATCHES 16
+static void tu_drain_rx(struct odm_tunnel *t)
+{
+	struct tu_priv *p = t->priv;
+
+	if (!p)
+		return;
+	for (int i = 0; i < DRAIN_BATCHES; i++)
+		if ((p->udp ? udp_readable(p) : raw_readable(p)) <= 0)
+			break;
 }
 
 /*
@@ -1121,5 +1141,6 @@ const struct odm_tunnel_ops tunnel_userspace_ops = {
 	.unbind = tu_unbind,
 	.stats = tu_stats,
 	.moved = tu_moved,
+	.drain_rx = tu_drain_rx,
 	.rx_each_packet = 1,
 };

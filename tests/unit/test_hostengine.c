@@ -1185,7 +1185,7 @@ Test(hostengine, host_configuration_failure_deregisters_and_undoes)
  * events that shows it), the new CoA is there at T0 + 1040, the tunnel last
  * received from the anchor at last_rx (0 = never). The BU's "lost N ms ago".
  */
-static uint32_t lost_ago_with_last_rx(uint64_t last_rx)
+static uint32_t lost_ago_read_late(uint64_t last_rx, uint64_t last_rx_at_bu)
 {
 	struct mh_msg m;
 
@@ -1196,6 +1196,7 @@ static uint32_t lost_ago_with_last_rx(uint64_t last_rx)
 	he_move_since(&E, T0 + 1010, T0 + 1000); /* a burst of events from T0 + 1000 */
 	he_move(&E, T0 + 1020); /* more events while deaf: still the first */
 	cr_assert_eq(F.nbu, 1, "nothing to send from");
+	F.last_rx = last_rx_at_bu;
 	F.coa_rc = 0;
 	F.coa = COA2;
 	F.host[0] = COA2;
@@ -1205,6 +1206,11 @@ static uint32_t lost_ago_with_last_rx(uint64_t last_rx)
 	m = bu(1);
 	cr_assert(m.present & MH_HAS_COA_LOST);
 	return m.coa_lost_ms;
+}
+
+static uint32_t lost_ago_with_last_rx(uint64_t last_rx)
+{
+	return lost_ago_read_late(last_rx, last_rx);
 }
 
 Test(hostengine, a_moves_bu_says_when_the_old_coa_stopped_working)
@@ -1236,6 +1242,24 @@ Test(hostengine, a_moves_bu_counts_the_loss_from_the_last_packet_received)
 	uint32_t ago = lost_ago_with_last_rx(T0 + 996);
 
 	cr_assert_eq(ago, 44 + GRANTED_WAY, "the last packet came 4 ms before the burst: %u ms", ago);
+}
+
+/* a packet that arrived before the burst but was read after it (queued
+ * while the agent handled the events) moves the loss's start when the
+ * move's BU goes; one that arrived after the burst does not */
+Test(hostengine, a_moves_bu_dates_the_loss_with_packets_read_since)
+{
+	uint32_t ago = lost_ago_read_late(T0 + 990, T0 + 998);
+
+	cr_assert_eq(ago, 42 + GRANTED_WAY, "the newest arrival, 2 ms before the burst: %u ms",
+		     ago);
+}
+
+Test(hostengine, a_later_look_never_dates_the_loss_earlier)
+{
+	uint32_t ago = lost_ago_read_late(T0 + 996, T0 + 1003);
+
+	cr_assert_eq(ago, 44 + GRANTED_WAY, "kept: the last packet before the burst: %u ms", ago);
 }
 
 Test(hostengine, a_packet_read_after_the_burst_leaves_the_burst_as_the_loss)
