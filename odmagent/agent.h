@@ -37,6 +37,9 @@ struct odm_agent {
 	const char *config_path;   /* re-read on SIGHUP (main.c) */
 	int last_run_unclean;      /* the last agent on this state-dir was killed
 				    * or crashed (agentlock.h) */
+	int keep_unclean_mark;     /* the role asks the next run to hold back
+				    * as after a crash (a pool hold still on, a
+				    * last save that failed) */
 };
 
 /* anchor.c — anchor role: BU processing, binding cache, pool, tunnel set-up */

@@ -75,8 +75,10 @@ int agentlock_take(const char *dir, int *unclean, char *err, size_t errlen)
 	holder_pid(fd, pid, sizeof(pid));
 	*unclean = pid[0] != '\0';
 	n = snprintf(line, sizeof(line), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) == 0)
-		(void)!pwrite(fd, line, (size_t)n, 0);
+	/* written before cut to length: a failed write leaves the last pid,
+	 * not an empty file that would hide this run's crash */
+	if (pwrite(fd, line, (size_t)n, 0) == n)
+		(void)!ftruncate(fd, n);
 	return fd;
 }
 

@@ -133,7 +133,10 @@ void anchor_hold_after_crash(struct anchor *an, uint64_t now_ms)
 
 	if (!an->pooled)
 		return;
-	top = (uint64_t)pool_highest(&an->pool) + ANCHOR_CRASH_HOLD;
+	top = pool_highest(&an->pool);
+	if (an->restored_held > top)
+		top = an->restored_held;
+	top += ANCHOR_CRASH_HOLD;
 	pool_hold(&an->pool, top > UINT32_MAX ? UINT32_MAX : (uint32_t)top);
 	an->hold_until_ms = now_ms + (uint64_t)an->cfg->max_lifetime * 1000;
 	pool_addr_at(&an->pool, an->pool.held, &last);
@@ -835,8 +838,14 @@ static void teardown(struct odm_agent *a, struct anchor *an)
 		uv_timer_stop(&an->timer);
 	/* bindings first: their tunnel entries go before the device does; the
 	 * state file keeps them for the next run (anchor_state.c) */
-	if (an->loop)
-		anchor_state_flush(an, uv_now(an->loop), 1);
+	/* the next run must still hold back what this one held, or what a
+	 * failed last save did not record (agentlock.h) */
+	if (an->loop && anchor_state_flush(an, uv_now(an->loop), 1) < 0) {
+		log_warnx("the last save failed: the next run holds back the pool as after a crash");
+		a->keep_unclean_mark = 1;
+	}
+	if (an->hold_until_ms)
+		a->keep_unclean_mark = 1;
 	statefile_close(&an->sf);
 	anchor_fini(an);
 	if (an->route_added) {

@@ -43,10 +43,12 @@
  *       (NAI, BID) already bound        that binding, refreshed
  *       quota or pool exhausted         BA 130
  *     HNP bound to another identity,
- *     outside the pool, or BID missing
- *     or naming another address         BA 133
- *     HNP free in the pool (a binding
- *     the anchor lost), lifetime > 0    bound again to (NAI, BID), BA 0
+ *     outside the pool, free but not
+ *     held, or BID missing or naming
+ *     another address                   BA 133
+ *     HNP free and held after a crash
+ *     (a binding the last run may have
+ *     lost), lifetime > 0               bound again to (NAI, BID), BA 0
  *                                       (quota: 130)
  *     lifetime 0, or CoA = the home
  *     address (RFC 6275 §9.5.1)         binding removed, BA 0, lifetime 0
@@ -146,6 +148,7 @@ struct anchor {
 	struct statefile sf;    /* bindings across restarts (anchor_state.c) */
 	uint64_t save_due_ms;   /* state to save then (coalesced), 0 = none */
 	uint64_t hold_until_ms; /* the pool's hold lifts then, 0 = none */
+	uint32_t restored_held; /* the last run's hold, from its state file */
 	uint64_t lost_be_next_ms; /* rate limit of anchor_lost_be */
 	uint64_t lost_be_tx;
 };
@@ -222,13 +225,17 @@ void anchor_lost_hook(void *arg, const struct in6_addr *inner, const struct in6_
  * The last run was killed or crashed (agentlock.h): bindings it made within
  * ANCHOR_SAVE_DELAY_MS of its end are not in the state file, and their
  * addresses are free in the pool although their hosts still use them.
- * Having been the lowest free ones then, they would be the next ones handed
- * to other hosts. So the free addresses up to the highest one restored plus
- * ANCHOR_CRASH_HOLD are held back from allocation (pool_hold) for
+ * Having been the lowest free ones then (past the last run's own hold, if
+ * it had one), they would be the next ones handed to other hosts. So the
+ * free addresses up to the highest one restored, or the last run's hold if
+ * higher, plus ANCHOR_CRASH_HOLD are held back from allocation (pool_hold) for
  * max-lifetime seconds, when every binding of the last run has been
  * refreshed or has expired; a refresh naming one of them gets it
  * (anchor_mode_cha.c). anchor_expire lifts the hold; anchor_next_expiry
- * counts it.
+ * counts it. An allocation that finds only held addresses free ends the
+ * hold early (logged): a small pool must not refuse every host meanwhile.
+ * A clean stop while it holds, or whose last save failed, leaves the mark
+ * for the next run (odm_agent.keep_unclean_mark).
  */
 #define ANCHOR_CRASH_HOLD 4096
 void anchor_hold_after_crash(struct anchor *an, uint64_t now_ms);
@@ -239,9 +246,10 @@ int anchor_state_save(struct anchor *an, uint64_t now_mono_ms);
 #define ANCHOR_SAVE_DELAY_MS 50
 void anchor_state_touch(struct anchor *an, uint64_t now_mono_ms);
 /* Save if a touch is due by now (force: whatever the time); the timer calls
- * it. A save that fails is due again ANCHOR_SAVE_RETRY_MS later. */
+ * it. A save that fails is due again ANCHOR_SAVE_RETRY_MS later. Returns 0,
+ * or the failed save's -errno. */
 #define ANCHOR_SAVE_RETRY_MS 1000
-void anchor_state_flush(struct anchor *an, uint64_t now_mono_ms, int force);
+int anchor_state_flush(struct anchor *an, uint64_t now_mono_ms, int force);
 /* After a reload swapped an->cfg's identities: replay state follows each
  * NAI; bindings of removed identities end. Returns how many ended. */
 int anchor_state_rekey(struct anchor *an, const struct odm_identity *old_ids, size_t n_old);

@@ -4,8 +4,8 @@
  * correspondent): a BU with HNP :: gets the lowest free address of the
  * pool, keyed by (NAI, BID) so a retransmitted allocation finds the
  * binding it made; a BU naming an address must name one bound to the same
- * identity, or a free one of the pool: a binding the anchor lost (it died
- * before saving it, or lost its state directory) comes back with the
+ * identity, or, after a crash, a free one of those the pool holds back: a
+ * binding the anchor lost (it died before saving it) comes back with the
  * host's next refresh instead of ending the host's sessions. The binding ends when the host deregisters (its last socket
  * closed) or its lifetime runs out. A home anchor hands out Session-lasting
  * addresses the same way (anchor_mode.c).
@@ -42,16 +42,21 @@ static uint8_t cha_allocate(struct anchor *an, const struct anchor_req *r, uint1
 
 	if (anchor_quota_full(an, r->ident))
 		return MH_BA_INSUFFICIENT_RESOURCES;
-	if (pool_alloc(&an->pool, &hoa) < 0) {
-		if (an->pool.held)
-			log_warnx("pool exhausted past its first %u addresses, held since the "
-				  "restart for %llus more (anchor.h ANCHOR_CRASH_HOLD)",
-				  an->pool.held,
-				  (unsigned long long)(an->hold_until_ms > r->now_ms
-							       ? (an->hold_until_ms - r->now_ms) / 1000
-							       : 0));
-		else
-			log_warnx("pool exhausted");
+	rc = pool_alloc(&an->pool, &hoa);
+	if (rc < 0 && an->pool.held) {
+		/* a small pool must not refuse every host for max-lifetime */
+		log_warnx("no free pool address past the %u held since the crash: the hold "
+			  "ends now, %llus early (anchor.h ANCHOR_CRASH_HOLD)",
+			  an->pool.held,
+			  (unsigned long long)(an->hold_until_ms > r->now_ms
+						       ? (an->hold_until_ms - r->now_ms) / 1000
+						       : 0));
+		pool_hold(&an->pool, 0);
+		an->hold_until_ms = 0;
+		rc = pool_alloc(&an->pool, &hoa);
+	}
+	if (rc < 0) {
+		log_warnx("pool exhausted");
 		return MH_BA_INSUFFICIENT_RESOURCES;
 	}
 	anchor_binding_tmpl(r, &hoa, granted, ODM_MODE_CHA, &tmpl);
@@ -65,13 +70,14 @@ static uint8_t cha_allocate(struct anchor *an, const struct anchor_req *r, uint1
 }
 
 /*
- * The address a refresh names is in the pool but bound to nobody: the
- * anchor lost the binding (killed within ANCHOR_SAVE_DELAY_MS of making
- * it, or its state directory lost). Give it back to the identity that
- * asks, keyed by its BID like an allocation. This grants nothing an
- * allocation would not: any identity may be handed any free address of
- * the pool (the lowest one). Addresses bound to someone, outside the pool
- * or the excluded one stay refused (133).
+ * The address a refresh names is in the pool but bound to nobody, and one
+ * of those held back after a crash (anchor_hold_after_crash): the last run
+ * may have bound it within ANCHOR_SAVE_DELAY_MS of dying, without saving
+ * it. Give it back to the identity that asks, keyed by its BID like an
+ * allocation. Nothing records whose it was, so any identity of the anchor
+ * could name it; the window is the hold, and only addresses the crash may
+ * have lost are open. Outside the hold, addresses bound to someone, outside
+ * the pool or the excluded one stay refused (133).
  */
 static uint8_t cha_reclaim(struct anchor *an, const struct anchor_req *r, uint16_t granted,
 			   struct binding **out)
@@ -81,7 +87,8 @@ static uint8_t cha_reclaim(struct anchor *an, const struct anchor_req *r, uint16
 	char h[INET6_ADDRSTRLEN];
 	int rc;
 
-	if (!(bu->present & MH_HAS_BID) || bu->bid == 0 || !an->pooled)
+	if (!(bu->present & MH_HAS_BID) || bu->bid == 0 || !an->pooled ||
+	    !an->hold_until_ms || !pool_is_held(&an->pool, &bu->hnp))
 		return MH_BA_NOT_HA_FOR_MN;
 	if (bcache_find_id(&an->bc, bu->mnid, bu->bid))
 		return MH_BA_NOT_HA_FOR_MN; /* that BID names another address */

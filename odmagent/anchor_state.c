@@ -58,6 +58,8 @@ int anchor_state_snapshot(const struct anchor *an, int64_t now_wall_ms, uint64_t
 	memset(out, 0, sizeof(*out));
 	out->pool = an->cfg->pool;
 	out->pool_plen = an->cfg->pool_plen;
+	/* a crash during a hold: the next hold covers this one's too */
+	out->held = an->hold_until_ms ? an->pool.held : 0;
 	out->idents = calloc(an->cfg->n_identities + 1, sizeof(*out->idents));
 	out->bindings = calloc(an->bc.count + 1, sizeof(*out->bindings));
 	if (!out->idents || !out->bindings) {
@@ -105,6 +107,7 @@ int anchor_state_restore(struct anchor *an, const struct state_anchor *s,
 		log_warnx("the saved bindings are from another pool: not restored");
 		return 0;
 	}
+	an->restored_held = s->held;
 	for (size_t i = 0; i < s->n_bindings; i++) {
 		const struct state_anchor_binding *sb = &s->bindings[i];
 		uint64_t dl = state_deadline(sb->expires_ms, now_wall_ms, now_mono_ms, 0);
@@ -216,15 +219,19 @@ void anchor_state_touch(struct anchor *an, uint64_t now_mono_ms)
 		an->save_due_ms = now_mono_ms + ANCHOR_SAVE_DELAY_MS;
 }
 
-void anchor_state_flush(struct anchor *an, uint64_t now_mono_ms, int force)
+int anchor_state_flush(struct anchor *an, uint64_t now_mono_ms, int force)
 {
+	int rc;
+
 	if (!an->save_due_ms || (!force && now_mono_ms < an->save_due_ms))
-		return;
+		return 0;
 	an->save_due_ms = 0;
 	/* a failed save (full disk, ...) is tried again, not left until the
 	 * next change: a restart would start from the older copy */
-	if (anchor_state_save(an, now_mono_ms) < 0 && !force)
+	rc = anchor_state_save(an, now_mono_ms);
+	if (rc < 0 && !force)
 		an->save_due_ms = now_mono_ms + ANCHOR_SAVE_RETRY_MS;
+	return rc < 0 ? rc : 0;
 }
 
 /* ---- SIGHUP ---- */

@@ -339,8 +339,10 @@ out:
 	a->nc = NULL;
 	events_clear(&a->events);
 	config_free(&a->cfg);
-	/* clean: stopped by a signal (state saved), or never got as far as the
-	 * role, which leaves the last run's mark as it found it */
-	agentlock_release(lock_fd, stopped || (!role_began && !a->last_run_unclean));
+	/* clean: stopped by a signal with the state saved and no hold left to
+	 * keep, or never got as far as the role, which leaves the last run's
+	 * mark as it found it */
+	agentlock_release(lock_fd, (stopped && !a->keep_unclean_mark) ||
+				   (!role_began && !a->last_run_unclean));
 	return rc;
 }

@@ -182,6 +182,13 @@ void pool_hold(struct pool *p, uint32_t through)
 	p->hint_held = 0;
 }
 
+int pool_is_held(const struct pool *p, const struct in6_addr *addr)
+{
+	uint32_t off = offset_of(p, addr);
+
+	return off && off <= p->held;
+}
+
 uint32_t pool_highest(const struct pool *p)
 {
 	uint32_t words = (p->size + WORD_BITS - 1) / WORD_BITS;

@@ -62,6 +62,8 @@ int pool_is_allocated(const struct pool *p, const struct in6_addr *addr);
  * -ENOSPC when only held ones are free.
  */
 void pool_hold(struct pool *p, uint32_t through);
+/* 1 if addr is one of the held offsets (allocated or not), else 0 */
+int pool_is_held(const struct pool *p, const struct in6_addr *addr);
 /* The highest allocated offset (the excluded address not counted), 0 if none */
 uint32_t pool_highest(const struct pool *p);
 /* The address at offset off (1..size) */

@@ -80,7 +80,7 @@ char *state_mn_encode(const struct state_mn *s)
 
 char *state_anchor_encode(const struct state_anchor *s)
 {
-	json_t *ids = json_array(), *bs = json_array();
+	json_t *ids = json_array(), *bs = json_array(), *root;
 	char pfx[INET6_ADDRSTRLEN + 8], a[INET6_ADDRSTRLEN];
 
 	for (size_t i = 0; ids && i < s->n_idents; i++) {
@@ -109,8 +109,11 @@ char *state_anchor_encode(const struct state_anchor *s)
 	}
 	inet_ntop(AF_INET6, &s->pool, a, sizeof(a));
 	snprintf(pfx, sizeof(pfx), "%s/%u", a, s->pool_plen);
-	return dump(json_pack("{s:i, s:s, s:s, s:o, s:o}", "version", STATE_VERSION, "role",
-			      "anchor", "pool", pfx, "identities", ids, "bindings", bs));
+	root = json_pack("{s:i, s:s, s:s, s:o, s:o}", "version", STATE_VERSION, "role", "anchor",
+			 "pool", pfx, "identities", ids, "bindings", bs);
+	if (root && s->held)
+		json_object_set_new(root, "held", json_integer(s->held));
+	return dump(root);
 }
 
 /* ---- strict decoding ---- */
@@ -277,7 +280,8 @@ static int get_wall(struct dec *d, const json_t *obj, const char *key, int64_t *
 /* Clear the output (ssize bytes at s) and err, parse and check the
  * envelope; returns the root (to decref) or NULL */
 static json_t *envelope(struct dec *d, const char *text, size_t len, const char *role,
-			const char *const *keys, void *s, size_t ssize)
+			const char *const *keys, const char *const *optional, void *s,
+			size_t ssize)
 {
 	json_error_t je;
 	json_t *root;
@@ -296,7 +300,7 @@ static json_t *envelope(struct dec *d, const char *text, size_t len, const char 
 	if (json_is_object(root) && json_object_get(root, "version") &&
 	    get_int(d, root, "version", STATE_VERSION, STATE_VERSION, &ver) < 0)
 		goto bad;
-	if (exact_keys(d, root, keys) < 0)
+	if (exact_keys_opt(d, root, keys, optional) < 0)
 		goto bad;
 	if (!json_is_string(json_object_get(root, "role")) ||
 	    strcmp(json_string_value(json_object_get(root, "role")), role) != 0) {
@@ -417,7 +421,7 @@ int state_mn_decode(const char *text, size_t len, struct state_mn *s, char *err,
 	const json_t *arr;
 	json_t *root;
 
-	root = envelope(&d, text, len, "mn", MN_KEYS, s, sizeof(*s));
+	root = envelope(&d, text, len, "mn", MN_KEYS, NULL, s, sizeof(*s));
 	if (!root)
 		return -EINVAL;
 	if (get_nai(&d, root, "nai", s->nai) < 0 || get_u16(&d, root, "last_id", 0, &s->last_id) < 0)
@@ -476,6 +480,8 @@ bad:
 
 static const char *const AN_KEYS[] = { "version", "role", "pool", "identities", "bindings",
 				       NULL };
+/* "held": the pool's offsets 1..held held back after a crash (anchor.h) */
+static const char *const AN_OPT_KEYS[] = { "held", NULL };
 static const char *const AN_IDENT_KEYS[] = { "nai", "seq", "last_ts", NULL };
 static const char *const AN_BINDING_KEYS[] = { "hoa", "coa", "nai", "bid", "seq",
 					       "lifetime", "expires", NULL };
@@ -548,11 +554,18 @@ int state_anchor_decode(const char *text, size_t len, struct state_anchor *s, ch
 	const json_t *arr;
 	json_t *root;
 
-	root = envelope(&d, text, len, "anchor", AN_KEYS, s, sizeof(*s));
+	root = envelope(&d, text, len, "anchor", AN_KEYS, AN_OPT_KEYS, s, sizeof(*s));
 	if (!root)
 		return -EINVAL;
 	if (get_prefix(&d, root, "pool", &s->pool, &s->pool_plen) < 0)
 		goto bad;
+	if (json_object_get(root, "held")) {
+		json_int_t held;
+
+		if (get_int(&d, root, "held", 1, UINT32_MAX, &held) < 0)
+			goto bad;
+		s->held = (uint32_t)held;
+	}
 	if (!(arr = get_array(&d, root, "identities", STATE_MAX_IDENTITIES, sizeof(*s->idents),
 			      (void **)&s->idents)))
 		goto bad;

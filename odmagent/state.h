@@ -96,6 +96,7 @@ struct state_anchor {
 	size_t n_idents;
 	struct state_anchor_binding *bindings;
 	size_t n_bindings;
+	uint32_t held;   /* the pool's hold after a crash (anchor.h), 0 = none */
 };
 
 /* Encode as one line of JSON (malloc'ed, NUL-terminated); NULL on ENOMEM */

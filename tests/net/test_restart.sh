@@ -13,8 +13,9 @@
 #   c. both agents get SIGHUP with a changed key file: no lease or binding
 #      ends, the download completes, and a new lease works with the new key;
 #      a configuration that does not parse changes nothing;
-#   d. the anchor restarts without its state (as one killed before it saved
-#      a new binding): a new lease meanwhile does not get the lost address;
+#   d. the anchor restarts from its state of before a bind (as one killed
+#      before it saved it): a new lease meanwhile does not get the lost
+#      address;
 #      the next packet the host sends from the address draws a Binding
 #      Error, the host's refresh binds the address again (it is free in the
 #      pool), and the download completes;
@@ -25,7 +26,9 @@
 #   f. the anchor restarts with a binding to a care-of address the host has
 #      left (it died before it saved the move): the next packet the host
 #      sends draws a Binding Error, its refresh moves the binding, and the
-#      download completes.
+#      download completes;
+#   g. an anchor that stops cleanly while it holds addresses back after a
+#      crash leaves the mark for the next run, which holds them back too.
 #
 #    mn (curl + shim, odmagent mn) --ar1-- core -- cha (odmagent anchor)
 #                                                -- cn  (nginx, paced file)
@@ -179,21 +182,27 @@ check "c: the lease of the example ends" wait_for 8 no_lease
 
 # ---------------------------------------------------------------- d. anchor loses its state
 # As an anchor killed within 50 ms of a bind, before it saved it: started
-# again without its state file. The next packet the host sends from the lost
+# again from its state file as it was before the bind (it holds back the
+# free addresses the dead run may have handed out). The next packet the
+# host sends from the lost
 # address (here a ping bound to it; the download alone sends nothing while
 # the anchor drops what cn sends) draws a Binding Error, the host refreshes
 # at once, and the anchor, whose pool has the address free, binds it to the
 # host again: the download goes on and completes.
 lost_n() { odm_status mn | json 'j["lost_bindings"]'; }
 given_n() { grep -c "$CHOA: bound to nobody, given back" "$CHA_AGENT_LOG" || true; }
+held_n() { grep -c "the last run did not stop cleanly: free pool addresses up to" "$CHA_AGENT_LOG" || true; }
+# the state as saved with no binding (a save comes 50 ms after a change)
+check "d: the anchor has no binding before it" wait_for 5 no_binding
+sleep 0.2
+cp "$CHA_STATE_DIR/anchor.json" "$ODM_DIR/anchor-before-d.json"
 download d 3m
 leased d 1
-LOST0=$(lost_n) GIVEN0=$(given_n)
+LOST0=$(lost_n) GIVEN0=$(given_n) HELD0=$(held_n)
 odm_agent_kill9 cha
-rm -f "$CHA_STATE_DIR/anchor.json"
+cp "$ODM_DIR/anchor-before-d.json" "$CHA_STATE_DIR/anchor.json"
 odm_agent_start cha
-check "d: the anchor knows its last run did not stop cleanly" \
-	grep -q "the last run did not stop cleanly: free pool addresses up to" "$CHA_AGENT_LOG"
+check "d: the anchor knows its last run did not stop cleanly" test "$(held_n)" -eq $((HELD0 + 1))
 # a new binding before the host refreshes (a UDP socket: TCP ones would
 # share curl's lease): the lowest free address may be $CHOA, but it must not
 # be handed out while its host may still use it
@@ -228,13 +237,16 @@ check "d: the lease ends after curl" wait_for 8 no_lease
 # The same while the host sends nothing: a new curl more than 5 s after the
 # lease's last BA makes the host confirm the binding first; the anchor binds
 # the address again, and the new curl works through it.
+check "e: the anchor has no binding before it" wait_for 5 no_binding
+sleep 0.2
+cp "$CHA_STATE_DIR/anchor.json" "$ODM_DIR/anchor-before-e.json"
 download e 1m
 leased e 1
 sleep 5 # the lease's last BA is now more than 5 s old
 LOST0=$(lost_n) GIVEN0=$(given_n)
 OLD_PID=$CURL_PID
 odm_agent_kill9 cha
-rm -f "$CHA_STATE_DIR/anchor.json"
+cp "$ODM_DIR/anchor-before-e.json" "$CHA_STATE_DIR/anchor.json"
 odm_agent_start cha
 download e2 12m
 finish e2
@@ -253,9 +265,10 @@ wait "$OLD_PID" 2>/dev/null || true
 # refresh moves the binding to the host's care-of address, and the
 # download completes.
 check "f: e's leases are gone" wait_for 8 no_lease
+check "f: and their bindings" wait_for 5 no_binding
 download f 3m
 leased f 1
-coa_now() { odm_status cha | json 'j["bindings"][0]["coa"] if j["bindings"] else ""'; }
+coa_now() { odm_status cha | json '"".join(b["coa"] for b in j["bindings"] if b["hoa"] == "'"$CHOA"'")'; }
 MN_COA=$(coa_now)
 STALE=2001:db8:a2:0:d:ff:fe00:99
 odm_agent_kill9 cha
@@ -281,6 +294,17 @@ check "f: the anchor told the host, from $STALE's binding, with a Binding Error"
 check "f: the host lost no lease" test "$(lost_n)" -eq "$LOST0"
 finish f
 check "f: the lease ends after curl" wait_for 8 no_lease
+
+# ---------------------------------------------------------------- g. a clean stop while holding
+# The anchor started after a crash holds addresses back for max-lifetime; a
+# clean stop meanwhile must leave the mark, or the next run would hand out
+# what the crashed one may have lost.
+HELD0=$(held_n)
+topo_kill "$CHA_AGENT_PID"
+check "g: the anchor stopped cleanly while holding, its pid stays in agent.lock" \
+	test -s "$CHA_STATE_DIR/agent.lock"
+odm_agent_start cha
+check "g: the next run holds back too" test "$(held_n)" -eq $((HELD0 + 1))
 
 check "both agents still run" kill -0 "$CHA_AGENT_PID" "$MN_AGENT_PID"
 check_summary test_restart

@@ -582,7 +582,7 @@ Test(anchor, not_bound_to_this_identity_133)
 }
 
 /* The anchor lost a binding (killed before saving it): the host's refresh
- * of that free pool address gets it back, keyed by its BID */
+ * of that free, held pool address gets it back, keyed by its BID */
 Test(anchor, refresh_of_a_lost_binding_takes_it_back)
 {
 	struct mh_msg ba;
@@ -590,6 +590,7 @@ Test(anchor, refresh_of_a_lost_binding_takes_it_back)
 	struct in6_addr lost = A("2001:db8:c4a::99"), got;
 	const struct binding *bd;
 
+	anchor_hold_after_crash(&an, 0);
 	b.hnp = "2001:db8:c4a::99";
 	b.bid = 9;
 	send_bu(&b, 1000, &ba);
@@ -617,6 +618,38 @@ Test(anchor, refresh_of_a_lost_binding_takes_it_back)
 	cr_assert_neq(memcmp(&got, &lost, 16), 0);
 }
 
+/* Without a crash nothing was lost: a free address is nobody's to name */
+Test(anchor, a_free_address_is_not_given_without_a_crash)
+{
+	struct mh_msg ba;
+	struct bu b = bu_default(10);
+	struct snap s, s2;
+
+	s = take();
+	b.hnp = "2001:db8:c4a::99";
+	b.bid = 9;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, MH_BA_NOT_HA_FOR_MN);
+	s2 = take();
+	assert_same(&s, &s2);
+}
+
+/* A pool the hold covers whole: the first allocation ends the hold
+ * instead of refusing every host for max-lifetime */
+Test(anchor, a_hold_over_the_whole_pool_ends_at_the_first_allocation)
+{
+	struct in6_addr a, want = A("2001:db8:c4a::1");
+
+	anchor_fini(&an);
+	setup_with(120, 4); /* 127 addresses */
+	anchor_hold_after_crash(&an, 0);
+	cr_assert_eq(an.pool.held, an.pool.size);
+	a = alloc_ok(10, 1, 5);
+	cr_assert_eq(memcmp(&a, &want, 16), 0);
+	cr_assert_eq(an.hold_until_ms, 0);
+	cr_assert_eq(an.pool.held, 0);
+}
+
 Test(anchor, reclaim_counts_against_the_quota)
 {
 	struct mh_msg ba;
@@ -625,6 +658,7 @@ Test(anchor, reclaim_counts_against_the_quota)
 
 	for (uint16_t i = 0; i < 4; i++)
 		alloc_ok((uint16_t)(10 + i), (uint16_t)(1 + i), 0);
+	anchor_hold_after_crash(&an, 0);
 	b = bu_default(20);
 	b.hnp = "2001:db8:c4a::99";
 	b.bid = 30;
@@ -1010,8 +1044,14 @@ Test(anchor, after_a_crash_new_bindings_skip_what_the_last_run_may_have_handed_o
 	a = alloc_ok(12, 3, 1000);
 	pool_addr_at(&an.pool, 2 + ANCHOR_CRASH_HOLD + 1, &want);
 	cr_assert_eq(memcmp(&a, &want, 16), 0, "the first address past the hold");
-	/* ::3, handed out by the last run just before it died */
+	/* past the hold: nothing the last run can have lost */
 	b = bu_default(13);
+	b.hnp = "2001:db8:c4a::2000";
+	b.bid = 6;
+	send_bu(&b, 1000, &ba);
+	cr_assert_eq(ba.status, MH_BA_NOT_HA_FOR_MN);
+	/* ::3, handed out by the last run just before it died */
+	b = bu_default(14);
 	b.hnp = "2001:db8:c4a::3";
 	b.bid = 4;
 	send_bu(&b, 1000, &ba);
@@ -1021,7 +1061,21 @@ Test(anchor, after_a_crash_new_bindings_skip_what_the_last_run_may_have_handed_o
 	cr_assert_gt(anchor_expire(&an, 601 * 1000 + 1000), 0);
 	cr_assert_eq(an.hold_until_ms, 0);
 	cr_assert_eq(anchor_next_expiry(&an), UINT64_MAX);
-	a = alloc_ok(14, 5, 602 * 1000);
+	a = alloc_ok(15, 5, 602 * 1000);
 	want = A("2001:db8:c4a::1");
 	cr_assert_eq(memcmp(&a, &want, 16), 0, "lowest free again");
+}
+
+/* The crashed run was itself holding (it had crashed before): what it
+ * handed out lies past its hold, so the new hold starts from there */
+Test(anchor, a_crash_during_a_hold_holds_past_the_last_one)
+{
+	struct in6_addr a, want;
+
+	an.restored_held = 5000;
+	anchor_hold_after_crash(&an, 0);
+	cr_assert_eq(an.pool.held, 5000 + ANCHOR_CRASH_HOLD);
+	a = alloc_ok(10, 1, 0);
+	pool_addr_at(&an.pool, 5000 + ANCHOR_CRASH_HOLD + 1, &want);
+	cr_assert_eq(memcmp(&a, &want, 16), 0);
 }

@@ -363,7 +363,41 @@ Test(state, anchor_round_trip)
 	cr_assert_eq(memcmp(&d.idents[0], &id, sizeof(id)), 0);
 	cr_assert_eq(d.n_bindings, 1);
 	cr_assert_eq(memcmp(&d.bindings[0], &b, sizeof(b)), 0);
+	cr_assert_eq(d.held, 0);
+	cr_assert_null(strstr(text, "held"), "no hold, no key: %s", text);
 	state_anchor_free(&d);
+	free(text);
+}
+
+static char *subst(const char *text, const char *from, const char *to);
+
+/* the pool's hold after a crash: optional, 1..2^32-1 */
+Test(state, anchor_hold_round_trips_and_is_checked)
+{
+	struct state_anchor s = { .held = 4097 }, d;
+	char err[200], *text, *bad;
+
+	s.pool = A("2001:db8:c4a::");
+	s.pool_plen = 64;
+	text = state_anchor_encode(&s);
+	cr_assert_not_null(text);
+	cr_assert_eq(state_anchor_decode(text, strlen(text), &d, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(d.held, 4097);
+	state_anchor_free(&d);
+	bad = subst(text, "\"held\":4097", "\"held\":0");
+	cr_assert_eq(state_anchor_decode(bad, strlen(bad), &d, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "held"), "%s", err);
+	free(bad);
+	bad = subst(text, "\"held\":4097", "\"held\":4294967296");
+	cr_assert_eq(state_anchor_decode(bad, strlen(bad), &d, err, sizeof(err)), -EINVAL);
+	free(bad);
+	bad = subst(text, "\"held\":4097", "\"held\":\"4097\"");
+	cr_assert_eq(state_anchor_decode(bad, strlen(bad), &d, err, sizeof(err)), -EINVAL);
+	free(bad);
+	bad = subst(text, "\"held\":4097", "\"hold\":4097");
+	cr_assert_eq(state_anchor_decode(bad, strlen(bad), &d, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "unknown key"), "%s", err);
+	free(bad);
 	free(text);
 }
 
