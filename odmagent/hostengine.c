@@ -313,13 +313,17 @@ void he_mh_input(struct hostengine *e, const uint8_t *buf, size_t len,
 /* ---- movement ---- */
 
 /*
- * When an's old CoA stopped working, on the host's clock: the last packet
- * the tunnel received from an for any of its bindings, when that came
+ * When an's old CoA stopped working, on the host's clock: the arrival of
+ * the last packet the tunnel received from an for any of its bindings
+ * (the backends that say rx_each_packet stamp arrivals: tunnel.h). Until
+ * the BA, an sends to the old CoA only, so nothing came after it: what an
+ * sent later was lost or is still in flight. That holds whether it came
  * before the change was seen (the netlink burst that showed it, as the
- * agent read it): nothing came after it, so whatever an sent later was
- * lost or is still in flight. Without such a packet, the moment the change
- * was seen less what the kernel's notice and the agent's read of it may
- * have taken (replay.h).
+ * agent read it) or after: a burst can begin before the old link goes (a
+ * new address first), and the old link may still carry packets while the
+ * move's BUs go. Without such a packet, the moment the change was seen
+ * less what the kernel's notice and the agent's read of it may have taken
+ * (replay.h).
  */
 static uint64_t loss_moment(struct hostengine *e, const struct reg_anchor *an, uint64_t seen)
 {
@@ -328,7 +332,7 @@ static uint64_t loss_moment(struct hostengine *e, const struct reg_anchor *an, u
 	for (const struct reg_binding *b = an->bindings; b && e->ops->last_rx; b = b->next)
 		if (b->registered && e->ops->last_rx(e->arg, &b->hnp, &ms) == 0 && ms > last)
 			last = ms;
-	if (last && last < seen)
+	if (last)
 		return last;
 	return seen > REPLAY_NOTICE_MS ? seen - REPLAY_NOTICE_MS : seen;
 }
