@@ -686,18 +686,22 @@ static void read_counts(struct bp *p, struct odm_tunnel_stats *sum)
 	free(v);
 }
 
-/* A binding element's counters and times into e's stats; the programs
- * stamp each packet (CLOCK_MONOTONIC, monotime.h's clock) */
-static void take_counters(struct tunnel_entry *e, const struct odm_bpf_bind *v)
+/* e's binding element's counters and times, read now, into e's stats; the
+ * programs stamp each packet (CLOCK_MONOTONIC, monotime.h's clock) */
+static void take_counters(struct bp *p, struct tunnel_entry *e)
 {
-	if (v->rx_at_ns)
-		e->st.last_rx_ms = v->rx_at_ns / 1000000;
-	if (v->tx_at_ns)
-		e->st.last_tx_ms = v->tx_at_ns / 1000000;
-	e->st.rx_packets = v->rx_packets;
-	e->st.rx_bytes = v->rx_bytes;
-	e->st.tx_packets = v->tx_packets;
-	e->st.tx_bytes = v->tx_bytes;
+	struct odm_bpf_bind v;
+
+	if (bpf_map_lookup_elem(p->binds, &e->inner, &v) < 0)
+		return;
+	if (v.rx_at_ns)
+		e->st.last_rx_ms = v.rx_at_ns / 1000000;
+	if (v.tx_at_ns)
+		e->st.last_tx_ms = v.tx_at_ns / 1000000;
+	e->st.rx_packets = v.rx_packets;
+	e->st.rx_bytes = v.rx_bytes;
+	e->st.tx_packets = v.tx_packets;
+	e->st.tx_bytes = v.tx_bytes;
 }
 
 static void refresh(struct bp *p)
@@ -712,10 +716,7 @@ static void refresh(struct bp *p)
 	read_counts(p, &sum);
 	for (size_t i = 0; i < p->tt.nbuckets; i++)
 		for (struct tunnel_entry *e = p->tt.tab[i]; e; e = e->next) {
-			struct odm_bpf_bind v;
-
-			if (bpf_map_lookup_elem(p->binds, &e->inner, &v) == 0)
-				take_counters(e, &v);
+			take_counters(p, e);
 		}
 	tunnel_table_sum(&p->tt, &sum);
 	p->total = sum;
@@ -749,18 +750,15 @@ static int bp_stats(struct odm_tunnel *t, const struct in6_addr *inner,
 		    struct odm_tunnel_stats *st)
 {
 	struct bp *p = t->priv;
-
 	struct tunnel_entry *e;
-	struct odm_bpf_bind v;
 
 	if (!p || !st)
 		return -EINVAL;
 	refresh(p);
 	/* one binding's read fresh, not as the last poll left it: a host dates
 	 * a move's loss by its last packet received (hostengine.c) */
-	if (inner && (e = tunnel_table_find(&p->tt, inner)) &&
-	    bpf_map_lookup_elem(p->binds, inner, &v) == 0)
-		take_counters(e, &v);
+	if (inner && (e = tunnel_table_find(&p->tt, inner)))
+		take_counters(p, e);
 	return tunnel_table_stats(&p->tt, &p->total, inner, st);
 }
 
@@ -771,14 +769,12 @@ static size_t bp_moved(struct odm_tunnel *t, const struct in6_addr *inner, int h
 {
 	struct bp *p = t->priv;
 	struct tunnel_entry *e = p ? tunnel_table_find(&p->tt, inner) : NULL;
-	struct odm_bpf_bind v;
 
 	if (!e)
 		return 0;
 	/* the last packet from the host as the programs stamped it, not as
 	 * the last poll saw it (up to READ_EVERY_MS older) */
-	if (bpf_map_lookup_elem(p->binds, inner, &v) == 0)
-		take_counters(e, &v);
+	take_counters(p, e);
 	replaycap_binding_moved(p->cap, e, has_lost, lost_ago_ms);
 	return 0;
 }
