@@ -61,6 +61,21 @@ static struct in6_addr alloc_ok(uint16_t seq, uint16_t bid, uint64_t now_ms)
 	return ba.hnp;
 }
 
+/* NAI1's BU naming hnp with bid (0: none) and lifetime: the BA's status */
+static uint8_t named_status(uint16_t seq, const char *hnp, uint16_t bid, uint16_t lifetime)
+{
+	struct bu b = bu_default(seq);
+	struct mh_msg ba;
+
+	b.hnp = hnp;
+	b.bid = bid;
+	if (!bid)
+		b.omit = NO_BID;
+	b.lifetime = lifetime;
+	send_bu(&b, 0, &ba);
+	return ba.status;
+}
+
 /* ---- tests ---- */
 
 TestSuite(anchor, .init = setup, .fini = teardown);
@@ -553,29 +568,13 @@ Test(anchor, not_bound_to_this_identity_133)
 	cr_assert_eq(ba.status, MH_BA_NOT_HA_FOR_MN);
 	assert_ba_auth(&ba, idents[1].key, COA1);
 
-	b = bu_default(11);
-	b.hnp = "2001:db8:c4b::99"; /* outside the pool */
-	send_bu(&b, 0, &ba);
-	cr_assert_eq(ba.status, MH_BA_NOT_HA_FOR_MN);
-	b = bu_default(12);
-	b.hnp = A_ADDR; /* the anchor's own address */
-	send_bu(&b, 0, &ba);
-	cr_assert_eq(ba.status, MH_BA_NOT_HA_FOR_MN);
-	b = bu_default(13);
-	b.hnp = "2001:db8:c4a::99"; /* bound to nobody, but BID 1 names NAI1's address */
-	send_bu(&b, 0, &ba);
-	cr_assert_eq(ba.status, MH_BA_NOT_HA_FOR_MN);
-	b = bu_default(14);
-	b.hnp = "2001:db8:c4a::99";
-	b.omit = NO_BID;
-	send_bu(&b, 0, &ba);
-	cr_assert_eq(ba.status, MH_BA_NOT_HA_FOR_MN);
-	b = bu_default(15);
-	b.hnp = "2001:db8:c4a::99";
-	b.bid = 2;
-	b.lifetime = 0; /* deregistering what is not bound */
-	send_bu(&b, 0, &ba);
-	cr_assert_eq(ba.status, MH_BA_NOT_HA_FOR_MN);
+	/* outside the pool; the anchor's own address; bound to nobody, but BID
+	 * 1 names NAI1's address; no BID; deregistering what is not bound */
+	cr_assert_eq(named_status(11, "2001:db8:c4b::99", 1, 100), MH_BA_NOT_HA_FOR_MN);
+	cr_assert_eq(named_status(12, A_ADDR, 1, 100), MH_BA_NOT_HA_FOR_MN);
+	cr_assert_eq(named_status(13, "2001:db8:c4a::99", 1, 100), MH_BA_NOT_HA_FOR_MN);
+	cr_assert_eq(named_status(14, "2001:db8:c4a::99", 0, 100), MH_BA_NOT_HA_FOR_MN);
+	cr_assert_eq(named_status(15, "2001:db8:c4a::99", 2, 0), MH_BA_NOT_HA_FOR_MN);
 	s2 = take();
 	/* every one of these was rejected: nothing may have changed */
 	assert_same(&s, &s2);
@@ -621,15 +620,9 @@ Test(anchor, refresh_of_a_lost_binding_takes_it_back)
 /* Without a crash nothing was lost: a free address is nobody's to name */
 Test(anchor, a_free_address_is_not_given_without_a_crash)
 {
-	struct mh_msg ba;
-	struct bu b = bu_default(10);
-	struct snap s, s2;
+	struct snap s = take(), s2;
 
-	s = take();
-	b.hnp = "2001:db8:c4a::99";
-	b.bid = 9;
-	send_bu(&b, 0, &ba);
-	cr_assert_eq(ba.status, MH_BA_NOT_HA_FOR_MN);
+	cr_assert_eq(named_status(10, "2001:db8:c4a::99", 9, 100), MH_BA_NOT_HA_FOR_MN);
 	s2 = take();
 	assert_same(&s, &s2);
 }
@@ -1045,11 +1038,7 @@ Test(anchor, after_a_crash_new_bindings_skip_what_the_last_run_may_have_handed_o
 	pool_addr_at(&an.pool, 2 + ANCHOR_CRASH_HOLD + 1, &want);
 	cr_assert_eq(memcmp(&a, &want, 16), 0, "the first address past the hold");
 	/* past the hold: nothing the last run can have lost */
-	b = bu_default(13);
-	b.hnp = "2001:db8:c4a::2000";
-	b.bid = 6;
-	send_bu(&b, 1000, &ba);
-	cr_assert_eq(ba.status, MH_BA_NOT_HA_FOR_MN);
+	cr_assert_eq(named_status(13, "2001:db8:c4a::2000", 6, 100), MH_BA_NOT_HA_FOR_MN);
 	/* ::3, handed out by the last run just before it died */
 	b = bu_default(14);
 	b.hnp = "2001:db8:c4a::3";
