@@ -657,14 +657,19 @@ json_t *anchor_status_json(const struct anchor *an, uint64_t now_ms)
 		snprintf(pfx, sizeof pfx, "%s/%u", ntop6(&an->cfg->pool, a), an->cfg->pool_plen);
 	else
 		pfx[0] = '\0';
+	json_t *saves = json_pack("{s:I, s:I, s:I, s:b}", "written", (json_int_t)an->sf.writes,
+				  "failed", (json_int_t)an->sf.failures, "last_ms",
+				  (json_int_t)an->save_took_ms, "under_way",
+				  bgsave_busy(&an->saver));
+
 	bcache_foreach(&an->bc, status_one, &ctx);
-	return json_pack("{s:s, s:s, s:o, s:s, s:s, s:I, s:o, s:I, s:o, s:o, s:o}", "role",
+	return json_pack("{s:s, s:s, s:o, s:s, s:s, s:I, s:o, s:I, s:o, s:o, s:o, s:o}", "role",
 			 "anchor", "mode", config_mode_name(an->cfg->mode), "modes", modes,
 			 "address", ntop6(&an->cfg->address, a), "pool", pfx, "pool_free",
 			 (json_int_t)(an->pooled ? pool_free_count(&an->pool) : 0),
 			 "access_prefixes", access, "grace_period",
 			 (json_int_t)an->cfg->grace_period, "bindings", ctx.arr, "tunnel", tun,
-			 "counters", cnt);
+			 "counters", cnt, "saves", saves);
 }
 
 /* ---- daemon glue ---- */
@@ -677,8 +682,8 @@ static void rearm(struct anchor *an)
 
 	if (!an->timer_live)
 		return;
-	if (an->save_due_ms && an->save_due_ms < next)
-		next = an->save_due_ms;
+	if (anchor_state_next(an, uv_now(an->loop)) < next)
+		next = anchor_state_next(an, uv_now(an->loop));
 	if (next == UINT64_MAX) {
 		uv_timer_stop(&an->timer);
 		return;

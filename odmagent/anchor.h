@@ -92,6 +92,7 @@
 #include <time.h>
 #include <uv.h>
 
+#include "bgsave.h"
 #include "binding.h"
 #include "config.h"
 #include "pool.h"
@@ -147,6 +148,10 @@ struct anchor {
 	uv_timer_t timer;
 	struct statefile sf;    /* bindings across restarts (anchor_state.c) */
 	uint64_t save_due_ms;   /* state to save then (coalesced), 0 = none */
+	struct bgsave saver;    /* the save in progress (daemon: a child) */
+	uint64_t save_at_ms;    /* the time the snapshot in progress is of */
+	uint64_t save_after_ms; /* no save starts before then (pacing) */
+	uint64_t save_took_ms;  /* how long the last save in a child ran */
 	uint64_t hold_until_ms; /* the pool's hold lifts then, 0 = none */
 	uint32_t restored_held; /* the last run's hold, from its state file */
 	uint64_t lost_be_next_ms; /* rate limit of anchor_lost_be */
@@ -245,11 +250,28 @@ int anchor_state_save(struct anchor *an, uint64_t now_mono_ms);
  * all that changes meanwhile (a burst of BUs costs one file, not one each) */
 #define ANCHOR_SAVE_DELAY_MS 50
 void anchor_state_touch(struct anchor *an, uint64_t now_mono_ms);
-/* Save if a touch is due by now (force: whatever the time); the timer calls
+/*
+ * Save if a touch is due by now (force: whatever the time); the timer calls
  * it. A save that fails is due again ANCHOR_SAVE_RETRY_MS later. Returns 0,
- * or the failed save's -errno. */
+ * or the failed save's -errno.
+ *
+ * The daemon (an->loop set) saves in a child process (bgsave.h): encoding
+ * and writing 65 536 bindings takes ~0.3 s, which in-line would stall every
+ * BU and every tunnelled packet of the userspace backend that long, once
+ * per burst of changes. While a child runs, changes wait for the next save;
+ * the timer polls the child (ANCHOR_SAVE_POLL_MS). The next save starts no
+ * sooner than ANCHOR_SAVE_PACE times the last one's duration after it
+ * ended, so saving takes at most a quarter of a core however busy the
+ * anchor is. A force waits for the child, then saves in-line what is still
+ * due (a stop). Without a loop (unit tests), or when fork fails, the save
+ * is in-line.
+ */
 #define ANCHOR_SAVE_RETRY_MS 1000
+#define ANCHOR_SAVE_POLL_MS 20
+#define ANCHOR_SAVE_PACE 3
 int anchor_state_flush(struct anchor *an, uint64_t now_mono_ms, int force);
+/* Monotonic ms the timer must fire at for the saving, UINT64_MAX if none */
+uint64_t anchor_state_next(const struct anchor *an, uint64_t now_mono_ms);
 /* After a reload swapped an->cfg's identities: replay state follows each
  * NAI; bindings of removed identities end. Returns how many ended. */
 int anchor_state_rekey(struct anchor *an, const struct odm_identity *old_ids, size_t n_old);

@@ -219,19 +219,89 @@ void anchor_state_touch(struct anchor *an, uint64_t now_mono_ms)
 		an->save_due_ms = now_mono_ms + ANCHOR_SAVE_DELAY_MS;
 }
 
-int anchor_state_flush(struct anchor *an, uint64_t now_mono_ms, int force)
+/* in the child (bgsave.h): the snapshot as of the fork, written */
+static int save_in_child(void *arg)
 {
+	struct anchor *an = arg;
+	struct state_anchor s;
+	char *text;
 	int rc;
 
-	if (!an->save_due_ms || (!force && now_mono_ms < an->save_due_ms))
-		return 0;
-	an->save_due_ms = 0;
+	if (anchor_state_snapshot(an, wall_ms(), an->save_at_ms, &s) < 0)
+		return -ENOMEM;
+	text = state_anchor_encode(&s);
+	state_anchor_free(&s);
+	if (!text)
+		return -ENOMEM;
+	rc = statefile_save(&an->sf, text, strlen(text));
+	free(text);
+	return rc < 0 ? rc : 0;
+}
+
+/* the child ended (rc, took_ms) at now */
+static void saved(struct anchor *an, int rc, uint64_t took_ms, uint64_t now_mono_ms)
+{
+	uint64_t pace = took_ms * ANCHOR_SAVE_PACE;
+
+	statefile_account(&an->sf, rc, "in the child process that writes it");
+	if (rc >= 0)
+		an->sf.writes++;
+	an->save_took_ms = took_ms;
+	an->save_after_ms = now_mono_ms + pace;
+	if (rc < 0 && (!an->save_due_ms || an->save_due_ms > now_mono_ms + ANCHOR_SAVE_RETRY_MS))
+		an->save_due_ms = now_mono_ms + ANCHOR_SAVE_RETRY_MS;
+	log_debug("state saved by a child in %llu ms (%s); the next save %llu ms on at the "
+		  "earliest", (unsigned long long)took_ms, rc < 0 ? "failed" : "done",
+		  (unsigned long long)pace);
+}
+
+static int save_inline(struct anchor *an, uint64_t now_mono_ms, int force)
+{
+	int rc = anchor_state_save(an, now_mono_ms);
+
 	/* a failed save (full disk, ...) is tried again, not left until the
 	 * next change: a restart would start from the older copy */
-	rc = anchor_state_save(an, now_mono_ms);
 	if (rc < 0 && !force)
 		an->save_due_ms = now_mono_ms + ANCHOR_SAVE_RETRY_MS;
 	return rc < 0 ? rc : 0;
+}
+
+int anchor_state_flush(struct anchor *an, uint64_t now_mono_ms, int force)
+{
+	uint64_t took;
+	int rc;
+
+	if (bgsave_reap(&an->saver, force, now_mono_ms, &rc, &took))
+		saved(an, rc, took, now_mono_ms);
+	if (!an->save_due_ms || (!force && now_mono_ms < an->save_due_ms))
+		return 0;
+	if (force || !an->loop || !an->sf.path) {
+		an->save_due_ms = 0;
+		return save_inline(an, now_mono_ms, force);
+	}
+	if (bgsave_busy(&an->saver))
+		return 0; /* what changed meanwhile goes in the next one */
+	if (now_mono_ms < an->save_after_ms) {
+		an->save_due_ms = an->save_after_ms;
+		return 0;
+	}
+	an->save_due_ms = 0;
+	an->save_at_ms = now_mono_ms;
+	/* the child writes the file: an in-line save later must not skip
+	 * text it takes for what is there */
+	statefile_forget(&an->sf);
+	rc = bgsave_start(&an->saver, now_mono_ms, save_in_child, an);
+	if (rc == 0)
+		return 0;
+	log_warn(rc, "starting the process that saves the state: saving in-line");
+	return save_inline(an, now_mono_ms, 0);
+}
+
+uint64_t anchor_state_next(const struct anchor *an, uint64_t now_mono_ms)
+{
+	if (bgsave_busy(&an->saver))
+		return now_mono_ms + ANCHOR_SAVE_POLL_MS;
+	return an->save_due_ms ? an->save_due_ms : UINT64_MAX;
 }
 
 /* ---- SIGHUP ---- */

@@ -204,9 +204,7 @@ int statefile_remove(struct statefile *sf)
 {
 	if (!sf->path)
 		return -EINVAL;
-	free(sf->last);
-	sf->last = NULL;
-	sf->last_len = 0;
+	statefile_forget(sf);
 	if (unlink(sf->path) < 0 && errno != ENOENT)
 		return -errno;
 	return fsync_dir(sf->path);
@@ -220,19 +218,31 @@ int statefile_commit(struct statefile *sf, char *text)
 		rc = statefile_save(sf, text, strlen(text));
 		free(text);
 	}
+	statefile_account(sf, rc, encoded ? "writing it" : "encoding the state");
+	return rc;
+}
+
+void statefile_account(struct statefile *sf, int rc, const char *what)
+{
 	if (rc >= 0) {
 		if (sf->failures)
 			log_info("%s saved again, after %u failed attempt(s)", sf->path,
 				 sf->failures);
 		sf->failures = 0;
-		return rc;
+		return;
 	}
 	/* a full disk fails every save: one line, not one per event */
 	if (!sf->failures || rc != sf->last_err)
 		log_warn(rc, "saving %s (%s; the copy saved before stays, saving is tried "
 			 "again; said once until it works or fails otherwise)",
-			 sf->path, encoded ? "writing it" : "encoding the state");
+			 sf->path, what);
 	sf->failures++;
 	sf->last_err = rc;
-	return rc;
+}
+
+void statefile_forget(struct statefile *sf)
+{
+	free(sf->last);
+	sf->last = NULL;
+	sf->last_len = 0;
 }

@@ -62,6 +62,15 @@ int statefile_save(struct statefile *sf, const char *text, size_t len);
  */
 int statefile_commit(struct statefile *sf, char *text);
 
+/*
+ * The logging and counting of statefile_commit for a save done elsewhere
+ * (bgsave.h): rc is its answer, what says which step failed.
+ */
+void statefile_account(struct statefile *sf, int rc, const char *what);
+/* Forget what was last written: another process writes the file now, so
+ * the next statefile_save here must not take it as unchanged. */
+void statefile_forget(struct statefile *sf);
+
 /* Remove the file (a clean stop with nothing to keep). 0 or -errno */
 int statefile_remove(struct statefile *sf);
 

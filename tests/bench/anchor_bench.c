@@ -10,7 +10,11 @@
  *      BENCH_BU_SECS. Side by side, the floor of the same work: decoding
  *      each BU and checking its authenticator alone (mh_decode +
  *      mh_auth_verify), which every BU needs before anything else.
- *   2. Memory per binding at 1 000 000 bindings: the binding cache
+ *   2. The anchor's stall for one save of its state with those 64 000
+ *      bindings: the daemon's save (anchor_state_flush, a child process
+ *      writes it) against the same save in-line, side by side; and how
+ *      long the child took.
+ *   3. Memory per binding at 1 000 000 bindings: the binding cache
  *      (binding.h) and a pool (pool.h) sized for them, filled through their
  *      API; heap growth from mallinfo2() divided by the count.
  *
@@ -25,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "anchor.h"
 #include "bench_bu.h"
@@ -32,6 +37,7 @@
 #include "binding.h"
 #include "mh.h"
 #include "pool.h"
+#include "statefile.h"
 
 #define IDENTS 16
 #define BIDS 4000
@@ -104,6 +110,53 @@ static int build(struct bu *out, const struct odm_identity *ids, size_t i, unsig
 	out->len = (uint16_t)len;
 	out->ident = (uint8_t)id;
 	return 0;
+}
+
+/* in ms, each: a save in-line, the start of the daemon's save, the child */
+static void save_stall(struct anchor *an)
+{
+	char dir[] = "/tmp/odm-bench-save-XXXXXX", path[64];
+	uv_loop_t loop;
+	double t0, inline_ms, start_ms, child_ms;
+	int rc;
+
+	if (!mkdtemp(dir) || uv_loop_init(&loop) != 0 ||
+	    statefile_open(&an->sf, dir, ANCHOR_STATE_FILE) != 0) {
+		fprintf(stderr, "anchor_bench: no state directory\n");
+		exit(1);
+	}
+	t0 = now_s();
+	rc = anchor_state_save(an, 1000);
+	inline_ms = (now_s() - t0) * 1e3;
+	an->loop = &loop; /* the daemon's way (never run: only the mark) */
+	anchor_state_touch(an, 1000);
+	t0 = now_s();
+	rc |= anchor_state_flush(an, 1000 + ANCHOR_SAVE_DELAY_MS, 0);
+	start_ms = (now_s() - t0) * 1e3;
+	if (rc < 0 || !bgsave_busy(&an->saver)) {
+		fprintf(stderr, "anchor_bench: the state save failed or ran in-line\n");
+		exit(1);
+	}
+	while (bgsave_busy(&an->saver))
+		anchor_state_flush(an, 1000 + ANCHOR_SAVE_DELAY_MS, 1);
+	child_ms = (now_s() - t0) * 1e3;
+	if (an->sf.failures) {
+		fprintf(stderr, "anchor_bench: the child's save failed\n");
+		exit(1);
+	}
+	fprintf(stderr, "anchor state save, %zu bindings: in-line %.1f ms; in a child: the loop "
+		"waits %.2f ms, the child writes for %.1f ms\n", an->bc.count, inline_ms, start_ms,
+		child_ms);
+	printf("figure\tanchor stalled by a state save of %zu bindings (child process vs in-line)"
+	       "\t%.2f\t%.1f\tms\t-\n", an->bc.count, start_ms, inline_ms);
+	printf("figure\tanchor state save of %zu bindings, time in the child\t%.1f\t-\tms\t-\n",
+	       an->bc.count, child_ms);
+	an->loop = NULL;
+	statefile_close(&an->sf);
+	snprintf(path, sizeof(path), "%s/%s", dir, ANCHOR_STATE_FILE);
+	unlink(path);
+	rmdir(dir);
+	uv_loop_close(&loop);
 }
 
 static void bu_rate(double secs)
@@ -221,6 +274,7 @@ static void bu_rate(double secs)
 	       rate, floor_rate);
 	printf("figure\tanchor BU/s in-process, new binding\t%.0f\t%.0f\tBU/s\todm>=200000\n",
 	       (double)n / t_create, floor_rate);
+	save_stall(&an);
 	anchor_fini(&an);
 	free(bus);
 }

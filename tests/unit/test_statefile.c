@@ -138,7 +138,7 @@ Test(statefile, failed_commits_are_said_once_and_tried_again, .init = cr_redirec
 	fflush(stderr);
 	len = fread(log, 1, sizeof(log) - 1, cr_get_redirected_stderr());
 	log[len] = '\0';
-	cr_assert_eq(lines_with(log, "warn: statefile_commit: saving"), 2, "%s", log);
+	cr_assert_eq(lines_with(log, "warn: statefile_account: saving"), 2, "%s", log);
 	cr_assert_eq(lines_with(log, "saved again, after 6 failed attempt(s)"), 1, "%s", log);
 }
 
@@ -907,6 +907,136 @@ Test(state, anchor_tries_a_failed_save_again)
 	cr_assert_eq(an.save_due_ms, 0, "nothing due after it worked");
 	statefile_close(&an.sf);
 	anchor_fini(&an);
+}
+
+/* ---- the daemon's saves, in a child process (bgsave.h) ---- */
+
+/* flush at the test's clock now until the child has been reaped (real
+ * time bounded: 10 s) */
+static void until_reaped(uint64_t now)
+{
+	for (int i = 0; i < 1000 && bgsave_busy(&an.saver); i++) {
+		anchor_state_flush(&an, now, 0);
+		if (bgsave_busy(&an.saver))
+			usleep(10000);
+	}
+	cr_assert(!bgsave_busy(&an.saver), "the child that saves ended");
+}
+
+static size_t saved_bindings(void)
+{
+	struct statefile rd;
+	struct state_anchor back;
+	char *text, err[200];
+	size_t len, n;
+
+	cr_assert_eq(statefile_open(&rd, dir, ANCHOR_STATE_FILE), 0);
+	cr_assert_eq(statefile_read(&rd, &text, &len), 0);
+	cr_assert_eq(state_anchor_decode(text, len, &back, err, sizeof(err)), 0, "%s", err);
+	n = back.n_bindings;
+	state_anchor_free(&back);
+	free(text);
+	statefile_close(&rd);
+	return n;
+}
+
+/* the anchor of mk_anchor, as the daemon's (a loop, never run: the mark) */
+static void daemon_fixture(uv_loop_t *loop)
+{
+	struct state_anchor s = mk_anchor();
+
+	anchor_fixture();
+	cr_assert_eq(uv_loop_init(loop), 0);
+	an.loop = loop;
+	cr_assert_eq(statefile_open(&an.sf, dir, ANCHOR_STATE_FILE), 0);
+	cr_assert_eq(anchor_state_restore(&an, &s, NOW_WALL, NOW_MONO), 2);
+}
+
+static void daemon_done(uv_loop_t *loop)
+{
+	statefile_close(&an.sf);
+	anchor_fini(&an);
+	uv_loop_close(loop);
+}
+
+Test(state, daemon_saves_in_a_child_and_paces_the_next)
+{
+	uv_loop_t loop;
+	const uint64_t t0 = NOW_MONO + ANCHOR_SAVE_DELAY_MS;
+
+	daemon_fixture(&loop);
+	anchor_state_touch(&an, NOW_MONO);
+	cr_assert_eq(anchor_state_flush(&an, t0, 0), 0);
+	cr_assert(bgsave_busy(&an.saver), "a child saves");
+	cr_assert_eq(an.save_due_ms, 0);
+	cr_assert_eq(anchor_state_next(&an, t0), t0 + ANCHOR_SAVE_POLL_MS, "the timer polls it");
+	/* a change while it writes waits for the next save */
+	anchor_state_touch(&an, t0 + 1);
+	cr_assert_eq(an.save_due_ms, t0 + 1 + ANCHOR_SAVE_DELAY_MS);
+	/* reaped at t0 + 100 by the test's clock: it took 100 ms */
+	until_reaped(t0 + 100);
+	cr_assert_eq(an.sf.writes, 1);
+	cr_assert_eq(an.sf.failures, 0);
+	cr_assert_eq(an.save_took_ms, 100);
+	cr_assert_eq(an.save_after_ms, t0 + 100 + ANCHOR_SAVE_PACE * 100);
+	cr_assert_eq(saved_bindings(), 2);
+	/* due, but paced: put off until save_after_ms */
+	cr_assert_eq(anchor_state_flush(&an, t0 + 101, 0), 0);
+	cr_assert(!bgsave_busy(&an.saver));
+	cr_assert_eq(an.save_due_ms, an.save_after_ms);
+	cr_assert_eq(anchor_state_next(&an, t0 + 101), an.save_after_ms);
+	cr_assert_eq(anchor_state_flush(&an, an.save_after_ms, 0), 0);
+	cr_assert(bgsave_busy(&an.saver), "then saved");
+	until_reaped(an.save_after_ms);
+	cr_assert_eq(an.sf.writes, 2);
+	daemon_done(&loop);
+}
+
+Test(state, daemon_save_that_fails_in_the_child_is_tried_again)
+{
+	uv_loop_t loop;
+	char tmp[128];
+	const uint64_t t0 = NOW_MONO + ANCHOR_SAVE_DELAY_MS;
+
+	daemon_fixture(&loop);
+	snprintf(tmp, sizeof(tmp), "%s/." ANCHOR_STATE_FILE ".tmp", dir);
+	cr_assert_eq(mkdir(tmp, 0700), 0); /* every save fails */
+	anchor_state_touch(&an, NOW_MONO);
+	anchor_state_flush(&an, t0, 0);
+	until_reaped(t0);
+	cr_assert_eq(an.sf.writes, 0);
+	cr_assert_eq(an.sf.failures, 1);
+	cr_assert_eq(an.sf.last_err, -EISDIR, "the child's error reached the parent (%d)",
+		     an.sf.last_err);
+	cr_assert_eq(an.save_due_ms, t0 + ANCHOR_SAVE_RETRY_MS, "due again, with no new change");
+	cr_assert_eq(rmdir(tmp), 0);
+	anchor_state_flush(&an, an.save_due_ms, 0);
+	until_reaped(t0 + ANCHOR_SAVE_RETRY_MS);
+	cr_assert_eq(an.sf.writes, 1, "saved on the retry");
+	cr_assert_eq(an.sf.failures, 0);
+	daemon_done(&loop);
+}
+
+Test(state, daemon_stop_waits_for_the_child_then_saves_what_came_after)
+{
+	uv_loop_t loop;
+	struct binding *b;
+	const uint64_t t0 = NOW_MONO + ANCHOR_SAVE_DELAY_MS;
+
+	daemon_fixture(&loop);
+	anchor_state_touch(&an, NOW_MONO);
+	anchor_state_flush(&an, t0, 0);
+	cr_assert(bgsave_busy(&an.saver));
+	/* a binding ends while the child writes the two */
+	b = bcache_find_hoa(&an.bc, &sb[0].hoa);
+	cr_assert_not_null(b);
+	anchor_release(&an, b, "test");
+	anchor_state_touch(&an, t0 + 1);
+	cr_assert_eq(anchor_state_flush(&an, t0 + 2, 1), 0);
+	cr_assert(!bgsave_busy(&an.saver), "the stop waited for the child");
+	cr_assert_eq(an.save_due_ms, 0);
+	cr_assert_eq(saved_bindings(), 1, "and then saved the change that came after it");
+	daemon_done(&loop);
 }
 
 /* ---- SIGHUP ---- */
