@@ -7,7 +7,13 @@
  * is not JSON or breaks the schema is answered "EINVAL" and the connection
  * goes on. Nothing a client does makes the agent grow without bound: the
  * number of connections, of unanswered requests per connection and of bytes
- * queued for a client that does not read are all capped.
+ * queued for a client that does not read are all capped. A reply may be
+ * longer than a request (ODM_IPC_REPLY_MAX: the status of a large anchor);
+ * the long ones queued to all clients together are capped (CTL_MAX_BIG),
+ * past which one is answered "EBUSY". A client with CTL_MAX_WQ bytes of
+ * replies unread is not read until it has read them (a pipelining client
+ * that reads is only slowed); one that reads nothing for the idle time
+ * meanwhile is closed.
  *
  * Fairness (ctlshare.h decides, this file counts): connections and
  * unanswered requests are counted per uid; a connection over its uid's share
@@ -54,7 +60,12 @@
  * this many more they are hung up on at once */
 #define CTL_REFUSING_MAX 64
 #define CTL_MAX_PENDING 32           /* unanswered requests per connection */
-#define CTL_MAX_WQ (4 * ODM_IPC_MAX) /* bytes queued to one slow reader */
+/* bytes queued to one client past which it is not read (its requests wait
+ * in the socket) until it has read its replies down below this */
+#define CTL_MAX_WQ (4 * ODM_IPC_MAX)
+/* bytes of replies longer than ODM_IPC_MAX (a large status) queued to all
+ * clients together, past which such a reply is refused with EBUSY */
+#define CTL_MAX_BIG (64u * 1024 * 1024)
 /* bytes queued to a monitor, room for a whole line included, past which its
  * events are dropped (and counted) instead of queued */
 #define CTL_MON_WQ (4 * ODM_IPC_MAX)
@@ -94,6 +105,7 @@ struct control {
 	struct ctlshare_limits lim;
 	struct ctl_uid *uids; /* one per uid with a connection or a request */
 	size_t n_uids, cap_uids;
+	size_t big_queued;    /* bytes of long replies queued (CTL_MAX_BIG) */
 	uint64_t refused, refused_said_ms; /* log refusals at most once a second */
 	uint64_t fallbacks, fallback_said_ms; /* the same for the shim's fallbacks */
 	struct ctl_conn *conns; /* open connections, for control_close */
@@ -109,6 +121,7 @@ struct ctl_conn {
 	unsigned refs;
 	unsigned pending;     /* requests handed to handlers, not yet answered */
 	uint64_t last_ms;     /* when it last sent something (or connected) */
+	uint64_t read_ms;     /* when it last took a reply off its queue */
 	bool admitted;        /* counted in its uid's share */
 	bool dead;            /* closing or closed: replies are dropped */
 	bool reading;
@@ -134,6 +147,7 @@ struct ctl_write {
 };
 
 static void conn_process(struct ctl_conn *c);
+static void conn_resume(struct ctl_conn *c);
 static void conn_read_start(struct ctl_conn *c);
 static void wake_uid(struct control *ctl, uid_t uid);
 
@@ -196,6 +210,7 @@ static unsigned uid_pending(struct control *ctl, uid_t uid)
 static bool conn_may_take(struct ctl_conn *c)
 {
 	return c->pending < CTL_MAX_PENDING &&
+	       uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) <= CTL_MAX_WQ &&
 	       ctlshare_may_read(&c->ctl->lim, uid_pending(c->ctl, c->cred.uid));
 }
 
@@ -296,11 +311,18 @@ static void on_write(uv_write_t *w, int status)
 
 	if (status < 0 && status != UV_ECANCELED)
 		log_debug("write to client failed: %s", uv_strerror(status));
+	if (cw->len > ODM_IPC_MAX && c->ctl)
+		c->ctl->big_queued -= cw->len;
 	free(cw->data);
 	free(cw);
+	c->read_ms = mono_ms();
 	/* a monitor that dropped events hears how many once it has room */
 	if (c->monitor && c->lost && !c->dead)
 		mon_tell_lost(c);
+	/* one held back for its unread replies goes on: the lines it sent
+	 * meanwhile, then reading */
+	if (!c->dead && (!c->reading || c->len) && c->admitted && c->ctl && !c->ctl->closing)
+		conn_resume(c);
 	conn_unref(c);
 }
 
@@ -320,11 +342,15 @@ static int conn_write_line(struct ctl_conn *c, char *line, size_t len)
 	cw->conn = c;
 	cw->data = line;
 	cw->len = len;
+	if (len > ODM_IPC_MAX)
+		c->ctl->big_queued += len;
 	c->refs++;
 	b = uv_buf_init(line, (unsigned)len);
 	r = uv_write(&cw->w, (uv_stream_t *)&c->pipe, &b, 1, on_write);
 	if (r < 0) {
 		log_debug("uv_write: %s", uv_strerror(r));
+		if (len > ODM_IPC_MAX)
+			c->ctl->big_queued -= len;
 		free(line);
 		free(cw);
 		conn_unref(c);
@@ -334,20 +360,30 @@ static int conn_write_line(struct ctl_conn *c, char *line, size_t len)
 	return 0;
 }
 
-/* Queue one line to the client; drop the client when it does not read. */
+/* Queue one line to the client (conn_may_take stops reading it while it
+ * has too much to read). */
 static void conn_send(struct ctl_conn *c, json_t *msg)
 {
+	const char *code = "ETOOBIG", *why = "reply larger than ODM_IPC_REPLY_MAX";
 	size_t len;
 	char *line;
 
 	if (c->dead)
 		return;
-	line = ipc_dump(msg, &len);
+	line = ipc_dump_max(msg, &len, ODM_IPC_REPLY_MAX);
+	if (line && len > ODM_IPC_MAX && c->ctl->big_queued + len > CTL_MAX_BIG) {
+		free(line);
+		line = NULL;
+		code = "EBUSY";
+		why = "long replies not yet read by their clients fill the agent's queue; "
+		      "try again";
+		log_warnx("a reply of %zu bytes to pid %d refused: %zu bytes of long replies "
+			  "are queued", len, (int)c->cred.pid, c->ctl->big_queued);
+	}
 	if (!line) {
-		/* the answer itself is too large: say so instead */
+		/* the answer itself cannot go: say why instead */
 		json_t *e = json_pack("{s:O?,s:b,s:s,s:s}", "id", json_object_get(msg, "id"), "ok",
-				      0, "error", "ETOOBIG", "message",
-				      "reply larger than ODM_IPC_MAX");
+				      0, "error", code, "message", why);
 
 		line = e ? ipc_dump(e, &len) : NULL;
 		json_decref(e);
@@ -356,12 +392,7 @@ static void conn_send(struct ctl_conn *c, json_t *msg)
 			return;
 		}
 	}
-	if (conn_write_line(c, line, len) < 0)
-		return;
-	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) > CTL_MAX_WQ) {
-		log_warnx("client pid %d does not read its replies; dropping it", (int)c->cred.pid);
-		conn_close(c);
-	}
+	conn_write_line(c, line, len);
 }
 
 static void send_error(struct ctl_conn *c, json_t *id, const char *code, const char *msg)
@@ -380,7 +411,7 @@ static void conn_resume(struct ctl_conn *c)
 	if (c->dead || c->in_process || !conn_may_take(c))
 		return;
 	conn_process(c);
-	if (!c->dead && !c->reading)
+	if (!c->dead && !c->reading && conn_may_take(c))
 		conn_read_start(c);
 }
 
@@ -671,6 +702,7 @@ static void on_connection(uv_stream_t *server, int status)
 	c->ctl = ctl;
 	c->refs = 1;
 	c->last_ms = mono_ms();
+	c->read_ms = c->last_ms;
 	ctl->handles++;
 	ctl->n_conns++;
 	c->next = ctl->conns;
@@ -700,9 +732,19 @@ static void on_idle_tick(uv_timer_t *t)
 	uint64_t now = mono_ms();
 
 	for (struct ctl_conn *c = ctl->conns; c; c = c->next) {
+		if (!c->dead && c->admitted && !c->reading && ctl->lim.idle_ms &&
+		    uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) > CTL_MAX_WQ &&
+		    now - c->read_ms >= ctl->lim.idle_ms) {
+			log_warnx("client pid %d has read none of its replies for %llu ms; "
+				  "dropping it", (int)c->cred.pid,
+				  (unsigned long long)(now - c->read_ms));
+			conn_close(c);
+			continue;
+		}
 		/* one held back by a cap has requests waiting: not idle */
 		/* a monitor listens: its silence is not idleness */
-		if (c->dead || !c->admitted || !c->reading || c->len || c->monitor ||
+		/* (a part of a line, then silence, is silence) */
+		if (c->dead || !c->admitted || !c->reading || c->monitor ||
 		    !ctlshare_idle(&ctl->lim, c->pending, c->last_ms, now))
 			continue;
 		log_debug("closing the idle control connection of uid %u pid %d",

@@ -166,6 +166,11 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
 
 json_t *ipc_parse(const char *buf, size_t len, char *err, size_t errlen)
 {
+	return ipc_parse_max(buf, len, ODM_IPC_MAX, err, errlen);
+}
+
+json_t *ipc_parse_max(const char *buf, size_t len, size_t max, char *err, size_t errlen)
+{
 	json_error_t jerr;
 	json_t *obj;
 
@@ -173,8 +178,8 @@ json_t *ipc_parse(const char *buf, size_t len, char *err, size_t errlen)
 		seterr(err, errlen, "no message");
 		return NULL;
 	}
-	if (len > ODM_IPC_MAX) {
-		seterr(err, errlen, "message of %zu bytes exceeds %d", len, ODM_IPC_MAX);
+	if (len > max) {
+		seterr(err, errlen, "message of %zu bytes exceeds %zu", len, max);
 		return NULL;
 	}
 	if (len > 0 && buf[len - 1] == '\n')
@@ -346,6 +351,11 @@ int ipc_validate_request(const json_t *req, char *err, size_t errlen)
 
 char *ipc_dump(const json_t *obj, size_t *len)
 {
+	return ipc_dump_max(obj, len, ODM_IPC_MAX);
+}
+
+char *ipc_dump_max(const json_t *obj, size_t *len, size_t max)
+{
 	char *s, *line;
 	size_t n;
 
@@ -355,7 +365,7 @@ char *ipc_dump(const json_t *obj, size_t *len)
 	if (!s)
 		return NULL;
 	n = strlen(s);
-	if (n + 1 > ODM_IPC_MAX) {
+	if (n + 1 > max) {
 		free(s);
 		return NULL;
 	}
@@ -503,18 +513,33 @@ static int send_all(int fd, const char *buf, size_t len, int64_t deadline)
  * Only bytes up to and including the newline are taken off the socket, so
  * whatever the agent sends next stays there for the next call.
  */
-static int recv_line(int fd, char *buf, size_t cap, size_t *out_len, int64_t deadline)
+/*
+ * One line into *bufp (grown as needed, from *capp up to max bytes with the
+ * newline): NUL-terminated, its length without the newline in *out_len.
+ */
+static int recv_line(int fd, char **bufp, size_t *capp, size_t max, size_t *out_len,
+		     int64_t deadline)
 {
 	size_t len = 0;
 
 	for (;;) {
 		ssize_t n, take;
-		char *nl;
+		char *nl, *buf;
 		int r;
 
-		if (len + 1 >= cap)
-			return -EPROTO; /* longer than any valid message */
-		n = recv(fd, buf + len, cap - 1 - len, MSG_PEEK | MSG_DONTWAIT);
+		if (len + 1 >= *capp) {
+			size_t cap = *capp * 2 > max + 1 ? max + 1 : *capp * 2;
+
+			if (len + 1 >= cap)
+				return -EPROTO; /* longer than any valid message */
+			buf = realloc(*bufp, cap);
+			if (!buf)
+				return -ENOMEM;
+			*bufp = buf;
+			*capp = cap;
+		}
+		buf = *bufp;
+		n = recv(fd, buf + len, *capp - 1 - len, MSG_PEEK | MSG_DONTWAIT);
 		if (n == 0)
 			return -EPIPE;
 		if (n < 0) {
@@ -565,7 +590,7 @@ int ipc_call(int fd, json_t *req, json_t **resp, int timeout_ms)
 	json_t *id_v, *reply = NULL;
 	json_int_t id;
 	char *line, *buf;
-	size_t len;
+	size_t len, cap;
 	int r;
 
 	if (resp)
@@ -588,16 +613,17 @@ int ipc_call(int fd, json_t *req, json_t **resp, int timeout_ms)
 	if (r < 0)
 		return r;
 
-	buf = malloc(ODM_IPC_MAX + 1);
+	cap = ODM_IPC_MAX + 1;
+	buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
 		json_t *rid;
 
-		r = recv_line(fd, buf, ODM_IPC_MAX + 1, &len, deadline);
+		r = recv_line(fd, &buf, &cap, ODM_IPC_REPLY_MAX, &len, deadline);
 		if (r < 0)
 			break;
-		reply = ipc_parse(buf, len, NULL, 0);
+		reply = ipc_parse_max(buf, len, ODM_IPC_REPLY_MAX, NULL, 0);
 		if (!reply) {
 			r = -EPROTO;
 			break;

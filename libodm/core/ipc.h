@@ -6,8 +6,8 @@
  * Transport: a Unix stream socket (default ODM_IPC_DEFAULT_PATH, overridden
  * by $ODM_SOCKET or the agent's "control" directive). Framing: each message
  * is one JSON object on one line, terminated by '\n', at most ODM_IPC_MAX
- * bytes including the newline. Each request carries "op" and an integer
- * "id" that the reply echoes. Replies carry "ok": true plus the op's fields,
+ * bytes including the newline (a reply: ODM_IPC_REPLY_MAX). Each request
+ * carries "op" and an integer "id" that the reply echoes. Replies carry "ok": true plus the op's fields,
  * or "ok": false, "error": <code>, "message": <text naming the bad input>.
  * The authoritative schema (every op, field and type) is the table in
  * ipc.c, checked by ipc_validate_request(); man/odmagent.8 documents it.
@@ -29,7 +29,8 @@
  * Error codes: "EINVAL" (bad request), "ENOSYS" (op unknown to this role),
  * "EPERM" (an op for root only), "EIO" (the policy file could not be written),
  * "REQUIREDIPNOTSUPPORTED", "REQUIREDIPFAILED",
- * "ETIMEDOUT", "ETOOBIG" (message over ODM_IPC_MAX).
+ * "ETIMEDOUT", "ETOOBIG" (request over ODM_IPC_MAX, reply over ODM_IPC_REPLY_MAX),
+ * "EBUSY" (the agent holds too many replies not yet read).
  */
 #ifndef ODM_IPC_H
 #define ODM_IPC_H
@@ -39,6 +40,10 @@
 
 #define ODM_IPC_VERSION 1
 #define ODM_IPC_MAX 16384
+/* A reply may be longer: the status of an anchor with 65 536 bindings is
+ * about 10 MB. Clients read one up to this; requests stay within
+ * ODM_IPC_MAX. */
+#define ODM_IPC_REPLY_MAX (16 * 1024 * 1024)
 #define ODM_IPC_DEFAULT_PATH "/run/odm/odmagent.sock"
 #define ODM_IPC_ENV "ODM_SOCKET"
 
@@ -51,6 +56,8 @@ const char *ipc_socket_path(void);
  * and writes a message naming the problem into err.
  */
 json_t *ipc_parse(const char *buf, size_t len, char *err, size_t errlen);
+/* The same, with max instead of ODM_IPC_MAX (replies: ODM_IPC_REPLY_MAX) */
+json_t *ipc_parse_max(const char *buf, size_t len, size_t max, char *err, size_t errlen);
 
 /*
  * Check a request against the schema: "op" known, "id" an integer, every
@@ -65,6 +72,8 @@ int ipc_op_known(const char *op);
 
 /* Serialise obj compactly plus '\n' into a malloc'd buffer; NULL if > max. */
 char *ipc_dump(const json_t *obj, size_t *len);
+/* The same, with max instead of ODM_IPC_MAX (replies: ODM_IPC_REPLY_MAX) */
+char *ipc_dump_max(const json_t *obj, size_t *len, size_t max);
 
 /* Client side: connect with CLOEXEC, non-blocking connect bounded by timeout. */
 int ipc_connect(const char *path, int timeout_ms);          /* fd or -errno */

@@ -58,6 +58,21 @@ check "leases -j lists $CHOA" grep -qF "\"addr\":\"$CHOA\"" "$OUT"
 leases_text() { "$ODM_BUILD/odmctl" -s "$MN_SOCK" leases | grep -qF "addr $CHOA"; }
 check "leases text lists $CHOA" leases_text
 
+# ---------------------------------------------------------------- many leases
+# status and leases answers longer than any request may be (about 250 bytes
+# a lease, more in status): 60 leases (the anchor allows 64 an identity)
+# make them longer than the 16 KiB a request may have
+for ((i = 0; i < 60; i++)); do
+	odm_ctl mn lease session-lasting "$CN_ADDR" --cha "$CHA_ADDR" --proto tcp --fresh >/dev/null
+done
+check "leases exits 0 with 61 leases" test "$(ctl_rc mn -j leases)" -eq 0
+check "and lists them all ($(wc -l <"$OUT"))" test "$(wc -l <"$OUT")" -ge 61
+check "status exits 0 with 61 leases" test "$(ctl_rc mn -j status)" -eq 0
+check "and its answer is longer than a request may be ($(wc -c <"$OUT") bytes)" \
+	test "$(wc -c <"$OUT")" -gt 16384
+check "status exits 0 at the anchor with 61 bindings" test "$(ctl_rc cha -j status)" -eq 0
+check "and lists them" test "$(json 'len(j["bindings"])' <"$OUT")" -ge 61
+
 # ---------------------------------------------------------------- failures exit 1
 check "a type the agent does not offer: exit 1" \
 	test "$(ctl_rc mn lease fixed "$CN_ADDR" --cha "$CHA_ADDR")" -eq 1

@@ -87,6 +87,8 @@ static void *run_loop(void *arg)
 }
 
 static void many_handler(struct odm_agent *a, struct control_req *r, const json_t *req);
+static size_t big_reply; /* echo_handler pads its answer to this many bytes */
+static void set_limits(const struct ctlshare_limits *l);
 
 /* "status": answered later, from on_wake */
 static void hold_handler(struct odm_agent *a, struct control_req *r, const json_t *req)
@@ -119,8 +121,21 @@ static void many_handler(struct odm_agent *a, struct control_req *r, const json_
 /* "release": answered at once, echoing the address */
 static void echo_handler(struct odm_agent *a, struct control_req *r, const json_t *req)
 {
+	size_t big = __atomic_load_n(&big_reply, __ATOMIC_SEQ_CST);
+
 	(void)a;
 	__atomic_add_fetch(&n_echo, 1, __ATOMIC_SEQ_CST);
+	if (big) {
+		/* a reply longer than any request may be (a large status) */
+		char *pad = malloc(big + 1);
+
+		memset(pad, 'x', big);
+		pad[big] = '\0';
+		control_reply(r, json_pack("{s:O,s:s}", "released", json_object_get(req, "addr"),
+					   "pad", pad));
+		free(pad);
+		return;
+	}
 	control_reply(r, json_pack("{s:O}", "released", json_object_get(req, "addr")));
 }
 
@@ -141,6 +156,7 @@ static void setup(void)
 	cr_assert_eq(control_register(&agent, "status", hold_handler), 0);
 	cr_assert_eq(control_register(&agent, "release", echo_handler), 0);
 	n_many = n_echo = answer_many = set_now = hold_many = emit_n = 0;
+	big_reply = 0;
 	cr_assert_eq(control_register(&agent, "frobnicate", echo_handler), -EINVAL);
 	uv_async_init(&loop, &wake, on_wake);
 	pthread_create(&loop_thread, NULL, run_loop, NULL);
@@ -410,11 +426,18 @@ Test(control, async_reply_arrives)
 
 Test(control, reader_that_never_reads_is_dropped)
 {
+	struct ctlshare_limits l0;
 	int fd = connect_agent();
 	const char *l = "{\"op\":\"hello\",\"id\":1}\n";
 	size_t len = strlen(l);
 	time_t end = time(NULL) + 10;
 	int dropped = 0, sz = 4096;
+
+	/* held back, not read, once its replies pile up; dropped when it has
+	 * read none of them for the idle time */
+	ctlshare_defaults(&l0);
+	l0.idle_ms = 300;
+	set_limits(&l0);
 
 	/* small buffers so the agent's queue, not the kernel's, fills */
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
@@ -448,6 +471,74 @@ static void set_limits(const struct ctlshare_limits *l)
 	for (int i = 0; i < 2000 && __atomic_load_n(&set_now, __ATOMIC_SEQ_CST); i++)
 		usleep(1000);
 	cr_assert_eq(__atomic_load_n(&set_now, __ATOMIC_SEQ_CST), 0, "the loop never took them");
+}
+
+/* A client that sends its requests in a stream and reads the replies as it
+ * goes is slowed down to its reading, never dropped. */
+Test(control, pipelining_reader_gets_every_reply)
+{
+	enum { N = 10000, CHUNK = 100 };
+	const char *l = "{\"op\":\"hello\",\"id\":1}\n";
+	size_t len = strlen(l), sent = 0, replies = 0, off = 0;
+	int fd = connect_agent();
+	time_t end = time(NULL) + 15;
+	char buf[400], chunk[CHUNK * 32];
+
+	for (int i = 0; i < CHUNK; i++)
+		memcpy(chunk + (size_t)i * len, l, len);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	/* requests in bulk, replies read 400 bytes at a time: the agent's
+	 * answers pile up far past what the socket holds */
+	while (replies < N && time(NULL) < end) {
+		struct pollfd p = { .fd = fd, .events = POLLIN | (sent < N ? POLLOUT : 0) };
+		ssize_t n;
+
+		poll(&p, 1, 100);
+		if ((p.revents & POLLOUT) && sent < N) {
+			n = send(fd, chunk + off, CHUNK * len - off, MSG_NOSIGNAL);
+			if (n > 0) {
+				off += (size_t)n;
+				if (off == CHUNK * len) {
+					off = 0;
+					sent += CHUNK;
+				}
+			}
+		}
+		n = (p.revents & POLLIN) ? read(fd, buf, sizeof(buf)) : 0;
+		cr_assert_geq(n, 0, "the agent dropped a client that reads (%zu of %d replies)",
+			      replies, N);
+		cr_assert(n > 0 || !(p.revents & POLLIN), "the agent hung up after %zu replies",
+			  replies);
+		for (ssize_t i = 0; i < n; i++)
+			replies += buf[i] == '\n';
+	}
+	cr_assert_eq(replies, N, "%zu replies of %d", replies, N);
+	close(fd);
+}
+
+/* A reply may be longer than a request: ipc_call reads it whole. */
+Test(control, reply_longer_than_a_request)
+{
+	int fd = connect_agent();
+	json_t *req = json_pack("{s:s,s:s}", "op", "release", "addr", "2001:db8::1"), *resp = NULL;
+	json_t *pad;
+
+	__atomic_store_n(&big_reply, (size_t)(ODM_IPC_MAX * 40), __ATOMIC_SEQ_CST);
+	cr_assert_eq(ipc_call(fd, req, &resp, 5000), 0);
+	cr_assert(json_is_true(json_object_get(resp, "ok")), "%s",
+		  json_string_value(json_object_get(resp, "message")));
+	pad = json_object_get(resp, "pad");
+	cr_assert_eq(json_string_length(pad), (size_t)(ODM_IPC_MAX * 40));
+	json_decref(resp);
+	json_decref(req);
+	/* past ODM_IPC_REPLY_MAX: told so, and the connection goes on */
+	__atomic_store_n(&big_reply, (size_t)ODM_IPC_REPLY_MAX, __ATOMIC_SEQ_CST);
+	req = json_pack("{s:s,s:s}", "op", "release", "addr", "2001:db8::1");
+	cr_assert_eq(ipc_call(fd, req, &resp, 5000), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(resp, "error")), "ETOOBIG");
+	json_decref(resp);
+	json_decref(req);
+	close(fd);
 }
 
 /* Small numbers; the test's own uid is an ordinary user unless trusted. */
@@ -585,6 +676,23 @@ Test(control, idle_connection_closed)
 		json_decref(r);
 	}
 	close(busy);
+}
+
+/* part of a line, then silence: closed as idle like silence */
+Test(control, half_line_then_silence_is_idle)
+{
+	struct ctlshare_limits l = small(1);
+	int fd = connect_agent();
+	const char *half = "{\"op\":\"hel";
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char c;
+
+	l.idle_ms = 200;
+	set_limits(&l);
+	cr_assert_eq(write(fd, half, strlen(half)), (ssize_t)strlen(half));
+	cr_assert_eq(poll(&p, 1, 2000), 1, "a connection stalled in mid-line was kept");
+	cr_assert_leq(read(fd, &c, 1), 0);
+	close(fd);
 }
 
 Test(control, uid_pending_cap_queues)
