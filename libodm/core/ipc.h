@@ -7,8 +7,9 @@
  * by $ODM_SOCKET or the agent's "control" directive). Framing: each message
  * is one JSON object on one line, terminated by '\n', at most ODM_IPC_MAX
  * bytes including the newline (a reply: ODM_IPC_REPLY_MAX). Each request
- * carries "op" and an integer "id" that the reply echoes. Replies carry "ok": true plus the op's fields,
- * or "ok": false, "error": <code>, "message": <text naming the bad input>.
+ * carries "op" and an integer "id" that the reply echoes. Replies carry
+ * "ok": true plus the op's fields, or "ok": false, "error": <code>,
+ * "message": <text naming the bad input>.
  * The authoritative schema (every op, field and type) is the table in
  * ipc.c, checked by ipc_validate_request(); man/odmagent.8 documents it.
  *
