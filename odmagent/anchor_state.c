@@ -181,7 +181,8 @@ int anchor_state_load(struct anchor *an, uint64_t now_mono_ms)
 	if (rc == -ENOENT)
 		return 0;
 	if (rc < 0) {
-		log_warn(rc, "reading %s: starting without it", an->sf.path);
+		log_warnx("reading %s: %s: starting without it", an->sf.path,
+			  statefile_strerror(rc));
 		return 0;
 	}
 	rc = state_anchor_decode(text, len, &s, err, sizeof(err));

@@ -143,7 +143,7 @@ int mnstate_load(struct statefile *sf, const char *nai, struct lease_table *t,
 	if (rc == -ENOENT)
 		return 0;
 	if (rc < 0) {
-		log_warn(rc, "reading %s: starting without it", sf->path);
+		log_warnx("reading %s: %s: starting without it", sf->path, statefile_strerror(rc));
 		return 0;
 	}
 	rc = state_mn_decode(text, len, &s, err, sizeof(err));

@@ -79,8 +79,7 @@ int policy_state_load(const struct odm_config *cfg, struct policy_state **out, c
 	 * would replace a symbolic link rather than what it points to */
 	rc = statefile_read(&ps->sf, &ps->text, &ps->len);
 	if (rc < 0) {
-		snprintf(err, errlen, "%s: %s", path,
-			 rc == -ELOOP ? "a symbolic link (not followed)" : strerror(-rc));
+		snprintf(err, errlen, "%s: %s", path, statefile_strerror(rc));
 		policy_state_free(ps);
 		return rc;
 	}

@@ -84,7 +84,9 @@ int statefile_read(struct statefile *sf, char **text, size_t *len)
 
 	*text = NULL;
 	*len = 0;
-	fd = open(sf->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO put there would block the open until a writer
+	 * came; it is refused below like anything but a regular file */
+	fd = open(sf->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -238,6 +240,20 @@ void statefile_account(struct statefile *sf, int rc, const char *what)
 			 sf->path, what);
 	sf->failures++;
 	sf->last_err = rc;
+}
+
+const char *statefile_strerror(int rc)
+{
+	switch (rc) {
+	case -EINVAL:
+		return "not a regular file";
+	case -ELOOP:
+		return "a symbolic link (not followed)";
+	case -EFBIG:
+		return "larger than 16 MiB";
+	default:
+		return strerror(-rc);
+	}
 }
 
 void statefile_forget(struct statefile *sf)

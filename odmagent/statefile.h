@@ -43,10 +43,14 @@ void statefile_set_volatile(struct statefile *sf);
 
 /*
  * Read the file into a new NUL-terminated buffer (*text, *len, to free).
- * -ENOENT if there is none, -EFBIG above STATEFILE_MAX, else -errno.
- * What was read counts as "last written".
+ * -ENOENT if there is none, -EFBIG above STATEFILE_MAX, -EINVAL if it is
+ * not a regular file (a FIFO, a device, a directory: never waited on),
+ * -ELOOP for a symbolic link, else -errno. What was read counts as "last
+ * written".
  */
 int statefile_read(struct statefile *sf, char **text, size_t *len);
+/* What statefile_read's error rc means, in words for a log or an error */
+const char *statefile_strerror(int rc);
 
 /* Replace the file with text unless it holds exactly that already.
  * 1 written, 0 unchanged, -errno (the old copy is then intact). */

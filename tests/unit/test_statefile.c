@@ -89,6 +89,28 @@ Test(statefile, saves_reads_back_and_skips_unchanged_text)
 	statefile_close(&sf);
 }
 
+/* A FIFO, a directory or a device where the file should be is refused at
+ * once (never waited on: a FIFO's open would block until a writer came) */
+Test(statefile, read_refuses_what_is_not_a_regular_file, .timeout = 5)
+{
+	struct statefile sf;
+	char *text = NULL, path[128];
+	size_t len;
+
+	cr_assert_eq(statefile_open(&sf, dir, "fifo"), 0);
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	cr_assert_eq(statefile_read(&sf, &text, &len), -EINVAL);
+	cr_assert_str_eq(statefile_strerror(-EINVAL), "not a regular file");
+	statefile_close(&sf);
+	cr_assert_eq(statefile_open(&sf, dir, "d"), 0);
+	snprintf(path, sizeof(path), "%s/d", dir);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	cr_assert_eq(statefile_read(&sf, &text, &len), -EINVAL);
+	statefile_close(&sf);
+	cr_assert_null(text);
+}
+
 /* Without fsync the file is still replaced whole: the reader sees the last
  * text saved, and no temporary file stays (the time saved is measured by
  * make bench's setsc_to with a new CHoA, not asserted here). */
