@@ -120,7 +120,7 @@ static int cha_of(const char *host, const struct in6_addr *dst, struct in6_addr 
 	if (!host) {
 		r = chacache_get_addr(chacache_by_addr(), dst, cha, NULL, now);
 		/* a getaddrinfo() before may still be waiting for its cha answer */
-		if (r == CHA_MISS && chalookup_wait_dst(dst))
+		if (r == CHA_MISS && (chalookup_wait_dst(dst) || chalookup_refresh_dst(dst)))
 			r = chacache_get_addr(chacache_by_addr(), dst, cha, NULL, chacache_now_ms());
 		return r;
 	}

@@ -322,6 +322,42 @@ static struct cha_defer *df_head; /* newest first */
 static size_t df_count;
 static atomic_int df_any; /* lets connect() skip the lock when nothing waits */
 
+/* destination -> the name it was resolved from, kept past the cha answer's
+ * TTL (chalookup_refresh_dst); the oldest is overwritten. Under df_lock. */
+struct cha_known {
+	struct in6_addr dst;
+	char node[CHALOOKUP_NAME_MAX];
+};
+static struct cha_known kn[CHALOOKUP_MAX_KNOWN];
+static size_t kn_next, kn_used;
+
+/* Lock held. dst came from node: remembered (again). */
+static void know_locked(const char *node, const struct in6_addr *dst)
+{
+	size_t n = strlen(node);
+
+	if (n == 0 || n >= CHALOOKUP_NAME_MAX)
+		return;
+	for (size_t i = 0; i < kn_used; i++)
+		if (IN6_ARE_ADDR_EQUAL(&kn[i].dst, dst)) {
+			memcpy(kn[i].node, node, n + 1);
+			return;
+		}
+	kn[kn_next].dst = *dst;
+	memcpy(kn[kn_next].node, node, n + 1);
+	kn_next = (kn_next + 1) % CHALOOKUP_MAX_KNOWN;
+	if (kn_used < CHALOOKUP_MAX_KNOWN)
+		kn_used++;
+}
+
+static void know(const char *node, const struct in6_addr *dst, size_t ndst)
+{
+	pthread_mutex_lock(&df_lock);
+	for (size_t i = 0; i < ndst; i++)
+		know_locked(node, &dst[i]);
+	pthread_mutex_unlock(&df_lock);
+}
+
 void chalookup_record(const char *node, const struct in6_addr *dst, size_t ndst, int result,
 		      const struct in6_addr *cha, uint32_t ttl, uint64_t now)
 {
@@ -331,6 +367,7 @@ void chalookup_record(const char *node, const struct in6_addr *dst, size_t ndst,
 
 	if (found)
 		inet_ntop(AF_INET6, cha, cbuf, sizeof(cbuf));
+	know(node, dst, ndst);
 	for (size_t i = 0; i < ndst; i++) {
 		chacache_put_addr(c, &dst[i], found ? cha : NULL, ttl, now);
 		inet_ntop(AF_INET6, &dst[i], dbuf, sizeof(dbuf));
@@ -466,6 +503,26 @@ int chalookup_wait_dst(const struct in6_addr *dst)
 	pthread_mutex_unlock(&df_lock);
 	free(d);
 	return 1;
+}
+
+int chalookup_refresh_dst(const struct in6_addr *dst)
+{
+	char node[CHALOOKUP_NAME_MAX], dbuf[INET6_ADDRSTRLEN];
+	size_t i;
+
+	pthread_mutex_lock(&df_lock);
+	for (i = 0; i < kn_used; i++)
+		if (IN6_ARE_ADDR_EQUAL(&kn[i].dst, dst))
+			break;
+	if (i < kn_used)
+		memcpy(node, kn[i].node, sizeof(node));
+	pthread_mutex_unlock(&df_lock);
+	if (i == kn_used)
+		return 0;
+	inet_ntop(AF_INET6, dst, dbuf, sizeof(dbuf));
+	shim_debug("%s: the cha answer for %s has expired: asking cha.%s again", dbuf, node, node);
+	chalookup_defer(node, dst, 1);
+	return chalookup_wait_dst(dst);
 }
 
 void chalookup_atfork_child(void)

@@ -79,6 +79,17 @@ void chalookup_defer(const char *node, const struct in6_addr *dst, size_t ndst);
  */
 int chalookup_wait_dst(const struct in6_addr *dst);
 
+/*
+ * dst's cha answer is gone from the cache (its TTL ran out) although dst
+ * came from a name: a program that resolved once and connects again to the
+ * address it kept must not lose its anchor for it. Look cha.<that name> up
+ * again now (as chalookup_wait_dst does) and record the answer; 1 if so, 0
+ * if no name is known for dst (the last CHALOOKUP_MAX_KNOWN destinations
+ * resolved are).
+ */
+#define CHALOOKUP_MAX_KNOWN 128
+int chalookup_refresh_dst(const struct in6_addr *dst);
+
 /* In a forked child: reset the lock; the channel is replaced on next use. */
 void chalookup_atfork_child(void);
 

@@ -233,7 +233,8 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 		r = chacache_get_addr(chacache_by_addr(), &d6->sin6_addr, &cha, NULL,
 				      chacache_now_ms());
 		/* getaddrinfo may have returned before the cha answer: wait for the rest of it */
-		if (r == CHA_MISS && chalookup_wait_dst(&d6->sin6_addr))
+		if (r == CHA_MISS && (chalookup_wait_dst(&d6->sin6_addr) ||
+				      chalookup_refresh_dst(&d6->sin6_addr)))
 			r = chacache_get_addr(chacache_by_addr(), &d6->sin6_addr, &cha, NULL,
 					      chacache_now_ms());
 		has_cha = r == CHA_FOUND;

@@ -346,5 +346,29 @@ check "the control socket answers garbage and oversized input with errors and st
 check "the host agent is still running" kill -0 "$MN_AGENT_PID"
 check "the anchor is still running" kill -0 "$CHA_AGENT_PID"
 
+# ---------------------------------------------------------------- resolved once
+# A program that resolves a name once and connects again to the address it
+# kept, after the cha answer's TTL (5 s; the shim keeps an answer at least
+# 10 s) ran out: the shim asks cha.<name> again, and the second connection
+# is anchored like the first rather than going out plain.
+rc=0
+timeout 30 ip netns exec "$NS_MN" env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" \
+	ODM_TYPE=session-lasting ODM_DEBUG=1 /usr/bin/python3 -c '
+import socket, time
+ai = socket.getaddrinfo("cnttl.example.test", 80, socket.AF_INET6, socket.SOCK_STREAM)[0]
+for wait in (0, 12):
+    time.sleep(wait)
+    s = socket.create_connection(ai[4][:2], timeout=5)
+    print(s.getsockname()[0])
+    s.close()
+' >"$ODM_DIR/ttl.out" 2>"$ODM_DIR/ttl.err" || rc=$?
+cat "$ODM_DIR/ttl.out"
+grep 'odm:' "$ODM_DIR/ttl.err" | tail -4 || true
+check "a program that resolved once connected twice (rc $rc)" test "$rc" -eq 0
+check "its first connection came from a CHoA" in_prefix "$(sed -n 1p "$ODM_DIR/ttl.out")" "$CHA_POOL"
+check "and its second, after the cha answer expired, too" \
+	in_prefix "$(sed -n 2p "$ODM_DIR/ttl.out")" "$CHA_POOL"
+check "the shim asked cha.cnttl again" grep -q 'has expired: asking cha.cnttl' "$ODM_DIR/ttl.err"
+
 echo "summary: stall ${STALL_MS} ms, dereg ${DEREG_MS} ms after exit, kill -9 release ${KILL_MS:-?} ms, move ${TOPO_MOVE_MS} ms"
 check_summary test_cha
