@@ -90,16 +90,40 @@ const char *shim_socket_proto(int fd)
 	return NULL;
 }
 
-/* Not bound yet: getsockname says :: port 0. */
-static int socket_unbound(int fd)
+/*
+ * What the program bound fd to: SB_NONE (getsockname says :: port 0), SB_PORT
+ * (a port on ::: it chose a port, not an address; *port set) or SB_ADDR (an
+ * address: it chose its source, which stays plain).
+ */
+enum { SB_ADDR = 0, SB_NONE = 1, SB_PORT = 2 };
+static int socket_unbound(int fd, unsigned *port)
 {
 	struct sockaddr_in6 me;
 	socklen_t l = sizeof(me);
 
 	memset(&me, 0, sizeof(me));
-	if (getsockname(fd, (struct sockaddr *)&me, &l) != 0)
-		return 0;
-	return me.sin6_port == 0 && IN6_IS_ADDR_UNSPECIFIED(&me.sin6_addr);
+	if (getsockname(fd, (struct sockaddr *)&me, &l) != 0 ||
+	    !IN6_IS_ADDR_UNSPECIFIED(&me.sin6_addr))
+		return SB_ADDR;
+	if (port)
+		*port = ntohs(me.sin6_port);
+	return me.sin6_port == 0 ? SB_NONE : SB_PORT;
+}
+
+/*
+ * Why a lease could not be bound to fd (bind_to's rc): a socket bound to a
+ * port before it connects can take no other address any more (bind(2)
+ * says EINVAL), which is worth saying in words.
+ */
+static void bind_why(char *why, size_t len, int fd, const char *abuf, int rc)
+{
+	unsigned port = 0;
+
+	if (rc == -EINVAL && socket_unbound(fd, &port) == SB_PORT)
+		snprintf(why, len, "bound to port %u before it connected, so its source "
+			 "address can no longer be chosen", port);
+	else
+		snprintf(why, len, "bind to %s: %s", abuf, strerror(-rc));
 }
 
 /* 1 if the program asked for its type itself ($ODM_TYPE names one). */
@@ -150,7 +174,7 @@ static int fixed_before_send(int fd, const struct sockaddr_in6 *d6, const char *
 	struct fd_lease fl;
 	int r, ret;
 
-	if (!proto || !socket_unbound(fd)) {
+	if (!proto || socket_unbound(fd, NULL) == SB_ADDR) {
 		fdtable_mark_seen(t, fd);
 		return 0;
 	}
@@ -163,13 +187,14 @@ static int fixed_before_send(int fd, const struct sockaddr_in6 *d6, const char *
 		r = -EADDRNOTAVAIL; /* a plain address is never a Fixed one */
 	}
 	if (r < 0) {
-		char why[96];
+		char why[128];
 
 		if (!abuf[0] && r == -EADDRNOTAVAIL)
 			snprintf(why, sizeof(why), "the agent answered plain");
+		else if (abuf[0])
+			bind_why(why, sizeof(why), fd, abuf, r);
 		else
-			snprintf(why, sizeof(why), "%s%s%s%s", abuf[0] ? "bind to " : "", abuf,
-				 abuf[0] ? ": " : "", strerror(-r));
+			snprintf(why, sizeof(why), "%s", strerror(-r));
 		ret = no_lease(fd, what, ODM_TYPE_FIXED, &d6->sin6_addr, dbuf, -r, why);
 		if (ret == 0)
 			fdtable_mark_seen(t, fd);
@@ -194,7 +219,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	struct in6_addr cha;
 	struct fd_lease fl;
 	const char *proto, *how = "";
-	int saved = errno, type, r, ret = 0, pnum, st, on_net, has_cha;
+	int saved = errno, type, r, ret = 0, pnum, st, on_net, has_cha, bound;
 
 	st = fdtable_state(fdtable_global(0), fd);
 	if (st != FDT_UNKNOWN && st != FDT_OPTS)
@@ -223,7 +248,10 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 		goto out;
 	t = fdtable_global(1);
 	proto = shim_socket_proto(fd);
-	if (!proto || !socket_unbound(fd))
+	/* a socket bound to a port (not an address) is not left out: it
+	 * cannot take a lease, which a program that asked for its type must
+	 * hear, and the others' fallback is said (bind_why) */
+	if (!proto || (bound = socket_unbound(fd, NULL)) == SB_ADDR)
 		goto seen;
 	inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
 	/* without a CHA the agent's own anchors decide (the access router's,
@@ -248,7 +276,15 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	on_net = (fdtable_prefs(t, fd) & IPV6_REQUIRE_SRC_ON_NET) != 0;
 	/* one of our sockets holds a lease for this already: no need to ask
 	 * (by CHA only: which access anchor is current is the agent's to say) */
-	if (has_cha && !on_net &&
+	if (bound == SB_PORT && has_cha) {
+		char why[128];
+
+		/* the lease is certain and unbindable: not asked for */
+		bind_why(why, sizeof(why), fd, "", -EINVAL);
+		ret = no_lease(fd, what, type, &d6->sin6_addr, dbuf, EADDRNOTAVAIL, why);
+		goto decided;
+	}
+	if (has_cha && !on_net && bound == SB_NONE &&
 	    heldlease_lookup(type, pnum, &cha, &al.addr, al.lease, sizeof(al.lease))) {
 		inet_ntop(AF_INET6, &al.addr, abuf, sizeof(abuf));
 		r = bind_to(fd, &al.addr);
@@ -273,9 +309,9 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	inet_ntop(AF_INET6, &al.addr, abuf, sizeof(abuf));
 	r = bind_to(fd, &al.addr);
 	if (r < 0) {
-		char why[96];
+		char why[128];
 
-		snprintf(why, sizeof(why), "bind to %s: %s", abuf, strerror(-r));
+		bind_why(why, sizeof(why), fd, abuf, r);
 		agent_release(&al.addr);
 		ret = no_lease(fd, what, type, &d6->sin6_addr, dbuf, -r, why);
 		goto decided;

@@ -370,5 +370,29 @@ check "and its second, after the cha answer expired, too" \
 	in_prefix "$(sed -n 2p "$ODM_DIR/ttl.out")" "$CHA_POOL"
 check "the shim asked cha.cnttl again" grep -q 'has expired: asking cha.cnttl' "$ODM_DIR/ttl.err"
 
+# ---------------------------------------------------------------- bound to a port
+# A socket bound to a port on :: before it connects (curl --local-port, nc
+# -p) can no longer take a CHoA: a program that named its type gets
+# EADDRNOTAVAIL and ODM_DEBUG says why, never a quiet plain address.
+rc=0
+timeout 20 ip netns exec "$NS_MN" env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" \
+	ODM_TYPE=session-lasting ODM_DEBUG=1 /usr/bin/python3 -c '
+import errno, socket
+ai = socket.getaddrinfo("cn.example.test", 80, socket.AF_INET6, socket.SOCK_STREAM)[0]
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.bind(("::", 40123))
+try:
+    s.connect(ai[4])
+    print("connected from", s.getsockname()[0])
+except OSError as e:
+    print("refused", errno.errorcode[e.errno])
+' >"$ODM_DIR/port.out" 2>"$ODM_DIR/port.err" || rc=$?
+cat "$ODM_DIR/port.out"
+grep 'odm:' "$ODM_DIR/port.err" | tail -2 || true
+check "a socket bound to a port gets EADDRNOTAVAIL, not a plain address" \
+	grep -qx "refused EADDRNOTAVAIL" "$ODM_DIR/port.out"
+check "and ODM_DEBUG names the port" grep -q "bound to port 40123 before it connected" \
+	"$ODM_DIR/port.err"
+
 echo "summary: stall ${STALL_MS} ms, dereg ${DEREG_MS} ms after exit, kill -9 release ${KILL_MS:-?} ms, move ${TOPO_MOVE_MS} ms"
 check_summary test_cha
