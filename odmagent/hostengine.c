@@ -147,6 +147,7 @@ void he_init(struct hostengine *e, const struct he_ops *ops, void *arg,
 	memset(e, 0, sizeof(*e));
 	e->ops = ops;
 	e->arg = arg;
+	ratelimit_init(&e->asks_log, HE_ASKS_LOG_RATE, HE_ASKS_LOG_RATE, 0);
 	rc.alloc_timeout_ms = HE_ALLOC_TIMEOUT_MS;
 	rc.dereg_tries = HE_DEREG_TRIES;
 	reg_init(&e->reg, &rc, &he_reg_ops, e);
@@ -252,6 +253,29 @@ int he_release_hint(struct hostengine *e, const struct in6_addr *addr, uint64_t 
  * that lost the binding binds the address again (anchor_mode_cha.c), a 133
  * (the address is someone else's now) ends the lease.
  */
+/* 1 if a line about a BRR or Binding Error may go to the log now (else
+ * counted) */
+static int asks_may_log(struct hostengine *e)
+{
+	if (ratelimit_allow(&e->asks_log, e->now))
+		return 1;
+	e->asks_unlogged++;
+	return 0;
+}
+
+/* The suffix of such a line: how many went unlogged before it (reset) */
+static const char *asks_unlogged(struct hostengine *e)
+{
+	static char s[64];
+
+	s[0] = '\0';
+	if (e->asks_unlogged)
+		snprintf(s, sizeof(s), " (and %llu more not logged)",
+			 (unsigned long long)e->asks_unlogged);
+	e->asks_unlogged = 0;
+	return s;
+}
+
 static void anchor_asks(struct hostengine *e, const struct mh_msg *m,
 			const struct in6_addr *src)
 {
@@ -264,7 +288,9 @@ static void anchor_asks(struct hostengine *e, const struct mh_msg *m,
 		return;
 	}
 	if (m->type == MH_TYPE_BE && m->status != MH_BE_UNKNOWN_HAO) {
-		log_info("Binding Error status %u from anchor %s", m->status, ntop6(src, a1));
+		if (asks_may_log(e))
+			log_info("Binding Error status %u from anchor %s%s", m->status,
+				 ntop6(src, a1), asks_unlogged(e));
 		return;
 	}
 	for (struct reg_binding *b = an->bindings; b; b = b->next) {
@@ -278,9 +304,19 @@ static void anchor_asks(struct hostengine *e, const struct mh_msg *m,
 		reg_refresh(&e->reg, b, e->now, 0);
 		n++;
 	}
-	log_info("%s from anchor %s: refreshing %d binding(s)",
-		 m->type == MH_TYPE_BRR ? "Binding Refresh Request" : "Binding Error (no binding)",
-		 ntop6(src, a1), n);
+	if (!asks_may_log(e))
+		return;
+	/* one that moved nothing says little: debug */
+	if (n)
+		log_info("%s from anchor %s: refreshing %d binding(s)%s",
+			 m->type == MH_TYPE_BRR ? "Binding Refresh Request"
+						: "Binding Error (no binding)",
+			 ntop6(src, a1), n, asks_unlogged(e));
+	else
+		log_debug("%s from anchor %s: no binding to refresh",
+			  m->type == MH_TYPE_BRR ? "Binding Refresh Request"
+						 : "Binding Error (no binding)",
+			  ntop6(src, a1));
 }
 
 void he_mh_input(struct hostengine *e, const uint8_t *buf, size_t len,

@@ -30,6 +30,7 @@
 #include "addr_usable.h"
 #include "events.h"
 #include "fixedaddr.h"
+#include "ratelimit.h"
 #include "typetable.h"
 #include "lease.h"
 #include "mh.h"
@@ -131,6 +132,11 @@ struct hostengine {
 	void *arg;
 	struct lease_table leases;
 	struct reg_ctx reg;          /* the Binding Update List */
+	/* lines about BRRs and Binding Errors (unauthenticated: anyone may
+	 * send a flood of them): HE_ASKS_LOG_RATE a second, the rest counted */
+#define HE_ASKS_LOG_RATE 5
+	struct ratelimit asks_log;
+	uint64_t asks_unlogged;
 	struct lease_policy pol;
 	struct at_anchors anchors;   /* besides the peers' CHAs (he_set_home) */
 	struct access_anchors access; /* configured access anchors (accessclaim.h) */

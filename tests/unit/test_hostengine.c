@@ -2131,3 +2131,41 @@ Test(hostengine, requests_at_an_unconfirmed_lease_are_said_once_a_second)
 	cr_assert_eq(lines, 2, "two lines at info level:\n%s", buf);
 	cr_assert(strstr(buf, "ms (and 4 more such request(s) since the last such line"), "%s", buf);
 }
+
+/* Binding Refresh Requests and Binding Errors carry no authenticator:
+ * anyone may send a flood of them from the anchor's address. The host's
+ * log says HE_ASKS_LOG_RATE of them a second, then how many it left out. */
+Test(hostengine, a_flood_of_refresh_requests_is_said_at_a_bounded_rate)
+{
+	uint64_t t = T0 + 1000;
+	const char *needle = "Binding Refresh Request from anchor 2001:db8:ca::10";
+	struct mh_msg m;
+	uint8_t buf[MH_MAX_LEN], be[MH_MAX_LEN];
+	char log[65536];
+	int n, nbe, lines;
+
+	granted(IPPROTO_TCP);
+	memset(&m, 0, sizeof(m));
+	m.type = MH_TYPE_BRR;
+	n = mh_encode(&m, buf, sizeof(buf), NULL, NULL, NULL, NULL, NULL);
+	cr_assert_gt(n, 0);
+	m.type = MH_TYPE_BE;
+	m.status = 2; /* unrecognized MH type */
+	nbe = mh_encode(&m, be, sizeof(be), NULL, NULL, NULL, NULL, NULL);
+	cr_assert_gt(nbe, 0);
+	cr_redirect_stderr();
+	odm_log_init("test", ODM_LOG_INFO, 0);
+	for (int i = 0; i < 200; i++) {
+		he_mh_input(&E, buf, (size_t)n, &ANCHOR, &COA1, t + (uint64_t)i);
+		he_mh_input(&E, be, (size_t)nbe, &ANCHOR, &COA1, t + (uint64_t)i);
+	}
+	/* a second later: said again, with the count of those left out */
+	he_mh_input(&E, be, (size_t)nbe, &ANCHOR, &COA1, t + 1300);
+	lines = stderr_count(log, sizeof(log), "from anchor 2001:db8:ca::10");
+	cr_assert_leq(lines, 2 * HE_ASKS_LOG_RATE + 1, "%d lines for 401 messages:\n%s", lines,
+		      log);
+	cr_assert_geq(lines, 2, "%s", log);
+	cr_assert(strstr(log, needle), "%s", log);
+	cr_assert(strstr(log, "Binding Error status 2 from anchor 2001:db8:ca::10 (and "), "%s", log);
+	cr_assert(strstr(log, "more not logged)"), "%s", log);
+}
