@@ -26,7 +26,7 @@ static uint64_t ag_retry_after; /* no connect attempt before this (ms) */
 static int ag_default = -1;     /* -1: not asked yet */
 static int ag_fresh;            /* ag_fd was made by the current call */
 static json_int_t ag_hint_id;   /* ids of hints, which are never answered */
-static int said_unreachable, said_error, said_busy;
+static int said_unreachable, said_error, said_busy, said_silent;
 
 /* Lock held. Drop the connection; close it only if it is still ours. */
 static void drop_locked(void)
@@ -131,6 +131,15 @@ static int call_locked(json_t *req, json_t **resp, int timeout_ms)
 		/* a reused connection found closed: replace it at once */
 		if (ret != -EPIPE || ag_fresh)
 			backoff(attempt, deadline);
+	}
+	/* An agent that takes connections but does not answer (stopped,
+	 * hung): not asked again for AGENT_RETRY_MS, as one that is not there,
+	 * rather than making every call of the process wait the whole time. */
+	if (ret == -ETIMEDOUT) {
+		ag_retry_after = chacache_now_ms() + AGENT_RETRY_MS;
+		shim_debug_once(&said_silent, "agent at %s did not answer within %d ms; "
+				"not asked again for %d ms", ipc_socket_path(), timeout_ms,
+				AGENT_RETRY_MS);
 	}
 	json_decref(req);
 	if (ret < 0)

@@ -316,6 +316,39 @@ wait_for 5 test -S "$TMP/agent.sock" || { echo "fake agent did not start"; exit 
 same_as_libc "agent" ODM_SOCKET="$TMP/agent.sock"
 check "agent: no lease for loopback destinations" test "$(count '"op": "lease"' "$TMP/agent.log")" = 0
 
+# (2b) An agent that takes connections but never answers (stopped, hung):
+# the first connect of a process waits for it (4 s), the next ones within a
+# second do not. In an empty network namespace, so nothing leaves the host.
+if ((EUID == 0)) && command -v unshare >/dev/null && unshare -n true 2>/dev/null; then
+	python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(64); time.sleep(30)' \
+		"$TMP/silent.sock" &
+	SILENT_PID=$!
+	wait_for 5 test -S "$TMP/silent.sock" || { echo "silent agent did not start"; exit 1; }
+	unshare -n env LD_PRELOAD="$LIB" ODM_SOCKET="$TMP/silent.sock" ODM_DEBUG=1 python3 -c '
+import socket, time
+for i in range(3):
+    t = time.time()
+    c = socket.socket(socket.AF_INET6)
+    try:
+        c.connect(("2001:db8::5", 80))
+    except OSError:
+        pass
+    c.close()
+    print("%.2f" % (time.time() - t))
+' >"$TMP/silent.out" 2>"$TMP/silent.err" || true
+	kill "$SILENT_PID" 2>/dev/null || true
+	wait "$SILENT_PID" 2>/dev/null || true
+	echo "# connects with a silent agent took $(tr '\n' ' ' <"$TMP/silent.out")s"
+	check "silent agent: the first connect waited for it" \
+		python3 -c 'import sys; v = open(sys.argv[1]).read().split(); sys.exit(not (len(v) == 3 and float(v[0]) >= 3))' "$TMP/silent.out"
+	check "silent agent: the next ones did not" \
+		python3 -c 'import sys; v = open(sys.argv[1]).read().split(); sys.exit(not (float(v[1]) < 1 and float(v[2]) < 1))' "$TMP/silent.out"
+	check "silent agent: ODM_DEBUG says so" grep -q "did not answer within 4000 ms" "$TMP/silent.err"
+else
+	echo "# skipping the silent agent part: needs root and unshare"
+fi
+
 # (3) The CHA path in a private network namespace.
 if ((EUID == 0)) && command -v unshare >/dev/null && command -v ip >/dev/null &&
 	unshare -nm true 2>/dev/null; then
