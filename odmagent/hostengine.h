@@ -101,6 +101,9 @@ struct he_ops {
 	int (*destroy_tcp)(void *arg, const struct in6_addr *addr);
 	/* destroy only those still connecting (SYN_SENT): how many */
 	int (*destroy_connecting)(void *arg, const struct in6_addr *addr);
+	/* destroy the UDP sockets bound to addr (their programs get
+	 * ECONNABORTED): how many */
+	int (*destroy_udp)(void *arg, const struct in6_addr *addr);
 	/* the source the kernel picks toward anchor; current: the CoA in use */
 	int (*coa)(void *arg, const struct in6_addr *anchor, const struct in6_addr *current,
 		   struct in6_addr *coa);

@@ -1080,6 +1080,16 @@ static void judge_one(struct hostengine *e, struct lease *l, const struct sockdi
 		l->hinted = 0;
 		return;
 	}
+	/* a UDP socket still open on an address that goes would send from an
+	 * address the host no longer has, into the void: its program is told */
+	if (v == LEASE_END_IDLE && c->udp && e->ops->destroy_udp) {
+		char a1[INET6_ADDRSTRLEN];
+		int n = e->ops->destroy_udp(e->arg, &l->addr);
+
+		if (n > 0)
+			log_info("lease %u %s: UDP idle with %d socket(s) still open on it: "
+				 "ended, each with ECONNABORTED", l->id, ntop6(&l->addr, a1), n);
+	}
 	end(e, l, v == LEASE_END_IDLE ? "idle" : l->hinted ? "released" : "unused",
 	    lease_verdict_name(v), 1);
 }

@@ -395,6 +395,12 @@ static int op_destroy_tcp(void *arg, const struct in6_addr *addr)
 	return sockdiag_destroy_tcp(addr);
 }
 
+static int op_destroy_udp(void *arg, const struct in6_addr *addr)
+{
+	(void)arg;
+	return sockdiag_destroy_udp(addr);
+}
+
 static int op_coa(void *arg, const struct in6_addr *anchor, const struct in6_addr *current,
 		  struct in6_addr *coa)
 {
@@ -532,6 +538,7 @@ static const struct he_ops mn_ops = {
 	.count_sockets = op_count_sockets,
 	.destroy_tcp = op_destroy_tcp,
 	.destroy_connecting = op_destroy_connecting,
+	.destroy_udp = op_destroy_udp,
 	.coa = op_coa,
 	.ifname = op_ifname,
 	.host_addrs = op_host_addrs,

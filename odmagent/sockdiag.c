@@ -341,7 +341,7 @@ static int destroy_on(const struct in6_addr *addr, uint32_t tcp_states, int udp)
 		close(fd);
 		return -ENOMEM;
 	}
-	t = destroy_proto(fd, &seq, IPPROTO_TCP, tcp_states, addr, buf);
+	t = tcp_states ? destroy_proto(fd, &seq, IPPROTO_TCP, tcp_states, addr, buf) : 0;
 	if (t >= 0 && udp)
 		u = destroy_proto(fd, &seq, IPPROTO_UDP, UDP_STATES, addr, buf);
 	free(buf);
@@ -361,6 +361,11 @@ int sockdiag_destroy(const struct in6_addr *addr)
 int sockdiag_destroy_tcp(const struct in6_addr *addr)
 {
 	return destroy_on(addr, TCP_STATES, 0);
+}
+
+int sockdiag_destroy_udp(const struct in6_addr *addr)
+{
+	return destroy_on(addr, 0, 1);
 }
 
 int sockdiag_destroy_connecting(const struct in6_addr *addr)

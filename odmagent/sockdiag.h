@@ -31,6 +31,10 @@ int sockdiag_destroy(const struct in6_addr *addr);
  * UDP sockets are left alone. How many, or -errno.
  */
 int sockdiag_destroy_tcp(const struct in6_addr *addr);
+/* Destroy only the UDP sockets bound to addr (udp_abort: the next receive
+ * fails with ECONNABORTED, a connected one is disconnected). How many, or
+ * -errno. */
+int sockdiag_destroy_udp(const struct in6_addr *addr);
 /* Destroy the TCP sockets bound to addr still in SYN_SENT (their connect()
  * fails with ECONNABORTED). How many, or -errno. */
 int sockdiag_destroy_connecting(const struct in6_addr *addr);

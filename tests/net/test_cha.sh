@@ -183,16 +183,26 @@ wait_for 5 udp_listening
 # address) is traffic too and rightly keeps the lease.
 odm_capture_tunnel "$ODM_DIR/udp-tun.pcap" ip6 128
 CAP_UDP=$ODM_CAP_PID
-# The client keeps its socket open well past the inactivity time, then exits.
+# The client keeps its socket open well past the inactivity time, waiting
+# to receive; when the lease ends, the socket is told (not left to send
+# from an address the host no longer has); then it waits a little more.
 odm_shim_bg /usr/bin/python3 -u -c '
-import socket, sys, time
+import errno, socket, sys, time
 ai = socket.getaddrinfo("cn.example.test", 7777, socket.AF_INET6, socket.SOCK_DGRAM)[0]
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 s.settimeout(3)
 s.sendto(b"ping", ai[4])
 print(s.recvfrom(2048)[0].decode(), flush=True)
 print("silent since", int(time.time() * 1000), flush=True)
-time.sleep(float(sys.argv[1]))
+s.settimeout(float(sys.argv[1]))
+try:
+    s.recvfrom(2048)
+    print("recv: data", flush=True)
+except socket.timeout:
+    print("recv: timed out", flush=True)
+except OSError as e:
+    print("recv:", errno.errorcode.get(e.errno, e.errno), flush=True)
+time.sleep(5)
 ' "$((ODM_UDP_INACTIVITY + 6))" >"$ODM_DIR/udp-client.log" 2>&1
 UDPC_PID=$ODM_BG_PID
 udp_answered() { grep -q '^silent since ' "$ODM_DIR/udp-client.log"; }
@@ -203,6 +213,8 @@ check "cn saw the UDP datagram from a CHoA ($UDP_SRC)" in_prefix "${UDP_SRC:-::}
 odm_check_udp_idle "$T_LAST" "$ODM_DIR/udp-tun.pcap"
 odm_capture_stop "$CAP_UDP"
 check "the client was still running when its lease ended" kill -0 "$UDPC_PID"
+udp_told() { grep -qx 'recv: ECONNABORTED' "$ODM_DIR/udp-client.log"; }
+check "its socket, still open, was told: ECONNABORTED" wait_for 3 udp_told
 check "the anchor's binding for the UDP lease is gone too" wait_for 2 no_binding
 # its sleep only had to outlast the lease
 kill "$UDPC_PID" 2>/dev/null || true

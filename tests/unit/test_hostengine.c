@@ -150,6 +150,11 @@ static int f_destroy_tcp(void *arg, const struct in6_addr *a)
 	logf_("destroy_tcp", a, NULL);
 	return F.destroyed;
 }
+static int f_destroy_udp(void *arg, const struct in6_addr *a)
+{
+	logf_("destroy_udp", a, NULL);
+	return 1;
+}
 static int f_destroy_connecting(void *arg, const struct in6_addr *a)
 {
 	logf_("destroy_connecting", a, NULL);
@@ -244,6 +249,7 @@ static const struct he_ops OPS = {
 	.tun_unbind = f_tun_unbind, .route_add = f_route_add, .route_del = f_route_del,
 	.rule_add = f_rule_add, .rule_del = f_rule_del, .addr_usable = f_addr_usable,
 	.last_traffic = f_last_traffic, .last_rx = f_last_rx, .count_sockets = f_count, .destroy_tcp = f_destroy_tcp,
+	.destroy_udp = f_destroy_udp,
 	.destroy_connecting = f_destroy_connecting, .coa = f_coa, .ifname = f_ifname, .host_addrs = f_host_addrs, .send_bu = f_send_bu,
 	.ntp_now = f_ntp, .random16 = f_random16, .reply = f_reply,
 	.reply_error = f_reply_error, .cred = f_cred, .emit = f_emit, .save = f_save,
@@ -612,8 +618,11 @@ Test(hostengine, udp_lease_ends_when_idle)
 	F.last_traffic = T0 + 10000;
 	he_tick(&E, T0 + 10000 + 30000 - 1);
 	cr_assert_not_null(E.leases.head, "traffic within udp-inactivity");
+	cr_assert_eq(logged_addr("destroy_udp", &HOA1, 0), -1);
 	he_tick(&E, T0 + 10000 + 30000);
 	cr_assert_null(E.leases.head);
+	/* its socket, still open, is told rather than left sending into the void */
+	cr_assert_geq(logged_addr("destroy_udp", &HOA1, 0), 0);
 	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "idle");
 	cr_assert_eq(bu(1).lifetime, 0);
 }
