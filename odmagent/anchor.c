@@ -357,6 +357,8 @@ static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t
 		/* RFC 4285 §6: tell the host our clock so it can resync */
 		p->has_replay = 1;
 		p->replay_ts = ntp_now;
+		p->throttled = 0;
+		p->paced = 1;
 		return MH_BA_MESG_ID_REQD;
 	}
 	p->throttled = 0; /* authentic and fresh: the key holder asks */
@@ -523,7 +525,17 @@ int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
 	memset(&p, 0, sizeof p);
 	p.status = process(an, &bu, buf, len, src, dst, now_ms, mh_ntp_from_timespec(realtime),
 			   &p);
-	quiet = p.throttled && !answer_allowed(an, now_ms);
+	if (p.paced) {
+		struct anchor_ident *st = &an->ids[p.ident];
+
+		quiet = st->stale_told_ms && now_ms < st->stale_told_ms + ANCHOR_STALE_GAP_MS;
+		if (quiet)
+			an->cnt.limited++;
+		else
+			st->stale_told_ms = now_ms;
+	} else {
+		quiet = p.throttled && !answer_allowed(an, now_ms);
+	}
 	n = quiet ? 0 : encode_ba(an, &bu, src, &p, reply, cap);
 	if (p.status < 128)
 		an->cnt.ba_ok++;

@@ -116,7 +116,13 @@ struct anchor_ident {
 	uint16_t last_seq;
 	uint64_t last_ts;       /* NTP 32.32 of the last accepted BU */
 	uint32_t nbindings;
+	uint64_t stale_told_ms; /* the last status 145 answer (0: none) */
 };
+/* An authentic BU whose timestamp is stale gets the anchor's clock (status
+ * 145) at most once per this many ms per identity, outside the limit on
+ * answers to unverified senders: a flood of forged BUs must not keep a
+ * host whose clock is off from learning the anchor's. */
+#define ANCHOR_STALE_GAP_MS 200
 
 struct anchor_counters {
 	uint64_t bu_rx, ba_ok, ba_rejected, dropped, be_tx, expired;
