@@ -585,6 +585,17 @@ static int parse_lease(struct control_req *r, const json_t *req, struct at_reque
 		control_reply_error(r, "EINVAL", "field \"cha\": not an IPv6 address");
 		return -1;
 	}
+	/* the agent sends Binding Updates there: a unicast address of the
+	 * Internet (2000::/3) or a unique local one (fc00::/7), nothing else
+	 * (not ::, loopback, multicast, link-local, v4-mapped) */
+	if (rq->has_cha && (rq->cha.s6_addr[0] & 0xe0) != 0x20 &&
+	    (rq->cha.s6_addr[0] & 0xfe) != 0xfc) {
+		char a1[INET6_ADDRSTRLEN];
+
+		control_reply_error(r, "EINVAL", "field \"cha\": %s is not a global unicast or "
+				    "unique local address", ntop6(&rq->cha, a1));
+		return -1;
+	}
 	if (!addrtype_get(rq->type)) {
 		control_reply_error(r, "EINVAL", "field \"type\": unknown type \"%s\"",
 				    tname ? tname : "");

@@ -80,6 +80,11 @@ check "and its code is printed" grep -q REQUIREDIPNOTSUPPORTED "$ERR"
 check "-j: the refusal as clean {error, message}" \
 	test "$(ctl_rc mn -j lease fixed "$CN_ADDR" --cha "$CHA_ADDR")" -eq 1
 check "-j: the refusal's object" clean_json
+for bad in :: ::1 ff02::1 fe80::1 ::ffff:198.51.100.1; do
+	check "a lease naming $bad as its anchor: exit 1" \
+		test "$(ctl_rc mn lease session-lasting "$CN_ADDR" --cha "$bad" --proto tcp)" -eq 1
+	check "and the address is named" grep -qF "$bad is not a global unicast" "$ERR"
+done
 check "release of an address with no lease: exit 1" test "$(ctl_rc mn release 2001:db8:9::9)" -eq 1
 check "and the address is named" grep -q "no lease for 2001:db8:9::9" "$ERR"
 check "release of the lease: exit 0" test "$(ctl_rc mn release "$CHOA")" -eq 0
