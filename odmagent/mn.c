@@ -652,6 +652,32 @@ static void on_release(struct odm_agent *a, struct control_req *r, const json_t 
 			      : json_pack("{s:b,s:s}", "released", 0, "reason", why));
 }
 
+/*
+ * A user other than root sees its own leases and the agent's, as the event
+ * stream shows it only its own (events_audience_has): which programs of
+ * other users hold which addresses, and their pids, are theirs.
+ */
+static void leases_for(json_t *resp, uid_t uid)
+{
+	json_t *leases = json_object_get(resp, "leases"), *l, *u, *v;
+	size_t i = 0, k;
+	int mine;
+
+	if (uid == 0 || !json_is_array(leases))
+		return;
+	while (i < json_array_size(leases)) {
+		l = json_array_get(leases, i);
+		u = json_object_get(l, "uid");
+		mine = !u || (uid_t)json_integer_value(u) == uid;
+		json_array_foreach(json_object_get(l, "uids"), k, v)
+			mine |= (uid_t)json_integer_value(v) == uid;
+		if (mine)
+			i++;
+		else
+			json_array_remove(leases, i);
+	}
+}
+
 static void on_status(struct odm_agent *a, struct control_req *r, const json_t *req)
 {
 	struct mn *mn = a->mn;
@@ -663,6 +689,8 @@ static void on_status(struct odm_agent *a, struct control_req *r, const json_t *
 		return;
 	}
 	resp = he_status_json(&mn->e, mono_ms());
+	if (resp)
+		leases_for(resp, control_req_cred(r)->uid);
 	if (resp)
 		json_object_set_new(resp, "tunnel", tunnel_status_json(mn->tun));
 	if (resp && mn->dns)

@@ -192,6 +192,20 @@ static int parse(const char *cmd, int argc, char **argv, struct enable_args *e)
 		ctl_errx("%s: --root \"%s\" is not an absolute path", cmd, e->root);
 		return CTL_EXIT_ERR;
 	}
+	/* the unit directory is made under it, not a whole tree from nothing
+	 * (a mistyped --root would otherwise be taken for a new one) */
+	if (e->root) {
+		struct stat st;
+
+		if (stat(e->root, &st) != 0) {
+			ctl_errx("%s: --root \"%s\": %s", cmd, e->root, strerror(errno));
+			return CTL_EXIT_ERR;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			ctl_errx("%s: --root \"%s\": not a directory", cmd, e->root);
+			return CTL_EXIT_ERR;
+		}
+	}
 	if ((size_t)snprintf(e->dir, sizeof(e->dir), "%s" UNIT_DIR "/%s.d",
 			     e->root && strcmp(e->root, "/") ? e->root : "", e->unit) >= sizeof(e->dir) ||
 	    (size_t)snprintf(e->path, sizeof(e->path), "%s/" DROPIN_NAME, e->dir) >= sizeof(e->path)) {

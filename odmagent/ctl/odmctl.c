@@ -285,13 +285,21 @@ int main(int argc, char **argv)
 			ctl_errx("option \"%s\" needs an argument", argv[optind - 1]);
 			fprintf(stderr, "Try '%s --help' for more information.\n", ctl_prog);
 			return CTL_EXIT_USAGE;
-		default:
-			if (optopt)
+		default: {
+			/* a long option is named as typed (getopt gives --json=1
+			 * the short letter of --json) */
+			const char *w = argv[optind - 1];
+
+			if (w && w[0] == '-' && w[1] == '-' && strchr(w, '='))
+				ctl_errx("option \"%.*s\" takes no value (\"%s\")",
+					 (int)(strchr(w, '=') - w), w, w);
+			else if (optopt && !(w && w[0] == '-' && w[1] == '-'))
 				ctl_errx("unknown option \"-%c\"", optopt);
 			else
-				ctl_errx("unknown option \"%s\"", argv[optind - 1]);
+				ctl_errx("unknown option \"%s\"", w);
 			fprintf(stderr, "Try '%s --help' for more information.\n", ctl_prog);
 			return CTL_EXIT_USAGE;
+		}
 		}
 	}
 	if (optind >= argc) {

@@ -291,7 +291,9 @@ static int p_test(const struct ctl_opts *o, int argc, char **argv)
 		if (strcmp(opt, "--uid") == 0 || strcmp(opt, "--gid") == 0) {
 			n = number(val, 4294967294LL);
 			if (n < 0) {
-				ctl_errx("policy test: %s: not a number: \"%s\"", opt, val);
+				/* (uid_t)-1 is "no uid" to the kernel: never a user */
+				ctl_errx("policy test: %s: not a number 0..4294967294: \"%s\"",
+					 opt, val);
 				goto usage;
 			}
 			json_object_set_new(req, opt + 2, json_integer(n));

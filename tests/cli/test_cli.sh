@@ -87,7 +87,9 @@ has err "unknown subcommand \"frob\"" "the unknown policy subcommand is named"
 expect 2 "odmctl policy test without --uid" "$CTL" policy test --exe /bin/true
 has err "--uid is needed" "policy test says what it needs"
 expect 2 "odmctl policy test --uid x" "$CTL" policy test --uid x
-has err "not a number: \"x\"" "policy test names the bad uid"
+has err "not a number 0..4294967294: \"x\"" "policy test names the bad uid"
+expect 2 "odmctl policy test --uid 4294967295" "$CTL" policy test --uid 4294967295
+has err "not a number 0..4294967294: \"4294967295\"" "policy test says the range"
 expect 2 "odmctl policy test --type mobile" "$CTL" policy test --uid 0 --type mobile
 expect 2 "odmctl policy del without a number" "$CTL" policy del
 expect 2 "odmctl policy del 0" "$CTL" policy del 0
@@ -118,6 +120,7 @@ usage_err() { # WORD DESC CMD...
 }
 usage_err --bogus "odmctl --bogus" "$CTL" --bogus
 usage_err -x "odmctl -x" "$CTL" -x
+usage_err --json=1 "odmctl --json=1 (a value for an option without one)" "$CTL" --json=1 status
 usage_err -s "odmctl -s without its argument" "$CTL" -s
 usage_err frobnicate "an unknown command" "$CTL" frobnicate
 usage_err extra "status with an argument" "$CTL" status extra

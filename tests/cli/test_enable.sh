@@ -16,6 +16,10 @@ F=$D/odm.conf
 LIB=$(cd "$B" && pwd)/libodm.so
 [[ -e $LIB.0 ]] && LIB=$LIB.0 # the soname's link, when the build made one
 
+expect 1 "enable under a --root that does not exist" "$CTL" enable --root "$R" web
+has err "--root \"$R\": No such file or directory" "the missing root is named"
+check "and nothing was made there" test ! -e "$R"
+mkdir -p "$R"
 expect 0 "enable web" "$CTL" enable --root "$R" web
 has out "$F" "enable prints the drop-in's path"
 has err "restart web.service" "enable says the service must be restarted"

@@ -73,6 +73,11 @@ odm_as 1 "${shim_env[@]}" "$BIN/lease_load" cn.example.test 80 2 3 >"$BIN/daemon
 check "uid 1 gets CHoAs while nobody holds its share" leased_from_pool "$BIN/daemon.out"
 OWNERS=$(odm_status mn | json 'sorted(set(l["uid"] for l in j["leases"]))' || true)
 echo "lease owners now: $OWNERS"
+# another user's status shows its own leases, not root's (nor their pids)
+SEEN=$(odm_as 1 "$ODM_BUILD/odmctl" -s "$MN_SOCK" -j status |
+	json 'sorted(set(l.get("uid", "agent") for l in j["leases"]))' || true)
+echo "uid 1 sees the leases of: $SEEN"
+check "uid 1's status lists its own leases, not root's ($SEEN)" test "$SEEN" = "[1]"
 check "nobody's holder is still there, holding" kill -0 "$HOLDER_PID"
 
 # ---------------------------------------------------------------- 3. idle connections end
