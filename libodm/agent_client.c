@@ -27,6 +27,7 @@ static int ag_default = -1;     /* -1: not asked yet */
 static int ag_fresh;            /* ag_fd was made by the current call */
 static json_int_t ag_hint_id;   /* ids of hints, which are never answered */
 static int said_unreachable, said_error, said_busy, said_silent;
+static int ag_no_reply; /* the last call_locked's agent took the request, never answered */
 
 /* Lock held. Drop the connection; close it only if it is still ours. */
 static void drop_locked(void)
@@ -108,11 +109,13 @@ static int call_locked(json_t *req, json_t **resp, int timeout_ms)
 		int left = now < deadline ? (int)(deadline - now) : 0;
 
 		ag_fresh = 0;
+		ag_no_reply = 0;
 		fd = conn_locked(left < AGENT_CONNECT_MS ? left : AGENT_CONNECT_MS);
 		if (fd >= 0) {
 			now = chacache_now_ms();
 			left = now < deadline ? (int)(deadline - now) : 0;
 			ret = ipc_call(fd, req, &r, left);
+			ag_no_reply = ret == -ETIMEDOUT;
 			if (ret == 0)
 				break;
 			/* A timed-out reply could arrive late and confuse the stream: reconnect. */
@@ -131,15 +134,6 @@ static int call_locked(json_t *req, json_t **resp, int timeout_ms)
 		/* a reused connection found closed: replace it at once */
 		if (ret != -EPIPE || ag_fresh)
 			backoff(attempt, deadline);
-	}
-	/* An agent that takes connections but does not answer (stopped,
-	 * hung): not asked again for AGENT_RETRY_MS, as one that is not there,
-	 * rather than making every call of the process wait the whole time. */
-	if (ret == -ETIMEDOUT) {
-		ag_retry_after = chacache_now_ms() + AGENT_RETRY_MS;
-		shim_debug_once(&said_silent, "agent at %s did not answer within %d ms; "
-				"not asked again for %d ms", ipc_socket_path(), timeout_ms,
-				AGENT_RETRY_MS);
 	}
 	json_decref(req);
 	if (ret < 0)
@@ -185,6 +179,18 @@ int agent_default_type(void)
 		/* asked once; an unreachable agent is asked again later */
 		__atomic_store_n(&ag_default, t, __ATOMIC_RELEASE);
 		json_decref(resp);
+	} else if (ag_no_reply) {
+		/*
+		 * It took the connection and left a hello, which it answers at
+		 * once, unanswered the whole time: stopped or hung. Not asked
+		 * again for AGENT_RETRY_MS, as one that is not there, rather than
+		 * making every call of the process wait. (A lease may take that
+		 * long legitimately, its anchor silent: only hello says this.)
+		 */
+		ag_retry_after = chacache_now_ms() + AGENT_RETRY_MS;
+		shim_debug_once(&said_silent, "agent at %s did not answer hello within %d ms; "
+				"not asked again for %d ms", ipc_socket_path(), AGENT_LEASE_MS,
+				AGENT_RETRY_MS);
 	}
 	pthread_mutex_unlock(&ag_lock);
 	return t;

@@ -326,6 +326,7 @@ static atomic_int df_any; /* lets connect() skip the lock when nothing waits */
  * TTL (chalookup_refresh_dst); the oldest is overwritten. Under df_lock. */
 struct cha_known {
 	struct in6_addr dst;
+	uint64_t failed_ms; /* the last lookup again got no answer then (0: none) */
 	char node[CHALOOKUP_NAME_MAX];
 };
 static struct cha_known kn[CHALOOKUP_MAX_KNOWN];
@@ -341,9 +342,11 @@ static void know_locked(const char *node, const struct in6_addr *dst)
 	for (size_t i = 0; i < kn_used; i++)
 		if (IN6_ARE_ADDR_EQUAL(&kn[i].dst, dst)) {
 			memcpy(kn[i].node, node, n + 1);
+			kn[i].failed_ms = 0;
 			return;
 		}
 	kn[kn_next].dst = *dst;
+	kn[kn_next].failed_ms = 0;
 	memcpy(kn[kn_next].node, node, n + 1);
 	kn_next = (kn_next + 1) % CHALOOKUP_MAX_KNOWN;
 	if (kn_used < CHALOOKUP_MAX_KNOWN)
@@ -505,24 +508,47 @@ int chalookup_wait_dst(const struct in6_addr *dst)
 	return 1;
 }
 
+/* Lock held. dst's entry, or NULL */
+static struct cha_known *known_locked(const struct in6_addr *dst)
+{
+	for (size_t i = 0; i < kn_used; i++)
+		if (IN6_ARE_ADDR_EQUAL(&kn[i].dst, dst))
+			return &kn[i];
+	return NULL;
+}
+
 int chalookup_refresh_dst(const struct in6_addr *dst)
 {
 	char node[CHALOOKUP_NAME_MAX], dbuf[INET6_ADDRSTRLEN];
-	size_t i;
+	uint64_t now = chacache_now_ms();
+	struct cha_known *k;
+	int r;
 
 	pthread_mutex_lock(&df_lock);
-	for (i = 0; i < kn_used; i++)
-		if (IN6_ARE_ADDR_EQUAL(&kn[i].dst, dst))
-			break;
-	if (i < kn_used)
-		memcpy(node, kn[i].node, sizeof(node));
+	k = known_locked(dst);
+	/* a lookup that failed (DNS down) is not tried again on every
+	 * connect: each would wait CHALOOKUP_MAX_WAIT_MS */
+	if (k && k->failed_ms && now < k->failed_ms + (uint64_t)CHACACHE_NEG_TTL * 1000)
+		k = NULL;
+	if (k)
+		memcpy(node, k->node, sizeof(node));
 	pthread_mutex_unlock(&df_lock);
-	if (i == kn_used)
+	if (!k)
 		return 0;
 	inet_ntop(AF_INET6, dst, dbuf, sizeof(dbuf));
 	shim_debug("%s: the cha answer for %s has expired: asking cha.%s again", dbuf, node, node);
 	chalookup_defer(node, dst, 1);
-	return chalookup_wait_dst(dst);
+	r = chalookup_wait_dst(dst);
+	if (chacache_get_addr(chacache_by_addr(), dst, NULL, NULL, chacache_now_ms()) ==
+	    CHA_MISS) {
+		pthread_mutex_lock(&df_lock);
+		if ((k = known_locked(dst)))
+			k->failed_ms = chacache_now_ms() ? chacache_now_ms() : 1;
+		pthread_mutex_unlock(&df_lock);
+		shim_debug("%s: no answer for cha.%s; not asked again for %d s", dbuf, node,
+			   CHACACHE_NEG_TTL);
+	}
+	return r;
 }
 
 void chalookup_atfork_child(void)

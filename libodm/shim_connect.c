@@ -172,11 +172,23 @@ static int fixed_before_send(int fd, const struct sockaddr_in6 *d6, const char *
 	const char *proto = shim_socket_proto(fd);
 	struct agent_lease al;
 	struct fd_lease fl;
-	int r, ret;
+	int r, ret, bound;
 
-	if (!proto || socket_unbound(fd, NULL) == SB_ADDR) {
+	bound = proto ? socket_unbound(fd, NULL) : SB_ADDR;
+	/* as in shim_before_send: only the connect() of a port-bound socket */
+	if (bound == SB_ADDR || (bound == SB_PORT && strcmp(what, "connect") != 0)) {
 		fdtable_mark_seen(t, fd);
 		return 0;
+	}
+	if (bound == SB_PORT) {
+		char why[128];
+
+		inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
+		bind_why(why, sizeof(why), fd, "", -EINVAL);
+		ret = no_lease(fd, what, ODM_TYPE_FIXED, &d6->sin6_addr, dbuf, EADDRNOTAVAIL, why);
+		if (ret == 0)
+			fdtable_mark_seen(t, fd);
+		return ret;
 	}
 	inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
 	r = agent_lease(ODM_TYPE_FIXED, &d6->sin6_addr, NULL, proto, 0, &al);
@@ -248,10 +260,14 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 		goto out;
 	t = fdtable_global(1);
 	proto = shim_socket_proto(fd);
-	/* a socket bound to a port (not an address) is not left out: it
-	 * cannot take a lease, which a program that asked for its type must
-	 * hear, and the others' fallback is said (bind_why) */
-	if (!proto || (bound = socket_unbound(fd, NULL)) == SB_ADDR)
+	/*
+	 * A socket bound to an address keeps it. One bound to a port only
+	 * (bind(::, port), or port 0, which picks one at once) can take no
+	 * other address: only its connect() is judged (below); its datagrams
+	 * sent with an address (a server's replies) go as they are.
+	 */
+	if (!proto || (bound = socket_unbound(fd, NULL)) == SB_ADDR ||
+	    (bound == SB_PORT && strcmp(what, "connect") != 0))
 		goto seen;
 	inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
 	/* without a CHA the agent's own anchors decide (the access router's,
@@ -276,10 +292,17 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	on_net = (fdtable_prefs(t, fd) & IPV6_REQUIRE_SRC_ON_NET) != 0;
 	/* one of our sockets holds a lease for this already: no need to ask
 	 * (by CHA only: which access anchor is current is the agent's to say) */
-	if (bound == SB_PORT && has_cha) {
+	if (bound == SB_PORT) {
 		char why[128];
 
-		/* the lease is certain and unbindable: not asked for */
+		/* never asked for: it could not be bound. With a CHA a lease
+		 * was certain (a program that named its type hears so); without
+		 * one the agent's anchors might have answered plain anyway */
+		if (!has_cha) {
+			shim_debug("%s fd %d -> %s: bound to a port before it connected, no cha: "
+				   "plain", what, fd, dbuf);
+			goto seen;
+		}
 		bind_why(why, sizeof(why), fd, "", -EINVAL);
 		ret = no_lease(fd, what, type, &d6->sin6_addr, dbuf, EADDRNOTAVAIL, why);
 		goto decided;

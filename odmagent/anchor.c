@@ -357,8 +357,14 @@ static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t
 		/* RFC 4285 §6: tell the host our clock so it can resync */
 		p->has_replay = 1;
 		p->replay_ts = ntp_now;
-		p->throttled = 0;
-		p->paced = 1;
+		/* paced per identity only from the address the host signed (its
+		 * Alternate CoA): a replay with another source goes through the
+		 * bucket like any unverified sender's, and one from the host's own
+		 * address tells the host the clock all the same */
+		if ((bu->present & MH_HAS_ALTCOA) && addr_eq(&bu->altcoa, src)) {
+			p->throttled = 0;
+			p->paced = 1;
+		}
 		return MH_BA_MESG_ID_REQD;
 	}
 	p->throttled = 0; /* authentic and fresh: the key holder asks */

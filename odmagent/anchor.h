@@ -156,6 +156,9 @@ struct anchor {
 	uint64_t save_due_ms;   /* state to save then (coalesced), 0 = none */
 	struct bgsave saver;    /* the save in progress (daemon: a child) */
 	uint64_t save_at_ms;    /* the time the snapshot in progress is of */
+	int64_t save_at_wall;   /* ... and its wall-clock time */
+	uint64_t save_poll_ms;  /* the child is looked at then */
+	unsigned fork_failed;   /* failed forks in a row */
 	uint64_t save_after_ms; /* no save starts before then (pacing) */
 	uint64_t save_took_ms;  /* how long the last save in a child ran */
 	uint64_t hold_until_ms; /* the pool's hold lifts then, 0 = none */
@@ -267,14 +270,15 @@ void anchor_state_touch(struct anchor *an, uint64_t now_mono_ms);
  * per burst of changes. While a child runs, changes wait for the next save;
  * the timer polls the child (ANCHOR_SAVE_POLL_MS). The next save starts no
  * sooner than ANCHOR_SAVE_PACE times the last one's duration after it
- * ended, so saving takes at most a quarter of a core however busy the
- * anchor is. A force waits for the child, then saves in-line what is still
+ * ended (at most ANCHOR_SAVE_PACE_MAX_MS), so saving takes at most a
+ * quarter of a core however busy the anchor is. A force waits for the child, then saves in-line what is still
  * due (a stop). Without a loop (unit tests), or when fork fails, the save
  * is in-line.
  */
 #define ANCHOR_SAVE_RETRY_MS 1000
 #define ANCHOR_SAVE_POLL_MS 20
 #define ANCHOR_SAVE_PACE 3
+#define ANCHOR_SAVE_PACE_MAX_MS 10000
 int anchor_state_flush(struct anchor *an, uint64_t now_mono_ms, int force);
 /* Monotonic ms the timer must fire at for the saving, UINT64_MAX if none */
 uint64_t anchor_state_next(const struct anchor *an, uint64_t now_mono_ms);

@@ -225,10 +225,15 @@ static int save_in_child(void *arg)
 {
 	struct anchor *an = arg;
 	struct state_anchor s;
-	char *text;
+	char *text, *tmp;
 	int rc;
 
-	if (anchor_state_snapshot(an, wall_ms(), an->save_at_ms, &s) < 0)
+	/* a temporary file of its own: the parent's in-line save (a stop
+	 * after this child was killed) must not write into the same one */
+	if (asprintf(&tmp, "%s.child", an->sf.tmp) < 0)
+		return -ENOMEM;
+	an->sf.tmp = tmp; /* the child's copy of the struct */
+	if (anchor_state_snapshot(an, an->save_at_wall, an->save_at_ms, &s) < 0)
 		return -ENOMEM;
 	text = state_anchor_encode(&s);
 	state_anchor_free(&s);
@@ -244,6 +249,8 @@ static void saved(struct anchor *an, int rc, uint64_t took_ms, uint64_t now_mono
 {
 	uint64_t pace = took_ms * ANCHOR_SAVE_PACE;
 
+	if (pace > ANCHOR_SAVE_PACE_MAX_MS)
+		pace = ANCHOR_SAVE_PACE_MAX_MS;
 	statefile_account(&an->sf, rc, "in the child process that writes it");
 	if (rc >= 0)
 		an->sf.writes++;
@@ -274,6 +281,8 @@ int anchor_state_flush(struct anchor *an, uint64_t now_mono_ms, int force)
 
 	if (bgsave_reap(&an->saver, force, now_mono_ms, &rc, &took))
 		saved(an, rc, took, now_mono_ms);
+	else if (bgsave_busy(&an->saver))
+		an->save_poll_ms = now_mono_ms + ANCHOR_SAVE_POLL_MS;
 	if (!an->save_due_ms || (!force && now_mono_ms < an->save_due_ms))
 		return 0;
 	if (force || !an->loop || !an->sf.path) {
@@ -288,20 +297,29 @@ int anchor_state_flush(struct anchor *an, uint64_t now_mono_ms, int force)
 	}
 	an->save_due_ms = 0;
 	an->save_at_ms = now_mono_ms;
+	an->save_at_wall = wall_ms();
 	/* the child writes the file: an in-line save later must not skip
 	 * text it takes for what is there */
 	statefile_forget(&an->sf);
 	rc = bgsave_start(&an->saver, now_mono_ms, save_in_child, an);
-	if (rc == 0)
+	if (rc == 0) {
+		an->save_poll_ms = now_mono_ms + ANCHOR_SAVE_POLL_MS;
+		an->fork_failed = 0;
 		return 0;
-	log_warn(rc, "starting the process that saves the state: saving in-line");
+	}
+	/* said once a streak (fork fails under memory pressure, again and
+	 * again) */
+	if (!an->fork_failed++)
+		log_warn(rc, "starting the process that saves the state: saving in-line "
+			 "until it works again");
 	return save_inline(an, now_mono_ms, 0);
 }
 
 uint64_t anchor_state_next(const struct anchor *an, uint64_t now_mono_ms)
 {
+	/* an absolute time: a BU that rearms the timer must not put it off */
 	if (bgsave_busy(&an->saver))
-		return now_mono_ms + ANCHOR_SAVE_POLL_MS;
+		return an->save_poll_ms > now_mono_ms ? an->save_poll_ms : now_mono_ms;
 	return an->save_due_ms ? an->save_due_ms : UINT64_MAX;
 }
 
@@ -396,7 +414,10 @@ void anchor_reload(struct odm_agent *a, const struct odm_identity *old_ids, size
 		log_err(rc, "re-keying after the reload");
 		return;
 	}
-	anchor_state_save(an, uv_now(a->loop));
+	/* in-line, after a save in a child (if one runs) has ended: never
+	 * two writers of the file at once */
+	anchor_state_touch(an, uv_now(a->loop));
+	anchor_state_flush(an, uv_now(a->loop), 1);
 	log_info("anchor reloaded: %zu identities, %zu binding(s) kept, %d ended", a->cfg.n_identities,
 		 an->bc.count, rc);
 }

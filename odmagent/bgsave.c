@@ -33,12 +33,22 @@ static void child_signals(void)
 int bgsave_start(struct bgsave *bg, uint64_t now_ms, int (*work)(void *arg), void *arg)
 {
 	pid_t parent = getpid(), pid;
+	sigset_t all, old;
+	int err;
 
 	if (bg->pid)
 		return -EBUSY;
+	/* no signal between the fork and the child's reset of its handlers:
+	 * the parent's would run in the child (libuv's writes to a pipe the
+	 * parent reads, which would see the signal twice) */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
 	pid = fork();
+	err = errno;
+	if (pid != 0)
+		sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0)
-		return -errno;
+		return -err;
 	if (pid == 0) {
 		int rc;
 

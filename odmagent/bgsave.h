@@ -13,7 +13,8 @@
  * (prctl(2)) kills it when the parent dies, so a save of a dead run never
  * lands over the file a restarted agent has written since. Its signal
  * handlers are set back to the defaults (the parent's would hand a signal
- * to the parent's loop), so a stop that signals the whole service stops it
+ * to the parent's loop; signals stay blocked from before the fork until
+ * then), so a stop that signals the whole service stops it
  * too. It closes every descriptor but 0-2 first: the parent's sockets and
  * its lock on the state directory are the parent's alone (a restarted
  * agent takes the lock at once). It ends with _exit(2): no atexit handler of the parent runs twice.

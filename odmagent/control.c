@@ -732,12 +732,14 @@ static void on_idle_tick(uv_timer_t *t)
 	uint64_t now = mono_ms();
 
 	for (struct ctl_conn *c = ctl->conns; c; c = c->next) {
+		/* (since its last request too: the pause began no earlier) */
+		uint64_t since = c->read_ms > c->last_ms ? c->read_ms : c->last_ms;
+
 		if (!c->dead && c->admitted && !c->reading && ctl->lim.idle_ms &&
 		    uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) > CTL_MAX_WQ &&
-		    now - c->read_ms >= ctl->lim.idle_ms) {
+		    now - since >= ctl->lim.idle_ms) {
 			log_warnx("client pid %d has read none of its replies for %llu ms; "
-				  "dropping it", (int)c->cred.pid,
-				  (unsigned long long)(now - c->read_ms));
+				  "dropping it", (int)c->cred.pid, (unsigned long long)(now - since));
 			conn_close(c);
 			continue;
 		}

@@ -304,19 +304,17 @@ static void anchor_asks(struct hostengine *e, const struct mh_msg *m,
 		reg_refresh(&e->reg, b, e->now, 0);
 		n++;
 	}
-	if (!asks_may_log(e))
+	/* one that moved nothing is only counted: it takes no token, so a
+	 * forged flood of them hides no line that matters */
+	if (!n) {
+		e->asks_unlogged++;
 		return;
-	/* one that moved nothing says little: debug */
-	if (n)
+	}
+	if (asks_may_log(e))
 		log_info("%s from anchor %s: refreshing %d binding(s)%s",
 			 m->type == MH_TYPE_BRR ? "Binding Refresh Request"
 						: "Binding Error (no binding)",
 			 ntop6(src, a1), n, asks_unlogged(e));
-	else
-		log_debug("%s from anchor %s: no binding to refresh",
-			  m->type == MH_TYPE_BRR ? "Binding Refresh Request"
-						 : "Binding Error (no binding)",
-			  ntop6(src, a1));
 }
 
 void he_mh_input(struct hostengine *e, const uint8_t *buf, size_t len,

@@ -1081,8 +1081,11 @@ static void judge_one(struct hostengine *e, struct lease *l, const struct sockdi
 		return;
 	}
 	/* a UDP socket still open on an address that goes would send from an
-	 * address the host no longer has, into the void: its program is told */
-	if (v == LEASE_END_IDLE && c->udp && e->ops->destroy_udp) {
+	 * address the host no longer has, into the void: its program is told.
+	 * Only an address the lease itself put on the host goes: a claim's is
+	 * the host's own access address, whose other sockets are not ours. */
+	if (v == LEASE_END_IDLE && c->udp && e->ops->destroy_udp && !l->claimed &&
+	    (l->host_cfg & LEASE_CFG_ADDR)) {
 		char a1[INET6_ADDRSTRLEN];
 		int n = e->ops->destroy_udp(e->arg, &l->addr);
 

@@ -659,23 +659,42 @@ static void on_release(struct odm_agent *a, struct control_req *r, const json_t 
  */
 static void leases_for(json_t *resp, uid_t uid)
 {
-	json_t *leases = json_object_get(resp, "leases"), *l, *u, *v;
+	json_t *leases = json_object_get(resp, "leases"), *binds = json_object_get(resp, "bindings");
+	json_t *l, *u, *v, *shown = json_object();
 	size_t i = 0, k;
-	int mine;
+	int mine, own;
 
-	if (uid == 0 || !json_is_array(leases))
+	if (uid == 0 || !json_is_array(leases) || !shown) {
+		json_decref(shown);
 		return;
+	}
 	while (i < json_array_size(leases)) {
 		l = json_array_get(leases, i);
 		u = json_object_get(l, "uid");
-		mine = !u || (uid_t)json_integer_value(u) == uid;
+		own = mine = !u || (uid_t)json_integer_value(u) == uid;
 		json_array_foreach(json_object_get(l, "uids"), k, v)
 			mine |= (uid_t)json_integer_value(v) == uid;
-		if (mine)
+		if (!mine) {
+			json_array_remove(leases, i);
+			continue;
+		}
+		/* shared with the user (an access claim): not who asked first */
+		if (!own)
+			json_object_del(l, "pid");
+		json_object_set(shown, json_string_value(json_object_get(l, "addr")), json_true());
+		i++;
+	}
+	/* the anchors' bindings of the leases not shown go too */
+	i = 0;
+	while (json_is_array(binds) && i < json_array_size(binds)) {
+		const char *hnp = json_string_value(json_object_get(json_array_get(binds, i), "hnp"));
+
+		if (hnp && json_object_get(shown, hnp))
 			i++;
 		else
-			json_array_remove(leases, i);
+			json_array_remove(binds, i);
 	}
+	json_decref(shown);
 }
 
 static void on_status(struct odm_agent *a, struct control_req *r, const json_t *req)

@@ -273,6 +273,22 @@ for _ in range(n):
 	check "$how: that address is a CHoA ($(head -n1 <<<"$OUT"))" in_prefix "$(head -n1 <<<"$OUT")" "$CHA_POOL"
 done
 check "their leases end when they exit" wait_for 8 no_binding
+# A UDP socket bound to a port that sends with an address (a server's
+# replies) sends as it is, even with ODM_TYPE: only a connect() of such a
+# socket is judged (section "bound to a port" below)
+rc=0
+timeout 20 ip netns exec "$NS_MN" env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" \
+	ODM_TYPE=session-lasting /usr/bin/python3 -c '
+import socket
+ai = socket.getaddrinfo("cn.example.test", 7777, socket.AF_INET6, socket.SOCK_DGRAM)[0]
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("::", 40124))
+s.settimeout(3)
+s.sendto(b"from a bound port", ai[4])
+print(s.recvfrom(2048)[0].decode())
+' >"$ODM_DIR/port-udp.out" 2>&1 || rc=$?
+cat "$ODM_DIR/port-udp.out"
+check "a UDP socket bound to a port sends and hears back (rc $rc)" test "$rc" -eq 0
 topo_kill "$UDP_PID"
 
 # ---------------------------------------------------------------- 5b. odmctl run

@@ -344,7 +344,7 @@ for i in range(3):
 		python3 -c 'import sys; v = open(sys.argv[1]).read().split(); sys.exit(not (len(v) == 3 and float(v[0]) >= 3))' "$TMP/silent.out"
 	check "silent agent: the next ones did not" \
 		python3 -c 'import sys; v = open(sys.argv[1]).read().split(); sys.exit(not (float(v[1]) < 1 and float(v[2]) < 1))' "$TMP/silent.out"
-	check "silent agent: ODM_DEBUG says so" grep -q "did not answer within 4000 ms" "$TMP/silent.err"
+	check "silent agent: ODM_DEBUG says so" grep -q "did not answer hello within 4000 ms" "$TMP/silent.err"
 else
 	echo "# skipping the silent agent part: needs root and unshare"
 fi

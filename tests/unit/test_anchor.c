@@ -977,6 +977,16 @@ Test(anchor, replayed_bu_answer_is_paced_per_identity)
 	cr_assert_gt(anchor_handle_bu(&an, be, sizeof be, &src, &dst, 10 + ANCHOR_STALE_GAP_MS,
 				      &rt0, reply, sizeof reply),
 		     0);
+	/* the same BU from another source (not the CoA it signs) goes through
+	 * the bucket, now empty: a replayer elsewhere gets no clock answers */
+	{
+		struct in6_addr other = A(COA2);
+
+		cr_assert_eq(anchor_handle_bu(&an, buf, len, &other, &dst,
+					      10 + 3 * ANCHOR_STALE_GAP_MS, &rt0, reply,
+					      sizeof reply),
+			     0);
+	}
 }
 
 /* An NAI from the wire reaches the log escaped: no newline, no ESC. */

@@ -2178,3 +2178,22 @@ Test(hostengine, a_flood_of_refresh_requests_is_said_at_a_bounded_rate)
 	cr_assert(strstr(log, "Binding Error status 2 from anchor 2001:db8:ca::10 (and "), "%s", log);
 	cr_assert(strstr(log, "more not logged)"), "%s", log);
 }
+
+/* A claim's address is the host's own access address: when a UDP claim
+ * ends idle, the other sockets on that address are not the lease's, and
+ * the address stays, so none is destroyed. */
+Test(hostengine, idle_udp_claim_destroys_no_socket)
+{
+	access_anchors();
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_UDP, 0, 0, T0);
+	cr_assert_eq(F.nbu, 1);
+	cr_assert(bu_hnp_is(0, &COA1), "a claim of the host's access address");
+	answer(0, MH_BA_ACCEPTED, NULL, T0 + 20);
+	cr_assert_eq(F.nrep, 1);
+	F.count.udp = 3;
+	F.last_traffic = T0;
+	he_tick(&E, T0 + 20 + 60000);
+	cr_assert_null(E.leases.head, "the claim ended idle");
+	cr_assert_eq(logged_addr("destroy_udp", &COA1, 0), -1,
+		     "the host's own UDP sockets are left alone");
+}
