@@ -18,6 +18,9 @@ fi
 # 64 MiB paced at 20 MB/s: long enough to move during the download, short enough to
 # read the captures quickly
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-64}
+# the backend an installed agent takes by default (odmagent.conf(5) "tunnel
+# auto": a kernel data path where the kernel has one), not the tests' own
+export ODM_TUNNEL=${ODM_TUNNEL:-auto}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
 . "$HERE/lib/check.sh"
@@ -49,7 +52,9 @@ BACKEND=$(odm_status mn | json 'j.get("tunnel", {}).get("backend", "?")')
 say agents "anchor (mode cha) on cha $CHA_ADDR with pool $CHA_POOL; host agent on mn, tunnel backend $BACKEND"
 odm_capture mn any "$ODM_DIR/mh.pcap" 'ip6 proto 135'
 CAP=$ODM_CAP_PID
-odm_capture mn "$ODM_TUN_MN" "$ODM_DIR/inner.pcap" "tcp src port $HTTP_PORT" 128
+# what passes the tunnel, on either backend (a kernel one's packets never
+# pass the tunnel device's taps)
+odm_capture_tunnel "$ODM_DIR/inner.pcap" "tcp src port $HTTP_PORT" 128
 CAP_IN=$ODM_CAP_PID
 
 CHA_NAME=$(nsq mn dig +short AAAA cha.cn.example.test | head -1)
@@ -92,7 +97,12 @@ if ((rc != 0)); then
 fi
 SUM=$(topo_sha256 "$OUT")
 STALL=$(odm_stall_ms "$ODM_DIR/inner.pcap" "$TOPO_MOVE_T0")
-say data "download done in $(awk -v a="$T_START" -v b="$T_END" 'BEGIN { printf "%.1f", b - a }') s; no data for ${STALL} ms across the move"
+# nginx's limit_rate sends in bursts: the longest gap in the second before
+# the move is what the pacing alone leaves (the paced downloads of step 5
+# have 10 ms slots, and show the stall itself)
+BASE=$(tshark -r "$ODM_DIR/inner.pcap" -T fields -e frame.time_epoch -Y 'tcp.len > 0' 2>/dev/null |
+	awk -v m="$TOPO_MOVE_T0" '$1 * 1e9 < m - 50e6' | odm_stall_of_times "$((TOPO_MOVE_T0 - 1000000000))")
+say data "download done in $(awk -v a="$T_START" -v b="$T_END" 'BEGIN { printf "%.1f", b - a }') s; no data for ${STALL} ms across the move (nginx's pacing alone left gaps of up to ${BASE} ms in the second before it)"
 if [[ $SUM == "$BIGFILE_SHA256" ]]; then
 	say check "sha256 $SUM matches the file on cn"
 else
