@@ -66,6 +66,7 @@
 #include "policy_agent.h"
 #include "sockdiag.h"
 #include "tunnel.h"
+#include "tunnel_mtu.h"
 
 #define MN_TICK_MS 1000          /* lease usage check period */
 #define MN_HINT_MS 100           /* a release hint: tick this soon, at the latest */
@@ -294,8 +295,19 @@ static int op_tun_bind(void *arg, const struct in6_addr *addr, const struct in6_
 		       const struct in6_addr *anchor)
 {
 	struct mn *mn = arg;
+	int rc = mn->tun->ops->bind(mn->tun, addr, coa, anchor), oif, link;
 
-	return mn->tun->ops->bind(mn->tun, addr, coa, anchor);
+	/* the link the outer packets now leave by: the device fits it
+	 * (tunnel_mtu.h); a move rebinds, and so fits it again */
+	if (rc == 0 && (oif = netconf_route_oif(anchor, coa)) > 0 &&
+	    (link = tunnel_link_mtu(oif)) > 0) {
+		char name[IF_NAMESIZE] = "", why[64];
+
+		snprintf(why, sizeof(why), "the link of the care-of address, %s",
+			 if_indextoname((unsigned)oif, name) ? name : "?");
+		tunnel_fit_link(mn->tun, link, why);
+	}
+	return rc;
 }
 
 static int op_tun_unbind(void *arg, const struct in6_addr *addr)

@@ -101,7 +101,9 @@ struct odm_tunnel {
 	enum odm_tunnel_encap encap; /* set before open */
 	char ifname[IFNAMSIZ];
 	int ifindex;   /* set by open */
-	int mtu;       /* inner MTU set by open (path MTU - 40) */
+	int mtu;       /* inner MTU set by open (path MTU - 40), fitted to the
+			* host's link since (tunnel_mtu.h) */
+	int mtu_max;   /* the MTU open set: the ceiling of fitting (0: not yet) */
 	void *priv;    /* backend state */
 	/* no outer destination inside guard/guard_plen (has_guard) */
 	struct in6_addr guard;

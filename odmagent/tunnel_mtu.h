@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tunnel_mtu.h — fitting the host's tunnel device to the link its packets
+ * leave by.
+ *
+ * Every backend puts one whole inner packet in each outer one. The kernel
+ * backends never fragment it, and a packet too large for a narrower access
+ * link (PPPoE 1492, many mobile and VPN links 1280-1450) is dropped there;
+ * the anchor, which the Packet Too Big goes to, cannot tell the sender
+ * inside. So the host sets its tunnel device's MTU to what the link of its
+ * care-of address carries less the encapsulation: its TCP then sends, and
+ * asks its peers for (the MSS of a new connection), segments that fit.
+ * Never above the backend's own MTU (a 1500-byte path), never below IPv6's
+ * minimum of 1280.
+ */
+#ifndef ODM_TUNNEL_MTU_H
+#define ODM_TUNNEL_MTU_H
+
+#include "tunnel.h"
+
+#define TUNNEL_MTU_MIN 1280 /* RFC 8200 §5 */
+
+/* The inner MTU for a link of link_mtu: link_mtu less the encapsulation's
+ * overhead, within [TUNNEL_MTU_MIN, max]. Pure. */
+int tunnel_mtu_for(int link_mtu, enum odm_tunnel_encap encap, int max);
+
+/* The MTU of interface ifindex, or -errno */
+int tunnel_link_mtu(int ifindex);
+
+/*
+ * Set t's device to tunnel_mtu_for(link_mtu) (logged when it changes; the
+ * backend's MTU at open is the ceiling). 1 changed, 0 unchanged, -errno.
+ */
+int tunnel_fit_link(struct odm_tunnel *t, int link_mtu, const char *why);
+
+#endif

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test_mtu.sh - a host on access links narrower than 1500 bytes (PPPoE 1492,
+# many mobile and VPN links less): mn's links to ar1 and ar2 get an MTU of
+# 1400 on both ends. Through the CHA tunnel, a download and an upload
+# (iperf3 both ways) must go on every backend that runs here (userspace,
+# and the kernel path: it puts whole packets on the link and never
+# fragments them, so its tunnel device must fit the link): the host agent
+# fits its tunnel device's MTU to the link of its care-of address (1400 -
+# 40 = 1360), and a move to a link of another MTU fits it again.
+#
+# Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib/check.sh"
+net_need test_mtu "network namespaces, TUN, raw sockets" ip named radvd nginx iperf3 python3
+. "$HERE/lib/topo.sh"
+. "$HERE/lib/agents.sh"
+trap 'check_on_err test_mtu' ERR
+
+BACKENDS="user $(ODM_BUILD=$ODM_BUILD bash "$HERE/lib/kernelpath.sh" 2>/dev/null || true)"
+export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-16}
+LINK_MTU=1400
+
+topo_up
+for h in ar1:lan0 ar2:lan0 mn:eth1 mn:eth2; do
+	nsx "${h%%:*}" ip link set "${h#*:}" mtu "$LINK_MTU"
+done
+mbit() { /usr/bin/python3 -c 'import json,sys; print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))'; }
+tun_mtu() { nsq mn cat "/sys/class/net/$ODM_TUN_MN/mtu"; }
+for be in $BACKENDS; do
+	export ODM_TUNNEL=$be
+	odm_agents_up
+	shim=(env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" ODM_TYPE=session-lasting)
+	echo "# backend $(odm_tunnel_backend mn), links of MTU $LINK_MTU"
+	OUT=$ODM_DIR/mtu-$be.bin
+	rc=0
+	nsq mn timeout 30 "${shim[@]}" curl -6 -sS -o "$OUT" "http://cn.example.test${BIGFILE_URL_PATH}" || rc=$?
+	check "$be: a download through the CHA finishes (rc $rc)" test "$rc" -eq 0
+	check "$be: with the right sha256" test "$(topo_sha256 "$OUT")" = "$(sha256sum <"$BIGFILE" | cut -d' ' -f1)"
+	check "$be: the tunnel device fits the link ($(tun_mtu))" test "$(tun_mtu)" -eq $((LINK_MTU - 40))
+	topo_start_iperf cn >/dev/null
+	rc=0
+	nsq mn timeout 20 "${shim[@]}" iperf3 -6 -c cn.example.test -p "$IPERF_PORT" -t 2 -J >"$ODM_DIR/up-$be.json" || rc=$?
+	M=$(mbit <"$ODM_DIR/up-$be.json" 2>/dev/null || echo 0)
+	check "$be: an upload (iperf3) moves data (rc $rc, $M Mbit/s)" test "$rc" -eq 0 -a "$M" -gt 10
+	topo_start_iperf cn >/dev/null
+	rc=0
+	nsq mn timeout 20 "${shim[@]}" iperf3 -6 -c cn.example.test -p "$IPERF_PORT" -t 2 -R -J >"$ODM_DIR/down-$be.json" || rc=$?
+	M=$(mbit <"$ODM_DIR/down-$be.json" 2>/dev/null || echo 0)
+	check "$be: a download (iperf3 -R) moves data (rc $rc, $M Mbit/s)" test "$rc" -eq 0 -a "$M" -gt 10
+	# a move to a link of another MTU: fitted again
+	nsx ar2 ip link set lan0 mtu 1350
+	nsx mn ip link set eth2 mtu 1350
+	topo_move ar2 >/dev/null
+	rc=0
+	nsq mn timeout 30 "${shim[@]}" curl -6 -sS -o "$OUT" "http://cn.example.test${BIGFILE_URL_PATH}" || rc=$?
+	check "$be: after a move to a link of MTU 1350, a download finishes (rc $rc)" test "$rc" -eq 0
+	check "$be: and the tunnel device fits it ($(tun_mtu))" test "$(tun_mtu)" -eq 1310
+	topo_move ar1 >/dev/null
+	nsx ar2 ip link set lan0 mtu "$LINK_MTU"
+	nsx mn ip link set eth2 mtu "$LINK_MTU"
+	odm_agents_down
+done
+check_summary test_mtu
