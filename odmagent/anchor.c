@@ -30,6 +30,7 @@
 #include "control.h"
 #include "log.h"
 #include "mhsock.h"
+#include "ptbrelay.h"
 #include "monotime.h"
 #include "netconf.h"
 #include "tunnel_guard.h"
@@ -654,12 +655,12 @@ json_t *anchor_status_json(const struct anchor *an, uint64_t now_ms)
 	struct status_ctx ctx = { json_array(), now_ms };
 	json_t *tun = tunnel_status_json(an->tun);
 	const struct anchor_counters *k = &an->cnt;
-	json_t *cnt = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "bu_rx",
+	json_t *cnt = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "bu_rx",
 				(json_int_t)k->bu_rx, "ba_ok", (json_int_t)k->ba_ok,
 				"ba_rejected", (json_int_t)k->ba_rejected, "dropped",
 				(json_int_t)k->dropped, "be_tx", (json_int_t)k->be_tx,
 				"expired", (json_int_t)k->expired, "limited",
-				(json_int_t)k->limited);
+				(json_int_t)k->limited, "ptb_relayed", (json_int_t)k->ptb_relayed);
 
 	json_t *modes = json_array(), *access = json_array();
 
@@ -719,6 +720,40 @@ static void on_timer(uv_timer_t *t)
 		anchor_state_touch(an, now);
 	anchor_state_flush(an, now, 0);
 	rearm(an);
+}
+
+/*
+ * A Packet Too Big about a packet we tunnelled: passed on to the
+ * correspondent that sent the inner one (ptbrelay.h), if the outer packet
+ * was ours (from our address, to the care-of address its inner destination
+ * is bound to: anyone can forge an error), within ANCHOR_PTB_RATE a second.
+ */
+static void on_ptb(void *arg, const uint8_t *msg, size_t len, const struct in6_addr *from)
+{
+	struct anchor *an = arg;
+	char f[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN];
+	uint8_t out[PTBRELAY_MAX_LEN];
+	const struct binding *b;
+	struct ptb_about p;
+	uint32_t mtu;
+	int n, rc;
+
+	if (ptbrelay_parse(msg, len, &p) < 0 || !addr_eq(&p.outer_src, &an->cfg->address))
+		return;
+	b = bcache_find_hoa(&an->bc, &p.inner_dst);
+	if (!b || !addr_eq(&b->coa, &p.outer_dst) || !(mtu = ptbrelay_inner_mtu(&p)))
+		return;
+	if (!ratelimit_allow(&an->ptb_rl, uv_now(an->loop))) {
+		an->cnt.limited++;
+		return;
+	}
+	n = ptbrelay_build(&p, mtu, out, sizeof(out));
+	rc = n < 0 ? n : icmpwatch_send(an->ptb, &p.inner_src, out, (size_t)n);
+	if (rc == 0)
+		an->cnt.ptb_relayed++;
+	log_debug("Packet Too Big from %s (MTU %u) about the tunnel to %s: told %s MTU %u%s",
+		  ntop6(from, f), p.mtu, ntop6(&p.outer_dst, c), ntop6(&p.inner_src, s), mtu,
+		  rc < 0 ? " (NOT sent)" : "");
 }
 
 static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
@@ -857,6 +892,8 @@ static void teardown(struct odm_agent *a, struct anchor *an)
 		mhsock_close(an->mh);
 		an->mh = NULL;
 	}
+	icmpwatch_close(an->ptb);
+	an->ptb = NULL;
 	if (an->timer_live)
 		uv_timer_stop(&an->timer);
 	/* bindings first: their tunnel entries go before the device does; the
@@ -952,6 +989,11 @@ int anchor_start(struct odm_agent *a)
 	rc = mhsock_open(&an->mh, a->loop, on_mh, an);
 	if (rc < 0)
 		goto fail;
+	/* a data path without it still works, but stalls past a narrower link */
+	ratelimit_init(&an->ptb_rl, ANCHOR_PTB_RATE, ANCHOR_PTB_RATE, uv_now(a->loop));
+	rc = icmpwatch_open_ptb(&an->ptb, a->loop, &cfg->address, on_ptb, an);
+	if (rc < 0)
+		log_warn(rc, "the socket for Packets Too Big about the tunnel: none is passed on");
 
 	rc = control_register(a, "status", on_status);
 	if (rc < 0)

@@ -95,6 +95,7 @@
 #include "bgsave.h"
 #include "binding.h"
 #include "config.h"
+#include "icmpwatch.h"
 #include "pool.h"
 #include "ratelimit.h"
 #include "state.h"
@@ -123,10 +124,14 @@ struct anchor_ident {
  * answers to unverified senders: a flood of forged BUs must not keep a
  * host whose clock is off from learning the anchor's. */
 #define ANCHOR_STALE_GAP_MS 200
+/* Packets Too Big passed on to correspondents, a second at most (each
+ * answers a packet that was lost: a burst of them is one TCP window) */
+#define ANCHOR_PTB_RATE 100
 
 struct anchor_counters {
 	uint64_t bu_rx, ba_ok, ba_rejected, dropped, be_tx, expired;
 	uint64_t limited;   /* answers not sent: rate limit */
+	uint64_t ptb_relayed; /* Packets Too Big passed on to a correspondent */
 };
 
 struct anchor {
@@ -149,6 +154,8 @@ struct anchor {
 	/* daemon only (NULL / 0 in unit tests) */
 	uv_loop_t *loop;
 	struct mhsock *mh;
+	struct icmpwatch *ptb;  /* Packets Too Big about the tunnel (ptbrelay.h) */
+	struct ratelimit ptb_rl; /* ... passed on at most this often */
 	struct netconf *nc;
 	int route_added, timer_live;
 	uv_timer_t timer;

@@ -20,7 +20,8 @@
 struct icmpwatch {
 	int fd;
 	uv_poll_t poll;
-	icmpwatch_fn fn;
+	icmpwatch_fn fn;      /* the host's errors (icmperr_parse) ... */
+	icmpwatch_raw_fn raw; /* ... or the anchor's Packets Too Big, as they come */
 	void *arg;
 	uint8_t buf[ICMP_MAX];
 };
@@ -46,14 +47,20 @@ static void on_readable(uv_poll_t *h, int status, int events)
 			return;
 		}
 		/* a longer one is cut to the buffer: its invoking header is read */
-		if (fl < sizeof(from) || from.sin6_family != AF_INET6 ||
-		    icmperr_parse(w->buf, (size_t)n, &err) < 0)
+		if (fl < sizeof(from) || from.sin6_family != AF_INET6)
+			continue;
+		if (w->raw) {
+			w->raw(w->arg, w->buf, (size_t)n, &from.sin6_addr);
+			continue;
+		}
+		if (icmperr_parse(w->buf, (size_t)n, &err) < 0)
 			continue; /* about some other packet */
 		w->fn(w->arg, &err, &from.sin6_addr);
 	}
 }
 
-int icmpwatch_open(struct icmpwatch **out, uv_loop_t *loop, icmpwatch_fn fn, void *arg)
+static int open_with(struct icmpwatch **out, uv_loop_t *loop, icmpwatch_fn fn,
+		     icmpwatch_raw_fn raw, void *arg, const struct in6_addr *local)
 {
 	struct icmp6_filter f;
 	struct icmpwatch *w;
@@ -64,6 +71,7 @@ int icmpwatch_open(struct icmpwatch **out, uv_loop_t *loop, icmpwatch_fn fn, voi
 	if (!w)
 		return -ENOMEM;
 	w->fn = fn;
+	w->raw = raw;
 	w->arg = arg;
 	w->fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_ICMPV6);
 	if (w->fd < 0) {
@@ -72,8 +80,23 @@ int icmpwatch_open(struct icmpwatch **out, uv_loop_t *loop, icmpwatch_fn fn, voi
 		return rc;
 	}
 	ICMP6_FILTER_SETBLOCKALL(&f);
-	ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
-	ICMP6_FILTER_SETPASS(ICMP6_PARAM_PROB, &f);
+	if (raw) {
+		ICMP6_FILTER_SETPASS(ICMP6_PACKET_TOO_BIG, &f);
+	} else {
+		ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
+		ICMP6_FILTER_SETPASS(ICMP6_PARAM_PROB, &f);
+	}
+	if (local) {
+		struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_addr = *local };
+
+		/* what comes to that address only; what is sent, from it */
+		if (bind(w->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			rc = -errno;
+			close(w->fd);
+			free(w);
+			return rc;
+		}
+	}
 	if (setsockopt(w->fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f)) < 0) {
 		rc = -errno;
 		close(w->fd);
@@ -94,6 +117,28 @@ int icmpwatch_open(struct icmpwatch **out, uv_loop_t *loop, icmpwatch_fn fn, voi
 		*out = NULL;
 		return rc;
 	}
+	return 0;
+}
+
+int icmpwatch_open(struct icmpwatch **out, uv_loop_t *loop, icmpwatch_fn fn, void *arg)
+{
+	return open_with(out, loop, fn, NULL, arg, NULL);
+}
+
+int icmpwatch_open_ptb(struct icmpwatch **out, uv_loop_t *loop, const struct in6_addr *local,
+		       icmpwatch_raw_fn fn, void *arg)
+{
+	return open_with(out, loop, NULL, fn, arg, local);
+}
+
+int icmpwatch_send(struct icmpwatch *w, const struct in6_addr *dst, const uint8_t *msg,
+		   size_t len)
+{
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_addr = *dst };
+
+	/* a raw ICMPv6 socket: the kernel fills the checksum (RFC 3542 §3.1) */
+	if (sendto(w->fd, msg, len, MSG_DONTWAIT, (struct sockaddr *)&to, sizeof(to)) < 0)
+		return -errno;
 	return 0;
 }
 
