@@ -270,7 +270,7 @@ static const char *asks_unlogged(struct hostengine *e)
 
 	s[0] = '\0';
 	if (e->asks_unlogged)
-		snprintf(s, sizeof(s), " (and %llu more not logged)",
+		snprintf(s, sizeof(s), " (and %llu more BRRs or BEs not logged)",
 			 (unsigned long long)e->asks_unlogged);
 	e->asks_unlogged = 0;
 	return s;
@@ -544,6 +544,12 @@ void he_tick(struct hostengine *e, uint64_t now)
 	e->now = now;
 	if (e->stopping)
 		return;
+	/* the count of a flood's last unlogged lines, once it has stopped */
+	if (e->asks_unlogged && ratelimit_allow(&e->asks_log, now)) {
+		log_info("%llu Binding Refresh Requests or Binding Errors from anchors not logged",
+			 (unsigned long long)e->asks_unlogged);
+		e->asks_unlogged = 0;
+	}
 	lease_count_and_judge(e);
 	access_deadlines(e);
 	/* the count may have ended leases: the overdue look walks the list
