@@ -662,6 +662,8 @@ json_t *anchor_status_json(const struct anchor *an, uint64_t now_ms)
 				"expired", (json_int_t)k->expired, "limited",
 				(json_int_t)k->limited, "ptb_relayed", (json_int_t)k->ptb_relayed);
 
+	json_object_set_new(cnt, "ptb_limited", json_integer((json_int_t)k->ptb_limited));
+
 	json_t *modes = json_array(), *access = json_array();
 
 	for (int m = 0; m < ODM_MODE_COUNT; m++)
@@ -738,15 +740,28 @@ static void on_ptb(void *arg, const uint8_t *msg, size_t len, const struct in6_a
 	uint32_t mtu;
 	int n, rc;
 
+	uint64_t now = uv_now(an->loop), *last;
+
 	if (ptbrelay_parse(msg, len, &p) < 0 || !addr_eq(&p.outer_src, &an->cfg->address))
 		return;
 	b = bcache_find_hoa(&an->bc, &p.inner_dst);
-	if (!b || !addr_eq(&b->coa, &p.outer_dst) || !(mtu = ptbrelay_inner_mtu(&p)))
+	/* a binding with a tunnel (an access claim on its own link has none:
+	 * its addresses are all public, anyone could forge the quote) */
+	if (!b || addr_eq(&b->coa, &b->hoa) || !addr_eq(&b->coa, &p.outer_dst))
 		return;
-	if (!ratelimit_allow(&an->ptb_rl, uv_now(an->loop))) {
-		an->cnt.limited++;
+	/* and a correspondent to tell: not us, not one of our hosts */
+	if (!ptbrelay_may_tell(&p) || addr_eq(&p.inner_src, &an->cfg->address) ||
+	    (an->pooled && pool_contains(&an->pool, &p.inner_src)) ||
+	    !(mtu = ptbrelay_inner_mtu(&p)))
+		return;
+	/* one binding's flood does not use up the others' */
+	last = &an->ptb_last[(p.inner_dst.s6_addr[14] << 8 | p.inner_dst.s6_addr[15]) %
+			     ANCHOR_PTB_SLOTS];
+	if ((*last && now < *last + ANCHOR_PTB_GAP_MS) || !ratelimit_allow(&an->ptb_rl, now)) {
+		an->cnt.ptb_limited++;
 		return;
 	}
+	*last = now;
 	n = ptbrelay_build(&p, mtu, out, sizeof(out));
 	rc = n < 0 ? n : icmpwatch_send(an->ptb, &p.inner_src, out, (size_t)n);
 	if (rc == 0)

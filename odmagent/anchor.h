@@ -125,13 +125,17 @@ struct anchor_ident {
  * host whose clock is off from learning the anchor's. */
 #define ANCHOR_STALE_GAP_MS 200
 /* Packets Too Big passed on to correspondents, a second at most (each
- * answers a packet that was lost: a burst of them is one TCP window) */
-#define ANCHOR_PTB_RATE 100
+ * answers a packet that was lost: a burst of them is one TCP window), and
+ * at most one per ANCHOR_PTB_GAP_MS per binding (hashed into SLOTS) */
+#define ANCHOR_PTB_RATE 1000
+#define ANCHOR_PTB_GAP_MS 10
+#define ANCHOR_PTB_SLOTS 256
 
 struct anchor_counters {
 	uint64_t bu_rx, ba_ok, ba_rejected, dropped, be_tx, expired;
 	uint64_t limited;   /* answers not sent: rate limit */
 	uint64_t ptb_relayed; /* Packets Too Big passed on to a correspondent */
+	uint64_t ptb_limited; /* ... not, for the rate limits */
 };
 
 struct anchor {
@@ -156,6 +160,7 @@ struct anchor {
 	struct mhsock *mh;
 	struct icmpwatch *ptb;  /* Packets Too Big about the tunnel (ptbrelay.h) */
 	struct ratelimit ptb_rl; /* ... passed on at most this often */
+	uint64_t ptb_last[ANCHOR_PTB_SLOTS]; /* per binding (hashed): the last one */
 	struct netconf *nc;
 	int route_added, timer_live;
 	uv_timer_t timer;

@@ -88,8 +88,11 @@ static int open_with(struct icmpwatch **out, uv_loop_t *loop, icmpwatch_fn fn,
 	}
 	if (local) {
 		struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_addr = *local };
+		int one = 1;
 
-		/* what comes to that address only; what is sent, from it */
+		/* what comes to that address only; what is sent, from it. FREEBIND:
+		 * the address may not be up yet (or still tentative) at start */
+		(void)setsockopt(w->fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
 		if (bind(w->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 			rc = -errno;
 			close(w->fd);

@@ -9,6 +9,7 @@
 #define ICMP_HDR 8
 #define ICMP6_PACKET_TOO_BIG_ 2
 #define NH_IPV6 41
+#define NH_ICMPV6 58
 
 int ptbrelay_parse(const uint8_t *icmp, size_t len, struct ptb_about *out)
 {
@@ -33,6 +34,19 @@ int ptbrelay_parse(const uint8_t *icmp, size_t len, struct ptb_about *out)
 	out->inner = inner;
 	out->inner_len = len - ICMP_HDR - IP6_LEN;
 	return 0;
+}
+
+int ptbrelay_may_tell(const struct ptb_about *a)
+{
+	const uint8_t *s = a->inner_src.s6_addr;
+
+	if ((s[0] & 0xe0) != 0x20 && (s[0] & 0xfe) != 0xfc)
+		return 0;
+	/* an ICMPv6 error directly after the inner header (types below 128;
+	 * one behind extension headers is told, a rare and harmless case) */
+	if (a->inner[6] == NH_ICMPV6 && (a->inner_len < IP6_LEN + 1 || a->inner[IP6_LEN] < 128))
+		return 0;
+	return 1;
 }
 
 uint32_t ptbrelay_inner_mtu(const struct ptb_about *a)

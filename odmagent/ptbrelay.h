@@ -41,6 +41,14 @@ struct ptb_about {
 int ptbrelay_parse(const uint8_t *icmp, size_t len, struct ptb_about *out);
 
 /*
+ * 1 if the inner packet's source may be told at all: a unicast address of
+ * the Internet (2000::/3) or a unique local one (fc00::/7), and the inner
+ * packet no ICMPv6 error message itself (RFC 4443 §2.4(e): no error about
+ * an error). Pure.
+ */
+int ptbrelay_may_tell(const struct ptb_about *a);
+
+/*
  * The inner MTU to tell: a->mtu less the outer header, never below
  * PTBRELAY_MIN_MTU (a link that says less lies, RFC 8201 §4), 0 if that
  * is no reduction at all for a packet of the size quoted (nothing to tell).

@@ -15,9 +15,14 @@
 #define OVERHEAD_IP6IP6 40 /* the outer IPv6 header */
 #define OVERHEAD_UDP 48    /* and a UDP header */
 
+static int overhead(enum odm_tunnel_encap encap)
+{
+	return encap == ODM_ENCAP_UDP ? OVERHEAD_UDP : OVERHEAD_IP6IP6;
+}
+
 int tunnel_mtu_for(int link_mtu, enum odm_tunnel_encap encap, int max)
 {
-	int want = link_mtu - (encap == ODM_ENCAP_UDP ? OVERHEAD_UDP : OVERHEAD_IP6IP6);
+	int want = link_mtu - overhead(encap);
 
 	if (want > max)
 		want = max;
@@ -42,15 +47,37 @@ static int mtu_ioctl(unsigned long req, const char *ifname, int *mtu)
 	return rc;
 }
 
+/* the IPv6 MTU of the link (an RA's MTU option sets it below the
+ * device's: a PPPoE router tells its Ethernet LAN 1492 that way), 0 if
+ * unknown */
+static int ipv6_mtu(const char *name)
+{
+	char path[96], buf[16];
+	FILE *f;
+	int mtu = 0;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/mtu", name);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f) || sscanf(buf, "%d", &mtu) != 1)
+		mtu = 0;
+	fclose(f);
+	return mtu;
+}
+
 int tunnel_link_mtu(int ifindex)
 {
 	char name[IF_NAMESIZE];
-	int mtu = 0, rc;
+	int mtu = 0, v6, rc;
 
 	if (ifindex <= 0 || !if_indextoname((unsigned)ifindex, name))
 		return -ENODEV;
 	rc = mtu_ioctl(SIOCGIFMTU, name, &mtu);
-	return rc < 0 ? rc : mtu;
+	if (rc < 0)
+		return rc;
+	v6 = ipv6_mtu(name);
+	return v6 > 0 && v6 < mtu ? v6 : mtu;
 }
 
 int tunnel_fit_link(struct odm_tunnel *t, int link_mtu, const char *why)
@@ -64,6 +91,10 @@ int tunnel_fit_link(struct odm_tunnel *t, int link_mtu, const char *why)
 	want = tunnel_mtu_for(link_mtu, t->encap, t->mtu_max);
 	if (want == t->mtu)
 		return 0;
+	if (link_mtu - overhead(t->encap) < TUNNEL_MTU_MIN)
+		log_warnx("tunnel %s: %s carries %d bytes, less than IPv6's 1280 and the "
+			  "encapsulation: full-size packets will not fit", t->ifname,
+			  why ? why : "the link", link_mtu);
 	rc = mtu_ioctl(SIOCSIFMTU, t->ifname, &want);
 	if (rc < 0) {
 		log_warn(rc, "setting the MTU of %s to %d", t->ifname, want);

@@ -24,7 +24,8 @@
  * overhead, within [TUNNEL_MTU_MIN, max]. Pure. */
 int tunnel_mtu_for(int link_mtu, enum odm_tunnel_encap encap, int max);
 
-/* The MTU of interface ifindex, or -errno */
+/* The MTU of interface ifindex for IPv6 (the least of the device's and the
+ * IPv6 one, /proc/sys/net/ipv6/conf/IF/mtu, which an RA sets), or -errno */
 int tunnel_link_mtu(int ifindex);
 
 /*

@@ -28,6 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (a.inner < m || a.inner + a.inner_len != m + size)
 			abort();
+		(void)ptbrelay_may_tell(&a);
 		mtu = ptbrelay_inner_mtu(&a);
 		if (mtu && mtu < PTBRELAY_MIN_MTU)
 			abort();

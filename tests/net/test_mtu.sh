@@ -74,6 +74,36 @@ for be in $BACKENDS; do
 	check "$be: the tunnel device fits the new link ($(tun_mtu))" test "$(tun_mtu)" -eq 1310
 	PTB1=$(odm_status cha | json 'j["counters"]["ptb_relayed"]')
 	check "$be: the anchor passed Packets Too Big on to cn ($((PTB1 - PTB0)))" test "$PTB1" -gt "$PTB0"
+	# forged ones are not passed on: quoting a packet to an address that is
+	# not the binding's care-of address, or from the anchor itself; one
+	# that quotes the binding right is (the check is not just "never")
+	nsq mn "${shim[@]}" /usr/bin/python3 -c 'import socket, time
+s = socket.create_connection(("cn.example.test", 80)); time.sleep(8)' &
+	HOLD=$!
+	check "$be: a connection holds a lease for the forgeries" wait_for 5 odm_has_lease
+	CHOA=$(odm_lease_addr)
+	ptb_forge() { # OUTER_DST INNER_SRC - one Packet Too Big to cha, from core
+		nsq core /usr/bin/python3 -c '
+import sys
+from scapy.all import IPv6, ICMPv6PacketTooBig, TCP, Raw, send
+cha, odst, isrc, choa = sys.argv[1:5]
+inner = IPv6(src=isrc, dst=choa) / TCP(sport=80, dport=40000, flags="A") / Raw(b"x" * 1300)
+send(IPv6(src="2001:db8:f2::2", dst=cha) / ICMPv6PacketTooBig(mtu=1350) /
+     Raw(bytes(IPv6(src=cha, dst=odst, nh=41) / inner)[:1232]), verbose=0)' \
+			"$CHA_ADDR" "$1" "$2" "$CHOA"
+	}
+	relayed() { odm_status cha | json 'j["counters"]["ptb_relayed"]'; }
+	P0=$(relayed)
+	ptb_forge 2001:db8:a2::99 "$CN_ADDR"
+	ptb_forge "$(topo_mn_addr)" "$CHA_ADDR"
+	sleep 0.3
+	check "$be: forged Packets Too Big are not passed on ($(relayed) - $P0)" test "$(relayed)" -eq "$P0"
+	sleep 0.05
+	ptb_forge "$(topo_mn_addr)" "$CN_ADDR"
+	sleep 0.3
+	check "$be: one quoting the binding right is ($(relayed) - $P0)" test "$(relayed)" -eq $((P0 + 1))
+	kill "$HOLD" 2>/dev/null || true
+	wait "$HOLD" 2>/dev/null || true
 	topo_move ar1 >/dev/null
 	nsx ar2 ip link set lan0 mtu "$LINK_MTU"
 	nsx mn ip link set eth2 mtu "$LINK_MTU"

@@ -78,6 +78,31 @@ Test(ptbrelay, refuses_what_is_not_about_a_tunnelled_packet)
 	cr_assert_eq(ptbrelay_parse(NULL, n, &a), -EINVAL);
 }
 
+Test(ptbrelay, no_error_about_an_error_nor_to_an_odd_source)
+{
+	uint8_t m[1280];
+	struct ptb_about a;
+
+	cr_assert_eq(ptbrelay_parse(m, ptb(m, 1350, 41, 1400), &a), 0);
+	cr_assert(ptbrelay_may_tell(&a));
+	m[48 + 6] = 58, m[88] = 1; /* an ICMPv6 Destination Unreachable */
+	cr_assert_eq(ptbrelay_parse(m, ptb(m, 1350, 41, 1400), &a), 0);
+	m[48 + 6] = 58, m[88] = 1;
+	cr_assert_not(ptbrelay_may_tell(&a), "no error about an error");
+	m[88] = 128; /* an Echo Request is told */
+	cr_assert(ptbrelay_may_tell(&a));
+	ptb(m, 1350, 41, 1400);
+	put_addr(m + 48 + 8, "ff02::1");
+	cr_assert_eq(ptbrelay_parse(m, 1280 - 48, &a), 0);
+	cr_assert_not(ptbrelay_may_tell(&a), "multicast");
+	put_addr(m + 48 + 8, "::1");
+	cr_assert_eq(ptbrelay_parse(m, 1280 - 48, &a), 0);
+	cr_assert_not(ptbrelay_may_tell(&a), "loopback");
+	put_addr(m + 48 + 8, "fd00::5");
+	cr_assert_eq(ptbrelay_parse(m, 1280 - 48, &a), 0);
+	cr_assert(ptbrelay_may_tell(&a), "unique local");
+}
+
 Test(ptbrelay, inner_mtu_is_bounded_and_only_a_reduction)
 {
 	uint8_t m[1280];
