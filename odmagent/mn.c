@@ -67,6 +67,7 @@
 #include "sockdiag.h"
 #include "tunnel.h"
 #include "tunnel_mtu.h"
+#include "ptbrelay.h"
 
 #define MN_TICK_MS 1000          /* lease usage check period */
 #define MN_HINT_MS 100           /* a release hint: tick this soon, at the latest */
@@ -94,6 +95,10 @@ struct mn {
 	struct dnspub *dns;    /* dns-publish current|fixed: the host's AAAA record */
 	struct homefind *home; /* the home anchor: configured or discovered */
 	struct icmpwatch *icmp; /* ICMPv6 errors about packets to anchors */
+	struct icmpwatch *ptb;  /* Packets Too Big about them (tunnel_mtu.h) */
+	int path_cap;            /* the least MTU a Packet Too Big gave for the
+				  * path from path_coa (0: none) */
+	struct in6_addr path_coa;
 };
 
 static uint16_t random16(void)
@@ -298,14 +303,19 @@ static int op_tun_bind(void *arg, const struct in6_addr *addr, const struct in6_
 	int rc = mn->tun->ops->bind(mn->tun, addr, coa, anchor), oif, link;
 
 	/* the link the outer packets now leave by: the device fits it
-	 * (tunnel_mtu.h); a move rebinds, and so fits it again */
+	 * (tunnel_mtu.h); a move rebinds, and so fits it again. A narrower
+	 * hop further on, told by a Packet Too Big, holds for that CoA */
+	if (!IN6_ARE_ADDR_EQUAL(coa, &mn->path_coa))
+		mn->path_cap = 0;
 	if (rc == 0 && (oif = netconf_route_oif(anchor, coa)) > 0 &&
 	    (link = tunnel_link_mtu(oif)) > 0) {
-		char name[IF_NAMESIZE] = "", why[64];
+		char name[IF_NAMESIZE] = "", why[96];
 
-		snprintf(why, sizeof(why), "the link of the care-of address, %s",
-			 if_indextoname((unsigned)oif, name) ? name : "?");
-		tunnel_fit_link(mn->tun, link, why);
+		snprintf(why, sizeof(why), "the link of the care-of address, %s%s",
+			 if_indextoname((unsigned)oif, name) ? name : "?",
+			 mn->path_cap && mn->path_cap < link ? ", and a narrower hop beyond" : "");
+		tunnel_fit_link(mn->tun, mn->path_cap && mn->path_cap < link ? mn->path_cap : link,
+				why);
 	}
 	return rc;
 }
@@ -811,6 +821,33 @@ static void on_timer_closed(uv_handle_t *h)
 
 /* An ICMPv6 error about a packet we sent: one to an anchor of ours makes
  * the engine confirm its bindings now (he_icmp_error). */
+/*
+ * A Packet Too Big about a packet this host tunnelled to one of its anchors
+ * (from its care-of address): a hop beyond the access link is narrower.
+ * The device is fitted to it until the care-of address changes, so the
+ * host's TCP sends segments that fit (only the size is taken from it: a
+ * forged one can make the host's packets smaller, down to 1280, no more).
+ */
+static void on_ptb(void *arg, const uint8_t *msg, size_t len, const struct in6_addr *from)
+{
+	struct mn *mn = arg;
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], why[128];
+	struct ptb_about p;
+	struct in6_addr coa;
+
+	if (ptbrelay_parse(msg, len, &p) < 0 || !reg_anchor_find(&mn->e.reg, &p.outer_dst) ||
+	    !mn->mv || movement_coa(mn->mv, &p.outer_dst, &p.outer_src, &coa) < 0 ||
+	    !IN6_ARE_ADDR_EQUAL(&coa, &p.outer_src) || p.mtu >= (uint32_t)mn->tun->mtu + 40)
+		return; /* not ours, or no reduction (the device is narrower already) */
+	if (mn->path_cap && (uint32_t)mn->path_cap <= p.mtu)
+		return;
+	mn->path_cap = p.mtu > 65535 ? 65535 : (int)p.mtu;
+	mn->path_coa = p.outer_src;
+	snprintf(why, sizeof(why), "the path to anchor %s (a Packet Too Big from %s)",
+		 ntop6(&p.outer_dst, a1), ntop6(from, a2));
+	tunnel_fit_link(mn->tun, mn->path_cap, why);
+}
+
 static void on_icmp_error(void *arg, const struct icmperr *err, const struct in6_addr *from)
 {
 	struct mn *mn = arg;
@@ -834,6 +871,8 @@ static void teardown(struct odm_agent *a, struct mn *mn)
 		uv_timer_stop(&mn->save_t);
 	}
 	icmpwatch_close(mn->icmp);
+	icmpwatch_close(mn->ptb);
+	mn->ptb = NULL;
 	mn->icmp = NULL;
 	linkprep_agent_close(mn->lp);
 	mn->lp = NULL;
@@ -939,6 +978,9 @@ int mn_start(struct odm_agent *a)
 	if (rc < 0)
 		/* not fatal: a silent anchor is then noticed at its next exchange */
 		log_warn(rc, "raw ICMPv6 socket for errors about packets to anchors");
+	rc = icmpwatch_open_ptb(&mn->ptb, a->loop, NULL, on_ptb, mn);
+	if (rc < 0)
+		log_warn(rc, "raw ICMPv6 socket for Packets Too Big about the tunnel");
 	uv_timer_init(a->loop, &mn->tick);
 	uv_timer_init(a->loop, &mn->regt);
 	uv_timer_init(a->loop, &mn->usable_t);

@@ -9,7 +9,8 @@
 # fits its tunnel device's MTU to the link of its care-of address (1400 -
 # 40 = 1360), and a move to a link of another MTU fits it again; a download
 # under way across such a move goes on, as the anchor passes the narrower
-# link's Packet Too Big on to the correspondent (RFC 2473 §7.1).
+# link's Packet Too Big on to the correspondent (RFC 2473 §7.1); and a hop
+# narrower still beyond the access link (ar1 - core) is found out both ways.
 #
 # Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
 set -euo pipefail
@@ -107,6 +108,25 @@ send(IPv6(src="2001:db8:f2::2", dst=cha) / ICMPv6PacketTooBig(mtu=1350) /
 	topo_move ar1 >/dev/null
 	nsx ar2 ip link set lan0 mtu "$LINK_MTU"
 	nsx mn ip link set eth2 mtu "$LINK_MTU"
+	# a hop beyond the access link narrower still (ar1 - core, 1380): its
+	# Packets Too Big go to the host (uploads: the device is fitted to the
+	# path) and to the anchor (downloads: passed on to cn)
+	nsx ar1 ip link set eth0 mtu 1380
+	nsx core ip link set ar1 mtu 1380
+	nsx cn ip -6 route flush cache
+	topo_start_iperf cn >/dev/null
+	rc=0
+	nsq mn timeout 20 "${shim[@]}" iperf3 -6 -c cn.example.test -p "$IPERF_PORT" -t 2 -J >"$ODM_DIR/up2-$be.json" || rc=$?
+	M=$(mbit <"$ODM_DIR/up2-$be.json" 2>/dev/null || echo 0)
+	check "$be: past a narrower hop, an upload moves data (rc $rc, $M Mbit/s)" test "$rc" -eq 0 -a "$M" -gt 10
+	check "$be: the device fits the path ($(tun_mtu))" test "$(tun_mtu)" -eq 1340
+	topo_start_iperf cn >/dev/null
+	rc=0
+	nsq mn timeout 20 "${shim[@]}" iperf3 -6 -c cn.example.test -p "$IPERF_PORT" -t 2 -R -J >"$ODM_DIR/down2-$be.json" || rc=$?
+	M=$(mbit <"$ODM_DIR/down2-$be.json" 2>/dev/null || echo 0)
+	check "$be: past a narrower hop, a download moves data (rc $rc, $M Mbit/s)" test "$rc" -eq 0 -a "$M" -gt 10
+	nsx ar1 ip link set eth0 mtu 1500
+	nsx core ip link set ar1 mtu 1500
 	odm_agents_down
 done
 check_summary test_mtu
