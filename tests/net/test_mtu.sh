@@ -32,6 +32,16 @@ for h in ar1:lan0 ar2:lan0 mn:eth1 mn:eth2; do
 done
 mbit() { /usr/bin/python3 -c 'import json,sys; print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))'; }
 tun_mtu() { nsq mn cat "/sys/class/net/$ODM_TUN_MN/mtu"; }
+# iperf_moves LABEL NAME [-R] - 2 s of iperf3 under the shim from mn to cn
+# (-R: cn sends) must move more than 10 Mbit/s
+iperf_moves() {
+	local rc=0 m
+	topo_start_iperf cn >/dev/null
+	nsq mn timeout 20 "${shim[@]}" iperf3 -6 -c cn.example.test -p "$IPERF_PORT" -t 2 ${3:-} -J \
+		>"$ODM_DIR/$2.json" || rc=$?
+	m=$(mbit <"$ODM_DIR/$2.json" 2>/dev/null || echo 0)
+	check "$1 moves data (rc $rc, $m Mbit/s)" test "$rc" -eq 0 -a "$m" -gt 10
+}
 for be in $BACKENDS; do
 	export ODM_TUNNEL=$be
 	# what cn learned of the path in the last round goes (the CHoA is the
@@ -46,16 +56,8 @@ for be in $BACKENDS; do
 	check "$be: a download through the CHA finishes (rc $rc)" test "$rc" -eq 0
 	check "$be: with the right sha256" test "$(topo_sha256 "$OUT")" = "$(sha256sum <"$BIGFILE" | cut -d' ' -f1)"
 	check "$be: the tunnel device fits the link ($(tun_mtu))" test "$(tun_mtu)" -eq $((LINK_MTU - 40))
-	topo_start_iperf cn >/dev/null
-	rc=0
-	nsq mn timeout 20 "${shim[@]}" iperf3 -6 -c cn.example.test -p "$IPERF_PORT" -t 2 -J >"$ODM_DIR/up-$be.json" || rc=$?
-	M=$(mbit <"$ODM_DIR/up-$be.json" 2>/dev/null || echo 0)
-	check "$be: an upload (iperf3) moves data (rc $rc, $M Mbit/s)" test "$rc" -eq 0 -a "$M" -gt 10
-	topo_start_iperf cn >/dev/null
-	rc=0
-	nsq mn timeout 20 "${shim[@]}" iperf3 -6 -c cn.example.test -p "$IPERF_PORT" -t 2 -R -J >"$ODM_DIR/down-$be.json" || rc=$?
-	M=$(mbit <"$ODM_DIR/down-$be.json" 2>/dev/null || echo 0)
-	check "$be: a download (iperf3 -R) moves data (rc $rc, $M Mbit/s)" test "$rc" -eq 0 -a "$M" -gt 10
+	iperf_moves "$be: an upload (iperf3)" up-$be
+	iperf_moves "$be: a download (iperf3 -R)" down-$be -R
 	# a move, in the middle of a download, to a link of another MTU: the
 	# device is fitted again, and what cn sends in segments agreed on the
 	# wider link is too large now: the anchor passes the narrower link's
@@ -114,17 +116,9 @@ send(IPv6(src="2001:db8:f2::2", dst=cha) / ICMPv6PacketTooBig(mtu=1350) /
 	nsx ar1 ip link set eth0 mtu 1380
 	nsx core ip link set ar1 mtu 1380
 	nsx cn ip -6 route flush cache
-	topo_start_iperf cn >/dev/null
-	rc=0
-	nsq mn timeout 20 "${shim[@]}" iperf3 -6 -c cn.example.test -p "$IPERF_PORT" -t 2 -J >"$ODM_DIR/up2-$be.json" || rc=$?
-	M=$(mbit <"$ODM_DIR/up2-$be.json" 2>/dev/null || echo 0)
-	check "$be: past a narrower hop, an upload moves data (rc $rc, $M Mbit/s)" test "$rc" -eq 0 -a "$M" -gt 10
+	iperf_moves "$be: past a narrower hop, an upload" up2-$be
 	check "$be: the device fits the path ($(tun_mtu))" test "$(tun_mtu)" -eq 1340
-	topo_start_iperf cn >/dev/null
-	rc=0
-	nsq mn timeout 20 "${shim[@]}" iperf3 -6 -c cn.example.test -p "$IPERF_PORT" -t 2 -R -J >"$ODM_DIR/down2-$be.json" || rc=$?
-	M=$(mbit <"$ODM_DIR/down2-$be.json" 2>/dev/null || echo 0)
-	check "$be: past a narrower hop, a download moves data (rc $rc, $M Mbit/s)" test "$rc" -eq 0 -a "$M" -gt 10
+	iperf_moves "$be: past a narrower hop, a download" down2-$be -R
 	nsx ar1 ip link set eth0 mtu 1500
 	nsx core ip link set ar1 mtu 1500
 	odm_agents_down
