@@ -332,25 +332,33 @@ struct cha_known {
 static struct cha_known kn[CHALOOKUP_MAX_KNOWN];
 static size_t kn_next, kn_used;
 
+/* Lock held. dst's entry, or NULL */
+static struct cha_known *known_locked(const struct in6_addr *dst)
+{
+	for (size_t i = 0; i < kn_used; i++)
+		if (IN6_ARE_ADDR_EQUAL(&kn[i].dst, dst))
+			return &kn[i];
+	return NULL;
+}
+
 /* Lock held. dst came from node: remembered (again). */
 static void know_locked(const char *node, const struct in6_addr *dst)
 {
 	size_t n = strlen(node);
+	struct cha_known *k;
 
 	if (n == 0 || n >= CHALOOKUP_NAME_MAX)
 		return;
-	for (size_t i = 0; i < kn_used; i++)
-		if (IN6_ARE_ADDR_EQUAL(&kn[i].dst, dst)) {
-			memcpy(kn[i].node, node, n + 1);
-			kn[i].failed_ms = 0;
-			return;
-		}
-	kn[kn_next].dst = *dst;
-	kn[kn_next].failed_ms = 0;
-	memcpy(kn[kn_next].node, node, n + 1);
-	kn_next = (kn_next + 1) % CHALOOKUP_MAX_KNOWN;
-	if (kn_used < CHALOOKUP_MAX_KNOWN)
-		kn_used++;
+	k = known_locked(dst);
+	if (!k) {
+		k = &kn[kn_next];
+		k->dst = *dst;
+		kn_next = (kn_next + 1) % CHALOOKUP_MAX_KNOWN;
+		if (kn_used < CHALOOKUP_MAX_KNOWN)
+			kn_used++;
+	}
+	memcpy(k->node, node, n + 1);
+	k->failed_ms = 0;
 }
 
 static void know(const char *node, const struct in6_addr *dst, size_t ndst)
@@ -508,15 +516,6 @@ int chalookup_wait_dst(const struct in6_addr *dst)
 	return 1;
 }
 
-/* Lock held. dst's entry, or NULL */
-static struct cha_known *known_locked(const struct in6_addr *dst)
-{
-	for (size_t i = 0; i < kn_used; i++)
-		if (IN6_ARE_ADDR_EQUAL(&kn[i].dst, dst))
-			return &kn[i];
-	return NULL;
-}
-
 int chalookup_refresh_dst(const struct in6_addr *dst)
 {
 	char node[CHALOOKUP_NAME_MAX], dbuf[INET6_ADDRSTRLEN];
@@ -539,11 +538,11 @@ int chalookup_refresh_dst(const struct in6_addr *dst)
 	shim_debug("%s: the cha answer for %s has expired: asking cha.%s again", dbuf, node, node);
 	chalookup_defer(node, dst, 1);
 	r = chalookup_wait_dst(dst);
-	if (chacache_get_addr(chacache_by_addr(), dst, NULL, NULL, chacache_now_ms()) ==
-	    CHA_MISS) {
+	now = chacache_now_ms();
+	if (chacache_get_addr(chacache_by_addr(), dst, NULL, NULL, now) == CHA_MISS) {
 		pthread_mutex_lock(&df_lock);
 		if ((k = known_locked(dst)))
-			k->failed_ms = chacache_now_ms() ? chacache_now_ms() : 1;
+			k->failed_ms = now ? now : 1;
 		pthread_mutex_unlock(&df_lock);
 		shim_debug("%s: no answer for cha.%s; not asked again for %d s", dbuf, node,
 			   CHACACHE_NEG_TTL);

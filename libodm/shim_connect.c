@@ -91,12 +91,15 @@ const char *shim_socket_proto(int fd)
 }
 
 /*
- * What the program bound fd to: SB_NONE (getsockname says :: port 0), SB_PORT
- * (a port on ::: it chose a port, not an address; *port set) or SB_ADDR (an
- * address: it chose its source, which stays plain).
+ * Whether fd's source is still ours to choose before what (the call):
+ * SB_NONE, not bound yet (getsockname says :: port 0); SB_LEAVE, the
+ * program chose it: bound to an address, or bound to a port only (bind(::,
+ * port), or port 0, which picks one at once) and sending with an address
+ * (a server's replies); SB_PORT, bound to a port only and connecting: it
+ * can take no other address any more (bind(2) says EINVAL), *port set.
  */
-enum { SB_ADDR = 0, SB_NONE = 1, SB_PORT = 2 };
-static int socket_unbound(int fd, unsigned *port)
+enum { SB_LEAVE, SB_NONE, SB_PORT };
+static int socket_unbound(int fd, const char *what, unsigned *port)
 {
 	struct sockaddr_in6 me;
 	socklen_t l = sizeof(me);
@@ -104,26 +107,18 @@ static int socket_unbound(int fd, unsigned *port)
 	memset(&me, 0, sizeof(me));
 	if (getsockname(fd, (struct sockaddr *)&me, &l) != 0 ||
 	    !IN6_IS_ADDR_UNSPECIFIED(&me.sin6_addr))
-		return SB_ADDR;
-	if (port)
-		*port = ntohs(me.sin6_port);
-	return me.sin6_port == 0 ? SB_NONE : SB_PORT;
+		return SB_LEAVE;
+	if (me.sin6_port == 0)
+		return SB_NONE;
+	*port = ntohs(me.sin6_port);
+	return strcmp(what, "connect") == 0 ? SB_PORT : SB_LEAVE;
 }
 
-/*
- * Why a lease could not be bound to fd (bind_to's rc): a socket bound to a
- * port before it connects can take no other address any more (bind(2)
- * says EINVAL), which is worth saying in words.
- */
-static void bind_why(char *why, size_t len, int fd, const char *abuf, int rc)
+/* no_lease's words for a socket that socket_unbound found SB_PORT */
+static void port_why(char *why, size_t len, unsigned port)
 {
-	unsigned port = 0;
-
-	if (rc == -EINVAL && socket_unbound(fd, &port) == SB_PORT)
-		snprintf(why, len, "bound to port %u before it connected, so its source "
-			 "address can no longer be chosen", port);
-	else
-		snprintf(why, len, "bind to %s: %s", abuf, strerror(-rc));
+	snprintf(why, len, "bound to port %u before it connected, so its source address can "
+		 "no longer be chosen", port);
 }
 
 /* 1 if the program asked for its type itself ($ODM_TYPE names one). */
@@ -172,26 +167,17 @@ static int fixed_before_send(int fd, const struct sockaddr_in6 *d6, const char *
 	const char *proto = shim_socket_proto(fd);
 	struct agent_lease al;
 	struct fd_lease fl;
+	unsigned port = 0;
 	int r, ret, bound;
 
-	bound = proto ? socket_unbound(fd, NULL) : SB_ADDR;
-	/* as in shim_before_send: only the connect() of a port-bound socket */
-	if (bound == SB_ADDR || (bound == SB_PORT && strcmp(what, "connect") != 0)) {
+	bound = proto ? socket_unbound(fd, what, &port) : SB_LEAVE;
+	if (bound == SB_LEAVE) {
 		fdtable_mark_seen(t, fd);
 		return 0;
 	}
-	if (bound == SB_PORT) {
-		char why[128];
-
-		inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
-		bind_why(why, sizeof(why), fd, "", -EINVAL);
-		ret = no_lease(fd, what, ODM_TYPE_FIXED, &d6->sin6_addr, dbuf, EADDRNOTAVAIL, why);
-		if (ret == 0)
-			fdtable_mark_seen(t, fd);
-		return ret;
-	}
 	inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
-	r = agent_lease(ODM_TYPE_FIXED, &d6->sin6_addr, NULL, proto, 0, &al);
+	r = bound == SB_PORT ? -EINVAL /* not asked: it could not be bound */
+			     : agent_lease(ODM_TYPE_FIXED, &d6->sin6_addr, NULL, proto, 0, &al);
 	if (r > 0) {
 		inet_ntop(AF_INET6, &al.addr, abuf, sizeof(abuf));
 		r = bind_to(fd, &al.addr); /* 0 or -errno */
@@ -201,13 +187,15 @@ static int fixed_before_send(int fd, const struct sockaddr_in6 *d6, const char *
 	if (r < 0) {
 		char why[128];
 
-		if (!abuf[0] && r == -EADDRNOTAVAIL)
+		if (bound == SB_PORT)
+			port_why(why, sizeof(why), port);
+		else if (!abuf[0] && r == -EADDRNOTAVAIL)
 			snprintf(why, sizeof(why), "the agent answered plain");
-		else if (abuf[0])
-			bind_why(why, sizeof(why), fd, abuf, r);
 		else
-			snprintf(why, sizeof(why), "%s", strerror(-r));
-		ret = no_lease(fd, what, ODM_TYPE_FIXED, &d6->sin6_addr, dbuf, -r, why);
+			snprintf(why, sizeof(why), "%s%s%s%s", abuf[0] ? "bind to " : "", abuf,
+				 abuf[0] ? ": " : "", strerror(-r));
+		ret = no_lease(fd, what, ODM_TYPE_FIXED, &d6->sin6_addr, dbuf,
+			       bound == SB_PORT ? EADDRNOTAVAIL : -r, why);
 		if (ret == 0)
 			fdtable_mark_seen(t, fd);
 		return ret;
@@ -232,6 +220,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	struct fd_lease fl;
 	const char *proto, *how = "";
 	int saved = errno, type, r, ret = 0, pnum, st, on_net, has_cha, bound;
+	unsigned port = 0;
 
 	st = fdtable_state(fdtable_global(0), fd);
 	if (st != FDT_UNKNOWN && st != FDT_OPTS)
@@ -260,14 +249,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 		goto out;
 	t = fdtable_global(1);
 	proto = shim_socket_proto(fd);
-	/*
-	 * A socket bound to an address keeps it. One bound to a port only
-	 * (bind(::, port), or port 0, which picks one at once) can take no
-	 * other address: only its connect() is judged (below); its datagrams
-	 * sent with an address (a server's replies) go as they are.
-	 */
-	if (!proto || (bound = socket_unbound(fd, NULL)) == SB_ADDR ||
-	    (bound == SB_PORT && strcmp(what, "connect") != 0))
+	if (!proto || (bound = socket_unbound(fd, what, &port)) == SB_LEAVE)
 		goto seen;
 	inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
 	/* without a CHA the agent's own anchors decide (the access router's,
@@ -303,11 +285,11 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 				   "plain", what, fd, dbuf);
 			goto seen;
 		}
-		bind_why(why, sizeof(why), fd, "", -EINVAL);
+		port_why(why, sizeof(why), port);
 		ret = no_lease(fd, what, type, &d6->sin6_addr, dbuf, EADDRNOTAVAIL, why);
 		goto decided;
 	}
-	if (has_cha && !on_net && bound == SB_NONE &&
+	if (has_cha && !on_net &&
 	    heldlease_lookup(type, pnum, &cha, &al.addr, al.lease, sizeof(al.lease))) {
 		inet_ntop(AF_INET6, &al.addr, abuf, sizeof(abuf));
 		r = bind_to(fd, &al.addr);
@@ -332,9 +314,9 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	inet_ntop(AF_INET6, &al.addr, abuf, sizeof(abuf));
 	r = bind_to(fd, &al.addr);
 	if (r < 0) {
-		char why[128];
+		char why[96];
 
-		bind_why(why, sizeof(why), fd, abuf, r);
+		snprintf(why, sizeof(why), "bind to %s: %s", abuf, strerror(-r));
 		agent_release(&al.addr);
 		ret = no_lease(fd, what, type, &d6->sin6_addr, dbuf, -r, why);
 		goto decided;

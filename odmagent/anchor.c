@@ -13,6 +13,7 @@
  * BU processing) with RFC 4285's authentication and replay checks placed
  * before anything that touches state, as RFC 5213 §5.3.1 does for the LMA.
  */
+#include "addrscope.h"
 #include "addrtext.h"
 #include "anchor.h"
 
@@ -257,22 +258,12 @@ int anchor_binding_update(struct anchor *an, struct binding *b, const struct mh_
 }
 
 /* 1 if a lies in prefix/plen of the given length */
-static int in_prefix(const struct in6_addr *a, const char *prefix, uint8_t plen)
-{
-	struct in6_addr pf;
-
-	return inet_pton(AF_INET6, prefix, &pf) == 1 && tunnel_prefix_contains(&pf, plen, a);
-}
-
 int anchor_coa_check(const struct anchor *an, const struct in6_addr *coa,
 		     const struct in6_addr *dst, const struct in6_addr *hoa)
 {
-	/* RFC 4291 §2.4: IANA hands out global unicast from 2000::/3 only;
-	 * unique local addresses (RFC 4193 §3.3: global scope, routed inside
-	 * a site) are accepted for anchors serving hosts of their own site.
-	 * All else is refused: ::/8 (unspecified, loopback, v4-compatible,
-	 * v4-mapped), 100::/64 (discard), link- and site-local, multicast. */
-	if (!in_prefix(coa, "2000::", 3) && !in_prefix(coa, "fc00::", 7))
+	/* unique local addresses are accepted for anchors serving hosts of
+	 * their own site */
+	if (!addr_is_routable(coa))
 		return ANCHOR_COA_INVALID;
 	/* the anchor's own addresses: what it tunnels to would come back */
 	if (addr_eq(coa, &an->cfg->address) || (dst && addr_eq(coa, dst)) ||
@@ -533,13 +524,9 @@ int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
 	p.status = process(an, &bu, buf, len, src, dst, now_ms, mh_ntp_from_timespec(realtime),
 			   &p);
 	if (p.paced) {
-		struct anchor_ident *st = &an->ids[p.ident];
-
-		quiet = st->stale_told_ms && now_ms < st->stale_told_ms + ANCHOR_STALE_GAP_MS;
-		if (quiet)
-			an->cnt.limited++;
-		else
-			st->stale_told_ms = now_ms;
+		quiet = !ratelimit_spaced(&an->ids[p.ident].stale_told_ms, ANCHOR_STALE_GAP_MS,
+					  now_ms);
+		an->cnt.limited += (uint64_t)quiet;
 	} else {
 		quiet = p.throttled && !answer_allowed(an, now_ms);
 	}
@@ -655,14 +642,13 @@ json_t *anchor_status_json(const struct anchor *an, uint64_t now_ms)
 	struct status_ctx ctx = { json_array(), now_ms };
 	json_t *tun = tunnel_status_json(an->tun);
 	const struct anchor_counters *k = &an->cnt;
-	json_t *cnt = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "bu_rx",
+	json_t *cnt = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "bu_rx",
 				(json_int_t)k->bu_rx, "ba_ok", (json_int_t)k->ba_ok,
 				"ba_rejected", (json_int_t)k->ba_rejected, "dropped",
 				(json_int_t)k->dropped, "be_tx", (json_int_t)k->be_tx,
 				"expired", (json_int_t)k->expired, "limited",
-				(json_int_t)k->limited, "ptb_relayed", (json_int_t)k->ptb_relayed);
-
-	json_object_set_new(cnt, "ptb_limited", json_integer((json_int_t)k->ptb_limited));
+				(json_int_t)k->limited, "ptb_relayed", (json_int_t)k->ptb_relayed,
+				"ptb_limited", (json_int_t)k->ptb_limited);
 
 	json_t *modes = json_array(), *access = json_array();
 
@@ -699,12 +685,13 @@ static void on_timer(uv_timer_t *t);
 
 static void rearm(struct anchor *an)
 {
-	uint64_t next = anchor_next_expiry(an), now;
+	uint64_t next = anchor_next_expiry(an), now, save;
 
 	if (!an->timer_live)
 		return;
-	if (anchor_state_next(an, uv_now(an->loop)) < next)
-		next = anchor_state_next(an, uv_now(an->loop));
+	save = anchor_state_next(an, uv_now(an->loop));
+	if (save < next)
+		next = save;
 	if (next == UINT64_MAX) {
 		uv_timer_stop(&an->timer);
 		return;
@@ -737,10 +724,9 @@ static void on_ptb(void *arg, const uint8_t *msg, size_t len, const struct in6_a
 	uint8_t out[PTBRELAY_MAX_LEN];
 	const struct binding *b;
 	struct ptb_about p;
+	uint64_t now = uv_now(an->loop);
 	uint32_t mtu;
 	int n, rc;
-
-	uint64_t now = uv_now(an->loop), *last;
 
 	if (ptbrelay_parse(msg, len, &p) < 0 || !addr_eq(&p.outer_src, &an->cfg->address))
 		return;
@@ -755,13 +741,13 @@ static void on_ptb(void *arg, const uint8_t *msg, size_t len, const struct in6_a
 	    !(mtu = ptbrelay_inner_mtu(&p)))
 		return;
 	/* one binding's flood does not use up the others' */
-	last = &an->ptb_last[(p.inner_dst.s6_addr[14] << 8 | p.inner_dst.s6_addr[15]) %
-			     ANCHOR_PTB_SLOTS];
-	if ((*last && now < *last + ANCHOR_PTB_GAP_MS) || !ratelimit_allow(&an->ptb_rl, now)) {
+	if (!ratelimit_spaced(&an->ptb_last[(p.inner_dst.s6_addr[14] << 8 |
+					     p.inner_dst.s6_addr[15]) % ANCHOR_PTB_SLOTS],
+			      ANCHOR_PTB_GAP_MS, now) ||
+	    !ratelimit_allow(&an->ptb_rl, now)) {
 		an->cnt.ptb_limited++;
 		return;
 	}
-	*last = now;
 	n = ptbrelay_build(&p, mtu, out, sizeof(out));
 	rc = n < 0 ? n : icmpwatch_send(an->ptb, &p.inner_src, out, (size_t)n);
 	if (rc == 0)
@@ -1006,7 +992,7 @@ int anchor_start(struct odm_agent *a)
 		goto fail;
 	/* a data path without it still works, but stalls past a narrower link */
 	ratelimit_init(&an->ptb_rl, ANCHOR_PTB_RATE, ANCHOR_PTB_RATE, uv_now(a->loop));
-	rc = icmpwatch_open_ptb(&an->ptb, a->loop, &cfg->address, on_ptb, an);
+	rc = icmpwatch_open(&an->ptb, a->loop, &cfg->address, NULL, on_ptb, an);
 	if (rc < 0)
 		log_warn(rc, "the socket for Packets Too Big about the tunnel: none is passed on");
 

@@ -244,15 +244,6 @@ int he_release_hint(struct hostengine *e, const struct in6_addr *addr, uint64_t 
 
 /* ---- Mobility Header input ---- */
 
-/*
- * A Binding Refresh Request (RFC 6275 §11.7.4), or a Binding Error status 1
- * (§11.3.6: the anchor has no binding for a home address we use), from one
- * of our anchors: refresh its bindings at once. Neither is authenticated,
- * so neither changes anything by itself: the refresh is an authenticated
- * exchange (rate limited per binding), and only its BA decides: an anchor
- * that lost the binding binds the address again (anchor_mode_cha.c), a 133
- * (the address is someone else's now) ends the lease.
- */
 /* 1 if a line about a BRR or Binding Error may go to the log now (else
  * counted) */
 static int asks_may_log(struct hostengine *e)
@@ -276,6 +267,15 @@ static const char *asks_unlogged(struct hostengine *e)
 	return s;
 }
 
+/*
+ * A Binding Refresh Request (RFC 6275 §11.7.4), or a Binding Error status 1
+ * (§11.3.6: the anchor has no binding for a home address we use), from one
+ * of our anchors: refresh its bindings at once. Neither is authenticated,
+ * so neither changes anything by itself: the refresh is an authenticated
+ * exchange (rate limited per binding), and only its BA decides: an anchor
+ * that lost the binding binds the address again (anchor_mode_cha.c), a 133
+ * (the address is someone else's now) ends the lease.
+ */
 static void anchor_asks(struct hostengine *e, const struct mh_msg *m,
 			const struct in6_addr *src)
 {

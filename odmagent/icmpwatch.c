@@ -20,8 +20,8 @@
 struct icmpwatch {
 	int fd;
 	uv_poll_t poll;
-	icmpwatch_fn fn;      /* the host's errors (icmperr_parse) ... */
-	icmpwatch_raw_fn raw; /* ... or the anchor's Packets Too Big, as they come */
+	icmpwatch_fn fn;      /* errors about packets to anchors (icmperr_parse) */
+	icmpwatch_raw_fn ptb; /* Packets Too Big, as they come */
 	void *arg;
 	uint8_t buf[ICMP_MAX];
 };
@@ -49,18 +49,16 @@ static void on_readable(uv_poll_t *h, int status, int events)
 		/* a longer one is cut to the buffer: its invoking header is read */
 		if (fl < sizeof(from) || from.sin6_family != AF_INET6)
 			continue;
-		if (w->raw) {
-			w->raw(w->arg, w->buf, (size_t)n, &from.sin6_addr);
-			continue;
-		}
-		if (icmperr_parse(w->buf, (size_t)n, &err) < 0)
-			continue; /* about some other packet */
-		w->fn(w->arg, &err, &from.sin6_addr);
+		/* the filter passes only the types asked for */
+		if (n > 0 && w->buf[0] == ICMP6_PACKET_TOO_BIG)
+			w->ptb(w->arg, w->buf, (size_t)n, &from.sin6_addr);
+		else if (icmperr_parse(w->buf, (size_t)n, &err) == 0)
+			w->fn(w->arg, &err, &from.sin6_addr);
 	}
 }
 
-static int open_with(struct icmpwatch **out, uv_loop_t *loop, icmpwatch_fn fn,
-		     icmpwatch_raw_fn raw, void *arg, const struct in6_addr *local)
+int icmpwatch_open(struct icmpwatch **out, uv_loop_t *loop, const struct in6_addr *local,
+		   icmpwatch_fn fn, icmpwatch_raw_fn ptb, void *arg)
 {
 	struct icmp6_filter f;
 	struct icmpwatch *w;
@@ -71,7 +69,7 @@ static int open_with(struct icmpwatch **out, uv_loop_t *loop, icmpwatch_fn fn,
 	if (!w)
 		return -ENOMEM;
 	w->fn = fn;
-	w->raw = raw;
+	w->ptb = ptb;
 	w->arg = arg;
 	w->fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_ICMPV6);
 	if (w->fd < 0) {
@@ -80,9 +78,9 @@ static int open_with(struct icmpwatch **out, uv_loop_t *loop, icmpwatch_fn fn,
 		return rc;
 	}
 	ICMP6_FILTER_SETBLOCKALL(&f);
-	if (raw) {
+	if (ptb)
 		ICMP6_FILTER_SETPASS(ICMP6_PACKET_TOO_BIG, &f);
-	} else {
+	if (fn) {
 		ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
 		ICMP6_FILTER_SETPASS(ICMP6_PARAM_PROB, &f);
 	}
@@ -121,17 +119,6 @@ static int open_with(struct icmpwatch **out, uv_loop_t *loop, icmpwatch_fn fn,
 		return rc;
 	}
 	return 0;
-}
-
-int icmpwatch_open(struct icmpwatch **out, uv_loop_t *loop, icmpwatch_fn fn, void *arg)
-{
-	return open_with(out, loop, fn, NULL, arg, NULL);
-}
-
-int icmpwatch_open_ptb(struct icmpwatch **out, uv_loop_t *loop, const struct in6_addr *local,
-		       icmpwatch_raw_fn fn, void *arg)
-{
-	return open_with(out, loop, NULL, fn, arg, local);
 }
 
 int icmpwatch_send(struct icmpwatch *w, const struct in6_addr *dst, const uint8_t *msg,

@@ -67,6 +67,7 @@
 #include "sockdiag.h"
 #include "tunnel.h"
 #include "tunnel_mtu.h"
+#include "addrscope.h"
 #include "ptbrelay.h"
 
 #define MN_TICK_MS 1000          /* lease usage check period */
@@ -94,8 +95,7 @@ struct mn {
 	int started;           /* mn_start completed: stopping may rewrite the state */
 	struct dnspub *dns;    /* dns-publish current|fixed: the host's AAAA record */
 	struct homefind *home; /* the home anchor: configured or discovered */
-	struct icmpwatch *icmp; /* ICMPv6 errors about packets to anchors */
-	struct icmpwatch *ptb;  /* Packets Too Big about them (tunnel_mtu.h) */
+	struct icmpwatch *icmp; /* ICMPv6 errors and Packets Too Big about packets to anchors */
 	int path_cap;            /* the least MTU a Packet Too Big gave for the
 				  * path from path_coa (0: none) */
 	struct in6_addr path_coa;
@@ -310,12 +310,12 @@ static int op_tun_bind(void *arg, const struct in6_addr *addr, const struct in6_
 	if (rc == 0 && (oif = netconf_route_oif(anchor, coa)) > 0 &&
 	    (link = tunnel_link_mtu(oif)) > 0) {
 		char name[IF_NAMESIZE] = "", why[96];
+		int beyond = mn->path_cap && mn->path_cap < link;
 
 		snprintf(why, sizeof(why), "the link of the care-of address, %s%s",
 			 if_indextoname((unsigned)oif, name) ? name : "?",
-			 mn->path_cap && mn->path_cap < link ? ", and a narrower hop beyond" : "");
-		tunnel_fit_link(mn->tun, mn->path_cap && mn->path_cap < link ? mn->path_cap : link,
-				why);
+			 beyond ? ", and a narrower hop beyond" : "");
+		tunnel_fit_link(mn->tun, beyond ? mn->path_cap : link, why);
 	}
 	return rc;
 }
@@ -607,11 +607,8 @@ static int parse_lease(struct control_req *r, const json_t *req, struct at_reque
 		control_reply_error(r, "EINVAL", "field \"cha\": not an IPv6 address");
 		return -1;
 	}
-	/* the agent sends Binding Updates there: a unicast address of the
-	 * Internet (2000::/3) or a unique local one (fc00::/7), nothing else
-	 * (not ::, loopback, multicast, link-local, v4-mapped) */
-	if (rq->has_cha && (rq->cha.s6_addr[0] & 0xe0) != 0x20 &&
-	    (rq->cha.s6_addr[0] & 0xfe) != 0xfc) {
+	/* the agent sends Binding Updates there */
+	if (rq->has_cha && !addr_is_routable(&rq->cha)) {
 		char a1[INET6_ADDRSTRLEN];
 
 		control_reply_error(r, "EINVAL", "field \"cha\": %s is not a global unicast or "
@@ -819,8 +816,6 @@ static void on_timer_closed(uv_handle_t *h)
 		free(mn);
 }
 
-/* An ICMPv6 error about a packet we sent: one to an anchor of ours makes
- * the engine confirm its bindings now (he_icmp_error). */
 /*
  * A Packet Too Big about a packet this host tunnelled to one of its anchors
  * (from its care-of address): a hop beyond the access link is narrower.
@@ -841,13 +836,15 @@ static void on_ptb(void *arg, const uint8_t *msg, size_t len, const struct in6_a
 		return; /* not ours, or no reduction (the device is narrower already) */
 	if (mn->path_cap && (uint32_t)mn->path_cap <= p.mtu)
 		return;
-	mn->path_cap = p.mtu > 65535 ? 65535 : (int)p.mtu;
+	mn->path_cap = (int)p.mtu; /* below the device's + 40: a link's size */
 	mn->path_coa = p.outer_src;
 	snprintf(why, sizeof(why), "the path to anchor %s (a Packet Too Big from %s)",
 		 ntop6(&p.outer_dst, a1), ntop6(from, a2));
 	tunnel_fit_link(mn->tun, mn->path_cap, why);
 }
 
+/* An ICMPv6 error about a packet we sent: one to an anchor of ours makes
+ * the engine confirm its bindings now (he_icmp_error). */
 static void on_icmp_error(void *arg, const struct icmperr *err, const struct in6_addr *from)
 {
 	struct mn *mn = arg;
@@ -871,8 +868,6 @@ static void teardown(struct odm_agent *a, struct mn *mn)
 		uv_timer_stop(&mn->save_t);
 	}
 	icmpwatch_close(mn->icmp);
-	icmpwatch_close(mn->ptb);
-	mn->ptb = NULL;
 	mn->icmp = NULL;
 	linkprep_agent_close(mn->lp);
 	mn->lp = NULL;
@@ -974,13 +969,11 @@ int mn_start(struct odm_agent *a)
 		goto fail;
 	}
 	movement_on_event(mn->mv, on_netlink, mn);
-	rc = icmpwatch_open(&mn->icmp, a->loop, on_icmp_error, mn);
+	rc = icmpwatch_open(&mn->icmp, a->loop, NULL, on_icmp_error, on_ptb, mn);
 	if (rc < 0)
-		/* not fatal: a silent anchor is then noticed at its next exchange */
+		/* not fatal: a silent anchor is then noticed at its next exchange,
+		 * a narrower hop is not */
 		log_warn(rc, "raw ICMPv6 socket for errors about packets to anchors");
-	rc = icmpwatch_open_ptb(&mn->ptb, a->loop, NULL, on_ptb, mn);
-	if (rc < 0)
-		log_warn(rc, "raw ICMPv6 socket for Packets Too Big about the tunnel");
 	uv_timer_init(a->loop, &mn->tick);
 	uv_timer_init(a->loop, &mn->regt);
 	uv_timer_init(a->loop, &mn->usable_t);

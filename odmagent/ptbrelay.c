@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "addrscope.h"
+
 #define IP6_LEN 40
 #define ICMP_HDR 8
 #define ICMP6_PACKET_TOO_BIG_ 2
@@ -38,9 +40,7 @@ int ptbrelay_parse(const uint8_t *icmp, size_t len, struct ptb_about *out)
 
 int ptbrelay_may_tell(const struct ptb_about *a)
 {
-	const uint8_t *s = a->inner_src.s6_addr;
-
-	if ((s[0] & 0xe0) != 0x20 && (s[0] & 0xfe) != 0xfc)
+	if (!addr_is_routable(&a->inner_src))
 		return 0;
 	/* an ICMPv6 error directly after the inner header (types below 128;
 	 * one behind extension headers is told, a rare and harmless case) */

@@ -27,4 +27,17 @@ void ratelimit_init(struct ratelimit *rl, uint32_t rate, uint32_t burst, uint64_
 /* 1 (and one token spent) if an answer may go out at now_ms, else 0. */
 int ratelimit_allow(struct ratelimit *rl, uint64_t now_ms);
 
+/*
+ * The simplest limit, one answer per gap_ms for one key (an identity, a
+ * binding): 1 (and *last_ms set to now_ms) unless one went less than
+ * gap_ms before now_ms (*last_ms 0: none yet); else 0.
+ */
+static inline int ratelimit_spaced(uint64_t *last_ms, uint64_t gap_ms, uint64_t now_ms)
+{
+	if (*last_ms && now_ms < *last_ms + gap_ms)
+		return 0;
+	*last_ms = now_ms;
+	return 1;
+}
+
 #endif

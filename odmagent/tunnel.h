@@ -94,6 +94,10 @@ struct odm_tunnel_ops {
 	void (*settle)(struct odm_tunnel *t);
 };
 
+/* the outer IPv6 header every backend puts in front (no encapsulation
+ * limit option); tunnel-encap udp adds 8 (TUDP_OVERHEAD) */
+#define TUNNEL_IP6IP6_OVERHEAD 40
+
 struct odm_tunnel {
 	const struct odm_tunnel_ops *ops;
 	uv_loop_t *loop;

@@ -55,7 +55,6 @@
 #include "tunnel_tc.h"
 
 #define PATH_MTU 1500
-#define ENCAP_OVERHEAD 40
 /* bindings the map holds: a host has a few, an anchor up to its pool */
 #define HOST_BINDINGS 4096
 #define ANCHOR_BINDINGS (1u << 20)
@@ -366,7 +365,7 @@ static int bp_open(struct odm_tunnel *t)
 		goto fail;
 	/* an earlier run's device: its programs go on until settle */
 	restart = if_nametoindex(t->ifname) > 0;
-	rc = tunnel_dev_persistent(t, PATH_MTU - ENCAP_OVERHEAD);
+	rc = tunnel_dev_persistent(t, PATH_MTU - TUNNEL_IP6IP6_OVERHEAD);
 	if (rc < 0)
 		goto fail_dev;
 	rc = load(t->side, &p->obj);

@@ -37,26 +37,43 @@ static int write_sysctl(const char *ifname, const char *key, const char *val)
  * none via sysctl before the link goes up, so the kernel never creates a
  * link-local address and sends no RS/MLD into the tunnel.
  */
+int tunnel_dev_mtu(unsigned long req, const char *ifname, int *mtu)
+{
+	struct ifreq ifr;
+	int s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
+
+	if (s < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_mtu = *mtu;
+	if (ioctl(s, req, &ifr) < 0)
+		rc = -errno;
+	else
+		*mtu = ifr.ifr_mtu;
+	close(s);
+	return rc;
+}
+
 int tunnel_dev_setup(struct odm_tunnel *t)
 {
 	struct ifreq ifr;
-	int s, rc;
+	int s, rc, mtu = t->mtu;
 
 	rc = write_sysctl(t->ifname, "addr_gen_mode", "1");
 	if (rc < 0)
 		log_warn(rc, "addr_gen_mode of %s", t->ifname);
 	(void)write_sysctl(t->ifname, "accept_ra", "0");
+	rc = tunnel_dev_mtu(SIOCSIFMTU, t->ifname, &mtu);
+	if (rc < 0) {
+		log_warn(rc, "SIOCSIFMTU %d on %s", t->mtu, t->ifname);
+		return rc;
+	}
 	s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return -errno;
 	memset(&ifr, 0, sizeof ifr);
 	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", t->ifname);
-	ifr.ifr_mtu = t->mtu;
-	if (ioctl(s, SIOCSIFMTU, &ifr) < 0) {
-		rc = -errno;
-		log_warn(rc, "SIOCSIFMTU %d on %s", t->mtu, t->ifname);
-		goto out;
-	}
 	ifr.ifr_qlen = TXQLEN;
 	if (ioctl(s, SIOCSIFTXQLEN, &ifr) < 0)
 		log_warn(errno, "txqueuelen of %s", t->ifname);

@@ -12,6 +12,10 @@
 
 #include "tunnel.h"
 
+/* An interface's MTU: read (SIOCGIFMTU) or set (SIOCSIFMTU) *mtu of
+ * ifname; 0 or -errno */
+int tunnel_dev_mtu(unsigned long req, const char *ifname, int *mtu);
+
 /* Attach to (or create) the TUN device t->ifname; the fd, or -errno.
  * t->ifname gets the kernel's name for it. */
 int tunnel_dev_open(struct odm_tunnel *t);

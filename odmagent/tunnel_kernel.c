@@ -53,7 +53,6 @@
 #include "tunnel_table.h"
 
 #define PATH_MTU 1500
-#define ENCAP_OVERHEAD 40
 #define RT_MAIN 254
 #define RT_LOCAL 255
 /* The backend's decapsulation table: this base plus a hash of the device's
@@ -249,7 +248,7 @@ static int kp_open(struct odm_tunnel *t)
 	/* A host takes its data path over as it is; an anchor too, and
 	 * settles it once it restored its bindings (kp_settle). */
 	p->adopting = t->side == ODM_TUNNEL_ANCHOR && if_nametoindex(t->ifname) > 0;
-	rc = tunnel_dev_persistent(t, PATH_MTU - ENCAP_OVERHEAD);
+	rc = tunnel_dev_persistent(t, PATH_MTU - TUNNEL_IP6IP6_OVERHEAD);
 	if (rc < 0)
 		goto fail_dev;
 	p->decap_table = decap_table(t->ifname);

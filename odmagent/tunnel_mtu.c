@@ -7,17 +7,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "log.h"
-
-#define OVERHEAD_IP6IP6 40 /* the outer IPv6 header */
-#define OVERHEAD_UDP 48    /* and a UDP header */
+#include "tunnel_dev.h"
+#include "tunnel_udp.h"
 
 static int overhead(enum odm_tunnel_encap encap)
 {
-	return encap == ODM_ENCAP_UDP ? OVERHEAD_UDP : OVERHEAD_IP6IP6;
+	return encap == ODM_ENCAP_UDP ? TUDP_OVERHEAD : TUNNEL_IP6IP6_OVERHEAD;
 }
 
 int tunnel_mtu_for(int link_mtu, enum odm_tunnel_encap encap, int max)
@@ -27,24 +24,6 @@ int tunnel_mtu_for(int link_mtu, enum odm_tunnel_encap encap, int max)
 	if (want > max)
 		want = max;
 	return want < TUNNEL_MTU_MIN ? TUNNEL_MTU_MIN : want;
-}
-
-static int mtu_ioctl(unsigned long req, const char *ifname, int *mtu)
-{
-	struct ifreq ifr;
-	int s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
-
-	if (s < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_mtu = *mtu;
-	if (ioctl(s, req, &ifr) < 0)
-		rc = -errno;
-	else
-		*mtu = ifr.ifr_mtu;
-	close(s);
-	return rc;
 }
 
 /* the IPv6 MTU of the link (an RA's MTU option sets it below the
@@ -73,7 +52,7 @@ int tunnel_link_mtu(int ifindex)
 
 	if (ifindex <= 0 || !if_indextoname((unsigned)ifindex, name))
 		return -ENODEV;
-	rc = mtu_ioctl(SIOCGIFMTU, name, &mtu);
+	rc = tunnel_dev_mtu(SIOCGIFMTU, name, &mtu);
 	if (rc < 0)
 		return rc;
 	v6 = ipv6_mtu(name);
@@ -95,7 +74,7 @@ int tunnel_fit_link(struct odm_tunnel *t, int link_mtu, const char *why)
 		log_warnx("tunnel %s: %s carries %d bytes, less than IPv6's 1280 and the "
 			  "encapsulation: full-size packets will not fit", t->ifname,
 			  why ? why : "the link", link_mtu);
-	rc = mtu_ioctl(SIOCSIFMTU, t->ifname, &want);
+	rc = tunnel_dev_mtu(SIOCSIFMTU, t->ifname, &want);
 	if (rc < 0) {
 		log_warn(rc, "setting the MTU of %s to %d", t->ifname, want);
 		return rc;

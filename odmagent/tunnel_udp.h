@@ -21,8 +21,10 @@
 
 #include <stddef.h>
 
+#include "tunnel.h" /* TUNNEL_IP6IP6_OVERHEAD */
+
 #define TUDP_PORT 4191
-#define TUDP_OVERHEAD (40 + 8)   /* outer IPv6 + UDP header */
+#define TUDP_OVERHEAD (TUNNEL_IP6IP6_OVERHEAD + 8) /* and a UDP header */
 /* the kernel's limit on segments per UDP_SEGMENT send (UDP_MAX_SEGMENTS
  * of Linux 6.1) */
 #define TUDP_SEGS_MAX 64

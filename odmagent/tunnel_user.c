@@ -67,7 +67,6 @@
 
 #define BURST 64
 #define PATH_MTU 1500
-#define ENCAP_OVERHEAD 40 /* outer IPv6 header, no encapsulation limit option */
 /* one read from the device: a virtio_net_hdr and up to a 64 KiB super-packet */
 #define BUF_SIZE (TGSO_VNET_LEN + 65536 + 64)
 /* one inner packet going out: the device's MTU (1460) fits */
@@ -973,7 +972,7 @@ static int tu_open(struct odm_tunnel *t)
 	log_info("%s: %s", t->ifname, offloaded ?
 		 "TSO6 and checksum offload: super-packets cut here, segments merged on the way in" :
 		 "no offloads: one packet per read and per write");
-	t->mtu = PATH_MTU - (p->udp ? TUDP_OVERHEAD : ENCAP_OVERHEAD);
+	t->mtu = PATH_MTU - (p->udp ? TUDP_OVERHEAD : TUNNEL_IP6IP6_OVERHEAD);
 	tgro_init(&p->gro, t->mtu);
 	rc = tunnel_dev_setup(t);
 	if (rc < 0)

@@ -361,6 +361,20 @@ Test(state, mn_round_trip)
 	free(text);
 }
 
+/* s (its pool set here: 2001:db8:c4a::/64) encoded and decoded into d:
+ * the text, to free */
+static char *round_trip(struct state_anchor *s, struct state_anchor *d)
+{
+	char err[200], *text;
+
+	s->pool = A("2001:db8:c4a::");
+	s->pool_plen = 64;
+	text = state_anchor_encode(s);
+	cr_assert_not_null(text);
+	cr_assert_eq(state_anchor_decode(text, strlen(text), d, err, sizeof(err)), 0, "%s", err);
+	return text;
+}
+
 Test(state, anchor_round_trip)
 {
 	struct state_anchor_ident id = { .seq = 9, .last_ts = 123456789012345ULL };
@@ -368,17 +382,13 @@ Test(state, anchor_round_trip)
 					  .expires_ms = NOW_WALL + 300000 };
 	struct state_anchor s = { .idents = &id, .n_idents = 1, .bindings = &b, .n_bindings = 1 },
 			    d;
-	char err[200], *text;
+	char *text;
 
 	snprintf(id.nai, sizeof(id.nai), "mn1@example.org");
 	snprintf(b.nai, sizeof(b.nai), "mn1@example.org");
 	b.hoa = A("2001:db8:c4a::1");
 	b.coa = A("2001:db8:a1::10");
-	s.pool = A("2001:db8:c4a::");
-	s.pool_plen = 64;
-	text = state_anchor_encode(&s);
-	cr_assert_not_null(text);
-	cr_assert_eq(state_anchor_decode(text, strlen(text), &d, err, sizeof(err)), 0, "%s", err);
+	text = round_trip(&s, &d);
 	cr_assert_eq(d.pool_plen, 64);
 	cr_assert_eq(memcmp(&d.pool, &s.pool, 16), 0);
 	cr_assert_eq(d.n_idents, 1);
@@ -399,11 +409,7 @@ Test(state, anchor_hold_round_trips_and_is_checked)
 	struct state_anchor s = { .held = 4097 }, d;
 	char err[200], *text, *bad;
 
-	s.pool = A("2001:db8:c4a::");
-	s.pool_plen = 64;
-	text = state_anchor_encode(&s);
-	cr_assert_not_null(text);
-	cr_assert_eq(state_anchor_decode(text, strlen(text), &d, err, sizeof(err)), 0, "%s", err);
+	text = round_trip(&s, &d);
 	cr_assert_eq(d.held, 4097);
 	state_anchor_free(&d);
 	bad = subst(text, "\"held\":4097", "\"held\":0");
