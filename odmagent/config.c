@@ -63,8 +63,11 @@ static int perr(struct parse *p, const char *word, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
+	/* word NULL: the file as a whole (its size), no line to name */
 	if (p->err && p->errlen) {
-		if (p->line)
+		if (!word)
+			snprintf(p->err, p->errlen, "%s: %s", p->name, reason);
+		else if (p->line)
 			snprintf(p->err, p->errlen, "%s:%u: %.80s: %s", p->name, p->line,
 				 word, reason);
 		else
@@ -956,9 +959,9 @@ int config_parse(struct odm_config *cfg, const char *text, size_t len, const cha
 	if (err && errlen)
 		err[0] = '\0';
 	if (!text && len)
-		return perr(&p, p.name, "no text");
+		return perr(&p, NULL, "no text");
 	if (len > CONFIG_FILE_MAX)
-		return perr(&p, p.name, "file larger than %d bytes", CONFIG_FILE_MAX);
+		return perr(&p, NULL, "file larger than %d bytes", CONFIG_FILE_MAX);
 
 	for (;;) {
 		char *w[CONFIG_WORDS_MAX];

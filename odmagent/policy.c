@@ -36,7 +36,10 @@ static int perr(struct pparse *pp, const char *word, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	if (pp->err && pp->errlen)
+	/* word NULL: the file as a whole (its size), no line to name */
+	if (pp->err && pp->errlen && !word)
+		snprintf(pp->err, pp->errlen, "%s: %s", pp->name, reason);
+	else if (pp->err && pp->errlen)
 		snprintf(pp->err, pp->errlen, "%s:%u: %.80s: %s", pp->name, pp->line, word,
 			 reason);
 	return -EINVAL;
@@ -304,9 +307,9 @@ int policy_parse(struct policy *p, const char *text, size_t len, const char *nam
 	if (err && errlen)
 		err[0] = '\0';
 	if (!text && len)
-		return perr(&pp, pp.name, "no text");
+		return perr(&pp, NULL, "no text");
 	if (len > POLICY_FILE_MAX)
-		return perr(&pp, pp.name, "file larger than %d bytes", POLICY_FILE_MAX);
+		return perr(&pp, NULL, "file larger than %d bytes", POLICY_FILE_MAX);
 	for (;;) {
 		char *w[POLICY_WORDS_MAX];
 		struct linewords_bad bad;
