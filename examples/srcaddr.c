@@ -37,7 +37,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: srcaddr HOST PORT\n");
 		return 2;
 	}
-	if (type && odm_type_from_name(type) < 0)
+	if (type && odm_type_parse(type) < 0)
 		fprintf(stderr, "srcaddr: ODM_TYPE=%s is not an address type (%s, %s, %s, %s)\n",
 			type, odm_type_name(ODM_TYPE_FIXED), odm_type_name(ODM_TYPE_SESSION_LASTING),
 			odm_type_name(ODM_TYPE_NON_PERSISTENT),

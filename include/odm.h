@@ -68,6 +68,12 @@ int getsc(int sockfd, struct in6_addr *sourceAddress, sc_type *addressType);
 /* Name of a type ("fixed", "session-lasting", ...) and back; -1 if unknown */
 const char *odm_type_name(int type);
 int odm_type_from_name(const char *name);
+/*
+ * A type as a user may spell it ($ODM_TYPE, odmctl --type): its name in any
+ * case with '_' for '-', or its number 1-4; -1 if it names no type ("none"
+ * included).
+ */
+int odm_type_parse(const char *s);
 
 /*
  * Events for linked programs (odm_events(3)), for an event loop: the fd is

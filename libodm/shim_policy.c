@@ -9,30 +9,6 @@
 #include "odm.h"
 #include "shim_policy.h"
 
-int shim_policy_parse_type(const char *s)
-{
-	char name[32];
-	size_t n;
-	int t;
-
-	if (!s || !*s)
-		return -1;
-	if (s[0] >= '1' && s[0] <= '4' && s[1] == '\0')
-		return s[0] - '0';
-	/* ASCII lower case, '_' as '-', with no libc call: the first
-	 * getaddrinfo of a process runs this, where each new function costs */
-	for (n = 0; s[n]; n++) {
-		char c = s[n];
-		if (n + 1 >= sizeof(name))
-			return -1;
-		name[n] = c == '_' ? '-' : (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-	}
-	name[n] = '\0';
-	t = odm_type_from_name(name);
-	/* "none" is a name in the shared table but not a type to ask for. */
-	return t > ODM_TYPE_NONE ? t : -1;
-}
-
 int shim_policy_type(const char *env_value, int agent_default, int *env_bad)
 {
 	int t;
@@ -40,7 +16,7 @@ int shim_policy_type(const char *env_value, int agent_default, int *env_bad)
 	if (env_bad)
 		*env_bad = 0;
 	if (env_value && *env_value) {
-		t = shim_policy_parse_type(env_value);
+		t = odm_type_parse(env_value);
 		if (t > 0)
 			return t;
 		if (env_bad)

@@ -20,9 +20,6 @@
 
 #define SHIM_TYPE_ENV "ODM_TYPE"
 
-/* A type name or number -> enum odm_addr_type (never ODM_TYPE_NONE); -1 if unknown. */
-int shim_policy_parse_type(const char *s);
-
 /*
  * The type for a socket: env_value ($ODM_TYPE, may be NULL) if it parses,
  * else agent_default (a type, or <= 0 if unknown). Sets *env_bad to 1 when

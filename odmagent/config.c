@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "addrscope.h"
 #include "config.h"
 #include "linewords.h"
 #include "log.h"
@@ -360,8 +361,10 @@ static int d_address(struct parse *p, char **w)
 
 	if (parse_addr(p, w[1], &a) < 0)
 		return -EINVAL;
-	if (IN6_IS_ADDR_UNSPECIFIED(&a) || IN6_IS_ADDR_MULTICAST(&a) || IN6_IS_ADDR_LOOPBACK(&a))
-		return perr(p, w[1], "not a usable unicast address");
+	/* hosts reach it from other networks: a link-local one would do for none */
+	if (!addr_is_routable(&a))
+		return perr(p, w[1], "not a global unicast or unique local address "
+				     "(2000::/3, fc00::/7)");
 	p->cfg->address = a;
 	return 0;
 }
@@ -728,7 +731,8 @@ static int d_identity(struct parse *p, char **w)
 	memcpy(id.nai, w[1], n + 1);
 	if (strcmp(w[2], "spi") != 0)
 		return perr(p, w[2], "expected \"spi\"");
-	if (parse_u32(p, w[3], 0, UINT32_MAX, &id.spi) < 0)
+	/* RFC 4285 section 5.1: SPIs 0-255 are reserved (odmctl genkey agrees) */
+	if (parse_u32(p, w[3], 256, UINT32_MAX, &id.spi) < 0)
 		return -EINVAL;
 	if (strcmp(w[4], "key") == 0)
 		r = parse_key(p, w[5], w[5], strlen(w[5]), id.key);
@@ -908,6 +912,16 @@ static int check_role(struct parse *p, const unsigned *seen)
 		if (!pooled && seen_line(seen, "pool")) {
 			p->line = seen_line(seen, "pool");
 			return perr(p, "pool", "only mode cha and mode home hand out addresses");
+		}
+		if (pooled && seen_line(seen, "pool")) {
+			struct odm_prefix pool = { cfg->pool, cfg->pool_plen };
+			struct odm_prefix self = { cfg->address, 128 };
+
+			/* its own address would be handed out to a host */
+			if (prefixes_overlap(&pool, &self)) {
+				p->line = seen_line(seen, "address");
+				return perr(p, "address", "inside the pool it hands out");
+			}
 		}
 		if (config_serves(cfg, ODM_MODE_HOME) && cfg->pool_plen > 96) {
 			p->line = seen_line(seen, "pool");

@@ -528,8 +528,8 @@ static void handle_line(struct ctl_conn *c, const char *line, size_t len)
 	if (json_is_string(op) && !find_handler(ctl, json_string_value(op))) {
 		char m[128];
 
-		snprintf(m, sizeof(m), "op \"%.64s\" not served by this agent",
-			 json_string_value(op));
+		snprintf(m, sizeof(m), "op \"%.64s\" not served by this agent (role %s)",
+			 json_string_value(op), config_role_name(ctl->a->cfg.role));
 		send_error(c, id, "ENOSYS", m);
 		json_decref(req);
 		return;
@@ -1100,7 +1100,15 @@ int control_open(struct odm_agent *a)
 	}
 	if (a->cfg.control_gid != (gid_t)-1 && chown(path, (uid_t)-1, a->cfg.control_gid) < 0) {
 		r = -errno;
-		log_err(r, "chown %s to group %u", path, (unsigned)a->cfg.control_gid);
+		/* without CAP_CHOWN a process may give a file only a group it is in */
+		if (r == -EPERM)
+			log_err(r, "chown %s to group %u (control-group): the agent is not in "
+				   "that group and lacks CAP_CHOWN; under systemd add "
+				   "SupplementaryGroups= for it (odmagent.conf(5))",
+				path, (unsigned)a->cfg.control_gid);
+		else
+			log_err(r, "chown %s to group %u (control-group)", path,
+				(unsigned)a->cfg.control_gid);
 		goto fail_unlink;
 	}
 	/* a burst of clients waits in the kernel's queue rather than being refused */

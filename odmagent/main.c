@@ -44,7 +44,7 @@ static void on_hup(uv_signal_t *s, int signum)
 
 	(void)signum;
 	if (agent_reload(a, "SIGHUP", err, sizeof(err)) < 0)
-		log_warnx("SIGHUP: %s: configuration kept as it was, and the policy", err);
+		log_warnx("SIGHUP: %s: configuration and policy kept as they were", err);
 }
 
 static void usage(FILE *f)
@@ -85,7 +85,11 @@ static int probe_tunnel(const char *backend)
 {
 	const char *chosen;
 	char why[96];
-	int rc = tunnel_probe(backend, &chosen, why, sizeof why);
+	int rc;
+
+	/* what the trial logs is odmagent's, as odmagent(8) shows its lines */
+	odm_log_init("odmagent", ODM_LOG_INFO, 0);
+	rc = tunnel_probe(backend, &chosen, why, sizeof why);
 
 	if (rc == -ENOENT)
 		usage_error("--probe-tunnel: \"%s\" is no tunnel backend (auto, kernel, bpf or user)",

@@ -600,6 +600,18 @@ char *policy_text_insert(const struct policy *p, const char *text, size_t len, s
 			seterr(err, errlen, "rule %zu is not in the text", at);
 			return NULL;
 		}
+		/* above the comment lines right over rule at: they are its own */
+		while (b > 0) {
+			size_t pb = b - 1, w;
+
+			while (pb > 0 && text[pb - 1] != '\n')
+				pb--;
+			for (w = pb; w < b && (text[w] == ' ' || text[w] == '\t'); w++)
+				;
+			if (w >= b || text[w] != '#')
+				break;
+			b = pb;
+		}
 		return splice(text, len, b, b, line, n, err, errlen);
 	}
 	if (p->n_rules) {
@@ -620,6 +632,27 @@ char *policy_text_insert(const struct policy *p, const char *text, size_t len, s
 		return splice(text, len, e, e, joined, n + 1, err, errlen);
 	}
 	return splice(text, len, e, e, line, n, err, errlen);
+}
+
+int policy_check_rule(const char *words, int fallback_type, char *err, size_t errlen)
+{
+	static const char name[] = "new rule";
+	char line[POLICY_LINE_MAX + 2];
+	struct policy tmp;
+	size_t n;
+	int r;
+
+	n = (size_t)snprintf(line, sizeof(line), "rule %s\n", words ? words : "");
+	if (n >= sizeof(line))
+		n = sizeof(line) - 1; /* policy_parse says it is too long */
+	memset(&tmp, 0, sizeof(tmp));
+	r = policy_parse(&tmp, line, n, name, fallback_type, err, errlen);
+	policy_free(&tmp);
+	/* "new rule:1: x: ..." -> "new rule: x: ...": it has no line yet */
+	if (r < 0 && err && strncmp(err, "new rule:1: ", sizeof(name) + 3) == 0)
+		memmove(err + sizeof(name) - 1, err + sizeof(name) + 1,
+			strlen(err + sizeof(name) + 1) + 1);
+	return r;
 }
 
 char *policy_text_delete(const struct policy *p, const char *text, size_t len, size_t no,

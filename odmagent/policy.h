@@ -146,6 +146,9 @@ void policy_allow_text(unsigned allow, char *buf, size_t cap);
  * the text if there is no rule). Delete: the line of rule number no.
  * The caller parses the result before using it.
  */
+/* The rule "rule WORDS" parsed alone: 0, or -EINVAL with err saying
+ * "new rule: WORD: why" (it has no line in the file yet). */
+int policy_check_rule(const char *words, int fallback_type, char *err, size_t errlen);
 char *policy_text_insert(const struct policy *p, const char *text, size_t len, size_t at,
 			 const char *words, char *err, size_t errlen);
 char *policy_text_delete(const struct policy *p, const char *text, size_t len, size_t no,

@@ -70,7 +70,7 @@ int policy_state_load(const struct odm_config *cfg, struct policy_state **out, c
 	}
 	rc = statefile_open(&ps->sf, dir, slash + 1);
 	if (rc < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+		snprintf(err, errlen, "policy-file %s: %s", path, strerror(-rc));
 		policy_state_free(ps);
 		return rc;
 	}
@@ -79,7 +79,7 @@ int policy_state_load(const struct odm_config *cfg, struct policy_state **out, c
 	 * would replace a symbolic link rather than what it points to */
 	rc = statefile_read(&ps->sf, &ps->text, &ps->len);
 	if (rc < 0) {
-		snprintf(err, errlen, "%s: %s", path, statefile_strerror(rc));
+		snprintf(err, errlen, "policy-file %s: %s", path, statefile_strerror(rc));
 		policy_state_free(ps);
 		return rc;
 	}
@@ -235,8 +235,8 @@ static void on_reload(struct odm_agent *a, struct control_req *r, const json_t *
 	if (root_only(r, "reload the agent") < 0)
 		return;
 	if (agent_reload(a, "reload", err, sizeof(err)) < 0) {
-		log_warnx("reload: %s: configuration kept as it was, and the policy", err);
-		control_reply_error(r, "EINVAL", "%s: configuration kept as it was, and the policy",
+		log_warnx("reload: %s: configuration and policy kept as they were", err);
+		control_reply_error(r, "EINVAL", "%s: configuration and policy kept as they were",
 				    err);
 		return;
 	}
@@ -372,6 +372,11 @@ static void on_add(struct odm_agent *a, struct control_req *r, const json_t *req
 	if (at < 0 || (size_t)at > ps->pol.n_rules + 1) {
 		control_reply_error(r, "EINVAL", "field \"at\": no rule %lld (the policy has %zu)",
 				    (long long)at, ps->pol.n_rules);
+		return;
+	}
+	/* alone first: its error names the new rule, not the line it would take */
+	if (words && *words && policy_check_rule(words, a->cfg.default_type, err, sizeof(err)) < 0) {
+		control_reply_error(r, "EINVAL", "%s", err);
 		return;
 	}
 	text = policy_text_insert(&ps->pol, ps->text, ps->len, (size_t)at, words, err,

@@ -136,7 +136,10 @@ static int fail(struct dec *d, const char *key, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	if (d->err && d->errlen)
+	/* the document as a whole (it is not JSON): no key to name */
+	if (d->err && d->errlen && !*d->where && !*key)
+		snprintf(d->err, d->errlen, "%s", why);
+	else if (d->err && d->errlen)
 		snprintf(d->err, d->errlen, "%s%s%s: %s", d->where, *d->where ? "." : "", key,
 			 why);
 	return -EINVAL;

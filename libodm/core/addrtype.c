@@ -28,3 +28,27 @@ int odm_type_from_name(const char *name)
 			return (int)i;
 	return -1;
 }
+
+int odm_type_parse(const char *s)
+{
+	char name[32];
+	size_t n;
+	int t;
+
+	if (!s || !*s)
+		return -1;
+	if (s[0] >= '1' && s[0] <= '4' && s[1] == '\0')
+		return s[0] - '0';
+	/* ASCII lower case, '_' as '-', with no libc call: the shim's first
+	 * getaddrinfo of a process runs this, where each new function costs */
+	for (n = 0; s[n]; n++) {
+		char c = s[n];
+		if (n + 1 >= sizeof(name))
+			return -1;
+		name[n] = c == '_' ? '-' : (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+	}
+	name[n] = '\0';
+	t = odm_type_from_name(name);
+	/* "none" is a name in the table but not a type to ask for */
+	return t > ODM_TYPE_NONE ? t : -1;
+}

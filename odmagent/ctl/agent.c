@@ -170,11 +170,12 @@ int cmd_lease(const struct ctl_opts *o, int argc, char **argv)
 	}
 	if (!type || !dst)
 		return ctl_usage_of("lease");
-	if (odm_type_from_name(type) <= 0) {
+	if (odm_type_parse(type) < 0) {
 		ctl_errx("lease: unknown address type \"%s\" (fixed, session-lasting, "
-			 "non-persistent, graceful-replacement)", type);
+			 "non-persistent, graceful-replacement, or 1-4)", type);
 		return CTL_EXIT_ERR;
 	}
+	type = odm_type_name(odm_type_parse(type)); /* as the agent spells it */
 	if (check_addr("lease: DST", dst) || (cha && check_addr("lease: --cha", cha)))
 		return CTL_EXIT_ERR;
 	if (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0) {

@@ -183,11 +183,13 @@ static int parse(const char *cmd, int argc, char **argv, struct enable_args *e)
 		ctl_errx("%s: \"%s\" is not a service name", cmd, e->service);
 		return CTL_EXIT_ERR;
 	}
-	if (e->type && odm_type_from_name(e->type) <= 0) {
+	if (e->type && odm_type_parse(e->type) < 0) {
 		ctl_errx("%s: unknown address type \"%s\" (fixed, session-lasting, "
-			 "non-persistent, graceful-replacement)", cmd, e->type);
+			 "non-persistent, graceful-replacement, or 1-4)", cmd, e->type);
 		return CTL_EXIT_ERR;
 	}
+	if (e->type)
+		e->type = odm_type_name(odm_type_parse(e->type));
 	if (e->root && e->root[0] != '/') {
 		ctl_errx("%s: --root \"%s\" is not an absolute path", cmd, e->root);
 		return CTL_EXIT_ERR;

@@ -140,7 +140,7 @@ int cmd_monitor(const struct ctl_opts *o, int argc, char **argv)
 	catch_signals();
 	fd = ipc_connect(path, MON_HELLO_MS);
 	if (fd < 0) {
-		ctl_errx("cannot connect to %s: %s", path, strerror(-fd));
+		ctl_connect_err(path, fd);
 		return CTL_EXIT_ERR;
 	}
 	req = json_pack("{s:s}", "op", "monitor");

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -167,6 +168,22 @@ void ctl_errx(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+void ctl_connect_err(const char *path, int err)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
+		ctl_errx("cannot connect to %s: not a socket (%s); the agent's is its "
+			 "\"control\" (odmagent.conf(5))", path,
+			 S_ISDIR(st.st_mode) ? "a directory" :
+			 S_ISREG(st.st_mode) ? "a regular file" : "not a socket file");
+	else if (err == -ECONNREFUSED)
+		ctl_errx("cannot connect to %s: %s (no agent listens there: one that was "
+			 "killed leaves its socket behind)", path, strerror(-err));
+	else
+		ctl_errx("cannot connect to %s: %s", path, strerror(-err));
+}
+
 int ctl_request(const struct ctl_opts *o, json_t *req, json_t **resp)
 {
 	const char *path = o->socket ? o->socket : ipc_socket_path();
@@ -184,7 +201,7 @@ int ctl_request(const struct ctl_opts *o, json_t *req, json_t **resp)
 	}
 	fd = ipc_connect(path, CTL_TIMEOUT_MS);
 	if (fd < 0) {
-		ctl_errx("cannot connect to %s: %s", path, strerror(-fd));
+		ctl_connect_err(path, fd);
 		return CTL_EXIT_ERR;
 	}
 	r = ipc_call(fd, req, resp, CTL_TIMEOUT_MS);

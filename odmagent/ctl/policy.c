@@ -200,10 +200,15 @@ static int p_add(const struct ctl_opts *o, int argc, char **argv)
 	int i = 1, r;
 
 	if (i < argc && strcmp(argv[i], "--at") == 0) {
-		if (i + 1 >= argc || (at = number(argv[i + 1], 65535)) < 1) {
-			ctl_errx("policy add: --at needs a rule number, not \"%s\"",
-				 i + 1 < argc ? argv[i + 1] : "");
+		if (i + 1 >= argc) {
+			ctl_errx("policy add: option \"--at\" needs an argument");
 			return sub_usage(&subs[1]);
+		}
+		if ((at = number(argv[i + 1], 65535)) < 1) {
+			/* a bad value, not a usage error (odmctl(8) EXIT STATUS) */
+			ctl_errx("policy add: --at needs a rule number 1..65535, not \"%s\"",
+				 argv[i + 1]);
+			return CTL_EXIT_ERR;
 		}
 		i += 2;
 	}
@@ -247,8 +252,11 @@ static int p_del(const struct ctl_opts *o, int argc, char **argv)
 			ctl_errx("policy del: no rule number given");
 		else if (argc > 2)
 			ctl_errx("policy del: unexpected argument \"%s\"", argv[2]);
-		else
-			ctl_errx("policy del: not a rule number: \"%s\"", argv[1]);
+		else {
+			/* a bad value, not a usage error (odmctl(8) EXIT STATUS) */
+			ctl_errx("policy del: not a rule number 1..65535: \"%s\"", argv[1]);
+			return CTL_EXIT_ERR;
+		}
 		return sub_usage(&subs[2]);
 	}
 	if ((r = call(o, json_pack("{s:s, s:I}", "op", "policy-del", "rule", (json_int_t)no),
@@ -294,13 +302,18 @@ static int p_test(const struct ctl_opts *o, int argc, char **argv)
 				/* (uid_t)-1 is "no uid" to the kernel: never a user */
 				ctl_errx("policy test: %s: not a number 0..4294967294: \"%s\"",
 					 opt, val);
-				goto usage;
+				goto bad; /* a bad value, not a usage error (odmctl(8)) */
 			}
 			json_object_set_new(req, opt + 2, json_integer(n));
 			have_uid |= opt[2] == 'u';
-		} else if (strcmp(opt, "--type") == 0 && odm_type_from_name(val) <= 0) {
-			ctl_errx("policy test: --type: unknown address type \"%s\"", val);
-			goto usage;
+		} else if (strcmp(opt, "--type") == 0) {
+			if (odm_type_parse(val) < 0) {
+				ctl_errx("policy test: --type: unknown address type \"%s\" (fixed, "
+					 "session-lasting, non-persistent, graceful-replacement, "
+					 "or 1-4)", val);
+				goto bad;
+			}
+			json_object_set_new(req, "type", json_string(odm_type_name(odm_type_parse(val))));
 		} else {
 			json_object_set_new(req, opt + 2, json_string(val));
 		}
@@ -317,6 +330,9 @@ static int p_test(const struct ctl_opts *o, int argc, char **argv)
 usage:
 	json_decref(req);
 	return sub_usage(&subs[3]);
+bad:
+	json_decref(req);
+	return CTL_EXIT_ERR;
 }
 
 int cmd_reload(const struct ctl_opts *o, int argc, char **argv)

@@ -80,24 +80,38 @@ static int preload_has(const char *list, const char *lib)
 
 #define PROBE_TIMEOUT_MS 1000
 
+/* What command gets without an agent (odm(7) ENVIRONMENT): a program run
+ * with a type that needs a lease gets errors, never a quiet plain address. */
+static void outcome(char *buf, size_t len, const char *prog)
+{
+	int t = odm_type_parse(getenv("ODM_TYPE"));
+
+	if (t > 0 && t != ODM_TYPE_NON_PERSISTENT)
+		snprintf(buf, len, "%s's connects that need a %s address fail with "
+				   "EADDRNOTAVAIL", prog, odm_type_name(t));
+	else
+		snprintf(buf, len, "%s gets plain addresses", prog);
+}
+
 static void warn_unreachable(const struct ctl_opts *o, const char *prog)
 {
 	const char *path = o->socket ? o->socket : ipc_socket_path();
 	int fd = ipc_connect(path, PROBE_TIMEOUT_MS);
+	char what[320];
 
 	if (fd >= 0) {
 		close(fd);
 		return;
 	}
+	outcome(what, sizeof(what), prog);
 	if (fd == -EACCES || fd == -EPERM)
 		fprintf(stderr, "%s: run: warning: uid %u cannot reach the agent's control "
 				"socket %s: %s (its group is control-group in odmagent.conf(5)); "
-				"%s gets plain addresses\n",
-			ctl_prog, (unsigned)geteuid(), path, strerror(-fd), prog);
+				"%s\n",
+			ctl_prog, (unsigned)geteuid(), path, strerror(-fd), what);
 	else
-		fprintf(stderr, "%s: run: warning: no agent at %s: %s; %s gets plain "
-				"addresses\n",
-			ctl_prog, path, strerror(-fd), prog);
+		fprintf(stderr, "%s: run: warning: no agent at %s: %s; %s\n", ctl_prog, path,
+			strerror(-fd), what);
 }
 
 /* The file execvp(3) will run for cmd: cmd itself when it has a slash, else
@@ -226,13 +240,17 @@ int cmd_run(const struct ctl_opts *o, int argc, char **argv)
 		}
 		break; /* the command, without a "--" */
 	}
-	if (i >= argc)
+	if (i >= argc) {
+		ctl_errx("run: no command given");
 		return ctl_usage_of("run");
-	if (type && odm_type_from_name(type) <= 0) {
+	}
+	if (type && odm_type_parse(type) < 0) {
 		ctl_errx("run: unknown address type \"%s\" (fixed, session-lasting, "
-			 "non-persistent, graceful-replacement)", type);
+			 "non-persistent, graceful-replacement, or 1-4)", type);
 		return CTL_EXIT_ERR;
 	}
+	if (type)
+		type = odm_type_name(odm_type_parse(type));
 	if (ctl_find_libodm(lib, sizeof(lib)) < 0)
 		return CTL_EXIT_ERR;
 

@@ -86,13 +86,20 @@ expect 2 "odmctl policy frob" "$CTL" policy frob
 has err "unknown subcommand \"frob\"" "the unknown policy subcommand is named"
 expect 2 "odmctl policy test without --uid" "$CTL" policy test --exe /bin/true
 has err "--uid is needed" "policy test says what it needs"
-expect 2 "odmctl policy test --uid x" "$CTL" policy test --uid x
+# a bad value is exit 1, a usage error 2 (odmctl(8) EXIT STATUS)
+expect 1 "odmctl policy test --uid x" "$CTL" policy test --uid x
 has err "not a number 0..4294967294: \"x\"" "policy test names the bad uid"
-expect 2 "odmctl policy test --uid 4294967295" "$CTL" policy test --uid 4294967295
+expect 1 "odmctl policy test --uid 4294967295" "$CTL" policy test --uid 4294967295
 has err "not a number 0..4294967294: \"4294967295\"" "policy test says the range"
-expect 2 "odmctl policy test --type mobile" "$CTL" policy test --uid 0 --type mobile
+expect 1 "odmctl policy test --type mobile" "$CTL" policy test --uid 0 --type mobile
+has err '"mobile"' "policy test names the bad type"
+expect 2 "odmctl policy test --type without its value" "$CTL" policy test --uid 0 --type
 expect 2 "odmctl policy del without a number" "$CTL" policy del
-expect 2 "odmctl policy del 0" "$CTL" policy del 0
+expect 1 "odmctl policy del 0" "$CTL" policy del 0
+has err 'not a rule number 1..65535: "0"' "policy del names the bad number"
+expect 1 "odmctl policy add --at x" "$CTL" policy add --at x uid 0 allow all
+has err 'not "x"' "policy add names the bad --at"
+expect 2 "odmctl policy add --at without its value" "$CTL" policy add --at
 expect 2 "odmctl policy add without a rule" "$CTL" policy add --at 1
 expect 2 "odmctl policy show extra" "$CTL" policy show extra
 expect 2 "odmctl reload extra" "$CTL" reload extra
@@ -109,6 +116,19 @@ has out "--help" "PROGRAM got its --help"
 expect 0 "odmctl run PROGRAM --help runs PROGRAM" \
 	env ODM_LIBODM="$B/libodm.so" "$CTL" -s "$TMP/none.sock" run /bin/echo -h
 has out "-h" "PROGRAM got its -h"
+# --type takes ODM_TYPE's spellings (odm(7)) and passes the type's name
+expect 0 "odmctl run --type Session_Lasting" \
+	env ODM_LIBODM="$B/libodm.so" "$CTL" -s "$TMP/none.sock" run --type Session_Lasting -- \
+	/bin/sh -c 'echo "type=$ODM_TYPE"'
+has out "type=session-lasting" "run --type Session_Lasting sets ODM_TYPE=session-lasting"
+has err "EADDRNOTAVAIL" "run with a type and no agent warns of the errors, not of plain addresses"
+expect 0 "odmctl run --type 3" \
+	env ODM_LIBODM="$B/libodm.so" "$CTL" -s "$TMP/none.sock" run --type 3 -- \
+	/bin/sh -c 'echo "type=$ODM_TYPE"'
+has out "type=non-persistent" "run --type 3 sets ODM_TYPE=non-persistent"
+has err "gets plain addresses" "run of a non-persistent program with no agent: plain addresses"
+expect 2 "odmctl run without a command" "$CTL" run
+has err "no command given" "run without a command says so"
 
 # ---------------------------------------------------------------- usage errors: exit 2, name the word
 usage_err() { # WORD DESC CMD...
@@ -149,7 +169,7 @@ expect 2 "lease without a destination" "$CTL" lease session-lasting
 
 # ---------------------------------------------------------------- bad values: exit 1
 # odmagent -n checks the policy file the configuration names (odm-policy(5))
-printf 'role mn\nidentity mn@example.test spi 1 key %s\npolicy-file %s\n' \
+printf 'role mn\nidentity mn@example.test spi 256 key %s\npolicy-file %s\n' \
 	00112233445566778899aabbccddeeff "$TMP/policy" >"$TMP/mn.conf"
 printf 'quota 2\nrule exe /usr/bin/curl default session-lasting\n' >"$TMP/policy"
 expect 0 "odmagent -n with a good policy file" "$AGENT" -n -f "$TMP/mn.conf"
@@ -177,6 +197,14 @@ for c in status hello leases monitor "lease session-lasting 2001:db8::1" "releas
 	# shellcheck disable=SC2086
 	expect 1 "-j $c with no agent" "$CTL" -j -s "$TMP/none.sock" $c
 done
+# -s naming something that is no socket, or a socket nobody listens on
+expect 1 "status with -s naming a directory" "$CTL" -s "$TMP" status
+has err "cannot connect to $TMP: not a socket (a directory)" "a directory given to -s is named so"
+expect 1 "monitor with -s naming a regular file" "$CTL" -s "$TMP/mn.conf" monitor
+has err "not a socket (a regular file)" "a regular file given to -s is named so"
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$TMP/dead.sock"
+expect 1 "status on a socket nobody listens on" "$CTL" -s "$TMP/dead.sock" status
+has err "no agent listens there" "a dead socket is named so"
 
 # ---------------------------------------------------------------- an agent that answers
 SOCK=$TMP/agent.sock

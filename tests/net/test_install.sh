@@ -220,6 +220,11 @@ check "completion of lease's TYPE" \
 	test "$(complete_words lease '')" = "fixed graceful-replacement non-persistent session-lasting"
 check "completion of run --type s" test "$(complete_words run --type s)" = "session-lasting"
 check "completion of lease --proto" test "$(complete_words lease 2001:db8::1 --proto '')" = "tcp udp"
+check "completion of policy's subcommands" test "$(complete_words policy '')" = "add del show test"
+check "completion of policy test's options" \
+	test "$(complete_words policy test -)" = "--exe --gid --type --uid"
+check "completion of policy test --type s" \
+	test "$(complete_words policy test --uid 0 --type s)" = "session-lasting"
 
 # ---------------------------------------------------------------- 7. again, uninstall
 echo "# edited by the operator" >>"$D/etc/odm/odmagent.conf"

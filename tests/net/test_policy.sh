@@ -178,6 +178,12 @@ RC=0
 odm_as 65534 "$ODM_BUILD/odmctl" -s "$MN_SOCK" policy add uid 65534 allow all 2>"$ODM_DIR/eperm.err" || RC=$?
 check "policy add as nobody fails (exit $RC)" test "$RC" -eq 1
 check "with EPERM" grep -q 'EPERM: only root may change the policy' "$ODM_DIR/eperm.err"
+RC=0
+"$ODM_BUILD/odmctl" -s "$MN_SOCK" policy add uid x 2>"$ODM_DIR/badrule.err" || RC=$?
+check "policy add of a bad rule fails (exit $RC)" test "$RC" -eq 1
+check "its error names the new rule, not a line of the file" \
+	grep -q 'EINVAL: new rule: x: expected a number' "$ODM_DIR/badrule.err"
+check "and the file is unchanged" cmp "$ODM_POLICY_FILE" "$POLDIR/original"
 odm_ctl mn policy add --at 1 exe '/usr/bin/python3*' default session-lasting
 check "policy add wrote the rule before rule 1, keeping the comment" \
 	diff <(printf '%s\n' "rule exe /usr/bin/python3* default session-lasting") \
@@ -228,7 +234,7 @@ check "odmctl reload of a bad policy fails (exit $RC)" test "$RC" -eq 1
 check "and says where and why" grep -qF "$ODM_POLICY_FILE:9: curl: expected an absolute path" \
 	"$ODM_DIR/reload.err"
 check "the agent logged it kept the old policy" \
-	grep -q 'reload: .*odm.policy:9: curl: .*configuration kept as it was, and the policy' "$MN_AGENT_LOG"
+	grep -q 'reload: .*odm.policy:9: curl: .*configuration and policy kept as they were' "$MN_AGENT_LOG"
 check "the policy in force still has 3 rules" \
 	test "$(odm_ctl mn -j policy show | json 'len(j["rules"])')" = 3
 # SIGHUP: back to Session-lasting for curl

@@ -174,7 +174,7 @@ check "c: a new lease works with the new key on both sides" in_prefix "${RUN_OUT
 cp "$ODM_DIR/mn.conf" "$ODM_DIR/mn.conf.good"
 echo "no-such-directive 1" >>"$ODM_DIR/mn.conf"
 kill -HUP "$MN_AGENT_PID"
-kept() { grep -q 'SIGHUP: .*configuration kept as it was' "$MN_AGENT_LOG"; }
+kept() { grep -q 'SIGHUP: .*configuration and policy kept as they were' "$MN_AGENT_LOG"; }
 check "c: a broken configuration is refused on SIGHUP and the old one kept" wait_for 3 kept
 check "c: the host agent still runs" kill -0 "$MN_AGENT_PID"
 mv "$ODM_DIR/mn.conf.good" "$ODM_DIR/mn.conf"

@@ -249,7 +249,7 @@ Test(config, unknown_directive)
 Test(config, missing_argument)
 {
 	fails("role\n" MN_ID, "t.conf:1: role: missing argument");
-	fails(MN_ID "identity x@y spi 1 key\n", "t.conf:2: identity: missing argument");
+	fails(MN_ID "identity x@y spi 256 key\n", "t.conf:2: identity: missing argument");
 }
 
 Test(config, extra_argument)
@@ -276,8 +276,13 @@ Test(config, bad_address)
 {
 	fails("role anchor\naddress 2001:db8::g\n", "t.conf:2: 2001:db8::g: not an IPv6 address");
 	fails("role anchor\naddress 192.0.2.1\n", "t.conf:2: 192.0.2.1: not an IPv6 address");
-	fails("role anchor\naddress ::\n", "t.conf:2: ::: not a usable unicast address");
-	fails("role anchor\naddress ff02::1\n", "t.conf:2: ff02::1: not a usable");
+	fails("role anchor\naddress ::\n", "t.conf:2: ::: not a global unicast or unique local");
+	fails("role anchor\naddress ff02::1\n", "t.conf:2: ff02::1: not a global unicast");
+	fails("role anchor\naddress fe80::1\n", "t.conf:2: fe80::1: not a global unicast");
+	fails("role anchor\naddress ::1\n", "t.conf:2: ::1: not a global unicast");
+	fails("role anchor\nmode cha\naddress 2001:db8:ca::10\npool 2001:db8:ca::/64\n"
+	      "identity a@b spi 300 key " KEY "\n",
+	      "t.conf:3: address: inside the pool it hands out");
 }
 
 Test(config, bad_prefix)
@@ -304,6 +309,9 @@ Test(config, bad_number)
 	fails("role anchor\nmax-lifetime 300000\n", "t.conf:2: 300000: number out of range");
 	fails("role anchor\nmax-bindings 0\n", "t.conf:2: 0: number out of range");
 	fails("identity a@b spi 4294967296 key " KEY "\n", "t.conf:1: 4294967296: number out");
+	/* RFC 4285 section 5.1 reserves SPIs 0-255 */
+	fails("identity a@b spi 255 key " KEY "\n", "t.conf:1: 255: number out of range 256..4294967295");
+	fails("identity a@b spi 0 key " KEY "\n", "t.conf:1: 0: number out of range 256..4294967295");
 }
 
 Test(config, bad_key)
@@ -325,7 +333,7 @@ Test(config, role_validation)
 	      "t.conf:1: address: required for role anchor");
 	fails("role anchor\naddress 2001:db8::1\nidentity a@b spi 300 key " KEY "\n",
 	      "t.conf:1: pool: required for role anchor");
-	fails("role anchor\naddress 2001:db8::1\npool 2001:db8::/64\n",
+	fails("role anchor\naddress 2001:db8::1\npool 2001:db8:1::/64\n",
 	      "t.conf:1: identity: role anchor needs at least one");
 	/* directives of the other role */
 	fails(MN_ID "pool 2001:db8::/64\n", "t.conf:2: pool: not valid for role mn");

@@ -340,6 +340,9 @@ Test(control, unknown_op)
 	json_t *r = call(fd, "lease"); /* in the schema, not served here */
 
 	cr_assert_str_eq(code(r), "ENOSYS");
+	/* the message names the role that does not serve it */
+	cr_assert(strstr(json_string_value(json_object_get(r, "message")), "(role "),
+		  "%s", json_string_value(json_object_get(r, "message")));
 	json_decref(r);
 	r = call(fd, "frobnicate"); /* not in the schema at all */
 	cr_assert_str_eq(code(r), "ENOSYS");

@@ -387,6 +387,53 @@ Test(policy, text_edits_keep_everything_else)
 	cr_assert(strstr(err, "control character"), "%s", err);
 }
 
+/* A rule's own comment lines stay over it when a rule is put before it. */
+Test(policy, text_insert_above_the_comment_of_the_rule)
+{
+	static const char commented[] = "quota 4\n"
+					"\n"
+					"# ssh sessions survive moves.\n"
+					"  # (both lines are the rule's)\n"
+					"rule exe /usr/bin/ssh default session-lasting\n"
+					"rule uid 0 allow all\n";
+	char *t;
+
+	cr_assert_eq(parse(commented, ODM_TYPE_NON_PERSISTENT), 0, "%s", err);
+	t = policy_text_insert(&P, commented, strlen(commented), 1, "uid 5", err, sizeof(err));
+	cr_assert_not_null(t, "%s", err);
+	cr_assert_str_eq(t, "quota 4\n"
+			    "\n"
+			    "rule uid 5\n"
+			    "# ssh sessions survive moves.\n"
+			    "  # (both lines are the rule's)\n"
+			    "rule exe /usr/bin/ssh default session-lasting\n"
+			    "rule uid 0 allow all\n");
+	free(t);
+	/* no comment over rule 2: right before it */
+	t = policy_text_insert(&P, commented, strlen(commented), 2, "uid 6", err, sizeof(err));
+	cr_assert_not_null(t, "%s", err);
+	cr_assert(strstr(t, "session-lasting\nrule uid 6\nrule uid 0 allow all\n"), "%s", t);
+	free(t);
+	/* a comment at the very top of the file goes with the first rule too */
+	cr_assert_eq(parse("# top\nrule uid 1\n", ODM_TYPE_NON_PERSISTENT), 0, "%s", err);
+	t = policy_text_insert(&P, "# top\nrule uid 1\n", 17, 1, "uid 2", err, sizeof(err));
+	cr_assert_not_null(t, "%s", err);
+	cr_assert_str_eq(t, "rule uid 2\n# top\nrule uid 1\n");
+	free(t);
+}
+
+/* The new rule's error names it, not a line of the file it is not in yet. */
+Test(policy, check_rule_alone)
+{
+	cr_assert_eq(policy_check_rule("uid 1000 allow all", ODM_TYPE_NON_PERSISTENT, err,
+				       sizeof(err)), 0, "%s", err);
+	cr_assert_eq(policy_check_rule("uid x", ODM_TYPE_NON_PERSISTENT, err, sizeof(err)),
+		     -EINVAL);
+	cr_assert_str_eq(err, "new rule: x: expected a number from 0 to 4294967294");
+	cr_assert_eq(policy_check_rule("", ODM_TYPE_NON_PERSISTENT, err, sizeof(err)), -EINVAL);
+	cr_assert(strncmp(err, "new rule: ", 10) == 0, "%s", err);
+}
+
 Test(policy, text_insert_without_rules_or_final_newline)
 {
 	char *t;

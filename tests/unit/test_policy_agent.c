@@ -88,6 +88,8 @@ Test(policy_agent, errors_name_the_file_and_line)
 	snprintf(cfg.policy_file, sizeof(cfg.policy_file), "%s/missing", dir);
 	cr_assert_eq(policy_state_load(&cfg, &ps, err, sizeof(err)), -ENOENT);
 	cr_assert(strstr(err, "/missing: No such file or directory"), "%s", err);
+	/* the directive is named: the operator knows where the path came from */
+	cr_assert_eq(strncmp(err, "policy-file /", 13), 0, "%s", err);
 	/* a file in a directory that is not there: refused, the directory not made */
 	{
 		char sub[160];

@@ -14,27 +14,27 @@
 
 Test(shim_policy, parse_type_names)
 {
-	cr_assert_eq(shim_policy_parse_type("session-lasting"), ODM_TYPE_SESSION_LASTING);
-	cr_assert_eq(shim_policy_parse_type("SESSION_LASTING"), ODM_TYPE_SESSION_LASTING);
-	cr_assert_eq(shim_policy_parse_type("Session-Lasting"), ODM_TYPE_SESSION_LASTING);
-	cr_assert_eq(shim_policy_parse_type("fixed"), ODM_TYPE_FIXED);
-	cr_assert_eq(shim_policy_parse_type("non-persistent"), ODM_TYPE_NON_PERSISTENT);
-	cr_assert_eq(shim_policy_parse_type("graceful-replacement"),
+	cr_assert_eq(odm_type_parse("session-lasting"), ODM_TYPE_SESSION_LASTING);
+	cr_assert_eq(odm_type_parse("SESSION_LASTING"), ODM_TYPE_SESSION_LASTING);
+	cr_assert_eq(odm_type_parse("Session-Lasting"), ODM_TYPE_SESSION_LASTING);
+	cr_assert_eq(odm_type_parse("fixed"), ODM_TYPE_FIXED);
+	cr_assert_eq(odm_type_parse("non-persistent"), ODM_TYPE_NON_PERSISTENT);
+	cr_assert_eq(odm_type_parse("graceful-replacement"),
 		     ODM_TYPE_GRACEFUL_REPLACEMENT);
-	cr_assert_eq(shim_policy_parse_type("2"), ODM_TYPE_SESSION_LASTING);
-	cr_assert_eq(shim_policy_parse_type("4"), ODM_TYPE_GRACEFUL_REPLACEMENT);
+	cr_assert_eq(odm_type_parse("2"), ODM_TYPE_SESSION_LASTING);
+	cr_assert_eq(odm_type_parse("4"), ODM_TYPE_GRACEFUL_REPLACEMENT);
 }
 
 Test(shim_policy, parse_type_rejects)
 {
-	cr_assert_eq(shim_policy_parse_type(NULL), -1);
-	cr_assert_eq(shim_policy_parse_type(""), -1);
-	cr_assert_eq(shim_policy_parse_type("none"), -1, "none is no type to ask for");
-	cr_assert_eq(shim_policy_parse_type("0"), -1);
-	cr_assert_eq(shim_policy_parse_type("5"), -1);
-	cr_assert_eq(shim_policy_parse_type("22"), -1);
-	cr_assert_eq(shim_policy_parse_type("session lasting"), -1);
-	cr_assert_eq(shim_policy_parse_type("session-lasting-and-then-some-more-text"), -1);
+	cr_assert_eq(odm_type_parse(NULL), -1);
+	cr_assert_eq(odm_type_parse(""), -1);
+	cr_assert_eq(odm_type_parse("none"), -1, "none is no type to ask for");
+	cr_assert_eq(odm_type_parse("0"), -1);
+	cr_assert_eq(odm_type_parse("5"), -1);
+	cr_assert_eq(odm_type_parse("22"), -1);
+	cr_assert_eq(odm_type_parse("session lasting"), -1);
+	cr_assert_eq(odm_type_parse("session-lasting-and-then-some-more-text"), -1);
 }
 
 Test(shim_policy, env_wins_then_agent_default)
