@@ -30,10 +30,20 @@ static void holder_pid(int fd, char *out, size_t size)
 	out[i] = '\0';
 }
 
+/* 1 if the file says its last holder stopped cleanly */
+static int says_stopped(int fd)
+{
+	char buf[sizeof(AGENTLOCK_STOPPED)];
+	ssize_t n = pread(fd, buf, sizeof(buf), 0);
+
+	return n == (ssize_t)sizeof(AGENTLOCK_STOPPED) - 1 &&
+	       memcmp(buf, AGENTLOCK_STOPPED, (size_t)n) == 0;
+}
+
 int agentlock_take(const char *dir, int *unclean, char *err, size_t errlen)
 {
 	char path[4096], pid[24], line[24];
-	int fd, r, n;
+	int fd, r, n, made = 1;
 
 	*unclean = 0;
 	if (!dir || !*dir) {
@@ -49,7 +59,12 @@ int agentlock_take(const char *dir, int *unclean, char *err, size_t errlen)
 		snprintf(err, errlen, "state-dir %s: %s", dir, strerror(-r));
 		return r;
 	}
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* made here, or there before (then it must say how its holder stopped) */
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 && errno == EEXIST) {
+		made = 0;
+		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	}
 	if (fd < 0) {
 		r = -errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(-r));
@@ -69,16 +84,25 @@ int agentlock_take(const char *dir, int *unclean, char *err, size_t errlen)
 		close(fd);
 		return r;
 	}
-	/* ours now: a pid left in it is a run that did not stop cleanly; say
-	 * who holds it (a failure here costs only the pid in another agent's
-	 * message, and the next run's notice of a crash) */
-	holder_pid(fd, pid, sizeof(pid));
-	*unclean = pid[0] != '\0';
+	/* ours now: a file that was there and does not say "stopped" is a run
+	 * that did not stop cleanly (its pid, or none: it could not write it) */
+	*unclean = !made && !says_stopped(fd);
 	n = snprintf(line, sizeof(line), "%ld\n", (long)getpid());
-	/* written before cut to length: a failed write leaves the last pid,
-	 * not an empty file that would hide this run's crash */
-	if (pwrite(fd, line, (size_t)n, 0) == n)
+	/* over the mark, in place (agentlock.h): written before cut to length */
+	r = (int)pwrite(fd, line, (size_t)n, 0);
+	if (r == n) {
 		(void)!ftruncate(fd, n);
+	} else {
+		r = r < 0 ? -errno : -ENOSPC;
+		/* no "stopped" may stay: an empty file marks this run unclean too */
+		if (ftruncate(fd, 0) < 0)
+			log_warn(-errno, "%s: cannot record the pid (%s) nor empty the file: "
+					 "a crash of this run will not be noticed by the next one",
+				 path, strerror(-r));
+		else
+			log_warn(r, "%s: cannot record the pid; the next run will take this one "
+				    "for a crashed one", path);
+	}
 	return fd;
 }
 
@@ -86,7 +110,10 @@ void agentlock_release(int fd, int clean)
 {
 	if (fd < 0)
 		return;
-	if (clean && ftruncate(fd, 0) < 0)
-		log_warn(-errno, "emptying %s", AGENTLOCK_FILE);
+	/* over the pid, in place, so the file keeps its block (agentlock.h) */
+	if (clean && (pwrite(fd, AGENTLOCK_STOPPED, sizeof(AGENTLOCK_STOPPED) - 1, 0) !=
+			      (ssize_t)sizeof(AGENTLOCK_STOPPED) - 1 ||
+		      ftruncate(fd, sizeof(AGENTLOCK_STOPPED) - 1) < 0))
+		log_warn(-errno, "marking %s stopped", AGENTLOCK_FILE);
 	close(fd);
 }

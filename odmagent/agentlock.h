@@ -10,9 +10,14 @@
  * life. The kernel drops it when the process ends, however it ends (kill -9
  * too), so an agent started again never waits for it. The file holds the
  * holder's pid, for the message that names it, until the holder stops
- * cleanly and empties it: a pid found there when the lock is taken means
- * the last run was killed or crashed (an anchor then holds back addresses
- * it may have handed out without saving, anchor.h).
+ * cleanly and writes AGENTLOCK_STOPPED over it: anything else found there
+ * when the lock is taken (a pid, or nothing in a file that was there)
+ * means the last run was killed or crashed, or could not even record its
+ * pid (an anchor then holds back addresses it may have handed out without
+ * saving, anchor.h). The mark is written over the pid, never after an
+ * emptied file, so the file keeps its block: a full file system, when the
+ * agent is most likely to crash with unsaved state, does not stop the next
+ * run from writing its pid in place.
  */
 #ifndef ODM_AGENTLOCK_H
 #define ODM_AGENTLOCK_H
@@ -20,17 +25,19 @@
 #include <stddef.h>
 
 #define AGENTLOCK_FILE "agent.lock"
+#define AGENTLOCK_STOPPED "stopped\n" /* as long as the longest pid and '\n' */
 
 /*
  * Lock dir (made as statefile_dir makes it): the lock's fd (>= 0), or
  * -EWOULDBLOCK when another process holds it, or another -errno; err says
  * which, naming the directory and, when it can be read, the holder's pid.
- * On success *unclean is 1 if the last holder did not stop cleanly (its pid
- * is still in the file), else 0.
+ * On success *unclean is 1 if the last holder did not stop cleanly (no
+ * AGENTLOCK_STOPPED in a file that was there), else 0. A pid this run
+ * cannot record is logged, and the file emptied, which marks it unclean.
  */
 int agentlock_take(const char *dir, int *unclean, char *err, size_t errlen);
 /* Drop the lock (fd < 0: nothing); clean: the agent stopped as asked and
- * saved its state, so the next one finds the file empty. */
+ * saved its state, so the next one finds AGENTLOCK_STOPPED. */
 void agentlock_release(int fd, int clean);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -118,12 +119,60 @@ Test(agentlock, a_killed_holder_leaves_no_lock)
 	agentlock_release(fd, 1);
 	fd = agentlock_take(dir, &unclean, err, sizeof(err));
 	cr_assert_geq(fd, 0, "%s", err);
-	cr_assert_eq(unclean, 0, "a clean release empties the file");
+	cr_assert_eq(unclean, 0, "a clean release marks the file stopped");
 	/* a run that failed (released without clean) leaves its mark */
 	agentlock_release(fd, 0);
 	fd = agentlock_take(dir, &unclean, err, sizeof(err));
 	cr_assert_geq(fd, 0, "%s", err);
 	cr_assert_eq(unclean, 1);
+	agentlock_release(fd, 1);
+}
+
+/* A clean stop writes its mark over the pid; a file that is there without
+ * it (an earlier run could not record its pid) is an unclean last run. */
+Test(agentlock, the_stopped_mark_and_an_empty_file)
+{
+	char err[256] = "", buf[32], path[192];
+	int fd = agentlock_take(dir, &unclean, err, sizeof(err));
+
+	cr_assert_geq(fd, 0, "%s", err);
+	agentlock_release(fd, 1);
+	read_lockfile(buf, sizeof(buf));
+	cr_assert_str_eq(buf, AGENTLOCK_STOPPED);
+	snprintf(path, sizeof(path), "%s/%s", dir, AGENTLOCK_FILE);
+	cr_assert_eq(truncate(path, 0), 0);
+	fd = agentlock_take(dir, &unclean, err, sizeof(err));
+	cr_assert_geq(fd, 0, "%s", err);
+	cr_assert_eq(unclean, 1, "an empty file that was there: its run never recorded its pid");
+	agentlock_release(fd, 1);
+}
+
+/* A pid that cannot be written (here a file-size limit of 0 bytes, as a
+ * full file system would): the file is emptied, never left saying
+ * "stopped", so the next run takes this one for a crashed one. */
+Test(agentlock, a_pid_not_written_leaves_no_stopped_mark)
+{
+	char err[256] = "", buf[32];
+	struct rlimit old, none = { 0, 0 };
+	int fd = agentlock_take(dir, &unclean, err, sizeof(err));
+
+	cr_assert_geq(fd, 0, "%s", err);
+	agentlock_release(fd, 1);
+	cr_assert_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	none.rlim_max = old.rlim_max;
+	signal(SIGXFSZ, SIG_IGN);
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &none), 0);
+	fd = agentlock_take(dir, &unclean, err, sizeof(err));
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	cr_assert_geq(fd, 0, "%s", err);
+	cr_assert_eq(unclean, 0, "the last run did stop cleanly");
+	read_lockfile(buf, sizeof(buf));
+	cr_assert_str_eq(buf, "", "no mark of a clean stop left while this run goes on");
+	close(fd); /* as a crash would */
+	fd = agentlock_take(dir, &unclean, err, sizeof(err));
+	cr_assert_geq(fd, 0, "%s", err);
+	cr_assert_eq(unclean, 1, "the run that could not write its pid counts as crashed");
 	agentlock_release(fd, 1);
 }
 
