@@ -327,8 +327,9 @@ bound:
 	fl.type = type;
 	memcpy(fl.lease, al.lease, sizeof(fl.lease));
 	if (fdtable_track(t, fd, &fl) == 0) {
-		/* counted only when tracked: its close is what uncounts it */
-		if (has_cha)
+		/* counted only when tracked: its close is what uncounts it. A
+		 * fresh address is its socket's own: never offered to others */
+		if (has_cha && !on_net)
 			heldlease_note(type, pnum, &cha, &al.addr, al.lease);
 		shim_debug("%s fd %d -> lease %s via cha %s%s%s", what, fd, abuf, cbuf, how,
 			   on_net ? " (fresh: IPV6_REQUIRE_SRC_ON_NET)" : "");

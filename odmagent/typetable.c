@@ -59,13 +59,14 @@ static int claim_may_share(const struct lease *l, const struct at_request *rq,
 }
 
 /* Otherwise one user's sockets toward one anchor share an address, unless
- * the socket asked for a fresh one; two users never do. */
+ * the socket asked for a fresh one, or the lease was made for such a
+ * socket (it stays that socket's own: RFC 8653 §6.2); two users never do. */
 static int session_may_share(const struct lease *l, const struct at_request *rq,
 			     const struct in6_addr *anchor)
 {
 	if (l->claimed)
 		return claim_may_share(l, rq, anchor);
-	return !rq->fresh && l->type == rq->type && l->proto == rq->proto &&
+	return !rq->fresh && !l->fresh && l->type == rq->type && l->proto == rq->proto &&
 	       l->uid == rq->uid && IN6_ARE_ADDR_EQUAL(&l->anchor, anchor);
 }
 

@@ -10,7 +10,9 @@
 #   - with it, the second socket gets a CHoA of its own (two bindings at the
 #     anchor), and getsockopt reports the bit on it and on its dup, together
 #     with the RFC 5014 bit set alongside (which reached the kernel), and not
-#     on the first socket.
+#     on the first socket;
+#   - with it on the first socket, the second, ordinary one does not get the
+#     first one's fresh CHoA.
 #
 # Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
 set -Eeuo pipefail
@@ -80,6 +82,21 @@ check "the dup of the socket reports it too ($PD)" test $((PD & 0x8000)) -ne 0
 check "IPV6_PREFER_SRC_PUBLIC set with it reached the kernel ($PB)" test $((PB & 0x2)) -ne 0
 check "the first socket does not report it ($PA)" test $((PA & 0x8000)) -eq 0
 finish onnet
+check "both bindings end after the sockets closed" wait_for 15 no_binding
+
+# ---------------------------------------------------------------- 3. ON_NET first
+# The fresh address stays its socket's own: an ordinary socket opened after
+# it, in the same process, gets another one (neither the shim's cache of
+# held leases nor the agent may hand it on).
+run onnetfirst
+A=$(field onnetfirst a) B=$(field onnetfirst b)
+echo "onnetfirst: first socket (IPV6_REQUIRE_SRC_ON_NET) $A, second socket $B"
+check "the fresh socket has a CHoA ($A in $CHA_POOL)" in_prefix "${A:-::}" "$CHA_POOL"
+check "the ordinary socket after it has a CHoA ($B in $CHA_POOL)" in_prefix "${B:-::}" "$CHA_POOL"
+check "and not the fresh one ($A vs $B)" test "$B" != "$A"
+NB=$(odm_binding_count)
+check "two bindings at the anchor ($NB)" test "$NB" -eq 2
+finish onnetfirst
 check "both bindings end after the sockets closed" wait_for 15 no_binding
 check "the host agent is still running" kill -0 "$MN_AGENT_PID"
 

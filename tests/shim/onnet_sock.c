@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * onnet_sock.c — two TCP sockets of one process toward HOST:PORT, the second
- * optionally with IPV6_REQUIRE_SRC_ON_NET (RFC 8653 §6.2) set through
+ * (onnet) or the first (onnetfirst) with IPV6_REQUIRE_SRC_ON_NET (RFC 8653
+ * §6.2) set through
  * setsockopt(IPPROTO_IPV6, IPV6_ADDR_PREFERENCES) together with the RFC 5014
  * bit IPV6_PREFER_SRC_PUBLIC. Run under the shim by tests/net/test_onnet.sh.
  *
- *   onnet_sock HOST PORT reuse|onnet HOLDFILE
+ *   onnet_sock HOST PORT reuse|onnet|onnetfirst HOLDFILE
  *
  * Prints "a ADDR" and "b ADDR" (each socket's source address after connect),
  * then "prefs-a 0x..", "prefs-b 0x.." and "prefs-dup 0x.." (what getsockopt
@@ -82,8 +83,9 @@ int main(int argc, char **argv)
 	struct addrinfo hints = { .ai_family = AF_INET6, .ai_socktype = SOCK_STREAM }, *ai;
 	int a, b, c, r;
 
-	if (argc != 5 || (strcmp(argv[3], "reuse") != 0 && strcmp(argv[3], "onnet") != 0)) {
-		fprintf(stderr, "usage: onnet_sock HOST PORT reuse|onnet HOLDFILE\n");
+	if (argc != 5 || (strcmp(argv[3], "reuse") != 0 && strcmp(argv[3], "onnet") != 0 &&
+			  strcmp(argv[3], "onnetfirst") != 0)) {
+		fprintf(stderr, "usage: onnet_sock HOST PORT reuse|onnet|onnetfirst HOLDFILE\n");
 		return 2;
 	}
 	r = getaddrinfo(argv[1], argv[2], &hints, &ai);
@@ -91,7 +93,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "getaddrinfo %s: %s\n", argv[1], gai_strerror(r));
 		return 1;
 	}
-	a = open_to(ai, 0);
+	/* onnetfirst: the fresh socket first, then an ordinary one */
+	a = open_to(ai, strcmp(argv[3], "onnetfirst") == 0);
 	b = open_to(ai, strcmp(argv[3], "onnet") == 0);
 	c = dup(b);
 	print_src("a", a);

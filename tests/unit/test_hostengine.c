@@ -461,6 +461,12 @@ Test(hostengine, same_owner_shares_other_owner_and_fresh_do_not)
 	answer(3, MH_BA_ACCEPTED, &HOA2, T0 + 160);
 	cr_assert_str_eq(F.rep[F.nrep - 1].addr, "2001:db8:c4a::102");
 	cr_assert_eq(F.rep[F.nrep - 1].req, 4);
+	/* the fresh address stays its socket's own: a later ordinary request
+	 * of the same user shares the first lease, never the fresh one */
+	request(5, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 200);
+	cr_assert_eq(F.nbu, 4, "sharing sends no BU");
+	cr_assert_eq(F.rep[F.nrep - 1].req, 5);
+	cr_assert_str_eq(F.rep[F.nrep - 1].addr, "2001:db8:c4a::101");
 }
 
 Test(hostengine, parallel_requests_wait_on_one_allocation)
