@@ -18,6 +18,10 @@
 
 #include "log.h"
 #include "mh.h"
+#include "sockbuf.h"
+
+/* about 4 500 small packets */
+#define MH_SOCK_BUF (4 * 1024 * 1024)
 
 #define RECV_BURST 32
 
@@ -93,6 +97,11 @@ int mhsock_open(struct mhsock **out, uv_loop_t *loop, mhsock_recv_fn fn, void *a
 		free(s);
 		return rc;
 	}
+	/* a move rebinds every lease at once: a host with a few hundred gets
+	 * that many BAs in a burst, past the default buffer's ~250 packets
+	 * (each one dropped costs its binding a retransmission, 1 s); an
+	 * anchor gets such bursts from its hosts */
+	sockbuf_grow(s->fd, MH_SOCK_BUF, "Mobility Header socket");
 	if (setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) < 0) {
 		rc = -errno;
 		log_warn(rc, "IPV6_RECVPKTINFO");

@@ -58,6 +58,7 @@
 #include "log.h"
 #include "monotime.h"
 #include "replay.h"
+#include "sockbuf.h"
 #include "tunnel_dev.h"
 #include "tunnel_gro.h"
 #include "tunnel_gso.h"
@@ -807,25 +808,11 @@ static void tu_drain_rx(struct odm_tunnel *t)
 
 /*
  * The raw socket is the only queue between the wire and the agent: with the
- * default buffer (~208 KiB) a burst that arrives while the agent is off the
- * CPU overflows it, and each drop costs the tunnelled TCP flow a
- * retransmission (measured: one drop in ten packets at 400 Mbit/s on two
- * cores). Ask for RAW_BUF; the *FORCE options pass net.core.*mem_max and
- * need CAP_NET_ADMIN, which the agent has; fall back to what is allowed.
+ * default buffer a burst that arrives while the agent is off the CPU
+ * overflows it, and each drop costs the tunnelled TCP flow a retransmission
+ * (measured: one drop in ten packets at 400 Mbit/s on two cores).
  */
 #define RAW_BUF (4 * 1024 * 1024)
-
-static void size_buffers(int fd)
-{
-	int sz = RAW_BUF;
-
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof sz) < 0 &&
-	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz) < 0)
-		log_warn(errno, "raw protocol-41 socket: receive buffer");
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof sz) < 0 &&
-	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz) < 0)
-		log_warn(errno, "raw protocol-41 socket: send buffer");
-}
 
 /* Each packet's arrival, stamped by the kernel (socket(7), SO_TIMESTAMPNS):
  * the agent may read it some ms later on a loaded host */
@@ -844,7 +831,7 @@ static int open_raw41(void)
 
 	if (fd < 0)
 		return -errno;
-	size_buffers(fd);
+	sockbuf_grow(fd, RAW_BUF, "tunnel socket");
 	stamp_arrivals(fd);
 	if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) < 0) {
 		int rc = -errno;
@@ -869,7 +856,7 @@ static int open_udp(void)
 
 	if (fd < 0)
 		return -errno;
-	size_buffers(fd);
+	sockbuf_grow(fd, RAW_BUF, "tunnel socket");
 	stamp_arrivals(fd);
 	if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0 ||
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) < 0 ||
