@@ -29,11 +29,13 @@
 #include "agent.h"
 #include "anchor_mode.h"
 #include "control.h"
+#include "devwatch.h"
 #include "log.h"
 #include "mhsock.h"
 #include "ptbrelay.h"
 #include "monotime.h"
 #include "netconf.h"
+#include "reexec.h"
 #include "tunnel_guard.h"
 
 static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
@@ -884,6 +886,21 @@ static void on_timer_closed(uv_handle_t *h)
 }
 
 /* Reverse order of anchor_start; also cleans up a half-done start. */
+/* The tunnel device was deleted under us: every binding's packets go
+ * nowhere. The state saved (in-line, after a save under way), the agent
+ * starts again in place and builds it anew (devwatch.h). */
+static void on_device_gone(void *arg, const char *ifname, int ifindex)
+{
+	struct anchor *an = arg;
+	char why[160];
+
+	anchor_state_touch(an, uv_now(an->loop));
+	anchor_state_flush(an, uv_now(an->loop), 1);
+	snprintf(why, sizeof(why), "the tunnel device %s (ifindex %d) was deleted under the "
+		 "anchor, with %zu binding(s) through it", ifname, ifindex, an->bc.count);
+	reexec_now(why);
+}
+
 static void teardown(struct odm_agent *a, struct anchor *an)
 {
 	char p[INET6_ADDRSTRLEN];
@@ -895,6 +912,8 @@ static void teardown(struct odm_agent *a, struct anchor *an)
 	}
 	icmpwatch_close(an->ptb);
 	an->ptb = NULL;
+	devwatch_close(an->devw);
+	an->devw = NULL;
 	if (an->timer_live)
 		uv_timer_stop(&an->timer);
 	/* bindings first: their tunnel entries go before the device does; the
@@ -999,6 +1018,11 @@ int anchor_start(struct odm_agent *a)
 	rc = control_register(a, "status", on_status);
 	if (rc < 0)
 		log_warn(rc, "registering the status op");
+	rc = devwatch_start(a->loop, an->tun->ifname, an->tun->ifindex, on_device_gone, an,
+			    &an->devw);
+	if (rc < 0)
+		log_warn(rc, "watching the tunnel device %s: its deletion goes unnoticed",
+			 an->tun->ifname);
 	check_forwarding();
 	log_info("anchor (%s%s%s%s%s) at %s, pool %s/%u (%u addresses), %zu access prefixes "
 		 "(grace period %us), max-lifetime %us, "

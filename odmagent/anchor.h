@@ -159,6 +159,7 @@ struct anchor {
 	uv_loop_t *loop;
 	struct mhsock *mh;
 	struct icmpwatch *ptb;  /* Packets Too Big about the tunnel (ptbrelay.h) */
+	struct devwatch *devw;  /* the tunnel device deleted under us (devwatch.h) */
 	struct ratelimit ptb_rl; /* ... passed on at most this often */
 	uint64_t ptb_last[ANCHOR_PTB_SLOTS]; /* per binding (hashed): the last one */
 	struct netconf *nc;

@@ -21,6 +21,7 @@
 #include "control.h"
 #include "ipc.h"
 #include "log.h"
+#include "reexec.h"
 #include "tunnel.h"
 #include "netconf.h"
 #include "policy_agent.h"
@@ -149,6 +150,7 @@ int main(int argc, char **argv)
 	int role_began = 0;
 	uint64_t capeff;
 
+	reexec_remember(argv); /* before getopt permutes it */
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'f' },
 		{ "check", no_argument, NULL, 'n' },

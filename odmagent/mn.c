@@ -49,6 +49,7 @@
 #include "addr_usable.h"
 #include "agent.h"
 #include "control.h"
+#include "devwatch.h"
 #include "dnspub.h"
 #include "homefind.h"
 #include "hostengine.h"
@@ -59,6 +60,7 @@
 #include "monotime.h"
 #include "movement.h"
 #include "netconf.h"
+#include "reexec.h"
 #include "addrtext.h"
 #include "icmpwatch.h"
 #include "linkprep_agent.h"
@@ -83,6 +85,7 @@ struct mn {
 	struct mhsock *mh;
 	struct movement *mv;
 	struct linkprep_agent *lp; /* optimistic DAD, RS on link-up (linkprep.h) */
+	struct devwatch *devw;     /* the tunnel device deleted under us (devwatch.h) */
 	struct hostengine e;
 	uv_timer_t tick, regt;
 	uv_timer_t usable_t;   /* asks the kernel again about addresses not usable yet */
@@ -517,6 +520,20 @@ static void save_now(struct mn *mn)
 		mnstate_save(&mn->sf, &mn->e.reg, &mn->e.leases);
 }
 
+/* The tunnel device was deleted under us: no lease carries anything, and
+ * none can be made. The state saved, the agent starts again in place and
+ * builds it anew, taking its leases over (devwatch.h). */
+static void on_device_gone(void *arg, const char *ifname, int ifindex)
+{
+	struct mn *mn = arg;
+	char why[160];
+
+	save_now(mn);
+	snprintf(why, sizeof(why), "the tunnel device %s (ifindex %d) was deleted under the "
+		 "host agent, with %zu lease(s) through it", ifname, ifindex, mn->e.leases.n);
+	reexec_now(why);
+}
+
 static void on_save(uv_timer_t *t)
 {
 	struct mn *mn = t->data;
@@ -869,6 +886,8 @@ static void teardown(struct odm_agent *a, struct mn *mn)
 	}
 	icmpwatch_close(mn->icmp);
 	mn->icmp = NULL;
+	devwatch_close(mn->devw);
+	mn->devw = NULL;
 	linkprep_agent_close(mn->lp);
 	mn->lp = NULL;
 	if (mn->mv)
@@ -969,6 +988,11 @@ int mn_start(struct odm_agent *a)
 		goto fail;
 	}
 	movement_on_event(mn->mv, on_netlink, mn);
+	rc = devwatch_start(a->loop, mn->tun->ifname, mn->tun->ifindex, on_device_gone, mn,
+			    &mn->devw);
+	if (rc < 0)
+		log_warn(rc, "watching the tunnel device %s: its deletion goes unnoticed",
+			 mn->tun->ifname);
 	rc = icmpwatch_open(&mn->icmp, a->loop, NULL, on_icmp_error, on_ptb, mn);
 	if (rc < 0)
 		/* not fatal: a silent anchor is then noticed at its next exchange,

@@ -28,7 +28,10 @@
 #      sends draws a Binding Error, its refresh moves the binding, and the
 #      download completes;
 #   g. an anchor that stops cleanly while it holds addresses back after a
-#      crash leaves the mark for the next run, which holds them back too.
+#      crash leaves the mark for the next run, which holds them back too;
+#   h. each agent's tunnel device is deleted under it during a download:
+#      the agent starts again in place, builds it anew, takes the lease or
+#      binding over, and the download completes.
 #
 #    mn (curl + shim, odmagent mn) --ar1-- core -- cha (odmagent anchor)
 #                                                -- cn  (nginx, paced file)
@@ -305,6 +308,32 @@ check "g: the anchor stopped cleanly while holding, its pid stays in agent.lock"
 	grep -qxE '[0-9]+' "$CHA_STATE_DIR/agent.lock"
 odm_agent_start cha
 check "g: the next run holds back too" test "$(held_n)" -eq $((HELD0 + 1))
+
+# ---------------------------------------------------------------- h. the device deleted
+# Someone deletes each agent's tunnel device under it, during a download:
+# the agent notices within a second, saves its state and starts again in
+# place (same pid), which builds the device anew and takes the lease or
+# binding over; the download completes.
+download h 6m
+leased h 3
+MNPID=$MN_AGENT_PID CHAPID=$CHA_AGENT_PID
+nsq mn ip link del "$ODM_TUN_MN"
+check "h: the host agent says its device was deleted and starts again in place" \
+	wait_for 5 odm_mn_logged "tunnel device $ODM_TUN_MN (ifindex [0-9]*) was deleted under the host agent, with 1 lease(s) through it: starting again in place (pid $MNPID)"
+check "h: the device is back on mn" wait_for 5 nsq mn ip link show dev "$ODM_TUN_MN"
+check "h: the same process ($MNPID), started again" kill -0 "$MNPID"
+lease_is() { [[ $(odm_lease_addr) == "$1" ]]; }
+check "h: it took the lease $CHOA over" wait_for 5 lease_is "$CHOA"
+check "h: $CHOA is on the new device" \
+	wait_for 5 bash -c "ip netns exec $NS_MN ip -6 addr show dev $ODM_TUN_MN | grep -q '$CHOA/128'"
+nsq cha ip link del "$ODM_TUN_CHA"
+cha_said() { grep -q "tunnel device $ODM_TUN_CHA (ifindex [0-9]*) was deleted under the anchor, with 1 binding(s) through it: starting again in place (pid $CHAPID)" "$CHA_AGENT_LOG"; }
+check "h: the anchor says its device was deleted and starts again in place" wait_for 5 cha_said
+check "h: the device is back on cha" wait_for 5 nsq cha ip link show dev "$ODM_TUN_CHA"
+check "h: the same process ($CHAPID), started again" kill -0 "$CHAPID"
+binding_is() { [[ $(binding_hoa) == "$1" ]]; }
+check "h: it restored the binding of $CHOA" wait_for 5 binding_is "$CHOA"
+finish h
 
 check "both agents still run" kill -0 "$CHA_AGENT_PID" "$MN_AGENT_PID"
 check_summary test_restart

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * devwatch.h — the tunnel device, watched. Deleted under a running agent
+ * (ip link del, a network manager's clean-up), it carries nothing more:
+ * every session through it stops, and every new lease or binding that needs
+ * it fails, until the agent builds it again. A timer looks once a second
+ * whether the device's name still names its index (one ioctl); the role
+ * then starts the agent again in place (reexec.h), which builds the device
+ * and takes its leases or bindings over as after a crash.
+ */
+#ifndef ODM_DEVWATCH_H
+#define ODM_DEVWATCH_H
+
+#include <uv.h>
+
+#define DEVWATCH_PERIOD_MS 1000
+
+struct devwatch;
+typedef void (*devwatch_fn)(void *arg, const char *ifname, int ifindex);
+
+/* 1 if the device of ifindex is gone: its name names no device now
+ * (now_index 0, from if_nametoindex) or another one */
+static inline int devwatch_gone(int ifindex, unsigned now_index)
+{
+	return now_index == 0 || (int)now_index != ifindex;
+}
+
+/* Watch ifname (ifindex): fn once, when it is gone. 0, or -errno. */
+int devwatch_start(uv_loop_t *loop, const char *ifname, int ifindex, devwatch_fn fn, void *arg,
+		   struct devwatch **out);
+/* Stop watching (NULL: nothing); the memory goes when the timer closed. */
+void devwatch_close(struct devwatch *w);
+
+#endif
