@@ -286,6 +286,6 @@ void access_deadlines(struct hostengine *e)
 	for (l = e->leases.head; l; l = next) {
 		next = l->next;
 		if (l->claimed && l->deadline_ms && e->now >= l->deadline_ms)
-			lease_end(e, l, "anchor-lost", "grace period over");
+			lease_end(e, l, "grace-over", "grace period over");
 	}
 }

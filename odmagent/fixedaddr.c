@@ -73,7 +73,7 @@ void he_set_home(struct hostengine *e, const struct in6_addr *home, uint64_t now
 		for (l = e->leases.head; l; l = next) {
 			next = l->next;
 			if (l->type == ODM_TYPE_FIXED && !IN6_ARE_ADDR_EQUAL(&l->anchor, home))
-				lease_end(e, l, "anchor-lost", "another home anchor was chosen");
+				lease_end(e, l, "anchor-changed", "another home anchor was chosen");
 		}
 	}
 	fixed_keep(e);

@@ -1139,7 +1139,7 @@ Test(hostengine, a_new_home_anchor_takes_the_fixed_address_over)
 	cr_assert_eq(bu(nbu).lifetime, 0, "the old anchor is told to let go");
 	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[nbu + 1], &home2));
 	cr_assert(bu_service_is(nbu + 1, "fixed"));
-	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "anchor-lost");
+	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "anchor-changed");
 	cr_assert_null(he_fixed_addr(&E), "none until the new anchor answers");
 	/* losing every anchor refuses new requests, keeps nothing else */
 	he_set_home(&E, NULL, T0 + 2000);
@@ -1440,7 +1440,7 @@ Test(hostengine, graceful_is_kept_until_the_deadline_the_anchor_grants)
 	cr_assert_null(E.leases.head, "released at the deadline, sockets or not");
 	cr_assert_geq(logged("addr_del 2001:db8:a1::5", mark), 0);
 	cr_assert_eq(bu(2).lifetime, 0, "and deregistered");
-	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "anchor-lost");
+	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "grace-over");
 }
 
 Test(hostengine, graceful_back_on_the_link_has_no_deadline)
