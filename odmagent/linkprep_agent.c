@@ -206,7 +206,11 @@ static void on_timer(uv_timer_t *t)
 		if (!linkprep_rs_take(&la->lp, ifx, answered(ifx), now))
 			continue;
 		rc = send_rs(la, ifx);
-		if (rc < 0)
+		/* a link that went down again before its solicitation (a flap)
+		 * is no fault of anyone's: said at the debug level */
+		if (rc == -ENETDOWN)
+			log_debug("interface %d: Router Solicitation: the link went down again", ifx);
+		else if (rc < 0)
 			log_warn(rc, "interface %d: Router Solicitation", ifx);
 		else
 			log_debug("interface %d: Router Solicitation sent", ifx);

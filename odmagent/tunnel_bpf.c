@@ -116,6 +116,13 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	n = strlen(line);
 	while (n && line[n - 1] == '\n')
 		line[--n] = '\0';
+	/* the kernel's word for a clsact qdisc that is there already (an
+	 * earlier run's, or the other hook's): EEXIST, which tunnel_tc_attach
+	 * takes as success, so no warning */
+	if (strstr(line, "Exclusivity flag on")) {
+		log_debug("libbpf: %s (the qdisc is there already)", line);
+		return 0;
+	}
 	log_warnx("libbpf: %s", line);
 	return 0;
 }
