@@ -242,6 +242,30 @@ int he_release_hint(struct hostengine *e, const struct in6_addr *addr, uint64_t 
 	return 1;
 }
 
+int he_rule_gone(struct hostengine *e, const struct in6_addr *addr, uint64_t now)
+{
+	char a1[INET6_ADDRSTRLEN];
+	struct lease *l;
+	int rc;
+
+	e->now = now;
+	l = lease_by_addr(&e->leases, addr);
+	/* the agent's own deletion: the lease is gone, or no longer has it */
+	if (!l || !(l->host_cfg & LEASE_CFG_RULE) || e->stopping)
+		return 0;
+	/* an old event about a rule the agent has added again since: the add
+	 * finds it there, which ops->rule_add takes as success */
+	rc = e->ops->rule_add(e->arg, addr);
+	if (rc < 0) {
+		log_warn(rc, "lease %u %s: its rule was deleted by someone else, and cannot be "
+			 "put back: its packets leave untunnelled", l->id, ntop6(addr, a1));
+		return rc;
+	}
+	log_warnx("lease %u %s: its rule was deleted by someone else: put back", l->id,
+		  ntop6(addr, a1));
+	return 1;
+}
+
 /* ---- Mobility Header input ---- */
 
 /* 1 if a line about a BRR or Binding Error may go to the log now (else

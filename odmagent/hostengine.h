@@ -186,6 +186,15 @@ void he_lease_request(struct hostengine *e, const struct at_request *rq, uint64_
 int he_release_hint(struct hostengine *e, const struct in6_addr *addr, uint64_t now,
 		    const char **why); /* why: NULL, or set when 0: "no-lease", "registering", "grace", "stopping" */
 
+/*
+ * The policy rule from addr to the host's table was deleted (rulemsg.h):
+ * by the agent itself when a lease ends, or by someone else, after which
+ * the lease's packets would leave untunnelled. A lease that still has its
+ * rule configured gets it back. 1 if it was put back, 0 if not needed,
+ * -errno if putting it back failed.
+ */
+int he_rule_gone(struct hostengine *e, const struct in6_addr *addr, uint64_t now);
+
 /* A Mobility Header message from src to dst (checksum already checked). */
 void he_mh_input(struct hostengine *e, const uint8_t *buf, size_t len,
 		 const struct in6_addr *src, const struct in6_addr *dst, uint64_t now);

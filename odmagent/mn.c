@@ -61,6 +61,7 @@
 #include "movement.h"
 #include "netconf.h"
 #include "reexec.h"
+#include "rulemsg.h"
 #include "addrtext.h"
 #include "icmpwatch.h"
 #include "linkprep_agent.h"
@@ -177,6 +178,15 @@ static void on_netlink(void *arg)
 		return;
 	he_usable_poll(&mn->e, mono_ms());
 	rearm(mn);
+}
+
+/* A rule of ours deleted, by us or by someone else (hostengine.h) */
+static void on_rule(void *arg, const struct rulemsg *r)
+{
+	struct mn *mn = arg;
+
+	if (r->deleted && r->table == mn->a->cfg.table && r->priority == mn->a->cfg.rule_priority)
+		he_rule_gone(&mn->e, &r->from, mono_ms());
 }
 
 /* homefind's choice, told to the engine (the Fixed address comes from it) */
@@ -988,6 +998,7 @@ int mn_start(struct odm_agent *a)
 		goto fail;
 	}
 	movement_on_event(mn->mv, on_netlink, mn);
+	movement_watch_rules(mn->mv, on_rule, mn);
 	rc = devwatch_start(a->loop, mn->tun->ifname, mn->tun->ifindex, on_device_gone, mn,
 			    &mn->devw);
 	if (rc < 0)

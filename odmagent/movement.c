@@ -28,6 +28,7 @@
 #include "monotime.h"
 #include "movement.h"
 #include "movepace.h"
+#include "rulemsg.h"
 #include "vanished.h"
 
 /* DSMIPv6 port (RFC 5555): a connect() to it sends nothing, any port would do */
@@ -46,6 +47,8 @@ struct movement {
 	void *arg;
 	movement_link_fn link_fn; /* movement_watch_links(), may be NULL */
 	void *link_arg;
+	movement_rule_fn rule_fn; /* movement_watch_rules(), may be NULL */
+	void *rule_arg;
 	movement_fn event_fn;    /* every batch of events, unpaced (movement_on_event) */
 	void *event_arg;
 	int open_handles;        /* freed when the last handle has closed */
@@ -99,7 +102,13 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	const struct ifinfomsg *ifi;
 	struct nlattr *name;
 	char ifname[IF_NAMESIZE] = "";
+	struct rulemsg rule;
 
+	if (h->nlmsg_type == RTM_NEWRULE || h->nlmsg_type == RTM_DELRULE) {
+		if (m->rule_fn && rulemsg_parse(h, h->nlmsg_len, &rule))
+			m->rule_fn(m->rule_arg, &rule);
+		return NL_OK; /* no address or route moved */
+	}
 	if (event_ifindex(h) != m->skip_ifindex || m->skip_ifindex <= 0) {
 		m->others++;
 		m->usable |= movepace_addr_usable(h, h->nlmsg_len);
@@ -120,6 +129,12 @@ void movement_watch_links(struct movement *m, movement_link_fn fn, void *arg)
 {
 	m->link_fn = fn;
 	m->link_arg = arg;
+}
+
+void movement_watch_rules(struct movement *m, movement_rule_fn fn, void *arg)
+{
+	m->rule_fn = fn;
+	m->rule_arg = arg;
 }
 
 /* one look at the addresses: fn, told when the change began */
@@ -254,7 +269,7 @@ int movement_open(struct movement **out, uv_loop_t *loop, int skip_ifindex,
 	    (rc = nl_connect(m->query, NETLINK_ROUTE)) < 0 ||
 	    (rc = nl_socket_add_memberships(m->events, RTNLGRP_IPV6_IFADDR,
 					    RTNLGRP_IPV6_ROUTE, RTNLGRP_LINK,
-					    RTNLGRP_IPV4_IFADDR, 0)) < 0 ||
+					    RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_RULE, 0)) < 0 ||
 	    (rc = nl_socket_set_nonblocking(m->events)) < 0) {
 		log_err(0, "netlink: %s", nl_geterror(rc));
 		rc = -EIO;

@@ -43,6 +43,14 @@ uint64_t movement_burst_ms(const struct movement *m);
 typedef void (*movement_link_fn)(void *arg, int ifindex, unsigned flags, unsigned short type,
 				 const char *name, int gone);
 void movement_watch_links(struct movement *m, movement_link_fn fn, void *arg);
+/*
+ * IPv6 policy rules from one address, added or deleted by anyone (the
+ * agent's own included): fn hears each as it is read (rulemsg.h). Rule
+ * events never lead to a look for a new care-of address.
+ */
+struct rulemsg;
+typedef void (*movement_rule_fn)(void *arg, const struct rulemsg *r);
+void movement_watch_rules(struct movement *m, movement_rule_fn fn, void *arg);
 /* Stops and frees (asynchronously: the handles close on the next loop turn). */
 void movement_close(struct movement *m);
 

@@ -31,7 +31,9 @@
 #      crash leaves the mark for the next run, which holds them back too;
 #   h. each agent's tunnel device is deleted under it during a download:
 #      the agent starts again in place, builds it anew, takes the lease or
-#      binding over, and the download completes.
+#      binding over, and the download completes;
+#   i. the lease's policy rule is deleted during a download: the host agent
+#      puts it back at once.
 #
 #    mn (curl + shim, odmagent mn) --ar1-- core -- cha (odmagent anchor)
 #                                                -- cn  (nginx, paced file)
@@ -334,6 +336,20 @@ check "h: the same process ($CHAPID), started again" kill -0 "$CHAPID"
 binding_is() { [[ $(binding_hoa) == "$1" ]]; }
 check "h: it restored the binding of $CHOA" wait_for 5 binding_is "$CHOA"
 finish h
+
+# ---------------------------------------------------------------- i. the rule deleted
+# Someone deletes the lease's policy rule during a download (without it the
+# lease's packets would leave untunnelled): the host agent puts it back at
+# once, and says so.
+download i 6m
+leased i 3
+rule_there() { nsq mn ip -6 rule show | grep -q "from $CHOA lookup $ODM_TABLE"; }
+check "i: the rule from $CHOA is there" rule_there
+nsq mn ip -6 rule del from "$CHOA" lookup "$ODM_TABLE"
+check "i: the host agent says so and puts it back" \
+	wait_for 3 odm_mn_logged "lease [0-9]* $CHOA: its rule was deleted by someone else: put back"
+check "i: the rule is back" rule_there
+finish i
 
 check "both agents still run" kill -0 "$CHA_AGENT_PID" "$MN_AGENT_PID"
 check_summary test_restart

@@ -469,6 +469,28 @@ Test(hostengine, same_owner_shares_other_owner_and_fresh_do_not)
 	cr_assert_str_eq(F.rep[F.nrep - 1].addr, "2001:db8:c4a::101");
 }
 
+/* A lease's rule deleted by someone else is put back; one deleted by the
+ * agent itself as the lease ended is not. */
+Test(hostengine, a_rule_deleted_under_a_lease_is_put_back)
+{
+	int mark;
+
+	granted(IPPROTO_TCP);
+	mark = F.nlog;
+	cr_assert_eq(he_rule_gone(&E, &HOA1, T0 + 100), 1);
+	cr_assert_geq(logged_addr("rule_add", &HOA1, mark), 0, "the rule is added again");
+	mark = F.nlog;
+	cr_assert_eq(he_rule_gone(&E, &HOA2, T0 + 110), 0, "no lease of that address");
+	cr_assert_eq(F.nlog, mark, "nothing done for it");
+	F.fail_rule = 1;
+	cr_assert_lt(he_rule_gone(&E, &HOA1, T0 + 120), 0, "a failure to put it back is told");
+	F.fail_rule = 0;
+	lease_end(&E, E.leases.head, "unused", "test");
+	mark = F.nlog;
+	cr_assert_eq(he_rule_gone(&E, &HOA1, T0 + 130), 0, "the agent's own deletion");
+	cr_assert_eq(logged_addr("rule_add", &HOA1, mark), -1);
+}
+
 Test(hostengine, parallel_requests_wait_on_one_allocation)
 {
 	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0);

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rulemsg.h — an rtnetlink message about an IPv6 policy rule (rtnetlink(7),
+ * RTM_NEWRULE/RTM_DELRULE: struct fib_rule_hdr and its FRA_* attributes),
+ * read for the one thing the host agent needs to know: that a rule of its
+ * own (from one address, to its table) was deleted, by whoever.
+ */
+#ifndef ODM_RULEMSG_H
+#define ODM_RULEMSG_H
+
+#include <linux/netlink.h>
+#include <netinet/in.h>
+#include <stdint.h>
+
+struct rulemsg {
+	int deleted;          /* RTM_DELRULE (else RTM_NEWRULE) */
+	struct in6_addr from; /* FRA_SRC, a /128 */
+	uint32_t table;       /* FRA_TABLE, or the header's */
+	uint32_t priority;    /* FRA_PRIORITY, 0 if absent */
+};
+
+/* 1 and *out for an IPv6 rule from one address (/128), 0 for anything else
+ * (other families, prefixes, messages that are not rules); bounded by
+ * h->nlmsg_len, which must be within len. */
+int rulemsg_parse(const struct nlmsghdr *h, size_t len, struct rulemsg *out);
+
+#endif

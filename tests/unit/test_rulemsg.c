@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/* test_rulemsg.c — odmagent/rulemsg.c: rtnetlink rule messages, read strictly. */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <linux/fib_rules.h>
+#include <linux/rtnetlink.h>
+#include <string.h>
+
+#include "rulemsg.h"
+
+static union {
+	struct nlmsghdr h;
+	char b[256];
+} M;
+
+/* A rule message of type with family, src_len and the attributes given. */
+static size_t build(int type, int family, int src_len, const char *src, int table, int prio)
+{
+	struct fib_rule_hdr *frh;
+	struct rtattr *a;
+	size_t len;
+
+	memset(&M, 0, sizeof(M));
+	M.h.nlmsg_type = (unsigned short)type;
+	frh = NLMSG_DATA(&M.h);
+	frh->family = (unsigned char)family;
+	frh->src_len = (unsigned char)src_len;
+	frh->table = RT_TABLE_UNSPEC;
+	len = NLMSG_LENGTH(sizeof(*frh));
+	if (src) {
+		a = (struct rtattr *)(M.b + NLMSG_ALIGN(len));
+		a->rta_type = FRA_SRC;
+		a->rta_len = RTA_LENGTH(16);
+		inet_pton(AF_INET6, src, RTA_DATA(a));
+		len = NLMSG_ALIGN(len) + RTA_ALIGN(a->rta_len);
+	}
+	if (table >= 0) {
+		a = (struct rtattr *)(M.b + NLMSG_ALIGN(len));
+		a->rta_type = FRA_TABLE;
+		a->rta_len = RTA_LENGTH(4);
+		memcpy(RTA_DATA(a), &(uint32_t){ (uint32_t)table }, 4);
+		len = NLMSG_ALIGN(len) + RTA_ALIGN(a->rta_len);
+	}
+	if (prio >= 0) {
+		a = (struct rtattr *)(M.b + NLMSG_ALIGN(len));
+		a->rta_type = FRA_PRIORITY;
+		a->rta_len = RTA_LENGTH(4);
+		memcpy(RTA_DATA(a), &(uint32_t){ (uint32_t)prio }, 4);
+		len = NLMSG_ALIGN(len) + RTA_ALIGN(a->rta_len);
+	}
+	M.h.nlmsg_len = (unsigned)len;
+	return len;
+}
+
+Test(rulemsg, a_deleted_rule_from_one_address)
+{
+	struct rulemsg r;
+	struct in6_addr want;
+	size_t len = build(RTM_DELRULE, AF_INET6, 128, "2001:db8:c4a::1", 1000, 1000);
+
+	cr_assert_eq(rulemsg_parse(&M.h, len, &r), 1);
+	inet_pton(AF_INET6, "2001:db8:c4a::1", &want);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&r.from, &want));
+	cr_assert_eq(r.deleted, 1);
+	cr_assert_eq(r.table, 1000);
+	cr_assert_eq(r.priority, 1000);
+	len = build(RTM_NEWRULE, AF_INET6, 128, "2001:db8:c4a::1", 1000, 1000);
+	cr_assert_eq(rulemsg_parse(&M.h, len, &r), 1);
+	cr_assert_eq(r.deleted, 0);
+}
+
+Test(rulemsg, what_it_does_not_take)
+{
+	struct rulemsg r;
+	size_t len;
+
+	len = build(RTM_DELRULE, AF_INET, 32, NULL, 1000, 1000);
+	cr_assert_eq(rulemsg_parse(&M.h, len, &r), 0, "IPv4");
+	len = build(RTM_DELRULE, AF_INET6, 64, "2001:db8:c4a::", 1000, 1000);
+	cr_assert_eq(rulemsg_parse(&M.h, len, &r), 0, "a prefix");
+	len = build(RTM_DELRULE, AF_INET6, 128, NULL, 1000, 1000);
+	cr_assert_eq(rulemsg_parse(&M.h, len, &r), 0, "no FRA_SRC");
+	len = build(RTM_DELROUTE, AF_INET6, 128, "2001:db8:c4a::1", 1000, 1000);
+	cr_assert_eq(rulemsg_parse(&M.h, len, &r), 0, "not a rule");
+	len = build(RTM_DELRULE, AF_INET6, 128, "2001:db8:c4a::1", 1000, 1000);
+	cr_assert_eq(rulemsg_parse(&M.h, len - 1, &r), 0, "nlmsg_len past the buffer");
+	cr_assert_eq(rulemsg_parse(&M.h, 8, &r), 0, "shorter than a header");
+	cr_assert_eq(rulemsg_parse(NULL, len, &r), 0);
+	/* an attribute of the wrong size */
+	len = build(RTM_DELRULE, AF_INET6, 128, "2001:db8:c4a::1", 1000, 1000);
+	((struct rtattr *)(M.b + NLMSG_ALIGN(NLMSG_LENGTH(sizeof(struct fib_rule_hdr)))))->rta_len =
+		RTA_LENGTH(8);
+	cr_assert_eq(rulemsg_parse(&M.h, len, &r), 0, "FRA_SRC of 8 bytes");
+}
