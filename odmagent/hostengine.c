@@ -266,6 +266,24 @@ int he_rule_gone(struct hostengine *e, const struct in6_addr *addr, uint64_t now
 	return 1;
 }
 
+int he_route_gone(struct hostengine *e, uint64_t now)
+{
+	int rc;
+
+	e->now = now;
+	/* the agent's own deletion, with its last lease, cleared route_on */
+	if (!e->route_on || e->stopping)
+		return 0;
+	rc = e->ops->route_add(e->arg);
+	if (rc < 0) {
+		log_warn(rc, "the tunnel's default route was deleted by someone else, and cannot "
+			 "be put back: the leases' packets leave untunnelled");
+		return rc;
+	}
+	log_warnx("the tunnel's default route was deleted by someone else: put back");
+	return 1;
+}
+
 /* ---- Mobility Header input ---- */
 
 /* 1 if a line about a BRR or Binding Error may go to the log now (else

@@ -194,6 +194,9 @@ int he_release_hint(struct hostengine *e, const struct in6_addr *addr, uint64_t 
  * -errno if putting it back failed.
  */
 int he_rule_gone(struct hostengine *e, const struct in6_addr *addr, uint64_t now);
+/* The same for the tunnel's default route in the host's table (one for all
+ * leases): put back while a lease is configured. */
+int he_route_gone(struct hostengine *e, uint64_t now);
 
 /* A Mobility Header message from src to dst (checksum already checked). */
 void he_mh_input(struct hostengine *e, const uint8_t *buf, size_t len,

@@ -189,6 +189,15 @@ static void on_rule(void *arg, const struct rulemsg *r)
 		he_rule_gone(&mn->e, &r->from, mono_ms());
 }
 
+/* The default route of our table into the tunnel deleted (hostengine.h) */
+static void on_default_route_gone(void *arg, uint32_t table, int oif)
+{
+	struct mn *mn = arg;
+
+	if (table == mn->a->cfg.table && mn->tun && oif == mn->tun->ifindex)
+		he_route_gone(&mn->e, mono_ms());
+}
+
 /* homefind's choice, told to the engine (the Fixed address comes from it) */
 static void follow_home(struct mn *mn)
 {
@@ -999,6 +1008,7 @@ int mn_start(struct odm_agent *a)
 	}
 	movement_on_event(mn->mv, on_netlink, mn);
 	movement_watch_rules(mn->mv, on_rule, mn);
+	movement_watch_default_routes(mn->mv, on_default_route_gone, mn);
 	rc = devwatch_start(a->loop, mn->tun->ifname, mn->tun->ifindex, on_device_gone, mn,
 			    &mn->devw);
 	if (rc < 0)

@@ -28,6 +28,7 @@
 #include "monotime.h"
 #include "movement.h"
 #include "movepace.h"
+#include "routemsg.h"
 #include "rulemsg.h"
 #include "vanished.h"
 
@@ -49,6 +50,8 @@ struct movement {
 	void *link_arg;
 	movement_rule_fn rule_fn; /* movement_watch_rules(), may be NULL */
 	void *rule_arg;
+	movement_route_fn route_fn; /* movement_watch_default_routes(), may be NULL */
+	void *route_arg;
 	movement_fn event_fn;    /* every batch of events, unpaced (movement_on_event) */
 	void *event_arg;
 	int open_handles;        /* freed when the last handle has closed */
@@ -103,12 +106,16 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	struct nlattr *name;
 	char ifname[IF_NAMESIZE] = "";
 	struct rulemsg rule;
+	uint32_t table;
+	int oif;
 
 	if (h->nlmsg_type == RTM_NEWRULE || h->nlmsg_type == RTM_DELRULE) {
 		if (m->rule_fn && rulemsg_parse(h, h->nlmsg_len, &rule))
 			m->rule_fn(m->rule_arg, &rule);
 		return NL_OK; /* no address or route moved */
 	}
+	if (m->route_fn && routemsg_default_deleted(h, h->nlmsg_len, &table, &oif))
+		m->route_fn(m->route_arg, table, oif);
 	if (event_ifindex(h) != m->skip_ifindex || m->skip_ifindex <= 0) {
 		m->others++;
 		m->usable |= movepace_addr_usable(h, h->nlmsg_len);
@@ -135,6 +142,12 @@ void movement_watch_rules(struct movement *m, movement_rule_fn fn, void *arg)
 {
 	m->rule_fn = fn;
 	m->rule_arg = arg;
+}
+
+void movement_watch_default_routes(struct movement *m, movement_route_fn fn, void *arg)
+{
+	m->route_fn = fn;
+	m->route_arg = arg;
 }
 
 /* one look at the addresses: fn, told when the change began */

@@ -11,6 +11,7 @@
 #define ODM_MOVEMENT_H
 
 #include <netinet/in.h>
+#include <stdint.h>
 #include <uv.h>
 
 struct movement;
@@ -51,6 +52,11 @@ void movement_watch_links(struct movement *m, movement_link_fn fn, void *arg);
 struct rulemsg;
 typedef void (*movement_rule_fn)(void *arg, const struct rulemsg *r);
 void movement_watch_rules(struct movement *m, movement_rule_fn fn, void *arg);
+/* The deletion of an IPv6 default route of one device, in any table
+ * (routemsg.h): fn hears each as it is read; it still counts as a route
+ * event for the look that follows. */
+typedef void (*movement_route_fn)(void *arg, uint32_t table, int oif);
+void movement_watch_default_routes(struct movement *m, movement_route_fn fn, void *arg);
 /* Stops and frees (asynchronously: the handles close on the next loop turn). */
 void movement_close(struct movement *m);
 

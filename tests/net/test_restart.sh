@@ -32,8 +32,8 @@
 #   h. each agent's tunnel device is deleted under it during a download:
 #      the agent starts again in place, builds it anew, takes the lease or
 #      binding over, and the download completes;
-#   i. the lease's policy rule is deleted during a download: the host agent
-#      puts it back at once.
+#   i. the lease's policy rule, then the tunnel's default route, are
+#      deleted during a download: the host agent puts each back at once.
 #
 #    mn (curl + shim, odmagent mn) --ar1-- core -- cha (odmagent anchor)
 #                                                -- cn  (nginx, paced file)
@@ -349,6 +349,13 @@ nsq mn ip -6 rule del from "$CHOA" lookup "$ODM_TABLE"
 check "i: the host agent says so and puts it back" \
 	wait_for 3 odm_mn_logged "lease [0-9]* $CHOA: its rule was deleted by someone else: put back"
 check "i: the rule is back" rule_there
+# and the tunnel's default route in table 1000, which every lease's rule leads to
+route_there() { nsq mn ip -6 route show table "$ODM_TABLE" | grep -q "^default dev $ODM_TUN_MN"; }
+check "i: the tunnel's default route is there" route_there
+nsq mn ip -6 route del default dev "$ODM_TUN_MN" table "$ODM_TABLE"
+check "i: the host agent says so and puts it back" \
+	wait_for 3 odm_mn_logged "the tunnel's default route was deleted by someone else: put back"
+check "i: the route is back" route_there
 finish i
 
 check "both agents still run" kill -0 "$CHA_AGENT_PID" "$MN_AGENT_PID"

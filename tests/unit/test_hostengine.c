@@ -491,6 +491,23 @@ Test(hostengine, a_rule_deleted_under_a_lease_is_put_back)
 	cr_assert_eq(logged_addr("rule_add", &HOA1, mark), -1);
 }
 
+/* The tunnel's default route deleted by someone else: put back while a
+ * lease is configured; not after the agent removed it with its last lease. */
+Test(hostengine, the_default_route_deleted_under_leases_is_put_back)
+{
+	int mark;
+
+	cr_assert_eq(he_route_gone(&E, T0), 0, "no lease, no route to keep");
+	granted(IPPROTO_TCP);
+	mark = F.nlog;
+	cr_assert_eq(he_route_gone(&E, T0 + 100), 1);
+	cr_assert_geq(logged("route_add", mark), 0, "the route is added again");
+	lease_end(&E, E.leases.head, "unused", "test");
+	mark = F.nlog;
+	cr_assert_eq(he_route_gone(&E, T0 + 130), 0, "the agent's own deletion");
+	cr_assert_eq(logged("route_add", mark), -1);
+}
+
 Test(hostengine, parallel_requests_wait_on_one_allocation)
 {
 	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0);
