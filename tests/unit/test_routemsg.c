@@ -5,43 +5,27 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "nlbuild.h"
 #include "routemsg.h"
 
-static union {
-	struct nlmsghdr h;
-	char b[256];
-} M;
+static union nlbuf M;
 
 /* A route message; table < 0 and oif < 0 leave those attributes out. */
 static size_t build(int type, int family, int dst_len, int table, int oif)
 {
-	struct rtmsg *rtm;
-	struct rtattr *a;
-	size_t len;
+	struct rtmsg *rtm = nlb_start(&M, type, sizeof(*rtm));
+	uint32_t v;
 
-	memset(&M, 0, sizeof(M));
-	M.h.nlmsg_type = (unsigned short)type;
-	rtm = NLMSG_DATA(&M.h);
 	rtm->rtm_family = (unsigned char)family;
 	rtm->rtm_dst_len = (unsigned char)dst_len;
 	rtm->rtm_table = RT_TABLE_UNSPEC;
-	len = NLMSG_LENGTH(sizeof(*rtm));
 	if (table >= 0) {
-		a = (struct rtattr *)(M.b + NLMSG_ALIGN(len));
-		a->rta_type = RTA_TABLE;
-		a->rta_len = RTA_LENGTH(4);
-		memcpy(RTA_DATA(a), &(uint32_t){ (uint32_t)table }, 4);
-		len = NLMSG_ALIGN(len) + RTA_ALIGN(a->rta_len);
+		v = (uint32_t)table;
+		nlb_attr(&M, RTA_TABLE, &v, sizeof(v));
 	}
-	if (oif >= 0) {
-		a = (struct rtattr *)(M.b + NLMSG_ALIGN(len));
-		a->rta_type = RTA_OIF;
-		a->rta_len = RTA_LENGTH(4);
-		memcpy(RTA_DATA(a), &oif, 4);
-		len = NLMSG_ALIGN(len) + RTA_ALIGN(a->rta_len);
-	}
-	M.h.nlmsg_len = (unsigned)len;
-	return len;
+	if (oif >= 0)
+		nlb_attr(&M, RTA_OIF, &oif, sizeof(oif));
+	return M.h.nlmsg_len;
 }
 
 Test(routemsg, a_deleted_default_route_of_a_table)
@@ -72,7 +56,6 @@ Test(routemsg, what_it_does_not_take)
 	len = build(RTM_DELROUTE, AF_INET6, 0, 1000, 7);
 	cr_assert_eq(routemsg_default_deleted(&M.h, len - 1, &table, &oif), 0, "past the buffer");
 	cr_assert_eq(routemsg_default_deleted(NULL, len, &table, &oif), 0);
-	((struct rtattr *)(M.b + NLMSG_ALIGN(NLMSG_LENGTH(sizeof(struct rtmsg)))))->rta_len =
-		RTA_LENGTH(2);
+	nlb_first_attr(&M, sizeof(struct rtmsg))->rta_len = RTA_LENGTH(2);
 	cr_assert_eq(routemsg_default_deleted(&M.h, len, &table, &oif), 0, "RTA_TABLE of 2 bytes");
 }

@@ -6,50 +6,35 @@
 #include <linux/rtnetlink.h>
 #include <string.h>
 
+#include "nlbuild.h"
 #include "rulemsg.h"
 
-static union {
-	struct nlmsghdr h;
-	char b[256];
-} M;
+static union nlbuf M;
 
-/* A rule message of type with family, src_len and the attributes given. */
+/* A rule message of type with family, src_len and the attributes given
+ * (src NULL, table < 0, prio < 0: left out). */
 static size_t build(int type, int family, int src_len, const char *src, int table, int prio)
 {
-	struct fib_rule_hdr *frh;
-	struct rtattr *a;
-	size_t len;
+	struct fib_rule_hdr *frh = nlb_start(&M, type, sizeof(*frh));
+	struct in6_addr a;
+	uint32_t v;
 
-	memset(&M, 0, sizeof(M));
-	M.h.nlmsg_type = (unsigned short)type;
-	frh = NLMSG_DATA(&M.h);
 	frh->family = (unsigned char)family;
 	frh->src_len = (unsigned char)src_len;
 	frh->table = RT_TABLE_UNSPEC;
-	len = NLMSG_LENGTH(sizeof(*frh));
 	if (src) {
-		a = (struct rtattr *)(M.b + NLMSG_ALIGN(len));
-		a->rta_type = FRA_SRC;
-		a->rta_len = RTA_LENGTH(16);
-		inet_pton(AF_INET6, src, RTA_DATA(a));
-		len = NLMSG_ALIGN(len) + RTA_ALIGN(a->rta_len);
+		inet_pton(AF_INET6, src, &a);
+		nlb_attr(&M, FRA_SRC, &a, sizeof(a));
 	}
 	if (table >= 0) {
-		a = (struct rtattr *)(M.b + NLMSG_ALIGN(len));
-		a->rta_type = FRA_TABLE;
-		a->rta_len = RTA_LENGTH(4);
-		memcpy(RTA_DATA(a), &(uint32_t){ (uint32_t)table }, 4);
-		len = NLMSG_ALIGN(len) + RTA_ALIGN(a->rta_len);
+		v = (uint32_t)table;
+		nlb_attr(&M, FRA_TABLE, &v, sizeof(v));
 	}
 	if (prio >= 0) {
-		a = (struct rtattr *)(M.b + NLMSG_ALIGN(len));
-		a->rta_type = FRA_PRIORITY;
-		a->rta_len = RTA_LENGTH(4);
-		memcpy(RTA_DATA(a), &(uint32_t){ (uint32_t)prio }, 4);
-		len = NLMSG_ALIGN(len) + RTA_ALIGN(a->rta_len);
+		v = (uint32_t)prio;
+		nlb_attr(&M, FRA_PRIORITY, &v, sizeof(v));
 	}
-	M.h.nlmsg_len = (unsigned)len;
-	return len;
+	return M.h.nlmsg_len;
 }
 
 Test(rulemsg, a_deleted_rule_from_one_address)
@@ -88,7 +73,6 @@ Test(rulemsg, what_it_does_not_take)
 	cr_assert_eq(rulemsg_parse(NULL, len, &r), 0);
 	/* an attribute of the wrong size */
 	len = build(RTM_DELRULE, AF_INET6, 128, "2001:db8:c4a::1", 1000, 1000);
-	((struct rtattr *)(M.b + NLMSG_ALIGN(NLMSG_LENGTH(sizeof(struct fib_rule_hdr)))))->rta_len =
-		RTA_LENGTH(8);
+	nlb_first_attr(&M, sizeof(struct fib_rule_hdr))->rta_len = RTA_LENGTH(8);
 	cr_assert_eq(rulemsg_parse(&M.h, len, &r), 0, "FRA_SRC of 8 bytes");
 }

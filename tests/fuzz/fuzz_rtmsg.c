@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* fuzz_rtmsg.c — libFuzzer harness: any bytes as an rtnetlink message, read
+ * as a rule (rulemsg_parse) and as a route (routemsg_default_deleted).
+ * Nothing may crash or read past the input (ASan, with an exact-size copy
+ * at a 4-byte boundary, as netlink messages are); what is taken is a /128
+ * IPv6 rule, or an IPv6 default route's deletion.
+ *
+ * fuzz-flags: -max_len=512
+ */
+#include <linux/fib_rules.h>
+#include <linux/rtnetlink.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "routemsg.h"
+#include "rulemsg.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct nlmsghdr *h = malloc(size ? size : 1);
+	struct rulemsg r;
+	uint32_t table;
+	int oif;
+
+	if (!h)
+		return 0;
+	memcpy(h, data, size);
+	if (rulemsg_parse(h, size, &r)) {
+		const struct fib_rule_hdr *frh = NLMSG_DATA(h);
+
+		if (h->nlmsg_len > size || frh->family != AF_INET6 || frh->src_len != 128 ||
+		    r.deleted != (h->nlmsg_type == RTM_DELRULE))
+			abort();
+	}
+	if (routemsg_default_deleted(h, size, &table, &oif)) {
+		const struct rtmsg *rtm = NLMSG_DATA(h);
+
+		if (h->nlmsg_len > size || h->nlmsg_type != RTM_DELROUTE ||
+		    rtm->rtm_family != AF_INET6 || rtm->rtm_dst_len != 0)
+			abort();
+	}
+	free(h);
+	return 0;
+}
