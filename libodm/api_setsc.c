@@ -101,7 +101,10 @@ static int record(int fd, const struct agent_lease *al, int type, int pnum,
 			agent_release(&al->addr);
 		return sys_error(ENOMEM);
 	}
-	heldlease_note(type, pnum, cha, &al->addr, al->lease);
+	/* a fresh address (IPV6_REQUIRE_SRC_ON_NET) is its socket's own: never
+	 * offered to the process's other sockets (as in shim_connect.c) */
+	if (!(fdtable_prefs(fdtable_global(1), fd) & IPV6_REQUIRE_SRC_ON_NET))
+		heldlease_note(type, pnum, cha, &al->addr, al->lease);
 	return 0;
 }
 

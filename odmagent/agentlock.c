@@ -106,14 +106,23 @@ int agentlock_take(const char *dir, int *unclean, char *err, size_t errlen)
 	return fd;
 }
 
+int agentlock_mark_stopped(int fd)
+{
+	/* over the pid, in place, so the file keeps its block (agentlock.h) */
+	if (pwrite(fd, AGENTLOCK_STOPPED, sizeof(AGENTLOCK_STOPPED) - 1, 0) !=
+		    (ssize_t)sizeof(AGENTLOCK_STOPPED) - 1 ||
+	    ftruncate(fd, sizeof(AGENTLOCK_STOPPED) - 1) < 0)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
 void agentlock_release(int fd, int clean)
 {
+	int rc;
+
 	if (fd < 0)
 		return;
-	/* over the pid, in place, so the file keeps its block (agentlock.h) */
-	if (clean && (pwrite(fd, AGENTLOCK_STOPPED, sizeof(AGENTLOCK_STOPPED) - 1, 0) !=
-			      (ssize_t)sizeof(AGENTLOCK_STOPPED) - 1 ||
-		      ftruncate(fd, sizeof(AGENTLOCK_STOPPED) - 1) < 0))
-		log_warn(-errno, "marking %s stopped", AGENTLOCK_FILE);
+	if (clean && (rc = agentlock_mark_stopped(fd)) < 0)
+		log_warn(rc, "marking %s stopped", AGENTLOCK_FILE);
 	close(fd);
 }

@@ -39,5 +39,9 @@ int agentlock_take(const char *dir, int *unclean, char *err, size_t errlen);
 /* Drop the lock (fd < 0: nothing); clean: the agent stopped as asked and
  * saved its state, so the next one finds AGENTLOCK_STOPPED. */
 void agentlock_release(int fd, int clean);
+/* Write AGENTLOCK_STOPPED over the pid now, keeping the lock (an agent
+ * about to start again in place with its state saved, reexec.h); 0 or
+ * -errno. */
+int agentlock_mark_stopped(int fd);
 
 #endif

@@ -894,11 +894,15 @@ static void on_device_gone(void *arg, const char *ifname, int ifindex)
 	struct anchor *an = arg;
 	char why[160];
 
+	int saved;
+
 	anchor_state_touch(an, uv_now(an->loop));
-	anchor_state_flush(an, uv_now(an->loop), 1);
+	/* saved, and holding nothing back: the next image need not hold back
+	 * what a crash might have lost (reexec.h) */
+	saved = anchor_state_flush(an, uv_now(an->loop), 1) == 0 && !an->hold_until_ms;
 	snprintf(why, sizeof(why), "the tunnel device %s (ifindex %d) was deleted under the "
 		 "anchor, with %zu binding(s) through it", ifname, ifindex, an->bc.count);
-	reexec_now(why);
+	reexec_now(why, saved);
 }
 
 static void teardown(struct odm_agent *a, struct anchor *an)

@@ -913,16 +913,6 @@ static int check_role(struct parse *p, const unsigned *seen)
 			p->line = seen_line(seen, "pool");
 			return perr(p, "pool", "only mode cha and mode home hand out addresses");
 		}
-		if (pooled && seen_line(seen, "pool")) {
-			struct odm_prefix pool = { cfg->pool, cfg->pool_plen };
-			struct odm_prefix self = { cfg->address, 128 };
-
-			/* its own address would be handed out to a host */
-			if (prefixes_overlap(&pool, &self)) {
-				p->line = seen_line(seen, "address");
-				return perr(p, "address", "inside the pool it hands out");
-			}
-		}
 		if (config_serves(cfg, ODM_MODE_HOME) && cfg->pool_plen > 96) {
 			p->line = seen_line(seen, "pool");
 			return perr(p, "pool", "mode home derives addresses over the pool: "

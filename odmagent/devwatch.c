@@ -18,8 +18,11 @@ struct devwatch {
 static void on_timer(uv_timer_t *t)
 {
 	struct devwatch *w = t->data;
+	unsigned now_index;
 
-	if (!devwatch_gone(w->ifindex, if_nametoindex(w->ifname)))
+	errno = 0;
+	now_index = if_nametoindex(w->ifname);
+	if (!devwatch_gone(w->ifindex, now_index, errno))
 		return;
 	uv_timer_stop(&w->timer); /* told once */
 	w->fn(w->arg, w->ifname, w->ifindex);

@@ -11,6 +11,7 @@
 #ifndef ODM_DEVWATCH_H
 #define ODM_DEVWATCH_H
 
+#include <errno.h>
 #include <uv.h>
 
 #define DEVWATCH_PERIOD_MS 1000
@@ -19,10 +20,12 @@ struct devwatch;
 typedef void (*devwatch_fn)(void *arg, const char *ifname, int ifindex);
 
 /* 1 if the device of ifindex is gone: its name names no device now
- * (now_index 0, from if_nametoindex) or another one */
-static inline int devwatch_gone(int ifindex, unsigned now_index)
+ * (if_nametoindex gave 0 with errno ENODEV) or another one. 0 with
+ * another errno (no descriptor for the ioctl: EMFILE, ENOMEM) says
+ * nothing about the device, so it is not gone. */
+static inline int devwatch_gone(int ifindex, unsigned now_index, int err)
 {
-	return now_index == 0 || (int)now_index != ifindex;
+	return now_index == 0 ? err == ENODEV : (int)now_index != ifindex;
 }
 
 /* Watch ifname (ifindex): fn once, when it is gone. 0, or -errno. */

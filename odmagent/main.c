@@ -260,6 +260,7 @@ int main(int argc, char **argv)
 	/* before anything of the state dir's is touched: a second agent on it
 	 * would take over and end what the first one holds */
 	lock_fd = agentlock_take(a->cfg.state_dir, &a->last_run_unclean, err, sizeof(err));
+	reexec_remember_lock(lock_fd);
 	if (lock_fd < 0) {
 		log_err(0, "role %s cannot start: %s", config_role_name(a->cfg.role), err);
 		goto out;

@@ -180,22 +180,33 @@ static void on_netlink(void *arg)
 	rearm(mn);
 }
 
-/* A rule of ours deleted, by us or by someone else (hostengine.h) */
+/* A rule of ours deleted by someone else (hostengine.h); our own
+ * deletions are told with our netlink port and left alone */
 static void on_rule(void *arg, const struct rulemsg *r)
 {
 	struct mn *mn = arg;
 
-	if (r->deleted && r->table == mn->a->cfg.table && r->priority == mn->a->cfg.rule_priority)
+	if (r->deleted && r->table == mn->a->cfg.table && r->priority == mn->a->cfg.rule_priority &&
+	    r->sender != netconf_portid(mn->nc))
 		he_rule_gone(&mn->e, &r->from, mono_ms());
 }
 
-/* The default route of our table into the tunnel deleted (hostengine.h) */
-static void on_default_route_gone(void *arg, uint32_t table, int oif)
+/* The default route of our table into the tunnel deleted by someone else
+ * (hostengine.h). Not our own deletion, and not the kernel's with the
+ * device itself: devwatch.h starts the agent again for that. */
+static void on_default_route_gone(void *arg, uint32_t table, int oif, uint32_t sender)
 {
 	struct mn *mn = arg;
+	unsigned now_index;
 
-	if (table == mn->a->cfg.table && mn->tun && oif == mn->tun->ifindex)
-		he_route_gone(&mn->e, mono_ms());
+	if (table != mn->a->cfg.table || !mn->tun || oif != mn->tun->ifindex ||
+	    sender == netconf_portid(mn->nc))
+		return;
+	errno = 0;
+	now_index = if_nametoindex(mn->tun->ifname);
+	if (devwatch_gone(mn->tun->ifindex, now_index, errno))
+		return;
+	he_route_gone(&mn->e, mono_ms());
 }
 
 /* homefind's choice, told to the engine (the Fixed address comes from it) */
@@ -550,7 +561,7 @@ static void on_device_gone(void *arg, const char *ifname, int ifindex)
 	save_now(mn);
 	snprintf(why, sizeof(why), "the tunnel device %s (ifindex %d) was deleted under the "
 		 "host agent, with %zu lease(s) through it", ifname, ifindex, mn->e.leases.n);
-	reexec_now(why);
+	reexec_now(why, 0); /* the host's mark only adds a log line */
 }
 
 static void on_save(uv_timer_t *t)

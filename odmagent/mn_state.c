@@ -58,6 +58,7 @@ int mnstate_snapshot(const struct reg_ctx *reg, const struct lease_table *t,
 		s->dst = l->dst;
 		s->uid = (uint32_t)l->uid;
 		s->pid = (int32_t)l->pid;
+		s->fresh = l->fresh;
 		/* a shared lease's users: who hears its events and counts it
 		 * in quota after a restart (beyond the bound, the first ones) */
 		if (l->n_uids > 1)
@@ -109,6 +110,7 @@ int mnstate_adopt(const struct state_mn *s, const char *nai, struct lease_table 
 		l->addr = sl->addr;
 		l->uid = (uid_t)sl->uid;
 		l->pid = (pid_t)sl->pid;
+		l->fresh = sl->fresh; /* still its socket's own after a restart */
 		for (size_t j = 0; j < sl->n_holders; j++)
 			if (lease_add_holder(l, (uid_t)sl->holders[j]) < 0) {
 				lease_free(t, l);

@@ -115,7 +115,7 @@ static int on_valid(struct nl_msg *msg, void *arg)
 		return NL_OK; /* no address or route moved */
 	}
 	if (m->route_fn && routemsg_default_deleted(h, h->nlmsg_len, &table, &oif))
-		m->route_fn(m->route_arg, table, oif);
+		m->route_fn(m->route_arg, table, oif, h->nlmsg_pid);
 	if (event_ifindex(h) != m->skip_ifindex || m->skip_ifindex <= 0) {
 		m->others++;
 		m->usable |= movepace_addr_usable(h, h->nlmsg_len);

@@ -53,9 +53,10 @@ struct rulemsg;
 typedef void (*movement_rule_fn)(void *arg, const struct rulemsg *r);
 void movement_watch_rules(struct movement *m, movement_rule_fn fn, void *arg);
 /* The deletion of an IPv6 default route of one device, in any table
- * (routemsg.h): fn hears each as it is read; it still counts as a route
- * event for the look that follows. */
-typedef void (*movement_route_fn)(void *arg, uint32_t table, int oif);
+ * (routemsg.h), with the netlink port that asked for it (nlmsg_pid; 0:
+ * the kernel's own doing): fn hears each as it is read; it still counts
+ * as a route event for the look that follows. */
+typedef void (*movement_route_fn)(void *arg, uint32_t table, int oif, uint32_t sender);
 void movement_watch_default_routes(struct movement *m, movement_route_fn fn, void *arg);
 /* Stops and frees (asynchronously: the handles close on the next loop turn). */
 void movement_close(struct movement *m);

@@ -100,6 +100,11 @@ void netconf_close(struct netconf *nc)
 	free(nc);
 }
 
+uint32_t netconf_portid(const struct netconf *nc)
+{
+	return nc ? nl_socket_get_local_port(nc->sk) : 0;
+}
+
 int netconf_ifindex(struct netconf *nc, const char *ifname)
 {
 	struct rtnl_link *link = NULL;

@@ -24,6 +24,9 @@ int netconf_open(struct netconf **out);
 void netconf_close(struct netconf *nc);
 
 int netconf_ifindex(struct netconf *nc, const char *ifname); /* >0 or -errno */
+/* The netlink port of nc's socket: the nlmsg_pid of the kernel's
+ * notifications of the changes nc asked for (0 without nc). */
+uint32_t netconf_portid(const struct netconf *nc);
 
 /* Returns once the kernel has the address, which is still tentative then
  * (even with NODAD, RFC 4862 §5.4 runs on a workqueue): see

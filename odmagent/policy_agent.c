@@ -375,7 +375,8 @@ static void on_add(struct odm_agent *a, struct control_req *r, const json_t *req
 		return;
 	}
 	/* alone first: its error names the new rule, not the line it would take */
-	if (words && *words && policy_check_rule(words, a->cfg.default_type, err, sizeof(err)) < 0) {
+	/* with the file's own default, as the rule would be read in it */
+	if (words && *words && policy_check_rule(words, ps->pol.default_type, err, sizeof(err)) < 0) {
 		control_reply_error(r, "EINVAL", "%s", err);
 		return;
 	}

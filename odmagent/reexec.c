@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* reexec.c — the agent started again in place (see reexec.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "agentlock.h"
 #include "log.h"
 #include "reexec.h"
 
@@ -14,25 +17,54 @@
 #endif
 
 static char **saved_argv;
+static int lock_fd = -1;
 
 void reexec_remember(char **argv)
 {
 	saved_argv = argv;
 }
 
-void reexec_now(const char *why)
+void reexec_remember_lock(int fd)
+{
+	lock_fd = fd;
+}
+
+/* Every descriptor past 2 close-on-exec: close_range where the kernel has
+ * it (5.11), else one fcntl each up to the limit */
+static void all_cloexec(void)
+{
+	struct rlimit rl;
+	long max;
+
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY ?
+		      (long)rl.rlim_cur :
+		      65536;
+	for (long fd = 3; fd < max && fd < 1048576; fd++) {
+		int fl = fcntl((int)fd, F_GETFD);
+
+		if (fl >= 0 && !(fl & FD_CLOEXEC))
+			(void)fcntl((int)fd, F_SETFD, fl | FD_CLOEXEC);
+	}
+}
+
+void reexec_now(const char *why, int saved)
 {
 	sigset_t none;
+	int rc;
 
 	log_err(0, "%s: starting again in place (pid %ld), to build it anew and take the "
 		   "state over", why, (long)getpid());
+	if (saved && lock_fd >= 0 && (rc = agentlock_mark_stopped(lock_fd)) < 0)
+		log_warn(rc, "marking the state saved: the next image starts as after a crash");
 	if (!saved_argv) {
 		log_err(0, "cannot start again: no arguments kept; exiting");
 		_exit(1);
 	}
 	/* nothing of this run's may reach the next but 0-2: a descriptor
 	 * opened without O_CLOEXEC (by a library) would stay open forever */
-	(void)!syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+	all_cloexec();
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	execv("/proc/self/exe", saved_argv);

@@ -14,7 +14,13 @@
 /* The arguments main() got, kept for reexec_now (not copied: argv lives
  * as long as the process). */
 void reexec_remember(char **argv);
-/* Log why, then exec; never returns (exit status 1 if the exec fails). */
-void reexec_now(const char *why) __attribute__((noreturn));
+/* The descriptor of agent.lock (agentlock.h), once taken; -1 before. */
+void reexec_remember_lock(int fd);
+/* Log why, then exec; never returns (exit status 1 if the exec fails).
+ * saved: the role saved its whole state just before and holds nothing
+ * back, so the lock is marked stopped and the next image starts as after
+ * a clean stop (an anchor then holds no addresses back); else it starts
+ * as after a crash. */
+void reexec_now(const char *why, int saved) __attribute__((noreturn));
 
 #endif

@@ -62,6 +62,8 @@ char *state_mn_encode(const struct state_mn *s)
 				  addr_json(&l->dst), "uid", (json_int_t)l->uid, "pid",
 				  (json_int_t)l->pid, "created", (json_int_t)l->created_ms,
 				  "expires", (json_int_t)l->expires_ms));
+		if (o && l->fresh)
+			json_object_set_new(o, "fresh", json_true());
 		if (o && l->n_holders && (h = json_array())) {
 			for (size_t j = 0; j < l->n_holders; j++)
 				json_array_append_new(h, json_integer(l->holders[j]));
@@ -387,9 +389,13 @@ static int mn_lease_holders(struct dec *d, const json_t *o, struct state_mn_leas
 
 static int mn_lease(struct dec *d, const json_t *o, struct state_mn_lease *l)
 {
-	static const char *const optional[] = { "holders", NULL };
+	static const char *const optional[] = { "holders", "fresh", NULL };
+	const json_t *f = json_object_get(o, "fresh");
 	json_int_t v;
 
+	if (f && !json_is_true(f))
+		return fail(d, "fresh", "only true is written");
+	l->fresh = f != NULL;
 	if (exact_keys_opt(d, o, MN_LEASE_KEYS, optional) < 0 ||
 	    get_u16(d, o, "bid", 1, &l->bid) < 0 || get_int(d, o, "type", 1, 4, &v) < 0)
 		return -EINVAL;

@@ -61,6 +61,7 @@ struct state_mn_lease {
 	int32_t pid;
 	uint32_t holders[STATE_MAX_HOLDERS]; /* the owner first; none if alone */
 	size_t n_holders;
+	int fresh;          /* made for IPV6_REQUIRE_SRC_ON_NET: never shared */
 	int64_t created_ms; /* wall clock */
 	int64_t expires_ms; /* wall clock: the anchor forgets the binding then */
 };

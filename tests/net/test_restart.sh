@@ -328,6 +328,7 @@ lease_is() { [[ $(odm_lease_addr) == "$1" ]]; }
 check "h: it took the lease $CHOA over" wait_for 5 lease_is "$CHOA"
 check "h: $CHOA is on the new device" \
 	wait_for 5 bash -c "ip netns exec $NS_MN ip -6 addr show dev $ODM_TUN_MN | grep -q '$CHOA/128'"
+HELD1=$(held_n)
 nsq cha ip link del "$ODM_TUN_CHA"
 cha_said() { grep -q "tunnel device $ODM_TUN_CHA (ifindex [0-9]*) was deleted under the anchor, with 1 binding(s) through it: starting again in place (pid $CHAPID)" "$CHA_AGENT_LOG"; }
 check "h: the anchor says its device was deleted and starts again in place" wait_for 5 cha_said
@@ -335,6 +336,11 @@ check "h: the device is back on cha" wait_for 5 nsq cha ip link show dev "$ODM_T
 check "h: the same process ($CHAPID), started again" kill -0 "$CHAPID"
 binding_is() { [[ $(binding_hoa) == "$1" ]]; }
 check "h: it restored the binding of $CHOA" wait_for 5 binding_is "$CHOA"
+# the anchor held addresses back since g's crash: its new image holds them
+# back too (a run that holds nothing back marks its saved state clean
+# before it starts again, and its new image holds nothing: unit tests)
+check "h: the anchor's new image still holds back what it held" \
+	test "$(held_n)" -eq $((HELD1 + 1))
 finish h
 
 # ---------------------------------------------------------------- i. the rule deleted

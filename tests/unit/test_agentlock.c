@@ -176,6 +176,24 @@ Test(agentlock, a_pid_not_written_leaves_no_stopped_mark)
 	agentlock_release(fd, 1);
 }
 
+/* An agent about to start again in place, its state saved, marks the file
+ * stopped while it still holds the lock: the next image starts clean. */
+Test(agentlock, marked_stopped_while_held)
+{
+	char err[256] = "", buf[32];
+	int fd = agentlock_take(dir, &unclean, err, sizeof(err));
+
+	cr_assert_geq(fd, 0, "%s", err);
+	cr_assert_eq(agentlock_mark_stopped(fd), 0);
+	read_lockfile(buf, sizeof(buf));
+	cr_assert_str_eq(buf, AGENTLOCK_STOPPED);
+	close(fd); /* as the exec closes it */
+	fd = agentlock_take(dir, &unclean, err, sizeof(err));
+	cr_assert_geq(fd, 0, "%s", err);
+	cr_assert_eq(unclean, 0);
+	agentlock_release(fd, 1);
+}
+
 Test(agentlock, refuses_what_is_not_a_directory_or_a_lock_file)
 {
 	char err[256] = "", path[192];

@@ -340,6 +340,7 @@ static struct state_mn mk_mn(void)
 	ls[1].holders[1] = 1001;
 	ls[1].holders[2] = 0;
 	ls[1].n_holders = 3;
+	ls[0].fresh = 1; /* the first was made for IPV6_REQUIRE_SRC_ON_NET */
 	return s;
 }
 
@@ -478,6 +479,7 @@ Test(state, the_decoder_is_strict)
 	mn_refused("\"last_ts\":\"1\"", "\"last_ts\":1", "not a string");
 	mn_refused("\"nai\":\"mn1@example.org\"", "\"nai\":\"mn1\\n@example.org\"", "printable");
 	mn_refused("\"pid\":4242", "\"pid\":-1", "out of range");
+	mn_refused("\"fresh\":true", "\"fresh\":false", "fresh: only true");
 	mn_refused("[1000,1001,0]", "1000", "holders: not an array");
 	mn_refused("[1000,1001,0]", "[1000]", "holders: 1 entries");
 	mn_refused("[1000,1001,0]", "[1001, 1000]", "owner (uid) is not first");
@@ -603,6 +605,7 @@ Test(state, mn_adopts_unexpired_leases_with_their_ids_and_counters)
 	cr_assert_eq(l->uid, 1000);
 	cr_assert_eq(l->pid, 4242);
 	cr_assert_eq(l->proto, IPPROTO_TCP);
+	cr_assert_eq(l->fresh, 1, "a fresh lease stays unshared after a restart");
 	cr_assert_not_null(l->rb);
 	cr_assert_eq(l->rb->bid, 40);
 	cr_assert(l->rb->registered);
