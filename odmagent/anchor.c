@@ -32,9 +32,9 @@
 #include "devwatch.h"
 #include "log.h"
 #include "mhsock.h"
-#include "ptbrelay.h"
 #include "monotime.h"
 #include "netconf.h"
+#include "ptbrelay.h"
 #include "reexec.h"
 #include "tunnel_guard.h"
 
@@ -259,7 +259,6 @@ int anchor_binding_update(struct anchor *an, struct binding *b, const struct mh_
 	return 0;
 }
 
-/* 1 if a lies in prefix/plen of the given length */
 int anchor_coa_check(const struct anchor *an, const struct in6_addr *coa,
 		     const struct in6_addr *dst, const struct in6_addr *hoa)
 {
@@ -885,7 +884,6 @@ static void on_timer_closed(uv_handle_t *h)
 	free(an);
 }
 
-/* Reverse order of anchor_start; also cleans up a half-done start. */
 /* The tunnel device was deleted under us: every binding's packets go
  * nowhere. The state saved (in-line, after a save under way), the agent
  * starts again in place and builds it anew (devwatch.h). */
@@ -893,7 +891,6 @@ static void on_device_gone(void *arg, const char *ifname, int ifindex)
 {
 	struct anchor *an = arg;
 	char why[160];
-
 	int saved;
 
 	anchor_state_touch(an, uv_now(an->loop));
@@ -905,6 +902,7 @@ static void on_device_gone(void *arg, const char *ifname, int ifindex)
 	reexec_now(why, saved);
 }
 
+/* Reverse order of anchor_start; also cleans up a half-done start. */
 static void teardown(struct odm_agent *a, struct anchor *an)
 {
 	char p[INET6_ADDRSTRLEN];

@@ -15,14 +15,20 @@ struct devwatch {
 	void *arg;
 };
 
-static void on_timer(uv_timer_t *t)
+int devwatch_device_gone(const char *ifname, int ifindex)
 {
-	struct devwatch *w = t->data;
 	unsigned now_index;
 
 	errno = 0;
-	now_index = if_nametoindex(w->ifname);
-	if (!devwatch_gone(w->ifindex, now_index, errno))
+	now_index = if_nametoindex(ifname);
+	return devwatch_gone(ifindex, now_index, errno);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	struct devwatch *w = t->data;
+
+	if (!devwatch_device_gone(w->ifname, w->ifindex))
 		return;
 	uv_timer_stop(&w->timer); /* told once */
 	w->fn(w->arg, w->ifname, w->ifindex);

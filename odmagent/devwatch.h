@@ -28,6 +28,9 @@ static inline int devwatch_gone(int ifindex, unsigned now_index, int err)
 	return now_index == 0 ? err == ENODEV : (int)now_index != ifindex;
 }
 
+/* devwatch_gone for the device as it is now (one if_nametoindex) */
+int devwatch_device_gone(const char *ifname, int ifindex);
+
 /* Watch ifname (ifindex): fn once, when it is gone. 0, or -errno. */
 int devwatch_start(uv_loop_t *loop, const char *ifname, int ifindex, devwatch_fn fn, void *arg,
 		   struct devwatch **out);

@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "addr_usable.h"
+#include "addrscope.h"
 #include "agent.h"
 #include "control.h"
 #include "devwatch.h"
@@ -70,7 +71,6 @@
 #include "sockdiag.h"
 #include "tunnel.h"
 #include "tunnel_mtu.h"
-#include "addrscope.h"
 #include "ptbrelay.h"
 
 #define MN_TICK_MS 1000          /* lease usage check period */
@@ -182,12 +182,12 @@ static void on_netlink(void *arg)
 
 /* A rule of ours deleted by someone else (hostengine.h); our own
  * deletions are told with our netlink port and left alone */
-static void on_rule(void *arg, const struct rulemsg *r)
+static void on_rule(void *arg, const struct rulemsg *r, uint32_t sender)
 {
 	struct mn *mn = arg;
 
 	if (r->deleted && r->table == mn->a->cfg.table && r->priority == mn->a->cfg.rule_priority &&
-	    r->sender != netconf_portid(mn->nc))
+	    sender != netconf_portid(mn->nc))
 		he_rule_gone(&mn->e, &r->from, mono_ms());
 }
 
@@ -197,16 +197,11 @@ static void on_rule(void *arg, const struct rulemsg *r)
 static void on_default_route_gone(void *arg, uint32_t table, int oif, uint32_t sender)
 {
 	struct mn *mn = arg;
-	unsigned now_index;
 
-	if (table != mn->a->cfg.table || !mn->tun || oif != mn->tun->ifindex ||
-	    sender == netconf_portid(mn->nc))
-		return;
-	errno = 0;
-	now_index = if_nametoindex(mn->tun->ifname);
-	if (devwatch_gone(mn->tun->ifindex, now_index, errno))
-		return;
-	he_route_gone(&mn->e, mono_ms());
+	if (table == mn->a->cfg.table && mn->tun && oif == mn->tun->ifindex &&
+	    sender != netconf_portid(mn->nc) &&
+	    !devwatch_device_gone(mn->tun->ifname, mn->tun->ifindex))
+		he_route_gone(&mn->e, mono_ms());
 }
 
 /* homefind's choice, told to the engine (the Fixed address comes from it) */

@@ -111,7 +111,7 @@ static int on_valid(struct nl_msg *msg, void *arg)
 
 	if (h->nlmsg_type == RTM_NEWRULE || h->nlmsg_type == RTM_DELRULE) {
 		if (m->rule_fn && rulemsg_parse(h, h->nlmsg_len, &rule))
-			m->rule_fn(m->rule_arg, &rule);
+			m->rule_fn(m->rule_arg, &rule, h->nlmsg_pid);
 		return NL_OK; /* no address or route moved */
 	}
 	if (m->route_fn && routemsg_default_deleted(h, h->nlmsg_len, &table, &oif))

@@ -22,7 +22,6 @@ int rulemsg_parse(const struct nlmsghdr *h, size_t len, struct rulemsg *out)
 		return 0;
 	memset(out, 0, sizeof(*out));
 	out->deleted = h->nlmsg_type == RTM_DELRULE;
-	out->sender = h->nlmsg_pid;
 	out->table = frh->table;
 	left = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*frh)));
 	for (a = (const struct rtattr *)((const char *)frh + NLMSG_ALIGN(sizeof(*frh)));

@@ -17,8 +17,6 @@ struct rulemsg {
 	struct in6_addr from; /* FRA_SRC, a /128 */
 	uint32_t table;       /* FRA_TABLE, or the header's */
 	uint32_t priority;    /* FRA_PRIORITY, 0 if absent */
-	uint32_t sender;      /* nlmsg_pid: the netlink port whose request it
-			       * was (0: the kernel's own doing) */
 };
 
 /* 1 and *out for an IPv6 rule from one address (/128), 0 for anything else
