@@ -884,10 +884,10 @@ static void on_timer_closed(uv_handle_t *h)
 	free(an);
 }
 
-/* The tunnel device was deleted under us: every binding's packets go
+/* The tunnel device was deleted or set down under us: every binding's packets go
  * nowhere. The state saved (in-line, after a save under way), the agent
  * starts again in place and builds it anew (devwatch.h). */
-static void on_device_gone(void *arg, const char *ifname, int ifindex)
+static void on_device_gone(void *arg, const char *ifname, int ifindex, enum devwatch_what what)
 {
 	struct anchor *an = arg;
 	char why[160];
@@ -897,8 +897,9 @@ static void on_device_gone(void *arg, const char *ifname, int ifindex)
 	/* saved, and holding nothing back: the next image need not hold back
 	 * what a crash might have lost (reexec.h) */
 	saved = anchor_state_flush(an, uv_now(an->loop), 1) == 0 && !an->hold_until_ms;
-	snprintf(why, sizeof(why), "the tunnel device %s (ifindex %d) was deleted under the "
-		 "anchor, with %zu binding(s) through it", ifname, ifindex, an->bc.count);
+	snprintf(why, sizeof(why), "the tunnel device %s (ifindex %d) was %s under the "
+		 "anchor, with %zu binding(s) through it", ifname, ifindex,
+		 devwatch_what_name(what), an->bc.count);
 	reexec_now(why, saved);
 }
 

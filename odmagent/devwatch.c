@@ -2,8 +2,12 @@
 /* devwatch.c — the tunnel device, watched (see devwatch.h). */
 #include <errno.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "devwatch.h"
 
@@ -15,23 +19,49 @@ struct devwatch {
 	void *arg;
 };
 
-int devwatch_device_gone(const char *ifname, int ifindex)
+enum devwatch_what devwatch_device(const char *ifname, int ifindex)
 {
+	struct ifreq ifr;
 	unsigned now_index;
+	int s, up = 1;
 
 	errno = 0;
 	now_index = if_nametoindex(ifname);
-	return devwatch_gone(ifindex, now_index, errno);
+	if (devwatch_gone(ifindex, now_index, errno))
+		return DEVWATCH_GONE;
+	s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return DEVWATCH_UP;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0)
+		up = !!(ifr.ifr_flags & IFF_UP);
+	close(s);
+	return up ? DEVWATCH_UP : DEVWATCH_DOWN;
+}
+
+const char *devwatch_what_name(enum devwatch_what what)
+{
+	switch (what) {
+	case DEVWATCH_UP:
+		break;
+	case DEVWATCH_GONE:
+		return "deleted";
+	case DEVWATCH_DOWN:
+		return "set down";
+	}
+	return "up";
 }
 
 static void on_timer(uv_timer_t *t)
 {
 	struct devwatch *w = t->data;
+	enum devwatch_what what = devwatch_device(w->ifname, w->ifindex);
 
-	if (!devwatch_device_gone(w->ifname, w->ifindex))
+	if (what == DEVWATCH_UP)
 		return;
 	uv_timer_stop(&w->timer); /* told once */
-	w->fn(w->arg, w->ifname, w->ifindex);
+	w->fn(w->arg, w->ifname, w->ifindex, what);
 }
 
 int devwatch_start(uv_loop_t *loop, const char *ifname, int ifindex, devwatch_fn fn, void *arg,

@@ -242,28 +242,44 @@ int he_release_hint(struct hostengine *e, const struct in6_addr *addr, uint64_t 
 	return 1;
 }
 
-int he_rule_gone(struct hostengine *e, const struct in6_addr *addr, uint64_t now)
+/* The lease of addr, if it still has step (LEASE_CFG_*) configured on the
+ * host: else the deletion was the agent's own (the lease is gone, or no
+ * longer has it) */
+static struct lease *still_configured(struct hostengine *e, const struct in6_addr *addr,
+				      unsigned step)
+{
+	struct lease *l = lease_by_addr(&e->leases, addr);
+
+	return l && (l->host_cfg & step) && !e->stopping ? l : NULL;
+}
+
+/* Says what putting l's what back (rc) came to; without: what it costs */
+static int told_put_back(const struct lease *l, const char *what, int rc, const char *without)
 {
 	char a1[INET6_ADDRSTRLEN];
+
+	if (rc < 0) {
+		log_warn(rc, "lease %u %s: its %s was deleted by someone else, and cannot be "
+			 "put back: %s", l->id, ntop6(&l->addr, a1), what, without);
+		return rc;
+	}
+	log_warnx("lease %u %s: its %s was deleted by someone else: put back", l->id,
+		  ntop6(&l->addr, a1), what);
+	return 1;
+}
+
+int he_rule_gone(struct hostengine *e, const struct in6_addr *addr, uint64_t now)
+{
 	struct lease *l;
-	int rc;
 
 	e->now = now;
-	l = lease_by_addr(&e->leases, addr);
-	/* the agent's own deletion: the lease is gone, or no longer has it */
-	if (!l || !(l->host_cfg & LEASE_CFG_RULE) || e->stopping)
+	l = still_configured(e, addr, LEASE_CFG_RULE);
+	if (!l)
 		return 0;
 	/* an old event about a rule the agent has added again since: the add
 	 * finds it there, which ops->rule_add takes as success */
-	rc = e->ops->rule_add(e->arg, addr);
-	if (rc < 0) {
-		log_warn(rc, "lease %u %s: its rule was deleted by someone else, and cannot be "
-			 "put back: its packets leave untunnelled", l->id, ntop6(addr, a1));
-		return rc;
-	}
-	log_warnx("lease %u %s: its rule was deleted by someone else: put back", l->id,
-		  ntop6(addr, a1));
-	return 1;
+	return told_put_back(l, "rule", e->ops->rule_add(e->arg, addr),
+			     "its packets leave untunnelled");
 }
 
 int he_route_gone(struct hostengine *e, uint64_t now)
@@ -282,6 +298,19 @@ int he_route_gone(struct hostengine *e, uint64_t now)
 	}
 	log_warnx("the tunnel's default route was deleted by someone else: put back");
 	return 1;
+}
+
+int he_addr_gone(struct hostengine *e, const struct in6_addr *addr, uint64_t now)
+{
+	struct lease *l;
+
+	e->now = now;
+	l = still_configured(e, addr, LEASE_CFG_ADDR);
+	/* or an old event about an address added again since */
+	if (!l || e->ops->addr_usable(e->arg, addr) > 0)
+		return 0;
+	return told_put_back(l, "address", e->ops->addr_add(e->arg, addr),
+			     "its sockets receive nothing");
 }
 
 /* ---- Mobility Header input ---- */

@@ -197,6 +197,11 @@ int he_rule_gone(struct hostengine *e, const struct in6_addr *addr, uint64_t now
 /* The same for the tunnel's default route in the host's table (one for all
  * leases): put back while a lease is configured. */
 int he_route_gone(struct hostengine *e, uint64_t now);
+/* The same for a lease's address on the tunnel device (addrmsg.h): without
+ * it the lease's sockets receive nothing and new ones cannot bind. The
+ * kernel does not say who deleted it, so the engine asks whether it is
+ * there (ops->addr_usable) before it puts it back. */
+int he_addr_gone(struct hostengine *e, const struct in6_addr *addr, uint64_t now);
 
 /* A Mobility Header message from src to dst (checksum already checked). */
 void he_mh_input(struct hostengine *e, const uint8_t *buf, size_t len,

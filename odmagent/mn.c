@@ -86,7 +86,7 @@ struct mn {
 	struct mhsock *mh;
 	struct movement *mv;
 	struct linkprep_agent *lp; /* optimistic DAD, RS on link-up (linkprep.h) */
-	struct devwatch *devw;     /* the tunnel device deleted under us (devwatch.h) */
+	struct devwatch *devw;     /* the tunnel device deleted or set down under us (devwatch.h) */
 	struct hostengine e;
 	uv_timer_t tick, regt;
 	uv_timer_t usable_t;   /* asks the kernel again about addresses not usable yet */
@@ -193,15 +193,27 @@ static void on_rule(void *arg, const struct rulemsg *r, uint32_t sender)
 
 /* The default route of our table into the tunnel deleted by someone else
  * (hostengine.h). Not our own deletion, and not the kernel's with the
- * device itself: devwatch.h starts the agent again for that. */
+ * device itself or as it was set down: devwatch.h starts the agent again
+ * for those. */
 static void on_default_route_gone(void *arg, uint32_t table, int oif, uint32_t sender)
 {
 	struct mn *mn = arg;
 
 	if (table == mn->a->cfg.table && mn->tun && oif == mn->tun->ifindex &&
 	    sender != netconf_portid(mn->nc) &&
-	    !devwatch_device_gone(mn->tun->ifname, mn->tun->ifindex))
+	    devwatch_device(mn->tun->ifname, mn->tun->ifindex) == DEVWATCH_UP)
 		he_route_gone(&mn->e, mono_ms());
+}
+
+/* A lease's address deleted from the tunnel device (hostengine.h), not
+ * with the device itself or as it was set down (devwatch.h) */
+static void on_addr_gone(void *arg, int ifindex, const struct in6_addr *addr)
+{
+	struct mn *mn = arg;
+
+	if (mn->tun && ifindex == mn->tun->ifindex &&
+	    devwatch_device(mn->tun->ifname, mn->tun->ifindex) == DEVWATCH_UP)
+		he_addr_gone(&mn->e, addr, mono_ms());
 }
 
 /* homefind's choice, told to the engine (the Fixed address comes from it) */
@@ -548,14 +560,15 @@ static void save_now(struct mn *mn)
 /* The tunnel device was deleted under us: no lease carries anything, and
  * none can be made. The state saved, the agent starts again in place and
  * builds it anew, taking its leases over (devwatch.h). */
-static void on_device_gone(void *arg, const char *ifname, int ifindex)
+static void on_device_gone(void *arg, const char *ifname, int ifindex, enum devwatch_what what)
 {
 	struct mn *mn = arg;
 	char why[160];
 
 	save_now(mn);
-	snprintf(why, sizeof(why), "the tunnel device %s (ifindex %d) was deleted under the "
-		 "host agent, with %zu lease(s) through it", ifname, ifindex, mn->e.leases.n);
+	snprintf(why, sizeof(why), "the tunnel device %s (ifindex %d) was %s under the "
+		 "host agent, with %zu lease(s) through it", ifname, ifindex,
+		 devwatch_what_name(what), mn->e.leases.n);
 	reexec_now(why, 0); /* the host's mark only adds a log line */
 }
 
@@ -1015,6 +1028,7 @@ int mn_start(struct odm_agent *a)
 	movement_on_event(mn->mv, on_netlink, mn);
 	movement_watch_rules(mn->mv, on_rule, mn);
 	movement_watch_default_routes(mn->mv, on_default_route_gone, mn);
+	movement_watch_addr_deletions(mn->mv, on_addr_gone, mn);
 	rc = devwatch_start(a->loop, mn->tun->ifname, mn->tun->ifindex, on_device_gone, mn,
 			    &mn->devw);
 	if (rc < 0)

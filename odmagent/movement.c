@@ -28,6 +28,7 @@
 #include "monotime.h"
 #include "movement.h"
 #include "movepace.h"
+#include "addrmsg.h"
 #include "routemsg.h"
 #include "rulemsg.h"
 #include "vanished.h"
@@ -52,6 +53,8 @@ struct movement {
 	void *rule_arg;
 	movement_route_fn route_fn; /* movement_watch_default_routes(), may be NULL */
 	void *route_arg;
+	movement_addr_fn addr_fn; /* movement_watch_addr_deletions(), may be NULL */
+	void *addr_arg;
 	movement_fn event_fn;    /* every batch of events, unpaced (movement_on_event) */
 	void *event_arg;
 	int open_handles;        /* freed when the last handle has closed */
@@ -106,8 +109,9 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	struct nlattr *name;
 	char ifname[IF_NAMESIZE] = "";
 	struct rulemsg rule;
+	struct in6_addr addr;
 	uint32_t table;
-	int oif;
+	int oif, ifindex;
 
 	if (h->nlmsg_type == RTM_NEWRULE || h->nlmsg_type == RTM_DELRULE) {
 		if (m->rule_fn && rulemsg_parse(h, h->nlmsg_len, &rule))
@@ -116,6 +120,8 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	}
 	if (m->route_fn && routemsg_default_deleted(h, h->nlmsg_len, &table, &oif))
 		m->route_fn(m->route_arg, table, oif, h->nlmsg_pid);
+	if (m->addr_fn && addrmsg_deleted128(h, h->nlmsg_len, &ifindex, &addr))
+		m->addr_fn(m->addr_arg, ifindex, &addr);
 	if (event_ifindex(h) != m->skip_ifindex || m->skip_ifindex <= 0) {
 		m->others++;
 		m->usable |= movepace_addr_usable(h, h->nlmsg_len);
@@ -148,6 +154,12 @@ void movement_watch_default_routes(struct movement *m, movement_route_fn fn, voi
 {
 	m->route_fn = fn;
 	m->route_arg = arg;
+}
+
+void movement_watch_addr_deletions(struct movement *m, movement_addr_fn fn, void *arg)
+{
+	m->addr_fn = fn;
+	m->addr_arg = arg;
 }
 
 /* one look at the addresses: fn, told when the change began */

@@ -59,6 +59,11 @@ void movement_watch_rules(struct movement *m, movement_rule_fn fn, void *arg);
  * follows. */
 typedef void (*movement_route_fn)(void *arg, uint32_t table, int oif, uint32_t sender);
 void movement_watch_default_routes(struct movement *m, movement_route_fn fn, void *arg);
+/* The deletion of an IPv6 address (/128) of a device (addrmsg.h), by
+ * anyone, the agent itself included: fn hears each as it is read; it still
+ * counts as an address event for the look that follows. */
+typedef void (*movement_addr_fn)(void *arg, int ifindex, const struct in6_addr *addr);
+void movement_watch_addr_deletions(struct movement *m, movement_addr_fn fn, void *arg);
 /* Stops and frees (asynchronously: the handles close on the next loop turn). */
 void movement_close(struct movement *m);
 

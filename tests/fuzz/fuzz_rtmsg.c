@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* fuzz_rtmsg.c — libFuzzer harness: any bytes as an rtnetlink message, read
- * as a rule (rulemsg_parse) and as a route (routemsg_default_deleted).
+ * as a rule (rulemsg_parse), as a route (routemsg_default_deleted) and as
+ * an address (addrmsg_deleted128).
  * Nothing may crash or read past the input (ASan, with an exact-size copy
  * at a 4-byte boundary, as netlink messages are); what is taken is a /128
- * IPv6 rule, or an IPv6 default route's deletion.
+ * IPv6 rule, an IPv6 default route's deletion, or a /128's deletion.
  *
  * fuzz-flags: -max_len=512
  */
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "addrmsg.h"
 #include "routemsg.h"
 #include "rulemsg.h"
 
@@ -21,8 +23,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct nlmsghdr *h = malloc(size ? size : 1);
 	struct rulemsg r;
+	struct in6_addr a;
 	uint32_t table;
-	int oif;
+	int oif, ifindex;
 
 	if (!h)
 		return 0;
@@ -39,6 +42,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (h->nlmsg_len > size || h->nlmsg_type != RTM_DELROUTE ||
 		    rtm->rtm_family != AF_INET6 || rtm->rtm_dst_len != 0)
+			abort();
+	}
+	if (addrmsg_deleted128(h, size, &ifindex, &a)) {
+		const struct ifaddrmsg *ifa = NLMSG_DATA(h);
+
+		if (h->nlmsg_len > size || h->nlmsg_type != RTM_DELADDR ||
+		    ifa->ifa_family != AF_INET6 || ifa->ifa_prefixlen != 128 || ifindex <= 0)
 			abort();
 	}
 	free(h);

@@ -44,6 +44,18 @@ nddrops() {
 	for v in $(awk 'NR > 1 { print $12 }' /proc/net/stat/ndisc_cache); do n=$((n + 16#$v)); done
 	echo "$n"
 }
+# softdrops - packets the kernel dropped as a CPU's input backlog was full
+# (netdev_max_backlog; /proc/net/softnet_stat, second column, one line per
+# CPU, in hex): the veths' way between the namespaces
+softdrops() {
+	local n=0 v
+	for v in $(awk '{ print $2 }' /proc/net/softnet_stat); do n=$((n + 16#$v)); done
+	echo "$n"
+}
+# cha_counter NAME - one of the CHA's counters (odmctl status)
+cha_counter() { odm_status cha | json "j['counters']['$1']"; }
+# sendfails - the host agent's BUs that the kernel refused to send (logged)
+sendfails() { tail -n +$((L0 + 1)) "$MN_AGENT_LOG" | grep -c 'BU seq [0-9]* to .*: ' || true; }
 
 # The holder: N connections to cn's echo server, each with a fresh CHoA;
 # "up N" once connected, then after GO exists a line through each, "answered
@@ -87,13 +99,15 @@ NB=$(odm_binding_count)
 check "$N bindings at the CHA ($NB)" test "$NB" -eq "$N"
 
 B0=$(odm_reg_counter bu_sent) A0=$(odm_reg_counter ba_in) D0=$(mhdrops) N0=$(nddrops) C0=$(mhdrops cha)
+S0=$(softdrops) R0=$(cha_counter bu_rx) K0=$(cha_counter ba_ok) X0=$(cha_counter dropped)
 L0=$(wc -l <"$MN_AGENT_LOG")
 topo_move ar2
 # done_after_move - lines saying a lease re-registered after the move
 done_after_move() { tail -n +$((L0 + 1)) "$MN_AGENT_LOG" | grep -c 're-registered at .* after the move' || true; }
 check "all $N leases re-registered after the move" wait_for 10 at_least "$N" done_after_move
 B1=$(odm_reg_counter bu_sent) A1=$(odm_reg_counter ba_in) D1=$(mhdrops) N1=$(nddrops) C1=$(mhdrops cha)
-echo "# the move: $((B1 - B0)) BUs sent, $((A1 - A0)) BAs taken, $((D1 - D0)) dropped at the MH socket, $((N1 - N0)) dropped waiting for a neighbour, $((C1 - C0)) at the CHA's MH socket"
+S1=$(softdrops) R1=$(cha_counter bu_rx) K1=$(cha_counter ba_ok) X1=$(cha_counter dropped)
+echo "# the move: $((B1 - B0)) BUs sent ($(sendfails) refused by the kernel), $((R1 - R0)) received by the CHA ($((X1 - X0)) dropped by it), $((K1 - K0)) BAs sent by it, $((A1 - A0)) taken; dropped by the kernel: $((D1 - D0)) at mn's MH socket, $((C1 - C0)) at the CHA's, $((N1 - N0)) waiting for a neighbour, $((S1 - S0)) at a full input backlog"
 check "the kernel dropped no Binding Acknowledgement at mn's MH socket ($((D1 - D0)))" \
 	test "$((D1 - D0))" -eq 0
 SLOW=$(tail -n +$((L0 + 1)) "$MN_AGENT_LOG" | sed -n 's/.* \([0-9]*\) ms since the move.*/\1/p' |

@@ -32,8 +32,13 @@
 #   h. each agent's tunnel device is deleted under it during a download:
 #      the agent starts again in place, builds it anew, takes the lease or
 #      binding over, and the download completes;
-#   i. the lease's policy rule, then the tunnel's default route, are
-#      deleted during a download: the host agent puts each back at once.
+#   i. the lease's policy rule, then the tunnel's default route, then the
+#      lease's address, are deleted during a download: the host agent puts
+#      each back at once;
+#   j. each agent's tunnel device is set down during a download (which
+#      deletes its addresses and routes): the agent starts again in place,
+#      sets it up, takes the lease or binding over, and the download
+#      completes.
 #
 #    mn (curl + shim, odmagent mn) --ar1-- core -- cha (odmagent anchor)
 #                                                -- cn  (nginx, paced file)
@@ -362,7 +367,42 @@ nsq mn ip -6 route del default dev "$ODM_TUN_MN" table "$ODM_TABLE"
 check "i: the host agent says so and puts it back" \
 	wait_for 3 odm_mn_logged "the tunnel's default route was deleted by someone else: put back"
 check "i: the route is back" route_there
+# and the lease's address on the tunnel device (without it, nothing reaches
+# the download's socket, and a new socket cannot bind it)
+addr_there() { nsq mn ip -6 addr show dev "$ODM_TUN_MN" | grep -q " $CHOA/128 "; }
+check "i: $CHOA is on $ODM_TUN_MN" addr_there
+nsq mn ip -6 addr del "$CHOA/128" dev "$ODM_TUN_MN"
+check "i: the host agent says so and puts it back" \
+	wait_for 3 odm_mn_logged "lease [0-9]* $CHOA: its address was deleted by someone else: put back"
+check "i: the address is back" addr_there
 finish i
+check "i: no address was put back but the one deleted" \
+	test "$(grep -c 'its address was deleted by someone else' "$MN_AGENT_LOG")" -eq 1
+
+# ---------------------------------------------------------------- j. the device set down
+# Someone sets each agent's tunnel device down during a download, which
+# also deletes its addresses and routes: as in h, the agent starts again in
+# place, sets the device up, takes the lease or binding over, and the
+# download completes.
+download j 6m
+leased j 3
+MNPID=$MN_AGENT_PID CHAPID=$CHA_AGENT_PID
+is_up() { nsq "$1" ip link show dev "$2" | grep -q '[<,]UP[,>]'; }
+nsq mn ip link set "$ODM_TUN_MN" down
+check "j: the host agent says its device was set down and starts again in place" \
+	wait_for 5 odm_mn_logged "tunnel device $ODM_TUN_MN (ifindex [0-9]*) was set down under the host agent, with 1 lease(s) through it: starting again in place (pid $MNPID)"
+check "j: the device is up again on mn" wait_for 5 is_up mn "$ODM_TUN_MN"
+check "j: the same process ($MNPID), started again" kill -0 "$MNPID"
+check "j: it took the lease $CHOA over" wait_for 5 lease_is "$CHOA"
+check "j: $CHOA is on the device again" wait_for 5 addr_there
+check "j: and the route" wait_for 5 route_there
+nsq cha ip link set "$ODM_TUN_CHA" down
+cha_down() { grep -q "tunnel device $ODM_TUN_CHA (ifindex [0-9]*) was set down under the anchor, with 1 binding(s) through it: starting again in place (pid $CHAPID)" "$CHA_AGENT_LOG"; }
+check "j: the anchor says its device was set down and starts again in place" wait_for 5 cha_down
+check "j: the device is up again on cha" wait_for 5 is_up cha "$ODM_TUN_CHA"
+check "j: the same process ($CHAPID), started again" kill -0 "$CHAPID"
+check "j: it restored the binding of $CHOA" wait_for 5 binding_is "$CHOA"
+finish j
 
 check "both agents still run" kill -0 "$CHA_AGENT_PID" "$MN_AGENT_PID"
 check_summary test_restart

@@ -63,6 +63,7 @@ static struct {
 	int destroyed;              /* destroy_tcp's answer */
 	int connecting;             /* destroy_connecting's answer */
 	int fail_rule;              /* rule_add fails */
+	int fail_addr;              /* addr_add fails */
 	uint16_t ba_units;          /* lifetime the anchor grants (0: 300 s) */
 } F;
 
@@ -86,7 +87,7 @@ static void logf_(const char *op, const struct in6_addr *a, const struct in6_add
 static int f_addr_add(void *arg, const struct in6_addr *a)
 {
 	logf_("addr_add", a, NULL);
-	return 0;
+	return F.fail_addr ? -ENODEV : 0;
 }
 static int f_addr_del(void *arg, const struct in6_addr *a)
 {
@@ -489,6 +490,32 @@ Test(hostengine, a_rule_deleted_under_a_lease_is_put_back)
 	mark = F.nlog;
 	cr_assert_eq(he_rule_gone(&E, &HOA1, T0 + 130), 0, "the agent's own deletion");
 	cr_assert_eq(logged_addr("rule_add", &HOA1, mark), -1);
+}
+
+/* A lease's address deleted by someone else is put back; not when the
+ * kernel has it again (an old event), nor after the lease ended. */
+Test(hostengine, an_address_deleted_under_a_lease_is_put_back)
+{
+	int mark;
+
+	granted(IPPROTO_TCP);
+	F.usable = 0;
+	mark = F.nlog;
+	cr_assert_eq(he_addr_gone(&E, &HOA1, T0 + 100), 1);
+	cr_assert_geq(logged_addr("addr_add", &HOA1, mark), 0, "the address is added again");
+	F.usable = 1;
+	mark = F.nlog;
+	cr_assert_eq(he_addr_gone(&E, &HOA1, T0 + 105), 0, "there again: an old event");
+	cr_assert_eq(logged_addr("addr_add", &HOA1, mark), -1);
+	F.usable = 0;
+	cr_assert_eq(he_addr_gone(&E, &HOA2, T0 + 110), 0, "no lease of that address");
+	F.fail_addr = 1;
+	cr_assert_lt(he_addr_gone(&E, &HOA1, T0 + 120), 0, "a failure to put it back is told");
+	F.fail_addr = 0;
+	lease_end(&E, E.leases.head, "unused", "test");
+	mark = F.nlog;
+	cr_assert_eq(he_addr_gone(&E, &HOA1, T0 + 130), 0, "the agent's own deletion");
+	cr_assert_eq(logged_addr("addr_add", &HOA1, mark), -1);
 }
 
 /* The tunnel's default route deleted by someone else: put back while a

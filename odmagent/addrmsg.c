@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* addrmsg.c — an rtnetlink message about an IPv6 address (see addrmsg.h). */
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "addrmsg.h"
+
+int addrmsg_deleted128(const struct nlmsghdr *h, size_t len, int *ifindex,
+		       struct in6_addr *addr)
+{
+	const struct ifaddrmsg *ifa;
+	const struct rtattr *a;
+	int left, has_addr = 0, has_local = 0;
+
+	if (!h || len < sizeof(*h) || h->nlmsg_len > len ||
+	    h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)) || h->nlmsg_type != RTM_DELADDR)
+		return 0;
+	ifa = NLMSG_DATA(h);
+	if (ifa->ifa_family != AF_INET6 || ifa->ifa_prefixlen != 128 || ifa->ifa_index == 0 ||
+	    ifa->ifa_index > (unsigned)INT32_MAX)
+		return 0;
+	left = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifa)));
+	for (a = IFA_RTA(ifa); RTA_OK(a, left); a = RTA_NEXT(a, left)) {
+		if (a->rta_type != IFA_ADDRESS && a->rta_type != IFA_LOCAL)
+			continue;
+		if (RTA_PAYLOAD(a) != sizeof(*addr))
+			return 0;
+		/* the local address wins over a point-to-point peer's */
+		if (a->rta_type == IFA_LOCAL) {
+			memcpy(addr, RTA_DATA(a), sizeof(*addr));
+			has_local = 1;
+		} else if (!has_local) {
+			memcpy(addr, RTA_DATA(a), sizeof(*addr));
+			has_addr = 1;
+		}
+	}
+	if (!has_local && !has_addr)
+		return 0;
+	*ifindex = (int)ifa->ifa_index;
+	return 1;
+}

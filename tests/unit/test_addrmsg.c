@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/* test_addrmsg.c — odmagent/addrmsg.c: an address's deletion, read strictly. */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "addrmsg.h"
+#include "nlbuild.h"
+
+static union nlbuf M;
+
+/* An address message; with a NULL addr no address attribute. */
+static size_t build(int type, int family, int plen, unsigned ifindex, int attr, const char *addr)
+{
+	struct ifaddrmsg *ifa = nlb_start(&M, type, sizeof(*ifa));
+	struct in6_addr a;
+
+	ifa->ifa_family = (unsigned char)family;
+	ifa->ifa_prefixlen = (unsigned char)plen;
+	ifa->ifa_index = ifindex;
+	if (addr) {
+		cr_assert_eq(inet_pton(AF_INET6, addr, &a), 1);
+		nlb_attr(&M, attr, &a, sizeof(a));
+	}
+	return M.h.nlmsg_len;
+}
+
+static void is_addr(const struct in6_addr *a, const char *want)
+{
+	char s[INET6_ADDRSTRLEN];
+
+	cr_assert_str_eq(inet_ntop(AF_INET6, a, s, sizeof(s)), want);
+}
+
+Test(addrmsg, a_deleted_address_of_a_device)
+{
+	struct in6_addr a;
+	int ifindex = 0;
+	size_t len = build(RTM_DELADDR, AF_INET6, 128, 7, IFA_ADDRESS, "2001:db8:c4a::1");
+
+	cr_assert_eq(addrmsg_deleted128(&M.h, len, &ifindex, &a), 1);
+	cr_assert_eq(ifindex, 7);
+	is_addr(&a, "2001:db8:c4a::1");
+	/* a point-to-point address: IFA_LOCAL is the device's own */
+	struct in6_addr l;
+
+	inet_pton(AF_INET6, "2001:db8:c4a::2", &l);
+	len = build(RTM_DELADDR, AF_INET6, 128, 7, IFA_ADDRESS, "2001:db8:c4a::9");
+	nlb_attr(&M, IFA_LOCAL, &l, sizeof(l));
+	cr_assert_eq(addrmsg_deleted128(&M.h, len = M.h.nlmsg_len, &ifindex, &a), 1);
+	is_addr(&a, "2001:db8:c4a::2");
+}
+
+Test(addrmsg, what_it_does_not_take)
+{
+	struct in6_addr a;
+	int ifindex;
+	size_t len;
+
+	len = build(RTM_NEWADDR, AF_INET6, 128, 7, IFA_ADDRESS, "2001:db8::1");
+	cr_assert_eq(addrmsg_deleted128(&M.h, len, &ifindex, &a), 0, "an addition");
+	len = build(RTM_DELADDR, AF_INET, 32, 7, IFA_ADDRESS, "2001:db8::1");
+	cr_assert_eq(addrmsg_deleted128(&M.h, len, &ifindex, &a), 0, "IPv4");
+	len = build(RTM_DELADDR, AF_INET6, 64, 7, IFA_ADDRESS, "2001:db8::1");
+	cr_assert_eq(addrmsg_deleted128(&M.h, len, &ifindex, &a), 0, "a /64");
+	len = build(RTM_DELADDR, AF_INET6, 128, 0, IFA_ADDRESS, "2001:db8::1");
+	cr_assert_eq(addrmsg_deleted128(&M.h, len, &ifindex, &a), 0, "no device");
+	len = build(RTM_DELADDR, AF_INET6, 128, 7, IFA_ADDRESS, NULL);
+	cr_assert_eq(addrmsg_deleted128(&M.h, len, &ifindex, &a), 0, "no address");
+	len = build(RTM_DELADDR, AF_INET6, 128, 7, IFA_ADDRESS, "2001:db8::1");
+	cr_assert_eq(addrmsg_deleted128(&M.h, len - 1, &ifindex, &a), 0, "past the buffer");
+	cr_assert_eq(addrmsg_deleted128(NULL, len, &ifindex, &a), 0);
+	nlb_first_attr(&M, sizeof(struct ifaddrmsg))->rta_len = RTA_LENGTH(4);
+	cr_assert_eq(addrmsg_deleted128(&M.h, len, &ifindex, &a), 0, "an address of 4 bytes");
+}
