@@ -734,9 +734,12 @@ static int d_identity(struct parse *p, char **w)
 	/* RFC 4285 section 5.1: SPIs 0-255 are reserved (odmctl genkey agrees) */
 	if (parse_u32(p, w[3], 256, UINT32_MAX, &id.spi) < 0)
 		return -EINVAL;
-	if (strcmp(w[4], "key") == 0)
-		r = parse_key(p, w[5], w[5], strlen(w[5]), id.key);
-	else if (strcmp(w[4], "key-file") == 0)
+	if (strcmp(w[4], "key") == 0) {
+		/* named by its identity: a key, even a mistyped one, is not logged */
+		r = parse_key(p, id.nai, w[5], strlen(w[5]), id.key);
+		if (!cfg->inline_key_line)
+			cfg->inline_key_line = p->line;
+	} else if (strcmp(w[4], "key-file") == 0)
 		r = read_keyfile(p, w[5], id.key);
 	else
 		return perr(p, w[4], "expected \"key\" or \"key-file\"");
@@ -1075,9 +1078,22 @@ int config_load(struct odm_config *cfg, const char *path, char *err, size_t errl
 	}
 	close(fd);
 	r = config_parse(cfg, text, n, path, err, errlen);
+	cfg->file_mode = (unsigned)(st.st_mode & 07777);
 	explicit_bzero(text, n);
 	free(text);
 	return r;
+}
+
+const char *config_exposed_key(const struct odm_config *cfg, const char *path, char *buf,
+			       size_t n)
+{
+	if (!cfg->inline_key_line || !(cfg->file_mode & (S_IROTH | S_IWOTH)))
+		return NULL;
+	snprintf(buf, n, "%s:%u: a key written in a file others may %s (mode %04o): anyone on "
+		 "this host can read it and register as that identity; use key-file, or chmod o-rw %s",
+		 path, cfg->inline_key_line,
+		 (cfg->file_mode & S_IROTH) ? "read" : "write", cfg->file_mode, path);
+	return buf;
 }
 
 int config_reload(struct odm_config *cur, struct odm_config *next, char *err, size_t errlen)

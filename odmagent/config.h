@@ -126,6 +126,8 @@ struct odm_config {
 	enum odm_dns_publish dns_publish;
 	struct dnsupd_cfg dns;
 	char policy_file[256];       /* "" = no policy file (policy_agent.h) */
+	unsigned inline_key_line;    /* the first identity with "key" in the text, 0: none */
+	unsigned file_mode;          /* the file's permission bits (config_load), 0: text */
 };
 
 /* Fill defaults. */
@@ -135,6 +137,12 @@ int config_parse(struct odm_config *cfg, const char *text, size_t len,
 		 const char *name, char *err, size_t errlen);
 int config_load(struct odm_config *cfg, const char *path, char *err, size_t errlen);
 void config_free(struct odm_config *cfg);
+/* A key written in a file that others may read or write: the warning to
+ * log (into buf, naming path and the line), else NULL. Not refused, as a
+ * key-file of that mode is: configurations written with umask 022 would
+ * stop starting (odmagent.conf(5)). */
+const char *config_exposed_key(const struct odm_config *cfg, const char *path, char *buf,
+			       size_t n);
 /* "on" 1, "off" 0, else -1 */
 int config_onoff(const char *word);
 /* Names of roles and anchor modes, as the config writes them ("?" if out of range) */

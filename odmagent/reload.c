@@ -27,7 +27,8 @@ int agent_reload(struct odm_agent *a, const char *who, char *err, size_t errlen)
 {
 	struct policy_state *ps = NULL;
 	struct odm_config next;
-	char reason[400];
+	const char *exposed;
+	char reason[400], kbuf[400];
 	int r;
 
 	r = config_load(&next, a->config_path, err, errlen);
@@ -55,8 +56,11 @@ int agent_reload(struct odm_agent *a, const char *who, char *err, size_t errlen)
 		anchor_reload(a, next.identities, next.n_identities);
 	else
 		mn_reload(a);
+	exposed = config_exposed_key(&next, a->config_path, kbuf, sizeof(kbuf));
 	config_free(&next);
 	log_info("%s: %s reloaded (%zu identities)", who, a->config_path, a->cfg.n_identities);
+	if (exposed)
+		log_warnx("%s", exposed);
 	events_emit(&a->events, "config-reloaded", json_pack("{s:s}", "file", a->config_path),
 		    mono_ms());
 	if (ps)

@@ -314,10 +314,11 @@ Test(config, bad_number)
 
 Test(config, bad_key)
 {
-	fails("identity a@b spi 300 key 0011\n", "t.conf:1: 0011: key must be 32 hex digits");
-	fails("identity a@b spi 300 key " KEY "00\n", "t.conf:1: " KEY "00: key must be 32");
+	fails("identity a@b spi 300 key 0011\n", "t.conf:1: a@b: key must be 32 hex digits, not 4");
+	fails("identity a@b spi 300 key " KEY "00\n", "t.conf:1: a@b: key must be 32");
 	fails("identity a@b spi 300 key 0011223344556677889900aabbccddgg\n",
-	      "t.conf:1: 0011223344556677889900aabbccddgg: key is not hexadecimal");
+	      "t.conf:1: a@b: key is not hexadecimal");
+	cr_assert_null(strstr(err, "0011223344"), "a key, even a bad one, is never shown: %s", err);
 	fails("identity a@b spy 300 key " KEY "\n", "t.conf:1: spy: expected \"spi\"");
 	fails("identity a@b spi 300 secret " KEY "\n", "t.conf:1: secret: expected \"key\"");
 }
@@ -464,6 +465,41 @@ Test(config, key_file)
 	snprintf(t, sizeof(t), "identity h@example.org spi 300 key-file %s\n", dir);
 	cr_assert_eq(parse(t), -EINVAL);
 	cr_assert(strstr(err, "not a regular file"), "%s", err);
+	rmdir_all();
+}
+
+/* A key written in the configuration is not refused, whatever the file's
+ * mode; one that others may read or write is warned about, naming the line. */
+Test(config, a_key_in_a_file_others_may_read)
+{
+	char p[128], w[400];
+	const char *msg;
+
+	keydir();
+	snprintf(p, sizeof(p), "%s/odmagent.conf", dir);
+	writefile("odmagent.conf", "role mn\nidentity h@example.org spi 300 key " KEY "\n", 0644);
+	cr_assert_eq(config_load(&cfg, p, err, sizeof(err)), 0, "%s", err);
+	msg = config_exposed_key(&cfg, p, w, sizeof(w));
+	cr_assert_not_null(msg, "mode 0644");
+	cr_assert(strstr(msg, "odmagent.conf:2: a key written in a file others may read (mode 0644)"),
+		  "%s", msg);
+	cr_assert_null(strstr(msg, KEY), "the key is not in the warning: %s", msg);
+	config_free(&cfg);
+	chmod(p, 0602);
+	cr_assert_eq(config_load(&cfg, p, err, sizeof(err)), 0, "%s", err);
+	msg = config_exposed_key(&cfg, p, w, sizeof(w));
+	cr_assert(msg && strstr(msg, "others may write (mode 0602)"), "%s", msg ? msg : "none");
+	config_free(&cfg);
+	chmod(p, 0640);
+	cr_assert_eq(config_load(&cfg, p, err, sizeof(err)), 0, "%s", err);
+	cr_assert_null(config_exposed_key(&cfg, p, w, sizeof(w)), "mode 0640");
+	config_free(&cfg);
+	/* a key-file in a file anyone may read is what the package ships */
+	writefile("k", KEY "\n", 0600);
+	writefile("odmagent.conf", "role mn\nidentity h@example.org spi 300 key-file k\n", 0644);
+	cr_assert_eq(config_load(&cfg, p, err, sizeof(err)), 0, "%s", err);
+	cr_assert_null(config_exposed_key(&cfg, p, w, sizeof(w)), "key-file");
+	config_free(&cfg);
 	rmdir_all();
 }
 
