@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -903,6 +904,48 @@ static void on_device_gone(void *arg, const char *ifname, int ifindex, enum devw
 	reexec_now(why, saved);
 }
 
+/* Each second (devwatch.h): where packets to the pool go. The pool's route
+ * into the device, deleted by someone else, is put back (the bindings'
+ * packets would otherwise leave by the default route); one of someone
+ * else's that sends the pool elsewhere is told, once. */
+static void on_pool_route(void *arg, int oif)
+{
+	struct anchor *an = arg;
+	const struct odm_config *cfg = an->cfg;
+	char pf[INET6_ADDRSTRLEN], name[IF_NAMESIZE] = "?";
+	int rc;
+
+	if (oif == an->tun->ifindex) {
+		if (an->pool_route_told)
+			log_info("packets to the pool %s/%u go into %s again", ntop6(&cfg->pool, pf),
+				 cfg->pool_plen, an->tun->ifname);
+		an->pool_route_told = 0;
+		return;
+	}
+	if (an->pool_route_told)
+		return;
+	an->pool_route_told = 1;
+	rc = netconf_route_add(an->nc, &cfg->pool, cfg->pool_plen, an->tun->ifindex, 0);
+	if (rc < 0) {
+		log_warn(rc, "the route of the pool %s/%u into %s is gone, and cannot be put back: "
+			 "packets to the bindings leave by another way", ntop6(&cfg->pool, pf),
+			 cfg->pool_plen, an->tun->ifname);
+		return;
+	}
+	oif = netconf_route_oif(&cfg->pool, NULL);
+	if (oif == an->tun->ifindex) {
+		log_warnx("the route of the pool %s/%u into %s was deleted by someone else: put back",
+			  ntop6(&cfg->pool, pf), cfg->pool_plen, an->tun->ifname);
+		an->pool_route_told = 0;
+		return;
+	}
+	if (oif > 0)
+		if_indextoname((unsigned)oif, name);
+	log_warnx("packets to the pool %s/%u leave by %s, not %s: a route of someone else's "
+		  "sends them there", ntop6(&cfg->pool, pf), cfg->pool_plen,
+		  oif > 0 ? name : "no route", an->tun->ifname);
+}
+
 /* Reverse order of anchor_start; also cleans up a half-done start. */
 static void teardown(struct odm_agent *a, struct anchor *an)
 {
@@ -1026,6 +1069,8 @@ int anchor_start(struct odm_agent *a)
 	if (rc < 0)
 		log_warn(rc, "watching the tunnel device %s: its deletion goes unnoticed",
 			 an->tun->ifname);
+	else if (an->pooled)
+		devwatch_watch_route(an->devw, &cfg->pool, on_pool_route, an);
 	check_forwarding();
 	log_info("anchor (%s%s%s%s%s) at %s, pool %s/%u (%u addresses), %zu access prefixes "
 		 "(grace period %us), max-lifetime %us, "

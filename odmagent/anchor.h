@@ -159,11 +159,12 @@ struct anchor {
 	uv_loop_t *loop;
 	struct mhsock *mh;
 	struct icmpwatch *ptb;  /* Packets Too Big about the tunnel (ptbrelay.h) */
-	struct devwatch *devw;  /* the tunnel device deleted under us (devwatch.h) */
+	struct devwatch *devw;  /* the tunnel device deleted or set down under us (devwatch.h) */
 	struct ratelimit ptb_rl; /* ... passed on at most this often */
 	uint64_t ptb_last[ANCHOR_PTB_SLOTS]; /* per binding (hashed): the last one */
 	struct netconf *nc;
 	int route_added, timer_live;
+	int pool_route_told;    /* the pool's route is missing or elsewhere: said once */
 	uv_timer_t timer;
 	struct statefile sf;    /* bindings across restarts (anchor_state.c) */
 	uint64_t save_due_ms;   /* state to save then (coalesced), 0 = none */

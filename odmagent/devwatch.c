@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* devwatch.c — the tunnel device, watched (see devwatch.h). */
 #include <errno.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,13 +11,21 @@
 #include <unistd.h>
 
 #include "devwatch.h"
+#include "netconf.h"
 
 struct devwatch {
 	uv_timer_t timer;
+	uv_poll_t poll;           /* link events (nl), when the socket opened */
+	int nl;                   /* NETLINK_ROUTE, RTMGRP_LINK; -1: none */
+	int handles;              /* open libuv handles: freed when the last closed */
+	int told;                 /* fn was called: never again */
 	char ifname[IF_NAMESIZE];
 	int ifindex;
 	devwatch_fn fn;
 	void *arg;
+	struct in6_addr probe;    /* devwatch_watch_route */
+	devwatch_route_fn route_fn;
+	void *route_arg;
 };
 
 enum devwatch_what devwatch_device(const char *ifname, int ifindex)
@@ -53,15 +62,122 @@ const char *devwatch_what_name(enum devwatch_what what)
 	return "up";
 }
 
+enum devwatch_what devwatch_link_event(const struct nlmsghdr *h, size_t len, int ifindex)
+{
+	const struct ifinfomsg *ifi;
+
+	if (!h || len < sizeof(*h) || h->nlmsg_len > len ||
+	    h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)) ||
+	    (h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK))
+		return DEVWATCH_UP;
+	ifi = NLMSG_DATA(h);
+	if (ifi->ifi_family != AF_UNSPEC || ifi->ifi_index != ifindex || ifindex <= 0)
+		return DEVWATCH_UP;
+	if (h->nlmsg_type == RTM_DELLINK)
+		return DEVWATCH_GONE;
+	return (ifi->ifi_flags & IFF_UP) ? DEVWATCH_UP : DEVWATCH_DOWN;
+}
+
+/* Tell fn, once: nothing is watched after that */
+static void tell(struct devwatch *w, enum devwatch_what what)
+{
+	if (w->told)
+		return;
+	w->told = 1;
+	uv_timer_stop(&w->timer);
+	if (w->nl >= 0)
+		uv_poll_stop(&w->poll);
+	w->fn(w->arg, w->ifname, w->ifindex, what);
+}
+
 static void on_timer(uv_timer_t *t)
 {
 	struct devwatch *w = t->data;
 	enum devwatch_what what = devwatch_device(w->ifname, w->ifindex);
+	int oif;
 
-	if (what == DEVWATCH_UP)
+	if (what != DEVWATCH_UP) {
+		tell(w, what);
 		return;
-	uv_timer_stop(&w->timer); /* told once */
-	w->fn(w->arg, w->ifname, w->ifindex, what);
+	}
+	if (w->route_fn) {
+		oif = netconf_route_oif(&w->probe, NULL);
+		if (oif > 0 || oif == -ENETUNREACH)
+			w->route_fn(w->route_arg, oif);
+	}
+}
+
+/* The device was seen down: deleted by now, or down (or up again, its
+ * addresses and routes gone all the same) */
+static void on_down_seen(uv_timer_t *t)
+{
+	struct devwatch *w = t->data;
+
+	tell(w, devwatch_device(w->ifname, w->ifindex) == DEVWATCH_GONE ? DEVWATCH_GONE
+									  : DEVWATCH_DOWN);
+}
+
+/* Link events: the device deleted, or seen down even if it is up again by
+ * now (down then up deletes its addresses and routes all the same). Lost
+ * events (ENOBUFS): the device is looked at now. */
+static void on_link_events(uv_poll_t *p, int status, int events)
+{
+	struct devwatch *w = p->data;
+	union {
+		struct nlmsghdr h;
+		char b[16384];
+	} buf;
+	enum devwatch_what what;
+	ssize_t n;
+	int left;
+
+	(void)status;
+	(void)events;
+	for (int i = 0; i < 64 && !w->told; i++) {
+		n = recv(w->nl, buf.b, sizeof(buf.b), MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == ENOBUFS) {
+			what = devwatch_device(w->ifname, w->ifindex);
+			if (what != DEVWATCH_UP)
+				tell(w, what);
+			continue;
+		}
+		if (n <= 0)
+			return;
+		left = (int)n; /* NLMSG_OK's own type: it goes below 0 at the end */
+		for (struct nlmsghdr *h = &buf.h; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+			what = devwatch_link_event(h, (size_t)left, w->ifindex);
+			if (what == DEVWATCH_GONE) {
+				tell(w, what);
+				return;
+			}
+			/* a deletion sets the device down first: which it was
+			 * is known a moment later */
+			if (what == DEVWATCH_DOWN) {
+				uv_poll_stop(&w->poll);
+				uv_timer_start(&w->timer, on_down_seen, DEVWATCH_DECIDE_MS, 0);
+				return;
+			}
+		}
+	}
+}
+
+/* A socket that hears link events; -errno if none (the timer still looks) */
+static int link_socket(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	return fd;
 }
 
 int devwatch_start(uv_loop_t *loop, const char *ifname, int ifindex, devwatch_fn fn, void *arg,
@@ -86,20 +202,52 @@ int devwatch_start(uv_loop_t *loop, const char *ifname, int ifindex, devwatch_fn
 		return rc;
 	}
 	w->timer.data = w;
+	w->handles = 1;
+	w->nl = link_socket();
+	if (w->nl >= 0 && uv_poll_init(loop, &w->poll, w->nl) < 0) {
+		close(w->nl);
+		w->nl = -1;
+	}
+	if (w->nl >= 0) {
+		w->poll.data = w;
+		w->handles++;
+		uv_poll_start(&w->poll, UV_READABLE, on_link_events);
+	}
 	uv_timer_start(&w->timer, on_timer, DEVWATCH_PERIOD_MS, DEVWATCH_PERIOD_MS);
 	*out = w;
 	return 0;
 }
 
+void devwatch_watch_route(struct devwatch *w, const struct in6_addr *probe, devwatch_route_fn fn,
+			  void *arg)
+{
+	if (!w)
+		return;
+	w->probe = *probe;
+	w->route_fn = fn;
+	w->route_arg = arg;
+}
+
 static void on_closed(uv_handle_t *h)
 {
-	free(h->data);
+	struct devwatch *w = h->data;
+
+	if (--w->handles > 0)
+		return;
+	if (w->nl >= 0)
+		close(w->nl);
+	free(w);
 }
 
 void devwatch_close(struct devwatch *w)
 {
 	if (!w)
 		return;
+	w->told = 1;
 	uv_timer_stop(&w->timer);
 	uv_close((uv_handle_t *)&w->timer, on_closed);
+	if (w->nl >= 0) {
+		uv_poll_stop(&w->poll);
+		uv_close((uv_handle_t *)&w->poll, on_closed);
+	}
 }

@@ -4,19 +4,25 @@
  * (ip link del, a network manager's clean-up), or set down (ip link set
  * down, which also deletes its addresses and routes), it carries nothing
  * more: every session through it stops, and every new lease or binding
- * that needs it fails, until the agent builds it again. A timer looks once
- * a second whether the device's name still names its index, and whether it
- * is up (two ioctls); the role then starts the agent again in place
- * (reexec.h), which builds the device or sets it up, and takes its leases
- * or bindings over as after a crash.
+ * that needs it fails, until the agent builds it again. The kernel's link
+ * events say so at once (a device set down and straight up again has lost
+ * its addresses and routes all the same); a timer also looks once a second
+ * whether the device's name still names its index, and whether it is up
+ * (two ioctls), for what the events do not say (a rename, lost events).
+ * The role then starts the agent again in place (reexec.h), which builds
+ * the device or sets it up, and takes its leases or bindings over as after
+ * a crash.
  */
 #ifndef ODM_DEVWATCH_H
 #define ODM_DEVWATCH_H
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <stddef.h>
 #include <uv.h>
 
 #define DEVWATCH_PERIOD_MS 1000
+#define DEVWATCH_DECIDE_MS 20 /* a device seen down: deleted, or only down? */
 
 struct devwatch;
 
@@ -40,12 +46,27 @@ static inline int devwatch_gone(int ifindex, unsigned now_index, int err)
  * up (another). A question the kernel does not answer (no descriptor)
  * says DEVWATCH_UP: nothing is known to be wrong. */
 enum devwatch_what devwatch_device(const char *ifname, int ifindex);
+/* What one rtnetlink message says of the device of ifindex: RTM_DELLINK
+ * of it, GONE; RTM_NEWLINK of it without IFF_UP, DOWN; anything else
+ * (other devices, families, messages), UP. Bounded by h->nlmsg_len, which
+ * must be within len. */
+struct nlmsghdr;
+enum devwatch_what devwatch_link_event(const struct nlmsghdr *h, size_t len, int ifindex);
 /* "deleted", "set down" (a log line's words), "up" */
 const char *devwatch_what_name(enum devwatch_what what);
 
 /* Watch ifname (ifindex): fn once, when it is gone or down. 0, or -errno. */
 int devwatch_start(uv_loop_t *loop, const char *ifname, int ifindex, devwatch_fn fn, void *arg,
 		   struct devwatch **out);
+/*
+ * Also look, each time, where packets to probe leave (the anchor's pool
+ * route into the device, which someone may delete): fn hears the answer of
+ * every look, oif the interface's index (> 0) or -ENETUNREACH; a failed
+ * question (-errno otherwise) is not told.
+ */
+typedef void (*devwatch_route_fn)(void *arg, int oif);
+void devwatch_watch_route(struct devwatch *w, const struct in6_addr *probe, devwatch_route_fn fn,
+			  void *arg);
 /* Stop watching (NULL: nothing); the memory goes when the timer closed. */
 void devwatch_close(struct devwatch *w);
 

@@ -211,7 +211,8 @@ static void on_addr_gone(void *arg, int ifindex, const struct in6_addr *addr)
 {
 	struct mn *mn = arg;
 
-	if (mn->tun && ifindex == mn->tun->ifindex &&
+	/* the lease first: most deletions are the agent's own, as leases end */
+	if (mn->tun && ifindex == mn->tun->ifindex && lease_by_addr(&mn->e.leases, addr) &&
 	    devwatch_device(mn->tun->ifname, mn->tun->ifindex) == DEVWATCH_UP)
 		he_addr_gone(&mn->e, addr, mono_ms());
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* reexec.c — the agent started again in place (see reexec.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -10,6 +12,7 @@
 
 #include "agentlock.h"
 #include "log.h"
+#include "monotime.h"
 #include "reexec.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -18,10 +21,39 @@
 
 static char **saved_argv;
 static int lock_fd = -1;
+static struct reexec_count count;
+
+void reexec_count_parse(struct reexec_count *c, const char *text)
+{
+	unsigned long long n, first;
+	int end = 0;
+
+	c->n = 0;
+	c->first_ms = 0;
+	if (!text || sscanf(text, "%3llu %20llu%n", &n, &first, &end) != 2 ||
+	    text[end] != '\0' || !isdigit((unsigned char)text[0]) || n > REEXEC_MAX || first == 0)
+		return;
+	c->n = (unsigned)n;
+	c->first_ms = first;
+}
+
+int reexec_count_take(struct reexec_count *c, uint64_t now_ms)
+{
+	if (!c->first_ms || now_ms < c->first_ms || now_ms - c->first_ms >= REEXEC_WINDOW_MS) {
+		c->n = 0;
+		c->first_ms = now_ms ? now_ms : 1;
+	}
+	if (c->n >= REEXEC_MAX)
+		return 0;
+	c->n++;
+	return 1;
+}
 
 void reexec_remember(char **argv)
 {
 	saved_argv = argv;
+	reexec_count_parse(&count, getenv(REEXEC_ENV));
+	unsetenv(REEXEC_ENV); /* not for the programs the agent runs */
 }
 
 void reexec_remember_lock(int fd)
@@ -51,9 +83,17 @@ static void all_cloexec(void)
 
 void reexec_now(const char *why, int saved)
 {
+	char env[48];
 	sigset_t none;
 	int rc;
 
+	if (!reexec_count_take(&count, mono_ms())) {
+		log_err(0, "%s: started again in place %u times within %u s already: exiting, "
+			   "for the supervisor to decide", why, count.n, REEXEC_WINDOW_MS / 1000);
+		if (saved && lock_fd >= 0)
+			(void)agentlock_mark_stopped(lock_fd);
+		_exit(1);
+	}
 	log_err(0, "%s: starting again in place (pid %ld), to build it anew and take the "
 		   "state over", why, (long)getpid());
 	if (saved && lock_fd >= 0 && (rc = agentlock_mark_stopped(lock_fd)) < 0)
@@ -67,6 +107,8 @@ void reexec_now(const char *why, int saved)
 	all_cloexec();
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	snprintf(env, sizeof(env), "%u %llu", count.n, (unsigned long long)count.first_ms);
+	setenv(REEXEC_ENV, env, 1);
 	execv("/proc/self/exe", saved_argv);
 	log_err(-errno, "exec /proc/self/exe; exiting");
 	_exit(1);

@@ -11,12 +11,34 @@
 #ifndef ODM_REEXEC_H
 #define ODM_REEXEC_H
 
+#include <stdint.h>
+
+/* At most this many starts in place within the window; the next fault
+ * within it ends the agent (exit status 1), for its supervisor to decide,
+ * rather than starting again for ever (a device something keeps setting
+ * down). The count goes from image to image in ODM_REEXEC_ENV. */
+#define REEXEC_MAX 5
+#define REEXEC_WINDOW_MS 60000
+#define REEXEC_ENV "ODM_REEXECS"
+
+struct reexec_count {
+	unsigned n;        /* starts in place since first_ms */
+	uint64_t first_ms; /* CLOCK_MONOTONIC of the first of them, 0: none */
+};
+/* The count as the last image left it in text ("N FIRST_MS", exact), else
+ * none (NULL, or anything else: a count not read is a fresh start). */
+void reexec_count_parse(struct reexec_count *c, const char *text);
+/* One more start in place at now_ms: 1 if allowed (and counted), 0 if it
+ * would be the (REEXEC_MAX + 1)th within REEXEC_WINDOW_MS. */
+int reexec_count_take(struct reexec_count *c, uint64_t now_ms);
+
 /* The arguments main() got, kept for reexec_now (not copied: argv lives
- * as long as the process). */
+ * as long as the process); also reads (and clears) REEXEC_ENV. */
 void reexec_remember(char **argv);
 /* The descriptor of agent.lock (agentlock.h), once taken; -1 before. */
 void reexec_remember_lock(int fd);
-/* Log why, then exec; never returns (exit status 1 if the exec fails).
+/* Log why, then exec; never returns (exit status 1 if the exec fails, or
+ * after REEXEC_MAX starts in place within REEXEC_WINDOW_MS).
  * saved: the role saved its whole state just before and holds nothing
  * back, so the lock is marked stopped and the next image starts as after
  * a clean stop (an anchor then holds no addresses back); else it starts

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* fuzz_rtmsg.c — libFuzzer harness: any bytes as an rtnetlink message, read
- * as a rule (rulemsg_parse), as a route (routemsg_default_deleted) and as
- * an address (addrmsg_deleted128).
+ * as a rule (rulemsg_parse), as a route (routemsg_default_deleted), as
+ * an address (addrmsg_deleted128) and as a link (devwatch_link_event).
  * Nothing may crash or read past the input (ASan, with an exact-size copy
  * at a 4-byte boundary, as netlink messages are); what is taken is a /128
- * IPv6 rule, an IPv6 default route's deletion, or a /128's deletion.
+ * IPv6 rule, an IPv6 default route's deletion, a /128's deletion, or news
+ * of the one device asked about.
  *
  * fuzz-flags: -max_len=512
  */
@@ -16,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "addrmsg.h"
+#include "devwatch.h"
 #include "routemsg.h"
 #include "rulemsg.h"
 
@@ -51,6 +53,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    ifa->ifa_family != AF_INET6 || ifa->ifa_prefixlen != 128 || ifindex <= 0)
 			abort();
 	}
+	if (size >= NLMSG_LENGTH(sizeof(struct ifinfomsg)) &&
+	    devwatch_link_event(h, size, 7) != DEVWATCH_UP) {
+		const struct ifinfomsg *ifi = NLMSG_DATA(h);
+
+		if (h->nlmsg_len > size || ifi->ifi_index != 7 ||
+		    (h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK))
+			abort();
+	}
+	if (size < NLMSG_LENGTH(sizeof(struct ifinfomsg)) && devwatch_link_event(h, size, 7) != DEVWATCH_UP)
+		abort();
 	free(h);
 	return 0;
 }

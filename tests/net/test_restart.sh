@@ -34,11 +34,18 @@
 #      binding over, and the download completes;
 #   i. the lease's policy rule, then the tunnel's default route, then the
 #      lease's address, are deleted during a download: the host agent puts
-#      each back at once;
+#      each back at once; then the anchor's route of its pool into its
+#      tunnel device: the anchor puts it back within a second or two;
 #   j. each agent's tunnel device is set down during a download (which
 #      deletes its addresses and routes): the agent starts again in place,
 #      sets it up, takes the lease or binding over, and the download
-#      completes.
+#      completes;
+#   k. the same with each device set down and straight up again (which
+#      deletes the addresses and routes all the same): the agents hear it
+#      from the kernel's link events, not from their once-a-second look;
+#   l. last: a device that something keeps setting down: after five starts
+#      in place within a minute the host agent exits, saying why, rather
+#      than starting again for ever (its supervisor decides).
 #
 #    mn (curl + shim, odmagent mn) --ar1-- core -- cha (odmagent anchor)
 #                                                -- cn  (nginx, paced file)
@@ -347,6 +354,7 @@ check "h: it restored the binding of $CHOA" wait_for 5 binding_is "$CHOA"
 check "h: the anchor's new image still holds back what it held" \
 	test "$(held_n)" -eq $((HELD1 + 1))
 finish h
+check "h: the lease ends after curl" wait_for 8 no_lease
 
 # ---------------------------------------------------------------- i. the rule deleted
 # Someone deletes the lease's policy rule during a download (without it the
@@ -375,9 +383,15 @@ nsq mn ip -6 addr del "$CHOA/128" dev "$ODM_TUN_MN"
 check "i: the host agent says so and puts it back" \
 	wait_for 3 odm_mn_logged "lease [0-9]* $CHOA: its address was deleted by someone else: put back"
 check "i: the address is back" addr_there
+# and, on cha, the anchor's route of its pool into its tunnel device
+pool_there() { nsq cha ip -6 route show "$CHA_POOL" | grep -q "dev $ODM_TUN_CHA"; }
+check "i: the pool's route into $ODM_TUN_CHA is there" pool_there
+nsq cha ip -6 route del "$CHA_POOL" dev "$ODM_TUN_CHA"
+pool_said() { grep -q "the route of the pool $CHA_POOL into $ODM_TUN_CHA was deleted by someone else: put back" "$CHA_AGENT_LOG"; }
+check "i: the anchor says so and puts it back" wait_for 4 pool_said
+check "i: the pool's route is back" pool_there
 finish i
-check "i: no address was put back but the one deleted" \
-	test "$(grep -c 'its address was deleted by someone else' "$MN_AGENT_LOG")" -eq 1
+check "i: the lease ends after curl" wait_for 8 no_lease
 
 # ---------------------------------------------------------------- j. the device set down
 # Someone sets each agent's tunnel device down during a download, which
@@ -403,6 +417,48 @@ check "j: the device is up again on cha" wait_for 5 is_up cha "$ODM_TUN_CHA"
 check "j: the same process ($CHAPID), started again" kill -0 "$CHAPID"
 check "j: it restored the binding of $CHOA" wait_for 5 binding_is "$CHOA"
 finish j
+check "j: the lease ends after curl" wait_for 8 no_lease
 
+# ---------------------------------------------------------------- k. down and up again
+# A device set down and at once up again has lost its addresses and routes
+# all the same, though a look a moment later finds it up: each agent hears
+# the link event and starts again in place; the download completes.
+download k 6m
+leased k 3
+MNPID=$MN_AGENT_PID CHAPID=$CHA_AGENT_PID
+nsq mn sh -c "ip link set $ODM_TUN_MN down && ip link set $ODM_TUN_MN up" || true # the agent may be quicker
+check "k: the host agent heard its device set down and starts again in place" \
+	wait_for 5 odm_mn_logged "tunnel device $ODM_TUN_MN (ifindex [0-9]*) was set down under the host agent, with 1 lease(s) through it: starting again in place (pid $MNPID)"
+check "k: it took the lease $CHOA over" wait_for 5 lease_is "$CHOA"
+check "k: $CHOA is on the device again" wait_for 5 addr_there
+check "k: and the route" wait_for 5 route_there
+N_DOWN=$(grep -c "tunnel device $ODM_TUN_CHA .* was set down under the anchor" "$CHA_AGENT_LOG" || true)
+nsq cha sh -c "ip link set $ODM_TUN_CHA down && ip link set $ODM_TUN_CHA up" || true
+cha_down_again() { (($(grep -c "tunnel device $ODM_TUN_CHA .* was set down under the anchor" "$CHA_AGENT_LOG") > N_DOWN)); }
+check "k: the anchor heard its device set down and starts again in place" wait_for 5 cha_down_again
+check "k: the device is up on cha" wait_for 5 is_up cha "$ODM_TUN_CHA"
+check "k: it restored the binding of $CHOA" wait_for 5 binding_is "$CHOA"
+check "k: the pool's route is there" wait_for 5 pool_there
+finish k
+
+# the agents' own deletions (leases ending, moves, restarts, a device set
+# down or deleted) were never taken for someone else's
+check "no address was put back but the one deleted in i" \
+	test "$(grep -c 'its address was deleted by someone else' "$MN_AGENT_LOG")" -eq 1
+check "nothing was found missing that could not be put back" \
+	bash -c "! grep -q 'cannot be put back' '$MN_AGENT_LOG' '$CHA_AGENT_LOG'"
 check "both agents still run" kill -0 "$CHA_AGENT_PID" "$MN_AGENT_PID"
+
+# ---------------------------------------------------------------- l. down, again and again
+# h, j and k started mn's agent again up to three times within the minute:
+# at most five more downs reach the sixth start, which it refuses.
+MNPID=$MN_AGENT_PID
+for ((i = 0; i < 6; i++)); do
+	kill -0 "$MNPID" 2>/dev/null || break
+	nsq mn ip link set "$ODM_TUN_MN" down 2>/dev/null || true
+	sleep 0.7
+done
+gone() { ! kill -0 "$MNPID" 2>/dev/null; }
+check "l: the host agent stopped starting again ($i downs)" wait_for 5 gone
+check "l: and said why" odm_mn_logged "started again in place 5 times within 60 s already: exiting, for the supervisor to decide"
 check_summary test_restart

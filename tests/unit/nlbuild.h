@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * nlbuild.h — rtnetlink messages built by hand for the unit tests of the
- * agent's readers of them (rulemsg.c, routemsg.c, addrmsg.c): a header, the family's
+ * agent's readers of them (rulemsg.c, routemsg.c, addrmsg.c, devwatch.c): a header, the family's
  * own struct, then attributes, each aligned as rtnetlink(7) says.
  */
 #ifndef ODM_TEST_NLBUILD_H

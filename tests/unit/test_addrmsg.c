@@ -44,13 +44,19 @@ Test(addrmsg, a_deleted_address_of_a_device)
 	cr_assert_eq(addrmsg_deleted128(&M.h, len, &ifindex, &a), 1);
 	cr_assert_eq(ifindex, 7);
 	is_addr(&a, "2001:db8:c4a::1");
-	/* a point-to-point address: IFA_LOCAL is the device's own */
-	struct in6_addr l;
+	/* a point-to-point address: IFA_LOCAL is the device's own, whichever
+	 * comes first (the kernel sends IFA_LOCAL, then the peer's) */
+	struct in6_addr l, peer;
 
 	inet_pton(AF_INET6, "2001:db8:c4a::2", &l);
-	len = build(RTM_DELADDR, AF_INET6, 128, 7, IFA_ADDRESS, "2001:db8:c4a::9");
+	inet_pton(AF_INET6, "2001:db8:c4a::9", &peer);
+	build(RTM_DELADDR, AF_INET6, 128, 7, IFA_ADDRESS, "2001:db8:c4a::9");
 	nlb_attr(&M, IFA_LOCAL, &l, sizeof(l));
-	cr_assert_eq(addrmsg_deleted128(&M.h, len = M.h.nlmsg_len, &ifindex, &a), 1);
+	cr_assert_eq(addrmsg_deleted128(&M.h, M.h.nlmsg_len, &ifindex, &a), 1);
+	is_addr(&a, "2001:db8:c4a::2");
+	build(RTM_DELADDR, AF_INET6, 128, 7, IFA_LOCAL, "2001:db8:c4a::2");
+	nlb_attr(&M, IFA_ADDRESS, &peer, sizeof(peer));
+	cr_assert_eq(addrmsg_deleted128(&M.h, M.h.nlmsg_len, &ifindex, &a), 1);
 	is_addr(&a, "2001:db8:c4a::2");
 }
 
