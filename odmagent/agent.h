@@ -40,6 +40,8 @@ struct odm_agent {
 	int keep_unclean_mark;     /* the role asks the next run to hold back
 				    * as after a crash (a pool hold still on, a
 				    * last save that failed) */
+	int exit_status;           /* main's after a stop by signal: 0, or what
+				    * agent_give_up asked for */
 };
 
 /* anchor.c — anchor role: BU processing, binding cache, pool, tunnel set-up */
@@ -66,5 +68,8 @@ int agent_reload(struct odm_agent *a, const char *who, char *err, size_t errlen)
 void agent_config_forced(const struct odm_agent *a, struct odm_config *cfg);
 /* (Re)start logging with the configured or forced level and target */
 void agent_log_setup(const struct odm_agent *a);
+/* The role cannot go on (reexec.h): the agent stops as on SIGTERM (leases
+ * deregistered, state saved) and exits with status. */
+void agent_give_up(struct odm_agent *a, int status);
 
 #endif

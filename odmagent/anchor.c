@@ -901,7 +901,8 @@ static void on_device_gone(void *arg, const char *ifname, int ifindex, enum devw
 	snprintf(why, sizeof(why), "the tunnel device %s (ifindex %d) was %s under the "
 		 "anchor, with %zu binding(s) through it", ifname, ifindex,
 		 devwatch_what_name(what), an->bc.count);
-	reexec_now(why, saved);
+	if (reexec_now(why, saved) < 0)
+		agent_give_up(an->agent, REEXEC_EXIT_STATUS);
 }
 
 /* Each second (devwatch.h): where packets to the pool go. The pool's route
@@ -913,7 +914,8 @@ static void on_pool_route(void *arg, int oif)
 	struct anchor *an = arg;
 	const struct odm_config *cfg = an->cfg;
 	char pf[INET6_ADDRSTRLEN], name[IF_NAMESIZE] = "?";
-	int rc;
+	uint64_t now = uv_now(an->loop);
+	int rc, first;
 
 	if (oif == an->tun->ifindex) {
 		if (an->pool_route_told)
@@ -922,14 +924,19 @@ static void on_pool_route(void *arg, int oif)
 		an->pool_route_told = 0;
 		return;
 	}
-	if (an->pool_route_told)
+	/* told already: tried again now and then, said once */
+	if (an->pool_route_told && now < an->pool_route_tried_ms + ANCHOR_POOL_ROUTE_RETRY_MS)
 		return;
+	first = !an->pool_route_told;
 	an->pool_route_told = 1;
+	an->pool_route_tried_ms = now;
 	rc = netconf_route_add(an->nc, &cfg->pool, cfg->pool_plen, an->tun->ifindex, 0);
 	if (rc < 0) {
-		log_warn(rc, "the route of the pool %s/%u into %s is gone, and cannot be put back: "
-			 "packets to the bindings leave by another way", ntop6(&cfg->pool, pf),
-			 cfg->pool_plen, an->tun->ifname);
+		if (first)
+			log_warn(rc, "the route of the pool %s/%u into %s is gone, and cannot be put "
+				 "back (trying every %u s): packets to the bindings leave by another "
+				 "way", ntop6(&cfg->pool, pf), cfg->pool_plen, an->tun->ifname,
+				 ANCHOR_POOL_ROUTE_RETRY_MS / 1000);
 		return;
 	}
 	oif = netconf_route_oif(&cfg->pool, NULL);
@@ -939,6 +946,8 @@ static void on_pool_route(void *arg, int oif)
 		an->pool_route_told = 0;
 		return;
 	}
+	if (!first)
+		return;
 	if (oif > 0)
 		if_indextoname((unsigned)oif, name);
 	log_warnx("packets to the pool %s/%u leave by %s, not %s: a route of someone else's "
@@ -1013,6 +1022,7 @@ int anchor_start(struct odm_agent *a)
 	an->loop = a->loop;
 	an->is_local = host_has_address;
 	a->anchor = an;
+	an->agent = a;
 
 	rc = tunnel_open_encap(&an->tun, a->loop, cfg->tunnel_backend, cfg->tunnel_encap,
 			       ODM_TUNNEL_ANCHOR, cfg->tunnel_ifname);

@@ -130,6 +130,7 @@ struct anchor_ident {
 #define ANCHOR_PTB_RATE 1000
 #define ANCHOR_PTB_GAP_MS 10
 #define ANCHOR_PTB_SLOTS 256
+#define ANCHOR_POOL_ROUTE_RETRY_MS 30000 /* the pool route put back: tried again after */
 
 struct anchor_counters {
 	uint64_t bu_rx, ba_ok, ba_rejected, dropped, be_tx, expired;
@@ -160,11 +161,13 @@ struct anchor {
 	struct mhsock *mh;
 	struct icmpwatch *ptb;  /* Packets Too Big about the tunnel (ptbrelay.h) */
 	struct devwatch *devw;  /* the tunnel device deleted or set down under us (devwatch.h) */
+	struct odm_agent *agent; /* the daemon's, to give up (agent_give_up) */
 	struct ratelimit ptb_rl; /* ... passed on at most this often */
 	uint64_t ptb_last[ANCHOR_PTB_SLOTS]; /* per binding (hashed): the last one */
 	struct netconf *nc;
 	int route_added, timer_live;
 	int pool_route_told;    /* the pool's route is missing or elsewhere: said once */
+	uint64_t pool_route_tried_ms; /* when it was last put back (tried again later) */
 	uv_timer_t timer;
 	struct statefile sf;    /* bindings across restarts (anchor_state.c) */
 	uint64_t save_due_ms;   /* state to save then (coalesced), 0 = none */

@@ -19,6 +19,7 @@ struct devwatch {
 	int nl;                   /* NETLINK_ROUTE, RTMGRP_LINK; -1: none */
 	int handles;              /* open libuv handles: freed when the last closed */
 	int told;                 /* fn was called: never again */
+	int down_seen;            /* a link event said down: fn is due (on_down_seen) */
 	char ifname[IF_NAMESIZE];
 	int ifindex;
 	devwatch_fn fn;
@@ -112,17 +113,33 @@ static void on_timer(uv_timer_t *t)
 static void on_down_seen(uv_timer_t *t)
 {
 	struct devwatch *w = t->data;
+	union {
+		struct nlmsghdr h;
+		char b[16384];
+	} buf;
+	ssize_t n;
+	int left, gone = devwatch_device(w->ifname, w->ifindex) == DEVWATCH_GONE;
 
-	tell(w, devwatch_device(w->ifname, w->ifindex) == DEVWATCH_GONE ? DEVWATCH_GONE
-									  : DEVWATCH_DOWN);
+	/* or its deletion already told, whatever the name says now */
+	for (int i = 0; i < 64 && !gone && w->nl >= 0; i++) {
+		n = recv(w->nl, buf.b, sizeof(buf.b), MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		left = (int)n;
+		for (struct nlmsghdr *h = &buf.h; NLMSG_OK(h, left) && !gone;
+		     h = NLMSG_NEXT(h, left))
+			gone = devwatch_link_event(h, (size_t)left, w->ifindex) == DEVWATCH_GONE;
+	}
+	tell(w, gone ? DEVWATCH_GONE : DEVWATCH_DOWN);
 }
 
 /* Link events: the device deleted, or seen down even if it is up again by
  * now (down then up deletes its addresses and routes all the same). Lost
  * events (ENOBUFS): the device is looked at now. */
-static void on_link_events(uv_poll_t *p, int status, int events)
+static void read_events(struct devwatch *w)
 {
-	struct devwatch *w = p->data;
 	union {
 		struct nlmsghdr h;
 		char b[16384];
@@ -131,9 +148,7 @@ static void on_link_events(uv_poll_t *p, int status, int events)
 	ssize_t n;
 	int left;
 
-	(void)status;
-	(void)events;
-	for (int i = 0; i < 64 && !w->told; i++) {
+	for (int i = 0; i < 64 && !w->told && !w->down_seen; i++) {
 		n = recv(w->nl, buf.b, sizeof(buf.b), MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -155,12 +170,29 @@ static void on_link_events(uv_poll_t *p, int status, int events)
 			/* a deletion sets the device down first: which it was
 			 * is known a moment later */
 			if (what == DEVWATCH_DOWN) {
+				w->down_seen = 1;
 				uv_poll_stop(&w->poll);
 				uv_timer_start(&w->timer, on_down_seen, DEVWATCH_DECIDE_MS, 0);
 				return;
 			}
 		}
 	}
+}
+
+static void on_link_events(uv_poll_t *p, int status, int events)
+{
+	(void)status;
+	(void)events;
+	read_events(p->data);
+}
+
+int devwatch_quiet(struct devwatch *w)
+{
+	if (!w)
+		return 1;
+	if (w->nl >= 0 && !w->told && !w->down_seen)
+		read_events(w);
+	return !w->told && !w->down_seen;
 }
 
 /* A socket that hears link events; -errno if none (the timer still looks) */

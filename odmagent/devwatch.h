@@ -52,6 +52,11 @@ enum devwatch_what devwatch_device(const char *ifname, int ifindex);
  * must be within len. */
 struct nlmsghdr;
 enum devwatch_what devwatch_link_event(const struct nlmsghdr *h, size_t len, int ifindex);
+/* Whether the link events sent so far leave the device as it was: they
+ * are read now (the kernel tells the deletions of a device's addresses and
+ * routes before the down that caused them). 0 once one said deleted or
+ * down, even if the device is up again (fn is called, or due). w NULL: 1. */
+int devwatch_quiet(struct devwatch *w);
 /* "deleted", "set down" (a log line's words), "up" */
 const char *devwatch_what_name(enum devwatch_what what);
 
@@ -67,7 +72,7 @@ int devwatch_start(uv_loop_t *loop, const char *ifname, int ifindex, devwatch_fn
 typedef void (*devwatch_route_fn)(void *arg, int oif);
 void devwatch_watch_route(struct devwatch *w, const struct in6_addr *probe, devwatch_route_fn fn,
 			  void *arg);
-/* Stop watching (NULL: nothing); the memory goes when the timer closed. */
+/* Stop watching (NULL: nothing); the memory goes when its handles closed. */
 void devwatch_close(struct devwatch *w);
 
 #endif

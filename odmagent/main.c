@@ -117,7 +117,10 @@ static void on_signal(uv_signal_t *s, int signum)
 {
 	struct odm_agent *a = s->data;
 
-	log_info("%s: stopping", strsignal(signum));
+	if (a->exit_status)
+		log_info("%s: stopping, to exit with status %d", strsignal(signum), a->exit_status);
+	else
+		log_info("%s: stopping", strsignal(signum));
 	stopped = 1;
 	/* the role first (it may still answer clients), then the socket */
 	stop_role(a);
@@ -322,7 +325,7 @@ int main(int argc, char **argv)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	log_info("role %s stopped", config_role_name(a->cfg.role));
 	/* only a signal ends the loop normally; anything else is a failure */
-	rc = stopped ? 0 : 1;
+	rc = stopped ? a->exit_status : 1;
 	if (stopped)
 		started = 0;
 

@@ -200,7 +200,7 @@ static void on_default_route_gone(void *arg, uint32_t table, int oif, uint32_t s
 	struct mn *mn = arg;
 
 	if (table == mn->a->cfg.table && mn->tun && oif == mn->tun->ifindex &&
-	    sender != netconf_portid(mn->nc) &&
+	    sender != netconf_portid(mn->nc) && devwatch_quiet(mn->devw) &&
 	    devwatch_device(mn->tun->ifname, mn->tun->ifindex) == DEVWATCH_UP)
 		he_route_gone(&mn->e, mono_ms());
 }
@@ -213,6 +213,7 @@ static void on_addr_gone(void *arg, int ifindex, const struct in6_addr *addr)
 
 	/* the lease first: most deletions are the agent's own, as leases end */
 	if (mn->tun && ifindex == mn->tun->ifindex && lease_by_addr(&mn->e.leases, addr) &&
+	    devwatch_quiet(mn->devw) &&
 	    devwatch_device(mn->tun->ifname, mn->tun->ifindex) == DEVWATCH_UP)
 		he_addr_gone(&mn->e, addr, mono_ms());
 }
@@ -570,7 +571,9 @@ static void on_device_gone(void *arg, const char *ifname, int ifindex, enum devw
 	snprintf(why, sizeof(why), "the tunnel device %s (ifindex %d) was %s under the "
 		 "host agent, with %zu lease(s) through it", ifname, ifindex,
 		 devwatch_what_name(what), mn->e.leases.n);
-	reexec_now(why, 0); /* the host's mark only adds a log line */
+	/* the host's mark only adds a log line */
+	if (reexec_now(why, 0) < 0)
+		agent_give_up(mn->a, REEXEC_EXIT_STATUS);
 }
 
 static void on_save(uv_timer_t *t)

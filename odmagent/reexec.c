@@ -23,15 +23,28 @@ static char **saved_argv;
 static int lock_fd = -1;
 static struct reexec_count count;
 
+/* digits, at most max of them, at *s; the value, s moved past them */
+static int digits(const char **s, int max, unsigned long long *v)
+{
+	int n = 0;
+
+	*v = 0;
+	while (isdigit((unsigned char)**s) && n < max) {
+		*v = *v * 10 + (unsigned)(**s - '0');
+		(*s)++;
+		n++;
+	}
+	return n > 0 && !isdigit((unsigned char)**s);
+}
+
 void reexec_count_parse(struct reexec_count *c, const char *text)
 {
 	unsigned long long n, first;
-	int end = 0;
 
 	c->n = 0;
 	c->first_ms = 0;
-	if (!text || sscanf(text, "%3llu %20llu%n", &n, &first, &end) != 2 ||
-	    text[end] != '\0' || !isdigit((unsigned char)text[0]) || n > REEXEC_MAX || first == 0)
+	if (!text || !digits(&text, 2, &n) || *text++ != ' ' || !digits(&text, 19, &first) ||
+	    *text != '\0' || n > REEXEC_MAX || first == 0)
 		return;
 	c->n = (unsigned)n;
 	c->first_ms = first;
@@ -81,18 +94,17 @@ static void all_cloexec(void)
 	}
 }
 
-void reexec_now(const char *why, int saved)
+int reexec_now(const char *why, int saved)
 {
 	char env[48];
 	sigset_t none;
 	int rc;
 
 	if (!reexec_count_take(&count, mono_ms())) {
-		log_err(0, "%s: started again in place %u times within %u s already: exiting, "
-			   "for the supervisor to decide", why, count.n, REEXEC_WINDOW_MS / 1000);
-		if (saved && lock_fd >= 0)
-			(void)agentlock_mark_stopped(lock_fd);
-		_exit(1);
+		log_err(0, "%s: started again in place %u times within %u s already: stopping, "
+			   "to exit with status %d, for the supervisor to decide", why, count.n,
+			   REEXEC_WINDOW_MS / 1000, REEXEC_EXIT_STATUS);
+		return -EAGAIN;
 	}
 	log_err(0, "%s: starting again in place (pid %ld), to build it anew and take the "
 		   "state over", why, (long)getpid());

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <signal.h>
+
 #include "agent.h"
 #include "log.h"
 #include "monotime.h"
@@ -66,6 +68,12 @@ int agent_reload(struct odm_agent *a, const char *who, char *err, size_t errlen)
 	if (ps)
 		policy_agent_install(a, ps);
 	return 0;
+}
+
+void agent_give_up(struct odm_agent *a, int status)
+{
+	a->exit_status = status;
+	raise(SIGTERM); /* main.c's handler stops it, on the loop's next turn */
 }
 
 void agent_log_setup(const struct odm_agent *a)

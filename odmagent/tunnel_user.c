@@ -776,7 +776,12 @@ static void on_poll(uv_poll_t *h, int status, int events)
 	struct tu_priv *p = h->data;
 
 	if (status < 0) {
-		log_warnx("poll error: %s", uv_strerror(status));
+		/* the device's descriptor fails as the device is deleted
+		 * (devwatch.h starts the agent again for that) */
+		log_warnx("%s: poll error: %s%s",
+			  h == &p->tun_poll ? p->t->ifname : p->udp ? "the UDP socket" : "the raw socket",
+			  uv_strerror(status),
+			  h == &p->tun_poll ? " (the device deleted under the agent?)" : "");
 		return;
 	}
 	if (!(events & UV_READABLE))

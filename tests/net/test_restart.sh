@@ -44,8 +44,9 @@
 #      deletes the addresses and routes all the same): the agents hear it
 #      from the kernel's link events, not from their once-a-second look;
 #   l. last: a device that something keeps setting down: after five starts
-#      in place within a minute the host agent exits, saying why, rather
-#      than starting again for ever (its supervisor decides).
+#      in place within a minute the host agent stops as on SIGTERM (no rule
+#      left behind) and exits 3, saying why, rather than starting again for
+#      ever (its supervisor decides).
 #
 #    mn (curl + shim, odmagent mn) --ar1-- core -- cha (odmagent anchor)
 #                                                -- cn  (nginx, paced file)
@@ -451,14 +452,28 @@ check "both agents still run" kill -0 "$CHA_AGENT_PID" "$MN_AGENT_PID"
 
 # ---------------------------------------------------------------- l. down, again and again
 # h, j and k started mn's agent again up to three times within the minute:
-# at most five more downs reach the sixth start, which it refuses.
+# a few more downs reach the sixth start, which it refuses: it stops as on
+# SIGTERM and exits 3. Each down waits for the device to be up again.
+# with a lease, whose rule the clean stop must remove
+download l 6m
+leased l 2
+check "l: its rule is there" rule_there
 MNPID=$MN_AGENT_PID
-for ((i = 0; i < 6; i++)); do
-	kill -0 "$MNPID" 2>/dev/null || break
-	nsq mn ip link set "$ODM_TUN_MN" down 2>/dev/null || true
-	sleep 0.7
-done
+starts() { grep -c "was set down under the host agent" "$MN_AGENT_LOG" || true; }
 gone() { ! kill -0 "$MNPID" 2>/dev/null; }
-check "l: the host agent stopped starting again ($i downs)" wait_for 5 gone
-check "l: and said why" odm_mn_logged "started again in place 5 times within 60 s already: exiting, for the supervisor to decide"
+dev_up() { is_up mn "$ODM_TUN_MN"; }
+for ((i = 1; i <= 12; i++)); do
+	wait_for 5 dev_up || true
+	S=$(starts)
+	nsq mn ip link set "$ODM_TUN_MN" down 2>/dev/null || true
+	heard() { (($(starts) > S)) || gone; }
+	wait_for 5 heard || true
+	gone || odm_mn_logged "to exit with status 3" && break
+done
+check "l: the host agent stopped ($i downs)" wait_for 10 gone
+check "l: it said why" odm_mn_logged "started again in place 5 times within 60 s already: stopping, to exit with status 3, for the supervisor to decide"
+check "l: and stopped as on SIGTERM" odm_mn_logged "Terminated: stopping, to exit with status 3"
+check "l: leaving no rule of its table behind" \
+	bash -c "! ip netns exec $NS_MN ip -6 rule show | grep -q 'lookup $ODM_TABLE'"
+wait "$CURL_PID" 2>/dev/null || true # its session ended with the agent
 check_summary test_restart

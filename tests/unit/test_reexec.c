@@ -31,7 +31,8 @@ Test(reexec, the_count_from_the_last_image)
 	cr_assert_eq(reexec_count_take(&c, 123456 + 7000), 0, "the 6th within the window");
 	/* anything else is a fresh start */
 	const char *bad[] = { NULL, "", "3", "3 ", " 3 123", "3 123 4", "-1 5", "9 123456",
-			      "3 0", "3 12x", "x 1", "3 99999999999999999999999" };
+			      "3 0", "3 12x", "x 1", "3 99999999999999999999999", "00512",
+			      "3\t123", "3  123", "3 +123", "3 -123", "003 123", "3 123\n" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		reexec_count_parse(&c, bad[i]);
 		cr_assert_eq(c.n, 0, "\"%s\"", bad[i] ? bad[i] : "(null)");
