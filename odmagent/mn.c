@@ -103,6 +103,8 @@ struct mn {
 	int path_cap;            /* the least MTU a Packet Too Big gave for the
 				  * path from path_coa (0: none) */
 	struct in6_addr path_coa;
+	struct in6_addr path_anchor; /* the anchor that path led to */
+	uint64_t path_cap_ms;    /* when path_cap was learnt (tunnel_pmtu_aged) */
 };
 
 static uint16_t random16(void)
@@ -234,10 +236,32 @@ static void on_ra_heard(void *arg, const struct ra_info *ra, const char *ifname)
 	rearm(mn);
 }
 
+/* The path MTU a Packet Too Big gave, aged out (tunnel_mtu.h): the device
+ * fits the link of the care-of address again; a narrower hop still there
+ * says so again with the next full-size packet. */
+static void pmtu_age(struct mn *mn, uint64_t now)
+{
+	char name[IF_NAMESIZE] = "?", why[128];
+	int oif, link;
+
+	if (!mn->path_cap || !tunnel_pmtu_aged(mn->path_cap_ms, now))
+		return;
+	mn->path_cap = 0;
+	mn->path_cap_ms = 0;
+	if ((oif = netconf_route_oif(&mn->path_anchor, &mn->path_coa)) <= 0 ||
+	    (link = tunnel_link_mtu(oif)) <= 0)
+		return;
+	if_indextoname((unsigned)oif, name);
+	snprintf(why, sizeof(why), "the link of the care-of address, %s (a Packet Too Big of "
+		 "%d min ago aged out)", name, TUNNEL_PMTU_AGE_MS / 60000);
+	tunnel_fit_link(mn->tun, link, why);
+}
+
 static void on_tick(uv_timer_t *t)
 {
 	struct mn *mn = t->data;
 
+	pmtu_age(mn, mono_ms());
 	follow_home(mn);
 	he_tick(&mn->e, mono_ms());
 	rearm(mn);
@@ -897,6 +921,8 @@ static void on_ptb(void *arg, const uint8_t *msg, size_t len, const struct in6_a
 		return;
 	mn->path_cap = (int)p.mtu; /* below the device's + 40: a link's size */
 	mn->path_coa = p.outer_src;
+	mn->path_anchor = p.outer_dst;
+	mn->path_cap_ms = mono_ms();
 	snprintf(why, sizeof(why), "the path to anchor %s (a Packet Too Big from %s)",
 		 ntop6(&p.outer_dst, a1), ntop6(from, a2));
 	tunnel_fit_link(mn->tun, mn->path_cap, why);

@@ -59,6 +59,11 @@ int tunnel_link_mtu(int ifindex)
 	return v6 > 0 && v6 < mtu ? v6 : mtu;
 }
 
+int tunnel_pmtu_aged(uint64_t learnt_ms, uint64_t now_ms)
+{
+	return learnt_ms != 0 && now_ms >= learnt_ms && now_ms - learnt_ms >= TUNNEL_PMTU_AGE_MS;
+}
+
 int tunnel_fit_link(struct odm_tunnel *t, int link_mtu, const char *why)
 {
 	int want, old = t->mtu, rc;

@@ -19,6 +19,13 @@
 #include "tunnel.h"
 
 #define TUNNEL_MTU_MIN 1280 /* RFC 8200 §5 */
+/* A smaller path MTU learnt from a Packet Too Big is tried larger again
+ * after this long (RFC 8201 §4: no less than 5 min, 10 recommended): the
+ * narrower hop may be gone, and a forged one lowers it no longer. */
+#define TUNNEL_PMTU_AGE_MS (10 * 60 * 1000)
+
+/* 1 if a path MTU learnt at learnt_ms (0: none) has aged out by now_ms. Pure. */
+int tunnel_pmtu_aged(uint64_t learnt_ms, uint64_t now_ms);
 
 /* The inner MTU for a link of link_mtu: link_mtu less the encapsulation's
  * overhead, within [TUNNEL_MTU_MIN, max]. Pure. */

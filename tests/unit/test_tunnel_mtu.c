@@ -16,3 +16,17 @@ Test(tunnel_mtu, link_less_the_encapsulation_within_bounds)
 		     "never below IPv6's minimum");
 	cr_assert_eq(tunnel_mtu_for(0, ODM_ENCAP_IP6IP6, 1460), TUNNEL_MTU_MIN);
 }
+
+/* A path MTU from a Packet Too Big is tried larger again after 10 min
+ * (RFC 8201 §4), not sooner; none learnt, nothing to age. */
+Test(tunnel_mtu, a_learnt_path_mtu_ages_out_after_ten_minutes)
+{
+	uint64_t t = 5000000;
+
+	cr_assert_eq(tunnel_pmtu_aged(t, t), 0);
+	cr_assert_eq(tunnel_pmtu_aged(t, t + TUNNEL_PMTU_AGE_MS - 1), 0);
+	cr_assert_eq(tunnel_pmtu_aged(t, t + TUNNEL_PMTU_AGE_MS), 1);
+	cr_assert_eq(TUNNEL_PMTU_AGE_MS, 600000, "RFC 8201's 10 minutes");
+	cr_assert_eq(tunnel_pmtu_aged(0, t + TUNNEL_PMTU_AGE_MS), 0, "none learnt");
+	cr_assert_eq(tunnel_pmtu_aged(t, t - 1), 0, "a clock before it");
+}
