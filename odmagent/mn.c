@@ -865,6 +865,38 @@ static int flush_stale_rules(struct mn *mn)
 	return rc;
 }
 
+/* The global /128 addresses on the tunnel device that no lease taken over
+ * has: a kernel backend's device outlives a killed agent, with its leases'
+ * addresses (a userspace one dies with it). How many removed, or -errno. */
+static int flush_stale_addrs(struct mn *mn)
+{
+	struct ifaddrs *ifa, *i;
+	int n = 0, rc;
+
+	if (getifaddrs(&ifa) < 0)
+		return -errno;
+	for (i = ifa; i; i = i->ifa_next) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)i->ifa_addr;
+		const struct sockaddr_in6 *m = (const struct sockaddr_in6 *)i->ifa_netmask;
+		static const struct in6_addr all = { { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+							 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+							 0xff, 0xff } } };
+
+		if (!a || a->sin6_family != AF_INET6 || !i->ifa_name ||
+		    strcmp(i->ifa_name, mn->tun->ifname) != 0 || !m ||
+		    !IN6_ARE_ADDR_EQUAL(&m->sin6_addr, &all) ||
+		    IN6_IS_ADDR_LINKLOCAL(&a->sin6_addr) || lease_by_addr(&mn->e.leases, &a->sin6_addr))
+			continue;
+		rc = netconf_addr_del(mn->nc, mn->tun->ifindex, &a->sin6_addr, 128);
+		if (rc < 0)
+			log_warn(rc, "removing an address an earlier run left on %s", mn->tun->ifname);
+		else
+			n++;
+	}
+	freeifaddrs(ifa);
+	return n;
+}
+
 /* SIGHUP (main.c): the configuration has new keys, lifetimes, timers. */
 void mn_reload(struct odm_agent *a)
 {
@@ -1024,10 +1056,10 @@ int mn_start(struct odm_agent *a)
 	rc = adopt_state(mn);
 	if (rc < 0)
 		goto fail;
-	/* A killed agent's tunnel device, its addresses and the table's routes
-	 * die with it; its from-rules do not. They are ours by table and
-	 * priority: those of the leases taken over stay (their sockets' packets
-	 * keep their path), the others go. */
+	/* A killed agent's from-rules outlive it (and with a kernel backend
+	 * its device, below). They are ours by table and priority: those of
+	 * the leases taken over stay (their sockets' packets keep their path),
+	 * the others go. */
 	rc = flush_stale_rules(mn);
 	if (rc > 0)
 		log_info("removed %d rule(s) to table %u left by an earlier run", rc,
@@ -1039,6 +1071,11 @@ int mn_start(struct odm_agent *a)
 	if (rc < 0)
 		goto fail;
 	mn->tun->route_table = cfg->table;
+	rc = flush_stale_addrs(mn);
+	if (rc > 0)
+		log_info("removed %d address(es) on %s left by an earlier run", rc, mn->tun->ifname);
+	else if (rc < 0)
+		log_warn(rc, "looking for addresses left by an earlier run on %s", mn->tun->ifname);
 	rc = mhsock_open(&mn->mh, a->loop, on_mh, mn);
 	if (rc < 0) {
 		log_err(rc, "MH socket");

@@ -19,7 +19,8 @@
 # restart. Then a paced download across a second kill -9 and restart of
 # the anchor completes with the right sha256; last, an anchor killed with
 # a live binding and started again without its state (and no host to bind
-# again) removes everything the killed run left.
+# again) removes everything the killed run left, and so does the host
+# agent, started again without its state (the lease's address and rule).
 #
 #    cn --- core --- cha (odmagent anchor, kernel backend: killed, restarted)
 #             |
@@ -200,6 +201,16 @@ else
 		test -z "$LEFT"
 fi
 check "orphan: the rule to the local table is back at priority 0" local_rule_at_0 cha
+# the host agent too, started without its state: the killed run's lease
+# address, which a kernel backend's device keeps, goes with its rule
+on_dev() { nsq mn ip -6 addr show dev "$ODM_TUN_MN" 2>/dev/null | grep -q " $ORPHAN/128 "; }
+on_dev && echo "the killed host agent left $ORPHAN on $ODM_TUN_MN" ||
+	echo "the killed host agent's device took $ORPHAN with it"
+rm -f "$MN_STATE_DIR"/*
+odm_agent_start mn
+check "orphan: the host agent started without state removed $ORPHAN from $ODM_TUN_MN" \
+	bash -c "! ip netns exec $NS_MN ip -6 addr show dev $ODM_TUN_MN | grep -q ' $ORPHAN/128 '"
+check "orphan: and its rule" bash -c "! ip netns exec $NS_MN ip -6 rule show | grep -q 'from $ORPHAN '"
 kill "$CURL_PID" 2>/dev/null || true
 wait "$CURL_PID" 2>/dev/null || true
 check "no sanitizer report in the agents' logs" odm_agent_logs_clean
