@@ -108,37 +108,10 @@ static void on_timer(uv_timer_t *t)
 	}
 }
 
-/* The device was seen down: deleted by now, or down (or up again, its
- * addresses and routes gone all the same) */
-static void on_down_seen(uv_timer_t *t)
-{
-	struct devwatch *w = t->data;
-	union {
-		struct nlmsghdr h;
-		char b[16384];
-	} buf;
-	ssize_t n;
-	int left, gone = devwatch_device(w->ifname, w->ifindex) == DEVWATCH_GONE;
-
-	/* or its deletion already told, whatever the name says now */
-	for (int i = 0; i < 64 && !gone && w->nl >= 0; i++) {
-		n = recv(w->nl, buf.b, sizeof(buf.b), MSG_DONTWAIT);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		left = (int)n;
-		for (struct nlmsghdr *h = &buf.h; NLMSG_OK(h, left) && !gone;
-		     h = NLMSG_NEXT(h, left))
-			gone = devwatch_link_event(h, (size_t)left, w->ifindex) == DEVWATCH_GONE;
-	}
-	tell(w, gone ? DEVWATCH_GONE : DEVWATCH_DOWN);
-}
-
-/* Link events: the device deleted, or seen down even if it is up again by
- * now (down then up deletes its addresses and routes all the same). Lost
- * events (ENOBUFS): the device is looked at now. */
-static void read_events(struct devwatch *w)
+/* The first news of the device in the link events waiting (a bounded
+ * read), DEVWATCH_UP if none: lost events (ENOBUFS) give what the device
+ * is now. What follows it in the same datagram is not read. */
+static enum devwatch_what next_news(struct devwatch *w)
 {
 	union {
 		struct nlmsghdr h;
@@ -148,34 +121,57 @@ static void read_events(struct devwatch *w)
 	ssize_t n;
 	int left;
 
-	for (int i = 0; i < 64 && !w->told && !w->down_seen; i++) {
+	for (int i = 0; i < 64; i++) {
 		n = recv(w->nl, buf.b, sizeof(buf.b), MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == ENOBUFS) {
 			what = devwatch_device(w->ifname, w->ifindex);
 			if (what != DEVWATCH_UP)
-				tell(w, what);
+				return what;
 			continue;
 		}
 		if (n <= 0)
-			return;
+			break;
 		left = (int)n; /* NLMSG_OK's own type: it goes below 0 at the end */
 		for (struct nlmsghdr *h = &buf.h; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
 			what = devwatch_link_event(h, (size_t)left, w->ifindex);
-			if (what == DEVWATCH_GONE) {
-				tell(w, what);
-				return;
-			}
-			/* a deletion sets the device down first: which it was
-			 * is known a moment later */
-			if (what == DEVWATCH_DOWN) {
-				w->down_seen = 1;
-				uv_poll_stop(&w->poll);
-				uv_timer_start(&w->timer, on_down_seen, DEVWATCH_DECIDE_MS, 0);
-				return;
-			}
+			if (what != DEVWATCH_UP)
+				return what;
 		}
+	}
+	return DEVWATCH_UP;
+}
+
+/* The device was seen down: deleted by now (its name gone, or its
+ * deletion among the events waiting), or down (or up again, its addresses
+ * and routes gone all the same) */
+static void on_down_seen(uv_timer_t *t)
+{
+	struct devwatch *w = t->data;
+	enum devwatch_what what = devwatch_device(w->ifname, w->ifindex);
+
+	/* each news read is one message less waiting: bounded all the same */
+	for (int i = 0; i < 64 && what != DEVWATCH_GONE && w->nl >= 0; i++)
+		if ((what = next_news(w)) == DEVWATCH_UP)
+			break;
+	tell(w, what == DEVWATCH_GONE ? DEVWATCH_GONE : DEVWATCH_DOWN);
+}
+
+/* Link events: the device deleted, or seen down even if it is up again by
+ * now (down then up deletes its addresses and routes all the same). */
+static void read_events(struct devwatch *w)
+{
+	enum devwatch_what what = next_news(w);
+
+	if (what == DEVWATCH_GONE) {
+		tell(w, what);
+	} else if (what == DEVWATCH_DOWN) {
+		/* a deletion sets the device down first: which it was is
+		 * known a moment later */
+		w->down_seen = 1;
+		uv_poll_stop(&w->poll);
+		uv_timer_start(&w->timer, on_down_seen, DEVWATCH_DECIDE_MS, 0);
 	}
 }
 

@@ -193,6 +193,16 @@ static void on_rule(void *arg, const struct rulemsg *r, uint32_t sender)
 		he_rule_gone(&mn->e, &r->from, mono_ms());
 }
 
+/* The tunnel device neither deleted nor set down, as far as the link
+ * events sent so far and the device itself say: a deletion of an address
+ * or route on it was not the kernel's, with the device (devwatch.h starts
+ * the agent again for those) */
+static int device_intact(struct mn *mn)
+{
+	return devwatch_quiet(mn->devw) &&
+	       devwatch_device(mn->tun->ifname, mn->tun->ifindex) == DEVWATCH_UP;
+}
+
 /* The default route of our table into the tunnel deleted by someone else
  * (hostengine.h). Not our own deletion, and not the kernel's with the
  * device itself or as it was set down: devwatch.h starts the agent again
@@ -202,8 +212,7 @@ static void on_default_route_gone(void *arg, uint32_t table, int oif, uint32_t s
 	struct mn *mn = arg;
 
 	if (table == mn->a->cfg.table && mn->tun && oif == mn->tun->ifindex &&
-	    sender != netconf_portid(mn->nc) && devwatch_quiet(mn->devw) &&
-	    devwatch_device(mn->tun->ifname, mn->tun->ifindex) == DEVWATCH_UP)
+	    sender != netconf_portid(mn->nc) && device_intact(mn))
 		he_route_gone(&mn->e, mono_ms());
 }
 
@@ -215,8 +224,7 @@ static void on_addr_gone(void *arg, int ifindex, const struct in6_addr *addr)
 
 	/* the lease first: most deletions are the agent's own, as leases end */
 	if (mn->tun && ifindex == mn->tun->ifindex && lease_by_addr(&mn->e.leases, addr) &&
-	    devwatch_quiet(mn->devw) &&
-	    devwatch_device(mn->tun->ifname, mn->tun->ifindex) == DEVWATCH_UP)
+	    device_intact(mn))
 		he_addr_gone(&mn->e, addr, mono_ms());
 }
 
