@@ -178,6 +178,8 @@ int anchor_state_load(struct anchor *an, uint64_t now_mono_ms)
 		return rc;
 	}
 	rc = statefile_read(&an->sf, &text, &len);
+	/* room to save the bindings in, should the file system fill up */
+	statefile_keep_reserve(&an->sf);
 	if (rc == -ENOENT)
 		return 0;
 	if (rc < 0) {

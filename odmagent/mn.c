@@ -850,6 +850,8 @@ static int adopt_state(struct mn *mn)
 	 * and a lease's answer should not wait for fsync */
 	statefile_set_volatile(&mn->sf);
 	rc = mnstate_load(&mn->sf, mn->e.reg.cfg.nai, &mn->e.leases, &mn->e.reg);
+	/* room to save the leases in, should the file system fill up */
+	statefile_keep_reserve(&mn->sf);
 	if (rc < 0)
 		log_err(rc, "taking over %s", mn->sf.path);
 	else if (rc > 0)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -46,7 +47,8 @@ int statefile_open(struct statefile *sf, const char *dir, const char *name)
 		return r;
 	sf->path = join(dir, "", name, "");
 	sf->tmp = join(dir, ".", name, ".tmp");
-	if (!sf->path || !sf->tmp) {
+	sf->dir = strdup(dir);
+	if (!sf->path || !sf->tmp || !sf->dir) {
 		statefile_close(sf);
 		return -ENOMEM;
 	}
@@ -58,6 +60,8 @@ void statefile_close(struct statefile *sf)
 	free(sf->path);
 	free(sf->tmp);
 	free(sf->last);
+	free(sf->dir);
+	free(sf->reserve);
 	memset(sf, 0, sizeof(*sf));
 }
 
@@ -164,16 +168,11 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-int statefile_save(struct statefile *sf, const char *text, size_t len)
+/* the new copy written beside the old one and renamed over it */
+static int replace(struct statefile *sf, const char *text, size_t len)
 {
 	int fd, rc;
 
-	if (!sf->path)
-		return -EINVAL;
-	if (len > STATEFILE_MAX)
-		return -EFBIG;
-	if (sf->last && sf->last_len == len && memcmp(sf->last, text, len) == 0)
-		return 0;
 	fd = open(sf->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
@@ -184,10 +183,30 @@ int statefile_save(struct statefile *sf, const char *text, size_t len)
 		rc = -errno;
 	if (rc == 0 && rename(sf->tmp, sf->path) < 0)
 		rc = -errno;
-	if (rc < 0) {
+	if (rc < 0)
 		unlink(sf->tmp);
-		return rc;
+	return rc;
+}
+
+int statefile_save(struct statefile *sf, const char *text, size_t len)
+{
+	int rc;
+
+	if (!sf->path)
+		return -EINVAL;
+	if (len > STATEFILE_MAX)
+		return -EFBIG;
+	if (sf->last && sf->last_len == len && memcmp(sf->last, text, len) == 0)
+		return 0;
+	rc = replace(sf, text, len);
+	if ((rc == -ENOSPC || rc == -EDQUOT) && sf->reserve && unlink(sf->reserve) == 0) {
+		log_warnx("%s: the file system is full: the reserve kept for this (%s) "
+			  "was removed to save the state; it is made again once there is "
+			  "room", sf->path, sf->reserve);
+		rc = replace(sf, text, len);
 	}
+	if (rc < 0)
+		return rc;
 	rc = sf->volatile_ ? 0 : fsync_dir(sf->path);
 	sf->writes++;
 	if (remember(sf, text, len) < 0) {
@@ -195,6 +214,69 @@ int statefile_save(struct statefile *sf, const char *text, size_t len)
 		sf->last = NULL;
 	}
 	return rc < 0 ? rc : 1;
+}
+
+static size_t reserve_size(const struct statefile *sf)
+{
+	size_t want = sf->last_len + sf->last_len / 2;
+
+	want = (want + STATEFILE_RESERVE_MIN - 1) / STATEFILE_RESERVE_MIN * STATEFILE_RESERVE_MIN;
+	return want < STATEFILE_RESERVE_MIN ? STATEFILE_RESERVE_MIN : want;
+}
+
+/* the reserve short of want bytes: told once until it is whole again */
+static int reserve_short(struct statefile *sf, int rc, size_t want, const char *why)
+{
+	if (!sf->reserve_short)
+		log_warn(rc, "%s: no reserve of %zu bytes for saving the state on a full file "
+			 "system (%s; tried again after each save, said once until it works)",
+			 sf->reserve, want, why);
+	sf->reserve_short = 1;
+	return rc;
+}
+
+int statefile_keep_reserve(struct statefile *sf)
+{
+	struct stat st;
+	struct statvfs vs;
+	unsigned long long room, have = 0;
+	size_t want;
+	int fd, rc;
+
+	if (!sf->dir)
+		return -EINVAL;
+	if (!sf->reserve && !(sf->reserve = join(sf->dir, ".", strrchr(sf->path, '/') + 1,
+						 ".reserve")))
+		return -ENOMEM;
+	want = reserve_size(sf);
+	if (lstat(sf->reserve, &st) == 0) {
+		if (!S_ISREG(st.st_mode))
+			return reserve_short(sf, -EINVAL, want, "not a regular file");
+		have = (unsigned long long)st.st_blocks * 512; /* allocated, not its size */
+	} else if (errno != ENOENT) {
+		return reserve_short(sf, -errno, want, "stat");
+	}
+	if (have >= want)
+		goto whole;
+	/* room for the rest of it and for one more copy of the state beside
+	 * it: taking the last free blocks would fail the next save for it */
+	if (statvfs(sf->dir, &vs) < 0)
+		return reserve_short(sf, -errno, want, "statvfs");
+	room = (unsigned long long)vs.f_bavail * vs.f_frsize;
+	if (room < want - have + reserve_size(sf))
+		return reserve_short(sf, -ENOSPC, want, "too little free space");
+	fd = open(sf->reserve, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	if (fd < 0)
+		return reserve_short(sf, -errno, want, "open");
+	rc = -posix_fallocate(fd, 0, (off_t)want);
+	close(fd);
+	if (rc < 0)
+		return reserve_short(sf, rc, want, "posix_fallocate");
+whole:
+	if (sf->reserve_short)
+		log_info("%s: a reserve of %zu bytes is kept again", sf->reserve, want);
+	sf->reserve_short = 0;
+	return 0;
 }
 
 void statefile_set_volatile(struct statefile *sf)
@@ -208,6 +290,8 @@ int statefile_remove(struct statefile *sf)
 		return -EINVAL;
 	statefile_forget(sf);
 	if (unlink(sf->path) < 0 && errno != ENOENT)
+		return -errno;
+	if (sf->reserve && unlink(sf->reserve) < 0 && errno != ENOENT)
 		return -errno;
 	return fsync_dir(sf->path);
 }
@@ -231,6 +315,8 @@ void statefile_account(struct statefile *sf, int rc, const char *what)
 			log_info("%s saved again, after %u failed attempt(s)", sf->path,
 				 sf->failures);
 		sf->failures = 0;
+		if (sf->reserve)
+			statefile_keep_reserve(sf);
 		return;
 	}
 	/* a full disk fails every save: one line, not one per event */

@@ -25,7 +25,12 @@ struct statefile {
 	int volatile_;   /* 1: no fsync (statefile_set_volatile) */
 	unsigned failures; /* statefile_commit: failed saves in a row */
 	int last_err;      /* ... and the last one's -errno */
+	char *dir;         /* DIR */
+	char *reserve;     /* DIR/.NAME.reserve, NULL = none kept */
+	int reserve_short; /* the reserve could not be kept whole (told once) */
 };
+
+#define STATEFILE_RESERVE_MIN (64u * 1024)
 
 /* dir made (mode 0700) if missing: 0, or -errno (-ENOTDIR: not a directory) */
 int statefile_dir(const char *dir);
@@ -40,6 +45,23 @@ void statefile_close(struct statefile *sf);
  * where each save costs the event loop ~1-4 ms of fsync otherwise.
  */
 void statefile_set_volatile(struct statefile *sf);
+
+/*
+ * Keep room for saving on a full file system: a file DIR/.NAME.reserve
+ * with blocks allocated for it (posix_fallocate(3)), the larger of 64 KiB
+ * and one and a half times the text last saved or read, rounded up to
+ * 64 KiB. A save that fails because the file system is full (ENOSPC,
+ * EDQUOT) removes the reserve, with a warning, and is tried once more: the
+ * blocks it frees hold the new copy, so an agent killed while the disk
+ * stays full is taken over by the next run as it was, not as it was when
+ * the disk filled. statefile_account puts the reserve back after a save
+ * that works, once the file system has room for it and for another copy
+ * beside it (statvfs(3)); until then saves go on in the room it left.
+ * Nothing is allocated when the reserve is already there and large
+ * enough. 0, or -errno when none can be kept now (said once; tried again
+ * after each save).
+ */
+int statefile_keep_reserve(struct statefile *sf);
 
 /*
  * Read the file into a new NUL-terminated buffer (*text, *len, to free).
@@ -75,7 +97,7 @@ void statefile_account(struct statefile *sf, int rc, const char *what);
  * the next statefile_save here must not take it as unchanged. */
 void statefile_forget(struct statefile *sf);
 
-/* Remove the file (a clean stop with nothing to keep). 0 or -errno */
+/* Remove the file, and the reserve if one is kept. 0 or -errno */
 int statefile_remove(struct statefile *sf);
 
 #endif

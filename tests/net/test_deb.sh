@@ -160,6 +160,7 @@ echo "# edited by the operator" >>/etc/odm/odmagent.conf
 # /run/odm (made by the units or the tmpfiles.d entry under systemd).
 mkdir -p -m 0700 /var/lib/odm/anchor
 echo '{}' >/var/lib/odm/mn.json
+head -c 65536 /dev/zero >/var/lib/odm/.mn.json.reserve
 ((had_run_odm)) || mkdir -m 0755 /run/odm
 dpkg_do -r odm
 check "dpkg -r: config-files left" test "$(pkg_state)" = config-files

@@ -43,7 +43,12 @@
 #   k. the same with each device set down and straight up again (which
 #      deletes the addresses and routes all the same): the agents hear it
 #      from the kernel's link events, not from their once-a-second look;
-#   l. last: a device that something keeps setting down: after five starts
+#   l. the host agent's state directory fills up (a small tmpfs): the save
+#      of a new lease takes the room of the reserve kept for it, so the
+#      agent killed with SIGKILL while the disk is full takes the lease over
+#      in its next run, and the download completes; once there is room again
+#      the reserve is made again;
+#   m. last: a device that something keeps setting down: after five starts
 #      in place within a minute the host agent stops as on SIGTERM (no rule
 #      left behind) and exits 3, saying why, rather than starting again for
 #      ever (its supervisor decides).
@@ -450,14 +455,43 @@ check "nothing was found missing that could not be put back" \
 	bash -c "! grep -q 'cannot be put back' '$MN_AGENT_LOG' '$CHA_AGENT_LOG'"
 check "both agents still run" kill -0 "$CHA_AGENT_PID" "$MN_AGENT_PID"
 
-# ---------------------------------------------------------------- l. down, again and again
-# h, j and k started mn's agent again up to three times within the minute:
-# a few more downs reach the sixth start, which it refuses: it stops as on
-# SIGTERM and exits 3. Each down waits for the device to be up again.
-# with a lease, whose rule the clean stop must remove
+# ---------------------------------------------------------------- l. a full state directory
+# mn's state directory on a 256 KiB tmpfs that something fills up: the save
+# of the lease made then has only the reserve's room, and a kill -9 while
+# the disk stays full must not lose the lease.
+topo_kill "$MN_AGENT_PID"
+mount -t tmpfs -o size=256k,mode=0700 odmtest "$MN_STATE_DIR"
+topo_at_exit "umount -l '$MN_STATE_DIR' 2>/dev/null || true"
+odm_agent_start mn
+RESERVE=$MN_STATE_DIR/.mn.json.reserve
+reserve_kept() { (($(stat -c %b "$RESERVE" 2>/dev/null || echo 0) * 512 >= 65536)); }
+check "l: the host agent keeps a reserve of 64 KiB in its state directory" reserve_kept
+dd if=/dev/zero of="$MN_STATE_DIR/filler" bs=4k 2>/dev/null || true
+check "l: the state directory is full" test "$(df --output=avail -k "$MN_STATE_DIR" | tail -1 | tr -d ' ')" -eq 0
 download l 6m
-leased l 2
-check "l: its rule is there" rule_there
+leased l 3
+check "l: the save of the lease took the reserve's room" \
+	wait_for 3 odm_mn_logged "mn.json: the file system is full: the reserve kept for this"
+check "l: and the lease $CHOA is in the file" wait_for 3 grep -q "\"$CHOA\"" "$MN_STATE_DIR/mn.json"
+crash l mn
+check "l: it took the lease $CHOA over" test "$(odm_lease_addr)" = "$CHOA"
+finish l
+check "l: the lease ends after curl" wait_for 8 no_lease
+rm -f "$MN_STATE_DIR/filler"
+download l2 1m
+check "l: the next save makes the reserve again" wait_for 10 reserve_kept
+check "l: and says so" odm_mn_logged "reserve of 65536 bytes is kept again"
+finish l2
+check "l: its lease ends after curl" wait_for 8 no_lease
+
+# ---------------------------------------------------------------- m. down, again and again
+# l started mn's agent afresh (the count of starts in place with it): six
+# downs reach the sixth start, which it refuses: it stops as on SIGTERM and
+# exits 3. Each down waits for the device to be up again.
+# with a lease, whose rule the clean stop must remove
+download m 6m
+leased m 2
+check "m: its rule is there" rule_there
 MNPID=$MN_AGENT_PID
 starts() { grep -c "was set down under the host agent" "$MN_AGENT_LOG" || true; }
 gone() { ! kill -0 "$MNPID" 2>/dev/null; }
@@ -470,10 +504,10 @@ for ((i = 1; i <= 12; i++)); do
 	wait_for 5 heard || true
 	gone || odm_mn_logged "to exit with status 3" && break
 done
-check "l: the host agent stopped ($i downs)" wait_for 10 gone
-check "l: it said why" odm_mn_logged "started again in place 5 times within 60 s already: stopping, to exit with status 3, for the supervisor to decide"
-check "l: and stopped as on SIGTERM" odm_mn_logged "Terminated: stopping, to exit with status 3"
-check "l: leaving no rule of its table behind" \
+check "m: the host agent stopped ($i downs)" wait_for 10 gone
+check "m: it said why" odm_mn_logged "started again in place 5 times within 60 s already: stopping, to exit with status 3, for the supervisor to decide"
+check "m: and stopped as on SIGTERM" odm_mn_logged "Terminated: stopping, to exit with status 3"
+check "m: leaving no rule of its table behind" \
 	bash -c "! ip netns exec $NS_MN ip -6 rule show | grep -q 'lookup $ODM_TABLE'"
 wait "$CURL_PID" 2>/dev/null || true # its session ended with the agent
 check_summary test_restart

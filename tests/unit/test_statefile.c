@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -128,6 +130,16 @@ static int lines_with(const char *text, const char *s)
 	return n;
 }
 
+/* what the test wrote to its redirected stderr, NUL-terminated */
+static void stderr_text(char *buf, size_t cap)
+{
+	size_t n;
+
+	fflush(stderr);
+	n = fread(buf, 1, cap - 1, cr_get_redirected_stderr());
+	buf[n] = '\0';
+}
+
 Test(statefile, failed_commits_are_said_once_and_tried_again, .init = cr_redirect_stderr)
 {
 	static char log[8192];
@@ -157,9 +169,7 @@ Test(statefile, failed_commits_are_said_once_and_tried_again, .init = cr_redirec
 	statefile_close(&sf);
 	/* warned for the first failure and for the change of error, then
 	 * told that it works again */
-	fflush(stderr);
-	len = fread(log, 1, sizeof(log) - 1, cr_get_redirected_stderr());
-	log[len] = '\0';
+	stderr_text(log, sizeof(log));
 	cr_assert_eq(lines_with(log, "warn: statefile_account: saving"), 2, "%s", log);
 	cr_assert_eq(lines_with(log, "saved again, after 6 failed attempt(s)"), 1, "%s", log);
 }
@@ -199,6 +209,112 @@ Test(statefile, creates_its_directory_private_and_refuses_bad_names)
 	statefile_close(&sf);
 	cr_assert_eq(statefile_open(&sf, dir, "../x"), -EINVAL);
 	cr_assert_eq(statefile_open(&sf, "", "x"), -EINVAL);
+}
+
+/* blocks allocated to path, in bytes (0 if there is no such file) */
+static long long allocated(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (long long)st.st_blocks * 512 : 0;
+}
+
+Test(statefile, a_reserve_is_kept_grown_with_the_state_and_removed_with_it)
+{
+	struct statefile sf;
+	char path[128], *big;
+	size_t n = 200 * 1024;
+
+	cr_assert_eq(statefile_open(&sf, dir, "r.json"), 0);
+	snprintf(path, sizeof(path), "%s/.r.json.reserve", dir);
+	cr_assert_eq(statefile_keep_reserve(&sf), 0);
+	cr_assert_str_eq(sf.reserve, path);
+	cr_assert_geq(allocated(path), STATEFILE_RESERVE_MIN, "blocks allocated, not a hole");
+	cr_assert_eq(statefile_keep_reserve(&sf), 0, "already there: nothing to do");
+	/* a larger state: one and a half copies, in 64 KiB steps */
+	big = malloc(n + 1);
+	cr_assert_not_null(big);
+	memset(big, 'x', n);
+	big[n] = '\0';
+	cr_assert_eq(statefile_commit(&sf, big), 1);
+	cr_assert_geq(allocated(path), 320 * 1024, "%lld", allocated(path));
+	cr_assert_eq(statefile_remove(&sf), 0);
+	cr_assert_not(exists(path), "removed with the file");
+	statefile_close(&sf);
+	/* something not a file in its place is left alone and said */
+	cr_assert_eq(mkdir(path, 0700), 0);
+	cr_assert_eq(statefile_open(&sf, dir, "r.json"), 0);
+	cr_assert_eq(statefile_keep_reserve(&sf), -EINVAL);
+	cr_assert_eq(sf.reserve_short, 1);
+	statefile_close(&sf);
+	cr_assert_eq(rmdir(path), 0);
+}
+
+/* fill the file system of path's directory to the last block */
+static void fill(const char *path)
+{
+	static char block[4096];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	cr_assert_geq(fd, 0);
+	while (write(fd, block, sizeof(block)) > 0)
+		;
+	cr_assert_eq(errno, ENOSPC);
+	close(fd);
+}
+
+/* On a full file system the reserve is given up for the save, which lands;
+ * a file without one fails as before; the reserve comes back once there is
+ * room. A small tmpfs in a mount namespace of the test's own (root). */
+Test(statefile, a_full_file_system_takes_the_reserve_for_the_save,
+     .init = cr_redirect_stderr)
+{
+	static char log[8192];
+	struct statefile sf, bare;
+	char filler[128], *text;
+	size_t len;
+
+	odm_log_init("test", ODM_LOG_INFO, 0);
+	if (geteuid() != 0)
+		cr_skip_test("needs root to mount a small tmpfs");
+	snprintf(dir, sizeof(dir), "/tmp/odm-state-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(unshare(CLONE_NEWNS), 0, "%s", strerror(errno));
+	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	cr_assert_eq(mount("odmtest", dir, "tmpfs", 0, "size=512k,mode=0700"), 0,
+		     "%s", strerror(errno));
+	cr_assert_eq(statefile_open(&sf, dir, "f.json"), 0);
+	cr_assert_eq(statefile_open(&bare, dir, "bare.json"), 0);
+	cr_assert_eq(statefile_keep_reserve(&sf), 0);
+	cr_assert_eq(statefile_save(&sf, "{\"v\":1}", 7), 1);
+	snprintf(filler, sizeof(filler), "%s/filler", dir);
+	fill(filler);
+	cr_assert_eq(statefile_save(&bare, "{\"v\":1}", 7), -ENOSPC, "no reserve: fails");
+	cr_assert_eq(statefile_commit(&sf, strdup("{\"v\":22}")), 1, "the reserve's room");
+	cr_assert_eq(allocated(sf.reserve), 0, "the reserve is gone");
+	cr_assert_eq(sf.reserve_short, 1, "and cannot be made again yet");
+	/* saves go on in the room it left */
+	for (int i = 0; i < 20; i++) {
+		char t[32];
+
+		snprintf(t, sizeof(t), "{\"v\":%d}", 100 + i);
+		cr_assert_eq(statefile_commit(&sf, strdup(t)), 1, "save %d", i);
+	}
+	cr_assert_eq(statefile_read(&sf, &text, &len), 0);
+	cr_assert_str_eq(text, "{\"v\":119}");
+	free(text);
+	/* room again: the next save puts it back */
+	cr_assert_eq(unlink(filler), 0);
+	cr_assert_eq(statefile_commit(&sf, strdup("{\"v\":3}")), 1);
+	cr_assert_geq(allocated(sf.reserve), STATEFILE_RESERVE_MIN);
+	cr_assert_eq(sf.reserve_short, 0);
+	statefile_close(&sf);
+	statefile_close(&bare);
+	stderr_text(log, sizeof(log));
+	cr_assert_eq(lines_with(log, "the file system is full: the reserve"), 1, "%s", log);
+	cr_assert_eq(lines_with(log, "too little free space"), 1, "said once: %s", log);
+	cr_assert_eq(lines_with(log, "is kept again"), 1, "%s", log);
+	umount2(dir, MNT_DETACH);
 }
 
 Test(statefile, a_torn_temporary_file_does_not_reach_the_reader)
