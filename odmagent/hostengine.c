@@ -763,6 +763,8 @@ json_t *he_status_json(const struct hostengine *e, uint64_t now)
 		json_object_set_new(resp, "anchors_on_hold", hold);
 		/* requests that went to their type's next anchor past a silent one */
 		json_object_set_new(resp, "fell_through", json_integer((json_int_t)e->fell_through));
+		/* refreshes of leases that fell silent (HE_QUIET_MS) */
+		json_object_set_new(resp, "quiet_checks", json_integer((json_int_t)e->quiet_checks));
 	} else {
 		json_decref(hold);
 	}

@@ -58,6 +58,21 @@
  * confirmed at once, but not more often than this each: errors are easy to
  * forge, and all a forged one costs is a BU a second. */
 #define HE_PROBE_GAP_MS 1000
+/* A lease with sockets that had been receiving through the tunnel for
+ * HE_QUIET_RUN_MS or more (no gap of HE_QUIET_RUN_GAP_MS between the
+ * packets seen at two looks) and then received nothing for HE_QUIET_MS,
+ * with no BA since its last packet, is confirmed by a refresh, once for
+ * each such silence and at most once in HE_QUIET_GAP_MS: a download that
+ * only receives sends nothing that would draw the Binding Error of an
+ * anchor that lost its binding (restarted without it), so without this it
+ * would wait for the next periodic refresh, minutes away. A connection
+ * that exchanges a little now and then is not a stream that stopped: it
+ * costs nothing. A UDP lease, ended as idle after udp-inactivity, is
+ * confirmed after half of that if it is shorter. */
+#define HE_QUIET_MS 4000
+#define HE_QUIET_RUN_MS 2000
+#define HE_QUIET_RUN_GAP_MS 1500
+#define HE_QUIET_GAP_MS 20000
 /* An anchor that let an allocation (or a claim's first BU) time out is not
  * asked for another one for this long: requests for it go to their type's
  * next anchor, or are answered ETIMEDOUT at once, instead of each waiting
@@ -87,8 +102,10 @@ struct he_ops {
 
 	/* facts about the host */
 	int (*addr_usable)(void *arg, const struct in6_addr *addr); /* 1 yes, 0 not yet */
-	/* last tunnel packet from or to addr, monotonic ms (0 = never) */
-	int (*last_traffic)(void *arg, const struct in6_addr *addr, uint64_t *ms);
+	/* last tunnel packet for addr received (*rx) and from or to it
+	 * (*any), monotonic ms (0 = never), as the tunnel's counters last
+	 * showed them */
+	int (*last_traffic)(void *arg, const struct in6_addr *addr, uint64_t *rx, uint64_t *any);
 	/* optional: a time (monotonic ms, 0 = never) at or after the arrival
 	 * of the last tunnel packet received for addr, with none received
 	 * since: the earliest provable start of a loss (replay.h); -errno
@@ -158,6 +175,7 @@ struct hostengine {
 	struct in6_addr last_coa;
 	unsigned lost;               /* bindings an anchor had lost, for status */
 	unsigned fell_through;       /* requests sent past a silent anchor, for status */
+	unsigned quiet_checks;       /* refreshes for a silent lease (HE_QUIET_MS) */
 	struct ratelimit passed_rl;  /* their log lines at info level (say_passed) */
 	uint64_t passed_limited;     /* passed_rl.limited at the last such line */
 	struct in6_addr host_addrs[VANISHED_MAX]; /* access addresses at the last look */

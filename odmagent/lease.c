@@ -1063,21 +1063,74 @@ int lease_countable(const struct hostengine *e, const struct lease *l)
 	return l->state == LEASE_REGISTERED && e->now >= l->handed_ms + e->pol.grace_ms;
 }
 
+/* How long l may be silent before its binding is confirmed: HE_QUIET_MS,
+ * or for UDP half of udp-inactivity if that is less (the lease is ended as
+ * idle at udp-inactivity: the binding is confirmed before that) */
+static uint64_t quiet_after_ms(const struct hostengine *e, const struct lease *l)
+{
+	uint64_t half = (uint64_t)e->pol.udp_inactivity_s * 500;
+
+	return l->proto == IPPROTO_UDP && half && half < HE_QUIET_MS ? half : HE_QUIET_MS;
+}
+
+/*
+ * l, which sockets c still use, last received a tunnel packet at rx: if a
+ * run of packets HE_QUIET_RUN_MS long has been followed by a silence of
+ * quiet_after_ms with no BA since, confirm its binding (HE_QUIET_MS says
+ * why), once for this silence.
+ */
+static void quiet_check(struct hostengine *e, struct lease *l, const struct sockdiag_count *c,
+			uint64_t rx)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	const struct reg_binding *b = l->rb;
+
+	if (rx != l->seen_rx_ms) {
+		/* packets since the last look: a new run after a gap */
+		if (!l->seen_rx_ms || rx < l->seen_rx_ms || rx > l->seen_rx_ms + HE_QUIET_RUN_GAP_MS)
+			l->run_from_ms = rx;
+		l->seen_rx_ms = rx;
+		return;
+	}
+	if (rx < l->run_from_ms + HE_QUIET_RUN_MS)
+		return;
+
+	/* access claims have their own exchanges (accessclaim.c); an
+	 * exchange under way answers the question already */
+	if (!rx || l->claimed || !b || !b->registered || b->kind != REG_NONE ||
+	    !(c->tcp + c->udp) || rx == l->quiet_rx_ms || e->now < rx + quiet_after_ms(e, l))
+		return;
+	if (l->quiet_ms && e->now < l->quiet_ms + HE_QUIET_GAP_MS)
+		return;
+	/* accepted from a BU sent after the last packet (the lifetime counts
+	 * from the BU): the anchor has the binding */
+	if (b->expires_ms - (uint64_t)b->granted_s * 1000 > rx)
+		return;
+	l->quiet_rx_ms = rx;
+	l->quiet_ms = e->now;
+	e->quiet_checks++;
+	log_debug("lease %u %s: nothing received through the tunnel for %llu ms: confirming "
+		  "the binding at %s", l->id, ntop6(&l->addr, a1),
+		  (unsigned long long)(e->now - rx), ntop6(&l->anchor, a2));
+	reg_refresh(&e->reg, l->rb, e->now, 0);
+}
+
 /* Decide on l from its socket count c by its type's rule; end it if done. */
 static void judge_one(struct hostengine *e, struct lease *l, const struct sockdiag_count *c)
 {
 	const struct addrtype *at = addrtype_get(l->type);
 	enum lease_verdict v;
-	uint64_t last = 0;
+	uint64_t last = 0, rx = 0;
 
 	l->socks = *c;
 	if (!at || !at->judge)
 		return;
-	if (e->ops->last_traffic(e->arg, &l->addr, &last) < 0)
-		last = 0;
+	if (e->ops->last_traffic(e->arg, &l->addr, &rx, &last) < 0)
+		last = rx = 0;
 	v = at->judge(l, c, last, e->now, &e->pol);
 	if (v == LEASE_KEEP) {
 		l->hinted = 0;
+		quiet_check(e, l, c, rx);
 		return;
 	}
 	/* a UDP socket still open on an address that goes would send from an

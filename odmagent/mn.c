@@ -452,11 +452,9 @@ static int last_times(void *arg, const struct in6_addr *addr, uint64_t *rx, uint
 	return 0;
 }
 
-static int op_last_traffic(void *arg, const struct in6_addr *addr, uint64_t *ms)
+static int op_last_traffic(void *arg, const struct in6_addr *addr, uint64_t *rx, uint64_t *any)
 {
-	uint64_t rx;
-
-	return last_times(arg, addr, &rx, ms);
+	return last_times(arg, addr, rx, any);
 }
 
 /* only where the backend stamps each packet it receives (tunnel.h) */

@@ -48,7 +48,14 @@
 #      agent killed with SIGKILL while the disk is full takes the lease over
 #      in its next run, and the download completes; once there is room again
 #      the reserve is made again;
-#   m. last: a device that something keeps setting down: after five starts
+#   m. the anchor loses a binding (started again from its state of before
+#      the bind) while the host only receives on it (a UDP stream from cn):
+#      the host, hearing nothing more of a stream that ran for 2 s (for
+#      half of udp-inactivity here, less than the 4 s otherwise), with no BA
+#      since its last packet, confirms the binding, which binds it again,
+#      and the stream resumes; the host itself sends nothing that would draw
+#      a Binding Error;
+#   n. last: a device that something keeps setting down: after five starts
 #      in place within a minute the host agent stops as on SIGTERM (no rule
 #      left behind) and exits 3, saying why, rather than starting again for
 #      ever (its supervisor decides).
@@ -484,14 +491,67 @@ check "l: and says so" odm_mn_logged "reserve of 65536 bytes is kept again"
 finish l2
 check "l: its lease ends after curl" wait_for 8 no_lease
 
-# ---------------------------------------------------------------- m. down, again and again
+# ---------------------------------------------------------------- m. a stream the host only receives
+# As d, but the host sends nothing at all: cn streams 100 datagrams/s to a
+# UDP socket of mn under the shim, which only receives once it has sent its
+# first datagram. The anchor starts again from its state of before the
+# bind; what cn sends is dropped there, and nothing the host sends could
+# draw a Binding Error. The host notices the silence and confirms.
+STREAM=$ODM_REPO/tests/net/lib/udpstream.py
+quiet_n() { odm_status mn | json 'j["quiet_checks"]'; }
+be_n() { grep -c "has no binding: Binding Error status 1 sent" "$CHA_AGENT_LOG" || true; }
+check "m: the anchor has no binding before it" wait_for 5 no_binding
+sleep 0.2
+cp "$CHA_STATE_DIR/anchor.json" "$ODM_DIR/anchor-before-m.json"
+topo_spawn cn udpstream-send "$ODM_DIR/m-send.log" /usr/bin/python3 -u "$STREAM" send 7799 100 2000
+SEND_PID=$TOPO_SPAWNED_PID
+listening() { nsq cn ss -Hlun "sport = :7799" | grep -q .; }
+check "m: cn's stream waits for its receiver" wait_for 5 listening
+# the receiver ends at the stream's END, or after 15 s of silence
+odm_shim_bg /usr/bin/python3 -u "$STREAM" recv cn.example.test 7799 "$ODM_DIR/m-stream.txt" 15 \
+	>"$ODM_DIR/m-recv.log" 2>&1
+RECV_PID=$ODM_BG_PID
+check "m: the stream runs" wait_for 5 grep -q '^receiving' "$ODM_DIR/m-recv.log"
+CHOA=$(sed -n 's/^source //p' "$ODM_DIR/m-recv.log")
+check "m: it is received on the lease $CHOA" lease_is "$CHOA"
+# a stream for 2 s or more, as the host's looks once a second see it (from
+# the end of the lease's grace, ODM_GRACE_S, on)
+sleep $((ODM_GRACE_S + 3))
+LOST0=$(lost_n) GIVEN0=$(given_n) QUIET0=$(quiet_n) BE0=$(be_n)
+odm_agent_kill9 cha
+cp "$ODM_DIR/anchor-before-m.json" "$CHA_STATE_DIR/anchor.json"
+odm_agent_start cha
+T0=$(now_ms)
+quiet_more() { (($(quiet_n) > QUIET0)); }
+check "m: the host confirms the silent lease's binding" wait_for 10 quiet_more
+check "m: which binds $CHOA again" wait_for 5 rebound
+T1=$(now_ms)
+echo "m: $CHOA bound again $((T1 - T0)) ms after the anchor started again (polled)"
+check "m: within 7 s of the restart ($((T1 - T0)) ms)" test $((T1 - T0)) -le 7000
+check "m: and gave $CHOA back to that refresh" test "$(given_n)" -eq $((GIVEN0 + 1))
+check "m: the host drew no Binding Error (it sent nothing)" test "$(be_n)" -eq "$BE0"
+check "m: the host lost no lease" test "$(lost_n)" -eq "$LOST0"
+stream_done() { ! kill -0 "$RECV_PID" 2>/dev/null; }
+check "m: the stream ends with its END" wait_for 30 stream_done
+wait "$RECV_PID" 2>/dev/null || true
+topo_kill "$SEND_PID"
+resumed() {
+	local seq
+	seq=$(tail -1 "$ODM_DIR/m-stream.txt" | cut -d' ' -f1)
+	echo "m: the last datagram received is number $seq of 2000"
+	((seq >= 1990))
+}
+check "m: the stream resumed after the silence, to its end" resumed
+check "m: its lease ends" wait_for 40 no_lease
+
+# ---------------------------------------------------------------- n. down, again and again
 # l started mn's agent afresh (the count of starts in place with it): six
 # downs reach the sixth start, which it refuses: it stops as on SIGTERM and
 # exits 3. Each down waits for the device to be up again.
 # with a lease, whose rule the clean stop must remove
-download m 6m
-leased m 2
-check "m: its rule is there" rule_there
+download n 6m
+leased n 2
+check "n: its rule is there" rule_there
 MNPID=$MN_AGENT_PID
 starts() { grep -c "was set down under the host agent" "$MN_AGENT_LOG" || true; }
 gone() { ! kill -0 "$MNPID" 2>/dev/null; }
@@ -504,10 +564,10 @@ for ((i = 1; i <= 12; i++)); do
 	wait_for 5 heard || true
 	gone || odm_mn_logged "to exit with status 3" && break
 done
-check "m: the host agent stopped ($i downs)" wait_for 10 gone
-check "m: it said why" odm_mn_logged "started again in place 5 times within 60 s already: stopping, to exit with status 3, for the supervisor to decide"
-check "m: and stopped as on SIGTERM" odm_mn_logged "Terminated: stopping, to exit with status 3"
-check "m: leaving no rule of its table behind" \
+check "n: the host agent stopped ($i downs)" wait_for 10 gone
+check "n: it said why" odm_mn_logged "started again in place 5 times within 60 s already: stopping, to exit with status 3, for the supervisor to decide"
+check "n: and stopped as on SIGTERM" odm_mn_logged "Terminated: stopping, to exit with status 3"
+check "n: leaving no rule of its table behind" \
 	bash -c "! ip netns exec $NS_MN ip -6 rule show | grep -q 'lookup $ODM_TABLE'"
 wait "$CURL_PID" 2>/dev/null || true # its session ended with the agent
 check_summary test_restart

@@ -55,6 +55,7 @@ static struct {
 	int usable;                 /* addr_usable's answer */
 	struct sockdiag_count count; /* every address's socket count */
 	uint64_t last_traffic;
+	uint64_t rx_seen;           /* last_traffic's rx */
 	uint64_t last_rx;
 	struct in6_addr coa;
 	int coa_rc;
@@ -129,9 +130,10 @@ static int f_addr_usable(void *arg, const struct in6_addr *a)
 {
 	return F.usable;
 }
-static int f_last_traffic(void *arg, const struct in6_addr *a, uint64_t *ms)
+static int f_last_traffic(void *arg, const struct in6_addr *a, uint64_t *rx, uint64_t *any)
 {
-	*ms = F.last_traffic;
+	*rx = F.rx_seen;
+	*any = F.last_traffic;
 	return 0;
 }
 static int f_last_rx(void *arg, const struct in6_addr *a, uint64_t *ms)
@@ -800,6 +802,118 @@ Test(hostengine, silent_anchor_fails_a_confirmation_in_time)
 	cr_assert_eq(F.nrep, 2);
 	cr_assert_str_eq(F.rep[1].code, "ETIMEDOUT");
 	cr_assert_not_null(E.leases.head, "the lease itself stays for its sockets");
+}
+
+/* ---- a lease fallen silent (HE_QUIET_MS) ---- */
+
+/* quiet_checks of the status at now */
+static long long quiet_checks(uint64_t now)
+{
+	json_t *st = he_status_json(&E, now);
+	long long n = json_integer_value(json_object_get(st, "quiet_checks"));
+
+	json_decref(st);
+	return n;
+}
+
+/* packets received from `from` to `to`, as looks once a second see them */
+static void stream(uint64_t from, uint64_t to)
+{
+	for (uint64_t t = from; t <= to; t += 1000) {
+		F.rx_seen = F.last_traffic = t;
+		he_tick(&E, t);
+	}
+}
+
+Test(hostengine, a_stream_that_falls_silent_is_confirmed_once_a_silence)
+{
+	uint64_t rx = T0 + 6000, t;
+
+	granted(IPPROTO_TCP); /* BU at T0, BA at T0 + 50 */
+	F.count.tcp = 1;
+	/* looked at from the end of the grace on (HE_GRACE_MS) */
+	stream(T0 + 3000, rx);
+	cr_assert_eq(F.nbu, 1, "receiving");
+	he_tick(&E, rx + HE_QUIET_MS - 1);
+	cr_assert_eq(F.nbu, 1, "not silent for long enough yet");
+	he_tick(&E, rx + HE_QUIET_MS);
+	cr_assert_eq(F.nbu, 2, "a refresh BU");
+	cr_assert(bu_hnp_is(1, &HOA1));
+	cr_assert_neq(bu(1).lifetime, 0);
+	cr_assert_eq(quiet_checks(rx + HE_QUIET_MS), 1);
+	he_tick(&E, rx + HE_QUIET_MS + 100);
+	cr_assert_eq(F.nbu, 2, "its exchange under way: nothing more");
+	t = rx + HE_QUIET_MS + 30;
+	answer(1, MH_BA_ACCEPTED, NULL, t);
+	he_tick(&E, t + 60000);
+	cr_assert_eq(F.nbu, 2, "the same silence: asked once");
+	/* a stream again, after that BA, then silence: asked again */
+	t += 61000;
+	stream(t, t + 3000);
+	he_tick(&E, t + 3000 + HE_QUIET_MS);
+	cr_assert_eq(F.nbu, 3);
+	t += 3000 + HE_QUIET_MS;
+	answer(2, MH_BA_ACCEPTED, NULL, t + 30);
+	/* a silence that begins within HE_QUIET_GAP_MS of that check waits
+	 * for the end of the gap */
+	stream(t + 1000, t + 4000);
+	he_tick(&E, t + 4000 + HE_QUIET_MS);
+	cr_assert_eq(F.nbu, 3, "within the gap");
+	he_tick(&E, t + HE_QUIET_GAP_MS);
+	cr_assert_eq(F.nbu, 4, "at its end");
+	cr_assert_eq(quiet_checks(t + HE_QUIET_GAP_MS), 3);
+}
+
+Test(hostengine, a_lease_that_only_exchanged_a_little_is_left_when_silent)
+{
+	granted(IPPROTO_TCP);
+	F.count.tcp = 1;
+	/* one packet, then another 1.6 s later: two runs of nothing */
+	stream(T0 + 3000, T0 + 3000);
+	stream(T0 + 4600, T0 + 4600);
+	he_tick(&E, T0 + 4600 + HE_QUIET_MS + 5000);
+	cr_assert_eq(F.nbu, 1, "no stream stopped: no BU");
+	/* a run just short of HE_QUIET_RUN_MS */
+	stream(T0 + 20000, T0 + 20000 + HE_QUIET_RUN_MS - 1000);
+	he_tick(&E, T0 + 40000);
+	cr_assert_eq(F.nbu, 1);
+	cr_assert_eq(quiet_checks(T0 + 40000), 0);
+}
+
+/* a UDP lease is ended after udp-inactivity without a packet: confirmed
+ * after half of it when that is shorter than HE_QUIET_MS, before the end */
+Test(hostengine, a_silent_udp_lease_is_confirmed_before_it_counts_as_idle)
+{
+	uint64_t rx = T0 + 6000;
+
+	E.pol.udp_inactivity_s = 3;
+	granted(IPPROTO_UDP);
+	F.count.udp = 1;
+	stream(T0 + 3000, rx);
+	he_tick(&E, rx + 1499);
+	cr_assert_eq(F.nbu, 1);
+	he_tick(&E, rx + 1500);
+	cr_assert_eq(F.nbu, 2, "confirmed after half of udp-inactivity");
+	answer(1, MH_BA_ACCEPTED, NULL, rx + 1510);
+	/* the stream resumes: kept */
+	F.rx_seen = F.last_traffic = rx + 1520;
+	he_tick(&E, rx + 3500);
+	cr_assert_not_null(E.leases.head);
+	cr_assert_eq(F.nbu, 2);
+}
+
+Test(hostengine, a_silent_lease_confirmed_since_its_last_packet_is_left)
+{
+	granted(IPPROTO_TCP);
+	F.count.tcp = 1;
+	stream(T0 + 3000, T0 + 6000);
+	/* a refresh (here for an ICMPv6 error) sent after the last packet,
+	 * and accepted */
+	cr_assert_eq(he_icmp_error(&E, &COA1, &ANCHOR, T0 + 6050), 1);
+	answer(1, MH_BA_ACCEPTED, NULL, T0 + 6060);
+	he_tick(&E, T0 + 6000 + HE_QUIET_MS + 5000);
+	cr_assert_eq(F.nbu, 2, "confirmed since its last packet: the anchor has it");
+	cr_assert_eq(quiet_checks(T0 + 100000), 0);
 }
 
 /* ---- an ICMPv6 error about a packet to the anchor (icmperr.h) ---- */

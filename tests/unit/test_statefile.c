@@ -271,23 +271,23 @@ Test(statefile, a_full_file_system_takes_the_reserve_for_the_save,
 {
 	static char log[8192];
 	struct statefile sf, bare;
-	char filler[128], *text;
+	char fs[96], filler[128], *text;
 	size_t len;
 
 	odm_log_init("test", ODM_LOG_INFO, 0);
 	if (geteuid() != 0)
 		cr_skip_test("needs root to mount a small tmpfs");
-	snprintf(dir, sizeof(dir), "/tmp/odm-state-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	snprintf(fs, sizeof(fs), "%s/fs", dir);
+	cr_assert_eq(mkdir(fs, 0700), 0);
 	cr_assert_eq(unshare(CLONE_NEWNS), 0, "%s", strerror(errno));
 	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
-	cr_assert_eq(mount("odmtest", dir, "tmpfs", 0, "size=512k,mode=0700"), 0,
+	cr_assert_eq(mount("odmtest", fs, "tmpfs", 0, "size=512k,mode=0700"), 0,
 		     "%s", strerror(errno));
-	cr_assert_eq(statefile_open(&sf, dir, "f.json"), 0);
-	cr_assert_eq(statefile_open(&bare, dir, "bare.json"), 0);
+	cr_assert_eq(statefile_open(&sf, fs, "f.json"), 0);
+	cr_assert_eq(statefile_open(&bare, fs, "bare.json"), 0);
 	cr_assert_eq(statefile_keep_reserve(&sf), 0);
 	cr_assert_eq(statefile_save(&sf, "{\"v\":1}", 7), 1);
-	snprintf(filler, sizeof(filler), "%s/filler", dir);
+	snprintf(filler, sizeof(filler), "%s/filler", fs);
 	fill(filler);
 	cr_assert_eq(statefile_save(&bare, "{\"v\":1}", 7), -ENOSPC, "no reserve: fails");
 	cr_assert_eq(statefile_commit(&sf, strdup("{\"v\":22}")), 1, "the reserve's room");
@@ -314,7 +314,7 @@ Test(statefile, a_full_file_system_takes_the_reserve_for_the_save,
 	cr_assert_eq(lines_with(log, "the file system is full: the reserve"), 1, "%s", log);
 	cr_assert_eq(lines_with(log, "too little free space"), 1, "said once: %s", log);
 	cr_assert_eq(lines_with(log, "is kept again"), 1, "%s", log);
-	umount2(dir, MNT_DETACH);
+	cr_assert_eq(umount2(fs, MNT_DETACH), 0);
 }
 
 Test(statefile, a_torn_temporary_file_does_not_reach_the_reader)

@@ -8,11 +8,11 @@ tests (tests/net/test_replay.sh, make bench).
       datagrams at RATE per second to its sender, each carrying its
       sequence number and its CLOCK_MONOTONIC send time; then a few END
       datagrams. Stops by itself.
-  udpstream.py recv HOST PORT OUT
+  udpstream.py recv HOST PORT OUT [SILENCE]
       on mn: send one datagram to HOST:PORT (which gives the socket its
       address: under the shim, a lease), then only receive, writing one
-      line "seq send_ns recv_ns" per datagram to OUT, until END or 3 s of
-      silence. Prints "receiving" at the first datagram.
+      line "seq send_ns recv_ns" per datagram to OUT, until END or SILENCE
+      seconds (3) of silence. Prints "receiving" at the first datagram.
   udpstream.py analyse OUT RATE [COUNT]
       the figures, as key=value lines: sent (COUNT, what the sender sent;
       without it the highest sequence received + 1),
@@ -66,12 +66,12 @@ def send(port, rate, count):
     print("sent", count, flush=True)
 
 
-def recv(host, port, out):
+def recv(host, port, out, silence=3.0):
     ai = socket.getaddrinfo(host, port, socket.AF_INET6, socket.SOCK_DGRAM)[0]
     s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
     s.sendto(b"start", ai[4])
     print("source", s.getsockname()[0], flush=True)
-    s.settimeout(3)
+    s.settimeout(silence)
     first = True
     with open(out, "w") as f:
         while True:
@@ -157,8 +157,8 @@ def analyse(out, rate, count=None):
 def main(a):
     if len(a) == 4 and a[0] == "send":
         send(int(a[1]), float(a[2]), int(a[3]))
-    elif len(a) == 4 and a[0] == "recv":
-        recv(a[1], int(a[2]), a[3])
+    elif len(a) in (4, 5) and a[0] == "recv":
+        recv(a[1], int(a[2]), a[3], float(a[4]) if len(a) == 5 else 3.0)
     elif len(a) in (3, 4) and a[0] == "analyse":
         analyse(a[1], int(float(a[2])), int(a[3]) if len(a) == 4 else None)
     else:
