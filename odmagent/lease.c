@@ -1096,8 +1096,10 @@ static void quiet_check(struct hostengine *e, struct lease *l, const struct sock
 		return;
 
 	/* access claims have their own exchanges (accessclaim.c); an
-	 * exchange under way answers the question already */
+	 * exchange under way answers the question already; with no CoA (no
+	 * link) nothing can be asked, and the move's BU will */
 	if (!rx || l->claimed || !b || !b->registered || b->kind != REG_NONE ||
+	    !b->anchor->has_coa ||
 	    !(c->tcp + c->udp) || rx == l->quiet_rx_ms || e->now < rx + quiet_after_ms(e, l))
 		return;
 	if (l->quiet_ms && e->now < l->quiet_ms + HE_QUIET_GAP_MS)

@@ -188,6 +188,26 @@ static int replace(struct statefile *sf, const char *text, size_t len)
 	return rc;
 }
 
+/* The file system is full: the reserve, if it holds any room, removed for
+ * a save. 1 if it did (the save is tried again), 0 if there was none. */
+static int reserve_give_up(struct statefile *sf)
+{
+	struct stat st;
+
+	if (!sf->reserve || lstat(sf->reserve, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_blocks == 0 || unlink(sf->reserve) < 0)
+		return 0;
+	/* said the first time, and then at the 64th, 128th... (a quota that
+	 * statvfs does not show) */
+	if (!(sf->reserve_used++ % 64))
+		log_warnx("%s: the file system is full: the reserve kept for this (%s, %lld "
+			  "bytes) was removed to save the state (%u time(s) so far); it is "
+			  "made again once there is room", sf->path, sf->reserve,
+			  (long long)st.st_blocks * 512, sf->reserve_used);
+	sf->reserve_wait = STATEFILE_RESERVE_WAIT;
+	return 1;
+}
+
 int statefile_save(struct statefile *sf, const char *text, size_t len)
 {
 	int rc;
@@ -199,12 +219,8 @@ int statefile_save(struct statefile *sf, const char *text, size_t len)
 	if (sf->last && sf->last_len == len && memcmp(sf->last, text, len) == 0)
 		return 0;
 	rc = replace(sf, text, len);
-	if ((rc == -ENOSPC || rc == -EDQUOT) && sf->reserve && unlink(sf->reserve) == 0) {
-		log_warnx("%s: the file system is full: the reserve kept for this (%s) "
-			  "was removed to save the state; it is made again once there is "
-			  "room", sf->path, sf->reserve);
+	if ((rc == -ENOSPC || rc == -EDQUOT) && reserve_give_up(sf))
 		rc = replace(sf, text, len);
-	}
 	if (rc < 0)
 		return rc;
 	rc = sf->volatile_ ? 0 : fsync_dir(sf->path);
@@ -216,9 +232,20 @@ int statefile_save(struct statefile *sf, const char *text, size_t len)
 	return rc < 0 ? rc : 1;
 }
 
-static size_t reserve_size(const struct statefile *sf)
+/* How large the state is: what was last written or read, or the file on
+ * disk if larger (the anchor forgets what it wrote when a child writes) */
+static size_t state_len(const struct statefile *sf)
 {
-	size_t want = sf->last_len + sf->last_len / 2;
+	struct stat st;
+
+	if (lstat(sf->path, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size > sf->last_len)
+		return (size_t)st.st_size;
+	return sf->last_len;
+}
+
+static size_t reserve_size(size_t len)
+{
+	size_t want = len + len / 2;
 
 	want = (want + STATEFILE_RESERVE_MIN - 1) / STATEFILE_RESERVE_MIN * STATEFILE_RESERVE_MIN;
 	return want < STATEFILE_RESERVE_MIN ? STATEFILE_RESERVE_MIN : want;
@@ -229,10 +256,42 @@ static int reserve_short(struct statefile *sf, int rc, size_t want, const char *
 {
 	if (!sf->reserve_short)
 		log_warn(rc, "%s: no reserve of %zu bytes for saving the state on a full file "
-			 "system (%s; tried again after each save, said once until it works)",
+			 "system (%s; tried again after a save, said once until it works)",
 			 sf->reserve, want, why);
 	sf->reserve_short = 1;
 	return rc;
+}
+
+/* Allocate want bytes to the reserve, which has have allocated and is
+ * size long (0, 0: none yet); undone on failure */
+static int reserve_grow(struct statefile *sf, size_t want, unsigned long long have, off_t size)
+{
+	struct stat st;
+	int fd, rc = 0;
+
+	fd = open(sf->reserve, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	if (fd < 0)
+		return reserve_short(sf, -errno, want, "open");
+	/* ours alone: not something else's file under its name */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		close(fd);
+		return reserve_short(sf, -EINVAL, want, "not a file of its own");
+	}
+	rc = -posix_fallocate(fd, 0, (off_t)want);
+	/* a file system that compresses (or glibc's emulation, writing
+	 * zeros where fallocate is not supported) may allocate nothing */
+	if (rc == 0 && (fstat(fd, &st) < 0 || (unsigned long long)st.st_blocks * 512 < want)) {
+		rc = -EOPNOTSUPP;
+		sf->reserve_off = 1;
+	}
+	/* what a part of the allocation took is given back */
+	if (rc < 0 && !(have == 0 && unlink(sf->reserve) == 0) && ftruncate(fd, size) < 0)
+		log_warn(-errno, "%s: giving back what a failed allocation took", sf->reserve);
+	close(fd);
+	if (rc == -EOPNOTSUPP)
+		return reserve_short(sf, rc, want, "the file system does not allocate blocks "
+				     "ahead: no reserve is kept");
+	return rc < 0 ? reserve_short(sf, rc, want, "posix_fallocate") : 0;
 }
 
 int statefile_keep_reserve(struct statefile *sf)
@@ -240,38 +299,45 @@ int statefile_keep_reserve(struct statefile *sf)
 	struct stat st;
 	struct statvfs vs;
 	unsigned long long room, have = 0;
-	size_t want;
-	int fd, rc;
+	off_t size = 0;
+	size_t len, want;
+	int rc;
 
 	if (!sf->dir)
 		return -EINVAL;
+	if (sf->reserve_off)
+		return -EOPNOTSUPP;
 	if (!sf->reserve && !(sf->reserve = join(sf->dir, ".", strrchr(sf->path, '/') + 1,
 						 ".reserve")))
 		return -ENOMEM;
-	want = reserve_size(sf);
+	len = state_len(sf);
+	want = reserve_size(len);
 	if (lstat(sf->reserve, &st) == 0) {
 		if (!S_ISREG(st.st_mode))
 			return reserve_short(sf, -EINVAL, want, "not a regular file");
 		have = (unsigned long long)st.st_blocks * 512; /* allocated, not its size */
+		size = st.st_size;
 	} else if (errno != ENOENT) {
 		return reserve_short(sf, -errno, want, "stat");
 	}
 	if (have >= want)
 		goto whole;
+	/* given up for a save a moment ago: not taken back at once (a quota
+	 * that statvfs does not show would have it given up at each save) */
+	if (sf->reserve_wait) {
+		sf->reserve_wait--;
+		return reserve_short(sf, -ENOSPC, want, "given up for a save lately");
+	}
 	/* room for the rest of it and for one more copy of the state beside
 	 * it: taking the last free blocks would fail the next save for it */
 	if (statvfs(sf->dir, &vs) < 0)
 		return reserve_short(sf, -errno, want, "statvfs");
 	room = (unsigned long long)vs.f_bavail * vs.f_frsize;
-	if (room < want - have + reserve_size(sf))
+	if (room < want - have + len)
 		return reserve_short(sf, -ENOSPC, want, "too little free space");
-	fd = open(sf->reserve, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
-	if (fd < 0)
-		return reserve_short(sf, -errno, want, "open");
-	rc = -posix_fallocate(fd, 0, (off_t)want);
-	close(fd);
+	rc = reserve_grow(sf, want, have, size);
 	if (rc < 0)
-		return reserve_short(sf, rc, want, "posix_fallocate");
+		return rc;
 whole:
 	if (sf->reserve_short)
 		log_info("%s: a reserve of %zu bytes is kept again", sf->reserve, want);

@@ -28,9 +28,13 @@ struct statefile {
 	char *dir;         /* DIR */
 	char *reserve;     /* DIR/.NAME.reserve, NULL = none kept */
 	int reserve_short; /* the reserve could not be kept whole (told once) */
+	int reserve_off;   /* the file system allocates nothing ahead: none kept */
+	unsigned reserve_used; /* times it was given up for a save */
+	unsigned reserve_wait; /* saves to let pass before it is made again */
 };
 
 #define STATEFILE_RESERVE_MIN (64u * 1024)
+#define STATEFILE_RESERVE_WAIT 16 /* saves after it was given up */
 
 /* dir made (mode 0700) if missing: 0, or -errno (-ENOTDIR: not a directory) */
 int statefile_dir(const char *dir);
@@ -49,17 +53,19 @@ void statefile_set_volatile(struct statefile *sf);
 /*
  * Keep room for saving on a full file system: a file DIR/.NAME.reserve
  * with blocks allocated for it (posix_fallocate(3)), the larger of 64 KiB
- * and one and a half times the text last saved or read, rounded up to
- * 64 KiB. A save that fails because the file system is full (ENOSPC,
- * EDQUOT) removes the reserve, with a warning, and is tried once more: the
- * blocks it frees hold the new copy, so an agent killed while the disk
- * stays full is taken over by the next run as it was, not as it was when
- * the disk filled. statefile_account puts the reserve back after a save
- * that works, once the file system has room for it and for another copy
- * beside it (statvfs(3)); until then saves go on in the room it left.
- * Nothing is allocated when the reserve is already there and large
- * enough. 0, or -errno when none can be kept now (said once; tried again
- * after each save).
+ * and one and a half times the state (the text last saved or read, or the
+ * file on disk if larger), rounded up to 64 KiB. A save that fails because
+ * the file system is full (ENOSPC, EDQUOT) removes the reserve, with a
+ * warning, and is tried once more: the blocks it frees hold the new copy,
+ * so an agent killed while the disk stays full is taken over by the next
+ * run as it was, not as it was when the disk filled. statefile_account
+ * puts the reserve back after a save that works, STATEFILE_RESERVE_WAIT
+ * saves after it was given up at the earliest, once the file system has
+ * room for it and for another copy beside it (statvfs(3)); until then
+ * saves go on in the room it left. Nothing is allocated when the reserve
+ * is already there and large enough; a file system that allocates nothing
+ * ahead (one that compresses) keeps none. 0, or -errno when none can be
+ * kept now (said once; tried again after a save).
  */
 int statefile_keep_reserve(struct statefile *sf);
 

@@ -864,6 +864,27 @@ Test(hostengine, a_stream_that_falls_silent_is_confirmed_once_a_silence)
 	cr_assert_eq(quiet_checks(t + HE_QUIET_GAP_MS), 3);
 }
 
+Test(hostengine, a_silent_stream_with_an_exchange_under_way_or_no_coa_is_left)
+{
+	granted(IPPROTO_TCP);
+	F.count.tcp = 1;
+	stream(T0 + 3000, T0 + 6000);
+	/* a refresh already out (here for an ICMPv6 error), unanswered */
+	cr_assert_eq(he_icmp_error(&E, &COA1, &ANCHOR, T0 + 6500), 1);
+	cr_assert_eq(F.nbu, 2);
+	he_tick(&E, T0 + 6000 + HE_QUIET_MS);
+	cr_assert_eq(F.nbu, 2, "its answer, or its silence, tells");
+	cr_assert_eq(quiet_checks(T0 + 6000 + HE_QUIET_MS), 0);
+	/* no CoA: nothing can be asked */
+	answer(1, MH_BA_ACCEPTED, NULL, T0 + 6000 + HE_QUIET_MS + 10);
+	stream(T0 + 20000, T0 + 23000);
+	E.reg.anchors->has_coa = 0;
+	F.coa_rc = -ENETUNREACH; /* and the kernel has none either: no link */
+	he_tick(&E, T0 + 23000 + HE_QUIET_MS);
+	cr_assert_eq(F.nbu, 2, "no CoA: no BU");
+	cr_assert_eq(quiet_checks(T0 + 23000 + HE_QUIET_MS), 0);
+}
+
 Test(hostengine, a_lease_that_only_exchanged_a_little_is_left_when_silent)
 {
 	granted(IPPROTO_TCP);
