@@ -29,6 +29,7 @@
 
 #include "agent.h"
 #include "anchor_mode.h"
+#include "anchor_routewatch.h"
 #include "control.h"
 #include "devwatch.h"
 #include "log.h"
@@ -1081,6 +1082,8 @@ int anchor_start(struct odm_agent *a)
 			 an->tun->ifname);
 	else if (an->pooled)
 		devwatch_watch_route(an->devw, &cfg->pool, on_pool_route, an);
+	if (an->devw && config_serves(cfg, ODM_MODE_ACCESS))
+		devwatch_each_look(an->devw, anchor_routewatch_look, an);
 	check_forwarding();
 	log_info("anchor (%s%s%s%s%s) at %s, pool %s/%u (%u addresses), %zu access prefixes "
 		 "(grace period %us), max-lifetime %us, "

@@ -27,6 +27,8 @@ struct devwatch {
 	struct in6_addr probe;    /* devwatch_watch_route */
 	devwatch_route_fn route_fn;
 	void *route_arg;
+	devwatch_look_fn look_fn;   /* devwatch_each_look */
+	void *look_arg;
 };
 
 enum devwatch_what devwatch_device(const char *ifname, int ifindex)
@@ -106,6 +108,8 @@ static void on_timer(uv_timer_t *t)
 		if (oif > 0 || oif == -ENETUNREACH)
 			w->route_fn(w->route_arg, oif);
 	}
+	if (w->look_fn)
+		w->look_fn(w->look_arg);
 }
 
 /* The first news of the device in the link events waiting (a bounded
@@ -254,6 +258,14 @@ void devwatch_watch_route(struct devwatch *w, const struct in6_addr *probe, devw
 	w->probe = *probe;
 	w->route_fn = fn;
 	w->route_arg = arg;
+}
+
+void devwatch_each_look(struct devwatch *w, devwatch_look_fn fn, void *arg)
+{
+	if (!w)
+		return;
+	w->look_fn = fn;
+	w->look_arg = arg;
 }
 
 static void on_closed(uv_handle_t *h)

@@ -72,6 +72,11 @@ int devwatch_start(uv_loop_t *loop, const char *ifname, int ifindex, devwatch_fn
 typedef void (*devwatch_route_fn)(void *arg, int oif);
 void devwatch_watch_route(struct devwatch *w, const struct in6_addr *probe, devwatch_route_fn fn,
 			  void *arg);
+/* Also call fn at each look that finds the device there and up, after the
+ * route's (what else the role checks once a second: an access anchor's
+ * per-address routes, anchor_routewatch.h). */
+typedef void (*devwatch_look_fn)(void *arg);
+void devwatch_each_look(struct devwatch *w, devwatch_look_fn fn, void *arg);
 /* Stop watching (NULL: nothing); the memory goes when its handles closed. */
 void devwatch_close(struct devwatch *w);
 

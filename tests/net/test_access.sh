@@ -17,9 +17,12 @@
 #      MN_ADDR2), mn keeps it on its tunnel device; the TCP socket is not
 #      destroyed.
 #   3. Another identity's crafted BU (mhcraft.py) claiming the address at
-#      ar1 is refused (155) and changes nothing.
+#      ar1 is refused (155) and changes nothing. Someone deletes ar1's
+#      route of the address into its tunnel: ar1's anchor puts it back
+#      within a second or two, saying so, and the download goes on.
 #   4. mn moves back to ar1: the address is native again (binding CoA = the
-#      address, no route into ar1's tunnel, not on mn's tunnel device).
+#      address, no route into ar1's tunnel, and none put back by the
+#      anchor's look, not on mn's tunnel device).
 #   5. The download completes intact; once its socket is closed the host
 #      deregisters and ar1 holds no binding.
 #   Several anchors at once: a second download, from cn (which has a CHA),
@@ -135,6 +138,15 @@ out=$(odm_craft_bu "$OTHER" "$OTHER_SPI" "$ODM_DIR/other.key" "$AR1_ADDR" "$MN_A
 echo "other identity's BU for $MN_ADDR1: $out"
 check "another identity claiming $MN_ADDR1 at ar1: 155" test "$(field status <<<"$out")" = 155
 check "and nothing changed at ar1" test "$(odm_anchor_bindings ar1)" = "$MN_ADDR1,$MN_ADDR2,$ODM_NAI"
+nsq ar1 ip -6 route del "$MN_ADDR1/128" dev odmt-ar1
+ar1_put_back() {
+	grep -q "the route of $MN_ADDR1/128 into odmt-ar1 (a binding of the link's, its host away) was deleted by someone else: put back" \
+		"$ODM_DIR/ar1-agent.log"
+}
+check "ar1's anchor puts its route of $MN_ADDR1 back, saying so" wait_for 4 ar1_put_back
+check "the route is there again" \
+	bash -c "ip netns exec $NS_AR1 ip -6 route show $MN_ADDR1/128 | grep -q 'dev odmt-ar1'"
+check "the curl is still running" kill -0 "$CURL_PID"
 sleep 1
 
 # ------------------------------------------------------------ 4. back
@@ -142,6 +154,9 @@ topo_move ar1
 check "back on ar1: the binding is native again" \
 	wait_for 3 ar1_is "$MN_ADDR1,$MN_ADDR1,$ODM_NAI"
 check "no route into ar1's tunnel" test -z "$(route_at_ar1 "$MN_ADDR1")"
+sleep 1.5 # the anchor's look, once a second, must not take its own removal for sabotage
+check "and none put back by the anchor's look" test -z "$(route_at_ar1 "$MN_ADDR1")"
+check "which said nothing more" test "$(grep -c 'was deleted by someone else: put back' "$ODM_DIR/ar1-agent.log")" -eq 1
 off_mn_tunnel() { ! on_mn_tunnel "$1"; }
 check "not on mn's tunnel device any more" wait_for 2 off_mn_tunnel "$MN_ADDR1"
 check "the agent logged the return" grep -q "back on the link of $AR1_ADDR, $MN_ADDR1 is native again" "$MN_AGENT_LOG"

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "devwatch.h"
+#include "netns.h"
 #include "nlbuild.h"
 
 Test(devwatch, gone_only_when_the_name_names_no_device_or_another)
@@ -75,4 +76,51 @@ Test(devwatch, what_a_link_event_says)
 	cr_assert_eq(devwatch_link_event(NULL, len, 7), DEVWATCH_UP);
 	M.h.nlmsg_len = NLMSG_LENGTH(4);
 	cr_assert_eq(devwatch_link_event(&M.h, len, 7), DEVWATCH_UP, "too short for its header");
+}
+
+static int looks, told;
+
+static void on_look(void *arg)
+{
+	(void)arg;
+	looks++;
+}
+
+static void on_told(void *arg, const char *ifname, int ifindex, enum devwatch_what what)
+{
+	(void)arg;
+	(void)ifname;
+	(void)ifindex;
+	(void)what;
+	told++;
+}
+
+static void on_stop(uv_timer_t *t)
+{
+	uv_stop(t->loop);
+}
+
+/* Each look that finds the device up calls the role's look hook (an access
+ * anchor's per-address routes); the device's own callback stays silent. */
+Test(devwatch, each_look_at_a_device_up_calls_the_hook, .timeout = 10)
+{
+	uv_loop_t loop;
+	uv_timer_t stop;
+	struct devwatch *w;
+
+	test_netns_enter();
+	cr_assert_eq(uv_loop_init(&loop), 0);
+	cr_assert_eq(devwatch_start(&loop, "lo", (int)if_nametoindex("lo"), on_told, NULL, &w), 0);
+	devwatch_each_look(w, on_look, NULL);
+	uv_timer_init(&loop, &stop);
+	uv_timer_start(&stop, on_stop, 2 * DEVWATCH_PERIOD_MS + 300, 0);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	/* one a second: 2 here, 1 if the loop ran late (the next look is a
+	 * second after the one before fired) */
+	cr_assert(looks >= 1 && looks <= 2, "one a second (%d)", looks);
+	cr_assert_eq(told, 0);
+	devwatch_close(w);
+	uv_close((uv_handle_t *)&stop, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	cr_assert_eq(uv_loop_close(&loop), 0);
 }

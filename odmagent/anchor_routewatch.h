@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * anchor_routewatch.h — an access anchor's per-address routes, watched.
+ * A binding of an address of the anchor's own link whose host has moved
+ * away has a /128 route into the tunnel device (anchor_mode.h,
+ * per_address_route): deleted by someone else, the address's packets
+ * would go out on the link, where the host no longer is, and its sessions
+ * would stall. Once a second (devwatch_each_look) the routes of such
+ * bindings are compared with the kernel's, from one dump of the /128
+ * routes out of the device, and a missing one is put back, with a warning.
+ */
+#ifndef ODM_ANCHOR_ROUTEWATCH_H
+#define ODM_ANCHOR_ROUTEWATCH_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+
+struct anchor;
+
+/* The look (devwatch_look_fn; arg: the anchor). Nothing is asked of the
+ * kernel while no binding has such a route. */
+void anchor_routewatch_look(void *arg);
+
+/*
+ * Which of want[0..nwant) are not in have[0..nhave) (any order; have is
+ * sorted here): their indexes into missing, in order. How many. Pure.
+ */
+size_t anchor_routewatch_missing(const struct in6_addr *want, size_t nwant,
+				 struct in6_addr *have, size_t nhave, size_t *missing);
+
+#endif
