@@ -58,20 +58,24 @@
  * confirmed at once, but not more often than this each: errors are easy to
  * forge, and all a forged one costs is a BU a second. */
 #define HE_PROBE_GAP_MS 1000
-/* A lease with sockets that had been receiving through the tunnel for
- * HE_QUIET_RUN_MS or more (no gap of HE_QUIET_RUN_GAP_MS between the
- * packets seen at two looks) and then received nothing for HE_QUIET_MS,
- * with no BA since its last packet, is confirmed by a refresh, once for
- * each such silence and at most once in HE_QUIET_GAP_MS: a download that
- * only receives sends nothing that would draw the Binding Error of an
- * anchor that lost its binding (restarted without it), so without this it
- * would wait for the next periodic refresh, minutes away. A connection
- * that exchanges a little now and then is not a stream that stopped: it
- * costs nothing. A UDP lease, ended as idle after udp-inactivity, is
- * confirmed after half of that if it is shorter. */
+/* A lease with sockets that had been receiving a stream through the
+ * tunnel (for HE_QUIET_RUN_MS or more, with no gap of HE_QUIET_RUN_GAP_MS
+ * between the packets seen at two looks; or HE_QUIET_BURST packets or more
+ * between two looks, a bulk transfer cut short) and then received nothing
+ * for HE_QUIET_MS, with no BA since its last packet, is confirmed by a
+ * refresh, once for each such silence and at most once in
+ * HE_QUIET_GAP_MS: a download that only receives sends nothing that would
+ * draw the Binding Error of an anchor that lost its binding (restarted
+ * without it), so without this it would wait for the next periodic
+ * refresh, minutes away. A connection that exchanges a little now and
+ * then is not a stream that stopped: it costs nothing. A UDP lease, ended
+ * as idle after udp-inactivity, is confirmed after half of that if it is
+ * shorter. The looks follow a lease from its first packet, its grace
+ * (HE_GRACE_MS) included. */
 #define HE_QUIET_MS 4000
 #define HE_QUIET_RUN_MS 2000
 #define HE_QUIET_RUN_GAP_MS 1500
+#define HE_QUIET_BURST 256
 #define HE_QUIET_GAP_MS 20000
 /* An anchor that let an allocation (or a claim's first BU) time out is not
  * asked for another one for this long: requests for it go to their type's
@@ -83,6 +87,14 @@
  * Any BA from it ends the hold and the doubling. */
 #define HE_SILENT_HOLD_MS 10000
 #define HE_SILENT_HOLD_MAX_MS 160000
+
+/* A lease's tunnel traffic (he_ops.last_traffic): its last packet received
+ * and last packet either way (monotonic ms, 0 = never), and how many it
+ * received */
+struct he_traffic {
+	uint64_t rx_ms, any_ms;
+	uint64_t rx_packets;
+};
 
 /*
  * What the engine asks of the host. Each returns 0 (or a count) or -errno
@@ -102,10 +114,8 @@ struct he_ops {
 
 	/* facts about the host */
 	int (*addr_usable)(void *arg, const struct in6_addr *addr); /* 1 yes, 0 not yet */
-	/* last tunnel packet for addr received (*rx) and from or to it
-	 * (*any), monotonic ms (0 = never), as the tunnel's counters last
-	 * showed them */
-	int (*last_traffic)(void *arg, const struct in6_addr *addr, uint64_t *rx, uint64_t *any);
+	/* the tunnel's traffic for addr, as its counters last showed it */
+	int (*last_traffic)(void *arg, const struct in6_addr *addr, struct he_traffic *t);
 	/* optional: a time (monotonic ms, 0 = never) at or after the arrival
 	 * of the last tunnel packet received for addr, with none received
 	 * since: the earliest provable start of a loss (replay.h); -errno

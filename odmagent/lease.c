@@ -1073,11 +1073,32 @@ static uint64_t quiet_after_ms(const struct hostengine *e, const struct lease *l
 	return l->proto == IPPROTO_UDP && half && half < HE_QUIET_MS ? half : HE_QUIET_MS;
 }
 
+/* What the look at l sees of its traffic (t): a run of packets, and
+ * whether it made a stream (HE_QUIET_MS). Each look, from the first. */
+static void quiet_track(struct lease *l, const struct he_traffic *t)
+{
+	if (t->rx_ms == l->seen_rx_ms)
+		return;
+	/* packets since the last look: a new run after a gap, or after the
+	 * counters were reset */
+	if (!l->seen_rx_ms || t->rx_ms < l->seen_rx_ms ||
+	    t->rx_ms > l->seen_rx_ms + HE_QUIET_RUN_GAP_MS || t->rx_packets < l->seen_rx_packets) {
+		l->run_from_ms = t->rx_ms;
+		l->streamed = 0;
+	}
+	if (t->rx_ms >= l->run_from_ms + HE_QUIET_RUN_MS ||
+	    (t->rx_packets >= l->seen_rx_packets &&
+	     t->rx_packets - l->seen_rx_packets >= HE_QUIET_BURST))
+		l->streamed = 1;
+	l->seen_rx_ms = t->rx_ms;
+	l->seen_rx_packets = t->rx_packets;
+}
+
 /*
  * l, which sockets c still use, last received a tunnel packet at rx: if a
- * run of packets HE_QUIET_RUN_MS long has been followed by a silence of
- * quiet_after_ms with no BA since, confirm its binding (HE_QUIET_MS says
- * why), once for this silence.
+ * stream (quiet_track) has been followed by a silence of quiet_after_ms
+ * with no BA since, confirm its binding (HE_QUIET_MS says why), once for
+ * this silence.
  */
 static void quiet_check(struct hostengine *e, struct lease *l, const struct sockdiag_count *c,
 			uint64_t rx)
@@ -1085,22 +1106,14 @@ static void quiet_check(struct hostengine *e, struct lease *l, const struct sock
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
 	const struct reg_binding *b = l->rb;
 
-	if (rx != l->seen_rx_ms) {
-		/* packets since the last look: a new run after a gap */
-		if (!l->seen_rx_ms || rx < l->seen_rx_ms || rx > l->seen_rx_ms + HE_QUIET_RUN_GAP_MS)
-			l->run_from_ms = rx;
-		l->seen_rx_ms = rx;
-		return;
-	}
-	if (rx < l->run_from_ms + HE_QUIET_RUN_MS)
-		return;
-
 	/* access claims have their own exchanges (accessclaim.c); an
-	 * exchange under way answers the question already; with no CoA (no
-	 * link) nothing can be asked, and the move's BU will */
-	if (!rx || l->claimed || !b || !b->registered || b->kind != REG_NONE ||
-	    !b->anchor->has_coa ||
-	    !(c->tcp + c->udp) || rx == l->quiet_rx_ms || e->now < rx + quiet_after_ms(e, l))
+	 * exchange under way answers the question already; with no CoA, or
+	 * one seen lost (no link, the address gone: he_check_anchor), nothing
+	 * can be asked, and the move's BU will */
+	if (!rx || !l->streamed || rx != l->seen_rx_ms || l->claimed || !b || !b->registered ||
+	    b->kind != REG_NONE || !b->anchor->has_coa || b->anchor->coa_lost_ms ||
+	    !(c->tcp + c->udp) ||
+	    rx == l->quiet_rx_ms || e->now < rx + quiet_after_ms(e, l))
 		return;
 	if (l->quiet_ms && e->now < l->quiet_ms + HE_QUIET_GAP_MS)
 		return;
@@ -1117,22 +1130,30 @@ static void quiet_check(struct hostengine *e, struct lease *l, const struct sock
 	reg_refresh(&e->reg, l->rb, e->now, 0);
 }
 
+/* l's traffic now, for the look (zeros when the tunnel cannot say) */
+static void traffic(struct hostengine *e, const struct lease *l, struct he_traffic *t)
+{
+	memset(t, 0, sizeof(*t));
+	if (e->ops->last_traffic(e->arg, &l->addr, t) < 0)
+		memset(t, 0, sizeof(*t));
+}
+
 /* Decide on l from its socket count c by its type's rule; end it if done. */
 static void judge_one(struct hostengine *e, struct lease *l, const struct sockdiag_count *c)
 {
 	const struct addrtype *at = addrtype_get(l->type);
 	enum lease_verdict v;
-	uint64_t last = 0, rx = 0;
+	struct he_traffic t;
 
 	l->socks = *c;
 	if (!at || !at->judge)
 		return;
-	if (e->ops->last_traffic(e->arg, &l->addr, &rx, &last) < 0)
-		last = rx = 0;
-	v = at->judge(l, c, last, e->now, &e->pol);
+	traffic(e, l, &t);
+	quiet_track(l, &t);
+	v = at->judge(l, c, t.any_ms, e->now, &e->pol);
 	if (v == LEASE_KEEP) {
 		l->hinted = 0;
-		quiet_check(e, l, c, rx);
+		quiet_check(e, l, c, t.rx_ms);
 		return;
 	}
 	/* a UDP socket still open on an address that goes would send from an
@@ -1169,11 +1190,20 @@ void lease_count_and_judge(struct hostengine *e)
 		log_warnx("no memory to count the sockets of %zu leases", e->leases.n);
 		goto out;
 	}
-	for (l = e->leases.head; l; l = l->next)
+	for (l = e->leases.head; l; l = l->next) {
 		if (lease_countable(e, l)) {
 			ls[n] = l;
 			addrs[n++] = l->addr;
+		} else if (l->state == LEASE_REGISTERED && addrtype_get(l->type) &&
+			   addrtype_get(l->type)->judge) {
+			/* in its grace: not judged yet, but its first packets
+			 * may be the whole of a stream cut short */
+			struct he_traffic t;
+
+			traffic(e, l, &t);
+			quiet_track(l, &t);
 		}
+	}
 	if (!n)
 		goto out;
 	rc = e->ops->count_sockets(e->arg, addrs, n, c);

@@ -66,10 +66,12 @@ struct lease {
 	int probe_open;
 	unsigned probe_failed;   /* connecting sockets failed since, for the log */
 	uint64_t resent_ms;      /* a request for it while unconfirmed resent the BU */
-	/* the quiet check (HE_QUIET_MS): the last packet received as the last
-	 * look saw it, when its run of packets began, and for the last
+	/* the quiet check (HE_QUIET_MS): the last packet received and the
+	 * count as the last look saw them, when its run of packets began,
+	 * whether it was a stream (a long run or a burst), and for the last
 	 * silence confirmed, its last packet and when the refresh started */
-	uint64_t seen_rx_ms, run_from_ms, quiet_rx_ms, quiet_ms;
+	uint64_t seen_rx_ms, seen_rx_packets, run_from_ms, quiet_rx_ms, quiet_ms;
+	int streamed;
 };
 
 /* The owner of a lease the agent holds for itself (no user asked for it) */

@@ -438,8 +438,8 @@ static int op_addr_usable(void *arg, const struct in6_addr *addr)
 	return netconf_addr_usable(mn->nc, addr);
 }
 
-/* the tunnel's last packet for addr received, and from or to it */
-static int last_times(void *arg, const struct in6_addr *addr, uint64_t *rx, uint64_t *any)
+/* the tunnel's traffic for addr: last packets, packets received */
+static int op_last_traffic(void *arg, const struct in6_addr *addr, struct he_traffic *t)
 {
 	struct mn *mn = arg;
 	struct odm_tunnel_stats st;
@@ -447,27 +447,27 @@ static int last_times(void *arg, const struct in6_addr *addr, uint64_t *rx, uint
 
 	if (rc < 0)
 		return rc;
-	*rx = st.last_rx_ms;
-	*any = st.last_rx_ms > st.last_tx_ms ? st.last_rx_ms : st.last_tx_ms;
+	t->rx_ms = st.last_rx_ms;
+	t->any_ms = st.last_rx_ms > st.last_tx_ms ? st.last_rx_ms : st.last_tx_ms;
+	t->rx_packets = st.rx_packets;
 	return 0;
-}
-
-static int op_last_traffic(void *arg, const struct in6_addr *addr, uint64_t *rx, uint64_t *any)
-{
-	return last_times(arg, addr, rx, any);
 }
 
 /* only where the backend stamps each packet it receives (tunnel.h) */
 static int op_last_rx(void *arg, const struct in6_addr *addr, uint64_t *ms)
 {
 	struct mn *mn = arg;
-	uint64_t any;
+	struct he_traffic t;
+	int rc;
 
 	if (!mn->tun->ops->rx_each_packet)
 		return -EOPNOTSUPP;
 	if (mn->tun->ops->drain_rx)
 		mn->tun->ops->drain_rx(mn->tun);
-	return last_times(arg, addr, ms, &any);
+	rc = op_last_traffic(arg, addr, &t);
+	if (rc == 0)
+		*ms = t.rx_ms;
+	return rc;
 }
 
 static int op_count_sockets(void *arg, const struct in6_addr *addrs, size_t n,

@@ -56,6 +56,7 @@ static struct {
 	struct sockdiag_count count; /* every address's socket count */
 	uint64_t last_traffic;
 	uint64_t rx_seen;           /* last_traffic's rx */
+	uint64_t rx_packets;        /* ... and its count of packets received */
 	uint64_t last_rx;
 	struct in6_addr coa;
 	int coa_rc;
@@ -130,10 +131,11 @@ static int f_addr_usable(void *arg, const struct in6_addr *a)
 {
 	return F.usable;
 }
-static int f_last_traffic(void *arg, const struct in6_addr *a, uint64_t *rx, uint64_t *any)
+static int f_last_traffic(void *arg, const struct in6_addr *a, struct he_traffic *t)
 {
-	*rx = F.rx_seen;
-	*any = F.last_traffic;
+	t->rx_ms = F.rx_seen;
+	t->any_ms = F.last_traffic;
+	t->rx_packets = F.rx_packets;
 	return 0;
 }
 static int f_last_rx(void *arg, const struct in6_addr *a, uint64_t *ms)
@@ -883,6 +885,59 @@ Test(hostengine, a_silent_stream_with_an_exchange_under_way_or_no_coa_is_left)
 	he_tick(&E, T0 + 23000 + HE_QUIET_MS);
 	cr_assert_eq(F.nbu, 2, "no CoA: no BU");
 	cr_assert_eq(quiet_checks(T0 + 23000 + HE_QUIET_MS), 0);
+	/* the CoA kept, but seen lost (the address vanished, no new one yet) */
+	E.reg.anchors->has_coa = 1;
+	E.reg.anchors->coa_lost_ms = T0 + 23500;
+	he_tick(&E, T0 + 23000 + HE_QUIET_MS + 1000);
+	cr_assert_eq(F.nbu, 2, "a CoA seen lost: no BU from it");
+	cr_assert_eq(quiet_checks(T0 + 23000 + HE_QUIET_MS + 1000), 0);
+}
+
+/* a download cut short within the lease's grace, before any run a look
+ * could time: its count of packets says it was a stream */
+Test(hostengine, a_bulk_transfer_cut_short_in_its_grace_is_confirmed)
+{
+	uint64_t rx = T0 + 600;
+
+	granted(IPPROTO_TCP); /* BU at T0 */
+	F.count.tcp = 1;
+	F.rx_seen = F.last_traffic = rx;
+	F.rx_packets = HE_QUIET_BURST; /* since the lease began, by the look at T0 + 1000 */
+	he_tick(&E, T0 + 1000);
+	he_tick(&E, rx + HE_QUIET_MS - 1);
+	cr_assert_eq(F.nbu, 1);
+	he_tick(&E, rx + HE_QUIET_MS);
+	cr_assert_eq(F.nbu, 2, "a refresh BU");
+	cr_assert(bu_hnp_is(1, &HOA1));
+}
+
+/* a slow stream that ran within the lease's grace only: the looks time it
+ * from its first packet */
+Test(hostengine, a_stream_within_the_grace_is_timed_from_its_start)
+{
+	granted(IPPROTO_TCP);
+	F.count.tcp = 1;
+	for (int i = 1; i <= 3; i++) {
+		F.rx_packets = 50 * (uint64_t)i; /* 150 in all: no burst */
+		F.rx_seen = F.last_traffic = T0 + 1000 * (uint64_t)i;
+		he_tick(&E, T0 + 1000 * (uint64_t)i);
+	}
+	he_tick(&E, T0 + 3000 + HE_QUIET_MS);
+	cr_assert_eq(F.nbu, 2, "a refresh BU");
+}
+
+Test(hostengine, a_short_exchange_in_its_grace_is_left)
+{
+	uint64_t rx = T0 + 600;
+
+	granted(IPPROTO_TCP);
+	F.count.tcp = 1;
+	F.rx_seen = F.last_traffic = rx;
+	F.rx_packets = HE_QUIET_BURST - 1; /* a page, not a stream */
+	he_tick(&E, T0 + 1000);
+	he_tick(&E, rx + HE_QUIET_MS + 5000);
+	cr_assert_eq(F.nbu, 1);
+	cr_assert_eq(quiet_checks(rx + HE_QUIET_MS + 5000), 0);
 }
 
 Test(hostengine, a_lease_that_only_exchanged_a_little_is_left_when_silent)
