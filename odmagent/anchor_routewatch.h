@@ -5,9 +5,12 @@
  * away has a /128 route into the tunnel device (anchor_mode.h,
  * per_address_route): deleted by someone else, the address's packets
  * would go out on the link, where the host no longer is, and its sessions
- * would stall. Once a second (devwatch_each_look) the routes of such
- * bindings are compared with the kernel's, from one dump of the /128
- * routes out of the device, and a missing one is put back, with a warning.
+ * would stall. Once a second (devwatch_each_look) where packets to each
+ * such address go is asked (one route lookup each; above
+ * ANCHOR_ROUTEWATCH_LOOKUPS of them, one dump of the /128 routes out of
+ * the device instead), and a missing route is put back, with a warning; a
+ * route of someone else's of the same length that sends them elsewhere is
+ * said once.
  */
 #ifndef ODM_ANCHOR_ROUTEWATCH_H
 #define ODM_ANCHOR_ROUTEWATCH_H
@@ -16,6 +19,8 @@
 #include <stddef.h>
 
 struct anchor;
+
+#define ANCHOR_ROUTEWATCH_LOOKUPS 256
 
 /* The look (devwatch_look_fn; arg: the anchor). Nothing is asked of the
  * kernel while no binding has such a route. */

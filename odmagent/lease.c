@@ -1110,7 +1110,7 @@ static void quiet_check(struct hostengine *e, struct lease *l, const struct sock
 	 * exchange under way answers the question already; with no CoA, or
 	 * one seen lost (no link, the address gone: he_check_anchor), nothing
 	 * can be asked, and the move's BU will */
-	if (!rx || !l->streamed || rx != l->seen_rx_ms || l->claimed || !b || !b->registered ||
+	if (!rx || !l->streamed || l->claimed || !b || !b->registered ||
 	    b->kind != REG_NONE || !b->anchor->has_coa || b->anchor->coa_lost_ms ||
 	    !(c->tcp + c->udp) ||
 	    rx == l->quiet_rx_ms || e->now < rx + quiet_after_ms(e, l))
@@ -1130,12 +1130,16 @@ static void quiet_check(struct hostengine *e, struct lease *l, const struct sock
 	reg_refresh(&e->reg, l->rb, e->now, 0);
 }
 
-/* l's traffic now, for the look (zeros when the tunnel cannot say) */
-static void traffic(struct hostengine *e, const struct lease *l, struct he_traffic *t)
+/* l's traffic now, for the look: 1, or 0 (and zeros) when the tunnel
+ * cannot say, which the quiet check must not take for counters reset */
+static int traffic(struct hostengine *e, const struct lease *l, struct he_traffic *t)
 {
 	memset(t, 0, sizeof(*t));
-	if (e->ops->last_traffic(e->arg, &l->addr, t) < 0)
+	if (e->ops->last_traffic(e->arg, &l->addr, t) < 0) {
 		memset(t, 0, sizeof(*t));
+		return 0;
+	}
+	return 1;
 }
 
 /* Decide on l from its socket count c by its type's rule; end it if done. */
@@ -1148,8 +1152,8 @@ static void judge_one(struct hostengine *e, struct lease *l, const struct sockdi
 	l->socks = *c;
 	if (!at || !at->judge)
 		return;
-	traffic(e, l, &t);
-	quiet_track(l, &t);
+	if (traffic(e, l, &t))
+		quiet_track(l, &t);
 	v = at->judge(l, c, t.any_ms, e->now, &e->pol);
 	if (v == LEASE_KEEP) {
 		l->hinted = 0;
@@ -1200,8 +1204,8 @@ void lease_count_and_judge(struct hostengine *e)
 			 * may be the whole of a stream cut short */
 			struct he_traffic t;
 
-			traffic(e, l, &t);
-			quiet_track(l, &t);
+			if (traffic(e, l, &t))
+				quiet_track(l, &t);
 		}
 	}
 	if (!n)

@@ -19,7 +19,9 @@
 #   3. Another identity's crafted BU (mhcraft.py) claiming the address at
 #      ar1 is refused (155) and changes nothing. Someone deletes ar1's
 #      route of the address into its tunnel: ar1's anchor puts it back
-#      within a second or two, saying so, and the download goes on.
+#      within a second or two, saying so, and the download goes on; a
+#      route of someone else's in its place is said once, and once it is
+#      gone the anchor's own is put back.
 #   4. mn moves back to ar1: the address is native again (binding CoA = the
 #      address, no route into ar1's tunnel, and none put back by the
 #      anchor's look, not on mn's tunnel device).
@@ -147,6 +149,22 @@ check "ar1's anchor puts its route of $MN_ADDR1 back, saying so" wait_for 4 ar1_
 check "the route is there again" \
 	bash -c "ip netns exec $NS_AR1 ip -6 route show $MN_ADDR1/128 | grep -q 'dev odmt-ar1'"
 check "the curl is still running" kill -0 "$CURL_PID"
+# a route of someone else's of the same length in its place (onto the
+# link): said once, not taken for one put back
+nsq ar1 ip -6 route replace "$MN_ADDR1/128" dev lan0
+ar1_elsewhere() {
+	grep -q "packets to $MN_ADDR1 (a binding of the link's, its host away) leave by lan0, not odmt-ar1: a route of someone else's sends them there" \
+		"$ODM_DIR/ar1-agent.log"
+}
+check "ar1's anchor says someone else's route sends $MN_ADDR1 onto the link" wait_for 4 ar1_elsewhere
+sleep 1.2
+check "once" test "$(grep -c "packets to $MN_ADDR1 .* leave by lan0" "$ODM_DIR/ar1-agent.log")" -eq 1
+check "and took nothing for put back meanwhile" \
+	test "$(grep -c 'was deleted by someone else: put back' "$ODM_DIR/ar1-agent.log")" -eq 1
+nsq ar1 ip -6 route del "$MN_ADDR1/128" dev lan0
+check "that route gone, its own is put back" \
+	wait_for 4 bash -c "ip netns exec $NS_AR1 ip -6 route show $MN_ADDR1/128 | grep -q 'dev odmt-ar1'"
+check "the curl is still running" kill -0 "$CURL_PID"
 sleep 1
 
 # ------------------------------------------------------------ 4. back
@@ -156,7 +174,7 @@ check "back on ar1: the binding is native again" \
 check "no route into ar1's tunnel" test -z "$(route_at_ar1 "$MN_ADDR1")"
 sleep 1.5 # the anchor's look, once a second, must not take its own removal for sabotage
 check "and none put back by the anchor's look" test -z "$(route_at_ar1 "$MN_ADDR1")"
-check "which said nothing more" test "$(grep -c 'was deleted by someone else: put back' "$ODM_DIR/ar1-agent.log")" -eq 1
+check "which said nothing more" test "$(grep -c 'was deleted by someone else: put back' "$ODM_DIR/ar1-agent.log")" -eq 2
 off_mn_tunnel() { ! on_mn_tunnel "$1"; }
 check "not on mn's tunnel device any more" wait_for 2 off_mn_tunnel "$MN_ADDR1"
 check "the agent logged the return" grep -q "back on the link of $AR1_ADDR, $MN_ADDR1 is native again" "$MN_AGENT_LOG"

@@ -57,6 +57,7 @@ static struct {
 	uint64_t last_traffic;
 	uint64_t rx_seen;           /* last_traffic's rx */
 	uint64_t rx_packets;        /* ... and its count of packets received */
+	int traffic_rc;             /* last_traffic's answer */
 	uint64_t last_rx;
 	struct in6_addr coa;
 	int coa_rc;
@@ -136,7 +137,7 @@ static int f_last_traffic(void *arg, const struct in6_addr *a, struct he_traffic
 	t->rx_ms = F.rx_seen;
 	t->any_ms = F.last_traffic;
 	t->rx_packets = F.rx_packets;
-	return 0;
+	return F.traffic_rc;
 }
 static int f_last_rx(void *arg, const struct in6_addr *a, uint64_t *ms)
 {
@@ -924,6 +925,26 @@ Test(hostengine, a_stream_within_the_grace_is_timed_from_its_start)
 	}
 	he_tick(&E, T0 + 3000 + HE_QUIET_MS);
 	cr_assert_eq(F.nbu, 2, "a refresh BU");
+}
+
+/* a look whose counters the tunnel could not give is no reset of them:
+ * the next one is not a burst of everything since the lease began */
+Test(hostengine, a_failed_look_at_the_counters_makes_no_burst)
+{
+	granted(IPPROTO_TCP);
+	F.count.tcp = 1;
+	F.rx_packets = 250; /* a page, long ago */
+	F.rx_seen = F.last_traffic = T0 + 500;
+	he_tick(&E, T0 + 1000);
+	F.traffic_rc = -ENOENT;
+	he_tick(&E, T0 + 20000);
+	F.traffic_rc = 0;
+	F.rx_packets = 260; /* a few more */
+	F.rx_seen = F.last_traffic = T0 + 20500;
+	he_tick(&E, T0 + 21000);
+	he_tick(&E, T0 + 20500 + HE_QUIET_MS + 1000);
+	cr_assert_eq(F.nbu, 1, "no stream: no BU");
+	cr_assert_eq(quiet_checks(T0 + 30000), 0);
 }
 
 Test(hostengine, a_short_exchange_in_its_grace_is_left)
