@@ -71,5 +71,9 @@ void agent_log_setup(const struct odm_agent *a);
 /* The role cannot go on (reexec.h): the agent stops as on SIGTERM (leases
  * deregistered, state saved) and exits with status. */
 void agent_give_up(struct odm_agent *a, int status);
+/* The role's tunnel device is gone or down: start again in place
+ * (reexec_now, saved as there), or, past its limit, give up with
+ * REEXEC_EXIT_STATUS. */
+void agent_reexec(struct odm_agent *a, const char *why, int saved);
 
 #endif

@@ -37,7 +37,6 @@
 #include "monotime.h"
 #include "netconf.h"
 #include "ptbrelay.h"
-#include "reexec.h"
 #include "tunnel_guard.h"
 
 static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
@@ -902,21 +901,22 @@ static void on_device_gone(void *arg, const char *ifname, int ifindex, enum devw
 	snprintf(why, sizeof(why), "the tunnel device %s (ifindex %d) was %s under the "
 		 "anchor, with %zu binding(s) through it", ifname, ifindex,
 		 devwatch_what_name(what), an->bc.count);
-	if (reexec_now(why, saved) < 0)
-		agent_give_up(an->agent, REEXEC_EXIT_STATUS);
+	agent_reexec(an->agent, why, saved);
 }
 
 /* Each second (devwatch.h): where packets to the pool go. The pool's route
  * into the device, deleted by someone else, is put back (the bindings'
  * packets would otherwise leave by the default route); one of someone
  * else's that sends the pool elsewhere is told, once. */
-static void on_pool_route(void *arg, int oif)
+static void pool_route_look(struct anchor *an)
 {
-	struct anchor *an = arg;
 	const struct odm_config *cfg = an->cfg;
 	char pf[INET6_ADDRSTRLEN], name[IF_NAMESIZE] = "?";
 	uint64_t now = uv_now(an->loop);
-	int rc, first;
+	int rc, first, oif = netconf_route_oif(&cfg->pool, NULL);
+
+	if (oif <= 0 && oif != -ENETUNREACH)
+		return; /* the question failed: it says nothing */
 
 	if (oif == an->tun->ifindex) {
 		if (an->pool_route_told)
@@ -954,6 +954,18 @@ static void on_pool_route(void *arg, int oif)
 	log_warnx("packets to the pool %s/%u leave by %s, not %s: a route of someone else's "
 		  "sends them there", ntop6(&cfg->pool, pf), cfg->pool_plen,
 		  oif > 0 ? name : "no route", an->tun->ifname);
+}
+
+/* Each look of devwatch (once a second, the device up): the routes of the
+ * pool and of the access addresses whose hosts are away */
+static void on_look(void *arg)
+{
+	struct anchor *an = arg;
+
+	if (an->pooled)
+		pool_route_look(an);
+	if (config_serves(an->cfg, ODM_MODE_ACCESS))
+		anchor_routewatch_look(an);
 }
 
 /* Reverse order of anchor_start; also cleans up a half-done start. */
@@ -1080,10 +1092,8 @@ int anchor_start(struct odm_agent *a)
 	if (rc < 0)
 		log_warn(rc, "watching the tunnel device %s: its deletion goes unnoticed",
 			 an->tun->ifname);
-	else if (an->pooled)
-		devwatch_watch_route(an->devw, &cfg->pool, on_pool_route, an);
-	if (an->devw && config_serves(cfg, ODM_MODE_ACCESS))
-		devwatch_each_look(an->devw, anchor_routewatch_look, an);
+	else
+		devwatch_each_look(an->devw, on_look, an);
 	check_forwarding();
 	log_info("anchor (%s%s%s%s%s) at %s, pool %s/%u (%u addresses), %zu access prefixes "
 		 "(grace period %us), max-lifetime %us, "

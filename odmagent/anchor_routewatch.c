@@ -104,9 +104,8 @@ static int put_back(struct anchor *an, const struct in6_addr *hoa)
 	return -1;
 }
 
-void anchor_routewatch_look(void *arg)
+void anchor_routewatch_look(struct anchor *an)
 {
-	struct anchor *an = arg;
 	struct addrs want = { 0 }, have = { 0 };
 	size_t *miss = NULL, n = 0;
 	int rc, failed = 0;

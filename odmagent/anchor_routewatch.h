@@ -22,9 +22,9 @@ struct anchor;
 
 #define ANCHOR_ROUTEWATCH_LOOKUPS 256
 
-/* The look (devwatch_look_fn; arg: the anchor). Nothing is asked of the
- * kernel while no binding has such a route. */
-void anchor_routewatch_look(void *arg);
+/* The look, once a second (anchor.c, devwatch_each_look). Nothing is asked
+ * of the kernel while no binding has such a route. */
+void anchor_routewatch_look(struct anchor *an);
 
 /*
  * Which of want[0..nwant) are not in have[0..nhave) (any order; have is

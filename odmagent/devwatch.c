@@ -24,9 +24,6 @@ struct devwatch {
 	int ifindex;
 	devwatch_fn fn;
 	void *arg;
-	struct in6_addr probe;    /* devwatch_watch_route */
-	devwatch_route_fn route_fn;
-	void *route_arg;
 	devwatch_look_fn look_fn;   /* devwatch_each_look */
 	void *look_arg;
 };
@@ -97,16 +94,10 @@ static void on_timer(uv_timer_t *t)
 {
 	struct devwatch *w = t->data;
 	enum devwatch_what what = devwatch_device(w->ifname, w->ifindex);
-	int oif;
 
 	if (what != DEVWATCH_UP) {
 		tell(w, what);
 		return;
-	}
-	if (w->route_fn) {
-		oif = netconf_route_oif(&w->probe, NULL);
-		if (oif > 0 || oif == -ENETUNREACH)
-			w->route_fn(w->route_arg, oif);
 	}
 	if (w->look_fn)
 		w->look_fn(w->look_arg);
@@ -248,16 +239,6 @@ int devwatch_start(uv_loop_t *loop, const char *ifname, int ifindex, devwatch_fn
 	uv_timer_start(&w->timer, on_timer, DEVWATCH_PERIOD_MS, DEVWATCH_PERIOD_MS);
 	*out = w;
 	return 0;
-}
-
-void devwatch_watch_route(struct devwatch *w, const struct in6_addr *probe, devwatch_route_fn fn,
-			  void *arg)
-{
-	if (!w)
-		return;
-	w->probe = *probe;
-	w->route_fn = fn;
-	w->route_arg = arg;
 }
 
 void devwatch_each_look(struct devwatch *w, devwatch_look_fn fn, void *arg)

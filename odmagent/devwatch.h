@@ -63,18 +63,9 @@ const char *devwatch_what_name(enum devwatch_what what);
 /* Watch ifname (ifindex): fn once, when it is gone or down. 0, or -errno. */
 int devwatch_start(uv_loop_t *loop, const char *ifname, int ifindex, devwatch_fn fn, void *arg,
 		   struct devwatch **out);
-/*
- * Also look, each time, where packets to probe leave (the anchor's pool
- * route into the device, which someone may delete): fn hears the answer of
- * every look, oif the interface's index (> 0) or -ENETUNREACH; a failed
- * question (-errno otherwise) is not told.
- */
-typedef void (*devwatch_route_fn)(void *arg, int oif);
-void devwatch_watch_route(struct devwatch *w, const struct in6_addr *probe, devwatch_route_fn fn,
-			  void *arg);
-/* Also call fn at each look that finds the device there and up, after the
- * route's (what else the role checks once a second: an access anchor's
- * per-address routes, anchor_routewatch.h). */
+/* Also call fn at each look that finds the device there and up: what else
+ * the role checks once a second on the same clock (the anchor: where
+ * packets to its pool and to its access addresses go). */
 typedef void (*devwatch_look_fn)(void *arg);
 void devwatch_each_look(struct devwatch *w, devwatch_look_fn fn, void *arg);
 /* Stop watching (NULL: nothing); the memory goes when its handles closed. */

@@ -1134,12 +1134,10 @@ static void quiet_check(struct hostengine *e, struct lease *l, const struct sock
  * cannot say, which the quiet check must not take for counters reset */
 static int traffic(struct hostengine *e, const struct lease *l, struct he_traffic *t)
 {
+	if (e->ops->last_traffic(e->arg, &l->addr, t) == 0)
+		return 1;
 	memset(t, 0, sizeof(*t));
-	if (e->ops->last_traffic(e->arg, &l->addr, t) < 0) {
-		memset(t, 0, sizeof(*t));
-		return 0;
-	}
-	return 1;
+	return 0;
 }
 
 /* Decide on l from its socket count c by its type's rule; end it if done. */

@@ -61,7 +61,6 @@
 #include "monotime.h"
 #include "movement.h"
 #include "netconf.h"
-#include "reexec.h"
 #include "rulemsg.h"
 #include "addrtext.h"
 #include "icmpwatch.h"
@@ -602,8 +601,7 @@ static void on_device_gone(void *arg, const char *ifname, int ifindex, enum devw
 		 "host agent, with %zu lease(s) through it", ifname, ifindex,
 		 devwatch_what_name(what), mn->e.leases.n);
 	/* the host's mark only adds a log line */
-	if (reexec_now(why, 0) < 0)
-		agent_give_up(mn->a, REEXEC_EXIT_STATUS);
+	agent_reexec(mn->a, why, 0);
 }
 
 static void on_save(uv_timer_t *t)

@@ -7,15 +7,15 @@
  * parse, or a change that takes a restart, leaves the old configuration and
  * policy in force and says why. No lease, binding or session ends.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-
-#include <signal.h>
 
 #include "agent.h"
 #include "log.h"
 #include "monotime.h"
 #include "policy_agent.h"
+#include "reexec.h"
 
 void agent_config_forced(const struct odm_agent *a, struct odm_config *cfg)
 {
@@ -74,6 +74,12 @@ void agent_give_up(struct odm_agent *a, int status)
 {
 	a->exit_status = status;
 	raise(SIGTERM); /* main.c's handler stops it, on the loop's next turn */
+}
+
+void agent_reexec(struct odm_agent *a, const char *why, int saved)
+{
+	if (reexec_now(why, saved) < 0)
+		agent_give_up(a, REEXEC_EXIT_STATUS);
 }
 
 void agent_log_setup(const struct odm_agent *a)
