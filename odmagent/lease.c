@@ -1152,6 +1152,7 @@ static void judge_one(struct hostengine *e, struct lease *l, const struct sockdi
 		return;
 	if (traffic(e, l, &t))
 		quiet_track(l, &t);
+	l->seen_any_ms = t.any_ms;
 	v = at->judge(l, c, t.any_ms, e->now, &e->pol);
 	if (v == LEASE_KEEP) {
 		l->hinted = 0;
@@ -1204,6 +1205,7 @@ void lease_count_and_judge(struct hostengine *e)
 
 			if (traffic(e, l, &t))
 				quiet_track(l, &t);
+			l->seen_any_ms = t.any_ms;
 		}
 	}
 	if (!n)

@@ -72,6 +72,9 @@ struct lease {
 	 * silence confirmed, its last packet and when the refresh started */
 	uint64_t seen_rx_ms, seen_rx_packets, run_from_ms, quiet_rx_ms, quiet_ms;
 	int streamed;
+	/* its last packet through the tunnel either way, as the last look
+	 * saw it (0: none seen, or the tunnel could not say): for status */
+	uint64_t seen_any_ms;
 };
 
 /* The owner of a lease the agent holds for itself (no user asked for it) */

@@ -704,6 +704,44 @@ Test(hostengine, udp_lease_ends_when_idle)
 	cr_assert_eq(bu(1).lifetime, 0);
 }
 
+/* the lease's idle_ms in the status: since the last packet the last look
+ * saw, or since the hand-out when there was none (what udp-inactivity
+ * counts); none before the first look */
+static json_int_t lease_idle_ms(uint64_t now)
+{
+	json_t *st = he_status_json(&E, now), *l, *v;
+	json_int_t r;
+
+	l = json_array_get(json_object_get(st, "leases"), 0);
+	cr_assert_not_null(l);
+	v = json_object_get(l, "idle_ms");
+	r = v ? json_integer_value(v) : -1;
+	json_decref(st);
+	return r;
+}
+
+Test(hostengine, status_says_how_long_a_lease_has_been_idle)
+{
+	uint64_t handed;
+
+	granted(IPPROTO_UDP);
+	handed = E.leases.head->handed_ms;
+	cr_assert_eq(lease_idle_ms(handed + 700), 700, "from the hand-out");
+	F.count.udp = 1;
+	F.last_traffic = T0 + 10000;
+	he_tick(&E, T0 + 12000);
+	cr_assert_eq(lease_idle_ms(T0 + 12500), 2500, "from the packet the look saw");
+	/* a packet after the look is not seen until the next one */
+	F.last_traffic = T0 + 12400;
+	cr_assert_eq(lease_idle_ms(T0 + 12500), 2500);
+	he_tick(&E, T0 + 13000);
+	cr_assert_eq(lease_idle_ms(T0 + 13000), 600);
+	/* a look that cannot say keeps to the hand-out */
+	F.traffic_rc = -EIO;
+	he_tick(&E, T0 + 14000);
+	cr_assert_eq(lease_idle_ms(T0 + 14000), (json_int_t)(T0 + 14000 - handed));
+}
+
 Test(hostengine, anchor_refusal_answers_and_configures_nothing)
 {
 	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0);

@@ -416,7 +416,8 @@ odm_capture_stop() {
 # measure of silence is the tunnel's. Sets ODM_UDP_IDLE_MS (the measured
 # end, ms after T_LAST_MS).
 odm_check_udp_idle() {
-	local t_last=$1 pcap=${2:-} hold_at now addr socks lo hi t_end t_tun
+	local t_last=$1 pcap=${2:-} hold_at now addr socks idle lo hi t_end t_tun seen_at seen_idle seen_socks
+	ODM__UDP_SEEN=
 	if ((ODM_UDP_INACTIVITY < ODM_GRACE_S + ODM_TICK_S + 3)); then
 		not_ok "udp-inactivity $ODM_UDP_INACTIVITY s is too close to the grace ($ODM_GRACE_S s) to tell them apart"
 		return 0
@@ -424,10 +425,15 @@ odm_check_udp_idle() {
 	hold_at=$((t_last + (ODM_GRACE_S + ODM_TICK_S + 1) * 1000))
 	now=$(topo_now_ms)
 	((hold_at > now)) && sleep "$(printf '%d.%03d' $(((hold_at - now) / 1000)) $(((hold_at - now) % 1000)))"
-	read -r addr socks < <(odm_status mn |
-		json '" ".join("%s %s" % (l["addr"], l["sockets"]) for l in j["leases"] if l["proto"] == "udp")') || true
+	read -r addr socks idle < <(odm_status mn |
+		json '" ".join("%s %s %s" % (l["addr"], l["sockets"], l.get("idle_ms", -1)) for l in j["leases"] if l["proto"] == "udp")') || true
+	now=$(topo_now_ms)
 	check "$((ODM_GRACE_S + ODM_TICK_S + 1)) s after its last packet (past grace and a tick) the UDP lease ${addr:-(none)} is held, its socket counted (sockets: ${socks:-none})" \
 		test "${socks:-0}" = 1
+	# the status says how long the lease has been silent, as the agent's
+	# last look (once a tick) saw it: the time since the last packet
+	check "its status says it has been idle ${idle:--1} ms, $((now - t_last)) ms after its last packet (within a tick and 500 ms)" \
+		test "${idle:--1}" -ge $((now - t_last - ODM_TICK_S * 1000 - 500)) -a "${idle:--1}" -le $((now - t_last + 500))
 	lo=$((ODM_UDP_INACTIVITY * 1000 - 300))
 	hi=$(((ODM_UDP_INACTIVITY + ODM_TICK_S) * 1000 + 1500))
 	ODM_UDP_IDLE_MS=-1
@@ -444,13 +450,23 @@ odm_check_udp_idle() {
 		ODM_UDP_IDLE_MS=$((t_end - t_last))
 	fi
 	echo "UDP lease ended ${ODM_UDP_IDLE_MS} ms after its last packet (udp-inactivity $ODM_UDP_INACTIVITY s, grace $ODM_GRACE_S s)"
+	if [[ -n ${ODM__UDP_SEEN:-} ]]; then
+		read -r seen_at seen_idle seen_socks <<<"$ODM__UDP_SEEN"
+		echo "the agent's last status before that, $((seen_at - t_last)) ms after the last packet: idle ${seen_idle} ms, ${seen_socks} socket(s)"
+	fi
 	check "the idle UDP lease ends between $lo and $hi ms after its last packet (${ODM_UDP_IDLE_MS} ms)" \
 		test "$ODM_UDP_IDLE_MS" -ge "$lo" -a "$ODM_UDP_IDLE_MS" -le "$hi"
 	check "the agent ended it for idleness, not for want of sockets" \
 		grep -qF " ${addr:-(none)} at $CHA_ADDR ended (UDP idle)" "$MN_AGENT_LOG"
 }
+# (what the agent said of the UDP lease at the last poll, kept for the
+# report: ms since the epoch, then its idle_ms and sockets)
 odm__no_udp_lease() {
-	[[ $(odm_status mn | json 'sum(1 for l in j["leases"] if l["proto"] == "udp")') -eq 0 ]]
+	local seen
+	seen=$(odm_status mn | json '" ".join("%s %s" % (l.get("idle_ms", "-"), l["sockets"]) for l in j["leases"] if l["proto"] == "udp")') || return 1
+	[[ -z $seen ]] && return 0
+	ODM__UDP_SEEN="$(topo_now_ms) $seen"
+	return 1
 }
 
 # ---- anchors of any mode on any host (test_anchor_modes.sh) ----
