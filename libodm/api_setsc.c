@@ -267,8 +267,8 @@ static int do_setsc(int fd, struct in6_addr *src, sc_type type, const struct soc
 		return agent_anchored(fd, src, type, proto,
 				      dst ? &((const struct sockaddr_in6 *)dst)->sin6_addr :
 					    &in6addr_any);
-	default:
-		return EAI_REQUIREDIPNOTSUPPORTED;
+	default: /* a number that is no type: a bad argument */
+		return sys_error(EINVAL);
 	}
 }
 

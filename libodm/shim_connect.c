@@ -45,11 +45,13 @@ static int env_type(void)
 	if (bad) {
 		char v[48];
 
+		/* quoted, so blanks show; cut long values, and say so */
 		shim_warn_once(&said_bad,
-			       "%s=%s names no address type (session-lasting, fixed, "
+			       "%s=\"%s\"%s names no address type (session-lasting, fixed, "
 			       "non-persistent, graceful-replacement, or 1-4): the agent's "
 			       "default type applies",
-			       SHIM_TYPE_ENV, shim_log_clean(v, sizeof(v), env));
+			       SHIM_TYPE_ENV, shim_log_clean(v, sizeof(v), env),
+			       strlen(env) >= sizeof(v) ? " (cut)" : "");
 	}
 	__atomic_store_n(&env_type_read, t, __ATOMIC_RELAXED);
 	return t;

@@ -1021,7 +1021,8 @@ int anchor_start(struct odm_agent *a)
 {
 	struct odm_config *cfg = &a->cfg;
 	struct anchor *an;
-	char ad[INET6_ADDRSTRLEN], pf[INET6_ADDRSTRLEN];
+	char ad[INET6_ADDRSTRLEN], pf[INET6_ADDRSTRLEN], modes[32];
+	int n;
 	int rc;
 
 	an = malloc(sizeof *an);
@@ -1095,14 +1096,17 @@ int anchor_start(struct odm_agent *a)
 	else
 		devwatch_each_look(an->devw, on_look, an);
 	check_forwarding();
-	log_info("anchor (%s%s%s%s%s) at %s, pool %s/%u (%u addresses), %zu access prefixes "
+	/* the modes as the file gives them: the first one first */
+	n = snprintf(modes, sizeof(modes), "%s", config_mode_name(cfg->mode));
+	for (int m = ODM_MODE_CHA; m <= ODM_MODE_ACCESS; m++)
+		if (m != (int)cfg->mode && config_serves(cfg, (enum odm_anchor_mode)m) && n > 0 &&
+		    (size_t)n < sizeof(modes))
+			n += snprintf(modes + n, sizeof(modes) - (size_t)n, " %s",
+				      config_mode_name((enum odm_anchor_mode)m));
+	log_info("anchor (%s) at %s, pool %s/%u (%u addresses), %zu access prefixes "
 		 "(grace period %us), max-lifetime %us, "
 		 "%zu identities, answers to unverified BUs %u/s burst %u, tunnel %s on %s",
-		 config_serves(cfg, ODM_MODE_CHA) ? "cha" : "",
-		 config_serves(cfg, ODM_MODE_CHA) && cfg->modes > ODM_MODE_BIT(ODM_MODE_CHA) ? " " : "",
-		 config_serves(cfg, ODM_MODE_HOME) ? "home" : "",
-		 config_serves(cfg, ODM_MODE_HOME) && config_serves(cfg, ODM_MODE_ACCESS) ? " " : "",
-		 config_serves(cfg, ODM_MODE_ACCESS) ? "access" : "", ntop6(&cfg->address, ad),
+		 modes, ntop6(&cfg->address, ad),
 		 ntop6(&cfg->pool, pf), cfg->pool_plen, an->pooled ? pool_free_count(&an->pool) : 0,
 		 cfg->n_access_prefixes, cfg->grace_period,
 		 mh_lifetime_seconds(max_units(an)), cfg->n_identities, cfg->answer_rate,

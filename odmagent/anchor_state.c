@@ -411,6 +411,7 @@ void anchor_reload(struct odm_agent *a, const struct odm_identity *old_ids, size
 
 	if (!an)
 		return;
+	ratelimit_set(&an->answers, a->cfg.answer_rate, a->cfg.answer_burst);
 	rc = anchor_state_rekey(an, old_ids, n_old);
 	if (rc < 0) {
 		log_err(rc, "re-keying after the reload");

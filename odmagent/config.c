@@ -275,6 +275,7 @@ static int d_policy_file(struct parse *p, char **w)
 
 	if (n && w[1][n - 1] == '/')
 		return perr(p, w[1], "a policy file, not a directory");
+	p->cfg->policy_file_line = p->line;
 	return abs_path(p, w[1], p->cfg->policy_file, sizeof(p->cfg->policy_file),
 			"policy file");
 }
@@ -583,6 +584,9 @@ static int d_access_anchor(struct parse *p, char **w)
 	}
 	if (parse_anchor_addr(p, w[1], &a) < 0)
 		return -EINVAL;
+	for (size_t i = 0; i < c->n_access_anchors; i++)
+		if (IN6_ARE_ADDR_EQUAL(&c->access_anchors[i], &a))
+			return perr(p, w[1], "access-anchor given twice");
 	if (p->cfg->n_access_anchors == CONFIG_ACCESS_ANCHORS_MAX)
 		return perr(p, w[1], "too many access-anchor lines");
 	p->cfg->access_anchors[p->cfg->n_access_anchors++] = a;
@@ -705,7 +709,7 @@ static int d_dns_ttl(struct parse *p, char **w)
 
 static int d_dns_key(struct parse *p, char **w)
 {
-	char buf[TSIGKEY_FILE_MAX + 1], err[160];
+	char buf[TSIGKEY_FILE_MAX + 1], err[200];
 	size_t n = 0;
 	int r = read_secret_file(p, w[1], "TSIG key file", buf, sizeof(buf), &n);
 
@@ -909,9 +913,11 @@ static int check_role(struct parse *p, const unsigned *seen)
 		int access = config_serves(cfg, ODM_MODE_ACCESS);
 
 		if (!seen_line(seen, "address"))
-			return perr(p, "address", "required for role anchor");
+			return perr(p, "address", "required for role anchor (given on this line), "
+				    "none given");
 		if (pooled && !seen_line(seen, "pool"))
-			return perr(p, "pool", "required for role anchor in mode cha or home");
+			return perr(p, "pool", "required for role anchor (given on this line) in "
+				    "mode cha or home, none given");
 		if (!pooled && seen_line(seen, "pool")) {
 			p->line = seen_line(seen, "pool");
 			return perr(p, "pool", "only mode cha and mode home hand out addresses");
@@ -943,6 +949,9 @@ static int check_role(struct parse *p, const unsigned *seen)
 		if (cfg->n_identities < 1)
 			return perr(p, "identity", "role anchor needs at least one");
 	} else {
+		/* more than one: named at the last of them */
+		if (cfg->n_identities > 1)
+			p->line = seen_line(seen, "identity");
 		if (cfg->n_identities != 1)
 			return perr(p, "identity", "role mn needs exactly one, %zu given",
 				    cfg->n_identities);
@@ -963,6 +972,7 @@ int config_parse(struct odm_config *cfg, const char *text, size_t len, const cha
 	int r = 0;
 
 	config_defaults(cfg);
+	snprintf(cfg->source, sizeof(cfg->source), "%s", p.name);
 	if (err && errlen)
 		err[0] = '\0';
 	if (!text && len)
@@ -1048,6 +1058,13 @@ int config_load(struct odm_config *cfg, const char *path, char *err, size_t errl
 		snprintf(err, errlen, "%s: not a regular file", path);
 		return -EINVAL;
 	}
+	/* anyone could give the agent identities, anchors and a policy */
+	if (st.st_mode & S_IWOTH) {
+		close(fd);
+		snprintf(err, errlen, "%s: writable by others (mode %04o); chmod o-w it", path,
+			 (unsigned)(st.st_mode & 07777));
+		return -EPERM;
+	}
 	if (st.st_size > CONFIG_FILE_MAX) {
 		close(fd);
 		snprintf(err, errlen, "%s: file larger than %d bytes", path, CONFIG_FILE_MAX);
@@ -1087,12 +1104,12 @@ int config_load(struct odm_config *cfg, const char *path, char *err, size_t errl
 const char *config_exposed_key(const struct odm_config *cfg, const char *path, char *buf,
 			       size_t n)
 {
-	if (!cfg->inline_key_line || !(cfg->file_mode & (S_IROTH | S_IWOTH)))
+	/* (a file others may write is refused by config_load) */
+	if (!cfg->inline_key_line || !(cfg->file_mode & S_IROTH))
 		return NULL;
-	snprintf(buf, n, "%s:%u: a key written in a file others may %s (mode %04o): anyone on "
-		 "this host can read it and register as that identity; use key-file, or chmod o-rw %s",
-		 path, cfg->inline_key_line,
-		 (cfg->file_mode & S_IROTH) ? "read" : "write", cfg->file_mode, path);
+	snprintf(buf, n, "%s:%u: a key written in a file others may read (mode %04o): anyone on "
+		 "this host can read it and register as that identity; use key-file, or chmod o-r %s",
+		 path, cfg->inline_key_line, cfg->file_mode, path);
 	return buf;
 }
 
@@ -1143,24 +1160,27 @@ int config_reload(struct odm_config *cur, struct odm_config *next, char *err, si
 	else if (cur->router_solicit != next->router_solicit)
 		fixed = "router-solicit";
 	else if (cur->n_access_anchors != next->n_access_anchors ||
-		 cur->access_from_ra != next->access_from_ra ||
+		 cur->access_from_ra != next->access_from_ra || cur->access_off != next->access_off ||
 		 memcmp(cur->access_anchors, next->access_anchors,
 			cur->n_access_anchors * sizeof(cur->access_anchors[0])) != 0)
 		fixed = "access-anchor";
 	if (fixed) {
-		snprintf(err, errlen, "%s changed: it takes a restart, nothing reloaded", fixed);
+		snprintf(err, errlen, "%s changed: it takes a restart", fixed);
 		return -EINVAL;
 	}
 	cur->log_level = next->log_level;
 	cur->log_syslog = next->log_syslog;
 	cur->max_lifetime = next->max_lifetime;
 	cur->max_bindings = next->max_bindings;
+	cur->answer_rate = next->answer_rate;
+	cur->answer_burst = next->answer_burst;
 	cur->grace_period = next->grace_period;
 	cur->default_type = next->default_type;
 	cur->lifetime = next->lifetime;
 	cur->udp_inactivity = next->udp_inactivity;
 	cur->dns = next->dns;      /* a new TSIG key, name or server: dnspub re-publishes */
 	memcpy(cur->policy_file, next->policy_file, sizeof(cur->policy_file));
+	cur->policy_file_line = next->policy_file_line;
 	/* swap, so the caller frees the old ones after the role re-keyed */
 	ids = cur->identities;
 	n = cur->n_identities;

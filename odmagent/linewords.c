@@ -57,7 +57,9 @@ int linewords_next(const char *text, size_t len, size_t *pos, char *line, size_t
 
 		if ((c < 0x20 && c != '\t') || c == 0x7f) {
 			snprintf(bad->reason, sizeof(bad->reason),
-				 "control character 0x%02x at column %zu", c, i + 1);
+				 "control character 0x%02x at column %zu%s", c, i + 1,
+				 c == '\r' && i + 1 == n ? " (a DOS line ending: the file "
+				 "wants Unix ones, e.g. by dos2unix)" : "");
 			return LINEWORDS_CONTROL;
 		}
 	}

@@ -20,7 +20,7 @@ enum linewords_err {
 /* Where a line went wrong, for the caller's message. */
 struct linewords_bad {
 	const char *word;      /* the word to name: "line", or the first word too many */
-	char reason[64];       /* e.g. "control character 0x01 at column 5" */
+	char reason[128];       /* e.g. "control character 0x01 at column 5" */
 };
 
 /*

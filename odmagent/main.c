@@ -80,6 +80,22 @@ static void __attribute__((format(printf, 1, 2), noreturn)) usage_error(const ch
 	exit(2);
 }
 
+/* 1 if word is a long option of opts ("--name" or "--name=...") whose
+ * short letter is val */
+static int long_named(const struct option *opts, const char *word, int val)
+{
+	size_t n;
+
+	if (strncmp(word, "--", 2) != 0)
+		return 0;
+	word += 2;
+	n = strcspn(word, "=");
+	for (; opts->name; opts++)
+		if (strlen(opts->name) == n && strncmp(opts->name, word, n) == 0)
+			return opts->val == val;
+	return 0;
+}
+
 /* --probe-tunnel: 0 if backend can run here (printed, with the one auto
  * takes), else 1 and why; 2 for a name that is no backend */
 static int probe_tunnel(const char *backend)
@@ -150,7 +166,8 @@ int main(int argc, char **argv)
 	char err[512];
 	int check = 0, debug = 0, verbose = 0, to_syslog = 0, c, r, rc = 1;
 	int loop_ok = 0, sigs_ok = 0, started = 0, optimistic = -1, solicit = -1, lock_fd = -1;
-	int role_began = 0;
+	int role_began = 0, only = 0;
+	const char *probe = NULL;
 	uint64_t capeff;
 
 	reexec_remember(argv); /* before getopt permutes it */
@@ -173,21 +190,25 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":f:ndsvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			usage(stdout);
-			return 0;
 		case 'V':
-			printf("odmagent %s\n", ODM_VERSION);
-			return 0;
+			only = c;
+			break;
 		case ':':
 			usage_error("option \"%s\" needs an argument", argv[optind - 1]);
 		case '?':
+			/* a long option given an argument it takes none of
+			 * (--check=1): getopt says its short letter, not it */
+			if (long_named(longopts, argv[optind - 1], optopt))
+				usage_error("option \"%.*s\" takes no argument",
+					    (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 			shortopt[1] = (char)optopt;
 			usage_error("unknown option \"%s\"", optopt ? shortopt : argv[optind - 1]);
 		case 'f':
 			path = optarg;
 			break;
 		case 'P':
-			return probe_tunnel(optarg);
+			probe = optarg;
+			break;
 		case 'n':
 			check = 1;
 			break;
@@ -212,6 +233,16 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage_error("unexpected argument \"%s\"", argv[optind]);
+	if (only == 'h') {
+		usage(stdout);
+		return 0;
+	}
+	if (only == 'V') {
+		printf("odmagent %s\n", ODM_VERSION);
+		return 0;
+	}
+	if (probe)
+		return probe_tunnel(probe);
 
 	memset(a, 0, sizeof(*a));
 	a->log_forced = -1; /* -d / -v given: they win over the configured level, also on reload */

@@ -115,7 +115,10 @@ static int parse_num(struct pparse *pp, const char *w, uint64_t max, uint64_t *o
 	uint64_t v = 0;
 	size_t n = strlen(w);
 
-	if (n == 0 || n > 10 || (n > 1 && w[0] == '0'))
+	if (n > 1 && w[0] == '0' && strspn(w, "0123456789") == n)
+		return perr(pp, w, "number with a leading zero (a number from 0 to %llu, in "
+			    "decimal)", (unsigned long long)max);
+	if (n == 0 || n > 10)
 		return perr(pp, w, "expected a number from 0 to %llu", (unsigned long long)max);
 	for (size_t i = 0; i < n; i++) {
 		if (w[i] < '0' || w[i] > '9')

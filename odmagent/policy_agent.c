@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "agent.h"
 #include "control.h"
@@ -34,6 +35,15 @@ void policy_state_free(struct policy_state *ps)
 	free(ps);
 }
 
+/* "file:line: " of the policy-file directive, or "" when not known */
+static const char *where(const struct odm_config *cfg, char *buf, size_t n)
+{
+	if (!cfg->source[0] || !cfg->policy_file_line)
+		return "";
+	snprintf(buf, n, "%s:%u: ", cfg->source, cfg->policy_file_line);
+	return buf;
+}
+
 int policy_state_load(const struct odm_config *cfg, struct policy_state **out, char *err,
 		      size_t errlen)
 {
@@ -41,6 +51,8 @@ int policy_state_load(const struct odm_config *cfg, struct policy_state **out, c
 	struct policy_state *ps = calloc(1, sizeof(*ps));
 	char dir[sizeof(cfg->policy_file)];
 	const char *slash = strrchr(path, '/');
+	char at[sizeof(cfg->source) + 16];
+	struct stat st;
 	int rc;
 
 	*out = NULL;
@@ -64,13 +76,22 @@ int policy_state_load(const struct odm_config *cfg, struct policy_state **out, c
 	 * must not leave one behind (odmagent -n checks without side effects) */
 	if (access(dir, F_OK) < 0) {
 		rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+		snprintf(err, errlen, "%spolicy-file %s: %s", where(cfg, at, sizeof(at)), path,
+			 strerror(-rc));
 		policy_state_free(ps);
 		return rc;
 	}
+	/* anyone could give themselves any type and no quota */
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IWOTH)) {
+		snprintf(err, errlen, "%spolicy-file %s: writable by others (mode %04o); chmod "
+			 "o-w it", where(cfg, at, sizeof(at)), path, (unsigned)(st.st_mode & 07777));
+		policy_state_free(ps);
+		return -EPERM;
+	}
 	rc = statefile_open(&ps->sf, dir, slash + 1);
 	if (rc < 0) {
-		snprintf(err, errlen, "policy-file %s: %s", path, strerror(-rc));
+		snprintf(err, errlen, "%spolicy-file %s: %s", where(cfg, at, sizeof(at)), path,
+			 strerror(-rc));
 		policy_state_free(ps);
 		return rc;
 	}
@@ -79,7 +100,8 @@ int policy_state_load(const struct odm_config *cfg, struct policy_state **out, c
 	 * would replace a symbolic link rather than what it points to */
 	rc = statefile_read(&ps->sf, &ps->text, &ps->len);
 	if (rc < 0) {
-		snprintf(err, errlen, "policy-file %s: %s", path, statefile_strerror(rc));
+		snprintf(err, errlen, "%spolicy-file %s: %s", where(cfg, at, sizeof(at)), path,
+			 statefile_strerror(rc));
 		policy_state_free(ps);
 		return rc;
 	}

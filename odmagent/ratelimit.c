@@ -13,6 +13,14 @@ void ratelimit_init(struct ratelimit *rl, uint32_t rate, uint32_t burst, uint64_
 	rl->passed = rl->limited = 0;
 }
 
+void ratelimit_set(struct ratelimit *rl, uint32_t rate, uint32_t burst)
+{
+	rl->rate = rate;
+	rl->burst = burst ? burst : 1;
+	if (rl->milli > (uint64_t)rl->burst * MILLI)
+		rl->milli = (uint64_t)rl->burst * MILLI;
+}
+
 int ratelimit_allow(struct ratelimit *rl, uint64_t now_ms)
 {
 	uint64_t cap = (uint64_t)rl->burst * MILLI;

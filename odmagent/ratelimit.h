@@ -24,6 +24,9 @@ struct ratelimit {
 
 /* A full bucket at now_ms (burst 0 is taken as 1). */
 void ratelimit_init(struct ratelimit *rl, uint32_t rate, uint32_t burst, uint64_t now_ms);
+/* A new rate and burst (a reload): the tokens held stay, up to the new
+ * burst, and so do the counts. */
+void ratelimit_set(struct ratelimit *rl, uint32_t rate, uint32_t burst);
 /* 1 (and one token spent) if an answer may go out at now_ms, else 0. */
 int ratelimit_allow(struct ratelimit *rl, uint64_t now_ms);
 

@@ -151,15 +151,39 @@ static const char *kind_name(enum tok_kind k)
 	return names[k];
 }
 
+/*
+ * A word of the file fit to quote in a message: a keyword's length of
+ * lowercase letters, digits and '-'. Anything else may be the secret
+ * itself (a bare base64 secret, or an MN-HA key file named by mistake),
+ * which no message repeats (odmagent.conf(5)): it is described instead.
+ */
+static const char *quotable(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 20)
+		return NULL;
+	for (; *s; s++)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '-')
+			return NULL;
+	return s - n;
+}
+
 static int expect(struct lexer *lx, enum tok_kind k)
 {
 	int r = next(lx);
 
 	if (r < 0)
 		return r;
-	if (lx->kind != k)
-		return lerr(lx, "expected %s, found %s%s%s%s", kind_name(k), kind_name(lx->kind),
-			    lx->text[0] ? " \"" : "", lx->text, lx->text[0] ? "\"" : "");
+	if (lx->kind != k) {
+		const char *q = quotable(lx->text);
+
+		if (!lx->text[0] || q)
+			return lerr(lx, "expected %s, found %s%s%s%s", kind_name(k),
+				    kind_name(lx->kind), q ? " \"" : "", q ? q : "", q ? "\"" : "");
+		return lerr(lx, "expected %s, found %s of %zu characters (not repeated: it may "
+			    "be a secret)", kind_name(k), kind_name(lx->kind), strlen(lx->text));
+	}
 	return 0;
 }
 
@@ -193,7 +217,8 @@ static int take_name(struct lexer *lx, struct tsig_key *k)
 	if (n && lx->text[n - 1] == '.')
 		lx->text[--n] = '\0';
 	if (!dns_name_ok(lx->text))
-		return lerr(lx, "\"%s\" is not a valid key name", lx->text);
+		return lerr(lx, "the key's name (%zu characters) is not a DNS name of letters, "
+			    "digits, '-' and '_'", n);
 	dot = snprintf(k->name, sizeof(k->name), "%s.", lx->text);
 	if (dot < 0 || (size_t)dot >= sizeof(k->name))
 		return lerr(lx, "key name too long");
@@ -209,8 +234,11 @@ static int take_alg(struct lexer *lx, struct tsig_key *k)
 			snprintf(k->alg, sizeof(k->alg), "%s", ok[i]);
 			return 0;
 		}
-	return lerr(lx, "algorithm \"%s\" not supported (hmac-sha256, hmac-sha384 or hmac-sha512)",
-		    lx->text);
+	if (quotable(lx->text))
+		return lerr(lx, "algorithm \"%s\" not supported (hmac-sha256, hmac-sha384 or "
+			    "hmac-sha512)", lx->text);
+	return lerr(lx, "the algorithm (%zu characters) is not hmac-sha256, hmac-sha384 or "
+		    "hmac-sha512", strlen(lx->text));
 }
 
 static int take_secret(struct lexer *lx, struct tsig_key *k)
@@ -261,8 +289,14 @@ int tsigkey_parse(struct tsig_key *k, const char *text, size_t len, char *err, s
 		return lerr(&lx, "NUL byte in key file");
 	if ((r = expect(&lx, T_WORD)) < 0)
 		return r;
-	if (strcmp(lx.text, "key") != 0)
-		return lerr(&lx, "expected \"key\", found \"%s\"", lx.text);
+	if (strcmp(lx.text, "key") != 0) {
+		/* BIND's format: key NAME { algorithm A; secret "S"; }; */
+		if (quotable(lx.text))
+			return lerr(&lx, "expected \"key\" (BIND's format), found \"%s\"",
+				    lx.text);
+		return lerr(&lx, "expected \"key\" (BIND's format), found a word of %zu "
+			    "characters (not repeated: it may be a secret)", strlen(lx.text));
+	}
 	if ((r = next(&lx)) < 0)
 		return r;
 	if (lx.kind != T_STRING && lx.kind != T_WORD)
@@ -282,7 +316,13 @@ int tsigkey_parse(struct tsig_key *k, const char *text, size_t len, char *err, s
 		}
 		is_alg = strcmp(lx.text, "algorithm") == 0;
 		if (!is_alg && strcmp(lx.text, "secret") != 0) {
-			r = lerr(&lx, "unknown key field \"%s\" (algorithm or secret)", lx.text);
+			if (quotable(lx.text))
+				r = lerr(&lx, "unknown key field \"%s\" (algorithm or secret)",
+					 lx.text);
+			else
+				r = lerr(&lx, "unknown key field of %zu characters (algorithm "
+					 "or secret; not repeated: it may be a secret)",
+					 strlen(lx.text));
 			goto fail;
 		}
 		if (is_alg ? have_alg : have_secret) {

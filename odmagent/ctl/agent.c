@@ -168,8 +168,10 @@ int cmd_lease(const struct ctl_opts *o, int argc, char **argv)
 			return ctl_usage_of("lease");
 		}
 	}
-	if (!type || !dst)
+	if (!type || !dst) {
+		ctl_errx("lease: no %s given", type ? "DST" : "TYPE");
 		return ctl_usage_of("lease");
+	}
 	if (odm_type_parse(type) < 0) {
 		ctl_errx("lease: unknown address type \"%s\" (fixed, session-lasting, "
 			 "non-persistent, graceful-replacement, or 1-4)", type);
@@ -205,8 +207,13 @@ int cmd_release(const struct ctl_opts *o, int argc, char **argv)
 	json_t *resp;
 	int r;
 
-	if (argc != 2)
+	if (argc != 2) {
+		if (argc < 2)
+			ctl_errx("release: no ADDR given");
+		else
+			ctl_errx("release: extra argument \"%s\"", argv[2]);
 		return ctl_usage_of("release");
+	}
 	if (check_addr("release: ADDR", argv[1]))
 		return CTL_EXIT_ERR;
 	r = call(o, json_pack("{s:s,s:s}", "op", "release", "addr", argv[1]), &resp);

@@ -280,7 +280,7 @@ int main(int argc, char **argv)
 	};
 	const struct ctl_cmd *cmd;
 	struct ctl_opts o = { 0 };
-	int c;
+	int c, only = 0;
 
 	opterr = 0; /* the messages below name the bad word */
 	/* '+': options after the command belong to the command */
@@ -293,11 +293,9 @@ int main(int argc, char **argv)
 			o.socket = optarg;
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
 		case 'V':
-			print_version();
-			return 0;
+			only = c;
+			break;
 		case ':':
 			ctl_errx("option \"%s\" needs an argument", argv[optind - 1]);
 			fprintf(stderr, "Try '%s --help' for more information.\n", ctl_prog);
@@ -318,6 +316,20 @@ int main(int argc, char **argv)
 			return CTL_EXIT_USAGE;
 		}
 		}
+	}
+	if (only && optind < argc) {
+		ctl_errx("unexpected argument \"%s\" after %s", argv[optind],
+			 only == 'h' ? "--help" : "--version");
+		fprintf(stderr, "Try '%s --help' for more information.\n", ctl_prog);
+		return CTL_EXIT_USAGE;
+	}
+	if (only == 'h') {
+		usage(stdout);
+		return 0;
+	}
+	if (only == 'V') {
+		print_version();
+		return 0;
 	}
 	if (optind >= argc) {
 		ctl_errx("no command given");

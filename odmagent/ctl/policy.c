@@ -315,6 +315,13 @@ static int p_test(const struct ctl_opts *o, int argc, char **argv)
 			}
 			json_object_set_new(req, "type", json_string(odm_type_name(odm_type_parse(val))));
 		} else {
+			/* a rule names a program by its absolute path: a relative
+			 * one would match none, silently */
+			if (val[0] != '/') {
+				ctl_errx("policy test: --exe: \"%s\" is not an absolute path "
+					 "(as /proc/PID/exe shows a program)", val);
+				goto bad;
+			}
 			json_object_set_new(req, opt + 2, json_string(val));
 		}
 	}

@@ -91,6 +91,8 @@ expect 1 "odmctl policy test --uid x" "$CTL" policy test --uid x
 has err "not a number 0..4294967294: \"x\"" "policy test names the bad uid"
 expect 1 "odmctl policy test --uid 4294967295" "$CTL" policy test --uid 4294967295
 has err "not a number 0..4294967294: \"4294967295\"" "policy test says the range"
+expect 1 "odmctl policy test --exe with a relative path" "$CTL" policy test --uid 1 --exe curl
+has err "\"curl\" is not an absolute path" "policy test names the relative program path"
 expect 1 "odmctl policy test --type mobile" "$CTL" policy test --uid 0 --type mobile
 has err '"mobile"' "policy test names the bad type"
 expect 2 "odmctl policy test --type without its value" "$CTL" policy test --uid 0 --type
@@ -165,7 +167,19 @@ expect 2 "odmctl without a command" "$CTL"
 expect 2 "enable without a service" "$CTL" enable
 expect 2 "disable without a service" "$CTL" disable
 expect 2 "release without an address" "$CTL" release
+has err "release: no ADDR given" "the missing address is named"
+expect 2 "release with two addresses" "$CTL" release 2001:db8::1 2001:db8::2
+has err '"2001:db8::2"' "the extra argument is named"
 expect 2 "lease without a destination" "$CTL" lease session-lasting
+has err "lease: no DST given" "the missing destination is named"
+expect 2 "lease without a type" "$CTL" lease
+has err "lease: no TYPE given" "the missing type is named"
+usage_err extra "odmctl -h with an argument" "$CTL" -h extra
+usage_err extra "odmctl -V with an argument" "$CTL" -V extra
+usage_err extra "odmagent -V with an argument" "$AGENT" -V extra
+usage_err extra "odmagent -h with an argument" "$AGENT" -h extra
+usage_err --check "odmagent --check=1 (takes no argument)" "$AGENT" --check=1
+has err 'option "--check" takes no argument' "--check=1 is named as typed"
 
 # ---------------------------------------------------------------- bad values: exit 1
 # odmagent -n checks the policy file the configuration names (odm-policy(5))

@@ -105,7 +105,7 @@ inner() { # runs inside unshare -nm, as root
 	ODM_TYPE=$'sesion-lasting\e[31m' "${pre[@]}" "$TMP/target_sock" closerange cn.example.test \
 		>"$TMP/o" 2>"$TMP/e"
 	check "a bad ODM_TYPE is said once on stderr, named" \
-		test "$(count '^odm: ODM_TYPE=sesion-lasting?\[31m names no address type' "$TMP/e")" = 1
+		test "$(count '^odm: ODM_TYPE="sesion-lasting?\[31m" names no address type' "$TMP/e")" = 1
 	check "and nothing else is" test "$(wc -l <"$TMP/e")" = 1
 	check "a bad ODM_TYPE: the agent's default type applies (both connects leased)" \
 		test "$(count 'server sees source 2001:db8:c4a::2' "$TMP/o")" = 2

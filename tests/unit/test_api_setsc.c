@@ -66,7 +66,6 @@ Test(api_setsc, every_anchored_type_needs_the_agent)
 	cr_assert_eq(setsc(fd, &src, FIXED_IPV6_ADDRESS), EAI_REQUIREDIPFAILED);
 	cr_assert_eq(setsc_to(fd, &src, FIXED_IPV6_ADDRESS, (struct sockaddr *)&d, sizeof(d), NULL),
 		     EAI_REQUIREDIPFAILED);
-	cr_assert_eq(setsc(fd, &src, 9), EAI_REQUIREDIPNOTSUPPORTED);
 	/* the host's own anchors (no peer, or Graceful-replacement) are the
 	 * agent's to know: without an agent, the network cannot provide them */
 	cr_assert_eq(setsc(fd, &src, SESSION_LASTING_IPV6_ADDRESS), EAI_REQUIREDIPFAILED);
@@ -96,6 +95,13 @@ Test(api_setsc, bad_arguments_are_eai_system)
 	cr_assert_eq(setsc_to(fd, &src, SESSION_LASTING_IPV6_ADDRESS, (struct sockaddr *)&d4,
 			      sizeof(d4), NULL),
 		     EAI_SYSTEM);
+	cr_assert_eq(errno, EINVAL);
+	/* a number that is no type */
+	errno = 0;
+	cr_assert_eq(setsc(fd, &src, (sc_type)0), EAI_SYSTEM);
+	cr_assert_eq(errno, EINVAL);
+	errno = 0;
+	cr_assert_eq(setsc(fd, &src, (sc_type)9), EAI_SYSTEM);
 	cr_assert_eq(errno, EINVAL);
 	errno = 0;
 	cr_assert_eq(getsc(fd, NULL, &t), EAI_SYSTEM);

@@ -327,7 +327,7 @@ Test(config, role_validation)
 {
 	fails("", "t.conf: identity: role mn needs exactly one");
 	fails(MN_ID "identity two@example.org spi 257 key " KEY "\n",
-	      "t.conf: identity: role mn needs exactly one");
+	      "t.conf:2: identity: role mn needs exactly one, 2 given");
 	fails("role anchor\npool 2001:db8::/64\nidentity a@b spi 300 key " KEY "\n",
 	      "t.conf:1: address: required for role anchor");
 	fails("role anchor\naddress 2001:db8::1\nidentity a@b spi 300 key " KEY "\n",
@@ -358,6 +358,7 @@ Test(config, bounds)
 	fails(big, "t.conf:1: line: longer than 1024");
 	free(big);
 	fails("role mn\x01\n", "t.conf:1: line: control character 0x01");
+	fails("role mn\r\n", "t.conf:1: line: control character 0x0d at column 8 (a DOS line ending");
 	cr_assert_eq(config_parse(&cfg, "role\0mn\n", 8, "t.conf", err, sizeof(err)), -EINVAL);
 	cr_assert_str_eq(err, "t.conf:1: line: control character 0x00 at column 5");
 	{
@@ -485,11 +486,18 @@ Test(config, a_key_in_a_file_others_may_read)
 		  "%s", msg);
 	cr_assert_null(strstr(msg, KEY), "the key is not in the warning: %s", msg);
 	config_free(&cfg);
+	/* one others may write is refused, key or not: anyone could give the
+	 * agent identities, anchors and a policy */
 	chmod(p, 0602);
-	cr_assert_eq(config_load(&cfg, p, err, sizeof(err)), 0, "%s", err);
-	msg = config_exposed_key(&cfg, p, w, sizeof(w));
-	cr_assert(msg && strstr(msg, "others may write (mode 0602)"), "%s", msg ? msg : "none");
+	cr_assert_eq(config_load(&cfg, p, err, sizeof(err)), -EPERM);
+	cr_assert(strstr(err, "odmagent.conf: writable by others (mode 0602); chmod o-w it"), "%s",
+		  err);
 	config_free(&cfg);
+	writefile("odmagent.conf", "role mn\nidentity h@example.org spi 300 key-file k\n", 0646);
+	writefile("k", KEY "\n", 0600);
+	cr_assert_eq(config_load(&cfg, p, err, sizeof(err)), -EPERM);
+	config_free(&cfg);
+	writefile("odmagent.conf", "role mn\nidentity h@example.org spi 300 key " KEY "\n", 0640);
 	chmod(p, 0640);
 	cr_assert_eq(config_load(&cfg, p, err, sizeof(err)), 0, "%s", err);
 	cr_assert_null(config_exposed_key(&cfg, p, w, sizeof(w)), "mode 0640");
@@ -639,6 +647,25 @@ Test(config, access_anchor_ra_and_off)
 	      "t.conf:3: off: access-anchor off goes alone");
 	fails(MN_ID "access-anchor off\naccess-anchor ra\n", "t.conf:3: ra: access-anchor off goes alone");
 	fails(MN_ID "access-anchor RA\n", "t.conf:2: ");
+	fails(MN_ID "access-anchor 2001:db8:a1::1\naccess-anchor 2001:db8:A1:0::1\n",
+	      "t.conf:3: 2001:db8:A1:0::1: access-anchor given twice");
+	/* off, or not, takes a restart like the rest of access-anchor */
+	cr_assert_eq(parse(MN_ID ""), 0, "%s", err);
+	cr_assert_eq(reload_from(MN_ID "access-anchor off\n"), -EINVAL);
+	cr_assert_str_eq(err, "access-anchor changed: it takes a restart");
+	config_free(&cfg);
+}
+
+/* answer-rate and answer-burst: a reload takes them (anchor_reload sets
+ * the bucket) */
+Test(config, answer_rate_reloads)
+{
+	cr_assert_eq(parse(ANCHOR_BASE), 0, "%s", err);
+	cr_assert_eq(cfg.answer_rate, 10);
+	cr_assert_eq(reload_from(ANCHOR_BASE "answer-rate 0\nanswer-burst 1\n"), 0, "%s", err);
+	cr_assert_eq(cfg.answer_rate, 0);
+	cr_assert_eq(cfg.answer_burst, 1);
+	config_free(&cfg);
 }
 
 /* optimistic-dad and router-solicit (linkprep.h): mn only, on by default,
@@ -655,7 +682,7 @@ Test(config, access_link_preparation)
 	cr_assert_eq(cfg.optimistic_dad, 1);
 	cr_assert_eq(cfg.router_solicit, 0);
 	cr_assert_eq(reload_from(off), -EINVAL);
-	cr_assert_str_eq(err, "optimistic-dad changed: it takes a restart, nothing reloaded");
+	cr_assert_str_eq(err, "optimistic-dad changed: it takes a restart");
 	config_free(&cfg);
 	fails(MN_ID "optimistic-dad yes\n", "t.conf:2: yes: optimistic-dad must be on or off");
 	fails(MN_ID "router-solicit 1\n", "t.conf:2: 1: router-solicit must be on or off");

@@ -300,6 +300,7 @@ Test(policy, errors_name_file_line_and_word)
 	bad("rule user 1\n", "p.conf:1: user: unknown rule key");
 	bad("rule uid 4294967295\n", "p.conf:1: 4294967295: expected a number from 0 to 4294967294");
 	bad("rule uid root\n", "p.conf:1: root: expected a number");
+	bad("rule uid 01000\n", "p.conf:1: 01000: number with a leading zero");
 	bad("rule exe curl\n", "p.conf:1: curl: expected an absolute path");
 	bad("rule uid 1 allow non-persistent default fixed\n",
 	    "p.conf:1: rule: its default type fixed is not in its allow set");

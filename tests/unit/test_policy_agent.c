@@ -90,6 +90,23 @@ Test(policy_agent, errors_name_the_file_and_line)
 	cr_assert(strstr(err, "/missing: No such file or directory"), "%s", err);
 	/* the directive is named: the operator knows where the path came from */
 	cr_assert_eq(strncmp(err, "policy-file /", 13), 0, "%s", err);
+	/* and with the configuration's file and line, when known */
+	snprintf(cfg.source, sizeof(cfg.source), "/etc/odm/odmagent.conf");
+	cfg.policy_file_line = 7;
+	cr_assert_eq(policy_state_load(&cfg, &ps, err, sizeof(err)), -ENOENT);
+	cr_assert_eq(strncmp(err, "/etc/odm/odmagent.conf:7: policy-file /", 39), 0, "%s", err);
+	/* a policy anyone may write is refused: anyone could give themselves
+	 * any type and no quota */
+	policy_file("open", "quota 3\n");
+	cr_assert_eq(chmod(cfg.policy_file, 0646), 0);
+	cr_assert_eq(policy_state_load(&cfg, &ps, err, sizeof(err)), -EPERM);
+	cr_assert_null(ps);
+	cr_assert(strstr(err, "/open: writable by others (mode 0646); chmod o-w it"), "%s", err);
+	cr_assert_eq(chmod(cfg.policy_file, 0664), 0);
+	cr_assert_eq(policy_state_load(&cfg, &ps, err, sizeof(err)), 0, "%s", err);
+	policy_state_free(ps);
+	cfg.source[0] = '\0';
+	cfg.policy_file_line = 0;
 	/* a file in a directory that is not there: refused, the directory not made */
 	{
 		char sub[160];

@@ -75,3 +75,20 @@ Test(ratelimit, rate_zero_never_answers_after_the_burst)
 	cr_assert(ratelimit_allow(&rl, 0), "burst 0 is taken as 1");
 	cr_assert_not(ratelimit_allow(&rl, 1000000));
 }
+
+Test(ratelimit, a_new_rate_keeps_the_tokens_up_to_the_new_burst)
+{
+	struct ratelimit rl;
+
+	ratelimit_init(&rl, 10, 10, 0);
+	cr_assert(ratelimit_allow(&rl, 0));
+	ratelimit_set(&rl, 0, 2); /* a reload: no refill, a bucket of 2 */
+	cr_assert(ratelimit_allow(&rl, 0));
+	cr_assert(ratelimit_allow(&rl, 0));
+	cr_assert_not(ratelimit_allow(&rl, 0), "the new burst bounds the tokens held");
+	cr_assert_not(ratelimit_allow(&rl, 60000), "rate 0 refills nothing");
+	cr_assert_eq(rl.passed, 3, "the counts are kept");
+	ratelimit_set(&rl, 1000, 0);
+	cr_assert_eq(rl.burst, 1, "burst 0 is taken as 1");
+	cr_assert(ratelimit_allow(&rl, 60001));
+}

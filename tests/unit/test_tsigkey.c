@@ -44,12 +44,37 @@ Test(tsigkey, layout_comments_and_name_forms)
 	cr_assert_str_eq(k.alg, "hmac-sha384");
 }
 
+/* a file whose words may be the secret itself: a bare base64 secret, an
+ * MN-HA key file named by mistake; no message repeats such a word */
+Test(tsigkey, errors_never_repeat_what_may_be_a_secret)
+{
+#define B64 "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI"
+	static const char *const files[] = {
+		B64 "=\n",
+		"0123456789abcdef0123456789abcdef\n",
+		"key \"" B64 "=\" {};",
+		"key \"k\" { algorithm hmac-sha256; secret \"" B64 "=\" " B64 "; };",
+		"key \"k\" { " B64 "; };",
+		"key \"k\" { algorithm " B64 "; };",
+	};
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		cr_assert_eq(parse(files[i]), -EINVAL, "file %zu", i);
+		cr_assert_not_null(strstr(err, "line 1"), "file %zu: %s", i, err);
+		cr_assert_null(strstr(err, "0123456789"), "file %zu: %s", i, err);
+		cr_assert_null(strstr(err, "c2VjcmV0"), "file %zu: %s", i, err);
+	}
+#undef B64
+	/* a keyword-like word is still named */
+	fails("zone \"x\" {};", "expected \"key\" (BIND's format), found \"zone\"");
+}
+
 Test(tsigkey, errors_name_the_line_and_the_word)
 {
 	fails("", "line 1: expected word, found end of file");
-	fails("zone \"x\" {};", "expected \"key\", found \"zone\"");
-	fails("key \"bad name\" {};", "\"bad name\" is not a valid key name");
-	fails("key \"a..b\" {};", "not a valid key name");
+	fails("zone \"x\" {};", "expected \"key\" (BIND's format), found \"zone\"");
+	fails("key \"bad name\" {};", "the key's name (8 characters) is not a DNS name");
+	fails("key \"a..b\" {};", "is not a DNS name");
 	fails("key \"k\" {\n algorithm hmac-md5;\n secret \"" SECRET "\";\n};",
 	      "line 2: algorithm \"hmac-md5\" not supported");
 	fails("key \"k\" {\n algorithm hmac-sha1;\n};", "line 2: algorithm \"hmac-sha1\"");
