@@ -22,6 +22,11 @@
 static pthread_mutex_t ag_lock = PTHREAD_MUTEX_INITIALIZER;
 static int ag_fd = -1;
 static pid_t ag_pid;
+/* the effective ids the connection was made with: the agent judges by
+ * them (SO_PEERCRED is taken at connect), so a process that changed them
+ * (a daemon dropping root) connects again to be judged as it is now */
+static uid_t ag_euid;
+static gid_t ag_egid;
 static uint64_t ag_retry_after; /* no connect attempt before this (ms) */
 static int ag_default = -1;     /* -1: not asked yet */
 static int ag_fresh;            /* ag_fd was made by the current call */
@@ -50,6 +55,12 @@ static int conn_locked(int connect_ms)
 		/* Inherited from the parent (atfork handler did not run: vfork-like) */
 		drop_locked();
 	}
+	if (ag_fd >= 0 && (ag_euid != geteuid() || ag_egid != getegid())) {
+		shim_debug("the process's effective ids changed (uid %u gid %u -> %u %u): "
+			   "connecting to the agent again, as them", (unsigned)ag_euid,
+			   (unsigned)ag_egid, (unsigned)geteuid(), (unsigned)getegid());
+		drop_locked();
+	}
 	if (ag_fd >= 0 && !shield_valid(ag_fd)) {
 		/* The application closed our socket (close_range, closefrom). */
 		shim_debug("agent connection fd %d was closed by the application, reconnecting",
@@ -74,6 +85,8 @@ static int conn_locked(int connect_ms)
 	shield_add(fd);
 	ag_fd = fd;
 	ag_pid = getpid();
+	ag_euid = geteuid();
+	ag_egid = getegid();
 	ag_fresh = 1;
 	return fd;
 }
@@ -272,11 +285,32 @@ static int send_nowait_locked(int fd, const char *line, size_t len)
  * Send req (taken) with noreply:true, never waiting: 0 when sent, -EBUSY
  * (another thread holds the connection), -EAGAIN (buffer full), -errno.
  */
+/* Send line (a whole request with its newline) without waiting; lock
+ * held. 0, or -errno as notify() says. */
+static int send_line_locked(const char *line, size_t len)
+{
+	int fd, ret = -EPIPE;
+
+	/* a reused connection the agent closed as idle: one fresh try */
+	for (int tries = 0; tries < 2 && ret == -EPIPE; tries++) {
+		ag_fresh = 0;
+		fd = conn_locked(0);
+		if (fd < 0) {
+			ret = fd;
+			break;
+		}
+		ret = send_nowait_locked(fd, line, len);
+		if (ret == -EPIPE && ag_fresh)
+			break;
+	}
+	return ret;
+}
+
 static int notify(json_t *req)
 {
 	char *line;
 	size_t len;
-	int fd, ret;
+	int ret;
 
 	/* a thread in a lease call holds the lock: drop it, never wait */
 	if (!req || pthread_mutex_trylock(&ag_lock) != 0) {
@@ -294,30 +328,31 @@ static int notify(json_t *req)
 		pthread_mutex_unlock(&ag_lock);
 		return -ENOMEM;
 	}
-	ret = -EPIPE;
-	/* a reused connection the agent closed as idle: one fresh try */
-	for (int tries = 0; tries < 2 && ret == -EPIPE; tries++) {
-		ag_fresh = 0;
-		fd = conn_locked(0);
-		if (fd < 0) {
-			ret = fd;
-			break;
-		}
-		ret = send_nowait_locked(fd, line, len);
-		if (ret == -EPIPE && ag_fresh)
-			break;
-	}
+	ret = send_line_locked(line, len);
 	pthread_mutex_unlock(&ag_lock);
 	free(line);
 	return ret;
 }
 
+/*
+ * The release hint is written without an allocation: close() may run in a
+ * signal handler that interrupted malloc (signal-safety(7)), and the hint
+ * goes from there. The line is the one the JSON encoder writes.
+ */
 int agent_release(const struct in6_addr *addr)
 {
-	char abuf[INET6_ADDRSTRLEN];
+	char abuf[INET6_ADDRSTRLEN], line[160];
+	int n, ret;
 
 	inet_ntop(AF_INET6, addr, abuf, sizeof(abuf));
-	return notify(json_pack("{s:s, s:s}", "op", "release", "addr", abuf));
+	if (pthread_mutex_trylock(&ag_lock) != 0)
+		return -EBUSY;
+	n = snprintf(line, sizeof(line), "{\"op\":\"release\",\"addr\":\"%s\","
+		     "\"noreply\":true,\"id\":%llu}\n", abuf,
+		     (unsigned long long)(++ag_hint_id & ((UINT64_C(1) << 53) - 1)));
+	ret = n > 0 && (size_t)n < sizeof(line) ? send_line_locked(line, (size_t)n) : -ENOMEM;
+	pthread_mutex_unlock(&ag_lock);
+	return ret;
 }
 
 int agent_fallback(int type, const struct in6_addr *dst, int err)

@@ -12,8 +12,10 @@
 #include <string.h>
 
 #include "fdtable.h"
+#include "sigblock.h"
 
 struct fd_entry {
+	struct fd_entry *next_spare; /* on the table's spare list, once unused */
 	int refs;           /* slots pointing here; changed under the table lock */
 	int state;          /* FDT_LEASED, FDT_SEEN or FDT_OPTS; under the lock */
 	unsigned int prefs; /* socket option bits kept here (fdtable_set_prefs) */
@@ -28,6 +30,7 @@ struct fd_entry {
 
 struct fdtable {
 	pthread_mutex_t lock;
+	struct fd_entry *spare; /* entries no slot points to, for reuse */
 	unsigned int cap;
 	unsigned int high; /* 1 + highest fd ever set, bounds range scans */
 	_Atomic(struct fd_entry *) *slot;
@@ -54,6 +57,12 @@ void fdtable_free(struct fdtable *t)
 {
 	if (!t)
 		return;
+	while (t->spare) {
+		struct fd_entry *e = t->spare;
+
+		t->spare = e->next_spare;
+		free(e);
+	}
 	for (unsigned int fd = 0; fd < t->high; fd++) {
 		struct fd_entry *e = atomic_load(&t->slot[fd]);
 		if (IS_ENTRY(e) && --e->refs == 0)
@@ -88,8 +97,54 @@ static inline int in_range(const struct fdtable *t, int fd)
 	return t && fd >= 0 && (unsigned int)fd < t->cap;
 }
 
+/*
+ * The table's lock, every signal held off (sigblock.h). Nothing under it
+ * calls malloc or free either (entries are recycled through the spare
+ * list): a handler that interrupted malloc may still close a leased socket.
+ */
+static void lock(struct fdtable *t, sigset_t *old)
+{
+	sigblock_lock(&t->lock, old);
+}
+
+static void unlock(struct fdtable *t, const sigset_t *old)
+{
+	sigblock_unlock(&t->lock, old);
+}
+
+/* An unused entry, zeroed: a spare one, else NULL (lock held) */
+static struct fd_entry *spare_locked(struct fdtable *t)
+{
+	struct fd_entry *e = t->spare;
+
+	if (e) {
+		t->spare = e->next_spare;
+		memset(e, 0, sizeof(*e));
+	}
+	return e;
+}
+
+static void retire_locked(struct fdtable *t, struct fd_entry *e)
+{
+	e->next_spare = t->spare;
+	t->spare = e;
+}
+
+/* A new entry: a spare one, or (outside the lock) a fresh allocation */
+static struct fd_entry *entry_new(struct fdtable *t)
+{
+	struct fd_entry *e;
+	sigset_t old;
+
+	lock(t, &old);
+	e = spare_locked(t);
+	unlock(t, &old);
+	return e ? e : calloc(1, sizeof(*e));
+}
+
 int fdtable_state(struct fdtable *t, int fd)
 {
+	sigset_t old;
 	struct fd_entry *e;
 	int st;
 
@@ -103,45 +158,47 @@ int fdtable_state(struct fdtable *t, int fd)
 	if (e == INTERNAL)
 		return FDT_INTERNAL;
 	/* An entry: read its state under the lock (a close may free it). */
-	pthread_mutex_lock(&t->lock);
+	lock(t, &old);
 	e = atomic_load(&t->slot[fd]);
 	if (IS_ENTRY(e))
 		st = e->state;
 	else
 		st = !e ? FDT_UNKNOWN : e == SEEN ? FDT_SEEN : FDT_INTERNAL;
-	pthread_mutex_unlock(&t->lock);
+	unlock(t, &old);
 	return st;
 }
 
 int fdtable_get(struct fdtable *t, int fd, struct fd_lease *out)
 {
+	sigset_t old;
 	struct fd_entry *e;
 	int ret = 0;
 
 	if (fdtable_state(t, fd) != FDT_LEASED)
 		return 0;
-	pthread_mutex_lock(&t->lock);
+	lock(t, &old);
 	e = atomic_load(&t->slot[fd]);
 	if (IS_ENTRY(e) && e->state == FDT_LEASED) {
 		*out = e->lease;
 		ret = 1;
 	}
-	pthread_mutex_unlock(&t->lock);
+	unlock(t, &old);
 	return ret;
 }
 
 int fdtable_refs(struct fdtable *t, int fd)
 {
+	sigset_t old;
 	struct fd_entry *e;
 	int refs = 0;
 
 	if (!in_range(t, fd))
 		return 0;
-	pthread_mutex_lock(&t->lock);
+	lock(t, &old);
 	e = atomic_load(&t->slot[fd]);
 	if (IS_ENTRY(e))
 		refs = e->refs;
-	pthread_mutex_unlock(&t->lock);
+	unlock(t, &old);
 	return refs;
 }
 
@@ -158,7 +215,7 @@ static int clear_locked(struct fdtable *t, int fd, struct fd_lease *released)
 	ret = e->state == FDT_LEASED;
 	if (ret && released)
 		*released = e->lease;
-	free(e);
+	retire_locked(t, e);
 	return ret;
 }
 
@@ -171,61 +228,64 @@ static void set_locked(struct fdtable *t, int fd, struct fd_entry *e)
 
 int fdtable_track(struct fdtable *t, int fd, const struct fd_lease *l)
 {
+	sigset_t old;
 	struct fd_entry *e, *cur;
 
 	if (!in_range(t, fd))
 		return -EBADF;
-	e = calloc(1, sizeof(*e));
+	e = entry_new(t);
 	if (!e)
 		return -ENOMEM;
 	e->refs = 1;
 	e->state = FDT_LEASED;
 	e->lease = *l;
-	pthread_mutex_lock(&t->lock);
+	lock(t, &old);
 	cur = atomic_load(&t->slot[fd]);
 	if (IS_ENTRY(cur) && cur->state != FDT_LEASED) {
 		/* the socket's options entry, maybe shared by dups: it takes the lease */
 		cur->state = FDT_LEASED;
 		cur->lease = *l;
-		pthread_mutex_unlock(&t->lock);
-		free(e);
+		retire_locked(t, e);
+		unlock(t, &old);
 		return 0;
 	}
 	clear_locked(t, fd, NULL);
 	set_locked(t, fd, e);
-	pthread_mutex_unlock(&t->lock);
+	unlock(t, &old);
 	return 0;
 }
 
 void fdtable_mark_seen(struct fdtable *t, int fd)
 {
+	sigset_t old;
 	struct fd_entry *e;
 
 	if (!in_range(t, fd))
 		return;
-	pthread_mutex_lock(&t->lock);
+	lock(t, &old);
 	e = atomic_load(&t->slot[fd]);
 	if (!e)
 		set_locked(t, fd, SEEN);
 	else if (IS_ENTRY(e) && e->state == FDT_OPTS)
 		e->state = FDT_SEEN; /* decided; the options stay */
-	pthread_mutex_unlock(&t->lock);
+	unlock(t, &old);
 }
 
 int fdtable_set_prefs(struct fdtable *t, int fd, unsigned int prefs)
 {
+	sigset_t old;
 	struct fd_entry *e, *n = NULL;
 
 	if (!in_range(t, fd))
 		return -EBADF;
 	if (prefs) {
-		n = calloc(1, sizeof(*n));
+		n = entry_new(t);
 		if (!n)
 			return -ENOMEM;
 		n->refs = 1;
 		n->prefs = prefs;
 	}
-	pthread_mutex_lock(&t->lock);
+	lock(t, &old);
 	e = atomic_load(&t->slot[fd]);
 	if (IS_ENTRY(e)) {
 		e->prefs = prefs;
@@ -234,55 +294,60 @@ int fdtable_set_prefs(struct fdtable *t, int fd, unsigned int prefs)
 		set_locked(t, fd, n);
 		n = NULL;
 	}
-	pthread_mutex_unlock(&t->lock);
-	free(n);
+	if (n)
+		retire_locked(t, n);
+	unlock(t, &old);
 	return 0;
 }
 
 unsigned int fdtable_prefs(struct fdtable *t, int fd)
 {
+	sigset_t old;
 	struct fd_entry *e;
 	unsigned int prefs = 0;
 
 	if (fdtable_state(t, fd) == FDT_UNKNOWN)
 		return 0;
-	pthread_mutex_lock(&t->lock);
+	lock(t, &old);
 	e = atomic_load(&t->slot[fd]);
 	if (IS_ENTRY(e))
 		prefs = e->prefs;
-	pthread_mutex_unlock(&t->lock);
+	unlock(t, &old);
 	return prefs;
 }
 
 void fdtable_mark_internal(struct fdtable *t, int fd, int set)
 {
+	sigset_t old;
 	if (!in_range(t, fd))
 		return;
-	pthread_mutex_lock(&t->lock);
+	lock(t, &old);
 	if (set) {
 		clear_locked(t, fd, NULL);
 		set_locked(t, fd, INTERNAL);
 	} else if (atomic_load(&t->slot[fd]) == INTERNAL) {
 		atomic_store(&t->slot[fd], NULL);
 	}
-	pthread_mutex_unlock(&t->lock);
+	unlock(t, &old);
 }
 
 int fdtable_drop(struct fdtable *t, int fd, struct fd_lease *released)
 {
+	sigset_t old;
 	int ret;
 
 	/* The common case: an fd the shim never touched. One load, one compare. */
 	if (fdtable_state(t, fd) == FDT_UNKNOWN)
 		return 0;
-	pthread_mutex_lock(&t->lock);
+	lock(t, &old);
 	ret = clear_locked(t, fd, released);
-	pthread_mutex_unlock(&t->lock);
+	unlock(t, &old);
 	return ret;
 }
 
 int fdtable_dup(struct fdtable *t, int oldfd, int newfd, struct fd_lease *released)
 {
+	sigset_t old;
 	struct fd_entry *e;
 	int ret;
 
@@ -290,7 +355,7 @@ int fdtable_dup(struct fdtable *t, int oldfd, int newfd, struct fd_lease *releas
 		return 0;
 	if (fdtable_state(t, oldfd) == FDT_UNKNOWN && fdtable_state(t, newfd) == FDT_UNKNOWN)
 		return 0;
-	pthread_mutex_lock(&t->lock);
+	lock(t, &old);
 	ret = clear_locked(t, newfd, released);
 	e = in_range(t, oldfd) ? atomic_load(&t->slot[oldfd]) : NULL;
 	if (e && e != INTERNAL) {
@@ -298,13 +363,14 @@ int fdtable_dup(struct fdtable *t, int oldfd, int newfd, struct fd_lease *releas
 			e->refs++;
 		set_locked(t, newfd, e);
 	}
-	pthread_mutex_unlock(&t->lock);
+	unlock(t, &old);
 	return ret;
 }
 
 int fdtable_drop_range(struct fdtable *t, unsigned int first, unsigned int last,
 		       struct fd_lease **out)
 {
+	sigset_t old;
 	struct fd_lease *list = NULL, one;
 	int n = 0, nomem = 0;
 	size_t cap = 0;
@@ -312,7 +378,7 @@ int fdtable_drop_range(struct fdtable *t, unsigned int first, unsigned int last,
 	*out = NULL;
 	if (!t)
 		return 0;
-	pthread_mutex_lock(&t->lock);
+	lock(t, &old);
 	if (last >= t->high)
 		last = t->high ? t->high - 1 : 0;
 	for (unsigned int fd = first; fd <= last && fd < t->high; fd++) {
@@ -330,7 +396,7 @@ int fdtable_drop_range(struct fdtable *t, unsigned int first, unsigned int last,
 		}
 		list[n++] = one;
 	}
-	pthread_mutex_unlock(&t->lock);
+	unlock(t, &old);
 	if (nomem) {
 		free(list);
 		return -ENOMEM;

@@ -4,8 +4,10 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "heldlease.h"
+#include "sigblock.h"
 
 const struct heldlease_entry *heldlease_find(const struct heldlease *h, int type, int proto,
 					     const struct in6_addr *anchor)
@@ -75,51 +77,66 @@ void heldlease_forget(struct heldlease *h, const struct in6_addr *addr)
 
 static pthread_mutex_t hl_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct heldlease hl;
+/* the effective ids the leases were granted to: a process that changed
+ * them (a daemon dropping root) asks the agent again, as it is now */
+static uid_t hl_euid;
+static gid_t hl_egid;
 
 int heldlease_lookup(int type, int proto, const struct in6_addr *anchor, struct in6_addr *addr,
 		     char *lease, size_t lease_len)
 {
+	sigset_t old;
 	const struct heldlease_entry *e;
 	int found = 0;
 
-	pthread_mutex_lock(&hl_lock);
-	e = heldlease_find(&hl, type, proto, anchor);
+	sigblock_lock(&hl_lock, &old);
+	e = hl_euid == geteuid() && hl_egid == getegid() ? heldlease_find(&hl, type, proto, anchor)
+							  : NULL;
 	if (e) {
 		*addr = e->addr;
 		if (lease && lease_len)
 			snprintf(lease, lease_len, "%s", e->lease);
 		found = 1;
 	}
-	pthread_mutex_unlock(&hl_lock);
+	sigblock_unlock(&hl_lock, &old);
 	return found;
 }
 
 int heldlease_note(int type, int proto, const struct in6_addr *anchor,
 		   const struct in6_addr *addr, const char *lease)
 {
+	sigset_t old;
 	int r;
 
-	pthread_mutex_lock(&hl_lock);
+	sigblock_lock(&hl_lock, &old);
+	if (hl_euid != geteuid() || hl_egid != getegid()) {
+		/* granted to other ids: none of them is to be shared any more */
+		memset(&hl, 0, sizeof(hl));
+		hl_euid = geteuid();
+		hl_egid = getegid();
+	}
 	r = heldlease_add(&hl, type, proto, anchor, addr, lease);
-	pthread_mutex_unlock(&hl_lock);
+	sigblock_unlock(&hl_lock, &old);
 	return r;
 }
 
 unsigned heldlease_release(const struct in6_addr *addr)
 {
+	sigset_t old;
 	unsigned left;
 
-	pthread_mutex_lock(&hl_lock);
+	sigblock_lock(&hl_lock, &old);
 	left = heldlease_drop(&hl, addr);
-	pthread_mutex_unlock(&hl_lock);
+	sigblock_unlock(&hl_lock, &old);
 	return left;
 }
 
 void heldlease_invalidate(const struct in6_addr *addr)
 {
-	pthread_mutex_lock(&hl_lock);
+	sigset_t old;
+	sigblock_lock(&hl_lock, &old);
 	heldlease_forget(&hl, addr);
-	pthread_mutex_unlock(&hl_lock);
+	sigblock_unlock(&hl_lock, &old);
 }
 
 void heldlease_atfork_child(void)

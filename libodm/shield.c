@@ -9,6 +9,7 @@
 #include "fdtable.h"
 #include "libc_real.h"
 #include "shield.h"
+#include "sigblock.h"
 
 #define SHIELD_MAX 64
 
@@ -46,6 +47,7 @@ static int same_socket(const struct shield_rec *r)
 
 int shield_add(int fd)
 {
+	sigset_t old;
 	struct stat st;
 	int i, saved = errno;
 
@@ -54,35 +56,36 @@ int shield_add(int fd)
 		errno = saved;
 		return -err;
 	}
-	pthread_mutex_lock(&shield_lock);
+	sigblock_lock(&shield_lock, &old);
 	i = find(fd);
 	if (i < 0)
 		for (i = 0; i < SHIELD_MAX && recs[i].used; i++)
 			;
 	if (i >= SHIELD_MAX) {
-		pthread_mutex_unlock(&shield_lock);
+		sigblock_unlock(&shield_lock, &old);
 		return -ENOSPC;
 	}
 	if (!recs[i].used)
 		atomic_fetch_add(&shield_count, 1);
 	recs[i] = (struct shield_rec){ .used = 1, .fd = fd, .dev = st.st_dev, .ino = st.st_ino };
-	pthread_mutex_unlock(&shield_lock);
+	sigblock_unlock(&shield_lock, &old);
 	fdtable_mark_internal(fdtable_global(1), fd, 1);
 	return 0;
 }
 
 int shield_remove(int fd)
 {
+	sigset_t old;
 	int i, ok = 0;
 
-	pthread_mutex_lock(&shield_lock);
+	sigblock_lock(&shield_lock, &old);
 	i = find(fd);
 	if (i >= 0) {
 		ok = same_socket(&recs[i]);
 		recs[i] = (struct shield_rec){ .used = 0 };
 		atomic_fetch_sub(&shield_count, 1);
 	}
-	pthread_mutex_unlock(&shield_lock);
+	sigblock_unlock(&shield_lock, &old);
 	if (ok)
 		fdtable_mark_internal(fdtable_global(0), fd, 0);
 	return ok;
@@ -90,21 +93,23 @@ int shield_remove(int fd)
 
 int shield_valid(int fd)
 {
+	sigset_t old;
 	int i, ok = 0;
 
-	pthread_mutex_lock(&shield_lock);
+	sigblock_lock(&shield_lock, &old);
 	i = find(fd);
 	if (i >= 0)
 		ok = same_socket(&recs[i]);
-	pthread_mutex_unlock(&shield_lock);
+	sigblock_unlock(&shield_lock, &old);
 	return ok;
 }
 
 void shield_app_closed(unsigned int first, unsigned int last)
 {
+	sigset_t old;
 	if (atomic_load_explicit(&shield_count, memory_order_relaxed) == 0)
 		return;
-	pthread_mutex_lock(&shield_lock);
+	sigblock_lock(&shield_lock, &old);
 	for (int i = 0; i < SHIELD_MAX; i++) {
 		if (!recs[i].used)
 			continue;
@@ -117,7 +122,7 @@ void shield_app_closed(unsigned int first, unsigned int last)
 			recs[i].dead = 1;
 		}
 	}
-	pthread_mutex_unlock(&shield_lock);
+	sigblock_unlock(&shield_lock, &old);
 }
 
 void shield_atfork_child(void)

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,6 +156,29 @@ static int bind_to(int fd, const struct in6_addr *addr)
 	return REAL(bind)(fd, (const struct sockaddr *)&src, sizeof(src)) == 0 ? 0 : -errno;
 }
 
+/* The kernel's id of fd's socket (SO_COOKIE), never reused; 0 if none */
+static uint64_t socket_cookie(int fd)
+{
+	uint64_t c = 0;
+	socklen_t l = sizeof(c);
+
+	return getsockopt(fd, SOL_SOCKET, SO_COOKIE, &c, &l) == 0 ? c : 0;
+}
+
+/* A socket leased again (after a failed connect) onto addr: none needed
+ * if it has that source already (its port, given back or not, follows);
+ * else bound anew, which works once its port was given back. */
+static int rebind_to(int fd, const struct in6_addr *addr)
+{
+	struct sockaddr_in6 me;
+	socklen_t l = sizeof(me);
+
+	memset(&me, 0, sizeof(me));
+	if (getsockname(fd, (struct sockaddr *)&me, &l) == 0 && IN6_ARE_ADDR_EQUAL(&me.sin6_addr, addr))
+		return 0;
+	return bind_to(fd, addr);
+}
+
 /*
  * Fixed (RFC 8653 §3.1): the host's one address at its home anchor, from
  * the agent, which holds it whether or not a socket uses it (no CHA, no
@@ -212,6 +236,32 @@ static int fixed_before_send(int fd, const struct sockaddr_in6 *d6, const char *
 	return 0;
 }
 
+/*
+ * 1 if fd is a TCP socket in the CLOSE state: one whose connect failed
+ * (refused, timed out, reset) is there, its port given back unless the
+ * program bound one, its source address kept; sock_diag lists it no more,
+ * so the agent may end its lease meanwhile.
+ */
+static int tcp_closed(int fd)
+{
+	struct tcp_info ti;
+	socklen_t l = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &l) == 0 && ti.tcpi_state == TCP_CLOSE;
+}
+
+/* An error left pending on a closed socket since its failed connect (the
+ * agent aborts a lease's sockets as it ends it) is not the next connect's:
+ * taken off (SO_ERROR reads and clears it), or that call would report it. */
+static void clear_error(int fd)
+{
+	int soerr = 0;
+	socklen_t sl = sizeof(soerr);
+
+	(void)getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+}
+
 int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what)
 {
 	const struct sockaddr_in6 *d6 = (const struct sockaddr_in6 *)dst;
@@ -221,12 +271,28 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	struct in6_addr cha;
 	struct fd_lease fl;
 	const char *proto, *how = "";
-	int saved = errno, type, r, ret = 0, pnum, st, on_net, has_cha, bound;
+	int saved = errno, type, r, ret = 0, pnum, st, on_net, has_cha, bound, relet = 0;
 	unsigned port = 0;
+	uint64_t cookie;
 
 	st = fdtable_state(fdtable_global(0), fd);
-	if (st != FDT_UNKNOWN && st != FDT_OPTS)
+	/*
+	 * connect() again after a failed one (Linux allows it): the socket
+	 * keeps its leased source, which may be gone from the host now. It is
+	 * leased again as a new one would be, of its type, and bound anew
+	 * (its port was given back); never sent from an address the host no
+	 * longer has (odm(7)).
+	 */
+	if (st == FDT_LEASED && strcmp(what, "connect") == 0 &&
+	    fdtable_get(fdtable_global(0), fd, &fl) && fl.type != ODM_TYPE_FIXED && tcp_closed(fd)) {
+		relet = 1;
+		heldlease_release(&fl.addr);
+		inet_ntop(AF_INET6, &fl.addr, abuf, sizeof(abuf));
+		shim_debug("%s fd %d: again after a failed connect from %s: leasing it anew", what,
+			   fd, abuf);
+	} else if (st != FDT_UNKNOWN && st != FDT_OPTS) {
 		goto out; /* decided before (leased, or plain) */
+	}
 	/*
 	 * A vfork child must neither ask the agent nor lease (ownpid.h); a
 	 * process whose type needs no lease does not pay getpid() to know.
@@ -242,7 +308,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	 * has its own path (the host's one address); session-lasting and
 	 * graceful-replacement ask for a lease.
 	 */
-	type = shim_process_type();
+	type = relet ? fl.type : shim_process_type();
 	if (type == ODM_TYPE_FIXED) {
 		ret = fixed_before_send(fd, d6, what);
 		goto out;
@@ -251,8 +317,13 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 		goto out;
 	t = fdtable_global(1);
 	proto = shim_socket_proto(fd);
-	if (!proto || (bound = socket_unbound(fd, what, &port)) == SB_LEAVE)
+	if (relet)
+		bound = SB_NONE; /* its own address, to be bound anew */
+	else if (!proto || (bound = socket_unbound(fd, what, &port)) == SB_LEAVE)
 		goto seen;
+	/* what fd is now: the waits below (the cha answer, the agent) may
+	 * outlast it */
+	cookie = socket_cookie(fd);
 	inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
 	/* without a CHA the agent's own anchors decide (the access router's,
 	 * the home anchor), or it says plain and tells why (a fallback event) */
@@ -291,10 +362,12 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 		ret = no_lease(fd, what, type, &d6->sin6_addr, dbuf, EADDRNOTAVAIL, why);
 		goto decided;
 	}
+	if (cookie && socket_cookie(fd) != cookie)
+		goto closed;
 	if (has_cha && !on_net &&
 	    heldlease_lookup(type, pnum, &cha, &al.addr, al.lease, sizeof(al.lease))) {
 		inet_ntop(AF_INET6, &al.addr, abuf, sizeof(abuf));
-		r = bind_to(fd, &al.addr);
+		r = relet ? rebind_to(fd, &al.addr) : bind_to(fd, &al.addr);
 		if (r == 0) {
 			how = " (held)";
 			goto bound;
@@ -305,16 +378,24 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 		heldlease_invalidate(&al.addr);
 	}
 	r = agent_lease(type, &d6->sin6_addr, has_cha ? &cha : NULL, proto, on_net, &al);
+	/* the agent's answer took a while: another thread may have closed fd
+	 * meanwhile, its number now another socket's, which is not ours to
+	 * bind or connect; the call fails as on a closed fd */
+	if (cookie && socket_cookie(fd) != cookie) {
+		if (r > 0)
+			agent_release(&al.addr);
+		goto closed;
+	}
 	if (r == 0) {
 		shim_debug("%s fd %d -> %s: agent says plain", what, fd, dbuf);
-		goto seen;
+		goto plain;
 	}
 	if (r < 0) {
 		ret = no_lease(fd, what, type, &d6->sin6_addr, dbuf, -r, strerror(-r));
 		goto decided;
 	}
 	inet_ntop(AF_INET6, &al.addr, abuf, sizeof(abuf));
-	r = bind_to(fd, &al.addr);
+	r = relet ? rebind_to(fd, &al.addr) : bind_to(fd, &al.addr);
 	if (r < 0) {
 		char why[96];
 
@@ -324,6 +405,8 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 		goto decided;
 	}
 bound:
+	if (relet)
+		clear_error(fd);
 	memset(&fl, 0, sizeof(fl));
 	fl.addr = al.addr;
 	fl.type = type;
@@ -343,6 +426,27 @@ decided:
 	/* refused: the socket stays undecided, so a later call asks again */
 	if (ret < 0)
 		goto out;
+closed:
+	if (ret == 0 && cookie && socket_cookie(fd) != cookie) {
+		shim_debug("%s fd %d -> %s: the socket was closed meanwhile (its number is "
+			   "another's now): failing with EBADF", what, fd, dbuf);
+		ret = -EBADF;
+		goto out;
+	}
+plain:
+	/* leased again and not to be: the old source goes, the kernel picks
+	 * one (bind to ::), or the call fails rather than send from it */
+	if (relet) {
+		r = bind_to(fd, &in6addr_any);
+		if (r < 0) {
+			shim_debug("%s fd %d: its old source cannot be let go (%s): failing with "
+				   "EADDRNOTAVAIL", what, fd, strerror(-r));
+			ret = -EADDRNOTAVAIL;
+			goto out;
+		}
+		fdtable_drop(t, fd, NULL);
+		clear_error(fd);
+	}
 seen:
 	fdtable_mark_seen(t, fd);
 out:

@@ -422,5 +422,48 @@ check "a socket bound to a port gets EADDRNOTAVAIL, not a plain address" \
 check "and ODM_DEBUG names the port" grep -q "bound to port 40123 before it connected" \
 	"$ODM_DIR/port.err"
 
+# ---------------------------------------------------------------- connect again
+# A connect() that failed (refused here) may be tried again on the same
+# socket (Linux allows it). The socket kept its leased source, while the
+# agent, which cannot see a closed socket, ended that lease after the
+# grace: the retry leases anew and connects from a CHoA the host has;
+# no SYN leaves from the old one outside the tunnel.
+# (plain TCP on mn's access link since the move; the tunnel's packets, IPv6
+# in IPv6, are not)
+odm_capture mn "$MN_IF2" "$ODM_DIR/retry-link.pcap" "ip6 proto 6" 128
+CAP_RETRY=$ODM_CAP_PID
+rc=0
+timeout 30 ip netns exec "$NS_MN" env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" \
+	ODM_TYPE=session-lasting ODM_DEBUG=1 /usr/bin/python3 -c '
+import errno, socket, sys, time
+ai = socket.getaddrinfo("cn.example.test", 80, socket.AF_INET6, socket.SOCK_STREAM)[0]
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.settimeout(5)
+e = s.connect_ex((ai[4][0], 7999, 0, 0))
+print("first", errno.errorcode.get(e, e), s.getsockname()[0], flush=True)
+time.sleep(float(sys.argv[1]))
+e = s.connect_ex(ai[4])
+# (a socket with a timeout is non-blocking: the kernel answers the first
+# connect after a failed one with ECONNABORTED, and takes the next)
+if e == errno.ECONNABORTED:
+    e = s.connect_ex(ai[4])
+print("again", errno.errorcode.get(e, e), s.getsockname()[0], flush=True)
+s.sendall(b"GET / HTTP/1.0\r\nHost: cn.example.test\r\n\r\n")
+print("answer", s.recv(64).split(b"\r\n")[0].decode(), flush=True)
+' "$((ODM_GRACE_S + ODM_TICK_S + 2))" >"$ODM_DIR/retry.out" 2>"$ODM_DIR/retry.err" || rc=$?
+odm_capture_stop "$CAP_RETRY"
+cat "$ODM_DIR/retry.out"
+grep 'odm:' "$ODM_DIR/retry.err" | tail -3 || true
+OLD=$(sed -n 's/^first ECONNREFUSED //p' "$ODM_DIR/retry.out")
+NEW=$(sed -n 's/^again 0 //p' "$ODM_DIR/retry.out")
+check "the first connect is refused from a CHoA (${OLD:-none})" in_prefix "${OLD:-::}" "$CHA_POOL"
+check "the agent ended that lease meanwhile" \
+	grep -q "lease [0-9]* ${OLD:-none} at $CHA_ADDR ended (no sockets)" "$MN_AGENT_LOG"
+check "connect again on the same socket works, from a CHoA (${NEW:-none})" \
+	in_prefix "${NEW:-::}" "$CHA_POOL"
+check "and the server answers it" grep -q '^answer HTTP/1.1 200' "$ODM_DIR/retry.out"
+LEAKED=$(tshark -r "$ODM_DIR/retry-link.pcap" -Y "ipv6.src == ${OLD:-::} && tcp.flags.syn == 1" 2>/dev/null | wc -l)
+check "no SYN from the ended CHoA left on the access link ($LEAKED)" test "$LEAKED" -eq 0
+
 echo "summary: stall ${STALL_MS} ms, dereg ${DEREG_MS} ms after exit, kill -9 release ${KILL_MS:-?} ms, move ${TOPO_MOVE_MS} ms"
 check_summary test_cha

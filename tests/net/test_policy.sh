@@ -127,6 +127,29 @@ check "nobody: and Fixed likewise" \
 	<(sed -n 2p "$ODM_DIR/nobody-raw.out")
 check "no BU was sent for any of them (bu_sent $BU0)" test "$(odm_reg_counter bu_sent)" -eq "$BU0"
 check "and no lease was made" test "$(odm_lease_count)" -le "$L0"
+# A daemon that drops root after its first lease is judged as it is now:
+# its socket leased as root stays open (the process holds that lease), yet
+# its next connect, as nobody, is refused like nobody's.
+cat >"$BIN/dropper.py" <<'EOF2'
+import errno, os, socket, sys
+dst = socket.getaddrinfo(sys.argv[1], int(sys.argv[2]), socket.AF_INET6, socket.SOCK_STREAM)[0][4]
+a = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+a.settimeout(5)
+a.connect(dst)
+print("as root:", a.getsockname()[0], flush=True)
+os.setgroups([]); os.setgid(65534); os.setuid(65534)
+b = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+b.settimeout(5)
+e = b.connect_ex(dst)
+print("as nobody:", errno.errorcode.get(e, e), flush=True)
+EOF2
+nsq mn env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" ODM_TYPE=session-lasting \
+	/usr/bin/python3 "$BIN/dropper.py" cn.example.test "$HTTP_PORT" >"$ODM_DIR/dropper.out" 2>&1 || true
+cat "$ODM_DIR/dropper.out"
+check "a daemon's socket as root gets a CHoA" \
+	in_prefix "$(sed -n 's/^as root: //p' "$ODM_DIR/dropper.out")" "$CHA_POOL"
+check "after setuid(65534) its next Session-lasting connect is refused (EADDRNOTAVAIL)" \
+	grep -qx 'as nobody: EADDRNOTAVAIL' "$ODM_DIR/dropper.out"
 
 # ---------------------------------------------------------------- 3. lies
 raw 65534 "{$LEASE_SL,\"uid\":0,\"exe\":\"/usr/bin/curl\"}" >"$ODM_DIR/liar.out"

@@ -214,6 +214,24 @@ for fam, dst in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::ffff:127.0.
 		diff <(head -2 "$TMP/plain") <(head -2 "$TMP/o")
 	check "non-blocking leased connect: leased source" grep -q 'source 2001:db8:c4a::2' "$TMP/o"
 
+	# A connect whose socket another thread closes while the agent answers
+	# (1 s here): the number belongs to a new socket by then, which the
+	# shim leaves alone; the connect fails as on a closed fd.
+	python3 "$SHIM/fake_agent.py" "$TMP/agent4.sock" "$TMP/agent4.log" \
+		--default-type session-lasting --lease 2001:db8:c4a::2 --lease-delay 1 &
+	local slow_pid=$!
+	wait_for 5 test -S "$TMP/agent4.sock"
+	ODM_SOCKET=$TMP/agent4.sock "${pre[@]}" ODM_DEBUG=1 "$TMP/target_sock" closewhile \
+		cn.example.test >"$TMP/o" 2>"$TMP/e" || true
+	kill "$slow_pid" 2>/dev/null || true
+	cat "$TMP/o"
+	check "closed while the agent answered: the new socket took its number" \
+		grep -q 'udp socket: the same number' "$TMP/o"
+	check "closed while the agent answered: the new socket is left alone (unbound)" \
+		grep -qx 'udp socket bound to :: port 0' "$TMP/o"
+	check "closed while the agent answered: the connect fails with EBADF" \
+		grep -qx 'connect: -1 EBADF' "$TMP/o"
+
 	# The agent says plain: plain.
 	kill "$agent_pid" 2>/dev/null || true
 	python3 "$SHIM/fake_agent.py" "$TMP/agent3.sock" "$TMP/agent3.log" \

@@ -8,6 +8,7 @@ peer pid from SO_PEERCRED) to a log file, one JSON object per line, so the
 test can count leases and releases.
 
 usage: fake_agent.py SOCKET LOG [--default-type T] [--lease ADDR] [--plain]
+                     [--lease-delay SECONDS]
 """
 import argparse
 import json
@@ -16,6 +17,7 @@ import socket
 import socketserver
 import struct
 import threading
+import time
 
 lock = threading.Lock()
 
@@ -38,6 +40,7 @@ class Handler(socketserver.StreamRequestHandler):
             if op == "hello":
                 rep.update(role="mn", version=1, default_type=args.default_type)
             elif op == "lease":
+                time.sleep(args.lease_delay)
                 if args.plain:
                     rep["plain"] = True
                 else:
@@ -68,6 +71,7 @@ ap.add_argument("log")
 ap.add_argument("--default-type", default="non-persistent")
 ap.add_argument("--lease", default="2001:db8:c4a::2")
 ap.add_argument("--plain", action="store_true")
+ap.add_argument("--lease-delay", type=float, default=0.0)
 args = ap.parse_args()
 if os.path.exists(args.socket):
     os.unlink(args.socket)

@@ -19,6 +19,10 @@
  *   target_sock vfork NAME NAME2        connect, a vfork child close_range()s
  *                                       and exits (Python's subprocess), connect
  *                                       to NAME2; is the first socket still open
+ *   target_sock closewhile NAME         connect, while another thread closes
+ *                                       the socket 300 ms in and opens a UDP
+ *                                       one (the same number); what connect
+ *                                       said, and where the UDP socket is
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -325,6 +329,48 @@ static int mode_threads(const char *name, int n)
 	return 0;
 }
 
+struct closer {
+	int fd, ufd;
+};
+
+static void *thr_close(void *arg)
+{
+	struct closer *c = arg;
+
+	usleep(300 * 1000);
+	close(c->fd);
+	c->ufd = socket(AF_INET6, SOCK_DGRAM, 0);
+	return NULL;
+}
+
+static int mode_closewhile(const char *name)
+{
+	struct sockaddr_storage dst, me;
+	socklen_t len, ml = sizeof(me);
+	struct closer c = { .ufd = -1 };
+	char buf[INET6_ADDRSTRLEN] = "-";
+	pthread_t th;
+	int ls, rc;
+
+	if (resolve(name, &dst, &len) != 0)
+		return 2;
+	ls = listener(&dst, len);
+	c.fd = socket(dst.ss_family, SOCK_STREAM, 0);
+	pthread_create(&th, NULL, thr_close, &c);
+	rc = connect(c.fd, (struct sockaddr *)&dst, len);
+	printf("connect: %d %s\n", rc, ename(rc ? errno : 0));
+	pthread_join(th, NULL);
+	printf("udp socket: %s number\n", c.ufd == c.fd ? "the same" : "another");
+	memset(&me, 0, sizeof(me));
+	getsockname(c.ufd, (struct sockaddr *)&me, &ml);
+	ntop((struct sockaddr *)&me, buf, sizeof(buf));
+	printf("udp socket bound to %s port %u\n", buf,
+	       (unsigned)ntohs(((struct sockaddr_in6 *)&me)->sin6_port));
+	close(c.ufd);
+	close(ls);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -350,6 +396,8 @@ int main(int argc, char **argv)
 		return mode_vfork(argv[2], argc > 3 ? argv[3] : argv[2]);
 	if (strcmp(argv[1], "closerange") == 0)
 		return mode_closerange(argv[2], argc > 3 ? argv[3] : argv[2]);
+	if (strcmp(argv[1], "closewhile") == 0)
+		return mode_closewhile(argv[2]);
 	fprintf(stderr, "unknown mode %s\n", argv[1]);
 	return 2;
 }

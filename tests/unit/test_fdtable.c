@@ -8,8 +8,10 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "fdtable.h"
 
@@ -229,4 +231,52 @@ Test(fdtable, global_is_lazy)
 	cr_assert_eq(fdtable_global(0), t, "a query after the first use finds it");
 	cr_assert_eq(fdtable_global(1), t, "a second use makes another table");
 	cr_assert_eq(fdtable_state(t, 3), FDT_UNKNOWN, "the table starts empty");
+}
+
+/*
+ * A signal handler may close or dup a tracked socket (both are
+ * async-signal-safe): it does so here at a high rate while the thread it
+ * interrupts works the same table. Without every signal held off under
+ * the table's lock, the handler waits for the lock its own thread holds,
+ * and the test hangs (its timeout fails it).
+ */
+static struct fdtable *sig_table;
+static volatile sig_atomic_t sig_runs;
+
+static void on_alarm(int sig)
+{
+	struct fd_lease l;
+
+	(void)sig;
+	fdtable_dup(sig_table, 3, 9, &l);
+	fdtable_drop(sig_table, 9, &l);
+	sig_runs++;
+}
+
+Test(fdtable, a_handler_that_closes_a_tracked_fd_does_not_deadlock, .timeout = 30)
+{
+	struct itimerval every = { { 0, 50 }, { 0, 50 } }, off = { { 0, 0 }, { 0, 0 } };
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct fd_lease l = mk("2001:db8::1"), out;
+
+	sig_table = fdtable_new(64);
+	cr_assert_not_null(sig_table);
+	cr_assert_eq(fdtable_track(sig_table, 3, &l), 0);
+	sigemptyset(&sa.sa_mask);
+	cr_assert_eq(sigaction(SIGALRM, &sa, NULL), 0);
+	cr_assert_eq(setitimer(ITIMER_REAL, &every, NULL), 0);
+	for (int i = 0; i < 100000 || sig_runs < 200; i++) {
+		cr_assert_eq(fdtable_set_prefs(sig_table, 5, 1), 0);
+		cr_assert_eq(fdtable_track(sig_table, 6, &l), 0);
+		cr_assert_eq(fdtable_state(sig_table, 6), FDT_LEASED);
+		fdtable_dup(sig_table, 6, 7, &out);
+		fdtable_drop(sig_table, 7, &out);
+		cr_assert_eq(fdtable_drop(sig_table, 6, &out), 1);
+		fdtable_drop(sig_table, 5, &out);
+	}
+	setitimer(ITIMER_REAL, &off, NULL);
+	signal(SIGALRM, SIG_DFL);
+	cr_assert_geq(sig_runs, 200, "the handler ran %d times", (int)sig_runs);
+	cr_assert_eq(fdtable_state(sig_table, 3), FDT_LEASED, "the handler's dups came and went");
+	fdtable_free(sig_table);
 }
