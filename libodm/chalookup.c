@@ -150,6 +150,28 @@ static ares_channel channel_get(void)
 		ch = NULL;
 		return NULL;
 	}
+	/*
+	 * "cha." adds a dot to the name libc resolved: with the resolver's
+	 * ndots as it is, a short name ("cn", expanded by the search list) would
+	 * have cha.cn tried as it is first, where libc tried cn.<domain> first,
+	 * and a refusal or an unrelated cha.<tld> would end the search. One
+	 * more ndots keeps libc's order (resolv.conf(5) ndots).
+	 */
+	{
+		struct ares_options cur;
+		int cur_mask = 0;
+
+		if (ares_save_options(ch, &cur, &cur_mask) == ARES_SUCCESS) {
+			opt.ndots = cur.ndots + 1;
+			ares_destroy_options(&cur);
+			ares_destroy(ch);
+			ch = NULL;
+			if (ares_init_options(&ch, &opt, mask | ARES_OPT_NDOTS) != ARES_SUCCESS) {
+				ch = NULL;
+				return NULL;
+			}
+		}
+	}
 	ares_set_socket_functions(ch, &sock_funcs, NULL);
 	ch_pid = getpid();
 	return ch;

@@ -120,6 +120,9 @@ LAZY(LAZY_CARES, int, ARES_ENOTINITIALIZED, ares_init_options,
 LAZY_VOID(LAZY_CARES, ares_set_socket_functions,
 	  (ares_channel ch, const struct ares_socket_functions *fns, void *user), (ch, fns, user))
 LAZY_VOID(LAZY_CARES, ares_destroy, (ares_channel ch), (ch))
+LAZY(LAZY_CARES, int, ARES_ENOTINITIALIZED, ares_save_options,
+     (ares_channel ch, struct ares_options *opt, int *mask), (ch, opt, mask))
+LAZY_VOID(LAZY_CARES, ares_destroy_options, (struct ares_options * opt), (opt))
 LAZY(LAZY_CARES, int, 0, ares_getsock, (ares_channel ch, ares_socket_t *socks, int n),
      (ch, socks, n))
 LAZY_VOID(LAZY_CARES, ares_process_fd, (ares_channel ch, ares_socket_t r, ares_socket_t w),

@@ -2,6 +2,7 @@
 /* shim_connect.c — lease and bind before the first send (see shim_connect.h). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -156,6 +157,15 @@ static int bind_to(int fd, const struct in6_addr *addr)
 	return REAL(bind)(fd, (const struct sockaddr *)&src, sizeof(src)) == 0 ? 0 : -errno;
 }
 
+/* 1 and its name in dev if fd is bound to a device (SO_BINDTODEVICE) */
+static int bound_device(int fd, char *dev, size_t len)
+{
+	socklen_t l = (socklen_t)len;
+
+	memset(dev, 0, len);
+	return getsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, &l) == 0 && l > 0 && dev[0];
+}
+
 /* The kernel's id of fd's socket (SO_COOKIE), never reused; 0 if none */
 static uint64_t socket_cookie(int fd)
 {
@@ -274,6 +284,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	int saved = errno, type, r, ret = 0, pnum, st, on_net, has_cha, bound, relet = 0;
 	unsigned port = 0;
 	uint64_t cookie;
+	char dev[IF_NAMESIZE];
 
 	st = fdtable_state(fdtable_global(0), fd);
 	/*
@@ -319,12 +330,29 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	proto = shim_socket_proto(fd);
 	if (relet)
 		bound = SB_NONE; /* its own address, to be bound anew */
-	else if (!proto || (bound = socket_unbound(fd, what, &port)) == SB_LEAVE)
+	/* a TCP sendto with an address is a connect (MSG_FASTOPEN) */
+	else if (!proto || (bound = socket_unbound(fd, strcmp(proto, "tcp") == 0 ? "connect" : what,
+						   &port)) == SB_LEAVE) {
+		if (proto && port)
+			shim_debug("%s fd %d: bound to port %u and sending with an address: taken "
+				   "for a server's replies, left to the kernel", what, fd, port);
 		goto seen;
+	}
 	/* what fd is now: the waits below (the cha answer, the agent) may
 	 * outlast it */
 	cookie = socket_cookie(fd);
 	inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
+	/* bound to a device (SO_BINDTODEVICE, curl --interface): its packets
+	 * leave there whatever the routing rules say, never into the tunnel,
+	 * so a leased source would go out untunnelled and get no answer */
+	if (bound_device(fd, dev, sizeof(dev))) {
+		char why[IF_NAMESIZE + 96];
+
+		snprintf(why, sizeof(why), "bound to device %s (SO_BINDTODEVICE): its packets "
+			 "cannot take the tunnel", dev);
+		ret = no_lease(fd, what, type, &d6->sin6_addr, dbuf, EADDRNOTAVAIL, why);
+		goto decided;
+	}
 	/* without a CHA the agent's own anchors decide (the access router's,
 	 * the home anchor), or it says plain and tells why (a fallback event) */
 	has_cha = 0;

@@ -37,11 +37,17 @@ int shim_policy_wants_lease(int type)
 	return type == ODM_TYPE_SESSION_LASTING || type == ODM_TYPE_GRACEFUL_REPLACEMENT;
 }
 
+#ifndef SIN6_LEN_RFC2133
+#define SIN6_LEN_RFC2133 24 /* the kernel's (include/uapi/linux/in6.h): no scope id */
+#endif
+
 int shim_policy_dst_eligible(const struct sockaddr *sa, socklen_t len)
 {
 	const struct in6_addr *a;
 
-	if (!sa || len < (socklen_t)sizeof(struct sockaddr_in6) || sa->sa_family != AF_INET6)
+	/* 24 bytes, without the scope id, is RFC 2133's length, which Linux
+	 * still takes (SIN6_LEN_RFC2133): the address is all read here */
+	if (!sa || len < SIN6_LEN_RFC2133 || sa->sa_family != AF_INET6)
 		return 0;
 	a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
 	if (IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_LINKLOCAL(a) ||
@@ -56,7 +62,7 @@ int shim_policy_dst_ipv4(const struct sockaddr *sa, socklen_t len)
 		return 0;
 	if (sa->sa_family == AF_INET)
 		return len >= (socklen_t)sizeof(struct sockaddr_in);
-	return sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6) &&
+	return sa->sa_family == AF_INET6 && len >= SIN6_LEN_RFC2133 &&
 	       IN6_IS_ADDR_V4MAPPED(&((const struct sockaddr_in6 *)sa)->sin6_addr);
 }
 

@@ -421,6 +421,65 @@ check "a socket bound to a port gets EADDRNOTAVAIL, not a plain address" \
 	grep -qx "refused EADDRNOTAVAIL" "$ODM_DIR/port.out"
 check "and ODM_DEBUG names the port" grep -q "bound to port 40123 before it connected" \
 	"$ODM_DIR/port.err"
+# The same for TCP Fast Open's sendto (a connect with data); and a connect
+# with RFC 2133's 24-byte sockaddr_in6 (no scope id, which Linux takes) is
+# leased like any other.
+timeout 20 ip netns exec "$NS_MN" env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" \
+	ODM_TYPE=session-lasting /usr/bin/python3 -c '
+import ctypes, errno, socket, struct
+ai = socket.getaddrinfo("cn.example.test", 80, socket.AF_INET6, socket.SOCK_STREAM)[0]
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.bind(("::", 40124))
+try:
+    s.sendto(b"GET / HTTP/1.0\r\n\r\n", socket.MSG_FASTOPEN, ai[4])
+    print("tfo sent from", s.getsockname()[0])
+except OSError as e:
+    print("tfo refused", errno.errorcode[e.errno])
+libc = ctypes.CDLL(None, use_errno=True)
+t = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+sa = struct.pack("=H", socket.AF_INET6) + struct.pack("!H", 80) + b"\0" * 4 + \
+    socket.inet_pton(socket.AF_INET6, ai[4][0])
+r = libc.connect(t.fileno(), ctypes.c_char_p(sa), len(sa))
+print("connect24", len(sa), r, t.getsockname()[0])
+' >"$ODM_DIR/port2.out" 2>&1 || true
+cat "$ODM_DIR/port2.out"
+check "a TCP Fast Open sendto on a socket bound to a port: EADDRNOTAVAIL too" \
+	grep -qx "tfo refused EADDRNOTAVAIL" "$ODM_DIR/port2.out"
+check "a connect with a 24-byte sockaddr_in6 gets a CHoA" \
+	in_prefix "$(sed -n 's/^connect24 24 0 //p' "$ODM_DIR/port2.out")" "$CHA_POOL"
+
+# ---------------------------------------------------------------- a short name
+# "cn" through the search list (LOCALDOMAIN, as resolv.conf's search):
+# libc resolves cn.example.test, and the cha answer is looked up in the
+# same order, cha.cn.example.test first, not cha.cn as it is (which this
+# test's DNS refuses, ending the search, and which on the Internet would
+# be a name under a top-level domain).
+rc=0
+odm_shim env LOCALDOMAIN=example.test ODM_DEBUG=1 curl -6 -sS --max-time 10 -o /dev/null \
+	-w '%{local_ip}\n' "http://cn/" >"$ODM_DIR/short.out" 2>"$ODM_DIR/short.err" || rc=$?
+grep 'odm:.*cha' "$ODM_DIR/short.err" | head -2 || true
+check "curl http://cn/ with the search list: rc $rc, from a CHoA ($(cat "$ODM_DIR/short.out"))" \
+	in_prefix "$(cat "$ODM_DIR/short.out" 2>/dev/null || echo ::)" "$CHA_POOL"
+
+# ---------------------------------------------------------------- bound to a device
+# curl --interface binds its socket to the device (SO_BINDTODEVICE): its
+# packets leave there whatever the rules say, never through the tunnel. A
+# program that named its type gets EADDRNOTAVAIL at once; one that did not
+# goes out plain from that link, and is answered.
+rc=0
+odm_shim env ODM_DEBUG=1 curl -6 -sS --max-time 10 --interface "$MN_IF2" -o /dev/null \
+	"http://cn.example.test/" >"$ODM_DIR/dev.out" 2>"$ODM_DIR/dev.err" || rc=$?
+grep -E 'odm:|curl:' "$ODM_DIR/dev.err" | tail -2 || true
+check "curl --interface with ODM_TYPE=session-lasting fails (rc $rc), not by a timeout" \
+	test "$rc" -ne 0 -a "$rc" -ne 28
+check "ODM_DEBUG names the device" grep -q "bound to device $MN_IF2 (SO_BINDTODEVICE)" \
+	"$ODM_DIR/dev.err"
+rc=0
+nsx mn env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" curl -6 -sS --max-time 10 \
+	--interface "$MN_IF2" -o /dev/null -w '%{local_ip}\n' "http://cn.example.test/" \
+	>"$ODM_DIR/dev2.out" 2>&1 || rc=$?
+check "without ODM_TYPE it goes out plain from $MN_IF2 and is answered (rc $rc, from $(cat "$ODM_DIR/dev2.out"))" \
+	test "$rc" -eq 0 -a "$(cat "$ODM_DIR/dev2.out")" = "$COA2"
 
 # ---------------------------------------------------------------- connect again
 # A connect() that failed (refused here) may be tried again on the same

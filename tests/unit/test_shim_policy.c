@@ -96,7 +96,10 @@ Test(shim_policy, destinations)
 	cr_assert_not(elig6("::ffff:192.0.2.1"));
 	cr_assert_not(shim_policy_dst_eligible((struct sockaddr *)&s4, sizeof(s4)));
 	cr_assert_not(shim_policy_dst_eligible(NULL, 0));
-	cr_assert_not(shim_policy_dst_eligible((struct sockaddr *)&s6, sizeof(s6) - 4),
+	cr_assert_eq(inet_pton(AF_INET6, "2001:db8::1", &s6.sin6_addr), 1);
+	cr_assert(shim_policy_dst_eligible((struct sockaddr *)&s6, sizeof(s6) - 4),
+		  "RFC 2133's sockaddr_in6, without the scope id");
+	cr_assert_not(shim_policy_dst_eligible((struct sockaddr *)&s6, sizeof(s6) - 5),
 		      "short sockaddr");
 }
 
@@ -109,7 +112,7 @@ Test(shim_policy, ipv4_destinations)
 	cr_assert_not(shim_policy_dst_ipv4((struct sockaddr *)&s4, sizeof(s4) - 1), "short");
 	inet_pton(AF_INET6, "::ffff:192.0.2.1", &s6.sin6_addr);
 	cr_assert(shim_policy_dst_ipv4((struct sockaddr *)&s6, sizeof(s6)), "v4-mapped");
-	cr_assert_not(shim_policy_dst_ipv4((struct sockaddr *)&s6, sizeof(s6) - 4), "short");
+	cr_assert_not(shim_policy_dst_ipv4((struct sockaddr *)&s6, sizeof(s6) - 5), "short");
 	inet_pton(AF_INET6, "2001:db8::1", &s6.sin6_addr);
 	cr_assert_not(shim_policy_dst_ipv4((struct sockaddr *)&s6, sizeof(s6)));
 	cr_assert_not(shim_policy_dst_ipv4(NULL, 0));
