@@ -19,6 +19,7 @@ struct fd_entry {
 	int refs;           /* slots pointing here; changed under the table lock */
 	int state;          /* FDT_LEASED, FDT_SEEN or FDT_OPTS; under the lock */
 	unsigned int prefs; /* socket option bits kept here (fdtable_set_prefs) */
+	int tried;          /* a connect() was made with the lease (fdtable_mark_tried) */
 	struct fd_lease lease; /* valid when state is FDT_LEASED */
 };
 
@@ -314,6 +315,36 @@ unsigned int fdtable_prefs(struct fdtable *t, int fd)
 		prefs = e->prefs;
 	unlock(t, &old);
 	return prefs;
+}
+
+void fdtable_mark_tried(struct fdtable *t, int fd)
+{
+	struct fd_entry *e;
+	sigset_t old;
+
+	if (fdtable_state(t, fd) != FDT_LEASED)
+		return;
+	lock(t, &old);
+	e = atomic_load(&t->slot[fd]);
+	if (IS_ENTRY(e) && e->state == FDT_LEASED)
+		e->tried = 1;
+	unlock(t, &old);
+}
+
+int fdtable_tried(struct fdtable *t, int fd)
+{
+	struct fd_entry *e;
+	sigset_t old;
+	int tried = 0;
+
+	if (fdtable_state(t, fd) != FDT_LEASED)
+		return 0;
+	lock(t, &old);
+	e = atomic_load(&t->slot[fd]);
+	if (IS_ENTRY(e) && e->state == FDT_LEASED)
+		tried = e->tried;
+	unlock(t, &old);
+	return tried;
 }
 
 void fdtable_mark_internal(struct fdtable *t, int fd, int set)

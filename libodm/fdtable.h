@@ -77,6 +77,11 @@ void fdtable_mark_seen(struct fdtable *t, int fd);
 int fdtable_set_prefs(struct fdtable *t, int fd, unsigned int prefs);
 /* The kept bits of fd's socket, 0 if none. */
 unsigned int fdtable_prefs(struct fdtable *t, int fd);
+/* A connect() of fd's leased socket has been made (whatever its result):
+ * noted, and asked (1 if noted), so that one made again after a failure
+ * is told from the first (shim_connect.c). */
+void fdtable_mark_tried(struct fdtable *t, int fd);
+int fdtable_tried(struct fdtable *t, int fd);
 
 /* fd is one of the shim's own (set), or no longer (clear: only if internal). */
 void fdtable_mark_internal(struct fdtable *t, int fd, int set);

@@ -247,10 +247,10 @@ static int fixed_before_send(int fd, const struct sockaddr_in6 *d6, const char *
 }
 
 /*
- * 1 if fd is a TCP socket in the CLOSE state: one whose connect failed
- * (refused, timed out, reset) is there, its port given back unless the
- * program bound one, its source address kept; sock_diag lists it no more,
- * so the agent may end its lease meanwhile.
+ * 1 if fd is a TCP socket in the CLOSE state: after a connect that failed
+ * (refused, timed out, reset) it is there again, its port given back unless
+ * the program bound one, its source address kept. sock_diag lists it no
+ * more, so the agent may end its lease meanwhile.
  */
 static int tcp_closed(int fd)
 {
@@ -295,7 +295,8 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	 * longer has (odm(7)).
 	 */
 	if (st == FDT_LEASED && strcmp(what, "connect") == 0 &&
-	    fdtable_get(fdtable_global(0), fd, &fl) && fl.type != ODM_TYPE_FIXED && tcp_closed(fd)) {
+	    fdtable_get(fdtable_global(0), fd, &fl) && fl.type != ODM_TYPE_FIXED &&
+	    fdtable_tried(fdtable_global(0), fd) && tcp_closed(fd)) {
 		relet = 1;
 		heldlease_release(&fl.addr);
 		inet_ntop(AF_INET6, &fl.addr, abuf, sizeof(abuf));

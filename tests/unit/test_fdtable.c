@@ -280,3 +280,24 @@ Test(fdtable, a_handler_that_closes_a_tracked_fd_does_not_deadlock, .timeout = 3
 	cr_assert_eq(fdtable_state(sig_table, 3), FDT_LEASED, "the handler's dups came and went");
 	fdtable_free(sig_table);
 }
+
+/* a leased socket's connect is noted in its entry, which its dups share;
+ * a new lease on the fd starts unnoted; other fds are never noted */
+Test(fdtable, a_connect_is_noted_per_lease)
+{
+	struct fdtable *t = fdtable_new(64);
+	struct fd_lease l = mk("2001:db8::1"), out;
+
+	cr_assert_eq(fdtable_tried(t, 3), 0);
+	fdtable_mark_tried(t, 3);
+	cr_assert_eq(fdtable_tried(t, 3), 0, "an untracked fd is not noted");
+	cr_assert_eq(fdtable_track(t, 3, &l), 0);
+	cr_assert_eq(fdtable_tried(t, 3), 0);
+	fdtable_dup(t, 3, 4, &out);
+	fdtable_mark_tried(t, 3);
+	cr_assert_eq(fdtable_tried(t, 3), 1);
+	cr_assert_eq(fdtable_tried(t, 4), 1, "the dup shares the note");
+	cr_assert_eq(fdtable_track(t, 3, &l), 0);
+	cr_assert_eq(fdtable_tried(t, 3), 0, "a new lease starts unnoted");
+	fdtable_free(t);
+}
