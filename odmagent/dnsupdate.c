@@ -139,16 +139,72 @@ static int tsig_is_ours(const ldns_rr *tsig, const struct tsig_key *k)
 	return ok;
 }
 
+/* The end of the name at wire[off] (labels, or a pointer that ends it),
+ * or 0 if it runs past len (RFC 1035 §4.1.4) */
+static size_t skip_name(const uint8_t *wire, size_t len, size_t off)
+{
+	while (off < len) {
+		uint8_t l = wire[off];
+
+		if ((l & 0xc0) == 0xc0)
+			return off + 2 <= len ? off + 2 : 0;
+		if (l & 0xc0)
+			return 0;
+		off += 1 + (size_t)l;
+		if (l == 0)
+			return off;
+	}
+	return 0;
+}
+
+/*
+ * The TSIG records of a DNS message, or -1 if its records do not walk as
+ * its header counts them. ldns leaks records of a message it fails to
+ * read part-way, and keeps one TSIG per packet, losing any earlier one:
+ * neither kind is given to it (RFC 8945 §5.1: one TSIG, the last record).
+ */
+static int tsig_records(const uint8_t *wire, size_t len)
+{
+	size_t off = 12, qd, rrs;
+	int n = 0;
+
+	if (len < 12)
+		return -1;
+	qd = (size_t)wire[4] << 8 | wire[5];
+	rrs = ((size_t)wire[6] << 8 | wire[7]) + ((size_t)wire[8] << 8 | wire[9]) +
+	      ((size_t)wire[10] << 8 | wire[11]);
+	for (size_t i = 0; i < qd; i++) {
+		off = skip_name(wire, len, off);
+		if (!off || off + 4 > len)
+			return -1;
+		off += 4;
+	}
+	for (size_t i = 0; i < rrs; i++) {
+		off = skip_name(wire, len, off);
+		if (!off || off + 10 > len)
+			return -1;
+		n += ((unsigned)wire[off] << 8 | wire[off + 1]) == LDNS_RR_TYPE_TSIG;
+		off += 10 + ((size_t)wire[off + 8] << 8 | wire[off + 9]);
+		if (off > len)
+			return -1;
+	}
+	return n;
+}
+
 enum dnsupd_verdict dnsupd_check(const struct dnsupd_msg *m, const uint8_t *wire, size_t len,
 				 const struct tsig_key *k, int *rcode, int *tsig_error)
 {
 	ldns_pkt *p = NULL;
 	ldns_rr *tsig;
 	enum dnsupd_verdict v;
+	int n;
 
 	*rcode = -1;
 	*tsig_error = 0;
-	if (!m->wire || len < 12 || len > 65535 || ldns_wire2pkt(&p, wire, len) != LDNS_STATUS_OK)
+	if (!m->wire || len < 12 || len > 65535)
+		return DNSUPD_NOT_OURS;
+	n = tsig_records(wire, len);
+	if (n < 0 || n > 1 || ldns_wire2pkt(&p, wire, len) != LDNS_STATUS_OK)
 		return DNSUPD_NOT_OURS;
 	if (!ldns_pkt_qr(p) || ldns_pkt_id(p) != m->id ||
 	    ldns_pkt_get_opcode(p) != LDNS_PACKET_UPDATE) {

@@ -64,7 +64,7 @@ static struct {
 	int coa_rc;
 	int usable;
 	struct sockdiag_count count;
-	uint64_t last_traffic;
+	uint64_t last_traffic, rx_packets;
 	struct in6_addr host[2];
 	int nhost;
 } S;
@@ -124,9 +124,10 @@ static int f_addr_usable(void *arg, const struct in6_addr *a)
 {
 	return S.usable;
 }
-static int f_last_traffic(void *arg, const struct in6_addr *a, uint64_t *ms)
+static int f_last_traffic(void *arg, const struct in6_addr *a, struct he_traffic *t)
 {
-	*ms = S.last_traffic;
+	t->rx_ms = t->any_ms = S.last_traffic;
+	t->rx_packets = S.rx_packets;
 	return 0;
 }
 static int f_count(void *arg, const struct in6_addr *addrs, size_t n, struct sockdiag_count *out)
@@ -372,6 +373,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			S.count.tcp = take8(&c) & 1;
 			S.count.udp = take8(&c) & 1;
 			S.last_traffic = now - (take8(&c) & 1) * 6000;
+			/* packets keep coming (a stream, a burst) or stop */
+			S.rx_packets += (uint64_t)(take8(&c) & 3) * 100;
 			he_tick(&e, now);
 			break;
 		case 7:
