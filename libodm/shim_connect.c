@@ -451,6 +451,7 @@ bound:
 	}
 	/* Bound but untracked (no memory): the agent's sock_diag still frees it. */
 	shim_debug("%s fd %d -> lease %s via cha %s (untracked)", what, fd, abuf, cbuf);
+	goto seen;
 decided:
 	/* refused: the socket stays undecided, so a later call asks again */
 	if (ret < 0)

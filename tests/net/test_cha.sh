@@ -176,7 +176,7 @@ for _ in range(100):
     s.sendto(b"echo " + peer[0].encode(), peer)
 '
 UDP_PID=$TOPO_SPAWNED_PID
-udp_listening() { nsq cn ss -Hlun "sport = :$UDP_PORT" | grep -q .; }
+udp_listening() { grep -q . <<<"$(nsq cn ss -Hlun "sport = :$UDP_PORT")"; }
 wait_for 5 udp_listening
 # Every packet through mn's tunnel device in this section: a stray one for
 # the client's CHoA (e.g. a late segment of an earlier connection from that

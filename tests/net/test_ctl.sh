@@ -55,7 +55,7 @@ check "the lease is a CHoA ($CHOA)" in_prefix "$CHOA" "$CHA_POOL"
 check "leases exits 0" test "$(ctl_rc mn -j leases)" -eq 0
 check "leases -j: clean objects, one per line" clean_json
 check "leases -j lists $CHOA" grep -qF "\"addr\":\"$CHOA\"" "$OUT"
-leases_text() { "$ODM_BUILD/odmctl" -s "$MN_SOCK" leases | grep -qF "addr $CHOA"; }
+leases_text() { grep -qF "addr $CHOA" <<<"$("$ODM_BUILD/odmctl" -s "$MN_SOCK" leases)"; }
 check "leases text lists $CHOA" leases_text
 
 # ---------------------------------------------------------------- many leases

@@ -82,7 +82,7 @@ check "libodm.so needs no other library at load time" \
 # library's ipc_call() and its own ipc_socket_path() stay its own under the
 # shim, and the shim still reaches its agent (a fake one logs the hello).
 # (A libodm.so built with ASan cannot be preloaded into a plain program.)
-if ldd "$LIB" | grep -q libasan; then
+if grep -q libasan <<<"$(ldd "$LIB")"; then
 	echo "# skipping the preload part: $LIB is built with AddressSanitizer"
 	check_summary test_exports
 	exit 0

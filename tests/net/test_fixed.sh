@@ -52,9 +52,9 @@ record_is() { [[ $(record) == "$1" ]]; }
 # connected to
 get() { nsq cn curl -6 -sS -f --max-time 10 -o /dev/null -w '%{remote_ip}' "http://$NAME/$1"; }
 get_is() { [[ $(get "${2:-index.html}") == "$1" ]]; }
-ha_holds() { odm_anchor_status ha | json "' '.join(b['hoa'] for b in j['bindings'])" | grep -qw "$1"; }
+ha_holds() { grep -qw "$1" <<<"$(odm_anchor_status ha | json "' '.join(b['hoa'] for b in j['bindings'])")"; }
 bound_to_coa() { # ADDR COA - ha's binding for ADDR points at COA
-	odm_anchor_status ha | json "' '.join(b['coa'] for b in j['bindings'] if b['hoa'] == '$1')" | grep -qw "$2"
+	grep -qw "$2" <<<"$(odm_anchor_status ha | json "' '.join(b['coa'] for b in j['bindings'] if b['hoa'] == '$1')")"
 }
 
 topo_up

@@ -110,7 +110,7 @@ COA2=$(topo_mn_addr)
 echo "moved: CoA $COA1 -> $COA2 (link ${TOPO_MOVE_MS:-?} ms)"
 follows() { [[ $(odm_status cha | json '[b["coa"] for b in j["bindings"]]') == *"$COA2"* ]]; }
 check "the anchor's bindings follow the host to $COA2" wait_for 5 follows
-mn_coa_new() { odm_status mn | grep -q "$COA2"; }
+mn_coa_new() { grep -q "$COA2" <<<"$(odm_status mn)"; }
 check "mn reports the new CoA" mn_coa_new
 sleep 1
 kill -INT "$PING_PID" 2>/dev/null || true

@@ -82,7 +82,7 @@ SL_PID=$ODM_BG_PID
 
 check "the Session-lasting download holds a lease" wait_for 10 odm_has_lease
 CHOA=$(odm_status mn | json 'j["leases"][0]["addr"]')
-plain_on_old() { nsq mn ss -Htn state established "src [$OLD] and dst [$CN2_ADDR]" | grep -q .; }
+plain_on_old() { grep -q . <<<"$(nsq mn ss -Htn state established "src [$OLD] and dst [$CN2_ADDR]")"; }
 check "the plain download's socket is on $OLD toward cn2" wait_for 10 plain_on_old
 started() { [[ -f $PLAIN_OUT && $(stat -c %s "$PLAIN_OUT") -gt $((1024 * 1024)) &&
 	-f $SL_OUT && $(stat -c %s "$SL_OUT") -gt $((1024 * 1024)) ]]; }

@@ -240,7 +240,7 @@ big_src() {
 started() { [[ -s $ODM_DIR/big.out && -n $(big_src) ]]; }
 check "the download has started" wait_for 10 started
 BIGSRC=$(big_src)
-lease_held() { odm_status mn | json '"'"$BIGSRC"'" in [l["addr"] for l in j["leases"]]' | grep -qx True; }
+lease_held() { grep -qx True <<<"$(odm_status mn | json '"'"$BIGSRC"'" in [l["addr"] for l in j["leases"]]')"; }
 check "its socket is bound to a lease ($BIGSRC)" lease_held
 sed -i 's|^rule exe /usr/bin/curl default session-lasting|rule exe /usr/bin/curl default non-persistent|' \
 	"$ODM_POLICY_FILE"
@@ -265,7 +265,7 @@ sed 's|^rule exe /usr/bin/curl default non-persistent|rule exe /usr/bin/curl def
 	"$POLDIR/good" >"$ODM_POLICY_FILE"
 grep -q '^rule exe /usr/bin/curl default session-lasting' "$ODM_POLICY_FILE"
 kill -HUP "$MN_AGENT_PID"
-curl_default() { odm_ctl mn -j policy test --uid 0 --exe /usr/bin/curl | json 'j["type"]' | grep -qx session-lasting; }
+curl_default() { grep -qx session-lasting <<<"$(odm_ctl mn -j policy test --uid 0 --exe /usr/bin/curl | json 'j["type"]')"; }
 check "after SIGHUP the policy says session-lasting for curl again" wait_for 5 curl_default
 SRC=$(curl_src 0)
 check "and a new curl gets a CHoA ($SRC in $CHA_POOL)" in_prefix "${SRC:-::}" "$CHA_POOL"

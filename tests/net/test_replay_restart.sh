@@ -203,7 +203,7 @@ fi
 check "orphan: the rule to the local table is back at priority 0" local_rule_at_0 cha
 # the host agent too, started without its state: the killed run's lease
 # address, which a kernel backend's device keeps, goes with its rule
-on_dev() { nsq mn ip -6 addr show dev "$ODM_TUN_MN" 2>/dev/null | grep -q " $ORPHAN/128 "; }
+on_dev() { grep -q " $ORPHAN/128 " <<<"$(nsq mn ip -6 addr show dev "$ODM_TUN_MN" 2>/dev/null)"; }
 on_dev && echo "the killed host agent left $ORPHAN on $ODM_TUN_MN" ||
 	echo "the killed host agent's device took $ORPHAN with it"
 rm -f "$MN_STATE_DIR"/*

@@ -250,7 +250,7 @@ check "d: but not $CHOA" test "$NEW_ADDR" != "$CHOA"
 T0=$(now_ms)
 nsq mn ping -6 -c 3 -i 0.2 -W 1 -I "$CHOA" "$CN_ADDR" >/dev/null 2>&1 || true &
 PING_PID=$!
-rebound() { odm_status cha | json '" ".join(b["hoa"] for b in j["bindings"])' | grep -qw -- "$CHOA"; }
+rebound() { grep -qw -- "$CHOA" <<<"$(odm_status cha | json '" ".join(b["hoa"] for b in j["bindings"])')"; }
 if wait_for 5 rebound; then
 	T1=$(now_ms)
 	echo "d: $CHOA bound again $((T1 - T0)) ms after the host sent from it (polled)"
@@ -402,7 +402,7 @@ check "i: the host agent says so and puts it back" \
 	wait_for 3 odm_mn_logged "lease [0-9]* $CHOA: its rule was deleted by someone else: put back"
 check "i: the rule is back" rule_there
 # and the tunnel's default route in table 1000, which every lease's rule leads to
-route_there() { nsq mn ip -6 route show table "$ODM_TABLE" | grep -q "^default dev $ODM_TUN_MN"; }
+route_there() { grep -q "^default dev $ODM_TUN_MN" <<<"$(nsq mn ip -6 route show table "$ODM_TABLE")"; }
 check "i: the tunnel's default route is there" route_there
 nsq mn ip -6 route del default dev "$ODM_TUN_MN" table "$ODM_TABLE"
 check "i: the host agent says so and puts it back" \
@@ -410,14 +410,14 @@ check "i: the host agent says so and puts it back" \
 check "i: the route is back" route_there
 # and the lease's address on the tunnel device (without it, nothing reaches
 # the download's socket, and a new socket cannot bind it)
-addr_there() { nsq mn ip -6 addr show dev "$ODM_TUN_MN" | grep -q " $CHOA/128 "; }
+addr_there() { grep -q " $CHOA/128 " <<<"$(nsq mn ip -6 addr show dev "$ODM_TUN_MN")"; }
 check "i: $CHOA is on $ODM_TUN_MN" addr_there
 nsq mn ip -6 addr del "$CHOA/128" dev "$ODM_TUN_MN"
 check "i: the host agent says so and puts it back" \
 	wait_for 3 odm_mn_logged "lease [0-9]* $CHOA: its address was deleted by someone else: put back"
 check "i: the address is back" addr_there
 # and, on cha, the anchor's route of its pool into its tunnel device
-pool_there() { nsq cha ip -6 route show "$CHA_POOL" | grep -q "dev $ODM_TUN_CHA"; }
+pool_there() { grep -q "dev $ODM_TUN_CHA" <<<"$(nsq cha ip -6 route show "$CHA_POOL")"; }
 check "i: the pool's route into $ODM_TUN_CHA is there" pool_there
 nsq cha ip -6 route del "$CHA_POOL" dev "$ODM_TUN_CHA"
 pool_said() { grep -q "the route of the pool $CHA_POOL into $ODM_TUN_CHA was deleted by someone else: put back" "$CHA_AGENT_LOG"; }
@@ -434,7 +434,7 @@ check "i: the lease ends after curl" wait_for 8 no_lease
 download j 6m
 leased j 3
 MNPID=$MN_AGENT_PID CHAPID=$CHA_AGENT_PID
-is_up() { nsq "$1" ip link show dev "$2" | grep -q '[<,]UP[,>]'; }
+is_up() { grep -q '[<,]UP[,>]' <<<"$(nsq "$1" ip link show dev "$2")"; }
 nsq mn ip link set "$ODM_TUN_MN" down
 check "j: the host agent says its device was set down and starts again in place" \
 	wait_for 5 odm_mn_logged "tunnel device $ODM_TUN_MN (ifindex [0-9]*) was set down under the host agent, with 1 lease(s) through it: starting again in place (pid $MNPID)"
@@ -524,7 +524,7 @@ sleep 0.2
 cp "$CHA_STATE_DIR/anchor.json" "$ODM_DIR/anchor-before-m.json"
 topo_spawn cn udpstream-send "$ODM_DIR/m-send.log" /usr/bin/python3 -u "$STREAM" send 7799 100 2000
 SEND_PID=$TOPO_SPAWNED_PID
-listening() { nsq cn ss -Hlun "sport = :7799" | grep -q .; }
+listening() { grep -q . <<<"$(nsq cn ss -Hlun "sport = :7799")"; }
 check "m: cn's stream waits for its receiver" wait_for 5 listening
 # the receiver ends at the stream's END, or after 15 s of silence
 odm_shim_bg /usr/bin/python3 -u "$STREAM" recv cn.example.test 7799 "$ODM_DIR/m-stream.txt" 15 \

@@ -174,7 +174,7 @@ echo "ba_ignored $IGN0 -> $(odm_reg_counter ba_ignored), ba_in $IN0 -> $(odm_reg
 check "the lease is registered" test "$(lease_state)" = "$CHOA:registered"
 at_anchor() { odm_status cha | json '[b["coa"] for b in j["bindings"] if b["hoa"] == "'"$CHOA"'"]'; }
 check "the anchor still binds $CHOA to $COA" test "$(at_anchor)" = "[\"$COA\"]"
-no_dereg() { ! bus_from_coa | grep -q ' lifetime=0 '; }
+no_dereg() { ! grep -q ' lifetime=0 ' <<<"$(bus_from_coa)"; }
 check "no deregistration BU (lifetime 0) in the capture" no_dereg
 check "the lease still carries traffic (curl from $CHOA)" \
 	nsx mn curl -6 -sS --max-time 5 --interface "$CHOA" -o /dev/null "http://[$CN_ADDR]/"

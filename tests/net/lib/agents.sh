@@ -605,7 +605,7 @@ while True:
     data, peer = s.recvfrom(2048)
     print(data.decode(errors="replace"), peer[0], flush=True)
 ' "$1"
-	odm__udp_listening() { nsq cn ss -Hlun "sport = :$1" | grep -q .; }
+	odm__udp_listening() { grep -q . <<<"$(nsq cn ss -Hlun "sport = :$1")"; }
 	wait_for 5 odm__udp_listening "$1"
 }
 odm_udp_holder() {

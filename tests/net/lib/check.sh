@@ -15,6 +15,11 @@
 #                              every TOOL is installed
 #
 # FAILS counts the failed checks.
+#
+# Under pipefail (every test sets it), "CMD | grep -q PAT" fails at random
+# when grep has matched and left before CMD wrote its last line (ip writes
+# line by line: SIGPIPE makes the pipe's status 141): a check matches on
+# CMD's captured output instead, grep -q PAT <<<"$(CMD)".
 
 FAILS=0
 net_need() {

@@ -22,13 +22,13 @@ replay_stream_move() {
 	# a previous stream's sender ends a moment after its receiver (its
 	# last ENDs): its port must be free before the next one binds it
 	for ((i = 0; i < 100; i++)); do
-		nsq cn ss -Hlun "sport = :$port" | grep -q . || break
+		grep -q . <<<"$(nsq cn ss -Hlun "sport = :$port")" || break
 		sleep 0.05
 	done
 	topo_spawn cn udpstream-send "$ODM_DIR/udpstream-send.log" \
 		/usr/bin/python3 -u "$py" send "$port" "$rate" "$count"
 	for ((i = 0; i < 100; i++)); do
-		nsq cn ss -Hlun "sport = :$port" | grep -q . && break
+		grep -q . <<<"$(nsq cn ss -Hlun "sport = :$port")" && break
 		sleep 0.05
 	done
 	odm_shim_bg /usr/bin/python3 -u "$py" recv cn.example.test "$port" "$out" \
