@@ -146,6 +146,20 @@ static __always_inline __u32 levels(struct __sk_buff *skb, __u32 off, __u8 nh)
 	return n;
 }
 
+/* The packets an skb stands for: a GSO or GRO train counts its
+ * segments, as the userspace backend counts them (the host's quiet check
+ * takes a burst of packets for a stream, hostengine.h). A train whose
+ * headers a program changed (ours, at the other end) has its count
+ * cleared for the stack to redo: then its length over its segment size. */
+static __always_inline __u32 segments(const struct __sk_buff *skb)
+{
+	__u32 size = skb->gso_size;
+
+	if (skb->gso_segs)
+		return skb->gso_segs;
+	return size ? skb->len / size + 1 : 1;
+}
+
 SEC("tc")
 int odm_encap(struct __sk_buff *skb)
 {
@@ -185,7 +199,7 @@ int odm_encap(struct __sk_buff *skb)
 	if (bpf_skb_change_head(skb, ETH_HLEN, 0) < 0 ||
 	    bpf_skb_store_bytes(skb, offsetof(struct ethhdr, h_proto), &proto, sizeof proto, 0) < 0)
 		return count(ODM_BPF_DROPPED);
-	__sync_fetch_and_add(&b->tx_packets, 1);
+	__sync_fetch_and_add(&b->tx_packets, segments(skb));
 	__sync_fetch_and_add(&b->tx_bytes, len);
 	b->tx_at_ns = bpf_ktime_get_ns();
 	return bpf_redirect_neigh(ifindex, NULL, 0, 0);
@@ -245,7 +259,7 @@ int odm_decap(struct __sk_buff *skb)
 				BPF_F_ADJ_ROOM_FIXED_GSO | BPF_F_ADJ_ROOM_DECAP_L3_IPV6) < 0 &&
 	    bpf_skb_adjust_room(skb, -OUTER_LEN, BPF_ADJ_ROOM_MAC, BPF_F_ADJ_ROOM_FIXED_GSO) < 0)
 		return count(ODM_BPF_DROPPED);
-	__sync_fetch_and_add(&b->rx_packets, 1);
+	__sync_fetch_and_add(&b->rx_packets, segments(skb));
 	__sync_fetch_and_add(&b->rx_bytes, skb->len - ETH_HLEN);
 	/* the host dates a move's loss by it (tunnel.h rx_each_packet) */
 	b->rx_at_ns = bpf_ktime_get_ns();
