@@ -19,7 +19,6 @@ struct fd_entry {
 	int refs;           /* slots pointing here; changed under the table lock */
 	int state;          /* FDT_LEASED, FDT_SEEN or FDT_OPTS; under the lock */
 	unsigned int prefs; /* socket option bits kept here (fdtable_set_prefs) */
-	int tried;          /* a connect() was made with the lease (fdtable_mark_tried) */
 	struct fd_lease lease; /* valid when state is FDT_LEASED */
 };
 
@@ -317,34 +316,23 @@ unsigned int fdtable_prefs(struct fdtable *t, int fd)
 	return prefs;
 }
 
-void fdtable_mark_tried(struct fdtable *t, int fd)
+int fdtable_connect(struct fdtable *t, int fd, struct fd_lease *out)
 {
 	struct fd_entry *e;
 	sigset_t old;
-
-	if (fdtable_state(t, fd) != FDT_LEASED)
-		return;
-	lock(t, &old);
-	e = atomic_load(&t->slot[fd]);
-	if (IS_ENTRY(e) && e->state == FDT_LEASED)
-		e->tried = 1;
-	unlock(t, &old);
-}
-
-int fdtable_tried(struct fdtable *t, int fd)
-{
-	struct fd_entry *e;
-	sigset_t old;
-	int tried = 0;
+	int ret = 0;
 
 	if (fdtable_state(t, fd) != FDT_LEASED)
 		return 0;
 	lock(t, &old);
 	e = atomic_load(&t->slot[fd]);
-	if (IS_ENTRY(e) && e->state == FDT_LEASED)
-		tried = e->tried;
+	if (IS_ENTRY(e) && e->state == FDT_LEASED) {
+		*out = e->lease;
+		e->lease.tried = 1;
+		ret = 1;
+	}
 	unlock(t, &old);
-	return tried;
+	return ret;
 }
 
 void fdtable_mark_internal(struct fdtable *t, int fd, int set)

@@ -32,6 +32,7 @@ struct fd_lease {
 	struct in6_addr addr; /* the leased address the socket is bound to */
 	char lease[64];       /* the agent's lease id (text), for messages */
 	int type;             /* enum odm_addr_type */
+	int tried;            /* a connect() was made with it (fdtable_connect) */
 };
 
 /*
@@ -77,11 +78,10 @@ void fdtable_mark_seen(struct fdtable *t, int fd);
 int fdtable_set_prefs(struct fdtable *t, int fd, unsigned int prefs);
 /* The kept bits of fd's socket, 0 if none. */
 unsigned int fdtable_prefs(struct fdtable *t, int fd);
-/* A connect() of fd's leased socket has been made (whatever its result):
- * noted, and asked (1 if noted), so that one made again after a failure
- * is told from the first (shim_connect.c). */
-void fdtable_mark_tried(struct fdtable *t, int fd);
-int fdtable_tried(struct fdtable *t, int fd);
+/* A connect() of fd's leased socket: 1 and its lease in *out, tried as it
+ * was (so that a connect made again after a failure is told from the
+ * first, shim_connect.c), now noted as tried; 0 if fd holds no lease. */
+int fdtable_connect(struct fdtable *t, int fd, struct fd_lease *out);
 
 /* fd is one of the shim's own (set), or no longer (clear: only if internal). */
 void fdtable_mark_internal(struct fdtable *t, int fd, int set);

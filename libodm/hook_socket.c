@@ -98,19 +98,9 @@ static int before_send(int fd, const struct sockaddr *dst, socklen_t len, const 
 
 int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
-	int r, saved;
-
 	if (before_send(fd, addr, len, "connect") < 0)
 		return -1;
-	r = REAL(connect)(fd, addr, len);
-	/* a leased socket's connect is noted: one made again after a failure
-	 * is leased again (shim_connect.c) */
-	if (fdtable_state(fdtable_global(0), fd) == FDT_LEASED) {
-		saved = errno;
-		fdtable_mark_tried(fdtable_global(0), fd);
-		errno = saved;
-	}
-	return r;
+	return REAL(connect)(fd, addr, len);
 }
 
 ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr,

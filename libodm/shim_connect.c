@@ -283,7 +283,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	const char *proto, *how = "";
 	int saved = errno, type, r, ret = 0, pnum, st, on_net, has_cha, bound, relet = 0;
 	unsigned port = 0;
-	uint64_t cookie;
+	uint64_t cookie = 0; /* fd's socket before a wait (socket_cookie), 0: none yet */
 	char dev[IF_NAMESIZE];
 
 	st = fdtable_state(fdtable_global(0), fd);
@@ -295,8 +295,8 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	 * longer has (odm(7)).
 	 */
 	if (st == FDT_LEASED && strcmp(what, "connect") == 0 &&
-	    fdtable_get(fdtable_global(0), fd, &fl) && fl.type != ODM_TYPE_FIXED &&
-	    fdtable_tried(fdtable_global(0), fd) && tcp_closed(fd)) {
+	    fdtable_connect(fdtable_global(0), fd, &fl) && fl.tried &&
+	    fl.type != ODM_TYPE_FIXED && tcp_closed(fd)) {
 		relet = 1;
 		heldlease_release(&fl.addr);
 		inet_ntop(AF_INET6, &fl.addr, abuf, sizeof(abuf));
@@ -339,9 +339,6 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 				   "for a server's replies, left to the kernel", what, fd, port);
 		goto seen;
 	}
-	/* what fd is now: the waits below (the cha answer, the agent) may
-	 * outlast it */
-	cookie = socket_cookie(fd);
 	inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
 	/* bound to a device (SO_BINDTODEVICE, curl --interface): its packets
 	 * leave there whatever the routing rules say, never into the tunnel,
@@ -360,11 +357,15 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	if (shim_policy_wants_cha(type)) {
 		r = chacache_get_addr(chacache_by_addr(), &d6->sin6_addr, &cha, NULL,
 				      chacache_now_ms());
-		/* getaddrinfo may have returned before the cha answer: wait for the rest of it */
-		if (r == CHA_MISS && (chalookup_wait_dst(&d6->sin6_addr) ||
-				      chalookup_refresh_dst(&d6->sin6_addr)))
-			r = chacache_get_addr(chacache_by_addr(), &d6->sin6_addr, &cha, NULL,
-					      chacache_now_ms());
+		/* getaddrinfo may have returned before the cha answer: wait for
+		 * the rest of it, fd's socket noted first (a wait may outlast it) */
+		if (r == CHA_MISS) {
+			cookie = socket_cookie(fd);
+			if (chalookup_wait_dst(&d6->sin6_addr) ||
+			    chalookup_refresh_dst(&d6->sin6_addr))
+				r = chacache_get_addr(chacache_by_addr(), &d6->sin6_addr, &cha,
+						      NULL, chacache_now_ms());
+		}
 		has_cha = r == CHA_FOUND;
 	}
 	if (has_cha)
@@ -406,6 +407,8 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 			   abuf, strerror(-r));
 		heldlease_invalidate(&al.addr);
 	}
+	if (!cookie)
+		cookie = socket_cookie(fd);
 	r = agent_lease(type, &d6->sin6_addr, has_cha ? &cha : NULL, proto, on_net, &al);
 	/* the agent's answer took a while: another thread may have closed fd
 	 * meanwhile, its number now another socket's, which is not ours to
@@ -440,6 +443,8 @@ bound:
 	fl.addr = al.addr;
 	fl.type = type;
 	memcpy(fl.lease, al.lease, sizeof(fl.lease));
+	/* its connect (or first send) follows: a later connect is one again */
+	fl.tried = 1;
 	if (fdtable_track(t, fd, &fl) == 0) {
 		/* counted only when tracked: its close is what uncounts it. A
 		 * fresh address is its socket's own: never offered to others */
@@ -452,17 +457,15 @@ bound:
 	/* Bound but untracked (no memory): the agent's sock_diag still frees it. */
 	shim_debug("%s fd %d -> lease %s via cha %s (untracked)", what, fd, abuf, cbuf);
 	goto seen;
+closed:
+	shim_debug("%s fd %d -> %s: the socket was closed meanwhile (its number is another's "
+		   "now): failing with EBADF", what, fd, dbuf);
+	ret = -EBADF;
+	goto out;
 decided:
 	/* refused: the socket stays undecided, so a later call asks again */
 	if (ret < 0)
 		goto out;
-closed:
-	if (ret == 0 && cookie && socket_cookie(fd) != cookie) {
-		shim_debug("%s fd %d -> %s: the socket was closed meanwhile (its number is "
-			   "another's now): failing with EBADF", what, fd, dbuf);
-		ret = -EBADF;
-		goto out;
-	}
 plain:
 	/* leased again and not to be: the old source goes, the kernel picks
 	 * one (bind to ::), or the call fails rather than send from it */

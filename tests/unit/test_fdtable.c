@@ -281,23 +281,30 @@ Test(fdtable, a_handler_that_closes_a_tracked_fd_does_not_deadlock, .timeout = 3
 	fdtable_free(sig_table);
 }
 
-/* a leased socket's connect is noted in its entry, which its dups share;
- * a new lease on the fd starts unnoted; other fds are never noted */
+/* a leased socket's connect is noted in its entry, which its dups share:
+ * the first says not tried, the next ones tried; a new lease on the fd
+ * comes with its own; an untracked fd has none */
 Test(fdtable, a_connect_is_noted_per_lease)
 {
 	struct fdtable *t = fdtable_new(64);
 	struct fd_lease l = mk("2001:db8::1"), out;
 
-	cr_assert_eq(fdtable_tried(t, 3), 0);
-	fdtable_mark_tried(t, 3);
-	cr_assert_eq(fdtable_tried(t, 3), 0, "an untracked fd is not noted");
+	cr_assert_eq(fdtable_connect(t, 3, &out), 0, "an untracked fd holds no lease");
 	cr_assert_eq(fdtable_track(t, 3, &l), 0);
-	cr_assert_eq(fdtable_tried(t, 3), 0);
 	fdtable_dup(t, 3, 4, &out);
-	fdtable_mark_tried(t, 3);
-	cr_assert_eq(fdtable_tried(t, 3), 1);
-	cr_assert_eq(fdtable_tried(t, 4), 1, "the dup shares the note");
+	cr_assert_eq(fdtable_connect(t, 3, &out), 1);
+	cr_assert_eq(out.tried, 0, "the first connect");
+	assert_lease(&out, "2001:db8::1");
+	cr_assert_eq(fdtable_connect(t, 3, &out), 1);
+	cr_assert_eq(out.tried, 1, "one made again");
+	cr_assert_eq(fdtable_connect(t, 4, &out), 1);
+	cr_assert_eq(out.tried, 1, "the dup shares the note");
 	cr_assert_eq(fdtable_track(t, 3, &l), 0);
-	cr_assert_eq(fdtable_tried(t, 3), 0, "a new lease starts unnoted");
+	cr_assert_eq(fdtable_connect(t, 3, &out), 1);
+	cr_assert_eq(out.tried, 0, "a new lease comes with its own");
+	l.tried = 1;
+	cr_assert_eq(fdtable_track(t, 5, &l), 0);
+	cr_assert_eq(fdtable_connect(t, 5, &out), 1);
+	cr_assert_eq(out.tried, 1, "leased for its connect: the next one is again");
 	fdtable_free(t);
 }
