@@ -699,18 +699,13 @@ static json_t *lease_status_json(const struct lease *l, uint64_t now)
 			      (int)(l->socks.tcp + l->socks.udp), "lifetime_left",
 			      (json_int_t)left, "bid", (int)l->id, "seq",
 			      b ? (int)b->last_seq : 0);
-	uint64_t last = l->seen_any_ms;
+	uint64_t last = lease_last_use_ms(l, l->seen_any_ms);
 	json_t *uids;
 
 	if (!o)
 		return NULL;
 	/* what the UDP idle judge measures (lease_judge), as the last look saw
-	 * it: since the last packet through the tunnel, or the address's
-	 * registration or hand-out if later */
-	if (l->registered_ms > last)
-		last = l->registered_ms;
-	if (l->handed_ms > last)
-		last = l->handed_ms;
+	 * it */
 	if (l->state == LEASE_REGISTERED && last && last <= now)
 		json_object_set_new(o, "idle_ms", json_integer((json_int_t)(now - last)));
 	if (l->uid == LEASE_UID_AGENT) {

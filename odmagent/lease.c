@@ -284,12 +284,21 @@ void **lease_take_waiters(struct lease *l, size_t *n)
 	return w;
 }
 
+uint64_t lease_last_use_ms(const struct lease *l, uint64_t traffic_ms)
+{
+	uint64_t last = traffic_ms;
+
+	if (l->registered_ms > last)
+		last = l->registered_ms;
+	if (l->handed_ms > last)
+		last = l->handed_ms;
+	return last;
+}
+
 enum lease_verdict lease_judge(const struct lease *l, const struct sockdiag_count *c,
 			       uint64_t last_traffic_ms, uint64_t now_ms,
 			       const struct lease_policy *p)
 {
-	uint64_t last;
-
 	if (l->state != LEASE_REGISTERED)
 		return LEASE_KEEP;
 	if (now_ms < l->handed_ms + p->grace_ms)
@@ -299,15 +308,9 @@ enum lease_verdict lease_judge(const struct lease *l, const struct sockdiag_coun
 	/* A UDP socket never says it is done; silence on the tunnel does. A
 	 * TCP socket on the address (not expected, leases are per protocol)
 	 * would still hold it. */
-	if (l->proto == IPPROTO_UDP && p->udp_inactivity_s && c->tcp == 0) {
-		last = last_traffic_ms;
-		if (l->registered_ms > last)
-			last = l->registered_ms;
-		if (l->handed_ms > last)
-			last = l->handed_ms;
-		if (now_ms >= last + (uint64_t)p->udp_inactivity_s * 1000)
-			return LEASE_END_IDLE;
-	}
+	if (l->proto == IPPROTO_UDP && p->udp_inactivity_s && c->tcp == 0 &&
+	    now_ms >= lease_last_use_ms(l, last_traffic_ms) + (uint64_t)p->udp_inactivity_s * 1000)
+		return LEASE_END_IDLE;
 	return LEASE_KEEP;
 }
 
@@ -1130,14 +1133,16 @@ static void quiet_check(struct hostengine *e, struct lease *l, const struct sock
 	reg_refresh(&e->reg, l->rb, e->now, 0);
 }
 
-/* l's traffic now, for the look: 1, or 0 (and zeros) when the tunnel
- * cannot say, which the quiet check must not take for counters reset */
-static int traffic(struct hostengine *e, const struct lease *l, struct he_traffic *t)
+/* The look at l's traffic now (into t; zeros when the tunnel cannot say,
+ * which the quiet check must not take for counters reset): followed for
+ * the quiet check, and kept for the status (seen_any_ms) */
+static void look(struct hostengine *e, struct lease *l, struct he_traffic *t)
 {
 	if (e->ops->last_traffic(e->arg, &l->addr, t) == 0)
-		return 1;
-	memset(t, 0, sizeof(*t));
-	return 0;
+		quiet_track(l, t);
+	else
+		memset(t, 0, sizeof(*t));
+	l->seen_any_ms = t->any_ms;
 }
 
 /* Decide on l from its socket count c by its type's rule; end it if done. */
@@ -1150,9 +1155,7 @@ static void judge_one(struct hostengine *e, struct lease *l, const struct sockdi
 	l->socks = *c;
 	if (!at || !at->judge)
 		return;
-	if (traffic(e, l, &t))
-		quiet_track(l, &t);
-	l->seen_any_ms = t.any_ms;
+	look(e, l, &t);
 	v = at->judge(l, c, t.any_ms, e->now, &e->pol);
 	if (v == LEASE_KEEP) {
 		l->hinted = 0;
@@ -1203,9 +1206,7 @@ void lease_count_and_judge(struct hostengine *e)
 			 * may be the whole of a stream cut short */
 			struct he_traffic t;
 
-			if (traffic(e, l, &t))
-				quiet_track(l, &t);
-			l->seen_any_ms = t.any_ms;
+			look(e, l, &t);
 		}
 	}
 	if (!n)

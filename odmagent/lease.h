@@ -158,6 +158,10 @@ enum lease_verdict {
  * of the last hand-out the answer is always KEEP: a TCP socket that is bound
  * but not yet connected is in no table sock_diag dumps.
  */
+/* When l was last used, as udp-inactivity counts it: the later of
+ * traffic_ms (its last packet through the tunnel), its registration and
+ * its hand-out */
+uint64_t lease_last_use_ms(const struct lease *l, uint64_t traffic_ms);
 enum lease_verdict lease_judge(const struct lease *l, const struct sockdiag_count *c,
 			       uint64_t last_traffic_ms, uint64_t now_ms,
 			       const struct lease_policy *p);
