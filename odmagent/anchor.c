@@ -155,6 +155,8 @@ unsigned anchor_expire(struct anchor *an, uint64_t now_ms)
 	struct binding *b;
 	unsigned n = 0;
 
+	if (an->pooled)
+		pool_clock(&an->pool, now_ms);
 	if (an->hold_until_ms && an->hold_until_ms <= now_ms) {
 		pool_hold(&an->pool, 0);
 		an->hold_until_ms = 0;
@@ -174,6 +176,8 @@ uint64_t anchor_next_expiry(const struct anchor *an)
 	const struct binding *b = bcache_first_expiry(&an->bc);
 	uint64_t next = b ? b->expires_ms : UINT64_MAX;
 
+	if (an->pooled && pool_cool_until(&an->pool) < next)
+		next = pool_cool_until(&an->pool);
 	return an->hold_until_ms && an->hold_until_ms < next ? an->hold_until_ms : next;
 }
 
@@ -397,6 +401,8 @@ static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t
 	req.coa_is_hoa = coa_rc == ANCHOR_COA_IS_HOA;
 	req.graceful = graceful;
 	req.now_ms = now_ms;
+	if (an->pooled)
+		pool_clock(&an->pool, now_ms);
 	status = ops->apply(an, &req, p);
 	if (status < 128) {
 		st->has_last = 1;
@@ -672,10 +678,12 @@ json_t *anchor_status_json(const struct anchor *an, uint64_t now_ms)
 				  bgsave_busy(&an->saver));
 
 	bcache_foreach(&an->bc, status_one, &ctx);
-	return json_pack("{s:s, s:s, s:o, s:s, s:s, s:I, s:o, s:I, s:o, s:o, s:o, s:o}", "role",
+	return json_pack("{s:s, s:s, s:o, s:s, s:s, s:I, s:I, s:o, s:I, s:o, s:o, s:o, s:o}",
+			 "role",
 			 "anchor", "mode", config_mode_name(an->cfg->mode), "modes", modes,
 			 "address", ntop6(&an->cfg->address, a), "pool", pfx, "pool_free",
-			 (json_int_t)(an->pooled ? pool_free_count(&an->pool) : 0),
+			 (json_int_t)(an->pooled ? pool_free_count(&an->pool) : 0), "pool_cooling",
+			 (json_int_t)(an->pooled ? pool_cooling_count(&an->pool) : 0),
 			 "access_prefixes", access, "grace_period",
 			 (json_int_t)an->cfg->grace_period, "bindings", ctx.arr, "tunnel", tun,
 			 "counters", cnt, "saves", saves);

@@ -217,7 +217,8 @@ int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
 
 /* Remove the bindings whose lifetime ran out by now_ms; returns how many */
 unsigned anchor_expire(struct anchor *an, uint64_t now_ms);
-/* Monotonic ms of the next expiry, UINT64_MAX if none */
+/* Monotonic ms of the next expiry (a binding, the crash hold, the pool's
+ * cooling), UINT64_MAX if none */
 uint64_t anchor_next_expiry(const struct anchor *an);
 
 /* End one binding: tunnel entry, pool address, identity count, cache */

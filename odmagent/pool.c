@@ -6,6 +6,8 @@
  * outside the pool even when they are inside the prefix. The bitmap idea is
  * the usual one from DHCP servers' lease ranges; the lowest-free search
  * keeps a word hint so that a full pool does not cost a scan per call.
+ * Released addresses cool in a second bitmap, in release order in a ring
+ * (a FIFO), which is all a cooled address costs while it cools.
  */
 #include "pool.h"
 
@@ -118,8 +120,11 @@ int pool_init(struct pool *p, const struct in6_addr *prefix, uint8_t plen,
 	p->plen = plen;
 	p->size = (uint32_t)n;
 	p->bits = calloc((n + WORD_BITS - 1) / WORD_BITS, sizeof *p->bits);
-	if (!p->bits)
+	p->cool = calloc((n + WORD_BITS - 1) / WORD_BITS, sizeof *p->cool);
+	if (!p->bits || !p->cool) {
+		pool_free_all(p);
 		return -ENOMEM;
+	}
 	p->avail = p->size;
 	if (exclude && (ex = offset_of(p, exclude)) != 0) {
 		bit_set(p, ex, 1);
@@ -136,7 +141,126 @@ int pool_init(struct pool *p, const struct in6_addr *prefix, uint8_t plen,
 void pool_free_all(struct pool *p)
 {
 	free(p->bits);
+	free(p->cool);
+	free(p->ring);
 	memset(p, 0, sizeof *p);
+}
+
+static int cool_get(const struct pool *p, uint32_t off)
+{
+	uint32_t b = off - 1;
+
+	return (int)(p->cool[b / WORD_BITS] >> (b % WORD_BITS) & 1);
+}
+
+/* A free offset becomes allocatable: the hints may have to come down */
+static void hint_lower(struct pool *p, uint32_t off)
+{
+	uint32_t w = (off - 1) / WORD_BITS;
+
+	if (w < p->hint)
+		p->hint = w;
+	if (w < p->hint_held)
+		p->hint_held = w;
+}
+
+/* off stops cooling: its time is up, or it is taken or handed out */
+static void cool_end(struct pool *p, uint32_t off)
+{
+	uint32_t b = off - 1;
+
+	p->cool[b / WORD_BITS] &= ~(1ull << (b % WORD_BITS));
+	p->cooling--;
+	if (!bit_get(p, off))
+		hint_lower(p, off);
+}
+
+static struct pool_cooled *ring_at(struct pool *p, uint32_t i)
+{
+	return &p->ring[(p->ring_head + i) % p->ring_cap];
+}
+
+/* The oldest entry leaves the ring; if it still stands for a cooling
+ * address (off not 0), that address is free again */
+static void ring_pop(struct pool *p)
+{
+	uint32_t off = p->ring[p->ring_head].off;
+
+	if (off)
+		cool_end(p, off);
+	p->ring_head = (p->ring_head + 1) % p->ring_cap;
+	p->ring_len--;
+}
+
+/* off, cooling, is taken before its time: its entry stays, emptied */
+static void cool_take(struct pool *p, uint32_t off)
+{
+	for (uint32_t i = 0; i < p->ring_len; i++)
+		if (ring_at(p, i)->off == off) {
+			ring_at(p, i)->off = 0;
+			break;
+		}
+	cool_end(p, off);
+}
+
+/* Stamp off as released now; with no room for it, the oldest ends first.
+ * Each cooling address has one entry, so the ring needs at most size of
+ * them beside emptied ones. */
+static void cool_start(struct pool *p, uint32_t off)
+{
+	uint32_t b = off - 1;
+
+	if (p->ring_len == p->ring_cap) {
+		uint32_t cap = p->ring_cap ? p->ring_cap * 2 : 64;
+		struct pool_cooled *r = NULL;
+
+		if (p->ring_cap < p->size)
+			r = malloc((size_t)cap * sizeof *r);
+		if (r) {
+			for (uint32_t i = 0; i < p->ring_len; i++)
+				r[i] = *ring_at(p, i);
+			free(p->ring);
+			p->ring = r;
+			p->ring_cap = cap;
+			p->ring_head = 0;
+		} else if (p->ring_cap) {
+			ring_pop(p);
+		} else {
+			return; /* not even one entry: it is free at once */
+		}
+	}
+	*ring_at(p, p->ring_len) = (struct pool_cooled){ .at_ms = p->now_ms, .off = off };
+	p->ring_len++;
+	p->cool[b / WORD_BITS] |= 1ull << (b % WORD_BITS);
+	p->cooling++;
+}
+
+void pool_clock(struct pool *p, uint64_t now_ms)
+{
+	p->now_ms = now_ms;
+	while (p->ring_len && (!p->ring[p->ring_head].off ||
+			       now_ms >= p->ring[p->ring_head].at_ms + POOL_COOL_MS))
+		ring_pop(p);
+}
+
+uint64_t pool_cool_until(const struct pool *p)
+{
+	return p->ring_len ? p->ring[p->ring_head].at_ms + POOL_COOL_MS : UINT64_MAX;
+}
+
+/* The ring index of the longest cooling address that may be handed out
+ * (not held), or ring_len if there is none */
+static uint32_t coolest(struct pool *p)
+{
+	uint32_t i;
+
+	for (i = 0; i < p->ring_len; i++) {
+		uint32_t off = ring_at(p, i)->off;
+
+		if (off && off > p->held)
+			break;
+	}
+	return i;
 }
 
 int pool_alloc(struct pool *p, struct in6_addr *out)
@@ -149,7 +273,7 @@ int pool_alloc(struct pool *p, struct in6_addr *out)
 	if (p->used >= p->avail)
 		return -ENOSPC;
 	for (uint32_t w = h > w0 ? h : w0; w < words; w++) {
-		uint64_t freeb = ~p->bits[w];
+		uint64_t freeb = ~(p->bits[w] | p->cool[w]);
 		uint32_t off;
 
 		if (w == w0)
@@ -165,6 +289,20 @@ int pool_alloc(struct pool *p, struct in6_addr *out)
 			p->hint_held = w;
 		else
 			p->hint = w;
+		addr_of(p, off, out);
+		return 0;
+	}
+	/* only cooling ones (or held ones) are free: the one released longest
+	 * ago, rather than refuse the host */
+	uint32_t i = coolest(p);
+
+	if (i < p->ring_len) {
+		uint32_t off = ring_at(p, i)->off;
+
+		ring_at(p, i)->off = 0;
+		cool_end(p, off);
+		bit_set(p, off, 1);
+		p->used++;
 		addr_of(p, off, out);
 		return 0;
 	}
@@ -212,6 +350,8 @@ int pool_reserve(struct pool *p, const struct in6_addr *addr)
 		return -EINVAL;
 	if (bit_get(p, off))
 		return -EEXIST;
+	if (cool_get(p, off))
+		cool_take(p, off);
 	bit_set(p, off, 1);
 	p->used++;
 	return 0;
@@ -233,14 +373,18 @@ int pool_release(struct pool *p, const struct in6_addr *addr)
 		return -EINVAL;
 	bit_set(p, off, 0);
 	p->used--;
-	if ((off - 1) / WORD_BITS < p->hint)
-		p->hint = (off - 1) / WORD_BITS;
-	if ((off - 1) / WORD_BITS < p->hint_held)
-		p->hint_held = (off - 1) / WORD_BITS;
+	cool_start(p, off);
+	if (!cool_get(p, off))
+		hint_lower(p, off);
 	return 0;
 }
 
 uint32_t pool_free_count(const struct pool *p)
 {
 	return p->avail - p->used;
+}
+
+uint32_t pool_cooling_count(const struct pool *p)
+{
+	return p->cooling;
 }

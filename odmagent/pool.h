@@ -9,8 +9,13 @@
  * §2.6.1), the reserved subnet anycast addresses at the top of the prefix
  * (RFC 2526) and the anchor's own address are never handed out.
  *
- * Allocation takes the lowest free offset, so a released address is the
- * next one given out: deterministic, and it keeps the live set dense.
+ * Allocation takes the lowest free offset, which keeps the live set dense
+ * (the crash hold, anchor.h ANCHOR_CRASH_HOLD, relies on it). A released
+ * address cools first: for POOL_COOL_MS it goes to nobody, so that the
+ * late packets of its last holder's connections (a peer's retransmitted
+ * data or FIN, which TCP sends for minutes) do not reach the next host, or
+ * count as that host's traffic. Only when nothing else is free is a
+ * cooling address handed out, the longest cooled first.
  */
 #ifndef ODM_POOL_H
 #define ODM_POOL_H
@@ -20,6 +25,14 @@
 #include <stdint.h>
 
 #define POOL_MAX_DEFAULT 65536u
+/* Twice the Maximum Segment Lifetime of RFC 9293 §3.4.2 (2 minutes): the
+ * time TCP keeps a connection's 4-tuple from reuse, here the address */
+#define POOL_COOL_MS (4u * 60u * 1000u)
+
+struct pool_cooled {
+	uint64_t at_ms; /* released then (the pool's clock) */
+	uint32_t off;
+};
 
 struct pool {
 	struct in6_addr prefix; /* host bits cleared */
@@ -33,6 +46,13 @@ struct pool {
 			    * held ones while some are held) */
 	uint32_t held;     /* offsets 1..held: not handed out by pool_alloc */
 	uint32_t hint_held; /* the same as hint, past the held offsets */
+	uint64_t *cool;    /* 1 = released less than POOL_COOL_MS ago, free */
+	uint32_t cooling;  /* bits set in cool */
+	/* releases in order: a ring of cap entries from head; an entry whose
+	 * cool bit is clear (taken again meanwhile) is skipped */
+	struct pool_cooled *ring;
+	uint32_t ring_cap, ring_head, ring_len;
+	uint64_t now_ms;   /* the last pool_clock */
 };
 
 /*
@@ -46,11 +66,21 @@ void pool_free_all(struct pool *p);
 
 /* 1 if addr lies in the prefix (whether or not it is usable), else 0 */
 int pool_contains(const struct pool *p, const struct in6_addr *addr);
-/* Allocate the lowest free address into out: 0 or -ENOSPC */
+/*
+ * The time is now_ms (monotonic): addresses released POOL_COOL_MS or more
+ * before it are free again. Releases are stamped with the last time given.
+ */
+void pool_clock(struct pool *p, uint64_t now_ms);
+/* When pool_clock next has something to do (UINT64_MAX: nothing cools) */
+uint64_t pool_cool_until(const struct pool *p);
+/* Allocate the lowest free address into out, else the longest cooling
+ * one: 0 or -ENOSPC */
 int pool_alloc(struct pool *p, struct in6_addr *out);
-/* Take a specific address (e.g. restored state): 0, -EEXIST, -EINVAL */
+/* Take a specific address (e.g. restored state), cooling or not:
+ * 0, -EEXIST, -EINVAL */
 int pool_reserve(struct pool *p, const struct in6_addr *addr);
-/* Give an address back: 0, or -EINVAL if it is not an allocated one */
+/* Give an address back, to cool: 0, or -EINVAL if it is not an allocated
+ * one */
 int pool_release(struct pool *p, const struct in6_addr *addr);
 /* 1 if addr is currently allocated, else 0 */
 int pool_is_allocated(const struct pool *p, const struct in6_addr *addr);
@@ -68,7 +98,9 @@ int pool_is_held(const struct pool *p, const struct in6_addr *addr);
 uint32_t pool_highest(const struct pool *p);
 /* The address at offset off (1..size) */
 void pool_addr_at(const struct pool *p, uint32_t off, struct in6_addr *out);
-/* Addresses that can still be allocated */
+/* Addresses that can still be allocated (the cooling ones among them) */
 uint32_t pool_free_count(const struct pool *p);
+/* Of those, the ones released less than POOL_COOL_MS ago */
+uint32_t pool_cooling_count(const struct pool *p);
 
 #endif

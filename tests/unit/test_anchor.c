@@ -741,8 +741,10 @@ Test(anchor, deregistration)
 	cr_assert_eq(ft.unbinds, 1);
 	cr_assert_eq(memcmp(&ft.unbound, &a, 16), 0);
 	cr_assert_not(pool_is_allocated(&an.pool, &a));
+	cr_assert_eq(pool_cooling_count(&an.pool), 1, "address back in the pool, cooling");
 	again = alloc_ok(12, 2, 0);
-	cr_assert_eq(memcmp(&again, &a, 16), 0, "address back in the pool");
+	cr_assert_neq(memcmp(&again, &a, 16), 0, "the next binding gets another address");
+	cr_assert_eq(anchor_next_expiry(&an), POOL_COOL_MS, "the timer wakes for the cooling");
 
 	/* deregistering an address that is no longer bound: 133 */
 	alloc_ok(13, 3, 0);
@@ -795,6 +797,9 @@ Test(anchor, expiry)
 	cr_assert_eq(ft.unbinds, 1);
 	cr_assert_not(pool_is_allocated(&an.pool, &a));
 	cr_assert_eq(an.ids[0].nbindings, 0);
+	cr_assert_eq(anchor_next_expiry(&an), 45000 + POOL_COOL_MS, "its address cools");
+	cr_assert_eq(anchor_expire(&an, 45000 + POOL_COOL_MS), 0);
+	cr_assert_eq(pool_cooling_count(&an.pool), 0);
 	cr_assert_eq(anchor_next_expiry(&an), UINT64_MAX);
 	/* the identity's sequence state survives the binding */
 	cr_assert_eq(an.ids[0].last_seq, 10);
@@ -1071,8 +1076,10 @@ Test(anchor, after_a_crash_new_bindings_skip_what_the_last_run_may_have_handed_o
 	/* every binding gone by then, and the hold lifted */
 	cr_assert_gt(anchor_expire(&an, 601 * 1000 + 1000), 0);
 	cr_assert_eq(an.hold_until_ms, 0);
+	cr_assert_eq(anchor_next_expiry(&an), 602 * 1000 + POOL_COOL_MS, "their addresses cool");
+	cr_assert_eq(anchor_expire(&an, 602 * 1000 + POOL_COOL_MS), 0);
 	cr_assert_eq(anchor_next_expiry(&an), UINT64_MAX);
-	a = alloc_ok(15, 5, 602 * 1000);
+	a = alloc_ok(15, 5, 602 * 1000 + POOL_COOL_MS);
 	want = A("2001:db8:c4a::1");
 	cr_assert_eq(memcmp(&a, &want, 16), 0, "lowest free again");
 }

@@ -2,7 +2,7 @@
 /*
  * test_pool.c — pool.c: lowest-free allocation, the addresses that are never
  * handed out (subnet-router anycast, RFC 2526 anycast, the anchor's own),
- * the bound, release/reserve errors.
+ * the bound, release/reserve errors, and the cooling of released addresses.
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
@@ -29,18 +29,124 @@ Test(pool, lowest_first_skips_anycast_and_own)
 	pool_free_all(&p);
 }
 
-Test(pool, release_makes_it_next)
+static int same(const struct in6_addr *a, const struct in6_addr *b)
+{
+	return memcmp(a, b, sizeof *a) == 0;
+}
+
+Test(pool, released_cools_then_is_next)
 {
 	struct pool p;
-	struct in6_addr pre = A("2001:db8:c4a::"), a, b, c;
+	struct in6_addr pre = A("2001:db8:c4a::"), a, b, c, d;
 
 	cr_assert_eq(pool_init(&p, &pre, 64, NULL, 0), 0);
+	pool_clock(&p, 1000);
 	cr_assert_eq(pool_alloc(&p, &a), 0);
 	cr_assert_eq(pool_alloc(&p, &b), 0);
+	cr_assert_eq(pool_cool_until(&p), UINT64_MAX, "nothing cools yet");
 	cr_assert_eq(pool_release(&p, &a), 0);
 	cr_assert_eq(pool_release(&p, &a), -EINVAL, "double release");
+	cr_assert_not(pool_is_allocated(&p, &a));
+	cr_assert_eq(pool_cooling_count(&p), 1);
+	cr_assert_eq(pool_free_count(&p), POOL_MAX_DEFAULT - 1, "cooling counts as free");
+	cr_assert_eq(pool_cool_until(&p), 1000 + POOL_COOL_MS);
+	/* the next host gets a fresh address, not the one just given back */
 	cr_assert_eq(pool_alloc(&p, &c), 0);
-	cr_assert_eq(memcmp(&a, &c, 16), 0);
+	assert_addr(&c, "2001:db8:c4a::3");
+	pool_clock(&p, 1000 + POOL_COOL_MS - 1);
+	cr_assert_eq(pool_cooling_count(&p), 1, "one ms short");
+	cr_assert_eq(pool_alloc(&p, &d), 0);
+	assert_addr(&d, "2001:db8:c4a::4");
+	pool_clock(&p, 1000 + POOL_COOL_MS);
+	cr_assert_eq(pool_cooling_count(&p), 0);
+	cr_assert_eq(pool_cool_until(&p), UINT64_MAX);
+	cr_assert_eq(pool_alloc(&p, &d), 0);
+	cr_assert(same(&a, &d), "cooled: the lowest free again");
+	pool_free_all(&p);
+}
+
+/* A pool of 2001:db8:c4a::/plen (at most max), with n addresses taken */
+static void pool_with(struct pool *p, uint8_t plen, uint32_t max, struct in6_addr *a, int n)
+{
+	struct in6_addr pre = A("2001:db8:c4a::");
+
+	cr_assert_eq(pool_init(p, &pre, plen, NULL, max), 0);
+	for (int i = 0; i < n; i++)
+		cr_assert_eq(pool_alloc(p, &a[i]), 0);
+}
+
+Test(pool, only_cooling_ones_free_the_longest_cooled_goes)
+{
+	struct pool p;
+	struct in6_addr a[15], x;
+
+	pool_with(&p, 124, 0, a, 15);
+	pool_clock(&p, 5000);
+	cr_assert_eq(pool_release(&p, &a[9]), 0);
+	pool_clock(&p, 6000);
+	cr_assert_eq(pool_release(&p, &a[2]), 0);
+	cr_assert_eq(pool_free_count(&p), 2);
+	/* a full pool hands out a cooling address rather than refuse */
+	cr_assert_eq(pool_alloc(&p, &x), 0);
+	cr_assert(same(&x, &a[9]), "released first");
+	cr_assert_eq(pool_cooling_count(&p), 1);
+	cr_assert_eq(pool_alloc(&p, &x), 0);
+	cr_assert(same(&x, &a[2]));
+	cr_assert_eq(pool_cooling_count(&p), 0);
+	cr_assert_eq(pool_alloc(&p, &x), -ENOSPC);
+	/* their ring entries, emptied, do not free them when their time is up */
+	pool_clock(&p, 6000 + POOL_COOL_MS);
+	cr_assert(pool_is_allocated(&p, &a[9]));
+	cr_assert_eq(pool_alloc(&p, &x), -ENOSPC);
+	pool_free_all(&p);
+}
+
+Test(pool, reserve_takes_a_cooling_one_and_release_cools_it_anew)
+{
+	struct pool p;
+	struct in6_addr pre = A("2001:db8:c4a::"), a, x;
+
+	cr_assert_eq(pool_init(&p, &pre, 64, NULL, 0), 0);
+	pool_clock(&p, 0);
+	cr_assert_eq(pool_alloc(&p, &a), 0);
+	cr_assert_eq(pool_release(&p, &a), 0);
+	cr_assert_eq(pool_reserve(&p, &a), 0, "named (a refresh after a crash): taken");
+	cr_assert_eq(pool_cooling_count(&p), 0);
+	pool_clock(&p, POOL_COOL_MS / 2);
+	cr_assert_eq(pool_release(&p, &a), 0);
+	/* the first release's time comes: it was taken since, so the second
+	 * release's cooling goes on */
+	pool_clock(&p, POOL_COOL_MS);
+	cr_assert_eq(pool_cooling_count(&p), 1);
+	cr_assert_eq(pool_alloc(&p, &x), 0);
+	cr_assert_not(same(&x, &a));
+	pool_clock(&p, POOL_COOL_MS / 2 + POOL_COOL_MS);
+	cr_assert_eq(pool_cooling_count(&p), 0);
+	cr_assert_eq(pool_alloc(&p, &x), 0);
+	cr_assert(same(&x, &a));
+	pool_free_all(&p);
+}
+
+Test(pool, many_releases_grow_the_ring)
+{
+	struct pool p;
+	struct in6_addr a[300], x;
+
+	pool_with(&p, 64, 400, a, 300);
+	for (int i = 0; i < 300; i++) {
+		pool_clock(&p, (uint64_t)i);
+		cr_assert_eq(pool_release(&p, &a[i]), 0);
+	}
+	cr_assert_eq(pool_cooling_count(&p), 300);
+	/* 100 fresh ones first, then the cooling ones in release order */
+	for (int i = 0; i < 100; i++)
+		cr_assert_eq(pool_alloc(&p, &x), 0);
+	cr_assert_eq(pool_cooling_count(&p), 300, "the fresh ones went first");
+	for (int i = 0; i < 300; i++) {
+		cr_assert_eq(pool_alloc(&p, &x), 0);
+		cr_assert(same(&x, &a[i]), "the %dth released", i);
+	}
+	cr_assert_eq(pool_alloc(&p, &x), -ENOSPC);
 	pool_free_all(&p);
 }
 
@@ -124,10 +230,14 @@ Test(pool, hold_keeps_the_lowest_for_reserve)
 	cr_assert_eq(pool_reserve(&p, &held), 0, "a held address is reserved on request");
 	/* a release below the hold does not bring it back to allocation */
 	cr_assert_eq(pool_release(&p, &held), 0);
+	pool_clock(&p, POOL_COOL_MS);
 	cr_assert_eq(pool_alloc(&p, &a), 0);
 	assert_addr(&a, "2001:db8:c4a::67");
-	/* one above it does */
+	/* one above it does, once cooled */
 	cr_assert_eq(pool_release(&p, &above), 0);
+	cr_assert_eq(pool_alloc(&p, &a), 0);
+	assert_addr(&a, "2001:db8:c4a::68");
+	pool_clock(&p, 2 * POOL_COOL_MS);
 	cr_assert_eq(pool_alloc(&p, &a), 0);
 	assert_addr(&a, "2001:db8:c4a::65");
 	pool_hold(&p, 0);
@@ -149,6 +259,16 @@ Test(pool, only_held_ones_free_is_full)
 	assert_addr(&a, "2001:db8:c4a::46");
 	cr_assert_eq(pool_alloc(&p, &a), -ENOSPC);
 	cr_assert_eq(pool_free_count(&p), 68);
+	/* a cooling address is handed out when nothing else is, not a held one */
+	struct in6_addr low = A("2001:db8:c4a::5"), top = A("2001:db8:c4a::46");
+
+	cr_assert_eq(pool_reserve(&p, &low), 0);
+	cr_assert_eq(pool_release(&p, &low), 0);
+	cr_assert_eq(pool_alloc(&p, &a), -ENOSPC);
+	cr_assert_eq(pool_release(&p, &top), 0);
+	cr_assert_eq(pool_alloc(&p, &a), 0);
+	assert_addr(&a, "2001:db8:c4a::46");
+	cr_assert_eq(pool_cooling_count(&p), 1, "the held one still cools");
 	pool_hold(&p, 1000); /* more than the pool: all held */
 	cr_assert_eq(pool_alloc(&p, &a), -ENOSPC);
 	pool_hold(&p, 0);

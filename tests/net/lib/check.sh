@@ -63,6 +63,12 @@ json() {
 in_prefix() {
 	/usr/bin/python3 -c 'import ipaddress,sys; sys.exit(0 if ipaddress.ip_address(sys.argv[1]) in ipaddress.ip_network(sys.argv[2]) else 1)' "$1" "$2"
 }
+# same_addr A B, other_addr A B - A and B are (not) the same IPv6 address,
+# however written
+same_addr() {
+	/usr/bin/python3 -c 'import ipaddress,sys; sys.exit(0 if ipaddress.ip_address(sys.argv[1]) == ipaddress.ip_address(sys.argv[2]) else 1)' "$1" "$2"
+}
+other_addr() { ! same_addr "$1" "$2"; }
 check_summary() {
 	if ((FAILS > 0)); then
 		echo "$1: $FAILS check(s) failed"
