@@ -307,10 +307,12 @@ say "deregistration: $out"
 check "deregistration accepted with lifetime 0" \
 	test "$(field status <<<"$out")/$(field lifetime <<<"$out")/$(field auth <<<"$out")" = 0/0/ok
 check "no bindings left" test "$(jget "len(s['bindings'])")" = 0
+check "the released address cools (pool_cooling 1)" test "$(jget "s['pool_cooling']")" = 1
 out=$(mh --seq 7 --bid 2 --hnp :: --lifetime 100)
 say "new allocation: $out"
-check "the released address is handed out again" \
-	test "$(field status <<<"$out")/$(field hnp <<<"$out")" = "0/$CHOA"
+check "the next allocation gets another address, not the cooling one" \
+	test "$(field status <<<"$out")" = 0 -a "$(field hnp <<<"$out")" != "$CHOA"
+CHOA=$(field hnp <<<"$out")
 
 # a binding nobody refreshes goes away by itself (the expiry timer)
 out=$(mh --seq 8 --bid 3 --hnp :: --lifetime 1)
