@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * hook_getaddrinfo.c — getaddrinfo() and the cha.<host> answer for its result.
+ * hook_getaddrinfo.c — the name lookups the shim learns destinations' names
+ * from, getaddrinfo() and gethostbyname2() (and its _r form), and the
+ * cha.<host> answer for their results.
  *
- * The real getaddrinfo runs first and alone. If the name's cha answer is
+ * The real lookup runs first and alone. If the name's cha answer is
  * cached (by name, within its TTL), every eligible IPv6 address of the
  * result is recorded as destination -> CHA (or "none") in the cache
  * connect() reads. If not, the name and those addresses are noted and the
@@ -47,14 +49,43 @@ static size_t dsts_of(const struct addrinfo *ai, struct in6_addr *dst, size_t ma
 	return n;
 }
 
+/* Whether a lookup's result is to be noted: not when the process's type,
+ * already known, wants no cha answer. A type not known yet is not asked
+ * for here (that would make the caller wait for the agent): the
+ * destinations are noted, and connect(), which asks anyway, decides
+ * whether the cha answer is wanted. */
+static int cha_wanted(void)
+{
+	int type = shim_process_type_known();
+
+	return type < 0 || shim_policy_wants_cha(type);
+}
+
+/* node resolved to dst[0..ndst): record its cha answer for them if it is
+ * cached, else note them for the first connect() to ask. */
+static void note_result(const char *node, const struct in6_addr *dst, size_t ndst)
+{
+	struct in6_addr cha;
+	struct chacache *names;
+	uint32_t ttl = 0;
+	int known;
+
+	if (ndst == 0)
+		return; /* nothing to attach a CHA to */
+	/* the name cache is made by the first answer: none yet, nothing to read */
+	names = chacache_by_name_if_made();
+	known = names ? chacache_get_name(names, node, &cha, &ttl, chacache_now_ms()) : CHA_MISS;
+	if (known == CHA_MISS)
+		chalookup_defer(node, dst, ndst);
+	else
+		chalookup_record(node, dst, ndst, known, &cha, ttl, chacache_now_ms());
+}
+
 int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
 		struct addrinfo **res)
 {
-	struct in6_addr cha, dst[CHALOOKUP_MAX_DSTS];
-	struct chacache *names;
-	uint32_t ttl = 0;
-	size_t ndst;
-	int saved = errno, ret, ret_errno, known, type;
+	struct in6_addr dst[CHALOOKUP_MAX_DSTS];
+	int saved = errno, ret, ret_errno;
 
 	if (guard_active() || !shim_policy_name_eligible(node, hints) || ownpid_foreign())
 		return REAL(getaddrinfo)(node, service, hints, res);
@@ -63,26 +94,82 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
 	errno = saved;
 	ret = REAL(getaddrinfo)(node, service, hints, res);
 	ret_errno = errno;
-	if (ret != 0)
-		goto out;
-	/* A type not known yet is not asked for here (that would make the
-	 * caller wait for the agent): the destinations are noted, and connect(),
-	 * which asks anyway, decides whether the cha answer is wanted. */
-	type = shim_process_type_known();
-	if (type >= 0 && !shim_policy_wants_cha(type))
-		goto out;
-	ndst = dsts_of(*res, dst, CHALOOKUP_MAX_DSTS);
-	if (ndst == 0)
-		goto out; /* nothing to attach a CHA to */
-	/* the name cache is made by the first answer: none yet, nothing to read */
-	names = chacache_by_name_if_made();
-	known = names ? chacache_get_name(names, node, &cha, &ttl, chacache_now_ms()) : CHA_MISS;
-	if (known == CHA_MISS)
-		chalookup_defer(node, dst, ndst);
-	else
-		chalookup_record(node, dst, ndst, known, &cha, ttl, chacache_now_ms());
-out:
+	if (ret == 0 && cha_wanted())
+		note_result(node, dst, dsts_of(*res, dst, CHALOOKUP_MAX_DSTS));
 	guard_leave();
 	errno = ret_errno;
 	return ret;
+}
+
+/* The eligible addresses of an AF_INET6 hostent, each once, at most max. */
+static size_t dsts_of_hostent(const struct hostent *h, struct in6_addr *dst, size_t max)
+{
+	size_t n = 0;
+
+	if (!h || h->h_addrtype != AF_INET6 || h->h_length != (int)sizeof(struct in6_addr) ||
+	    !h->h_addr_list)
+		return 0;
+	for (char *const *p = h->h_addr_list; *p && n < max; p++) {
+		struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
+		size_t i;
+
+		memcpy(&sa.sin6_addr, *p, sizeof(sa.sin6_addr));
+		if (!shim_policy_dst_eligible((const struct sockaddr *)&sa, sizeof(sa)))
+			continue;
+		for (i = 0; i < n && !IN6_ARE_ADDR_EQUAL(&dst[i], &sa.sin6_addr); i++)
+			;
+		if (i == n)
+			dst[n++] = sa.sin6_addr;
+	}
+	return n;
+}
+
+/* Whether a gethostbyname2 of name for af is one to note */
+static int hostent_eligible(const char *name, int af)
+{
+	return af == AF_INET6 && !guard_active() && shim_policy_name_eligible(name, NULL) &&
+	       !ownpid_foreign();
+}
+
+/* After the real call: note h's addresses for name; errno and h_errno as
+ * the real call left them */
+static void note_hostent(const char *name, const struct hostent *h)
+{
+	struct in6_addr dst[CHALOOKUP_MAX_DSTS];
+	int e = errno, he = h_errno;
+
+	if (h && cha_wanted())
+		note_result(name, dst, dsts_of_hostent(h, dst, CHALOOKUP_MAX_DSTS));
+	guard_leave();
+	errno = e;
+	h_errno = he;
+}
+
+/* The old interface, still used (lftp, older programs): the same noting */
+struct hostent *gethostbyname2(const char *name, int af)
+{
+	struct hostent *h;
+	int saved = errno;
+
+	if (!hostent_eligible(name, af))
+		return REAL(gethostbyname2)(name, af);
+	guard_enter();
+	errno = saved;
+	h = REAL(gethostbyname2)(name, af);
+	note_hostent(name, h);
+	return h;
+}
+
+int gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf, size_t buflen,
+		     struct hostent **result, int *h_errnop)
+{
+	int saved = errno, r;
+
+	if (!hostent_eligible(name, af))
+		return REAL(gethostbyname2_r)(name, af, ret, buf, buflen, result, h_errnop);
+	guard_enter();
+	errno = saved;
+	r = REAL(gethostbyname2_r)(name, af, ret, buf, buflen, result, h_errnop);
+	note_hostent(name, r == 0 && result ? *result : NULL);
+	return r;
 }

@@ -44,7 +44,10 @@
 	X(int, fcntl, (int, int, ...), NULL, 1)                                     \
 	X(int, fcntl64, (int, int, ...), NULL, 0)                                   \
 	X(int, getaddrinfo, (const char *, const char *, const struct addrinfo *,   \
-			     struct addrinfo **), NULL, 1)
+			     struct addrinfo **), NULL, 1)                          \
+	X(struct hostent *, gethostbyname2, (const char *, int), NULL, 1)           \
+	X(int, gethostbyname2_r, (const char *, int, struct hostent *, char *,     \
+				  size_t, struct hostent **, int *), NULL, 1)
 
 /* Each function's slot and whether it was looked up (optional ones may stay NULL). */
 #define LIBC_REAL_MEMBER(ret, name, params, ver, req) \

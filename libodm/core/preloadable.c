@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * preloadable.c — does a program file name a program interpreter? The
- * ELF header and program headers (elf(5)) of either class and byte order,
- * read field by field from the bytes given: nothing is assumed about the
- * host's own layout, and every offset is checked against len before use.
+ * preloadable.c — does a program file name a program interpreter, and is
+ * it a Go program? The ELF header, program headers and notes (elf(5)) of
+ * either class and byte order, read field by field from the bytes given:
+ * nothing is assumed about the host's own layout, and every offset is
+ * checked against len before use.
  */
 #include <elf.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "preloadable.h"
 
@@ -24,6 +26,30 @@ static uint64_t get(const struct elf_view *v, size_t off, size_t n)
 	for (size_t i = 0; i < n; i++)
 		x |= (uint64_t)v->b[off + i] << (8 * (v->big ? n - 1 - i : i));
 	return x;
+}
+
+/* Go's linker marks its programs with a note of owner "Go" and type 4 (its
+ * build ID, section .note.go.buildid) in a PT_NOTE segment. 1 if the notes at off..off+n (all within
+ * len) hold one. Notes are 4-byte aligned in both classes in practice (Go
+ * writes them so). */
+#define GO_NOTE_BUILDID 4
+static int go_note(const struct elf_view *v, uint64_t off, uint64_t n)
+{
+	while (n >= 12) {
+		uint64_t namesz = get(v, (size_t)off, 4), descsz = get(v, (size_t)off + 4, 4);
+		uint64_t type = get(v, (size_t)off + 8, 4);
+		uint64_t name_pad = (namesz + 3) & ~3ull, desc_pad = (descsz + 3) & ~3ull;
+
+		if (name_pad > n - 12 || desc_pad > n - 12 - name_pad)
+			return 0;
+		/* the name is "Go" and its NUL, padded (Go writes namesz 4) */
+		if (type == GO_NOTE_BUILDID && (namesz == 3 || namesz == 4) &&
+		    !memcmp(v->b + off + 12, "Go", 3) && (namesz == 3 || !v->b[off + 15]))
+			return 1;
+		off += 12 + name_pad + desc_pad;
+		n -= 12 + name_pad + desc_pad;
+	}
+	return 0;
 }
 
 enum preloadable preloadable_elf(const unsigned char *buf, size_t len)
@@ -71,6 +97,22 @@ enum preloadable preloadable_elf(const unsigned char *buf, size_t len)
 		return PRELOADABLE_UNKNOWN;
 	if (phoff > len || phnum * phentsize > len - phoff)
 		return PRELOADABLE_UNKNOWN;
+	for (uint64_t i = 0; i < phnum; i++) {
+		size_t ph = (size_t)(phoff + i * phentsize);
+		uint64_t off, n;
+
+		if (get(&v, ph, 4) != PT_NOTE)
+			continue;
+		if (is64) {
+			off = get(&v, ph + offsetof(Elf64_Phdr, p_offset), 8);
+			n = get(&v, ph + offsetof(Elf64_Phdr, p_filesz), 8);
+		} else {
+			off = get(&v, ph + offsetof(Elf32_Phdr, p_offset), 4);
+			n = get(&v, ph + offsetof(Elf32_Phdr, p_filesz), 4);
+		}
+		if (off <= len && n <= len - off && go_note(&v, off, n))
+			return PRELOADABLE_GO;
+	}
 	for (uint64_t i = 0; i < phnum; i++)
 		if (get(&v, (size_t)(phoff + i * phentsize), 4) == PT_INTERP)
 			return PRELOADABLE_DYNAMIC;

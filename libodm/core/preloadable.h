@@ -22,6 +22,11 @@ enum preloadable {
 	/* an ELF executable (ET_EXEC) without one: statically linked, no loader
 	 * runs, nothing is preloaded */
 	PRELOADABLE_STATIC,
+	/* a Go program (its build ID note: owner "Go", type 4, as Go's linker
+	 * writes it near the file's start), with cgo or without: the Go
+	 * runtime makes its socket calls itself, so whether or not a loader
+	 * preloads a library, its hooks never run for them */
+	PRELOADABLE_GO,
 	/* anything else, nothing to say: not ELF (a script, whose interpreter
 	 * decides), an ELF file the kernel would refuse, an ET_DYN file without
 	 * an interpreter (a static-pie program, or the loader itself run as a

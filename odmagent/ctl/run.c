@@ -183,9 +183,11 @@ static const char *secure_exec(int fd, const struct stat *st, char *why, size_t 
 	return why;
 }
 
-/* Warn when the dynamic loader will not load libodm.so into the program:
- * the type asked for would then be silently ignored. */
-static void warn_not_preloaded(const char *cmd)
+/* Warn when libodm.so will not act in the program: the dynamic loader will
+ * not load it, or the program's socket calls do not go through the C
+ * library. The type asked for would then be silently ignored. 1 if it
+ * warned. */
+static int warn_not_preloaded(const char *cmd)
 {
 	unsigned char head[PRELOADABLE_PROBE_LEN];
 	char prog[PATH_MAX], why[96];
@@ -194,25 +196,39 @@ static void warn_not_preloaded(const char *cmd)
 	int fd;
 
 	if (find_program(cmd, prog, sizeof(prog)) < 0)
-		return;
+		return 0;
 	fd = open(prog, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return; /* execvp says why it cannot run it */
+		return 0; /* execvp says why it cannot run it */
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return;
+		return 0;
 	}
-	if (secure_exec(fd, &st, why, sizeof(why)))
+	if (secure_exec(fd, &st, why, sizeof(why))) {
 		fprintf(stderr, "%s: run: warning: %s %s: the dynamic loader ignores LD_PRELOAD "
 				"for it (ld.so(8), secure-execution mode); %s gets plain addresses\n",
 			ctl_prog, prog, why, cmd);
+		close(fd);
+		return 1;
+	}
 	n = read(fd, head, sizeof(head));
 	close(fd);
-	if (n > 0 && preloadable_elf(head, (size_t)n) == PRELOADABLE_STATIC)
+	switch (n > 0 ? preloadable_elf(head, (size_t)n) : PRELOADABLE_UNKNOWN) {
+	case PRELOADABLE_STATIC:
 		fprintf(stderr, "%s: run: warning: %s is statically linked: no dynamic loader "
 				"runs for it to load libodm.so (odm(7), CAVEATS); %s gets plain "
 				"addresses\n",
 			ctl_prog, prog, cmd);
+		return 1;
+	case PRELOADABLE_GO:
+		fprintf(stderr, "%s: run: warning: %s is a Go program: the Go runtime makes its "
+				"socket calls itself, not through the C library, with cgo or "
+				"without (odm(7), CAVEATS); %s gets plain addresses\n",
+			ctl_prog, prog, cmd);
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 int cmd_run(const struct ctl_opts *o, int argc, char **argv)
@@ -285,8 +301,9 @@ int cmd_run(const struct ctl_opts *o, int argc, char **argv)
 		ctl_errx("run: setenv: %s", strerror(errno));
 		return CTL_EXIT_ERR;
 	}
-	warn_unreachable(o, argv[i]);
-	warn_not_preloaded(argv[i]);
+	/* a program the shim will not act in is not told about the agent too */
+	if (!warn_not_preloaded(argv[i]))
+		warn_unreachable(o, argv[i]);
 	execvp(argv[i], argv + i);
 	ctl_errx("run: %s: %s", argv[i], strerror(errno));
 	return CTL_EXIT_ERR;

@@ -6,7 +6,9 @@
 # libodm.so is among its loaded objects, so the warning is checked against
 # what the loader did:
 #   a statically linked probe (named by path, and found in PATH) is warned
-#   of; the dynamic one is not;
+#   of, and not also told the agent is out of reach; the dynamic one is not
+#   warned of; a probe that carries Go's build ID note (as every Go program
+#   does, with cgo or without) is warned of as a Go program;
 #   as root (setpriv to nobody): a probe set-user-ID root, one set-group-ID
 #   root, and one with file capabilities (setcap) are warned of when nobody
 #   runs them, and not when root does; the set-user-ID one on a file system
@@ -59,8 +61,24 @@ has out "libodm absent" "no libodm.so in it"
 has err "warning: $TMP/bin/probe-static is statically linked: no dynamic loader runs for it to load libodm.so" \
 	"the warning names the program and the reason"
 has err "libodm.so (odm(7), CAVEATS); $TMP/bin/probe-static gets plain addresses" "and says what it means"
+lacks err "no agent" "not also what the shim, which will not run, would do without the agent"
 expect 0 "found in PATH" env PATH="$TMP/bin:$PATH" "${RUN[@]}" probe-static
 has err "warning: $TMP/bin/probe-static is statically linked" "the program found in PATH is named"
+# Go's linker writes this note (owner "Go", type 4, the build ID) near the
+# start of every Go program; the probe carries one of its own
+{
+	cat "$TMP/probe.c"
+	cat <<'C'
+__asm__(".section .note.go.buildid,\"a\",@note\n"
+	".p2align 2\n.long 4\n.long 8\n.long 4\n"
+	".ascii \"Go\\0\\0\"\n.ascii \"testbuid\"\n.previous\n");
+C
+} >"$TMP/probe-go.c"
+"$CC" -O2 -o "$TMP/bin/probe-go" "$TMP/probe-go.c"
+expect 0 "a Go program runs all the same" "${RUN[@]}" "$TMP/bin/probe-go"
+has err "warning: $TMP/bin/probe-go is a Go program: the Go runtime makes its socket calls itself, not through the C library, with cgo or without (odm(7), CAVEATS); $TMP/bin/probe-go gets plain addresses" \
+	"the warning names the program, says Go and what it means"
+lacks err "no agent" "and only that"
 printf '#!/bin/sh\necho script\n' >"$TMP/bin/script"
 chmod 0755 "$TMP/bin/script"
 expect 0 "a script" "${RUN[@]}" "$TMP/bin/script"
@@ -81,6 +99,7 @@ expect 0 "nobody runs a set-user-ID root program" "${NOBODY[@]}" "${RUN[@]}" "$T
 has out "libodm absent" "the loader did not load libodm.so into it"
 has err "warning: $TMP/bin/probe-suid is set-user-ID (uid 0): the dynamic loader ignores LD_PRELOAD" \
 	"the warning says set-user-ID, for whom, and why"
+lacks err "no agent" "and not, besides, that its connects would fail without the agent"
 expect 0 "root runs it" "${RUN[@]}" "$TMP/bin/probe-suid"
 has out "libodm loaded" "the loader loaded libodm.so"
 lacks err "$LOADER_WARN" "nothing said: it runs as its owner"

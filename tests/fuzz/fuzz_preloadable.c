@@ -2,8 +2,8 @@
 /* fuzz_preloadable.c — libFuzzer harness: any bytes as the head of a
  * program file (preloadable_elf). Nothing may crash or read past the bytes
  * given (libFuzzer hands over a buffer of exactly that size), the verdict
- * is one of the three, and only a file that starts as an ELF header of
- * either class is ever called static or dynamic.
+ * is one of the four, and only a file that starts as an ELF header of
+ * either class is ever called static, dynamic or Go.
  *
  * fuzz-flags: -max_len=8192
  */
@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	enum preloadable p = preloadable_elf(data, size);
 
-	if (p != PRELOADABLE_DYNAMIC && p != PRELOADABLE_STATIC && p != PRELOADABLE_UNKNOWN)
+	if (p != PRELOADABLE_DYNAMIC && p != PRELOADABLE_STATIC && p != PRELOADABLE_GO &&
+	    p != PRELOADABLE_UNKNOWN)
 		abort();
 	if (p == PRELOADABLE_UNKNOWN)
 		return 0;

@@ -89,6 +89,15 @@ inner() { # runs inside unshare -nm, as root
 	check "one release after close" test "$(releases_in "$log")" = 1
 	check "the release hint asks for no answer" grep -q '"op": "release".*"noreply": true' "$log"
 
+	# A program that resolves with gethostbyname2 or its _r form (lftp and
+	# older programs do): the name is noted as getaddrinfo's is
+	for how in gethostbyname2 gethostbyname2_r; do
+		: >"$log"
+		TARGET_RESOLVE=$how "${pre[@]}" "$TMP/target_sock" connect cn.example.test >"$TMP/o" 2>"$TMP/e"
+		check "$how: server sees the leased source" grep -q 'server sees source 2001:db8:c4a::2' "$TMP/o"
+		check "$how: the lease request carries the cha from DNS" grep -q '"cha": "2001:db8:ca::10"' "$log"
+	done
+
 	# A program that exports a c-ares of its own (node does): the shim's
 	# lookup stays inside the c-ares the shim loaded.
 	"${pre[@]}" "$TMP/target_sock_cares" connect cn.example.test >"$TMP/o" 2>"$TMP/e" || true

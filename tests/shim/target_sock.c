@@ -23,6 +23,9 @@
  *                                       the socket 300 ms in and opens a UDP
  *                                       one (the same number); what connect
  *                                       said, and where the UDP socket is
+ *
+ * With TARGET_RESOLVE=gethostbyname2 or gethostbyname2_r, NAME is resolved
+ * with that (AF_INET6) instead of getaddrinfo.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -60,10 +63,40 @@ static void ntop(const struct sockaddr *sa, char *buf, size_t len)
 		snprintf(buf, len, "family %d", sa->sa_family);
 }
 
+/* TARGET_RESOLVE=gethostbyname2 or gethostbyname2_r: resolve with that
+ * (AF_INET6) rather than getaddrinfo */
+static int resolve_hostent(const char *how, const char *name, struct sockaddr_storage *ss,
+			   socklen_t *len)
+{
+	struct sockaddr_in6 *sa = (struct sockaddr_in6 *)ss;
+	struct hostent hb, *h = NULL;
+	char buf[1024];
+	int herr = 0;
+
+	if (strcmp(how, "gethostbyname2") == 0)
+		h = gethostbyname2(name, AF_INET6);
+	else if (gethostbyname2_r(name, AF_INET6, &hb, buf, sizeof(buf), &h, &herr) != 0)
+		h = NULL;
+	if (!h || !h->h_addr_list[0]) {
+		printf("%s %s: failed\n", how, name);
+		return -1;
+	}
+	memset(ss, 0, sizeof(*ss));
+	sa->sin6_family = AF_INET6;
+	memcpy(&sa->sin6_addr, h->h_addr_list[0], sizeof(sa->sin6_addr));
+	*len = sizeof(*sa);
+	return 0;
+}
+
 static int resolve(const char *name, struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res;
-	int r = getaddrinfo(name, NULL, &hints, &res);
+	const char *how = getenv("TARGET_RESOLVE");
+	int r;
+
+	if (how && *how)
+		return resolve_hostent(how, name, ss, len);
+	r = getaddrinfo(name, NULL, &hints, &res);
 
 	if (r != 0) {
 		printf("getaddrinfo %s: %s\n", name, gai_strerror(r));

@@ -3,7 +3,8 @@
  * test_preloadable.c — libodm/core/preloadable.c: an ELF executable with a
  * program interpreter is dynamic, one without is static, and everything
  * else (scripts, other ELF types, bad or cut headers) is unknown, in
- * either class and byte order, never read beyond the bytes given.
+ * either class and byte order, never read beyond the bytes given; one with
+ * Go's build ID note is a Go program, with an interpreter or without.
  */
 #include <criterion/criterion.h>
 #include <elf.h>
@@ -145,6 +146,68 @@ Test(preloadable, a_table_the_kernel_refuses_is_unknown)
 	make(&m, 1, 0, ET_EXEC, 4, 0, sizeof(Elf64_Ehdr));
 	put(&m, offsetof(Elf64_Ehdr, e_phnum), 1200, 2); /* 67200 bytes */
 	cr_assert_eq(preloadable_elf(m.b, sizeof(m.b)), PRELOADABLE_UNKNOWN, "over 64 KiB");
+}
+
+/* Make the first program header of m a PT_NOTE over the notes at off:
+ * one of owner name (namesz bytes of it, NUL included) and type, with a
+ * descriptor of 8 bytes. The end of the notes. */
+static size_t note(struct img *m, size_t off, const char *name, unsigned namesz, unsigned type)
+{
+	size_t ph = m->is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+	size_t end = off + 12 + ((namesz + 3) & ~3u) + 8;
+
+	put(m, ph, PT_NOTE, 4);
+	if (m->is64) {
+		put(m, ph + offsetof(Elf64_Phdr, p_offset), off, 8);
+		put(m, ph + offsetof(Elf64_Phdr, p_filesz), end - off, 8);
+	} else {
+		put(m, ph + offsetof(Elf32_Phdr, p_offset), off, 4);
+		put(m, ph + offsetof(Elf32_Phdr, p_filesz), end - off, 4);
+	}
+	put(m, off, namesz, 4);
+	put(m, off + 4, 8, 4);
+	put(m, off + 8, type, 4);
+	memcpy(m->b + off + 12, name, namesz);
+	return end;
+}
+
+Test(preloadable, go_build_id_note_is_a_go_program)
+{
+	struct img m;
+
+	for (int is64 = 0; is64 <= 1; is64++)
+		for (int big = 0; big <= 1; big++)
+			for (int interp = 0; interp <= 1; interp++) {
+				size_t hdr = is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+				size_t len = make(&m, is64, big, ET_EXEC, 4, interp, hdr);
+
+				/* Go writes namesz 4 ("Go" and two NULs) */
+				len = note(&m, 0x400, "Go\0", 4, 4);
+				cr_assert_eq(preloadable_elf(m.b, len), PRELOADABLE_GO,
+					     "is64 %d big %d interp %d", is64, big, interp);
+				len = note(&m, 0x400, "Go", 3, 4);
+				cr_assert_eq(preloadable_elf(m.b, len), PRELOADABLE_GO);
+			}
+}
+
+Test(preloadable, other_notes_are_not_go)
+{
+	struct img m;
+	size_t hdr = sizeof(Elf64_Ehdr), len;
+
+	make(&m, 1, 0, ET_EXEC, 4, 1, hdr);
+	len = note(&m, 0x400, "GNU", 4, NT_GNU_BUILD_ID);
+	cr_assert_eq(preloadable_elf(m.b, len), PRELOADABLE_DYNAMIC, "GNU's build ID");
+	len = note(&m, 0x400, "Go", 3, 1);
+	cr_assert_eq(preloadable_elf(m.b, len), PRELOADABLE_DYNAMIC, "owner Go, another type");
+	len = note(&m, 0x400, "Gox", 4, 4);
+	cr_assert_eq(preloadable_elf(m.b, len), PRELOADABLE_DYNAMIC, "owner Gox");
+	len = note(&m, 0x400, "Go\0", 4, 4);
+	cr_assert_eq(preloadable_elf(m.b, len - 1), PRELOADABLE_DYNAMIC, "the note cut short");
+	/* a note whose name runs past its segment is not read */
+	len = note(&m, 0x400, "Go\0", 4, 4);
+	put(&m, 0x400, 0xfffffff0u, 4);
+	cr_assert_eq(preloadable_elf(m.b, len), PRELOADABLE_DYNAMIC, "namesz past the segment");
 }
 
 Test(preloadable, nothing_is_read_beyond_len)
