@@ -42,7 +42,7 @@ static int env_type(void)
 
 	if (t != ENV_TYPE_UNREAD)
 		return t;
-	env = getenv(SHIM_TYPE_ENV);
+	env = secure_getenv(SHIM_TYPE_ENV);
 	t = shim_policy_type(env, -1, &bad);
 	if (bad) {
 		char v[48];

@@ -17,7 +17,7 @@ int shim_debug_on(void)
 	int st = atomic_load_explicit(&debug_state, memory_order_relaxed);
 
 	if (st == 0) {
-		const char *v = getenv("ODM_DEBUG");
+		const char *v = secure_getenv("ODM_DEBUG");
 		st = (v && *v && strcmp(v, "0") != 0) ? 2 : 1;
 		atomic_store_explicit(&debug_state, st, memory_order_relaxed);
 	}

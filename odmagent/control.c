@@ -38,6 +38,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -127,6 +128,10 @@ struct ctl_conn {
 	bool reading;
 	bool in_process;      /* guards against re-entry from synchronous replies */
 	bool monitor;         /* subscribed to the agent's events */
+	bool eof;             /* the client shut its side down: answer what it
+			       * sent, then close */
+	bool gone;            /* the client closed its socket: no answer can
+			       * reach it, only its "noreply" requests are served */
 	char kinds[128];      /* ",kind,kind," wanted by the monitor, "" = all */
 	uint64_t lost;        /* events dropped for this monitor, not yet told */
 	size_t len;
@@ -309,12 +314,19 @@ static void on_write(uv_write_t *w, int status)
 	struct ctl_write *cw = (struct ctl_write *)w;
 	struct ctl_conn *c = cw->conn;
 
-	if (status < 0 && status != UV_ECANCELED)
-		log_debug("write to client failed: %s", uv_strerror(status));
 	if (cw->len > ODM_IPC_MAX && c->ctl)
 		c->ctl->big_queued -= cw->len;
 	free(cw->data);
 	free(cw);
+	/* the client is gone (EPIPE, ECONNRESET): its connection closes now,
+	 * so what it left unread in the socket is not read and answered into
+	 * the void, at the cost of everyone else's answers */
+	if (status < 0 && status != UV_ECANCELED) {
+		log_debug("write to client failed: %s; its connection closes", uv_strerror(status));
+		conn_close(c);
+		conn_unref(c);
+		return;
+	}
 	c->read_ms = mono_ms();
 	/* a monitor that dropped events hears how many once it has room */
 	if (c->monitor && c->lost && !c->dead)
@@ -405,14 +417,25 @@ static void send_error(struct ctl_conn *c, json_t *id, const char *code, const c
 	json_decref(e);
 }
 
+/* A client that shut its side down (a request, then shutdown(SHUT_WR), as
+ * nc -N and socat do) has its answers written, then the connection ends:
+ * once nothing it sent is left unanswered. */
+static void conn_end_if_done(struct ctl_conn *c)
+{
+	if (c->eof && !c->dead && !c->in_process && c->pending == 0 &&
+	    !memchr(c->buf, '\n', c->len))
+		conn_finish(c);
+}
+
 /* Take up buffered lines and reading again on a connection with room. */
 static void conn_resume(struct ctl_conn *c)
 {
 	if (c->dead || c->in_process || !conn_may_take(c))
 		return;
 	conn_process(c);
-	if (!c->dead && !c->reading && conn_may_take(c))
+	if (!c->dead && !c->reading && conn_may_take(c) && !c->eof)
 		conn_read_start(c);
+	conn_end_if_done(c);
 }
 
 /*
@@ -524,6 +547,13 @@ static void handle_line(struct ctl_conn *c, const char *line, size_t len)
 	if (!json_is_integer(id))
 		id = NULL;
 	op = json_object_get(req, "op");
+	/* what a client that closed its socket left unread here: its release
+	 * hints (noreply) are served, what wants an answer is not (a status,
+	 * a lease nobody would hear of) */
+	if (c->gone && !json_is_true(json_object_get(req, "noreply"))) {
+		json_decref(req);
+		return;
+	}
 	/* an op this role does not serve, known to the schema or not (newer client) */
 	if (json_is_string(op) && !find_handler(ctl, json_string_value(op))) {
 		char m[128];
@@ -604,20 +634,47 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 	*b = uv_buf_init(c->buf + c->len, (unsigned)(sizeof(c->buf) - c->len));
 }
 
+/* The client closed its socket (both directions shut, POLLHUP), rather
+ * than only its sending side */
+static bool peer_gone(struct ctl_conn *c)
+{
+	struct pollfd p = { .events = 0 };
+	uv_os_fd_t fd;
+
+	if (uv_fileno((const uv_handle_t *)&c->pipe, &fd) != 0)
+		return true;
+	p.fd = fd;
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR));
+}
+
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 {
 	struct ctl_conn *c = s->data;
 
 	(void)b;
+	if (n == UV_EOF && peer_gone(c)) {
+		conn_close(c); /* closed, not half: its requests free their slots now */
+		return;
+	}
+	if (n == UV_EOF) {
+		uv_read_stop(s);
+		c->reading = false;
+		c->eof = true;
+		if (!c->in_process)
+			conn_process(c);
+		conn_end_if_done(c);
+		return;
+	}
 	if (n < 0) {
-		if (n != UV_EOF)
-			log_debug("read from client: %s", uv_strerror((int)n));
+		log_debug("read from client: %s", uv_strerror((int)n));
 		conn_close(c);
 		return;
 	}
 	c->len += (size_t)n;
 	if (n > 0)
 		c->last_ms = mono_ms();
+	if (n > 0 && !c->gone && peer_gone(c))
+		c->gone = true;
 	if (!c->in_process)
 		conn_process(c);
 }
@@ -1093,12 +1150,16 @@ int control_open(struct odm_agent *a)
 		log_err(r, "bind %s", path);
 		goto fail;
 	}
-	if (chmod(path, 0660) < 0) {
-		r = -errno;
-		log_err(r, "chmod %s", path);
-		goto fail_unlink;
+	/* the umask made it 0660; what is at the path now must be that socket
+	 * (no link followed: a directory others could write would otherwise
+	 * let them point the chown at a file of their choice) */
+	errno = 0;
+	if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode) || (st.st_mode & 07777) != 0660) {
+		r = errno ? -errno : -EEXIST;
+		log_err(r, "%s is not the socket just bound (mode 0660)", path);
+		goto fail;
 	}
-	if (a->cfg.control_gid != (gid_t)-1 && chown(path, (uid_t)-1, a->cfg.control_gid) < 0) {
+	if (a->cfg.control_gid != (gid_t)-1 && lchown(path, (uid_t)-1, a->cfg.control_gid) < 0) {
 		r = -errno;
 		/* without CAP_CHOWN a process may give a file only a group it is in */
 		if (r == -EPERM)

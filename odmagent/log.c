@@ -81,6 +81,12 @@ void odm_logf(int level, const char *func, int errnum, const char *fmt, ...)
 	if (errnum && (size_t)n < sizeof(msg))
 		snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s",
 			 strerror(errnum < 0 ? -errnum : errnum));
+	/* one call, one line: a control character that reached the message
+	 * unescaped (a client's string, a path with a newline) cannot start a
+	 * line of its own making */
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	if (level < 0)
 		level = 0;
 	if (level > ODM_LOG_DEBUG)

@@ -129,7 +129,7 @@ static const struct ipc_op ipc_ops[] = {
 
 const char *ipc_socket_path(void)
 {
-	const char *p = getenv(ODM_IPC_ENV);
+	const char *p = secure_getenv(ODM_IPC_ENV);
 
 	/* an over-long value could not be bound anyway; fall back loudly later */
 	if (p && *p)

@@ -48,9 +48,17 @@ static int emit_n; /* events to emit from the loop thread at the next wake */
 static struct ctlshare_limits want;
 static int set_now;
 
+static int freeze, frozen; /* on_wake holds the loop while freeze is set */
+
 static void on_wake(uv_async_t *h)
 {
 	(void)h;
+	if (__atomic_load_n(&freeze, __ATOMIC_SEQ_CST)) {
+		__atomic_store_n(&frozen, 1, __ATOMIC_SEQ_CST);
+		while (__atomic_load_n(&freeze, __ATOMIC_SEQ_CST))
+			usleep(1000);
+		__atomic_store_n(&frozen, 0, __ATOMIC_SEQ_CST);
+	}
 	if (__atomic_load_n(&set_now, __ATOMIC_SEQ_CST)) {
 		control_set_limits(&agent, &want);
 		__atomic_store_n(&set_now, 0, __ATOMIC_SEQ_CST);
@@ -407,7 +415,75 @@ Test(control, async_reply_after_disconnect)
 	close(fd2);
 }
 
-Test(control, async_reply_arrives)
+/* Round trips on fd, a few ms apart: the agent has handled what came before */
+static void settle(int fd, int rounds)
+{
+	for (int i = 0; i < rounds; i++) {
+		json_decref(call(fd, "hello"));
+		usleep(2000);
+	}
+}
+
+/* A client that sent many requests and closed its socket: what it left
+ * unread is not answered into the void, only its release hint is served */
+Test(control, gone_client_is_not_answered_further)
+{
+	enum { LINES = 3000 };
+	int fd = connect_agent(), fd2 = connect_agent();
+	const char *l = "{\"op\":\"release\",\"id\":1,\"addr\":\"2001:db8::1\"}\n";
+	size_t len = strlen(l);
+	char *all = malloc(LINES * len);
+
+	cr_assert_not_null(all);
+	for (int i = 0; i < LINES; i++)
+		memcpy(all + (size_t)i * len, l, len);
+	json_decref(call(fd, "hello")); /* the agent took the connection */
+	/* the loop held while the client writes them all and closes */
+	__atomic_store_n(&freeze, 1, __ATOMIC_SEQ_CST);
+	uv_async_send(&wake);
+	for (int i = 0; i < 2000 && !__atomic_load_n(&frozen, __ATOMIC_SEQ_CST); i++)
+		usleep(1000);
+	cr_assert_eq(write(fd, all, LINES * len), (ssize_t)(LINES * len));
+	/* and, last, a release hint, which wants no answer */
+	l = "{\"op\":\"release\",\"id\":9,\"addr\":\"2001:db8::9\",\"noreply\":true}\n";
+	cr_assert_eq(write(fd, l, strlen(l)), (ssize_t)strlen(l));
+	close(fd);
+	free(all);
+	__atomic_store_n(&freeze, 0, __ATOMIC_SEQ_CST);
+	settle(fd2, 50);
+	cr_assert_eq(__atomic_load_n(&n_echo, __ATOMIC_SEQ_CST), 1,
+		     "%d of %d requests served after the client left (only its hint should be)",
+		     __atomic_load_n(&n_echo, __ATOMIC_SEQ_CST), LINES + 1);
+	close(fd2);
+}
+
+/* A client that reads no more (shutdown(SHUT_RD)) and keeps sending: its
+ * connection ends at the first answer that cannot be written */
+Test(control, client_that_stopped_reading_is_closed)
+{
+	enum { LINES = 20000 };
+	int fd = connect_agent(), fd2 = connect_agent();
+	const char *l = "{\"op\":\"release\",\"id\":1,\"addr\":\"2001:db8::1\"}\n";
+	size_t len = strlen(l);
+	int sent = 0;
+
+	json_decref(call(fd, "hello"));
+	cr_assert_eq(shutdown(fd, SHUT_RD), 0);
+	for (; sent < LINES; sent++)
+		if (send(fd, l, len, MSG_NOSIGNAL) != (ssize_t)len)
+			break;
+	close(fd);
+	settle(fd2, 20);
+	cr_assert_lt(sent, LINES, "the agent never closed the connection");
+	cr_assert_lt(__atomic_load_n(&n_echo, __ATOMIC_SEQ_CST), LINES, "%d served",
+		     __atomic_load_n(&n_echo, __ATOMIC_SEQ_CST));
+	close(fd2);
+}
+
+/* A held status request answered later reaches its client; with
+ * half_close the client shut its sending side after the request (nc -N,
+ * socat), and the agent ends the connection after the answer */
+static void late_answer(int half_close)
 {
 	int fd = connect_agent(), fd2 = connect_agent();
 	const char *l = "{\"op\":\"status\",\"id\":9}\n";
@@ -415,16 +491,33 @@ Test(control, async_reply_arrives)
 	ssize_t n;
 
 	cr_assert_eq(write(fd, l, strlen(l)), (ssize_t)strlen(l));
+	if (half_close)
+		cr_assert_eq(shutdown(fd, SHUT_WR), 0);
+	/* round trips on another connection: the agent has read what came */
 	json_decref(call(fd2, "hello"));
+	json_decref(call(fd2, "hello"));
+	cr_assert_not_null(__atomic_load_n(&held, __ATOMIC_SEQ_CST));
 	__atomic_store_n(&reply_now, 1, __ATOMIC_SEQ_CST);
 	uv_async_send(&wake);
 	n = read(fd, buf, sizeof(buf) - 1);
-	cr_assert_gt(n, 0);
+	cr_assert_gt(n, 0, "no answer (half_close %d)", half_close);
 	buf[n] = '\0';
 	cr_assert(strstr(buf, "\"late\":\"yes\""), "%s", buf);
 	cr_assert(strstr(buf, "\"id\":9"), "%s", buf);
+	if (half_close)
+		cr_assert_eq(read(fd, buf, sizeof(buf)), 0, "then the agent ends the connection");
 	close(fd);
 	close(fd2);
+}
+
+Test(control, async_reply_arrives)
+{
+	late_answer(0);
+}
+
+Test(control, half_closed_client_gets_its_answer)
+{
+	late_answer(1);
 }
 
 Test(control, reader_that_never_reads_is_dropped)

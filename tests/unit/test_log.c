@@ -60,6 +60,24 @@ Test(log, stderr_line_has_stamp_ident_pid_level_function, .init = cr_redirect_st
 	regfree(&re);
 }
 
+Test(log, one_call_is_one_line_whatever_the_message_holds, .init = cr_redirect_stderr)
+{
+	char out[512];
+	size_t n;
+	FILE *f;
+
+	odm_log_init("odmtest", ODM_LOG_INFO, 0);
+	/* a string from a client: a newline and a forged line after it */
+	log_info("claims to run %s", "/bin/x\n2099-01-01T00:00:00.000Z odmagent[1] error: FORGED\r\x1b[2J");
+	fflush(stderr);
+	f = cr_get_redirected_stderr();
+	n = fread(out, 1, sizeof out - 1, f);
+	out[n] = '\0';
+	cr_assert(strstr(out, "/bin/x?2099-01-01T00:00:00.000Z odmagent[1] error: FORGED??[2J\n"), "%s",
+		  out);
+	cr_assert_eq(strchr(out, '\n'), out + n - 1, "one line: %s", out);
+}
+
 static int parse(struct odm_config *c, const char *text, char *err, size_t len)
 {
 	return config_parse(c, text, strlen(text), "t.conf", err, len);
