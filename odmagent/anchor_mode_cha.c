@@ -87,8 +87,11 @@ static uint8_t cha_reclaim(struct anchor *an, const struct anchor_req *r, uint16
 	char h[INET6_ADDRSTRLEN];
 	int rc;
 
+	/* a cooling address was bound in this run, which knows it ended: no
+	 * binding the crash lost */
 	if (!(bu->present & MH_HAS_BID) || bu->bid == 0 || !an->pooled ||
-	    !an->hold_until_ms || !pool_is_held(&an->pool, &bu->hnp))
+	    !an->hold_until_ms || !pool_is_held(&an->pool, &bu->hnp) ||
+	    pool_is_cooling(&an->pool, &bu->hnp))
 		return MH_BA_NOT_HA_FOR_MN;
 	if (bcache_find_id(&an->bc, bu->mnid, bu->bid))
 		return MH_BA_NOT_HA_FOR_MN; /* that BID names another address */

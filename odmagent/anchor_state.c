@@ -58,8 +58,13 @@ int anchor_state_snapshot(const struct anchor *an, int64_t now_wall_ms, uint64_t
 	memset(out, 0, sizeof(*out));
 	out->pool = an->cfg->pool;
 	out->pool_plen = an->cfg->pool_plen;
-	/* a crash during a hold: the next hold covers this one's too */
+	/* a crash during a hold: the next hold covers this one's too; and the
+	 * bindings made between this save and a crash are past the highest
+	 * allocated address or past the highest cooling one (pool.h), which
+	 * the state does not list: the hold must reach past it too */
 	out->held = an->hold_until_ms ? an->pool.held : 0;
+	if (an->pooled && pool_highest_cooling(&an->pool) > out->held)
+		out->held = pool_highest_cooling(&an->pool);
 	out->idents = calloc(an->cfg->n_identities + 1, sizeof(*out->idents));
 	out->bindings = calloc(an->bc.count + 1, sizeof(*out->bindings));
 	if (!out->idents || !out->bindings) {
@@ -363,6 +368,9 @@ static void remap_one(const struct binding *b, void *arg)
 
 int anchor_state_rekey(struct anchor *an, const struct odm_identity *old_ids, size_t n_old)
 {
+	/* the addresses released below cool from now, not from the last BU */
+	if (an->pooled && an->loop)
+		pool_clock(&an->pool, uv_now(an->loop));
 	struct anchor_ident *ids = calloc(an->cfg->n_identities + 1, sizeof(*ids));
 	struct orphan_ctx oc = { an, calloc(an->bc.count + 1, sizeof(struct binding *)), 0 };
 	size_t n;

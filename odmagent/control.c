@@ -37,6 +37,7 @@
  * outlives control_close() until the last handle has closed.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -132,6 +133,7 @@ struct ctl_conn {
 			       * sent, then close */
 	bool gone;            /* the client closed its socket: no answer can
 			       * reach it, only its "noreply" requests are served */
+	bool finishing;       /* conn_finish: closes once its replies are out */
 	char kinds[128];      /* ",kind,kind," wanted by the monitor, "" = all */
 	uint64_t lost;        /* events dropped for this monitor, not yet told */
 	size_t len;
@@ -294,6 +296,7 @@ static void conn_finish(struct ctl_conn *c)
 	if (c->dead)
 		return;
 	conn_set_dead(c);
+	c->finishing = true;
 	uv_read_stop((uv_stream_t *)&c->pipe);
 	sr = malloc(sizeof(*sr));
 	if (sr) {
@@ -792,6 +795,17 @@ static void on_idle_tick(uv_timer_t *t)
 		/* (since its last request too: the pause began no earlier) */
 		uint64_t since = c->read_ms > c->last_ms ? c->read_ms : c->last_ms;
 
+		/* one whose last replies wait for it to read (it half-closed,
+		 * or was told ETOOBIG): as long as any other reader */
+		if (c->finishing && ctl->lim.idle_ms && !uv_is_closing((uv_handle_t *)&c->pipe) &&
+		    uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) > 0 &&
+		    now - since >= ctl->lim.idle_ms) {
+			log_warnx("client pid %d has read none of its last replies for %llu ms; "
+				  "dropping it", (int)c->cred.pid, (unsigned long long)(now - since));
+			uv_close((uv_handle_t *)&c->pipe, on_conn_closed);
+			continue;
+		}
+
 		if (!c->dead && c->admitted && !c->reading && ctl->lim.idle_ms &&
 		    uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) > CTL_MAX_WQ &&
 		    now - since >= ctl->lim.idle_ms) {
@@ -1150,14 +1164,20 @@ int control_open(struct odm_agent *a)
 		log_err(r, "bind %s", path);
 		goto fail;
 	}
-	/* the umask made it 0660; what is at the path now must be that socket
-	 * (no link followed: a directory others could write would otherwise
-	 * let them point the chown at a file of their choice) */
+	/* what is at the path must be the socket just bound, and no link is
+	 * followed (a directory others could write would otherwise let them
+	 * point the chmod and chown at a file of their choice); the mode is
+	 * set again, as a default ACL of the directory may have narrowed it */
 	errno = 0;
-	if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode) || (st.st_mode & 07777) != 0660) {
+	if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode) || st.st_uid != geteuid()) {
 		r = errno ? -errno : -EEXIST;
-		log_err(r, "%s is not the socket just bound (mode 0660)", path);
+		log_err(r, "%s is not the socket just bound", path);
 		goto fail;
+	}
+	if (fchmodat(AT_FDCWD, path, 0660, AT_SYMLINK_NOFOLLOW) < 0) {
+		r = -errno;
+		log_err(r, "chmod %s", path);
+		goto fail_unlink;
 	}
 	if (a->cfg.control_gid != (gid_t)-1 && lchown(path, (uid_t)-1, a->cfg.control_gid) < 0) {
 		r = -errno;

@@ -83,9 +83,12 @@ void odm_logf(int level, const char *func, int errnum, const char *fmt, ...)
 			 strerror(errnum < 0 ? -errnum : errnum));
 	/* one call, one line: a control character that reached the message
 	 * unescaped (a client's string, a path with a newline) cannot start a
-	 * line of its own making */
+	 * line of its own making; a line break or tab (a library's message of
+	 * several lines) reads as a space */
 	for (char *p = msg; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+		else if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
 	if (level < 0)
 		level = 0;

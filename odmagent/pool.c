@@ -211,9 +211,11 @@ static void cool_start(struct pool *p, uint32_t off)
 	uint32_t b = off - 1;
 
 	if (p->ring_len == p->ring_cap) {
-		uint32_t cap = p->ring_cap ? p->ring_cap * 2 : 64;
+		uint64_t cap = p->ring_cap ? (uint64_t)p->ring_cap * 2 : 64;
 		struct pool_cooled *r = NULL;
 
+		if (cap > (uint64_t)p->size + 64)
+			cap = (uint64_t)p->size + 64; /* room for every address, and some */
 		if (p->ring_cap < p->size)
 			r = malloc((size_t)cap * sizeof *r);
 		if (r) {
@@ -221,7 +223,7 @@ static void cool_start(struct pool *p, uint32_t off)
 				r[i] = *ring_at(p, i);
 			free(p->ring);
 			p->ring = r;
-			p->ring_cap = cap;
+			p->ring_cap = (uint32_t)cap;
 			p->ring_head = 0;
 		} else if (p->ring_cap) {
 			ring_pop(p);
@@ -300,8 +302,8 @@ int pool_alloc(struct pool *p, struct in6_addr *out)
 		uint32_t off = ring_at(p, i)->off;
 
 		ring_at(p, i)->off = 0;
-		cool_end(p, off);
 		bit_set(p, off, 1);
+		cool_end(p, off);
 		p->used++;
 		addr_of(p, off, out);
 		return 0;
@@ -350,9 +352,9 @@ int pool_reserve(struct pool *p, const struct in6_addr *addr)
 		return -EINVAL;
 	if (bit_get(p, off))
 		return -EEXIST;
+	bit_set(p, off, 1);
 	if (cool_get(p, off))
 		cool_take(p, off);
-	bit_set(p, off, 1);
 	p->used++;
 	return 0;
 }
@@ -387,4 +389,21 @@ uint32_t pool_free_count(const struct pool *p)
 uint32_t pool_cooling_count(const struct pool *p)
 {
 	return p->cooling;
+}
+
+int pool_is_cooling(const struct pool *p, const struct in6_addr *addr)
+{
+	uint32_t off = offset_of(p, addr);
+
+	return off && cool_get(p, off);
+}
+
+uint32_t pool_highest_cooling(const struct pool *p)
+{
+	uint32_t words = (p->size + WORD_BITS - 1) / WORD_BITS;
+
+	for (uint32_t w = words; p->cooling && w-- > 0;)
+		if (p->cool[w])
+			return w * WORD_BITS + (uint32_t)(63 - __builtin_clzll(p->cool[w])) + 1;
+	return 0;
 }

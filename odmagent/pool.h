@@ -10,7 +10,8 @@
  * (RFC 2526) and the anchor's own address are never handed out.
  *
  * Allocation takes the lowest free offset, which keeps the live set dense
- * (the crash hold, anchor.h ANCHOR_CRASH_HOLD, relies on it). A released
+ * (the crash hold, anchor.h ANCHOR_CRASH_HOLD, relies on it: the state
+ * keeps the highest cooling offset for it, pool_highest_cooling). A released
  * address cools first: for POOL_COOL_MS it goes to nobody, so that the
  * late packets of its last holder's connections (a peer's retransmitted
  * data or FIN, which TCP sends for minutes) do not reach the next host, or
@@ -102,5 +103,10 @@ void pool_addr_at(const struct pool *p, uint32_t off, struct in6_addr *out);
 uint32_t pool_free_count(const struct pool *p);
 /* Of those, the ones released less than POOL_COOL_MS ago */
 uint32_t pool_cooling_count(const struct pool *p);
+/* 1 if addr is one of them, else 0 */
+int pool_is_cooling(const struct pool *p, const struct in6_addr *addr);
+/* The highest cooling offset, 0 if none: with pool_highest, where the
+ * allocations of the next moments can be (past both, at the lowest) */
+uint32_t pool_highest_cooling(const struct pool *p);
 
 #endif

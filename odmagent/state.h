@@ -97,7 +97,9 @@ struct state_anchor {
 	size_t n_idents;
 	struct state_anchor_binding *bindings;
 	size_t n_bindings;
-	uint32_t held;   /* the pool's hold after a crash (anchor.h), 0 = none */
+	uint32_t held;   /* the pool's offsets to hold after a crash (anchor.h):
+			  * the run's own hold, or its highest cooling address;
+			  * 0 = none */
 };
 
 /* Encode as one line of JSON (malloc'ed, NUL-terminated); NULL on ENOMEM */

@@ -1097,3 +1097,27 @@ Test(anchor, a_crash_during_a_hold_holds_past_the_last_one)
 	pool_addr_at(&an.pool, 5000 + ANCHOR_CRASH_HOLD + 1, &want);
 	cr_assert_eq(memcmp(&a, &want, 16), 0);
 }
+
+/* Cooling addresses are not in the state, and the next allocation goes
+ * past them: the state's "held" reaches the highest of them, so that a
+ * crash's hold covers a binding made after the save. A cooling address is
+ * no binding the crash lost: a refresh during the hold does not get it. */
+Test(anchor, the_crash_hold_reaches_past_the_cooling_addresses)
+{
+	struct state_anchor st;
+	struct in6_addr a;
+
+	alloc_ok(10, 1, 0);
+	alloc_ok(11, 2, 0);
+	a = alloc_ok(12, 3, 0);
+	assert_addr(&a, "2001:db8:c4a::3");
+	cr_assert_eq(named_status(13, "2001:db8:c4a::3", 3, 0), MH_BA_ACCEPTED, "deregistered");
+	cr_assert_eq(pool_highest(&an.pool), 2);
+	cr_assert_eq(anchor_state_snapshot(&an, 1000, 0, &st), 0);
+	cr_assert_eq(st.held, 3, "the highest cooling address is kept");
+	state_anchor_free(&st);
+	anchor_hold_after_crash(&an, 0);
+	cr_assert_eq(an.pool.held, 2 + ANCHOR_CRASH_HOLD);
+	cr_assert_eq(named_status(14, "2001:db8:c4a::3", 7, 100), MH_BA_NOT_HA_FOR_MN,
+		     "a cooling address is not reclaimed");
+}

@@ -744,6 +744,34 @@ Test(control, trusted_uid_gets_every_slot)
 		close(fds[i]);
 }
 
+/* A client that half-closed and then reads none of its last replies is
+ * dropped after the idle time, as any reader that does not read */
+Test(control, half_closed_client_that_never_reads_is_dropped)
+{
+	struct ctlshare_limits l = small(1);
+	int fd = connect_agent();
+	const char *line = "{\"op\":\"release\",\"id\":4,\"addr\":\"2001:db8::4\"}\n";
+	char buf[65536];
+	int lines = 0, eof = 0;
+	ssize_t n;
+
+	l.idle_ms = 300;
+	set_limits(&l);
+	__atomic_store_n(&big_reply, (size_t)8192, __ATOMIC_SEQ_CST);
+	for (int i = 0; i < 30; i++)
+		cr_assert_eq(write(fd, line, strlen(line)), (ssize_t)strlen(line));
+	cr_assert_eq(shutdown(fd, SHUT_WR), 0);
+	usleep(1500 * 1000);
+	cr_assert_eq(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (ssize_t i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+	eof = n == 0 || (n < 0 && errno == ECONNRESET);
+	cr_assert(eof, "the connection was kept (%d replies readable)", lines);
+	cr_assert_lt(lines, 30, "every reply was kept for it");
+	close(fd);
+}
+
 Test(control, idle_connection_closed)
 {
 	struct ctlshare_limits l = small(1);

@@ -73,7 +73,7 @@ Test(log, one_call_is_one_line_whatever_the_message_holds, .init = cr_redirect_s
 	f = cr_get_redirected_stderr();
 	n = fread(out, 1, sizeof out - 1, f);
 	out[n] = '\0';
-	cr_assert(strstr(out, "/bin/x?2099-01-01T00:00:00.000Z odmagent[1] error: FORGED??[2J\n"), "%s",
+	cr_assert(strstr(out, "/bin/x 2099-01-01T00:00:00.000Z odmagent[1] error: FORGED??[2J\n"), "%s",
 		  out);
 	cr_assert_eq(strchr(out, '\n'), out + n - 1, "one line: %s", out);
 }
