@@ -541,6 +541,9 @@ static void handle_line(struct ctl_conn *c, const char *line, size_t len)
 	struct control_req *r;
 	json_t *req, *id, *op;
 
+	/* a gone client's line that cannot be a hint is not even parsed */
+	if (c->gone && !memmem(line, len, "noreply", 7))
+		return;
 	req = ipc_parse(line, len, err, sizeof(err));
 	if (!req) {
 		send_error(c, NULL, "EINVAL", err);
