@@ -90,7 +90,7 @@ if [[ $(odm_tunnel_backend cha) == userspace ]]; then
 	check "the anchor replayed what it had sent toward the old CoA ($REPLAYED packets)" \
 		test "$REPLAYED" -gt 0
 else
-	echo "# the kernel backend keeps no packets to replay (odmagent(8), DATA PATH)"
+	echo "# a kernel backend's anchor replays from its capture ring, which test_replay checks (odmagent(8), Replay after a move)"
 fi
 rc=0
 wait "$CURL_PID" || rc=$?
