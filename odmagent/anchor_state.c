@@ -368,9 +368,6 @@ static void remap_one(const struct binding *b, void *arg)
 
 int anchor_state_rekey(struct anchor *an, const struct odm_identity *old_ids, size_t n_old)
 {
-	/* the addresses released below cool from now, not from the last BU */
-	if (an->pooled && an->loop)
-		pool_clock(&an->pool, uv_now(an->loop));
 	struct anchor_ident *ids = calloc(an->cfg->n_identities + 1, sizeof(*ids));
 	struct orphan_ctx oc = { an, calloc(an->bc.count + 1, sizeof(struct binding *)), 0 };
 	size_t n;
@@ -415,11 +412,16 @@ int anchor_state_rekey(struct anchor *an, const struct odm_identity *old_ids, si
 void anchor_reload(struct odm_agent *a, const struct odm_identity *old_ids, size_t n_old)
 {
 	struct anchor *an = a->anchor;
+	uint64_t now;
 	int rc;
 
 	if (!an)
 		return;
+	now = uv_now(a->loop);
 	ratelimit_set(&an->answers, a->cfg.answer_rate, a->cfg.answer_burst);
+	/* the addresses the rekey releases cool from now, not from the last BU */
+	if (an->pooled)
+		pool_clock(&an->pool, now);
 	rc = anchor_state_rekey(an, old_ids, n_old);
 	if (rc < 0) {
 		log_err(rc, "re-keying after the reload");
@@ -427,8 +429,8 @@ void anchor_reload(struct odm_agent *a, const struct odm_identity *old_ids, size
 	}
 	/* in-line, after a save in a child (if one runs) has ended: never
 	 * two writers of the file at once */
-	anchor_state_touch(an, uv_now(a->loop));
-	anchor_state_flush(an, uv_now(a->loop), 1);
+	anchor_state_touch(an, now);
+	anchor_state_flush(an, now, 1);
 	log_info("anchor reloaded: %zu identities, %zu binding(s) kept, %d ended", a->cfg.n_identities,
 		 an->bc.count, rc);
 }

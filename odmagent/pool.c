@@ -76,22 +76,54 @@ static void addr_of(const struct pool *p, uint32_t off, struct in6_addr *out)
 	}
 }
 
-static int bit_get(const struct pool *p, uint32_t off)
+/* The bit of offset off in one of the pool's maps (bits, cool) */
+static int map_get(const uint64_t *map, uint32_t off)
 {
 	uint32_t b = off - 1;
 
-	return (int)(p->bits[b / WORD_BITS] >> (b % WORD_BITS) & 1);
+	return (int)(map[b / WORD_BITS] >> (b % WORD_BITS) & 1);
 }
 
-static void bit_set(struct pool *p, uint32_t off, int v)
+static void map_set(uint64_t *map, uint32_t off, int v)
 {
 	uint32_t b = off - 1;
 	uint64_t m = 1ull << (b % WORD_BITS);
 
 	if (v)
-		p->bits[b / WORD_BITS] |= m;
+		map[b / WORD_BITS] |= m;
 	else
-		p->bits[b / WORD_BITS] &= ~m;
+		map[b / WORD_BITS] &= ~m;
+}
+
+/* The highest offset set in map, leaving out skip (0: none); 0 if none */
+static uint32_t map_highest(const struct pool *p, const uint64_t *map, uint32_t skip)
+{
+	uint32_t words = (p->size + WORD_BITS - 1) / WORD_BITS;
+
+	for (uint32_t w = words; w-- > 0;) {
+		uint64_t b = map[w];
+
+		if (skip && (skip - 1) / WORD_BITS == w)
+			b &= ~(1ull << ((skip - 1) % WORD_BITS));
+		if (b)
+			return w * WORD_BITS + (uint32_t)(63 - __builtin_clzll(b)) + 1;
+	}
+	return 0;
+}
+
+static int bit_get(const struct pool *p, uint32_t off)
+{
+	return map_get(p->bits, off);
+}
+
+static void bit_set(struct pool *p, uint32_t off, int v)
+{
+	map_set(p->bits, off, v);
+}
+
+static int cool_get(const struct pool *p, uint32_t off)
+{
+	return map_get(p->cool, off);
 }
 
 int pool_init(struct pool *p, const struct in6_addr *prefix, uint8_t plen,
@@ -146,13 +178,6 @@ void pool_free_all(struct pool *p)
 	memset(p, 0, sizeof *p);
 }
 
-static int cool_get(const struct pool *p, uint32_t off)
-{
-	uint32_t b = off - 1;
-
-	return (int)(p->cool[b / WORD_BITS] >> (b % WORD_BITS) & 1);
-}
-
 /* A free offset becomes allocatable: the hints may have to come down */
 static void hint_lower(struct pool *p, uint32_t off)
 {
@@ -167,9 +192,7 @@ static void hint_lower(struct pool *p, uint32_t off)
 /* off stops cooling: its time is up, or it is taken or handed out */
 static void cool_end(struct pool *p, uint32_t off)
 {
-	uint32_t b = off - 1;
-
-	p->cool[b / WORD_BITS] &= ~(1ull << (b % WORD_BITS));
+	map_set(p->cool, off, 0);
 	p->cooling--;
 	if (!bit_get(p, off))
 		hint_lower(p, off);
@@ -208,8 +231,6 @@ static void cool_take(struct pool *p, uint32_t off)
  * them beside emptied ones. */
 static void cool_start(struct pool *p, uint32_t off)
 {
-	uint32_t b = off - 1;
-
 	if (p->ring_len == p->ring_cap) {
 		uint64_t cap = p->ring_cap ? (uint64_t)p->ring_cap * 2 : 64;
 		struct pool_cooled *r = NULL;
@@ -233,7 +254,7 @@ static void cool_start(struct pool *p, uint32_t off)
 	}
 	*ring_at(p, p->ring_len) = (struct pool_cooled){ .at_ms = p->now_ms, .off = off };
 	p->ring_len++;
-	p->cool[b / WORD_BITS] |= 1ull << (b % WORD_BITS);
+	map_set(p->cool, off, 1);
 	p->cooling++;
 }
 
@@ -331,17 +352,8 @@ int pool_is_held(const struct pool *p, const struct in6_addr *addr)
 
 uint32_t pool_highest(const struct pool *p)
 {
-	uint32_t words = (p->size + WORD_BITS - 1) / WORD_BITS;
-
-	for (uint32_t w = words; w-- > 0;) {
-		uint64_t b = p->bits[w];
-
-		if (p->excl && (p->excl - 1) / WORD_BITS == w)
-			b &= ~(1ull << ((p->excl - 1) % WORD_BITS));
-		if (b)
-			return w * WORD_BITS + (uint32_t)(63 - __builtin_clzll(b)) + 1;
-	}
-	return 0;
+	/* the excluded address has its bit set too but is never "allocated" */
+	return map_highest(p, p->bits, p->excl);
 }
 
 int pool_reserve(struct pool *p, const struct in6_addr *addr)
@@ -400,10 +412,5 @@ int pool_is_cooling(const struct pool *p, const struct in6_addr *addr)
 
 uint32_t pool_highest_cooling(const struct pool *p)
 {
-	uint32_t words = (p->size + WORD_BITS - 1) / WORD_BITS;
-
-	for (uint32_t w = words; p->cooling && w-- > 0;)
-		if (p->cool[w])
-			return w * WORD_BITS + (uint32_t)(63 - __builtin_clzll(p->cool[w])) + 1;
-	return 0;
+	return p->cooling ? map_highest(p, p->cool, 0) : 0;
 }
