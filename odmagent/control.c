@@ -133,7 +133,6 @@ struct ctl_conn {
 			       * sent, then close */
 	bool gone;            /* the client closed its socket: no answer can
 			       * reach it, only its "noreply" requests are served */
-	bool finishing;       /* conn_finish: closes once its replies are out */
 	char kinds[128];      /* ",kind,kind," wanted by the monitor, "" = all */
 	uint64_t lost;        /* events dropped for this monitor, not yet told */
 	size_t len;
@@ -296,7 +295,6 @@ static void conn_finish(struct ctl_conn *c)
 	if (c->dead)
 		return;
 	conn_set_dead(c);
-	c->finishing = true;
 	uv_read_stop((uv_stream_t *)&c->pipe);
 	sr = malloc(sizeof(*sr));
 	if (sr) {
@@ -658,11 +656,11 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 	struct ctl_conn *c = s->data;
 
 	(void)b;
-	if (n == UV_EOF && peer_gone(c)) {
-		conn_close(c); /* closed, not half: its requests free their slots now */
-		return;
-	}
 	if (n == UV_EOF) {
+		if (peer_gone(c)) {
+			conn_close(c); /* closed, not half: its requests free their slots now */
+			return;
+		}
 		uv_read_stop(s);
 		c->reading = false;
 		c->eof = true;
@@ -798,9 +796,10 @@ static void on_idle_tick(uv_timer_t *t)
 		/* (since its last request too: the pause began no earlier) */
 		uint64_t since = c->read_ms > c->last_ms ? c->read_ms : c->last_ms;
 
-		/* one whose last replies wait for it to read (it half-closed,
-		 * or was told ETOOBIG): as long as any other reader */
-		if (c->finishing && ctl->lim.idle_ms && !uv_is_closing((uv_handle_t *)&c->pipe) &&
+		/* one whose last replies wait for it to read (conn_finish: it
+		 * half-closed, or was told ETOOBIG; dead, its handle not yet
+		 * closing): as long as any other reader */
+		if (c->dead && ctl->lim.idle_ms && !uv_is_closing((uv_handle_t *)&c->pipe) &&
 		    uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) > 0 &&
 		    now - since >= ctl->lim.idle_ms) {
 			log_warnx("client pid %d has read none of its last replies for %llu ms; "
