@@ -31,22 +31,55 @@
 #include "shim_log.h"
 #include "shim_policy.h"
 
+/* dst[0..n) and sa's address if it is eligible and not among them yet:
+ * the new n (the same address comes once per socktype, and may come again) */
+static size_t add_dst(struct in6_addr *dst, size_t n, const struct sockaddr *sa, socklen_t len)
+{
+	const struct in6_addr *a;
+
+	if (!shim_policy_dst_eligible(sa, len))
+		return n;
+	a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	for (size_t i = 0; i < n; i++)
+		if (IN6_ARE_ADDR_EQUAL(&dst[i], a))
+			return n;
+	dst[n] = *a;
+	return n + 1;
+}
+
 /* The eligible IPv6 addresses of the result, each once, at most max. */
 static size_t dsts_of(const struct addrinfo *ai, struct in6_addr *dst, size_t max)
 {
 	size_t n = 0;
 
-	for (; ai && n < max; ai = ai->ai_next) {
-		const struct sockaddr_in6 *d;
-		if (!shim_policy_dst_eligible(ai->ai_addr, ai->ai_addrlen))
-			continue;
-		d = (const struct sockaddr_in6 *)ai->ai_addr;
-		/* The same address comes once per socktype: record it once. */
-		if (n > 0 && IN6_ARE_ADDR_EQUAL(&dst[n - 1], &d->sin6_addr))
-			continue;
-		dst[n++] = d->sin6_addr;
+	for (; ai && n < max; ai = ai->ai_next)
+		n = add_dst(dst, n, ai->ai_addr, ai->ai_addrlen);
+	return n;
+}
+
+/* The same of an AF_INET6 hostent */
+static size_t dsts_of_hostent(const struct hostent *h, struct in6_addr *dst, size_t max)
+{
+	size_t n = 0;
+
+	if (!h || h->h_addrtype != AF_INET6 || h->h_length != (int)sizeof(struct in6_addr) ||
+	    !h->h_addr_list)
+		return 0;
+	for (char *const *p = h->h_addr_list; *p && n < max; p++) {
+		struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
+
+		memcpy(&sa.sin6_addr, *p, sizeof(sa.sin6_addr));
+		n = add_dst(dst, n, (const struct sockaddr *)&sa, sizeof(sa));
 	}
 	return n;
+}
+
+/* Whether a program's lookup of node is one to note (and to run inside
+ * the guard): not the shim's own, nor a name no destination can have a
+ * cha for, nor in a process the shim does not serve */
+static int lookup_to_note(const char *node, const struct addrinfo *hints)
+{
+	return !guard_active() && shim_policy_name_eligible(node, hints) && !ownpid_foreign();
 }
 
 /* Whether a lookup's result is to be noted: not when the process's type,
@@ -87,7 +120,7 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
 	struct in6_addr dst[CHALOOKUP_MAX_DSTS];
 	int saved = errno, ret, ret_errno;
 
-	if (guard_active() || !shim_policy_name_eligible(node, hints) || ownpid_foreign())
+	if (!lookup_to_note(node, hints))
 		return REAL(getaddrinfo)(node, service, hints, res);
 	/* From here on the resolver's sockets go straight to libc. */
 	guard_enter();
@@ -101,38 +134,8 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
 	return ret;
 }
 
-/* The eligible addresses of an AF_INET6 hostent, each once, at most max. */
-static size_t dsts_of_hostent(const struct hostent *h, struct in6_addr *dst, size_t max)
-{
-	size_t n = 0;
-
-	if (!h || h->h_addrtype != AF_INET6 || h->h_length != (int)sizeof(struct in6_addr) ||
-	    !h->h_addr_list)
-		return 0;
-	for (char *const *p = h->h_addr_list; *p && n < max; p++) {
-		struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
-		size_t i;
-
-		memcpy(&sa.sin6_addr, *p, sizeof(sa.sin6_addr));
-		if (!shim_policy_dst_eligible((const struct sockaddr *)&sa, sizeof(sa)))
-			continue;
-		for (i = 0; i < n && !IN6_ARE_ADDR_EQUAL(&dst[i], &sa.sin6_addr); i++)
-			;
-		if (i == n)
-			dst[n++] = sa.sin6_addr;
-	}
-	return n;
-}
-
-/* Whether a gethostbyname2 of name for af is one to note */
-static int hostent_eligible(const char *name, int af)
-{
-	return af == AF_INET6 && !guard_active() && shim_policy_name_eligible(name, NULL) &&
-	       !ownpid_foreign();
-}
-
-/* After the real call: note h's addresses for name; errno and h_errno as
- * the real call left them */
+/* After the real call, inside the guard: note h's addresses for name,
+ * errno and h_errno left as the real call left them */
 static void note_hostent(const char *name, const struct hostent *h)
 {
 	struct in6_addr dst[CHALOOKUP_MAX_DSTS];
@@ -140,7 +143,6 @@ static void note_hostent(const char *name, const struct hostent *h)
 
 	if (h && cha_wanted())
 		note_result(name, dst, dsts_of_hostent(h, dst, CHALOOKUP_MAX_DSTS));
-	guard_leave();
 	errno = e;
 	h_errno = he;
 }
@@ -151,12 +153,13 @@ struct hostent *gethostbyname2(const char *name, int af)
 	struct hostent *h;
 	int saved = errno;
 
-	if (!hostent_eligible(name, af))
+	if (af != AF_INET6 || !lookup_to_note(name, NULL))
 		return REAL(gethostbyname2)(name, af);
 	guard_enter();
 	errno = saved;
 	h = REAL(gethostbyname2)(name, af);
 	note_hostent(name, h);
+	guard_leave();
 	return h;
 }
 
@@ -165,11 +168,12 @@ int gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf, s
 {
 	int saved = errno, r;
 
-	if (!hostent_eligible(name, af))
+	if (af != AF_INET6 || !lookup_to_note(name, NULL))
 		return REAL(gethostbyname2_r)(name, af, ret, buf, buflen, result, h_errnop);
 	guard_enter();
 	errno = saved;
 	r = REAL(gethostbyname2_r)(name, af, ret, buf, buflen, result, h_errnop);
 	note_hostent(name, r == 0 && result ? *result : NULL);
+	guard_leave();
 	return r;
 }
