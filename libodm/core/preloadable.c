@@ -29,9 +29,9 @@ static uint64_t get(const struct elf_view *v, size_t off, size_t n)
 }
 
 /* Go's linker marks its programs with a note of owner "Go" and type 4 (its
- * build ID, section .note.go.buildid) in a PT_NOTE segment. 1 if the notes at off..off+n (all within
- * len) hold one. Notes are 4-byte aligned in both classes in practice (Go
- * writes them so). */
+ * build ID, section .note.go.buildid) in a PT_NOTE segment. 1 if the notes
+ * at off..off+n (all within len) hold one. Notes are 4-byte aligned in
+ * both classes in practice (Go writes them so). */
 #define GO_NOTE_BUILDID 4
 static int go_note(const struct elf_view *v, uint64_t off, uint64_t n)
 {
@@ -42,9 +42,10 @@ static int go_note(const struct elf_view *v, uint64_t off, uint64_t n)
 
 		if (name_pad > n - 12 || desc_pad > n - 12 - name_pad)
 			return 0;
-		/* the name is "Go" and its NUL, padded (Go writes namesz 4) */
-		if (type == GO_NOTE_BUILDID && (namesz == 3 || namesz == 4) &&
-		    !memcmp(v->b + off + 12, "Go", 3) && (namesz == 3 || !v->b[off + 15]))
+		/* the name is "Go" and its NUL, maybe one NUL more (Go writes
+		 * namesz 4); namesz first: only then are its bytes within n */
+		if (type == GO_NOTE_BUILDID && (namesz == 3 || (namesz == 4 && !v->b[off + 15])) &&
+		    !memcmp(v->b + off + 12, "Go", 3))
 			return 1;
 		off += 12 + name_pad + desc_pad;
 		n -= 12 + name_pad + desc_pad;
@@ -57,7 +58,7 @@ enum preloadable preloadable_elf(const unsigned char *buf, size_t len)
 	struct elf_view v = { buf, len, 0 };
 	uint64_t phoff, type, phentsize, phnum;
 	size_t ehsize, want_ent;
-	int is64;
+	int is64, interp = 0;
 
 	if (!buf || len < EI_NIDENT || buf[EI_MAG0] != ELFMAG0 || buf[EI_MAG1] != ELFMAG1 ||
 	    buf[EI_MAG2] != ELFMAG2 || buf[EI_MAG3] != ELFMAG3)
@@ -97,11 +98,13 @@ enum preloadable preloadable_elf(const unsigned char *buf, size_t len)
 		return PRELOADABLE_UNKNOWN;
 	if (phoff > len || phnum * phentsize > len - phoff)
 		return PRELOADABLE_UNKNOWN;
+	/* one pass: a Go note anywhere decides, else the interpreter does */
 	for (uint64_t i = 0; i < phnum; i++) {
 		size_t ph = (size_t)(phoff + i * phentsize);
-		uint64_t off, n;
+		uint64_t off, n, pt = get(&v, ph, 4);
 
-		if (get(&v, ph, 4) != PT_NOTE)
+		interp |= pt == PT_INTERP;
+		if (pt != PT_NOTE)
 			continue;
 		if (is64) {
 			off = get(&v, ph + offsetof(Elf64_Phdr, p_offset), 8);
@@ -113,8 +116,7 @@ enum preloadable preloadable_elf(const unsigned char *buf, size_t len)
 		if (off <= len && n <= len - off && go_note(&v, off, n))
 			return PRELOADABLE_GO;
 	}
-	for (uint64_t i = 0; i < phnum; i++)
-		if (get(&v, (size_t)(phoff + i * phentsize), 4) == PT_INTERP)
-			return PRELOADABLE_DYNAMIC;
+	if (interp)
+		return PRELOADABLE_DYNAMIC;
 	return type == ET_EXEC ? PRELOADABLE_STATIC : PRELOADABLE_UNKNOWN;
 }
