@@ -26,6 +26,7 @@ struct snap_ctx {
 	struct state_anchor *s;
 	int64_t now_wall;
 	uint64_t now_mono;
+	size_t cooling_cap;
 };
 
 static void snap_one(const struct binding *b, void *arg)
@@ -50,10 +51,25 @@ static void snap_one(const struct binding *b, void *arg)
 	}
 }
 
+/* A cooling address as the state keeps it: its release on the wall clock */
+static void snap_cooling(uint32_t off, uint64_t at_ms, void *arg)
+{
+	struct snap_ctx *c = arg;
+	struct state_anchor_cooling *o;
+
+	if (c->s->n_cooling >= c->cooling_cap)
+		return; /* one entry per cooling address (pool.h): not reached */
+	o = &c->s->cooling[c->s->n_cooling++];
+	o->off = off;
+	o->released_ms = c->now_wall + ((int64_t)at_ms - (int64_t)c->now_mono);
+	if (o->released_ms < 0)
+		o->released_ms = 0;
+}
+
 int anchor_state_snapshot(const struct anchor *an, int64_t now_wall_ms, uint64_t now_mono_ms,
 			  struct state_anchor *out)
 {
-	struct snap_ctx c = { out, now_wall_ms, now_mono_ms };
+	struct snap_ctx c = { out, now_wall_ms, now_mono_ms, 0 };
 
 	memset(out, 0, sizeof(*out));
 	out->pool = an->cfg->pool;
@@ -67,7 +83,10 @@ int anchor_state_snapshot(const struct anchor *an, int64_t now_wall_ms, uint64_t
 		out->held = pool_highest_cooling(&an->pool);
 	out->idents = calloc(an->cfg->n_identities + 1, sizeof(*out->idents));
 	out->bindings = calloc(an->bc.count + 1, sizeof(*out->bindings));
-	if (!out->idents || !out->bindings) {
+	/* and what cools: a clean restart must not hand it out at once */
+	c.cooling_cap = an->pooled ? pool_cooling_count(&an->pool) : 0;
+	out->cooling = calloc(c.cooling_cap + 1, sizeof(*out->cooling));
+	if (!out->idents || !out->bindings || !out->cooling) {
 		state_anchor_free(out);
 		return -ENOMEM;
 	}
@@ -82,6 +101,8 @@ int anchor_state_snapshot(const struct anchor *an, int64_t now_wall_ms, uint64_t
 		d->last_ts = an->ids[i].last_ts;
 	}
 	bcache_foreach(&an->bc, snap_one, &c);
+	if (an->pooled)
+		pool_cooling_each(&an->pool, snap_cooling, &c);
 	return 0;
 }
 
@@ -90,6 +111,43 @@ static long ident_index(const struct anchor *an, const char *nai)
 	const struct odm_identity *id = config_identity(an->cfg, nai);
 
 	return id ? (long)(id - an->cfg->identities) : -1;
+}
+
+/*
+ * The addresses the last run left cooling cool on for what remains of
+ * their time (a release "in the future", the wall clock set back since,
+ * cools in full): a clean restart does not hand a just-released address
+ * to the next host. After the bindings, which the pool puts first.
+ */
+static void restore_cooling(struct anchor *an, const struct state_anchor *s,
+			    int64_t now_wall_ms, uint64_t now_mono_ms)
+{
+	uint32_t n = 0, bad = 0;
+
+	if (!an->pooled)
+		return;
+	for (size_t i = 0; i < s->n_cooling; i++) {
+		int64_t age = now_wall_ms - s->cooling[i].released_ms;
+		uint64_t at;
+
+		if (age >= (int64_t)POOL_COOL_MS)
+			continue;
+		if (age < 0)
+			age = 0;
+		/* the clock since boot may be younger than the release */
+		at = now_mono_ms > (uint64_t)age ? now_mono_ms - (uint64_t)age : 0;
+		/* as the release times, never decreasing: the ring's order */
+		if (pool_cool_from(&an->pool, s->cooling[i].off, at) == 0)
+			n++;
+		else
+			bad++;
+	}
+	if (n)
+		log_info("%u pool addresses released by the last run cool on (up to %us) before "
+			 "they are handed out", n, POOL_COOL_MS / 1000);
+	if (bad)
+		log_warnx("%u cooling addresses in the saved state are not in the pool, "
+			  "or bound, or listed twice, or out of order: not restored", bad);
 }
 
 int anchor_state_restore(struct anchor *an, const struct state_anchor *s,
@@ -113,6 +171,9 @@ int anchor_state_restore(struct anchor *an, const struct state_anchor *s,
 		return 0;
 	}
 	an->restored_held = s->held;
+	/* an address a binding not restored gives back cools from now */
+	if (an->pooled)
+		pool_clock(&an->pool, now_mono_ms);
 	for (size_t i = 0; i < s->n_bindings; i++) {
 		const struct state_anchor_binding *sb = &s->bindings[i];
 		uint64_t dl = state_deadline(sb->expires_ms, now_wall_ms, now_mono_ms, 0);
@@ -168,6 +229,7 @@ int anchor_state_restore(struct anchor *an, const struct state_anchor *s,
 		}
 		n++;
 	}
+	restore_cooling(an, s, now_wall_ms, now_mono_ms);
 	return n;
 }
 

@@ -226,10 +226,10 @@ static void cool_take(struct pool *p, uint32_t off)
 	cool_end(p, off);
 }
 
-/* Stamp off as released now; with no room for it, the oldest ends first.
- * Each cooling address has one entry, so the ring needs at most size of
- * them beside emptied ones. */
-static void cool_start(struct pool *p, uint32_t off)
+/* Stamp off as released at at_ms (not before the newest entry's); with no
+ * room for it, the oldest ends first. Each cooling address has one entry,
+ * so the ring needs at most size of them beside emptied ones. */
+static void cool_start(struct pool *p, uint32_t off, uint64_t at_ms)
 {
 	if (p->ring_len == p->ring_cap) {
 		uint64_t cap = p->ring_cap ? (uint64_t)p->ring_cap * 2 : 64;
@@ -252,7 +252,7 @@ static void cool_start(struct pool *p, uint32_t off)
 			return; /* not even one entry: it is free at once */
 		}
 	}
-	*ring_at(p, p->ring_len) = (struct pool_cooled){ .at_ms = p->now_ms, .off = off };
+	*ring_at(p, p->ring_len) = (struct pool_cooled){ .at_ms = at_ms, .off = off };
 	p->ring_len++;
 	map_set(p->cool, off, 1);
 	p->cooling++;
@@ -387,10 +387,38 @@ int pool_release(struct pool *p, const struct in6_addr *addr)
 		return -EINVAL;
 	bit_set(p, off, 0);
 	p->used--;
-	cool_start(p, off);
+	cool_start(p, off, p->now_ms);
 	if (!cool_get(p, off))
 		hint_lower(p, off);
 	return 0;
+}
+
+int pool_cool_from(struct pool *p, uint32_t off, uint64_t at_ms)
+{
+	const struct pool_cooled *newest;
+
+	if (!off || off > p->size || off == p->excl || at_ms > p->now_ms)
+		return -EINVAL;
+	newest = p->ring_len ? &p->ring[(p->ring_head + p->ring_len - 1) % p->ring_cap] : NULL;
+	if (newest && at_ms < newest->at_ms)
+		return -EINVAL; /* the ring is in release order */
+	if (bit_get(p, off) || cool_get(p, off))
+		return -EEXIST;
+	if (p->now_ms - at_ms >= POOL_COOL_MS)
+		return 0; /* cooled already */
+	cool_start(p, off, at_ms);
+	return 0;
+}
+
+void pool_cooling_each(const struct pool *p, void (*fn)(uint32_t off, uint64_t at_ms, void *arg),
+		       void *arg)
+{
+	for (uint32_t i = 0; i < p->ring_len; i++) {
+		const struct pool_cooled *c = &p->ring[(p->ring_head + i) % p->ring_cap];
+
+		if (c->off)
+			fn(c->off, c->at_ms, arg);
+	}
 }
 
 uint32_t pool_free_count(const struct pool *p)

@@ -83,6 +83,17 @@ int pool_reserve(struct pool *p, const struct in6_addr *addr);
 /* Give an address back, to cool: 0, or -EINVAL if it is not an allocated
  * one */
 int pool_release(struct pool *p, const struct in6_addr *addr);
+/*
+ * Offset off (1..size), free, cools as if released at at_ms (the pool's
+ * clock; not after its last pool_clock, nor before the last address that
+ * began to cool): a restart restoring what the last run left cooling.
+ * 0 (also when its time is already up), -EEXIST if it is allocated or
+ * cooling, -EINVAL otherwise.
+ */
+int pool_cool_from(struct pool *p, uint32_t off, uint64_t at_ms);
+/* fn(offset, released at) for each cooling address, the longest cooled first */
+void pool_cooling_each(const struct pool *p, void (*fn)(uint32_t off, uint64_t at_ms, void *arg),
+		       void *arg);
 /* 1 if addr is currently allocated, else 0 */
 int pool_is_allocated(const struct pool *p, const struct in6_addr *addr);
 /*

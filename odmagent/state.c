@@ -115,6 +115,20 @@ char *state_anchor_encode(const struct state_anchor *s)
 			 "pool", pfx, "identities", ids, "bindings", bs);
 	if (root && s->held)
 		json_object_set_new(root, "held", json_integer(s->held));
+	if (root && s->n_cooling) {
+		json_t *c = json_array();
+
+		for (size_t i = 0; c && i < s->n_cooling; i++)
+			json_array_append_new(c, json_pack("{s:I, s:I}", "off",
+							   (json_int_t)s->cooling[i].off, "released",
+							   (json_int_t)s->cooling[i].released_ms));
+		if (!c || json_array_size(c) != s->n_cooling) {
+			json_decref(c);
+			json_decref(root);
+			return NULL;
+		}
+		json_object_set_new(root, "cooling", c);
+	}
 	return dump(root);
 }
 
@@ -489,8 +503,10 @@ bad:
 
 static const char *const AN_KEYS[] = { "version", "role", "pool", "identities", "bindings",
 				       NULL };
-/* "held": the pool's offsets 1..held held back after a crash (anchor.h) */
-static const char *const AN_OPT_KEYS[] = { "held", NULL };
+/* "held": the pool's offsets 1..held held back after a crash (anchor.h);
+ * "cooling": the pool's addresses released shortly before (pool.h) */
+static const char *const AN_OPT_KEYS[] = { "held", "cooling", NULL };
+static const char *const AN_COOLING_KEYS[] = { "off", "released", NULL };
 static const char *const AN_IDENT_KEYS[] = { "nai", "seq", "last_ts", NULL };
 static const char *const AN_BINDING_KEYS[] = { "hoa", "coa", "nai", "bid", "seq",
 					       "lifetime", "expires", NULL };
@@ -556,6 +572,33 @@ static int an_binding(struct dec *d, const json_t *o, struct state_anchor_bindin
 	return 0;
 }
 
+/* "cooling": offsets and release times, in release order (an offset given
+ * twice, or one the bindings hold, the pool itself refuses at restore) */
+static int an_cooling(struct dec *d, const json_t *root, struct state_anchor *s)
+{
+	const json_t *arr = get_array(d, root, "cooling", STATE_MAX_COOLING, sizeof(*s->cooling),
+				      (void **)&s->cooling);
+
+	if (!arr)
+		return -EINVAL;
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		const json_t *o = json_array_get(arr, i);
+		struct state_anchor_cooling *c = &s->cooling[i];
+		json_int_t off;
+
+		at(d, "cooling", i);
+		if (exact_keys(d, o, AN_COOLING_KEYS) < 0 ||
+		    get_int(d, o, "off", 1, UINT32_MAX, &off) < 0 ||
+		    get_wall(d, o, "released", &c->released_ms) < 0)
+			return -EINVAL;
+		c->off = (uint32_t)off;
+		if (i && c->released_ms < s->cooling[i - 1].released_ms)
+			return fail(d, "released", "before the one listed before it");
+		s->n_cooling++;
+	}
+	return 0;
+}
+
 int state_anchor_decode(const char *text, size_t len, struct state_anchor *s, char *err,
 			size_t errlen)
 {
@@ -600,6 +643,8 @@ int state_anchor_decode(const char *text, size_t len, struct state_anchor *s, ch
 	}
 	/* duplicates (an address or an (NAI, BID) twice) are refused by the
 	 * binding cache itself when the restore inserts them */
+	if (json_object_get(root, "cooling") && an_cooling(&d, root, s) < 0)
+		goto bad;
 	json_decref(root);
 	return 0;
 bad:
@@ -619,6 +664,7 @@ void state_anchor_free(struct state_anchor *s)
 {
 	free(s->idents);
 	free(s->bindings);
+	free(s->cooling);
 	memset(s, 0, sizeof(*s));
 }
 

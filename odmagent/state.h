@@ -44,6 +44,7 @@
 #define STATE_MAX_LEASES 65535
 #define STATE_MAX_IDENTITIES 100000
 #define STATE_MAX_BINDINGS 65536
+#define STATE_MAX_COOLING 65536   /* a pool tracks at most ANCHOR_POOL_MAX */
 #define STATE_MAX_HOLDERS 32      /* users sharing one lease that are kept */
 
 struct state_mn_anchor {
@@ -90,6 +91,12 @@ struct state_anchor_binding {
 	int64_t deadline_ms;         /* wall clock end of its grace period, 0 = none */
 };
 
+/* A pool address released less than POOL_COOL_MS before the save (pool.h) */
+struct state_anchor_cooling {
+	uint32_t off;         /* its offset in the pool */
+	int64_t released_ms;  /* wall clock */
+};
+
 struct state_anchor {
 	struct in6_addr pool;
 	uint8_t pool_plen;
@@ -97,6 +104,8 @@ struct state_anchor {
 	size_t n_idents;
 	struct state_anchor_binding *bindings;
 	size_t n_bindings;
+	struct state_anchor_cooling *cooling; /* in release order */
+	size_t n_cooling;
 	uint32_t held;   /* the pool's offsets to hold after a crash (anchor.h):
 			  * the run's own hold, or its highest cooling address;
 			  * 0 = none */

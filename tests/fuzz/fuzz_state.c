@@ -43,7 +43,7 @@ static void anchor(const uint8_t *data, size_t size)
 	char err[256], *text;
 
 	if (state_anchor_decode((const char *)data, size, &s, err, sizeof(err)) < 0) {
-		if (!err[0] || s.bindings || s.idents)
+		if (!err[0] || s.bindings || s.idents || s.cooling)
 			abort();
 		return;
 	}
@@ -52,6 +52,8 @@ static void anchor(const uint8_t *data, size_t size)
 		abort();
 	if (again.n_bindings != s.n_bindings || again.n_idents != s.n_idents ||
 	    again.pool_plen != s.pool_plen || memcmp(&again.pool, &s.pool, sizeof(s.pool)) ||
+	    again.held != s.held || again.n_cooling != s.n_cooling ||
+	    (s.n_cooling && memcmp(again.cooling, s.cooling, s.n_cooling * sizeof(*s.cooling))) ||
 	    (s.n_bindings &&
 	     memcmp(again.bindings, s.bindings, s.n_bindings * sizeof(*s.bindings))) ||
 	    (s.n_idents && memcmp(again.idents, s.idents, s.n_idents * sizeof(*s.idents))))

@@ -26,7 +26,9 @@
 # care-of address gets 174 and changes nothing; CoA = home address deletes
 # the binding; a tunnelled packet that would loop (inner destination
 # anchored, or nested 5 deep) is not sent on and is counted; 5000 forged BUs
-# draw at most rate * time + burst answers.
+# draw at most rate * time + burst answers. Restarted cleanly, the anchor
+# lets the addresses released before the stop cool on: a new binding gets
+# none of them.
 #
 # Env: ODM_BUILD (default ./build). Exit 0 pass, 1 fail, 77 skip.
 # run-all: alone (it floods the anchor with forged BUs and times its answers)
@@ -366,5 +368,36 @@ check "agent logged each BU/BA on one line" \
 	test "$(grep -c 'anchor_handle_bu: BU nai=' "$T/agent.log")" -ge 8
 check "no sanitizer report in the agent log (when built with SAN=1)" \
 	bash -c "! grep -qE 'Sanitizer|runtime error' '$T/agent.log'"
+
+# -------------------------------------------- a clean restart: what cools
+# The addresses released above (the deregistration, the expiry, CoA = home
+# address, all within the last minute) cool on in the next run: a new
+# binding gets none of them.
+cp "$T/state/anchor.json" "$T/state.before"
+# the pool addresses the state lists as cooling, one a line
+cooled() {
+	"$PY" -c 'import json, sys, ipaddress
+s = json.load(open(sys.argv[1]))
+pool = ipaddress.IPv6Network(s["pool"])
+for c in s.get("cooling", []):
+    print(pool[c["off"]])' "$T/state.before"
+}
+cooling=$(cooled | wc -l)
+check "the state file lists the $cooling cooling addresses" test "$cooling" -ge 2
+ip netns exec "$NS_A" "$AGENT" -f "$T/anchor.conf" >>"$T/agent.log" 2>&1 &
+agent_pid=$!
+check "the agent came up again" wait_for 5 test -S "$T/agent.sock"
+check "they cool on after the restart (pool_cooling $cooling)" \
+	test "$(jget "s['pool_cooling']")" = "$cooling"
+check "the agent said so" grep -q "pool addresses released by the last run cool on" "$T/agent.log"
+out=$(mh --seq 2000 --bid 9 --hnp :: --lifetime 100)
+say "allocation after the restart: $out"
+fresh=$(field hnp <<<"$out")
+check "it is accepted" test "$(field status <<<"$out")" = 0
+check "and gets none of the addresses the last run released ($fresh)" \
+	bash -c "! grep -qx '$fresh' <<<'$(cooled)'"
+kill -TERM "$agent_pid"
+wait "$agent_pid" || true
+agent_pid=
 
 check_summary test_anchor

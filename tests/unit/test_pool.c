@@ -127,6 +127,66 @@ Test(pool, reserve_takes_a_cooling_one_and_release_cools_it_anew)
 	pool_free_all(&p);
 }
 
+/* What a restart restores: addresses cooling since a given time, in
+ * release order; each listed once, longest cooled first */
+static void list_one(uint32_t off, uint64_t at_ms, void *arg)
+{
+	uint64_t *l = arg;
+
+	l[2 * l[0] + 1] = off;
+	l[2 * l[0] + 2] = at_ms;
+	l[0]++;
+}
+
+Test(pool, cooling_restored_from_given_times_and_listed_in_order)
+{
+	struct pool p;
+	struct in6_addr a[4], x;
+	uint64_t l[1 + 2 * 8] = { 0 };
+
+	pool_with(&p, 64, 0, a, 0);
+	pool_clock(&p, 10000);
+	cr_assert_eq(pool_cool_from(&p, 5, 10001), -EINVAL, "after the pool's clock");
+	cr_assert_eq(pool_cool_from(&p, 5, 2000), 0);
+	cr_assert_eq(pool_cool_from(&p, 7, 1999), -EINVAL, "before the last one");
+	cr_assert_eq(pool_cool_from(&p, 5, 3000), -EEXIST, "cooling already");
+	cr_assert_eq(pool_cool_from(&p, 0, 3000), -EINVAL);
+	cr_assert_eq(pool_cool_from(&p, POOL_MAX_DEFAULT + 1, 3000), -EINVAL);
+	cr_assert_eq(pool_cool_from(&p, 2, 9000), 0);
+	cr_assert_eq(pool_cooling_count(&p), 2);
+	cr_assert_eq(pool_alloc(&p, &a[0]), 0);
+	cr_assert_eq(pool_cool_from(&p, 1, 9000), -EEXIST, "allocated");
+	pool_clock(&p, 2000 + POOL_COOL_MS);
+	cr_assert_eq(pool_cool_from(&p, 9, 9000 - POOL_COOL_MS + POOL_COOL_MS / 2), -EINVAL,
+		     "before the last one, still");
+	/* a time already up cools nothing */
+	pool_free_all(&p);
+	pool_with(&p, 64, 0, a, 0);
+	pool_clock(&p, POOL_COOL_MS + 10);
+	cr_assert_eq(pool_cool_from(&p, 3, 10), 0);
+	cr_assert_eq(pool_cooling_count(&p), 0);
+	cr_assert_eq(pool_cool_from(&p, 4, 11), 0);
+	cr_assert_eq(pool_cool_from(&p, 2, 12), 0);
+	cr_assert_eq(pool_cooling_count(&p), 2);
+	/* ::4 taken again: its emptied entry is not listed */
+	cr_assert_eq(pool_alloc(&p, &a[0]), 0);
+	assert_addr(&a[0], "2001:db8:c4a::1");
+	pool_addr_at(&p, 4, &x);
+	cr_assert_eq(pool_reserve(&p, &x), 0);
+	cr_assert_eq(pool_release(&p, &a[0]), 0);
+	pool_cooling_each(&p, list_one, l);
+	cr_assert_eq(l[0], 2);
+	cr_assert_eq(l[1], 2);
+	cr_assert_eq(l[2], 12);
+	cr_assert_eq(l[3], 1);
+	cr_assert_eq(l[4], POOL_COOL_MS + 10);
+	/* they end in that order */
+	pool_clock(&p, POOL_COOL_MS + 12);
+	cr_assert_eq(pool_alloc(&p, &a[1]), 0);
+	assert_addr(&a[1], "2001:db8:c4a::2");
+	pool_free_all(&p);
+}
+
 Test(pool, many_releases_grow_the_ring)
 {
 	struct pool p;

@@ -553,6 +553,48 @@ Test(state, anchor_hold_round_trips_and_is_checked)
 	free(text);
 }
 
+/* what cools in the pool: optional, offsets and wall-clock releases in
+ * release order */
+Test(state, anchor_cooling_round_trips_and_is_checked)
+{
+	struct state_anchor_cooling c[2] = { { 3, NOW_WALL - 5000 }, { 9, NOW_WALL - 5000 } };
+	struct state_anchor s = { .cooling = c, .n_cooling = 2 }, d;
+	char err[200], *text, *bad;
+
+	text = round_trip(&s, &d);
+	cr_assert_eq(d.n_cooling, 2);
+	cr_assert_eq(d.cooling[0].off, 3);
+	cr_assert_eq(d.cooling[1].off, 9);
+	cr_assert_eq(d.cooling[1].released_ms, NOW_WALL - 5000);
+	state_anchor_free(&d);
+	/* out of release order */
+	bad = subst(text, "\"released\":1699999995000}]", "\"released\":1699999994999}]");
+	cr_assert_eq(state_anchor_decode(bad, strlen(bad), &d, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "cooling[1].released: before"), "%s", err);
+	free(bad);
+	bad = subst(text, "\"off\":3", "\"off\":0");
+	cr_assert_eq(state_anchor_decode(bad, strlen(bad), &d, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "cooling[0].off"), "%s", err);
+	free(bad);
+	bad = subst(text, "\"off\":3", "\"off\":3,\"at\":1");
+	cr_assert_eq(state_anchor_decode(bad, strlen(bad), &d, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "unknown key"), "%s", err);
+	free(bad);
+	bad = subst(text, "\"released\":1699999995000}", "\"released\":-1}");
+	cr_assert_eq(state_anchor_decode(bad, strlen(bad), &d, err, sizeof(err)), -EINVAL);
+	free(bad);
+	bad = subst(text, "\"cooling\":[", "\"cooling\":[7,");
+	cr_assert_eq(state_anchor_decode(bad, strlen(bad), &d, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "not an object"), "%s", err);
+	free(bad);
+	free(text);
+	/* none cooling: no key */
+	s.n_cooling = 0;
+	text = state_anchor_encode(&s);
+	cr_assert_null(strstr(text, "cooling"), "%s", text);
+	free(text);
+}
+
 /* text with the first occurrence of from replaced by to */
 static char *subst(const char *text, const char *from, const char *to)
 {
@@ -911,6 +953,73 @@ Test(state, anchor_restores_bindings_pool_and_replay_state)
 	cr_assert_eq(snap.n_idents, 1);
 	cr_assert_str_eq(snap.idents[0].nai, "mn2@example.org");
 	state_anchor_free(&snap);
+	anchor_fini(&an);
+}
+
+/* A clean restart: the addresses the last run released shortly before
+ * cool on for the rest of their time, not handed out at once; one whose
+ * time is up, one a restored binding holds, one listed twice are not */
+Test(state, anchor_restores_what_cools_for_the_rest_of_its_time)
+{
+	struct state_anchor s = mk_anchor(), snap;
+	struct state_anchor_cooling c[5] = {
+		{ 6, NOW_WALL - (int64_t)POOL_COOL_MS }, /* cooled */
+		{ 3, NOW_WALL - 60000 },
+		{ 1, NOW_WALL - 50000 },                 /* sb[0] holds it */
+		{ 2, NOW_WALL - 1000 },
+		{ 3, NOW_WALL - 1000 },                  /* twice */
+	};
+	struct in6_addr a;
+
+	anchor_fixture();
+	s.cooling = c;
+	s.n_cooling = 5;
+	cr_assert_eq(anchor_state_restore(&an, &s, NOW_WALL, NOW_MONO), 2, "::1 and ::5 bound");
+	cr_assert_eq(pool_cooling_count(&an.pool), 2);
+	cr_assert_eq(anchor_next_expiry(&an), NOW_MONO + POOL_COOL_MS - 60000);
+	cr_assert_eq(pool_alloc(&an.pool, &a), 0);
+	assert_addr(&a, "2001:db8:c4a::4");
+	cr_assert_eq(pool_alloc(&an.pool, &a), 0);
+	assert_addr(&a, "2001:db8:c4a::6");
+	/* saved again, they keep their release times */
+	cr_assert_eq(anchor_state_snapshot(&an, NOW_WALL + 7, NOW_MONO + 7, &snap), 0);
+	cr_assert_eq(snap.n_cooling, 2);
+	cr_assert_eq(snap.cooling[0].off, 3);
+	cr_assert_eq(snap.cooling[0].released_ms, NOW_WALL - 60000);
+	cr_assert_eq(snap.cooling[1].off, 2);
+	cr_assert_eq(snap.cooling[1].released_ms, NOW_WALL - 1000);
+	state_anchor_free(&snap);
+	/* ::3's time is up first, then ::2's */
+	anchor_expire(&an, NOW_MONO + POOL_COOL_MS - 60001);
+	cr_assert_eq(pool_cooling_count(&an.pool), 2);
+	anchor_expire(&an, NOW_MONO + POOL_COOL_MS - 60000);
+	cr_assert_eq(pool_cooling_count(&an.pool), 1);
+	cr_assert_eq(pool_alloc(&an.pool, &a), 0);
+	assert_addr(&a, "2001:db8:c4a::3");
+	a = A("2001:db8:c4a::2");
+	anchor_expire(&an, NOW_MONO + POOL_COOL_MS - 1001);
+	cr_assert(pool_is_cooling(&an.pool, &a));
+	anchor_expire(&an, NOW_MONO + POOL_COOL_MS - 1000);
+	cr_assert_not(pool_is_cooling(&an.pool, &a));
+	anchor_fini(&an);
+}
+
+/* A release stamped later than now (the clock set back since) cools in
+ * full; a machine up for less than the release's age cools it from boot */
+Test(state, anchor_cooling_restore_clamps_to_the_clocks)
+{
+	struct state_anchor s = mk_anchor();
+	struct state_anchor_cooling c[2] = { { 2, NOW_WALL - 100000 }, { 3, NOW_WALL + 3600000 } };
+
+	anchor_fixture();
+	s.cooling = c;
+	s.n_cooling = 2;
+	s.n_bindings = 0;
+	cr_assert_eq(anchor_state_restore(&an, &s, NOW_WALL, 30000), 0);
+	cr_assert_eq(pool_cooling_count(&an.pool), 2);
+	cr_assert_eq(pool_cool_until(&an.pool), POOL_COOL_MS, "::2 from boot (mono 0)");
+	anchor_expire(&an, POOL_COOL_MS);
+	cr_assert_eq(pool_cool_until(&an.pool), 30000 + POOL_COOL_MS, "::3 in full");
 	anchor_fini(&an);
 }
 
