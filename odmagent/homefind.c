@@ -470,7 +470,14 @@ static void on_ra(uv_poll_t *h, int status, int events)
 				ifindex = pi.ipi6_ifindex;
 			}
 		}
-		if (ra_parse(buf, (size_t)n, hop, &from.sin6_addr, &ra) < 0) {
+		/* only from an access link: the tunnel device's other end is
+		 * an anchor, and what comes out of it was decapsulated from an
+		 * outer packet whose source anyone can forge, with the inner
+		 * hop limit (255) and link-local source RFC 4861 §6.1.2 takes
+		 * for a neighbour's intact; an arrival on no known interface
+		 * cannot be told apart from one there */
+		if (!ifindex || (int)ifindex == hf->skip_ifindex ||
+		    ra_parse(buf, (size_t)n, hop, &from.sin6_addr, &ra) < 0) {
 			hf->ras_refused++;
 			continue;
 		}

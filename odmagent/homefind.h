@@ -22,7 +22,9 @@ struct ra_info;
 typedef void (*homefind_ra_fn)(void *arg, const struct ra_info *ra, const char *ifname);
 
 /* config: the configured home anchor or NULL; discover: use DNS and RAs
- * too; skip_ifindex: the tunnel device, where no RS goes */
+ * too; skip_ifindex: the tunnel device, where no RS goes and whose RAs are
+ * refused (what comes out of it was decapsulated: anyone can forge the outer
+ * source, and the inner packet keeps hop limit 255 and its link-local source) */
 int homefind_open(struct homefind **out, uv_loop_t *loop, const struct in6_addr *config,
 		  int discover, int skip_ifindex, struct events *ev);
 void homefind_close(struct homefind *hf);

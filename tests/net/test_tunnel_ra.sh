@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test_tunnel_ra.sh - a Router Advertisement that comes out of the tunnel
+# device is not heard. What the tunnel delivers was decapsulated from an
+# outer packet whose source anyone can forge (the anchor's address is
+# public); its inner packet keeps the hop limit 255 and the link-local
+# source that RFC 4861 §6.1.2 takes as proof of a neighbour. An off-path
+# sender (cn) who knows the anchor's address, the host's care-of address and
+# one of its anchored addresses sends one, IPv6-in-IPv6 from the forged
+# anchor address (tests/net/lib/racraft.py):
+#   1. with a DNS Search List naming a domain whose _mip6._ipv6 SRV names an
+#      address where no anchor runs (the attacker's zone; here a name added
+#      to the test zone): the home anchor stays ha and the Fixed address
+#      stays registered there (it was moved to the bogus anchor and
+#      deregistered at ha);
+#   2. with access-anchor ra, the Home Agent flag and the CHA's address in a
+#      Prefix Information option with the R flag: the CHA is not learned as
+#      an access anchor, and the next lease at the CHA is an allocation (it
+#      was sent as an access claim of the care-of address, refused 133).
+# Controls: the forged RA does reach the tunnel device (tcpdump on it) and is
+# counted as refused; the same RA sent on mn's access link is heard.
+#
+# Exit 0 pass, 1 fail, 77 skip.
+set -eEuo pipefail
+trap 'check_on_err test_tunnel_ra' ERR
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib/check.sh"
+net_need test_tunnel_ra "network namespaces, raw sockets, BIND9" ip named nsupdate tcpdump python3
+
+export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-1}
+. "$HERE/lib/topo.sh"
+. "$HERE/lib/agents.sh"
+export ODM_MN_HOME_DISCOVERY=on
+export ODM_MN_EXTRA="access-anchor ra"
+RACRAFT=("/usr/bin/python3" "$HERE/lib/racraft.py")
+BOGUS=2001:db8:c2::66 # no anchor there
+
+fixed() { odm_status mn | json "' '.join(l['addr'] + '@' + l['anchor'] for l in j['leases'] if l['type'] == 'fixed' and l['state'] == 'registered')"; }
+home() { odm_status mn | json "(j.get('home_anchor') or {}).get('addr')"; }
+ras() { odm_status mn | json "j['home_anchor']['ras_$1']"; }
+learned() { odm_status mn | json "' '.join(a['addr'] for a in j['access_anchor']['learned'])"; }
+
+topo_up
+odm__dir
+odm_keygen mn
+odm_anchor_up ha "$HA_ADDR" "mode home" "pool $HA_POOL"
+odm_agents_up
+check "the Fixed address is registered at ha" wait_for 20 eval '[[ $(fixed) == *"@$HA_ADDR" ]]'
+F=$(fixed)
+FADDR=${F%%@*}
+COA=$(topo_mn_addr)
+OUT=$(odm_ctl mn lease session-lasting "$CN_ADDR" --cha "$CHA_ADDR")
+L1=$(sed -n 's/^addr //p' <<<"$OUT")
+check "a lease at the CHA ($L1)" in_prefix "$L1" "$CHA_POOL"
+
+printf 'server %s\nzone %s\nupdate add _mip6._ipv6.evil.%s 600 SRV 0 100 0 bogus.%s.\nupdate add bogus.%s 600 AAAA %s\nsend\n' \
+	"$DNS_ADDR" "$DNS_ZONE" "$DNS_ZONE" "$DNS_ZONE" "$DNS_ZONE" "$BOGUS" |
+	nsq cn nsupdate -k "$TSIG_KEYFILE"
+
+CAP=$ODM_DIR/odm0.pcap
+odm_capture mn "$ODM_TUN_MN" "$CAP" "icmp6 and ip6[40] == 134"
+REFUSED=$(ras refused)
+nsx cn "${RACRAFT[@]}" tunnel "$HA_ADDR" "$COA" "$FADDR" --dnssl "evil.$DNS_ZONE"
+nsx cn "${RACRAFT[@]}" tunnel "$CHA_ADDR" "$COA" "$L1" --ha-router "$CHA_ADDR" --ha-life 3600
+check "both forged RAs came out of the tunnel device" \
+	wait_for 5 eval '(($(nsq mn tcpdump -nr "$CAP" 2>/dev/null | wc -l) >= 2))'
+check "both are counted as refused" wait_for 5 eval '(($(ras refused) >= REFUSED + 2))'
+sleep 2
+check "the home anchor is still ha ($(home))" test "$(home)" == "$HA_ADDR"
+check "the Fixed address is still registered at ha" test "$(fixed)" == "$F"
+check "ha still holds its binding" grep -q "$FADDR" <<<"$(odm_anchor_bindings ha)"
+check "the CHA is not learned as an access anchor ($(learned))" eval '! grep -qw "$CHA_ADDR" <<<"$(learned)"'
+OUT=$(odm_ctl mn lease session-lasting "$CN_ADDR" --cha "$CHA_ADDR" --fresh)
+check "a new lease at the CHA is an allocation from its pool" in_prefix "$(sed -n 's/^addr //p' <<<"$OUT")" "$CHA_POOL"
+check "no access claim was sent to the CHA" eval '! grep -q "claiming access address .* at anchor $CHA_ADDR" "$MN_AGENT_LOG"'
+
+# control: on the access link the same RA is heard
+HEARD=$(ras heard)
+nsx ar1 "${RACRAFT[@]}" link lan0 --ha-router "$CHA_ADDR" --ha-life 3600
+check "the same RA on mn's access link is heard" wait_for 5 eval '(($(ras heard) > HEARD))'
+check "agents' logs are clean" odm_agent_logs_clean
+check_summary test_tunnel_ra
