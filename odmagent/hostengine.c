@@ -345,7 +345,8 @@ static const char *asks_unlogged(struct hostengine *e)
  * so neither changes anything by itself: the refresh is an authenticated
  * exchange (rate limited per binding), and only its BA decides: an anchor
  * that lost the binding binds the address again (anchor_mode_cha.c), a 133
- * (the address is someone else's now) ends the lease.
+ * (the address is someone else's now) ends the lease. A binding is
+ * refreshed so at most once per HE_PROBE_GAP_MS, like after an ICMPv6 error.
  */
 static void anchor_asks(struct hostengine *e, const struct mh_msg *m,
 			const struct in6_addr *src)
@@ -372,6 +373,12 @@ static void anchor_asks(struct hostengine *e, const struct mh_msg *m,
 		if (m->type == MH_TYPE_BE && !IN6_IS_ADDR_UNSPECIFIED(&m->be_home) &&
 		    !IN6_ARE_ADDR_EQUAL(&m->be_home, &b->hnp))
 			continue;
+		/* as for an ICMPv6 error: each forged message would otherwise
+		 * cost one authenticated BU per binding, as fast as the anchor
+		 * answers them (3 a second each, MAX_UPDATE_RATE) */
+		if (l->asked_ms && e->now < l->asked_ms + HE_PROBE_GAP_MS)
+			continue;
+		l->asked_ms = e->now;
 		reg_refresh(&e->reg, b, e->now, 0);
 		n++;
 	}

@@ -54,9 +54,10 @@
  * restarted without its state) is noticed at the next connection and that
  * connection gets a fresh address instead of a dead one. */
 #define HE_CONFIRM_MS 5000
-/* An ICMPv6 error about a packet to an anchor (icmperr.h) makes its leases
- * confirmed at once, but not more often than this each: errors are easy to
- * forge, and all a forged one costs is a BU a second. */
+/* An ICMPv6 error about a packet to an anchor (icmperr.h), a Binding
+ * Refresh Request or a Binding Error from it, makes its leases confirmed at
+ * once, but not more often than this each: none is authenticated, and all a
+ * forged one costs is a BU a second per lease. */
 #define HE_PROBE_GAP_MS 1000
 /* A lease with sockets that had been receiving a stream through the
  * tunnel (for HE_QUIET_RUN_MS or more, with no gap of HE_QUIET_RUN_GAP_MS

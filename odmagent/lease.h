@@ -66,6 +66,8 @@ struct lease {
 	int probe_open;
 	unsigned probe_failed;   /* connecting sockets failed since, for the log */
 	uint64_t resent_ms;      /* a request for it while unconfirmed resent the BU */
+	uint64_t asked_ms;       /* a BRR or BE of its anchor last started a refresh
+				  * then (0 = never; HE_PROBE_GAP_MS apart) */
 	/* the quiet check (HE_QUIET_MS): the last packet received and the
 	 * count as the last look saw them, when its run of packets began,
 	 * whether it was a stream (a long run or a burst), and for the last

@@ -2506,6 +2506,36 @@ Test(hostengine, a_flood_of_refresh_requests_is_said_at_a_bounded_rate)
 	cr_assert_eq(lines, 1, "%s", log);
 }
 
+/* A forged Binding Refresh Request (or Binding Error) from the anchor's
+ * address costs each binding at most one refresh per HE_PROBE_GAP_MS, as an
+ * ICMPv6 error does, however fast the anchor answers: not one per message
+ * (each would be an authenticated BU per lease, a flood's amplifier). */
+Test(hostengine, refresh_requests_refresh_a_binding_once_per_gap)
+{
+	uint64_t t = T0 + 1000;
+	struct mh_msg m;
+	uint8_t brr[MH_MAX_LEN];
+	int n, i;
+
+	granted(IPPROTO_TCP);
+	memset(&m, 0, sizeof(m));
+	m.type = MH_TYPE_BRR;
+	n = mh_encode(&m, brr, sizeof(brr), NULL, NULL, NULL, NULL, NULL);
+	cr_assert_gt(n, 0);
+	he_mh_input(&E, brr, (size_t)n, &ANCHOR, &COA1, t);
+	cr_assert_eq(F.nbu, 2, "the first one refreshes the binding");
+	answer(1, MH_BA_ACCEPTED, &HOA1, t + 5);
+	for (i = 0; i < 50; i++) {
+		he_mh_input(&E, brr, (size_t)n, &ANCHOR, &COA1, t + 10 + (uint64_t)i * 10);
+		if (F.nbu > 2)
+			answer(F.nbu - 1, MH_BA_ACCEPTED, &HOA1, t + 15 + (uint64_t)i * 10);
+	}
+	cr_assert_eq(F.nbu, 2, "%d BUs for 50 more requests within %d ms", F.nbu - 2,
+		     HE_PROBE_GAP_MS);
+	he_mh_input(&E, brr, (size_t)n, &ANCHOR, &COA1, t + HE_PROBE_GAP_MS);
+	cr_assert_eq(F.nbu, 3, "once the gap is over, the next one refreshes it again");
+}
+
 /* A claim's address is the host's own access address: when a UDP claim
  * ends idle, the other sockets on that address are not the lease's, and
  * the address stays, so none is destroyed. */
