@@ -399,6 +399,10 @@ static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t
 	req.bu = bu;
 	req.ident = p->ident;
 	req.coa_is_hoa = coa_rc == ANCHOR_COA_IS_HOA;
+	/* the source of a BU is anyone's to forge: only its arrival tells
+	 * whether it came from the address's link */
+	req.from_link = req.coa_is_hoa &&
+			(!an->from_link || an->from_link(an, src));
 	req.graceful = graceful;
 	req.now_ms = now_ms;
 	if (an->pooled)
@@ -768,7 +772,7 @@ static void on_ptb(void *arg, const uint8_t *msg, size_t len, const struct in6_a
 }
 
 static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
-		  const struct in6_addr *dst)
+		  const struct in6_addr *dst, int ifindex)
 {
 	struct anchor *an = arg;
 	uint8_t reply[MH_MAX_LEN];
@@ -777,7 +781,9 @@ static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_ad
 	int n, rc;
 
 	clock_gettime(CLOCK_REALTIME, &rt);
+	an->rx_ifindex = ifindex;
 	n = anchor_handle_bu(an, buf, len, src, dst, uv_now(an->loop), &rt, reply, sizeof reply);
+	an->rx_ifindex = 0;
 	if (n > 0) {
 		rc = mhsock_send(an->mh, reply, (size_t)n, &an->cfg->address, src);
 		if (rc < 0) {
@@ -833,6 +839,17 @@ static int read_local_addrs(uint64_t now, const struct in6_addr *a)
 	local_addrs_ms = now;
 	local_addrs_read = 1;
 	return found;
+}
+
+/* anchor->from_link for the daemon: src is on the link of the interface
+ * the message came in on (a reverse-path check, RFC 3704 §2.2, against
+ * that link's connected prefix: the anchor's own /128 route of the address
+ * into the tunnel, while its host is away, does not count). A claim forged
+ * across the core, or out of the tunnel device, arrives elsewhere. */
+static int host_from_link(const struct anchor *an, const struct in6_addr *src)
+{
+	return an->rx_ifindex > 0 && an->rx_ifindex != an->tun->ifindex &&
+	       netconf_on_link(src, an->rx_ifindex) == 1;
 }
 
 /* anchor->route for the daemon: hoa/128 into the tunnel device, more
@@ -1043,6 +1060,7 @@ int anchor_start(struct odm_agent *a)
 	}
 	an->loop = a->loop;
 	an->is_local = host_has_address;
+	an->from_link = host_from_link;
 	a->anchor = an;
 	an->agent = a;
 

@@ -156,6 +156,14 @@ struct anchor {
 	/* 1 if a is an address of this host (NULL: only cfg->address is known) */
 	int (*is_local)(void *arg, const struct in6_addr *a);
 	void *is_local_arg;
+	/* 1 if the message being handled, from src, came from src's own link:
+	 * it arrived (rx_ifindex) on an interface where src is on-link, not
+	 * the tunnel device; asked only of a BU from the address it is about
+	 * (an access claim or a return). NULL: every message does (unit
+	 * tests). */
+	int (*from_link)(const struct anchor *an, const struct in6_addr *src);
+	int rx_ifindex; /* the interface the message being handled arrived on,
+			 * 0 if not known */
 	/* daemon only (NULL / 0 in unit tests) */
 	uv_loop_t *loop;
 	struct mhsock *mh;

@@ -10,6 +10,13 @@
  *            binding. Only a BU from the address itself can claim it, so
  *            only a host that holds it on the link can (as RFC 6275
  *            §11.5.4's return-home BU is sent from the home address).
+ *            The source address is no proof by itself (anyone can forge
+ *            it, and the MAC does not cover it): the BU must also arrive
+ *            on the interface the anchor routes the address out of
+ *            (anchor.h from_link), so a claim forged across the core or
+ *            through the tunnel is refused (155). A neighbour on the same
+ *            link forging the address is not told apart (RFC 3971's SEND
+ *            would be needed).
  *   move     The same identity, from a care-of address elsewhere: packets
  *            for the address go through the tunnel (a /128 route into the
  *            tunnel device) until it deregisters (its last socket closed),
@@ -90,6 +97,14 @@ static uint8_t access_apply(struct anchor *an, const struct anchor_req *r, struc
 	}
 	if (b && (b->ident != (size_t)r->ident || b->mode != ODM_MODE_ACCESS)) {
 		log_info("%s asks for %s, which another identity holds: refused",
+			 log_escape(n, sizeof n, bu->mnid, sizeof bu->mnid), ntop6(&bu->hnp, h));
+		return MH_BA_NOT_AUTHORIZED_FOR_HNP;
+	}
+	if (r->coa_is_hoa && !r->from_link && bu->lifetime) {
+		/* from the address but not from its link: forged (its source
+		 * is not under the MAC), a claim of a neighbour's address by
+		 * another subscriber, or a holder lifting its grace period */
+		log_info("%s claims %s from off its link: refused",
 			 log_escape(n, sizeof n, bu->mnid, sizeof bu->mnid), ntop6(&bu->hnp, h));
 		return MH_BA_NOT_AUTHORIZED_FOR_HNP;
 	}

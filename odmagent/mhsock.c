@@ -54,6 +54,7 @@ static void on_readable(uv_poll_t *h, int status, int events)
 			.msg_control = cbuf.b, .msg_controllen = sizeof cbuf.b,
 		};
 		struct in6_addr dst = IN6ADDR_ANY_INIT;
+		int ifindex = 0;
 		ssize_t n = recvmsg(s->fd, &msg, MSG_DONTWAIT);
 
 		if (n < 0) {
@@ -71,11 +72,12 @@ static void on_readable(uv_poll_t *h, int status, int events)
 
 				memcpy(&pi, CMSG_DATA(cm), sizeof pi);
 				dst = pi.ipi6_addr;
+				ifindex = (int)pi.ipi6_ifindex;
 			}
 		}
 		if (from.sin6_family != AF_INET6)
 			continue;
-		s->fn(s->arg, s->buf, (size_t)n, &from.sin6_addr, &dst);
+		s->fn(s->arg, s->buf, (size_t)n, &from.sin6_addr, &dst, ifindex);
 	}
 }
 

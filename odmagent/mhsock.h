@@ -16,8 +16,10 @@
 
 struct mhsock;
 
+/* ifindex: the interface the message arrived on (IPV6_PKTINFO), 0 if
+ * not told */
 typedef void (*mhsock_recv_fn)(void *arg, const uint8_t *buf, size_t len,
-			       const struct in6_addr *src, const struct in6_addr *dst);
+			       const struct in6_addr *src, const struct in6_addr *dst, int ifindex);
 
 int mhsock_open(struct mhsock **out, uv_loop_t *loop, mhsock_recv_fn fn, void *arg);
 /* src may be NULL (kernel picks); returns 0 or -errno */

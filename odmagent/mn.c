@@ -344,7 +344,7 @@ static void on_move(void *arg)
 }
 
 static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
-		  const struct in6_addr *dst)
+		  const struct in6_addr *dst, int ifindex)
 {
 	struct mn *mn = arg;
 

@@ -158,22 +158,35 @@ static int addr_obj(struct rtnl_addr **out, int ifindex, const struct in6_addr *
 	return 0;
 }
 
-/*
- * The kernel's route to dst (from src, if not NULL) into *rtm, and its
- * output interface into *oif (0 if it has none); 1, 0 if there is no route
- * at all, or -errno. The kernel answers RTM_GETROUTE in the sendto() call
- * itself: the recv below waits on nothing but that answer.
- */
-static int route_get(const struct in6_addr *dst, const struct in6_addr *src, struct rtmsg *rtm,
-		     int *oif)
+/* Append attribute type (len bytes of data) to the request h, which has
+ * room for it (route_get's sizes) */
+static void req_attr(struct nlmsghdr *h, unsigned short type, const void *data, size_t len)
 {
-	struct {
+	struct rtattr *a = (struct rtattr *)((char *)h + NLMSG_ALIGN(h->nlmsg_len));
+
+	a->rta_type = type;
+	a->rta_len = (unsigned short)RTA_LENGTH(len);
+	memcpy(RTA_DATA(a), data, len);
+	h->nlmsg_len = NLMSG_ALIGN(h->nlmsg_len) + (uint32_t)RTA_SPACE(len);
+}
+
+/*
+ * The kernel's route to dst (from src, if not NULL) into *rtm, its output
+ * interface into *oif (0 if it has none), and into *gw (may be NULL)
+ * whether it leads to a gateway; 1, 0 if there is no route at all, or
+ * -errno. With want_oif (not 0): the route out of that interface alone, as
+ * the entry of the table that matched (RTM_F_FIB_MATCH: its own prefix
+ * length, where a plain answer always says 128). The kernel answers
+ * RTM_GETROUTE in the sendto() call itself: the recv below waits on
+ * nothing but that answer.
+ */
+static int route_get(const struct in6_addr *dst, const struct in6_addr *src, int want_oif,
+		     struct rtmsg *rtm, int *oif, int *gw)
+{
+	union {
 		struct nlmsghdr h;
-		struct rtmsg r;
-		struct rtattr a;
-		struct in6_addr dst;
-		struct rtattr sa;
-		struct in6_addr src;
+		char b[NLMSG_SPACE(sizeof(struct rtmsg)) + 2 * RTA_SPACE(sizeof(struct in6_addr)) +
+		       RTA_SPACE(sizeof(int))];
 	} req;
 	union {
 		struct nlmsghdr h;
@@ -181,9 +194,9 @@ static int route_get(const struct in6_addr *dst, const struct in6_addr *src, str
 	} resp;
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	struct timeval tv = { .tv_sec = 1 };
-	size_t len = offsetof(__typeof__(req), sa);
+	struct rtmsg *r;
 	ssize_t n;
-	int fd, r = -EIO;
+	int fd, rc = -EIO;
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
@@ -193,32 +206,32 @@ static int route_get(const struct in6_addr *dst, const struct in6_addr *src, str
 	req.h.nlmsg_type = RTM_GETROUTE;
 	req.h.nlmsg_flags = NLM_F_REQUEST;
 	req.h.nlmsg_seq = 1;
-	req.r.rtm_family = AF_INET6;
-	req.r.rtm_dst_len = 128;
-	req.a.rta_type = RTA_DST;
-	req.a.rta_len = RTA_LENGTH(sizeof(req.dst));
-	req.dst = *dst;
+	req.h.nlmsg_len = NLMSG_LENGTH(sizeof(*r));
+	r = NLMSG_DATA(&req.h);
+	r->rtm_family = AF_INET6;
+	r->rtm_dst_len = 128;
+	req_attr(&req.h, RTA_DST, dst, sizeof(*dst));
 	if (src) {
-		req.r.rtm_src_len = 128;
-		req.sa.rta_type = RTA_SRC;
-		req.sa.rta_len = RTA_LENGTH(sizeof(req.src));
-		req.src = *src;
-		len = sizeof(req);
+		r->rtm_src_len = 128;
+		req_attr(&req.h, RTA_SRC, src, sizeof(*src));
 	}
-	req.h.nlmsg_len = (uint32_t)len;
-	if (sendto(fd, &req, len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0) {
-		r = -errno;
+	if (want_oif > 0) {
+		r->rtm_flags |= RTM_F_FIB_MATCH;
+		req_attr(&req.h, RTA_OIF, &want_oif, sizeof(want_oif));
+	}
+	if (sendto(fd, &req, req.h.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0) {
+		rc = -errno;
 		goto out;
 	}
 	n = recv(fd, &resp, sizeof(resp), 0);
 	if (n < 0) {
-		r = -errno;
+		rc = -errno;
 		goto out;
 	}
 	if (!NLMSG_OK(&resp.h, (size_t)n))
 		goto out;
 	if (resp.h.nlmsg_type == NLMSG_ERROR) {
-		r = 0; /* no route at all (yet) */
+		rc = 0; /* no route at all (yet) */
 		goto out;
 	}
 	if (resp.h.nlmsg_type == RTM_NEWROUTE &&
@@ -228,21 +241,26 @@ static int route_get(const struct in6_addr *dst, const struct in6_addr *src, str
 
 		*rtm = *m;
 		*oif = 0;
-		for (struct rtattr *at = RTM_RTA(m); RTA_OK(at, alen); at = RTA_NEXT(at, alen))
+		if (gw)
+			*gw = 0;
+		for (struct rtattr *at = RTM_RTA(m); RTA_OK(at, alen); at = RTA_NEXT(at, alen)) {
 			if (at->rta_type == RTA_OIF && RTA_PAYLOAD(at) >= sizeof(int))
 				memcpy(oif, RTA_DATA(at), sizeof(int));
-		r = 1;
+			if (at->rta_type == RTA_GATEWAY && gw)
+				*gw = 1;
+		}
+		rc = 1;
 	}
 out:
 	close(fd);
-	return r;
+	return rc;
 }
 
 /* 1 if the kernel routes addr as local now, 0 if not, -errno. */
 static int route_is_local(const struct in6_addr *addr)
 {
 	struct rtmsg rtm;
-	int oif, r = route_get(addr, NULL, &rtm, &oif);
+	int oif, r = route_get(addr, NULL, 0, &rtm, &oif, NULL);
 
 	return r <= 0 ? r : rtm.rtm_type == RTN_LOCAL;
 }
@@ -254,12 +272,28 @@ int netconf_route_oif(const struct in6_addr *dst, const struct in6_addr *src)
 
 	if (!dst)
 		return -EINVAL;
-	r = route_get(dst, src, &rtm, &oif);
+	r = route_get(dst, src, 0, &rtm, &oif, NULL);
 	if (r == 0 || (r > 0 && rtm.rtm_type != RTN_UNICAST))
 		return -ENETUNREACH;
 	if (r > 0 && oif <= 0)
 		return -ENODEV;
 	return r < 0 ? r : oif;
+}
+
+int netconf_on_link(const struct in6_addr *dst, int ifindex)
+{
+	struct rtmsg rtm;
+	int oif, gw, r;
+
+	if (!dst || ifindex <= 0)
+		return -EINVAL;
+	r = route_get(dst, NULL, ifindex, &rtm, &oif, &gw);
+	if (r <= 0)
+		return r;
+	/* a connected prefix: not a default route (length 0) or one through a
+	 * gateway, nor a host route (128: the agent's own into a tunnel) */
+	return rtm.rtm_type == RTN_UNICAST && oif == ifindex && !gw && rtm.rtm_dst_len > 0 &&
+	       rtm.rtm_dst_len < 128;
 }
 
 int netconf_addr_usable(struct netconf *nc, const struct in6_addr *addr)

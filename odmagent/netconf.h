@@ -43,6 +43,10 @@ int netconf_addr_del(struct netconf *nc, int ifindex, const struct in6_addr *add
  * source) out of: its index (> 0), -ENETUNREACH if no unicast route leads
  * there, or -errno. Needs no netconf handle (one netlink request). */
 int netconf_route_oif(const struct in6_addr *dst, const struct in6_addr *src);
+/* 1 if dst is on the link of interface ifindex: asked for a route out of
+ * it alone, the kernel has a connected prefix there (no gateway, not a
+ * default or a host route); 0 if not, -errno. One netlink request. */
+int netconf_on_link(const struct in6_addr *dst, int ifindex);
 
 /* Route dst/plen out of ifindex (no gateway) in table (0 = main). */
 int netconf_route_add(struct netconf *nc, const struct in6_addr *dst, int plen,

@@ -382,6 +382,47 @@ Test(access, unclaimed_address_from_off_the_link_155)
 	cr_assert_eq(ft.binds + routes_added, 0);
 }
 
+/* The BU's source is anyone's to forge: one from the address, arriving on
+ * another interface than the address's link (across the core, out of the
+ * tunnel), claims nothing, nor brings a binding home, nor lifts its grace
+ * period; its holder may still end it from anywhere */
+static int link_if = 7;
+static int fake_from_link(const struct anchor *a, const struct in6_addr *src)
+{
+	(void)src;
+	return a->rx_ifindex == link_if;
+}
+
+Test(access, a_claim_from_off_the_address_link_155)
+{
+	struct mh_msg ba;
+	struct snap before, after;
+
+	setup_modes(ODM_MODE_BIT(ODM_MODE_ACCESS), 0);
+	an.from_link = fake_from_link;
+	an.rx_ifindex = 3; /* the core side */
+	cr_assert_eq(bu_status(NAI2, 1, X1, X1, 100, NULL, 1000, &ba),
+		     MH_BA_NOT_AUTHORIZED_FOR_HNP, "another subscriber's forged claim");
+	cr_assert_eq(bu_status(NAI1, 2, X1, X1, 100, NULL, 1000, &ba),
+		     MH_BA_NOT_AUTHORIZED_FOR_HNP, "nor the holder's own, from there");
+	cr_assert_eq(an.bc.count, 0);
+	an.rx_ifindex = link_if;
+	claim(3, "graceful-replacement", 1000);
+	cr_assert_eq(bu_status(NAI1, 4, COA2, X1, 100, "graceful-replacement", 2000, &ba), 0,
+		     "a move: from anywhere");
+	cr_assert_neq(bound(X1)->deadline_ms, 0);
+	before = take();
+	an.rx_ifindex = 3;
+	cr_assert_eq(bu_status(NAI1, 5, X1, X1, 100, "graceful-replacement", 3000, &ba),
+		     MH_BA_NOT_AUTHORIZED_FOR_HNP, "a return forged from off the link");
+	after = take();
+	assert_same(&before, &after);
+	cr_assert_neq(bound(X1)->deadline_ms, 0, "the grace period goes on");
+	cr_assert_eq(bu_status(NAI1, 6, X1, X1, 0, NULL, 3000, &ba), 0,
+		     "its holder ends it from anywhere");
+	cr_assert_null(bound(X1));
+}
+
 Test(access, the_routers_own_address_129)
 {
 	struct mh_msg ba;

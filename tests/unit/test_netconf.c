@@ -134,6 +134,46 @@ Test(netconf, route)
 	cr_assert_eq(netconf_route_add(nc, &p, 64, 9999, 1234), -ENODEV);
 }
 
+/* On-link: a connected prefix out of that interface alone; not a default
+ * route through a gateway there, nor a host route (the agent's own /128
+ * into a tunnel), nor nothing */
+Test(netconf, on_link)
+{
+	struct in6_addr x = A("2001:db8:a1::10"), far = A("2001:db8:77::1");
+	int a0, b0, c0;
+	char *o;
+
+	o = ip("link add a0 type veth peer name a1");
+	cr_assert_eq(*o, '\0', "%s", o);
+	ip("link add b0 type veth peer name b1");
+	ip("link add c0 type veth peer name c1");
+	ip("link set a0 up");
+	ip("link set a1 up");
+	ip("link set b0 up");
+	ip("link set b1 up");
+	ip("link set c0 up");
+	ip("link set c1 up");
+	ip("-6 addr add 2001:db8:a1::1/64 dev a0 nodad");
+	ip("-6 addr add 2001:db8:c0::1/64 dev c0 nodad");
+	o = ip("-6 route add default via 2001:db8:c0::2 dev c0");
+	cr_assert_eq(*o, '\0', "%s", o);
+	o = ip("-6 route add 2001:db8:a1::10/128 dev b0");
+	cr_assert_eq(*o, '\0', "%s", o);
+	a0 = netconf_ifindex(nc, "a0");
+	b0 = netconf_ifindex(nc, "b0");
+	c0 = netconf_ifindex(nc, "c0");
+	cr_assert(a0 > 0 && b0 > 0 && c0 > 0);
+	cr_assert_eq(netconf_route_oif(&x, NULL), b0, "the host route wins a plain lookup");
+	cr_assert_eq(netconf_on_link(&x, a0), 1, "its link, past the host route");
+	cr_assert_eq(netconf_on_link(&x, c0), 0, "the default route's interface");
+	cr_assert_eq(netconf_on_link(&x, b0), 0, "a host route is no link");
+	cr_assert_eq(netconf_on_link(&far, a0), 0, "no route out of a0 at all");
+	cr_assert_eq(netconf_on_link(&x, 0), -EINVAL);
+	ip("link del a0");
+	ip("link del b0");
+	ip("link del c0");
+}
+
 Test(netconf, rule)
 {
 	struct in6_addr a = A("2001:db8:c::7");
