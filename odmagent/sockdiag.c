@@ -33,6 +33,7 @@
 #include <netinet/in.h>
 
 #include "log.h"
+#include "nldump.h"
 #include "sockdiag.h"
 
 #define TCP_STATE_SYN_SENT 2  /* the kernel's TCP states (include/net/tcp_states.h) */
@@ -42,8 +43,6 @@
 #define TCP_STATES (0xffffffffu & ~(1u << TCP_STATE_TIME_WAIT))
 #define UDP_STATES 0xffffffffu
 
-#define DIAG_BUF 32768
-#define DIAG_MAX_RECV 100000   /* receive calls per dump */
 #define DIAG_MAX_SOCKS 1000000 /* sockets collected for destruction */
 
 struct diag_req {
@@ -92,29 +91,6 @@ static int diag_send(int fd, uint16_t type, uint16_t flags, uint32_t seq, uint8_
 	}
 }
 
-static ssize_t diag_recv(int fd, void *buf, size_t len)
-{
-	struct sockaddr_nl nl;
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	struct msghdr mh = { .msg_name = &nl, .msg_namelen = sizeof(nl), .msg_iov = &iov,
-			     .msg_iovlen = 1 };
-
-	for (;;) {
-		ssize_t n = recvmsg(fd, &mh, 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		/* a cut message would make us miscount; never guess */
-		if (mh.msg_flags & MSG_TRUNC)
-			return -EMSGSIZE;
-		if (nl.nl_pid != 0)
-			continue; /* not from the kernel */
-		return n;
-	}
-}
-
 static int addr_cmp(const void *a, const void *b)
 {
 	return memcmp(a, b, sizeof(struct in6_addr));
@@ -138,6 +114,52 @@ long sockdiag_match(const struct in6_addr *set, size_t n, const void *src)
 	return -1;
 }
 
+struct diag_take {
+	uint8_t proto;
+	const struct in6_addr *set;
+	size_t n_set;
+	unsigned *counts;
+	struct victims *v;
+};
+
+/* One message of the dump: an owned socket bound to an address of the set
+ * is counted and, if victims are collected, collected */
+static int diag_take(void *ctx, const struct nlmsghdr *h)
+{
+	struct diag_take *d = ctx;
+	struct victims *v = d->v;
+	const struct inet_diag_msg *m;
+	long idx;
+
+	if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
+		return 0;
+	m = NLMSG_DATA(h);
+	if (m->idiag_family != AF_INET6 || m->idiag_inode == 0)
+		return 0;
+	if (d->proto == IPPROTO_TCP && m->idiag_state == TCP_STATE_TIME_WAIT)
+		return 0;
+	idx = sockdiag_match(d->set, d->n_set, m->id.idiag_src);
+	if (idx < 0)
+		return 0;
+	d->counts[idx]++;
+	if (!v)
+		return 0;
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 16;
+		struct inet_diag_sockid *ids;
+
+		if (cap > DIAG_MAX_SOCKS)
+			return -E2BIG;
+		ids = realloc(v->ids, cap * sizeof(*ids));
+		if (!ids)
+			return -ENOMEM;
+		v->ids = ids;
+		v->cap = cap;
+	}
+	v->ids[v->n++] = m->id;
+	return 0;
+}
+
 /*
  * Dump proto's AF_INET6 sockets, counting the owned ones bound to an
  * address of set (sorted, n of them) into counts[its index] and, if v is
@@ -146,80 +168,12 @@ long sockdiag_match(const struct in6_addr *set, size_t n, const void *src)
 static int diag_dump(int fd, uint32_t seq, uint8_t proto, uint32_t states,
 		     const struct in6_addr *set, size_t n_set, unsigned *counts, struct victims *v)
 {
-	char *buf;
+	struct diag_take d = { proto, set, n_set, counts, v };
 	int r;
 
 	r = diag_send(fd, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, seq, proto, states,
 		      NULL);
-	if (r < 0)
-		return r;
-	buf = malloc(DIAG_BUF);
-	if (!buf)
-		return -ENOMEM;
-	for (unsigned round = 0; round < DIAG_MAX_RECV; round++) {
-		ssize_t n = diag_recv(fd, buf, DIAG_BUF);
-		struct nlmsghdr *h;
-		size_t left;
-		long idx;
-
-		if (n < 0) {
-			r = (int)n;
-			goto out;
-		}
-		left = (size_t)n;
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
-			struct inet_diag_msg *m;
-
-			if (h->nlmsg_seq != seq)
-				continue;
-			if (h->nlmsg_type == NLMSG_DONE) {
-				r = 0;
-				goto out;
-			}
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(h);
-
-				r = h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error ? e->error
-											  : -EIO;
-				goto out;
-			}
-			if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
-			    h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
-				continue;
-			m = NLMSG_DATA(h);
-			if (m->idiag_family != AF_INET6 || m->idiag_inode == 0)
-				continue;
-			if (proto == IPPROTO_TCP && m->idiag_state == TCP_STATE_TIME_WAIT)
-				continue;
-			idx = sockdiag_match(set, n_set, m->id.idiag_src);
-			if (idx < 0)
-				continue;
-			counts[idx]++;
-			if (!v)
-				continue;
-			if (v->n == v->cap) {
-				size_t cap = v->cap ? v->cap * 2 : 16;
-				struct inet_diag_sockid *ids;
-
-				if (cap > DIAG_MAX_SOCKS) {
-					r = -E2BIG;
-					goto out;
-				}
-				ids = realloc(v->ids, cap * sizeof(*ids));
-				if (!ids) {
-					r = -ENOMEM;
-					goto out;
-				}
-				v->ids = ids;
-				v->cap = cap;
-			}
-			v->ids[v->n++] = m->id;
-		}
-	}
-	r = -ELOOP; /* a dump that never ends */
-out:
-	free(buf);
-	return r;
+	return r < 0 ? r : nldump_read(fd, seq, diag_take, &d);
 }
 
 int sockdiag_count(const struct in6_addr *addr, struct sockdiag_count *out)
@@ -277,7 +231,7 @@ out:
 static int diag_ack(int fd, uint32_t seq, char *buf)
 {
 	for (unsigned round = 0; round < 16; round++) {
-		ssize_t n = diag_recv(fd, buf, DIAG_BUF);
+		ssize_t n = nldump_recv(fd, buf, NLDUMP_BUF);
 		struct nlmsghdr *h;
 		size_t left;
 
@@ -336,7 +290,7 @@ static int destroy_on(const struct in6_addr *addr, uint32_t tcp_states, int udp)
 	fd = diag_open();
 	if (fd < 0)
 		return fd;
-	buf = malloc(DIAG_BUF);
+	buf = malloc(NLDUMP_BUF);
 	if (!buf) {
 		close(fd);
 		return -ENOMEM;
