@@ -2,9 +2,10 @@
 /*
  * addrmsg.h — an rtnetlink message about an IPv6 address (rtnetlink(7),
  * RTM_NEWADDR/RTM_DELADDR: struct ifaddrmsg and its IFA_* attributes),
- * read for the one thing the host agent needs to know: that an address of
- * one device was deleted, by whoever (the kernel's address events carry no
- * sender: the reader asks the kernel whether it is there again).
+ * read in one place for both of its uses: the address events (that an
+ * address of one device was deleted, by whoever: the kernel's address
+ * events carry no sender, the reader asks the kernel whether it is there
+ * again) and the answers of an address dump (netconf_addr_each).
  */
 #ifndef ODM_ADDRMSG_H
 #define ODM_ADDRMSG_H
@@ -12,6 +13,27 @@
 #include <linux/netlink.h>
 #include <netinet/in.h>
 #include <stddef.h>
+#include <stdint.h>
+
+/* One IPv6 address of a device, as the kernel tells it */
+struct addrmsg {
+	int deleted;          /* RTM_DELADDR (else RTM_NEWADDR) */
+	int ifindex;          /* > 0 */
+	int plen;             /* prefix length, 0 to 128 */
+	unsigned scope;       /* ifa_scope: RT_SCOPE_UNIVERSE, _LINK, _HOST... */
+	uint32_t flags;       /* IFA_F_* (linux/if_addr.h): IFA_FLAGS's 32 bits
+			       * where the kernel gives them (since Linux 3.14),
+			       * else ifa_flags' 8: IFA_F_TENTATIVE,
+			       * IFA_F_DEPRECATED, IFA_F_OPTIMISTIC, IFA_F_DADFAILED... */
+	struct in6_addr addr; /* IFA_LOCAL if given, else IFA_ADDRESS */
+};
+
+/* 1 for a message of one IPv6 address (RTM_NEWADDR or RTM_DELADDR) of a
+ * device, read into *m; 0 for anything else, or anything malformed (an
+ * address attribute other than 16 bytes, IFA_FLAGS other than 4, a prefix
+ * longer than 128, no address at all). Bounded by h->nlmsg_len, which must
+ * be within len. */
+int addrmsg_parse(const struct nlmsghdr *h, size_t len, struct addrmsg *m);
 
 /* 1 for the deletion of one IPv6 address (/128) of a device, with
  * *ifindex and *addr (IFA_LOCAL if given, else IFA_ADDRESS); 0 for

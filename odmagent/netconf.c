@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * netconf.c — addresses, routes, rules and links through libnl-route.
+ * netconf.c — addresses, routes, rules and links through libnl-route; the
+ * host's addresses and devices from dumps of its own (rtnl_dump: nldump.c
+ * reads the answer, addrmsg.c each address in it, as it reads the address
+ * events).
  *
  * Every call is synchronous (libnl waits for the kernel's ACK) and
  * idempotent: the agent re-applies its whole state after a restart, so
@@ -11,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -32,6 +36,7 @@
 
 #include "log.h"
 #include "netconf.h"
+#include "nldump.h"
 
 /* Routes ODM installs carry this protocol, so they are easy to tell apart. */
 #define NETCONF_RTPROT RTPROT_STATIC
@@ -345,6 +350,136 @@ int netconf_addr_del(struct netconf *nc, int ifindex, const struct in6_addr *add
 	return r;
 }
 
+/* What a walk collects from the kernel before it calls its callback, which
+ * may then change what was walked: records of size bytes each */
+struct records {
+	void *v;
+	size_t n, cap, size;
+};
+
+/* Add the record at p (size bytes); 0 or -ENOMEM */
+static int records_add(struct records *rs, const void *p)
+{
+	if (rs->n == rs->cap) {
+		size_t c = rs->cap ? 2 * rs->cap : 64;
+		void *w = c <= SIZE_MAX / rs->size ? realloc(rs->v, c * rs->size) : NULL;
+
+		if (!w)
+			return -ENOMEM;
+		rs->v = w;
+		rs->cap = c;
+	}
+	memcpy((char *)rs->v + rs->n++ * rs->size, p, rs->size);
+	return 0;
+}
+
+/*
+ * One rtnetlink dump (rtnetlink(7)) of type, whose request carries the
+ * family header fh of fhlen bytes: each message of the answer to
+ * take(ctx, h) (nldump_read). 0, or -errno; -EAGAIN if the kernel is
+ * silent for a second. Its own socket: nothing of another conversation can
+ * come in between.
+ */
+static int rtnl_dump(uint16_t type, const void *fh, size_t fhlen,
+		     int (*take)(void *ctx, const struct nlmsghdr *h), void *ctx)
+{
+	struct {
+		struct nlmsghdr h;
+		unsigned char f[sizeof(struct ifinfomsg)];
+	} req;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct timeval tv = { .tv_sec = 1 };
+	const uint32_t seq = 1;
+	int fd, r;
+
+	if (fhlen > sizeof(req.f))
+		return -EINVAL;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	memset(&req, 0, sizeof(req));
+	req.h.nlmsg_len = (uint32_t)NLMSG_LENGTH(fhlen);
+	req.h.nlmsg_type = type;
+	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.h.nlmsg_seq = seq;
+	memcpy(req.f, fh, fhlen);
+	if (sendto(fd, &req, req.h.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		r = -errno;
+	else
+		r = nldump_read(fd, seq, take, ctx);
+	close(fd);
+	return r;
+}
+
+struct addr_walk {
+	int ifindex; /* 0: every device's */
+	struct records rs;
+};
+
+static int take_addr(void *ctx, const struct nlmsghdr *h)
+{
+	struct addr_walk *w = ctx;
+	struct addrmsg m;
+
+	if (!addrmsg_parse(h, h->nlmsg_len, &m) || m.deleted ||
+	    (w->ifindex && m.ifindex != w->ifindex))
+		return 0;
+	return records_add(&w->rs, &m);
+}
+
+int netconf_addr_each(int ifindex, int (*fn)(void *arg, const struct addrmsg *a), void *arg)
+{
+	struct ifaddrmsg ifa = { .ifa_family = AF_INET6 };
+	struct addr_walk w = { .ifindex = ifindex, .rs = { .size = sizeof(struct addrmsg) } };
+	int r;
+
+	if (!fn || ifindex < 0)
+		return -EINVAL;
+	r = rtnl_dump(RTM_GETADDR, &ifa, sizeof(ifa), take_addr, &w);
+	for (size_t i = 0; r == 0 && i < w.rs.n; i++)
+		r = fn(arg, (const struct addrmsg *)w.rs.v + i);
+	free(w.rs.v);
+	return r;
+}
+
+struct link_rec {
+	int ifindex;
+	unsigned flags;
+};
+
+static int take_link(void *ctx, const struct nlmsghdr *h)
+{
+	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+	struct link_rec l;
+
+	/* the header alone: no attribute of it is read */
+	if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)) ||
+	    ifi->ifi_index <= 0)
+		return 0;
+	l.ifindex = ifi->ifi_index;
+	l.flags = ifi->ifi_flags;
+	return records_add(ctx, &l);
+}
+
+int netconf_link_each(int (*fn)(void *arg, int ifindex, unsigned flags), void *arg)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct records rs = { .size = sizeof(struct link_rec) };
+	int r;
+
+	if (!fn)
+		return -EINVAL;
+	r = rtnl_dump(RTM_GETLINK, &ifi, sizeof(ifi), take_link, &rs);
+	for (size_t i = 0; r == 0 && i < rs.n; i++) {
+		const struct link_rec *l = (const struct link_rec *)rs.v + i;
+
+		r = fn(arg, l->ifindex, l->flags);
+	}
+	free(rs.v);
+	return r;
+}
+
 static int route_obj(struct rtnl_route **out, const struct in6_addr *dst, int plen,
 		     int ifindex, uint32_t table)
 {
@@ -403,8 +538,7 @@ int netconf_route_each128(struct netconf *nc, int ifindex, uint32_t table,
 			  void (*fn)(void *arg, const struct in6_addr *dst), void *arg)
 {
 	struct nl_cache *cache;
-	struct in6_addr *v = NULL;
-	size_t n = 0, cap = 0;
+	struct records dsts = { .size = sizeof(struct in6_addr) };
 	int r;
 
 	if (!nc || !fn)
@@ -412,7 +546,8 @@ int netconf_route_each128(struct netconf *nc, int ifindex, uint32_t table,
 	r = netconf_nl2errno(rtnl_route_alloc_cache(nc->sk, AF_INET6, 0, &cache));
 	if (r < 0)
 		return r;
-	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+	for (struct nl_object *o = nl_cache_get_first(cache); o && r == 0;
+	     o = nl_cache_get_next(o)) {
 		struct rtnl_route *rt = (struct rtnl_route *)o;
 		struct nl_addr *dst = rtnl_route_get_dst(rt);
 		struct rtnl_nexthop *nh = rtnl_route_nexthop_n(rt, 0);
@@ -421,23 +556,12 @@ int netconf_route_each128(struct netconf *nc, int ifindex, uint32_t table,
 		    nl_addr_get_prefixlen(dst) != 128 || nl_addr_get_len(dst) != 16 || !nh ||
 		    rtnl_route_nh_get_ifindex(nh) != ifindex)
 			continue;
-		if (n == cap) {
-			size_t c = cap ? 2 * cap : 64;
-			struct in6_addr *w = realloc(v, c * sizeof *w);
-
-			if (!w) {
-				r = -ENOMEM;
-				break;
-			}
-			v = w;
-			cap = c;
-		}
-		memcpy(&v[n++], nl_addr_get_binary_addr(dst), 16);
+		r = records_add(&dsts, nl_addr_get_binary_addr(dst));
 	}
 	nl_cache_free(cache);
-	for (size_t i = 0; r == 0 && i < n; i++)
-		fn(arg, &v[i]);
-	free(v);
+	for (size_t i = 0; r == 0 && i < dsts.n; i++)
+		fn(arg, (const struct in6_addr *)dsts.v + i);
+	free(dsts.v);
 	return r;
 }
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * netconf.h — addresses, routes, rules and links through rtnetlink (libnl-3,
- * libnl-route-3). All calls are synchronous and return 0 or -errno; adding
- * what exists already and deleting what is gone both succeed (idempotent), so
- * a restarted agent can re-apply its state.
+ * libnl-route-3; the walks of addresses and links read dumps of their own).
+ * All calls are synchronous and return 0 or -errno; adding what exists
+ * already and deleting what is gone both succeed (idempotent), so a
+ * restarted agent can re-apply its state.
  */
 #ifndef ODM_NETCONF_H
 #define ODM_NETCONF_H
@@ -11,6 +12,8 @@
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "addrmsg.h"
 
 struct netconf;
 
@@ -47,6 +50,24 @@ int netconf_route_oif(const struct in6_addr *dst, const struct in6_addr *src);
  * it alone, the kernel has a connected prefix there (no gateway, not a
  * default or a host route); 0 if not, -errno. One netlink request. */
 int netconf_on_link(const struct in6_addr *dst, int ifindex);
+
+/*
+ * Every IPv6 address of the host (ifindex 0) or of the device ifindex, as
+ * fn(arg, a), in the kernel's order, from one RTM_GETADDR dump
+ * (rtnetlink(7)) read whole before the first call: fn may change addresses.
+ * Tentative, deprecated and DAD-failed addresses are told too: fn reads
+ * a->flags. fn returns 0 to go on; any other value ends the walk and is
+ * returned. 0 after the last, or -errno (the dump failed: fn was not
+ * called). Needs no netconf handle.
+ */
+int netconf_addr_each(int ifindex, int (*fn)(void *arg, const struct addrmsg *a), void *arg);
+
+/*
+ * Every network device of the host, as fn(arg, ifindex, flags) with its
+ * IFF_* flags (netdevice(7)), in the kernel's order, from one RTM_GETLINK
+ * dump read whole before the first call; fn and the result as above.
+ */
+int netconf_link_each(int (*fn)(void *arg, int ifindex, unsigned flags), void *arg);
 
 /* Route dst/plen out of ifindex (no gateway) in table (0 = main). */
 int netconf_route_add(struct netconf *nc, const struct in6_addr *dst, int plen,

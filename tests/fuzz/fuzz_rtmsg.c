@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* fuzz_rtmsg.c — libFuzzer harness: any bytes as an rtnetlink message, read
  * as a rule (rulemsg_parse), as a route (routemsg_default_deleted), as
- * an address (addrmsg_deleted128) and as a link (devwatch_link_event).
+ * an address (addrmsg_parse, the reader of an address dump's answers, and
+ * addrmsg_deleted128) and as a link (devwatch_link_event).
  * Nothing may crash or read past the input (ASan, with an exact-size copy
  * at a 4-byte boundary, as netlink messages are); what is taken is a /128
- * IPv6 rule, an IPv6 default route's deletion, a /128's deletion, or news
- * of the one device asked about.
+ * IPv6 rule, an IPv6 default route's deletion, an IPv6 address of a
+ * device (of at most 128 bits of prefix), a /128's deletion, or news of
+ * the one device asked about.
  *
  * fuzz-flags: -max_len=512
  */
@@ -25,6 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct nlmsghdr *h = malloc(size ? size : 1);
 	struct rulemsg r;
+	struct addrmsg am;
 	struct in6_addr a;
 	uint32_t table;
 	int oif, ifindex;
@@ -44,6 +47,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (h->nlmsg_len > size || h->nlmsg_type != RTM_DELROUTE ||
 		    rtm->rtm_family != AF_INET6 || rtm->rtm_dst_len != 0)
+			abort();
+	}
+	if (addrmsg_parse(h, size, &am)) {
+		const struct ifaddrmsg *ifa = NLMSG_DATA(h);
+
+		if (h->nlmsg_len > size || ifa->ifa_family != AF_INET6 || am.plen > 128 ||
+		    am.plen != ifa->ifa_prefixlen || am.ifindex <= 0 ||
+		    am.deleted != (h->nlmsg_type == RTM_DELADDR) ||
+		    (h->nlmsg_type != RTM_NEWADDR && h->nlmsg_type != RTM_DELADDR))
 			abort();
 	}
 	if (addrmsg_deleted128(h, size, &ifindex, &a)) {

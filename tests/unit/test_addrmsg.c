@@ -82,3 +82,60 @@ Test(addrmsg, what_it_does_not_take)
 	nlb_first_attr(&M, sizeof(struct ifaddrmsg))->rta_len = RTA_LENGTH(4);
 	cr_assert_eq(addrmsg_deleted128(&M.h, len, &ifindex, &a), 0, "an address of 4 bytes");
 }
+
+/* An address of a dump's answer or an addition: all that is in it */
+Test(addrmsg, an_address_read_whole)
+{
+	struct addrmsg m;
+	struct ifaddrmsg *ifa;
+	uint32_t flags = IFA_F_TENTATIVE | IFA_F_OPTIMISTIC | IFA_F_NOPREFIXROUTE;
+	size_t len;
+
+	len = build(RTM_NEWADDR, AF_INET6, 64, 9, IFA_ADDRESS, "2001:db8:c4a::5");
+	ifa = NLMSG_DATA(&M.h);
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_flags = IFA_F_DEPRECATED;
+	cr_assert_eq(addrmsg_parse(&M.h, len, &m), 1);
+	cr_assert_eq(m.deleted, 0);
+	cr_assert_eq(m.ifindex, 9);
+	cr_assert_eq(m.plen, 64);
+	cr_assert_eq(m.scope, RT_SCOPE_UNIVERSE);
+	cr_assert_eq(m.flags, IFA_F_DEPRECATED, "ifa_flags without IFA_FLAGS");
+	is_addr(&m.addr, "2001:db8:c4a::5");
+	/* IFA_FLAGS has all 32 bits, and says it over ifa_flags' 8 */
+	nlb_attr(&M, IFA_FLAGS, &flags, sizeof(flags));
+	cr_assert_eq(addrmsg_parse(&M.h, M.h.nlmsg_len, &m), 1);
+	cr_assert_eq(m.flags, flags, "%#x", m.flags);
+	ifa->ifa_scope = RT_SCOPE_LINK;
+	M.h.nlmsg_type = RTM_DELADDR;
+	cr_assert_eq(addrmsg_parse(&M.h, M.h.nlmsg_len, &m), 1);
+	cr_assert_eq(m.deleted, 1);
+	cr_assert_eq(m.scope, RT_SCOPE_LINK);
+	/* a /64 is no /128 deletion */
+	cr_assert_eq(addrmsg_deleted128(&M.h, M.h.nlmsg_len, &m.ifindex, &m.addr), 0);
+}
+
+Test(addrmsg, what_the_reader_does_not_take)
+{
+	struct addrmsg m;
+	uint16_t two = 0;
+	size_t len;
+
+	len = build(RTM_NEWADDR, AF_INET6, 129, 9, IFA_ADDRESS, "2001:db8::1");
+	cr_assert_eq(addrmsg_parse(&M.h, len, &m), 0, "a /129");
+	len = build(RTM_NEWADDR, AF_INET, 24, 9, IFA_ADDRESS, "2001:db8::1");
+	cr_assert_eq(addrmsg_parse(&M.h, len, &m), 0, "IPv4");
+	len = build(RTM_NEWROUTE, AF_INET6, 64, 9, IFA_ADDRESS, "2001:db8::1");
+	cr_assert_eq(addrmsg_parse(&M.h, len, &m), 0, "a route");
+	len = build(RTM_NEWADDR, AF_INET6, 64, 0, IFA_ADDRESS, "2001:db8::1");
+	cr_assert_eq(addrmsg_parse(&M.h, len, &m), 0, "no device");
+	len = build(RTM_NEWADDR, AF_INET6, 64, 9, IFA_ADDRESS, NULL);
+	cr_assert_eq(addrmsg_parse(&M.h, len, &m), 0, "no address");
+	len = build(RTM_NEWADDR, AF_INET6, 64, 9, IFA_ADDRESS, "2001:db8::1");
+	nlb_attr(&M, IFA_FLAGS, &two, sizeof(two));
+	cr_assert_eq(addrmsg_parse(&M.h, M.h.nlmsg_len, &m), 0, "IFA_FLAGS of 2 bytes");
+	cr_assert_eq(addrmsg_parse(&M.h, M.h.nlmsg_len - 1, &m), 0, "past the buffer");
+	len = build(RTM_NEWADDR, AF_INET6, 64, 9, IFA_LOCAL, "2001:db8::1");
+	nlb_first_attr(&M, sizeof(struct ifaddrmsg))->rta_len = RTA_LENGTH(17);
+	cr_assert_eq(addrmsg_parse(&M.h, len, &m), 0, "an attribute past the message");
+}

@@ -3,6 +3,9 @@
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,4 +229,272 @@ Test(netconf, rule_flush_keeps_the_rules_of_adopted_leases)
 	cr_assert_null(strstr(o, "2001:db8:c::7"), "%s", o);
 	cr_assert(strstr(o, "1000:\tfrom 2001:db8:c::8 lookup 1000"), "%s", o);
 	cr_assert_eq(netconf_rule_flush(nc, 1000, 1000), 1);
+}
+
+/* ------------------------------------------------- the address walker */
+
+/* What a walk told, in its order */
+struct walked {
+	struct addrmsg a[1024];
+	size_t n;
+	int stop_at; /* > 0: the value returned for the stop_at-th address */
+};
+
+static int take(void *arg, const struct addrmsg *a)
+{
+	struct walked *w = arg;
+
+	cr_assert_lt(w->n, sizeof(w->a) / sizeof(w->a[0]));
+	w->a[w->n++] = *a;
+	return w->stop_at && (int)w->n == w->stop_at ? 7 : 0;
+}
+
+/* The address s among what was walked; the test fails if it is not */
+static const struct addrmsg *told(const struct walked *w, const char *s)
+{
+	struct in6_addr a = A(s);
+
+	for (size_t i = 0; i < w->n; i++)
+		if (IN6_ARE_ADDR_EQUAL(&w->a[i].addr, &a))
+			return &w->a[i];
+	cr_assert_fail("%s not walked (%zu addresses)", s, w->n);
+	return NULL;
+}
+
+/* s was walked, with these */
+static void expect(const struct walked *w, const char *s, int ifindex, int plen, unsigned scope,
+		   uint32_t flags)
+{
+	const struct addrmsg *m = told(w, s);
+
+	cr_assert_eq(m->ifindex, ifindex, "%s", s);
+	cr_assert_eq(m->plen, plen, "%s", s);
+	cr_assert_eq(m->scope, scope, "%s", s);
+	cr_assert_eq(m->flags, flags, "%s: %#x", s, m->flags);
+	cr_assert_eq(m->deleted, 0, "%s", s);
+}
+
+static int walked_has(const struct walked *w, const char *s)
+{
+	struct in6_addr a = A(s);
+
+	for (size_t i = 0; i < w->n; i++)
+		if (IN6_ARE_ADDR_EQUAL(&w->a[i].addr, &a))
+			return 1;
+	return 0;
+}
+
+/* A veth pair a/b (the namespace has no dummy devices everywhere), a up;
+ * b up too with peer_up, else a has no carrier and its addresses stay
+ * tentative (RFC 4862 §5.4 waits for the link). a's index. */
+static int veth(const char *a, const char *b, int peer_up)
+{
+	char cmd[160], *o;
+	int idx;
+
+	snprintf(cmd, sizeof(cmd), "link add %s type veth peer name %s", a, b);
+	o = ip(cmd);
+	cr_assert_eq(o[0], '\0', "%s", o);
+	snprintf(cmd, sizeof(cmd), "link set %s up", a);
+	o = ip(cmd);
+	cr_assert_eq(o[0], '\0', "%s", o);
+	if (peer_up) {
+		snprintf(cmd, sizeof(cmd), "link set %s up", b);
+		o = ip(cmd);
+		cr_assert_eq(o[0], '\0', "%s", o);
+		/* the carrier comes a moment later (linkwatch), and with it
+		 * the link-local address: wait for it, 3 s at most */
+		snprintf(cmd, sizeof(cmd), "-6 addr show dev %s scope link", a);
+		for (int i = 0; i < 300 && !strstr(ip(cmd), "fe80::"); i++)
+			usleep(10000);
+		cr_assert(strstr(ip(cmd), "fe80::"), "%s has no link-local address", a);
+	}
+	idx = netconf_ifindex(nc, a);
+	cr_assert_gt(idx, 0);
+	return idx;
+}
+
+static void ip_ok(const char *args)
+{
+	char *o = ip(args);
+
+	cr_assert_eq(o[0], '\0', "ip %s: %s", args, o);
+}
+
+Test(netconf, addr_each_tells_every_address_with_its_device_length_and_flags)
+{
+	static struct walked w;
+	int a0 = veth("wa0", "wa1", 1), b0 = veth("wb0", "wb1", 0);
+	const struct addrmsg *m;
+	FILE *f;
+
+	ip_ok("addr add 2001:db8:d1::1/64 dev wa0 nodad");
+	ip_ok("addr add 2001:db8:d1::2/128 dev wa0 nodad preferred_lft 0");
+	ip_ok("addr add 2001:db8:d1::3/56 dev wa0 nodad noprefixroute");
+	ip_ok("addr add 2001:db8:d2::1/64 dev wb0");
+	/* RFC 4429: the kernel keeps the flag only where the sysctl allows */
+	f = fopen("/proc/sys/net/ipv6/conf/wb0/optimistic_dad", "w");
+	cr_assert_not_null(f);
+	cr_assert_eq(fputs("1", f) >= 0 && fclose(f) == 0, 1);
+	ip_ok("addr add 2001:db8:d2::2/48 dev wb0 optimistic");
+	ip_ok("addr add 2001:db8:d3::1/128 dev lo");
+	cr_assert_eq(netconf_addr_each(0, take, &w), 0);
+
+	expect(&w, "2001:db8:d1::1", a0, 64, RT_SCOPE_UNIVERSE, IFA_F_NODAD | IFA_F_PERMANENT);
+	expect(&w, "2001:db8:d1::2", a0, 128, RT_SCOPE_UNIVERSE,
+	       IFA_F_NODAD | IFA_F_PERMANENT | IFA_F_DEPRECATED);
+	/* a flag past the 8 bits of ifa_flags: read from IFA_FLAGS */
+	expect(&w, "2001:db8:d1::3", a0, 56, RT_SCOPE_UNIVERSE,
+	       IFA_F_NODAD | IFA_F_PERMANENT | IFA_F_NOPREFIXROUTE);
+	/* wb0 has no carrier: DAD waits, its addresses stay tentative */
+	expect(&w, "2001:db8:d2::1", b0, 64, RT_SCOPE_UNIVERSE, IFA_F_TENTATIVE | IFA_F_PERMANENT);
+	expect(&w, "2001:db8:d2::2", b0, 48, RT_SCOPE_UNIVERSE,
+	       IFA_F_TENTATIVE | IFA_F_OPTIMISTIC | IFA_F_PERMANENT);
+	m = told(&w, "::1");
+	cr_assert_eq(m->ifindex, lo);
+	cr_assert_eq(m->scope, RT_SCOPE_HOST);
+	cr_assert_eq(told(&w, "2001:db8:d3::1")->ifindex, lo);
+	/* wa0 has a link: its link-local address (RFC 4862 §5.3) is told too */
+	for (size_t i = 0; i < w.n; i++)
+		if (w.a[i].ifindex == a0 && IN6_IS_ADDR_LINKLOCAL(&w.a[i].addr)) {
+			cr_assert_eq(w.a[i].scope, RT_SCOPE_LINK);
+			cr_assert_eq(w.a[i].plen, 64);
+			return;
+		}
+	cr_assert_fail("no link-local address of wa0 walked");
+}
+
+Test(netconf, addr_each_of_one_device)
+{
+	static struct walked w;
+	int a0 = veth("wa0", "wa1", 1), b0 = veth("wb0", "wb1", 0);
+
+	ip_ok("addr add 2001:db8:d1::1/64 dev wa0 nodad");
+	ip_ok("addr add 2001:db8:d2::1/64 dev wb0");
+	ip_ok("addr add 2001:db8:d2::2/128 dev wb0");
+	cr_assert_eq(netconf_addr_each(b0, take, &w), 0);
+	cr_assert_eq(w.n, 2, "%zu", w.n);
+	for (size_t i = 0; i < w.n; i++)
+		cr_assert_eq(w.a[i].ifindex, b0);
+	told(&w, "2001:db8:d2::1");
+	told(&w, "2001:db8:d2::2");
+	cr_assert_not(walked_has(&w, "2001:db8:d1::1"));
+	cr_assert_not(walked_has(&w, "::1"));
+	w.n = 0;
+	cr_assert_eq(netconf_addr_each(a0, take, &w), 0);
+	told(&w, "2001:db8:d1::1");
+	cr_assert_not(walked_has(&w, "2001:db8:d2::1"));
+}
+
+Test(netconf, addr_each_of_a_device_without_addresses)
+{
+	static struct walked w;
+	int b0 = veth("wb0", "wb1", 0), b1 = netconf_ifindex(nc, "wb1");
+
+	cr_assert_gt(b1, 0);
+	/* wb1 is down: not even a link-local address */
+	cr_assert_eq(netconf_addr_each(b1, take, &w), 0);
+	cr_assert_eq(w.n, 0, "%zu", w.n);
+	cr_assert_eq(netconf_addr_each(b0 + 100, take, &w), 0, "no such device");
+	cr_assert_eq(w.n, 0, "%zu", w.n);
+	cr_assert_eq(netconf_addr_each(-1, take, &w), -EINVAL);
+	cr_assert_eq(netconf_addr_each(0, NULL, &w), -EINVAL);
+}
+
+Test(netconf, addr_each_stops_where_fn_says)
+{
+	static struct walked w;
+
+	veth("wb0", "wb1", 0);
+	ip_ok("addr add 2001:db8:d2::1/64 dev wb0");
+	ip_ok("addr add 2001:db8:d2::2/64 dev wb0");
+	w.stop_at = 2;
+	cr_assert_eq(netconf_addr_each(0, take, &w), 7);
+	cr_assert_eq(w.n, 2);
+}
+
+static int del_each(void *arg, const struct addrmsg *a)
+{
+	int *n = arg;
+
+	cr_assert_eq(netconf_addr_del(nc, a->ifindex, &a->addr, a->plen), 0);
+	(*n)++;
+	return 0;
+}
+
+/* More than one datagram of the dump (32 KiB): none lost, each once; fn
+ * may delete what it is told (the walk was read whole before) */
+Test(netconf, addr_each_over_many_datagrams_and_deleting)
+{
+	static struct walked w;
+	int b0 = veth("wb0", "wb1", 0), deleted = 0;
+	FILE *f = popen("ip -batch - 2>&1", "w");
+	char s[INET6_ADDRSTRLEN];
+
+	cr_assert_not_null(f);
+	for (int i = 1; i <= 1000; i++)
+		fprintf(f, "addr add 2001:db8:d4::%x/128 dev wb0\n", i);
+	cr_assert_eq(pclose(f), 0);
+	cr_assert_eq(netconf_addr_each(b0, take, &w), 0);
+	cr_assert_eq(w.n, 1000, "%zu", w.n);
+	for (int i = 1; i <= 1000; i++) {
+		snprintf(s, sizeof(s), "2001:db8:d4::%x", i);
+		told(&w, s);
+	}
+	for (size_t i = 1; i < w.n; i++)
+		cr_assert_neq(memcmp(&w.a[i].addr, &w.a[i - 1].addr, 16), 0, "twice");
+	cr_assert_eq(netconf_addr_each(b0, del_each, &deleted), 0);
+	cr_assert_eq(deleted, 1000);
+	w.n = 0;
+	cr_assert_eq(netconf_addr_each(b0, take, &w), 0);
+	cr_assert_eq(w.n, 0, "%zu left", w.n);
+}
+
+/* ---------------------------------------------------- the link walker */
+
+struct links {
+	int idx[64];
+	unsigned flags[64];
+	size_t n;
+};
+
+static int take_link(void *arg, int ifindex, unsigned flags)
+{
+	struct links *l = arg;
+
+	cr_assert_lt(l->n, 64);
+	l->idx[l->n] = ifindex;
+	l->flags[l->n++] = flags;
+	return 0;
+}
+
+static unsigned link_flags(const struct links *l, int ifindex)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->idx[i] == ifindex)
+			return l->flags[i];
+	cr_assert_fail("device %d not walked", ifindex);
+	return 0;
+}
+
+Test(netconf, link_each_tells_every_device_with_its_flags)
+{
+	struct links l = { .n = 0 };
+	int b0 = veth("wb0", "wb1", 0), b1 = netconf_ifindex(nc, "wb1");
+	unsigned f;
+
+	cr_assert_eq(netconf_link_each(take_link, &l), 0);
+	f = link_flags(&l, lo);
+	cr_assert(f & IFF_LOOPBACK);
+	cr_assert(f & IFF_UP);
+	f = link_flags(&l, b0);
+	cr_assert(f & IFF_UP);
+	cr_assert(f & IFF_MULTICAST);
+	cr_assert_not(f & IFF_LOOPBACK);
+	cr_assert_not(f & IFF_RUNNING, "no carrier");
+	f = link_flags(&l, b1);
+	cr_assert_not(f & IFF_UP);
+	for (size_t i = 1; i < l.n; i++)
+		cr_assert_gt(l.idx[i], l.idx[i - 1], "the kernel's order, each once");
+	cr_assert_eq(netconf_link_each(NULL, &l), -EINVAL);
 }
