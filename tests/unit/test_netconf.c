@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -321,21 +322,30 @@ static void ip_ok(const char *args)
 	cr_assert_eq(o[0], '\0', "ip %s: %s", args, o);
 }
 
+/* net.ipv6.conf.DEV.KNOB = v, in this namespace (its /proc/sys/net) */
+static void ipv6_conf(const char *dev, const char *knob, const char *v)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s", dev, knob);
+	f = fopen(path, "w");
+	cr_assert_not_null(f, "%s", path);
+	cr_assert_eq(fputs(v, f) >= 0 && fclose(f) == 0, 1, "%s", path);
+}
+
 Test(netconf, addr_each_tells_every_address_with_its_device_length_and_flags)
 {
 	static struct walked w;
 	int a0 = veth("wa0", "wa1", 1), b0 = veth("wb0", "wb1", 0);
 	const struct addrmsg *m;
-	FILE *f;
 
 	ip_ok("addr add 2001:db8:d1::1/64 dev wa0 nodad");
 	ip_ok("addr add 2001:db8:d1::2/128 dev wa0 nodad preferred_lft 0");
 	ip_ok("addr add 2001:db8:d1::3/56 dev wa0 nodad noprefixroute");
 	ip_ok("addr add 2001:db8:d2::1/64 dev wb0");
 	/* RFC 4429: the kernel keeps the flag only where the sysctl allows */
-	f = fopen("/proc/sys/net/ipv6/conf/wb0/optimistic_dad", "w");
-	cr_assert_not_null(f);
-	cr_assert_eq(fputs("1", f) >= 0 && fclose(f) == 0, 1);
+	ipv6_conf("wb0", "optimistic_dad", "1");
 	ip_ok("addr add 2001:db8:d2::2/48 dev wb0 optimistic");
 	ip_ok("addr add 2001:db8:d3::1/128 dev lo");
 	cr_assert_eq(netconf_addr_each(0, take, &w), 0);
@@ -497,4 +507,96 @@ Test(netconf, link_each_tells_every_device_with_its_flags)
 	for (size_t i = 1; i < l.n; i++)
 		cr_assert_gt(l.idx[i], l.idx[i - 1], "the kernel's order, each once");
 	cr_assert_eq(netconf_link_each(NULL, &l), -EINVAL);
+}
+
+/* ------------------------------------ the walkers against getifaddrs(3) */
+
+/* Devices and addresses of every kind the agent meets: up with a carrier,
+ * up without (tentative addresses), down, a point-to-point address with
+ * its peer (IFA_LOCAL and IFA_ADDRESS both), lo's */
+static void a_varied_host(void)
+{
+	veth("wa0", "wa1", 1);
+	veth("wb0", "wb1", 0);
+	ip_ok("link add wc0 type veth peer name wc1");
+	ip_ok("link set wc0 multicast off");
+	ip_ok("link set wc0 up");
+	ip_ok("addr add 2001:db8:d1::1/64 dev wa0 nodad");
+	ip_ok("addr add 2001:db8:d1::2/128 dev wa0 nodad preferred_lft 0");
+	ip_ok("addr add 2001:db8:d1::3 peer 2001:db8:d1::4 dev wa0 nodad");
+	ip_ok("addr add 2001:db8:d2::1/64 dev wb0");
+	ip_ok("addr add 2001:db8:d2::2/128 dev wb0");
+	ip_ok("addr add 2001:db8:d3::1/128 dev lo");
+	ip_ok("addr add 192.0.2.1/24 dev wa0");
+	ipv6_conf("wb1", "disable_ipv6", "1");
+	ip_ok("link set wb1 up");
+}
+
+/* What the agent read from getifaddrs() before the walker, each IPv6
+ * address (its device, address and prefix from the netmask, glibc's
+ * ifa_addr: IFA_LOCAL over IFA_ADDRESS) is walked once, and nothing else */
+Test(netconf, addr_each_tells_what_getifaddrs_told)
+{
+	static struct walked w;
+	struct ifaddrs *ifa;
+	size_t n = 0;
+
+	a_varied_host();
+	cr_assert_eq(netconf_addr_each(0, take, &w), 0);
+	cr_assert_eq(getifaddrs(&ifa), 0);
+	for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
+		const struct sockaddr_in6 *s = (const void *)i->ifa_addr;
+		const struct sockaddr_in6 *m = (const void *)i->ifa_netmask;
+		char as[INET6_ADDRSTRLEN];
+		const struct addrmsg *a;
+		int plen = 0;
+
+		if (!s || s->sin6_family != AF_INET6)
+			continue;
+		n++;
+		inet_ntop(AF_INET6, &s->sin6_addr, as, sizeof(as));
+		a = told(&w, as);
+		cr_assert_eq(a->ifindex, (int)if_nametoindex(i->ifa_name), "%s", as);
+		for (int b = 0; m && b < 128; b++)
+			plen += (m->sin6_addr.s6_addr[b / 8] >> (7 - b % 8)) & 1;
+		cr_assert_eq(a->plen, plen, "%s", as);
+	}
+	freeifaddrs(ifa);
+	cr_assert_eq(w.n, n, "walked %zu, getifaddrs %zu", w.n, n);
+	/* the point-to-point one is its local address, as there */
+	cr_assert_not(walked_has(&w, "2001:db8:d1::4"));
+	cr_assert_eq(told(&w, "2001:db8:d1::3")->plen, 128);
+}
+
+/* Each device getifaddrs() told (the AF_PACKET entry of every link, and
+ * each address's entry, all with the device's flags) is walked once, in the
+ * order of its first entry there, with the same flags */
+Test(netconf, link_each_tells_what_getifaddrs_told)
+{
+	struct links l = { .n = 0 }, g = { .n = 0 };
+	struct ifaddrs *ifa;
+
+	a_varied_host();
+	cr_assert_eq(netconf_link_each(take_link, &l), 0);
+	cr_assert_eq(getifaddrs(&ifa), 0);
+	for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
+		int x = (int)if_nametoindex(i->ifa_name), seen = 0;
+
+		for (size_t k = 0; k < g.n; k++)
+			seen |= g.idx[k] == x;
+		if (seen)
+			continue;
+		cr_assert_lt(g.n, 64);
+		g.idx[g.n] = x;
+		g.flags[g.n++] = i->ifa_flags;
+	}
+	freeifaddrs(ifa);
+	cr_assert_eq(l.n, g.n, "walked %zu, getifaddrs %zu", l.n, g.n);
+	cr_assert_geq(l.n, 7);
+	for (size_t k = 0; k < l.n; k++) {
+		cr_assert_eq(l.idx[k], g.idx[k], "device %zu", k);
+		cr_assert_eq(l.flags[k], g.flags[k], "device %d: %#x, getifaddrs %#x", l.idx[k],
+			     l.flags[k], g.flags[k]);
+	}
+	cr_assert_not(link_flags(&l, netconf_ifindex(nc, "wc0")) & IFF_MULTICAST);
 }
