@@ -20,7 +20,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -801,10 +800,11 @@ static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_ad
 /*
  * anchor->is_local for the daemon: the host's interface addresses, read
  * only for BUs that passed authentication, and at most once per
- * LOCAL_ADDRS_MAX_AGE_MS: getifaddrs() is a netlink dump of every link and
- * address, which made it most of an anchor's time per BU under load. An
- * address added to the host is refused as a care-of address from then on,
- * one second later at most.
+ * LOCAL_ADDRS_MAX_AGE_MS: reading them, a netlink dump (getifaddrs() then,
+ * which dumped every link too; netconf_addr_each now, the IPv6 addresses
+ * alone), was most of an anchor's time per BU under load. An address added
+ * to the host is refused as a care-of address from then on, one second
+ * later at most.
  */
 #define LOCAL_ADDRS_MAX_AGE_MS 1000
 #define LOCAL_ADDRS_MAX 256
@@ -814,31 +814,38 @@ static size_t n_local_addrs;
 static uint64_t local_addrs_ms;
 static int local_addrs_read, local_addrs_all; /* all: the list is complete */
 
-/* Read the host's addresses; with a (not NULL), 1 if a is one of them. */
+struct local_read {
+	const struct in6_addr *a;
+	int found, all;
+	size_t n;
+};
+
+static int take_local_addr(void *arg, const struct addrmsg *m)
+{
+	struct local_read *r = arg;
+
+	r->found |= r->a && addr_eq(&m->addr, r->a);
+	if (r->n < LOCAL_ADDRS_MAX)
+		local_addrs[r->n++] = m->addr;
+	else
+		r->all = 0;
+	return 0;
+}
+
+/* Read the host's addresses; with a (not NULL), 1 if a is one of them.
+ * The list is left as it was when the dump fails (the walk then tells
+ * nothing). */
 static int read_local_addrs(uint64_t now, const struct in6_addr *a)
 {
-	struct ifaddrs *ifa, *i;
-	int found = 0;
+	struct local_read r = { .a = a, .all = 1 };
 
-	if (getifaddrs(&ifa) < 0)
+	if (netconf_addr_each(0, take_local_addr, &r) < 0)
 		return 0;
-	n_local_addrs = 0;
-	local_addrs_all = 1;
-	for (i = ifa; i; i = i->ifa_next) {
-		const struct in6_addr *x;
-		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET6)
-			continue;
-		x = &((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr;
-		found |= a && addr_eq(x, a);
-		if (n_local_addrs < LOCAL_ADDRS_MAX)
-			local_addrs[n_local_addrs++] = *x;
-		else
-			local_addrs_all = 0;
-	}
-	freeifaddrs(ifa);
+	n_local_addrs = r.n;
+	local_addrs_all = r.all;
 	local_addrs_ms = now;
 	local_addrs_read = 1;
-	return found;
+	return r.found;
 }
 
 /* anchor->from_link for the daemon: src is on the link of the interface
