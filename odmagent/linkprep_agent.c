@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -26,6 +25,7 @@
 #include "linkprep_agent.h"
 #include "log.h"
 #include "monotime.h"
+#include "netconf.h"
 
 struct linkprep_agent {
 	struct linkprep lp;
@@ -116,23 +116,19 @@ static void set_sysctls(const char *ifname)
 		log_debug("%s: optimistic DAD already on", ifname);
 }
 
-/* 1 if the interface has a global address: a Router Advertisement was heard */
+/* 1 for an address a Router Advertisement could have given: neither
+ * link-local nor loopback */
+static int ra_given(void *arg, const struct addrmsg *m)
+{
+	(void)arg;
+	return !IN6_IS_ADDR_LINKLOCAL(&m->addr) && !IN6_IS_ADDR_LOOPBACK(&m->addr);
+}
+
+/* 1 if the interface has a global address (tentative or not): a Router
+ * Advertisement was heard */
 static int answered(int ifindex)
 {
-	struct ifaddrs *ifa, *i;
-	char name[IF_NAMESIZE];
-	int yes = 0;
-
-	if (!if_indextoname((unsigned)ifindex, name) || getifaddrs(&ifa) < 0)
-		return 0;
-	for (i = ifa; i && !yes; i = i->ifa_next) {
-		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)i->ifa_addr;
-
-		yes = s && s->sin6_family == AF_INET6 && strcmp(i->ifa_name, name) == 0 &&
-		      !IN6_IS_ADDR_LINKLOCAL(&s->sin6_addr) && !IN6_IS_ADDR_LOOPBACK(&s->sin6_addr);
-	}
-	freeifaddrs(ifa);
-	return yes;
+	return ifindex > 0 && netconf_addr_each(ifindex, ra_given, NULL) == 1;
 }
 
 /* The solicitation as a link-layer frame to 33:33:00:00:00:02, the

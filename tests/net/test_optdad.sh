@@ -8,7 +8,9 @@
 #      device) and logs once per interface what it changed (0 -> 1);
 #   2. across a move to ar2 it sends a Router Solicitation from the
 #      unspecified address as the link comes up, long before the kernel's
-#      own (after DAD of the link-local address, ~1 s), and its Binding
+#      own (after DAD of the link-local address, ~1 s), and no second one
+#      once an address from ar2's RA says the link answered (RFC 4861
+#      §6.3.7; a second would go 4 s after the first), and its Binding
 #      Update leaves from the new address while that is still optimistic:
 #      the capture's BU comes before the kernel's event that ends the
 #      address's DAD; the move takes well under the DAD time;
@@ -76,12 +78,15 @@ NEW=$(topo_mn_addr)
 check "the move to ar2 took well under the DAD time ($TOPO_MOVE_MS ms)" test "$TOPO_MOVE_MS" -lt 900
 check "the agent moved its binding to $NEW" wait_for 3 grep -q "move: CoA .* -> $NEW" "$MN_AGENT_LOG"
 check "DAD of $NEW ended" wait_for 4 dad_done_at "$ODM_DIR/move.ipmon" "$NEW"
-sleep 0.1
+# past the time of a second solicitation (4 s after the first, RFC 4861
+# §10), which must not go: the link has answered (§6.3.7), with $NEW
+python3 -c "import time; time.sleep(max(0.1, $TOPO_MOVE_T0 / 1e9 + 5 - time.time()))"
 odm_capture_stop "$CAP"
 odm_capture_stop "$IPMON"
 T0=$(python3 -c "print($TOPO_MOVE_T0 / 1e9)")
-RS=$(tshark -r "$ODM_DIR/move.pcap" -Y "icmpv6.type == 133 && ipv6.src == :: && frame.time_epoch >= $T0" \
-	-T fields -e frame.time_epoch 2>/dev/null | head -n1)
+RSS=$(tshark -r "$ODM_DIR/move.pcap" -Y "icmpv6.type == 133 && ipv6.src == :: && frame.time_epoch >= $T0" \
+	-T fields -e frame.time_epoch 2>/dev/null)
+RS=$(head -n1 <<<"$RSS")
 BU=$(tshark -r "$ODM_DIR/move.pcap" -Y "mip6.mhtype == 5 && ipv6.src == $NEW" \
 	-T fields -e frame.time_epoch 2>/dev/null | head -n1)
 DONE=$(dad_done_at "$ODM_DIR/move.ipmon" "$NEW") || true
@@ -89,6 +94,8 @@ echo "link up at $T0, RS from :: at ${RS:-none}, BU at ${BU:-none}, DAD of $NEW 
 check "a Router Solicitation from :: went out as the link came up" test -n "$RS"
 check "within 300 ms of it (the kernel's own waits ~1 s for link-local DAD)" \
 	earlier "${RS:-1e12}" "$(python3 -c "print($T0 + 0.3)")"
+check "and no second one in the 5 s after the move, the link having answered" \
+	test "$(grep -c . <<<"$RSS")" -eq 1
 check "the new address was optimistic when it came" \
 	grep -q "inet6 $NEW/64 .*optimistic" "$ODM_DIR/move.ipmon"
 check "the BU left from it" test -n "$BU"
