@@ -36,7 +36,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -502,23 +501,21 @@ static int op_coa(void *arg, const struct in6_addr *anchor, const struct in6_add
 	return mn->mv ? movement_coa(mn->mv, anchor, current, coa) : -ENOTCONN;
 }
 
+/* The device of the address arg (its index), where it is that address */
+static int addr_device(void *arg, const struct addrmsg *m)
+{
+	return IN6_ARE_ADDR_EQUAL(&m->addr, (const struct in6_addr *)arg) ? m->ifindex : 0;
+}
+
+/* The name of the first device that has addr, "" if none does */
 static void op_ifname(void *arg, const struct in6_addr *addr, char name[IF_NAMESIZE])
 {
-	struct ifaddrs *ifa, *i;
+	struct in6_addr want = *addr;
+	int ifindex = netconf_addr_each(0, addr_device, &want);
 
 	(void)arg;
-	name[0] = '\0';
-	if (getifaddrs(&ifa) < 0)
-		return;
-	for (i = ifa; i; i = i->ifa_next) {
-		const struct sockaddr_in6 *s = (const void *)i->ifa_addr;
-
-		if (s && s->sin6_family == AF_INET6 && IN6_ARE_ADDR_EQUAL(&s->sin6_addr, addr)) {
-			snprintf(name, IF_NAMESIZE, "%s", i->ifa_name);
-			break;
-		}
-	}
-	freeifaddrs(ifa);
+	if (ifindex <= 0 || !if_indextoname((unsigned)ifindex, name))
+		name[0] = '\0';
 }
 
 static int op_host_addrs(void *arg, struct in6_addr *out, size_t max)
@@ -871,36 +868,40 @@ static int flush_stale_rules(struct mn *mn)
 	return rc;
 }
 
+struct stale {
+	struct mn *mn;
+	int n;
+};
+
+static int flush_stale_one(void *arg, const struct addrmsg *m)
+{
+	struct stale *s = arg;
+	struct mn *mn = s->mn;
+	int rc;
+
+	if (m->plen != 128 || IN6_IS_ADDR_LINKLOCAL(&m->addr) ||
+	    lease_by_addr(&mn->e.leases, &m->addr))
+		return 0;
+	rc = netconf_addr_del(mn->nc, mn->tun->ifindex, &m->addr, 128);
+	if (rc < 0)
+		log_warn(rc, "removing an address an earlier run left on %s", mn->tun->ifname);
+	else
+		s->n++;
+	return 0;
+}
+
 /* The global /128 addresses on the tunnel device that no lease taken over
  * has: a kernel backend's device outlives a killed agent, with its leases'
  * addresses (a userspace one dies with it). How many removed, or -errno. */
 static int flush_stale_addrs(struct mn *mn)
 {
-	struct ifaddrs *ifa, *i;
-	int n = 0, rc;
+	struct stale s = { mn, 0 };
+	int rc;
 
-	if (getifaddrs(&ifa) < 0)
-		return -errno;
-	for (i = ifa; i; i = i->ifa_next) {
-		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)i->ifa_addr;
-		const struct sockaddr_in6 *m = (const struct sockaddr_in6 *)i->ifa_netmask;
-		static const struct in6_addr all = { { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-							 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-							 0xff, 0xff } } };
-
-		if (!a || a->sin6_family != AF_INET6 || !i->ifa_name ||
-		    strcmp(i->ifa_name, mn->tun->ifname) != 0 || !m ||
-		    !IN6_ARE_ADDR_EQUAL(&m->sin6_addr, &all) ||
-		    IN6_IS_ADDR_LINKLOCAL(&a->sin6_addr) || lease_by_addr(&mn->e.leases, &a->sin6_addr))
-			continue;
-		rc = netconf_addr_del(mn->nc, mn->tun->ifindex, &a->sin6_addr, 128);
-		if (rc < 0)
-			log_warn(rc, "removing an address an earlier run left on %s", mn->tun->ifname);
-		else
-			n++;
-	}
-	freeifaddrs(ifa);
-	return n;
+	if (mn->tun->ifindex <= 0)
+		return -ENODEV; /* 0 would walk every device */
+	rc = netconf_addr_each(mn->tun->ifindex, flush_stale_one, &s);
+	return rc < 0 ? rc : s.n;
 }
 
 /* SIGHUP (main.c): the configuration has new keys, lifetimes, timers. */

@@ -213,10 +213,12 @@ wait "$HOLD_PID" 2>/dev/null || true
 check "the agent logged no error" bash -c "! grep -q ' error: ' '$MN_AGENT_LOG'"
 
 # ---------------------------------------------------------------- 6. crash and restart
-# kill -9 leaves the from-rules behind (the tunnel device, its addresses and
-# table routes die with the process); the next start removes those of no
-# lease in its state. The state is deleted here, so none is taken over
-# (test_restart.sh tests the take-over).
+# kill -9 leaves the from-rules behind (with the userspace backend the
+# tunnel device, its addresses and table routes die with the process; a
+# kernel backend's device outlives it, with its leases' addresses: make
+# net-kernel); the next start removes those of no lease in its state. The
+# state is deleted here, so none is taken over (test_restart.sh tests the
+# take-over).
 start_mn_agent() {
 	topo_spawn mn odmagent-mn "$MN_AGENT_LOG" "$ODM_BUILD/odmagent" -f "$ODM_DIR/mn.conf"
 	MN_AGENT_PID=$TOPO_SPAWNED_PID
@@ -229,10 +231,16 @@ wait "$MN_AGENT_PID" 2>/dev/null || true
 MN_AGENT_PID=''
 check "kill -9 leaves the agent's rule for $KCHOA behind" \
 	bash -c "ip -n $NS_MN -6 rule show | grep -q 'from $KCHOA lookup $ODM_TABLE'"
+if [[ $ODM_TUNNEL == kernel || $ODM_TUNNEL == bpf ]]; then
+	check "and, the $ODM_TUNNEL backend's device outliving it, its address" \
+		bash -c "ip -n $NS_MN -6 addr show dev $ODM_TUN_MN | grep -q '$KCHOA/128'"
+fi
 rm -f "$MN_STATE_DIR/mn.json"
 start_mn_agent
 check "a restarted agent removes the rule left by the killed one" \
 	bash -c "! ip -n $NS_MN -6 rule show | grep -q 'lookup $ODM_TABLE'"
+check "and the address left on its tunnel device" \
+	bash -c "! ip -n $NS_MN -6 addr show dev $ODM_TUN_MN | grep -q '$KCHOA/128'"
 check "and says so in its log" grep -q "left by an earlier run" "$MN_AGENT_LOG"
 got_lease() { [[ $(lease tcp 2>/dev/null) == 2001:db8:c4a:* ]]; }
 check "the restarted agent gets a lease again" got_lease
