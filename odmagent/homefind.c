@@ -7,7 +7,6 @@
 #include <ares.h>
 #include <arpa/nameser.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/icmp6.h>
 #include <stdbool.h>
@@ -22,6 +21,7 @@
 #include "homefind.h"
 #include "log.h"
 #include "monotime.h"
+#include "netconf.h"
 
 #define HF_DOMAINS_MAX 8
 #define HF_TARGETS_MAX 4
@@ -394,38 +394,46 @@ static int dns_open(struct homefind *hf)
 
 /* ------------------------------------------------------------ routers */
 
+struct rs_links {
+	int skip;         /* the tunnel device */
+	unsigned idx[8];  /* the first 8 access links, in the kernel's order */
+	size_t n;
+};
+
+static int take_rs_link(void *arg, int ifindex, unsigned flags)
+{
+	struct rs_links *l = arg;
+	bool seen = false;
+
+	if (ifindex == l->skip || (flags & IFF_LOOPBACK) || !(flags & IFF_UP) ||
+	    !(flags & IFF_MULTICAST))
+		return 0;
+	for (size_t k = 0; k < l->n; k++)
+		seen |= l->idx[k] == (unsigned)ifindex;
+	if (!seen)
+		l->idx[l->n++] = (unsigned)ifindex;
+	return l->n == sizeof(l->idx) / sizeof(l->idx[0]); /* full: the walk ends */
+}
+
 /*
  * An RS on every access link: up, multicast, not loopback and not the
  * tunnel device (whose only addresses are anchored ones: an RS there would
- * go through the tunnel as traffic of a lease).
+ * go through the tunnel as traffic of a lease). Every link, with an IPv6
+ * address or not: the device walk (netconf_link_each), not the address
+ * walk.
  */
 static void send_rs(struct homefind *hf)
 {
 	/* RFC 4861 §4.1: type 133, code 0, checksum (the kernel's), reserved */
 	uint8_t rs[8] = { 133, 0, 0, 0, 0, 0, 0, 0 };
 	struct sockaddr_in6 all_routers = { .sin6_family = AF_INET6 };
-	unsigned idx[8];
-	struct ifaddrs *ifa, *i;
-	size_t n = 0;
+	struct rs_links l = { .skip = hf->skip_ifindex, .n = 0 };
 
-	if (hf->rafd < 0 || getifaddrs(&ifa) < 0)
+	if (hf->rafd < 0 || netconf_link_each(take_rs_link, &l) < 0)
 		return;
 	inet_pton(AF_INET6, "ff02::2", &all_routers.sin6_addr);
-	for (i = ifa; i && n < 8; i = i->ifa_next) {
-		unsigned x = if_nametoindex(i->ifa_name);
-		bool seen = false;
-
-		if (!x || (int)x == hf->skip_ifindex || (i->ifa_flags & IFF_LOOPBACK) ||
-		    !(i->ifa_flags & IFF_UP) || !(i->ifa_flags & IFF_MULTICAST))
-			continue;
-		for (size_t k = 0; k < n; k++)
-			seen |= idx[k] == x;
-		if (!seen)
-			idx[n++] = x;
-	}
-	freeifaddrs(ifa);
-	for (size_t k = 0; k < n; k++) {
-		all_routers.sin6_scope_id = idx[k];
+	for (size_t k = 0; k < l.n; k++) {
+		all_routers.sin6_scope_id = l.idx[k];
 		/* a link that is down says ENETDOWN: nothing to ask there */
 		(void)sendto(hf->rafd, rs, sizeof(rs), 0, (struct sockaddr *)&all_routers,
 			     sizeof(all_routers));

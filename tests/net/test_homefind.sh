@@ -16,8 +16,9 @@
 #      the SRV record back, after the next move it is ha by DNS again;
 #   3. an RA with hop limit 64 (not from a neighbour) is refused and counted;
 #   4. the DNS server unreachable (a blackhole route on ar1: c-ares waits out
-#      its timeouts), an agent started with nothing configured chooses ar1's
-#      router by RA within a bound, keeps serving leases, and goes back to ha
+#      its timeouts), an agent started with nothing configured solicits on
+#      the access link, chooses ar1's router by RA within a bound, keeps
+#      serving leases, and goes back to ha
 #      by DNS once the server answers again, without a move;
 #   5. with home-anchor in the configuration, that one is used.
 #
@@ -27,7 +28,7 @@ trap 'check_on_err test_homefind' ERR
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/check.sh"
-net_need test_homefind "network namespaces, radvd, BIND9" ip named radvd nsupdate python3
+net_need test_homefind "network namespaces, radvd, BIND9" ip named radvd nsupdate python3 tcpdump tshark
 
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-1}
 . "$HERE/lib/topo.sh"
@@ -103,9 +104,18 @@ kill -TERM "$MN_AGENT_PID"
 wait "$MN_AGENT_PID" 2>/dev/null || true
 mv "$MN_AGENT_LOG" "$MN_AGENT_LOG.1"
 nsq ar1 ip -6 route add blackhole "$DNS_ADDR/128"
+odm_capture mn "$MN_IF1" "$ODM_DIR/rs.pcap" icmp6 200
+CAP=$ODM_CAP_PID
 T_START=$(topo_now_ms)
 odm_agent_start mn
 check "the DNS unreachable: ar1's router by RA" wait_for 10 home_is "$AR1_ADDR" ra
+odm_capture_stop "$CAP"
+# the agent's RS has no option (the kernel's carries the source link-layer
+# address, RFC 4861 §4.1; the one of router-solicit leaves from ::)
+RS=$(tshark -r "$ODM_DIR/rs.pcap" -Y "icmpv6.type == 133 && ipv6.src != :: && ipv6.plen == 8" \
+	-T fields -e frame.time_epoch 2>/dev/null | head -n1)
+check "it solicited on $MN_IF1 as it started (an RS of its own, from the link-local address)" \
+	test -n "$RS"
 T_CHOSEN=$(topo_now_ms)
 echo "home anchor chosen by RA $((T_CHOSEN - T_START)) ms after the agent was started (DNS unreachable)"
 check "within 6 s of the start: the DNS's 3.5 s and the start's own time" \
