@@ -15,19 +15,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <netlink/addr.h>
 #include <netlink/attr.h>
-#include <netlink/cache.h>
 #include <netlink/errno.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
-#include <netlink/route/addr.h>
 #include <netlink/socket.h>
 
 #include "log.h"
 #include "monotime.h"
 #include "movement.h"
 #include "movepace.h"
+#include "netconf.h"
 #include "addrmsg.h"
 #include "routemsg.h"
 #include "rulemsg.h"
@@ -39,7 +37,6 @@
 struct movement {
 	uv_loop_t *loop;
 	struct nl_sock *events;  /* multicast subscriber */
-	struct nl_sock *query;   /* synchronous address dumps */
 	uv_poll_t poll;
 	uv_timer_t later;        /* the look that covers the rest of a burst */
 	struct movepace pace;    /* when to look (movepace.h) */
@@ -283,15 +280,13 @@ int movement_open(struct movement **out, uv_loop_t *loop, int skip_ifindex,
 	m->fn = fn;
 	m->arg = arg;
 	m->events = nl_socket_alloc();
-	m->query = nl_socket_alloc();
-	if (!m->events || !m->query) {
+	if (!m->events) {
 		rc = -ENOMEM;
 		goto fail;
 	}
 	nl_socket_disable_seq_check(m->events);
 	nl_socket_modify_cb(m->events, NL_CB_VALID, NL_CB_CUSTOM, on_valid, m);
 	if ((rc = nl_connect(m->events, NETLINK_ROUTE)) < 0 ||
-	    (rc = nl_connect(m->query, NETLINK_ROUTE)) < 0 ||
 	    (rc = nl_socket_add_memberships(m->events, RTNLGRP_IPV6_IFADDR,
 					    RTNLGRP_IPV6_ROUTE, RTNLGRP_LINK,
 					    RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_RULE, 0)) < 0 ||
@@ -328,8 +323,6 @@ int movement_open(struct movement **out, uv_loop_t *loop, int skip_ifindex,
 fail:
 	if (m->events)
 		nl_socket_free(m->events);
-	if (m->query)
-		nl_socket_free(m->query);
 	free(m);
 	return rc;
 }
@@ -344,10 +337,24 @@ void movement_close(struct movement *m)
 	/* the poll handle watches this fd: free the sockets only after it
 	 * stopped, which uv_poll_stop() guarantees */
 	nl_socket_free(m->events);
-	nl_socket_free(m->query);
-	m->events = m->query = NULL;
+	m->events = NULL;
 	uv_close((uv_handle_t *)&m->poll, on_close);
 	uv_close((uv_handle_t *)&m->later, on_close);
+}
+
+struct coa_look {
+	const struct in6_addr *a;
+	int skip_ifindex;
+};
+
+/* The address looked for: 1 if usable as a CoA, 2 if not */
+static int coa_seen(void *arg, const struct addrmsg *x)
+{
+	const struct coa_look *c = arg;
+
+	if (!IN6_ARE_ADDR_EQUAL(&x->addr, c->a))
+		return 0;
+	return x->ifindex != c->skip_ifindex && movepace_flags_usable(x->flags) ? 1 : 2;
 }
 
 /*
@@ -357,27 +364,12 @@ void movement_close(struct movement *m)
  */
 static int coa_usable(struct movement *m, const struct in6_addr *a)
 {
-	struct nl_cache *cache = NULL;
-	struct nl_object *o;
-	int rc = -EAGAIN;
+	struct coa_look c = { a, m->skip_ifindex };
+	int r = netconf_addr_each(0, coa_seen, &c);
 
-	if (rtnl_addr_alloc_cache(m->query, &cache) < 0)
+	if (r < 0)
 		return 0; /* cannot tell; the kernel chose it, so trust it */
-	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-		struct rtnl_addr *ra = (struct rtnl_addr *)o;
-		struct nl_addr *local = rtnl_addr_get_local(ra);
-
-		if (rtnl_addr_get_family(ra) != AF_INET6 || !local ||
-		    nl_addr_get_len(local) != 16 ||
-		    memcmp(nl_addr_get_binary_addr(local), a, 16) != 0)
-			continue;
-		if (rtnl_addr_get_ifindex(ra) != m->skip_ifindex &&
-		    movepace_flags_usable(rtnl_addr_get_flags(ra)))
-			rc = 0;
-		break;
-	}
-	nl_cache_free(cache);
-	return rc;
+	return r == 1 ? 0 : -EAGAIN;
 }
 
 int movement_coa(struct movement *m, const struct in6_addr *anchor,
@@ -414,35 +406,32 @@ int movement_coa(struct movement *m, const struct in6_addr *anchor,
 	return 0;
 }
 
+struct addrs_take {
+	int skip_ifindex;
+	struct in6_addr *out;
+	size_t max, n;
+};
+
+static int take_vanishable(void *arg, const struct addrmsg *x)
+{
+	struct addrs_take *t = arg;
+
+	if (x->ifindex == t->skip_ifindex || !vanished_candidate(&x->addr))
+		return 0;
+	if (t->n == t->max)
+		return 1; /* a partial list would make present addresses look gone */
+	t->out[t->n++] = x->addr;
+	return 0;
+}
+
 int movement_addrs(struct movement *m, struct in6_addr *out, size_t max)
 {
-	struct nl_cache *cache = NULL;
-	struct nl_object *o;
-	size_t n = 0;
-	int rc;
+	struct addrs_take t = { m->skip_ifindex, out, max, 0 };
+	int rc = netconf_addr_each(0, take_vanishable, &t);
 
-	rc = rtnl_addr_alloc_cache(m->query, &cache);
 	if (rc < 0) {
-		log_debug("address dump: %s", nl_geterror(rc));
+		log_debug("address dump: %s", strerror(-rc));
 		return -EIO;
 	}
-	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-		struct rtnl_addr *ra = (struct rtnl_addr *)o;
-		struct nl_addr *local = rtnl_addr_get_local(ra);
-		struct in6_addr a;
-
-		if (rtnl_addr_get_family(ra) != AF_INET6 || !local ||
-		    nl_addr_get_len(local) != 16 || rtnl_addr_get_ifindex(ra) == m->skip_ifindex)
-			continue;
-		memcpy(&a, nl_addr_get_binary_addr(local), sizeof(a));
-		if (!vanished_candidate(&a))
-			continue;
-		if (n == max) {
-			n = SIZE_MAX; /* a partial list would make present addresses look gone */
-			break;
-		}
-		out[n++] = a;
-	}
-	nl_cache_free(cache);
-	return n == SIZE_MAX ? -E2BIG : (int)n;
+	return rc == 1 ? -E2BIG : (int)t.n;
 }

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
@@ -171,4 +172,39 @@ Test(movement_addrs, tunnel_device_events_cause_no_look)
 {
 	with_movement(-1, event_hook);
 	cr_assert_eq(looks, 0, "%d looks", looks);
+}
+
+static void sh_ok(const char *cmd)
+{
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
+/* The kernel's source toward an anchor, checked by the address dump: an
+ * optimistic address (RFC 4429) is a CoA, the same on the device skipped
+ * (the tunnel's) is not. A device without carrier keeps it optimistic. */
+static void coa_checked(struct movement *m, struct netconf *nc, int lo)
+{
+	struct in6_addr anchor, want, coa;
+	struct movement *tun;
+	int wb0;
+
+	(void)lo;
+	sh_ok("ip link add wb0 type veth peer name wb1 && "
+	      "echo 1 >/proc/sys/net/ipv6/conf/wb0/optimistic_dad && "
+	      "echo 1 >/proc/sys/net/ipv6/conf/wb0/use_optimistic && ip link set wb0 up && "
+	      "ip addr add 2001:db8:5f::1/64 dev wb0 optimistic");
+	inet_pton(AF_INET6, "2001:db8:5f::99", &anchor);
+	inet_pton(AF_INET6, "2001:db8:5f::1", &want);
+	cr_assert_eq(movement_coa(m, &anchor, NULL, &coa), 0);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&coa, &want));
+	wb0 = netconf_ifindex(nc, "wb0");
+	cr_assert_gt(wb0, 0);
+	cr_assert_eq(movement_open(&tun, &loop, wb0, count_look, NULL), 0);
+	cr_assert_eq(movement_coa(tun, &anchor, NULL, &coa), -EAGAIN, "on the device skipped");
+	movement_close(tun);
+}
+
+Test(movement_addrs, coa_optimistic_usable_not_on_the_skipped_device)
+{
+	with_movement(-1, coa_checked);
 }
