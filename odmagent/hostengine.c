@@ -471,6 +471,10 @@ void he_check_anchor(struct hostengine *e, struct reg_anchor *an)
 	if (had && (rc < 0 || !IN6_ARE_ADDR_EQUAL(&coa, &old)) && !an->coa_lost_ms) {
 		an->coa_seen_ms = e->change_ms ? e->change_ms : e->now;
 		an->coa_lost_ms = loss_moment(e, an, an->coa_seen_ms);
+		/* none to go to yet: what the host sends meanwhile waits in
+		 * its senders rather than die on the old link */
+		if (rc < 0 && e->ops->tun_hold)
+			e->ops->tun_hold(e->arg, &old, &an->addr);
 	}
 	if (rc < 0) {
 		/* no route or no usable source: keep the old binding, the

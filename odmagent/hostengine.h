@@ -108,6 +108,10 @@ struct he_ops {
 	int (*tun_bind)(void *arg, const struct in6_addr *addr, const struct in6_addr *coa,
 			const struct in6_addr *anchor);               /* also re-binds */
 	int (*tun_unbind)(void *arg, const struct in6_addr *addr);
+	/* optional: no care-of address toward anchor since coa went: the
+	 * data path refuses the bindings' packets where they are sent, until
+	 * bound again (tunnel.h hold) */
+	void (*tun_hold)(void *arg, const struct in6_addr *coa, const struct in6_addr *anchor);
 	int (*route_add)(void *arg);  /* the table's default route via the tunnel */
 	int (*route_del)(void *arg);
 	int (*rule_add)(void *arg, const struct in6_addr *addr); /* from addr lookup table */

@@ -399,6 +399,14 @@ static int op_tun_unbind(void *arg, const struct in6_addr *addr)
 	return mn->tun->ops->unbind(mn->tun, addr);
 }
 
+static void op_tun_hold(void *arg, const struct in6_addr *coa, const struct in6_addr *anchor)
+{
+	struct mn *mn = arg;
+
+	if (mn->tun->ops->hold)
+		mn->tun->ops->hold(mn->tun, coa, anchor);
+}
+
 static int op_route_add(void *arg)
 {
 	struct mn *mn = arg;
@@ -634,6 +642,7 @@ static const struct he_ops mn_ops = {
 	.addr_del = op_addr_del,
 	.tun_bind = op_tun_bind,
 	.tun_unbind = op_tun_unbind,
+	.tun_hold = op_tun_hold,
 	.route_add = op_route_add,
 	.route_del = op_route_del,
 	.rule_add = op_rule_add,

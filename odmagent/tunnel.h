@@ -82,6 +82,17 @@ struct odm_tunnel_ops {
 	 * again (replay.h). Returns how many packets were. */
 	size_t (*moved)(struct odm_tunnel *t, const struct in6_addr *inner, int has_lost,
 			uint32_t lost_ago_ms);
+	/* optional, HOST side: the care-of address local is gone and none
+	 * has come yet (a move under way): the packets of the bindings from
+	 * local to remote are dropped at once, as sent, until a bind gives
+	 * them a care-of address again or local is routed again. Sent into a
+	 * link that is down, they would count as sent and be lost, each a
+	 * hole a TCP sender fills only at its retransmission timeout (200 ms
+	 * at least); refused where they are sent, they stay in the sender's
+	 * queue and go when the path is back (a UDP sender with IPV6_RECVERR
+	 * sees ENOBUFS). */
+	void (*hold)(struct odm_tunnel *t, const struct in6_addr *local,
+		     const struct in6_addr *remote);
 	/* optional: t->guard was just set (tunnel_set_guard) */
 	void (*guard)(struct odm_tunnel *t);
 	/* optional, HOST side: read the packets that have arrived and wait

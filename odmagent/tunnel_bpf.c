@@ -837,6 +837,36 @@ static void bp_settle(struct odm_tunnel *t)
 		 "bindings; %zu routes of no restored binding removed", t->ifname, p->tt.count, st.n);
 }
 
+/* tunnel.h hold: interface 0, which the encapsulating program drops with
+ * TC_ACT_SHOT (the sender's transmit fails: NET_XMIT_DROP); noted as
+ * unrouted, so each tick looks again until a route from local is back,
+ * should the same care-of address return without a bind */
+static void bp_hold(struct odm_tunnel *t, const struct in6_addr *local,
+		    const struct in6_addr *remote)
+{
+	struct bp *p = t->priv;
+	struct odm_bpf_bind v;
+	size_t n = 0;
+
+	if (!p)
+		return;
+	for (size_t k = 0; k < p->tt.nbuckets; k++)
+		for (const struct tunnel_entry *e = p->tt.tab[k]; e; e = e->next) {
+			if (!IN6_ARE_ADDR_EQUAL(&e->local, local) ||
+			    !IN6_ARE_ADDR_EQUAL(&e->remote, remote) ||
+			    bpf_map_lookup_elem(p->binds, &e->inner, &v) < 0 || !v.ifindex)
+				continue;
+			v.ifindex = 0;
+			if (bpf_map_update_elem(p->binds, &e->inner, &v, BPF_EXIST) == 0)
+				n++;
+			if (p->n_unrouted < UNROUTED_MAX)
+				p->unrouted[p->n_unrouted++] = e->inner;
+		}
+	if (n)
+		log_debug("bpf backend: %zu bindings hold their packets back (no care-of address)",
+			  n);
+}
+
 const struct odm_tunnel_ops tunnel_bpf_ops = {
 	.name = "bpf",
 	.rx_each_packet = 1, /* the programs stamp each packet: rx_at_ns */
@@ -847,6 +877,7 @@ const struct odm_tunnel_ops tunnel_bpf_ops = {
 	.unbind = bp_unbind,
 	.stats = bp_stats,
 	.moved = bp_moved,
+	.hold = bp_hold,
 	.guard = bp_guard,
 	.settle = bp_settle,
 };

@@ -103,6 +103,10 @@ static int f_tun_bind(void *arg, const struct in6_addr *a, const struct in6_addr
 	logf_("bind", a, coa);
 	return 0;
 }
+static void f_tun_hold(void *arg, const struct in6_addr *coa, const struct in6_addr *anchor)
+{
+	logf_("hold", coa, anchor);
+}
 static int f_tun_unbind(void *arg, const struct in6_addr *a)
 {
 	logf_("unbind", a, NULL);
@@ -251,6 +255,7 @@ static void f_save(void *arg)
 }
 
 static const struct he_ops OPS = {
+	.tun_hold = f_tun_hold,
 	.addr_add = f_addr_add, .addr_del = f_addr_del, .tun_bind = f_tun_bind,
 	.tun_unbind = f_tun_unbind, .route_add = f_route_add, .route_del = f_route_del,
 	.rule_add = f_rule_add, .rule_del = f_rule_del, .addr_usable = f_addr_usable,
@@ -368,6 +373,15 @@ static int logged_addr(const char *op, const struct in6_addr *a, int from)
 	char s[128], t[INET6_ADDRSTRLEN];
 
 	snprintf(s, sizeof(s), "%s %s", op, inet_ntop(AF_INET6, a, t, sizeof(t)));
+	return logged(s, from);
+}
+
+static int logged_pair(const char *op, const struct in6_addr *a, const struct in6_addr *b, int from)
+{
+	char s[160], t[INET6_ADDRSTRLEN], u[INET6_ADDRSTRLEN];
+
+	snprintf(s, sizeof(s), "%s %s %s", op, inet_ntop(AF_INET6, a, t, sizeof(t)),
+		 inet_ntop(AF_INET6, b, u, sizeof(u)));
 	return logged(s, from);
 }
 
@@ -1536,6 +1550,43 @@ static uint32_t lost_ago_read_late(uint64_t last_rx, uint64_t last_rx_at_bu)
 	m = bu(1);
 	cr_assert(m.present & MH_HAS_COA_LOST);
 	return m.coa_lost_ms;
+}
+
+/*
+ * The old CoA gone with no new one yet: the tunnel holds the bindings'
+ * packets back (refused where they are sent, so TCP keeps them queued
+ * instead of losing them on the dead link) once per loss, and the next CoA
+ * binds them again; a CoA that changes with no gap holds nothing.
+ */
+Test(hostengine, a_lost_coa_holds_the_packets_back_until_the_next_binds)
+{
+	int from, held;
+
+	granted(IPPROTO_UDP);
+	F.coa_rc = -ENETUNREACH;
+	F.nhost = 0;
+	from = F.nlog;
+	he_move_since(&E, T0 + 1010, T0 + 1000);
+	held = logged_pair("hold", &COA1, &ANCHOR, from);
+	cr_assert_geq(held, 0, "held at the loss");
+	he_move(&E, T0 + 1020);
+	cr_assert_lt(logged_pair("hold", &COA1, &ANCHOR, held + 1), 0, "held once");
+	F.coa_rc = 0;
+	F.coa = COA2;
+	F.host[0] = COA2;
+	F.nhost = 1;
+	from = F.nlog;
+	he_move(&E, T0 + 1040);
+	cr_assert_geq(logged_pair("bind", &HOA1, &COA2, from), 0, "bound to the new CoA");
+	answer(1, MH_BA_ACCEPTED, &HOA1, T0 + 1050);
+	/* straight from one CoA to another: nothing to hold */
+	F.coa = COA1;
+	F.host[0] = COA1;
+	from = F.nlog;
+	he_move(&E, T0 + 3000);
+	cr_assert_geq(logged_pair("bind", &HOA1, &COA1, from), 0);
+	for (int i = from; i < F.nlog; i++)
+		cr_assert_neq(strncmp(F.log[i], "hold", 4), 0, "%s", F.log[i]);
 }
 
 static uint32_t lost_ago_with_last_rx(uint64_t last_rx)
