@@ -80,6 +80,13 @@ void he_set_home(struct hostengine *e, const struct in6_addr *home, uint64_t now
 	e->ops->save(e->arg);
 }
 
+uint64_t he_anchor_hold_left(struct hostengine *e, const struct in6_addr *anchor, uint64_t now)
+{
+	const struct reg_anchor *an = reg_anchor_find(&e->reg, anchor);
+
+	return an ? he_hold_left(an, now) : 0;
+}
+
 const struct in6_addr *he_fixed_addr(const struct hostengine *e)
 {
 	const struct lease *l = held(e);

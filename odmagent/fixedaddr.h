@@ -36,6 +36,11 @@ void fixed_keep(struct hostengine *e);
 /* The wait before try number tries + 1, after tries failed ones (>= 1). */
 uint64_t fixed_retry_ms(unsigned tries);
 
+/* How long anchor stays on hold after now (he_hold_left: it let an
+ * allocation go unanswered), in ms; 0 when it is not, or was never asked.
+ * The home anchor's choice passes over an anchor on hold (hadisc.h). */
+uint64_t he_anchor_hold_left(struct hostengine *e, const struct in6_addr *anchor, uint64_t now);
+
 /* The Fixed address held and registered now, or NULL. */
 const struct in6_addr *he_fixed_addr(const struct hostengine *e);
 

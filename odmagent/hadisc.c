@@ -124,18 +124,35 @@ static int better(const struct hadisc_cand *a, const struct hadisc_cand *b)
 	return memcmp(&a->addr, &b->addr, 16) < 0;
 }
 
-const struct hadisc_cand *hadisc_choose(struct hadisc *h, uint64_t now_ms)
+const struct hadisc_cand *hadisc_choose(struct hadisc *h, uint64_t now_ms, hadisc_held_fn held,
+					void *arg, struct hadisc_passed *passed)
 {
-	const struct hadisc_cand *best = NULL;
+	const struct hadisc_cand *best = NULL, *avail = NULL;
 
+	if (passed)
+		*passed = (struct hadisc_passed){ 0 };
 	for (size_t i = h->n; i-- > 0;)
 		if (h->c[i].expires_ms && h->c[i].expires_ms <= now_ms)
 			drop(h, i);
-	for (size_t i = 0; i < h->n; i++)
+	for (size_t i = 0; i < h->n; i++) {
 		if (!best || better(&h->c[i], best))
 			best = &h->c[i];
-	if (best && best->src == HADISC_RA && !h->chosen && now_ms < h->dns_wait_until)
+		if ((!avail || better(&h->c[i], avail)) && !(held && held(arg, &h->c[i].addr, now_ms)))
+			avail = &h->c[i];
+	}
+	/* the best not on hold; none (every one on hold): the best stays */
+	if (avail && avail != best) {
+		if (passed) {
+			passed->c = best;
+			passed->left_ms = held(arg, &best->addr, now_ms);
+		}
+		best = avail;
+	}
+	if (best && best->src == HADISC_RA && !h->chosen && now_ms < h->dns_wait_until) {
+		if (passed)
+			passed->c = NULL;
 		return NULL; /* the DNS may still name one */
+	}
 	if (best)
 		h->chosen = 1;
 	return best;

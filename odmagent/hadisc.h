@@ -10,7 +10,12 @@
  * At start a router's candidate waits for the first DNS answers, at most
  * HADISC_DNS_WAIT_MS, so that a host whose DNS names a home anchor does not
  * register at a router first and move to the DNS's anchor a moment later.
- * Pure: callers pass in what they heard and the time.
+ * A candidate whose anchor is on hold (it let the Fixed address's
+ * allocation go unanswered: HE_SILENT_HOLD_MS, doubling, hostengine.h) is
+ * passed over for the next best one not on hold, and chosen again when the
+ * hold ends; when every candidate is on hold the best one stays.
+ * Pure: callers pass in what they heard, the time and which anchors are on
+ * hold.
  */
 #ifndef ODM_HADISC_H
 #define ODM_HADISC_H
@@ -70,8 +75,23 @@ void hadisc_from_ra(struct hadisc *h, const struct ra_info *ra, const char *ifna
 void hadisc_from_dns(struct hadisc *h, const char *domain, const struct hadisc_srv *srv,
 		     size_t n, uint64_t now_ms);
 
-/* Drops what expired; the home anchor to use now, or NULL. */
-const struct hadisc_cand *hadisc_choose(struct hadisc *h, uint64_t now_ms);
+/* How long the anchor at addr stays on hold after now_ms, in ms; 0 when
+ * it is not on hold */
+typedef uint64_t (*hadisc_held_fn)(void *arg, const struct in6_addr *addr, uint64_t now_ms);
+
+/* A better candidate that hadisc_choose passed over, on hold */
+struct hadisc_passed {
+	const struct hadisc_cand *c; /* NULL: none was */
+	uint64_t left_ms;            /* its hold's rest (held) */
+};
+
+/*
+ * Drops what expired; the home anchor to use now, or NULL: the best
+ * candidate that held (NULL: none is) says is not on hold, else the best
+ * one. passed (may be NULL) gets the best candidate passed over, if any.
+ */
+const struct hadisc_cand *hadisc_choose(struct hadisc *h, uint64_t now_ms, hadisc_held_fn held,
+					void *arg, struct hadisc_passed *passed);
 
 const char *hadisc_source_name(enum hadisc_source s); /* "config", "dns-srv", "ra" */
 

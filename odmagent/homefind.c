@@ -77,9 +77,14 @@ struct homefind {
 	/* every valid RA is told to ra_fn too (homefind_watch_ra) */
 	homefind_ra_fn ra_fn;
 	void *ra_arg;
+	/* which anchors are on hold (homefind_watch_hold) */
+	homefind_held_fn held_fn;
+	void *held_arg;
 	/* the choice */
 	bool have;
 	struct hadisc_cand chosen;
+	bool passing;                     /* chosen in place of passed, on hold */
+	struct hadisc_cand passed;
 	uint64_t ras_heard, ras_refused;
 	int open_handles;
 	bool closing;
@@ -87,9 +92,15 @@ struct homefind {
 
 static void rechoose(struct homefind *hf)
 {
-	const struct hadisc_cand *c = hadisc_choose(&hf->hd, mono_ms());
-	char a1[INET6_ADDRSTRLEN];
+	struct hadisc_passed p;
+	const struct hadisc_cand *c = hadisc_choose(&hf->hd, mono_ms(), hf->held_fn, hf->held_arg,
+						    &p);
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	bool was_passed = hf->passing && c && memcmp(&c->addr, &hf->passed.addr, 16) == 0;
 
+	hf->passing = p.c != NULL;
+	if (p.c)
+		hf->passed = *p.c;
 	if (!c) {
 		if (hf->have)
 			log_warnx("home anchor %s (%s) is gone; none known now",
@@ -106,11 +117,21 @@ static void rechoose(struct homefind *hf)
 	}
 	hf->chosen = *c;
 	hf->have = true;
-	log_info("home anchor %s, from %s (%s)", ntop6(&c->addr, a1), hadisc_source_name(c->src),
-		 c->origin);
+	if (p.c)
+		log_info("home anchor %s, from %s (%s), in place of %s from %s (%s), on hold for "
+			 "%llu.%llu s more: it let an allocation go unanswered",
+			 ntop6(&c->addr, a1), hadisc_source_name(c->src), c->origin,
+			 ntop6(&p.c->addr, a2), hadisc_source_name(p.c->src), p.c->origin,
+			 (unsigned long long)(p.left_ms / 1000),
+			 (unsigned long long)(p.left_ms % 1000 / 100));
+	else
+		log_info("home anchor %s, from %s (%s)%s", ntop6(&c->addr, a1),
+			 hadisc_source_name(c->src), c->origin,
+			 was_passed ? ": its hold is over, it is asked again" : "");
 	events_emit(hf->ev, "home-anchor",
-		    json_pack("{s:s, s:s, s:s}", "addr", ntop6(&c->addr, a1), "source",
-			      hadisc_source_name(c->src), "origin", c->origin),
+		    json_pack("{s:s, s:s, s:s, s:s?}", "addr", ntop6(&c->addr, a1), "source",
+			      hadisc_source_name(c->src), "origin", c->origin, "passed_over",
+			      p.c ? ntop6(&p.c->addr, a2) : NULL),
 		    mono_ms());
 }
 
@@ -570,6 +591,12 @@ int homefind_watch_ra(struct homefind *hf, homefind_ra_fn fn, void *arg)
 	return 0;
 }
 
+void homefind_watch_hold(struct homefind *hf, homefind_held_fn fn, void *arg)
+{
+	hf->held_fn = fn;
+	hf->held_arg = arg;
+}
+
 int homefind_open(struct homefind **out, uv_loop_t *loop, const struct in6_addr *config,
 		  int discover, int skip_ifindex, struct events *ev)
 {
@@ -679,28 +706,32 @@ const struct in6_addr *homefind_anchor(struct homefind *hf)
 
 json_t *homefind_status_json(struct homefind *hf)
 {
-	char a1[INET6_ADDRSTRLEN];
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
 	uint64_t now = mono_ms();
 	json_t *cands = json_array(), *doms = json_array();
 
 	rechoose(hf);
 	for (size_t i = 0; i < hf->hd.n; i++) {
 		const struct hadisc_cand *c = &hf->hd.c[i];
+		uint64_t hold = hf->held_fn ? hf->held_fn(hf->held_arg, &c->addr, now) : 0;
 
 		json_array_append_new(cands,
-				      json_pack("{s:s, s:s, s:s, s:i, s:I}", "addr",
+				      json_pack("{s:s, s:s, s:s, s:i, s:I, s:I}", "addr",
 						ntop6(&c->addr, a1), "source",
 						hadisc_source_name(c->src), "origin", c->origin,
 						"rank", c->rank, "expires_in_s",
 						c->expires_ms ? (json_int_t)((c->expires_ms - now) / 1000)
-							      : (json_int_t)-1));
+							      : (json_int_t)-1,
+						"on_hold_ms", (json_int_t)hold));
 	}
 	for (size_t i = 0; i < hf->n_domains; i++)
 		json_array_append_new(doms, json_string(hf->domains[i]));
-	return json_pack("{s:s?, s:s, s:s?, s:o, s:o, s:I, s:I, s:i}", "addr",
+	return json_pack("{s:s?, s:s, s:s?, s:s?, s:o, s:o, s:I, s:I, s:i}", "addr",
 			 hf->have ? ntop6(&hf->chosen.addr, a1) : NULL, "source",
 			 hf->have ? hadisc_source_name(hf->chosen.src) : "none", "origin",
-			 hf->have ? hf->chosen.origin : NULL, "candidates", cands, "domains", doms,
-			 "ras_heard", (json_int_t)hf->ras_heard, "ras_refused",
-			 (json_int_t)hf->ras_refused, "dns_failures", (int)hf->dns_failures);
+			 hf->have ? hf->chosen.origin : NULL, "passed_over",
+			 hf->have && hf->passing ? ntop6(&hf->passed.addr, a2) : NULL, "candidates",
+			 cands, "domains", doms, "ras_heard", (json_int_t)hf->ras_heard,
+			 "ras_refused", (json_int_t)hf->ras_refused, "dns_failures",
+			 (int)hf->dns_failures);
 }

@@ -5,13 +5,16 @@
  * Solicitation at start and after each move), SRV queries with c-ares for
  * the search domains and the RAs' DNSSL domains. hadisc.c decides; this
  * file only listens and asks. A change of the choice is logged and told as
- * a "home-anchor" event.
+ * a "home-anchor" event. The choice is made again when asked for
+ * (homefind_anchor: the agent asks every tick) and after each answer and
+ * RA.
  */
 #ifndef ODM_HOMEFIND_H
 #define ODM_HOMEFIND_H
 
 #include <jansson.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <uv.h>
 
 struct events;
@@ -32,6 +35,12 @@ void homefind_close(struct homefind *hf);
  * RAs and solicits them at once and after each move, with or without
  * discovery. 0 or -errno (no raw ICMPv6 socket). */
 int homefind_watch_ra(struct homefind *hf, homefind_ra_fn fn, void *arg);
+/* How long the anchor at addr stays on hold after now_ms (the host engine's
+ * he_anchor_hold_left), 0 when it is not */
+typedef uint64_t (*homefind_held_fn)(void *arg, const struct in6_addr *addr, uint64_t now_ms);
+/* The choice passes over candidates fn says are on hold, for the next best
+ * one not on hold (hadisc_choose); without it none is passed over */
+void homefind_watch_hold(struct homefind *hf, homefind_held_fn fn, void *arg);
 /* After a netlink burst, with the host's access addresses now (the
  * engine's list): when they changed, ask the routers and the DNS again. */
 void homefind_moved(struct homefind *hf, const struct in6_addr *addrs, size_t n);

@@ -152,11 +152,16 @@ static void rearm(struct mn *mn)
 			       ADDR_USABLE_POLL_MS);
 }
 
+static void follow_home(struct mn *mn);
+
 static void on_regt(uv_timer_t *t)
 {
 	struct mn *mn = t->data;
 
 	he_reg_timers(&mn->e, mono_ms());
+	/* an allocation that timed out put its anchor on hold: when that is
+	 * the home anchor, the choice passes over it now, not at the tick */
+	follow_home(mn);
 	rearm(mn);
 }
 
@@ -226,11 +231,21 @@ static void on_addr_gone(void *arg, int ifindex, const struct in6_addr *addr)
 		he_addr_gone(&mn->e, addr, mono_ms());
 }
 
-/* homefind's choice, told to the engine (the Fixed address comes from it) */
+/* homefind's choice, told to the engine (the Fixed address comes from it).
+ * Made again at every tick, so a hold that ends (he_hold_left) gives the
+ * better candidate it passed over another try within MN_TICK_MS. */
 static void follow_home(struct mn *mn)
 {
 	if (mn->home)
 		he_set_home(&mn->e, homefind_anchor(mn->home), mono_ms());
+}
+
+/* homefind asks whether an anchor is on hold: the choice passes over it */
+static uint64_t home_held(void *arg, const struct in6_addr *addr, uint64_t now)
+{
+	struct mn *mn = arg;
+
+	return he_anchor_hold_left(&mn->e, addr, now);
 }
 
 /* access-anchor ra: every valid RA, for the access anchors it offers */
@@ -1142,6 +1157,7 @@ int mn_start(struct odm_agent *a)
 		log_err(rc, "home anchor discovery");
 		goto fail;
 	}
+	homefind_watch_hold(mn->home, home_held, mn);
 	if (cfg->access_from_ra && (rc = homefind_watch_ra(mn->home, on_ra_heard, mn)) < 0) {
 		log_err(rc, "access-anchor ra: raw ICMPv6 socket for Router Advertisements");
 		goto fail;

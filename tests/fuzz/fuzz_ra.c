@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	hadisc_init(&h, NULL, 1);
 	hadisc_from_ra(&h, &ra, "eth0", 1);
-	if (!ra.home_agent && hadisc_choose(&h, 1))
+	if (!ra.home_agent && hadisc_choose(&h, 1, NULL, NULL, NULL))
 		abort();
 	return 0;
 }

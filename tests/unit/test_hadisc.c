@@ -140,32 +140,32 @@ Test(hadisc, configuration_then_dns_then_routers)
 	const struct hadisc_cand *c;
 
 	hadisc_init(&h, NULL, 1);
-	cr_assert_null(hadisc_choose(&h, 1000));
+	cr_assert_null(hadisc_choose(&h, 1000, NULL, NULL, NULL));
 	hadisc_from_ra(&h, &ra, "eth1", 1000);
-	c = hadisc_choose(&h, 1000);
+	c = hadisc_choose(&h, 1000, NULL, NULL, NULL);
 	cr_assert_eq(c->src, HADISC_RA);
 	cr_assert_str_eq(c->origin, "router on eth1");
 	hadisc_from_dns(&h, "example.test", &srv, 1, 1000);
-	c = hadisc_choose(&h, 1000);
+	c = hadisc_choose(&h, 1000, NULL, NULL, NULL);
 	cr_assert_eq(c->src, HADISC_DNS, "DNS comes before routers");
 	cr_assert_str_eq(c->origin, "_mip6._ipv6.example.test");
 	/* the SRV record's TTL runs out: back to the router */
-	c = hadisc_choose(&h, 31000);
+	c = hadisc_choose(&h, 31000, NULL, NULL, NULL);
 	cr_assert_eq(c->src, HADISC_RA);
 	/* and the router's lifetime */
-	cr_assert_null(hadisc_choose(&h, 1000 + 1800 * 1000));
+	cr_assert_null(hadisc_choose(&h, 1000 + 1800 * 1000, NULL, NULL, NULL));
 
 	hadisc_init(&h, &cfg, 1);
 	hadisc_from_dns(&h, "example.test", &srv, 1, 1000);
-	c = hadisc_choose(&h, 1000);
+	c = hadisc_choose(&h, 1000, NULL, NULL, NULL);
 	cr_assert_eq(c->src, HADISC_CONFIG, "the configuration comes first");
 	cr_assert_eq(memcmp(&c->addr, &cfg, 16), 0);
-	cr_assert_not_null(hadisc_choose(&h, UINT64_MAX / 2), "a configured anchor expired");
+	cr_assert_not_null(hadisc_choose(&h, UINT64_MAX / 2, NULL, NULL, NULL), "a configured anchor expired");
 
 	hadisc_init(&h, NULL, 0);
 	hadisc_from_ra(&h, &ra, "eth1", 1000);
 	hadisc_from_dns(&h, "example.test", &srv, 1, 1000);
-	cr_assert_null(hadisc_choose(&h, 1000), "home-discovery off still discovered");
+	cr_assert_null(hadisc_choose(&h, 1000, NULL, NULL, NULL), "home-discovery off still discovered");
 }
 
 Test(hadisc, orders_within_a_source)
@@ -183,28 +183,28 @@ Test(hadisc, orders_within_a_source)
 	hadisc_init(&h, NULL, 1);
 	hadisc_from_dns(&h, "example.test", srv, 3, 0);
 	want = A("2001:db8::3");
-	cr_assert_eq(memcmp(&hadisc_choose(&h, 0)->addr, &want, 16), 0,
+	cr_assert_eq(memcmp(&hadisc_choose(&h, 0, NULL, NULL, NULL)->addr, &want, 16), 0,
 		     "lowest priority, then highest weight (RFC 2782)");
 	/* a new answer for the domain replaces the old one */
 	hadisc_from_dns(&h, "example.test", &srv[0], 1, 0);
 	want = A("2001:db8::1");
-	cr_assert_eq(memcmp(&hadisc_choose(&h, 0)->addr, &want, 16), 0);
+	cr_assert_eq(memcmp(&hadisc_choose(&h, 0, NULL, NULL, NULL)->addr, &want, 16), 0);
 	hadisc_from_dns(&h, "example.test", NULL, 0, 0);
-	cr_assert_null(hadisc_choose(&h, 0));
+	cr_assert_null(hadisc_choose(&h, 0, NULL, NULL, NULL));
 
 	hadisc_from_ra(&h, &lo, "eth2", 0);
 	hadisc_from_ra(&h, &hi, "eth1", 0);
 	want = A("2001:db8:a1::1");
-	cr_assert_eq(memcmp(&hadisc_choose(&h, 0)->addr, &want, 16), 0,
+	cr_assert_eq(memcmp(&hadisc_choose(&h, 0, NULL, NULL, NULL)->addr, &want, 16), 0,
 		     "the highest preference (RFC 6275 §10.5.1)");
 	/* that router stops being a home agent: removed at once */
 	hi.home_agent = 0;
 	hadisc_from_ra(&h, &hi, "eth1", 5);
 	want = A("2001:db8:a2::1");
-	cr_assert_eq(memcmp(&hadisc_choose(&h, 5)->addr, &want, 16), 0);
+	cr_assert_eq(memcmp(&hadisc_choose(&h, 5, NULL, NULL, NULL)->addr, &want, 16), 0);
 	lo.ha_lifetime = 0;
 	hadisc_from_ra(&h, &lo, "eth2", 6);
-	cr_assert_null(hadisc_choose(&h, 6), "lifetime 0 did not remove the router");
+	cr_assert_null(hadisc_choose(&h, 6, NULL, NULL, NULL), "lifetime 0 did not remove the router");
 }
 
 Test(hadisc, a_full_table_keeps_the_configured_anchor)
@@ -222,7 +222,7 @@ Test(hadisc, a_full_table_keeps_the_configured_anchor)
 		hadisc_from_ra(&h, &ra, "eth1", (uint64_t)i);
 	}
 	cr_assert_eq(h.n, HADISC_CANDS_MAX);
-	cr_assert_eq(hadisc_choose(&h, 100)->src, HADISC_CONFIG);
+	cr_assert_eq(hadisc_choose(&h, 100, NULL, NULL, NULL)->src, HADISC_CONFIG);
 }
 
 Test(hadisc, a_start_waits_for_the_dns_before_a_router)
@@ -236,10 +236,10 @@ Test(hadisc, a_start_waits_for_the_dns_before_a_router)
 	hadisc_init(&h, NULL, 1);
 	hadisc_dns_wait(&h, 1000 + HADISC_DNS_WAIT_MS);
 	hadisc_from_ra(&h, &ra, "eth1", 1010);
-	cr_assert_null(hadisc_choose(&h, 1010), "a router chosen while the DNS may still answer");
+	cr_assert_null(hadisc_choose(&h, 1010, NULL, NULL, NULL), "a router chosen while the DNS may still answer");
 	hadisc_from_dns(&h, "example.test", &srv, 1, 1200);
 	hadisc_dns_wait(&h, 0);
-	c = hadisc_choose(&h, 1200);
+	c = hadisc_choose(&h, 1200, NULL, NULL, NULL);
 	cr_assert_eq(c->src, HADISC_DNS);
 
 	/* the DNS says nothing (all questions failed or found nothing) */
@@ -247,20 +247,20 @@ Test(hadisc, a_start_waits_for_the_dns_before_a_router)
 	hadisc_dns_wait(&h, 1000 + HADISC_DNS_WAIT_MS);
 	hadisc_from_ra(&h, &ra, "eth1", 1010);
 	hadisc_dns_wait(&h, 0);
-	cr_assert_eq(hadisc_choose(&h, 1100)->src, HADISC_RA, "the answers are in: the router");
+	cr_assert_eq(hadisc_choose(&h, 1100, NULL, NULL, NULL)->src, HADISC_RA, "the answers are in: the router");
 
 	/* the DNS never answers: the router once the wait is over, not later */
 	hadisc_init(&h, NULL, 1);
 	hadisc_dns_wait(&h, 1000 + HADISC_DNS_WAIT_MS);
 	hadisc_from_ra(&h, &ra, "eth1", 1010);
-	cr_assert_null(hadisc_choose(&h, 1000 + HADISC_DNS_WAIT_MS - 1));
-	c = hadisc_choose(&h, 1000 + HADISC_DNS_WAIT_MS);
+	cr_assert_null(hadisc_choose(&h, 1000 + HADISC_DNS_WAIT_MS - 1, NULL, NULL, NULL));
+	c = hadisc_choose(&h, 1000 + HADISC_DNS_WAIT_MS, NULL, NULL, NULL);
 	cr_assert_not_null(c, "c-ares's timeouts hold the choice past the wait");
 	cr_assert_eq(c->src, HADISC_RA);
 
 	/* once something was chosen, a new wait does not take it away */
 	hadisc_dns_wait(&h, 9000 + HADISC_DNS_WAIT_MS);
-	cr_assert_not_null(hadisc_choose(&h, 9000), "a move's questions left no home anchor");
+	cr_assert_not_null(hadisc_choose(&h, 9000, NULL, NULL, NULL), "a move's questions left no home anchor");
 }
 
 Test(hadisc, when_to_ask_the_dns_again)
@@ -283,4 +283,141 @@ Test(hadisc, when_to_ask_the_dns_again)
 	cr_assert_eq(hadisc_requery_in(&h, 1000, 4), 40000);
 	cr_assert_eq(hadisc_requery_in(&h, 1000, 5), HADISC_RETRY_MAX_MS);
 	cr_assert_eq(hadisc_requery_in(&h, 1000, 4000000000u), HADISC_RETRY_MAX_MS);
+}
+
+/* Anchors on hold for the choice: each until its end (monotonic ms) */
+struct holds {
+	struct in6_addr addr[4];
+	uint64_t until[4];
+	size_t n;
+	unsigned asked;
+};
+
+static uint64_t held(void *arg, const struct in6_addr *addr, uint64_t now_ms)
+{
+	struct holds *hs = arg;
+
+	hs->asked++;
+	for (size_t i = 0; i < hs->n; i++)
+		if (memcmp(&hs->addr[i], addr, 16) == 0 && now_ms < hs->until[i])
+			return hs->until[i] - now_ms;
+	return 0;
+}
+
+static void hold(struct holds *hs, const char *addr, uint64_t until)
+{
+	cr_assert_lt(hs->n, 4);
+	hs->addr[hs->n] = A(addr);
+	hs->until[hs->n++] = until;
+}
+
+static int is(const struct hadisc_cand *c, const char *addr)
+{
+	struct in6_addr a = A(addr);
+
+	return c && memcmp(&c->addr, &a, 16) == 0;
+}
+
+/* A rogue DNSSL domain's SRV names a better candidate where no anchor
+ * answers: once it is on hold the real home anchor is chosen again, until
+ * the hold ends */
+Test(hadisc, a_candidate_on_hold_is_passed_over_until_its_hold_ends)
+{
+	struct hadisc h;
+	struct hadisc_srv real = { A("2001:db8:40::11"), 0, 0, 600 };
+	struct hadisc_srv bogus = { A("2001:db8:c2::66"), 0, 100, 600 };
+	struct holds hs = { .n = 0 };
+	struct hadisc_passed p;
+	const struct hadisc_cand *c;
+
+	hadisc_init(&h, NULL, 1);
+	hadisc_from_dns(&h, "example.test", &real, 1, 1000);
+	hadisc_from_dns(&h, "evil.example.test", &bogus, 1, 1000);
+	c = hadisc_choose(&h, 1000, held, &hs, &p);
+	cr_assert(is(c, "2001:db8:c2::66"), "the higher weight first");
+	cr_assert_null(p.c, "nothing passed over");
+	cr_assert_gt(hs.asked, 0, "the predicate is asked");
+
+	/* its allocation timed out at 4000: on hold for 10 s */
+	hold(&hs, "2001:db8:c2::66", 14000);
+	c = hadisc_choose(&h, 4000, held, &hs, &p);
+	cr_assert(is(c, "2001:db8:40::11"), "the one on hold is passed over");
+	cr_assert_str_eq(c->origin, "_mip6._ipv6.example.test");
+	cr_assert(is(p.c, "2001:db8:c2::66"), "and said to be passed over");
+	cr_assert_str_eq(p.c->origin, "_mip6._ipv6.evil.example.test");
+	cr_assert_eq(p.left_ms, 10000, "with its hold's rest");
+	c = hadisc_choose(&h, 13999, held, &hs, &p);
+	cr_assert(is(c, "2001:db8:40::11"));
+	cr_assert_eq(p.left_ms, 1);
+
+	/* the hold ends: the better candidate is tried again */
+	c = hadisc_choose(&h, 14000, held, &hs, &p);
+	cr_assert(is(c, "2001:db8:c2::66"), "the hold ended and it is not chosen again");
+	cr_assert_null(p.c);
+	/* without a predicate nothing is passed over */
+	hs.until[0] = 60000;
+	c = hadisc_choose(&h, 20000, NULL, NULL, &p);
+	cr_assert(is(c, "2001:db8:c2::66"));
+	cr_assert_null(p.c);
+	c = hadisc_choose(&h, 20000, held, &hs, NULL);
+	cr_assert(is(c, "2001:db8:40::11"), "passed may be NULL");
+}
+
+Test(hadisc, every_candidate_on_hold_keeps_the_best)
+{
+	struct hadisc h;
+	struct in6_addr cfg = A("2001:db8:40::10");
+	struct hadisc_srv srv[2] = {
+		{ A("2001:db8:40::11"), 0, 0, 600 },
+		{ A("2001:db8:40::12"), 1, 0, 600 },
+	};
+	struct ra_info ra = ra_of("2001:db8:a1::1", 10, 1800, 1);
+	struct holds hs = { .n = 0 };
+	struct hadisc_passed p;
+	const struct hadisc_cand *c;
+
+	hadisc_init(&h, &cfg, 1);
+	hadisc_from_dns(&h, "example.test", srv, 2, 0);
+	hadisc_from_ra(&h, &ra, "eth1", 0);
+	/* passed over in the order of the choice, the configured one too */
+	hold(&hs, "2001:db8:40::10", 50000);
+	c = hadisc_choose(&h, 1000, held, &hs, &p);
+	cr_assert(is(c, "2001:db8:40::11"));
+	cr_assert_eq(p.c->src, HADISC_CONFIG);
+	hold(&hs, "2001:db8:40::11", 50000);
+	c = hadisc_choose(&h, 1000, held, &hs, &p);
+	cr_assert(is(c, "2001:db8:40::12"), "the next DNS candidate");
+	cr_assert(is(p.c, "2001:db8:40::10"), "the best one is said to be passed over");
+	hold(&hs, "2001:db8:40::12", 50000);
+	c = hadisc_choose(&h, 1000, held, &hs, &p);
+	cr_assert(is(c, "2001:db8:a1::1"), "then the router");
+	hold(&hs, "2001:db8:a1::1", 50000);
+	c = hadisc_choose(&h, 1000, held, &hs, &p);
+	cr_assert(is(c, "2001:db8:40::10"), "every one on hold: the best, as without holds");
+	cr_assert_null(p.c, "none passed over");
+	/* one hold ends: that one */
+	hs.until[2] = 2000;
+	c = hadisc_choose(&h, 2000, held, &hs, &p);
+	cr_assert(is(c, "2001:db8:40::12"));
+	cr_assert(is(p.c, "2001:db8:40::10"));
+}
+
+Test(hadisc, a_router_passed_to_still_waits_for_the_dns)
+{
+	struct hadisc h;
+	struct in6_addr cfg = A("2001:db8:40::10");
+	struct ra_info ra = ra_of("2001:db8:a1::1", 10, 1800, 1);
+	struct holds hs = { .n = 0 };
+	struct hadisc_passed p;
+
+	hadisc_init(&h, &cfg, 1);
+	hadisc_dns_wait(&h, 1000 + HADISC_DNS_WAIT_MS);
+	hadisc_from_ra(&h, &ra, "eth1", 1000);
+	hold(&hs, "2001:db8:40::10", 60000);
+	/* the start's wait for the DNS applies to the candidate the passing
+	 * leaves: a router only once the DNS had its time */
+	cr_assert_null(hadisc_choose(&h, 1000, held, &hs, &p),
+		       "a router chosen while the DNS may still answer");
+	cr_assert_null(p.c, "nothing is said passed over when nothing is chosen");
+	cr_assert(is(hadisc_choose(&h, 1000 + HADISC_DNS_WAIT_MS, held, &hs, &p), "2001:db8:a1::1"));
 }

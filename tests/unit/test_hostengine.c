@@ -1446,6 +1446,41 @@ Test(hostengine, fixed_is_asked_for_again_after_a_silent_anchor)
 	cr_assert_eq(E.fixed_tries, 0);
 }
 
+/* The home anchor's choice asks the engine which anchors are on hold
+ * (hadisc.h): a home anchor that let the Fixed allocation go unanswered is,
+ * HE_SILENT_HOLD_MS, and any answer ends it */
+Test(hostengine, a_silent_home_anchor_is_said_to_be_on_hold)
+{
+	struct in6_addr other = A("2001:db8:4b::10");
+	uint64_t t, silent = 0;
+
+	HOME = A("2001:db8:4a::10");
+	cr_assert_eq(he_anchor_hold_left(&E, &HOME, T0), 0, "an anchor never asked");
+	he_set_home(&E, &HOME, T0);
+	for (t = T0; t <= T0 + HE_ALLOC_TIMEOUT_MS + 10 && !silent; t += 10) {
+		he_reg_timers(&E, t);
+		if (!E.leases.head)
+			silent = t;
+	}
+	cr_assert_neq(silent, 0, "the allocation gave up");
+	cr_assert_eq(he_anchor_hold_left(&E, &HOME, silent), HE_SILENT_HOLD_MS);
+	cr_assert_eq(he_anchor_hold_left(&E, &HOME, silent + HE_SILENT_HOLD_MS - 1), 1);
+	cr_assert_eq(he_anchor_hold_left(&E, &HOME, silent + HE_SILENT_HOLD_MS), 0);
+	cr_assert_eq(he_anchor_hold_left(&E, &other, silent), 0, "only that anchor");
+	/* asked again after the hold and silent again: twice as long */
+	he_tick(&E, silent + HE_SILENT_HOLD_MS);
+	cr_assert_eq(F.nbu, 3, "asked again");
+	for (t = silent + HE_SILENT_HOLD_MS; E.leases.head && t <= silent + 20000; t += 10)
+		he_reg_timers(&E, t);
+	cr_assert_null(E.leases.head);
+	cr_assert_eq(he_anchor_hold_left(&E, &HOME, t - 10), 2 * HE_SILENT_HOLD_MS);
+	/* an answer ends it */
+	he_tick(&E, t + 2 * HE_SILENT_HOLD_MS);
+	cr_assert_eq(F.nbu, 5);
+	answer(4, MH_BA_ACCEPTED, &HOA1, t + 2 * HE_SILENT_HOLD_MS + 20);
+	cr_assert_eq(he_anchor_hold_left(&E, &HOME, t + 2 * HE_SILENT_HOLD_MS + 20), 0);
+}
+
 Test(hostengine, fixed_retry_doubles_to_a_minute)
 {
 	cr_assert_eq(fixed_retry_ms(1), FIXED_RETRY_MS);
