@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* fixedaddr.c — the host's Fixed address at its home anchor (see fixedaddr.h). */
+#include <stdio.h>
 #include <string.h>
 
 #include "addrtext.h"
@@ -26,6 +27,27 @@ uint64_t fixed_retry_ms(unsigned tries)
 	return w < FIXED_RETRY_MAX_MS ? w : FIXED_RETRY_MAX_MS;
 }
 
+/* A Fixed lease at an anchor that is not the home anchor (any more) */
+static int stale(const struct hostengine *e, const struct lease *l)
+{
+	return l->type == ODM_TYPE_FIXED &&
+	       !(e->anchors.has_home && IN6_ARE_ADDR_EQUAL(&l->anchor, &e->anchors.home));
+}
+
+/* Make before break: the Fixed leases at former home anchors end once the
+ * home anchor has registered one */
+static void end_stale(struct hostengine *e)
+{
+	struct lease *l, *next;
+
+	for (l = e->leases.head; l; l = next) {
+		next = l->next;
+		if (stale(e, l))
+			lease_end(e, l, "anchor-changed", "the new home anchor registered the Fixed "
+				  "address");
+	}
+}
+
 void fixed_keep(struct hostengine *e)
 {
 	char a1[INET6_ADDRSTRLEN];
@@ -35,8 +57,10 @@ void fixed_keep(struct hostengine *e)
 		return;
 	l = held(e);
 	if (l) {
-		if (l->state == LEASE_REGISTERED)
+		if (l->state == LEASE_REGISTERED) {
 			e->fixed_tries = 0;
+			end_stale(e);
+		}
 		return;
 	}
 	if (e->fixed_tries && e->now < e->fixed_try_ms + fixed_retry_ms(e->fixed_tries))
@@ -50,8 +74,9 @@ void fixed_keep(struct hostengine *e)
 
 void he_set_home(struct hostengine *e, const struct in6_addr *home, uint64_t now)
 {
-	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
-	struct lease *l, *next;
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], a3[INET6_ADDRSTRLEN];
+	char was[INET6_ADDRSTRLEN];
+	const struct lease *l, *kept = NULL;
 
 	e->now = now;
 	if (e->stopping)
@@ -65,16 +90,25 @@ void he_set_home(struct hostengine *e, const struct in6_addr *home, uint64_t now
 		return;
 	}
 	if (!e->anchors.has_home || !IN6_ARE_ADDR_EQUAL(&e->anchors.home, home)) {
-		log_info("home anchor %s (was %s): the Fixed address comes from there",
-			 ntop6(home, a1), e->anchors.has_home ? ntop6(&e->anchors.home, a2) : "none");
+		snprintf(was, sizeof(was), "%s", e->anchors.has_home ?
+			 ntop6(&e->anchors.home, a2) : "none");
 		e->anchors.home = *home;
 		e->anchors.has_home = 1;
 		e->fixed_tries = 0;
-		for (l = e->leases.head; l; l = next) {
-			next = l->next;
-			if (l->type == ODM_TYPE_FIXED && !IN6_ARE_ADDR_EQUAL(&l->anchor, home))
-				lease_end(e, l, "anchor-changed", "another home anchor was chosen");
-		}
+		for (l = e->leases.head; l && !kept; l = l->next)
+			if (stale(e, l) && l->state == LEASE_REGISTERED)
+				kept = l;
+		l = held(e);
+		if (l && l->state == LEASE_REGISTERED)
+			log_info("home anchor %s (was %s): the Fixed address %s held there stays",
+				 ntop6(home, a1), was, ntop6(&l->addr, a2));
+		else if (kept)
+			log_info("home anchor %s (was %s): the Fixed address comes from there; %s "
+				 "at %s is kept until it is registered", ntop6(home, a1), was,
+				 ntop6(&kept->addr, a2), ntop6(&kept->anchor, a3));
+		else
+			log_info("home anchor %s (was %s): the Fixed address comes from there",
+				 ntop6(home, a1), was);
 	}
 	fixed_keep(e);
 	e->ops->save(e->arg);

@@ -24,13 +24,17 @@ struct hostengine;
 #define FIXED_RETRY_MAX_MS 60000
 
 /* The home anchor now (homefind's choice), NULL if none is known. A new
- * anchor ends the Fixed lease held at the old one and asks the new one;
- * losing every anchor keeps the lease until its own anchor refuses it or
- * lets it expire, but new Fixed requests are refused. */
+ * anchor is asked for the Fixed address; the Fixed lease held at the old
+ * one is kept until the new one has registered one (make before break:
+ * a new anchor that never answers, or answers late, costs the host
+ * nothing), then ended (fixed_keep). Losing every anchor keeps the lease
+ * until its own anchor refuses it or lets it expire, but new Fixed
+ * requests are refused. */
 void he_set_home(struct hostengine *e, const struct in6_addr *home, uint64_t now);
 
 /* Ask the home anchor for the Fixed address if none is held or being
- * asked for (and the wait after the last try is over). Called by the
+ * asked for (and the wait after the last try is over); once it is
+ * registered, end the Fixed leases at former home anchors. Called by the
  * engine on each tick and after adopting the last run's leases. */
 void fixed_keep(struct hostengine *e);
 /* The wait before try number tries + 1, after tries failed ones (>= 1). */

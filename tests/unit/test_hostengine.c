@@ -1492,23 +1492,69 @@ Test(hostengine, fixed_retry_doubles_to_a_minute)
 
 Test(hostengine, a_new_home_anchor_takes_the_fixed_address_over)
 {
-	struct in6_addr home2 = A("2001:db8:4b::10");
+	struct in6_addr home2 = A("2001:db8:4b::10"), hoa2 = A("2001:db8:4b::1:f00d");
 	int nbu;
 
 	fixed_registered();
 	nbu = F.nbu;
 	he_set_home(&E, &home2, T0 + 1000);
-	cr_assert_eq(F.nbu, nbu + 2, "a deregistration and an allocation");
-	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[nbu], &HOME));
-	cr_assert_eq(bu(nbu).lifetime, 0, "the old anchor is told to let go");
-	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[nbu + 1], &home2));
-	cr_assert(bu_service_is(nbu + 1, "fixed"));
+	cr_assert_eq(F.nbu, nbu + 1, "an allocation, no deregistration yet");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[nbu], &home2));
+	cr_assert(bu_service_is(nbu, "fixed"));
+	cr_assert_null(event("lease-ended", 0), "the old address is kept until then");
+	cr_assert_eq(logged_addr("addr_del", &HOA_F, 0), -1);
+	cr_assert_null(he_fixed_addr(&E), "none from the new anchor before it answers");
+	answer(nbu, MH_BA_ACCEPTED, &hoa2, T0 + 1020);
+	cr_assert(IN6_ARE_ADDR_EQUAL(he_fixed_addr(&E), &hoa2));
+	he_tick(&E, T0 + 1100);
+	cr_assert_eq(F.nbu, nbu + 2, "then the old anchor is told to let go");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[nbu + 1], &HOME));
+	cr_assert_eq(bu(nbu + 1).lifetime, 0);
 	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "anchor-changed");
-	cr_assert_null(he_fixed_addr(&E), "none until the new anchor answers");
+	cr_assert_str_eq(str(event("lease-ended", 0), "addr"), "2001:db8:4a::1:f00d");
+	cr_assert_geq(logged_addr("addr_del", &HOA_F, 0), 0);
+	cr_assert(IN6_ARE_ADDR_EQUAL(he_fixed_addr(&E), &hoa2));
 	/* losing every anchor refuses new requests, keeps nothing else */
 	he_set_home(&E, NULL, T0 + 2000);
 	request(1, ODM_TYPE_FIXED, IPPROTO_TCP, 0, 0, T0 + 2001);
 	cr_assert_str_eq(F.rep[F.nrep - 1].code, "REQUIREDIPNOTSUPPORTED");
+	cr_assert_eq(logged_addr("addr_del", &hoa2, 0), -1);
+}
+
+/* A new home anchor that never answers (a rogue DNSSL's, a wrong SRV
+ * record): the Fixed address at the old one is kept all along, and the
+ * choice back to the old one (its hold, hadisc.h) finds it registered */
+Test(hostengine, a_silent_new_home_anchor_leaves_the_fixed_address_as_it_was)
+{
+	struct in6_addr bogus = A("2001:db8:c2::66");
+	int nbu;
+	uint64_t t;
+
+	fixed_registered();
+	nbu = F.nbu;
+	he_set_home(&E, &bogus, T0 + 1000);
+	cr_assert_eq(F.nbu, nbu + 1);
+	for (t = T0 + 1000; t <= T0 + 1000 + HE_ALLOC_TIMEOUT_MS + 10; t += 10)
+		he_reg_timers(&E, t);
+	cr_assert_gt(he_anchor_hold_left(&E, &bogus, t), 0, "the silent one is on hold");
+	cr_assert_null(event("lease-ended", 0), "the old Fixed lease never ended");
+	cr_assert_eq(logged_addr("addr_del", &HOA_F, 0), -1);
+	nbu = F.nbu;
+	he_set_home(&E, &HOME, t);
+	cr_assert_eq(F.nbu, nbu, "no new allocation: the address is held there");
+	cr_assert(IN6_ARE_ADDR_EQUAL(he_fixed_addr(&E), &HOA_F));
+	he_tick(&E, t + 1000);
+	cr_assert_eq(F.nbu, nbu);
+	cr_assert_null(event("lease-ended", 0));
+	/* back to the silent one while its allocation is under way, then
+	 * home again before it times out: that allocation ends, not the
+	 * address */
+	he_set_home(&E, &bogus, t + 20000);
+	cr_assert_eq(F.nbu, nbu + 1, "asked again after its hold");
+	he_set_home(&E, &HOME, t + 20100);
+	cr_assert_eq(E.leases.n, 1, "only the registered Fixed lease is left");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&E.leases.head->anchor, &HOME));
+	cr_assert(IN6_ARE_ADDR_EQUAL(he_fixed_addr(&E), &HOA_F));
 }
 
 Test(hostengine, fixed_taken_over_after_a_restart_keeps_its_service)
