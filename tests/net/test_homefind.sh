@@ -20,7 +20,9 @@
 #      the access link, chooses ar1's router by RA within a bound, keeps
 #      serving leases, and goes back to ha
 #      by DNS once the server answers again, without a move;
-#   5. with home-anchor in the configuration, that one is used.
+#   5. with home-anchor in the configuration, that one is used; there is no
+#      anchor there: once its Fixed allocation timed out it is on hold and
+#      passed over for ha by DNS (odmctl status says passed_over).
 #
 # Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
 set -eEuo pipefail
@@ -138,5 +140,7 @@ echo "home-anchor 2001:db8:40::99" >>"$ODM_DIR/mn.conf"
 odm_agent_start mn
 check "the configured home anchor is used" wait_for 5 home_is 2001:db8:40::99 config
 check "DNS still finds ha, as a candidate" wait_for 5 has_candidate "$HA_ADDR" dns-srv
+check "silent, it is passed over for ha by DNS while on hold" \
+	wait_for 8 eval 'home_is "$HA_ADDR" dns-srv && [[ $(home passed_over) == 2001:db8:40::99 ]]'
 check "no sanitizer report" odm_agent_logs_clean
 check_summary test_homefind
