@@ -117,7 +117,10 @@ static long ident_index(const struct anchor *an, const char *nai)
  * The addresses the last run left cooling cool on for what remains of
  * their time (a release "in the future", the wall clock set back since,
  * cools in full): a clean restart does not hand a just-released address
- * to the next host. After the bindings, which the pool puts first.
+ * to the next host. Before the bindings: one the binding cache refuses
+ * gives its address back stamped "now", after which an earlier release
+ * is out of the ring's order (pool_cool_from); a binding's address listed
+ * here the pool takes from cooling (pool_reserve).
  */
 static void restore_cooling(struct anchor *an, const struct state_anchor *s,
 			    int64_t now_wall_ms, uint64_t now_mono_ms)
@@ -174,6 +177,7 @@ int anchor_state_restore(struct anchor *an, const struct state_anchor *s,
 	/* an address a binding not restored gives back cools from now */
 	if (an->pooled)
 		pool_clock(&an->pool, now_mono_ms);
+	restore_cooling(an, s, now_wall_ms, now_mono_ms);
 	for (size_t i = 0; i < s->n_bindings; i++) {
 		const struct state_anchor_binding *sb = &s->bindings[i];
 		uint64_t dl = state_deadline(sb->expires_ms, now_wall_ms, now_mono_ms, 0);
@@ -229,7 +233,6 @@ int anchor_state_restore(struct anchor *an, const struct state_anchor *s,
 		}
 		n++;
 	}
-	restore_cooling(an, s, now_wall_ms, now_mono_ms);
 	return n;
 }
 

@@ -1358,3 +1358,28 @@ Test(state, state_dir_is_an_absolute_path_defaulting_to_var_lib_odm)
 	cr_assert_not_null(strstr(err, "c:2: var/odm: state directory must be absolute"), "%s", err);
 	free(t);
 }
+
+/* Review: a saved binding that the binding cache refuses at restore (here
+ * the same NAI and BID as another) gives its address back to the pool,
+ * which stamps it "released now"; the cooling list restored after it is
+ * then all "before the newest entry" and pool_cool_from refuses every
+ * one: the addresses released just before the stop are handed out at once */
+Test(state, anchor_cooling_survives_a_binding_not_restored)
+{
+	struct state_anchor s = mk_anchor();
+	struct state_anchor_cooling c[2] = { { 3, NOW_WALL - 60000 }, { 2, NOW_WALL - 1000 } };
+	struct in6_addr a;
+
+	anchor_fixture();
+	/* sb[1] (::5) is mn1's BID 10 again: bcache_add refuses it */
+	snprintf(sb[1].nai, sizeof(sb[1].nai), "mn1@example.org");
+	sb[1].bid = 10;
+	s.cooling = c;
+	s.n_cooling = 2;
+	cr_assert_eq(anchor_state_restore(&an, &s, NOW_WALL, NOW_MONO), 1, "::1 alone bound");
+	cr_assert(pool_is_cooling(&an.pool, &sb[1].hoa), "::5, not restored, cools from now");
+	cr_assert_eq(pool_cooling_count(&an.pool), 3, "::2 and ::3 cool on too");
+	cr_assert_eq(pool_alloc(&an.pool, &a), 0);
+	assert_addr(&a, "2001:db8:c4a::4");
+	anchor_fini(&an);
+}
