@@ -301,6 +301,11 @@ int netconf_on_link(const struct in6_addr *dst, int ifindex)
 	       rtm.rtm_dst_len < 128;
 }
 
+int netconf_is_local(const struct in6_addr *addr)
+{
+	return addr ? route_is_local(addr) : -EINVAL;
+}
+
 int netconf_addr_usable(struct netconf *nc, const struct in6_addr *addr)
 {
 	if (!nc || !addr)

@@ -46,6 +46,10 @@ int netconf_addr_del(struct netconf *nc, int ifindex, const struct in6_addr *add
  * source) out of: its index (> 0), -ENETUNREACH if no unicast route leads
  * there, or -errno. Needs no netconf handle (one netlink request). */
 int netconf_route_oif(const struct in6_addr *dst, const struct in6_addr *src);
+/* 1 if the kernel routes addr as local (an address of this host, not a
+ * tentative one), 0 if not, -errno. One netlink request. netconf_route_oif
+ * does not ask: the kernel answers a route from a source it does not have. */
+int netconf_is_local(const struct in6_addr *addr);
 /* 1 if dst is on the link of interface ifindex: asked for a route out of
  * it alone, the kernel has a connected prefix there (no gateway, not a
  * default or a host route); 0 if not, -errno. One netlink request. */

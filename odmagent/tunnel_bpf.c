@@ -440,8 +440,18 @@ static void bp_close(struct odm_tunnel *t)
 static uint32_t out_of(struct bp *p, const struct in6_addr *inner, const struct in6_addr *local,
 		       const struct in6_addr *remote)
 {
-	int oif = netconf_route_oif(remote, IN6_IS_ADDR_UNSPECIFIED(local) ? NULL : local);
+	int oif;
 
+	/* the kernel routes from a source the host no longer has as from any
+	 * other (RTM_GETROUTE does not check it): a host's care-of address
+	 * that is gone is no route, or a hold (bp_hold) would end at the next
+	 * tick wherever a default route is (a new link's, its address still
+	 * tentative), its packets sent from an address the host lacks */
+	if (p->t->side == ODM_TUNNEL_HOST && !IN6_IS_ADDR_UNSPECIFIED(local) &&
+	    netconf_is_local(local) == 0)
+		oif = -EADDRNOTAVAIL;
+	else
+		oif = netconf_route_oif(remote, IN6_IS_ADDR_UNSPECIFIED(local) ? NULL : local);
 	if (oif > 0)
 		return (uint32_t)oif;
 	for (size_t i = 0; i < p->n_unrouted; i++)

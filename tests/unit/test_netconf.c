@@ -178,6 +178,35 @@ Test(netconf, on_link)
 	ip("link del c0");
 }
 
+/* Review: the bpf backend's hold (bp_hold) ends when route_again finds a
+ * route from the binding's care-of address again (netconf_route_oif(remote,
+ * local)). The kernel answers RTM_GETROUTE from a source the host does not
+ * have as from any other: a care-of address that is gone still "has a
+ * route" wherever a default route is (a new link's whose address is still
+ * tentative), so the hold ended at the next tick. netconf_is_local tells. */
+Test(netconf, route_from_a_gone_address_is_still_a_route)
+{
+	struct in6_addr anchor = A("2001:db8:ff::1"), gone = A("2001:db8:99::5"),
+			here = A("2001:db8:d1::1");
+	int d0;
+	char *o;
+
+	o = ip("link add d0 type veth peer name d1");
+	cr_assert_eq(*o, '\0', "%s", o);
+	ip("link set d0 up");
+	ip("link set d1 up");
+	ip("-6 addr add 2001:db8:d1::1/64 dev d0 nodad");
+	o = ip("-6 route add default via 2001:db8:d1::2 dev d0");
+	cr_assert_eq(*o, '\0', "%s", o);
+	d0 = netconf_ifindex(nc, "d0");
+	cr_assert_gt(d0, 0);
+	/* the premise: an interface, for a source the host lacks */
+	cr_assert_eq(netconf_route_oif(&anchor, &gone), d0);
+	cr_assert_eq(netconf_is_local(&gone), 0);
+	cr_assert_eq(netconf_is_local(&here), 1);
+	ip("link del d0");
+}
+
 Test(netconf, rule)
 {
 	struct in6_addr a = A("2001:db8:c::7");
