@@ -2686,3 +2686,33 @@ Test(hostengine, idle_udp_claim_destroys_no_socket)
 	cr_assert_eq(logged_addr("destroy_udp", &COA1, 0), -1,
 		     "the host's own UDP sockets are left alone");
 }
+
+/* Review: the home anchor that holds the registered Fixed address lets
+ * another allocation go unanswered (here a Session-lasting one, it being
+ * the peer's CHA too: one lost BU, a moment's overload): silent() puts it
+ * on hold, and he_anchor_hold_left, which homefind's choice asks
+ * (hadisc_choose via mn.c home_held), says so for HE_SILENT_HOLD_MS. The
+ * choice then passes over it for the next candidate, whose Fixed lease,
+ * once registered, ends the one at this anchor (fixedaddr.c end_stale);
+ * at the end of the hold the choice comes back and the Fixed address
+ * moves again: two changes of the address that is meant not to change,
+ * for one unanswered allocation that says nothing about the binding the
+ * anchor keeps refreshing. */
+Test(hostengine, the_anchor_of_the_registered_fixed_address_is_not_passed_over)
+{
+	struct at_request rq = { .req = (void *)7, .type = ODM_TYPE_SESSION_LASTING,
+				 .proto = IPPROTO_TCP, .dst = CN, .has_cha = 1 };
+	uint64_t t;
+
+	fixed_registered();
+	rq.cha = HOME;
+	f_cred(NULL, rq.req, &rq.uid, &rq.pid);
+	he_lease_request(&E, &rq, T0 + 1000);
+	for (t = T0 + 1000; t <= T0 + 1000 + HE_ALLOC_TIMEOUT_MS + 10; t += 10)
+		he_reg_timers(&E, t);
+	cr_assert(IN6_ARE_ADDR_EQUAL(he_fixed_addr(&E), &HOA_F), "the Fixed lease is registered");
+	cr_assert_eq(he_anchor_hold_left(&E, &HOME, t), 0,
+		     "the home anchor holding the registered Fixed address is not on hold for "
+		     "the home choice (%llu ms said)",
+		     (unsigned long long)he_anchor_hold_left(&E, &HOME, t));
+}
