@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* tunnel_guard.c — loop checks for the tunnel backends (see tunnel_guard.h). */
+/* tunnel_guard.c — loop and content checks for the tunnel backends (see
+ * tunnel_guard.h). */
 #include "tunnel_guard.h"
 
 #define IP6_HDR_LEN 40
@@ -7,7 +8,10 @@
 #define NH_ROUTING 43
 #define NH_DSTOPTS 60
 #define NH_IPV6 41
+#define NH_ICMPV6 58
 #define EXT_MAX 8 /* extension headers walked per IPv6 header */
+#define ND_FIRST 133 /* Router Solicitation ... */
+#define ND_LAST 137  /* ... Redirect (RFC 4861 §4) */
 
 int tunnel_prefix_contains(const struct in6_addr *prefix, uint8_t plen,
 			   const struct in6_addr *addr)
@@ -28,6 +32,34 @@ int tunnel_prefix_contains(const struct in6_addr *prefix, uint8_t plen,
 	return 1;
 }
 
+/*
+ * The IPv6 header at *off and its Hop-by-Hop, Routing and Destination
+ * Options headers: *off moved past them, the next header's type into *nh.
+ * 0, or -1 if pkt is not IPv6 there, is cut short, or has more than
+ * EXT_MAX of them.
+ */
+static int past_headers(const uint8_t *pkt, size_t len, size_t *off, uint8_t *nh)
+{
+	int ext = 0;
+
+	if (len - *off < IP6_HDR_LEN || (pkt[*off] >> 4) != 6)
+		return -1;
+	*nh = pkt[*off + 6];
+	*off += IP6_HDR_LEN;
+	while (*nh == NH_HOPOPTS || *nh == NH_ROUTING || *nh == NH_DSTOPTS) {
+		size_t hl;
+
+		if (ext++ == EXT_MAX || len - *off < 8)
+			return -1;
+		hl = ((size_t)pkt[*off + 1] + 1) * 8;
+		if (len - *off < hl)
+			return -1;
+		*nh = pkt[*off];
+		*off += hl;
+	}
+	return 0;
+}
+
 unsigned tunnel_nesting(const uint8_t *pkt, size_t len, unsigned limit)
 {
 	size_t off = 0;
@@ -35,29 +67,22 @@ unsigned tunnel_nesting(const uint8_t *pkt, size_t len, unsigned limit)
 
 	while (depth <= limit) {
 		uint8_t nh;
-		int ext = 0;
 
-		if (len - off < IP6_HDR_LEN || (pkt[off] >> 4) != 6)
-			return depth;
-		nh = pkt[off + 6];
-		off += IP6_HDR_LEN;
-		while ((nh == NH_HOPOPTS || nh == NH_ROUTING || nh == NH_DSTOPTS) &&
-		       ext++ < EXT_MAX) {
-			size_t hl;
-
-			if (len - off < 8)
-				return depth;
-			hl = ((size_t)pkt[off + 1] + 1) * 8;
-			if (len - off < hl)
-				return depth;
-			nh = pkt[off];
-			off += hl;
-		}
-		if (nh != NH_IPV6)
+		if (past_headers(pkt, len, &off, &nh) < 0 || nh != NH_IPV6)
 			return depth;
 		depth++;
 	}
 	return depth;
+}
+
+int tunnel_inner_nd(const uint8_t *pkt, size_t len)
+{
+	size_t off = 0;
+	uint8_t nh;
+
+	if (past_headers(pkt, len, &off, &nh) < 0)
+		return 1; /* what the stack would read of it is not known */
+	return nh == NH_ICMPV6 && len - off >= 1 && pkt[off] >= ND_FIRST && pkt[off] <= ND_LAST;
 }
 
 int tunnel_too_deep(const uint8_t *pkt, size_t len)

@@ -40,4 +40,15 @@ unsigned tunnel_nesting(const uint8_t *pkt, size_t len, unsigned limit);
  */
 int tunnel_too_deep(const uint8_t *pkt, size_t len);
 
+/*
+ * 1 if the decapsulated packet pkt is a Neighbor Discovery message (ICMPv6
+ * types 133-137, RFC 4861 §4, after any Hop-by-Hop, Routing or Destination
+ * Options headers), or is not IPv6 or is cut short within those headers.
+ * Such a packet is dropped: its hop limit 255 and link-local source, which
+ * RFC 4861 §6.1.2 takes as proof of a neighbour, come through the tunnel
+ * untouched, and the outer header that carried it is anyone's to forge
+ * with the anchor's address. No ND message belongs in the tunnel.
+ */
+int tunnel_inner_nd(const uint8_t *pkt, size_t len);
+
 #endif

@@ -584,6 +584,10 @@ static struct tunnel_entry *decap_check(struct tu_priv *p, const uint8_t *pkt, s
 		p->total.looped++;
 		return NULL;
 	}
+	if (tunnel_inner_nd(pkt, n)) {
+		count_drop(p, e); /* tunnel_guard.h: no ND through the tunnel */
+		return NULL;
+	}
 	return e;
 }
 

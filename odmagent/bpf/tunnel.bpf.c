@@ -57,6 +57,8 @@
 #define OUTER_LEN 40
 #define HOP_LIMIT 64
 #define NEST_WALK 8 /* levels looked at, at most (nest_max is below it) */
+#define EXT_WALK 4  /* extension headers walked before an inner ICMPv6 type */
+#define ICMPV6 58
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -101,6 +103,39 @@ static __always_inline int count(__u32 what)
 	if (v)
 		*v += 1; /* per CPU: no other writer */
 	return TC_ACT_SHOT;
+}
+
+static __always_inline int ext_header(__u8 nh)
+{
+	return nh == 0 || nh == 43 || nh == 60; /* Hop-by-Hop, Routing, Destination */
+}
+
+/* 1 if the inner packet (its IPv6 header at off, next header nh) is a
+ * Neighbor Discovery message, ICMPv6 133-137 (RFC 4861 §4), or hides what
+ * follows behind more extension headers than are walked: none belongs in
+ * the tunnel, and its hop limit 255 and link-local source would pass for a
+ * neighbour's (tunnel_guard.h tunnel_inner_nd, the userspace backend's) */
+static __always_inline int inner_nd(struct __sk_buff *skb, __u32 off, __u8 nh)
+{
+	__u8 h[2], type;
+
+	off += OUTER_LEN; /* the inner header's own 40 bytes */
+#pragma unroll
+	for (int i = 0; i < EXT_WALK; i++) {
+		if (!ext_header(nh))
+			break;
+		if (bpf_skb_load_bytes(skb, off, h, 2) < 0)
+			return 1;
+		nh = h[0];
+		off += ((__u32)h[1] + 1) * 8;
+	}
+	if (ext_header(nh))
+		return 1;
+	if (nh != ICMPV6)
+		return 0;
+	if (bpf_skb_load_bytes(skb, off, &type, 1) < 0)
+		return 1;
+	return type >= 133 && type <= 137;
 }
 
 static __always_inline int same(const void *a, const void *b)
@@ -249,6 +284,8 @@ int odm_decap(struct __sk_buff *skb)
 		return count(ODM_BPF_DROPPED);
 	if (levels(skb, ETH_HLEN, o.nexthdr) > c->nest_max)
 		return count(ODM_BPF_LOOPED);
+	if (inner_nd(skb, ETH_HLEN + OUTER_LEN, in.nexthdr))
+		return count(ODM_BPF_DROPPED);
 	/* an anchor would send it straight back into the tunnel: to its
 	 * guarded prefix, or to an address it anchors */
 	if (c->side && ((c->has_guard &&

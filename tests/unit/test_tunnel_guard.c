@@ -87,3 +87,44 @@ Test(tunnel_guard, short_and_foreign_headers)
 	buf[41] = 200;
 	cr_assert_eq(tunnel_nesting(buf, n, 10), 0);
 }
+
+/* An IPv6 packet of next header nh, after n Destination Options headers of
+ * 8 bytes, with an ICMPv6 type (or a first payload byte) of type */
+static size_t inner(uint8_t *buf, int n, uint8_t nh, uint8_t type)
+{
+	size_t off = 40;
+
+	memset(buf, 0, 40 + 8 * (size_t)n + 8);
+	buf[0] = 0x60;
+	buf[6] = n ? 60 : nh;
+	buf[7] = 255;
+	for (int i = 0; i < n; i++, off += 8)
+		buf[off] = i + 1 < n ? 60 : nh;
+	buf[off] = type;
+	return off + 8;
+}
+
+/* No Neighbor Discovery message comes out of the tunnel: RS, RA, NS, NA and
+ * Redirect (133-137), also behind extension headers; what cannot be read
+ * through is refused too; other ICMPv6 and other protocols pass */
+Test(tunnel_guard, neighbor_discovery_is_refused_in_the_tunnel)
+{
+	uint8_t b[40 + 8 * 12 + 8];
+	size_t n;
+
+	for (uint8_t t = 133; t <= 137; t++)
+		cr_assert_eq(tunnel_inner_nd(b, inner(b, 0, 58, t)), 1, "type %u", t);
+	cr_assert_eq(tunnel_inner_nd(b, inner(b, 0, 58, 132)), 0);
+	cr_assert_eq(tunnel_inner_nd(b, inner(b, 0, 58, 138)), 0);
+	cr_assert_eq(tunnel_inner_nd(b, inner(b, 0, 58, 128)), 0, "an echo request");
+	cr_assert_eq(tunnel_inner_nd(b, inner(b, 0, 6, 134)), 0, "TCP whose first byte is 134");
+	cr_assert_eq(tunnel_inner_nd(b, inner(b, 2, 58, 134)), 1, "an RA behind two headers");
+	cr_assert_eq(tunnel_inner_nd(b, inner(b, 2, 58, 129)), 0);
+	cr_assert_eq(tunnel_inner_nd(b, inner(b, 9, 17, 0)), 1, "more headers than walked");
+	n = inner(b, 1, 58, 134);
+	cr_assert_eq(tunnel_inner_nd(b, 44), 1, "cut short in its extension header");
+	cr_assert_eq(tunnel_inner_nd(b, n - 8), 0, "no ICMPv6 byte after the header");
+	cr_assert_eq(tunnel_inner_nd(b, 20), 1, "shorter than an IPv6 header");
+	b[0] = 0x45;
+	cr_assert_eq(tunnel_inner_nd(b, n), 1, "not IPv6");
+}
