@@ -399,8 +399,9 @@ static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t
 	req.ident = p->ident;
 	req.coa_is_hoa = coa_rc == ANCHOR_COA_IS_HOA;
 	/* the source of a BU is anyone's to forge: only its arrival tells
-	 * whether it came from the address's link */
-	req.from_link = req.coa_is_hoa &&
+	 * whether it came from the address's link (asked where a mode reads
+	 * it: one netlink question) */
+	req.from_link = req.coa_is_hoa && ops->mode == ODM_MODE_ACCESS &&
 			(!an->from_link || an->from_link(an, src));
 	req.graceful = graceful;
 	req.now_ms = now_ms;

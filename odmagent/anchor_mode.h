@@ -45,7 +45,8 @@ struct anchor_req {
 	const struct mh_msg *bu;
 	long ident;                /* index in cfg->identities */
 	int coa_is_hoa;            /* CoA = the address the BU is about */
-	int from_link;             /* ... and the BU came from its link (anchor.h) */
+	int from_link;             /* ... and the BU came from its link (anchor.h;
+				    * access mode only) */
 	int graceful;              /* Service Selection "graceful-replacement" */
 	uint64_t now_ms;
 };

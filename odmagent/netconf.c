@@ -417,6 +417,11 @@ static int rtnl_dump(uint16_t type, const void *fh, size_t fhlen,
 	return r;
 }
 
+/* A dump the kernel says was interrupted (an address added or deleted
+ * meanwhile, as during a move) may miss what is there: asked again, at
+ * most this many times in all */
+#define DUMP_TRIES 4
+
 struct addr_walk {
 	int ifindex; /* 0: every device's */
 	struct records rs;
@@ -441,7 +446,12 @@ int netconf_addr_each(int ifindex, int (*fn)(void *arg, const struct addrmsg *a)
 
 	if (!fn || ifindex < 0)
 		return -EINVAL;
-	r = rtnl_dump(RTM_GETADDR, &ifa, sizeof(ifa), take_addr, &w);
+	for (int k = 0; k < DUMP_TRIES; k++) {
+		w.rs.n = 0;
+		r = rtnl_dump(RTM_GETADDR, &ifa, sizeof(ifa), take_addr, &w);
+		if (r != -EINTR)
+			break;
+	}
 	for (size_t i = 0; r == 0 && i < w.rs.n; i++)
 		r = fn(arg, (const struct addrmsg *)w.rs.v + i);
 	free(w.rs.v);
@@ -475,7 +485,12 @@ int netconf_link_each(int (*fn)(void *arg, int ifindex, unsigned flags), void *a
 
 	if (!fn)
 		return -EINVAL;
-	r = rtnl_dump(RTM_GETLINK, &ifi, sizeof(ifi), take_link, &rs);
+	for (int k = 0; k < DUMP_TRIES; k++) {
+		rs.n = 0;
+		r = rtnl_dump(RTM_GETLINK, &ifi, sizeof(ifi), take_link, &rs);
+		if (r != -EINTR)
+			break;
+	}
 	for (size_t i = 0; r == 0 && i < rs.n; i++) {
 		const struct link_rec *l = (const struct link_rec *)rs.v + i;
 

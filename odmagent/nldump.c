@@ -33,7 +33,7 @@ int nldump_read(int fd, uint32_t seq, int (*take)(void *ctx, const struct nlmsgh
 		void *ctx)
 {
 	char *buf = malloc(NLDUMP_BUF);
-	int r = -ELOOP; /* a dump that never ends */
+	int r = -ELOOP, intr = 0; /* a dump that never ends */
 
 	if (!buf)
 		return -ENOMEM;
@@ -50,8 +50,10 @@ int nldump_read(int fd, uint32_t seq, int (*take)(void *ctx, const struct nlmsgh
 		     h = NLMSG_NEXT(h, left)) {
 			if (h->nlmsg_seq != seq)
 				continue;
+			/* the kernel's tables changed under the dump */
+			intr |= (h->nlmsg_flags & NLM_F_DUMP_INTR) != 0;
 			if (h->nlmsg_type == NLMSG_DONE) {
-				r = 0;
+				r = intr ? -EINTR : 0;
 				goto out;
 			}
 			if (h->nlmsg_type == NLMSG_ERROR) {

@@ -32,7 +32,9 @@ ssize_t nldump_recv(int fd, void *buf, size_t len);
  * which returns 0 to go on or -errno to end the dump with. 0 once the
  * kernel said NLMSG_DONE, or -errno: the kernel's NLMSG_ERROR (-EIO if it
  * says none), nldump_recv's, take's, -ENOMEM, -ELOOP for an answer that
- * does not end within NLDUMP_MAX_RECV datagrams. */
+ * does not end within NLDUMP_MAX_RECV datagrams, -EINTR for one the kernel
+ * marked interrupted (NLM_F_DUMP_INTR: what it dumped changed meanwhile,
+ * so something may be missing; netlink(7)): ask again. */
 int nldump_read(int fd, uint32_t seq, int (*take)(void *ctx, const struct nlmsghdr *h),
 		void *ctx);
 
