@@ -79,8 +79,12 @@ int anchor_state_snapshot(const struct anchor *an, int64_t now_wall_ms, uint64_t
 	 * allocated address or past the highest cooling one (pool.h), which
 	 * the state does not list: the hold must reach past it too */
 	out->held = an->hold_until_ms ? an->pool.held : 0;
-	if (an->pooled && pool_highest_cooling(&an->pool) > out->held)
-		out->held = pool_highest_cooling(&an->pool);
+	if (an->pooled) {
+		uint32_t top = pool_highest_cooling(&an->pool);
+
+		if (top > out->held)
+			out->held = top;
+	}
 	out->idents = calloc(an->cfg->n_identities + 1, sizeof(*out->idents));
 	out->bindings = calloc(an->bc.count + 1, sizeof(*out->bindings));
 	/* and what cools: a clean restart must not hand it out at once */

@@ -198,7 +198,8 @@ static void cool_end(struct pool *p, uint32_t off)
 		hint_lower(p, off);
 }
 
-static struct pool_cooled *ring_at(struct pool *p, uint32_t i)
+/* The ring's i-th entry from its head (the ring's storage is never const) */
+static struct pool_cooled *ring_at(const struct pool *p, uint32_t i)
 {
 	return &p->ring[(p->ring_head + i) % p->ring_cap];
 }
@@ -399,7 +400,7 @@ int pool_cool_from(struct pool *p, uint32_t off, uint64_t at_ms)
 
 	if (!off || off > p->size || off == p->excl || at_ms > p->now_ms)
 		return -EINVAL;
-	newest = p->ring_len ? &p->ring[(p->ring_head + p->ring_len - 1) % p->ring_cap] : NULL;
+	newest = p->ring_len ? ring_at(p, p->ring_len - 1) : NULL;
 	if (newest && at_ms < newest->at_ms)
 		return -EINVAL; /* the ring is in release order */
 	if (bit_get(p, off) || cool_get(p, off))
@@ -414,7 +415,7 @@ void pool_cooling_each(const struct pool *p, void (*fn)(uint32_t off, uint64_t a
 		       void *arg)
 {
 	for (uint32_t i = 0; i < p->ring_len; i++) {
-		const struct pool_cooled *c = &p->ring[(p->ring_head + i) % p->ring_cap];
+		const struct pool_cooled *c = ring_at(p, i);
 
 		if (c->off)
 			fn(c->off, c->at_ms, arg);
