@@ -138,35 +138,55 @@ Test(netconf, route)
 	cr_assert_eq(netconf_route_add(nc, &p, 64, 9999, 1234), -ENODEV);
 }
 
+/* A veth pair a/b (the namespace has no dummy devices everywhere), a up;
+ * b up too with peer_up, else a has no carrier and its addresses stay
+ * tentative (RFC 4862 §5.4 waits for the link). a's index. */
+static int veth(const char *a, const char *b, int peer_up)
+{
+	char cmd[160], *o;
+	int idx;
+
+	snprintf(cmd, sizeof(cmd), "link add %s type veth peer name %s", a, b);
+	o = ip(cmd);
+	cr_assert_eq(o[0], '\0', "%s", o);
+	snprintf(cmd, sizeof(cmd), "link set %s up", a);
+	o = ip(cmd);
+	cr_assert_eq(o[0], '\0', "%s", o);
+	if (peer_up) {
+		snprintf(cmd, sizeof(cmd), "link set %s up", b);
+		o = ip(cmd);
+		cr_assert_eq(o[0], '\0', "%s", o);
+		/* the carrier comes a moment later (linkwatch), and with it
+		 * the link-local address: wait for it, 3 s at most */
+		snprintf(cmd, sizeof(cmd), "-6 addr show dev %s scope link", a);
+		for (int i = 0; i < 300 && !strstr(ip(cmd), "fe80::"); i++)
+			usleep(10000);
+		cr_assert(strstr(ip(cmd), "fe80::"), "%s has no link-local address", a);
+	}
+	idx = netconf_ifindex(nc, a);
+	cr_assert_gt(idx, 0);
+	return idx;
+}
+
+static void ip_ok(const char *args)
+{
+	char *o = ip(args);
+
+	cr_assert_eq(o[0], '\0', "ip %s: %s", args, o);
+}
+
 /* On-link: a connected prefix out of that interface alone; not a default
  * route through a gateway there, nor a host route (the agent's own /128
  * into a tunnel), nor nothing */
 Test(netconf, on_link)
 {
 	struct in6_addr x = A("2001:db8:a1::10"), far = A("2001:db8:77::1");
-	int a0, b0, c0;
-	char *o;
+	int a0 = veth("a0", "a1", 1), b0 = veth("b0", "b1", 1), c0 = veth("c0", "c1", 1);
 
-	o = ip("link add a0 type veth peer name a1");
-	cr_assert_eq(*o, '\0', "%s", o);
-	ip("link add b0 type veth peer name b1");
-	ip("link add c0 type veth peer name c1");
-	ip("link set a0 up");
-	ip("link set a1 up");
-	ip("link set b0 up");
-	ip("link set b1 up");
-	ip("link set c0 up");
-	ip("link set c1 up");
-	ip("-6 addr add 2001:db8:a1::1/64 dev a0 nodad");
-	ip("-6 addr add 2001:db8:c0::1/64 dev c0 nodad");
-	o = ip("-6 route add default via 2001:db8:c0::2 dev c0");
-	cr_assert_eq(*o, '\0', "%s", o);
-	o = ip("-6 route add 2001:db8:a1::10/128 dev b0");
-	cr_assert_eq(*o, '\0', "%s", o);
-	a0 = netconf_ifindex(nc, "a0");
-	b0 = netconf_ifindex(nc, "b0");
-	c0 = netconf_ifindex(nc, "c0");
-	cr_assert(a0 > 0 && b0 > 0 && c0 > 0);
+	ip_ok("-6 addr add 2001:db8:a1::1/64 dev a0 nodad");
+	ip_ok("-6 addr add 2001:db8:c0::1/64 dev c0 nodad");
+	ip_ok("-6 route add default via 2001:db8:c0::2 dev c0");
+	ip_ok("-6 route add 2001:db8:a1::10/128 dev b0");
 	cr_assert_eq(netconf_route_oif(&x, NULL), b0, "the host route wins a plain lookup");
 	cr_assert_eq(netconf_on_link(&x, a0), 1, "its link, past the host route");
 	cr_assert_eq(netconf_on_link(&x, c0), 0, "the default route's interface");
@@ -188,18 +208,10 @@ Test(netconf, route_from_a_gone_address_is_still_a_route)
 {
 	struct in6_addr anchor = A("2001:db8:ff::1"), gone = A("2001:db8:99::5"),
 			here = A("2001:db8:d1::1");
-	int d0;
-	char *o;
+	int d0 = veth("d0", "d1", 1);
 
-	o = ip("link add d0 type veth peer name d1");
-	cr_assert_eq(*o, '\0', "%s", o);
-	ip("link set d0 up");
-	ip("link set d1 up");
-	ip("-6 addr add 2001:db8:d1::1/64 dev d0 nodad");
-	o = ip("-6 route add default via 2001:db8:d1::2 dev d0");
-	cr_assert_eq(*o, '\0', "%s", o);
-	d0 = netconf_ifindex(nc, "d0");
-	cr_assert_gt(d0, 0);
+	ip_ok("-6 addr add 2001:db8:d1::1/64 dev d0 nodad");
+	ip_ok("-6 route add default via 2001:db8:d1::2 dev d0");
 	/* the premise: an interface, for a source the host lacks */
 	cr_assert_eq(netconf_route_oif(&anchor, &gone), d0);
 	cr_assert_eq(netconf_is_local(&gone), 0);
@@ -312,43 +324,6 @@ static int walked_has(const struct walked *w, const char *s)
 		if (IN6_ARE_ADDR_EQUAL(&w->a[i].addr, &a))
 			return 1;
 	return 0;
-}
-
-/* A veth pair a/b (the namespace has no dummy devices everywhere), a up;
- * b up too with peer_up, else a has no carrier and its addresses stay
- * tentative (RFC 4862 §5.4 waits for the link). a's index. */
-static int veth(const char *a, const char *b, int peer_up)
-{
-	char cmd[160], *o;
-	int idx;
-
-	snprintf(cmd, sizeof(cmd), "link add %s type veth peer name %s", a, b);
-	o = ip(cmd);
-	cr_assert_eq(o[0], '\0', "%s", o);
-	snprintf(cmd, sizeof(cmd), "link set %s up", a);
-	o = ip(cmd);
-	cr_assert_eq(o[0], '\0', "%s", o);
-	if (peer_up) {
-		snprintf(cmd, sizeof(cmd), "link set %s up", b);
-		o = ip(cmd);
-		cr_assert_eq(o[0], '\0', "%s", o);
-		/* the carrier comes a moment later (linkwatch), and with it
-		 * the link-local address: wait for it, 3 s at most */
-		snprintf(cmd, sizeof(cmd), "-6 addr show dev %s scope link", a);
-		for (int i = 0; i < 300 && !strstr(ip(cmd), "fe80::"); i++)
-			usleep(10000);
-		cr_assert(strstr(ip(cmd), "fe80::"), "%s has no link-local address", a);
-	}
-	idx = netconf_ifindex(nc, a);
-	cr_assert_gt(idx, 0);
-	return idx;
-}
-
-static void ip_ok(const char *args)
-{
-	char *o = ip(args);
-
-	cr_assert_eq(o[0], '\0', "ip %s: %s", args, o);
 }
 
 /* net.ipv6.conf.DEV.KNOB = v, in this namespace (its /proc/sys/net) */
