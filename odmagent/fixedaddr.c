@@ -117,16 +117,18 @@ void he_set_home(struct hostengine *e, const struct in6_addr *home, uint64_t now
 uint64_t he_anchor_hold_left(struct hostengine *e, const struct in6_addr *anchor, uint64_t now)
 {
 	const struct reg_anchor *an = reg_anchor_find(&e->reg, anchor);
+	uint64_t left = an ? he_hold_left(an, now) : 0;
 
 	/* an anchor that holds the registered Fixed address is not passed
 	 * over for an allocation (of another lease) it let go unanswered: its
 	 * binding's refreshes tell whether it still answers, and the Fixed
-	 * address would move away and back for one lost exchange */
-	for (const struct lease *l = e->leases.head; l; l = l->next)
+	 * address would move away and back for one lost exchange. Asked only
+	 * of an anchor on hold (most candidates were never asked anything). */
+	for (const struct lease *l = e->leases.head; left && l; l = l->next)
 		if (l->type == ODM_TYPE_FIXED && l->state == LEASE_REGISTERED &&
 		    IN6_ARE_ADDR_EQUAL(&l->anchor, anchor))
 			return 0;
-	return an ? he_hold_left(an, now) : 0;
+	return left;
 }
 
 const struct in6_addr *he_fixed_addr(const struct hostengine *e)

@@ -84,7 +84,7 @@ struct homefind {
 	bool have;
 	struct hadisc_cand chosen;
 	bool passing;                     /* chosen in place of passed, on hold */
-	struct hadisc_cand passed;
+	struct in6_addr passed;
 	uint64_t ras_heard, ras_refused;
 	int open_handles;
 	bool closing;
@@ -96,11 +96,11 @@ static void rechoose(struct homefind *hf)
 	const struct hadisc_cand *c = hadisc_choose(&hf->hd, mono_ms(), hf->held_fn, hf->held_arg,
 						    &p);
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
-	bool was_passed = hf->passing && c && memcmp(&c->addr, &hf->passed.addr, 16) == 0;
+	bool was_passed = hf->passing && c && memcmp(&c->addr, &hf->passed, 16) == 0;
 
 	hf->passing = p.c != NULL;
 	if (p.c)
-		hf->passed = *p.c;
+		hf->passed = p.c->addr;
 	if (!c) {
 		if (hf->have)
 			log_warnx("home anchor %s (%s) is gone; none known now",
@@ -424,15 +424,12 @@ struct rs_links {
 static int take_rs_link(void *arg, int ifindex, unsigned flags)
 {
 	struct rs_links *l = arg;
-	bool seen = false;
 
+	/* a link dump names each device once */
 	if (ifindex == l->skip || (flags & IFF_LOOPBACK) || !(flags & IFF_UP) ||
 	    !(flags & IFF_MULTICAST))
 		return 0;
-	for (size_t k = 0; k < l->n; k++)
-		seen |= l->idx[k] == (unsigned)ifindex;
-	if (!seen)
-		l->idx[l->n++] = (unsigned)ifindex;
+	l->idx[l->n++] = (unsigned)ifindex;
 	return l->n == sizeof(l->idx) / sizeof(l->idx[0]); /* full: the walk ends */
 }
 
@@ -730,7 +727,7 @@ json_t *homefind_status_json(struct homefind *hf)
 			 hf->have ? ntop6(&hf->chosen.addr, a1) : NULL, "source",
 			 hf->have ? hadisc_source_name(hf->chosen.src) : "none", "origin",
 			 hf->have ? hf->chosen.origin : NULL, "passed_over",
-			 hf->have && hf->passing ? ntop6(&hf->passed.addr, a2) : NULL, "candidates",
+			 hf->have && hf->passing ? ntop6(&hf->passed, a2) : NULL, "candidates",
 			 cands, "domains", doms, "ras_heard", (json_int_t)hf->ras_heard,
 			 "ras_refused", (json_int_t)hf->ras_refused, "dns_failures",
 			 (int)hf->dns_failures);

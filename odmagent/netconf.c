@@ -422,6 +422,21 @@ static int rtnl_dump(uint16_t type, const void *fh, size_t fhlen,
  * most this many times in all */
 #define DUMP_TRIES 4
 
+/* rtnl_dump into rs (emptied first), asked again while the kernel says
+ * the dump was interrupted */
+static int rtnl_collect(uint16_t type, const void *fh, size_t fhlen,
+			int (*take)(void *ctx, const struct nlmsghdr *h), void *ctx,
+			struct records *rs)
+{
+	int r = -EINTR;
+
+	for (int k = 0; k < DUMP_TRIES && r == -EINTR; k++) {
+		rs->n = 0;
+		r = rtnl_dump(type, fh, fhlen, take, ctx);
+	}
+	return r;
+}
+
 struct addr_walk {
 	int ifindex; /* 0: every device's */
 	struct records rs;
@@ -446,12 +461,7 @@ int netconf_addr_each(int ifindex, int (*fn)(void *arg, const struct addrmsg *a)
 
 	if (!fn || ifindex < 0)
 		return -EINVAL;
-	for (int k = 0; k < DUMP_TRIES; k++) {
-		w.rs.n = 0;
-		r = rtnl_dump(RTM_GETADDR, &ifa, sizeof(ifa), take_addr, &w);
-		if (r != -EINTR)
-			break;
-	}
+	r = rtnl_collect(RTM_GETADDR, &ifa, sizeof(ifa), take_addr, &w, &w.rs);
 	for (size_t i = 0; r == 0 && i < w.rs.n; i++)
 		r = fn(arg, (const struct addrmsg *)w.rs.v + i);
 	free(w.rs.v);
@@ -485,12 +495,7 @@ int netconf_link_each(int (*fn)(void *arg, int ifindex, unsigned flags), void *a
 
 	if (!fn)
 		return -EINVAL;
-	for (int k = 0; k < DUMP_TRIES; k++) {
-		rs.n = 0;
-		r = rtnl_dump(RTM_GETLINK, &ifi, sizeof(ifi), take_link, &rs);
-		if (r != -EINTR)
-			break;
-	}
+	r = rtnl_collect(RTM_GETLINK, &ifi, sizeof(ifi), take_link, &rs, &rs);
 	for (size_t i = 0; r == 0 && i < rs.n; i++) {
 		const struct link_rec *l = (const struct link_rec *)rs.v + i;
 
