@@ -167,6 +167,8 @@ struct hostengine {
 	void *arg;
 	struct lease_table leases;
 	struct reg_ctx reg;          /* the Binding Update List */
+	unsigned holds_begun;        /* anchors put on hold so far (lease.c silent):
+				      * the home anchor's choice may have to move */
 	/* lines about BRRs and Binding Errors (unauthenticated: anyone may
 	 * send a flood of them): HE_ASKS_LOG_RATE a second, the rest counted */
 #define HE_ASKS_LOG_RATE 5

@@ -692,6 +692,7 @@ static void silent(struct hostengine *e, struct lease *l, struct reg_binding *b)
 		 he_hold_ms(an) < HE_SILENT_HOLD_MAX_MS)
 		an->silent_n++;
 	an->silent_ms = e->now;
+	e->holds_begun++;
 	snprintf(msg, sizeof(msg), "no answer from anchor %s within %u ms",
 		 ntop6(&l->anchor, a1), (unsigned)HE_ALLOC_TIMEOUT_MS);
 	log_warnx("lease %u: %s; not asked for a new address for %llu s (requests go to the "

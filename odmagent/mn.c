@@ -157,11 +157,14 @@ static void follow_home(struct mn *mn);
 static void on_regt(uv_timer_t *t)
 {
 	struct mn *mn = t->data;
+	unsigned holds = mn->e.holds_begun;
 
 	he_reg_timers(&mn->e, mono_ms());
 	/* an allocation that timed out put its anchor on hold: when that is
-	 * the home anchor, the choice passes over it now, not at the tick */
-	follow_home(mn);
+	 * the home anchor, the choice passes over it now, not at the tick
+	 * (asked only then: this timer runs for every retransmission) */
+	if (mn->e.holds_begun != holds)
+		follow_home(mn);
 	rearm(mn);
 }
 
