@@ -22,9 +22,10 @@
 #            address at once
 # The download is paced by the network, not the server: core's links to the
 # routers are the bottleneck (tbf, BENCH_HANDOVER_RATE, default 160mbit, a
-# queue of at most 5 ms, cn's congestion window clamped below it so that the
-# shaper never drops), so data arrives smoothly and a gap in it is the
-# move's (nginx's limit_rate sends bursts with 40-80 ms pauses, as long as a
+# queue of up to 20 ms, which cn's congestion control, BBR here, never fills:
+# no segment is dropped there, checked per measurement), so data arrives
+# smoothly, a gap in it is the move's and a segment sent again was lost to
+# the move (nginx's limit_rate sends bursts with 40-80 ms pauses, as long as a
 # fast move, and those pauses used to be read as the stall).
 # Each case runs BENCH_HANDOVER_REPEAT times (default 3), ODM and MPTCP
 # alternating; the figures are medians. Per measurement a timeline (ms after
@@ -229,6 +230,15 @@ wait_port_bytes() { # PORT BYTES - one of mn's connections to cn:PORT got BYTES
 	done
 	topo_die "the MPTCP download did not reach $2 bytes"
 }
+# shaper_drops - what core's shapers toward the routers have dropped so far
+shaper_drops() {
+	local ifc n sum=0
+	for ifc in ar1 ar2; do
+		n=$(nsq core tc -s qdisc show dev "$ifc" | grep -o 'dropped [0-9]*' | head -n1 | cut -d' ' -f2)
+		sum=$((sum + ${n:-0}))
+	done
+	echo "$sum"
+}
 other_ar() { if [[ $(topo_mn_attached) == ar1 ]]; then echo ar2; else echo ar1; fi; }
 
 # timeline_median TIMELINE... - each phase's median over the measurements
@@ -245,15 +255,17 @@ median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print NR ?
 # case_run LABEL HOW - REPEAT ODM and MPTCP measurements (alternating), the
 # medians added as figures; each measurement's timeline printed
 case_run() {
-	local label=$1 how=$2 i os=() oo=() ms=() mo=() orx=() mrx=() otl=() mtl=() floor
+	local label=$1 how=$2 i d0 os=() oo=() ms=() mo=() orx=() mrx=() otl=() mtl=() floor
 	MOVE_HOW=$how
 	for ((i = 0; i < REPEAT; i++)); do
 		MEAS_I=$i
+		d0=$(shaper_drops)
 		measure_odm "$how" "$(other_ar)"
-		echo "# $label, ODM #$i: stall $R_STALL ms, move $R_MOVE ms, overhead $R_OVER ms, cn resent $R_RETX; $R_TIMELINE"
+		echo "# $label, ODM #$i: stall $R_STALL ms, move $R_MOVE ms, overhead $R_OVER ms, cn resent $R_RETX, shaper dropped $(($(shaper_drops) - d0)); $R_TIMELINE"
 		os+=("$R_STALL") oo+=("$R_OVER") orx+=("$R_RETX") otl+=("$R_TIMELINE")
+		d0=$(shaper_drops)
 		measure_mptcp "$how" "$(other_ar)"
-		echo "# $label, MPTCP #$i: stall $R_STALL ms, move $R_MOVE ms, overhead $R_OVER ms, cn resent $R_RETX; $R_TIMELINE"
+		echo "# $label, MPTCP #$i: stall $R_STALL ms, move $R_MOVE ms, overhead $R_OVER ms, cn resent $R_RETX, shaper dropped $(($(shaper_drops) - d0)); $R_TIMELINE"
 		ms+=("$R_STALL") mo+=("$R_OVER") mrx+=("$R_RETX") mtl+=("$R_TIMELINE")
 	done
 	# the floor over the move: one BU/BA round trip (the median of the
@@ -290,16 +302,15 @@ run_dad_mode() { # DAD CASES...
 		topo_up >/dev/null
 		odm_agents_up
 		# the downlink to mn is the bottleneck (tbf on core's links to
-		# the routers, a queue of at most 5 ms): data arrives smoothly,
-		# so a gap in it is the move's (nginx's limit_rate sends bursts
-		# with 40-80 ms pauses between them, as long as a fast move)
+		# the routers): data arrives smoothly, so a gap in it is the
+		# move's (nginx's limit_rate sends bursts with 40-80 ms pauses
+		# between them, as long as a fast move). The queue may hold 20
+		# ms: with 5 ms, BBR's probing overflowed it, 1-2 % of a plain
+		# download without a move was dropped there and sent again,
+		# and the count of segments the move cost read those too
 		for ifc in ar1 ar2; do
-			nsx core tc qdisc replace dev "$ifc" root tbf rate "$RATE" burst 16kb latency 5ms
+			nsx core tc qdisc replace dev "$ifc" root tbf rate "$RATE" burst 16kb latency 20ms
 		done
-		# cn's congestion window clamped below that queue (40 segments,
-		# 56 KB; the queue holds ~100 KB): the shaper never drops, so a
-		# segment cn sends again was lost to the move, not to the queue
-		nsx cn ip -6 route replace default via "$CORE_CN" dev eth0 cwnd lock 40
 		[[ -n ${BENCH_HANDOVER_KEEP:-} ]] && topo_at_exit 'mkdir -p "$BENCH_HANDOVER_KEEP/$dad" && cp "$ODM_DIR"/*.pcap "$ODM_DIR"/*.ipmon "$ODM_DIR"/*.log "$BENCH_HANDOVER_KEEP/$dad/" 2>/dev/null || true'
 		for c in "$@"; do
 			case $c in

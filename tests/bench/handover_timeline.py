@@ -121,8 +121,15 @@ def main(argv):
             rtt = round((later[0] - allbu[0]) * 1000, 2)
     tun = tshark(pcap, f"ipv6.nxt == 41 && ipv6.dst == {new}", ["frame.time_epoch"])
     ph["tun"] = first_after([float(r[0]) for r in tun], t0)
-    data = tshark(pcap, f"tcp.len > 0 && tcp.srcport == {port} && !(ipv6.nxt == 41)",
-                  ["frame.time_epoch", "tcp.seq_raw", "tcp.analysis.retransmission"])
+    # the data as the host's TCP got it: the userspace backend's tunnel
+    # device shows it decapsulated (and the access link tunnelled, the
+    # same segment again); the bpf backend decapsulates in the access
+    # link's tc ingress, after the capture, so there only the tunnelled
+    # segments are seen, and they are taken
+    fields = ["frame.time_epoch", "tcp.seq_raw", "tcp.analysis.retransmission"]
+    data = tshark(pcap, f"tcp.len > 0 && tcp.srcport == {port} && !(ipv6.nxt == 41)", fields)
+    if not any(float(r[0]) >= t0 for r in data):
+        data = tshark(pcap, f"tcp.len > 0 && tcp.srcport == {port}", fields)
     ts = sorted(float(r[0]) for r in data if t0 - 0.2 <= float(r[0]) <= t0 + 5)
     # the stall: the longest gap that spans the move (ends after the old
     # link went down, begins before the new address was usable); a gap
