@@ -4,13 +4,13 @@
  * tunnelled packets (replaycap.h), built in code.
  *
  * It runs on a packet socket of type SOCK_DGRAM (packet(7)), where a packet
- * starts at its IPv6 header, and lets through, up to max_len bytes, only a
- * packet that
+ * starts at its IPv6 header, and lets through, whole when it is at most
+ * max_len bytes long, else (a GSO or GRO super-packet) its first head_len
+ * bytes (capframe.h makes the head of a TCP one a segment), only a packet
+ * that
  *   - is leaving this host (packet type PACKET_OUTGOING; the socket is
  *     bound to every protocol, as only such a one sees what leaves),
  *   - is IPv6 (the link layer's protocol number, then the version),
- *   - is at most max_len bytes long (a longer one, e.g. a GSO or GRO
- *     super-packet, is not copied at all),
  *   - has next header 41 (IPv6-in-IPv6, RFC 2473; the seg6
  *     encap.red routes of the kernel backend put no SRH in),
  *   - has the outer source src (the anchor's tunnel endpoint).
@@ -27,11 +27,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CAPFILTER_LEN 21 /* instructions of a program, at most */
+#define CAPFILTER_LEN 22 /* instructions of a program, at most */
 
 /* Writes the program into prog (cap instructions); returns its length,
- * or 0 when cap is too small or max_len is 0. */
+ * or 0 when cap is too small, max_len or head_len is 0, or head_len is
+ * above max_len. */
 size_t capfilter_build(struct sock_filter *prog, size_t cap, const struct in6_addr *src,
-		       uint32_t max_len);
+		       uint32_t max_len, uint32_t head_len);
 
 #endif

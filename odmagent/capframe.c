@@ -14,6 +14,8 @@
 #define TCP_HDR_MIN 20
 #define UDP_CSUM_OFF 6
 #define UDP_HDR 8
+#define TCP_FIN 0x01
+#define TCP_PSH 0x08
 
 static size_t plen(const uint8_t *ip6)
 {
@@ -44,13 +46,52 @@ static int finish_csum(uint8_t *in, size_t len)
 	return 0;
 }
 
+static void set_plen(uint8_t *ip6, size_t n)
+{
+	ip6[4] = (uint8_t)(n >> 8);
+	ip6[5] = (uint8_t)n;
+}
+
+/*
+ * The first caplen bytes of a longer tunnelled TCP packet (a GSO or GRO
+ * super-packet) made into the packet of its first bytes: the same headers,
+ * the payload cut where the capture cut it, both lengths and the checksum
+ * made to match. FIN and PSH belong to the super-packet's last segment.
+ */
+static int make_head(uint8_t *pkt, size_t caplen, size_t wirelen, struct capframe *f)
+{
+	uint8_t *in = pkt + IP6_HDR, *tcp = pkt + CAPFRAME_HDRS;
+	size_t doff;
+
+	if (caplen < CAPFRAME_HDRS + TCP_HDR_MIN + 1 || wirelen > IP6_HDR + 0xffff)
+		return CAPF_BIG;
+	if ((pkt[0] >> 4) != 6 || pkt[6] != NH_IPV6 || plen(pkt) != wirelen - IP6_HDR ||
+	    (in[0] >> 4) != 6 || plen(in) != wirelen - CAPFRAME_HDRS)
+		return CAPF_FORM;
+	doff = (size_t)(tcp[12] >> 4) * 4;
+	if (in[6] != NH_TCP || doff < TCP_HDR_MIN || CAPFRAME_HDRS + doff >= caplen)
+		return CAPF_BIG; /* only a TCP packet with payload in the head is cut */
+	set_plen(pkt, caplen - IP6_HDR);
+	set_plen(in, caplen - CAPFRAME_HDRS);
+	tcp[13] &= (uint8_t)~(TCP_FIN | TCP_PSH);
+	finish_csum(in, caplen - IP6_HDR);
+	f->head = 1;
+	return 0;
+}
+
 int capframe_check(uint8_t *pkt, size_t caplen, size_t wirelen, size_t max_len,
 		   int csum_partial, struct capframe *f)
 {
 	const uint8_t *in = pkt + IP6_HDR;
 
-	if (wirelen > max_len)
-		return CAPF_BIG;
+	f->head = 0;
+	if (wirelen > max_len) {
+		int rc = caplen < max_len ? make_head(pkt, caplen, wirelen, f) : CAPF_BIG;
+
+		if (rc < 0)
+			return rc;
+		goto take;
+	}
 	if (caplen != wirelen || caplen < CAPFRAME_HDRS)
 		return CAPF_SHORT;
 	/* both headers version 6, the outer one's next header 41 and each
@@ -60,6 +101,7 @@ int capframe_check(uint8_t *pkt, size_t caplen, size_t wirelen, size_t max_len,
 		return CAPF_FORM;
 	if (csum_partial && finish_csum(pkt + IP6_HDR, caplen - IP6_HDR) < 0)
 		return CAPF_CSUM;
+take:
 	memcpy(&f->osrc, pkt + 8, 16);
 	memcpy(&f->odst, pkt + 24, 16);
 	memcpy(&f->inner_dst, in + 24, 16);

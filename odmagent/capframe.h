@@ -31,12 +31,22 @@ enum capframe_err {
 struct capframe {
 	struct in6_addr osrc, odst; /* the outer endpoints */
 	struct in6_addr inner_dst;  /* the anchored address it was for */
+	int head;                   /* the first bytes of a longer packet */
 };
 
 /*
  * Check pkt (caplen bytes captured of a wirelen-byte packet, at most max_len
  * accepted) and fill f; csum_partial: the capture said the checksum is not
  * finished, which is then done in pkt. Returns 0 or a capframe_err.
+ *
+ * A longer packet captured in its first bytes, fewer than max_len (the
+ * capture's filter cuts there, capfilter.h), is taken when the inner
+ * packet is TCP directly after the inner header with payload in those
+ * bytes: pkt is then made into the packet of that head (lengths, checksum;
+ * FIN and PSH cleared, as they go with the last segment), a TCP segment
+ * carrying the first bytes of the super-packet a sender handed over whole
+ * (segmentation offload), and f->head is set. Anything else longer is
+ * CAPF_BIG.
  */
 int capframe_check(uint8_t *pkt, size_t caplen, size_t wirelen, size_t max_len,
 		   int csum_partial, struct capframe *f);

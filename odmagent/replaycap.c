@@ -32,6 +32,7 @@
 
 struct capstats {
 	uint64_t kept;      /* packets put in the replay ring */
+	uint64_t heads;     /* of them, the heads of longer ones (capframe.h) */
 	uint64_t refused;   /* captured but not kept (capframe_check) */
 	uint64_t replayed;  /* sent again */
 };
@@ -68,7 +69,8 @@ static int set_filter(struct replaycap *c, const struct in6_addr *src)
 	struct sock_filter prog[CAPFILTER_LEN];
 	struct sock_fprog fp = { .filter = prog };
 
-	fp.len = (unsigned short)capfilter_build(prog, CAPFILTER_LEN, src, REPLAYCAP_PKT_MAX);
+	fp.len = (unsigned short)capfilter_build(prog, CAPFILTER_LEN, src, REPLAYCAP_PKT_MAX,
+						  REPLAYCAP_HEAD_LEN);
 	if (fp.len == 0)
 		return -EINVAL;
 	return setsockopt(c->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof fp) < 0 ? -errno : 0;
@@ -100,6 +102,7 @@ static void keep(struct replaycap *c, const struct tpacket3_hdr *h, uint64_t rea
 	replay_record(c->kept, &f.inner_dst,
 		      capframe_mono_ms(h->tp_sec, h->tp_nsec, real_ns, mono_ns), c->buf, n);
 	c->st.kept++;
+	c->st.heads += (uint64_t)f.head;
 }
 
 /* Take every block the kernel handed over into the replay ring. */
@@ -290,8 +293,10 @@ void replaycap_close(struct replaycap *c)
 		return;
 	if (getsockopt(c->fd, SOL_PACKET, PACKET_STATISTICS, &ks, &len) < 0)
 		ks.tp_drops = 0;
-	log_info("capture: %llu packets kept, %llu refused, %u lost to a full ring, %llu sent again",
-		 (unsigned long long)c->st.kept, (unsigned long long)c->st.refused, ks.tp_drops,
+	log_info("capture: %llu packets kept (%llu the heads of longer ones), %llu refused, "
+		 "%u lost to a full ring, %llu sent again",
+		 (unsigned long long)c->st.kept, (unsigned long long)c->st.heads,
+		 (unsigned long long)c->st.refused, ks.tp_drops,
 		 (unsigned long long)c->st.replayed);
 	uv_close((uv_handle_t *)&c->poll, on_closed); /* frees c, later */
 	uv_close((uv_handle_t *)&c->timer, on_closed);

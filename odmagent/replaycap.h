@@ -14,13 +14,16 @@
  * the block back at once.
  *
  * GSO and GRO super-packets (a TCP sender's 64 KiB segments, forwarded as
- * they are) are longer than that and are skipped, inside the kernel,
- * before anything is copied: copying them would copy every byte of a
- * ~12 Gbit/s download twice (into the ring, then into the replay ring) and
- * cut what 2 cores forward; a bulk TCP download over the kernel path is
- * therefore not replayed (its sender retransmits after its timeout, as
- * without a replay), everything sent packet by packet (UDP, paced or
- * interactive TCP, anything on an interface without offloads) is.
+ * they are) are longer than that: of those only the head is copied
+ * (REPLAYCAP_HEAD_LEN), inside the kernel, and kept as a short segment of
+ * their first bytes (capframe.h). Copying them whole would copy every byte
+ * of a ~12 Gbit/s download twice (into the ring, then into the replay
+ * ring) and cut what 2 cores forward. Sent again after a move, the heads
+ * of a bulk TCP download's outage reach the host beyond what it had; its
+ * SACKs make the sender resend the rest at once instead of after a
+ * tail-loss probe or its timeout. Everything sent packet by packet (UDP,
+ * paced or interactive TCP, anything on an interface without offloads) is
+ * kept whole.
  *
  * Replay: after a move the kernel's route already sends the binding's
  * packets to the new care-of address. The last block the kernel was
@@ -44,8 +47,15 @@
 
 #include "tunnel_table.h"
 
-/* an outer MTU-sized packet: the largest copied */
+/* an outer MTU-sized packet: the largest copied whole */
 #define REPLAYCAP_PKT_MAX 1500
+/*
+ * Of a longer one, the first bytes: both headers, TCP's with options and
+ * some payload (capframe.h). Sent again it only has to reach the host
+ * beyond what it had, whose SACK then makes the sender resend the rest at
+ * once; the whole segment would cost the copies for nothing.
+ */
+#define REPLAYCAP_HEAD_LEN 256
 /* kept packets (x REPLAYCAP_PKT_MAX: ~12 MiB): 16 s of a 500 packets/s
  * stream, 100 ms of 80 000 packets/s */
 #define REPLAYCAP_SLOTS 8192

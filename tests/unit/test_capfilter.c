@@ -95,7 +95,7 @@ static void build(const char *src, uint32_t max_len)
 
 	if (src)
 		s = A(src);
-	plen = capfilter_build(prog, CAPFILTER_LEN, src ? &s : NULL, max_len);
+	plen = capfilter_build(prog, CAPFILTER_LEN, src ? &s : NULL, max_len, 256);
 	cr_assert_gt(plen, 0);
 }
 
@@ -110,6 +110,19 @@ Test(capfilter, copies_an_outgoing_tunnelled_packet_from_the_source)
 	cr_assert_eq(run(prog, plen, pkt, 1500, &out_v6), 1500, "a packet of max_len bytes");
 }
 
+Test(capfilter, copies_the_head_of_a_longer_one)
+{
+	uint8_t pkt[1600];
+
+	build("2001:db8:ca::10", 1500);
+	tunnelled(pkt, 1600, "2001:db8:ca::10", "2001:db8:a1::1");
+	cr_assert_eq(run(prog, plen, pkt, 1600, &out_v6), 256, "a GSO super-packet's head");
+	tunnelled(pkt, 1501, "2001:db8:ca::10", "2001:db8:a1::1");
+	cr_assert_eq(run(prog, plen, pkt, 1501, &out_v6), 256, "one byte longer");
+	tunnelled(pkt, 1600, "2001:db8:ca::11", "2001:db8:a1::1");
+	cr_assert_eq(run(prog, plen, pkt, 1600, &out_v6), 0, "another source, however long");
+}
+
 Test(capfilter, refuses_what_is_not_an_outgoing_tunnelled_packet_of_the_source)
 {
 	uint8_t pkt[1600];
@@ -119,8 +132,6 @@ Test(capfilter, refuses_what_is_not_an_outgoing_tunnelled_packet_of_the_source)
 	tunnelled(pkt, 200, "2001:db8:ca::10", "2001:db8:a1::1");
 	cr_assert_eq(run(prog, plen, pkt, 200, &in), 0, "received, not sent");
 	cr_assert_eq(run(prog, plen, pkt, 200, &v4), 0, "not IPv6 by its link layer");
-	tunnelled(pkt, 1501, "2001:db8:ca::10", "2001:db8:a1::1");
-	cr_assert_eq(run(prog, plen, pkt, 1501, &out_v6), 0, "longer than max_len (GSO)");
 	tunnelled(pkt, 200, "2001:db8:ca::10", "2001:db8:a1::1");
 	pkt[0] = 0x45;
 	cr_assert_eq(run(prog, plen, pkt, 200, &out_v6), 0, "version 4");
@@ -151,6 +162,8 @@ Test(capfilter, no_source_copies_nothing_and_bad_arguments_build_nothing)
 	build(NULL, 1500);
 	tunnelled(pkt, sizeof pkt, "2001:db8:ca::10", "2001:db8:a1::1");
 	cr_assert_eq(run(prog, plen, pkt, sizeof pkt, &out_v6), 0);
-	cr_assert_eq(capfilter_build(prog, CAPFILTER_LEN - 1, &s, 1500), 0);
-	cr_assert_eq(capfilter_build(prog, CAPFILTER_LEN, &s, 0), 0);
+	cr_assert_eq(capfilter_build(prog, CAPFILTER_LEN - 1, &s, 1500, 256), 0);
+	cr_assert_eq(capfilter_build(prog, CAPFILTER_LEN, &s, 0, 256), 0);
+	cr_assert_eq(capfilter_build(prog, CAPFILTER_LEN, &s, 1500, 0), 0);
+	cr_assert_eq(capfilter_build(prog, CAPFILTER_LEN, &s, 1500, 1501), 0);
 }

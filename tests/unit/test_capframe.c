@@ -167,6 +167,74 @@ Test(capframe, a_udp_checksum_of_zero_goes_out_as_all_ones)
 	cr_assert_eq(pkt[87], 0xff);
 }
 
+/* a TCP super-packet of wire bytes, its TCP header 32 bytes (ACK, PSH, FIN) */
+static size_t tcp_super(uint8_t *pkt, size_t wire)
+{
+	size_t n = frame(pkt, 6, wire - 80);
+
+	pkt[80 + 12] = 8 << 4; /* data offset: 8 words */
+	pkt[80 + 13] = 0x10 | 0x08 | 0x01;
+	partial(pkt, 16);
+	return n;
+}
+
+Test(capframe, the_head_of_a_tcp_super_packet_is_made_a_segment)
+{
+	static uint8_t pkt[9000], orig[9000];
+	struct capframe f;
+
+	tcp_super(pkt, 9000);
+	memcpy(orig, pkt, sizeof pkt);
+	cr_assert_eq(capframe_check(pkt, 256, 9000, 1500, 1, &f), 0);
+	cr_assert_eq(f.head, 1);
+	assert_addr(&f.inner_dst, IDST);
+	cr_assert_eq(pkt[4] << 8 | pkt[5], 216, "outer payload length");
+	cr_assert_eq(pkt[44] << 8 | pkt[45], 176, "inner payload length");
+	cr_assert_eq(pkt[80 + 13], 0x10, "ACK kept, PSH and FIN gone");
+	cr_assert(verifies(pkt, 256, 6), "its checksum covers the head alone");
+	cr_assert_eq(memcmp(pkt + 112, orig + 112, 256 - 112), 0, "the payload as it was");
+	cr_assert_eq(memcmp(pkt + 8, orig + 8, 32), 0, "outer addresses");
+	cr_assert_eq(memcmp(pkt + 80, orig + 80, 12), 0, "ports, sequence and ack numbers");
+
+	/* a whole packet is still not a head */
+	size_t n = frame(pkt, 6, 300);
+
+	cr_assert_eq(capframe_check(pkt, n, n, 1500, 0, &f), 0);
+	cr_assert_eq(f.head, 0);
+}
+
+Test(capframe, only_the_head_of_a_tcp_super_packet_cut_below_max_len_is_taken)
+{
+	static uint8_t pkt[9000];
+	struct capframe f;
+
+	tcp_super(pkt, 9000);
+	cr_assert_eq(capframe_check(pkt, 1500, 9000, 1500, 1, &f), CAPF_BIG, "cut at max_len");
+	tcp_super(pkt, 9000);
+	pkt[46] = 17;
+	cr_assert_eq(capframe_check(pkt, 256, 9000, 1500, 1, &f), CAPF_BIG, "UDP");
+	tcp_super(pkt, 9000);
+	pkt[46] = 0; /* a hop-by-hop header before the TCP one */
+	cr_assert_eq(capframe_check(pkt, 256, 9000, 1500, 1, &f), CAPF_BIG, "an extension header");
+	tcp_super(pkt, 9000);
+	cr_assert_eq(capframe_check(pkt, 112, 9000, 1500, 1, &f), CAPF_BIG, "no payload in the head");
+	tcp_super(pkt, 9000);
+	pkt[80 + 12] = 4 << 4;
+	cr_assert_eq(capframe_check(pkt, 256, 9000, 1500, 1, &f), CAPF_BIG, "data offset below 5");
+	tcp_super(pkt, 9000);
+	pkt[5]--;
+	cr_assert_eq(capframe_check(pkt, 256, 9000, 1500, 1, &f), CAPF_FORM, "outer length");
+	tcp_super(pkt, 9000);
+	pkt[45]++;
+	cr_assert_eq(capframe_check(pkt, 256, 9000, 1500, 1, &f), CAPF_FORM, "inner length");
+	tcp_super(pkt, 9000);
+	pkt[6] = 6;
+	cr_assert_eq(capframe_check(pkt, 256, 9000, 1500, 1, &f), CAPF_FORM, "not IPv6 in IPv6");
+	tcp_super(pkt, 9000);
+	pkt[40] = 0x45;
+	cr_assert_eq(capframe_check(pkt, 256, 9000, 1500, 1, &f), CAPF_FORM, "inner version");
+}
+
 Test(capframe, capture_time_on_the_monotonic_clock)
 {
 	/* real now 1000.5 s, monotonic now 20.5 s: a stamp 3 ms ago */
