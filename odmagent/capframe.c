@@ -57,13 +57,21 @@ static void set_plen(uint8_t *ip6, size_t n)
  * super-packet) made into the packet of its first bytes: the same headers,
  * the payload cut where the capture cut it, both lengths and the checksum
  * made to match. FIN and PSH belong to the super-packet's last segment.
+ *
+ * Only when the checksum was left to the device (csum_partial, as for every
+ * GSO and GRO super-packet): a finished one covers bytes not captured, so
+ * it cannot be checked, and one computed over the head would vouch for
+ * bytes that may have been damaged on their way to the anchor (a long
+ * packet forwarded from a link with jumbo frames).
  */
-static int make_head(uint8_t *pkt, size_t caplen, size_t wirelen, struct capframe *f)
+static int make_head(uint8_t *pkt, size_t caplen, size_t wirelen, int csum_partial,
+		     struct capframe *f)
 {
 	uint8_t *in = pkt + IP6_HDR, *tcp = pkt + CAPFRAME_HDRS;
 	size_t doff;
 
-	if (caplen < CAPFRAME_HDRS + TCP_HDR_MIN + 1 || wirelen > IP6_HDR + 0xffff)
+	if (!csum_partial || caplen < CAPFRAME_HDRS + TCP_HDR_MIN + 1 ||
+	    wirelen > IP6_HDR + 0xffff)
 		return CAPF_BIG;
 	if ((pkt[0] >> 4) != 6 || pkt[6] != NH_IPV6 || plen(pkt) != wirelen - IP6_HDR ||
 	    (in[0] >> 4) != 6 || plen(in) != wirelen - CAPFRAME_HDRS)
@@ -86,7 +94,7 @@ int capframe_check(uint8_t *pkt, size_t caplen, size_t wirelen, size_t max_len,
 
 	f->head = 0;
 	if (wirelen > max_len) {
-		int rc = caplen < max_len ? make_head(pkt, caplen, wirelen, f) : CAPF_BIG;
+		int rc = caplen < max_len ? make_head(pkt, caplen, wirelen, csum_partial, f) : CAPF_BIG;
 
 		if (rc < 0)
 			return rc;

@@ -42,7 +42,10 @@ struct capframe {
  * A longer packet captured in its first bytes, fewer than max_len (the
  * capture's filter cuts there, capfilter.h), is taken when the inner
  * packet is TCP directly after the inner header with payload in those
- * bytes: pkt is then made into the packet of that head (lengths, checksum;
+ * bytes and its checksum left to the device (csum_partial, as for every
+ * GSO and GRO super-packet; a finished one covers bytes not captured and
+ * is not replaced by one over the head): pkt is then made into the packet
+ * of that head (lengths, checksum;
  * FIN and PSH cleared, as they go with the last segment), a TCP segment
  * carrying the first bytes of the super-packet a sender handed over whole
  * (segmentation offload), and f->head is set. Anything else longer is

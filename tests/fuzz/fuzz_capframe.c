@@ -12,9 +12,10 @@
  * accepted: both headers are version 6, the outer next header is 41, both
  * payload lengths are exactly what follows them, nothing beyond the
  * captured bytes changed, and a finished TCP or UDP checksum verifies; a
- * head is TCP with payload, its checksum verifies, FIN and PSH are clear,
- * and only its lengths, flags and checksum changed; a second check of the
- * result accepts it unchanged. Anything else abort()s.
+ * head had an unfinished checksum and is TCP with payload, its checksum
+ * verifies, FIN and PSH are clear, and only its lengths, flags and
+ * checksum changed; a second check of the result accepts it unchanged.
+ * Anything else abort()s.
  *
  * fuzz-flags: -max_len=1600
  */
@@ -47,7 +48,7 @@ static int head(uint8_t *pkt, const uint8_t *before, size_t n, size_t wire, int 
 
 	if (capframe_check(pkt, n, wire, MAX_LEN, partial, &f) != 0)
 		return 0;
-	CHECK(f.head == 1 && n > 80 + 20 && pkt[46] == 6);
+	CHECK(f.head == 1 && partial && n > 80 + 20 && pkt[46] == 6);
 	CHECK(pkt[0] >> 4 == 6 && pkt[6] == 41 && plen(pkt) == n - 40);
 	CHECK(pkt[40] >> 4 == 6 && plen(pkt + 40) == n - 80);
 	CHECK(80 + (size_t)(pkt[92] >> 4) * 4 < n && (pkt[93] & 0x09) == 0);

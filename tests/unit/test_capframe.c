@@ -235,6 +235,26 @@ Test(capframe, only_the_head_of_a_tcp_super_packet_cut_below_max_len_is_taken)
 	cr_assert_eq(capframe_check(pkt, 256, 9000, 1500, 1, &f), CAPF_FORM, "inner version");
 }
 
+/*
+ * A longer packet whose checksum is finished (not a GSO or GRO super-packet
+ * but, say, one forwarded from a link with jumbo frames) covers bytes the
+ * capture did not copy: a checksum computed over its head would make a
+ * valid segment of bytes that may have been damaged before the anchor.
+ */
+Test(capframe, the_head_of_a_packet_with_a_finished_checksum_is_not_taken)
+{
+	static uint8_t pkt[9000], orig[9000];
+	struct capframe f;
+
+	tcp_super(pkt, 9000);
+	pkt[80 + 16] = 0xde; /* whatever its sender put there, now unverifiable */
+	pkt[80 + 17] = 0xad;
+	memcpy(orig, pkt, sizeof pkt);
+	cr_assert_eq(capframe_check(pkt, 256, 9000, 1500, 0, &f), CAPF_BIG);
+	cr_assert_eq(f.head, 0);
+	cr_assert_eq(memcmp(pkt, orig, 256), 0, "left as it was");
+}
+
 Test(capframe, capture_time_on_the_monotonic_clock)
 {
 	/* real now 1000.5 s, monotonic now 20.5 s: a stamp 3 ms ago */
