@@ -23,7 +23,7 @@
 # The download is paced by the network, not the server: core's links to the
 # routers are the bottleneck (tbf, BENCH_HANDOVER_RATE, default 160mbit, a
 # queue of up to 20 ms, which cn's congestion control, BBR here, never fills:
-# no segment is dropped there, checked per measurement), so data arrives
+# no segment is dropped there; each measurement prints the drops), so data arrives
 # smoothly, a gap in it is the move's and a segment sent again was lost to
 # the move (nginx's limit_rate sends bursts with 40-80 ms pauses, as long as a
 # fast move, and those pauses used to be read as the stall).
