@@ -174,5 +174,9 @@ extern const struct odm_tunnel_ops tunnel_bpf_ops;
 /* The bpf backend's filters for device ifname off every interface: what an
  * earlier run on it left, when another backend takes the device over */
 void tunnel_bpf_sweep(const char *ifname);
+/* The priority of the bpf backend's filters for device ifname (on its
+ * egress and every interface's ingress): a hash of the name, so two agents
+ * on one host keep apart */
+uint32_t tunnel_bpf_prio(const char *ifname);
 
 #endif

@@ -67,6 +67,8 @@
  * of them every READ_EVERY_MS, in turn */
 #define ROUTES_EVERY_MS 1000
 #define ROUTES_PER_TICK 64
+/* both sides look this often that their filters are still in place */
+#define FILTERS_EVERY_MS 1000
 #define UNROUTED_MAX 64
 /* interfaces noted as having the decapsulating program, at most */
 #define IFS_MAX 1024
@@ -78,6 +80,7 @@ struct bp {
 	struct bpf_object *obj;
 	int binds, locals, conf, counts, unbound; /* map fds */
 	int encap_fd, decap_fd;                   /* program fds */
+	uint32_t encap_id, decap_id;              /* and the kernel's ids */
 	uint32_t prio;
 	int attached; /* this run's programs are in place (else at settle) */
 	/* the local endpoints and how many bindings each has (an anchor has
@@ -88,7 +91,11 @@ struct bp {
 		size_t n;
 	} *lrefs;
 	size_t n_lrefs, cap_lrefs;
-	int *ifs;     /* the interfaces this run's decap program is on */
+	/* the interfaces noted for this run's decap program, and whether it
+	 * went on (one that refused is not tried again) */
+	struct hook_if {
+		int idx, on;
+	} *ifs;
 	size_t n_ifs, cap_ifs;
 	struct tunnel_table tt;
 	struct odm_tunnel_stats total;
@@ -101,6 +108,7 @@ struct bp {
 	struct in6_addr unrouted[UNROUTED_MAX];
 	size_t n_unrouted;
 	uint64_t routes_ms; /* when the host side last looked them all up */
+	uint64_t filters_ms; /* when keep_filters last looked */
 	size_t cursor;      /* anchor side: the bucket the next look starts at */
 };
 
@@ -178,6 +186,16 @@ static int bpf_probe(enum odm_tunnel_side side, char *why, size_t len)
 	return 0;
 }
 
+/* the kernel's id of the program fd, 0 if it cannot be had */
+static uint32_t prog_id(int fd)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof info;
+
+	memset(&info, 0, sizeof info);
+	return bpf_obj_get_info_by_fd(fd, &info, &len) < 0 ? 0 : info.id;
+}
+
 static int map_fd(struct bpf_object *obj, const char *name)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
@@ -220,7 +238,7 @@ static int write_conf(struct bp *p)
 static int has_if(const struct bp *p, int ifindex)
 {
 	for (size_t i = 0; i < p->n_ifs; i++)
-		if (p->ifs[i] == ifindex)
+		if (p->ifs[i].idx == ifindex)
 			return 1;
 	return 0;
 }
@@ -243,7 +261,7 @@ static void attach_ingress(struct bp *p)
 			p->n_ifs = 0; /* interfaces came and went: attach is a replace */
 		if (p->n_ifs == p->cap_ifs) {
 			size_t cap = p->cap_ifs ? 2 * p->cap_ifs : 8;
-			int *v = realloc(p->ifs, cap * sizeof *v);
+			struct hook_if *v = realloc(p->ifs, cap * sizeof *v);
 
 			if (!v)
 				break;
@@ -252,8 +270,9 @@ static void attach_ingress(struct bp *p)
 		}
 		/* noted either way: one that refuses is not tried (and logged)
 		 * again every second */
-		p->ifs[p->n_ifs++] = idx;
 		rc = tunnel_tc_attach(idx, TUNNEL_TC_INGRESS, p->decap_fd, p->prio);
+		p->ifs[p->n_ifs].idx = idx;
+		p->ifs[p->n_ifs++].on = rc >= 0;
 		if (rc < 0)
 			log_warn(rc, "bpf backend: no decapsulation on %s", i->if_name);
 		else
@@ -290,6 +309,11 @@ void tunnel_bpf_sweep(const char *ifname)
 	detach_all(ifname, prio_of(ifname));
 }
 
+uint32_t tunnel_bpf_prio(const char *ifname)
+{
+	return prio_of(ifname);
+}
+
 /* This run's programs in place of any earlier run's; 0 or -errno */
 static int attach(struct bp *p)
 {
@@ -302,6 +326,65 @@ static int attach(struct bp *p)
 	p->attached = 1;
 	attach_ingress(p);
 	return 0;
+}
+
+/* where's filter (hook of ifindex) no longer holds program id (want):
+ * put back, with a warning */
+static void put_back(struct bp *p, int ifindex, enum tunnel_tc_hook hook, int found)
+{
+	int egress = hook == TUNNEL_TC_EGRESS, rc;
+	char name[IF_NAMESIZE];
+
+	rc = tunnel_tc_attach(ifindex, hook, egress ? p->encap_fd : p->decap_fd, p->prio);
+	if (!if_indextoname((unsigned)ifindex, name))
+		snprintf(name, sizeof name, "#%d", ifindex);
+	if (rc < 0)
+		log_warn(rc, "bpf backend: the %s program's filter on %s (tc %s, priority %u) is "
+			 "gone and could not be put back",
+			 egress ? "encapsulating" : "decapsulating", name,
+			 egress ? "egress" : "ingress", p->prio);
+	else
+		log_warnx("bpf backend: the %s program's filter on %s (tc %s, priority %u) %s: "
+			  "put back",
+			  egress ? "encapsulating" : "decapsulating", name,
+			  egress ? "egress" : "ingress", p->prio,
+			  found ? "ran another program" : "was deleted by someone else");
+}
+
+/*
+ * This run's filters still in place: one deleted by someone else (tc filter
+ * del, or the clsact qdisc deleted, which takes every filter of the
+ * interface with it) or taken by another program is put back, with a
+ * warning; until then the tunnel's packets pass that hook untouched, and
+ * are lost. An interface that went is forgotten.
+ */
+static void keep_filters(struct bp *p)
+{
+	int id;
+
+	if (!p->encap_id || !p->decap_id)
+		return; /* ours cannot be told from another's */
+	libbpf_set_print(NULL); /* the kernel's words for a missing filter */
+	id = tunnel_tc_prog_id(p->t->ifindex, TUNNEL_TC_EGRESS, p->prio);
+	if (id >= 0 && (uint32_t)id != p->encap_id)
+		put_back(p, p->t->ifindex, TUNNEL_TC_EGRESS, id);
+	for (size_t i = 0; i < p->n_ifs;) {
+		struct hook_if *h = &p->ifs[i];
+
+		if (!h->on) {
+			i++;
+			continue;
+		}
+		id = tunnel_tc_prog_id(h->idx, TUNNEL_TC_INGRESS, p->prio);
+		if (id == -ENODEV) {
+			*h = p->ifs[--p->n_ifs];
+			continue;
+		}
+		if (id >= 0 && (uint32_t)id != p->decap_id)
+			put_back(p, h->idx, TUNNEL_TC_INGRESS, id);
+		i++;
+	}
+	libbpf_set_print(libbpf_log);
 }
 
 static void on_timer_closed(uv_handle_t *h)
@@ -353,6 +436,10 @@ static void on_timer(uv_timer_t *h)
 		retry_unrouted(p);
 		reroute(p, ROUTES_PER_TICK);
 	}
+	if (p->attached && now - p->filters_ms >= FILTERS_EVERY_MS) {
+		p->filters_ms = now;
+		keep_filters(p);
+	}
 	if (p->t->side == ODM_TUNNEL_HOST)
 		refresh(p);
 	else if (p->t->unbound)
@@ -390,6 +477,8 @@ static int bp_open(struct odm_tunnel *t)
 		rc = -ENOENT;
 		goto fail_dev;
 	}
+	p->encap_id = prog_id(p->encap_fd);
+	p->decap_id = prog_id(p->decap_fd);
 	p->prio = prio_of(t->ifname);
 	rc = write_conf(p);
 	if (rc < 0)

@@ -38,6 +38,22 @@ int tunnel_tc_detach(int ifindex, enum tunnel_tc_hook hook, uint32_t prio)
 	return bpf_tc_detach(&h, &o);
 }
 
+int tunnel_tc_prog_id(int ifindex, enum tunnel_tc_hook hook, uint32_t prio)
+{
+	LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = ifindex, .attach_point = point(hook));
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = HANDLE, .priority = prio);
+	char name[IF_NAMESIZE];
+	int rc = bpf_tc_query(&h, &o);
+
+	if (rc == 0)
+		return o.prog_id > 0 ? (int)o.prog_id : 0;
+	/* the kernel's answer for a filter or a qdisc that is not there
+	 * (ENOENT, EINVAL) is "none"; only a gone interface is an error */
+	if (!if_indextoname((unsigned)ifindex, name))
+		return -ENODEV;
+	return rc == -ENOENT || rc == -EINVAL ? 0 : rc;
+}
+
 int tunnel_tc_is_ether(int ifindex)
 {
 	struct ifreq ifr;

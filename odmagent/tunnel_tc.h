@@ -20,6 +20,10 @@ int tunnel_tc_attach(int ifindex, enum tunnel_tc_hook hook, int prog_fd, uint32_
 /* The filter at prio on hook of ifindex removed (the qdisc stays: other
  * filters may be on it); 0, or -errno (-ENOENT: none there). */
 int tunnel_tc_detach(int ifindex, enum tunnel_tc_hook hook, uint32_t prio);
+/* The id of the program of the filter at prio on hook of ifindex: > 0, 0
+ * if there is no such filter (or no clsact qdisc: someone deleted it), or
+ * -errno (-ENODEV: the interface is gone). */
+int tunnel_tc_prog_id(int ifindex, enum tunnel_tc_hook hook, uint32_t prio);
 /* 1 if ifindex is an Ethernet-framed interface (ARPHRD_ETHER), 0 if not,
  * -errno if it cannot be told (gone). */
 int tunnel_tc_is_ether(int ifindex);

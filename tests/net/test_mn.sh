@@ -7,7 +7,8 @@
 # --interface), moves mn from ar1 to ar2 in the middle of a download and of
 # a ping train, and checks: the download completes intact, the anchor follows
 # the new CoA, leases end when their sockets go (TCP) or fall silent (UDP),
-# and a stopped agent leaves the host as it found it.
+# and a stopped agent leaves the host as it found it. With the bpf backend,
+# the agents put back their programs' tc filters when someone deletes them.
 #
 #   mn --ar1/ar2-- core -- cha (anchor, pool 2001:db8:c4a::/64)
 #                       \-- cn  (nginx)
@@ -42,6 +43,16 @@ same_state() { # same_state EXPECTED ACTUAL - compare, print a diff if not
 }
 lease() { # lease PROTO [--fresh] -> prints the address
 	odm_ctl mn -j lease session-lasting "$CN_ADDR" --cha "$CHA_ADDR" --proto "$@" | json 'j["addr"]'
+}
+# hold_conn ADDR - a TCP connection from ADDR to cn, held for 30 s in the
+# background (pid in HELD_PID): its socket holds ADDR's lease
+hold_conn() {
+	ip netns exec "$NS_MN" python3 -c '
+import socket, sys, time
+s = socket.create_connection((sys.argv[2], 80), source_address=(sys.argv[1], 0))
+time.sleep(30)
+' "$1" "$CN_ADDR" &
+	HELD_PID=$!
 }
 
 topo_up
@@ -192,14 +203,44 @@ echo "upload: longest gap at cn across the move ${UP_STALL} ms"
 check "data from the host reached cn again within 5 s of the move" test "$UP_STALL" -ge 0
 check "the upload's lease ends after iperf3" wait_for 8 no_lease
 
+# ---------------------------------------------------------------- 4c. bpf: filters put back
+# The bpf backend's programs are tc filters, which someone else may delete:
+# here with their clsact qdiscs (as another tc program's loader does when
+# it leaves, taking every filter of the interface with it). Each agent puts
+# its own back within a second, with a warning: until then the tunnel's
+# packets pass that hook untouched, and are lost.
+if [[ $ODM_TUNNEL == bpf ]]; then
+	FCHOA=$(lease tcp)
+	hold_conn "$FCHOA"
+	FHOLD_PID=$HELD_PID
+	MN_LINK=$MN_IF1
+	[[ $TOPO_MN_AT == ar1 ]] || MN_LINK=$MN_IF2
+	nsq mn tc qdisc del dev "$MN_LINK" clsact
+	nsq mn tc qdisc del dev "$ODM_TUN_MN" clsact
+	nsq cha tc qdisc del dev eth0 clsact
+	nsq cha tc qdisc del dev "$ODM_TUN_CHA" clsact
+	has_filter() { grep -q "$4" <<<"$(nsq "$1" tc filter show dev "$2" "$3")"; }
+	filters_back() {
+		has_filter mn "$MN_LINK" ingress odm_decap && has_filter mn "$ODM_TUN_MN" egress odm_encap &&
+			has_filter cha eth0 ingress odm_decap && has_filter cha "$ODM_TUN_CHA" egress odm_encap
+	}
+	check "bpf: the four filters deleted with their clsact qdiscs are back within 3 s" \
+		wait_for 3 filters_back
+	check "bpf: the host agent says it put its filters back" \
+		grep -q "filter on $MN_LINK (tc ingress.*deleted by someone else: put back" "$MN_AGENT_LOG"
+	check "bpf: the anchor says so too" \
+		grep -q "filter on $ODM_TUN_CHA (tc egress.*deleted by someone else: put back" "$CHA_AGENT_LOG"
+	check "bpf: the CHoA $FCHOA reaches cn through the tunnel again" \
+		nsx mn ping -6 -c 3 -i 0.2 -W 2 -I "$FCHOA" "$CN_ADDR"
+	kill "$FHOLD_PID" 2>/dev/null || true
+	wait "$FHOLD_PID" 2>/dev/null || true
+	check "bpf: that lease ends once its socket is closed" wait_for 8 no_lease
+fi
+
 # ---------------------------------------------------------------- 5. clean stop
 SCHOA=$(lease tcp)
-ip netns exec "$NS_MN" python3 -c '
-import socket, sys, time
-s = socket.create_connection((sys.argv[2], 80), source_address=(sys.argv[1], 0))
-time.sleep(30)
-' "$SCHOA" "$CN_ADDR" &
-HOLD_PID=$!
+hold_conn "$SCHOA"
+HOLD_PID=$HELD_PID
 sleep 4.5 # past the grace: the connected socket holds the lease
 check "a connected socket holds its lease past the grace" test "$(odm_lease_count)" -eq 1
 topo_kill "$MN_AGENT_PID"

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_tunnel_bpf.c — the bpf tunnel backend on a real TUN device, beside a
+ * TAP device (an Ethernet-framed interface, for its decapsulating program),
+ * in a private network namespace (root and a kernel that takes the
+ * programs; skipped otherwise): a filter of its programs that someone else
+ * deletes, with the clsact qdisc that holds it, is put back by its next
+ * look, and an interface that goes is forgotten.
+ */
+#include <bpf/libbpf.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "netns.h"
+#include "tunnel.h"
+#include "tunnel_tc.h"
+
+#define DEV "odmtb0"
+
+static uv_loop_t loop;
+static struct odm_tunnel *t;
+
+/* a TAP device (Ethernet-framed) named name while the fd lives */
+static int tap(const char *name)
+{
+	struct ifreq ifr;
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	cr_assert_geq(fd, 0, "/dev/net/tun: %s", strerror(errno));
+	memset(&ifr, 0, sizeof ifr);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	strcpy(ifr.ifr_name, name);
+	cr_assert_eq(ioctl(fd, TUNSETIFF, &ifr), 0, "TUNSETIFF: %s", strerror(errno));
+	return fd;
+}
+
+static void open_bpf(void)
+{
+	cr_assert_eq(uv_loop_init(&loop), 0);
+	if (tunnel_open(&t, &loop, "bpf", ODM_TUNNEL_HOST, DEV) < 0)
+		cr_skip_test("the kernel does not take the bpf backend's programs");
+}
+
+static int prog_at(int ifindex, enum tunnel_tc_hook hook)
+{
+	/* quiet: the kernel's words for a missing qdisc would be logged */
+	libbpf_print_fn_t was = libbpf_set_print(NULL);
+	int id = tunnel_tc_prog_id(ifindex, hook, tunnel_bpf_prio(DEV));
+
+	libbpf_set_print(was);
+	return id;
+}
+
+/* both clsact hooks of ifindex gone, with every filter on them, as another
+ * tc program's loader does when it leaves (bpf_tc_hook_destroy) */
+static void destroy_clsact(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+	cr_assert_eq(bpf_tc_hook_destroy(&h), 0);
+}
+
+/* the agent's loop run until the filters hold enc and dec again, 3 s at most */
+static int run_until_back(int tapidx, int enc, int dec)
+{
+	struct timespec ms20 = { 0, 20 * 1000 * 1000 };
+
+	for (int i = 0; i < 150; i++) {
+		uv_run(&loop, UV_RUN_NOWAIT);
+		if (prog_at(t->ifindex, TUNNEL_TC_EGRESS) == enc &&
+		    prog_at(tapidx, TUNNEL_TC_INGRESS) == dec)
+			return 1;
+		nanosleep(&ms20, NULL);
+	}
+	return 0;
+}
+
+Test(tunnel_bpf, deleted_filters_are_put_back)
+{
+	int fd, tapidx, enc, dec;
+
+	test_netns_enter();
+	fd = tap("odmtap0");
+	tapidx = (int)if_nametoindex("odmtap0");
+	open_bpf();
+	enc = prog_at(t->ifindex, TUNNEL_TC_EGRESS);
+	dec = prog_at(tapidx, TUNNEL_TC_INGRESS);
+	cr_assert_gt(enc, 0, "no encapsulating filter on " DEV " (%d)", enc);
+	cr_assert_gt(dec, 0, "no decapsulating filter on the TAP device (%d)", dec);
+	cr_assert_neq(enc, dec);
+
+	destroy_clsact(t->ifindex);
+	destroy_clsact(tapidx);
+	cr_assert_eq(prog_at(t->ifindex, TUNNEL_TC_EGRESS), 0);
+	cr_assert_eq(prog_at(tapidx, TUNNEL_TC_INGRESS), 0);
+	cr_assert(run_until_back(tapidx, enc, dec),
+		  "the filters were not put back: egress %d (want %d), ingress %d (want %d)",
+		  prog_at(t->ifindex, TUNNEL_TC_EGRESS), enc, prog_at(tapidx, TUNNEL_TC_INGRESS),
+		  dec);
+	/* and once more: a second deletion is no different */
+	destroy_clsact(tapidx);
+	cr_assert(run_until_back(tapidx, enc, dec), "the second time, not put back");
+
+	/* an interface that goes is no error: what is left is still kept */
+	close(fd);
+	cr_assert_eq(prog_at(tapidx, TUNNEL_TC_INGRESS), -ENODEV);
+	destroy_clsact(t->ifindex);
+	for (int i = 0; i < 150 && prog_at(t->ifindex, TUNNEL_TC_EGRESS) != enc; i++) {
+		struct timespec ms20 = { 0, 20 * 1000 * 1000 };
+
+		uv_run(&loop, UV_RUN_NOWAIT);
+		nanosleep(&ms20, NULL);
+	}
+	cr_assert_eq(prog_at(t->ifindex, TUNNEL_TC_EGRESS), enc);
+	tunnel_close(t);
+	uv_run(&loop, UV_RUN_NOWAIT);
+}
