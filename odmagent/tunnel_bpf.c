@@ -410,6 +410,7 @@ static void bp_free(struct bp *p)
 }
 
 static void refresh(struct bp *p);
+static void take_counters(struct bp *p, struct tunnel_entry *e);
 static void take_unbound(struct bp *p);
 
 static void reroute(struct bp *p, size_t budget);
@@ -757,6 +758,8 @@ static int bp_unbind(struct odm_tunnel *t, const struct in6_addr *inner)
 	if (!e)
 		return -ENOENT;
 	local = e->local;
+	/* its last packets go into the totals, not only those the last poll saw */
+	take_counters(p, e);
 	replaycap_forget(p->cap, inner);
 	(void)bpf_map_delete_elem(p->binds, inner);
 	rc = tunnel_table_del(&p->tt, inner);

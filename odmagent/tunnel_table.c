@@ -22,9 +22,20 @@ static size_t slot(const struct in6_addr *a, size_t nb)
 	return (size_t)h & (nb - 1);
 }
 
+/* st's packets, bytes and replays added into *sum */
+static void add_traffic(struct odm_tunnel_stats *sum, const struct odm_tunnel_stats *st)
+{
+	sum->rx_packets += st->rx_packets;
+	sum->rx_bytes += st->rx_bytes;
+	sum->tx_packets += st->tx_packets;
+	sum->tx_bytes += st->tx_bytes;
+	sum->replayed += st->replayed;
+}
+
 int tunnel_table_init(struct tunnel_table *tt)
 {
 	tt->count = 0;
+	memset(&tt->ended, 0, sizeof tt->ended);
 	tt->nbuckets = BUCKETS_MIN;
 	tt->tab = calloc(tt->nbuckets, sizeof *tt->tab);
 	return tt->tab ? 0 : -ENOMEM;
@@ -112,6 +123,7 @@ int tunnel_table_del(struct tunnel_table *tt, const struct in6_addr *inner)
 
 		if (memcmp(&e->inner, inner, sizeof *inner) == 0) {
 			*pp = e->next;
+			add_traffic(&tt->ended, &e->st);
 			free(e);
 			tt->count--;
 			return 0;
@@ -158,17 +170,14 @@ int tunnel_table_loops(const struct tunnel_table *tt, const struct odm_tunnel *t
 
 void tunnel_table_sum(const struct tunnel_table *tt, struct odm_tunnel_stats *sum)
 {
+	add_traffic(sum, &tt->ended);
 	for (size_t i = 0; i < tt->nbuckets; i++)
 		for (const struct tunnel_entry *e = tt->tab[i]; e; e = e->next) {
-			sum->rx_packets += e->st.rx_packets;
-			sum->rx_bytes += e->st.rx_bytes;
-			sum->tx_packets += e->st.tx_packets;
-			sum->tx_bytes += e->st.tx_bytes;
+			add_traffic(sum, &e->st);
 			if (e->st.last_rx_ms > sum->last_rx_ms)
 				sum->last_rx_ms = e->st.last_rx_ms;
 			if (e->st.last_tx_ms > sum->last_tx_ms)
 				sum->last_tx_ms = e->st.last_tx_ms;
-			sum->replayed += e->st.replayed;
 		}
 }
 

@@ -22,6 +22,9 @@ struct tunnel_entry {
 struct tunnel_table {
 	struct tunnel_entry **tab;
 	size_t nbuckets, count;
+	/* the packets, bytes and replays of the entries deleted, so that the
+	 * sums (a device's totals) do not fall when a binding ends */
+	struct odm_tunnel_stats ended;
 };
 
 int tunnel_table_init(struct tunnel_table *tt);   /* 0 or -ENOMEM */
@@ -30,7 +33,7 @@ struct tunnel_entry *tunnel_table_find(const struct tunnel_table *tt,
 				       const struct in6_addr *inner);
 /* A new zeroed entry for inner (not looked up first), or NULL (no memory). */
 struct tunnel_entry *tunnel_table_add(struct tunnel_table *tt, const struct in6_addr *inner);
-/* 0, or -ENOENT if inner has no entry. */
+/* 0, or -ENOENT if inner has no entry; its counters go into tt->ended. */
 int tunnel_table_del(struct tunnel_table *tt, const struct in6_addr *inner);
 /* The stats op of a backend (tunnel.h): *total for inner NULL, else inner's
  * entry's; -ENOENT if it has none. */
@@ -42,8 +45,8 @@ int tunnel_table_stats(const struct tunnel_table *tt, const struct odm_tunnel_st
 int tunnel_table_loops(const struct tunnel_table *tt, const struct odm_tunnel *t,
 		       const struct in6_addr *inner, const struct in6_addr *local,
 		       const struct in6_addr *remote);
-/* Every entry's traffic added into *sum: packets, bytes, replayed, and the
- * latest last_rx_ms and last_tx_ms. */
+/* Every entry's traffic added into *sum: packets, bytes, replayed (also
+ * those of the entries deleted), and the latest last_rx_ms and last_tx_ms. */
 void tunnel_table_sum(const struct tunnel_table *tt, struct odm_tunnel_stats *sum);
 /* sent packets of inner's were sent again after a move (replaycap.h's done
  * callback, arg a tunnel_table) */

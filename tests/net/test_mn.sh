@@ -129,6 +129,9 @@ wait "$PING_PID" 2>/dev/null || true
 rc=0
 wait "$CURL_PID" || rc=$?
 check "curl exits 0 after the move (rc $rc)" test "$rc" -eq 0
+# the tunnel's counts as the download left them (its lease still held)
+tun_count() { odm_status "$1" | json "j['tunnel']['$2']"; }
+MN_RX=$(tun_count mn rx) CHA_TX=$(tun_count cha tx)
 SUM=$(topo_sha256 "$OUT")
 check "the download is intact" test "$SUM" = "$BIGFILE_SHA256"
 grep -E 'move:|re-registered' "$MN_AGENT_LOG" | sed 's/^/  agent: /' || true
@@ -157,6 +160,11 @@ no_lease() { [[ $(odm_lease_count) -eq 0 ]]; }
 no_binding() { [[ $(odm_binding_count) -eq 0 ]]; }
 check "both TCP leases end once no socket uses them" wait_for 6 no_lease
 check "their bindings are gone at the anchor (dereg BUs)" wait_for 3 no_binding
+# the counts are the device's: a binding that ends takes none with it
+check "mn's tunnel still counts the download's packets received ($MN_RX -> $(tun_count mn rx))" \
+	test "$MN_RX" -gt 0 -a "$(tun_count mn rx)" -ge "$MN_RX"
+check "the anchor's still counts those it sent ($CHA_TX -> $(tun_count cha tx))" \
+	test "$CHA_TX" -gt 0 -a "$(tun_count cha tx)" -ge "$CHA_TX"
 check "the host is as before the leases" same_state "$BEFORE" "$(mn_state)"
 
 # ---------------------------------------------------------------- 4. UDP idle

@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "testaddr.h"
 #include "tunnel_table.h"
@@ -79,5 +80,39 @@ Test(tunnel_table, count_local_and_stats)
 	cr_assert_eq(st.rx_packets, 0);
 	struct in6_addr none = inner(9);
 	cr_assert_eq(tunnel_table_stats(&tt, &total, &none, &st), -ENOENT);
+	tunnel_table_free(&tt);
+}
+
+/* A device's totals (the sum) do not fall when a binding ends: the deleted
+ * entry's packets, bytes and replays stay in them; its times do not. */
+Test(tunnel_table, sum_keeps_the_traffic_of_deleted_entries)
+{
+	struct tunnel_table tt;
+	struct in6_addr a = inner(1), b = inner(2);
+	struct odm_tunnel_stats sum = { 0 };
+	struct tunnel_entry *e;
+
+	cr_assert_eq(tunnel_table_init(&tt), 0);
+	e = tunnel_table_add(&tt, &a);
+	e->st = (struct odm_tunnel_stats){ .rx_packets = 10, .rx_bytes = 1000, .tx_packets = 4,
+					   .tx_bytes = 400, .replayed = 2, .last_rx_ms = 50 };
+	e = tunnel_table_add(&tt, &b);
+	e->st = (struct odm_tunnel_stats){ .rx_packets = 1, .rx_bytes = 100, .last_rx_ms = 20 };
+	cr_assert_eq(tunnel_table_del(&tt, &a), 0);
+	tunnel_table_sum(&tt, &sum);
+	cr_assert_eq(sum.rx_packets, 11);
+	cr_assert_eq(sum.rx_bytes, 1100);
+	cr_assert_eq(sum.tx_packets, 4);
+	cr_assert_eq(sum.tx_bytes, 400);
+	cr_assert_eq(sum.replayed, 2);
+	cr_assert_eq(sum.last_rx_ms, 20, "the times are the live bindings' only");
+	cr_assert_eq(tunnel_table_del(&tt, &b), 0);
+	memset(&sum, 0, sizeof sum);
+	tunnel_table_sum(&tt, &sum);
+	cr_assert_eq(sum.rx_packets, 11, "with no binding left");
+	cr_assert_eq(tunnel_table_del(&tt, &b), -ENOENT);
+	memset(&sum, 0, sizeof sum);
+	tunnel_table_sum(&tt, &sum);
+	cr_assert_eq(sum.rx_packets, 11, "a failed delete counts nothing twice");
 	tunnel_table_free(&tt);
 }
