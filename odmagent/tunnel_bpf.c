@@ -11,8 +11,9 @@
  * encapsulating program sits at its egress and sends each packet, once
  * encapsulated, out of the interface the routing tables give its outer
  * destination. The decapsulating program sits at the ingress of every
- * Ethernet interface (looked for again whenever a binding's local endpoint
- * changes: a host's new access link). Per binding of an anchored address
+ * Ethernet interface (looked for again every second and whenever a
+ * binding's local endpoint changes: a host's new access link, an anchor's
+ * uplink made anew). Per binding of an anchored address
  * ("inner") to (local, remote) the agent writes one element of the map
  * "binds" and keeps local in "locals"; a move is one element written, so
  * the packets that follow take the new endpoints.
@@ -428,11 +429,8 @@ static void on_timer(uv_timer_t *h)
 			p->n_unrouted = 0; /* the walk notes those still without */
 			reroute(p, SIZE_MAX); /* a host has a few */
 		}
-		if (due) {
+		if (due)
 			p->routes_ms = now;
-			if (p->attached)
-				attach_ingress(p); /* a link that came (back) */
-		}
 	} else {
 		retry_unrouted(p);
 		reroute(p, ROUTES_PER_TICK);
@@ -440,6 +438,9 @@ static void on_timer(uv_timer_t *h)
 	if (p->attached && now - p->filters_ms >= FILTERS_EVERY_MS) {
 		p->filters_ms = now;
 		keep_filters(p);
+		/* an interface that came (back): a host's new access link, an
+		 * anchor's uplink made anew */
+		attach_ingress(p);
 	}
 	if (p->t->side == ODM_TUNNEL_HOST)
 		refresh(p);

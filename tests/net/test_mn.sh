@@ -7,8 +7,9 @@
 # --interface), moves mn from ar1 to ar2 in the middle of a download and of
 # a ping train, and checks: the download completes intact, the anchor follows
 # the new CoA, leases end when their sockets go (TCP) or fall silent (UDP),
-# and a stopped agent leaves the host as it found it. With the bpf backend,
-# the agents put back their programs' tc filters when someone deletes them.
+# and a stopped agent leaves the host as it found it; the anchor's link made
+# anew (a new interface) ends nothing. With the bpf backend, the agents put
+# back their programs' tc filters when someone deletes them.
 #
 #   mn --ar1/ar2-- core -- cha (anchor, pool 2001:db8:c4a::/64)
 #                       \-- cn  (nginx)
@@ -244,6 +245,23 @@ if [[ $ODM_TUNNEL == bpf ]]; then
 	wait "$FHOLD_PID" 2>/dev/null || true
 	check "bpf: that lease ends once its socket is closed" wait_for 8 no_lease
 fi
+
+# ---------------------------------------------------------------- 4d. the anchor's uplink made anew
+# The anchor's link is deleted and made again under the same name, as a
+# NIC unplugged and plugged back (a new interface index): its tunnelled
+# packets come in on an interface that was not there when the anchor
+# started, and the lease's traffic goes on (the bpf backend puts its
+# decapsulating program on it within a second).
+RCHOA=$(lease tcp)
+hold_conn "$RCHOA"
+RHOLD_PID=$HELD_PID
+topo_relink cha
+reaches_cn() { nsx mn ping -6 -c 1 -W 1 -I "$RCHOA" "$CN_ADDR"; }
+check "the CHoA $RCHOA reaches cn within 3 s of the anchor's uplink made anew" \
+	wait_for 3 reaches_cn
+kill "$RHOLD_PID" 2>/dev/null || true
+wait "$RHOLD_PID" 2>/dev/null || true
+check "that lease ends once its socket is closed" wait_for 8 no_lease
 
 # ---------------------------------------------------------------- 5. clean stop
 SCHOA=$(lease tcp)

@@ -5,7 +5,9 @@
  * in a private network namespace (root and a kernel that takes the
  * programs; skipped otherwise): a filter of its programs that someone else
  * deletes, with the clsact qdisc that holds it, is put back by its next
- * look, and an interface that goes is forgotten.
+ * look, an interface that goes is forgotten, and one that comes later (a
+ * host's new access link, an anchor's uplink made anew) gets the
+ * decapsulating program, on either side.
  */
 #include <bpf/libbpf.h>
 #include <criterion/criterion.h>
@@ -41,10 +43,10 @@ static int tap(const char *name)
 	return fd;
 }
 
-static void open_bpf(void)
+static void open_bpf(enum odm_tunnel_side side)
 {
 	cr_assert_eq(uv_loop_init(&loop), 0);
-	if (tunnel_open(&t, &loop, "bpf", ODM_TUNNEL_HOST, DEV) < 0)
+	if (tunnel_open(&t, &loop, "bpf", side, DEV) < 0)
 		cr_skip_test("the kernel does not take the bpf backend's programs");
 }
 
@@ -90,7 +92,7 @@ Test(tunnel_bpf, deleted_filters_are_put_back)
 	test_netns_enter();
 	fd = tap("odmtap0");
 	tapidx = (int)if_nametoindex("odmtap0");
-	open_bpf();
+	open_bpf(ODM_TUNNEL_HOST);
 	enc = prog_at(t->ifindex, TUNNEL_TC_EGRESS);
 	dec = prog_at(tapidx, TUNNEL_TC_INGRESS);
 	cr_assert_gt(enc, 0, "no encapsulating filter on " DEV " (%d)", enc);
@@ -122,4 +124,46 @@ Test(tunnel_bpf, deleted_filters_are_put_back)
 	cr_assert_eq(prog_at(t->ifindex, TUNNEL_TC_EGRESS), enc);
 	tunnel_close(t);
 	uv_run(&loop, UV_RUN_NOWAIT);
+}
+
+/* the loop run until ifindex's ingress holds a program, 3 s at most: its id */
+static int run_until_decap(int ifindex)
+{
+	struct timespec ms20 = { 0, 20 * 1000 * 1000 };
+	int id = 0;
+
+	for (int i = 0; i < 150 && (id = prog_at(ifindex, TUNNEL_TC_INGRESS)) <= 0; i++) {
+		uv_run(&loop, UV_RUN_NOWAIT);
+		nanosleep(&ms20, NULL);
+	}
+	return id;
+}
+
+static void later_interface(enum odm_tunnel_side side)
+{
+	int fd, fd2, idx, dec;
+
+	test_netns_enter();
+	fd = tap("odmtap0");
+	open_bpf(side);
+	dec = prog_at((int)if_nametoindex("odmtap0"), TUNNEL_TC_INGRESS);
+	cr_assert_gt(dec, 0, "no decapsulating filter on the TAP device at start");
+	/* the interface goes, and one comes in its place (a new ifindex) */
+	close(fd);
+	fd2 = tap("odmtap1");
+	idx = (int)if_nametoindex("odmtap1");
+	cr_assert_eq(run_until_decap(idx), dec, "the interface that came later has no decapsulation");
+	close(fd2);
+	tunnel_close(t);
+	uv_run(&loop, UV_RUN_NOWAIT);
+}
+
+Test(tunnel_bpf, host_decapsulates_on_an_interface_that_comes_later)
+{
+	later_interface(ODM_TUNNEL_HOST);
+}
+
+Test(tunnel_bpf, anchor_decapsulates_on_an_interface_that_comes_later)
+{
+	later_interface(ODM_TUNNEL_ANCHOR);
 }

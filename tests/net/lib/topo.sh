@@ -51,7 +51,7 @@
 # API (see each function): topo_up topo_down nsx topo_move topo_move_mbb topo_mn_addr
 # topo_start_nginx topo_start_iperf topo_check_clean topo_shape topo_unshape topo_spawn
 # topo_kill topo_wait_listen topo_diag topo_log topo_die topo_now_ms topo_sha256
-# topo_random_file topo_gro
+# topo_random_file topo_gro topo_relink
 # topo_at_exit topo_sweep.
 
 # ---------------------------------------------------------------- constants
@@ -273,29 +273,59 @@ ar2 lan0 2001:db8:a2::1/64 198.18.2.1/24 mn eth2 - 198.18.2.100/24
 EOF
 }
 
-topo__build_links() {
-	local ha ia a6 a4 hb ib b6 b4 nsa nsb
-	while read -r ha ia a6 a4 hb ib b6 b4; do
-		nsa=$(topo__ns "$ha")
-		nsb=$(topo__ns "$hb")
-		topo__trace "ip link add $ia netns $nsa type veth peer name $ib netns $nsb"
-		ip link add "$ia" netns "$nsa" type veth peer name "$ib" netns "$nsb"
-		if [[ $hb == mn ]]; then
-			if [[ $ib == eth1 ]]; then nsx mn ip link set eth1 address "$MN_MAC1"; fi
-			if [[ $ib == eth2 ]]; then nsx mn ip link set eth2 address "$MN_MAC2"; fi
-			# neigh.default exists only in the initial namespace: per device.
-			if [[ $TOPO_MN_DAD != default ]]; then
-				topo__sysctl mn "net.ipv6.neigh.$ib.retrans_time_ms=100"
-			fi
+# topo__link HA IA A6 A4 HB IB B6 B4 - one line of topo__links made: the veth
+# pair, its addresses, up
+topo__link() {
+	local ha=$1 ia=$2 a6=$3 a4=$4 hb=$5 ib=$6 b6=$7 b4=$8 nsa nsb
+	nsa=$(topo__ns "$ha")
+	nsb=$(topo__ns "$hb")
+	topo__trace "ip link add $ia netns $nsa type veth peer name $ib netns $nsb"
+	ip link add "$ia" netns "$nsa" type veth peer name "$ib" netns "$nsb"
+	if [[ $hb == mn ]]; then
+		if [[ $ib == eth1 ]]; then nsx mn ip link set eth1 address "$MN_MAC1"; fi
+		if [[ $ib == eth2 ]]; then nsx mn ip link set eth2 address "$MN_MAC2"; fi
+		# neigh.default exists only in the initial namespace: per device.
+		if [[ $TOPO_MN_DAD != default ]]; then
+			topo__sysctl mn "net.ipv6.neigh.$ib.retrans_time_ms=100"
 		fi
-		nsx "$ha" ip link set "$ia" up
-		nsx "$ha" ip addr add "$a6" dev "$ia" nodad
-		nsx "$ha" ip addr add "$a4" dev "$ia"
-		[[ $b6 != - ]] && nsx "$hb" ip addr add "$b6" dev "$ib" nodad
-		nsx "$hb" ip addr add "$b4" dev "$ib"
-		# mn's eth2 stays down: mn starts attached to ar1.
-		if [[ $ib != eth2 ]]; then nsx "$hb" ip link set "$ib" up; fi
+	fi
+	nsx "$ha" ip link set "$ia" up
+	nsx "$ha" ip addr add "$a6" dev "$ia" nodad
+	nsx "$ha" ip addr add "$a4" dev "$ia"
+	[[ $b6 != - ]] && nsx "$hb" ip addr add "$b6" dev "$ib" nodad
+	nsx "$hb" ip addr add "$b4" dev "$ib"
+	# mn's eth2 stays down: mn starts attached to ar1.
+	if [[ $ib != eth2 ]]; then nsx "$hb" ip link set "$ib" up; fi
+}
+
+topo__build_links() {
+	local line
+	while read -r line; do
+		# shellcheck disable=SC2086 # (the line's eight words)
+		topo__link $line
 	done < <(topo__links)
+}
+
+# topo_relink HOST - HOST's link to core (cn, cn2, cha, ha or dns) deleted
+# and made again, as a NIC unplugged and plugged back: an interface of the
+# same name with a new index, its addresses, HOST's default routes through
+# core and core's route to HOST's pool (cha, ha)
+topo_relink() {
+	local h=$1 ha ia a6 a4 hb ib b6 b4
+	while read -r ha ia a6 a4 hb ib b6 b4; do
+		[[ $ha == core && $hb == "$h" ]] || continue
+		nsx "$h" ip link del "$ib"
+		topo__link "$ha" "$ia" "$a6" "$a4" "$hb" "$ib" "$b6" "$b4"
+		nsx "$h" ip -6 route add default via "${a6%/*}"
+		nsx "$h" ip -4 route add default via "${a4%/*}"
+		case $h in
+		cha) nsx core ip -6 route add "$CHA_POOL" via "$CHA_ADDR" ;;
+		ha) nsx core ip -6 route add "$HA_POOL" via "$HA_ADDR" ;;
+		esac
+		return 0
+	done < <(topo__links)
+	echo "topo_relink: no link between core and '$h'" >&2
+	return 2
 }
 
 topo__build_routes() {
