@@ -329,8 +329,8 @@ static int attach(struct bp *p)
 	return 0;
 }
 
-/* where's filter (hook of ifindex) no longer holds program id (want):
- * put back, with a warning */
+/* this run's filter at hook of ifindex, found gone (found 0) or running
+ * another program (found: that one's id), put back, with a warning */
 static void put_back(struct bp *p, int ifindex, enum tunnel_tc_hook hook, int found)
 {
 	int egress = hook == TUNNEL_TC_EGRESS, rc;
