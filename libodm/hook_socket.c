@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * hook_socket.c — interposed socket calls: connect/sendto/sendmsg/sendmmsg
- * lease and bind first (shim_connect.h); socket/accept/accept4 purge a stale
- * fd-table slot for the number they hand out (socket_wrapper does the same),
- * so a close the shim never saw cannot make a new socket look leased.
+ * lease and bind first (shim_connect.h), and a bind to [::]:0 waits for
+ * them; socket/accept/accept4 purge a stale fd-table slot for the number
+ * they hand out (socket_wrapper does the same), so a close the shim never
+ * saw cannot make a new socket look leased.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -94,6 +95,25 @@ static int before_send(int fd, const struct sockaddr *dst, socklen_t len, const 
 	if (r < 0)
 		errno = -r;
 	return r;
+}
+
+/*
+ * A bind to [::]:0 names neither an address nor a port: left to the first
+ * connect or send (shim_bind_deferred), where the socket's lease binds it.
+ * Done at once, the kernel would pick the port now and the socket could
+ * take no leased address later: a UDP client of Java or node, which bind
+ * every socket so, would go out plain whatever type it asked for.
+ */
+int bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	int deferred;
+
+	if (guard_active() || !shim_policy_bind_chooses_nothing(addr, len))
+		return REAL(bind)(fd, addr, len);
+	guard_enter();
+	deferred = shim_bind_deferred(fd);
+	guard_leave();
+	return deferred ? 0 : REAL(bind)(fd, addr, len);
 }
 
 int connect(int fd, const struct sockaddr *addr, socklen_t len)

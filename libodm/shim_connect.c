@@ -189,6 +189,31 @@ static int rebind_to(int fd, const struct in6_addr *addr)
 	return bind_to(fd, addr);
 }
 
+int shim_bind_deferred(int fd)
+{
+	const char *proto;
+	unsigned port = 0;
+	int saved = errno, type, r = 0;
+
+	/* as in shim_before_send: a vfork child decides nothing */
+	type = shim_process_type_known();
+	if ((type < 0 || type == ODM_TYPE_FIXED || shim_policy_wants_lease(type)) &&
+	    ownpid_foreign())
+		goto out;
+	type = shim_process_type();
+	if (type != ODM_TYPE_FIXED && !shim_policy_wants_lease(type))
+		goto out;
+	/* a bound socket's bind fails (EINVAL): the kernel says so, not us */
+	proto = shim_socket_proto(fd);
+	r = proto && socket_unbound(fd, "connect", &port) == SB_NONE;
+	if (r)
+		shim_debug("bind fd %d to [::]:0 (a %s socket): left to its first connect or send, "
+			   "which binds it to its address", fd, proto);
+out:
+	errno = saved;
+	return r;
+}
+
 /*
  * Fixed (RFC 8653 §3.1): the host's one address at its home anchor, from
  * the agent, which holds it whether or not a socket uses it (no CHA, no

@@ -31,6 +31,16 @@
  */
 int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what);
 
+/*
+ * 1 if the program's bind() of fd to [::]:0 (shim_policy_bind_chooses_nothing)
+ * is left to its first connect or send, where a lease binds it to its
+ * address: fd is an unbound AF_INET6 TCP or UDP socket and the process's
+ * type takes an address of the agent's. Bound at once, such a socket could
+ * take no other address (Java and node bind every UDP socket so). Caller
+ * holds the guard; errno is left as it was.
+ */
+int shim_bind_deferred(int fd);
+
 /* "tcp", "udp", or NULL for a socket the shim leaves alone (not AF_INET6 TCP/UDP). */
 const char *shim_socket_proto(int fd);
 

@@ -66,6 +66,16 @@ int shim_policy_dst_ipv4(const struct sockaddr *sa, socklen_t len)
 	       IN6_IS_ADDR_V4MAPPED(&((const struct sockaddr_in6 *)sa)->sin6_addr);
 }
 
+int shim_policy_bind_chooses_nothing(const struct sockaddr *sa, socklen_t len)
+{
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+
+	/* (the kernel takes RFC 2133's 24 bytes here too) */
+	if (!sa || len < SIN6_LEN_RFC2133 || sa->sa_family != AF_INET6)
+		return 0;
+	return s6->sin6_port == 0 && IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr);
+}
+
 /*
  * 1 if node is surely a host name: no colon, and before any white space
  * (inet_aton ignores what follows one) a character that no numeric form

@@ -45,6 +45,14 @@ int shim_policy_dst_eligible(const struct sockaddr *sa, socklen_t len);
 int shim_policy_dst_ipv4(const struct sockaddr *sa, socklen_t len);
 
 /*
+ * 1 if a bind() to sa chooses nothing: AF_INET6, the unspecified address
+ * (::) and port 0, which Java's DatagramSocket and node's dgram (libuv) do
+ * to every UDP socket before its first datagram. The shim leaves such a
+ * bind to the first send, where the socket's type picks its address.
+ */
+int shim_policy_bind_chooses_nothing(const struct sockaddr *sa, socklen_t len);
+
+/*
  * 1 if getaddrinfo(node, hints) should start a cha.<node> lookup: node is a
  * host name (not numeric, AI_NUMERICHOST not set), not localhost, and
  * short enough that "cha." + node is a valid name.

@@ -18,7 +18,8 @@
 #                              server on [::1]:53 (tests/shim/fake_dns.py)
 #                              serves cha.cn.example.test. Then the CHA
 #                              path for real: connect finds the CHA,
-#                              leases and binds, dup'ed fds give exactly
+#                              leases and binds, also after a bind to
+#                              [::]:0 (TCP and UDP), dup'ed fds give exactly
 #                              one release, getaddrinfo alone sends no
 #                              query and asks the agent nothing, a repeated lookup no second one, fork children lease with
 #                              their own pid, close_range over the shim's
@@ -88,6 +89,24 @@ inner() { # runs inside unshare -nm, as root
 	check "ODM_DEBUG names the decision" grep -q 'odm: connect fd [0-9]* -> lease 2001:db8:c4a::2 via cha 2001:db8:ca::10' "$TMP/e"
 	check "one release after close" test "$(releases_in "$log")" = 1
 	check "the release hint asks for no answer" grep -q '"op": "release".*"noreply": true' "$log"
+
+	# A bind to [::]:0 names nothing (Java and node bind every UDP socket
+	# so before its first datagram): it waits for the first connect or
+	# send, which leases; the socket says port 0 until then. A process
+	# whose type takes no lease is bound at once, as without the shim.
+	: >"$log"
+	"${pre[@]}" ODM_DEBUG=1 "$TMP/target_sock" bind0 cn.example.test >"$TMP/o" 2>"$TMP/e"
+	check "bound to [::]:0, a TCP connect is leased" \
+		grep -q 'server sees source 2001:db8:c4a::2' "$TMP/o"
+	check "bound to [::]:0, a UDP socket's first send is leased" \
+		grep -q 'udp server sees source 2001:db8:c4a::2' "$TMP/o"
+	check "and the socket has the lease's address after it" \
+		grep -q 'udp after its send: 2001:db8:c4a::2 port [1-9]' "$TMP/o"
+	check "ODM_DEBUG says the bind waited" \
+		grep -q 'bind fd [0-9]* to \[::\]:0 (a udp socket): left to its first' "$TMP/e"
+	"${pre[@]}" ODM_TYPE=non-persistent "$TMP/target_sock" bind0 cn.example.test >"$TMP/o" 2>&1
+	check "non-persistent: bound at once, a port of its own before the send" \
+		grep -q 'udp before its send: :: port [1-9]' "$TMP/o"
 
 	# A program that resolves with gethostbyname2 or its _r form (lftp and
 	# older programs do): the name is noted as getaddrinfo's is

@@ -10,6 +10,11 @@
  *   target_sock connect NAME [nonblock] listen on NAME's first address
  *                                       (port 0), connect to it, print the
  *                                       result and the source address seen
+ *   target_sock bind0 NAME              a TCP socket bound to [::]:0 connects,
+ *                                       a UDP one so bound sends (Java and
+ *                                       node bind every UDP socket so): the
+ *                                       sources seen, and the UDP one's
+ *                                       address before and after its send
  *   target_sock errno NAME              errno across successful calls
  *   target_sock dupclose NAME           connect, dup/dup2/dup3/F_DUPFD, close all
  *   target_sock fork NAME               connect in parent and child
@@ -404,6 +409,73 @@ static int mode_closewhile(const char *name)
 	return 0;
 }
 
+/* bind s to [::]:0; "bind0: 0" or the error */
+static void bind_any0(int s)
+{
+	struct sockaddr_in6 any = { .sin6_family = AF_INET6 };
+	int r = bind(s, (struct sockaddr *)&any, sizeof(any));
+
+	printf("bind0: %d %s\n", r, r == 0 ? "" : ename(errno));
+}
+
+/* s's address and port, as "WHAT ADDR port N" */
+static void say_sockname(int s, const char *what)
+{
+	struct sockaddr_in6 me;
+	socklen_t l = sizeof(me);
+	char buf[INET6_ADDRSTRLEN] = "?";
+
+	memset(&me, 0, sizeof(me));
+	getsockname(s, (struct sockaddr *)&me, &l);
+	ntop((struct sockaddr *)&me, buf, sizeof(buf));
+	printf("%s %s port %u\n", what, buf, (unsigned)ntohs(me.sin6_port));
+}
+
+static int mode_bind0(const char *name)
+{
+	struct sockaddr_storage dst, peer;
+	socklen_t len, pl = sizeof(peer);
+	char buf[INET6_ADDRSTRLEN];
+	int ls, s, a, u, r;
+
+	if (resolve(name, &dst, &len) != 0 || dst.ss_family != AF_INET6)
+		return 2;
+	ls = listener(&dst, len);
+	s = socket(AF_INET6, SOCK_STREAM, 0);
+	bind_any0(s);
+	r = connect(s, (struct sockaddr *)&dst, len);
+	printf("connect: %d %s\n", r, r == 0 ? "" : ename(errno));
+	if (r == 0 && (a = accept(ls, (struct sockaddr *)&peer, &pl)) >= 0) {
+		ntop((struct sockaddr *)&peer, buf, sizeof(buf));
+		printf("server sees source %s\n", buf);
+		close(a);
+	}
+	close(s);
+	close(ls);
+	/* a UDP receiver on the same address, and a client bound to [::]:0 */
+	ls = socket(AF_INET6, SOCK_DGRAM, 0);
+	set_port(&dst, 0);
+	if (bind(ls, (struct sockaddr *)&dst, len) != 0)
+		return 2;
+	pl = sizeof(peer);
+	getsockname(ls, (struct sockaddr *)&peer, &pl);
+	set_port(&dst, ((struct sockaddr_in6 *)&peer)->sin6_port);
+	u = socket(AF_INET6, SOCK_DGRAM, 0);
+	bind_any0(u);
+	say_sockname(u, "udp before its send:");
+	r = (int)sendto(u, "x", 1, 0, (struct sockaddr *)&dst, len);
+	printf("sendto: %d %s\n", r, r == 1 ? "" : ename(errno));
+	pl = sizeof(peer);
+	if (r == 1 && recvfrom(ls, buf, sizeof(buf), 0, (struct sockaddr *)&peer, &pl) == 1) {
+		ntop((struct sockaddr *)&peer, buf, sizeof(buf));
+		printf("udp server sees source %s\n", buf);
+	}
+	say_sockname(u, "udp after its send:");
+	close(u);
+	close(ls);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -421,6 +493,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "errno") == 0)
 		return mode_errno(argv[2]);
+	if (strcmp(argv[1], "bind0") == 0)
+		return mode_bind0(argv[2]);
 	if (strcmp(argv[1], "dupclose") == 0)
 		return mode_dupclose(argv[2]);
 	if (strcmp(argv[1], "fork") == 0)

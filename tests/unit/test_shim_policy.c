@@ -118,6 +118,25 @@ Test(shim_policy, ipv4_destinations)
 	cr_assert_not(shim_policy_dst_ipv4(NULL, 0));
 }
 
+Test(shim_policy, bind_chooses_nothing)
+{
+	struct sockaddr_in s4 = { .sin_family = AF_INET };
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6 };
+	struct sockaddr *sa = (struct sockaddr *)&s6;
+
+	cr_assert(shim_policy_bind_chooses_nothing(sa, sizeof(s6)), "[::]:0");
+	cr_assert(shim_policy_bind_chooses_nothing(sa, sizeof(s6) - 4), "RFC 2133's length");
+	cr_assert_not(shim_policy_bind_chooses_nothing(sa, sizeof(s6) - 5), "short");
+	s6.sin6_port = htons(5353);
+	cr_assert_not(shim_policy_bind_chooses_nothing(sa, sizeof(s6)), "a port is a choice");
+	s6.sin6_port = 0;
+	inet_pton(AF_INET6, "2001:db8::1", &s6.sin6_addr);
+	cr_assert_not(shim_policy_bind_chooses_nothing(sa, sizeof(s6)), "an address is one");
+	cr_assert_not(shim_policy_bind_chooses_nothing((struct sockaddr *)&s4, sizeof(s4)),
+		      "IPv4: never leased, left as it is");
+	cr_assert_not(shim_policy_bind_chooses_nothing(NULL, 0));
+}
+
 Test(shim_policy, names)
 {
 	struct addrinfo numeric = { .ai_flags = AI_NUMERICHOST };
