@@ -1,0 +1,374 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test_programs.sh - real programs other than curl through the shim, as a
+# user would run them: ODM_TYPE=session-lasting in the environment, nothing
+# else changed. Each must get a CHoA (an address of the CHA pool, seen by
+# the server) and keep its transfer across a move.
+#
+#   1. at the same time, each downloading BIGFILE from cn paced by nginx,
+#      while mn moves from ar1 to ar2: node (http.get: its own libuv
+#      connect), Java (HttpURLConnection and java.net.http, dual-stack
+#      sockets), perl (IO::Socket::IP), ruby (Net::HTTP), python asyncio,
+#      aria2c (four connections, --async-dns=false: its own resolver is
+#      out of the shim's reach, odm(7)); UDP streams from Java's
+#      DatagramSocket and node's dgram, which bind every socket to [::]:0
+#      before the first datagram; and node with ODM_TYPE=non-persistent,
+#      which must fail at once, not hang.
+#   2. one exchange each: socat TCP6 and UDP6-SENDTO, OpenBSD nc -6 over
+#      TCP and UDP, openssl s_client to a TLS server (socat on cn), git
+#      clone over dumb HTTP from nginx.
+#
+# A program that is not installed is said and left out (# skip); with none
+# of them the test is skipped. Exit 0 pass, 1 fail, 77 skip.
+# run-all: alone (three JVMs and six other programs start at once, and the UDP streams count their losses)
+set -eEuo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib/check.sh"
+net_need test_programs "network namespaces, TUN, raw sockets" ip ss nginx named radvd python3 openssl
+
+export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-32}
+. "$HERE/lib/topo.sh"
+. "$HERE/lib/agents.sh"
+trap 'check_on_err test_programs' ERR
+
+# have NAME CMD... - CMD (a tool, or a test of one) is here; else say NAME
+# is left out
+have() {
+	local name=$1
+	shift
+	if "$@" >/dev/null 2>&1; then return 0; fi
+	echo "# skip $name: not installed"
+	return 1
+}
+nc_openbsd() { command -v nc && grep -q OpenBSD <<<"$(nc -h 2>&1)"; }
+HAVE_NODE=0 HAVE_JAVA=0 HAVE_PERL=0 HAVE_RUBY=0 HAVE_ARIA=0 HAVE_SOCAT=0 HAVE_NC=0 HAVE_GIT=0
+have node command -v node && HAVE_NODE=1
+have "java (and javac)" command -v java javac && HAVE_JAVA=1
+have "perl IO::Socket::IP" perl -MIO::Socket::IP -e 1 && HAVE_PERL=1
+have "ruby net/http" ruby -rnet/http -e 1 && HAVE_RUBY=1
+have aria2c command -v aria2c && HAVE_ARIA=1
+have socat command -v socat && HAVE_SOCAT=1
+have "nc (OpenBSD)" nc_openbsd && HAVE_NC=1
+have git command -v git && HAVE_GIT=1
+if ((HAVE_NODE + HAVE_JAVA + HAVE_PERL + HAVE_RUBY + HAVE_ARIA + HAVE_SOCAT + HAVE_NC + HAVE_GIT == 0)); then
+	echo "SKIP: test_programs: none of node, java, perl, ruby, aria2c, socat, nc, git is installed"
+	exit 77
+fi
+
+topo_up
+odm_agents_up
+P=$ODM_DIR/programs
+mkdir -p "$P"
+
+# ---------------------------------------------------------------- servers on cn
+# A UDP echo: answers each datagram with "echo <source address>".
+UDP_PORT=7777
+topo_spawn cn udp-echo "$ODM_DIR/udp-echo.log" /usr/bin/python3 -u -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("::", 7777))
+while True:
+    data, peer = s.recvfrom(2048)
+    s.sendto(b"echo " + peer[0].encode(), peer)
+'
+udp_listening() { grep -q . <<<"$(nsq cn ss -Hlun "sport = :$UDP_PORT")"; }
+wait_for 5 udp_listening
+
+# the client address nginx on cn logged for the request tagged who=$1
+client_of() {
+	awk -v w="who=$1" 'index($0, w " ") || index($0, w "&") { a = $1 } END { print a }' \
+		"$ODM_RUNDIR/cn/nginx-tcp/access.log"
+}
+is_choa() { [[ -n $1 ]] && in_prefix "$1" "$CHA_POOL"; }
+# all_choas "A B ..." - there is one at least, and each is a CHoA
+all_choas() {
+	local a
+	[[ -n $1 ]] || return 1
+	for a in $1; do is_choa "$a" || return 1; done
+}
+
+# ---------------------------------------------------------------- the programs' sources
+cat >"$P/get.js" <<'EOF'
+// node: http.get URL into FILE
+const http = require('http'), fs = require('fs');
+http.get(process.argv[2], (res) => {
+	console.log('local', res.socket.localAddress);
+	const f = fs.createWriteStream(process.argv[3]);
+	res.pipe(f);
+	f.on('finish', () => console.log('done'));
+	res.on('error', (e) => { console.log('error', e.code); process.exit(1); });
+}).on('error', (e) => { console.log('error', e.code); process.exit(1); });
+EOF
+cat >"$P/udp.js" <<'EOF'
+// node: N datagrams to HOST:PORT, one each 20 ms, from one dgram socket
+const s = require('dgram').createSocket('udp6');
+const [host, port, n] = [process.argv[2], +process.argv[3], +process.argv[4]];
+let i = 0, got = 0;
+const srcs = new Set();
+s.on('message', (m) => { got++; srcs.add(m.toString().split(' ')[1]); });
+const t = setInterval(() => {
+	if (i < n) { s.send('seq' + i++, port, host); return; }
+	clearInterval(t);
+	setTimeout(() => { console.log('sent', n, 'got', got, 'srcs', [...srcs].join(',')); s.close(); }, 500);
+}, 20);
+EOF
+cat >"$P/Prog.java" <<'EOF'
+import java.io.InputStream;
+import java.net.*;
+import java.net.http.*;
+import java.nio.file.*;
+import java.util.TreeSet;
+
+// url URL FILE | client URL FILE | udp HOST PORT N
+public class Prog {
+	public static void main(String[] a) throws Exception {
+		if (a[0].equals("url")) {
+			HttpURLConnection c = (HttpURLConnection) new URL(a[1]).openConnection();
+			try (InputStream in = c.getInputStream()) {
+				Files.copy(in, Paths.get(a[2]), StandardCopyOption.REPLACE_EXISTING);
+			}
+		} else if (a[0].equals("client")) {
+			HttpClient hc = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+			HttpResponse<Path> r = hc.send(HttpRequest.newBuilder(URI.create(a[1])).build(),
+				HttpResponse.BodyHandlers.ofFile(Paths.get(a[2])));
+			if (r.statusCode() != 200) System.exit(1);
+		} else {
+			DatagramSocket s = new DatagramSocket();
+			InetAddress d = InetAddress.getByName(a[1]);
+			int port = Integer.parseInt(a[2]), n = Integer.parseInt(a[3]), got = 0;
+			TreeSet<String> srcs = new TreeSet<>();
+			s.setSoTimeout(20);
+			for (int i = 0; i < n + 25; i++) {
+				if (i < n) {
+					byte[] b = ("seq" + i).getBytes();
+					s.send(new DatagramPacket(b, b.length, d, port));
+				}
+				long end = System.currentTimeMillis() + 20;
+				while (System.currentTimeMillis() < end) {
+					DatagramPacket p = new DatagramPacket(new byte[2048], 2048);
+					try { s.receive(p); } catch (SocketTimeoutException e) { break; }
+					got++;
+					srcs.add(new String(p.getData(), 0, p.getLength()).split(" ")[1]);
+				}
+			}
+			System.out.println("sent " + n + " got " + got + " srcs " + String.join(",", srcs));
+		}
+	}
+}
+EOF
+cat >"$P/get.pl" <<'EOF'
+# perl: GET PATH from HOST with IO::Socket::IP into FILE (the body only)
+use IO::Socket::IP;
+my ($host, $path, $file) = @ARGV;
+my $s = IO::Socket::IP->new(PeerHost => $host, PeerPort => 80) or die "connect: $@";
+print $s "GET $path HTTP/1.0\r\nHost: $host\r\n\r\n";
+open my $o, '>', $file or die; binmode $o;
+my ($head, $buf) = ('', '');
+while (1) {
+	my $n = sysread($s, $buf, 65536);
+	die "read: $!" unless defined $n;
+	last if $n == 0;
+	if (defined $head) {
+		$head .= $buf;
+		my $i = index($head, "\r\n\r\n");
+		if ($i >= 0) { print $o substr($head, $i + 4); undef $head; }
+	} else {
+		print $o $buf;
+	}
+}
+close $o or die;
+EOF
+cat >"$P/get.rb" <<'EOF'
+# ruby: Net::HTTP GET URL into FILE
+require 'net/http'
+uri = URI(ARGV[0])
+Net::HTTP.start(uri.host, uri.port) do |h|
+  h.request_get(uri.request_uri) do |r|
+    exit 1 unless r.code == '200'
+    File.open(ARGV[1], 'wb') { |f| r.read_body { |c| f.write(c) } }
+  end
+end
+EOF
+cat >"$P/get_asyncio.py" <<'EOF'
+# python asyncio: GET PATH from HOST (open_connection, happy eyeballs) into FILE
+import asyncio, sys
+async def main(host, path, out):
+    r, w = await asyncio.open_connection(host, 80, happy_eyeballs_delay=0.25)
+    w.write(b"GET %s HTTP/1.0\r\nHost: %s\r\n\r\n" % (path.encode(), host.encode()))
+    await r.readuntil(b"\r\n\r\n")
+    with open(out, "wb") as f:
+        while (d := await r.read(1 << 16)):
+            f.write(d)
+asyncio.run(main(*sys.argv[1:4]))
+EOF
+if ((HAVE_JAVA)); then
+	javac -d "$P" "$P/Prog.java"
+fi
+
+# ---------------------------------------------------------------- 1. transfers across a move
+# 32 MiB at 4 MB/s: 8 s a download, of which the move takes a moment in
+# the middle; the UDP streams last 6 s.
+RATE=4m
+URL="http://cn.example.test${BIGFILE_URL_PATH}?rate=$RATE"
+N_UDP=300
+declare -A PID=() OUTF=()
+# start NAME FILE CMD... - CMD on mn under the shim, in the background
+start() {
+	local name=$1 file=$2
+	shift 2
+	OUTF[$name]=$file
+	odm_shim_bg "$@" >"$P/$name.log" 2>&1
+	PID[$name]=$ODM_BG_PID
+}
+if ((HAVE_NODE)); then
+	start node "$P/node.bin" node "$P/get.js" "$URL&who=node" "$P/node.bin"
+	start node-udp "" node "$P/udp.js" cn.example.test "$UDP_PORT" "$N_UDP"
+	# non-persistent: a plain address, whose socket fails when it goes
+	OUTF[node-np]=$P/node-np.bin
+	ip netns exec "$NS_MN" env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" \
+		ODM_TYPE=non-persistent node "$P/get.js" "$URL&who=node-np" "$P/node-np.bin" \
+		>"$P/node-np.log" 2>&1 &
+	PID[node-np]=$!
+fi
+if ((HAVE_JAVA)); then
+	start java-url "$P/java-url.bin" java -cp "$P" Prog url "$URL&who=java-url" "$P/java-url.bin"
+	start java-client "$P/java-client.bin" java -cp "$P" Prog client "$URL&who=java-client" \
+		"$P/java-client.bin"
+	start java-udp "" java -cp "$P" Prog udp cn.example.test "$UDP_PORT" "$N_UDP"
+fi
+if ((HAVE_PERL)); then
+	start perl "$P/perl.bin" perl "$P/get.pl" cn.example.test \
+		"${BIGFILE_URL_PATH}?rate=$RATE&who=perl" "$P/perl.bin"
+fi
+if ((HAVE_RUBY)); then
+	start ruby "$P/ruby.bin" ruby "$P/get.rb" "$URL&who=ruby" "$P/ruby.bin"
+fi
+start asyncio "$P/asyncio.bin" /usr/bin/python3 "$P/get_asyncio.py" cn.example.test \
+	"${BIGFILE_URL_PATH}?rate=$RATE&who=asyncio" "$P/asyncio.bin"
+if ((HAVE_ARIA)); then
+	# four connections of a quarter each: 1 MB/s each, as long as the others
+	start aria2c "$P/aria2c.bin" aria2c -q --async-dns=false -x4 -s4 -k1M \
+		--file-allocation=none --allow-overwrite=true -d "$P" -o aria2c.bin \
+		"http://cn.example.test${BIGFILE_URL_PATH}?rate=1m&who=aria2c"
+fi
+
+# every download under way (a quarter in), every UDP stream answered
+under_way() {
+	local n f
+	for n in "${!OUTF[@]}"; do
+		f=${OUTF[$n]}
+		if [[ -n $f ]]; then
+			[[ -f $f ]] && (($(stat -c %s "$f") >= TOPO_BIGFILE_MB * 1024 * 1024 / 4)) || return 1
+		fi
+	done
+	((HAVE_NODE + HAVE_JAVA == 0)) || [[ $(odm_lease_count) -ge 1 ]]
+}
+check "every transfer is under way before the move" wait_for 30 under_way
+echo "# leases before the move: $(odm_leases)"
+topo_move ar2
+MOVE_T0=$TOPO_MOVE_T0
+
+# The non-persistent download first: it must end right after the move.
+if [[ -n ${PID[node-np]:-} ]]; then
+	rc=0
+	wait "${PID[node-np]}" || rc=$?
+	NP_MS=$((($(date +%s%N) - MOVE_T0) / 1000000))
+	check "node non-persistent: fails when the move takes its address (rc $rc, $(tr '\n' ' ' <"$P/node-np.log"))" \
+		test "$rc" -ne 0
+	check "node non-persistent: within 3 s of the move, not hung ($NP_MS ms)" test "$NP_MS" -le 3000
+	src=$(sed -n 's/^local //p' "$P/node-np.log")
+	check "node non-persistent: it had mn's access address on ar1 (${src:-none})" \
+		same_addr "${src:-::}" "$MN_ADDR1"
+	unset "PID[node-np]" "OUTF[node-np]"
+fi
+for n in $(printf '%s\n' "${!PID[@]}" | sort); do
+	rc=0
+	timeout 60 tail --pid="${PID[$n]}" -f /dev/null || true
+	wait "${PID[$n]}" || rc=$?
+	f=${OUTF[$n]}
+	if [[ -n $f ]]; then
+		check "$n: exits 0 after the move (rc $rc)" test "$rc" -eq 0
+		check "$n: the sha256 of its download matches" \
+			test "$(topo_sha256 "$f" 2>/dev/null)" = "$BIGFILE_SHA256"
+		c=$(client_of "$n")
+		check "$n: nginx on cn saw it from a CHoA (${c:-none})" is_choa "$c"
+	else
+		# sent N got G srcs A[,B]
+		read -r _ sent _ got _ srcs < <(grep '^sent ' "$P/$n.log" || echo "sent 0 got 0 srcs -")
+		echo "$n: sent $sent, got $got back, from $srcs"
+		check "$n: exits 0 (rc $rc)" test "$rc" -eq 0
+		check "$n: its datagrams came back across the move ($got of $N_UDP)" \
+			test "$sent" -eq "$N_UDP" -a "$got" -ge $((N_UDP - 10))
+		check "$n: cn saw them all from one CHoA ($srcs)" is_choa "${srcs%%,*}"
+		check "$n: and from no other address" test "${srcs%%,*}" = "$srcs"
+	fi
+done
+if ((HAVE_ARIA)); then
+	n=$(grep -c 'who=aria2c' "$ODM_RUNDIR/cn/nginx-tcp/access.log" || true)
+	choas=$(awk '/who=aria2c/ { print $1 }' "$ODM_RUNDIR/cn/nginx-tcp/access.log" | sort -u)
+	check "aria2c: its $n requests all came from CHoAs ($(tr '\n' ' ' <<<"$choas"))" \
+		all_choas "$choas"
+	check "aria2c: and it made them over several connections" test "$n" -ge 2
+fi
+
+# ---------------------------------------------------------------- 2. one exchange each
+GET='GET /index.html?who=%s HTTP/1.0\r\nHost: cn.example.test\r\n\r\n'
+# udp_src CMD... - the source cn echoed to CMD (reads "echo ADDR")
+udp_src() { odm_shim timeout 10 "$@" 2>/dev/null | sed -n 's/^echo //p' | head -n1; }
+if ((HAVE_SOCAT)); then
+	# shellcheck disable=SC2059 # (the format is ours)
+	printf "$GET" socat | odm_shim timeout 10 socat - TCP6:cn.example.test:80 >"$P/socat.out" 2>&1 || true
+	check "socat TCP6: answered" grep -q '^HTTP/1.1 200' "$P/socat.out"
+	c=$(client_of socat)
+	check "socat TCP6: from a CHoA (${c:-none})" is_choa "$c"
+	src=$(echo ping | udp_src socat -T2 - UDP6-SENDTO:cn.example.test:$UDP_PORT)
+	check "socat UDP6-SENDTO (unconnected): cn saw a CHoA (${src:-none})" is_choa "$src"
+	src=$(echo ping | udp_src socat -T2 - UDP6:cn.example.test:$UDP_PORT)
+	check "socat UDP6 (connected): cn saw a CHoA (${src:-none})" is_choa "$src"
+fi
+if ((HAVE_NC)); then
+	# shellcheck disable=SC2059
+	printf "$GET" nc | odm_shim timeout 10 nc -6 -N cn.example.test 80 >"$P/nc.out" 2>&1 || true
+	check "nc -6: answered" grep -q '^HTTP/1.1 200' "$P/nc.out"
+	c=$(client_of nc)
+	check "nc -6: from a CHoA (${c:-none})" is_choa "$c"
+	src=$(echo ping | udp_src nc -6 -u -w1 cn.example.test "$UDP_PORT")
+	check "nc -6 -u: cn saw a CHoA (${src:-none})" is_choa "$src"
+fi
+if ((HAVE_SOCAT)); then
+	# TLS: a socat server on cn answers each connection with the address it
+	# came from; openssl s_client talks to it
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+		-subj /CN=cn.example.test -keyout "$P/tls.key" -out "$P/tls.crt" 2>/dev/null
+	topo_spawn cn tls "$P/tls.log" socat \
+		"OPENSSL-LISTEN:4433,pf=ip6,fork,reuseaddr,cert=$P/tls.crt,key=$P/tls.key,verify=0" \
+		"SYSTEM:echo peer \$SOCAT_PEERADDR"
+	TLS_PID=$TOPO_SPAWNED_PID
+	topo_wait_listen cn 4433 10
+	odm_shim timeout 10 openssl s_client -connect cn.example.test:4433 -quiet </dev/null \
+		>"$P/tls.out" 2>&1 || true
+	src=$(sed -n 's/^peer \[\{0,1\}\([0-9a-f:]*\)\]\{0,1\}$/\1/p' "$P/tls.out" | head -n1)
+	check "openssl s_client: the TLS server saw a CHoA (${src:-none})" is_choa "$src"
+	topo_kill "$TLS_PID"
+fi
+if ((HAVE_GIT)); then
+	# a bare repository served as files (dumb HTTP), one commit of 1 MiB
+	W=$P/work
+	git init -q "$W"
+	head -c 1048576 /dev/urandom >"$W/blob"
+	git -C "$W" add blob
+	git -C "$W" -c user.name=odm -c user.email=odm@example.test commit -qm one
+	git clone -q --bare "$W" "$ODM_RUNDIR/www/r.git"
+	git -C "$ODM_RUNDIR/www/r.git" update-server-info
+	rc=0
+	odm_shim timeout 30 git clone -q http://cn.example.test/r.git "$P/clone" >"$P/git.log" 2>&1 || rc=$?
+	check "git clone over dumb HTTP: rc $rc, the same file" cmp -s "$W/blob" "$P/clone/blob"
+	choas=$(awk '/GET \/r\.git\// { print $1 }' "$ODM_RUNDIR/cn/nginx-tcp/access.log" | sort -u)
+	check "git clone: all its requests from CHoAs ($(tr '\n' ' ' <<<"$choas"))" \
+		all_choas "$choas"
+fi
+
+no_lease() { [[ $(odm_lease_count) -eq 0 ]]; }
+check "every lease ends once the programs are gone" wait_for 15 no_lease
+check_summary test_programs
