@@ -20,6 +20,7 @@ struct fd_entry {
 	int state;          /* FDT_LEASED, FDT_SEEN or FDT_OPTS; under the lock */
 	unsigned int prefs; /* socket option bits kept here (fdtable_set_prefs) */
 	struct fd_lease lease; /* valid when state is FDT_LEASED */
+	uint64_t due_ms;       /* a UDP lease: when it is next due (fdtable_state_due) */
 };
 
 /* Slot value meaning "decided, not ours": never dereferenced. */
@@ -168,6 +169,34 @@ int fdtable_state(struct fdtable *t, int fd)
 	return st;
 }
 
+int fdtable_state_due(struct fdtable *t, int fd, uint64_t now_ms, unsigned int every_ms,
+		      struct fd_lease *due)
+{
+	sigset_t old;
+	struct fd_entry *e;
+	int st;
+
+	due->udp = 0;
+	if (!in_range(t, fd))
+		return FDT_UNKNOWN;
+	e = atomic_load_explicit(&t->slot[fd], memory_order_relaxed);
+	if (!IS_ENTRY(e))
+		return fdtable_state(t, fd);
+	lock(t, &old);
+	e = atomic_load(&t->slot[fd]);
+	if (IS_ENTRY(e)) {
+		st = e->state;
+		if (st == FDT_LEASED && e->lease.udp && now_ms >= e->due_ms) {
+			e->due_ms = now_ms + every_ms;
+			*due = e->lease;
+		}
+	} else {
+		st = !e ? FDT_UNKNOWN : e == SEEN ? FDT_SEEN : FDT_INTERNAL;
+	}
+	unlock(t, &old);
+	return st;
+}
+
 int fdtable_get(struct fdtable *t, int fd, struct fd_lease *out)
 {
 	sigset_t old;
@@ -245,6 +274,7 @@ int fdtable_track(struct fdtable *t, int fd, const struct fd_lease *l)
 		/* the socket's options entry, maybe shared by dups: it takes the lease */
 		cur->state = FDT_LEASED;
 		cur->lease = *l;
+		cur->due_ms = 0;
 		retire_locked(t, e);
 		unlock(t, &old);
 		return 0;

@@ -23,6 +23,7 @@
 
 #include <netinet/in.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #pragma GCC visibility push(hidden)
 
@@ -33,6 +34,7 @@ struct fd_lease {
 	char lease[64];       /* the agent's lease id (text), for messages */
 	int type;             /* enum odm_addr_type */
 	int tried;            /* a connect() was made with it (fdtable_connect) */
+	int udp;              /* a UDP socket's (its lease may end under it, idle) */
 };
 
 /*
@@ -53,6 +55,16 @@ struct fdtable *fdtable_global(int create);
  * NULL. An untracked fd costs one load, no lock; an fd with an entry locks.
  */
 int fdtable_state(struct fdtable *t, int fd);
+/*
+ * fdtable_state() in the same one lock, and for a UDP lease (fd_lease.udp)
+ * whether it is due a look: at most once each every_ms (the first call
+ * after fdtable_track is), *due gets the lease; otherwise due->udp is 0.
+ * For the sends of a leased UDP socket, which must not each pay a system
+ * call to learn whether its lease ended under it (shim_connect.c).
+ */
+int fdtable_state_due(struct fdtable *t, int fd, uint64_t now_ms, unsigned int every_ms,
+		      struct fd_lease *due);
+
 /* Copy the lease of fd into *out; 1 if leased, else 0. */
 int fdtable_get(struct fdtable *t, int fd, struct fd_lease *out);
 /* Number of fds sharing fd's entry (0 if none): for tests and messages. */

@@ -297,6 +297,27 @@ static void clear_error(int fd)
 	(void)getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
 }
 
+/* the least udp-inactivity (odmagent.conf(5)), in ms */
+#define UDP_LOOK_MS 1000
+
+/*
+ * 1 if fd, a UDP socket leased on addr, was ended with its lease (the agent
+ * ends an idle UDP lease and its sockets, SOCK_DESTROY): the kernel gave
+ * its port back and kept its address, which the host no longer has, so a
+ * datagram sent now would leave from it, outside the tunnel, and its answer
+ * would never come back. Its port is 0 only then: a bound UDP socket has
+ * one from its bind on.
+ */
+static int udp_ended(int fd, const struct in6_addr *addr)
+{
+	struct sockaddr_in6 me;
+	socklen_t l = sizeof(me);
+
+	memset(&me, 0, sizeof(me));
+	return getsockname(fd, (struct sockaddr *)&me, &l) == 0 && me.sin6_port == 0 &&
+	       IN6_ARE_ADDR_EQUAL(&me.sin6_addr, addr);
+}
+
 int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what)
 {
 	const struct sockaddr_in6 *d6 = (const struct sockaddr_in6 *)dst;
@@ -311,7 +332,9 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	uint64_t cookie = 0; /* fd's socket before a wait (socket_cookie), 0: none yet */
 	char dev[IF_NAMESIZE];
 
-	st = fdtable_state(fdtable_global(0), fd);
+	/* a leased UDP socket is looked at once a second at most (udp_ended):
+	 * its lease ends only after it idled that long (udp-inactivity) */
+	st = fdtable_state_due(fdtable_global(0), fd, chacache_now_ms(), UDP_LOOK_MS, &fl);
 	/*
 	 * connect() again after a failed one (Linux allows it): the socket
 	 * keeps its leased source, which may be gone from the host now. It is
@@ -327,6 +350,16 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 		inet_ntop(AF_INET6, &fl.addr, abuf, sizeof(abuf));
 		shim_debug("%s fd %d: again after a failed connect from %s: leasing it anew", what,
 			   fd, abuf);
+	} else if (st == FDT_LEASED && fl.udp && fl.type != ODM_TYPE_FIXED &&
+		   udp_ended(fd, &fl.addr)) {
+		/* a UDP socket whose lease ended while it was idle, sending
+		 * again: leased anew, as a new socket would be (the peer sees
+		 * a new address), never sent from the old one */
+		relet = 1;
+		heldlease_release(&fl.addr);
+		inet_ntop(AF_INET6, &fl.addr, abuf, sizeof(abuf));
+		shim_debug("%s fd %d: its lease of %s ended while it was idle: leasing it anew",
+			   what, fd, abuf);
 	} else if (st != FDT_UNKNOWN && st != FDT_OPTS) {
 		goto out; /* decided before (leased, or plain) */
 	}
@@ -470,6 +503,7 @@ bound:
 	memcpy(fl.lease, al.lease, sizeof(fl.lease));
 	/* its connect (or first send) follows: a later connect is one again */
 	fl.tried = 1;
+	fl.udp = pnum == IPPROTO_UDP;
 	if (fdtable_track(t, fd, &fl) == 0) {
 		/* counted only when tracked: its close is what uncounts it. A
 		 * fresh address is its socket's own: never offered to others */

@@ -14,7 +14,10 @@
 #      DatagramSocket and node's dgram, which bind every socket to [::]:0
 #      before the first datagram; and node with ODM_TYPE=non-persistent,
 #      which must fail at once, not hang.
-#   2. one exchange each: socat TCP6 and UDP6-SENDTO, OpenBSD nc -6 over
+#   2. a Java UDP socket idle past udp-inactivity: told when its lease
+#      ends, then leased anew (not sent from the ended address) when it
+#      sends again.
+#   3. one exchange each: socat TCP6 and UDP6-SENDTO, OpenBSD nc -6 over
 #      TCP and UDP, openssl s_client to a TLS server (socat on cn), git
 #      clone over dumb HTTP from nginx.
 #
@@ -120,10 +123,35 @@ import java.net.http.*;
 import java.nio.file.*;
 import java.util.TreeSet;
 
-// url URL FILE | client URL FILE | udp HOST PORT N
+// url URL FILE | client URL FILE | udp HOST PORT N | idle HOST PORT SECS
 public class Prog {
+	// one datagram to d:port and its echo's source ("-" if none came)
+	static String ping(DatagramSocket s, InetAddress d, int port) throws Exception {
+		s.send(new DatagramPacket("ping".getBytes(), 4, d, port));
+		DatagramPacket p = new DatagramPacket(new byte[2048], 2048);
+		s.setSoTimeout(3000);
+		try { s.receive(p); } catch (SocketTimeoutException e) { return "-"; }
+		return new String(p.getData(), 0, p.getLength()).split(" ")[1];
+	}
+
 	public static void main(String[] a) throws Exception {
-		if (a[0].equals("url")) {
+		if (a[0].equals("idle")) {
+			DatagramSocket s = new DatagramSocket();
+			InetAddress d = InetAddress.getByName(a[1]);
+			int port = Integer.parseInt(a[2]);
+			System.out.println("first " + ping(s, d, port));
+			// waits, receiving, for SECS: what the socket is told
+			s.setSoTimeout(Integer.parseInt(a[3]) * 1000);
+			try {
+				s.receive(new DatagramPacket(new byte[2048], 2048));
+				System.out.println("idle: data");
+			} catch (SocketTimeoutException e) {
+				System.out.println("idle: timed out");
+			} catch (SocketException e) {
+				System.out.println("idle: " + e.getMessage());
+			}
+			System.out.println("again " + ping(s, d, port));
+		} else if (a[0].equals("url")) {
 			HttpURLConnection c = (HttpURLConnection) new URL(a[1]).openConnection();
 			try (InputStream in = c.getInputStream()) {
 				Files.copy(in, Paths.get(a[2]), StandardCopyOption.REPLACE_EXISTING);
@@ -312,7 +340,26 @@ if ((HAVE_ARIA)); then
 	check "aria2c: and it made them over several connections" test "$n" -ge 2
 fi
 
-# ---------------------------------------------------------------- 2. one exchange each
+# ---------------------------------------------------------------- 2. a UDP lease that ends idle
+# Java's socket falls silent past udp-inactivity: the agent ends the lease
+# and tells the socket (its receive fails); the datagram it sends then is
+# leased anew and answered, never sent from the ended address, which the
+# host no longer has (the kernel would, outside the tunnel).
+if ((HAVE_JAVA)); then
+	rc=0
+	odm_shim timeout 40 java -cp "$P" Prog idle cn.example.test "$UDP_PORT" \
+		$((ODM_UDP_INACTIVITY + ODM_GRACE_S + ODM_TICK_S + 4)) >"$P/java-idle.log" 2>&1 || rc=$?
+	first=$(sed -n 's/^first //p' "$P/java-idle.log")
+	again=$(sed -n 's/^again //p' "$P/java-idle.log")
+	echo "java idle: rc $rc, $(tr '\n' ' ' <"$P/java-idle.log")"
+	check "java UDP: its first datagram came back from a CHoA (${first:-none})" is_choa "$first"
+	check "java UDP idle past udp-inactivity: its receive was told" \
+		grep -q '^idle: .*abort' "$P/java-idle.log"
+	check "java UDP: its next datagram was answered, from a CHoA (${again:-none})" is_choa "$again"
+	check "java UDP: a new one, not the ended ${first:-none}" other_addr "${again:-::}" "${first:-::}"
+fi
+
+# ---------------------------------------------------------------- 3. one exchange each
 GET='GET /index.html?who=%s HTTP/1.0\r\nHost: cn.example.test\r\n\r\n'
 # udp_src CMD... - the source cn echoed to CMD (reads "echo ADDR")
 udp_src() { odm_shim timeout 10 "$@" 2>/dev/null | sed -n 's/^echo //p' | head -n1; }
