@@ -8,7 +8,9 @@
  * socket is bound to it (sock_diag). So while this process itself has a
  * socket bound to a leased address, the lease cannot end under it, and a new
  * socket with the same (type, proto, anchor) may bind there directly: no
- * round trip, nothing for the agent to do. Entries count the process's
+ * round trip, nothing for the agent to do. (A UDP lease idle too long ends
+ * with its sockets, each told: shim_connect.c forgets it whatever its
+ * count, heldlease_invalidate.) Entries count the process's
  * sockets on the address; the last one going removes the entry, and only
  * then is a release hint worth sending.
  *

@@ -354,9 +354,11 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 		   udp_ended(fd, &fl.addr)) {
 		/* a UDP socket whose lease ended while it was idle, sending
 		 * again: leased anew, as a new socket would be (the peer sees
-		 * a new address), never sent from the old one */
+		 * a new address), never sent from the old one. The lease
+		 * ended with sockets on it: forgotten whatever their count,
+		 * or the next of them would be handed it again as held */
 		relet = 1;
-		heldlease_release(&fl.addr);
+		heldlease_invalidate(&fl.addr);
 		inet_ntop(AF_INET6, &fl.addr, abuf, sizeof(abuf));
 		shim_debug("%s fd %d: its lease of %s ended while it was idle: leasing it anew",
 			   what, fd, abuf);

@@ -14,9 +14,9 @@
 #      DatagramSocket and node's dgram, which bind every socket to [::]:0
 #      before the first datagram; and node with ODM_TYPE=non-persistent,
 #      which must fail at once, not hang.
-#   2. a Java UDP socket idle past udp-inactivity: told when its lease
-#      ends, then leased anew (not sent from the ended address) when it
-#      sends again.
+#   2. two Java UDP sockets on one lease idle past udp-inactivity: told
+#      when it ends, then leased anew (not sent from the ended address)
+#      when they send again.
 #   3. one exchange each: socat TCP6 and UDP6-SENDTO, OpenBSD nc -6 over
 #      TCP and UDP, openssl s_client to a TLS server (socat on cn), git
 #      clone over dumb HTTP from nginx.
@@ -136,10 +136,12 @@ public class Prog {
 
 	public static void main(String[] a) throws Exception {
 		if (a[0].equals("idle")) {
-			DatagramSocket s = new DatagramSocket();
+			// two sockets, which share one lease
+			DatagramSocket s = new DatagramSocket(), t = new DatagramSocket();
 			InetAddress d = InetAddress.getByName(a[1]);
 			int port = Integer.parseInt(a[2]);
 			System.out.println("first " + ping(s, d, port));
+			System.out.println("first2 " + ping(t, d, port));
 			// waits, receiving, for SECS: what the socket is told
 			s.setSoTimeout(Integer.parseInt(a[3]) * 1000);
 			try {
@@ -151,6 +153,7 @@ public class Prog {
 				System.out.println("idle: " + e.getMessage());
 			}
 			System.out.println("again " + ping(s, d, port));
+			System.out.println("again2 " + ping(t, d, port));
 		} else if (a[0].equals("url")) {
 			HttpURLConnection c = (HttpURLConnection) new URL(a[1]).openConnection();
 			try (InputStream in = c.getInputStream()) {
@@ -357,6 +360,10 @@ if ((HAVE_JAVA)); then
 		grep -q '^idle: .*abort' "$P/java-idle.log"
 	check "java UDP: its next datagram was answered, from a CHoA (${again:-none})" is_choa "$again"
 	check "java UDP: a new one, not the ended ${first:-none}" other_addr "${again:-::}" "${first:-::}"
+	again2=$(sed -n 's/^again2 //p' "$P/java-idle.log")
+	check "java UDP: its second socket, on the same lease, too (${again2:-none})" \
+		is_choa "$again2"
+	check "java UDP: and not from the ended address either" other_addr "${again2:-::}" "${first:-::}"
 fi
 
 # ---------------------------------------------------------------- 3. one exchange each
