@@ -197,6 +197,20 @@ int fdtable_state_due(struct fdtable *t, int fd, uint64_t now_ms, unsigned int e
 	return st;
 }
 
+void fdtable_due_now(struct fdtable *t, int fd)
+{
+	sigset_t old;
+	struct fd_entry *e;
+
+	if (!in_range(t, fd))
+		return;
+	lock(t, &old);
+	e = atomic_load(&t->slot[fd]);
+	if (IS_ENTRY(e))
+		e->due_ms = 0;
+	unlock(t, &old);
+}
+
 int fdtable_get(struct fdtable *t, int fd, struct fd_lease *out)
 {
 	sigset_t old;

@@ -65,6 +65,9 @@ int fdtable_state(struct fdtable *t, int fd);
 int fdtable_state_due(struct fdtable *t, int fd, uint64_t now_ms, unsigned int every_ms,
 		      struct fd_lease *due);
 
+/* fd's UDP lease is due a look at the next fdtable_state_due(). */
+void fdtable_due_now(struct fdtable *t, int fd);
+
 /* Copy the lease of fd into *out; 1 if leased, else 0. */
 int fdtable_get(struct fdtable *t, int fd, struct fd_lease *out);
 /* Number of fds sharing fd's entry (0 if none): for tests and messages. */

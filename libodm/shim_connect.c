@@ -524,9 +524,13 @@ closed:
 	ret = -EBADF;
 	goto out;
 decided:
-	/* refused: the socket stays undecided, so a later call asks again */
-	if (ret < 0)
+	/* refused: the socket stays undecided, so a later call asks again
+	 * (a UDP socket leased again: at its next send, not a second on) */
+	if (ret < 0) {
+		if (relet && fl.udp)
+			fdtable_due_now(fdtable_global(0), fd);
 		goto out;
+	}
 plain:
 	/* leased again and not to be: the old source goes, the kernel picks
 	 * one (bind to ::), or the call fails rather than send from it */

@@ -328,6 +328,11 @@ Test(fdtable, a_udp_lease_is_due_a_look_once_a_period)
 	cr_assert_eq(due.udp, 0, "a dup shares the socket's period");
 	cr_assert_eq(fdtable_state_due(t, 3, 6000, 1000, &due), FDT_LEASED);
 	cr_assert_eq(due.udp, 1, "once it is over");
+	fdtable_due_now(t, 4);
+	cr_assert_eq(fdtable_state_due(t, 3, 6001, 1000, &due), FDT_LEASED);
+	cr_assert_eq(due.udp, 1, "made due again (through a dup)");
+	fdtable_due_now(t, 9);
+	cr_assert_eq(fdtable_state(t, 9), FDT_UNKNOWN, "an untracked fd stays so");
 	cr_assert_eq(fdtable_track(t, 3, &l), 0);
 	cr_assert_eq(fdtable_state_due(t, 3, 6001, 1000, &due), FDT_LEASED);
 	cr_assert_eq(due.udp, 1, "a new lease is looked at from its start");
