@@ -20,6 +20,10 @@
 #   3. one exchange each: socat TCP6 and UDP6-SENDTO, OpenBSD nc -6 over
 #      TCP and UDP, openssl s_client to a TLS server (socat on cn), git
 #      clone over dumb HTTP from nginx.
+#   4. a name with both A and AAAA records (added with nsupdate): node,
+#      perl, ruby and asyncio take IPv6 and are leased; Java and socat's
+#      TCP: take IPv4 (not leased, odm(7)), and are leased with the
+#      remedies odm(7) names.
 #
 # A program that is not installed is said and left out (# skip); with none
 # of them the test is skipped. Exit 0 pass, 1 fail, 77 skip.
@@ -28,7 +32,7 @@ set -eEuo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/check.sh"
-net_need test_programs "network namespaces, TUN, raw sockets" ip ss nginx named radvd python3 openssl
+net_need test_programs "network namespaces, TUN, raw sockets" ip ss nginx named radvd python3 openssl nsupdate
 
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-32}
 . "$HERE/lib/topo.sh"
@@ -421,6 +425,64 @@ if ((HAVE_GIT)); then
 	choas=$(awk '/GET \/r\.git\// { print $1 }' "$ODM_RUNDIR/cn/nginx-tcp/access.log" | sort -u)
 	check "git clone: all its requests from CHoAs ($(tr '\n' ' ' <<<"$choas"))" \
 		all_choas "$choas"
+fi
+
+# ---------------------------------------------------------------- 4. a dual-stack name
+# cn46 has an A and an AAAA record (and a cha record): a program that
+# takes getaddrinfo's order connects over IPv6 and is leased; Java, and
+# socat's TCP: address, prefer IPv4 and are not, unless told otherwise
+# (odm(7) CAVEATS): what odm(7) names as the remedy works.
+nsq dns nsupdate -k "$TSIG_KEYFILE" <<EOF
+server $DNS_ADDR
+zone $DNS_ZONE
+update add cn46.$DNS_ZONE 30 A $CN_ADDR4
+update add cn46.$DNS_ZONE 30 AAAA $CN_ADDR
+update add cha.cn46.$DNS_ZONE 30 AAAA $CHA_ADDR
+send
+EOF
+# nginx logs an IPv4 client as itself
+V4_SEEN=$MN_ADDR4_2
+U46="http://cn46.$DNS_ZONE/index.html?who"
+# get46 WHO CMD... - run CMD (which fetches U46=WHO); print the address
+# cn saw the request come from
+get46() {
+	local who=$1
+	shift
+	odm_shim timeout 20 "$@" >"$P/$who.out" 2>&1 || true
+	client_of "$who"
+}
+if ((HAVE_NODE)); then
+	c=$(get46 node46 node -e "require('http').get('$U46=node46', (r) => r.resume())")
+	check "node, dual-stack name: over IPv6, from a CHoA (${c:-none})" is_choa "$c"
+fi
+if ((HAVE_PERL)); then
+	c=$(get46 perl46 perl "$P/get.pl" "cn46.$DNS_ZONE" "/index.html?who=perl46" /dev/null)
+	check "perl, dual-stack name: from a CHoA (${c:-none})" is_choa "$c"
+fi
+if ((HAVE_RUBY)); then
+	c=$(get46 ruby46 ruby "$P/get.rb" "$U46=ruby46" /dev/null)
+	check "ruby, dual-stack name: from a CHoA (${c:-none})" is_choa "$c"
+fi
+c=$(get46 asyncio46 /usr/bin/python3 "$P/get_asyncio.py" "cn46.$DNS_ZONE" \
+	"/index.html?who=asyncio46" /dev/null)
+check "python asyncio, dual-stack name: from a CHoA (${c:-none})" is_choa "$c"
+if ((HAVE_JAVA)); then
+	c=$(get46 java46 java -cp "$P" Prog url "$U46=java46" /dev/null)
+	check "java, dual-stack name: IPv4 by default, not leased (${c:-none})" test "$c" = "$V4_SEEN"
+	c=$(get46 java46v6 java -Djava.net.preferIPv6Addresses=true -cp "$P" Prog url \
+		"$U46=java46v6" /dev/null)
+	check "java -Djava.net.preferIPv6Addresses=true: from a CHoA (${c:-none})" is_choa "$c"
+fi
+if ((HAVE_SOCAT)); then
+	for how in socat46:"" socat46pf:",pf=ip6"; do
+		# shellcheck disable=SC2059 # (the format is ours)
+		printf "${GET/cn.example.test/cn46.$DNS_ZONE}" "${how%%:*}" |
+			odm_shim timeout 10 socat - "TCP:cn46.$DNS_ZONE:80${how#*:}" >/dev/null 2>&1 || true
+	done
+	c=$(client_of socat46)
+	check "socat TCP:, dual-stack name: IPv4, not leased (${c:-none})" test "$c" = "$V4_SEEN"
+	c=$(client_of socat46pf)
+	check "socat TCP:...,pf=ip6: from a CHoA (${c:-none})" is_choa "$c"
 fi
 
 no_lease() { [[ $(odm_lease_count) -eq 0 ]]; }
