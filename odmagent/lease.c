@@ -620,6 +620,28 @@ static struct at_request waiter_request(const struct lease *l)
 }
 
 /*
+ * l's address leaves the host for another reason than its UDP sockets'
+ * idleness (the anchor lost the binding, the agent stops): a UDP socket
+ * still open on it would go on sending from an address the host no longer
+ * has, unanswered (the kernel sends from a bound address that is gone).
+ * Each is told, as an idle lease's are (ECONNABORTED; the shim leases it
+ * anew at its next send). Only an address the lease put on the host: a
+ * claim's is the host's own access address, whose sockets are not ours.
+ */
+static void tell_udp(struct hostengine *e, struct lease *l, const char *why)
+{
+	char a1[INET6_ADDRSTRLEN];
+	int n;
+
+	if (!e->ops->destroy_udp || l->claimed || !(l->host_cfg & LEASE_CFG_ADDR))
+		return;
+	n = e->ops->destroy_udp(e->arg, &l->addr);
+	if (n > 0)
+		log_info("lease %u %s: %d UDP socket(s) still open on it: ended (%s), each "
+			 "with ECONNABORTED", l->id, ntop6(&l->addr, a1), n, why);
+}
+
+/*
  * The anchor no longer holds l's binding (it refused a refresh, e.g. 133
  * after it restarted without its state, or the binding ran out): say so,
  * end the lease, and give the requests waiting to share it a fresh
@@ -637,6 +659,7 @@ static void lost(struct hostengine *e, struct lease *l, const char *reason, cons
 	log_warnx("anchor %s no longer holds lease %u %s (%s): ending it, %zu waiting "
 		  "request(s) get a fresh address",
 		  ntop6(&rq.cha, a1), l->id, ntop6(&l->addr, a2), why, n);
+	tell_udp(e, l, why);
 	end(e, l, reason, why, dereg_bu);
 	for (size_t i = 0; i < n; i++) {
 		rq.req = w[i];
@@ -1164,18 +1187,9 @@ static void judge_one(struct hostengine *e, struct lease *l, const struct sockdi
 		return;
 	}
 	/* a UDP socket still open on an address that goes would send from an
-	 * address the host no longer has, into the void: its program is told.
-	 * Only an address the lease itself put on the host goes: a claim's is
-	 * the host's own access address, whose other sockets are not ours. */
-	if (v == LEASE_END_IDLE && c->udp && e->ops->destroy_udp && !l->claimed &&
-	    (l->host_cfg & LEASE_CFG_ADDR)) {
-		char a1[INET6_ADDRSTRLEN];
-		int n = e->ops->destroy_udp(e->arg, &l->addr);
-
-		if (n > 0)
-			log_info("lease %u %s: UDP idle with %d socket(s) still open on it: "
-				 "ended, each with ECONNABORTED", l->id, ntop6(&l->addr, a1), n);
-	}
+	 * address the host no longer has, into the void: its program is told */
+	if (v == LEASE_END_IDLE && c->udp)
+		tell_udp(e, l, "UDP idle");
 	end(e, l, v == LEASE_END_IDLE ? "idle" : l->hinted ? "released" : "unused",
 	    lease_verdict_name(v), 1);
 }
@@ -1335,6 +1349,7 @@ void lease_end_all(struct hostengine *e)
 			n++;
 		if (l->n_waiters)
 			answer_waiters(e, l, "REQUIREDIPFAILED", "odmagent is stopping");
+		tell_udp(e, l, "agent stopping");
 		end(e, l, "stopping", "agent stopping", 1);
 	}
 	if (n)

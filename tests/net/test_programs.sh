@@ -24,6 +24,8 @@
 #      perl, ruby and asyncio take IPv6 and are leased; Java and socat's
 #      TCP: take IPv4 (not leased, odm(7)), and are leased with the
 #      remedies odm(7) names.
+#   5. the host agent stops under a Java UDP stream: nothing more leaves
+#      from the ended CHoA, and the program is told.
 #
 # A program that is not installed is said and left out (# skip); with none
 # of them the test is skipped. Exit 0 pass, 1 fail, 77 skip.
@@ -72,11 +74,12 @@ mkdir -p "$P"
 # A UDP echo: answers each datagram with "echo <source address>".
 UDP_PORT=7777
 topo_spawn cn udp-echo "$ODM_DIR/udp-echo.log" /usr/bin/python3 -u -c '
-import socket
+import socket, time
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 s.bind(("::", 7777))
 while True:
     data, peer = s.recvfrom(2048)
+    print("from", peer[0], time.time(), flush=True)
     s.sendto(b"echo " + peer[0].encode(), peer)
 '
 udp_listening() { grep -q . <<<"$(nsq cn ss -Hlun "sport = :$UDP_PORT")"; }
@@ -487,4 +490,29 @@ fi
 
 no_lease() { [[ $(odm_lease_count) -eq 0 ]]; }
 check "every lease ends once the programs are gone" wait_for 15 no_lease
+
+# ---------------------------------------------------------------- 5. the agent stops under a stream
+# A clean stop ends every lease and takes its address off the host; a UDP
+# socket still sending would go on from that address, which the kernel
+# allows, outside the tunnel and unanswered. The agent tells the socket,
+# the shim's next look finds the address gone, and the program, which
+# named its type, gets errors: nothing more leaves from the ended CHoA.
+if ((HAVE_JAVA)); then
+	start java-stop "" java -cp "$P" Prog udp cn.example.test "$UDP_PORT" 200
+	wait_for 15 odm_has_lease || true
+	STOPPED_CHOA=$(odm_lease_addr)
+	sleep 1
+	STOP_T=$EPOCHREALTIME
+	topo_kill "$MN_AGENT_PID"
+	rc=0
+	wait "${PID[java-stop]}" || rc=$?
+	late=$(awk -v a="${STOPPED_CHOA:-none}" -v t="$STOP_T" \
+		'$1 == "from" && $2 == a && $3 > t + 0.05 { n++ } END { print n + 0 }' \
+		"$ODM_DIR/udp-echo.log")
+	echo "java stream when the agent stopped: rc $rc, $(grep -c "from ${STOPPED_CHOA:-none} " \
+		"$ODM_DIR/udp-echo.log") datagrams from ${STOPPED_CHOA:-none} in all"
+	check "the agent stopped under a UDP stream: no datagram left from its ended CHoA ($late)" \
+		test -n "$STOPPED_CHOA" -a "$late" -eq 0
+	check "and the program heard of it (rc $rc: its send failed)" test "$rc" -ne 0
+fi
 check_summary test_programs

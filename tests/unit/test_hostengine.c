@@ -2716,3 +2716,41 @@ Test(hostengine, the_anchor_of_the_registered_fixed_address_is_not_passed_over)
 		     "the home choice (%llu ms said)",
 		     (unsigned long long)he_anchor_hold_left(&E, &HOME, t));
 }
+
+/* A lease that ends for another reason than its UDP sockets' idleness
+ * tells them too: left open on the address, they would send from one the
+ * host no longer has (the kernel sends from a bound address that is gone). */
+Test(hostengine, a_lost_lease_tells_its_udp_sockets)
+{
+	granted(IPPROTO_UDP);
+	F.count.udp = 1;
+	F.last_traffic = T0 + 60;
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_UDP, 1, 0, T0 + 50 + HE_CONFIRM_MS);
+	cr_assert_eq(F.nbu, 2);
+	cr_assert_eq(logged_addr("destroy_udp", &HOA1, 0), -1);
+	answer(1, MH_BA_NOT_HA_FOR_MN, NULL, T0 + 60 + HE_CONFIRM_MS);
+	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "refused");
+	cr_assert_geq(logged_addr("destroy_udp", &HOA1, 0), 0);
+}
+
+Test(hostengine, stopping_tells_udp_sockets)
+{
+	granted(IPPROTO_UDP);
+	F.count.udp = 1;
+	he_stop(&E, T0 + 200);
+	cr_assert_null(E.leases.head);
+	cr_assert_geq(logged_addr("destroy_udp", &HOA1, 0), 0);
+}
+
+Test(hostengine, stopping_leaves_a_claims_udp_sockets_alone)
+{
+	access_anchors();
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_UDP, 0, 0, T0);
+	answer(0, MH_BA_ACCEPTED, NULL, T0 + 20);
+	cr_assert_eq(F.nrep, 1);
+	F.count.udp = 1;
+	he_stop(&E, T0 + 200);
+	cr_assert_null(E.leases.head);
+	cr_assert_eq(logged_addr("destroy_udp", &COA1, 0), -1,
+		     "the host's own access address: its sockets are not ours");
+}
