@@ -123,13 +123,29 @@ int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	return REAL(connect)(fd, addr, len);
 }
 
+/*
+ * A send failed with ECONNABORTED: if fd is leased, the agent ended its
+ * socket with its lease, and the next send looks at it at once (the shim
+ * leases it anew), not up to a second later (shim_connect.c).
+ */
+static ssize_t after_send(int fd, ssize_t r)
+{
+	int saved = errno;
+
+	if (r < 0 && saved == ECONNABORTED &&
+	    fdtable_state(fdtable_global(0), fd) == FDT_LEASED)
+		fdtable_due_now(fdtable_global(0), fd);
+	errno = saved;
+	return r;
+}
+
 ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr,
 	       socklen_t len)
 {
 	/* Connected sockets pass no address: nothing to decide. */
 	if (addr && before_send(fd, addr, len, "sendto") < 0)
 		return -1;
-	return REAL(sendto)(fd, buf, n, flags, addr, len);
+	return after_send(fd, REAL(sendto)(fd, buf, n, flags, addr, len));
 }
 
 ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
@@ -137,7 +153,7 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (msg && msg->msg_name &&
 	    before_send(fd, (const struct sockaddr *)msg->msg_name, msg->msg_namelen, "sendmsg") < 0)
 		return -1;
-	return REAL(sendmsg)(fd, msg, flags);
+	return after_send(fd, REAL(sendmsg)(fd, msg, flags));
 }
 
 /* The first datagram's address decides, as a sendmsg() of it alone would:
@@ -150,5 +166,5 @@ int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 	    before_send(fd, (const struct sockaddr *)vec[0].msg_hdr.msg_name,
 			vec[0].msg_hdr.msg_namelen, "sendmmsg") < 0)
 		return -1;
-	return REAL(sendmmsg)(fd, vec, vlen, flags);
+	return (int)after_send(fd, REAL(sendmmsg)(fd, vec, vlen, flags));
 }

@@ -300,13 +300,26 @@ static void clear_error(int fd)
 /* the least udp-inactivity (odmagent.conf(5)), in ms */
 #define UDP_LOOK_MS 1000
 
+/* 1 if addr is still one of the host's: a socket can be bound to it */
+static int addr_on_host(const struct in6_addr *addr)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = *addr };
+	int s = REAL(socket)(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
+
+	if (s < 0)
+		return 1; /* cannot tell: as it was */
+	r = REAL(bind)(s, (const struct sockaddr *)&a, sizeof(a)) == 0 || errno != EADDRNOTAVAIL;
+	REAL(close)(s);
+	return r;
+}
+
 /*
- * 1 if fd, a UDP socket leased on addr, was ended with its lease (the agent
- * ends an idle UDP lease and its sockets, SOCK_DESTROY): the kernel gave
- * its port back and kept its address, which the host no longer has, so a
- * datagram sent now would leave from it, outside the tunnel, and its answer
- * would never come back. Its port is 0 only then: a bound UDP socket has
- * one from its bind on.
+ * 1 if fd, a UDP socket leased on addr, was left behind by its lease: its
+ * address is no longer the host's (the lease ended: idle, the anchor lost
+ * it, the agent stopped), and the kernel would still send from it, outside
+ * the tunnel, unanswered. The agent ends an idle lease's sockets
+ * (SOCK_DESTROY), which gives their port back (0 until the next send) a
+ * moment before the address goes; the address is looked at otherwise.
  */
 static int udp_ended(int fd, const struct in6_addr *addr)
 {
@@ -314,8 +327,10 @@ static int udp_ended(int fd, const struct in6_addr *addr)
 	socklen_t l = sizeof(me);
 
 	memset(&me, 0, sizeof(me));
-	return getsockname(fd, (struct sockaddr *)&me, &l) == 0 && me.sin6_port == 0 &&
-	       IN6_ARE_ADDR_EQUAL(&me.sin6_addr, addr);
+	if (getsockname(fd, (struct sockaddr *)&me, &l) != 0 ||
+	    !IN6_ARE_ADDR_EQUAL(&me.sin6_addr, addr))
+		return 0;
+	return me.sin6_port == 0 || !addr_on_host(addr);
 }
 
 int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what)
@@ -352,16 +367,20 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 			   fd, abuf);
 	} else if (st == FDT_LEASED && fl.udp && fl.type != ODM_TYPE_FIXED &&
 		   udp_ended(fd, &fl.addr)) {
-		/* a UDP socket whose lease ended while it was idle, sending
-		 * again: leased anew, as a new socket would be (the peer sees
-		 * a new address), never sent from the old one. The lease
-		 * ended with sockets on it: forgotten whatever their count,
-		 * or the next of them would be handed it again as held */
+		/* a UDP socket whose lease ended under it (idle, or lost),
+		 * sending again: leased anew, as a new socket would be (the
+		 * peer sees a new address), never sent from the old one. The
+		 * lease ended with sockets on it: forgotten whatever their
+		 * count, or the next of them would be handed it again as held */
+		struct sockaddr none = { .sa_family = AF_UNSPEC };
+
 		relet = 1;
 		heldlease_invalidate(&fl.addr);
+		/* its port, if a send took one since, goes back: bound anew below */
+		(void)REAL(connect)(fd, &none, sizeof(none));
 		inet_ntop(AF_INET6, &fl.addr, abuf, sizeof(abuf));
-		shim_debug("%s fd %d: its lease of %s ended while it was idle: leasing it anew",
-			   what, fd, abuf);
+		shim_debug("%s fd %d: its lease of %s ended under it: leasing it anew", what, fd,
+			   abuf);
 	} else if (st != FDT_UNKNOWN && st != FDT_OPTS) {
 		goto out; /* decided before (leased, or plain) */
 	}
