@@ -625,20 +625,28 @@ static struct at_request waiter_request(const struct lease *l)
  * still open on it would go on sending from an address the host no longer
  * has, unanswered (the kernel sends from a bound address that is gone).
  * Each is told, as an idle lease's are (ECONNABORTED; the shim leases it
- * anew at its next send). Only an address the lease put on the host: a
- * claim's is the host's own access address, whose sockets are not ours.
+ * anew at its next send). So is, with tcp, a TCP connection on it, which
+ * would retransmit into the void until its own timeout, minutes later.
+ * Only an address the lease put on the host: a claim's is the host's own
+ * access address, whose sockets are not ours. Not the Fixed address
+ * either: the host gets the same one again (the next run, the next
+ * allocation), and a server or connection on it carries on then.
  */
-static void tell_udp(struct hostengine *e, struct lease *l, const char *why)
+static void tell_sockets(struct hostengine *e, struct lease *l, const char *why, int tcp)
 {
 	char a1[INET6_ADDRSTRLEN];
 	int n;
 
-	if (!e->ops->destroy_udp || l->claimed || !(l->host_cfg & LEASE_CFG_ADDR))
+	if (l->claimed || l->type == ODM_TYPE_FIXED || !(l->host_cfg & LEASE_CFG_ADDR))
 		return;
-	n = e->ops->destroy_udp(e->arg, &l->addr);
+	n = e->ops->destroy_udp ? e->ops->destroy_udp(e->arg, &l->addr) : 0;
 	if (n > 0)
 		log_info("lease %u %s: %d UDP socket(s) still open on it: ended (%s), each "
 			 "with ECONNABORTED", l->id, ntop6(&l->addr, a1), n, why);
+	n = tcp && e->ops->destroy_tcp ? e->ops->destroy_tcp(e->arg, &l->addr) : 0;
+	if (n > 0)
+		log_info("lease %u %s: %d TCP connection(s) on it: ended (%s), each with "
+			 "ECONNABORTED", l->id, ntop6(&l->addr, a1), n, why);
 }
 
 /*
@@ -659,7 +667,7 @@ static void lost(struct hostengine *e, struct lease *l, const char *reason, cons
 	log_warnx("anchor %s no longer holds lease %u %s (%s): ending it, %zu waiting "
 		  "request(s) get a fresh address",
 		  ntop6(&rq.cha, a1), l->id, ntop6(&l->addr, a2), why, n);
-	tell_udp(e, l, why);
+	tell_sockets(e, l, why, 1);
 	end(e, l, reason, why, dereg_bu);
 	for (size_t i = 0; i < n; i++) {
 		rq.req = w[i];
@@ -1189,7 +1197,7 @@ static void judge_one(struct hostengine *e, struct lease *l, const struct sockdi
 	/* a UDP socket still open on an address that goes would send from an
 	 * address the host no longer has, into the void: its program is told */
 	if (v == LEASE_END_IDLE && c->udp)
-		tell_udp(e, l, "UDP idle");
+		tell_sockets(e, l, "UDP idle", 0);
 	end(e, l, v == LEASE_END_IDLE ? "idle" : l->hinted ? "released" : "unused",
 	    lease_verdict_name(v), 1);
 }
@@ -1349,7 +1357,7 @@ void lease_end_all(struct hostengine *e)
 			n++;
 		if (l->n_waiters)
 			answer_waiters(e, l, "REQUIREDIPFAILED", "odmagent is stopping");
-		tell_udp(e, l, "agent stopping");
+		tell_sockets(e, l, "agent stopping", 1);
 		end(e, l, "stopping", "agent stopping", 1);
 	}
 	if (n)

@@ -24,8 +24,9 @@
 #      perl, ruby and asyncio take IPv6 and are leased; Java and socat's
 #      TCP: take IPv4 (not leased, odm(7)), and are leased with the
 #      remedies odm(7) names.
-#   5. the host agent stops under a Java UDP stream: nothing more leaves
-#      from the ended CHoA, and the program is told.
+#   5. the host agent stops under a Java UDP stream and a curl download:
+#      nothing more leaves from the ended CHoA, the Java program is told,
+#      and curl fails at once instead of at its timeout.
 #
 # A program that is not installed is said and left out (# skip); with none
 # of them the test is skipped. Exit 0 pass, 1 fail, 77 skip.
@@ -39,6 +40,7 @@ net_need test_programs "network namespaces, TUN, raw sockets" ip ss nginx named 
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-32}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
+. "$HERE/lib/download.sh"
 trap 'check_on_err test_programs' ERR
 
 # have NAME CMD... - CMD (a tool, or a test of one) is here; else say NAME
@@ -497,15 +499,24 @@ check "every lease ends once the programs are gone" wait_for 15 no_lease
 # allows, outside the tunnel and unanswered. The agent tells the socket,
 # the shim's next look finds the address gone, and the program, which
 # named its type, gets errors: nothing more leaves from the ended CHoA.
+# So does a TCP download on a leased address: its connection could only
+# retransmit into the void until curl's own timeout; it is ended at once.
 if ((HAVE_JAVA)); then
 	start java-stop "" java -cp "$P" Prog udp cn.example.test "$UDP_PORT" 200
 	wait_for 15 odm_has_lease || true
 	STOPPED_CHOA=$(odm_lease_addr)
+	odm_download stop-tcp 200k 40
+	wait_for 10 test -s "$OUT" || true
 	sleep 1
 	STOP_T=$EPOCHREALTIME
 	topo_kill "$MN_AGENT_PID"
 	rc=0
 	wait "${PID[java-stop]}" || rc=$?
+	rc_tcp=0
+	wait "$CURL_PID" || rc_tcp=$?
+	tcp_ms=$(((${EPOCHREALTIME/./} - ${STOP_T/./}) / 1000))
+	check "a TCP download on a lease the stop ended fails at once (curl rc $rc_tcp, $tcp_ms ms after)" \
+		test "$rc_tcp" -ne 0 -a "$tcp_ms" -lt 10000
 	late=$(awk -v a="${STOPPED_CHOA:-none}" -v t="$STOP_T" \
 		'$1 == "from" && $2 == a && $3 > t + 0.05 { n++ } END { print n + 0 }' \
 		"$ODM_DIR/udp-echo.log")

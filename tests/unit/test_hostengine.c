@@ -2720,7 +2720,7 @@ Test(hostengine, the_anchor_of_the_registered_fixed_address_is_not_passed_over)
 /* A lease that ends for another reason than its UDP sockets' idleness
  * tells them too: left open on the address, they would send from one the
  * host no longer has (the kernel sends from a bound address that is gone). */
-Test(hostengine, a_lost_lease_tells_its_udp_sockets)
+Test(hostengine, a_lost_lease_tells_its_sockets)
 {
 	granted(IPPROTO_UDP);
 	F.count.udp = 1;
@@ -2731,15 +2731,29 @@ Test(hostengine, a_lost_lease_tells_its_udp_sockets)
 	answer(1, MH_BA_NOT_HA_FOR_MN, NULL, T0 + 60 + HE_CONFIRM_MS);
 	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "refused");
 	cr_assert_geq(logged_addr("destroy_udp", &HOA1, 0), 0);
+	cr_assert_geq(logged_addr("destroy_tcp", &HOA1, 0), 0,
+		      "a connection there would retransmit into the void");
 }
 
-Test(hostengine, stopping_tells_udp_sockets)
+Test(hostengine, stopping_tells_the_sockets_of_its_leases)
 {
 	granted(IPPROTO_UDP);
 	F.count.udp = 1;
 	he_stop(&E, T0 + 200);
 	cr_assert_null(E.leases.head);
 	cr_assert_geq(logged_addr("destroy_udp", &HOA1, 0), 0);
+	cr_assert_geq(logged_addr("destroy_tcp", &HOA1, 0), 0, "and its TCP connections");
+}
+
+Test(hostengine, stopping_leaves_the_fixed_addresss_sockets_alone)
+{
+	fixed_registered();
+	he_stop(&E, T0 + 200);
+	cr_assert_null(E.leases.head);
+	cr_assert_geq(logged_addr("addr_del", &HOA_F, 0), 0, "the address goes");
+	cr_assert_eq(logged_addr("destroy_udp", &HOA_F, 0), -1,
+		     "the same address comes back: its sockets carry on then");
+	cr_assert_eq(logged_addr("destroy_tcp", &HOA_F, 0), -1);
 }
 
 Test(hostengine, stopping_leaves_a_claims_udp_sockets_alone)
