@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * hook_socket.c — interposed socket calls: connect/sendto/sendmsg/sendmmsg
- * lease and bind first (shim_connect.h), and a bind to [::]:0 waits for
- * them; socket/accept/accept4 purge a stale fd-table slot for the number
+ * lease and bind first (shim_connect.h), and a UDP bind to [::]:0 waits
+ * for them; socket/accept/accept4 purge a stale fd-table slot for the number
  * they hand out (socket_wrapper does the same), so a close the shim never
  * saw cannot make a new socket look leased.
  */
@@ -98,8 +98,9 @@ static int before_send(int fd, const struct sockaddr *dst, socklen_t len, const 
 }
 
 /*
- * A bind to [::]:0 names neither an address nor a port: left to the first
- * connect or send (shim_bind_deferred), where the socket's lease binds it.
+ * A UDP socket's bind to [::]:0 names neither an address nor a port: left
+ * to the first connect or send (shim_bind_deferred), where the socket's
+ * lease binds it. A TCP socket's goes to the kernel: it may be a server's.
  * Done at once, the kernel would pick the port now and the socket could
  * take no leased address later: a UDP client of Java or node, which bind
  * every socket so, would go out plain whatever type it asked for.

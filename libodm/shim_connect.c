@@ -203,9 +203,12 @@ int shim_bind_deferred(int fd)
 	type = shim_process_type();
 	if (type != ODM_TYPE_FIXED && !shim_policy_wants_lease(type))
 		goto out;
-	/* a bound socket's bind fails (EINVAL): the kernel says so, not us */
+	/* a bound socket's bind fails (EINVAL): the kernel says so, not us.
+	 * UDP only: a TCP socket so bound may be a server's, about to listen,
+	 * whose port the program reads at once (Java's ServerSocket(0) asks
+	 * right after its bind and fails "Not bound" on port 0) */
 	proto = shim_socket_proto(fd);
-	r = proto && socket_unbound(fd, "connect", &port) == SB_NONE;
+	r = proto && strcmp(proto, "udp") == 0 && socket_unbound(fd, "connect", &port) == SB_NONE;
 	if (r)
 		shim_debug("bind fd %d to [::]:0 (a %s socket): left to its first connect or send, "
 			   "which binds it to its address", fd, proto);

@@ -34,7 +34,8 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 /*
  * 1 if the program's bind() of fd to [::]:0 (shim_policy_bind_chooses_nothing)
  * is left to its first connect or send, where a lease binds it to its
- * address: fd is an unbound AF_INET6 TCP or UDP socket and the process's
+ * address: fd is an unbound AF_INET6 UDP socket (not TCP: a server's, whose
+ * port the program may read before it listens) and the process's
  * type takes an address of the agent's. Bound at once, such a socket could
  * take no other address (Java and node bind every UDP socket so). Caller
  * holds the guard; errno is left as it was.

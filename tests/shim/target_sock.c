@@ -13,8 +13,9 @@
  *   target_sock bind0 NAME              a TCP socket bound to [::]:0 connects,
  *                                       a UDP one so bound sends (Java and
  *                                       node bind every UDP socket so): the
- *                                       sources seen, and the UDP one's
- *                                       address before and after its send
+ *                                       sources seen, the TCP one's address
+ *                                       after its bind, and the UDP one's
+ *                                       before and after its send
  *   target_sock errno NAME              errno across successful calls
  *   target_sock dupclose NAME           connect, dup/dup2/dup3/F_DUPFD, close all
  *   target_sock fork NAME               connect in parent and child
@@ -443,6 +444,7 @@ static int mode_bind0(const char *name)
 	ls = listener(&dst, len);
 	s = socket(AF_INET6, SOCK_STREAM, 0);
 	bind_any0(s);
+	say_sockname(s, "tcp after its bind:");
 	r = connect(s, (struct sockaddr *)&dst, len);
 	printf("connect: %d %s\n", r, r == 0 ? "" : ename(errno));
 	if (r == 0 && (a = accept(ls, (struct sockaddr *)&peer, &pl)) >= 0) {
