@@ -143,12 +143,21 @@ static struct fd_entry *entry_new(struct fdtable *t)
 	return e ? e : calloc(1, sizeof(*e));
 }
 
-int fdtable_state(struct fdtable *t, int fd)
+/*
+ * fd's state; with clock, a leased UDP socket whose look is due (clock()
+ * at or past its due time) also gets its lease in *due and its next look
+ * every_ms on (due->udp is 0 otherwise). The clock is read only then: the
+ * shim's other sockets pay one atomic load, as they did.
+ */
+static int state_of(struct fdtable *t, int fd, uint64_t (*clock)(void), unsigned int every_ms,
+		    struct fd_lease *due)
 {
 	sigset_t old;
 	struct fd_entry *e;
 	int st;
 
+	if (due)
+		due->udp = 0;
 	if (!in_range(t, fd))
 		return FDT_UNKNOWN;
 	e = atomic_load_explicit(&t->slot[fd], memory_order_relaxed);
@@ -161,33 +170,12 @@ int fdtable_state(struct fdtable *t, int fd)
 	/* An entry: read its state under the lock (a close may free it). */
 	lock(t, &old);
 	e = atomic_load(&t->slot[fd]);
-	if (IS_ENTRY(e))
-		st = e->state;
-	else
-		st = !e ? FDT_UNKNOWN : e == SEEN ? FDT_SEEN : FDT_INTERNAL;
-	unlock(t, &old);
-	return st;
-}
-
-int fdtable_state_due(struct fdtable *t, int fd, uint64_t now_ms, unsigned int every_ms,
-		      struct fd_lease *due)
-{
-	sigset_t old;
-	struct fd_entry *e;
-	int st;
-
-	due->udp = 0;
-	if (!in_range(t, fd))
-		return FDT_UNKNOWN;
-	e = atomic_load_explicit(&t->slot[fd], memory_order_relaxed);
-	if (!IS_ENTRY(e))
-		return fdtable_state(t, fd);
-	lock(t, &old);
-	e = atomic_load(&t->slot[fd]);
 	if (IS_ENTRY(e)) {
+		uint64_t now;
+
 		st = e->state;
-		if (st == FDT_LEASED && e->lease.udp && now_ms >= e->due_ms) {
-			e->due_ms = now_ms + every_ms;
+		if (clock && st == FDT_LEASED && e->lease.udp && (now = clock()) >= e->due_ms) {
+			e->due_ms = now + every_ms;
 			*due = e->lease;
 		}
 	} else {
@@ -195,6 +183,17 @@ int fdtable_state_due(struct fdtable *t, int fd, uint64_t now_ms, unsigned int e
 	}
 	unlock(t, &old);
 	return st;
+}
+
+int fdtable_state(struct fdtable *t, int fd)
+{
+	return state_of(t, fd, NULL, 0, NULL);
+}
+
+int fdtable_state_due(struct fdtable *t, int fd, uint64_t (*clock)(void), unsigned int every_ms,
+		      struct fd_lease *due)
+{
+	return state_of(t, fd, clock, every_ms, due);
 }
 
 void fdtable_due_now(struct fdtable *t, int fd)

@@ -57,12 +57,13 @@ struct fdtable *fdtable_global(int create);
 int fdtable_state(struct fdtable *t, int fd);
 /*
  * fdtable_state() in the same one lock, and for a UDP lease (fd_lease.udp)
- * whether it is due a look: at most once each every_ms (the first call
- * after fdtable_track is), *due gets the lease; otherwise due->udp is 0.
+ * whether it is due a look: at most once each every_ms on clock's time
+ * (ms; the first call after fdtable_track is due), *due gets the lease;
+ * otherwise due->udp is 0. clock is called only for a leased UDP socket.
  * For the sends of a leased UDP socket, which must not each pay a system
  * call to learn whether its lease ended under it (shim_connect.c).
  */
-int fdtable_state_due(struct fdtable *t, int fd, uint64_t now_ms, unsigned int every_ms,
+int fdtable_state_due(struct fdtable *t, int fd, uint64_t (*clock)(void), unsigned int every_ms,
 		      struct fd_lease *due);
 
 /* fd's UDP lease is due a look at the next fdtable_state_due(). */

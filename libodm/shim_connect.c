@@ -352,7 +352,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 
 	/* a leased UDP socket is looked at once a second at most (udp_ended):
 	 * its lease ends only after it idled that long (udp-inactivity) */
-	st = fdtable_state_due(fdtable_global(0), fd, chacache_now_ms(), UDP_LOOK_MS, &fl);
+	st = fdtable_state_due(fdtable_global(0), fd, chacache_now_ms, UDP_LOOK_MS, &fl);
 	/*
 	 * connect() again after a failed one (Linux allows it): the socket
 	 * keeps its leased source, which may be gone from the host now. It is

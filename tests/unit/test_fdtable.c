@@ -309,38 +309,57 @@ Test(fdtable, a_connect_is_noted_per_lease)
 	fdtable_free(t);
 }
 
+static uint64_t clock_now;
+static unsigned clock_reads;
+
+static uint64_t fake_clock(void)
+{
+	clock_reads++;
+	return clock_now;
+}
+
+/* fdtable_state_due with the clock at now (ms) */
+static int due_at(struct fdtable *t, int fd, uint64_t now, struct fd_lease *due)
+{
+	clock_now = now;
+	return fdtable_state_due(t, fd, fake_clock, 1000, due);
+}
+
 Test(fdtable, a_udp_lease_is_due_a_look_once_a_period)
 {
 	struct fdtable *t = fdtable_new(64);
 	struct fd_lease l = mk("2001:db8::1"), tcp = mk("2001:db8::2"), due;
 
-	cr_assert_eq(fdtable_state_due(t, 3, 5000, 1000, &due), FDT_UNKNOWN);
+	cr_assert_eq(due_at(t, 3, 5000, &due), FDT_UNKNOWN);
 	cr_assert_eq(due.udp, 0, "an untracked fd is due nothing");
 	l.udp = 1;
 	cr_assert_eq(fdtable_track(t, 3, &l), 0);
 	fdtable_dup(t, 3, 4, &due);
-	cr_assert_eq(fdtable_state_due(t, 3, 5000, 1000, &due), FDT_LEASED);
+	cr_assert_eq(due_at(t, 3, 5000, &due), FDT_LEASED);
 	cr_assert_eq(due.udp, 1, "the first send after the lease looks");
 	assert_lease(&due, "2001:db8::1");
-	cr_assert_eq(fdtable_state_due(t, 3, 5999, 1000, &due), FDT_LEASED);
+	cr_assert_eq(due_at(t, 3, 5999, &due), FDT_LEASED);
 	cr_assert_eq(due.udp, 0, "not again within the period");
-	cr_assert_eq(fdtable_state_due(t, 4, 5500, 1000, &due), FDT_LEASED);
+	cr_assert_eq(due_at(t, 4, 5500, &due), FDT_LEASED);
 	cr_assert_eq(due.udp, 0, "a dup shares the socket's period");
-	cr_assert_eq(fdtable_state_due(t, 3, 6000, 1000, &due), FDT_LEASED);
+	cr_assert_eq(due_at(t, 3, 6000, &due), FDT_LEASED);
 	cr_assert_eq(due.udp, 1, "once it is over");
 	fdtable_due_now(t, 4);
-	cr_assert_eq(fdtable_state_due(t, 3, 6001, 1000, &due), FDT_LEASED);
+	cr_assert_eq(due_at(t, 3, 6001, &due), FDT_LEASED);
 	cr_assert_eq(due.udp, 1, "made due again (through a dup)");
 	fdtable_due_now(t, 9);
 	cr_assert_eq(fdtable_state(t, 9), FDT_UNKNOWN, "an untracked fd stays so");
 	cr_assert_eq(fdtable_track(t, 3, &l), 0);
-	cr_assert_eq(fdtable_state_due(t, 3, 6001, 1000, &due), FDT_LEASED);
+	cr_assert_eq(due_at(t, 3, 6001, &due), FDT_LEASED);
 	cr_assert_eq(due.udp, 1, "a new lease is looked at from its start");
 	cr_assert_eq(fdtable_track(t, 5, &tcp), 0);
-	cr_assert_eq(fdtable_state_due(t, 5, 9000, 1000, &due), FDT_LEASED);
+	cr_assert_eq(due_at(t, 5, 9000, &due), FDT_LEASED);
 	cr_assert_eq(due.udp, 0, "a TCP lease never is");
 	fdtable_mark_seen(t, 6);
-	cr_assert_eq(fdtable_state_due(t, 6, 9000, 1000, &due), FDT_SEEN);
+	clock_reads = 0;
+	cr_assert_eq(due_at(t, 6, 9000, &due), FDT_SEEN);
 	cr_assert_eq(due.udp, 0);
+	cr_assert_eq(due_at(t, 5, 9000, &due), FDT_LEASED);
+	cr_assert_eq(clock_reads, 0, "the clock is read for a leased UDP socket only");
 	fdtable_free(t);
 }
