@@ -55,6 +55,11 @@ time.sleep(30)
 ' "$1" "$CN_ADDR" &
 	HELD_PID=$!
 }
+# hold_end PID - the holder closes its connection (it is gone after this)
+hold_end() {
+	kill "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
 
 topo_up
 # The mn agent's tunnel device must exist before we take the "before"
@@ -241,8 +246,7 @@ if [[ $ODM_TUNNEL == bpf ]]; then
 		grep -q "filter on $ODM_TUN_CHA (tc egress.*deleted by someone else: put back" "$CHA_AGENT_LOG"
 	check "bpf: the CHoA $FCHOA reaches cn through the tunnel again" \
 		nsx mn ping -6 -c 3 -i 0.2 -W 2 -I "$FCHOA" "$CN_ADDR"
-	kill "$FHOLD_PID" 2>/dev/null || true
-	wait "$FHOLD_PID" 2>/dev/null || true
+	hold_end "$FHOLD_PID"
 	check "bpf: that lease ends once its socket is closed" wait_for 8 no_lease
 fi
 
@@ -259,8 +263,7 @@ topo_relink cha
 reaches_cn() { nsx mn ping -6 -c 1 -W 1 -I "$RCHOA" "$CN_ADDR"; }
 check "the CHoA $RCHOA reaches cn within 3 s of the anchor's uplink made anew" \
 	wait_for 3 reaches_cn
-kill "$RHOLD_PID" 2>/dev/null || true
-wait "$RHOLD_PID" 2>/dev/null || true
+hold_end "$RHOLD_PID"
 check "that lease ends once its socket is closed" wait_for 8 no_lease
 
 # ---------------------------------------------------------------- 5. clean stop
@@ -275,8 +278,7 @@ check "the agent's stop deregistered the binding at the anchor" wait_for 3 no_bi
 check "the tunnel device is gone" bash -c "! ip -n $NS_MN link show dev $ODM_TUN_MN 2>/dev/null"
 check "after a clean stop the host's addresses, rules and routes are as before" \
 	same_state "$(echo "$BEFORE" | grep -v "$ODM_TUN_MN")" "$(mn_state | grep -v "$ODM_TUN_MN")"
-kill "$HOLD_PID" 2>/dev/null || true
-wait "$HOLD_PID" 2>/dev/null || true
+hold_end "$HOLD_PID"
 check "the agent logged no error" bash -c "! grep -q ' error: ' '$MN_AGENT_LOG'"
 
 # ---------------------------------------------------------------- 6. crash and restart
