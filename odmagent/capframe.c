@@ -46,6 +46,16 @@ static int finish_csum(uint8_t *in, size_t len)
 	return 0;
 }
 
+/* both headers version 6, the outer one's next header 41 and each payload
+ * length what follows it in a len-byte packet (no jumbograms, no trailer) */
+static int headers_ok(const uint8_t *pkt, size_t len)
+{
+	const uint8_t *in = pkt + IP6_HDR;
+
+	return (pkt[0] >> 4) == 6 && pkt[6] == NH_IPV6 && plen(pkt) == len - IP6_HDR &&
+	       (in[0] >> 4) == 6 && plen(in) == len - CAPFRAME_HDRS;
+}
+
 static void set_plen(uint8_t *ip6, size_t n)
 {
 	ip6[4] = (uint8_t)(n >> 8);
@@ -73,8 +83,7 @@ static int make_head(uint8_t *pkt, size_t caplen, size_t wirelen, int csum_parti
 	if (!csum_partial || caplen < CAPFRAME_HDRS + TCP_HDR_MIN + 1 ||
 	    wirelen > IP6_HDR + 0xffff)
 		return CAPF_BIG;
-	if ((pkt[0] >> 4) != 6 || pkt[6] != NH_IPV6 || plen(pkt) != wirelen - IP6_HDR ||
-	    (in[0] >> 4) != 6 || plen(in) != wirelen - CAPFRAME_HDRS)
+	if (!headers_ok(pkt, wirelen))
 		return CAPF_FORM;
 	doff = (size_t)(tcp[12] >> 4) * 4;
 	if (in[6] != NH_TCP || doff < TCP_HDR_MIN || CAPFRAME_HDRS + doff >= caplen)
@@ -90,29 +99,22 @@ static int make_head(uint8_t *pkt, size_t caplen, size_t wirelen, int csum_parti
 int capframe_check(uint8_t *pkt, size_t caplen, size_t wirelen, size_t max_len,
 		   int csum_partial, struct capframe *f)
 {
-	const uint8_t *in = pkt + IP6_HDR;
+	int rc = 0;
 
 	f->head = 0;
-	if (wirelen > max_len) {
-		int rc = caplen < max_len ? make_head(pkt, caplen, wirelen, csum_partial, f) : CAPF_BIG;
-
-		if (rc < 0)
-			return rc;
-		goto take;
-	}
-	if (caplen != wirelen || caplen < CAPFRAME_HDRS)
-		return CAPF_SHORT;
-	/* both headers version 6, the outer one's next header 41 and each
-	 * payload length exactly what follows it (no jumbograms, no trailer) */
-	if ((pkt[0] >> 4) != 6 || pkt[6] != NH_IPV6 || plen(pkt) != caplen - IP6_HDR ||
-	    (in[0] >> 4) != 6 || plen(in) != caplen - CAPFRAME_HDRS)
-		return CAPF_FORM;
-	if (csum_partial && finish_csum(pkt + IP6_HDR, caplen - IP6_HDR) < 0)
-		return CAPF_CSUM;
-take:
+	if (wirelen > max_len)
+		rc = caplen < max_len ? make_head(pkt, caplen, wirelen, csum_partial, f) : CAPF_BIG;
+	else if (caplen != wirelen || caplen < CAPFRAME_HDRS)
+		rc = CAPF_SHORT;
+	else if (!headers_ok(pkt, caplen))
+		rc = CAPF_FORM;
+	else if (csum_partial && finish_csum(pkt + IP6_HDR, caplen - IP6_HDR) < 0)
+		rc = CAPF_CSUM;
+	if (rc < 0)
+		return rc;
 	memcpy(&f->osrc, pkt + 8, 16);
 	memcpy(&f->odst, pkt + 24, 16);
-	memcpy(&f->inner_dst, in + 24, 16);
+	memcpy(&f->inner_dst, pkt + IP6_HDR + 24, 16);
 	return 0;
 }
 
