@@ -186,3 +186,38 @@ size_t linkprep_na_packet(uint8_t *buf, size_t len, const struct in6_addr *addr,
 	memcpy(na + 26, mac, 6);
 	return nd_seal(buf, LINKPREP_NA_LEN);
 }
+
+/* ff02::1:ffXX:XXXX for a's last three bytes */
+static void solicited_node(struct in6_addr *g, const struct in6_addr *a)
+{
+	static const struct in6_addr base = { .s6_addr = { 0xff, 0x02, [11] = 1, [12] = 0xff } };
+
+	*g = base;
+	memcpy(g->s6_addr + 13, a->s6_addr + 13, 3);
+}
+
+void linkprep_solicited_mac(uint8_t mac[6], const struct in6_addr *router)
+{
+	mac[0] = 0x33;
+	mac[1] = 0x33;
+	mac[2] = 0xff;
+	memcpy(mac + 3, router->s6_addr + 13, 3);
+}
+
+size_t linkprep_ns_packet(uint8_t *buf, size_t len, const struct in6_addr *addr,
+			  const struct in6_addr *router, const uint8_t mac[6])
+{
+	struct in6_addr group;
+	uint8_t *ns;
+
+	if (len < LINKPREP_NS_LEN)
+		return 0;
+	solicited_node(&group, router);
+	/* Neighbor Solicitation: reserved 0, the target, then the option */
+	ns = nd_start(buf, LINKPREP_NS_LEN, addr, &group, 135);
+	memcpy(ns + 8, router, 16);
+	ns[24] = 1;                      /* Source Link-Layer Address, 8 bytes */
+	ns[25] = 1;
+	memcpy(ns + 26, mac, 6);
+	return nd_seal(buf, LINKPREP_NS_LEN);
+}

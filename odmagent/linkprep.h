@@ -135,4 +135,27 @@ size_t linkprep_rs_packet(uint8_t *buf, size_t len);
 size_t linkprep_na_packet(uint8_t *buf, size_t len, const struct in6_addr *addr,
 			  const uint8_t mac[6]);
 
+/*
+ * A Neighbor Solicitation from addr, the host's new address, for router
+ * (the link-local address its default route goes through), to router's
+ * solicited-node group (RFC 4291 §2.7.1), with the host's link-layer
+ * address mac in a Source Link-Layer Address option, hop limit 255, the
+ * checksum filled: into buf, its length, or 0 if len is short. The
+ * advertisement above completes only an entry a router has already; a
+ * router that never heard of addr drops it (RFC 4861 §7.2.5; Linux keeps
+ * to that unless accept_untracked_na is set). A solicitation with a source
+ * link-layer address makes the router create the entry (RFC 4861 §7.2.3,
+ * STALE: usable at once), so the first packets it forwards to addr (the
+ * BA of the move's BU, the anchor's replay, the data behind it) go out at
+ * once instead of queueing while it resolves addr; a queue Linux bounds
+ * (unres_qlen_bytes) and empties from its head, the BA first, when a
+ * burst overruns it.
+ */
+#define LINKPREP_NS_LEN 72             /* IPv6 header + NS + SLLA option */
+size_t linkprep_ns_packet(uint8_t *buf, size_t len, const struct in6_addr *addr,
+			  const struct in6_addr *router, const uint8_t mac[6]);
+/* router's solicited-node group as a MAC: 33:33:ff and its last three
+ * bytes (RFC 2464 §7) */
+void linkprep_solicited_mac(uint8_t mac[6], const struct in6_addr *router);
+
 #endif

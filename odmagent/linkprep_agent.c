@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_ether.h>
+#include <net/if_arp.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -131,51 +132,80 @@ static int answered(int ifindex)
 	return ifindex > 0 && netconf_addr_each(ifindex, ra_given, NULL) == 1;
 }
 
+/* frame (an IPv6 packet of len bytes) out of ifindex to MAC dst */
+static int send_frame(struct linkprep_agent *la, int ifindex, const uint8_t dst[ETH_ALEN],
+		      const uint8_t *frame, size_t len)
+{
+	struct sockaddr_ll to = { .sll_family = AF_PACKET,
+				  .sll_protocol = htons(ETH_P_IPV6),
+				  .sll_ifindex = ifindex,
+				  .sll_halen = ETH_ALEN };
+
+	memcpy(to.sll_addr, dst, ETH_ALEN);
+	if (sendto(la->fd, frame, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		return -errno;
+	return 0;
+}
+
 /* The solicitation as a link-layer frame to 33:33:00:00:00:02, the
  * all-routers group's MAC (RFC 2464 7): the kernel's IPv6 output would
  * refuse it while the link has no usable source address (a tentative
  * link-local one), which is when it is needed most */
 static int send_rs(struct linkprep_agent *la, int ifindex)
 {
+	static const uint8_t all_routers[ETH_ALEN] = { 0x33, 0x33, 0, 0, 0, 2 };
 	uint8_t pkt[LINKPREP_RS_LEN];
 	size_t len = linkprep_rs_packet(pkt, sizeof(pkt));
-	struct sockaddr_ll to = { .sll_family = AF_PACKET,
-				  .sll_protocol = htons(ETH_P_IPV6),
-				  .sll_ifindex = ifindex,
-				  .sll_halen = ETH_ALEN,
-				  .sll_addr = { 0x33, 0x33, 0, 0, 0, 2 } };
 
-	if (sendto(la->fd, pkt, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+	return send_frame(la, ifindex, all_routers, pkt, len);
+}
+
+/* The index and the MAC of Ethernet interface ifname, asked on the socket
+ * at hand: 0 or -errno */
+static int ether_if(struct linkprep_agent *la, const char *ifname, int *ifindex,
+		    uint8_t mac[ETH_ALEN])
+{
+	struct ifreq ifr = { 0 };
+
+	if (!la || la->fd < 0)
+		return -EBADF;
+	if (strlen(ifname) >= sizeof(ifr.ifr_name))
+		return -EINVAL;
+	strcpy(ifr.ifr_name, ifname);
+	if (ioctl(la->fd, SIOCGIFINDEX, &ifr) < 0)
 		return -errno;
+	*ifindex = ifr.ifr_ifindex;
+	if (ioctl(la->fd, SIOCGIFHWADDR, &ifr) < 0)
+		return -errno;
+	if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
+		return -EAFNOSUPPORT; /* no MAC to tell (a tun, a point-to-point link) */
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
 	return 0;
 }
 
 int linkprep_agent_announce(struct linkprep_agent *la, const char *ifname,
 			    const struct in6_addr *addr)
 {
-	uint8_t pkt[LINKPREP_NA_LEN];
-	struct ifreq ifr = { 0 };
-	struct sockaddr_ll to = { .sll_family = AF_PACKET,
-				  .sll_protocol = htons(ETH_P_IPV6),
-				  .sll_halen = ETH_ALEN,
-				  .sll_addr = { 0x33, 0x33, 0, 0, 0, 1 } }; /* all-nodes */
-	size_t len;
+	static const uint8_t all_nodes[ETH_ALEN] = { 0x33, 0x33, 0, 0, 0, 1 };
+	uint8_t pkt[LINKPREP_NA_LEN], mac[ETH_ALEN];
+	int ifindex, rc = ether_if(la, ifname, &ifindex, mac);
 
-	if (!la || la->fd < 0)
-		return -EBADF;
-	if (strlen(ifname) >= sizeof(ifr.ifr_name))
-		return -EINVAL;
-	/* the index and the MAC from the name, on the socket at hand */
-	strcpy(ifr.ifr_name, ifname);
-	if (ioctl(la->fd, SIOCGIFINDEX, &ifr) < 0)
-		return -errno;
-	to.sll_ifindex = ifr.ifr_ifindex;
-	if (ioctl(la->fd, SIOCGIFHWADDR, &ifr) < 0)
-		return -errno;
-	len = linkprep_na_packet(pkt, sizeof(pkt), addr, (const uint8_t *)ifr.ifr_hwaddr.sa_data);
-	if (sendto(la->fd, pkt, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
-		return -errno;
-	return 0;
+	if (rc < 0)
+		return rc;
+	return send_frame(la, ifindex, all_nodes, pkt, linkprep_na_packet(pkt, sizeof(pkt), addr, mac));
+}
+
+int linkprep_agent_solicit(struct linkprep_agent *la, const char *ifname,
+			   const struct in6_addr *addr, const struct in6_addr *router)
+{
+	uint8_t pkt[LINKPREP_NS_LEN], mac[ETH_ALEN], group[ETH_ALEN];
+	int ifindex, rc = ether_if(la, ifname, &ifindex, mac);
+
+	if (rc < 0)
+		return rc;
+	linkprep_solicited_mac(group, router);
+	return send_frame(la, ifindex, group, pkt,
+			  linkprep_ns_packet(pkt, sizeof(pkt), addr, router, mac));
 }
 
 static void on_timer(uv_timer_t *t);

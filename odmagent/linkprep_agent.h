@@ -29,9 +29,15 @@ int linkprep_agent_open(struct linkprep_agent **out, uv_loop_t *loop, struct mov
 /* Stops and frees (asynchronously); NULL is fine. Sysctls stay as set. */
 void linkprep_agent_close(struct linkprep_agent *la);
 /* One unsolicited Neighbor Advertisement for addr, the host's new address
- * on interface ifname (linkprep_na_packet); needs router-solicit on (its
- * packet socket): -EBADF without. */
+ * on Ethernet interface ifname (linkprep_na_packet); needs router-solicit on
+ * (its packet socket): -EBADF without, -EAFNOSUPPORT on a link without
+ * MAC addresses. */
 int linkprep_agent_announce(struct linkprep_agent *la, const char *ifname,
 			    const struct in6_addr *addr);
+/* One Neighbor Solicitation from addr for router, the link's router
+ * (linkprep_ns_packet), so it knows addr before it forwards anything to
+ * it; the same needs and errors. */
+int linkprep_agent_solicit(struct linkprep_agent *la, const char *ifname,
+			   const struct in6_addr *addr, const struct in6_addr *router);
 
 #endif

@@ -36,6 +36,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_addr.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -89,7 +90,10 @@ struct mn {
 	uv_timer_t tick, regt;
 	uv_timer_t usable_t;   /* asks the kernel again about addresses not usable yet */
 	uv_timer_t save_t;     /* the state file's next save (MN_SAVE_MS) */
-	struct in6_addr announced[MN_ANNOUNCED_MAX]; /* access addresses already announced */
+	struct announced {
+		struct in6_addr addr;
+		int router_told; /* its router solicited from it, or never to be */
+	} announced[MN_ANNOUNCED_MAX]; /* access addresses already announced */
 	size_t n_announced;
 	int open_timers;       /* handles to close before mn is freed */
 	struct statefile sf;   /* leases and counters across restarts (mn_state.h) */
@@ -312,38 +316,104 @@ static void publish_dns(struct mn *mn)
 			  strerror(-rc));
 }
 
-static void op_ifname(void *arg, const struct in6_addr *addr, char name[IF_NAMESIZE]);
+/* An address's device and flags, found among the host's addresses */
+struct addr_found {
+	struct in6_addr addr;
+	int ifindex;
+	uint32_t flags;
+};
+
+static int addr_find(void *arg, const struct addrmsg *m)
+{
+	struct addr_found *f = arg;
+
+	if (!IN6_ARE_ADDR_EQUAL(&m->addr, &f->addr))
+		return 0;
+	f->ifindex = m->ifindex;
+	f->flags = m->flags;
+	return 1;
+}
+
+/* f->addr's device (into f, and its name) if the host has that address:
+ * 1, else 0 and name "" */
+static int addr_where(struct addr_found *f, char name[IF_NAMESIZE])
+{
+	if (netconf_addr_each(0, addr_find, f) == 1 && if_indextoname((unsigned)f->ifindex, name))
+		return 1;
+	name[0] = '\0';
+	return 0;
+}
+
+/* Tell a's link about a, a new access address: an unsolicited Neighbor
+ * Advertisement the first time (told_na: not yet), so a router still
+ * resolving a because a peer kept sending there while the host was away
+ * hands over what it queued now rather than at its next solicitation, up
+ * to 1 s later; and a Neighbor Solicitation of the router from a, so a
+ * router that never knew a creates its entry before the move's BA comes
+ * (linkprep_ns_packet says why: a burst behind the BA would push it out of
+ * the router's queue). -EAGAIN while a is tentative (told at a later
+ * look); else 1 once the router is told or never can be, 0 while a's
+ * router is not known (no default route there yet: a later look tells
+ * it). An optimistic a is not told to the router: its link-layer address
+ * in a solicitation could override a real owner's (RFC 4429 §3.3). */
+static int announce_addr(struct mn *mn, const struct in6_addr *a, int told_na)
+{
+	struct addr_found f = { .addr = *a };
+	struct in6_addr router;
+	char name[IF_NAMESIZE];
+	int rc;
+
+	if (!addr_where(&f, name))
+		return 1; /* gone meanwhile */
+	if (f.flags & IFA_F_DADFAILED ||
+	    ((f.flags & IFA_F_TENTATIVE) && !(f.flags & IFA_F_OPTIMISTIC)))
+		return -EAGAIN;
+	if (!told_na) {
+		rc = linkprep_agent_announce(mn->lp, name, a);
+		if (rc < 0 && rc != -EBADF)
+			log_debug("neighbor advertisement for a new address on %s: %s", name,
+				  strerror(-rc));
+	}
+	if (f.flags & IFA_F_OPTIMISTIC)
+		return 1;
+	if (netconf_router(f.ifindex, a, &router) != 1)
+		return 0;
+	rc = linkprep_agent_solicit(mn->lp, name, a, &router);
+	if (rc < 0 && rc != -EBADF)
+		log_debug("neighbor solicitation of the router on %s: %s", name, strerror(-rc));
+	return 1;
+}
 
 /*
- * Each access address the last look found that was not there before and is
- * usable: one unsolicited Neighbor Advertisement on its link
- * (linkprep_agent_announce), so a router still resolving it because a peer
- * kept sending there while the host was away hands over what it queued now
- * rather than at its next solicitation, up to 1 s later. An address not
- * usable yet is announced at a later look.
+ * Each access address of the host now: announced to its link once
+ * (announce_addr), as soon as it leaves the tentative state. Called before
+ * a move's look, so a router learns the new address before the BUs from
+ * it bring answers: the look reads the addresses again itself.
  */
 static void announce_new_addrs(struct mn *mn)
 {
-	struct in6_addr done[MN_ANNOUNCED_MAX];
+	struct in6_addr cur[VANISHED_MAX];
+	struct announced done[MN_ANNOUNCED_MAX];
 	size_t n = 0;
+	int nc = movement_addrs(mn->mv, cur, VANISHED_MAX);
 
-	for (size_t i = 0; i < mn->e.n_host_addrs && n < MN_ANNOUNCED_MAX; i++) {
-		const struct in6_addr *a = &mn->e.host_addrs[i];
-		char name[IF_NAMESIZE];
-		int known = 0, rc;
+	if (nc < 0) {
+		log_debug("announcing new addresses: %s", strerror(-nc));
+		return;
+	}
+	for (size_t i = 0; i < (size_t)nc && n < MN_ANNOUNCED_MAX; i++) {
+		const struct announced *known = NULL;
+		int told;
 
 		for (size_t j = 0; j < mn->n_announced && !known; j++)
-			known = IN6_ARE_ADDR_EQUAL(&mn->announced[j], a);
-		if (!known) {
-			if (netconf_addr_usable(mn->nc, a) != 1)
-				continue;
-			op_ifname(mn, a, name);
-			rc = name[0] ? linkprep_agent_announce(mn->lp, name, a) : -ENODEV;
-			if (rc < 0 && rc != -EBADF)
-				log_debug("neighbor advertisement for a new address on %s: %s",
-					  name[0] ? name : "?", strerror(-rc));
-		}
-		done[n++] = *a;
+			if (IN6_ARE_ADDR_EQUAL(&mn->announced[j].addr, &cur[i]))
+				known = &mn->announced[j];
+		told = known && known->router_told ? 1 : announce_addr(mn, &cur[i], !!known);
+		if (told == -EAGAIN)
+			continue;
+		done[n].addr = cur[i];
+		done[n].router_told = told;
+		n++;
 	}
 	memcpy(mn->announced, done, n * sizeof(done[0]));
 	mn->n_announced = n;
@@ -353,8 +423,8 @@ static void on_move(void *arg)
 {
 	struct mn *mn = arg;
 
-	he_move_since(&mn->e, mono_ms(), movement_burst_ms(mn->mv));
 	announce_new_addrs(mn);
+	he_move_since(&mn->e, mono_ms(), movement_burst_ms(mn->mv));
 	rearm(mn);
 	publish_dns(mn);
 	homefind_moved(mn->home, mn->e.host_addrs, mn->e.n_host_addrs);
@@ -527,21 +597,13 @@ static int op_coa(void *arg, const struct in6_addr *anchor, const struct in6_add
 	return mn->mv ? movement_coa(mn->mv, anchor, current, coa) : -ENOTCONN;
 }
 
-/* The device of the address arg (its index), where it is that address */
-static int addr_device(void *arg, const struct addrmsg *m)
-{
-	return IN6_ARE_ADDR_EQUAL(&m->addr, (const struct in6_addr *)arg) ? m->ifindex : 0;
-}
-
 /* The name of the first device that has addr, "" if none does */
 static void op_ifname(void *arg, const struct in6_addr *addr, char name[IF_NAMESIZE])
 {
-	struct in6_addr want = *addr;
-	int ifindex = netconf_addr_each(0, addr_device, &want);
+	struct addr_found f = { .addr = *addr };
 
 	(void)arg;
-	if (ifindex <= 0 || !if_indextoname((unsigned)ifindex, name))
-		name[0] = '\0';
+	addr_where(&f, name);
 }
 
 static int op_host_addrs(void *arg, struct in6_addr *out, size_t max)

@@ -177,8 +177,8 @@ static void req_attr(struct nlmsghdr *h, unsigned short type, const void *data, 
 
 /*
  * The kernel's route to dst (from src, if not NULL) into *rtm, its output
- * interface into *oif (0 if it has none), and into *gw (may be NULL)
- * whether it leads to a gateway; 1, 0 if there is no route at all, or
+ * interface into *oif (0 if it has none), and into *gw (may be NULL) the
+ * gateway it leads to (:: for none); 1, 0 if there is no route at all, or
  * -errno. With want_oif (not 0): the route out of that interface alone, as
  * the entry of the table that matched (RTM_F_FIB_MATCH: its own prefix
  * length, where a plain answer always says 128). The kernel answers
@@ -186,7 +186,7 @@ static void req_attr(struct nlmsghdr *h, unsigned short type, const void *data, 
  * nothing but that answer.
  */
 static int route_get(const struct in6_addr *dst, const struct in6_addr *src, int want_oif,
-		     struct rtmsg *rtm, int *oif, int *gw)
+		     struct rtmsg *rtm, int *oif, struct in6_addr *gw)
 {
 	union {
 		struct nlmsghdr h;
@@ -247,12 +247,12 @@ static int route_get(const struct in6_addr *dst, const struct in6_addr *src, int
 		*rtm = *m;
 		*oif = 0;
 		if (gw)
-			*gw = 0;
+			*gw = in6addr_any;
 		for (struct rtattr *at = RTM_RTA(m); RTA_OK(at, alen); at = RTA_NEXT(at, alen)) {
 			if (at->rta_type == RTA_OIF && RTA_PAYLOAD(at) >= sizeof(int))
 				memcpy(oif, RTA_DATA(at), sizeof(int));
-			if (at->rta_type == RTA_GATEWAY && gw)
-				*gw = 1;
+			if (at->rta_type == RTA_GATEWAY && gw && RTA_PAYLOAD(at) == sizeof(*gw))
+				memcpy(gw, RTA_DATA(at), sizeof(*gw));
 		}
 		rc = 1;
 	}
@@ -288,7 +288,8 @@ int netconf_route_oif(const struct in6_addr *dst, const struct in6_addr *src)
 int netconf_on_link(const struct in6_addr *dst, int ifindex)
 {
 	struct rtmsg rtm;
-	int oif, gw, r;
+	struct in6_addr gw;
+	int oif, r;
 
 	if (!dst || ifindex <= 0)
 		return -EINVAL;
@@ -297,8 +298,24 @@ int netconf_on_link(const struct in6_addr *dst, int ifindex)
 		return r;
 	/* a connected prefix: not a default route (length 0) or one through a
 	 * gateway, nor a host route (128: the agent's own into a tunnel) */
-	return rtm.rtm_type == RTN_UNICAST && oif == ifindex && !gw && rtm.rtm_dst_len > 0 &&
-	       rtm.rtm_dst_len < 128;
+	return rtm.rtm_type == RTN_UNICAST && oif == ifindex && IN6_IS_ADDR_UNSPECIFIED(&gw) &&
+	       rtm.rtm_dst_len > 0 && rtm.rtm_dst_len < 128;
+}
+
+int netconf_router(int ifindex, const struct in6_addr *src, struct in6_addr *router)
+{
+	/* 2000::, the first global unicast address (RFC 4291 §2.4): what a
+	 * host's default route covers, where no more specific route does */
+	static const struct in6_addr global = { .s6_addr = { 0x20 } };
+	struct rtmsg rtm;
+	int oif, r;
+
+	if (!src || !router || ifindex <= 0)
+		return -EINVAL;
+	r = route_get(&global, src, ifindex, &rtm, &oif, router);
+	if (r <= 0)
+		return r;
+	return rtm.rtm_type == RTN_UNICAST && oif == ifindex && !IN6_IS_ADDR_UNSPECIFIED(router);
 }
 
 int netconf_is_local(const struct in6_addr *addr)

@@ -73,6 +73,12 @@ int netconf_addr_each(int ifindex, int (*fn)(void *arg, const struct addrmsg *a)
  */
 int netconf_link_each(int (*fn)(void *arg, int ifindex, unsigned flags), void *arg);
 
+/* The router a packet from src to the Internet goes through out of
+ * ifindex (the gateway of the host's default route there, a link-local
+ * address as a rule) into *router: 1, 0 when no route through a router
+ * leaves there (none yet, a multipath one), or -errno. */
+int netconf_router(int ifindex, const struct in6_addr *src, struct in6_addr *router);
+
 /* Route dst/plen out of ifindex (no gateway) in table (0 = main). */
 int netconf_route_add(struct netconf *nc, const struct in6_addr *dst, int plen,
 		      int ifindex, uint32_t table);

@@ -13,6 +13,11 @@
 # CHA across the return is interrupted for less than 300 ms (1 s without
 # the announcement), the BA came within 300 ms of the move, and mn sent the
 # advertisement.
+# Before that, the first visit to ar2: a router that never heard of the new
+# address drops an unsolicited advertisement, so the agent also solicits
+# the router from the new address (with its MAC), and the router learns the
+# address from that. Checks: mn's agent sent that solicitation, and ar2,
+# forwarding cn's pings to the new address, never had to solicit it.
 #
 # Exit 0 pass, 1 fail, 77 skip.
 set -euo pipefail
@@ -29,7 +34,18 @@ trap 'check_on_err test_return' ERR
 topo_up
 odm_agents_up
 A1=$(topo_mn_addr)
+odm_capture mn any "$ODM_DIR/ns.pcap" "icmp6 and ip6[40] == 135"
+CAP_NS=$ODM_CAP_PID
 topo_move ar2 >/dev/null
+A2=$(topo_mn_addr)
+sleep 0.3 # the agent's look at the new address
+check "cn reaches mn's new address $A2" nsq cn ping -6 -n -c 3 -i 0.2 -W 2 "$A2"
+odm_capture_stop "$CAP_NS"
+tcpdump -vnr "$ODM_DIR/ns.pcap" 2>/dev/null | grep -A1 "neighbor solicitation" >"$ODM_DIR/ns.txt" || true
+told=$(grep -A1 " $A2 > ff02::1:ff" "$ODM_DIR/ns.txt" | grep -c "source link-address option" || true)
+check "mn's agent solicited ar2 from $A2 with its MAC ($told)" test "$told" -ge 1
+asked=$(grep -c "who has $A2\b" "$ODM_DIR/ns.txt" || true)
+check "ar2 never solicited $A2 ($asked solicitation(s))" test "$asked" -eq 0
 topo_spawn cn pinger "$ODM_DIR/ping.log" ping -6 -n -i 0.2 "$A1"
 sleep 2.5 # ar1 solicits A1 in vain
 odm_capture mn any "$ODM_DIR/na.pcap" "icmp6 and ip6[40] == 136"

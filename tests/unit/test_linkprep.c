@@ -210,6 +210,29 @@ Test(linkprep, router_solicitation_on_the_wire)
 					   (const uint8_t[]){ 133, 0, 0, 0, 0, 0, 0, 0 }, 8));
 }
 
+/* The 72-byte ND message p (ICMPv6 type, from src to dst, its target and
+ * its one link-layer address option opt carrying mac) checked field by
+ * field; the checksum must verify */
+static void assert_nd72(const uint8_t *p, uint8_t type, const struct in6_addr *src,
+			const uint8_t dst[16], const void *target, uint8_t opt, const uint8_t mac[6])
+{
+	cr_assert_eq(p[0] >> 4, 6);
+	cr_assert_eq((p[4] << 8) | p[5], 32, "payload: message 24 + option 8");
+	cr_assert_eq(p[6], IPPROTO_ICMPV6);
+	cr_assert_eq(p[7], 255, "hop limit 255 (RFC 4861 7.1.1, 7.1.2)");
+	cr_assert_arr_eq(p + 8, src, 16, "the source");
+	cr_assert_arr_eq(p + 24, dst, 16, "the destination");
+	cr_assert_eq(p[40], type);
+	cr_assert_eq(p[41], 0, "code 0");
+	cr_assert_eq(p[44] | p[45] | p[46] | p[47], 0, "flags clear, reserved 0");
+	cr_assert_arr_eq(p + 48, target, 16, "the target");
+	cr_assert_eq(p[64], opt, "the link-layer address option");
+	cr_assert_eq(p[65], 1, "one 8-byte unit");
+	cr_assert_arr_eq(p + 66, mac, 6);
+	cr_assert_eq(inet6_cksum(p + 40, 32, src, (const struct in6_addr *)dst, IPPROTO_ICMPV6, 32),
+		     0, "the checksum verifies");
+}
+
 /* The announcement of a new address: an unsolicited NA without any flag
  * (never overriding another owner's entry), the host's MAC in a TLLA */
 Test(linkprep, neighbor_advertisement_packet)
@@ -217,26 +240,35 @@ Test(linkprep, neighbor_advertisement_packet)
 	uint8_t p[LINKPREP_NA_LEN + 8];
 	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
 	static const uint8_t mac[6] = { 0x02, 0, 0x5e, 0x10, 0x20, 0x30 };
-	struct in6_addr a, src, dst;
+	struct in6_addr a;
 
 	inet_pton(AF_INET6, "2001:db8:a1::d:ff:fe00:1", &a);
 	cr_assert_eq(linkprep_na_packet(p, LINKPREP_NA_LEN - 1, &a, mac), 0, "too small");
 	cr_assert_eq(linkprep_na_packet(p, sizeof(p), &a, mac), LINKPREP_NA_LEN);
-	cr_assert_eq(p[0] >> 4, 6);
-	cr_assert_eq((p[4] << 8) | p[5], 32, "payload: NA 24 + TLLA 8");
-	cr_assert_eq(p[6], IPPROTO_ICMPV6);
-	cr_assert_eq(p[7], 255, "hop limit 255 (RFC 4861 7.1.2)");
-	memcpy(&src, p + 8, 16);
-	memcpy(&dst, p + 24, 16);
-	cr_assert(IN6_ARE_ADDR_EQUAL(&src, &a), "from the address itself");
-	cr_assert_arr_eq(p + 24, all_nodes, 16);
-	cr_assert_eq(p[40], 136, "type Neighbor Advertisement");
-	cr_assert_eq(p[41], 0, "code 0");
-	cr_assert_eq(p[44] | p[45] | p[46] | p[47], 0, "R, S and O clear, reserved 0");
-	cr_assert_arr_eq(p + 48, &a, 16, "target: the address");
-	cr_assert_eq(p[64], 2, "Target Link-Layer Address option");
-	cr_assert_eq(p[65], 1, "one 8-byte unit");
-	cr_assert_arr_eq(p + 66, mac, 6);
-	cr_assert_eq(inet6_cksum(p + 40, 32, &src, &dst, IPPROTO_ICMPV6, 32), 0,
-		     "the checksum verifies");
+	/* type 136, from the address itself to all-nodes, R, S and O clear,
+	 * the address as target, Target Link-Layer Address option */
+	assert_nd72(p, 136, &a, all_nodes, &a, 2, mac);
+}
+
+/* The solicitation of the router from a new address: to the router's
+ * solicited-node group (and its MAC), the router as target, the host's MAC
+ * in a Source Link-Layer Address option (what makes the router create an
+ * entry for the address, RFC 4861 7.2.3) */
+Test(linkprep, neighbor_solicitation_packet)
+{
+	uint8_t p[LINKPREP_NS_LEN + 8], group_mac[6];
+	static const uint8_t group[16] = { 0xff, 0x02, [11] = 1, [12] = 0xff, 0xab, 0xcd, 0xef };
+	static const uint8_t mac[6] = { 0x02, 0, 0x5e, 0x10, 0x20, 0x30 };
+	static const uint8_t group_want[6] = { 0x33, 0x33, 0xff, 0xab, 0xcd, 0xef };
+	struct in6_addr a, r;
+
+	inet_pton(AF_INET6, "2001:db8:a2::d:ff:fe00:1", &a);
+	inet_pton(AF_INET6, "fe80::12:34ab:cdef", &r);
+	cr_assert_eq(linkprep_ns_packet(p, LINKPREP_NS_LEN - 1, &a, &r, mac), 0, "too small");
+	cr_assert_eq(linkprep_ns_packet(p, sizeof(p), &a, &r, mac), LINKPREP_NS_LEN);
+	/* type 135, from the new address to the router's solicited-node
+	 * group, the router as target, Source Link-Layer Address option */
+	assert_nd72(p, 135, &a, group, &r, 1, mac);
+	linkprep_solicited_mac(group_mac, &r);
+	cr_assert_arr_eq(group_mac, group_want, 6, "the group's MAC (RFC 2464 7)");
 }
