@@ -206,11 +206,12 @@ fuzz: $(FUZZERS)
 fuzz-short:
 	$(MAKE) FUZZ_TIME=3 FUZZ_MIN_RUNS=0 FUZZ_JOBS=$(JOBS) fuzz
 
-# deps-net first: on a fresh machine the build needs its packages too. The
+# deps-net first (and the real programs test_programs runs, in net): on a
+# fresh machine the build needs its packages too. The
 # network suites run JOBS tests side by side (run-all.sh, ODM_NET_JOBS: they
 # mostly wait; those that must not share the machine say so and run alone).
 net:
-	@$(MAKE) --no-print-directory deps-net
+	@sh tests/install-deps.sh programs
 	$(MAKE) all
 	ODM_NET_JOBS=$(JOBS) ODM_BUILD=$(abspath $(BUILD)) bash tests/net/run-all.sh
 
