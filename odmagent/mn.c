@@ -351,8 +351,8 @@ static int addr_where(struct addr_found *f, char name[IF_NAMESIZE])
  * to 1 s later; and a Neighbor Solicitation of the router from a, so a
  * router that never knew a creates its entry before the move's BA comes
  * (linkprep_ns_packet says why: a burst behind the BA would push it out of
- * the router's queue). -EAGAIN while a is tentative (told at a later
- * look); else 1 once the router is told or never can be, 0 while a's
+ * the router's queue). -EAGAIN while a is tentative or not routed as
+ * local yet (told at a later look: the look that makes it a CoA); else 1 once the router is told or never can be, 0 while a's
  * router is not known (no default route there yet: a later look tells
  * it). An optimistic a is not told to the router: its link-layer address
  * in a solicitation could override a real owner's (RFC 4429 §3.3). */
@@ -365,8 +365,11 @@ static int announce_addr(struct mn *mn, const struct in6_addr *a, int told_na)
 
 	if (!addr_where(&f, name))
 		return 1; /* gone meanwhile */
+	/* the rule of a CoA (movement_coa): the router's answer to the
+	 * solicitation must find the local route there */
 	if (f.flags & IFA_F_DADFAILED ||
-	    ((f.flags & IFA_F_TENTATIVE) && !(f.flags & IFA_F_OPTIMISTIC)))
+	    ((f.flags & IFA_F_TENTATIVE) && !(f.flags & IFA_F_OPTIMISTIC)) ||
+	    netconf_addr_usable(mn->nc, a) == 0)
 		return -EAGAIN;
 	if (!told_na) {
 		rc = linkprep_agent_announce(mn->lp, name, a);
@@ -386,9 +389,9 @@ static int announce_addr(struct mn *mn, const struct in6_addr *a, int told_na)
 
 /*
  * Each access address of the host now: announced to its link once
- * (announce_addr), as soon as it leaves the tentative state. Called before
- * a move's look, so a router learns the new address before the BUs from
- * it bring answers: the look reads the addresses again itself.
+ * (announce_addr), as soon as it is usable. Called before a move's look,
+ * so a router learns the new address before the BUs from it bring
+ * answers: the look reads the addresses again itself.
  */
 static void announce_new_addrs(struct mn *mn)
 {

@@ -360,7 +360,13 @@ static int coa_seen(void *arg, const struct addrmsg *x)
 /*
  * Whether the kernel's choice is usable as a CoA: not on the tunnel device
  * and not (non-optimistic) tentative or DAD-failed. An address the dump does
- * not show (it went away meanwhile) is not usable either.
+ * not show (it went away meanwhile) is not usable either. Nor is one the
+ * kernel does not route as local yet: it tells of a new address (and picks
+ * it as a source) before its DAD work adds the local route, even with DAD
+ * off, so the BA to a BU sent then was dropped as not the host's (seen: 1
+ * packet a move, and all 300 BAs of a burst on a loaded machine, each
+ * lease then waiting 1 s for its retransmission). The route's own event
+ * brings the next look.
  */
 static int coa_usable(struct movement *m, const struct in6_addr *a)
 {
@@ -369,7 +375,9 @@ static int coa_usable(struct movement *m, const struct in6_addr *a)
 
 	if (r < 0)
 		return 0; /* cannot tell; the kernel chose it, so trust it */
-	return r == 1 ? 0 : -EAGAIN;
+	if (r != 1)
+		return -EAGAIN;
+	return netconf_is_local(a) == 0 ? -EAGAIN : 0;
 }
 
 int movement_coa(struct movement *m, const struct in6_addr *anchor,

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "movement.h"
 #include "netconf.h"
+#include "usable.h"
 #include "netns.h"
 #include "vanished.h"
 
@@ -179,14 +180,19 @@ static void sh_ok(const char *cmd)
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
 
-/* The kernel's source toward an anchor, checked by the address dump: an
- * optimistic address (RFC 4429) is a CoA, the same on the device skipped
- * (the tunnel's) is not. A device without carrier keeps it optimistic. */
+/* The kernel's source toward an anchor, checked by the address dump and
+ * the local route: an optimistic address (RFC 4429) is a CoA once the
+ * kernel routes it as local, the same on the device skipped (the tunnel's)
+ * is not. Not before: a BA to it would be dropped. One added without
+ * carrier has no local route until its DAD is over, also once the carrier
+ * came (this kernel); one added with carrier has it within ms. */
 static void coa_checked(struct movement *m, struct netconf *nc, int lo)
 {
 	struct in6_addr anchor, want, coa;
 	struct movement *tun;
-	int wb0;
+	FILE *f;
+	char line[256];
+	int wb0, optimistic = 0;
 
 	(void)lo;
 	sh_ok("ip link add wb0 type veth peer name wb1 && "
@@ -195,8 +201,21 @@ static void coa_checked(struct movement *m, struct netconf *nc, int lo)
 	      "ip addr add 2001:db8:5f::1/64 dev wb0 optimistic");
 	inet_pton(AF_INET6, "2001:db8:5f::99", &anchor);
 	inet_pton(AF_INET6, "2001:db8:5f::1", &want);
+	cr_assert_eq(netconf_is_local(&want), 0, "no carrier: no local route yet");
+	cr_assert_eq(movement_coa(m, &anchor, NULL, &coa), -EAGAIN, "not local yet");
+	sh_ok("ip addr del 2001:db8:5f::1/64 dev wb0 && ip link set wb1 up && "
+	      "for i in $(seq 300); do ip link show wb0 | grep -q LOWER_UP && break; sleep 0.01; done && "
+	      "ip addr add 2001:db8:5f::1/64 dev wb0 optimistic");
+	test_wait_usable(nc, &want);
+	/* still optimistic: its DAD takes a RetransTimer (1 s) */
+	f = popen("ip -6 addr show dev wb0", "r");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f))
+		optimistic |= strstr(line, "2001:db8:5f::1/64") && strstr(line, "optimistic");
+	pclose(f);
 	cr_assert_eq(movement_coa(m, &anchor, NULL, &coa), 0);
 	cr_assert(IN6_ARE_ADDR_EQUAL(&coa, &want));
+	cr_assert(optimistic, "the address had left the optimistic state already");
 	wb0 = netconf_ifindex(nc, "wb0");
 	cr_assert_gt(wb0, 0);
 	cr_assert_eq(movement_open(&tun, &loop, wb0, count_look, NULL), 0);
