@@ -352,10 +352,11 @@ static int addr_where(struct addr_found *f, char name[IF_NAMESIZE])
  * router that never knew a creates its entry before the move's BA comes
  * (linkprep_ns_packet says why: a burst behind the BA would push it out of
  * the router's queue). -EAGAIN while a is tentative or not routed as
- * local yet (told at a later look: the look that makes it a CoA); else 1 once the router is told or never can be, 0 while a's
- * router is not known (no default route there yet: a later look tells
- * it). An optimistic a is not told to the router: its link-layer address
- * in a solicitation could override a real owner's (RFC 4429 §3.3). */
+ * local yet (told at a later look: the one that makes it a CoA); else 1
+ * once the router is told or never can be, 0 while a's router is not
+ * known (no default route there yet: a later look tells it). An
+ * optimistic a is not told to the router: its link-layer address in a
+ * solicitation could override a real owner's (RFC 4429 §3.3). */
 static int announce_addr(struct mn *mn, const struct in6_addr *a, int told_na)
 {
 	struct addr_found f = { .addr = *a };
