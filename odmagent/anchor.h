@@ -130,6 +130,8 @@ struct anchor_ident {
 #define ANCHOR_PTB_RATE 1000
 #define ANCHOR_PTB_GAP_MS 10
 #define ANCHOR_PTB_SLOTS 256
+/* (inner, outer source) pairs anchor_lost_be remembers (hashed) */
+#define ANCHOR_LOST_BE_SLOTS 1024
 #define ANCHOR_POOL_ROUTE_RETRY_MS 30000 /* the pool route put back: tried again after */
 
 struct anchor_counters {
@@ -189,8 +191,14 @@ struct anchor {
 	uint64_t save_took_ms;  /* how long the last save in a child ran */
 	uint64_t hold_until_ms; /* the pool's hold lifts then, 0 = none */
 	uint32_t restored_held; /* the last run's hold, from its state file */
-	uint64_t lost_be_next_ms; /* rate limit of anchor_lost_be */
+	/* anchor_lost_be's limit: the pair each slot last told, and when */
+	struct anchor_lost_slot {
+		struct in6_addr inner, osrc;
+		uint64_t told_ms;
+	} lost_be[ANCHOR_LOST_BE_SLOTS];
 	uint64_t lost_be_tx;
+	uint64_t lost_log_ms;     /* anchor_lost_hook's last line ... */
+	uint64_t lost_unlogged;   /* ... and the Binding Errors sent since, unsaid */
 };
 
 /* anchor_coa_check() */
@@ -254,7 +262,14 @@ int anchor_state_load(struct anchor *an, uint64_t now_mono_ms);
  * Binding Error status 1 naming inner (RFC 6275 §9.3.3, §11.3.6), which
  * makes the host refresh at once: the binding comes back, or follows the
  * host to osrc, or the host learns that it is gone. Rate limited like an
- * ICMP error: one per ANCHOR_LOST_BE_GAP_MS at most, whatever the source.
+ * ICMP error, but per (inner, osrc) pair: one per ANCHOR_LOST_BE_GAP_MS at
+ * most for each, remembered in ANCHOR_LOST_BE_SLOTS slots (hashed; a pair
+ * overwrites the one in its slot). A flood from forged outer sources cannot
+ * spend a real host's turn: no budget is shared between pairs, and one it
+ * pushes out of its slot is only forgotten, so told sooner. What such a
+ * flood draws is one Binding Error per packet at most, each smaller than
+ * the packet it answers and sent to that packet's own source (the kernel
+ * backends also bound it by how often they report, odmagent(8)).
  * Returns the length, 0 when nothing is to be sent.
  */
 #define ANCHOR_LOST_BE_GAP_MS 100

@@ -9,6 +9,7 @@
  * time as arguments; anchor.c calls them and owns the file.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -506,9 +507,25 @@ void anchor_reload(struct odm_agent *a, const struct odm_identity *old_ids, size
 
 /* ---- bindings a restart lost ---- */
 
+/* the slot of (inner, osrc): FNV-1a over both. Unkeyed: a pair that shares
+ * another's slot only makes both forgotten sooner, never silent longer */
+static size_t lost_slot(const struct in6_addr *inner, const struct in6_addr *osrc)
+{
+	const uint8_t *v[2] = { inner->s6_addr, osrc->s6_addr };
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < 16; i++) {
+			h ^= v[k][i];
+			h *= 0x100000001b3ull;
+		}
+	return (size_t)(h % ANCHOR_LOST_BE_SLOTS);
+}
+
 int anchor_lost_be(struct anchor *an, const struct in6_addr *inner, const struct in6_addr *osrc,
 		   uint64_t now_ms, uint8_t *buf, size_t cap)
 {
+	struct anchor_lost_slot *sl;
 	const struct binding *b;
 	struct mh_msg be;
 	int n;
@@ -519,9 +536,13 @@ int anchor_lost_be(struct anchor *an, const struct in6_addr *inner, const struct
 	b = bcache_find_hoa(&an->bc, inner);
 	if (b && IN6_ARE_ADDR_EQUAL(&b->coa, osrc))
 		return 0;
-	if (now_ms < an->lost_be_next_ms)
+	sl = &an->lost_be[lost_slot(inner, osrc)];
+	if (sl->told_ms && IN6_ARE_ADDR_EQUAL(&sl->inner, inner) &&
+	    IN6_ARE_ADDR_EQUAL(&sl->osrc, osrc) && now_ms < sl->told_ms + ANCHOR_LOST_BE_GAP_MS)
 		return 0;
-	an->lost_be_next_ms = now_ms + ANCHOR_LOST_BE_GAP_MS;
+	sl->inner = *inner;
+	sl->osrc = *osrc;
+	sl->told_ms = now_ms ? now_ms : 1;
 	memset(&be, 0, sizeof(be));
 	be.type = MH_TYPE_BE;
 	be.status = MH_BE_UNKNOWN_HAO;
@@ -538,7 +559,7 @@ void anchor_lost_hook(void *arg, const struct in6_addr *inner, const struct in6_
 {
 	struct anchor *an = arg;
 	uint8_t buf[MH_MAX_LEN];
-	char h[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN];
+	char h[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN], more[64];
 	int n, rc;
 
 	if (!an->mh || !an->loop)
@@ -547,8 +568,19 @@ void anchor_lost_hook(void *arg, const struct in6_addr *inner, const struct in6_
 	if (n <= 0)
 		return;
 	rc = mhsock_send(an->mh, buf, (size_t)n, &an->cfg->address, osrc);
-	log_info("tunnelled packet from %s (outer %s) has no binding%s: Binding Error status 1 %s",
+	/* a line a second at most: a flood of forged sources draws one
+	 * Binding Error per packet */
+	if (!ratelimit_spaced(&an->lost_log_ms, 1000, uv_now(an->loop))) {
+		an->lost_unlogged++;
+		return;
+	}
+	more[0] = '\0';
+	if (an->lost_unlogged)
+		snprintf(more, sizeof more, " (%" PRIu64 " more since the last line)",
+			 an->lost_unlogged);
+	log_info("tunnelled packet from %s (outer %s) has no binding%s: Binding Error status 1 %s%s",
 		 ntop6(inner, h), ntop6(osrc, s),
 		 bcache_find_hoa(&an->bc, inner) ? " to that care-of address" : "",
-		 rc < 0 ? "NOT sent" : "sent");
+		 rc < 0 ? "NOT sent" : "sent", more);
+	an->lost_unlogged = 0;
 }

@@ -1112,6 +1112,36 @@ Test(state, anchor_answers_a_lost_binding_with_a_rate_limited_binding_error)
 	anchor_fini(&an);
 }
 
+/* A flood of packets from forged outer sources, every one answered in the
+ * same millisecond, takes nothing from a real host's pair: its Binding
+ * Error still goes out at once, and its own limit still holds. */
+Test(state, anchor_lost_binding_errors_are_limited_per_pair_not_shared)
+{
+	struct state_anchor s = mk_anchor();
+	uint8_t buf[MH_MAX_LEN];
+	struct in6_addr lost = A("2001:db8:c4a::9"), real = A("2001:db8:a1::10"), forged;
+	int told = 0;
+
+	anchor_fixture();
+	cr_assert_eq(anchor_state_restore(&an, &s, NOW_WALL, NOW_MONO), 2);
+	forged = A("2001:db8:bad::");
+	for (unsigned i = 0; i < 5 * ANCHOR_LOST_BE_SLOTS; i++) {
+		forged.s6_addr[12] = (uint8_t)(i >> 24);
+		forged.s6_addr[13] = (uint8_t)(i >> 16);
+		forged.s6_addr[14] = (uint8_t)(i >> 8);
+		forged.s6_addr[15] = (uint8_t)i;
+		told += anchor_lost_be(&an, &lost, &forged, NOW_MONO, buf, sizeof(buf)) > 0;
+	}
+	cr_assert_eq(told, 5 * ANCHOR_LOST_BE_SLOTS, "each forged source once");
+	cr_assert_gt(anchor_lost_be(&an, &lost, &real, NOW_MONO, buf, sizeof(buf)), 0,
+		     "the real host is told in the same millisecond");
+	cr_assert_eq(anchor_lost_be(&an, &lost, &real, NOW_MONO + ANCHOR_LOST_BE_GAP_MS - 1, buf,
+				    sizeof(buf)), 0, "and then limited");
+	cr_assert_gt(anchor_lost_be(&an, &lost, &real, NOW_MONO + ANCHOR_LOST_BE_GAP_MS, buf,
+				    sizeof(buf)), 0);
+	anchor_fini(&an);
+}
+
 Test(state, anchor_saves_a_burst_of_changes_once)
 {
 	struct state_anchor s = mk_anchor();
