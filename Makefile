@@ -247,7 +247,7 @@ net-kernel:
 	rc=0; for be in $$kbes; do \
 		echo "net-kernel: tunnel $$be"; \
 		ODM_NET_JOBS=$(JOBS) ODM_TUNNEL=$$be ODM_BUILD=$(abspath $(BUILD)) \
-			bash tests/net/run-all.sh '^test_(mn|replay|replay_restart|tunnel_ra|flaps)$$' || rc=1; \
+			bash tests/net/run-all.sh '^test_(mn|replay|replay_restart|tunnel_ra|flaps|lostbe_flood)$$' || rc=1; \
 	done; exit $$rc
 
 check:

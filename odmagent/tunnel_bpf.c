@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -79,7 +80,8 @@
 struct bp {
 	struct odm_tunnel *t;
 	struct bpf_object *obj;
-	int binds, locals, conf, counts, unbound; /* map fds */
+	int binds, locals, conf, counts, unbound, unbound_again; /* map fds */
+	uint32_t seed; /* conf's, for the decap program's seen slots */
 	int encap_fd, decap_fd;                   /* program fds */
 	uint32_t encap_id, decap_id;              /* and the kernel's ids */
 	uint32_t prio;
@@ -157,6 +159,10 @@ static int load(enum odm_tunnel_side side, struct bpf_object **out)
 	}
 	(void)bpf_map__set_max_entries(m, side == ODM_TUNNEL_ANCHOR ? ANCHOR_BINDINGS
 								    : HOST_BINDINGS);
+	/* 2 MiB an anchor's decap program needs, a host's not */
+	m = bpf_object__find_map_by_name(obj, "seen");
+	if (m && side != ODM_TUNNEL_ANCHOR)
+		(void)bpf_map__set_max_entries(m, 1);
 	rc = bpf_object__load(obj);
 	if (rc < 0) {
 		bpf_object__close(obj);
@@ -230,6 +236,7 @@ static int write_conf(struct bp *p)
 	memset(&c, 0, sizeof c);
 	c.side = t->side == ODM_TUNNEL_ANCHOR;
 	c.nest_max = TUNNEL_NEST_MAX;
+	c.seed = p->seed;
 	c.has_guard = (uint32_t)t->has_guard;
 	c.guard_plen = t->guard_plen;
 	memcpy(&c.guard, &t->guard, sizeof c.guard);
@@ -456,6 +463,8 @@ static int bp_open(struct odm_tunnel *t)
 	if (!p)
 		return -ENOMEM;
 	p->t = t;
+	if (getrandom(&p->seed, sizeof p->seed, GRND_NONBLOCK) != sizeof p->seed)
+		p->seed = (uint32_t)getpid();
 	rc = tunnel_table_init(&p->tt);
 	if (rc < 0)
 		goto fail;
@@ -472,10 +481,11 @@ static int bp_open(struct odm_tunnel *t)
 	p->conf = map_fd(p->obj, "conf");
 	p->counts = map_fd(p->obj, "counts");
 	p->unbound = map_fd(p->obj, "unbound");
+	p->unbound_again = map_fd(p->obj, "unbound_again");
 	p->encap_fd = prog_fd(p->obj, "odm_encap");
 	p->decap_fd = prog_fd(p->obj, "odm_decap");
 	if (p->binds < 0 || p->locals < 0 || p->conf < 0 || p->counts < 0 || p->unbound < 0 ||
-	    p->encap_fd < 0 || p->decap_fd < 0) {
+	    p->unbound_again < 0 || p->encap_fd < 0 || p->decap_fd < 0) {
 		rc = -ENOENT;
 		goto fail_dev;
 	}
@@ -832,27 +842,35 @@ static void refresh(struct bp *p)
 }
 
 /* Anchor side: every (inner source, outer source) the programs found no
- * binding for since the last look, to t->unbound, and forgotten. */
-static void take_unbound(struct bp *p)
+ * binding for since the last look, to t->unbound, and forgotten: those
+ * seen again first (a flood of forged sources does not reach them), then
+ * those seen once (tunnel_bpf_abi.h). */
+static void take_unbound_of(struct bp *p, int fd)
 {
 	struct odm_bpf_unbound keys[ODM_BPF_UNBOUND_MAX];
 	size_t n = 0;
 	int more;
 
-	more = bpf_map_get_next_key(p->unbound, NULL, &keys[0]) == 0;
+	more = bpf_map_get_next_key(fd, NULL, &keys[0]) == 0;
 	while (more && n < ODM_BPF_UNBOUND_MAX) {
 		n++;
 		if (n < ODM_BPF_UNBOUND_MAX)
-			more = bpf_map_get_next_key(p->unbound, &keys[n - 1], &keys[n]) == 0;
+			more = bpf_map_get_next_key(fd, &keys[n - 1], &keys[n]) == 0;
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct in6_addr inner, osrc;
 
-		(void)bpf_map_delete_elem(p->unbound, &keys[i]);
+		(void)bpf_map_delete_elem(fd, &keys[i]);
 		memcpy(&inner, &keys[i].inner, sizeof inner);
 		memcpy(&osrc, &keys[i].osrc, sizeof osrc);
 		p->t->unbound(p->t->unbound_arg, &inner, &osrc);
 	}
+}
+
+static void take_unbound(struct bp *p)
+{
+	take_unbound_of(p, p->unbound_again);
+	take_unbound_of(p, p->unbound);
 }
 
 static int bp_stats(struct odm_tunnel *t, const struct in6_addr *inner,

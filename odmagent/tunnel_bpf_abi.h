@@ -47,6 +47,7 @@ struct odm_bpf_conf {
 	__u32 has_guard;
 	__u32 side;
 	__u32 nest_max;
+	__u32 seed; /* of the hash that places a pair in seen (random) */
 };
 
 struct odm_bpf_unbound {
@@ -55,7 +56,14 @@ struct odm_bpf_unbound {
 
 enum { ODM_BPF_DROPPED = 0, ODM_BPF_LOOPED = 1, ODM_BPF_NCOUNT = 2 };
 
-/* the anchor's unbound pairs kept between two drains (tunnel_nft.h's bound) */
+/* the anchor's unbound pairs kept between two drains (tunnel_nft.h's bound),
+ * in each of unbound (pairs first seen) and unbound_again */
 #define ODM_BPF_UNBOUND_MAX 256
+/* The anchor's decap program remembers the last unbound pair of each of
+ * these slots (a keyed hash of the pair), and records a pair it sees again
+ * apart from those seen once (unbound_again): a flood of forged sources,
+ * each seen once, pushes pairs out of unbound before the agent drains it,
+ * but not a real host's, which sends again from the same address. */
+#define ODM_BPF_SEEN_SLOTS 65536
 
 #endif

@@ -96,6 +96,20 @@ struct {
 	__uint(max_entries, ODM_BPF_UNBOUND_MAX);
 } unbound SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct odm_bpf_unbound);
+	__type(value, __u64);
+	__uint(max_entries, ODM_BPF_UNBOUND_MAX);
+} unbound_again SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct odm_bpf_unbound);
+	__uint(max_entries, ODM_BPF_SEEN_SLOTS);
+} seen SEC(".maps");
+
 static __always_inline int count(__u32 what)
 {
 	__u64 *v = bpf_map_lookup_elem(&counts, &what);
@@ -240,6 +254,39 @@ int odm_encap(struct __sk_buff *skb)
 	return bpf_redirect_neigh(ifindex, NULL, 0, 0);
 }
 
+/* the slot of an unbound pair in seen: FNV-1a over its words, from seed */
+static __always_inline __u32 seen_slot(const struct odm_bpf_unbound *u, __u32 seed)
+{
+	__u32 w[8], h = 2166136261u ^ seed;
+
+	__builtin_memcpy(w, u, sizeof w);
+#pragma unroll
+	for (int i = 0; i < 8; i++) {
+		h ^= w[i];
+		h *= 16777619u;
+	}
+	return (h ^ (h >> 16)) & (ODM_BPF_SEEN_SLOTS - 1);
+}
+
+/* An anchor's record of an unbound pair for the agent: in unbound_again if
+ * its slot in seen holds it already, else in unbound (and in the slot) */
+static __always_inline void record_unbound(const struct odm_bpf_conf *c,
+					   const struct odm_bpf_unbound *ub)
+{
+	struct odm_bpf_unbound *s;
+	__u32 k = seen_slot(ub, c->seed);
+	__u64 one = 1;
+
+	s = bpf_map_lookup_elem(&seen, &k);
+	if (s && same(&s->inner, &ub->inner) && same(&s->osrc, &ub->osrc)) {
+		bpf_map_update_elem(&unbound_again, ub, &one, BPF_ANY);
+		return;
+	}
+	if (s)
+		__builtin_memcpy(s, ub, sizeof *s);
+	bpf_map_update_elem(&unbound, ub, &one, BPF_ANY);
+}
+
 SEC("tc")
 int odm_decap(struct __sk_buff *skb)
 {
@@ -248,7 +295,6 @@ int odm_decap(struct __sk_buff *skb)
 	struct odm_bpf_conf *c;
 	struct odm_bpf_bind *b;
 	__u32 zero = 0;
-	__u64 one = 1;
 	void *key;
 
 	if (skb->protocol != bpf_htons(ETH_P_IPV6))
@@ -276,7 +322,7 @@ int odm_decap(struct __sk_buff *skb)
 		if (c->side) {
 			__builtin_memcpy(&ub.inner, key, 16);
 			__builtin_memcpy(&ub.osrc, &o.saddr, 16);
-			bpf_map_update_elem(&unbound, &ub, &one, BPF_ANY);
+			record_unbound(c, &ub);
 		}
 		return count(ODM_BPF_DROPPED);
 	}
