@@ -3,6 +3,8 @@
  * tunnel_guard.h). */
 #include "tunnel_guard.h"
 
+#include <string.h>
+
 #define IP6_HDR_LEN 40
 #define NH_HOPOPTS 0
 #define NH_ROUTING 43
@@ -83,6 +85,28 @@ int tunnel_inner_nd(const uint8_t *pkt, size_t len)
 	if (past_headers(pkt, len, &off, &nh) < 0)
 		return 1; /* what the stack would read of it is not known */
 	return nh == NH_ICMPV6 && len - off >= 1 && pkt[off] >= ND_FIRST && pkt[off] <= ND_LAST;
+}
+
+/* 1 if the 16 bytes at a are an address tunnel_inner_scoped refuses */
+static int scoped(const uint8_t *a)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	size_t i = 0;
+
+	if (a[0] == 0xff || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80))
+		return 1; /* multicast, link-local fe80::/10 */
+	if (memcmp(a, mapped, sizeof mapped) == 0)
+		return 1;
+	while (i < 15 && a[i] == 0)
+		i++;
+	return i == 15 && a[15] <= 1; /* ::, ::1 */
+}
+
+int tunnel_inner_scoped(const uint8_t *pkt, size_t len)
+{
+	if (len < IP6_HDR_LEN)
+		return 1;
+	return scoped(pkt + 8) || scoped(pkt + 24);
 }
 
 int tunnel_too_deep(const uint8_t *pkt, size_t len)

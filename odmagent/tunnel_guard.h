@@ -51,4 +51,17 @@ int tunnel_too_deep(const uint8_t *pkt, size_t len);
  */
 int tunnel_inner_nd(const uint8_t *pkt, size_t len);
 
+/*
+ * 1 if the decapsulated packet pkt has a source or destination address
+ * that no router passes on: unspecified, loopback, IPv4-mapped (RFC 4291
+ * §2.5.2, §2.5.3, §2.5.5.2), link-local (§2.5.6) or multicast (of any
+ * scope: ODM tunnels unicast only); or is shorter than an IPv6 header.
+ * The tunnel stands for a path through the anchor, a router, and the outer
+ * header that carried the packet is anyone's to forge: such a packet is
+ * dropped, as an ND message is. One side's own address in it is a
+ * binding's, so this is about the other side (the anchor's correspondent,
+ * the host's destination).
+ */
+int tunnel_inner_scoped(const uint8_t *pkt, size_t len);
+
 #endif

@@ -584,8 +584,10 @@ static struct tunnel_entry *decap_check(struct tu_priv *p, const uint8_t *pkt, s
 		p->total.looped++;
 		return NULL;
 	}
-	if (tunnel_inner_nd(pkt, n)) {
-		count_drop(p, e); /* tunnel_guard.h: no ND through the tunnel */
+	if (tunnel_inner_nd(pkt, n) || tunnel_inner_scoped(pkt, n)) {
+		/* tunnel_guard.h: no ND through the tunnel, nor an address no
+		 * router passes on */
+		count_drop(p, e);
 		return NULL;
 	}
 	return e;

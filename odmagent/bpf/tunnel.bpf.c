@@ -254,6 +254,23 @@ int odm_encap(struct __sk_buff *skb)
 	return bpf_redirect_neigh(ifindex, NULL, 0, 0);
 }
 
+/* 1 if a is an address no router passes on: unspecified, loopback,
+ * IPv4-mapped, link-local, multicast (tunnel_guard.h tunnel_inner_scoped,
+ * the userspace backend's) */
+static __always_inline int scoped(const struct in6_addr *a)
+{
+	const __u32 *w = a->in6_u.u6_addr32;
+	__u8 b0 = a->in6_u.u6_addr8[0], b1 = a->in6_u.u6_addr8[1];
+
+	if (b0 == 0xff || (b0 == 0xfe && (b1 & 0xc0) == 0x80))
+		return 1;
+	if (w[0] || w[1])
+		return 0;
+	if (w[2] == bpf_htonl(0xffff))
+		return 1;
+	return !w[2] && (!w[3] || w[3] == bpf_htonl(1));
+}
+
 /* the slot of an unbound pair in seen: FNV-1a over its words, from seed */
 static __always_inline __u32 seen_slot(const struct odm_bpf_unbound *u, __u32 seed)
 {
@@ -330,7 +347,8 @@ int odm_decap(struct __sk_buff *skb)
 		return count(ODM_BPF_DROPPED);
 	if (levels(skb, ETH_HLEN, o.nexthdr) > c->nest_max)
 		return count(ODM_BPF_LOOPED);
-	if (inner_nd(skb, ETH_HLEN + OUTER_LEN, in.nexthdr))
+	if (inner_nd(skb, ETH_HLEN + OUTER_LEN, in.nexthdr) || scoped(&in.saddr) ||
+	    scoped(&in.daddr))
 		return count(ODM_BPF_DROPPED);
 	/* an anchor would send it straight back into the tunnel: to its
 	 * guarded prefix, or to an address it anchors */

@@ -22,6 +22,9 @@
 # comes out of the tunnel device. Controls: the forged RAs do reach mn
 # inside the tunnel (tcpdump), and the same RA sent on mn's access link is
 # heard.
+# Likewise forged tunnelled datagrams to the lease from sources no router
+# passes on (link-local, unspecified, loopback, IPv4-mapped, multicast) are
+# dropped, and one from a global address arrives (tunnel_guard.h).
 #
 # Exit 0 pass, 1 fail, 77 skip.
 set -eEuo pipefail
@@ -37,6 +40,7 @@ export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-1}
 export ODM_MN_HOME_DISCOVERY=on
 export ODM_MN_EXTRA="access-anchor ra"
 RACRAFT=("/usr/bin/python3" "$HERE/lib/racraft.py")
+FLOOD=("/usr/bin/python3" "$HERE/lib/tunflood.py")
 BOGUS=2001:db8:c2::66 # no anchor there
 
 fixed() { odm_status mn | json "' '.join(l['addr'] + '@' + l['anchor'] for l in j['leases'] if l['type'] == 'fixed' and l['state'] == 'registered')"; }
@@ -76,6 +80,22 @@ check "the tunnel dropped both ($DROPPED -> $(tun_dropped) dropped)" \
 	wait_for 5 eval '(($(tun_dropped) >= DROPPED + 2))'
 check "none came out of the tunnel device" \
 	eval '(($(nsq mn tcpdump -nr "$CAP_TUN" 2>/dev/null | wc -l) == 0))'
+
+# datagrams tunnelled from the CHA's forged address to the lease, whose
+# inner source no router passes on, are dropped as well (the userspace
+# backend let fe80::1, :: and ::ffff:192.0.2.1 through to a socket on mn);
+# one from a global address comes out (the control)
+odm_udp_sink 9 mn
+DROPPED=$(tun_dropped)
+for src in fe80::1 :: ::1 ::ffff:192.0.2.1 ff02::1 2001:db8:c0::99; do
+	nsq cn "${FLOOD[@]}" --to "$COA" --outer "$CHA_ADDR/128" --inner "$src/128" --inner-dst "$L1" \
+		--count 1 --seconds 2 >/dev/null
+done
+SINK=$ODM_DIR/udp-sink-mn.log
+check "the datagram from a global address came out of the tunnel" wait_for 5 grep -aq "2001:db8:c0::99$" "$SINK"
+check "none of the five others did ($(grep -ac . "$SINK") received)" test "$(grep -ac . "$SINK")" -eq 1
+check "the tunnel dropped them ($DROPPED -> $(tun_dropped) dropped)" \
+	wait_for 5 eval '(($(tun_dropped) >= DROPPED + 5))'
 sleep 2
 check "the home anchor is still ha ($(home))" test "$(home)" == "$HA_ADDR"
 check "the Fixed address is still registered at ha" test "$(fixed)" == "$F"

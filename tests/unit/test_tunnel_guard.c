@@ -128,3 +128,32 @@ Test(tunnel_guard, neighbor_discovery_is_refused_in_the_tunnel)
 	b[0] = 0x45;
 	cr_assert_eq(tunnel_inner_nd(b, n), 1, "not IPv6");
 }
+
+/* Nothing comes out of the tunnel from or to an address no router passes
+ * on; global unicast, unique local and NAT64 (64:ff9b::/96) ones pass */
+Test(tunnel_guard, addresses_no_router_passes_on_are_refused_in_the_tunnel)
+{
+	static const char *bad[] = { "::", "::1", "::ffff:192.0.2.1", "fe80::1", "febf::1",
+				     "ff02::1", "ff0e::1", "ff02::1:ff00:1" };
+	static const char *good[] = { "2001:db8::1", "fd00::1", "64:ff9b::c000:201", "::2",
+				      "fec0::1", "::ffff:0:c000:201" };
+	uint8_t b[40 + 8];
+	struct in6_addr g;
+
+	inet_pton(AF_INET6, "2001:db8:c4a::1", &g);
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		for (int at = 8; at <= 24; at += 16) {
+			inner(b, 0, 17, 0);
+			memcpy(b + 8, &g, 16);
+			memcpy(b + 24, &g, 16);
+			cr_assert_eq(inet_pton(AF_INET6, bad[i], b + at), 1);
+			cr_assert_eq(tunnel_inner_scoped(b, sizeof b), 1, "%s at %d", bad[i], at);
+		}
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+		inner(b, 0, 17, 0);
+		memcpy(b + 8, &g, 16);
+		cr_assert_eq(inet_pton(AF_INET6, good[i], b + 24), 1);
+		cr_assert_eq(tunnel_inner_scoped(b, sizeof b), 0, "%s", good[i]);
+	}
+	cr_assert_eq(tunnel_inner_scoped(b, 39), 1, "shorter than an IPv6 header");
+}

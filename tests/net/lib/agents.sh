@@ -23,7 +23,7 @@
 #   odm_tunnel_backend HOST  the backend HOST's agent uses (userspace or kernel)
 #   odm_socket_families PID  the address families of the sockets PID holds
 #   odm_check_udp_idle T_LAST_MS  checks on an idle UDP lease (see there)
-#   odm_udp_sink PORT        a UDP sink on cn logging to $ODM_DIR/udp-sink.log
+#   odm_udp_sink PORT [HOST] a UDP sink on cn (or HOST) logging to $ODM_DIR/udp-sink.log
 #   odm_udp_holder PORT SECS a shimmed UDP client on mn holding a CHoA lease
 #
 # Variables: ODM_BUILD (build dir, default <repo>/build), ODM_DIR (this run's
@@ -590,14 +590,16 @@ odm_craft_bu() {
 		--dev "$dev" --nai "$nai" --spi "$spi" --keyfile "$key" --seq "$seq" "$@"
 }
 
-# odm_udp_sink PORT - a UDP sink on cn at PORT that logs "TEXT PEER" per
-# datagram to $ODM_DIR/udp-sink.log; returns once it listens.
+# odm_udp_sink PORT [HOST] - a UDP sink on cn (or HOST) at PORT that logs
+# "TEXT PEER" per datagram to $ODM_DIR/udp-sink.log (udp-sink-HOST.log);
+# returns once it listens.
 # odm_udp_holder PORT SECS [EVERY] - a program under the shim on mn that
 # sends "hello" to cn.example.test PORT (so it holds a CHoA lease) and stays
 # quiet for SECS, or with EVERY says hello again every EVERY s for SECS (so
 # the lease never falls idle); its pid in ODM_UDP_HOLDER.
 odm_udp_sink() {
-	topo_spawn cn udp-sink "$ODM_DIR/udp-sink.log" /usr/bin/python3 -u -c '
+	local h=${2:-cn}
+	topo_spawn "$h" udp-sink "$ODM_DIR/udp-sink${2:+-$2}.log" /usr/bin/python3 -u -c '
 import socket, sys
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 s.bind(("::", int(sys.argv[1])))
@@ -605,8 +607,8 @@ while True:
     data, peer = s.recvfrom(2048)
     print(data.decode(errors="replace"), peer[0], flush=True)
 ' "$1"
-	odm__udp_listening() { grep -q . <<<"$(nsq cn ss -Hlun "sport = :$1")"; }
-	wait_for 5 odm__udp_listening "$1"
+	odm__udp_listening() { grep -q . <<<"$(nsq "$2" ss -Hlun "sport = :$1")"; }
+	wait_for 5 odm__udp_listening "$1" "$h"
 }
 odm_udp_holder() {
 	odm_shim_bg /usr/bin/python3 -u -c '

@@ -10,7 +10,8 @@
 # Every packet's outer source is a random address of --outer (a /64 or
 # wider: the low 64 bits and the bits below the prefix length are drawn),
 # its inner source likewise in --inner, its inner packet a UDP datagram to
-# --inner-dst port 9 padded to --size bytes in all (outer header included).
+# --inner-dst port 9 (checksummed) padded to --size bytes in all (outer
+# header included).
 # Prints "sent=N seconds=S" at the end.
 import argparse, os, socket, struct, sys, time
 from ipaddress import IPv6Network
@@ -29,11 +30,20 @@ def drawer(prefix):
         return (base | (int.from_bytes(rnd, "big") & ((1 << host_bits) - 1))).to_bytes(16, "big")
     return draw
 
+def udp_sum(src, dst, const):
+    # the UDP checksum (RFC 8200 §8.1 pseudo-header), the datagram's own
+    # words summed beforehand into const: its payload is zeros
+    t = const + sum(struct.unpack("!8H", src)) + sum(struct.unpack("!8H", dst))
+    while t >> 16:
+        t = (t & 0xffff) + (t >> 16)
+    return (~t & 0xffff) or 0xffff
+
 outer, inner = drawer(a.outer), drawer(a.inner)
 to = socket.inet_pton(socket.AF_INET6, a.to)
 idst = socket.inet_pton(socket.AF_INET6, a.inner_dst)
 size = max(a.size, 40 + 40 + 8)
 ulen = size - 80
+const = 17 + ulen + 4191 + 9 + ulen  # next header, length; ports, length
 s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW)
 # packets built ahead in batches: random bytes from one read per batch
 sent, t0, end = 0, time.time(), time.time() + a.seconds
@@ -42,7 +52,7 @@ while sent < a.count and time.time() < end:
     rnd = os.urandom(32 * batch)
     for i in range(batch):
         osrc, isrc = outer(rnd[32 * i:32 * i + 16]), inner(rnd[32 * i + 16:32 * i + 32])
-        udp = struct.pack("!HHHH", 4191, 9, ulen, 0) + bytes(ulen - 8)
+        udp = struct.pack("!HHHH", 4191, 9, ulen, udp_sum(isrc, idst, const)) + bytes(ulen - 8)
         ip_in = struct.pack("!IHBB", 6 << 28, ulen, 17, 64) + isrc + idst
         ip_out = struct.pack("!IHBB", 6 << 28, size - 40, 41, 64) + osrc + to
         try:
