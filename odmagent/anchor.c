@@ -619,6 +619,8 @@ void anchor_fini(struct anchor *an)
 	an->ids = NULL;
 	free(an->home);
 	an->home = NULL;
+	free(an->lost_be);
+	an->lost_be = NULL;
 }
 
 /* ---- status ---- */

@@ -130,8 +130,9 @@ struct anchor_ident {
 #define ANCHOR_PTB_RATE 1000
 #define ANCHOR_PTB_GAP_MS 10
 #define ANCHOR_PTB_SLOTS 256
-/* (inner, outer source) pairs anchor_lost_be remembers (hashed) */
-#define ANCHOR_LOST_BE_SLOTS 1024
+/* (inner, outer source) pairs anchor_lost_be remembers (hashed; a power
+ * of 2): 8 bytes each, allocated at the first unbound packet */
+#define ANCHOR_LOST_BE_SLOTS 65536
 #define ANCHOR_POOL_ROUTE_RETRY_MS 30000 /* the pool route put back: tried again after */
 
 struct anchor_counters {
@@ -191,11 +192,13 @@ struct anchor {
 	uint64_t save_took_ms;  /* how long the last save in a child ran */
 	uint64_t hold_until_ms; /* the pool's hold lifts then, 0 = none */
 	uint32_t restored_held; /* the last run's hold, from its state file */
-	/* anchor_lost_be's limit: the pair each slot last told, and when */
+	/* anchor_lost_be's memory: the pair each slot saw last (a tag of its
+	 * hash, 0 = none) and when it was told (low 32 bits of the ms, odd;
+	 * 0 = seen, not told); NULL until needed */
 	struct anchor_lost_slot {
-		struct in6_addr inner, osrc;
-		uint64_t told_ms;
-	} lost_be[ANCHOR_LOST_BE_SLOTS];
+		uint32_t tag, told;
+	} *lost_be;
+	uint64_t lost_new_ms;     /* the last Binding Error to a pair seen once */
 	uint64_t lost_be_tx;
 	uint64_t lost_log_ms;     /* anchor_lost_hook's last line ... */
 	uint64_t lost_unlogged;   /* ... and the Binding Errors sent since, unsaid */
@@ -262,14 +265,18 @@ int anchor_state_load(struct anchor *an, uint64_t now_mono_ms);
  * Binding Error status 1 naming inner (RFC 6275 §9.3.3, §11.3.6), which
  * makes the host refresh at once: the binding comes back, or follows the
  * host to osrc, or the host learns that it is gone. Rate limited like an
- * ICMP error, but per (inner, osrc) pair: one per ANCHOR_LOST_BE_GAP_MS at
- * most for each, remembered in ANCHOR_LOST_BE_SLOTS slots (hashed; a pair
- * overwrites the one in its slot). A flood from forged outer sources cannot
- * spend a real host's turn: no budget is shared between pairs, and one it
- * pushes out of its slot is only forgotten, so told sooner. What such a
- * flood draws is one Binding Error per packet at most, each smaller than
- * the packet it answers and sent to that packet's own source (the kernel
- * backends also bound it by how often they report, odmagent(8)).
+ * ICMP error (RFC 6275 §9.3.3 asks for a limit), in two tiers. A pair
+ * (inner, osrc) seen for the first time shares one Binding Error per
+ * ANCHOR_LOST_BE_GAP_MS with every other new pair, as all did before; a
+ * pair seen again (its slot of ANCHOR_LOST_BE_SLOTS, hashed with a random
+ * seed, still holds it) has a limit of its own, one per
+ * ANCHOR_LOST_BE_GAP_MS. A real host sends from its pair again and again;
+ * a flood from forged random outer sources sends each pair once, so it
+ * draws about 10 Binding Errors a second in all (it was one per forged
+ * packet with per-pair limits alone), and cannot spend a real host's
+ * turn: that host is told at its next packet while its pair holds its
+ * slot (~650 ms under 100 000 forged packets a second). Without memory
+ * for the slots only the shared limit applies.
  * Returns the length, 0 when nothing is to be sent.
  */
 #define ANCHOR_LOST_BE_GAP_MS 100

@@ -507,25 +507,39 @@ void anchor_reload(struct odm_agent *a, const struct odm_identity *old_ids, size
 
 /* ---- bindings a restart lost ---- */
 
-/* the slot of (inner, osrc): FNV-1a over both. Unkeyed: a pair that shares
- * another's slot only makes both forgotten sooner, never silent longer */
-static size_t lost_slot(const struct in6_addr *inner, const struct in6_addr *osrc)
+/* Whether (inner, osrc) may be told now, noting it in its slot: a pair its
+ * slot holds is told once per ANCHOR_LOST_BE_GAP_MS; a new one (it takes
+ * the slot) when the limit shared by new pairs allows (anchor.h) */
+static int lost_be_allowed(struct anchor *an, const struct in6_addr *inner,
+			   const struct in6_addr *osrc, uint64_t now_ms)
 {
-	const uint8_t *v[2] = { inner->s6_addr, osrc->s6_addr };
-	uint64_t h = 0xcbf29ce484222325ull;
+	struct in6_addr pair[2] = { *inner, *osrc };
+	uint64_t h = bcache_hash(&an->bc, pair, sizeof(pair));
+	struct anchor_lost_slot *sl;
+	uint32_t tag = (uint32_t)(h >> 32) | 1, now32 = (uint32_t)now_ms | 1;
 
-	for (int k = 0; k < 2; k++)
-		for (int i = 0; i < 16; i++) {
-			h ^= v[k][i];
-			h *= 0x100000001b3ull;
-		}
-	return (size_t)(h % ANCHOR_LOST_BE_SLOTS);
+	if (!an->lost_be)
+		an->lost_be = calloc(ANCHOR_LOST_BE_SLOTS, sizeof(*an->lost_be));
+	if (!an->lost_be)
+		return ratelimit_spaced(&an->lost_new_ms, ANCHOR_LOST_BE_GAP_MS, now_ms);
+	sl = &an->lost_be[h & (ANCHOR_LOST_BE_SLOTS - 1)];
+	if (sl->tag == tag) {
+		/* seen before: its own limit (wrap-safe over 49 days) */
+		if (sl->told && now32 - sl->told < ANCHOR_LOST_BE_GAP_MS)
+			return 0;
+	} else {
+		sl->tag = tag;
+		sl->told = 0;
+		if (!ratelimit_spaced(&an->lost_new_ms, ANCHOR_LOST_BE_GAP_MS, now_ms))
+			return 0;
+	}
+	sl->told = now32;
+	return 1;
 }
 
 int anchor_lost_be(struct anchor *an, const struct in6_addr *inner, const struct in6_addr *osrc,
 		   uint64_t now_ms, uint8_t *buf, size_t cap)
 {
-	struct anchor_lost_slot *sl;
 	const struct binding *b;
 	struct mh_msg be;
 	int n;
@@ -536,13 +550,8 @@ int anchor_lost_be(struct anchor *an, const struct in6_addr *inner, const struct
 	b = bcache_find_hoa(&an->bc, inner);
 	if (b && IN6_ARE_ADDR_EQUAL(&b->coa, osrc))
 		return 0;
-	sl = &an->lost_be[lost_slot(inner, osrc)];
-	if (sl->told_ms && IN6_ARE_ADDR_EQUAL(&sl->inner, inner) &&
-	    IN6_ARE_ADDR_EQUAL(&sl->osrc, osrc) && now_ms < sl->told_ms + ANCHOR_LOST_BE_GAP_MS)
+	if (!lost_be_allowed(an, inner, osrc, now_ms))
 		return 0;
-	sl->inner = *inner;
-	sl->osrc = *osrc;
-	sl->told_ms = now_ms ? now_ms : 1;
 	memset(&be, 0, sizeof(be));
 	be.type = MH_TYPE_BE;
 	be.status = MH_BE_UNKNOWN_HAO;

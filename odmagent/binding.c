@@ -27,6 +27,11 @@ static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
+uint64_t bcache_hash(const struct bcache *bc, const void *p, size_t n)
+{
+	return hash_bytes(bc->seed, p, n);
+}
+
 static size_t slot_hoa(const struct bcache *bc, const struct in6_addr *hoa, size_t nb)
 {
 	return (size_t)hash_bytes(bc->seed, hoa, sizeof *hoa) & (nb - 1);

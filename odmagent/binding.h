@@ -71,4 +71,9 @@ struct binding *bcache_first_expiry(const struct bcache *bc);
 void bcache_foreach(const struct bcache *bc, void (*fn)(const struct binding *b, void *arg),
 		    void *arg);
 
+/* FNV-1a over n bytes at p, keyed with bc's random seed: the one hash of
+ * the anchor's tables (the binding cache's chains, anchor_lost_be's
+ * slots) */
+uint64_t bcache_hash(const struct bcache *bc, const void *p, size_t n);
+
 #endif

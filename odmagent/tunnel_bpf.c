@@ -853,6 +853,15 @@ static void take_unbound_of(struct bp *p, int fd)
 
 	more = bpf_map_get_next_key(fd, NULL, &keys[0]) == 0;
 	while (more && n < ODM_BPF_UNBOUND_MAX) {
+		int dup = 0;
+
+		/* a walk whose last key the program's updates pushed out of the
+		 * LRU map starts again from the first key: a pair read twice
+		 * would look to the anchor like one seen again (anchor.h) */
+		for (size_t j = 0; j < n && !dup; j++)
+			dup = memcmp(&keys[j], &keys[n], sizeof(keys[n])) == 0;
+		if (dup)
+			break;
 		n++;
 		if (n < ODM_BPF_UNBOUND_MAX)
 			more = bpf_map_get_next_key(fd, &keys[n - 1], &keys[n]) == 0;

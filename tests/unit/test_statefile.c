@@ -1112,10 +1112,12 @@ Test(state, anchor_answers_a_lost_binding_with_a_rate_limited_binding_error)
 	anchor_fini(&an);
 }
 
-/* A flood of packets from forged outer sources, every one answered in the
- * same millisecond, takes nothing from a real host's pair: its Binding
- * Error still goes out at once, and its own limit still holds. */
-Test(state, anchor_lost_binding_errors_are_limited_per_pair_not_shared)
+/* A flood of packets from forged outer sources, each pair once (what random
+ * forged sources are), in one millisecond: together they draw one Binding
+ * Error, the one new pairs share. A real host's pair, seen a second time,
+ * is told at once all the same, and then keeps its own limit, whatever the
+ * new pairs do meanwhile. */
+Test(state, anchor_lost_binding_errors_new_pairs_share_a_limit_seen_pairs_do_not)
 {
 	struct state_anchor s = mk_anchor();
 	uint8_t buf[MH_MAX_LEN];
@@ -1125,20 +1127,31 @@ Test(state, anchor_lost_binding_errors_are_limited_per_pair_not_shared)
 	anchor_fixture();
 	cr_assert_eq(anchor_state_restore(&an, &s, NOW_WALL, NOW_MONO), 2);
 	forged = A("2001:db8:bad::");
-	for (unsigned i = 0; i < 5 * ANCHOR_LOST_BE_SLOTS; i++) {
+	for (unsigned i = 0; i < 2 * ANCHOR_LOST_BE_SLOTS; i++) {
 		forged.s6_addr[12] = (uint8_t)(i >> 24);
 		forged.s6_addr[13] = (uint8_t)(i >> 16);
 		forged.s6_addr[14] = (uint8_t)(i >> 8);
 		forged.s6_addr[15] = (uint8_t)i;
 		told += anchor_lost_be(&an, &lost, &forged, NOW_MONO, buf, sizeof(buf)) > 0;
 	}
-	cr_assert_eq(told, 5 * ANCHOR_LOST_BE_SLOTS, "each forged source once");
+	cr_assert_eq(told, 1, "%d Binding Errors for the forged pairs, not one in all", told);
+	cr_assert_eq(anchor_lost_be(&an, &lost, &real, NOW_MONO, buf, sizeof(buf)), 0,
+		     "the real host's first packet comes after the new pairs' turn");
 	cr_assert_gt(anchor_lost_be(&an, &lost, &real, NOW_MONO, buf, sizeof(buf)), 0,
-		     "the real host is told in the same millisecond");
+		     "its second is told in the same millisecond");
 	cr_assert_eq(anchor_lost_be(&an, &lost, &real, NOW_MONO + ANCHOR_LOST_BE_GAP_MS - 1, buf,
 				    sizeof(buf)), 0, "and then limited");
 	cr_assert_gt(anchor_lost_be(&an, &lost, &real, NOW_MONO + ANCHOR_LOST_BE_GAP_MS, buf,
 				    sizeof(buf)), 0);
+	/* the new pairs' turn comes again a gap later, for one of them */
+	told = 0;
+	for (unsigned i = 0; i < 100; i++) {
+		forged.s6_addr[11] = (uint8_t)(i + 1);
+		told += anchor_lost_be(&an, &lost, &forged, NOW_MONO + ANCHOR_LOST_BE_GAP_MS, buf,
+				       sizeof(buf)) > 0;
+	}
+	cr_assert_eq(told, 1);
+	cr_assert_eq(an.lost_be_tx, 4);
 	anchor_fini(&an);
 }
 
