@@ -32,7 +32,8 @@
  * 0.3 to several ms (ext4 writes the new file's data out at the rename),
  * which must not sit between a BA and the answer it brings. A kill -9 can
  * thus lose the last MN_SAVE_MAX_MS of changes: the next run then lacks a
- * lease made in that window, whose binding the anchor lets expire.
+ * lease made in that window, whose binding the anchor lets expire, and
+ * ends the TCP sockets on its address (found by the rule it left).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -945,6 +946,27 @@ static int adopt_state(struct mn *mn)
 	return rc;
 }
 
+/*
+ * A rule the last run left and no lease taken over has: a lease it made and
+ * was killed before saving. Its address is gone with it (its binding at the
+ * anchor expires), so a TCP socket on it could only retransmit into the
+ * void until its own timeout: a connect() in progress would wait some two
+ * minutes. They are ended (ECONNABORTED), as at the end of a lease.
+ */
+static void stale_rule_gone(void *arg, const struct in6_addr *from)
+{
+	char a[INET6_ADDRSTRLEN];
+	int n = sockdiag_destroy_tcp(from);
+
+	(void)arg;
+	ntop6(from, a);
+	if (n < 0)
+		log_warn(n, "ending the TCP sockets on %s, a lease of an earlier run not saved", a);
+	else if (n > 0)
+		log_info("%s, a lease an earlier run made but did not save: %d TCP socket(s) on it "
+			 "ended, each with ECONNABORTED", a, n);
+}
+
 static int flush_stale_rules(struct mn *mn)
 {
 	struct odm_config *cfg = &mn->a->cfg;
@@ -956,7 +978,8 @@ static int flush_stale_rules(struct mn *mn)
 		return -ENOMEM;
 	for (struct lease *l = mn->e.leases.head; l; l = l->next)
 		keep[n++] = l->addr;
-	rc = netconf_rule_flush_except(mn->nc, cfg->table, cfg->rule_priority, keep, n);
+	rc = netconf_rule_flush_except(mn->nc, cfg->table, cfg->rule_priority, keep, n,
+				       stale_rule_gone, NULL);
 	free(keep);
 	return rc;
 }

@@ -699,18 +699,31 @@ struct flush_ctx {
 	int deleted, err;
 	const struct in6_addr *keep;
 	size_t nkeep;
+	netconf_rule_gone_fn gone;
+	void *gone_arg;
 };
 
-/* The rule is "from one of keep/128" */
-static int rule_kept(struct rtnl_rule *ru, const struct flush_ctx *fc)
+/* The rule's source when it is "from one /128": 1 and *out, else 0 */
+static int rule_src128(struct rtnl_rule *ru, struct in6_addr *out)
 {
 	struct nl_addr *src = rtnl_rule_get_src(ru);
 
 	if (!src || nl_addr_get_family(src) != AF_INET6 || nl_addr_get_prefixlen(src) != 128 ||
 	    nl_addr_get_len(src) != sizeof(struct in6_addr))
 		return 0;
+	memcpy(out, nl_addr_get_binary_addr(src), sizeof(*out));
+	return 1;
+}
+
+/* The rule is "from one of keep/128" */
+static int rule_kept(struct rtnl_rule *ru, const struct flush_ctx *fc)
+{
+	struct in6_addr from;
+
+	if (!rule_src128(ru, &from))
+		return 0;
 	for (size_t i = 0; i < fc->nkeep; i++)
-		if (memcmp(nl_addr_get_binary_addr(src), &fc->keep[i], sizeof(fc->keep[i])) == 0)
+		if (IN6_ARE_ADDR_EQUAL(&from, &fc->keep[i]))
 			return 1;
 	return 0;
 }
@@ -719,27 +732,32 @@ static void flush_one(struct nl_object *obj, void *arg)
 {
 	struct rtnl_rule *ru = (struct rtnl_rule *)obj;
 	struct flush_ctx *fc = arg;
+	struct in6_addr from;
 	int r;
 
 	if (rtnl_rule_get_table(ru) != fc->table || rtnl_rule_get_prio(ru) != fc->prio ||
 	    rtnl_rule_get_action(ru) != FR_ACT_TO_TBL || rule_kept(ru, fc))
 		return;
 	r = netconf_nl2errno(rtnl_rule_delete(fc->nc->sk, ru, 0));
-	if (r == 0)
+	if (r == 0) {
 		fc->deleted++;
+		if (fc->gone && rule_src128(ru, &from))
+			fc->gone(fc->gone_arg, &from);
+	}
 	else if (r != -ENOENT && r != -ESRCH && !fc->err)
 		fc->err = r;
 }
 
 int netconf_rule_flush(struct netconf *nc, uint32_t table, uint32_t prio)
 {
-	return netconf_rule_flush_except(nc, table, prio, NULL, 0);
+	return netconf_rule_flush_except(nc, table, prio, NULL, 0, NULL, NULL);
 }
 
 int netconf_rule_flush_except(struct netconf *nc, uint32_t table, uint32_t prio,
-			      const struct in6_addr *keep, size_t nkeep)
+			      const struct in6_addr *keep, size_t nkeep,
+			      netconf_rule_gone_fn gone, void *gone_arg)
 {
-	struct flush_ctx fc = { nc, table, prio, 0, 0, keep, nkeep };
+	struct flush_ctx fc = { nc, table, prio, 0, 0, keep, nkeep, gone, gone_arg };
 	struct nl_cache *cache;
 	int r;
 

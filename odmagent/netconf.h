@@ -102,8 +102,12 @@ int netconf_rule_del(struct netconf *nc, const struct in6_addr *from, uint32_t t
  */
 int netconf_rule_flush(struct netconf *nc, uint32_t table, uint32_t prio);
 /* The same, except the rules "from a/128" for every a in keep: those of the
- * leases a restarted agent takes over keep routing their sockets' packets. */
+ * leases a restarted agent takes over keep routing their sockets' packets.
+ * gone (if not NULL) is told the address of each rule "from a/128" deleted:
+ * a lease the last run made and the state did not keep. */
+typedef void (*netconf_rule_gone_fn)(void *arg, const struct in6_addr *from);
 int netconf_rule_flush_except(struct netconf *nc, uint32_t table, uint32_t prio,
-			      const struct in6_addr *keep, size_t nkeep);
+			      const struct in6_addr *keep, size_t nkeep,
+			      netconf_rule_gone_fn gone, void *gone_arg);
 
 #endif

@@ -6,7 +6,10 @@
 #   a. the host agent is killed with SIGKILL and started again within 1 s:
 #      it takes its lease over from its state directory (address, tunnel,
 #      rule, route), re-registers at once, and the download completes with
-#      the right sha256; once curl exits the lease ends as usual;
+#      the right sha256; once curl exits the lease ends as usual; a lease
+#      it had made and not saved (a rule left from its address) has its
+#      TCP socket, a connect() under way, ended by the next run
+#      (ECONNABORTED, not two minutes of SYNs into the void);
 #   b. the same for the anchor: it restores the binding, pool and tunnel;
 #      in a and b a second agent on the same state-dir (another control
 #      socket) refuses to start, naming the first, and touches nothing;
@@ -159,6 +162,39 @@ check "a: it re-registered the binding at start (seq $SEQ0 -> $SEQ1)" odm_seq_mo
 finish a
 check "a: the lease ends once curl is gone (sock_diag counting resumed)" wait_for 5 no_lease
 check "a: and the anchor's binding with it" wait_for 3 no_binding
+# A lease the killed agent made and had not saved yet (odmagent(8): up to
+# 200 ms) leaves a rule from its address, and in the program a TCP socket
+# on it, its connect() under way. The next run does not know the lease:
+# it ends the socket (ECONNABORTED) rather than leave the connect() to
+# send SYNs into the void for two minutes.
+UNSAVED=${CHA_POOL%::/64}::dead
+odm_agent_kill9 mn
+nsx mn ip -6 rule add from "$UNSAVED" table "$ODM_TABLE" priority 1000
+topo_spawn mn unsaved-connect "$ODM_DIR/unsaved.log" /usr/bin/python3 -c '
+import errno, select, socket, sys, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.IPPROTO_IPV6, 78, 1)  # IPV6_FREEBIND: the device went with the agent
+s.bind((sys.argv[1], 0))
+s.setblocking(False)
+s.connect_ex((sys.argv[2], 80))
+print("connecting", flush=True)
+t0 = time.monotonic()
+p = select.poll()
+p.register(s, select.POLLOUT)
+r = p.poll(10000)
+err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+print("after %d ms: %s" % ((time.monotonic() - t0) * 1000,
+      errno.errorcode.get(err, err) if err else ("connected" if r else "still connecting")), flush=True)
+' "$UNSAVED" "$CN_ADDR"
+UNSAVED_PID=$TOPO_SPAWNED_PID
+connecting() { grep -q '^connecting' "$ODM_DIR/unsaved.log"; }
+check "a: a connect() from $UNSAVED, a lease not saved, is under way" wait_for 5 connecting
+odm_agent_start mn
+wait "$UNSAVED_PID" || true
+cat "$ODM_DIR/unsaved.log"
+check "a: the next run ended it with ECONNABORTED" grep -q ': ECONNABORTED$' "$ODM_DIR/unsaved.log"
+check "a: and removed the rule from $UNSAVED" \
+	bash -c "! ip netns exec $NS_MN ip -6 rule show | grep -q 'from $UNSAVED '"
 
 # ---------------------------------------------------------------- b. kill -9 cha
 download b 6m

@@ -261,6 +261,18 @@ Test(netconf, rule_flush_takes_only_ours)
 }
 
 
+/* what netconf_rule_flush_except says it deleted */
+static struct in6_addr flushed[4];
+static size_t n_flushed;
+
+static void note_flushed(void *arg, const struct in6_addr *from)
+{
+	(void)arg;
+	if (n_flushed < 4)
+		flushed[n_flushed] = *from;
+	n_flushed++;
+}
+
 Test(netconf, rule_flush_keeps_the_rules_of_adopted_leases)
 {
 	struct in6_addr a = A("2001:db8:c::7"), b = A("2001:db8:c::8"), keep[2];
@@ -270,7 +282,11 @@ Test(netconf, rule_flush_keeps_the_rules_of_adopted_leases)
 	keep[1] = A("2001:db8:c::99"); /* kept but absent: no harm */
 	cr_assert_eq(netconf_rule_add(nc, &a, 1000, 1000), 0);
 	cr_assert_eq(netconf_rule_add(nc, &b, 1000, 1000), 0);
-	cr_assert_eq(netconf_rule_flush_except(nc, 1000, 1000, keep, 2), 1);
+	n_flushed = 0;
+	cr_assert_eq(netconf_rule_flush_except(nc, 1000, 1000, keep, 2, note_flushed, NULL), 1);
+	/* the restarted agent ends the sockets on what it did not keep */
+	cr_assert_eq(n_flushed, 1, "told %zu deleted rule(s)", n_flushed);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&flushed[0], &a), "told of the wrong rule");
 	o = ip("-6 rule show");
 	cr_assert_null(strstr(o, "2001:db8:c::7"), "%s", o);
 	cr_assert(strstr(o, "1000:\tfrom 2001:db8:c::8 lookup 1000"), "%s", o);
