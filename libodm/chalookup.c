@@ -383,11 +383,17 @@ static void know_locked(const char *node, const struct in6_addr *dst)
 	k->failed_ms = 0;
 }
 
-static void know(const char *node, const struct in6_addr *dst, size_t ndst)
+/* failed_ms: 0, or when the lookup of node's cha got no answer */
+static void know(const char *node, const struct in6_addr *dst, size_t ndst, uint64_t failed_ms)
 {
+	struct cha_known *k;
+
 	pthread_mutex_lock(&df_lock);
-	for (size_t i = 0; i < ndst; i++)
+	for (size_t i = 0; i < ndst; i++) {
 		know_locked(node, &dst[i]);
+		if (failed_ms && (k = known_locked(&dst[i])))
+			k->failed_ms = failed_ms;
+	}
 	pthread_mutex_unlock(&df_lock);
 }
 
@@ -400,7 +406,7 @@ void chalookup_record(const char *node, const struct in6_addr *dst, size_t ndst,
 
 	if (found)
 		inet_ntop(AF_INET6, cha, cbuf, sizeof(cbuf));
-	know(node, dst, ndst);
+	know(node, dst, ndst, 0);
 	for (size_t i = 0; i < ndst; i++) {
 		chacache_put_addr(c, &dst[i], found ? cha : NULL, ttl, now);
 		inet_ntop(AF_INET6, &dst[i], dbuf, sizeof(dbuf));
@@ -496,8 +502,13 @@ static void resolve_deferred(struct cha_defer *d)
 	shim_debug("getaddrinfo %s: cha.%s %s after %llu ms (asked on first use)", d->node, d->node,
 		   r == CHA_FOUND ? "found" : r == CHA_NONE ? "absent" : "unknown",
 		   (unsigned long long)(now - start));
-	if (r < 0)
+	if (r < 0) {
+		/* nothing is known, not even that there is none: the connects
+		 * that follow are told so (chalookup_refresh_dst), and do not
+		 * each wait for the DNS again */
+		know(d->node, d->dst, d->ndst, now ? now : 1);
 		return;
+	}
 	chacache_put_name(chacache_by_name(), d->node, r == CHA_FOUND ? &cha : NULL, ttl, now);
 	chalookup_record(d->node, d->dst, d->ndst, r, &cha, ttl, now);
 }
@@ -543,17 +554,18 @@ int chalookup_refresh_dst(const struct in6_addr *dst)
 	char node[CHALOOKUP_NAME_MAX], dbuf[INET6_ADDRSTRLEN];
 	uint64_t now = chacache_now_ms();
 	struct cha_known *k;
-	int r;
+	int r, failed;
 
 	pthread_mutex_lock(&df_lock);
 	k = known_locked(dst);
 	/* a lookup that failed (DNS down) is not tried again on every
 	 * connect: each would wait CHALOOKUP_MAX_WAIT_MS */
-	if (k && k->failed_ms && now < k->failed_ms + (uint64_t)CHACACHE_NEG_TTL * 1000)
-		k = NULL;
-	if (k)
+	failed = k && k->failed_ms && now < k->failed_ms + (uint64_t)CHACACHE_NEG_TTL * 1000;
+	if (k && !failed)
 		memcpy(node, k->node, sizeof(node));
 	pthread_mutex_unlock(&df_lock);
+	if (failed)
+		return -1;
 	if (!k)
 		return 0;
 	inet_ntop(AF_INET6, dst, dbuf, sizeof(dbuf));

@@ -346,6 +346,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	struct fd_lease fl;
 	const char *proto, *how = "";
 	int saved = errno, type, r, ret = 0, pnum, st, on_net, has_cha, bound, relet = 0;
+	int looked, cha_unknown;
 	unsigned port = 0;
 	uint64_t cookie = 0; /* fd's socket before a wait (socket_cookie), 0: none yet */
 	char dev[IF_NAMESIZE];
@@ -436,6 +437,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	/* without a CHA the agent's own anchors decide (the access router's,
 	 * the home anchor), or it says plain and tells why (a fallback event) */
 	has_cha = 0;
+	cha_unknown = 0;
 	if (shim_policy_wants_cha(type)) {
 		r = chacache_get_addr(chacache_by_addr(), &d6->sin6_addr, &cha, NULL,
 				      chacache_now_ms());
@@ -443,10 +445,16 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 		 * the rest of it, fd's socket noted first (a wait may outlast it) */
 		if (r == CHA_MISS) {
 			cookie = socket_cookie(fd);
-			if (chalookup_wait_dst(&d6->sin6_addr) ||
-			    chalookup_refresh_dst(&d6->sin6_addr))
+			looked = chalookup_wait_dst(&d6->sin6_addr);
+			if (!looked)
+				looked = chalookup_refresh_dst(&d6->sin6_addr);
+			if (looked > 0)
 				r = chacache_get_addr(chacache_by_addr(), &d6->sin6_addr, &cha,
 						      NULL, chacache_now_ms());
+			/* its name's cha was asked for and got no answer (the DNS
+			 * unreachable, as during a move): the destination may
+			 * well have one */
+			cha_unknown = looked != 0 && r == CHA_MISS;
 		}
 		has_cha = r == CHA_FOUND;
 	}
@@ -499,6 +507,14 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 		if (r > 0)
 			agent_release(&al.addr);
 		goto closed;
+	}
+	if (r == 0 && cha_unknown) {
+		/* a plain address where a CHA may be: an error for a program
+		 * that named its type, a fallback the agent hears of otherwise */
+		ret = no_lease(fd, what, type, &d6->sin6_addr, dbuf, ETIMEDOUT,
+			       "the agent says plain, and the lookup of the destination's cha got "
+			       "no answer");
+		goto decided;
 	}
 	if (r == 0) {
 		shim_debug("%s fd %d -> %s: agent says plain", what, fd, dbuf);

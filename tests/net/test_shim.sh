@@ -29,7 +29,10 @@
 #                              c-ares calls, a vfork child's close_range
 #                              leaves the parent's state alone, an
 #                              ODM_TYPE that names no type is said once
-#                              on stderr and the agent's default applies.
+#                              on stderr and the agent's default applies,
+#                              a cha lookup with no answer is no quiet
+#                              plain address for a program that named
+#                              its type.
 #
 # Env: ODM_BUILD (build dir, default build). Exit 0 pass, 1 fail, 77 skip.
 set -euo pipefail
@@ -62,10 +65,11 @@ inner() { # runs inside unshare -nm, as root
 	ip -6 addr add 2001:db8:c4a::2/128 dev lo
 	wait_for 5 bash -c "ip -6 addr show dev lo | grep -q 2001:db8:c4a::2 && ! ip -6 addr show dev lo | grep -q tentative"
 	printf 'nameserver ::1\noptions timeout:1 attempts:1\n' >"$TMP/resolv.conf"
-	printf '127.0.0.1 localhost\n2001:db8:c0::10 cn.example.test\n2001:db8:c2::10 cn2.example.test\n' >"$TMP/hosts"
+	printf '127.0.0.1 localhost\n2001:db8:c0::10 cn.example.test\n2001:db8:c2::10 cn2.example.test\n2001:db8:c0::10 cn3.example.test\n' >"$TMP/hosts"
 	mount --bind "$TMP/resolv.conf" /etc/resolv.conf
 	mount --bind "$TMP/hosts" /etc/hosts
-	python3 "$SHIM/fake_dns.py" ::1 53 "$TMP/dns.log" cha.cn.example.test=2001:db8:ca::10 &
+	python3 "$SHIM/fake_dns.py" ::1 53 "$TMP/dns.log" cha.cn.example.test=2001:db8:ca::10 \
+		cha.cn3.example.test=drop &
 	local dns_pid=$!
 	wait_for 5 bash -c "ss -lun | grep -q '\[::1\]:53 '"
 	python3 "$SHIM/fake_agent.py" "$TMP/agent2.sock" "$TMP/agent2.log" \
@@ -269,6 +273,25 @@ for fam, dst in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::ffff:127.0.
 	wait_for 5 test -S "$TMP/agent3.sock"
 	ODM_SOCKET=$TMP/agent3.sock "${pre[@]}" "$TMP/target_sock" connect cn.example.test >"$TMP/o" 2>&1
 	check "agent answers plain: plain source" grep -q 'source 2001:db8:c0::10' "$TMP/o"
+	# The lookup of the destination's cha gets no answer (the DNS out of
+	# reach, as during a move) and the agent has no anchor of its own for
+	# it (plain): the destination may well have a CHA, so a program that
+	# asked for session-lasting gets an error, not a quiet plain address;
+	# one that did not goes plain.
+	: >"$TMP/dns.log"
+	ODM_SOCKET=$TMP/agent3.sock ODM_TYPE=session-lasting "${pre[@]}" ODM_DEBUG=1 \
+		"$TMP/target_sock" connect cn3.example.test >"$TMP/o" 2>"$TMP/e" || true
+	check "cha lookup unanswered: the shim asked" grep -q '^cha.cn3.example.test 28' "$TMP/dns.log"
+	check "cha lookup unanswered, type asked, agent says plain: EADDRNOTAVAIL" \
+		grep -q "connect: -1 $(python3 -c 'import os; print(os.strerror(99))')" "$TMP/o"
+	check "and debug says why" grep -q "cha got no answer), failing with EADDRNOTAVAIL" "$TMP/e"
+	: >"$TMP/agent3.log"
+	ODM_SOCKET=$TMP/agent3.sock "${pre[@]}" "$TMP/target_sock" connect cn3.example.test \
+		>"$TMP/o" 2>&1
+	check "cha lookup unanswered, no type asked: plain source" \
+		grep -q 'source 2001:db8:c0::10' "$TMP/o"
+	check "and the agent hears of the fallback" \
+		wait_for 3 grep -q '"op": "fallback"' "$TMP/agent3.log"
 
 	# The agent is gone: the app still works, plain.
 	ODM_SOCKET=$TMP/nothing.sock "${pre[@]}" ODM_DEBUG=1 "$TMP/target_sock" connect cn.example.test \

@@ -2,22 +2,26 @@
 # SPDX-License-Identifier: MIT
 """fake_dns.py - a tiny authoritative DNS server for the shim tests.
 
-Answers AAAA queries for the names given as NAME=ADDR (TTL 60) and NXDOMAIN
-for everything else; logs each question to LOG so the test can count cha
+Answers AAAA queries for the names given as NAME=ADDR (TTL 60), never
+answers those given as NAME=drop (a DNS out of reach), and NXDOMAIN for
+everything else; logs each question to LOG so the test can count cha
 queries. UDP only, IPv6 only, no compression in questions (the shim's
 c-ares never sends any).
 
-usage: fake_dns.py ADDR PORT LOG NAME=ADDR...
+usage: fake_dns.py ADDR PORT LOG NAME=ADDR|NAME=drop...
 """
 import socket
 import struct
 import sys
 
 addr, port, log = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-records = {}
+records, dropped = {}, set()
 for spec in sys.argv[4:]:
     name, a = spec.split("=", 1)
-    records[name.lower().rstrip(".")] = socket.inet_pton(socket.AF_INET6, a)
+    if a == "drop":
+        dropped.add(name.lower().rstrip("."))
+    else:
+        records[name.lower().rstrip(".")] = socket.inet_pton(socket.AF_INET6, a)
 
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 s.bind((addr, port))
@@ -35,6 +39,8 @@ while True:
     name = ".".join(labels).lower()
     with open(log, "a") as f:
         f.write("%s %d\n" % (name, qtype))
+    if name in dropped:
+        continue
     rcode, answer = 3, b""
     if name in records:
         rcode = 0
