@@ -104,6 +104,15 @@ static void backoff(unsigned attempt, uint64_t deadline)
 	poll(NULL, 0, (int)ms);
 }
 
+/* The agent refused the connection: an error with no id, said to the
+ * connection rather than to the request (EBUSY: its user's share is full) */
+static int refused(const json_t *r)
+{
+	const json_t *id = json_object_get(r, "id");
+
+	return (!id || json_is_null(id)) && json_is_false(json_object_get(r, "ok"));
+}
+
 /*
  * Lock held. One request/reply within timeout_ms; the reply is checked for
  * ok:true. The request is not dropped when the connection is: a connection
@@ -129,6 +138,12 @@ static int call_locked(json_t *req, json_t **resp, int timeout_ms)
 			left = now < deadline ? (int)(deadline - now) : 0;
 			ret = ipc_call(fd, req, &r, left);
 			ag_no_reply = ret == -ETIMEDOUT;
+			if (ret == 0 && refused(r)) {
+				/* as a connection closed on us: tried again */
+				json_decref(r);
+				r = NULL;
+				ret = -EPIPE;
+			}
 			if (ret == 0)
 				break;
 			/* A timed-out reply could arrive late and confuse the stream: reconnect. */

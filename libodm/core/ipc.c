@@ -591,7 +591,7 @@ int ipc_call(int fd, json_t *req, json_t **resp, int timeout_ms)
 	json_int_t id;
 	char *line, *buf;
 	size_t len, cap;
-	int r;
+	int r, sent;
 
 	if (resp)
 		*resp = NULL;
@@ -608,10 +608,12 @@ int ipc_call(int fd, json_t *req, json_t **resp, int timeout_ms)
 	line = ipc_dump(req, &len);
 	if (!line)
 		return -EMSGSIZE;
-	r = send_all(fd, line, len, deadline);
+	sent = send_all(fd, line, len, deadline);
 	free(line);
-	if (r < 0)
-		return r;
+	/* refused, the agent may have closed before it read us: why it did
+	 * (EBUSY) may still wait to be read */
+	if (sent < 0 && sent != -EPIPE && sent != -ECONNRESET)
+		return sent;
 
 	cap = ODM_IPC_MAX + 1;
 	buf = malloc(cap);
@@ -629,7 +631,11 @@ int ipc_call(int fd, json_t *req, json_t **resp, int timeout_ms)
 			break;
 		}
 		rid = json_object_get(reply, "id");
-		if (json_is_integer(rid) && json_integer_value(rid) == id) {
+		/* ours, or an error said to the connection (its id null): the
+		 * agent refused it, or could not read a line of it */
+		if ((json_is_integer(rid) && json_integer_value(rid) == id) ||
+		    ((!rid || json_is_null(rid)) &&
+		     json_is_false(json_object_get(reply, "ok")))) {
 			if (!json_is_boolean(json_object_get(reply, "ok"))) {
 				r = -EPROTO;
 				break;
@@ -645,5 +651,5 @@ int ipc_call(int fd, json_t *req, json_t **resp, int timeout_ms)
 	}
 	json_decref(reply);
 	free(buf);
-	return r;
+	return r < 0 && sent < 0 ? sent : r;
 }

@@ -81,7 +81,9 @@ int ipc_connect(const char *path, int timeout_ms);          /* fd or -errno */
 /*
  * Send req (an "id" is added) and wait for the reply line with the same id,
  * at most timeout_ms in all. Returns 0 and *resp (caller decrefs), or -errno
- * (-ETIMEDOUT, -EPIPE, -EPROTO for a garbled reply).
+ * (-ETIMEDOUT, -EPIPE, -EPROTO for a garbled reply). An error the agent
+ * said to the connection (id null: it refused it, EBUSY, and closed it) is
+ * the reply too, read even when the send found the connection closed.
  */
 int ipc_call(int fd, json_t *req, json_t **resp, int timeout_ms);
 

@@ -5,7 +5,7 @@
 # with mn's control socket open to the group nogroup:
 #   1. nobody (uid 65534) opens control connections until the agent says
 #      EBUSY, and keeps them alive: it gets its share (256) and no more, and
-#      the agent logs the refusal;
+#      the agent logs the refusal; its odmctl then says EBUSY and why;
 #   2. meanwhile root, and another user (daemon, uid 1), run a program under
 #      the shim with ODM_TYPE=session-lasting: each connection gets a CHoA;
 #   3. nobody stops talking: the agent closes its idle connections within
@@ -55,6 +55,11 @@ echo "nobody holds $HELD control connections"
 check "nobody's share is $SHARE connections ($HELD)" test "$HELD" -eq "$SHARE"
 check "the agent logged refusing uid 65534" \
 	grep -q 'refusing a control connection of uid 65534 .*holds its whole share' "$MN_AGENT_LOG"
+# nobody's own odmctl, one past the share, hears why (not "no answer")
+odm_as 65534 "$ODM_BUILD/odmctl" -s "$MN_SOCK" status >/dev/null 2>"$BIN/busy.err" || true
+cat "$BIN/busy.err"
+check "nobody's odmctl past its share is told EBUSY and why" \
+	grep -q 'status: EBUSY: the user holds its whole share' "$BIN/busy.err"
 
 # ---------------------------------------------------------------- 2. root and uid 1 are served
 # lease_load prints "<child> <i> <connect ns> <close ns> <source>" per connection.

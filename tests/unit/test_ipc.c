@@ -371,6 +371,30 @@ Test(ipc, call_errors)
 	cr_assert_eq(call_with("", 0, &resp, NULL), -EPIPE);
 }
 
+/* An agent that refuses the connection (EBUSY: the user's share is full)
+ * says so with no id, to the connection, and closes it: that is the answer,
+ * also when it closed before the request could be sent. */
+Test(ipc, call_takes_a_refusal_of_the_connection)
+{
+	static const char busy[] = "{\"id\":null,\"ok\":false,\"error\":\"EBUSY\","
+				   "\"message\":\"the user holds its whole share\"}\n";
+	json_t *req = json_pack("{s:s}", "op", "hello"), *resp;
+	int sv[2];
+
+	cr_assert_eq(call_with(busy, 0, &resp, NULL), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(resp, "error")), "EBUSY");
+	json_decref(resp);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	cr_assert_eq(write(sv[1], busy, sizeof(busy) - 1), (ssize_t)sizeof(busy) - 1);
+	close(sv[1]);
+	cr_assert_eq(ipc_call(sv[0], req, &resp, 1000), 0, "the refusal, not EPIPE");
+	cr_assert_str_eq(json_string_value(json_object_get(resp, "message")),
+			 "the user holds its whole share");
+	json_decref(resp);
+	close(sv[0]);
+	json_decref(req);
+}
+
 Test(ipc, call_timeout)
 {
 	int sv[2];
