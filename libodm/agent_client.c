@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent_client.h"
@@ -186,14 +187,47 @@ static int call_locked(json_t *req, json_t **resp, int timeout_ms)
 	return 0;
 }
 
+/*
+ * Take ag_lock for a call of at most ms in all, the wait for the lock
+ * included: the time left then, or -ETIMEDOUT. One connection serves the
+ * process, one call at a time; without this bound a thread behind n others
+ * would wait up to n + 1 times ms (an agent that is stopped, anchors that
+ * are silent), and its program's connect() with it.
+ */
+static int lock_for(int ms)
+{
+	uint64_t deadline = chacache_now_ms() + (uint64_t)ms, now;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	if (pthread_mutex_clocklock(&ag_lock, CLOCK_MONOTONIC, &ts) != 0)
+		return -ETIMEDOUT;
+	now = chacache_now_ms();
+	/* too little left to be worth a request: it would be cut off
+	 * unanswered, and the agent lease for no one */
+	if (now + AGENT_MIN_CALL_MS > deadline) {
+		pthread_mutex_unlock(&ag_lock);
+		return -ETIMEDOUT;
+	}
+	return (int)(deadline - now);
+}
+
 int agent_default_type(void)
 {
 	json_t *req, *resp = NULL;
-	int t = __atomic_load_n(&ag_default, __ATOMIC_ACQUIRE);
+	int t = __atomic_load_n(&ag_default, __ATOMIC_ACQUIRE), left;
 
 	if (t >= 0)
 		return t; /* known: no lock (every connect() asks) */
-	pthread_mutex_lock(&ag_lock);
+	left = lock_for(AGENT_LEASE_MS);
+	if (left < 0)
+		return ODM_TYPE_NONE; /* the calls ahead took the time: asked again later */
 	if (ag_default >= 0) {
 		t = ag_default;
 		pthread_mutex_unlock(&ag_lock);
@@ -201,7 +235,7 @@ int agent_default_type(void)
 	}
 	t = ODM_TYPE_NONE;
 	req = json_pack("{s:s}", "op", "hello");
-	if (req && call_locked(req, &resp, AGENT_LEASE_MS) == 0) {
+	if (req && call_locked(req, &resp, left) == 0) {
 		int v = odm_type_from_name(json_string_value(json_object_get(resp, "default_type")));
 		t = v > 0 ? v : ODM_TYPE_NONE;
 		/* asked once; an unreachable agent is asked again later */
@@ -258,8 +292,14 @@ int agent_lease(int type, const struct in6_addr *dst, const struct in6_addr *cha
 	}
 	if (fresh)
 		json_object_set_new(req, "fresh", json_true());
-	pthread_mutex_lock(&ag_lock);
-	ret = call_locked(req, &resp, AGENT_LEASE_MS);
+	ret = lock_for(AGENT_LEASE_MS);
+	if (ret < 0) {
+		json_decref(req);
+		shim_debug("lease for %s: the process's calls ahead of it took its %d ms", dbuf,
+			   AGENT_LEASE_MS);
+		return ret;
+	}
+	ret = call_locked(req, &resp, ret);
 	pthread_mutex_unlock(&ag_lock);
 	if (ret < 0)
 		return ret;

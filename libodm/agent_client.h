@@ -32,6 +32,9 @@
  * or, when that anchor is silent, once the type's next anchor has answered:
  * a second is left for that */
 #define AGENT_LEASE_MS 4000
+/* a call with less than this left once the process's calls ahead of it
+ * are done is not made: it fails as one that timed out */
+#define AGENT_MIN_CALL_MS 50
 #define AGENT_RETRY_MS 1000
 
 struct agent_lease {

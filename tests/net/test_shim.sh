@@ -32,7 +32,8 @@
 #                              on stderr and the agent's default applies,
 #                              a cha lookup with no answer is no quiet
 #                              plain address for a program that named
-#                              its type.
+#                              its type, threads calling a mute agent
+#                              at once each wait one lease time at most.
 #
 # Env: ODM_BUILD (build dir, default build). Exit 0 pass, 1 fail, 77 skip.
 set -euo pipefail
@@ -264,6 +265,26 @@ for fam, dst in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::ffff:127.0.
 		grep -qx 'udp socket bound to :: port 0' "$TMP/o"
 	check "closed while the agent answered: the connect fails with EBADF" \
 		grep -qx 'connect: -1 EBADF' "$TMP/o"
+
+	# An agent that takes lease requests and never answers (stopped, hung):
+	# 4 threads connect at once. Each call waits 4 s at most in all, its
+	# wait behind the process's other calls included, so all four fail
+	# together, not one after the other (16 s).
+	python3 "$SHIM/fake_agent.py" "$TMP/agent5.sock" "$TMP/agent5.log" \
+		--default-type session-lasting --lease-delay 60 &
+	local mute_pid=$!
+	wait_for 5 test -S "$TMP/agent5.sock"
+	local t0 t1
+	t0=$(date +%s%N)
+	ODM_SOCKET=$TMP/agent5.sock ODM_TYPE=session-lasting "${pre[@]}" \
+		timeout 30 "$TMP/target_sock" threads cn.example.test 4 >"$TMP/o" 2>&1 || true
+	t1=$(date +%s%N)
+	kill "$mute_pid" 2>/dev/null || true
+	echo "# 4 threads against a mute agent: done after $(((t1 - t0) / 1000000)) ms"
+	check "a mute agent: the 4 threads' connects all fail" \
+		test "$(count '^thread connect: -1' "$TMP/o")" = 4
+	check "a mute agent: within one lease time, not one per thread ($(((t1 - t0) / 1000000)) ms)" \
+		test $(((t1 - t0) / 1000000)) -lt 6000
 
 	# The agent says plain: plain.
 	kill "$agent_pid" 2>/dev/null || true

@@ -21,7 +21,8 @@
  *   target_sock fork NAME               connect in parent and child
  *   target_sock closerange NAME [NAME2] connect, close_range(3, ~0), connect (to NAME2)
  *   target_sock threads NAME N          resolve once, then N threads connect at
- *                                       the same moment; the sources the server sees
+ *                                       the same moment; what each connect
+ *                                       said, the sources the server sees
  *   target_sock vfork NAME NAME2        connect, a vfork child close_range()s
  *                                       and exits (Python's subprocess), connect
  *                                       to NAME2; is the first socket still open
@@ -348,11 +349,15 @@ static int mode_threads(const char *name, int n)
 		t[i] = (struct thr){ .go = &go, .dst = &dst, .len = len };
 		pthread_create(&th[i], NULL, thr_connect, &t[i]);
 	}
+	int up = 0;
+
 	for (int i = 0; i < n; i++) {
 		pthread_join(th[i], NULL);
 		printf("thread connect: %d\n", t[i].rc);
+		up += t[i].rc == 0;
 	}
-	for (int i = 0; i < n; i++) {
+	/* one accept per connection made: a failed one has none waiting */
+	for (int i = 0; i < up; i++) {
 		int a;
 		pl = sizeof(peer);
 		a = accept(ls, (struct sockaddr *)&peer, &pl);
