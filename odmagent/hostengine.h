@@ -40,6 +40,11 @@
 #include "vanished.h"
 
 #define HE_GRACE_MS 3000         /* a bound TCP socket is invisible until it connects */
+/* Leases ended by one look at their sockets (one a second), the others at
+ * the next: so that the end of thousands at once (a program holding them
+ * exits) does not hold the agent's loop for seconds, its control socket
+ * and the other leases' BAs unanswered meanwhile (lease_policy) */
+#define HE_ENDS_PER_LOOK 256
 /* A lease request waits this long for its BA (an allocation, or the first
  * BU of an access claim), then goes to its type's next anchor if it has
  * one, else gets our ETIMEDOUT naming the anchor: the shim's own wait (4 s)

@@ -1177,8 +1177,10 @@ static void look(struct hostengine *e, struct lease *l, struct he_traffic *t)
 	l->seen_any_ms = t->any_ms;
 }
 
-/* Decide on l from its socket count c by its type's rule; end it if done. */
-static void judge_one(struct hostengine *e, struct lease *l, const struct sockdiag_count *c)
+/* Decide on l from its socket count c by its type's rule; end it if done
+ * and may_end (else it is judged again at the next look). 1 if ended. */
+static int judge_one(struct hostengine *e, struct lease *l, const struct sockdiag_count *c,
+		     int may_end)
 {
 	const struct addrtype *at = addrtype_get(l->type);
 	enum lease_verdict v;
@@ -1186,20 +1188,23 @@ static void judge_one(struct hostengine *e, struct lease *l, const struct sockdi
 
 	l->socks = *c;
 	if (!at || !at->judge)
-		return;
+		return 0;
 	look(e, l, &t);
 	v = at->judge(l, c, t.any_ms, e->now, &e->pol);
 	if (v == LEASE_KEEP) {
 		l->hinted = 0;
 		quiet_check(e, l, c, t.rx_ms);
-		return;
+		return 0;
 	}
+	if (!may_end)
+		return 0;
 	/* a UDP socket still open on an address that goes would send from an
 	 * address the host no longer has, into the void: its program is told */
 	if (v == LEASE_END_IDLE && c->udp)
 		tell_sockets(e, l, "UDP idle", 0);
 	end(e, l, v == LEASE_END_IDLE ? "idle" : l->hinted ? "released" : "unused",
 	    lease_verdict_name(v), 1);
+	return 1;
 }
 
 void lease_count_and_judge(struct hostengine *e)
@@ -1207,7 +1212,7 @@ void lease_count_and_judge(struct hostengine *e)
 	struct sockdiag_count *c;
 	struct in6_addr *addrs;
 	struct lease **ls, *l;
-	size_t n = 0, i;
+	size_t n = 0, i, ended = 0;
 	int rc;
 
 	if (!e->leases.n)
@@ -1241,7 +1246,11 @@ void lease_count_and_judge(struct hostengine *e)
 	}
 	/* end() frees only the lease it ends: the others in ls stay valid */
 	for (i = 0; i < n; i++)
-		judge_one(e, ls[i], &c[i]);
+		ended += (size_t)judge_one(e, ls[i], &c[i],
+					   !e->pol.ends_per_look || ended < e->pol.ends_per_look);
+	if (e->pol.ends_per_look && ended >= e->pol.ends_per_look)
+		log_debug("ended %zu leases in this look, the most it ends: the others unused "
+			  "at the next", ended);
 out:
 	free(addrs);
 	free(ls);

@@ -1152,7 +1152,8 @@ int mn_start(struct odm_agent *a)
 	struct odm_config *cfg = &a->cfg;
 	struct reg_config rc_cfg;
 	struct lease_policy pol = { .grace_ms = HE_GRACE_MS,
-				    .udp_inactivity_s = cfg->udp_inactivity };
+				    .udp_inactivity_s = cfg->udp_inactivity,
+				    .ends_per_look = HE_ENDS_PER_LOOK };
 	struct mn *mn;
 	int rc;
 

@@ -655,6 +655,23 @@ Test(hostengine, a_new_lease_from_the_same_coa_is_no_move)
 	cr_assert_null(event("move", 1), "the host did not move");
 }
 
+/* The end of many leases at once is spread over looks (HE_ENDS_PER_LOOK;
+ * 1 here): each look ends that many, the next one the rest. */
+Test(hostengine, one_look_ends_at_most_its_share_of_leases)
+{
+	granted(IPPROTO_TCP);
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 1, T0 + 60);
+	answer(1, MH_BA_ACCEPTED, &HOA2, T0 + 70);
+	cr_assert_eq(E.leases.n, 2);
+	E.pol.ends_per_look = 1;
+	F.count.tcp = 0;
+	he_tick(&E, T0 + 80 + HE_GRACE_MS);
+	cr_assert_eq(E.leases.n, 1, "one look ended %zu of the 2 unused leases, not 1",
+		     2 - E.leases.n);
+	he_tick(&E, T0 + 1080 + HE_GRACE_MS);
+	cr_assert_eq(E.leases.n, 0, "the next look ends the other");
+}
+
 Test(hostengine, last_socket_closed_ends_lease_after_grace)
 {
 	int mark, r, u, a, d;
