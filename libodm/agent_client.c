@@ -92,12 +92,23 @@ static int conn_locked(int connect_ms)
 	return fd;
 }
 
-/* A short pause between tries, growing to 50 ms, never past deadline (ms). */
+/*
+ * A pause between tries, never past deadline (ms): 1 ms, doubling up to
+ * 512, of which a random half to all is taken, so that processes an agent
+ * refused together (its socket full: hundreds at once) neither come back
+ * together nor every few ms: about 20 tries in AGENT_LEASE_MS, where a fixed
+ * 50 ms made 80 a process.
+ */
 static void backoff(unsigned attempt, uint64_t deadline)
 {
 	uint64_t now = chacache_now_ms();
-	unsigned ms = attempt < 6 ? 1u << attempt : 50;
+	unsigned base = 1u << (attempt < 9 ? attempt : 9), ms;
+	/* no quality needed, and the program's rand() state is not ours */
+	uint32_t r = (uint32_t)(now * 2654435761u) ^ ((uint32_t)getpid() * 40503u) ^
+		     (attempt * 2246822519u);
 
+	r ^= r >> 15;
+	ms = base / 2 + r % (base - base / 2 + 1);
 	if (now >= deadline)
 		return;
 	if (now + ms > deadline)

@@ -286,6 +286,23 @@ for fam, dst in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::ffff:127.0.
 	check "a mute agent: within one lease time, not one per thread ($(((t1 - t0) / 1000000)) ms)" \
 		test $(((t1 - t0) / 1000000)) -lt 6000
 
+	# An agent whose control socket is full refuses every connection
+	# (EBUSY): the shim tries again until its lease time is up, backing off
+	# so that hundreds of processes refused together do not come back as a
+	# storm (every 50 ms it was: ~80 connections a process in 4 s).
+	python3 "$SHIM/fake_agent.py" "$TMP/agent6.sock" "$TMP/agent6.log" --refuse &
+	local busy_pid=$!
+	wait_for 5 test -S "$TMP/agent6.sock"
+	ODM_SOCKET=$TMP/agent6.sock ODM_TYPE=session-lasting "${pre[@]}" \
+		timeout 30 "$TMP/target_sock" connect cn.example.test >"$TMP/o" 2>&1 || true
+	kill "$busy_pid" 2>/dev/null || true
+	local tries
+	tries=$(count '"_refused": true' "$TMP/agent6.log")
+	echo "# a full agent: $tries connections in one lease time"
+	check "a full agent: the connect fails" grep -q '^connect: -1' "$TMP/o"
+	check "a full agent: tried again, not at once given up ($tries tries)" test "$tries" -ge 5
+	check "a full agent: backing off, not every 50 ms ($tries tries in 4 s)" test "$tries" -le 30
+
 	# The agent says plain: plain.
 	kill "$agent_pid" 2>/dev/null || true
 	python3 "$SHIM/fake_agent.py" "$TMP/agent3.sock" "$TMP/agent3.log" \

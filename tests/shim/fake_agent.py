@@ -8,7 +8,11 @@ peer pid from SO_PEERCRED) to a log file, one JSON object per line, so the
 test can count leases and releases.
 
 usage: fake_agent.py SOCKET LOG [--default-type T] [--lease ADDR] [--plain]
-                     [--lease-delay SECONDS]
+                     [--lease-delay SECONDS] [--refuse]
+
+--refuse: every connection is refused as the agent refuses one over its
+user's share ({"id": null, "ok": false, "error": "EBUSY", ...}, then closed),
+and logged as {"_refused": true, "_pid": PID}.
 """
 import argparse
 import json
@@ -27,6 +31,15 @@ class Handler(socketserver.StreamRequestHandler):
         creds = self.request.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
                                         struct.calcsize("3i"))
         pid = struct.unpack("3i", creds)[0]
+        if args.refuse:
+            with lock:
+                with open(args.log, "a") as f:
+                    f.write(json.dumps({"_refused": True, "_pid": pid}) + "\n")
+            self.wfile.write((json.dumps({"id": None, "ok": False, "error": "EBUSY",
+                                          "message": "the user holds its whole share"})
+                              + "\n").encode())
+            self.wfile.flush()
+            return
         for raw in self.rfile:
             try:
                 req = json.loads(raw)
@@ -72,6 +85,7 @@ ap.add_argument("--default-type", default="non-persistent")
 ap.add_argument("--lease", default="2001:db8:c4a::2")
 ap.add_argument("--plain", action="store_true")
 ap.add_argument("--lease-delay", type=float, default=0.0)
+ap.add_argument("--refuse", action="store_true")
 args = ap.parse_args()
 if os.path.exists(args.socket):
     os.unlink(args.socket)
