@@ -12,6 +12,7 @@
 
 #include "devwatch.h"
 #include "netconf.h"
+#include "pollerr.h"
 
 struct devwatch {
 	uv_timer_t timer;
@@ -172,8 +173,10 @@ static void read_events(struct devwatch *w)
 
 static void on_link_events(uv_poll_t *p, int status, int events)
 {
-	(void)status;
 	(void)events;
+	if (status < 0)
+		(void)pollerr_resume(p, UV_READABLE, on_link_events,
+				     "the netlink socket of the tunnel device's link events");
 	read_events(p->data);
 }
 

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "monotime.h"
 #include "netconf.h"
+#include "pollerr.h"
 
 #define HF_DOMAINS_MAX 8
 #define HF_TARGETS_MAX 4
@@ -468,8 +469,10 @@ static void on_ra(uv_poll_t *h, int status, int events)
 			     .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl) };
 
 	(void)events;
-	if (status < 0)
+	if (status < 0) {
+		(void)pollerr_resume(h, UV_READABLE, on_ra, "the Router Advertisement socket");
 		return;
+	}
 	for (int burst = 0; burst < 16; burst++) {
 		struct ra_info ra;
 		struct cmsghdr *c;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "pollerr.h"
 
 #define RECV_BURST 32
 /* an error carries at most what fits in the minimum MTU (RFC 4443 §2.4 (c)) */
@@ -31,7 +32,7 @@ static void on_readable(uv_poll_t *h, int status, int events)
 	struct icmpwatch *w = h->data;
 
 	if (status < 0) {
-		log_warnx("poll error: %s", uv_strerror(status));
+		(void)pollerr_resume(h, UV_READABLE, on_readable, "the ICMPv6 socket");
 		return;
 	}
 	for (int i = 0; i < RECV_BURST && (events & UV_READABLE); i++) {

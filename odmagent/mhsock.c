@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "pollerr.h"
 #include "mh.h"
 #include "sockbuf.h"
 
@@ -38,7 +39,7 @@ static void on_readable(uv_poll_t *h, int status, int events)
 	struct mhsock *s = h->data;
 
 	if (status < 0) {
-		log_warnx("poll error: %s", uv_strerror(status));
+		(void)pollerr_resume(h, UV_READABLE, on_readable, "the Mobility Header socket");
 		return;
 	}
 	for (int i = 0; i < RECV_BURST && (events & UV_READABLE); i++) {

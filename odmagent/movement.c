@@ -22,6 +22,7 @@
 #include <netlink/socket.h>
 
 #include "log.h"
+#include "pollerr.h"
 #include "monotime.h"
 #include "movement.h"
 #include "movepace.h"
@@ -224,21 +225,21 @@ static int drain(struct movement *m)
 static void on_readable(uv_poll_t *p, int status, int events)
 {
 	struct movement *m = p->data;
-	int rc, lost;
+	int lost;
 
 	(void)events;
 	if (status < 0) {
 		/*
-		 * An overrun sets the socket's error: poll reports POLLERR and
-		 * libuv stops this handle. Read once to clear the error, start
-		 * polling again, and re-evaluate for the events that were lost;
-		 * without this, moves would be seen only by the 1 s tick.
+		 * An overrun sets the socket's error (ENOBUFS): poll reports
+		 * POLLERR and libuv stops this handle, saying EBADF. The error
+		 * is taken off and the handle started again (pollerr.h), what
+		 * is queued read, and a look made for the events that were
+		 * lost; without this, moves would be seen only by the 1 s tick.
 		 */
-		log_warn(status, "netlink poll (events lost), resuming");
+		(void)pollerr_resume(&m->poll, UV_READABLE, on_readable,
+				     "the netlink socket of address and route events (events lost: "
+				     "looking again)");
 		(void)nl_recvmsgs_default(m->events);
-		rc = uv_poll_start(&m->poll, UV_READABLE, on_readable);
-		if (rc < 0)
-			log_warn(rc, "restarting the netlink poll");
 		schedule(m, 0);
 		return;
 	}

@@ -17,6 +17,7 @@
 #include "capframe.h"
 #include "log.h"
 #include "monotime.h"
+#include "pollerr.h"
 #include "replay.h"
 
 /* The kernel's ring: 512 blocks of 16 KiB (8 MiB). A block is handed over
@@ -137,6 +138,9 @@ static void drain(struct replaycap *c)
 
 static void on_readable(uv_poll_t *h, int status, int events)
 {
+	(void)events;
+	if (status < 0)
+		(void)pollerr_resume(h, UV_READABLE, on_readable, "the replay capture's socket");
 	drain(h->data);
 }
 

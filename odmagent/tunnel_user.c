@@ -57,6 +57,7 @@
 
 #include "log.h"
 #include "monotime.h"
+#include "pollerr.h"
 #include "replay.h"
 #include "sockbuf.h"
 #include "tunnel_dev.h"
@@ -783,11 +784,14 @@ static void on_poll(uv_poll_t *h, int status, int events)
 
 	if (status < 0) {
 		/* the device's descriptor fails as the device is deleted
-		 * (devwatch.h starts the agent again for that) */
-		log_warnx("%s: poll error: %s%s",
-			  h == &p->tun_poll ? p->t->ifname : p->udp ? "the UDP socket" : "the raw socket",
-			  uv_strerror(status),
-			  h == &p->tun_poll ? " (the device deleted under the agent?)" : "");
+		 * (devwatch.h starts the agent again for that); a socket's
+		 * error is taken off and it is read on */
+		if (h == &p->tun_poll)
+			log_warnx("%s: poll error: %s (the device deleted under the agent?)",
+				  p->t->ifname, uv_strerror(status));
+		else
+			(void)pollerr_resume(h, UV_READABLE, on_poll,
+					     p->udp ? "the tunnel's UDP socket" : "the tunnel's raw socket");
 		return;
 	}
 	if (!(events & UV_READABLE))
