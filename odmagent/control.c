@@ -726,10 +726,10 @@ static void admit(struct control *ctl, struct ctl_conn *c)
 	if (v != CTLSHARE_ADMIT) {
 		ctl->refused++;
 		if (now >= ctl->refused_said_ms + 1000) {
-			log_warnx("refusing a control connection of uid %u pid %d: %s (%u open; "
-				  "%llu refused so far)",
+			log_warnx("refusing a control connection of uid %u pid %d: %s (%u open of "
+				  "that uid, %u of all; %llu refused so far)",
 				  (unsigned)c->cred.uid, (int)c->cred.pid, ctlshare_verdict_name(v),
-				  ctl->n_admitted, (unsigned long long)ctl->refused);
+				  u ? u->conns : 0, ctl->n_admitted, (unsigned long long)ctl->refused);
 			ctl->refused_said_ms = now;
 		}
 		send_error(c, NULL, "EBUSY", ctlshare_verdict_name(v));
