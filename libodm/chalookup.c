@@ -560,7 +560,7 @@ int chalookup_refresh_dst(const struct in6_addr *dst)
 	k = known_locked(dst);
 	/* a lookup that failed (DNS down) is not tried again on every
 	 * connect: each would wait CHALOOKUP_MAX_WAIT_MS */
-	failed = k && k->failed_ms && now < k->failed_ms + (uint64_t)CHACACHE_NEG_TTL * 1000;
+	failed = k && k->failed_ms && now < k->failed_ms + (uint64_t)CHALOOKUP_FAILED_RETRY_S * 1000;
 	if (k && !failed)
 		memcpy(node, k->node, sizeof(node));
 	pthread_mutex_unlock(&df_lock);
@@ -579,7 +579,7 @@ int chalookup_refresh_dst(const struct in6_addr *dst)
 			k->failed_ms = now ? now : 1;
 		pthread_mutex_unlock(&df_lock);
 		shim_debug("%s: no answer for cha.%s; not asked again for %d s", dbuf, node,
-			   CHACACHE_NEG_TTL);
+			   CHALOOKUP_FAILED_RETRY_S);
 	}
 	return r;
 }

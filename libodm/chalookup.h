@@ -36,6 +36,12 @@
 /* A positive answer is kept at least this long: it must outlive the gap
  * between getaddrinfo() and connect() even when the zone says TTL 0. */
 #define CHALOOKUP_MIN_TTL 10
+/* A lookup that got no answer (the DNS out of reach, as during a move) is
+ * not made again for this long (s) by the connects that find it so: each
+ * would wait CHALOOKUP_MAX_WAIT_MS. Short, for meanwhile a program that
+ * named its type gets EADDRNOTAVAIL for that peer (odm(7)). A new
+ * getaddrinfo() of the name asks at once. */
+#define CHALOOKUP_FAILED_RETRY_S 5
 /* Longest host name looked up, with "cha." and the NUL. */
 #define CHALOOKUP_NAME_MAX 256
 /* Destinations of one name noted for a deferred lookup (the rest go plain). */
