@@ -245,7 +245,7 @@ int main(int argc, char **argv)
 		return probe_tunnel(probe);
 
 	memset(a, 0, sizeof(*a));
-	a->log_forced = -1; /* -d / -v given: they win over the configured level, also on reload */
+	a->log_forced = -1; /* -d / -v: the least level logged, whatever the file says, also on reload */
 	a->syslog_forced = to_syslog; /* -s: syslog whatever the configuration's "log" says */
 	a->optimistic_forced = optimistic;
 	a->solicit_forced = solicit;
@@ -279,7 +279,7 @@ int main(int argc, char **argv)
 	/* the agent stays in the foreground; a supervisor or the shell owns it */
 	if (debug)
 		a->log_forced = ODM_LOG_DEBUG;
-	else if (verbose && a->cfg.log_level < ODM_LOG_INFO)
+	else if (verbose)
 		a->log_forced = ODM_LOG_INFO;
 	agent_log_setup(a);
 	if (config_exposed_key(&a->cfg, path, err, sizeof(err)))

@@ -84,6 +84,7 @@ void agent_reexec(struct odm_agent *a, const char *why, int saved)
 
 void agent_log_setup(const struct odm_agent *a)
 {
-	odm_log_init("odmagent", a->log_forced >= 0 ? a->log_forced : a->cfg.log_level,
+	/* -v is "at least info": a file's debug stays debug, its warn is raised */
+	odm_log_init("odmagent", a->log_forced > a->cfg.log_level ? a->log_forced : a->cfg.log_level,
 		     a->syslog_forced || a->cfg.log_syslog);
 }

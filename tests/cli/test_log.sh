@@ -8,6 +8,7 @@
 # The system logger is tests/cli/syslog_sink.py on /dev/log in a private
 # mount namespace (a tmpfs over /dev there), the agent runs in a private
 # network namespace: root is needed, else the syslog part is skipped.
+# With root, -v is tried across a reload to "log-level warn".
 #
 # usage: ODM_BUILD=build bash tests/cli/test_log.sh
 TEST_NAME=test_log.sh
@@ -47,6 +48,31 @@ else bad "the stderr line: \"$LINE\""; fi
 T=$(date -ud "${LINE%% *}" +%s 2>/dev/null || echo 0)
 check "its time is UTC and now ($T vs $T0)" test $((T - T0)) -ge -1 -a $((T - T0)) -le 5
 empty out "nothing on standard output"
+
+# ---------------------------------------------------------------- -v on reload
+# -v logs at least at the info level, also after a SIGHUP that reads
+# "log-level warn": the reload's own info line is still written.
+if ((EUID == 0)) && unshare -n true 2>/dev/null; then
+	conf verbose "log-level info"
+	cat >"$TMP/verbose.sh" <<'SH'
+set -eu
+ip link set lo up
+"$AGENT" -v -f "$TMP/verbose.conf" 2>"$TMP/verbose.err" &
+agent=$!
+for _ in $(seq 100); do grep -q 'role mn started' "$TMP/verbose.err" && break; sleep 0.05; done
+sed -i 's/^log-level info$/log-level warn/' "$TMP/verbose.conf"
+kill -HUP "$agent"
+for _ in $(seq 40); do grep -q 'reloaded' "$TMP/verbose.err" && break; sleep 0.05; done
+kill -TERM "$agent"
+wait "$agent"
+SH
+	export TMP AGENT
+	check "an agent run with -v starts, reloads and stops" unshare -n bash "$TMP/verbose.sh"
+	check "-v: the reload to log-level warn is still logged at info" \
+		grep -q "info: agent_reload: SIGHUP: $TMP/verbose.conf reloaded" "$TMP/verbose.err"
+	check "-v: so is the stop after it" grep -q 'info: on_signal: Terminated: stopping' \
+		"$TMP/verbose.err"
+else echo "# -v on reload not tried: needs root and unshare -n"; fi
 
 # ---------------------------------------------------------------- syslog
 if ((EUID != 0)); then skip "the syslog part needs root (mount namespace); stderr part passed"; fi
