@@ -47,6 +47,20 @@ static int unit_of(const char *service, char *unit, size_t len)
 	return 0;
 }
 
+/* The type of a unit named with another suffix than .service (systemd.unit(5)),
+ * such as "socket" for "web.socket"; NULL for any other name. */
+static const char *other_unit_type(const char *name)
+{
+	static const char *const types[] = { "socket", "device", "mount", "automount", "swap",
+					     "target", "path", "timer", "slice", "scope" };
+	const char *dot = strrchr(name, '.');
+
+	for (size_t i = 0; dot && i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(dot + 1, types[i]) == 0)
+			return types[i];
+	return NULL;
+}
+
 /* mkdir -p path (absolute) */
 static int make_dirs(char *path)
 {
@@ -178,6 +192,13 @@ static int parse(const char *cmd, int argc, char **argv, struct enable_args *e)
 	if (!e->service) {
 		ctl_errx("%s: no service given", cmd);
 		return ctl_usage_of(cmd);
+	}
+	if (other_unit_type(e->service)) {
+		/* its drop-in would name "SERVICE.socket.service", a unit nobody has */
+		ctl_errx("%s: \"%s\" is a %s unit, not a service: name the service that runs "
+			 "the program (with or without .service)", cmd, e->service,
+			 other_unit_type(e->service));
+		return CTL_EXIT_ERR;
 	}
 	if (unit_of(e->service, e->unit, sizeof(e->unit)) < 0) {
 		ctl_errx("%s: \"%s\" is not a service name", cmd, e->service);

@@ -81,6 +81,11 @@ for s in a/b .. -x ' ' 'a b' 'x;y' "$(printf 'n%.0s' {1..201})"; do
 	expect 1 "enable -- \"${s:0:20}\"" "$CTL" enable --root "$R" -- "$s"
 	has err "is not a service name" "the bad name is named"
 done
+for u in web.socket web.timer web.target; do
+	expect 1 "enable $u (not a service)" "$CTL" enable --root "$R" "$u"
+	has err "is a ${u#web.} unit, not a service" "the unit's type is named"
+	check "no drop-in for $u.service" test ! -e "$R/etc/systemd/system/$u.service.d"
+done
 expect 1 "a relative --root" "$CTL" enable --root rel web
 check "nothing was written outside the root" test ! -e rel
 cli_done
