@@ -2,8 +2,9 @@
 /*
  * enable.c — "odmctl enable SERVICE" and "odmctl disable SERVICE": a
  * systemd drop-in, /etc/systemd/system/SERVICE.service.d/odm.conf
- * (systemd.unit(5)), that runs the service with libodm.so appended to its
- * environment's LD_PRELOAD, the way mptcpize enable does for MPTCP. Then
+ * (systemd.unit(5)), that runs the service with LD_PRELOAD set to libodm.so
+ * (an Environment= line, which replaces the unit's own LD_PRELOAD), the way
+ * mptcpize enable does for MPTCP. Then
  * systemd reloads its units, if it runs (sd_booted(3): /run/systemd/system).
  *
  * The drop-in starts with a marker line; a file without it is someone
