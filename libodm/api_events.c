@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -33,6 +34,14 @@ int odm_events_fd(void)
 		return -1;
 	}
 	n = send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL);
+	/* ipc_connect hands back a blocking descriptor; an event loop's must
+	 * not block (odm_events(3)) */
+	if (n == (ssize_t)sizeof(req) - 1) {
+		int fl = fcntl(fd, F_GETFL);
+
+		if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+			n = -1;
+	}
 	if (n != (ssize_t)sizeof(req) - 1) {
 		int err = n < 0 ? errno : EPIPE;
 

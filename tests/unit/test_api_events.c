@@ -9,8 +9,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "odm.h"
@@ -93,4 +95,35 @@ Test(api_events, no_agent_no_fd)
 	errno = 0;
 	cr_assert_eq(odm_events_fd(), -1);
 	cr_assert(errno == ENOENT || errno == ECONNREFUSED, "errno %d", errno);
+}
+
+Test(api_events, the_fd_is_non_blocking_and_close_on_exec)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char dir[] = "/tmp/odm-events-XXXXXX", line[256];
+	int lfd, fd, conn;
+	ssize_t n;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/agent.sock", dir);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	cr_assert_geq(lfd, 0);
+	cr_assert_eq(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	cr_assert_eq(listen(lfd, 4), 0);
+	setenv("ODM_SOCKET", sun.sun_path, 1);
+	fd = odm_events_fd();
+	cr_assert_geq(fd, 0, "errno %d", errno);
+	cr_assert(fcntl(fd, F_GETFL) & O_NONBLOCK, "an event loop's descriptor does not block");
+	cr_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	conn = accept(lfd, NULL, NULL);
+	cr_assert_geq(conn, 0);
+	n = read(conn, line, sizeof(line) - 1);
+	cr_assert_gt(n, 0);
+	line[n] = '\0';
+	cr_assert(strstr(line, "\"op\":\"monitor\""), "%s", line);
+	close(conn);
+	close(fd);
+	close(lfd);
+	unlink(sun.sun_path);
+	rmdir(dir);
 }
