@@ -154,12 +154,11 @@ static void on_down_seen(uv_timer_t *t)
 	tell(w, what == DEVWATCH_GONE ? DEVWATCH_GONE : DEVWATCH_DOWN);
 }
 
-/* Link events: the device deleted, or seen down even if it is up again by
- * now (down then up deletes its addresses and routes all the same). */
-static void read_events(struct devwatch *w)
+/* What was learnt of the device: deleted, or seen down even if it is up
+ * again by now (down then up deletes its addresses and routes all the
+ * same); nothing to do for DEVWATCH_UP */
+static void act_on(struct devwatch *w, enum devwatch_what what)
 {
-	enum devwatch_what what = next_news(w);
-
 	if (what == DEVWATCH_GONE) {
 		tell(w, what);
 	} else if (what == DEVWATCH_DOWN) {
@@ -171,12 +170,27 @@ static void read_events(struct devwatch *w)
 	}
 }
 
+/* Link events */
+static void read_events(struct devwatch *w)
+{
+	act_on(w, next_news(w));
+}
+
 static void on_link_events(uv_poll_t *p, int status, int events)
 {
 	(void)events;
-	if (status < 0)
-		(void)pollerr_resume(p, UV_READABLE, on_link_events,
-				     "the netlink socket of the tunnel device's link events");
+	/* an overrun (ENOBUFS, taken off here) lost events: the device as it
+	 * is now, as next_news does when its read meets the error */
+	if (status < 0 && pollerr_resume(p, UV_READABLE, on_link_events,
+					 "the netlink socket of the tunnel device's link events") != 0) {
+		struct devwatch *w = p->data;
+		enum devwatch_what what = devwatch_device(w->ifname, w->ifindex);
+
+		if (what != DEVWATCH_UP) {
+			act_on(w, what);
+			return;
+		}
+	}
 	read_events(p->data);
 }
 

@@ -17,7 +17,7 @@
 int pollerr_resume(uv_poll_t *h, int events, uv_poll_cb cb, const char *what)
 {
 	uv_os_fd_t fd;
-	int soerr = 0, rc;
+	int soerr = 0, domain = 0, rc;
 	socklen_t sl = sizeof(soerr);
 	struct pollfd pf;
 
@@ -25,7 +25,12 @@ int pollerr_resume(uv_poll_t *h, int events, uv_poll_cb cb, const char *what)
 		return -EBADF;
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
 		return -errno; /* not a socket: nothing to take off */
-	for (int i = 0; i < ERRQUEUE_MAX; i++) {
+	/* a netlink socket has no error queue: its recvmsg ignores the flag
+	 * and would eat the events waiting (an overrun loses enough) */
+	sl = sizeof(domain);
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &sl) < 0 || domain == AF_NETLINK)
+		domain = -1;
+	for (int i = 0; i < ERRQUEUE_MAX && domain >= 0; i++) {
 		char buf[1];
 		struct iovec iov = { buf, sizeof(buf) };
 		char ctl[256];

@@ -8,7 +8,9 @@
  * socket): left so, the socket is never read again, and an agent whose
  * Mobility Header socket it is answers no BU any more. pollerr_resume
  * takes the error off (SO_ERROR reads and clears it; a queued error,
- * MSG_ERRQUEUE, is read too, up to a bound), logs it by its name, and
+ * MSG_ERRQUEUE, is read too, up to a bound, but on a netlink socket, which
+ * has no error queue and would give its events instead), logs it by its
+ * name, and
  * starts the handle again with events and cb. A socket whose error will
  * not clear (poll still says POLLERR) is left stopped, said at error level,
  * rather than spinning the loop.

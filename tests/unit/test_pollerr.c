@@ -7,6 +7,8 @@
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -118,4 +120,43 @@ Test(pollerr, without_it_the_socket_is_deaf)
 
 	error_then_data(0, &s);
 	cr_assert_eq(s.reads, 0);
+}
+
+/* A netlink socket has no error queue: a recvmsg with MSG_ERRQUEUE reads
+ * its events instead. Taking a netlink socket's error off (an overrun, as
+ * the agent's address and link event sockets see) must leave the events
+ * that wait: here, the answer to a dump of the links. */
+Test(pollerr, a_netlink_socket_keeps_its_events)
+{
+	struct {
+		struct nlmsghdr h;
+		struct ifinfomsg i;
+	} req = { .h = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETLINK,
+			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
+		  .i = { .ifi_family = AF_UNSPEC } };
+	struct sockaddr_nl k = { .nl_family = AF_NETLINK };
+	char buf[8192];
+	uv_loop_t loop;
+	uv_poll_t h;
+	struct seen s = { 0 };
+	int fd, waiting;
+
+	test_netns_enter();
+	odm_log_init("test", ODM_LOG_ERR, 0);
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&k, sizeof(k)),
+		     (ssize_t)sizeof(req));
+	/* the answer is there before the call (the kernel answers in sendto) */
+	waiting = recv(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT) > 0;
+	cr_assert(waiting, "no dump answer to test with");
+	cr_assert_eq(uv_loop_init(&loop), 0);
+	cr_assert_eq(uv_poll_init_socket(&loop, &h, fd), 0);
+	h.data = &s;
+	cr_assert_eq(pollerr_resume(&h, UV_READABLE, on_poll, "the test's netlink socket"), 0);
+	cr_assert_gt(recv(fd, buf, sizeof(buf), MSG_DONTWAIT), 0, "the dump's answer was eaten");
+	uv_close((uv_handle_t *)&h, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	close(fd);
 }
