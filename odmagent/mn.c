@@ -61,6 +61,7 @@
 #include "mn_state.h"
 #include "monotime.h"
 #include "movement.h"
+#include "movepace.h"
 #include "netconf.h"
 #include "rulemsg.h"
 #include "addrtext.h"
@@ -345,45 +346,64 @@ static int addr_where(struct addr_found *f, char name[IF_NAMESIZE])
 	return 0;
 }
 
-/* Tell a's link about a, a new access address: an unsolicited Neighbor
- * Advertisement the first time (told_na: not yet), so a router still
- * resolving a because a peer kept sending there while the host was away
- * hands over what it queued now rather than at its next solicitation, up
- * to 1 s later; and a Neighbor Solicitation of the router from a, so a
- * router that never knew a creates its entry before the move's BA comes
- * (linkprep_ns_packet says why: a burst behind the BA would push it out of
- * the router's queue). -EAGAIN while a is tentative or not routed as
- * local yet (told at a later look: the one that makes it a CoA); else 1
- * once the router is told or never can be, 0 while a's router is not
- * known (no default route there yet: a later look tells it). An
- * optimistic a is not told to the router: its link-layer address in a
- * solicitation could override a real owner's (RFC 4429 §3.3). */
-static int announce_addr(struct mn *mn, const struct in6_addr *a, int told_na)
+/* The host's access addresses now (not the tunnel device's), each with
+ * its device and flags: one address dump */
+struct access_addrs {
+	int skip_ifindex;
+	size_t n;
+	struct addr_found a[MN_ANNOUNCED_MAX];
+};
+
+static int take_access(void *arg, const struct addrmsg *m)
 {
-	struct addr_found f = { .addr = *a };
+	struct access_addrs *t = arg;
+
+	if (m->ifindex == t->skip_ifindex || !vanished_candidate(&m->addr) ||
+	    t->n == MN_ANNOUNCED_MAX)
+		return 0;
+	t->a[t->n].addr = m->addr;
+	t->a[t->n].ifindex = m->ifindex;
+	t->a[t->n].flags = m->flags;
+	t->n++;
+	return 0;
+}
+
+/* Tell f's link about f->addr, a new access address: an unsolicited
+ * Neighbor Advertisement the first time (told_na: not yet), so a router
+ * still resolving it because a peer kept sending there while the host was
+ * away hands over what it queued now rather than at its next
+ * solicitation, up to 1 s later; and a Neighbor Solicitation of the router
+ * from it, so a router that never knew it creates its entry before the
+ * move's BA comes (linkprep_ns_packet says why: a burst behind the BA
+ * would push it out of the router's queue). -EAGAIN while the address may
+ * not be a CoA yet (movepace_flags_usable; or not routed as local: the
+ * router's answer must find the local route); told at a later look, the
+ * one that makes it a CoA. Else 1 once the router is told or never can be
+ * (DAD failed: never announced), 0 while it is not: the router not known
+ * yet (no default route there), or the address optimistic, whose link-layer
+ * address in a solicitation could override a real owner's (RFC 4429 §3.3):
+ * told at the look its DAD's end brings. */
+static int announce_addr(struct mn *mn, const struct addr_found *f, int told_na)
+{
 	struct in6_addr router;
 	char name[IF_NAMESIZE];
 	int rc;
 
-	if (!addr_where(&f, name))
-		return 1; /* gone meanwhile */
-	/* the rule of a CoA (movement_coa): the router's answer to the
-	 * solicitation must find the local route there */
-	if (f.flags & IFA_F_DADFAILED ||
-	    ((f.flags & IFA_F_TENTATIVE) && !(f.flags & IFA_F_OPTIMISTIC)) ||
-	    netconf_addr_usable(mn->nc, a) == 0)
+	if (f->flags & IFA_F_DADFAILED)
+		return 1;
+	if (!movepace_flags_usable(f->flags) || netconf_addr_usable(mn->nc, &f->addr) == 0)
 		return -EAGAIN;
+	if (!if_indextoname((unsigned)f->ifindex, name))
+		return 1; /* gone meanwhile */
 	if (!told_na) {
-		rc = linkprep_agent_announce(mn->lp, name, a);
+		rc = linkprep_agent_announce(mn->lp, name, &f->addr);
 		if (rc < 0 && rc != -EBADF)
 			log_debug("neighbor advertisement for a new address on %s: %s", name,
 				  strerror(-rc));
 	}
-	if (f.flags & IFA_F_OPTIMISTIC)
-		return 1;
-	if (netconf_router(f.ifindex, a, &router) != 1)
+	if ((f->flags & IFA_F_OPTIMISTIC) || netconf_router(f->ifindex, &f->addr, &router) != 1)
 		return 0;
-	rc = linkprep_agent_solicit(mn->lp, name, a, &router);
+	rc = linkprep_agent_solicit(mn->lp, name, &f->addr, &router);
 	if (rc < 0 && rc != -EBADF)
 		log_debug("neighbor solicitation of the router on %s: %s", name, strerror(-rc));
 	return 1;
@@ -393,30 +413,31 @@ static int announce_addr(struct mn *mn, const struct in6_addr *a, int told_na)
  * Each access address of the host now: announced to its link once
  * (announce_addr), as soon as it is usable. Called before a move's look,
  * so a router learns the new address before the BUs from it bring
- * answers: the look reads the addresses again itself.
+ * answers: one address dump (the look makes its own), and for a new
+ * address a route lookup or two.
  */
 static void announce_new_addrs(struct mn *mn)
 {
-	struct in6_addr cur[VANISHED_MAX];
+	struct access_addrs cur = { .skip_ifindex = mn->tun->ifindex };
 	struct announced done[MN_ANNOUNCED_MAX];
 	size_t n = 0;
-	int nc = movement_addrs(mn->mv, cur, VANISHED_MAX);
+	int rc = netconf_addr_each(0, take_access, &cur);
 
-	if (nc < 0) {
-		log_debug("announcing new addresses: %s", strerror(-nc));
+	if (rc < 0) {
+		log_debug("announcing new addresses: %s", strerror(-rc));
 		return;
 	}
-	for (size_t i = 0; i < (size_t)nc && n < MN_ANNOUNCED_MAX; i++) {
+	for (size_t i = 0; i < cur.n; i++) {
 		const struct announced *known = NULL;
 		int told;
 
 		for (size_t j = 0; j < mn->n_announced && !known; j++)
-			if (IN6_ARE_ADDR_EQUAL(&mn->announced[j].addr, &cur[i]))
+			if (IN6_ARE_ADDR_EQUAL(&mn->announced[j].addr, &cur.a[i].addr))
 				known = &mn->announced[j];
-		told = known && known->router_told ? 1 : announce_addr(mn, &cur[i], !!known);
+		told = known && known->router_told ? 1 : announce_addr(mn, &cur.a[i], !!known);
 		if (told == -EAGAIN)
 			continue;
-		done[n].addr = cur[i];
+		done[n].addr = cur.a[i].addr;
 		done[n].router_told = told;
 		n++;
 	}

@@ -100,6 +100,18 @@ check "the new address was optimistic when it came" \
 	grep -q "inet6 $NEW/64 .*optimistic" "$ODM_DIR/move.ipmon"
 check "the BU left from it" test -n "$BU"
 check "before its DAD had ended" earlier "${BU:-1e12}" "${DONE:-0}"
+# the agent solicits the router from the new address with its MAC so that
+# the router knows the address (odmagent(8)), but not while the address is
+# optimistic (RFC 4429 §3.3): at the look its DAD's end brings
+NS=$(tshark -r "$ODM_DIR/move.pcap" -Y "icmpv6.type == 135 && ipv6.src == $NEW && icmpv6.opt.type == 1" \
+	-T fields -e frame.time_epoch -e ipv6.dst 2>/dev/null | awk '$2 ~ /^ff02::1:ff/ { print $1 }')
+echo "the agent's solicitations of the router from $NEW: ${NS:-none}"
+check "the agent solicited the router from $NEW" test -n "$NS"
+# (the capture and ip monitor stamp the same kernel event apart: the
+# solicitation that answers it may come a fraction of a ms before the
+# monitor's line; the optimistic time is a second)
+check "only once its DAD had ended" \
+	earlier "$(python3 -c "print(${DONE:-1e12} - 0.05)")" "$(head -n1 <<<"${NS:-0}")"
 
 # ------------------------------------------------ 3. optimistic-dad off
 topo_kill "$MN_AGENT_PID"
