@@ -116,13 +116,17 @@ static void backoff(unsigned attempt, uint64_t deadline)
 	poll(NULL, 0, (int)ms);
 }
 
-/* The agent refused the connection: an error with no id, said to the
- * connection rather than to the request (EBUSY: its user's share is full) */
+/* The agent refused the connection: EBUSY with no id, said to the
+ * connection rather than to the request (its user's share is full). Other
+ * errors said so (a line it could not parse, one too long) would come
+ * again at every try: they are the answer. */
 static int refused(const json_t *r)
 {
 	const json_t *id = json_object_get(r, "id");
+	const char *err = json_string_value(json_object_get(r, "error"));
 
-	return (!id || json_is_null(id)) && json_is_false(json_object_get(r, "ok"));
+	return (!id || json_is_null(id)) && json_is_false(json_object_get(r, "ok")) && err &&
+	       strcmp(err, "EBUSY") == 0;
 }
 
 /*
