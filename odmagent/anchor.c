@@ -583,6 +583,7 @@ int anchor_init(struct anchor *an, const struct odm_config *cfg, struct odm_tunn
 	if (rc < 0)
 		goto fail;
 	ratelimit_init(&an->answers, cfg->answer_rate, cfg->answer_burst, 0);
+	ratelimit_init(&an->lost_seen, ANCHOR_LOST_BE_SEEN_RATE, ANCHOR_LOST_BE_SEEN_RATE / 10, 0);
 	an->ids = calloc(cfg->n_identities ? cfg->n_identities : 1, sizeof *an->ids);
 	if (!an->ids) {
 		rc = -ENOMEM;

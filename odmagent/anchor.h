@@ -199,6 +199,8 @@ struct anchor {
 		uint32_t tag, told;
 	} *lost_be;
 	uint64_t lost_new_ms;     /* the last Binding Error to a pair seen once */
+	struct ratelimit lost_seen; /* those to pairs seen again, all together */
+	int lost_be_nomem;        /* the slots could not be had: not asked again */
 	uint64_t lost_be_tx;
 	uint64_t lost_log_ms;     /* anchor_lost_hook's last line ... */
 	uint64_t lost_unlogged;   /* ... and the Binding Errors sent since, unsaid */
@@ -275,11 +277,15 @@ int anchor_state_load(struct anchor *an, uint64_t now_mono_ms);
  * draws about 10 Binding Errors a second in all (it was one per forged
  * packet with per-pair limits alone), and cannot spend a real host's
  * turn: that host is told at its next packet while its pair holds its
- * slot (~650 ms under 100 000 forged packets a second). Without memory
- * for the slots only the shared limit applies.
+ * slot (~650 ms under 100 000 forged packets a second). Pairs seen again
+ * are told ANCHOR_LOST_BE_SEEN_RATE times a second at most in all: a flood
+ * that sends each forged pair twice draws that many, not one per two
+ * packets (and may then keep a real host waiting, as any flood could
+ * before). Without memory for the slots only the shared limit applies.
  * Returns the length, 0 when nothing is to be sent.
  */
 #define ANCHOR_LOST_BE_GAP_MS 100
+#define ANCHOR_LOST_BE_SEEN_RATE 1000 /* per second, a burst of a tenth */
 int anchor_lost_be(struct anchor *an, const struct in6_addr *inner, const struct in6_addr *osrc,
 		   uint64_t now_ms, uint8_t *buf, size_t cap);
 /* The tunnel's unbound hook (tunnel.h): anchor_lost_be, sent to osrc */

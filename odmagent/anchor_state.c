@@ -518,14 +518,19 @@ static int lost_be_allowed(struct anchor *an, const struct in6_addr *inner,
 	struct anchor_lost_slot *sl;
 	uint32_t tag = (uint32_t)(h >> 32) | 1, now32 = (uint32_t)now_ms | 1;
 
-	if (!an->lost_be)
+	if (!an->lost_be && !an->lost_be_nomem) {
 		an->lost_be = calloc(ANCHOR_LOST_BE_SLOTS, sizeof(*an->lost_be));
+		an->lost_be_nomem = !an->lost_be;
+	}
 	if (!an->lost_be)
 		return ratelimit_spaced(&an->lost_new_ms, ANCHOR_LOST_BE_GAP_MS, now_ms);
 	sl = &an->lost_be[h & (ANCHOR_LOST_BE_SLOTS - 1)];
 	if (sl->tag == tag) {
-		/* seen before: its own limit (wrap-safe over 49 days) */
+		/* seen before: its own limit (wrap-safe over 49 days), and the
+		 * one all such pairs share */
 		if (sl->told && now32 - sl->told < ANCHOR_LOST_BE_GAP_MS)
+			return 0;
+		if (!ratelimit_allow(&an->lost_seen, now_ms))
 			return 0;
 	} else {
 		sl->tag = tag;

@@ -1155,6 +1155,30 @@ Test(state, anchor_lost_binding_errors_new_pairs_share_a_limit_seen_pairs_do_not
 	anchor_fini(&an);
 }
 
+/* A flood that sends each forged pair twice gets past the shared limit of
+ * new pairs, but not past the one pairs seen again share: in one
+ * millisecond at most its burst (a tenth of ANCHOR_LOST_BE_SEEN_RATE) and
+ * the new pairs' one answer. */
+Test(state, anchor_lost_binding_errors_to_pairs_seen_again_are_capped)
+{
+	struct state_anchor s = mk_anchor();
+	uint8_t buf[MH_MAX_LEN];
+	struct in6_addr lost = A("2001:db8:c4a::9"), forged = A("2001:db8:bad::");
+	int told = 0;
+
+	anchor_fixture();
+	cr_assert_eq(anchor_state_restore(&an, &s, NOW_WALL, NOW_MONO), 2);
+	for (unsigned i = 0; i < 5000; i++) {
+		forged.s6_addr[14] = (uint8_t)(i >> 8);
+		forged.s6_addr[15] = (uint8_t)i;
+		for (int twice = 0; twice < 2; twice++)
+			told += anchor_lost_be(&an, &lost, &forged, NOW_MONO, buf, sizeof(buf)) > 0;
+	}
+	cr_assert_leq(told, 1 + ANCHOR_LOST_BE_SEEN_RATE / 10, "%d Binding Errors", told);
+	cr_assert_geq(told, ANCHOR_LOST_BE_SEEN_RATE / 10, "%d Binding Errors", told);
+	anchor_fini(&an);
+}
+
 Test(state, anchor_saves_a_burst_of_changes_once)
 {
 	struct state_anchor s = mk_anchor();
