@@ -92,7 +92,8 @@ int chalookup_wait_dst(const struct in6_addr *dst);
  * again now (as chalookup_wait_dst does) and record the answer; 1 if so, 0
  * if no name is known for dst (the last CHALOOKUP_MAX_KNOWN destinations
  * resolved are), -1 without asking if the last lookup of that name got no
- * answer less than CHACACHE_NEG_TTL ago (whether it has a cha is unknown).
+ * answer less than CHALOOKUP_FAILED_RETRY_S ago (whether it has a cha is
+ * unknown).
  */
 #define CHALOOKUP_MAX_KNOWN 128
 int chalookup_refresh_dst(const struct in6_addr *dst);
