@@ -1071,6 +1071,7 @@ int anchor_start(struct odm_agent *a)
 	}
 	an->loop = a->loop;
 	an->is_local = host_has_address;
+	anchor_lost_be_prepare(an);
 	an->from_link = host_from_link;
 	a->anchor = an;
 	an->agent = a;

@@ -131,7 +131,7 @@ struct anchor_ident {
 #define ANCHOR_PTB_GAP_MS 10
 #define ANCHOR_PTB_SLOTS 256
 /* (inner, outer source) pairs anchor_lost_be remembers (hashed; a power
- * of 2): 8 bytes each, allocated at the first unbound packet */
+ * of 2): 8 bytes each, 512 KiB, allocated at the anchor's start */
 #define ANCHOR_LOST_BE_SLOTS 65536
 #define ANCHOR_POOL_ROUTE_RETRY_MS 30000 /* the pool route put back: tried again after */
 
@@ -288,6 +288,10 @@ int anchor_state_load(struct anchor *an, uint64_t now_mono_ms);
 #define ANCHOR_LOST_BE_SEEN_RATE 1000 /* per second, a burst of a tenth */
 int anchor_lost_be(struct anchor *an, const struct in6_addr *inner, const struct in6_addr *osrc,
 		   uint64_t now_ms, uint8_t *buf, size_t cap);
+/* anchor_lost_be's slots allocated and their pages touched (the agent at
+ * its start, so its memory does not grow as pairs come; anchor_lost_be
+ * does it at its first call otherwise); without memory, none */
+void anchor_lost_be_prepare(struct anchor *an);
 /* The tunnel's unbound hook (tunnel.h): anchor_lost_be, sent to osrc */
 void anchor_lost_hook(void *arg, const struct in6_addr *inner, const struct in6_addr *osrc);
 /*

@@ -507,6 +507,22 @@ void anchor_reload(struct odm_agent *a, const struct odm_identity *old_ids, size
 
 /* ---- bindings a restart lost ---- */
 
+void anchor_lost_be_prepare(struct anchor *an)
+{
+	volatile struct anchor_lost_slot *v;
+
+	if (an->lost_be || an->lost_be_nomem)
+		return;
+	an->lost_be = calloc(ANCHOR_LOST_BE_SLOTS, sizeof(*an->lost_be));
+	an->lost_be_nomem = !an->lost_be;
+	/* every page written once: the table's memory is the process's from
+	 * now on, not taken a page at a time as pairs come (which reads as a
+	 * slow leak) */
+	v = an->lost_be;
+	for (size_t i = 0; v && i < ANCHOR_LOST_BE_SLOTS; i += 4096 / sizeof(*v))
+		v[i].tag = 0;
+}
+
 /* Whether (inner, osrc) may be told now, noting it in its slot: a pair its
  * slot holds is told once per ANCHOR_LOST_BE_GAP_MS; a new one (it takes
  * the slot) when the limit shared by new pairs allows (anchor.h) */
@@ -518,10 +534,7 @@ static int lost_be_allowed(struct anchor *an, const struct in6_addr *inner,
 	struct anchor_lost_slot *sl;
 	uint32_t tag = (uint32_t)(h >> 32) | 1, now32 = (uint32_t)now_ms | 1;
 
-	if (!an->lost_be && !an->lost_be_nomem) {
-		an->lost_be = calloc(ANCHOR_LOST_BE_SLOTS, sizeof(*an->lost_be));
-		an->lost_be_nomem = !an->lost_be;
-	}
+	anchor_lost_be_prepare(an);
 	if (!an->lost_be)
 		return ratelimit_spaced(&an->lost_new_ms, ANCHOR_LOST_BE_GAP_MS, now_ms);
 	sl = &an->lost_be[h & (ANCHOR_LOST_BE_SLOTS - 1)];
