@@ -20,7 +20,7 @@
 # ODM_TUNNEL=bpf runs it on the kernel backend. Exit 0 pass, 1 fail, 77 skip.
 #
 # run-all: alone (it floods the anchor from cn2 as fast as one core sends, and times an answer)
-set -euo pipefail
+set -Eeuo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/check.sh"
@@ -29,15 +29,14 @@ net_need test_lostbe_flood "network namespaces, raw sockets" ip curl nginx named
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-4}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
-trap 'echo "test_lostbe_flood: FAIL: line $LINENO: $BASH_COMMAND" >&2' ERR
+. "$HERE/lib/download.sh"
+trap 'check_on_err test_lostbe_flood' ERR
 FLOOD=("/usr/bin/python3" "$HERE/lib/tunflood.py")
 
 topo_up
 odm_agents_up
 echo "# tunnel backends: mn $(odm_tunnel_backend mn), cha $(odm_tunnel_backend cha)"
 no_binding() { [[ $(odm_binding_count) -eq 0 ]]; }
-got_mb() { [[ -f $1 ]] && (($(stat -c %s "$1") >= $2 * 1024 * 1024)); }
-now_ms() { local t; t=$(date +%s%N); echo $((t / 1000000)); }
 be_lines() { grep -c "Binding Error status 1" "$CHA_AGENT_LOG" || true; }
 be_tx() { odm_status cha | json 'j["counters"]["be_tx"]'; }
 
@@ -52,7 +51,7 @@ odm_shim_bg curl -6 -sS --max-time 40 -o "$OUT" \
 CURL_PID=$ODM_BG_PID
 check "curl gets a lease" wait_for 10 odm_has_lease
 CHOA=$(odm_lease_addr)
-check "the download is under way through $CHOA" wait_for 10 got_mb "$OUT" 1
+check "the download is under way through $CHOA" wait_for 10 odm_got_mb "$OUT" 1
 
 odm_agent_kill9 cha
 rm -f "$CHA_STATE_DIR/anchor.json"
@@ -67,11 +66,11 @@ nsq cn2 "${FLOOD[@]}" --to "$CHA_ADDR" --outer 2001:db8:bad::/48 \
 FLOOD_PID=$!
 sleep 1
 rebound() { grep -qw -- "$CHOA" <<<"$(odm_status cha | json '" ".join(b["hoa"] for b in j["bindings"])')"; }
-T0=$(now_ms)
+T0=$(topo_now_ms)
 nsq mn ping -6 -c 10 -i 0.2 -W 1 -I "$CHOA" "$CN_ADDR" >/dev/null 2>&1 &
 PING_PID=$!
 if wait_for 6 rebound; then
-	T1=$(now_ms)
+	T1=$(topo_now_ms)
 	echo "# $CHOA bound again $((T1 - T0)) ms after the host sent from it, under the flood (polled)"
 	check "the host's binding is back within 1 s under the flood ($((T1 - T0)) ms)" \
 		test $((T1 - T0)) -le 1000
