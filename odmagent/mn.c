@@ -318,32 +318,17 @@ static void publish_dns(struct mn *mn)
 			  strerror(-rc));
 }
 
-/* An address's device and flags, found among the host's addresses */
+/* An access address with its device and flags */
 struct addr_found {
 	struct in6_addr addr;
 	int ifindex;
 	uint32_t flags;
 };
 
-static int addr_find(void *arg, const struct addrmsg *m)
+/* The device of the address arg (its index), where it is that address */
+static int addr_device(void *arg, const struct addrmsg *m)
 {
-	struct addr_found *f = arg;
-
-	if (!IN6_ARE_ADDR_EQUAL(&m->addr, &f->addr))
-		return 0;
-	f->ifindex = m->ifindex;
-	f->flags = m->flags;
-	return 1;
-}
-
-/* f->addr's device (into f, and its name) if the host has that address:
- * 1, else 0 and name "" */
-static int addr_where(struct addr_found *f, char name[IF_NAMESIZE])
-{
-	if (netconf_addr_each(0, addr_find, f) == 1 && if_indextoname((unsigned)f->ifindex, name))
-		return 1;
-	name[0] = '\0';
-	return 0;
+	return IN6_ARE_ADDR_EQUAL(&m->addr, (const struct in6_addr *)arg) ? m->ifindex : 0;
 }
 
 /* The host's access addresses now (not the tunnel device's), each with
@@ -626,10 +611,12 @@ static int op_coa(void *arg, const struct in6_addr *anchor, const struct in6_add
 /* The name of the first device that has addr, "" if none does */
 static void op_ifname(void *arg, const struct in6_addr *addr, char name[IF_NAMESIZE])
 {
-	struct addr_found f = { .addr = *addr };
+	struct in6_addr want = *addr;
+	int ifindex = netconf_addr_each(0, addr_device, &want);
 
 	(void)arg;
-	addr_where(&f, name);
+	if (ifindex <= 0 || !if_indextoname((unsigned)ifindex, name))
+		name[0] = '\0';
 }
 
 static int op_host_addrs(void *arg, struct in6_addr *out, size_t max)
