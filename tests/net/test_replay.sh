@@ -153,26 +153,35 @@ check "iperf3 -u -R: $IP_DUPS duplicates <= datagrams sent in the move + 50 ms, 
 # host's SACKs make cn resend the rest at once. A download through a shaper
 # (160 Mbit/s on core's links to the routers: segments in flight all the
 # time) crosses a move back to ar2. Before the heads, such a download had
-# nothing replayed.
-if [[ $want != userspace ]]; then
-	BULK=$ODM_DIR/bulk.bin BULK_BYTES=$((24 * 1024 * 1024))
-	topo_shape 160mbit
+# nothing replayed. A short outage can also fall between two of the
+# download's segments, leaving nothing to replay: the download then runs
+# again across a move back, up to three times in all, each one checked
+# whole, until a move replays something.
+bulk_across_move() {
+	local to=$1 rc=0 logline addr
 	odm_shim_bg curl -6 -sS --max-time 60 -r "0-$((BULK_BYTES - 1))" -o "$BULK" \
 		"http://cn.example.test$BIGFILE_URL_PATH"
 	BULK_PID=$ODM_BG_PID
 	check "the bulk download got 4 MiB" wait_for 20 odm_got_mb "$BULK" 4
-	BULK_ADDR=$(odm_lease_addr)
-	LOGLINE=$(wc -l <"$CHA_AGENT_LOG")
-	topo_move ar2
-	rc=0
+	addr=$(odm_lease_addr)
+	logline=$(wc -l <"$CHA_AGENT_LOG")
+	topo_move "$to"
 	wait "$BULK_PID" || rc=$?
-	topo_unshape
-	check "the bulk download ran through the move (curl rc $rc)" test "$rc" -eq 0
+	check "the bulk download ran through the move to $to (curl rc $rc)" test "$rc" -eq 0
 	check "the bulk download's bytes are the file's" \
 		test "$(sha256sum <"$BULK" | cut -d' ' -f1)" = "$(head -c "$BULK_BYTES" "$BIGFILE" | sha256sum | cut -d' ' -f1)"
-	BULK_REPLAY=$(tail -n +"$((LOGLINE + 1))" "$CHA_AGENT_LOG" | grep -o "replayed [0-9]* of [0-9]* packets for ${BULK_ADDR:-none} " || true)
-	echo "bulk download across the move ($TOPO_MOVE_MS ms): lease ${BULK_ADDR:-none}, ${BULK_REPLAY:-nothing replayed}"
-	check "the anchor replayed the bulk download's outage ($BULK_REPLAY)" \
+	BULK_REPLAY=$(tail -n +"$((logline + 1))" "$CHA_AGENT_LOG" | grep -o "replayed [0-9]* of [0-9]* packets for ${addr:-none} " || true)
+	echo "bulk download across the move to $to ($TOPO_MOVE_MS ms): lease ${addr:-none}, ${BULK_REPLAY:-nothing replayed}"
+}
+if [[ $want != userspace ]]; then
+	BULK=$ODM_DIR/bulk.bin BULK_BYTES=$((24 * 1024 * 1024))
+	topo_shape 160mbit
+	for to in ar2 ar1 ar2; do
+		bulk_across_move "$to"
+		[[ -z $BULK_REPLAY ]] || break
+	done
+	topo_unshape
+	check "the anchor replayed a bulk download's outage in one of three moves ($BULK_REPLAY)" \
 		grep -qE "^replayed [1-9][0-9]* of " <<<"$BULK_REPLAY"
 	odm_agents_down
 	HEADS=$(grep -o "capture: [0-9]* packets kept ([0-9]* the heads" "$CHA_AGENT_LOG" | tail -n1 | awk '{print $5}' | tr -d '(' || true)
