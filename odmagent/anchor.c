@@ -254,7 +254,7 @@ int anchor_binding_update(struct anchor *an, struct binding *b, const struct mh_
 		/* a move: what the old CoA missed goes out again (replay.h) */
 		if (!addr_eq(coa, &b->coa) && an->tun && an->tun->ops->moved)
 			an->tun->ops->moved(an->tun, &b->hoa, (bu->present & MH_HAS_COA_LOST) != 0,
-					    bu->coa_lost_ms);
+					    bu->coa_lost_ms, bu->coa_lost_tag);
 	}
 	b->coa = *coa;
 	b->seq = bu->seq;

@@ -437,13 +437,23 @@ void he_mh_input(struct hostengine *e, const uint8_t *buf, size_t len,
  * less what the kernel's notice and the agent's read of it may have taken
  * (replay.h).
  */
-static uint64_t loss_moment(struct hostengine *e, const struct reg_anchor *an, uint64_t seen)
+static uint64_t loss_moment(struct hostengine *e, struct reg_anchor *an, uint64_t seen)
 {
 	uint64_t last = 0, ms;
+	uint32_t tag;
 
-	for (const struct reg_binding *b = an->bindings; b && e->ops->last_rx; b = b->next)
-		if (b->registered && e->ops->last_rx(e->arg, &b->hnp, &ms) == 0 && ms > last)
+	for (struct reg_binding *b = an->bindings; b; b = b->next) {
+		/* each binding's last packet, named for the anchor (replay.h) */
+		b->lost_tag = 0;
+		if (!e->ops->last_rx || !b->registered)
+			continue;
+		tag = 0;
+		if (e->ops->last_rx(e->arg, &b->hnp, &ms, &tag) < 0)
+			continue;
+		b->lost_tag = ms ? tag : 0;
+		if (ms > last)
 			last = ms;
+	}
 	if (last)
 		return last;
 	return seen > REPLAY_NOTICE_MS ? seen - REPLAY_NOTICE_MS : seen;

@@ -128,9 +128,11 @@ struct he_ops {
 	int (*last_traffic)(void *arg, const struct in6_addr *addr, struct he_traffic *t);
 	/* optional: a time (monotonic ms, 0 = never) at or after the arrival
 	 * of the last tunnel packet received for addr, with none received
-	 * since: the earliest provable start of a loss (replay.h); -errno
-	 * when the tunnel cannot say (it does not stamp each packet) */
-	int (*last_rx)(void *arg, const struct in6_addr *addr, uint64_t *ms);
+	 * since: the earliest provable start of a loss (replay.h); and that
+	 * packet's pkttag in *tag (pkttag.h; 0 where the tunnel does not
+	 * know it); -errno when the tunnel cannot say (it does not stamp
+	 * each packet) */
+	int (*last_rx)(void *arg, const struct in6_addr *addr, uint64_t *ms, uint32_t *tag);
 	/* sockets bound to each of addrs[0..n), into out[0..n) */
 	int (*count_sockets)(void *arg, const struct in6_addr *addrs, size_t n,
 			     struct sockdiag_count *out);

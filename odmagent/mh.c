@@ -203,6 +203,8 @@ static void put_coa_lost(struct wr *w, const struct mh_msg *m)
 	put8(w, MH_EXP_COA_LOST);
 	put8(w, 0);
 	put32(w, m->coa_lost_ms);
+	if (m->coa_lost_tag)
+		put32(w, m->coa_lost_tag);
 }
 
 /* The authenticator is filled in once the whole message exists. */
@@ -260,10 +262,11 @@ static void get_replay(const uint8_t *p, struct mh_msg *m)
 	m->replay_ts = get64(p);
 }
 
-/* sub-type and reserved octet are checked by coa_lost_ok() */
+/* sub-type, reserved octet, length and tag are checked by coa_lost_ok() */
 static void get_coa_lost(const uint8_t *p, struct mh_msg *m)
 {
 	m->coa_lost_ms = get32(p + 2);
+	m->coa_lost_tag = p[-1] == MH_EXP_COA_LOST_TAG_LEN ? get32(p + 6) : 0;
 }
 
 static void get_auth(const uint8_t *p, struct mh_msg *m)
@@ -305,7 +308,7 @@ static const struct opt_desc opts[] = {
 	{ MH_HAS_REPLAY, MH_OPT_REPLAY, 8, 2, 8, 8, put_replay, get_replay },
 	/* the 32-bit value at 4n: the option starts at 4n */
 	{ MH_HAS_COA_LOST, MH_OPT_EXPERIMENTAL, 4, 0, MH_EXP_COA_LOST_LEN,
-	  MH_EXP_COA_LOST_LEN, put_coa_lost, get_coa_lost },
+	  MH_EXP_COA_LOST_TAG_LEN, put_coa_lost, get_coa_lost },
 	{ MH_HAS_AUTH, MH_OPT_AUTH, 4, 1, MH_AUTH_OPT_LEN, MH_AUTH_OPT_LEN,
 	  put_auth, get_auth },
 };
@@ -333,6 +336,8 @@ static size_t opt_body_len(const struct opt_desc *d, const struct mh_msg *m)
 		return 1 + mnid_wire_len(m);
 	if (d->type == MH_OPT_SERVICE)
 		return m->service_len;
+	if (d->bit == MH_HAS_COA_LOST && m->coa_lost_tag)
+		return MH_EXP_COA_LOST_TAG_LEN;
 	return d->min_len;
 }
 
@@ -517,9 +522,12 @@ static int mnid_ok(const struct mh_msg *m)
 	return memchr(m->mnid, '\0', m->mnid_len) == NULL;
 }
 
-/* The experimental option carries ODM's sub-type and a zero reserved octet */
-static int coa_lost_ok(const uint8_t *data)
+/* The experimental option carries ODM's sub-type and a zero reserved octet,
+ * and is 6 octets long, or 10 with a tag that is not 0 */
+static int coa_lost_ok(const uint8_t *data, uint8_t len, const struct mh_msg *m)
 {
+	if (len != MH_EXP_COA_LOST_LEN && (len != MH_EXP_COA_LOST_TAG_LEN || !m->coa_lost_tag))
+		return 0;
 	return data[0] == MH_EXP_COA_LOST && data[1] == 0;
 }
 
@@ -538,7 +546,7 @@ static int get_option(const uint8_t *buf, size_t off, struct mh_msg *m)
 	d->get(buf + off + 2, m);
 	if (d->bit == MH_HAS_MNID && !mnid_ok(m))
 		return MH_E_OPT_LEN; /* Length disagrees with the NAI's length */
-	if (d->bit == MH_HAS_COA_LOST && !coa_lost_ok(buf + off + 2))
+	if (d->bit == MH_HAS_COA_LOST && !coa_lost_ok(buf + off + 2, len, m))
 		return MH_E_OPT_LEN; /* not ODM's experiment, or a later version of it */
 	if (d->bit == MH_HAS_HNP && m->hnp_len > 128)
 		return MH_E_OPT_LEN; /* a prefix length no IPv6 prefix has */

@@ -79,12 +79,15 @@ enum {
  * (MH_EXP_COA_LOST), a reserved octet (0), and 32 bits: how many ms before
  * this BU arrives the anchor sent the last packet the host received at its
  * previous care-of address (the host's count since it lost that address,
- * plus its last round trip with the anchor: registration.c). Length is
- * exactly 6; any other length, sub-type or a reserved octet that is not 0
- * is MH_E_OPT_LEN (ODM speaks it only to ODM).
+ * plus its last round trip with the anchor: registration.c). A host that
+ * knows that packet adds 32 bits more: its pkttag (pkttag.h), never 0.
+ * Length is exactly 6, or 10 with the tag; any other length, sub-type, a
+ * reserved octet that is not 0 or a tag of 0 is MH_E_OPT_LEN (ODM speaks
+ * it only to ODM).
  */
 #define MH_EXP_COA_LOST 1
 #define MH_EXP_COA_LOST_LEN 6
+#define MH_EXP_COA_LOST_TAG_LEN 10
 
 #define MH_MNID_SUBTYPE_NAI 1
 #define MH_AUTH_SUBTYPE_MNHA 1
@@ -159,6 +162,7 @@ struct mh_msg {
 	uint8_t service_len;         /* Service Selection identifier, not NUL-ended */
 	char service[MH_SERVICE_MAX];
 	uint32_t coa_lost_ms;        /* MH_HAS_COA_LOST: ms before the BU arrives */
+	uint32_t coa_lost_tag;       /* MH_HAS_COA_LOST: the last packet's pkttag, 0 = none */
 	uint8_t auth_subtype;        /* MH_AUTH_SUBTYPE_MNHA */
 	uint32_t auth_spi;
 	uint8_t auth[MH_AUTH_LEN];   /* decoded authenticator */

@@ -559,20 +559,22 @@ static int op_last_traffic(void *arg, const struct in6_addr *addr, struct he_tra
 }
 
 /* only where the backend stamps each packet it receives (tunnel.h) */
-static int op_last_rx(void *arg, const struct in6_addr *addr, uint64_t *ms)
+static int op_last_rx(void *arg, const struct in6_addr *addr, uint64_t *ms, uint32_t *tag)
 {
 	struct mn *mn = arg;
-	struct he_traffic t;
+	struct odm_tunnel_stats st;
 	int rc;
 
 	if (!mn->tun->ops->rx_each_packet)
 		return -EOPNOTSUPP;
 	if (mn->tun->ops->drain_rx)
 		mn->tun->ops->drain_rx(mn->tun);
-	rc = op_last_traffic(arg, addr, &t);
-	if (rc == 0)
-		*ms = t.rx_ms;
-	return rc;
+	rc = mn->tun->ops->stats(mn->tun, addr, &st);
+	if (rc < 0)
+		return rc;
+	*ms = st.last_rx_ms;
+	*tag = st.last_rx_tag;
+	return 0;
 }
 
 static int op_count_sockets(void *arg, const struct in6_addr *addrs, size_t n,

@@ -198,6 +198,9 @@ static int build_bu(struct reg_ctx *c, struct reg_binding *b, uint16_t seq,
 
 		m.present |= MH_HAS_COA_LOST;
 		m.coa_lost_ms = ago > UINT32_MAX ? UINT32_MAX : (uint32_t)ago;
+		/* and which packet that was, where the tunnel knows: the
+		 * anchor then replays exactly what came after it */
+		m.coa_lost_tag = b->lost_tag;
 	}
 	m.auth_subtype = MH_AUTH_SUBTYPE_MNHA;
 	m.auth_spi = c->cfg.spi;

@@ -102,6 +102,10 @@ struct reg_binding {
 	uint64_t expires_ms;    /* the anchor forgets it then */
 	uint64_t refresh_ms;    /* start a refresh then, 0 = none */
 	uint16_t last_seq;      /* last BU sent, for status */
+	/* set by the caller with the anchor's coa_lost_ms: the pkttag of the
+	 * last packet the tunnel received for hnp before the loss (0 = not
+	 * known), sent with "lost N ms ago" (mh.h) */
+	uint32_t lost_tag;
 };
 
 struct reg_anchor {

@@ -7,6 +7,8 @@
 
 #include "replay.h"
 
+#include "pkttag.h"
+
 /* A slot is this header and pkt_max bytes, padded to 8 (slot_at). */
 struct replay_slot {
 	struct in6_addr inner;
@@ -93,6 +95,42 @@ size_t replay_since(const struct replay_ring *r, const struct in6_addr *inner,
 
 		if (s->len && s->ts_ms >= since_ms &&
 		    memcmp(&s->inner, inner, sizeof(*inner)) == 0) {
+			fn(arg, s->pkt, s->len);
+			done++;
+		}
+	}
+	return done;
+}
+
+size_t replay_after(const struct replay_ring *r, const struct in6_addr *inner, uint32_t tag,
+		    uint64_t floor_ms, replay_fn fn, void *arg)
+{
+	size_t done = 0, at = 0;
+	int found = 0;
+
+	if (!r || !tag)
+		return REPLAY_NO_TAG;
+	/* from the newest slot back, as far as floor_ms: the tag is hashed
+	 * here, for the few slots of one host's outage, not for every packet
+	 * sent */
+	for (size_t i = 1; i <= r->n && !found; i++) {
+		const struct replay_slot *s = slot_at(r, (r->next + r->n - i) % r->n);
+
+		if (!s->len || memcmp(&s->inner, inner, sizeof(*inner)) != 0)
+			continue;
+		if (s->ts_ms < floor_ms)
+			break;
+		if (pkttag(s->pkt, s->len) == tag) {
+			found = 1;
+			at = i; /* the slots after it: i - 1 newer ones */
+		}
+	}
+	if (!found)
+		return REPLAY_NO_TAG;
+	for (size_t i = at - 1; i >= 1; i--) {
+		const struct replay_slot *s = slot_at(r, (r->next + r->n - i) % r->n);
+
+		if (s->len && memcmp(&s->inner, inner, sizeof(*inner)) == 0) {
 			fn(arg, s->pkt, s->len);
 			done++;
 		}

@@ -13,9 +13,14 @@
  * help: a replay on the move's BA was measured (test_mn's upload) and
  * gained nothing (30 ms gap with it, 21-24 ms without), so there is none.
  *
- * What is sent again is bounded to the outage (replay_from_ms): the host's
- * BU after a move says how long ago it lost its old care-of address (the
- * "care-of address lost" option, mh.h); the anchor replays what it sent
+ * What is sent again is bounded to the outage. The host's BU after a move
+ * names the last packet it received at its old care-of address (its
+ * pkttag, in the "care-of address lost" option, mh.h): the anchor replays
+ * what it sent after that packet (replay_after), exactly what the host
+ * missed, queues on the way included. Where the host names none (a kernel
+ * backend's host, or no packet kept by that tag) the time does
+ * (replay_from_ms): the same option says how long ago the host lost its
+ * old care-of address; the anchor replays what it sent
  * from that moment (or from the last packet it had from the host, when that
  * came just before: REPLAY_LATE_MAX_MS), less REPLAY_MARGIN_MS, on. A BU without it (an older
  * host) gets what was sent since REPLAY_MARGIN_MS before the host was last
@@ -93,6 +98,16 @@ typedef void (*replay_fn)(void *arg, const uint8_t *pkt, size_t len);
  */
 size_t replay_since(const struct replay_ring *r, const struct in6_addr *inner,
 		    uint64_t since_ms, replay_fn fn, void *arg);
+/*
+ * Call fn, oldest first, for every kept packet of inner sent after the one
+ * whose pkttag (pkttag.h) is tag: the newest such packet sent at or after
+ * floor_ms. Returns how many, or REPLAY_NO_TAG when no kept packet of
+ * inner since floor_ms has that tag (fn is not called: the caller falls
+ * back on a time, replay_since).
+ */
+#define REPLAY_NO_TAG ((size_t)-1)
+size_t replay_after(const struct replay_ring *r, const struct in6_addr *inner, uint32_t tag,
+		    uint64_t floor_ms, replay_fn fn, void *arg);
 /*
  * Where a replay after a move starts (monotonic ms), decided at now_ms:
  * has_lost: the BU said the host lost its old care-of address lost_ago_ms

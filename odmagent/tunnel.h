@@ -49,6 +49,9 @@ struct odm_tunnel_stats {
 	uint64_t tx_packets, tx_bytes;  /* encapsulated and sent */
 	uint64_t rx_packets, rx_bytes;  /* received and decapsulated */
 	uint64_t last_tx_ms, last_rx_ms; /* CLOCK_MONOTONIC ms, 0 = never */
+	/* HOST side, where the backend sees each inner packet (userspace):
+	 * the pkttag of the last one received (pkttag.h), 0 = not known */
+	uint32_t last_rx_tag;
 	uint64_t dropped;               /* failed the endpoint checks */
 	uint64_t replayed;              /* sent again after a move (replay.h) */
 	uint64_t looped;                /* refused by the loop guard */
@@ -79,9 +82,11 @@ struct odm_tunnel_ops {
 	/* optional, ANCHOR side: inner was just bound to a new CoA after a
 	 * move; the host said it lost its old one lost_ago_ms before its BU
 	 * (has_lost), so what went to the old one since then may be sent
-	 * again (replay.h). Returns how many packets were. */
+	 * again (replay.h); last_tag, when not 0, names the last packet it
+	 * received there (pkttag.h), and a backend that keeps whole packets
+	 * sends again those after it instead. Returns how many packets were. */
 	size_t (*moved)(struct odm_tunnel *t, const struct in6_addr *inner, int has_lost,
-			uint32_t lost_ago_ms);
+			uint32_t lost_ago_ms, uint32_t last_tag);
 	/* optional, HOST side: the care-of address local is gone and none
 	 * has come yet (a move under way): the packets of the bindings from
 	 * local to remote are dropped at once, as sent, until a bind gives

@@ -58,6 +58,7 @@
 #include "log.h"
 #include "monotime.h"
 #include "pollerr.h"
+#include "pkttag.h"
 #include "replay.h"
 #include "sockbuf.h"
 #include "tunnel_dev.h"
@@ -166,6 +167,8 @@ struct tu_priv {
 	struct tunnel_entry *rx_e;   /* the binding of the group's packets */
 	size_t rx_bytes;             /* their bytes as they came */
 	uint64_t rx_at_ms;           /* the newest one's arrival (kernel stamp), 0 if none */
+	const uint8_t *rx_last;      /* the newest one (HOST side: its pkttag is kept) */
+	size_t rx_last_len;
 	uint8_t buf[BUF_SIZE];
 };
 
@@ -599,8 +602,12 @@ static void rx_flush(struct tu_priv *p)
 {
 	struct iovec iov[TGRO_IOV_MAX];
 	struct tunnel_entry *e = p->rx_e;
-	size_t segs = p->gro.count, cnt = tgro_flush(&p->gro, iov);
+	size_t segs = p->gro.count, cnt;
+	/* the newest packet's name, for the BU after a move (replay.h):
+	 * taken before the group's buffers go back to the next read */
+	uint32_t tag = p->side == ODM_TUNNEL_HOST && segs ? pkttag(p->rx_last, p->rx_last_len) : 0;
 
+	cnt = tgro_flush(&p->gro, iov);
 	if (cnt == 0)
 		return;
 	if (writev(p->tun_fd, iov, (int)cnt) < 0) {
@@ -615,6 +622,7 @@ static void rx_flush(struct tu_priv *p)
 	/* when the newest packet reached the host, not when the agent got to
 	 * it: a host that moves dates its loss by this (hostengine.c) */
 	e->st.last_rx_ms = p->total.last_rx_ms = p->rx_at_ms ? p->rx_at_ms : mono_ms();
+	e->st.last_rx_tag = tag;
 	p->total.rx_packets += segs;
 	p->total.rx_bytes += p->rx_bytes;
 }
@@ -629,12 +637,16 @@ static void rx_push(struct tu_priv *p, struct tunnel_entry *e, const uint8_t *pk
 		p->rx_bytes += n;
 		if (at_ms > p->rx_at_ms)
 			p->rx_at_ms = at_ms;
+		p->rx_last = pkt;
+		p->rx_last_len = n;
 		return;
 	}
 	tgro_add(&p->gro, pkt, n);
 	p->rx_e = e;
 	p->rx_bytes = n;
 	p->rx_at_ms = at_ms;
+	p->rx_last = pkt;
+	p->rx_last_len = n;
 }
 
 static void rx_prepare(struct tu_priv *p)
@@ -1061,27 +1073,44 @@ static void replay_one(void *arg, const uint8_t *pkt, size_t n)
  * ones during the host's outage (replay.h).
  */
 static size_t tu_moved(struct odm_tunnel *t, const struct in6_addr *inner, int has_lost,
-		       uint32_t lost_ago_ms)
+		       uint32_t lost_ago_ms, uint32_t last_tag)
 {
 	struct tu_priv *p = t->priv;
 	struct tunnel_entry *e = p ? find(p, inner) : NULL;
 	struct replay_ctx c = { p, e, 0 };
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 	uint64_t now = mono_ms(), since;
-	size_t n;
+	size_t n = REPLAY_NO_TAG;
 
 	if (!e || !p->replay)
 		return 0;
-	since = replay_from_ms(now, has_lost, lost_ago_ms, e->st.last_rx_ms);
-	n = replay_since(p->replay, &e->inner, since, replay_one, &c);
+	/* after the last packet the host got, looked for as far back as a
+	 * loss is ever taken to reach (replay.h) */
+	if (has_lost && last_tag) {
+		n = replay_after(p->replay, &e->inner, last_tag,
+				 now > REPLAY_LOST_MAX_MS ? now - REPLAY_LOST_MAX_MS : 0, replay_one, &c);
+		if (n == REPLAY_NO_TAG)
+			log_debug("the last packet %s received is no longer kept: replaying by time",
+				  inet_ntop(AF_INET6, &e->inner, a, sizeof a));
+	}
+	if (n != REPLAY_NO_TAG) {
+		if (n)
+			log_info("replayed %zu of %zu packets for %s to %s (the host's outage: "
+				 "those after the last packet it received)",
+				 c.sent, n, inet_ntop(AF_INET6, &e->inner, a, sizeof a),
+				 inet_ntop(AF_INET6, &e->remote, b, sizeof b));
+	} else {
+		since = replay_from_ms(now, has_lost, lost_ago_ms, e->st.last_rx_ms);
+		n = replay_since(p->replay, &e->inner, since, replay_one, &c);
+		if (n)
+			log_info("replayed %zu of %zu packets for %s to %s (sent in the last %llu ms; %s)",
+				 c.sent, n, inet_ntop(AF_INET6, &e->inner, a, sizeof a),
+				 inet_ntop(AF_INET6, &e->remote, b, sizeof b),
+				 (unsigned long long)(now - since),
+				 has_lost ? "the host's outage" : "no outage given: since last heard from");
+	}
 	e->st.replayed += c.sent;
 	p->total.replayed += c.sent;
-	if (n)
-		log_info("replayed %zu of %zu packets for %s to %s (sent in the last %llu ms; %s)",
-			 c.sent, n, inet_ntop(AF_INET6, &e->inner, a, sizeof a),
-			 inet_ntop(AF_INET6, &e->remote, b, sizeof b),
-			 (unsigned long long)(now - since),
-			 has_lost ? "the host's outage" : "no outage given: since last heard from");
 	return c.sent;
 }
 

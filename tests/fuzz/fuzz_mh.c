@@ -51,6 +51,7 @@ static int same_msg(const struct mh_msg *a, const struct mh_msg *b)
 	       a->replay_ts == b->replay_ts && a->timestamp == b->timestamp &&
 	       a->bid == b->bid && a->bid_status == b->bid_status &&
 	       a->bid_flags == b->bid_flags && a->coa_lost_ms == b->coa_lost_ms &&
+	       a->coa_lost_tag == b->coa_lost_tag &&
 	       a->auth_subtype == b->auth_subtype &&
 	       a->auth_spi == b->auth_spi;
 }

@@ -37,6 +37,7 @@ struct fake_tun {
 	unsigned moves; /* moved() calls: the replay after a move */
 	int moved_has_lost;
 	uint32_t moved_lost_ms;
+	uint32_t moved_tag;
 };
 
 static struct fake_tun ft;
@@ -77,11 +78,12 @@ static inline int fk_stats(struct odm_tunnel *t, const struct in6_addr *inner,
 }
 
 static inline size_t fk_moved(struct odm_tunnel *t, const struct in6_addr *inner, int has_lost,
-			      uint32_t lost_ago_ms)
+			      uint32_t lost_ago_ms, uint32_t last_tag)
 {
 	ft.moves++;
 	ft.moved_has_lost = has_lost;
 	ft.moved_lost_ms = lost_ago_ms;
+	ft.moved_tag = last_tag;
 	return 0;
 }
 
@@ -142,6 +144,7 @@ struct bu {
 	int flip_mac;
 	const char *service;   /* Service Selection identifier; NULL = none */
 	int64_t lost_ms;       /* "care-of address lost" option; < 0 or 0 = none */
+	uint32_t lost_tag;     /* ... and the last packet's tag in it (0 = none) */
 };
 
 static inline struct bu bu_default(uint16_t seq)
@@ -196,6 +199,7 @@ static inline size_t build(const struct bu *b, uint8_t *buf)
 	if (b->lost_ms > 0) {
 		m.present |= MH_HAS_COA_LOST;
 		m.coa_lost_ms = (uint32_t)b->lost_ms;
+		m.coa_lost_tag = b->lost_tag;
 	}
 	if (b->service) {
 		m.present |= MH_HAS_SERVICE;

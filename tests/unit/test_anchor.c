@@ -714,9 +714,29 @@ Test(anchor, a_move_replays_the_outage_the_bu_reports)
 	cr_assert_eq(ft.moves, 1, "the move replays");
 	cr_assert(ft.moved_has_lost);
 	cr_assert_eq(ft.moved_lost_ms, 45, "over the outage the host reported");
+	cr_assert_eq(ft.moved_tag, 0, "no packet named");
 	bu_from(13, txt, COA1, 0, 30200);
 	cr_assert_eq(ft.moves, 2, "back to the first CoA, an older host's BU");
 	cr_assert_not(ft.moved_has_lost);
+}
+
+/* the last packet the host received, named in its BU, reaches the tunnel */
+Test(anchor, a_move_passes_on_the_last_packet_the_host_names)
+{
+	struct in6_addr a = alloc_ok(10, 1, 0);
+	struct bu b = bu_default(11);
+	struct mh_msg ba;
+	char txt[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET6, &a, txt, sizeof txt);
+	b.hnp = txt;
+	b.coa = COA2;
+	b.lost_ms = 30;
+	b.lost_tag = 0xc0ffee;
+	send_bu(&b, 30000, &ba);
+	cr_assert_eq(ba.status, 0);
+	cr_assert_eq(ft.moves, 1);
+	cr_assert_eq(ft.moved_tag, 0xc0ffee);
 }
 
 Test(anchor, deregistration)

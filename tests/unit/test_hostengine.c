@@ -59,6 +59,7 @@ static struct {
 	uint64_t rx_packets;        /* ... and its count of packets received */
 	int traffic_rc;             /* last_traffic's answer */
 	uint64_t last_rx;
+	uint32_t last_tag;          /* last_rx's tag */
 	struct in6_addr coa;
 	int coa_rc;
 	struct in6_addr host[4];
@@ -143,9 +144,10 @@ static int f_last_traffic(void *arg, const struct in6_addr *a, struct he_traffic
 	t->rx_packets = F.rx_packets;
 	return F.traffic_rc;
 }
-static int f_last_rx(void *arg, const struct in6_addr *a, uint64_t *ms)
+static int f_last_rx(void *arg, const struct in6_addr *a, uint64_t *ms, uint32_t *tag)
 {
 	*ms = F.last_rx;
+	*tag = F.last_tag;
 	return 0;
 }
 static int f_count(void *arg, const struct in6_addr *addrs, size_t n, struct sockdiag_count *out)
@@ -1721,6 +1723,28 @@ Test(hostengine, a_moves_bu_counts_the_loss_from_the_last_packet_received)
 	uint32_t ago = lost_ago_with_last_rx(T0 + 996);
 
 	cr_assert_eq(ago, 44 + GRANTED_WAY, "the last packet came 4 ms before the burst: %u ms", ago);
+}
+
+/* the BU also names that packet, by the tag the tunnel gave it (pkttag.h):
+ * the anchor replays what it sent after it */
+Test(hostengine, a_moves_bu_names_the_last_packet_received)
+{
+	struct mh_msg m;
+
+	F.last_tag = 0x5eed1e55;
+	lost_ago_with_last_rx(T0 + 996);
+	m = bu(1);
+	cr_assert_eq(m.coa_lost_tag, 0x5eed1e55, "%#x", m.coa_lost_tag);
+}
+
+Test(hostengine, no_packet_received_names_none)
+{
+	struct mh_msg m;
+
+	F.last_tag = 0x5eed1e55; /* a tunnel that says "never" has no packet to name */
+	lost_ago_with_last_rx(0);
+	m = bu(1);
+	cr_assert_eq(m.coa_lost_tag, 0);
 }
 
 /* a packet that arrived before the burst but was read after it (queued

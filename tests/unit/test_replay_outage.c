@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_replay_outage.c — a replay after a move reaches back over the host's
- * outage only: where it starts (replay_from_ms) and the BU option that
- * tells the anchor how long the outage was (mh.c, "care-of address lost").
+ * outage only: where it starts (replay_from_ms, or replay_after the last
+ * packet the host names by its pkttag) and the BU option that tells the
+ * anchor how long the outage was and which packet came last (mh.c,
+ * "care-of address lost").
  */
 #include <criterion/criterion.h>
 #include <string.h>
 
 #include "mh.h"
+#include "pkttag.h"
 #include "replay.h"
 
 #define NOW 5000000ull /* monotonic ms */
@@ -175,4 +178,125 @@ Test(replay_outage, option_twice_is_refused)
 	buf[21] = 6;
 	cr_assert_eq(mh_decode(buf, sizeof buf, &d, NULL, NULL), 0);
 	cr_assert_eq(d.coa_lost_ms, 9);
+}
+
+Test(replay_outage, option_with_the_last_packets_tag)
+{
+	struct mh_msg m, d;
+	uint8_t buf[128], bad[128];
+	size_t o;
+	int n;
+
+	bu_with_lost(&m, 40);
+	m.coa_lost_tag = 0xdeadbeef;
+	n = encode(&m, buf, sizeof buf);
+	cr_assert_gt(n, 0, "%s", mh_strerror(n));
+	o = find_opt(buf, (size_t)n, MH_OPT_EXPERIMENTAL);
+	cr_assert_neq(o, 0);
+	cr_assert_eq(o % 4, 0);
+	cr_assert_eq(buf[o + 1], MH_EXP_COA_LOST_TAG_LEN);
+	cr_assert_eq(memcmp(buf + o + 8, "\xde\xad\xbe\xef", 4), 0, "the tag after the ms");
+	cr_assert_eq(mh_decode(buf, (size_t)n, &d, NULL, NULL), 0);
+	cr_assert_eq(d.coa_lost_ms, 40);
+	cr_assert_eq(d.coa_lost_tag, 0xdeadbeef);
+
+	memcpy(bad, buf, (size_t)n);
+	memset(bad + o + 8, 0, 4);
+	cr_assert_eq(mh_decode(bad, (size_t)n, &d, NULL, NULL), MH_E_OPT_LEN,
+		     "a tag of 0 names no packet: the short form says that");
+	memcpy(bad, buf, (size_t)n);
+	bad[o + 1] = MH_EXP_COA_LOST_TAG_LEN - 2;
+	cr_assert_eq(mh_decode(bad, (size_t)n, &d, NULL, NULL), MH_E_OPT_LEN, "8 octets");
+	bad[o + 1] = MH_EXP_COA_LOST_TAG_LEN - 1;
+	cr_assert_eq(mh_decode(bad, (size_t)n, &d, NULL, NULL), MH_E_OPT_LEN, "9 octets");
+
+	/* without a tag, the short form, as before */
+	m.coa_lost_tag = 0;
+	n = encode(&m, buf, sizeof buf);
+	o = find_opt(buf, (size_t)n, MH_OPT_EXPERIMENTAL);
+	cr_assert_eq(buf[o + 1], MH_EXP_COA_LOST_LEN);
+	cr_assert_eq(mh_decode(buf, (size_t)n, &d, NULL, NULL), 0);
+	cr_assert_eq(d.coa_lost_tag, 0);
+}
+
+Test(replay_outage, a_packets_tag)
+{
+	uint8_t a[200], b[200];
+
+	for (size_t i = 0; i < sizeof a; i++)
+		a[i] = (uint8_t)i;
+	memcpy(b, a, sizeof b);
+	cr_assert_eq(pkttag(a, sizeof a), pkttag(b, sizeof b));
+	cr_assert_neq(pkttag(a, sizeof a), 0);
+	b[PKTTAG_BYTES - 1] ^= 1;
+	cr_assert_neq(pkttag(a, sizeof a), pkttag(b, sizeof b), "a byte it covers");
+	memcpy(b, a, sizeof b);
+	b[PKTTAG_BYTES] ^= 1;
+	cr_assert_eq(pkttag(a, sizeof a), pkttag(b, sizeof b), "a byte beyond the ones it covers");
+	cr_assert_neq(pkttag(a, sizeof a), pkttag(a, sizeof a - 1), "the length");
+}
+
+struct seen {
+	size_t n;
+	uint8_t first[8];
+};
+
+static void note_seq(void *arg, const uint8_t *pkt, size_t len)
+{
+	struct seen *s = arg;
+
+	if (s->n < sizeof s->first)
+		s->first[s->n] = pkt[60];
+	s->n++;
+}
+
+/*
+ * Packets 1..40 for a, each naming its number at byte 60 (where a UDP
+ * stream's sequence number sits), 100 for b in between; the host says it
+ * got a's packet 30: the replay is a's 31..40, whatever their times.
+ */
+Test(replay_outage, after_the_packet_the_host_names)
+{
+	static const struct in6_addr a = { { { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } } };
+	static const struct in6_addr b = { { { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 } } };
+	struct replay_ring *r;
+	uint8_t pkt[100] = { 0 }, other[100] = { [8] = 0xff };
+	uint32_t tag30 = 0;
+	struct seen s = { 0 };
+
+	cr_assert_eq(replay_open(&r, 256), 0);
+	for (int i = 1; i <= 40; i++) {
+		pkt[60] = (uint8_t)i;
+		if (i == 30)
+			tag30 = pkttag(pkt, sizeof pkt);
+		/* all sent in the same ms: a time cannot tell them apart */
+		replay_record(r, &a, NOW - 10, pkt, sizeof pkt);
+		other[60] = (uint8_t)i;
+		replay_record(r, &b, NOW - 10, other, sizeof other);
+		replay_record(r, &b, NOW - 10, other, sizeof other);
+	}
+	cr_assert_eq(replay_after(r, &a, tag30, NOW - 3000, note_seq, &s), 10);
+	cr_assert_eq(s.n, 10);
+	cr_assert_eq(s.first[0], 31, "oldest first, from the one after it: %u", s.first[0]);
+	cr_assert_eq(s.first[7], 38);
+
+	s.n = 0;
+	pkt[60] = 40;
+	cr_assert_eq(replay_after(r, &a, pkttag(pkt, sizeof pkt), NOW - 3000, note_seq, &s), 0,
+		     "the newest named: nothing was missed");
+	cr_assert_eq(s.n, 0);
+	pkt[60] = 41;
+	cr_assert_eq(replay_after(r, &a, pkttag(pkt, sizeof pkt), NOW - 3000, note_seq, &s),
+		     REPLAY_NO_TAG, "a packet never kept");
+	cr_assert_eq(replay_after(r, &b, tag30, NOW - 3000, note_seq, &s), REPLAY_NO_TAG,
+		     "another host's packets are not looked in");
+	other[60] = 30;
+	cr_assert_eq(replay_after(r, &b, pkttag(other, sizeof other), NOW - 3000, note_seq, &s), 20,
+		     "its own are: the newer of two alike, then 20 after it");
+	s.n = 0;
+	cr_assert_eq(replay_after(r, &a, tag30, NOW - 9, note_seq, &s), REPLAY_NO_TAG,
+		     "not looked for before the floor");
+	cr_assert_eq(replay_after(r, &a, 0, NOW - 3000, note_seq, &s), REPLAY_NO_TAG);
+	cr_assert_eq(s.n, 0);
+	replay_close(r);
 }
