@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Installs the Debian packages that ODM's build, tests and demo need, only
 # when they are missing. Idempotent and non-interactive.
-#   tests/install-deps.sh build   - compilers and libraries
+#   tests/install-deps.sh build   - compilers and libraries, and iproute2:
+#                                   unit tests make devices with ip
 #   tests/install-deps.sh net     - plus the daemons and tools of tests/net
 #   tests/install-deps.sh programs - plus the real programs test_programs runs
 #                                   under the shim (make net, make check)
@@ -11,8 +12,9 @@ set -eu
 
 build_pkgs="gcc make pkg-config libuv1-dev libc-ares-dev libnl-3-dev
 libnl-route-3-dev libjansson-dev libcriterion-dev libssl-dev libldns-dev libnftables-dev
-libbpf-dev clang libclang-rt-14-dev tshark python3 systemd dpkg-dev man-db mandoc libcap2-bin"
-net_pkgs="iproute2 iputils-ping radvd bind9 bind9-dnsutils nginx-light iperf3
+libbpf-dev clang libclang-rt-14-dev tshark python3 systemd dpkg-dev man-db mandoc libcap2-bin
+iproute2"
+net_pkgs="iputils-ping radvd bind9 bind9-dnsutils nginx-light iperf3
 tcpdump mptcpize curl procps openssl python3-scapy nftables ethtool"
 programs_pkgs="nodejs openjdk-17-jdk-headless perl ruby aria2 socat netcat-openbsd git"
 bench_pkgs="gnuplot-nox"
