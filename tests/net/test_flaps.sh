@@ -3,7 +3,8 @@
 # test_flaps.sh - 100 link flaps with a session open. A Python client on mn,
 # run under the shim, holds one TCP connection (a CHoA leased at the CHA) to
 # a paced stream server on cn.example.test; mn then moves ar1 -> ar2 -> ar1
-# ... 100 times, each move waiting until the anchor's binding has followed.
+# ... 100 times, each move waiting until the anchor's binding has followed,
+# then 20 times more, 0-30 ms apart, with the anchor's agent stopped.
 # Checks: data kept flowing through the flaps, the stream arrives complete
 # (byte count and sha256 at both ends), and after the flaps (mn back on ar1)
 # mn's links, addresses, rules and routes, the anchor's bindings, addresses,
@@ -12,7 +13,9 @@
 #   mn --ar1/ar2 (flapping)-- core -- cha (anchor, pool 2001:db8:c4a::/64)
 #                                  \-- cn  (stream server, port 7100)
 #
-# ODM_FLAPS (default 100) sets the number of moves (even: mn ends on ar1).
+# ODM_FLAPS (default 100) sets the number of moves (even: mn ends on ar1),
+# ODM_FLAPS_RAPID (default 20, even) the number of those with the anchor
+# stopped.
 # ODM_BUILD selects the build. Exit 0 pass, 1 fail, 77 skip.
 # run-all: alone (100 moves in a row, and it watches the agents' memory)
 set -Eeuo pipefail
@@ -209,6 +212,23 @@ for ((i = 1; i <= FLAPS; i++)); do
 	fi
 done
 T_FLAPS1=$(topo_now_ms)
+# Then flaps faster than a registration: the anchor's agent is stopped
+# (SIGSTOP) while mn moves 20 times more, 0-30 ms apart, so each move comes
+# while the last one's BUs are unanswered; it goes on with them all queued.
+# What must hold is the same: the binding ends at mn's last care-of address,
+# the stream goes on, and everything is as before once mn stays.
+RAPID=${ODM_FLAPS_RAPID:-20}
+((RAPID % 2 == 0)) || { echo "test_flaps: ODM_FLAPS_RAPID must be even" >&2; exit 1; }
+T_RAPID0=$(topo_now_ms)
+kill -STOP "$CHA_AGENT_PID"
+for ((r = 1; r <= RAPID; r++)); do
+	if ((r % 2)); then to=ar2; else to=ar1; fi
+	topo_move "$to" >>"$ODM_DIR/moves.log"
+	sleep "0.0$((RANDOM % 4))"
+done
+kill -CONT "$CHA_AGENT_PID"
+echo "$RAPID flaps with the anchor stopped, in $(($(topo_now_ms) - T_RAPID0)) ms"
+check "the anchor's binding follows mn back to $COA1 after them" wait_for 5 binding_at "$COA1"
 stats() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { printf "min %d, median %d, max %d", v[1], v[int((NR + 1) / 2)], v[NR] }'; }
 echo "$((i > FLAPS ? FLAPS : i)) flaps in $((T_FLAPS1 - T_FLAPS0)) ms; link to usable address: $(stats "${MOVE_MS[@]}") ms;" \
 	"then the anchor's binding followed: $(stats "${FOLLOW_MS[@]:-0}") ms"
