@@ -117,8 +117,26 @@ int bind(int fd, const struct sockaddr *addr, socklen_t len)
 	return deferred ? 0 : REAL(bind)(fd, addr, len);
 }
 
+/* connect(AF_UNSPEC) disconnects: nothing to lease, and a leased UDP
+ * socket keeps its lease (shim_after_disconnect) */
+static int disconnect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	int r = REAL(connect)(fd, addr, len), saved = errno;
+
+	if (r == 0 && !guard_active() &&
+	    fdtable_state(fdtable_global(0), fd) == FDT_LEASED && !ownpid_foreign()) {
+		guard_enter();
+		shim_after_disconnect(fd);
+		guard_leave();
+	}
+	errno = saved;
+	return r;
+}
+
 int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
+	if (addr && len >= (socklen_t)sizeof(addr->sa_family) && addr->sa_family == AF_UNSPEC)
+		return disconnect(fd, addr, len);
 	if (before_send(fd, addr, len, "connect") < 0)
 		return -1;
 	return REAL(connect)(fd, addr, len);

@@ -336,6 +336,30 @@ static int udp_ended(int fd, const struct in6_addr *addr)
 	return me.sin6_port == 0 || !addr_on_host(addr);
 }
 
+void shim_after_disconnect(int fd)
+{
+	char abuf[INET6_ADDRSTRLEN];
+	struct sockaddr_in6 me;
+	socklen_t l = sizeof(me);
+	struct fd_lease fl;
+	int saved = errno, r;
+
+	memset(&me, 0, sizeof(me));
+	if (!fdtable_get(fdtable_global(0), fd, &fl) || !fl.udp ||
+	    getsockname(fd, (struct sockaddr *)&me, &l) != 0 ||
+	    !IN6_ARE_ADDR_EQUAL(&me.sin6_addr, &fl.addr) || me.sin6_port != 0)
+		goto out;
+	inet_ntop(AF_INET6, &fl.addr, abuf, sizeof(abuf));
+	/* the address gone already (its lease did end): the next send finds
+	 * that and leases anew */
+	r = bind_to(fd, &fl.addr);
+	shim_debug("connect fd %d to AF_UNSPEC: disconnected, %s %s%s%s", fd,
+		   r == 0 ? "bound again on its lease's address" : "its lease's address", abuf,
+		   r == 0 ? "" : " cannot be bound again: ", r == 0 ? "" : strerror(-r));
+out:
+	errno = saved;
+}
+
 int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what)
 {
 	const struct sockaddr_in6 *d6 = (const struct sockaddr_in6 *)dst;

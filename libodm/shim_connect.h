@@ -42,6 +42,16 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
  */
 int shim_bind_deferred(int fd);
 
+/*
+ * fd, a leased socket, was just disconnected (connect with AF_UNSPEC).
+ * A UDP socket so disconnected gives its port back and keeps its address,
+ * the look the agent's ending of an idle lease gives it too: bound again
+ * on its address (a new port), so that its next send is not taken for one
+ * whose lease ended under it. Caller holds the guard;
+ * errno is kept.
+ */
+void shim_after_disconnect(int fd);
+
 /* "tcp", "udp", or NULL for a socket the shim leaves alone (not AF_INET6 TCP/UDP). */
 const char *shim_socket_proto(int fd);
 

@@ -22,7 +22,8 @@
 #                              [::]:0 (TCP and UDP), dup'ed fds give exactly
 #                              one release, getaddrinfo alone sends no
 #                              query and asks the agent nothing, a repeated lookup no second one, fork children lease with
-#                              their own pid, close_range over the shim's
+#                              their own pid, a leased UDP socket disconnected
+#                              (AF_UNSPEC) keeps its lease, close_range over the shim's
 #                              fds is survived, a program that exports
 #                              a c-ares of its own (tests/shim/own_cares.c,
 #                              as node does) does not receive the shim's
@@ -113,6 +114,21 @@ inner() { # runs inside unshare -nm, as root
 	"${pre[@]}" ODM_TYPE=non-persistent "$TMP/target_sock" bind0 cn.example.test >"$TMP/o" 2>&1
 	check "non-persistent: bound at once, a port of its own before the send" \
 		grep -q 'udp before its send: :: port [1-9]' "$TMP/o"
+
+	# A leased UDP socket disconnected by its program (connect with
+	# AF_UNSPEC) gives its port back and keeps its address, as the agent's
+	# ending of an idle lease leaves it: it keeps its lease, not leased
+	# anew at its next send as one whose lease ended under it.
+	: >"$log"
+	"${pre[@]}" ODM_DEBUG=1 "$TMP/target_sock" unspec cn.example.test >"$TMP/o" 2>"$TMP/e"
+	check "a UDP socket connected: leased" \
+		grep -q 'udp connected: server sees source 2001:db8:c4a::2' "$TMP/o"
+	check "disconnected (AF_UNSPEC), it sends from its lease's address" \
+		grep -q 'udp disconnected: server sees source 2001:db8:c4a::2' "$TMP/o"
+	check "disconnected, it keeps its lease: one lease asked" \
+		test "$(count '"op": "lease"' "$log")" = 1
+	check "ODM_DEBUG says it kept its address" \
+		grep -q 'to AF_UNSPEC: disconnected, bound again on its lease' "$TMP/e"
 
 	# A program that resolves with gethostbyname2 or its _r form (lftp and
 	# older programs do): the name is noted as getaddrinfo's is

@@ -26,6 +26,10 @@
  *   target_sock vfork NAME NAME2        connect, a vfork child close_range()s
  *                                       and exits (Python's subprocess), connect
  *                                       to NAME2; is the first socket still open
+ *   target_sock unspec NAME             a UDP socket connects to a receiver on
+ *                                       NAME's address and sends, disconnects
+ *                                       (connect AF_UNSPEC) and sends with an
+ *                                       address: the sources the receiver sees
  *   target_sock closewhile NAME         connect, while another thread closes
  *                                       the socket 300 ms in and opens a UDP
  *                                       one (the same number); what connect
@@ -483,6 +487,53 @@ static int mode_bind0(const char *name)
 	return 0;
 }
 
+/* recv one datagram on ls; print the source as "udp WHAT: server sees source X" */
+static void udp_seen(int ls, const char *what)
+{
+	struct sockaddr_storage peer;
+	socklen_t pl = sizeof(peer);
+	char buf[INET6_ADDRSTRLEN];
+	struct pollfd p = { .fd = ls, .events = POLLIN };
+
+	if (poll(&p, 1, 3000) != 1 ||
+	    recvfrom(ls, buf, sizeof(buf), 0, (struct sockaddr *)&peer, &pl) < 0) {
+		printf("udp %s: nothing arrived\n", what);
+		return;
+	}
+	ntop((struct sockaddr *)&peer, buf, sizeof(buf));
+	printf("udp %s: server sees source %s\n", what, buf);
+}
+
+static int mode_unspec(const char *name)
+{
+	struct sockaddr_storage dst, me;
+	struct sockaddr none = { .sa_family = AF_UNSPEC };
+	socklen_t len, ml = sizeof(me);
+	int ls, u, r;
+
+	if (resolve(name, &dst, &len) != 0 || dst.ss_family != AF_INET6)
+		return 2;
+	ls = socket(AF_INET6, SOCK_DGRAM, 0);
+	set_port(&dst, 0);
+	if (bind(ls, (struct sockaddr *)&dst, len) != 0)
+		return 2;
+	getsockname(ls, (struct sockaddr *)&me, &ml);
+	set_port(&dst, ((struct sockaddr_in6 *)&me)->sin6_port);
+	u = socket(AF_INET6, SOCK_DGRAM, 0);
+	r = connect(u, (struct sockaddr *)&dst, len);
+	printf("connect: %d %s\n", r, r == 0 ? "" : ename(errno));
+	printf("send: %d\n", (int)send(u, "x", 1, 0));
+	udp_seen(ls, "connected");
+	r = connect(u, &none, sizeof(none));
+	printf("connect AF_UNSPEC: %d %s\n", r, r == 0 ? "" : ename(errno));
+	r = (int)sendto(u, "y", 1, 0, (struct sockaddr *)&dst, len);
+	printf("sendto: %d %s\n", r, r == 1 ? "" : ename(errno));
+	udp_seen(ls, "disconnected");
+	close(u);
+	close(ls);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -512,6 +563,8 @@ int main(int argc, char **argv)
 		return mode_closerange(argv[2], argc > 3 ? argv[3] : argv[2]);
 	if (strcmp(argv[1], "closewhile") == 0)
 		return mode_closewhile(argv[2]);
+	if (strcmp(argv[1], "unspec") == 0)
+		return mode_unspec(argv[2]);
 	fprintf(stderr, "unknown mode %s\n", argv[1]);
 	return 2;
 }
