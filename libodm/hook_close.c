@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * hook_close.c — interposed fd-lifetime calls: close, __close_nocancel,
- * close_range, dup, dup2, dup3, fcntl/fcntl64 (F_DUPFD, F_DUPFD_CLOEXEC).
+ * close_range, closefrom, dup, dup2, dup3, fcntl/fcntl64 (F_DUPFD,
+ * F_DUPFD_CLOEXEC).
  *
  * They keep the fd table (fdtable.h) in step with the kernel's: dup'ed fds
  * share one lease entry, and when the last fd of a leased socket goes the
@@ -82,11 +83,25 @@ int __close_nocancel(int fd)
 	return close_with(real ? real : REAL(close), fd);
 }
 
+/* [first, last] were closed: forget them, hint for the leases whose last fd went */
+static void closed_range(unsigned int first, unsigned int last)
+{
+	struct fd_lease *gone = NULL;
+	int saved = errno, n;
+
+	if (!guard_active())
+		shield_app_closed(first, last);
+	n = fdtable_drop_range(fdtable_global(0), first, last, &gone);
+	for (int i = 0; i < n; i++)
+		hint(-1, &gone[i]);
+	free(gone);
+	errno = saved;
+}
+
 int close_range(unsigned int first, unsigned int last, int flags)
 {
 	int (*real)(unsigned int, unsigned int, int) = REAL(close_range);
-	struct fd_lease *gone = NULL;
-	int ret, saved, n;
+	int ret;
 
 	if (real)
 		ret = real(first, last, flags);
@@ -95,15 +110,27 @@ int close_range(unsigned int first, unsigned int last, int flags)
 	/* (a vfork child closing its copies before exec: not ours to see) */
 	if (ret != 0 || (flags & CLOSE_RANGE_CLOEXEC) || first > last || ownpid_foreign())
 		return ret;
-	saved = errno;
-	if (!guard_active())
-		shield_app_closed(first, last);
-	n = fdtable_drop_range(fdtable_global(0), first, last, &gone);
-	for (int i = 0; i < n; i++)
-		hint(-1, &gone[i]);
-	free(gone);
-	errno = saved;
+	closed_range(first, last);
 	return ret;
+}
+
+/*
+ * glibc's closefrom() closes with its own internal close_range, which no
+ * hook sees: without this one, the leased sockets it closes would keep
+ * their entries (and their held-lease counts) until their numbers came
+ * back, and their agent no release hint.
+ */
+void closefrom(int lowfd)
+{
+	void (*real)(int) = REAL(closefrom);
+	unsigned int first = lowfd < 0 ? 0 : (unsigned int)lowfd;
+
+	if (real)
+		real(lowfd);
+	else if (syscall(SYS_close_range, first, ~0U, 0) != 0)
+		return; /* no closefrom in this libc: none the program could call */
+	if (!ownpid_foreign())
+		closed_range(first, ~0U);
 }
 
 /* newfd now refers to oldfd's file (whatever newfd was is closed). */

@@ -38,6 +38,7 @@
 	X(int, close, (int), NULL, 1)                                               \
 	X(int, __close_nocancel, (int), "GLIBC_PRIVATE", 0)                         \
 	X(int, close_range, (unsigned int, unsigned int, int), NULL, 0)             \
+	X(void, closefrom, (int), NULL, 0)                                          \
 	X(int, dup, (int), NULL, 1)                                                 \
 	X(int, dup2, (int, int), NULL, 1)                                           \
 	X(int, dup3, (int, int, int), NULL, 1)                                      \

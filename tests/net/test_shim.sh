@@ -24,7 +24,8 @@
 #                              query and asks the agent nothing, a repeated lookup no second one, fork children lease with
 #                              their own pid, a leased UDP socket disconnected
 #                              (AF_UNSPEC) keeps its lease, close_range over the shim's
-#                              fds is survived, a program that exports
+#                              fds is survived, closefrom releases the leases
+#                              of the sockets it closes, a program that exports
 #                              a c-ares of its own (tests/shim/own_cares.c,
 #                              as node does) does not receive the shim's
 #                              c-ares calls, a vfork child's close_range
@@ -241,6 +242,17 @@ for fam, dst in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::ffff:127.0.
 	"${pre[@]}" ODM_DEBUG=1 "$TMP/target_sock" closerange cn.example.test cn2.example.test \
 		>"$TMP/o" 2>"$TMP/e"
 	check "close_range: c-ares works again afterwards" grep -q 'cha.cn2.example.test absent' "$TMP/e"
+
+	# closefrom() with a leased socket open (glibc closes with a
+	# close_range of its own, which no hook sees): its lease is released.
+	: >"$log"
+	"${pre[@]}" "$TMP/target_sock" closefrom cn.example.test >"$TMP/o" 2>&1 &
+	dpid=$!
+	wait "$dpid"
+	check "closefrom: the socket was leased" grep -q 'server sees source 2001:db8:c4a::2' "$TMP/o"
+	releases_in "$log" >/dev/null
+	n=$(grep '"op": "release"' "$log" | grep -c "\"_pid\": $dpid[,}]" || true)
+	check "closefrom: the lease of the socket it closed is released ($n hint(s))" test "$n" = 1
 
 	# A vfork child (Python's subprocess, posix_spawn) shares the process's
 	# memory until it execs: its close_range() must leave the shim's fd

@@ -20,6 +20,7 @@
  *   target_sock dupclose NAME           connect, dup/dup2/dup3/F_DUPFD, close all
  *   target_sock fork NAME               connect in parent and child
  *   target_sock closerange NAME [NAME2] connect, close_range(3, ~0), connect (to NAME2)
+ *   target_sock closefrom NAME          connect, closefrom(3) with the socket open
  *   target_sock threads NAME N          resolve once, then N threads connect at
  *                                       the same moment; what each connect
  *                                       said, the sources the server sees
@@ -286,6 +287,16 @@ static int mode_closerange(const char *name, const char *name2)
 	printf("close_range: %d\n", close_range(3, ~0U, 0));
 	s = do_connect(name2, 0, 1);
 	close(s);
+	return 0;
+}
+
+/* The leased socket still open: closefrom() takes it with the rest. */
+static int mode_closefrom(const char *name)
+{
+	do_connect(name, 0, 1);
+	fflush(stdout);
+	closefrom(3);
+	printf("closefrom: done\n");
 	return 0;
 }
 
@@ -561,6 +572,8 @@ int main(int argc, char **argv)
 		return mode_vfork(argv[2], argc > 3 ? argv[3] : argv[2]);
 	if (strcmp(argv[1], "closerange") == 0)
 		return mode_closerange(argv[2], argc > 3 ? argv[3] : argv[2]);
+	if (strcmp(argv[1], "closefrom") == 0)
+		return mode_closefrom(argv[2]);
 	if (strcmp(argv[1], "closewhile") == 0)
 		return mode_closewhile(argv[2]);
 	if (strcmp(argv[1], "unspec") == 0)
