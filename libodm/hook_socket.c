@@ -118,18 +118,17 @@ int bind(int fd, const struct sockaddr *addr, socklen_t len)
 }
 
 /* connect(AF_UNSPEC) disconnects: nothing to lease, and a leased UDP
- * socket keeps its lease (shim_after_disconnect) */
+ * socket keeps its lease (shim_disconnect) */
 static int disconnect(int fd, const struct sockaddr *addr, socklen_t len)
 {
-	int r = REAL(connect)(fd, addr, len), saved = errno;
+	int r;
 
-	if (r == 0 && !guard_active() &&
-	    fdtable_state(fdtable_global(0), fd) == FDT_LEASED && !ownpid_foreign()) {
-		guard_enter();
-		shim_after_disconnect(fd);
-		guard_leave();
-	}
-	errno = saved;
+	if (guard_active() || fdtable_state(fdtable_global(0), fd) != FDT_LEASED ||
+	    ownpid_foreign())
+		return REAL(connect)(fd, addr, len);
+	guard_enter();
+	r = shim_disconnect(fd, addr, len);
+	guard_leave();
 	return r;
 }
 

@@ -336,28 +336,41 @@ static int udp_ended(int fd, const struct in6_addr *addr)
 	return me.sin6_port == 0 || !addr_on_host(addr);
 }
 
-void shim_after_disconnect(int fd)
+/* 1 if fd's socket is on addr with a port of its own */
+static int has_port_on(int fd, const struct in6_addr *addr)
 {
-	char abuf[INET6_ADDRSTRLEN];
 	struct sockaddr_in6 me;
 	socklen_t l = sizeof(me);
-	struct fd_lease fl;
-	int saved = errno, r;
 
 	memset(&me, 0, sizeof(me));
-	if (!fdtable_get(fdtable_global(0), fd, &fl) || !fl.udp ||
-	    getsockname(fd, (struct sockaddr *)&me, &l) != 0 ||
-	    !IN6_ARE_ADDR_EQUAL(&me.sin6_addr, &fl.addr) || me.sin6_port != 0)
+	return getsockname(fd, (struct sockaddr *)&me, &l) == 0 &&
+	       IN6_ARE_ADDR_EQUAL(&me.sin6_addr, addr) && me.sin6_port != 0;
+}
+
+int shim_disconnect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	char abuf[INET6_ADDRSTRLEN];
+	struct fd_lease fl;
+	int r, saved, again;
+
+	/* only a port the program's disconnect gives back is taken again:
+	 * one the agent's ending of the lease took already is left at 0, the
+	 * sign its next send looks for (udp_ended) */
+	again = fdtable_get(fdtable_global(0), fd, &fl) && fl.udp && has_port_on(fd, &fl.addr);
+	r = REAL(connect)(fd, addr, len);
+	saved = errno;
+	if (r != 0 || !again || has_port_on(fd, &fl.addr))
 		goto out;
 	inet_ntop(AF_INET6, &fl.addr, abuf, sizeof(abuf));
 	/* the address gone already (its lease did end): the next send finds
 	 * that and leases anew */
-	r = bind_to(fd, &fl.addr);
+	again = bind_to(fd, &fl.addr);
 	shim_debug("connect fd %d to AF_UNSPEC: disconnected, %s %s%s%s", fd,
-		   r == 0 ? "bound again on its lease's address" : "its lease's address", abuf,
-		   r == 0 ? "" : " cannot be bound again: ", r == 0 ? "" : strerror(-r));
+		   again == 0 ? "bound again on its lease's address" : "its lease's address", abuf,
+		   again == 0 ? "" : " cannot be bound again: ", again == 0 ? "" : strerror(-again));
 out:
 	errno = saved;
+	return r;
 }
 
 int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what)

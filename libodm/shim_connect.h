@@ -43,14 +43,14 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 int shim_bind_deferred(int fd);
 
 /*
- * fd, a leased socket, was just disconnected (connect with AF_UNSPEC).
- * A UDP socket so disconnected gives its port back and keeps its address,
- * the look the agent's ending of an idle lease gives it too: bound again
- * on its address (a new port), so that its next send is not taken for one
- * whose lease ended under it. Caller holds the guard;
- * errno is kept.
+ * connect(fd, addr, len) for a leased fd and addr of AF_UNSPEC (a
+ * disconnect): the real call's result and errno. A UDP socket so
+ * disconnected gives its port back and keeps its address, the look the
+ * agent's ending of an idle lease gives it too: one that had a port is
+ * bound again on its address (a new port), so that its next send is not
+ * taken for one whose lease ended under it. Caller holds the guard.
  */
-void shim_after_disconnect(int fd);
+int shim_disconnect(int fd, const struct sockaddr *addr, socklen_t len);
 
 /* "tcp", "udp", or NULL for a socket the shim leaves alone (not AF_INET6 TCP/UDP). */
 const char *shim_socket_proto(int fd);

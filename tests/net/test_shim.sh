@@ -130,6 +130,16 @@ inner() { # runs inside unshare -nm, as root
 		test "$(count '"op": "lease"' "$log")" = 1
 	check "ODM_DEBUG says it kept its address" \
 		grep -q 'to AF_UNSPEC: disconnected, bound again on its lease' "$TMP/e"
+	# ...but one whose socket the agent ended first (its port gone: ss -K
+	# here) is left so: its next send is leased anew, not sent from the
+	# address of the lease that ended
+	: >"$log"
+	"${pre[@]}" ODM_DEBUG=1 "$TMP/target_sock" unspec cn.example.test ended >"$TMP/o" 2>"$TMP/e"
+	check "a UDP socket destroyed, then disconnected: its port was gone" \
+		grep -q '^destroyed: 2001:db8:c4a::2 port 0' "$TMP/o"
+	check "and its next send is leased anew (two leases asked)" \
+		test "$(count '"op": "lease"' "$log")" = 2
+	check "ODM_DEBUG says its lease ended under it" grep -q 'ended under it: leasing it anew' "$TMP/e"
 
 	# A program that resolves with gethostbyname2 or its _r form (lftp and
 	# older programs do): the name is noted as getaddrinfo's is

@@ -30,10 +30,11 @@
  *   target_sock vfork NAME NAME2        connect, a vfork child close_range()s
  *                                       and exits (Python's subprocess), connect
  *                                       to NAME2; is the first socket still open
- *   target_sock unspec NAME             a UDP socket connects to a receiver on
- *                                       NAME's address and sends, disconnects
- *                                       (connect AF_UNSPEC) and sends with an
- *                                       address: the sources the receiver sees
+ *   target_sock unspec NAME [ended]     a UDP socket connects to a receiver on
+ *                                       NAME's address and sends, (is destroyed
+ *                                       with ss -K,) disconnects (connect
+ *                                       AF_UNSPEC) and sends with an address:
+ *                                       the sources the receiver sees
  *   target_sock closewhile NAME         connect, while another thread closes
  *                                       the socket 300 ms in and opens a UDP
  *                                       one (the same number); what connect
@@ -518,7 +519,9 @@ static void udp_seen(int ls, const char *what)
 	printf("udp %s: server sees source %s\n", what, buf);
 }
 
-static int mode_unspec(const char *name)
+/* ended: the socket is destroyed first (ss -K), as the agent ends an idle
+ * lease's sockets, before it disconnects */
+static int mode_unspec(const char *name, int ended)
 {
 	struct sockaddr_storage dst, me;
 	struct sockaddr none = { .sa_family = AF_UNSPEC };
@@ -538,6 +541,16 @@ static int mode_unspec(const char *name)
 	printf("connect: %d %s\n", r, r == 0 ? "" : ename(errno));
 	printf("send: %d\n", (int)send(u, "x", 1, 0));
 	udp_seen(ls, "connected");
+	if (ended) {
+		char cmd[96];
+
+		ml = sizeof(me);
+		getsockname(u, (struct sockaddr *)&me, &ml);
+		snprintf(cmd, sizeof(cmd), "ss -K -u -n 'sport = :%u' >/dev/null",
+			 (unsigned)ntohs(((struct sockaddr_in6 *)&me)->sin6_port));
+		printf("ss -K: %d\n", system(cmd));
+		say_sockname(u, "destroyed:");
+	}
 	r = connect(u, &none, sizeof(none));
 	printf("connect AF_UNSPEC: %d %s\n", r, r == 0 ? "" : ename(errno));
 	r = (int)sendto(u, "y", 1, 0, (struct sockaddr *)&dst, len);
@@ -582,7 +595,7 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "closewhile") == 0)
 		return mode_closewhile(argv[2]);
 	if (strcmp(argv[1], "unspec") == 0)
-		return mode_unspec(argv[2]);
+		return mode_unspec(argv[2], argc > 3 && strcmp(argv[3], "ended") == 0);
 	fprintf(stderr, "unknown mode %s\n", argv[1]);
 	return 2;
 }
