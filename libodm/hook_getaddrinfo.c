@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * hook_getaddrinfo.c — the name lookups the shim learns destinations' names
- * from, getaddrinfo() and gethostbyname2() (and its _r form), and the
- * cha.<host> answer for their results.
+ * from, getaddrinfo(), gethostbyname2() (and its _r form) and the requests
+ * of getaddrinfo_a() once done, and the cha.<host> answer for their results.
  *
  * The real lookup runs first and alone. If the name's cha answer is
  * cached (by name, within its TTL), every eligible IPv6 address of the
@@ -176,4 +176,59 @@ int gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf, s
 	note_hostent(name, r == 0 && result ? *result : NULL);
 	guard_leave();
 	return r;
+}
+
+/*
+ * getaddrinfo_a(): glibc resolves its requests with an internal
+ * getaddrinfo no hook sees, in threads of its own. A request's result is
+ * noted where the program is sure to hold it: when GAI_WAIT returns, and
+ * when gai_error() says the request is done (how a program learns that,
+ * in a notification too). Its notification itself is left as it is: the
+ * shim reading a request there could race with a program that freed it
+ * once gai_suspend() woke it.
+ */
+static void note_gaicb(const struct gaicb *g)
+{
+	struct in6_addr dst[CHALOOKUP_MAX_DSTS];
+	int saved = errno;
+
+	if (!g->ar_result || !lookup_to_note(g->ar_name, g->ar_request))
+		return;
+	guard_enter();
+	if (cha_wanted())
+		note_result(g->ar_name, dst, dsts_of(g->ar_result, dst, CHALOOKUP_MAX_DSTS));
+	guard_leave();
+	errno = saved;
+}
+
+int getaddrinfo_a(int mode, struct gaicb *list[], int n, struct sigevent *sev)
+{
+	int (*real)(int, struct gaicb **, int, struct sigevent *) = REAL(getaddrinfo_a);
+	int (*real_error)(struct gaicb *) = REAL(gai_error);
+	int ret;
+
+	if (!real) {
+		errno = ENOSYS;
+		return EAI_SYSTEM;
+	}
+	ret = real(mode, list, n, sev);
+	/* (GAI_WAIT interrupted by a signal: the requests done so far) */
+	if (mode == GAI_WAIT && real_error)
+		for (int i = 0; i < n; i++)
+			if (list[i] && real_error(list[i]) == 0)
+				note_gaicb(list[i]);
+	return ret;
+}
+
+int gai_error(struct gaicb *req)
+{
+	int (*real)(struct gaicb *) = REAL(gai_error);
+	int ret;
+
+	if (!real)
+		return EAI_SYSTEM;
+	ret = real(req);
+	if (ret == 0)
+		note_gaicb(req);
+	return ret;
 }

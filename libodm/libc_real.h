@@ -18,6 +18,7 @@
 #define ODM_LIBC_REAL_H
 
 #include <netdb.h>
+#include <signal.h>
 #include <sys/socket.h>
 
 #pragma GCC visibility push(hidden)
@@ -48,7 +49,9 @@
 			     struct addrinfo **), NULL, 1)                          \
 	X(struct hostent *, gethostbyname2, (const char *, int), NULL, 1)           \
 	X(int, gethostbyname2_r, (const char *, int, struct hostent *, char *,     \
-				  size_t, struct hostent **, int *), NULL, 1)
+				  size_t, struct hostent **, int *), NULL, 1)           \
+	X(int, getaddrinfo_a, (int, struct gaicb **, int, struct sigevent *), NULL, 0) \
+	X(int, gai_error, (struct gaicb *), NULL, 0)
 
 /* Each function's slot and whether it was looked up (optional ones may stay NULL). */
 #define LIBC_REAL_MEMBER(ret, name, params, ver, req) \

@@ -19,7 +19,9 @@
 #                              serves cha.cn.example.test. Then the CHA
 #                              path for real: connect finds the CHA,
 #                              leases and binds, also after a bind to
-#                              [::]:0 (TCP and UDP), dup'ed fds give exactly
+#                              [::]:0 (TCP and UDP), also for names from
+#                              gethostbyname2(_r) and getaddrinfo_a (GAI_WAIT,
+#                              gai_error), dup'ed fds give exactly
 #                              one release, getaddrinfo alone sends no
 #                              query and asks the agent nothing, a repeated lookup no second one, fork and _Fork children lease with
 #                              their own pid, a leased UDP socket disconnected
@@ -142,8 +144,11 @@ inner() { # runs inside unshare -nm, as root
 	check "ODM_DEBUG says its lease ended under it" grep -q 'ended under it: leasing it anew' "$TMP/e"
 
 	# A program that resolves with gethostbyname2 or its _r form (lftp and
-	# older programs do): the name is noted as getaddrinfo's is
-	for how in gethostbyname2 gethostbyname2_r; do
+	# older programs do), or with getaddrinfo_a (glibc resolves its
+	# requests with an internal getaddrinfo): the name is noted as
+	# getaddrinfo's is (getaddrinfo_a's when GAI_WAIT returns, or when
+	# gai_error says a request is done)
+	for how in gethostbyname2 gethostbyname2_r getaddrinfo_a getaddrinfo_a_poll; do
 		: >"$log"
 		TARGET_RESOLVE=$how "${pre[@]}" "$TMP/target_sock" connect cn.example.test >"$TMP/o" 2>"$TMP/e"
 		check "$how: server sees the leased source" grep -q 'server sees source 2001:db8:c4a::2' "$TMP/o"
@@ -444,9 +449,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"${CC:-gcc}" -D_GNU_SOURCE -O1 -Wall -Wextra -Werror -o "$TMP/target_sock" "$SHIM/target_sock.c" -lpthread
+"${CC:-gcc}" -D_GNU_SOURCE -O1 -Wall -Wextra -Werror -o "$TMP/target_sock" "$SHIM/target_sock.c" \
+	-lpthread -lanl
 "${CC:-gcc}" -D_GNU_SOURCE -O1 -Wall -Wextra -Werror -rdynamic -o "$TMP/target_sock_cares" \
-	"$SHIM/target_sock.c" "$SHIM/own_cares.c" -lpthread
+	"$SHIM/target_sock.c" "$SHIM/own_cares.c" -lpthread -lanl
 
 # Same output and exit status with and without the shim, for every mode.
 # $1: a label; the rest: environment for the shim run.

@@ -41,7 +41,9 @@
  *                                       said, and where the UDP socket is
  *
  * With TARGET_RESOLVE=gethostbyname2 or gethostbyname2_r, NAME is resolved
- * with that (AF_INET6) instead of getaddrinfo.
+ * with that (AF_INET6) instead of getaddrinfo; with getaddrinfo_a, by
+ * getaddrinfo_a(GAI_WAIT) (the result read with no gai_error), with
+ * getaddrinfo_a_poll by getaddrinfo_a(GAI_NOWAIT) and gai_error until done.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -104,15 +106,38 @@ static int resolve_hostent(const char *how, const char *name, struct sockaddr_st
 	return 0;
 }
 
+/* TARGET_RESOLVE=getaddrinfo_a or getaddrinfo_a_poll: 0 and *res, or the error */
+static int resolve_gai_a(const char *how, const char *name, const struct addrinfo *hints,
+			 struct addrinfo **res)
+{
+	struct gaicb g = { .ar_name = name, .ar_request = hints }, *list[1] = { &g };
+	int r;
+
+	if (strcmp(how, "getaddrinfo_a") == 0) {
+		r = getaddrinfo_a(GAI_WAIT, list, 1, NULL);
+	} else {
+		r = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
+		for (int i = 0; r == 0 && (r = gai_error(&g)) == EAI_INPROGRESS && i < 500; i++) {
+			usleep(10000);
+			r = 0;
+		}
+	}
+	*res = g.ar_result;
+	return r;
+}
+
 static int resolve(const char *name, struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res;
 	const char *how = getenv("TARGET_RESOLVE");
 	int r;
 
-	if (how && *how)
+	if (how && strncmp(how, "getaddrinfo_a", 13) == 0)
+		r = resolve_gai_a(how, name, &hints, &res);
+	else if (how && *how)
 		return resolve_hostent(how, name, ss, len);
-	r = getaddrinfo(name, NULL, &hints, &res);
+	else
+		r = getaddrinfo(name, NULL, &hints, &res);
 
 	if (r != 0) {
 		printf("getaddrinfo %s: %s\n", name, gai_strerror(r));
