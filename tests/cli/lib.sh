@@ -24,6 +24,20 @@ cli_cleanup() {
 }
 trap cli_cleanup EXIT
 
+# cli_for_others - B, CTL and AGENT made usable by other users (setpriv):
+# from a build they cannot read (a clone in root's home, 0700), copies of
+# the three in a directory they can, removed on exit.
+cli_for_others() {
+	local nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups) pub f
+	"${nobody[@]}" test -x "$CTL" -a -r "$B/libodm.so" 2>/dev/null && return 0
+	pub=$(mktemp -d)
+	CLI_CLEANUP+=("rm -rf -- '$pub'")
+	for f in odmctl odmagent libodm.so; do cp -L "$B/$f" "$pub/$f"; done
+	chmod 0755 "$pub" "$pub/odmctl" "$pub/odmagent" "$pub/libodm.so"
+	echo "# $B is closed to other users: copies of odmctl, odmagent and libodm.so in $pub"
+	B=$pub CTL=$pub/odmctl AGENT=$pub/odmagent
+}
+
 fails=0
 ok() { echo "ok - $*"; }
 bad() { echo "not ok - $*"; fails=$((fails + 1)); }

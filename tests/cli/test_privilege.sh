@@ -13,6 +13,7 @@ TEST_NAME=test_privilege.sh
 command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
 unshare -n true 2>/dev/null || skip "unshare -n is not permitted here"
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+cli_for_others
 "${NOBODY[@]}" test -x "$CTL" -a -r "$B/libodm.so" ||
 	skip "user nobody cannot run $CTL (a build directory closed to others?)"
 

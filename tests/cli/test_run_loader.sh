@@ -48,6 +48,8 @@ if ! "$CC" -O2 -static -o "$TMP/bin/probe-static" "$TMP/probe.c" 2>"$TMP/cc.err"
 	bad "cc -static: $(head -c 300 "$TMP/cc.err") (libc6-dev has libc.a)"
 	cli_done
 fi
+# the set-user-ID cases below run it as nobody
+if ((EUID == 0)) && command -v setpriv >/dev/null; then cli_for_others; fi
 RUN=(env ODM_LIBODM="$B/libodm.so" "$CTL" -s "$TMP/none.sock" run --type session-lasting --)
 LOADER_WARN="the dynamic loader"
 

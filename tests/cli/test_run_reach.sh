@@ -13,6 +13,7 @@ TEST_NAME=test_run_reach.sh
 command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
 command -v python3 >/dev/null || skip "python3 is not installed"
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+cli_for_others
 "${NOBODY[@]}" test -x "$CTL" -a -r "$B/libodm.so" ||
 	skip "user nobody cannot run $CTL (a build directory closed to others?)"
 chmod 0755 "$TMP"

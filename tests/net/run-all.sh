@@ -22,12 +22,49 @@
 # output is held in a file and printed whole when it ends, so the logs of
 # two tests never interleave.
 #
+# Run as root from a clone other users cannot read (in root's home, say),
+# it runs the suite from a copy they can read (the tests that run programs
+# as other users need it), removed at the end.
+#
 # Exit codes of a test: 0 pass, 77 skip, else fail.
 # The last line is always "N passed, N failed, N skipped"; the exit status is
 # non-zero when a test failed (or none matched PATTERN).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+
+# Some tests run programs as other users (setpriv: a policy's uids, the
+# control socket's shares): those must reach the build and the test
+# scripts. In a clone others cannot enter (root's home is 0700) they
+# cannot, and those tests would fail for it: the suite then runs from a
+# copy of the tree and the build that others can read, removed at the end.
+reachable() { setpriv --reuid=65534 --regid=65534 --clear-groups test -r "$1" 2>/dev/null; }
+if ((EUID == 0)) && [[ -z ${ODM_RUN_ALL_COPY:-} ]] && command -v setpriv >/dev/null &&
+	! { reachable "$here/lib/check.sh" && reachable "${ODM_BUILD:-$here/../../build}/libodm.so"; }; then
+	repo=$(cd "$here/../.." && pwd)
+	build=$(cd "${ODM_BUILD:-$repo/build}" && pwd) || exit 2
+	pub=$(mktemp -d "${TMPDIR:-/tmp}/odm-pub.XXXXXX") || exit 2
+	trap 'rm -rf -- "$pub"' EXIT
+	echo "run-all: $repo or its build is closed to other users: running from a copy in $pub"
+	mkdir "$pub/src" "$pub/build"
+	# the build's object files come too (make deb, make install in tests
+	# find them up to date), its fuzzers and sanitized build do not
+	if ! tar -C "$repo" --exclude=./.git --exclude=./build -cf - . | tar -C "$pub/src" -xf - ||
+		! tar -C "$build" --exclude=./fuzz --exclude=./fuzzobj --exclude=./san -cf - . |
+		tar -C "$pub/build" -xf -; then
+		echo "run-all: the copy in $pub failed" >&2
+		exit 2
+	fi
+	chmod -R go+rX "$pub"
+	ODM_RUN_ALL_COPY=1 ODM_BUILD=$pub/build bash "$pub/src/tests/net/run-all.sh" "$@" &
+	copy_pid=$!
+	trap 'kill -TERM "$copy_pid" 2>/dev/null' INT TERM
+	wait "$copy_pid"
+	rc=$?
+	# a signal ends the wait, not the suite: it sweeps, then ends
+	while kill -0 "$copy_pid" 2>/dev/null; do wait "$copy_pid"; rc=$?; done
+	exit "$rc"
+fi
 filter=${1:-}
 test_timeout=${ODM_NET_TIMEOUT:-300}
 jobs=${ODM_NET_JOBS:-1}
