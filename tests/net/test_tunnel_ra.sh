@@ -60,6 +60,9 @@ COA=$(topo_mn_addr)
 OUT=$(odm_ctl mn lease session-lasting "$CN_ADDR" --cha "$CHA_ADDR")
 L1=$(sed -n 's/^addr //p' <<<"$OUT")
 check "a lease at the CHA ($L1)" in_prefix "$L1" "$CHA_POOL"
+# a socket on it: a lease no socket uses ends 3 s after it was handed out,
+# and a loaded machine takes longer than that to the datagrams below
+odm_addr_holder "$L1" 120
 
 printf 'server %s\nzone %s\nupdate add _mip6._ipv6.evil.%s 600 SRV 0 100 0 bogus.%s.\nupdate add bogus.%s 600 AAAA %s\nsend\n' \
 	"$DNS_ADDR" "$DNS_ZONE" "$DNS_ZONE" "$DNS_ZONE" "$DNS_ZONE" "$BOGUS" |

@@ -597,6 +597,10 @@ odm_craft_bu() {
 # sends "hello" to cn.example.test PORT (so it holds a CHoA lease) and stays
 # quiet for SECS, or with EVERY says hello again every EVERY s for SECS (so
 # the lease never falls idle); its pid in ODM_UDP_HOLDER.
+# odm_addr_holder ADDR SECS - a TCP socket on mn listening on ADDR for SECS,
+# so that the agent counts a socket on a lease taken with odmctl (which has
+# none: it would end 3 s later, HE_GRACE_MS); returns once it listens, its
+# pid in ODM_ADDR_HOLDER.
 odm_udp_sink() {
 	local h=${2:-cn}
 	topo_spawn "$h" udp-sink "$ODM_DIR/udp-sink${2:+-$2}.log" /usr/bin/python3 -u -c '
@@ -609,6 +613,18 @@ while True:
 ' "$1"
 	odm__udp_listening() { grep -q . <<<"$(nsq "$2" ss -Hlun "sport = :$1")"; }
 	wait_for 5 odm__udp_listening "$1" "$h"
+}
+odm_addr_holder() {
+	topo_spawn mn addr-holder "$ODM_DIR/addr-holder.log" /usr/bin/python3 -u -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.bind((sys.argv[1], 0))
+s.listen(1)
+time.sleep(float(sys.argv[2]))
+' "$1" "$2"
+	ODM_ADDR_HOLDER=$TOPO_SPAWNED_PID
+	odm__tcp_listening_on() { grep -q . <<<"$(nsq mn ss -Hltn "src [$1]")"; }
+	wait_for 5 odm__tcp_listening_on "$1"
 }
 odm_udp_holder() {
 	odm_shim_bg /usr/bin/python3 -u -c '
