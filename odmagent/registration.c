@@ -653,19 +653,25 @@ int reg_input(struct reg_ctx *c, const uint8_t *buf, size_t len,
 		transmit(c, b, now_ms, 1);
 		return 0;
 	}
+	if (m.status == MH_BA_SEQ_OUT_OF_WINDOW && b->resyncs < REG_MAX_RESYNC) {
+		/* the anchor tells us its last accepted number: go on above it
+		 * (a deregistration too: a restarted host's first ones may be
+		 * behind). Unless it lies between this BU's number and our
+		 * last one: the BUs sent since (a restarted host's burst) are
+		 * past it already, and going back would send numbers the
+		 * anchor has accepted since, refused again in turn. */
+		if ((uint16_t)(m.seq - s->seq) > (uint16_t)(an->seq - s->seq))
+			an->seq = m.seq;
+		log_info("anchor %s: sequence %u out of window (its last %u), resyncing to %u",
+			 ntop6(src, a1), s->seq, m.seq, (uint16_t)(an->seq + 1));
+		b->resyncs++;
+		transmit(c, b, now_ms, 1);
+		return 0;
+	}
 	if (b->kind == REG_DEREG) {
 		log_info("deregistration of bid %u at %s refused: %s", b->bid,
 			 ntop6(src, a1), mh_status_name(m.status));
 		reg_binding_del(c, b);
-		return 0;
-	}
-	if (m.status == MH_BA_SEQ_OUT_OF_WINDOW && b->resyncs < REG_MAX_RESYNC) {
-		/* the anchor tells us its last accepted number: go on above it */
-		log_info("anchor %s: sequence %u out of window, resyncing to %u",
-			 ntop6(src, a1), s->seq, (uint16_t)(m.seq + 1));
-		an->seq = m.seq;
-		b->resyncs++;
-		transmit(c, b, now_ms, 1);
 		return 0;
 	}
 	reject(c, b, &m, (int64_t)(now_ms - s->sent_ms), NULL);

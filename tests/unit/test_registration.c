@@ -591,6 +591,36 @@ Test(reg, status_135_resyncs_the_counter_and_resends_at_once)
 	cr_assert_eq(bu(2).seq, 40002);
 }
 
+/* A restarted host's burst: BUs of several bindings left before the first
+ * 135 came back. The anchor's number in it lies below the last one sent:
+ * going back to it would send again a number the burst used. A
+ * deregistration resyncs too, rather than give up its binding. */
+Test(reg, status_135_in_a_burst_goes_on_past_it_and_a_deregistration_resyncs)
+{
+	struct reg_binding *b = binding(100), *orphan;
+	struct mh_msg m;
+
+	orphan = reg_binding_add(&C, b->anchor, 8, NULL);
+	cr_assert_not_null(orphan);
+	reg_alloc(&C, b, T0, 0);           /* seq 100 */
+	reg_dereg(&C, orphan, T0);         /* seq 101 */
+	cr_assert_eq(bu(1).seq, 101);
+	/* the anchor had accepted 100 from the last run */
+	struct ba_spec s = { .status = 135, .seq = 100, .bid = 7, .key = KEY,
+			     .replay_ts = bu(0).replay_ts };
+	cr_assert_eq(deliver(&s, T0 + 10), 0);
+	cr_assert_eq(F.n, 3, "resent at once");
+	cr_assert_eq(bu(2).seq, 102, "past the burst's 101, not 101 again");
+	struct ba_spec d = { .status = 135, .seq = 500, .bid = 8, .key = KEY,
+			     .replay_ts = bu(1).replay_ts };
+	cr_assert_eq(deliver(&d, T0 + 20), 0);
+	cr_assert_eq(F.n, 4, "the deregistration is resent");
+	m = bu(3);
+	cr_assert_eq(m.seq, 501);
+	cr_assert_eq(m.lifetime, 0);
+	cr_assert_eq(m.bid, 8);
+}
+
 Test(reg, status_135_gives_up_after_a_few_rounds)
 {
 	struct reg_binding *b = registered(300, 0);
