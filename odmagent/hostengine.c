@@ -695,6 +695,61 @@ void he_adopted(struct hostengine *e, uint64_t now)
 	e->ops->save(e->arg);
 }
 
+/* The binding of bid at an, NULL if none */
+static struct reg_binding *binding_of(const struct reg_anchor *an, uint16_t bid)
+{
+	for (struct reg_binding *b = an->bindings; b; b = b->next)
+		if (b->bid == bid)
+			return b;
+	return NULL;
+}
+
+int he_deregister_orphans(struct hostengine *e, const struct in6_addr *anchor,
+			  const uint16_t *bid, const char *const *type, size_t n, uint64_t now)
+{
+	char a1[INET6_ADDRSTRLEN];
+	int count = 0;
+
+	e->now = now;
+	for (size_t i = 0; i < n; i++) {
+		struct reg_anchor *an;
+		struct reg_binding *b;
+
+		/* taken over with the state, or the id is in use again */
+		if (lease_by_id(&e->leases, bid[i]))
+			continue;
+		an = reg_anchor_get(&e->reg, &anchor[i], e->ops->random16(e->arg));
+		if (!an)
+			return -ENOMEM;
+		if (binding_of(an, bid[i]))
+			continue; /* a line twice */
+		b = reg_binding_add(&e->reg, an, bid[i], NULL);
+		if (!b)
+			return -ENOMEM;
+		snprintf(b->service, sizeof(b->service), "%s", type[i]);
+		he_check_anchor(e, an);
+		log_info("BID %u at anchor %s: asked for by the last run, which was killed before "
+			 "saving it: deregistering it", bid[i], ntop6(&anchor[i], a1));
+		reg_dereg(&e->reg, b, now);
+		count++;
+	}
+	if (count)
+		e->ops->save(e->arg);
+	return count;
+}
+
+int he_journal_keep(const struct hostengine *e, const struct in6_addr *anchor, uint16_t bid)
+{
+	const struct reg_anchor *an = reg_anchor_find((struct reg_ctx *)&e->reg, anchor);
+	const struct reg_binding *b = an ? binding_of(an, bid) : NULL;
+	const struct lease *l = b ? b->user : NULL;
+
+	if (!b)
+		return 0; /* it ended (deregistered, or never granted) */
+	/* mnstate_snapshot keeps a registered lease: the next run takes it over */
+	return !(l && l->rb == b && l->state == LEASE_REGISTERED && b->registered);
+}
+
 void he_stop(struct hostengine *e, uint64_t now)
 {
 	e->now = now;

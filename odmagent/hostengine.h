@@ -167,6 +167,11 @@ struct he_ops {
 		     const struct events_audience *to);
 	/* leases or counters may have changed: persist them */
 	void (*save)(void *arg);
+	/* optional: an allocation's first BU is about to leave for anchor
+	 * (BID bid, for an address of type, odm.h's name): note it where a
+	 * killed agent's next run finds it (mn_journal.h) */
+	void (*journal)(void *arg, const struct in6_addr *anchor, uint16_t bid,
+			const char *type);
 };
 
 struct hostengine {
@@ -277,6 +282,23 @@ size_t he_usable_pending(const struct hostengine *e);
  * configured again and re-registered from the current CoA. The access
  * addresses of now are the first snapshot for vanished-address checks. */
 void he_adopted(struct hostengine *e, uint64_t now);
+
+/*
+ * Bindings the last run asked anchors for (the journal, mn_journal.h) and
+ * did not save: each (anchor[i], bid[i], type[i]) that no lease taken over
+ * has gets a deregistration BU (lifetime 0, RFC 6275 §11.7.1) by its BID,
+ * with an unspecified home address and the type as Service Selection, so
+ * the anchor releases only what that BID holds in that type's mode (never
+ * the Fixed address, which a home anchor keys by the identity alone);
+ * retransmitted as any deregistration. Call after he_adopted. Returns how
+ * many, or -ENOMEM.
+ */
+int he_deregister_orphans(struct hostengine *e, const struct in6_addr *anchor,
+			  const uint16_t *bid, const char *const *type, size_t n, uint64_t now);
+/* 1 when the binding (anchor, bid) lives in the Binding Update List and
+ * would not be in a state snapshot taken now (mn_state.h): its journal
+ * entry is still needed */
+int he_journal_keep(const struct hostengine *e, const struct in6_addr *anchor, uint16_t bid);
 
 /* The agent stops: every lease deregistered (one BU each) and unconfigured,
  * every waiting request answered. Nothing is accepted afterwards. */

@@ -888,6 +888,10 @@ static struct lease *alloc_at(struct hostengine *e, const struct at_request *rq,
 		access_claim_start(e, l); /* the host's own access address */
 		return l;
 	}
+	/* before the BU leaves: a kill after it must not leave the binding
+	 * unknown to the next run (the Fixed address it asks for again) */
+	if (e->ops->journal && rq->type != ODM_TYPE_FIXED)
+		e->ops->journal(e->arg, anchor, l->id, odm_type_name(rq->type));
 	reg_alloc(&e->reg, l->rb, e->now, 0);
 	return l;
 }

@@ -32,8 +32,10 @@
  * 0.3 to several ms (ext4 writes the new file's data out at the rename),
  * which must not sit between a BA and the answer it brings. A kill -9 can
  * thus lose the last MN_SAVE_MAX_MS of changes: the next run then lacks a
- * lease made in that window, whose binding the anchor lets expire, and
- * ends the TCP sockets on its address (found by the rule it left).
+ * lease made in that window. Each allocation is journaled before its BU
+ * leaves (mn_journal.h, one write), so the next run deregisters its
+ * binding at the anchor rather than leave it to expire, and it ends the
+ * TCP sockets on its address (found by the rule it left).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -58,6 +60,7 @@
 #include "log.h"
 #include "mh.h"
 #include "mhsock.h"
+#include "mn_journal.h"
 #include "mn_state.h"
 #include "monotime.h"
 #include "movement.h"
@@ -99,6 +102,7 @@ struct mn {
 	size_t n_announced;
 	int open_timers;       /* handles to close before mn is freed */
 	struct statefile sf;   /* leases and counters across restarts (mn_state.h) */
+	struct mnjournal jr;   /* allocations not saved in sf yet (mn_journal.h) */
 	uint64_t dirty_ms;     /* the first change not saved yet (save_t runs) */
 	int started;           /* mn_start completed: stopping may rewrite the state */
 	struct dnspub *dns;    /* dns-publish current|fixed: the host's AAAA record */
@@ -680,12 +684,21 @@ static void op_emit(void *arg, const char *kind, json_t *fields,
 	events_emit_to(&mn->a->events, kind, fields, to, mono_ms());
 }
 
+/* a journal entry still needed after a save (he_journal_keep) */
+static int journal_keep(void *arg, const struct mnj_entry *je)
+{
+	struct mn *mn = arg;
+
+	return he_journal_keep(&mn->e, &je->anchor, je->bid);
+}
+
 static void save_now(struct mn *mn)
 {
 	if (mn->open_timers)
 		uv_timer_stop(&mn->save_t);
-	if (mn->sf.path)
-		mnstate_save(&mn->sf, &mn->e.reg, &mn->e.leases);
+	/* the journal keeps only what the file does not hold */
+	if (mn->sf.path && mnstate_save(&mn->sf, &mn->e.reg, &mn->e.leases) >= 0)
+		mnj_settle(&mn->jr, journal_keep, mn);
 }
 
 /* The tunnel device was deleted under us: no lease carries anything, and
@@ -732,6 +745,16 @@ static void op_save(void *arg)
 	uv_timer_start(&mn->save_t, on_save, MN_SAVE_MS, 0);
 }
 
+static void op_journal(void *arg, const struct in6_addr *anchor, uint16_t bid,
+		       const char *type)
+{
+	struct mn *mn = arg;
+	struct mnj_entry je = { .anchor = *anchor, .bid = bid };
+
+	snprintf(je.type, sizeof(je.type), "%s", type ? type : "");
+	mnj_append(&mn->jr, &je);
+}
+
 static const struct he_ops mn_ops = {
 	.addr_add = op_addr_add,
 	.addr_del = op_addr_del,
@@ -760,6 +783,7 @@ static const struct he_ops mn_ops = {
 	.cred = op_cred,
 	.emit = op_emit,
 	.save = op_save,
+	.journal = op_journal,
 };
 
 /* ---- control ops ---- */
@@ -953,7 +977,38 @@ static int adopt_state(struct mn *mn)
 		log_err(rc, "taking over %s", mn->sf.path);
 	else if (rc > 0)
 		log_info("%s: taking over %d lease(s) from the last run", mn->sf.path, rc);
+	if (rc >= 0 && mnj_open(&mn->jr, cfg->state_dir) == 0)
+		/* new leases take no BID of a binding the journal names */
+		mn->e.leases.last_id = mnj_resume_id(mn->e.leases.last_id, mn->jr.v, mn->jr.n);
 	return rc;
+}
+
+/* The journal's bindings that no lease taken over has: the last run asked
+ * for them and was killed before it saved them (mn_journal.h). */
+static void deregister_orphans(struct mn *mn)
+{
+	size_t n = mn->jr.n;
+	struct in6_addr *anchor = calloc(n + 1, sizeof(*anchor));
+	uint16_t *bid = calloc(n + 1, sizeof(*bid));
+	const char **type = calloc(n + 1, sizeof(*type));
+	int rc = -ENOMEM;
+
+	if (anchor && bid && type) {
+		for (size_t i = 0; i < n; i++) {
+			anchor[i] = mn->jr.v[i].anchor;
+			bid[i] = mn->jr.v[i].bid;
+			type[i] = mn->jr.v[i].type;
+		}
+		rc = he_deregister_orphans(&mn->e, anchor, bid, type, n, mono_ms());
+	}
+	if (rc < 0)
+		log_warn(rc, "deregistering the bindings %s names", mn->jr.sf.path);
+	else if (rc > 0)
+		log_info("%s: %d binding(s) the last run asked for and did not save: "
+			 "deregistered", mn->jr.sf.path, rc);
+	free(anchor);
+	free(bid);
+	free(type);
 }
 
 /*
@@ -1137,6 +1192,7 @@ static void teardown(struct odm_agent *a, struct mn *mn)
 	if (mn->started)
 		save_now(mn);
 	statefile_close(&mn->sf);
+	mnj_close(&mn->jr);
 	he_cleanup(&mn->e);
 	if (mn->mh) {
 		mhsock_close(mn->mh);
@@ -1276,6 +1332,7 @@ int mn_start(struct odm_agent *a)
 	/* what the last run left first: a Fixed lease asked for before would
 	 * be taken for one of them */
 	he_adopted(&mn->e, mono_ms());
+	deregister_orphans(mn);
 	/* the leases taken over are bound again: a backend that kept the
 	 * earlier run's data path until then may take it over now */
 	if (mn->tun->ops->settle)

@@ -164,18 +164,18 @@ int mnstate_load(struct statefile *sf, const char *nai, struct lease_table *t,
 	return rc;
 }
 
-void mnstate_save(struct statefile *sf, const struct reg_ctx *reg, const struct lease_table *t)
+int mnstate_save(struct statefile *sf, const struct reg_ctx *reg, const struct lease_table *t)
 {
 	struct state_mn s;
 	char *text;
 
 	if (!sf->path)
-		return;
+		return -EINVAL;
 	if (mnstate_snapshot(reg, t, wall_ms(), mono_ms(), &s) < 0) {
 		log_warnx("no memory for the state snapshot");
-		return;
+		return -ENOMEM;
 	}
 	text = state_mn_encode(&s);
 	state_mn_free(&s);
-	statefile_commit(sf, text);
+	return statefile_commit(sf, text);
 }

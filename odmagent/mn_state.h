@@ -44,8 +44,9 @@ int mnstate_adopt(const struct state_mn *s, const char *nai, struct lease_table 
 /* Read and adopt the file (logged); the leases still need configuring. */
 int mnstate_load(struct statefile *sf, const char *nai, struct lease_table *t,
 		 struct reg_ctx *reg);
-/* Snapshot, encode, save if it changed (logged on failure). */
-void mnstate_save(struct statefile *sf, const struct reg_ctx *reg,
+/* Snapshot, encode, save if it changed (logged on failure): 1 written,
+ * 0 the file holds it already, -errno (statefile_commit). */
+int mnstate_save(struct statefile *sf, const struct reg_ctx *reg,
 		  const struct lease_table *t);
 
 #endif

@@ -9,7 +9,11 @@
 #      the right sha256; once curl exits the lease ends as usual; a lease
 #      it had made and not saved (a rule left from its address) has its
 #      TCP socket, a connect() under way, ended by the next run
-#      (ECONNABORTED, not two minutes of SYNs into the void);
+#      (ECONNABORTED, not two minutes of SYNs into the void); a lease made
+#      while the state could not be saved (its temporary file's name taken
+#      by a directory) and the agent killed: the next run deregisters its
+#      binding at the anchor, found in the journal, rather than leave it to
+#      count against the host there until its lifetime ends;
 #   b. the same for the anchor: it restores the binding, pool and tunnel;
 #      in a and b a second agent on the same state-dir (another control
 #      socket) refuses to start, naming the first, and touches nothing;
@@ -195,6 +199,29 @@ cat "$ODM_DIR/unsaved.log"
 check "a: the next run ended it with ECONNABORTED" grep -q ': ECONNABORTED$' "$ODM_DIR/unsaved.log"
 check "a: and removed the rule from $UNSAVED" \
 	bash -c "! ip netns exec $NS_MN ip -6 rule show | grep -q 'from $UNSAVED '"
+# A lease the killed agent made and never saved: here every save fails
+# (the name of the state's temporary file is a directory's), as a kill
+# within the save's delay would find it. Its allocation was journaled
+# (mn.journal) before its BU left: the next run deregisters the binding
+# by its BID (without it, the anchor kept it for its lifetime, 300 s).
+check "a: the anchor has no binding before the unsaved lease" wait_for 5 no_binding
+mkdir "$MN_STATE_DIR/.mn.json.tmp"
+download a2 1m
+leased a2 1
+check "a: the lease $CHOA is not in the state file" \
+	bash -c "! grep -q '\"$CHOA\"' '$MN_STATE_DIR/mn.json'"
+BID=$(odm_status cha | json 'j["bindings"][0]["bid"]')
+check "a: the journal names its allocation (BID $BID)" \
+	grep -q " $BID session-lasting\$" "$MN_STATE_DIR/mn.journal"
+odm_agent_kill9 mn
+rmdir "$MN_STATE_DIR/.mn.json.tmp"
+check "a: the anchor holds the unsaved lease's binding" test "$(binding_hoa)" = "$CHOA"
+odm_agent_start mn
+check "a: the next run deregistered it" wait_for 3 no_binding
+check "a: and says so" odm_mn_logged "mn.journal: 1 binding(s) the last run asked for and did not save: deregistered"
+check "a: its journal is empty once the deregistration is answered" \
+	wait_for 3 test ! -s "$MN_STATE_DIR/mn.journal"
+wait "$CURL_PID" 2>/dev/null || true # its socket ended with the lease
 
 # ---------------------------------------------------------------- b. kill -9 cha
 download b 6m

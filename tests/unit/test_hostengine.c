@@ -255,6 +255,24 @@ static void f_save(void *arg)
 {
 	F.saves++;
 }
+/* allocations journaled, and how many BUs had left by then */
+static struct {
+	struct in6_addr anchor;
+	uint16_t bid;
+	char type[24];
+	int bus_before;
+} JR[8];
+static int NJR;
+static void f_journal(void *arg, const struct in6_addr *anchor, uint16_t bid, const char *type)
+{
+	if (NJR == 8)
+		return; /* (tests that need more do not look) */
+	JR[NJR].anchor = *anchor;
+	JR[NJR].bid = bid;
+	snprintf(JR[NJR].type, sizeof(JR[0].type), "%s", type);
+	JR[NJR].bus_before = F.nbu;
+	NJR++;
+}
 
 static const struct he_ops OPS = {
 	.tun_hold = f_tun_hold,
@@ -266,6 +284,7 @@ static const struct he_ops OPS = {
 	.destroy_connecting = f_destroy_connecting, .coa = f_coa, .ifname = f_ifname, .host_addrs = f_host_addrs, .send_bu = f_send_bu,
 	.ntp_now = f_ntp, .random16 = f_random16, .reply = f_reply,
 	.reply_error = f_reply_error, .cred = f_cred, .emit = f_emit, .save = f_save,
+	.journal = f_journal,
 };
 
 static void setup(void)
@@ -275,6 +294,7 @@ static void setup(void)
 
 	odm_log_init("test", ODM_LOG_ERR, 0);
 	memset(&F, 0, sizeof(F));
+	NJR = 0;
 	ANCHOR = A("2001:db8:ca::10");
 	CN = A("2001:db8:c0::80");
 	COA1 = A("2001:db8:a1::5");
@@ -462,6 +482,61 @@ Test(hostengine, session_request_allocates_configures_and_grants)
 		     "the BA is told before what it caused");
 	cr_assert_eq(json_integer_value(json_object_get(event("ba-received", 0), "status")), 0);
 	cr_assert_gt(F.saves, 0, "state saved after the events");
+}
+
+/* ---- the journal of allocations not saved yet (mn_journal.h) ---- */
+
+Test(hostengine, an_allocation_is_journaled_before_its_bu_and_until_saved)
+{
+	uint16_t bid;
+
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0);
+	cr_assert_eq(NJR, 1, "one allocation, one line");
+	cr_assert_eq(JR[0].bus_before, 0, "journaled before its BU left");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&JR[0].anchor, &ANCHOR));
+	bid = bu(0).bid;
+	cr_assert_eq(JR[0].bid, bid);
+	cr_assert_str_eq(JR[0].type, "session-lasting");
+	cr_assert(he_journal_keep(&E, &ANCHOR, bid), "needed while the BA is awaited");
+	answer(0, MH_BA_ACCEPTED, &HOA1, T0 + 40);
+	cr_assert_not(he_journal_keep(&E, &ANCHOR, bid), "a registered lease is in the state");
+	cr_assert_not(he_journal_keep(&E, &COA2, bid), "another anchor holds nothing");
+	/* it ends: its deregistration in flight is not in the state */
+	F.count = (struct sockdiag_count){ 0 };
+	he_tick(&E, T0 + HE_GRACE_MS + 1000);
+	cr_assert_eq(E.leases.n, 0);
+	cr_assert(he_journal_keep(&E, &ANCHOR, bid), "needed until its deregistration's BA");
+	answer(F.nbu - 1, MH_BA_ACCEPTED, &HOA1, T0 + HE_GRACE_MS + 1040);
+	cr_assert_not(he_journal_keep(&E, &ANCHOR, bid), "gone with its BA");
+}
+
+Test(hostengine, the_orphans_of_the_last_run_are_deregistered_by_bid)
+{
+	struct in6_addr anchors[3];
+	uint16_t bids[3] = { 0, 77, 77 };
+	const char *types[3] = { "session-lasting", "session-lasting", "session-lasting" };
+	struct mh_msg m;
+	int n0;
+
+	granted(IPPROTO_TCP); /* a lease taken over: its BID is no orphan */
+	bids[0] = E.leases.head->id;
+	anchors[0] = anchors[1] = anchors[2] = ANCHOR;
+	n0 = F.nbu;
+	cr_assert_eq(he_deregister_orphans(&E, anchors, bids, types, 3, T0 + 100), 1,
+		     "one orphan: the lease's BID and a line twice are not");
+	cr_assert_eq(F.nbu, n0 + 1);
+	m = bu(n0);
+	cr_assert_eq(m.lifetime, 0, "a deregistration");
+	cr_assert_eq(m.bid, 77);
+	cr_assert(IN6_IS_ADDR_UNSPECIFIED(&m.hnp), "by its BID alone");
+	cr_assert(m.present & MH_HAS_SERVICE, "in its type's mode, never the home one");
+	cr_assert_eq(m.service_len, strlen("session-lasting"));
+	cr_assert(!memcmp(m.service, "session-lasting", m.service_len));
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[n0], &ANCHOR));
+	cr_assert(he_journal_keep(&E, &ANCHOR, 77), "kept in the journal until answered");
+	answer(n0, MH_BA_ACCEPTED, NULL, T0 + 140);
+	cr_assert_not(he_journal_keep(&E, &ANCHOR, 77));
+	cr_assert_eq(E.leases.n, 1, "the lease taken over is left alone");
 }
 
 Test(hostengine, same_owner_shares_other_owner_and_fresh_do_not)
@@ -1342,6 +1417,13 @@ static void fixed_registered(void)
 	cr_assert(IN6_ARE_ADDR_EQUAL(he_fixed_addr(&E), &HOA_F));
 	cr_assert_geq(logged_addr("addr_add", &HOA_F, 0), 0, "configured on the host");
 	cr_assert_geq(logged_addr("rule_add", &HOA_F, 0), 0);
+}
+
+/* the next run asks the home anchor for the same binding again */
+Test(hostengine, the_fixed_address_is_not_journaled)
+{
+	fixed_registered();
+	cr_assert_eq(NJR, 0);
 }
 
 Test(hostengine, fixed_is_refused_without_a_home_anchor)

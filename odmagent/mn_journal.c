@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mn_journal.c — the host role's journal of allocations not saved yet
+ * (see mn_journal.h).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "mn_journal.h"
+#include "odm.h"
+
+int mnj_format(const struct mnj_entry *e, char *buf, size_t cap)
+{
+	char a[INET6_ADDRSTRLEN];
+	int n;
+
+	if (!inet_ntop(AF_INET6, &e->anchor, a, sizeof(a)))
+		return -EINVAL;
+	n = snprintf(buf, cap, "%s %u %s\n", a, (unsigned)e->bid,
+		     e->type[0] ? e->type : "-");
+	return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
+}
+
+/* One line (no newline, NUL-terminated) into *e: 0, or why not */
+static const char *parse_line(char *line, struct mnj_entry *e)
+{
+	char *sv = NULL, *anchor, *bid, *type, *end;
+	unsigned long v;
+
+	memset(e, 0, sizeof(*e));
+	anchor = strtok_r(line, " ", &sv);
+	bid = strtok_r(NULL, " ", &sv);
+	type = strtok_r(NULL, " ", &sv);
+	if (!anchor || !bid || !type || strtok_r(NULL, " ", &sv))
+		return "not three words";
+	if (inet_pton(AF_INET6, anchor, &e->anchor) != 1)
+		return "not an IPv6 address";
+	if (bid[0] < '1' || bid[0] > '9')
+		return "not a BID";
+	errno = 0;
+	v = strtoul(bid, &end, 10);
+	if (errno || *end || v > 65535)
+		return "not a BID";
+	e->bid = (uint16_t)v;
+	if (strcmp(type, "-") != 0) {
+		if (strlen(type) >= sizeof(e->type) || odm_type_from_name(type) <= 0)
+			return "not an address type";
+		memcpy(e->type, type, strlen(type) + 1);
+	}
+	return NULL;
+}
+
+int mnj_parse(const char *text, size_t len, struct mnj_entry **out, size_t *n, char *err,
+	      size_t errlen)
+{
+	struct mnj_entry *v;
+	size_t cnt = 0, lineno = 0, pos = 0, lines = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (const char *p = text; (p = memchr(p, '\n', len - (size_t)(p - text))) != NULL; p++)
+		if (++lines > MNJ_MAX) {
+			snprintf(err, errlen, "more than %u lines", (unsigned)MNJ_MAX);
+			return -EINVAL;
+		}
+	if (!lines)
+		return 0;
+	v = calloc(lines, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		char line[MNJ_LINE_MAX + 1];
+		size_t ll;
+		const char *why;
+
+		lineno++;
+		if (!nl)
+			break; /* a write cut short: left out */
+		ll = (size_t)(nl - (text + pos));
+		if (ll > MNJ_LINE_MAX || memchr(text + pos, '\0', ll)) {
+			snprintf(err, errlen, "line %zu: too long or not text", lineno);
+			goto bad;
+		}
+		memcpy(line, text + pos, ll);
+		line[ll] = '\0';
+		if ((why = parse_line(line, &v[cnt])) != NULL) {
+			snprintf(err, errlen, "line %zu: %s", lineno, why);
+			goto bad;
+		}
+		cnt++;
+		pos += ll + 1;
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+bad:
+	free(v);
+	return -EINVAL;
+}
+
+uint16_t mnj_resume_id(uint16_t last_id, const struct mnj_entry *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((int16_t)(uint16_t)(v[i].bid - last_id) > 0)
+			last_id = v[i].bid;
+	return last_id;
+}
+
+static void told(struct mnjournal *j, int rc, const char *what)
+{
+	if (rc < 0 && rc != j->last_err)
+		log_warn(rc, "%s %s (a binding the next run would not deregister if killed "
+			 "before the next save; said again only if the error changes)",
+			 what, j->sf.path);
+	j->last_err = rc;
+}
+
+static int reopen(struct mnjournal *j)
+{
+	if (j->fd >= 0)
+		close(j->fd);
+	j->fd = open(j->sf.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	return j->fd < 0 ? -errno : 0;
+}
+
+int mnj_open(struct mnjournal *j, const char *dir)
+{
+	char err[128], *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	memset(j, 0, sizeof(*j));
+	j->fd = -1;
+	rc = statefile_open(&j->sf, dir, MN_JOURNAL_FILE);
+	if (rc < 0)
+		return rc;
+	statefile_set_volatile(&j->sf);
+	rc = statefile_read(&j->sf, &text, &len);
+	if (rc == 0) {
+		rc = mnj_parse(text, len, &j->v, &j->n, err, sizeof(err));
+		if (rc == -EINVAL)
+			log_warnx("%s: %s: ignored", j->sf.path, err);
+		else if (rc < 0)
+			log_warn(rc, "reading %s", j->sf.path);
+		j->cap = j->n;
+		j->dirty = len > 0; /* rewritten at the first save */
+	} else if (rc != -ENOENT) {
+		log_warnx("reading %s: %s: ignored", j->sf.path, statefile_strerror(rc));
+		j->dirty = 1;
+	}
+	free(text);
+	/* what was read is not what the file is to hold: the first rewrite
+	 * must not be taken for "unchanged" */
+	statefile_forget(&j->sf);
+	rc = reopen(j);
+	if (rc < 0)
+		told(j, rc, "opening");
+	return 0;
+}
+
+void mnj_close(struct mnjournal *j)
+{
+	/* never opened (a zeroed struct): fd 0 is not ours */
+	if (j->sf.path && j->fd >= 0)
+		close(j->fd);
+	free(j->v);
+	statefile_close(&j->sf);
+	memset(j, 0, sizeof(*j));
+	j->fd = -1;
+}
+
+void mnj_append(struct mnjournal *j, const struct mnj_entry *e)
+{
+	char line[MNJ_LINE_MAX + 1];
+	int len, rc = 0;
+
+	if (!j->sf.path)
+		return;
+	if (j->n == j->cap) {
+		struct mnj_entry *nv;
+		size_t cap = j->cap ? j->cap * 2 : 64;
+
+		if (cap > MNJ_MAX)
+			cap = MNJ_MAX;
+		nv = j->n < cap ? realloc(j->v, cap * sizeof(*nv)) : NULL;
+		if (!nv) {
+			j->dropped++;
+			return;
+		}
+		j->v = nv;
+		j->cap = cap;
+	}
+	j->v[j->n++] = *e;
+	j->dirty = 1;
+	len = mnj_format(e, line, sizeof(line));
+	if (len < 0)
+		return;
+	if (j->fd < 0)
+		rc = reopen(j);
+	if (rc == 0 && write(j->fd, line, (size_t)len) != len)
+		rc = errno ? -errno : -EIO;
+	told(j, rc, "appending to");
+}
+
+void mnj_settle(struct mnjournal *j, int (*keep)(void *arg, const struct mnj_entry *e), void *arg)
+{
+	size_t k = 0, len = 0;
+	char *text;
+	int rc;
+
+	if (!j->sf.path)
+		return;
+	for (size_t i = 0; i < j->n; i++)
+		if (keep(arg, &j->v[i]))
+			j->v[k++] = j->v[i];
+	if (k != j->n)
+		j->dirty = 1;
+	j->n = k;
+	if (!j->dirty)
+		return;
+	text = malloc(k * (MNJ_LINE_MAX + 1) + 1);
+	if (!text)
+		return; /* tried again at the next save */
+	text[0] = '\0';
+	for (size_t i = 0; i < k; i++) {
+		int n = mnj_format(&j->v[i], text + len, MNJ_LINE_MAX + 1);
+
+		if (n > 0)
+			len += (size_t)n;
+	}
+	/* the appends since the last rewrite are not in what statefile
+	 * remembers of the file */
+	statefile_forget(&j->sf);
+	rc = statefile_save(&j->sf, text, len);
+	free(text);
+	if (rc >= 0) {
+		j->dirty = 0;
+		rc = reopen(j); /* the appends go to the new file */
+	}
+	told(j, rc, "replacing");
+}

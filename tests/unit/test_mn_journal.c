@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_mn_journal.c — the host's journal of allocations not saved yet
+ * (mn_journal.h): its lines, the strict parser, where ids resume, and the
+ * file as appends and rewrites leave it.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "mn_journal.h"
+#include "testaddr.h"
+
+static void init(void)
+{
+	odm_log_init("test", ODM_LOG_ERR, 0);
+}
+
+TestSuite(mn_journal, .init = init);
+
+static int parse(const char *text, struct mnj_entry **v, size_t *n, char *err)
+{
+	return mnj_parse(text, strlen(text), v, n, err, 128);
+}
+
+Test(mn_journal, a_line_reads_back_as_written)
+{
+	struct mnj_entry e = { .anchor = A("2001:db8:ca::10"), .bid = 65535 }, *v;
+	char line[MNJ_LINE_MAX + 1], err[128];
+	size_t n;
+
+	snprintf(e.type, sizeof(e.type), "session-lasting");
+	cr_assert_gt(mnj_format(&e, line, sizeof(line)), 0);
+	cr_assert_str_eq(line, "2001:db8:ca::10 65535 session-lasting\n");
+	cr_assert_eq(parse(line, &v, &n, err), 0, "%s", err);
+	cr_assert_eq(n, 1);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&v[0].anchor, &e.anchor));
+	cr_assert_eq(v[0].bid, 65535);
+	cr_assert_str_eq(v[0].type, "session-lasting");
+	free(v);
+	e.type[0] = '\0';
+	cr_assert_gt(mnj_format(&e, line, sizeof(line)), 0);
+	cr_assert_str_eq(line, "2001:db8:ca::10 65535 -\n");
+	cr_assert_eq(mnj_format(&e, line, 10), -ENOSPC);
+}
+
+Test(mn_journal, a_last_line_cut_short_is_left_out)
+{
+	struct mnj_entry *v;
+	char err[128];
+	size_t n;
+
+	cr_assert_eq(parse("2001:db8::1 7 -\n2001:db8::1 8 sess", &v, &n, err), 0, "%s", err);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(v[0].bid, 7);
+	free(v);
+	cr_assert_eq(parse("", &v, &n, err), 0);
+	cr_assert_eq(n, 0);
+}
+
+Test(mn_journal, anything_else_is_refused_whole)
+{
+	static const char *bad[] = {
+		"2001:db8::1 7\n",                   /* two words */
+		"2001:db8::1 7 - x\n",               /* four */
+		"192.0.2.1 7 -\n",                   /* not IPv6 */
+		"2001:db8::1 0 -\n",                 /* BID 0 */
+		"2001:db8::1 65536 -\n",             /* too large */
+		"2001:db8::1 07 -\n",                /* leading zero */
+		"2001:db8::1 +7 -\n",
+		"2001:db8::1 7x -\n",
+		"2001:db8::1 7 plain\n",             /* no such type */
+		"2001:db8::1 7 -\n2001:db8::1 8\n",  /* the second line */
+	};
+	struct mnj_entry *v;
+	char err[128];
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(parse(bad[i], &v, &n, err), -EINVAL, "accepted: %s", bad[i]);
+		cr_assert_null(v);
+		cr_assert_eq(n, 0);
+	}
+	cr_assert_eq(mnj_parse("2001:db8::1 7 -\0\n", 17, &v, &n, err, sizeof(err)), -EINVAL,
+		     "a NUL in a line");
+}
+
+Test(mn_journal, ids_resume_past_every_journaled_bid_across_the_wrap)
+{
+	struct mnj_entry v[3] = { { .bid = 65534 }, { .bid = 3 }, { .bid = 65000 } };
+
+	cr_assert_eq(mnj_resume_id(65530, v, 0), 65530);
+	cr_assert_eq(mnj_resume_id(65530, v, 3), 3, "3 comes after 65534 (ids wrap)");
+	cr_assert_eq(mnj_resume_id(10, v, 3), 10, "all are behind 10");
+}
+
+static int keep_odd(void *arg, const struct mnj_entry *e)
+{
+	(void)arg;
+	return e->bid % 2;
+}
+
+static char *slurp(const char *path)
+{
+	static char buf[4096];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	cr_assert_not_null(f, "%s", path);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+Test(mn_journal, appends_reach_the_file_and_a_save_keeps_only_what_is_needed)
+{
+	char dir[] = "/tmp/odm-mnj-XXXXXX", path[64];
+	struct mnjournal j;
+	struct mnj_entry e = { .anchor = A("2001:db8:ca::10") };
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/" MN_JOURNAL_FILE, dir);
+	cr_assert_eq(mnj_open(&j, dir), 0);
+	cr_assert_eq(j.n, 0);
+	for (e.bid = 1; e.bid <= 4; e.bid++)
+		mnj_append(&j, &e);
+	/* each line is on disk as soon as it is appended: a kill loses none */
+	cr_assert_str_eq(slurp(path), "2001:db8:ca::10 1 -\n2001:db8:ca::10 2 -\n"
+				      "2001:db8:ca::10 3 -\n2001:db8:ca::10 4 -\n");
+	mnj_settle(&j, keep_odd, NULL);
+	cr_assert_str_eq(slurp(path), "2001:db8:ca::10 1 -\n2001:db8:ca::10 3 -\n");
+	e.bid = 5;
+	mnj_append(&j, &e); /* to the new file */
+	cr_assert_str_eq(slurp(path), "2001:db8:ca::10 1 -\n2001:db8:ca::10 3 -\n"
+				      "2001:db8:ca::10 5 -\n");
+	mnj_close(&j);
+	/* the next run reads what is left */
+	cr_assert_eq(mnj_open(&j, dir), 0);
+	cr_assert_eq(j.n, 3);
+	cr_assert_eq(j.v[2].bid, 5);
+	mnj_settle(&j, keep_odd, NULL);
+	mnj_close(&j);
+	unlink(path);
+	rmdir(dir);
+}
