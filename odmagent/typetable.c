@@ -123,12 +123,15 @@ static const struct addrtype table[] = {
 		.source = nonpersistent_source,
 		.move = AT_MOVE_ABORT_TCP,
 	},
+	/* named in its BUs: a home anchor, the type's last provider, gives
+	 * it an address of its pool then, not the identity's Fixed one */
 	{
 		.type = ODM_TYPE_SESSION_LASTING,
 		.source = session_source,
 		.may_share = session_may_share,
 		.judge = lease_judge,
 		.move = AT_MOVE_REREGISTER,
+		.service = "session-lasting",
 	},
 	/* held whether or not a socket uses it (servers must stay reachable
 	 * on it): no judge; fixedaddr.c keeps it registered */

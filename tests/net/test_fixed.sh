@@ -19,7 +19,9 @@
 #      connection by name works; a capture on ha's link shows the packets to
 #      the Fixed address tunnelled from ha to mn's CoA, and mn's answers from
 #      it tunnelled back to ha (from the new CoA after the move);
-#   4. the Fixed address is the same after a host agent restart (clean and
+#   4. a Session-lasting socket toward cn2 (no CHA, no access anchor) gets
+#      an address of ha's pool of its own, not the Fixed one, which stays;
+#   5. the Fixed address is the same after a host agent restart (clean and
 #      killed) and after a home anchor restart, and reachable after each.
 #
 #   mn (nginx, odmagent mn) --ar1/ar2-- core -- ha (odmagent, mode home)
@@ -181,7 +183,24 @@ STALL_MS=$(odm_stall_ms "$ODM_DIR/cn-data.pcap" "$TOPO_MOVE_T0" "$HTTP_PORT")
 echo "# stall of the download across the move, seen at cn: $STALL_MS ms"
 check "the download resumed after the move" test "$STALL_MS" -ge 0
 
-# ---------------------------------------- 4. restarts keep the address
+# ---------------------------------------- 4. Session-lasting from the home anchor
+# cn2 has no cha. record and mn knows no access anchor: a Session-lasting
+# socket toward cn2 gets its address from the home anchor, the type's last
+# provider (odmagent(8)): one of ha's pool of its own, not the Fixed
+# address (a BU naming no type gets that one), and the Fixed binding
+# outlives it.
+SL=$(nsq mn "$ODM_BUILD/odmctl" -s "$MN_SOCK" run --type session-lasting -- \
+	"$ODM_BUILD/examples/srcaddr" cn2.example.test "$HTTP_PORT" 2>&1) || true
+echo "4: Session-lasting toward cn2: $SL"
+SLA=${SL%% *}
+check "4: Session-lasting toward cn2 connects from ha's pool ($SLA)" in_prefix "$SLA" "$HA_POOL"
+check "4: from an address of its own, not the Fixed $F" test "$SLA" != "$F"
+sl_gone() { ! grep -qw "$SLA" <<<"$(odm_leases)"; }
+check "4: its lease ends after the program" wait_for 8 sl_gone
+check "4: ha still holds the Fixed address" ha_holds "$F"
+check "4: mn keeps it" fixed_is "$F"
+
+# ---------------------------------------- 5. restarts keep the address
 topo_kill "$MN_AGENT_PID"
 odm_agent_start mn
 check "after a host agent restart: the same Fixed address" wait_for 8 fixed_is "$F"
