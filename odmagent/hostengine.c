@@ -728,8 +728,9 @@ int he_deregister_orphans(struct hostengine *e, const struct in6_addr *anchor,
 			return -ENOMEM;
 		snprintf(b->service, sizeof(b->service), "%s", type[i]);
 		he_check_anchor(e, an);
-		log_info("BID %u at anchor %s: asked for by the last run, which was killed before "
-			 "saving it: deregistering it", bid[i], ntop6(&anchor[i], a1));
+		/* (the caller says how many, at the info level) */
+		log_debug("BID %u at anchor %s: asked for by the last run, which was killed before "
+			  "saving it: deregistering it", bid[i], ntop6(&anchor[i], a1));
 		reg_dereg(&e->reg, b, now);
 		count++;
 	}
