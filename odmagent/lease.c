@@ -757,6 +757,7 @@ void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev
 		if (ev->what == REG_ALLOC) {
 			alloc_accepted(e, l, b, ev);
 		} else if (ev->after_move) {
+			l->moved_ba_ms = e->now;
 			log_info("lease %u re-registered at %s after the move: BA round trip "
 				 "%lld ms, %llu ms since the move, lifetime %us",
 				 l->id, ntop6(&l->anchor, a1), (long long)ev->rtt_ms,
@@ -1134,22 +1135,38 @@ static void quiet_track(struct lease *l, const struct he_traffic *t)
 }
 
 /*
+ * l was receiving when the host moved: its last packet came at most
+ * HE_QUIET_RUN_GAP_MS before the move's BA was accepted, or at most that
+ * long after it (a stream that went on longer shows the anchor has the
+ * move). The anchor saves a move some 50 ms after it (odmagent(8)): one
+ * killed meanwhile comes back with the old care-of address and sends
+ * there, and a host that only receives sends nothing that would draw its
+ * Binding Error, however young the stream.
+ */
+static int silent_since_move(const struct lease *l, uint64_t rx)
+{
+	return l->moved_ba_ms && rx + HE_QUIET_RUN_GAP_MS >= l->moved_ba_ms &&
+	       rx < l->moved_ba_ms + HE_QUIET_RUN_GAP_MS;
+}
+
+/*
  * l, which sockets c still use, last received a tunnel packet at rx: if a
- * stream (quiet_track) has been followed by a silence of quiet_after_ms
- * with no BA since, confirm its binding (HE_QUIET_MS says why), once for
- * this silence.
+ * stream (quiet_track), or what it received around a move, has been
+ * followed by a silence of quiet_after_ms with no BA since (but the move's),
+ * confirm its binding (HE_QUIET_MS says why), once for this silence.
  */
 static void quiet_check(struct hostengine *e, struct lease *l, const struct sockdiag_count *c,
 			uint64_t rx)
 {
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
 	const struct reg_binding *b = l->rb;
+	int moved = silent_since_move(l, rx);
 
 	/* access claims have their own exchanges (accessclaim.c); an
 	 * exchange under way answers the question already; with no CoA, or
 	 * one seen lost (no link, the address gone: he_check_anchor), nothing
 	 * can be asked, and the move's BU will */
-	if (!rx || !l->streamed || l->claimed || !b || !b->registered ||
+	if (!rx || !(l->streamed || moved) || l->claimed || !b || !b->registered ||
 	    b->kind != REG_NONE || !b->anchor->has_coa || b->anchor->coa_lost_ms ||
 	    !(c->tcp + c->udp) ||
 	    rx == l->quiet_rx_ms || e->now < rx + quiet_after_ms(e, l))
@@ -1157,9 +1174,11 @@ static void quiet_check(struct hostengine *e, struct lease *l, const struct sock
 	if (l->quiet_ms && e->now < l->quiet_ms + HE_QUIET_GAP_MS)
 		return;
 	/* accepted from a BU sent after the last packet (the lifetime counts
-	 * from the BU): the anchor has the binding */
-	if (b->expires_ms - (uint64_t)b->granted_s * 1000 > rx)
+	 * from the BU): the anchor has the binding, unless that BA was the
+	 * move's, which it may not have saved */
+	if (!moved && b->expires_ms - (uint64_t)b->granted_s * 1000 > rx)
 		return;
+	l->moved_ba_ms = 0; /* once for the move */
 	l->quiet_rx_ms = rx;
 	l->quiet_ms = e->now;
 	e->quiet_checks++;

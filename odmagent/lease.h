@@ -74,6 +74,10 @@ struct lease {
 	 * silence confirmed, its last packet and when the refresh started */
 	uint64_t seen_rx_ms, seen_rx_packets, run_from_ms, quiet_rx_ms, quiet_ms;
 	int streamed;
+	/* when a move's re-registration of it was last accepted (0 = none
+	 * since the last quiet check): an anchor killed before it saved that
+	 * move comes back with the old care-of address (HE_QUIET_MS) */
+	uint64_t moved_ba_ms;
 	/* its last packet through the tunnel either way, as the last look
 	 * saw it (0: none seen, or the tunnel could not say): for status */
 	uint64_t seen_any_ms;

@@ -34,6 +34,9 @@
 #      left (it died before it saved the move): the next packet the host
 #      sends draws a Binding Error, its refresh moves the binding, and the
 #      download completes;
+#   f2. the same after a real move of a young, slow download, the host
+#      sending nothing: it confirms the binding after 4 s of silence since
+#      the move, which moves the binding, and the download completes;
 #   g. an anchor that stops cleanly while it holds addresses back after a
 #      crash leaves the mark for the next run, which holds them back too;
 #   h. each agent's tunnel device is deleted under it during a download:
@@ -286,6 +289,7 @@ lost_n() { odm_status mn | json 'j["lost_bindings"]'; }
 # refreshes for a lease whose stream fell silent (m): d and e must get by
 # without one, by the paths they test
 quiet_n() { odm_status mn | json 'j["quiet_checks"]'; }
+quiet_more() { (($(quiet_n) > QUIET0)); }
 given_n() { grep -c "$CHOA: bound to nobody, given back" "$CHA_AGENT_LOG" || true; }
 held_n() { grep -c "the last run did not stop cleanly: free pool addresses up to" "$CHA_AGENT_LOG" || true; }
 # the state as saved with no binding (a save comes 50 ms after a change)
@@ -393,6 +397,49 @@ check "f: the anchor told the host, from $STALE's binding, with a Binding Error"
 check "f: the host lost no lease" test "$(lost_n)" -eq "$LOST0"
 finish f
 check "f: the lease ends after curl" wait_for 8 no_lease
+
+# ---------------------------------------------------------------- f2. ... right after a move, the host only receiving
+# As f, after a real move of a young download (under a second of a slow
+# one: no run or burst the quiet check would time as a stream), and the
+# host sends nothing: the anchor, back with the care-of address of before
+# the move, sends the data there, and nothing the host sends draws its
+# Binding Error. The host, hearing nothing since its move, confirms the
+# binding after 4 s of silence (odmagent(8)); the download completes.
+# Before, only curl's keepalive, a minute later, told the anchor.
+check "f2: f's binding is gone" wait_for 5 no_binding
+OUT=$ODM_DIR/f2.bin
+odm_shim_bg curl -6 -sS --max-time 40 -r 0-1048575 -o "$OUT" \
+	"http://cn.example.test${BIGFILE_URL_PATH}?rate=100k" >"$ODM_DIR/f2.log" 2>&1
+CURL_PID=$ODM_BG_PID
+check "f2: curl gets a lease" wait_for 10 odm_has_lease
+CHOA=$(odm_lease_addr)
+got_kb() { [[ -f $OUT ]] && (($(stat -c %s "$OUT") >= $1 * 1024)); }
+check "f2: data comes through $CHOA" wait_for 5 got_kb 10
+# the anchor's state as it saved it before the move
+cp "$CHA_STATE_DIR/anchor.json" "$ODM_DIR/anchor-before-f2.json"
+OLD_COA=$(coa_now)
+QUIET0=$(quiet_n)
+topo_move ar2 >/dev/null
+NEW_COA=$(topo_mn_addr)
+moved_there() { [[ $(coa_now) == "$NEW_COA" ]]; }
+check "f2: the anchor has the move to $NEW_COA" wait_for 3 moved_there
+odm_agent_kill9 cha
+cp "$ODM_DIR/anchor-before-f2.json" "$CHA_STATE_DIR/anchor.json"
+odm_agent_start cha
+T0=$(now_ms)
+check "f2: the anchor is back with the care-of address of before the move" \
+	test "$(coa_now)" = "$OLD_COA"
+check "f2: the host confirms its binding after the silence" wait_for 8 quiet_more
+check "f2: which moves it to $NEW_COA" wait_for 3 moved_there
+T1=$(now_ms)
+echo "f2: the binding followed the host $((T1 - T0)) ms after the anchor started again (polled)"
+RC=0
+wait "$CURL_PID" || RC=$?
+check "f2: curl exits 0 (rc $RC)" test "$RC" -eq 0
+check "f2: what arrived is the file's first MiB" \
+	test "$(topo_sha256 "$OUT")" = "$(head -c 1048576 "$BIGFILE" | sha256sum | cut -d' ' -f1)"
+check "f2: the lease ends after curl" wait_for 8 no_lease
+topo_move ar1 >/dev/null
 
 # ---------------------------------------------------------------- g. a clean stop while holding
 # The anchor started after a crash holds addresses back for max-lifetime; a
@@ -614,7 +661,6 @@ odm_agent_kill9 cha
 cp "$ODM_DIR/anchor-before-m.json" "$CHA_STATE_DIR/anchor.json"
 odm_agent_start cha
 T0=$(now_ms)
-quiet_more() { (($(quiet_n) > QUIET0)); }
 check "m: the host confirms the silent lease's binding" wait_for 10 quiet_more
 check "m: which binds $CHOA again" wait_for 5 rebound
 T1=$(now_ms)

@@ -1040,6 +1040,49 @@ Test(hostengine, a_silent_stream_with_an_exchange_under_way_or_no_coa_is_left)
 	cr_assert_eq(quiet_checks(T0 + 23000 + HE_QUIET_MS + 1000), 0);
 }
 
+/* A young download (a few packets, no run a look could time) when the
+ * host moves: an anchor killed before it saved the move sends to the old
+ * CoA, and a host that only receives draws no Binding Error. Its silence
+ * right after the move is confirmed, once; a lease that received nothing
+ * around the move is left alone. */
+Test(hostengine, a_lease_silent_right_after_a_move_is_confirmed_once)
+{
+	uint64_t m = T0 + 600, rx = m + 20;
+
+	granted(IPPROTO_TCP); /* BU 0 at T0 */
+	F.count.tcp = 1;
+	F.rx_seen = F.last_traffic = T0 + 500;
+	F.rx_packets = 20;
+	F.coa = COA2;
+	F.host[0] = COA2;
+	he_move(&E, m);
+	cr_assert_eq(F.nbu, 2, "the move's BU");
+	answer(1, MH_BA_ACCEPTED, NULL, m + 5);
+	/* what the anchor sent during the outage, replayed after the BA */
+	F.rx_seen = F.last_traffic = rx;
+	F.rx_packets = 38;
+	he_tick(&E, T0 + 1000);
+	he_tick(&E, rx + HE_QUIET_MS - 1);
+	cr_assert_eq(F.nbu, 2, "not silent for long enough yet");
+	he_tick(&E, rx + HE_QUIET_MS);
+	cr_assert_eq(F.nbu, 3, "a refresh BU, though the move's BA came after the last packet");
+	cr_assert(bu_hnp_is(2, &HOA1));
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[2], &COA2), "from where the host is");
+	cr_assert_eq(quiet_checks(rx + HE_QUIET_MS), 1);
+	answer(2, MH_BA_ACCEPTED, NULL, rx + HE_QUIET_MS + 10);
+	he_tick(&E, rx + HE_QUIET_GAP_MS + 30000);
+	cr_assert_eq(F.nbu, 3, "once for the move");
+	/* nothing received around the next move: nothing to confirm */
+	F.coa = COA1;
+	F.host[0] = COA1;
+	m = rx + HE_QUIET_GAP_MS + 40000;
+	he_move(&E, m);
+	cr_assert_eq(F.nbu, 4);
+	answer(3, MH_BA_ACCEPTED, NULL, m + 5);
+	he_tick(&E, m + HE_QUIET_MS + 2000);
+	cr_assert_eq(F.nbu, 4, "its last packet long before the move");
+}
+
 /* a download cut short within the lease's grace, before any run a look
  * could time: its count of packets says it was a stream */
 Test(hostengine, a_bulk_transfer_cut_short_in_its_grace_is_confirmed)
