@@ -277,6 +277,16 @@ int access_adopt(struct hostengine *e, struct lease *l)
 	return 0;
 }
 
+uint64_t access_next_deadline(const struct hostengine *e)
+{
+	uint64_t d = 0;
+
+	for (const struct lease *l = e->leases.head; l; l = l->next)
+		if (l->claimed && l->deadline_ms && (!d || l->deadline_ms < d))
+			d = l->deadline_ms;
+	return d;
+}
+
 void access_deadlines(struct hostengine *e)
 {
 	struct lease *l, *next;

@@ -101,5 +101,10 @@ int access_claim_moved(struct hostengine *e, struct lease *l, const struct in6_a
 int access_adopt(struct hostengine *e, struct lease *l);
 /* End the Graceful-replacement leases whose deadline has passed. */
 void access_deadlines(struct hostengine *e);
+/* The earliest deadline of a Graceful-replacement lease away from its
+ * link, 0 if none: the anchor drops the binding then, so the host ends the
+ * lease on time rather than at its next tick (meanwhile a packet from the
+ * address would draw a Binding Error and a refused refresh). */
+uint64_t access_next_deadline(const struct hostengine *e);
 
 #endif

@@ -659,12 +659,19 @@ void he_reg_timers(struct hostengine *e, uint64_t now)
 {
 	e->now = now;
 	reg_timers(&e->reg, now);
+	access_deadlines(e);
 	e->ops->save(e->arg);
 }
 
 uint64_t he_reg_deadline(const struct hostengine *e)
 {
-	return e->stopping ? 0 : reg_next_deadline(&e->reg);
+	uint64_t r, a;
+
+	if (e->stopping)
+		return 0;
+	r = reg_next_deadline(&e->reg);
+	a = access_next_deadline(e);
+	return !r || (a && a < r) ? a : r;
 }
 
 void he_usable_poll(struct hostengine *e, uint64_t now)

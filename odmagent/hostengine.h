@@ -269,7 +269,8 @@ void he_tick(struct hostengine *e, uint64_t now);
 int he_icmp_error(struct hostengine *e, const struct in6_addr *src, const struct in6_addr *dst,
 		  uint64_t now);
 
-/* Binding Update List timers: run at he_reg_deadline() (0 = none). */
+/* Binding Update List timers, and the deadlines of Graceful-replacement
+ * leases away from their link: run at he_reg_deadline() (0 = none). */
 void he_reg_timers(struct hostengine *e, uint64_t now);
 uint64_t he_reg_deadline(const struct hostengine *e);
 

@@ -621,23 +621,25 @@ static struct at_request waiter_request(const struct lease *l)
 
 /*
  * l's address leaves the host for another reason than its UDP sockets'
- * idleness (the anchor lost the binding, the agent stops): a UDP socket
- * still open on it would go on sending from an address the host no longer
- * has, unanswered (the kernel sends from a bound address that is gone).
+ * idleness (the anchor lost the binding, a Graceful-replacement address's
+ * grace period is over, the agent stops): a UDP socket still open on it
+ * would go on sending from an address the host no longer has, unanswered
+ * (the kernel sends from a bound address that is gone).
  * Each is told, as an idle lease's are (ECONNABORTED; the shim leases it
  * anew at its next send). So is, with tcp, a TCP connection on it, which
  * would retransmit into the void until its own timeout, minutes later.
- * Only an address the lease put on the host: a claim's is the host's own
- * access address, whose sockets are not ours. Not the Fixed address
- * either: the host gets the same one again (the next run, the next
- * allocation), and a server or connection on it carries on then.
+ * Only an address the lease put on the host: a claim's on its own link is
+ * the host's own access address, which stays (a claim away from its link
+ * is on the tunnel device, and goes). Not the Fixed address either: the
+ * host gets the same one again (the next run, the next allocation), and a
+ * server or connection on it carries on then.
  */
 static void tell_sockets(struct hostengine *e, struct lease *l, const char *why, int tcp)
 {
 	char a1[INET6_ADDRSTRLEN];
 	int n;
 
-	if (l->claimed || l->type == ODM_TYPE_FIXED || !(l->host_cfg & LEASE_CFG_ADDR))
+	if (l->type == ODM_TYPE_FIXED || !(l->host_cfg & LEASE_CFG_ADDR))
 		return;
 	n = e->ops->destroy_udp ? e->ops->destroy_udp(e->arg, &l->addr) : 0;
 	if (n > 0)
@@ -1420,6 +1422,7 @@ void lease_host_unconfigure(struct hostengine *e, struct lease *l)
 
 void lease_end(struct hostengine *e, struct lease *l, const char *reason, const char *why)
 {
+	tell_sockets(e, l, why, 1);
 	end(e, l, reason, why, 1);
 }
 

@@ -225,8 +225,9 @@ void lease_end_all(struct hostengine *e);
 /* A lease of type the host holds for itself (no request waits for it,
  * owner uid -1): its allocation at anchor starts now. NULL on ENOMEM. */
 struct lease *lease_hold(struct hostengine *e, int type, const struct in6_addr *anchor);
-/* End l now (deregistration BU, local state removed); reason: the
- * lease-ended event's, why: the log's. */
+/* End l now (deregistration BU, local state removed; the sockets on an
+ * address it put on the host ended with it, as lost leases' are); reason:
+ * the lease-ended event's, why: the log's. */
 void lease_end(struct hostengine *e, struct lease *l, const char *reason, const char *why);
 
 /* ---- steps of the life cycle, for accessclaim.c ---- */
@@ -235,8 +236,6 @@ void lease_end(struct hostengine *e, struct lease *l, const char *reason, const 
  * undone on failure) / remove what was configured. */
 int lease_host_configure(struct hostengine *e, struct lease *l, const struct in6_addr *coa);
 void lease_host_unconfigure(struct hostengine *e, struct lease *l);
-/* End l: deregistration BU, local state gone, lease-ended with reason. */
-void lease_end(struct hostengine *e, struct lease *l, const char *reason, const char *why);
 /* Answer l's waiters with its address. */
 void lease_answer_waiters(struct hostengine *e, struct lease *l);
 

@@ -15,7 +15,9 @@
 #      deadline, and the paced download over MN_ADDR1 completes during the
 #      grace period.
 #   3. After the deadline ar1 holds no binding for MN_ADDR1, mn no longer
-#      has it (not on the tunnel device, no lease), and cn2 cannot reach it.
+#      has it (not on the tunnel device, no lease), an idle TCP connection
+#      still on it is ended (ECONNABORTED, not left hanging), and cn2 cannot
+#      reach it.
 #
 # ODM_BUILD selects the build (default: <repo>/build). Exit 0 pass, 1 fail,
 # 77 skip.
@@ -63,13 +65,23 @@ check "it is mn's access address on ar1 ($MN_ADDR1)" test "$(line bound | awk '{
 check "claimed at ar1 as graceful-replacement" \
 	test "$(odm_anchor_status ar1 | json "[b['type'] for b in j['bindings']]")" = '["graceful-replacement"]'
 check "and held by a lease" wait_for 2 odm_has_lease
-# a socket that stays on the address: only the deadline can end its lease
-ip netns exec "$NS_MN" /usr/bin/python3 -c "import socket, time
+# sockets that stay on the address: only the deadline can end its lease;
+# a TCP connection on it, idle, is told then (ECONNABORTED), not left to hang
+HOLD_OUT=$ODM_DIR/hold.out
+ip netns exec "$NS_MN" /usr/bin/python3 -c "import errno, socket, time
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 s.bind(('$MN_ADDR1', 0))
-time.sleep(60)" &
+t = socket.create_connection(('$CN2_ADDR', 80), source_address=('$MN_ADDR1', 0))
+print('tcp up', flush=True)
+t.settimeout(60)
+try:
+    print('tcp', 'eof' if not t.recv(1) else 'data', flush=True)
+except OSError as e:
+    print('tcp', errno.errorcode.get(e.errno, e.errno), flush=True)
+time.sleep(60)" >"$HOLD_OUT" 2>&1 &
 HOLD_PID=$!
 topo_at_exit "kill $HOLD_PID 2>/dev/null"
+check "a TCP connection from $MN_ADDR1 to cn2 is up" wait_for 3 grep -q 'tcp up' "$HOLD_OUT"
 
 # ------------------------------------------------------------ 2. the move
 sleep 0.5
@@ -122,6 +134,8 @@ check "ar1 logged the end of the binding" \
 	grep -qE "binding $ODM_NAI $MN_ADDR1 -> $MN_ADDR2 \(access\) removed \((grace period over|deregistered)\)" \
 	"$ODM_DIR/ar1-agent.log"
 check "mn ended the lease for its deadline" wait_for 3 grep -q "$MN_ADDR1 at $AR1_ADDR ended (grace period over)" "$MN_AGENT_LOG"
+check "the idle TCP connection on $MN_ADDR1 was ended with it: $(tail -1 "$HOLD_OUT")" \
+	wait_for 2 grep -q 'tcp ECONNABORTED' "$HOLD_OUT"
 check "mn holds no lease any more" wait_for 3 no_lease
 check "and has not kept $MN_ADDR1 on its tunnel device" \
 	bash -c "[[ \$(ip -n $NS_MN -6 addr show dev $ODM_TUN_MN) != *'$MN_ADDR1/128'* ]]"

@@ -2058,6 +2058,42 @@ Test(hostengine, graceful_is_kept_until_the_deadline_the_anchor_grants)
 	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "grace-over");
 }
 
+/* The deadline is a timer of its own, not the next tick's business: the
+ * anchor drops the binding then, and a packet from the address meanwhile
+ * would draw a Binding Error and a refused refresh, a "lost" binding. The
+ * sockets still on the address, which leaves the host, are ended. */
+Test(hostengine, graceful_deadline_is_timed_and_ends_the_sockets_on_it)
+{
+	uint64_t deadline = T0 + 1040 + 20000 - 20;
+	int mark;
+
+	claimed(ODM_TYPE_GRACEFUL_REPLACEMENT);
+	F.count.tcp = 1;
+	move_to_coa2(T0 + 1000);
+	F.ba_units = 5;
+	answer(1, MH_BA_ACCEPTED, NULL, T0 + 1040);
+	cr_assert_leq(he_reg_deadline(&E), deadline, "the engine wakes by the deadline (%llu)",
+		      (unsigned long long)he_reg_deadline(&E));
+	/* the refreshes meanwhile, answered with the anchor's lifetime in
+	 * whole units of 4 s: never shorter than what is left */
+	for (int seen = F.nbu; E.leases.head && he_reg_deadline(&E) && he_reg_deadline(&E) < deadline;) {
+		he_reg_timers(&E, he_reg_deadline(&E));
+		for (; seen < F.nbu; seen++) {
+			F.ba_units = (uint16_t)((deadline + 20 - E.now + 3999) / 4000);
+			answer(seen, MH_BA_ACCEPTED, NULL, E.now);
+		}
+	}
+	cr_assert_eq(he_reg_deadline(&E), deadline, "%lld ms off, lease %p",
+		     (long long)(he_reg_deadline(&E) - deadline), (void *)E.leases.head);
+	mark = F.nlog;
+	he_reg_timers(&E, deadline);
+	cr_assert_null(E.leases.head, "ended at its deadline, with no tick");
+	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "grace-over");
+	cr_assert_geq(logged_addr("destroy_tcp", &COA1, mark), 0, "its TCP sockets ended");
+	cr_assert_geq(logged_addr("destroy_udp", &COA1, mark), 0, "and its UDP ones");
+	cr_assert_eq(E.lost, 0, "not counted as a lost binding");
+}
+
 Test(hostengine, graceful_back_on_the_link_has_no_deadline)
 {
 	claimed(ODM_TYPE_GRACEFUL_REPLACEMENT);
