@@ -550,8 +550,31 @@ void he_check_anchor(struct hostengine *e, struct reg_anchor *an)
 			  ntop6(&coa, a2), ntop6(&old, a1));
 }
 
+/* 1 when a claim at an is on the tunnel device while its address is one
+ * of the host's own access addresses again (as last looked at) */
+static int claim_back_home(const struct hostengine *e, const struct reg_anchor *an)
+{
+	for (const struct reg_binding *b = an->bindings; b; b = b->next) {
+		const struct lease *l = b->user;
+
+		if (!l || !l->claimed || !l->host_cfg)
+			continue;
+		for (size_t i = 0; i < e->n_host_addrs; i++)
+			if (IN6_ARE_ADDR_EQUAL(&e->host_addrs[i], &l->addr))
+				return 1;
+	}
+	return 0;
+}
+
 static void check_all(struct hostengine *e)
 {
+	/* the anchors of claims back on their link first: until such an
+	 * address leaves the tunnel device, its from-rule would send the
+	 * move's BUs to the other anchors, which leave from that very
+	 * address, into the tunnel toward the link the host has left */
+	for (struct reg_anchor *an = e->reg.anchors; an; an = an->next)
+		if (an->bindings && claim_back_home(e, an))
+			he_check_anchor(e, an);
 	for (struct reg_anchor *an = e->reg.anchors; an; an = an->next) {
 		/* deregistrations in flight need a CoA too */
 		if (an->bindings)

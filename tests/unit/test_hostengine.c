@@ -2111,6 +2111,34 @@ Test(hostengine, graceful_back_on_the_link_has_no_deadline)
 	cr_assert_eq(E.leases.head->deadline_ms, 0);
 }
 
+/* Back on the link of a claim that was away: its address leaves the tunnel
+ * device (its from-rule goes) before the move's BUs to other anchors go out
+ * from that same address, which the rule would have sent into the tunnel. */
+Test(hostengine, a_claim_back_on_its_link_is_native_before_the_other_bus_leave)
+{
+	int mark, del, first;
+
+	claimed(ODM_TYPE_GRACEFUL_REPLACEMENT);   /* COA1 at AR1, BU 0 */
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 30); /* at the CHA */
+	answer(1, MH_BA_ACCEPTED, &HOA1, T0 + 40);
+	F.count.tcp = 1;
+	move_to_coa2(T0 + 1000);
+	cr_assert_eq(F.nbu, 4);
+	answer(2, MH_BA_ACCEPTED, NULL, T0 + 1010);
+	answer(3, MH_BA_ACCEPTED, NULL, T0 + 1010);
+	cr_assert_geq(logged("rule_add 2001:db8:a1::5", 0), 0, "away: on the tunnel");
+	mark = F.nlog;
+	F.coa = COA1;
+	F.host[0] = COA1;
+	he_move(&E, T0 + 3000);
+	cr_assert_eq(F.nbu, 6, "a BU to each anchor");
+	del = logged("rule_del 2001:db8:a1::5", mark);
+	first = logged("send_bu", mark);
+	cr_assert_geq(del, 0, "native again");
+	cr_assert_lt(del, first, "before any BU of the move (rule_del at %d, first BU at %d)", del,
+		     first);
+}
+
 /* One move re-registers the bindings at every anchor in the same event, and
  * an anchor that never answers holds up no other. */
 Test(hostengine, one_move_reregisters_at_every_anchor_at_once)
