@@ -734,6 +734,24 @@ static void silent(struct hostengine *e, struct lease *l, struct reg_binding *b)
 	pass_waiters(e, l, 1, "did not answer the allocation", "ETIMEDOUT", msg);
 }
 
+/*
+ * A Graceful-replacement claim away from its link whose grace period is
+ * over, or within the 4 s the anchor's lifetimes are counted in (the
+ * anchor's own end of it comes up to that much before the deadline told:
+ * odm_events(3)): its binding expiring, or a refresh the anchor refuses,
+ * is that end, not a binding lost.
+ */
+static int grace_ending(const struct hostengine *e, const struct lease *l)
+{
+	return l->claimed && l->deadline_ms && e->now + 4000 >= l->deadline_ms;
+}
+
+static void grace_over(struct hostengine *e, struct lease *l, int dereg_bu)
+{
+	tell_sockets(e, l, "grace period over", 1);
+	end(e, l, "grace-over", "grace period over", dereg_bu);
+}
+
 void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev)
 {
 	struct hostengine *e = arg;
@@ -788,6 +806,8 @@ void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev
 			snprintf(why, sizeof(why), "refused the %s (%s)", reg_kind_name(ev->what),
 				 mh_status_name(ev->status));
 			pass_waiters(e, l, 1, why, "REQUIREDIPFAILED", msg);
+		} else if (grace_ending(e, l)) {
+			grace_over(e, l, 1);
 		} else {
 			/* best effort, in case the anchor still holds something */
 			lost(e, l, "refused", "refused by the anchor", 1);
@@ -797,6 +817,10 @@ void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev
 		silent(e, l, b);
 		break;
 	case REG_EV_EXPIRED:
+		if (grace_ending(e, l)) {
+			grace_over(e, l, 0);
+			break;
+		}
 		log_warnx("lease %u: binding at %s expired without a BA", l->id,
 			  ntop6(&l->anchor, a1));
 		/* the anchor has forgotten it: no deregistration to send */

@@ -2058,6 +2058,18 @@ Test(hostengine, graceful_is_kept_until_the_deadline_the_anchor_grants)
 	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "grace-over");
 }
 
+/* A Graceful-replacement claim of COA1 with a socket on it, moved to COA2's
+ * link at T0 + 1000; ar1 grants 20 s at T0 + 1040 (the deadline told is
+ * T0 + 21020: half the 40 ms round trip earlier) */
+static void graceful_moved(void)
+{
+	claimed(ODM_TYPE_GRACEFUL_REPLACEMENT);
+	F.count.tcp = 1;
+	move_to_coa2(T0 + 1000);
+	F.ba_units = 5;
+	answer(1, MH_BA_ACCEPTED, NULL, T0 + 1040);
+}
+
 /* The deadline is a timer of its own, not the next tick's business: the
  * anchor drops the binding then, and a packet from the address meanwhile
  * would draw a Binding Error and a refused refresh, a "lost" binding. The
@@ -2067,11 +2079,7 @@ Test(hostengine, graceful_deadline_is_timed_and_ends_the_sockets_on_it)
 	uint64_t deadline = T0 + 1040 + 20000 - 20;
 	int mark;
 
-	claimed(ODM_TYPE_GRACEFUL_REPLACEMENT);
-	F.count.tcp = 1;
-	move_to_coa2(T0 + 1000);
-	F.ba_units = 5;
-	answer(1, MH_BA_ACCEPTED, NULL, T0 + 1040);
+	graceful_moved();
 	cr_assert_leq(he_reg_deadline(&E), deadline, "the engine wakes by the deadline (%llu)",
 		      (unsigned long long)he_reg_deadline(&E));
 	/* the refreshes meanwhile, answered with the anchor's lifetime in
@@ -2094,13 +2102,40 @@ Test(hostengine, graceful_deadline_is_timed_and_ends_the_sockets_on_it)
 	cr_assert_eq(E.lost, 0, "not counted as a lost binding");
 }
 
+/* An access anchor gone silent after the move: the binding expires when
+ * the grace period ends, and that is what the lease ends for (not counted
+ * as a binding lost). */
+Test(hostengine, graceful_with_a_silent_anchor_ends_for_its_deadline)
+{
+	uint64_t deadline = T0 + 1040 + 20000;
+
+	graceful_moved();
+	while (E.leases.head && he_reg_deadline(&E) && he_reg_deadline(&E) <= deadline)
+		he_reg_timers(&E, he_reg_deadline(&E));
+	cr_assert_null(E.leases.head, "ended by the deadline");
+	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "grace-over", "ended at %llu",
+			 (unsigned long long)(E.now - T0));
+	cr_assert_eq(E.lost, 0, "not counted as a lost binding");
+}
+
+/* The anchor ends a binding in grace up to the 4 s of its lifetime units
+ * before the deadline told: a refresh it refuses then ends the lease for
+ * its grace period, not as a binding lost. */
+Test(hostengine, graceful_refused_in_its_last_seconds_ends_for_its_deadline)
+{
+	graceful_moved();
+	while (he_reg_deadline(&E) && he_reg_deadline(&E) < T0 + 17100)
+		he_reg_timers(&E, he_reg_deadline(&E));
+	cr_assert_gt(F.nbu, 2, "a refresh is out");
+	answer(F.nbu - 1, MH_BA_NOT_AUTHORIZED_FOR_HNP, NULL, T0 + 17100);
+	cr_assert_null(E.leases.head);
+	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "grace-over");
+	cr_assert_eq(E.lost, 0, "not counted as a lost binding");
+}
+
 Test(hostengine, graceful_back_on_the_link_has_no_deadline)
 {
-	claimed(ODM_TYPE_GRACEFUL_REPLACEMENT);
-	F.count.tcp = 1;
-	move_to_coa2(T0 + 1000);
-	F.ba_units = 5;
-	answer(1, MH_BA_ACCEPTED, NULL, T0 + 1040);
+	graceful_moved();
 	F.coa = COA1;
 	F.host[0] = COA1;
 	he_move(&E, T0 + 2000);
