@@ -468,7 +468,31 @@ static int moving(const struct reg_anchor *an)
 	return 0;
 }
 
+static void check_anchor(struct hostengine *e, struct reg_anchor *an, int nested);
+
 void he_check_anchor(struct hostengine *e, struct reg_anchor *an)
+{
+	check_anchor(e, an, 0);
+}
+
+/*
+ * The new CoA is the address of a claim away from its link (back on it
+ * now), still on the tunnel device with its from-rule: that claim's anchor
+ * is looked at first, which makes the address native again; else the BUs
+ * of this move, sent from that address, would go into the tunnel toward
+ * the link the host has left, and wait for their retransmission. Whoever
+ * sees the CoA first (a move, the tick's look, a new lease's) does so.
+ */
+static void claim_first(struct hostengine *e, const struct reg_anchor *an,
+			const struct in6_addr *coa, int nested)
+{
+	struct lease *l = lease_by_addr(&e->leases, coa);
+
+	if (!nested && l && l->claimed && l->host_cfg && l->rb && l->rb->anchor != an)
+		check_anchor(e, l->rb->anchor, 1);
+}
+
+static void check_anchor(struct hostengine *e, struct reg_anchor *an, int nested)
 {
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], a3[INET6_ADDRSTRLEN];
 	char ifname[IF_NAMESIZE] = "";
@@ -493,6 +517,7 @@ void he_check_anchor(struct hostengine *e, struct reg_anchor *an)
 			  strerror(-rc), had ? ntop6(&old, a2) : "none");
 		return;
 	}
+	claim_first(e, an, &coa, nested);
 	if (!reg_anchor_set_coa(an, &coa)) {
 		/* the CoA works: once the move's exchanges are over, the
 		 * next loss is a new one */
@@ -550,31 +575,8 @@ void he_check_anchor(struct hostengine *e, struct reg_anchor *an)
 			  ntop6(&coa, a2), ntop6(&old, a1));
 }
 
-/* 1 when a claim at an is on the tunnel device while its address is one
- * of the host's own access addresses again (as last looked at) */
-static int claim_back_home(const struct hostengine *e, const struct reg_anchor *an)
-{
-	for (const struct reg_binding *b = an->bindings; b; b = b->next) {
-		const struct lease *l = b->user;
-
-		if (!l || !l->claimed || !l->host_cfg)
-			continue;
-		for (size_t i = 0; i < e->n_host_addrs; i++)
-			if (IN6_ARE_ADDR_EQUAL(&e->host_addrs[i], &l->addr))
-				return 1;
-	}
-	return 0;
-}
-
 static void check_all(struct hostengine *e)
 {
-	/* the anchors of claims back on their link first: until such an
-	 * address leaves the tunnel device, its from-rule would send the
-	 * move's BUs to the other anchors, which leave from that very
-	 * address, into the tunnel toward the link the host has left */
-	for (struct reg_anchor *an = e->reg.anchors; an; an = an->next)
-		if (an->bindings && claim_back_home(e, an))
-			he_check_anchor(e, an);
 	for (struct reg_anchor *an = e->reg.anchors; an; an = an->next) {
 		/* deregistrations in flight need a CoA too */
 		if (an->bindings)

@@ -2149,7 +2149,7 @@ Test(hostengine, graceful_back_on_the_link_has_no_deadline)
 /* Back on the link of a claim that was away: its address leaves the tunnel
  * device (its from-rule goes) before the move's BUs to other anchors go out
  * from that same address, which the rule would have sent into the tunnel. */
-Test(hostengine, a_claim_back_on_its_link_is_native_before_the_other_bus_leave)
+static void claim_back_before_bus(int by_tick)
 {
 	int mark, del, first;
 
@@ -2165,13 +2165,28 @@ Test(hostengine, a_claim_back_on_its_link_is_native_before_the_other_bus_leave)
 	mark = F.nlog;
 	F.coa = COA1;
 	F.host[0] = COA1;
-	he_move(&E, T0 + 3000);
+	if (by_tick)
+		he_tick(&E, T0 + 3000);
+	else
+		he_move(&E, T0 + 3000);
 	cr_assert_eq(F.nbu, 6, "a BU to each anchor");
 	del = logged("rule_del 2001:db8:a1::5", mark);
 	first = logged("send_bu", mark);
 	cr_assert_geq(del, 0, "native again");
 	cr_assert_lt(del, first, "before any BU of the move (rule_del at %d, first BU at %d)", del,
 		     first);
+}
+
+Test(hostengine, a_claim_back_on_its_link_is_native_before_the_other_bus_leave)
+{
+	claim_back_before_bus(0);
+}
+
+/* the same when the tick's look sees the new CoA before the move's event
+ * has told the host's addresses */
+Test(hostengine, a_claim_back_seen_by_the_tick_is_native_before_the_other_bus_leave)
+{
+	claim_back_before_bus(1);
 }
 
 /* One move re-registers the bindings at every anchor in the same event, and
