@@ -817,6 +817,11 @@ static json_t *lease_status_json(const struct lease *l, uint64_t now)
 	 * it */
 	if (l->state == LEASE_REGISTERED && last && last <= now)
 		json_object_set_new(o, "idle_ms", json_integer((json_int_t)(now - last)));
+	/* a Graceful-replacement claim away from its link: when it goes */
+	if (l->deadline_ms)
+		json_object_set_new(o, "grace_left_ms",
+				    json_integer(l->deadline_ms > now ?
+							 (json_int_t)(l->deadline_ms - now) : 0));
 	if (l->uid == LEASE_UID_AGENT) {
 		json_object_set_new(o, "owner", json_string("agent"));
 		return o;

@@ -815,17 +815,22 @@ Test(hostengine, udp_lease_ends_when_idle)
 /* the lease's idle_ms in the status: since the last packet the last look
  * saw, or since the hand-out when there was none (what udp-inactivity
  * counts); none before the first look */
-static json_int_t lease_idle_ms(uint64_t now)
+static json_int_t lease_field(const char *key, uint64_t now)
 {
 	json_t *st = he_status_json(&E, now), *l, *v;
 	json_int_t r;
 
 	l = json_array_get(json_object_get(st, "leases"), 0);
 	cr_assert_not_null(l);
-	v = json_object_get(l, "idle_ms");
+	v = json_object_get(l, key);
 	r = v ? json_integer_value(v) : -1;
 	json_decref(st);
 	return r;
+}
+
+static json_int_t lease_idle_ms(uint64_t now)
+{
+	return lease_field("idle_ms", now);
 }
 
 Test(hostengine, status_says_how_long_a_lease_has_been_idle)
@@ -2100,6 +2105,18 @@ Test(hostengine, graceful_deadline_is_timed_and_ends_the_sockets_on_it)
 	cr_assert_geq(logged_addr("destroy_tcp", &COA1, mark), 0, "its TCP sockets ended");
 	cr_assert_geq(logged_addr("destroy_udp", &COA1, mark), 0, "and its UDP ones");
 	cr_assert_eq(E.lost, 0, "not counted as a lost binding");
+}
+
+/* the status says how long a Graceful-replacement address away from its
+ * link has left, and nothing of the kind back on its link */
+Test(hostengine, status_says_when_a_graceful_address_goes)
+{
+	graceful_moved();
+	cr_assert_eq(lease_field("grace_left_ms", T0 + 2040), 21020 - 2040);
+	F.coa = COA1;
+	F.host[0] = COA1;
+	he_move(&E, T0 + 3000);
+	cr_assert_eq(lease_field("grace_left_ms", T0 + 3010), -1, "back on its link: no deadline");
 }
 
 /* An access anchor gone silent after the move: the binding expires when
