@@ -1396,7 +1396,8 @@ void lease_adopt_all(struct hostengine *e)
 		log_info("lease %u %s at %s (uid %u pid %d) taken over, re-registering", l->id,
 			 ntop6(&l->addr, a1), ntop6(&l->anchor, a2), (unsigned)l->uid,
 			 (int)l->pid);
-		if (l->rb)
+		/* a claim's names its own type already (access_adopt) */
+		if (l->rb && !l->claimed)
 			snprintf(l->rb->service, sizeof(l->rb->service), "%s",
 				 addrtype_get(l->type) && addrtype_get(l->type)->service
 					 ? addrtype_get(l->type)->service : "");

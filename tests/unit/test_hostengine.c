@@ -2234,6 +2234,29 @@ Test(hostengine, one_move_reregisters_at_every_anchor_at_once)
 
 /* A claimed address is taken over by a new run: native if still on its
  * link (nothing configured), re-registered from the address itself. */
+/* A Graceful-replacement claim away from its link, taken over by a new run
+ * in its grace period: re-registered as Graceful-replacement (an anchor
+ * refuses a binding in grace turned Session-lasting: 139), and the
+ * deadline comes again from the anchor's answer. */
+Test(hostengine, restart_in_the_grace_period_keeps_the_claim_graceful)
+{
+	struct hostengine first;
+	int n;
+
+	graceful_moved();
+	new_run(&first);
+	n = F.nbu;
+	he_adopted(&E, T0 + 2000);
+	cr_assert(E.leases.head && E.leases.head->claimed);
+	cr_assert_eq(F.nbu, n + 1, "re-registered at once");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[n], &COA2), "from the new link");
+	cr_assert(bu_service_is(n, "graceful-replacement"), "as what it is");
+	F.ba_units = 5;
+	answer(n, MH_BA_ACCEPTED, NULL, T0 + 2010);
+	cr_assert_neq(E.leases.head->deadline_ms, 0, "a deadline again");
+	he_cleanup(&first);
+}
+
 Test(hostengine, restart_takes_a_claimed_address_over_native)
 {
 	struct hostengine first;
