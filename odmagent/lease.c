@@ -1236,9 +1236,12 @@ static int judge_one(struct hostengine *e, struct lease *l, const struct sockdia
 	struct he_traffic t;
 
 	l->socks = *c;
-	if (!at || !at->judge)
+	if (!at)
 		return 0;
+	/* looked at either way: the status tells how long it has been idle */
 	look(e, l, &t);
+	if (!at->judge)
+		return 0;
 	v = at->judge(l, c, t.any_ms, e->now, &e->pol);
 	if (v == LEASE_KEEP) {
 		l->hinted = 0;

@@ -1474,6 +1474,16 @@ Test(hostengine, the_fixed_address_is_not_journaled)
 	cr_assert_eq(NJR, 0);
 }
 
+/* the Fixed address, which no judge ends, is looked at all the same: its
+ * status says since when nothing has passed */
+Test(hostengine, status_says_how_long_the_fixed_address_has_been_idle)
+{
+	fixed_registered();
+	F.last_traffic = T0 + 40000;
+	he_tick(&E, T0 + 41000);
+	cr_assert_eq(lease_field("idle_ms", T0 + 41000), 1000);
+}
+
 Test(hostengine, fixed_is_refused_without_a_home_anchor)
 {
 	request(1, ODM_TYPE_FIXED, IPPROTO_TCP, 1, 0, T0);
