@@ -154,10 +154,17 @@ void access_claim_start(struct hostengine *e, struct lease *l)
 	struct reg_anchor *an = b->anchor;
 	struct lease *other = an->has_coa ? lease_by_addr(&e->leases, &an->coa) : NULL;
 
-	if (!an->has_coa || other) {
-		log_warnx("lease %u: %s", l->id,
-			  !an->has_coa ? "no access address toward the access anchor" :
-					 "the access address is claimed for another lease");
+	if (!an->has_coa) {
+		log_warnx("lease %u: no access address toward the access anchor %s", l->id,
+			  ntop6(&an->addr, a2));
+		lease_end(e, l, "refused", "no address to claim"); /* answers the waiter */
+		return;
+	}
+	if (other) {
+		/* a request that could not share that claim (one for a fresh
+		 * address, IPV6_REQUIRE_SRC_ON_NET, shares nothing) */
+		log_warnx("lease %u: the access address %s is lease %u's claim already, and an "
+			  "address is claimed once", l->id, ntop6(&an->coa, a1), other->id);
 		lease_end(e, l, "refused", "no address to claim"); /* answers the waiter */
 		return;
 	}
