@@ -10,12 +10,10 @@
  * there), the agent connection is dropped so the child connects with its
  * own pid, the c-ares channel is replaced on next use, and the fd table is
  * kept: the child inherited those fds. A child made without fork() (vfork,
- * posix_spawn) runs no handler and leaves the shim's state alone; one
- * with a copy of its own (_Fork, clone) has the handler's work done at its
- * first hook (ownpid.h).
+ * posix_spawn) runs no handler and leaves the shim's state alone
+ * (ownpid.h).
  */
 #include <pthread.h>
-#include <unistd.h>
 
 #include "agent_client.h"
 #include "chacache.h"
@@ -24,7 +22,6 @@
 #include "libc_real.h"
 #include "ownpid.h"
 #include "shield.h"
-#include "shim_log.h"
 
 static void odm_atfork_child(void)
 {
@@ -36,19 +33,9 @@ static void odm_atfork_child(void)
 	agent_client_atfork_child();
 }
 
-/* A child made without the fork handler (_Fork, clone), on its first
- * hook (ownpid.h): the handler's work, done now */
-static void odm_adopt(void)
-{
-	odm_atfork_child();
-	shim_debug("pid %d: a child made without fork()'s handlers (_Fork, clone): its copy of "
-		   "the shim's state is its own now", (int)getpid());
-}
-
 __attribute__((constructor)) static void odm_shim_init(void)
 {
 	ownpid_take();
-	ownpid_on_adopt(odm_adopt);
 	pthread_atfork(NULL, NULL, odm_atfork_child);
 	/* The one real function bound here: looked up while ld.so is still at
 	 * work on this process (its tables and code at hand), it costs a

@@ -13,12 +13,6 @@
  * before it touches the shim's state and, in such a child, only calls
  * libc. The pid is taken by the constructor and by the fork handler; a
  * process in which neither has run yet takes it on the first question.
- * A child with a copy of its own made without the fork handler (glibc's
- * _Fork(), clone() or clone3() without CLONE_VM) takes its copy on its
- * first question, and the function given to ownpid_on_adopt() does for it
- * what the fork handler does: the kernel tells the two kinds of child
- * apart (kcmp(2) KCMP_VM); where it will not, the child is taken for one
- * in the owner's memory, as before.
  */
 #ifndef ODM_OWNPID_H
 #define ODM_OWNPID_H
@@ -28,12 +22,8 @@
 /* This process now owns the shim's state (the constructor, the fork handler). */
 void ownpid_take(void);
 
-/* The fork handler's work, for a child that takes its copy on its first
- * question (above); called there, before that question is answered. */
-void ownpid_on_adopt(void (*fn)(void));
-
 /* Nonzero in a child that shares the owner's memory (vfork, CLONE_VM): hands
- * off. It never changes errno. */
+ * off. It never changes errno (getpid cannot fail). */
 int ownpid_foreign(void);
 
 #pragma GCC visibility pop

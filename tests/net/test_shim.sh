@@ -23,7 +23,7 @@
 #                              gethostbyname2(_r) and getaddrinfo_a (GAI_WAIT,
 #                              gai_error), dup'ed fds give exactly
 #                              one release, getaddrinfo alone sends no
-#                              query and asks the agent nothing, a repeated lookup no second one, fork and _Fork children lease with
+#                              query and asks the agent nothing, a repeated lookup no second one, fork children lease with
 #                              their own pid, a leased UDP socket disconnected
 #                              (AF_UNSPEC) keeps its lease, close_range over the shim's
 #                              fds is survived, closefrom releases the leases
@@ -238,19 +238,6 @@ for fam, dst in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::ffff:127.0.
 	check "fork: child exited 0" grep -q 'child exit 0' "$TMP/o"
 	check "fork: leases came from two pids" \
 		test "$(grep '"op": "lease"' "$log" | grep -o '"_pid": [0-9]*' | sort -u | wc -l)" = 2
-
-	# _Fork() runs no fork handler (nor does clone() without CLONE_VM): the
-	# child takes its copy of the shim's state at its first hook, and
-	# leases with its own pid, not as a child in its parent's memory (a
-	# vfork's), which leaves everything to libc: a plain address.
-	: >"$log"
-	"${pre[@]}" ODM_DEBUG=1 "$TMP/target_sock" _Fork cn.example.test >"$TMP/o" 2>"$TMP/e"
-	check "_Fork: both connections leased" \
-		test "$(count 'server sees source 2001:db8:c4a::2' "$TMP/o")" = 2
-	check "_Fork: leases came from two pids" \
-		test "$(grep '"op": "lease"' "$log" | grep -o '"_pid": [0-9]*' | sort -u | wc -l)" = 2
-	check "_Fork: ODM_DEBUG says the child took its copy" \
-		grep -q 'a child made without fork()'"'"'s handlers (_Fork, clone): its copy' "$TMP/e"
 
 	# Threads connecting at once to a name resolved once: one cha query,
 	# the others wait for its answer; every connection leased.

@@ -19,9 +19,6 @@
  *   target_sock errno NAME              errno across successful calls
  *   target_sock dupclose NAME           connect, dup/dup2/dup3/F_DUPFD, close all
  *   target_sock fork NAME               connect in parent and child
- *   target_sock _Fork NAME              the same with _Fork(), which runs no
- *                                       fork handler (as clone() without
- *                                       CLONE_VM does not)
  *   target_sock closerange NAME [NAME2] connect, close_range(3, ~0), connect (to NAME2)
  *   target_sock closefrom NAME          connect, closefrom(3) with the socket open
  *   target_sock threads NAME N          resolve once, then N threads connect at
@@ -285,7 +282,7 @@ static int mode_dupclose(const char *name)
 	return 0;
 }
 
-static int mode_fork(const char *name, int handlers)
+static int mode_fork(const char *name)
 {
 	int s = do_connect(name, 0, 1), st;
 	pid_t pid;
@@ -294,7 +291,7 @@ static int mode_fork(const char *name, int handlers)
 	 * it, and the child would not need to ask the agent at all */
 	close(s);
 	fflush(stdout);
-	pid = handlers ? fork() : _Fork();
+	pid = fork();
 	if (pid == 0) {
 		int c = do_connect(name, 0, 1);
 		close(c);
@@ -608,9 +605,7 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "dupclose") == 0)
 		return mode_dupclose(argv[2]);
 	if (strcmp(argv[1], "fork") == 0)
-		return mode_fork(argv[2], 1);
-	if (strcmp(argv[1], "_Fork") == 0)
-		return mode_fork(argv[2], 0);
+		return mode_fork(argv[2]);
 	if (strcmp(argv[1], "vfork") == 0)
 		return mode_vfork(argv[2], argc > 3 ? argv[3] : argv[2]);
 	if (strcmp(argv[1], "closerange") == 0)
