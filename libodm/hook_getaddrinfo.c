@@ -24,6 +24,7 @@
 
 #include "chacache.h"
 #include "chalookup.h"
+#include "gaipending.h"
 #include "guard.h"
 #include "libc_real.h"
 #include "ownpid.h"
@@ -186,12 +187,17 @@ int gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf, s
  * in a notification too). Its notification itself is left as it is: the
  * shim reading a request there could race with a program that freed it
  * once gai_suspend() woke it.
+ *
+ * Noted once, the first time it is seen done (gaipending.h).
  */
 static void note_gaicb(const struct gaicb *g)
 {
 	struct in6_addr dst[CHALOOKUP_MAX_DSTS];
 	int saved = errno;
 
+	/* (a vfork child shares the parent's slots: it takes nothing) */
+	if (ownpid_foreign() || !gaipending_take(g))
+		return; /* noted already, or never handed to getaddrinfo_a here */
 	if (!g->ar_result || !lookup_to_note(g->ar_name, g->ar_request))
 		return;
 	guard_enter();
@@ -211,6 +217,9 @@ int getaddrinfo_a(int mode, struct gaicb *list[], int n, struct sigevent *sev)
 		errno = ENOSYS;
 		return EAI_SYSTEM;
 	}
+	for (int i = 0; i < n; i++)
+		if (list[i])
+			gaipending_add(list[i]);
 	ret = real(mode, list, n, sev);
 	/* (GAI_WAIT interrupted by a signal: the requests done so far) */
 	if (mode == GAI_WAIT && real_error)
