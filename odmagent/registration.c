@@ -157,6 +157,17 @@ static uint64_t next_timestamp(struct reg_ctx *c, struct reg_anchor *an)
 	return ts;
 }
 
+/*
+ * Whether b's next BU names the host's last packet: in the first BU of the
+ * exchange only, so that an anchor that refuses the option's long form
+ * (one older than it) gets the retransmissions without it, a move costing
+ * it one retransmission timeout, once (tag_unheard).
+ */
+static int names_packet(const struct reg_binding *b)
+{
+	return b->lost_tag && b->n_sent == 0 && !b->anchor->tag_unheard;
+}
+
 static int build_bu(struct reg_ctx *c, struct reg_binding *b, uint16_t seq,
 		    uint64_t ts, uint64_t now, uint8_t *buf, size_t cap)
 {
@@ -200,7 +211,8 @@ static int build_bu(struct reg_ctx *c, struct reg_binding *b, uint16_t seq,
 		m.coa_lost_ms = ago > UINT32_MAX ? UINT32_MAX : (uint32_t)ago;
 		/* and which packet that was, where the tunnel knows: the
 		 * anchor then replays exactly what came after it */
-		m.coa_lost_tag = b->lost_tag;
+		if (names_packet(b))
+			m.coa_lost_tag = b->lost_tag;
 	}
 	m.auth_subtype = MH_AUTH_SUBTYPE_MNHA;
 	m.auth_spi = c->cfg.spi;
@@ -262,6 +274,8 @@ static int transmit(struct reg_ctx *c, struct reg_binding *b, uint64_t now, int 
 	s->sent_ms = now;
 	s->coa = an->coa;
 	s->ts = ts;
+	s->tagged = b->after_move && an->coa_lost_ms && an->coa_lost_ms <= now && names_packet(b);
+	b->tag_sent |= s->tagged;
 	b->n_sent++;
 	b->tries++;
 	b->last_seq = seq;
@@ -292,6 +306,7 @@ static int start(struct reg_ctx *c, struct reg_binding *b, enum reg_kind kind,
 
 	b->kind = kind;
 	b->after_move = after_move;
+	b->tag_sent = 0;
 	/* BAs to the BUs of an earlier exchange must not end this one: one sent
 	 * from the old CoA would leave the anchor pointing there */
 	b->n_sent = 0;
@@ -634,6 +649,13 @@ int reg_input(struct reg_ctx *c, const uint8_t *buf, size_t len,
 		return ignored(c, now_ms, rc, src, &m, "answers no outstanding BU");
 	c->ba_in++;
 	if (m.status < 128) {
+		if (b->tag_sent && !s->tagged && !an->tag_unheard) {
+			an->tag_unheard = 1;
+			log_info("anchor %s answered a BU after a move only once it no longer named "
+				 "the host's last packet: none named to it any more (an anchor older "
+				 "than that option's long form, or a lost BU); its replays go by the time",
+				 ntop6(&an->addr, a1));
+		}
 		accepted(c, b, &m, s, now_ms);
 		return 0;
 	}

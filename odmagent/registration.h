@@ -69,6 +69,7 @@ struct reg_sent {
 	uint64_t sent_ms;
 	struct in6_addr coa;   /* source of that BU, the auth CoA of its BA */
 	uint64_t ts;           /* replay timestamp it carried */
+	int tagged;            /* it named the host's last packet (coa_lost_tag) */
 };
 
 struct reg_binding {
@@ -84,6 +85,7 @@ struct reg_binding {
 	/* the outstanding exchange */
 	enum reg_kind kind;
 	int after_move;
+	int tag_sent;           /* a BU of this exchange named the last packet */
 	struct reg_sent sent[REG_SEQ_HISTORY]; /* ring of its BUs */
 	unsigned n_sent;        /* BUs sent in this exchange */
 	uint64_t first_tx_ms;   /* when its first BU left (sent[] is a ring) */
@@ -122,6 +124,12 @@ struct reg_anchor {
 	/* the engine's: when that loss was seen (monotonic ms; set with
 	 * coa_lost_ms), to date it again when the move's BUs go */
 	uint64_t coa_seen_ms;
+	/* a move's first BU named the host's last packet (the option's long
+	 * form, mh.h), went unanswered, and a later one without it was
+	 * accepted: an anchor older than that form refuses it, so no BU to
+	 * this anchor names one any more (a lost BU does the same, and costs
+	 * only the tag: the anchor replays by the time then) */
+	int tag_unheard;
 	/* the last BU -> BA round trip with this anchor (ms, accepted BAs;
 	 * 0 = none yet): added to "lost N ms ago" (build_bu) */
 	uint32_t rtt_ms;

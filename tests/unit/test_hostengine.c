@@ -1879,6 +1879,51 @@ Test(hostengine, a_moves_bu_names_the_last_packet_received)
 	cr_assert_eq(m.coa_lost_tag, 0x5eed1e55, "%#x", m.coa_lost_tag);
 }
 
+/*
+ * Only the move's first BU names the packet: an anchor older than the
+ * option's long form refuses it as malformed, answers the retransmission
+ * without it, and is named no packet after that.
+ */
+Test(hostengine, an_anchor_that_answers_only_without_the_tag_is_named_none_after)
+{
+	struct mh_msg m;
+
+	F.last_tag = 0x5eed1e55;
+	lost_ago_with_last_rx(T0 + 996); /* the move's first BU: bu(1) */
+	cr_assert_eq(bu(1).coa_lost_tag, 0x5eed1e55);
+	he_reg_timers(&E, he_reg_deadline(&E)); /* unanswered: sent again */
+	cr_assert_eq(F.nbu, 3, "the retransmission");
+	m = bu(2);
+	cr_assert(m.present & MH_HAS_COA_LOST, "still says how long ago");
+	cr_assert_eq(m.coa_lost_tag, 0, "without naming the packet");
+	answer(2, MH_BA_ACCEPTED, NULL, T0 + 2100);
+	he_tick(&E, T0 + 3000); /* the move is over */
+
+	he_move_since(&E, T0 + 8000, T0 + 7990); /* another move */
+	F.coa = COA1;
+	F.host[0] = COA1;
+	he_move(&E, T0 + 9000);
+	cr_assert_eq(F.nbu, 4);
+	m = bu(3);
+	cr_assert(m.present & MH_HAS_COA_LOST);
+	cr_assert_eq(m.coa_lost_tag, 0, "this anchor is named no packet any more");
+}
+
+/* a first BU that is answered keeps the anchor named packets */
+Test(hostengine, an_anchor_that_answers_the_tag_keeps_being_named_the_packet)
+{
+	F.last_tag = 0x5eed1e55;
+	lost_ago_with_last_rx(T0 + 996);
+	answer(1, MH_BA_ACCEPTED, NULL, T0 + 1070);
+	he_tick(&E, T0 + 1500);
+	he_move_since(&E, T0 + 8000, T0 + 7990);
+	F.coa = COA1;
+	F.host[0] = COA1;
+	he_move(&E, T0 + 9000);
+	cr_assert_eq(F.nbu, 3);
+	cr_assert_eq(bu(2).coa_lost_tag, 0x5eed1e55);
+}
+
 Test(hostengine, no_packet_received_names_none)
 {
 	struct mh_msg m;
