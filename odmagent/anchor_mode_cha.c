@@ -123,6 +123,10 @@ static uint8_t cha_apply(struct anchor *an, const struct anchor_req *r, struct b
 			b = bcache_find_id(&an->bc, bu->mnid, bu->bid);
 		else if (bu->lifetime > 0 && !r->coa_is_hoa)
 			return MH_BA_UNSPECIFIED; /* no key for idempotent allocation */
+		/* that BID holds a binding of another mode of this anchor (a
+		 * home anchor's Fixed one): not this mode's to refresh or end */
+		if (b && b->mode != ODM_MODE_CHA)
+			return MH_BA_NOT_HA_FOR_MN;
 	} else {
 		b = bcache_find_hoa(&an->bc, &bu->hnp);
 		if (b && (b->ident != (size_t)r->ident || b->mode != ODM_MODE_CHA))

@@ -559,6 +559,26 @@ Test(modes, one_anchor_serving_all_three)
 		     MH_BA_NOT_HOME_SUBNET, "graceful outside the access prefixes");
 }
 
+/* A Session-lasting BU by BID (no home address) whose BID holds another
+ * mode's binding on the same anchor (an access claim) neither ends nor
+ * refreshes it: a deregistration by BID ends only what that BID holds in
+ * the BU's mode */
+Test(modes, a_cha_deregistration_by_bid_leaves_another_modes_binding)
+{
+	struct mh_msg ba;
+
+	setup_modes(ODM_MODE_BIT(ODM_MODE_CHA) | ODM_MODE_BIT(ODM_MODE_ACCESS), 0);
+	claim(3, NULL, 1000); /* sequence numbers 3, 10 and 17 carry BID 4 (bu_status) */
+	cr_assert_eq(bound(X1)->mode, ODM_MODE_ACCESS);
+	cr_assert_eq(bu_status(NAI1, 10, COA1, NULL, 0, "session-lasting", 2000, &ba),
+		     MH_BA_NOT_HA_FOR_MN);
+	cr_assert_not_null(bound(X1), "the claim stays");
+	cr_assert_eq(bu_status(NAI1, 17, COA1, NULL, 100, "session-lasting", 3000, &ba),
+		     MH_BA_NOT_HA_FOR_MN, "nor is it refreshed as a CHA binding");
+	cr_assert_eq(bound(X1)->mode, ODM_MODE_ACCESS);
+	cr_assert_eq(an.bc.count, 1);
+}
+
 /* The Service Selection option (RFC 5149 §3) in the codec */
 Test(modes, service_selection_option_codec)
 {
