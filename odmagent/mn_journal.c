@@ -191,7 +191,9 @@ void mnj_append(struct mnjournal *j, const struct mnj_entry *e)
 			cap = MNJ_MAX;
 		nv = j->n < cap ? realloc(j->v, cap * sizeof(*nv)) : NULL;
 		if (!nv) {
-			j->dropped++;
+			if (!j->dropped++)
+				log_warnx("%s: no room for more than %zu entries: an allocation "
+					  "is not journaled (said once)", j->sf.path, j->n);
 			return;
 		}
 		j->v = nv;
@@ -204,8 +206,21 @@ void mnj_append(struct mnjournal *j, const struct mnj_entry *e)
 		return;
 	if (j->fd < 0)
 		rc = reopen(j);
-	if (rc == 0 && write(j->fd, line, (size_t)len) != len)
-		rc = errno ? -errno : -EIO;
+	if (rc == 0) {
+		/* a short write (a full disk) would leave a part of a line for
+		 * the next one to be glued to, and a journal that does not
+		 * parse is ignored whole: the file goes back to its size */
+		off_t size = lseek(j->fd, 0, SEEK_END);
+		ssize_t w;
+
+		errno = 0;
+		w = write(j->fd, line, (size_t)len);
+		if (w != len) {
+			rc = w < 0 && errno ? -errno : -ENOSPC;
+			if (w > 0 && size >= 0 && ftruncate(j->fd, size) < 0)
+				log_warn(-errno, "cutting %s back after a short write", j->sf.path);
+		}
+	}
 	told(j, rc, "appending to");
 }
 

@@ -7,6 +7,10 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,5 +151,70 @@ Test(mn_journal, appends_reach_the_file_and_a_save_keeps_only_what_is_needed)
 	mnj_settle(&j, keep_odd, NULL);
 	mnj_close(&j);
 	unlink(path);
+	rmdir(dir);
+}
+
+/*
+ * A full file system takes a part of a line: the journal goes back to its
+ * size, so that the next line is not glued to the part (a journal that
+ * does not parse is ignored whole). A small tmpfs in a mount namespace of
+ * the test's own (root): the file's last page has 10 bytes left, and no
+ * page more can be had.
+ */
+Test(mn_journal, a_short_write_is_cut_back, .init = init)
+{
+	static char block[4096];
+	char dir[] = "/tmp/odm-mnj-XXXXXX", path[64], filler[64];
+	struct mnj_entry e = { .anchor = A("2001:db8:ca::10"), .bid = 77 };
+	struct mnjournal j;
+	struct stat st;
+	int fd;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to mount a small tmpfs");
+	cr_assert_not_null(mkdtemp(dir));
+	if (unshare(CLONE_NEWNS) < 0)
+		cr_skip_test("unshare(CLONE_NEWNS): %s (no mount namespace here)", strerror(errno));
+	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	cr_assert_eq(mount("odmtest", dir, "tmpfs", 0, "size=64k,mode=0700"), 0, "%s",
+		     strerror(errno));
+	snprintf(path, sizeof(path), "%s/" MN_JOURNAL_FILE, dir);
+	snprintf(filler, sizeof(filler), "%s/filler", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0);
+	memset(block, 'x', sizeof(block));
+	block[sizeof(block) - 11] = '\n';
+	cr_assert_eq(write(fd, block, sizeof(block) - 10), (ssize_t)sizeof(block) - 10);
+	close(fd);
+	cr_assert_eq(mnj_open(&j, dir), 0); /* it does not parse: ignored, appended to */
+	fd = open(filler, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0);
+	while (write(fd, block, sizeof(block)) > 0)
+		;
+	close(fd);
+	mnj_append(&j, &e);
+	cr_assert_eq(j.last_err, -ENOSPC, "%d", j.last_err);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_size, (off_t)sizeof(block) - 10, "cut back to %zu, not %lld",
+		     sizeof(block) - 10, (long long)st.st_size);
+	cr_assert_eq(unlink(filler), 0);
+	e.bid = 78;
+	mnj_append(&j, &e);
+	cr_assert_eq(j.last_err, 0);
+	cr_assert_eq(stat(path, &st), 0);
+	{
+		static const char want[] = "2001:db8:ca::10 78 -\n";
+		char got[sizeof(want)] = "";
+
+		cr_assert_eq(st.st_size, (off_t)(sizeof(block) - 10 + strlen(want)), "%lld",
+			     (long long)st.st_size);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		cr_assert_eq(pread(fd, got, strlen(want), (off_t)sizeof(block) - 10),
+			     (ssize_t)strlen(want));
+		close(fd);
+		cr_assert_str_eq(got, want, "a whole line after the cut");
+	}
+	mnj_close(&j);
+	cr_assert_eq(umount(dir), 0);
 	rmdir(dir);
 }
