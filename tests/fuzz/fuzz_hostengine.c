@@ -13,11 +13,14 @@
  * as an anchor would, raw bytes as an MH message (or, odd in length, which
  * BU's source and anchor an ICMPv6 error is about), a move (the CoA and the
  * host's addresses change, or no CoA at all), a tick with socket counts, a
- * usability poll, registration timers, a release hint, or time going on.
+ * usability poll (maybe after someone else deleted an address, rule or
+ * route the engine configured: the kernel's news of it, he_*_gone),
+ * registration timers, a release hint, or time going on.
  * Then the agent stops. Checked (abort() on a violation):
  *   - every request is answered exactly once, at the latest at the stop;
  *   - after the stop no address, rule, tunnel binding or route is left on
- *     the host, and nothing is removed that was not added;
+ *     the host, and nothing is removed that was not added (or deleted by
+ *     someone else meanwhile);
  *   - a type that is not offered never causes a BU (Graceful-replacement
  *     is offered only with the access anchor, Fixed only with the home
  *     anchor).
@@ -47,14 +50,23 @@
 #define MAX_STEPS 20
 #define RING 8      /* BUs remembered for answering */
 #define NADDR 4     /* addresses the host may have configured */
+#define MAX_BOUND 64
 
 static const uint8_t KEY[MH_AUTH_KEY_LEN] = { 0x21, 0x43, 0x65, 0x87, 0xa9, 0xcb, 0xed, 0x0f,
 					       8,    7,    6,    5,    4,    3,    2,    1 };
 
+struct aset {
+	int n;
+	struct in6_addr a[MAX_BOUND];
+};
+
 static struct {
 	unsigned answers[MAX_REQ + 1];
 	int nreq;
-	int addrs, rules, binds, routes; /* configured now */
+	/* configured now: addresses, rules, tunnel bindings, the route; and
+	 * what someone else deleted under the engine (outside_delete) */
+	struct aset addrs, rules, bound, addrs_taken, rules_taken;
+	int routes, route_taken;
 	int not_offered;                 /* requests for a type not offered */
 	unsigned bus;
 	uint8_t bu[RING][MH_MAX_LEN];
@@ -80,45 +92,85 @@ static void addr_of(unsigned k, uint8_t net, struct in6_addr *a)
 	a->s6_addr[15] = (uint8_t)(k + 1);
 }
 
+/* Sets of addresses: an add of one that is there finds it there (as
+ * netconf takes EEXIST) */
+static int aset_at(const struct aset *s, const struct in6_addr *a)
+{
+	for (int i = 0; i < s->n; i++)
+		if (IN6_ARE_ADDR_EQUAL(&s->a[i], a))
+			return i;
+	return -1;
+}
+static void aset_add(struct aset *s, const struct in6_addr *a)
+{
+	if (aset_at(s, a) < 0) {
+		CHECK(s->n < MAX_BOUND);
+		s->a[s->n++] = *a;
+	}
+}
+static int aset_del(struct aset *s, const struct in6_addr *a)
+{
+	int i = aset_at(s, a);
+
+	if (i < 0)
+		return 0;
+	s->a[i] = s->a[--s->n];
+	return 1;
+}
+
 static int f_addr_add(void *arg, const struct in6_addr *a)
 {
-	S.addrs++;
+	aset_add(&S.addrs, a);
+	aset_del(&S.addrs_taken, a);
 	return 0;
 }
 static int f_addr_del(void *arg, const struct in6_addr *a)
 {
-	CHECK(S.addrs-- > 0);
-	return 0;
+	/* only what was added, or what someone else deleted meanwhile */
+	if (aset_del(&S.addrs, a))
+		return 0;
+	CHECK(aset_del(&S.addrs_taken, a));
+	return -EADDRNOTAVAIL;
 }
 static int f_tun_bind(void *arg, const struct in6_addr *a, const struct in6_addr *coa,
 		      const struct in6_addr *anchor)
 {
+	CHECK(coa && anchor);
+	aset_add(&S.bound, a); /* or re-binds */
 	return 0;
 }
 static int f_tun_unbind(void *arg, const struct in6_addr *a)
 {
-	return 0;
+	return aset_del(&S.bound, a) ? 0 : -ENOENT; /* as the tunnels say it */
 }
 static int f_route_add(void *arg)
 {
 	CHECK(S.routes == 0);
 	S.routes++;
+	S.route_taken = 0;
 	return 0;
 }
 static int f_route_del(void *arg)
 {
+	if (S.routes == 0 && S.route_taken) {
+		S.route_taken = 0;
+		return -ESRCH;
+	}
 	CHECK(S.routes-- == 1);
 	return 0;
 }
 static int f_rule_add(void *arg, const struct in6_addr *a)
 {
-	S.rules++;
+	aset_add(&S.rules, a);
+	aset_del(&S.rules_taken, a);
 	return 0;
 }
 static int f_rule_del(void *arg, const struct in6_addr *a)
 {
-	CHECK(S.rules-- > 0);
-	return 0;
+	if (aset_del(&S.rules, a))
+		return 0;
+	CHECK(aset_del(&S.rules_taken, a));
+	return -ENOENT;
 }
 static int f_addr_usable(void *arg, const struct in6_addr *a)
 {
@@ -294,6 +346,34 @@ static void ba(struct hostengine *e, struct cursor *c, uint64_t now)
 		he_mh_input(e, buf, (size_t)n, &S.budst[i], &S.busrc[i], now);
 }
 
+/* Someone else deletes the k-th of set (it goes to taken) */
+static int take(struct aset *set, struct aset *taken, unsigned k, struct in6_addr *a)
+{
+	if (!set->n)
+		return 0;
+	*a = set->a[k % (unsigned)set->n];
+	aset_del(set, a);
+	aset_add(taken, a);
+	return 1;
+}
+
+/* Someone else deletes an address, a rule or the route the engine
+ * configured (the kernel tells: he_*_gone), which it may put back */
+static void outside_delete(struct hostengine *e, unsigned k, uint64_t now)
+{
+	struct in6_addr a;
+
+	if (k % 3 == 0 && take(&S.addrs, &S.addrs_taken, k / 3, &a))
+		he_addr_gone(e, &a, now);
+	if (k % 3 == 1 && take(&S.rules, &S.rules_taken, k / 3, &a))
+		he_rule_gone(e, &a, now);
+	if (k % 3 == 2 && S.routes) {
+		S.routes = 0;
+		S.route_taken = 1;
+		he_route_gone(e, now);
+	}
+}
+
 static void move(struct cursor *c)
 {
 	uint8_t f = take8(c);
@@ -377,10 +457,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			S.rx_packets += (uint64_t)(take8(&c) & 3) * 100;
 			he_tick(&e, now);
 			break;
-		case 7:
-			S.usable = take8(&c) & 1;
+		case 7: {
+			uint8_t u = take8(&c);
+
+			S.usable = u & 1;
+			if (u & 2)
+				outside_delete(&e, u >> 2, now);
 			he_usable_poll(&e, now);
 			break;
+		}
 		case 8:
 			if (he_reg_deadline(&e) && he_reg_deadline(&e) > now)
 				now = he_reg_deadline(&e);
@@ -399,7 +484,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	he_stop(&e, now);
 	for (int k = 1; k <= S.nreq; k++)
 		CHECK(S.answers[k] == 1);
-	CHECK(S.addrs == 0 && S.rules == 0 && S.routes == 0);
+	CHECK(S.addrs.n == 0 && S.rules.n == 0 && S.routes == 0 && S.bound.n == 0);
 	he_cleanup(&e);
 	return 0;
 }
