@@ -52,6 +52,8 @@ static int same_msg(const struct mh_msg *a, const struct mh_msg *b)
 	       a->bid == b->bid && a->bid_status == b->bid_status &&
 	       a->bid_flags == b->bid_flags && a->coa_lost_ms == b->coa_lost_ms &&
 	       a->coa_lost_tag == b->coa_lost_tag &&
+	       a->service_len == b->service_len &&
+	       !memcmp(a->service, b->service, a->service_len) &&
 	       a->auth_subtype == b->auth_subtype &&
 	       a->auth_spi == b->auth_spi;
 }
