@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* fuzz_policy.c — libFuzzer harness: any text through policy_parse, and
  * what a parsed policy does with it: decisions for a few requesters, each
- * rule written back as text and parsed again, the edits of odmctl policy
+ * rule written back as text and parsed again (to a rule written back as
+ * the same text), the edits of odmctl policy
  * add/del. Whatever the outcome, nothing leaks (LeakSanitizer checks).
  *
  * fuzz-flags: -max_len=4096
@@ -46,6 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static int quiet;
 	struct policy p, q;
 	char err[512], text[POLICY_LINE_MAX + 16], line[POLICY_LINE_MAX + 32];
+	char again[POLICY_LINE_MAX + 16];
 	char *t;
 
 	if (!quiet) {
@@ -66,11 +68,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < p.n_rules; i++) {
 		policy_rule_text(&p.rules[i], text, sizeof(text));
 		snprintf(line, sizeof(line), "rule %s\n", text);
-		/* what policy-show writes parses again (globals aside) */
-		if (strlen(line) <= POLICY_LINE_MAX &&
-		    policy_parse(&q, line, strlen(line), "again", ODM_TYPE_NON_PERSISTENT, err,
-				 sizeof(err)) < 0 &&
-		    !strstr(err, "allow set"))
+		/* what policy-show writes parses again (globals aside), as
+		 * the same one rule */
+		if (strlen(line) > POLICY_LINE_MAX)
+			continue;
+		if (policy_parse(&q, line, strlen(line), "again", ODM_TYPE_NON_PERSISTENT, err,
+				 sizeof(err)) < 0) {
+			if (!strstr(err, "allow set"))
+				abort();
+			continue;
+		}
+		if (q.n_rules != 1)
+			abort();
+		policy_rule_text(&q.rules[0], again, sizeof(again));
+		if (strcmp(text, again) != 0)
 			abort();
 	}
 	if (p.n_rules) {
