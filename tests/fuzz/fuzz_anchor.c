@@ -14,7 +14,7 @@
  * fields (identity, right or wrong key, which options, sequence number,
  * lifetime, HNP: ::, a pool address, an access address or the identity's
  * home address, BID, clock skew, Service Selection: none, each type name
- * or junk),
+ * or junk, the "care-of address lost" option or not),
  * signed with mh_encode() when the key is right; between steps the clock
  * moves and bindings expire. After every step:
  *   - the answer is empty or decodes as a BA or BE;
@@ -29,7 +29,9 @@
  *     CoAs offered include the anchor's address, pool addresses, access
  *     addresses, a link-local and a v4-mapped one), except an access
  *     binding on its own link (CoA = its address);
- *   - a binding in a grace period expires no later than its deadline.
+ *   - a binding in a grace period expires no later than its deadline;
+ *   - the tunnel hears of a move (to replay what the old CoA missed) only
+ *     for an accepted BU, once, with the loss that BU's option tells.
  * Any violation abort()s.
  *
  * Sixteen steps are enough for every answer the anchor has here (a full
@@ -81,9 +83,27 @@ static int fk_stats(struct odm_tunnel *t, const struct in6_addr *i, struct odm_t
 	memset(st, 0, sizeof *st);
 	return 0;
 }
+/* what the last move told the tunnel (replay.h), and how many moves a step made */
+static struct {
+	unsigned n;
+	struct in6_addr inner;
+	int has_lost;
+	uint32_t ms, tag;
+} moved;
+static size_t fk_moved(struct odm_tunnel *t, const struct in6_addr *inner, int has_lost,
+		       uint32_t lost_ago_ms, uint32_t last_tag)
+{
+	(void)t;
+	moved.n++;
+	moved.inner = *inner;
+	moved.has_lost = has_lost;
+	moved.ms = lost_ago_ms;
+	moved.tag = last_tag;
+	return 0;
+}
 static const struct odm_tunnel_ops fake_ops = {
 	.name = "fake", .probe = fk_probe, .open = fk_open, .close = fk_close,
-	.bind = fk_bind, .unbind = fk_unbind, .stats = fk_stats,
+	.bind = fk_bind, .unbind = fk_unbind, .stats = fk_stats, .moved = fk_moved,
 };
 
 /* 2001:db8:ca::10 (anchor), 2001:db8:c4a::/120 (pool), CoAs 2001:db8:a1::N */
@@ -256,6 +276,12 @@ static size_t build_bu(struct cursor *c, const struct odm_config *cfg, const str
 		m.present |= MH_HAS_BID;
 		m.bid = (uint16_t)(take8(c) & 7);
 	}
+	if (who & 2) {
+		/* the host lost its old CoA some ms ago, maybe naming a packet */
+		m.present |= MH_HAS_COA_LOST;
+		m.coa_lost_ms = (uint32_t)take8(c) << (who & 0x18);
+		m.coa_lost_tag = (who & 4) ? 0x01020304u * take8(c) : 0;
+	}
 	if (svc & 1) {
 		unsigned k = (svc >> 1) % (sizeof services / sizeof services[0]);
 
@@ -355,6 +381,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			len = build_bu(&c, &cfg, &an, mh_ntp_from_timespec(&rt), &src, bu,
 				       sizeof bu);
 		}
+		moved.n = 0;
 		r = anchor_handle_bu(&an, bu, len, &src, &anchor_addr, now_ms, &rt, reply,
 				     sizeof reply);
 		CHECK(r > -4096); /* a length, 0, or -errno */
@@ -364,6 +391,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(ans.type == MH_TYPE_BA || ans.type == MH_TYPE_BE);
 			if (ans.type == MH_TYPE_BA && ans.status >= 128)
 				CHECK(after == before);
+		}
+		if (moved.n) {
+			struct mh_msg m;
+
+			/* a move of an accepted BU, with what it said of the loss */
+			CHECK(moved.n == 1 && r > 0 && ans.type == MH_TYPE_BA && ans.status < 128);
+			CHECK(mh_decode(bu, len, &m, NULL, NULL) == 0);
+			CHECK(moved.has_lost == !!(m.present & MH_HAS_COA_LOST));
+			CHECK(moved.ms == m.coa_lost_ms && moved.tag == m.coa_lost_tag);
 		}
 		/* time goes on: up to ~4 min per step, so bindings expire */
 		now_ms += (uint64_t)(kind >> 2) * 4000;
