@@ -6,10 +6,12 @@
  *
  * Random bytes alone would die at the authenticator, so the input is read
  * as a script of up to 16 steps against one anchor (its first byte picks
- * the modes it serves: cha, home, access, any mix; a /120 pool, or a /64
+ * the modes it serves: cha, home, access, any mix, and whether its last run
+ * ended in a crash, so that pool addresses are held; a /120 pool, or a /64
  * when it serves home; access prefix 2001:db8:a2::/64 with a 20 s grace
- * period; 2 identities, at most 3 bindings each besides a home one, a
- * recording-free fake tunnel). A step is either raw
+ * period, BUs from two of its addresses on the link, from the other two
+ * across the core; 2 identities, at most 3 bindings each besides a home
+ * one, a recording-free fake tunnel). A step is either raw
  * bytes handed to anchor_handle_bu(), or a BU built from fuzzer-chosen
  * fields (identity, right or wrong key, which options, sequence number,
  * lifetime, HNP: ::, a pool address, an access address or the identity's
@@ -83,6 +85,14 @@ static int fk_stats(struct odm_tunnel *t, const struct in6_addr *i, struct odm_t
 	memset(st, 0, sizeof *st);
 	return 0;
 }
+/* BUs from the access link's first two addresses come from the link; from
+ * the others (an access address as CoA) across the core, forged */
+static int fk_from_link(const struct anchor *an, const struct in6_addr *src)
+{
+	(void)an;
+	return src->s6_addr[15] <= 2;
+}
+
 /* what the last move told the tunnel (replay.h), and how many moves a step made */
 static struct {
 	unsigned n;
@@ -316,7 +326,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct timespec rt = { 1795400000, 0 };
 	uint64_t now_ms = 1000;
 	size_t before, after;
-	uint8_t bu[MH_MAX_LEN], reply[MH_MAX_LEN];
+	uint8_t bu[MH_MAX_LEN], reply[MH_MAX_LEN], first;
 
 	if (!log_once) {
 		odm_log_init("fuzz_anchor", ODM_LOG_ERR, 0);
@@ -333,7 +343,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ids[1].key[i] = (uint8_t)(0x40 + i);
 	}
 	cfg.role = ODM_ROLE_ANCHOR;
-	cfg.modes = (unsigned)(take8(&c) % 7 + 1); /* any non-empty set */
+	first = take8(&c);
+	cfg.modes = (unsigned)((first & 0x7f) % 7 + 1); /* any non-empty set */
 	cfg.mode = (cfg.modes & ODM_MODE_BIT(ODM_MODE_CHA)) ? ODM_MODE_CHA
 		   : (cfg.modes & ODM_MODE_BIT(ODM_MODE_HOME)) ? ODM_MODE_HOME : ODM_MODE_ACCESS;
 	cfg.address = anchor_addr;
@@ -358,6 +369,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tun.side = ODM_TUNNEL_ANCHOR;
 	if (anchor_init(&an, &cfg, &tun) != 0)
 		return 0;
+	an.from_link = fk_from_link;
+	if (first & 0x80) /* the last run did not stop cleanly */
+		anchor_hold_after_crash(&an, now_ms);
 
 	/* the state before a step is the one checked after the previous step */
 	before = check_state(&an);
