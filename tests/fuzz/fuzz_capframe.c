@@ -11,7 +11,8 @@
  * bytes more than the largest taken whole, bits 4-7). For whatever is
  * accepted: both headers are version 6, the outer next header is 41, both
  * payload lengths are exactly what follows them, nothing beyond the
- * captured bytes changed, and a finished TCP or UDP checksum verifies; a
+ * captured bytes changed, and a finished TCP or UDP checksum verifies (a
+ * UDP one is never 0, RFC 8200 §8.1); a
  * head had an unfinished checksum and is TCP with payload, its checksum
  * verifies, FIN and PSH are clear, and only its lengths, flags and
  * checksum changed; a second check of the result accepts it unchanged.
@@ -101,6 +102,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(&d, pkt + 64, 16);
 		CHECK(inet6_cksum(pkt + 80, n - 80, &s, &d, nh, (size_t)-1) == 0 ||
 		      (nh == 17 && pkt[86] == 0xff && pkt[87] == 0xff));
+		/* a UDP checksum of 0 says there is none, which IPv6 forbids */
+		CHECK(nh != 17 || pkt[86] || pkt[87]);
 		/* only the checksum field changed */
 		CHECK(memcmp(pkt, before, off) == 0 &&
 		      memcmp(pkt + off + 2, before + off + 2, n - off - 2) == 0);
