@@ -12,10 +12,12 @@
  * the last BUs it answers, status, address, right or wrong key) and signed
  * as an anchor would, raw bytes as an MH message (or, odd in length, which
  * BU's source and anchor an ICMPv6 error is about), a move (the CoA and the
- * host's addresses change, or no CoA at all), a tick with socket counts, a
- * usability poll (maybe after someone else deleted an address, rule or
- * route the engine configured: the kernel's news of it, he_*_gone),
- * registration timers, a release hint, or time going on.
+ * host's addresses change, or no CoA at all; and which of the host's
+ * address, tunnel binding, route and rule additions fail from then on), a
+ * tick with socket counts, a usability poll (maybe after someone else
+ * deleted an address, rule or route the engine configured: the kernel's
+ * news of it, he_*_gone), registration timers, a release hint, or time
+ * going on.
  * Then the agent stops. Checked (abort() on a violation):
  *   - every request is answered exactly once, at the latest at the stop;
  *   - after the stop no address, rule, tunnel binding or route is left on
@@ -67,6 +69,7 @@ static struct {
 	 * what someone else deleted under the engine (outside_delete) */
 	struct aset addrs, rules, bound, addrs_taken, rules_taken;
 	int routes, route_taken;
+	unsigned fail; /* which of addr_add, tun_bind, route_add, rule_add fail */
 	int not_offered;                 /* requests for a type not offered */
 	unsigned bus;
 	uint8_t bu[RING][MH_MAX_LEN];
@@ -120,6 +123,8 @@ static int aset_del(struct aset *s, const struct in6_addr *a)
 
 static int f_addr_add(void *arg, const struct in6_addr *a)
 {
+	if (S.fail & 1)
+		return -ENOBUFS;
 	aset_add(&S.addrs, a);
 	aset_del(&S.addrs_taken, a);
 	return 0;
@@ -136,6 +141,8 @@ static int f_tun_bind(void *arg, const struct in6_addr *a, const struct in6_addr
 		      const struct in6_addr *anchor)
 {
 	CHECK(coa && anchor);
+	if (S.fail & 2)
+		return -ENOBUFS;
 	aset_add(&S.bound, a); /* or re-binds */
 	return 0;
 }
@@ -146,6 +153,8 @@ static int f_tun_unbind(void *arg, const struct in6_addr *a)
 static int f_route_add(void *arg)
 {
 	CHECK(S.routes == 0);
+	if (S.fail & 4)
+		return -ENOBUFS;
 	S.routes++;
 	S.route_taken = 0;
 	return 0;
@@ -161,6 +170,8 @@ static int f_route_del(void *arg)
 }
 static int f_rule_add(void *arg, const struct in6_addr *a)
 {
+	if (S.fail & 8)
+		return -ENOBUFS;
 	aset_add(&S.rules, a);
 	aset_del(&S.rules_taken, a);
 	return 0;
@@ -382,6 +393,7 @@ static void move(struct cursor *c)
 	addr_of((f >> 1) & 1, 0xa1, &S.coa);
 	S.host[0] = S.coa;
 	S.nhost = f & 4 ? 0 : 1;
+	S.fail = (f >> 3) & 15;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
