@@ -11,12 +11,13 @@
  * when it serves home; access prefix 2001:db8:a2::/64 with a 20 s grace
  * period, BUs from two of its addresses on the link, from the other two
  * across the core; 2 identities, at most 3 bindings each besides a home
- * one, a recording-free fake tunnel). A step is either raw
- * bytes handed to anchor_handle_bu(), or a BU built from fuzzer-chosen
+ * one, a fake tunnel that keeps which addresses it tunnels). A step is
+ * either raw bytes handed to anchor_handle_bu(), or a BU built from fuzzer-chosen
  * fields (identity, right or wrong key, which options, sequence number,
  * lifetime, HNP: ::, a pool address, an access address or the identity's
  * home address, BID, clock skew, Service Selection: none, each type name
- * or junk, the "care-of address lost" option or not),
+ * or junk, the "care-of address lost" option or not, and whether the
+ * tunnel's bind or the address's route fails for it),
  * signed with mh_encode() when the key is right; between steps the clock
  * moves and bindings expire. After every step:
  *   - the answer is empty or decodes as a BA or BE;
@@ -32,6 +33,8 @@
  *     addresses, a link-local and a v4-mapped one), except an access
  *     binding on its own link (CoA = its address);
  *   - a binding in a grace period expires no later than its deadline;
+ *   - the tunnel carries exactly the bindings whose CoA is not their
+ *     address (a failed bind or route leaves nothing behind);
  *   - the tunnel hears of a move (to replay what the old CoA missed) only
  *     for an accepted BU, once, with the loss that BU's option tells.
  * Any violation abort()s.
@@ -45,6 +48,7 @@
  * fuzz-flags: -max_len=1024
  * (a built BU takes about ten input bytes, a raw one up to 256)
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,16 +72,46 @@ static int fk_probe(enum odm_tunnel_side side, char *why, size_t len)
 }
 static int fk_open(struct odm_tunnel *t) { (void)t; return 0; }
 static void fk_close(struct odm_tunnel *t) { (void)t; }
+/* the tunnel's bindings (inner addresses), and whether the next binds or
+ * per-address routes fail */
+static struct {
+	size_t n;
+	struct in6_addr a[64];
+	int bind_fails, route_fails;
+} tb;
+static int tb_at(const struct in6_addr *a)
+{
+	for (size_t k = 0; k < tb.n; k++)
+		if (!memcmp(&tb.a[k], a, sizeof *a))
+			return (int)k;
+	return -1;
+}
 static int fk_bind(struct odm_tunnel *t, const struct in6_addr *i, const struct in6_addr *l,
 		   const struct in6_addr *r)
 {
-	(void)t; (void)i; (void)l; (void)r;
+	(void)t; (void)l; (void)r;
+	if (tb.bind_fails)
+		return -ENOBUFS;
+	if (tb_at(i) < 0) { /* else a re-bind */
+		CHECK(tb.n < sizeof tb.a / sizeof tb.a[0]);
+		tb.a[tb.n++] = *i;
+	}
 	return 0;
 }
 static int fk_unbind(struct odm_tunnel *t, const struct in6_addr *i)
 {
-	(void)t; (void)i;
+	int k = tb_at(i);
+
+	(void)t;
+	if (k < 0)
+		return -ENOENT;
+	tb.a[k] = tb.a[--tb.n];
 	return 0;
+}
+static int fk_route(void *arg, const struct in6_addr *hoa, int add)
+{
+	(void)arg; (void)hoa;
+	return add && tb.route_fails ? -ENOBUFS : 0;
 }
 static int fk_stats(struct odm_tunnel *t, const struct in6_addr *i, struct odm_tunnel_stats *st)
 {
@@ -178,7 +212,7 @@ static void coa_of(uint8_t k, struct in6_addr *a)
 
 struct count_ctx {
 	const struct anchor *an;
-	size_t n, pooled;
+	size_t n, pooled, tunnelled;
 	uint32_t per_ident[2];
 };
 
@@ -205,6 +239,11 @@ static void count_one(const struct binding *b, void *arg)
 		CHECK(0);
 	}
 	CHECK(on_link || anchor_coa_check(c->an, &b->coa, NULL, &b->hoa) == ANCHOR_COA_OK);
+	/* tunnelled exactly when its CoA is not the address itself */
+	if (memcmp(&b->coa, &b->hoa, sizeof b->hoa)) {
+		CHECK(tb_at(&b->hoa) >= 0);
+		c->tunnelled++;
+	}
 	for (size_t i = 0; i < 2; i++)
 		if (strcmp(b->nai, c->an->cfg->identities[i].nai) == 0 && b->mode != ODM_MODE_HOME)
 			c->per_ident[i]++;
@@ -213,10 +252,11 @@ static void count_one(const struct binding *b, void *arg)
 
 static size_t check_state(const struct anchor *an)
 {
-	struct count_ctx c = { an, 0, 0, { 0, 0 } };
+	struct count_ctx c = { an, 0, 0, 0, { 0, 0 } };
 
 	bcache_foreach(&an->bc, count_one, &c);
 	CHECK(c.n == an->bc.count);
+	CHECK(c.tunnelled == tb.n); /* and nothing else is */
 	CHECK(!an->pooled || an->pool.used == c.pooled);
 	CHECK(c.per_ident[0] <= MAX_BINDINGS && c.per_ident[1] <= MAX_BINDINGS);
 	return c.n;
@@ -286,6 +326,9 @@ static size_t build_bu(struct cursor *c, const struct odm_config *cfg, const str
 		m.present |= MH_HAS_BID;
 		m.bid = (uint16_t)(take8(c) & 7);
 	}
+	/* the tunnel refuses the bind, or the route to the address */
+	tb.bind_fails = (who & 0x20) != 0;
+	tb.route_fails = (who & 0x40) != 0;
 	if (who & 2) {
 		/* the host lost its old CoA some ms ago, maybe naming a packet */
 		m.present |= MH_HAS_COA_LOST;
@@ -365,11 +408,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.identities = ids;
 	cfg.n_identities = 2;
 	memset(&tun, 0, sizeof tun);
+	memset(&tb, 0, sizeof tb);
 	tun.ops = &fake_ops;
 	tun.side = ODM_TUNNEL_ANCHOR;
 	if (anchor_init(&an, &cfg, &tun) != 0)
 		return 0;
 	an.from_link = fk_from_link;
+	an.route = fk_route;
 	if (first & 0x80) /* the last run did not stop cleanly */
 		anchor_hold_after_crash(&an, now_ms);
 
@@ -382,6 +427,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t len;
 		int r;
 
+		tb.bind_fails = tb.route_fails = 0;
 		if (kind & 1) {
 			/* raw bytes: whatever the network may carry */
 			len = take8(&c);
