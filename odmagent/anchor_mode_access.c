@@ -83,7 +83,7 @@ static uint8_t access_apply(struct anchor *an, const struct anchor_req *r, struc
 	const struct mh_msg *bu = r->bu;
 	struct binding *b = bcache_find_hoa(&an->bc, &bu->hnp);
 	char n[LOG_ESC_MAX], h[INET6_ADDRSTRLEN];
-	uint64_t expires;
+	uint64_t expires, deadline;
 	uint16_t granted;
 	uint8_t st;
 
@@ -135,13 +135,16 @@ static uint8_t access_apply(struct anchor *an, const struct anchor_req *r, struc
 				 b->graceful ? "graceful-replacement" : "session-lasting");
 		}
 		expires = r->now_ms + (uint64_t)mh_lifetime_seconds(granted) * 1000;
+		/* the grace period's end is the binding's only once the tunnel
+		 * took the update: a refused BU changes nothing */
+		deadline = b->deadline_ms;
 		if (r->coa_is_hoa) {
-			b->deadline_ms = 0; /* back on its link */
+			deadline = 0; /* back on its link */
 		} else if (b->graceful) {
-			if (!b->deadline_ms)
-				b->deadline_ms = r->now_ms + (uint64_t)an->cfg->grace_period * 1000;
-			if (expires > b->deadline_ms) {
-				expires = b->deadline_ms;
+			if (!deadline)
+				deadline = r->now_ms + (uint64_t)an->cfg->grace_period * 1000;
+			if (expires > deadline) {
+				expires = deadline;
 				granted = units_left(expires - r->now_ms, granted);
 			}
 		}
@@ -149,6 +152,7 @@ static uint8_t access_apply(struct anchor *an, const struct anchor_req *r, struc
 			log_warnx("tunnel for identity %ld failed", r->ident);
 			return MH_BA_INSUFFICIENT_RESOURCES;
 		}
+		b->deadline_ms = deadline;
 	}
 	p->has_hoa = 1;
 	p->hoa = b->hoa;

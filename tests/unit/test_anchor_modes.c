@@ -5,7 +5,8 @@
  * registration and after a restart, whatever the order of the identities;
  * collisions), access (claimed from the link only, tunnelled after a move
  * with a /128 route, native again on return, another identity refused
- * with nothing changed, graceful-replacement released at its deadline),
+ * with nothing changed, graceful-replacement released at its deadline, its
+ * grace period begun only by a move the tunnel takes),
  * and how a BU's Service Selection picks the mode.
  */
 #include <criterion/criterion.h>
@@ -459,6 +460,28 @@ Test(access, graceful_replacement_released_at_its_deadline)
 	/* and the host cannot have it back from off the link */
 	cr_assert_eq(bu_status(NAI1, 4, COA2, X1, 100, "graceful-replacement", 26000, &ba),
 		     MH_BA_NOT_AUTHORIZED_FOR_HNP);
+}
+
+/* A move the tunnel refuses (130) starts no grace period: the binding
+ * stays as it was, and the move the tunnel takes later starts it then */
+Test(access, graceful_move_the_tunnel_refuses_changes_nothing)
+{
+	struct mh_msg ba;
+	struct snap s, s2;
+
+	setup_modes(ODM_MODE_BIT(ODM_MODE_ACCESS), 0);
+	claim(1, "graceful-replacement", 1000);
+	s = take();
+	ft.fail_bind = 1;
+	cr_assert_eq(bu_status(NAI1, 2, COA2, X1, 100, "graceful-replacement", 5000, &ba),
+		     MH_BA_INSUFFICIENT_RESOURCES);
+	s2 = take();
+	assert_same(&s, &s2);
+	cr_assert_eq(bound(X1)->deadline_ms, 0, "no grace period began");
+	ft.fail_bind = 0;
+	cr_assert_eq(bu_status(NAI1, 3, COA2, X1, 100, "graceful-replacement", 9000, &ba), 0);
+	cr_assert_eq(bound(X1)->deadline_ms, 29000);
+	cr_assert_eq(bound(X1)->expires_ms, 29000);
 }
 
 Test(access, graceful_deadline_holds_before_the_timer_runs)
