@@ -163,6 +163,15 @@ static uint64_t next_timestamp(struct reg_ctx *c, struct reg_anchor *an)
  * (one older than it) gets the retransmissions without it, a move costing
  * it one retransmission timeout, once (tag_unheard).
  */
+/* whether b's BU at now says when the old care-of address was lost: one
+ * of the exchange a move started, the loss dated and past */
+static int says_lost(const struct reg_binding *b, uint64_t now)
+{
+	const struct reg_anchor *an = b->anchor;
+
+	return b->after_move && an->coa_lost_ms && an->coa_lost_ms <= now;
+}
+
 static int names_packet(const struct reg_binding *b)
 {
 	return b->lost_tag && b->n_sent == 0 && !b->anchor->tag_unheard;
@@ -204,7 +213,7 @@ static int build_bu(struct reg_ctx *c, struct reg_binding *b, uint16_t seq,
 	 * last round trip with that anchor is added for the two (on a 40 ms
 	 * path, 40 ms of packets the replay would otherwise miss).
 	 */
-	if (b->after_move && an->coa_lost_ms && an->coa_lost_ms <= now) {
+	if (says_lost(b, now)) {
 		uint64_t ago = now - an->coa_lost_ms + an->rtt_ms;
 
 		m.present |= MH_HAS_COA_LOST;
@@ -274,7 +283,7 @@ static int transmit(struct reg_ctx *c, struct reg_binding *b, uint64_t now, int 
 	s->sent_ms = now;
 	s->coa = an->coa;
 	s->ts = ts;
-	s->tagged = b->after_move && an->coa_lost_ms && an->coa_lost_ms <= now && names_packet(b);
+	s->tagged = says_lost(b, now) && names_packet(b);
 	b->tag_sent |= s->tagged;
 	b->n_sent++;
 	b->tries++;
