@@ -689,7 +689,7 @@ Test(anchor, refresh_and_move)
 /* A BU accepted for the binding of hoa from coa, with the outage option
  * when lost_ms > 0 */
 static void bu_from(uint16_t seq, const char *hoa, const char *coa, int64_t lost_ms,
-		    uint64_t now_ms)
+		    uint32_t lost_tag, uint64_t now_ms)
 {
 	struct mh_msg ba;
 	struct bu b = bu_default(seq);
@@ -697,6 +697,7 @@ static void bu_from(uint16_t seq, const char *hoa, const char *coa, int64_t lost
 	b.hnp = hoa;
 	b.coa = coa;
 	b.lost_ms = lost_ms;
+	b.lost_tag = lost_tag;
 	send_bu(&b, now_ms, &ba);
 	cr_assert_eq(ba.status, 0);
 }
@@ -708,14 +709,14 @@ Test(anchor, a_move_replays_the_outage_the_bu_reports)
 
 	cr_assert_eq(ft.moves, 0, "a new binding is no move");
 	inet_ntop(AF_INET6, &a, txt, sizeof txt);
-	bu_from(11, txt, COA1, 45, 30000);
+	bu_from(11, txt, COA1, 45, 0, 30000);
 	cr_assert_eq(ft.moves, 0, "a refresh from the same CoA is no move");
-	bu_from(12, txt, COA2, 45, 30100);
+	bu_from(12, txt, COA2, 45, 0, 30100);
 	cr_assert_eq(ft.moves, 1, "the move replays");
 	cr_assert(ft.moved_has_lost);
 	cr_assert_eq(ft.moved_lost_ms, 45, "over the outage the host reported");
 	cr_assert_eq(ft.moved_tag, 0, "no packet named");
-	bu_from(13, txt, COA1, 0, 30200);
+	bu_from(13, txt, COA1, 0, 0, 30200);
 	cr_assert_eq(ft.moves, 2, "back to the first CoA, an older host's BU");
 	cr_assert_not(ft.moved_has_lost);
 }
@@ -724,17 +725,10 @@ Test(anchor, a_move_replays_the_outage_the_bu_reports)
 Test(anchor, a_move_passes_on_the_last_packet_the_host_names)
 {
 	struct in6_addr a = alloc_ok(10, 1, 0);
-	struct bu b = bu_default(11);
-	struct mh_msg ba;
 	char txt[INET6_ADDRSTRLEN];
 
 	inet_ntop(AF_INET6, &a, txt, sizeof txt);
-	b.hnp = txt;
-	b.coa = COA2;
-	b.lost_ms = 30;
-	b.lost_tag = 0xc0ffee;
-	send_bu(&b, 30000, &ba);
-	cr_assert_eq(ba.status, 0);
+	bu_from(11, txt, COA2, 30, 0xc0ffee, 30000);
 	cr_assert_eq(ft.moves, 1);
 	cr_assert_eq(ft.moved_tag, 0xc0ffee);
 }

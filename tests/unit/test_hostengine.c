@@ -1831,6 +1831,16 @@ Test(hostengine, a_lost_coa_holds_the_packets_back_until_the_next_binds)
 		cr_assert_neq(strncmp(F.log[i], "hold", 4), 0, "%s", F.log[i]);
 }
 
+/* a later move back to COA1, with no event in between (make-before-break):
+ * the change seen at T0 + 7990, the CoA there at T0 + 9000 */
+static void move_back_to_coa1(void)
+{
+	he_move_since(&E, T0 + 8000, T0 + 7990);
+	F.coa = COA1;
+	F.host[0] = COA1;
+	he_move(&E, T0 + 9000);
+}
+
 static uint32_t lost_ago_with_last_rx(uint64_t last_rx)
 {
 	return lost_ago_read_late(last_rx, last_rx);
@@ -1847,10 +1857,7 @@ Test(hostengine, a_moves_bu_says_when_the_old_coa_stopped_working)
 	he_tick(&E, T0 + 1500); /* the CoA works, the move is over */
 
 	/* make-before-break: the CoA changes with no event in between */
-	he_move_since(&E, T0 + 8000, T0 + 7990);
-	F.coa = COA1;
-	F.host[0] = COA1;
-	he_move(&E, T0 + 9000);
+	move_back_to_coa1();
 	cr_assert_eq(F.nbu, 3);
 	m = bu(2);
 	cr_assert(m.present & MH_HAS_COA_LOST);
@@ -1899,10 +1906,7 @@ Test(hostengine, an_anchor_that_answers_only_without_the_tag_is_named_none_after
 	answer(2, MH_BA_ACCEPTED, NULL, T0 + 2100);
 	he_tick(&E, T0 + 3000); /* the move is over */
 
-	he_move_since(&E, T0 + 8000, T0 + 7990); /* another move */
-	F.coa = COA1;
-	F.host[0] = COA1;
-	he_move(&E, T0 + 9000);
+	move_back_to_coa1(); /* another move */
 	cr_assert_eq(F.nbu, 4);
 	m = bu(3);
 	cr_assert(m.present & MH_HAS_COA_LOST);
@@ -1916,10 +1920,7 @@ Test(hostengine, an_anchor_that_answers_the_tag_keeps_being_named_the_packet)
 	lost_ago_with_last_rx(T0 + 996);
 	answer(1, MH_BA_ACCEPTED, NULL, T0 + 1070);
 	he_tick(&E, T0 + 1500);
-	he_move_since(&E, T0 + 8000, T0 + 7990);
-	F.coa = COA1;
-	F.host[0] = COA1;
-	he_move(&E, T0 + 9000);
+	move_back_to_coa1();
 	cr_assert_eq(F.nbu, 3);
 	cr_assert_eq(bu(2).coa_lost_tag, 0x5eed1e55);
 }
