@@ -228,6 +228,24 @@ int fdtable_get(struct fdtable *t, int fd, struct fd_lease *out)
 	return ret;
 }
 
+void fdtable_set_peer(struct fdtable *t, int fd, const struct sockaddr_in6 *peer)
+{
+	sigset_t old;
+	struct fd_entry *e;
+
+	if (fdtable_state(t, fd) != FDT_LEASED)
+		return;
+	lock(t, &old);
+	e = atomic_load(&t->slot[fd]);
+	if (IS_ENTRY(e) && e->state == FDT_LEASED && e->lease.udp) {
+		if (peer)
+			e->lease.peer = *peer;
+		else
+			memset(&e->lease.peer, 0, sizeof(e->lease.peer));
+	}
+	unlock(t, &old);
+}
+
 int fdtable_refs(struct fdtable *t, int fd)
 {
 	sigset_t old;

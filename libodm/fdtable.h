@@ -35,6 +35,9 @@ struct fd_lease {
 	int type;             /* enum odm_addr_type */
 	int tried;            /* a connect() was made with it (fdtable_connect) */
 	int udp;              /* a UDP socket's (its lease may end under it, idle) */
+	/* the peer a UDP socket is connected to (sin6_family AF_INET6), else
+	 * zero: connected to again when its lease ends under it (odm(7)) */
+	struct sockaddr_in6 peer;
 };
 
 /*
@@ -98,6 +101,13 @@ unsigned int fdtable_prefs(struct fdtable *t, int fd);
  * was (so that a connect made again after a failure is told from the
  * first, shim_connect.c), now noted as tried; 0 if fd holds no lease. */
 int fdtable_connect(struct fdtable *t, int fd, struct fd_lease *out);
+
+/*
+ * fd's leased UDP socket is connected to peer now, or to none (NULL: it
+ * disconnected); the lease keeps it (fd_lease.peer). No-op for a fd
+ * without a UDP lease.
+ */
+void fdtable_set_peer(struct fdtable *t, int fd, const struct sockaddr_in6 *peer);
 
 /* fd is one of the shim's own (set), or no longer (clear: only if internal). */
 void fdtable_mark_internal(struct fdtable *t, int fd, int set);

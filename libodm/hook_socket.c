@@ -2,13 +2,15 @@
 /*
  * hook_socket.c — interposed socket calls: connect/sendto/sendmsg/sendmmsg
  * lease and bind first (shim_connect.h), and a UDP bind to [::]:0 waits
- * for them; socket/accept/accept4 purge a stale fd-table slot for the number
+ * for them; a send without an address (send, write, writev too) on a
+ * connected UDP socket whose lease ended under it connects it again; socket/accept/accept4 purge a stale fd-table slot for the number
  * they hand out (socket_wrapper does the same), so a close the shim never
  * saw cannot make a new socket look leased.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "fdtable.h"
 #include "guard.h"
@@ -132,14 +134,72 @@ static int disconnect(int fd, const struct sockaddr *addr, socklen_t len)
 	return r;
 }
 
+/* A leased UDP socket connected to addr: its lease keeps the peer, to
+ * connect it again should the lease end under it (reconnect) */
+static void note_peer(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	int saved;
+
+	if (guard_active() || len < (socklen_t)sizeof(struct sockaddr_in6) ||
+	    addr->sa_family != AF_INET6 || fdtable_state(fdtable_global(0), fd) != FDT_LEASED)
+		return;
+	saved = errno;
+	fdtable_set_peer(fdtable_global(0), fd, (const struct sockaddr_in6 *)addr);
+	errno = saved;
+}
+
 int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
+	int r;
+
 	if (addr && len >= (socklen_t)sizeof(addr->sa_family) && addr->sa_family == AF_UNSPEC)
 		return disconnect(fd, addr, len);
 	if (before_send(fd, addr, len, "connect") < 0)
 		return -1;
-	return REAL(connect)(fd, addr, len);
+	r = REAL(connect)(fd, addr, len);
+	if (r == 0 && addr)
+		note_peer(fd, addr, len);
+	return r;
 }
+
+/*
+ * A send without an address failed with EDESTADDRREQ: on a connected,
+ * leased UDP socket, that is its lease ending under it (the agent's
+ * SOCK_DESTROY disconnected it), never the program's doing (its own
+ * disconnect forgets the peer). It is connected to its peer again, leased
+ * anew, and the send made once more: the program sees its datagram go, as
+ * an unconnected socket's sendto() does (odm(7)). 1: make the call again;
+ * 0: the failure stands (errno EDESTADDRREQ); -1: it fails with errno. Only
+ * the failure pays: a send that works costs the hook nothing more.
+ */
+static int reconnect(int fd)
+{
+	int r;
+
+	if (guard_active() || fdtable_state(fdtable_global(0), fd) != FDT_LEASED ||
+	    ownpid_foreign()) {
+		errno = EDESTADDRREQ;
+		return 0;
+	}
+	guard_enter();
+	r = shim_reconnect_ended(fd);
+	guard_leave();
+	errno = r < 0 ? -r : EDESTADDRREQ;
+	return r < 0 ? -1 : r;
+}
+
+/* r, the result of a send without an address; again: whether to make it
+ * once more (reconnect said so), else r stands, or -1 with reconnect's errno */
+#define SEND_AGAIN(r, call)                                          \
+	do {                                                         \
+		if ((r) < 0 && errno == EDESTADDRREQ) {              \
+			int again_ = reconnect(fd);                  \
+			if (again_ > 0)                              \
+				(r) = (call);                        \
+			else if (again_ < 0)                         \
+				(r) = -1;                            \
+		}                                                    \
+	} while (0)
 
 /*
  * A send failed with ECONNABORTED: if fd is leased, the agent ended its
@@ -160,18 +220,54 @@ static ssize_t after_send(int fd, ssize_t r)
 ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr,
 	       socklen_t len)
 {
+	ssize_t r;
+
 	/* Connected sockets pass no address: nothing to decide. */
 	if (addr && before_send(fd, addr, len, "sendto") < 0)
 		return -1;
-	return after_send(fd, REAL(sendto)(fd, buf, n, flags, addr, len));
+	r = REAL(sendto)(fd, buf, n, flags, addr, len);
+	if (!addr)
+		SEND_AGAIN(r, REAL(sendto)(fd, buf, n, flags, addr, len));
+	return after_send(fd, r);
 }
 
 ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
+	ssize_t r;
+
 	if (msg && msg->msg_name &&
 	    before_send(fd, (const struct sockaddr *)msg->msg_name, msg->msg_namelen, "sendmsg") < 0)
 		return -1;
-	return after_send(fd, REAL(sendmsg)(fd, msg, flags));
+	r = REAL(sendmsg)(fd, msg, flags);
+	if (msg && !msg->msg_name)
+		SEND_AGAIN(r, REAL(sendmsg)(fd, msg, flags));
+	return after_send(fd, r);
+}
+
+/* send(), write() and writev() carry no address: only a connected socket's
+ * lease ending under it concerns them (reconnect) */
+ssize_t send(int fd, const void *buf, size_t n, int flags)
+{
+	ssize_t r = REAL(send)(fd, buf, n, flags);
+
+	SEND_AGAIN(r, REAL(send)(fd, buf, n, flags));
+	return after_send(fd, r);
+}
+
+ssize_t write(int fd, const void *buf, size_t n)
+{
+	ssize_t r = REAL(write)(fd, buf, n);
+
+	SEND_AGAIN(r, REAL(write)(fd, buf, n));
+	return r;
+}
+
+ssize_t writev(int fd, const struct iovec *iov, int cnt)
+{
+	ssize_t r = REAL(writev)(fd, iov, cnt);
+
+	SEND_AGAIN(r, REAL(writev)(fd, iov, cnt));
+	return r;
 }
 
 /* The first datagram's address decides, as a sendmsg() of it alone would:
@@ -180,9 +276,14 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
  * and QUIC software does) would go out from a plain address unseen. */
 int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 {
+	int r;
+
 	if (vec && vlen > 0 && vec[0].msg_hdr.msg_name &&
 	    before_send(fd, (const struct sockaddr *)vec[0].msg_hdr.msg_name,
 			vec[0].msg_hdr.msg_namelen, "sendmmsg") < 0)
 		return -1;
-	return (int)after_send(fd, REAL(sendmmsg)(fd, vec, vlen, flags));
+	r = REAL(sendmmsg)(fd, vec, vlen, flags);
+	if (vec && vlen > 0 && !vec[0].msg_hdr.msg_name)
+		SEND_AGAIN(r, REAL(sendmmsg)(fd, vec, vlen, flags));
+	return (int)after_send(fd, r);
 }

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "libc_real.h"
@@ -61,11 +62,12 @@ static void die(const char *name, const char *why)
 	char msg[256];
 	int n;
 
-	/* No stdio: this may run inside a hook, before stdio is usable. */
+	/* No stdio: this may run inside a hook, before stdio is usable; and
+	 * not write(), which is a hook too: its own binding may be what failed */
 	n = snprintf(msg, sizeof(msg), "odm: cannot bind real libc %s: %s; aborting\n", name,
 		     why);
 	if (n > 0)
-		(void)!write(2, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+		(void)!syscall(SYS_write, 2, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
 	abort();
 }
 

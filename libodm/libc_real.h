@@ -20,6 +20,7 @@
 #include <netdb.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #pragma GCC visibility push(hidden)
 
@@ -34,6 +35,9 @@
 			    socklen_t), NULL, 1)                                    \
 	X(ssize_t, sendmsg, (int, const struct msghdr *, int), NULL, 1)             \
 	X(int, sendmmsg, (int, struct mmsghdr *, unsigned int, int), NULL, 1)      \
+	X(ssize_t, send, (int, const void *, size_t, int), NULL, 1)                 \
+	X(ssize_t, write, (int, const void *, size_t), NULL, 1)                     \
+	X(ssize_t, writev, (int, const struct iovec *, int), NULL, 1)               \
 	X(int, setsockopt, (int, int, int, const void *, socklen_t), NULL, 1)       \
 	X(int, getsockopt, (int, int, int, void *, socklen_t *), NULL, 1)           \
 	X(int, close, (int), NULL, 1)                                               \

@@ -359,6 +359,8 @@ int shim_disconnect(int fd, const struct sockaddr *addr, socklen_t len)
 	again = fdtable_get(fdtable_global(0), fd, &fl) && fl.udp && has_port_on(fd, &fl.addr);
 	r = REAL(connect)(fd, addr, len);
 	saved = errno;
+	if (r == 0)
+		fdtable_set_peer(fdtable_global(0), fd, NULL); /* its own choice: kept */
 	if (r != 0 || !again || has_port_on(fd, &fl.addr))
 		goto out;
 	inet_ntop(AF_INET6, &fl.addr, abuf, sizeof(abuf));
@@ -371,6 +373,39 @@ int shim_disconnect(int fd, const struct sockaddr *addr, socklen_t len)
 out:
 	errno = saved;
 	return r;
+}
+
+int shim_reconnect_ended(int fd)
+{
+	char pbuf[INET6_ADDRSTRLEN], abuf[INET6_ADDRSTRLEN];
+	struct fdtable *t = fdtable_global(0);
+	struct sockaddr_in6 peer;
+	struct fd_lease fl, now;
+	int r;
+
+	if (!fdtable_get(t, fd, &fl) || !fl.udp || fl.peer.sin6_family != AF_INET6 ||
+	    fl.type == ODM_TYPE_FIXED || !udp_ended(fd, &fl.addr))
+		return 0;
+	peer = fl.peer;
+	inet_ntop(AF_INET6, &peer.sin6_addr, pbuf, sizeof(pbuf));
+	inet_ntop(AF_INET6, &fl.addr, abuf, sizeof(abuf));
+	shim_debug("send fd %d: its lease of %s ended under it, which disconnected it from %s: "
+		   "connecting it again", fd, abuf, pbuf);
+	/* looked at now, not up to a second later: it is leased anew there */
+	fdtable_due_now(t, fd);
+	r = shim_before_send(fd, (const struct sockaddr *)&peer, sizeof(peer), "connect");
+	if (r < 0)
+		return r;
+	if (REAL(connect)(fd, (const struct sockaddr *)&peer, sizeof(peer)) != 0) {
+		r = -errno;
+		shim_debug("send fd %d: connect to %s again: %s", fd, pbuf, strerror(-r));
+		return r;
+	}
+	/* leased anew (or plain, for a program that named no type and got
+	 * no lease): a lease keeps the peer for the next time */
+	if (fdtable_get(t, fd, &now))
+		fdtable_set_peer(t, fd, &peer);
+	return 1;
 }
 
 int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what)

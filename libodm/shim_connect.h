@@ -52,6 +52,18 @@ int shim_bind_deferred(int fd);
  */
 int shim_disconnect(int fd, const struct sockaddr *addr, socklen_t len);
 
+/*
+ * A send without an address on fd failed with EDESTADDRREQ. If fd is a
+ * leased UDP socket that was connected (fd_lease.peer) and its lease ended
+ * under it (the agent ends an idle lease's sockets, SOCK_DESTROY, which
+ * disconnects them), it is connected to its peer again, through
+ * shim_before_send, which leases it anew as its first connect did: 1, the
+ * send may be made again. 0: not such a socket (the failure stands);
+ * -errno: connecting it again failed (EADDRNOTAVAIL: its program named its
+ * type and no lease could be had). Caller holds the guard; errno may change.
+ */
+int shim_reconnect_ended(int fd);
+
 /* "tcp", "udp", or NULL for a socket the shim leaves alone (not AF_INET6 TCP/UDP). */
 const char *shim_socket_proto(int fd);
 

@@ -16,7 +16,8 @@
 #      which must fail at once, not hang.
 #   2. two Java UDP sockets on one lease idle past udp-inactivity: told
 #      when it ends, then leased anew (not sent from the ended address)
-#      when they send again.
+#      when they send again; and four connected python UDP sockets the
+#      same, sending with send(), write(), writev() and sendmsg().
 #   3. one exchange each: socat TCP6 and UDP6-SENDTO, OpenBSD nc -6 over
 #      TCP and UDP, openssl s_client to a TLS server (socat on cn), git
 #      clone over dumb HTTP from nginx.
@@ -242,6 +243,38 @@ async def main(host, path, out):
             f.write(d)
 asyncio.run(main(*sys.argv[1:4]))
 EOF
+cat >"$P/udp_idle.py" <<'EOF'
+# python: four connected UDP sockets to HOST PORT, each sending its own way
+# (send, write, writev, sendmsg without an address), each answered once;
+# then SECS of silence; then each sends and waits for its answer again.
+# Prints "first WAY SRC", "again_at TIME" (time.time()) and "again WAY SRC"
+# (SRC: the address cn saw, or error-ERRNO)
+import errno, os, socket, sys, time
+host, port, secs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+dst = socket.getaddrinfo(host, port, socket.AF_INET6, socket.SOCK_DGRAM)[0][4]
+ways = {
+    "send": lambda s: s.send(b"x"),
+    "write": lambda s: os.write(s.fileno(), b"x"),
+    "writev": lambda s: os.writev(s.fileno(), [b"x"]),
+    "sendmsg": lambda s: s.sendmsg([b"x"]),
+}
+def ping(way, s):
+    try:
+        ways[way](s)
+        return s.recv(2048).decode().split()[1]
+    except OSError as e:
+        return "error-" + errno.errorcode.get(e.errno, str(e.errno))
+socks = {}
+for way in ways:
+    socks[way] = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    socks[way].settimeout(3)
+    socks[way].connect(dst)
+    print("first", way, ping(way, socks[way]), flush=True)
+time.sleep(secs)
+print("again_at", time.time(), flush=True)
+for way, s in socks.items():
+    print("again", way, ping(way, s), flush=True)
+EOF
 if ((HAVE_JAVA)); then
 	javac -d "$P" "$P/Prog.java"
 fi
@@ -357,6 +390,14 @@ fi
 # and tells the socket (its receive fails); the datagram it sends then is
 # leased anew and answered, never sent from the ended address, which the
 # host no longer has (the kernel would, outside the tunnel).
+# Beside it, python's connected sockets fall silent too, not receiving:
+# the agent's ending of the lease disconnects them, and each of their ways
+# to send without an address must still work, leased anew (connected again
+# by the shim), and be answered with no error left over.
+IDLE_S=$((ODM_UDP_INACTIVITY + ODM_GRACE_S + ODM_TICK_S + 4))
+odm_shim timeout 40 /usr/bin/python3 "$P/udp_idle.py" cn.example.test "$UDP_PORT" "$IDLE_S" \
+	>"$P/py-idle.log" 2>&1 &
+PY_IDLE_PID=$!
 if ((HAVE_JAVA)); then
 	rc=0
 	odm_shim timeout 40 java -cp "$P" Prog idle cn.example.test "$UDP_PORT" \
@@ -374,6 +415,29 @@ if ((HAVE_JAVA)); then
 		is_choa "$again2"
 	check "java UDP: and not from the ended address either" other_addr "${again2:-::}" "${first:-::}"
 fi
+
+rc=0
+wait "$PY_IDLE_PID" || rc=$?
+echo "python connected UDP idle: rc $rc, $(tr '\n' ' ' <"$P/py-idle.log")"
+check "python connected UDP: exits 0 (rc $rc)" test "$rc" -eq 0
+pfirst=$(awk '$1 == "first" && $2 == "send" { print $3 }' "$P/py-idle.log")
+check "python connected UDP: answered first from a CHoA (${pfirst:-none})" is_choa "$pfirst"
+for way in send write writev sendmsg; do
+	f=$(awk -v w="$way" '$1 == "first" && $2 == w { print $3 }' "$P/py-idle.log")
+	a=$(awk -v w="$way" '$1 == "again" && $2 == w { print $3 }' "$P/py-idle.log")
+	check "python connected UDP, $way: its first datagram on the same lease (${f:-none})" \
+		same_addr "${f:-::}" "${pfirst:-::1}"
+	check "python connected UDP, $way: after the idle end, answered from a CHoA (${a:-none})" \
+		is_choa "$a"
+	check "python connected UDP, $way: a new one, not the ended ${pfirst:-none}" \
+		other_addr "${a:-::}" "${pfirst:-::}"
+done
+# (another process may have had the same lease meanwhile: Java's above)
+again_at=$(awk '$1 == "again_at" { print $2 }' "$P/py-idle.log")
+n=$(awk -v a="${pfirst:-none}" -v t="${again_at:-0}" '$1 == "from" && $2 == a && $3 >= t' \
+	"$ODM_DIR/udp-echo.log" | wc -l)
+check "after the idle end (${again_at:-never}), cn saw nothing from the ended ${pfirst:-none} ($n)" \
+	test -n "$again_at" -a "$n" -eq 0
 
 # ---------------------------------------------------------------- 3. one exchange each
 GET='GET /index.html?who=%s HTTP/1.0\r\nHost: cn.example.test\r\n\r\n'

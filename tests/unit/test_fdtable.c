@@ -363,3 +363,34 @@ Test(fdtable, a_udp_lease_is_due_a_look_once_a_period)
 	cr_assert_eq(clock_reads, 0, "the clock is read for a leased UDP socket only");
 	fdtable_free(t);
 }
+
+Test(fdtable, a_udp_lease_keeps_its_peer)
+{
+	struct fdtable *t = fdtable_new(64);
+	struct fd_lease l = mk("2001:db8::1"), tcp = mk("2001:db8::2"), out;
+	struct sockaddr_in6 peer = { .sin6_family = AF_INET6, .sin6_port = htons(7777) };
+	char buf[INET6_ADDRSTRLEN];
+
+	cr_assert_eq(inet_pton(AF_INET6, "2001:db8:c::5", &peer.sin6_addr), 1);
+	fdtable_set_peer(t, 3, &peer);
+	cr_assert_eq(fdtable_state(t, 3), FDT_UNKNOWN, "an untracked fd stays so");
+	l.udp = 1;
+	cr_assert_eq(fdtable_track(t, 3, &l), 0);
+	fdtable_dup(t, 3, 4, &out);
+	cr_assert_eq(fdtable_get(t, 3, &out), 1);
+	cr_assert_eq(out.peer.sin6_family, 0, "a new lease has no peer");
+	fdtable_set_peer(t, 3, &peer);
+	cr_assert_eq(fdtable_get(t, 4, &out), 1);
+	cr_assert_eq(out.peer.sin6_family, AF_INET6, "the dup shares it");
+	cr_assert_eq(ntohs(out.peer.sin6_port), 7777);
+	inet_ntop(AF_INET6, &out.peer.sin6_addr, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "2001:db8:c::5");
+	fdtable_set_peer(t, 4, NULL);
+	cr_assert_eq(fdtable_get(t, 3, &out), 1);
+	cr_assert_eq(out.peer.sin6_family, 0, "a disconnect forgets it");
+	cr_assert_eq(fdtable_track(t, 5, &tcp), 0);
+	fdtable_set_peer(t, 5, &peer);
+	cr_assert_eq(fdtable_get(t, 5, &out), 1);
+	cr_assert_eq(out.peer.sin6_family, 0, "a TCP lease keeps none");
+	fdtable_free(t);
+}
