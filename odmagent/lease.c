@@ -488,9 +488,13 @@ static void end(struct hostengine *e, struct lease *l, const char *reason, const
 
 	if (l->n_waiters)
 		answer_waiters(e, l, "REQUIREDIPFAILED", "the lease ended before it was ready");
-	/* one waiting for its address to turn usable is registered too */
+	/* one waiting for its address to turn usable is registered too, and
+	 * one whose first BU has left may be: the anchor may have bound it
+	 * and its BA be lost or on the way (a deregistration of an allocation
+	 * names no address, its BID says which) */
 	if (dereg_bu && l->rb &&
-	    (l->state == LEASE_REGISTERED || addr_waits_find(&e->usable, l))) {
+	    (l->state == LEASE_REGISTERED || addr_waits_find(&e->usable, l) ||
+	     (l->rb->kind != REG_NONE && l->rb->n_sent))) {
 		struct reg_binding *b = l->rb;
 		int rc = reg_dereg(&e->reg, b, e->now);
 

@@ -1334,13 +1334,47 @@ Test(hostengine, stopping_deregisters_and_answers_waiters)
 	cr_assert_null(E.leases.head);
 	cr_assert_eq(F.nrep, 2);
 	cr_assert_str_eq(F.rep[1].code, "REQUIREDIPFAILED", "the waiting request is answered");
-	cr_assert_eq(F.nbu, 3, "one deregistration for the registered lease only");
+	cr_assert_eq(F.nbu, 4, "one deregistration for each lease, the one allocating too");
 	cr_assert_eq(bu(2).lifetime, 0);
+	cr_assert_eq(bu(3).lifetime, 0);
 	cr_assert_geq(logged_addr("addr_del", &HOA1, mark), 0);
 	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "stopping");
 	request(3, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 300);
 	cr_assert_str_eq(F.rep[2].code, "REQUIREDIPFAILED", "nothing accepted once stopping");
-	cr_assert_eq(F.nbu, 3);
+	cr_assert_eq(F.nbu, 4);
+}
+
+/* An allocation whose BU has left may have made a binding at the anchor
+ * (its BA lost or still on the way): a stop deregisters it by its BID
+ * (HNP ::, as the anchor keys an allocation), and the journal keeps it
+ * until that deregistration is answered, for the next run should the BU
+ * be lost too. */
+Test(hostengine, stopping_deregisters_an_allocation_in_flight_by_its_bid)
+{
+	struct mh_msg a, d;
+
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0);
+	cr_assert_eq(F.nbu, 1);
+	a = bu(0);
+	he_stop(&E, T0 + 30);
+	cr_assert_eq(F.nbu, 2, "a deregistration for the allocation out");
+	d = bu(1);
+	cr_assert_eq(d.lifetime, 0);
+	cr_assert(IN6_IS_ADDR_UNSPECIFIED(&d.hnp), "no address known: by its BID");
+	cr_assert_eq(d.bid, a.bid);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[1], &ANCHOR));
+	cr_assert(he_journal_keep(&E, &ANCHOR, a.bid), "journaled until it is answered");
+}
+
+/* A lease whose BU never left (no care-of address yet) has nothing at its
+ * anchor to deregister */
+Test(hostengine, stopping_sends_nothing_for_an_allocation_never_sent)
+{
+	F.coa_rc = -ENETUNREACH;
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0);
+	cr_assert_eq(F.nbu, 0);
+	he_stop(&E, T0 + 30);
+	cr_assert_eq(F.nbu, 0);
 }
 
 Test(hostengine, session_without_anchor_falls_back_to_plain)
