@@ -29,7 +29,8 @@
  *            changes. The anchor's own addresses: 129.
  *
  * Graceful-replacement (Service Selection "graceful-replacement"): the
- * first BU after a move starts the grace period (grace-period); no
+ * first BU after a move starts the grace period (grace-period, rounded
+ * up to the 4-s units of the lifetime the BA tells); no
  * lifetime granted afterwards reaches past its end, and the binding is
  * released then, whatever the host asks. Coming back to the link ends the
  * grace period; the next move starts a new one. From off the link a
@@ -141,8 +142,14 @@ static uint8_t access_apply(struct anchor *an, const struct anchor_req *r, struc
 		if (r->coa_is_hoa) {
 			deadline = 0; /* back on its link */
 		} else if (b->graceful) {
+			/* the grace period in whole units of 4 s, rounded up:
+			 * the lifetime the BA tells (whose end the host takes
+			 * for the deadline) ends where the binding does */
 			if (!deadline)
-				deadline = r->now_ms + (uint64_t)an->cfg->grace_period * 1000;
+				deadline = r->now_ms +
+					   (uint64_t)mh_lifetime_seconds(units_left(
+						   (uint64_t)an->cfg->grace_period * 1000,
+						   UINT16_MAX)) * 1000;
 			if (expires > deadline) {
 				expires = deadline;
 				granted = units_left(expires - r->now_ms, granted);

@@ -462,6 +462,28 @@ Test(access, graceful_replacement_released_at_its_deadline)
 		     MH_BA_NOT_AUTHORIZED_FOR_HNP);
 }
 
+/* The BA tells a lifetime in units of 4 s, and the host takes its end for
+ * the deadline: a grace period that is not a multiple of 4 s runs to the
+ * end of the units it is told in (rounded up), not before it */
+Test(access, graceful_deadline_is_the_end_of_the_lifetime_told)
+{
+	struct mh_msg ba;
+
+	setup_modes(ODM_MODE_BIT(ODM_MODE_ACCESS), 0);
+	cfg.grace_period = 10;
+	claim(1, "graceful-replacement", 1000);
+	cr_assert_eq(bu_status(NAI1, 2, COA2, X1, 100, "graceful-replacement", 5000, &ba), 0);
+	cr_assert_eq(ba.lifetime, 3, "10 s, in units of 4 s rounded up");
+	cr_assert_eq(bound(X1)->deadline_ms, 5000 + 12000);
+	cr_assert_eq(anchor_expire(&an, 5000 + 11999), 0, "kept for the 12 s told");
+	cr_assert_not_null(bound(X1));
+	/* a refresh is told what is left, and ends no earlier */
+	cr_assert_eq(bu_status(NAI1, 3, COA2, X1, 100, "graceful-replacement", 13000, &ba), 0);
+	cr_assert_eq(ba.lifetime, 1);
+	cr_assert_eq(bound(X1)->expires_ms, 17000);
+	cr_assert_eq(anchor_expire(&an, 17000), 1, "and released at its end");
+}
+
 /* A move the tunnel refuses (130) starts no grace period: the binding
  * stays as it was, and the move the tunnel takes later starts it then */
 Test(access, graceful_move_the_tunnel_refuses_changes_nothing)
