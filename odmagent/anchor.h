@@ -61,7 +61,8 @@
  *     lifetime 0 or CoA = home address  binding removed, BA 0 (the address
  *                                       stays the identity's)
  *     otherwise                         binding of the home address
- *                                       created/updated, BA 0
+ *                                       created/updated, BA 0 (created:
+ *                                       quota 130)
  *   access:
  *     HNP = an address of the anchor    BA 129
  *     HNP held by another identity      BA 155 (nothing changes)

@@ -681,6 +681,39 @@ Test(modes, restart_restores_each_binding_in_its_mode)
 		     MH_BA_NOT_AUTHORIZED_FOR_HNP);
 }
 
+/* max-bindings counts a home binding like any other: an identity that holds
+ * its quota already is refused a new one (130, nothing changes), so the
+ * anchor never holds more than a restart takes back (the restore counts
+ * every mode's bindings against it, in the state file's order) */
+Test(modes, a_home_binding_counts_against_max_bindings)
+{
+	struct state_anchor st;
+	struct mh_msg ba;
+	const int64_t wall = 1700000000000;
+	size_t held;
+
+	setup_modes(ODM_MODE_BIT(ODM_MODE_CHA) | ODM_MODE_BIT(ODM_MODE_HOME), 0);
+	cfg.max_bindings = 1;
+	cr_assert_eq(bu_status(NAI1, 1, COA1, NULL, 100, "session-lasting", 1000, &ba), 0);
+	cr_assert_eq(bu_status(NAI1, 2, COA1, NULL, 100, "fixed", 1000, &ba),
+		     MH_BA_INSUFFICIENT_RESOURCES, "over the quota");
+	held = an.bc.count;
+	cr_assert_eq(held, 1);
+	cr_assert_eq(an.ids[0].nbindings, 1);
+	cr_assert_eq(anchor_state_snapshot(&an, wall, 2000, &st), 0);
+	anchor_fini(&an);
+	setup_modes(ODM_MODE_BIT(ODM_MODE_CHA) | ODM_MODE_BIT(ODM_MODE_HOME), 0);
+	cfg.max_bindings = 1;
+	cr_assert_eq(anchor_state_restore(&an, &st, wall + 1000, 500), (int)held,
+		     "a restart takes back all the anchor held");
+	state_anchor_free(&st);
+	/* the quota's room again: the home binding is made */
+	cr_assert_eq(bu_status(NAI1, 8, COA1, NULL, 0, "session-lasting", 3000, &ba), 0);
+	cr_assert_eq(an.bc.count, 0);
+	cr_assert_eq(bu_status(NAI1, 10, COA1, NULL, 100, "fixed", 3000, &ba), 0);
+	cr_assert_eq(an.bc.count, 1);
+}
+
 /* SIGHUP with the identities in another order: the home binding stays,
  * its address is still its identity's */
 Test(home, reload_keeps_home_bindings_and_addresses)
