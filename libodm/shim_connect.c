@@ -183,10 +183,21 @@ static int rebind_to(int fd, const struct in6_addr *addr)
 	struct sockaddr_in6 me;
 	socklen_t l = sizeof(me);
 
+	struct sockaddr none = { .sa_family = AF_UNSPEC };
+	int r;
+
 	memset(&me, 0, sizeof(me));
 	if (getsockname(fd, (struct sockaddr *)&me, &l) == 0 && IN6_ARE_ADDR_EQUAL(&me.sin6_addr, addr))
 		return 0;
-	return bind_to(fd, addr);
+	r = bind_to(fd, addr);
+	if (r == -EINVAL) {
+		/* a port taken meanwhile: another thread's send on the UDP
+		 * socket, for which the kernel binds one even as it fails
+		 * (EDESTADDRREQ). Given back, the address can be bound */
+		(void)REAL(connect)(fd, &none, sizeof(none));
+		r = bind_to(fd, addr);
+	}
+	return r;
 }
 
 int shim_bind_deferred(int fd)
@@ -381,11 +392,23 @@ int shim_reconnect_ended(int fd)
 	struct fdtable *t = fdtable_global(0);
 	struct sockaddr_in6 peer;
 	struct fd_lease fl, now;
+	socklen_t l = sizeof(peer);
 	int r;
 
 	if (!fdtable_get(t, fd, &fl) || !fl.udp || fl.peer.sin6_family != AF_INET6 ||
-	    fl.type == ODM_TYPE_FIXED || !udp_ended(fd, &fl.addr))
+	    fl.type == ODM_TYPE_FIXED)
 		return 0;
+	/* another thread's send connected it again meanwhile: this one may go */
+	if (getpeername(fd, (struct sockaddr *)&peer, &l) == 0)
+		return 1;
+	/*
+	 * Disconnected, not by its program (whose disconnect forgets the
+	 * peer): the agent ended its lease. Not asked of udp_ended(), which
+	 * reads the port: the failed send took one (the kernel binds a port
+	 * before it looks for an address), and so may other threads' sends
+	 * while this one waits for the agent; nor the address, which the
+	 * agent takes off the host a moment after it ends the sockets.
+	 */
 	peer = fl.peer;
 	inet_ntop(AF_INET6, &peer.sin6_addr, pbuf, sizeof(pbuf));
 	inet_ntop(AF_INET6, &fl.addr, abuf, sizeof(abuf));
@@ -393,7 +416,7 @@ int shim_reconnect_ended(int fd)
 		   "connecting it again", fd, abuf, pbuf);
 	/* looked at now, not up to a second later: it is leased anew there */
 	fdtable_due_now(t, fd);
-	r = shim_before_send(fd, (const struct sockaddr *)&peer, sizeof(peer), "connect");
+	r = shim_before_send(fd, (const struct sockaddr *)&peer, sizeof(peer), "reconnect");
 	if (r < 0)
 		return r;
 	if (REAL(connect)(fd, (const struct sockaddr *)&peer, sizeof(peer)) != 0) {
@@ -418,7 +441,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	struct fd_lease fl;
 	const char *proto, *how = "";
 	int saved = errno, type, r, ret = 0, pnum, st, on_net, has_cha, bound, relet = 0;
-	int looked, cha_unknown;
+	int looked, cha_unknown, again = strcmp(what, "reconnect") == 0;
 	unsigned port = 0;
 	uint64_t cookie = 0; /* fd's socket before a wait (socket_cookie), 0: none yet */
 	char dev[IF_NAMESIZE];
@@ -426,6 +449,9 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	/* a leased UDP socket is looked at once a second at most (udp_ended):
 	 * its lease ends only after it idled that long (udp-inactivity) */
 	st = fdtable_state_due(fdtable_global(0), fd, chacache_now_ms, UDP_LOOK_MS, &fl);
+	/* shim_reconnect_ended's: leased anew, whatever its look says */
+	if (again && st == FDT_LEASED && !fl.udp)
+		(void)fdtable_get(fdtable_global(0), fd, &fl);
 	/*
 	 * connect() again after a failed one (Linux allows it): the socket
 	 * keeps its leased source, which may be gone from the host now. It is
@@ -442,7 +468,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 		shim_debug("%s fd %d: again after a failed connect from %s: leasing it anew", what,
 			   fd, abuf);
 	} else if (st == FDT_LEASED && fl.udp && fl.type != ODM_TYPE_FIXED &&
-		   udp_ended(fd, &fl.addr)) {
+		   (again || udp_ended(fd, &fl.addr))) {
 		/* a UDP socket whose lease ended under it (idle, or lost),
 		 * sending again: leased anew, as a new socket would be (the
 		 * peer sees a new address), never sent from the old one. The

@@ -24,10 +24,11 @@
 #pragma GCC visibility push(hidden)
 
 /*
- * what: "connect", "sendto", "sendmsg", "sendmmsg" (for messages). Caller
- * holds the guard and has checked shim_policy_dst_eligible(dst, len). Returns 0 to go on
- * with the real call, or -EADDRNOTAVAIL: fail it with that errno. Leaves
- * errno as it was.
+ * what: "connect", "sendto", "sendmsg", "sendmmsg" (for messages), or
+ * "reconnect" (shim_reconnect_ended: fd is leased anew whatever it looks
+ * like). Caller holds the guard and has checked
+ * shim_policy_dst_eligible(dst, len). Returns 0 to go on with the real
+ * call, or -EADDRNOTAVAIL: fail it with that errno. Leaves errno as it was.
  */
 int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what);
 

@@ -17,7 +17,8 @@
 #   2. two Java UDP sockets on one lease idle past udp-inactivity: told
 #      when it ends, then leased anew (not sent from the ended address)
 #      when they send again; and four connected python UDP sockets the
-#      same, sending with send(), write(), writev() and sendmsg().
+#      same, sending with send(), write(), writev() and sendmsg(), and
+#      one more on which four threads send at once.
 #   3. one exchange each: socat TCP6 and UDP6-SENDTO, OpenBSD nc -6 over
 #      TCP and UDP, openssl s_client to a TLS server (socat on cn), git
 #      clone over dumb HTTP from nginx.
@@ -249,7 +250,7 @@ cat >"$P/udp_idle.py" <<'EOF'
 # then SECS of silence; then each sends and waits for its answer again.
 # Prints "first WAY SRC", "again_at TIME" (time.time()) and "again WAY SRC"
 # (SRC: the address cn saw, or error-ERRNO)
-import errno, os, socket, sys, time
+import errno, os, socket, sys, threading, time
 host, port, secs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 dst = socket.getaddrinfo(host, port, socket.AF_INET6, socket.SOCK_DGRAM)[0][4]
 ways = {
@@ -270,8 +271,33 @@ for way in ways:
     socks[way].settimeout(3)
     socks[way].connect(dst)
     print("first", way, ping(way, socks[way]), flush=True)
+t = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+t.settimeout(3)
+t.connect(dst)
+print("first threads", ping("send", t), flush=True)
 time.sleep(secs)
 print("again_at", time.time(), flush=True)
+# four threads send on one socket at once, first (its lease is asked of
+# the agent, which takes a while): one connects it again, the others must
+# neither fail nor lease it a second time
+errs, go = [], threading.Barrier(4)
+def one():
+    go.wait()
+    try:
+        t.send(b"t")
+    except OSError as e:
+        errs.append(errno.errorcode.get(e.errno, str(e.errno)))
+ths = [threading.Thread(target=one) for _ in range(4)]
+for th in ths: th.start()
+for th in ths: th.join()
+srcs = set()
+try:
+    for _ in range(4 - len(errs)):
+        srcs.add(t.recv(2048).decode().split()[1])
+except OSError as e:
+    errs.append("recv-" + errno.errorcode.get(e.errno, str(e.errno)))
+print("again threads", ",".join(sorted(srcs)) or "none", "errors", ",".join(errs) or "none",
+      flush=True)
 for way, s in socks.items():
     print("again", way, ping(way, s), flush=True)
 EOF
@@ -432,6 +458,11 @@ for way in send write writev sendmsg; do
 	check "python connected UDP, $way: a new one, not the ended ${pfirst:-none}" \
 		other_addr "${a:-::}" "${pfirst:-::}"
 done
+read -r _ _ tsrc _ terrs < <(grep '^again threads ' "$P/py-idle.log") || true
+check "python connected UDP, four threads sending at once after the idle end: none failed (${terrs:-none ran})" \
+	test "${terrs:-x}" = none
+check "and all answered from one new CHoA (${tsrc:-none})" is_choa "${tsrc:-}"
+check "not the ended ${pfirst:-none}" other_addr "${tsrc:-::}" "${pfirst:-::}"
 # (another process may have had the same lease meanwhile: Java's above)
 again_at=$(awk '$1 == "again_at" { print $2 }' "$P/py-idle.log")
 n=$(awk -v a="${pfirst:-none}" -v t="${again_at:-0}" '$1 == "from" && $2 == a && $3 >= t' \

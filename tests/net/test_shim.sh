@@ -25,7 +25,9 @@
 #                              one release, getaddrinfo alone sends no
 #                              query and asks the agent nothing, a repeated lookup no second one, fork children lease with
 #                              their own pid, a leased UDP socket disconnected
-#                              (AF_UNSPEC) keeps its lease, close_range over the shim's
+#                              (AF_UNSPEC) keeps its lease, one whose lease
+#                              ended under it is connected again when four
+#                              threads send at once, close_range over the shim's
 #                              fds is survived, closefrom releases the leases
 #                              of the sockets it closes, a program that exports
 #                              a c-ares of its own (tests/shim/own_cares.c,
@@ -142,6 +144,34 @@ inner() { # runs inside unshare -nm, as root
 	check "and its next send is leased anew (two leases asked)" \
 		test "$(count '"op": "lease"' "$log")" = 2
 	check "ODM_DEBUG says its lease ended under it" grep -q 'ended under it: leasing it anew' "$TMP/e"
+
+	# A connected UDP socket whose lease ended under it (ss -K, as the
+	# agent does: disconnected, its port gone, ECONNABORTED pending): four
+	# threads send() at once while the agent takes 300 ms to answer. The
+	# first connects it again on a new lease (2001:db8:c4a::3 here), the
+	# others wait for it: each send works, all from the new address, one
+	# lease asked again, no error left for the next receive.
+	ip -6 addr add 2001:db8:c4a::3/128 dev lo nodad
+	python3 "$SHIM/fake_agent.py" "$TMP/agent7.sock" "$TMP/agent7.log" \
+		--default-type session-lasting --lease 2001:db8:c4a::2 --lease 2001:db8:c4a::3 \
+		--lease-delay 0.3 &
+	local slow7_pid=$!
+	wait_for 5 test -S "$TMP/agent7.sock"
+	ODM_SOCKET=$TMP/agent7.sock "${pre[@]}" ODM_DEBUG=1 timeout 30 "$TMP/target_sock" \
+		reconnect cn.example.test 4 >"$TMP/o" 2>"$TMP/e" || true
+	kill "$slow7_pid" 2>/dev/null || true
+	cat "$TMP/o"
+	check "a connected UDP socket: leased" \
+		grep -q 'udp connected: server sees source 2001:db8:c4a::2' "$TMP/o"
+	check "destroyed: its port was gone" grep -q '^destroyed: 2001:db8:c4a::2 port 0' "$TMP/o"
+	check "four threads' send() after its lease ended all work" \
+		test "$(count '^thread send: 1 ' "$TMP/o")" = 4
+	check "all four from the new lease's address" \
+		test "$(count '^udp after: server sees source 2001:db8:c4a::3$' "$TMP/o")" = 4
+	check "one lease asked again (two in all)" \
+		test "$(count '"op": "lease"' "$TMP/agent7.log")" = 2
+	check "no error left pending" grep -qx 'pending error: none' "$TMP/o"
+	check "ODM_DEBUG says it connected it again" grep -q 'disconnected it from .*: connecting it again' "$TMP/e"
 
 	# A program that resolves with gethostbyname2 or its _r form (lftp and
 	# older programs do), or with getaddrinfo_a (glibc resolves its

@@ -7,8 +7,10 @@ hello/lease/release/status, and appends every request it receives (plus the
 peer pid from SO_PEERCRED) to a log file, one JSON object per line, so the
 test can count leases and releases.
 
-usage: fake_agent.py SOCKET LOG [--default-type T] [--lease ADDR] [--plain]
+usage: fake_agent.py SOCKET LOG [--default-type T] [--lease ADDR]... [--plain]
                      [--lease-delay SECONDS] [--refuse]
+
+--lease (2001:db8:c4a::2 if none): the addresses leases get, in turn.
 
 --refuse: every connection is refused as the agent refuses one over its
 user's share ({"id": null, "ok": false, "error": "EBUSY", ...}, then closed),
@@ -58,7 +60,8 @@ class Handler(socketserver.StreamRequestHandler):
                     rep["plain"] = True
                 else:
                     Handler.n += 1
-                    rep.update(addr=args.lease, lease=Handler.n, anchor=req.get("cha", ""))
+                    rep.update(addr=args.lease[(Handler.n - 1) % len(args.lease)],
+                               lease=Handler.n, anchor=req.get("cha", ""))
             elif op == "release":
                 rep["released"] = True
             elif op == "status":
@@ -82,11 +85,12 @@ ap = argparse.ArgumentParser()
 ap.add_argument("socket")
 ap.add_argument("log")
 ap.add_argument("--default-type", default="non-persistent")
-ap.add_argument("--lease", default="2001:db8:c4a::2")
+ap.add_argument("--lease", action="append")
 ap.add_argument("--plain", action="store_true")
 ap.add_argument("--lease-delay", type=float, default=0.0)
 ap.add_argument("--refuse", action="store_true")
 args = ap.parse_args()
+args.lease = args.lease or ["2001:db8:c4a::2"]
 if os.path.exists(args.socket):
     os.unlink(args.socket)
 srv = Server(args.socket, Handler)

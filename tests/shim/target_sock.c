@@ -32,6 +32,11 @@
  *                                       with ss -K,) disconnects (connect
  *                                       AF_UNSPEC) and sends with an address:
  *                                       the sources the receiver sees
+ *   target_sock reconnect NAME N        a UDP socket connects to a receiver on
+ *                                       NAME's address and sends, is destroyed
+ *                                       with ss -K, then N threads send() at
+ *                                       once: what each said, the sources the
+ *                                       receiver sees, the error left pending
  *   target_sock closewhile NAME         connect, while another thread closes
  *                                       the socket 300 ms in and opens a UDP
  *                                       one (the same number); what connect
@@ -541,43 +546,115 @@ static void udp_seen(int ls, const char *what)
 	printf("udp %s: server sees source %s\n", what, buf);
 }
 
+/* A receiver on NAME's address (*ls, its address and port in *dst) and a
+ * UDP socket (*u) connected to it that sends one datagram: -1 if NAME has
+ * no IPv6 address or the receiver cannot be bound */
+static int udp_connected(const char *name, struct sockaddr_storage *dst, socklen_t *len, int *ls,
+			 int *u)
+{
+	struct sockaddr_storage me;
+	socklen_t ml = sizeof(me);
+	int r;
+
+	if (resolve(name, dst, len) != 0 || dst->ss_family != AF_INET6)
+		return -1;
+	*ls = socket(AF_INET6, SOCK_DGRAM, 0);
+	set_port(dst, 0);
+	if (bind(*ls, (struct sockaddr *)dst, *len) != 0)
+		return -1;
+	getsockname(*ls, (struct sockaddr *)&me, &ml);
+	set_port(dst, ((struct sockaddr_in6 *)&me)->sin6_port);
+	*u = socket(AF_INET6, SOCK_DGRAM, 0);
+	r = connect(*u, (struct sockaddr *)dst, *len);
+	printf("connect: %d %s\n", r, r == 0 ? "" : ename(errno));
+	printf("send: %d\n", (int)send(*u, "x", 1, 0));
+	udp_seen(*ls, "connected");
+	return 0;
+}
+
+/* Destroy u's socket with ss -K, as the agent ends an idle lease's sockets */
+static void destroy(int u)
+{
+	struct sockaddr_storage me;
+	socklen_t ml = sizeof(me);
+	char cmd[96];
+
+	getsockname(u, (struct sockaddr *)&me, &ml);
+	snprintf(cmd, sizeof(cmd), "ss -K -u -n 'sport = :%u' >/dev/null",
+		 (unsigned)ntohs(((struct sockaddr_in6 *)&me)->sin6_port));
+	printf("ss -K: %d\n", system(cmd));
+	say_sockname(u, "destroyed:");
+}
+
 /* ended: the socket is destroyed first (ss -K), as the agent ends an idle
  * lease's sockets, before it disconnects */
 static int mode_unspec(const char *name, int ended)
 {
-	struct sockaddr_storage dst, me;
+	struct sockaddr_storage dst;
 	struct sockaddr none = { .sa_family = AF_UNSPEC };
-	socklen_t len, ml = sizeof(me);
+	socklen_t len;
 	int ls, u, r;
 
-	if (resolve(name, &dst, &len) != 0 || dst.ss_family != AF_INET6)
+	if (udp_connected(name, &dst, &len, &ls, &u) != 0)
 		return 2;
-	ls = socket(AF_INET6, SOCK_DGRAM, 0);
-	set_port(&dst, 0);
-	if (bind(ls, (struct sockaddr *)&dst, len) != 0)
-		return 2;
-	getsockname(ls, (struct sockaddr *)&me, &ml);
-	set_port(&dst, ((struct sockaddr_in6 *)&me)->sin6_port);
-	u = socket(AF_INET6, SOCK_DGRAM, 0);
-	r = connect(u, (struct sockaddr *)&dst, len);
-	printf("connect: %d %s\n", r, r == 0 ? "" : ename(errno));
-	printf("send: %d\n", (int)send(u, "x", 1, 0));
-	udp_seen(ls, "connected");
-	if (ended) {
-		char cmd[96];
-
-		ml = sizeof(me);
-		getsockname(u, (struct sockaddr *)&me, &ml);
-		snprintf(cmd, sizeof(cmd), "ss -K -u -n 'sport = :%u' >/dev/null",
-			 (unsigned)ntohs(((struct sockaddr_in6 *)&me)->sin6_port));
-		printf("ss -K: %d\n", system(cmd));
-		say_sockname(u, "destroyed:");
-	}
+	if (ended)
+		destroy(u);
 	r = connect(u, &none, sizeof(none));
 	printf("connect AF_UNSPEC: %d %s\n", r, r == 0 ? "" : ename(errno));
 	r = (int)sendto(u, "y", 1, 0, (struct sockaddr *)&dst, len);
 	printf("sendto: %d %s\n", r, r == 1 ? "" : ename(errno));
 	udp_seen(ls, "disconnected");
+	close(u);
+	close(ls);
+	return 0;
+}
+
+struct sthr {
+	pthread_barrier_t *go;
+	int fd;
+	ssize_t rc;
+	int err;
+};
+
+static void *thr_send(void *arg)
+{
+	struct sthr *t = arg;
+
+	pthread_barrier_wait(t->go);
+	t->rc = send(t->fd, "t", 1, 0);
+	t->err = errno;
+	return NULL;
+}
+
+/* reconnect: a connected, leased UDP socket is destroyed (ss -K), as the
+ * agent ends an idle lease's sockets, which disconnects it; then N threads
+ * send() on it at the same moment */
+static int mode_reconnect(const char *name, int n)
+{
+	struct sockaddr_storage dst;
+	socklen_t len, sl = sizeof(int);
+	pthread_barrier_t go;
+	pthread_t th[16];
+	struct sthr t[16];
+	int ls, u, soerr = 0;
+
+	if (n < 1 || n > 16 || udp_connected(name, &dst, &len, &ls, &u) != 0)
+		return 2;
+	destroy(u);
+	pthread_barrier_init(&go, NULL, (unsigned)n);
+	for (int i = 0; i < n; i++) {
+		t[i] = (struct sthr){ .go = &go, .fd = u };
+		pthread_create(&th[i], NULL, thr_send, &t[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		pthread_join(th[i], NULL);
+		printf("thread send: %zd %s\n", t[i].rc, t[i].rc == 1 ? "" : ename(t[i].err));
+	}
+	for (int i = 0; i < n; i++)
+		if (t[i].rc == 1)
+			udp_seen(ls, "after");
+	getsockopt(u, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+	printf("pending error: %s\n", soerr ? ename(soerr) : "none");
 	close(u);
 	close(ls);
 	return 0;
@@ -614,6 +691,8 @@ int main(int argc, char **argv)
 		return mode_closefrom(argv[2]);
 	if (strcmp(argv[1], "closewhile") == 0)
 		return mode_closewhile(argv[2]);
+	if (strcmp(argv[1], "reconnect") == 0)
+		return mode_reconnect(argv[2], argc > 3 ? atoi(argv[3]) : 4);
 	if (strcmp(argv[1], "unspec") == 0)
 		return mode_unspec(argv[2], argc > 3 && strcmp(argv[3], "ended") == 0);
 	fprintf(stderr, "unknown mode %s\n", argv[1]);
