@@ -22,6 +22,7 @@
 #include "libc_real.h"
 #include "ownpid.h"
 #include "shield.h"
+#include "shim_connect.h"
 
 static void odm_atfork_child(void)
 {
@@ -31,6 +32,7 @@ static void odm_atfork_child(void)
 	chacache_atfork_child();
 	chalookup_atfork_child();
 	agent_client_atfork_child();
+	shim_connect_atfork_child();
 }
 
 __attribute__((constructor)) static void odm_shim_init(void)

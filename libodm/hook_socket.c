@@ -9,10 +9,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <time.h>
 
 #include "fdtable.h"
 #include "guard.h"
@@ -174,36 +172,18 @@ int connect(int fd, const struct sockaddr *addr, socklen_t len)
  * 0: the failure stands (errno EDESTADDRREQ); -1: it fails with errno. Only
  * the failure pays: a send that works costs the hook nothing more.
  */
-static pthread_mutex_t reconnecting = PTHREAD_MUTEX_INITIALIZER;
-
 static int reconnect(int fd)
 {
-	const struct timespec tick = { 0, 10 * 1000 * 1000 };
-	int r, waits = 0;
+	int r;
 
 	if (guard_active() || fdtable_state(fdtable_global(0), fd) != FDT_LEASED ||
 	    ownpid_foreign()) {
 		errno = EDESTADDRREQ;
 		return 0;
 	}
-	/*
-	 * One at a time: threads sending on the socket at once all fail so;
-	 * the first connects it again (an agent call), the others then find
-	 * it connected and send. Not a blocking lock: a signal handler's send
-	 * on the thread that holds it waits a while and keeps its failure,
-	 * rather than for ever (the agent's calls end within 4 s).
-	 */
-	while (pthread_mutex_trylock(&reconnecting) != 0) {
-		if (++waits > 500) {
-			errno = EDESTADDRREQ;
-			return 0;
-		}
-		nanosleep(&tick, NULL);
-	}
 	guard_enter();
 	r = shim_reconnect_ended(fd);
 	guard_leave();
-	pthread_mutex_unlock(&reconnecting);
 	errno = r < 0 ? -r : EDESTADDRREQ;
 	return r < 0 ? -1 : r;
 }

@@ -5,9 +5,11 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "agent_client.h"
 #include "chacache.h"
@@ -386,7 +388,8 @@ out:
 	return r;
 }
 
-int shim_reconnect_ended(int fd)
+/* shim_reconnect_ended, its lock held */
+static int reconnect_locked(int fd)
 {
 	char pbuf[INET6_ADDRSTRLEN], abuf[INET6_ADDRSTRLEN];
 	struct fdtable *t = fdtable_global(0);
@@ -429,6 +432,35 @@ int shim_reconnect_ended(int fd)
 	if (fdtable_get(t, fd, &now))
 		fdtable_set_peer(t, fd, &peer);
 	return 1;
+}
+
+/*
+ * One reconnect at a time: threads sending on the socket at once all fail
+ * so; the first connects it again (an agent call), the others then find
+ * it connected and send. Taken with trylock: a signal handler's send on
+ * the thread that holds it waits a while and keeps its failure, rather
+ * than for ever (the agent's calls end within 4 s).
+ */
+static pthread_mutex_t reconnecting = PTHREAD_MUTEX_INITIALIZER;
+
+int shim_reconnect_ended(int fd)
+{
+	const struct timespec tick = { 0, 10 * 1000 * 1000 };
+	int r, waits = 0;
+
+	while (pthread_mutex_trylock(&reconnecting) != 0) {
+		if (++waits > 500)
+			return 0;
+		nanosleep(&tick, NULL);
+	}
+	r = reconnect_locked(fd);
+	pthread_mutex_unlock(&reconnecting);
+	return r;
+}
+
+void shim_connect_atfork_child(void)
+{
+	pthread_mutex_init(&reconnecting, NULL); /* its holder is not here */
 }
 
 int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what)

@@ -61,9 +61,13 @@ int shim_disconnect(int fd, const struct sockaddr *addr, socklen_t len);
  * shim_before_send, which leases it anew as its first connect did: 1, the
  * send may be made again. 0: not such a socket (the failure stands);
  * -errno: connecting it again failed (EADDRNOTAVAIL: its program named its
- * type and no lease could be had). Caller holds the guard; errno may change.
+ * type and no lease could be had). One call at a time in a process: the
+ * others wait (up to 5 s, then 0). Caller holds the guard; errno may change.
  */
 int shim_reconnect_ended(int fd);
+
+/* In a forked child: the reconnect lock is free (its holder stayed behind). */
+void shim_connect_atfork_child(void);
 
 /* "tcp", "udp", or NULL for a socket the shim leaves alone (not AF_INET6 TCP/UDP). */
 const char *shim_socket_proto(int fd);
