@@ -301,8 +301,9 @@ int fdtable_track(struct fdtable *t, int fd, const struct fd_lease *l)
 	e->lease = *l;
 	lock(t, &old);
 	cur = atomic_load(&t->slot[fd]);
-	if (IS_ENTRY(cur) && cur->state != FDT_LEASED) {
-		/* the socket's options entry, maybe shared by dups: it takes the lease */
+	if (IS_ENTRY(cur)) {
+		/* the socket's entry (its options, or the lease it is taking
+		 * anew), maybe shared by dups: it takes the lease, theirs too */
 		cur->state = FDT_LEASED;
 		cur->lease = *l;
 		cur->due_ms = 0;

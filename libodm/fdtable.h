@@ -78,9 +78,10 @@ int fdtable_get(struct fdtable *t, int fd, struct fd_lease *out);
 int fdtable_refs(struct fdtable *t, int fd);
 
 /*
- * fd now holds a fresh lease (refcount 1), or, when fd has an options entry
- * (FDT_OPTS/FDT_SEEN with prefs), that entry takes the lease, shared by its
- * dups. 0, -EBADF or -ENOMEM.
+ * fd now holds a fresh lease (refcount 1), or, when fd has an entry (an
+ * options entry, FDT_OPTS/FDT_SEEN with prefs, or a lease its socket takes
+ * anew), that entry takes the lease, shared by its dups. 0, -EBADF or
+ * -ENOMEM.
  */
 int fdtable_track(struct fdtable *t, int fd, const struct fd_lease *l);
 /* Remember that fd was decided and is not ours (no-op on a leased fd). */

@@ -159,7 +159,6 @@ inner() { # runs inside unshare -nm, as root
 	wait_for 5 test -S "$TMP/agent7.sock"
 	ODM_SOCKET=$TMP/agent7.sock "${pre[@]}" ODM_DEBUG=1 timeout 30 "$TMP/target_sock" \
 		reconnect cn.example.test 4 >"$TMP/o" 2>"$TMP/e" || true
-	kill "$slow7_pid" 2>/dev/null || true
 	cat "$TMP/o"
 	check "a connected UDP socket: leased" \
 		grep -q 'udp connected: server sees source 2001:db8:c4a::2' "$TMP/o"
@@ -172,6 +171,19 @@ inner() { # runs inside unshare -nm, as root
 		test "$(count '"op": "lease"' "$TMP/agent7.log")" = 2
 	check "no error left pending" grep -qx 'pending error: none' "$TMP/o"
 	check "ODM_DEBUG says it connected it again" grep -q 'disconnected it from .*: connecting it again' "$TMP/e"
+	check "one release at its close (the new lease counted once)" \
+		test "$(releases_in "$TMP/agent7.log")" = 1
+	# the same socket dup'ed first: the new lease is the dup's too, and
+	# goes once, with the last of them
+	: >"$TMP/agent7.log"
+	ODM_SOCKET=$TMP/agent7.sock "${pre[@]}" ODM_DEBUG=1 timeout 30 "$TMP/target_sock" \
+		reconnect cn.example.test 1 dup >"$TMP/o" 2>"$TMP/e" || true
+	check "dup'ed: its send went, leased anew" \
+		grep -q '^udp after: server sees source 2001:db8:c4a::[23]$' "$TMP/o"
+	check "dup'ed: no release hint while the dup was open" \
+		bash -c "! sed -n '/close fd/p;/closing the dup/q' '$TMP/e' | grep -q 'release hint'"
+	check "dup'ed: one release, after the last close" test "$(releases_in "$TMP/agent7.log")" = 1
+	kill "$slow7_pid" 2>/dev/null || true
 
 	# A program that resolves with gethostbyname2 or its _r form (lftp and
 	# older programs do), or with getaddrinfo_a (glibc resolves its

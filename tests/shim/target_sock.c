@@ -32,11 +32,13 @@
  *                                       with ss -K,) disconnects (connect
  *                                       AF_UNSPEC) and sends with an address:
  *                                       the sources the receiver sees
- *   target_sock reconnect NAME N        a UDP socket connects to a receiver on
- *                                       NAME's address and sends, is destroyed
- *                                       with ss -K, then N threads send() at
- *                                       once: what each said, the sources the
- *                                       receiver sees, the error left pending
+ *   target_sock reconnect NAME N [dup]  a UDP socket connects to a receiver on
+ *                                       NAME's address and sends, (is dup'ed,)
+ *                                       is destroyed with ss -K, then N
+ *                                       threads send() at once: what each
+ *                                       said, the sources the receiver sees,
+ *                                       the error left pending; closed (the
+ *                                       dup 300 ms later)
  *   target_sock closewhile NAME         connect, while another thread closes
  *                                       the socket 300 ms in and opens a UDP
  *                                       one (the same number); what connect
@@ -629,17 +631,19 @@ static void *thr_send(void *arg)
 /* reconnect: a connected, leased UDP socket is destroyed (ss -K), as the
  * agent ends an idle lease's sockets, which disconnects it; then N threads
  * send() on it at the same moment */
-static int mode_reconnect(const char *name, int n)
+static int mode_reconnect(const char *name, int n, int dup_it)
 {
 	struct sockaddr_storage dst;
 	socklen_t len, sl = sizeof(int);
 	pthread_barrier_t go;
 	pthread_t th[16];
 	struct sthr t[16];
-	int ls, u, soerr = 0;
+	int ls, u, d = -1, soerr = 0;
 
 	if (n < 1 || n > 16 || udp_connected(name, &dst, &len, &ls, &u) != 0)
 		return 2;
+	if (dup_it)
+		d = dup(u);
 	destroy(u);
 	pthread_barrier_init(&go, NULL, (unsigned)n);
 	for (int i = 0; i < n; i++) {
@@ -656,6 +660,11 @@ static int mode_reconnect(const char *name, int n)
 	getsockopt(u, SOL_SOCKET, SO_ERROR, &soerr, &sl);
 	printf("pending error: %s\n", soerr ? ename(soerr) : "none");
 	close(u);
+	if (d >= 0) {
+		usleep(300 * 1000); /* a release hint would be there by now */
+		fprintf(stderr, "closing the dup\n");
+		close(d);
+	}
 	close(ls);
 	return 0;
 }
@@ -692,7 +701,8 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "closewhile") == 0)
 		return mode_closewhile(argv[2]);
 	if (strcmp(argv[1], "reconnect") == 0)
-		return mode_reconnect(argv[2], argc > 3 ? atoi(argv[3]) : 4);
+		return mode_reconnect(argv[2], argc > 3 ? atoi(argv[3]) : 4,
+				      argc > 4 && strcmp(argv[4], "dup") == 0);
 	if (strcmp(argv[1], "unspec") == 0)
 		return mode_unspec(argv[2], argc > 3 && strcmp(argv[3], "ended") == 0);
 	fprintf(stderr, "unknown mode %s\n", argv[1]);

@@ -394,3 +394,23 @@ Test(fdtable, a_udp_lease_keeps_its_peer)
 	cr_assert_eq(out.peer.sin6_family, 0, "a TCP lease keeps none");
 	fdtable_free(t);
 }
+
+/* A socket leased anew (shim_connect.c: after a failed connect, or its UDP
+ * lease ended under it) is one socket however many fds it has: the new
+ * lease is its dups' too, and goes with the last of them, once. */
+Test(fdtable, a_lease_taken_anew_is_the_dups_too)
+{
+	struct fdtable *t = fdtable_new(64);
+	struct fd_lease l0 = mk("2001:db8:c4a::2"), l1 = mk("2001:db8:c4a::3"), out;
+
+	cr_assert_eq(fdtable_track(t, 5, &l0), 0);
+	cr_assert_eq(fdtable_dup(t, 5, 6, &out), 0);
+	cr_assert_eq(fdtable_track(t, 5, &l1), 0);
+	cr_assert_eq(fdtable_refs(t, 5), 2);
+	cr_assert_eq(fdtable_get(t, 6, &out), 1);
+	assert_lease(&out, "2001:db8:c4a::3");
+	cr_assert_eq(fdtable_drop(t, 5, &out), 0, "the dup still holds the socket");
+	cr_assert_eq(fdtable_drop(t, 6, &out), 1);
+	assert_lease(&out, "2001:db8:c4a::3");
+	fdtable_free(t);
+}
