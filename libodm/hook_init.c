@@ -3,7 +3,8 @@
  * hook_init.c — the shim's constructor and fork handling.
  *
  * The constructor registers the fork handler and binds the real
- * getaddrinfo; everything else starts lazily on first use, so hooks called
+ * getaddrinfo, write, writev and send; everything else starts lazily on
+ * first use, so hooks called
  * before it ran (from another library's constructor) still work
  * (libfaketime bugs #132 and #416).
  * In the child: locks are reset (a thread that held one does not exist
@@ -45,4 +46,11 @@ __attribute__((constructor)) static void odm_shim_init(void)
 	 * are bound on first use (libc_real.h), as this one is too if a hook
 	 * runs before this constructor. */
 	(void)REAL(getaddrinfo);
+	/* and those a signal handler may well be the first to call (the
+	 * self-pipe trick's write()), where dlsym could wait for a lock the
+	 * interrupted code holds; a program that prints through stdio never
+	 * calls the hooked write() before that */
+	(void)REAL(write);
+	(void)REAL(writev);
+	(void)REAL(send);
 }
