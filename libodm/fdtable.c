@@ -333,6 +333,22 @@ void fdtable_mark_seen(struct fdtable *t, int fd)
 	unlock(t, &old);
 }
 
+void fdtable_unlease(struct fdtable *t, int fd)
+{
+	sigset_t old;
+	struct fd_entry *e;
+
+	if (!in_range(t, fd))
+		return;
+	lock(t, &old);
+	e = atomic_load(&t->slot[fd]);
+	if (IS_ENTRY(e) && e->state == FDT_LEASED) {
+		e->state = FDT_SEEN; /* its dups' too; the options stay */
+		memset(&e->lease, 0, sizeof(e->lease));
+	}
+	unlock(t, &old);
+}
+
 int fdtable_set_prefs(struct fdtable *t, int fd, unsigned int prefs)
 {
 	sigset_t old;

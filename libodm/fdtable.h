@@ -86,6 +86,10 @@ int fdtable_refs(struct fdtable *t, int fd);
 int fdtable_track(struct fdtable *t, int fd, const struct fd_lease *l);
 /* Remember that fd was decided and is not ours (no-op on a leased fd). */
 void fdtable_mark_seen(struct fdtable *t, int fd);
+/* fd's socket, leased, is not ours any more (leased anew and answered
+ * plain): decided, for its dups too, with no lease to release at their
+ * close; its options stay. No-op on an fd without a lease. */
+void fdtable_unlease(struct fdtable *t, int fd);
 
 /*
  * Socket option bits the shim keeps for fd's socket because the kernel does

@@ -710,7 +710,7 @@ plain:
 			ret = -EADDRNOTAVAIL;
 			goto out;
 		}
-		fdtable_drop(t, fd, NULL);
+		fdtable_unlease(t, fd); /* its dups' lease too: one socket */
 		clear_error(fd);
 	}
 seen:

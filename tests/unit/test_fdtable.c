@@ -414,3 +414,26 @@ Test(fdtable, a_lease_taken_anew_is_the_dups_too)
 	assert_lease(&out, "2001:db8:c4a::3");
 	fdtable_free(t);
 }
+
+/* ...and one leased anew that gets no lease (plain) is no lease's for any
+ * of its fds: none releases one at its close */
+Test(fdtable, a_socket_unleased_is_its_dups_too)
+{
+	struct fdtable *t = fdtable_new(64);
+	struct fd_lease l = mk("2001:db8:c4a::2"), out;
+
+	fdtable_unlease(t, 5);
+	cr_assert_eq(fdtable_state(t, 5), FDT_UNKNOWN, "an untracked fd stays so");
+	cr_assert_eq(fdtable_set_prefs(t, 5, 4), 0);
+	cr_assert_eq(fdtable_track(t, 5, &l), 0);
+	cr_assert_eq(fdtable_dup(t, 5, 6, &out), 0);
+	fdtable_unlease(t, 5);
+	cr_assert_eq(fdtable_state(t, 5), FDT_SEEN);
+	cr_assert_eq(fdtable_state(t, 6), FDT_SEEN, "the dup's too");
+	cr_assert_eq(fdtable_prefs(t, 6), 4, "the options stay");
+	cr_assert_eq(fdtable_get(t, 6, &out), 0);
+	cr_assert_eq(fdtable_drop(t, 5, &out), 0);
+	cr_assert_eq(fdtable_drop(t, 6, &out), 0, "no lease to release at the last close");
+	cr_assert_eq(fdtable_state(t, 6), FDT_UNKNOWN);
+	fdtable_free(t);
+}
