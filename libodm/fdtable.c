@@ -196,7 +196,9 @@ int fdtable_state_due(struct fdtable *t, int fd, uint64_t (*clock)(void), unsign
 	return state_of(t, fd, clock, every_ms, due);
 }
 
-void fdtable_due_now(struct fdtable *t, int fd)
+/* fn(fd's entry, arg) under the lock, if fd has an entry */
+static void edit(struct fdtable *t, int fd, void (*fn)(struct fd_entry *, const void *),
+		 const void *arg)
 {
 	sigset_t old;
 	struct fd_entry *e;
@@ -206,8 +208,19 @@ void fdtable_due_now(struct fdtable *t, int fd)
 	lock(t, &old);
 	e = atomic_load(&t->slot[fd]);
 	if (IS_ENTRY(e))
-		e->due_ms = 0;
+		fn(e, arg);
 	unlock(t, &old);
+}
+
+static void make_due(struct fd_entry *e, const void *arg)
+{
+	(void)arg;
+	e->due_ms = 0;
+}
+
+void fdtable_due_now(struct fdtable *t, int fd)
+{
+	edit(t, fd, make_due, NULL);
 }
 
 int fdtable_get(struct fdtable *t, int fd, struct fd_lease *out)
@@ -228,22 +241,20 @@ int fdtable_get(struct fdtable *t, int fd, struct fd_lease *out)
 	return ret;
 }
 
+static void set_peer(struct fd_entry *e, const void *peer)
+{
+	if (e->state != FDT_LEASED || !e->lease.udp)
+		return;
+	if (peer)
+		e->lease.peer = *(const struct sockaddr_in6 *)peer;
+	else
+		memset(&e->lease.peer, 0, sizeof(e->lease.peer));
+}
+
 void fdtable_set_peer(struct fdtable *t, int fd, const struct sockaddr_in6 *peer)
 {
-	sigset_t old;
-	struct fd_entry *e;
-
-	if (fdtable_state(t, fd) != FDT_LEASED)
-		return;
-	lock(t, &old);
-	e = atomic_load(&t->slot[fd]);
-	if (IS_ENTRY(e) && e->state == FDT_LEASED && e->lease.udp) {
-		if (peer)
-			e->lease.peer = *peer;
-		else
-			memset(&e->lease.peer, 0, sizeof(e->lease.peer));
-	}
-	unlock(t, &old);
+	if (fdtable_state(t, fd) == FDT_LEASED)
+		edit(t, fd, set_peer, peer);
 }
 
 int fdtable_refs(struct fdtable *t, int fd)
@@ -333,20 +344,18 @@ void fdtable_mark_seen(struct fdtable *t, int fd)
 	unlock(t, &old);
 }
 
+static void unlease(struct fd_entry *e, const void *arg)
+{
+	(void)arg;
+	if (e->state != FDT_LEASED)
+		return;
+	e->state = FDT_SEEN; /* its dups' too; the options stay */
+	memset(&e->lease, 0, sizeof(e->lease));
+}
+
 void fdtable_unlease(struct fdtable *t, int fd)
 {
-	sigset_t old;
-	struct fd_entry *e;
-
-	if (!in_range(t, fd))
-		return;
-	lock(t, &old);
-	e = atomic_load(&t->slot[fd]);
-	if (IS_ENTRY(e) && e->state == FDT_LEASED) {
-		e->state = FDT_SEEN; /* its dups' too; the options stay */
-		memset(&e->lease, 0, sizeof(e->lease));
-	}
-	unlock(t, &old);
+	edit(t, fd, unlease, NULL);
 }
 
 int fdtable_set_prefs(struct fdtable *t, int fd, unsigned int prefs)
