@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* accessclaim.c — access addresses claimed at access anchors (see accessclaim.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "accessclaim.h"
@@ -223,6 +224,43 @@ void access_claim_accepted(struct hostengine *e, struct lease *l, struct reg_bin
 			       "deadline", (json_int_t)deadline, "left_ms",
 			       (json_int_t)(deadline - e->now)),
 		     &to);
+}
+
+int access_claim_refused(struct hostengine *e, struct lease *l, struct reg_binding *b,
+			 const struct reg_event *ev)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	size_t n;
+	void **w;
+
+	/* the host turns a claim Session-lasting from its link only, where
+	 * the anchor may change the type; if that BU was lost and the host
+	 * moved before it went again, the move's BU asks for Session-lasting
+	 * from off the link, which the anchor refuses (139): it still holds
+	 * the claim as Graceful-replacement, and the claim carries on so */
+	if (ev->status != MH_BA_REG_TYPE_CHANGE || l->type != ODM_TYPE_SESSION_LASTING ||
+	    l->state != LEASE_REGISTERED)
+		return 0;
+	l->type = ODM_TYPE_GRACEFUL_REPLACEMENT;
+	l->claim_retype = 0;
+	snprintf(b->service, sizeof(b->service), "%s", odm_type_name(l->type));
+	w = lease_take_waiters(l, &n);
+	log_info("lease %u: anchor %s still holds the claim of %s as Graceful-replacement (the "
+		 "change was not heard before the move): kept so, %zu waiting request(s) asked "
+		 "for again", l->id, ntop6(&l->anchor, a1), ntop6(&l->addr, a2), n);
+	reg_refresh(&e->reg, b, e->now, ev->after_move);
+	/* the Session-lasting sockets that waited for the change: a claim
+	 * away from its link takes nobody new, so they are asked for where
+	 * the host is now, as if they came now (the new link's claim) */
+	for (size_t i = 0; i < n; i++) {
+		struct at_request rq = { .req = w[i], .type = ODM_TYPE_SESSION_LASTING,
+					 .proto = l->proto, .dst = l->dst };
+
+		e->ops->cred(e->arg, w[i], &rq.uid, &rq.pid);
+		he_lease_request(e, &rq, e->now);
+	}
+	free(w);
+	return 1;
 }
 
 int access_claim_moved(struct hostengine *e, struct lease *l, const struct in6_addr *coa)

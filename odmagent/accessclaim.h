@@ -21,7 +21,11 @@
  * says when). The claim is Graceful-replacement while only such requests
  * were made for it; the first Session-lasting one turns it Session-lasting
  * (a refresh from the link tells the anchor, and the request is answered
- * by its BA), and it stays so. The kernel cannot say which socket asked for
+ * by its BA), and it stays so; unless the host moves before the anchor
+ * agreed and the anchor refuses the move's Session-lasting BU (139: it
+ * still holds a Graceful-replacement claim): then the claim stays
+ * Graceful-replacement, and the requests that waited claim the new link's
+ * address. The kernel cannot say which socket asked for
  * which type, so after a move a Session-lasting claim lives until the last
  * socket bound to the address closes, and a Graceful-replacement claim
  * until then or its deadline, whichever comes first. Policy and quotas are
@@ -93,6 +97,12 @@ void access_claim_start(struct hostengine *e, struct lease *l);
 /* A BA accepted an exchange of claimed lease l (before lease.c's logging). */
 void access_claim_accepted(struct hostengine *e, struct lease *l, struct reg_binding *b,
 			   const struct reg_event *ev);
+/* A BA refused an exchange of claimed lease l: 1 if the claim goes on
+ * (a 139 for a Session-lasting claim away from its link: the anchor still
+ * holds it as Graceful-replacement, its waiters are asked for again where
+ * the host is now), 0 if lease.c decides. */
+int access_claim_refused(struct hostengine *e, struct lease *l, struct reg_binding *b,
+			 const struct reg_event *ev);
 /* A new CoA toward l's anchor: 1 if a BU went out for l. */
 int access_claim_moved(struct hostengine *e, struct lease *l, const struct in6_addr *coa);
 /* A lease taken over from the last run: marked claimed if its anchor is

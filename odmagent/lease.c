@@ -810,6 +810,8 @@ void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev
 			snprintf(why, sizeof(why), "refused the %s (%s)", reg_kind_name(ev->what),
 				 mh_status_name(ev->status));
 			pass_waiters(e, l, 1, why, "REQUIREDIPFAILED", msg);
+		} else if (l->claimed && access_claim_refused(e, l, b, ev)) {
+			break;
 		} else if (grace_ending(e, l)) {
 			grace_over(e, l, 1);
 		} else {

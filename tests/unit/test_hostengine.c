@@ -2494,6 +2494,58 @@ Test(hostengine, session_lasting_joining_a_claim_in_flight_waits_for_its_type)
 	cr_assert_eq(E.leases.n, 1);
 }
 
+/* The BU that turns a Graceful-replacement claim Session-lasting is lost,
+ * and the host moves before its retransmission: the anchor still holds the
+ * claim as Graceful-replacement and refuses the move's Session-lasting BU
+ * from off the link (139). That says which type the anchor holds: the
+ * claim carries on as Graceful-replacement (its sockets and deadline are
+ * the anchor's grace period's), and the Session-lasting request, which no
+ * claim away from its link can serve, is asked for again where the host
+ * is now (the new link's claim). */
+Test(hostengine, session_lasting_join_lost_before_a_move_keeps_the_claim_graceful)
+{
+	int n, at_ar1 = -1, at_ar2 = -1;
+
+	claimed(ODM_TYPE_GRACEFUL_REPLACEMENT); /* uid 1000 */
+	request(11, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 0, 0, T0 + 30);
+	cr_assert_eq(F.nbu, 2);
+	cr_assert(bu_service_is(1, "session-lasting"), "from the link: may change the type");
+	/* BU 1 is lost; the host moves before it is sent again */
+	F.count.tcp = 1;
+	F.destroyed = 1;
+	move_to_coa2(T0 + 100);
+	cr_assert_eq(F.nbu, 3);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[2], &COA2) && bu_hnp_is(2, &COA1));
+	answer(2, MH_BA_REG_TYPE_CHANGE, NULL, T0 + 140);
+	cr_assert_not_null(lease_by_addr(&E.leases, &COA1), "the claim is not lost");
+	cr_assert_eq(E.lost, 0, "not counted as a lost binding");
+	cr_assert_eq(logged_addr("destroy_tcp", &COA1, 0), -1, "its connections live on");
+	cr_assert_eq(lease_by_addr(&E.leases, &COA1)->type, ODM_TYPE_GRACEFUL_REPLACEMENT);
+	n = F.nbu;
+	for (int i = 3; i < n; i++) {
+		if (IN6_ARE_ADDR_EQUAL(&F.budst[i], &AR1))
+			at_ar1 = i;
+		else if (IN6_ARE_ADDR_EQUAL(&F.budst[i], &AR2))
+			at_ar2 = i;
+	}
+	cr_assert_geq(at_ar1, 0, "re-registered at once as what the anchor holds");
+	cr_assert(bu_hnp_is(at_ar1, &COA1) && IN6_ARE_ADDR_EQUAL(&F.busrc[at_ar1], &COA2));
+	cr_assert(bu_service_is(at_ar1, "graceful-replacement"));
+	F.ba_units = 5;
+	answer(at_ar1, MH_BA_ACCEPTED, NULL, T0 + 180);
+	cr_assert_not_null(event("graceful-replacement", 0), "the grace period's deadline is told");
+	/* the Session-lasting request claims the new link's address */
+	cr_assert_geq(at_ar2, 0, "request 11 asked for again at the new link's anchor");
+	cr_assert(bu_hnp_is(at_ar2, &COA2) && IN6_ARE_ADDR_EQUAL(&F.busrc[at_ar2], &COA2));
+	cr_assert(bu_service_is(at_ar2, "session-lasting"));
+	cr_assert_eq(F.nrep, 1, "request 11 not answered with the graceful claim");
+	F.ba_units = 0;
+	answer(at_ar2, MH_BA_ACCEPTED, NULL, T0 + 190);
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_eq(F.rep[1].req, 11);
+	cr_assert_str_eq(F.rep[1].addr, "2001:db8:a2::5");
+}
+
 /* A socket that asked for a fresh address never shares a claim */
 Test(hostengine, fresh_request_does_not_share_a_claim)
 {
