@@ -226,6 +226,16 @@ void access_claim_accepted(struct hostengine *e, struct lease *l, struct reg_bin
 		     &to);
 }
 
+/* What l's BUs ask for: away from its link a Graceful-replacement claim
+ * asks for the longest lifetime, so that the anchor's answer ends where
+ * its grace period does (it grants no more than asked: a shorter
+ * configured lifetime would end first, and its end is no deadline), which
+ * access_claim_accepted takes for the deadline; else the configured one */
+static void claim_ask(struct lease *l, int away)
+{
+	l->rb->lifetime_s = away && l->type == ODM_TYPE_GRACEFUL_REPLACEMENT ? MH_LIFETIME_MAX_S : 0;
+}
+
 int access_claim_refused(struct hostengine *e, struct lease *l, struct reg_binding *b,
 			 const struct reg_event *ev)
 {
@@ -248,6 +258,7 @@ int access_claim_refused(struct hostengine *e, struct lease *l, struct reg_bindi
 	log_info("lease %u: anchor %s still holds the claim of %s as Graceful-replacement (the "
 		 "change was not heard before the move): kept so, %zu waiting request(s) asked "
 		 "for again", l->id, ntop6(&l->anchor, a1), ntop6(&l->addr, a2), n);
+	claim_ask(l, l->host_cfg != 0);
 	reg_refresh(&e->reg, b, e->now, ev->after_move);
 	/* the Session-lasting sockets that waited for the change: a claim
 	 * away from its link takes nobody new, so they are asked for where
@@ -288,6 +299,7 @@ int access_claim_moved(struct hostengine *e, struct lease *l, const struct in6_a
 		if (rc < 0)
 			log_warn(rc, "re-binding lease %u to %s", l->id, ntop6(coa, a1));
 	}
+	claim_ask(l, !IN6_ARE_ADDR_EQUAL(coa, &l->addr));
 	reg_refresh(&e->reg, l->rb, e->now, 1);
 	return 1;
 }

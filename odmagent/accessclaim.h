@@ -33,7 +33,10 @@
  * claim is one of its holders (events, quotas).
  *
  * Graceful-replacement: the first BA after a move carries a lifetime the
- * anchor capped at its grace period; the host takes that as the deadline,
+ * anchor capped at its grace period (the BUs of such a claim away from its
+ * link ask for the longest lifetime, so that the cap is the grace period's
+ * whatever lifetime the host is configured with); the host takes that as
+ * the deadline,
  * tells it in a "graceful-replacement" event (the address, its replacement,
  * the deadline) and ends the lease when it passes.
  *

@@ -188,7 +188,8 @@ static int build_bu(struct reg_ctx *c, struct reg_binding *b, uint16_t seq,
 	m.type = MH_TYPE_BU;
 	m.seq = seq;
 	m.flags = MH_BU_A | MH_BU_H;
-	m.lifetime = b->kind == REG_DEREG ? 0 : mh_lifetime_units(c->cfg.lifetime_s);
+	m.lifetime = b->kind == REG_DEREG ? 0 :
+		     mh_lifetime_units(b->lifetime_s ? b->lifetime_s : c->cfg.lifetime_s);
 	m.present = MH_HAS_ALTCOA | MH_HAS_HNP | MH_HAS_BID | MH_HAS_MNID |
 		    MH_HAS_REPLAY | MH_HAS_AUTH;
 	m.altcoa = an->coa;

@@ -81,6 +81,8 @@ struct reg_binding {
 	/* Service Selection (RFC 5149) sent in its BUs: the odm.h name of the
 	 * address type asked for, "" for none */
 	char service[24];
+	/* the lifetime its BUs ask for (s; 0: the configured one) */
+	uint32_t lifetime_s;
 
 	/* the outstanding exchange */
 	enum reg_kind kind;

@@ -2197,6 +2197,53 @@ Test(hostengine, graceful_deadline_is_timed_and_ends_the_sockets_on_it)
 	cr_assert_eq(E.lost, 0, "not counted as a lost binding");
 }
 
+/* BU i answered at now as an access anchor answers a claim in its grace
+ * period that ends at deadline (anchor_mode_access.c): the lifetime asked
+ * for, capped at what is left of the grace period in units of 4 s */
+static void answer_in_grace(int i, uint64_t deadline, uint64_t now)
+{
+	uint64_t left = deadline > now ? (deadline - now + 3999) / 4000 : 1;
+	uint16_t asked = bu(i).lifetime;
+
+	F.ba_units = left < asked ? (uint16_t)left : asked;
+	answer(i, MH_BA_ACCEPTED, NULL, now);
+	F.ba_units = 0;
+}
+
+/* The host asks for a lifetime shorter than the anchor's grace period: the
+ * first BA after the move is then not capped by the grace period, and its
+ * end is no deadline. The deadline told is the grace period's, and the
+ * claim is kept (refreshed) until then. */
+Test(hostengine, graceful_with_a_lifetime_shorter_than_the_grace_period_lasts_it)
+{
+	uint64_t grace_end = T0 + 1020 + 60000; /* the anchor's: 60 s from the BU's arrival */
+	json_t *ev;
+
+	E.reg.cfg.lifetime_s = 20;
+	claimed(ODM_TYPE_GRACEFUL_REPLACEMENT);
+	F.count.tcp = 1;
+	move_to_coa2(T0 + 1000);
+	cr_assert_eq(F.nbu, 2);
+	answer_in_grace(1, grace_end, T0 + 1040);
+	ev = event("graceful-replacement", 0);
+	cr_assert_not_null(ev);
+	cr_assert_geq(json_integer_value(json_object_get(ev, "deadline")), grace_end - 4000,
+		      "the deadline told is the grace period's end, not the lifetime's (%lld ms "
+		      "early)", (long long)(grace_end - json_integer_value(json_object_get(ev,
+										      "deadline"))));
+	/* refreshed until then, answered as the anchor would */
+	for (int seen = F.nbu; E.leases.head && he_reg_deadline(&E) &&
+			       he_reg_deadline(&E) < grace_end - 4000;) {
+		he_reg_timers(&E, he_reg_deadline(&E));
+		he_tick(&E, E.now);
+		for (; seen < F.nbu; seen++)
+			answer_in_grace(seen, grace_end, E.now);
+	}
+	he_tick(&E, grace_end - 4000);
+	cr_assert_not_null(lease_by_addr(&E.leases, &COA1), "kept within the grace period");
+	cr_assert_null(event("lease-ended", 0));
+}
+
 /* the status says how long a Graceful-replacement address away from its
  * link has left, and nothing of the kind back on its link */
 Test(hostengine, status_says_when_a_graceful_address_goes)
