@@ -32,8 +32,10 @@
  * first BU after a move starts the grace period (grace-period, rounded
  * up to the 4-s units of the lifetime the BA tells); no
  * lifetime granted afterwards reaches past its end, and the binding is
- * released then, whatever the host asks. Coming back to the link ends the
- * grace period; the next move starts a new one. From off the link a
+ * released then, whatever the host asks. Within it max-lifetime does not
+ * cap what is granted (only what the host asked for does): the host takes
+ * the end of the lifetime told for the deadline. Coming back to the link
+ * ends the grace period; the next move starts a new one. From off the link a
  * binding keeps the type it had: a BU asking for the other one gets 139
  * (registration type change disallowed), so a host cannot lift the limit.
  * From the link the type may change (the host shares one claim among the
@@ -150,10 +152,15 @@ static uint8_t access_apply(struct anchor *an, const struct anchor_req *r, struc
 					   (uint64_t)mh_lifetime_seconds(units_left(
 						   (uint64_t)an->cfg->grace_period * 1000,
 						   UINT16_MAX)) * 1000;
-			if (expires > deadline) {
+			/* and in grace its end is the binding's, not
+			 * max-lifetime's (grace-period bounds these
+			 * bindings already): a lifetime max-lifetime cut
+			 * shorter would end before it, and the host would
+			 * take that end for the deadline */
+			granted = units_left(deadline - r->now_ms, bu->lifetime);
+			expires = r->now_ms + (uint64_t)mh_lifetime_seconds(granted) * 1000;
+			if (expires > deadline)
 				expires = deadline;
-				granted = units_left(expires - r->now_ms, granted);
-			}
 		}
 		if (anchor_binding_update(an, b, bu, &bu->altcoa, granted, expires) < 0) {
 			log_warnx("tunnel for identity %ld failed", r->ident);

@@ -484,6 +484,33 @@ Test(access, graceful_deadline_is_the_end_of_the_lifetime_told)
 	cr_assert_eq(anchor_expire(&an, 17000), 1, "and released at its end");
 }
 
+/* A grace period longer than max-lifetime: the host takes the end of the
+ * first BA after the move for the deadline, so that BA tells the whole
+ * grace period (the host asks for the longest lifetime) rather than
+ * max-lifetime, which would end the claim early; a refresh is told what is
+ * left of it, and one asking for less gets what it asked for */
+Test(access, graceful_deadline_is_told_past_max_lifetime)
+{
+	struct mh_msg ba;
+
+	setup_modes(ODM_MODE_BIT(ODM_MODE_ACCESS), 0);
+	cfg.grace_period = 1200; /* max-lifetime 600 */
+	claim(1, "graceful-replacement", 1000);
+	cr_assert_eq(bound(X1)->expires_ms, 1000 + 400000, "on the link max-lifetime caps");
+	cr_assert_eq(bu_status(NAI1, 2, COA2, X1, UINT16_MAX, "graceful-replacement", 5000, &ba), 0);
+	cr_assert_eq(ba.lifetime, 300, "the grace period told: %u units", ba.lifetime);
+	cr_assert_eq(bound(X1)->deadline_ms, 5000 + 1200000);
+	cr_assert_eq(bound(X1)->expires_ms, 5000 + 1200000);
+	cr_assert_eq(bu_status(NAI1, 3, COA2, X1, UINT16_MAX, "graceful-replacement", 605000, &ba),
+		     0);
+	cr_assert_eq(ba.lifetime, 150, "what is left of it");
+	cr_assert_eq(bound(X1)->expires_ms, 5000 + 1200000);
+	cr_assert_eq(bu_status(NAI1, 4, COA2, X1, 10, "graceful-replacement", 705000, &ba), 0);
+	cr_assert_eq(ba.lifetime, 10, "no more than asked");
+	cr_assert_eq(bound(X1)->expires_ms, 705000 + 40000);
+	cr_assert_eq(bound(X1)->deadline_ms, 5000 + 1200000);
+}
+
 /* A move the tunnel refuses (130) starts no grace period: the binding
  * stays as it was, and the move the tunnel takes later starts it then */
 Test(access, graceful_move_the_tunnel_refuses_changes_nothing)
