@@ -735,6 +735,19 @@ static void silent(struct hostengine *e, struct lease *l, struct reg_binding *b)
 	log_warnx("lease %u: %s; not asked for a new address for %llu s (requests go to the "
 		  "next anchor of their type, if any, or are answered at once)",
 		  l->id, msg, (unsigned long long)he_hold_ms(an) / 1000);
+	/*
+	 * The anchor may have bound it all the same, only its BAs lost or
+	 * late: one deregistration by the BID (as at a stop: end()) lets it
+	 * free the address and the binding's place in max-bindings now, not
+	 * at the end of the lifetime; the journal keeps the BID until it is
+	 * answered. Not the Fixed address (asked for again, and its anchor
+	 * keys it by the identity), nor a claim, whose BUs name the address
+	 * itself rather than a BID.
+	 */
+	if (!l->claimed && l->type != ODM_TYPE_FIXED) {
+		reg_dereg(&e->reg, b, e->now);
+		l->rb = NULL; /* the binding lives on until its BA */
+	}
 	pass_waiters(e, l, 1, "did not answer the allocation", "ETIMEDOUT", msg);
 }
 

@@ -353,6 +353,17 @@ static int bu_hnp_is(int i, const struct in6_addr *a)
 	return IN6_ARE_ADDR_EQUAL(&m.hnp, a);
 }
 
+/* The BU i names the service (NULL: none) */
+static int bu_service_is(int i, const char *svc)
+{
+	struct mh_msg m = bu(i);
+
+	if (!svc)
+		return !(m.present & MH_HAS_SERVICE);
+	return (m.present & MH_HAS_SERVICE) && m.service_len == strlen(svc) &&
+	       memcmp(m.service, svc, m.service_len) == 0;
+}
+
 /* The anchor answers BU i with status, the address hnp (NULL: the BU's). */
 static void answer(int i, uint8_t status, const struct in6_addr *hnp, uint64_t now)
 {
@@ -900,15 +911,48 @@ Test(hostengine, silent_anchor_times_out)
 	cr_assert_str_eq(str(event("lease-refused", 0), "error"), "EAI_REQUIREDIPFAILED");
 }
 
+/* An allocation that timed out may have been bound at the anchor, only its
+ * BAs lost (or late): one deregistration by its BID lets the anchor free
+ * the address and the binding's place in max-bindings, instead of holding
+ * them for the whole lifetime; the journal keeps the BID until it is
+ * answered (a run killed meanwhile deregisters it at its start). */
+Test(hostengine, a_silent_allocation_is_deregistered_by_its_bid)
+{
+	struct mh_msg a, d;
+	int n;
+
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0);
+	a = bu(0);
+	while (!F.nrep && he_reg_deadline(&E) && he_reg_deadline(&E) <= T0 + HE_ALLOC_TIMEOUT_MS)
+		he_reg_timers(&E, he_reg_deadline(&E));
+	cr_assert_eq(F.nrep, 1);
+	cr_assert_str_eq(F.rep[0].code, "ETIMEDOUT");
+	n = F.nbu;
+	cr_assert_geq(n, 3, "the allocation's BUs and one more");
+	d = bu(n - 1);
+	cr_assert_eq(d.lifetime, 0, "a deregistration");
+	cr_assert_eq(d.bid, a.bid, "by the allocation's BID");
+	cr_assert(IN6_IS_ADDR_UNSPECIFIED(&d.hnp), "no address known");
+	cr_assert(bu_service_is(n - 1, "session-lasting"), "in its type's mode");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[n - 1], &ANCHOR));
+	cr_assert(he_journal_keep(&E, &ANCHOR, a.bid), "journaled until it is answered");
+	answer(n - 1, MH_BA_ACCEPTED, NULL, T0 + HE_ALLOC_TIMEOUT_MS + 30);
+	cr_assert_not(he_journal_keep(&E, &ANCHOR, a.bid));
+	cr_assert_null(E.leases.head);
+}
+
 Test(hostengine, silent_anchor_is_not_asked_again_for_a_while)
 {
 	uint64_t t;
+	int n;
 
 	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0);
 	while (he_reg_deadline(&E) && he_reg_deadline(&E) <= T0 + HE_ALLOC_TIMEOUT_MS)
 		he_reg_timers(&E, he_reg_deadline(&E));
 	cr_assert_eq(F.nrep, 1);
 	cr_assert_str_eq(F.rep[0].code, "ETIMEDOUT");
+	cr_assert_eq(F.nbu, 3, "two allocation BUs and its deregistration");
+	n = F.nbu;
 	t = T0 + HE_ALLOC_TIMEOUT_MS;
 	/* the next requests are answered at once, nothing sent */
 	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, t + 1);
@@ -916,7 +960,7 @@ Test(hostengine, silent_anchor_is_not_asked_again_for_a_while)
 	cr_assert_eq(F.nrep, 3);
 	cr_assert_str_eq(F.rep[1].code, "ETIMEDOUT");
 	cr_assert_str_eq(F.rep[2].code, "ETIMEDOUT");
-	cr_assert_eq(F.nbu, 2, "no BU for them");
+	cr_assert_eq(F.nbu, n, "no BU for them");
 	cr_assert_null(E.leases.head);
 	{
 		json_t *st = he_status_json(&E, t + 100), *h;
@@ -930,9 +974,9 @@ Test(hostengine, silent_anchor_is_not_asked_again_for_a_while)
 	}
 	/* after the hold: asked again, and an answer ends the hold */
 	request(4, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, t + HE_SILENT_HOLD_MS);
-	cr_assert_eq(F.nbu, 3, "a new allocation BU");
+	cr_assert_eq(F.nbu, n + 1, "a new allocation BU");
 	cr_assert_eq(F.nrep, 3);
-	answer(2, MH_BA_ACCEPTED, &HOA1, t + HE_SILENT_HOLD_MS + 20);
+	answer(n, MH_BA_ACCEPTED, &HOA1, t + HE_SILENT_HOLD_MS + 20);
 	cr_assert_str_eq(F.rep[3].addr, "2001:db8:c4a::101");
 	{
 		json_t *st = he_status_json(&E, t + HE_SILENT_HOLD_MS + 25);
@@ -941,7 +985,7 @@ Test(hostengine, silent_anchor_is_not_asked_again_for_a_while)
 		json_decref(st);
 	}
 	request(5, ODM_TYPE_SESSION_LASTING, IPPROTO_UDP, 1, 0, t + HE_SILENT_HOLD_MS + 30);
-	cr_assert_eq(F.nbu, 4, "a UDP lease is asked for as usual");
+	cr_assert_eq(F.nbu, n + 2, "a UDP lease is asked for as usual");
 }
 
 Test(hostengine, silent_anchor_fails_a_confirmation_in_time)
@@ -1470,17 +1514,6 @@ Test(hostengine, nonpersistent_is_plain_and_aborted_by_a_move)
 /* ---- fixed: the identity's one address at the home anchor ---- */
 
 static struct in6_addr HOME, HOA_F;
-
-/* The BU i names the service (NULL: none) */
-static int bu_service_is(int i, const char *svc)
-{
-	struct mh_msg m = bu(i);
-
-	if (!svc)
-		return !(m.present & MH_HAS_SERVICE);
-	return (m.present & MH_HAS_SERVICE) && m.service_len == strlen(svc) &&
-	       memcmp(m.service, svc, m.service_len) == 0;
-}
 
 /* A home anchor becomes known at T0; it answers the allocation with HOA_F */
 static void fixed_registered(void)
