@@ -837,6 +837,67 @@ Test(anchor, refresh_postpones_expiry)
 	cr_assert_eq(anchor_expire(&an, 700000), 1);
 }
 
+/* NAI2's BU seq with bid naming hnp (NULL: an allocation) at now_ms: the
+ * BA's status (the BA in *ba) */
+static uint8_t nai2_status(uint16_t seq, uint16_t bid, const char *hnp, uint64_t now_ms,
+			   struct mh_msg *ba)
+{
+	struct bu b = bu_default(seq);
+
+	b.nai = NAI2;
+	b.spi = SPI2;
+	b.bid = bid;
+	b.hnp = hnp;
+	send_bu(&b, now_ms, ba);
+	return ba->status;
+}
+
+/* A refresh that comes after a binding's lifetime but before the expiry
+ * timer has run keeps the binding (as if it had come a moment earlier):
+ * its address stays its identity's alone, since the pool hands out only
+ * what release() gave back with the binding, its tunnel entry and route.
+ * Once released, a refresh gets 133 and the address cools, to nobody. */
+Test(anchor, a_refresh_late_for_the_expiry_timer_keeps_its_address_its_own)
+{
+	struct bu b = bu_default(10);
+	struct mh_msg ba;
+	struct in6_addr a, other;
+	char txt[INET6_ADDRSTRLEN];
+
+	b.lifetime = 10; /* 40 s */
+	send_bu(&b, 5000, &ba);
+	a = ba.hnp;
+	inet_ntop(AF_INET6, &a, txt, sizeof txt);
+	/* at 45000 its lifetime is over; anchor_expire has not run */
+	cr_assert_eq(nai2_status(1, 1, NULL, 45000, &ba), 0);
+	other = ba.hnp;
+	cr_assert_neq(memcmp(&other, &a, 16), 0, "the expired binding's address went to another");
+	cr_assert_eq(nai2_status(2, 2, txt, 45000, &ba), MH_BA_NOT_HA_FOR_MN,
+		     "another identity took it over");
+	b = bu_default(11);
+	b.hnp = txt;
+	b.lifetime = 10;
+	b.coa = COA2;
+	send_bu(&b, 45000, &ba);
+	cr_assert_eq(ba.status, 0, "its own refresh keeps it");
+	cr_assert_eq(bcache_find_hoa(&an.bc, &a)->expires_ms, 85000);
+	cr_assert_eq(anchor_expire(&an, 45000), 0);
+	cr_assert(pool_is_allocated(&an.pool, &a));
+	cr_assert_eq(ft.unbinds, 0);
+	cr_assert_eq(an.bc.count, 2);
+	/* released at its new end: tunnel entry and address together */
+	cr_assert_eq(anchor_expire(&an, 85000), 1);
+	cr_assert_null(bcache_find_hoa(&an.bc, &a));
+	cr_assert_eq(ft.unbinds, 1);
+	cr_assert(pool_is_cooling(&an.pool, &a));
+	b = bu_default(12);
+	b.hnp = txt;
+	send_bu(&b, 85000, &ba);
+	cr_assert_eq(ba.status, MH_BA_NOT_HA_FOR_MN, "a refresh after the release");
+	cr_assert_eq(nai2_status(3, 3, NULL, 85000, &ba), 0);
+	cr_assert_neq(memcmp(&ba.hnp, &a, 16), 0, "a released address cools first");
+}
+
 Test(anchor, pool_exhausted_130)
 {
 	struct mh_msg ba;
