@@ -42,6 +42,7 @@
 # than root reach mn's agent: its socket then lives in $ODM_RUNDIR/ctl (0755)
 # with that control-group; the key files stay in ODM_DIR (0700).
 # ODM_MN_EXTRA (lines of odmagent.conf) is appended to mn's configuration.
+# ODM_MN_LIFETIME (seconds, default 300) is the binding lifetime mn asks for.
 # Set ODM_POLICY_FILE (an absolute path) before odm_agents_up to give mn's
 # agent that policy file (policy-file, odm-policy(5)).
 # mn's agent runs with home-discovery off unless ODM_MN_HOME_DISCOVERY=on:
@@ -128,7 +129,7 @@ odm_agents_up() {
 		log-level ${ODM_LOG_LEVEL:-info}
 		identity $ODM_NAI spi $ODM_SPI key-file $ODM_DIR/mn.key
 		default-type non-persistent
-		lifetime 300
+		lifetime ${ODM_MN_LIFETIME:-300}
 		udp-inactivity $ODM_UDP_INACTIVITY
 		table $ODM_TABLE
 		rule-priority 1000
