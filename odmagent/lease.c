@@ -776,10 +776,7 @@ void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev
 	char a1[INET6_ADDRSTRLEN], msg[160];
 
 	he_emit_ba(e);
-	if (ev->kind == REG_EV_ACCEPTED || ev->kind == REG_EV_REJECTED) {
-		b->anchor->silent_ms = 0; /* it answers */
-		b->anchor->silent_n = 0;
-	}
+	/* an answer ended the anchor's hold already (registration.c finish) */
 	switch (ev->kind) {
 	case REG_EV_ACCEPTED:
 		if (l->probe_open)

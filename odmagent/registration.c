@@ -560,10 +560,20 @@ static int ignored(struct reg_ctx *c, uint64_t now, int rc, const struct in6_add
 	return rc;
 }
 
+/* A BA from b's anchor: it answers, and whatever hold the engine put it on
+ * (silent_ms) ends, a deregistration's answer too, which no user hears of */
+static void answered(struct reg_binding *b)
+{
+	b->anchor->silent_ms = 0;
+	b->anchor->silent_n = 0;
+}
+
 static void reject(struct reg_ctx *c, struct reg_binding *b, const struct mh_msg *m,
 		   int64_t rtt, const char *why)
 {
 	struct reg_event ev = { 0 };
+
+	answered(b);
 
 	ev.kind = REG_EV_REJECTED;
 	ev.status = m->status < 128 ? MH_BA_UNSPECIFIED : m->status;
@@ -582,6 +592,7 @@ static void accepted(struct reg_ctx *c, struct reg_binding *b, const struct mh_m
 	int64_t rtt = (int64_t)(now - s->sent_ms);
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
 
+	answered(b);
 	if (b->kind == REG_DEREG) {
 		log_debug("deregistration of bid %u acknowledged", b->bid);
 		reg_binding_del(c, b);
@@ -703,6 +714,7 @@ int reg_input(struct reg_ctx *c, const uint8_t *buf, size_t len,
 	if (b->kind == REG_DEREG) {
 		log_info("deregistration of bid %u at %s refused: %s", b->bid,
 			 ntop6(src, a1), mh_status_name(m.status));
+		answered(b);
 		reg_binding_del(c, b);
 		return 0;
 	}

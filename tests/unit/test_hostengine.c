@@ -939,6 +939,11 @@ Test(hostengine, a_silent_allocation_is_deregistered_by_its_bid)
 	answer(n - 1, MH_BA_ACCEPTED, NULL, T0 + HE_ALLOC_TIMEOUT_MS + 30);
 	cr_assert_not(he_journal_keep(&E, &ANCHOR, a.bid));
 	cr_assert_null(E.leases.head);
+	/* that answer is the anchor's: it is not on hold any more, the next
+	 * request is asked of it at once (odmagent(8): any BA ends the wait) */
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + HE_ALLOC_TIMEOUT_MS + 40);
+	cr_assert_eq(F.nbu, n + 1, "an allocation BU for the next request");
+	cr_assert_eq(F.nrep, 1, "not refused at once");
 }
 
 Test(hostengine, silent_anchor_is_not_asked_again_for_a_while)
