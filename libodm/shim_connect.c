@@ -422,15 +422,16 @@ static int reconnect_locked(int fd)
 	r = shim_before_send(fd, (const struct sockaddr *)&peer, sizeof(peer), "reconnect");
 	if (r < 0)
 		return r;
+	/* leased anew (or plain, for a program that named no type and got
+	 * no lease): the new lease keeps the peer before the connect, which
+	 * may fail (no route for a moment): the next send tries again */
+	if (fdtable_get(t, fd, &now))
+		fdtable_set_peer(t, fd, &peer);
 	if (REAL(connect)(fd, (const struct sockaddr *)&peer, sizeof(peer)) != 0) {
 		r = -errno;
 		shim_debug("send fd %d: connect to %s again: %s", fd, pbuf, strerror(-r));
 		return r;
 	}
-	/* leased anew (or plain, for a program that named no type and got
-	 * no lease): a lease keeps the peer for the next time */
-	if (fdtable_get(t, fd, &now))
-		fdtable_set_peer(t, fd, &peer);
 	return 1;
 }
 

@@ -27,7 +27,8 @@
 #                              their own pid, a leased UDP socket disconnected
 #                              (AF_UNSPEC) keeps its lease, one whose lease
 #                              ended under it is connected again when four
-#                              threads send at once, close_range over the shim's
+#                              threads send at once, and after its first
+#                              connect again failed, close_range over the shim's
 #                              fds is survived, closefrom releases the leases
 #                              of the sockets it closes, a program that exports
 #                              a c-ares of its own (tests/shim/own_cares.c,
@@ -184,6 +185,29 @@ inner() { # runs inside unshare -nm, as root
 		bash -c "! sed -n '/close fd/p;/closing the dup/q' '$TMP/e' | grep -q 'release hint'"
 	check "dup'ed: one release, after the last close" test "$(releases_in "$TMP/agent7.log")" = 1
 	kill "$slow7_pid" 2>/dev/null || true
+
+	# ...and one whose connect again fails (no route to its peer for a
+	# moment: a move) keeps its peer: once the route is back, its next
+	# send connects it again and goes, rather than failing EDESTADDRREQ
+	# from then on.
+	ip -6 addr add 2001:db8:c4a::4/128 dev lo nodad
+	python3 "$SHIM/fake_agent.py" "$TMP/agent8.sock" "$TMP/agent8.log" \
+		--default-type session-lasting --lease 2001:db8:c4a::2 --lease 2001:db8:c4a::3 \
+		--lease 2001:db8:c4a::4 &
+	local unreach8_pid=$!
+	wait_for 5 test -S "$TMP/agent8.sock"
+	ODM_SOCKET=$TMP/agent8.sock "${pre[@]}" ODM_DEBUG=1 timeout 30 "$TMP/target_sock" \
+		unreach cn.example.test >"$TMP/o" 2>"$TMP/e" || true
+	kill "$unreach8_pid" 2>/dev/null || true
+	ip -6 addr add 2001:db8:c0::10/128 dev lo nodad 2>/dev/null || true
+	cat "$TMP/o"
+	check "a connected UDP socket: leased" \
+		grep -q 'udp connected: server sees source 2001:db8:c4a::2' "$TMP/o"
+	check "its lease ended, no route to its peer: the send fails so" \
+		grep -qx 'send without a route: -1 ENETUNREACH' "$TMP/o"
+	check "the route back, its next send works" grep -qx 'send with the route back: 1 ' "$TMP/o"
+	check "from a new lease's address" \
+		grep -qx 'udp after: server sees source 2001:db8:c4a::4' "$TMP/o"
 
 	# A program that resolves with gethostbyname2 or its _r form (lftp and
 	# older programs do), or with getaddrinfo_a (glibc resolves its

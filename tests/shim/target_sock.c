@@ -39,6 +39,12 @@
  *                                       said, the sources the receiver sees,
  *                                       the error left pending; closed (the
  *                                       dup 300 ms later)
+ *   target_sock unreach NAME            a UDP socket connects to a receiver on
+ *                                       NAME's address and sends, is destroyed
+ *                                       with ss -K; the address is taken off
+ *                                       lo (no route to it) for one send()
+ *                                       and put back for the next: what each
+ *                                       said, the source the receiver sees
  *   target_sock closewhile NAME         connect, while another thread closes
  *                                       the socket 300 ms in and opens a UDP
  *                                       one (the same number); what connect
@@ -71,6 +77,7 @@ static const char *ename(int e)
 	case ENETUNREACH: return "ENETUNREACH";
 	case EDOM: return "EDOM";
 	case EBADF: return "EBADF";
+	case EDESTADDRREQ: return "EDESTADDRREQ";
 	default: return strerror(e);
 	}
 }
@@ -669,6 +676,36 @@ static int mode_reconnect(const char *name, int n, int dup_it)
 	return 0;
 }
 
+/* unreach: a connected, leased UDP socket destroyed (ss -K), as the agent
+ * ends an idle lease's sockets; its first send() after that finds no route
+ * to its peer (the peer's address is off lo meanwhile), the next one does */
+static int mode_unreach(const char *name)
+{
+	struct sockaddr_storage dst;
+	char addr[INET6_ADDRSTRLEN], cmd[128];
+	socklen_t len;
+	ssize_t r;
+	int ls, u;
+
+	if (udp_connected(name, &dst, &len, &ls, &u) != 0)
+		return 2;
+	destroy(u);
+	ntop((struct sockaddr *)&dst, addr, sizeof(addr));
+	snprintf(cmd, sizeof(cmd), "ip -6 addr del %s/128 dev lo", addr);
+	printf("peer's address taken off: %d\n", system(cmd));
+	r = send(u, "x", 1, 0);
+	printf("send without a route: %zd %s\n", r, r == 1 ? "" : ename(errno));
+	snprintf(cmd, sizeof(cmd), "ip -6 addr add %s/128 dev lo nodad", addr);
+	printf("peer's address back: %d\n", system(cmd));
+	r = send(u, "y", 1, 0);
+	printf("send with the route back: %zd %s\n", r, r == 1 ? "" : ename(errno));
+	if (r == 1)
+		udp_seen(ls, "after");
+	close(u);
+	close(ls);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -703,6 +740,8 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "reconnect") == 0)
 		return mode_reconnect(argv[2], argc > 3 ? atoi(argv[3]) : 4,
 				      argc > 4 && strcmp(argv[4], "dup") == 0);
+	if (strcmp(argv[1], "unreach") == 0)
+		return mode_unreach(argv[2]);
 	if (strcmp(argv[1], "unspec") == 0)
 		return mode_unspec(argv[2], argc > 3 && strcmp(argv[3], "ended") == 0);
 	fprintf(stderr, "unknown mode %s\n", argv[1]);
