@@ -177,9 +177,10 @@ static uint64_t socket_cookie(int fd)
 	return getsockopt(fd, SOL_SOCKET, SO_COOKIE, &c, &l) == 0 ? c : 0;
 }
 
-/* A socket leased again (after a failed connect) onto addr: none needed
- * if it has that source already (its port, given back or not, follows);
- * else bound anew, which works once its port was given back. */
+/* A socket leased again (after a failed connect) onto addr, or let go of
+ * its old source (addr ::, plain): none needed if it has that source
+ * already (its port, given back or not, follows); else bound anew, which
+ * works once its port was given back. */
 static int rebind_to(int fd, const struct in6_addr *addr)
 {
 	struct sockaddr_in6 me;
@@ -398,12 +399,13 @@ static int reconnect_locked(int fd)
 	socklen_t l = sizeof(peer);
 	int r;
 
+	/* another thread's send connected it again meanwhile: this one may
+	 * go (asked first: going plain, that thread took it out of the table) */
+	if (getpeername(fd, (struct sockaddr *)&peer, &l) == 0)
+		return 1;
 	if (!fdtable_get(t, fd, &fl) || !fl.udp || fl.peer.sin6_family != AF_INET6 ||
 	    fl.type == ODM_TYPE_FIXED)
 		return 0;
-	/* another thread's send connected it again meanwhile: this one may go */
-	if (getpeername(fd, (struct sockaddr *)&peer, &l) == 0)
-		return 1;
 	/*
 	 * Disconnected, not by its program (whose disconnect forgets the
 	 * peer): the agent ended its lease. Not asked of udp_ended(), which
@@ -704,7 +706,7 @@ plain:
 	/* leased again and not to be: the old source goes, the kernel picks
 	 * one (bind to ::), or the call fails rather than send from it */
 	if (relet) {
-		r = bind_to(fd, &in6addr_any);
+		r = rebind_to(fd, &in6addr_any);
 		if (r < 0) {
 			shim_debug("%s fd %d: its old source cannot be let go (%s): failing with "
 				   "EADDRNOTAVAIL", what, fd, strerror(-r));

@@ -27,7 +27,8 @@
 #                              their own pid, a leased UDP socket disconnected
 #                              (AF_UNSPEC) keeps its lease, one whose lease
 #                              ended under it is connected again when four
-#                              threads send at once, and after its first
+#                              threads send at once (also when it goes
+#                              plain), and after its first
 #                              connect again failed, close_range over the shim's
 #                              fds is survived, closefrom releases the leases
 #                              of the sockets it closes, a program that exports
@@ -64,6 +65,28 @@ releases_in() {
 	wait_for 5 at_least "${2:-1}" count '"op": "release"' "$1" || true
 	sleep 0.2
 	count '"op": "release"' "$1"
+}
+
+# target_with_agent N AGENT_ARG... -- MODE ARG... - target_sock MODE under
+# the shim (ODM_DEBUG; its output in $TMP/o, printed, and $TMP/e) against a
+# fake agent of its own on $TMP/agentN.sock (its requests in
+# $TMP/agentN.log), stopped after it
+target_with_agent() {
+	local n=$1 args=() pid
+	shift
+	while (($#)) && [[ $1 != -- ]]; do
+		args+=("$1")
+		shift
+	done
+	shift
+	python3 "$SHIM/fake_agent.py" "$TMP/agent$n.sock" "$TMP/agent$n.log" "${args[@]}" &
+	pid=$!
+	wait_for 5 test -S "$TMP/agent$n.sock"
+	env ODM_SOCKET="$TMP/agent$n.sock" LD_PRELOAD="$LIB" ODM_DEBUG=1 timeout 30 \
+		"$TMP/target_sock" "$@" >"$TMP/o" 2>"$TMP/e" || true
+	sleep 0.3 # the release hints of its last closes, logged
+	kill "$pid" 2>/dev/null || true
+	cat "$TMP/o"
 }
 
 inner() { # runs inside unshare -nm, as root
@@ -153,14 +176,8 @@ inner() { # runs inside unshare -nm, as root
 	# others wait for it: each send works, all from the new address, one
 	# lease asked again, no error left for the next receive.
 	ip -6 addr add 2001:db8:c4a::3/128 dev lo nodad
-	python3 "$SHIM/fake_agent.py" "$TMP/agent7.sock" "$TMP/agent7.log" \
-		--default-type session-lasting --lease 2001:db8:c4a::2 --lease 2001:db8:c4a::3 \
-		--lease-delay 0.3 &
-	local slow7_pid=$!
-	wait_for 5 test -S "$TMP/agent7.sock"
-	ODM_SOCKET=$TMP/agent7.sock "${pre[@]}" ODM_DEBUG=1 timeout 30 "$TMP/target_sock" \
-		reconnect cn.example.test 4 >"$TMP/o" 2>"$TMP/e" || true
-	cat "$TMP/o"
+	target_with_agent 7 --default-type session-lasting --lease 2001:db8:c4a::2 \
+		--lease 2001:db8:c4a::3 --lease-delay 0.3 -- reconnect cn.example.test 4
 	check "a connected UDP socket: leased" \
 		grep -q 'udp connected: server sees source 2001:db8:c4a::2' "$TMP/o"
 	check "destroyed: its port was gone" grep -q '^destroyed: 2001:db8:c4a::2 port 0' "$TMP/o"
@@ -176,31 +193,22 @@ inner() { # runs inside unshare -nm, as root
 		test "$(releases_in "$TMP/agent7.log")" = 1
 	# the same socket dup'ed first: the new lease is the dup's too, and
 	# goes once, with the last of them
-	: >"$TMP/agent7.log"
-	ODM_SOCKET=$TMP/agent7.sock "${pre[@]}" ODM_DEBUG=1 timeout 30 "$TMP/target_sock" \
-		reconnect cn.example.test 1 dup >"$TMP/o" 2>"$TMP/e" || true
+	target_with_agent 8 --default-type session-lasting --lease 2001:db8:c4a::2 \
+		--lease 2001:db8:c4a::3 --lease-delay 0.3 -- reconnect cn.example.test 1 dup
 	check "dup'ed: its send went, leased anew" \
-		grep -q '^udp after: server sees source 2001:db8:c4a::[23]$' "$TMP/o"
+		grep -q '^udp after: server sees source 2001:db8:c4a::3$' "$TMP/o"
 	check "dup'ed: no release hint while the dup was open" \
 		bash -c "! sed -n '/close fd/p;/closing the dup/q' '$TMP/e' | grep -q 'release hint'"
-	check "dup'ed: one release, after the last close" test "$(releases_in "$TMP/agent7.log")" = 1
-	kill "$slow7_pid" 2>/dev/null || true
+	check "dup'ed: one release, after the last close" test "$(releases_in "$TMP/agent8.log")" = 1
 
 	# ...and one whose connect again fails (no route to its peer for a
 	# moment: a move) keeps its peer: once the route is back, its next
 	# send connects it again and goes, rather than failing EDESTADDRREQ
 	# from then on.
 	ip -6 addr add 2001:db8:c4a::4/128 dev lo nodad
-	python3 "$SHIM/fake_agent.py" "$TMP/agent8.sock" "$TMP/agent8.log" \
-		--default-type session-lasting --lease 2001:db8:c4a::2 --lease 2001:db8:c4a::3 \
-		--lease 2001:db8:c4a::4 &
-	local unreach8_pid=$!
-	wait_for 5 test -S "$TMP/agent8.sock"
-	ODM_SOCKET=$TMP/agent8.sock "${pre[@]}" ODM_DEBUG=1 timeout 30 "$TMP/target_sock" \
-		unreach cn.example.test >"$TMP/o" 2>"$TMP/e" || true
-	kill "$unreach8_pid" 2>/dev/null || true
+	target_with_agent 8 --default-type session-lasting --lease 2001:db8:c4a::2 \
+		--lease 2001:db8:c4a::3 --lease 2001:db8:c4a::4 -- unreach cn.example.test
 	ip -6 addr add 2001:db8:c0::10/128 dev lo nodad 2>/dev/null || true
-	cat "$TMP/o"
 	check "a connected UDP socket: leased" \
 		grep -q 'udp connected: server sees source 2001:db8:c4a::2' "$TMP/o"
 	check "its lease ended, no route to its peer: the send fails so" \
@@ -208,6 +216,20 @@ inner() { # runs inside unshare -nm, as root
 	check "the route back, its next send works" grep -qx 'send with the route back: 1 ' "$TMP/o"
 	check "from a new lease's address" \
 		grep -qx 'udp after: server sees source 2001:db8:c4a::4' "$TMP/o"
+
+	# ...and when the agent answers plain for it (a program that named no
+	# type goes out plain then): the threads waiting for the one that
+	# connected it again find it connected, and send
+	target_with_agent 9 --default-type session-lasting --plain-after 1 --lease-delay 0.3 \
+		-- reconnect cn.example.test 4
+	check "a connected UDP socket: leased" \
+		grep -q 'udp connected: server sees source 2001:db8:c4a::2' "$TMP/o"
+	check "its lease ended, the agent says plain: four threads' send() all work" \
+		test "$(count '^thread send: 1 ' "$TMP/o")" = 4
+	check "all four from a plain source (2001:db8:c0::10), none from the ended lease's" \
+		test "$(count '^udp after: server sees source 2001:db8:c0::10$' "$TMP/o")" = 4
+	check "one lease asked again (two in all)" \
+		test "$(count '"op": "lease"' "$TMP/agent9.log")" = 2
 
 	# A program that resolves with gethostbyname2 or its _r form (lftp and
 	# older programs do), or with getaddrinfo_a (glibc resolves its

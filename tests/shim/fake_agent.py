@@ -8,9 +8,12 @@ peer pid from SO_PEERCRED) to a log file, one JSON object per line, so the
 test can count leases and releases.
 
 usage: fake_agent.py SOCKET LOG [--default-type T] [--lease ADDR]... [--plain]
-                     [--lease-delay SECONDS] [--refuse]
+                     [--plain-after N] [--lease-delay SECONDS] [--refuse]
 
 --lease (2001:db8:c4a::2 if none): the addresses leases get, in turn.
+
+--plain-after N: the first N lease requests get a lease, the later ones
+plain (as --plain).
 
 --refuse: every connection is refused as the agent refuses one over its
 user's share ({"id": null, "ok": false, "error": "EBUSY", ...}, then closed),
@@ -56,7 +59,11 @@ class Handler(socketserver.StreamRequestHandler):
                 rep.update(role="mn", version=1, default_type=args.default_type)
             elif op == "lease":
                 time.sleep(args.lease_delay)
-                if args.plain:
+                with lock:
+                    Handler.asked += 1
+                    plain = args.plain or (args.plain_after is not None
+                                           and Handler.asked > args.plain_after)
+                if plain:
                     rep["plain"] = True
                 else:
                     Handler.n += 1
@@ -75,6 +82,7 @@ class Handler(socketserver.StreamRequestHandler):
             self.wfile.flush()
 
     n = 0
+    asked = 0
 
 
 class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
@@ -87,6 +95,7 @@ ap.add_argument("log")
 ap.add_argument("--default-type", default="non-persistent")
 ap.add_argument("--lease", action="append")
 ap.add_argument("--plain", action="store_true")
+ap.add_argument("--plain-after", type=int)
 ap.add_argument("--lease-delay", type=float, default=0.0)
 ap.add_argument("--refuse", action="store_true")
 args = ap.parse_args()
