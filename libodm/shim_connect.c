@@ -477,6 +477,11 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	const char *proto, *how = "";
 	int saved = errno, type, r, ret = 0, pnum, st, on_net, has_cha, bound, relet = 0;
 	int looked, cha_unknown, again = strcmp(what, "reconnect") == 0;
+	/* a connected socket the agent's ending of its lease disconnected,
+	 * sending with an address: connected again to its peer once leased
+	 * anew (or plain), as its program left it (peer_again) */
+	int restore = 0, peer_again = 0;
+	struct sockaddr_in6 peer;
 	unsigned port = 0;
 	uint64_t cookie = 0; /* fd's socket before a wait (socket_cookie), 0: none yet */
 	char dev[IF_NAMESIZE];
@@ -513,6 +518,8 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 
 		relet = 1;
 		heldlease_invalidate(&fl.addr);
+		peer = fl.peer;
+		restore = !again && strcmp(what, "connect") != 0 && peer.sin6_family == AF_INET6;
 		/* its port, if a send took one since, goes back: bound anew below */
 		(void)REAL(connect)(fd, &none, sizeof(none));
 		inet_ntop(AF_INET6, &fl.addr, abuf, sizeof(abuf));
@@ -677,6 +684,9 @@ bound:
 	/* its connect (or first send) follows: a later connect is one again */
 	fl.tried = 1;
 	fl.udp = pnum == IPPROTO_UDP;
+	if (restore)
+		fl.peer = peer; /* kept, should its connect again (out) fail */
+	peer_again = restore;
 	if (fdtable_track(t, fd, &fl) == 0) {
 		/* counted only when tracked: its close is what uncounts it. A
 		 * fresh address is its socket's own: never offered to others */
@@ -715,10 +725,13 @@ plain:
 		}
 		fdtable_unlease(t, fd); /* its dups' lease too: one socket */
 		clear_error(fd);
+		peer_again = restore;
 	}
 seen:
 	fdtable_mark_seen(t, fd);
 out:
+	if (peer_again && REAL(connect)(fd, (const struct sockaddr *)&peer, sizeof(peer)) != 0)
+		shim_debug("%s fd %d: connect to its peer again: %s", what, fd, strerror(errno));
 	errno = saved;
 	return ret;
 }

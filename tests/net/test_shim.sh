@@ -28,8 +28,9 @@
 #                              (AF_UNSPEC) keeps its lease, one whose lease
 #                              ended under it is connected again when four
 #                              threads send at once (also when it goes
-#                              plain), and after its first
-#                              connect again failed, close_range over the shim's
+#                              plain), after its first
+#                              connect again failed, and after a sendto()
+#                              with an address, close_range over the shim's
 #                              fds is survived, closefrom releases the leases
 #                              of the sockets it closes, a program that exports
 #                              a c-ares of its own (tests/shim/own_cares.c,
@@ -207,15 +208,15 @@ inner() { # runs inside unshare -nm, as root
 	# from then on.
 	ip -6 addr add 2001:db8:c4a::4/128 dev lo nodad
 	target_with_agent 8 --default-type session-lasting --lease 2001:db8:c4a::2 \
-		--lease 2001:db8:c4a::3 --lease 2001:db8:c4a::4 -- unreach cn.example.test
+		--lease 2001:db8:c4a::3 --lease 2001:db8:c4a::4 -- ended cn.example.test send unreach
 	ip -6 addr add 2001:db8:c0::10/128 dev lo nodad 2>/dev/null || true
 	check "a connected UDP socket: leased" \
 		grep -q 'udp connected: server sees source 2001:db8:c4a::2' "$TMP/o"
 	check "its lease ended, no route to its peer: the send fails so" \
-		grep -qx 'send without a route: -1 ENETUNREACH' "$TMP/o"
-	check "the route back, its next send works" grep -qx 'send with the route back: 1 ' "$TMP/o"
+		grep -qx 'first send: -1 ENETUNREACH' "$TMP/o"
+	check "the route back, its next send works" grep -qx 'then send: 1 ' "$TMP/o"
 	check "from a new lease's address" \
-		grep -qx 'udp after: server sees source 2001:db8:c4a::4' "$TMP/o"
+		grep -qx 'udp then: server sees source 2001:db8:c4a::4' "$TMP/o"
 
 	# ...and when the agent answers plain for it (a program that named no
 	# type goes out plain then): the threads waiting for the one that
@@ -230,6 +231,33 @@ inner() { # runs inside unshare -nm, as root
 		test "$(count '^udp after: server sees source 2001:db8:c0::10$' "$TMP/o")" = 4
 	check "one lease asked again (two in all)" \
 		test "$(count '"op": "lease"' "$TMP/agent9.log")" = 2
+
+	# ...and one that sends with its peer's address first (sendto), which
+	# leases it anew: its next send() without one goes too, from that same
+	# new lease (no third address for the peer)
+	target_with_agent 10 --default-type session-lasting --lease 2001:db8:c4a::2 \
+		--lease 2001:db8:c4a::3 --lease 2001:db8:c4a::4 -- ended cn.example.test sendto
+	check "its lease ended, a sendto() with its peer's address is leased anew" \
+		grep -qx 'udp first: server sees source 2001:db8:c4a::3' "$TMP/o"
+	check "its send() after that works" grep -qx 'then send: 1 ' "$TMP/o"
+	check "from the same new lease" grep -qx 'udp then: server sees source 2001:db8:c4a::3' "$TMP/o"
+	check "one lease asked again (two in all)" \
+		test "$(count '"op": "lease"' "$TMP/agent10.log")" = 2
+	# (that sendto() finding no route to the peer: it keeps its peer
+	# still, and the send() after the route is back connects it again)
+	target_with_agent 11 --default-type session-lasting --lease 2001:db8:c4a::2 \
+		--lease 2001:db8:c4a::3 --lease 2001:db8:c4a::4 -- ended cn.example.test sendto unreach
+	ip -6 addr add 2001:db8:c0::10/128 dev lo nodad 2>/dev/null || true
+	check "its lease ended, no route to its peer: the sendto() fails so" \
+		grep -qx 'first send: -1 ENETUNREACH' "$TMP/o"
+	check "the route back, its next send() works" grep -qx 'then send: 1 ' "$TMP/o"
+	# (the agent answering plain for it: connected again all the same)
+	target_with_agent 12 --default-type session-lasting --plain-after 1 \
+		-- ended cn.example.test sendto
+	check "its lease ended, the agent says plain: the sendto() goes plain" \
+		grep -qx 'udp first: server sees source 2001:db8:c0::10' "$TMP/o"
+	check "and its send() after that too" \
+		grep -qx 'udp then: server sees source 2001:db8:c0::10' "$TMP/o"
 
 	# A program that resolves with gethostbyname2 or its _r form (lftp and
 	# older programs do), or with getaddrinfo_a (glibc resolves its

@@ -39,12 +39,14 @@
  *                                       said, the sources the receiver sees,
  *                                       the error left pending; closed (the
  *                                       dup 300 ms later)
- *   target_sock unreach NAME            a UDP socket connects to a receiver on
+ *   target_sock ended NAME send|sendto [unreach]
+ *                                       a UDP socket connects to a receiver on
  *                                       NAME's address and sends, is destroyed
- *                                       with ss -K; the address is taken off
- *                                       lo (no route to it) for one send()
- *                                       and put back for the next: what each
- *                                       said, the source the receiver sees
+ *                                       with ss -K, sends with send() or with
+ *                                       sendto() to that address (unreach:
+ *                                       while the address is off lo, no route
+ *                                       to it), then with send(): what each
+ *                                       said, the sources the receiver sees
  *   target_sock closewhile NAME         connect, while another thread closes
  *                                       the socket 300 ms in and opens a UDP
  *                                       one (the same number); what connect
@@ -676,13 +678,24 @@ static int mode_reconnect(const char *name, int n, int dup_it)
 	return 0;
 }
 
-/* unreach: a connected, leased UDP socket destroyed (ss -K), as the agent
- * ends an idle lease's sockets; its first send() after that finds no route
- * to its peer (the peer's address is off lo meanwhile), the next one does */
-static int mode_unreach(const char *name)
+/* peer's address (dst) taken off lo (off) or put back */
+static void peer_addr(const struct sockaddr_storage *dst, int off)
+{
+	char addr[INET6_ADDRSTRLEN], cmd[128];
+
+	ntop((const struct sockaddr *)dst, addr, sizeof(addr));
+	snprintf(cmd, sizeof(cmd), "ip -6 addr %s %s/128 dev lo%s", off ? "del" : "add", addr,
+		 off ? "" : " nodad");
+	printf("peer's address %s: %d\n", off ? "taken off" : "back", system(cmd));
+}
+
+/* ended: a connected, leased UDP socket destroyed (ss -K), as the agent
+ * ends an idle lease's sockets; it sends with send() (or with_addr, with
+ * sendto() to its peer), with unreach while there is no route to its peer
+ * (its address off lo), then sends with send() */
+static int mode_ended(const char *name, int with_addr, int unreach)
 {
 	struct sockaddr_storage dst;
-	char addr[INET6_ADDRSTRLEN], cmd[128];
 	socklen_t len;
 	ssize_t r;
 	int ls, u;
@@ -690,17 +703,18 @@ static int mode_unreach(const char *name)
 	if (udp_connected(name, &dst, &len, &ls, &u) != 0)
 		return 2;
 	destroy(u);
-	ntop((struct sockaddr *)&dst, addr, sizeof(addr));
-	snprintf(cmd, sizeof(cmd), "ip -6 addr del %s/128 dev lo", addr);
-	printf("peer's address taken off: %d\n", system(cmd));
-	r = send(u, "x", 1, 0);
-	printf("send without a route: %zd %s\n", r, r == 1 ? "" : ename(errno));
-	snprintf(cmd, sizeof(cmd), "ip -6 addr add %s/128 dev lo nodad", addr);
-	printf("peer's address back: %d\n", system(cmd));
-	r = send(u, "y", 1, 0);
-	printf("send with the route back: %zd %s\n", r, r == 1 ? "" : ename(errno));
+	if (unreach)
+		peer_addr(&dst, 1);
+	r = with_addr ? sendto(u, "x", 1, 0, (struct sockaddr *)&dst, len) : send(u, "x", 1, 0);
+	printf("first send: %zd %s\n", r, r == 1 ? "" : ename(errno));
 	if (r == 1)
-		udp_seen(ls, "after");
+		udp_seen(ls, "first");
+	if (unreach)
+		peer_addr(&dst, 0);
+	r = send(u, "y", 1, 0);
+	printf("then send: %zd %s\n", r, r == 1 ? "" : ename(errno));
+	if (r == 1)
+		udp_seen(ls, "then");
 	close(u);
 	close(ls);
 	return 0;
@@ -740,8 +754,9 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "reconnect") == 0)
 		return mode_reconnect(argv[2], argc > 3 ? atoi(argv[3]) : 4,
 				      argc > 4 && strcmp(argv[4], "dup") == 0);
-	if (strcmp(argv[1], "unreach") == 0)
-		return mode_unreach(argv[2]);
+	if (strcmp(argv[1], "ended") == 0 && argc > 3)
+		return mode_ended(argv[2], strcmp(argv[3], "sendto") == 0,
+				  argc > 4 && strcmp(argv[4], "unreach") == 0);
 	if (strcmp(argv[1], "unspec") == 0)
 		return mode_unspec(argv[2], argc > 3 && strcmp(argv[3], "ended") == 0);
 	fprintf(stderr, "unknown mode %s\n", argv[1]);
