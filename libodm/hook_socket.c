@@ -231,15 +231,22 @@ ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockad
 	return after_send(fd, r);
 }
 
+/* The address a message names, as the kernel reads it: none without a
+ * length, whatever msg_name points to */
+static const struct sockaddr *msg_addr(const struct msghdr *m)
+{
+	return m->msg_name && m->msg_namelen ? (const struct sockaddr *)m->msg_name : NULL;
+}
+
 ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	ssize_t r;
 
-	if (msg && msg->msg_name &&
-	    before_send(fd, (const struct sockaddr *)msg->msg_name, msg->msg_namelen, "sendmsg") < 0)
+	if (msg && msg_addr(msg) &&
+	    before_send(fd, msg_addr(msg), msg->msg_namelen, "sendmsg") < 0)
 		return -1;
 	r = REAL(sendmsg)(fd, msg, flags);
-	if (msg && !msg->msg_name)
+	if (msg && !msg_addr(msg))
 		SEND_AGAIN(r, REAL(sendmsg)(fd, msg, flags));
 	return after_send(fd, r);
 }
@@ -278,12 +285,11 @@ int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 {
 	int r;
 
-	if (vec && vlen > 0 && vec[0].msg_hdr.msg_name &&
-	    before_send(fd, (const struct sockaddr *)vec[0].msg_hdr.msg_name,
-			vec[0].msg_hdr.msg_namelen, "sendmmsg") < 0)
+	if (vec && vlen > 0 && msg_addr(&vec[0].msg_hdr) &&
+	    before_send(fd, msg_addr(&vec[0].msg_hdr), vec[0].msg_hdr.msg_namelen, "sendmmsg") < 0)
 		return -1;
 	r = REAL(sendmmsg)(fd, vec, vlen, flags);
-	if (vec && vlen > 0 && !vec[0].msg_hdr.msg_name)
+	if (vec && vlen > 0 && !msg_addr(&vec[0].msg_hdr))
 		SEND_AGAIN(r, REAL(sendmmsg)(fd, vec, vlen, flags));
 	return (int)after_send(fd, r);
 }

@@ -258,6 +258,13 @@ inner() { # runs inside unshare -nm, as root
 		grep -qx 'udp first: server sees source 2001:db8:c0::10' "$TMP/o"
 	check "and its send() after that too" \
 		grep -qx 'udp then: server sees source 2001:db8:c0::10' "$TMP/o"
+	# (a sendmsg() whose msg_name is set, msg_namelen 0, names no address
+	# for the kernel either: connected again as a send() is)
+	target_with_agent 13 --default-type session-lasting --lease 2001:db8:c4a::2 \
+		--lease 2001:db8:c4a::3 -- ended cn.example.test sendmsg0
+	check "its lease ended, a sendmsg() with msg_namelen 0 works" grep -qx 'first send: 1 ' "$TMP/o"
+	check "from a new lease's address" \
+		grep -qx 'udp first: server sees source 2001:db8:c4a::3' "$TMP/o"
 
 	# A program that resolves with gethostbyname2 or its _r form (lftp and
 	# older programs do), or with getaddrinfo_a (glibc resolves its

@@ -39,11 +39,13 @@
  *                                       said, the sources the receiver sees,
  *                                       the error left pending; closed (the
  *                                       dup 300 ms later)
- *   target_sock ended NAME send|sendto [unreach]
+ *   target_sock ended NAME send|sendto|sendmsg0 [unreach]
  *                                       a UDP socket connects to a receiver on
  *                                       NAME's address and sends, is destroyed
- *                                       with ss -K, sends with send() or with
- *                                       sendto() to that address (unreach:
+ *                                       with ss -K, sends with send(), with
+ *                                       sendto() to that address, or with
+ *                                       sendmsg() whose msg_name is set and
+ *                                       msg_namelen 0 (no address) (unreach:
  *                                       while the address is off lo, no route
  *                                       to it), then with send(): what each
  *                                       said, the sources the receiver sees
@@ -67,6 +69,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -690,12 +693,14 @@ static void peer_addr(const struct sockaddr_storage *dst, int off)
 }
 
 /* ended: a connected, leased UDP socket destroyed (ss -K), as the agent
- * ends an idle lease's sockets; it sends with send() (or with_addr, with
- * sendto() to its peer), with unreach while there is no route to its peer
- * (its address off lo), then sends with send() */
-static int mode_ended(const char *name, int with_addr, int unreach)
+ * ends an idle lease's sockets; it sends HOW (send, sendto to its peer,
+ * sendmsg0), with unreach while there is no route to its peer (its address
+ * off lo), then sends with send() */
+static int mode_ended(const char *name, const char *how, int unreach)
 {
 	struct sockaddr_storage dst;
+	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	socklen_t len;
 	ssize_t r;
 	int ls, u;
@@ -705,7 +710,13 @@ static int mode_ended(const char *name, int with_addr, int unreach)
 	destroy(u);
 	if (unreach)
 		peer_addr(&dst, 1);
-	r = with_addr ? sendto(u, "x", 1, 0, (struct sockaddr *)&dst, len) : send(u, "x", 1, 0);
+	mh.msg_name = &dst; /* msg_namelen 0: no address, for the kernel */
+	if (strcmp(how, "sendto") == 0)
+		r = sendto(u, "x", 1, 0, (struct sockaddr *)&dst, len);
+	else if (strcmp(how, "sendmsg0") == 0)
+		r = sendmsg(u, &mh, 0);
+	else
+		r = send(u, "x", 1, 0);
 	printf("first send: %zd %s\n", r, r == 1 ? "" : ename(errno));
 	if (r == 1)
 		udp_seen(ls, "first");
@@ -755,8 +766,7 @@ int main(int argc, char **argv)
 		return mode_reconnect(argv[2], argc > 3 ? atoi(argv[3]) : 4,
 				      argc > 4 && strcmp(argv[4], "dup") == 0);
 	if (strcmp(argv[1], "ended") == 0 && argc > 3)
-		return mode_ended(argv[2], strcmp(argv[3], "sendto") == 0,
-				  argc > 4 && strcmp(argv[4], "unreach") == 0);
+		return mode_ended(argv[2], argv[3], argc > 4 && strcmp(argv[4], "unreach") == 0);
 	if (strcmp(argv[1], "unspec") == 0)
 		return mode_unspec(argv[2], argc > 3 && strcmp(argv[3], "ended") == 0);
 	fprintf(stderr, "unknown mode %s\n", argv[1]);
