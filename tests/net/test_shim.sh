@@ -80,6 +80,9 @@ target_with_agent() {
 		shift
 	done
 	shift
+	# (a socket left by an earlier agent of that number would pass the
+	# wait below before the new one listens)
+	rm -f "$TMP/agent$n.sock"
 	python3 "$SHIM/fake_agent.py" "$TMP/agent$n.sock" "$TMP/agent$n.log" "${args[@]}" &
 	pid=$!
 	wait_for 5 test -S "$TMP/agent$n.sock"
@@ -194,13 +197,13 @@ inner() { # runs inside unshare -nm, as root
 		test "$(releases_in "$TMP/agent7.log")" = 1
 	# the same socket dup'ed first: the new lease is the dup's too, and
 	# goes once, with the last of them
-	target_with_agent 8 --default-type session-lasting --lease 2001:db8:c4a::2 \
+	target_with_agent 20 --default-type session-lasting --lease 2001:db8:c4a::2 \
 		--lease 2001:db8:c4a::3 --lease-delay 0.3 -- reconnect cn.example.test 1 dup
 	check "dup'ed: its send went, leased anew" \
 		grep -q '^udp after: server sees source 2001:db8:c4a::3$' "$TMP/o"
 	check "dup'ed: no release hint while the dup was open" \
 		bash -c "! sed -n '/close fd/p;/closing the dup/q' '$TMP/e' | grep -q 'release hint'"
-	check "dup'ed: one release, after the last close" test "$(releases_in "$TMP/agent8.log")" = 1
+	check "dup'ed: one release, after the last close" test "$(releases_in "$TMP/agent20.log")" = 1
 
 	# ...and one whose connect again fails (no route to its peer for a
 	# moment: a move) keeps its peer: once the route is back, its next
