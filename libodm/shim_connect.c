@@ -449,6 +449,7 @@ static pthread_mutex_t reconnecting = PTHREAD_MUTEX_INITIALIZER;
 int shim_reconnect_ended(int fd)
 {
 	const struct timespec tick = { 0, 10 * 1000 * 1000 };
+	uint64_t cookie = socket_cookie(fd);
 	int r, waits = 0;
 
 	while (pthread_mutex_trylock(&reconnecting) != 0) {
@@ -456,7 +457,9 @@ int shim_reconnect_ended(int fd)
 			return 0;
 		nanosleep(&tick, NULL);
 	}
-	r = reconnect_locked(fd);
+	/* another thread closed fd while this one waited, and its number is
+	 * another socket's now: not this send's to connect or retry */
+	r = cookie && socket_cookie(fd) != cookie ? 0 : reconnect_locked(fd);
 	pthread_mutex_unlock(&reconnecting);
 	return r;
 }
