@@ -175,6 +175,11 @@ void access_claim_start(struct hostengine *e, struct lease *l)
 	snprintf(b->service, sizeof(b->service), "%s", odm_type_name(l->type));
 	log_info("lease %u: claiming access address %s at anchor %s (%s)", l->id,
 		 ntop6(&l->addr, a1), ntop6(&an->addr, a2), b->service);
+	/* an earlier claim's deregistration still unanswered would, sent
+	 * again after this BU, end this claim at the anchor */
+	if (reg_dereg_cancel(&e->reg, an, &l->addr))
+		log_info("lease %u: the deregistration of the last claim of %s is not sent again",
+			 l->id, ntop6(&l->addr, a1));
 	reg_refresh(&e->reg, b, e->now, 0);
 }
 

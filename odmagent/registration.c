@@ -365,6 +365,28 @@ int reg_dereg(struct reg_ctx *c, struct reg_binding *b, uint64_t now_ms)
 	return start(c, b, REG_DEREG, now_ms, 1);
 }
 
+unsigned reg_dereg_cancel(struct reg_ctx *c, struct reg_anchor *an, const struct in6_addr *hnp)
+{
+	struct reg_binding **pp = &an->bindings;
+	unsigned n = 0;
+
+	while (*pp) {
+		struct reg_binding *b = *pp;
+
+		if (b->kind == REG_DEREG && !b->user && IN6_ARE_ADDR_EQUAL(&b->hnp, hnp)) {
+			log_debug("deregistration of bid %u dropped: a new binding of its address "
+				  "supersedes it", b->bid);
+			*pp = b->next;
+			free(b);
+			n++;
+			continue;
+		}
+		pp = &b->next;
+	}
+	(void)c;
+	return n;
+}
+
 /* End b's exchange and tell the user; bindings without one are ours to free. */
 static void finish(struct reg_ctx *c, struct reg_binding *b, struct reg_event *ev)
 {

@@ -208,6 +208,14 @@ void reg_binding_del(struct reg_ctx *c, struct reg_binding *b);
 int reg_alloc(struct reg_ctx *c, struct reg_binding *b, uint64_t now_ms, int after_move);
 int reg_refresh(struct reg_ctx *c, struct reg_binding *b, uint64_t now_ms, int after_move);
 int reg_dereg(struct reg_ctx *c, struct reg_binding *b, uint64_t now_ms);
+
+/*
+ * The deregistrations of hnp at an still waiting for their BA are dropped,
+ * not sent again: a new binding of the same address (a claim, whose BUs
+ * name the address rather than a BID) supersedes them, and one sent after
+ * its BU, with a newer sequence number, would end it. Returns how many.
+ */
+unsigned reg_dereg_cancel(struct reg_ctx *c, struct reg_anchor *an, const struct in6_addr *hnp);
 /* The next BU of b's outstanding exchange now rather than at its
  * retransmission time (subject to the rate limit; the back-off goes on
  * from there): the send result, -EINVAL when nothing is outstanding. */

@@ -3317,3 +3317,34 @@ Test(hostengine, stopping_leaves_a_claims_udp_sockets_alone)
 	cr_assert_eq(logged_addr("destroy_udp", &COA1, 0), -1,
 		     "the host's own access address: its sockets are not ours");
 }
+
+/* A claim ends (its deregistration's BA lost) and a new one of the same
+ * access address begins at once: the old deregistration, sent again
+ * after the new claim's BU (each with a newer sequence number), would end
+ * the new claim at the anchor. The new claim supersedes it: never sent
+ * again once the new claim's BU has left. */
+Test(hostengine, a_new_claim_of_the_address_stops_the_old_claims_deregistration)
+{
+	int dereg, claim;
+
+	claimed(ODM_TYPE_GRACEFUL_REPLACEMENT);
+	F.count.tcp = 0;
+	he_tick(&E, T0 + 9000);
+	cr_assert_null(E.leases.head);
+	dereg = F.nbu - 1;
+	cr_assert_eq(bu(dereg).lifetime, 0, "the old claim's deregistration");
+	cr_assert(bu_hnp_is(dereg, &COA1));
+	request(2, ODM_TYPE_GRACEFUL_REPLACEMENT, IPPROTO_TCP, 0, 0, T0 + 9010);
+	claim = F.nbu - 1;
+	cr_assert_gt(claim, dereg, "a new claim BU");
+	cr_assert_neq(bu(claim).lifetime, 0);
+	cr_assert(bu_hnp_is(claim, &COA1), "of the same address");
+	answer(claim, MH_BA_ACCEPTED, NULL, T0 + 9030);
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_str_eq(F.rep[1].addr, "2001:db8:a1::5");
+	while (he_reg_deadline(&E) && he_reg_deadline(&E) <= T0 + 20000)
+		he_reg_timers(&E, he_reg_deadline(&E));
+	for (int i = claim + 1; i < F.nbu; i++)
+		cr_assert(bu(i).lifetime != 0 || !bu_hnp_is(i, &COA1),
+			  "BU %d deregisters the address the new claim holds", i);
+}
