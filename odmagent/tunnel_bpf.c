@@ -48,6 +48,7 @@
 #include "monotime.h"
 #include "movement.h"
 #include "netconf.h"
+#include "oifmemo.h"
 #include "replaycap.h"
 #include "tunnel_bpf_abi.h"
 #include "tunnel_bpf_obj.h"
@@ -113,6 +114,7 @@ struct bp {
 	uint64_t routes_ms; /* when the host side last looked them all up */
 	uint64_t filters_ms; /* when keep_filters last looked */
 	size_t cursor;      /* anchor side: the bucket the next look starts at */
+	struct oifmemo memo; /* a reroute walk's answers, by (local, remote) */
 };
 
 /* libbpf's warnings into the agent's log; its chatter left out */
@@ -548,11 +550,15 @@ static uint32_t out_of(struct bp *p, const struct in6_addr *inner, const struct 
 	 * that is gone is no route, or a hold (bp_hold) would end at the next
 	 * tick wherever a default route is (a new link's, its address still
 	 * tentative), its packets sent from an address the host lacks */
-	if (p->t->side == ODM_TUNNEL_HOST && !IN6_IS_ADDR_UNSPECIFIED(local) &&
-	    netconf_is_local(local) == 0)
-		oif = -EADDRNOTAVAIL;
-	else
-		oif = netconf_route_oif(remote, IN6_IS_ADDR_UNSPECIFIED(local) ? NULL : local);
+	if (!oifmemo_get(&p->memo, local, remote, &oif)) {
+		if (p->t->side == ODM_TUNNEL_HOST && !IN6_IS_ADDR_UNSPECIFIED(local) &&
+		    netconf_is_local(local) == 0)
+			oif = -EADDRNOTAVAIL;
+		else
+			oif = netconf_route_oif(remote,
+						IN6_IS_ADDR_UNSPECIFIED(local) ? NULL : local);
+		oifmemo_put(&p->memo, local, remote, oif);
+	}
 	if (oif > 0)
 		return (uint32_t)oif;
 	for (size_t i = 0; i < p->n_unrouted; i++)
@@ -612,6 +618,8 @@ static void reroute(struct bp *p, size_t budget)
 		p->cursor = 0;
 		budget = SIZE_MAX;
 	}
+	/* the bindings share a few (local, remote) pairs: one question each */
+	oifmemo_begin(&p->memo);
 	for (size_t k = 0; k < nb && done < budget; k++) {
 		size_t b = (p->cursor + k) % nb;
 
@@ -620,6 +628,7 @@ static void reroute(struct bp *p, size_t budget)
 		if (done >= budget)
 			p->cursor = (b + 1) % nb;
 	}
+	oifmemo_end(&p->memo);
 }
 
 static struct lref *lref_find(struct bp *p, const struct in6_addr *a)
