@@ -174,24 +174,20 @@ struct lease *lease_find_shared(const struct lease_table *t, const struct addrty
 	return find_first(t, shares, &k, include_registering);
 }
 
-size_t lease_count_configured(const struct lease_table *t)
+int lease_any_configured(const struct lease_table *t)
 {
-	size_t n = 0;
-
-	for (struct lease *l = t->head; l; l = l->next)
+	for (const struct lease *l = t->head; l; l = l->next)
 		if (l->host_cfg)
-			n++;
-	return n;
+			return 1;
+	return 0;
 }
 
-size_t lease_count_waited_for(const struct lease_table *t)
+int lease_any_waited_for(const struct lease_table *t)
 {
-	size_t n = 0;
-
-	for (struct lease *l = t->head; l; l = l->next)
+	for (const struct lease *l = t->head; l; l = l->next)
 		if (l->n_waiters)
-			n++;
-	return n;
+			return 1;
+	return 0;
 }
 
 size_t lease_count_uid(const struct lease_table *t, uid_t uid)
@@ -412,7 +408,7 @@ static void unconfigure(struct hostengine *e, struct lease *l, char *buf, size_t
 			log_warn(rc, "removing the address of lease %u", l->id);
 	}
 	l->host_cfg = 0;
-	if (e->route_on && lease_count_configured(&e->leases) == 0) {
+	if (e->route_on && !lease_any_configured(&e->leases)) {
 		rc = o->route_del(e->arg);
 		STEP(", default route %s", rc < 0 ? "NOT removed" : "removed");
 		if (rc < 0)

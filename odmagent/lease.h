@@ -125,11 +125,12 @@ struct lease *lease_find_reusable(const struct lease_table *t, int type, int pro
 				  const struct in6_addr *anchor, uid_t uid,
 				  int include_registering);
 
-/* Registered leases whose address is configured on the host. */
-size_t lease_count_configured(const struct lease_table *t);
-/* Leases with requests waiting for their address (its BA, its local
- * route, or a confirming refresh). */
-size_t lease_count_waited_for(const struct lease_table *t);
+/* Whether a lease's address is configured on the host / a request waits
+ * for a lease's address (its BA, its local route, or a confirming
+ * refresh). Each stops at the first such lease: they are asked as every
+ * lease ends and at every save, and a count would walk thousands. */
+int lease_any_configured(const struct lease_table *t);
+int lease_any_waited_for(const struct lease_table *t);
 /* Leases of user uid (owned or shared), registering ones included: what a
  * quota counts. */
 size_t lease_count_uid(const struct lease_table *t, uid_t uid);

@@ -721,7 +721,7 @@ static void on_save(uv_timer_t *t)
 {
 	struct mn *mn = t->data;
 
-	if (lease_count_waited_for(&mn->e.leases) && mono_ms() < mn->dirty_ms + MN_SAVE_MAX_MS) {
+	if (lease_any_waited_for(&mn->e.leases) && mono_ms() < mn->dirty_ms + MN_SAVE_MAX_MS) {
 		uv_timer_start(&mn->save_t, on_save, MN_SAVE_MS, 0);
 		return;
 	}

@@ -145,40 +145,43 @@ Test(lease, waiters_are_kept_and_handed_over)
 	free(w);
 }
 
-Test(lease, count_configured_for_the_table_route)
+Test(lease, any_configured_for_the_table_route)
 {
 	struct lease *a = mk(IPPROTO_TCP, "2001:db8:ca::10", 1000);
 	struct lease *b = mk(IPPROTO_UDP, "2001:db8:ca::10", 1000);
+	struct lease *c = mk(IPPROTO_TCP, "2001:db8:ca::10", 1000);
 
-	cr_assert_eq(lease_count_configured(&T), 0);
+	cr_assert_not(lease_any_configured(&T));
 	registered(a, "2001:db8:c4a::5", 2000);
 	registered(b, "2001:db8:c4a::6", 2000);
-	cr_assert_eq(lease_count_configured(&T), 2);
+	cr_assert(lease_any_configured(&T));
 	b->host_cfg = 0;
-	cr_assert_eq(lease_count_configured(&T), 1);
+	cr_assert(lease_any_configured(&T), "the oldest, last in the list, still is");
 	lease_free(&T, a);
-	cr_assert_eq(lease_count_configured(&T), 0);
-	cr_assert_eq(T.n, 1);
+	cr_assert_not(lease_any_configured(&T), "none is left: the route goes");
+	registered(c, "2001:db8:c4a::7", 2000);
+	cr_assert(lease_any_configured(&T), "the newest, first in the list");
+	cr_assert_eq(T.n, 2);
 }
 
 /* what holds the host agent's state file back (mn.c): requests waiting */
-Test(lease, count_waited_for)
+Test(lease, any_waited_for)
 {
 	struct lease *a = mk(IPPROTO_TCP, "2001:db8:ca::10", 1000);
 	struct lease *b = mk(IPPROTO_UDP, "2001:db8:ca::10", 1000);
 	int r[3];
 	size_t n;
 
-	cr_assert_eq(lease_count_waited_for(&T), 0);
+	cr_assert_not(lease_any_waited_for(&T));
 	cr_assert_eq(lease_add_waiter(a, &r[0]), 0);
 	cr_assert_eq(lease_add_waiter(a, &r[1]), 0);
-	cr_assert_eq(lease_count_waited_for(&T), 1, "leases, not requests");
+	cr_assert(lease_any_waited_for(&T), "the oldest lease, last in the list");
 	cr_assert_eq(lease_add_waiter(b, &r[2]), 0);
-	cr_assert_eq(lease_count_waited_for(&T), 2);
+	cr_assert(lease_any_waited_for(&T));
 	free(lease_take_waiters(a, &n));
-	cr_assert_eq(lease_count_waited_for(&T), 1);
+	cr_assert(lease_any_waited_for(&T), "the newest, first in the list");
 	free(lease_take_waiters(b, &n));
-	cr_assert_eq(lease_count_waited_for(&T), 0);
+	cr_assert_not(lease_any_waited_for(&T));
 }
 
 Test(lease, no_release_within_grace_of_a_hand_out)
