@@ -9,11 +9,13 @@
 #include "log.h"
 #include "odm.h"
 
+/* (asked after every event: no walk of the leases without a home anchor) */
 static struct lease *held(const struct hostengine *e)
 {
+	if (!e->anchors.has_home)
+		return NULL;
 	for (struct lease *l = e->leases.head; l; l = l->next)
-		if (l->type == ODM_TYPE_FIXED && e->anchors.has_home &&
-		    IN6_ARE_ADDR_EQUAL(&l->anchor, &e->anchors.home))
+		if (l->type == ODM_TYPE_FIXED && IN6_ARE_ADDR_EQUAL(&l->anchor, &e->anchors.home))
 			return l;
 	return NULL;
 }

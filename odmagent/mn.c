@@ -133,9 +133,12 @@ static void on_usable_poll(uv_timer_t *t);
  * nothing when it is already the published one) */
 static void publish_fixed(struct mn *mn)
 {
-	const struct in6_addr *fixed = he_fixed_addr(&mn->e);
+	const struct in6_addr *fixed;
 
-	if (mn->dns && mn->a->cfg.dns_publish == DNS_PUBLISH_FIXED && fixed)
+	/* after every engine call: the Fixed lease is looked for only here */
+	if (!mn->dns || mn->a->cfg.dns_publish != DNS_PUBLISH_FIXED)
+		return;
+	if ((fixed = he_fixed_addr(&mn->e)))
 		dnspub_publish(mn->dns, fixed);
 }
 
