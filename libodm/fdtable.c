@@ -196,14 +196,15 @@ int fdtable_state_due(struct fdtable *t, int fd, uint64_t (*clock)(void), unsign
 	return state_of(t, fd, clock, every_ms, due);
 }
 
-/* fn(fd's entry, arg) under the lock, if fd has an entry */
+/* fn(fd's entry, arg) under the lock, if fd has an entry: a fd without one
+ * costs one load, no lock (state_of's fast path) */
 static void edit(struct fdtable *t, int fd, void (*fn)(struct fd_entry *, const void *),
 		 const void *arg)
 {
 	sigset_t old;
 	struct fd_entry *e;
 
-	if (!in_range(t, fd))
+	if (!in_range(t, fd) || !IS_ENTRY(atomic_load_explicit(&t->slot[fd], memory_order_relaxed)))
 		return;
 	lock(t, &old);
 	e = atomic_load(&t->slot[fd]);
@@ -253,8 +254,7 @@ static void set_peer(struct fd_entry *e, const void *peer)
 
 void fdtable_set_peer(struct fdtable *t, int fd, const struct sockaddr_in6 *peer)
 {
-	if (fdtable_state(t, fd) == FDT_LEASED)
-		edit(t, fd, set_peer, peer);
+	edit(t, fd, set_peer, peer);
 }
 
 int fdtable_refs(struct fdtable *t, int fd)

@@ -3,9 +3,10 @@
  * hook_socket.c — interposed socket calls: connect/sendto/sendmsg/sendmmsg
  * lease and bind first (shim_connect.h), and a UDP bind to [::]:0 waits
  * for them; a send without an address (send, write, writev too) on a
- * connected UDP socket whose lease ended under it connects it again; socket/accept/accept4 purge a stale fd-table slot for the number
- * they hand out (socket_wrapper does the same), so a close the shim never
- * saw cannot make a new socket look leased.
+ * connected UDP socket whose lease ended under it connects it again;
+ * socket/accept/accept4 purge a stale fd-table slot for the number they
+ * hand out (socket_wrapper does the same), so a close the shim never saw
+ * cannot make a new socket look leased.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -141,7 +142,7 @@ static void note_peer(int fd, const struct sockaddr *addr, socklen_t len)
 	int saved;
 
 	if (guard_active() || len < (socklen_t)sizeof(struct sockaddr_in6) ||
-	    addr->sa_family != AF_INET6 || fdtable_state(fdtable_global(0), fd) != FDT_LEASED)
+	    addr->sa_family != AF_INET6)
 		return;
 	saved = errno;
 	fdtable_set_peer(fdtable_global(0), fd, (const struct sockaddr_in6 *)addr);
@@ -188,9 +189,9 @@ static int reconnect(int fd)
 	return r < 0 ? -1 : r;
 }
 
-/* r, the result of a send without an address; again: whether to make it
- * once more (reconnect said so), else r stands, or -1 with reconnect's errno */
-#define SEND_AGAIN(r, call)                                          \
+/* r, the result of a send without an address on fd: call made once more
+ * if reconnect says so, else r stands, or -1 with reconnect's errno */
+#define SEND_AGAIN(fd, r, call)                                      \
 	do {                                                         \
 		if ((r) < 0 && errno == EDESTADDRREQ) {              \
 			int again_ = reconnect(fd);                  \
@@ -227,7 +228,7 @@ ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockad
 		return -1;
 	r = REAL(sendto)(fd, buf, n, flags, addr, len);
 	if (!addr)
-		SEND_AGAIN(r, REAL(sendto)(fd, buf, n, flags, addr, len));
+		SEND_AGAIN(fd, r, REAL(sendto)(fd, buf, n, flags, addr, len));
 	return after_send(fd, r);
 }
 
@@ -247,7 +248,7 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 		return -1;
 	r = REAL(sendmsg)(fd, msg, flags);
 	if (msg && !msg_addr(msg))
-		SEND_AGAIN(r, REAL(sendmsg)(fd, msg, flags));
+		SEND_AGAIN(fd, r, REAL(sendmsg)(fd, msg, flags));
 	return after_send(fd, r);
 }
 
@@ -257,7 +258,7 @@ ssize_t send(int fd, const void *buf, size_t n, int flags)
 {
 	ssize_t r = REAL(send)(fd, buf, n, flags);
 
-	SEND_AGAIN(r, REAL(send)(fd, buf, n, flags));
+	SEND_AGAIN(fd, r, REAL(send)(fd, buf, n, flags));
 	return after_send(fd, r);
 }
 
@@ -265,7 +266,7 @@ ssize_t write(int fd, const void *buf, size_t n)
 {
 	ssize_t r = REAL(write)(fd, buf, n);
 
-	SEND_AGAIN(r, REAL(write)(fd, buf, n));
+	SEND_AGAIN(fd, r, REAL(write)(fd, buf, n));
 	return r;
 }
 
@@ -273,7 +274,7 @@ ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
 	ssize_t r = REAL(writev)(fd, iov, cnt);
 
-	SEND_AGAIN(r, REAL(writev)(fd, iov, cnt));
+	SEND_AGAIN(fd, r, REAL(writev)(fd, iov, cnt));
 	return r;
 }
 
@@ -290,6 +291,6 @@ int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 		return -1;
 	r = REAL(sendmmsg)(fd, vec, vlen, flags);
 	if (vec && vlen > 0 && !msg_addr(&vec[0].msg_hdr))
-		SEND_AGAIN(r, REAL(sendmmsg)(fd, vec, vlen, flags));
+		SEND_AGAIN(fd, r, REAL(sendmmsg)(fd, vec, vlen, flags));
 	return (int)after_send(fd, r);
 }
