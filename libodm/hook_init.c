@@ -4,9 +4,8 @@
  *
  * The constructor registers the fork handler and binds the real
  * getaddrinfo, write, writev and send; everything else starts lazily on
- * first use, so hooks called
- * before it ran (from another library's constructor) still work
- * (libfaketime bugs #132 and #416).
+ * first use, so hooks called before it ran (from another library's
+ * constructor) still work (libfaketime bugs #132 and #416).
  * In the child: locks are reset (a thread that held one does not exist
  * there), the agent connection is dropped so the child connects with its
  * own pid, the c-ares channel is replaced on next use, and the fd table is
@@ -40,11 +39,11 @@ __attribute__((constructor)) static void odm_shim_init(void)
 {
 	ownpid_take();
 	pthread_atfork(NULL, NULL, odm_atfork_child);
-	/* The one real function bound here: looked up while ld.so is still at
-	 * work on this process (its tables and code at hand), it costs a
-	 * fraction of what it costs inside the first getaddrinfo. The others
-	 * are bound on first use (libc_real.h), as this one is too if a hook
-	 * runs before this constructor. */
+	/* Looked up while ld.so is still at work on this process (its tables
+	 * and code at hand), getaddrinfo costs a fraction of what it costs
+	 * inside the first call. The others are bound on first use
+	 * (libc_real.h), as these are too if a hook runs before this
+	 * constructor. */
 	(void)REAL(getaddrinfo);
 	/* and those a signal handler may well be the first to call (the
 	 * self-pipe trick's write()), where dlsym could wait for a lock the

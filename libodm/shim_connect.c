@@ -183,10 +183,9 @@ static uint64_t socket_cookie(int fd)
  * works once its port was given back. */
 static int rebind_to(int fd, const struct in6_addr *addr)
 {
+	struct sockaddr none = { .sa_family = AF_UNSPEC };
 	struct sockaddr_in6 me;
 	socklen_t l = sizeof(me);
-
-	struct sockaddr none = { .sa_family = AF_UNSPEC };
 	int r;
 
 	memset(&me, 0, sizeof(me));
@@ -419,8 +418,6 @@ static int reconnect_locked(int fd)
 	inet_ntop(AF_INET6, &fl.addr, abuf, sizeof(abuf));
 	shim_debug("send fd %d: its lease of %s ended under it, which disconnected it from %s: "
 		   "connecting it again", fd, abuf, pbuf);
-	/* looked at now, not up to a second later: it is leased anew there */
-	fdtable_due_now(t, fd);
 	r = shim_before_send(fd, (const struct sockaddr *)&peer, sizeof(peer), "reconnect");
 	if (r < 0)
 		return r;
