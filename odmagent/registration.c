@@ -157,12 +157,6 @@ static uint64_t next_timestamp(struct reg_ctx *c, struct reg_anchor *an)
 	return ts;
 }
 
-/*
- * Whether b's next BU names the host's last packet: in the first BU of the
- * exchange only, so that an anchor that refuses the option's long form
- * (one older than it) gets the retransmissions without it, a move costing
- * it one retransmission timeout, once (tag_unheard).
- */
 /* whether b's BU at now says when the old care-of address was lost: one
  * of the exchange a move started, the loss dated and past */
 static int says_lost(const struct reg_binding *b, uint64_t now)
@@ -172,6 +166,12 @@ static int says_lost(const struct reg_binding *b, uint64_t now)
 	return b->after_move && an->coa_lost_ms && an->coa_lost_ms <= now;
 }
 
+/*
+ * Whether b's next BU names the host's last packet: in the first BU of the
+ * exchange only, so that an anchor that refuses the option's long form
+ * (one older than it) gets the retransmissions without it, a move costing
+ * it one retransmission timeout, once (tag_unheard).
+ */
 static int names_packet(const struct reg_binding *b)
 {
 	return b->lost_tag && b->n_sent == 0 && !b->anchor->tag_unheard;
@@ -367,23 +367,18 @@ int reg_dereg(struct reg_ctx *c, struct reg_binding *b, uint64_t now_ms)
 
 unsigned reg_dereg_cancel(struct reg_ctx *c, struct reg_anchor *an, const struct in6_addr *hnp)
 {
-	struct reg_binding **pp = &an->bindings;
+	struct reg_binding *b, *next;
 	unsigned n = 0;
 
-	while (*pp) {
-		struct reg_binding *b = *pp;
-
+	for (b = an->bindings; b; b = next) {
+		next = b->next;
 		if (b->kind == REG_DEREG && !b->user && IN6_ARE_ADDR_EQUAL(&b->hnp, hnp)) {
 			log_debug("deregistration of bid %u dropped: a new binding of its address "
 				  "supersedes it", b->bid);
-			*pp = b->next;
-			free(b);
+			reg_binding_del(c, b);
 			n++;
-			continue;
 		}
-		pp = &b->next;
 	}
-	(void)c;
 	return n;
 }
 
@@ -596,7 +591,6 @@ static void reject(struct reg_ctx *c, struct reg_binding *b, const struct mh_msg
 	struct reg_event ev = { 0 };
 
 	answered(b);
-
 	ev.kind = REG_EV_REJECTED;
 	ev.status = m->status < 128 ? MH_BA_UNSPECIFIED : m->status;
 	ev.rtt_ms = rtt;
