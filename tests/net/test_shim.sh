@@ -93,6 +93,21 @@ target_with_agent() {
 	cat "$TMP/o"
 }
 
+# four_sent WHAT FROM LOG - after target_sock reconnect ... 4 (its socket
+# leased on 2001:db8:c4a::2, destroyed, four threads sending at once): the
+# four sends all worked, all arrived from FROM (none from the ended lease),
+# and the agent (LOG) was asked for one lease again, two in all
+four_sent() {
+	local what=$1 from=$2 log=$3
+	check "$what: the connected UDP socket was leased" \
+		grep -q 'udp connected: server sees source 2001:db8:c4a::2' "$TMP/o"
+	check "$what: four threads' send() all work" \
+		test "$(count '^thread send: 1 ' "$TMP/o")" = 4
+	check "$what: all four from $from" \
+		test "$(count "^udp after: server sees source $from\$" "$TMP/o")" = 4
+	check "$what: one lease asked again (two in all)" test "$(count '"op": "lease"' "$log")" = 2
+}
+
 inner() { # runs inside unshare -nm, as root
 	ip link set lo up
 	ip -6 addr add 2001:db8:c0::10/128 dev lo
@@ -182,15 +197,8 @@ inner() { # runs inside unshare -nm, as root
 	ip -6 addr add 2001:db8:c4a::3/128 dev lo nodad
 	target_with_agent 7 --default-type session-lasting --lease 2001:db8:c4a::2 \
 		--lease 2001:db8:c4a::3 --lease-delay 0.3 -- reconnect cn.example.test 4
-	check "a connected UDP socket: leased" \
-		grep -q 'udp connected: server sees source 2001:db8:c4a::2' "$TMP/o"
+	four_sent "its lease ended" 2001:db8:c4a::3 "$TMP/agent7.log"
 	check "destroyed: its port was gone" grep -q '^destroyed: 2001:db8:c4a::2 port 0' "$TMP/o"
-	check "four threads' send() after its lease ended all work" \
-		test "$(count '^thread send: 1 ' "$TMP/o")" = 4
-	check "all four from the new lease's address" \
-		test "$(count '^udp after: server sees source 2001:db8:c4a::3$' "$TMP/o")" = 4
-	check "one lease asked again (two in all)" \
-		test "$(count '"op": "lease"' "$TMP/agent7.log")" = 2
 	check "no error left pending" grep -qx 'pending error: none' "$TMP/o"
 	check "ODM_DEBUG says it connected it again" grep -q 'disconnected it from .*: connecting it again' "$TMP/e"
 	check "one release at its close (the new lease counted once)" \
@@ -226,14 +234,7 @@ inner() { # runs inside unshare -nm, as root
 	# connected it again find it connected, and send
 	target_with_agent 9 --default-type session-lasting --plain-after 1 --lease-delay 0.3 \
 		-- reconnect cn.example.test 4
-	check "a connected UDP socket: leased" \
-		grep -q 'udp connected: server sees source 2001:db8:c4a::2' "$TMP/o"
-	check "its lease ended, the agent says plain: four threads' send() all work" \
-		test "$(count '^thread send: 1 ' "$TMP/o")" = 4
-	check "all four from a plain source (2001:db8:c0::10), none from the ended lease's" \
-		test "$(count '^udp after: server sees source 2001:db8:c0::10$' "$TMP/o")" = 4
-	check "one lease asked again (two in all)" \
-		test "$(count '"op": "lease"' "$TMP/agent9.log")" = 2
+	four_sent "its lease ended, the agent says plain" 2001:db8:c0::10 "$TMP/agent9.log"
 
 	# ...and one that sends with its peer's address first (sendto), which
 	# leases it anew: its next send() without one goes too, from that same
