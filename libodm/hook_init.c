@@ -3,7 +3,7 @@
  * hook_init.c — the shim's constructor and fork handling.
  *
  * The constructor registers the fork handler and binds the real
- * getaddrinfo, write, writev and send; everything else starts lazily on
+ * getaddrinfo, write, writev, send, read and readv; everything else starts lazily on
  * first use, so hooks called before it ran (from another library's
  * constructor) still work (libfaketime bugs #132 and #416).
  * In the child: locks are reset (a thread that held one does not exist
@@ -52,4 +52,6 @@ __attribute__((constructor)) static void odm_shim_init(void)
 	(void)REAL(write);
 	(void)REAL(writev);
 	(void)REAL(send);
+	(void)REAL(read);
+	(void)REAL(readv);
 }

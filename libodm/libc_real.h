@@ -38,6 +38,18 @@
 	X(ssize_t, send, (int, const void *, size_t, int), NULL, 1)                 \
 	X(ssize_t, write, (int, const void *, size_t), NULL, 1)                     \
 	X(ssize_t, writev, (int, const struct iovec *, int), NULL, 1)               \
+	X(ssize_t, recv, (int, void *, size_t, int), NULL, 1)                       \
+	X(ssize_t, recvfrom, (int, void *, size_t, int, struct sockaddr *,          \
+			      socklen_t *), NULL, 1)                                \
+	X(ssize_t, recvmsg, (int, struct msghdr *, int), NULL, 1)                   \
+	X(int, recvmmsg, (int, struct mmsghdr *, unsigned int, int,                 \
+			  struct timespec *), NULL, 1)                              \
+	X(ssize_t, read, (int, void *, size_t), NULL, 1)                            \
+	X(ssize_t, readv, (int, const struct iovec *, int), NULL, 1)                \
+	X(ssize_t, __recv_chk, (int, void *, size_t, size_t, int), NULL, 1)         \
+	X(ssize_t, __recvfrom_chk, (int, void *, size_t, size_t, int,               \
+				    struct sockaddr *, socklen_t *), NULL, 1)       \
+	X(ssize_t, __read_chk, (int, void *, size_t, size_t), NULL, 1)              \
 	X(int, setsockopt, (int, int, int, const void *, socklen_t), NULL, 1)       \
 	X(int, getsockopt, (int, int, int, void *, socklen_t *), NULL, 1)           \
 	X(int, close, (int), NULL, 1)                                               \

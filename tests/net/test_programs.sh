@@ -14,11 +14,13 @@
 #      DatagramSocket and node's dgram, which bind every socket to [::]:0
 #      before the first datagram; and node with ODM_TYPE=non-persistent,
 #      which must fail at once, not hang.
-#   2. two Java UDP sockets on one lease idle past udp-inactivity: told
-#      when it ends, then leased anew (not sent from the ended address)
-#      when they send again; and four connected python UDP sockets the
-#      same, sending with send(), write(), writev() and sendmsg(), and
-#      one more on which four threads send at once.
+#   2. two Java UDP sockets on one lease idle past udp-inactivity: their
+#      receive sees no error when it ends, and they are leased anew (not
+#      sent from the ended address) when they send again; four connected
+#      python UDP sockets the same, sending with send(), write(), writev()
+#      and sendmsg(), one more on which four threads send at once, and one
+#      a thread waits on in a blocking recv() all along; node's dgram, one
+#      socket connected and one not, with no 'error' handler.
 #   3. one exchange each: socat TCP6 and UDP6-SENDTO, OpenBSD nc -6 over
 #      TCP and UDP, openssl s_client to a TLS server (socat on cn), git
 #      clone over dumb HTTP from nginx.
@@ -126,6 +128,28 @@ const t = setInterval(() => {
 	clearInterval(t);
 	setTimeout(() => { console.log('sent', n, 'got', got, 'srcs', [...srcs].join(',')); s.close(); }, 500);
 }, 20);
+EOF
+cat >"$P/idle.js" <<'EOF'
+// node: two dgram sockets to HOST:PORT, one connected, each answered once;
+// SECS of silence; then each answered again. No 'error' handler: an error
+// event would end the program. Prints "first u|c SRC", "again u|c SRC".
+const dgram = require('dgram');
+const [host, port, secs] = [process.argv[2], +process.argv[3], +process.argv[4]];
+const u = dgram.createSocket('udp6'), c = dgram.createSocket('udp6');
+let round = 'first', left = 2;
+const got = (name) => (m) => {
+	console.log(round, name, m.toString().split(' ')[1]);
+	if (--left > 0) return;
+	if (round === 'again') { u.close(); c.close(); clearTimeout(giveup); return; }
+	round = 'again'; left = 2;
+	setTimeout(() => { u.send('u', port, host); c.send('c'); }, secs * 1000);
+};
+u.on('message', got('u'));
+c.on('message', got('c'));
+u.send('u', port, host);
+c.connect(port, host, () => c.send('c'));
+const giveup = setTimeout(() => { console.log('missing', round, left); process.exit(3); },
+	(secs + 10) * 1000);
 EOF
 cat >"$P/Prog.java" <<'EOF'
 import java.io.InputStream;
@@ -249,7 +273,7 @@ cat >"$P/udp_idle.py" <<'EOF'
 # (send, write, writev, sendmsg without an address), each answered once;
 # then SECS of silence; then each sends and waits for its answer again.
 # Prints "first WAY SRC", "again_at TIME" (time.time()) and "again WAY SRC"
-# (SRC: the address cn saw, or error-ERRNO)
+# (SRC: the address cn saw, or error-ERRNO; WAY also threads and blocked)
 import errno, os, socket, sys, threading, time
 host, port, secs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 dst = socket.getaddrinfo(host, port, socket.AF_INET6, socket.SOCK_DGRAM)[0][4]
@@ -275,6 +299,21 @@ t = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 t.settimeout(3)
 t.connect(dst)
 print("first threads", ping("send", t), flush=True)
+# one more, on which a thread waits in a blocking recv() all along: the
+# lease's end is no error of its, and the answer to the next send reaches it
+b = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+b.settimeout(3)
+b.connect(dst)
+print("first blocked", ping("send", b), flush=True)
+b.settimeout(None)
+blocked = []
+def wait_blocked():
+    try:
+        blocked.append(b.recv(2048).decode().split()[1])
+    except OSError as e:
+        blocked.append("error-" + errno.errorcode.get(e.errno, str(e.errno)))
+bt = threading.Thread(target=wait_blocked, daemon=True)
+bt.start()
 time.sleep(secs)
 print("again_at", time.time(), flush=True)
 # four threads send on one socket at once, first (its lease is asked of
@@ -300,6 +339,12 @@ print("again threads", ",".join(sorted(srcs)) or "none", "errors", ",".join(errs
       flush=True)
 for way, s in socks.items():
     print("again", way, ping(way, s), flush=True)
+try:
+    b.send(b"b")
+except OSError as e:
+    print("again blocked-send error-" + errno.errorcode.get(e.errno, str(e.errno)), flush=True)
+bt.join(5)
+print("again blocked", blocked[0] if blocked else "none", flush=True)
 EOF
 if ((HAVE_JAVA)); then
 	javac -d "$P" "$P/Prog.java"
@@ -413,7 +458,8 @@ fi
 
 # ---------------------------------------------------------------- 2. a UDP lease that ends idle
 # Java's socket falls silent past udp-inactivity: the agent ends the lease
-# and tells the socket (its receive fails); the datagram it sends then is
+# and its sockets, which the shim keeps from the program (a receive fails
+# for no UDP program); the datagram it sends then is
 # leased anew and answered, never sent from the ended address, which the
 # host no longer has (the kernel would, outside the tunnel).
 # Beside it, python's connected sockets fall silent too, not receiving:
@@ -421,9 +467,16 @@ fi
 # to send without an address must still work, leased anew (connected again
 # by the shim), and be answered with no error left over.
 IDLE_S=$((ODM_UDP_INACTIVITY + ODM_GRACE_S + ODM_TICK_S + 4))
-odm_shim timeout 40 /usr/bin/python3 "$P/udp_idle.py" cn.example.test "$UDP_PORT" "$IDLE_S" \
-	>"$P/py-idle.log" 2>&1 &
-PY_IDLE_PID=$!
+# (in the background as odm_shim_bg runs them: a failure is the checks' to
+# say, not the ERR trap's)
+odm_shim_bg timeout 40 /usr/bin/python3 "$P/udp_idle.py" cn.example.test "$UDP_PORT" "$IDLE_S" \
+	>"$P/py-idle.log" 2>&1
+PY_IDLE_PID=$ODM_BG_PID
+if ((HAVE_NODE)); then
+	odm_shim_bg timeout 40 node "$P/idle.js" cn.example.test "$UDP_PORT" "$IDLE_S" \
+		>"$P/node-idle.log" 2>&1
+	NODE_IDLE_PID=$ODM_BG_PID
+fi
 if ((HAVE_JAVA)); then
 	rc=0
 	odm_shim timeout 40 java -cp "$P" Prog idle cn.example.test "$UDP_PORT" \
@@ -432,8 +485,8 @@ if ((HAVE_JAVA)); then
 	again=$(sed -n 's/^again //p' "$P/java-idle.log")
 	echo "java idle: rc $rc, $(tr '\n' ' ' <"$P/java-idle.log")"
 	check "java UDP: its first datagram came back from a CHoA (${first:-none})" is_choa "$first"
-	check "java UDP idle past udp-inactivity: its receive was told" \
-		grep -q '^idle: .*abort' "$P/java-idle.log"
+	check "java UDP idle past udp-inactivity: its receive saw no error, only silence" \
+		grep -q '^idle: timed out' "$P/java-idle.log"
 	check "java UDP: its next datagram was answered, from a CHoA (${again:-none})" is_choa "$again"
 	check "java UDP: a new one, not the ended ${first:-none}" other_addr "${again:-::}" "${first:-::}"
 	again2=$(sed -n 's/^again2 //p' "$P/java-idle.log")
@@ -458,6 +511,10 @@ for way in send write writev sendmsg; do
 	check "python connected UDP, $way: a new one, not the ended ${pfirst:-none}" \
 		other_addr "${a:-::}" "${pfirst:-::}"
 done
+b=$(awk '$1 == "again" && $2 == "blocked" { print $3 }' "$P/py-idle.log")
+check "python connected UDP, a thread in a blocking recv() across the idle end: not failed, given the answer to the next send, from a CHoA (${b:-none})" \
+	is_choa "$b"
+check "not from the ended ${pfirst:-none}" other_addr "${b:-::}" "${pfirst:-::}"
 read -r _ _ tsrc _ terrs < <(grep '^again threads ' "$P/py-idle.log") || true
 check "python connected UDP, four threads sending at once after the idle end: none failed (${terrs:-none ran})" \
 	test "${terrs:-x}" = none
@@ -469,6 +526,21 @@ n=$(awk -v a="${pfirst:-none}" -v t="${again_at:-0}" '$1 == "from" && $2 == a &&
 	"$ODM_DIR/udp-echo.log" | wc -l)
 check "after the idle end (${again_at:-never}), cn saw nothing from the ended ${pfirst:-none} ($n)" \
 	test -n "$again_at" -a "$n" -eq 0
+if ((HAVE_NODE)); then
+	rc=0
+	wait "$NODE_IDLE_PID" || rc=$?
+	echo "node dgram idle: rc $rc, $(tr '\n' ' ' <"$P/node-idle.log")"
+	check "node dgram idle past udp-inactivity, no 'error' handler: it lived on (rc $rc)" \
+		test "$rc" -eq 0
+	for w in u c; do
+		f=$(awk -v w="$w" '$1 == "first" && $2 == w { print $3 }' "$P/node-idle.log")
+		a=$(awk -v w="$w" '$1 == "again" && $2 == w { print $3 }' "$P/node-idle.log")
+		[[ $w = u ]] && what=unconnected || what=connected
+		check "node dgram $what: answered first from a CHoA (${f:-none})" is_choa "$f"
+		check "node dgram $what: after the idle end, from a new CHoA (${a:-none})" is_choa "$a"
+		check "node dgram $what: not the ended ${f:-none}" other_addr "${a:-::}" "${f:-::}"
+	done
+fi
 
 # ---------------------------------------------------------------- 3. one exchange each
 GET='GET /index.html?who=%s HTTP/1.0\r\nHost: cn.example.test\r\n\r\n'
@@ -591,7 +663,7 @@ check "every lease ends once the programs are gone" wait_for 15 no_lease
 # ---------------------------------------------------------------- 5. the agent stops under a stream
 # A clean stop ends every lease and takes its address off the host; a UDP
 # socket still sending would go on from that address, which the kernel
-# allows, outside the tunnel and unanswered. The agent tells the socket,
+# allows, outside the tunnel and unanswered. The agent ends the socket,
 # the shim's next look finds the address gone, and the program, which
 # named its type, gets errors: nothing more leaves from the ended CHoA.
 # So does a TCP download on a leased address: its connection could only

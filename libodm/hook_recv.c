@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hook_recv.c — interposed receives: a UDP socket whose lease ended under
+ * it does not report the agent's ending to its program.
+ *
+ * The agent ends the UDP sockets on a lease's address when the lease ends
+ * (idle past udp-inactivity, its anchor gone, the agent stopping; sock_diag
+ * SOCK_DESTROY), so that none goes on sending from an address the host no
+ * longer has. The kernel reports that as ECONNABORTED on the socket's next
+ * call, which for UDP no program expects: node's dgram, for one, turns it
+ * into an "error" event that ends a program listening for none. The shim
+ * leases such a socket anew at its next send (shim_connect.c); a receive
+ * meanwhile has nothing to report, as a datagram that did not come has
+ * none: a blocking one waits on, a non-blocking one fails EAGAIN as it
+ * would with nothing queued. Only a leased UDP socket's ECONNABORTED is
+ * taken: a TCP connection ended is the program's to know (odm(7)).
+ *
+ * Only the failure path pays: one compare of errno after the real call.
+ * read() and readv() are bound in the shim's constructor, like write().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fdtable.h"
+#include "libc_real.h"
+#include "ownpid.h"
+
+/* What a receive that failed does next (after_recv). */
+enum { RECV_KEEP, RECV_AGAIN, RECV_EMPTY };
+
+/* r < 0 with errno ECONNABORTED on fd: RECV_AGAIN to receive once more
+ * (blocking), RECV_EMPTY to fail EAGAIN (non-blocking), else RECV_KEEP. */
+static int after_recv(int fd, ssize_t r, int flags)
+{
+	struct fdtable *t = fdtable_global(0);
+	struct fd_lease l;
+	int fl;
+
+	if (r >= 0 || errno != ECONNABORTED)
+		return RECV_KEEP;
+	if (fdtable_state(t, fd) != FDT_LEASED || ownpid_foreign() || !fdtable_get(t, fd, &l) ||
+	    !l.udp) {
+		errno = ECONNABORTED;
+		return RECV_KEEP;
+	}
+	/* its next send looks at the lease at once, not up to a second later */
+	fdtable_due_now(t, fd);
+	fl = REAL(fcntl)(fd, F_GETFL);
+	if ((flags & MSG_DONTWAIT) || (fl >= 0 && (fl & O_NONBLOCK))) {
+		errno = EAGAIN;
+		return RECV_EMPTY;
+	}
+	return RECV_AGAIN;
+}
+
+/* the call made again while after_recv says so; -1 with EAGAIN when it
+ * says the socket has nothing */
+#define RECV(r, call, fd, flags)                                            \
+	do {                                                                \
+		int how_;                                                   \
+		while (((r) = (call)) < 0 &&                                \
+		       (how_ = after_recv((fd), (r), (flags))) != RECV_KEEP) \
+			if (how_ == RECV_EMPTY)                             \
+				break;                                      \
+	} while (0)
+
+ssize_t recv(int fd, void *buf, size_t n, int flags)
+{
+	ssize_t r;
+
+	RECV(r, REAL(recv)(fd, buf, n, flags), fd, flags);
+	return r;
+}
+
+ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *addr,
+		 socklen_t *len)
+{
+	ssize_t r;
+
+	RECV(r, REAL(recvfrom)(fd, buf, n, flags, addr, len), fd, flags);
+	return r;
+}
+
+ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	ssize_t r;
+
+	RECV(r, REAL(recvmsg)(fd, msg, flags), fd, flags);
+	return r;
+}
+
+int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags, struct timespec *timeout)
+{
+	int r;
+
+	RECV(r, REAL(recvmmsg)(fd, vec, vlen, flags, timeout), fd, flags);
+	return r;
+}
+
+ssize_t read(int fd, void *buf, size_t n)
+{
+	ssize_t r;
+
+	RECV(r, REAL(read)(fd, buf, n), fd, 0);
+	return r;
+}
+
+ssize_t readv(int fd, const struct iovec *iov, int cnt)
+{
+	ssize_t r;
+
+	RECV(r, REAL(readv)(fd, iov, cnt), fd, 0);
+	return r;
+}
+
+/* What programs built with _FORTIFY_SOURCE call instead, when the
+ * compiler knows the buffer's size (glibc checks it against n). */
+ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
+{
+	ssize_t r;
+
+	RECV(r, REAL(__recv_chk)(fd, buf, n, buflen, flags), fd, flags);
+	return r;
+}
+
+ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
+		       struct sockaddr *addr, socklen_t *len)
+{
+	ssize_t r;
+
+	RECV(r, REAL(__recvfrom_chk)(fd, buf, n, buflen, flags, addr, len), fd, flags);
+	return r;
+}
+
+ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
+{
+	ssize_t r;
+
+	RECV(r, REAL(__read_chk)(fd, buf, n, buflen), fd, 0);
+	return r;
+}
