@@ -493,12 +493,19 @@ out:
 static void resolve_deferred(struct cha_defer *d)
 {
 	uint64_t start = chacache_now_ms(), now;
-	struct in6_addr cha;
+	struct in6_addr cha, dst[CHALOOKUP_MAX_DSTS];
 	uint32_t ttl = 0;
+	size_t ndst;
 	int r;
 
 	r = chalookup_finish(chalookup_start(d->node), start + CHALOOKUP_MAX_WAIT_MS, &cha, &ttl);
 	now = chacache_now_ms();
+	/* its destinations as they are now: other threads' getaddrinfo of
+	 * the name add theirs meanwhile (chalookup_defer, under the lock) */
+	pthread_mutex_lock(&df_lock);
+	ndst = d->ndst;
+	memcpy(dst, d->dst, ndst * sizeof(dst[0]));
+	pthread_mutex_unlock(&df_lock);
 	shim_debug("getaddrinfo %s: cha.%s %s after %llu ms (asked on first use)", d->node, d->node,
 		   r == CHA_FOUND ? "found" : r == CHA_NONE ? "absent" : "unknown",
 		   (unsigned long long)(now - start));
@@ -506,37 +513,38 @@ static void resolve_deferred(struct cha_defer *d)
 		/* nothing is known, not even that there is none: the connects
 		 * that follow are told so (chalookup_refresh_dst), and do not
 		 * each wait for the DNS again */
-		know(d->node, d->dst, d->ndst, now ? now : 1);
+		know(d->node, dst, ndst, now ? now : 1);
 		return;
 	}
 	chacache_put_name(chacache_by_name(), d->node, r == CHA_FOUND ? &cha : NULL, ttl, now);
-	chalookup_record(d->node, d->dst, d->ndst, r, &cha, ttl, now);
+	chalookup_record(d->node, dst, ndst, r, &cha, ttl, now);
 }
 
 int chalookup_wait_dst(const struct in6_addr *dst)
 {
 	struct cha_defer *d;
+	int waited = 0;
 
 	if (!atomic_load(&df_any))
 		return 0;
 	pthread_mutex_lock(&df_lock);
-	for (d = df_head; d; d = d->next)
-		if (has_dst(d, dst))
-			break;
-	if (!d) {
-		pthread_mutex_unlock(&df_lock);
-		return 0;
-	}
-	if (d->claimed) {
-		/* Another thread asks for this name: its answer serves us too. */
-		while (d) {
-			pthread_cond_wait(&df_cond, &df_lock);
-			for (d = df_head; d; d = d->next)
-				if (has_dst(d, dst))
-					break;
+	for (;;) {
+		for (d = df_head; d; d = d->next)
+			if (has_dst(d, dst))
+				break;
+		if (!d) {
+			pthread_mutex_unlock(&df_lock);
+			return waited;
 		}
-		pthread_mutex_unlock(&df_lock);
-		return 1;
+		if (!d->claimed)
+			break;
+		/* Another thread asks for this name: its answer serves us too.
+		 * Once it is in, the name may be queued again (a refresh, a
+		 * getaddrinfo that found it expired): nobody asks for that one
+		 * unless a connect does, so this thread does, rather than wait
+		 * on a lookup nobody makes. */
+		waited = 1;
+		pthread_cond_wait(&df_cond, &df_lock);
 	}
 	d->claimed = 1;
 	pthread_mutex_unlock(&df_lock);

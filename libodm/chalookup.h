@@ -80,8 +80,9 @@ void chalookup_defer(const char *node, const struct in6_addr *dst, size_t ndst);
 /*
  * If dst's name was noted, look it up now (or wait for the thread already
  * doing it) and record the answer for all its destinations, at most
- * CHALOOKUP_MAX_WAIT_MS; 1 if so, 0 if dst was not noted (at once, without
- * a lock, when nothing is noted).
+ * CHALOOKUP_MAX_WAIT_MS (twice that when the name was noted again while
+ * this thread waited: it looks that up itself); 1 if so, 0 if dst was not
+ * noted (at once, without a lock, when nothing is noted).
  */
 int chalookup_wait_dst(const struct in6_addr *dst);
 
