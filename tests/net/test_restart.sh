@@ -65,6 +65,10 @@
 #      since its last packet, confirms the binding, which binds it again,
 #      and the stream resumes; the host itself sends nothing that would draw
 #      a Binding Error;
+#   o. the host agent is killed during a download and mn moves while it
+#      is dead: started again on the new link, it takes the lease over and
+#      re-registers it from the new care-of address at once, and the
+#      download completes;
 #   n. last: a device that something keeps setting down: after five starts
 #      in place within a minute the host agent stops as on SIGTERM (no rule
 #      left behind) and exits 3, saying why, rather than starting again for
@@ -682,6 +686,26 @@ resumed() {
 }
 check "m: the stream resumed after the silence, to its end" resumed
 check "m: its lease ends" wait_for 40 no_lease
+
+# ---------------------------------------------------------------- o. moved while dead
+# The host agent is killed during a download, mn moves while it is dead,
+# and it starts again on the new link: it takes the lease over, finds a
+# new care-of address, re-registers there at once, and the download
+# completes.
+download o 6m
+leased o 2
+SEQ0=$(odm_binding_seq)
+odm_agent_kill9 mn
+[[ ${TOPO_MN_AT:-ar1} == ar1 ]] && O_TO=ar2 || O_TO=ar1
+topo_move "$O_TO"
+sleep 0.5
+odm_agent_start mn
+check "o: it took the lease $CHOA over" test "$(odm_lease_addr)" = "$CHOA"
+coa_new() { [[ $(odm_status cha | json 'j["bindings"][0]["coa"] if j["bindings"] else ""') == "$(topo_mn_addr)" ]]; }
+check "o: the anchor's binding follows mn to $O_TO ($(topo_mn_addr))" wait_for 3 coa_new
+check "o: re-registered at once (seq $SEQ0 -> $(odm_binding_seq))" odm_seq_moved "$SEQ0"
+finish o
+check "o: its lease ends once curl is gone" wait_for 5 no_lease
 
 # ---------------------------------------------------------------- n. down, again and again
 # l started mn's agent afresh (the count of starts in place with it): six
