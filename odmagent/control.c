@@ -120,6 +120,8 @@ struct ctl_conn {
 	struct control *ctl; /* NULL once closed: the control may be gone */
 	struct ctl_conn *next, *prev;
 	struct ucred cred;
+	gid_t *groups;        /* its supplementary groups when it connected */
+	size_t n_groups;
 	unsigned refs;
 	unsigned pending;     /* requests handed to handlers, not yet answered */
 	uint64_t last_ms;     /* when it last sent something (or connected) */
@@ -233,8 +235,10 @@ static void conn_set_dead(struct ctl_conn *c)
 
 static void conn_unref(struct ctl_conn *c)
 {
-	if (--c->refs == 0)
+	if (--c->refs == 0) {
+		free(c->groups);
 		free(c);
+	}
 }
 
 static void on_conn_closed(uv_handle_t *h)
@@ -522,6 +526,12 @@ const struct ucred *control_req_cred(const struct control_req *r)
 	return r ? &r->conn->cred : NULL;
 }
 
+const gid_t *control_req_groups(const struct control_req *r, size_t *n)
+{
+	*n = r ? r->conn->n_groups : 0;
+	return r ? r->conn->groups : NULL;
+}
+
 static control_handler_fn find_handler(struct control *ctl, const char *op)
 {
 	for (size_t i = 0; i < ctl->n_ops; i++)
@@ -713,6 +723,35 @@ static void hang_up(struct control *ctl, uv_stream_t *server)
 	uv_close((uv_handle_t *)p, on_reject_closed);
 }
 
+/*
+ * c's supplementary groups as the kernel recorded them when it connected
+ * (SO_PEERGROUPS, socket(7)), like SO_PEERCRED's ids: never looked up later
+ * under its pid, which may have exited and gone to another process by then.
+ */
+static int peer_groups(int fd, struct ctl_conn *c)
+{
+	socklen_t sl = 0;
+	gid_t *g;
+
+	/* asked with no room first: the kernel says how much it needs */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, NULL, &sl) == 0)
+		return 0; /* none */
+	if (errno != ERANGE)
+		return -errno;
+	g = malloc(sl);
+	if (!g)
+		return -ENOMEM;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &sl) < 0) {
+		int r = -errno;
+
+		free(g);
+		return r;
+	}
+	c->groups = g;
+	c->n_groups = sl / sizeof(*g);
+	return 0;
+}
+
 /* Count c in its uid's share, or tell it EBUSY and close it. */
 static void admit(struct control *ctl, struct ctl_conn *c)
 {
@@ -780,6 +819,13 @@ static void on_connection(uv_stream_t *server, int status)
 	if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0 ||
 	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &sl) < 0) {
 		log_warn(errno, "SO_PEERCRED");
+		conn_close(c);
+		return;
+	}
+	/* a gid rule of the policy could not be judged without them */
+	r = peer_groups(fd, c);
+	if (r < 0) {
+		log_warn(r, "SO_PEERGROUPS of pid %d", (int)c->cred.pid);
 		conn_close(c);
 		return;
 	}

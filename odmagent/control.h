@@ -42,5 +42,8 @@ void control_reply_error(struct control_req *r, const char *code, const char *fm
 	__attribute__((format(printf, 3, 4)));
 /* Kernel-provided credentials of the client that sent r. */
 const struct ucred *control_req_cred(const struct control_req *r);
+/* Its supplementary groups, as the kernel recorded them when it connected
+ * (SO_PEERGROUPS); *n of them. */
+const gid_t *control_req_groups(const struct control_req *r, size_t *n);
 
 #endif

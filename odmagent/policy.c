@@ -239,7 +239,6 @@ static int add_rule(struct pparse *pp, const struct policy_rule *r, size_t *cap)
 	}
 	p->rules[p->n_rules++] = *r;
 	p->uses_exe |= r->exe != NULL;
-	p->uses_gid |= r->has_gid;
 	return 0;
 }
 
@@ -390,7 +389,7 @@ static int in_group(const struct policy_who *who, gid_t gid)
 {
 	if (who->gid == gid)
 		return 1;
-	for (size_t i = 0; i < who->n_groups && i < POLICY_GROUPS_MAX; i++)
+	for (size_t i = 0; i < who->n_groups; i++)
 		if (who->groups[i] == gid)
 			return 1;
 	return 0;

@@ -41,7 +41,6 @@
 #define POLICY_RULES_MAX 1024
 #define POLICY_QUOTA_MAX 65535u
 #define POLICY_NO_QUOTA UINT32_MAX   /* quota none */
-#define POLICY_GROUPS_MAX 256        /* supplementary groups looked at */
 
 /* Bit of type t in an allow mask */
 #define POLICY_BIT(t) (1u << (t))
@@ -65,8 +64,8 @@ struct policy {
 	unsigned allow;     /* the global allow set (non-persistent always in) */
 	uint32_t quota;     /* POLICY_NO_QUOTA = no limit */
 	unsigned default_line, allow_line, quota_line; /* 0 = not in the file */
-	int uses_exe, uses_gid; /* some rule names a program / a group: only then
-				 * need the caller look them up (peerinfo.h) */
+	int uses_exe;       /* some rule names a program: only then need the
+			     * caller look it up (peerinfo.h) */
 	struct policy_rule *rules;
 	size_t n_rules;
 };
@@ -75,7 +74,7 @@ struct policy {
 struct policy_who {
 	uid_t uid;
 	gid_t gid;
-	const gid_t *groups;   /* supplementary groups */
+	const gid_t *groups;   /* supplementary groups (at connect: SO_PEERGROUPS) */
 	size_t n_groups;
 	const char *exe;       /* /proc/PID/exe as read, NULL if unknown */
 };

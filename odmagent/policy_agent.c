@@ -139,20 +139,19 @@ static const struct policy *policy_of(struct odm_agent *a, struct policy *fallba
 	return fallback;
 }
 
-/* The kernel's word on the requester of r, as much as p looks at (and the
- * exe always when the request makes claims, to log them); pi holds the
- * strings. */
+/* The kernel's word on the requester of r: its ids and groups as it
+ * connected, and its exe as much as p looks at (always when the request
+ * makes claims, to log them); pi holds the string. */
 static void who_of(const struct policy *p, struct control_req *r, int claims,
 		   struct peerinfo *pi, struct policy_who *w)
 {
 	const struct ucred *c = control_req_cred(r);
 
-	peerinfo_read(c->pid, p->uses_exe || claims, p->uses_gid, pi);
+	peerinfo_read(c->pid, p->uses_exe || claims, pi);
 	memset(w, 0, sizeof(*w));
 	w->uid = c->uid;
 	w->gid = c->gid;
-	w->groups = pi->groups;
-	w->n_groups = pi->n_groups;
+	w->groups = control_req_groups(r, &w->n_groups);
 	w->exe = pi->has_exe ? pi->exe : NULL;
 }
 

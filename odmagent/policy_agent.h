@@ -2,8 +2,9 @@
 /*
  * policy_agent.h — the running policy of the host agent (policy.h decides,
  * this file feeds it): the policy file read at start and on reload, the
- * requester's kernel credentials (SO_PEERCRED, then /proc through
- * peerinfo.h) for every lease and hello, the control ops policy-show, -add,
+ * requester's kernel credentials (SO_PEERCRED and SO_PEERGROUPS of its
+ * connection, its exe from /proc through peerinfo.h) for every lease and
+ * hello, the control ops policy-show, -add,
  * -del, -test and reload, and the events lease-refused and policy-reloaded.
  *
  * Without "policy-file" the policy is the one without a file: every type

@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +26,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "odm.h"
+#include "policy_agent.h"
 
 static struct odm_agent agent;
 static uv_loop_t loop;
@@ -49,6 +52,7 @@ static struct ctlshare_limits want;
 static int set_now;
 
 static int freeze, frozen; /* on_wake holds the loop while freeze is set */
+static int policy_now, policy_started; /* policy_agent_start on the loop thread */
 
 static void on_wake(uv_async_t *h)
 {
@@ -58,6 +62,11 @@ static void on_wake(uv_async_t *h)
 		while (__atomic_load_n(&freeze, __ATOMIC_SEQ_CST))
 			usleep(1000);
 		__atomic_store_n(&frozen, 0, __ATOMIC_SEQ_CST);
+	}
+	if (__atomic_load_n(&policy_now, __ATOMIC_SEQ_CST)) {
+		__atomic_store_n(&policy_started, policy_agent_start(&agent) == 0 ? 1 : -1,
+				 __ATOMIC_SEQ_CST);
+		__atomic_store_n(&policy_now, 0, __ATOMIC_SEQ_CST);
 	}
 	if (__atomic_load_n(&set_now, __ATOMIC_SEQ_CST)) {
 		control_set_limits(&agent, &want);
@@ -164,6 +173,7 @@ static void setup(void)
 	cr_assert_eq(control_register(&agent, "status", hold_handler), 0);
 	cr_assert_eq(control_register(&agent, "release", echo_handler), 0);
 	n_many = n_echo = answer_many = set_now = hold_many = emit_n = 0;
+	policy_now = policy_started = 0;
 	big_reply = 0;
 	cr_assert_eq(control_register(&agent, "frobnicate", echo_handler), -EINVAL);
 	uv_async_init(&loop, &wake, on_wake);
@@ -178,6 +188,7 @@ static void teardown(void)
 	uv_async_send(&wake);
 	pthread_join(loop_thread, NULL);
 	cr_assert_eq(uv_loop_close(&loop), 0, "a handle was left open");
+	policy_agent_stop(&agent);
 	cr_assert_eq(events_subscribers(&agent.events), 0, "a closed monitor is still subscribed");
 	events_clear(&agent.events);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
@@ -1180,4 +1191,68 @@ Test(control, fallback_is_an_event_with_the_kernels_credentials)
 	close(fd);
 	close(mon);
 	cr_assert(wait_subscribers(0));
+}
+
+/*
+ * The default hello gives as a child with groups `before` connects, then
+ * takes `after` (root's setgroups) and asks: the policy judges the groups
+ * it connected with, as the kernel recorded them then (SO_PEERGROUPS), not
+ * what its pid shows later (a pid that has gone to another process).
+ */
+static const char *hello_default_of_child(gid_t before, gid_t after, char *out, size_t cap)
+{
+	int p[2], st;
+	ssize_t n;
+	pid_t pid;
+
+	cr_assert_eq(pipe(p), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		json_t *req = json_pack("{s:s}", "op", "hello"), *resp = NULL;
+		const char *t = "none";
+		int fd;
+
+		close(p[0]);
+		if (setgroups(1, &before) < 0)
+			_exit(2);
+		fd = ipc_connect(agent.cfg.control_path, 1000);
+		if (fd < 0 || setgroups(1, &after) < 0)
+			_exit(3);
+		if (ipc_call(fd, req, &resp, 2000) == 0 &&
+		    json_string_value(json_object_get(resp, "default_type")))
+			t = json_string_value(json_object_get(resp, "default_type"));
+		_exit(write(p[1], t, strlen(t)) > 0 ? 0 : 4);
+	}
+	close(p[1]);
+	n = read(p[0], out, cap - 1);
+	close(p[0]);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d", st);
+	out[n > 0 ? n : 0] = '\0';
+	return out;
+}
+
+Test(control, policy_judges_the_groups_of_the_connection)
+{
+	char buf[64];
+	FILE *f;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to set a child's supplementary groups");
+	snprintf(agent.cfg.policy_file, sizeof(agent.cfg.policy_file), "%s/policy", dir);
+	f = fopen(agent.cfg.policy_file, "w");
+	cr_assert_not_null(f);
+	fputs("default non-persistent\nrule gid 4242 default fixed\n", f);
+	fclose(f);
+	agent.cfg.role = ODM_ROLE_MN;
+	__atomic_store_n(&policy_now, 1, __ATOMIC_SEQ_CST);
+	uv_async_send(&wake);
+	for (int i = 0; i < 2000 && !__atomic_load_n(&policy_started, __ATOMIC_SEQ_CST); i++)
+		usleep(1000);
+	cr_assert_eq(__atomic_load_n(&policy_started, __ATOMIC_SEQ_CST), 1, "policy not started");
+	cr_assert_str_eq(hello_default_of_child(4242, 4243, buf, sizeof(buf)), "fixed",
+			 "connected in group 4242, then left it");
+	cr_assert_str_eq(hello_default_of_child(4243, 4242, buf, sizeof(buf)), "non-persistent",
+			 "connected without group 4242: its later groups gave it the rule's default");
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* test_policy.c — the policy file's parser, its decisions, the quota count
- * and the text edits of odmctl policy add/del (policy.h, peerinfo.h). */
+ * and the text edits of odmctl policy add/del (policy.h). */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -11,7 +11,6 @@
 #include "lease.h"
 #include "log.h"
 #include "odm.h"
-#include "peerinfo.h"
 #include "policy.h"
 #include "testaddr.h"
 
@@ -99,21 +98,21 @@ Test(policy, parses_globals_and_rules_in_order)
 	cr_assert(P.rules[2].has_gid && P.rules[2].gid == 27);
 	cr_assert_eq(P.rules[2].quota, 2);
 	cr_assert_eq(P.rules[3].allow, POLICY_BIT(ODM_TYPE_NON_PERSISTENT));
-	/* rules name programs and groups: the agent must look them up */
-	cr_assert(P.uses_exe && P.uses_gid);
+	/* rules name programs: the agent must look them up */
+	cr_assert(P.uses_exe);
 }
 
 Test(policy, only_what_rules_name_is_looked_up)
 {
 	cr_assert_eq(parse("quota 3\nrule uid 0 quota none\n", ODM_TYPE_NON_PERSISTENT), 0, "%s", err);
-	cr_assert(!P.uses_exe && !P.uses_gid, "uid rules need neither /proc read");
+	cr_assert(!P.uses_exe, "uid rules need no /proc read");
 	cr_assert_eq(parse("rule exe /bin/x\n", ODM_TYPE_NON_PERSISTENT), 0, "%s", err);
-	cr_assert(P.uses_exe && !P.uses_gid);
+	cr_assert(P.uses_exe);
 	cr_assert_eq(parse("rule gid 4\n", ODM_TYPE_NON_PERSISTENT), 0, "%s", err);
-	cr_assert(!P.uses_exe && P.uses_gid);
+	cr_assert(!P.uses_exe, "groups come with the connection (SO_PEERGROUPS)");
 	/* a failed parse forgets them */
-	cr_assert_eq(parse("rule gid 4\nfrob\n", ODM_TYPE_NON_PERSISTENT), -EINVAL);
-	cr_assert(!P.uses_exe && !P.uses_gid);
+	cr_assert_eq(parse("rule exe /bin/x\nfrob\n", ODM_TYPE_NON_PERSISTENT), -EINVAL);
+	cr_assert(!P.uses_exe);
 }
 
 Test(policy, a_legacy_program_gets_its_rules_default)
@@ -453,20 +452,3 @@ Test(policy, text_insert_without_rules_or_final_newline)
 	free(t);
 }
 
-Test(policy, groups_of_proc_status)
-{
-	static const char status[] = "Name:\tbash\nUmask:\t0022\nGid:\t1000\t1000\t1000\t1000\n"
-				     "FDSize:\t256\nGroups:\t4 24 27 1000 \nNStgid:\t1\n";
-	gid_t g[8];
-
-	cr_assert_eq(peerinfo_parse_groups(status, strlen(status), g, 8), 4);
-	cr_assert_eq(g[0], 4);
-	cr_assert_eq(g[2], 27);
-	cr_assert_eq(g[3], 1000);
-	/* at most max kept */
-	cr_assert_eq(peerinfo_parse_groups(status, strlen(status), g, 2), 2);
-	cr_assert_eq(peerinfo_parse_groups("Groups:\t\n", 9, g, 8), 0);
-	cr_assert_eq(peerinfo_parse_groups("Name:\tx\n", 8, g, 8), -EINVAL);
-	cr_assert_eq(peerinfo_parse_groups("Groups:\t4x\n", 11, g, 8), -EINVAL);
-	cr_assert_eq(peerinfo_parse_groups("Groups:\t99999999999\n", 20, g, 8), -EINVAL);
-}
