@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,18 +156,27 @@ static void who_of(const struct policy *p, struct control_req *r, int claims,
 	w->exe = pi->has_exe ? pi->exe : NULL;
 }
 
+/* A program's path for a log line: a client's words, or a file name a user
+ * chose, so escaped (log.h) */
+static const char *exe_text(const char *exe, char *out, size_t cap)
+{
+	return exe ? log_escape(out, cap, exe, PATH_MAX) : "(exe unknown)";
+}
+
 /* A client that says who it is: noted when it is not so, never believed. */
 static void note_claims(const struct ucred *c, const struct policy_who *w, const json_t *req)
 {
 	const json_t *uid = json_object_get(req, "uid");
 	const char *exe = json_string_value(json_object_get(req, "exe"));
+	char said[LOG_ESC_MAX / 2], is[LOG_ESC_MAX / 2];
 
 	if (uid && json_integer_value(uid) != (json_int_t)c->uid)
 		log_warnx("uid %u pid %d claims to be uid %lld: judged as uid %u", (unsigned)c->uid,
 			  (int)c->pid, (long long)json_integer_value(uid), (unsigned)c->uid);
 	if (exe && (!w->exe || strcmp(exe, w->exe) != 0))
-		log_warnx("uid %u pid %d claims to run %.200s: judged as %s", (unsigned)c->uid,
-			  (int)c->pid, exe, w->exe ? w->exe : "(exe unknown)");
+		log_warnx("uid %u pid %d claims to run %s: judged as %s", (unsigned)c->uid,
+			  (int)c->pid, exe_text(exe, said, sizeof(said)),
+			  exe_text(w->exe, is, sizeof(is)));
 }
 
 /* Types whose grant takes a binding at an anchor (the quota counts them). */
@@ -191,6 +201,7 @@ int policy_gate_lease(struct odm_agent *a, struct control_req *r, const json_t *
 	struct peerinfo pi;
 	struct policy_who w;
 	const char *code;
+	char is[LOG_ESC_MAX / 2];
 
 	who_of(p, r, json_object_get(req, "exe") != NULL, &pi, &w);
 	note_claims(c, &w, req);
@@ -200,14 +211,14 @@ int policy_gate_lease(struct odm_agent *a, struct control_req *r, const json_t *
 		policy_quota_check(&v, p->quota_line, lease_count_uid(leases, c->uid));
 	if (v.refused == POLICY_OK) {
 		log_debug("uid %u pid %d %s: %s%s (rule %zu)", (unsigned)c->uid, (int)c->pid,
-			  w.exe ? w.exe : "(exe unknown)", odm_type_name(v.type),
+			  exe_text(w.exe, is, sizeof(is)), odm_type_name(v.type),
 			  v.asked ? "" : " by default", v.rule_no);
 		*type = v.type;
 		return 0;
 	}
 	code = v.refused == POLICY_NOT_ALLOWED ? "REQUIREDIPNOTSUPPORTED" : "REQUIREDIPFAILED";
 	log_info("uid %u pid %d %s: %s refused: %s", (unsigned)c->uid, (int)c->pid,
-		 w.exe ? w.exe : "(exe unknown)", odm_type_name(v.type), v.reason);
+		 exe_text(w.exe, is, sizeof(is)), odm_type_name(v.type), v.reason);
 	events_emit_to(&a->events, "lease-refused",
 		       json_pack("{s:s, s:I, s:I, s:s, s:s}", "type", odm_type_name(v.type),
 				 "uid", (json_int_t)c->uid, "pid", (json_int_t)c->pid, "reason",

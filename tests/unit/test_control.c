@@ -26,6 +26,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "odm.h"
+#include "lease.h"
 #include "policy_agent.h"
 
 static struct odm_agent agent;
@@ -980,21 +981,43 @@ Test(ctlshare, pending_and_idle)
 	cr_assert_str_eq(ctlshare_verdict_name(CTLSHARE_UID_SHARE), "the user holds its whole share");
 }
 
+/* The agent's log (warnings and up) into a file of dir: its fd, to pread. */
+static int log_to_file(void)
+{
+	char path[96];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/log", dir);
+	fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+	cr_assert_geq(fd, 0);
+	fflush(stderr);
+	cr_assert_geq(dup2(fd, 2), 0);
+	odm_log_init("test", ODM_LOG_WARN, 0);
+	return fd;
+}
+
+/* The host agent's policy (policy_agent.h) on the loop thread, from
+ * agent.cfg.policy_file (none: the policy without a file). */
+static void start_policy(void)
+{
+	agent.cfg.role = ODM_ROLE_MN;
+	__atomic_store_n(&policy_now, 1, __ATOMIC_SEQ_CST);
+	uv_async_send(&wake);
+	for (int i = 0; i < 2000 && !__atomic_load_n(&policy_started, __ATOMIC_SEQ_CST); i++)
+		usleep(1000);
+	cr_assert_eq(__atomic_load_n(&policy_started, __ATOMIC_SEQ_CST), 1, "policy not started");
+}
+
 Test(control, fallback_is_logged_once_a_second)
 {
 	int fd = connect_agent(), log_fd;
-	char logpath[96], buf[4096] = "";
+	char buf[4096] = "";
 	const char *l = "{\"op\":\"fallback\",\"id\":4,\"type\":\"session-lasting\","
 			"\"dst\":\"2001:db8:c0::9\",\"error\":110}\n";
 	json_t *r;
 	ssize_t n;
 
-	snprintf(logpath, sizeof(logpath), "%s/log", dir);
-	log_fd = open(logpath, O_CREAT | O_RDWR | O_TRUNC, 0600);
-	cr_assert_geq(log_fd, 0);
-	fflush(stderr);
-	cr_assert_geq(dup2(log_fd, 2), 0);
-	odm_log_init("test", ODM_LOG_WARN, 0);
+	log_fd = log_to_file();
 	r = raw(fd, l, strlen(l));
 	cr_assert(json_is_true(json_object_get(r, "ok")));
 	json_decref(r);
@@ -1245,14 +1268,46 @@ Test(control, policy_judges_the_groups_of_the_connection)
 	cr_assert_not_null(f);
 	fputs("default non-persistent\nrule gid 4242 default fixed\n", f);
 	fclose(f);
-	agent.cfg.role = ODM_ROLE_MN;
-	__atomic_store_n(&policy_now, 1, __ATOMIC_SEQ_CST);
-	uv_async_send(&wake);
-	for (int i = 0; i < 2000 && !__atomic_load_n(&policy_started, __ATOMIC_SEQ_CST); i++)
-		usleep(1000);
-	cr_assert_eq(__atomic_load_n(&policy_started, __ATOMIC_SEQ_CST), 1, "policy not started");
+	start_policy();
 	cr_assert_str_eq(hello_default_of_child(4242, 4243, buf, sizeof(buf)), "fixed",
 			 "connected in group 4242, then left it");
 	cr_assert_str_eq(hello_default_of_child(4243, 4242, buf, sizeof(buf)), "non-persistent",
 			 "connected without group 4242: its later groups gave it the rule's default");
+}
+
+/* "lease" through the policy's gate alone, answered with the type it gives */
+static void gate_handler(struct odm_agent *a, struct control_req *r, const json_t *req)
+{
+	struct lease_table none = { 0 };
+	int type = ODM_TYPE_NONE;
+
+	if (policy_gate_lease(a, r, req, &type, &none, IPPROTO_TCP, NULL) == 0)
+		control_reply(r, json_pack("{s:s}", "type", odm_type_name(type)));
+}
+
+Test(control, a_claimed_program_is_logged_escaped)
+{
+	/* a C1 control (CSI) and a right-to-left override, and a backslash */
+	const char *l = "{\"op\":\"lease\",\"id\":3,\"dst\":\"2001:db8:c0::9\",\"proto\":\"tcp\","
+			"\"exe\":\"/usr/bin/curl\\u009b31m\\u202e\\\\x\"}\n";
+	char buf[4096] = "";
+	int fd, log_fd;
+	json_t *r;
+	ssize_t n;
+
+	start_policy();
+	cr_assert_eq(control_register(&agent, "lease", gate_handler), 0);
+	log_fd = log_to_file();
+	fd = connect_agent();
+	r = raw(fd, l, strlen(l));
+	cr_assert(json_is_true(json_object_get(r, "ok")), "%s", code(r));
+	json_decref(r);
+	n = pread(log_fd, buf, sizeof(buf) - 1, 0);
+	cr_assert_gt(n, 0, "nothing logged");
+	buf[n] = '\0';
+	cr_assert(strstr(buf, "claims to run /usr/bin/curl\\xc2\\x9b31m\\xe2\\x80\\xae\\x5cx: judged as "),
+		  "%s", buf);
+	cr_assert_null(strstr(buf, "\xc2\x9b"), "a C1 control reached the log: %s", buf);
+	close(log_fd);
+	close(fd);
 }
