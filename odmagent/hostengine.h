@@ -133,8 +133,10 @@ struct he_ops {
 	 * know it); -errno when the tunnel cannot say (it does not stamp
 	 * each packet) */
 	int (*last_rx)(void *arg, const struct in6_addr *addr, uint64_t *ms, uint32_t *tag);
-	/* sockets bound to each of addrs[0..n), into out[0..n) */
-	int (*count_sockets)(void *arg, const struct in6_addr *addrs, size_t n,
+	/* sockets bound to each of addrs[0..n) that owners[i] says count
+	 * (its lease's holders' and root's, sockdiag.h), into out[0..n) */
+	int (*count_sockets)(void *arg, const struct in6_addr *addrs,
+			     const struct sockdiag_owner *owners, size_t n,
 			     struct sockdiag_count *out);
 	/* destroy the TCP sockets bound to addr: how many */
 	int (*destroy_tcp)(void *arg, const struct in6_addr *addr);

@@ -1274,6 +1274,7 @@ static int judge_one(struct hostengine *e, struct lease *l, const struct sockdia
 void lease_count_and_judge(struct hostengine *e)
 {
 	struct sockdiag_count *c;
+	struct sockdiag_owner *own;
 	struct in6_addr *addrs;
 	struct lease **ls, *l;
 	size_t n = 0, i, ended = 0;
@@ -1282,14 +1283,19 @@ void lease_count_and_judge(struct hostengine *e)
 	if (!e->leases.n)
 		return;
 	addrs = malloc(e->leases.n * sizeof(*addrs));
+	own = malloc(e->leases.n * sizeof(*own));
 	ls = malloc(e->leases.n * sizeof(*ls));
 	c = malloc(e->leases.n * sizeof(*c));
-	if (!addrs || !ls || !c) {
+	if (!addrs || !own || !ls || !c) {
 		log_warnx("no memory to count the sockets of %zu leases", e->leases.n);
 		goto out;
 	}
 	for (l = e->leases.head; l; l = l->next) {
 		if (lease_countable(e, l)) {
+			/* its holders' sockets (and root's), not another
+			 * user's bound to its address (sockdiag.h) */
+			own[n] = (struct sockdiag_owner){ l->uid, l->uids, l->n_uids,
+							  l->uid == LEASE_UID_AGENT };
 			ls[n] = l;
 			addrs[n++] = l->addr;
 		} else if (l->state == LEASE_REGISTERED && addrtype_get(l->type) &&
@@ -1303,7 +1309,7 @@ void lease_count_and_judge(struct hostengine *e)
 	}
 	if (!n)
 		goto out;
-	rc = e->ops->count_sockets(e->arg, addrs, n, c);
+	rc = e->ops->count_sockets(e->arg, addrs, own, n, c);
 	if (rc < 0) {
 		log_warn(rc, "counting the sockets of %zu leases", n);
 		goto out;
@@ -1317,6 +1323,7 @@ void lease_count_and_judge(struct hostengine *e)
 			  "at the next", ended);
 out:
 	free(addrs);
+	free(own);
 	free(ls);
 	free(c);
 }

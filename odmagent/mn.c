@@ -584,11 +584,11 @@ static int op_last_rx(void *arg, const struct in6_addr *addr, uint64_t *ms, uint
 	return 0;
 }
 
-static int op_count_sockets(void *arg, const struct in6_addr *addrs, size_t n,
-			    struct sockdiag_count *out)
+static int op_count_sockets(void *arg, const struct in6_addr *addrs,
+			    const struct sockdiag_owner *owners, size_t n, struct sockdiag_count *out)
 {
 	(void)arg;
-	return sockdiag_count_many(addrs, n, out);
+	return sockdiag_count_many(addrs, owners, n, out);
 }
 
 static int op_destroy_connecting(void *arg, const struct in6_addr *addr)

@@ -117,10 +117,22 @@ long sockdiag_match(const struct in6_addr *set, size_t n, const void *src)
 struct diag_take {
 	uint8_t proto;
 	const struct in6_addr *set;
+	const struct sockdiag_owner *const *owners; /* per set entry; NULL: all count */
 	size_t n_set;
 	unsigned *counts;
 	struct victims *v;
 };
+
+/* uid's socket counts for an address o describes */
+static bool owned_by(const struct sockdiag_owner *o, uid_t uid)
+{
+	if (o->anyone || uid == 0 || uid == o->uid)
+		return true;
+	for (size_t i = 0; i < o->n_more; i++)
+		if (o->more[i] == uid)
+			return true;
+	return false;
+}
 
 /* One message of the dump: an owned socket bound to an address of the set
  * is counted and, if victims are collected, collected */
@@ -139,7 +151,7 @@ static int diag_take(void *ctx, const struct nlmsghdr *h)
 	if (d->proto == IPPROTO_TCP && m->idiag_state == TCP_STATE_TIME_WAIT)
 		return 0;
 	idx = sockdiag_match(d->set, d->n_set, m->id.idiag_src);
-	if (idx < 0)
+	if (idx < 0 || (d->owners && !owned_by(d->owners[idx], m->idiag_uid)))
 		return 0;
 	d->counts[idx]++;
 	if (!v)
@@ -166,9 +178,10 @@ static int diag_take(void *ctx, const struct nlmsghdr *h)
  * given, collecting their ids.
  */
 static int diag_dump(int fd, uint32_t seq, uint8_t proto, uint32_t states,
-		     const struct in6_addr *set, size_t n_set, unsigned *counts, struct victims *v)
+		     const struct in6_addr *set, const struct sockdiag_owner *const *owners,
+		     size_t n_set, unsigned *counts, struct victims *v)
 {
-	struct diag_take d = { proto, set, n_set, counts, v };
+	struct diag_take d = { proto, set, owners, n_set, counts, v };
 	int r;
 
 	r = diag_send(fd, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, seq, proto, states,
@@ -178,12 +191,21 @@ static int diag_dump(int fd, uint32_t seq, uint8_t proto, uint32_t states,
 
 int sockdiag_count(const struct in6_addr *addr, struct sockdiag_count *out)
 {
-	return sockdiag_count_many(addr, addr ? 1 : 0, out);
+	return sockdiag_count_many(addr, NULL, addr ? 1 : 0, out);
 }
 
-int sockdiag_count_many(const struct in6_addr *addrs, size_t n, struct sockdiag_count *out)
+/* An address to count and whose sockets count there, sorted by address */
+struct counted {
+	struct in6_addr addr;
+	const struct sockdiag_owner *owner;
+};
+
+int sockdiag_count_many(const struct in6_addr *addrs, const struct sockdiag_owner *owners,
+			size_t n, struct sockdiag_count *out)
 {
+	const struct sockdiag_owner **own = NULL;
 	struct in6_addr *set = NULL;
+	struct counted *sorted = NULL;
 	unsigned *tcp = NULL, *udp = NULL;
 	size_t *where = NULL;
 	int fd = -1, r = -ENOMEM;
@@ -191,13 +213,22 @@ int sockdiag_count_many(const struct in6_addr *addrs, size_t n, struct sockdiag_
 	if (!addrs || !out || n == 0 || n > DIAG_MAX_SOCKS)
 		return -EINVAL;
 	set = malloc(n * sizeof(*set));
+	sorted = malloc(n * sizeof(*sorted));
+	own = owners ? malloc(n * sizeof(*own)) : NULL;
 	where = malloc(n * sizeof(*where));
 	tcp = calloc(n, sizeof(*tcp));
 	udp = calloc(n, sizeof(*udp));
-	if (!set || !where || !tcp || !udp)
+	if (!set || !sorted || (owners && !own) || !where || !tcp || !udp)
 		goto out;
-	memcpy(set, addrs, n * sizeof(*set));
-	qsort(set, n, sizeof(*set), addr_cmp);
+	/* the address first in struct counted: addr_cmp sorts them by it */
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = (struct counted){ addrs[i], owners ? &owners[i] : NULL };
+	qsort(sorted, n, sizeof(*sorted), addr_cmp);
+	for (size_t i = 0; i < n; i++) {
+		set[i] = sorted[i].addr;
+		if (own)
+			own[i] = sorted[i].owner;
+	}
 	/* the caller's order, and the same address twice, map into the set */
 	for (size_t i = 0; i < n; i++)
 		where[i] = (size_t)sockdiag_match(set, n, &addrs[i]);
@@ -206,9 +237,9 @@ int sockdiag_count_many(const struct in6_addr *addrs, size_t n, struct sockdiag_
 		r = fd;
 		goto out;
 	}
-	r = diag_dump(fd, 1, IPPROTO_TCP, TCP_STATES, set, n, tcp, NULL);
+	r = diag_dump(fd, 1, IPPROTO_TCP, TCP_STATES, set, own, n, tcp, NULL);
 	if (r == 0)
-		r = diag_dump(fd, 2, IPPROTO_UDP, UDP_STATES, set, n, udp, NULL);
+		r = diag_dump(fd, 2, IPPROTO_UDP, UDP_STATES, set, own, n, udp, NULL);
 	if (r < 0) {
 		log_warn(r, "inet_diag dump");
 		goto out;
@@ -221,6 +252,8 @@ out:
 	if (fd >= 0)
 		close(fd);
 	free(set);
+	free(sorted);
+	free(own);
 	free(where);
 	free(tcp);
 	free(udp);
@@ -258,7 +291,7 @@ static int destroy_proto(int fd, uint32_t *seq, uint8_t proto, uint32_t states,
 	unsigned found = 0;
 	int r, done = 0;
 
-	r = diag_dump(fd, ++*seq, proto, states, addr, 1, &found, &v);
+	r = diag_dump(fd, ++*seq, proto, states, addr, NULL, 1, &found, &v);
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < v.n; i++) {

@@ -193,7 +193,8 @@ static int f_last_traffic(void *arg, const struct in6_addr *a, struct he_traffic
 	t->rx_packets = S.rx_packets;
 	return 0;
 }
-static int f_count(void *arg, const struct in6_addr *addrs, size_t n, struct sockdiag_count *out)
+static int f_count(void *arg, const struct in6_addr *addrs, const struct sockdiag_owner *owners,
+		   size_t n, struct sockdiag_count *out)
 {
 	for (size_t i = 0; i < n; i++)
 		out[i] = S.count;

@@ -54,6 +54,7 @@ static struct {
 
 	int usable;                 /* addr_usable's answer */
 	struct sockdiag_count count; /* every address's socket count */
+	long count_owner;           /* the owner the last count named first (-1: none) */
 	uint64_t last_traffic;
 	uint64_t rx_seen;           /* last_traffic's rx */
 	uint64_t rx_packets;        /* ... and its count of packets received */
@@ -150,8 +151,10 @@ static int f_last_rx(void *arg, const struct in6_addr *a, uint64_t *ms, uint32_t
 	*tag = F.last_tag;
 	return 0;
 }
-static int f_count(void *arg, const struct in6_addr *addrs, size_t n, struct sockdiag_count *out)
+static int f_count(void *arg, const struct in6_addr *addrs, const struct sockdiag_owner *owners,
+		   size_t n, struct sockdiag_count *out)
 {
+	F.count_owner = owners && n ? (long)owners[0].uid : -1;
 	for (size_t i = 0; i < n; i++)
 		out[i] = F.count;
 	logf_("count", NULL, NULL);
@@ -773,6 +776,7 @@ Test(hostengine, last_socket_closed_ends_lease_after_grace)
 	F.count.tcp = 1;
 	he_tick(&E, T0 + 50 + HE_GRACE_MS);
 	cr_assert_geq(logged("count", 0), 0);
+	cr_assert_eq(F.count_owner, 1000, "only its holder's sockets count, not another user's");
 	cr_assert_not_null(E.leases.head, "a socket holds it");
 
 	F.count.tcp = 0;

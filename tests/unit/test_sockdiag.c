@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -268,7 +269,7 @@ Test(sockdiag, count_many_matches_one_by_one)
 		/* out of order and with a repeat, as a caller may pass them */
 		struct in6_addr ask[4] = { a[2], a[0], a[1], a[2] };
 
-		cr_assert_eq(sockdiag_count_many(ask, 4, c), 0);
+		cr_assert_eq(sockdiag_count_many(ask, NULL, 4, c), 0);
 	}
 	cr_assert_eq(c[0].tcp, 2);
 	cr_assert_eq(c[0].udp, 0);
@@ -278,10 +279,70 @@ Test(sockdiag, count_many_matches_one_by_one)
 	cr_assert_eq(c[3].tcp, 2);
 	cr_assert_eq(sockdiag_count(&a[0], &one), 0);
 	cr_assert_eq(one.udp, 2);
-	cr_assert_eq(sockdiag_count_many(a, 0, c), -EINVAL);
+	cr_assert_eq(sockdiag_count_many(a, NULL, 0, c), -EINVAL);
 	close(u1);
 	close(u2);
 	close(k);
 	close(l);
+	netconf_close(nc);
+}
+
+/* A UDP socket on a, made as uid (its inode's owner, what inet_diag tells) */
+static int udp_bound_as(const struct in6_addr *a, uid_t uid)
+{
+	int fd;
+
+	setfsuid(uid);
+	cr_assert_eq((uid_t)setfsuid((uid_t)-1), uid, "setfsuid %u", (unsigned)uid);
+	fd = udp_bound(a);
+	setfsuid(0);
+	return fd;
+}
+
+/*
+ * Another user's sockets on an address do not count for its lease: any user
+ * may bind to any address of the host, and one that did would keep another's
+ * lease, its binding and its place in that user's quota, for ever. Its
+ * holders' sockets count, and root's (a daemon's made before it dropped root).
+ */
+Test(sockdiag, count_only_the_owners_and_roots)
+{
+	struct in6_addr a[2];
+	struct netconf *nc;
+	struct sockdiag_count c[2];
+	const uid_t shared[] = { 2002 };
+	struct sockdiag_owner own[2] = { { .uid = 1001 },
+					 { .uid = 1001, .more = shared, .n_more = 1 } };
+	int ifindex, fd[5];
+
+	test_netns_enter();
+	odm_log_init("test", ODM_LOG_ERR, 0);
+	inet_pton(AF_INET6, "2001:db8:5d::1", &a[0]);
+	inet_pton(AF_INET6, "2001:db8:5d::2", &a[1]);
+	cr_assert_eq(netconf_open(&nc), 0);
+	ifindex = netconf_ifindex(nc, "lo");
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(netconf_addr_add(nc, ifindex, &a[i], 128, NETCONF_ADDR_NODAD), 0);
+		test_wait_usable(nc, &a[i]);
+	}
+	/* a[0]: one socket of another user only; a[1]: a holder's, a sharer's,
+	 * root's and the other user's */
+	fd[0] = udp_bound_as(&a[0], 3003);
+	fd[1] = udp_bound_as(&a[1], 1001);
+	fd[2] = udp_bound_as(&a[1], 2002);
+	fd[3] = udp_bound_as(&a[1], 0);
+	fd[4] = udp_bound_as(&a[1], 3003);
+	cr_assert_eq(sockdiag_count_many(a, own, 2, c), 0);
+	cr_assert_eq(c[0].udp, 0, "another user's socket kept the lease: %u", c[0].udp);
+	cr_assert_eq(c[1].udp, 3, "holder, sharer and root: %u", c[1].udp);
+	/* without owners, or for an address held for anyone, every socket counts */
+	cr_assert_eq(sockdiag_count_many(a, NULL, 2, c), 0);
+	cr_assert_eq(c[0].udp, 1);
+	cr_assert_eq(c[1].udp, 4);
+	own[0].anyone = 1;
+	cr_assert_eq(sockdiag_count_many(a, own, 2, c), 0);
+	cr_assert_eq(c[0].udp, 1, "held for anyone: %u", c[0].udp);
+	for (int i = 0; i < 5; i++)
+		close(fd[i]);
 	netconf_close(nc);
 }
