@@ -10,7 +10,10 @@
  * queued for a client that does not read are all capped. A reply may be
  * longer than a request (ODM_IPC_REPLY_MAX: the status of a large anchor);
  * the long ones queued to all clients together are capped (CTL_MAX_BIG),
- * past which one is answered "EBUSY". A client with CTL_MAX_WQ bytes of
+ * past which one is answered "EBUSY"; so are those queued to one uid other
+ * than root (one longest reply's worth), and to all of them together (all
+ * but one longest reply's worth, kept for root), so that users leaving
+ * theirs unread cannot keep root's from being answered. A client with CTL_MAX_WQ bytes of
  * replies unread is not read until it has read them (a pipelining client
  * that reads is only slowed); one that reads nothing for the idle time
  * meanwhile is closed.
@@ -108,6 +111,7 @@ struct control {
 	struct ctl_uid *uids; /* one per uid with a connection or a request */
 	size_t n_uids, cap_uids;
 	size_t big_queued;    /* bytes of long replies queued (CTL_MAX_BIG) */
+	size_t big_others;    /* of them, to uids other than lim.trusted_uid */
 	uint64_t refused, refused_said_ms; /* log refusals at most once a second */
 	uint64_t fallbacks, fallback_said_ms; /* the same for the shim's fallbacks */
 	struct ctl_conn *conns; /* open connections, for control_close */
@@ -137,6 +141,7 @@ struct ctl_conn {
 			       * reach it, only its "noreply" requests are served */
 	char kinds[128];      /* ",kind,kind," wanted by the monitor, "" = all */
 	uint64_t lost;        /* events dropped for this monitor, not yet told */
+	size_t big_queued;    /* bytes of its long replies queued */
 	size_t len;
 	char buf[ODM_IPC_MAX];
 };
@@ -151,6 +156,7 @@ struct ctl_write {
 	uv_write_t w;
 	struct ctl_conn *conn;
 	size_t len;
+	bool other; /* a long reply counted in big_others */
 	char *data;
 };
 
@@ -314,13 +320,59 @@ static void conn_finish(struct ctl_conn *c)
 
 static void mon_tell_lost(struct ctl_conn *c);
 
+/* ---- long replies queued (CTL_MAX_BIG) ---- */
+
+/* Bytes of long replies queued to uid's connections. */
+static size_t uid_big(const struct control *ctl, uid_t uid)
+{
+	size_t n = 0;
+
+	for (const struct ctl_conn *o = ctl->conns; o; o = o->next)
+		if (o->cred.uid == uid)
+			n += o->big_queued;
+	return n;
+}
+
+/* A long reply of len bytes to c may be queued: within the cap of all, and
+ * for a uid other than root (lim.trusted_uid) within one longest reply's
+ * worth of its own and, with the others', short of the room root keeps. */
+static bool big_room(const struct ctl_conn *c, size_t len)
+{
+	const struct control *ctl = c->ctl;
+
+	if (ctl->big_queued + len > CTL_MAX_BIG)
+		return false;
+	if (c->cred.uid == ctl->lim.trusted_uid)
+		return true;
+	return ctl->big_others + len <= CTL_MAX_BIG - ODM_IPC_REPLY_MAX &&
+	       uid_big(ctl, c->cred.uid) + len <= ODM_IPC_REPLY_MAX;
+}
+
+static void big_count(struct ctl_conn *c, struct ctl_write *cw)
+{
+	if (cw->len <= ODM_IPC_MAX || !c->ctl)
+		return;
+	cw->other = c->cred.uid != c->ctl->lim.trusted_uid;
+	c->ctl->big_queued += cw->len;
+	c->ctl->big_others += cw->other ? cw->len : 0;
+	c->big_queued += cw->len;
+}
+
+static void big_uncount(struct ctl_conn *c, const struct ctl_write *cw)
+{
+	if (cw->len <= ODM_IPC_MAX || !c->ctl)
+		return;
+	c->ctl->big_queued -= cw->len;
+	c->ctl->big_others -= cw->other ? cw->len : 0;
+	c->big_queued -= cw->len;
+}
+
 static void on_write(uv_write_t *w, int status)
 {
 	struct ctl_write *cw = (struct ctl_write *)w;
 	struct ctl_conn *c = cw->conn;
 
-	if (cw->len > ODM_IPC_MAX && c->ctl)
-		c->ctl->big_queued -= cw->len;
+	big_uncount(c, cw);
 	free(cw->data);
 	free(cw);
 	/* the client is gone (EPIPE, ECONNRESET): its connection closes now,
@@ -359,15 +411,13 @@ static int conn_write_line(struct ctl_conn *c, char *line, size_t len)
 	cw->conn = c;
 	cw->data = line;
 	cw->len = len;
-	if (len > ODM_IPC_MAX)
-		c->ctl->big_queued += len;
+	big_count(c, cw);
 	c->refs++;
 	b = uv_buf_init(line, (unsigned)len);
 	r = uv_write(&cw->w, (uv_stream_t *)&c->pipe, &b, 1, on_write);
 	if (r < 0) {
 		log_debug("uv_write: %s", uv_strerror(r));
-		if (len > ODM_IPC_MAX)
-			c->ctl->big_queued -= len;
+		big_uncount(c, cw);
 		free(line);
 		free(cw);
 		conn_unref(c);
@@ -388,14 +438,16 @@ static void conn_send(struct ctl_conn *c, json_t *msg)
 	if (c->dead)
 		return;
 	line = ipc_dump_max(msg, &len, ODM_IPC_REPLY_MAX);
-	if (line && len > ODM_IPC_MAX && c->ctl->big_queued + len > CTL_MAX_BIG) {
+	if (line && len > ODM_IPC_MAX && !big_room(c, len)) {
 		free(line);
 		line = NULL;
 		code = "EBUSY";
 		why = "long replies not yet read by their clients fill the agent's queue; "
 		      "try again";
-		log_warnx("a reply of %zu bytes to pid %d refused: %zu bytes of long replies "
-			  "are queued", len, (int)c->cred.pid, c->ctl->big_queued);
+		log_warnx("a reply of %zu bytes to pid %d (uid %u) refused: %zu bytes of long "
+			  "replies are queued, %zu of them to uid %u", len, (int)c->cred.pid,
+			  (unsigned)c->cred.uid, c->ctl->big_queued, uid_big(c->ctl, c->cred.uid),
+			  (unsigned)c->cred.uid);
 	}
 	if (!line) {
 		/* the answer itself cannot go: say why instead */

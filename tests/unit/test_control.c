@@ -649,6 +649,51 @@ Test(control, reply_longer_than_a_request)
 	close(fd);
 }
 
+static struct ctlshare_limits small(int trusted);
+
+/*
+ * Long replies a user leaves unread take at most one longest reply's room:
+ * its next long one is told EBUSY, while root (the trusted uid) is still
+ * answered. Without the per-user cap, users leaving theirs unread could fill
+ * the room of all and keep root's status from being answered.
+ */
+Test(control, long_replies_left_unread_are_capped_per_user)
+{
+	const char *line = "{\"op\":\"release\",\"addr\":\"2001:db8::1\",\"id\":7}\n";
+	struct ctlshare_limits l = small(0);
+	json_t *req, *resp = NULL, *r;
+	int a, b, c;
+
+	set_limits(&l);
+	/* more than half the longest reply: two do not fit one user's share */
+	__atomic_store_n(&big_reply, (size_t)(ODM_IPC_REPLY_MAX / 2 + ODM_IPC_MAX),
+			 __ATOMIC_SEQ_CST);
+	a = connect_agent();
+	cr_assert_eq(write(a, line, strlen(line)), (ssize_t)strlen(line));
+	for (int i = 0; i < 2000 && __atomic_load_n(&n_echo, __ATOMIC_SEQ_CST) < 1; i++)
+		usleep(1000);
+	cr_assert_eq(__atomic_load_n(&n_echo, __ATOMIC_SEQ_CST), 1, "the first was not served");
+	/* a's reply is left unread; the same user's next long one waits for it */
+	b = connect_agent();
+	r = raw(b, line, strlen(line));
+	cr_assert_not_null(r);
+	cr_assert_str_eq(code(r) ? code(r) : "(answered)", "EBUSY");
+	json_decref(r);
+	/* root's is answered all the same */
+	l.trusted_uid = getuid();
+	set_limits(&l);
+	c = connect_agent();
+	req = json_pack("{s:s,s:s}", "op", "release", "addr", "2001:db8::1");
+	cr_assert_eq(ipc_call(c, req, &resp, 5000), 0);
+	cr_assert(json_is_true(json_object_get(resp, "ok")), "root's long reply: %s",
+		  code(resp) ? code(resp) : "?");
+	json_decref(resp);
+	json_decref(req);
+	close(a);
+	close(b);
+	close(c);
+}
+
 /* Small numbers; the test's own uid is an ordinary user unless trusted. */
 static struct ctlshare_limits small(int trusted)
 {
