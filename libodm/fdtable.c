@@ -20,7 +20,9 @@ struct fd_entry {
 	int state;          /* FDT_LEASED, FDT_SEEN or FDT_OPTS; under the lock */
 	unsigned int prefs; /* socket option bits kept here (fdtable_set_prefs) */
 	struct fd_lease lease; /* valid when state is FDT_LEASED */
-	uint64_t due_ms;       /* a UDP lease: when it is next due (fdtable_state_due) */
+	/* a UDP lease: when it is next due (fdtable_state_due); read without
+	 * the lock, so non-zero only while the entry is a leased UDP socket's */
+	_Atomic uint64_t due_ms;
 };
 
 /* Slot value meaning "decided, not ours": never dereferenced. */
@@ -167,7 +169,20 @@ static int state_of(struct fdtable *t, int fd, uint64_t (*clock)(void), unsigned
 		return FDT_SEEN;
 	if (e == INTERNAL)
 		return FDT_INTERNAL;
-	/* An entry: read its state under the lock (a close may free it). */
+	/*
+	 * A leased UDP socket not due a look is told so without the lock: its
+	 * sends with an address each come here, and the lock costs two system
+	 * calls (the signal mask). Entries are recycled, never freed, so a
+	 * stale one is still memory to read; the slot read again says whether
+	 * it is still fd's.
+	 */
+	if (clock) {
+		uint64_t d = atomic_load_explicit(&e->due_ms, memory_order_acquire);
+
+		if (d && clock() < d && atomic_load_explicit(&t->slot[fd], memory_order_acquire) == e)
+			return FDT_LEASED;
+	}
+	/* An entry: read its state under the lock (a close may retire it). */
 	lock(t, &old);
 	e = atomic_load(&t->slot[fd]);
 	if (IS_ENTRY(e)) {
@@ -349,6 +364,7 @@ static void unlease(struct fd_entry *e, const void *arg)
 	(void)arg;
 	if (e->state != FDT_LEASED)
 		return;
+	atomic_store(&e->due_ms, 0); /* not a lease's any more (state_of) */
 	e->state = FDT_SEEN; /* its dups' too; the options stay */
 	memset(&e->lease, 0, sizeof(e->lease));
 }

@@ -64,7 +64,9 @@ int fdtable_state(struct fdtable *t, int fd);
  * (ms; the first call after fdtable_track is due), *due gets the lease;
  * otherwise due->udp is 0. clock is called only for a leased UDP socket.
  * For the sends of a leased UDP socket, which must not each pay a system
- * call to learn whether its lease ended under it (shim_connect.c).
+ * call to learn whether its lease ended under it (shim_connect.c): between
+ * its looks one is told without the lock (which blocks signals, two system
+ * calls), from its entry's due time.
  */
 int fdtable_state_due(struct fdtable *t, int fd, uint64_t (*clock)(void), unsigned int every_ms,
 		      struct fd_lease *due);

@@ -364,6 +364,30 @@ Test(fdtable, a_udp_lease_is_due_a_look_once_a_period)
 	fdtable_free(t);
 }
 
+/* Between its looks a leased UDP socket is told so without the table's
+ * lock (state_of reads the entry's due time): never once it is no lease's,
+ * or no longer fd's. */
+Test(fdtable, a_udp_lease_between_looks_is_told_only_while_it_is_one)
+{
+	struct fdtable *t = fdtable_new(64);
+	struct fd_lease l = mk("2001:db8::1"), out;
+
+	l.udp = 1;
+	cr_assert_eq(fdtable_track(t, 3, &l), 0);
+	cr_assert_eq(due_at(t, 3, 5000, &out), FDT_LEASED);
+	cr_assert_eq(out.udp, 1);
+	cr_assert_eq(due_at(t, 3, 5100, &out), FDT_LEASED, "between looks");
+	fdtable_unlease(t, 3);
+	cr_assert_eq(due_at(t, 3, 5200, &out), FDT_SEEN, "unleased (plain) between looks");
+	cr_assert_eq(fdtable_track(t, 4, &l), 0);
+	cr_assert_eq(due_at(t, 4, 5000, &out), FDT_LEASED);
+	cr_assert_eq(fdtable_drop(t, 4, &out), 1);
+	cr_assert_eq(due_at(t, 4, 5100, &out), FDT_UNKNOWN, "closed between looks");
+	fdtable_mark_seen(t, 4);
+	cr_assert_eq(due_at(t, 4, 5200, &out), FDT_SEEN, "its number reused, decided plain");
+	fdtable_free(t);
+}
+
 Test(fdtable, a_udp_lease_keeps_its_peer)
 {
 	struct fdtable *t = fdtable_new(64);
