@@ -23,6 +23,10 @@ struct fd_entry {
 	/* a UDP lease: when it is next due (fdtable_state_due); read without
 	 * the lock, so non-zero only while the entry is a leased UDP socket's */
 	_Atomic uint64_t due_ms;
+	/* how many times the entry was taken from the spare list: a look
+	 * without the lock that read it before tells that it may be another
+	 * socket's since (state_of) */
+	_Atomic unsigned int gen;
 };
 
 /* Slot value meaning "decided, not ours": never dereferenced. */
@@ -115,14 +119,24 @@ static void unlock(struct fdtable *t, const sigset_t *old)
 	sigblock_unlock(&t->lock, old);
 }
 
-/* An unused entry, zeroed: a spare one, else NULL (lock held) */
+/*
+ * An unused entry, zeroed: a spare one, else NULL (lock held). Its gen goes
+ * up before it can be any slot's again, and its atomics are stored, not
+ * overwritten by memset: state_of may be reading them without the lock.
+ */
 static struct fd_entry *spare_locked(struct fdtable *t)
 {
 	struct fd_entry *e = t->spare;
 
 	if (e) {
 		t->spare = e->next_spare;
-		memset(e, 0, sizeof(*e));
+		atomic_fetch_add(&e->gen, 1);
+		atomic_store(&e->due_ms, 0);
+		e->next_spare = NULL;
+		e->refs = 0;
+		e->state = 0;
+		e->prefs = 0;
+		memset(&e->lease, 0, sizeof(e->lease));
 	}
 	return e;
 }
@@ -162,7 +176,7 @@ static int state_of(struct fdtable *t, int fd, uint64_t (*clock)(void), unsigned
 		due->udp = 0;
 	if (!in_range(t, fd))
 		return FDT_UNKNOWN;
-	e = atomic_load_explicit(&t->slot[fd], memory_order_relaxed);
+	e = atomic_load_explicit(&t->slot[fd], memory_order_acquire);
 	if (!e)
 		return FDT_UNKNOWN;
 	if (e == SEEN)
@@ -174,12 +188,15 @@ static int state_of(struct fdtable *t, int fd, uint64_t (*clock)(void), unsigned
 	 * sends with an address each come here, and the lock costs two system
 	 * calls (the signal mask). Entries are recycled, never freed, so a
 	 * stale one is still memory to read; the slot read again says whether
-	 * it is still fd's.
+	 * it is still fd's, and gen unchanged that it was not closed and taken
+	 * again for the same number meanwhile (another socket's, maybe none's
+	 * lease).
 	 */
 	if (clock) {
-		uint64_t d = atomic_load_explicit(&e->due_ms, memory_order_acquire);
+		unsigned int g = atomic_load(&e->gen);
+		uint64_t d = atomic_load(&e->due_ms);
 
-		if (d && clock() < d && atomic_load_explicit(&t->slot[fd], memory_order_acquire) == e)
+		if (d && clock() < d && atomic_load(&t->slot[fd]) == e && atomic_load(&e->gen) == g)
 			return FDT_LEASED;
 	}
 	/* An entry: read its state under the lock (a close may retire it). */

@@ -388,6 +388,43 @@ Test(fdtable, a_udp_lease_between_looks_is_told_only_while_it_is_one)
 	fdtable_free(t);
 }
 
+/* What another thread does while state_of reads the clock: fd 3 closed, and
+ * its number taken by a new socket whose options the table keeps (its
+ * entry the closed one's, recycled). */
+static struct fdtable *reuse_t;
+
+static uint64_t clock_reusing_3(void)
+{
+	struct fd_lease gone;
+
+	if (reuse_t) {
+		cr_assert_eq(fdtable_drop(reuse_t, 3, &gone), 1);
+		cr_assert_eq(fdtable_set_prefs(reuse_t, 3, 1), 0);
+		reuse_t = NULL;
+	}
+	return clock_now;
+}
+
+/* The lock-free look between a UDP lease's looks reads the entry, then the
+ * slot again: an entry retired and taken again for the same number in
+ * between is another socket's, undecided, and must not be told leased. */
+Test(fdtable, a_udp_lease_between_looks_is_not_told_of_its_recycled_entry)
+{
+	struct fdtable *t = fdtable_new(64);
+	struct fd_lease l = mk("2001:db8::1"), out;
+
+	l.udp = 1;
+	cr_assert_eq(fdtable_track(t, 3, &l), 0);
+	cr_assert_eq(due_at(t, 3, 5000, &out), FDT_LEASED);
+	reuse_t = t;
+	clock_now = 5100;
+	cr_assert_eq(fdtable_state_due(t, 3, clock_reusing_3, 1000, &out), FDT_OPTS,
+		     "the new socket's state, not the closed one's lease");
+	cr_assert_eq(out.udp, 0);
+	cr_assert_eq(fdtable_state(t, 3), FDT_OPTS);
+	fdtable_free(t);
+}
+
 Test(fdtable, a_udp_lease_keeps_its_peer)
 {
 	struct fdtable *t = fdtable_new(64);
