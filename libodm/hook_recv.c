@@ -11,15 +11,23 @@
  * into an "error" event that ends a program listening for none. The shim
  * leases such a socket anew at its next send (shim_connect.c); a receive
  * meanwhile has nothing to report, as a datagram that did not come has
- * none: a blocking one waits on, a non-blocking one fails EAGAIN as it
- * would with nothing queued. Only a leased UDP socket's ECONNABORTED is
- * taken: a TCP connection ended is the program's to know (odm(7)).
+ * none: a non-blocking one fails EAGAIN, as with nothing queued. A
+ * blocking one waits on if another thread of the process may send (which
+ * leases the socket anew, and the answer comes to the waiting receive);
+ * in a process of one thread nothing can come before the receive returns
+ * (the socket has no port any more), so it fails EAGAIN too, as when a
+ * timeout passes: a program that polled the socket, was told it readable
+ * by the ending and receives goes back to its poll instead of hanging.
+ * Only a leased UDP socket's ECONNABORTED is taken: a TCP connection ended
+ * is the program's to know (odm(7)).
  *
  * Only the failure path pays: one compare of errno after the real call.
  * read() and readv() are bound in the shim's constructor, like write().
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -32,8 +40,31 @@
 /* What a receive that failed does next (after_recv). */
 enum { RECV_KEEP, RECV_AGAIN, RECV_EMPTY };
 
+/* 1 if the process has a thread besides the caller (num_threads, the 20th
+ * field of /proc/self/stat, above 1); 0 if not, or not known */
+static int other_threads(void)
+{
+	char buf[512], *p;
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC), field;
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = REAL(read)(fd, buf, sizeof(buf) - 1);
+	real_close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* the name, field 2, is in parentheses and may hold anything */
+	p = strrchr(buf, ')');
+	for (field = 2; p && field < 20; field++)
+		p = strchr(p + 1, ' ');
+	return p && atoi(p + 1) > 1;
+}
+
 /* r < 0 with errno ECONNABORTED on fd: RECV_AGAIN to receive once more
- * (blocking), RECV_EMPTY to fail EAGAIN (non-blocking), else RECV_KEEP. */
+ * (blocking, another thread may send), RECV_EMPTY to fail EAGAIN, else
+ * RECV_KEEP. */
 static int after_recv(int fd, ssize_t r, int flags)
 {
 	struct fdtable *t = fdtable_global(0);
@@ -50,7 +81,7 @@ static int after_recv(int fd, ssize_t r, int flags)
 	/* its next send looks at the lease at once, not up to a second later */
 	fdtable_due_now(t, fd);
 	fl = REAL(fcntl)(fd, F_GETFL);
-	if ((flags & MSG_DONTWAIT) || (fl >= 0 && (fl & O_NONBLOCK))) {
+	if ((flags & MSG_DONTWAIT) || (fl >= 0 && (fl & O_NONBLOCK)) || !other_threads()) {
 		errno = EAGAIN;
 		return RECV_EMPTY;
 	}

@@ -19,8 +19,9 @@
 #      sent from the ended address) when they send again; four connected
 #      python UDP sockets the same, sending with send(), write(), writev()
 #      and sendmsg(), one more on which four threads send at once, and one
-#      a thread waits on in a blocking recv() all along; node's dgram, one
-#      socket connected and one not, with no 'error' handler.
+#      a thread waits on in a blocking recv() all along; one in a process
+#      of one thread that polls it, then receives; node's dgram, one socket
+#      connected and one not, with no 'error' handler.
 #   3. one exchange each: socat TCP6 and UDP6-SENDTO, OpenBSD nc -6 over
 #      TCP and UDP, openssl s_client to a TLS server (socat on cn), git
 #      clone over dumb HTTP from nginx.
@@ -346,6 +347,32 @@ except OSError as e:
 bt.join(5)
 print("again blocked", blocked[0] if blocked else "none", flush=True)
 EOF
+cat >"$P/udp_poll.py" <<'EOF'
+# python, one thread: a connected, blocking UDP socket to HOST PORT,
+# answered once; then SECS of poll() (500 ms at a time) and a recv() each
+# time poll says readable; then it sends and is answered again. Prints
+# "first SRC", "woken ERRNO|data" for each readable poll, "again SRC".
+import errno, select, socket, sys, time
+host, port, secs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+dst = socket.getaddrinfo(host, port, socket.AF_INET6, socket.SOCK_DGRAM)[0][4]
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.connect(dst)
+s.send(b"p")
+print("first", s.recv(2048).decode().split()[1], flush=True)
+p = select.poll()
+p.register(s, select.POLLIN)
+end = time.time() + secs
+while time.time() < end:
+    if p.poll(500):
+        try:
+            s.recv(2048)
+            print("woken data", flush=True)
+        except OSError as e:
+            print("woken", errno.errorcode.get(e.errno, str(e.errno)), flush=True)
+s.send(b"p")
+if p.poll(3000):
+    print("again", s.recv(2048).decode().split()[1], flush=True)
+EOF
 if ((HAVE_JAVA)); then
 	javac -d "$P" "$P/Prog.java"
 fi
@@ -477,6 +504,9 @@ if ((HAVE_NODE)); then
 		>"$P/node-idle.log" 2>&1
 	NODE_IDLE_PID=$ODM_BG_PID
 fi
+odm_shim_bg timeout 40 /usr/bin/python3 "$P/udp_poll.py" cn.example.test "$UDP_PORT" "$IDLE_S" \
+	>"$P/py-poll.log" 2>&1
+PY_POLL_PID=$ODM_BG_PID
 if ((HAVE_JAVA)); then
 	rc=0
 	odm_shim timeout 40 java -cp "$P" Prog idle cn.example.test "$UDP_PORT" \
@@ -526,6 +556,19 @@ n=$(awk -v a="${pfirst:-none}" -v t="${again_at:-0}" '$1 == "from" && $2 == a &&
 	"$ODM_DIR/udp-echo.log" | wc -l)
 check "after the idle end (${again_at:-never}), cn saw nothing from the ended ${pfirst:-none} ($n)" \
 	test -n "$again_at" -a "$n" -eq 0
+# one thread, polling a blocking socket: told readable by the agent's
+# ending, its recv() returns (EAGAIN, as at a timeout) rather than wait
+# for a datagram that cannot come before its own next send
+rc=0
+wait "$PY_POLL_PID" || rc=$?
+echo "python one thread, poll() then a blocking recv(): rc $rc, $(tr '\n' ' ' <"$P/py-poll.log")"
+f=$(sed -n 's/^first //p' "$P/py-poll.log")
+a=$(sed -n 's/^again //p' "$P/py-poll.log")
+check "python poll() then blocking recv(), one thread: exits 0, no hang (rc $rc)" test "$rc" -eq 0
+check "its recv() after the idle end returned EAGAIN, not ECONNABORTED" \
+	grep -qx 'woken EAGAIN' "$P/py-poll.log"
+check "and its next send was answered from a new CHoA (${a:-none})" is_choa "$a"
+check "not the ended ${f:-none}" other_addr "${a:-::}" "${f:-::}"
 if ((HAVE_NODE)); then
 	rc=0
 	wait "$NODE_IDLE_PID" || rc=$?
