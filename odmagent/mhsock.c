@@ -6,7 +6,8 @@
  * is left alone: it fills the checksum on send and silently drops damaged
  * packets on receive, so the codec never needs the pseudo-header here.
  * Reads are bounded per wakeup so a flood of BUs cannot starve the loop;
- * what is left stays queued for the next wakeup.
+ * what is left stays queued for the next wakeup. A message sent to a
+ * multicast group is dropped here, for both roles.
  */
 #include "mhsock.h"
 
@@ -16,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "addrtext.h"
 #include "log.h"
 #include "pollerr.h"
 #include "mh.h"
@@ -78,6 +80,17 @@ static void on_readable(uv_poll_t *h, int status, int events)
 		}
 		if (from.sin6_family != AF_INET6)
 			continue;
+		/* RFC 6275 addresses every message to one node, and nothing
+		 * answers a packet sent to a group (RFC 4443 section 2.4(e),
+		 * which section 9.3.3 applies to Binding Errors): one forged
+		 * to ff02::1 would draw an answer from every agent on the link */
+		if (IN6_IS_ADDR_MULTICAST(&dst)) {
+			char a[INET6_ADDRSTRLEN], g[INET6_ADDRSTRLEN];
+
+			log_debug("Mobility Header message from %s to group %s: dropped",
+				  ntop6(&from.sin6_addr, a), ntop6(&dst, g));
+			continue;
+		}
 		s->fn(s->arg, s->buf, (size_t)n, &from.sin6_addr, &dst, ifindex);
 	}
 }

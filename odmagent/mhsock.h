@@ -3,8 +3,9 @@
  * mhsock.h — the raw Mobility Header socket (SOCK_RAW, IPPROTO_MH = 135) on
  * the agent's libuv loop. The kernel fills the checksum on send and drops
  * bad ones on receive (IPV6_CHECKSUM = 4, RFC 6275 §6.1.1). Receive reports
- * the peer (msg_name) and the local address (IPV6_PKTINFO). While this socket
- * is open, MH packets draw no ICMPv6 Parameter Problem.
+ * the peer (msg_name) and the local address (IPV6_PKTINFO); a message sent
+ * to a multicast group never reaches fn. While this socket is open, MH
+ * packets draw no ICMPv6 Parameter Problem.
  */
 #ifndef ODM_MHSOCK_H
 #define ODM_MHSOCK_H

@@ -18,7 +18,8 @@
 # Checks: allocation (address from the pool, BA authenticated), wrong MAC
 # -> 146 unauthenticated and binding unchanged, the same BU bytes resent ->
 # 145, an old sequence number -> 135 carrying the last accepted one, unknown
-# MH type -> Binding Error 2, data plane both ways through the tunnel, a
+# MH type -> Binding Error 2 (and no answer at all to it, or to the host's
+# BU, sent to the all-nodes group), data plane both ways through the tunnel, a
 # tunnelled packet from a wrong outer source dropped and counted,
 # deregistration (address back in the pool), and a clean stop (device and
 # route gone). As an attacker: an unknown NAI and a bad MAC draw the same
@@ -228,6 +229,24 @@ check "binding unchanged after 135" binding_is "$CHOA" $COA 5
 out=$(mh --raw-type 42)
 say "unknown MH type 42: $out"
 check "unknown MH type -> Binding Error status 2" test "$out" = "BE status=2"
+
+# The same message and the host's signed BU, sent to the link's all-nodes
+# group: nothing to answer (one forged to ff02::1 would draw an answer from
+# every agent on the link). The unicast one after them is read after them
+# (one socket, in order): the anchor took 1 message and sent 1 Binding
+# Error in all.
+read -r rx0 be0 < <(jget "'%d %d' % (s['counters']['bu_rx'], s['counters']['be_tx'])")
+nsx "$NS_H" "$PY" "$here/lib/mhcraft.py" send-raw --from $COA --to ff02::1 --dev h0 \
+	--hex 3b012a00000000000000000000000000
+nsx "$NS_H" "$PY" "$here/lib/mhcraft.py" send-raw --from $COA --to ff02::1 --dev h0 \
+	--hex "$(od -An -tx1 -v "$T/alloc.bu" | tr -d ' \n')"
+out=$(mh --raw-type 42)
+check "unicast after them -> Binding Error status 2" test "$out" = "BE status=2"
+read -r rx1 be1 < <(jget "'%d %d' % (s['counters']['bu_rx'], s['counters']['be_tx'])")
+check "messages to ff02::1 draw no answer (taken $((rx1 - rx0)), Binding Errors $((be1 - be0)))" \
+	test "$((rx1 - rx0))/$((be1 - be0))" = 1/1
+check "the agent logged both as sent to a group" \
+	test "$(grep -c "Mobility Header message from $COA to group ff02::1: dropped" "$T/agent.log")" = 2
 
 # ------------------------------------------------------- log injection
 # "evil", newline, a fake log line, ESC [2J (clear screen)

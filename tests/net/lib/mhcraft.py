@@ -129,7 +129,9 @@ def exchange(a, data):
 #       [--spi N]
 #     one BA from A to H; signed (RFC 4285 MN-HA over C ‖ HNP-or-:: ‖ MH)
 #     when --keyfile is given, unauthenticated otherwise
-#   mhcraft.py send-raw --from A --to H --hex BYTES    MH bytes as they are
+#   mhcraft.py send-raw --from A --to H --hex BYTES [--dev IF]
+#     MH bytes as they are; H may be a multicast group (ff02::1), sent out
+#     of IF
 #   mhcraft.py pcap FILE [--type N] [--src A] [--dst A]
 #     one line per MH message in an Ethernet capture: type= src= dst= seq=
 #     status= lifetime= bid= ts= spi= hex= (fields a message lacks are -)
@@ -165,10 +167,13 @@ def encode_ba(a, key):
         b[auth_off + 7:auth_off + 19] = mac
     return bytes(b)
 
-def send_mh(src, dst, data):
+def send_mh(src, dst, data, dev=None):
     s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 135)  # the kernel sums it
     s.bind((src, 0))
-    s.sendto(data, (dst, 0))
+    scope = socket.if_nametoindex(dev) if dev else 0
+    if dev and IPv6Address(dst).is_multicast:  # a group: out of dev
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, scope)
+    s.sendto(data, (dst, 0, 0, scope))
 
 def pcap_lines(path, want):
     d = open(path, "rb").read()
@@ -209,9 +214,9 @@ def host_main(argv):
         return 0
     hp.add_argument("--from", dest="src", required=True); hp.add_argument("--to", required=True)
     if argv[0] == "send-raw":
-        hp.add_argument("--hex", required=True)
+        hp.add_argument("--hex", required=True); hp.add_argument("--dev")
         h = hp.parse_args(argv[1:])
-        send_mh(h.src, h.to, bytes.fromhex(h.hex))
+        send_mh(h.src, h.to, bytes.fromhex(h.hex), h.dev)
         return 0
     hp.add_argument("--status", type=int, required=True); hp.add_argument("--seq", type=int, required=True)
     hp.add_argument("--bid", type=int); hp.add_argument("--hnp")
