@@ -569,8 +569,11 @@ static struct tunnel_entry *decap_check(struct tu_priv *p, const uint8_t *pkt, s
 		 * for an anchored address */
 		count_drop(p, e);
 		/* no binding, or one to another care-of address: the anchor
-		 * may tell the host (anchor_lost_be) */
+		 * may tell the host (anchor_lost_be); not for a packet sent to
+		 * a group, which nothing answers (RFC 4443 section 2.4(e)):
+		 * every anchor of the link would */
 		if (p->side == ODM_TUNNEL_ANCHOR && p->t->unbound &&
+		    !(odst && IN6_IS_ADDR_MULTICAST(odst)) &&
 		    (!e || memcmp(osrc, &e->remote, sizeof *osrc) != 0))
 			p->t->unbound(p->t->unbound_arg, &k, osrc);
 		if (odm_log_level() >= ODM_LOG_DEBUG) {

@@ -323,8 +323,10 @@ int odm_decap(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC;
 	if (!bpf_map_lookup_elem(&locals, &o.daddr)) {
 		/* an anchor also looks at those for its prefix before it
-		 * has a local endpoint, to report them (unbound) */
-		if (!c->side || !c->has_guard ||
+		 * has a local endpoint, to report them (unbound); not one
+		 * sent to a group, which nothing answers (RFC 4443 section
+		 * 2.4(e)): every anchor of the link would */
+		if (!c->side || !c->has_guard || o.daddr.in6_u.u6_addr8[0] == 0xff ||
 		    bpf_skb_load_bytes(skb, ETH_HLEN + OUTER_LEN, &in, sizeof in) < 0 ||
 		    !in_prefix(&c->guard, c->guard_plen, (struct odm_bpf_addr *)&in.saddr))
 			return TC_ACT_UNSPEC;

@@ -26,7 +26,8 @@
 # bytes; a newline and ESC in an NAI reach the log escaped; every bad
 # care-of address gets 174 and changes nothing; CoA = home address deletes
 # the binding; a tunnelled packet that would loop (inner destination
-# anchored, or nested 5 deep) is not sent on and is counted; 5000 forged BUs
+# anchored, or nested 5 deep) is not sent on and is counted, and one from a
+# forged outer source sent to ff02::1 draws no Binding Error; 5000 forged BUs
 # draw at most rate * time + burst answers. Restarted cleanly, the anchor
 # lets the addresses released before the stop cool on: a new binding gets
 # none of them.
@@ -321,6 +322,23 @@ for mode in self nested; do
 		test "$(tun_counter tx)" -le "$((tx1 + 1))"
 	check "looping packet ($mode) not counted as received" test "$(tun_counter rx)" = "$rx1"
 done
+
+# A tunnelled packet from a forged outer source sent to the all-nodes group:
+# dropped like the one above, but it draws no Binding Error (one to an
+# address does), as nothing answers a packet sent to a group: every anchor
+# on the link would
+be0=$(jget "s['counters']['be_tx']") drop1=$(tun_counter dropped)
+nsx "$NS_H" "$PY" - "$CHOA" $CN <<'PYEOF'
+import logging, sys
+logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+from scapy.all import Ether, IPv6, ICMPv6EchoRequest, sendp, conf
+conf.verb = 0
+choa, cn = sys.argv[1:3]
+sendp(Ether(dst="33:33:00:00:00:01") / IPv6(src="2001:db8:1::667", dst="ff02::1") /
+      IPv6(src=choa, dst=cn) / ICMPv6EchoRequest(id=78, seq=1), iface="h0")
+PYEOF
+check "tunnelled packet to ff02::1 dropped and counted" wait_for 3 counter_is dropped "$((drop1 + 1))"
+check "it drew no Binding Error" test "$(jget "s['counters']['be_tx']")" = "$be0"
 
 # ------------------------------------------------------------ deregistration
 out=$(mh --seq 6 --bid 1 --hnp "$CHOA" --lifetime 0)

@@ -7,16 +7,21 @@
  * deletes, with the clsact qdisc that holds it, is put back by its next
  * look, an interface that goes is forgotten, and one that comes later (a
  * host's new access link, an anchor's uplink made anew) gets the
- * decapsulating program, on either side.
+ * decapsulating program, on either side; an anchor's decapsulating
+ * program reports no (inner, outer source) pair of a packet sent to a
+ * multicast group.
  */
+#include <arpa/inet.h>
 #include <bpf/libbpf.h>
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -166,4 +171,112 @@ Test(tunnel_bpf, host_decapsulates_on_an_interface_that_comes_later)
 Test(tunnel_bpf, anchor_decapsulates_on_an_interface_that_comes_later)
 {
 	later_interface(ODM_TUNNEL_ANCHOR);
+}
+
+/* ---- what an anchor reports of a packet sent to a group ---- */
+
+#define HEARD_MAX 8
+static struct in6_addr heard[HEARD_MAX]; /* the outer sources t->unbound heard of */
+static int n_heard;
+
+static void on_unbound(void *arg, const struct in6_addr *inner, const struct in6_addr *osrc)
+{
+	(void)arg, (void)inner;
+	if (n_heard < HEARD_MAX)
+		heard[n_heard] = *osrc;
+	n_heard++;
+}
+
+static void link_up(const char *name)
+{
+	struct ifreq ifr;
+	int s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	cr_assert_geq(s, 0);
+	memset(&ifr, 0, sizeof ifr);
+	strcpy(ifr.ifr_name, name);
+	cr_assert_eq(ioctl(s, SIOCGIFFLAGS, &ifr), 0, "SIOCGIFFLAGS: %s", strerror(errno));
+	ifr.ifr_flags |= IFF_UP;
+	cr_assert_eq(ioctl(s, SIOCSIFFLAGS, &ifr), 0, "SIOCSIFFLAGS: %s", strerror(errno));
+	close(s);
+}
+
+static void put_ip6(uint8_t *h, unsigned plen, uint8_t nh, const char *src, const char *dst)
+{
+	h[0] = 0x60;
+	h[4] = (uint8_t)(plen >> 8);
+	h[5] = (uint8_t)plen;
+	h[6] = nh;
+	h[7] = 64;
+	cr_assert_eq(inet_pton(AF_INET6, src, h + 8), 1);
+	cr_assert_eq(inet_pton(AF_INET6, dst, h + 24), 1);
+}
+
+/* One IPv6-in-IPv6 frame written to the TAP device: the kernel receives it
+ * there, through the decapsulating program. Its inner packet is an empty
+ * UDP datagram from isrc to a correspondent. */
+static void inject(int fd, const char *osrc, const char *odst, const char *isrc)
+{
+	static const uint8_t group_mac[6] = { 0x33, 0x33, 0, 0, 0, 1 };
+	static const uint8_t unicast_mac[6] = { 0x02, 0, 0, 0, 0, 1 };
+	uint8_t f[14 + 40 + 40 + 8];
+
+	memset(f, 0, sizeof f);
+	memcpy(f, odst[0] == 'f' ? group_mac : unicast_mac, 6);
+	f[6] = 0x02;
+	f[11] = 0x02;
+	f[12] = 0x86;
+	f[13] = 0xdd;
+	put_ip6(f + 14, 40 + 8, 41, osrc, odst);
+	put_ip6(f + 54, 8, 17, isrc, "2001:db8:c0::2");
+	f[94 + 5] = 8; /* the UDP length */
+	cr_assert_eq(write(fd, f, sizeof f), (ssize_t)sizeof f, "write to the TAP: %s",
+		     strerror(errno));
+}
+
+/* The loop run until t->unbound has heard of want pairs, 3 s at most; then
+ * a few more of the backend's looks (READ_EVERY_MS), for any that should
+ * not come */
+static void run_until_heard(int want)
+{
+	struct timespec ms20 = { 0, 20 * 1000 * 1000 };
+
+	for (int i = 0; i < 150 && n_heard < want; i++) {
+		uv_run(&loop, UV_RUN_NOWAIT);
+		nanosleep(&ms20, NULL);
+	}
+	for (int i = 0; i < 25; i++) {
+		uv_run(&loop, UV_RUN_NOWAIT);
+		nanosleep(&ms20, NULL);
+	}
+}
+
+Test(tunnel_bpf, anchor_reports_nothing_sent_to_a_group)
+{
+	struct in6_addr pool, told;
+	char s[INET6_ADDRSTRLEN];
+	int fd;
+
+	test_netns_enter();
+	fd = tap("odmtap0");
+	link_up("odmtap0");
+	open_bpf(ODM_TUNNEL_ANCHOR);
+	cr_assert_eq(inet_pton(AF_INET6, "2001:db8:c4a::", &pool), 1);
+	tunnel_set_guard(t, &pool, 64);
+	n_heard = 0;
+	t->unbound = on_unbound;
+	t->unbound_arg = NULL;
+	/* a pool address no binding holds, from two forged outer sources: the
+	 * first sent to the link's all-nodes group, the second to an address
+	 * (the anchor would answer it, RFC 6275 section 9.3.3: anchor.h) */
+	inject(fd, "2001:db8:bad::1", "ff02::1", "2001:db8:c4a::7");
+	inject(fd, "2001:db8:bad::2", "2001:db8:ca::1", "2001:db8:c4a::7");
+	run_until_heard(1);
+	cr_assert_eq(inet_pton(AF_INET6, "2001:db8:bad::2", &told), 1);
+	cr_assert_eq(n_heard, 1, "%d pairs reported, not 1: the packet to ff02::1 was one", n_heard);
+	cr_assert(!memcmp(&heard[0], &told, sizeof told), "reported %s, not 2001:db8:bad::2",
+		  inet_ntop(AF_INET6, &heard[0], s, sizeof s));
+	close(fd);
+	tunnel_close(t);
+	uv_run(&loop, UV_RUN_NOWAIT);
 }
