@@ -333,6 +333,8 @@ int chalookup_finish(struct cha_query *q, uint64_t deadline_ms, struct in6_addr 
 struct cha_defer {
 	struct cha_defer *next;
 	int claimed; /* a thread is looking it up: the others wait */
+	int closed;  /* its answer is being recorded: it takes no more
+		      * destinations (a name noted again gets a new entry) */
 	size_t ndst;
 	struct in6_addr dst[CHALOOKUP_MAX_DSTS];
 	char node[CHALOOKUP_NAME_MAX];
@@ -460,7 +462,7 @@ void chalookup_defer(const char *node, const struct in6_addr *dst, size_t ndst)
 		return;
 	pthread_mutex_lock(&df_lock);
 	for (d = df_head; d; d = d->next)
-		if (same_name(d->node, node))
+		if (same_name(d->node, node) && !d->closed)
 			break;
 	if (!d) {
 		/* Full: the oldest name nobody is asking for makes room. */
@@ -501,10 +503,12 @@ static void resolve_deferred(struct cha_defer *d)
 	r = chalookup_finish(chalookup_start(d->node), start + CHALOOKUP_MAX_WAIT_MS, &cha, &ttl);
 	now = chacache_now_ms();
 	/* its destinations as they are now: other threads' getaddrinfo of
-	 * the name add theirs meanwhile (chalookup_defer, under the lock) */
+	 * the name added theirs meanwhile (chalookup_defer, under the lock);
+	 * from now on they go to a new entry, asked for anew */
 	pthread_mutex_lock(&df_lock);
 	ndst = d->ndst;
 	memcpy(dst, d->dst, ndst * sizeof(dst[0]));
+	d->closed = 1;
 	pthread_mutex_unlock(&df_lock);
 	shim_debug("getaddrinfo %s: cha.%s %s after %llu ms (asked on first use)", d->node, d->node,
 		   r == CHA_FOUND ? "found" : r == CHA_NONE ? "absent" : "unknown",
