@@ -506,41 +506,21 @@ int fdtable_dup(struct fdtable *t, int oldfd, int newfd, struct fd_lease *releas
 	return ret;
 }
 
-int fdtable_drop_range(struct fdtable *t, unsigned int first, unsigned int last,
-		       struct fd_lease **out)
+size_t fdtable_drop_range(struct fdtable *t, unsigned int *first, unsigned int last,
+			  struct fd_lease *out, size_t cap)
 {
 	sigset_t old;
-	struct fd_lease *list = NULL, one;
-	int n = 0, nomem = 0;
-	size_t cap = 0;
+	unsigned int fd = *first;
+	size_t n = 0;
 
-	*out = NULL;
-	if (!t)
+	if (!t || cap == 0)
 		return 0;
 	lock(t, &old);
-	if (last >= t->high)
-		last = t->high ? t->high - 1 : 0;
-	for (unsigned int fd = first; fd <= last && fd < t->high; fd++) {
-		if (!clear_locked(t, (int)fd, &one))
-			continue;
-		if ((size_t)n == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			struct fd_lease *nl = realloc(list, ncap * sizeof(*nl));
-			if (!nl) {
-				nomem = 1;
-				continue;
-			}
-			list = nl;
-			cap = ncap;
-		}
-		list[n++] = one;
-	}
+	for (; fd <= last && fd < t->high && n < cap; fd++)
+		if (clear_locked(t, (int)fd, &out[n]))
+			n++;
 	unlock(t, &old);
-	if (nomem) {
-		free(list);
-		return -ENOMEM;
-	}
-	*out = list;
+	*first = fd;
 	return n;
 }
 

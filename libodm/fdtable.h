@@ -134,12 +134,14 @@ int fdtable_drop(struct fdtable *t, int fd, struct fd_lease *released);
 int fdtable_dup(struct fdtable *t, int oldfd, int newfd, struct fd_lease *released);
 
 /*
- * close_range(first, last): drop every slot in range. Returns the number of
- * leases whose last fd went and a malloc'd array of them in *out (caller
- * frees; NULL when 0), or -ENOMEM (slots are dropped anyway).
+ * close_range(*first, last): drop the slots in range, from *first on, until
+ * cap leases whose last fd went are in out[]. Returns how many are; *first
+ * is then where the next call goes on. Fewer than cap: the range is done.
+ * (The caller's buffer, no malloc: nothing under the table's lock calls it,
+ * and close_range may run in a signal handler that interrupted malloc.)
  */
-int fdtable_drop_range(struct fdtable *t, unsigned int first, unsigned int last,
-		       struct fd_lease **out);
+size_t fdtable_drop_range(struct fdtable *t, unsigned int *first, unsigned int last,
+			  struct fd_lease *out, size_t cap);
 
 /* In a forked child: reset the lock (the table itself is inherited as is). */
 void fdtable_atfork_child(struct fdtable *t);

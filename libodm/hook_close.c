@@ -86,15 +86,19 @@ int __close_nocancel(int fd)
 /* [first, last] were closed: forget them, hint for the leases whose last fd went */
 static void closed_range(unsigned int first, unsigned int last)
 {
-	struct fd_lease *gone = NULL;
-	int saved = errno, n;
+	struct fd_lease gone[16];
+	int saved = errno;
+	size_t n;
 
 	if (!guard_active())
 		shield_app_closed(first, last);
-	n = fdtable_drop_range(fdtable_global(0), first, last, &gone);
-	for (int i = 0; i < n; i++)
-		hint(-1, &gone[i]);
-	free(gone);
+	/* a batch at a time, each hinted outside the table's lock */
+	do {
+		n = fdtable_drop_range(fdtable_global(0), &first, last, gone,
+				       sizeof(gone) / sizeof(gone[0]));
+		for (size_t i = 0; i < n; i++)
+			hint(-1, &gone[i]);
+	} while (n == sizeof(gone) / sizeof(gone[0]));
 	errno = saved;
 }
 

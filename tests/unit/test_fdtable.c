@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -188,12 +189,26 @@ Test(fdtable, internal_marks)
 	fdtable_free(t);
 }
 
+/* fdtable_drop_range over [first, last] to its end, batch after batch of
+ * cap: the leases whose last fd went, in gone[] (room for 8) */
+static size_t drop_all(struct fdtable *t, unsigned int first, unsigned int last,
+		       struct fd_lease *gone, size_t cap)
+{
+	size_t n = 0, k;
+
+	do {
+		k = fdtable_drop_range(t, &first, last, gone + n, cap);
+		n += k;
+		cr_assert_leq(n, 8);
+	} while (k == cap);
+	return n;
+}
+
 Test(fdtable, close_range_returns_each_last_lease)
 {
 	struct fdtable *t = fdtable_new(256);
 	struct fd_lease a = mk("2001:db8:c4a::a"), b = mk("2001:db8:c4a::b"),
-			c = mk("2001:db8:c4a::c"), *gone = NULL, out;
-	int n;
+			c = mk("2001:db8:c4a::c"), gone[8], out;
 
 	fdtable_track(t, 3, &a);
 	fdtable_dup(t, 3, 4, &out);
@@ -201,20 +216,41 @@ Test(fdtable, close_range_returns_each_last_lease)
 	fdtable_dup(t, 10, 2, &out); /* outside the range: b survives */
 	fdtable_track(t, 200, &c);
 	fdtable_mark_seen(t, 20);
-	n = fdtable_drop_range(t, 3, ~0U, &gone);
-	cr_assert_eq(n, 2);
+	cr_assert_eq(drop_all(t, 3, ~0U, gone, 4), 2);
 	assert_lease(&gone[0], "2001:db8:c4a::a");
 	assert_lease(&gone[1], "2001:db8:c4a::c");
-	free(gone);
 	cr_assert_eq(fdtable_state(t, 20), FDT_UNKNOWN);
 	cr_assert_eq(fdtable_refs(t, 2), 1);
-	n = fdtable_drop_range(t, 0, 2, &gone);
-	cr_assert_eq(n, 1);
+	cr_assert_eq(drop_all(t, 0, 2, gone, 4), 1);
 	assert_lease(&gone[0], "2001:db8:c4a::b");
-	free(gone);
-	n = fdtable_drop_range(t, 0, ~0U, &gone);
-	cr_assert_eq(n, 0);
-	cr_assert_null(gone);
+	cr_assert_eq(drop_all(t, 0, ~0U, gone, 4), 0);
+	fdtable_free(t);
+}
+
+/* A batch full stops the walk where it is: the next call goes on from
+ * there, and every slot of the range is dropped in the end, every lease
+ * told once. */
+Test(fdtable, close_range_in_batches_drops_the_whole_range)
+{
+	struct fdtable *t = fdtable_new(256);
+	struct fd_lease l[5], gone[8];
+	unsigned int first = 0;
+	char name[32];
+
+	for (int i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "2001:db8:c4a::%d", i + 1);
+		l[i] = mk(name);
+		fdtable_track(t, 10 + 20 * i, &l[i]);
+	}
+	fdtable_mark_seen(t, 250);
+	cr_assert_eq(fdtable_drop_range(t, &first, ~0U, gone, 2), 2);
+	cr_assert_eq(first, 31, "on from just past the second lease's fd (%u)", first);
+	cr_assert_eq(fdtable_state(t, 50), FDT_LEASED, "not reached yet");
+	cr_assert_eq(drop_all(t, first, ~0U, gone, 2), 3);
+	assert_lease(&gone[0], "2001:db8:c4a::3");
+	assert_lease(&gone[2], "2001:db8:c4a::5");
+	for (int fd = 0; fd < 256; fd++)
+		cr_assert_eq(fdtable_state(t, fd), FDT_UNKNOWN, "fd %d left", fd);
 	fdtable_free(t);
 }
 
