@@ -161,12 +161,11 @@ static struct fd_entry *entry_new(struct fdtable *t)
 
 /*
  * fd's state; with clock, a leased UDP socket whose look is due (clock()
- * at or past its due time) also gets its lease in *due and its next look
- * every_ms on (due->udp is 0 otherwise). The clock is read only then: the
- * shim's other sockets pay one atomic load, as they did.
+ * at or past its due time, which only fdtable_looked moves on) also gets
+ * its lease in *due (due->udp is 0 otherwise). The clock is read only
+ * then: the shim's other sockets pay one atomic load, as they did.
  */
-static int state_of(struct fdtable *t, int fd, uint64_t (*clock)(void), unsigned int every_ms,
-		    struct fd_lease *due)
+static int state_of(struct fdtable *t, int fd, uint64_t (*clock)(void), struct fd_lease *due)
 {
 	sigset_t old;
 	struct fd_entry *e;
@@ -203,13 +202,9 @@ static int state_of(struct fdtable *t, int fd, uint64_t (*clock)(void), unsigned
 	lock(t, &old);
 	e = atomic_load(&t->slot[fd]);
 	if (IS_ENTRY(e)) {
-		uint64_t now;
-
 		st = e->state;
-		if (clock && st == FDT_LEASED && e->lease.udp && (now = clock()) >= e->due_ms) {
-			e->due_ms = now + every_ms;
+		if (clock && st == FDT_LEASED && e->lease.udp && clock() >= e->due_ms)
 			*due = e->lease;
-		}
 	} else {
 		st = !e ? FDT_UNKNOWN : e == SEEN ? FDT_SEEN : FDT_INTERNAL;
 	}
@@ -219,13 +214,12 @@ static int state_of(struct fdtable *t, int fd, uint64_t (*clock)(void), unsigned
 
 int fdtable_state(struct fdtable *t, int fd)
 {
-	return state_of(t, fd, NULL, 0, NULL);
+	return state_of(t, fd, NULL, NULL);
 }
 
-int fdtable_state_due(struct fdtable *t, int fd, uint64_t (*clock)(void), unsigned int every_ms,
-		      struct fd_lease *due)
+int fdtable_state_due(struct fdtable *t, int fd, uint64_t (*clock)(void), struct fd_lease *due)
 {
-	return state_of(t, fd, clock, every_ms, due);
+	return state_of(t, fd, clock, due);
 }
 
 /* fn(fd's entry, arg) under the lock, if fd has an entry: a fd without one
@@ -254,6 +248,18 @@ static void make_due(struct fd_entry *e, const void *arg)
 void fdtable_due_now(struct fdtable *t, int fd)
 {
 	edit(t, fd, make_due, NULL);
+}
+
+static void set_next_look(struct fd_entry *e, const void *arg)
+{
+	/* (a lease's only: due_ms is non-zero only for a leased UDP socket) */
+	if (e->state == FDT_LEASED && e->lease.udp)
+		e->due_ms = *(const uint64_t *)arg;
+}
+
+void fdtable_looked(struct fdtable *t, int fd, uint64_t next_ms)
+{
+	edit(t, fd, set_next_look, &next_ms);
 }
 
 int fdtable_get(struct fdtable *t, int fd, struct fd_lease *out)

@@ -60,16 +60,19 @@ struct fdtable *fdtable_global(int create);
 int fdtable_state(struct fdtable *t, int fd);
 /*
  * fdtable_state() in the same one lock, and for a UDP lease (fd_lease.udp)
- * whether it is due a look: at most once each every_ms on clock's time
- * (ms; the first call after fdtable_track is due), *due gets the lease;
- * otherwise due->udp is 0. clock is called only for a leased UDP socket.
- * For the sends of a leased UDP socket, which must not each pay a system
- * call to learn whether its lease ended under it (shim_connect.c): between
- * its looks one is told without the lock (which blocks signals, two system
- * calls), from its entry's due time.
+ * whether it is due a look, on clock's time (ms): from fdtable_track until
+ * a look finds it alive and says when the next is due (fdtable_looked),
+ * *due gets the lease; otherwise due->udp is 0. Every caller meanwhile
+ * looks too: threads sending at once all find an ended lease ended, none
+ * sends from it while another leases the socket anew. clock is called only
+ * for a leased UDP socket. For the sends of a leased UDP socket, which must
+ * not each pay a system call to learn whether its lease ended under it
+ * (shim_connect.c): between its looks one is told without the lock (which
+ * blocks signals, two system calls), from its entry's due time.
  */
-int fdtable_state_due(struct fdtable *t, int fd, uint64_t (*clock)(void), unsigned int every_ms,
-		      struct fd_lease *due);
+int fdtable_state_due(struct fdtable *t, int fd, uint64_t (*clock)(void), struct fd_lease *due);
+/* A look found fd's UDP lease alive: the next is due at next_ms. */
+void fdtable_looked(struct fdtable *t, int fd, uint64_t next_ms);
 
 /* fd's UDP lease is due a look at the next fdtable_state_due(). */
 void fdtable_due_now(struct fdtable *t, int fd);

@@ -443,17 +443,26 @@ static int reconnect_locked(int fd)
  */
 static pthread_mutex_t reconnecting = PTHREAD_MUTEX_INITIALIZER;
 
-int shim_reconnect_ended(int fd)
+/* reconnecting taken: 1, or 0 after 5 s of trying (10 ms naps) */
+static int relet_lock(void)
 {
 	const struct timespec tick = { 0, 10 * 1000 * 1000 };
-	uint64_t cookie = socket_cookie(fd);
-	int r, waits = 0;
 
-	while (pthread_mutex_trylock(&reconnecting) != 0) {
-		if (++waits > 500)
+	for (int waits = 0; pthread_mutex_trylock(&reconnecting) != 0; waits++) {
+		if (waits >= 500)
 			return 0;
 		nanosleep(&tick, NULL);
 	}
+	return 1;
+}
+
+int shim_reconnect_ended(int fd)
+{
+	uint64_t cookie = socket_cookie(fd);
+	int r;
+
+	if (!relet_lock())
+		return 0;
 	/* another thread closed fd while this one waited, and its number is
 	 * another socket's now: not this send's to connect or retry */
 	r = cookie && socket_cookie(fd) != cookie ? 0 : reconnect_locked(fd);
@@ -473,10 +482,10 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	struct fdtable *t;
 	struct agent_lease al;
 	struct in6_addr cha;
-	struct fd_lease fl;
+	struct fd_lease fl, now;
 	const char *proto, *how = "";
 	int saved = errno, type, r, ret = 0, pnum, st, on_net, has_cha, bound, relet = 0;
-	int looked, cha_unknown, again = strcmp(what, "reconnect") == 0;
+	int looked, cha_unknown, again = strcmp(what, "reconnect") == 0, relet_held = 0, ended = 0;
 	/* a connected socket the agent's ending of its lease disconnected,
 	 * sending with an address: connected again to its peer once leased
 	 * anew (or plain), as its program left it (peer_again) */
@@ -488,7 +497,14 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 
 	/* a leased UDP socket is looked at once a second at most (udp_ended):
 	 * its lease ends only after it idled that long (udp-inactivity) */
-	st = fdtable_state_due(fdtable_global(0), fd, chacache_now_ms, UDP_LOOK_MS, &fl);
+	st = fdtable_state_due(fdtable_global(0), fd, chacache_now_ms, &fl);
+	/* the look: alive, the next in a second; ended, it stays due, so that
+	 * every thread sending on it now finds it so (below) */
+	if (st == FDT_LEASED && fl.udp && !again) {
+		ended = fl.type != ODM_TYPE_FIXED && udp_ended(fd, &fl.addr);
+		if (!ended)
+			fdtable_looked(fdtable_global(0), fd, chacache_now_ms() + UDP_LOOK_MS);
+	}
 	/* shim_reconnect_ended's: leased anew, whatever its look says */
 	if (again && st == FDT_LEASED && !fl.udp)
 		(void)fdtable_get(fdtable_global(0), fd, &fl);
@@ -507,8 +523,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 		inet_ntop(AF_INET6, &fl.addr, abuf, sizeof(abuf));
 		shim_debug("%s fd %d: again after a failed connect from %s: leasing it anew", what,
 			   fd, abuf);
-	} else if (st == FDT_LEASED && fl.udp && fl.type != ODM_TYPE_FIXED &&
-		   (again || udp_ended(fd, &fl.addr))) {
+	} else if (st == FDT_LEASED && fl.udp && fl.type != ODM_TYPE_FIXED && (again || ended)) {
 		/* a UDP socket whose lease ended under it (idle, or lost),
 		 * sending again: leased anew, as a new socket would be (the
 		 * peer sees a new address), never sent from the old one. The
@@ -516,6 +531,20 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 		 * count, or the next of them would be handed it again as held */
 		struct sockaddr none = { .sa_family = AF_UNSPEC };
 
+		/*
+		 * One at a time in the process (the reconnect's lock; a
+		 * reconnect holds it already): the other threads sending on
+		 * the socket meanwhile look too (it stays due), find it ended
+		 * and wait here, then find it leased anew (or decided plain)
+		 * and send from there, rather than from the ended address
+		 * while this thread asks the agent.
+		 */
+		if (!again) {
+			relet_held = relet_lock();
+			if (!fdtable_get(fdtable_global(0), fd, &now) ||
+			    !IN6_ARE_ADDR_EQUAL(&now.addr, &fl.addr) || !udp_ended(fd, &fl.addr))
+				goto out; /* another thread's send did it */
+		}
 		relet = 1;
 		heldlease_invalidate(&fl.addr);
 		peer = fl.peer;
@@ -732,6 +761,8 @@ seen:
 out:
 	if (peer_again && REAL(connect)(fd, (const struct sockaddr *)&peer, sizeof(peer)) != 0)
 		shim_debug("%s fd %d: connect to its peer again: %s", what, fd, strerror(errno));
+	if (relet_held)
+		pthread_mutex_unlock(&reconnecting);
 	errno = saved;
 	return ret;
 }

@@ -213,6 +213,20 @@ inner() { # runs inside unshare -nm, as root
 		bash -c "! sed -n '/close fd/p;/closing the dup/q' '$TMP/e' | grep -q 'release hint'"
 	check "dup'ed: one release, after the last close" test "$(releases_in "$TMP/agent20.log")" = 1
 
+	# An unconnected UDP socket whose lease ended under it: four threads
+	# sendto() at once while the agent takes 300 ms to answer. One leases
+	# it anew; the others, which look too (the ended lease stays due),
+	# wait for it, then send from the new lease: none from the ended one.
+	target_with_agent 21 --default-type session-lasting --lease 2001:db8:c4a::2 \
+		--lease 2001:db8:c4a::3 --lease-delay 0.3 -- relet cn.example.test 4
+	check "an unconnected UDP socket was leased" \
+		grep -q 'udp unconnected: server sees source 2001:db8:c4a::2' "$TMP/o"
+	check "its lease ended: four threads' sendto() all work" \
+		test "$(count '^thread send: 1 ' "$TMP/o")" = 4
+	check "all four from the new lease 2001:db8:c4a::3, none from the ended one ($(grep -c '^udp after: server sees source 2001:db8:c4a::2$' "$TMP/o"))" \
+		test "$(count '^udp after: server sees source 2001:db8:c4a::3$' "$TMP/o")" = 4
+	check "one lease asked again (two in all)" test "$(count '"op": "lease"' "$TMP/agent21.log")" = 2
+
 	# ...and one whose connect again fails (no route to its peer for a
 	# moment: a move) keeps its peer: once the route is back, its next
 	# send connects it again and goes, rather than failing EDESTADDRREQ

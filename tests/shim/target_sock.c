@@ -39,6 +39,12 @@
  *                                       said, the sources the receiver sees,
  *                                       the error left pending; closed (the
  *                                       dup 300 ms later)
+ *   target_sock relet NAME N            an unconnected UDP socket sends to a
+ *                                       receiver on NAME's address (sendto),
+ *                                       is destroyed with ss -K, then N
+ *                                       threads sendto() it at once: what
+ *                                       each said, the sources the receiver
+ *                                       sees
  *   target_sock ended NAME send|sendto|sendmsg0 [unreach]
  *                                       a UDP socket connects to a receiver on
  *                                       NAME's address and sends, is destroyed
@@ -594,7 +600,7 @@ static void destroy(int u)
 	char cmd[96];
 
 	getsockname(u, (struct sockaddr *)&me, &ml);
-	snprintf(cmd, sizeof(cmd), "ss -K -u -n 'sport = :%u' >/dev/null",
+	snprintf(cmd, sizeof(cmd), "ss -K -a -u -n 'sport = :%u' >/dev/null",
 		 (unsigned)ntohs(((struct sockaddr_in6 *)&me)->sin6_port));
 	printf("ss -K: %d\n", system(cmd));
 	say_sockname(u, "destroyed:");
@@ -626,6 +632,8 @@ static int mode_unspec(const char *name, int ended)
 struct sthr {
 	pthread_barrier_t *go;
 	int fd;
+	const struct sockaddr_storage *dst; /* sendto() it, or send() if NULL */
+	socklen_t len;
 	ssize_t rc;
 	int err;
 };
@@ -635,31 +643,26 @@ static void *thr_send(void *arg)
 	struct sthr *t = arg;
 
 	pthread_barrier_wait(t->go);
-	t->rc = send(t->fd, "t", 1, 0);
+	if (t->dst)
+		t->rc = sendto(t->fd, "t", 1, 0, (const struct sockaddr *)t->dst, t->len);
+	else
+		t->rc = send(t->fd, "t", 1, 0);
 	t->err = errno;
 	return NULL;
 }
 
-/* reconnect: a connected, leased UDP socket is destroyed (ss -K), as the
- * agent ends an idle lease's sockets, which disconnects it; then N threads
- * send() on it at the same moment */
-static int mode_reconnect(const char *name, int n, int dup_it)
+/* n threads (at most 16) send on u at the same moment, to dst if not NULL
+ * (sendto), else without an address (send): what each said ("thread
+ * send: RC ERR"), then the source the receiver ls saw for each datagram */
+static void send_at_once(int u, const struct sockaddr_storage *dst, socklen_t len, int n, int ls)
 {
-	struct sockaddr_storage dst;
-	socklen_t len, sl = sizeof(int);
 	pthread_barrier_t go;
 	pthread_t th[16];
 	struct sthr t[16];
-	int ls, u, d = -1, soerr = 0;
 
-	if (n < 1 || n > 16 || udp_connected(name, &dst, &len, &ls, &u) != 0)
-		return 2;
-	if (dup_it)
-		d = dup(u);
-	destroy(u);
 	pthread_barrier_init(&go, NULL, (unsigned)n);
 	for (int i = 0; i < n; i++) {
-		t[i] = (struct sthr){ .go = &go, .fd = u };
+		t[i] = (struct sthr){ .go = &go, .fd = u, .dst = dst, .len = len };
 		pthread_create(&th[i], NULL, thr_send, &t[i]);
 	}
 	for (int i = 0; i < n; i++) {
@@ -669,6 +672,54 @@ static int mode_reconnect(const char *name, int n, int dup_it)
 	for (int i = 0; i < n; i++)
 		if (t[i].rc == 1)
 			udp_seen(ls, "after");
+	pthread_barrier_destroy(&go);
+}
+
+/* relet: an unconnected, leased UDP socket is destroyed (ss -K), as the
+ * agent ends an idle lease's sockets; a second later N threads sendto() its
+ * peer at the same moment */
+static int mode_relet(const char *name, int n)
+{
+	struct sockaddr_storage dst, me;
+	socklen_t len, ml = sizeof(me);
+	int ls, u;
+
+	if (n < 1 || n > 16 || resolve(name, &dst, &len) != 0 || dst.ss_family != AF_INET6)
+		return 2;
+	ls = socket(AF_INET6, SOCK_DGRAM, 0);
+	set_port(&dst, 0);
+	if (bind(ls, (struct sockaddr *)&dst, len) != 0)
+		return 2;
+	getsockname(ls, (struct sockaddr *)&me, &ml);
+	set_port(&dst, ((struct sockaddr_in6 *)&me)->sin6_port);
+	u = socket(AF_INET6, SOCK_DGRAM, 0);
+	printf("sendto: %d\n", (int)sendto(u, "x", 1, 0, (struct sockaddr *)&dst, len));
+	udp_seen(ls, "unconnected");
+	destroy(u);
+	/* a lease ends idle 30 s or more after its socket's last look: its
+	 * next send is due one (the shim looks once a second at most) */
+	usleep(1100 * 1000);
+	send_at_once(u, &dst, len, n, ls);
+	close(u);
+	close(ls);
+	return 0;
+}
+
+/* reconnect: a connected, leased UDP socket is destroyed (ss -K), as the
+ * agent ends an idle lease's sockets, which disconnects it; then N threads
+ * send() on it at the same moment */
+static int mode_reconnect(const char *name, int n, int dup_it)
+{
+	struct sockaddr_storage dst;
+	socklen_t len, sl = sizeof(int);
+	int ls, u, d = -1, soerr = 0;
+
+	if (n < 1 || n > 16 || udp_connected(name, &dst, &len, &ls, &u) != 0)
+		return 2;
+	if (dup_it)
+		d = dup(u);
+	destroy(u);
+	send_at_once(u, NULL, 0, n, ls);
 	getsockopt(u, SOL_SOCKET, SO_ERROR, &soerr, &sl);
 	printf("pending error: %s\n", soerr ? ename(soerr) : "none");
 	close(u);
@@ -765,6 +816,8 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "reconnect") == 0)
 		return mode_reconnect(argv[2], argc > 3 ? atoi(argv[3]) : 4,
 				      argc > 4 && strcmp(argv[4], "dup") == 0);
+	if (strcmp(argv[1], "relet") == 0)
+		return mode_relet(argv[2], argc > 3 ? atoi(argv[3]) : 4);
 	if (strcmp(argv[1], "ended") == 0 && argc > 3)
 		return mode_ended(argv[2], argv[3], argc > 4 && strcmp(argv[4], "unreach") == 0);
 	if (strcmp(argv[1], "unspec") == 0)

@@ -354,11 +354,17 @@ static uint64_t fake_clock(void)
 	return clock_now;
 }
 
-/* fdtable_state_due with the clock at now (ms) */
+/* fdtable_state_due with the clock at now (ms); a look it says is due
+ * finds the lease alive, the next due in 1000 ms (as shim_connect.c) */
 static int due_at(struct fdtable *t, int fd, uint64_t now, struct fd_lease *due)
 {
+	int st;
+
 	clock_now = now;
-	return fdtable_state_due(t, fd, fake_clock, 1000, due);
+	st = fdtable_state_due(t, fd, fake_clock, due);
+	if (due->udp)
+		fdtable_looked(t, fd, now + 1000);
+	return st;
 }
 
 Test(fdtable, a_udp_lease_is_due_a_look_once_a_period)
@@ -397,6 +403,38 @@ Test(fdtable, a_udp_lease_is_due_a_look_once_a_period)
 	cr_assert_eq(due.udp, 0);
 	cr_assert_eq(due_at(t, 5, 9000, &due), FDT_LEASED);
 	cr_assert_eq(clock_reads, 0, "the clock is read for a leased UDP socket only");
+	fdtable_free(t);
+}
+
+/* A look that finds the lease ended does not say so (fdtable_looked): it
+ * stays due, and every thread sending on the socket meanwhile looks too,
+ * rather than one looking and the others sending from the ended address. */
+/* fdtable_state_due at now with no look made after it: whether fd, a
+ * lease's, is due one */
+static int due_only(struct fdtable *t, int fd, uint64_t now)
+{
+	struct fd_lease out;
+
+	clock_now = now;
+	cr_assert_eq(fdtable_state_due(t, fd, fake_clock, &out), FDT_LEASED);
+	return out.udp;
+}
+
+Test(fdtable, a_udp_lease_stays_due_until_a_look_finds_it_alive)
+{
+	struct fdtable *t = fdtable_new(64);
+	struct fd_lease l = mk("2001:db8::1"), out;
+
+	l.udp = 1;
+	cr_assert_eq(fdtable_track(t, 3, &l), 0);
+	cr_assert_eq(due_only(t, 3, 5000), 1, "due from its start");
+	cr_assert_eq(due_only(t, 3, 5001), 1, "still due: the first look did not find it alive");
+	fdtable_looked(t, 3, 6000);
+	cr_assert_eq(due_only(t, 3, 5002), 0, "found alive: not due until 6000");
+	cr_assert_eq(due_only(t, 3, 6000), 1, "due again at 6000");
+	fdtable_unlease(t, 3);
+	fdtable_looked(t, 3, 9000);
+	cr_assert_eq(fdtable_state_due(t, 3, fake_clock, &out), FDT_SEEN, "no lease's any more");
 	fdtable_free(t);
 }
 
@@ -454,7 +492,7 @@ Test(fdtable, a_udp_lease_between_looks_is_not_told_of_its_recycled_entry)
 	cr_assert_eq(due_at(t, 3, 5000, &out), FDT_LEASED);
 	reuse_t = t;
 	clock_now = 5100;
-	cr_assert_eq(fdtable_state_due(t, 3, clock_reusing_3, 1000, &out), FDT_OPTS,
+	cr_assert_eq(fdtable_state_due(t, 3, clock_reusing_3, &out), FDT_OPTS,
 		     "the new socket's state, not the closed one's lease");
 	cr_assert_eq(out.udp, 0);
 	cr_assert_eq(fdtable_state(t, 3), FDT_OPTS);
