@@ -1386,12 +1386,20 @@ int lease_anchor_error(struct hostengine *e, const struct in6_addr *coa,
 		l->probed_ms = e->now;
 		l->probe_open = 1;
 		l->probe_failed = 0;
-		log_info("lease %u %s: an ICMPv6 error says anchor %s did not take a packet "
-			 "from CoA %s: confirming the binding now",
-			 l->id, ntop6(&l->addr, a1), ntop6(anchor, a2), ntop6(coa, a3));
+		/* the first by name; the others counted in one line below: a
+		 * host of thousands of leases at one anchor logs one line for
+		 * an error, not thousands (nor for a flood of forged ones) */
+		if (!n)
+			ntop6(&l->addr, a1);
+		log_debug("lease %u %s: confirming its binding at %s after an ICMPv6 error", l->id,
+			  ntop6(&l->addr, a3), ntop6(anchor, a2));
 		reg_refresh(&e->reg, l->rb, e->now, 0);
 		n++;
 	}
+	if (n)
+		log_info("an ICMPv6 error says anchor %s did not take a packet from CoA %s: "
+			 "confirming %d binding(s) now (%s first)", ntop6(anchor, a2), ntop6(coa, a3),
+			 n, a1);
 	return n;
 }
 

@@ -3120,6 +3120,30 @@ Test(hostengine, requests_past_a_silent_anchor_are_said_once_a_second)
 		  buf);
 }
 
+/* An ICMPv6 error about a packet to the anchor confirms every binding there
+ * from that CoA, said in one line at info level: errors are easy to forge,
+ * and a host of thousands of leases at one anchor must not log thousands
+ * of lines for each. */
+Test(hostengine, an_icmp_error_is_said_in_one_line_for_all_its_bindings)
+{
+	const char *needle = "did not take a packet from CoA";
+	struct in6_addr hoa[3] = { HOA1, HOA2, A("2001:db8:c4a::103") };
+	char buf[8192];
+	int lines;
+
+	for (intptr_t i = 0; i < 3; i++) {
+		request(i + 1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 1, T0 + (uint64_t)i);
+		answer(F.nbu - 1, MH_BA_ACCEPTED, &hoa[i], T0 + 10 + (uint64_t)i);
+	}
+	cr_assert_eq(F.nrep, 3);
+	cr_redirect_stderr();
+	odm_log_init("test", ODM_LOG_INFO, 0);
+	cr_assert_eq(he_icmp_error(&E, &COA1, &ANCHOR, T0 + 1000), 3, "each binding confirmed");
+	lines = stderr_count(buf, sizeof(buf), needle);
+	cr_assert_eq(lines, 1, "one line at info level:\n%s", buf);
+	cr_assert(strstr(buf, "confirming 3 binding(s) now"), "%s", buf);
+}
+
 /* Requests answered ETIMEDOUT because they would share a lease whose anchor
  * has not confirmed it (and no other anchor serves the type) are logged at
  * info level once a second too, the others at debug level and counted. */
