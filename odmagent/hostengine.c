@@ -268,35 +268,35 @@ static int told_put_back(const struct lease *l, const char *what, int rc, const 
 	return 1;
 }
 
-int he_rule_gone(struct hostengine *e, const struct in6_addr *addr, uint64_t now)
+int he_route_gone(struct hostengine *e, const struct in6_addr *addr, uint64_t now)
 {
 	struct lease *l;
 
 	e->now = now;
-	l = still_configured(e, addr, LEASE_CFG_RULE);
+	l = still_configured(e, addr, LEASE_CFG_ROUTE);
 	if (!l)
 		return 0;
-	/* an old event about a rule the agent has added again since: the add
-	 * finds it there, which ops->rule_add takes as success */
-	return told_put_back(l, "rule", e->ops->rule_add(e->arg, addr),
+	/* an old event about a route the agent has added again since: the
+	 * add finds it there, which ops->route_add takes as success */
+	return told_put_back(l, "route", e->ops->route_add(e->arg, addr),
 			     "its packets leave untunnelled");
 }
 
-int he_route_gone(struct hostengine *e, uint64_t now)
+int he_rule_gone(struct hostengine *e, uint64_t now)
 {
 	int rc;
 
 	e->now = now;
-	/* the agent's own deletion, with its last lease, cleared route_on */
-	if (!e->route_on || e->stopping)
+	/* the agent's own deletion, with its last lease, cleared rule_on */
+	if (!e->rule_on || e->stopping)
 		return 0;
-	rc = e->ops->route_add(e->arg);
+	rc = e->ops->rule_add(e->arg);
 	if (rc < 0) {
-		log_warn(rc, "the tunnel's default route was deleted by someone else, and cannot "
+		log_warn(rc, "the rule to the leases' table was deleted by someone else, and cannot "
 			 "be put back: the leases' packets leave untunnelled");
 		return rc;
 	}
-	log_warnx("the tunnel's default route was deleted by someone else: put back");
+	log_warnx("the rule to the leases' table was deleted by someone else: put back");
 	return 1;
 }
 
@@ -477,7 +477,7 @@ void he_check_anchor(struct hostengine *e, struct reg_anchor *an)
 
 /*
  * The new CoA is the address of a claim away from its link (back on it
- * now), still on the tunnel device with its from-rule: that claim's anchor
+ * now), still on the tunnel device with its route: that claim's anchor
  * is looked at first, which makes the address native again; else the BUs
  * of this move, sent from that address, would go into the tunnel toward
  * the link the host has left, and wait for their retransmission. Whoever

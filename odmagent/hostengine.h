@@ -12,9 +12,12 @@
  *
  * Host side of an anchored address: the address sits on the tunnel device
  * as /128, nodad, preferred lifetime 0 (no legacy socket picks it); the
- * tunnel binds it to (CoA, anchor); a rule "from addr lookup table" sends
- * what a socket bound to it emits into the table whose only route is a
- * default route out of the tunnel device.
+ * tunnel binds it to (CoA, anchor); a source route "default from addr"
+ * in the host's table sends what a socket bound to it emits out of the
+ * tunnel device. One rule "lookup table" (no selector) leads every lookup
+ * there while a lease is configured: a lookup whose source is no lease's
+ * finds nothing in the table and goes on to the next rule, and the kernel
+ * adds or removes a route without the walk a rule change costs.
  */
 #ifndef ODM_HOSTENGINE_H
 #define ODM_HOSTENGINE_H
@@ -117,10 +120,12 @@ struct he_ops {
 	 * data path refuses the bindings' packets where they are sent, until
 	 * bound again (tunnel.h hold) */
 	void (*tun_hold)(void *arg, const struct in6_addr *coa, const struct in6_addr *anchor);
-	int (*route_add)(void *arg);  /* the table's default route via the tunnel */
-	int (*route_del)(void *arg);
-	int (*rule_add)(void *arg, const struct in6_addr *addr); /* from addr lookup table */
-	int (*rule_del)(void *arg, const struct in6_addr *addr);
+	/* addr's source route in the table: "default from addr" out of the
+	 * tunnel device */
+	int (*route_add)(void *arg, const struct in6_addr *addr);
+	int (*route_del)(void *arg, const struct in6_addr *addr);
+	int (*rule_add)(void *arg);  /* the one rule "lookup table" */
+	int (*rule_del)(void *arg);
 
 	/* facts about the host */
 	int (*addr_usable)(void *arg, const struct in6_addr *addr); /* 1 yes, 0 not yet */
@@ -198,7 +203,7 @@ struct hostengine {
 	unsigned fixed_tries;        /* allocations since it was last registered */
 	struct addr_waits usable;    /* leases whose address is not usable yet */
 	uint64_t now;                /* time of the event being handled */
-	int route_on;                /* the table's default route is installed */
+	int rule_on;                 /* the rule to the table is installed */
 	int stopping;
 	uint64_t move_ms;            /* last CoA change */
 	uint64_t change_ms;          /* he_move_since: when its change began; else 0 */
@@ -236,16 +241,16 @@ int he_release_hint(struct hostengine *e, const struct in6_addr *addr, uint64_t 
 		    const char **why); /* why: NULL, or set when 0: "no-lease", "registering", "grace", "stopping" */
 
 /*
- * The policy rule from addr to the host's table was deleted (rulemsg.h):
- * by the agent itself when a lease ends, or by someone else, after which
- * the lease's packets would leave untunnelled. A lease that still has its
- * rule configured gets it back. 1 if it was put back, 0 if not needed,
- * -errno if putting it back failed.
+ * The route from addr into the tunnel in the host's table was deleted
+ * (routemsg.h): by the agent itself when a lease ends, or by someone else,
+ * after which the lease's packets would leave untunnelled. A lease that still
+ * has its route configured gets it back. 1 if it was put back, 0 if not
+ * needed, -errno if putting it back failed.
  */
-int he_rule_gone(struct hostengine *e, const struct in6_addr *addr, uint64_t now);
-/* The same for the tunnel's default route in the host's table (one for all
+int he_route_gone(struct hostengine *e, const struct in6_addr *addr, uint64_t now);
+/* The same for the rule to the host's table (rulemsg.h; one for all
  * leases): put back while a lease is configured. */
-int he_route_gone(struct hostengine *e, uint64_t now);
+int he_rule_gone(struct hostengine *e, uint64_t now);
 /* The same for a lease's address on the tunnel device (addrmsg.h): without
  * it the lease's sockets receive nothing and new ones cannot bind. The
  * kernel does not say who deleted it, so the engine asks whether it is

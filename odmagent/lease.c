@@ -391,11 +391,11 @@ static void unconfigure(struct hostengine *e, struct lease *l, char *buf, size_t
 		if (off < cap)                                                      \
 			off += (size_t)snprintf(buf + off, cap - off, __VA_ARGS__); \
 	} while (0)
-	if (l->host_cfg & LEASE_CFG_RULE) {
-		rc = o->rule_del(e->arg, &l->addr);
-		STEP(", rule %s", rc < 0 ? "NOT removed" : "removed");
+	if (l->host_cfg & LEASE_CFG_ROUTE) {
+		rc = o->route_del(e->arg, &l->addr);
+		STEP(", route %s", rc < 0 ? "NOT removed" : "removed");
 		if (rc < 0)
-			log_warn(rc, "removing the rule for lease %u", l->id);
+			log_warn(rc, "removing the route of lease %u", l->id);
 	}
 	if (l->host_cfg & LEASE_CFG_BIND) {
 		rc = o->tun_unbind(e->arg, &l->addr);
@@ -408,12 +408,12 @@ static void unconfigure(struct hostengine *e, struct lease *l, char *buf, size_t
 			log_warn(rc, "removing the address of lease %u", l->id);
 	}
 	l->host_cfg = 0;
-	if (e->route_on && !lease_any_configured(&e->leases)) {
-		rc = o->route_del(e->arg);
-		STEP(", default route %s", rc < 0 ? "NOT removed" : "removed");
+	if (e->rule_on && !lease_any_configured(&e->leases)) {
+		rc = o->rule_del(e->arg);
+		STEP(", rule %s", rc < 0 ? "NOT removed" : "removed");
 		if (rc < 0)
-			log_warn(rc, "removing the tunnel's default route");
-		e->route_on = 0;
+			log_warn(rc, "removing the rule to the leases' table");
+		e->rule_on = 0;
 	}
 #undef STEP
 }
@@ -436,20 +436,20 @@ static int configure(struct hostengine *e, struct lease *l, const struct in6_add
 		goto fail;
 	}
 	l->host_cfg |= LEASE_CFG_BIND;
-	if (!e->route_on) {
-		rc = o->route_add(e->arg);
-		if (rc < 0) {
-			log_warn(rc, "the tunnel's default route");
-			goto fail;
-		}
-		e->route_on = 1;
-	}
-	rc = o->rule_add(e->arg, &l->addr);
+	rc = o->route_add(e->arg, &l->addr);
 	if (rc < 0) {
-		log_warn(rc, "rule for lease %u", l->id);
+		log_warn(rc, "route of lease %u", l->id);
 		goto fail;
 	}
-	l->host_cfg |= LEASE_CFG_RULE;
+	l->host_cfg |= LEASE_CFG_ROUTE;
+	if (!e->rule_on) {
+		rc = o->rule_add(e->arg);
+		if (rc < 0) {
+			log_warn(rc, "the rule to the leases' table");
+			goto fail;
+		}
+		e->rule_on = 1;
+	}
 	return 0;
 fail:
 	unconfigure(e, l, tmp, sizeof(tmp));

@@ -89,7 +89,7 @@ struct lease {
 /* Host configuration steps of a lease, undone in reverse order */
 #define LEASE_CFG_ADDR 0x1
 #define LEASE_CFG_BIND 0x2
-#define LEASE_CFG_RULE 0x4
+#define LEASE_CFG_ROUTE 0x4
 
 struct lease_table {
 	struct lease *head;

@@ -2,7 +2,7 @@
 /*
  * mn.c — the mobile-node role's I/O: the timers, the sockets (MH, control
  * ops "lease", "release", "status"), netlink (movement, addresses, routes,
- * rules) and the tunnel, as the ops of the host engine (hostengine.h),
+ * the rule) and the tunnel, as the ops of the host engine (hostengine.h),
  * which makes every decision. Each engine call is followed by one rearm of
  * the timers the engine's state asks for.
  *
@@ -35,7 +35,8 @@
  * lease made in that window. Each allocation is journaled before its BU
  * leaves (mn_journal.h, one write), so the next run deregisters its
  * binding at the anchor rather than leave it to expire, and it ends the
- * TCP sockets on its address (found by the rule it left).
+ * TCP sockets on its address (found by the route it left in the table
+ * where the device outlived it).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -66,6 +67,7 @@
 #include "movement.h"
 #include "movepace.h"
 #include "netconf.h"
+#include "routemsg.h"
 #include "rulemsg.h"
 #include "addrtext.h"
 #include "icmpwatch.h"
@@ -201,15 +203,16 @@ static void on_netlink(void *arg)
 	rearm(mn);
 }
 
-/* A rule of ours deleted by someone else (hostengine.h); our own
- * deletions are told with our netlink port and left alone */
+/* Our rule to the table (every source) deleted by someone else
+ * (hostengine.h); our own deletions are told with our netlink port and
+ * left alone */
 static void on_rule(void *arg, const struct rulemsg *r, uint32_t sender)
 {
 	struct mn *mn = arg;
 
-	if (r->deleted && r->table == mn->a->cfg.table && r->priority == mn->a->cfg.rule_priority &&
-	    sender != netconf_portid(mn->nc))
-		he_rule_gone(&mn->e, &r->from, mono_ms());
+	if (r->deleted && r->src_len == 0 && r->table == mn->a->cfg.table &&
+	    r->priority == mn->a->cfg.rule_priority && sender != netconf_portid(mn->nc))
+		he_rule_gone(&mn->e, mono_ms());
 }
 
 /* The tunnel device neither deleted nor set down, as far as the link
@@ -222,17 +225,18 @@ static int device_intact(struct mn *mn)
 	       devwatch_device(mn->tun->ifname, mn->tun->ifindex) == DEVWATCH_UP;
 }
 
-/* The default route of our table into the tunnel deleted by someone else
- * (hostengine.h). Not our own deletion, and not the kernel's with the
- * device itself or as it was set down: devwatch.h starts the agent again
- * for those. */
-static void on_default_route_gone(void *arg, uint32_t table, int oif, uint32_t sender)
+/* A lease's route in our table (movement_watch_source_routes: the table is
+ * checked there) deleted by someone else (hostengine.h): the one into the
+ * tunnel (netconf.h), not a kernel backend's encapsulation route. Not our
+ * own deletion, and not the kernel's with the device itself or as it was
+ * set down: devwatch.h starts the agent again for those. */
+static void on_route_gone(void *arg, const struct routemsg *r, uint32_t sender)
 {
 	struct mn *mn = arg;
 
-	if (table == mn->a->cfg.table && mn->tun && oif == mn->tun->ifindex &&
+	if (r->metric == NETCONF_LEASE_METRIC && mn->tun && r->oif == mn->tun->ifindex &&
 	    sender != netconf_portid(mn->nc) && device_intact(mn))
-		he_route_gone(&mn->e, mono_ms());
+		he_route_gone(&mn->e, &r->from, mono_ms());
 }
 
 /* A lease's address deleted from the tunnel device (hostengine.h), not
@@ -513,34 +517,32 @@ static void op_tun_hold(void *arg, const struct in6_addr *coa, const struct in6_
 		mn->tun->ops->hold(mn->tun, coa, anchor);
 }
 
-static int op_route_add(void *arg)
+static int op_route_add(void *arg, const struct in6_addr *addr)
 {
 	struct mn *mn = arg;
-	struct in6_addr any = IN6ADDR_ANY_INIT;
 
-	return netconf_route_add(mn->nc, &any, 0, mn->tun->ifindex, mn->a->cfg.table);
+	return netconf_lease_route_add(mn->nc, addr, mn->tun->ifindex, mn->a->cfg.table);
 }
 
-static int op_route_del(void *arg)
+static int op_route_del(void *arg, const struct in6_addr *addr)
 {
 	struct mn *mn = arg;
-	struct in6_addr any = IN6ADDR_ANY_INIT;
 
-	return netconf_route_del(mn->nc, &any, 0, mn->tun->ifindex, mn->a->cfg.table);
+	return netconf_lease_route_del(mn->nc, addr, mn->tun->ifindex, mn->a->cfg.table);
 }
 
-static int op_rule_add(void *arg, const struct in6_addr *addr)
+static int op_rule_add(void *arg)
 {
 	struct mn *mn = arg;
 
-	return netconf_rule_add(mn->nc, addr, mn->a->cfg.table, mn->a->cfg.rule_priority);
+	return netconf_rule_add(mn->nc, NULL, mn->a->cfg.table, mn->a->cfg.rule_priority);
 }
 
-static int op_rule_del(void *arg, const struct in6_addr *addr)
+static int op_rule_del(void *arg)
 {
 	struct mn *mn = arg;
 
-	return netconf_rule_del(mn->nc, addr, mn->a->cfg.table, mn->a->cfg.rule_priority);
+	return netconf_rule_del(mn->nc, NULL, mn->a->cfg.table, mn->a->cfg.rule_priority);
 }
 
 static int op_addr_usable(void *arg, const struct in6_addr *addr)
@@ -1015,13 +1017,14 @@ static void deregister_orphans(struct mn *mn)
 }
 
 /*
- * A rule the last run left and no lease taken over has: a lease it made and
- * was killed before saving. Its address is gone with it (its binding at the
+ * An address the last run routed (a route of its table, or a rule of an
+ * earlier version) that no lease taken over has: a lease it made and was
+ * killed before saving. Its address is gone with it (its binding at the
  * anchor expires), so a TCP socket on it could only retransmit into the
  * void until its own timeout: a connect() in progress would wait some two
  * minutes. They are ended (ECONNABORTED), as at the end of a lease.
  */
-static void stale_rule_gone(void *arg, const struct in6_addr *from)
+static void stale_lease_gone(void *arg, const struct in6_addr *from)
 {
 	char a[INET6_ADDRSTRLEN];
 	int n = sockdiag_destroy_tcp(from);
@@ -1035,21 +1038,45 @@ static void stale_rule_gone(void *arg, const struct in6_addr *from)
 			 "ended, each with ECONNABORTED", a, n);
 }
 
-static int flush_stale_rules(struct mn *mn)
+/*
+ * What a killed agent left in the kernel (and with a kernel backend its
+ * device, below): the routes of its table and its rule to it. Those of the
+ * leases taken over stay (their sockets' packets keep their path), and the
+ * rule with them; the rest goes. The rules from one address of an earlier
+ * version (one a lease) all go: the leases taken over get routes instead.
+ */
+static void flush_stale_routing(struct mn *mn)
 {
 	struct odm_config *cfg = &mn->a->cfg;
 	struct in6_addr *keep = calloc(mn->e.leases.n + 1, sizeof(*keep));
 	size_t n = 0;
 	int rc;
 
-	if (!keep)
-		return -ENOMEM;
+	if (!keep) {
+		log_warn(-ENOMEM, "looking for routes and rules left by an earlier run");
+		return;
+	}
 	for (struct lease *l = mn->e.leases.head; l; l = l->next)
 		keep[n++] = l->addr;
-	rc = netconf_rule_flush_except(mn->nc, cfg->table, cfg->rule_priority, keep, n,
-				       stale_rule_gone, NULL);
+	rc = netconf_table_flush_except(mn->nc, cfg->table, keep, n, stale_lease_gone, NULL);
+	if (rc > 0)
+		log_info("removed %d route(s) of table %u left by an earlier run", rc, cfg->table);
+	else if (rc < 0)
+		log_warn(rc, "looking for routes of table %u left by an earlier run", cfg->table);
+	rc = netconf_rule_flush_sourced(mn->nc, cfg->table, cfg->rule_priority, keep, n,
+					stale_lease_gone, NULL);
+	/* the rule for every source stays while a lease is taken over:
+	 * configuring it finds it there */
+	if (rc >= 0 && !n) {
+		int all = netconf_rule_flush(mn->nc, cfg->table, cfg->rule_priority);
+
+		rc = all < 0 ? all : rc + all;
+	}
+	if (rc > 0)
+		log_info("removed %d rule(s) to table %u left by an earlier run", rc, cfg->table);
+	else if (rc < 0)
+		log_warn(rc, "looking for rules left by an earlier run");
 	free(keep);
-	return rc;
 }
 
 struct stale {
@@ -1249,16 +1276,7 @@ int mn_start(struct odm_agent *a)
 	rc = adopt_state(mn);
 	if (rc < 0)
 		goto fail;
-	/* A killed agent's from-rules outlive it (and with a kernel backend
-	 * its device, below). They are ours by table and priority: those of
-	 * the leases taken over stay (their sockets' packets keep their path),
-	 * the others go. */
-	rc = flush_stale_rules(mn);
-	if (rc > 0)
-		log_info("removed %d rule(s) to table %u left by an earlier run", rc,
-			 cfg->table);
-	else if (rc < 0)
-		log_warn(rc, "looking for rules left by an earlier run");
+	flush_stale_routing(mn);
 	rc = tunnel_open_encap(&mn->tun, a->loop, cfg->tunnel_backend, cfg->tunnel_encap,
 			       ODM_TUNNEL_HOST, cfg->tunnel_ifname);
 	if (rc < 0)
@@ -1287,7 +1305,7 @@ int mn_start(struct odm_agent *a)
 	}
 	movement_on_event(mn->mv, on_netlink, mn);
 	movement_watch_rules(mn->mv, on_rule, mn);
-	movement_watch_default_routes(mn->mv, on_default_route_gone, mn);
+	movement_watch_source_routes(mn->mv, cfg->table, on_route_gone, mn);
 	movement_watch_addr_deletions(mn->mv, on_addr_gone, mn);
 	rc = devwatch_start(a->loop, mn->tun->ifname, mn->tun->ifindex, on_device_gone, mn,
 			    &mn->devw);

@@ -49,8 +49,9 @@ struct movement {
 	void *link_arg;
 	movement_rule_fn rule_fn; /* movement_watch_rules(), may be NULL */
 	void *rule_arg;
-	movement_route_fn route_fn; /* movement_watch_default_routes(), may be NULL */
+	movement_route_fn route_fn; /* movement_watch_source_routes(), may be NULL */
 	void *route_arg;
+	uint32_t route_table;     /* its table: no look for its route events (0: none) */
 	movement_addr_fn addr_fn; /* movement_watch_addr_deletions(), may be NULL */
 	void *addr_arg;
 	movement_fn event_fn;    /* every batch of events, unpaced (movement_on_event) */
@@ -60,6 +61,24 @@ struct movement {
 	unsigned others;         /* events of this batch not about skip_ifindex */
 	int usable;              /* one of them: a usable global address (new or refreshed) */
 };
+
+/* The table of a route event, or 0 (not a route, or malformed) */
+static uint32_t event_table(struct nlmsghdr *h)
+{
+	struct rtattr *a;
+	uint32_t table;
+	int len;
+
+	if ((h->nlmsg_type != RTM_NEWROUTE && h->nlmsg_type != RTM_DELROUTE) ||
+	    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct rtmsg)))
+		return 0;
+	table = ((struct rtmsg *)NLMSG_DATA(h))->rtm_table;
+	len = (int)RTM_PAYLOAD(h);
+	for (a = RTM_RTA(NLMSG_DATA(h)); RTA_OK(a, len); a = RTA_NEXT(a, len))
+		if (a->rta_type == RTA_TABLE && RTA_PAYLOAD(a) == sizeof(uint32_t))
+			memcpy(&table, RTA_DATA(a), sizeof(table));
+	return table;
+}
 
 /* The interface an address, route or link event is about, or 0 (unknown). */
 static int event_ifindex(struct nlmsghdr *h)
@@ -107,17 +126,20 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	struct nlattr *name;
 	char ifname[IF_NAMESIZE] = "";
 	struct rulemsg rule;
+	struct routemsg route;
 	struct in6_addr addr;
-	uint32_t table;
-	int oif, ifindex;
+	int ifindex;
 
 	if (h->nlmsg_type == RTM_NEWRULE || h->nlmsg_type == RTM_DELRULE) {
 		if (m->rule_fn && rulemsg_parse(h, h->nlmsg_len, &rule))
 			m->rule_fn(m->rule_arg, &rule, h->nlmsg_pid);
 		return NL_OK; /* no address or route moved */
 	}
-	if (m->route_fn && routemsg_default_deleted(h, h->nlmsg_len, &table, &oif))
-		m->route_fn(m->route_arg, table, oif, h->nlmsg_pid);
+	if (m->route_fn && routemsg_source_deleted(h, h->nlmsg_len, &route) &&
+	    route.table == m->route_table)
+		m->route_fn(m->route_arg, &route, h->nlmsg_pid);
+	if (m->route_table && event_table(h) == m->route_table)
+		return NL_OK; /* the leases' routes: no address or route moved */
 	if (m->addr_fn && addrmsg_deleted128(h, h->nlmsg_len, &ifindex, &addr))
 		m->addr_fn(m->addr_arg, ifindex, &addr);
 	if (event_ifindex(h) != m->skip_ifindex || m->skip_ifindex <= 0) {
@@ -148,8 +170,10 @@ void movement_watch_rules(struct movement *m, movement_rule_fn fn, void *arg)
 	m->rule_arg = arg;
 }
 
-void movement_watch_default_routes(struct movement *m, movement_route_fn fn, void *arg)
+void movement_watch_source_routes(struct movement *m, uint32_t table, movement_route_fn fn,
+				  void *arg)
 {
+	m->route_table = table;
 	m->route_fn = fn;
 	m->route_arg = arg;
 }

@@ -45,20 +45,23 @@ typedef void (*movement_link_fn)(void *arg, int ifindex, unsigned flags, unsigne
 				 const char *name, int gone);
 void movement_watch_links(struct movement *m, movement_link_fn fn, void *arg);
 /*
- * IPv6 policy rules from one address, added or deleted by anyone (the
- * agent's own included): fn hears each as it is read (rulemsg.h), with the
- * netlink port that asked for it (nlmsg_pid; 0: the kernel's own doing).
- * Rule events never lead to a look for a new care-of address.
+ * IPv6 policy rules from one address or from every source, added or
+ * deleted by anyone (the agent's own included): fn hears each as it is
+ * read (rulemsg.h), with the netlink port that asked for it (nlmsg_pid; 0:
+ * the kernel's own doing). Rule events never lead to a look for a new
+ * care-of address.
  */
 struct rulemsg;
 typedef void (*movement_rule_fn)(void *arg, const struct rulemsg *r, uint32_t sender);
 void movement_watch_rules(struct movement *m, movement_rule_fn fn, void *arg);
-/* The deletion of an IPv6 default route of one device, in any table
+/* The deletion of an IPv6 default route from one address (/128) in table
  * (routemsg.h), with the port that asked for it as above: fn hears each
- * as it is read; it still counts as a route event for the look that
- * follows. */
-typedef void (*movement_route_fn)(void *arg, uint32_t table, int oif, uint32_t sender);
-void movement_watch_default_routes(struct movement *m, movement_route_fn fn, void *arg);
+ * as it is read. Route events of table (the leases' routes) never lead to
+ * a look either. */
+struct routemsg;
+typedef void (*movement_route_fn)(void *arg, const struct routemsg *r, uint32_t sender);
+void movement_watch_source_routes(struct movement *m, uint32_t table, movement_route_fn fn,
+				  void *arg);
 /* The deletion of an IPv6 address (/128) of a device (addrmsg.h), by
  * anyone, the agent itself included: fn hears each as it is read; it still
  * counts as an address event for the look that follows. */

@@ -627,6 +627,126 @@ int netconf_route_del(struct netconf *nc, const struct in6_addr *dst, int plen, 
 	return r;
 }
 
+/* A rule's or route's source when it is one /128: 1 and *out, else 0 */
+static int src128(struct nl_addr *src, struct in6_addr *out)
+{
+	if (!src || nl_addr_get_family(src) != AF_INET6 || nl_addr_get_prefixlen(src) != 128 ||
+	    nl_addr_get_len(src) != sizeof(struct in6_addr))
+		return 0;
+	memcpy(out, nl_addr_get_binary_addr(src), sizeof(*out));
+	return 1;
+}
+
+/* a is one of keep[nkeep] */
+static int kept(const struct in6_addr *a, const struct in6_addr *keep, size_t nkeep)
+{
+	for (size_t i = 0; i < nkeep; i++)
+		if (IN6_ARE_ADDR_EQUAL(a, &keep[i]))
+			return 1;
+	return 0;
+}
+
+/* "default from from/128" out of ifindex in table at metric */
+static int lease_route_obj(struct rtnl_route **out, const struct in6_addr *from, int ifindex,
+			   uint32_t table, uint32_t metric)
+{
+	struct in6_addr any = IN6ADDR_ANY_INIT;
+	struct rtnl_route *rt = NULL;
+	struct nl_addr *src;
+	int r;
+
+	if (!from)
+		return -EINVAL;
+	r = route_obj(&rt, &any, 0, ifindex, table);
+	if (r < 0)
+		return r;
+	src = mkaddr(from, 128);
+	r = src ? netconf_nl2errno(rtnl_route_set_src(rt, src)) : -ENOMEM;
+	nl_addr_put(src);
+	if (r < 0) {
+		rtnl_route_put(rt);
+		return r;
+	}
+	rtnl_route_set_priority(rt, metric);
+	*out = rt;
+	return 0;
+}
+
+/* Add (add) or delete from's route; "already there" and "already gone"
+ * are success */
+static int lease_route(struct netconf *nc, int add, const struct in6_addr *from, int ifindex,
+		       uint32_t table)
+{
+	struct rtnl_route *rt = NULL;
+	int r;
+
+	if (!nc || table == 0)
+		return -EINVAL;
+	r = lease_route_obj(&rt, from, ifindex, table, NETCONF_LEASE_METRIC);
+	if (r < 0)
+		return r;
+	if (add) {
+		r = netconf_nl2errno(rtnl_route_add(nc->sk, rt, NLM_F_EXCL));
+	} else {
+		/* match any protocol: a route someone re-added by hand still goes */
+		rtnl_route_set_protocol(rt, RTPROT_UNSPEC);
+		r = netconf_nl2errno(rtnl_route_delete(nc->sk, rt, 0));
+	}
+	rtnl_route_put(rt);
+	if (r == -EEXIST || (!add && (r == -ENOENT || r == -ESRCH || r == -ENODEV)))
+		r = 0;
+	return r;
+}
+
+int netconf_lease_route_add(struct netconf *nc, const struct in6_addr *from, int ifindex,
+			    uint32_t table)
+{
+	return lease_route(nc, 1, from, ifindex, table);
+}
+
+int netconf_lease_route_del(struct netconf *nc, const struct in6_addr *from, int ifindex,
+			    uint32_t table)
+{
+	return lease_route(nc, 0, from, ifindex, table);
+}
+
+int netconf_table_flush_except(struct netconf *nc, uint32_t table, const struct in6_addr *keep,
+			       size_t nkeep, netconf_gone_fn gone, void *gone_arg)
+{
+	struct records told = { .size = sizeof(struct in6_addr) };
+	struct nl_cache *cache;
+	int r, err = 0, deleted = 0;
+
+	if (!nc || table == 0)
+		return -EINVAL;
+	r = netconf_nl2errno(rtnl_route_alloc_cache(nc->sk, AF_INET6, 0, &cache));
+	if (r < 0)
+		return r;
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_route *rt = (struct rtnl_route *)o;
+		struct in6_addr from;
+		int src = src128(rtnl_route_get_src(rt), &from);
+
+		if (rtnl_route_get_table(rt) != table || (src && kept(&from, keep, nkeep)))
+			continue;
+		r = netconf_nl2errno(rtnl_route_delete(nc->sk, rt, 0));
+		if (r < 0 && r != -ENOENT && r != -ESRCH) {
+			err = err ? err : r;
+			continue;
+		}
+		deleted += r == 0;
+		/* each address once (a kernel backend's lease has two routes) */
+		if (r == 0 && src && gone && !kept(&from, told.v, told.n) &&
+		    records_add(&told, &from) < 0 && !err)
+			err = -ENOMEM;
+	}
+	nl_cache_free(cache);
+	for (size_t i = 0; i < told.n; i++)
+		gone(gone_arg, (const struct in6_addr *)told.v + i);
+	free(told.v);
+	return err ? err : deleted;
+}
+
 static int rule_obj(struct rtnl_rule **out, const struct in6_addr *from, uint32_t table,
 		    uint32_t prio)
 {
@@ -634,18 +754,18 @@ static int rule_obj(struct rtnl_rule **out, const struct in6_addr *from, uint32_
 	struct nl_addr *na;
 	int r;
 
-	if (!from || table == 0)
+	if (table == 0)
 		return -EINVAL;
 	ru = rtnl_rule_alloc();
-	na = mkaddr(from, 128);
-	if (!ru || !na) {
+	na = from ? mkaddr(from, 128) : NULL;
+	if (!ru || (from && !na)) {
 		if (ru)
 			rtnl_rule_put(ru);
 		nl_addr_put(na);
 		return -ENOMEM;
 	}
 	rtnl_rule_set_family(ru, AF_INET6);
-	r = rtnl_rule_set_src(ru, na);
+	r = na ? rtnl_rule_set_src(ru, na) : 0;
 	nl_addr_put(na);
 	if (r < 0) {
 		rtnl_rule_put(ru);
@@ -696,77 +816,65 @@ int netconf_rule_del(struct netconf *nc, const struct in6_addr *from, uint32_t t
 struct flush_ctx {
 	struct netconf *nc;
 	uint32_t table, prio;
+	int keep_plain; /* the rule without a source stays */
 	int deleted, err;
 	const struct in6_addr *keep;
 	size_t nkeep;
-	netconf_rule_gone_fn gone;
+	netconf_gone_fn gone;
 	void *gone_arg;
 };
 
-/* The rule's source when it is "from one /128": 1 and *out, else 0 */
-static int rule_src128(struct rtnl_rule *ru, struct in6_addr *out)
-{
-	struct nl_addr *src = rtnl_rule_get_src(ru);
-
-	if (!src || nl_addr_get_family(src) != AF_INET6 || nl_addr_get_prefixlen(src) != 128 ||
-	    nl_addr_get_len(src) != sizeof(struct in6_addr))
-		return 0;
-	memcpy(out, nl_addr_get_binary_addr(src), sizeof(*out));
-	return 1;
-}
-
-/* The rule is "from one of keep/128" */
-static int rule_kept(struct rtnl_rule *ru, const struct flush_ctx *fc)
-{
-	struct in6_addr from;
-
-	if (!rule_src128(ru, &from))
-		return 0;
-	for (size_t i = 0; i < fc->nkeep; i++)
-		if (IN6_ARE_ADDR_EQUAL(&from, &fc->keep[i]))
-			return 1;
-	return 0;
-}
 
 static void flush_one(struct nl_object *obj, void *arg)
 {
 	struct rtnl_rule *ru = (struct rtnl_rule *)obj;
 	struct flush_ctx *fc = arg;
+	struct nl_addr *src = rtnl_rule_get_src(ru);
 	struct in6_addr from;
 	int r;
 
 	if (rtnl_rule_get_table(ru) != fc->table || rtnl_rule_get_prio(ru) != fc->prio ||
-	    rtnl_rule_get_action(ru) != FR_ACT_TO_TBL || rule_kept(ru, fc))
+	    rtnl_rule_get_action(ru) != FR_ACT_TO_TBL ||
+	    (fc->keep_plain && (!src || nl_addr_get_prefixlen(src) == 0)))
 		return;
 	r = netconf_nl2errno(rtnl_rule_delete(fc->nc->sk, ru, 0));
 	if (r == 0) {
 		fc->deleted++;
-		if (fc->gone && rule_src128(ru, &from))
+		if (fc->gone && src128(src, &from) && !kept(&from, fc->keep, fc->nkeep))
 			fc->gone(fc->gone_arg, &from);
 	}
 	else if (r != -ENOENT && r != -ESRCH && !fc->err)
 		fc->err = r;
 }
 
-int netconf_rule_flush(struct netconf *nc, uint32_t table, uint32_t prio)
+/* Delete the rules fc names; how many, or -errno */
+static int flush_rules(struct flush_ctx *fc)
 {
-	return netconf_rule_flush_except(nc, table, prio, NULL, 0, NULL, NULL);
-}
-
-int netconf_rule_flush_except(struct netconf *nc, uint32_t table, uint32_t prio,
-			      const struct in6_addr *keep, size_t nkeep,
-			      netconf_rule_gone_fn gone, void *gone_arg)
-{
-	struct flush_ctx fc = { nc, table, prio, 0, 0, keep, nkeep, gone, gone_arg };
 	struct nl_cache *cache;
 	int r;
 
-	if (!nc || table == 0)
+	if (!fc->nc || fc->table == 0)
 		return -EINVAL;
-	r = rtnl_rule_alloc_cache(nc->sk, AF_INET6, &cache);
+	r = rtnl_rule_alloc_cache(fc->nc->sk, AF_INET6, &cache);
 	if (r < 0)
 		return netconf_nl2errno(r);
-	nl_cache_foreach(cache, flush_one, &fc);
+	nl_cache_foreach(cache, flush_one, fc);
 	nl_cache_free(cache);
-	return fc.err ? fc.err : fc.deleted;
+	return fc->err ? fc->err : fc->deleted;
+}
+
+int netconf_rule_flush(struct netconf *nc, uint32_t table, uint32_t prio)
+{
+	struct flush_ctx fc = { nc, table, prio, 0, 0, 0, NULL, 0, NULL, NULL };
+
+	return flush_rules(&fc);
+}
+
+int netconf_rule_flush_sourced(struct netconf *nc, uint32_t table, uint32_t prio,
+			      const struct in6_addr *keep, size_t nkeep,
+			      netconf_gone_fn gone, void *gone_arg)
+{
+	struct flush_ctx fc = { nc, table, prio, 1, 0, 0, keep, nkeep, gone, gone_arg };
+
+	return flush_rules(&fc);
 }

@@ -90,7 +90,11 @@ int netconf_route_del(struct netconf *nc, const struct in6_addr *dst, int plen,
 int netconf_route_each128(struct netconf *nc, int ifindex, uint32_t table,
 			  void (*fn)(void *arg, const struct in6_addr *dst), void *arg);
 
-/* Rule "from addr/128 lookup table" at priority prio. */
+/* Rule "from addr/128 lookup table" at priority prio; addr NULL: the rule
+ * "lookup table" for every source. The kernel compares the source of a
+ * rule only when the rule asked for has one: the rule for every source is
+ * "there" while any rule of its table and priority is, and its deletion
+ * takes the first of them. */
 int netconf_rule_add(struct netconf *nc, const struct in6_addr *from, uint32_t table,
 		     uint32_t prio);
 int netconf_rule_del(struct netconf *nc, const struct in6_addr *from, uint32_t table,
@@ -101,13 +105,32 @@ int netconf_rule_del(struct netconf *nc, const struct in6_addr *from, uint32_t t
  * Returns how many were deleted, or -errno.
  */
 int netconf_rule_flush(struct netconf *nc, uint32_t table, uint32_t prio);
-/* The same, except the rules "from a/128" for every a in keep: those of the
- * leases a restarted agent takes over keep routing their sockets' packets.
- * gone (if not NULL) is told the address of each rule "from a/128" deleted:
- * a lease the last run made and the state did not keep. */
-typedef void (*netconf_rule_gone_fn)(void *arg, const struct in6_addr *from);
-int netconf_rule_flush_except(struct netconf *nc, uint32_t table, uint32_t prio,
-			      const struct in6_addr *keep, size_t nkeep,
-			      netconf_rule_gone_fn gone, void *gone_arg);
+/* Told the address of what was deleted: a lease the last run made and the
+ * state did not keep. */
+typedef void (*netconf_gone_fn)(void *arg, const struct in6_addr *from);
+/* The same for the rules that have a source only (the per-address rules of
+ * earlier versions): the one without stays. gone (if not NULL) is told the
+ * address of each rule "from a/128" deleted whose a is not in keep. */
+int netconf_rule_flush_sourced(struct netconf *nc, uint32_t table, uint32_t prio,
+			       const struct in6_addr *keep, size_t nkeep,
+			       netconf_gone_fn gone, void *gone_arg);
+
+/*
+ * A lease's source route in table: "default from addr/128" out of ifindex
+ * at NETCONF_LEASE_METRIC. A kernel backend's encapsulation route from
+ * addr (metric 1024, the kernel's default) goes before it; a deletion
+ * names the metric, so it leaves that one alone.
+ */
+#define NETCONF_LEASE_METRIC 2048u
+int netconf_lease_route_add(struct netconf *nc, const struct in6_addr *from, int ifindex,
+			    uint32_t table);
+int netconf_lease_route_del(struct netconf *nc, const struct in6_addr *from, int ifindex,
+			    uint32_t table);
+/* Delete every IPv6 route of table except those from a/128 for each a in
+ * keep (the leases a restarted agent takes over); gone (if not NULL) is
+ * told each address of a deleted route from one /128, once. How many
+ * routes were deleted, or -errno. */
+int netconf_table_flush_except(struct netconf *nc, uint32_t table, const struct in6_addr *keep,
+			       size_t nkeep, netconf_gone_fn gone, void *gone_arg);
 
 #endif

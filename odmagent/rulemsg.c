@@ -18,9 +18,10 @@ int rulemsg_parse(const struct nlmsghdr *h, size_t len, struct rulemsg *out)
 	    (h->nlmsg_type != RTM_NEWRULE && h->nlmsg_type != RTM_DELRULE))
 		return 0;
 	frh = NLMSG_DATA(h);
-	if (frh->family != AF_INET6 || frh->src_len != 128)
+	if (frh->family != AF_INET6 || (frh->src_len != 128 && frh->src_len != 0))
 		return 0;
 	memset(out, 0, sizeof(*out));
+	out->src_len = frh->src_len;
 	out->deleted = h->nlmsg_type == RTM_DELRULE;
 	out->table = frh->table;
 	left = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*frh)));
@@ -47,5 +48,5 @@ int rulemsg_parse(const struct nlmsghdr *h, size_t len, struct rulemsg *out)
 			break;
 		}
 	}
-	return has_src;
+	return has_src == (out->src_len == 128);
 }

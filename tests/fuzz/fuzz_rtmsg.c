@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* fuzz_rtmsg.c — libFuzzer harness: any bytes as an rtnetlink message, read
- * as a rule (rulemsg_parse), as a route (routemsg_default_deleted), as
+ * as a rule (rulemsg_parse), as a route (routemsg_source_deleted), as
  * an address (addrmsg_parse, the reader of an address dump's answers, and
  * addrmsg_deleted128) and as a link (devwatch_link_event).
  * Nothing may crash or read past the input (ASan, with an exact-size copy
  * at a 4-byte boundary, as netlink messages are); what is taken is a /128
- * IPv6 rule, an IPv6 default route's deletion, an IPv6 address of a
+ * or every-source IPv6 rule, the deletion of an IPv6 default route from a
+ * /128, an IPv6 address of a
  * device (of at most 128 bits of prefix), a /128's deletion, or news of
  * the one device asked about.
  *
@@ -27,10 +28,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct nlmsghdr *h = malloc(size ? size : 1);
 	struct rulemsg r;
+	struct routemsg rm;
 	struct addrmsg am;
 	struct in6_addr a;
-	uint32_t table;
-	int oif, ifindex;
+	int ifindex;
 
 	if (!h)
 		return 0;
@@ -38,15 +39,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rulemsg_parse(h, size, &r)) {
 		const struct fib_rule_hdr *frh = NLMSG_DATA(h);
 
-		if (h->nlmsg_len > size || frh->family != AF_INET6 || frh->src_len != 128 ||
+		if (h->nlmsg_len > size || frh->family != AF_INET6 || frh->src_len != r.src_len ||
+		    (r.src_len != 128 && r.src_len != 0) ||
 		    r.deleted != (h->nlmsg_type == RTM_DELRULE))
 			abort();
 	}
-	if (routemsg_default_deleted(h, size, &table, &oif)) {
+	if (routemsg_source_deleted(h, size, &rm)) {
 		const struct rtmsg *rtm = NLMSG_DATA(h);
 
 		if (h->nlmsg_len > size || h->nlmsg_type != RTM_DELROUTE ||
-		    rtm->rtm_family != AF_INET6 || rtm->rtm_dst_len != 0)
+		    rtm->rtm_family != AF_INET6 || rtm->rtm_dst_len != 0 || rtm->rtm_src_len != 128)
 			abort();
 	}
 	if (addrmsg_parse(h, size, &am)) {

@@ -78,10 +78,16 @@ check "the CHoA is on $ODM_TUN_MN, nodad and deprecated" \
 	bash -c "ip -n $NS_MN -6 addr show dev $ODM_TUN_MN | grep -q '$CHOA/128 scope global nodad deprecated'"
 check "$ODM_TUN_MN has addrgenmode none (it sends no RS or MLD of its own) and MTU 1460" \
 	bash -c "ip -n $NS_MN -d link show dev $ODM_TUN_MN | grep -q 'mtu 1460 .*' && ip -n $NS_MN -d link show dev $ODM_TUN_MN | grep -q 'addrgenmode none'"
-check "a rule sends traffic from the CHoA to table $ODM_TABLE" \
-	bash -c "ip -n $NS_MN -6 rule show | grep -q 'from $CHOA lookup $ODM_TABLE'"
-check "table $ODM_TABLE routes everything into $ODM_TUN_MN" \
-	bash -c "ip -n $NS_MN -6 route show table $ODM_TABLE | grep -q 'default dev $ODM_TUN_MN'"
+check "one rule leads every lookup to table $ODM_TABLE, none per address" \
+	bash -c "ip -n $NS_MN -6 rule show | grep -qx '1000:	from all lookup $ODM_TABLE' && ! ip -n $NS_MN -6 rule show | grep -q 'from $CHOA'"
+check "table $ODM_TABLE routes what comes from the CHoA into $ODM_TUN_MN" \
+	bash -c "ip -n $NS_MN -6 route show table $ODM_TABLE | grep -q 'default from $CHOA dev $ODM_TUN_MN .*metric 2048'"
+check "table $ODM_TABLE routes nothing else (a plain socket's lookup goes on to main)" \
+	bash -c "! ip -n $NS_MN -6 route show table $ODM_TABLE | grep -v ' from '"
+check "a lookup from the CHoA goes into $ODM_TUN_MN" \
+	bash -c "ip -n $NS_MN -6 route get $CN_ADDR from $CHOA | grep -q 'dev $ODM_TUN_MN table $ODM_TABLE'"
+check "a lookup with no source does not" \
+	bash -c "! ip -n $NS_MN -6 route get $CN_ADDR | grep -q '$ODM_TUN_MN'"
 AGAIN=$(lease tcp)
 check "a second request shares the registered lease ($AGAIN)" test "$AGAIN" = "$CHOA"
 FRESH=$(lease tcp --fresh)
@@ -282,10 +288,11 @@ hold_end "$HOLD_PID"
 check "the agent logged no error" bash -c "! grep -q ' error: ' '$MN_AGENT_LOG'"
 
 # ---------------------------------------------------------------- 6. crash and restart
-# kill -9 leaves the from-rules behind (with the userspace backend the
-# tunnel device, its addresses and table routes die with the process; a
-# kernel backend's device outlives it, with its leases' addresses: make
-# net-kernel); the next start removes those of no lease in its state. The
+# kill -9 leaves the rule behind (with the userspace backend the tunnel
+# device, its addresses and the routes into it die with the process; a
+# kernel backend's device outlives it, with its leases' addresses and
+# routes: make net-kernel); the next start removes those of no lease in
+# its state. The
 # state is deleted here, so none is taken over (test_restart.sh tests the
 # take-over).
 start_mn_agent() {
@@ -298,16 +305,16 @@ KCHOA=$(lease tcp)
 kill -9 "$MN_AGENT_PID"
 wait "$MN_AGENT_PID" 2>/dev/null || true
 MN_AGENT_PID=''
-check "kill -9 leaves the agent's rule for $KCHOA behind" \
-	bash -c "ip -n $NS_MN -6 rule show | grep -q 'from $KCHOA lookup $ODM_TABLE'"
+check "kill -9 leaves the agent's rule behind" \
+	bash -c "ip -n $NS_MN -6 rule show | grep -q 'lookup $ODM_TABLE'"
 if [[ $ODM_TUNNEL == kernel || $ODM_TUNNEL == bpf ]]; then
-	check "and, the $ODM_TUNNEL backend's device outliving it, its address" \
-		bash -c "ip -n $NS_MN -6 addr show dev $ODM_TUN_MN | grep -q '$KCHOA/128'"
+	check "and, the $ODM_TUNNEL backend's device outliving it, its address and route" \
+		bash -c "ip -n $NS_MN -6 addr show dev $ODM_TUN_MN | grep -q '$KCHOA/128' && ip -n $NS_MN -6 route show table $ODM_TABLE | grep -q 'from $KCHOA'"
 fi
 rm -f "$MN_STATE_DIR/mn.json"
 start_mn_agent
-check "a restarted agent removes the rule left by the killed one" \
-	bash -c "! ip -n $NS_MN -6 rule show | grep -q 'lookup $ODM_TABLE'"
+check "a restarted agent removes the rule and routes left by the killed one" \
+	bash -c "! ip -n $NS_MN -6 rule show | grep -q 'lookup $ODM_TABLE' && ! ip -n $NS_MN -6 route show table $ODM_TABLE | grep -q ."
 check "and the address left on its tunnel device" \
 	bash -c "! ip -n $NS_MN -6 addr show dev $ODM_TUN_MN | grep -q '$KCHOA/128'"
 check "and says so in its log" grep -q "left by an earlier run" "$MN_AGENT_LOG"

@@ -5,15 +5,15 @@
 # file from cn through a CHoA of the anchor on cha while:
 #   a. the host agent is killed with SIGKILL and started again within 1 s:
 #      it takes its lease over from its state directory (address, tunnel,
-#      rule, route), re-registers at once, and the download completes with
+#      route, rule), re-registers at once, and the download completes with
 #      the right sha256; once curl exits the lease ends as usual; a lease
-#      it had made and not saved (a rule left from its address) has its
-#      TCP socket, a connect() under way, ended by the next run
-#      (ECONNABORTED, not two minutes of SYNs into the void); a lease made
-#      while the state could not be saved (its temporary file's name taken
-#      by a directory) and the agent killed: the next run deregisters its
-#      binding at the anchor, found in the journal, rather than leave it to
-#      count against the host there until its lifetime ends;
+#      it had made and not saved (a route left from its address in its
+#      table) has its TCP socket, a connect() under way, ended by the next
+#      run (ECONNABORTED, not two minutes of SYNs into the void); a lease
+#      made while the state could not be saved (its temporary file's name
+#      taken by a directory) and the agent killed: the next run deregisters
+#      its binding at the anchor, found in the journal, rather than leave it
+#      to count against the host there until its lifetime ends;
 #   b. the same for the anchor: it restores the binding, pool and tunnel;
 #      in a and b a second agent on the same state-dir (another control
 #      socket) refuses to start, naming the first, and touches nothing;
@@ -42,7 +42,7 @@
 #   h. each agent's tunnel device is deleted under it during a download:
 #      the agent starts again in place, builds it anew, takes the lease or
 #      binding over, and the download completes;
-#   i. the lease's policy rule, then the tunnel's default route, then the
+#   i. the lease's route, then the rule to the leases' table, then the
 #      lease's address, are deleted during a download: the host agent puts
 #      each back at once; then the anchor's route of its pool into its
 #      tunnel device: the anchor puts it back within a second or two;
@@ -71,7 +71,7 @@
 #      download completes;
 #   n. last: a device that something keeps setting down: after five starts
 #      in place within a minute the host agent stops as on SIGTERM (no rule
-#      left behind) and exits 3, saying why, rather than starting again for
+#      or route left behind) and exits 3, saying why, rather than starting again for
 #      ever (its supervisor decides).
 #
 #    mn (curl + shim, odmagent mn) --ar1-- core -- cha (odmagent anchor)
@@ -148,8 +148,10 @@ finish() {
 download a 6m
 leased a 4
 SEQ0=$(odm_binding_seq)
-# every rule change on mn across the restart: the lease's rule must stay
-topo_spawn mn rule-monitor "$ODM_DIR/rules.log" ip -6 monitor rule
+# every rule and route change on mn across the restart: the rule to the
+# leases' table must stay, and with a backend whose device outlives the
+# agent the lease's route too (a userspace backend's dies with it)
+topo_spawn mn rule-monitor "$ODM_DIR/rules.log" ip -6 monitor rule route
 MON_PID=$TOPO_SPAWNED_PID
 sleep 0.2
 crash a mn
@@ -160,11 +162,18 @@ check "a: it took the lease $CHOA over" test "$(odm_lease_addr)" = "$CHOA"
 # tunnel device itself). The rule monitor above covers its attempt too.
 second_refused a mn "$MN_STATE_DIR" "$MN_AGENT_PID"
 check "a: and it took nothing over" bash -c "! grep -q 'taking over' '$ODM_DIR/mn-second.log'"
-check "a: the rule from $CHOA is in place" bash -c "ip netns exec $NS_MN ip -6 rule show | grep -q 'from $CHOA '"
+check "a: the route from $CHOA is in place" \
+	bash -c "ip netns exec $NS_MN ip -6 route show table $ODM_TABLE | grep -q 'from $CHOA dev $ODM_TUN_MN'"
+check "a: the rule to table $ODM_TABLE is in place" \
+	bash -c "ip netns exec $NS_MN ip -6 rule show | grep -q 'from all lookup $ODM_TABLE'"
 sleep 0.2
 topo_kill "$MON_PID"
-check "a: the rule from $CHOA was never removed across the restart" \
-	bash -c "! grep -q '^Deleted.*from $CHOA ' '$ODM_DIR/rules.log'"
+check "a: the rule to table $ODM_TABLE was never removed across the restart" \
+	bash -c "! grep -q '^Deleted.*from all lookup $ODM_TABLE' '$ODM_DIR/rules.log'"
+if [[ $ODM_TUNNEL == kernel || $ODM_TUNNEL == bpf ]]; then
+	check "a: nor the route from $CHOA, the $ODM_TUNNEL backend's device outliving the agent" \
+		bash -c "! grep -q '^Deleted.*from $CHOA ' '$ODM_DIR/rules.log'"
+fi
 check "a: $CHOA is on the new tunnel device" bash -c "ip netns exec $NS_MN ip -6 addr show dev $ODM_TUN_MN | grep -q '$CHOA/128'"
 # at once: before the agent's first 1 s tick, which would also refresh it
 SEQ1=$(odm_binding_seq)
@@ -174,13 +183,14 @@ finish a
 check "a: the lease ends once curl is gone (sock_diag counting resumed)" wait_for 5 no_lease
 check "a: and the anchor's binding with it" wait_for 3 no_binding
 # A lease the killed agent made and had not saved yet (odmagent(8): up to
-# 200 ms) leaves a rule from its address, and in the program a TCP socket
-# on it, its connect() under way. The next run does not know the lease:
-# it ends the socket (ECONNABORTED) rather than leave the connect() to
-# send SYNs into the void for two minutes.
+# 200 ms) leaves a route from its address in its table (where the device
+# outlives it; lo stands for it here), and in the program a TCP socket on
+# it, its connect() under way. The next run does not know the lease: it
+# ends the socket (ECONNABORTED) rather than leave the connect() to send
+# SYNs into the void for two minutes.
 UNSAVED=${CHA_POOL%::/64}::dead
 odm_agent_kill9 mn
-nsx mn ip -6 rule add from "$UNSAVED" table "$ODM_TABLE" priority 1000
+nsx mn ip -6 route add default from "$UNSAVED" dev lo table "$ODM_TABLE" metric 2048
 topo_spawn mn unsaved-connect "$ODM_DIR/unsaved.log" /usr/bin/python3 -c '
 import errno, select, socket, sys, time
 s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
@@ -204,8 +214,8 @@ odm_agent_start mn
 wait "$UNSAVED_PID" || true
 cat "$ODM_DIR/unsaved.log"
 check "a: the next run ended it with ECONNABORTED" grep -q ': ECONNABORTED$' "$ODM_DIR/unsaved.log"
-check "a: and removed the rule from $UNSAVED" \
-	bash -c "! ip netns exec $NS_MN ip -6 rule show | grep -q 'from $UNSAVED '"
+check "a: and removed the route from $UNSAVED" \
+	bash -c "! ip netns exec $NS_MN ip -6 route show table $ODM_TABLE | grep -q 'from $UNSAVED '"
 # A lease the killed agent made and never saved: here every save fails
 # (the name of the state's temporary file is a directory's), as a kill
 # within the save's delay would find it. Its allocation was journaled
@@ -490,39 +500,38 @@ check "h: the anchor's new image still holds back what it held" \
 finish h
 check "h: the lease ends after curl" wait_for 8 no_lease
 
-# ---------------------------------------------------------------- i. the rule deleted
-# Someone deletes the lease's policy rule during a download (without it the
+# ---------------------------------------------------------------- i. the route deleted
+# Someone deletes the lease's route during a download (without it the
 # lease's packets would leave untunnelled): the host agent puts it back at
 # once, and says so.
 download i 6m
 leased i 3
-# (a miss says what ip printed and its status: seen about once in ten runs,
-# the rule there again a moment later)
-rule_there() {
+# (a miss says what ip printed and its status)
+lease_route_there() {
 	local out rc=0
-	out=$(nsq mn ip -6 rule show 2>&1) || rc=$?
-	grep -q "from $CHOA lookup $ODM_TABLE" <<<"$out" && return 0
-	echo "rule_there: no rule from $CHOA in 'ip -6 rule show' (exit $rc):" >&2
+	out=$(nsq mn ip -6 route show table "$ODM_TABLE" 2>&1) || rc=$?
+	grep -q "^default from $CHOA dev $ODM_TUN_MN " <<<"$out" && return 0
+	echo "lease_route_there: no route from $CHOA in table $ODM_TABLE (exit $rc):" >&2
 	sed 's/^/  /' <<<"$out" >&2
 	return 1
 }
-if ! rule_there; then
+if ! lease_route_there; then
 	echo "i: the leases:"; odm_status mn | json '[(l["addr"], l["state"], l["sockets"]) for l in j["leases"]]'
 	grep -F "$CHOA" "$MN_AGENT_LOG" | tail -5
 	sleep 0.2
 fi
-check "i: the rule from $CHOA is there" rule_there
-nsq mn ip -6 rule del from "$CHOA" lookup "$ODM_TABLE"
+check "i: the route from $CHOA is there" lease_route_there
+nsq mn ip -6 route del default from "$CHOA" dev "$ODM_TUN_MN" table "$ODM_TABLE" metric 2048
 check "i: the host agent says so and puts it back" \
-	wait_for 3 odm_mn_logged "lease [0-9]* $CHOA: its rule was deleted by someone else: put back"
+	wait_for 3 odm_mn_logged "lease [0-9]* $CHOA: its route was deleted by someone else: put back"
+check "i: the route is back" lease_route_there
+# and the rule to table 1000, which leads every lookup to the leases' routes
+rule_there() { grep -q "from all lookup $ODM_TABLE" <<<"$(nsq mn ip -6 rule show)"; }
+check "i: the rule to table $ODM_TABLE is there" rule_there
+nsq mn ip -6 rule del lookup "$ODM_TABLE" priority 1000
+check "i: the host agent says so and puts it back" \
+	wait_for 3 odm_mn_logged "the rule to the leases' table was deleted by someone else: put back"
 check "i: the rule is back" rule_there
-# and the tunnel's default route in table 1000, which every lease's rule leads to
-route_there() { grep -q "^default dev $ODM_TUN_MN" <<<"$(nsq mn ip -6 route show table "$ODM_TABLE")"; }
-check "i: the tunnel's default route is there" route_there
-nsq mn ip -6 route del default dev "$ODM_TUN_MN" table "$ODM_TABLE"
-check "i: the host agent says so and puts it back" \
-	wait_for 3 odm_mn_logged "the tunnel's default route was deleted by someone else: put back"
-check "i: the route is back" route_there
 # and the lease's address on the tunnel device (without it, nothing reaches
 # the download's socket, and a new socket cannot bind it)
 addr_there() { grep -q " $CHOA/128 " <<<"$(nsq mn ip -6 addr show dev "$ODM_TUN_MN")"; }
@@ -557,7 +566,7 @@ check "j: the device is up again on mn" wait_for 5 is_up mn "$ODM_TUN_MN"
 check "j: the same process ($MNPID), started again" kill -0 "$MNPID"
 check "j: it took the lease $CHOA over" wait_for 5 lease_is "$CHOA"
 check "j: $CHOA is on the device again" wait_for 5 addr_there
-check "j: and the route" wait_for 5 route_there
+check "j: and the route" wait_for 5 lease_route_there
 nsq cha ip link set "$ODM_TUN_CHA" down
 cha_down() { grep -q "tunnel device $ODM_TUN_CHA (ifindex [0-9]*) was set down under the anchor, with 1 binding(s) through it: starting again in place (pid $CHAPID)" "$CHA_AGENT_LOG"; }
 check "j: the anchor says its device was set down and starts again in place" wait_for 5 cha_down
@@ -579,7 +588,7 @@ check "k: the host agent heard its device set down and starts again in place" \
 	wait_for 5 odm_mn_logged "tunnel device $ODM_TUN_MN (ifindex [0-9]*) was set down under the host agent, with 1 lease(s) through it: starting again in place (pid $MNPID)"
 check "k: it took the lease $CHOA over" wait_for 5 lease_is "$CHOA"
 check "k: $CHOA is on the device again" wait_for 5 addr_there
-check "k: and the route" wait_for 5 route_there
+check "k: and the route" wait_for 5 lease_route_there
 N_DOWN=$(grep -c "tunnel device $ODM_TUN_CHA .* was set down under the anchor" "$CHA_AGENT_LOG" || true)
 nsq cha sh -c "ip link set $ODM_TUN_CHA down && ip link set $ODM_TUN_CHA up" || true
 cha_down_again() { (($(grep -c "tunnel device $ODM_TUN_CHA .* was set down under the anchor" "$CHA_AGENT_LOG") > N_DOWN)); }
@@ -711,15 +720,16 @@ check "o: its lease ends once curl is gone" wait_for 5 no_lease
 # l started mn's agent afresh (the count of starts in place with it): six
 # downs reach the sixth start, which it refuses: it stops as on SIGTERM and
 # exits 3. Each down waits for the device to be up again.
-# with a lease, whose rule the clean stop must remove
+# with a lease, whose route and rule the clean stop must remove
 download n 6m
 leased n 2
-if ! rule_there; then # (a miss: what the agent holds and said, then again)
+if ! lease_route_there; then # (a miss: what the agent holds and said, then again)
 	echo "n: the leases:"; odm_status mn | json '[(l["addr"], l["state"], l["sockets"]) for l in j["leases"]]'
 	grep -F "$CHOA" "$MN_AGENT_LOG" | tail -5
 	sleep 0.2
 fi
-check "n: its rule is there" rule_there
+check "n: its route is there" lease_route_there
+check "n: and the rule" rule_there
 MNPID=$MN_AGENT_PID
 starts() { grep -c "was set down under the host agent" "$MN_AGENT_LOG" || true; }
 gone() { ! kill -0 "$MNPID" 2>/dev/null; }
@@ -737,5 +747,7 @@ check "n: it said why" odm_mn_logged "started again in place 5 times within 60 s
 check "n: and stopped as on SIGTERM" odm_mn_logged "Terminated: stopping, to exit with status 3"
 check "n: leaving no rule of its table behind" \
 	bash -c "! ip netns exec $NS_MN ip -6 rule show | grep -q 'lookup $ODM_TABLE'"
+check "n: nor a route in it" \
+	bash -c "! ip netns exec $NS_MN ip -6 route show table $ODM_TABLE | grep -q ."
 wait "$CURL_PID" 2>/dev/null || true # its session ended with the agent
 check_summary test_restart

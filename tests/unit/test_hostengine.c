@@ -67,6 +67,7 @@ static struct {
 	int nhost;
 	int destroyed;              /* destroy_tcp's answer */
 	int connecting;             /* destroy_connecting's answer */
+	int fail_route;             /* route_add fails */
 	int fail_rule;              /* rule_add fails */
 	int fail_addr;              /* addr_add fails */
 	uint16_t ba_units;          /* lifetime the anchor grants (0: 300 s) */
@@ -114,24 +115,24 @@ static int f_tun_unbind(void *arg, const struct in6_addr *a)
 	logf_("unbind", a, NULL);
 	return 0;
 }
-static int f_route_add(void *arg)
+static int f_route_add(void *arg, const struct in6_addr *a)
 {
-	logf_("route_add", NULL, NULL);
+	logf_("route_add", a, NULL);
+	return F.fail_route ? -EEXIST : 0;
+}
+static int f_route_del(void *arg, const struct in6_addr *a)
+{
+	logf_("route_del", a, NULL);
 	return 0;
 }
-static int f_route_del(void *arg)
+static int f_rule_add(void *arg)
 {
-	logf_("route_del", NULL, NULL);
-	return 0;
+	logf_("rule_add", NULL, NULL);
+	return F.fail_rule ? -EPERM : 0;
 }
-static int f_rule_add(void *arg, const struct in6_addr *a)
+static int f_rule_del(void *arg)
 {
-	logf_("rule_add", a, NULL);
-	return F.fail_rule ? -EEXIST : 0;
-}
-static int f_rule_del(void *arg, const struct in6_addr *a)
-{
-	logf_("rule_del", a, NULL);
+	logf_("rule_del", NULL, NULL);
 	return 0;
 }
 static int f_addr_usable(void *arg, const struct in6_addr *a)
@@ -480,8 +481,8 @@ Test(hostengine, session_request_allocates_configures_and_grants)
 	answer(0, MH_BA_ACCEPTED, &HOA1, T0 + 40);
 	a = logged_addr("addr_add", &HOA1, 0);
 	b = logged("bind 2001:db8:c4a::101 2001:db8:a1::5", 0);
-	r = logged("route_add", 0);
-	u = logged_addr("rule_add", &HOA1, 0);
+	r = logged_addr("route_add", &HOA1, 0);
+	u = logged("rule_add", 0);
 	cr_assert(a >= 0 && a < b && b < r && r < u,
 		  "address, tunnel binding, route, rule in order (%d %d %d %d)", a, b, r, u);
 	cr_assert_eq(F.nrep, 1);
@@ -580,26 +581,26 @@ Test(hostengine, same_owner_shares_other_owner_and_fresh_do_not)
 	cr_assert_str_eq(F.rep[F.nrep - 1].addr, "2001:db8:c4a::101");
 }
 
-/* A lease's rule deleted by someone else is put back; one deleted by the
+/* A lease's route deleted by someone else is put back; one deleted by the
  * agent itself as the lease ended is not. */
-Test(hostengine, a_rule_deleted_under_a_lease_is_put_back)
+Test(hostengine, a_route_deleted_under_a_lease_is_put_back)
 {
 	int mark;
 
 	granted(IPPROTO_TCP);
 	mark = F.nlog;
-	cr_assert_eq(he_rule_gone(&E, &HOA1, T0 + 100), 1);
-	cr_assert_geq(logged_addr("rule_add", &HOA1, mark), 0, "the rule is added again");
+	cr_assert_eq(he_route_gone(&E, &HOA1, T0 + 100), 1);
+	cr_assert_geq(logged_addr("route_add", &HOA1, mark), 0, "the route is added again");
 	mark = F.nlog;
-	cr_assert_eq(he_rule_gone(&E, &HOA2, T0 + 110), 0, "no lease of that address");
+	cr_assert_eq(he_route_gone(&E, &HOA2, T0 + 110), 0, "no lease of that address");
 	cr_assert_eq(F.nlog, mark, "nothing done for it");
-	F.fail_rule = 1;
-	cr_assert_lt(he_rule_gone(&E, &HOA1, T0 + 120), 0, "a failure to put it back is told");
-	F.fail_rule = 0;
+	F.fail_route = 1;
+	cr_assert_lt(he_route_gone(&E, &HOA1, T0 + 120), 0, "a failure to put it back is told");
+	F.fail_route = 0;
 	lease_end(&E, E.leases.head, "unused", "test");
 	mark = F.nlog;
-	cr_assert_eq(he_rule_gone(&E, &HOA1, T0 + 130), 0, "the agent's own deletion");
-	cr_assert_eq(logged_addr("rule_add", &HOA1, mark), -1);
+	cr_assert_eq(he_route_gone(&E, &HOA1, T0 + 130), 0, "the agent's own deletion");
+	cr_assert_eq(logged_addr("route_add", &HOA1, mark), -1);
 }
 
 /* A lease's address deleted by someone else is put back; not when the
@@ -628,21 +629,45 @@ Test(hostengine, an_address_deleted_under_a_lease_is_put_back)
 	cr_assert_eq(logged_addr("addr_add", &HOA1, mark), -1);
 }
 
-/* The tunnel's default route deleted by someone else: put back while a
- * lease is configured; not after the agent removed it with its last lease. */
-Test(hostengine, the_default_route_deleted_under_leases_is_put_back)
+/* The rule to the table deleted by someone else: put back while a lease
+ * is configured; not after the agent removed it with its last lease. */
+Test(hostengine, the_rule_deleted_under_leases_is_put_back)
 {
 	int mark;
 
-	cr_assert_eq(he_route_gone(&E, T0), 0, "no lease, no route to keep");
+	cr_assert_eq(he_rule_gone(&E, T0), 0, "no lease, no rule to keep");
 	granted(IPPROTO_TCP);
 	mark = F.nlog;
-	cr_assert_eq(he_route_gone(&E, T0 + 100), 1);
-	cr_assert_geq(logged("route_add", mark), 0, "the route is added again");
+	cr_assert_eq(he_rule_gone(&E, T0 + 100), 1);
+	cr_assert_geq(logged("rule_add", mark), 0, "the rule is added again");
+	F.fail_rule = 1;
+	cr_assert_lt(he_rule_gone(&E, T0 + 110), 0, "a failure to put it back is told");
+	F.fail_rule = 0;
 	lease_end(&E, E.leases.head, "unused", "test");
 	mark = F.nlog;
-	cr_assert_eq(he_route_gone(&E, T0 + 130), 0, "the agent's own deletion");
-	cr_assert_eq(logged("route_add", mark), -1);
+	cr_assert_eq(he_rule_gone(&E, T0 + 130), 0, "the agent's own deletion");
+	cr_assert_eq(logged("rule_add", mark), -1);
+}
+
+/* Two leases share the one rule: it is added with the first and removed
+ * with the last, while each lease's route comes and goes with it. */
+Test(hostengine, one_rule_for_all_leases)
+{
+	int mark;
+
+	granted(IPPROTO_TCP);
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 1, T0 + 50);
+	answer(F.nbu - 1, MH_BA_ACCEPTED, &HOA2, T0 + 60);
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_geq(logged_addr("route_add", &HOA2, 0), 0, "the second lease's route");
+	cr_assert_eq(logged("rule_add", logged("rule_add", 0) + 1), -1, "the rule added once");
+	mark = F.nlog;
+	lease_end(&E, E.leases.head, "unused", "test");
+	cr_assert_eq(logged("rule_del", mark), -1, "a lease is left: the rule stays");
+	lease_end(&E, E.leases.head, "unused", "test");
+	cr_assert_geq(logged("rule_del", mark), 0, "the last one gone: the rule goes");
+	cr_assert_geq(logged_addr("route_del", &HOA1, mark), 0);
+	cr_assert_geq(logged_addr("route_del", &HOA2, mark), 0);
 }
 
 Test(hostengine, parallel_requests_wait_on_one_allocation)
@@ -785,10 +810,10 @@ Test(hostengine, last_socket_closed_ends_lease_after_grace)
 	cr_assert_null(E.leases.head);
 	cr_assert_eq(F.nbu, 2);
 	cr_assert_eq(bu(1).lifetime, 0, "a deregistration BU");
-	r = logged_addr("rule_del", &HOA1, mark);
+	r = logged_addr("route_del", &HOA1, mark);
 	u = logged_addr("unbind", &HOA1, mark);
 	a = logged_addr("addr_del", &HOA1, mark);
-	d = logged("route_del", mark);
+	d = logged("rule_del", mark);
 	cr_assert(r >= 0 && r < u && u < a && a < d, "undone in reverse (%d %d %d %d)", r, u,
 		  a, d);
 	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "unused");
@@ -876,7 +901,7 @@ Test(hostengine, anchor_refusal_answers_and_configures_nothing)
 	answer(0, MH_BA_PROHIBITED, &in6addr_any, T0 + 10);
 	cr_assert_eq(F.nrep, 1);
 	cr_assert_str_eq(F.rep[0].code, "REQUIREDIPFAILED");
-	cr_assert_eq(logged("route_add", 0), -1);
+	cr_assert_eq(logged("rule_add", 0), -1);
 	cr_assert_null(E.leases.head);
 	cr_assert_str_eq(str(event("lease-refused", 0), "error"), "EAI_REQUIREDIPFAILED");
 	cr_assert_eq(json_integer_value(json_object_get(event("lease-refused", 0), "uid")), 1000);
@@ -911,7 +936,7 @@ Test(hostengine, silent_anchor_times_out)
 	cr_assert_eq(F.nrep, 1);
 	cr_assert_str_eq(F.rep[0].code, "ETIMEDOUT");
 	cr_assert_null(E.leases.head);
-	cr_assert_eq(logged("route_add", 0), -1);
+	cr_assert_eq(logged("rule_add", 0), -1);
 	cr_assert_str_eq(str(event("lease-refused", 0), "error"), "EAI_REQUIREDIPFAILED");
 }
 
@@ -1540,7 +1565,7 @@ static void fixed_registered(void)
 	cr_assert_not_null(he_fixed_addr(&E));
 	cr_assert(IN6_ARE_ADDR_EQUAL(he_fixed_addr(&E), &HOA_F));
 	cr_assert_geq(logged_addr("addr_add", &HOA_F, 0), 0, "configured on the host");
-	cr_assert_geq(logged_addr("rule_add", &HOA_F, 0), 0);
+	cr_assert_geq(logged_addr("route_add", &HOA_F, 0), 0);
 }
 
 /* the next run asks the home anchor for the same binding again */
@@ -1827,17 +1852,33 @@ Test(hostengine, type_table_has_every_type)
 
 /* ---- host configuration failure ---- */
 
-Test(hostengine, host_configuration_failure_deregisters_and_undoes)
+/* A lease granted while a configuration step fails: refused, what was
+ * done undone, and the anchor told to let go */
+static void configured_with_a_failure(void)
 {
-	F.fail_rule = 1;
 	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0);
 	answer(0, MH_BA_ACCEPTED, &HOA1, T0 + 20);
 	cr_assert_eq(F.nrep, 1);
 	cr_assert_str_eq(F.rep[0].code, "REQUIREDIPFAILED");
 	cr_assert_geq(logged_addr("addr_del", &HOA1, 0), 0, "the address is removed again");
-	cr_assert_geq(logged("route_del", 0), 0);
+	cr_assert_geq(logged_addr("unbind", &HOA1, 0), 0);
 	cr_assert_eq(bu(1).lifetime, 0, "the anchor is told to let go");
 	cr_assert_null(E.leases.head);
+}
+
+Test(hostengine, host_configuration_failure_deregisters_and_undoes)
+{
+	F.fail_route = 1;
+	configured_with_a_failure();
+	cr_assert_eq(logged("rule_add", 0), -1, "no rule without a route");
+}
+
+Test(hostengine, rule_failure_undoes_the_route_too)
+{
+	F.fail_rule = 1;
+	configured_with_a_failure();
+	cr_assert_geq(logged_addr("route_del", &HOA1, 0), 0, "the route is removed again");
+	cr_assert_eq(logged("rule_del", 0), -1, "the rule was never there");
 }
 
 /* ---- the outage a move's BU reports (replay.h) ---- */
@@ -2086,7 +2127,7 @@ static void claimed(int type)
 	cr_assert_eq(F.nrep, 1);
 	cr_assert_str_eq(F.rep[0].addr, "2001:db8:a1::5");
 	cr_assert_eq(logged("addr_add 2001:db8:a1::5", 0), -1, "native: nothing configured");
-	cr_assert_eq(logged("route_add", 0), -1);
+	cr_assert_eq(logged("rule_add", 0), -1);
 	cr_assert_str_eq(str(event("lease-granted", 0), "anchor"), "2001:db8:a1::1");
 }
 
@@ -2125,7 +2166,7 @@ Test(hostengine, session_without_cha_claims_the_access_address_and_returns_nativ
 		     "the sockets of an access-anchored address survive the move");
 	cr_assert_geq(logged("addr_add 2001:db8:a1::5", mark), 0, "on the tunnel device now");
 	cr_assert_geq(logged("bind 2001:db8:a1::5 2001:db8:a2::5", mark), 0);
-	cr_assert_geq(logged("rule_add 2001:db8:a1::5", mark), 0);
+	cr_assert_geq(logged("route_add 2001:db8:a1::5", mark), 0);
 	cr_assert_eq(F.nbu, 2);
 	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[1], &AR1), "registered with the router it left");
 	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[1], &COA2));
@@ -2138,7 +2179,7 @@ Test(hostengine, session_without_cha_claims_the_access_address_and_returns_nativ
 	F.coa = COA1;
 	F.host[0] = COA1;
 	he_move(&E, T0 + 5000);
-	cr_assert_geq(logged("rule_del 2001:db8:a1::5", mark), 0);
+	cr_assert_geq(logged("route_del 2001:db8:a1::5", mark), 0);
 	cr_assert_geq(logged("addr_del 2001:db8:a1::5", mark), 0, "off the tunnel device");
 	cr_assert_eq(F.nbu, 3);
 	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[2], &COA1), "from the address: CoA = HNP");
@@ -2357,7 +2398,7 @@ static void claim_back_before_bus(int by_tick)
 	cr_assert_eq(F.nbu, 4);
 	answer(2, MH_BA_ACCEPTED, NULL, T0 + 1010);
 	answer(3, MH_BA_ACCEPTED, NULL, T0 + 1010);
-	cr_assert_geq(logged("rule_add 2001:db8:a1::5", 0), 0, "away: on the tunnel");
+	cr_assert_geq(logged("route_add 2001:db8:a1::5", 0), 0, "away: on the tunnel");
 	mark = F.nlog;
 	F.coa = COA1;
 	F.host[0] = COA1;
@@ -2366,7 +2407,7 @@ static void claim_back_before_bus(int by_tick)
 	else
 		he_move(&E, T0 + 3000);
 	cr_assert_eq(F.nbu, 6, "a BU to each anchor");
-	del = logged("rule_del 2001:db8:a1::5", mark);
+	del = logged("route_del 2001:db8:a1::5", mark);
 	first = logged("send_bu", mark);
 	cr_assert_geq(del, 0, "native again");
 	cr_assert_lt(del, first, "before any BU of the move (rule_del at %d, first BU at %d)", del,

@@ -40,7 +40,7 @@ static void registered(struct lease *l, const char *addr, uint64_t at)
 	l->addr = A(addr);
 	l->state = LEASE_REGISTERED;
 	l->registered_ms = l->handed_ms = at;
-	l->host_cfg = LEASE_CFG_ADDR | LEASE_CFG_BIND | LEASE_CFG_RULE;
+	l->host_cfg = LEASE_CFG_ADDR | LEASE_CFG_BIND | LEASE_CFG_ROUTE;
 }
 
 Test(lease, ids_start_where_asked_and_are_unique)

@@ -261,7 +261,7 @@ Test(netconf, rule_flush_takes_only_ours)
 }
 
 
-/* what netconf_rule_flush_except says it deleted */
+/* what netconf_rule_flush_sourced and netconf_table_flush_except say they deleted */
 static struct in6_addr flushed[4];
 static size_t n_flushed;
 
@@ -273,24 +273,105 @@ static void note_flushed(void *arg, const struct in6_addr *from)
 	n_flushed++;
 }
 
-Test(netconf, rule_flush_keeps_the_rules_of_adopted_leases)
+Test(netconf, rule_for_every_source)
+{
+	char *o;
+
+	cr_assert_eq(netconf_rule_add(nc, NULL, 1000, 1000), 0);
+	cr_assert_eq(netconf_rule_add(nc, NULL, 1000, 1000), 0, "there already: success");
+	o = ip("-6 rule show");
+	cr_assert(strstr(o, "1000:\tfrom all lookup 1000"), "%s", o);
+	cr_assert_null(strstr(strstr(o, "lookup 1000") + 1, "lookup 1000"), "one: %s", o);
+	cr_assert_eq(netconf_rule_del(nc, NULL, 1000, 1000), 0);
+	cr_assert_eq(netconf_rule_del(nc, NULL, 1000, 1000), 0, "gone already: success");
+	o = ip("-6 rule show");
+	cr_assert_null(strstr(o, "lookup 1000"), "%s", o);
+}
+
+Test(netconf, rule_flush_sourced_takes_the_per_address_rules_only)
 {
 	struct in6_addr a = A("2001:db8:c::7"), b = A("2001:db8:c::8"), keep[2];
 	char *o;
 
 	keep[0] = b;
 	keep[1] = A("2001:db8:c::99"); /* kept but absent: no harm */
+	/* first: the kernel takes a rule without a source for any of its
+	 * table and priority (netconf.h) */
+	cr_assert_eq(netconf_rule_add(nc, NULL, 1000, 1000), 0);
 	cr_assert_eq(netconf_rule_add(nc, &a, 1000, 1000), 0);
 	cr_assert_eq(netconf_rule_add(nc, &b, 1000, 1000), 0);
 	n_flushed = 0;
-	cr_assert_eq(netconf_rule_flush_except(nc, 1000, 1000, keep, 2, note_flushed, NULL), 1);
+	cr_assert_eq(netconf_rule_flush_sourced(nc, 1000, 1000, keep, 2, note_flushed, NULL), 2);
 	/* the restarted agent ends the sockets on what it did not keep */
 	cr_assert_eq(n_flushed, 1, "told %zu deleted rule(s)", n_flushed);
 	cr_assert(IN6_ARE_ADDR_EQUAL(&flushed[0], &a), "told of the wrong rule");
 	o = ip("-6 rule show");
 	cr_assert_null(strstr(o, "2001:db8:c::7"), "%s", o);
-	cr_assert(strstr(o, "1000:\tfrom 2001:db8:c::8 lookup 1000"), "%s", o);
+	cr_assert_null(strstr(o, "2001:db8:c::8"), "a kept lease's too: %s", o);
+	cr_assert(strstr(o, "1000:\tfrom all lookup 1000"), "the rule for every source stays: %s",
+		  o);
 	cr_assert_eq(netconf_rule_flush(nc, 1000, 1000), 1);
+}
+
+/* ------------------------------------------------- a lease's routes */
+
+Test(netconf, lease_route_into_the_device)
+{
+	struct in6_addr a = A("2001:db8:c::7");
+	char *o;
+
+	cr_assert_eq(netconf_lease_route_add(nc, &a, lo, 1000), 0);
+	cr_assert_eq(netconf_lease_route_add(nc, &a, lo, 1000), 0, "there already: success");
+	o = ip("-6 route show table 1000");
+	cr_assert(strstr(o, "default from 2001:db8:c::7 dev lo proto static metric 2048"), "%s", o);
+	cr_assert_null(strstr(strstr(o, "metric 2048") + 1, "metric 2048"), "one: %s", o);
+	cr_assert_eq(netconf_lease_route_del(nc, &a, lo, 1000), 0);
+	cr_assert_eq(netconf_lease_route_del(nc, &a, lo, 1000), 0, "gone already: success");
+	o = ip("-6 route show table 1000");
+	cr_assert_null(strstr(o, "2001:db8:c::7"), "%s", o);
+	cr_assert_eq(netconf_lease_route_add(nc, &a, 0, 1000), -EINVAL);
+	cr_assert_eq(netconf_lease_route_add(nc, &a, lo, 0), -EINVAL);
+}
+
+/* a kernel backend's encapsulation route from the same address (metric
+ * 1024) is not the lease's: its deletion leaves it */
+Test(netconf, lease_route_del_leaves_another_metric)
+{
+	struct in6_addr a = A("2001:db8:c::7");
+	char *o;
+
+	ip_ok("-6 route add default from 2001:db8:c::7 dev lo table 1000 metric 1024");
+	cr_assert_eq(netconf_lease_route_add(nc, &a, lo, 1000), 0);
+	cr_assert_eq(netconf_lease_route_del(nc, &a, lo, 1000), 0);
+	o = ip("-6 route show table 1000");
+	cr_assert(strstr(o, "default from 2001:db8:c::7 dev lo metric 1024"), "%s", o);
+	cr_assert_null(strstr(o, "metric 2048"), "%s", o);
+	ip_ok("-6 route flush table 1000");
+}
+
+Test(netconf, table_flush_keeps_the_routes_of_adopted_leases)
+{
+	struct in6_addr a = A("2001:db8:c::7"), b = A("2001:db8:c::8"), p = A("2001:db8:d::");
+	char *o;
+
+	cr_assert_eq(netconf_lease_route_add(nc, &a, lo, 1000), 0);
+	cr_assert_eq(netconf_lease_route_add(nc, &b, lo, 1000), 0);
+	cr_assert_eq(netconf_route_add(nc, &p, 64, lo, 1000), 0, "an earlier version's kind");
+	cr_assert_eq(netconf_lease_route_add(nc, &a, lo, 1001), 0, "other table");
+	ip_ok("-6 route add default from 2001:db8:c::7 dev lo table 1000 metric 1024");
+	n_flushed = 0;
+	cr_assert_eq(netconf_table_flush_except(nc, 1000, &b, 1, note_flushed, NULL), 3);
+	cr_assert_eq(n_flushed, 1, "each address told once, not per route (%zu)", n_flushed);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&flushed[0], &a), "told of the wrong address");
+	o = ip("-6 route show table 1000");
+	cr_assert_null(strstr(o, "2001:db8:c::7"), "%s", o);
+	cr_assert_null(strstr(o, "2001:db8:d::"), "%s", o);
+	cr_assert(strstr(o, "default from 2001:db8:c::8 dev lo"), "%s", o);
+	o = ip("-6 route show table 1001");
+	cr_assert(strstr(o, "2001:db8:c::7"), "%s", o);
+	cr_assert_eq(netconf_table_flush_except(nc, 1000, NULL, 0, NULL, NULL), 1);
+	cr_assert_eq(netconf_table_flush_except(nc, 1001, NULL, 0, NULL, NULL), 1);
+	cr_assert_eq(netconf_table_flush_except(nc, 0, NULL, 0, NULL, NULL), -EINVAL);
 }
 
 /* ------------------------------------------------- the address walker */

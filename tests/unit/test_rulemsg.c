@@ -49,9 +49,24 @@ Test(rulemsg, a_deleted_rule_from_one_address)
 	cr_assert_eq(r.deleted, 1);
 	cr_assert_eq(r.table, 1000);
 	cr_assert_eq(r.priority, 1000);
+	cr_assert_eq(r.src_len, 128);
 	len = build(RTM_NEWRULE, AF_INET6, 128, "2001:db8:c4a::1", 1000, 1000);
 	cr_assert_eq(rulemsg_parse(&M.h, len, &r), 1);
 	cr_assert_eq(r.deleted, 0);
+}
+
+/* the host's one rule: to its table for every source */
+Test(rulemsg, a_deleted_rule_for_every_source)
+{
+	struct rulemsg r;
+	size_t len = build(RTM_DELRULE, AF_INET6, 0, NULL, 1000, 1000);
+
+	cr_assert_eq(rulemsg_parse(&M.h, len, &r), 1);
+	cr_assert_eq(r.src_len, 0);
+	cr_assert(IN6_IS_ADDR_UNSPECIFIED(&r.from));
+	cr_assert_eq(r.deleted, 1);
+	cr_assert_eq(r.table, 1000);
+	cr_assert_eq(r.priority, 1000);
 }
 
 Test(rulemsg, what_it_does_not_take)
@@ -65,6 +80,8 @@ Test(rulemsg, what_it_does_not_take)
 	cr_assert_eq(rulemsg_parse(&M.h, len, &r), 0, "a prefix");
 	len = build(RTM_DELRULE, AF_INET6, 128, NULL, 1000, 1000);
 	cr_assert_eq(rulemsg_parse(&M.h, len, &r), 0, "no FRA_SRC");
+	len = build(RTM_DELRULE, AF_INET6, 0, "2001:db8:c4a::1", 1000, 1000);
+	cr_assert_eq(rulemsg_parse(&M.h, len, &r), 0, "an FRA_SRC with a src_len of 0");
 	len = build(RTM_DELROUTE, AF_INET6, 128, "2001:db8:c4a::1", 1000, 1000);
 	cr_assert_eq(rulemsg_parse(&M.h, len, &r), 0, "not a rule");
 	len = build(RTM_DELRULE, AF_INET6, 128, "2001:db8:c4a::1", 1000, 1000);
