@@ -175,10 +175,11 @@ struct he_ops {
 	/* leases or counters may have changed: persist them */
 	void (*save)(void *arg);
 	/* optional: an allocation's first BU is about to leave for anchor
-	 * (BID bid, for an address of type, odm.h's name): note it where a
+	 * (BID bid, for an address of type, odm.h's name; addr NULL), or its
+	 * address addr was just configured on the host: note it where a
 	 * killed agent's next run finds it (mn_journal.h) */
 	void (*journal)(void *arg, const struct in6_addr *anchor, uint16_t bid,
-			const char *type);
+			const char *type, const struct in6_addr *addr);
 };
 
 struct hostengine {

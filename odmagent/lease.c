@@ -597,6 +597,11 @@ static void alloc_accepted(struct hostengine *e, struct lease *l, struct reg_bin
 		drop(e, l);
 		return;
 	}
+	/* the address too: a kill before the next save leaves the next run
+	 * the sockets on it to end (the routes that said so die with a
+	 * userspace backend's device) */
+	if (e->ops->journal && l->type != ODM_TYPE_FIXED && !l->claimed)
+		e->ops->journal(e->arg, &l->anchor, l->id, odm_type_name(l->type), &l->addr);
 	l->registered_ms = l->handed_ms = e->now;
 	log_info("lease %u: %s from anchor %s via CoA %s, lifetime %us, BA after %lld ms, "
 		 "%zu waiting",
@@ -930,7 +935,7 @@ static struct lease *alloc_at(struct hostengine *e, const struct at_request *rq,
 	/* before the BU leaves: a kill after it must not leave the binding
 	 * unknown to the next run (the Fixed address it asks for again) */
 	if (e->ops->journal && rq->type != ODM_TYPE_FIXED)
-		e->ops->journal(e->arg, anchor, l->id, odm_type_name(rq->type));
+		e->ops->journal(e->arg, anchor, l->id, odm_type_name(rq->type), NULL);
 	reg_alloc(&e->reg, l->rb, e->now, 0);
 	return l;
 }

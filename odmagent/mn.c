@@ -35,8 +35,8 @@
  * lease made in that window. Each allocation is journaled before its BU
  * leaves (mn_journal.h, one write), so the next run deregisters its
  * binding at the anchor rather than leave it to expire, and it ends the
- * TCP sockets on its address (found by the route it left in the table
- * where the device outlived it).
+ * TCP sockets on its address (found in the journal, or by the route it
+ * left in the table where the device outlived it).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -751,10 +751,13 @@ static void op_save(void *arg)
 }
 
 static void op_journal(void *arg, const struct in6_addr *anchor, uint16_t bid,
-		       const char *type)
+		       const char *type, const struct in6_addr *addr)
 {
 	struct mn *mn = arg;
 	struct mnj_entry je = { .anchor = *anchor, .bid = bid };
+
+	if (addr)
+		je.addr = *addr;
 
 	snprintf(je.type, sizeof(je.type), "%s", type ? type : "");
 	mnj_append(&mn->jr, &je);
@@ -1017,9 +1020,9 @@ static void deregister_orphans(struct mn *mn)
 }
 
 /*
- * An address the last run routed (a route of its table, or a rule of an
- * earlier version) that no lease taken over has: a lease it made and was
- * killed before saving. Its address is gone with it (its binding at the
+ * An address the last run journaled (mn_journal.h) or routed (a route of
+ * its table, or a rule of an earlier version) that no lease taken over
+ * has: a lease it made and was killed before saving. Its address is gone with it (its binding at the
  * anchor expires), so a TCP socket on it could only retransmit into the
  * void until its own timeout: a connect() in progress would wait some two
  * minutes. They are ended (ECONNABORTED), as at the end of a lease.
@@ -1044,6 +1047,8 @@ static void stale_lease_gone(void *arg, const struct in6_addr *from)
  * leases taken over stay (their sockets' packets keep their path), and the
  * rule with them; the rest goes. The rules from one address of an earlier
  * version (one a lease) all go: the leases taken over get routes instead.
+ * The journal names the addresses of the last moments, whose routes died
+ * with a userspace backend's device.
  */
 static void flush_stale_routing(struct mn *mn)
 {
@@ -1076,6 +1081,12 @@ static void flush_stale_routing(struct mn *mn)
 		log_info("removed %d rule(s) to table %u left by an earlier run", rc, cfg->table);
 	else if (rc < 0)
 		log_warn(rc, "looking for rules left by an earlier run");
+	for (size_t i = 0; i < mn->jr.n; i++) {
+		const struct in6_addr *a = &mn->jr.v[i].addr;
+
+		if (!IN6_IS_ADDR_UNSPECIFIED(a) && !lease_by_addr(&mn->e.leases, a))
+			stale_lease_gone(NULL, a);
+	}
 	free(keep);
 }
 

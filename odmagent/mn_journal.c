@@ -22,23 +22,32 @@ int mnj_format(const struct mnj_entry *e, char *buf, size_t cap)
 
 	if (!inet_ntop(AF_INET6, &e->anchor, a, sizeof(a)))
 		return -EINVAL;
-	n = snprintf(buf, cap, "%s %u %s\n", a, (unsigned)e->bid,
-		     e->type[0] ? e->type : "-");
+	char h[INET6_ADDRSTRLEN] = "";
+	int has = !IN6_IS_ADDR_UNSPECIFIED(&e->addr);
+
+	if (has && !inet_ntop(AF_INET6, &e->addr, h, sizeof(h)))
+		return -EINVAL;
+	n = snprintf(buf, cap, "%s %u %s%s%s\n", a, (unsigned)e->bid,
+		     e->type[0] ? e->type : "-", has ? " " : "", h);
 	return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
 }
 
 /* One line (no newline, NUL-terminated) into *e: 0, or why not */
 static const char *parse_line(char *line, struct mnj_entry *e)
 {
-	char *sv = NULL, *anchor, *bid, *type, *end;
+	char *sv = NULL, *anchor, *bid, *type, *addr, *end;
 	unsigned long v;
 
 	memset(e, 0, sizeof(*e));
 	anchor = strtok_r(line, " ", &sv);
 	bid = strtok_r(NULL, " ", &sv);
 	type = strtok_r(NULL, " ", &sv);
+	addr = strtok_r(NULL, " ", &sv);
 	if (!anchor || !bid || !type || strtok_r(NULL, " ", &sv))
-		return "not three words";
+		return "not three or four words";
+	if (addr && (inet_pton(AF_INET6, addr, &e->addr) != 1 ||
+		     IN6_IS_ADDR_UNSPECIFIED(&e->addr)))
+		return "not an address";
 	if (inet_pton(AF_INET6, anchor, &e->anchor) != 1)
 		return "not an IPv6 address";
 	if (bid[0] < '1' || bid[0] > '9')

@@ -8,13 +8,15 @@
  * lifetime, counting against the host's share of the anchor. The journal
  * closes that window: before the first Binding Update of an allocation
  * leaves, one line (anchor, BID, address type) is appended to
- * STATE-DIR/mn.journal with a single write(2), no fsync (the leases are
+ * STATE-DIR/mn.journal with a single write(2), and once its address is
+ * configured on the host, another with the address too; no fsync (the leases are
  * kernel state that a reboot loses anyway; a killed process's writes are
  * in the page cache). After each save of the state the journal is
  * replaced by the entries whose binding still lives and is not in the
  * saved state, so it holds only what the last MN_SAVE_MAX_MS added. The
  * next run deregisters, by BID, every journaled binding it did not take
- * over (hostengine.h he_deregister_orphans).
+ * over (hostengine.h he_deregister_orphans), and ends the TCP sockets on
+ * each journaled address of those.
  *
  * Fixed addresses are not journaled (the home anchor keys them by the
  * identity: the next run asks for the same binding again), nor are access
@@ -36,13 +38,14 @@
 #define MN_JOURNAL_FILE "mn.journal"
 /* entries kept and read at most: one per BID */
 #define MNJ_MAX 65536
-/* one line: anchor, BID, type and spaces, newline */
-#define MNJ_LINE_MAX (INET6_ADDRSTRLEN + 6 + 24 + 4)
+/* one line: anchor, BID, type, address and spaces, newline */
+#define MNJ_LINE_MAX (2 * INET6_ADDRSTRLEN + 6 + 24 + 4)
 
 struct mnj_entry {
 	struct in6_addr anchor;
 	uint16_t bid;
 	char type[24]; /* the address type's odm.h name, "" for none */
+	struct in6_addr addr; /* the address configured, :: before the BA */
 };
 
 /* The line for e in buf (NUL-terminated, with its newline): its length,
@@ -50,8 +53,9 @@ struct mnj_entry {
 int mnj_format(const struct mnj_entry *e, char *buf, size_t cap);
 /*
  * Parse a journal (len bytes, need not be NUL-terminated): at most MNJ_MAX
- * lines "ANCHOR BID TYPE\n", ANCHOR an IPv6 address, BID 1-65535, TYPE an
- * address type name of odm.h or "-" for none. A last line with
+ * lines "ANCHOR BID TYPE [ADDR]\n", ANCHOR an IPv6 address, BID 1-65535,
+ * TYPE an address type name of odm.h or "-" for none, ADDR the address
+ * configured (a second line of the binding). A last line with
  * no newline (a write cut short) is left out. 0 with *out (to free) and
  * *n, or -EINVAL with the line number and reason in err (nothing to free),
  * -ENOMEM.

@@ -13,7 +13,9 @@
 #      made while the state could not be saved (its temporary file's name
 #      taken by a directory) and the agent killed: the next run deregisters
 #      its binding at the anchor, found in the journal, rather than leave it
-#      to count against the host there until its lifetime ends;
+#      to count against the host there until its lifetime ends, and ends
+#      the TCP socket on its address, journaled too (with the userspace
+#      backend nothing else names it: its route died with the device);
 #   b. the same for the anchor: it restores the binding, pool and tunnel;
 #      in a and b a second agent on the same state-dir (another control
 #      socket) refuses to start, naming the first, and touches nothing;
@@ -230,12 +232,16 @@ check "a: the lease $CHOA is not in the state file" \
 BID=$(odm_status cha | json 'j["bindings"][0]["bid"]')
 check "a: the journal names its allocation (BID $BID)" \
 	grep -q " $BID session-lasting\$" "$MN_STATE_DIR/mn.journal"
+check "a: and its address once configured" \
+	grep -q " $BID session-lasting $CHOA\$" "$MN_STATE_DIR/mn.journal"
 odm_agent_kill9 mn
 rmdir "$MN_STATE_DIR/.mn.json.tmp"
 check "a: the anchor holds the unsaved lease's binding" test "$(binding_hoa)" = "$CHOA"
 odm_agent_start mn
 check "a: the next run deregistered it" wait_for 3 no_binding
 check "a: and says so" odm_mn_logged "mn.journal: 1 binding(s) the last run asked for and did not save: deregistered"
+check "a: and ended the download's TCP socket on $CHOA, the journal's address" \
+	odm_mn_logged "$CHOA, a lease an earlier run made but did not save: 1 TCP socket(s) on it ended"
 # (rewritten empty, not gone: a missing file would pass "not -s" too)
 check "a: its journal is empty once the deregistration is answered" \
 	wait_for 3 test -f "$MN_STATE_DIR/mn.journal" -a ! -s "$MN_STATE_DIR/mn.journal"

@@ -264,13 +264,16 @@ static struct {
 	struct in6_addr anchor;
 	uint16_t bid;
 	char type[24];
+	struct in6_addr addr; /* :: for none */
 	int bus_before;
 } JR[8];
 static int NJR;
-static void f_journal(void *arg, const struct in6_addr *anchor, uint16_t bid, const char *type)
+static void f_journal(void *arg, const struct in6_addr *anchor, uint16_t bid, const char *type,
+		      const struct in6_addr *addr)
 {
 	if (NJR == 8)
 		return; /* (tests that need more do not look) */
+	JR[NJR].addr = addr ? *addr : in6addr_any;
 	JR[NJR].anchor = *anchor;
 	JR[NJR].bid = bid;
 	snprintf(JR[NJR].type, sizeof(JR[0].type), "%s", type);
@@ -512,8 +515,16 @@ Test(hostengine, an_allocation_is_journaled_before_its_bu_and_until_saved)
 	bid = bu(0).bid;
 	cr_assert_eq(JR[0].bid, bid);
 	cr_assert_str_eq(JR[0].type, "session-lasting");
+	cr_assert(IN6_IS_ADDR_UNSPECIFIED(&JR[0].addr), "no address before the BA");
 	cr_assert(he_journal_keep(&E, &ANCHOR, bid), "needed while the BA is awaited");
 	answer(0, MH_BA_ACCEPTED, &HOA1, T0 + 40);
+	/* its address once configured: the next run ends the sockets on it
+	 * even where nothing in the kernel names it any more */
+	cr_assert_eq(NJR, 2, "a second line, with the address");
+	cr_assert_eq(JR[1].bid, bid);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&JR[1].anchor, &ANCHOR));
+	cr_assert(IN6_ARE_ADDR_EQUAL(&JR[1].addr, &HOA1));
+	cr_assert_str_eq(JR[1].type, "session-lasting");
 	cr_assert_not(he_journal_keep(&E, &ANCHOR, bid), "a registered lease is in the state");
 	cr_assert_not(he_journal_keep(&E, &COA2, bid), "another anchor holds nothing");
 	/* it ends: its deregistration in flight is not in the state */

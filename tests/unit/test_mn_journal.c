@@ -53,6 +53,35 @@ Test(mn_journal, a_line_reads_back_as_written)
 	cr_assert_eq(mnj_format(&e, line, 10), -ENOSPC);
 }
 
+/* the second line of a binding: its address, once configured */
+Test(mn_journal, a_line_with_the_address_reads_back_as_written)
+{
+	struct mnj_entry e = { .anchor = A("2001:db8:ca::10"), .bid = 7,
+			       .addr = A("2001:db8:c4a::7") }, *v;
+	char line[MNJ_LINE_MAX + 1], err[128];
+	size_t n;
+
+	snprintf(e.type, sizeof(e.type), "session-lasting");
+	cr_assert_gt(mnj_format(&e, line, sizeof(line)), 0);
+	cr_assert_str_eq(line, "2001:db8:ca::10 7 session-lasting 2001:db8:c4a::7\n");
+	cr_assert_eq(parse(line, &v, &n, err), 0, "%s", err);
+	cr_assert_eq(n, 1);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&v[0].addr, &e.addr));
+	cr_assert_eq(v[0].bid, 7);
+	free(v);
+	/* the longest line fits */
+	e.anchor = A("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255");
+	e.addr = e.anchor;
+	e.bid = 65535;
+	snprintf(e.type, sizeof(e.type), "graceful-replacement");
+	cr_assert_gt(mnj_format(&e, line, sizeof(line)), 0);
+	cr_assert_eq(parse(line, &v, &n, err), 0, "%s", err);
+	free(v);
+	cr_assert_eq(parse("2001:db8::1 7 -\n", &v, &n, err), 0, "%s", err);
+	cr_assert(IN6_IS_ADDR_UNSPECIFIED(&v[0].addr), "no address: ::");
+	free(v);
+}
+
 Test(mn_journal, a_last_line_cut_short_is_left_out)
 {
 	struct mnj_entry *v;
@@ -71,7 +100,9 @@ Test(mn_journal, anything_else_is_refused_whole)
 {
 	static const char *bad[] = {
 		"2001:db8::1 7\n",                   /* two words */
-		"2001:db8::1 7 - x\n",               /* four */
+		"2001:db8::1 7 - x\n",               /* a fourth that is no address */
+		"2001:db8::1 7 - ::\n",              /* nor :: */
+		"2001:db8::1 7 - 2001:db8::7 x\n",   /* five */
 		"192.0.2.1 7 -\n",                   /* not IPv6 */
 		"2001:db8::1 0 -\n",                 /* BID 0 */
 		"2001:db8::1 65536 -\n",             /* too large */
