@@ -206,8 +206,9 @@ check "uid 3's monitor saw its refusal and the move, nothing about $MN_ADDR1's l
 	events_ok "$ODM_DIR/mon3.json" 3 "$MN_ADDR1"
 check "no sanitizer report in the agents' logs" \
 	bash -c "! grep -qE 'Sanitizer|runtime error' '$ODM_DIR'/*-agent.log"
-# the agent's own rule deletions (a lease ending, a claim back on its
-# link) are never taken for someone else's (hostengine.h he_rule_gone)
-check "no rule was put back: nobody else deleted one" \
+# the agent's own route and rule deletions (a lease ending, a claim back
+# on its link) are never taken for someone else's (hostengine.h
+# he_route_gone, he_rule_gone)
+check "nothing was put back: nobody else deleted a route or rule" \
 	bash -c "! grep -q 'deleted by someone else' '$MN_AGENT_LOG'"
 check_summary test_claim

@@ -283,8 +283,9 @@ fi
 echo "summary: $FLAPS flaps in $((T_FLAPS1 - T_FLAPS0)) ms; stream ${GOT%% *} bytes;" \
 	"mn agent fds $MN_FDS0 -> $MN_FDS1, RSS $MN_RSS0 -> $MN_RSS1 kB;" \
 	"anchor fds $CHA_FDS0 -> $CHA_FDS1, RSS $CHA_RSS0 -> $CHA_RSS1 kB"
-# the agent's own rule deletions (a lease ending, a claim back on its
-# link) are never taken for someone else's (hostengine.h he_rule_gone)
-check "no rule was put back: nobody else deleted one" \
+# the agent's own route and rule deletions (a lease ending, a claim back
+# on its link) are never taken for someone else's (hostengine.h
+# he_route_gone, he_rule_gone)
+check "nothing was put back: nobody else deleted a route or rule" \
 	bash -c "! grep -q 'deleted by someone else' '$MN_AGENT_LOG'"
 check_summary test_flaps

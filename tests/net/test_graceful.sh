@@ -146,8 +146,9 @@ check "and has not kept $MN_ADDR1 on its tunnel device" \
 check "cn2 no longer reaches $MN_ADDR1" bash -c "! ip netns exec $NS_CN2 ping -6 -c 1 -W 1 $MN_ADDR1 >/dev/null 2>&1"
 check "no sanitizer report in the agents' or the example's logs" \
 	bash -c "! grep -qE 'Sanitizer|runtime error' '$ODM_DIR'/*-agent.log '$ODM_DIR/graceful.err'"
-# the agent's own rule deletions (a lease ending, a claim back on its
-# link) are never taken for someone else's (hostengine.h he_rule_gone)
-check "no rule was put back: nobody else deleted one" \
+# the agent's own route and rule deletions (a lease ending, a claim back
+# on its link) are never taken for someone else's (hostengine.h
+# he_route_gone, he_rule_gone)
+check "nothing was put back: nobody else deleted a route or rule" \
 	bash -c "! grep -q 'deleted by someone else' '$MN_AGENT_LOG'"
 check_summary test_graceful
