@@ -312,8 +312,10 @@ if [[ $ODM_TUNNEL == kernel || $ODM_TUNNEL == bpf ]]; then
 		bash -c "ip -n $NS_MN -6 addr show dev $ODM_TUN_MN | grep -q '$KCHOA/128' && ip -n $NS_MN -6 route show table $ODM_TABLE | grep -q 'from $KCHOA'"
 fi
 rm -f "$MN_STATE_DIR/mn.json"
+# and a rule from the lease's address, as an earlier version added per lease
+nsx mn ip -6 rule add from "$KCHOA" table "$ODM_TABLE" priority 1000
 start_mn_agent
-check "a restarted agent removes the rule and routes left by the killed one" \
+check "a restarted agent removes the rules and routes left by the killed one" \
 	bash -c "! ip -n $NS_MN -6 rule show | grep -q 'lookup $ODM_TABLE' && ! ip -n $NS_MN -6 route show table $ODM_TABLE | grep -q ."
 check "and the address left on its tunnel device" \
 	bash -c "! ip -n $NS_MN -6 addr show dev $ODM_TUN_MN | grep -q '$KCHOA/128'"
