@@ -758,7 +758,6 @@ static void op_journal(void *arg, const struct in6_addr *anchor, uint16_t bid,
 
 	if (addr)
 		je.addr = *addr;
-
 	snprintf(je.type, sizeof(je.type), "%s", type ? type : "");
 	mnj_append(&mn->jr, &je);
 }
@@ -1022,10 +1021,11 @@ static void deregister_orphans(struct mn *mn)
 /*
  * An address the last run journaled (mn_journal.h) or routed (a route of
  * its table, or a rule of an earlier version) that no lease taken over
- * has: a lease it made and was killed before saving. Its address is gone with it (its binding at the
- * anchor expires), so a TCP socket on it could only retransmit into the
- * void until its own timeout: a connect() in progress would wait some two
- * minutes. They are ended (ECONNABORTED), as at the end of a lease.
+ * has: a lease it made and was killed before saving. Its address is gone
+ * with it (its binding at the anchor expires), so a TCP socket on it could
+ * only retransmit into the void until its own timeout: a connect() in
+ * progress would wait some two minutes. They are ended (ECONNABORTED), as
+ * at the end of a lease.
  */
 static void stale_lease_gone(void *arg, const struct in6_addr *from)
 {
