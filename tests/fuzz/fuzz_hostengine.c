@@ -67,8 +67,8 @@ static struct {
 	int nreq;
 	/* configured now: addresses, rules, tunnel bindings, the route; and
 	 * what someone else deleted under the engine (outside_delete) */
-	struct aset addrs, rules, bound, addrs_taken, rules_taken;
-	int routes, route_taken;
+	struct aset addrs, routes, bound, addrs_taken, routes_taken;
+	int rule, rule_taken; /* the one rule to the table, and whether someone took it */
 	unsigned fail; /* which of addr_add, tun_bind, route_add, rule_add fail */
 	int not_offered;                 /* requests for a type not offered */
 	unsigned bus;
@@ -150,38 +150,38 @@ static int f_tun_unbind(void *arg, const struct in6_addr *a)
 {
 	return aset_del(&S.bound, a) ? 0 : -ENOENT; /* as the tunnels say it */
 }
-static int f_route_add(void *arg)
+static int f_route_add(void *arg, const struct in6_addr *a)
 {
-	CHECK(S.routes == 0);
 	if (S.fail & 4)
 		return -ENOBUFS;
-	S.routes++;
-	S.route_taken = 0;
+	aset_add(&S.routes, a);
+	aset_del(&S.routes_taken, a);
 	return 0;
 }
-static int f_route_del(void *arg)
+static int f_route_del(void *arg, const struct in6_addr *a)
 {
-	if (S.routes == 0 && S.route_taken) {
-		S.route_taken = 0;
-		return -ESRCH;
-	}
-	CHECK(S.routes-- == 1);
-	return 0;
+	if (aset_del(&S.routes, a))
+		return 0;
+	CHECK(aset_del(&S.routes_taken, a));
+	return -ESRCH;
 }
-static int f_rule_add(void *arg, const struct in6_addr *a)
+static int f_rule_add(void *arg)
 {
+	CHECK(S.rule == 0);
 	if (S.fail & 8)
 		return -ENOBUFS;
-	aset_add(&S.rules, a);
-	aset_del(&S.rules_taken, a);
+	S.rule = 1;
+	S.rule_taken = 0;
 	return 0;
 }
-static int f_rule_del(void *arg, const struct in6_addr *a)
+static int f_rule_del(void *arg)
 {
-	if (aset_del(&S.rules, a))
-		return 0;
-	CHECK(aset_del(&S.rules_taken, a));
-	return -ENOENT;
+	if (S.rule == 0 && S.rule_taken) {
+		S.rule_taken = 0;
+		return -ENOENT;
+	}
+	CHECK(S.rule-- == 1);
+	return 0;
 }
 static int f_addr_usable(void *arg, const struct in6_addr *a)
 {
@@ -377,12 +377,12 @@ static void outside_delete(struct hostengine *e, unsigned k, uint64_t now)
 
 	if (k % 3 == 0 && take(&S.addrs, &S.addrs_taken, k / 3, &a))
 		he_addr_gone(e, &a, now);
-	if (k % 3 == 1 && take(&S.rules, &S.rules_taken, k / 3, &a))
-		he_rule_gone(e, &a, now);
-	if (k % 3 == 2 && S.routes) {
-		S.routes = 0;
-		S.route_taken = 1;
-		he_route_gone(e, now);
+	if (k % 3 == 1 && take(&S.routes, &S.routes_taken, k / 3, &a))
+		he_route_gone(e, &a, now);
+	if (k % 3 == 2 && S.rule) {
+		S.rule = 0;
+		S.rule_taken = 1;
+		he_rule_gone(e, now);
 	}
 }
 
@@ -497,7 +497,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	he_stop(&e, now);
 	for (int k = 1; k <= S.nreq; k++)
 		CHECK(S.answers[k] == 1);
-	CHECK(S.addrs.n == 0 && S.rules.n == 0 && S.routes == 0 && S.bound.n == 0);
+	CHECK(S.addrs.n == 0 && S.routes.n == 0 && S.rule == 0 && S.bound.n == 0);
 	he_cleanup(&e);
 	return 0;
 }
