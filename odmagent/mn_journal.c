@@ -142,7 +142,7 @@ static int reopen(struct mnjournal *j)
 int mnj_open(struct mnjournal *j, const char *dir)
 {
 	char err[128], *text = NULL;
-	size_t len = 0;
+	size_t len = 0, whole = 0;
 	int rc;
 
 	memset(j, 0, sizeof(*j));
@@ -160,6 +160,8 @@ int mnj_open(struct mnjournal *j, const char *dir)
 			log_warn(rc, "reading %s", j->sf.path);
 		j->cap = j->n;
 		j->dirty = len > 0; /* rewritten at the first save */
+		for (whole = len; whole > 0 && text[whole - 1] != '\n'; whole--)
+			;
 	} else if (rc != -ENOENT) {
 		log_warnx("reading %s: %s: ignored", j->sf.path, statefile_strerror(rc));
 		j->dirty = 1;
@@ -169,6 +171,11 @@ int mnj_open(struct mnjournal *j, const char *dir)
 	 * must not be taken for "unchanged" */
 	statefile_forget(&j->sf);
 	rc = reopen(j);
+	/* a part of a line a kill cut short (left out above) goes: the
+	 * appends before the first save start on a line of their own, not
+	 * glued to it into one that does not parse */
+	if (rc == 0 && whole < len && ftruncate(j->fd, (off_t)whole) < 0)
+		rc = -errno;
 	if (rc < 0)
 		told(j, rc, "opening");
 	return 0;

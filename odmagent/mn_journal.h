@@ -56,7 +56,8 @@ int mnj_format(const struct mnj_entry *e, char *buf, size_t cap);
  * lines "ANCHOR BID TYPE [ADDR]\n", ANCHOR an IPv6 address, BID 1-65535,
  * TYPE an address type name of odm.h or "-" for none, ADDR the address
  * configured (a second line of the binding). A last line with
- * no newline (a write cut short) is left out. 0 with *out (to free) and
+ * no newline (a write cut short) is left out (and mnj_open cuts it off
+ * the file, so that no append is glued to it). 0 with *out (to free) and
  * *n, or -EINVAL with the line number and reason in err (nothing to free),
  * -ENOMEM.
  */

@@ -186,6 +186,40 @@ Test(mn_journal, appends_reach_the_file_and_a_save_keeps_only_what_is_needed)
 }
 
 /*
+ * A kill in the middle of an append (a line across a page boundary, the
+ * second page never written) leaves a part of a line at the end: the next
+ * run leaves it out, and its own appends start on a line of their own,
+ * not glued to the part (a journal that does not parse is ignored whole,
+ * its bindings never deregistered).
+ */
+Test(mn_journal, a_part_line_left_by_a_kill_is_not_glued_to_the_next_append)
+{
+	char dir[] = "/tmp/odm-mnj-XXXXXX", path[64];
+	struct mnj_entry e = { .anchor = A("2001:db8:ca::10"), .bid = 3 };
+	struct mnjournal j;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/" MN_JOURNAL_FILE, dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("2001:db8:ca::10 1 -\n2001:db8:ca::10 2 - 2001:db8:c4", f);
+	fclose(f);
+	cr_assert_eq(mnj_open(&j, dir), 0);
+	cr_assert_eq(j.n, 1, "the part is left out");
+	mnj_append(&j, &e);
+	mnj_close(&j);
+	cr_assert_str_eq(slurp(path), "2001:db8:ca::10 1 -\n2001:db8:ca::10 3 -\n");
+	/* killed again before its first save: the run after reads both */
+	cr_assert_eq(mnj_open(&j, dir), 0);
+	cr_assert_eq(j.n, 2);
+	cr_assert_eq(j.v[1].bid, 3);
+	mnj_close(&j);
+	unlink(path);
+	rmdir(dir);
+}
+
+/*
  * A full file system takes a part of a line: the journal goes back to its
  * size, so that the next line is not glued to the part (a journal that
  * does not parse is ignored whole). A small tmpfs in a mount namespace of
