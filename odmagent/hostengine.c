@@ -713,7 +713,8 @@ size_t he_usable_pending(const struct hostengine *e)
 
 void he_adopted(struct hostengine *e, uint64_t now)
 {
-	int n;
+	size_t taken = e->leases.n;
+	int n, rc;
 
 	e->now = now;
 	/* the access addresses first: a claimed address still on its link
@@ -722,6 +723,10 @@ void he_adopted(struct hostengine *e, uint64_t now)
 	e->n_host_addrs = n < 0 ? 0 : (size_t)n;
 	access_update(e);
 	lease_adopt_all(e);
+	/* the last run's rule, kept through the start for the leases taken
+	 * over (hostengine.h he_adopted): none configured again, it goes */
+	if (taken && !e->rule_on && (rc = e->ops->rule_del(e->arg)) < 0)
+		log_warn(rc, "removing the rule to the leases' table left by the last run");
 	fixed_keep(e);
 	check_all(e);
 	e->ops->save(e->arg);

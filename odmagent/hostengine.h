@@ -289,7 +289,9 @@ size_t he_usable_pending(const struct hostengine *e);
 
 /* Leases taken over from the last run (already in e->leases and e->reg):
  * configured again and re-registered from the current CoA. The access
- * addresses of now are the first snapshot for vanished-address checks. */
+ * addresses of now are the first snapshot for vanished-address checks.
+ * The caller keeps the last run's rule to the table while leases are
+ * taken over; when none of them is configured again it is removed here. */
 void he_adopted(struct hostengine *e, uint64_t now);
 
 /*

@@ -1071,7 +1071,7 @@ static void flush_stale_routing(struct mn *mn)
 	rc = netconf_rule_flush_sourced(mn->nc, cfg->table, cfg->rule_priority, keep, n,
 					stale_lease_gone, NULL);
 	/* the rule for every source stays while a lease is taken over:
-	 * configuring it finds it there */
+	 * configuring it finds it there (he_adopted removes it if none is) */
 	if (rc >= 0 && !n) {
 		int all = netconf_rule_flush(mn->nc, cfg->table, cfg->rule_priority);
 

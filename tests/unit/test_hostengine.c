@@ -1508,6 +1508,7 @@ Test(hostengine, restart_takes_leases_over_and_reregisters)
 	b1 = logged("bind 2001:db8:c4a::101 2001:db8:a1::5", mark);
 	cr_assert(a >= 0 && a < b0 && b0 < b1,
 		  "configured again, then bound to the current CoA (%d %d %d)", a, b0, b1);
+	cr_assert_eq(logged("rule_del", mark), -1, "a lease configured again: the rule stays");
 	cr_assert_eq(F.nbu, 2, "re-registered at once");
 	cr_assert(bu_hnp_is(1, &HOA1));
 	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 1200);
@@ -2500,6 +2501,11 @@ Test(hostengine, restart_takes_a_claimed_address_over_native)
 	he_adopted(&E, T0 + 1100);
 	cr_assert_eq(logged("addr_add 2001:db8:a1::5", mark), -1, "native: not on the tunnel");
 	cr_assert(E.leases.head->claimed);
+	/* the last run's rule, kept through the start for the leases taken
+	 * over (mn.c): none is configured again, so it goes, or nothing would
+	 * ever remove it, not even the agent's stop */
+	cr_assert_geq(logged("rule_del", mark), 0, "the rule left by the last run goes");
+	cr_assert_eq(E.rule_on, 0);
 	cr_assert_eq(F.nbu, 2, "re-registered at once");
 	m = bu(1);
 	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[1], &COA1) && IN6_ARE_ADDR_EQUAL(&m.altcoa, &COA1),
