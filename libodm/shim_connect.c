@@ -581,6 +581,9 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 		goto out;
 	t = fdtable_global(1);
 	proto = shim_socket_proto(fd);
+	inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
+	if (relet && !proto)
+		goto closed; /* by another thread, while this one waited to relet it */
 	if (relet)
 		bound = SB_NONE; /* its own address, to be bound anew */
 	/* a TCP sendto with an address is a connect (MSG_FASTOPEN) */
@@ -591,7 +594,6 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 				   "for a server's replies, left to the kernel", what, fd, port);
 		goto seen;
 	}
-	inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
 	/* bound to a device (SO_BINDTODEVICE, curl --interface): its packets
 	 * leave there whatever the routing rules say, never into the tunnel,
 	 * so a leased source would go out untunnelled and get no answer */
