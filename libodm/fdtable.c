@@ -38,6 +38,9 @@ struct fd_entry {
 struct fdtable {
 	pthread_mutex_t lock;
 	struct fd_entry *spare; /* entries no slot points to, for reuse */
+	/* entries of leases whose last fd a close_range dropped, their
+	 * release not yet handed out (fdtable_take_released) */
+	struct fd_entry *released;
 	unsigned int cap;
 	unsigned int high; /* 1 + highest fd ever set, bounds range scans */
 	_Atomic(struct fd_entry *) *slot;
@@ -68,6 +71,12 @@ void fdtable_free(struct fdtable *t)
 		struct fd_entry *e = t->spare;
 
 		t->spare = e->next_spare;
+		free(e);
+	}
+	while (t->released) {
+		struct fd_entry *e = t->released;
+
+		t->released = e->next_spare;
 		free(e);
 	}
 	for (unsigned int fd = 0; fd < t->high; fd++) {
@@ -512,22 +521,48 @@ int fdtable_dup(struct fdtable *t, int oldfd, int newfd, struct fd_lease *releas
 	return ret;
 }
 
-size_t fdtable_drop_range(struct fdtable *t, unsigned int *first, unsigned int last,
-			  struct fd_lease *out, size_t cap)
+size_t fdtable_drop_range(struct fdtable *t, unsigned int first, unsigned int last)
 {
 	sigset_t old;
-	unsigned int fd = *first;
 	size_t n = 0;
 
-	if (!t || cap == 0)
+	if (!t)
 		return 0;
 	lock(t, &old);
-	for (; fd <= last && fd < t->high && n < cap; fd++)
-		if (clear_locked(t, (int)fd, &out[n]))
-			n++;
+	for (unsigned int fd = first; fd <= last && fd < t->high; fd++) {
+		struct fd_entry *e = atomic_exchange(&t->slot[fd], NULL);
+
+		if (!IS_ENTRY(e) || --e->refs > 0)
+			continue;
+		if (e->state != FDT_LEASED) {
+			retire_locked(t, e);
+			continue;
+		}
+		/* kept, lease and all, until its release is taken */
+		e->next_spare = t->released;
+		t->released = e;
+		n++;
+	}
 	unlock(t, &old);
-	*first = fd;
 	return n;
+}
+
+int fdtable_take_released(struct fdtable *t, struct fd_lease *out)
+{
+	sigset_t old;
+	struct fd_entry *e;
+
+	if (!t || !t->released) /* (a look without the lock: a miss waits for the next call) */
+		return 0;
+	lock(t, &old);
+	e = t->released;
+	if (e) {
+		t->released = e->next_spare;
+		*out = e->lease;
+		retire_locked(t, e);
+	}
+	unlock(t, &old);
+	return e != NULL;
 }
 
 void fdtable_atfork_child(struct fdtable *t)

@@ -137,14 +137,17 @@ int fdtable_drop(struct fdtable *t, int fd, struct fd_lease *released);
 int fdtable_dup(struct fdtable *t, int oldfd, int newfd, struct fd_lease *released);
 
 /*
- * close_range(*first, last): drop the slots in range, from *first on, until
- * cap leases whose last fd went are in out[]. Returns how many are; *first
- * is then where the next call goes on. Fewer than cap: the range is done.
- * (The caller's buffer, no malloc: nothing under the table's lock calls it,
- * and close_range may run in a signal handler that interrupted malloc.)
+ * close_range(first, last): drop every slot in range at once (the kernel
+ * closed them all: a socket another thread makes on one of the numbers
+ * meanwhile is not dropped with them). The leases whose last fd went are
+ * kept in the table until fdtable_take_released hands them out, one at a
+ * time, for their release hints outside the lock: no malloc under it
+ * (close_range may run in a signal handler that interrupted malloc).
+ * Returns how many were kept.
  */
-size_t fdtable_drop_range(struct fdtable *t, unsigned int *first, unsigned int last,
-			  struct fd_lease *out, size_t cap);
+size_t fdtable_drop_range(struct fdtable *t, unsigned int first, unsigned int last);
+/* One lease fdtable_drop_range kept, into *out and forgotten: 1, or 0 if none. */
+int fdtable_take_released(struct fdtable *t, struct fd_lease *out);
 
 /* In a forked child: reset the lock (the table itself is inherited as is). */
 void fdtable_atfork_child(struct fdtable *t);

@@ -86,19 +86,16 @@ int __close_nocancel(int fd)
 /* [first, last] were closed: forget them, hint for the leases whose last fd went */
 static void closed_range(unsigned int first, unsigned int last)
 {
-	struct fd_lease gone[16];
+	struct fdtable *t = fdtable_global(0);
+	struct fd_lease gone;
 	int saved = errno;
-	size_t n;
 
 	if (!guard_active())
 		shield_app_closed(first, last);
-	/* a batch at a time, each hinted outside the table's lock */
-	do {
-		n = fdtable_drop_range(fdtable_global(0), &first, last, gone,
-				       sizeof(gone) / sizeof(gone[0]));
-		for (size_t i = 0; i < n; i++)
-			hint(-1, &gone[i]);
-	} while (n == sizeof(gone) / sizeof(gone[0]));
+	/* the whole range at once, then each lease hinted outside the lock */
+	fdtable_drop_range(t, first, last);
+	while (fdtable_take_released(t, &gone))
+		hint(-1, &gone);
 	errno = saved;
 }
 

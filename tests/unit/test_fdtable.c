@@ -189,21 +189,21 @@ Test(fdtable, internal_marks)
 	fdtable_free(t);
 }
 
-/* fdtable_drop_range over [first, last] to its end, batch after batch of
- * cap: the leases whose last fd went, in gone[] (room for 8) */
+/* fdtable_drop_range over [first, last], then the leases it kept, taken
+ * (fdtable_take_released) into gone[] (room for 8): how many */
 static size_t drop_all(struct fdtable *t, unsigned int first, unsigned int last,
-		       struct fd_lease *gone, size_t cap)
+		       struct fd_lease *gone)
 {
-	size_t n = 0, k;
+	size_t kept = fdtable_drop_range(t, first, last), n = 0;
 
-	do {
-		k = fdtable_drop_range(t, &first, last, gone + n, cap);
-		n += k;
-		cr_assert_leq(n, 8);
-	} while (k == cap);
+	while (n < 8 && fdtable_take_released(t, &gone[n]))
+		n++;
+	cr_assert_eq(n, kept, "%zu kept, %zu taken", kept, n);
+	cr_assert_eq(fdtable_take_released(t, &gone[7]), 0, "taken once each");
 	return n;
 }
 
+/* newest first: the order fdtable_take_released hands them out */
 Test(fdtable, close_range_returns_each_last_lease)
 {
 	struct fdtable *t = fdtable_new(256);
@@ -216,41 +216,45 @@ Test(fdtable, close_range_returns_each_last_lease)
 	fdtable_dup(t, 10, 2, &out); /* outside the range: b survives */
 	fdtable_track(t, 200, &c);
 	fdtable_mark_seen(t, 20);
-	cr_assert_eq(drop_all(t, 3, ~0U, gone, 4), 2);
-	assert_lease(&gone[0], "2001:db8:c4a::a");
-	assert_lease(&gone[1], "2001:db8:c4a::c");
+	cr_assert_eq(drop_all(t, 3, ~0U, gone), 2);
+	assert_lease(&gone[0], "2001:db8:c4a::c");
+	assert_lease(&gone[1], "2001:db8:c4a::a");
 	cr_assert_eq(fdtable_state(t, 20), FDT_UNKNOWN);
 	cr_assert_eq(fdtable_refs(t, 2), 1);
-	cr_assert_eq(drop_all(t, 0, 2, gone, 4), 1);
+	cr_assert_eq(drop_all(t, 0, 2, gone), 1);
 	assert_lease(&gone[0], "2001:db8:c4a::b");
-	cr_assert_eq(drop_all(t, 0, ~0U, gone, 4), 0);
+	cr_assert_eq(drop_all(t, 0, ~0U, gone), 0);
 	fdtable_free(t);
 }
 
-/* A batch full stops the walk where it is: the next call goes on from
- * there, and every slot of the range is dropped in the end, every lease
- * told once. */
-Test(fdtable, close_range_in_batches_drops_the_whole_range)
+/* The whole range is dropped at once, before any release is taken: a
+ * socket made on one of its numbers after that keeps its entry, and the
+ * entries kept for their releases are no slot's (recycled only once
+ * taken). */
+Test(fdtable, close_range_drops_the_whole_range_before_any_release)
 {
 	struct fdtable *t = fdtable_new(256);
-	struct fd_lease l[5], gone[8];
-	unsigned int first = 0;
+	struct fd_lease l[3], gone;
 	char name[32];
 
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 3; i++) {
 		snprintf(name, sizeof(name), "2001:db8:c4a::%d", i + 1);
 		l[i] = mk(name);
 		fdtable_track(t, 10 + 20 * i, &l[i]);
 	}
-	fdtable_mark_seen(t, 250);
-	cr_assert_eq(fdtable_drop_range(t, &first, ~0U, gone, 2), 2);
-	cr_assert_eq(first, 31, "on from just past the second lease's fd (%u)", first);
-	cr_assert_eq(fdtable_state(t, 50), FDT_LEASED, "not reached yet");
-	cr_assert_eq(drop_all(t, first, ~0U, gone, 2), 3);
-	assert_lease(&gone[0], "2001:db8:c4a::3");
-	assert_lease(&gone[2], "2001:db8:c4a::5");
+	cr_assert_eq(fdtable_drop_range(t, 0, ~0U), 3);
 	for (int fd = 0; fd < 256; fd++)
 		cr_assert_eq(fdtable_state(t, fd), FDT_UNKNOWN, "fd %d left", fd);
+	/* another thread's new socket on a number of the range */
+	cr_assert_eq(fdtable_track(t, 50, &l[0]), 0);
+	cr_assert_eq(fdtable_take_released(t, &gone), 1);
+	assert_lease(&gone, "2001:db8:c4a::3");
+	cr_assert_eq(fdtable_take_released(t, &gone), 1);
+	cr_assert_eq(fdtable_take_released(t, &gone), 1);
+	cr_assert_eq(fdtable_take_released(t, &gone), 0);
+	cr_assert_eq(fdtable_state(t, 50), FDT_LEASED, "the new socket keeps its entry");
+	cr_assert_eq(fdtable_get(t, 50, &gone), 1);
+	assert_lease(&gone, "2001:db8:c4a::1");
 	fdtable_free(t);
 }
 

@@ -134,11 +134,11 @@ Test(fdtable_prefs, decided_plain_keeps_the_flag)
 Test(fdtable_prefs, close_range_forgets_options_without_a_lease)
 {
 	struct fdtable *t = flagged(3);
-	struct fd_lease gone[1];
-	unsigned int first = 0;
+	struct fd_lease gone;
 
 	cr_assert_eq(fdtable_set_prefs(t, 4, ON_NET), 0);
-	cr_assert_eq(fdtable_drop_range(t, &first, 63, gone, 1), 0);
+	cr_assert_eq(fdtable_drop_range(t, 0, 63), 0);
+	cr_assert_eq(fdtable_take_released(t, &gone), 0);
 	cr_assert_eq(fdtable_state(t, 3), FDT_UNKNOWN);
 	cr_assert_eq(fdtable_prefs(t, 4), 0u);
 	fdtable_free(t);
