@@ -71,7 +71,8 @@ releases_in() {
 # target_with_agent N AGENT_ARG... -- MODE ARG... - target_sock MODE under
 # the shim (ODM_DEBUG; its output in $TMP/o, printed, and $TMP/e) against a
 # fake agent of its own on $TMP/agentN.sock (its requests in
-# $TMP/agentN.log), stopped after it
+# $TMP/agentN.log), stopped after it. TARGET_BIN: another build of it in
+# $TMP (target_sock_fortify)
 target_with_agent() {
 	local n=$1 args=() pid
 	shift
@@ -87,7 +88,7 @@ target_with_agent() {
 	pid=$!
 	wait_for 5 test -S "$TMP/agent$n.sock"
 	env ODM_SOCKET="$TMP/agent$n.sock" LD_PRELOAD="$LIB" ODM_DEBUG=1 timeout 30 \
-		"$TMP/target_sock" "$@" >"$TMP/o" 2>"$TMP/e" || true
+		"$TMP/${TARGET_BIN:-target_sock}" "$@" >"$TMP/o" 2>"$TMP/e" || true
 	sleep 0.3 # the release hints of its last closes, logged
 	kill "$pid" 2>/dev/null || true
 	cat "$TMP/o"
@@ -226,6 +227,21 @@ inner() { # runs inside unshare -nm, as root
 	check "all four from the new lease 2001:db8:c4a::3, none from the ended one ($(grep -c '^udp after: server sees source 2001:db8:c4a::2$' "$TMP/o"))" \
 		test "$(count '^udp after: server sees source 2001:db8:c4a::3$' "$TMP/o")" = 4
 	check "one lease asked again (two in all)" test "$(count '"op": "lease"' "$TMP/agent21.log")" = 2
+
+	# A non-blocking, leased UDP socket destroyed as the agent ends an
+	# idle lease's sockets: a receive of any kind is not told of it
+	# (EAGAIN, as with nothing to read), where the kernel says
+	# ECONNABORTED; the same built with _FORTIFY_SOURCE, whose recv,
+	# recvfrom and read are __recv_chk, __recvfrom_chk and __read_chk.
+	n=22
+	for b in target_sock target_sock_fortify; do
+		TARGET_BIN=$b target_with_agent $((n++)) --default-type session-lasting \
+			--lease 2001:db8:c4a::2 -- recvended cn.example.test
+		for way in recv recvfrom recvmsg recvmmsg read readv; do
+			check "$b: a receive by $way on a UDP socket its lease's end destroyed: EAGAIN, not told" \
+				grep -qx "$way: -1 EAGAIN" "$TMP/o"
+		done
+	done
 
 	# ...and one whose connect again fails (no route to its peer for a
 	# moment: a move) keeps its peer: once the route is back, its next
@@ -579,6 +595,8 @@ trap cleanup EXIT
 
 "${CC:-gcc}" -D_GNU_SOURCE -O1 -Wall -Wextra -Werror -o "$TMP/target_sock" "$SHIM/target_sock.c" \
 	-lpthread -lanl
+"${CC:-gcc}" -D_GNU_SOURCE -O2 -D_FORTIFY_SOURCE=2 -Wall -Wextra -Werror \
+	-o "$TMP/target_sock_fortify" "$SHIM/target_sock.c" -lpthread -lanl
 "${CC:-gcc}" -D_GNU_SOURCE -O1 -Wall -Wextra -Werror -rdynamic -o "$TMP/target_sock_cares" \
 	"$SHIM/target_sock.c" "$SHIM/own_cares.c" -lpthread -lanl
 

@@ -45,6 +45,12 @@
  *                                       threads sendto() it at once: what
  *                                       each said, the sources the receiver
  *                                       sees
+ *   target_sock recvended NAME          for each of recv, recvfrom, recvmsg,
+ *                                       recvmmsg, read and readv: a
+ *                                       non-blocking UDP socket connects to a
+ *                                       receiver on NAME's address, sends, is
+ *                                       destroyed with ss -K, and receives
+ *                                       that way: "WAY: RC ERR"
  *   target_sock ended NAME send|sendto|sendmsg0 [unreach]
  *                                       a UDP socket connects to a receiver on
  *                                       NAME's address and sends, is destroyed
@@ -89,6 +95,8 @@ static const char *ename(int e)
 	case EDOM: return "EDOM";
 	case EBADF: return "EBADF";
 	case EDESTADDRREQ: return "EDESTADDRREQ";
+	case EAGAIN: return "EAGAIN";
+	case ECONNABORTED: return "ECONNABORTED";
 	default: return strerror(e);
 	}
 }
@@ -732,6 +740,47 @@ static int mode_reconnect(const char *name, int n, int dup_it)
 	return 0;
 }
 
+/* recvended: what a receive of each kind says on a non-blocking socket
+ * the agent's ending of its lease destroyed (ss -K). Built with
+ * _FORTIFY_SOURCE, recv, recvfrom and read are __recv_chk and the like. */
+static int mode_recvended(const char *name)
+{
+	static const char *const ways[] = { "recv", "recvfrom", "recvmsg", "recvmmsg", "read",
+					    "readv" };
+	struct sockaddr_storage dst, from;
+	char buf[64];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct mmsghdr mm = { .msg_hdr = { .msg_iov = &iov, .msg_iovlen = 1 } };
+	/* a length the compiler cannot see: _FORTIFY_SOURCE checks it at run
+	 * time, in __recv_chk, __recvfrom_chk and __read_chk */
+	volatile size_t vn = sizeof(buf);
+	size_t n = vn;
+	socklen_t len, fl;
+	ssize_t r;
+	int ls, u;
+
+	for (size_t w = 0; w < sizeof(ways) / sizeof(ways[0]); w++) {
+		if (udp_connected(name, &dst, &len, &ls, &u) != 0)
+			return 2;
+		fcntl(u, F_SETFL, fcntl(u, F_GETFL) | O_NONBLOCK);
+		destroy(u);
+		fl = sizeof(from);
+		errno = 0;
+		switch (w) {
+		case 0: r = recv(u, buf, n, 0); break;
+		case 1: r = recvfrom(u, buf, n, 0, (struct sockaddr *)&from, &fl); break;
+		case 2: r = recvmsg(u, &mm.msg_hdr, 0); break;
+		case 3: r = recvmmsg(u, &mm, 1, 0, NULL); break;
+		case 4: r = read(u, buf, n); break;
+		default: r = readv(u, &iov, 1); break;
+		}
+		printf("%s: %zd %s\n", ways[w], r, r < 0 ? ename(errno) : "");
+		close(u);
+		close(ls);
+	}
+	return 0;
+}
+
 /* peer's address (dst) taken off lo (off) or put back */
 static void peer_addr(const struct sockaddr_storage *dst, int off)
 {
@@ -816,6 +865,8 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "reconnect") == 0)
 		return mode_reconnect(argv[2], argc > 3 ? atoi(argv[3]) : 4,
 				      argc > 4 && strcmp(argv[4], "dup") == 0);
+	if (strcmp(argv[1], "recvended") == 0)
+		return mode_recvended(argv[2]);
 	if (strcmp(argv[1], "relet") == 0)
 		return mode_relet(argv[2], argc > 3 ? atoi(argv[3]) : 4);
 	if (strcmp(argv[1], "ended") == 0 && argc > 3)
