@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "addrmsg.h"
+#include "nlattr.h"
 
 int addrmsg_parse(const struct nlmsghdr *h, size_t len, struct addrmsg *m)
 {
@@ -27,9 +28,8 @@ int addrmsg_parse(const struct nlmsghdr *h, size_t len, struct addrmsg *m)
 	for (a = IFA_RTA(ifa); RTA_OK(a, left); a = RTA_NEXT(a, left)) {
 		switch (a->rta_type) {
 		case IFA_FLAGS:
-			if (RTA_PAYLOAD(a) != sizeof(m->flags))
+			if (!nlattr_take(a, &m->flags, sizeof(m->flags)))
 				return 0;
-			memcpy(&m->flags, RTA_DATA(a), sizeof(m->flags));
 			break;
 		case IFA_ADDRESS:
 		case IFA_LOCAL:

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "nlattr.h"
 #include "routemsg.h"
 
 int routemsg_source_deleted(const struct nlmsghdr *h, size_t len, struct routemsg *out)
@@ -24,22 +25,21 @@ int routemsg_source_deleted(const struct nlmsghdr *h, size_t len, struct routems
 	for (a = RTM_RTA(rtm); RTA_OK(a, left); a = RTA_NEXT(a, left)) {
 		switch (a->rta_type) {
 		case RTA_SRC:
-			if (RTA_PAYLOAD(a) != sizeof(out->from))
+			if (!nlattr_take(a, &out->from, sizeof(out->from)))
 				return 0;
-			memcpy(&out->from, RTA_DATA(a), sizeof(out->from));
 			has_src = 1;
 			break;
 		case RTA_TABLE:
-		case RTA_PRIORITY:
-			if (RTA_PAYLOAD(a) != sizeof(uint32_t))
+			if (!nlattr_take(a, &out->table, sizeof(out->table)))
 				return 0;
-			memcpy(a->rta_type == RTA_TABLE ? &out->table : &out->metric, RTA_DATA(a),
-			       sizeof(uint32_t));
+			break;
+		case RTA_PRIORITY:
+			if (!nlattr_take(a, &out->metric, sizeof(out->metric)))
+				return 0;
 			break;
 		case RTA_OIF:
-			if (RTA_PAYLOAD(a) != sizeof(int))
+			if (!nlattr_take(a, &out->oif, sizeof(out->oif)))
 				return 0;
-			memcpy(&out->oif, RTA_DATA(a), sizeof(int));
 			break;
 		case RTA_MULTIPATH:
 			return 0; /* not one device's */

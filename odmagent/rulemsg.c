@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "nlattr.h"
 #include "rulemsg.h"
 
 int rulemsg_parse(const struct nlmsghdr *h, size_t len, struct rulemsg *out)
@@ -29,20 +30,17 @@ int rulemsg_parse(const struct nlmsghdr *h, size_t len, struct rulemsg *out)
 	     RTA_OK(a, left); a = RTA_NEXT(a, left)) {
 		switch (a->rta_type) {
 		case FRA_SRC:
-			if (RTA_PAYLOAD(a) != sizeof(out->from))
+			if (!nlattr_take(a, &out->from, sizeof(out->from)))
 				return 0;
-			memcpy(&out->from, RTA_DATA(a), sizeof(out->from));
 			has_src = 1;
 			break;
 		case FRA_TABLE:
-			if (RTA_PAYLOAD(a) != sizeof(uint32_t))
+			if (!nlattr_take(a, &out->table, sizeof(out->table)))
 				return 0;
-			memcpy(&out->table, RTA_DATA(a), sizeof(uint32_t));
 			break;
 		case FRA_PRIORITY:
-			if (RTA_PAYLOAD(a) != sizeof(uint32_t))
+			if (!nlattr_take(a, &out->priority, sizeof(out->priority)))
 				return 0;
-			memcpy(&out->priority, RTA_DATA(a), sizeof(uint32_t));
 			break;
 		default:
 			break;
