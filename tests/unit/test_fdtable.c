@@ -442,23 +442,30 @@ Test(fdtable, a_udp_lease_stays_due_until_a_look_finds_it_alive)
 	fdtable_free(t);
 }
 
+/* fd holds a UDP lease of 2001:db8::1, looked at (due, found alive) at 5000 */
+static void udp_looked(struct fdtable *t, int fd)
+{
+	struct fd_lease l = mk("2001:db8::1"), out;
+
+	l.udp = 1;
+	cr_assert_eq(fdtable_track(t, fd, &l), 0);
+	cr_assert_eq(due_at(t, fd, 5000, &out), FDT_LEASED);
+	cr_assert_eq(out.udp, 1, "due from its start");
+}
+
 /* Between its looks a leased UDP socket is told so without the table's
  * lock (state_of reads the entry's due time): never once it is no lease's,
  * or no longer fd's. */
 Test(fdtable, a_udp_lease_between_looks_is_told_only_while_it_is_one)
 {
 	struct fdtable *t = fdtable_new(64);
-	struct fd_lease l = mk("2001:db8::1"), out;
+	struct fd_lease out;
 
-	l.udp = 1;
-	cr_assert_eq(fdtable_track(t, 3, &l), 0);
-	cr_assert_eq(due_at(t, 3, 5000, &out), FDT_LEASED);
-	cr_assert_eq(out.udp, 1);
+	udp_looked(t, 3);
 	cr_assert_eq(due_at(t, 3, 5100, &out), FDT_LEASED, "between looks");
 	fdtable_unlease(t, 3);
 	cr_assert_eq(due_at(t, 3, 5200, &out), FDT_SEEN, "unleased (plain) between looks");
-	cr_assert_eq(fdtable_track(t, 4, &l), 0);
-	cr_assert_eq(due_at(t, 4, 5000, &out), FDT_LEASED);
+	udp_looked(t, 4);
 	cr_assert_eq(fdtable_drop(t, 4, &out), 1);
 	cr_assert_eq(due_at(t, 4, 5100, &out), FDT_UNKNOWN, "closed between looks");
 	fdtable_mark_seen(t, 4);
@@ -489,11 +496,9 @@ static uint64_t clock_reusing_3(void)
 Test(fdtable, a_udp_lease_between_looks_is_not_told_of_its_recycled_entry)
 {
 	struct fdtable *t = fdtable_new(64);
-	struct fd_lease l = mk("2001:db8::1"), out;
+	struct fd_lease out;
 
-	l.udp = 1;
-	cr_assert_eq(fdtable_track(t, 3, &l), 0);
-	cr_assert_eq(due_at(t, 3, 5000, &out), FDT_LEASED);
+	udp_looked(t, 3);
 	reuse_t = t;
 	clock_now = 5100;
 	cr_assert_eq(fdtable_state_due(t, 3, clock_reusing_3, &out), FDT_OPTS,
