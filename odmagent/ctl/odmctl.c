@@ -280,16 +280,24 @@ int main(int argc, char **argv)
 	};
 	const struct ctl_cmd *cmd;
 	struct ctl_opts o = { 0 };
-	int c, only = 0;
+	int c, li = -1, only = 0;
 
 	opterr = 0; /* the messages below name the bad word */
 	/* '+': options after the command belong to the command */
-	while ((c = getopt_long(argc, argv, "+:hjs:V", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hjs:V", longopts, &li)) != -1) {
 		switch (c) {
 		case 'j':
 			o.json = 1;
 			break;
 		case 's':
+			/* "" would connect to an unnamed abstract socket, and run
+			 * would hand the shim an ODM_SOCKET it takes for unset */
+			if (!*optarg) {
+				ctl_errx("option \"%s\" needs a path, not an empty word",
+					 li >= 0 ? "--socket" : "-s");
+				fprintf(stderr, "Try '%s --help' for more information.\n", ctl_prog);
+				return CTL_EXIT_USAGE;
+			}
 			o.socket = optarg;
 			break;
 		case 'h':
@@ -316,6 +324,7 @@ int main(int argc, char **argv)
 			return CTL_EXIT_USAGE;
 		}
 		}
+		li = -1;
 	}
 	if (only && optind < argc) {
 		ctl_errx("unexpected argument \"%s\" after %s", argv[optind],

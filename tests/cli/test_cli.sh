@@ -144,6 +144,10 @@ usage_err --bogus "odmctl --bogus" "$CTL" --bogus
 usage_err -x "odmctl -x" "$CTL" -x
 usage_err --json=1 "odmctl --json=1 (a value for an option without one)" "$CTL" --json=1 status
 usage_err -s "odmctl -s without its argument" "$CTL" -s
+# an empty path is none: not a connect to an unnamed socket ("no agent
+# listens there"), nor an ODM_SOCKET that run's shim would take for unset
+usage_err -s "odmctl -s with an empty path" "$CTL" -s "" status
+usage_err --socket "odmctl --socket= with an empty path" "$CTL" --socket= run /bin/true
 usage_err frobnicate "an unknown command" "$CTL" frobnicate
 usage_err extra "status with an argument" "$CTL" status extra
 usage_err --bogus "hello --bogus" "$CTL" hello --bogus
