@@ -166,7 +166,7 @@ int main(int argc, char **argv)
 	char err[512];
 	int check = 0, debug = 0, verbose = 0, to_syslog = 0, c, r, rc = 1;
 	int loop_ok = 0, sigs_ok = 0, started = 0, optimistic = -1, solicit = -1, lock_fd = -1;
-	int role_began = 0, only = 0;
+	int role_began = 0, only = 0, li = -1;
 	const char *probe = NULL;
 	uint64_t capeff;
 
@@ -187,7 +187,7 @@ int main(int argc, char **argv)
 	char shortopt[3] = "-?";
 
 	opterr = 0; /* usage_error names the bad word */
-	while ((c = getopt_long(argc, argv, ":f:ndsvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:ndsvhV", longopts, &li)) != -1) {
 		switch (c) {
 		case 'h':
 		case 'V':
@@ -204,6 +204,10 @@ int main(int argc, char **argv)
 			shortopt[1] = (char)optopt;
 			usage_error("unknown option \"%s\"", optopt ? shortopt : argv[optind - 1]);
 		case 'f':
+			/* not a file "": open() would say only "No such file" */
+			if (!*optarg)
+				usage_error("option \"%s\" needs a file name, not an empty word",
+					    li >= 0 ? "--config" : "-f");
 			path = optarg;
 			break;
 		case 'P':
@@ -230,6 +234,7 @@ int main(int argc, char **argv)
 			*(c == 'O' ? &optimistic : &solicit) = r;
 			break;
 		}
+		li = -1;
 	}
 	if (optind != argc)
 		usage_error("unexpected argument \"%s\"", argv[optind]);

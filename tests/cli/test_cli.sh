@@ -164,6 +164,8 @@ usage_err --type "disable takes no --type" "$CTL" disable --type fixed x
 usage_err --bogus "odmagent --bogus" "$AGENT" --bogus
 usage_err -x "odmagent -x" "$AGENT" -x
 usage_err -f "odmagent -f without its argument" "$AGENT" -f
+usage_err -f "odmagent -f with an empty file name" "$AGENT" -n -f ""
+usage_err --config "odmagent --config= with an empty file name" "$AGENT" -n --config=
 usage_err extra "odmagent with an operand" "$AGENT" extra
 usage_err maybe "odmagent --optimistic-dad maybe" "$AGENT" --optimistic-dad maybe
 usage_err --router-solicit "odmagent --router-solicit without its argument" "$AGENT" --router-solicit
