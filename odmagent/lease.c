@@ -922,12 +922,19 @@ static struct lease *alloc_at(struct hostengine *e, const struct at_request *rq,
 		return NULL;
 	}
 	snprintf(l->rb->service, sizeof(l->rb->service), "%s", at && at->service ? at->service : "");
-	log_info("lease %u: asking anchor %s for %s address from CoA %s (for %s %s, uid %u "
-		 "pid %d)",
-		 l->id, ntop6(anchor, a1), rq->req ? "an" : "the host's own",
-		 an->has_coa ? ntop6(&an->coa, a2) : "none yet",
-		 rq->proto == IPPROTO_UDP ? "udp" : "tcp", ntop6(&rq->dst, a3),
-		 (unsigned)l->uid, (int)l->pid);
+	/* the host's own (Fixed) address has no flow, user or process: not
+	 * "tcp ::, uid 4294967295 pid 0" */
+	if (rq->req)
+		log_info("lease %u: asking anchor %s for a %s address from CoA %s (for %s %s, "
+			 "uid %u pid %d)",
+			 l->id, ntop6(anchor, a1), odm_type_name(rq->type),
+			 an->has_coa ? ntop6(&an->coa, a2) : "none yet",
+			 rq->proto == IPPROTO_UDP ? "udp" : "tcp", ntop6(&rq->dst, a3),
+			 (unsigned)l->uid, (int)l->pid);
+	else
+		log_info("lease %u: asking anchor %s for the host's own %s address from CoA %s",
+			 l->id, ntop6(anchor, a1), odm_type_name(rq->type),
+			 an->has_coa ? ntop6(&an->coa, a2) : "none yet");
 	if (access_is_claim(e, anchor)) {
 		access_claim_start(e, l); /* the host's own access address */
 		return l;

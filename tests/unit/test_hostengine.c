@@ -3178,6 +3178,25 @@ Test(hostengine, requests_past_a_silent_anchor_are_said_once_a_second)
 		  buf);
 }
 
+/* The line of an allocation names the type asked for, and the flow and
+ * process it is for; the host's own Fixed address is for no flow, user or
+ * process, and its line names none (not "tcp ::, uid 4294967295 pid 0"). */
+Test(hostengine, an_allocation_is_said_with_its_type_and_for_whom)
+{
+	char buf[8192];
+
+	cr_redirect_stderr();
+	odm_log_init("test", ODM_LOG_INFO, 0);
+	fixed_registered();
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 30);
+	cr_assert_eq(stderr_count(buf, sizeof(buf), "asking anchor 2001:db8:ca::10 for a "
+				  "session-lasting address from CoA 2001:db8:a1::5 (for tcp "
+				  "2001:db8:c0::80, uid "), 1, "%s", buf);
+	cr_assert(strstr(buf, "asking anchor 2001:db8:4a::10 for the host's own fixed address "
+			      "from CoA 2001:db8:a1::5\n"), "%s", buf);
+	cr_assert_null(strstr(buf, "uid 4294967295"), "%s", buf);
+}
+
 /* An ICMPv6 error about a packet to the anchor confirms every binding there
  * from that CoA, said in one line at info level: errors are easy to forge,
  * and a host of thousands of leases at one anchor must not log thousands
