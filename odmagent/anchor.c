@@ -1058,6 +1058,7 @@ int anchor_start(struct odm_agent *a)
 	struct odm_config *cfg = &a->cfg;
 	struct anchor *an;
 	char ad[INET6_ADDRSTRLEN], pf[INET6_ADDRSTRLEN], modes[32];
+	char pool[INET6_ADDRSTRLEN + 32], access[64] = "";
 	int n;
 	int rc;
 
@@ -1141,12 +1142,19 @@ int anchor_start(struct odm_agent *a)
 		    (size_t)n < sizeof(modes))
 			n += snprintf(modes + n, sizeof(modes) - (size_t)n, " %s",
 				      config_mode_name((enum odm_anchor_mode)m));
-	log_info("anchor (%s) at %s, pool %s/%u (%u addresses), %zu access prefixes "
-		 "(grace period %us), max-lifetime %us, "
+	/* what a mode does not use is not said: an anchor that is only access
+	 * has no pool (not "::/0"), one without access no grace period */
+	if (an->pooled)
+		snprintf(pool, sizeof(pool), "pool %s/%u (%u addresses)", ntop6(&cfg->pool, pf),
+			 cfg->pool_plen, pool_free_count(&an->pool));
+	else
+		snprintf(pool, sizeof(pool), "no pool");
+	if (config_serves(cfg, ODM_MODE_ACCESS))
+		snprintf(access, sizeof(access), ", %zu access prefix(es) (grace period %us)",
+			 cfg->n_access_prefixes, cfg->grace_period);
+	log_info("anchor (%s) at %s, %s%s, max-lifetime %us, "
 		 "%zu identities, answers to unverified BUs %u/s burst %u, tunnel %s on %s",
-		 modes, ntop6(&cfg->address, ad),
-		 ntop6(&cfg->pool, pf), cfg->pool_plen, an->pooled ? pool_free_count(&an->pool) : 0,
-		 cfg->n_access_prefixes, cfg->grace_period,
+		 modes, ntop6(&cfg->address, ad), pool, access,
 		 mh_lifetime_seconds(max_units(an)), cfg->n_identities, cfg->answer_rate,
 		 cfg->answer_burst, tunnel_backend_name(an->tun), an->tun->ifname);
 	return 0;

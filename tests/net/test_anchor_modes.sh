@@ -79,6 +79,12 @@ odm_anchor_up ar1 "$AR1_ADDR" "mode access" "access-prefix $AR1_PREFIX" "grace-p
 odm_anchor_up ar2 "$AR2_ADDR" "mode access" "access-prefix $AR2_PREFIX" "$other_id"
 check "ar1 says it serves mode access with its prefix and grace period" \
 	test "$(odm_anchor_status ar1 | json "j['modes'] == ['access'] and j['access_prefixes'] == ['$AR1_PREFIX'] and j['grace_period'] == $GRACE")" = True
+# the start-up line says what each serves: no pool for ar1 (not "::/0"), no
+# grace period for ha, which anchors no access prefix
+check "ar1's log says it has no pool, and its prefix and grace period" \
+	grep -q "anchor (access) at $AR1_ADDR, no pool, 1 access prefix(es) (grace period ${GRACE}s), " "$ODM_DIR/ar1-agent.log"
+check "ha's log says its pool and no grace period" \
+	grep -q "anchor (home) at $HA_ADDR, pool $HA_POOL (65536 addresses), max-lifetime " "$ODM_DIR/ha-agent.log"
 
 # ------------------------------------------------------------------ home
 echo "# home anchor on ha"
