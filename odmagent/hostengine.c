@@ -556,6 +556,7 @@ static void check_anchor(struct hostengine *e, struct reg_anchor *an, int nested
 			     &events_everyone);
 		e->last_coa = coa;
 		e->has_coa = 1;
+		memcpy(e->last_ifname, ifname, sizeof(e->last_ifname));
 	}
 	for (struct reg_binding *b = an->bindings; b; b = b->next) {
 		struct lease *l = b->user;
@@ -567,9 +568,18 @@ static void check_anchor(struct hostengine *e, struct reg_anchor *an, int nested
 		if (at && at->move == AT_MOVE_REREGISTER)
 			n += lease_moved(e, l, &coa);
 	}
-	if (n)
-		log_info("move: CoA %s -> %s, re-registering %d bindings at anchor %s",
-			 had ? ntop6(&old, a1) : "none", ntop6(&coa, a2), n, ntop6(&an->addr, a3));
+	if (n) {
+		/* the device as looked up for the host's move event, not once
+		 * more for each anchor while their BUs wait; another CoA's
+		 * (an anchor reached from another link) looked up */
+		if (IN6_ARE_ADDR_EQUAL(&coa, &e->last_coa))
+			memcpy(ifname, e->last_ifname, sizeof(ifname));
+		else
+			e->ops->ifname(e->arg, &coa, ifname);
+		log_info("move: CoA %s -> %s on %s, re-registering %d binding(s) at anchor %s",
+			 had ? ntop6(&old, a1) : "none", ntop6(&coa, a2), ifname[0] ? ifname : "?",
+			 n, ntop6(&an->addr, a3));
+	}
 	else
 		log_debug("CoA toward %s now %s (was %s), no lease there", ntop6(&an->addr, a3),
 			  ntop6(&coa, a2), ntop6(&old, a1));

@@ -210,6 +210,7 @@ struct hostengine {
 	uint64_t change_ms;          /* he_move_since: when its change began; else 0 */
 	int has_coa;                 /* last_coa: the host's CoA last told as a move */
 	struct in6_addr last_coa;
+	char last_ifname[IF_NAMESIZE]; /* its device, for the log of each anchor's move */
 	unsigned lost;               /* bindings an anchor had lost, for status */
 	unsigned fell_through;       /* requests sent past a silent anchor, for status */
 	unsigned quiet_checks;       /* refreshes for a silent lease (HE_QUIET_MS) */

@@ -3197,6 +3197,22 @@ Test(hostengine, an_allocation_is_said_with_its_type_and_for_whom)
 	cr_assert_null(strstr(buf, "uid 4294967295"), "%s", buf);
 }
 
+/* A move is said once per anchor, each line with the old and new CoA and
+ * the device the new one is on. */
+Test(hostengine, a_move_is_said_with_its_device_at_every_anchor)
+{
+	char buf[8192];
+
+	claimed(ODM_TYPE_SESSION_LASTING);
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 30);
+	answer(1, MH_BA_ACCEPTED, &HOA1, T0 + 40);
+	cr_redirect_stderr();
+	odm_log_init("test", ODM_LOG_INFO, 0);
+	move_to_coa2(T0 + 1000);
+	cr_assert_eq(stderr_count(buf, sizeof(buf), "move: CoA 2001:db8:a1::5 -> 2001:db8:a2::5 "
+				  "on wlan0, re-registering 1 binding(s) at anchor "), 2, "%s", buf);
+}
+
 /* An ICMPv6 error about a packet to the anchor confirms every binding there
  * from that CoA, said in one line at info level: errors are easy to forge,
  * and a host of thousands of leases at one anchor must not log thousands
