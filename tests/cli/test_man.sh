@@ -6,7 +6,8 @@
 # fault); every option of the code's tables is documented and every
 # documented option exists (tests/cli/optcov.py); the example files of
 # odmagent.conf(5) pass odmagent -n, with keys from odmctl genkey; the
-# nftables rules of odmagent(8) pass nft -c.
+# nftables rules of odmagent(8) pass nft -c; every function of odm.h is
+# in a section 3 page.
 #
 # usage: ODM_BUILD=build bash tests/cli/test_man.sh
 TEST_NAME=test_man.sh
@@ -70,6 +71,15 @@ for f in "$TMP"/conf5/*; do
 		"$AGENT" -n -f "$TMP/etc/odmagent.conf"
 done
 check "odmagent.conf(5) has the four example files ($seen)" test "$seen" -eq 4
+
+# ---------------------------------------------------------------- the API, every function
+# each function odm.h declares is in the SYNOPSIS of a section 3 page
+api=$(sed -n 's/^[a-z].*[ *]\([a-z_][a-z0-9_]*\)(.*/\1/p' "$ROOT/include/odm.h")
+check "odm.h declares functions" test -n "$api"
+for fn in $api; do
+	if grep -qE "^\.(Fn|Fo) $fn( |\$)" "$ROOT"/man/*.3; then ok "$fn() has a man page"; else
+		bad "$fn() is declared in odm.h but in no SYNOPSIS of man/*.3"; fi
+done
 
 literal "$ROOT/man/odmagent.8" "$TMP/agent8"
 NFT=$(grep -l '^table inet' "$TMP"/agent8/* | head -n 1 || true)
