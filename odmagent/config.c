@@ -488,6 +488,10 @@ static int read_secret_file(struct parse *p, const char *path, const char *what,
 		snprintf(full, sizeof(full), "%s", path);
 	}
 	fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	/* a relative path: say where it was looked for, the agent's working
+	 * directory being none of the operator's business */
+	if (fd < 0 && strcmp(full, path) != 0)
+		return perr(p, path, "cannot open %s %s: %s", what, full, strerror(errno));
 	if (fd < 0)
 		return perr(p, path, "cannot open %s: %s", what, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {

@@ -466,6 +466,13 @@ Test(config, key_file)
 	snprintf(t, sizeof(t), "identity h@example.org spi 300 key-file %s\n", dir);
 	cr_assert_eq(parse(t), -EINVAL);
 	cr_assert(strstr(err, "not a regular file"), "%s", err);
+
+	/* a relative one that is missing: where it was looked for is said */
+	writefile("odmagent.conf", "identity h@example.org spi 300 key-file none\n", 0600);
+	cr_assert_eq(config_load(&cfg, p, err, sizeof(err)), -EINVAL);
+	snprintf(t, sizeof(t), "odmagent.conf:1: none: cannot open key file %s/none: No such file",
+		 dir);
+	cr_assert(strstr(err, t), "%s", err);
 	rmdir_all();
 }
 
