@@ -897,6 +897,20 @@ static int check_dns(struct parse *p, const unsigned *seen)
 	return 0;
 }
 
+/* tunnel-encap udp runs on the userspace backend alone: a file naming
+ * another backend for it could never start, so it does not pass -n */
+static int check_tunnel(struct parse *p, const unsigned *seen)
+{
+	const char *b = p->cfg->tunnel_backend;
+
+	if (p->cfg->tunnel_encap != ODM_ENCAP_UDP || (strcmp(b, "kernel") != 0 &&
+						      strcmp(b, "bpf") != 0))
+		return 0;
+	p->line = seen_line(seen, "tunnel-encap");
+	return perr(p, "tunnel-encap", "udp runs on the userspace backend only, not on "
+		    "\"tunnel %s\" (line %u): write tunnel user or auto", b, seen_line(seen, "tunnel"));
+}
+
 static int check_role(struct parse *p, const unsigned *seen)
 {
 	struct odm_config *cfg = p->cfg;
@@ -1033,6 +1047,8 @@ int config_parse(struct odm_config *cfg, const char *text, size_t len, const cha
 			goto fail;
 	}
 	r = check_role(&p, seen);
+	if (r == 0)
+		r = check_tunnel(&p, seen);
 	if (r < 0)
 		goto fail;
 	explicit_bzero(line, sizeof(line));

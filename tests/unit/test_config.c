@@ -153,6 +153,21 @@ Test(config, tunnel_encap)
 	cr_assert_eq(cfg.tunnel_encap, ODM_ENCAP_IP6IP6);
 	config_free(&cfg);
 	fails("tunnel-encap gre\n", "t.conf:1: gre: tunnel-encap must be ip6ip6 or udp");
+	/* only the userspace backend carries udp: a file that could never
+	 * start fails its check, naming both lines */
+	snprintf(t, sizeof t, "%stunnel kernel\ntunnel-encap udp\n", MN_ID);
+	fails(t, "t.conf:3: tunnel-encap: udp runs on the userspace backend only, not on "
+		 "\"tunnel kernel\" (line 2)");
+	snprintf(t, sizeof t, "%stunnel-encap udp\ntunnel bpf\n", MN_ID);
+	fails(t, "t.conf:2: tunnel-encap: udp runs on the userspace backend only, not on "
+		 "\"tunnel bpf\" (line 3)");
+	for (int i = 0; i < 3; i++) {
+		static const char *const ok[] = { "user", "userspace", "auto" };
+
+		snprintf(t, sizeof t, "%stunnel %s\ntunnel-encap udp\n", MN_ID, ok[i]);
+		cr_assert_eq(parse(t), 0, "tunnel %s: %s", ok[i], err);
+		config_free(&cfg);
+	}
 }
 
 Test(config, every_anchor_directive)
