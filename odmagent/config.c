@@ -393,8 +393,11 @@ static int parse_prefix(struct parse *p, const char *w, uint32_t lo, uint32_t hi
 	for (unsigned bit = plen; bit < 128; bit++)
 		if (a.s6_addr[bit / 8] & (0x80 >> (bit % 8)))
 			return perr(p, w, "host bits set after /%u", plen);
-	if (IN6_IS_ADDR_MULTICAST(&a) || IN6_IS_ADDR_UNSPECIFIED(&a))
-		return perr(p, w, "not a unicast prefix");
+	/* handed out or tunnelled to hosts on other networks, as the
+	 * anchor's own address is reached from there (d_address) */
+	if (!addr_is_routable(&a))
+		return perr(p, w, "not a global unicast or unique local prefix "
+			    "(2000::/3, fc00::/7)");
 	*out = a;
 	*out_plen = (uint8_t)plen;
 	return 0;

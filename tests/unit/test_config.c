@@ -306,6 +306,17 @@ Test(config, bad_prefix)
 	fails("role anchor\npool 2001:db8::/6x\n", "t.conf:2: 2001:db8::/6x: prefix length must");
 	fails("role anchor\npool 2001:db8::1/64\n", "t.conf:2: 2001:db8::1/64: host bits set");
 	fails("role anchor\npool zz::/64\n", "t.conf:2: zz::/64: not an IPv6 prefix");
+	/* addresses for hosts elsewhere: nothing a router keeps on its link */
+	fails("role anchor\npool fe80::/64\n",
+	      "t.conf:2: fe80::/64: not a global unicast or unique local prefix");
+	fails("role anchor\npool ff02::/64\n", "t.conf:2: ff02::/64: not a global unicast");
+	fails("role anchor\npool ::/64\n", "t.conf:2: ::/64: not a global unicast");
+	fails("role anchor\npool 64:ff9b::/96\n", "t.conf:2: 64:ff9b::/96: not a global unicast");
+	fails("role anchor\nmode access\naccess-prefix fe80::/64\n",
+	      "t.conf:3: fe80::/64: not a global unicast or unique local prefix");
+	cr_assert_eq(parse("role anchor\naddress fd00::1\npool fd00:1::/64\n"
+			   "identity mn1@example.org spi 256 key " KEY "\n"), 0, "a ULA pool: %s", err);
+	config_free(&cfg);
 }
 
 Test(config, bad_number)
