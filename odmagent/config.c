@@ -550,14 +550,16 @@ static int read_keyfile(struct parse *p, const char *path, uint8_t key[MH_AUTH_K
 	return r;
 }
 
-/* an anchor's address: a global or unique-local unicast one */
+/* an anchor's address: a global or unique-local unicast one, as the
+ * anchor's own address directive and the lease op's "cha" must be (not a
+ * v4-mapped, site-local or NAT64 one, which no Binding Update reaches) */
 static int parse_anchor_addr(struct parse *p, const char *word, struct in6_addr *a)
 {
 	if (parse_addr(p, word, a) < 0)
 		return -EINVAL;
-	if (IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_MULTICAST(a) || IN6_IS_ADDR_LINKLOCAL(a) ||
-	    IN6_IS_ADDR_LOOPBACK(a))
-		return perr(p, word, "not a usable unicast address");
+	if (!addr_is_routable(a))
+		return perr(p, word, "not a global unicast or unique local address "
+			    "(2000::/3, fc00::/7)");
 	return 0;
 }
 

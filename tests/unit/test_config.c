@@ -654,7 +654,15 @@ Test(config, access_anchors)
 	cr_assert_eq(cfg.access_anchors[1].s6_addr[5], 0xa2);
 	config_free(&cfg);
 	fails(MN_ID "access-anchor fe80::1\n", "t.conf:2: ");
-	cr_assert(strstr(err, "not a usable unicast address"), "%s", err);
+	cr_assert(strstr(err, "not a global unicast or unique local address"), "%s", err);
+	/* where a Binding Update can go, as for an anchor's own address */
+	fails(MN_ID "access-anchor ::ffff:192.0.2.1\n",
+	      "t.conf:2: ::ffff:192.0.2.1: not a global unicast or unique local address");
+	fails(MN_ID "home-anchor fec0::1\n",
+	      "t.conf:2: fec0::1: not a global unicast or unique local address");
+	fails(MN_ID "home-anchor 64:ff9b::1\n", "t.conf:2: 64:ff9b::1: not a global unicast");
+	cr_assert_eq(parse(MN_ID "home-anchor fd00::10\n"), 0, "a ULA anchor: %s", err);
+	config_free(&cfg);
 	off = (size_t)snprintf(text, sizeof(text), "%s", MN_ID);
 	for (int i = 0; i <= CONFIG_ACCESS_ANCHORS_MAX; i++)
 		off += (size_t)snprintf(text + off, sizeof(text) - off,
