@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "addrscope.h"
 #include "hadisc.h"
 
 
@@ -96,9 +97,13 @@ void hadisc_from_dns(struct hadisc *h, const char *domain, const struct hadisc_s
 		if (h->c[i].src == HADISC_DNS && strcmp(h->c[i].origin, origin) == 0)
 			drop(h, i);
 	for (size_t k = 0; k < n; k++) {
-		struct hadisc_cand *c = slot(h, HADISC_DNS);
+		struct hadisc_cand *c;
 
-		if (!c)
+		/* anyone may answer the DNS: an AAAA of ::1, ff02::1 or
+		 * fe80::1 is no anchor a Binding Update should go to */
+		if (!addr_is_routable(&srv[k].addr))
+			continue;
+		if (!(c = slot(h, HADISC_DNS)))
 			break;
 		c->addr = srv[k].addr;
 		c->src = HADISC_DNS;

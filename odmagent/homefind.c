@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "addrscope.h"
 #include "addrtext.h"
 #include "events.h"
 #include "hadisc.h"
@@ -250,9 +251,10 @@ static void query_done(struct hf_query *q)
 	if (!hf->closing && q->gen == hf->gen && !(q->failed && q->n == 0)) {
 		hadisc_from_dns(&hf->hd, q->domain, q->srv, q->n, mono_ms());
 		for (size_t i = 0; i < q->n; i++)
-			log_debug("home anchor candidate %s from _mip6._ipv6.%s (priority %u weight %u)",
+			log_debug("home anchor candidate %s from _mip6._ipv6.%s (priority %u weight %u)%s",
 				  ntop6(&q->srv[i].addr, a1), q->domain, q->srv[i].priority,
-				  q->srv[i].weight);
+				  q->srv[i].weight, addr_is_routable(&q->srv[i].addr) ? "" :
+				  ": passed over, not a global unicast or unique local address");
 	}
 	if (!hf->closing && hf->queries == 0)
 		round_done(hf);

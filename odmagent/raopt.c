@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "addrscope.h"
 #include "raopt.h"
 
 #define RA_HDR_LEN 16            /* type, code, cksum, hop, flags, lifetime, 2 timers */
@@ -109,9 +110,10 @@ int ra_parse(const uint8_t *msg, size_t len, int hoplimit, const struct in6_addr
 				struct in6_addr a;
 
 				memcpy(&a, o + 16, 16);
-				/* the router's own address: a global unicast one */
-				if (!IN6_IS_ADDR_UNSPECIFIED(&a) && !IN6_IS_ADDR_LINKLOCAL(&a) &&
-				    !IN6_IS_ADDR_MULTICAST(&a) && !IN6_IS_ADDR_LOOPBACK(&a))
+				/* the router's own address, where hosts on other
+				 * links send Binding Updates: a global unicast or
+				 * unique local one (not v4-mapped, site-local...) */
+				if (addr_is_routable(&a))
 					out->router_addrs[out->n_router_addrs++] = a;
 			}
 			break;
