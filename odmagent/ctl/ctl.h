@@ -46,6 +46,9 @@ int ctl_request(const struct ctl_opts *o, json_t *req, json_t **resp);
 /* Print a reply: one line of JSON with -j, else "key value" lines. */
 void ctl_print(const struct ctl_opts *o, const json_t *resp);
 void ctl_print_value(const json_t *v);
+/* A number as the files write them (odmagent.conf(5)): decimal digits, no
+ * sign, blank or leading zero, at most max; else -1. */
+long long ctl_number(const char *s, long long max);
 
 /* agent.c */
 int cmd_hello(const struct ctl_opts *o, int argc, char **argv);

@@ -101,21 +101,6 @@ static int valid_nai(const char *s)
 	return 1;
 }
 
-static int parse_spi(const char *s, uint32_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > UINT32_MAX || (s[0] == '0' && s[1]))
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
 int cmd_genkey(const struct ctl_opts *o, int argc, char **argv)
 {
 	const char *out = NULL, *nai = NULL;
@@ -123,6 +108,7 @@ int cmd_genkey(const struct ctl_opts *o, int argc, char **argv)
 	uint8_t key[KEY_LEN];
 	uint32_t spi = 0;
 	int force = 0, have_spi = 0, r;
+	long long n;
 
 	(void)o;
 	for (int i = 1; i < argc; i++) {
@@ -140,11 +126,12 @@ int cmd_genkey(const struct ctl_opts *o, int argc, char **argv)
 				out = argv[++i];
 			else if (a[2] == 'n')
 				nai = argv[++i];
-			else if (parse_spi(argv[++i], &spi) < 0 || spi < SPI_MIN) {
+			else if ((n = ctl_number(argv[++i], UINT32_MAX)) < SPI_MIN) {
 				ctl_errx("genkey: SPI \"%s\" is not a number %d..%u", argv[i],
 					 SPI_MIN, UINT32_MAX);
 				return CTL_EXIT_ERR;
 			} else {
+				spi = (uint32_t)n;
 				have_spi = 1;
 			}
 		} else {

@@ -168,6 +168,20 @@ void ctl_errx(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+long long ctl_number(const char *s, long long max)
+{
+	char *end;
+	long long v;
+
+	if (*s < '0' || *s > '9' || (s[0] == '0' && s[1]))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v > max)
+		return -1;
+	return v;
+}
+
 void ctl_connect_err(const char *path, int err)
 {
 	struct stat st;

@@ -137,20 +137,6 @@ static int call(const struct ctl_opts *o, json_t *req, json_t **resp)
 }
 
 /* A whole decimal number in [0, max]; -1 if s is not one. */
-static long long number(const char *s, long long max)
-{
-	char *end;
-	long long v;
-
-	if (!*s || *s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || *end || v > max)
-		return -1;
-	return v;
-}
-
 static int p_show(const struct ctl_opts *o, int argc, char **argv)
 {
 	json_t *resp, *rules, *ru, *allow, *t;
@@ -204,7 +190,7 @@ static int p_add(const struct ctl_opts *o, int argc, char **argv)
 			ctl_errx("policy add: option \"--at\" needs an argument");
 			return sub_usage(&subs[1]);
 		}
-		if ((at = number(argv[i + 1], 65535)) < 1) {
+		if ((at = ctl_number(argv[i + 1], 65535)) < 1) {
 			/* a bad value, not a usage error (odmctl(8) EXIT STATUS) */
 			ctl_errx("policy add: --at needs a rule number 1..65535, not \"%s\"",
 				 argv[i + 1]);
@@ -247,7 +233,7 @@ static int p_del(const struct ctl_opts *o, int argc, char **argv)
 	json_t *resp;
 	int r;
 
-	if (argc != 2 || (no = number(argv[1], 65535)) < 1) {
+	if (argc != 2 || (no = ctl_number(argv[1], 65535)) < 1) {
 		if (argc < 2)
 			ctl_errx("policy del: no rule number given");
 		else if (argc > 2)
@@ -297,7 +283,7 @@ static int p_test(const struct ctl_opts *o, int argc, char **argv)
 			goto usage;
 		}
 		if (strcmp(opt, "--uid") == 0 || strcmp(opt, "--gid") == 0) {
-			n = number(val, 4294967294LL);
+			n = ctl_number(val, 4294967294LL);
 			if (n < 0) {
 				/* (uid_t)-1 is "no uid" to the kernel: never a user */
 				ctl_errx("policy test: %s: not a number 0..4294967294: \"%s\"",

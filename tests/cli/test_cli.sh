@@ -99,6 +99,16 @@ expect 2 "odmctl policy test --type without its value" "$CTL" policy test --uid 
 expect 2 "odmctl policy del without a number" "$CTL" policy del
 expect 1 "odmctl policy del 0" "$CTL" policy del 0
 has err 'not a rule number 1..65535: "0"' "policy del names the bad number"
+# numbers as the files write them: no blank, sign or leading zero, which
+# strtoll let through (" 1", "01")
+for n in 01 " 1" +1; do
+	expect 1 "odmctl policy del \"$n\"" "$CTL" -s "$TMP/none.sock" policy del "$n"
+	has err "not a rule number 1..65535: \"$n\"" "policy del names the number \"$n\""
+	expect 1 "odmctl policy test --uid \"$n\"" "$CTL" -s "$TMP/none.sock" policy test --uid "$n"
+	has err "not a number 0..4294967294: \"$n\"" "policy test names the uid \"$n\""
+done
+expect 1 "odmctl policy add --at 01" "$CTL" -s "$TMP/none.sock" policy add --at 01 uid 0 allow all
+has err 'not "01"' "policy add names the rule number 01"
 expect 1 "odmctl policy add --at x" "$CTL" policy add --at x uid 0 allow all
 has err 'not "x"' "policy add names the bad --at"
 expect 2 "odmctl policy add --at without its value" "$CTL" policy add --at
