@@ -122,7 +122,11 @@ int cmd_genkey(const struct ctl_opts *o, int argc, char **argv)
 				ctl_errx("genkey: option \"%s\" needs an argument", a);
 				return ctl_usage_of("genkey");
 			}
-			if (a[1] == 'o')
+			if (a[1] == 'o' && !*argv[i + 1]) {
+				/* not a file "": "genkey: : No such file" says nothing */
+				ctl_errx("genkey: option \"-o\" needs a file name, not an empty word");
+				return ctl_usage_of("genkey");
+			} else if (a[1] == 'o')
 				out = argv[++i];
 			else if (a[2] == 'n')
 				nai = argv[++i];

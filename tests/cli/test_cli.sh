@@ -168,6 +168,7 @@ usage_err --cha "lease --cha without its argument" "$CTL" lease session-lasting 
 usage_err --bogus "run --bogus" "$CTL" run --bogus -- /bin/true
 usage_err --bogus "genkey --bogus" "$CTL" genkey --bogus
 usage_err -o "genkey -o without its argument" "$CTL" genkey -o
+usage_err -o "genkey -o with an empty file name" "$CTL" genkey -o ""
 usage_err extra "enable with two services" "$CTL" enable --root "$TMP/root" a extra
 usage_err --root "disable --root without its argument" "$CTL" disable x --root
 usage_err --type "disable takes no --type" "$CTL" disable --type fixed x
