@@ -44,6 +44,7 @@ struct parse {
 	unsigned role_line;
 	size_t id_cap;
 	int nwords;       /* words on the current line, the directive's included */
+	const char *what; /* what a value on the line is for ("lifetime"), in errors */
 };
 
 struct directive {
@@ -135,24 +136,26 @@ const struct odm_identity *config_identity(const struct odm_config *cfg, const c
 
 /* Word helpers ----------------------------------------------------------- */
 
-/* Decimal, no sign, no leading zeros beyond "0", within [lo, hi]. */
+/* Decimal, no sign, no leading zeros beyond "0", within [lo, hi]. Errors
+ * name the value, then what it is for: "0300: number with leading zero
+ * (lifetime)". */
 static int parse_u32(struct parse *p, const char *w, uint32_t lo, uint32_t hi, uint32_t *out)
 {
 	unsigned long long v = 0;
 
 	if (!*w)
-		return perr(p, w, "not a number");
+		return perr(p, w, "not a number (%s)", p->what);
 	for (const char *c = w; *c; c++) {
 		if (!isdigit((unsigned char)*c))
-			return perr(p, w, "not a number");
+			return perr(p, w, "not a number (%s)", p->what);
 		v = v * 10 + (unsigned)(*c - '0');
 		if (v > UINT32_MAX)
-			return perr(p, w, "number out of range %u..%u", lo, hi);
+			return perr(p, w, "number out of range %u..%u (%s)", lo, hi, p->what);
 	}
 	if (w[0] == '0' && w[1])
-		return perr(p, w, "number with leading zero");
+		return perr(p, w, "number with leading zero (%s)", p->what);
 	if (v < lo || v > hi)
-		return perr(p, w, "number out of range %u..%u", lo, hi);
+		return perr(p, w, "number out of range %u..%u (%s)", lo, hi, p->what);
 	*out = (uint32_t)v;
 	return 0;
 }
@@ -160,7 +163,7 @@ static int parse_u32(struct parse *p, const char *w, uint32_t lo, uint32_t hi, u
 static int parse_addr(struct parse *p, const char *w, struct in6_addr *a)
 {
 	if (inet_pton(AF_INET6, w, a) != 1)
-		return perr(p, w, "not an IPv6 address");
+		return perr(p, w, "not an IPv6 address (%s)", p->what);
 	return 0;
 }
 
@@ -745,6 +748,7 @@ static int d_identity(struct parse *p, char **w)
 	if (strcmp(w[2], "spi") != 0)
 		return perr(p, w[2], "expected \"spi\"");
 	/* RFC 4285 section 5.1: SPIs 0-255 are reserved (odmctl genkey agrees) */
+	p->what = "spi of identity";
 	if (parse_u32(p, w[3], 256, UINT32_MAX, &id.spi) < 0)
 		return -EINVAL;
 	if (strcmp(w[4], "key") == 0) {
@@ -1047,6 +1051,7 @@ int config_parse(struct odm_config *cfg, const char *text, size_t len, const cha
 			goto fail;
 		}
 		seen[d - directives] = p.line;
+		p.what = d->name;
 		r = d->fn(&p, w);
 		if (r < 0)
 			goto fail;

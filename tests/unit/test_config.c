@@ -336,6 +336,14 @@ Test(config, bad_number)
 	/* RFC 4285 section 5.1 reserves SPIs 0-255 */
 	fails("identity a@b spi 255 key " KEY "\n", "t.conf:1: 255: number out of range 256..4294967295");
 	fails("identity a@b spi 0 key " KEY "\n", "t.conf:1: 0: number out of range 256..4294967295");
+	/* each says what the value is for, not only where it stands */
+	fails("lifetime 0300\n", "t.conf:1: 0300: number with leading zero (lifetime)");
+	fails("udp-inactivity x\n", "t.conf:1: x: not a number (udp-inactivity)");
+	fails("dns-ttl 86401\n", "t.conf:1: 86401: number out of range 0..86400 (dns-ttl)");
+	fails("identity a@b spi 255 key " KEY "\n",
+	      "t.conf:1: 255: number out of range 256..4294967295 (spi of identity)");
+	fails(MN_ID "home-anchor 2001:db8::zz\n",
+	      "t.conf:2: 2001:db8::zz: not an IPv6 address (home-anchor)");
 }
 
 Test(config, bad_key)
