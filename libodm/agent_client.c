@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,7 +33,7 @@ static uint64_t ag_retry_after; /* no connect attempt before this (ms) */
 static int ag_default = -1;     /* -1: not asked yet */
 static int ag_fresh;            /* ag_fd was made by the current call */
 static json_int_t ag_hint_id;   /* ids of hints, which are never answered */
-static int said_unreachable, said_error, said_busy, said_silent;
+static int said_unreachable, said_error, said_busy, said_silent, said_long;
 static int ag_no_reply; /* the last call_locked's agent took the request, never answered */
 
 /* Lock held. Drop the connection; close it only if it is still ours. */
@@ -74,6 +75,18 @@ static int conn_locked(int connect_ms)
 	if (now < ag_retry_after)
 		return -ECONNREFUSED;
 	fd = ipc_connect(ipc_socket_path(), connect_ms);
+	if (fd == -ENAMETOOLONG) {
+		char v[48];
+
+		/* a bad ODM_SOCKET, said as a bad ODM_TYPE is (odm(7)): no
+		 * agent can ever be there, which ODM_DEBUG alone would tell */
+		shim_warn_once(&said_long,
+			       "ODM_SOCKET=\"%s\"%s is longer than a Unix socket path can be "
+			       "(%zu bytes): no agent is reached there",
+			       shim_log_clean(v, sizeof(v), ipc_socket_path()),
+			       strlen(ipc_socket_path()) >= sizeof(v) ? " (cut)" : "",
+			       sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+	}
 	if (fd < 0) {
 		/* no agent at all: ask again in a while; a full queue: soon */
 		if (fd != -ETIMEDOUT) {

@@ -6,6 +6,7 @@
  * waits for the agent.
  */
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
@@ -188,6 +189,29 @@ Test(agent_client, a_type_the_agent_does_not_offer_is_eopnotsupp)
 
 	cr_assert_eq(r, -EOPNOTSUPP, "%d", r);
 	pthread_join(agent_thread, NULL);
+}
+
+/* An ODM_SOCKET no socket can have (longer than sun_path) is said once on
+ * standard error, as a bad ODM_TYPE is, not only under ODM_DEBUG. */
+Test(agent_client, an_odm_socket_too_long_is_said_once)
+{
+	char longpath[200], buf[1024];
+	size_t n;
+
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[0] = '/';
+	longpath[sizeof(longpath) - 1] = '\0';
+	setenv("ODM_SOCKET", longpath, 1);
+	unsetenv("ODM_DEBUG");
+	cr_redirect_stderr();
+	cr_assert_lt(lease(), 0, "no agent can be there");
+	cr_assert_lt(lease(), 0);
+	fflush(stderr);
+	n = fread(buf, 1, sizeof(buf) - 1, cr_get_redirected_stderr());
+	buf[n] = '\0';
+	cr_assert(strstr(buf, "odm: ODM_SOCKET=\"/aaaa"), "%s", buf);
+	cr_assert(strstr(buf, "is longer than a Unix socket path can be (107 bytes)"), "%s", buf);
+	cr_assert_null(strstr(strstr(buf, "ODM_SOCKET") + 1, "ODM_SOCKET"), "said twice: %s", buf);
 }
 
 Test(agent_client, connection_closed_while_idle_is_replaced)
