@@ -71,7 +71,10 @@ void access_update(struct hostengine *e)
 		r = accessra_pick(&e->access_ra, e->host_addrs, e->n_host_addrs);
 	if (i < 0 && !r) {
 		if (e->anchors.has_access)
-			log_info("no access anchor on this link any more");
+			log_info("no access anchor on this link any more: %s (%s) shares a /64 "
+				 "with none of the host's addresses",
+				 ntop6(&e->anchors.access, a1),
+				 e->access_src == ACCESS_SRC_RA ? "ra" : "config");
 		e->anchors.has_access = 0;
 		e->access_src = ACCESS_SRC_NONE;
 		return;

@@ -3213,6 +3213,23 @@ Test(hostengine, a_move_is_said_with_its_device_at_every_anchor)
 				  "on wlan0, re-registering 1 binding(s) at anchor "), 2, "%s", buf);
 }
 
+/* Leaving the last access anchor's /64 is said with the anchor left. */
+Test(hostengine, leaving_the_access_anchors_links_is_said_with_the_anchor)
+{
+	char buf[8192];
+
+	access_anchors();
+	cr_redirect_stderr();
+	odm_log_init("test", ODM_LOG_INFO, 0);
+	F.coa = A("2001:db8:ff::5");
+	F.host[0] = F.coa;
+	he_move(&E, T0 + 1000);
+	cr_assert_not(E.anchors.has_access);
+	cr_assert_eq(stderr_count(buf, sizeof(buf), "no access anchor on this link any more: "
+				  "2001:db8:a1::1 (config) shares a /64 with none of the host's "
+				  "addresses"), 1, "%s", buf);
+}
+
 /* An ICMPv6 error about a packet to the anchor confirms every binding there
  * from that CoA, said in one line at info level: errors are easy to forge,
  * and a host of thousands of leases at one anchor must not log thousands
