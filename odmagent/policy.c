@@ -109,25 +109,29 @@ static int parse_allow(struct pparse *pp, const char *w, unsigned *out)
 	return 0;
 }
 
-/* Decimal, no sign, no leading zero, at most max. */
-static int parse_num(struct pparse *pp, const char *w, uint64_t max, uint64_t *out)
+/* Decimal, no sign, no leading zero, at most max; errors say what the
+ * number is for ("(uid)"), a rule having more than one. */
+static int parse_num(struct pparse *pp, const char *w, uint64_t max, const char *what,
+		     uint64_t *out)
 {
 	uint64_t v = 0;
 	size_t n = strlen(w);
 
 	if (n > 1 && w[0] == '0' && strspn(w, "0123456789") == n)
 		return perr(pp, w, "number with a leading zero (a number from 0 to %llu, in "
-			    "decimal)", (unsigned long long)max);
+			    "decimal) (%s)", (unsigned long long)max, what);
 	if (n == 0 || n > 10)
-		return perr(pp, w, "expected a number from 0 to %llu", (unsigned long long)max);
+		return perr(pp, w, "expected a number from 0 to %llu (%s)",
+			    (unsigned long long)max, what);
 	for (size_t i = 0; i < n; i++) {
 		if (w[i] < '0' || w[i] > '9')
-			return perr(pp, w, "expected a number from 0 to %llu",
-				    (unsigned long long)max);
+			return perr(pp, w, "expected a number from 0 to %llu (%s)",
+				    (unsigned long long)max, what);
 		v = v * 10 + (uint64_t)(w[i] - '0');
 	}
 	if (v > max)
-		return perr(pp, w, "expected a number from 0 to %llu", (unsigned long long)max);
+		return perr(pp, w, "expected a number from 0 to %llu (%s)",
+			    (unsigned long long)max, what);
 	*out = v;
 	return 0;
 }
@@ -140,7 +144,7 @@ static int parse_quota(struct pparse *pp, const char *w, uint32_t *out)
 		*out = POLICY_NO_QUOTA;
 		return 0;
 	}
-	if (parse_num(pp, w, POLICY_QUOTA_MAX, &v) < 0)
+	if (parse_num(pp, w, POLICY_QUOTA_MAX, "quota", &v) < 0)
 		return perr(pp, w, "expected \"none\" or a number from 0 to %u", POLICY_QUOTA_MAX);
 	*out = (uint32_t)v;
 	return 0;
@@ -191,7 +195,7 @@ static int parse_rule(struct pparse *pp, char **w, int nw, struct policy_rule *r
 		case K_UID:
 		case K_GID:
 			/* (uid_t)-1 means "no change" to the kernel: never a user */
-			if (parse_num(pp, w[i + 1], UINT32_MAX - 1, &v) < 0)
+			if (parse_num(pp, w[i + 1], UINT32_MAX - 1, rule_keys[k], &v) < 0)
 				return -EINVAL;
 			if (k == K_UID) {
 				r->has_uid = 1;

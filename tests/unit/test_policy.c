@@ -300,6 +300,10 @@ Test(policy, errors_name_file_line_and_word)
 	bad("rule uid 4294967295\n", "p.conf:1: 4294967295: expected a number from 0 to 4294967294");
 	bad("rule uid root\n", "p.conf:1: root: expected a number");
 	bad("rule uid 01000\n", "p.conf:1: 01000: number with a leading zero");
+	/* of two numbers in a rule, the error says which */
+	bad("rule uid 1000 gid x\n", "p.conf:1: x: expected a number from 0 to 4294967294 (gid)");
+	bad("rule gid 10 uid 010\n", "p.conf:1: 010: number with a leading zero (a number from 0 "
+				     "to 4294967294, in decimal) (uid)");
 	bad("rule exe curl\n", "p.conf:1: curl: expected an absolute path");
 	bad("rule uid 1 allow non-persistent default fixed\n",
 	    "p.conf:1: rule: its default type fixed is not in its allow set");
@@ -429,7 +433,7 @@ Test(policy, check_rule_alone)
 				       sizeof(err)), 0, "%s", err);
 	cr_assert_eq(policy_check_rule("uid x", ODM_TYPE_NON_PERSISTENT, err, sizeof(err)),
 		     -EINVAL);
-	cr_assert_str_eq(err, "new rule: x: expected a number from 0 to 4294967294");
+	cr_assert_str_eq(err, "new rule: x: expected a number from 0 to 4294967294 (uid)");
 	cr_assert_eq(policy_check_rule("", ODM_TYPE_NON_PERSISTENT, err, sizeof(err)), -EINVAL);
 	cr_assert(strncmp(err, "new rule: ", 10) == 0, "%s", err);
 }
