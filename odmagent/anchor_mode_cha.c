@@ -56,7 +56,10 @@ static uint8_t cha_allocate(struct anchor *an, const struct anchor_req *r, uint1
 		rc = pool_alloc(&an->pool, &hoa);
 	}
 	if (rc < 0) {
-		log_warnx("pool exhausted");
+		char pf[INET6_ADDRSTRLEN];
+
+		log_warnx("pool %s/%u exhausted, every address bound: a new binding is refused "
+			  "(status 130)", ntop6(&an->cfg->pool, pf), an->cfg->pool_plen);
 		return MH_BA_INSUFFICIENT_RESOURCES;
 	}
 	anchor_binding_tmpl(r, &hoa, granted, ODM_MODE_CHA, &tmpl);

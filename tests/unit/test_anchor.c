@@ -902,6 +902,8 @@ Test(anchor, pool_exhausted_130)
 {
 	struct mh_msg ba;
 	struct bu b;
+	char line[4096];
+	size_t n;
 
 	anchor_fini(&an);
 	setup_with(126, 0); /* 3 usable addresses, no quota */
@@ -909,10 +911,17 @@ Test(anchor, pool_exhausted_130)
 		alloc_ok((uint16_t)(10 + i), (uint16_t)(1 + i), 0);
 	b = bu_default(20);
 	b.bid = 9;
+	cr_redirect_stderr();
+	odm_log_init("t", ODM_LOG_INFO, 0);
 	send_bu(&b, 0, &ba);
 	cr_assert_eq(ba.status, MH_BA_INSUFFICIENT_RESOURCES);
 	cr_assert_eq(an.bc.count, 3);
 	cr_assert_eq(an.ids[0].last_seq, 12);
+	/* the log says which pool */
+	fflush(stderr);
+	n = fread(line, 1, sizeof line - 1, cr_get_redirected_stderr());
+	line[n] = '\0';
+	cr_assert(strstr(line, "pool 2001:db8:c4a::/126 exhausted"), "%s", line);
 }
 
 Test(anchor, binding_error_and_drops)
