@@ -85,13 +85,14 @@ void hadisc_from_ra(struct hadisc *h, const struct ra_info *ra, const char *ifna
 	}
 }
 
-void hadisc_from_dns(struct hadisc *h, const char *domain, const struct hadisc_srv *srv,
-		     size_t n, uint64_t now_ms)
+size_t hadisc_from_dns(struct hadisc *h, const char *domain, const struct hadisc_srv *srv,
+		       size_t n, uint64_t now_ms)
 {
 	char origin[sizeof(h->c[0].origin)];
+	size_t unfit = 0;
 
 	if (!h->discover)
-		return;
+		return 0;
 	snprintf(origin, sizeof(origin), "_mip6._ipv6.%s", domain);
 	for (size_t i = h->n; i-- > 0;)
 		if (h->c[i].src == HADISC_DNS && strcmp(h->c[i].origin, origin) == 0)
@@ -99,11 +100,13 @@ void hadisc_from_dns(struct hadisc *h, const char *domain, const struct hadisc_s
 	for (size_t k = 0; k < n; k++) {
 		struct hadisc_cand *c;
 
-		/* anyone may answer the DNS: an AAAA of ::1, ff02::1 or
-		 * fe80::1 is no anchor a Binding Update should go to */
-		if (!addr_is_routable(&srv[k].addr))
+		/* Binding Updates would go there */
+		if (!addr_is_routable(&srv[k].addr)) {
+			unfit++;
 			continue;
-		if (!(c = slot(h, HADISC_DNS)))
+		}
+		c = slot(h, HADISC_DNS);
+		if (!c)
 			break;
 		c->addr = srv[k].addr;
 		c->src = HADISC_DNS;
@@ -113,6 +116,7 @@ void hadisc_from_dns(struct hadisc *h, const char *domain, const struct hadisc_s
 		c->expires_ms = now_ms + (uint64_t)(srv[k].ttl_s ? srv[k].ttl_s : 1) * 1000;
 		memcpy(c->origin, origin, sizeof(origin));
 	}
+	return unfit;
 }
 
 /* a before b: source order, then rank, then weight, then the newest */

@@ -71,8 +71,11 @@ void hadisc_init(struct hadisc *h, const struct in6_addr *config, int discover);
 void hadisc_from_ra(struct hadisc *h, const struct ra_info *ra, const char *ifname,
 		    uint64_t now_ms);
 
-/* The SRV answer for domain (n = 0: none there): replaces that domain's. */
-void hadisc_from_dns(struct hadisc *h, const char *domain, const struct hadisc_srv *srv,
+/* The SRV answer for domain (n = 0: none there): replaces that domain's.
+ * An address that can be no anchor (neither global unicast nor unique
+ * local: loopback, multicast, link-local...) is passed over: how many were
+ * is returned, for the log. */
+size_t hadisc_from_dns(struct hadisc *h, const char *domain, const struct hadisc_srv *srv,
 		     size_t n, uint64_t now_ms);
 
 /* How long the anchor at addr stays on hold after now_ms, in ms; 0 when

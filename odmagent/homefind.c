@@ -249,7 +249,12 @@ static void query_done(struct hf_query *q)
 		hf->round_failed = true;
 	/* no answer at all: what the DNS said before stays to its TTL */
 	if (!hf->closing && q->gen == hf->gen && !(q->failed && q->n == 0)) {
-		hadisc_from_dns(&hf->hd, q->domain, q->srv, q->n, mono_ms());
+		size_t unfit = hadisc_from_dns(&hf->hd, q->domain, q->srv, q->n, mono_ms());
+
+		if (unfit)
+			log_warnx("home anchor discovery: _mip6._ipv6.%s names %zu address(es) that "
+				  "can be no anchor (neither global unicast nor unique local): "
+				  "passed over", q->domain, unfit);
 		for (size_t i = 0; i < q->n; i++)
 			log_debug("home anchor candidate %s from _mip6._ipv6.%s (priority %u weight %u)%s",
 				  ntop6(&q->srv[i].addr, a1), q->domain, q->srv[i].priority,

@@ -68,24 +68,6 @@ Test(raopt, an_ra_of_a_home_agent)
 	cr_assert_eq(ra.bad_options, 0);
 }
 
-/* A prefix with the R flag whose address is no global unicast or unique
- * local one names no router Binding Updates could reach: not taken. */
-Test(raopt, a_router_address_that_is_not_routable)
-{
-	static const char *const bad[] = { "::ffff:192.0.2.1", "fec0::1", "64:ff9b::1", "::2" };
-	uint8_t ra_buf[sizeof(RA)];
-	struct ra_info ra;
-
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct in6_addr a = A(bad[i]);
-
-		memcpy(ra_buf, RA, sizeof(RA));
-		memcpy(ra_buf + 16 + 16, &a, 16); /* the Prefix Information's prefix */
-		cr_assert_eq(ra_parse(ra_buf, sizeof(ra_buf), 255, &LL, &ra), 0);
-		cr_assert_eq(ra.n_router_addrs, 0, "%s taken for a router's address", bad[i]);
-	}
-}
-
 Test(raopt, refused_whole)
 {
 	struct ra_info ra;
@@ -186,23 +168,24 @@ Test(hadisc, configuration_then_dns_then_routers)
 	cr_assert_null(hadisc_choose(&h, 1000, NULL, NULL, NULL), "home-discovery off still discovered");
 }
 
-/* An SRV target's AAAA that no Binding Update should go to (loopback,
- * multicast, link-local, v4-mapped) is no candidate; the others are. */
-Test(hadisc, a_dns_answer_of_no_routable_address_is_no_candidate)
+Test(hadisc, dns_answers_that_can_be_no_anchor_are_passed_over)
 {
 	struct hadisc h;
-	struct hadisc_srv srv[] = {
-		{ A("::1"), 0, 0, 30 }, { A("ff02::1"), 0, 0, 30 }, { A("fe80::1"), 0, 0, 30 },
-		{ A("::ffff:192.0.2.1"), 0, 0, 30 }, { A("2001:db8:40::11"), 1, 0, 30 },
+	struct hadisc_srv srv[6] = {
+		{ A("::1"), 0, 0, 60 },        { A("ff02::2"), 0, 0, 60 },
+		{ A("fe80::1"), 0, 0, 60 },    { A("::ffff:198.18.40.10"), 0, 0, 60 },
+		{ A("::"), 0, 0, 60 },         { A("2001:db8:40::10"), 1, 0, 60 },
 	};
 	const struct hadisc_cand *c;
 
 	hadisc_init(&h, NULL, 1);
-	hadisc_from_dns(&h, "example.test", srv, sizeof(srv) / sizeof(srv[0]), 1000);
-	cr_assert_eq(h.n, 1, "only the global address is a candidate");
+	cr_assert_eq(hadisc_from_dns(&h, "example.test", srv, 5, 1000), 5, "each one counted");
+	cr_assert_null(hadisc_choose(&h, 1000, NULL, NULL, NULL), "a home anchor at ::1 and the like");
+	cr_assert_eq(hadisc_from_dns(&h, "example.test", srv, 6, 1000), 5);
 	c = hadisc_choose(&h, 1000, NULL, NULL, NULL);
 	cr_assert_not_null(c);
-	cr_assert_eq(memcmp(&c->addr, &srv[4].addr, 16), 0);
+	cr_assert_eq(memcmp(&c->addr, &srv[5].addr, 16), 0,
+		     "the one that can be an anchor, though ranked after the others");
 }
 
 Test(hadisc, orders_within_a_source)
