@@ -21,6 +21,7 @@
 #include "libc_real.h"
 #include "shield.h"
 #include "shim_log.h"
+#include "shim_policy.h"
 
 struct cha_query {
 	int done;      /* the callback ran */
@@ -28,6 +29,7 @@ struct cha_query {
 	int result;    /* CHA_FOUND, CHA_NONE or -errno */
 	struct in6_addr cha;
 	uint32_t ttl;
+	int unusable; /* CHA_NONE: the answer held no address an anchor can have */
 };
 
 static pthread_mutex_t ch_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -186,13 +188,20 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 
 	if (status == ARES_SUCCESS &&
 	    ares_parse_aaaa_reply(abuf, alen, NULL, rr, &n) == ARES_SUCCESS && n > 0) {
-		int ttl = rr[0].ttl;
-		for (int i = 1; i < n; i++)
+		struct in6_addr a[8];
+		int ttl = rr[0].ttl, pick;
+		for (int i = 0; i < n; i++) {
+			memcpy(&a[i], &rr[i].ip6addr, sizeof(a[i]));
 			if (rr[i].ttl < ttl)
 				ttl = rr[i].ttl;
-		memcpy(&q->cha, &rr[0].ip6addr, sizeof(q->cha));
+		}
+		/* the first record that can be an anchor; none: no CHA, the
+		 * first record kept for the log (chalookup_finish) */
+		pick = shim_policy_cha_pick(a, (size_t)n);
+		q->cha = a[pick < 0 ? 0 : pick];
+		q->unusable = pick < 0;
 		q->ttl = ttl < CHALOOKUP_MIN_TTL ? CHALOOKUP_MIN_TTL : (uint32_t)ttl;
-		q->result = CHA_FOUND;
+		q->result = pick < 0 ? CHA_NONE : CHA_FOUND;
 	} else if (status == ARES_SUCCESS || status == ARES_ENODATA || status == ARES_ENOTFOUND) {
 		/* NXDOMAIN or NODATA: this host has no CHA. */
 		q->ttl = CHACACHE_NEG_TTL;
@@ -320,6 +329,13 @@ int chalookup_finish(struct cha_query *q, uint64_t deadline_ms, struct in6_addr 
 	}
 	pthread_mutex_unlock(&ch_lock);
 	ret = q->result;
+	if (q->unusable) {
+		char abuf[INET6_ADDRSTRLEN];
+
+		inet_ntop(AF_INET6, &q->cha, abuf, sizeof(abuf));
+		shim_debug("cha lookup: the answer's %s can be no anchor (neither global unicast nor "
+			   "unique local): taken as no cha", abuf);
+	}
 	if (ret == CHA_FOUND && cha)
 		*cha = q->cha;
 	if (ttl_s)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "addrscope.h"
 #include "odm.h"
 #include "shim_policy.h"
 
@@ -54,6 +55,14 @@ int shim_policy_dst_eligible(const struct sockaddr *sa, socklen_t len)
 	    IN6_IS_ADDR_MULTICAST(a) || IN6_IS_ADDR_V4MAPPED(a) || IN6_IS_ADDR_V4COMPAT(a))
 		return 0;
 	return 1;
+}
+
+int shim_policy_cha_pick(const struct in6_addr *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (addr_is_routable(&a[i]))
+			return (int)i;
+	return -1;
 }
 
 int shim_policy_dst_ipv4(const struct sockaddr *sa, socklen_t len)

@@ -40,6 +40,14 @@ int shim_policy_wants_lease(int type);
  */
 int shim_policy_dst_eligible(const struct sockaddr *sa, socklen_t len);
 
+/*
+ * The index of the first of the n AAAA records of a cha.<host> answer that
+ * can be an anchor (a global unicast or unique local address: the agent
+ * sends Binding Updates there), or -1 if none can: an answer of loopback,
+ * multicast, link-local, unspecified or v4-mapped addresses is no CHA.
+ */
+int shim_policy_cha_pick(const struct in6_addr *a, size_t n);
+
 /* 1 if a destination is IPv4: AF_INET, or an IPv4-mapped AF_INET6 address
  * (never worth a lease: ODM's addresses are IPv6). */
 int shim_policy_dst_ipv4(const struct sockaddr *sa, socklen_t len);

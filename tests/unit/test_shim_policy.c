@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <netdb.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "odm.h"
@@ -101,6 +102,35 @@ Test(shim_policy, destinations)
 		  "RFC 2133's sockaddr_in6, without the scope id");
 	cr_assert_not(shim_policy_dst_eligible((struct sockaddr *)&s6, sizeof(s6) - 5),
 		      "short sockaddr");
+}
+
+/* a cha.<host> answer of "a,b,..." picks this index */
+static int cha_pick(const char *list)
+{
+	struct in6_addr a[8];
+	char buf[256], *save = NULL;
+	size_t n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *t = strtok_r(buf, ",", &save); t && n < 8; t = strtok_r(NULL, ",", &save))
+		cr_assert_eq(inet_pton(AF_INET6, t, &a[n++]), 1, "%s", t);
+	return shim_policy_cha_pick(a, n);
+}
+
+Test(shim_policy, cha_pick)
+{
+	cr_assert_eq(cha_pick("2001:db8:ca::10"), 0);
+	cr_assert_eq(cha_pick("fd00::1"), 0, "a unique local anchor");
+	cr_assert_eq(cha_pick("::1"), -1, "loopback");
+	cr_assert_eq(cha_pick("::"), -1, "unspecified");
+	cr_assert_eq(cha_pick("ff02::1"), -1, "multicast");
+	cr_assert_eq(cha_pick("ff0e::1"), -1, "global multicast");
+	cr_assert_eq(cha_pick("fe80::1"), -1, "link-local");
+	cr_assert_eq(cha_pick("::ffff:198.18.20.10"), -1, "v4-mapped");
+	cr_assert_eq(cha_pick("::198.18.20.10"), -1, "v4-compatible");
+	cr_assert_eq(cha_pick("::1,ff02::1,2001:db8:ca::10"), 2, "the first that can be one");
+	cr_assert_eq(cha_pick("2001:db8:ca::10,2001:db8:ca::11"), 0);
+	cr_assert_eq(shim_policy_cha_pick(NULL, 0), -1, "no records");
 }
 
 Test(shim_policy, ipv4_destinations)
