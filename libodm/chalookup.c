@@ -202,8 +202,12 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		q->unusable = pick < 0;
 		q->ttl = ttl < CHALOOKUP_MIN_TTL ? CHALOOKUP_MIN_TTL : (uint32_t)ttl;
 		q->result = pick < 0 ? CHA_NONE : CHA_FOUND;
-	} else if (status == ARES_SUCCESS || status == ARES_ENODATA || status == ARES_ENOTFOUND) {
-		/* NXDOMAIN or NODATA: this host has no CHA. */
+	} else if (status == ARES_SUCCESS || status == ARES_ENODATA || status == ARES_ENOTFOUND ||
+		   status == ARES_EBADNAME) {
+		/* NXDOMAIN or NODATA: this host has no CHA. EBADNAME: a name the
+		 * search went on to (cha.<host>.<domain>, after the name as it
+		 * is found none) is longer than a DNS name may be (RFC 1035
+		 * §2.3.4), so no record can be there either */
 		q->ttl = CHACACHE_NEG_TTL;
 		q->result = CHA_NONE;
 	} else {
