@@ -78,6 +78,7 @@
 #include "tunnel.h"
 #include "tunnel_mtu.h"
 #include "ptbrelay.h"
+#include "ratelimit.h"
 
 #define MN_TICK_MS 1000          /* lease usage check period */
 #define MN_HINT_MS 100           /* a release hint: tick this soon, at the latest */
@@ -115,7 +116,12 @@ struct mn {
 	struct in6_addr path_coa;
 	struct in6_addr path_anchor; /* the anchor that path led to */
 	uint64_t path_cap_ms;    /* when path_cap was learnt (tunnel_pmtu_aged) */
+	uint64_t own_cha_told_ms; /* the last lease request refused for a cha of
+				   * this host's, logged then */
 };
+
+/* at most one log line per this long about cha answers naming this host */
+#define MN_OWN_CHA_GAP_MS 1000
 
 static uint16_t random16(void)
 {
@@ -854,6 +860,21 @@ static void on_lease(struct odm_agent *a, struct control_req *r, const json_t *r
 	/* parse -> (policy: the final type, or a refusal) -> engine */
 	if (parse_lease(r, req, &rq) < 0)
 		return;
+	/* Binding Updates to itself would go unanswered for the whole
+	 * allocation time: a cha.<host> record naming this host (a zone's
+	 * mistake, or a forged answer), one of its leases' addresses too */
+	if (rq.has_cha && netconf_is_local(&rq.cha) == 1) {
+		char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+
+		if (ratelimit_spaced(&mn->own_cha_told_ms, MN_OWN_CHA_GAP_MS, mono_ms()))
+			log_warnx("lease request of pid %d for %s refused: its cha %s is an address "
+				  "of this host (more such requests within %d ms: not logged)",
+				  (int)rq.pid, ntop6(&rq.dst, a1), ntop6(&rq.cha, a2),
+				  MN_OWN_CHA_GAP_MS);
+		control_reply_error(r, "EINVAL", "field \"cha\": %s is an address of this host",
+				    ntop6(&rq.cha, a2));
+		return;
+	}
 	/* ---- policy (policy_agent.h): the kernel's credentials of the
 	 * requester decide the type (the default when it asked for none), or
 	 * refuse it (type not allowed, uid over its lease quota) ---- */
