@@ -165,6 +165,30 @@ int chacache_get(struct chacache *c, const void *key, size_t keylen, struct in6_
 	return ret;
 }
 
+int chacache_del(struct chacache *c, const void *key, size_t keylen)
+{
+	struct cha_entry *e;
+
+	if (!c || keylen == 0 || keylen > CHACACHE_KEY_MAX)
+		return 0;
+	pthread_mutex_lock(&c->lock);
+	e = find_locked(c, key, keylen, hash_key(key, keylen));
+	if (e) {
+		e->used = 0;
+		c->count--;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return e != NULL;
+}
+
+int chacache_same_answer(int r1, const struct in6_addr *cha1, int r2,
+			 const struct in6_addr *cha2)
+{
+	if (r1 != r2)
+		return 0;
+	return r1 != CHA_FOUND || IN6_ARE_ADDR_EQUAL(cha1, cha2);
+}
+
 size_t chacache_count(struct chacache *c)
 {
 	size_t n;
@@ -181,6 +205,11 @@ int chacache_put_addr(struct chacache *c, const struct in6_addr *dst, const stru
 		      uint32_t ttl_s, uint64_t now_ms)
 {
 	return chacache_put(c, dst, sizeof(*dst), cha, ttl_s, now_ms);
+}
+
+int chacache_del_addr(struct chacache *c, const struct in6_addr *dst)
+{
+	return chacache_del(c, dst, sizeof(*dst));
 }
 
 int chacache_get_addr(struct chacache *c, const struct in6_addr *dst, struct in6_addr *cha,

@@ -44,6 +44,13 @@ int chacache_put(struct chacache *c, const void *key, size_t keylen, const struc
 int chacache_get(struct chacache *c, const void *key, size_t keylen, struct in6_addr *cha,
 		 uint32_t *ttl_left_s, uint64_t now_ms);
 
+/* Remove key's entry, if any: 1 if there was one, else 0. */
+int chacache_del(struct chacache *c, const void *key, size_t keylen);
+
+/* 1 if two answers (CHA_FOUND with cha, or CHA_NONE) say the same */
+int chacache_same_answer(int r1, const struct in6_addr *cha1, int r2,
+			 const struct in6_addr *cha2);
+
 /* Entries held (expired ones included until looked up or evicted). */
 size_t chacache_count(struct chacache *c);
 
@@ -52,6 +59,7 @@ int chacache_put_addr(struct chacache *c, const struct in6_addr *dst, const stru
 		      uint32_t ttl_s, uint64_t now_ms);
 int chacache_get_addr(struct chacache *c, const struct in6_addr *dst, struct in6_addr *cha,
 		      uint32_t *ttl_left_s, uint64_t now_ms);
+int chacache_del_addr(struct chacache *c, const struct in6_addr *dst);
 int chacache_put_name(struct chacache *c, const char *name, const struct in6_addr *cha,
 		      uint32_t ttl_s, uint64_t now_ms);
 int chacache_get_name(struct chacache *c, const char *name, struct in6_addr *cha,

@@ -419,17 +419,88 @@ static void know(const char *node, const struct in6_addr *dst, size_t ndst, uint
 	pthread_mutex_unlock(&df_lock);
 }
 
+/* DNS names compare in ASCII without case (RFC 4343), here with no libc call:
+ * getaddrinfo notes a name through this on every call */
+static int same_name(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		char x = *a >= 'A' && *a <= 'Z' ? (char)(*a - 'A' + 'a') : *a;
+		char y = *b >= 'A' && *b <= 'Z' ? (char)(*b - 'A' + 'a') : *b;
+		if (x != y)
+			return 0;
+		if (!x)
+			return 1;
+	}
+}
+
+/* Lock held. 1 and its name in prev if dst was last resolved from a name
+ * other than node */
+static int other_name_locked(const struct in6_addr *dst, const char *node,
+			     char prev[CHALOOKUP_NAME_MAX])
+{
+	struct cha_known *k = known_locked(dst);
+
+	if (!k || same_name(k->node, node))
+		return 0;
+	memcpy(prev, k->node, CHALOOKUP_NAME_MAX);
+	return 1;
+}
+
+/*
+ * node's answer for dst, against that of the other name dst was last
+ * resolved from while that one is still cached: a connect names an
+ * address, not a name, so two names of one address whose cha records
+ * disagree (one a name anyone can point at any address) give it no CHA
+ * while both are known, rather than the anchor of the one looked up last
+ * for the connections of both. *ttl: then the shorter of the two.
+ */
+static int answer_for_dst(const char *node, const struct in6_addr *dst, int result,
+			  const struct in6_addr *cha, uint32_t *ttl, uint64_t now)
+{
+	struct chacache *names = chacache_by_name_if_made();
+	char prev[CHALOOKUP_NAME_MAX], dbuf[INET6_ADDRSTRLEN];
+	struct in6_addr pcha;
+	uint32_t pttl = 0;
+	int other, pr;
+
+	pthread_mutex_lock(&df_lock);
+	other = other_name_locked(dst, node, prev);
+	pthread_mutex_unlock(&df_lock);
+	if (!other || !names)
+		return result;
+	pr = chacache_get_name(names, prev, &pcha, &pttl, now);
+	if (pr == CHA_MISS || chacache_same_answer(pr, &pcha, result, cha))
+		return result;
+	if (pttl < *ttl)
+		*ttl = pttl;
+	inet_ntop(AF_INET6, dst, dbuf, sizeof(dbuf));
+	shim_debug("%s: the cha answers of %s and of %s differ: no cha for it (%u s)", dbuf, prev,
+		   node, *ttl);
+	return CHA_NONE;
+}
+
 void chalookup_record(const char *node, const struct in6_addr *dst, size_t ndst, int result,
 		      const struct in6_addr *cha, uint32_t ttl, uint64_t now)
 {
 	char dbuf[INET6_ADDRSTRLEN], cbuf[INET6_ADDRSTRLEN];
 	struct chacache *c = chacache_by_addr();
-	int found = result == CHA_FOUND;
+	int rs[CHALOOKUP_MAX_DSTS];
+	uint32_t ttls[CHALOOKUP_MAX_DSTS];
 
-	if (found)
+	if (ndst > CHALOOKUP_MAX_DSTS)
+		ndst = CHALOOKUP_MAX_DSTS;
+	if (result == CHA_FOUND)
 		inet_ntop(AF_INET6, cha, cbuf, sizeof(cbuf));
+	/* (before know() makes node the name of each) */
+	for (size_t i = 0; i < ndst; i++) {
+		ttls[i] = ttl;
+		rs[i] = answer_for_dst(node, &dst[i], result, cha, &ttls[i], now);
+	}
 	know(node, dst, ndst, 0);
 	for (size_t i = 0; i < ndst; i++) {
+		int found = rs[i] == CHA_FOUND;
+
+		ttl = ttls[i];
 		chacache_put_addr(c, &dst[i], found ? cha : NULL, ttl, now);
 		inet_ntop(AF_INET6, &dst[i], dbuf, sizeof(dbuf));
 		if (found)
@@ -457,20 +528,6 @@ static void unlink_locked(struct cha_defer *d)
 			break;
 		}
 	atomic_store(&df_any, df_head != NULL);
-}
-
-/* DNS names compare in ASCII without case (RFC 4343), here with no libc call:
- * getaddrinfo notes a name through this on every call */
-static int same_name(const char *a, const char *b)
-{
-	for (;; a++, b++) {
-		char x = *a >= 'A' && *a <= 'Z' ? (char)(*a - 'A' + 'a') : *a;
-		char y = *b >= 'A' && *b <= 'Z' ? (char)(*b - 'A' + 'a') : *b;
-		if (x != y)
-			return 0;
-		if (!x)
-			return 1;
-	}
 }
 
 void chalookup_defer(const char *node, const struct in6_addr *dst, size_t ndst)
@@ -507,6 +564,15 @@ void chalookup_defer(const char *node, const struct in6_addr *dst, size_t ndst)
 	for (size_t i = 0; i < ndst && d->ndst < CHALOOKUP_MAX_DSTS; i++)
 		if (!has_dst(d, &dst[i]))
 			d->dst[d->ndst++] = dst[i];
+	/* an address resolved from another name before keeps that name's
+	 * answer no longer: its next connect asks for this name's too
+	 * (chalookup_record) */
+	for (size_t i = 0; i < ndst; i++) {
+		char prev[CHALOOKUP_NAME_MAX];
+
+		if (other_name_locked(&dst[i], node, prev))
+			chacache_del_addr(chacache_by_addr(), &dst[i]);
+	}
 out:
 	pthread_mutex_unlock(&df_lock);
 }

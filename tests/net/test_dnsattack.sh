@@ -17,7 +17,10 @@
 #   4. what c-ares guards, kept so: a CNAME chain is followed, a CNAME loop
 #      is no CHA, 150 AAAA records give one CHA, a truncated answer is
 #      asked again over TCP, answers under another ID or for another name
-#      are not taken.
+#      are not taken;
+#   5. two names of one address, one with a cha record (anyone can point
+#      a name of theirs at any address), one without: the address gets no
+#      CHA while both answers are known, whichever name came first.
 # The time a connect waits when the DNS is silent, or answers after 7 s, is
 # printed (no assertion: make bench is for speed).
 #
@@ -51,7 +54,7 @@ NAMES=(lo=::1 any=:: mc=ff02::1 ll=fe80::1 v4m=::ffff:198.18.20.10 "mix=::1,$CHA
 	"own=$MN" chain=cname:cha.chain2.example.test "chain2=$CHA_ADDR"
 	loop=cname:cha.loop2.example.test loop2=cname:cha.loop.example.test
 	many=many:150:2001:db8:ca:: "tc=tc:$CHA_ADDR" "wid=wrongid:$CHA_ADDR"
-	"wname=wrongname:$CHA_ADDR" silent=drop "slow=delay:7:$CHA_ADDR")
+	"wname=wrongname:$CHA_ADDR" silent=drop "slow=delay:7:$CHA_ADDR" "evil=$CHA_ADDR")
 SPECS=() HOSTS=$'127.0.0.1\tlocalhost\n'
 declare -A SPEC
 for n in "${NAMES[@]}"; do
@@ -59,7 +62,7 @@ for n in "${NAMES[@]}"; do
 	SPECS+=("cha.${n%%=*}.example.test=${n#*=}")
 	HOSTS+="$CN_ADDR ${n%%=*}.example.test"$'\n'
 done
-HOSTS+="$CN_ADDR $LONG"$'\n'
+HOSTS+="$CN_ADDR $LONG other.example.test"$'\n'
 DNSLOG=$ODM_RUNDIR/fakedns.log
 topo_spawn cn2 fakedns "$ODM_RUNDIR/fakedns.out" python3 "$HERE/../shim/fake_dns.py" \
 	"$CN2_ADDR" 53 "$DNSLOG" "${SPECS[@]}"
@@ -122,6 +125,41 @@ for h in wid wname; do
 	check "4: cha.$h, answered under another ${h/w/}: not taken ($SRC)" test "$SRC" = failed
 	check "4: the lookup is said to have got no answer" debug_says "cha.$h.example.test unknown"
 done
+
+# ------------------------------------------------------------ 5. two names, one address
+# evil.example.test (cha: the anchor on cha) and other.example.test (no cha
+# record) are both cn's address. A connect names an address only: while
+# the answers of both names are known, the address has no CHA, and
+# other's connections never go through evil's anchor.
+# connect NAME|again:NAME... - one process: each NAME resolved and
+# connected to, again:NAME connected to NAME's address once more without
+# resolving it; the source address of each, on one line
+connect() {
+	odm_shim env ODM_DEBUG=1 python3 -c '
+import socket, sys
+seen, out = {}, []
+for n in sys.argv[1:]:
+    if n.startswith("again:"):
+        a = seen[n[6:]]
+    else:
+        a = seen[n] = socket.getaddrinfo(n, 80, socket.AF_INET6, socket.SOCK_STREAM)[0][4][:2]
+    s = socket.create_connection(a, timeout=10)
+    out.append(s.getsockname()[0])
+    s.close()
+print(" ".join(out))
+' "$@" 2>"$ERR" || echo failed failed failed
+}
+read -r SRC1 SRC2 <<<"$(connect evil.example.test other.example.test)"
+check "5: evil first: its connection goes through its cha ($SRC1)" from_cha "$SRC1"
+check "5: then other's, at the same address, does not ($SRC2)" from_plain "$SRC2"
+check "5: cha.other was asked" grep -q '^cha.other.example.test 28' "$DNSLOG"
+check "5: ODM_DEBUG says the answers differ" \
+	debug_says 'the cha answers of evil.example.test and of other.example.test differ'
+read -r SRC1 SRC2 SRC3 <<<"$(connect other.example.test evil.example.test again:other.example.test)"
+check "5: other first: plain ($SRC1)" from_plain "$SRC1"
+check "5: then evil's, whose answer differs, has no CHA either ($SRC2)" from_plain "$SRC2"
+check "5: and other's address connected again does not go through evil's anchor ($SRC3)" \
+	from_plain "$SRC3"
 
 # ------------------------------------------------------------ how long a connect waits
 for h in silent slow; do

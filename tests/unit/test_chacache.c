@@ -215,3 +215,23 @@ Test(chacache, process_name_cache_is_seen_once_made)
 	cr_assert_not_null(c);
 	cr_assert_eq(chacache_by_name_if_made(), c);
 }
+
+Test(chacache, delete_and_compare_answers)
+{
+	struct chacache *c = chacache_new(8);
+	struct in6_addr dst = A("2001:db8:c0::10"), cha = A("2001:db8:ca::10"),
+			other = A("2001:db8:ca::11");
+
+	cr_assert_eq(chacache_put_addr(c, &dst, &cha, 60, 0), 0);
+	cr_assert_eq(chacache_del_addr(c, &dst), 1);
+	cr_assert_eq(chacache_get_addr(c, &dst, NULL, NULL, 0), CHA_MISS, "deleted");
+	cr_assert_eq(chacache_count(c), 0);
+	cr_assert_eq(chacache_del_addr(c, &dst), 0, "nothing left to delete");
+
+	cr_assert(chacache_same_answer(CHA_FOUND, &cha, CHA_FOUND, &cha));
+	cr_assert_not(chacache_same_answer(CHA_FOUND, &cha, CHA_FOUND, &other), "two anchors");
+	cr_assert_not(chacache_same_answer(CHA_FOUND, &cha, CHA_NONE, NULL), "one and none");
+	cr_assert_not(chacache_same_answer(CHA_NONE, NULL, CHA_FOUND, &cha), "none and one");
+	cr_assert(chacache_same_answer(CHA_NONE, NULL, CHA_NONE, &other), "none and none");
+	chacache_free(c);
+}
