@@ -900,18 +900,60 @@ static void on_status(struct odm_agent *a, struct control_req *r, const json_t *
 	control_reply(r, st);
 }
 
-/* Without forwarding the anchor decapsulates but nothing leaves: say so. */
-static void check_forwarding(void)
+/* net.ipv6.conf.all.forwarding: 1 on, 0 off, -1 not known (no answer) */
+static int forwarding_on(void)
 {
 	char v = '1';
-	int fd = open("/proc/sys/net/ipv6/conf/all/forwarding", O_RDONLY | O_CLOEXEC);
+	int fd = open("/proc/sys/net/ipv6/conf/all/forwarding", O_RDONLY | O_CLOEXEC), rc = -1;
 
 	if (fd < 0)
-		return;
-	if (read(fd, &v, 1) == 1 && v == '0')
-		log_warnx("net.ipv6.conf.all.forwarding is 0: tunnelled traffic will not be "
-			  "forwarded");
+		return -1;
+	if (read(fd, &v, 1) == 1)
+		rc = v != '0';
 	close(fd);
+	return rc;
+}
+
+/* A condition the anchor needs of its host and cannot set itself (the
+ * administrator's): said once as it goes, once as it comes back, never at
+ * each look. ok: 1 there, 0 not, < 0 not known (nothing said). */
+static int host_need_says(int *lost, int ok)
+{
+	if (ok < 0 || ok == !*lost)
+		return 0;
+	*lost = !ok;
+	return ok ? -1 : 1;
+}
+
+/* What the anchor needs of its host and leaves to its administrator, at
+ * start and at each look (once a second): IPv6 forwarding (without it the
+ * anchor decapsulates, but nothing leaves), and its address (without it
+ * no BU and no tunnelled packet reaches it). Someone else turning either
+ * off mid-session stalls every binding without another sign. */
+static void host_needs_look(struct anchor *an)
+{
+	char ad[INET6_ADDRSTRLEN];
+
+	switch (host_need_says(&an->forwarding_lost, forwarding_on())) {
+	case 1:
+		log_warnx("net.ipv6.conf.all.forwarding is 0: tunnelled traffic will not be "
+			  "forwarded until it is 1 again");
+		break;
+	case -1:
+		log_info("net.ipv6.conf.all.forwarding is 1 again: tunnelled traffic is forwarded");
+		break;
+	}
+	switch (host_need_says(&an->address_lost, netconf_is_local(&an->cfg->address))) {
+	case 1:
+		log_warnx("the anchor's address %s is no address of this host (deleted, or not "
+			  "yet usable): BUs and tunnelled packets to it go nowhere until it is "
+			  "back", ntop6(&an->cfg->address, ad));
+		break;
+	case -1:
+		log_info("the anchor's address %s is an address of this host again",
+			 ntop6(&an->cfg->address, ad));
+		break;
+	}
 }
 
 static void on_timer_closed(uv_handle_t *h)
@@ -998,6 +1040,7 @@ static void on_look(void *arg)
 {
 	struct anchor *an = arg;
 
+	host_needs_look(an);
 	if (an->pooled)
 		pool_route_look(an);
 	if (config_serves(an->cfg, ODM_MODE_ACCESS))
@@ -1134,7 +1177,7 @@ int anchor_start(struct odm_agent *a)
 			 an->tun->ifname);
 	else
 		devwatch_each_look(an->devw, on_look, an);
-	check_forwarding();
+	host_needs_look(an);
 	/* the modes as the file gives them: the first one first */
 	n = snprintf(modes, sizeof(modes), "%s", config_mode_name(cfg->mode));
 	for (int m = ODM_MODE_CHA; m <= ODM_MODE_ACCESS; m++)

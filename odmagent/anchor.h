@@ -181,6 +181,7 @@ struct anchor {
 	int pool_route_told;    /* the pool's route is missing or elsewhere: said once */
 	uint64_t pool_route_tried_ms; /* when it was last put back (tried again later) */
 	int routes_told;        /* a per-address route could not be put back: said once */
+	int forwarding_lost, address_lost; /* off / not local: said once (host_needs_look) */
 	uv_timer_t timer;
 	struct statefile sf;    /* bindings across restarts (anchor_state.c) */
 	uint64_t save_due_ms;   /* state to save then (coalesced), 0 = none */

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test_interference.sh - someone else (an administrator, a network manager)
+# changes the host state the agents depend on while a download runs through
+# the tunnel, in ways the agents cannot undo themselves or did not look for.
+# On the namespace test network (lib/topo.sh), with a paced download by mn
+# from cn through the CHA's pool:
+#   1. the anchor host's IPv6 forwarding is turned off, then on again: the
+#      anchor says so once as it goes off (its bindings stall, nothing else
+#      would tell) and once as it comes back, and the download goes on;
+#   2. the anchor's own address is deleted from its link, then added again:
+#      the same, once each way;
+# Throughout, neither agent dies, spins or leaks descriptors, and the
+# download completes with the right sha256.
+#
+#    mn (curl + shim, odmagent mn) --ar1-- core -- cha (odmagent anchor)
+#                                               -- cn  (nginx)
+#
+# run-all: with the others (it changes nothing outside its own namespaces)
+# Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
+set -eEuo pipefail
+trap 'check_on_err test_interference' ERR
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib/check.sh"
+net_need test_interference "network namespaces, TUN, raw sockets" ip curl nginx named radvd python3
+
+export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-24}
+. "$HERE/lib/topo.sh"
+. "$HERE/lib/agents.sh"
+. "$HERE/lib/download.sh"
+
+topo_up
+odm_agents_up
+echo "# tunnel backends: cha $(odm_tunnel_backend cha), mn $(odm_tunnel_backend mn)"
+
+# an agent's CPU time so far (clock ticks, /proc/PID/stat utime + stime)
+# and its open descriptors
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+fd_count() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
+cha_logged() { grep -q "$1" "$CHA_AGENT_LOG"; }
+cha_said() { grep -c "$1" "$CHA_AGENT_LOG" || true; }
+# the download's size in MiB now; grown MIB - it has grown by a MiB since
+mib_now() { echo $(($(stat -c %s "$OUT") / 1048576)); }
+grown() { odm_got_mb "$OUT" $(($1 + 1)); }
+
+odm_download d 1m 90
+check "a lease for the download" wait_for 10 odm_has_lease
+check "the download is under way through $(odm_lease_addr)" wait_for 10 odm_got_mb "$OUT" 1
+MN_FD0=$(fd_count "$MN_AGENT_PID") CHA_FD0=$(fd_count "$CHA_AGENT_PID")
+MN_CPU0=$(cpu_ticks "$MN_AGENT_PID") CHA_CPU0=$(cpu_ticks "$CHA_AGENT_PID")
+
+# ---------------------------------------------------------------- 1.
+OFF='net.ipv6.conf.all.forwarding is 0: tunnelled traffic will not be forwarded'
+ON='net.ipv6.conf.all.forwarding is 1 again'
+nsq cha sysctl -qw net.ipv6.conf.all.forwarding=0
+check "1: forwarding off on cha: the anchor says so" wait_for 3 cha_logged "$OFF"
+sleep 1.5 # a look or more later: still said once
+nsq cha sysctl -qw net.ipv6.conf.all.forwarding=1
+check "1: forwarding on again: the anchor says so" wait_for 3 cha_logged "$ON"
+check "1: each said once ($(cha_said "$OFF") and $(cha_said "$ON"))" \
+	test "$(cha_said "$OFF")" -eq 1 -a "$(cha_said "$ON")" -eq 1
+check "1: the download goes on" wait_for 10 grown "$(mib_now)"
+
+# ---------------------------------------------------------------- 2.
+GONE="the anchor's address $CHA_ADDR is no address of this host"
+BACK="the anchor's address $CHA_ADDR is an address of this host again"
+nsq cha ip -6 addr del "$CHA_ADDR/64" dev eth0
+check "2: the anchor's address deleted: the anchor says so" wait_for 3 cha_logged "$GONE"
+sleep 1.5
+nsq cha ip -6 addr add "$CHA_ADDR/64" dev eth0 nodad
+check "2: added again: the anchor says so" wait_for 3 cha_logged "$BACK"
+check "2: each said once ($(cha_said "$GONE") and $(cha_said "$BACK"))" \
+	test "$(cha_said "$GONE")" -eq 1 -a "$(cha_said "$BACK")" -eq 1
+check "2: the download goes on" wait_for 15 grown "$(mib_now)"
+
+# ---------------------------------------------------------------- end
+odm_download_ok d
+MN_CPU=$(($(cpu_ticks "$MN_AGENT_PID") - MN_CPU0)) CHA_CPU=$(($(cpu_ticks "$CHA_AGENT_PID") - CHA_CPU0))
+echo "# CPU through it all: mn agent $MN_CPU ticks, cha agent $CHA_CPU ticks (of $(getconf CLK_TCK)/s)"
+check "the host agent still runs" kill -0 "$MN_AGENT_PID"
+check "the anchor's agent still runs" kill -0 "$CHA_AGENT_PID"
+check "the host agent holds no more descriptors than before ($MN_FD0, now $(fd_count "$MN_AGENT_PID"))" \
+	test "$(fd_count "$MN_AGENT_PID")" -le "$MN_FD0"
+check "the anchor's agent neither ($CHA_FD0, now $(fd_count "$CHA_AGENT_PID"))" \
+	test "$(fd_count "$CHA_AGENT_PID")" -le "$CHA_FD0"
+check "no sanitizer report in the agents' logs" odm_agent_logs_clean
+
+check_summary test_interference
