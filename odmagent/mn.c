@@ -309,6 +309,7 @@ static void on_tick(uv_timer_t *t)
 	struct mn *mn = t->data;
 
 	pmtu_age(mn, mono_ms());
+	tunnel_mtu_keep(mn->tun);
 	follow_home(mn);
 	he_tick(&mn->e, mono_ms());
 	rearm(mn);

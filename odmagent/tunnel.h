@@ -124,6 +124,7 @@ struct odm_tunnel {
 	int mtu;       /* inner MTU set by open (path MTU - 40), fitted to the
 			* host's link since (tunnel_mtu.h) */
 	int mtu_max;   /* the MTU open set: the ceiling of fitting (0: not yet) */
+	int mtu_keep_told; /* tunnel_mtu_keep could not put it back: said once */
 	void *priv;    /* backend state */
 	/* no outer destination inside guard/guard_plen (has_guard) */
 	struct in6_addr guard;

@@ -89,3 +89,28 @@ int tunnel_fit_link(struct odm_tunnel *t, int link_mtu, const char *why)
 		 why ? why : "the link", link_mtu);
 	return 1;
 }
+
+int tunnel_mtu_keep(struct odm_tunnel *t)
+{
+	int now, rc;
+
+	if (!t->mtu || tunnel_dev_mtu(SIOCGIFMTU, t->ifname, &now) < 0)
+		return 0; /* no answer (the device gone: devwatch.h): nothing known */
+	if (now == t->mtu) {
+		t->mtu_keep_told = 0;
+		return 0;
+	}
+	rc = tunnel_dev_mtu(SIOCSIFMTU, t->ifname, &t->mtu);
+	if (rc < 0) {
+		if (!t->mtu_keep_told)
+			log_warn(rc, "tunnel %s: its MTU was set to %d by someone else, and cannot be "
+				 "set back to %d: packets the link cannot carry may be lost",
+				 t->ifname, now, t->mtu);
+		t->mtu_keep_told = 1;
+		return rc;
+	}
+	t->mtu_keep_told = 0;
+	log_warnx("tunnel %s: its MTU was set to %d by someone else: set back to %d (fitted to "
+		  "the link)", t->ifname, now, t->mtu);
+	return 1;
+}

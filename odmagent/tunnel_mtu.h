@@ -41,4 +41,15 @@ int tunnel_link_mtu(int ifindex);
  */
 int tunnel_fit_link(struct odm_tunnel *t, int link_mtu, const char *why);
 
+/*
+ * The device's MTU as someone else (an administrator, a network manager)
+ * may have set it, looked at (one ioctl): not t->mtu, it is set back to
+ * t->mtu with a warning. A larger one makes the host's TCP send segments
+ * whose outer packets the link cannot carry (the kernel backends drop
+ * them), a smaller one costs throughput; fitting at the next binding does
+ * not see it, since it compares with t->mtu. 1 set back, 0 as it was,
+ * -errno (said once until it is right again).
+ */
+int tunnel_mtu_keep(struct odm_tunnel *t);
+
 #endif

@@ -10,6 +10,11 @@
 #      would tell) and once as it comes back, and the download goes on;
 #   2. the anchor's own address is deleted from its link, then added again:
 #      the same, once each way;
+#   3. the MTU of mn's tunnel device is set to 9000: the host agent sets it
+#      back to what it fitted to the link, with a warning, and a new
+#      connection's upload goes through (the bpf backend drops outer
+#      packets too large for the link: with the device left at 9000 the
+#      host's TCP sends segments of the peer's MSS, and the upload stalls);
 # Throughout, neither agent dies, spins or leaks descriptors, and the
 # download completes with the right sha256.
 #
@@ -73,6 +78,36 @@ check "2: added again: the anchor says so" wait_for 3 cha_logged "$BACK"
 check "2: each said once ($(cha_said "$GONE") and $(cha_said "$BACK"))" \
 	test "$(cha_said "$GONE")" -eq 1 -a "$(cha_said "$BACK")" -eq 1
 check "2: the download goes on" wait_for 15 grown "$(mib_now)"
+
+# ---------------------------------------------------------------- 3.
+# up_ok - a new connection through the shim sends 30 x 32 KiB to the echo
+# server on cn and reads each back (echo.py wants small writes)
+ECHO_PORT=7777
+topo_spawn cn echo "$ODM_DIR/echo.log" /usr/bin/python3 "$HERE/lib/echo.py" "$CN_ADDR" "$ECHO_PORT" 120
+topo_wait_listen cn "$ECHO_PORT"
+up_ok() {
+	odm_shim timeout 20 /usr/bin/python3 -c '
+import socket, sys
+s = socket.create_connection(("cn.example.test", int(sys.argv[1])), timeout=8)
+for i in range(30):
+    s.sendall(b"x" * 32768)
+    n = 0
+    while n < 32768:
+        b = s.recv(65536)
+        if not b:
+            sys.exit("closed after %d rounds" % i)
+        n += len(b)
+print("echoed", s.getsockname()[0])
+' "$ECHO_PORT"
+}
+mtu_now() { nsq mn cat "/sys/class/net/$ODM_TUN_MN/mtu"; }
+mtu_is() { [[ $(mtu_now) == "$1" ]]; }
+MTU0=$(mtu_now)
+check "3: an upload through a new connection works (mn's tunnel MTU $MTU0)" up_ok
+nsq mn ip link set dev "$ODM_TUN_MN" mtu 9000
+check "3: the tunnel's MTU set to 9000 by hand: the host agent sets it back to $MTU0" wait_for 3 mtu_is "$MTU0"
+check "3: and says so" wait_for 3 odm_mn_logged "tunnel $ODM_TUN_MN: its MTU was set to 9000 by someone else: set back to $MTU0"
+check "3: an upload through a new connection works again" up_ok
 
 # ---------------------------------------------------------------- end
 odm_download_ok d
