@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* devwatch.c — the tunnel device, watched (see devwatch.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include "devwatch.h"
 #include "netconf.h"
+#include "nlattr.h"
 #include "pollerr.h"
 
 struct devwatch {
@@ -28,6 +30,24 @@ struct devwatch {
 	devwatch_look_fn look_fn;   /* devwatch_each_look */
 	void *look_arg;
 };
+
+/* 0 if the device has no IPv6 now: its disable_ipv6 sysctl is gone (the
+ * kernel took IPv6 off a device whose MTU went below 1280) or says 1;
+ * 1 otherwise, also when the question finds no answer (EMFILE) */
+static int has_ipv6(const char *ifname)
+{
+	char path[96], v = '0';
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno != ENOENT;
+	if (read(fd, &v, 1) != 1)
+		v = '0';
+	close(fd);
+	return v != '1';
+}
 
 enum devwatch_what devwatch_device(const char *ifname, int ifindex)
 {
@@ -47,7 +67,9 @@ enum devwatch_what devwatch_device(const char *ifname, int ifindex)
 	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0)
 		up = !!(ifr.ifr_flags & IFF_UP);
 	close(s);
-	return up ? DEVWATCH_UP : DEVWATCH_DOWN;
+	if (!up)
+		return DEVWATCH_DOWN;
+	return has_ipv6(ifname) ? DEVWATCH_UP : DEVWATCH_NO_IPV6;
 }
 
 const char *devwatch_what_name(enum devwatch_what what)
@@ -59,6 +81,8 @@ const char *devwatch_what_name(enum devwatch_what what)
 		return "deleted";
 	case DEVWATCH_DOWN:
 		return "set down";
+	case DEVWATCH_NO_IPV6:
+		return "stripped of IPv6 (its MTU set below 1280, or IPv6 disabled on it)";
 	}
 	return "up";
 }
@@ -66,6 +90,9 @@ const char *devwatch_what_name(enum devwatch_what what)
 enum devwatch_what devwatch_link_event(const struct nlmsghdr *h, size_t len, int ifindex)
 {
 	const struct ifinfomsg *ifi;
+	const struct rtattr *a;
+	uint32_t mtu;
+	int left;
 
 	if (!h || len < sizeof(*h) || h->nlmsg_len > len ||
 	    h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)) ||
@@ -76,7 +103,14 @@ enum devwatch_what devwatch_link_event(const struct nlmsghdr *h, size_t len, int
 		return DEVWATCH_UP;
 	if (h->nlmsg_type == RTM_DELLINK)
 		return DEVWATCH_GONE;
-	return (ifi->ifi_flags & IFF_UP) ? DEVWATCH_UP : DEVWATCH_DOWN;
+	if (!(ifi->ifi_flags & IFF_UP))
+		return DEVWATCH_DOWN;
+	left = (int)IFLA_PAYLOAD(h);
+	for (a = IFLA_RTA(ifi); RTA_OK(a, left); a = RTA_NEXT(a, left))
+		if (a->rta_type == IFLA_MTU && nlattr_take(a, &mtu, sizeof(mtu)) &&
+		    mtu < DEVWATCH_IPV6_MIN_MTU)
+			return DEVWATCH_NO_IPV6;
+	return DEVWATCH_UP;
 }
 
 /* Tell fn, once: nothing is watched after that */

@@ -2,13 +2,15 @@
 /*
  * devwatch.h — the tunnel device, watched. Deleted under a running agent
  * (ip link del, a network manager's clean-up), or set down (ip link set
- * down, which also deletes its addresses and routes), it carries nothing
- * more: every session through it stops, and every new lease or binding
+ * down, which also deletes its addresses and routes), or stripped of IPv6
+ * (an MTU below 1280, or disable_ipv6: the kernel deletes them too, and
+ * none can be put back), it carries nothing more: every session through it stops, and every new lease or binding
  * that needs it fails, until the agent builds it again. The kernel's link
  * events say so at once (a device set down and straight up again has lost
  * its addresses and routes all the same); a timer also looks once a second
- * whether the device's name still names its index, and whether it is up
- * (two ioctls), for what the events do not say (a rename, lost events).
+ * whether the device's name still names its index, whether it is up (two
+ * ioctls) and whether it has IPv6 (a sysctl read), for what the events do
+ * not say (a rename, lost events, disable_ipv6).
  * The role then starts the agent again in place (reexec.h), which builds
  * the device or sets it up, and takes its leases or bindings over as after
  * a crash.
@@ -23,6 +25,7 @@
 
 #define DEVWATCH_PERIOD_MS 1000
 #define DEVWATCH_DECIDE_MS 20 /* a device seen down: deleted, or only down? */
+#define DEVWATCH_IPV6_MIN_MTU 1280 /* RFC 8200 §5: below it Linux takes IPv6 off */
 
 struct devwatch;
 
@@ -30,6 +33,9 @@ enum devwatch_what {
 	DEVWATCH_UP = 0, /* there, and up */
 	DEVWATCH_GONE,   /* deleted, or renamed */
 	DEVWATCH_DOWN,   /* there, set down */
+	DEVWATCH_NO_IPV6, /* there and up, without IPv6: its MTU set below
+			   * 1280 or IPv6 disabled on it, and so its addresses
+			   * and routes deleted by the kernel */
 };
 typedef void (*devwatch_fn)(void *arg, const char *ifname, int ifindex, enum devwatch_what what);
 
@@ -43,13 +49,14 @@ static inline int devwatch_gone(int ifindex, unsigned now_index, int err)
 }
 
 /* What the device is now: devwatch_gone (one ioctl), then whether it is
- * up (another). A question the kernel does not answer (no descriptor)
- * says DEVWATCH_UP: nothing is known to be wrong. */
+ * up (another), then whether it has IPv6 (its disable_ipv6 sysctl there,
+ * and 0). A question the kernel does not answer (no descriptor) says
+ * DEVWATCH_UP: nothing is known to be wrong. */
 enum devwatch_what devwatch_device(const char *ifname, int ifindex);
 /* What one rtnetlink message says of the device of ifindex: RTM_DELLINK
- * of it, GONE; RTM_NEWLINK of it without IFF_UP, DOWN; anything else
- * (other devices, families, messages), UP. Bounded by h->nlmsg_len, which
- * must be within len. */
+ * of it, GONE; RTM_NEWLINK of it without IFF_UP, DOWN; with an IFLA_MTU
+ * below 1280, NO_IPV6; anything else (other devices, families, messages),
+ * UP. Bounded by h->nlmsg_len, which must be within len. */
 struct nlmsghdr;
 enum devwatch_what devwatch_link_event(const struct nlmsghdr *h, size_t len, int ifindex);
 /* Whether the link events sent so far leave the device as it was: they
@@ -57,7 +64,7 @@ enum devwatch_what devwatch_link_event(const struct nlmsghdr *h, size_t len, int
  * routes before the down that caused them). 0 once one said deleted or
  * down, even if the device is up again (fn is called, or due). w NULL: 1. */
 int devwatch_quiet(struct devwatch *w);
-/* "deleted", "set down" (a log line's words), "up" */
+/* "deleted", "set down", "stripped of IPv6 ..." (a log line's words), "up" */
 const char *devwatch_what_name(enum devwatch_what what);
 
 /* Watch ifname (ifindex): fn once, when it is gone or down. 0, or -errno. */

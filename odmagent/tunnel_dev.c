@@ -60,15 +60,20 @@ int tunnel_dev_setup(struct odm_tunnel *t)
 	struct ifreq ifr;
 	int s, rc, mtu = t->mtu;
 
-	rc = write_sysctl(t->ifname, "addr_gen_mode", "1");
-	if (rc < 0)
-		log_warn(rc, "addr_gen_mode of %s", t->ifname);
-	(void)write_sysctl(t->ifname, "accept_ra", "0");
+	/* the MTU first: a device left below 1280 has no IPv6 (devwatch.h),
+	 * and so none of the settings below, until it is 1280 or more */
 	rc = tunnel_dev_mtu(SIOCSIFMTU, t->ifname, &mtu);
 	if (rc < 0) {
 		log_warn(rc, "SIOCSIFMTU %d on %s", t->mtu, t->ifname);
 		return rc;
 	}
+	/* IPv6 disabled on a device left by a run that was started again
+	 * for it (devwatch.h) */
+	(void)write_sysctl(t->ifname, "disable_ipv6", "0");
+	rc = write_sysctl(t->ifname, "addr_gen_mode", "1");
+	if (rc < 0)
+		log_warn(rc, "addr_gen_mode of %s", t->ifname);
+	(void)write_sysctl(t->ifname, "accept_ra", "0");
 	s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return -errno;

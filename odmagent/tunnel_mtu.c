@@ -96,6 +96,11 @@ int tunnel_mtu_keep(struct odm_tunnel *t)
 
 	if (!t->mtu || tunnel_dev_mtu(SIOCGIFMTU, t->ifname, &now) < 0)
 		return 0; /* no answer (the device gone: devwatch.h): nothing known */
+	/* below IPv6's minimum the kernel took the device's IPv6, addresses and
+	 * routes with it: devwatch.h starts the agent again, which sets it up
+	 * anew; set back here, the device would get IPv6 again without them */
+	if (now < TUNNEL_MTU_MIN)
+		return 0;
 	if (now == t->mtu) {
 		t->mtu_keep_told = 0;
 		return 0;

@@ -47,8 +47,9 @@ int tunnel_fit_link(struct odm_tunnel *t, int link_mtu, const char *why);
  * t->mtu with a warning. A larger one makes the host's TCP send segments
  * whose outer packets the link cannot carry (the kernel backends drop
  * them), a smaller one costs throughput; fitting at the next binding does
- * not see it, since it compares with t->mtu. 1 set back, 0 as it was,
- * -errno (said once until it is right again).
+ * not see it, since it compares with t->mtu. One below 1280 is left to
+ * devwatch.h. 1 set back, 0 as it was (or left), -errno (said once until
+ * it is right again).
  */
 int tunnel_mtu_keep(struct odm_tunnel *t);
 

@@ -15,6 +15,14 @@
 #      connection's upload goes through (the bpf backend drops outer
 #      packets too large for the link: with the device left at 9000 the
 #      host's TCP sends segments of the peer's MSS, and the upload stalls);
+#   4. its MTU is set to 1200, below IPv6's minimum, and then IPv6 is
+#      disabled on it: either way the kernel takes the device's IPv6 and
+#      with it the lease's address and route, which cannot be put back on
+#      a device without IPv6 (before, the host agent said so and then held
+#      a lease that carried nothing, for good). The agent says what
+#      happened and starts again in place, which sets the device up anew
+#      and takes the lease over: its address and route are back and the
+#      download goes on;
 # Throughout, neither agent dies, spins or leaks descriptors, and the
 # download completes with the right sha256.
 #
@@ -108,6 +116,27 @@ nsq mn ip link set dev "$ODM_TUN_MN" mtu 9000
 check "3: the tunnel's MTU set to 9000 by hand: the host agent sets it back to $MTU0" wait_for 3 mtu_is "$MTU0"
 check "3: and says so" wait_for 3 odm_mn_logged "tunnel $ODM_TUN_MN: its MTU was set to 9000 by someone else: set back to $MTU0"
 check "3: an upload through a new connection works again" up_ok
+
+# ---------------------------------------------------------------- 4.
+CHOA=$(odm_lease_addr)
+has_choa() { grep -q "inet6 $CHOA/128" <<<"$(nsq mn ip -6 addr show dev "$ODM_TUN_MN")"; }
+has_route() { grep -q "from $CHOA" <<<"$(nsq mn ip -6 route show table "$ODM_TABLE")"; }
+restarts() { grep -c "was stripped of IPv6 .*: starting again in place" "$MN_AGENT_LOG" || true; }
+started() { [[ $(grep -c 'role mn started' "$MN_AGENT_LOG") -ge $1 ]]; }
+back() { # back N WHAT - restarted N times in all, the lease whole again
+	check "4: $2: the host agent says so and starts again in place" wait_for 5 at_least "$1" restarts
+	check "4: $2: it runs again (pid $MN_AGENT_PID)" wait_for 5 started $(($1 + 1))
+	check "4: $2: the lease's address $CHOA is back on $ODM_TUN_MN" wait_for 5 has_choa
+	check "4: $2: and its route" wait_for 5 has_route
+	check "4: $2: the download goes on" wait_for 15 grown "$(mib_now)"
+}
+nsq mn ip link set dev "$ODM_TUN_MN" mtu 1200
+back 1 "MTU 1200"
+echo "4: $(grep -m1 'stripped of IPv6' "$MN_AGENT_LOG" | cut -d' ' -f4- || true)"
+check "4: MTU 1200: the device's MTU is $MTU0 again" mtu_is "$MTU0"
+nsq mn sysctl -qw "net.ipv6.conf.$ODM_TUN_MN.disable_ipv6=1"
+back 2 "IPv6 disabled"
+check "4: IPv6 disabled: enabled again" test "$(nsq mn sysctl -n "net.ipv6.conf.$ODM_TUN_MN.disable_ipv6")" = 0
 
 # ---------------------------------------------------------------- end
 odm_download_ok d

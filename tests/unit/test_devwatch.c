@@ -78,49 +78,32 @@ Test(devwatch, what_a_link_event_says)
 	cr_assert_eq(devwatch_link_event(&M.h, len, 7), DEVWATCH_UP, "too short for its header");
 }
 
-static int looks, told;
-
-static void on_look(void *arg)
+/* A link message about ifindex with flags and an IFLA_MTU of n bytes */
+static size_t link_msg_mtu(int ifindex, unsigned flags, const void *mtu, size_t n)
 {
-	(void)arg;
-	looks++;
+	link_msg(RTM_NEWLINK, AF_UNSPEC, ifindex, flags);
+	nlb_attr(&M, IFLA_MTU, mtu, n);
+	return M.h.nlmsg_len;
 }
 
-static void on_told(void *arg, const char *ifname, int ifindex, enum devwatch_what what)
+/* An MTU below 1280 on an up device: Linux has taken its IPv6 (addresses
+ * and routes with it) */
+Test(devwatch, an_mtu_below_ipv6s_minimum_takes_ipv6)
 {
-	(void)arg;
-	(void)ifname;
-	(void)ifindex;
-	(void)what;
-	told++;
-}
+	uint32_t below = 1279, min = 1280, low = 1000;
+	uint16_t small = 1200;
+	size_t len;
 
-static void on_stop(uv_timer_t *t)
-{
-	uv_stop(t->loop);
-}
-
-/* Each look that finds the device up calls the role's look hook (an access
- * anchor's per-address routes); the device's own callback stays silent. */
-Test(devwatch, each_look_at_a_device_up_calls_the_hook, .timeout = 10)
-{
-	uv_loop_t loop;
-	uv_timer_t stop;
-	struct devwatch *w;
-
-	test_netns_enter();
-	cr_assert_eq(uv_loop_init(&loop), 0);
-	cr_assert_eq(devwatch_start(&loop, "lo", (int)if_nametoindex("lo"), on_told, NULL, &w), 0);
-	devwatch_each_look(w, on_look, NULL);
-	uv_timer_init(&loop, &stop);
-	uv_timer_start(&stop, on_stop, 2 * DEVWATCH_PERIOD_MS + 300, 0);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	/* one a second: 2 here, 1 if the loop ran late (the next look is a
-	 * second after the one before fired) */
-	cr_assert(looks >= 1 && looks <= 2, "one a second (%d)", looks);
-	cr_assert_eq(told, 0);
-	devwatch_close(w);
-	uv_close((uv_handle_t *)&stop, NULL);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	cr_assert_eq(uv_loop_close(&loop), 0);
+	len = link_msg_mtu(7, IFF_UP, &below, sizeof(below));
+	cr_assert_eq(devwatch_link_event(&M.h, len, 7), DEVWATCH_NO_IPV6, "MTU 1279");
+	len = link_msg_mtu(7, IFF_UP, &min, sizeof(min));
+	cr_assert_eq(devwatch_link_event(&M.h, len, 7), DEVWATCH_UP, "MTU 1280");
+	len = link_msg_mtu(7, 0, &low, sizeof(low));
+	cr_assert_eq(devwatch_link_event(&M.h, len, 7), DEVWATCH_DOWN, "down says more");
+	len = link_msg_mtu(7, IFF_UP, &small, sizeof(small));
+	cr_assert_eq(devwatch_link_event(&M.h, len, 7), DEVWATCH_UP, "a 2-byte MTU is none");
+	len = link_msg_mtu(8, IFF_UP, &low, sizeof(low));
+	cr_assert_eq(devwatch_link_event(&M.h, len, 7), DEVWATCH_UP, "another device");
+	cr_assert_str_eq(devwatch_what_name(DEVWATCH_NO_IPV6),
+			 "stripped of IPv6 (its MTU set below 1280, or IPv6 disabled on it)");
 }
