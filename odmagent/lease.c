@@ -717,13 +717,26 @@ static void pass_waiters(struct hostengine *e, struct lease *l, int end_l, const
  * l's first registration went unanswered: its anchor is put on hold,
  * HE_SILENT_HOLD_MS and doubled each time an exchange that began after the
  * last hold ended goes unanswered too (he_hold_ms); l ends, and its
- * waiters go on (pass_waiters).
+ * waiters go on (pass_waiters). A registration none of whose BUs left
+ * (no CoA) puts nothing on hold.
  */
 static void silent(struct hostengine *e, struct lease *l, struct reg_binding *b)
 {
 	struct reg_anchor *an = b->anchor;
 	char a1[INET6_ADDRSTRLEN], msg[160];
 
+	/* none of its BUs left: the host had no care-of address toward the
+	 * anchor all along (no address of the anchor's scope, no route), and
+	 * the anchor, never asked, is not the one to hold; nor is there
+	 * anything at the anchor to deregister */
+	if (!b->n_sent) {
+		snprintf(msg, sizeof(msg), "no care-of address toward anchor %s within %u ms: "
+			 "no address of this host reaches it", ntop6(&l->anchor, a1),
+			 (unsigned)HE_ALLOC_TIMEOUT_MS);
+		log_warnx("lease %u: %s; the anchor was not asked", l->id, msg);
+		pass_waiters(e, l, 1, "had no care-of address toward it", "ETIMEDOUT", msg);
+		return;
+	}
 	if (!an->silent_ms)
 		an->silent_n = 1;
 	else if (b->first_tx_ms >= an->silent_ms + he_hold_ms(an) &&

@@ -21,6 +21,7 @@
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 
+#include "addrscope.h"
 #include "log.h"
 #include "pollerr.h"
 #include "monotime.h"
@@ -405,6 +406,11 @@ static int coa_usable(struct movement *m, const struct in6_addr *a)
 	return netconf_is_local(a) == 0 ? -EAGAIN : 0;
 }
 
+int movement_coa_scope_ok(const struct in6_addr *anchor, const struct in6_addr *src)
+{
+	return !addr_is_routable(anchor) || addr_is_routable(src);
+}
+
 int movement_coa(struct movement *m, const struct in6_addr *anchor,
 		 const struct in6_addr *current, struct in6_addr *coa)
 {
@@ -427,7 +433,7 @@ int movement_coa(struct movement *m, const struct in6_addr *anchor,
 			       rc == -EINVAL ? -ENETUNREACH : rc;
 	}
 	close(fd);
-	if (IN6_IS_ADDR_UNSPECIFIED(&sa.sin6_addr))
+	if (IN6_IS_ADDR_UNSPECIFIED(&sa.sin6_addr) || !movement_coa_scope_ok(anchor, &sa.sin6_addr))
 		return -ENETUNREACH;
 	if (current && IN6_ARE_ADDR_EQUAL(current, &sa.sin6_addr))
 		rc = 0; /* no move: nothing new to check */

@@ -71,9 +71,20 @@ void movement_watch_addr_deletions(struct movement *m, movement_addr_fn fn, void
 void movement_close(struct movement *m);
 
 /*
+ * 1 if src may be a care-of address toward anchor: toward an anchor of
+ * global scope, only an address of global scope (addr_is_routable). The
+ * kernel picks a link-local source for a global destination when the host
+ * has no global address (RFC 6724 §5 rule 2 prefers a scope that fits, it
+ * does not require one); a BU from it is refused by the kernel (EINVAL:
+ * no scope) and could not be answered anyway. Pure.
+ */
+int movement_coa_scope_ok(const struct in6_addr *anchor, const struct in6_addr *src);
+
+/*
  * The source address the kernel picks toward anchor (a UDP socket
  * connect()ed to [anchor]:4191, no packet sent, then getsockname()).
- * 0 and *coa, or -ENETUNREACH (no route), -EAGAIN (the address is still
+ * 0 and *coa, or -ENETUNREACH (no route, or no source of the anchor's
+ * scope: movement_coa_scope_ok), -EAGAIN (the address is still
  * tentative or on the tunnel device: not usable as CoA), -errno.
  * current (may be NULL): the CoA in use; when the kernel picks it again it
  * is taken as it is, without the address dump that checks a new one.

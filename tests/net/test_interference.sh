@@ -23,6 +23,15 @@
 #      happened and starts again in place, which sets the device up anew
 #      and takes the lease over: its address and route are back and the
 #      download goes on;
+#   5. once the download is over and its lease ended, mn's router
+#      advertisements are turned off (accept_ra 0) and its global address
+#      on the link flushed: only its link-local address is left, which the
+#      kernel picks as the source toward the anchor. That is no care-of
+#      address: a lease asked for meanwhile fails saying the host has none,
+#      no BU is sent, and the anchor is not put on hold (before, the agent
+#      asked "from CoA fe80::...", each BU failed in the kernel (EINVAL),
+#      and the request failed blaming the anchor, which it then held for
+#      10 s); once the advertisements are heard again, a lease is answered;
 # Throughout, neither agent dies, spins or leaks descriptors, and the
 # download completes with the right sha256.
 #
@@ -138,8 +147,38 @@ nsq mn sysctl -qw "net.ipv6.conf.$ODM_TUN_MN.disable_ipv6=1"
 back 2 "IPv6 disabled"
 check "4: IPv6 disabled: enabled again" test "$(nsq mn sysctl -n "net.ipv6.conf.$ODM_TUN_MN.disable_ipv6")" = 0
 
-# ---------------------------------------------------------------- end
 odm_download_ok d
+
+# ---------------------------------------------------------------- 5.
+# (after the download: a host without leases has no address on its tunnel
+# device either, which the kernel would pick before a link-local one)
+no_leases() { [[ $(odm_lease_count) -eq 0 ]]; }
+no_global() { ! grep -q 'scope global' <<<"$(nsq mn ip -6 addr show dev "$MN_IF1")"; }
+has_addr1() { grep -q "inet6 $MN_ADDR1/" <<<"$(nsq mn ip -6 addr show dev "$MN_IF1")"; }
+lease5() { odm_ctl mn -j lease session-lasting "$CN_ADDR" --cha "$CHA_ADDR" --proto tcp --fresh; }
+check "5: the download's lease has ended" wait_for $((ODM_GRACE_S + ODM_TICK_S + 5)) no_leases
+BU5=$(odm_reg_counter bu_sent)
+nsq mn sysctl -qw "net.ipv6.conf.$MN_IF1.accept_ra=0"
+nsq mn ip -6 addr flush dev "$MN_IF1" scope global
+check "5: mn has no global address on $MN_IF1" no_global
+rc=0
+lease5 >"$ODM_DIR/l5.out" 2>&1 || rc=$?
+echo "5: a lease asked for meanwhile: rc $rc: $(head -c 300 "$ODM_DIR/l5.out")"
+check "5: it fails (rc $rc)" test "$rc" -ne 0
+check "5: saying the host has no care-of address, not that the anchor is silent" \
+	grep -q 'no care-of address toward anchor' "$ODM_DIR/l5.out"
+check "5: no allocation from a link-local address" \
+	bash -c "! grep -q 'for an address from CoA fe80' '$MN_AGENT_LOG'"
+check "5: no BU sent ($BU5 before, $(odm_reg_counter bu_sent) now)" \
+	test "$(odm_reg_counter bu_sent)" -eq "$BU5"
+HOLD5=$(odm_status mn | json '" ".join(h["anchor"] for h in j.get("anchors_on_hold", []))')
+check "5: the anchor is not put on hold (${HOLD5:-none})" test -z "$HOLD5"
+nsq mn sysctl -qw "net.ipv6.conf.$MN_IF1.accept_ra=1"
+check "5: advertisements heard again: $MN_ADDR1 is back" wait_for 15 has_addr1
+L5=$(lease5 | json 'j["addr"]') || L5=''
+check "5: a lease is answered: $L5" in_prefix "$L5" "$CHA_POOL"
+
+# ---------------------------------------------------------------- end
 MN_CPU=$(($(cpu_ticks "$MN_AGENT_PID") - MN_CPU0)) CHA_CPU=$(($(cpu_ticks "$CHA_AGENT_PID") - CHA_CPU0))
 echo "# CPU through it all: mn agent $MN_CPU ticks, cha agent $CHA_CPU ticks (of $(getconf CLK_TCK)/s)"
 check "the host agent still runs" kill -0 "$MN_AGENT_PID"

@@ -1033,6 +1033,35 @@ Test(hostengine, silent_anchor_is_not_asked_again_for_a_while)
 	cr_assert_eq(F.nbu, n + 2, "a UDP lease is asked for as usual");
 }
 
+/* An allocation whose BUs never left, for want of a care-of address (the
+ * host had no address of global scope: movement_coa_scope_ok), is no
+ * silence of the anchor's: the request fails saying so, and the anchor is
+ * not put on hold; once the host has a CoA, the next request asks it at
+ * once. */
+Test(hostengine, an_allocation_without_a_coa_does_not_hold_the_anchor)
+{
+	json_t *st;
+
+	F.coa_rc = -ENETUNREACH;
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0);
+	while (he_reg_deadline(&E) && he_reg_deadline(&E) <= T0 + HE_ALLOC_TIMEOUT_MS)
+		he_reg_timers(&E, he_reg_deadline(&E));
+	cr_assert_eq(F.nrep, 1);
+	cr_assert_str_eq(F.rep[0].code, "ETIMEDOUT");
+	cr_assert_eq(F.nbu, 0, "no BU left");
+	cr_assert_null(E.leases.head);
+	cr_assert(strstr(str(event("lease-refused", 0), "reason"), "no care-of address"),
+		  "the reason is the host's: %s", str(event("lease-refused", 0), "reason"));
+	st = he_status_json(&E, T0 + HE_ALLOC_TIMEOUT_MS + 1);
+	cr_assert_eq(json_array_size(json_object_get(st, "anchors_on_hold")), 0,
+		     "the anchor is not on hold");
+	json_decref(st);
+	F.coa_rc = 0;
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + HE_ALLOC_TIMEOUT_MS + 10);
+	cr_assert_eq(F.nbu, 1, "asked at once");
+	cr_assert_eq(F.nrep, 1, "not refused at once");
+}
+
 Test(hostengine, silent_anchor_fails_a_confirmation_in_time)
 {
 	granted(IPPROTO_TCP);

@@ -227,3 +227,21 @@ Test(movement_addrs, coa_optimistic_usable_not_on_the_skipped_device)
 {
 	with_movement(-1, coa_checked);
 }
+
+/* A care-of address toward a global anchor is global: the kernel's
+ * link-local pick (the host has no global address) is none */
+Test(movement, a_coa_has_the_anchors_scope)
+{
+	struct in6_addr anchor, ll, glob, ula, ll_anchor;
+
+	inet_pton(AF_INET6, "2001:db8:ca::10", &anchor);
+	inet_pton(AF_INET6, "fe80::d:ff:fe00:1", &ll);
+	inet_pton(AF_INET6, "2001:db8:a1:0:d:ff:fe00:1", &glob);
+	inet_pton(AF_INET6, "fd00:1::5", &ula);
+	inet_pton(AF_INET6, "fe80::1", &ll_anchor);
+	cr_assert(movement_coa_scope_ok(&anchor, &glob));
+	cr_assert(movement_coa_scope_ok(&anchor, &ula), "a unique local address is global in scope");
+	cr_assert_not(movement_coa_scope_ok(&anchor, &ll), "link-local toward a global anchor");
+	cr_assert_not(movement_coa_scope_ok(&anchor, &in6addr_loopback));
+	cr_assert(movement_coa_scope_ok(&ll_anchor, &ll), "an anchor on the link itself");
+}
