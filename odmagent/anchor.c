@@ -37,6 +37,7 @@
 #include "netconf.h"
 #include "ptbrelay.h"
 #include "tunnel_guard.h"
+#include "tunnel_mtu.h"
 
 static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
 
@@ -1041,6 +1042,10 @@ static void on_look(void *arg)
 	struct anchor *an = arg;
 
 	host_needs_look(an);
+	/* the device's MTU as someone else set it (tunnel_mtu.h): a larger
+	 * one has the bpf backend put packets the link cannot carry into
+	 * outer ones, which are lost without a Packet Too Big */
+	tunnel_mtu_keep(an->tun);
 	if (an->pooled)
 		pool_route_look(an);
 	if (config_serves(an->cfg, ODM_MODE_ACCESS))

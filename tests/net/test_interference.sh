@@ -15,6 +15,7 @@
 #      connection's upload goes through (the bpf backend drops outer
 #      packets too large for the link: with the device left at 9000 the
 #      host's TCP sends segments of the peer's MSS, and the upload stalls);
+#      the anchor's likewise;
 #   4. its MTU is set to 1200, below IPv6's minimum, and then IPv6 is
 #      disabled on it: either way the kernel takes the device's IPv6 and
 #      with it the lease's address and route, which cannot be put back on
@@ -125,6 +126,12 @@ nsq mn ip link set dev "$ODM_TUN_MN" mtu 9000
 check "3: the tunnel's MTU set to 9000 by hand: the host agent sets it back to $MTU0" wait_for 3 mtu_is "$MTU0"
 check "3: and says so" wait_for 3 odm_mn_logged "tunnel $ODM_TUN_MN: its MTU was set to 9000 by someone else: set back to $MTU0"
 check "3: an upload through a new connection works again" up_ok
+cha_mtu_is() { [[ $(nsq cha cat "/sys/class/net/$ODM_TUN_CHA/mtu") == "$1" ]]; }
+CHA_MTU0=$(nsq cha cat "/sys/class/net/$ODM_TUN_CHA/mtu")
+nsq cha ip link set dev "$ODM_TUN_CHA" mtu 9000
+check "3: the anchor's tunnel MTU set to 9000 by hand: set back to $CHA_MTU0" wait_for 3 cha_mtu_is "$CHA_MTU0"
+check "3: and the anchor says so" \
+	wait_for 3 cha_logged "tunnel $ODM_TUN_CHA: its MTU was set to 9000 by someone else: set back to $CHA_MTU0"
 
 # ---------------------------------------------------------------- 4.
 CHOA=$(odm_lease_addr)
