@@ -230,7 +230,7 @@ Test(movement_addrs, coa_optimistic_usable_not_on_the_skipped_device)
 
 /* A care-of address toward a global anchor is global: the kernel's
  * link-local pick (the host has no global address) is none */
-Test(movement, a_coa_has_the_anchors_scope)
+Test(movement_addrs, a_coa_has_the_anchors_scope)
 {
 	struct in6_addr anchor, ll, glob, ula, ll_anchor;
 
