@@ -118,6 +118,7 @@ struct mn {
 	uint64_t path_cap_ms;    /* when path_cap was learnt (tunnel_pmtu_aged) */
 	uint64_t own_cha_told_ms; /* the last lease request refused for a cha of
 				   * this host's, logged then */
+	int leave_told;          /* the leases' packets leave elsewhere: said once */
 };
 
 /* at most one log line per this long about cha answers naming this host */
@@ -304,12 +305,54 @@ static void pmtu_age(struct mn *mn, uint64_t now)
 	tunnel_fit_link(mn->tun, link, why);
 }
 
+/*
+ * Once a tick: where the kernel sends a packet from a lease's address (the
+ * first one with its route in the table) to its anchor. A rule of someone
+ * else's ahead of the agent's (a VPN's, a network manager's, an
+ * administrator's "lookup main") sends the leases' packets out of the
+ * access link untunnelled, where ingress filtering drops them, and leaves
+ * every route and rule of the agent's in place: nothing else would tell.
+ * The agent cannot undo someone else's rule: said once as it begins, once
+ * as it ends.
+ */
+static void leave_look(struct mn *mn)
+{
+	char a1[INET6_ADDRSTRLEN], name[IF_NAMESIZE] = "no route";
+	struct lease *l;
+	int oif;
+
+	for (l = mn->e.leases.head; l && !(l->host_cfg & LEASE_CFG_ROUTE); l = l->next)
+		;
+	if (!l || !mn->tun)
+		return;
+	oif = netconf_route_oif(&l->anchor, &l->addr);
+	if (oif <= 0 && oif != -ENETUNREACH)
+		return; /* the question failed: it says nothing */
+	if (oif == mn->tun->ifindex) {
+		if (mn->leave_told)
+			log_info("packets from the leases' addresses go into %s again",
+				 mn->tun->ifname);
+		mn->leave_told = 0;
+		return;
+	}
+	if (mn->leave_told)
+		return;
+	mn->leave_told = 1;
+	if (oif > 0)
+		if_indextoname((unsigned)oif, name);
+	log_warnx("packets from lease %u's address %s leave by %s, not %s: a rule or route of "
+		  "someone else's, ahead of the rule to table %u (priority %u), sends them "
+		  "there untunnelled", l->id, ntop6(&l->addr, a1), name, mn->tun->ifname,
+		  mn->a->cfg.table, mn->a->cfg.rule_priority);
+}
+
 static void on_tick(uv_timer_t *t)
 {
 	struct mn *mn = t->data;
 
 	pmtu_age(mn, mono_ms());
 	tunnel_mtu_keep(mn->tun);
+	leave_look(mn);
 	follow_home(mn);
 	he_tick(&mn->e, mono_ms());
 	rearm(mn);

@@ -24,7 +24,10 @@
 #      happened and starts again in place, which sets the device up anew
 #      and takes the lease over: its address and route are back and the
 #      download goes on;
-#   5. once the download is over and its lease ended, mn's router
+#   5. a rule of someone else's ahead of the host agent's ("lookup main" at
+#      priority 500) sends the leases' packets out untunnelled, which the
+#      agent cannot undo: it says so once, and once as the rule is gone;
+#   6. once the download is over and its lease ended, mn's router
 #      advertisements are turned off (accept_ra 0) and its global address
 #      on the link flushed: only its link-local address is left, which the
 #      kernel picks as the source toward the anchor. That is no care-of
@@ -154,36 +157,49 @@ nsq mn sysctl -qw "net.ipv6.conf.$ODM_TUN_MN.disable_ipv6=1"
 back 2 "IPv6 disabled"
 check "4: IPv6 disabled: enabled again" test "$(nsq mn sysctl -n "net.ipv6.conf.$ODM_TUN_MN.disable_ipv6")" = 0
 
+# ---------------------------------------------------------------- 5.
+LEAVES="packets from lease [0-9]*'s address $CHOA leave by $MN_IF1, not $ODM_TUN_MN"
+AGAIN="packets from the leases' addresses go into $ODM_TUN_MN again"
+mn_said() { grep -c "$1" "$MN_AGENT_LOG" || true; }
+nsq mn ip -6 rule add priority 500 lookup main
+check "5: a rule ahead of the agent's: the host agent says its packets leave by $MN_IF1" \
+	wait_for 3 odm_mn_logged "$LEAVES"
+sleep 1.5 # a look or more later: still said once
+nsq mn ip -6 rule del priority 500 lookup main
+check "5: the rule gone: it says they go into $ODM_TUN_MN again" wait_for 3 odm_mn_logged "$AGAIN"
+check "5: each said once ($(mn_said "$LEAVES") and $(mn_said "$AGAIN"))" \
+	test "$(mn_said "$LEAVES")" -eq 1 -a "$(mn_said "$AGAIN")" -eq 1
+
 odm_download_ok d
 
-# ---------------------------------------------------------------- 5.
+# ---------------------------------------------------------------- 6.
 # (after the download: a host without leases has no address on its tunnel
 # device either, which the kernel would pick before a link-local one)
 no_leases() { [[ $(odm_lease_count) -eq 0 ]]; }
 no_global() { ! grep -q 'scope global' <<<"$(nsq mn ip -6 addr show dev "$MN_IF1")"; }
 has_addr1() { grep -q "inet6 $MN_ADDR1/" <<<"$(nsq mn ip -6 addr show dev "$MN_IF1")"; }
 lease5() { odm_ctl mn -j lease session-lasting "$CN_ADDR" --cha "$CHA_ADDR" --proto tcp --fresh; }
-check "5: the download's lease has ended" wait_for $((ODM_GRACE_S + ODM_TICK_S + 5)) no_leases
+check "6: the download's lease has ended" wait_for $((ODM_GRACE_S + ODM_TICK_S + 5)) no_leases
 BU5=$(odm_reg_counter bu_sent)
 nsq mn sysctl -qw "net.ipv6.conf.$MN_IF1.accept_ra=0"
 nsq mn ip -6 addr flush dev "$MN_IF1" scope global
-check "5: mn has no global address on $MN_IF1" no_global
+check "6: mn has no global address on $MN_IF1" no_global
 rc=0
 lease5 >"$ODM_DIR/l5.out" 2>&1 || rc=$?
-echo "5: a lease asked for meanwhile: rc $rc: $(head -c 300 "$ODM_DIR/l5.out")"
-check "5: it fails (rc $rc)" test "$rc" -ne 0
-check "5: saying the host has no care-of address, not that the anchor is silent" \
+echo "6: a lease asked for meanwhile: rc $rc: $(head -c 300 "$ODM_DIR/l5.out")"
+check "6: it fails (rc $rc)" test "$rc" -ne 0
+check "6: saying the host has no care-of address, not that the anchor is silent" \
 	grep -q 'no care-of address toward anchor' "$ODM_DIR/l5.out"
-check "5: no allocation from a link-local address" \
+check "6: no allocation from a link-local address" \
 	bash -c "! grep -q 'for an address from CoA fe80' '$MN_AGENT_LOG'"
-check "5: no BU sent ($BU5 before, $(odm_reg_counter bu_sent) now)" \
+check "6: no BU sent ($BU5 before, $(odm_reg_counter bu_sent) now)" \
 	test "$(odm_reg_counter bu_sent)" -eq "$BU5"
 HOLD5=$(odm_status mn | json '" ".join(h["anchor"] for h in j.get("anchors_on_hold", []))')
-check "5: the anchor is not put on hold (${HOLD5:-none})" test -z "$HOLD5"
+check "6: the anchor is not put on hold (${HOLD5:-none})" test -z "$HOLD5"
 nsq mn sysctl -qw "net.ipv6.conf.$MN_IF1.accept_ra=1"
-check "5: advertisements heard again: $MN_ADDR1 is back" wait_for 15 has_addr1
+check "6: advertisements heard again: $MN_ADDR1 is back" wait_for 15 has_addr1
 L5=$(lease5 | json 'j["addr"]') || L5=''
-check "5: a lease is answered: $L5" in_prefix "$L5" "$CHA_POOL"
+check "6: a lease is answered: $L5" in_prefix "$L5" "$CHA_POOL"
 
 # ---------------------------------------------------------------- end
 MN_CPU=$(($(cpu_ticks "$MN_AGENT_PID") - MN_CPU0)) CHA_CPU=$(($(cpu_ticks "$CHA_AGENT_PID") - CHA_CPU0))
