@@ -46,17 +46,9 @@ export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-32}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
 . "$HERE/lib/download.sh"
+. "$HERE/lib/programs.sh"
 trap 'check_on_err test_programs' ERR
 
-# have NAME CMD... - CMD (a tool, or a test of one) is here; else say NAME
-# is left out
-have() {
-	local name=$1
-	shift
-	if "$@" >/dev/null 2>&1; then return 0; fi
-	echo "# skip $name: not installed"
-	return 1
-}
 nc_openbsd() { command -v nc && grep -q OpenBSD <<<"$(nc -h 2>&1)"; }
 HAVE_NODE=0 HAVE_JAVA=0 HAVE_PERL=0 HAVE_RUBY=0 HAVE_ARIA=0 HAVE_SOCAT=0 HAVE_NC=0 HAVE_GIT=0
 have node command -v node && HAVE_NODE=1
@@ -91,19 +83,6 @@ while True:
 '
 udp_listening() { grep -q . <<<"$(nsq cn ss -Hlun "sport = :$UDP_PORT")"; }
 wait_for 5 udp_listening
-
-# the client address nginx on cn logged for the request tagged who=$1
-client_of() {
-	awk -v w="who=$1" 'index($0, w " ") || index($0, w "&") { a = $1 } END { print a }' \
-		"$ODM_RUNDIR/cn/nginx-tcp/access.log"
-}
-is_choa() { [[ -n $1 ]] && in_prefix "$1" "$CHA_POOL"; }
-# all_choas "A B ..." - there is one at least, and each is a CHoA
-all_choas() {
-	local a
-	[[ -n $1 ]] || return 1
-	for a in $1; do is_choa "$a" || return 1; done
-}
 
 # ---------------------------------------------------------------- the programs' sources
 cat >"$P/get.js" <<'EOF'

@@ -1,0 +1,30 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+# tests/net/lib/programs.sh - what the tests of real programs under the
+# shim share. Source after check.sh and topo.sh, with the agents up for the
+# last three.
+#
+#   have NAME CMD... - CMD (a tool, or a test of one) is here; else say NAME
+#       is left out (# skip) and fail
+#   client_of WHO - the client address nginx on cn logged for the request
+#       tagged who=WHO (the last one)
+#   is_choa ADDR - ADDR is an address of the CHA's pool
+#   all_choas "A B ..." - there is one at least, and each is a CHoA
+
+have() {
+	local name=$1
+	shift
+	if "$@" >/dev/null 2>&1; then return 0; fi
+	echo "# skip $name: not installed"
+	return 1
+}
+client_of() {
+	awk -v w="who=$1" 'index($0, w " ") || index($0, w "&") { a = $1 } END { print a }' \
+		"$ODM_RUNDIR/cn/nginx-tcp/access.log"
+}
+is_choa() { [[ -n $1 ]] && in_prefix "$1" "$CHA_POOL"; }
+all_choas() {
+	local a
+	[[ -n $1 ]] || return 1
+	for a in $1; do is_choa "$a" || return 1; done
+}
