@@ -24,9 +24,12 @@
 #      program using std::net; python's urllib, http.client and requests;
 #      wget -r; curl --parallel; a program that connects, then closes
 #      every fd (with close_range() and with close() in a loop), after
-#      daemonizing (fork, setsid, fork) or not, and connects again; dig +tcp and +notcp, to the name server's
-#      address (no name: no CHoA, odm(7)), which must answer as without the
-#      shim.
+#      daemonizing (fork, setsid, fork) or not, and connects again;
+#      apt-get update and download from a tiny repository on cn: its http
+#      method drops root to _apt, who cannot open the control socket, and
+#      fails (odm(7)); with APT::Sandbox::User=root it is leased; dig +tcp
+#      and +notcp, to the name server's address (no name: no CHoA,
+#      odm(7)), which must answer as without the shim.
 #   Then every lease ends once the programs are gone.
 #
 # A program that is not installed is said and left out (# skip); with none
@@ -49,7 +52,7 @@ PG_BINS=(/usr/lib/postgresql/*/bin)
 PG_BIN=${PG_BINS[-1]}
 pg_here() { [[ -x $PG_BIN/initdb && -x $PG_BIN/postgres ]] && command -v psql && id postgres; }
 py_requests() { python3 -c 'import requests'; }
-HAVE_SSH=0 HAVE_FTP=0 HAVE_PG=0 HAVE_RSYNC=0 HAVE_RUST=0 HAVE_CC=0 HAVE_REQ=0 HAVE_DIG=0
+HAVE_SSH=0 HAVE_FTP=0 HAVE_PG=0 HAVE_RSYNC=0 HAVE_RUST=0 HAVE_CC=0 HAVE_REQ=0 HAVE_DIG=0 HAVE_APT=0
 have "ssh, scp and sshd" command -v ssh scp ssh-keygen /usr/sbin/sshd && HAVE_SSH=1
 have "tnftp and vsftpd" test -x /usr/bin/tnftp -a -x /usr/sbin/vsftpd && HAVE_FTP=1
 have "postgresql and psql" pg_here && HAVE_PG=1
@@ -58,8 +61,9 @@ have rustc command -v rustc && HAVE_RUST=1
 have "a C compiler" command -v cc && HAVE_CC=1
 have "python3 requests" py_requests && HAVE_REQ=1
 have dig command -v dig && HAVE_DIG=1
-if ((HAVE_SSH + HAVE_FTP + HAVE_PG + HAVE_RSYNC + HAVE_RUST + HAVE_CC + HAVE_REQ + HAVE_DIG == 0)); then
-	echo "SKIP: test_programs2: none of ssh, tnftp, psql, rsync, rustc, cc, requests, dig is installed"
+have "apt-get and dpkg-scanpackages" command -v apt-get dpkg-deb dpkg-scanpackages && HAVE_APT=1
+if ((HAVE_SSH + HAVE_FTP + HAVE_PG + HAVE_RSYNC + HAVE_RUST + HAVE_CC + HAVE_REQ + HAVE_DIG + HAVE_APT == 0)); then
+	echo "SKIP: test_programs2: none of ssh, tnftp, psql, rsync, rustc, cc, requests, dig, apt-get is installed"
 	exit 77
 fi
 
@@ -471,6 +475,38 @@ if ((HAVE_CC)); then
 			grep -q ' end 0$' "$P/daemon-$how.out"
 		check "$how: nginx saw a CHoA (${c:-none})" is_choa "$c"
 	done
+fi
+if ((HAVE_APT)); then
+	# a repository of one tiny package on cn's nginx, trusted unsigned;
+	# apt's own files under the run directory, where _apt may go
+	A=$ODM_RUNDIR/apt
+	mkdir -p "$A/pkg/DEBIAN" "$A/lists/partial" "$A/cache/archives/partial" "$ODM_RUNDIR/www/apt"
+	printf 'Package: odmtiny\nVersion: 1.0\nArchitecture: all\nMaintainer: odm <odm@example.test>\nDescription: tiny\n' \
+		>"$A/pkg/DEBIAN/control"
+	dpkg-deb -b "$A/pkg" "$ODM_RUNDIR/www/apt/odmtiny_1.0_all.deb" >/dev/null
+	(cd "$ODM_RUNDIR/www/apt" && dpkg-scanpackages . 2>/dev/null >Packages)
+	chown _apt "$A" "$A/lists/partial" "$A/cache/archives/partial"
+	echo "deb [trusted=yes] http://cn.example.test/apt ./" >"$A/sources.list"
+	APT_O=(-o "Dir::Etc::SourceList=$A/sources.list" -o Dir::Etc::SourceParts=/nonexistent
+		-o "Dir::State::Lists=$A/lists" -o "Dir::Cache=$A/cache" -o Debug::NoLocking=1)
+	apt_reqs() { grep -c ' "GET /apt/' "$L" || true; }
+	# its http method drops root to _apt, who cannot open this test's
+	# control socket: no agent, so connecting fails (odm(7))
+	n0=$(apt_reqs)
+	rc=0
+	(cd "$A" && LC_ALL=C odm_shim timeout 30 apt-get "${APT_O[@]}" update) >"$P/apt1.log" 2>&1 || rc=$?
+	check "apt-get update, its method as _apt, who cannot reach the agent: fails (rc $rc)" \
+		grep -q 'Cannot assign requested address' "$P/apt1.log"
+	check "and nothing went out plain instead ($(($(apt_reqs) - n0)) requests)" test "$(apt_reqs)" -eq "$n0"
+	# the remedy odm(7) names: the method stays root
+	rc=0
+	(cd "$A" && odm_shim timeout 30 apt-get "${APT_O[@]}" -o APT::Sandbox::User=root update &&
+		odm_shim timeout 30 apt-get "${APT_O[@]}" -o APT::Sandbox::User=root download odmtiny) \
+		>"$P/apt2.log" 2>&1 || rc=$?
+	check "apt-get update and download, APT::Sandbox::User=root: rc $rc, the package came" \
+		cmp -s "$ODM_RUNDIR/www/apt/odmtiny_1.0_all.deb" "$A/odmtiny_1.0_all.deb"
+	choas=$(awk '/"GET \/apt\// { print $1 }' "$L" | sort -u)
+	check "apt-get: all its requests from CHoAs ($(tr '\n' ' ' <<<"$choas"))" all_choas "$choas"
 fi
 if ((HAVE_DIG)); then
 	for how in +tcp +notcp; do
