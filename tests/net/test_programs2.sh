@@ -20,6 +20,9 @@
 #      - bash connecting with /dev/tcp, then exec'ing cat on the socket: the
 #        program that holds the leased socket after the exec is not the one
 #        that got it.
+#      - curl --http2 --parallel against a second nginx on cn (TLS): two
+#        paced downloads and twenty small ones, all streams of one
+#        connection.
 #   2. one exchange each: rsync from an rsync daemon and over ssh; a Rust
 #      program using std::net; python's urllib, http.client and requests;
 #      wget -r; curl --parallel; a program that connects, then closes
@@ -52,7 +55,7 @@ PG_BINS=(/usr/lib/postgresql/*/bin)
 PG_BIN=${PG_BINS[-1]}
 pg_here() { [[ -x $PG_BIN/initdb && -x $PG_BIN/postgres ]] && command -v psql && id postgres; }
 py_requests() { python3 -c 'import requests'; }
-HAVE_SSH=0 HAVE_FTP=0 HAVE_PG=0 HAVE_RSYNC=0 HAVE_RUST=0 HAVE_CC=0 HAVE_REQ=0 HAVE_DIG=0 HAVE_APT=0
+HAVE_SSH=0 HAVE_FTP=0 HAVE_PG=0 HAVE_RSYNC=0 HAVE_RUST=0 HAVE_CC=0 HAVE_REQ=0 HAVE_DIG=0 HAVE_APT=0 HAVE_H2=0
 have "ssh, scp and sshd" command -v ssh scp ssh-keygen /usr/sbin/sshd && HAVE_SSH=1
 have "tnftp and vsftpd" test -x /usr/bin/tnftp -a -x /usr/sbin/vsftpd && HAVE_FTP=1
 have "postgresql and psql" pg_here && HAVE_PG=1
@@ -61,9 +64,11 @@ have rustc command -v rustc && HAVE_RUST=1
 have "a C compiler" command -v cc && HAVE_CC=1
 have "python3 requests" py_requests && HAVE_REQ=1
 have dig command -v dig && HAVE_DIG=1
+curl_h2() { grep -qw HTTP2 <<<"$(curl -V)" && grep -q http_v2_module <<<"$(nginx -V 2>&1)"; }
+have "curl and nginx with HTTP/2" curl_h2 && HAVE_H2=1
 have "apt-get and dpkg-scanpackages" command -v apt-get dpkg-deb dpkg-scanpackages && HAVE_APT=1
-if ((HAVE_SSH + HAVE_FTP + HAVE_PG + HAVE_RSYNC + HAVE_RUST + HAVE_CC + HAVE_REQ + HAVE_DIG + HAVE_APT == 0)); then
-	echo "SKIP: test_programs2: none of ssh, tnftp, psql, rsync, rustc, cc, requests, dig, apt-get is installed"
+if ((HAVE_SSH + HAVE_FTP + HAVE_PG + HAVE_RSYNC + HAVE_RUST + HAVE_CC + HAVE_REQ + HAVE_DIG + HAVE_APT + HAVE_H2 == 0)); then
+	echo "SKIP: test_programs2: none of ssh, tnftp, psql, rsync, rustc, cc, requests, dig, apt-get, HTTP/2 is installed"
 	exit 77
 fi
 
@@ -184,6 +189,34 @@ if ((HAVE_PG)); then
 	topo_at_exit pg_down
 	topo_wait_listen cn 5433 20
 fi
+if ((HAVE_H2)); then
+	# a second nginx: HTTP/2 over TLS, each response paced at RATE
+	H=$P/h2
+	mkdir -p "$H/tmp"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+		-subj /CN=cn.example.test -keyout "$H/tls.key" -out "$H/tls.crt" 2>/dev/null
+	cat >"$H/nginx.conf" <<-EOF
+		worker_processes 1;
+		pid $H/nginx.pid;
+		error_log $H/error.log;
+		daemon off;
+		events {}
+		http {
+		  access_log $H/access.log;
+		  client_body_temp_path $H/tmp; proxy_temp_path $H/tmp; fastcgi_temp_path $H/tmp;
+		  uwsgi_temp_path $H/tmp; scgi_temp_path $H/tmp;
+		  server {
+		    listen [::]:8443 ssl http2;
+		    ssl_certificate $H/tls.crt;
+		    ssl_certificate_key $H/tls.key;
+		    root $ODM_RUNDIR/www;
+		    location / { limit_rate $RATE; }
+		  }
+		}
+	EOF
+	topo_spawn cn nginx-h2 "$H/run.log" nginx -c "$H/nginx.conf"
+	topo_wait_listen cn 8443 10
+fi
 
 # ---------------------------------------------------------------- 1. sessions across a move
 declare -A PID=()
@@ -230,10 +263,21 @@ odm_shim_bg timeout 60 bash -c 'exec 3<>"/dev/tcp/$1/80"
 	exec cat <&3' devtcp cn.example.test "${BIGFILE_URL_PATH}?rate=$RATE&who=devtcp" \
 	>"$P/devtcp.out" 2>"$P/devtcp.err" 7>&- 8>&-
 PID[devtcp]=$ODM_BG_PID
+if ((HAVE_H2)); then
+	# two paced downloads and twenty small ones, streams of one connection
+	H2_ARGS=()
+	for i in 1 2; do H2_ARGS+=(-o "$P/h2-$i.bin" "https://cn.example.test:8443${BIGFILE_URL_PATH}?s=$i"); done
+	for i in $(seq 20); do H2_ARGS+=(-o /dev/null "https://cn.example.test:8443/index.html?s=$i"); done
+	odm_shim_bg timeout 60 curl -sS -k --http2 --parallel --parallel-max 30 \
+		-w '%{http_version} %{num_connects} %{response_code}\n' "${H2_ARGS[@]}" \
+		>"$P/h2.out" 2>"$P/h2.err" 7>&- 8>&-
+	PID[h2]=$ODM_BG_PID
+fi
 
 under_way() {
 	local f
-	for f in "$P/devtcp.out" ${PID[scp]:+"$P/scp.bin"} ${PID[ftp-p]:+"$P/ftp-p.bin" "$P/ftp-A.bin"}; do
+	for f in "$P/devtcp.out" ${PID[scp]:+"$P/scp.bin"} ${PID[ftp-p]:+"$P/ftp-p.bin" "$P/ftp-A.bin"} \
+		${PID[h2]:+"$P/h2-1.bin" "$P/h2-2.bin"}; do
 		odm_got_mb "$f" $((TOPO_BIGFILE_MB / 4)) || return 1
 	done
 	[[ -z ${PID[sshloop]:-} ]] || grep -q '^got one ' "$P/sshloop.out" || return 1
@@ -306,6 +350,21 @@ check "exec cat: the download after the headers matches" \
 	test "$(tail -c "$BIG_BYTES" "$P/devtcp.out" | sha256sum | cut -d' ' -f1)" = "$BIGFILE_SHA256"
 c=$(client_of devtcp)
 check "bash /dev/tcp: from a CHoA (${c:-none})" is_choa "$c"
+if ((HAVE_H2)); then
+	rc=0
+	wait "${PID[h2]}" || rc=$?
+	check "curl --http2 --parallel: exits 0 after the move (rc $rc$(grep -m1 '^curl:' "$P/h2.err" | sed 's/^/, /'))" test "$rc" -eq 0
+	for i in 1 2; do
+		check "curl HTTP/2 stream $i: the sha256 of its download matches" \
+			test "$(topo_sha256 "$P/h2-$i.bin" 2>/dev/null)" = "$BIGFILE_SHA256"
+	done
+	n=$(grep -c '^2 [01] 200$' "$P/h2.out" || true)
+	check "curl HTTP/2: all 22 answered 200 over HTTP/2 ($n)" test "$n" -eq 22
+	n=$(awk '{ c += $2 } END { print c + 0 }' "$P/h2.out")
+	check "curl HTTP/2: on one connection ($n made)" test "$n" -eq 1
+	choas=$(awk '{ print $1 }' "$H/access.log" | sort -u)
+	check "curl HTTP/2: nginx saw it from a CHoA ($(tr '\n' ' ' <<<"$choas"))" all_choas "$choas"
+fi
 
 # ---------------------------------------------------------------- 2. one exchange each
 if ((HAVE_RSYNC)); then
