@@ -347,13 +347,13 @@ rc=0
 wait "${PID[devtcp]}" || rc=$?
 check "bash /dev/tcp, then exec cat: exits 0 after the move (rc $rc)" test "$rc" -eq 0
 check "exec cat: the download after the headers matches" \
-	test "$(tail -c "$BIG_BYTES" "$P/devtcp.out" | sha256sum | cut -d' ' -f1)" = "$BIGFILE_SHA256"
+	test "$(tail -c "$BIG_BYTES" "$P/devtcp.out" | sha256sum | cut -d' ' -f1 || true)" = "$BIGFILE_SHA256"
 c=$(client_of devtcp)
 check "bash /dev/tcp: from a CHoA (${c:-none})" is_choa "$c"
 if ((HAVE_H2)); then
 	rc=0
 	wait "${PID[h2]}" || rc=$?
-	check "curl --http2 --parallel: exits 0 after the move (rc $rc$(grep -m1 '^curl:' "$P/h2.err" | sed 's/^/, /'))" test "$rc" -eq 0
+	check "curl --http2 --parallel: exits 0 after the move (rc $rc$(grep -m1 '^curl:' "$P/h2.err" | sed 's/^/, /' || true))" test "$rc" -eq 0
 	for i in 1 2; do
 		check "curl HTTP/2 stream $i: the sha256 of its download matches" \
 			test "$(topo_sha256 "$P/h2-$i.bin" 2>/dev/null)" = "$BIGFILE_SHA256"
@@ -530,7 +530,7 @@ if ((HAVE_CC)); then
 	for how in $HOWS; do
 		wait_for 10 grep -q ' end 0$' "$P/daemon-$how.out" || true
 		c=$(client_of "daemon-$how")
-		check "$how: connects after closing every fd, reads to the end ($(cat "$P/daemon-$how.out" 2>/dev/null))" \
+		check "$how: connects after closing every fd, reads to the end ($(cat "$P/daemon-$how.out" 2>/dev/null || true))" \
 			grep -q ' end 0$' "$P/daemon-$how.out"
 		check "$how: nginx saw a CHoA (${c:-none})" is_choa "$c"
 	done
