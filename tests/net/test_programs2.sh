@@ -171,22 +171,26 @@ if ((HAVE_FTP)); then
 	topo_wait_listen cn 2121 10
 fi
 if ((HAVE_PG)); then
-	# postgres runs as its own user, who cannot enter the run directory
+	# postgres runs as its own user, who cannot enter the run directory;
+	# a fast shutdown (SIGINT) before the run ends, then its files go
 	PG_DIR=$(mktemp -d /tmp/odm-pg.XXXXXX)
+	PG_PID=
+	pg_down() {
+		if [[ -n $PG_PID ]]; then
+			kill -INT "$PG_PID" 2>/dev/null || true
+			timeout 10 tail --pid="$PG_PID" -f /dev/null || true
+		fi
+		rm -rf "$PG_DIR"
+	}
+	topo_at_exit pg_down
 	chown postgres "$PG_DIR"
 	setpriv --reuid=postgres --regid=postgres --clear-groups \
-		"$PG_BIN/initdb" -A trust -U postgres -D "$PG_DIR/data" >"$P/initdb.log" 2>&1
+		"$PG_BIN/initdb" -A trust -U postgres -D "$PG_DIR/data" >"$P/initdb.log" 2>&1 ||
+		{ cat "$P/initdb.log" >&2; false; }
 	echo "host all all ::/0 trust" >>"$PG_DIR/data/pg_hba.conf"
 	topo_spawn cn postgres "$P/postgres.log" setpriv --reuid=postgres --regid=postgres \
 		--clear-groups "$PG_BIN/postgres" -D "$PG_DIR/data" -k "$PG_DIR" -h :: -p 5433
 	PG_PID=$TOPO_SPAWNED_PID
-	# a fast shutdown (SIGINT) before the run ends, then its files go
-	pg_down() {
-		kill -INT "$PG_PID" 2>/dev/null || true
-		timeout 10 tail --pid="$PG_PID" -f /dev/null || true
-		rm -rf "$PG_DIR"
-	}
-	topo_at_exit pg_down
 	topo_wait_listen cn 5433 20
 fi
 if ((HAVE_H2)); then
