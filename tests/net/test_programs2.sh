@@ -22,7 +22,9 @@
 #        that got it.
 #      - curl --http2 --parallel against a second nginx on cn (TLS): two
 #        paced downloads and twenty small ones, all streams of one
-#        connection.
+#        connection;
+#      - tftp (tftp-hpa) from in.tftpd, which answers from a port of its
+#        own, in lockstep, unpaced.
 #   2. one exchange each: rsync from an rsync daemon and over ssh; a Rust
 #      program using std::net; python's urllib, http.client and requests;
 #      wget -r; curl --parallel; a program that connects, then closes
@@ -55,7 +57,7 @@ PG_BINS=(/usr/lib/postgresql/*/bin)
 PG_BIN=${PG_BINS[-1]}
 pg_here() { [[ -x $PG_BIN/initdb && -x $PG_BIN/postgres ]] && command -v psql && id postgres; }
 py_requests() { python3 -c 'import requests'; }
-HAVE_SSH=0 HAVE_FTP=0 HAVE_PG=0 HAVE_RSYNC=0 HAVE_RUST=0 HAVE_CC=0 HAVE_REQ=0 HAVE_DIG=0 HAVE_APT=0 HAVE_H2=0
+HAVE_SSH=0 HAVE_FTP=0 HAVE_PG=0 HAVE_RSYNC=0 HAVE_RUST=0 HAVE_CC=0 HAVE_REQ=0 HAVE_DIG=0 HAVE_APT=0 HAVE_H2=0 HAVE_TFTP=0
 have "ssh, scp and sshd" command -v ssh scp ssh-keygen /usr/sbin/sshd && HAVE_SSH=1
 have "tnftp and vsftpd" test -x /usr/bin/tnftp -a -x /usr/sbin/vsftpd && HAVE_FTP=1
 have "postgresql and psql" pg_here && HAVE_PG=1
@@ -66,9 +68,11 @@ have "python3 requests" py_requests && HAVE_REQ=1
 have dig command -v dig && HAVE_DIG=1
 curl_h2() { grep -qw HTTP2 <<<"$(curl -V)" && grep -q http_v2_module <<<"$(nginx -V 2>&1)"; }
 have "curl and nginx with HTTP/2" curl_h2 && HAVE_H2=1
+tftp_hpa() { [[ -x /usr/sbin/in.tftpd ]] && grep -q tftp-hpa <<<"$(tftp -V 2>&1)"; }
+have "tftp-hpa and tftpd-hpa" tftp_hpa && HAVE_TFTP=1
 have "apt-get and dpkg-scanpackages" command -v apt-get dpkg-deb dpkg-scanpackages && HAVE_APT=1
-if ((HAVE_SSH + HAVE_FTP + HAVE_PG + HAVE_RSYNC + HAVE_RUST + HAVE_CC + HAVE_REQ + HAVE_DIG + HAVE_APT + HAVE_H2 == 0)); then
-	echo "SKIP: test_programs2: none of ssh, tnftp, psql, rsync, rustc, cc, requests, dig, apt-get, HTTP/2 is installed"
+if ((HAVE_SSH + HAVE_FTP + HAVE_PG + HAVE_RSYNC + HAVE_RUST + HAVE_CC + HAVE_REQ + HAVE_DIG + HAVE_APT + HAVE_H2 + HAVE_TFTP == 0)); then
+	echo "SKIP: test_programs2: none of ssh, tnftp, psql, rsync, rustc, cc, requests, dig, apt-get, HTTP/2, tftp is installed"
 	exit 77
 fi
 
@@ -221,6 +225,22 @@ if ((HAVE_H2)); then
 	topo_spawn cn nginx-h2 "$H/run.log" nginx -c "$H/nginx.conf"
 	topo_wait_listen cn 8443 10
 fi
+if ((HAVE_TFTP)); then
+	TF=$P/tftp
+	mkdir -p "$TF/root"
+	chmod 755 "$TF" "$TF/root"
+	cp "$BIGFILE" "$TF/root/big.bin"
+	chmod 644 "$TF/root/big.bin"
+	topo_spawn cn tftpd "$TF/run.log" /usr/sbin/in.tftpd -L -6 -a '[::]:6969' -u root -s "$TF/root"
+	udp6969() { grep -q . <<<"$(nsq cn ss -Hlun 'sport = :6969')"; }
+	wait_for 5 udp6969
+	# the client address of in.tftpd's transfer socket (its own port, the
+	# client's: RFC 1350 section 4)
+	tftp_peer() {
+		nsq cn ss -Hunp | awk '/"in\.tftpd"/ && $(NF-1) != "*" && $(NF-1) !~ /^\*/ { print $(NF-1) }' |
+			sed -n 's/^\[\(.*\)\]:[0-9]*$/\1/p' | head -n1
+	}
+fi
 
 # ---------------------------------------------------------------- 1. sessions across a move
 declare -A PID=()
@@ -289,6 +309,17 @@ under_way() {
 }
 check "every transfer and session is under way before the move" wait_for 30 under_way
 echo "# leases before the move: $(odm_leases)"
+if ((HAVE_TFTP)); then
+	# unpaced, as fast as lockstep goes: started last, the move once it
+	# has its first MiB
+	odm_shim_bg timeout 60 tftp -6 cn.example.test 6969 -c get big.bin "$P/tftp.bin" \
+		>"$P/tftp.log" 2>&1 7>&- 8>&-
+	PID[tftp]=$ODM_BG_PID
+	wait_for 10 odm_got_mb "$P/tftp.bin" 1 || true
+	TFTP_PEER=$(tftp_peer || true)
+	TFTP_RUNNING=0
+	kill -0 "${PID[tftp]}" 2>/dev/null && TFTP_RUNNING=1
+fi
 if ((HAVE_PG)); then
 	echo "select 'slow', pg_sleep(2);" >&8
 	sleep 0.5
@@ -354,6 +385,16 @@ check "exec cat: the download after the headers matches" \
 	test "$(tail -c "$BIG_BYTES" "$P/devtcp.out" | sha256sum | cut -d' ' -f1 || true)" = "$BIGFILE_SHA256"
 c=$(client_of devtcp)
 check "bash /dev/tcp: from a CHoA (${c:-none})" is_choa "$c"
+if ((HAVE_TFTP)); then
+	rc=0
+	wait "${PID[tftp]}" || rc=$?
+	check "tftp: under way when the move began" test "$TFTP_RUNNING" -eq 1
+	check "tftp: exits 0 after the move (rc $rc, $(tail -n1 "$P/tftp.log"))" test "$rc" -eq 0
+	check "tftp: the sha256 of its download matches" \
+		test "$(topo_sha256 "$P/tftp.bin" 2>/dev/null)" = "$BIGFILE_SHA256"
+	check "tftp: in.tftpd's transfer socket, on a port of its own, sent to a CHoA (${TFTP_PEER:-none})" \
+		is_choa "$TFTP_PEER"
+fi
 if ((HAVE_H2)); then
 	rc=0
 	wait "${PID[h2]}" || rc=$?
