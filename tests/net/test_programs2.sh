@@ -19,7 +19,7 @@
 #        client's address (inet_client_addr) and its backend;
 #      - bash connecting with /dev/tcp, then exec'ing cat on the socket: the
 #        program that holds the leased socket after the exec is not the one
-#        that got it.
+#        that got it;
 #      - curl --http2 --parallel against a second nginx on cn (TLS): two
 #        paced downloads and twenty small ones, all streams of one
 #        connection;
@@ -40,6 +40,7 @@
 # A program that is not installed is said and left out (# skip); with none
 # of them the test is skipped. sshd wants its privilege separation
 # directory, /run/sshd: made if missing. Exit 0 pass, 1 fail, 77 skip.
+# run-all: alone (it makes /run/sshd and postgres's directory in /tmp outside its namespaces, and compiles a Rust program while seven servers run)
 set -eEuo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
