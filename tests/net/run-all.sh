@@ -129,28 +129,40 @@ start() { # TEST HOW (alone, or beside how many others)
 
 # finish: wait for one running test to end, sweep after it, say its verdict
 finish() {
-	local pid rc name dt left=0 why
+	local pid rc name dt left=0 why devnull=
 	wait -n -p pid "${!run_name[@]}"
 	rc=$?
 	name=${run_name[$pid]}
 	dt=$(($(date +%s) - run_t0[$pid]))
 	sweep "${run_id[$pid]}" || left=1
+	# a test's namespaces share the machine's files: one that replaced
+	# /dev/null (a program writing "to" it by making a new file there)
+	# would break every later test and program, so it fails, and the
+	# device is made again
+	if [[ ! -c /dev/null ]]; then
+		devnull=$(stat -c %F /dev/null 2>/dev/null || echo missing)
+		rm -f /dev/null && mknod -m 666 /dev/null c 1 3
+	fi
 	if [[ -n ${run_out[$pid]} ]]; then
 		echo "==== $name (run ${run_id[$pid]}): its output"
 		cat "${run_out[$pid]}"
 		rm -f "${run_out[$pid]}"
 	fi
 	unset "run_name[$pid]" "run_id[$pid]" "run_t0[$pid]" "run_out[$pid]"
-	if ((rc == 0 && left == 0)); then
+	if [[ -n $devnull ]]; then
+		echo "run-all: /dev/null was a $devnull when $name ended (it or a test beside it replaced it): made again" >&2
+	fi
+	if ((rc == 0 && left == 0)) && [[ -z $devnull ]]; then
 		echo "PASS $name (${dt}s)"
 		passed=$((passed + 1))
-	elif ((rc == 77 && left == 0)); then
+	elif ((rc == 77 && left == 0)) && [[ -z $devnull ]]; then
 		echo "SKIP $name (${dt}s)"
 		skipped=$((skipped + 1))
 	else
 		why="exit $rc"
 		((rc == 124 || rc == 137)) && why="timed out after ${test_timeout}s"
 		((left)) && why="$why; left things behind (swept)"
+		[[ -n $devnull ]] && why="$why; replaced /dev/null (a $devnull)"
 		echo "FAIL $name ($why, ${dt}s)"
 		failed=$((failed + 1))
 	fi

@@ -139,6 +139,7 @@ import java.nio.file.*;
 import java.util.TreeSet;
 
 // url URL FILE | client URL FILE | udp HOST PORT N | idle HOST PORT SECS
+// (FILE is replaced: Files.copy deletes it first, so never /dev/null)
 public class Prog {
 	// one datagram to d:port and its echo's source ("-" if none came)
 	static String ping(DatagramSocket s, InetAddress d, int port) throws Exception {
@@ -650,21 +651,21 @@ if ((HAVE_NODE)); then
 	check "node, dual-stack name: over IPv6, from a CHoA (${c:-none})" is_choa "$c"
 fi
 if ((HAVE_PERL)); then
-	c=$(get46 perl46 perl "$P/get.pl" "cn46.$DNS_ZONE" "/index.html?who=perl46" /dev/null)
+	c=$(get46 perl46 perl "$P/get.pl" "cn46.$DNS_ZONE" "/index.html?who=perl46" "$P/perl46.out")
 	check "perl, dual-stack name: from a CHoA (${c:-none})" is_choa "$c"
 fi
 if ((HAVE_RUBY)); then
-	c=$(get46 ruby46 ruby "$P/get.rb" "$U46=ruby46" /dev/null)
+	c=$(get46 ruby46 ruby "$P/get.rb" "$U46=ruby46" "$P/ruby46.out")
 	check "ruby, dual-stack name: from a CHoA (${c:-none})" is_choa "$c"
 fi
 c=$(get46 asyncio46 /usr/bin/python3 "$P/get_asyncio.py" "cn46.$DNS_ZONE" \
-	"/index.html?who=asyncio46" /dev/null)
+	"/index.html?who=asyncio46" "$P/asyncio46.out")
 check "python asyncio, dual-stack name: from a CHoA (${c:-none})" is_choa "$c"
 if ((HAVE_JAVA)); then
-	c=$(get46 java46 java -cp "$P" Prog url "$U46=java46" /dev/null)
+	c=$(get46 java46 java -cp "$P" Prog url "$U46=java46" "$P/java46.out")
 	check "java, dual-stack name: IPv4 by default, not leased (${c:-none})" test "$c" = "$V4_SEEN"
 	c=$(get46 java46v6 java -Djava.net.preferIPv6Addresses=true -cp "$P" Prog url \
-		"$U46=java46v6" /dev/null)
+		"$U46=java46v6" "$P/java46v6.out")
 	check "java -Djava.net.preferIPv6Addresses=true: from a CHoA (${c:-none})" is_choa "$c"
 fi
 if ((HAVE_SOCAT)); then
