@@ -19,7 +19,7 @@ export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-1}
 . "$HERE/lib/agents.sh"
 trap 'check_on_err test_ctl' ERR
 
-OUT=$ODM_RUNDIR/ctl-out ERR=$ODM_RUNDIR/ctl-err
+# ($OUT and $ERR are set once topo_up has made ODM_RUNDIR)
 # ctl_rc HOST ARGS... - odm_ctl's exit status; its output in $OUT and $ERR
 ctl_rc() {
 	local rc=0
@@ -40,6 +40,7 @@ PY
 
 topo_up
 odm_agents_up
+OUT=$ODM_RUNDIR/ctl-out ERR=$ODM_RUNDIR/ctl-err
 
 # ---------------------------------------------------------------- working commands
 check "hello exits 0" test "$(ctl_rc mn -j hello)" -eq 0

@@ -651,21 +651,21 @@ if ((HAVE_NODE)); then
 	check "node, dual-stack name: over IPv6, from a CHoA (${c:-none})" is_choa "$c"
 fi
 if ((HAVE_PERL)); then
-	c=$(get46 perl46 perl "$P/get.pl" "cn46.$DNS_ZONE" "/index.html?who=perl46" "$P/perl46.out")
+	c=$(get46 perl46 perl "$P/get.pl" "cn46.$DNS_ZONE" "/index.html?who=perl46" "$P/perl46.body")
 	check "perl, dual-stack name: from a CHoA (${c:-none})" is_choa "$c"
 fi
 if ((HAVE_RUBY)); then
-	c=$(get46 ruby46 ruby "$P/get.rb" "$U46=ruby46" "$P/ruby46.out")
+	c=$(get46 ruby46 ruby "$P/get.rb" "$U46=ruby46" "$P/ruby46.body")
 	check "ruby, dual-stack name: from a CHoA (${c:-none})" is_choa "$c"
 fi
 c=$(get46 asyncio46 /usr/bin/python3 "$P/get_asyncio.py" "cn46.$DNS_ZONE" \
-	"/index.html?who=asyncio46" "$P/asyncio46.out")
+	"/index.html?who=asyncio46" "$P/asyncio46.body")
 check "python asyncio, dual-stack name: from a CHoA (${c:-none})" is_choa "$c"
 if ((HAVE_JAVA)); then
-	c=$(get46 java46 java -cp "$P" Prog url "$U46=java46" "$P/java46.out")
+	c=$(get46 java46 java -cp "$P" Prog url "$U46=java46" "$P/java46.body")
 	check "java, dual-stack name: IPv4 by default, not leased (${c:-none})" test "$c" = "$V4_SEEN"
 	c=$(get46 java46v6 java -Djava.net.preferIPv6Addresses=true -cp "$P" Prog url \
-		"$U46=java46v6" "$P/java46v6.out")
+		"$U46=java46v6" "$P/java46v6.body")
 	check "java -Djava.net.preferIPv6Addresses=true: from a CHoA (${c:-none})" is_choa "$c"
 fi
 if ((HAVE_SOCAT)); then
