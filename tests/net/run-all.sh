@@ -73,6 +73,9 @@ if ! [[ $jobs =~ ^[1-9][0-9]?$ ]]; then
 	exit 2
 fi
 passed=0 failed=0 skipped=0
+# what the machine's root holds before any test: a test that writes there
+# (a path made of a variable still empty) fails, naming what it left
+root_before=$(LC_ALL=C ls -A /)
 # the tests running now, by pid: name, run id, start time, output file
 declare -A run_name=() run_id=() run_t0=() run_out=()
 
@@ -129,7 +132,7 @@ start() { # TEST HOW (alone, or beside how many others)
 
 # finish: wait for one running test to end, sweep after it, say its verdict
 finish() {
-	local pid rc name dt left=0 why devnull=
+	local pid rc name dt left=0 why devnull= atroot
 	wait -n -p pid "${!run_name[@]}"
 	rc=$?
 	name=${run_name[$pid]}
@@ -143,6 +146,8 @@ finish() {
 		devnull=$(stat -c %F /dev/null 2>/dev/null || echo missing)
 		rm -f /dev/null && mknod -m 666 /dev/null c 1 3
 	fi
+	atroot=$(LC_ALL=C comm -13 <(echo "$root_before") <(LC_ALL=C ls -A /) | sed 's|^|/|' | tr '\n' ' ')
+	atroot=${atroot% }
 	if [[ -n ${run_out[$pid]} ]]; then
 		echo "==== $name (run ${run_id[$pid]}): its output"
 		cat "${run_out[$pid]}"
@@ -152,10 +157,14 @@ finish() {
 	if [[ -n $devnull ]]; then
 		echo "run-all: /dev/null was a $devnull when $name ended (it or a test beside it replaced it): made again" >&2
 	fi
-	if ((rc == 0 && left == 0)) && [[ -z $devnull ]]; then
+	if [[ -n $atroot ]]; then
+		echo "run-all: $atroot appeared at the machine's root while $name ran (it or a test beside it wrote there)" >&2
+		root_before=$(LC_ALL=C ls -A /)
+	fi
+	if ((rc == 0 && left == 0)) && [[ -z $devnull$atroot ]]; then
 		echo "PASS $name (${dt}s)"
 		passed=$((passed + 1))
-	elif ((rc == 77 && left == 0)) && [[ -z $devnull ]]; then
+	elif ((rc == 77 && left == 0)) && [[ -z $devnull$atroot ]]; then
 		echo "SKIP $name (${dt}s)"
 		skipped=$((skipped + 1))
 	else
@@ -163,6 +172,7 @@ finish() {
 		((rc == 124 || rc == 137)) && why="timed out after ${test_timeout}s"
 		((left)) && why="$why; left things behind (swept)"
 		[[ -n $devnull ]] && why="$why; replaced /dev/null (a $devnull)"
+		[[ -n $atroot ]] && why="$why; wrote $atroot"
 		echo "FAIL $name ($why, ${dt}s)"
 		failed=$((failed + 1))
 	fi
