@@ -366,11 +366,20 @@ static struct cha_defer *df_head; /* newest first */
 static size_t df_count;
 static atomic_int df_any; /* lets connect() skip the lock when nothing waits */
 
+static int has_dst(const struct cha_defer *d, const struct in6_addr *a)
+{
+	for (size_t i = 0; i < d->ndst; i++)
+		if (IN6_ARE_ADDR_EQUAL(&d->dst[i], a))
+			return 1;
+	return 0;
+}
+
 /* destination -> the name it was resolved from, kept past the cha answer's
  * TTL (chalookup_refresh_dst); the oldest is overwritten. Under df_lock. */
 struct cha_known {
 	struct in6_addr dst;
 	uint64_t failed_ms; /* the last lookup again got no answer then (0: none) */
+	uint64_t conflict_ms; /* two of its names' answers differ until then (0: none) */
 	char node[CHALOOKUP_NAME_MAX];
 };
 static struct cha_known kn[CHALOOKUP_MAX_KNOWN];
@@ -397,6 +406,7 @@ static void know_locked(const char *node, const struct in6_addr *dst)
 	if (!k) {
 		k = &kn[kn_next];
 		k->dst = *dst;
+		k->conflict_ms = 0;
 		kn_next = (kn_next + 1) % CHALOOKUP_MAX_KNOWN;
 		if (kn_used < CHALOOKUP_MAX_KNOWN)
 			kn_used++;
@@ -446,6 +456,27 @@ static int other_name_locked(const struct in6_addr *dst, const char *node,
 	return 1;
 }
 
+/* Lock held. 1 if a name other than node has dst noted and its answer is
+ * not in yet (its entry not closed): what dst's answer is waits for it */
+static int other_pending_locked(const struct in6_addr *dst, const char *node)
+{
+	for (struct cha_defer *d = df_head; d; d = d->next)
+		if (!d->closed && !same_name(d->node, node) && has_dst(d, dst))
+			return 1;
+	return 0;
+}
+
+/* Lock held. The seconds left of a disagreement seen between two names of
+ * dst, 0 if none holds at now */
+static uint32_t conflict_left_locked(const struct in6_addr *dst, uint64_t now)
+{
+	struct cha_known *k = known_locked(dst);
+
+	if (!k || k->conflict_ms <= now)
+		return 0;
+	return (uint32_t)((k->conflict_ms - now + 999) / 1000);
+}
+
 /*
  * node's answer for dst, against that of the other name dst was last
  * resolved from while that one is still cached: a connect names an
@@ -459,13 +490,25 @@ static int answer_for_dst(const char *node, const struct in6_addr *dst, int resu
 {
 	struct chacache *names = chacache_by_name_if_made();
 	char prev[CHALOOKUP_NAME_MAX], dbuf[INET6_ADDRSTRLEN];
+	struct cha_known *k;
 	struct in6_addr pcha;
-	uint32_t pttl = 0;
+	uint32_t pttl = 0, left;
 	int other, pr;
 
 	pthread_mutex_lock(&df_lock);
 	other = other_name_locked(dst, node, prev);
+	left = conflict_left_locked(dst, now);
 	pthread_mutex_unlock(&df_lock);
+	inet_ntop(AF_INET6, dst, dbuf, sizeof(dbuf));
+	/* a disagreement holds whatever names come after: a third name
+	 * agreeing with the second (both an attacker's) does not undo it */
+	if (left && result != CHA_NONE) {
+		if (left < *ttl)
+			*ttl = left;
+		shim_debug("%s: two of its names' cha answers differ: no cha for it (%u s)", dbuf,
+			   *ttl);
+		return CHA_NONE;
+	}
 	if (!other || !names)
 		return result;
 	pr = chacache_get_name(names, prev, &pcha, &pttl, now);
@@ -473,7 +516,10 @@ static int answer_for_dst(const char *node, const struct in6_addr *dst, int resu
 		return result;
 	if (pttl < *ttl)
 		*ttl = pttl;
-	inet_ntop(AF_INET6, dst, dbuf, sizeof(dbuf));
+	pthread_mutex_lock(&df_lock);
+	if ((k = known_locked(dst)) && k->conflict_ms < now + (uint64_t)*ttl * 1000)
+		k->conflict_ms = now + (uint64_t)*ttl * 1000;
+	pthread_mutex_unlock(&df_lock);
 	shim_debug("%s: the cha answers of %s and of %s differ: no cha for it (%u s)", dbuf, prev,
 		   node, *ttl);
 	return CHA_NONE;
@@ -484,7 +530,7 @@ void chalookup_record(const char *node, const struct in6_addr *dst, size_t ndst,
 {
 	char dbuf[INET6_ADDRSTRLEN], cbuf[INET6_ADDRSTRLEN];
 	struct chacache *c = chacache_by_addr();
-	int rs[CHALOOKUP_MAX_DSTS];
+	int rs[CHALOOKUP_MAX_DSTS], wait[CHALOOKUP_MAX_DSTS];
 	uint32_t ttls[CHALOOKUP_MAX_DSTS];
 
 	if (ndst > CHALOOKUP_MAX_DSTS)
@@ -496,26 +542,32 @@ void chalookup_record(const char *node, const struct in6_addr *dst, size_t ndst,
 		ttls[i] = ttl;
 		rs[i] = answer_for_dst(node, &dst[i], result, cha, &ttls[i], now);
 	}
-	know(node, dst, ndst, 0);
+	pthread_mutex_lock(&df_lock);
+	for (size_t i = 0; i < ndst; i++) {
+		know_locked(node, &dst[i]);
+		wait[i] = other_pending_locked(&dst[i], node);
+	}
+	pthread_mutex_unlock(&df_lock);
 	for (size_t i = 0; i < ndst; i++) {
 		int found = rs[i] == CHA_FOUND;
 
 		ttl = ttls[i];
-		chacache_put_addr(c, &dst[i], found ? cha : NULL, ttl, now);
 		inet_ntop(AF_INET6, &dst[i], dbuf, sizeof(dbuf));
+		if (wait[i]) {
+			/* another name of dst is still to be asked (its connect
+			 * waits for it, chalookup_wait_dst): this answer alone
+			 * is not dst's; the two are compared then */
+			chacache_del_addr(c, &dst[i]);
+			shim_debug("getaddrinfo %s: %s waits for the cha answer of another of its "
+				   "names", node, dbuf);
+			continue;
+		}
+		chacache_put_addr(c, &dst[i], found ? cha : NULL, ttl, now);
 		if (found)
 			shim_debug("getaddrinfo %s: %s has cha %s (ttl %u s)", node, dbuf, cbuf, ttl);
 		else
 			shim_debug("getaddrinfo %s: %s has no cha (ttl %u s)", node, dbuf, ttl);
 	}
-}
-
-static int has_dst(const struct cha_defer *d, const struct in6_addr *a)
-{
-	for (size_t i = 0; i < d->ndst; i++)
-		if (IN6_ARE_ADDR_EQUAL(&d->dst[i], a))
-			return 1;
-	return 0;
 }
 
 /* Lock held. Unlink d (it is in the list). */
@@ -577,74 +629,101 @@ out:
 	pthread_mutex_unlock(&df_lock);
 }
 
-/* The lookup for d (claimed by the caller, lock not held); records the answer. */
-static void resolve_deferred(struct cha_defer *d)
+/* The lookups for ds[0..n) (claimed by the caller, lock not held), made
+ * at once and so within one CHALOOKUP_MAX_WAIT_MS; records the answers */
+static void resolve_deferred(struct cha_defer **ds, size_t n)
 {
 	uint64_t start = chacache_now_ms(), now;
-	struct in6_addr cha, dst[CHALOOKUP_MAX_DSTS];
-	uint32_t ttl = 0;
-	size_t ndst;
-	int r;
+	struct cha_query *q[CHALOOKUP_MAX_DEFERRED];
+	struct in6_addr cha[CHALOOKUP_MAX_DEFERRED];
+	uint32_t ttl[CHALOOKUP_MAX_DEFERRED];
+	int r[CHALOOKUP_MAX_DEFERRED];
 
-	r = chalookup_finish(chalookup_start(d->node), start + CHALOOKUP_MAX_WAIT_MS, &cha, &ttl);
-	now = chacache_now_ms();
-	/* its destinations as they are now: other threads' getaddrinfo of
-	 * the name added theirs meanwhile (chalookup_defer, under the lock);
-	 * from now on they go to a new entry, asked for anew */
-	pthread_mutex_lock(&df_lock);
-	ndst = d->ndst;
-	memcpy(dst, d->dst, ndst * sizeof(dst[0]));
-	d->closed = 1;
-	pthread_mutex_unlock(&df_lock);
-	shim_debug("getaddrinfo %s: cha.%s %s after %llu ms (asked on first use)", d->node, d->node,
-		   r == CHA_FOUND ? "found" : r == CHA_NONE ? "absent" : "unknown",
-		   (unsigned long long)(now - start));
-	if (r < 0) {
-		/* nothing is known, not even that there is none: the connects
-		 * that follow are told so (chalookup_refresh_dst), and do not
-		 * each wait for the DNS again */
-		know(d->node, dst, ndst, now ? now : 1);
-		return;
+	for (size_t i = 0; i < n; i++)
+		q[i] = chalookup_start(ds[i]->node);
+	for (size_t i = 0; i < n; i++) {
+		ttl[i] = 0;
+		r[i] = chalookup_finish(q[i], start + CHALOOKUP_MAX_WAIT_MS, &cha[i], &ttl[i]);
 	}
-	chacache_put_name(chacache_by_name(), d->node, r == CHA_FOUND ? &cha : NULL, ttl, now);
-	chalookup_record(d->node, dst, ndst, r, &cha, ttl, now);
+	now = chacache_now_ms();
+	/* their destinations as they are now: other threads' getaddrinfo of
+	 * the names added theirs meanwhile (chalookup_defer, under the lock);
+	 * from now on they go to new entries, asked for anew, and these stay
+	 * as they are */
+	pthread_mutex_lock(&df_lock);
+	for (size_t i = 0; i < n; i++)
+		ds[i]->closed = 1;
+	pthread_mutex_unlock(&df_lock);
+	for (size_t i = 0; i < n; i++) {
+		struct cha_defer *d = ds[i];
+
+		shim_debug("getaddrinfo %s: cha.%s %s after %llu ms (asked on first use)", d->node,
+			   d->node, r[i] == CHA_FOUND ? "found" : r[i] == CHA_NONE ? "absent" : "unknown",
+			   (unsigned long long)(now - start));
+		if (r[i] < 0) {
+			/* nothing is known, not even that there is none: the
+			 * connects that follow are told so
+			 * (chalookup_refresh_dst), and do not each wait for the
+			 * DNS again */
+			know(d->node, d->dst, d->ndst, now ? now : 1);
+			continue;
+		}
+		chacache_put_name(chacache_by_name(), d->node, r[i] == CHA_FOUND ? &cha[i] : NULL,
+				  ttl[i], now);
+		chalookup_record(d->node, d->dst, d->ndst, r[i], &cha[i], ttl[i], now);
+	}
 }
 
 int chalookup_wait_dst(const struct in6_addr *dst)
 {
-	struct cha_defer *d;
-	int waited = 0;
+	struct cha_defer *d, *mine[CHALOOKUP_MAX_DEFERRED];
+	int waited = 0, asked = 0;
 
 	if (!atomic_load(&df_any))
 		return 0;
 	pthread_mutex_lock(&df_lock);
 	for (;;) {
-		for (d = df_head; d; d = d->next)
-			if (has_dst(d, dst))
-				break;
-		if (!d) {
-			pthread_mutex_unlock(&df_lock);
-			return waited;
+		size_t n = 0;
+		int others = 0;
+
+		/* every name dst was noted for: its answer is theirs together
+		 * (chalookup_record), so all are asked, at once */
+		for (d = df_head; d; d = d->next) {
+			if (!has_dst(d, dst))
+				continue;
+			if (d->claimed)
+				others = 1;
+			else if (n < CHALOOKUP_MAX_DEFERRED)
+				mine[n++] = d;
 		}
-		if (!d->claimed)
+		if (n && !asked) {
+			for (size_t i = 0; i < n; i++)
+				mine[i]->claimed = 1;
+			pthread_mutex_unlock(&df_lock);
+			resolve_deferred(mine, n);
+			pthread_mutex_lock(&df_lock);
+			for (size_t i = 0; i < n; i++)
+				unlink_locked(mine[i]);
+			pthread_cond_broadcast(&df_cond);
+			pthread_mutex_unlock(&df_lock);
+			for (size_t i = 0; i < n; i++)
+				free(mine[i]);
+			pthread_mutex_lock(&df_lock);
+			waited = asked = 1;
+			continue;
+		}
+		if (!others)
 			break;
-		/* Another thread asks for this name: its answer serves us too.
-		 * Once it is in, the name may be queued again (a refresh, a
+		/* Another thread asks for one of them: its answer serves us
+		 * too. Once it is in, a name may be queued again (a refresh, a
 		 * getaddrinfo that found it expired): nobody asks for that one
-		 * unless a connect does, so this thread does, rather than wait
-		 * on a lookup nobody makes. */
+		 * unless a connect does, so this thread does (once), rather
+		 * than wait on a lookup nobody makes. */
 		waited = 1;
 		pthread_cond_wait(&df_cond, &df_lock);
 	}
-	d->claimed = 1;
 	pthread_mutex_unlock(&df_lock);
-	resolve_deferred(d);
-	pthread_mutex_lock(&df_lock);
-	unlink_locked(d);
-	pthread_cond_broadcast(&df_cond);
-	pthread_mutex_unlock(&df_lock);
-	free(d);
-	return 1;
+	return waited;
 }
 
 int chalookup_refresh_dst(const struct in6_addr *dst)

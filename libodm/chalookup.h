@@ -66,7 +66,10 @@ struct cha_query *chalookup_start(const char *node);
 int chalookup_finish(struct cha_query *q, uint64_t deadline_ms, struct in6_addr *cha,
 		     uint32_t *ttl_s);
 
-/* dst[0..ndst) -> cha (result CHA_FOUND) or none, in the address cache. */
+/* dst[0..ndst) -> cha (result CHA_FOUND) or none, in the address cache;
+ * none where another name of dst answered otherwise (for the shorter of
+ * the two answers' TTLs, whatever names come after); nothing where another
+ * name of dst is noted and not looked up yet (its connect asks). */
 void chalookup_record(const char *node, const struct in6_addr *dst, size_t ndst, int result,
 		      const struct in6_addr *cha, uint32_t ttl, uint64_t now);
 
@@ -82,7 +85,9 @@ void chalookup_defer(const char *node, const struct in6_addr *dst, size_t ndst);
  * doing it) and record the answer for all its destinations, at most
  * CHALOOKUP_MAX_WAIT_MS (twice that when the name was noted again while
  * this thread waited: it looks that up itself); 1 if so, 0 if dst was not
- * noted (at once, without a lock, when nothing is noted).
+ * noted (at once, without a lock, when nothing is noted). dst noted for
+ * several names: all are looked up, at once (dst's answer is theirs
+ * together, chalookup_record).
  */
 int chalookup_wait_dst(const struct in6_addr *dst);
 

@@ -20,7 +20,12 @@
 #      are not taken;
 #   5. two names of one address, one with a cha record (anyone can point
 #      a name of theirs at any address), one without: the address gets no
-#      CHA while both answers are known, whichever name came first.
+#      CHA while both answers are known, whichever name came first;
+#   6. the same when both names are resolved before the connect (a program
+#      that resolves the names of a page first): other's connection does
+#      not go through evil's anchor, whichever name was resolved last, nor
+#      when evil's answer was cached before; nor after a third name with
+#      evil's answer (evil2: the same attacker's) is looked up.
 # The time a connect waits when the DNS is silent, or answers after 7 s, is
 # printed (no assertion: make bench is for speed).
 #
@@ -54,7 +59,8 @@ NAMES=(lo=::1 any=:: mc=ff02::1 ll=fe80::1 v4m=::ffff:198.18.20.10 "mix=::1,$CHA
 	"own=$MN" chain=cname:cha.chain2.example.test "chain2=$CHA_ADDR"
 	loop=cname:cha.loop2.example.test loop2=cname:cha.loop.example.test
 	many=many:150:2001:db8:ca:: "tc=tc:$CHA_ADDR" "wid=wrongid:$CHA_ADDR"
-	"wname=wrongname:$CHA_ADDR" silent=drop "slow=delay:7:$CHA_ADDR" "evil=$CHA_ADDR")
+	"wname=wrongname:$CHA_ADDR" silent=drop "slow=delay:7:$CHA_ADDR" "evil=$CHA_ADDR"
+	"evil2=$CHA_ADDR")
 SPECS=() HOSTS=$'127.0.0.1\tlocalhost\n'
 declare -A SPEC
 for n in "${NAMES[@]}"; do
@@ -131,9 +137,10 @@ done
 # record) are both cn's address. A connect names an address only: while
 # the answers of both names are known, the address has no CHA, and
 # other's connections never go through evil's anchor.
-# connect NAME|again:NAME... - one process: each NAME resolved and
-# connected to, again:NAME connected to NAME's address once more without
-# resolving it; the source address of each, on one line
+# connect NAME|again:NAME|resolve:NAME... - one process: each NAME resolved
+# and connected to, again:NAME connected to NAME's address once more without
+# resolving it, resolve:NAME resolved only; the source address of each
+# connection, on one line
 connect() {
 	odm_shim env ODM_DEBUG=1 python3 -c '
 import socket, sys
@@ -141,6 +148,9 @@ seen, out = {}, []
 for n in sys.argv[1:]:
     if n.startswith("again:"):
         a = seen[n[6:]]
+    elif n.startswith("resolve:"):
+        seen[n[8:]] = socket.getaddrinfo(n[8:], 80, socket.AF_INET6, socket.SOCK_STREAM)[0][4][:2]
+        continue
     else:
         a = seen[n] = socket.getaddrinfo(n, 80, socket.AF_INET6, socket.SOCK_STREAM)[0][4][:2]
     s = socket.create_connection(a, timeout=10)
@@ -160,6 +170,20 @@ check "5: other first: plain ($SRC1)" from_plain "$SRC1"
 check "5: then evil's, whose answer differs, has no CHA either ($SRC2)" from_plain "$SRC2"
 check "5: and other's address connected again does not go through evil's anchor ($SRC3)" \
 	from_plain "$SRC3"
+
+# ------------------------------------------------------------ 6. both resolved, then a connect
+SRC1=$(connect resolve:other.example.test resolve:evil.example.test again:other.example.test)
+check "6: other then evil resolved, other's address connected to: plain ($SRC1)" \
+	from_plain "$SRC1"
+read -r SRC1 SRC2 <<<"$(connect evil.example.test resolve:other.example.test \
+	resolve:evil.example.test again:other.example.test)"
+check "6: evil connected first through its cha ($SRC1)" from_cha "$SRC1"
+check "6: other then evil (cached) resolved, other's address connected to: plain ($SRC2)" \
+	from_plain "$SRC2"
+read -r SRC1 SRC2 SRC3 SRC4 <<<"$(connect other.example.test evil.example.test \
+	evil2.example.test again:other.example.test)"
+check "6: other, evil, then evil2 (evil's cha): evil2 has no CHA ($SRC3)" from_plain "$SRC3"
+check "6: and other's address connected again is plain ($SRC4)" from_plain "$SRC4"
 
 # ------------------------------------------------------------ how long a connect waits
 for h in silent slow; do
