@@ -138,7 +138,9 @@ static int cha_of(const char *host, const struct in6_addr *dst, struct in6_addr 
 			return CHA_MISS;
 		chacache_put_name(chacache_by_name(), host, r == CHA_FOUND ? cha : NULL, ttl, now);
 	}
-	chacache_put_addr(chacache_by_addr(), dst, r == CHA_FOUND ? cha : NULL, ttl, now);
+	/* host's answer is this socket's; for dst, as the later connects of
+	 * the process find it, it is one name's among others (chalookup.h) */
+	chalookup_record(host, dst, 1, r, cha, ttl, now);
 	return r;
 }
 

@@ -25,7 +25,9 @@
 #      that resolves the names of a page first): other's connection does
 #      not go through evil's anchor, whichever name was resolved last, nor
 #      when evil's answer was cached before; nor after a third name with
-#      evil's answer (evil2: the same attacker's) is looked up.
+#      evil's answer (evil2: the same attacker's) is looked up;
+#   7. setsc_to() naming evil for its address (setsc(3)) gets evil's CHA,
+#      and other's connect to that address afterwards does not.
 # The time a connect waits when the DNS is silent, or answers after 7 s, is
 # printed (no assertion: make bench is for speed).
 #
@@ -184,6 +186,31 @@ read -r SRC1 SRC2 SRC3 SRC4 <<<"$(connect other.example.test evil.example.test \
 	evil2.example.test again:other.example.test)"
 check "6: other, evil, then evil2 (evil's cha): evil2 has no CHA ($SRC3)" from_plain "$SRC3"
 check "6: and other's address connected again is plain ($SRC4)" from_plain "$SRC4"
+
+# ------------------------------------------------------------ 7. setsc_to names the host
+# setsc_to(3) for evil's address naming evil, then other resolved and
+# connected to: the lease's address, then the connection's source
+setsc_then_connect() {
+	odm_shim env ODM_DEBUG=1 python3 -c '
+import ctypes, socket, struct
+odm = ctypes.CDLL(None)  # the preloaded shim among the rest
+a = socket.getaddrinfo("evil.example.test", 80, socket.AF_INET6, socket.SOCK_STREAM)[0][4][:2]
+dst = struct.pack("!HH4s16sI", socket.AF_INET6, 80, bytes(4), socket.inet_pton(socket.AF_INET6, a[0]), 0)
+dst = struct.pack("=H", socket.AF_INET6) + dst[2:]
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+src = ctypes.create_string_buffer(16)
+r = odm.setsc_to(s.fileno(), src, 2, dst, len(dst), b"evil.example.test")
+print(socket.inet_ntop(socket.AF_INET6, src.raw) if r == 0 else "failed", end=" ")
+s.close()
+b = socket.getaddrinfo("other.example.test", 80, socket.AF_INET6, socket.SOCK_STREAM)[0][4][:2]
+c = socket.create_connection(b, timeout=10)
+print(c.getsockname()[0])
+' 2>"$ERR" || { cat "$ERR" >&2; echo failed failed; }
+}
+read -r SRC1 SRC2 <<<"$(setsc_then_connect)"
+check "7: setsc_to naming evil: evil's CHA's address ($SRC1)" from_cha "$SRC1"
+check "7: then other's connect to the same address does not go through it ($SRC2)" \
+	from_plain "$SRC2"
 
 # ------------------------------------------------------------ how long a connect waits
 for h in silent slow; do
