@@ -188,12 +188,13 @@ static void on_down_seen(uv_timer_t *t)
 	tell(w, what == DEVWATCH_GONE ? DEVWATCH_GONE : DEVWATCH_DOWN);
 }
 
-/* What was learnt of the device: deleted, or seen down even if it is up
- * again by now (down then up deletes its addresses and routes all the
- * same); nothing to do for DEVWATCH_UP */
+/* What was learnt of the device: deleted, or stripped of IPv6, or seen
+ * down, even if it is up again by now or its MTU back at 1280 or more
+ * (either way its addresses and routes are gone all the same); nothing to
+ * do for DEVWATCH_UP */
 static void act_on(struct devwatch *w, enum devwatch_what what)
 {
-	if (what == DEVWATCH_GONE) {
+	if (what == DEVWATCH_GONE || what == DEVWATCH_NO_IPV6) {
 		tell(w, what);
 	} else if (what == DEVWATCH_DOWN) {
 		/* a deletion sets the device down first: which it was is

@@ -61,8 +61,9 @@ struct nlmsghdr;
 enum devwatch_what devwatch_link_event(const struct nlmsghdr *h, size_t len, int ifindex);
 /* Whether the link events sent so far leave the device as it was: they
  * are read now (the kernel tells the deletions of a device's addresses and
- * routes before the down that caused them). 0 once one said deleted or
- * down, even if the device is up again (fn is called, or due). w NULL: 1. */
+ * routes before the down that caused them). 0 once one said deleted,
+ * down or stripped of IPv6, even if the device is up again or its MTU back
+ * (fn is called, or due). w NULL: 1. */
 int devwatch_quiet(struct devwatch *w);
 /* "deleted", "set down", "stripped of IPv6 ..." (a log line's words), "up" */
 const char *devwatch_what_name(enum devwatch_what what);

@@ -23,7 +23,8 @@
 #      a lease that carried nothing, for good). The agent says what
 #      happened and starts again in place, which sets the device up anew
 #      and takes the lease over: its address and route are back and the
-#      download goes on;
+#      download goes on; the same when the MTU is set to 1200 and straight
+#      back (the link event says it, the device no longer does);
 #   5. a rule of someone else's ahead of the host agent's ("lookup main" at
 #      priority 500) sends the leases' packets out untunnelled, which the
 #      agent cannot undo: it says so once, and once as the rule is gone;
@@ -156,6 +157,10 @@ check "4: MTU 1200: the device's MTU is $MTU0 again" mtu_is "$MTU0"
 nsq mn sysctl -qw "net.ipv6.conf.$ODM_TUN_MN.disable_ipv6=1"
 back 2 "IPv6 disabled"
 check "4: IPv6 disabled: enabled again" test "$(nsq mn sysctl -n "net.ipv6.conf.$ODM_TUN_MN.disable_ipv6")" = 0
+# below 1280 and straight back (one command): IPv6 is on the device again
+# by the time the agent looks, its addresses and routes are not
+nsq mn sh -c "ip link set dev $ODM_TUN_MN mtu 1200 && ip link set dev $ODM_TUN_MN mtu $MTU0"
+back 3 "MTU 1200 and straight back"
 
 # ---------------------------------------------------------------- 5.
 LEAVES="packets from lease [0-9]*'s address $CHOA leave by $MN_IF1, not $ODM_TUN_MN"
