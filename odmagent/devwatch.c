@@ -238,6 +238,23 @@ int devwatch_quiet(struct devwatch *w)
 	return !w->told && !w->down_seen;
 }
 
+int devwatch_intact(struct devwatch *w, const char *ifname, int ifindex)
+{
+	enum devwatch_what what;
+
+	if (!devwatch_quiet(w))
+		return 0;
+	what = devwatch_device(ifname, ifindex);
+	if (what == DEVWATCH_UP)
+		return 1;
+	/* seen so now, perhaps as it is so only for a moment (IPv6 disabled
+	 * and enabled again, of which no link event tells): its addresses and
+	 * routes are gone all the same */
+	if (w)
+		act_on(w, what);
+	return 0;
+}
+
 /* A socket that hears link events; -errno if none (the timer still looks) */
 static int link_socket(void)
 {

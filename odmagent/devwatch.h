@@ -65,6 +65,11 @@ enum devwatch_what devwatch_link_event(const struct nlmsghdr *h, size_t len, int
  * down or stripped of IPv6, even if the device is up again or its MTU back
  * (fn is called, or due). w NULL: 1. */
 int devwatch_quiet(struct devwatch *w);
+/* devwatch_quiet, and the device (ifname, ifindex: w's) up with IPv6 now
+ * (devwatch_device); what it is seen to be otherwise is acted on as a link
+ * event saying it would be (fn is called, or due), since it may be so only
+ * for a moment, and then 0. */
+int devwatch_intact(struct devwatch *w, const char *ifname, int ifindex);
 /* "deleted", "set down", "stripped of IPv6 ..." (a log line's words), "up" */
 const char *devwatch_what_name(enum devwatch_what what);
 

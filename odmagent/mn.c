@@ -228,8 +228,7 @@ static void on_rule(void *arg, const struct rulemsg *r, uint32_t sender)
  * the agent again for those) */
 static int device_intact(struct mn *mn)
 {
-	return devwatch_quiet(mn->devw) &&
-	       devwatch_device(mn->tun->ifname, mn->tun->ifindex) == DEVWATCH_UP;
+	return devwatch_intact(mn->devw, mn->tun->ifname, mn->tun->ifindex);
 }
 
 /* A lease's route in our table (movement_watch_source_routes: the table is
