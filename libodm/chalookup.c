@@ -674,6 +674,11 @@ static void resolve_deferred(struct cha_defer **ds, size_t n)
 	}
 }
 
+/* Rounds of lookups one wait makes itself: a second for names of dst
+ * noted by other threads while the first was made (they hold dst's answer
+ * back, chalookup_record), or noted again after another thread's lookup */
+#define WAIT_ASKS 2
+
 int chalookup_wait_dst(const struct in6_addr *dst)
 {
 	struct cha_defer *d, *mine[CHALOOKUP_MAX_DEFERRED];
@@ -696,7 +701,7 @@ int chalookup_wait_dst(const struct in6_addr *dst)
 			else if (n < CHALOOKUP_MAX_DEFERRED)
 				mine[n++] = d;
 		}
-		if (n && !asked) {
+		if (n && asked < WAIT_ASKS) {
 			for (size_t i = 0; i < n; i++)
 				mine[i]->claimed = 1;
 			pthread_mutex_unlock(&df_lock);
@@ -709,7 +714,8 @@ int chalookup_wait_dst(const struct in6_addr *dst)
 			for (size_t i = 0; i < n; i++)
 				free(mine[i]);
 			pthread_mutex_lock(&df_lock);
-			waited = asked = 1;
+			waited = 1;
+			asked++;
 			continue;
 		}
 		if (!others)
@@ -717,8 +723,8 @@ int chalookup_wait_dst(const struct in6_addr *dst)
 		/* Another thread asks for one of them: its answer serves us
 		 * too. Once it is in, a name may be queued again (a refresh, a
 		 * getaddrinfo that found it expired): nobody asks for that one
-		 * unless a connect does, so this thread does (once), rather
-		 * than wait on a lookup nobody makes. */
+		 * unless a connect does, so this thread does, rather than wait
+		 * on a lookup nobody makes. */
 		waited = 1;
 		pthread_cond_wait(&df_cond, &df_lock);
 	}
