@@ -630,10 +630,14 @@ out:
 }
 
 /* The lookups for ds[0..n) (claimed by the caller, lock not held), made
- * at once and so within one CHALOOKUP_MAX_WAIT_MS; records the answers */
-static void resolve_deferred(struct cha_defer **ds, size_t n)
+ * at once and so within one CHALOOKUP_MAX_WAIT_MS, and not past
+ * deadline_ms; records the answers */
+static void resolve_deferred(struct cha_defer **ds, size_t n, uint64_t deadline_ms)
 {
 	uint64_t start = chacache_now_ms(), now;
+
+	if (deadline_ms > start + CHALOOKUP_MAX_WAIT_MS)
+		deadline_ms = start + CHALOOKUP_MAX_WAIT_MS;
 	struct cha_query *q[CHALOOKUP_MAX_DEFERRED];
 	struct in6_addr cha[CHALOOKUP_MAX_DEFERRED];
 	uint32_t ttl[CHALOOKUP_MAX_DEFERRED];
@@ -643,7 +647,7 @@ static void resolve_deferred(struct cha_defer **ds, size_t n)
 		q[i] = chalookup_start(ds[i]->node);
 	for (size_t i = 0; i < n; i++) {
 		ttl[i] = 0;
-		r[i] = chalookup_finish(q[i], start + CHALOOKUP_MAX_WAIT_MS, &cha[i], &ttl[i]);
+		r[i] = chalookup_finish(q[i], deadline_ms, &cha[i], &ttl[i]);
 	}
 	now = chacache_now_ms();
 	/* their destinations as they are now: other threads' getaddrinfo of
@@ -683,13 +687,22 @@ int chalookup_wait_dst(const struct in6_addr *dst)
 {
 	struct cha_defer *d, *mine[CHALOOKUP_MAX_DEFERRED];
 	int waited = 0, asked = 0;
+	uint64_t deadline;
+	struct timespec ts;
 
 	if (!atomic_load(&df_any))
 		return 0;
+	/* the whole wait, other threads' lookups included: they may go on
+	 * noting and asking for names of dst one after the other */
+	deadline = chacache_now_ms() + (uint64_t)(WAIT_ASKS + 1) * CHALOOKUP_MAX_WAIT_MS;
+	deadline_ts(deadline, &ts);
 	pthread_mutex_lock(&df_lock);
 	for (;;) {
 		size_t n = 0;
 		int others = 0;
+
+		if (waited && chacache_now_ms() >= deadline)
+			break;
 
 		/* every name dst was noted for: its answer is theirs together
 		 * (chalookup_record), so all are asked, at once */
@@ -705,7 +718,7 @@ int chalookup_wait_dst(const struct in6_addr *dst)
 			for (size_t i = 0; i < n; i++)
 				mine[i]->claimed = 1;
 			pthread_mutex_unlock(&df_lock);
-			resolve_deferred(mine, n);
+			resolve_deferred(mine, n, deadline);
 			pthread_mutex_lock(&df_lock);
 			for (size_t i = 0; i < n; i++)
 				unlink_locked(mine[i]);
@@ -726,7 +739,7 @@ int chalookup_wait_dst(const struct in6_addr *dst)
 		 * unless a connect does, so this thread does, rather than wait
 		 * on a lookup nobody makes. */
 		waited = 1;
-		pthread_cond_wait(&df_cond, &df_lock);
+		pthread_cond_clockwait(&df_cond, &df_lock, CLOCK_MONOTONIC, &ts);
 	}
 	pthread_mutex_unlock(&df_lock);
 	return waited;

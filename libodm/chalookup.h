@@ -85,7 +85,8 @@ void chalookup_defer(const char *node, const struct in6_addr *dst, size_t ndst);
  * doing it) and record the answer for all its destinations, at most
  * CHALOOKUP_MAX_WAIT_MS (up to three times that when names of dst were
  * noted while this thread waited or asked: it looks those up itself, once
- * more at most); 1 if so, 0 if dst was not
+ * more at most; three times that bounds the whole wait, other threads'
+ * lookups of dst's names waited for included); 1 if so, 0 if dst was not
  * noted (at once, without a lock, when nothing is noted). dst noted for
  * several names: all are looked up, at once (dst's answer is theirs
  * together, chalookup_record).

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_chalookup_wait.c — chalookup_wait_dst() against a DNS server that
+ * never answers, in a network and mount namespace of the test's own
+ * (resolv.conf names ::1, where a socket takes the queries and drops them):
+ * a connect that waits on other threads' lookups of an address's names
+ * comes back within its bound however many names they go on noting.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "chacache.h"
+#include "chalookup.h"
+#include "netns.h"
+#include "testaddr.h"
+
+static int silent_dns = -1;
+
+/* The test process's own network (lo only) and files: /etc/resolv.conf
+ * names ::1, where a bound socket that nobody reads swallows the queries */
+static void silent_dns_up(void)
+{
+	char path[] = "/tmp/odm-resolv-XXXXXX";
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(53) };
+	int fd;
+
+	test_netns_enter();
+	if (unshare(CLONE_NEWNS) < 0)
+		cr_skip_test("unshare(CLONE_NEWNS): %s", strerror(errno));
+	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_gt(write(fd, "nameserver ::1\n", 15), 0);
+	close(fd);
+	cr_assert_eq(mount(path, "/etc/resolv.conf", NULL, MS_BIND, NULL), 0, "%s",
+		     strerror(errno));
+	unlink(path);
+	sa.sin6_addr = in6addr_loopback;
+	silent_dns = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(silent_dns, 0);
+	cr_assert_eq(bind(silent_dns, (struct sockaddr *)&sa, sizeof(sa)), 0);
+}
+
+static const struct in6_addr *shared_dst(void)
+{
+	static struct in6_addr a;
+
+	a = A("2001:db8:77::1");
+	return &a;
+}
+
+static atomic_int stop, feeder_rounds, waiter_done, waiter_done_before_stop;
+
+/* A thread resolving new names over and over, each to the shared address
+ * and to one of the thread's own, and connecting to the latter (so it
+ * never waits on the other feeder): each connect asks for the name, and
+ * the lookup runs into its bound */
+static void *feeder(void *arg)
+{
+	int id = (int)(intptr_t)arg;
+	struct in6_addr dst[2] = { *shared_dst(), A("2001:db8:77::100") };
+
+	dst[1].s6_addr[15] = (uint8_t)id;
+	for (int i = 0; !atomic_load(&stop); i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "v%d-%d.example.test", id, i);
+		chalookup_defer(name, dst, 2);
+		chalookup_wait_dst(&dst[1]);
+		atomic_fetch_add(&feeder_rounds, 1);
+	}
+	return NULL;
+}
+
+static void *waiter(void *arg)
+{
+	(void)arg;
+	chalookup_wait_dst(shared_dst());
+	atomic_store(&waiter_done_before_stop, !atomic_load(&stop));
+	atomic_store(&waiter_done, 1);
+	return NULL;
+}
+
+/*
+ * Two threads take turns looking up names of one address (virtual hosting,
+ * the DNS out of reach): a third connecting to it meanwhile has a bound on
+ * its wait (chalookup.h: three lookups' worth) and must come back while
+ * they go on; before, it slept on their lookups with no deadline, one
+ * after the other, for as long as they went on.
+ */
+Test(chalookup_wait, bounded_while_other_threads_keep_asking, .timeout = 60)
+{
+	pthread_t f1, f2, w;
+
+	silent_dns_up();
+	cr_assert_eq(pthread_create(&f1, NULL, feeder, (void *)1), 0);
+	usleep(800 * 1000);
+	cr_assert_eq(pthread_create(&f2, NULL, feeder, (void *)2), 0);
+	usleep(400 * 1000);
+	cr_assert_eq(pthread_create(&w, NULL, waiter, NULL), 0);
+	/* the feeders go on for twice the waiter's bound (and more) */
+	for (int i = 0; i < 2 * 3 * CHALOOKUP_MAX_WAIT_MS / 100 + 20 && !atomic_load(&waiter_done); i++)
+		usleep(100 * 1000);
+	atomic_store(&stop, 1);
+	pthread_join(w, NULL);
+	pthread_join(f1, NULL);
+	pthread_join(f2, NULL);
+	cr_assert_gt(atomic_load(&feeder_rounds), 0, "the feeders asked");
+	cr_assert(atomic_load(&waiter_done_before_stop),
+		  "the connect waited as long as other threads went on asking (%d rounds)",
+		  atomic_load(&feeder_rounds));
+}
