@@ -123,8 +123,8 @@ static int cha_of(const char *host, const struct in6_addr *dst, struct in6_addr 
 	if (!host) {
 		r = chacache_get_addr(chacache_by_addr(), dst, cha, NULL, now);
 		/* a getaddrinfo() before may still be waiting for its cha answer */
-		if (r == CHA_MISS && (chalookup_wait_dst(dst) || chalookup_refresh_dst(dst)))
-			r = chacache_get_addr(chacache_by_addr(), dst, cha, NULL, chacache_now_ms());
+		if (r == CHA_MISS && !chalookup_wait_dst(dst, &r, cha))
+			chalookup_refresh_dst(dst, &r, cha);
 		return r;
 	}
 	r = chacache_get_name(chacache_by_name(), host, cha, &ttl, now);

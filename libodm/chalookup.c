@@ -477,51 +477,48 @@ static uint32_t conflict_left_locked(const struct in6_addr *dst, uint64_t now)
 	return (uint32_t)((k->conflict_ms - now + 999) / 1000);
 }
 
+/* Why answer_for_dst_locked() gave no CHA (for the log, written later) */
+enum { WHY_AS_ASKED, WHY_CONFLICT_HOLDS, WHY_DIFFERS };
+
 /*
- * node's answer for dst, against that of the other name dst was last
- * resolved from while that one is still cached: a connect names an
- * address, not a name, so two names of one address whose cha records
+ * Lock held. node's answer for dst, against that of the other name dst
+ * was last resolved from while that one is still cached: a connect names
+ * an address, not a name, so two names of one address whose cha records
  * disagree (one a name anyone can point at any address) give it no CHA
  * while both are known, rather than the anchor of the one looked up last
- * for the connections of both. *ttl: then the shorter of the two.
+ * for the connections of both. *ttl: then the shorter of the two; *why and
+ * prev (the other name) say why.
  */
-static int answer_for_dst(const char *node, const struct in6_addr *dst, int result,
-			  const struct in6_addr *cha, uint32_t *ttl, uint64_t now)
+static int answer_for_dst_locked(const char *node, const struct in6_addr *dst, int result,
+				 const struct in6_addr *cha, uint32_t *ttl, uint64_t now, int *why,
+				 char prev[CHALOOKUP_NAME_MAX])
 {
 	struct chacache *names = chacache_by_name_if_made();
-	char prev[CHALOOKUP_NAME_MAX], dbuf[INET6_ADDRSTRLEN];
 	struct cha_known *k;
 	struct in6_addr pcha;
 	uint32_t pttl = 0, left;
-	int other, pr;
+	int pr;
 
-	pthread_mutex_lock(&df_lock);
-	other = other_name_locked(dst, node, prev);
+	*why = WHY_AS_ASKED;
 	left = conflict_left_locked(dst, now);
-	pthread_mutex_unlock(&df_lock);
-	inet_ntop(AF_INET6, dst, dbuf, sizeof(dbuf));
 	/* a disagreement holds whatever names come after: a third name
 	 * agreeing with the second (both an attacker's) does not undo it */
 	if (left && result != CHA_NONE) {
 		if (left < *ttl)
 			*ttl = left;
-		shim_debug("%s: two of its names' cha answers differ: no cha for it (%u s)", dbuf,
-			   *ttl);
+		*why = WHY_CONFLICT_HOLDS;
 		return CHA_NONE;
 	}
-	if (!other || !names)
+	if (!other_name_locked(dst, node, prev) || !names)
 		return result;
 	pr = chacache_get_name(names, prev, &pcha, &pttl, now);
 	if (pr == CHA_MISS || chacache_same_answer(pr, &pcha, result, cha))
 		return result;
 	if (pttl < *ttl)
 		*ttl = pttl;
-	pthread_mutex_lock(&df_lock);
 	if ((k = known_locked(dst)) && k->conflict_ms < now + (uint64_t)*ttl * 1000)
 		k->conflict_ms = now + (uint64_t)*ttl * 1000;
-	pthread_mutex_unlock(&df_lock);
-	shim_debug("%s: the cha answers of %s and of %s differ: no cha for it (%u s)", dbuf, prev,
-		   node, *ttl);
+	*why = WHY_DIFFERS;
 	return CHA_NONE;
 }
 
@@ -530,43 +527,56 @@ void chalookup_record(const char *node, const struct in6_addr *dst, size_t ndst,
 {
 	char dbuf[INET6_ADDRSTRLEN], cbuf[INET6_ADDRSTRLEN];
 	struct chacache *c = chacache_by_addr();
-	int rs[CHALOOKUP_MAX_DSTS], wait[CHALOOKUP_MAX_DSTS];
+	int rs[CHALOOKUP_MAX_DSTS], wait[CHALOOKUP_MAX_DSTS], why[CHALOOKUP_MAX_DSTS];
+	char prev[CHALOOKUP_MAX_DSTS][CHALOOKUP_NAME_MAX];
 	uint32_t ttls[CHALOOKUP_MAX_DSTS];
 
 	if (ndst > CHALOOKUP_MAX_DSTS)
 		ndst = CHALOOKUP_MAX_DSTS;
-	if (result == CHA_FOUND)
-		inet_ntop(AF_INET6, cha, cbuf, sizeof(cbuf));
-	/* (before know() makes node the name of each) */
-	for (size_t i = 0; i < ndst; i++) {
-		ttls[i] = ttl;
-		rs[i] = answer_for_dst(node, &dst[i], result, cha, &ttls[i], now);
-	}
+	/*
+	 * One hold of the lock from the comparison to the cache: a name noted
+	 * (chalookup_defer) or recorded by another thread meanwhile would
+	 * otherwise find dst's answer not yet compared with it, or have its
+	 * own put over; and a connect's wait reads the cache under it too
+	 * (chalookup_wait_dst).
+	 */
 	pthread_mutex_lock(&df_lock);
 	for (size_t i = 0; i < ndst; i++) {
+		ttls[i] = ttl;
+		/* (before know_locked() makes node the name of dst) */
+		rs[i] = answer_for_dst_locked(node, &dst[i], result, cha, &ttls[i], now, &why[i],
+					      prev[i]);
 		know_locked(node, &dst[i]);
+		/* another name of dst still to be asked (its connect waits for
+		 * it, chalookup_wait_dst): this answer alone is not dst's; the
+		 * two are compared then */
 		wait[i] = other_pending_locked(&dst[i], node);
+		if (wait[i])
+			chacache_del_addr(c, &dst[i]);
+		else
+			chacache_put_addr(c, &dst[i], rs[i] == CHA_FOUND ? cha : NULL, ttls[i], now);
 	}
 	pthread_mutex_unlock(&df_lock);
+	if (!shim_debug_on())
+		return;
+	if (result == CHA_FOUND)
+		inet_ntop(AF_INET6, cha, cbuf, sizeof(cbuf));
 	for (size_t i = 0; i < ndst; i++) {
-		int found = rs[i] == CHA_FOUND;
-
-		ttl = ttls[i];
 		inet_ntop(AF_INET6, &dst[i], dbuf, sizeof(dbuf));
-		if (wait[i]) {
-			/* another name of dst is still to be asked (its connect
-			 * waits for it, chalookup_wait_dst): this answer alone
-			 * is not dst's; the two are compared then */
-			chacache_del_addr(c, &dst[i]);
+		if (why[i] == WHY_CONFLICT_HOLDS)
+			shim_debug("%s: two of its names' cha answers differ: no cha for it (%u s)",
+				   dbuf, ttls[i]);
+		else if (why[i] == WHY_DIFFERS)
+			shim_debug("%s: the cha answers of %s and of %s differ: no cha for it (%u s)",
+				   dbuf, prev[i], node, ttls[i]);
+		if (wait[i])
 			shim_debug("getaddrinfo %s: %s waits for the cha answer of another of its "
 				   "names", node, dbuf);
-			continue;
-		}
-		chacache_put_addr(c, &dst[i], found ? cha : NULL, ttl, now);
-		if (found)
-			shim_debug("getaddrinfo %s: %s has cha %s (ttl %u s)", node, dbuf, cbuf, ttl);
+		else if (rs[i] == CHA_FOUND)
+			shim_debug("getaddrinfo %s: %s has cha %s (ttl %u s)", node, dbuf, cbuf,
+				   ttls[i]);
 		else
-			shim_debug("getaddrinfo %s: %s has no cha (ttl %u s)", node, dbuf, ttl);
+			shim_debug("getaddrinfo %s: %s has no cha (ttl %u s)", node, dbuf, ttls[i]);
 	}
 }
 
@@ -683,7 +693,7 @@ static void resolve_deferred(struct cha_defer **ds, size_t n, uint64_t deadline_
  * back, chalookup_record), or noted again after another thread's lookup */
 #define WAIT_ASKS 2
 
-int chalookup_wait_dst(const struct in6_addr *dst)
+int chalookup_wait_dst(const struct in6_addr *dst, int *answer, struct in6_addr *cha)
 {
 	struct cha_defer *d, *mine[CHALOOKUP_MAX_DEFERRED];
 	int waited = 0, asked = 0;
@@ -741,11 +751,16 @@ int chalookup_wait_dst(const struct in6_addr *dst)
 		waited = 1;
 		pthread_cond_clockwait(&df_cond, &df_lock, CLOCK_MONOTONIC, &ts);
 	}
+	/* read under the lock: a name of dst noted from now on takes dst's
+	 * answer out of the cache (chalookup_defer), and one that reached the
+	 * cache is not taken for unknown */
+	if (waited)
+		*answer = chacache_get_addr(chacache_by_addr(), dst, cha, NULL, chacache_now_ms());
 	pthread_mutex_unlock(&df_lock);
 	return waited;
 }
 
-int chalookup_refresh_dst(const struct in6_addr *dst)
+int chalookup_refresh_dst(const struct in6_addr *dst, int *answer, struct in6_addr *cha)
 {
 	char node[CHALOOKUP_NAME_MAX], dbuf[INET6_ADDRSTRLEN];
 	uint64_t now = chacache_now_ms();
@@ -767,9 +782,9 @@ int chalookup_refresh_dst(const struct in6_addr *dst)
 	inet_ntop(AF_INET6, dst, dbuf, sizeof(dbuf));
 	shim_debug("%s: the cha answer for %s has expired: asking cha.%s again", dbuf, node, node);
 	chalookup_defer(node, dst, 1);
-	r = chalookup_wait_dst(dst);
+	r = chalookup_wait_dst(dst, answer, cha);
 	now = chacache_now_ms();
-	if (chacache_get_addr(chacache_by_addr(), dst, NULL, NULL, now) == CHA_MISS) {
+	if (r > 0 && *answer == CHA_MISS) {
 		pthread_mutex_lock(&df_lock);
 		if ((k = known_locked(dst)))
 			k->failed_ms = now ? now : 1;

@@ -86,25 +86,29 @@ void chalookup_defer(const char *node, const struct in6_addr *dst, size_t ndst);
  * CHALOOKUP_MAX_WAIT_MS (up to three times that when names of dst were
  * noted while this thread waited or asked: it looks those up itself, once
  * more at most; three times that bounds the whole wait, other threads'
- * lookups of dst's names waited for included); 1 if so, 0 if dst was not
- * noted (at once, without a lock, when nothing is noted). dst noted for
- * several names: all are looked up, at once (dst's answer is theirs
- * together, chalookup_record).
+ * lookups of dst's names waited for included); 1 if so, with dst's answer
+ * as the cache has it then in *answer (CHA_FOUND and *cha if cha is not
+ * NULL, CHA_NONE, CHA_MISS: unknown), read under the lock a name of dst
+ * noted afterwards takes it out with; 0 if dst was not noted (at once,
+ * without a lock, when nothing is noted). dst noted for several names: all
+ * are looked up, at once (dst's answer is theirs together,
+ * chalookup_record).
  */
-int chalookup_wait_dst(const struct in6_addr *dst);
+int chalookup_wait_dst(const struct in6_addr *dst, int *answer, struct in6_addr *cha);
 
 /*
  * dst's cha answer is gone from the cache (its TTL ran out) although dst
  * came from a name: a program that resolved once and connects again to the
  * address it kept must not lose its anchor for it. Look cha.<that name> up
- * again now (as chalookup_wait_dst does) and record the answer; 1 if so, 0
+ * again now (as chalookup_wait_dst does) and record the answer; 1 if so
+ * (*answer and *cha as chalookup_wait_dst sets them), 0
  * if no name is known for dst (the last CHALOOKUP_MAX_KNOWN destinations
  * resolved are), -1 without asking if the last lookup of that name got no
  * answer less than CHALOOKUP_FAILED_RETRY_S ago (whether it has a cha is
  * unknown).
  */
 #define CHALOOKUP_MAX_KNOWN 128
-int chalookup_refresh_dst(const struct in6_addr *dst);
+int chalookup_refresh_dst(const struct in6_addr *dst, int *answer, struct in6_addr *cha);
 
 /* In a forked child: reset the lock; the channel is replaced on next use. */
 void chalookup_atfork_child(void);

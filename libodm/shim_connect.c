@@ -616,12 +616,9 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 		 * the rest of it, fd's socket noted first (a wait may outlast it) */
 		if (r == CHA_MISS) {
 			cookie = socket_cookie(fd);
-			looked = chalookup_wait_dst(&d6->sin6_addr);
+			looked = chalookup_wait_dst(&d6->sin6_addr, &r, &cha);
 			if (!looked)
-				looked = chalookup_refresh_dst(&d6->sin6_addr);
-			if (looked > 0)
-				r = chacache_get_addr(chacache_by_addr(), &d6->sin6_addr, &cha,
-						      NULL, chacache_now_ms());
+				looked = chalookup_refresh_dst(&d6->sin6_addr, &r, &cha);
 			/* its name's cha was asked for and got no answer (the DNS
 			 * unreachable, as during a move): the destination may
 			 * well have one */

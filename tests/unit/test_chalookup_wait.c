@@ -73,10 +73,11 @@ static void *feeder(void *arg)
 	dst[1].s6_addr[15] = (uint8_t)id;
 	for (int i = 0; !atomic_load(&stop); i++) {
 		char name[64];
+		int r;
 
 		snprintf(name, sizeof(name), "v%d-%d.example.test", id, i);
 		chalookup_defer(name, dst, 2);
-		chalookup_wait_dst(&dst[1]);
+		chalookup_wait_dst(&dst[1], &r, NULL);
 		atomic_fetch_add(&feeder_rounds, 1);
 	}
 	return NULL;
@@ -84,8 +85,10 @@ static void *feeder(void *arg)
 
 static void *waiter(void *arg)
 {
+	int r;
+
 	(void)arg;
-	chalookup_wait_dst(shared_dst());
+	chalookup_wait_dst(shared_dst(), &r, NULL);
 	atomic_store(&waiter_done_before_stop, !atomic_load(&stop));
 	atomic_store(&waiter_done, 1);
 	return NULL;
