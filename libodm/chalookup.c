@@ -310,10 +310,15 @@ static void drive_once(uint64_t deadline_ms)
 int chalookup_finish(struct cha_query *q, uint64_t deadline_ms, struct in6_addr *cha,
 		     uint32_t *ttl_s)
 {
-	int ret;
+	int ret, cancel;
 
 	if (!q)
 		return -EIO;
+	/* poll() and the condition wait are cancellation points; a thread
+	 * cancelled in them would leave the channel driven by nobody for good
+	 * (ch_driving), or ch_lock held: the program's connect() is one, and it
+	 * is cancelled when the program returns to it (pthreads(7)) */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	pthread_mutex_lock(&ch_lock);
 	while (!q->done && chacache_now_ms() < deadline_ms) {
 		if (!ch) {
@@ -329,9 +334,11 @@ int chalookup_finish(struct cha_query *q, uint64_t deadline_ms, struct in6_addr 
 	if (!q->done) {
 		q->abandoned = 1; /* the callback (or ares_destroy) frees it */
 		pthread_mutex_unlock(&ch_lock);
+		pthread_setcancelstate(cancel, NULL);
 		return -ETIMEDOUT;
 	}
 	pthread_mutex_unlock(&ch_lock);
+	pthread_setcancelstate(cancel, NULL);
 	ret = q->result;
 	if (q->unusable) {
 		char abuf[INET6_ADDRSTRLEN];
@@ -696,12 +703,16 @@ static void resolve_deferred(struct cha_defer **ds, size_t n, uint64_t deadline_
 int chalookup_wait_dst(const struct in6_addr *dst, int *answer, struct in6_addr *cha)
 {
 	struct cha_defer *d, *mine[CHALOOKUP_MAX_DEFERRED];
-	int waited = 0, asked = 0;
+	int waited = 0, asked = 0, cancel;
 	uint64_t deadline;
 	struct timespec ts;
 
 	if (!atomic_load(&df_any))
 		return 0;
+	/* the condition wait is a cancellation point: cancelled in it, the
+	 * thread would keep df_lock, and the names it claimed, for good
+	 * (chalookup_finish) */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	/* the whole wait, other threads' lookups included: they may go on
 	 * noting and asking for names of dst one after the other */
 	deadline = chacache_now_ms() + (uint64_t)(WAIT_ASKS + 1) * CHALOOKUP_MAX_WAIT_MS;
@@ -757,6 +768,7 @@ int chalookup_wait_dst(const struct in6_addr *dst, int *answer, struct in6_addr 
 	if (waited)
 		*answer = chacache_get_addr(chacache_by_addr(), dst, cha, NULL, chacache_now_ms());
 	pthread_mutex_unlock(&df_lock);
+	pthread_setcancelstate(cancel, NULL);
 	return waited;
 }
 

@@ -4,7 +4,8 @@
  * never answers, in a network and mount namespace of the test's own
  * (resolv.conf names ::1, where a socket takes the queries and drops them):
  * a connect that waits on other threads' lookups of an address's names
- * comes back within its bound however many names they go on noting.
+ * comes back within its bound however many names they go on noting, and
+ * threads cancelled in the wait leave no lock held.
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
@@ -122,4 +123,56 @@ Test(chalookup_wait, bounded_while_other_threads_keep_asking, .timeout = 60)
 	cr_assert(atomic_load(&waiter_done_before_stop),
 		  "the connect waited as long as other threads went on asking (%d rounds)",
 		  atomic_load(&feeder_rounds));
+}
+
+static atomic_int asker_in;
+
+static void *asker(void *arg)
+{
+	int r;
+
+	(void)arg;
+	chalookup_defer("cancelled.example.test", shared_dst(), 1);
+	atomic_store(&asker_in, 1);
+	chalookup_wait_dst(shared_dst(), &r, NULL);
+	return NULL;
+}
+
+static void *second_connect(void *arg)
+{
+	int r;
+
+	(void)arg;
+	chalookup_wait_dst(shared_dst(), &r, NULL);
+	return NULL;
+}
+
+/*
+ * connect() is a cancellation point (pthreads(7)), and a program may
+ * cancel a thread stuck in it: a thread cancelled in the shim's wait for a
+ * cha answer (its own lookup, or another thread's) must leave the lock
+ * and the noted names as they were, not hold the lock for good (the
+ * process's next getaddrinfo and connect hung) or a name claimed for good.
+ */
+Test(chalookup_wait, a_thread_cancelled_in_the_wait_leaves_no_lock_held, .timeout = 30)
+{
+	pthread_t a, w;
+	int r = CHA_FOUND;
+
+	silent_dns_up();
+	cr_assert_eq(pthread_create(&a, NULL, asker, NULL), 0);
+	while (!atomic_load(&asker_in))
+		usleep(10 * 1000);
+	usleep(200 * 1000);
+	cr_assert_eq(pthread_create(&w, NULL, second_connect, NULL), 0);
+	usleep(200 * 1000);
+	/* one in c-ares's poll, one waiting on it */
+	pthread_cancel(w);
+	pthread_cancel(a);
+	pthread_join(w, NULL);
+	pthread_join(a, NULL);
+	/* the process goes on: a getaddrinfo notes a name, a connect asks */
+	chalookup_defer("after.example.test", shared_dst(), 1);
+	cr_assert_eq(chalookup_wait_dst(shared_dst(), &r, NULL), 1);
+	cr_assert_eq(r, CHA_MISS, "the DNS never answers: unknown");
 }
