@@ -695,15 +695,16 @@ static void resolve_deferred(struct cha_defer **ds, size_t n, uint64_t deadline_
 	}
 }
 
-/* Rounds of lookups one wait makes itself: a second for names of dst
- * noted by other threads while the first was made (they hold dst's answer
- * back, chalookup_record), or noted again after another thread's lookup */
-#define WAIT_ASKS 2
+/* The bound on one wait, in lookups' worth: it makes rounds of lookups
+ * itself for names of dst noted by other threads while it made one (they
+ * hold dst's answer back, chalookup_record), or noted again after another
+ * thread's lookup, and waits for the rounds of others */
+#define WAIT_ROUNDS 3
 
 int chalookup_wait_dst(const struct in6_addr *dst, int *answer, struct in6_addr *cha)
 {
 	struct cha_defer *d, *mine[CHALOOKUP_MAX_DEFERRED];
-	int waited = 0, asked = 0, cancel;
+	int waited = 0, cancel;
 	uint64_t deadline;
 	struct timespec ts;
 
@@ -715,7 +716,7 @@ int chalookup_wait_dst(const struct in6_addr *dst, int *answer, struct in6_addr 
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	/* the whole wait, other threads' lookups included: they may go on
 	 * noting and asking for names of dst one after the other */
-	deadline = chacache_now_ms() + (uint64_t)(WAIT_ASKS + 1) * CHALOOKUP_MAX_WAIT_MS;
+	deadline = chacache_now_ms() + (uint64_t)WAIT_ROUNDS * CHALOOKUP_MAX_WAIT_MS;
 	deadline_ts(deadline, &ts);
 	pthread_mutex_lock(&df_lock);
 	for (;;) {
@@ -724,7 +725,6 @@ int chalookup_wait_dst(const struct in6_addr *dst, int *answer, struct in6_addr 
 
 		if (waited && chacache_now_ms() >= deadline)
 			break;
-
 		/* every name dst was noted for: its answer is theirs together
 		 * (chalookup_record), so all are asked, at once */
 		for (d = df_head; d; d = d->next) {
@@ -735,7 +735,7 @@ int chalookup_wait_dst(const struct in6_addr *dst, int *answer, struct in6_addr 
 			else if (n < CHALOOKUP_MAX_DEFERRED)
 				mine[n++] = d;
 		}
-		if (n && asked < WAIT_ASKS) {
+		if (n) {
 			for (size_t i = 0; i < n; i++)
 				mine[i]->claimed = 1;
 			pthread_mutex_unlock(&df_lock);
@@ -749,7 +749,6 @@ int chalookup_wait_dst(const struct in6_addr *dst, int *answer, struct in6_addr 
 				free(mine[i]);
 			pthread_mutex_lock(&df_lock);
 			waited = 1;
-			asked++;
 			continue;
 		}
 		if (!others)

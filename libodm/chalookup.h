@@ -83,10 +83,10 @@ void chalookup_defer(const char *node, const struct in6_addr *dst, size_t ndst);
 /*
  * If dst's name was noted, look it up now (or wait for the thread already
  * doing it) and record the answer for all its destinations, at most
- * CHALOOKUP_MAX_WAIT_MS (up to three times that when names of dst were
- * noted while this thread waited or asked: it looks those up itself, once
- * more at most; three times that bounds the whole wait, other threads'
- * lookups of dst's names waited for included); 1 if so, with dst's answer
+ * CHALOOKUP_MAX_WAIT_MS a lookup; names of dst noted while this thread
+ * waited or asked are looked up too, by it if nobody does, and three times
+ * CHALOOKUP_MAX_WAIT_MS bounds the whole wait, other threads' lookups of
+ * dst's names waited for included; 1 if so, with dst's answer
  * as the cache has it then in *answer (CHA_FOUND and *cha if cha is not
  * NULL, CHA_NONE, CHA_MISS: unknown), read under the lock a name of dst
  * noted afterwards takes it out with; 0 if dst was not noted (at once,

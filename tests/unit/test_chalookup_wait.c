@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -175,4 +176,127 @@ Test(chalookup_wait, a_thread_cancelled_in_the_wait_leaves_no_lock_held, .timeou
 	chalookup_defer("after.example.test", shared_dst(), 1);
 	cr_assert_eq(chalookup_wait_dst(shared_dst(), &r, NULL), 1);
 	cr_assert_eq(r, CHA_MISS, "the DNS never answers: unknown");
+}
+
+/* --- a DNS server on ::1 that answers every query, each 300 ms late --- */
+
+#define SLOW_MS 300
+#define SLOW_MAX 64
+
+struct slow_reply {
+	uint64_t due;
+	struct sockaddr_in6 to;
+	size_t len;
+	unsigned char buf[512];
+};
+
+/* The AAAA answer 2001:db8:ca::1 (TTL 60 s) to a query q of n bytes, in r;
+ * its length, 0 if q is no query with one question */
+static size_t aaaa_answer(const unsigned char *q, size_t n, unsigned char *r, size_t max)
+{
+	static const unsigned char rr[] = { 0xc0, 0x0c, 0, 28, 0, 1, 0, 0, 0, 60, 0, 16,
+					    0x20, 0x01, 0x0d, 0xb8, 0, 0xca, 0, 0,
+					    0, 0, 0, 0, 0, 0, 0, 1 };
+	size_t i = 12;
+
+	if (n < 12 || (q[2] & 0x80) || q[4] != 0 || q[5] != 1)
+		return 0;
+	while (i < n && q[i] != 0)
+		i += (size_t)q[i] + 1;
+	i += 5; /* the root label, type and class */
+	if (i > n || i + sizeof(rr) > max)
+		return 0;
+	memcpy(r, q, i);
+	r[2] = 0x84 | (q[2] & 0x01); /* a response, authoritative, RD as asked */
+	r[3] = 0x80;                 /* RA, NOERROR */
+	r[6] = 0;
+	r[7] = 1;
+	memset(r + 8, 0, 4);
+	memcpy(r + i, rr, sizeof(rr));
+	return i + sizeof(rr);
+}
+
+static void *slow_dns(void *arg)
+{
+	static struct slow_reply q[SLOW_MAX];
+	int fd = (int)(intptr_t)arg;
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		uint64_t now = chacache_now_ms();
+		int next = 50;
+
+		for (int i = 0; i < SLOW_MAX; i++) {
+			if (!q[i].len)
+				continue;
+			if (q[i].due <= now) {
+				sendto(fd, q[i].buf, q[i].len, 0, (struct sockaddr *)&q[i].to,
+				       sizeof(q[i].to));
+				q[i].len = 0;
+			} else if ((int)(q[i].due - now) < next) {
+				next = (int)(q[i].due - now);
+			}
+		}
+		if (poll(&p, 1, next) == 1) {
+			unsigned char in[512];
+			struct sockaddr_in6 from;
+			socklen_t fl = sizeof(from);
+			ssize_t n = recvfrom(fd, in, sizeof(in), 0, (struct sockaddr *)&from, &fl);
+
+			for (int i = 0; n > 0 && i < SLOW_MAX; i++)
+				if (!q[i].len) {
+					q[i].len = aaaa_answer(in, (size_t)n, q[i].buf, sizeof(q[i].buf));
+					q[i].to = from;
+					q[i].due = chacache_now_ms() + SLOW_MS;
+					break;
+				}
+		}
+	}
+	return NULL;
+}
+
+static atomic_int noting;
+
+/* Another thread resolving names of the shared address one after the
+ * other (virtual hosting: all have the same cha), faster than their
+ * lookups come back, and not connecting */
+static void *noter(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 15; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "vhost%d.example.test", i);
+		chalookup_defer(name, shared_dst(), 1);
+		usleep(100 * 1000);
+	}
+	atomic_store(&noting, 0);
+	return NULL;
+}
+
+/*
+ * Names of an address noted while a connect asks for others (a program's
+ * threads resolving its virtual hosts at once), all with the same cha: the
+ * connect asks for them too, for as long as its bound lets it, and gets
+ * the answer they agree on; before, it stopped after a second round with
+ * names still to ask and took the answer for unknown (EADDRNOTAVAIL for a
+ * program of a named type).
+ */
+Test(chalookup_wait, names_noted_meanwhile_are_asked_within_the_bound, .timeout = 30)
+{
+	pthread_t dns, t;
+	struct in6_addr cha;
+	int r = CHA_MISS;
+
+	silent_dns_up();
+	cr_assert_eq(pthread_create(&dns, NULL, slow_dns, (void *)(intptr_t)silent_dns), 0);
+	pthread_detach(dns);
+	atomic_store(&noting, 1);
+	chalookup_defer("www.example.test", shared_dst(), 1);
+	cr_assert_eq(pthread_create(&t, NULL, noter, NULL), 0);
+	cr_assert_eq(chalookup_wait_dst(shared_dst(), &r, &cha), 1);
+	cr_assert_eq(r, CHA_FOUND, "the answer all the names agree on (the noter %s)",
+		     atomic_load(&noting) ? "still at it" : "done");
+	pthread_join(t, NULL);
+	assert_addr(&cha, "2001:db8:ca::1");
 }
