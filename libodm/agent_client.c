@@ -216,16 +216,39 @@ static int call_locked(json_t *req, json_t **resp, int timeout_ms)
 }
 
 /*
+ * ag_lock is held across cancellation points (connect, poll, send): a
+ * thread cancelled in one would end holding it, and every later call of
+ * the process would wait for it in vain. Cancellation is put off while the
+ * lock is held, and acted on at the program's next cancellation point
+ * (pthreads(7)). nocancel gives the state to put back; unlock puts it back.
+ */
+static int nocancel(void)
+{
+	int old = PTHREAD_CANCEL_ENABLE;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+	return old;
+}
+
+static void unlock(int cancel)
+{
+	pthread_mutex_unlock(&ag_lock);
+	pthread_setcancelstate(cancel, NULL);
+}
+
+/*
  * Take ag_lock for a call of at most ms in all, the wait for the lock
  * included: the time left then, or -ETIMEDOUT. One connection serves the
  * process, one call at a time; without this bound a thread behind n others
  * would wait up to n + 1 times ms (an agent that is stopped, anchors that
  * are silent), and its program's connect() with it.
  */
-static int lock_for(int ms)
+static int lock_for(int ms, int *cancel)
 {
 	uint64_t deadline = chacache_now_ms() + (uint64_t)ms, now;
 	struct timespec ts;
+
+	*cancel = nocancel();
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ts.tv_sec += ms / 1000;
@@ -234,13 +257,15 @@ static int lock_for(int ms)
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000L;
 	}
-	if (pthread_mutex_clocklock(&ag_lock, CLOCK_MONOTONIC, &ts) != 0)
+	if (pthread_mutex_clocklock(&ag_lock, CLOCK_MONOTONIC, &ts) != 0) {
+		pthread_setcancelstate(*cancel, NULL);
 		return -ETIMEDOUT;
+	}
 	now = chacache_now_ms();
 	/* too little left to be worth a request: it would be cut off
 	 * unanswered, and the agent lease for no one */
 	if (now + AGENT_MIN_CALL_MS > deadline) {
-		pthread_mutex_unlock(&ag_lock);
+		unlock(*cancel);
 		return -ETIMEDOUT;
 	}
 	return (int)(deadline - now);
@@ -249,16 +274,16 @@ static int lock_for(int ms)
 int agent_default_type(void)
 {
 	json_t *req, *resp = NULL;
-	int t = __atomic_load_n(&ag_default, __ATOMIC_ACQUIRE), left;
+	int t = __atomic_load_n(&ag_default, __ATOMIC_ACQUIRE), left, cancel;
 
 	if (t >= 0)
 		return t; /* known: no lock (every connect() asks) */
-	left = lock_for(AGENT_LEASE_MS);
+	left = lock_for(AGENT_LEASE_MS, &cancel);
 	if (left < 0)
 		return ODM_TYPE_NONE; /* the calls ahead took the time: asked again later */
 	if (ag_default >= 0) {
 		t = ag_default;
-		pthread_mutex_unlock(&ag_lock);
+		unlock(cancel);
 		return t;
 	}
 	t = ODM_TYPE_NONE;
@@ -282,7 +307,7 @@ int agent_default_type(void)
 				"not asked again for %d ms", ipc_socket_path(), AGENT_LEASE_MS,
 				AGENT_RETRY_MS);
 	}
-	pthread_mutex_unlock(&ag_lock);
+	unlock(cancel);
 	return t;
 }
 
@@ -307,7 +332,7 @@ int agent_lease(int type, const struct in6_addr *dst, const struct in6_addr *cha
 	char dbuf[INET6_ADDRSTRLEN], cbuf[INET6_ADDRSTRLEN];
 	json_t *req, *resp = NULL;
 	const char *addr;
-	int ret;
+	int ret, cancel;
 
 	inet_ntop(AF_INET6, dst, dbuf, sizeof(dbuf));
 	req = json_pack("{s:s, s:s, s:s, s:s}", "op", "lease", "type", odm_type_name(type), "dst",
@@ -320,7 +345,7 @@ int agent_lease(int type, const struct in6_addr *dst, const struct in6_addr *cha
 	}
 	if (fresh)
 		json_object_set_new(req, "fresh", json_true());
-	ret = lock_for(AGENT_LEASE_MS);
+	ret = lock_for(AGENT_LEASE_MS, &cancel);
 	if (ret < 0) {
 		json_decref(req);
 		shim_debug("lease for %s: the process's calls ahead of it took its %d ms", dbuf,
@@ -328,7 +353,7 @@ int agent_lease(int type, const struct in6_addr *dst, const struct in6_addr *cha
 		return ret;
 	}
 	ret = call_locked(req, &resp, ret);
-	pthread_mutex_unlock(&ag_lock);
+	unlock(cancel);
 	if (ret < 0)
 		return ret;
 	if (json_is_true(json_object_get(resp, "plain"))) {
@@ -393,10 +418,12 @@ static int notify(json_t *req)
 {
 	char *line;
 	size_t len;
-	int ret;
+	int ret, cancel;
 
 	/* a thread in a lease call holds the lock: drop it, never wait */
+	cancel = nocancel();
 	if (!req || pthread_mutex_trylock(&ag_lock) != 0) {
+		pthread_setcancelstate(cancel, NULL);
 		json_decref(req);
 		return req ? -EBUSY : -ENOMEM;
 	}
@@ -408,11 +435,11 @@ static int notify(json_t *req)
 		       NULL;
 	json_decref(req);
 	if (!line) {
-		pthread_mutex_unlock(&ag_lock);
+		unlock(cancel);
 		return -ENOMEM;
 	}
 	ret = send_line_locked(line, len);
-	pthread_mutex_unlock(&ag_lock);
+	unlock(cancel);
 	free(line);
 	return ret;
 }
@@ -425,16 +452,19 @@ static int notify(json_t *req)
 int agent_release(const struct in6_addr *addr)
 {
 	char abuf[INET6_ADDRSTRLEN], line[160];
-	int n, ret;
+	int n, ret, cancel;
 
 	inet_ntop(AF_INET6, addr, abuf, sizeof(abuf));
-	if (pthread_mutex_trylock(&ag_lock) != 0)
+	cancel = nocancel();
+	if (pthread_mutex_trylock(&ag_lock) != 0) {
+		pthread_setcancelstate(cancel, NULL);
 		return -EBUSY;
+	}
 	n = snprintf(line, sizeof(line), "{\"op\":\"release\",\"addr\":\"%s\","
 		     "\"noreply\":true,\"id\":%llu}\n", abuf,
 		     (unsigned long long)(++ag_hint_id & ((UINT64_C(1) << 53) - 1)));
 	ret = n > 0 && (size_t)n < sizeof(line) ? send_line_locked(line, (size_t)n) : -ENOMEM;
-	pthread_mutex_unlock(&ag_lock);
+	unlock(cancel);
 	return ret;
 }
 

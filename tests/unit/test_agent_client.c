@@ -27,7 +27,7 @@ static char dir[64], path[96];
 static int lfd = -1;
 
 /* what the scripted agent does with each connection, in order */
-enum step { REFUSE, SERVE_ONE_THEN_CLOSE, SERVE, HOLD_UNREAD, SERVE_NOT_SUPPORTED };
+enum step { REFUSE, SERVE_ONE_THEN_CLOSE, SERVE, HOLD_UNREAD, SERVE_NOT_SUPPORTED, SILENT };
 static enum step script[8];
 static int n_script;
 static char got[4096]; /* the lines it read, concatenated */
@@ -120,6 +120,11 @@ static void *agent_main(void *arg)
 			break;
 		case HOLD_UNREAD:
 			pause(); /* never reads: the test process ends it */
+			break;
+		case SILENT: /* reads, answers nothing, until the client closes */
+			while (read_line(c, line, sizeof(line)))
+				strncat(got, line, sizeof(got) - strlen(got) - 1);
+			close(c);
 			break;
 		case SERVE_NOT_SUPPORTED:
 			if (read_line(c, line, sizeof(line)))
@@ -277,4 +282,35 @@ Test(agent_client, fallback_is_told_without_waiting)
 	cr_assert(strstr(got, "\"op\":\"fallback\"") && strstr(got, "\"dst\":\"2001:db8:c0::10\"") &&
 			  strstr(got, "\"noreply\":true"),
 		  "%s", got);
+}
+
+static void *lease_then_cancel_point(void *arg)
+{
+	(void)arg;
+	lease();
+	pthread_testcancel();
+	return NULL;
+}
+
+/* A thread cancelled while its call waits for the agent's answer (in
+ * poll(), a cancellation point) does not end holding the process's agent
+ * lock: the next call of the process would wait for it in vain and fail.
+ * The cancelled call ends first (its agent silent: at its time limit). */
+Test(agent_client, a_thread_cancelled_in_a_call_leaves_the_lock_free)
+{
+	static const enum step s[] = { SILENT, SERVE };
+	void *res = NULL;
+	pthread_t t;
+
+	run_agent(s, 2);
+	pthread_create(&t, NULL, lease_then_cancel_point, NULL);
+	for (int i = 0; i < 300 && !strstr(got, "\"lease\""); i++)
+		usleep(10000);
+	cr_assert(strstr(got, "\"lease\""), "the lease request never reached the agent");
+	usleep(50000); /* the caller is in its wait for the answer */
+	pthread_cancel(t);
+	pthread_join(t, &res);
+	cr_assert_eq(res, PTHREAD_CANCELED);
+	cr_assert_eq(lease(), 1, "the next call of the process got no lease");
+	pthread_detach(agent_thread);
 }
