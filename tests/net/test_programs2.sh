@@ -228,11 +228,11 @@ if ((HAVE_H2)); then
 fi
 if ((HAVE_TFTP)); then
 	TF=$P/tftp
-	mkdir -p "$TF/root"
-	chmod 755 "$TF" "$TF/root"
-	cp "$BIGFILE" "$TF/root/big.bin"
-	chmod 644 "$TF/root/big.bin"
-	topo_spawn cn tftpd "$TF/run.log" /usr/sbin/in.tftpd -L -6 -a '[::]:6969' -u root -s "$TF/root"
+	mkdir -p "$TF/files"
+	chmod 755 "$TF" "$TF/files"
+	cp "$BIGFILE" "$TF/files/big.bin"
+	chmod 644 "$TF/files/big.bin"
+	topo_spawn cn tftpd "$TF/run.log" /usr/sbin/in.tftpd -L -6 -a '[::]:6969' -u root -s "$TF/files"
 	udp6969() { grep -q . <<<"$(nsq cn ss -Hlun 'sport = :6969')"; }
 	wait_for 5 udp6969
 	# the client address of in.tftpd's transfer socket (its own port, the
