@@ -230,6 +230,16 @@ static int nocancel(void)
 	return old;
 }
 
+/* ag_lock if free at once (0, *cancel as nocancel gives it), else -EBUSY */
+static int trylock(int *cancel)
+{
+	*cancel = nocancel();
+	if (pthread_mutex_trylock(&ag_lock) == 0)
+		return 0;
+	pthread_setcancelstate(*cancel, NULL);
+	return -EBUSY;
+}
+
 static void unlock(int cancel)
 {
 	pthread_mutex_unlock(&ag_lock);
@@ -420,12 +430,12 @@ static int notify(json_t *req)
 	size_t len;
 	int ret, cancel;
 
+	if (!req)
+		return -ENOMEM;
 	/* a thread in a lease call holds the lock: drop it, never wait */
-	cancel = nocancel();
-	if (!req || pthread_mutex_trylock(&ag_lock) != 0) {
-		pthread_setcancelstate(cancel, NULL);
+	if (trylock(&cancel) < 0) {
 		json_decref(req);
-		return req ? -EBUSY : -ENOMEM;
+		return -EBUSY;
 	}
 	line = json_object_set_new(req, "noreply", json_true()) == 0 &&
 			       json_object_set_new(req, "id",
@@ -455,11 +465,8 @@ int agent_release(const struct in6_addr *addr)
 	int n, ret, cancel;
 
 	inet_ntop(AF_INET6, addr, abuf, sizeof(abuf));
-	cancel = nocancel();
-	if (pthread_mutex_trylock(&ag_lock) != 0) {
-		pthread_setcancelstate(cancel, NULL);
+	if (trylock(&cancel) < 0)
 		return -EBUSY;
-	}
 	n = snprintf(line, sizeof(line), "{\"op\":\"release\",\"addr\":\"%s\","
 		     "\"noreply\":true,\"id\":%llu}\n", abuf,
 		     (unsigned long long)(++ag_hint_id & ((UINT64_C(1) << 53) - 1)));
