@@ -5,8 +5,9 @@
 #   tests/install-deps.sh build   - compilers and libraries, and iproute2:
 #                                   unit tests make devices with ip
 #   tests/install-deps.sh net     - plus the daemons and tools of tests/net
-#   tests/install-deps.sh programs - plus the real programs test_programs runs
-#                                   under the shim (make net, make check)
+#   tests/install-deps.sh programs - plus the real programs test_programs and
+#                                   test_programs2 run under the shim, and
+#                                   their servers (make net, make check)
 #   tests/install-deps.sh bench   - plus what make bench draws its chart with
 set -eu
 
@@ -16,7 +17,9 @@ libbpf-dev clang libclang-rt-14-dev tshark python3 systemd dpkg-dev man-db mando
 iproute2"
 net_pkgs="iputils-ping radvd bind9 bind9-dnsutils nginx-light iperf3
 tcpdump mptcpize curl procps openssl python3-scapy nftables ethtool"
-programs_pkgs="nodejs openjdk-17-jdk-headless perl ruby aria2 socat netcat-openbsd git"
+programs_pkgs="nodejs openjdk-17-jdk-headless perl ruby aria2 socat netcat-openbsd git
+openssh-client openssh-server tnftp vsftpd rsync tftp-hpa tftpd-hpa postgresql
+python3-requests"
 bench_pkgs="gnuplot-nox"
 
 want=$build_pkgs
@@ -41,6 +44,17 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# The servers among them (sshd, vsftpd, tftpd, postgresql) are started by
+# the tests inside their namespaces, never by their packages on the host:
+# where no policy-rc.d(8) says otherwise, one that refuses every start is
+# put in place for the install and taken away after it.
+rcd=/usr/sbin/policy-rc.d
+if [ ! -e "$rcd" ]; then
+	printf '#!/bin/sh\n# tests/install-deps.sh: no daemon starts while it installs\nexit 101\n' >"$rcd"
+	chmod 755 "$rcd"
+	trap 'rm -f "$rcd"' EXIT
+	trap 'rm -f "$rcd"; exit 1' INT TERM HUP
+fi
 # A fresh machine may have empty package lists; refresh at most once per run.
 apt-get update -q >/dev/null
 # shellcheck disable=SC2086

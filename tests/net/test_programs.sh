@@ -52,7 +52,7 @@ trap 'check_on_err test_programs' ERR
 nc_openbsd() { command -v nc && grep -q OpenBSD <<<"$(nc -h 2>&1)"; }
 HAVE_NODE=0 HAVE_JAVA=0 HAVE_PERL=0 HAVE_RUBY=0 HAVE_ARIA=0 HAVE_SOCAT=0 HAVE_NC=0 HAVE_GIT=0
 have node command -v node && HAVE_NODE=1
-have "java (and javac)" command -v java javac && HAVE_JAVA=1
+have "java (and javac)" have_all java javac && HAVE_JAVA=1
 have "perl IO::Socket::IP" perl -MIO::Socket::IP -e 1 && HAVE_PERL=1
 have "ruby net/http" ruby -rnet/http -e 1 && HAVE_RUBY=1
 have aria2c command -v aria2c && HAVE_ARIA=1

@@ -59,7 +59,7 @@ PG_BIN=${PG_BINS[-1]}
 pg_here() { [[ -x $PG_BIN/initdb && -x $PG_BIN/postgres ]] && command -v psql && id postgres; }
 py_requests() { python3 -c 'import requests'; }
 HAVE_SSH=0 HAVE_FTP=0 HAVE_PG=0 HAVE_RSYNC=0 HAVE_RUST=0 HAVE_CC=0 HAVE_REQ=0 HAVE_DIG=0 HAVE_APT=0 HAVE_H2=0 HAVE_TFTP=0
-have "ssh, scp and sshd" command -v ssh scp ssh-keygen /usr/sbin/sshd && HAVE_SSH=1
+have "ssh, scp and sshd" have_all ssh scp ssh-keygen /usr/sbin/sshd && HAVE_SSH=1
 have "tnftp and vsftpd" test -x /usr/bin/tnftp -a -x /usr/sbin/vsftpd && HAVE_FTP=1
 have "postgresql and psql" pg_here && HAVE_PG=1
 have rsync command -v rsync && HAVE_RSYNC=1
@@ -71,7 +71,7 @@ curl_h2() { grep -qw HTTP2 <<<"$(curl -V)" && grep -q http_v2_module <<<"$(nginx
 have "curl and nginx with HTTP/2" curl_h2 && HAVE_H2=1
 tftp_hpa() { [[ -x /usr/sbin/in.tftpd ]] && grep -q tftp-hpa <<<"$(tftp -V 2>&1)"; }
 have "tftp-hpa and tftpd-hpa" tftp_hpa && HAVE_TFTP=1
-have "apt-get and dpkg-scanpackages" command -v apt-get dpkg-deb dpkg-scanpackages && HAVE_APT=1
+have "apt-get and dpkg-scanpackages" have_all apt-get dpkg-deb dpkg-scanpackages && HAVE_APT=1
 if ((HAVE_SSH + HAVE_FTP + HAVE_PG + HAVE_RSYNC + HAVE_RUST + HAVE_CC + HAVE_REQ + HAVE_DIG + HAVE_APT + HAVE_H2 + HAVE_TFTP == 0)); then
 	echo "SKIP: test_programs2: none of ssh, tnftp, psql, rsync, rustc, cc, requests, dig, apt-get, HTTP/2, tftp is installed"
 	exit 77

@@ -6,6 +6,7 @@
 #
 #   have NAME CMD... - CMD (a tool, or a test of one) is here; else say NAME
 #       is left out (# skip) and fail
+#   have_all CMD... - every one of the commands is found
 #   client_of WHO - the client address nginx on cn logged for the request
 #       tagged who=WHO (the last one)
 #   is_choa ADDR - ADDR is an address of the CHA's pool
@@ -17,6 +18,12 @@ have() {
 	if "$@" >/dev/null 2>&1; then return 0; fi
 	echo "# skip $name: not installed"
 	return 1
+}
+# every one of the commands named is there (command -v with several names
+# succeeds when any one of them is found)
+have_all() {
+	local c
+	for c; do command -v "$c" >/dev/null || return 1; done
 }
 client_of() {
 	awk -v w="who=$1" 'index($0, w " ") || index($0, w "&") { a = $1 } END { print a }' \
