@@ -9,8 +9,9 @@
 # (tests/net/lib/tunflood.py), each of which the anchor may answer with a
 # Binding Error too. The host then pings from its lease:
 #   - its packet draws the Binding Error, its refresh binds the address
-#     again within 1 s (before the fix, the flood took the anchor's one
-#     answer per 100 ms whatever the source: seconds);
+#     again within 2 s (before the fix, the flood took the anchor's one
+#     answer per 100 ms whatever the source: 3.2-3.4 s; with the fix about
+#     250 ms on a quiet machine, 1.1 s with other work beside it);
 #   - the download completes with the right sha256;
 #   - the anchor's lines about the flood are few (at a bounded rate), and
 #     it is alive, with no sanitizer report;
@@ -72,8 +73,8 @@ PING_PID=$!
 if wait_for 6 rebound; then
 	T1=$(topo_now_ms)
 	echo "# $CHOA bound again $((T1 - T0)) ms after the host sent from it, under the flood (polled)"
-	check "the host's binding is back within 1 s under the flood ($((T1 - T0)) ms)" \
-		test $((T1 - T0)) -le 1000
+	check "the host's binding is back within 2 s under the flood ($((T1 - T0)) ms)" \
+		test $((T1 - T0)) -le 2000
 else
 	not_ok "the anchor binds $CHOA to the host again under the flood"
 fi
