@@ -1328,8 +1328,15 @@ void control_close(struct odm_agent *a)
 	a->control = NULL;
 	ctl->closing = true;
 	unlink(a->cfg.control_path);
-	for (struct ctl_conn *c = ctl->conns; c; c = c->next)
-		conn_close(c);
+	for (struct ctl_conn *c = ctl->conns; c; c = c->next) {
+		/* one waiting to write its last replies (conn_finish) is not
+		 * waited for either: a client that never reads them would keep
+		 * the agent from stopping */
+		if (c->dead && !uv_is_closing((uv_handle_t *)&c->pipe))
+			uv_close((uv_handle_t *)&c->pipe, on_conn_closed);
+		else
+			conn_close(c);
+	}
 	uv_close((uv_handle_t *)&ctl->idle, on_idle_closed);
 	uv_close((uv_handle_t *)&ctl->server, on_server_closed);
 }

@@ -97,10 +97,13 @@ static void on_wake(uv_async_t *h)
 	}
 }
 
+static int loop_done; /* run_loop's uv_run returned */
+
 static void *run_loop(void *arg)
 {
 	(void)arg;
 	uv_run(&loop, UV_RUN_DEFAULT);
+	__atomic_store_n(&loop_done, 1, __ATOMIC_SEQ_CST);
 	return NULL;
 }
 
@@ -827,6 +830,52 @@ Test(control, half_closed_client_that_never_reads_is_dropped)
 	cr_assert(eof, "the connection was kept (%d replies readable)", lines);
 	cr_assert_lt(lines, 30, "every reply was kept for it");
 	close(fd);
+}
+
+/*
+ * The agent stops (control_close) while a client that shut its sending side
+ * down leaves its last reply unread: that connection is waiting for its
+ * queue to drain before it ends (conn_finish), and the stop must not wait
+ * for the client to read: the loop ends at once, as with every other
+ * connection.
+ */
+Test(control, stop_does_not_wait_for_a_half_closed_client_that_never_reads)
+{
+	const char *line = "{\"op\":\"release\",\"id\":4,\"addr\":\"2001:db8::4\"}\n";
+	int fd = connect_agent(), fd2 = connect_agent(), sp[2], ended = 0;
+	size_t cap = 1 << 20;
+	char *junk = calloc(1, cap);
+	ssize_t took;
+
+	/* what one write into such a socket takes at most: the reply is 32 KiB
+	 * more, which stays queued in the agent, below CTL_MAX_WQ, so the
+	 * agent goes on reading and sees the client's EOF */
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sp), 0);
+	took = write(sp[0], junk, cap);
+	cr_assert_gt(took, 0);
+	cr_assert_lt((size_t)took, cap);
+	close(sp[0]);
+	close(sp[1]);
+	free(junk);
+	__atomic_store_n(&big_reply, (size_t)took + 32768, __ATOMIC_SEQ_CST);
+	cr_assert_eq(write(fd, line, strlen(line)), (ssize_t)strlen(line));
+	cr_assert_eq(shutdown(fd, SHUT_WR), 0);
+	for (int i = 0; i < 2000 && __atomic_load_n(&n_echo, __ATOMIC_SEQ_CST) < 1; i++)
+		usleep(1000);
+	cr_assert_eq(__atomic_load_n(&n_echo, __ATOMIC_SEQ_CST), 1);
+	/* round trips on another connection: the agent has seen the EOF too */
+	json_decref(call(fd2, "hello"));
+	json_decref(call(fd2, "hello"));
+	close(fd2);
+	__atomic_store_n(&stop_now, 1, __ATOMIC_SEQ_CST);
+	uv_async_send(&wake);
+	for (int i = 0; i < 3000 && !ended; i++) {
+		ended = __atomic_load_n(&loop_done, __ATOMIC_SEQ_CST);
+		usleep(1000);
+	}
+	/* (closed before the verdict: the client going ends a stuck loop) */
+	close(fd);
+	cr_assert(ended, "the stop waited for a client that never reads its last reply");
 }
 
 Test(control, idle_connection_closed)
