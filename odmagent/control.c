@@ -1029,12 +1029,15 @@ static void monitor_handler(struct odm_agent *a, struct control_req *r, const js
 {
 	struct ctl_conn *c = r->conn;
 	const char *kinds = json_string_value(json_object_get(req, "events"));
+	char want[sizeof(c->kinds)];
 
-	if (kinds && snprintf(c->kinds, sizeof(c->kinds), ",%s,", kinds) >= (int)sizeof(c->kinds)) {
-		c->kinds[0] = '\0';
+	/* a refused request leaves what an earlier one asked for as it was */
+	if (kinds && snprintf(want, sizeof(want), ",%s,", kinds) >= (int)sizeof(want)) {
 		control_reply_error(r, "EINVAL", "field \"events\": too long");
 		return;
 	}
+	if (kinds)
+		memcpy(c->kinds, want, sizeof(want));
 	if (!c->monitor) {
 		if (events_subscribe(&a->events, mon_event, c) < 0) {
 			control_reply_error(r, "ENOMEM", "cannot subscribe to the events");
