@@ -101,7 +101,9 @@ struct control {
 	struct odm_agent *a;
 	uv_pipe_t server;
 	uv_timer_t idle;      /* closes silent connections */
-	unsigned handles;     /* server + idle timer + open connections; freed at 0 */
+	uv_idle_t resume;     /* takes up held-back connections (resume_soon) */
+	unsigned handles;     /* server + idle timer + resume + open connections;
+			       * freed at 0 */
 	unsigned n_conns;     /* open handles, refused ones included */
 	unsigned n_admitted;  /* connections counted in the shares */
 	bool closing;
@@ -517,6 +519,29 @@ static void wake_uid(struct control *ctl, uid_t uid)
 	ctl->waking = false;
 }
 
+/*
+ * Connections held back by a cap, taken up once an answer freed a slot
+ * (req_done): in a round of the loop's own, never inside the answer, whose
+ * caller must not find another request handled under it (the host engine
+ * answers a lease's waiters, then frees the lease: a request handled
+ * meanwhile could join it and be freed unanswered).
+ */
+static void on_resume(uv_idle_t *h)
+{
+	struct control *ctl = h->data;
+
+	uv_idle_stop(h);
+	for (struct ctl_conn *o = ctl->conns; o; o = o->next)
+		if (!o->reading && o->admitted)
+			conn_resume(o);
+}
+
+static void resume_soon(struct control *ctl)
+{
+	if (!ctl->closing)
+		uv_idle_start(&ctl->resume, on_resume);
+}
+
 static void req_done(struct control_req *r)
 {
 	struct ctl_conn *c = r->conn;
@@ -531,9 +556,7 @@ static void req_done(struct control_req *r)
 		if (u && u->pending)
 			u->pending--;
 		/* a slot came free: this connection, or any of the uid's */
-		conn_resume(c);
-		if (u && u->conns > 1 && !ctl->closing)
-			wake_uid(ctl, c->cred.uid);
+		resume_soon(ctl);
 	}
 	conn_unref(c);
 }
@@ -1151,6 +1174,11 @@ static void on_idle_closed(uv_handle_t *h)
 	ctl_unref(h->data);
 }
 
+static void on_resume_closed(uv_handle_t *h)
+{
+	ctl_unref(h->data);
+}
+
 /*
  * Each process that uses the shim holds a connection, so the soft limit on
  * open files is taken up to NOFILE_WANT where the hard limit allows (systemd
@@ -1259,6 +1287,9 @@ int control_open(struct odm_agent *a)
 	uv_timer_init(a->loop, &ctl->idle);
 	ctl->idle.data = ctl;
 	ctl->handles++;
+	uv_idle_init(a->loop, &ctl->resume);
+	ctl->resume.data = ctl;
+	ctl->handles++;
 	/* no window in which the socket exists with looser permissions */
 	old = umask(0117);
 	r = uv_pipe_bind(&ctl->server, path);
@@ -1318,6 +1349,7 @@ fail_unlink:
 	unlink(path);
 fail:
 	uv_close((uv_handle_t *)&ctl->idle, on_idle_closed);
+	uv_close((uv_handle_t *)&ctl->resume, on_resume_closed);
 	uv_close((uv_handle_t *)&ctl->server, on_server_closed);
 	return r;
 }
@@ -1341,5 +1373,6 @@ void control_close(struct odm_agent *a)
 			conn_close(c);
 	}
 	uv_close((uv_handle_t *)&ctl->idle, on_idle_closed);
+	uv_close((uv_handle_t *)&ctl->resume, on_resume_closed);
 	uv_close((uv_handle_t *)&ctl->server, on_server_closed);
 }

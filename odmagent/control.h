@@ -12,6 +12,9 @@
  * A handler receives a request and must answer it exactly once, now or later
  * (e.g. when a BA arrives), with control_reply() or control_reply_error().
  * If the client has gone meanwhile, the answer is dropped quietly.
+ * Handlers run only from the loop's own callbacks, never from inside
+ * control_reply() or control_reply_error(): an answer that frees a slot
+ * lets the requests held back take it in a round of their own.
  */
 #ifndef ODM_CONTROL_H
 #define ODM_CONTROL_H

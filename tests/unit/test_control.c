@@ -46,6 +46,8 @@ static int stop_now, reply_now;
 static struct control_req *many[MANY];
 static int n_many, answer_many, hold_many;
 static int n_echo; /* echo_handler runs */
+/* on_wake is inside control_reply(held); echo_handler ran meanwhile */
+static int replying, echo_nested;
 static int emit_n; /* events to emit from the loop thread at the next wake */
 
 /* limits to hand to the loop thread */
@@ -83,7 +85,9 @@ static void on_wake(uv_async_t *h)
 	}
 	if (__atomic_load_n(&reply_now, __ATOMIC_SEQ_CST)) {
 		reply_now = 0;
+		replying = 1;
 		control_reply(held, json_pack("{s:s}", "late", "yes"));
+		replying = 0;
 		__atomic_store_n(&held, NULL, __ATOMIC_SEQ_CST);
 	}
 	for (int n = __atomic_exchange_n(&emit_n, 0, __ATOMIC_SEQ_CST), i = 0; i < n; i++)
@@ -146,6 +150,8 @@ static void echo_handler(struct odm_agent *a, struct control_req *r, const json_
 
 	(void)a;
 	__atomic_add_fetch(&n_echo, 1, __ATOMIC_SEQ_CST);
+	if (replying)
+		__atomic_store_n(&echo_nested, 1, __ATOMIC_SEQ_CST);
 	if (big) {
 		/* a reply longer than any request may be (a large status) */
 		char *pad = malloc(big + 1);
@@ -958,6 +964,43 @@ Test(control, uid_pending_cap_queues)
 		json_decref(r);
 		close(fds[i]);
 	}
+}
+
+/*
+ * A request held back by a cap is taken up once an answer frees a slot, but
+ * never from inside that answer: the module answering (the host engine,
+ * ending a lease after answering its waiters) must not find a handler run
+ * under it, which could join the very lease it is about to free.
+ */
+Test(control, a_request_freed_by_an_answer_is_not_handled_inside_it)
+{
+	struct ctlshare_limits l = small(1);
+	static const char two[] = "{\"op\":\"status\",\"id\":1}\n"
+				  "{\"op\":\"release\",\"id\":2,\"addr\":\"2001:db8::2\"}\n";
+	int fd = connect_agent();
+	json_t *r;
+
+	l.uid_pending = 1;
+	set_limits(&l);
+	cr_assert_eq(write(fd, two, sizeof(two) - 1), (ssize_t)(sizeof(two) - 1));
+	/* the first is held by its handler; the second waits at the cap */
+	for (int i = 0; i < 2000 && !__atomic_load_n(&held, __ATOMIC_SEQ_CST); i++)
+		usleep(1000);
+	cr_assert_not_null(__atomic_load_n(&held, __ATOMIC_SEQ_CST));
+	usleep(100000);
+	cr_assert_eq(__atomic_load_n(&n_echo, __ATOMIC_SEQ_CST), 0, "the cap of 1 let both in");
+	__atomic_store_n(&reply_now, 1, __ATOMIC_SEQ_CST);
+	uv_async_send(&wake);
+	r = raw(fd, "", 0);
+	cr_assert_eq(json_integer_value(json_object_get(r, "id")), 1);
+	json_decref(r);
+	r = raw(fd, "", 0);
+	cr_assert_not_null(r, "the request held back was never answered");
+	cr_assert_eq(json_integer_value(json_object_get(r, "id")), 2);
+	json_decref(r);
+	cr_assert_eq(__atomic_load_n(&echo_nested, __ATOMIC_SEQ_CST), 0,
+		     "the held-back request was handled inside the answer that freed its slot");
+	close(fd);
 }
 
 Test(control, noreply_is_served_unanswered)
