@@ -259,6 +259,18 @@ void fdtable_due_now(struct fdtable *t, int fd)
 	edit(t, fd, make_due, NULL);
 }
 
+static void set_unheld(struct fd_entry *e, const void *arg)
+{
+	(void)arg;
+	if (e->state == FDT_LEASED)
+		e->lease.unheld = 1;
+}
+
+void fdtable_mark_unheld(struct fdtable *t, int fd)
+{
+	edit(t, fd, set_unheld, NULL);
+}
+
 static void set_next_look(struct fd_entry *e, const void *arg)
 {
 	/* (a lease's only: due_ms is non-zero only for a leased UDP socket) */

@@ -38,6 +38,10 @@ struct fd_lease {
 	/* the peer a UDP socket is connected to (sin6_family AF_INET6), else
 	 * zero: connected to again when its lease ends under it (odm(7)) */
 	struct sockaddr_in6 peer;
+	/* its socket's count in the process's held leases (heldlease.h) was
+	 * given back as it was to be leased anew, and it kept this lease: its
+	 * close or next lease gives back nothing more (shim_connect.c) */
+	int unheld;
 };
 
 /*
@@ -76,6 +80,10 @@ void fdtable_looked(struct fdtable *t, int fd, uint64_t next_ms);
 
 /* fd's UDP lease is due a look at the next fdtable_state_due(). */
 void fdtable_due_now(struct fdtable *t, int fd);
+
+/* fd's lease was given back to the held leases already (fd_lease.unheld);
+ * no-op on a fd without a lease. */
+void fdtable_mark_unheld(struct fdtable *t, int fd);
 
 /* Copy the lease of fd into *out; 1 if leased, else 0. */
 int fdtable_get(struct fdtable *t, int fd, struct fd_lease *out);

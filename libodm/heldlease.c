@@ -73,6 +73,14 @@ void heldlease_forget(struct heldlease *h, const struct in6_addr *addr)
 		e->sockets = 0;
 }
 
+unsigned heldlease_count(const struct heldlease *h, const struct in6_addr *addr)
+{
+	for (size_t i = 0; i < HELDLEASE_MAX; i++)
+		if (h->e[i].sockets && IN6_ARE_ADDR_EQUAL(&h->e[i].addr, addr))
+			return h->e[i].sockets;
+	return 0;
+}
+
 /* ---- the process's table ---- */
 
 static pthread_mutex_t hl_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -120,15 +128,26 @@ int heldlease_note(int type, int proto, const struct in6_addr *anchor,
 	return r;
 }
 
-unsigned heldlease_release(const struct in6_addr *addr)
+/* The sockets counted on addr, with drop after one of them went */
+static unsigned sockets_on(const struct in6_addr *addr, int drop)
 {
 	sigset_t old;
-	unsigned left;
+	unsigned n;
 
 	sigblock_lock(&hl_lock, &old);
-	left = heldlease_drop(&hl, addr);
+	n = drop ? heldlease_drop(&hl, addr) : heldlease_count(&hl, addr);
 	sigblock_unlock(&hl_lock, &old);
-	return left;
+	return n;
+}
+
+unsigned heldlease_release(const struct in6_addr *addr)
+{
+	return sockets_on(addr, 1);
+}
+
+unsigned heldlease_held(const struct in6_addr *addr)
+{
+	return sockets_on(addr, 0);
 }
 
 void heldlease_invalidate(const struct in6_addr *addr)

@@ -47,6 +47,8 @@ int heldlease_add(struct heldlease *h, int type, int proto, const struct in6_add
 unsigned heldlease_drop(struct heldlease *h, const struct in6_addr *addr);
 /* addr is no longer usable (bind failed): forget it whatever the count. */
 void heldlease_forget(struct heldlease *h, const struct in6_addr *addr);
+/* The sockets counted on addr (0 also when unknown), unchanged. */
+unsigned heldlease_count(const struct heldlease *h, const struct in6_addr *addr);
 
 /* The process's table, under a lock: the same operations. */
 int heldlease_lookup(int type, int proto, const struct in6_addr *anchor, struct in6_addr *addr,
@@ -55,6 +57,7 @@ int heldlease_note(int type, int proto, const struct in6_addr *anchor,
 		   const struct in6_addr *addr, const char *lease);
 unsigned heldlease_release(const struct in6_addr *addr);
 void heldlease_invalidate(const struct in6_addr *addr);
+unsigned heldlease_held(const struct in6_addr *addr);
 /* In a forked child: a fresh lock; the table (the inherited sockets) stays. */
 void heldlease_atfork_child(void);
 

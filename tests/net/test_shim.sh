@@ -30,7 +30,10 @@
 #                              threads send at once (also when it goes
 #                              plain), after its first
 #                              connect again failed, and after a sendto()
-#                              with an address, close_range over the shim's
+#                              with an address, a TCP socket whose connect
+#                              again the agent refuses keeps its lease
+#                              without giving its held count back twice,
+#                              close_range over the shim's
 #                              fds is survived, closefrom releases the leases
 #                              of the sockets it closes, a program that exports
 #                              a c-ares of its own (tests/shim/own_cares.c,
@@ -227,6 +230,25 @@ inner() { # runs inside unshare -nm, as root
 	check "all four from the new lease 2001:db8:c4a::3, none from the ended one ($(grep -c '^udp after: server sees source 2001:db8:c4a::2$' "$TMP/o"))" \
 		test "$(count '^udp after: server sees source 2001:db8:c4a::3$' "$TMP/o")" = 4
 	check "one lease asked again (two in all)" test "$(count '"op": "lease"' "$TMP/agent21.log")" = 2
+
+	# A TCP socket B whose connect was refused connects again: it is
+	# leased anew, and the agent refuses that (its program named its
+	# type: EADDRNOTAVAIL), so it keeps its first lease; A then takes the
+	# same address from the agent. B's close must not count A's hold
+	# down as a second one of its own: C, after it, takes A's lease from
+	# the process's held leases without asking the agent.
+	ODM_TYPE=session-lasting target_with_agent 22 --default-type session-lasting \
+		--lease 2001:db8:c4a::2 --fail 2 -- connectagain cn.example.test
+	check "connect again, the agent refusing its lease: EADDRNOTAVAIL" \
+		grep -q '^b connect again: -1 Cannot assign requested address' "$TMP/o"
+	check "a leased, from 2001:db8:c4a::2" \
+		grep -q '^a connect: server sees source 2001:db8:c4a::2$' "$TMP/o"
+	check "c connects from a's lease" \
+		grep -q '^c connect: server sees source 2001:db8:c4a::2$' "$TMP/o"
+	check "c took a's lease as held: three leases asked, not four" \
+		test "$(count '"op": "lease"' "$TMP/agent22.log")" = 3
+	check "one release hint, at the last close (none at b's, a's lease held on)" \
+		test "$(releases_in "$TMP/agent22.log")" = 1
 
 	# A non-blocking, leased UDP socket destroyed as the agent ends an
 	# idle lease's sockets: a receive of any kind is not told of it

@@ -9,11 +9,15 @@ test can count leases and releases.
 
 usage: fake_agent.py SOCKET LOG [--default-type T] [--lease ADDR]... [--plain]
                      [--plain-after N] [--lease-delay SECONDS] [--refuse]
+                     [--fail N]
 
 --lease (2001:db8:c4a::2 if none): the addresses leases get, in turn.
 
 --plain-after N: the first N lease requests get a lease, the later ones
 plain (as --plain).
+
+--fail N: the Nth lease request is answered with an error
+(REQUIREDIPFAILED), as the agent answers one it could not provide.
 
 --refuse: every connection is refused as the agent refuses one over its
 user's share ({"id": null, "ok": false, "error": "EBUSY", ...}, then closed),
@@ -63,7 +67,11 @@ class Handler(socketserver.StreamRequestHandler):
                     Handler.asked += 1
                     plain = args.plain or (args.plain_after is not None
                                            and Handler.asked > args.plain_after)
-                if plain:
+                    failed = Handler.asked == args.fail
+                if failed:
+                    rep = {"id": req.get("id"), "ok": False, "error": "REQUIREDIPFAILED",
+                           "message": "lease request %d refused (--fail)" % args.fail}
+                elif plain:
                     rep["plain"] = True
                 else:
                     Handler.n += 1
@@ -98,6 +106,7 @@ ap.add_argument("--plain", action="store_true")
 ap.add_argument("--plain-after", type=int)
 ap.add_argument("--lease-delay", type=float, default=0.0)
 ap.add_argument("--refuse", action="store_true")
+ap.add_argument("--fail", type=int)
 args = ap.parse_args()
 args.lease = args.lease or ["2001:db8:c4a::2"]
 if os.path.exists(args.socket):

@@ -61,6 +61,12 @@
  *                                       while the address is off lo, no route
  *                                       to it), then with send(): what each
  *                                       said, the sources the receiver sees
+ *   target_sock connectagain NAME       a TCP socket B connects to a port of
+ *                                       NAME's address nobody listens on
+ *                                       (refused) and again; then A connects
+ *                                       to a listener there, B is closed,
+ *                                       and C connects there: what each
+ *                                       connect said, the sources seen
  *   target_sock closewhile NAME         connect, while another thread closes
  *                                       the socket 300 ms in and opens a UDP
  *                                       one (the same number); what connect
@@ -831,6 +837,55 @@ static int mode_ended(const char *name, const char *how, int unreach)
 	return 0;
 }
 
+/* connect s to dst (a listener's, ls: -1 if none), print what it said
+ * under what, and the source the listener sees */
+static void connect_say(const char *what, int s, const struct sockaddr_storage *dst,
+			socklen_t len, int ls)
+{
+	struct sockaddr_storage peer;
+	socklen_t pl = sizeof(peer);
+	char buf[INET6_ADDRSTRLEN];
+	int r, e, a;
+
+	errno = 0;
+	r = connect(s, (const struct sockaddr *)dst, len);
+	e = errno;
+	printf("%s: %d %s\n", what, r, r == 0 ? "" : ename(e));
+	if (r != 0 || ls < 0)
+		return;
+	a = accept(ls, (struct sockaddr *)&peer, &pl);
+	if (a >= 0) {
+		ntop((struct sockaddr *)&peer, buf, sizeof(buf));
+		printf("%s: server sees source %s\n", what, buf);
+		close(a);
+	}
+}
+
+static int mode_connectagain(const char *name)
+{
+	struct sockaddr_storage dst, shut;
+	socklen_t len;
+	int ls, b, a, c;
+
+	if (resolve(name, &dst, &len) != 0)
+		return 2;
+	shut = dst;
+	close(listener(&shut, len)); /* a port nobody listens on now */
+	ls = listener(&dst, len);
+	b = socket(AF_INET6, SOCK_STREAM, 0);
+	connect_say("b connect", b, &shut, len, -1);
+	connect_say("b connect again", b, &shut, len, -1);
+	a = socket(AF_INET6, SOCK_STREAM, 0);
+	connect_say("a connect", a, &dst, len, ls);
+	close(b);
+	c = socket(AF_INET6, SOCK_STREAM, 0);
+	connect_say("c connect", c, &dst, len, ls);
+	close(c);
+	close(a);
+	close(ls);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -862,6 +917,8 @@ int main(int argc, char **argv)
 		return mode_closefrom(argv[2]);
 	if (strcmp(argv[1], "closewhile") == 0)
 		return mode_closewhile(argv[2]);
+	if (strcmp(argv[1], "connectagain") == 0)
+		return mode_connectagain(argv[2]);
 	if (strcmp(argv[1], "reconnect") == 0)
 		return mode_reconnect(argv[2], argc > 3 ? atoi(argv[3]) : 4,
 				      argc > 4 && strcmp(argv[4], "dup") == 0);
