@@ -443,30 +443,47 @@ static int reconnect_locked(int fd)
  */
 static pthread_mutex_t reconnecting = PTHREAD_MUTEX_INITIALIZER;
 
-/* reconnecting taken: 1, or 0 after 5 s of trying (10 ms naps) */
-static int relet_lock(void)
+/*
+ * reconnecting taken: 1, or 0 after 5 s of trying (10 ms naps). It is held
+ * across cancellation points (connect, the agent's call): a thread
+ * cancelled in one would end holding it, and every later reconnect of the
+ * process would wait for it in vain. As agent_client.c does for its lock,
+ * cancellation is put off while it is held (*cancel: the state
+ * relet_unlock puts back) and acted on at the program's next cancellation
+ * point (pthreads(7)); the naps before it is taken remain ones.
+ */
+static int relet_lock(int *cancel)
 {
 	const struct timespec tick = { 0, 10 * 1000 * 1000 };
 
-	for (int waits = 0; pthread_mutex_trylock(&reconnecting) != 0; waits++) {
+	for (int waits = 0;; waits++) {
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, cancel);
+		if (pthread_mutex_trylock(&reconnecting) == 0)
+			return 1;
+		pthread_setcancelstate(*cancel, NULL);
 		if (waits >= 500)
 			return 0;
 		nanosleep(&tick, NULL);
 	}
-	return 1;
+}
+
+static void relet_unlock(int cancel)
+{
+	pthread_mutex_unlock(&reconnecting);
+	pthread_setcancelstate(cancel, NULL);
 }
 
 int shim_reconnect_ended(int fd)
 {
 	uint64_t cookie = socket_cookie(fd);
-	int r;
+	int r, cancel;
 
-	if (!relet_lock())
+	if (!relet_lock(&cancel))
 		return 0;
 	/* another thread closed fd while this one waited, and its number is
 	 * another socket's now: not this send's to connect or retry */
 	r = cookie && socket_cookie(fd) != cookie ? 0 : reconnect_locked(fd);
-	pthread_mutex_unlock(&reconnecting);
+	relet_unlock(cancel);
 	return r;
 }
 
@@ -486,6 +503,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	const char *proto, *how = "";
 	int saved = errno, type, r, ret = 0, pnum, st, on_net, has_cha, bound, relet = 0;
 	int looked, cha_unknown, again = strcmp(what, "reconnect") == 0, relet_held = 0, ended = 0;
+	int relet_cancel = PTHREAD_CANCEL_ENABLE; /* relet_lock's, for relet_unlock */
 	/* a connected socket the agent's ending of its lease disconnected,
 	 * sending with an address: connected again to its peer once leased
 	 * anew (or plain), as its program left it (peer_again) */
@@ -545,7 +563,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 		 * while this thread asks the agent.
 		 */
 		if (!again) {
-			relet_held = relet_lock();
+			relet_held = relet_lock(&relet_cancel);
 			if (!fdtable_get(fdtable_global(0), fd, &now) ||
 			    !IN6_ARE_ADDR_EQUAL(&now.addr, &fl.addr) || !udp_ended(fd, &fl.addr))
 				goto out; /* another thread's send did it */
@@ -774,7 +792,7 @@ out:
 	if (peer_again && REAL(connect)(fd, (const struct sockaddr *)&peer, sizeof(peer)) != 0)
 		shim_debug("%s fd %d: connect to its peer again: %s", what, fd, strerror(errno));
 	if (relet_held)
-		pthread_mutex_unlock(&reconnecting);
+		relet_unlock(relet_cancel);
 	errno = saved;
 	return ret;
 }
