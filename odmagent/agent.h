@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "events.h"
+#include "reqlog.h"
 
 struct control;
 struct mhsock;
@@ -29,6 +30,8 @@ struct odm_agent {
 	struct mn *mn;             /* role mn (mn.c) */
 	struct events events;      /* event stream for odmctl monitor (events.c) */
 	struct policy_state *policy; /* the running policy (policy_agent.c) */
+	struct reqlog req_log;     /* its lines about clients' requests: refusals,
+				    * false claims (reqlog.h) */
 	int log_forced;            /* -d/-v: the least level logged, the config's if above; or -1 */
 	int syslog_forced;         /* -s: syslog whatever the config's "log" says */
 	int optimistic_forced;     /* --optimistic-dad: 0/1 that wins over the config's, or -1 */

@@ -154,7 +154,8 @@ void he_init(struct hostengine *e, const struct he_ops *ops, void *arg,
 	lease_table_init(&e->leases, first_id);
 	e->pol = *pol;
 	addr_waits_init(&e->usable);
-	ratelimit_init(&e->passed_rl, 1, 1, 0); /* a line a second */
+	reqlog_init(&e->passed_log, 1, 1, 0); /* a line a second */
+	reqlog_init(&e->plain_log, REQLOG_RATE, REQLOG_BURST, 0);
 }
 
 void he_cleanup(struct hostengine *e)
@@ -197,9 +198,10 @@ void he_lease_request(struct hostengine *e, const struct at_request *rq, uint64_
 		break;
 	case AT_PLAIN:
 		if (why) {
-			/* asked for more than a plain address: a fallback */
-			log_info("%s for uid %u pid %d: %s", odm_type_name(rq->type),
-				 (unsigned)rq->uid, (int)rq->pid, why);
+			/* asked for more than a plain address: a fallback,
+			 * at a rate any local user can make high */
+			reqlog_say(&e->plain_log, now, ODM_LOG_INFO, "%s for uid %u pid %d: %s",
+				   odm_type_name(rq->type), (unsigned)rq->uid, (int)rq->pid, why);
 			struct events_audience to = { .uids = &rq->uid, .n = 1 };
 
 			e->ops->emit(e->arg, "fallback",

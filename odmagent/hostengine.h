@@ -38,6 +38,7 @@
 #include "lease.h"
 #include "mh.h"
 #include "registration.h"
+#include "reqlog.h"
 #include "sockdiag.h"
 #include "ratelimit.h"
 #include "vanished.h"
@@ -214,8 +215,9 @@ struct hostengine {
 	unsigned lost;               /* bindings an anchor had lost, for status */
 	unsigned fell_through;       /* requests sent past a silent anchor, for status */
 	unsigned quiet_checks;       /* refreshes for a silent lease (HE_QUIET_MS) */
-	struct ratelimit passed_rl;  /* their log lines at info level (say_passed) */
-	uint64_t passed_limited;     /* passed_rl.limited at the last such line */
+	struct reqlog passed_log;    /* their log lines at info level (say_passed) */
+	struct reqlog plain_log;     /* requests made plain for want of an anchor:
+				      * their lines (reqlog.h) */
 	struct in6_addr host_addrs[VANISHED_MAX]; /* access addresses at the last look */
 	size_t n_host_addrs;
 	const struct mh_msg *ba;     /* the BA being handled, until told as an event */

@@ -1034,19 +1034,7 @@ static int next_provider(struct hostengine *e, const struct at_request *rq,
  */
 static void say_passed(struct hostengine *e, const char *line)
 {
-	uint64_t quiet;
-
-	if (!ratelimit_allow(&e->passed_rl, e->now)) {
-		log_debug("%s", line);
-		return;
-	}
-	quiet = e->passed_rl.limited - e->passed_limited;
-	e->passed_limited = e->passed_rl.limited;
-	if (quiet)
-		log_info("%s (and %llu more such request(s) since the last such line: debug "
-			 "level)", line, (unsigned long long)quiet);
-	else
-		log_info("%s", line);
+	reqlog_say(&e->passed_log, e->now, ODM_LOG_INFO, "%s", line);
 }
 
 /* rq to the next provider after silent anchor (why: how it is silent), if

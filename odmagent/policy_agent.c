@@ -164,19 +164,21 @@ static const char *exe_text(const char *exe, char *out, size_t cap)
 }
 
 /* A client that says who it is: noted when it is not so, never believed. */
-static void note_claims(const struct ucred *c, const struct policy_who *w, const json_t *req)
+static void note_claims(struct odm_agent *a, const struct ucred *c, const struct policy_who *w,
+			const json_t *req, uint64_t now)
 {
 	const json_t *uid = json_object_get(req, "uid");
 	const char *exe = json_string_value(json_object_get(req, "exe"));
 	char said[LOG_ESC_MAX / 2], is[LOG_ESC_MAX / 2];
 
 	if (uid && json_integer_value(uid) != (json_int_t)c->uid)
-		log_warnx("uid %u pid %d claims to be uid %lld: judged as uid %u", (unsigned)c->uid,
-			  (int)c->pid, (long long)json_integer_value(uid), (unsigned)c->uid);
+		reqlog_say(&a->req_log, now, ODM_LOG_WARN,
+			   "uid %u pid %d claims to be uid %lld: judged as uid %u", (unsigned)c->uid,
+			   (int)c->pid, (long long)json_integer_value(uid), (unsigned)c->uid);
 	if (exe && (!w->exe || strcmp(exe, w->exe) != 0))
-		log_warnx("uid %u pid %d claims to run %s: judged as %s", (unsigned)c->uid,
-			  (int)c->pid, exe_text(exe, said, sizeof(said)),
-			  exe_text(w->exe, is, sizeof(is)));
+		reqlog_say(&a->req_log, now, ODM_LOG_WARN, "uid %u pid %d claims to run %s: judged as %s",
+			   (unsigned)c->uid, (int)c->pid, exe_text(exe, said, sizeof(said)),
+			   exe_text(w->exe, is, sizeof(is)));
 }
 
 /* Types whose grant takes a binding at an anchor (the quota counts them). */
@@ -202,9 +204,10 @@ int policy_gate_lease(struct odm_agent *a, struct control_req *r, const json_t *
 	struct policy_who w;
 	const char *code;
 	char is[LOG_ESC_MAX / 2];
+	uint64_t now = mono_ms();
 
 	who_of(p, r, json_object_get(req, "exe") != NULL, &pi, &w);
-	note_claims(c, &w, req);
+	note_claims(a, c, &w, req, now);
 	if (policy_decide(p, &w, asked, &v) == POLICY_OK && takes_binding(v.type, cha) &&
 	    (json_is_true(json_object_get(req, "fresh")) ||
 	     !lease_find_reusable(leases, v.type, proto, cha ? cha : &any, c->uid, 1)))
@@ -217,15 +220,16 @@ int policy_gate_lease(struct odm_agent *a, struct control_req *r, const json_t *
 		return 0;
 	}
 	code = v.refused == POLICY_NOT_ALLOWED ? "REQUIREDIPNOTSUPPORTED" : "REQUIREDIPFAILED";
-	log_info("uid %u pid %d %s: %s refused: %s", (unsigned)c->uid, (int)c->pid,
-		 exe_text(w.exe, is, sizeof(is)), odm_type_name(v.type), v.reason);
+	reqlog_say(&a->req_log, now, ODM_LOG_INFO, "uid %u pid %d %s: %s refused: %s",
+		   (unsigned)c->uid, (int)c->pid, exe_text(w.exe, is, sizeof(is)),
+		   odm_type_name(v.type), v.reason);
 	events_emit_to(&a->events, "lease-refused",
 		       json_pack("{s:s, s:I, s:I, s:s, s:s}", "type", odm_type_name(v.type),
 				 "uid", (json_int_t)c->uid, "pid", (json_int_t)c->pid, "reason",
 				 v.reason, "error",
 				 v.refused == POLICY_NOT_ALLOWED ? "EAI_REQUIREDIPNOTSUPPORTED" :
 								   "EAI_REQUIREDIPFAILED"),
-		       &(struct events_audience){ .uids = &c->uid, .n = 1 }, mono_ms());
+		       &(struct events_audience){ .uids = &c->uid, .n = 1 }, now);
 	control_reply_error(r, code, "%s", v.reason);
 	return -1;
 }
@@ -508,6 +512,7 @@ int policy_agent_start(struct odm_agent *a)
 	}
 	if (a->cfg.role != ODM_ROLE_MN)
 		return 0;
+	reqlog_init(&a->req_log, REQLOG_RATE, REQLOG_BURST, mono_ms());
 	rc = policy_state_load(&a->cfg, &ps, err, sizeof(err));
 	if (rc < 0) {
 		log_err(0, "%s", err);

@@ -22,6 +22,7 @@
 #include "mn_state.h"
 #include "odm.h"
 #include "replay.h"
+#include "reqlog.h"
 #include "testaddr.h"
 
 #define T0 5000000ull
@@ -3203,8 +3204,41 @@ Test(hostengine, requests_past_a_silent_anchor_are_said_once_a_second)
 	cr_assert_eq(fell_through(t + 1200), 6);
 	lines = stderr_count(buf, sizeof(buf), needle);
 	cr_assert_eq(lines, 2, "two lines at info level:\n%s", buf);
-	cr_assert(strstr(buf, "instead (and 4 more such request(s) since the last such line"), "%s",
+	cr_assert(strstr(buf, "instead (and 4 more such line(s) since the last: debug level)"), "%s",
 		  buf);
+}
+
+/* Requests that fall back to a plain address (Session-lasting with no
+ * anchor to ask) are said at info level REQLOG_BURST at once, then
+ * REQLOG_RATE a second; the others at debug level, counted in the next
+ * line let through: a local user's one control connection sends a hundred
+ * thousand of them a second (reqlog.h). */
+Test(hostengine, plain_fallbacks_are_said_at_a_bounded_rate)
+{
+	static char buf[1 << 18];
+	const char *needle = "no anchor for this destination: plain address";
+	int lines;
+
+	cr_redirect_stderr();
+	odm_log_init("test", ODM_LOG_INFO, 0);
+	for (intptr_t i = 1; i <= 1001; i++) {
+		/* 1000 in half a second; a second later a token is back: the
+		 * last one is said, with the count */
+		request(i, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 0, 0,
+			i <= 1000 ? T0 + (uint64_t)i / 2 : T0 + 1500);
+		cr_assert_eq(F.nrep, 1, "request %ld answered", (long)i);
+		cr_assert(F.rep[0].plain, "request %ld answered plain", (long)i);
+		/* the fixture keeps a few replies and events */
+		for (int k = 0; k < F.nev; k++)
+			json_decref(F.ev[k]);
+		F.nrep = F.nev = 0;
+	}
+	lines = stderr_count(buf, sizeof(buf), needle);
+	cr_assert_geq(lines, REQLOG_BURST, "%d lines", lines);
+	cr_assert_leq(lines, REQLOG_BURST + 3 + 1, "%d lines at info level for 1001 requests",
+		      lines);
+	cr_assert(strstr(buf, "plain address (and "), "the count of those held back:\n%s",
+		  buf + (strlen(buf) > 2000 ? strlen(buf) - 2000 : 0));
 }
 
 /* The line of an allocation names the type asked for, and the flow and
@@ -3307,7 +3341,7 @@ Test(hostengine, requests_at_an_unconfirmed_lease_are_said_once_a_second)
 		cr_assert_str_eq(F.rep[i].code, "ETIMEDOUT");
 	lines = stderr_count(buf, sizeof(buf), needle);
 	cr_assert_eq(lines, 2, "two lines at info level:\n%s", buf);
-	cr_assert(strstr(buf, "ms (and 4 more such request(s) since the last such line"), "%s", buf);
+	cr_assert(strstr(buf, "ms (and 4 more such line(s) since the last: debug level)"), "%s", buf);
 }
 
 /* Binding Refresh Requests and Binding Errors carry no authenticator:

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test_ctlflood.sh - a local user floods the host agent's control socket
+# with requests that each make the agent say something: the agent's log
+# stays small and the agent answers everyone (odmagent(8), CONTROL
+# PROTOCOL). One connection, as an unprivileged user, sends the same request
+# as fast as the agent reads for FLOOD_S seconds (tests/net/lib/ctlflood.py):
+#   1. a lease that claims another uid and program (nobody, Non-persistent);
+#   2. a lease the policy refuses (nobody asks Session-lasting);
+#   3. a lease that falls back to a plain address (daemon asks
+#      Session-lasting, and no anchor serves the destination);
+# each is answered (thousands of them), yet its line reaches the log at
+# most REQLOG_BURST (20) times at once and 5 times a second after
+# (reqlog.h), the others at debug level; the next line let through says
+# how many were held back. Meanwhile another user's hello is answered
+# within 500 ms. Before the mend, every request wrote its line: about 40 MB
+# of log a second from one unprivileged connection, into the journal of a
+# daemon that runs as root.
+#
+# Exit 0 pass, 1 fail, 77 skip.
+#
+# run-all: alone (it floods the agent from one core and times another user's answer)
+set -eEuo pipefail
+trap 'check_on_err test_ctlflood' ERR
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib/check.sh"
+net_need test_ctlflood "network namespaces, other uids" ip python3 setpriv
+getent group nogroup >/dev/null || { echo "SKIP: no group nogroup"; exit 77; }
+
+export TOPO_BIGFILE_MB=1
+. "$HERE/lib/topo.sh"
+. "$HERE/lib/agents.sh"
+
+FLOOD_S=2 MAX_LINES=$((20 + 5 * (2 + 1) + 5)) # burst + rate * (flood + a second) + slack
+export ODM_CTL_GROUP=nogroup
+topo_up
+export ODM_POLICY_FILE=$ODM_RUNDIR/odm.policy
+cat >"$ODM_POLICY_FILE" <<'EOP'
+# test_ctlflood.sh: nobody gets plain addresses only
+rule uid 65534 allow non-persistent
+EOP
+odm_agents_up
+BIN=$ODM_RUNDIR/ctl
+cp "$HERE/lib/ctlflood.py" "$BIN/ctlflood.py"
+chmod 0755 "$BIN/ctlflood.py"
+cat >"$BIN/hello.py" <<'EOP'
+# one hello on the control socket: the ms it took to be answered
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(5)
+t = time.monotonic()
+s.connect(sys.argv[1])
+s.sendall(b'{"op":"hello","id":1}\n')
+assert b'"ok":true' in s.recv(65536)
+print(round((time.monotonic() - t) * 1000))
+EOP
+LEASE='"op":"lease","dst":"2001:db8:c0::10","proto":"udp"'
+
+# flood NAME UID JSON TEXT - FLOOD_S seconds of JSON as UID; the lines with
+# TEXT it added to mn's log are counted, another user's hello is timed
+flood() {
+	local name=$1 uid=$2 req=$3 text=$4 before out lines hello n
+	before=$(wc -l <"$MN_AGENT_LOG")
+	odm_as "$uid" /usr/bin/python3 "$BIN/ctlflood.py" "$MN_SOCK" "$FLOOD_S" "$req" >"$ODM_DIR/$name.out" &
+	local pid=$!
+	sleep 1
+	hello=$(odm_as 2 /usr/bin/python3 "$BIN/hello.py" "$MN_SOCK")
+	wait "$pid"
+	out=$(cat "$ODM_DIR/$name.out")
+	echo "$name: $out"
+	n=$(sed -n 's/^sent=[0-9]* answered=\([0-9]*\) .*/\1/p' <<<"$out")
+	lines=$(tail -n +"$((before + 1))" "$MN_AGENT_LOG" | grep -cF -- "$text" || true)
+	echo "$name: $lines line(s) with '$text' for $n requests; another user's hello took $hello ms"
+	check "$name: the agent answered thousands of requests ($n)" test "${n:-0}" -ge 2000
+	check "$name: $lines line(s) with '$text' at most $MAX_LINES" test "$lines" -le "$MAX_LINES"
+	check "$name: and at least one (the first are said)" test "$lines" -ge 1
+	check "$name: another user's hello answered within 500 ms ($hello)" test "$hello" -le 500
+}
+
+# ---------------------------------------------------------------- 1. claims
+flood claims 65534 "{$LEASE,\"uid\":0,\"exe\":\"/usr/bin/curl\"}" "claims to be uid 0"
+# ---------------------------------------------------------------- 2. refused
+sleep 4 # the bucket full again (20 at 5 a second)
+flood refused 65534 "{$LEASE,\"type\":\"session-lasting\"}" "session-lasting refused"
+sleep 1
+odm_as 65534 /usr/bin/python3 "$BIN/ctlflood.py" "$MN_SOCK" 0.1 "{$LEASE,\"type\":\"session-lasting\"}" >/dev/null
+check "the next refusal let through says how many were held back" \
+	grep -qE "session-lasting refused: .* \(and [0-9]{4,} more such line\(s\) since the last: debug level\)" \
+	"$MN_AGENT_LOG"
+# ---------------------------------------------------------------- 3. plain
+flood plain 1 "{$LEASE,\"type\":\"session-lasting\"}" "no anchor for this destination: plain address"
+
+check "mn's agent is alive" kill -0 "$MN_AGENT_PID"
+echo "mn's log: $(wc -l <"$MN_AGENT_LOG") lines, $(stat -c %s "$MN_AGENT_LOG") bytes"
+check "agents' logs are clean" odm_agent_logs_clean
+check_summary test_ctlflood
