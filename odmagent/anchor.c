@@ -188,14 +188,21 @@ uint16_t anchor_grant(const struct anchor *an, uint16_t asked)
 	return asked < max_units(an) ? asked : max_units(an);
 }
 
-int anchor_quota_full(const struct anchor *an, long ident)
+void anchor_ident_init(struct anchor_ident *st)
+{
+	memset(st, 0, sizeof(*st));
+	reqlog_init(&st->bu_log, ANCHOR_BU_LOG_RATE, ANCHOR_BU_LOG_BURST, 0);
+}
+
+int anchor_quota_full(struct anchor *an, long ident, uint64_t now_ms)
 {
 	char n[LOG_ESC_MAX];
 
 	if (!an->cfg->max_bindings || an->ids[ident].nbindings < an->cfg->max_bindings)
 		return 0;
-	log_info("%s: quota of %u bindings reached",
-		 nai_esc(an->cfg->identities[ident].nai, n), an->cfg->max_bindings);
+	/* a host that asks for more, as fast as it can send */
+	reqlog_say(&an->ids[ident].bu_log, now_ms, ODM_LOG_INFO, "%s: quota of %u bindings reached",
+		   nai_esc(an->cfg->identities[ident].nai, n), an->cfg->max_bindings);
 	return 1;
 }
 
@@ -515,8 +522,9 @@ int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
 	struct mh_msg bu;
 	struct ba_plan p;
 	char s[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN], h[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
-	char nai[LOG_ESC_MAX];
-	int rc, n, quiet;
+	char nai[LOG_ESC_MAX], held_text[80];
+	uint64_t held = 0;
+	int rc, n, quiet, level;
 
 	an->cnt.bu_rx++;
 	rc = mh_decode(buf, len, &bu, NULL, NULL);
@@ -548,17 +556,22 @@ int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
 		an->cnt.ba_ok++;
 	else
 		an->cnt.ba_rejected++;
-	/* a flood of forged BUs must not flood the log either */
-	odm_log_at(quiet ? ODM_LOG_DEBUG : ODM_LOG_INFO, 0,
+	/* a flood of forged BUs must not flood the log either, nor one of
+	 * authentic ones: its identity's lines are held to a rate */
+	level = quiet ? ODM_LOG_DEBUG : ODM_LOG_INFO;
+	if (!quiet && p.ident >= 0 && !reqlog_allow(&an->ids[p.ident].bu_log, now_ms, &held))
+		level = ODM_LOG_DEBUG;
+	odm_log_at(level, 0,
 		 "BU nai=%s seq=%u coa=%s hoa=%s lifetime=%us -> BA %u (%s) seq=%u hoa=%s "
-		 "lifetime=%us%s",
+		 "lifetime=%us%s%s",
 		 (bu.present & MH_HAS_MNID) ? nai_esc(bu.mnid, nai) : "-", bu.seq,
 		 ntop6((bu.present & MH_HAS_ALTCOA) ? &bu.altcoa : src, c),
 		 (bu.present & MH_HAS_HNP) ? ntop6(&bu.hnp, h) : "-",
 		 mh_lifetime_seconds(bu.lifetime), p.status, mh_status_name(p.status), p.seq,
 		 p.has_hoa ? ntop6(&p.hoa, r) : "-",
 		 mh_lifetime_seconds(p.status < 128 ? p.lifetime : 0),
-		 quiet ? " not sent (rate limit)" : "");
+		 quiet ? " not sent (rate limit)" : "",
+		 reqlog_held_text(held_text, sizeof(held_text), held));
 	return n;
 }
 
@@ -590,6 +603,8 @@ int anchor_init(struct anchor *an, const struct odm_config *cfg, struct odm_tunn
 		rc = -ENOMEM;
 		goto fail_cache;
 	}
+	for (size_t i = 0; i < cfg->n_identities; i++)
+		anchor_ident_init(&an->ids[i]);
 	rc = anchor_home_build(an);
 	if (rc < 0)
 		goto fail_ids;

@@ -99,6 +99,7 @@
 #include "icmpwatch.h"
 #include "pool.h"
 #include "ratelimit.h"
+#include "reqlog.h"
 #include "state.h"
 #include "statefile.h"
 #include "tunnel.h"
@@ -119,7 +120,15 @@ struct anchor_ident {
 	uint64_t last_ts;       /* NTP 32.32 of the last accepted BU */
 	uint32_t nbindings;
 	uint64_t stale_told_ms; /* the last status 145 answer (0: none) */
+	struct reqlog bu_log;   /* the lines its authentic BUs cause (reqlog.h) */
 };
+/* Lines an identity's authentic BUs cause: a host holds a key, not the
+ * right to fill the anchor's log at the rate it can send; a move of
+ * max-bindings' default of 64 bindings is said whole. */
+#define ANCHOR_BU_LOG_BURST 100
+#define ANCHOR_BU_LOG_RATE 10
+/* An identity's state as it starts (zeroed, with its bucket of lines) */
+void anchor_ident_init(struct anchor_ident *st);
 /* An authentic BU whose timestamp is stale gets the anchor's clock (status
  * 145) at most once per this many ms per identity, outside the limit on
  * answers to unverified senders: a flood of forged BUs must not keep a

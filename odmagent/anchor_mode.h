@@ -92,7 +92,7 @@ const struct anchor_mode_ops *anchor_mode_of(const struct anchor *an, const stru
 /* The lifetime granted for asked (4-s units), capped by max-lifetime */
 uint16_t anchor_grant(const struct anchor *an, uint16_t asked);
 /* 1 (logged) when identity ident holds max-bindings already */
-int anchor_quota_full(const struct anchor *an, long ident);
+int anchor_quota_full(struct anchor *an, long ident, uint64_t now_ms);
 /* A binding template for r's BU: hoa, CoA = the BU's, identity, BID,
  * sequence number, granted lifetime and expiry from now, mode */
 void anchor_binding_tmpl(const struct anchor_req *r, const struct in6_addr *hoa,

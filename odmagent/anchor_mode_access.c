@@ -71,7 +71,7 @@ static uint8_t access_claim(struct anchor *an, const struct anchor_req *r, uint1
 {
 	struct binding tmpl;
 
-	if (anchor_quota_full(an, r->ident))
+	if (anchor_quota_full(an, r->ident, r->now_ms))
 		return MH_BA_INSUFFICIENT_RESOURCES;
 	/* CoA = HNP (the claim comes from the address): native, no tunnel */
 	anchor_binding_tmpl(r, &r->bu->hnp, granted, ODM_MODE_ACCESS, &tmpl);

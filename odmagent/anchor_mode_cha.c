@@ -40,7 +40,7 @@ static uint8_t cha_allocate(struct anchor *an, const struct anchor_req *r, uint1
 	struct in6_addr hoa;
 	int rc;
 
-	if (anchor_quota_full(an, r->ident))
+	if (anchor_quota_full(an, r->ident, r->now_ms))
 		return MH_BA_INSUFFICIENT_RESOURCES;
 	rc = pool_alloc(&an->pool, &hoa);
 	if (rc < 0 && an->pool.held) {
@@ -98,7 +98,7 @@ static uint8_t cha_reclaim(struct anchor *an, const struct anchor_req *r, uint16
 		return MH_BA_NOT_HA_FOR_MN;
 	if (bcache_find_id(&an->bc, bu->mnid, bu->bid))
 		return MH_BA_NOT_HA_FOR_MN; /* that BID names another address */
-	if (anchor_quota_full(an, r->ident))
+	if (anchor_quota_full(an, r->ident, r->now_ms))
 		return MH_BA_INSUFFICIENT_RESOURCES;
 	if (pool_reserve(&an->pool, &bu->hnp) < 0)
 		return MH_BA_NOT_HA_FOR_MN;

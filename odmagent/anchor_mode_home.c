@@ -186,7 +186,7 @@ static uint8_t home_apply(struct anchor *an, const struct anchor_req *r, struct 
 	} else {
 		/* a binding like any other for max-bindings (a restart's
 		 * restore counts it so too) */
-		if (anchor_quota_full(an, r->ident))
+		if (anchor_quota_full(an, r->ident, r->now_ms))
 			return MH_BA_INSUFFICIENT_RESOURCES;
 		anchor_binding_tmpl(r, home, granted, ODM_MODE_HOME, &tmpl);
 		tmpl.bid = 0; /* one home binding per identity: (NAI, 0) is its key */

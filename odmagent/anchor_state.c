@@ -447,6 +447,8 @@ int anchor_state_rekey(struct anchor *an, const struct odm_identity *old_ids, si
 		free(oc.v);
 		return -ENOMEM;
 	}
+	for (size_t i = 0; i < an->cfg->n_identities; i++)
+		anchor_ident_init(&ids[i]);
 	/* an identity that is gone takes its bindings with it */
 	bcache_foreach(&an->bc, find_orphan, &oc);
 	for (size_t i = 0; i < oc.n; i++)

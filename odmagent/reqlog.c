@@ -27,10 +27,20 @@ int reqlog_allow(struct reqlog *r, uint64_t now_ms, uint64_t *held)
 	return 1;
 }
 
+const char *reqlog_held_text(char *buf, size_t cap, uint64_t held)
+{
+	if (!held)
+		snprintf(buf, cap, "%s", "");
+	else
+		snprintf(buf, cap, " (and %llu more such line(s) since the last: debug level)",
+			 (unsigned long long)held);
+	return buf;
+}
+
 void reqlog_sayf(struct reqlog *r, uint64_t now_ms, int level, const char *func, const char *fmt,
 		 ...)
 {
-	char line[REQLOG_LINE];
+	char line[REQLOG_LINE], tail[80];
 	uint64_t held = 0;
 	va_list ap;
 
@@ -41,9 +51,5 @@ void reqlog_sayf(struct reqlog *r, uint64_t now_ms, int level, const char *func,
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (held)
-		odm_logf(level, func, 0, "%s (and %llu more such line(s) since the last: debug level)",
-			 line, (unsigned long long)held);
-	else
-		odm_logf(level, func, 0, "%s", line);
+	odm_logf(level, func, 0, "%s%s", line, reqlog_held_text(tail, sizeof(tail), held));
 }

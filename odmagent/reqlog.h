@@ -16,6 +16,7 @@
 #ifndef ODM_REQLOG_H
 #define ODM_REQLOG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ratelimit.h"
@@ -37,6 +38,11 @@ void reqlog_init(struct reqlog *r, uint32_t rate, uint32_t burst, uint64_t now_m
  * is held back itself (counted).
  */
 int reqlog_allow(struct reqlog *r, uint64_t now_ms, uint64_t *held);
+
+/* " (and N more such line(s) since the last: debug level)" in buf (cap
+ * bytes) for held lines held back, "" for none: the end of the line let
+ * through. Returns buf. */
+const char *reqlog_held_text(char *buf, size_t cap, uint64_t held);
 
 /* The line of fmt at level if reqlog_allow lets it through (with the count
  * of those held back before it), else at debug level; func names the

@@ -924,6 +924,45 @@ Test(anchor, pool_exhausted_130)
 	cr_assert(strstr(line, "pool 2001:db8:c4a::/126 exhausted"), "%s", line);
 }
 
+/* An authentic host's BUs, however many it sends (it holds a key, not
+ * the right to fill the anchor's log), are said at info level
+ * ANCHOR_BU_LOG_BURST at once and ANCHOR_BU_LOG_RATE a second; the others
+ * at debug level, counted in the next line let through. Each is answered. */
+Test(anchor, an_authentic_flood_of_bus_is_said_at_a_bounded_rate)
+{
+	static char buf[1 << 20];
+	const char *needle = "anchor_handle_bu: BU nai=" NAI1 " ";
+	struct mh_msg ba;
+	int lines = 0;
+	size_t n;
+
+	cr_redirect_stderr();
+	odm_log_init("t", ODM_LOG_INFO, 0);
+	for (uint16_t seq = 10; seq < 600; seq++) { /* 590 refreshes in 0.59 s */
+		struct bu b = bu_default(seq);
+
+		send_bu(&b, 1000 + seq, &ba);
+		cr_assert_eq(ba.status, MH_BA_ACCEPTED, "seq %u: %u", seq, ba.status);
+	}
+	{ /* a second later: said, with the count */
+		struct bu b = bu_default(600);
+
+		send_bu(&b, 2700, &ba);
+		cr_assert_eq(ba.status, MH_BA_ACCEPTED);
+	}
+	fflush(stderr);
+	n = fread(buf, 1, sizeof(buf) - 1, cr_get_redirected_stderr());
+	buf[n] = '\0';
+	for (const char *q = buf; (q = strstr(q, needle)); q += strlen(needle))
+		lines++;
+	cr_assert_geq(lines, ANCHOR_BU_LOG_BURST, "%d lines", lines);
+	cr_assert_leq(lines, ANCHOR_BU_LOG_BURST + ANCHOR_BU_LOG_RATE + 1,
+		      "%d lines at info level for 591 BUs", lines);
+	cr_assert(strstr(buf, "seq=600 coa="), "the last one said");
+	cr_assert(strstr(buf, " more such line(s) since the last: debug level)"),
+		  "the count of those held back");
+}
+
 Test(anchor, binding_error_and_drops)
 {
 	uint8_t pkt[16] = { 59, 1, 42, 0 }, reply[MH_MAX_LEN];
