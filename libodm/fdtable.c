@@ -259,16 +259,29 @@ void fdtable_due_now(struct fdtable *t, int fd)
 	edit(t, fd, make_due, NULL);
 }
 
+struct unheld_mark {
+	const struct in6_addr *addr;
+	int *set;
+};
+
 static void set_unheld(struct fd_entry *e, const void *arg)
 {
-	(void)arg;
-	if (e->state == FDT_LEASED)
+	const struct unheld_mark *m = arg;
+
+	if (e->state == FDT_LEASED && !e->lease.unheld &&
+	    IN6_ARE_ADDR_EQUAL(&e->lease.addr, m->addr)) {
 		e->lease.unheld = 1;
+		*m->set = 1;
+	}
 }
 
-void fdtable_mark_unheld(struct fdtable *t, int fd)
+int fdtable_mark_unheld(struct fdtable *t, int fd, const struct in6_addr *addr)
 {
-	edit(t, fd, set_unheld, NULL);
+	int set = 0;
+	struct unheld_mark m = { addr, &set };
+
+	edit(t, fd, set_unheld, &m);
+	return set;
 }
 
 static void set_next_look(struct fd_entry *e, const void *arg)

@@ -81,9 +81,14 @@ void fdtable_looked(struct fdtable *t, int fd, uint64_t next_ms);
 /* fd's UDP lease is due a look at the next fdtable_state_due(). */
 void fdtable_due_now(struct fdtable *t, int fd);
 
-/* fd's lease was given back to the held leases already (fd_lease.unheld);
- * no-op on a fd without a lease. */
-void fdtable_mark_unheld(struct fdtable *t, int fd);
+/*
+ * fd's lease of addr is given back to the held leases (fd_lease.unheld): 1
+ * if this call marked it, so the caller gives the count back; 0 if it was
+ * marked already, or fd holds no lease of addr (closed meanwhile: its close
+ * gives the count back). One lock decides, so a close on another thread and
+ * this never both give it back.
+ */
+int fdtable_mark_unheld(struct fdtable *t, int fd, const struct in6_addr *addr);
 
 /* Copy the lease of fd into *out; 1 if leased, else 0. */
 int fdtable_get(struct fdtable *t, int fd, struct fd_lease *out);

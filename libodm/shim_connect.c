@@ -508,9 +508,6 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	 * sending with an address: connected again to its peer once leased
 	 * anew (or plain), as its program left it (peer_again) */
 	int restore = 0, peer_again = 0;
-	/* fd's count in the held leases was given back for its lease anew:
-	 * noted on its lease if it keeps that one (fd_lease.unheld) */
-	int gave_back = 0;
 	struct sockaddr_in6 peer;
 	unsigned port = 0;
 	uint64_t cookie = 0; /* fd's socket before a wait (socket_cookie), 0: none yet */
@@ -540,9 +537,12 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	    fdtable_connect(fdtable_global(0), fd, &fl) && fl.tried &&
 	    fl.type != ODM_TYPE_FIXED && tcp_closed(fd)) {
 		relet = 1;
-		if (!fl.unheld)
+		/* its count goes back once (fd_lease.unheld): noted on its lease
+		 * before, so that its close on another thread meanwhile gives
+		 * back nothing more, and it keeps saying so if it keeps that
+		 * lease (refused, a vfork child's); a lease anew replaces it */
+		if (fdtable_mark_unheld(fdtable_global(0), fd, &fl.addr))
 			heldlease_release(&fl.addr);
-		gave_back = 1;
 		inet_ntop(AF_INET6, &fl.addr, abuf, sizeof(abuf));
 		shim_debug("%s fd %d: again after a failed connect from %s: leasing it anew", what,
 			   fd, abuf);
@@ -570,7 +570,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 		}
 		relet = 1;
 		heldlease_invalidate(&fl.addr);
-		gave_back = 1;
+		(void)fdtable_mark_unheld(fdtable_global(0), fd, &fl.addr);
 		peer = fl.peer;
 		restore = !again && strcmp(what, "connect") != 0 && peer.sin6_family == AF_INET6;
 		/* its port, if a send took one since, goes back: bound anew below */
@@ -739,7 +739,6 @@ bound:
 	if (restore)
 		fl.peer = peer; /* kept, should its connect again (out) fail */
 	peer_again = restore;
-	gave_back = 0; /* its lease is the new one (or, untracked, none) */
 	if (fdtable_track(t, fd, &fl) == 0) {
 		/* counted only when tracked: its close is what uncounts it. A
 		 * fresh address is its socket's own: never offered to others */
@@ -756,7 +755,6 @@ closed:
 	shim_debug("%s fd %d -> %s: the socket was closed meanwhile (its number is another's "
 		   "now): failing with EBADF", what, fd, dbuf);
 	ret = -EBADF;
-	gave_back = 0; /* fd is another socket's */
 	goto out;
 decided:
 	/* refused: the socket stays undecided, so a later call asks again
@@ -778,17 +776,12 @@ plain:
 			goto out;
 		}
 		fdtable_unlease(t, fd); /* its dups' lease too: one socket */
-		gave_back = 0;
 		clear_error(fd);
 		peer_again = restore;
 	}
 seen:
 	fdtable_mark_seen(t, fd);
 out:
-	/* not leased anew (refused, a vfork child's): it keeps its lease, whose
-	 * count its close must not give back a second time */
-	if (gave_back)
-		fdtable_mark_unheld(fdtable_global(0), fd);
 	if (peer_again && REAL(connect)(fd, (const struct sockaddr *)&peer, sizeof(peer)) != 0)
 		shim_debug("%s fd %d: connect to its peer again: %s", what, fd, strerror(errno));
 	if (relet_held)

@@ -33,6 +33,8 @@
 #                              with an address, a TCP socket whose connect
 #                              again the agent refuses keeps its lease
 #                              without giving its held count back twice,
+#                              also when another thread closes it during
+#                              that connect again,
 #                              close_range over the shim's
 #                              fds is survived, closefrom releases the leases
 #                              of the sockets it closes, a program that exports
@@ -249,6 +251,25 @@ inner() { # runs inside unshare -nm, as root
 		test "$(count '"op": "lease"' "$TMP/agent22.log")" = 3
 	check "one release hint, at the last close (none at b's, a's lease held on)" \
 		test "$(releases_in "$TMP/agent22.log")" = 1
+
+	# The same count under threads: B, on A's lease (held), refused,
+	# connects again elsewhere (no cha: the agent is asked, and takes its
+	# time, --lease-delay) and gives its count back; another thread closes
+	# B meanwhile. B's close must not give the count back a second time
+	# (A's): no hint while A holds the lease, and C, after it, takes A's
+	# lease as held.
+	ODM_TYPE=session-lasting target_with_agent 23 --default-type session-lasting \
+		--lease 2001:db8:c4a::2 --lease-delay 0.6 -- \
+		connectagainclose cn.example.test cn2.example.test
+	check "b on a's held lease, refused" grep -q '^b connect: -1 ECONNREFUSED' "$TMP/o"
+	check "b closed by another thread during its connect again: EBADF" \
+		grep -q '^b connect again: -1 EBADF' "$TMP/o"
+	check "c connects from a's lease" \
+		grep -q '^c connect: server sees source 2001:db8:c4a::2$' "$TMP/o"
+	check "b's close and c's leave a's lease held: no hint" \
+		test "$(count 'still held by 1 socket(s), no hint' "$TMP/e")" = 2
+	check "c took a's lease as held: two leases asked (a's, b's again), not three" \
+		test "$(count '"op": "lease"' "$TMP/agent23.log")" = 2
 
 	# A non-blocking, leased UDP socket destroyed as the agent ends an
 	# idle lease's sockets: a receive of any kind is not told of it

@@ -67,6 +67,14 @@
  *                                       to a listener there, B is closed,
  *                                       and C connects there: what each
  *                                       connect said, the sources seen
+ *   target_sock connectagainclose NAME NAME2
+ *                                       A connects to a listener at NAME's
+ *                                       address; B (on A's lease) to a port
+ *                                       nobody listens on there, then again
+ *                                       to one at NAME2's, while another
+ *                                       thread closes it 300 ms in; then C
+ *                                       connects to the listener: what each
+ *                                       connect said, the sources seen
  *   target_sock closewhile NAME         connect, while another thread closes
  *                                       the socket 300 ms in and opens a UDP
  *                                       one (the same number); what connect
@@ -861,11 +869,24 @@ static void connect_say(const char *what, int s, const struct sockaddr_storage *
 	}
 }
 
+/* last of the connect-again modes: C connects to the listener ls at dst,
+ * then C, A and ls are closed */
+static int c_connects(const struct sockaddr_storage *dst, socklen_t len, int ls, int a)
+{
+	int c = socket(AF_INET6, SOCK_STREAM, 0);
+
+	connect_say("c connect", c, dst, len, ls);
+	close(c);
+	close(a);
+	close(ls);
+	return 0;
+}
+
 static int mode_connectagain(const char *name)
 {
 	struct sockaddr_storage dst, shut;
 	socklen_t len;
-	int ls, b, a, c;
+	int ls, b, a;
 
 	if (resolve(name, &dst, &len) != 0)
 		return 2;
@@ -878,12 +899,33 @@ static int mode_connectagain(const char *name)
 	a = socket(AF_INET6, SOCK_STREAM, 0);
 	connect_say("a connect", a, &dst, len, ls);
 	close(b);
-	c = socket(AF_INET6, SOCK_STREAM, 0);
-	connect_say("c connect", c, &dst, len, ls);
-	close(c);
-	close(a);
-	close(ls);
-	return 0;
+	return c_connects(&dst, len, ls, a);
+}
+
+/* connect again while another thread closes the socket (thr_close) */
+static int mode_connectagainclose(const char *name, const char *name2)
+{
+	struct sockaddr_storage dst, shut, shut2;
+	struct closer cl = { .ufd = -1 };
+	socklen_t len, len2;
+	pthread_t th;
+	int ls, a;
+
+	if (resolve(name, &dst, &len) != 0 || resolve(name2, &shut2, &len2) != 0)
+		return 2;
+	shut = dst;
+	close(listener(&shut, len)); /* ports nobody listens on now */
+	close(listener(&shut2, len2));
+	ls = listener(&dst, len);
+	a = socket(AF_INET6, SOCK_STREAM, 0);
+	connect_say("a connect", a, &dst, len, ls);
+	cl.fd = socket(AF_INET6, SOCK_STREAM, 0);
+	connect_say("b connect", cl.fd, &shut, len, -1);
+	pthread_create(&th, NULL, thr_close, &cl);
+	connect_say("b connect again", cl.fd, &shut2, len2, -1);
+	pthread_join(th, NULL);
+	close(cl.ufd);
+	return c_connects(&dst, len, ls, a);
 }
 
 int main(int argc, char **argv)
@@ -919,6 +961,8 @@ int main(int argc, char **argv)
 		return mode_closewhile(argv[2]);
 	if (strcmp(argv[1], "connectagain") == 0)
 		return mode_connectagain(argv[2]);
+	if (strcmp(argv[1], "connectagainclose") == 0 && argc > 3)
+		return mode_connectagainclose(argv[2], argv[3]);
 	if (strcmp(argv[1], "reconnect") == 0)
 		return mode_reconnect(argv[2], argc > 3 ? atoi(argv[3]) : 4,
 				      argc > 4 && strcmp(argv[4], "dup") == 0);

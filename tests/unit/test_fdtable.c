@@ -581,3 +581,33 @@ Test(fdtable, a_socket_unleased_is_its_dups_too)
 	cr_assert_eq(fdtable_state(t, 6), FDT_UNKNOWN);
 	fdtable_free(t);
 }
+
+/* A lease's count in the held leases goes back once: the first mark says
+ * so (1), a second, or one after the last fd went (a close on another
+ * thread, which gave it back itself), does not; the dups share the mark and
+ * the last close hands it on; a lease anew starts unmarked. */
+Test(fdtable, a_lease_is_marked_unheld_once)
+{
+	struct fdtable *t = fdtable_new(64);
+	struct fd_lease l = mk("2001:db8:c4a::2"), other = mk("2001:db8:c4a::3"), out;
+
+	cr_assert_eq(fdtable_mark_unheld(t, 5, &l.addr), 0, "no lease, nothing to mark");
+	cr_assert_eq(fdtable_track(t, 5, &l), 0);
+	cr_assert_eq(fdtable_dup(t, 5, 6, &out), 0);
+	cr_assert_eq(fdtable_mark_unheld(t, 5, &other.addr), 0, "a lease of another address");
+	cr_assert_eq(fdtable_mark_unheld(t, 5, &l.addr), 1);
+	cr_assert_eq(fdtable_mark_unheld(t, 6, &l.addr), 0, "marked already (its dup)");
+	cr_assert_eq(fdtable_get(t, 6, &out), 1);
+	cr_assert_eq(out.unheld, 1);
+	cr_assert_eq(fdtable_drop(t, 5, &out), 0);
+	cr_assert_eq(fdtable_drop(t, 6, &out), 1);
+	cr_assert_eq(out.unheld, 1, "the last close is told");
+	cr_assert_eq(fdtable_mark_unheld(t, 6, &l.addr), 0, "closed: its close gave it back");
+	cr_assert_eq(fdtable_track(t, 7, &l), 0);
+	cr_assert_eq(fdtable_mark_unheld(t, 7, &l.addr), 1);
+	cr_assert_eq(fdtable_track(t, 7, &other), 0);
+	cr_assert_eq(fdtable_get(t, 7, &out), 1);
+	cr_assert_eq(out.unheld, 0, "a lease anew is counted anew");
+	cr_assert_eq(fdtable_mark_unheld(t, 7, &other.addr), 1);
+	fdtable_free(t);
+}
