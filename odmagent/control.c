@@ -166,6 +166,7 @@ static void conn_process(struct ctl_conn *c);
 static void conn_resume(struct ctl_conn *c);
 static void conn_read_start(struct ctl_conn *c);
 static void wake_uid(struct control *ctl, uid_t uid);
+static bool peer_gone(struct ctl_conn *c);
 
 static void ctl_unref(struct control *ctl)
 {
@@ -491,6 +492,11 @@ static void conn_resume(struct ctl_conn *c)
 {
 	if (c->dead || c->in_process || !conn_may_take(c))
 		return;
+	/* held back, it was not read meanwhile: a client that closed its
+	 * socket since has the lines it left served as on_read would serve
+	 * them, only its "noreply" ones */
+	if (!c->gone && !c->reading && c->len && peer_gone(c))
+		c->gone = true;
 	conn_process(c);
 	if (!c->dead && !c->reading && conn_may_take(c) && !c->eof)
 		conn_read_start(c);

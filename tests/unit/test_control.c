@@ -972,28 +972,44 @@ Test(control, uid_pending_cap_queues)
  * ending a lease after answering its waiters) must not find a handler run
  * under it, which could join the very lease it is about to free.
  */
-Test(control, a_request_freed_by_an_answer_is_not_handled_inside_it)
+/* A uid cap of 1, its slot taken by the "status" (id 1) that lines on fd
+ * begin with, held by its handler */
+static void slot_held(int fd, const char *lines, size_t len)
 {
 	struct ctlshare_limits l = small(1);
-	static const char two[] = "{\"op\":\"status\",\"id\":1}\n"
-				  "{\"op\":\"release\",\"id\":2,\"addr\":\"2001:db8::2\"}\n";
-	int fd = connect_agent();
-	json_t *r;
 
 	l.uid_pending = 1;
 	set_limits(&l);
-	cr_assert_eq(write(fd, two, sizeof(two) - 1), (ssize_t)(sizeof(two) - 1));
-	/* the first is held by its handler; the second waits at the cap */
+	cr_assert_eq(write(fd, lines, len), (ssize_t)len);
 	for (int i = 0; i < 2000 && !__atomic_load_n(&held, __ATOMIC_SEQ_CST); i++)
 		usleep(1000);
 	cr_assert_not_null(__atomic_load_n(&held, __ATOMIC_SEQ_CST));
-	usleep(100000);
-	cr_assert_eq(__atomic_load_n(&n_echo, __ATOMIC_SEQ_CST), 0, "the cap of 1 let both in");
+}
+
+/* The held "status" answered from the loop thread; its answer read on fd */
+static void held_answered(int fd)
+{
+	json_t *r;
+
 	__atomic_store_n(&reply_now, 1, __ATOMIC_SEQ_CST);
 	uv_async_send(&wake);
 	r = raw(fd, "", 0);
 	cr_assert_eq(json_integer_value(json_object_get(r, "id")), 1);
 	json_decref(r);
+}
+
+Test(control, a_request_freed_by_an_answer_is_not_handled_inside_it)
+{
+	static const char two[] = "{\"op\":\"status\",\"id\":1}\n"
+				  "{\"op\":\"release\",\"id\":2,\"addr\":\"2001:db8::2\"}\n";
+	int fd = connect_agent();
+	json_t *r;
+
+	/* the first is held by its handler; the second waits at the cap */
+	slot_held(fd, two, sizeof(two) - 1);
+	usleep(100000);
+	cr_assert_eq(__atomic_load_n(&n_echo, __ATOMIC_SEQ_CST), 0, "the cap of 1 let both in");
+	held_answered(fd);
 	r = raw(fd, "", 0);
 	cr_assert_not_null(r, "the request held back was never answered");
 	cr_assert_eq(json_integer_value(json_object_get(r, "id")), 2);
@@ -1001,6 +1017,39 @@ Test(control, a_request_freed_by_an_answer_is_not_handled_inside_it)
 	cr_assert_eq(__atomic_load_n(&echo_nested, __ATOMIC_SEQ_CST), 0,
 		     "the held-back request was handled inside the answer that freed its slot");
 	close(fd);
+}
+
+/*
+ * A client that closed its socket (gone_client_is_not_answered_further),
+ * its requests held back at the uid's cap: read already (the
+ * agent stops reading at the cap, not in the middle of what it read), then
+ * the client closes its socket. When a slot comes free they are not served
+ * for nobody (a lease taken for a process that is gone), only its hint.
+ */
+Test(control, gone_client_held_at_the_cap_is_not_served)
+{
+	static const char st[] = "{\"op\":\"status\",\"id\":1}\n";
+	static const char two[] = "{\"op\":\"release\",\"id\":2,\"addr\":\"2001:db8::2\"}\n"
+				  "{\"op\":\"release\",\"id\":3,\"addr\":\"2001:db8::3\","
+				  "\"noreply\":true}\n";
+	int a = connect_agent(), b = connect_agent(), fd2 = connect_agent();
+
+	/* a's status takes the uid's one slot, held by its handler */
+	slot_held(a, st, sizeof(st) - 1);
+	/* b's two lines are read and wait at the cap; then b closes */
+	cr_assert_eq(write(b, two, sizeof(two) - 1), (ssize_t)(sizeof(two) - 1));
+	usleep(100000);
+	cr_assert_eq(__atomic_load_n(&n_echo, __ATOMIC_SEQ_CST), 0, "the cap of 1 let b in");
+	close(b);
+	usleep(50000);
+	/* a's answer frees the slot */
+	held_answered(a);
+	close(a);
+	settle(fd2, 20);
+	cr_assert_eq(__atomic_load_n(&n_echo, __ATOMIC_SEQ_CST), 1,
+		     "%d of b's 2 requests served after it left (only its hint should be)",
+		     __atomic_load_n(&n_echo, __ATOMIC_SEQ_CST));
+	close(fd2);
 }
 
 Test(control, noreply_is_served_unanswered)
