@@ -67,10 +67,19 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # ---------------------------------------------------------------- 1. plain baseline
 # The same client without the shim, to the same listener: what connect() and
 # close() cost here without ODM.
+# It asserts nothing of ODM: what fails here failed without it (on a loaded
+# machine the test network's named may drop some of the burst's queries),
+# so it is said, with the kinds of failure, and the figures below are of the
+# connections that were made.
 start_listener "$TOTAL" "$ODM_DIR/plain.count"
+prc=0
 timeout 120 ip netns exec "$NS_MN" "$ODM_DIR/lease_load" cn.example.test "$PORT" "$P" "$N" \
-	>"$ODM_DIR/plain.out"
+	>"$ODM_DIR/plain.out" || prc=$?
 wait "$LISTENER_PID" || true
+if ((prc)); then
+	echo "# the plain baseline, without the shim: rc $prc, $(grep -c ' ERR ' "$ODM_DIR/plain.out" || true) of $TOTAL connections failed:"
+	grep ' ERR ' "$ODM_DIR/plain.out" | awk '{ $1 = $2 = ""; print }' | sort | uniq -c | head -5 || true
+fi
 
 # ---------------------------------------------------------------- 2. under the shim
 start_listener "$TOTAL" "$ODM_DIR/shim.count"
