@@ -302,6 +302,9 @@ int access_claim_moved(struct hostengine *e, struct lease *l, const struct in6_a
 			lease_end(e, l, "refused", "cannot keep the address on the tunnel");
 			return 0;
 		}
+		/* its UDP idleness is counted on the tunnel from now on
+		 * (lease_judge): not from before, while it was native */
+		l->registered_ms = e->now;
 	} else {
 		rc = e->ops->tun_bind(e->arg, &l->addr, coa, &l->anchor);
 		if (rc < 0)

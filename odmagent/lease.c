@@ -303,7 +303,12 @@ enum lease_verdict lease_judge(const struct lease *l, const struct sockdiag_coun
 		return LEASE_END_UNUSED;
 	/* A UDP socket never says it is done; silence on the tunnel does. A
 	 * TCP socket on the address (not expected, leases are per protocol)
-	 * would still hold it. */
+	 * would still hold it. Not for a claim of the access address on its
+	 * own link (accessclaim.h): native there, its datagrams never pass
+	 * the tunnel, so its silence says nothing; it is held while a socket
+	 * is on it, and judged so again once a move puts it on the tunnel. */
+	if (l->claimed && !(l->host_cfg & LEASE_CFG_ADDR))
+		return LEASE_KEEP;
 	if (l->proto == IPPROTO_UDP && p->udp_inactivity_s && c->tcp == 0 &&
 	    now_ms >= lease_last_use_ms(l, last_traffic_ms) + (uint64_t)p->udp_inactivity_s * 1000)
 		return LEASE_END_IDLE;

@@ -3418,10 +3418,15 @@ Test(hostengine, refresh_requests_refresh_a_binding_once_per_gap)
 	cr_assert_eq(F.nbu, 3, "once the gap is over, the next one refreshes it again");
 }
 
-/* A claim's address is the host's own access address: when a UDP claim
- * ends idle, the other sockets on that address are not the lease's, and
- * the address stays, so none is destroyed. */
-Test(hostengine, idle_udp_claim_destroys_no_socket)
+/* A claim's address is the host's own access address: on its link the
+ * claim's datagrams never pass the tunnel, so the tunnel's silence is no
+ * idleness (found by a stress run: a stream of 20 datagrams a second on a
+ * native claim ended "UDP idle" udp-inactivity after the claim, and the
+ * next move left its sockets with an address anchored nowhere). It lives
+ * while sockets are on it; when they are gone it ends, and the sockets on
+ * that address are not the lease's (the address stays), so none is
+ * destroyed. */
+Test(hostengine, udp_claim_on_its_link_is_kept_while_sockets_are_on_it)
 {
 	access_anchors();
 	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_UDP, 0, 0, T0);
@@ -3432,9 +3437,38 @@ Test(hostengine, idle_udp_claim_destroys_no_socket)
 	F.count.udp = 3;
 	F.last_traffic = T0;
 	he_tick(&E, T0 + 20 + 60000);
-	cr_assert_null(E.leases.head, "the claim ended idle");
+	cr_assert_not_null(E.leases.head, "the native claim was ended as UDP idle");
+	F.count.udp = 0;
+	he_tick(&E, T0 + 20 + 61000);
+	cr_assert_null(E.leases.head, "its sockets gone, the claim ended");
 	cr_assert_eq(logged_addr("destroy_udp", &COA1, 0), -1,
 		     "the host's own UDP sockets are left alone");
+}
+
+/* ...and once a move puts it on the tunnel, its idleness is counted from
+ * then, not from its last tunnelled packet of before (or its claim): a
+ * stream that goes on through the tunnel is not ended at its first look */
+Test(hostengine, udp_claim_moved_away_is_judged_idle_from_the_move)
+{
+	uint64_t t = T0 + 20 + 60000;
+
+	access_anchors();
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_UDP, 0, 0, T0);
+	answer(0, MH_BA_ACCEPTED, NULL, T0 + 20);
+	cr_assert_eq(F.nrep, 1);
+	F.count.udp = 1;
+	F.last_traffic = 0;
+	he_tick(&E, t);
+	move_to_coa2(t + 100);
+	cr_assert_eq(F.nbu, 2, "the claim re-registered from COA2");
+	answer(1, MH_BA_ACCEPTED, NULL, t + 110);
+	cr_assert_neq(logged_addr("addr_add", &COA1, 0), -1, "on the tunnel now");
+	he_tick(&E, t + 1000);
+	cr_assert_not_null(E.leases.head, "ended as UDP idle at its first look after the move");
+	he_tick(&E, t + 100 + 30000 + 1000);
+	cr_assert_null(E.leases.head, "silent on the tunnel for udp-inactivity: ended");
+	cr_assert_neq(logged_addr("destroy_udp", &COA1, 0), -1,
+		      "its sockets, on an address that leaves the host, are told");
 }
 
 /* Review: the home anchor that holds the registered Fixed address lets

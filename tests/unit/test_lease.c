@@ -233,6 +233,28 @@ Test(lease, udp_lease_ends_after_inactivity)
 	cr_assert_eq(lease_judge(a, &one, 95000, 125000, &P), LEASE_KEEP);
 }
 
+/* A claim of the host's access address on its own link (accessclaim.h) is
+ * the host's native address there: its datagrams never pass the tunnel,
+ * whose silence says nothing of them. While a UDP socket is on it, it is
+ * kept; away from its link (on the tunnel device), silence counts again. */
+Test(lease, udp_claim_on_its_link_is_not_judged_idle_by_the_tunnel)
+{
+	struct lease *a = mk(IPPROTO_UDP, "2001:db8:a1::1", 1000);
+	struct sockdiag_count one = { 0, 1 }, none = { 0, 0 };
+
+	registered(a, "2001:db8:a1::5", 10000);
+	a->claimed = 1;
+	a->host_cfg = 0; /* native: nothing configured on the host for it */
+	cr_assert_eq(lease_judge(a, &one, 0, 40000, &P), LEASE_KEEP,
+		     "a UDP socket on the native claim, no tunnel traffic: kept");
+	cr_assert_eq(lease_judge(a, &one, 0, 999999, &P), LEASE_KEEP);
+	cr_assert_eq(lease_judge(a, &none, 0, 999999, &P), LEASE_END_UNUSED,
+		     "no socket left: ends as any lease");
+	/* away from its link: on the tunnel device, its silence there counts */
+	a->host_cfg = LEASE_CFG_ADDR;
+	cr_assert_eq(lease_judge(a, &one, 0, 999999, &P), LEASE_END_IDLE);
+}
+
 Test(lease, udp_inactivity_zero_disables_idle_expiry)
 {
 	struct lease_policy p = { .grace_ms = 3000, .udp_inactivity_s = 0 };
