@@ -284,6 +284,19 @@ int fdtable_mark_unheld(struct fdtable *t, int fd, const struct in6_addr *addr)
 	return set;
 }
 
+static void make_aborted(struct fd_entry *e, const void *arg)
+{
+	(void)arg;
+	e->due_ms = 0;
+	if (e->state == FDT_LEASED)
+		e->lease.aborted = 1;
+}
+
+void fdtable_aborted(struct fdtable *t, int fd)
+{
+	edit(t, fd, make_aborted, NULL);
+}
+
 static void set_next_look(struct fd_entry *e, const void *arg)
 {
 	/* (a lease's only: due_ms is non-zero only for a leased UDP socket) */

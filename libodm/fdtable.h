@@ -42,6 +42,11 @@ struct fd_lease {
 	 * given back as it was to be leased anew, and it kept this lease: its
 	 * close or next lease gives back nothing more (shim_connect.c) */
 	int unheld;
+	/* a UDP socket's: the kernel reported ECONNABORTED on it since it was
+	 * leased (fdtable_aborted), which the agent's ending of its lease
+	 * leaves (SOCK_DESTROY): its address gone from the host is then the
+	 * lease's end, not a link down for a moment (shim_connect.c) */
+	int aborted;
 };
 
 /*
@@ -80,6 +85,9 @@ void fdtable_looked(struct fdtable *t, int fd, uint64_t next_ms);
 
 /* fd's UDP lease is due a look at the next fdtable_state_due(). */
 void fdtable_due_now(struct fdtable *t, int fd);
+/* ECONNABORTED on fd's leased socket: fdtable_due_now, and its lease says
+ * so (fd_lease.aborted) until the socket is leased anew. */
+void fdtable_aborted(struct fdtable *t, int fd);
 
 /*
  * fd's lease of addr is given back to the held leases (fd_lease.unheld): 1

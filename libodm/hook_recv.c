@@ -79,8 +79,9 @@ static int after_recv(int fd, ssize_t r, int flags)
 		errno = ECONNABORTED;
 		return RECV_KEEP;
 	}
-	/* its next send looks at the lease at once, not up to a second later */
-	fdtable_due_now(t, fd);
+	/* its next send looks at the lease at once, not up to a second later,
+	 * and takes its address's absence for the lease's end */
+	fdtable_aborted(t, fd);
 	fl = REAL(fcntl)(fd, F_GETFL);
 	if ((flags & MSG_DONTWAIT) || (fl >= 0 && (fl & O_NONBLOCK)) || !other_threads()) {
 		errno = EAGAIN;

@@ -213,7 +213,7 @@ static ssize_t after_send(int fd, ssize_t r)
 
 	if (r < 0 && saved == ECONNABORTED &&
 	    fdtable_state(fdtable_global(0), fd) == FDT_LEASED)
-		fdtable_due_now(fdtable_global(0), fd);
+		fdtable_aborted(fdtable_global(0), fd);
 	errno = saved;
 	return r;
 }

@@ -330,23 +330,29 @@ static int addr_on_host(const struct in6_addr *addr)
 }
 
 /*
- * 1 if fd, a UDP socket leased on addr, was left behind by its lease: its
- * address is no longer the host's (the lease ended: idle, the anchor lost
- * it, the agent stopped), and the kernel would still send from it, outside
- * the tunnel, unanswered. The agent ends an idle lease's sockets
- * (SOCK_DESTROY), which gives their port back (0 until the next send) a
- * moment before the address goes; the address is looked at otherwise.
+ * 1 if fd, a UDP socket leased on fl->addr, was left behind by its lease:
+ * the lease ended (idle, the anchor lost it, the agent stopped), and the
+ * kernel would still send from its address, which the host no longer has,
+ * outside the tunnel, unanswered. The agent ends a lease's UDP sockets as
+ * it ends the lease (SOCK_DESTROY), which gives their port back (0 until
+ * the next send) a moment before the address goes. A send since then took
+ * a port again, but the kernel said ECONNABORTED to it or to a receive
+ * (fl->aborted): then the address's absence says it. Not without that: an
+ * access address claimed for the socket is off the host for a moment,
+ * its lease alive, while its link is down or a move puts it on the tunnel
+ * device (odmagent(8)); leased anew then, the socket would leave its
+ * address for another and its peer would see it change.
  */
-static int udp_ended(int fd, const struct in6_addr *addr)
+static int udp_ended(int fd, const struct fd_lease *fl)
 {
 	struct sockaddr_in6 me;
 	socklen_t l = sizeof(me);
 
 	memset(&me, 0, sizeof(me));
 	if (getsockname(fd, (struct sockaddr *)&me, &l) != 0 ||
-	    !IN6_ARE_ADDR_EQUAL(&me.sin6_addr, addr))
+	    !IN6_ARE_ADDR_EQUAL(&me.sin6_addr, &fl->addr))
 		return 0;
-	return me.sin6_port == 0 || !addr_on_host(addr);
+	return me.sin6_port == 0 || (fl->aborted && !addr_on_host(&fl->addr));
 }
 
 /* 1 if fd's socket is on addr with a port of its own */
@@ -519,7 +525,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	/* the look: alive, the next in a second; ended, it stays due, so that
 	 * every thread sending on it now finds it so (below) */
 	if (st == FDT_LEASED && fl.udp && !again) {
-		ended = fl.type != ODM_TYPE_FIXED && udp_ended(fd, &fl.addr);
+		ended = fl.type != ODM_TYPE_FIXED && udp_ended(fd, &fl);
 		if (!ended)
 			fdtable_looked(fdtable_global(0), fd, chacache_now_ms() + UDP_LOOK_MS);
 	}
@@ -565,7 +571,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 		if (!again) {
 			relet_held = relet_lock(&relet_cancel);
 			if (!fdtable_get(fdtable_global(0), fd, &now) ||
-			    !IN6_ARE_ADDR_EQUAL(&now.addr, &fl.addr) || !udp_ended(fd, &fl.addr))
+			    !IN6_ARE_ADDR_EQUAL(&now.addr, &fl.addr) || !udp_ended(fd, &now))
 				goto out; /* another thread's send did it */
 		}
 		relet = 1;

@@ -271,6 +271,30 @@ inner() { # runs inside unshare -nm, as root
 	check "c took a's lease as held: two leases asked (a's, b's again), not three" \
 		test "$(count '"op": "lease"' "$TMP/agent23.log")" = 2
 
+	# A leased UDP socket whose address is off the host for a while, its
+	# lease alive (a link down takes off an access address claimed for
+	# it until the link is back or a move puts it on the tunnel device,
+	# odmagent(8)): it keeps its address, and sends from it once it is
+	# back; leased anew, its peer would see its address change.
+	target_with_agent 24 --default-type session-lasting --lease 2001:db8:c4a::2 \
+		--lease 2001:db8:c4a::3 -- away cn.example.test
+	check "a UDP socket was leased" grep -q 'udp before: server sees source 2001:db8:c4a::2' "$TMP/o"
+	check "its address off the host for a moment: not leased anew (one lease asked)" \
+		test "$(count '"op": "lease"' "$TMP/agent24.log")" = 1
+	check "its address back, it sends from it" \
+		grep -q '^udp back: server sees source 2001:db8:c4a::2$' "$TMP/o"
+	# ...but one the agent ended (destroyed, the ECONNABORTED read) that
+	# took a port again since (a send the shim does not see): its address
+	# gone, it is leased anew, never sent from the ended one
+	target_with_agent 25 --default-type session-lasting --lease 2001:db8:c4a::2 \
+		--lease 2001:db8:c4a::3 -- away cn.example.test aborted
+	check "destroyed, the error read, a port taken again" \
+		grep -q '^after the raw send: 2001:db8:c4a::2 port [1-9]' "$TMP/o"
+	check "its address gone: leased anew (two leases asked)" \
+		test "$(count '"op": "lease"' "$TMP/agent25.log")" = 2
+	check "and sent from the new lease" \
+		grep -q '^udp away: server sees source 2001:db8:c4a::3$' "$TMP/o"
+
 	# A non-blocking, leased UDP socket destroyed as the agent ends an
 	# idle lease's sockets: a receive of any kind is not told of it
 	# (EAGAIN, as with nothing to read), where the kernel says

@@ -95,6 +95,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -588,15 +589,12 @@ static void udp_seen(int ls, const char *what)
 	printf("udp %s: server sees source %s\n", what, buf);
 }
 
-/* A receiver on NAME's address (*ls, its address and port in *dst) and a
- * UDP socket (*u) connected to it that sends one datagram: -1 if NAME has
- * no IPv6 address or the receiver cannot be bound */
-static int udp_connected(const char *name, struct sockaddr_storage *dst, socklen_t *len, int *ls,
-			 int *u)
+/* A receiver on NAME's address (*ls, its address and port in *dst): -1 if
+ * NAME has no IPv6 address or the receiver cannot be bound */
+static int udp_receiver(const char *name, struct sockaddr_storage *dst, socklen_t *len, int *ls)
 {
 	struct sockaddr_storage me;
 	socklen_t ml = sizeof(me);
-	int r;
 
 	if (resolve(name, dst, len) != 0 || dst->ss_family != AF_INET6)
 		return -1;
@@ -606,6 +604,18 @@ static int udp_connected(const char *name, struct sockaddr_storage *dst, socklen
 		return -1;
 	getsockname(*ls, (struct sockaddr *)&me, &ml);
 	set_port(dst, ((struct sockaddr_in6 *)&me)->sin6_port);
+	return 0;
+}
+
+/* udp_receiver, and a UDP socket (*u) connected to it that sends one
+ * datagram */
+static int udp_connected(const char *name, struct sockaddr_storage *dst, socklen_t *len, int *ls,
+			 int *u)
+{
+	int r;
+
+	if (udp_receiver(name, dst, len, ls) != 0)
+		return -1;
 	*u = socket(AF_INET6, SOCK_DGRAM, 0);
 	r = connect(*u, (struct sockaddr *)dst, *len);
 	printf("connect: %d %s\n", r, r == 0 ? "" : ename(errno));
@@ -697,31 +707,88 @@ static void send_at_once(int u, const struct sockaddr_storage *dst, socklen_t le
 	pthread_barrier_destroy(&go);
 }
 
+/* udp_receiver, and an unconnected UDP socket (*u) that sends it one
+ * datagram, which the receiver says it saw as "udp WHAT" */
+static int udp_unconnected(const char *name, struct sockaddr_storage *dst, socklen_t *len,
+			   int *ls, int *u, const char *what)
+{
+	if (udp_receiver(name, dst, len, ls) != 0)
+		return -1;
+	*u = socket(AF_INET6, SOCK_DGRAM, 0);
+	printf("sendto: %d\n", (int)sendto(*u, "x", 1, 0, (struct sockaddr *)dst, *len));
+	udp_seen(*ls, what);
+	return 0;
+}
+
 /* relet: an unconnected, leased UDP socket is destroyed (ss -K), as the
  * agent ends an idle lease's sockets; a second later N threads sendto() its
  * peer at the same moment */
 static int mode_relet(const char *name, int n)
 {
-	struct sockaddr_storage dst, me;
-	socklen_t len, ml = sizeof(me);
+	struct sockaddr_storage dst;
+	socklen_t len;
 	int ls, u;
 
-	if (n < 1 || n > 16 || resolve(name, &dst, &len) != 0 || dst.ss_family != AF_INET6)
+	if (n < 1 || n > 16 || udp_unconnected(name, &dst, &len, &ls, &u, "unconnected") != 0)
 		return 2;
-	ls = socket(AF_INET6, SOCK_DGRAM, 0);
-	set_port(&dst, 0);
-	if (bind(ls, (struct sockaddr *)&dst, len) != 0)
-		return 2;
-	getsockname(ls, (struct sockaddr *)&me, &ml);
-	set_port(&dst, ((struct sockaddr_in6 *)&me)->sin6_port);
-	u = socket(AF_INET6, SOCK_DGRAM, 0);
-	printf("sendto: %d\n", (int)sendto(u, "x", 1, 0, (struct sockaddr *)&dst, len));
-	udp_seen(ls, "unconnected");
 	destroy(u);
 	/* a lease ends idle 30 s or more after its socket's last look: its
 	 * next send is due one (the shim looks once a second at most) */
 	usleep(1100 * 1000);
 	send_at_once(u, &dst, len, n, ls);
+	close(u);
+	close(ls);
+	return 0;
+}
+
+/* a's address (text) taken off lo (off) or put back */
+static void lo_addr(const char *a, int off)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "ip -6 addr %s %s/128 dev lo%s", off ? "del" : "add", a,
+		 off ? "" : " nodad");
+	printf("own address %s: %d\n", off ? "taken off" : "back", system(cmd));
+}
+
+/* away: an unconnected, leased UDP socket whose address leaves the host
+ * for a while (taken off lo, as a link down takes off an access address
+ * claimed for it, its lease alive), a look due meanwhile (1.1 s): it sends
+ * then, and again once its address is back. With "aborted", its socket was
+ * destroyed first (ss -K, as the agent ends a lease's sockets), a receive
+ * read the ECONNABORTED, and a send the shim does not see (a raw system
+ * call) took a port again: then the address's absence is the lease's end. */
+static int mode_away(const char *name, int aborted)
+{
+	struct sockaddr_storage dst, me;
+	socklen_t len, ml = sizeof(me);
+	char buf[16], own[INET6_ADDRSTRLEN];
+	int ls, u, r;
+
+	if (udp_unconnected(name, &dst, &len, &ls, &u, "before") != 0)
+		return 2;
+	getsockname(u, (struct sockaddr *)&me, &ml);
+	ntop((struct sockaddr *)&me, own, sizeof(own));
+	if (aborted) {
+		destroy(u);
+		r = (int)recv(u, buf, sizeof(buf), MSG_DONTWAIT);
+		printf("recv: %d %s\n", r, r < 0 ? ename(errno) : "");
+		r = (int)syscall(SYS_sendto, u, "r", 1, 0, (struct sockaddr *)&dst, len);
+		printf("raw sendto: %d %s\n", r, r < 0 ? ename(errno) : "");
+		udp_seen(ls, "raw");
+		say_sockname(u, "after the raw send:");
+	}
+	lo_addr(own, 1);
+	usleep(1100 * 1000);
+	r = (int)sendto(u, "a", 1, 0, (struct sockaddr *)&dst, len);
+	printf("sendto away: %d %s\n", r, r == 1 ? "" : ename(errno));
+	if (r == 1)
+		udp_seen(ls, "away");
+	lo_addr(own, 0);
+	usleep(100 * 1000);
+	r = (int)sendto(u, "b", 1, 0, (struct sockaddr *)&dst, len);
+	printf("sendto back: %d %s\n", r, r == 1 ? "" : ename(errno));
+	udp_seen(ls, "back");
 	close(u);
 	close(ls);
 	return 0;
@@ -968,6 +1035,8 @@ int main(int argc, char **argv)
 				      argc > 4 && strcmp(argv[4], "dup") == 0);
 	if (strcmp(argv[1], "recvended") == 0)
 		return mode_recvended(argv[2]);
+	if (strcmp(argv[1], "away") == 0)
+		return mode_away(argv[2], argc > 3 && strcmp(argv[3], "aborted") == 0);
 	if (strcmp(argv[1], "relet") == 0)
 		return mode_relet(argv[2], argc > 3 ? atoi(argv[3]) : 4);
 	if (strcmp(argv[1], "ended") == 0 && argc > 3)

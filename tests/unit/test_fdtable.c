@@ -410,6 +410,33 @@ Test(fdtable, a_udp_lease_is_due_a_look_once_a_period)
 	fdtable_free(t);
 }
 
+/* ECONNABORTED seen on a leased socket (fdtable_aborted): due a look at
+ * once, and its lease says so, through its dups, until it is leased anew;
+ * the shim takes its address's absence for the lease's end only then
+ * (shim_connect.c udp_ended), not a link down for a moment */
+Test(fdtable, an_aborted_udp_lease_is_due_and_says_so_until_leased_anew)
+{
+	struct fdtable *t = fdtable_new(64);
+	struct fd_lease l = mk("2001:db8::1"), due, got;
+
+	l.udp = 1;
+	cr_assert_eq(fdtable_track(t, 3, &l), 0);
+	fdtable_dup(t, 3, 4, &due);
+	cr_assert_eq(due_at(t, 3, 5000, &due), FDT_LEASED);
+	cr_assert(fdtable_get(t, 3, &got));
+	cr_assert_eq(got.aborted, 0, "not before the kernel said so");
+	fdtable_aborted(t, 4);
+	cr_assert_eq(due_at(t, 3, 5001, &due), FDT_LEASED);
+	cr_assert_eq(due.udp, 1, "due at once");
+	cr_assert_eq(due.aborted, 1, "and its lease says it was aborted (through a dup)");
+	cr_assert_eq(fdtable_track(t, 3, &l), 0);
+	cr_assert(fdtable_get(t, 4, &got));
+	cr_assert_eq(got.aborted, 0, "leased anew: no more");
+	fdtable_aborted(t, 9);
+	cr_assert_eq(fdtable_state(t, 9), FDT_UNKNOWN, "an untracked fd stays so");
+	fdtable_free(t);
+}
+
 /* A look that finds the lease ended does not say so (fdtable_looked): it
  * stays due, and every thread sending on the socket meanwhile looks too,
  * rather than one looking and the others sending from the ended address. */
