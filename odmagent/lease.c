@@ -731,13 +731,16 @@ static void silent(struct hostengine *e, struct lease *l, struct reg_binding *b)
 	char a1[INET6_ADDRSTRLEN], msg[160];
 
 	/* none of its BUs left: the host had no care-of address toward the
-	 * anchor all along (no address of the anchor's scope, no route), and
-	 * the anchor, never asked, is not the one to hold; nor is there
-	 * anything at the anchor to deregister */
-	if (!b->n_sent) {
+	 * anchor all along (no address of the anchor's scope, no route), or
+	 * each send failed on the host (its care-of address gone under it:
+	 * the link down for a moment, as each retransmission came), and the
+	 * anchor, never asked, is not the one to hold; nor is there anything
+	 * at the anchor to deregister */
+	if (!b->n_left) {
 		snprintf(msg, sizeof(msg), "no care-of address toward anchor %s within %u ms: "
-			 "no address of this host reaches it", ntop6(&l->anchor, a1),
-			 (unsigned)HE_ALLOC_TIMEOUT_MS);
+			 "%s", ntop6(&l->anchor, a1), (unsigned)HE_ALLOC_TIMEOUT_MS,
+			 b->n_sent ? "no BU to it could be sent from this host" :
+				     "no address of this host reaches it");
 		log_warnx("lease %u: %s; the anchor was not asked", l->id, msg);
 		pass_waiters(e, l, 1, "had no care-of address toward it", "ETIMEDOUT", msg);
 		return;

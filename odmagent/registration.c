@@ -291,6 +291,8 @@ static int transmit(struct reg_ctx *c, struct reg_binding *b, uint64_t now, int 
 	b->last_seq = seq;
 	rc = c->ops->send(c->arg, buf, (size_t)len, &an->coa, &an->addr);
 	c->bu_sent++;
+	if (rc >= 0)
+		b->n_left++;
 	if (rc < 0)
 		log_warn(rc, "BU seq %u to %s", seq, ntop6(&an->addr, a1));
 	else
@@ -320,6 +322,7 @@ static int start(struct reg_ctx *c, struct reg_binding *b, enum reg_kind kind,
 	/* BAs to the BUs of an earlier exchange must not end this one: one sent
 	 * from the old CoA would leave the anchor pointing there */
 	b->n_sent = 0;
+	b->n_left = 0;
 	b->tries = 0;
 	b->resyncs = 0;
 	b->retried_145 = 0;

@@ -90,6 +90,9 @@ struct reg_binding {
 	int tag_sent;           /* a BU of this exchange named the last packet */
 	struct reg_sent sent[REG_SEQ_HISTORY]; /* ring of its BUs */
 	unsigned n_sent;        /* BUs sent in this exchange */
+	unsigned n_left;        /* of them, those whose send did not fail on
+				 * the host (a care-of address gone under it:
+				 * a link down) */
 	uint64_t first_tx_ms;   /* when its first BU left (sent[] is a ring) */
 	unsigned tries;         /* attempts, sent or not (no CoA): bounds a dereg */
 	uint32_t timeout_ms;    /* current back-off */
