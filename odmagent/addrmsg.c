@@ -24,6 +24,7 @@ int addrmsg_parse(const struct nlmsghdr *h, size_t len, struct addrmsg *m)
 	    ifa->ifa_index > (unsigned)INT32_MAX)
 		return 0;
 	m->flags = ifa->ifa_flags;
+	m->preferred = 0xffffffffu;
 	left = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifa)));
 	for (a = IFA_RTA(ifa); RTA_OK(a, left); a = RTA_NEXT(a, left)) {
 		switch (a->rta_type) {
@@ -31,6 +32,14 @@ int addrmsg_parse(const struct nlmsghdr *h, size_t len, struct addrmsg *m)
 			if (!nlattr_take(a, &m->flags, sizeof(m->flags)))
 				return 0;
 			break;
+		case IFA_CACHEINFO: {
+			struct ifa_cacheinfo ci;
+
+			if (!nlattr_take(a, &ci, sizeof(ci)))
+				return 0;
+			m->preferred = ci.ifa_prefered;
+			break;
+		}
 		case IFA_ADDRESS:
 		case IFA_LOCAL:
 			if (RTA_PAYLOAD(a) != sizeof(m->addr))

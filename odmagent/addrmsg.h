@@ -26,6 +26,12 @@ struct addrmsg {
 			       * else ifa_flags' 8: IFA_F_TENTATIVE,
 			       * IFA_F_DEPRECATED, IFA_F_OPTIMISTIC, IFA_F_DADFAILED... */
 	struct in6_addr addr; /* IFA_LOCAL if given, else IFA_ADDRESS */
+	/* IFA_CACHEINFO's preferred lifetime left, in s (0xffffffff: forever,
+	 * also without the attribute). The kernel tells an address refreshed
+	 * by a Router Advertisement that advertises its prefix as deprecated
+	 * (preferred lifetime 0, a renumbering) with IFA_F_DEPRECATED cleared
+	 * and this 0, and sets the flag again a moment later */
+	uint32_t preferred;
 };
 
 /* 1 for a message of one IPv6 address (RTM_NEWADDR or RTM_DELADDR) of a

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "pollerr.h"
 #include "monotime.h"
+#include "coapick.h"
 #include "movement.h"
 #include "movepace.h"
 #include "netconf.h"
@@ -368,24 +369,18 @@ void movement_close(struct movement *m)
 	uv_close((uv_handle_t *)&m->later, on_close);
 }
 
-struct coa_look {
-	const struct in6_addr *a;
-	int skip_ifindex;
-};
-
-/* The address looked for: 1 if usable as a CoA, 2 if not */
+/* each address of the dump, for coapick */
 static int coa_seen(void *arg, const struct addrmsg *x)
 {
-	const struct coa_look *c = arg;
-
-	if (!IN6_ARE_ADDR_EQUAL(&x->addr, c->a))
-		return 0;
-	return x->ifindex != c->skip_ifindex && movepace_flags_usable(x->flags) ? 1 : 2;
+	coapick_add(arg, x);
+	return 0;
 }
 
 /*
- * Whether the kernel's choice is usable as a CoA: not on the tunnel device
- * and not (non-optimistic) tentative or DAD-failed. An address the dump does
+ * Whether the kernel's choice a is usable as a CoA: not on the tunnel device
+ * and not (non-optimistic) tentative or DAD-failed, nor deprecated while
+ * cur, the CoA in use, is preferred (coapick.h: then *keep is set, and the
+ * CoA stays cur). An address the dump does
  * not show (it went away meanwhile) is not usable either. Nor is one the
  * kernel does not route as local yet: it tells of a new address (and picks
  * it as a source) before its DAD work adds the local route, even with DAD
@@ -394,16 +389,25 @@ static int coa_seen(void *arg, const struct addrmsg *x)
  * lease then waiting 1 s for its retransmission). The route's own event
  * brings the next look.
  */
-static int coa_usable(struct movement *m, const struct in6_addr *a)
+static int coa_usable(struct movement *m, const struct in6_addr *a, const struct in6_addr *cur,
+		      int *keep)
 {
-	struct coa_look c = { a, m->skip_ifindex };
-	int r = netconf_addr_each(0, coa_seen, &c);
+	struct coapick c;
+	int r;
 
+	coapick_init(&c, a, cur, m->skip_ifindex);
+	r = netconf_addr_each(0, coa_seen, &c);
 	if (r < 0)
 		return 0; /* cannot tell; the kernel chose it, so trust it */
-	if (r != 1)
+	switch (coapick_verdict(&c)) {
+	case COAPICK_UNUSABLE:
 		return -EAGAIN;
-	return netconf_is_local(a) == 0 ? -EAGAIN : 0;
+	case COAPICK_KEEP:
+		*keep = 1;
+		return 0;
+	default:
+		return netconf_is_local(a) == 0 ? -EAGAIN : 0;
+	}
 }
 
 int movement_coa_scope_ok(const struct in6_addr *anchor, const struct in6_addr *src)
@@ -417,7 +421,7 @@ int movement_coa(struct movement *m, const struct in6_addr *anchor,
 	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
 				   .sin6_port = htons(MOVEMENT_PROBE_PORT) };
 	socklen_t sl = sizeof(sa);
-	int fd, rc;
+	int fd, rc, keep = 0;
 
 	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (fd < 0)
@@ -438,10 +442,10 @@ int movement_coa(struct movement *m, const struct in6_addr *anchor,
 	if (current && IN6_ARE_ADDR_EQUAL(current, &sa.sin6_addr))
 		rc = 0; /* no move: nothing new to check */
 	else
-		rc = m ? coa_usable(m, &sa.sin6_addr) : 0;
+		rc = m ? coa_usable(m, &sa.sin6_addr, current, &keep) : 0;
 	if (rc < 0)
 		return rc;
-	*coa = sa.sin6_addr;
+	*coa = keep ? *current : sa.sin6_addr;
 	return 0;
 }
 

@@ -102,6 +102,14 @@ Test(addrmsg, an_address_read_whole)
 	cr_assert_eq(m.scope, RT_SCOPE_UNIVERSE);
 	cr_assert_eq(m.flags, IFA_F_DEPRECATED, "ifa_flags without IFA_FLAGS");
 	is_addr(&m.addr, "2001:db8:c4a::5");
+	cr_assert_eq(m.preferred, 0xffffffffu, "no IFA_CACHEINFO: preferred forever");
+	/* IFA_CACHEINFO: the preferred lifetime left */
+	struct ifa_cacheinfo ci = { .ifa_prefered = 0, .ifa_valid = 295 };
+
+	nlb_attr(&M, IFA_CACHEINFO, &ci, sizeof(ci));
+	cr_assert_eq(addrmsg_parse(&M.h, M.h.nlmsg_len, &m), 1);
+	cr_assert_eq(m.preferred, 0, "preferred 0: deprecated, whatever the flag says");
+	len = M.h.nlmsg_len;
 	/* IFA_FLAGS has all 32 bits, and says it over ifa_flags' 8 */
 	nlb_attr(&M, IFA_FLAGS, &flags, sizeof(flags));
 	cr_assert_eq(addrmsg_parse(&M.h, M.h.nlmsg_len, &m), 1);
@@ -134,6 +142,9 @@ Test(addrmsg, what_the_reader_does_not_take)
 	len = build(RTM_NEWADDR, AF_INET6, 64, 9, IFA_ADDRESS, "2001:db8::1");
 	nlb_attr(&M, IFA_FLAGS, &two, sizeof(two));
 	cr_assert_eq(addrmsg_parse(&M.h, M.h.nlmsg_len, &m), 0, "IFA_FLAGS of 2 bytes");
+	len = build(RTM_NEWADDR, AF_INET6, 64, 9, IFA_ADDRESS, "2001:db8::1");
+	nlb_attr(&M, IFA_CACHEINFO, &two, sizeof(two));
+	cr_assert_eq(addrmsg_parse(&M.h, M.h.nlmsg_len, &m), 0, "IFA_CACHEINFO of 2 bytes");
 	cr_assert_eq(addrmsg_parse(&M.h, M.h.nlmsg_len - 1, &m), 0, "past the buffer");
 	len = build(RTM_NEWADDR, AF_INET6, 64, 9, IFA_LOCAL, "2001:db8::1");
 	nlb_first_attr(&M, sizeof(struct ifaddrmsg))->rta_len = RTA_LENGTH(17);

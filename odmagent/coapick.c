@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* coapick.c — the kernel's pick as a care-of address, or not (see coapick.h). */
+#include <linux/if_addr.h>
+#include <string.h>
+
+#include "coapick.h"
+#include "movepace.h"
+
+void coapick_init(struct coapick *p, const struct in6_addr *pick, const struct in6_addr *cur,
+		  int skip_ifindex)
+{
+	memset(p, 0, sizeof(*p));
+	p->pick = *pick;
+	if (cur) {
+		p->cur = *cur;
+		p->has_cur = 1;
+	}
+	p->skip_ifindex = skip_ifindex;
+}
+
+/* usable, and preferred: not deprecated, by the flag or by its lifetime */
+static int preferred(const struct addrmsg *x)
+{
+	return !(x->flags & IFA_F_DEPRECATED) && x->preferred != 0;
+}
+
+void coapick_add(struct coapick *p, const struct addrmsg *x)
+{
+	if (x->deleted || x->ifindex == p->skip_ifindex || !movepace_flags_usable(x->flags))
+		return;
+	if (IN6_ARE_ADDR_EQUAL(&x->addr, &p->pick)) {
+		p->pick_usable = 1;
+		p->pick_preferred |= preferred(x);
+	}
+	if (p->has_cur && IN6_ARE_ADDR_EQUAL(&x->addr, &p->cur))
+		p->cur_preferred |= preferred(x);
+}
+
+enum coapick_verdict coapick_verdict(const struct coapick *p)
+{
+	if (!p->pick_usable)
+		return COAPICK_UNUSABLE;
+	if (!p->pick_preferred && p->cur_preferred && !IN6_ARE_ADDR_EQUAL(&p->pick, &p->cur))
+		return COAPICK_KEEP;
+	return COAPICK_TAKE;
+}
