@@ -1267,6 +1267,7 @@ static int judge_one(struct hostengine *e, struct lease *l, const struct sockdia
 	const struct addrtype *at = addrtype_get(l->type);
 	enum lease_verdict v;
 	struct he_traffic t;
+	int outage;
 
 	l->socks = *c;
 	if (!at)
@@ -1275,7 +1276,21 @@ static int judge_one(struct hostengine *e, struct lease *l, const struct sockdia
 	look(e, l, &t);
 	if (!at->judge)
 		return 0;
+	/* its anchor's care-of address gone (no link, the host's address
+	 * vanished and none new yet): its datagrams have nowhere to go, so
+	 * the tunnel's silence is the host's outage, not its sockets'
+	 * idleness. Not ended idle meanwhile; once the outage is over, its
+	 * idleness counts from then */
+	outage = l->rb && (!l->rb->anchor->has_coa || l->rb->anchor->coa_lost_ms);
+	if (l->idle_paused && !outage) {
+		l->idle_paused = 0;
+		l->registered_ms = e->now;
+	}
 	v = at->judge(l, c, t.any_ms, e->now, &e->pol);
+	if (v == LEASE_END_IDLE && outage) {
+		l->idle_paused = 1;
+		v = LEASE_KEEP;
+	}
 	if (v == LEASE_KEEP) {
 		l->hinted = 0;
 		quiet_check(e, l, c, t.rx_ms);

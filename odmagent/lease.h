@@ -81,6 +81,10 @@ struct lease {
 	/* its last packet through the tunnel either way, as the last look
 	 * saw it (0: none seen, or the tunnel could not say): for status */
 	uint64_t seen_any_ms;
+	/* a look found it idle while its anchor's care-of address was gone
+	 * (lease.c judge_one): not ended, its idleness counted again from
+	 * the first look after the outage */
+	int idle_paused;
 };
 
 /* The owner of a lease the agent holds for itself (no user asked for it) */

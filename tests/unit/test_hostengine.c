@@ -1190,6 +1190,49 @@ Test(hostengine, a_silent_stream_with_an_exchange_under_way_or_no_coa_is_left)
 	cr_assert_eq(quiet_checks(T0 + 23000 + HE_QUIET_MS + 1000), 0);
 }
 
+/* A UDP lease whose anchor's care-of address is gone (no link: the
+ * host's address vanished, none new yet) is not ended idle meanwhile: its
+ * datagrams had nowhere to go, the tunnel's silence is the outage's.
+ * Found by a move to a link where the new address failed DAD: a stream of
+ * 20 datagrams a second through the CHA had its lease ended "UDP idle"
+ * 3.8 s into the outage (udp-inactivity 3), and its socket leased anew
+ * elsewhere once the host was back (its peer saw another address). Once
+ * the outage is over, its idleness counts from then. */
+Test(hostengine, a_udp_lease_is_not_idle_while_its_anchor_has_no_coa)
+{
+	uint64_t t = T0 + 50;
+
+	granted(IPPROTO_UDP);
+	F.count.udp = 1;
+	F.last_traffic = t;
+	he_tick(&E, t + 10000);
+	cr_assert_not_null(E.leases.head);
+	/* the link goes: the CoA seen lost, no new one */
+	F.coa_rc = -ENETUNREACH;
+	he_move(&E, t + 10000);
+	cr_assert_neq(E.reg.anchors->coa_lost_ms, 0);
+	he_tick(&E, t + 45000);
+	cr_assert_not_null(E.leases.head, "ended as UDP idle during the outage");
+	he_tick(&E, t + 90000);
+	cr_assert_not_null(E.leases.head);
+	/* back on a link: the move's BA; the tick's look sees the CoA work
+	 * (the outage over), and its idleness counts from the next look */
+	F.coa_rc = 0;
+	F.coa = COA2;
+	F.host[0] = COA2;
+	he_move(&E, t + 90100);
+	answer(F.nbu - 1, MH_BA_ACCEPTED, &HOA1, t + 90110);
+	he_tick(&E, t + 91000);
+	cr_assert_not_null(E.leases.head, "ended right after the outage");
+	he_tick(&E, t + 92000);
+	cr_assert_eq(E.reg.anchors->coa_lost_ms, 0, "the outage over");
+	cr_assert_not_null(E.leases.head, "ended at the first look after the outage");
+	he_tick(&E, t + 92000 + 29000);
+	cr_assert_not_null(E.leases.head);
+	he_tick(&E, t + 92000 + 30000);
+	cr_assert_null(E.leases.head, "silent on the tunnel for udp-inactivity since: ended");
+}
+
 /* A young download (a few packets, no run a look could time) when the
  * host moves: an anchor killed before it saved the move sends to the old
  * CoA, and a host that only receives draws no Binding Error. Its silence
