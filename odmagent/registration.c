@@ -689,7 +689,9 @@ int reg_input(struct reg_ctx *c, const uint8_t *buf, size_t len,
 		return ignored(c, now_ms, rc, src, &m, "answers no outstanding BU");
 	c->ba_in++;
 	if (m.status < 128) {
-		if (b->tag_sent && !s->tagged && !an->tag_unheard) {
+		if (s->tagged)
+			an->tag_heard = 1;
+		if (b->tag_sent && !s->tagged && !an->tag_unheard && !an->tag_heard) {
 			an->tag_unheard = 1;
 			log_info("anchor %s answered a BU after a move only once it no longer named "
 				 "the host's last packet: none named to it any more (an anchor older "

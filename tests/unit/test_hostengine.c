@@ -2141,6 +2141,33 @@ Test(hostengine, an_anchor_that_answers_only_without_the_tag_is_named_none_after
 	cr_assert_eq(m.coa_lost_tag, 0, "this anchor is named no packet any more");
 }
 
+/* ...but an anchor that once accepted a BU naming the packet knows the
+ * long form: a later move's first BU left unanswered was lost, or its BA
+ * was (seen after a move back to a router still resolving the host's
+ * address: the BA of one of two bindings' first BUs lost, the other
+ * answered), and the anchor is still named the packet after that */
+Test(hostengine, an_anchor_that_answered_the_tag_once_is_not_named_none_for_a_lost_ba)
+{
+	F.last_tag = 0x5eed1e55;
+	lost_ago_with_last_rx(T0 + 996); /* the move's first BU: bu(1) */
+	answer(1, MH_BA_ACCEPTED, NULL, T0 + 1070);
+	he_tick(&E, T0 + 1500);
+	move_back_to_coa1();
+	cr_assert_eq(F.nbu, 3);
+	cr_assert_eq(bu(2).coa_lost_tag, 0x5eed1e55);
+	he_reg_timers(&E, he_reg_deadline(&E)); /* its BA lost: sent again */
+	cr_assert_eq(F.nbu, 4, "the retransmission");
+	cr_assert_eq(bu(3).coa_lost_tag, 0, "without naming the packet");
+	answer(3, MH_BA_ACCEPTED, NULL, T0 + 10100);
+	he_tick(&E, T0 + 11000);
+	he_move_since(&E, T0 + 15000, T0 + 14990); /* another move */
+	F.coa = COA2;
+	F.host[0] = COA2;
+	he_move(&E, T0 + 16000);
+	cr_assert_eq(F.nbu, 5);
+	cr_assert_eq(bu(4).coa_lost_tag, 0x5eed1e55, "still named the packet");
+}
+
 /* a first BU that is answered keeps the anchor named packets */
 Test(hostengine, an_anchor_that_answers_the_tag_keeps_being_named_the_packet)
 {
