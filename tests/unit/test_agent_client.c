@@ -22,6 +22,7 @@
 
 #include "agent_client.h"
 #include "odm.h"
+#include "watchdog.h"
 
 static char dir[64], path[96];
 static int lfd = -1;
@@ -35,6 +36,7 @@ static pthread_t agent_thread;
 
 static void agent_setup(void)
 {
+	unit_watchdog(20);
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 
 	signal(SIGPIPE, SIG_IGN);
@@ -151,7 +153,7 @@ static void agent_teardown(void)
 	cr_assert_eq(system(cmd), 0);
 }
 
-TestSuite(agent_client, .init = agent_setup, .fini = agent_teardown, .timeout = 20);
+TestSuite(agent_client, .init = agent_setup, .fini = agent_teardown);
 
 static int lease(void)
 {

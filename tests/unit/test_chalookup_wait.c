@@ -25,6 +25,7 @@
 #include "chalookup.h"
 #include "netns.h"
 #include "testaddr.h"
+#include "watchdog.h"
 
 static int silent_dns = -1;
 
@@ -155,10 +156,12 @@ static void *second_connect(void *arg)
  * and the noted names as they were, not hold the lock for good (the
  * process's next getaddrinfo and connect hung) or a name claimed for good.
  */
-Test(chalookup_wait, a_thread_cancelled_in_the_wait_leaves_no_lock_held, .timeout = 30)
+Test(chalookup_wait, a_thread_cancelled_in_the_wait_leaves_no_lock_held)
 {
 	pthread_t a, w;
 	int r = CHA_FOUND;
+
+	unit_watchdog(30);
 
 	silent_dns_up();
 	cr_assert_eq(pthread_create(&a, NULL, asker, NULL), 0);

@@ -28,6 +28,7 @@
 #include "odm.h"
 #include "lease.h"
 #include "policy_agent.h"
+#include "watchdog.h"
 
 static struct odm_agent agent;
 static uv_loop_t loop;
@@ -168,6 +169,7 @@ static void echo_handler(struct odm_agent *a, struct control_req *r, const json_
 
 static void setup(void)
 {
+	unit_watchdog(20);
 	signal(SIGPIPE, SIG_IGN);
 	odm_log_init("test", ODM_LOG_ERR, 0);
 	snprintf(dir, sizeof(dir), "/tmp/odm-ctl-XXXXXX");
@@ -205,7 +207,7 @@ static void teardown(void)
 	cr_assert_eq(system(cmd), 0);
 }
 
-TestSuite(control, .init = setup, .fini = teardown, .timeout = 20);
+TestSuite(control, .init = setup, .fini = teardown);
 
 static int connect_agent(void)
 {

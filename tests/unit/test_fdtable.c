@@ -15,6 +15,7 @@
 #include <sys/time.h>
 
 #include "fdtable.h"
+#include "watchdog.h"
 
 static struct fd_lease mk(const char *addr)
 {
@@ -293,11 +294,13 @@ static void on_alarm(int sig)
 	sig_runs++;
 }
 
-Test(fdtable, a_handler_that_closes_a_tracked_fd_does_not_deadlock, .timeout = 30)
+Test(fdtable, a_handler_that_closes_a_tracked_fd_does_not_deadlock)
 {
 	struct itimerval every = { { 0, 50 }, { 0, 50 } }, off = { { 0, 0 }, { 0, 0 } };
 	struct sigaction sa = { .sa_handler = on_alarm };
 	struct fd_lease l = mk("2001:db8::1"), out;
+
+	unit_watchdog(30);
 
 	sig_table = fdtable_new(64);
 	cr_assert_not_null(sig_table);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "test_mh_fixture.h"
+#include "watchdog.h"
 
 #define LINKTYPE_RAW 101
 #define NFIELDS 24
@@ -187,13 +188,15 @@ static void expect_clean(const struct row *r)
 	expect(r, "_ws.expert.severity", "");
 }
 
-Test(mh_tshark, bu_ba_be_brr_decode_as_encoded, .timeout = 60)
+Test(mh_tshark, bu_ba_be_brr_decode_as_encoded)
 {
 	char dir[] = "/tmp/odm-mh-tshark-XXXXXX", pcap[64], num[32];
 	struct row rows[8];
 	struct mh_msg bu, ba, be, brr;
 	FILE *f;
 	int n, i;
+
+	unit_watchdog(60);
 
 	cr_assert(tshark_present(),
 		  "tshark not found on PATH: install it (make deps) — this "

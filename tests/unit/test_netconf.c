@@ -18,12 +18,14 @@
 #include "netns.h"
 #include "testaddr.h"
 #include "usable.h"
+#include "watchdog.h"
 
 static struct netconf *nc;
 static int lo;
 
 static void setup(void)
 {
+	unit_watchdog(20);
 	test_netns_enter();
 	odm_log_init("test", ODM_LOG_ERR, 0);
 	cr_assert_eq(netconf_open(&nc), 0);
@@ -36,7 +38,7 @@ static void teardown(void)
 	netconf_close(nc);
 }
 
-TestSuite(netconf, .init = setup, .fini = teardown, .timeout = 20);
+TestSuite(netconf, .init = setup, .fini = teardown);
 
 /* Output of an ip(8) command run inside this namespace. */
 static char *ip(const char *args)

@@ -20,12 +20,15 @@
 #include "fdtable.h"
 #include "odm.h"
 #include "shim_connect.h"
+#include "watchdog.h"
 
 static char dir[64];
 
 static void setup(void)
 {
 	char path[128];
+
+	unit_watchdog(30);
 
 	snprintf(dir, sizeof(dir), "/tmp/odm-shimrc-XXXXXX");
 	cr_assert_not_null(mkdtemp(dir));
@@ -40,7 +43,7 @@ static void teardown(void)
 	rmdir(dir);
 }
 
-TestSuite(shim_reconnect, .init = setup, .fini = teardown, .timeout = 30);
+TestSuite(shim_reconnect, .init = setup, .fini = teardown);
 
 /* A UDP socket on [::1] leased there, connected to a receiver, then
  * disconnected as the agent's ending of its lease leaves it (SOCK_DESTROY) */

@@ -15,6 +15,7 @@
 #include "sockdiag.h"
 #include "usable.h"
 #include "vanished.h"
+#include "watchdog.h"
 
 static struct in6_addr loop6 = IN6ADDR_LOOPBACK_INIT;
 
@@ -62,7 +63,12 @@ static void counts(const struct in6_addr *a, unsigned tcp, unsigned udp)
 	cr_assert_eq(c.udp, udp, "udp %u, want %u", c.udp, udp);
 }
 
-TestSuite(sockdiag, .timeout = 20);
+static void setup(void)
+{
+	unit_watchdog(20);
+}
+
+TestSuite(sockdiag, .init = setup);
 
 /* In a fresh netns: a listener on ::1, a connection to it (client c, accepted
  * s) and a bound UDP socket. */

@@ -32,6 +32,7 @@
 #include "state.h"
 #include "statefile.h"
 #include "testaddr.h"
+#include "watchdog.h"
 
 #define NOW_WALL 1700000000000LL /* ms */
 #define NOW_MONO 5000000ULL      /* ms */
@@ -93,11 +94,13 @@ Test(statefile, saves_reads_back_and_skips_unchanged_text)
 
 /* A FIFO, a directory or a device where the file should be is refused at
  * once (never waited on: a FIFO's open would block until a writer came) */
-Test(statefile, read_refuses_what_is_not_a_regular_file, .timeout = 5)
+Test(statefile, read_refuses_what_is_not_a_regular_file)
 {
 	struct statefile sf;
 	char *text = NULL, path[128];
 	size_t len;
+
+	unit_watchdog(5);
 
 	cr_assert_eq(statefile_open(&sf, dir, "fifo"), 0);
 	snprintf(path, sizeof(path), "%s/fifo", dir);
@@ -369,12 +372,14 @@ Test(statefile, refuses_a_file_above_the_limit)
  * another: whenever it died, the file holds one complete version (never a
  * mix, never empty), and a version no older than the last one it finished.
  */
-Test(statefile, survives_kill_9_at_any_moment, .timeout = 60)
+Test(statefile, survives_kill_9_at_any_moment)
 {
 	struct statefile sf;
 	char *text, want[64];
 	size_t len;
 	int pfd[2];
+
+	unit_watchdog(60);
 
 	cr_assert_eq(statefile_open(&sf, dir, "x.json"), 0);
 	snprintf(want, sizeof(want), "v0 %040d", 0);
