@@ -778,8 +778,8 @@ int he_deregister_orphans(struct hostengine *e, const struct in6_addr *anchor,
 		snprintf(b->service, sizeof(b->service), "%s", type[i]);
 		he_check_anchor(e, an);
 		/* (the caller says how many, at the info level) */
-		log_debug("BID %u at anchor %s: asked for by the last run, which was killed before "
-			  "saving it: deregistering it", bid[i], ntop6(&anchor[i], a1));
+		log_debug("BID %u at anchor %s: asked for by the last run and not taken over: "
+			  "deregistering it", bid[i], ntop6(&anchor[i], a1));
 		reg_dereg(&e->reg, b, now);
 		count++;
 	}
@@ -792,12 +792,11 @@ int he_journal_keep(const struct hostengine *e, const struct in6_addr *anchor, u
 {
 	const struct reg_anchor *an = reg_anchor_find((struct reg_ctx *)&e->reg, anchor);
 	const struct reg_binding *b = an ? binding_of(an, bid) : NULL;
-	const struct lease *l = b ? b->user : NULL;
 
-	if (!b)
-		return 0; /* it ended (deregistered, or never granted) */
-	/* mnstate_snapshot keeps a registered lease: the next run takes it over */
-	return !(l && l->rb == b && l->state == LEASE_REGISTERED && b->registered);
+	/* kept while the binding lives, saved in the state or not: a next run
+	 * that cannot read the state (a file cut short, damaged, of another
+	 * version) still deregisters it and ends the sockets on its address */
+	return b != NULL; /* else it ended (deregistered, or never granted) */
 }
 
 void he_stop(struct hostengine *e, uint64_t now)

@@ -298,8 +298,8 @@ size_t he_usable_pending(const struct hostengine *e);
 void he_adopted(struct hostengine *e, uint64_t now);
 
 /*
- * Bindings the last run asked anchors for (the journal, mn_journal.h) and
- * did not save: each (anchor[i], bid[i], type[i]) that no lease taken over
+ * Bindings the last run asked anchors for (the journal, mn_journal.h) that
+ * no lease taken over has (not saved, or the state not read): each (anchor[i], bid[i], type[i]) that no lease taken over
  * has gets a deregistration BU (lifetime 0, RFC 6275 §11.7.1) by its BID,
  * with an unspecified home address and the type as Service Selection, so
  * the anchor releases only what that BID holds in that type's mode (never
@@ -309,9 +309,8 @@ void he_adopted(struct hostengine *e, uint64_t now);
  */
 int he_deregister_orphans(struct hostengine *e, const struct in6_addr *anchor,
 			  const uint16_t *bid, const char *const *type, size_t n, uint64_t now);
-/* 1 when the binding (anchor, bid) lives in the Binding Update List and
- * would not be in a state snapshot taken now (mn_state.h): its journal
- * entry is still needed */
+/* 1 when the binding (anchor, bid) lives in the Binding Update List: its
+ * journal entry is still needed, saved in the state (mn_state.h) or not */
 int he_journal_keep(const struct hostengine *e, const struct in6_addr *anchor, uint16_t bid);
 
 /* The agent stops: every lease deregistered (one BU each) and unconfigured,

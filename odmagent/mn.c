@@ -1075,11 +1075,37 @@ static void deregister_orphans(struct mn *mn)
 	if (rc < 0)
 		log_warn(rc, "deregistering the bindings %s names", mn->jr.sf.path);
 	else if (rc > 0)
-		log_info("%s: %d binding(s) the last run asked for and did not save: "
-			 "deregistered", mn->jr.sf.path, rc);
+		log_info("%s: %d binding(s) of the last run not taken over (not saved, or "
+			 "the state not read): deregistered", mn->jr.sf.path, rc);
 	free(anchor);
 	free(bid);
 	free(type);
+}
+
+/* The leases taken over, journaled where the journal read lacks them (one
+ * of an earlier version, which dropped saved leases from it, or one that
+ * did not parse): a next run that cannot read the state still knows them
+ * (mn_journal.h). Neither the Fixed address nor a claim is journaled. */
+static void journal_taken_over(struct mn *mn)
+{
+	struct mnj_entry *v = calloc(mn->e.leases.n + 1, sizeof(*v));
+	size_t n = 0;
+
+	if (!v) {
+		log_warn(-ENOMEM, "journaling the leases taken over");
+		return;
+	}
+	for (struct lease *l = mn->e.leases.head; l; l = l->next) {
+		if (l->type == ODM_TYPE_FIXED || l->claimed || IN6_IS_ADDR_UNSPECIFIED(&l->addr))
+			continue;
+		v[n].anchor = l->anchor;
+		v[n].bid = l->id;
+		v[n].addr = l->addr;
+		snprintf(v[n].type, sizeof(v[n].type), "%s", odm_type_name(l->type));
+		n++;
+	}
+	mnj_cover(&mn->jr, v, n);
+	free(v);
 }
 
 /*
@@ -1101,8 +1127,8 @@ static void stale_lease_gone(void *arg, const struct in6_addr *from)
 	if (n < 0)
 		log_warn(n, "ending the TCP sockets on %s, a lease of an earlier run not saved", a);
 	else if (n > 0)
-		log_info("%s, a lease an earlier run made but did not save: %d TCP socket(s) on it "
-			 "ended, each with ECONNABORTED", a, n);
+		log_info("%s, a lease of an earlier run not taken over (not saved, or the state "
+			 "not read): %d TCP socket(s) on it ended, each with ECONNABORTED", a, n);
 }
 
 /*
@@ -1429,6 +1455,7 @@ int mn_start(struct odm_agent *a)
 	 * be taken for one of them */
 	he_adopted(&mn->e, mono_ms());
 	deregister_orphans(mn);
+	journal_taken_over(mn);
 	/* the leases taken over are bound again: a backend that kept the
 	 * earlier run's data path until then may take it over now */
 	if (mn->tun->ops->settle)

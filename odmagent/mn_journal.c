@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mn_journal.c — the host role's journal of allocations not saved yet
+ * mn_journal.c — the host role's journal of the allocations it holds
  * (see mn_journal.h).
  */
 #include <arpa/inet.h>
@@ -238,6 +238,43 @@ void mnj_append(struct mnjournal *j, const struct mnj_entry *e)
 		}
 	}
 	told(j, rc, "appending to");
+}
+
+static int entry_cmp(const void *pa, const void *pb)
+{
+	const struct mnj_entry *a = pa, *b = pb;
+	int c = memcmp(&a->anchor, &b->anchor, sizeof(a->anchor));
+
+	if (c)
+		return c;
+	if (a->bid != b->bid)
+		return a->bid < b->bid ? -1 : 1;
+	if ((c = memcmp(&a->addr, &b->addr, sizeof(a->addr))) != 0)
+		return c;
+	return strncmp(a->type, b->type, sizeof(a->type));
+}
+
+void mnj_cover(struct mnjournal *j, const struct mnj_entry *v, size_t n)
+{
+	struct mnj_entry *have;
+	size_t k;
+
+	if (!j->sf.path || !n)
+		return;
+	/* sorted once: a run that took over many leases costs n log n */
+	k = j->n;
+	have = malloc((k ? k : 1) * sizeof(*have));
+	if (!have) {
+		log_warn(-ENOMEM, "journaling the leases taken over in %s", j->sf.path);
+		return;
+	}
+	if (k)
+		memcpy(have, j->v, k * sizeof(*have));
+	qsort(have, k, sizeof(*have), entry_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (!bsearch(&v[i], have, k, sizeof(*have), entry_cmp))
+			mnj_append(j, &v[i]);
+	free(have);
 }
 
 void mnj_settle(struct mnjournal *j, int (*keep)(void *arg, const struct mnj_entry *e), void *arg)

@@ -1,22 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mn_journal.h — the host role's journal of allocations not saved yet.
+ * mn_journal.h — the host role's journal of the allocations it holds.
  *
  * The state file (mn_state.h) is written up to MN_SAVE_MAX_MS after a
  * change, so a host agent killed in that window leaves bindings at its
  * anchors that its next run does not know: they would live out their
- * lifetime, counting against the host's share of the anchor. The journal
- * closes that window: before the first Binding Update of an allocation
- * leaves, one line (anchor, BID, address type) is appended to
- * STATE-DIR/mn.journal with a single write(2), and once its address is
- * configured on the host, another with the address too; no fsync (the leases are
- * kernel state that a reboot loses anyway; a killed process's writes are
- * in the page cache). After each save of the state the journal is
- * replaced by the entries whose binding still lives and is not in the
- * saved state, so it holds only what the last MN_SAVE_MAX_MS added. The
- * next run deregisters, by BID, every journaled binding it did not take
- * over (hostengine.h he_deregister_orphans), and ends the TCP sockets on
- * each journaled address of those.
+ * lifetime, counting against the host's share of the anchor. So does a
+ * state file the next run cannot read (cut short, damaged, of another
+ * version): it starts without it. The journal closes both: before the
+ * first Binding Update of an allocation leaves, one line (anchor, BID,
+ * address type) is appended to STATE-DIR/mn.journal with a single
+ * write(2), and once its address is configured on the host, another with
+ * the address too; no fsync (the leases are kernel state that a reboot
+ * loses anyway; a killed process's writes are in the page cache). After
+ * each save of the state the journal is replaced by the entries whose
+ * binding still lives, saved or not. The next run deregisters, by BID,
+ * every journaled binding it did not take over (hostengine.h
+ * he_deregister_orphans), and ends the TCP sockets on each journaled
+ * address of those; the leases it took over are journaled again where
+ * the journal lacks them (mnj_cover).
  *
  * Fixed addresses are not journaled (the home anchor keys them by the
  * identity: the next run asks for the same binding again), nor are access
@@ -84,6 +86,10 @@ void mnj_close(struct mnjournal *j);
 /* Note e, and append its line to the file (a failure is logged once, and
  * the next rewrite tries again). */
 void mnj_append(struct mnjournal *j, const struct mnj_entry *e);
+/* Append each of the n entries of v that j does not hold yet (the same
+ * anchor, BID, type and address): the leases a run took over from the
+ * state, journaled once whatever the journal it read held. */
+void mnj_cover(struct mnjournal *j, const struct mnj_entry *v, size_t n);
 /* The state was saved: keep the entries for which keep() says 1, and
  * replace the file with them if it holds anything else. */
 void mnj_settle(struct mnjournal *j, int (*keep)(void *arg, const struct mnj_entry *e),

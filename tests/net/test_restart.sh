@@ -239,9 +239,9 @@ rmdir "$MN_STATE_DIR/.mn.json.tmp"
 check "a: the anchor holds the unsaved lease's binding" test "$(binding_hoa)" = "$CHOA"
 odm_agent_start mn
 check "a: the next run deregistered it" wait_for 3 no_binding
-check "a: and says so" odm_mn_logged "mn.journal: 1 binding(s) the last run asked for and did not save: deregistered"
+check "a: and says so" odm_mn_logged "mn.journal: 1 binding(s) of the last run not taken over (not saved, or the state not read): deregistered"
 check "a: and ended the download's TCP socket on $CHOA, the journal's address" \
-	odm_mn_logged "$CHOA, a lease an earlier run made but did not save: 1 TCP socket(s) on it ended"
+	odm_mn_logged "$CHOA, a lease of an earlier run not taken over (not saved, or the state not read): 1 TCP socket(s) on it ended"
 # (rewritten empty, not gone: a missing file would pass "not -s" too)
 check "a: its journal is empty once the deregistration is answered" \
 	wait_for 3 test -f "$MN_STATE_DIR/mn.journal" -a ! -s "$MN_STATE_DIR/mn.journal"

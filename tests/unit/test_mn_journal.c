@@ -185,6 +185,44 @@ Test(mn_journal, appends_reach_the_file_and_a_save_keeps_only_what_is_needed)
 	rmdir(dir);
 }
 
+/* The leases a run took over are journaled once: those the journal it
+ * read holds are not written again (a restart loop would grow it), the
+ * others (a journal of an earlier version, or one ignored) are appended. */
+Test(mn_journal, the_leases_taken_over_are_journaled_once)
+{
+	char dir[] = "/tmp/odm-mnj-XXXXXX", path[64];
+	struct mnj_entry had = { .anchor = A("2001:db8:ca::10"), .bid = 2,
+				 .addr = A("2001:db8:c4a::2") };
+	struct mnj_entry v[3];
+	struct mnjournal j;
+
+	snprintf(had.type, sizeof(had.type), "session-lasting");
+	memset(v, 0, sizeof(v));
+	v[0] = had;
+	v[1] = had;
+	v[1].bid = 3;
+	v[1].addr = A("2001:db8:c4a::3");
+	v[2] = had;
+	v[2].anchor = A("2001:db8:cb::10"); /* the same BID at another anchor */
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/" MN_JOURNAL_FILE, dir);
+	cr_assert_eq(mnj_open(&j, dir), 0);
+	mnj_append(&j, &had);
+	mnj_close(&j);
+	cr_assert_eq(mnj_open(&j, dir), 0);
+	cr_assert_eq(j.n, 1);
+	mnj_cover(&j, v, 3);
+	cr_assert_eq(j.n, 3);
+	cr_assert_str_eq(slurp(path), "2001:db8:ca::10 2 session-lasting 2001:db8:c4a::2\n"
+				      "2001:db8:ca::10 3 session-lasting 2001:db8:c4a::3\n"
+				      "2001:db8:cb::10 2 session-lasting 2001:db8:c4a::2\n");
+	mnj_cover(&j, v, 3);
+	cr_assert_eq(j.n, 3, "nothing twice");
+	mnj_close(&j);
+	unlink(path);
+	rmdir(dir);
+}
+
 /*
  * A kill in the middle of an append (a line across a page boundary, the
  * second page never written) leaves a part of a line at the end: the next

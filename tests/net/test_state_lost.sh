@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test_state_lost.sh - the host agent is killed during a download and its
+# state file cannot be read by the next run: cut short, of another version,
+# or replaced by a directory. The next run starts without it (odmagent(8)
+# Restarts), but the lease the killed run held is in its journal
+# (mn.journal keeps every allocation whose binding lives, saved or not):
+#   1. the anchor's binding of the lost lease is deregistered by its BID at
+#      once, not left to count against the host for its lifetime (300 s);
+#   2. the download's TCP socket on the lost address is ended
+#      (ECONNABORTED): curl fails within a few seconds instead of waiting
+#      for its own timeout with nothing arriving (the userspace backend's
+#      device, and the address with it, died with the agent);
+#   3. a new download works, and with a good state a kill -9 and restart
+#      loop takes the lease over each time without growing the journal.
+#
+#    mn (curl + shim, odmagent mn) --ar1-- core -- cha (odmagent anchor)
+#                                                -- cn  (nginx, paced file)
+#
+# Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
+set -euo pipefail
+trap 'echo "FAIL: test_state_lost.sh line $LINENO: $BASH_COMMAND" >&2' ERR
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib/check.sh"
+net_need test_state_lost "network namespaces, TUN, raw sockets" ip curl nginx named radvd python3
+
+export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-8}
+. "$HERE/lib/topo.sh"
+. "$HERE/lib/agents.sh"
+. "$HERE/lib/download.sh"
+
+topo_up
+odm_agents_up
+echo "agents up: tunnel $ODM_TUNNEL, host state $MN_STATE_DIR"
+
+no_binding() { [[ $(odm_binding_count) -eq 0 ]]; }
+now_ms() { local t; t=$(date +%s%N); echo $((t / 1000000)); }
+
+# lost NAME HOW: a download's lease, the agent killed, its state file made
+# unreadable HOW (cut, version, dir), the agent started again
+lost() {
+	local name=$1 how=$2 f=$MN_STATE_DIR/mn.json choa t0 rc=0 took
+	check "$name: no binding at the anchor before" wait_for 10 no_binding
+	odm_download "$name" 1m 60
+	check "$name: curl gets a lease" wait_for 10 odm_has_lease
+	choa=$(odm_lease_addr)
+	check "$name: the download is under way through $choa" wait_for 10 odm_got_mb "$OUT" 1
+	check "$name: the state file holds the lease" wait_for 2 grep -q "\"$choa\"" "$f"
+	odm_agent_kill9 mn
+	case $how in
+	cut) head -c "$(($(stat -c %s "$f") / 2))" "$f" >"$f.cut" && mv "$f.cut" "$f" ;;
+	version) sed -i 's/"version": *[0-9]*/"version": 99/' "$f" ;;
+	dir) rm -f "$f" && mkdir "$f" ;;
+	esac
+	t0=$(now_ms)
+	odm_agent_start mn
+	check "$name: the next run could not read the state ($how)" \
+		odm_mn_logged "mn.json.*starting without it"
+	check "$name: it deregistered the lost lease's binding at the anchor" wait_for 3 no_binding
+	check "$name: and says so" odm_mn_logged "mn.journal: 1 binding(s) of the last run not taken over"
+	check "$name: it ended the download's TCP socket on $choa" \
+		odm_mn_logged "$choa, a lease of an earlier run not taken over (not saved, or the state not read): 1 TCP socket(s) on it ended"
+	wait "$CURL_PID" || rc=$?
+	took=$(($(now_ms) - t0))
+	echo "$name: curl ended with status $rc $took ms after the restart"
+	check "$name: curl failed (status $rc), loudly" test "$rc" -ne 0
+	check "$name: within 5 s of the restart ($took ms), not at its own timeout" test "$took" -le 5000
+	[[ $how != dir ]] || rmdir "$f"
+}
+
+# ---------------------------------------------------------------- 1-2
+lost cut cut
+lost version version
+lost dir dir
+
+# ---------------------------------------------------------------- 3
+odm_download after 8m 30
+odm_download_ok after
+odm_download loop 1m 60
+check "loop: curl gets a lease" wait_for 10 odm_has_lease
+CHOA=$(odm_lease_addr)
+J0=''
+for i in 1 2 3; do
+	odm_agent_kill9 mn
+	odm_agent_start mn
+	check "loop $i: the lease $CHOA is taken over" test "$(odm_lease_addr)" = "$CHOA"
+	J=$(wc -l <"$MN_STATE_DIR/mn.journal")
+	J0=${J0:-$J}
+	check "loop $i: the journal names it" grep -q " session-lasting $CHOA\$" "$MN_STATE_DIR/mn.journal"
+	check "loop $i: and has not grown ($J0 -> $J lines)" test "$J" -eq "$J0"
+done
+kill "$CURL_PID" 2>/dev/null || true
+wait "$CURL_PID" 2>/dev/null || true
+check "loop: the lease ends once curl is gone" wait_for 8 no_binding
+check "the agents' logs hold no sanitizer report" odm_agent_logs_clean
+
+check_summary test_state_lost
