@@ -51,6 +51,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -83,6 +84,8 @@
  */
 #define CTL_FD_OVERHEAD (CTL_REFUSING_MAX + 128)
 #define CTL_OP_NAME 32
+/* how often the control path is looked at (watch_tick) */
+#define CTL_WATCH_MS 1000
 
 struct ctl_op {
 	char name[CTL_OP_NAME];
@@ -99,10 +102,14 @@ struct ctl_uid {
 
 struct control {
 	struct odm_agent *a;
-	uv_pipe_t server;
+	uv_pipe_t *server;    /* listening at the path (serve_at) */
+	dev_t sock_dev;       /* what serve_at bound there, to know it again */
+	ino_t sock_ino;
 	uv_timer_t idle;      /* closes silent connections */
 	uv_idle_t resume;     /* takes up held-back connections (resume_soon) */
-	unsigned handles;     /* server + idle timer + resume + open connections;
+	uv_timer_t watch;     /* looks that the path still names the socket */
+	int watch_err;        /* the last failure said (watch_tick), 0 none */
+	unsigned handles;     /* servers + timers + resume + open connections;
 			       * freed at 0 */
 	unsigned n_conns;     /* open handles, refused ones included */
 	unsigned n_admitted;  /* connections counted in the shares */
@@ -1172,10 +1179,13 @@ static int make_parent(const char *path)
 
 static void on_server_closed(uv_handle_t *h)
 {
-	ctl_unref(h->data);
+	struct control *ctl = h->data;
+
+	free(h);
+	ctl_unref(ctl);
 }
 
-static void on_idle_closed(uv_handle_t *h)
+static void on_timer_closed(uv_handle_t *h)
 {
 	ctl_unref(h->data);
 }
@@ -1235,71 +1245,98 @@ static int fit_fd_limit(struct control *ctl)
 	return 0;
 }
 
-int control_open(struct odm_agent *a)
+/* A stale socket from a previous run at path is removed; never anything
+ * else. 0 when the path is free. */
+static int clear_path(const char *path)
 {
-	const char *path = a->cfg.control_path;
-	struct control *ctl;
 	struct stat st;
+	int fd, r;
+
+	if (lstat(path, &st) < 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode)) {
+		log_err(EEXIST, "%s exists and is not a socket", path);
+		return -EEXIST;
+	}
+	/* someone answers: another agent is running, leave it be */
+	fd = ipc_connect(path, 200);
+	if (fd >= 0) {
+		close(fd);
+		log_err(EADDRINUSE, "another agent listens on %s", path);
+		return -EADDRINUSE;
+	}
+	if (unlink(path) < 0) {
+		r = -errno;
+		log_err(r, "unlink %s", path);
+		return r;
+	}
+	return 0;
+}
+
+/* 1 when the control path names the socket serve_at bound, 0 when it
+ * names nothing, -1 when it names something else */
+static int path_is_ours(const struct control *ctl)
+{
+	struct stat st;
+
+	if (lstat(ctl->a->cfg.control_path, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	return S_ISSOCK(st.st_mode) && st.st_dev == ctl->sock_dev && st.st_ino == ctl->sock_ino
+		       ? 1 : -1;
+}
+
+/* A Unix stream socket bound at path (free), not listening yet: 0 and *fd */
+static int bind_unix(const char *path, int *fd)
+{
+	struct sockaddr_un sun;
 	mode_t old;
-	int r;
+	int s, r = ipc_sockaddr(path, &sun);
 
-	ctl = calloc(1, sizeof(*ctl));
-	if (!ctl)
-		return -ENOMEM;
-	ctl->a = a;
-	ctlshare_defaults(&ctl->lim);
-	r = fit_fd_limit(ctl);
-	if (r < 0) {
-		free(ctl);
+	if (r < 0)
 		return r;
-	}
-	r = make_parent(path);
-	if (r < 0) {
-		log_err(r, "cannot create the directory of %s", path);
-		free(ctl);
-		return r;
-	}
-	/* a stale socket from a previous run; never remove anything else */
-	if (lstat(path, &st) == 0) {
-		int fd;
-
-		if (!S_ISSOCK(st.st_mode)) {
-			log_err(EEXIST, "%s exists and is not a socket", path);
-			free(ctl);
-			return -EEXIST;
-		}
-		/* someone answers: another agent is running, leave it be */
-		fd = ipc_connect(path, 200);
-		if (fd >= 0) {
-			close(fd);
-			log_err(EADDRINUSE, "another agent listens on %s", path);
-			free(ctl);
-			return -EADDRINUSE;
-		}
-		if (unlink(path) < 0) {
-			r = -errno;
-			log_err(r, "unlink %s", path);
-			free(ctl);
-			return r;
-		}
-	}
-	r = uv_pipe_init(a->loop, &ctl->server, 0);
-	if (r < 0) {
-		free(ctl);
-		return r;
-	}
-	ctl->server.data = ctl;
-	ctl->handles = 1;
-	uv_timer_init(a->loop, &ctl->idle);
-	ctl->idle.data = ctl;
-	ctl->handles++;
-	uv_idle_init(a->loop, &ctl->resume);
-	ctl->resume.data = ctl;
-	ctl->handles++;
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s < 0)
+		return -errno;
 	/* no window in which the socket exists with looser permissions */
 	old = umask(0117);
-	r = uv_pipe_bind(&ctl->server, path);
+	if (bind(s, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		r = -errno;
 	umask(old);
+	if (r < 0) {
+		close(s);
+		return r;
+	}
+	*fd = s;
+	return 0;
+}
+
+/*
+ * A new listening socket at the control path (free), in place of the one
+ * served so far if any: bound with mode 0660 and control-group, listening.
+ * 0, or -errno with nothing left at the path.
+ */
+static int serve_at(struct control *ctl)
+{
+	const char *path = ctl->a->cfg.control_path;
+	uv_pipe_t *srv = malloc(sizeof(*srv));
+	struct stat st;
+	int r, fd = -1;
+
+	if (!srv)
+		return -ENOMEM;
+	r = uv_pipe_init(ctl->a->loop, srv, 0);
+	if (r < 0) {
+		free(srv);
+		return r;
+	}
+	srv->data = ctl;
+	ctl->handles++;
+	/* bound here, not by uv_pipe_bind: libuv would unlink the path when
+	 * the handle closes, whatever is there by then (another agent's
+	 * socket, after this one's was removed) */
+	r = bind_unix(path, &fd);
+	if (r == 0 && (r = uv_pipe_open(srv, fd)) < 0)
+		close(fd);
 	if (r < 0) {
 		log_err(r, "bind %s", path);
 		goto fail;
@@ -1319,25 +1356,116 @@ int control_open(struct odm_agent *a)
 		log_err(r, "chmod %s", path);
 		goto fail_unlink;
 	}
-	if (a->cfg.control_gid != (gid_t)-1 && lchown(path, (uid_t)-1, a->cfg.control_gid) < 0) {
+	if (ctl->a->cfg.control_gid != (gid_t)-1 &&
+	    lchown(path, (uid_t)-1, ctl->a->cfg.control_gid) < 0) {
 		r = -errno;
 		/* without CAP_CHOWN a process may give a file only a group it is in */
 		if (r == -EPERM)
 			log_err(r, "chown %s to group %u (control-group): the agent is not in "
 				   "that group and lacks CAP_CHOWN; under systemd add "
 				   "SupplementaryGroups= for it (odmagent.conf(5))",
-				path, (unsigned)a->cfg.control_gid);
+				path, (unsigned)ctl->a->cfg.control_gid);
 		else
 			log_err(r, "chown %s to group %u (control-group)", path,
-				(unsigned)a->cfg.control_gid);
+				(unsigned)ctl->a->cfg.control_gid);
 		goto fail_unlink;
 	}
 	/* a burst of clients waits in the kernel's queue rather than being refused */
-	r = uv_listen((uv_stream_t *)&ctl->server, SOMAXCONN, on_connection);
+	r = uv_listen((uv_stream_t *)srv, SOMAXCONN, on_connection);
 	if (r < 0) {
 		log_err(r, "listen %s", path);
 		goto fail_unlink;
 	}
+	/* the old one is reached by no path any more: its clients are served
+	 * on, its queue of connections not yet accepted is lost */
+	if (ctl->server)
+		uv_close((uv_handle_t *)ctl->server, on_server_closed);
+	ctl->server = srv;
+	ctl->sock_dev = st.st_dev;
+	ctl->sock_ino = st.st_ino;
+	return 0;
+fail_unlink:
+	unlink(path);
+fail:
+	uv_close((uv_handle_t *)srv, on_server_closed);
+	return r;
+}
+
+/*
+ * Once a second: the control path must still name the socket served. One
+ * removed under the agent (by hand, a clean-up of the run directory) would
+ * leave every client refused and the agent running unreachable; it is
+ * bound again at once, with a warning. Something else there (another
+ * agent's socket, a file) is not touched: said once, looked at again.
+ */
+static void watch_tick(uv_timer_t *t)
+{
+	struct control *ctl = t->data;
+	const char *path = ctl->a->cfg.control_path;
+	int ours = path_is_ours(ctl), r;
+
+	if (ctl->closing || ours == 1)
+		return;
+	if (ours < 0) {
+		if (ctl->watch_err != -EEXIST)
+			log_warnx("%s is not the agent's control socket any more (something else "
+				  "is there): clients cannot reach this agent; said once, looked "
+				  "at again each second", path);
+		ctl->watch_err = -EEXIST;
+		return;
+	}
+	r = make_parent(path);
+	if (r == 0)
+		r = serve_at(ctl);
+	if (r < 0) {
+		if (r != ctl->watch_err)
+			log_warn(r, "the control socket %s was removed and cannot be made again: "
+				 "clients cannot reach this agent; tried again each second", path);
+		ctl->watch_err = r;
+		return;
+	}
+	ctl->watch_err = 0;
+	log_warnx("the control socket %s was removed under the agent: listening on it again",
+		  path);
+}
+
+int control_open(struct odm_agent *a)
+{
+	const char *path = a->cfg.control_path;
+	struct control *ctl;
+	int r;
+
+	ctl = calloc(1, sizeof(*ctl));
+	if (!ctl)
+		return -ENOMEM;
+	ctl->a = a;
+	ctlshare_defaults(&ctl->lim);
+	r = fit_fd_limit(ctl);
+	if (r < 0) {
+		free(ctl);
+		return r;
+	}
+	r = make_parent(path);
+	if (r < 0) {
+		log_err(r, "cannot create the directory of %s", path);
+		free(ctl);
+		return r;
+	}
+	r = clear_path(path);
+	if (r < 0) {
+		free(ctl);
+		return r;
+	}
+	ctl->handles = 3;
+	uv_timer_init(a->loop, &ctl->idle);
+	ctl->idle.data = ctl;
+	uv_timer_init(a->loop, &ctl->watch);
+	ctl->watch.data = ctl;
+	uv_idle_init(a->loop, &ctl->resume);
+	ctl->resume.data = ctl;
+	r = serve_at(ctl);
+	if (r < 0)
+		goto fail;
 	a->control = ctl;
 	r = control_register(a, "hello", hello_handler);
 	if (r == 0)
@@ -1346,17 +1474,18 @@ int control_open(struct odm_agent *a)
 		r = control_register(a, "monitor", monitor_handler);
 	if (r < 0) {
 		a->control = NULL;
-		goto fail_unlink;
+		unlink(path);
+		uv_close((uv_handle_t *)ctl->server, on_server_closed);
+		goto fail;
 	}
 	idle_timer_set(ctl);
+	uv_timer_start(&ctl->watch, watch_tick, CTL_WATCH_MS, CTL_WATCH_MS);
 	log_info("listening on %s", path);
 	return 0;
-fail_unlink:
-	unlink(path);
 fail:
-	uv_close((uv_handle_t *)&ctl->idle, on_idle_closed);
+	uv_close((uv_handle_t *)&ctl->idle, on_timer_closed);
+	uv_close((uv_handle_t *)&ctl->watch, on_timer_closed);
 	uv_close((uv_handle_t *)&ctl->resume, on_resume_closed);
-	uv_close((uv_handle_t *)&ctl->server, on_server_closed);
 	return r;
 }
 
@@ -1368,7 +1497,10 @@ void control_close(struct odm_agent *a)
 		return;
 	a->control = NULL;
 	ctl->closing = true;
-	unlink(a->cfg.control_path);
+	/* only the socket it bound: one another agent put there meanwhile
+	 * (the path was removed under this one) stays */
+	if (path_is_ours(ctl) == 1)
+		unlink(a->cfg.control_path);
 	for (struct ctl_conn *c = ctl->conns; c; c = c->next) {
 		/* one waiting to write its last replies (conn_finish) is not
 		 * waited for either: a client that never reads them would keep
@@ -1378,7 +1510,8 @@ void control_close(struct odm_agent *a)
 		else
 			conn_close(c);
 	}
-	uv_close((uv_handle_t *)&ctl->idle, on_idle_closed);
+	uv_close((uv_handle_t *)&ctl->idle, on_timer_closed);
+	uv_close((uv_handle_t *)&ctl->watch, on_timer_closed);
 	uv_close((uv_handle_t *)&ctl->resume, on_resume_closed);
-	uv_close((uv_handle_t *)&ctl->server, on_server_closed);
+	uv_close((uv_handle_t *)ctl->server, on_server_closed);
 }

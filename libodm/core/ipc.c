@@ -422,17 +422,26 @@ static int wait_fd(int fd, short events, int64_t deadline)
 	}
 }
 
+int ipc_sockaddr(const char *path, struct sockaddr_un *sun)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun->sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sun->sun_path, path, strlen(path) + 1);
+	return 0;
+}
+
 int ipc_connect(const char *path, int timeout_ms)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun;
 	int64_t deadline = now_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
 	int fd, r, flags;
 
 	if (!path)
 		path = ipc_socket_path();
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if ((r = ipc_sockaddr(path, &sun)) < 0)
+		return r;
 
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)

@@ -76,6 +76,9 @@ char *ipc_dump(const json_t *obj, size_t *len);
 /* The same, with max instead of ODM_IPC_MAX (replies: ODM_IPC_REPLY_MAX) */
 char *ipc_dump_max(const json_t *obj, size_t *len, size_t max);
 
+struct sockaddr_un;
+/* sun for path: 0, or -ENAMETOOLONG when it does not fit */
+int ipc_sockaddr(const char *path, struct sockaddr_un *sun);
 /* Client side: connect with CLOEXEC, non-blocking connect bounded by timeout. */
 int ipc_connect(const char *path, int timeout_ms);          /* fd or -errno */
 /*

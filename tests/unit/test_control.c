@@ -318,6 +318,85 @@ Test(control, stale_socket_replaced)
 	cr_assert_neq(access(path, F_OK), 0, "control_close left the socket behind");
 }
 
+/* connect to the control path, trying for up to ms: 0 and the hello
+ * answered, or -errno of the last try */
+static int hello_within(int ms)
+{
+	int fd = -ENOENT;
+
+	for (int waited = 0; waited <= ms; waited += 50) {
+		fd = ipc_connect(agent.cfg.control_path, 200);
+		if (fd >= 0)
+			break;
+		usleep(50 * 1000);
+	}
+	if (fd < 0)
+		return fd;
+	json_decref(call(fd, "hello"));
+	close(fd);
+	return 0;
+}
+
+/*
+ * The control socket removed under a running agent (by hand, a clean-up of
+ * the run directory) left it unreachable for good, every client refused:
+ * it is bound again within a second or so (odmagent(8) CONTROL PROTOCOL),
+ * with its mode; connections made before go on. Something else put at the
+ * path is left alone, and is not removed by the agent's stop.
+ */
+Test(control, a_removed_socket_is_bound_again)
+{
+	int old = connect_agent(), fd, r;
+	struct stat st;
+
+	cr_assert_eq(unlink(agent.cfg.control_path), 0);
+	r = hello_within(2500);
+	cr_assert_eq(r, 0, "no agent at %s 2.5 s after its socket was removed: %s",
+		     agent.cfg.control_path, strerror(-r));
+	cr_assert_eq(lstat(agent.cfg.control_path, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0660, "mode %o", st.st_mode & 0777);
+	json_decref(call(old, "hello")); /* the connection of before is served on */
+	close(old);
+	/* a file in its place: not the agent's, left alone */
+	cr_assert_eq(unlink(agent.cfg.control_path), 0);
+	fd = open(agent.cfg.control_path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	usleep(1500 * 1000);
+	cr_assert_eq(lstat(agent.cfg.control_path, &st), 0);
+	cr_assert(S_ISREG(st.st_mode), "the file at the path was replaced");
+	cr_assert_eq(unlink(agent.cfg.control_path), 0);
+	cr_assert_eq(hello_within(2500), 0, "not bound again once the path was free");
+}
+
+/* The agent's stop removes its own socket only: one put there by another
+ * agent after its own was removed stays. */
+Test(control, the_stop_leaves_a_socket_not_its_own)
+{
+	char moved[128];
+	struct stat st;
+
+	snprintf(moved, sizeof(moved), "%s.moved", agent.cfg.control_path);
+	/* the agent's socket moved away: the path free, then someone else's */
+	cr_assert_eq(rename(agent.cfg.control_path, moved), 0);
+	{
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", agent.cfg.control_path);
+		cr_assert_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+		close(fd);
+	}
+	__atomic_store_n(&stop_now, 1, __ATOMIC_SEQ_CST);
+	uv_async_send(&wake);
+	pthread_join(loop_thread, NULL);
+	cr_assert_eq(lstat(agent.cfg.control_path, &st), 0, "another's socket was removed");
+	cr_assert(S_ISSOCK(st.st_mode));
+	/* a loop again for teardown to stop (a second control_close is a no-op) */
+	uv_async_init(&loop, &wake, on_wake);
+	pthread_create(&loop_thread, NULL, run_loop, NULL);
+}
+
 Test(control, socket_mode)
 {
 	struct stat st;
