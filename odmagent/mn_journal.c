@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -216,10 +217,11 @@ void mnj_append(struct mnjournal *j, const struct mnj_entry *e)
 		j->cap = cap;
 	}
 	j->v[j->n++] = *e;
-	j->dirty = 1;
 	len = mnj_format(e, line, sizeof(line));
-	if (len < 0)
+	if (len < 0) {
+		j->dirty = 1;
 		return;
+	}
 	if (j->fd < 0)
 		rc = reopen(j);
 	if (rc == 0) {
@@ -237,6 +239,11 @@ void mnj_append(struct mnjournal *j, const struct mnj_entry *e)
 				log_warn(-errno, "cutting %s back after a short write", j->sf.path);
 		}
 	}
+	/* a line in the file needs no rewrite; one that is not, the next
+	 * save's (the journal holds every live allocation: rewritten only
+	 * when one ends, or after such a failure) */
+	if (rc < 0)
+		j->dirty = 1;
 	told(j, rc, "appending to");
 }
 
@@ -291,6 +298,13 @@ void mnj_settle(struct mnjournal *j, int (*keep)(void *arg, const struct mnj_ent
 	if (k != j->n)
 		j->dirty = 1;
 	j->n = k;
+	/* the appends went to a file removed meanwhile: made again */
+	if (!j->dirty && j->fd >= 0) {
+		struct stat st;
+
+		if (fstat(j->fd, &st) < 0 || st.st_nlink == 0)
+			j->dirty = 1;
+	}
 	if (!j->dirty)
 		return;
 	text = malloc(k * (MNJ_LINE_MAX + 1) + 1);

@@ -13,8 +13,9 @@
  * write(2), and once its address is configured on the host, another with
  * the address too; no fsync (the leases are kernel state that a reboot
  * loses anyway; a killed process's writes are in the page cache). After
- * each save of the state the journal is replaced by the entries whose
- * binding still lives, saved or not. The next run deregisters, by BID,
+ * a save of the state that follows the end of an allocation (or a failed
+ * append) the journal is replaced by the entries whose binding still
+ * lives, saved or not; the appends are in it already. The next run deregisters, by BID,
  * every journaled binding it did not take over (hostengine.h
  * he_deregister_orphans), and ends the TCP sockets on each journaled
  * address of those; the leases it took over are journaled again where

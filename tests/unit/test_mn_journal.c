@@ -185,6 +185,56 @@ Test(mn_journal, appends_reach_the_file_and_a_save_keeps_only_what_is_needed)
 	rmdir(dir);
 }
 
+static int keep_all(void *arg, const struct mnj_entry *e)
+{
+	(void)arg;
+	(void)e;
+	return 1;
+}
+
+/* The journal holds every live allocation, so it is rewritten only when
+ * one ends: an append is in the file already, and a save that keeps every
+ * entry leaves the file as it is (the same inode, not a copy renamed over
+ * it). */
+Test(mn_journal, a_save_that_drops_nothing_rewrites_nothing)
+{
+	char dir[] = "/tmp/odm-mnj-XXXXXX", path[64];
+	struct mnj_entry e = { .anchor = A("2001:db8:ca::10") };
+	struct mnjournal j;
+	struct stat st;
+	int fd;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/" MN_JOURNAL_FILE, dir);
+	cr_assert_eq(mnj_open(&j, dir), 0);
+	e.bid = 1;
+	mnj_append(&j, &e);
+	mnj_settle(&j, keep_all, NULL); /* the first: the file read at open */
+	/* the file as it is now: replaced, it is linked nowhere any more */
+	fd = open(path, O_RDONLY);
+	cr_assert_geq(fd, 0);
+	for (e.bid = 2; e.bid <= 3; e.bid++) {
+		mnj_append(&j, &e);
+		mnj_settle(&j, keep_all, NULL);
+	}
+	cr_assert_eq(fstat(fd, &st), 0);
+	cr_assert_eq(st.st_nlink, 1, "rewritten though nothing was dropped");
+	cr_assert_str_eq(slurp(path), "2001:db8:ca::10 1 -\n2001:db8:ca::10 2 -\n"
+				      "2001:db8:ca::10 3 -\n");
+	mnj_settle(&j, keep_odd, NULL);
+	cr_assert_eq(fstat(fd, &st), 0);
+	cr_assert_eq(st.st_nlink, 0, "one dropped: rewritten");
+	close(fd);
+	/* the file removed under the agent: the next save makes it again */
+	cr_assert_eq(unlink(path), 0);
+	mnj_settle(&j, keep_all, NULL);
+	cr_assert_str_eq(slurp(path), "2001:db8:ca::10 1 -\n2001:db8:ca::10 3 -\n");
+	cr_assert_str_eq(slurp(path), "2001:db8:ca::10 1 -\n2001:db8:ca::10 3 -\n");
+	mnj_close(&j);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* The leases a run took over are journaled once: those the journal it
  * read holds are not written again (a restart loop would grow it), the
  * others (a journal of an earlier version, or one ignored) are appended. */
