@@ -142,11 +142,17 @@ void anchor_hold_after_crash(struct anchor *an, uint64_t now_ms)
 	if (an->restored_held > top)
 		top = an->restored_held;
 	top += ANCHOR_CRASH_HOLD;
+	/* no state read: its bindings may be anywhere in the pool */
+	if (an->state_unread)
+		top = an->pool.size;
 	pool_hold(&an->pool, top > UINT32_MAX ? UINT32_MAX : (uint32_t)top);
 	an->hold_until_ms = now_ms + (uint64_t)an->cfg->max_lifetime * 1000;
 	pool_addr_at(&an->pool, an->pool.held, &last);
-	log_info("the last run did not stop cleanly: free pool addresses up to %s go only to "
-		 "refreshes of the bindings it may have made unsaved, not to new ones, for %us",
+	log_info("%s: free pool addresses up to %s go only to refreshes of the bindings it may "
+		 "have made unsaved, not to new ones, for %us (or until an allocation finds no "
+		 "other free)",
+		 an->state_unread ? "the last run's state could not be read"
+				  : "the last run did not stop cleanly",
 		 ntop6(&last, h), an->cfg->max_lifetime);
 }
 
@@ -1167,7 +1173,7 @@ int anchor_start(struct odm_agent *a)
 	rc = anchor_state_load(an, uv_now(a->loop));
 	if (rc < 0)
 		goto fail;
-	if (a->last_run_unclean)
+	if (a->last_run_unclean || an->state_unread)
 		anchor_hold_after_crash(an, uv_now(a->loop));
 	if (an->tun->ops->settle)
 		an->tun->ops->settle(an->tun);

@@ -203,6 +203,7 @@ struct anchor {
 	uint64_t save_took_ms;  /* how long the last save in a child ran */
 	uint64_t hold_until_ms; /* the pool's hold lifts then, 0 = none */
 	uint32_t restored_held; /* the last run's hold, from its state file */
+	int state_unread;       /* a state file was there and could not be read */
 	/* anchor_lost_be's memory: the pair each slot saw last (a tag of its
 	 * hash, 0 = none) and when it was told (low 32 bits of the ms, odd;
 	 * 0 = seen, not told); NULL until needed */
@@ -319,7 +320,10 @@ void anchor_lost_hook(void *arg, const struct in6_addr *inner, const struct in6_
  * counts it. An allocation that finds only held addresses free ends the
  * hold early (logged): a small pool must not refuse every host meanwhile.
  * A clean stop while it holds, or whose last save failed, leaves the mark
- * for the next run (odm_agent.keep_unclean_mark).
+ * for the next run (odm_agent.keep_unclean_mark). A state file that was
+ * there and could not be read (state_unread) restores nothing and tells
+ * nothing of where the last run's bindings were: the whole pool is held
+ * (the caller holds after such a start, clean mark or not).
  */
 #define ANCHOR_CRASH_HOLD 4096
 void anchor_hold_after_crash(struct anchor *an, uint64_t now_ms);

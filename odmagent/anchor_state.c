@@ -260,12 +260,14 @@ int anchor_state_load(struct anchor *an, uint64_t now_mono_ms)
 	if (rc < 0) {
 		log_warnx("reading %s: %s: starting without it", an->sf.path,
 			  statefile_strerror(rc));
+		an->state_unread = 1;
 		return 0;
 	}
 	rc = state_anchor_decode(text, len, &s, err, sizeof(err));
 	free(text);
 	if (rc < 0) {
 		log_warnx("%s: %s: starting without it", an->sf.path, err);
+		an->state_unread = 1;
 		return 0;
 	}
 	rc = anchor_state_restore(an, &s, wall_ms(), now_mono_ms);

@@ -12,7 +12,12 @@
 #      for its own timeout with nothing arriving (the userspace backend's
 #      device, and the address with it, died with the agent);
 #   3. a new download works, and with a good state a kill -9 and restart
-#      loop takes the lease over each time without growing the journal.
+#      loop takes the lease over each time without growing the journal;
+#   4. the anchor on cha is killed during a download whose address lies past
+#      the hold of an earlier crash (4096 addresses), and its state file is cut
+#      short: it holds the whole pool instead (the last run's bindings may
+#      be anywhere in it), the host's refresh binds the same address again,
+#      and the download completes with the right sha256.
 #
 #    mn (curl + shim, odmagent mn) --ar1-- core -- cha (odmagent anchor)
 #                                                -- cn  (nginx, paced file)
@@ -93,6 +98,28 @@ done
 kill "$CURL_PID" 2>/dev/null || true
 wait "$CURL_PID" 2>/dev/null || true
 check "loop: the lease ends once curl is gone" wait_for 8 no_binding
+
+# ---------------------------------------------------------------- 4
+odm_agent_kill9 cha
+odm_agent_start cha
+check "anchor: a crash holds addresses back" \
+	grep -q "did not stop cleanly: free pool addresses up to ${CHA_POOL%::/64}::10" "$CHA_AGENT_LOG"
+odm_download anchor 1m 60
+check "anchor: curl gets a lease" wait_for 10 odm_has_lease
+CHOA=$(odm_lease_addr)
+check "anchor: the download is under way through $CHOA" wait_for 10 odm_got_mb "$OUT" 1
+check "anchor: $CHOA lies past the hold" in_prefix "$CHOA" "${CHA_POOL%::/64}::1000/116"
+check "anchor: its state file holds the binding" wait_for 2 grep -q "\"$CHOA\"" "$CHA_STATE_DIR/anchor.json"
+odm_agent_kill9 cha
+F=$CHA_STATE_DIR/anchor.json
+head -c "$(($(stat -c %s "$F") / 2))" "$F" >"$F.cut" && mv "$F.cut" "$F"
+odm_agent_start cha
+check "anchor: the next run could not read its state" grep -q "anchor.json.*starting without it" "$CHA_AGENT_LOG"
+check "anchor: it holds the whole pool back" \
+	grep -q "the last run's state could not be read: free pool addresses up to" "$CHA_AGENT_LOG"
+bound_again() { [[ $(odm_status cha | json 'j["bindings"][0]["hoa"] if j["bindings"] else ""') == "$CHOA" ]]; }
+check "anchor: the host's refresh binds $CHOA again" wait_for 10 bound_again
+odm_download_ok anchor
 check "the agents' logs hold no sanitizer report" odm_agent_logs_clean
 
 check_summary test_state_lost

@@ -617,6 +617,29 @@ Test(anchor, refresh_of_a_lost_binding_takes_it_back)
 	cr_assert_neq(memcmp(&got, &lost, 16), 0);
 }
 
+/* A state file that could not be read (anchor_state_load: cut short,
+ * damaged, of another version) tells nothing of where the last run's
+ * bindings were, which after an earlier crash's hold lie past its 4096
+ * addresses: the whole pool is held, so a refresh of one far up gets it
+ * back, where the hold of a crash alone reaches only ::1000 (odmagent(8)
+ * Restarts) */
+Test(anchor, after_a_state_not_read_a_lost_binding_anywhere_is_taken_back)
+{
+	struct mh_msg ba;
+	struct bu b = bu_default(10);
+	struct in6_addr lost = A("2001:db8:c4a::5003");
+
+	an.state_unread = 1;
+	anchor_hold_after_crash(&an, 0);
+	cr_assert_eq(an.pool.held, an.pool.size, "the whole pool held");
+	b.hnp = "2001:db8:c4a::5003";
+	b.bid = 9;
+	send_bu(&b, 1000, &ba);
+	cr_assert_eq(ba.status, MH_BA_ACCEPTED, "status %u", ba.status);
+	cr_assert_eq(memcmp(&ba.hnp, &lost, 16), 0);
+	cr_assert_eq(an.bc.count, 1);
+}
+
 /* Without a crash nothing was lost: a free address is nobody's to name */
 Test(anchor, a_free_address_is_not_given_without_a_crash)
 {
