@@ -1221,11 +1221,17 @@ static void quiet_check(struct hostengine *e, struct lease *l, const struct sock
 	const struct reg_binding *b = l->rb;
 	int moved = silent_since_move(l, rx);
 
-	/* access claims have their own exchanges (accessclaim.c); an
+	/* an access claim on its link is native: nothing comes through the
+	 * tunnel and there is no binding to lose; away from it, tunnelled by
+	 * the anchor of the link it left, it is confirmed like any lease (an
+	 * anchor that lost it, started again without its state, refuses the
+	 * refresh from off its link, and the lease's sockets are told at
+	 * once instead of waiting on a stream that never comes back); an
 	 * exchange under way answers the question already; with no CoA, or
 	 * one seen lost (no link, the address gone: he_check_anchor), nothing
 	 * can be asked, and the move's BU will */
-	if (!rx || !(l->streamed || moved) || l->claimed || !b || !b->registered ||
+	if (!rx || !(l->streamed || moved) || !b ||
+	    (l->claimed && IN6_ARE_ADDR_EQUAL(&b->anchor->coa, &l->addr)) || !b->registered ||
 	    b->kind != REG_NONE || !b->anchor->has_coa || b->anchor->coa_lost_ms ||
 	    !(c->tcp + c->udp) ||
 	    rx == l->quiet_rx_ms || e->now < rx + quiet_after_ms(e, l))

@@ -2339,6 +2339,44 @@ Test(hostengine, session_without_cha_claims_the_access_address_and_returns_nativ
 	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[3], &AR1));
 }
 
+/*
+ * A claim away from its link receives through the tunnel of the anchor it
+ * left, as a CHA's lease does: a stream on it that falls silent is
+ * confirmed like any lease's. An access anchor started again without its
+ * state lost the claim and tunnels nothing; the host's refresh from off
+ * the link is refused (155), and the lease's sockets are told at once,
+ * instead of a download waiting for its own timeout (odmagent(8)
+ * Restarts). On its link the claim is native: nothing to confirm.
+ */
+Test(hostengine, a_claim_away_from_its_link_that_falls_silent_is_confirmed)
+{
+	uint64_t rx;
+	int n, mark;
+
+	claimed(ODM_TYPE_SESSION_LASTING);
+	F.count.tcp = 1;
+	F.destroyed = 1;
+	/* received natively on the link: no quiet check */
+	stream(T0 + 3000, T0 + 4000);
+	he_tick(&E, T0 + 4000 + HE_QUIET_MS + 100);
+	cr_assert_eq(F.nbu, 1, "a native claim is not confirmed");
+	move_to_coa2(T0 + 9000);
+	n = F.nbu;
+	answer(n - 1, MH_BA_ACCEPTED, NULL, T0 + 9030);
+	rx = T0 + 12000;
+	stream(T0 + 10000, rx);
+	cr_assert_eq(F.nbu, n, "receiving through the tunnel");
+	he_tick(&E, rx + HE_QUIET_MS);
+	cr_assert_eq(F.nbu, n + 1, "a refresh BU of the claim");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[n], &AR1), "to the anchor of the link it left");
+	cr_assert(bu_hnp_is(n, &COA1));
+	cr_assert_eq(quiet_checks(rx + HE_QUIET_MS), 1);
+	mark = F.nlog;
+	answer(n, MH_BA_NOT_AUTHORIZED_FOR_HNP, NULL, rx + HE_QUIET_MS + 20);
+	cr_assert_null(E.leases.head, "the claim the anchor lost ends");
+	cr_assert_geq(logged_addr("destroy_tcp", &COA1, mark), 0, "and its sockets are told");
+}
+
 Test(hostengine, access_claim_refused_fails_the_request)
 {
 	access_anchors();
