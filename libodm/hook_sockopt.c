@@ -10,6 +10,14 @@
  * by dups, gone with the last close) once the kernel accepted the rest, and
  * ORs it back into what getsockopt returns. shim_connect.c reads it when the
  * socket takes a lease: such a socket asks the agent for a fresh address.
+ *
+ * getsockopt(SO_ERROR) also reads and clears a socket's pending error (an
+ * event loop told POLLERR asks it): on a leased UDP socket, ECONNABORTED
+ * there is the agent's ending of its lease (SOCK_DESTROY), which the shim
+ * must learn as it does from a receive or a send that reports it
+ * (fdtable_aborted), or the socket, its port taken again by its next send,
+ * would go on sending from the ended address once the host no longer has
+ * it (shim_connect.c).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -55,6 +63,13 @@ int getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
 	unsigned int kept;
 	int v;
 
+	if (ret == 0 && level == SOL_SOCKET && optname == SO_ERROR && optval && optlen &&
+	    *optlen >= (socklen_t)sizeof(int)) {
+		memcpy(&v, optval, sizeof(v));
+		if (v == ECONNABORTED && fdtable_state(fdtable_global(0), fd) == FDT_LEASED)
+			fdtable_aborted(fdtable_global(0), fd);
+		return ret;
+	}
 	if (ret != 0 || !is_prefs(level, optname) || !optval || !optlen ||
 	    *optlen < (socklen_t)sizeof(int))
 		return ret;

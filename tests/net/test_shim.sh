@@ -294,6 +294,18 @@ inner() { # runs inside unshare -nm, as root
 		test "$(count '"op": "lease"' "$TMP/agent25.log")" = 2
 	check "and sent from the new lease" \
 		grep -q '^udp away: server sees source 2001:db8:c4a::3$' "$TMP/o"
+	# ...and so one whose ECONNABORTED getsockopt(SO_ERROR) read (an event
+	# loop told POLLERR), a plain sendto() taking a port again before its
+	# look was due
+	target_with_agent 26 --default-type session-lasting --lease 2001:db8:c4a::2 \
+		--lease 2001:db8:c4a::3 -- away cn.example.test sockerr
+	check "destroyed, SO_ERROR read, a send" grep -q '^SO_ERROR: 0 ECONNABORTED$' "$TMP/o"
+	check "SO_ERROR read: its next send went from a new lease at once" \
+		grep -q '^udp after: server sees source 2001:db8:c4a::3$' "$TMP/o"
+	check "SO_ERROR read: its address gone, leased anew (two leases asked)" \
+		test "$(count '"op": "lease"' "$TMP/agent26.log")" = 2
+	check "SO_ERROR read: sent from the new lease, never the ended one" \
+		grep -q '^udp away: server sees source 2001:db8:c4a::3$' "$TMP/o"
 
 	# A non-blocking, leased UDP socket destroyed as the agent ends an
 	# idle lease's sockets: a receive of any kind is not told of it

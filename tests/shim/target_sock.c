@@ -757,8 +757,12 @@ static void lo_addr(const char *a, int off)
  * then, and again once its address is back. With "aborted", its socket was
  * destroyed first (ss -K, as the agent ends a lease's sockets), a receive
  * read the ECONNABORTED, and a send the shim does not see (a raw system
- * call) took a port again: then the address's absence is the lease's end. */
-static int mode_away(const char *name, int aborted)
+ * call) took a port again: then the address's absence is the lease's end.
+ * With "sockerr", its socket was destroyed and the ECONNABORTED read by
+ * getsockopt(SO_ERROR) (as an event loop does when poll says POLLERR), and
+ * its next sendto(), within a second of a look, took a port again: the
+ * same. */
+static int mode_away(const char *name, int aborted, int sockerr)
 {
 	struct sockaddr_storage dst, me;
 	socklen_t len, ml = sizeof(me);
@@ -777,6 +781,24 @@ static int mode_away(const char *name, int aborted)
 		printf("raw sendto: %d %s\n", r, r < 0 ? ename(errno) : "");
 		udp_seen(ls, "raw");
 		say_sockname(u, "after the raw send:");
+	}
+	if (sockerr) {
+		int err = 0;
+		socklen_t el = sizeof(err);
+
+		/* a send now has the shim look at its lease: the next look is
+		 * due a second later, after the send below */
+		r = (int)sendto(u, "l", 1, 0, (struct sockaddr *)&dst, len);
+		printf("sendto looked: %d\n", r);
+		udp_seen(ls, "looked");
+		destroy(u);
+		r = getsockopt(u, SOL_SOCKET, SO_ERROR, &err, &el);
+		printf("SO_ERROR: %d %s\n", r, r == 0 && err ? ename(err) : "none");
+		r = (int)sendto(u, "s", 1, 0, (struct sockaddr *)&dst, len);
+		printf("sendto after: %d %s\n", r, r == 1 ? "" : ename(errno));
+		if (r == 1)
+			udp_seen(ls, "after");
+		say_sockname(u, "after the send:");
 	}
 	lo_addr(own, 1);
 	usleep(1100 * 1000);
@@ -1036,7 +1058,8 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "recvended") == 0)
 		return mode_recvended(argv[2]);
 	if (strcmp(argv[1], "away") == 0)
-		return mode_away(argv[2], argc > 3 && strcmp(argv[3], "aborted") == 0);
+		return mode_away(argv[2], argc > 3 && strcmp(argv[3], "aborted") == 0,
+				 argc > 3 && strcmp(argv[3], "sockerr") == 0);
 	if (strcmp(argv[1], "relet") == 0)
 		return mode_relet(argv[2], argc > 3 ? atoi(argv[3]) : 4);
 	if (strcmp(argv[1], "ended") == 0 && argc > 3)
