@@ -691,7 +691,14 @@ int reg_input(struct reg_ctx *c, const uint8_t *buf, size_t len,
 	if (m.status < 128) {
 		if (s->tagged)
 			an->tag_heard = 1;
-		if (b->tag_sent && !s->tagged && !an->tag_unheard && !an->tag_heard) {
+		/* one such refusal of an anchor that accepted the form is
+		 * forgiven (a lost BU or BA), not a second in a row with no
+		 * tagged BU accepted between: the anchor changed (restarted as
+		 * an older version, another at its address), and naming it the
+		 * packet would cost every move a retransmission timeout */
+		else if (b->tag_sent && an->tag_heard)
+			an->tag_heard = 0;
+		else if (b->tag_sent && !an->tag_unheard) {
 			an->tag_unheard = 1;
 			log_info("anchor %s answered a BU after a move only once it no longer named "
 				 "the host's last packet: none named to it any more (an anchor older "

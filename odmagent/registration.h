@@ -135,9 +135,10 @@ struct reg_anchor {
 	 * this anchor names one any more (a lost BU does the same, and costs
 	 * only the tag: the anchor replays by the time then) */
 	int tag_unheard;
-	/* it accepted a BU that named the host's last packet: it knows the
-	 * long form, so a later such BU left unanswered was lost (or its BA
-	 * was), and does not make it tag_unheard */
+	/* it accepted a BU that named the host's last packet, and none such
+	 * went unanswered since: it knows the long form, so a later such BU
+	 * left unanswered was lost (or its BA was), and does not make it
+	 * tag_unheard; a second in a row does (the anchor changed) */
 	int tag_heard;
 	/* the last BU -> BA round trip with this anchor (ms, accepted BAs;
 	 * 0 = none yet): added to "lost N ms ago" (build_bu) */

@@ -2173,6 +2173,56 @@ Test(hostengine, an_anchor_that_answered_the_tag_once_is_not_named_none_for_a_lo
 	cr_assert_eq(bu(4).coa_lost_tag, 0x5eed1e55, "still named the packet");
 }
 
+/* a move of the host (from now on), whose first BU is left unanswered
+ * and whose retransmission, without the tag, is accepted: what an anchor
+ * that refuses the long form does. The tag its first BU named: returned */
+static uint32_t move_answered_untagged_only(uint64_t now, const struct in6_addr *coa)
+{
+	int first;
+	uint32_t tag;
+	uint64_t d;
+
+	F.last_traffic = now - 20; /* its socket sends */
+	he_move_since(&E, now, now - 10);
+	F.coa = *coa;
+	F.host[0] = *coa;
+	first = F.nbu;
+	he_move(&E, now + 1000);
+	cr_assert_eq(F.nbu, first + 1, "the move's BU");
+	tag = bu(first).coa_lost_tag;
+
+	d = he_reg_deadline(&E);
+	he_reg_timers(&E, d); /* unanswered: sent again */
+	cr_assert_eq(F.nbu, first + 2, "the retransmission");
+	cr_assert_eq(bu(first + 1).coa_lost_tag, 0, "without naming the packet");
+	answer(first + 1, MH_BA_ACCEPTED, NULL, d + 50);
+	he_tick(&E, d + 500);
+	return tag;
+}
+
+/* ...yet an anchor that knew the form and then really changed (restarted
+ * as an older version, or another at its address) is not named the packet
+ * for ever: one lost BA is forgiven, not every later refusal. Named it at
+ * every move, it would cost every move one retransmission timeout. */
+Test(hostengine, an_anchor_that_answered_the_tag_once_and_then_refuses_it_is_named_none)
+{
+	F.last_tag = 0x5eed1e55;
+	lost_ago_with_last_rx(T0 + 996);
+	answer(1, MH_BA_ACCEPTED, NULL, T0 + 1070);
+	F.count.udp = 1; /* a socket on the lease, which lives on */
+	he_tick(&E, T0 + 1500); /* it accepted the tag: it knows the form */
+	/* replaced by an older one: each move's tagged BU goes unanswered */
+	cr_assert_eq(move_answered_untagged_only(T0 + 8000, &COA1), 0x5eed1e55);
+	cr_assert_eq(move_answered_untagged_only(T0 + 20000, &COA2), 0x5eed1e55,
+		     "one refusal may be a lost BA: named again");
+	he_move_since(&E, T0 + 32000, T0 + 31990);
+	F.coa = COA1;
+	F.host[0] = COA1;
+	he_move(&E, T0 + 33000);
+	cr_assert_eq(bu(F.nbu - 1).coa_lost_tag, 0,
+		     "refused after every move since: named no packet any more");
+}
+
 /* a first BU that is answered keeps the anchor named packets */
 Test(hostengine, an_anchor_that_answers_the_tag_keeps_being_named_the_packet)
 {
