@@ -342,6 +342,17 @@ void fdtable_set_peer(struct fdtable *t, int fd, const struct sockaddr_in6 *peer
 	edit(t, fd, set_peer, peer);
 }
 
+static void set_port(struct fd_entry *e, const void *arg)
+{
+	if (e->state == FDT_LEASED)
+		e->lease.port = *(const uint16_t *)arg;
+}
+
+void fdtable_set_port(struct fdtable *t, int fd, uint16_t port)
+{
+	edit(t, fd, set_port, &port);
+}
+
 int fdtable_refs(struct fdtable *t, int fd)
 {
 	sigset_t old;

@@ -47,6 +47,12 @@ struct fd_lease {
 	 * leaves (SOCK_DESTROY): its address gone from the host is then the
 	 * lease's end, not a link down for a moment (shim_connect.c) */
 	int aborted;
+	/* a UDP socket's: its port (network order) when it was leased, 0 if
+	 * none yet. The agent's ending of its lease gives the port back, and
+	 * the next send takes another: a port that changed is that ending as
+	 * surely as fd_lease.aborted, also when the ECONNABORTED was read
+	 * where the shim does not see it (another process: a forked child) */
+	uint16_t port;
 };
 
 /*
@@ -140,6 +146,9 @@ int fdtable_connect(struct fdtable *t, int fd, struct fd_lease *out);
  * runs after every connect).
  */
 void fdtable_set_peer(struct fdtable *t, int fd, const struct sockaddr_in6 *peer);
+/* fd's leased socket has port (network order) now, its program's
+ * disconnect having given the old one back (fd_lease.port) */
+void fdtable_set_port(struct fdtable *t, int fd, uint16_t port);
 
 /* fd is one of the shim's own (set), or no longer (clear: only if internal). */
 void fdtable_mark_internal(struct fdtable *t, int fd, int set);

@@ -337,7 +337,9 @@ static int addr_on_host(const struct in6_addr *addr)
  * it ends the lease (SOCK_DESTROY), which gives their port back (0 until
  * the next send) a moment before the address goes. A send since then took
  * a port again, but the kernel said ECONNABORTED to it or to a receive
- * (fl->aborted): then the address's absence says it. Not without that: an
+ * (fl->aborted), or its port is not the one it was leased with (fl->port:
+ * the error read where the shim does not see it, in a forked child): then
+ * the address's absence says it. Not without that: an
  * access address claimed for the socket is off the host for a moment,
  * its lease alive, while its link is down or a move puts it on the tunnel
  * device (odmagent(8)); leased anew then, the socket would leave its
@@ -352,7 +354,18 @@ static int udp_ended(int fd, const struct fd_lease *fl)
 	if (getsockname(fd, (struct sockaddr *)&me, &l) != 0 ||
 	    !IN6_ARE_ADDR_EQUAL(&me.sin6_addr, &fl->addr))
 		return 0;
-	return me.sin6_port == 0 || (fl->aborted && !addr_on_host(&fl->addr));
+	return me.sin6_port == 0 ||
+	       ((fl->aborted || (fl->port && me.sin6_port != fl->port)) && !addr_on_host(&fl->addr));
+}
+
+/* fd's port (network order), 0 if none */
+static uint16_t own_port(int fd)
+{
+	struct sockaddr_in6 me;
+	socklen_t l = sizeof(me);
+
+	memset(&me, 0, sizeof(me));
+	return getsockname(fd, (struct sockaddr *)&me, &l) == 0 ? me.sin6_port : 0;
 }
 
 /* 1 if fd's socket is on addr with a port of its own */
@@ -386,6 +399,8 @@ int shim_disconnect(int fd, const struct sockaddr *addr, socklen_t len)
 	/* the address gone already (its lease did end): the next send finds
 	 * that and leases anew */
 	again = bind_to(fd, &fl.addr);
+	if (again == 0) /* its port the program's choice: not an ending */
+		fdtable_set_port(fdtable_global(0), fd, own_port(fd));
 	shim_debug("connect fd %d to AF_UNSPEC: disconnected, %s %s%s%s", fd,
 		   again == 0 ? "bound again on its lease's address" : "its lease's address", abuf,
 		   again == 0 ? "" : " cannot be bound again: ", again == 0 ? "" : strerror(-again));
@@ -742,6 +757,8 @@ bound:
 	/* its connect (or first send) follows: a later connect is one again */
 	fl.tried = 1;
 	fl.udp = pnum == IPPROTO_UDP;
+	if (fl.udp)
+		fl.port = own_port(fd);
 	if (restore)
 		fl.peer = peer; /* kept, should its connect again (out) fail */
 	peer_again = restore;

@@ -99,6 +99,23 @@ target_with_agent() {
 	cat "$TMP/o"
 }
 
+# away_ended N MODE WHAT SIGN - target_sock away ... MODE with agent N (a
+# leased UDP socket on 2001:db8:c4a::2 whose lease the agent ended, its
+# address then off the host): SIGN in its output says the ending was seen
+# as MODE makes it, and it is leased anew (two leases asked), its datagram
+# going from the new lease, never the ended one
+away_ended() {
+	local n=$1 mode=$2 what=$3 sign=$4
+
+	target_with_agent "$n" --default-type session-lasting --lease 2001:db8:c4a::2 \
+		--lease 2001:db8:c4a::3 -- away cn.example.test "$mode"
+	check "$what: destroyed, the ending seen" grep -q "$sign" "$TMP/o"
+	check "$what: its address gone, leased anew (two leases asked)" \
+		test "$(count '"op": "lease"' "$TMP/agent$n.log")" = 2
+	check "$what: sent from the new lease, never the ended one" \
+		grep -q '^udp away: server sees source 2001:db8:c4a::3$' "$TMP/o"
+}
+
 # four_sent WHAT FROM LOG - after target_sock reconnect ... 4 (its socket
 # leased on 2001:db8:c4a::2, destroyed, four threads sending at once): the
 # four sends all worked, all arrived from FROM (none from the ended lease),
@@ -286,26 +303,18 @@ inner() { # runs inside unshare -nm, as root
 	# ...but one the agent ended (destroyed, the ECONNABORTED read) that
 	# took a port again since (a send the shim does not see): its address
 	# gone, it is leased anew, never sent from the ended one
-	target_with_agent 25 --default-type session-lasting --lease 2001:db8:c4a::2 \
-		--lease 2001:db8:c4a::3 -- away cn.example.test aborted
-	check "destroyed, the error read, a port taken again" \
-		grep -q '^after the raw send: 2001:db8:c4a::2 port [1-9]' "$TMP/o"
-	check "its address gone: leased anew (two leases asked)" \
-		test "$(count '"op": "lease"' "$TMP/agent25.log")" = 2
-	check "and sent from the new lease" \
-		grep -q '^udp away: server sees source 2001:db8:c4a::3$' "$TMP/o"
+	away_ended 25 aborted "the error read" \
+		'^after the raw send: 2001:db8:c4a::2 port [1-9]'
 	# ...and so one whose ECONNABORTED getsockopt(SO_ERROR) read (an event
 	# loop told POLLERR), a plain sendto() taking a port again before its
-	# look was due
-	target_with_agent 26 --default-type session-lasting --lease 2001:db8:c4a::2 \
-		--lease 2001:db8:c4a::3 -- away cn.example.test sockerr
-	check "destroyed, SO_ERROR read, a send" grep -q '^SO_ERROR: 0 ECONNABORTED$' "$TMP/o"
+	# look was due: that send is leased anew at once
+	away_ended 26 sockerr "SO_ERROR read" '^SO_ERROR: 0 ECONNABORTED$'
 	check "SO_ERROR read: its next send went from a new lease at once" \
 		grep -q '^udp after: server sees source 2001:db8:c4a::3$' "$TMP/o"
-	check "SO_ERROR read: its address gone, leased anew (two leases asked)" \
-		test "$(count '"op": "lease"' "$TMP/agent26.log")" = 2
-	check "SO_ERROR read: sent from the new lease, never the ended one" \
-		grep -q '^udp away: server sees source 2001:db8:c4a::3$' "$TMP/o"
+	# ...and one whose ECONNABORTED a forked child read, taking a port
+	# again, unseen by the parent's shim
+	away_ended 27 forked "read in a child" \
+		'^after the child: 2001:db8:c4a::2 port [1-9]'
 
 	# A non-blocking, leased UDP socket destroyed as the agent ends an
 	# idle lease's sockets: a receive of any kind is not told of it

@@ -761,8 +761,10 @@ static void lo_addr(const char *a, int off)
  * With "sockerr", its socket was destroyed and the ECONNABORTED read by
  * getsockopt(SO_ERROR) (as an event loop does when poll says POLLERR), and
  * its next sendto(), within a second of a look, took a port again: the
- * same. */
-static int mode_away(const char *name, int aborted, int sockerr)
+ * same. With "forked", a child the program forked after the destruction
+ * read the ECONNABORTED and took a port again (a raw system call), which
+ * the program's own shim never sees: the same. */
+static int mode_away(const char *name, int aborted, int sockerr, int forked)
 {
 	struct sockaddr_storage dst, me;
 	socklen_t len, ml = sizeof(me);
@@ -781,6 +783,27 @@ static int mode_away(const char *name, int aborted, int sockerr)
 		printf("raw sendto: %d %s\n", r, r < 0 ? ename(errno) : "");
 		udp_seen(ls, "raw");
 		say_sockname(u, "after the raw send:");
+	}
+	if (forked) {
+		pid_t child;
+		int st = -1;
+
+		destroy(u);
+		fflush(stdout);
+		child = fork();
+		if (child == 0) {
+			r = (int)recv(u, buf, sizeof(buf), MSG_DONTWAIT);
+			printf("child recv: %d %s\n", r, r < 0 ? ename(errno) : "");
+			r = (int)syscall(SYS_sendto, u, "c", 1, 0, (struct sockaddr *)&dst, len);
+			printf("child raw sendto: %d %s\n", r, r < 0 ? ename(errno) : "");
+			fflush(stdout);
+			_exit(0);
+		}
+		if (child > 0)
+			waitpid(child, &st, 0);
+		printf("child: %d\n", st);
+		udp_seen(ls, "child");
+		say_sockname(u, "after the child:");
 	}
 	if (sockerr) {
 		int err = 0;
@@ -1059,7 +1082,8 @@ int main(int argc, char **argv)
 		return mode_recvended(argv[2]);
 	if (strcmp(argv[1], "away") == 0)
 		return mode_away(argv[2], argc > 3 && strcmp(argv[3], "aborted") == 0,
-				 argc > 3 && strcmp(argv[3], "sockerr") == 0);
+				 argc > 3 && strcmp(argv[3], "sockerr") == 0,
+				 argc > 3 && strcmp(argv[3], "forked") == 0);
 	if (strcmp(argv[1], "relet") == 0)
 		return mode_relet(argv[2], argc > 3 ? atoi(argv[3]) : 4);
 	if (strcmp(argv[1], "ended") == 0 && argc > 3)

@@ -440,6 +440,31 @@ Test(fdtable, an_aborted_udp_lease_is_due_and_says_so_until_leased_anew)
 	fdtable_free(t);
 }
 
+/* A leased UDP socket's port (fd_lease.port), which its program's
+ * disconnect changes (fdtable_set_port): kept through its dups, for a
+ * lease only, and the new lease's own when it is leased anew */
+Test(fdtable, a_udp_lease_keeps_its_port_until_leased_anew)
+{
+	struct fdtable *t = fdtable_new(64);
+	struct fd_lease l = mk("2001:db8::1"), got;
+
+	l.udp = 1;
+	l.port = htons(40000);
+	cr_assert_eq(fdtable_track(t, 3, &l), 0);
+	fdtable_dup(t, 3, 4, &got);
+	fdtable_set_port(t, 4, htons(40001));
+	cr_assert(fdtable_get(t, 3, &got));
+	cr_assert_eq(ntohs(got.port), 40001, "its program's disconnect took another");
+	l.port = htons(40002);
+	cr_assert_eq(fdtable_track(t, 3, &l), 0);
+	cr_assert(fdtable_get(t, 4, &got));
+	cr_assert_eq(ntohs(got.port), 40002, "leased anew: the new lease's");
+	fdtable_mark_seen(t, 5);
+	fdtable_set_port(t, 5, htons(1));
+	cr_assert_eq(fdtable_state(t, 5), FDT_SEEN, "not a lease's: nothing kept");
+	fdtable_free(t);
+}
+
 /* A look that finds the lease ended does not say so (fdtable_looked): it
  * stays due, and every thread sending on the socket meanwhile looks too,
  * rather than one looking and the others sending from the ended address. */
