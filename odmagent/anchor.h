@@ -317,8 +317,11 @@ void anchor_lost_hook(void *arg, const struct in6_addr *inner, const struct in6_
  * max-lifetime seconds, when every binding of the last run has been
  * refreshed or has expired; a refresh naming one of them gets it
  * (anchor_mode_cha.c). anchor_expire lifts the hold; anchor_next_expiry
- * counts it. An allocation that finds only held addresses free ends the
- * hold early (logged): a small pool must not refuse every host meanwhile.
+ * counts it. An allocation that finds only held addresses free gives the
+ * top ANCHOR_CRASH_HOLD of them back to new bindings, or ends the hold
+ * early when it holds no more (logged): a small pool must not refuse every
+ * host meanwhile, and a hold over a whole large pool must last past the
+ * first allocation.
  * A clean stop while it holds, or whose last save failed, leaves the mark
  * for the next run (odm_agent.keep_unclean_mark). A state file that was
  * there and could not be read (state_unread) restores nothing and tells

@@ -43,16 +43,29 @@ static uint8_t cha_allocate(struct anchor *an, const struct anchor_req *r, uint1
 	if (anchor_quota_full(an, r->ident, r->now_ms))
 		return MH_BA_INSUFFICIENT_RESOURCES;
 	rc = pool_alloc(&an->pool, &hoa);
-	if (rc < 0 && an->pool.held) {
-		/* a small pool must not refuse every host for max-lifetime */
-		log_warnx("no free pool address past the %u held since the crash: the hold "
-			  "ends now, %llus early (anchor.h ANCHOR_CRASH_HOLD)",
-			  an->pool.held,
-			  (unsigned long long)(an->hold_until_ms > r->now_ms
-						       ? (an->hold_until_ms - r->now_ms) / 1000
-						       : 0));
-		pool_hold(&an->pool, 0);
-		an->hold_until_ms = 0;
+	while (rc < 0 && an->pool.held) {
+		/* a small pool must not refuse every host for max-lifetime; a
+		 * large one gives back only the top ANCHOR_CRASH_HOLD held
+		 * addresses, farthest from the dense live set (pool.h): a hold
+		 * over the whole pool (a state not read) must not end at the
+		 * first allocation, before the lost bindings' refreshes come */
+		uint32_t keep = an->pool.held > ANCHOR_CRASH_HOLD
+					? an->pool.held - ANCHOR_CRASH_HOLD : 0;
+		unsigned long long left = an->hold_until_ms > r->now_ms
+						  ? (an->hold_until_ms - r->now_ms) / 1000 : 0;
+
+		if (keep)
+			log_warnx("no free pool address past the %u held since the crash: the "
+				  "top %u of them go to new bindings now, the first %u stay "
+				  "held for %llus (anchor.h ANCHOR_CRASH_HOLD)",
+				  an->pool.held, an->pool.held - keep, keep, left);
+		else
+			log_warnx("no free pool address past the %u held since the crash: the "
+				  "hold ends now, %llus early (anchor.h ANCHOR_CRASH_HOLD)",
+				  an->pool.held, left);
+		pool_hold(&an->pool, keep);
+		if (!keep)
+			an->hold_until_ms = 0;
 		rc = pool_alloc(&an->pool, &hoa);
 	}
 	if (rc < 0) {

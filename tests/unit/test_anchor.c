@@ -640,6 +640,34 @@ Test(anchor, after_a_state_not_read_a_lost_binding_anywhere_is_taken_back)
 	cr_assert_eq(an.bc.count, 1);
 }
 
+/* The whole pool held after a state not read: a new allocation, which
+ * finds nothing free past the hold, takes an address from the top of the
+ * pool, far from where the dense live set lay, and the rest stays held:
+ * a lost binding's refresh that comes after it still gets its address
+ * back, where ending the whole hold at that first allocation refused it
+ * (status 133) */
+Test(anchor, after_a_state_not_read_a_new_allocation_keeps_the_hold_for_the_rest)
+{
+	struct mh_msg ba;
+	struct bu b = bu_default(12);
+	struct in6_addr lost = A("2001:db8:c4a::5003"), a, top;
+	uint32_t size = an.pool.size;
+
+	an.state_unread = 1;
+	anchor_hold_after_crash(&an, 0);
+	cr_assert_eq(an.pool.held, size);
+	a = alloc_ok(11, 20, 500);
+	pool_addr_at(&an.pool, size - ANCHOR_CRASH_HOLD + 1, &top);
+	cr_assert_eq(memcmp(&a, &top, 16), 0, "the first address past the hold that is left");
+	cr_assert_eq(an.pool.held, size - ANCHOR_CRASH_HOLD);
+	cr_assert_neq(an.hold_until_ms, 0, "still holding the rest");
+	b.hnp = "2001:db8:c4a::5003";
+	b.bid = 9;
+	send_bu(&b, 1000, &ba);
+	cr_assert_eq(ba.status, MH_BA_ACCEPTED, "status %u", ba.status);
+	cr_assert_eq(memcmp(&ba.hnp, &lost, 16), 0);
+}
+
 /* Without a crash nothing was lost: a free address is nobody's to name */
 Test(anchor, a_free_address_is_not_given_without_a_crash)
 {
