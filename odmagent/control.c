@@ -1153,11 +1153,31 @@ int control_register(struct odm_agent *a, const char *op, control_handler_fn fn)
 	return 0;
 }
 
-/* mkdir -p of the socket's directory, 0755, for a fresh /run. */
+/* A directory made 0755 whatever the umask (its systemd unit sets
+ * UMask=0077, which would leave it to root alone, and the control group
+ * unable to reach the socket in it); one that is there is left as it is */
+static int make_dir(const char *dir)
+{
+	int fd, r = 0;
+
+	if (mkdir(dir, 0755) < 0)
+		return errno == EEXIST ? 0 : -errno;
+	/* no link followed: the one just made, or nothing */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fchmod(fd, 0755) < 0)
+		r = -errno;
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* mkdir -p of the socket's directory, 0755, for a fresh /run, or one
+ * removed under the agent (watch_tick). */
 static int make_parent(const char *path)
 {
 	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char *slash;
+	int r;
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
@@ -1168,13 +1188,11 @@ static int make_parent(const char *path)
 		if (*c != '/')
 			continue;
 		*c = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return -errno;
+		if ((r = make_dir(dir)) < 0)
+			return r;
 		*c = '/';
 	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	return make_dir(dir);
 }
 
 static void on_server_closed(uv_handle_t *h)

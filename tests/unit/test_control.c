@@ -369,6 +369,33 @@ Test(control, a_removed_socket_is_bound_again)
 	cr_assert_eq(hello_within(2500), 0, "not bound again once the path was free");
 }
 
+/*
+ * Its directory removed too (a clean-up of the run directory): made again
+ * with mode 0755 whatever the agent's umask (its systemd unit sets UMask=0077),
+ * or the control group's members could not reach the socket in it
+ * (odmagent(8) CONTROL PROTOCOL).
+ */
+Test(control, a_removed_directory_is_made_again_reachable)
+{
+	char run[sizeof(agent.cfg.control_path)];
+	struct stat st;
+	mode_t old;
+	int r;
+
+	snprintf(run, sizeof(run), "%s/run", dir);
+	old = umask(0077); /* the agent's, as under its unit */
+	cr_assert_eq(unlink(agent.cfg.control_path), 0);
+	cr_assert_eq(rmdir(run), 0);
+	r = hello_within(2500);
+	umask(old);
+	cr_assert_eq(r, 0, "no agent at %s 2.5 s after its directory was removed: %s",
+		     agent.cfg.control_path, strerror(-r));
+	cr_assert_eq(lstat(run, &st), 0);
+	cr_assert(S_ISDIR(st.st_mode));
+	cr_assert_eq(st.st_mode & 0777, 0755, "the directory made again has mode %o",
+		     st.st_mode & 0777);
+}
+
 /* The agent's stop removes its own socket only: one put there by another
  * agent after its own was removed stays. */
 Test(control, the_stop_leaves_a_socket_not_its_own)
