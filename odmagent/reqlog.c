@@ -44,10 +44,17 @@ void reqlog_sayf(struct reqlog *r, uint64_t now_ms, int level, const char *func,
 	uint64_t held = 0;
 	va_list ap;
 
-	if (!reqlog_allow(r, now_ms, &held))
-		level = ODM_LOG_DEBUG;
+	/* a line the log does not take at its level is written nowhere,
+	 * nor at debug level: it spends no token that a line of a higher
+	 * level sharing the bucket needs, nor takes the count of the held
+	 * lines, which the next line written says */
 	if (odm_log_level() < level)
 		return;
+	if (!reqlog_allow(r, now_ms, &held)) {
+		level = ODM_LOG_DEBUG;
+		if (odm_log_level() < level)
+			return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);

@@ -46,7 +46,9 @@ const char *reqlog_held_text(char *buf, size_t cap, uint64_t held);
 
 /* The line of fmt at level if reqlog_allow lets it through (with the count
  * of those held back before it), else at debug level; func names the
- * caller, as every line does (log.h). */
+ * caller, as every line does (log.h). A line below the log's level is
+ * nothing: it spends no token and takes no count (one bucket may hold
+ * lines of several levels). */
 void reqlog_sayf(struct reqlog *r, uint64_t now_ms, int level, const char *func, const char *fmt,
 		 ...) __attribute__((format(printf, 5, 6)));
 #define reqlog_say(r, now_ms, level, ...) reqlog_sayf((r), (now_ms), (level), __func__, __VA_ARGS__)
