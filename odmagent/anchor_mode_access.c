@@ -99,16 +99,19 @@ static uint8_t access_apply(struct anchor *an, const struct anchor_req *r, struc
 		b = NULL;
 	}
 	if (b && (b->ident != (size_t)r->ident || b->mode != ODM_MODE_ACCESS)) {
-		log_info("%s asks for %s, which another identity holds: refused",
-			 log_escape(n, sizeof n, bu->mnid, sizeof bu->mnid), ntop6(&bu->hnp, h));
+		/* as often as the host sends: held to its identity's lines */
+		reqlog_say(&an->ids[r->ident].bu_log, r->now_ms, ODM_LOG_INFO,
+			   "%s asks for %s, which another identity holds: refused",
+			   log_escape(n, sizeof n, bu->mnid, sizeof bu->mnid), ntop6(&bu->hnp, h));
 		return MH_BA_NOT_AUTHORIZED_FOR_HNP;
 	}
 	if (r->coa_is_hoa && !r->from_link && bu->lifetime) {
 		/* from the address but not from its link: forged (its source
 		 * is not under the MAC), a claim of a neighbour's address by
 		 * another subscriber, or a holder lifting its grace period */
-		log_info("%s claims %s from off its link: refused",
-			 log_escape(n, sizeof n, bu->mnid, sizeof bu->mnid), ntop6(&bu->hnp, h));
+		reqlog_say(&an->ids[r->ident].bu_log, r->now_ms, ODM_LOG_INFO,
+			   "%s claims %s from off its link: refused",
+			   log_escape(n, sizeof n, bu->mnid, sizeof bu->mnid), ntop6(&bu->hnp, h));
 		return MH_BA_NOT_AUTHORIZED_FOR_HNP;
 	}
 	if (bu->lifetime == 0) {
@@ -133,9 +136,10 @@ static uint8_t access_apply(struct anchor *an, const struct anchor_req *r, struc
 			if (!r->coa_is_hoa)
 				return MH_BA_REG_TYPE_CHANGE;
 			b->graceful = (uint8_t)(r->graceful != 0);
-			log_info("%s: %s is %s now", log_escape(n, sizeof n, bu->mnid, sizeof bu->mnid),
-				 ntop6(&bu->hnp, h),
-				 b->graceful ? "graceful-replacement" : "session-lasting");
+			reqlog_say(&an->ids[r->ident].bu_log, r->now_ms, ODM_LOG_INFO, "%s: %s is %s now",
+				   log_escape(n, sizeof n, bu->mnid, sizeof bu->mnid),
+				   ntop6(&bu->hnp, h),
+				   b->graceful ? "graceful-replacement" : "session-lasting");
 		}
 		expires = r->now_ms + (uint64_t)mh_lifetime_seconds(granted) * 1000;
 		/* the grace period's end is the binding's only once the tunnel

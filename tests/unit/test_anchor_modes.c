@@ -10,10 +10,14 @@
  * and how a BU's Service Selection picks the mode.
  */
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "anchor_fixture.h"
 #include "anchor_mode.h"
+#include "log.h"
 #include "tunnel_guard.h"
 
 #define AR_ADDR "2001:db8:a1::1"
@@ -833,4 +837,46 @@ Test(access, state_grace_keys_are_strict)
 	cr_assert_eq(st.bindings[0].deadline_ms, 1700000000001);
 	state_anchor_free(&st);
 	memset(&an, 0, sizeof an);
+}
+
+/* A host holding a key may send refused claims as fast as it can: each
+ * one's own line (off its link, another identity's address) is held to
+ * the identity's lines (ANCHOR_BU_LOG_BURST at once, ANCHOR_BU_LOG_RATE a
+ * second), as its BU line is, not written once per BU. */
+Test(access, a_flood_of_refused_claims_is_said_at_a_bounded_rate)
+{
+	static char buf[1 << 20];
+	const char *off = "claims " X1 " from off its link: refused";
+	const char *held = "asks for " X1 ", which another identity holds: refused";
+	struct mh_msg ba;
+	int n_off = 0, n_held = 0;
+	size_t n;
+
+	cr_redirect_stderr();
+	odm_log_init("t", ODM_LOG_INFO, 0);
+	setup_modes(ODM_MODE_BIT(ODM_MODE_ACCESS), 0);
+	an.from_link = fake_from_link;
+	an.rx_ifindex = 3; /* the core side */
+	/* 300 BUs in 75 ms (seq stays below 700: bu_default's timestamp
+	 * is seq * 10 ms ahead, ANCHOR_REPLAY_WINDOW_MS at most) */
+	for (uint16_t seq = 1; seq <= 300; seq++)
+		cr_assert_eq(bu_status(NAI2, seq, X1, X1, 100, NULL, 1000 + seq / 4, &ba),
+			     MH_BA_NOT_AUTHORIZED_FOR_HNP, "seq %u answered %u", seq, ba.status);
+	/* NAI1 holds X1 (from its link); NAI2 asks for it from elsewhere */
+	an.rx_ifindex = link_if;
+	claim(1, NULL, 2000);
+	for (uint16_t seq = 301; seq <= 600; seq++)
+		cr_assert_eq(bu_status(NAI2, seq, COA2, X1, 100, NULL, 2000 + seq / 4, &ba),
+			     MH_BA_NOT_AUTHORIZED_FOR_HNP, "seq %u answered %u", seq, ba.status);
+	fflush(stderr);
+	n = fread(buf, 1, sizeof buf - 1, cr_get_redirected_stderr());
+	buf[n] = '\0';
+	for (const char *p = buf; (p = strstr(p, off)); p++)
+		n_off++;
+	for (const char *p = buf; (p = strstr(p, held)); p++)
+		n_held++;
+	cr_assert_leq(n_off, ANCHOR_BU_LOG_BURST, "%d lines at info level for 300 BUs", n_off);
+	/* a second later: the bucket was spent, a second refilled it */
+	cr_assert_leq(n_held, ANCHOR_BU_LOG_RATE * 2, "%d lines at info level for 300 more BUs",
+		      n_held);
 }
