@@ -19,11 +19,11 @@
 #   mn --ar1 (renumbered)-- core -- cha (anchor), cn (nginx), cn2 (nginx)
 #
 # Exit 0 pass, 1 fail, 77 skip.
-set -euo pipefail
+set -eEuo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/check.sh"
-net_need test_renumber "network namespaces, TUN, raw sockets" ip named radvd nginx curl python3
+net_need test_renumber "network namespaces, TUN, raw sockets" ip named radvd nginx curl python3 tcpdump
 export ODM_TUNNEL=${ODM_TUNNEL:-user}
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-4}
 . "$HERE/lib/topo.sh"
