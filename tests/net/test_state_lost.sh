@@ -119,8 +119,13 @@ F=$CHA_STATE_DIR/anchor.json
 head -c "$(($(stat -c %s "$F") / 2))" "$F" >"$F.cut" && mv "$F.cut" "$F"
 odm_agent_start cha
 check "anchor: the next run could not read its state" grep -q "anchor.json.*starting without it" "$CHA_AGENT_LOG"
-check "anchor: it holds the whole pool back" \
-	grep -q "the last run's state could not be read: free pool addresses up to" "$CHA_AGENT_LOG"
+# the hold's end, as the anchor says it: $CHOA, past an earlier crash's
+# hold, lies within it
+HELD_TO=$(sed -n "s/.*the last run's state could not be read: free pool addresses up to \([0-9a-f:]*\) .*/\1/p" \
+	"$CHA_AGENT_LOG" | tail -n 1)
+not_past() { python3 -c 'import ipaddress as i, sys; sys.exit(i.ip_address(sys.argv[1]) > i.ip_address(sys.argv[2]))' "$1" "$2"; }
+check "anchor: it holds the whole pool back, $CHOA too (up to ${HELD_TO:-nothing said})" \
+	not_past "$CHOA" "${HELD_TO:-::}"
 bound_again() { [[ $(odm_status cha | json 'j["bindings"][0]["hoa"] if j["bindings"] else ""') == "$CHOA" ]]; }
 check "anchor: the host's refresh binds $CHOA again" wait_for 10 bound_again
 odm_download_ok anchor
