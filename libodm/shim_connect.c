@@ -96,6 +96,15 @@ const char *shim_socket_proto(int fd)
 	return NULL;
 }
 
+/* fd's own address into *me (zeroed first): 0, or -1 (errno) */
+static int own_name(int fd, struct sockaddr_in6 *me)
+{
+	socklen_t l = sizeof(*me);
+
+	memset(me, 0, sizeof(*me));
+	return getsockname(fd, (struct sockaddr *)me, &l);
+}
+
 /*
  * Whether fd's source is still ours to choose before what (the call):
  * SB_NONE, not bound yet (getsockname says :: port 0); SB_LEAVE, the
@@ -108,11 +117,8 @@ enum { SB_LEAVE, SB_NONE, SB_PORT };
 static int socket_unbound(int fd, const char *what, unsigned *port)
 {
 	struct sockaddr_in6 me;
-	socklen_t l = sizeof(me);
 
-	memset(&me, 0, sizeof(me));
-	if (getsockname(fd, (struct sockaddr *)&me, &l) != 0 ||
-	    !IN6_IS_ADDR_UNSPECIFIED(&me.sin6_addr))
+	if (own_name(fd, &me) != 0 || !IN6_IS_ADDR_UNSPECIFIED(&me.sin6_addr))
 		return SB_LEAVE;
 	if (me.sin6_port == 0)
 		return SB_NONE;
@@ -185,11 +191,9 @@ static int rebind_to(int fd, const struct in6_addr *addr)
 {
 	struct sockaddr none = { .sa_family = AF_UNSPEC };
 	struct sockaddr_in6 me;
-	socklen_t l = sizeof(me);
 	int r;
 
-	memset(&me, 0, sizeof(me));
-	if (getsockname(fd, (struct sockaddr *)&me, &l) == 0 && IN6_ARE_ADDR_EQUAL(&me.sin6_addr, addr))
+	if (own_name(fd, &me) == 0 && IN6_ARE_ADDR_EQUAL(&me.sin6_addr, addr))
 		return 0;
 	r = bind_to(fd, addr);
 	if (r == -EINVAL) {
@@ -348,11 +352,8 @@ static int addr_on_host(const struct in6_addr *addr)
 static int udp_ended(int fd, const struct fd_lease *fl)
 {
 	struct sockaddr_in6 me;
-	socklen_t l = sizeof(me);
 
-	memset(&me, 0, sizeof(me));
-	if (getsockname(fd, (struct sockaddr *)&me, &l) != 0 ||
-	    !IN6_ARE_ADDR_EQUAL(&me.sin6_addr, &fl->addr))
+	if (own_name(fd, &me) != 0 || !IN6_ARE_ADDR_EQUAL(&me.sin6_addr, &fl->addr))
 		return 0;
 	return me.sin6_port == 0 ||
 	       ((fl->aborted || (fl->port && me.sin6_port != fl->port)) && !addr_on_host(&fl->addr));
@@ -362,21 +363,17 @@ static int udp_ended(int fd, const struct fd_lease *fl)
 static uint16_t own_port(int fd)
 {
 	struct sockaddr_in6 me;
-	socklen_t l = sizeof(me);
 
-	memset(&me, 0, sizeof(me));
-	return getsockname(fd, (struct sockaddr *)&me, &l) == 0 ? me.sin6_port : 0;
+	return own_name(fd, &me) == 0 ? me.sin6_port : 0;
 }
 
 /* 1 if fd's socket is on addr with a port of its own */
 static int has_port_on(int fd, const struct in6_addr *addr)
 {
 	struct sockaddr_in6 me;
-	socklen_t l = sizeof(me);
 
-	memset(&me, 0, sizeof(me));
-	return getsockname(fd, (struct sockaddr *)&me, &l) == 0 &&
-	       IN6_ARE_ADDR_EQUAL(&me.sin6_addr, addr) && me.sin6_port != 0;
+	return own_name(fd, &me) == 0 && IN6_ARE_ADDR_EQUAL(&me.sin6_addr, addr) &&
+	       me.sin6_port != 0;
 }
 
 int shim_disconnect(int fd, const struct sockaddr *addr, socklen_t len)
