@@ -1203,12 +1203,8 @@ static void on_server_closed(uv_handle_t *h)
 	ctl_unref(ctl);
 }
 
-static void on_timer_closed(uv_handle_t *h)
-{
-	ctl_unref(h->data);
-}
-
-static void on_resume_closed(uv_handle_t *h)
+/* the idle and watch timers' and the resume handle's: one of ctl's handles gone */
+static void on_handle_closed(uv_handle_t *h)
 {
 	ctl_unref(h->data);
 }
@@ -1501,9 +1497,9 @@ int control_open(struct odm_agent *a)
 	log_info("listening on %s", path);
 	return 0;
 fail:
-	uv_close((uv_handle_t *)&ctl->idle, on_timer_closed);
-	uv_close((uv_handle_t *)&ctl->watch, on_timer_closed);
-	uv_close((uv_handle_t *)&ctl->resume, on_resume_closed);
+	uv_close((uv_handle_t *)&ctl->idle, on_handle_closed);
+	uv_close((uv_handle_t *)&ctl->watch, on_handle_closed);
+	uv_close((uv_handle_t *)&ctl->resume, on_handle_closed);
 	return r;
 }
 
@@ -1528,8 +1524,8 @@ void control_close(struct odm_agent *a)
 		else
 			conn_close(c);
 	}
-	uv_close((uv_handle_t *)&ctl->idle, on_timer_closed);
-	uv_close((uv_handle_t *)&ctl->watch, on_timer_closed);
-	uv_close((uv_handle_t *)&ctl->resume, on_resume_closed);
+	uv_close((uv_handle_t *)&ctl->idle, on_handle_closed);
+	uv_close((uv_handle_t *)&ctl->watch, on_handle_closed);
+	uv_close((uv_handle_t *)&ctl->resume, on_handle_closed);
 	uv_close((uv_handle_t *)ctl->server, on_server_closed);
 }
