@@ -40,10 +40,42 @@ static int says_stopped(int fd)
 	       memcmp(buf, AGENTLOCK_STOPPED, (size_t)n) == 0;
 }
 
+/*
+ * A new lock file at path, made whole before it is there: it says
+ * AGENTLOCK_STOPPED (a new directory has no last run), written under a
+ * name of this process's own and then linked into place, which fails with
+ * EEXIST when another agent's came first. Made with O_CREAT in place, the
+ * file was there empty for a moment, and an agent started at the same time
+ * could open and lock it first, and take the new directory for one whose
+ * last agent crashed. 0 (this one is in place), or -errno. A mark that
+ * cannot be written (a full file system) leaves the file empty: the run
+ * that wins it is taken as unclean unless it is this one, which knows it
+ * made it.
+ */
+static int make_new(const char *dir, const char *path)
+{
+	char tmp[4096];
+	int fd, r;
+
+	if (snprintf(tmp, sizeof(tmp), "%s/.%s.new.%ld", dir, AGENTLOCK_FILE, (long)getpid()) >=
+	    (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	/* one left by an earlier process of this pid that died here */
+	(void)unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	(void)!write(fd, AGENTLOCK_STOPPED, sizeof(AGENTLOCK_STOPPED) - 1);
+	r = link(tmp, path) < 0 ? -errno : 0;
+	(void)unlink(tmp);
+	close(fd);
+	return r;
+}
+
 int agentlock_take(const char *dir, int *unclean, char *err, size_t errlen)
 {
 	char path[4096], pid[24], line[24];
-	int fd, r, n, made = 1;
+	int fd, r, n, made = 0;
 
 	*unclean = 0;
 	if (!dir || !*dir) {
@@ -59,10 +91,16 @@ int agentlock_take(const char *dir, int *unclean, char *err, size_t errlen)
 		snprintf(err, errlen, "state-dir %s: %s", dir, strerror(-r));
 		return r;
 	}
-	/* made here, or there before (then it must say how its holder stopped) */
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 && errno == EEXIST) {
-		made = 0;
+	/* there before (then it says how its holder stopped), or made here,
+	 * whole, by this agent or by one started at the same time */
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT) {
+		r = make_new(dir, path);
+		if (r < 0 && r != -EEXIST) {
+			snprintf(err, errlen, "%s: %s", path, strerror(-r));
+			return r;
+		}
+		made = r == 0;
 		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	}
 	if (fd < 0) {

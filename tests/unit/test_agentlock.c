@@ -214,3 +214,74 @@ Test(agentlock, refuses_what_is_not_a_directory_or_a_lock_file)
 	cr_assert(strstr(err, path), "message names the file: %s", err);
 	cr_assert_eq(agentlock_take("", &unclean, err, sizeof(err)), -EINVAL);
 }
+
+/* one taker of a race: waits on go, takes the lock, says how it went on
+ * said (0 taken clean, 1 taken unclean, 2 refused as in use, 3 other),
+ * keeps what it took until hold closes */
+static void race_taker(int go, int said, int hold)
+{
+	char e[256], c;
+	int u = 0, fd;
+
+	(void)!read(go, &c, 1);
+	fd = agentlock_take(dir, &u, e, sizeof(e));
+	c = (char)(fd >= 0 ? u : fd == -EWOULDBLOCK ? 2 : 3);
+	(void)!write(said, &c, 1);
+	(void)!read(hold, &c, 1);
+	_exit(0);
+}
+
+/*
+ * Two agents started at once on a new state directory: one takes it, the
+ * other is refused, and the one that took it finds no last run (a new
+ * directory has none). Before, the lock file's maker took the lock only
+ * after making it: the other agent, opening the file made a moment before,
+ * could lock it first, find it empty, and take the new directory for one
+ * whose last agent crashed (an anchor then held back its whole pool).
+ */
+Test(agentlock, two_takers_at_once_on_a_new_directory)
+{
+	int clean = 0;
+
+	for (int round = 0; round < 300; round++) {
+		char cmd[192], got[2];
+		int go[2], said[2], hold[2], taken = 0, refused = 0;
+		pid_t kid[2];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		cr_assert_eq(system(cmd), 0);
+		cr_assert_eq(pipe(go), 0);
+		cr_assert_eq(pipe(said), 0);
+		cr_assert_eq(pipe(hold), 0);
+		for (int i = 0; i < 2; i++) {
+			kid[i] = fork();
+			cr_assert_geq(kid[i], 0);
+			if (kid[i] == 0) {
+				close(go[1]);
+				close(said[0]);
+				close(hold[1]);
+				race_taker(go[0], said[1], hold[0]);
+			}
+		}
+		close(go[0]);
+		close(said[1]);
+		close(hold[0]);
+		close(go[1]); /* both go at once */
+		for (int i = 0; i < 2; i++) {
+			cr_assert_eq(read(said[0], &got[i], 1), 1, "round %d: a taker said nothing",
+				     round);
+			taken += got[i] == 0 || got[i] == 1;
+			refused += got[i] == 2;
+			cr_assert_neq(got[i], 1, "round %d: the new directory was taken for one whose "
+				      "last agent did not stop cleanly", round);
+		}
+		close(hold[1]);
+		close(said[0]);
+		for (int i = 0; i < 2; i++)
+			cr_assert_eq(waitpid(kid[i], NULL, 0), kid[i]);
+		cr_assert_eq(taken, 1, "round %d: %d of the two took the lock", round, taken);
+		cr_assert_eq(refused, 1, "round %d: the other was refused as in use", round);
+		clean++;
+	}
+	cr_assert_eq(clean, 300);
+}
