@@ -39,7 +39,7 @@ static int ag_no_reply; /* the last call_locked's agent took the request, never 
 /* Lock held. Drop the connection; close it only if it is still ours. */
 static void drop_locked(void)
 {
-	if (ag_fd >= 0 && shield_remove(ag_fd))
+	if (ag_fd >= 0 && shield_remove(ag_fd, SHIELD_AGENT))
 		real_close(ag_fd);
 	ag_fd = -1;
 }
@@ -63,7 +63,7 @@ static int conn_locked(int connect_ms)
 			   (unsigned)ag_egid, (unsigned)geteuid(), (unsigned)getegid());
 		drop_locked();
 	}
-	if (ag_fd >= 0 && !shield_valid(ag_fd)) {
+	if (ag_fd >= 0 && !shield_valid(ag_fd, SHIELD_AGENT)) {
 		/* The application closed our socket (close_range, closefrom). */
 		shim_debug("agent connection fd %d was closed by the application, reconnecting",
 			   ag_fd);
@@ -96,7 +96,7 @@ static int conn_locked(int connect_ms)
 		}
 		return fd;
 	}
-	shield_add(fd);
+	shield_add(fd, SHIELD_AGENT);
 	ag_fd = fd;
 	ag_pid = getpid();
 	ag_euid = geteuid();

@@ -65,7 +65,7 @@ static ares_socket_t sock_open(int domain, int type, int proto, void *user)
 
 	if (fd < 0)
 		return ARES_SOCKET_BAD;
-	shield_add(fd);
+	shield_add(fd, SHIELD_CARES);
 	for (int i = 0; i < MAX_SOCKS; i++)
 		if (ch_socks[i] < 0) {
 			ch_socks[i] = fd;
@@ -80,7 +80,7 @@ static int sock_close(ares_socket_t fd, void *user)
 		if (ch_socks[i] == fd)
 			ch_socks[i] = -1;
 	/* Closed by the application already? Then the number is not ours. */
-	if (shield_remove(fd))
+	if (shield_remove(fd, SHIELD_CARES))
 		return real_close(fd);
 	return 0;
 }
@@ -114,7 +114,7 @@ static const struct ares_socket_functions sock_funcs = {
 static int channel_sockets_ok(void)
 {
 	for (int i = 0; i < MAX_SOCKS; i++)
-		if (ch_socks[i] >= 0 && !shield_valid(ch_socks[i]))
+		if (ch_socks[i] >= 0 && !shield_valid(ch_socks[i], SHIELD_CARES))
 			return 0;
 	return 1;
 }

@@ -16,6 +16,7 @@
 struct shield_rec {
 	int used;
 	int fd;
+	enum shield_owner owner;
 	int dead; /* closed by the application: never ours again */
 	dev_t dev;
 	ino_t ino;
@@ -25,10 +26,10 @@ static pthread_mutex_t shield_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct shield_rec recs[SHIELD_MAX];
 static atomic_int shield_count; /* lets close() skip the lock when empty */
 
-static int find(int fd)
+static int find(int fd, enum shield_owner owner)
 {
 	for (int i = 0; i < SHIELD_MAX; i++)
-		if (recs[i].used && recs[i].fd == fd)
+		if (recs[i].used && recs[i].fd == fd && recs[i].owner == owner)
 			return i;
 	return -1;
 }
@@ -45,7 +46,7 @@ static int same_socket(const struct shield_rec *r)
 	return ok;
 }
 
-int shield_add(int fd)
+int shield_add(int fd, enum shield_owner owner)
 {
 	sigset_t old;
 	struct stat st;
@@ -57,7 +58,7 @@ int shield_add(int fd)
 		return -err;
 	}
 	sigblock_lock(&shield_lock, &old);
-	i = find(fd);
+	i = find(fd, owner);
 	if (i < 0)
 		for (i = 0; i < SHIELD_MAX && recs[i].used; i++)
 			;
@@ -67,19 +68,21 @@ int shield_add(int fd)
 	}
 	if (!recs[i].used)
 		atomic_fetch_add(&shield_count, 1);
-	recs[i] = (struct shield_rec){ .used = 1, .fd = fd, .dev = st.st_dev, .ino = st.st_ino };
+	recs[i] = (struct shield_rec){
+		.used = 1, .fd = fd, .owner = owner, .dev = st.st_dev, .ino = st.st_ino
+	};
 	sigblock_unlock(&shield_lock, &old);
 	fdtable_mark_internal(fdtable_global(1), fd, 1);
 	return 0;
 }
 
-int shield_remove(int fd)
+int shield_remove(int fd, enum shield_owner owner)
 {
 	sigset_t old;
 	int i, ok = 0;
 
 	sigblock_lock(&shield_lock, &old);
-	i = find(fd);
+	i = find(fd, owner);
 	if (i >= 0) {
 		ok = same_socket(&recs[i]);
 		recs[i] = (struct shield_rec){ .used = 0 };
@@ -91,13 +94,13 @@ int shield_remove(int fd)
 	return ok;
 }
 
-int shield_valid(int fd)
+int shield_valid(int fd, enum shield_owner owner)
 {
 	sigset_t old;
 	int i, ok = 0;
 
 	sigblock_lock(&shield_lock, &old);
-	i = find(fd);
+	i = find(fd, owner);
 	if (i >= 0)
 		ok = same_socket(&recs[i]);
 	sigblock_unlock(&shield_lock, &old);

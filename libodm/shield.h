@@ -9,18 +9,29 @@
  * st_dev/st_ino of its socket; before the shim uses one again it checks the
  * fd still refers to that socket, and if not it forgets the fd WITHOUT
  * closing it (the number may now belong to the application) and reconnects.
+ *
+ * Each record names its owner: after a close_range the kernel may give the
+ * agent connection's old number to a new c-ares socket, or the other way
+ * round, and the record the new socket's owner makes must not pass for the
+ * old owner's (the agent client sent its request on the DNS socket, then
+ * closed it under c-ares).
  */
 #ifndef ODM_SHIELD_H
 #define ODM_SHIELD_H
 
 #pragma GCC visibility push(hidden)
 
-/* Record fd as internal. Returns 0 or -errno (-ENOSPC when the table is full). */
-int shield_add(int fd);
-/* Forget fd; returns 1 if it was recorded and still is the same socket. */
-int shield_remove(int fd);
-/* 1 if fd is recorded and still refers to the same socket, else 0. */
-int shield_valid(int fd);
+/* who an fd is recorded for */
+enum shield_owner { SHIELD_AGENT = 1, SHIELD_CARES };
+
+/* Record fd as internal, owner's. Returns 0 or -errno (-ENOSPC when the
+ * table is full). */
+int shield_add(int fd, enum shield_owner owner);
+/* Forget owner's fd; returns 1 if it was recorded for owner and still is
+ * the same socket. */
+int shield_remove(int fd, enum shield_owner owner);
+/* 1 if fd is recorded for owner and still refers to the same socket, else 0. */
+int shield_valid(int fd, enum shield_owner owner);
 /* The application closed fd or [first, last]: forget those entries. */
 void shield_app_closed(unsigned int first, unsigned int last);
 /* In a forked child: the mutex may be held by a thread that no longer exists. */
