@@ -33,7 +33,8 @@ static uint64_t ag_retry_after; /* no connect attempt before this (ms) */
 static int ag_default = -1;     /* -1: not asked yet */
 static int ag_fresh;            /* ag_fd was made by the current call */
 static json_int_t ag_hint_id;   /* ids of hints, which are never answered */
-static int said_unreachable, said_error, said_busy, said_silent, said_long;
+static int said_unreachable, said_error, said_busy, said_silent, said_long, said_enosys;
+static int ag_no_cha_ops; /* the agent does not serve cha-check: not asked again */
 static int ag_no_reply; /* the last call_locked's agent took the request, never answered */
 
 /* Lock held. Drop the connection; close it only if it is still ours. */
@@ -199,10 +200,14 @@ static int call_locked(json_t *req, json_t **resp, int timeout_ms)
 	if (!json_is_true(ok)) {
 		const char *code = json_string_value(json_object_get(r, "error"));
 		const char *msg = json_string_value(json_object_get(r, "message"));
-		shim_debug_once(&said_error, "agent refused: %s%s%s", code ? code : "error",
-				msg ? ": " : "", msg ? msg : "");
+		int enosys = code && strcmp(code, "ENOSYS") == 0;
+
+		/* an op an older agent does not serve: said on its own, so that
+		 * the first real refusal is said too */
+		shim_debug_once(enosys ? &said_enosys : &said_error, "agent refused: %s%s%s",
+				code ? code : "error", msg ? ": " : "", msg ? msg : "");
 		/* code lives in r: decide before r goes */
-		ret = -EPROTO;
+		ret = enosys ? -ENOSYS : -EPROTO;
 		if (code && strcmp(code, "EPERM") == 0)
 			ret = -EPERM;
 		/* the type is not to be had here (e.g. the policy forbids it) */
@@ -482,6 +487,46 @@ int agent_fallback(int type, const struct in6_addr *dst, int err)
 	inet_ntop(AF_INET6, dst, dbuf, sizeof(dbuf));
 	return notify(json_pack("{s:s, s:s, s:s, s:i}", "op", "fallback", "type",
 				odm_type_name(type), "dst", dbuf, "error", err));
+}
+
+int agent_cha_check(const char *name, int ms, int *probe, unsigned *left_ms)
+{
+	json_t *req, *resp = NULL;
+	json_int_t left;
+	int ret, cancel;
+
+	*probe = 0;
+	*left_ms = 0;
+	if (__atomic_load_n(&ag_no_cha_ops, __ATOMIC_RELAXED))
+		return -ENOSYS;
+	req = json_pack("{s:s, s:s}", "op", "cha-check", "name", name);
+	if (!req)
+		return -ENOMEM;
+	ret = lock_for(ms, &cancel);
+	if (ret < 0) {
+		json_decref(req);
+		return ret;
+	}
+	ret = call_locked(req, &resp, ret);
+	unlock(cancel);
+	if (ret == -ENOSYS)
+		__atomic_store_n(&ag_no_cha_ops, 1, __ATOMIC_RELAXED);
+	if (ret < 0)
+		return ret;
+	ret = json_is_true(json_object_get(resp, "silent"));
+	left = json_integer_value(json_object_get(resp, "left_ms"));
+	*left_ms = left > 0 && left < 3600 * 1000 ? (unsigned)left : 0;
+	*probe = json_is_true(json_object_get(resp, "probe"));
+	json_decref(resp);
+	return ret;
+}
+
+int agent_cha_result(const char *name, int answered)
+{
+	if (__atomic_load_n(&ag_no_cha_ops, __ATOMIC_RELAXED))
+		return -ENOSYS;
+	return notify(json_pack("{s:s, s:s, s:b}", "op", "cha-result", "name", name, "answered",
+				answered));
 }
 
 void agent_client_atfork_child(void)

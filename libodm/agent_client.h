@@ -77,6 +77,23 @@ int agent_release(const struct in6_addr *addr);
  */
 int agent_fallback(int type, const struct in6_addr *dst, int err);
 
+/*
+ * cha-check {name}: whether this user's processes saw the lookup of
+ * cha.<name> get no answer lately (chalookup.h). 1: they did, a lookup now
+ * would wait in vain (*left_ms: for how long the agent says so still); 0:
+ * look it up, *probe 1 when this process is the one to look again after
+ * such a memory (it says how it went: agent_cha_result); -errno (no agent,
+ * an older one, no answer within ms, the lock's wait included).
+ */
+int agent_cha_check(const char *name, int ms, int *probe, unsigned *left_ms);
+
+/*
+ * cha-result {name, answered, noreply}: the lookup of cha.<name> got no
+ * answer within its wait (answered 0), or an answer after a probe
+ * (answered 1). Never waits, like agent_release.
+ */
+int agent_cha_result(const char *name, int answered);
+
 /* In a forked child: reset the lock, forget the parent's connection. */
 void agent_client_atfork_child(void);
 

@@ -30,6 +30,7 @@
 #include "agent_client.h"
 #include "chacache.h"
 #include "chalookup.h"
+#include "chashare.h"
 #include "fdtable.h"
 #include "guard.h"
 #include "heldlease.h"
@@ -129,10 +130,17 @@ static int cha_of(const char *host, const struct in6_addr *dst, struct in6_addr 
 	}
 	r = chacache_get_name(chacache_by_name(), host, cha, &ttl, now);
 	if (r == CHA_MISS) {
+		int skip, probe = 0;
+
 		q = chalookup_start(host);
 		if (!q)
 			return CHA_MISS;
-		r = chalookup_finish(q, now + CHALOOKUP_MAX_WAIT_MS, cha, &ttl);
+		/* the query out, the agent is asked whether the user's other
+		 * processes got no answer for it lately (chashare.h) */
+		skip = chashare_skip(host, &probe);
+		r = chalookup_finish(q, skip ? 0 : now + CHALOOKUP_MAX_WAIT_MS, cha, &ttl);
+		if (!skip)
+			chashare_said(host, r, probe);
 		now = chacache_now_ms();
 		if (r < 0)
 			return CHA_MISS;

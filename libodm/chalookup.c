@@ -18,6 +18,7 @@
 
 #include "chacache.h"
 #include "chalookup.h"
+#include "chashare.h"
 #include "libc_real.h"
 #include "shield.h"
 #include "shim_log.h"
@@ -658,13 +659,22 @@ static void resolve_deferred(struct cha_defer **ds, size_t n, uint64_t deadline_
 	struct cha_query *q[CHALOOKUP_MAX_DEFERRED];
 	struct in6_addr cha[CHALOOKUP_MAX_DEFERRED];
 	uint32_t ttl[CHALOOKUP_MAX_DEFERRED];
-	int r[CHALOOKUP_MAX_DEFERRED];
+	int r[CHALOOKUP_MAX_DEFERRED], skip[CHALOOKUP_MAX_DEFERRED], probe[CHALOOKUP_MAX_DEFERRED];
 
 	for (size_t i = 0; i < n; i++)
 		q[i] = chalookup_start(ds[i]->node);
+	/* the queries out, the agent is asked whether the user's other
+	 * processes got no answer for them lately (chashare.h) */
+	for (size_t i = 0; i < n; i++) {
+		probe[i] = 0;
+		skip[i] = q[i] && chashare_skip(ds[i]->node, &probe[i]);
+	}
 	for (size_t i = 0; i < n; i++) {
 		ttl[i] = 0;
-		r[i] = chalookup_finish(q[i], deadline_ms, &cha[i], &ttl[i]);
+		/* skipped: given up at once, as one that got no answer */
+		r[i] = chalookup_finish(q[i], skip[i] ? 0 : deadline_ms, &cha[i], &ttl[i]);
+		if (q[i] && !skip[i])
+			chashare_said(ds[i]->node, r[i], probe[i]);
 	}
 	now = chacache_now_ms();
 	/* their destinations as they are now: other threads' getaddrinfo of
@@ -678,9 +688,9 @@ static void resolve_deferred(struct cha_defer **ds, size_t n, uint64_t deadline_
 	for (size_t i = 0; i < n; i++) {
 		struct cha_defer *d = ds[i];
 
-		shim_debug("getaddrinfo %s: cha.%s %s after %llu ms (asked on first use)", d->node,
+		shim_debug("getaddrinfo %s: cha.%s %s after %llu ms (asked on first use%s)", d->node,
 			   d->node, r[i] == CHA_FOUND ? "found" : r[i] == CHA_NONE ? "absent" : "unknown",
-			   (unsigned long long)(now - start));
+			   (unsigned long long)(now - start), skip[i] ? ", not waited for" : "");
 		if (r[i] < 0) {
 			/* nothing is known, not even that there is none: the
 			 * connects that follow are told so

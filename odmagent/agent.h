@@ -20,6 +20,7 @@ struct odm_tunnel;
 struct anchor;
 struct mn;
 struct policy_state;
+struct chasilent;
 
 struct odm_agent {
 	uv_loop_t *loop;
@@ -30,6 +31,8 @@ struct odm_agent {
 	struct mn *mn;             /* role mn (mn.c) */
 	struct events events;      /* event stream for odmctl monitor (events.c) */
 	struct policy_state *policy; /* the running policy (policy_agent.c) */
+	struct chasilent *cha_silent; /* cha lookups that got no answer (role mn,
+				       * chasilent_agent.c) */
 	struct reqlog req_log;     /* its lines about clients' requests: refusals,
 				    * false claims (reqlog.h) */
 	int log_forced;            /* -d/-v: the least level logged, the config's if above; or -1 */

@@ -53,6 +53,7 @@
 #include "addr_usable.h"
 #include "addrscope.h"
 #include "agent.h"
+#include "chasilent_agent.h"
 #include "control.h"
 #include "devwatch.h"
 #include "dnspub.h"
@@ -1317,6 +1318,7 @@ static void teardown(struct odm_agent *a, struct mn *mn)
 	mn->dns = NULL;
 	homefind_close(mn->home);
 	mn->home = NULL;
+	chasilent_agent_close(a);
 	/* best effort: one deregistration BU each, then local state goes */
 	he_stop(&mn->e, mono_ms());
 	/* a clean stop deregistered every lease: the file keeps the counters */
@@ -1428,7 +1430,8 @@ int mn_start(struct odm_agent *a)
 
 	if ((rc = control_register(a, "lease", on_lease)) < 0 ||
 	    (rc = control_register(a, "release", on_release)) < 0 ||
-	    (rc = control_register(a, "status", on_status)) < 0) {
+	    (rc = control_register(a, "status", on_status)) < 0 ||
+	    (rc = chasilent_agent_open(a)) < 0) {
 		log_err(rc, "registering the control ops");
 		goto fail;
 	}

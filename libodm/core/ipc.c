@@ -35,6 +35,7 @@ enum ipc_kind {
 	IPC_ADDR,   /* string, IPv6 address in text form */
 	IPC_TYPE,   /* string, an address type name of odm.h */
 	IPC_PROTO,  /* string, "tcp" or "udp" */
+	IPC_NAME,   /* string, a host name (ipc_name_ok) */
 };
 
 struct ipc_field {
@@ -104,6 +105,19 @@ static const struct ipc_field fallback_fields[] = {
 	{ NULL, 0, false },
 };
 
+/* a shim's cha.<name> lookups (odm(7)): asked before one, told after */
+static const struct ipc_field cha_check_fields[] = {
+	{ "name", IPC_NAME, true },
+	{ NULL, 0, false },
+};
+
+static const struct ipc_field cha_result_fields[] = {
+	{ "name", IPC_NAME, true },
+	{ "answered", IPC_BOOL, true }, /* false: no answer within the wait */
+	{ "noreply", IPC_BOOL, false },
+	{ NULL, 0, false },
+};
+
 /* "events": the kinds wanted, comma-separated (absent: all) */
 static const struct ipc_field monitor_fields[] = {
 	{ "events", IPC_STRING, false },
@@ -113,6 +127,8 @@ static const struct ipc_field monitor_fields[] = {
 /* THE schema. man/odmagent.8 (CONTROL PROTOCOL) mirrors this table. */
 static const struct ipc_op ipc_ops[] = {
 	{ "hello", no_fields },
+	{ "cha-check", cha_check_fields },
+	{ "cha-result", cha_result_fields },
 	{ "fallback", fallback_fields },
 	{ "lease", lease_fields },
 	{ "policy-add", policy_add_fields },
@@ -219,10 +235,26 @@ static const char *kind_name(enum ipc_kind k)
 		return "an address type name";
 	case IPC_PROTO:
 		return "\"tcp\" or \"udp\"";
+	case IPC_NAME:
+		return "a host name";
 	case IPC_STRING:
 	default:
 		return "a string";
 	}
+}
+
+int ipc_name_ok(const char *s, size_t len)
+{
+	if (!s || len == 0 || len > ODM_IPC_NAME_MAX || strlen(s) != len)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.'))
+			return 0;
+	}
+	return 1;
 }
 
 static int check_value(const char *name, enum ipc_kind kind, const json_t *v,
@@ -282,6 +314,16 @@ static int check_value(const char *name, enum ipc_kind kind, const json_t *v,
 		}
 		if (json_string_length(v) != 3)
 			goto type;
+		return 0;
+	case IPC_NAME:
+		if (!json_is_string(v))
+			goto type;
+		s = json_string_value(v);
+		if (!ipc_name_ok(s, json_string_length(v))) {
+			seterr(err, errlen, "field \"%s\": not a host name of 1 to %d letters, "
+			       "digits, '-', '_' and '.': \"%.64s\"", name, ODM_IPC_NAME_MAX, s);
+			return -EINVAL;
+		}
 		return 0;
 	}
 type:

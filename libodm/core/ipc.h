@@ -15,6 +15,10 @@
  *
  * Ops (mn role unless noted):
  *   hello    {}                             -> {role, version, default_type}
+ *   cha-check  {name}                        -> {silent, left_ms?, probe?}
+ *   cha-result {name, answered, noreply?}    -> {}
+ *            (a shim's cha.<name> lookups: whether the user's processes
+ *            saw it get no answer lately, and how its own went: odm(7))
  *   lease    {type?, dst, cha?, proto, fresh?, uid?, exe?}
  *                                           -> {addr, lease, anchor} or {plain:true}
  *            (no type: the policy's default; uid and exe are never believed)
@@ -48,6 +52,10 @@
 #define ODM_IPC_DEFAULT_PATH "/run/odm/odmagent.sock"
 #define ODM_IPC_ENV "ODM_SOCKET"
 
+/* A host name as cha-check and cha-result take it: "cha." and it make a
+ * DNS name (RFC 1035 §2.3.4: 255 octets in all, 253 in text) */
+#define ODM_IPC_NAME_MAX 249
+
 /* Path of the agent socket: $ODM_SOCKET if set, else the default. */
 const char *ipc_socket_path(void);
 
@@ -67,6 +75,10 @@ json_t *ipc_parse_max(const char *buf, size_t len, size_t max, char *err, size_t
  * offending field.
  */
 int ipc_validate_request(const json_t *req, char *err, size_t errlen);
+
+/* 1 if s (len bytes) is such a host name: 1 to ODM_IPC_NAME_MAX letters,
+ * digits, '-', '_' and '.', no NUL */
+int ipc_name_ok(const char *s, size_t len);
 
 /* 1 if op names an op of the schema, else 0 (added by the agent frame). */
 int ipc_op_known(const char *op);

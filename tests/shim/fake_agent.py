@@ -3,7 +3,7 @@
 """fake_agent.py - a stand-in for odmagent's IPC side in the shim tests.
 
 Listens on a Unix socket (JSON lines, as libodm/core/ipc.h describes), answers
-hello/lease/release/status, and appends every request it receives (plus the
+hello/lease/release/status (and cha-check: never silent; cha-result), and appends every request it receives (plus the
 peer pid from SO_PEERCRED) to a log file, one JSON object per line, so the
 test can count leases and releases.
 
@@ -79,6 +79,10 @@ class Handler(socketserver.StreamRequestHandler):
                                lease=Handler.n, anchor=req.get("cha", ""))
             elif op == "release":
                 rep["released"] = True
+            elif op == "cha-check":
+                rep["silent"] = False
+            elif op == "cha-result":
+                pass
             elif op == "status":
                 rep.update(role="mn", leases=[], bindings=[])
             else:

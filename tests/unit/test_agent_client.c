@@ -28,7 +28,7 @@ static char dir[64], path[96];
 static int lfd = -1;
 
 /* what the scripted agent does with each connection, in order */
-enum step { REFUSE, SERVE_ONE_THEN_CLOSE, SERVE, HOLD_UNREAD, SERVE_NOT_SUPPORTED, SILENT };
+enum step { REFUSE, SERVE_ONE_THEN_CLOSE, SERVE, HOLD_UNREAD, SERVE_NOT_SUPPORTED, SILENT, SERVE_OLD };
 static enum step script[8];
 static int n_script;
 static char got[4096]; /* the lines it read, concatenated */
@@ -108,9 +108,17 @@ static void *agent_main(void *arg)
 		}
 		case SERVE_ONE_THEN_CLOSE:
 		case SERVE:
+		case SERVE_OLD:
 			while (read_line(c, line, sizeof(line))) {
 				strncat(got, line, sizeof(got) - strlen(got) - 1);
-				if (strstr(line, "\"lease\""))
+				if (strstr(line, "\"cha-check\"") && script[i] == SERVE_OLD)
+					respond(c, line, "\"ok\":false,\"error\":\"ENOSYS\",\"message\":"
+							 "\"op \\\"cha-check\\\" not served\"");
+				else if (strstr(line, "\"cha-check\"") && strstr(line, "dead"))
+					respond(c, line, "\"ok\":true,\"silent\":true,\"left_ms\":4000");
+				else if (strstr(line, "\"cha-check\""))
+					respond(c, line, "\"ok\":true,\"silent\":false,\"probe\":true");
+				else if (strstr(line, "\"lease\""))
 					answer(c, line);
 				else if (strstr(line, "\"hello\""))
 					respond(c, line, "\"ok\":true,\"role\":\"mn\","
@@ -314,5 +322,54 @@ Test(agent_client, a_thread_cancelled_in_a_call_leaves_the_lock_free)
 	pthread_join(t, &res);
 	cr_assert_eq(res, PTHREAD_CANCELED);
 	cr_assert_eq(lease(), 1, "the next call of the process got no lease");
+	pthread_detach(agent_thread);
+}
+
+/* got holds want, within 2 s (a hint is read by the agent thread later) */
+static int got_within(const char *want)
+{
+	for (int i = 0; i < 200; i++) {
+		if (strstr(got, want))
+			return 1;
+		poll(NULL, 0, 10);
+	}
+	return 0;
+}
+
+/* cha-check and cha-result (chashare.h): the agent's word read, the
+ * result told without an answer */
+Test(agent_client, cha_check_and_result)
+{
+	static const enum step s[] = { SERVE };
+	unsigned left;
+	int probe;
+
+	run_agent(s, 1);
+	cr_assert_eq(agent_cha_check("dead.example.test", 200, &probe, &left), 1);
+	cr_assert_eq(left, 4000);
+	cr_assert_eq(probe, 0);
+	cr_assert_eq(agent_cha_check("cn.example.test", 200, &probe, &left), 0);
+	cr_assert_eq(probe, 1, "the agent's probe is passed on");
+	cr_assert_eq(left, 0);
+	cr_assert_eq(agent_cha_result("cn.example.test", 0), 0);
+	cr_assert(got_within("{\"op\":\"cha-result\",\"name\":\"cn.example.test\","
+			     "\"answered\":false,\"noreply\":true"), "sent: %s", got);
+	pthread_detach(agent_thread);
+}
+
+/* an agent that does not serve cha-check (an older one) is asked once */
+Test(agent_client, an_agent_without_cha_check_is_asked_once)
+{
+	static const enum step s[] = { SERVE_OLD };
+	unsigned left;
+	int probe;
+
+	run_agent(s, 1);
+	cr_assert_eq(agent_cha_check("cn.example.test", 200, &probe, &left), -ENOSYS);
+	cr_assert_eq(agent_cha_check("cn2.example.test", 200, &probe, &left), -ENOSYS);
+	cr_assert_eq(agent_cha_result("cn.example.test", 0), -ENOSYS);
+	cr_assert(strstr(got, "cn.example.test") && !strstr(got, "cn2.example.test"),
+		  "asked again: %s", got);
+	cr_assert_eq(lease(), 1, "its leases go on");
 	pthread_detach(agent_thread);
 }

@@ -184,6 +184,44 @@ Test(ipc, validate_fallback_fields)
 	      -EINVAL, "field \"error\": must be an integer");
 }
 
+/* a shim's cha lookups (cha-check, cha-result): the name is a host name,
+ * bounded so that "cha." and it make a DNS name */
+Test(ipc, validate_cha_fields)
+{
+	char line[512], name[ODM_IPC_NAME_MAX + 2];
+
+	check("{\"op\":\"cha-check\",\"id\":1,\"name\":\"cn.example.test\"}", 0, NULL);
+	check("{\"op\":\"cha-check\",\"id\":1,\"name\":\"Cn_1-x.\"}", 0, NULL);
+	check("{\"op\":\"cha-check\",\"id\":1}", -EINVAL, "field \"name\": missing");
+	check("{\"op\":\"cha-check\",\"id\":1,\"name\":\"\"}", -EINVAL,
+	      "field \"name\": not a host name");
+	check("{\"op\":\"cha-check\",\"id\":1,\"name\":\"a b\"}", -EINVAL,
+	      "field \"name\": not a host name");
+	check("{\"op\":\"cha-check\",\"id\":1,\"name\":\"a/b\"}", -EINVAL,
+	      "field \"name\": not a host name");
+	check("{\"op\":\"cha-check\",\"id\":1,\"name\":7}", -EINVAL,
+	      "field \"name\": must be a host name");
+	check("{\"op\":\"cha-check\",\"id\":1,\"name\":\"a\",\"noreply\":true}", -EINVAL,
+	      "field \"noreply\": not part of op cha-check");
+	memset(name, 'a', sizeof(name));
+	name[ODM_IPC_NAME_MAX] = '\0';
+	snprintf(line, sizeof(line), "{\"op\":\"cha-check\",\"id\":1,\"name\":\"%s\"}", name);
+	check(line, 0, NULL);
+	name[ODM_IPC_NAME_MAX] = 'a';
+	name[ODM_IPC_NAME_MAX + 1] = '\0';
+	snprintf(line, sizeof(line), "{\"op\":\"cha-check\",\"id\":1,\"name\":\"%s\"}", name);
+	check(line, -EINVAL, "not a host name of 1 to 249");
+	check("{\"op\":\"cha-result\",\"id\":1,\"name\":\"cn\",\"answered\":false,"
+	      "\"noreply\":true}", 0, NULL);
+	check("{\"op\":\"cha-result\",\"id\":1,\"name\":\"cn\"}", -EINVAL,
+	      "field \"answered\": missing");
+	check("{\"op\":\"cha-result\",\"id\":1,\"name\":\"cn\",\"answered\":0}", -EINVAL,
+	      "field \"answered\": must be a boolean");
+	cr_assert(ipc_name_ok("cn", 2));
+	cr_assert_not(ipc_name_ok("cn", 3), "a NUL inside the length");
+	cr_assert_not(ipc_name_ok(NULL, 0));
+}
+
 Test(ipc, validate_built_objects)
 {
 	/* objects built in code can hold what the parser never produces */
