@@ -801,11 +801,18 @@ void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev
 	/* an answer ended the anchor's hold already (registration.c finish) */
 	switch (ev->kind) {
 	case REG_EV_ACCEPTED:
+		/* at info level only when the anchor was silent long enough
+		 * to fail requests or connections: a prompt answer says a
+		 * forged error, or a brief loss, and a line for each lease at
+		 * each error (once a second under a flood of forged ones,
+		 * lease_anchor_error) would flood the log by the lease count */
 		if (l->probe_open)
-			log_info("lease %u: anchor %s confirmed the binding %llu ms after the "
-				 "ICMPv6 error%s", l->id, ntop6(&l->anchor, a1),
-				 (unsigned long long)(e->now - l->probed_ms),
-				 l->probe_failed ? "; connections failed meanwhile" : "");
+			odm_log_at(l->probe_failed || e->now >= l->probed_ms + HE_ALLOC_TIMEOUT_MS
+					   ? ODM_LOG_INFO : ODM_LOG_DEBUG, 0,
+				"lease %u: anchor %s confirmed the binding %llu ms after the "
+				"ICMPv6 error%s", l->id, ntop6(&l->anchor, a1),
+				(unsigned long long)(e->now - l->probed_ms),
+				l->probe_failed ? "; connections failed meanwhile" : "");
 		l->probe_open = 0;
 		l->probe_failed = 0;
 		if (l->claimed)

@@ -3506,6 +3506,41 @@ Test(hostengine, an_icmp_error_is_said_in_one_line_for_all_its_bindings)
 	cr_assert(strstr(buf, "confirming 3 binding(s) now"), "%s", buf);
 }
 
+/* The anchor's answers to the refreshes an ICMPv6 error started are said
+ * at info level only when it was silent long enough to matter (requests
+ * answered ETIMEDOUT meanwhile): a prompt one is what a forged error gets,
+ * once a second under a flood of them, and a line for each lease then would
+ * flood the log by the lease count. */
+Test(hostengine, prompt_confirmations_after_an_icmp_error_are_not_said_per_lease)
+{
+	const char *needle = "confirmed the binding";
+	struct in6_addr hoa[3] = { HOA1, HOA2, A("2001:db8:c4a::103") };
+	uint64_t t = T0 + 1000;
+	char buf[8192];
+	int lines;
+
+	for (intptr_t i = 0; i < 3; i++) {
+		request(i + 1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 1, T0 + (uint64_t)i);
+		answer(F.nbu - 1, MH_BA_ACCEPTED, &hoa[i], T0 + 10 + (uint64_t)i);
+	}
+	cr_redirect_stderr();
+	odm_log_init("test", ODM_LOG_INFO, 0);
+	/* a forged error at each second, each answered at once */
+	for (int round = 0; round < 3; round++, t += HE_PROBE_GAP_MS) {
+		int first = F.nbu;
+
+		cr_assert_eq(he_icmp_error(&E, &COA1, &ANCHOR, t), 3);
+		for (int i = first; i < F.nbu; i++)
+			answer(i, MH_BA_ACCEPTED, NULL, t + 5);
+	}
+	/* then a real loss: the anchor answers only after HE_ALLOC_TIMEOUT_MS */
+	cr_assert_eq(he_icmp_error(&E, &COA1, &ANCHOR, t), 3);
+	answer(F.nbu - 1, MH_BA_ACCEPTED, NULL, t + HE_ALLOC_TIMEOUT_MS);
+	lines = stderr_count(buf, sizeof(buf), needle);
+	cr_assert_eq(lines, 1, "the late answer alone at info level:\n%s", buf);
+	cr_assert(strstr(buf, "confirmed the binding 2900 ms after the ICMPv6 error"), "%s", buf);
+}
+
 /* Requests answered ETIMEDOUT because they would share a lease whose anchor
  * has not confirmed it (and no other anchor serves the type) are logged at
  * info level once a second too, the others at debug level and counted. */
