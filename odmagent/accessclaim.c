@@ -94,12 +94,14 @@ void access_update(struct hostengine *e)
 	e->access_src = src;
 }
 
-int access_is_claim(const struct hostengine *e, const struct in6_addr *anchor)
+int access_is_claim(const struct hostengine *e, const struct in6_addr *anchor,
+		    const struct in6_addr *addr)
 {
 	for (size_t i = 0; i < e->access.n; i++)
 		if (IN6_ARE_ADDR_EQUAL(&e->access.v[i], anchor))
 			return 1;
-	return e->access_ra_on && accessra_find(&e->access_ra, anchor);
+	return e->access_ra_on && addr && same_link_prefix(anchor, addr) &&
+	       accessra_find(&e->access_ra, anchor);
 }
 
 json_t *access_status_json(const struct hostengine *e, uint64_t now)
@@ -323,7 +325,7 @@ int access_claim_moved(struct hostengine *e, struct lease *l, const struct in6_a
  */
 static int was_claim(const struct hostengine *e, const struct lease *l)
 {
-	return access_is_claim(e, &l->anchor) ||
+	return access_is_claim(e, &l->anchor, &l->addr) ||
 	       (e->access_ra_on && l->type != ODM_TYPE_FIXED &&
 		same_link_prefix(&l->anchor, &l->addr));
 }

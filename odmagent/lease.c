@@ -963,7 +963,8 @@ static struct lease *alloc_at(struct hostengine *e, const struct at_request *rq,
 		log_info("lease %u: asking anchor %s for the host's own %s address from CoA %s",
 			 l->id, ntop6(anchor, a1), odm_type_name(rq->type),
 			 an->has_coa ? ntop6(&an->coa, a2) : "none yet");
-	if (access_is_claim(e, anchor)) {
+	/* the address claimed is the CoA toward the anchor (access_claim_start) */
+	if (access_is_claim(e, anchor, an->has_coa ? &an->coa : NULL)) {
 		access_claim_start(e, l); /* the host's own access address */
 		return l;
 	}

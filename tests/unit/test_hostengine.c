@@ -3013,19 +3013,45 @@ Test(hostengine, access_anchor_learned_from_the_ra_of_the_link)
 	move_to_coa2(T0 + 100);
 	cr_assert(E.anchors.has_access);
 	assert_addr(&E.anchors.access, "2001:db8:a2::1");
-	cr_assert(access_is_claim(&E, &AR1), "the anchor left behind was forgotten");
+	cr_assert(access_is_claim(&E, &AR1, &COA1), "the anchor left behind was forgotten");
 	access_ra_heard(&E, &r2, "eth2", T0 + 200);
 	/* kept for the advertised lifetime, not longer */
 	he_tick(&E, T0 + 1800 * 1000 - 1);
-	cr_assert(access_is_claim(&E, &AR1), "forgotten before its lifetime ran out");
+	cr_assert(access_is_claim(&E, &AR1, &COA1), "forgotten before its lifetime ran out");
 	he_tick(&E, T0 + 1800 * 1000);
-	cr_assert(!access_is_claim(&E, &AR1), "kept past its lifetime");
+	cr_assert(!access_is_claim(&E, &AR1, &COA1), "kept past its lifetime");
 	cr_assert(E.anchors.has_access, "the current link's (heard later) dropped with it");
 	access_ra_heard(&E, &r1, "eth1", T0 + 1800 * 1000 + 1);
 
 	/* the router stops offering: withdrawn at once */
 	access_ra_heard(&E, &plain, "eth1", T0 + 300);
-	cr_assert(!access_is_claim(&E, &AR1), "a withdrawn offer still counts");
+	cr_assert(!access_is_claim(&E, &AR1, &COA1), "a withdrawn offer still counts");
+}
+
+/* An RA is anyone's on the link, and its R flag may name any address: one
+ * naming the CHA's is no access anchor for the host's address of another
+ * /64. Before, the host's Session-lasting requests at that CHA became
+ * claims of its access address there, which the CHA refuses (133), for
+ * as long as the rogue RA's home agent lifetime said. */
+Test(hostengine, an_ra_naming_the_cha_does_not_make_requests_there_claims)
+{
+	struct ra_info rogue = ra_router("2001:db8:ca::10", 1);
+	struct in6_addr same64 = A("2001:db8:ca::77");
+
+	access_learn_from_ra(&E, 1);
+	access_ra_heard(&E, &rogue, "eth1", T0);
+	cr_assert(!E.anchors.has_access, "the CHA taken as this link's access anchor");
+	cr_assert(!access_is_claim(&E, &ANCHOR, &COA1), "a claim of another /64's address");
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 1);
+	cr_assert_eq(F.nbu, 1);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[0], &ANCHOR));
+	cr_assert(bu_hnp_is(0, &in6addr_any), "not an allocation at the CHA");
+	answer(0, MH_BA_ACCEPTED, &HOA1, T0 + 50);
+	cr_assert_eq(F.nrep, 1);
+	cr_assert_str_eq(F.rep[0].code, "");
+	cr_assert_str_eq(F.rep[0].addr, "2001:db8:c4a::101");
+	/* a router of the host's own /64 still is one */
+	cr_assert(access_is_claim(&E, &ANCHOR, &same64));
 }
 
 Test(hostengine, a_configured_access_anchor_comes_before_a_learned_one)
