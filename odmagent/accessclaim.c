@@ -71,10 +71,11 @@ void access_update(struct hostengine *e)
 		r = accessra_pick(&e->access_ra, e->host_addrs, e->n_host_addrs);
 	if (i < 0 && !r) {
 		if (e->anchors.has_access)
-			log_info("no access anchor on this link any more: %s (%s) shares a /64 "
-				 "with none of the host's addresses",
-				 ntop6(&e->anchors.access, a1),
-				 e->access_src == ACCESS_SRC_RA ? "ra" : "config");
+			reqlog_say(&e->access_log, e->now, ODM_LOG_INFO,
+				   "no access anchor on this link any more: %s (%s) shares a /64 "
+				   "with none of the host's addresses",
+				   ntop6(&e->anchors.access, a1),
+				   e->access_src == ACCESS_SRC_RA ? "ra" : "config");
 		e->anchors.has_access = 0;
 		e->access_src = ACCESS_SRC_NONE;
 		return;
@@ -83,11 +84,14 @@ void access_update(struct hostengine *e)
 	src = i >= 0 ? ACCESS_SRC_CONFIG : ACCESS_SRC_RA;
 	if (!e->anchors.has_access || !IN6_ARE_ADDR_EQUAL(&e->anchors.access, cur) ||
 	    e->access_src != src) {
+		/* held to a rate: any neighbour's RA may change it */
 		if (r)
-			log_info("access anchor of this link: %s (ra: router on %s)", ntop6(cur, a1),
-				 r->ifname);
+			reqlog_say(&e->access_log, e->now, ODM_LOG_INFO,
+				   "access anchor of this link: %s (ra: router on %s)", ntop6(cur, a1),
+				   r->ifname);
 		else
-			log_info("access anchor of this link: %s (config)", ntop6(cur, a1));
+			reqlog_say(&e->access_log, e->now, ODM_LOG_INFO,
+				   "access anchor of this link: %s (config)", ntop6(cur, a1));
 	}
 	e->anchors.has_access = 1;
 	e->anchors.access = *cur;

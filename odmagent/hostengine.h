@@ -200,6 +200,11 @@ struct hostengine {
 	struct access_anchors access; /* configured access anchors (accessclaim.h) */
 	struct accessra access_ra;   /* learned from RAs when access_ra_on (accessra.h) */
 	int access_ra_on;
+	/* lines saying the link's access anchor changed: an RA may change it,
+	 * and any neighbour may send a flood of RAs (reqlog.h) */
+#define HE_ACCESS_LOG_RATE 1
+#define HE_ACCESS_LOG_BURST 5
+	struct reqlog access_log;
 	enum access_src access_src;  /* of anchors.access */
 	uint64_t fixed_try_ms;       /* last allocation of the Fixed address (fixedaddr.c) */
 	unsigned fixed_tries;        /* allocations since it was last registered */

@@ -3397,6 +3397,40 @@ static int stderr_count(char *buf, size_t cap, const char *needle)
 	return lines;
 }
 
+/* Any neighbour may send RAs, as many as it likes, each naming another
+ * router of the host's /64: each changes the link's access anchor (the one
+ * heard last). The lines saying so are held to HE_ACCESS_LOG_RATE a second
+ * after a burst of HE_ACCESS_LOG_BURST, the rest at debug level and counted
+ * in the next; before, each RA wrote one at info level. */
+Test(hostengine, a_flood_of_ras_changing_the_access_anchor_is_said_at_a_bounded_rate)
+{
+	const char *needle = "access anchor of this link: ";
+	char buf[16384], addr[64];
+	int lines;
+
+	access_learn_from_ra(&E, 1);
+	cr_redirect_stderr();
+	odm_log_init("test", ODM_LOG_INFO, 0);
+	for (int i = 1; i <= 100; i++) {
+		struct ra_info r;
+
+		snprintf(addr, sizeof(addr), "2001:db8:a1::%x", 0x100 + i);
+		r = ra_router(addr, 1);
+		access_ra_heard(&E, &r, "eth1", T0 + (uint64_t)i);
+		assert_addr(&E.anchors.access, addr);
+	}
+	/* the last one's line, a while later */
+	{
+		struct ra_info r = ra_router("2001:db8:a1::1", 1);
+
+		access_ra_heard(&E, &r, "eth1", T0 + 2000);
+	}
+	lines = stderr_count(buf, sizeof(buf), needle);
+	cr_assert_eq(lines, HE_ACCESS_LOG_BURST + 1, "%d lines at info level:\n%s", lines, buf);
+	cr_assert(strstr(buf, "2001:db8:a1::1 (ra: router on eth1) (and 95 more such line(s) "
+			      "since the last: debug level)"), "%s", buf);
+}
+
 /* Requests passed over a silent anchor are logged at info level once a
  * second, the others at debug level and counted in the next info line. */
 Test(hostengine, requests_past_a_silent_anchor_are_said_once_a_second)
