@@ -24,12 +24,17 @@
 #include "monotime.h"
 #include "netconf.h"
 #include "pollerr.h"
+#include "reqlog.h"
 
 #define HF_DOMAINS_MAX 8
 #define HF_TARGETS_MAX 4
 #define HF_REQUERY_MS HADISC_REQUERY_MAX_MS /* ask the DNS again at least this often */
 #define HF_POLLS_MAX 16
 #define HF_MOVE_SETTLE_MS 200
+/* lines saying the choice changed: any neighbour may send a flood of RAs,
+ * each naming a home agent of its own (reqlog.h) */
+#define HF_CHOICE_LOG_RATE 1
+#define HF_CHOICE_LOG_BURST 5
 
 struct hf_poll {
 	uv_poll_t h;
@@ -85,6 +90,7 @@ struct homefind {
 	/* the choice */
 	bool have;
 	struct hadisc_cand chosen;
+	struct reqlog choice_log;         /* the lines saying it changed */
 	bool passing;                     /* chosen in place of passed, on hold */
 	struct in6_addr passed;
 	uint64_t ras_heard, ras_refused;
@@ -105,8 +111,9 @@ static void rechoose(struct homefind *hf)
 		hf->passed = p.c->addr;
 	if (!c) {
 		if (hf->have)
-			log_warnx("home anchor %s (%s) is gone; none known now",
-				  ntop6(&hf->chosen.addr, a1), hadisc_source_name(hf->chosen.src));
+			reqlog_say(&hf->choice_log, mono_ms(), ODM_LOG_WARN,
+				   "home anchor %s (%s) is gone; none known now",
+				   ntop6(&hf->chosen.addr, a1), hadisc_source_name(hf->chosen.src));
 		if (hf->have)
 			events_emit(hf->ev, "home-anchor", json_pack("{s:n, s:s}", "addr", "source",
 								       "none"), mono_ms());
@@ -120,16 +127,17 @@ static void rechoose(struct homefind *hf)
 	hf->chosen = *c;
 	hf->have = true;
 	if (p.c)
-		log_info("home anchor %s, from %s (%s), in place of %s from %s (%s), on hold for "
-			 "%llu.%llu s more: it let an allocation go unanswered",
-			 ntop6(&c->addr, a1), hadisc_source_name(c->src), c->origin,
-			 ntop6(&p.c->addr, a2), hadisc_source_name(p.c->src), p.c->origin,
-			 (unsigned long long)(p.left_ms / 1000),
-			 (unsigned long long)(p.left_ms % 1000 / 100));
+		reqlog_say(&hf->choice_log, mono_ms(), ODM_LOG_INFO,
+			   "home anchor %s, from %s (%s), in place of %s from %s (%s), on hold for "
+			   "%llu.%llu s more: it let an allocation go unanswered",
+			   ntop6(&c->addr, a1), hadisc_source_name(c->src), c->origin,
+			   ntop6(&p.c->addr, a2), hadisc_source_name(p.c->src), p.c->origin,
+			   (unsigned long long)(p.left_ms / 1000),
+			   (unsigned long long)(p.left_ms % 1000 / 100));
 	else
-		log_info("home anchor %s, from %s (%s)%s", ntop6(&c->addr, a1),
-			 hadisc_source_name(c->src), c->origin,
-			 was_passed ? ": its hold is over, it is asked again" : "");
+		reqlog_say(&hf->choice_log, mono_ms(), ODM_LOG_INFO, "home anchor %s, from %s (%s)%s",
+			   ntop6(&c->addr, a1), hadisc_source_name(c->src), c->origin,
+			   was_passed ? ": its hold is over, it is asked again" : "");
 	events_emit(hf->ev, "home-anchor",
 		    json_pack("{s:s, s:s, s:s, s:s?}", "addr", ntop6(&c->addr, a1), "source",
 			      hadisc_source_name(c->src), "origin", c->origin, "passed_over",
@@ -618,6 +626,7 @@ int homefind_open(struct homefind **out, uv_loop_t *loop, const struct in6_addr 
 	hf->discover = discover;
 	hf->skip_ifindex = skip_ifindex;
 	hadisc_init(&hf->hd, config, discover);
+	reqlog_init(&hf->choice_log, HF_CHOICE_LOG_RATE, HF_CHOICE_LOG_BURST, mono_ms());
 	uv_timer_init(loop, &hf->ares_t);
 	uv_timer_init(loop, &hf->requery_t);
 	uv_timer_init(loop, &hf->moved_t);

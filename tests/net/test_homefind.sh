@@ -22,7 +22,11 @@
 #      by DNS once the server answers again, without a move;
 #   5. with home-anchor in the configuration, that one is used; there is no
 #      anchor there: once its Fixed allocation timed out it is on hold and
-#      passed over for ha by DNS (odmctl status says passed_over).
+#      passed over for ha by DNS (odmctl status says passed_over);
+#   6. nothing configured and no SRV record, a neighbour floods 200 RAs,
+#      each naming a home agent better than the last: the choice follows
+#      each (the last one is chosen), and the log says so in at most 5
+#      lines and one a second.
 #
 # Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
 set -eEuo pipefail
@@ -142,5 +146,36 @@ check "the configured home anchor is used" wait_for 5 home_is 2001:db8:40::99 co
 check "DNS still finds ha, as a candidate" wait_for 5 has_candidate "$HA_ADDR" dns-srv
 check "silent, it is passed over for ha by DNS while on hold" \
 	wait_for 8 eval 'home_is "$HA_ADDR" dns-srv && [[ $(home passed_over) == 2001:db8:40::99 ]]'
+# ------------------------------------------------ 6. a flood of RAs
+# nothing configured, no SRV record: the routers' RAs alone choose. A
+# neighbour on ar1's link floods RAs, each naming another home agent of a
+# higher preference than the last: each changes the choice, and the lines
+# saying so are held to a rate (5 at once, then one a second)
+kill -TERM "$MN_AGENT_PID"
+wait "$MN_AGENT_PID" 2>/dev/null || true
+sed -i '/^home-anchor /d' "$ODM_DIR/mn.conf"
+srv delete
+odm_agent_start mn
+check "no SRV record: ar1's router by RA" wait_for 8 home_is "$AR1_ADDR" ra
+HEARD=$(home ras_heard)
+LINES0=$(grep -c 'home anchor .*, from ra' "$MN_AGENT_LOG" || true)
+LL=$(nsq ar1 ip -6 -o addr show dev lan0 scope link | awk '{ split($4, a, "/"); print a[1]; exit }')
+T_FLOOD=$(topo_now_ms)
+nsq ar1 /usr/bin/python3 - "$LL" <<'PY'
+import sys
+from scapy.all import Ether, IPv6, ICMPv6ND_RA, ICMPv6NDOptPrefixInfo, ICMPv6NDOptHAInfo, sendp, conf
+conf.verb = 0
+pkts = [Ether(dst="33:33:00:00:00:01") / IPv6(src=sys.argv[1], dst="ff02::1", hlim=255) /
+        ICMPv6ND_RA(H=1, routerlifetime=0) /
+        ICMPv6NDOptPrefixInfo(prefixlen=64, R=1, L=0, A=0, prefix="2001:db8:a1::1:%x" % i) /
+        ICMPv6NDOptHAInfo(pref=100 + i, lifetime=60) for i in range(200)]
+sendp(pkts, iface="lan0")
+PY
+check "the 200 RAs were heard" wait_for 3 at_least $((HEARD + 200)) home ras_heard
+check "the last one's router is chosen" wait_for 2 home_is 2001:db8:a1::1:c7 ra
+FLOOD_S=$((($(topo_now_ms) - T_FLOOD) / 1000 + 1))
+LINES=$(($(grep -c 'home anchor .*, from ra' "$MN_AGENT_LOG" || true) - LINES0))
+echo "6: the flood of 200 RAs: $LINES line(s) about the choice in about $FLOOD_S s"
+check "at most $((5 + FLOOD_S)) of them at info level ($LINES)" test "$LINES" -le $((5 + FLOOD_S))
 check "no sanitizer report" odm_agent_logs_clean
 check_summary test_homefind
