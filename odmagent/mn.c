@@ -1264,14 +1264,14 @@ static void on_ptb(void *arg, const uint8_t *msg, size_t len, const struct in6_a
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], why[128];
 	struct ptb_about p;
 	struct in6_addr coa;
+	int cap;
 
 	if (ptbrelay_parse(msg, len, &p) < 0 || !reg_anchor_find(&mn->e.reg, &p.outer_dst) ||
 	    !mn->mv || movement_coa(mn->mv, &p.outer_dst, &p.outer_src, &coa) < 0 ||
-	    !IN6_ARE_ADDR_EQUAL(&coa, &p.outer_src) || p.mtu >= (uint32_t)mn->tun->mtu + 40)
-		return; /* not ours, or no reduction (the device is narrower already) */
-	if (mn->path_cap && (uint32_t)mn->path_cap <= p.mtu)
-		return;
-	mn->path_cap = (int)p.mtu; /* below the device's + 40: a link's size */
+	    !IN6_ARE_ADDR_EQUAL(&coa, &p.outer_src) ||
+	    !(cap = tunnel_pmtu_take(mn->path_cap, p.mtu, mn->tun->mtu)))
+		return; /* not ours, below 1280, or no reduction */
+	mn->path_cap = cap;
 	mn->path_coa = p.outer_src;
 	mn->path_anchor = p.outer_dst;
 	mn->path_cap_ms = mono_ms();

@@ -59,6 +59,16 @@ int tunnel_link_mtu(int ifindex)
 	return v6 > 0 && v6 < mtu ? v6 : mtu;
 }
 
+int tunnel_pmtu_take(int cap, uint32_t mtu, int dev_mtu)
+{
+	if (mtu < TUNNEL_MTU_MIN || dev_mtu <= 0 ||
+	    mtu >= (uint32_t)dev_mtu + TUNNEL_IP6IP6_OVERHEAD)
+		return 0;
+	if (cap > 0 && (uint32_t)cap <= mtu)
+		return 0;
+	return (int)mtu; /* below the device's + 40: a link's size */
+}
+
 int tunnel_pmtu_aged(uint64_t learnt_ms, uint64_t now_ms)
 {
 	return learnt_ms != 0 && now_ms >= learnt_ms && now_ms - learnt_ms >= TUNNEL_PMTU_AGE_MS;

@@ -24,6 +24,16 @@
  * narrower hop may be gone, and a forged one lowers it no longer. */
 #define TUNNEL_PMTU_AGE_MS (10 * 60 * 1000)
 
+/*
+ * What a Packet Too Big about a tunnelled packet, telling mtu, makes of the
+ * path MTU learnt so far (cap, 0: none) for a device of dev_mtu: the new
+ * cap, or 0 when it changes nothing: an mtu below TUNNEL_MTU_MIN (RFC 8201
+ * §4: such a message is discarded; anyone can send one), one that is no
+ * reduction for the device (dev_mtu + the outer header or more), or one no
+ * less than cap. Pure.
+ */
+int tunnel_pmtu_take(int cap, uint32_t mtu, int dev_mtu);
+
 /* 1 if a path MTU learnt at learnt_ms (0: none) has aged out by now_ms. Pure. */
 int tunnel_pmtu_aged(uint64_t learnt_ms, uint64_t now_ms);
 
