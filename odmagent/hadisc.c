@@ -40,17 +40,27 @@ static void drop(struct hadisc *h, size_t i)
 	h->c[i] = h->c[--h->n];
 }
 
-/* The slot for a new candidate: a free one, else the one expiring first
- * among those of the same source (never the configured one). */
+/*
+ * A slot for a candidate of src: a free one, else the one of the worst
+ * source no better than src that expires first (never a better source's:
+ * the configured anchor stays, and a flood of RAs, which any neighbour may
+ * send, cannot keep the DNS's answers out). NULL if there is none.
+ */
 static struct hadisc_cand *slot(struct hadisc *h, enum hadisc_source src)
 {
 	struct hadisc_cand *victim = NULL;
 
 	if (h->n < HADISC_CANDS_MAX)
 		return &h->c[h->n++];
-	for (size_t i = 0; i < h->n; i++)
-		if (h->c[i].src == src && (!victim || h->c[i].expires_ms < victim->expires_ms))
+	for (size_t i = 0; i < h->n; i++) {
+		const struct hadisc_cand *c = &h->c[i];
+
+		if (c->src < src)
+			continue;
+		if (!victim || c->src > victim->src ||
+		    (c->src == victim->src && c->expires_ms < victim->expires_ms))
 			victim = &h->c[i];
+	}
 	return victim;
 }
 

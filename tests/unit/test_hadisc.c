@@ -245,6 +245,48 @@ Test(hadisc, a_full_table_keeps_the_configured_anchor)
 	cr_assert_eq(hadisc_choose(&h, 100, NULL, NULL, NULL)->src, HADISC_CONFIG);
 }
 
+/* A neighbour's RAs, each naming another home agent, fill the table; the
+ * DNS's answer still gets a slot (a router's, the one expiring first) and
+ * comes first. Before, a table full of routers had no slot for it: one RA
+ * flood kept the DNS's home anchor out for the routers' lifetime (up to
+ * 18 h). And a router never takes a DNS answer's slot. */
+Test(hadisc, a_table_full_of_routers_still_takes_the_dns_answer)
+{
+	struct hadisc h;
+	struct hadisc_srv srv[2] = { { A("2001:db8:40::10"), 0, 0, 600 },
+				     { A("2001:db8:40::11"), 1, 0, 600 } };
+	const struct hadisc_cand *c;
+	struct ra_info ra;
+	size_t n_dns = 0;
+
+	hadisc_init(&h, NULL, 1);
+	for (int i = 0; i < 40; i++) {
+		char s[40];
+
+		snprintf(s, sizeof(s), "2001:db8:a1::%x", i + 1);
+		ra = ra_of(s, 100 + i, (uint16_t)(65535 - i), 1);
+		hadisc_from_ra(&h, &ra, "eth1", (uint64_t)i);
+	}
+	cr_assert_eq(h.n, HADISC_CANDS_MAX);
+	hadisc_from_dns(&h, "example.test", srv, 2, 5000);
+	c = hadisc_choose(&h, 5000, NULL, NULL, NULL);
+	cr_assert_not_null(c);
+	cr_assert_eq(c->src, HADISC_DNS, "the DNS's answer kept out by the routers");
+	cr_assert_eq(memcmp(&c->addr, &srv[0].addr, 16), 0);
+	/* more RAs take routers' slots only */
+	for (int i = 40; i < 80; i++) {
+		char s[40];
+
+		snprintf(s, sizeof(s), "2001:db8:a1::%x", i + 1);
+		ra = ra_of(s, 100 + i, 65535, 1);
+		hadisc_from_ra(&h, &ra, "eth1", 6000 + (uint64_t)i);
+	}
+	for (size_t i = 0; i < h.n; i++)
+		n_dns += h.c[i].src == HADISC_DNS;
+	cr_assert_eq(n_dns, 2, "a router took a DNS answer's slot");
+	cr_assert_eq(hadisc_choose(&h, 7000, NULL, NULL, NULL)->src, HADISC_DNS);
+}
+
 Test(hadisc, a_start_waits_for_the_dns_before_a_router)
 {
 	struct hadisc h;
