@@ -19,6 +19,7 @@
 #include "addrtext.h"
 #include "events.h"
 #include "hadisc.h"
+#include "hfdomains.h"
 #include "homefind.h"
 #include "log.h"
 #include "monotime.h"
@@ -26,7 +27,6 @@
 #include "pollerr.h"
 #include "reqlog.h"
 
-#define HF_DOMAINS_MAX 8
 #define HF_TARGETS_MAX 4
 #define HF_REQUERY_MS HADISC_REQUERY_MAX_MS /* ask the DNS again at least this often */
 #define HF_POLLS_MAX 16
@@ -75,8 +75,7 @@ struct homefind {
 	bool ch_ok;
 	uv_timer_t ares_t, requery_t, moved_t, hold_t;
 	struct hf_poll polls[HF_POLLS_MAX];
-	char domains[HF_DOMAINS_MAX][RA_DOMAIN_MAX + 1];
-	size_t n_domains;
+	struct hfdomains doms;            /* what the DNS is asked about */
 	unsigned queries;                 /* in flight */
 	bool round_failed;                /* a query since the last round ended got no answer */
 	unsigned dns_failures;            /* rounds in a row with no answer */
@@ -350,12 +349,25 @@ static void on_srv(void *arg, int status, int timeouts, unsigned char *abuf, int
 		query_done(q);
 }
 
+/* A domain dropped (its RA's lifetime over or 0, or another's in its
+ * place): its candidates go with it, and so do the answers still to come
+ * for it (those of the round's other domains too: the next round asks
+ * them again) */
+static void domain_gone(void *arg, const char *name)
+{
+	struct homefind *hf = arg;
+
+	hadisc_from_dns(&hf->hd, name, NULL, 0, mono_ms());
+	hf->gen++;
+}
+
 static void ask_dns(struct homefind *hf)
 {
 	if (!hf->ch_ok || !hf->discover || hf->closing)
 		return;
+	hfd_expire(&hf->doms, mono_ms(), domain_gone, hf);
 	hf->gen++;
-	for (size_t i = 0; i < hf->n_domains; i++) {
+	for (size_t i = 0; i < hf->doms.n; i++) {
 		struct hf_query *q = calloc(1, sizeof(*q));
 		char name[RA_DOMAIN_MAX + 16];
 
@@ -363,7 +375,7 @@ static void ask_dns(struct homefind *hf)
 			return;
 		q->hf = hf;
 		q->gen = hf->gen;
-		snprintf(q->domain, sizeof(q->domain), "%s", hf->domains[i]);
+		snprintf(q->domain, sizeof(q->domain), "%s", hf->doms.e[i].name);
 		snprintf(name, sizeof(name), "_mip6._ipv6.%s", q->domain);
 		hf->queries++;
 		ares_query(hf->ch, name, ns_c_in, ns_t_srv, on_srv, q);
@@ -380,24 +392,6 @@ static void on_requery(uv_timer_t *t)
 		uv_timer_start(&hf->requery_t, on_requery, HF_REQUERY_MS, 0);
 }
 
-/* A domain to ask about; true if it is new. */
-static bool add_domain(struct homefind *hf, const char *d)
-{
-	size_t n = strlen(d);
-
-	while (n && d[n - 1] == '.')
-		n--;
-	if (n == 0 || n > RA_DOMAIN_MAX)
-		return false;
-	for (size_t i = 0; i < hf->n_domains; i++)
-		if (strncasecmp(hf->domains[i], d, n) == 0 && hf->domains[i][n] == '\0')
-			return false;
-	if (hf->n_domains == HF_DOMAINS_MAX)
-		return false;
-	memcpy(hf->domains[hf->n_domains], d, n);
-	hf->domains[hf->n_domains++][n] = '\0';
-	return true;
-}
 
 static int dns_open(struct homefind *hf)
 {
@@ -422,7 +416,7 @@ static int dns_open(struct homefind *hf)
 
 		if (ares_save_options(hf->ch, &saved, &m) == ARES_SUCCESS) {
 			for (int i = 0; i < saved.ndomains; i++)
-				add_domain(hf, saved.domains[i]);
+				hfd_add_resolver(&hf->doms, saved.domains[i]);
 			ares_destroy_options(&saved);
 		}
 	}
@@ -531,8 +525,10 @@ static void on_ra(uv_poll_t *h, int status, int events)
 		if (hf->ra_fn)
 			hf->ra_fn(hf->ra_arg, &ra, ifname);
 		hadisc_from_ra(&hf->hd, &ra, ifname, mono_ms());
-		for (size_t i = 0; i < ra.n_domains && ra.dnssl_lifetime && hf->discover; i++)
-			new_domain |= add_domain(hf, ra.domains[i]);
+		hfd_expire(&hf->doms, mono_ms(), domain_gone, hf);
+		for (size_t i = 0; i < ra.n_domains && hf->discover; i++)
+			new_domain |= hfd_add_ra(&hf->doms, ra.domains[i], ra.dnssl_lifetime,
+						 mono_ms(), domain_gone, hf) == 1;
 		if (new_domain)
 			ask_dns(hf);
 		rechoose(hf);
@@ -740,8 +736,8 @@ json_t *homefind_status_json(struct homefind *hf)
 							      : (json_int_t)-1,
 						"on_hold_ms", (json_int_t)hold));
 	}
-	for (size_t i = 0; i < hf->n_domains; i++)
-		json_array_append_new(doms, json_string(hf->domains[i]));
+	for (size_t i = 0; i < hf->doms.n; i++)
+		json_array_append_new(doms, json_string(hf->doms.e[i].name));
 	return json_pack("{s:s?, s:s, s:s?, s:s?, s:o, s:o, s:I, s:I, s:i}", "addr",
 			 hf->have ? ntop6(&hf->chosen.addr, a1) : NULL, "source",
 			 hf->have ? hadisc_source_name(hf->chosen.src) : "none", "origin",
