@@ -350,9 +350,10 @@ static const char *asks_unlogged(struct hostengine *e)
  * that lost the binding binds the address again (anchor_mode_cha.c), a 133
  * (the address is someone else's now) ends the lease. A binding is
  * refreshed so at most once per HE_PROBE_GAP_MS, like after an ICMPv6 error.
+ * Returns how many bindings it refreshed.
  */
-static void anchor_asks(struct hostengine *e, const struct mh_msg *m,
-			const struct in6_addr *src)
+static int anchor_asks(struct hostengine *e, const struct mh_msg *m,
+		       const struct in6_addr *src)
 {
 	struct reg_anchor *an = reg_anchor_find(&e->reg, src);
 	char a1[INET6_ADDRSTRLEN];
@@ -360,13 +361,13 @@ static void anchor_asks(struct hostengine *e, const struct mh_msg *m,
 
 	if (!an) {
 		log_debug("MH type %u from %s ignored", m->type, ntop6(src, a1));
-		return;
+		return 0;
 	}
 	if (m->type == MH_TYPE_BE && m->status != MH_BE_UNKNOWN_HAO) {
 		if (asks_may_log(e))
 			log_info("Binding Error status %u from anchor %s%s", m->status,
 				 ntop6(src, a1), asks_unlogged(e));
-		return;
+		return 0;
 	}
 	for (struct reg_binding *b = an->bindings; b; b = b->next) {
 		struct lease *l = b->user;
@@ -389,13 +390,14 @@ static void anchor_asks(struct hostengine *e, const struct mh_msg *m,
 	 * forged flood of them hides no line that matters */
 	if (!n) {
 		e->asks_unlogged++;
-		return;
+		return 0;
 	}
 	if (asks_may_log(e))
 		log_info("%s from anchor %s: refreshing %d binding(s)%s",
 			 m->type == MH_TYPE_BRR ? "Binding Refresh Request"
 						: "Binding Error (no binding)",
 			 ntop6(src, a1), n, asks_unlogged(e));
+	return n;
 }
 
 void he_mh_input(struct hostengine *e, const uint8_t *buf, size_t len,
@@ -403,14 +405,14 @@ void he_mh_input(struct hostengine *e, const uint8_t *buf, size_t len,
 {
 	char a1[INET6_ADDRSTRLEN];
 	struct mh_msg m;
-	int decoded;
+	int decoded, acted = 0;
 
 	e->now = now;
 	if (e->stopping)
 		return;
 	decoded = mh_decode(buf, len, &m, NULL, NULL) == 0;
 	if (decoded && (m.type == MH_TYPE_BRR || m.type == MH_TYPE_BE)) {
-		anchor_asks(e, &m, src);
+		acted = anchor_asks(e, &m, src) > 0;
 	} else if (len >= 4 && (buf[2] == MH_TYPE_BRR || buf[2] == MH_TYPE_BE)) {
 		log_debug("MH type %u from %s ignored", buf[2], ntop6(src, a1));
 	} else {
@@ -418,11 +420,17 @@ void he_mh_input(struct hostengine *e, const uint8_t *buf, size_t len,
 		 * before what it causes (he_emit_ba) */
 		e->ba = decoded && m.type == MH_TYPE_BA ? &m : NULL;
 		e->ba_src = src;
-		if (reg_input(&e->reg, buf, len, src, dst, now) == 0)
+		if (reg_input(&e->reg, buf, len, src, dst, now) == 0) {
 			he_emit_ba(e);
+			acted = 1;
+		}
 		e->ba = NULL;
 	}
-	e->ops->save(e->arg);
+	/* only what was acted on changes what the state file holds: a save
+	 * snapshots every lease, and anyone may send a flood of messages that
+	 * are ignored (no key, not from an anchor, not a BA at all) */
+	if (acted)
+		e->ops->save(e->arg);
 }
 
 /* ---- movement ---- */

@@ -3431,6 +3431,34 @@ Test(hostengine, a_flood_of_ras_changing_the_access_anchor_is_said_at_a_bounded_
 			      "since the last: debug level)"), "%s", buf);
 }
 
+/* A save snapshots every lease (mn_state.c): only a message acted on asks
+ * for one. Before, every Mobility Header message did, ignored ones too, so
+ * anyone could make the agent encode its whole state 50 times a second
+ * (measured: 0.3 ms each with 64 leases) with 50 junk packets a second. */
+Test(hostengine, ignored_mobility_messages_ask_for_no_save)
+{
+	uint8_t junk[16] = { 59, 1, 6, 0, 0, 0, 0, 0, 0, 1, 0, 1, 9, 250, 1, 0 };
+	uint8_t brr[8] = { 59, 0, MH_TYPE_BRR, 0, 0, 0, 0, 0 };
+	struct mh_msg m = { .type = MH_TYPE_BA, .seq = 7, .lifetime = 10 };
+	uint8_t ba[64];
+	int n, saves;
+
+	granted(IPPROTO_TCP);
+	saves = F.saves;
+	n = mh_encode(&m, ba, sizeof(ba), NULL, NULL, NULL, NULL, NULL);
+	cr_assert_gt(n, 0);
+	he_mh_input(&E, junk, sizeof(junk), &ANCHOR, &COA1, T0 + 1000);
+	he_mh_input(&E, ba, (size_t)n, &ANCHOR, &COA1, T0 + 1001); /* unauthenticated */
+	he_mh_input(&E, ba, (size_t)n, &CN, &COA1, T0 + 1002);     /* not from an anchor */
+	he_mh_input(&E, brr, sizeof(brr), &CN, &COA1, T0 + 1003);
+	cr_assert_eq(E.reg.ba_ignored, 3);
+	cr_assert_eq(F.saves, saves, "a save asked for an ignored message");
+	/* one acted on: a refresh Request from the anchor sends a BU */
+	he_mh_input(&E, brr, sizeof(brr), &ANCHOR, &COA1, T0 + 1004);
+	cr_assert_eq(F.nbu, 2, "the refresh");
+	cr_assert_gt(F.saves, saves, "no save for what changed the anchor's number");
+}
+
 /* Requests passed over a silent anchor are logged at info level once a
  * second, the others at debug level and counted in the next info line. */
 Test(hostengine, requests_past_a_silent_anchor_are_said_once_a_second)
