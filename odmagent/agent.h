@@ -33,8 +33,8 @@ struct odm_agent {
 	struct policy_state *policy; /* the running policy (policy_agent.c) */
 	struct chasilent *cha_silent; /* cha lookups that got no answer (role mn,
 				       * chasilent_agent.c) */
-	struct reqlog req_log;     /* its lines about clients' requests: refusals,
-				    * false claims (reqlog.h) */
+	struct reqlog_users req_log; /* its lines about clients' requests: refusals,
+				      * false claims, per user (reqlog.h) */
 	int log_forced;            /* -d/-v: the least level logged, the config's if above; or -1 */
 	int syslog_forced;         /* -s: syslog whatever the config's "log" says */
 	int optimistic_forced;     /* --optimistic-dad: 0/1 that wins over the config's, or -1 */

@@ -155,7 +155,8 @@ void he_init(struct hostengine *e, const struct he_ops *ops, void *arg,
 	e->pol = *pol;
 	addr_waits_init(&e->usable);
 	reqlog_init(&e->passed_log, 1, 1, 0); /* a line a second */
-	reqlog_init(&e->plain_log, REQLOG_RATE, REQLOG_BURST, 0);
+	reqlog_users_init(&e->plain_log, REQLOG_RATE, REQLOG_BURST, REQLOG_ALL_RATE,
+			  REQLOG_ALL_BURST, 0);
 	reqlog_init(&e->access_log, HE_ACCESS_LOG_RATE, HE_ACCESS_LOG_BURST, 0);
 }
 
@@ -201,8 +202,9 @@ void he_lease_request(struct hostengine *e, const struct at_request *rq, uint64_
 		if (why) {
 			/* asked for more than a plain address: a fallback,
 			 * at a rate any local user can make high */
-			reqlog_say(&e->plain_log, now, ODM_LOG_INFO, "%s for uid %u pid %d: %s",
-				   odm_type_name(rq->type), (unsigned)rq->uid, (int)rq->pid, why);
+			reqlog_user_say(&e->plain_log, rq->uid, now, ODM_LOG_INFO,
+					"%s for uid %u pid %d: %s", odm_type_name(rq->type),
+					(unsigned)rq->uid, (int)rq->pid, why);
 			struct events_audience to = { .uids = &rq->uid, .n = 1 };
 
 			e->ops->emit(e->arg, "fallback",

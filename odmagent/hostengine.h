@@ -221,8 +221,8 @@ struct hostengine {
 	unsigned fell_through;       /* requests sent past a silent anchor, for status */
 	unsigned quiet_checks;       /* refreshes for a silent lease (HE_QUIET_MS) */
 	struct reqlog passed_log;    /* their log lines at info level (say_passed) */
-	struct reqlog plain_log;     /* requests made plain for want of an anchor:
-				      * their lines (reqlog.h) */
+	struct reqlog_users plain_log; /* requests made plain for want of an
+					* anchor: their lines, per user (reqlog.h) */
 	struct in6_addr host_addrs[VANISHED_MAX]; /* access addresses at the last look */
 	size_t n_host_addrs;
 	const struct mh_msg *ba;     /* the BA being handled, until told as an event */

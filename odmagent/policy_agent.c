@@ -172,13 +172,15 @@ static void note_claims(struct odm_agent *a, const struct ucred *c, const struct
 	char said[LOG_ESC_MAX / 2], is[LOG_ESC_MAX / 2];
 
 	if (uid && json_integer_value(uid) != (json_int_t)c->uid)
-		reqlog_say(&a->req_log, now, ODM_LOG_WARN,
-			   "uid %u pid %d claims to be uid %lld: judged as uid %u", (unsigned)c->uid,
-			   (int)c->pid, (long long)json_integer_value(uid), (unsigned)c->uid);
+		reqlog_user_say(&a->req_log, c->uid, now, ODM_LOG_WARN,
+				"uid %u pid %d claims to be uid %lld: judged as uid %u",
+				(unsigned)c->uid, (int)c->pid, (long long)json_integer_value(uid),
+				(unsigned)c->uid);
 	if (exe && (!w->exe || strcmp(exe, w->exe) != 0))
-		reqlog_say(&a->req_log, now, ODM_LOG_WARN, "uid %u pid %d claims to run %s: judged as %s",
-			   (unsigned)c->uid, (int)c->pid, exe_text(exe, said, sizeof(said)),
-			   exe_text(w->exe, is, sizeof(is)));
+		reqlog_user_say(&a->req_log, c->uid, now, ODM_LOG_WARN,
+				"uid %u pid %d claims to run %s: judged as %s", (unsigned)c->uid,
+				(int)c->pid, exe_text(exe, said, sizeof(said)),
+				exe_text(w->exe, is, sizeof(is)));
 }
 
 /* Types whose grant takes a binding at an anchor (the quota counts them). */
@@ -220,9 +222,9 @@ int policy_gate_lease(struct odm_agent *a, struct control_req *r, const json_t *
 		return 0;
 	}
 	code = v.refused == POLICY_NOT_ALLOWED ? "REQUIREDIPNOTSUPPORTED" : "REQUIREDIPFAILED";
-	reqlog_say(&a->req_log, now, ODM_LOG_INFO, "uid %u pid %d %s: %s refused: %s",
-		   (unsigned)c->uid, (int)c->pid, exe_text(w.exe, is, sizeof(is)),
-		   odm_type_name(v.type), v.reason);
+	reqlog_user_say(&a->req_log, c->uid, now, ODM_LOG_INFO, "uid %u pid %d %s: %s refused: %s",
+			(unsigned)c->uid, (int)c->pid, exe_text(w.exe, is, sizeof(is)),
+			odm_type_name(v.type), v.reason);
 	events_emit_to(&a->events, "lease-refused",
 		       json_pack("{s:s, s:I, s:I, s:s, s:s}", "type", odm_type_name(v.type),
 				 "uid", (json_int_t)c->uid, "pid", (json_int_t)c->pid, "reason",
@@ -512,7 +514,8 @@ int policy_agent_start(struct odm_agent *a)
 	}
 	if (a->cfg.role != ODM_ROLE_MN)
 		return 0;
-	reqlog_init(&a->req_log, REQLOG_RATE, REQLOG_BURST, mono_ms());
+	reqlog_users_init(&a->req_log, REQLOG_RATE, REQLOG_BURST, REQLOG_ALL_RATE, REQLOG_ALL_BURST,
+			  mono_ms());
 	rc = policy_state_load(&a->cfg, &ps, err, sizeof(err));
 	if (rc < 0) {
 		log_err(0, "%s", err);

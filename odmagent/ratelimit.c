@@ -21,7 +21,7 @@ void ratelimit_set(struct ratelimit *rl, uint32_t rate, uint32_t burst)
 		rl->milli = (uint64_t)rl->burst * MILLI;
 }
 
-int ratelimit_allow(struct ratelimit *rl, uint64_t now_ms)
+int ratelimit_ready(struct ratelimit *rl, uint64_t now_ms)
 {
 	uint64_t cap = (uint64_t)rl->burst * MILLI;
 
@@ -39,11 +39,27 @@ int ratelimit_allow(struct ratelimit *rl, uint64_t now_ms)
 			rl->milli = cap;
 	}
 	rl->last_ms = now_ms;
-	if (rl->milli < MILLI) {
+	return rl->milli >= MILLI;
+}
+
+void ratelimit_spend(struct ratelimit *rl)
+{
+	rl->milli -= rl->milli >= MILLI ? MILLI : rl->milli;
+	rl->passed++;
+}
+
+int ratelimit_full(struct ratelimit *rl, uint64_t now_ms)
+{
+	ratelimit_ready(rl, now_ms);
+	return rl->milli >= (uint64_t)rl->burst * MILLI;
+}
+
+int ratelimit_allow(struct ratelimit *rl, uint64_t now_ms)
+{
+	if (!ratelimit_ready(rl, now_ms)) {
 		rl->limited++;
 		return 0;
 	}
-	rl->milli -= MILLI;
-	rl->passed++;
+	ratelimit_spend(rl);
 	return 1;
 }

@@ -29,6 +29,16 @@ void ratelimit_init(struct ratelimit *rl, uint32_t rate, uint32_t burst, uint64_
 void ratelimit_set(struct ratelimit *rl, uint32_t rate, uint32_t burst);
 /* 1 (and one token spent) if an answer may go out at now_ms, else 0. */
 int ratelimit_allow(struct ratelimit *rl, uint64_t now_ms);
+/*
+ * The same in two steps, for an answer that needs two buckets at once (a
+ * user's and everyone's): ratelimit_ready refills to now_ms and says
+ * whether a token is there, spending none and counting nothing;
+ * ratelimit_spend takes it (counted passed).
+ */
+int ratelimit_ready(struct ratelimit *rl, uint64_t now_ms);
+void ratelimit_spend(struct ratelimit *rl);
+/* 1 if the bucket is full at now_ms (refilled): as a new one would be. */
+int ratelimit_full(struct ratelimit *rl, uint64_t now_ms);
 
 /*
  * The simplest limit, one answer per gap_ms for one key (an identity, a

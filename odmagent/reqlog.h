@@ -12,12 +12,22 @@
  * there were ("and N more such line(s) since the last: debug level").
  *
  * reqlog_allow decides (pure: time is passed in); reqlog_say writes.
+ *
+ * Lines that a local user's requests cause are held per user (struct
+ * reqlog_users): each uid has its own bucket of REQLOG_BURST lines at once
+ * and REQLOG_RATE a second, so one user's flood spends only its own and
+ * another user's line is still written at its level; and all users
+ * together have one of REQLOG_ALL_BURST and REQLOG_ALL_RATE, so the log
+ * stays bounded however many users flood at once. The count in a line let
+ * through is of that user's lines held back.
  */
 #ifndef ODM_REQLOG_H
 #define ODM_REQLOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "ratelimit.h"
 
@@ -52,5 +62,45 @@ const char *reqlog_held_text(char *buf, size_t cap, uint64_t held);
 void reqlog_sayf(struct reqlog *r, uint64_t now_ms, int level, const char *func, const char *fmt,
 		 ...) __attribute__((format(printf, 5, 6)));
 #define reqlog_say(r, now_ms, level, ...) reqlog_sayf((r), (now_ms), (level), __func__, __VA_ARGS__)
+
+/* all users together (odmagent(8)): four users' worth */
+#define REQLOG_ALL_RATE (4 * REQLOG_RATE)
+#define REQLOG_ALL_BURST (4 * REQLOG_BURST)
+/* users with a bucket of their own at once; past that many, the others
+ * share one (a bucket is given back once it is full again and owes no
+ * count, so it is then the same as a new one) */
+#define REQLOG_USERS 32
+
+struct reqlog_user {
+	uid_t uid;
+	bool used;
+	struct ratelimit rl;
+	uint64_t held; /* lines held back since the last let through */
+};
+
+struct reqlog_users {
+	struct ratelimit all;
+	struct reqlog_user user[REQLOG_USERS];
+	struct reqlog_user rest; /* users past REQLOG_USERS, together */
+	uint32_t rate, burst;
+};
+
+/* rate and burst per user, all_rate and all_burst for all together */
+void reqlog_users_init(struct reqlog_users *r, uint32_t rate, uint32_t burst, uint32_t all_rate,
+		       uint32_t all_burst, uint64_t now_ms);
+
+/*
+ * 1 if a line of uid's may go out at its own level at now_ms (a token of
+ * uid's bucket and one of all users' taken), with *held the lines of uid's
+ * held back since its last one let through; 0 if held back itself
+ * (counted for uid).
+ */
+int reqlog_users_allow(struct reqlog_users *r, uid_t uid, uint64_t now_ms, uint64_t *held);
+
+/* reqlog_sayf for a line uid's request caused */
+void reqlog_users_sayf(struct reqlog_users *r, uid_t uid, uint64_t now_ms, int level,
+		       const char *func, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+#define reqlog_user_say(r, uid, now_ms, level, ...)                                         \
+	reqlog_users_sayf((r), (uid), (now_ms), (level), __func__, __VA_ARGS__)
 
 #endif

@@ -13,9 +13,12 @@
 # most REQLOG_BURST (20) times at once and 5 times a second after
 # (reqlog.h), the others at debug level; the next line let through says
 # how many were held back. Meanwhile another user's hello is answered
-# within 500 ms. Before the mend, every request wrote its line: about 40 MB
-# of log a second from one unprivileged connection, into the journal of a
-# daemon that runs as root.
+# within 500 ms, and the same request of another user, sent once in the
+# middle of the flood, has its line written at its own level: the flooder
+# spends its own share of the log only. Before the mend, every request
+# wrote its line: about 40 MB of log a second from one unprivileged
+# connection, into the journal of a daemon that runs as root; and before
+# the shares were per user, the other user's line went to debug level.
 #
 # Exit 0 pass, 1 fail, 77 skip.
 #
@@ -39,50 +42,62 @@ export ODM_POLICY_FILE=$ODM_RUNDIR/odm.policy
 cat >"$ODM_POLICY_FILE" <<'EOP'
 # test_ctlflood.sh: nobody gets plain addresses only
 rule uid 65534 allow non-persistent
+rule uid 2 allow non-persistent
 EOP
 odm_agents_up
 BIN=$ODM_RUNDIR/ctl
 cp "$HERE/lib/ctlflood.py" "$BIN/ctlflood.py"
 chmod 0755 "$BIN/ctlflood.py"
 cat >"$BIN/hello.py" <<'EOP'
-# one hello on the control socket: the ms it took to be answered
+# one hello (or the request of argv[2]) on the control socket: the ms it
+# took to be answered
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.settimeout(5)
 t = time.monotonic()
 s.connect(sys.argv[1])
-s.sendall(b'{"op":"hello","id":1}\n')
-assert b'"ok":true' in s.recv(65536)
+s.sendall((sys.argv[2] if len(sys.argv) > 2 else '{"op":"hello","id":1}').encode() + b'\n')
+r = s.recv(65536)
+assert len(sys.argv) > 2 or b'"ok":true' in r
 print(round((time.monotonic() - t) * 1000))
 EOP
 LEASE='"op":"lease","dst":"2001:db8:c0::10","proto":"udp"'
 
-# flood NAME UID JSON TEXT - FLOOD_S seconds of JSON as UID; the lines with
-# TEXT it added to mn's log are counted, another user's hello is timed
+# flood NAME UID JSON TEXT OTHER OTHER_TEXT - FLOOD_S seconds of JSON as
+# UID; the lines of UID with TEXT (grep -E) it added to mn's log are
+# counted, another
+# user's hello is timed, and the same request of user OTHER, sent once a
+# second into the flood, must have its line (OTHER_TEXT, a grep -E
+# pattern) at its own level (info or warn: the log takes no debug here)
 flood() {
-	local name=$1 uid=$2 req=$3 text=$4 before out lines hello n
+	local name=$1 uid=$2 req=$3 text=$4 other=$5 other_text=$6 before out lines hello n
 	before=$(wc -l <"$MN_AGENT_LOG")
 	odm_as "$uid" /usr/bin/python3 "$BIN/ctlflood.py" "$MN_SOCK" "$FLOOD_S" "$req" >"$ODM_DIR/$name.out" &
 	local pid=$!
 	sleep 1
 	hello=$(odm_as 2 /usr/bin/python3 "$BIN/hello.py" "$MN_SOCK")
+	odm_as "$other" /usr/bin/python3 "$BIN/hello.py" "$MN_SOCK" "${req%\}},\"id\":1}" >/dev/null
 	wait "$pid"
 	out=$(cat "$ODM_DIR/$name.out")
 	echo "$name: $out"
 	n=$(sed -n 's/^sent=[0-9]* answered=\([0-9]*\) .*/\1/p' <<<"$out")
-	lines=$(tail -n +"$((before + 1))" "$MN_AGENT_LOG" | grep -cF -- "$text" || true)
+	lines=$(tail -n +"$((before + 1))" "$MN_AGENT_LOG" | grep -cE -- "uid $uid pid [0-9]+.*$text" || true)
 	echo "$name: $lines line(s) with '$text' for $n requests; another user's hello took $hello ms"
 	check "$name: the agent answered thousands of requests ($n)" test "${n:-0}" -ge 2000
 	check "$name: $lines line(s) with '$text' at most $MAX_LINES" test "$lines" -le "$MAX_LINES"
 	check "$name: and at least one (the first are said)" test "$lines" -ge 1
 	check "$name: another user's hello answered within 500 ms ($hello)" test "$hello" -le 500
+	check "$name: uid $other's line during the flood was written at its own level" \
+		grep -qE "(info|warn): .*$other_text" <<<"$(tail -n +"$((before + 1))" "$MN_AGENT_LOG")"
 }
 
 # ---------------------------------------------------------------- 1. claims
-flood claims 65534 "{$LEASE,\"uid\":0,\"exe\":\"/usr/bin/curl\"}" "claims to be uid 0"
+flood claims 65534 "{$LEASE,\"uid\":0,\"exe\":\"/usr/bin/curl\"}" "claims to be uid 0" \
+	2 "uid 2 pid [0-9]+ claims to be uid 0"
 # ---------------------------------------------------------------- 2. refused
 sleep 4 # the bucket full again (20 at 5 a second)
-flood refused 65534 "{$LEASE,\"type\":\"session-lasting\"}" "session-lasting refused"
+flood refused 65534 "{$LEASE,\"type\":\"session-lasting\"}" "session-lasting refused" \
+	2 "uid 2 pid [0-9]+ .*session-lasting refused"
 sleep 1
 # (lines let through during the flood say their counts too: only the
 # lines after it are looked at)
@@ -92,7 +107,8 @@ check "the next refusal let through says how many were held back" \
 	grep -qE "session-lasting refused: .* \(and [0-9]+ more such line\(s\) since the last: debug level\)" \
 	<<<"$(tail -n +"$((from + 1))" "$MN_AGENT_LOG")"
 # ---------------------------------------------------------------- 3. plain
-flood plain 1 "{$LEASE,\"type\":\"session-lasting\"}" "no anchor for this destination: plain address"
+flood plain 1 "{$LEASE,\"type\":\"session-lasting\"}" "no anchor for this destination: plain address" \
+	3 "for uid 3 pid [0-9]+: no anchor for this destination: plain address"
 
 check "mn's agent is alive" kill -0 "$MN_AGENT_PID"
 echo "mn's log: $(wc -l <"$MN_AGENT_LOG") lines, $(stat -c %s "$MN_AGENT_LOG") bytes"

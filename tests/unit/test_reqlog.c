@@ -76,3 +76,105 @@ Test(reqlog, held_lines_are_counted_once_in_the_next_line, .init = cr_redirect_s
 		  buf);
 	cr_assert(strstr(buf, "and one more\n"), "no count twice:\n%s", buf);
 }
+
+/* How many times needle is in the NUL-terminated text */
+static int count_in(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+/*
+ * One user floods (a thousand refusals in half a second): it spends its own
+ * bucket only. Another user's line in the middle of the flood is written at
+ * its level with no count of the flooder's; the flooder's next line let
+ * through says how many of its own were held back. Before, one bucket held
+ * every user's lines: the other user's went to debug level.
+ */
+Test(reqlog, one_users_flood_spends_its_own_bucket_only, .init = cr_redirect_stderr)
+{
+	static char buf[1 << 17];
+	struct reqlog_users r;
+	int flood = 0;
+
+	odm_log_init("test", ODM_LOG_INFO, 0);
+	reqlog_users_init(&r, REQLOG_RATE, REQLOG_BURST, REQLOG_ALL_RATE, REQLOG_ALL_BURST, T0);
+	for (int i = 0; i < 1000; i++) {
+		reqlog_user_say(&r, 1000, T0 + (uint64_t)i / 2, ODM_LOG_INFO, "uid 1000 refused %d", i);
+		if (i == 500)
+			reqlog_user_say(&r, 1001, T0 + 250, ODM_LOG_INFO, "uid 1001 refused");
+	}
+	reqlog_user_say(&r, 1000, T0 + 1500, ODM_LOG_INFO, "uid 1000 refused later");
+	stderr_read(buf, sizeof buf);
+	flood = count_in(buf, "uid 1000 refused");
+	/* the burst, 5 a second over the half second, and the last one */
+	cr_assert_leq(flood, REQLOG_BURST + 3 + 1, "%d lines of the flooder:\n%s", flood, buf);
+	cr_assert_geq(flood, REQLOG_BURST + 1, "%d lines of the flooder:\n%s", flood, buf);
+	cr_assert(strstr(buf, "uid 1001 refused\n"), "the other user's line, at info level and "
+		  "with no count:\n%s", buf + (strlen(buf) > 3000 ? strlen(buf) - 3000 : 0));
+	cr_assert(strstr(buf, "uid 1000 refused later (and "), "%s",
+		  buf + (strlen(buf) > 3000 ? strlen(buf) - 3000 : 0));
+}
+
+/*
+ * Many users flooding at once: each has its own bucket, but all of them
+ * together are held to REQLOG_ALL_BURST lines at once, the table of users
+ * full or not (a hundred users, more than REQLOG_USERS). A line held back
+ * by that bound is counted for its user and said by its next line.
+ */
+Test(reqlog, all_users_together_are_bounded, .init = cr_redirect_stderr)
+{
+	static char buf[1 << 20];
+	struct reqlog_users r;
+	char want[96];
+	int lines;
+
+	odm_log_init("test", ODM_LOG_INFO, 0);
+	reqlog_users_init(&r, REQLOG_RATE, REQLOG_BURST, REQLOG_ALL_RATE, REQLOG_ALL_BURST, T0);
+	for (int i = 0; i < 30; i++)
+		for (uid_t u = 2000; u < 2100; u++)
+			reqlog_user_say(&r, u, T0, ODM_LOG_INFO, "flood of uid %u", (unsigned)u);
+	/* a second later: more for all users together */
+	reqlog_user_say(&r, 2000, T0 + 1000, ODM_LOG_INFO, "last of uid 2000");
+	stderr_read(buf, sizeof buf);
+	lines = count_in(buf, "flood of uid");
+	cr_assert_eq(lines, REQLOG_ALL_BURST, "%d lines at once from 100 users", lines);
+	/* uid 2000's lines not let through are counted, in its next line */
+	snprintf(want, sizeof(want), "last of uid 2000 (and %d more such line(s)",
+		 30 - count_in(buf, "flood of uid 2000\n"));
+	cr_assert(strstr(buf, want), "no \"%s\" in:\n%s", want,
+		  buf + (strlen(buf) > 3000 ? strlen(buf) - 3000 : 0));
+}
+
+/*
+ * The table of users is bounded (REQLOG_USERS): past it, users share one
+ * bucket; a user's own bucket is given back once it is full again and owes
+ * no count, so a new user later gets a whole one of its own.
+ */
+Test(reqlog, a_full_quiet_bucket_is_given_back, .init = cr_redirect_stderr)
+{
+	static char buf[1 << 17];
+	struct reqlog_users r;
+
+	odm_log_init("test", ODM_LOG_INFO, 0);
+	/* all users together unbounded here: only the table is looked at */
+	reqlog_users_init(&r, REQLOG_RATE, REQLOG_BURST, 1000000, 1000000, T0);
+	for (uid_t u = 3000; u < 3000 + REQLOG_USERS; u++)
+		reqlog_user_say(&r, u, T0, ODM_LOG_INFO, "one line of uid %u", (unsigned)u);
+	/* the table is full of buckets just spent: these two share one */
+	for (int i = 0; i < REQLOG_BURST + 5; i++)
+		reqlog_user_say(&r, 4000, T0, ODM_LOG_INFO, "shared by uid 4000");
+	for (int i = 0; i < 5; i++)
+		reqlog_user_say(&r, 4001, T0, ODM_LOG_INFO, "shared by uid 4001");
+	/* a second later those buckets are full again: a new user gets one */
+	for (int i = 0; i < REQLOG_BURST + 5; i++)
+		reqlog_user_say(&r, 4002, T0 + 1000, ODM_LOG_INFO, "own of uid 4002");
+	stderr_read(buf, sizeof buf);
+	cr_assert_eq(count_in(buf, "shared by uid 4000"), REQLOG_BURST);
+	cr_assert_eq(count_in(buf, "shared by uid 4001"), 0, "the shared bucket was spent");
+	cr_assert_eq(count_in(buf, "own of uid 4002"), REQLOG_BURST, "%s",
+		     buf + (strlen(buf) > 3000 ? strlen(buf) - 3000 : 0));
+}
