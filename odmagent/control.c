@@ -148,7 +148,7 @@ struct ctl_conn {
 			       * sent, then close */
 	bool gone;            /* the client closed its socket: no answer can
 			       * reach it, only its "noreply" requests are served */
-	char kinds[128];      /* ",kind,kind," wanted by the monitor, "" = all */
+	struct events_filter kinds; /* wanted by the monitor (zeroed: all) */
 	uint64_t lost;        /* events dropped for this monitor, not yet told */
 	size_t big_queued;    /* bytes of its long replies queued */
 	size_t len;
@@ -1029,14 +1029,7 @@ static void mon_tell_lost(struct ctl_conn *c)
 /* Whether ev's kind is among those c asked for ("lost" always is). */
 static bool mon_wants(const struct ctl_conn *c, const json_t *ev)
 {
-	const char *kind = json_string_value(json_object_get(ev, "event"));
-	char key[64];
-
-	if (!c->kinds[0] || !kind)
-		return true;
-	if (snprintf(key, sizeof(key), ",%s,", kind) >= (int)sizeof(key))
-		return false;
-	return strstr(c->kinds, key) != NULL;
+	return events_filter_has(&c->kinds, json_string_value(json_object_get(ev, "event")));
 }
 
 /* events.h subscriber: one line per event, never waiting for the client;
@@ -1058,22 +1051,23 @@ static void mon_event(void *ctx, const json_t *ev, const struct events_audience 
 
 /*
  * "monitor": answer {monitor:true}, then stream events on this connection;
- * "events" (comma-separated kinds) keeps only those, e.g. a linked
- * program's odm_events_fd() asks for "graceful-replacement".
+ * "events" (comma-separated kinds, events_filter_parse) keeps only those,
+ * e.g. a linked program's odm_events_fd() asks for "graceful-replacement".
+ * A request refused for its kinds changes nothing: what an earlier one
+ * asked for stays as it was.
  */
 static void monitor_handler(struct odm_agent *a, struct control_req *r, const json_t *req)
 {
 	struct ctl_conn *c = r->conn;
 	const char *kinds = json_string_value(json_object_get(req, "events"));
-	char want[sizeof(c->kinds)];
+	struct events_filter want = c->kinds;
+	char err[160];
 
-	/* a refused request leaves what an earlier one asked for as it was */
-	if (kinds && snprintf(want, sizeof(want), ",%s,", kinds) >= (int)sizeof(want)) {
-		control_reply_error(r, "EINVAL", "field \"events\": too long");
+	if (kinds && events_filter_parse(kinds, &want, err, sizeof(err)) < 0) {
+		control_reply_error(r, "EINVAL", "%s", err);
 		return;
 	}
-	if (kinds)
-		memcpy(c->kinds, want, sizeof(want));
+	c->kinds = want;
 	if (!c->monitor) {
 		if (events_subscribe(&a->events, mon_event, c) < 0) {
 			control_reply_error(r, "ENOMEM", "cannot subscribe to the events");

@@ -3,6 +3,7 @@
  * events.c — the agent's event stream (see events.h).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,4 +100,98 @@ void events_emit_to(struct events *ev, const char *kind, json_t *fields,
 			i++;
 	}
 	json_decref(e);
+}
+
+/* ---- kinds, and a monitor's choice of them ---- */
+
+const char *const events_kinds[] = {
+	"lost",
+	"lease-granted",
+	"lease-ended",
+	"lease-refused",
+	"fallback",
+	"graceful-replacement",
+	"bu-sent",
+	"ba-received",
+	"move",
+	"home-anchor",
+	"dns-updated",
+	"dns-failed",
+	"config-reloaded",
+	"policy-reloaded",
+	"socket-destroyed",
+};
+const size_t events_n_kinds = sizeof(events_kinds) / sizeof(events_kinds[0]);
+
+_Static_assert(sizeof(events_kinds) / sizeof(events_kinds[0]) <= EVENTS_KIND_MAX,
+	       "more kinds than a filter's mask holds");
+
+int events_kind_index(const char *kind, size_t len)
+{
+	for (size_t i = 0; i < events_n_kinds; i++)
+		if (strlen(events_kinds[i]) == len && memcmp(events_kinds[i], kind, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* item (len bytes) as the client sent it, for an error: at most 32
+ * bytes, each outside printable ASCII as '?' */
+static void say_item(char *err, size_t cap, const char *what, const char *item, size_t len)
+{
+	char shown[33];
+	size_t n = len < sizeof(shown) - 1 ? len : sizeof(shown) - 1;
+
+	for (size_t i = 0; i < n; i++)
+		shown[i] = item[i] > 0x20 && item[i] < 0x7f ? item[i] : '?';
+	shown[n] = '\0';
+	snprintf(err, cap, "field \"events\": %s \"%s%s\"", what, shown, len > n ? "..." : "");
+}
+
+int events_filter_parse(const char *text, struct events_filter *f, char *err, size_t cap)
+{
+	uint32_t mask = 0;
+	const char *p = text;
+
+	for (;;) {
+		const char *end = p + strcspn(p, ",");
+		const char *a = p, *b = end;
+		int k;
+
+		while (a < b && blank(*a))
+			a++;
+		while (b > a && blank(b[-1]))
+			b--;
+		if (a == b) {
+			snprintf(err, cap, "field \"events\": an empty kind%s",
+				 *text ? " (two commas, or one at an end)" : "");
+			return -1;
+		}
+		k = events_kind_index(a, (size_t)(b - a));
+		if (k < 0) {
+			say_item(err, cap, "no such kind of event", a, (size_t)(b - a));
+			return -1;
+		}
+		mask |= 1u << k;
+		if (!*end)
+			break;
+		p = end + 1;
+	}
+	f->mask = mask;
+	f->only = 1;
+	return 0;
+}
+
+int events_filter_has(const struct events_filter *f, const char *kind)
+{
+	int k;
+
+	if (!f->only || !kind || strcmp(kind, "lost") == 0)
+		return 1;
+	k = events_kind_index(kind, strlen(kind));
+	return k >= 0 && (f->mask & (1u << k));
 }

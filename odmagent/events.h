@@ -76,4 +76,37 @@ void events_emit(struct events *ev, const char *kind, json_t *fields, uint64_t n
 void events_emit_to(struct events *ev, const char *kind, json_t *fields,
 		    const struct events_audience *to, uint64_t now_ms);
 
+/*
+ * The kinds of event the agent makes (odmctl(8), EVENTS), and "lost", which
+ * a monitor is told of (control.c) and always gets. A monitor's "events"
+ * names some of them; a kind not in this list is an error there.
+ */
+enum {
+	EVENTS_KIND_MAX = 32 /* room in a struct events_filter */
+};
+extern const char *const events_kinds[];
+extern const size_t events_n_kinds;
+
+/* The index of kind (len bytes) in events_kinds, or -1. */
+int events_kind_index(const char *kind, size_t len);
+
+/* The kinds a monitor asked for: with only 0 (as zeroed) every kind, and
+ * those not in the list (a later release's, a test's); else those of mask
+ * (bit i: events_kinds[i]) */
+struct events_filter {
+	uint32_t mask;
+	int only;
+};
+
+/*
+ * A monitor's "events": kinds of events_kinds separated by ',', blanks
+ * (space, tab) around each allowed. 0 and *f set; or -1 with err (cap
+ * bytes) naming the first bad item (an unknown kind, an empty one) and *f
+ * untouched. Bounded: reads text to its NUL once, keeps nothing of it.
+ */
+int events_filter_parse(const char *text, struct events_filter *f, char *err, size_t cap);
+
+/* Whether f lets an event of kind through ("lost" always). */
+int events_filter_has(const struct events_filter *f, const char *kind);
+
 #endif

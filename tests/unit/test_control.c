@@ -50,6 +50,7 @@ static int n_echo; /* echo_handler runs */
 /* on_wake is inside control_reply(held); echo_handler ran meanwhile */
 static int replying, echo_nested;
 static int emit_n; /* events to emit from the loop thread at the next wake */
+static const char *emit_kind; /* their kind (setup: "test-event", in no list) */
 
 /* limits to hand to the loop thread */
 static struct ctlshare_limits want;
@@ -92,7 +93,7 @@ static void on_wake(uv_async_t *h)
 		__atomic_store_n(&held, NULL, __ATOMIC_SEQ_CST);
 	}
 	for (int n = __atomic_exchange_n(&emit_n, 0, __ATOMIC_SEQ_CST), i = 0; i < n; i++)
-		events_emit(&agent.events, "test-event",
+		events_emit(&agent.events, emit_kind,
 			    json_pack("{s:i,s:s}", "n", i, "pad",
 				      "a field that makes the line about as long as a real event's"),
 			    (uint64_t)i);
@@ -185,6 +186,7 @@ static void setup(void)
 	cr_assert_eq(control_register(&agent, "status", hold_handler), 0);
 	cr_assert_eq(control_register(&agent, "release", echo_handler), 0);
 	n_many = n_echo = answer_many = set_now = hold_many = emit_n = 0;
+	emit_kind = "test-event";
 	policy_now = policy_started = 0;
 	big_reply = 0;
 	cr_assert_eq(control_register(&agent, "frobnicate", echo_handler), -EINVAL);
@@ -1416,11 +1418,12 @@ Test(control, monitor_streams_events_and_is_never_idle)
 	cr_assert(wait_subscribers(0), "the monitor that went was not unsubscribed");
 }
 
-/* A monitor that names kinds gets those only (odm_events_fd's subscription). */
+/* A monitor that names kinds gets those only (odm_events_fd's subscription);
+ * blanks after a comma are not part of the kind. */
 Test(control, monitor_filters_by_kind)
 {
 	static const char none[] = "{\"id\":1,\"op\":\"monitor\",\"events\":\"graceful-replacement\"}\n";
-	static const char some[] = "{\"id\":1,\"op\":\"monitor\",\"events\":\"x,test-event\"}\n";
+	static const char some[] = "{\"id\":1,\"op\":\"monitor\",\"events\":\"move, dns-updated\"}\n";
 	int a = connect_agent(), b = connect_agent();
 	struct pollfd p = { .fd = a, .events = POLLIN };
 	json_t *r;
@@ -1432,9 +1435,10 @@ Test(control, monitor_filters_by_kind)
 	cr_assert(json_is_true(json_object_get(r, "monitor")));
 	json_decref(r);
 	cr_assert(wait_subscribers(2));
+	emit_kind = "dns-updated";
 	emit_events(1);
 	r = raw(b, "", 0);
-	cr_assert_str_eq(json_string_value(json_object_get(r, "event")), "test-event");
+	cr_assert_str_eq(json_string_value(json_object_get(r, "event")), "dns-updated");
 	json_decref(r);
 	cr_assert_eq(poll(&p, 1, 200), 0, "a kind the monitor did not ask for reached it");
 	close(a);
@@ -1466,6 +1470,22 @@ Test(control, refused_monitor_request_keeps_the_kinds)
 	cr_assert_eq(poll(&p, 1, 200), 0, "a kind the monitor did not ask for reached it");
 	close(a);
 	cr_assert(wait_subscribers(0));
+}
+
+/* A kind that is none is refused, and named: before, it was taken as a
+ * kind no event has, and the monitor heard nothing of it, nor why. */
+Test(control, monitor_with_an_unknown_kind_is_refused_naming_it)
+{
+	static const char bad[] = "{\"id\":1,\"op\":\"monitor\",\"events\":\"move,lease-grantd\"}\n";
+	int a = connect_agent();
+	json_t *r = raw(a, bad, sizeof(bad) - 1);
+
+	cr_assert_str_eq(code(r), "EINVAL");
+	cr_assert(strstr(json_string_value(json_object_get(r, "message")), "\"lease-grantd\""),
+		  "%s", json_string_value(json_object_get(r, "message")));
+	json_decref(r);
+	cr_assert(wait_subscribers(0), "a refused monitor was subscribed");
+	close(a);
 }
 
 Test(control, slow_monitor_loses_counted_events_and_blocks_nobody)

@@ -97,3 +97,60 @@ Test(events, the_audience_says_who_may_hear)
 	cr_assert(last_to && last_to->everyone);
 	events_clear(&ev);
 }
+
+/* A monitor's "events": kinds joined by ',', blanks around each allowed;
+ * every kind the agent makes is one a monitor may ask for. */
+Test(events, a_filter_takes_known_kinds_with_blanks_around_them)
+{
+	struct events_filter f = { 0 };
+	char err[160];
+
+	cr_assert(events_filter_has(&f, "move"), "a zeroed filter lets everything through");
+	cr_assert(events_filter_has(&f, "test-event"));
+	cr_assert_eq(events_filter_parse(" move ,\tdns-updated,lease-granted", &f, err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert(events_filter_has(&f, "move"));
+	cr_assert(events_filter_has(&f, "dns-updated"));
+	cr_assert(events_filter_has(&f, "lease-granted"));
+	cr_assert(events_filter_has(&f, "lost"), "lost is always told");
+	cr_assert_not(events_filter_has(&f, "lease-ended"));
+	cr_assert_not(events_filter_has(&f, "test-event"));
+	for (size_t i = 0; i < events_n_kinds; i++) {
+		struct events_filter g = { 0 };
+
+		cr_assert_eq(events_filter_parse(events_kinds[i], &g, err, sizeof(err)), 0, "%s",
+			     err);
+		cr_assert(events_filter_has(&g, events_kinds[i]));
+	}
+}
+
+/* A kind that is none, or an empty one, is an error naming it, and the
+ * filter is left as it was. */
+Test(events, a_filter_refuses_what_is_no_kind_and_names_it)
+{
+	static const struct {
+		const char *text, *said;
+	} bad[] = {
+		{ "move,lease-grantd", "\"lease-grantd\"" },
+		{ "Move", "\"Move\"" },
+		{ "move,", "an empty kind" },
+		{ ",move", "an empty kind" },
+		{ "move,,dns-updated", "an empty kind" },
+		{ " ", "an empty kind" },
+		{ "", "an empty kind" },
+		{ "move;dns-updated", "\"move;dns-updated\"" },
+		{ "a\nb", "\"a?b\"" },
+		{ "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+		  "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...\"" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct events_filter f = { .mask = 5, .only = 1 };
+		char err[160] = "";
+
+		cr_assert_eq(events_filter_parse(bad[i].text, &f, err, sizeof(err)), -1, "%s",
+			     bad[i].text);
+		cr_assert(strstr(err, bad[i].said), "\"%s\": %s", bad[i].text, err);
+		cr_assert(f.mask == 5 && f.only == 1, "\"%s\" changed the filter", bad[i].text);
+	}
+}
