@@ -1053,8 +1053,8 @@ static void mon_event(void *ctx, const json_t *ev, const struct events_audience 
  * "monitor": answer {monitor:true}, then stream events on this connection;
  * "events" (comma-separated kinds, events_filter_parse) keeps only those,
  * e.g. a linked program's odm_events_fd() asks for "graceful-replacement".
- * A request refused for its kinds changes nothing: what an earlier one
- * asked for stays as it was.
+ * A request refused (a kind that is none, no room to subscribe) changes
+ * nothing: what an earlier one asked for stays as it was.
  */
 static void monitor_handler(struct odm_agent *a, struct control_req *r, const json_t *req)
 {
@@ -1067,7 +1067,6 @@ static void monitor_handler(struct odm_agent *a, struct control_req *r, const js
 		control_reply_error(r, "EINVAL", "%s", err);
 		return;
 	}
-	c->kinds = want;
 	if (!c->monitor) {
 		if (events_subscribe(&a->events, mon_event, c) < 0) {
 			control_reply_error(r, "ENOMEM", "cannot subscribe to the events");
@@ -1077,6 +1076,7 @@ static void monitor_handler(struct odm_agent *a, struct control_req *r, const js
 		log_debug("uid %u pid %d monitors the events (%zu monitors)",
 			  (unsigned)c->cred.uid, (int)c->cred.pid, events_subscribers(&a->events));
 	}
+	c->kinds = want;
 	control_reply(r, json_pack("{s:b}", "monitor", 1));
 }
 
