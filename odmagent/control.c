@@ -30,9 +30,13 @@
  * event stream (events.h) and gets one line per event from then on, until
  * it goes. It counts in its uid's share like any connection, but is never
  * closed as idle. A monitor that reads slower than events come is never
- * waited for: once CTL_MON_WQ bytes wait for it, events are dropped and
- * counted, and when its queue has room again it is told how many with one
- * {"event":"lost","count":N} line, so its memory stays bounded.
+ * waited for: its queue holds CTL_MON_WQ bytes, and monshare.h decides what
+ * goes in (another user's events take a share of it only; a source that
+ * had one dropped has its events dropped until the queue has drained) and
+ * when the monitor is told what it lost, with one
+ * {"event":"lost","count":N,"kinds":{...}} line, so its memory stays
+ * bounded and one user's flood neither crowds out the other events nor
+ * turns the stream into "lost" lines.
  *
  * Lifetimes: a connection is refcounted (one for its handle, one per
  * unanswered request, one per queued write), so a handler may answer long
@@ -60,6 +64,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "monotime.h"
+#include "monshare.h"
 #include "odm.h"
 
 /* connections over the shares are accepted only to be told EBUSY; past
@@ -72,8 +77,10 @@
 /* bytes of replies longer than ODM_IPC_MAX (a large status) queued to all
  * clients together, past which such a reply is refused with EBUSY */
 #define CTL_MAX_BIG (64u * 1024 * 1024)
-/* bytes queued to a monitor, room for a whole line included, past which its
- * events are dropped (and counted) instead of queued */
+/* bytes queued to a monitor past which its events are dropped (and
+ * counted) instead of queued; another user's events take a quarter of it
+ * at most, and a source behind is taken again once it has drained to an
+ * eighth (monshare.h; odmagent(8), monitor) */
 #define CTL_MON_WQ (4 * ODM_IPC_MAX)
 #define CTL_MAX_OPS 16
 /*
@@ -149,7 +156,7 @@ struct ctl_conn {
 	bool gone;            /* the client closed its socket: no answer can
 			       * reach it, only its "noreply" requests are served */
 	struct events_filter kinds; /* wanted by the monitor (zeroed: all) */
-	uint64_t lost;        /* events dropped for this monitor, not yet told */
+	struct monshare mon;  /* what the monitor's queue takes (monshare.h) */
 	size_t big_queued;    /* bytes of its long replies queued */
 	size_t len;
 	char buf[ODM_IPC_MAX];
@@ -166,6 +173,7 @@ struct ctl_write {
 	struct ctl_conn *conn;
 	size_t len;
 	bool other; /* a long reply counted in big_others */
+	struct monshare_src *mon; /* an event counted there (monshare_take) */
 	char *data;
 };
 
@@ -383,6 +391,8 @@ static void on_write(uv_write_t *w, int status)
 	struct ctl_conn *c = cw->conn;
 
 	big_uncount(c, cw);
+	if (cw->mon)
+		monshare_done(&c->mon, cw->mon, cw->len);
 	free(cw->data);
 	free(cw);
 	/* the client is gone (EPIPE, ECONNRESET): its connection closes now,
@@ -395,8 +405,8 @@ static void on_write(uv_write_t *w, int status)
 		return;
 	}
 	c->read_ms = mono_ms();
-	/* a monitor that dropped events hears how many once it has room */
-	if (c->monitor && c->lost && !c->dead)
+	/* a monitor that dropped events hears how many once it has drained */
+	if (c->monitor && !c->dead)
 		mon_tell_lost(c);
 	/* one held back for its unread replies goes on: the lines it sent
 	 * meanwhile, then reading */
@@ -405,8 +415,9 @@ static void on_write(uv_write_t *w, int status)
 	conn_unref(c);
 }
 
-/* Queue line (malloc'd, taken) to the client; -1 if c was closed for it. */
-static int conn_write_line(struct ctl_conn *c, char *line, size_t len)
+/* Queue line (malloc'd, taken) to the client, an event counted in mon's
+ * share if mon; -1 if c was closed for it. */
+static int conn_write_line(struct ctl_conn *c, char *line, size_t len, struct monshare_src *mon)
 {
 	struct ctl_write *cw;
 	uv_buf_t b;
@@ -421,6 +432,7 @@ static int conn_write_line(struct ctl_conn *c, char *line, size_t len)
 	cw->conn = c;
 	cw->data = line;
 	cw->len = len;
+	cw->mon = mon;
 	big_count(c, cw);
 	c->refs++;
 	b = uv_buf_init(line, (unsigned)len);
@@ -428,6 +440,8 @@ static int conn_write_line(struct ctl_conn *c, char *line, size_t len)
 	if (r < 0) {
 		log_debug("uv_write: %s", uv_strerror(r));
 		big_uncount(c, cw);
+		if (mon)
+			monshare_done(&c->mon, mon, len);
 		free(line);
 		free(cw);
 		conn_unref(c);
@@ -471,7 +485,7 @@ static void conn_send(struct ctl_conn *c, json_t *msg)
 			return;
 		}
 	}
-	conn_write_line(c, line, len);
+	conn_write_line(c, line, len, NULL);
 }
 
 static void send_error(struct ctl_conn *c, json_t *id, const char *code, const char *msg)
@@ -990,40 +1004,35 @@ void control_set_limits(struct odm_agent *a, const struct ctlshare_limits *lim)
 
 /* ---- monitors ---- */
 
-/* Room for one more line of any size in c's bounded queue. */
-static bool mon_has_room(struct ctl_conn *c)
+static size_t mon_queued(struct ctl_conn *c)
 {
-	return uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) + ODM_IPC_MAX <=
-	       CTL_MON_WQ;
+	return uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe);
 }
 
-/* Queue ev to monitor c, or count it lost. */
-static void mon_queue(struct ctl_conn *c, const json_t *ev)
+/* Tell c what it lost, once its queue has drained (monshare_tell_now): one
+ * line with the count, and the count of each kind. */
+static void mon_tell_lost(struct ctl_conn *c)
 {
+	json_t *e, *kinds;
 	size_t len;
 	char *line;
 
-	if (!mon_has_room(c) || !(line = ipc_dump(ev, &len))) {
-		c->lost++;
+	if (!monshare_tell_now(&c->mon))
 		return;
-	}
-	conn_write_line(c, line, len);
-}
-
-/* Tell c how many events it lost, if it has room for the line now. */
-static void mon_tell_lost(struct ctl_conn *c)
-{
-	json_t *e;
-
-	if (!mon_has_room(c))
-		return;
-	e = json_pack("{s:s,s:I,s:I}", "event", "lost", "ms", (json_int_t)mono_ms(), "count",
-		      (json_int_t)c->lost);
-	if (!e)
-		return;
-	c->lost = 0;
-	mon_queue(c, e);
+	kinds = json_object();
+	for (size_t k = 0; kinds && k < events_n_kinds; k++)
+		if (c->mon.lost_kind[k] &&
+		    json_object_set_new(kinds, events_kinds[k],
+					json_integer((json_int_t)c->mon.lost_kind[k])) < 0)
+			break;
+	e = kinds ? json_pack("{s:s,s:I,s:I,s:o}", "event", "lost", "ms", (json_int_t)mono_ms(),
+			      "count", (json_int_t)c->mon.lost, "kinds", kinds)
+		  : NULL;
+	line = e ? ipc_dump(e, &len) : NULL;
 	json_decref(e);
+	if (!line)
+		return; /* told at the next chance */
+	conn_write_line(c, line, len, monshare_told(&c->mon, len));
 }
 
 /* Whether ev's kind is among those c asked for ("lost" always is). */
@@ -1038,15 +1047,30 @@ static void mon_event(void *ctx, const json_t *ev, const struct events_audience 
 {
 	struct ctl_conn *c = ctx;
 
+	const uid_t *about = to && !to->everyone && to->n ? &to->uids[0] : NULL;
+	const char *kind = json_string_value(json_object_get(ev, "event"));
+	struct monshare_src *src;
+	size_t len;
+	char *line;
+
 	if (c->dead || !events_audience_has(to, c->cred.uid) || !mon_wants(c, ev))
 		return;
-	if (c->lost)
-		mon_tell_lost(c);
-	/* still behind: this one is lost too, after the ones counted */
-	if (c->lost)
-		c->lost++;
-	else
-		mon_queue(c, ev);
+	mon_tell_lost(c);
+	/* its source behind, it is dropped unwritten (a flood costs no
+	 * line's text per event) */
+	if (monshare_behind(&c->mon, kind, about))
+		return;
+	line = ipc_dump(ev, &len);
+	if (!line) {
+		monshare_take(&c->mon, c->mon.cap, kind, about, 1); /* no room: lost */
+		return;
+	}
+	src = monshare_take(&c->mon, mon_queued(c), kind, about, len);
+	if (!src) {
+		free(line);
+		return;
+	}
+	conn_write_line(c, line, len, src);
 }
 
 /*
@@ -1073,6 +1097,7 @@ static void monitor_handler(struct odm_agent *a, struct control_req *r, const js
 			return;
 		}
 		c->monitor = true;
+		monshare_init(&c->mon, c->cred.uid, CTL_MON_WQ, CTL_MON_WQ / 4, CTL_MON_WQ / 8);
 		log_debug("uid %u pid %d monitors the events (%zu monitors)",
 			  (unsigned)c->cred.uid, (int)c->cred.pid, events_subscribers(&a->events));
 	}

@@ -51,8 +51,16 @@ static void print_text(const json_t *ev)
 
 	printf("%lld.%03lld ", (long long)(ms / 1000), (long long)(ms % 1000));
 	if (kind && strcmp(kind, "lost") == 0) {
-		printf("lost %lld events\n",
+		const char *sep = " (";
+
+		printf("lost %lld events",
 		       (long long)json_integer_value(json_object_get(ev, "count")));
+		/* and how many of each kind */
+		json_object_foreach(json_object_get(ev, "kinds"), key, v) {
+			printf("%s%s %lld", sep, key, (long long)json_integer_value(v));
+			sep = ", ";
+		}
+		puts(*sep == ',' ? ")" : "");
 		return;
 	}
 	fputs(kind ? kind : "?", stdout);

@@ -10,7 +10,8 @@ Serves JSON lines on a Unix socket (libodm/core/ipc.h) with fixed answers:
   release            released true for 2001:db8:1::1, false for any other:
                      reason "grace" for 2001:db8:1::2 (as if in its hand-out
                      grace), "no-lease" for the rest
-  monitor            monitor true, then two events (lease-granted, move),
+  monitor            monitor true, then three events (lease-granted, move,
+                     lost),
                      then: the connection is closed (the agent "goes away"),
                      or with ODM_SCRIPT_MONITOR=hold kept open until the
                      client leaves, or with =garbage a line that is no event
@@ -38,6 +39,7 @@ MONITOR_EVENTS = [
      "event": "lease-granted", "ms": 1500},
     {"from": "2001:db8:3::9", "to": "2001:db8:4::9", "ifname": "eth2",
      "event": "move", "ms": 2750},
+    {"event": "lost", "ms": 3000, "count": 5, "kinds": {"lease-refused": 4, "fallback": 1}},
 ]
 
 

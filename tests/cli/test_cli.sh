@@ -277,13 +277,14 @@ else
 	bad "release sent more than its one request: $(tr '\n' ' ' <"$TMP/ops")"
 fi
 
-# monitor: the scripted agent sends two events, then hangs up
+# monitor: the scripted agent sends three events, then hangs up
 expect 1 "monitor: the agent goes away" "$CTL" -s "$SOCK" monitor
 has err "went away" "monitor says the agent went away"
 has out "1.500 lease-granted id 7 addr 2001:db8:1::3" "monitor prints an event as text"
 has out "2.750 move from 2001:db8:3::9 to 2001:db8:4::9 ifname eth2" "and the next one"
+has out "3.000 lost 5 events (lease-refused 4, fallback 1)" "and what was lost, of each kind"
 expect 1 "-j monitor: the agent goes away" "$CTL" -j -s "$SOCK" monitor
-json_lines '[o["event"] for o in L] == ["lease-granted", "move"] and L[0]["reused"] is False' \
+json_lines '[o["event"] for o in L] == ["lease-granted", "move", "lost"] and L[0]["reused"] is False' \
 	"-j monitor prints each event as one clean object per line"
 
 kill "$AGENT_PID"
@@ -301,8 +302,8 @@ for sig in TERM INT; do
 	# a background job of a script ignores SIGINT unless told otherwise
 	(trap - INT; exec "$CTL" -j -s "$SOCK" monitor) >"$TMP/out" 2>"$TMP/err" &
 	MON=$!
-	for _ in $(seq 100); do [[ $(wc -l <"$TMP/out") -ge 2 ]] && break; sleep 0.05; done
-	if [[ $(wc -l <"$TMP/out") -ge 2 ]]; then ok "monitor flushes each event at once"; else
+	for _ in $(seq 100); do [[ $(wc -l <"$TMP/out") -ge 3 ]] && break; sleep 0.05; done
+	if [[ $(wc -l <"$TMP/out") -ge 3 ]]; then ok "monitor flushes each event at once"; else
 		bad "monitor's events did not reach its output while it ran"
 	fi
 	kill -"$sig" "$MON"
@@ -311,7 +312,7 @@ for sig in TERM INT; do
 	if ((rc == 0)); then ok "monitor ends with exit 0 on SIG$sig"; else
 		bad "monitor on SIG$sig: exit $rc (stderr: $(head -c 300 "$TMP/err"))"
 	fi
-	json_lines 'len(L) == 2' "monitor printed both events as JSON before SIG$sig"
+	json_lines 'len(L) == 3' "monitor printed the three events as JSON before SIG$sig"
 done
 kill "$AGENT_PID"
 wait "$AGENT_PID" 2>/dev/null || true

@@ -110,6 +110,72 @@ check "the next refusal let through says how many were held back" \
 flood plain 1 "{$LEASE,\"type\":\"session-lasting\"}" "no anchor for this destination: plain address" \
 	3 "for uid 3 pid [0-9]+: no anchor for this destination: plain address"
 
+# ---------------------------------------------------------------- 4. root's monitor
+# Root's monitor, read at a terminal's pace, during a flood of refusals by
+# uid 65534: another user's refusal and a reload, in the middle of it,
+# reach it (another user's events take a share of its queue only), every
+# refusal of the flood is either heard or counted in a "lost" line, and
+# those lines are few (told once the queue has drained, with their kinds),
+# not one between every few events.
+cat >"$BIN/monitor.py" <<'EOP'
+# root's monitor read 4 KiB each 5 ms, until 1.5 s of silence past SECS:
+# what it heard, as one JSON line
+import json, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendall(b'{"op":"monitor","id":1}\n')
+s.settimeout(1.5)
+start, secs = time.monotonic(), float(sys.argv[2])
+buf, got = b"", {"flood": 0, "other": 0, "reloaded": 0, "lost_lines": 0, "lost": 0,
+                 "lost_refused": 0, "events": 0}
+while True:
+    try:
+        d = s.recv(4096)
+    except socket.timeout:
+        if time.monotonic() - start > secs:
+            break
+        continue
+    if not d:
+        break
+    buf += d
+    *lines, buf = buf.split(b"\n")
+    for l in lines:
+        o = json.loads(l)
+        k = o.get("event")
+        if k == "lost":
+            got["lost_lines"] += 1
+            got["lost"] += o["count"]
+            got["lost_refused"] += o.get("kinds", {}).get("lease-refused", 0)
+        elif k == "lease-refused":
+            got["events"] += 1
+            got["flood" if o["uid"] == 65534 else "other"] += 1
+        elif k is not None:
+            got["events"] += 1
+            got["reloaded"] += k == "config-reloaded"
+    time.sleep(0.005)
+print(json.dumps(got))
+EOP
+nsx mn /usr/bin/python3 "$BIN/monitor.py" "$MN_SOCK" "$((FLOOD_S + 1))" >"$ODM_DIR/monitor.out" &
+MON_PID=$!
+sleep 0.5
+odm_as 65534 /usr/bin/python3 "$BIN/ctlflood.py" "$MN_SOCK" "$FLOOD_S" "{$LEASE,\"type\":\"session-lasting\"}" >"$ODM_DIR/monflood.out" &
+FLOOD_PID=$!
+sleep 1
+odm_as 2 /usr/bin/python3 "$BIN/hello.py" "$MN_SOCK" "{$LEASE,\"type\":\"session-lasting\",\"id\":1}" >/dev/null
+kill -HUP "$MN_AGENT_PID"
+wait "$FLOOD_PID"
+wait "$MON_PID"
+mon=$(cat "$ODM_DIR/monitor.out")
+n=$(sed -n 's/^sent=[0-9]* answered=\([0-9]*\) .*/\1/p' "$ODM_DIR/monflood.out")
+echo "monitor: heard $mon; the flood had $n refusals"
+field() { python3 -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$mon" "$1"; }
+check "monitor: uid 2's refusal in the flood reached root's monitor" test "$(field other)" -eq 1
+check "monitor: the reload in the flood reached it" test "$(field reloaded)" -eq 1
+check "monitor: each of the flood's $n refusals heard or counted lost ($(field flood) + $(field lost_refused))" \
+	test "$(($(field flood) + $(field lost_refused)))" -eq "$n"
+check "monitor: lost lines ($(field lost_lines)) at most one per 25 events heard ($(field events)), and 2" \
+	test "$(($(field lost_lines) * 25))" -le "$(($(field events) + 50))"
+
 check "mn's agent is alive" kill -0 "$MN_AGENT_PID"
 echo "mn's log: $(wc -l <"$MN_AGENT_LOG") lines, $(stat -c %s "$MN_AGENT_LOG") bytes"
 check "agents' logs are clean" odm_agent_logs_clean
