@@ -65,6 +65,7 @@
 #include "log.h"
 #include "monotime.h"
 #include "monshare.h"
+#include "reqlog.h"
 #include "odm.h"
 
 /* connections over the shares are accepted only to be told EBUSY; past
@@ -91,6 +92,8 @@
  */
 #define CTL_FD_OVERHEAD (CTL_REFUSING_MAX + 128)
 #define CTL_OP_NAME 32
+/* the fallbacks' lines a second, for all users together (one each) */
+#define CTL_FALLBACK_LOG_ALL 4
 /* how often the control path is looked at (watch_tick) */
 #define CTL_WATCH_MS 1000
 
@@ -129,7 +132,8 @@ struct control {
 	size_t big_queued;    /* bytes of long replies queued (CTL_MAX_BIG) */
 	size_t big_others;    /* of them, to uids other than lim.trusted_uid */
 	uint64_t refused, refused_said_ms; /* log refusals at most once a second */
-	uint64_t fallbacks, fallback_said_ms; /* the same for the shim's fallbacks */
+	uint64_t fallbacks;   /* the shim's fallbacks so far */
+	struct reqlog_users fallback_log; /* their lines: per user (reqlog.h) */
 	struct ctl_conn *conns; /* open connections, for control_close */
 	struct ctl_op ops[CTL_MAX_OPS];
 	size_t n_ops;
@@ -1116,8 +1120,10 @@ static void hello_handler(struct odm_agent *a, struct control_req *r, const json
 
 /*
  * "fallback": a shim whose program did not ask for a type could not lease
- * one and sent the connection out from a plain address. Logged (at most once
- * a second, with a count), so an operator sees it; the fields were checked
+ * one and sent the connection out from a plain address. Logged, so an
+ * operator sees it: at most once a second for each user and
+ * CTL_FALLBACK_LOG_ALL times a second for all (one user's flood of them
+ * does not hide another's), with a running count; the fields were checked
  * against the schema and the error is printed by number, never as sent.
  */
 static void fallback_handler(struct odm_agent *a, struct control_req *r, const json_t *req)
@@ -1136,16 +1142,14 @@ static void fallback_handler(struct odm_agent *a, struct control_req *r, const j
 		       &to, now);
 	if (ctl) {
 		ctl->fallbacks++;
-		if (now >= ctl->fallback_said_ms + 1000) {
-			log_warnx("uid %u pid %d: a %s connection toward %s went out from a plain "
-				  "address (lease failed: %s; %llu such so far)",
-				  (unsigned)who->uid, (int)who->pid,
-				  json_string_value(json_object_get(req, "type")),
-				  json_string_value(json_object_get(req, "dst")),
-				  err > 0 && err < 4096 ? strerror((int)err) : "unknown error",
-				  (unsigned long long)ctl->fallbacks);
-			ctl->fallback_said_ms = now;
-		}
+		reqlog_user_say(&ctl->fallback_log, who->uid, now, ODM_LOG_WARN,
+				"uid %u pid %d: a %s connection toward %s went out from a plain "
+				"address (lease failed: %s; %llu such so far)",
+				(unsigned)who->uid, (int)who->pid,
+				json_string_value(json_object_get(req, "type")),
+				json_string_value(json_object_get(req, "dst")),
+				err > 0 && err < 4096 ? strerror((int)err) : "unknown error",
+				(unsigned long long)ctl->fallbacks);
 	}
 	control_reply(r, json_object());
 }
@@ -1473,6 +1477,8 @@ int control_open(struct odm_agent *a)
 		return -ENOMEM;
 	ctl->a = a;
 	ctlshare_defaults(&ctl->lim);
+	reqlog_users_init(&ctl->fallback_log, 1, 1, CTL_FALLBACK_LOG_ALL, CTL_FALLBACK_LOG_ALL,
+			  mono_ms());
 	r = fit_fd_limit(ctl);
 	if (r < 0) {
 		free(ctl);

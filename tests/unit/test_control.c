@@ -1336,6 +1336,68 @@ Test(control, fallback_is_logged_once_a_second)
 	close(fd);
 }
 
+/* A fallback of uid sent from a child (euid uid, so SO_PEERCRED says uid;
+ * the directory and socket opened to it for the test) */
+static void fallback_as(uid_t uid)
+{
+	const char *l = "{\"op\":\"fallback\",\"id\":6,\"type\":\"session-lasting\","
+			"\"dst\":\"2001:db8:c0::7\",\"error\":110}\n";
+	pid_t pid = fork();
+	int st;
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		char buf[256];
+		int fd;
+
+		if (setresuid(uid, uid, uid) < 0)
+			_exit(2);
+		fd = ipc_connect(agent.cfg.control_path, 1000);
+		if (fd < 0 || write(fd, l, strlen(l)) != (ssize_t)strlen(l))
+			_exit(3);
+		_exit(read(fd, buf, sizeof(buf)) > 0 ? 0 : 4);
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d", st);
+}
+
+/* One user's fallbacks (a flood of them) do not hide another user's: each
+ * user's line is logged once a second. Before, one line a second was
+ * logged for all users together. */
+Test(control, another_users_fallback_is_logged_in_the_same_second)
+{
+	int fd = connect_agent(), log_fd;
+	char buf[8192] = "", path[96];
+	const char *l = "{\"op\":\"fallback\",\"id\":4,\"type\":\"session-lasting\","
+			"\"dst\":\"2001:db8:c0::9\",\"error\":110}\n";
+	json_t *r;
+	ssize_t n;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to send as another uid");
+	/* the child of another uid reaches the socket through the group it
+	 * keeps (0) */
+	snprintf(path, sizeof(path), "%s/run", dir);
+	cr_assert_eq(chmod(dir, 0755), 0);
+	cr_assert_eq(chmod(path, 0755), 0);
+	log_fd = log_to_file();
+	for (int i = 0; i < 50; i++) {
+		r = raw(fd, l, strlen(l));
+		cr_assert(json_is_true(json_object_get(r, "ok")));
+		json_decref(r);
+	}
+	fallback_as(4242);
+	n = pread(log_fd, buf, sizeof(buf) - 1, 0);
+	cr_assert_gt(n, 0, "nothing logged");
+	buf[n] = '\0';
+	cr_assert(strstr(buf, "uid 4242 pid "), "the other user's fallback was not logged:\n%s", buf);
+	cr_assert(strstr(buf, "toward 2001:db8:c0::7 went out from a plain address (lease failed: "
+			      "Connection timed out; 51 such so far)"), "%s", buf);
+	cr_assert_null(strstr(buf, "2 such"), "the flooder logged twice within a second: %s", buf);
+	close(log_fd);
+	close(fd);
+}
+
 Test(control, uid_slot_freed_by_a_closed_connection_wakes_the_others)
 {
 	struct ctlshare_limits l = small(1);
