@@ -19,6 +19,12 @@
 # wrote its line: about 40 MB of log a second from one unprivileged
 # connection, into the journal of a daemon that runs as root; and before
 # the shares were per user, the other user's line went to debug level.
+#   4. root's monitor, read at a terminal's pace, during a flood of 2.:
+#      another user's refusal and a reload in the middle of it reach it,
+#      each refusal of the flood is heard or counted in a "lost" line's
+#      kinds, and "lost" lines are few (odmagent(8), monitor). Before, a
+#      "lost" line came between every few events, and those two events
+#      were lost among them.
 #
 # Exit 0 pass, 1 fail, 77 skip.
 #
