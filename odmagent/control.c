@@ -92,8 +92,9 @@
  */
 #define CTL_FD_OVERHEAD (CTL_REFUSING_MAX + 128)
 #define CTL_OP_NAME 32
-/* the fallbacks' lines a second, for all users together (one each) */
-#define CTL_FALLBACK_LOG_ALL 4
+/* the lines a second of the fallbacks, and of the refused connections, for
+ * all users together (one each) */
+#define CTL_PER_USER_LOG_ALL 4
 /* how often the control path is looked at (watch_tick) */
 #define CTL_WATCH_MS 1000
 
@@ -131,7 +132,8 @@ struct control {
 	size_t n_uids, cap_uids;
 	size_t big_queued;    /* bytes of long replies queued (CTL_MAX_BIG) */
 	size_t big_others;    /* of them, to uids other than lim.trusted_uid */
-	uint64_t refused, refused_said_ms; /* log refusals at most once a second */
+	uint64_t refused;     /* connections refused so far */
+	struct reqlog_users refused_log; /* their lines: per user (reqlog.h) */
 	uint64_t fallbacks;   /* the shim's fallbacks so far */
 	struct reqlog_users fallback_log; /* their lines: per user (reqlog.h) */
 	struct ctl_conn *conns; /* open connections, for control_close */
@@ -870,13 +872,13 @@ static void admit(struct control *ctl, struct ctl_conn *c)
 		v = CTLSHARE_FULL;
 	if (v != CTLSHARE_ADMIT) {
 		ctl->refused++;
-		if (now >= ctl->refused_said_ms + 1000) {
-			log_warnx("refusing a control connection of uid %u pid %d: %s (%u open of "
-				  "that uid, %u of all; %llu refused so far)",
-				  (unsigned)c->cred.uid, (int)c->cred.pid, ctlshare_verdict_name(v),
-				  u ? u->conns : 0, ctl->n_admitted, (unsigned long long)ctl->refused);
-			ctl->refused_said_ms = now;
-		}
+		/* once a second for each user: one user's connections over its
+		 * share do not hide another's refused */
+		reqlog_user_say(&ctl->refused_log, c->cred.uid, now, ODM_LOG_WARN,
+				"refusing a control connection of uid %u pid %d: %s (%u open of "
+				"that uid, %u of all; %llu refused so far)",
+				(unsigned)c->cred.uid, (int)c->cred.pid, ctlshare_verdict_name(v),
+				u ? u->conns : 0, ctl->n_admitted, (unsigned long long)ctl->refused);
 		send_error(c, NULL, "EBUSY", ctlshare_verdict_name(v));
 		conn_finish(c);
 		return;
@@ -1122,7 +1124,7 @@ static void hello_handler(struct odm_agent *a, struct control_req *r, const json
  * "fallback": a shim whose program did not ask for a type could not lease
  * one and sent the connection out from a plain address. Logged, so an
  * operator sees it: at most once a second for each user and
- * CTL_FALLBACK_LOG_ALL times a second for all (one user's flood of them
+ * CTL_PER_USER_LOG_ALL times a second for all (one user's flood of them
  * does not hide another's), with a running count; the fields were checked
  * against the schema and the error is printed by number, never as sent.
  */
@@ -1477,7 +1479,9 @@ int control_open(struct odm_agent *a)
 		return -ENOMEM;
 	ctl->a = a;
 	ctlshare_defaults(&ctl->lim);
-	reqlog_users_init(&ctl->fallback_log, 1, 1, CTL_FALLBACK_LOG_ALL, CTL_FALLBACK_LOG_ALL,
+	reqlog_users_init(&ctl->fallback_log, 1, 1, CTL_PER_USER_LOG_ALL, CTL_PER_USER_LOG_ALL,
+			  mono_ms());
+	reqlog_users_init(&ctl->refused_log, 1, 1, CTL_PER_USER_LOG_ALL, CTL_PER_USER_LOG_ALL,
 			  mono_ms());
 	r = fit_fd_limit(ctl);
 	if (r < 0) {

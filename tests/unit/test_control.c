@@ -1336,6 +1336,29 @@ Test(control, fallback_is_logged_once_a_second)
 	close(fd);
 }
 
+/* A child of another uid (root's test only) reaches the socket through the
+ * group it keeps (0): the directories are opened to it. */
+static void open_to_other_uids(void)
+{
+	char path[96];
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to reach the agent as another uid");
+	snprintf(path, sizeof(path), "%s/run", dir);
+	cr_assert_eq(chmod(dir, 0755), 0);
+	cr_assert_eq(chmod(path, 0755), 0);
+}
+
+/* What the log (log_to_file) holds, in buf (cap bytes). */
+static const char *log_text(int log_fd, char *buf, size_t cap)
+{
+	ssize_t n = pread(log_fd, buf, cap - 1, 0);
+
+	cr_assert_gt(n, 0, "nothing logged");
+	buf[n] = '\0';
+	return buf;
+}
+
 /* A fallback of uid sent from a child (euid uid, so SO_PEERCRED says uid;
  * the directory and socket opened to it for the test) */
 static void fallback_as(uid_t uid)
@@ -1367,19 +1390,12 @@ static void fallback_as(uid_t uid)
 Test(control, another_users_fallback_is_logged_in_the_same_second)
 {
 	int fd = connect_agent(), log_fd;
-	char buf[8192] = "", path[96];
+	char buf[8192];
 	const char *l = "{\"op\":\"fallback\",\"id\":4,\"type\":\"session-lasting\","
 			"\"dst\":\"2001:db8:c0::9\",\"error\":110}\n";
 	json_t *r;
-	ssize_t n;
 
-	if (geteuid() != 0)
-		cr_skip_test("needs root to send as another uid");
-	/* the child of another uid reaches the socket through the group it
-	 * keeps (0) */
-	snprintf(path, sizeof(path), "%s/run", dir);
-	cr_assert_eq(chmod(dir, 0755), 0);
-	cr_assert_eq(chmod(path, 0755), 0);
+	open_to_other_uids();
 	log_fd = log_to_file();
 	for (int i = 0; i < 50; i++) {
 		r = raw(fd, l, strlen(l));
@@ -1387,13 +1403,66 @@ Test(control, another_users_fallback_is_logged_in_the_same_second)
 		json_decref(r);
 	}
 	fallback_as(4242);
-	n = pread(log_fd, buf, sizeof(buf) - 1, 0);
-	cr_assert_gt(n, 0, "nothing logged");
-	buf[n] = '\0';
+	log_text(log_fd, buf, sizeof(buf));
 	cr_assert(strstr(buf, "uid 4242 pid "), "the other user's fallback was not logged:\n%s", buf);
 	cr_assert(strstr(buf, "toward 2001:db8:c0::7 went out from a plain address (lease failed: "
 			      "Connection timed out; 51 such so far)"), "%s", buf);
 	cr_assert_null(strstr(buf, "2 such"), "the flooder logged twice within a second: %s", buf);
+	close(log_fd);
+	close(fd);
+}
+
+/*
+ * One user's connections over its share (a flood of them) do not hide
+ * another user's refused: each user's refusal is logged once a second.
+ * Before, one refusal a second was logged for all users together.
+ */
+Test(control, another_users_refused_connection_is_logged_in_the_same_second)
+{
+	struct ctlshare_limits l = small(0);
+	char buf[8192];
+	int fd, log_fd, st;
+	pid_t pid;
+
+	open_to_other_uids();
+	l.uid_conns = 1;
+	set_limits(&l);
+	log_fd = log_to_file();
+	fd = connect_served();
+	for (int i = 0; i < 20; i++) {
+		int extra = connect_agent();
+
+		expect_busy(extra);
+		close(extra);
+	}
+	/* uid 4242: one connection served, the next over its share */
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		const char *hello = "{\"op\":\"hello\",\"id\":1}\n";
+		char b[512];
+		ssize_t n;
+		int a, c;
+
+		if (setresuid(4242, 4242, 4242) < 0)
+			_exit(2);
+		a = ipc_connect(agent.cfg.control_path, 1000);
+		if (a < 0 || write(a, hello, strlen(hello)) < 0 || read(a, b, sizeof(b)) <= 0)
+			_exit(3);
+		c = ipc_connect(agent.cfg.control_path, 1000);
+		if (c < 0 || (n = read(c, b, sizeof(b) - 1)) <= 0)
+			_exit(4);
+		b[n] = '\0';
+		_exit(strstr(b, "EBUSY") ? 0 : 5);
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d", st);
+	log_text(log_fd, buf, sizeof(buf));
+	cr_assert(strstr(buf, "refusing a control connection of uid 4242 pid "),
+		  "the other user's refusal was not logged:\n%s", buf);
+	cr_assert(strstr(buf, "21 refused so far"), "%s", buf);
+	cr_assert_null(strstr(buf, " 2 refused so far"), "the flooder logged twice within a second: %s",
+		       buf);
 	close(log_fd);
 	close(fd);
 }
