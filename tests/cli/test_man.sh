@@ -7,7 +7,8 @@
 # documented option exists (tests/cli/optcov.py); the example files of
 # odmagent.conf(5) pass odmagent -n, with keys from odmctl genkey; the
 # nftables rules of odmagent(8) pass nft -c; every function of odm.h is
-# in a section 3 page.
+# in a section 3 page; the event kinds of events.c are those odmctl(8)
+# lists and those the agent emits.
 #
 # usage: ODM_BUILD=build bash tests/cli/test_man.sh
 TEST_NAME=test_man.sh
@@ -79,6 +80,22 @@ check "odm.h declares functions" test -n "$api"
 for fn in $api; do
 	if grep -qE "^\.(Fn|Fo) $fn( |\$)" "$ROOT"/man/*.3; then ok "$fn() has a man page"; else
 		bad "$fn() is declared in odm.h but in no SYNOPSIS of man/*.3"; fi
+done
+
+# ---------------------------------------------------------------- the event kinds, every way
+# the kinds a monitor may ask for (events_kinds of odmagent/events.c, "lost"
+# aside) are the kinds odmctl(8) EVENTS lists, and every kind the agent
+# emits is one of them: a kind left out could not be asked for by name
+kinds=$(sed -n '/^const char \*const events_kinds\[\] = {/,/^};/s/^\t"\([a-z-]*\)",$/\1/p' \
+	"$ROOT/odmagent/events.c" | grep -vx lost | sort)
+documented=$(sed -n 's/^\.It Li \([a-z-]*\) Ar .*/\1/p' "$ROOT/man/odmctl.8" | sort)
+emitted=$(grep -ohE '(events_emit(_to)?|->emit)\([^,]+, "[a-z-]+"' "$ROOT"/odmagent/*.c |
+	sed 's/.*"\([a-z-]*\)"$/\1/' | sort -u)
+check "events.c lists event kinds" test -n "$kinds"
+check "the kinds of events.c are those of odmctl(8) EVENTS" test "$kinds" = "$documented"
+for k in $emitted; do
+	if grep -qx -- "$k" <<<"$kinds"; then ok "the emitted kind $k is listed"; else
+		bad "the agent emits $k, which events_kinds of events.c does not list"; fi
 done
 
 literal "$ROOT/man/odmagent.8" "$TMP/agent8"
