@@ -352,6 +352,10 @@ static const char *asks_unlogged(struct hostengine *e)
  * that lost the binding binds the address again (anchor_mode_cha.c), a 133
  * (the address is someone else's now) ends the lease. A binding is
  * refreshed so at most once per HE_PROBE_GAP_MS, like after an ICMPv6 error.
+ * A binding whose refresh is out already (a move's, unanswered while the
+ * anchor was away) has that BU sent again now: the message says the anchor
+ * runs again, and the back-off (RFC 6275 §11.8, up to MAX_BINDACK_TIMEOUT,
+ * 32 s) would otherwise leave its sessions stalled until its next try.
  * Returns how many bindings it refreshed.
  */
 static int anchor_asks(struct hostengine *e, const struct mh_msg *m,
@@ -374,7 +378,8 @@ static int anchor_asks(struct hostengine *e, const struct mh_msg *m,
 	for (struct reg_binding *b = an->bindings; b; b = b->next) {
 		struct lease *l = b->user;
 
-		if (!l || l->state != LEASE_REGISTERED || b->kind != REG_NONE)
+		if (!l || l->state != LEASE_REGISTERED ||
+		    (b->kind != REG_NONE && b->kind != REG_REFRESH))
 			continue;
 		if (m->type == MH_TYPE_BE && !IN6_IS_ADDR_UNSPECIFIED(&m->be_home) &&
 		    !IN6_ARE_ADDR_EQUAL(&m->be_home, &b->hnp))
@@ -385,7 +390,10 @@ static int anchor_asks(struct hostengine *e, const struct mh_msg *m,
 		if (l->asked_ms && e->now < l->asked_ms + HE_PROBE_GAP_MS)
 			continue;
 		l->asked_ms = e->now;
-		reg_refresh(&e->reg, b, e->now, 0);
+		if (b->kind == REG_REFRESH)
+			reg_resend_now(&e->reg, b, e->now);
+		else
+			reg_refresh(&e->reg, b, e->now, 0);
 		n++;
 	}
 	/* one that moved nothing is only counted: it takes no token, so a

@@ -3733,6 +3733,68 @@ Test(hostengine, refresh_requests_refresh_a_binding_once_per_gap)
 	cr_assert_eq(F.nbu, 3, "once the gap is over, the next one refreshes it again");
 }
 
+/* The anchor's agent was away while the host moved: the move's BU went
+ * unanswered and its retransmissions back off (1, 2, 4, 8 s, ... up to
+ * 32 s). The agent back, the first packet the host sends from the lease
+ * draws a Binding Error (no binding to that care-of address): the BU
+ * outstanding goes again at once, not at the back-off's next time (found
+ * on the test network: an anchor restarted 20 s after it died moved the
+ * binding 11 s later, 5 s after its Binding Error, and the sessions
+ * stalled meanwhile). Once per HE_PROBE_GAP_MS, as a forged flood may
+ * come from the anchor's address; an error of another status, or for
+ * another home address, sends nothing. */
+Test(hostengine, a_binding_error_resends_the_move_s_bu_at_once)
+{
+	uint64_t t = T0 + 2000;
+	struct mh_msg m;
+	uint8_t be[MH_MAX_LEN], other[MH_MAX_LEN], st2[MH_MAX_LEN];
+	int n, no, n2, sent;
+
+	granted(IPPROTO_TCP);
+	F.count.tcp = 1; /* a session on it all along */
+	F.coa = COA2;
+	F.host[0] = COA2;
+	he_move(&E, t);
+	cr_assert_eq(F.nbu, 2, "the move's BU");
+	/* unanswered: 1 + 2 + 4 + 8 s of back-off, the next 16 s away */
+	for (uint64_t u = t; u <= t + 20000; u += 250) {
+		he_reg_timers(&E, u);
+		if (u % 1000 == t % 1000)
+			he_tick(&E, u);
+	}
+	sent = F.nbu;
+	cr_assert_geq(sent, 6, "%d BUs by 20 s into the back-off", sent);
+	cr_assert_not_null(E.leases.head);
+	cr_assert_eq(E.leases.head->rb->kind, REG_REFRESH, "the move's exchange is out");
+	cr_assert_gt(he_reg_deadline(&E), t + 25000, "its next try is more than 5 s away");
+	memset(&m, 0, sizeof(m));
+	m.type = MH_TYPE_BE;
+	m.status = MH_BE_UNKNOWN_HAO;
+	m.be_home = HOA1;
+	n = mh_encode(&m, be, sizeof(be), NULL, NULL, NULL, NULL, NULL);
+	cr_assert_gt(n, 0);
+	m.be_home = HOA2;
+	no = mh_encode(&m, other, sizeof(other), NULL, NULL, NULL, NULL, NULL);
+	cr_assert_gt(no, 0);
+	m.be_home = HOA1;
+	m.status = 2;
+	n2 = mh_encode(&m, st2, sizeof(st2), NULL, NULL, NULL, NULL, NULL);
+	cr_assert_gt(n2, 0);
+	he_mh_input(&E, other, (size_t)no, &ANCHOR, &COA2, t + 20000);
+	he_mh_input(&E, st2, (size_t)n2, &ANCHOR, &COA2, t + 20000);
+	cr_assert_eq(F.nbu, sent, "an error for another address, or of another status, sends nothing");
+	he_mh_input(&E, be, (size_t)n, &ANCHOR, &COA2, t + 20010);
+	cr_assert_eq(F.nbu, sent + 1, "the BU goes again at once");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[sent], &COA2), "from the new care-of address");
+	cr_assert(bu_hnp_is(sent, &HOA1));
+	for (int i = 1; i <= 20; i++)
+		he_mh_input(&E, be, (size_t)n, &ANCHOR, &COA2, t + 20010 + (uint64_t)i * 10);
+	cr_assert_eq(F.nbu, sent + 1, "not again within %d ms", HE_PROBE_GAP_MS);
+	answer(sent, MH_BA_ACCEPTED, NULL, t + 20300);
+	cr_assert_eq(E.leases.head->state, LEASE_REGISTERED);
+	cr_assert_eq(E.leases.head->rb->kind, REG_NONE, "the BA ended the move's exchange");
+}
+
 /* A claim's address is the host's own access address: on its link the
  * claim's datagrams never pass the tunnel, so the tunnel's silence is no
  * idleness (found by a stress run: a stream of 20 datagrams a second on a
