@@ -940,3 +940,25 @@ int he_icmp_error(struct hostengine *e, const struct in6_addr *src, const struct
 		e->ops->save(e->arg);
 	return n;
 }
+
+int he_icmp_bu_unheard(struct hostengine *e, const struct in6_addr *src,
+		       const struct in6_addr *dst, uint64_t now)
+{
+	struct reg_anchor *an;
+	char a1[INET6_ADDRSTRLEN];
+	int was_away;
+	unsigned n;
+
+	e->now = now;
+	an = e->stopping ? NULL : reg_anchor_find(&e->reg, dst);
+	if (!an)
+		return 0;
+	was_away = an->away;
+	n = reg_anchor_agent_away(an, src, now);
+	/* once per outage (a BA ends it): the error comes after every BU */
+	if (an->away && !was_away)
+		log_info("anchor %s: its host answers our BUs \"unrecognized Next Header\" "
+			 "(its agent is not running?): the BUs out to it go every %u ms until "
+			 "it answers", ntop6(dst, a1), REG_AWAY_RETRY_MS);
+	return (int)n;
+}

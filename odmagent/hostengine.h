@@ -284,6 +284,13 @@ void he_tick(struct hostengine *e, uint64_t now);
  * (lease_anchor_error). How many refreshes were started. */
 int he_icmp_error(struct hostengine *e, const struct in6_addr *src, const struct in6_addr *dst,
 		  uint64_t now);
+/* A Parameter Problem "unrecognized Next Header" about a BU (Mobility
+ * Header) from src to dst: if dst is an anchor of ours reached from src,
+ * its agent is not running, and the BUs out to it go again at the pace of
+ * reg_anchor_agent_away. How many were brought forward (the timer is to be
+ * set again). */
+int he_icmp_bu_unheard(struct hostengine *e, const struct in6_addr *src,
+		       const struct in6_addr *dst, uint64_t now);
 
 /* Binding Update List timers, and the deadlines of Graceful-replacement
  * leases away from their link: run at he_reg_deadline() (0 = none). */

@@ -57,7 +57,7 @@ int icmperr_parse(const uint8_t *msg, size_t len, struct icmperr *out)
 		nh = ip[off];
 		off += hl;
 	}
-	if (nh != 41 && nh != 17)
+	if (nh != 41 && nh != 17 && !(nh == ICMPERR_PROTO_MH && msg[0] == T_PARAM_PROB))
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	out->type = msg[0];

@@ -1290,8 +1290,12 @@ static void on_icmp_error(void *arg, const struct icmperr *err, const struct in6
 	log_debug("ICMPv6 %s (code %u) from %s about a packet %s -> %s, next header %u",
 		  err->type == 1 ? "Destination Unreachable" : "Parameter Problem", err->code,
 		  ntop6(from, a1), ntop6(&err->src, a2), ntop6(&err->dst, a3), err->proto);
-	if (he_icmp_error(&mn->e, &err->src, &err->dst, mono_ms()) > 0)
+	if (err->proto == ICMPERR_PROTO_MH) {
+		if (he_icmp_bu_unheard(&mn->e, &err->src, &err->dst, mono_ms()) > 0)
+			rearm(mn);
+	} else if (he_icmp_error(&mn->e, &err->src, &err->dst, mono_ms()) > 0) {
 		rearm(mn);
+	}
 }
 
 /* Reverse order of mn_start; also undoes a half-done start. */

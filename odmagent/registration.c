@@ -407,6 +407,27 @@ int reg_resend_now(struct reg_ctx *c, struct reg_binding *b, uint64_t now_ms)
 	return transmit(c, b, now_ms, 0);
 }
 
+unsigned reg_anchor_agent_away(struct reg_anchor *an, const struct in6_addr *coa,
+			       uint64_t now_ms)
+{
+	unsigned n = 0;
+
+	if (!an->has_coa || !IN6_ARE_ADDR_EQUAL(&an->coa, coa))
+		return 0; /* about a BU from an address no longer ours */
+	for (struct reg_binding *b = an->bindings; b; b = b->next) {
+		if (b->kind != REG_ALLOC && b->kind != REG_REFRESH)
+			continue;
+		if (b->timeout_ms > REG_AWAY_RETRY_MS)
+			b->timeout_ms = REG_AWAY_RETRY_MS;
+		if (b->next_tx_ms > now_ms + REG_AWAY_RETRY_MS) {
+			b->next_tx_ms = now_ms + REG_AWAY_RETRY_MS;
+			n++;
+		}
+	}
+	an->away = 1;
+	return n;
+}
+
 static void binding_timers(struct reg_ctx *c, struct reg_binding *b, uint64_t now)
 {
 	struct reg_event ev = { 0 };
@@ -586,6 +607,7 @@ static void answered(struct reg_binding *b)
 {
 	b->anchor->silent_ms = 0;
 	b->anchor->silent_n = 0;
+	b->anchor->away = 0;
 }
 
 static void reject(struct reg_ctx *c, struct reg_binding *b, const struct mh_msg *m,

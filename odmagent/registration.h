@@ -35,6 +35,7 @@
 #define REG_MAX_RESYNC 3                 /* status 135 rounds per exchange */
 #define REG_IGNORED_LOG_BURST 10         /* debug lines a second on ignored BAs */
 #define REG_RTT_MAX_MS 1000              /* round trips kept for the BU's transit */
+#define REG_AWAY_RETRY_MS 2000           /* BU retry while the anchor's agent is away */
 
 enum reg_kind {
 	REG_NONE = 0,   /* nothing outstanding */
@@ -147,6 +148,9 @@ struct reg_anchor {
 	 * ms; 0 = it answered since) */
 	uint64_t silent_ms;
 	unsigned silent_n;  /* the engine's: allocations let time out in a row */
+	/* its host said its agent is away (reg_anchor_agent_away), and no BA
+	 * came since: said once in the log */
+	int away;
 	struct reg_binding *bindings;
 };
 
@@ -228,6 +232,22 @@ unsigned reg_dereg_cancel(struct reg_ctx *c, struct reg_anchor *an, const struct
  * retransmission time (subject to the rate limit; the back-off goes on
  * from there): the send result, -EINVAL when nothing is outstanding. */
 int reg_resend_now(struct reg_ctx *c, struct reg_binding *b, uint64_t now_ms);
+
+/*
+ * The anchor's host answered a BU sent from coa with a Parameter Problem,
+ * "unrecognized Next Header" (RFC 4443 §3.4): nothing there takes Mobility
+ * Header messages, i.e. its agent is not running (killed, restarting). The
+ * allocations and refreshes out to it are then sent again at most every
+ * REG_AWAY_RETRY_MS rather than on the back-off (which reaches
+ * MAX_BINDACK_TIMEOUT, 32 s, RFC 6275 §11.8), so a restarted agent hears
+ * the next BU within that: a host that only receives sends nothing else
+ * the anchor could answer. Deregistrations keep their schedule. Unproven
+ * (anyone can send such an error): it sends nothing by itself, and the
+ * rate stays within MAX_UPDATE_RATE. Returns how many exchanges were
+ * brought forward; an->away is set.
+ */
+unsigned reg_anchor_agent_away(struct reg_anchor *an, const struct in6_addr *coa,
+			       uint64_t now_ms);
 
 /*
  * A Mobility Header message from src to dst (the kernel has checked its

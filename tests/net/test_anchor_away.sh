@@ -5,17 +5,20 @@
 # a CHoA under the shim; the anchor's agent on cha is killed (-9), mn moves
 # to ar2, and AWAY_S (20) seconds later the anchor starts again from its
 # state, which still binds the CHoA to mn's old care-of address. The move's
-# Binding Update has gone unanswered meanwhile and its retransmissions
-# back off (RFC 6275 §11.8: 1, 2, 4, 8, 16 s; the next is 31 s after the
-# move). Then mn sends one ping from the CHoA through the tunnel: the
-# anchor, which has no binding to mn's new care-of address, answers it with
-# a Binding Error (status 1).
-# Checks: the host sends the move's BU again on that Binding Error, not at
-# its next retransmission: the binding is at the new care-of address within
-# 2 s of the ping (before the mend, 9 to 10 s: at the back-off's next
-# try); the download and the upload complete with the right sha256 (the
-# upload checked by the server's byte count and sha256); then both
-# leases end and the anchor holds no binding.
+# Binding Update goes unanswered meanwhile; cha's kernel, with nothing there
+# taking Mobility Header messages, answers each with a Parameter Problem
+# "unrecognized Next Header".
+# Checks: on that error the host keeps sending the move's BU every 2 s
+# rather than backing off (RFC 6275 §11.8: 1, 2, 4, 8, 16 s; the next 31 s
+# after the move), and says so once; the binding is at the new care-of
+# address within 2.5 s of the anchor's start, although the download, the
+# upload's retransmissions backed off, has mn send nothing else the anchor
+# could answer (before the mend, 9 to 11 s: at the upload's retransmission,
+# which drew a Binding Error, or the back-off's next try); the download and
+# the upload complete with the right sha256 (the upload checked by the
+# server's byte count and sha256); then both leases end and the anchor
+# holds no binding. (The host's answer to a Binding Error, the BU at once,
+# is tested by hostengine's unit tests.)
 #
 #    mn (curl, python + shim, odmagent mn) --ar1/ar2-- core -- cha (anchor: killed, started again)
 #                                                           \-- cn  (nginx, upload sink)
@@ -100,26 +103,18 @@ COA2=$(topo_mn_addr)
 BU0=$(odm_reg_counter bu_sent)
 sleep "$AWAY_S"
 BU1=$(odm_reg_counter bu_sent)
-echo "# the host sent $((BU1 - BU0)) BU(s) to the silent anchor in $AWAY_S s (back-off)"
-check "the host backs off: at most 6 BUs in $AWAY_S s ($((BU1 - BU0)))" test $((BU1 - BU0)) -le 6
+echo "# the host sent $((BU1 - BU0)) BU(s) in $AWAY_S s to the anchor whose agent is away"
+check "its host's Parameter Problems keep them coming: $((AWAY_S / 2 - 2)) to $((AWAY_S + 2)) BUs in $AWAY_S s ($((BU1 - BU0)))" \
+	test $((BU1 - BU0)) -ge $((AWAY_S / 2 - 2)) -a $((BU1 - BU0)) -le $((AWAY_S + 2))
+check "the host said so once" \
+	test "$(grep -c "anchor $CHA_ADDR: its host answers our BUs" "$MN_AGENT_LOG")" -eq 1
 odm_agent_start cha
 T_BACK=$(topo_now_ms)
 echo "# anchor started again after $((T_BACK - T_KILL)) ms, from its state"
-check "it restored the binding, to the old care-of address $COA1" odm_bindings_at "$COA1"
-# a packet from the CHoA through the tunnel: it draws the Binding Error
-sleep 1
-T_PING=$(topo_now_ms)
-nsx mn ping -6 -c 1 -W 2 -I "$CHOA" "$CN_ADDR" >/dev/null 2>&1 &
-PING_PID=$!
 check "the binding follows mn to $COA2" wait_for 40 odm_bindings_at "$COA2"
 T_FOLLOW=$(topo_now_ms)
-wait "$PING_PID" || true
-echo "# binding at $COA2 $((T_FOLLOW - T_PING)) ms after the ping, $((T_FOLLOW - T_BACK)) ms after the anchor's start (polled)"
-check "within 2 s of the ping ($((T_FOLLOW - T_PING)) ms)" test $((T_FOLLOW - T_PING)) -le 2000
-check "the anchor sent a Binding Error for it" \
-	grep -q "outer $COA2) has no binding to that care-of address: Binding Error status 1 sent" "$CHA_AGENT_LOG"
-check "the host sent the move's BU again on it" \
-	grep -q "Binding Error (no binding) from anchor $CHA_ADDR: refreshing 1 binding(s)" "$MN_AGENT_LOG"
+echo "# binding at $COA2 $((T_FOLLOW - T_BACK)) ms after the anchor's start (polled)"
+check "within 2.5 s of the anchor's start ($((T_FOLLOW - T_BACK)) ms)" test $((T_FOLLOW - T_BACK)) -le 2500
 
 # ---------------------------------------------------------------- the transfers
 odm_download_ok d

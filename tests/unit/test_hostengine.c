@@ -3795,6 +3795,60 @@ Test(hostengine, a_binding_error_resends_the_move_s_bu_at_once)
 	cr_assert_eq(E.leases.head->rb->kind, REG_NONE, "the BA ended the move's exchange");
 }
 
+/* The anchor's agent is down while the host moves (killed, restarting):
+ * its host's kernel answers each BU "unrecognized Next Header". A host that
+ * only receives sends nothing else the anchor could answer, so without
+ * this the move's BU backs off to 32 s and a restarted anchor hears it up
+ * to that late (found by a chaos run: 11 s after a restart 20 s after the
+ * kill). The error keeps the BU going every REG_AWAY_RETRY_MS; it sends
+ * nothing by itself, so a forged flood costs nothing; an error about a BU
+ * from an address no longer ours, or to no anchor of ours, changes
+ * nothing; and a BA ends it. */
+Test(hostengine, an_anchor_whose_agent_is_away_hears_the_move_s_bu_within_2_s)
+{
+	uint64_t t = T0 + 2000, u, last = 0, gap = 0, deadline;
+	int sent;
+
+	granted(IPPROTO_TCP);
+	F.count.tcp = 1;
+	F.coa = COA2;
+	F.host[0] = COA2;
+	he_move(&E, t);
+	cr_assert_eq(F.nbu, 2, "the move's BU");
+	cr_assert_eq(E.leases.head->rb->kind, REG_REFRESH);
+	cr_assert_eq(he_icmp_bu_unheard(&E, &COA1, &ANCHOR, t + 5), 0,
+		     "about a BU from the old care-of address: nothing");
+	cr_assert_eq(he_icmp_bu_unheard(&E, &COA2, &HOA1, t + 5), 0, "to no anchor: nothing");
+	/* each BU of the move draws the error; 60 s of it */
+	for (u = t; u <= t + 60000; u += 50) {
+		int before = F.nbu;
+
+		he_reg_timers(&E, u);
+		if (u % 1000 == t % 1000)
+			he_tick(&E, u);
+		if (F.nbu > before) {
+			if (last && u - last > gap)
+				gap = u - last;
+			last = u;
+			/* and a flood of forged ones between: no BU of their own */
+			for (int i = 0; i < 10; i++)
+				he_icmp_bu_unheard(&E, &COA2, &ANCHOR, u + 5);
+			cr_assert_eq(F.nbu, before + 1, "the errors send nothing themselves");
+		}
+	}
+	sent = F.nbu;
+	cr_assert_leq(gap, REG_AWAY_RETRY_MS + 50, "the longest wait between BUs: %llu ms",
+		      (unsigned long long)gap);
+	cr_assert_geq(sent, 2 + 25, "%d BUs in 60 s", sent - 2);
+	cr_assert_leq(sent, 2 + 61, "%d BUs in 60 s: within MAX_UPDATE_RATE", sent - 2);
+	deadline = he_reg_deadline(&E);
+	cr_assert_leq(deadline, u + REG_AWAY_RETRY_MS, "the next BU is due within 2 s");
+	/* the anchor is back: its BA ends the exchange and the steady pace */
+	answer(sent - 1, MH_BA_ACCEPTED, NULL, u + 10);
+	cr_assert_eq(E.leases.head->rb->kind, REG_NONE, "the BA ended the move's exchange");
+	cr_assert_eq(E.leases.head->rb->anchor->away, 0);
+}
+
 /* A claim's address is the host's own access address: on its link the
  * claim's datagrams never pass the tunnel, so the tunnel's silence is no
  * idleness (found by a stress run: a stream of 20 datagrams a second on a

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_icmperr.c — ICMPv6 errors about packets to an anchor (icmperr.h):
- * the two protocols of the data path taken, everything else (a BU's
- * Mobility Header among them) refused, every cut refused.
+ * the two protocols of the data path taken, a BU's Mobility Header only
+ * in a Parameter Problem, everything else refused, every cut refused.
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
@@ -65,7 +65,7 @@ Test(icmperr, other_messages_and_protocols_are_refused)
 {
 	static const uint8_t types[][2] = { { 2, 0 }, { 3, 0 }, { 4, 0 }, { 4, 2 }, { 4, 3 },
 					    { 128, 0 }, { 129, 0 }, { 134, 0 }, { 0, 0 } };
-	static const uint8_t protos[] = { 135, 6, 58, 59, 4, 44, 50, 51 };
+	static const uint8_t protos[] = { 6, 58, 59, 4, 44, 50, 51 };
 	uint8_t m[256];
 	struct icmperr e;
 
@@ -80,6 +80,23 @@ Test(icmperr, other_messages_and_protocols_are_refused)
 	cr_assert_eq(icmperr_parse(m, 56, &e), -EINVAL);
 	cr_assert_eq(icmperr_parse(NULL, 56, &e), -EINVAL);
 	cr_assert_eq(icmperr_parse(m, 56, NULL), -EINVAL);
+}
+
+/* a BU's next header: its anchor's host has no handler for it (the
+ * agent is not running) says only a Parameter Problem; an Unreachable
+ * about a BU tells nothing a lost BU's retransmission does not */
+Test(icmperr, a_bu_counts_only_in_a_parameter_problem)
+{
+	uint8_t m[256];
+	struct icmperr e;
+
+	cr_assert_eq(icmperr_parse(m, build(m, 4, 1, ICMPERR_PROTO_MH, 0), &e), 0);
+	cr_assert_eq(e.proto, ICMPERR_PROTO_MH);
+	assert_addr(&e.dst, "2001:db8:ca::10");
+	for (uint8_t code = 0; code <= 7; code++)
+		cr_assert_eq(icmperr_parse(m, build(m, 1, code, ICMPERR_PROTO_MH, 0), &e), -EINVAL,
+			     "Unreachable code %u", code);
+	cr_assert_eq(icmperr_parse(m, build(m, 4, 0, ICMPERR_PROTO_MH, 0), &e), -EINVAL);
 }
 
 Test(icmperr, extension_headers_are_walked_within_bounds)
