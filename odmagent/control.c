@@ -461,12 +461,16 @@ static int conn_write_line(struct ctl_conn *c, char *line, size_t len, struct mo
  * has too much to read). */
 static void conn_send(struct ctl_conn *c, json_t *msg)
 {
-	const char *code = "ETOOBIG", *why = "reply larger than ODM_IPC_REPLY_MAX";
+	const char *code = "ETOOBIG", *why;
+	char too_big[64];
 	size_t len;
 	char *line;
 
 	if (c->dead)
 		return;
+	/* the limit by its number: a client knows no macro's name */
+	snprintf(too_big, sizeof(too_big), "reply longer than %d bytes", ODM_IPC_REPLY_MAX);
+	why = too_big;
 	line = ipc_dump_max(msg, &len, ODM_IPC_REPLY_MAX);
 	if (line && len > ODM_IPC_MAX && !big_room(c, len)) {
 		free(line);
@@ -735,7 +739,11 @@ static void conn_process(struct ctl_conn *c)
 		c->len -= off;
 	}
 	if (!c->dead && c->len == sizeof(c->buf) && !memchr(c->buf, '\n', c->len)) {
-		send_error(c, NULL, "ETOOBIG", "message longer than ODM_IPC_MAX bytes");
+		char why[80];
+
+		snprintf(why, sizeof(why), "request longer than %d bytes (its newline included)",
+			 ODM_IPC_MAX);
+		send_error(c, NULL, "ETOOBIG", why);
 		conn_finish(c);
 	}
 	/* at a cap: stop reading until answers free a slot */

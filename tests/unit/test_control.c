@@ -501,6 +501,9 @@ Test(control, too_big)
 	r = raw(fd, big, n);
 	cr_assert_not_null(r);
 	cr_assert_str_eq(code(r), "ETOOBIG");
+	/* the limit by its number, not by the name of a macro of the source */
+	cr_assert_str_eq(json_string_value(json_object_get(r, "message")),
+			 "request longer than 16384 bytes (its newline included)");
 	json_decref(r);
 	/* then the agent hangs up */
 	cr_assert_leq(read(fd, &c, 1), 0);
@@ -763,6 +766,8 @@ Test(control, reply_longer_than_a_request)
 	req = json_pack("{s:s,s:s}", "op", "release", "addr", "2001:db8::1");
 	cr_assert_eq(ipc_call(fd, req, &resp, 5000), 0);
 	cr_assert_str_eq(json_string_value(json_object_get(resp, "error")), "ETOOBIG");
+	cr_assert_str_eq(json_string_value(json_object_get(resp, "message")),
+			 "reply longer than 16777216 bytes");
 	json_decref(resp);
 	json_decref(req);
 	close(fd);
