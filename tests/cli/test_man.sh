@@ -6,9 +6,11 @@
 # fault); every option of the code's tables is documented and every
 # documented option exists (tests/cli/optcov.py); the example files of
 # odmagent.conf(5) pass odmagent -n, with keys from odmctl genkey; the
-# nftables rules of odmagent(8) pass nft -c; every function of odm.h is
-# in a section 3 page; the event kinds of events.c are those odmctl(8)
-# lists and those the agent emits.
+# nftables rules of odmagent(8) pass nft -c; the route, cha record and
+# firewall device of the walk-through in odmagent(8) EXAMPLES are those of
+# the packaged anchor.conf it starts; every function of odm.h is in a
+# section 3 page; the event kinds of events.c are those odmctl(8) lists
+# and those the agent emits.
 #
 # usage: ODM_BUILD=build bash tests/cli/test_man.sh
 TEST_NAME=test_man.sh
@@ -105,4 +107,27 @@ check "the rules pass next headers 41 and 135" grep -q 'meta l4proto { 41, 135 }
 if command -v nft >/dev/null && ((EUID == 0)); then
 	expect 0 "nft -c accepts the rules of odmagent(8)" nft -c -f "$NFT"
 else echo "# nft -c not run: needs nft and root"; fi
+
+# the walk-through of odmagent(8) EXAMPLES starts the packaged anchor
+# (/etc/odm/anchor.conf, from odmagent/dist/anchor-cha.conf): the route to
+# its pool, the cha AAAA record and the firewall rules' tunnel device it
+# shows are that file's
+sample="$ROOT/odmagent/dist/anchor-cha.conf"
+conf_of() { awk -v d="$1" '$1 == d { print $2 }' "$sample"; }
+s_addr=$(conf_of address) s_pool=$(conf_of pool) s_dev=$(conf_of tunnel-device)
+route=$(grep -h '^# ip -6 route add ' "$TMP"/agent8/* | head -n 1 || true)
+aaaa=$(grep -h '^cha\.[a-z]* *AAAA ' "$TMP"/agent8/* | head -n 1 || true)
+check "odmagent(8) EXAMPLES route the pool and publish a cha AAAA record" \
+	test -n "$route" -a -n "$aaaa"
+set -- $route
+if [[ ${6:-} == "$s_pool" && ${8:-} == "$s_addr" ]]; then
+	ok "the route of odmagent(8) EXAMPLES is the packaged anchor's pool via its address"
+else bad "odmagent(8) EXAMPLES: \"$route\", but anchor-cha.conf has pool $s_pool, address $s_addr"; fi
+if [[ ${aaaa##* } == "$s_addr" ]]; then
+	ok "the cha AAAA record of odmagent(8) EXAMPLES names the packaged anchor's address"
+else bad "odmagent(8) EXAMPLES: \"$aaaa\", but anchor-cha.conf has address $s_addr"; fi
+devs=$(grep -o 'ifname "[^"]*"' "$NFT" | sort -u | sed 's/.*"\(.*\)"/\1/')
+if [[ $devs == "$s_dev" ]]; then
+	ok "the nftables rules of odmagent(8) name the packaged anchor's tunnel device ($s_dev)"
+else bad "the nftables rules of odmagent(8) name $(echo $devs), anchor-cha.conf has tunnel-device $s_dev"; fi
 cli_done
