@@ -584,6 +584,10 @@ static int d_access_anchor(struct parse *p, char **w)
 	struct odm_config *c = p->cfg;
 	struct in6_addr a;
 
+	/* each line at most once, as every directive (odmagent.conf(5)) */
+	if ((strcmp(w[1], "off") == 0 && c->access_off) ||
+	    (strcmp(w[1], "ra") == 0 && c->access_from_ra))
+		return perr(p, w[1], "access-anchor %s given twice", w[1]);
 	if (c->access_off || (strcmp(w[1], "off") == 0 && (c->n_access_anchors || c->access_from_ra)))
 		return perr(p, w[1], "access-anchor off goes alone");
 	if (strcmp(w[1], "off") == 0) {

@@ -698,6 +698,10 @@ Test(config, access_anchor_ra_and_off)
 	fails(MN_ID "access-anchor RA\n", "t.conf:2: ");
 	fails(MN_ID "access-anchor 2001:db8:a1::1\naccess-anchor 2001:db8:A1:0::1\n",
 	      "t.conf:3: 2001:db8:A1:0::1: access-anchor given twice");
+	/* ra and off, like an address, at most once each */
+	fails(MN_ID "access-anchor ra\naccess-anchor 2001:db8:a1::1\naccess-anchor ra\n",
+	      "t.conf:4: ra: access-anchor ra given twice");
+	fails(MN_ID "access-anchor off\naccess-anchor off\n", "t.conf:3: off: access-anchor off given twice");
 	/* off, or not, takes a restart like the rest of access-anchor */
 	cr_assert_eq(parse(MN_ID ""), 0, "%s", err);
 	cr_assert_eq(reload_from(MN_ID "access-anchor off\n"), -EINVAL);
