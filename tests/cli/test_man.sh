@@ -3,7 +3,7 @@
 # test_man.sh - the man pages: mandoc -Tlint reports nothing on any of them
 # (down to style; only "referenced manual not found" for a page outside
 # ODM that this machine lacks, and a stale mandoc.db, are not the pages'
-# fault); every option of the code's tables is documented and every
+# fault), and none renders quotes run together (a nested enclosure); every option of the code's tables is documented and every
 # documented option exists (tests/cli/optcov.py); the example files of
 # odmagent.conf(5) pass odmagent -n, with keys from odmctl genkey; the
 # nftables rules of odmagent(8) pass nft -c; the route, cha record and
@@ -42,6 +42,12 @@ for page in "$ROOT"/man/*.[1-8]; do
 	if [[ -s $TMP/lint.bad ]]; then
 		bad "mandoc -Tlint $name: $(cat "$TMP/lint.bad")"
 	else ok "mandoc -Tlint $name reports nothing"; fi
+	# quotes run together ("fixed, "session-lasting, ..."""") are an
+	# enclosure macro that swallowed the rest of its line (Qq a , Qq b),
+	# which lint does not report
+	if mandoc -Tascii "$page" | grep -n '""' >"$TMP/quotes"; then
+		bad "$name renders quotes run together: $(head -n 3 "$TMP/quotes")"
+	else ok "$name renders no quotes run together"; fi
 done
 
 # ---------------------------------------------------------------- options both ways
