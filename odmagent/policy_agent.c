@@ -407,7 +407,8 @@ static void on_add(struct odm_agent *a, struct control_req *r, const json_t *req
 
 	if (!ps)
 		return;
-	if (at < 0 || (size_t)at > ps->pol.n_rules + 1) {
+	/* absent: after the last rule; present, a rule's number (0 is none) */
+	if ((json_object_get(req, "at") && at < 1) || (size_t)at > ps->pol.n_rules + 1) {
 		control_reply_error(r, "EINVAL", "field \"at\": no rule %lld (the policy has %zu)",
 				    (long long)at, ps->pol.n_rules);
 		return;

@@ -207,6 +207,15 @@ check "policy add of a bad rule fails (exit $RC)" test "$RC" -eq 1
 check "its error names the new rule, not a line of the file" \
 	grep -q 'EINVAL: new rule: x: expected a number' "$ODM_DIR/badrule.err"
 check "and the file is unchanged" cmp "$ODM_POLICY_FILE" "$POLDIR/original"
+# "at" is the number of the rule to insert before: 0 names none (odmctl
+# refuses --at 0 itself), rather than meaning "after the last"
+R0=$(nsq mn python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(b"{\"id\": 1, \"op\": \"policy-add\", \"rule\": \"uid 4343\", \"at\": 0}\n")
+print(s.makefile().readline().strip())' "$MN_SOCK")
+check "policy-add with \"at\": 0 is refused, naming it ($R0)" \
+	grep -q '"EINVAL".*field \\"at\\": no rule 0' <<<"$R0"
+check "and the file is unchanged" cmp "$ODM_POLICY_FILE" "$POLDIR/original"
 odm_ctl mn policy add --at 1 exe '/usr/bin/python3*' default session-lasting
 check "policy add wrote the rule before rule 1, keeping the comment" \
 	diff <(printf '%s\n' "rule exe /usr/bin/python3* default session-lasting") \
