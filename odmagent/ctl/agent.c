@@ -111,12 +111,25 @@ int cmd_status(const struct ctl_opts *o, int argc, char **argv)
 		json_decref(resp);
 		return 0;
 	}
-	/* scalars as "key value", lists as tables */
+	/* scalars as "key value", the lists of objects as tables below, other
+	 * lists (an anchor's modes, its access prefixes) as "key a,b" */
 	json_object_foreach(resp, key, v) {
-		if (json_is_array(v))
+		size_t i;
+		json_t *e;
+
+		if (json_is_array(v) && (strcmp(key, "leases") == 0 || strcmp(key, "bindings") == 0 ||
+					 strcmp(key, "anchors_on_hold") == 0))
 			continue;
 		printf("%s ", key);
-		ctl_print_value(v);
+		if (!json_is_array(v))
+			ctl_print_value(v);
+		else if (!json_array_size(v))
+			fputs("-", stdout);
+		json_array_foreach(json_is_array(v) ? v : NULL, i, e) {
+			if (i)
+				putchar(',');
+			ctl_print_value(e);
+		}
 		putchar('\n');
 	}
 	print_list("leases", json_object_get(resp, "leases"), lease_cols);

@@ -4,7 +4,9 @@
 
 Serves JSON lines on a Unix socket (libodm/core/ipc.h) with fixed answers:
   hello              role mn, version 1, default type session-lasting
-  status             two leases (2001:db8:1::1 tcp, 2001:db8:1::2 udp)
+  status             two leases (2001:db8:1::1 tcp, 2001:db8:1::2 udp); with
+                     ODM_SCRIPT_ROLE=anchor, an anchor's: modes cha and
+                     access, one access prefix, no binding
   lease              session-lasting: 2001:db8:1::3; any other type: the
                      error REQUIREDIPNOTSUPPORTED
   release            released true for 2001:db8:1::1, false for any other:
@@ -47,6 +49,10 @@ def answer(req):
     op = req.get("op")
     if op == "hello":
         return {"role": "mn", "version": 1, "default_type": "session-lasting"}
+    if op == "status" and os.environ.get("ODM_SCRIPT_ROLE") == "anchor":
+        return {"role": "anchor", "mode": "cha", "modes": ["cha", "access"],
+                "address": "2001:db8:2::1", "access_prefixes": ["2001:db8:a1::/64"],
+                "pool_free": 65536, "bindings": []}
     if op == "status":
         return {"role": "mn", "coa": "2001:db8:3::9", "leases": LEASES, "bindings": []}
     if op == "lease":

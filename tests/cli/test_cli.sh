@@ -325,4 +325,18 @@ has err "not an event" "monitor says what was wrong"
 kill "$AGENT_PID"
 wait "$AGENT_PID" 2>/dev/null || true
 AGENT_PID=""
+
+# an anchor's status as text: its lists of words (modes, access prefixes)
+# are shown, not only its scalars
+SOCK=$TMP/anchor.sock
+ODM_SCRIPT_ROLE=anchor python3 "$HERE/script_agent.py" "$SOCK" "$TMP/ready4" &
+AGENT_PID=$!
+for _ in $(seq 100); do [[ -s $TMP/ready4 ]] && break; sleep 0.05; done
+expect 0 "status of an anchor" "$CTL" -s "$SOCK" status
+has out "modes cha,access" "an anchor's status shows all its modes"
+has out "access_prefixes 2001:db8:a1::/64" "and its access prefixes"
+has out "bindings: 0" "and its bindings as a table"
+kill "$AGENT_PID"
+wait "$AGENT_PID" 2>/dev/null || true
+AGENT_PID=""
 cli_done
