@@ -238,11 +238,23 @@ expect 1 "status on a socket nobody listens on" "$CTL" -s "$TMP/dead.sock" statu
 has err "no agent listens there" "a dead socket is named so"
 
 # ---------------------------------------------------------------- an agent that answers
-SOCK=$TMP/agent.sock
-ODM_SCRIPT_OPS=$TMP/ops python3 "$HERE/script_agent.py" "$SOCK" "$TMP/ready" &
-AGENT_PID=$!
-for _ in $(seq 100); do [[ -s $TMP/ready ]] && break; sleep 0.05; done
-[[ -s $TMP/ready ]] || { bad "script_agent.py did not start"; exit 1; }
+# script_agent NAME [VAR=VALUE...] - stop the script agent running, if any,
+# and start tests/cli/script_agent.py on $TMP/NAME.sock with the VARs in its
+# environment (ODM_SCRIPT_*, see there); SOCK and AGENT_PID name it
+script_agent() {
+	local name=$1
+	shift
+	if [[ -n $AGENT_PID ]]; then
+		kill "$AGENT_PID"
+		wait "$AGENT_PID" 2>/dev/null || true
+	fi
+	SOCK=$TMP/$name.sock
+	env "$@" python3 "$HERE/script_agent.py" "$SOCK" "$TMP/$name.ready" &
+	AGENT_PID=$!
+	for _ in $(seq 100); do [[ -s $TMP/$name.ready ]] && break; sleep 0.05; done
+	[[ -s $TMP/$name.ready ]] || { bad "script_agent.py ($name) did not start"; exit 1; }
+}
+script_agent agent ODM_SCRIPT_OPS="$TMP/ops"
 
 expect 0 "hello" "$CTL" -s "$SOCK" hello
 has out "role mn" "hello prints the role as text"
@@ -287,16 +299,8 @@ expect 1 "-j monitor: the agent goes away" "$CTL" -j -s "$SOCK" monitor
 json_lines '[o["event"] for o in L] == ["lease-granted", "move", "lost"] and L[0]["reused"] is False' \
 	"-j monitor prints each event as one clean object per line"
 
-kill "$AGENT_PID"
-wait "$AGENT_PID" 2>/dev/null || true
-AGENT_PID=""
-
 # monitor against an agent that stays, then one that sends a line that is no event
-SOCK=$TMP/hold.sock
-ODM_SCRIPT_MONITOR=hold python3 "$HERE/script_agent.py" "$SOCK" "$TMP/ready2" &
-AGENT_PID=$!
-for _ in $(seq 100); do [[ -s $TMP/ready2 ]] && break; sleep 0.05; done
-[[ -s $TMP/ready2 ]] || { bad "script_agent.py (hold) did not start"; exit 1; }
+script_agent hold ODM_SCRIPT_MONITOR=hold
 for sig in TERM INT; do
 	rm -f "$TMP/out"
 	# a background job of a script ignores SIGINT unless told otherwise
@@ -314,24 +318,13 @@ for sig in TERM INT; do
 	fi
 	json_lines 'len(L) == 3' "monitor printed the three events as JSON before SIG$sig"
 done
-kill "$AGENT_PID"
-wait "$AGENT_PID" 2>/dev/null || true
-SOCK=$TMP/garbage.sock
-ODM_SCRIPT_MONITOR=garbage python3 "$HERE/script_agent.py" "$SOCK" "$TMP/ready3" &
-AGENT_PID=$!
-for _ in $(seq 100); do [[ -s $TMP/ready3 ]] && break; sleep 0.05; done
+script_agent garbage ODM_SCRIPT_MONITOR=garbage
 expect 1 "monitor: a line from the agent that is no event" "$CTL" -s "$SOCK" monitor
 has err "not an event" "monitor says what was wrong"
-kill "$AGENT_PID"
-wait "$AGENT_PID" 2>/dev/null || true
-AGENT_PID=""
 
 # an anchor's status as text: its lists of words (modes, access prefixes)
 # are shown, not only its scalars
-SOCK=$TMP/anchor.sock
-ODM_SCRIPT_ROLE=anchor python3 "$HERE/script_agent.py" "$SOCK" "$TMP/ready4" &
-AGENT_PID=$!
-for _ in $(seq 100); do [[ -s $TMP/ready4 ]] && break; sleep 0.05; done
+script_agent anchor ODM_SCRIPT_ROLE=anchor
 expect 0 "status of an anchor" "$CTL" -s "$SOCK" status
 has out "modes cha,access" "an anchor's status shows all its modes"
 has out "access_prefixes 2001:db8:a1::/64" "and its access prefixes"
