@@ -5,9 +5,16 @@ every option a page documents is in the code: odmagent.conf directives
 man/odmagent.conf.5; odmagent's and odmctl's getopt tables (short option
 string and struct option array) against the .It Fl entries of
 man/odmagent.8 and man/odmctl.8 and against their SYNOPSIS; odmctl's
-command table against the .It Cm entries of man/odmctl.8. Prints one line
+command table against the .It Cm entries of man/odmctl.8; the event kinds
+the agent emits and the list its monitor filter takes (odmagent/events.c)
+against the .It Li entries of EVENTS in man/odmctl.8; and, given the built
+odmagent and odmctl (optcov.py ROOT ODMAGENT ODMCTL), each program's --help
+against its getopt table, and the usage line of each "odmctl CMD --help"
+against the options of that command's .It Cm entry. Prints one line
 per option missing on either side, naming it; exit 1 if any."""
+import glob
 import re
+import subprocess
 import sys
 
 root = sys.argv[1]
@@ -94,11 +101,59 @@ commands = set(re.findall(r'\{\s*"([a-z-]+)",\s*cmd_\w+,',
 compare("odmctl command", commands, page_items("man/odmctl.8", "Cm"), "man/odmctl.8",
         "odmagent/ctl/odmctl.c")
 
-if not directives or not commands:
+# event kinds: those the agent emits (a literal kind in an emit call of
+# odmagent/*.c), the list a monitor's "events" filter is checked against
+# (events_kinds[] of odmagent/events.c) and the .It Li entries of odmctl.8
+# EVENTS
+emitted = set()
+for path in sorted(glob.glob(f"{root}/odmagent/*.c")):
+    if not path.endswith("/events.c"):
+        with open(path, encoding="utf-8") as f:
+            emitted |= set(re.findall(
+                r'emit(?:_to)?\(\s*[^,"()]+(?:\([^)]*\))?,\s*"([a-z-]+)"', f.read()))
+kinds = set(re.findall(r'"([a-z-]+)"', block(read("odmagent/events.c"),
+                                             "const char *const events_kinds[]")))
+ctl8 = read("man/odmctl.8")
+listed = set(re.findall(r'(?m)^\.It Li ([a-z][a-z-]*)',
+                        ctl8[ctl8.index(".Sh EVENTS"):ctl8.index(".Sh ENVIRONMENT")]))
+compare("event kind", emitted, listed, "man/odmctl.8 (EVENTS)", "an emit call of odmagent/*.c")
+compare("event kind", kinds, listed, "man/odmctl.8 (EVENTS)", "events_kinds[] of odmagent/events.c")
+
+# with the built programs (optcov.py ROOT ODMAGENT ODMCTL): their --help
+# names every option of their getopt tables, and each odmctl command's
+# usage line ("odmctl CMD --help") has the options its .It Cm line of
+# man/odmctl.8 has
+helps = 0
+if len(sys.argv) > 3:
+    def run_help(*argv):
+        return subprocess.run(list(argv) + ["--help"], capture_output=True, text=True,
+                              check=False).stdout
+    for prog, src, binary in (("odmagent", "odmagent/main.c", sys.argv[2]),
+                              ("odmctl", "odmagent/ctl/odmctl.c", sys.argv[3])):
+        words = set()
+        for w in re.findall(r'(?<![\w-])(--?[A-Za-z][A-Za-z-]*)', run_help(binary)):
+            # a cluster of a usage line, [-dnsv], names each letter
+            words |= {"-" + c for c in w[1:]} if re.fullmatch(r'-[A-Za-z]+', w) else {w}
+        for o in sorted(getopt_table(src) - words):
+            missing.append(f"{prog} option {o}: in {src}, not in {prog} --help")
+        helps += 1
+    for m in re.finditer(r'(?m)^\.It Cm ([a-z]+)((?: [a-z]+)?)(.*)$', ctl8):
+        cmd = [m.group(1)] + ([m.group(2).strip()] if m.group(2) else [])
+        page = {"--" + o.replace("\\", "") if len(o) > 1 else "-" + o
+                for o in re.findall(r'Fl \\?-?((?:\\-)?[a-z](?:[a-z]|\\-)*)', m.group(3))}
+        page = {o for o in page if o not in ("-", "--")}
+        usage = run_help(sys.argv[3], *cmd).splitlines()[:1]
+        tail = usage[0].split(" ".join(cmd), 1)[1] if usage and " ".join(cmd) in usage[0] else ""
+        code = set(re.findall(r'(?<![\w-])(--?[a-z][a-z-]*)', tail)) - {"--"}
+        compare(f"odmctl {' '.join(cmd)}: option", code, page,
+                "man/odmctl.8 (its .It Cm line)", f"odmctl {' '.join(cmd)} --help")
+        helps += 1
+
+if not directives or not commands or not emitted:
     missing.append("could not read the option tables (the patterns above found nothing)")
 for m in missing:
     print("missing:", m)
-print(f"{len(directives)} directives, {len(commands)} odmctl commands, "
+print(f"{len(directives)} directives, {len(commands)} odmctl commands, {len(emitted)} event kinds, "
       f"{len(getopt_table('odmagent/main.c'))} + {len(getopt_table('odmagent/ctl/odmctl.c'))} "
-      "command-line options compared")
+      f"command-line options compared{f', {helps} --help texts' if helps else ''}")
 sys.exit(1 if missing else 0)

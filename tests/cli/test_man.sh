@@ -3,8 +3,11 @@
 # test_man.sh - the man pages: mandoc -Tlint reports nothing on any of them
 # (down to style; only "referenced manual not found" for a page outside
 # ODM that this machine lacks, and a stale mandoc.db, are not the pages'
-# fault), and none renders quotes run together (a nested enclosure); every option of the code's tables is documented and every
-# documented option exists (tests/cli/optcov.py); the example files of
+# fault), and none renders quotes run together (a nested enclosure); every
+# option of the code's tables is documented and every documented option
+# exists, odmagent --help and odmctl --help name every option, each odmctl
+# command's usage line has the options of its entry in odmctl(8), and the
+# event kinds agree (tests/cli/optcov.py); the example files of
 # odmagent.conf(5) pass odmagent -n, with keys from odmctl genkey; the
 # nftables rules of odmagent(8) pass nft -c; the route, cha record and
 # firewall device of the walk-through in odmagent(8) EXAMPLES are those of
@@ -51,7 +54,7 @@ for page in "$ROOT"/man/*.[1-8]; do
 done
 
 # ---------------------------------------------------------------- options both ways
-if python3 "$CLI_HERE/optcov.py" "$ROOT" >"$TMP/optcov" 2>&1; then
+if python3 "$CLI_HERE/optcov.py" "$ROOT" "$AGENT" "$CTL" >"$TMP/optcov" 2>&1; then
 	ok "option coverage: $(tail -n 1 "$TMP/optcov")"
 else bad "option coverage: $(cat "$TMP/optcov")"; fi
 
