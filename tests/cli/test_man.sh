@@ -94,11 +94,11 @@ for fn in $api; do
 done
 
 # ---------------------------------------------------------------- the event kinds, every way
-# the kinds a monitor may ask for (events_kinds of odmagent/events.c, "lost"
-# aside) are the kinds odmctl(8) EVENTS lists, and every kind the agent
+# the kinds a monitor may ask for (events_kinds of odmagent/events.c) are
+# the kinds odmctl(8) EVENTS lists, and every kind the agent
 # emits is one of them: a kind left out could not be asked for by name
 kinds=$(sed -n '/^const char \*const events_kinds\[\] = {/,/^};/s/^\t"\([a-z-]*\)",$/\1/p' \
-	"$ROOT/odmagent/events.c" | grep -vx lost | sort)
+	"$ROOT/odmagent/events.c" | sort)
 documented=$(sed -n 's/^\.It Li \([a-z-]*\) Ar .*/\1/p' "$ROOT/man/odmctl.8" | sort)
 emitted=$(grep -ohE '(events_emit(_to)?|->emit)\([^,]+, "[a-z-]+"' "$ROOT"/odmagent/*.c |
 	sed 's/.*"\([a-z-]*\)"$/\1/' | sort -u)
