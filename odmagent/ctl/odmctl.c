@@ -46,8 +46,9 @@ static const struct ctl_cmd commands[] = {
 	{ "policy", cmd_policy, "show|add|del|test [ARG...]",
 	  "show, change or try out the agent's policy (odm-policy(5))", NULL, CTL_OWN_HELP },
 	{ "reload", cmd_reload, "", "re-read the agent's configuration and policy (root)",
-	  "  as SIGHUP does: no lease or binding ends; a file that does not parse\n"
-	  "  changes nothing, and the agent's reason is printed (exit 1)\n",
+	  "  as SIGHUP does: no lease or binding ends; a file that does not parse,\n"
+	  "  or a change that takes a restart, changes nothing, and the agent's\n"
+	  "  reason is printed (exit 1)\n",
 	  0 },
 	{ "run", cmd_run, "[--type TYPE] [--] COMMAND [ARG...]",
 	  "run COMMAND with libodm.so preloaded",
