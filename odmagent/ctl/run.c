@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/un.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -296,10 +297,24 @@ int cmd_run(const struct ctl_opts *o, int argc, char **argv)
 		ctl_errx("run: setenv: %s", strerror(errno));
 		return CTL_EXIT_ERR;
 	}
-	/* -s reaches the shim the same way it reaches odmctl */
-	if (o->socket && setenv(ODM_IPC_ENV, o->socket, 1) < 0) {
-		ctl_errx("run: setenv: %s", strerror(errno));
-		return CTL_EXIT_ERR;
+	/* -s reaches the shim the same way it reaches odmctl; a relative path
+	 * made absolute, so that it still names the socket once the program
+	 * changes its directory (a daemon's chdir("/")), where it fits in a
+	 * socket address (odm(7), ODM_SOCKET) */
+	if (o->socket) {
+		char abs[PATH_MAX];
+		const char *sock = o->socket;
+
+		if (sock[0] != '/' && getcwd(abs, sizeof(abs)) &&
+		    strlen(abs) + 1 + strlen(sock) < sizeof(((struct sockaddr_un *)0)->sun_path)) {
+			strcat(abs, "/");
+			strcat(abs, sock);
+			sock = abs;
+		}
+		if (setenv(ODM_IPC_ENV, sock, 1) < 0) {
+			ctl_errx("run: setenv: %s", strerror(errno));
+			return CTL_EXIT_ERR;
+		}
 	}
 	/* a program the shim will not act in is not told about the agent too */
 	if (!warn_not_preloaded(argv[i]))

@@ -128,6 +128,13 @@ has out "--help" "PROGRAM got its --help"
 expect 0 "odmctl run PROGRAM --help runs PROGRAM" \
 	env ODM_LIBODM="$B/libodm.so" "$CTL" -s "$TMP/none.sock" run /bin/echo -h
 has out "-h" "PROGRAM got its -h"
+# -s with a relative path: the program is handed the absolute one, which
+# still names the socket after it changes its directory (a daemon's cd /)
+mkdir "$TMP/rel"
+expect 0 "odmctl -s none.sock run (a relative path)" \
+	env -C "$TMP/rel" ODM_LIBODM="$B/libodm.so" "$CTL" -s none.sock run -- \
+	/bin/sh -c 'echo "socket=$ODM_SOCKET"'
+has out "socket=$TMP/rel/none.sock" "run hands the program -s made absolute"
 # --type takes ODM_TYPE's spellings (odm(7)) and passes the type's name
 expect 0 "odmctl run --type Session_Lasting" \
 	env ODM_LIBODM="$B/libodm.so" "$CTL" -s "$TMP/none.sock" run --type Session_Lasting -- \
