@@ -37,6 +37,10 @@ int ctl_usage_of(const char *cmd); /* prints usage of cmd, returns CTL_EXIT_USAG
 /* "cannot connect to PATH: why" for ipc_connect's -errno, saying when PATH
  * is no socket at all (a directory, a file) or one nobody listens on */
 void ctl_connect_err(const char *path, int err);
+/* -s as a program started elsewhere needs it: a relative path joined to
+ * the current directory where the result fits in a socket address (else
+ * as given); NULL without -s */
+const char *ctl_socket_abs(const struct ctl_opts *o, char *buf, size_t len);
 /*
  * Validate, send and wait; prints the error (and, with -j, {error, message}
  * on stdout) and returns CTL_EXIT_ERR unless ok. A reply comes back without

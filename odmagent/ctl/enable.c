@@ -254,15 +254,24 @@ static int after_change(const char *cmd, const struct enable_args *e)
 int cmd_enable(const struct ctl_opts *o, int argc, char **argv)
 {
 	struct enable_args e;
-	char lib[PATH_MAX], tmp[PATH_MAX + 8];
+	char lib[PATH_MAX], tmp[PATH_MAX + 8], sockbuf[PATH_MAX];
+	const char *sock;
 	FILE *f;
 	int r, fd;
 
-	(void)o;
 	if ((r = parse("enable", argc, argv, &e)) != 0)
 		return r;
 	if (dropin_lib(lib, sizeof(lib)) < 0)
 		return CTL_EXIT_ERR;
+	/* -s goes to the service as it goes to run's program: absolute (a
+	 * service starts in /), and as a word Environment= takes whole */
+	sock = ctl_socket_abs(o, sockbuf, sizeof(sockbuf));
+	if (sock && (sock[0] != '/' || strpbrk(sock, " \t\"'\\%"))) {
+		ctl_errx("enable: -s \"%s\": %s", sock,
+			 sock[0] != '/' ? "its absolute path is too long for a socket address"
+					: "a blank, quote, backslash or % cannot go into a unit file");
+		return CTL_EXIT_ERR;
+	}
 	r = is_ours(e.path);
 	if (r == 0) {
 		ctl_errx("enable: %s exists and was not written by odmctl; left alone", e.path);
@@ -290,6 +299,8 @@ int cmd_enable(const struct ctl_opts *o, int argc, char **argv)
 		e.service, e.unit, lib);
 	if (e.type)
 		fprintf(f, "Environment=ODM_TYPE=%s\n", e.type);
+	if (sock)
+		fprintf(f, "Environment=ODM_SOCKET=%s\n", sock);
 	if (fflush(f) != 0 || fsync(fileno(f)) < 0 || fclose(f) != 0 || rename(tmp, e.path) < 0) {
 		ctl_errx("enable: %s: %s", e.path, strerror(errno));
 		unlink(tmp);

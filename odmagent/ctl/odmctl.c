@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -70,7 +71,8 @@ static const struct ctl_cmd commands[] = {
 	  "  SERVICE          a unit name; writes /etc/systemd/system/SERVICE.service.d/odm.conf\n"
 	  "                   setting LD_PRELOAD, then systemctl daemon-reload\n"
 	  "  --type TYPE      also set ODM_TYPE for the service's sockets\n"
-	  "  --root DIR       write under DIR instead of / (no daemon-reload)\n",
+	  "  --root DIR       write under DIR instead of / (no daemon-reload)\n"
+	  "  with -s, ODM_SOCKET too, set to the socket's absolute path\n",
 	  0 },
 	{ "disable", cmd_disable, "[--root DIR] SERVICE",
 	  "remove the drop-in written by enable",
@@ -181,6 +183,20 @@ long long ctl_number(const char *s, long long max)
 	if (errno || *end || v > max)
 		return -1;
 	return v;
+}
+
+const char *ctl_socket_abs(const struct ctl_opts *o, char *buf, size_t len)
+{
+	size_t n;
+
+	if (!o->socket || o->socket[0] == '/' || !getcwd(buf, len))
+		return o->socket;
+	n = strlen(buf);
+	if (n + 1 + strlen(o->socket) >= sizeof(((struct sockaddr_un *)0)->sun_path) ||
+	    n + 1 + strlen(o->socket) >= len)
+		return o->socket;
+	snprintf(buf + n, len - n, "/%s", o->socket);
+	return buf;
 }
 
 void ctl_connect_err(const char *path, int err)

@@ -23,7 +23,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/un.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -303,15 +302,8 @@ int cmd_run(const struct ctl_opts *o, int argc, char **argv)
 	 * socket address (odm(7), ODM_SOCKET) */
 	if (o->socket) {
 		char abs[PATH_MAX];
-		const char *sock = o->socket;
 
-		if (sock[0] != '/' && getcwd(abs, sizeof(abs)) &&
-		    strlen(abs) + 1 + strlen(sock) < sizeof(((struct sockaddr_un *)0)->sun_path)) {
-			strcat(abs, "/");
-			strcat(abs, sock);
-			sock = abs;
-		}
-		if (setenv(ODM_IPC_ENV, sock, 1) < 0) {
+		if (setenv(ODM_IPC_ENV, ctl_socket_abs(o, abs, sizeof(abs)), 1) < 0) {
 			ctl_errx("run: setenv: %s", strerror(errno));
 			return CTL_EXIT_ERR;
 		}

@@ -35,6 +35,15 @@ check "still one LD_PRELOAD line" test "$(grep -c LD_PRELOAD "$F")" = 1
 check "no temporary file is left" test "$(find "$D" -type f | wc -l)" = 1
 expect 1 "enable with an unknown type" "$CTL" enable --root "$R" --type sticky web
 has err '"sticky"' "the type is named"
+check "no ODM_SOCKET without -s" bash -c "! grep -q ODM_SOCKET '$F'"
+# -s reaches the service as it reaches run's program: its absolute path
+# (a service starts in /), not left out
+expect 0 "enable web with -s agent.sock (a relative path)" \
+	env -C "$TMP" "$CTL" -s agent.sock enable --root "$R" web
+check "ODM_SOCKET is the absolute path of -s" grep -qx "Environment=ODM_SOCKET=$TMP/agent.sock" "$F"
+expect 1 "enable with -s naming a path with a blank" "$CTL" -s "$TMP/a b.sock" enable --root "$R" web
+has err "-s \"$TMP/a b.sock\": a blank" "the path is named, and why"
+check "the drop-in before it is kept" grep -qx "Environment=ODM_SOCKET=$TMP/agent.sock" "$F"
 
 # systemd itself reads the drop-in without a complaint
 if command -v systemd-analyze >/dev/null; then
