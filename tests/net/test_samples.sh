@@ -21,6 +21,9 @@
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+# kernel_backends (lib/kernelpath.sh) runs the agent from ODM_BUILD, which
+# the agents' lib would default only inside test_cha.sh
+export ODM_BUILD=${ODM_BUILD:-$(cd "$HERE/../.." && pwd)/build}
 LOG=$(mktemp "${TMPDIR:-/tmp}/odm-samples.XXXXXX")
 trap 'rm -f "$LOG"' EXIT
 
