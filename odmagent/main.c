@@ -166,7 +166,7 @@ int main(int argc, char **argv)
 	char err[512];
 	int check = 0, debug = 0, verbose = 0, to_syslog = 0, c, r, rc = 1;
 	int loop_ok = 0, sigs_ok = 0, started = 0, optimistic = -1, solicit = -1, lock_fd = -1;
-	int role_began = 0, only = 0, li = -1;
+	int role_began = 0, only = 0, li = -1, path_given = 0;
 	const char *probe = NULL;
 	uint64_t capeff;
 
@@ -204,6 +204,9 @@ int main(int argc, char **argv)
 			shortopt[1] = (char)optopt;
 			usage_error("unknown option \"%s\"", optopt ? shortopt : argv[optind - 1]);
 		case 'f':
+			/* a second one would drop the first without a word */
+			if (path_given++)
+				usage_error("option \"-f\" (--config) given twice");
 			/* not a file "": open() would say only "No such file" */
 			if (!*optarg)
 				usage_error("option \"%s\" needs a file name, not an empty word",
@@ -211,6 +214,8 @@ int main(int argc, char **argv)
 			path = optarg;
 			break;
 		case 'P':
+			if (probe)
+				usage_error("option \"--probe-tunnel\" given twice");
 			probe = optarg;
 			break;
 		case 'n':
@@ -227,6 +232,9 @@ int main(int argc, char **argv)
 			break;
 		case 'O':
 		case 'R':
+			if (*(c == 'O' ? &optimistic : &solicit) >= 0)
+				usage_error("option \"%s\" given twice",
+					    c == 'O' ? "--optimistic-dad" : "--router-solicit");
 			r = config_onoff(optarg);
 			if (r < 0)
 				usage_error("%s must be on or off, not \"%s\"",

@@ -153,8 +153,9 @@ static int check_addr(const char *what, const char *s)
 
 int cmd_lease(const struct ctl_opts *o, int argc, char **argv)
 {
-	const char *type = NULL, *dst = NULL, *cha = NULL, *proto = "tcp";
-	int fresh = 0;
+	static const char tcp[] = "tcp";
+	const char *type = NULL, *dst = NULL, *cha = NULL, *proto = tcp;
+	int fresh = 0, r;
 	json_t *req;
 
 	for (int i = 1; i < argc; i++) {
@@ -163,6 +164,9 @@ int cmd_lease(const struct ctl_opts *o, int argc, char **argv)
 				ctl_errx("lease: option \"%s\" needs an argument", argv[i]);
 				return ctl_usage_of("lease");
 			}
+			if ((r = ctl_once("lease", argv[i],
+					  argv[i][2] == 'c' ? cha != NULL : proto != tcp)))
+				return r;
 			if (argv[i][2] == 'c')
 				cha = argv[++i];
 			else

@@ -34,6 +34,9 @@ struct ctl_cmd {
 extern const char *ctl_prog;
 void ctl_errx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ctl_usage_of(const char *cmd); /* prints usage of cmd, returns CTL_EXIT_USAGE */
+/* An option with a value given again would drop the first without a word:
+ * if seen, says so and returns ctl_usage_of(cmd); else 0 */
+int ctl_once(const char *cmd, const char *opt, int seen);
 /* "cannot connect to PATH: why" for ipc_connect's -errno, saying when PATH
  * is no socket at all (a directory, a file) or one nobody listens on */
 void ctl_connect_err(const char *path, int err);

@@ -181,6 +181,8 @@ static int parse(const char *cmd, int argc, char **argv, struct enable_args *e)
 				ctl_errx("%s: option \"%s\" needs an argument", cmd, a);
 				return ctl_usage_of(cmd);
 			}
+			if (ctl_once(cmd, a, (a[2] == 'r' ? e->root : e->type) != NULL))
+				return CTL_EXIT_USAGE;
 			*(a[2] == 'r' ? &e->root : &e->type) = argv[++i];
 		} else if (a[0] == '-' || e->service) {
 			ctl_errx("%s: unexpected %s \"%s\"", cmd, a[0] == '-' ? "option" : "argument",

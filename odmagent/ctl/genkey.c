@@ -122,6 +122,9 @@ int cmd_genkey(const struct ctl_opts *o, int argc, char **argv)
 				ctl_errx("genkey: option \"%s\" needs an argument", a);
 				return ctl_usage_of("genkey");
 			}
+			if ((r = ctl_once("genkey", a,
+					  a[1] == 'o' ? out != NULL : a[2] == 'n' ? nai != NULL : have_spi)))
+				return r;
 			if (a[1] == 'o' && !*argv[i + 1]) {
 				/* not a file "": "genkey: : No such file" says nothing */
 				ctl_errx("genkey: option \"-o\" needs a file name, not an empty word");

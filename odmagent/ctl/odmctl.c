@@ -160,6 +160,14 @@ static int subcommand_info_flag(const struct ctl_cmd *c, int argc, char **argv)
 	return 0;
 }
 
+int ctl_once(const char *cmd, const char *opt, int seen)
+{
+	if (!seen)
+		return 0;
+	ctl_errx("%s: option \"%s\" given twice", cmd, opt);
+	return ctl_usage_of(cmd);
+}
+
 void ctl_errx(const char *fmt, ...)
 {
 	va_list ap;
@@ -326,6 +334,12 @@ int main(int argc, char **argv)
 			if (!*optarg) {
 				ctl_errx("option \"%s\" needs a path, not an empty word",
 					 li >= 0 ? "--socket" : "-s");
+				fprintf(stderr, "Try '%s --help' for more information.\n", ctl_prog);
+				return CTL_EXIT_USAGE;
+			}
+			if (o.socket) {
+				/* the first would be dropped without a word */
+				ctl_errx("option \"%s\" given twice", li >= 0 ? "--socket" : "-s");
 				fprintf(stderr, "Try '%s --help' for more information.\n", ctl_prog);
 				return CTL_EXIT_USAGE;
 			}

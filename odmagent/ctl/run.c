@@ -247,6 +247,8 @@ int cmd_run(const struct ctl_opts *o, int argc, char **argv)
 				ctl_errx("run: option \"--type\" needs an argument");
 				return ctl_usage_of("run");
 			}
+			if (type)
+				return ctl_once("run", "--type", 1);
 			type = argv[++i];
 			continue;
 		}

@@ -187,6 +187,22 @@ usage_err --config "odmagent --config= with an empty file name" "$AGENT" -n --co
 usage_err extra "odmagent with an operand" "$AGENT" extra
 usage_err maybe "odmagent --optimistic-dad maybe" "$AGENT" --optimistic-dad maybe
 usage_err --router-solicit "odmagent --router-solicit without its argument" "$AGENT" --router-solicit
+# an option with a value given twice would drop the first without a word
+usage_err -s "odmctl -s given twice" "$CTL" -s "$TMP/a.sock" -s "$TMP/b.sock" status
+usage_err --cha "lease --cha given twice" "$CTL" lease session-lasting 2001:db8::1 \
+	--cha 2001:db8::2 --cha 2001:db8::3
+usage_err --proto "lease --proto given twice" "$CTL" lease session-lasting 2001:db8::1 \
+	--proto udp --proto tcp
+usage_err --type "run --type given twice" "$CTL" run --type fixed --type 3 /bin/true
+usage_err --nai "genkey --nai given twice" "$CTL" genkey --nai a@b --nai c@d
+usage_err --spi "genkey --spi given twice" "$CTL" genkey --spi 300 --spi 400
+usage_err --root "enable --root given twice" "$CTL" enable --root "$TMP" --root / x
+usage_err --type "enable --type given twice" "$CTL" enable --type fixed --type 2 x
+usage_err -f "odmagent -f given twice" "$AGENT" -n -f "$TMP/a.conf" --config "$TMP/b.conf"
+usage_err --optimistic-dad "odmagent --optimistic-dad given twice" "$AGENT" -n \
+	--optimistic-dad on --optimistic-dad off
+usage_err --probe-tunnel "odmagent --probe-tunnel given twice" "$AGENT" \
+	--probe-tunnel user --probe-tunnel user
 expect 2 "odmctl without a command" "$CTL"
 expect 2 "enable without a service" "$CTL" enable
 expect 2 "disable without a service" "$CTL" disable
