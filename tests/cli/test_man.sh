@@ -9,7 +9,8 @@
 # command's usage line has the options of its entry in odmctl(8), and the
 # event kinds agree (tests/cli/optcov.py); the example files of
 # odmagent.conf(5) pass odmagent -n, with keys from odmctl genkey; the
-# nftables rules of odmagent(8) pass nft -c; the route, cha record and
+# nftables rules of odmagent(8) pass nft -c; odm(7) names every function
+# libodm.so exports beside odm.h's; the route, cha record and
 # firewall device of the walk-through in odmagent(8) EXAMPLES are those of
 # the packaged anchor.conf it starts; every function of odm.h is in a
 # section 3 page; the event kinds of events.c are those odmctl(8) lists
@@ -83,6 +84,23 @@ for f in "$TMP"/conf5/*; do
 		"$AGENT" -n -f "$TMP/etc/odmagent.conf"
 done
 check "odmagent.conf(5) has the four example files ($seen)" test "$seen" -eq 4
+
+# ---------------------------------------------------------------- the exports, every one
+# odm(7) "Linking with -lodm" names every function libodm.so exports that
+# odm.h does not declare: the C library functions it interposes
+if command -v nm >/dev/null; then
+	linking=$(awk '/^\.Ss Linking with -lodm/ { on = 1; next } /^\.(Ss|Sh) / { on = 0 } on' \
+		"$ROOT/man/odm.7")
+	n=0
+	for sym in $(nm -D --defined-only "$B/libodm.so" | awk '$2 == "T" || $2 == "W" { print $3 }'); do
+		grep -qE "^[a-z].*[ *]$sym\(" "$ROOT/include/odm.h" && continue
+		n=$((n + 1))
+		if grep -qE "(Xr|Fn) $sym( |\$)" <<<"$linking"; then :; else
+			bad "libodm.so exports $sym, which odm(7) \"Linking with -lodm\" does not name"
+		fi
+	done
+	check "odm(7) names the $n interposed functions libodm.so exports" test "$n" -gt 0
+else echo "# nm not installed: the exports are not compared with odm(7)"; fi
 
 # ---------------------------------------------------------------- the API, every function
 # each function odm.h declares is in the SYNOPSIS of a section 3 page
