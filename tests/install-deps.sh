@@ -5,9 +5,10 @@
 #   tests/install-deps.sh build   - compilers and libraries, and iproute2:
 #                                   unit tests make devices with ip
 #   tests/install-deps.sh net     - plus the daemons and tools of tests/net
-#   tests/install-deps.sh programs - plus the real programs test_programs and
-#                                   test_programs2 run under the shim, and
-#                                   their servers (make net, make check)
+#   tests/install-deps.sh programs - plus the real programs test_programs,
+#                                   test_programs2 and test_programs3 run
+#                                   under the shim, and their servers (make
+#                                   net, make check)
 #   tests/install-deps.sh bench   - plus what make bench draws its chart with
 set -eu
 
@@ -19,7 +20,8 @@ net_pkgs="iputils-ping radvd bind9 bind9-dnsutils nginx-light iperf3
 tcpdump mptcpize curl procps openssl python3-scapy nftables ethtool"
 programs_pkgs="nodejs openjdk-17-jdk-headless perl ruby aria2 socat netcat-openbsd git
 openssh-client openssh-server tnftp vsftpd rsync tftp-hpa tftpd-hpa postgresql
-python3-requests"
+python3-requests redis-server redis-tools mosquitto mosquitto-clients ncat php-cli lighttpd
+lftp"
 bench_pkgs="gnuplot-nox"
 
 want=$build_pkgs
