@@ -33,8 +33,13 @@ static uint64_t ag_retry_after; /* no connect attempt before this (ms) */
 static int ag_default = -1;     /* -1: not asked yet */
 static int ag_fresh;            /* ag_fd was made by the current call */
 static json_int_t ag_hint_id;   /* ids of hints, which are never answered */
-static int said_unreachable, said_error, said_busy, said_silent, said_long, said_enosys;
+static int said_unreachable, said_error, said_busy, said_silent, said_long, said_enosys,
+	said_cha_slow;
 static int ag_no_cha_ops; /* the agent does not serve cha-check: not asked again */
+/* a cha-check got no answer in time (agent stopped, hung, its queue full):
+ * none asked before this (ms), so that the names of one lookup round do not
+ * each wait their CHASHARE_ASK_MS in turn */
+static uint64_t ag_cha_quiet_until;
 static int ag_no_reply; /* the last call_locked's agent took the request, never answered */
 
 /* Lock held. Drop the connection; close it only if it is still ours. */
@@ -499,6 +504,8 @@ int agent_cha_check(const char *name, int ms, int *probe, unsigned *left_ms)
 	*left_ms = 0;
 	if (__atomic_load_n(&ag_no_cha_ops, __ATOMIC_RELAXED))
 		return -ENOSYS;
+	if (chacache_now_ms() < __atomic_load_n(&ag_cha_quiet_until, __ATOMIC_RELAXED))
+		return -ETIMEDOUT;
 	req = json_pack("{s:s, s:s}", "op", "cha-check", "name", name);
 	if (!req)
 		return -ENOMEM;
@@ -511,6 +518,15 @@ int agent_cha_check(const char *name, int ms, int *probe, unsigned *left_ms)
 	unlock(cancel);
 	if (ret == -ENOSYS)
 		__atomic_store_n(&ag_no_cha_ops, 1, __ATOMIC_RELAXED);
+	/* the agent answers cha-check at once: one that did not within ms is
+	 * not asked again for a while (the lookups are waited for meanwhile,
+	 * as without an agent) */
+	if (ret == -ETIMEDOUT) {
+		__atomic_store_n(&ag_cha_quiet_until, chacache_now_ms() + AGENT_RETRY_MS,
+				 __ATOMIC_RELAXED);
+		shim_debug_once(&said_cha_slow, "agent at %s did not answer cha-check within %d ms; "
+				"not asked again for %d ms", ipc_socket_path(), ms, AGENT_RETRY_MS);
+	}
 	if (ret < 0)
 		return ret;
 	ret = json_is_true(json_object_get(resp, "silent"));

@@ -373,3 +373,27 @@ Test(agent_client, an_agent_without_cha_check_is_asked_once)
 	cr_assert_eq(lease(), 1, "its leases go on");
 	pthread_detach(agent_thread);
 }
+
+/* An agent that takes cha-check and never answers (stopped): the first
+ * check waits its ms, the next ones of the process do not, for a while;
+ * a round of lookups (chalookup.c resolve_deferred) asks one per name,
+ * and with n names waited n times 200 ms. */
+Test(agent_client, a_silent_agent_is_not_asked_cha_check_again_at_once)
+{
+	static const enum step s[] = { SILENT, SILENT, SILENT };
+	long long t0, first, next;
+	unsigned left;
+	int probe;
+
+	run_agent(s, 3);
+	t0 = now_us();
+	cr_assert_eq(agent_cha_check("cn.example.test", 200, &probe, &left), -ETIMEDOUT);
+	first = now_us() - t0;
+	cr_assert_geq(first, 150000, "the first check did not wait (%lld us)", first);
+	t0 = now_us();
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(agent_cha_check("cn2.example.test", 200, &probe, &left), -ETIMEDOUT);
+	next = now_us() - t0;
+	cr_assert_lt(next, 50000, "4 checks more waited %lld us in all", next);
+	pthread_detach(agent_thread);
+}
