@@ -2,6 +2,7 @@
 /* chashare.c — cha lookups that got no answer, shared (see chashare.h). */
 #include <errno.h>
 #include <string.h>
+#include <sys/auxv.h>
 
 #include "agent_client.h"
 #include "chashare.h"
@@ -26,12 +27,20 @@ int chashare_skip(const char *node, int *probe)
 	return r > 0;
 }
 
+int chashare_report(int r, int probe, int secure)
+{
+	if (r == -ETIMEDOUT)
+		return secure ? -1 : 0;
+	return probe ? 1 : -1;
+}
+
 void chashare_said(const char *node, int r, int probe)
 {
+	int say;
+
 	if (!node || !ipc_name_ok(node, strlen(node)))
 		return;
-	if (r == -ETIMEDOUT)
-		(void)agent_cha_result(node, 0);
-	else if (probe)
-		(void)agent_cha_result(node, 1);
+	say = chashare_report(r, probe, getauxval(AT_SECURE) != 0);
+	if (say >= 0)
+		(void)agent_cha_result(node, say);
 }

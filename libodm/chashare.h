@@ -35,8 +35,19 @@ int chashare_skip(const char *node, int *probe);
 
 /* The lookup of cha.<node> that chashare_skip let be waited for ended with
  * r (chalookup_finish's): said to the agent when it got no answer in time,
- * or when it was a probe */
+ * or when it was a probe (chashare_report) */
 void chashare_said(const char *node, int r, int probe);
+
+/*
+ * What a lookup that ended with r (probe: this process was the one to
+ * look again) tells the agent: -1 nothing, 0 that it got no answer, 1 that
+ * it got one. A process in secure-execution mode (secure: getauxval(3)
+ * AT_SECURE, a set-user-ID program and the like) never says it got no
+ * answer: the user who started it can stop it (kill(2) SIGSTOP: its real
+ * uid is theirs) past its wait, and its report would make the processes of
+ * the user it runs as (root's) skip that name.
+ */
+int chashare_report(int r, int probe, int secure);
 
 #pragma GCC visibility pop
 
