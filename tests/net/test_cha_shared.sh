@@ -12,7 +12,9 @@
 #      for session-lasting here: EADDRNOTAVAIL);
 #   2. the next process's connect ends the same way at once (well under a
 #      second), and ODM_DEBUG says it did not wait; so does a third;
-#   3. a name whose cha answers is not concerned: its CHA is taken;
+#   3. a name whose cha answers is not concerned: its CHA is taken, and
+#      another user's process (nobody) is not told root's memory: it waits
+#      its own lookup;
 #   4. once the agent's memory is over (10 s), of two processes started
 #      0.5 s apart one looks again (it waits the 2 s), the other does not.
 #
@@ -26,9 +28,11 @@ trap 'check_on_err test_cha_shared' ERR
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/check.sh"
-net_need test_cha_shared "network namespaces, TUN, raw sockets" ip named radvd nginx curl python3
+net_need test_cha_shared "network namespaces, TUN, raw sockets, other uids" ip named radvd nginx \
+	curl python3 setpriv
 
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-1}
+export ODM_CTL_GROUP=nogroup # nobody's process reaches the agent too (3.)
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
 
@@ -46,13 +50,15 @@ printf '127.0.0.1\tlocalhost\n%s silent.example.test found.example.test\n' "$CN_
 printf 'nameserver %s\nsearch %s\noptions timeout:1 attempts:2\n' "$CN2_ADDR" "$DNS_ZONE" \
 	>"/etc/netns/$NS_MN/resolv.conf"
 
-# connect NAME [ERRFILE] - one process under the shim (session-lasting, a
-# named type) with ODM_DEBUG: NAME resolved, then a TCP connect to it on
-# port 80; "MS RESULT": how long connect() took, and the socket's source
-# address or the error's name
+# connect NAME [ERRFILE [UID]] - one process under the shim (session-lasting,
+# a named type) with ODM_DEBUG, as UID if given (else root): NAME resolved,
+# then a TCP connect to it on port 80; "MS RESULT": how long connect() took,
+# and the socket's source address or the error's name
 ERR=$ODM_RUNDIR/connect.err
 connect() {
-	odm_shim env ODM_DEBUG=1 python3 -c '
+	local as=()
+	[[ -z ${3:-} ]] || as=(setpriv --reuid="$3" --regid=nogroup --clear-groups)
+	odm_shim "${as[@]}" env ODM_DEBUG=1 python3 -c '
 import errno, socket, sys, time
 a = socket.getaddrinfo(sys.argv[1], 80, socket.AF_INET6, socket.SOCK_STREAM)[0][4][:2]
 s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
@@ -92,6 +98,13 @@ done
 read -r MS OUT < <(connect found.example.test)
 echo "3: found.example.test: connect took $MS ms: $OUT"
 check "3: a name whose cha answers gets its CHA's address ($OUT)" in_prefix "$OUT" "$CHA_POOL"
+# root's processes skip cha.silent still; nobody's did not report it
+read -r MS OUT < <(connect silent.example.test "$ODM_RUNDIR/other.err" 65534)
+echo "3: another user's process: connect took $MS ms: $OUT"
+check "3: another user's process waited its own lookup ($MS ms)" \
+	test "$MS" -ge 1500 -a "$MS" -lt 4000
+check "3: and was not told of root's processes' lookups" \
+	bash -c "! grep -q 'another process of this user' '$ODM_RUNDIR/other.err'"
 
 # ------------------------------------------------------------ 4. looked at again later
 # two processes 0.5 s apart once the memory is over: one (the first to ask
