@@ -510,22 +510,24 @@ int agent_cha_check(const char *name, int ms, int *probe, unsigned *left_ms)
 	if (!req)
 		return -ENOMEM;
 	ret = lock_for(ms, &cancel);
-	if (ret < 0) {
+	if (ret >= 0) {
+		ret = call_locked(req, &resp, ret);
+		unlock(cancel);
+	} else {
 		json_decref(req);
-		return ret;
 	}
-	ret = call_locked(req, &resp, ret);
-	unlock(cancel);
 	if (ret == -ENOSYS)
 		__atomic_store_n(&ag_no_cha_ops, 1, __ATOMIC_RELAXED);
-	/* the agent answers cha-check at once: one that did not within ms is
-	 * not asked again for a while (the lookups are waited for meanwhile,
-	 * as without an agent) */
+	/* the agent answers cha-check at once: one that did not within ms
+	 * (the agent stopped or its queue full, or the process's connection
+	 * busy with another thread's call: a lease may take seconds) is not
+	 * asked again for a while (the lookups are waited for meanwhile, as
+	 * without an agent) */
 	if (ret == -ETIMEDOUT) {
 		__atomic_store_n(&ag_cha_quiet_until, chacache_now_ms() + AGENT_RETRY_MS,
 				 __ATOMIC_RELAXED);
-		shim_debug_once(&said_cha_slow, "agent at %s did not answer cha-check within %d ms; "
-				"not asked again for %d ms", ipc_socket_path(), ms, AGENT_RETRY_MS);
+		shim_debug_once(&said_cha_slow, "agent at %s did not answer cha-check within %d ms "
+				"(or the process's other calls held it): not asked again for %d ms", ipc_socket_path(), ms, AGENT_RETRY_MS);
 	}
 	if (ret < 0)
 		return ret;

@@ -83,9 +83,10 @@ int agent_fallback(int type, const struct in6_addr *dst, int err);
  * would wait in vain (*left_ms: for how long the agent says so still); 0:
  * look it up, *probe 1 when this process is the one to look again after
  * such a memory (it says how it went: agent_cha_result); -errno (no agent,
- * an older one, no answer within ms, the lock's wait included). An agent
- * that took no answer within ms is not asked again for AGENT_RETRY_MS
- * (-ETIMEDOUT at once): a round of lookups asks for each of its names.
+ * an older one, no answer within ms, the lock's wait included). No
+ * answer within ms (the agent's, or the lock held by another thread's call)
+ * and the agent is not asked again for AGENT_RETRY_MS (-ETIMEDOUT at
+ * once): a round of lookups asks for each of its names.
  */
 int agent_cha_check(const char *name, int ms, int *probe, unsigned *left_ms);
 

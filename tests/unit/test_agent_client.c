@@ -302,6 +302,16 @@ static void *lease_then_cancel_point(void *arg)
 	return NULL;
 }
 
+/* fn (a lease call, then what it does) started in *t; back once the
+ * agent has the lease request */
+static void lease_in_a_thread(pthread_t *t, void *(*fn)(void *))
+{
+	pthread_create(t, NULL, fn, NULL);
+	for (int i = 0; i < 300 && !strstr(got, "\"lease\""); i++)
+		usleep(10000);
+	cr_assert(strstr(got, "\"lease\""), "the lease request never reached the agent");
+}
+
 /* A thread cancelled while its call waits for the agent's answer (in
  * poll(), a cancellation point) does not end holding the process's agent
  * lock: the next call of the process would wait for it in vain and fail.
@@ -313,10 +323,7 @@ Test(agent_client, a_thread_cancelled_in_a_call_leaves_the_lock_free)
 	pthread_t t;
 
 	run_agent(s, 2);
-	pthread_create(&t, NULL, lease_then_cancel_point, NULL);
-	for (int i = 0; i < 300 && !strstr(got, "\"lease\""); i++)
-		usleep(10000);
-	cr_assert(strstr(got, "\"lease\""), "the lease request never reached the agent");
+	lease_in_a_thread(&t, lease_then_cancel_point);
 	usleep(50000); /* the caller is in its wait for the answer */
 	pthread_cancel(t);
 	pthread_join(t, &res);
@@ -374,18 +381,14 @@ Test(agent_client, an_agent_without_cha_check_is_asked_once)
 	pthread_detach(agent_thread);
 }
 
-/* An agent that takes cha-check and never answers (stopped): the first
- * check waits its ms, the next ones of the process do not, for a while;
- * a round of lookups (chalookup.c resolve_deferred) asks one per name,
- * and with n names waited n times 200 ms. */
-Test(agent_client, a_silent_agent_is_not_asked_cha_check_again_at_once)
+/* the first cha-check gets no answer within its 200 ms, and waits them;
+ * four more right after it come back at once */
+static void one_check_waits_the_next_do_not(void)
 {
-	static const enum step s[] = { SILENT, SILENT, SILENT };
 	long long t0, first, next;
 	unsigned left;
 	int probe;
 
-	run_agent(s, 3);
 	t0 = now_us();
 	cr_assert_eq(agent_cha_check("cn.example.test", 200, &probe, &left), -ETIMEDOUT);
 	first = now_us() - t0;
@@ -395,5 +398,40 @@ Test(agent_client, a_silent_agent_is_not_asked_cha_check_again_at_once)
 		cr_assert_eq(agent_cha_check("cn2.example.test", 200, &probe, &left), -ETIMEDOUT);
 	next = now_us() - t0;
 	cr_assert_lt(next, 50000, "4 checks more waited %lld us in all", next);
+}
+
+/* An agent that takes cha-check and never answers (stopped): the first
+ * check waits its ms, the next ones of the process do not, for a while;
+ * a round of lookups (chalookup.c resolve_deferred) asks one per name,
+ * and with n names waited n times 200 ms. */
+Test(agent_client, a_silent_agent_is_not_asked_cha_check_again_at_once)
+{
+	static const enum step s[] = { SILENT, SILENT, SILENT };
+
+	run_agent(s, 3);
+	one_check_waits_the_next_do_not();
+	pthread_detach(agent_thread);
+}
+
+static void *lease_in_thread(void *arg)
+{
+	(void)arg;
+	lease();
+	return NULL;
+}
+
+/* Another thread's call holds the process's agent connection (a lease whose
+ * agent says nothing: AGENT_LEASE_MS): the first cha-check waits its ms for
+ * it, the next ones do not, for a while. Before, each waited its 200 ms
+ * for the lock, and a round of lookups for n names n times that. */
+Test(agent_client, cha_check_behind_a_slow_call_is_not_tried_at_once_again)
+{
+	static const enum step s[] = { SILENT };
+	pthread_t t;
+
+	run_agent(s, 1);
+	lease_in_a_thread(&t, lease_in_thread);
+	one_check_waits_the_next_do_not();
+	pthread_join(t, NULL);
 	pthread_detach(agent_thread);
 }
