@@ -47,29 +47,38 @@ static int says_stopped(int fd)
  * EEXIST when another agent's came first. Made with O_CREAT in place, the
  * file was there empty for a moment, and an agent started at the same time
  * could open and lock it first, and take the new directory for one whose
- * last agent crashed. 0 (this one is in place), or -errno. A mark that
+ * last agent crashed. 0 (this one is in place), 1 (another agent's came
+ * first), or -errno with err naming what failed: the temporary file (an
+ * EEXIST there is no other agent's lock file) or the link. A mark that
  * cannot be written (a full file system) leaves the file empty: the run
  * that wins it is taken as unclean unless it is this one, which knows it
  * made it.
  */
-static int make_new(const char *dir, const char *path)
+static int make_new(const char *dir, const char *path, char *err, size_t errlen)
 {
 	char tmp[4096];
 	int fd, r;
 
 	if (snprintf(tmp, sizeof(tmp), "%s/.%s.new.%ld", dir, AGENTLOCK_FILE, (long)getpid()) >=
-	    (int)sizeof(tmp))
+	    (int)sizeof(tmp)) {
+		snprintf(err, errlen, "state-dir %s: path too long", dir);
 		return -ENAMETOOLONG;
+	}
 	/* one left by an earlier process of this pid that died here */
 	(void)unlink(tmp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "%s (to be linked to %s): %s", tmp, path, strerror(-r));
+		return r;
+	}
 	(void)!write(fd, AGENTLOCK_STOPPED, sizeof(AGENTLOCK_STOPPED) - 1);
 	r = link(tmp, path) < 0 ? -errno : 0;
+	if (r < 0 && r != -EEXIST)
+		snprintf(err, errlen, "%s: link(2) from %s: %s", path, tmp, strerror(-r));
 	(void)unlink(tmp);
 	close(fd);
-	return r;
+	return r == -EEXIST ? 1 : r;
 }
 
 int agentlock_take(const char *dir, int *unclean, char *err, size_t errlen)
@@ -95,11 +104,9 @@ int agentlock_take(const char *dir, int *unclean, char *err, size_t errlen)
 	 * whole, by this agent or by one started at the same time */
 	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 && errno == ENOENT) {
-		r = make_new(dir, path);
-		if (r < 0 && r != -EEXIST) {
-			snprintf(err, errlen, "%s: %s", path, strerror(-r));
+		r = make_new(dir, path, err, errlen);
+		if (r < 0)
 			return r;
-		}
 		made = r == 0;
 		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	}

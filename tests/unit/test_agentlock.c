@@ -285,3 +285,23 @@ Test(agentlock, two_takers_at_once_on_a_new_directory)
 	}
 	cr_assert_eq(clean, 300);
 }
+
+/* A new lock file is made under a name of the taker's own first: what is
+ * in the way there is named as what failed. Before, an EEXIST there was
+ * taken for another agent's lock file come first, and the message said
+ * agent.lock did not exist. */
+Test(agentlock, what_stops_the_new_file_is_named)
+{
+	char err[256] = "", tmp[192];
+
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	/* a directory at the temporary name: unlink(2) leaves it there */
+	snprintf(tmp, sizeof(tmp), "%s/.%s.new.%ld", dir, AGENTLOCK_FILE, (long)getpid());
+	cr_assert_eq(mkdir(tmp, 0700), 0);
+	cr_assert_eq(agentlock_take(dir, &unclean, err, sizeof(err)), -EEXIST, "%s", err);
+	cr_assert(strstr(err, tmp), "message names the temporary file: %s", err);
+	cr_assert(strstr(err, strerror(EEXIST)), "and says why: %s", err);
+	rmdir(tmp);
+	cr_assert_geq(agentlock_take(dir, &unclean, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(unclean, 0);
+}
