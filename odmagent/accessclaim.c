@@ -101,11 +101,19 @@ void access_update(struct hostengine *e)
 int access_is_claim(const struct hostengine *e, const struct in6_addr *anchor,
 		    const struct in6_addr *addr)
 {
+	int mine = addr && same_link_prefix(anchor, addr);
+
 	for (size_t i = 0; i < e->access.n; i++)
 		if (IN6_ARE_ADDR_EQUAL(&e->access.v[i], anchor))
 			return 1;
-	return e->access_ra_on && addr && same_link_prefix(anchor, addr) &&
-	       accessra_find(&e->access_ra, anchor);
+	if (!e->access_ra_on || !accessra_find(&e->access_ra, anchor))
+		return 0;
+	/* or the router of a link the host is on (a /64 of one of its
+	 * addresses, as access_update picks it): on a renumbered link the
+	 * address toward it is of the new /64, its own of the old one */
+	for (size_t i = 0; i < e->n_host_addrs && !mine; i++)
+		mine = same_link_prefix(anchor, &e->host_addrs[i]);
+	return mine;
 }
 
 json_t *access_status_json(const struct hostengine *e, uint64_t now)

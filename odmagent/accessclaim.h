@@ -89,10 +89,11 @@ json_t *access_status_json(const struct hostengine *e, uint64_t now);
 
 /* Whether a lease of addr at anchor is a claim of the host's access
  * address: anchor is a configured access anchor, or one learned from an
- * RA and addr (NULL: none yet) is of its /64, the only addresses it is an
- * access anchor for (accessra.h). An RA is anyone's on the link, and may
- * name any address: a CHA's or a home anchor's is no access anchor for
- * the host's addresses of another link. */
+ * RA and addr (NULL: none yet) or one of the host's addresses is of its
+ * /64 (accessra.h: the anchor of that link; on a renumbered link the
+ * address toward it may be of the link's new /64). An RA is anyone's on
+ * the link, and may name any address: a CHA's or a home anchor's is no
+ * access anchor for the host's addresses of another link. */
 int access_is_claim(const struct hostengine *e, const struct in6_addr *anchor,
 		    const struct in6_addr *addr);
 /* rq shares claim l (typetable.c): its user becomes a holder; a

@@ -3054,6 +3054,44 @@ Test(hostengine, an_ra_naming_the_cha_does_not_make_requests_there_claims)
 	cr_assert(access_is_claim(&E, &ANCHOR, &same64));
 }
 
+/* A renumbered link: the router's address (the anchor its RA names) is of
+ * the old /64, now deprecated, and the kernel picks the new /64's address
+ * toward it (RFC 6724 rule 3): the claim of that address still goes to the
+ * link's anchor, as it did before the /64 check, not an allocation it has
+ * no pool for. The host's address of the anchor's /64 says it is the
+ * link's. Without a care-of address toward it yet, the request is refused
+ * as before ("no address to claim"), not sent as an allocation. */
+Test(hostengine, a_renumbered_links_anchor_still_takes_the_claim)
+{
+	struct ra_info r1 = ra_router("2001:db8:a1::1", 1);
+	struct in6_addr fresh64 = A("2001:db8:b1::5");
+
+	AR1 = A("2001:db8:a1::1");
+	F.host[0] = COA1; /* 2001:db8:a1::5, deprecated */
+	F.host[1] = fresh64;
+	F.nhost = 2;
+	F.coa = fresh64;
+	he_move(&E, T0);
+	access_learn_from_ra(&E, 1);
+	access_ra_heard(&E, &r1, "eth1", T0);
+	assert_addr(&E.anchors.access, "2001:db8:a1::1");
+	request(1, ODM_TYPE_GRACEFUL_REPLACEMENT, IPPROTO_TCP, 0, 0, T0 + 1);
+	cr_assert_eq(F.nbu, 1);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[0], &AR1), "the claim went elsewhere");
+	cr_assert(bu_hnp_is(0, &fresh64), "the link's anchor asked for an allocation, not a claim");
+
+	/* no care-of address toward it (yet): no address to claim */
+	AR2 = A("2001:db8:b1::1");
+	r1 = ra_router("2001:db8:b1::1", 1);
+	access_ra_heard(&E, &r1, "eth1", T0 + 2);
+	assert_addr(&E.anchors.access, "2001:db8:b1::1");
+	F.coa_rc = -ENETUNREACH;
+	request(2, ODM_TYPE_GRACEFUL_REPLACEMENT, IPPROTO_TCP, 0, 0, T0 + 3);
+	cr_assert_eq(F.nbu, 1, "an allocation sent to the link's anchor");
+	cr_assert_eq(F.nrep, 1);
+	cr_assert_str_eq(F.rep[0].code, "REQUIREDIPFAILED");
+}
+
 Test(hostengine, a_configured_access_anchor_comes_before_a_learned_one)
 {
 	struct ra_info r1 = ra_router("2001:db8:a1::1", 1);
