@@ -287,6 +287,48 @@ Test(hadisc, a_table_full_of_routers_still_takes_the_dns_answer)
 	cr_assert_eq(hadisc_choose(&h, 7000, NULL, NULL, NULL)->src, HADISC_DNS);
 }
 
+/* A table full of the DNS's answers (and the configured anchor) has no
+ * slot for a router's candidate: a flood of RAs takes none of theirs. The
+ * test above fills the table with routers first, so its routers always
+ * find a router's slot; this one has none. */
+Test(hadisc, a_router_never_takes_a_dns_answers_slot)
+{
+	struct in6_addr cfg = A("2001:db8:40::99");
+	struct hadisc h;
+	struct ra_info ra;
+	size_t n_dns = 0, n_ra = 0;
+
+	hadisc_init(&h, &cfg, 1);
+	for (int d = 0; d < 4; d++) {
+		struct hadisc_srv srv[4];
+		char dom[32];
+
+		for (int k = 0; k < 4; k++) {
+			char s[40];
+
+			snprintf(s, sizeof(s), "2001:db8:40::%x:%x", d + 1, k + 1);
+			srv[k] = (struct hadisc_srv){ A(s), (uint16_t)k, 0, (uint32_t)(600 + d) };
+		}
+		snprintf(dom, sizeof(dom), "d%d.test", d);
+		hadisc_from_dns(&h, dom, srv, 4, 1000);
+	}
+	cr_assert_eq(h.n, HADISC_CANDS_MAX);
+	for (int i = 0; i < 40; i++) {
+		char s[40];
+
+		snprintf(s, sizeof(s), "2001:db8:a1::%x", i + 1);
+		ra = ra_of(s, 100 + i, 65535, 1);
+		hadisc_from_ra(&h, &ra, "eth1", 2000 + (uint64_t)i);
+	}
+	for (size_t i = 0; i < h.n; i++) {
+		n_dns += h.c[i].src == HADISC_DNS;
+		n_ra += h.c[i].src == HADISC_RA;
+	}
+	cr_assert_eq(n_ra, 0, "a router took a DNS answer's slot");
+	cr_assert_eq(n_dns, HADISC_CANDS_MAX - 1);
+	cr_assert_eq(hadisc_choose(&h, 3000, NULL, NULL, NULL)->src, HADISC_CONFIG);
+}
+
 Test(hadisc, a_start_waits_for_the_dns_before_a_router)
 {
 	struct hadisc h;
