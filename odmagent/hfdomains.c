@@ -15,12 +15,29 @@ static size_t name_len(const char *name)
 	return n > RA_DOMAIN_MAX ? 0 : n;
 }
 
+/* the index of name (n bytes) in the list, or d->n */
+static size_t index_of(const struct hfdomains *d, const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (strncasecmp(d->e[i].name, name, n) == 0 && d->e[i].name[n] == '\0')
+			break;
+	return i;
+}
+
 static struct hfd_entry *find(struct hfdomains *d, const char *name, size_t n)
 {
-	for (size_t i = 0; i < d->n; i++)
-		if (strncasecmp(d->e[i].name, name, n) == 0 && d->e[i].name[n] == '\0')
-			return &d->e[i];
-	return NULL;
+	size_t i = index_of(d, name, n);
+
+	return i < d->n ? &d->e[i] : NULL;
+}
+
+int hfd_has(const struct hfdomains *d, const char *name)
+{
+	size_t n = name_len(name);
+
+	return n && index_of(d, name, n) < d->n;
 }
 
 static void drop(struct hfdomains *d, struct hfd_entry *e, hfd_gone_fn gone, void *arg)

@@ -46,6 +46,9 @@ int hfd_add_resolver(struct hfdomains *d, const char *name);
 int hfd_add_ra(struct hfdomains *d, const char *name, uint32_t lifetime_s, uint64_t now_ms,
 	       hfd_gone_fn gone, void *arg);
 
+/* 1 if name (without the final dot) is in the list, 0 if not. */
+int hfd_has(const struct hfdomains *d, const char *name);
+
 /* Removes the RA domains expired at now_ms, each told to gone: how many. */
 size_t hfd_expire(struct hfdomains *d, uint64_t now_ms, hfd_gone_fn gone, void *arg);
 

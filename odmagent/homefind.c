@@ -25,12 +25,21 @@
 #include "monotime.h"
 #include "netconf.h"
 #include "pollerr.h"
+#include "ratelimit.h"
 #include "reqlog.h"
 
 #define HF_TARGETS_MAX 4
 #define HF_REQUERY_MS HADISC_REQUERY_MAX_MS /* ask the DNS again at least this often */
 #define HF_POLLS_MAX 16
 #define HF_MOVE_SETTLE_MS 200
+/* the rounds of questions RAs naming new search domains start: five at
+ * once, then one a second (ratelimit.h), the others put off to the next
+ * (at most HF_RA_ASK_DUE_MS away): any neighbour may send a flood of RAs,
+ * each naming domains never heard before, and each round asks about every
+ * domain of the list */
+#define HF_RA_ASK_RATE 1
+#define HF_RA_ASK_BURST 5
+#define HF_RA_ASK_DUE_MS 1000
 /* lines saying the choice changed: any neighbour may send a flood of RAs,
  * each naming a home agent of its own (reqlog.h) */
 #define HF_CHOICE_LOG_RATE 1
@@ -80,6 +89,8 @@ struct homefind {
 	bool round_failed;                /* a query since the last round ended got no answer */
 	unsigned dns_failures;            /* rounds in a row with no answer */
 	uint64_t gen;
+	struct ratelimit ra_ask;          /* rounds RAs' new domains start */
+	bool ask_due;                     /* an RA's new domain waits for the next round */
 	/* every valid RA is told to ra_fn too (homefind_watch_ra) */
 	homefind_ra_fn ra_fn;
 	void *ra_arg;
@@ -239,6 +250,8 @@ static void round_done(struct homefind *hf)
 	hf->round_failed = false;
 	hadisc_dns_wait(&hf->hd, 0);
 	in = hadisc_requery_in(&hf->hd, mono_ms(), hf->dns_failures);
+	if (hf->ask_due && in > HF_RA_ASK_DUE_MS)
+		in = HF_RA_ASK_DUE_MS;
 	if (hf->dns_failures)
 		log_info("home anchor discovery: the DNS did not answer (%u time(s) in a row); "
 			 "asking again in %llu s",
@@ -255,7 +268,9 @@ static void query_done(struct hf_query *q)
 	if (!hf->closing && q->failed)
 		hf->round_failed = true;
 	/* no answer at all: what the DNS said before stays to its TTL */
-	if (!hf->closing && q->gen == hf->gen && !(q->failed && q->n == 0)) {
+	/* an answer about a domain dropped meanwhile (domain_gone) is none */
+	if (!hf->closing && q->gen == hf->gen && !(q->failed && q->n == 0) &&
+	    hfd_has(&hf->doms, q->domain)) {
 		size_t unfit = hadisc_from_dns(&hf->hd, q->domain, q->srv, q->n, mono_ms());
 
 		if (unfit)
@@ -351,14 +366,13 @@ static void on_srv(void *arg, int status, int timeouts, unsigned char *abuf, int
 
 /* A domain dropped (its RA's lifetime over or 0, or another's in its
  * place): its candidates go with it, and so do the answers still to come
- * for it (those of the round's other domains too: the next round asks
- * them again) */
+ * for it (query_done: it is no longer listed); the other domains' answers
+ * still count */
 static void domain_gone(void *arg, const char *name)
 {
 	struct homefind *hf = arg;
 
 	hadisc_from_dns(&hf->hd, name, NULL, 0, mono_ms());
-	hf->gen++;
 }
 
 static void ask_dns(struct homefind *hf)
@@ -367,6 +381,7 @@ static void ask_dns(struct homefind *hf)
 		return;
 	hfd_expire(&hf->doms, mono_ms(), domain_gone, hf);
 	hf->gen++;
+	hf->ask_due = false;
 	for (size_t i = 0; i < hf->doms.n; i++) {
 		struct hf_query *q = calloc(1, sizeof(*q));
 		char name[RA_DOMAIN_MAX + 16];
@@ -390,6 +405,20 @@ static void on_requery(uv_timer_t *t)
 	ask_dns(hf);
 	if (!hf->queries) /* nothing to ask yet (no domain): look again later */
 		uv_timer_start(&hf->requery_t, on_requery, HF_REQUERY_MS, 0);
+}
+
+/* An RA named a domain new to the list: a round now, or, past the rate,
+ * the next one within HF_RA_ASK_DUE_MS (round_done keeps that time) */
+static void ask_new_domain(struct homefind *hf)
+{
+	if (ratelimit_allow(&hf->ra_ask, mono_ms())) {
+		ask_dns(hf);
+		return;
+	}
+	hf->ask_due = true;
+	if (!uv_is_active((uv_handle_t *)&hf->requery_t) ||
+	    uv_timer_get_due_in(&hf->requery_t) > HF_RA_ASK_DUE_MS)
+		uv_timer_start(&hf->requery_t, on_requery, HF_RA_ASK_DUE_MS, 0);
 }
 
 
@@ -530,7 +559,7 @@ static void on_ra(uv_poll_t *h, int status, int events)
 			new_domain |= hfd_add_ra(&hf->doms, ra.domains[i], ra.dnssl_lifetime,
 						 mono_ms(), domain_gone, hf) == 1;
 		if (new_domain)
-			ask_dns(hf);
+			ask_new_domain(hf);
 		rechoose(hf);
 	}
 }
@@ -623,6 +652,7 @@ int homefind_open(struct homefind **out, uv_loop_t *loop, const struct in6_addr 
 	hf->skip_ifindex = skip_ifindex;
 	hadisc_init(&hf->hd, config, discover);
 	reqlog_init(&hf->choice_log, HF_CHOICE_LOG_RATE, HF_CHOICE_LOG_BURST, mono_ms());
+	ratelimit_init(&hf->ra_ask, HF_RA_ASK_RATE, HF_RA_ASK_BURST, mono_ms());
 	uv_timer_init(loop, &hf->ares_t);
 	uv_timer_init(loop, &hf->requery_t);
 	uv_timer_init(loop, &hf->moved_t);

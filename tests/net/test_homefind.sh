@@ -26,7 +26,11 @@
 #   6. nothing configured and no SRV record, a neighbour floods 200 RAs,
 #      each naming a home agent better than the last: the choice follows
 #      each (the last one is chosen), and the log says so in at most 5
-#      lines and one a second.
+#      lines and one a second;
+#   7. the neighbour then floods 100 RAs, each naming 8 search domains never
+#      heard before: the DNS is asked about the list five times at once and
+#      then once a second for them (counted in a capture of mn's questions),
+#      not once per RA, and the last RA's domains are asked within 2 s.
 #
 # Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
 set -eEuo pipefail
@@ -177,5 +181,42 @@ FLOOD_S=$((($(topo_now_ms) - T_FLOOD) / 1000 + 1))
 LINES=$(($(grep -c 'home anchor .*, from ra' "$MN_AGENT_LOG" || true) - LINES0))
 echo "6: the flood of 200 RAs: $LINES line(s) about the choice in about $FLOOD_S s"
 check "at most $((5 + FLOOD_S)) of them at info level ($LINES)" test "$LINES" -le $((5 + FLOOD_S))
+
+# ------------------------------------------------ 7. a flood of search domains
+# the neighbour's RAs each name eight search domains never heard before
+# (RFC 8106 DNSSL): each takes the place of others in the full list, and
+# the DNS is asked about the list five times at once and then once a
+# second for them, not once per RA; the last RA's domains are asked all
+# the same
+# (from a link-local address of its own: section 6's RAs, from ar1's with
+# router lifetime 0, took mn's default route away until radvd's next RA)
+has_default() { nsq mn ip -6 route show default | grep -q .; }
+check "mn has its default route again" wait_for 20 has_default
+odm_capture mn "$MN_IF1" "$ODM_DIR/dnssl.pcap" "udp dst port 53" 200
+CAP=$ODM_CAP_PID
+HEARD=$(home ras_heard)
+T_FLOOD=$(topo_now_ms)
+nsq ar1 /usr/bin/python3 - fe80::66 "$DNS_ZONE" <<'PY'
+import sys
+from scapy.all import Ether, IPv6, ICMPv6ND_RA, ICMPv6NDOptDNSSL, sendp, conf
+conf.verb = 0
+pkts = [Ether(dst="33:33:00:00:00:01") / IPv6(src=sys.argv[1], dst="ff02::1", hlim=255) /
+        ICMPv6ND_RA(H=0, routerlifetime=0) /
+        ICMPv6NDOptDNSSL(lifetime=600, searchlist=["f%d-%d.%s" % (i, k, sys.argv[2]) for k in range(8)])
+        for i in range(100)]
+sendp(pkts, iface="lan0")
+PY
+check "the 100 RAs were heard" wait_for 3 at_least $((HEARD + 100)) home ras_heard
+FLOOD_S=$((($(topo_now_ms) - T_FLOOD) / 1000 + 1))
+last_asked() {
+	tshark -r "$ODM_DIR/dnssl.pcap" -Y "dns.qry.name == \"_mip6._ipv6.f99-7.$DNS_ZONE\"" \
+		-T fields -e frame.number 2>/dev/null | grep -q .
+}
+check "the last RA's domains are asked within 2 s" wait_for 3 last_asked
+sleep 1
+odm_capture_stop "$CAP"
+SRV=$(tshark -r "$ODM_DIR/dnssl.pcap" -Y "dns.qry.type == 33" -T fields -e frame.number 2>/dev/null | wc -l)
+echo "7: the flood of 100 RAs of 8 new search domains each: $SRV SRV question(s) in about $((FLOOD_S + 4)) s"
+check "at most 8 a round, 5 rounds and one a second for them ($SRV)" test "$SRV" -le $((8 * (5 + FLOOD_S + 4)))
 check "no sanitizer report" odm_agent_logs_clean
 check_summary test_homefind

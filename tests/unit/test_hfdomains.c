@@ -83,3 +83,21 @@ Test(hfdomains, a_full_list_takes_a_later_routers_domain)
 	cr_assert_eq(hfd_add_ra(&d, "site.test", 600, 2000, gone, NULL), 0);
 	cr_assert(!has(&d, "site.test"));
 }
+
+/* hfd_has says what is listed: an answer about a domain dropped while it
+ * was asked is none (homefind.c) */
+Test(hfdomains, has_says_what_is_listed)
+{
+	struct hfdomains d = { 0 };
+
+	cr_assert_eq(hfd_add_resolver(&d, "Example.Test."), 1);
+	cr_assert(hfd_has(&d, "example.test"));
+	cr_assert(hfd_has(&d, "example.test."));
+	cr_assert(!hfd_has(&d, "example"));
+	cr_assert(!hfd_has(&d, "test"));
+	cr_assert(!hfd_has(&d, ""));
+	cr_assert_eq(hfd_add_ra(&d, "site.test", 60, 1000, NULL, NULL), 1);
+	cr_assert(hfd_has(&d, "site.test"));
+	cr_assert_eq(hfd_add_ra(&d, "site.test", 0, 2000, NULL, NULL), 0);
+	cr_assert(!hfd_has(&d, "site.test"), "a domain removed is still listed");
+}
