@@ -5,10 +5,12 @@
 #include <string.h>
 #include <strings.h>
 
-/* the length of name without its final dots, or 0 if it is none */
+/* the length of name without its final dots, or 0 if it is none (empty,
+ * or longer than RA_DOMAIN_MAX: the whole of it, not a bounded prefix,
+ * whose final dots may be inner ones) */
 static size_t name_len(const char *name)
 {
-	size_t n = strnlen(name, RA_DOMAIN_MAX + 2);
+	size_t n = strlen(name);
 
 	while (n && name[n - 1] == '.')
 		n--;

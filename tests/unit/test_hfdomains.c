@@ -101,3 +101,23 @@ Test(hfdomains, has_says_what_is_listed)
 	cr_assert_eq(hfd_add_ra(&d, "site.test", 0, 2000, NULL, NULL), 0);
 	cr_assert(!hfd_has(&d, "site.test"), "a domain removed is still listed");
 }
+
+/* A name longer than RA_DOMAIN_MAX is none, wherever its dots are: not
+ * its first RA_DOMAIN_MAX bytes (a bounded look at the name, cut after two
+ * inner dots, took "a...a..b" for "a...a"). */
+Test(hfdomains, a_name_too_long_is_none)
+{
+	struct hfdomains d = { 0 };
+	char name[RA_DOMAIN_MAX + 8];
+
+	memset(name, 'a', RA_DOMAIN_MAX);
+	strcpy(name + RA_DOMAIN_MAX, "..b");
+	cr_assert_eq(hfd_add_resolver(&d, name), 0, "a name of %zu bytes taken", strlen(name));
+	cr_assert_eq(hfd_add_ra(&d, name, 60, 1000, NULL, NULL), 0);
+	cr_assert_eq(d.n, 0);
+	cr_assert(!hfd_has(&d, name));
+	name[RA_DOMAIN_MAX] = '.'; /* the longest, with its final dot */
+	name[RA_DOMAIN_MAX + 1] = '\0';
+	cr_assert_eq(hfd_add_ra(&d, name, 60, 1000, NULL, NULL), 1);
+	cr_assert(hfd_has(&d, name));
+}
