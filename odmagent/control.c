@@ -80,7 +80,8 @@
 #define CTL_MAX_BIG (64u * 1024 * 1024)
 /* bytes queued to a monitor past which its events are dropped (and
  * counted) instead of queued; another user's events take a quarter of it
- * at most, and a source behind is taken again once it has drained to an
+ * at most, all other users' three quarters together (the host's keep a
+ * quarter), and a source behind is taken again once it has drained to an
  * eighth (monshare.h; odmagent(8), monitor) */
 #define CTL_MON_WQ (4 * ODM_IPC_MAX)
 #define CTL_MAX_OPS 16
@@ -1111,7 +1112,8 @@ static void monitor_handler(struct odm_agent *a, struct control_req *r, const js
 			return;
 		}
 		c->monitor = true;
-		monshare_init(&c->mon, c->cred.uid, CTL_MON_WQ, CTL_MON_WQ / 4, CTL_MON_WQ / 8);
+		monshare_init(&c->mon, c->cred.uid, CTL_MON_WQ, CTL_MON_WQ / 4, CTL_MON_WQ / 4 * 3,
+			      CTL_MON_WQ / 8);
 		log_debug("uid %u pid %d monitors the events (%zu monitors)",
 			  (unsigned)c->cred.uid, (int)c->cred.pid, events_subscribers(&a->events));
 	}

@@ -4,12 +4,14 @@
 
 #include <string.h>
 
-void monshare_init(struct monshare *m, uid_t self, size_t cap, size_t share, size_t low)
+void monshare_init(struct monshare *m, uid_t self, size_t cap, size_t share, size_t users,
+		   size_t low)
 {
 	memset(m, 0, sizeof(*m));
 	m->self = self;
 	m->cap = cap;
 	m->share = share;
+	m->users = users;
 	m->low = low;
 }
 
@@ -61,8 +63,10 @@ struct monshare_src *monshare_take(struct monshare *m, size_t queued, const char
 	struct monshare_src *s = src_of(m, about);
 	bool room = (queued > m->queued ? queued : m->queued) + len <= m->cap;
 
-	/* another user's events: within its share of the queue */
-	if (room && s != &m->host && s->bytes + len > m->share)
+	/* another user's events: within its share of the queue, and all
+	 * other users' within theirs together */
+	if (room && s != &m->host &&
+	    (s->bytes + len > m->share || m->users_bytes + len > m->users))
 		room = false;
 	if (s->behind || !room) {
 		s->behind = true;
@@ -72,6 +76,8 @@ struct monshare_src *monshare_take(struct monshare *m, size_t queued, const char
 	}
 	s->bytes += len;
 	m->queued += len;
+	if (s != &m->host)
+		m->users_bytes += len;
 	return s;
 }
 
@@ -91,6 +97,8 @@ void monshare_done(struct monshare *m, struct monshare_src *s, size_t len)
 {
 	s->bytes -= len < s->bytes ? len : s->bytes;
 	m->queued -= len < m->queued ? len : m->queued;
+	if (s != &m->host)
+		m->users_bytes -= len < m->users_bytes ? len : m->users_bytes;
 	src_tidy(m, s);
 }
 

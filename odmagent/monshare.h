@@ -10,9 +10,12 @@
  *
  *   - share: the events about a user other than the monitor's own (the
  *     first uid of the event's audience, events.h) take at most share
- *     bytes of its queue per user; the events of other users and of the
- *     host (a move, a reload) keep the rest, and are not dropped for the
- *     flood (root's monitor hears every user's);
+ *     bytes of its queue per user, and users bytes for all such users
+ *     together; the events of other users and of the host (a move, a
+ *     reload) keep the rest, and are not dropped for the flood (root's
+ *     monitor hears every user's). With users below cap, the host's (and
+ *     the monitor's own user's) always have cap - users, however many
+ *     users (or uids of one: a container's) flood at once;
  *   - once a source (a user, or the host and the monitor's own user
  *     together) has had an event dropped, its events are dropped until the
  *     queue has drained to low bytes; then what was dropped is told in one
@@ -43,17 +46,20 @@ struct monshare_src {
 
 struct monshare {
 	uid_t self;       /* the monitor's user: its events take no share */
-	size_t cap, share, low;
+	size_t cap, share, users, low;
 	struct monshare_src user[MONSHARE_USERS];
 	struct monshare_src others; /* users past the table, together */
 	struct monshare_src host;   /* the host's events and self's */
 	size_t queued;              /* bytes of all sources' lines not done */
+	size_t users_bytes;         /* of them, of users other than self */
 	uint64_t lost;              /* dropped, not yet told */
 	uint64_t lost_kind[EVENTS_KIND_MAX]; /* of them, per events_kinds */
 	uint64_t lost_other;        /* of them, of kinds in no list */
 };
 
-void monshare_init(struct monshare *m, uid_t self, size_t cap, size_t share, size_t low);
+/* share per user other than self, users for all of them together */
+void monshare_init(struct monshare *m, uid_t self, size_t cap, size_t share, size_t users,
+		   size_t low);
 
 /*
  * An event of kind about user (NULL: the host), len bytes as a line, with

@@ -11,6 +11,7 @@
 
 #define CAP 65536
 #define SHARE (CAP / 4)
+#define USERS (CAP - SHARE)
 #define LOW (CAP / 8)
 #define LINE 200
 
@@ -28,7 +29,7 @@ Test(monshare, one_users_flood_takes_its_share_only)
 	size_t queued = 0;
 	int taken = 0;
 
-	monshare_init(&m, 0, CAP, SHARE, LOW);
+	monshare_init(&m, 0, CAP, SHARE, USERS, LOW);
 	for (int i = 0; i < 1000; i++)
 		if (monshare_take(&m, queued, "lease-refused", &flooder, LINE)) {
 			queued += LINE;
@@ -54,7 +55,7 @@ Test(monshare, a_source_is_behind_until_the_queue_has_drained)
 	size_t queued = 0;
 	int n = 0;
 
-	monshare_init(&m, 0, CAP, SHARE, LOW);
+	monshare_init(&m, 0, CAP, SHARE, USERS, LOW);
 	while (n < (int)(sizeof(s) / sizeof(s[0])) &&
 	       (s[n] = monshare_take(&m, queued, "lease-refused", &flooder, LINE))) {
 		queued += LINE;
@@ -89,7 +90,7 @@ Test(monshare, the_monitors_own_events_take_the_whole_queue)
 	struct monshare m;
 	size_t queued = 0;
 
-	monshare_init(&m, self, CAP, SHARE, LOW);
+	monshare_init(&m, self, CAP, SHARE, USERS, LOW);
 	while (monshare_take(&m, queued, "lease-refused", &self, LINE))
 		queued += LINE;
 	cr_assert_gt(queued, CAP - LINE);
@@ -106,7 +107,7 @@ Test(monshare, users_past_the_table_share_one_share)
 	uid_t u;
 	int taken = 0;
 
-	monshare_init(&m, 0, 1 << 20, SHARE, LOW);
+	monshare_init(&m, 0, 1 << 20, SHARE, 1 << 20, LOW);
 	for (u = 2000; u < 2000 + MONSHARE_USERS; u++) {
 		cr_assert_not_null(monshare_take(&m, queued, "lease-granted", &u, LINE));
 		queued += LINE;
@@ -133,7 +134,7 @@ Test(monshare, lines_written_at_once_count_until_done)
 	struct monshare m;
 	int taken = 0, told = 0;
 
-	monshare_init(&m, 0, CAP, SHARE, LOW);
+	monshare_init(&m, 0, CAP, SHARE, USERS, LOW);
 	for (int i = 0; i < 1000; i++) {
 		if (monshare_tell_now(&m)) {
 			monshare_told(&m, LINE);
@@ -144,4 +145,47 @@ Test(monshare, lines_written_at_once_count_until_done)
 	}
 	cr_assert_eq(taken, SHARE / LINE, "%d taken in one round", taken);
 	cr_assert_eq(told, 0, "lost told %d times with nothing done", told);
+}
+
+/*
+ * Root's monitor behind the floods of several users at once (or of one
+ * user with several uids: a container's): each takes its share, but all of
+ * them together take USERS at most, so the host's events (a move, a
+ * reload) still go in, however many users flood. Before, four users'
+ * shares filled the whole queue and the host's events were dropped.
+ */
+Test(monshare, many_users_floods_leave_the_host_its_room)
+{
+	struct monshare m;
+	struct {
+		struct monshare_src *src;
+		size_t len;
+	} q[CAP / LINE];
+	size_t queued = 0, n = 0;
+
+	monshare_init(&m, 0, CAP, SHARE, USERS, LOW);
+	for (uid_t u = 1000; u < 1000 + 2 * MONSHARE_USERS; u++)
+		for (int i = 0; i < 1000; i++)
+			if ((q[n].src = monshare_take(&m, queued, "lease-refused", &u, LINE))) {
+				q[n++].len = LINE;
+				queued += LINE;
+			}
+	cr_assert_leq(queued, USERS, "%zu bytes of other users' events queued", queued);
+	cr_assert_not_null(q[n].src = monshare_take(&m, queued, "move", NULL, LINE),
+			   "the host's event was dropped for %zu lines of other users", n);
+	q[n++].len = LINE;
+	/* all read: the users' room is theirs again, all of it */
+	while (n) {
+		n--;
+		monshare_done(&m, q[n].src, q[n].len);
+	}
+	cr_assert(monshare_tell_now(&m));
+	monshare_done(&m, monshare_told(&m, LINE), LINE);
+	for (n = 0; n < USERS / LINE; n++) {
+		uid_t late = 5000 + (uid_t)(n % 4);
+
+		cr_assert_not_null(monshare_take(&m, n * LINE, "lease-granted", &late, LINE),
+				   "a user's event dropped at %zu bytes after the queue drained",
+				   n * LINE);
+	}
 }
