@@ -38,20 +38,21 @@ const char *reqlog_held_text(char *buf, size_t cap, uint64_t held)
 	return buf;
 }
 
-static void say(int level, const char *func, uint64_t held, const char *fmt, va_list ap)
+static void say(int level, const char *func, const char *tail, const char *fmt, va_list ap)
 	__attribute__((format(printf, 4, 0)));
 
-static void say(int level, const char *func, uint64_t held, const char *fmt, va_list ap)
+static void say(int level, const char *func, const char *tail, const char *fmt, va_list ap)
 {
-	char line[REQLOG_LINE], tail[80];
+	char line[REQLOG_LINE];
 
 	vsnprintf(line, sizeof(line), fmt, ap);
-	odm_logf(level, func, 0, "%s%s", line, reqlog_held_text(tail, sizeof(tail), held));
+	odm_logf(level, func, 0, "%s%s", line, tail);
 }
 
 void reqlog_sayf(struct reqlog *r, uint64_t now_ms, int level, const char *func, const char *fmt,
 		 ...)
 {
+	char tail[80];
 	uint64_t held = 0;
 	va_list ap;
 
@@ -67,7 +68,7 @@ void reqlog_sayf(struct reqlog *r, uint64_t now_ms, int level, const char *func,
 			return;
 	}
 	va_start(ap, fmt);
-	say(level, func, held, fmt, ap);
+	say(level, func, reqlog_held_text(tail, sizeof(tail), held), fmt, ap);
 	va_end(ap);
 }
 
@@ -106,10 +107,12 @@ static struct reqlog_user *user_of(struct reqlog_users *r, uid_t uid, uint64_t n
 	return spare;
 }
 
-int reqlog_users_allow(struct reqlog_users *r, uid_t uid, uint64_t now_ms, uint64_t *held)
+int reqlog_users_allow(struct reqlog_users *r, uid_t uid, uint64_t now_ms, uint64_t *held,
+		       bool *shared)
 {
 	struct reqlog_user *u = user_of(r, uid, now_ms);
 
+	*shared = u == &r->rest;
 	/* both or neither: a line held back by the bound on all users takes
 	 * nothing of its user's own */
 	if (!ratelimit_ready(&u->rl, now_ms) || !ratelimit_ready(&r->all, now_ms)) {
@@ -126,18 +129,28 @@ int reqlog_users_allow(struct reqlog_users *r, uid_t uid, uint64_t now_ms, uint6
 void reqlog_users_sayf(struct reqlog_users *r, uid_t uid, uint64_t now_ms, int level,
 		       const char *func, const char *fmt, ...)
 {
+	char tail[128];
 	uint64_t held = 0;
+	bool shared;
 	va_list ap;
 
 	/* as reqlog_sayf: below the log's level, nothing at all */
 	if (odm_log_level() < level)
 		return;
-	if (!reqlog_users_allow(r, uid, now_ms, &held)) {
+	if (!reqlog_users_allow(r, uid, now_ms, &held, &shared)) {
 		level = ODM_LOG_DEBUG;
 		if (odm_log_level() < level)
 			return;
 	}
+	/* the users past the table have one count: it is not this user's */
+	if (held && shared)
+		snprintf(tail, sizeof(tail),
+			 " (and %llu more such line(s) of users past the %d kept since the last: "
+			 "debug level)",
+			 (unsigned long long)held, REQLOG_USERS);
+	else
+		reqlog_held_text(tail, sizeof(tail), held);
 	va_start(ap, fmt);
-	say(level, func, held, fmt, ap);
+	say(level, func, tail, fmt, ap);
 	va_end(ap);
 }

@@ -19,7 +19,8 @@
  * another user's line is still written at its level; and all users
  * together have one of REQLOG_ALL_BURST and REQLOG_ALL_RATE, so the log
  * stays bounded however many users flood at once. The count in a line let
- * through is of that user's lines held back.
+ * through is of that user's lines held back (of a user past the table, of
+ * the lines of all users there, and the line says so).
  */
 #ifndef ODM_REQLOG_H
 #define ODM_REQLOG_H
@@ -93,9 +94,11 @@ void reqlog_users_init(struct reqlog_users *r, uint32_t rate, uint32_t burst, ui
  * 1 if a line of uid's may go out at its own level at now_ms (a token of
  * uid's bucket and one of all users' taken), with *held the lines of uid's
  * held back since its last one let through; 0 if held back itself
- * (counted for uid).
+ * (counted for uid). *shared: uid is past the table, and *held is of all
+ * the users there together.
  */
-int reqlog_users_allow(struct reqlog_users *r, uid_t uid, uint64_t now_ms, uint64_t *held);
+int reqlog_users_allow(struct reqlog_users *r, uid_t uid, uint64_t now_ms, uint64_t *held,
+		       bool *shared);
 
 /* reqlog_sayf for a line uid's request caused */
 void reqlog_users_sayf(struct reqlog_users *r, uid_t uid, uint64_t now_ms, int level,

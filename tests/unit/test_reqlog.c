@@ -178,3 +178,34 @@ Test(reqlog, a_full_quiet_bucket_is_given_back, .init = cr_redirect_stderr)
 	cr_assert_eq(count_in(buf, "own of uid 4002"), REQLOG_BURST, "%s",
 		     buf + (strlen(buf) > 3000 ? strlen(buf) - 3000 : 0));
 }
+
+/*
+ * The users past the table share one bucket and one count: the line of one
+ * of them let through says that the lines held back were of those users,
+ * not that they were its own (uid 4001 here sent no other line).
+ */
+Test(reqlog, the_shared_count_is_not_said_as_one_users_own, .init = cr_redirect_stderr)
+{
+	static char buf[1 << 17];
+	struct reqlog_users r;
+	char want[128];
+
+	odm_log_init("test", ODM_LOG_INFO, 0);
+	/* 2 lines at once, 1 a second per user; all users unbounded */
+	reqlog_users_init(&r, 1, 2, 1000000, 1000000, T0);
+	/* the table's buckets all spent: full again only 2 s later */
+	for (uid_t u = 3000; u < 3000 + REQLOG_USERS; u++)
+		for (int i = 0; i < 2; i++)
+			reqlog_user_say(&r, u, T0, ODM_LOG_INFO, "line of uid %u", (unsigned)u);
+	/* uid 4000, past the table: 2 lines let through, 5 held back */
+	for (int i = 0; i < 2 + 5; i++)
+		reqlog_user_say(&r, 4000, T0, ODM_LOG_INFO, "shared by uid 4000");
+	reqlog_user_say(&r, 4001, T0 + 1000, ODM_LOG_INFO, "shared by uid 4001");
+	stderr_read(buf, sizeof buf);
+	snprintf(want, sizeof(want),
+		 "shared by uid 4001 (and 5 more such line(s) of users past the %d kept since "
+		 "the last: debug level)\n",
+		 REQLOG_USERS);
+	cr_assert(strstr(buf, want), "no \"%s\" in %zu bytes:\n%s", want, strlen(buf),
+		  buf + (strlen(buf) > 1000 ? strlen(buf) - 1000 : 0));
+}
