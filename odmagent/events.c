@@ -168,7 +168,7 @@ int events_filter_parse(const char *text, struct events_filter *f, char *err, si
 			b--;
 		if (a == b) {
 			snprintf(err, cap, "field \"events\": an empty kind%s",
-				 *text ? " (two commas, or one at an end)" : "");
+				 strchr(text, ',') ? " (two commas, or one at an end)" : "");
 			return -1;
 		}
 		k = events_kind_index(a, (size_t)(b - a));
