@@ -25,6 +25,10 @@
 #      kinds, and "lost" lines are few (odmagent(8), monitor). Before, a
 #      "lost" line came between every few events, and those two events
 #      were lost among them.
+#   5. six users flooding at once (uids of one container) and 40
+#      reloads meanwhile: no reload's event is lost to root's monitor.
+#      Before, four users' shares of its queue filled it, and a reload
+#      that came then was dropped.
 #
 # Exit 0 pass, 1 fail, 77 skip.
 #
@@ -133,7 +137,7 @@ s.sendall(b'{"op":"monitor","id":1}\n')
 s.settimeout(1.5)
 start, secs = time.monotonic(), float(sys.argv[2])
 buf, got = b"", {"flood": 0, "other": 0, "reloaded": 0, "lost_lines": 0, "lost": 0,
-                 "lost_refused": 0, "events": 0}
+                 "lost_refused": 0, "lost_reloaded": 0, "events": 0}
 while True:
     try:
         d = s.recv(4096)
@@ -152,6 +156,7 @@ while True:
             got["lost_lines"] += 1
             got["lost"] += o["count"]
             got["lost_refused"] += o.get("kinds", {}).get("lease-refused", 0)
+            got["lost_reloaded"] += o.get("kinds", {}).get("config-reloaded", 0)
         elif k == "lease-refused":
             got["events"] += 1
             got["flood" if o["uid"] == 65534 else "other"] += 1
@@ -161,18 +166,33 @@ while True:
     time.sleep(0.005)
 print(json.dumps(got))
 EOP
-nsx mn /usr/bin/python3 "$BIN/monitor.py" "$MN_SOCK" "$((FLOOD_S + 1))" >"$ODM_DIR/monitor.out" &
-MON_PID=$!
-sleep 0.5
-odm_as 65534 /usr/bin/python3 "$BIN/ctlflood.py" "$MN_SOCK" "$FLOOD_S" "{$LEASE,\"type\":\"session-lasting\"}" >"$ODM_DIR/monflood.out" &
-FLOOD_PID=$!
-sleep 1
-odm_as 2 /usr/bin/python3 "$BIN/hello.py" "$MN_SOCK" "{$LEASE,\"type\":\"session-lasting\",\"id\":1}" >/dev/null
-kill -HUP "$MN_AGENT_PID"
-wait "$FLOOD_PID"
-wait "$MON_PID"
+# monitored NAME HUPS UID... - root's monitor (monitor.py) during FLOOD_S
+# seconds of refusals or fallbacks by each UID at once, uid 2's refusal a
+# second in, then HUPS SIGHUPs 20 ms apart: what it heard in
+# $ODM_DIR/NAME.out, each UID's flood's count in $ODM_DIR/NAME-UID.out
+monitored() {
+	local name=$1 hups=$2 mon uid pids=() i
+	shift 2
+	nsx mn /usr/bin/python3 "$BIN/monitor.py" "$MN_SOCK" "$((FLOOD_S + 1))" >"$ODM_DIR/$name.out" &
+	mon=$!
+	sleep 0.5
+	for uid in "$@"; do
+		odm_as "$uid" /usr/bin/python3 "$BIN/ctlflood.py" "$MN_SOCK" "$FLOOD_S" \
+			"{$LEASE,\"type\":\"session-lasting\"}" >"$ODM_DIR/$name-$uid.out" &
+		pids+=($!)
+	done
+	sleep 1
+	odm_as 2 /usr/bin/python3 "$BIN/hello.py" "$MN_SOCK" "{$LEASE,\"type\":\"session-lasting\",\"id\":1}" >/dev/null
+	for ((i = 0; i < hups; i++)); do
+		kill -HUP "$MN_AGENT_PID"
+		sleep 0.02
+	done
+	wait "${pids[@]}"
+	wait "$mon"
+}
+monitored monitor 1 65534
 mon=$(cat "$ODM_DIR/monitor.out")
-n=$(sed -n 's/^sent=[0-9]* answered=\([0-9]*\) .*/\1/p' "$ODM_DIR/monflood.out")
+n=$(sed -n 's/^sent=[0-9]* answered=\([0-9]*\) .*/\1/p' "$ODM_DIR/monitor-65534.out")
 echo "monitor: heard $mon; the flood had $n refusals"
 field() { python3 -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$mon" "$1"; }
 check "monitor: uid 2's refusal in the flood reached root's monitor" test "$(field other)" -eq 1
@@ -181,6 +201,21 @@ check "monitor: each of the flood's $n refusals heard or counted lost ($(field f
 	test "$(($(field flood) + $(field lost_refused)))" -eq "$n"
 check "monitor: lost lines ($(field lost_lines)) at most one per 25 events heard ($(field events)), and 2" \
 	test "$(($(field lost_lines) * 25))" -le "$(($(field events) + 50))"
+
+# ---------------------------------------------------------------- 5. many users' floods
+# Six users flood at once (uid 65534 refused, the others given plain
+# addresses: fallbacks), as one user's container with a range of uids
+# can, and the agent is sent 40 SIGHUPs meanwhile: together the events of
+# users other than root take three quarters of root's monitor's queue at
+# most, so no reload's event is lost (before, four users' shares filled
+# the queue: a reload that came while it was full was dropped).
+monitored many 40 65534 1 4 5 6 7
+mon=$(cat "$ODM_DIR/many.out")
+echo "many: heard $mon"
+check "many: no reload's event was lost during six users' floods ($(field lost_reloaded) lost)" \
+	test "$(field lost_reloaded)" -eq 0
+check "many: reloads were heard ($(field reloaded)), and the floods ($(field events) events, $(field lost) lost)" \
+	test "$(field reloaded)" -ge 1 -a "$(field events)" -ge 100 -a "$(field lost)" -ge 1
 
 check "mn's agent is alive" kill -0 "$MN_AGENT_PID"
 echo "mn's log: $(wc -l <"$MN_AGENT_LOG") lines, $(stat -c %s "$MN_AGENT_LOG") bytes"
