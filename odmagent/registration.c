@@ -411,12 +411,14 @@ unsigned reg_anchor_agent_away(struct reg_anchor *an, const struct in6_addr *coa
 			       uint64_t now_ms)
 {
 	unsigned n = 0;
+	int out = 0;
 
 	if (!an->has_coa || !IN6_ARE_ADDR_EQUAL(&an->coa, coa))
 		return 0; /* about a BU from an address no longer ours */
 	for (struct reg_binding *b = an->bindings; b; b = b->next) {
 		if (b->kind != REG_ALLOC && b->kind != REG_REFRESH)
 			continue;
+		out = 1;
 		if (b->timeout_ms > REG_AWAY_RETRY_MS)
 			b->timeout_ms = REG_AWAY_RETRY_MS;
 		if (b->next_tx_ms > now_ms + REG_AWAY_RETRY_MS) {
@@ -424,7 +426,10 @@ unsigned reg_anchor_agent_away(struct reg_anchor *an, const struct in6_addr *coa
 			n++;
 		}
 	}
-	an->away = 1;
+	/* about a deregistration (or nothing of ours): nothing goes at that
+	 * pace, and the outage is said when an exchange it paces is out */
+	if (out)
+		an->away = 1;
 	return n;
 }
 

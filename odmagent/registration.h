@@ -244,7 +244,8 @@ int reg_resend_now(struct reg_ctx *c, struct reg_binding *b, uint64_t now_ms);
  * the anchor could answer. Deregistrations keep their schedule. Unproven
  * (anyone can send such an error): it sends nothing by itself, and the
  * rate stays within MAX_UPDATE_RATE. Returns how many exchanges were
- * brought forward; an->away is set.
+ * brought forward; an->away is set when an allocation or refresh is out
+ * (not for an error about a deregistration, which keeps its schedule).
  */
 unsigned reg_anchor_agent_away(struct reg_anchor *an, const struct in6_addr *coa,
 			       uint64_t now_ms);

@@ -3887,6 +3887,35 @@ Test(hostengine, an_anchor_whose_agent_is_away_hears_the_move_s_bu_within_2_s)
 	cr_assert_eq(E.leases.head->rb->anchor->away, 0);
 }
 
+/* Review: an error about a deregistration's BU (a lease ended while the
+ * anchor's agent is away) paces nothing, deregistrations keeping their
+ * schedule; it must not mark the anchor away either: the log would say
+ * "the BUs out to it go every 2000 ms" with none out, and, the mark lasting
+ * until a BA the unanswered deregistration never gets, the outage would go
+ * unsaid when an allocation to that anchor is out later. */
+Test(hostengine, an_error_about_a_deregistration_does_not_mark_the_anchor_away)
+{
+	uint64_t t = T0 + 60 + HE_GRACE_MS;
+	struct reg_anchor *an;
+
+	granted(IPPROTO_TCP);
+	F.count.tcp = 0;
+	he_tick(&E, t);
+	cr_assert_null(E.leases.head, "the lease ended");
+	cr_assert_eq(F.nbu, 2);
+	cr_assert_eq(bu(1).lifetime, 0, "its deregistration");
+	an = reg_anchor_find(&E.reg, &ANCHOR);
+	cr_assert_not_null(an);
+	cr_assert_eq(he_icmp_bu_unheard(&E, &COA1, &ANCHOR, t + 5), 0, "nothing brought forward");
+	cr_assert_eq(an->away, 0, "an error about a deregistration marks the anchor away");
+	/* an allocation to it, still away: that error is the one said */
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, t + 100);
+	cr_assert_eq(F.nbu, 3, "an allocation BU");
+	cr_assert(bu(2).lifetime != 0 && bu_hnp_is(2, &in6addr_any), "an allocation BU");
+	he_icmp_bu_unheard(&E, &COA1, &ANCHOR, t + 105);
+	cr_assert_eq(an->away, 1, "the allocation's error marks it away");
+}
+
 /* A claim's address is the host's own access address: on its link the
  * claim's datagrams never pass the tunnel, so the tunnel's silence is no
  * idleness (found by a stress run: a stream of 20 datagrams a second on a
