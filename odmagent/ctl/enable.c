@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +27,19 @@
 #define UNIT_DIR "/etc/systemd/system"
 #define DROPIN_NAME "odm.conf"
 #define SERVICE_MAX 200
+
+/* Why s cannot be the value of an Environment= line, NULL if it can:
+ * systemd.exec(5) would split it at a blank, unquote or expand it, and a
+ * control character (a newline) would end the line, the rest read as a
+ * directive of its own */
+static const char *not_a_unit_word(const char *s)
+{
+	for (; *s; s++)
+		if (strchr(" \t\"'\\%", *s) || (unsigned char)*s < 0x20 || *s == 0x7f)
+			return "a blank, quote, backslash, % or control character cannot go into "
+			       "a unit file";
+	return NULL;
+}
 
 /* A service name as systemd.unit(5) allows: letters, digits, ":-_.@\" */
 static int unit_of(const char *service, char *unit, size_t len)
@@ -143,9 +157,8 @@ static int dropin_lib(char *out, size_t len)
 		return -1;
 	if (access(out, R_OK) != 0)
 		out[strlen(out) - 2] = '\0'; /* no soname link: the plain name */
-	/* systemd.exec(5) would split or expand these in Environment= */
-	if (strpbrk(out, " \t\"'\\%")) {
-		ctl_errx("%s: a blank, quote, backslash or %% cannot go into a unit file", out);
+	if (not_a_unit_word(out)) {
+		ctl_errx("%s: %s", out, not_a_unit_word(out));
 		return -1;
 	}
 	return 0;
@@ -253,10 +266,36 @@ static int after_change(const char *cmd, const struct enable_args *e)
 	return 0;
 }
 
+/* Whether -s, as ctl_socket_abs made it, can go to the service: an
+ * absolute path (it starts in /) that fits in a socket address, as odm(7)
+ * says of ODM_SOCKET, and one word of a unit file. Else -1 with why in
+ * buf. */
+static int sock_unfit(const char *sock, char *buf, size_t len)
+{
+	const char *why = not_a_unit_word(sock);
+	int abs = sock[0] == '/', cwd_err = 0;
+	char cwd[PATH_MAX];
+
+	if (!abs && !getcwd(cwd, sizeof(cwd)))
+		cwd_err = errno;
+	if (!abs && cwd_err)
+		snprintf(buf, len, "no absolute path: the current directory: %s",
+			 strerror(cwd_err));
+	else if (!abs || strlen(sock) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		snprintf(buf, len, "%s is too long for a socket address (%zu bytes at most)",
+			 abs ? "the path" : "its absolute path",
+			 sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+	else if (why)
+		snprintf(buf, len, "%s", why);
+	else
+		return 0;
+	return -1;
+}
+
 int cmd_enable(const struct ctl_opts *o, int argc, char **argv)
 {
 	struct enable_args e;
-	char lib[PATH_MAX], tmp[PATH_MAX + 8], sockbuf[PATH_MAX];
+	char lib[PATH_MAX], tmp[PATH_MAX + 8], sockbuf[PATH_MAX], why[160];
 	const char *sock;
 	FILE *f;
 	int r, fd;
@@ -268,10 +307,8 @@ int cmd_enable(const struct ctl_opts *o, int argc, char **argv)
 	/* -s goes to the service as it goes to run's program: absolute (a
 	 * service starts in /), and as a word Environment= takes whole */
 	sock = ctl_socket_abs(o, sockbuf, sizeof(sockbuf));
-	if (sock && (sock[0] != '/' || strpbrk(sock, " \t\"'\\%"))) {
-		ctl_errx("enable: -s \"%s\": %s", sock,
-			 sock[0] != '/' ? "its absolute path is too long for a socket address"
-					: "a blank, quote, backslash or % cannot go into a unit file");
+	if (sock && (r = sock_unfit(sock, why, sizeof(why))) < 0) {
+		ctl_errx("enable: -s \"%s\": %s", sock, why);
 		return CTL_EXIT_ERR;
 	}
 	r = is_ours(e.path);

@@ -44,6 +44,17 @@ check "ODM_SOCKET is the absolute path of -s" grep -qx "Environment=ODM_SOCKET=$
 expect 1 "enable with -s naming a path with a blank" "$CTL" -s "$TMP/a b.sock" enable --root "$R" web
 has err "-s \"$TMP/a b.sock\": a blank" "the path is named, and why"
 check "the drop-in before it is kept" grep -qx "Environment=ODM_SOCKET=$TMP/agent.sock" "$F"
+# a newline would end the Environment= line, the rest read as a directive
+expect 1 "enable with -s naming a path with a newline" \
+	"$CTL" -s "$TMP/a.sock"$'\n'"ExecStartPre=/bin/false" enable --root "$R" web
+has err "control character cannot go into a unit file" "the newline is refused, and why"
+check "nothing of it reached the drop-in" bash -c "! grep -q ExecStartPre '$F'"
+# an absolute path the shim could not connect to (odm(7): 107 bytes at most)
+long=$TMP/$(printf '%0*d' $((108 - ${#TMP} - 1)) 0)
+expect 1 "enable with -s naming a path of 108 bytes" "$CTL" -s "$long" enable --root "$R" web
+has err "the path is too long for a socket address (107 bytes at most)" "the length is refused"
+expect 0 "enable with -s naming a path of 107 bytes" "$CTL" -s "${long%0}" enable --root "$R" web
+check "that one is written" grep -qx "Environment=ODM_SOCKET=${long%0}" "$F"
 
 # systemd itself reads the drop-in without a complaint
 if command -v systemd-analyze >/dev/null; then
