@@ -197,6 +197,11 @@ static int p_add(const struct ctl_opts *o, int argc, char **argv)
 			return CTL_EXIT_ERR;
 		}
 		i += 2;
+		/* a second would go to the agent as the rule's first words */
+		if (i < argc && strcmp(argv[i], "--at") == 0) {
+			ctl_errx("policy add: option \"--at\" given twice");
+			return sub_usage(&subs[1]);
+		}
 	}
 	if (i < argc && strcmp(argv[i], "--") == 0)
 		i++;

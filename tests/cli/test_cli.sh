@@ -196,6 +196,8 @@ usage_err --proto "lease --proto given twice" "$CTL" lease session-lasting 2001:
 usage_err --type "run --type given twice" "$CTL" run --type fixed --type 3 /bin/true
 usage_err --nai "genkey --nai given twice" "$CTL" genkey --nai a@b --nai c@d
 usage_err --spi "genkey --spi given twice" "$CTL" genkey --spi 300 --spi 400
+usage_err --at "policy add --at given twice" "$CTL" -s "$TMP/none.sock" \
+	policy add --at 1 --at 2 allow uid 0
 usage_err --root "enable --root given twice" "$CTL" enable --root "$TMP" --root / x
 usage_err --type "enable --type given twice" "$CTL" enable --type fixed --type 2 x
 usage_err -f "odmagent -f given twice" "$AGENT" -n -f "$TMP/a.conf" --config "$TMP/b.conf"
