@@ -11,7 +11,8 @@
  * not, one of three users), a BA built from fuzzer-chosen fields (which of
  * the last BUs it answers, status, address, right or wrong key) and signed
  * as an anchor would, raw bytes as an MH message (or, odd in length, which
- * BU's source and anchor an ICMPv6 error is about), a move (the CoA and the
+ * BU's source and anchor an ICMPv6 error is about: one about a tunnelled
+ * packet, or a Parameter Problem about the BU itself), a move (the CoA and the
  * host's addresses change, or no CoA at all; and which of the host's
  * address, tunnel binding, route and rule additions fail from then on), a
  * tick with socket counts, a usability poll (maybe after someone else
@@ -452,8 +453,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			for (size_t i = 0; i < n; i++)
 				raw[i] = take8(&c);
-			if (n & 1) /* an ICMPv6 error about a packet from a BU's source to its anchor */
+			/* an ICMPv6 error about a packet from a BU's source to its
+			 * anchor: a tunnelled one, or the BU ("unrecognized Next
+			 * Header", the anchor's agent away) */
+			if ((n & 3) == 1)
 				he_icmp_error(&e, &S.busrc[raw[0] % RING], &S.budst[raw[1] % RING], now);
+			else if (n & 1)
+				he_icmp_bu_unheard(&e, &S.busrc[raw[0] % RING], &S.budst[raw[1] % RING],
+						   now);
 			else
 				he_mh_input(&e, raw, n, &S.budst[0], &S.busrc[0], now);
 			break;
