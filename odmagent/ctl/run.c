@@ -234,7 +234,7 @@ static int warn_not_preloaded(const char *cmd)
 int cmd_run(const struct ctl_opts *o, int argc, char **argv)
 {
 	char lib[PATH_MAX];
-	const char *type = NULL, *old;
+	const char *type = NULL, *old, *env;
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -301,11 +301,18 @@ int cmd_run(const struct ctl_opts *o, int argc, char **argv)
 	/* -s reaches the shim the same way it reaches odmctl; a relative path
 	 * made absolute, so that it still names the socket once the program
 	 * changes its directory (a daemon's chdir("/")), where it fits in a
-	 * socket address (odm(7), ODM_SOCKET) */
-	if (o->socket) {
+	 * socket address (odm(7), ODM_SOCKET). So is a relative ODM_SOCKET
+	 * odmctl inherits: it named the socket odmctl found, from here. */
+	env = secure_getenv(ODM_IPC_ENV);
+	if (o->socket || (env && env[0] && env[0] != '/')) {
+		struct ctl_opts so = *o;
 		char abs[PATH_MAX];
+		const char *sock;
 
-		if (setenv(ODM_IPC_ENV, ctl_socket_abs(o, abs, sizeof(abs)), 1) < 0) {
+		if (!so.socket)
+			so.socket = env;
+		sock = ctl_socket_abs(&so, abs, sizeof(abs));
+		if (sock != env && setenv(ODM_IPC_ENV, sock, 1) < 0) {
 			ctl_errx("run: setenv: %s", strerror(errno));
 			return CTL_EXIT_ERR;
 		}

@@ -135,6 +135,11 @@ expect 0 "odmctl -s none.sock run (a relative path)" \
 	env -C "$TMP/rel" ODM_LIBODM="$B/libodm.so" "$CTL" -s none.sock run -- \
 	/bin/sh -c 'echo "socket=$ODM_SOCKET"'
 has out "socket=$TMP/rel/none.sock" "run hands the program -s made absolute"
+# and so is a relative ODM_SOCKET odmctl inherits: the same socket
+expect 0 "ODM_SOCKET=none.sock odmctl run (a relative path)" \
+	env -C "$TMP/rel" ODM_LIBODM="$B/libodm.so" ODM_SOCKET=none.sock "$CTL" run -- \
+	/bin/sh -c 'echo "socket=$ODM_SOCKET"'
+has out "socket=$TMP/rel/none.sock" "run hands the program ODM_SOCKET made absolute"
 # --type takes ODM_TYPE's spellings (odm(7)) and passes the type's name
 expect 0 "odmctl run --type Session_Lasting" \
 	env ODM_LIBODM="$B/libodm.so" "$CTL" -s "$TMP/none.sock" run --type Session_Lasting -- \
