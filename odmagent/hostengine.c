@@ -959,6 +959,7 @@ int he_icmp_bu_unheard(struct hostengine *e, const struct in6_addr *src,
 	if (an->away && !was_away)
 		log_info("anchor %s: its host answers our BUs \"unrecognized Next Header\" "
 			 "(its agent is not running?): the BUs out to it go every %u ms until "
-			 "it answers", ntop6(dst, a1), REG_AWAY_RETRY_MS);
+			 "it answers, for %u s at most", ntop6(dst, a1), REG_AWAY_RETRY_MS,
+			 REG_AWAY_PACE_MS / 1000);
 	return (int)n;
 }

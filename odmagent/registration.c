@@ -415,6 +415,8 @@ unsigned reg_anchor_agent_away(struct reg_anchor *an, const struct in6_addr *coa
 
 	if (!an->has_coa || !IN6_ARE_ADDR_EQUAL(&an->coa, coa))
 		return 0; /* about a BU from an address no longer ours */
+	if (an->away && now_ms >= an->away_ms + REG_AWAY_PACE_MS)
+		return 0; /* away too long: the back-off again, until a BA */
 	for (struct reg_binding *b = an->bindings; b; b = b->next) {
 		if (b->kind != REG_ALLOC && b->kind != REG_REFRESH)
 			continue;
@@ -428,8 +430,10 @@ unsigned reg_anchor_agent_away(struct reg_anchor *an, const struct in6_addr *coa
 	}
 	/* about a deregistration (or nothing of ours): nothing goes at that
 	 * pace, and the outage is said when an exchange it paces is out */
-	if (out)
+	if (out && !an->away) {
 		an->away = 1;
+		an->away_ms = now_ms;
+	}
 	return n;
 }
 

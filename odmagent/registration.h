@@ -36,6 +36,7 @@
 #define REG_IGNORED_LOG_BURST 10         /* debug lines a second on ignored BAs */
 #define REG_RTT_MAX_MS 1000              /* round trips kept for the BU's transit */
 #define REG_AWAY_RETRY_MS 2000           /* BU retry while the anchor's agent is away */
+#define REG_AWAY_PACE_MS 120000          /* for so long after the first such error */
 
 enum reg_kind {
 	REG_NONE = 0,   /* nothing outstanding */
@@ -151,6 +152,7 @@ struct reg_anchor {
 	/* its host said its agent is away (reg_anchor_agent_away), and no BA
 	 * came since: said once in the log */
 	int away;
+	uint64_t away_ms;   /* when that began (monotonic ms) */
 	struct reg_binding *bindings;
 };
 
@@ -241,9 +243,13 @@ int reg_resend_now(struct reg_ctx *c, struct reg_binding *b, uint64_t now_ms);
  * REG_AWAY_RETRY_MS rather than on the back-off (which reaches
  * MAX_BINDACK_TIMEOUT, 32 s, RFC 6275 §11.8), so a restarted agent hears
  * the next BU within that: a host that only receives sends nothing else
- * the anchor could answer. Deregistrations keep their schedule. Unproven
- * (anyone can send such an error): it sends nothing by itself, and the
- * rate stays within MAX_UPDATE_RATE. Returns how many exchanges were
+ * the anchor could answer. Deregistrations keep their schedule. For
+ * REG_AWAY_PACE_MS after the first such error of an outage only: an
+ * agent stopped for good, or a forger, then has the back-off again (the
+ * exponential back-off RFC 6275 §11.8 asks for is against a silent
+ * anchor; this one says why it does not answer, and a restart is what is
+ * waited for). Unproven (anyone can send such an error): it sends nothing
+ * by itself, and the rate stays within MAX_UPDATE_RATE. Returns how many exchanges were
  * brought forward; an->away is set when an allocation or refresh is out
  * (not for an error about a deregistration, which keeps its schedule).
  */
