@@ -159,11 +159,15 @@ static int veth(const char *a, const char *b, int peer_up)
 		o = ip(cmd);
 		cr_assert_eq(o[0], '\0', "%s", o);
 		/* the carrier comes a moment later (linkwatch), and with it
-		 * the link-local address: wait for it, 3 s at most */
-		snprintf(cmd, sizeof(cmd), "-6 addr show dev %s scope link", a);
-		for (int i = 0; i < 300 && !strstr(ip(cmd), "fe80::"); i++)
-			usleep(10000);
-		cr_assert(strstr(ip(cmd), "fe80::"), "%s has no link-local address", a);
+		 * the link-local addresses of both ends: wait for them, 3 s at
+		 * most each (one that came after a test's walk of the host's
+		 * addresses was seen in its look at them: not walked) */
+		for (const char *const *d = (const char *const[]){ a, b, NULL }; *d; d++) {
+			snprintf(cmd, sizeof(cmd), "-6 addr show dev %s scope link", *d);
+			for (int i = 0; i < 300 && !strstr(ip(cmd), "fe80::"); i++)
+				usleep(10000);
+			cr_assert(strstr(ip(cmd), "fe80::"), "%s has no link-local address", *d);
+		}
 	}
 	idx = netconf_ifindex(nc, a);
 	cr_assert_gt(idx, 0);
