@@ -529,8 +529,9 @@ int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
 	struct ba_plan p;
 	char s[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN], h[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
 	char nai[LOG_ESC_MAX], held_text[80];
+	const struct in6_addr *coa;
 	uint64_t held = 0;
-	int rc, n, quiet, level;
+	int rc, n, quiet, level, same = 0, refresh;
 
 	an->cnt.bu_rx++;
 	rc = mh_decode(buf, len, &bu, NULL, NULL);
@@ -547,9 +548,22 @@ int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
 			  ntop6(src, s));
 		return 0;
 	}
+	/* a refresh: the binding of the address the BU names exists, to the
+	 * care-of address it names (RFC 6275 section 11.7.1); if accepted and
+	 * not a deregistration it changes nothing, so it is said at debug
+	 * level: a host's refreshes of all its bindings every few minutes
+	 * would fill the log in a steady state */
+	coa = (bu.present & MH_HAS_ALTCOA) ? &bu.altcoa : src;
+	if (bu.present & MH_HAS_HNP) {
+		const struct binding *old = bcache_find_hoa(&an->bc, &bu.hnp);
+
+		same = old && IN6_ARE_ADDR_EQUAL(&old->coa, coa);
+	}
 	memset(&p, 0, sizeof p);
 	p.status = process(an, &bu, buf, len, src, dst, now_ms, mh_ntp_from_timespec(realtime),
 			   &p);
+	refresh = same && p.status < 128 && p.lifetime && p.has_hoa &&
+		  IN6_ARE_ADDR_EQUAL(&p.hoa, &bu.hnp);
 	if (p.paced) {
 		quiet = !ratelimit_spaced(&an->ids[p.ident].stale_told_ms, ANCHOR_STALE_GAP_MS,
 					  now_ms);
@@ -564,14 +578,15 @@ int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
 		an->cnt.ba_rejected++;
 	/* a flood of forged BUs must not flood the log either, nor one of
 	 * authentic ones: its identity's lines are held to a rate */
-	level = quiet ? ODM_LOG_DEBUG : ODM_LOG_INFO;
-	if (!quiet && p.ident >= 0 && !reqlog_allow(&an->ids[p.ident].bu_log, now_ms, &held))
+	level = quiet || refresh ? ODM_LOG_DEBUG : ODM_LOG_INFO;
+	if (level == ODM_LOG_INFO && p.ident >= 0 &&
+	    !reqlog_allow(&an->ids[p.ident].bu_log, now_ms, &held))
 		level = ODM_LOG_DEBUG;
 	odm_log_at(level, 0,
 		 "BU nai=%s seq=%u coa=%s hoa=%s lifetime=%us -> BA %u (%s) seq=%u hoa=%s "
 		 "lifetime=%us%s%s",
 		 (bu.present & MH_HAS_MNID) ? nai_esc(bu.mnid, nai) : "-", bu.seq,
-		 ntop6((bu.present & MH_HAS_ALTCOA) ? &bu.altcoa : src, c),
+		 ntop6(coa, c),
 		 (bu.present & MH_HAS_HNP) ? ntop6(&bu.hnp, h) : "-",
 		 mh_lifetime_seconds(bu.lifetime), p.status, mh_status_name(p.status), p.seq,
 		 p.has_hoa ? ntop6(&p.hoa, r) : "-",

@@ -1014,6 +1014,47 @@ Test(anchor, an_authentic_flood_of_bus_is_said_at_a_bounded_rate)
 		  "the count of those held back");
 }
 
+/* A refresh changes nothing: a host refreshing all its bindings every few
+ * minutes must not fill the log in a steady state, so it is said at debug
+ * level; the allocation, a move and a deregistration at info level. */
+Test(anchor, a_refresh_is_said_at_debug_level_a_move_at_info)
+{
+	static char buf[1 << 16];
+	struct in6_addr a;
+	char txt[INET6_ADDRSTRLEN];
+	struct mh_msg ba;
+	struct bu b;
+	size_t n;
+
+	cr_redirect_stderr();
+	odm_log_init("t", ODM_LOG_INFO, 0);
+	a = alloc_ok(10, 1, 1000);
+	inet_ntop(AF_INET6, &a, txt, sizeof txt);
+	b = bu_default(11); /* a refresh: its address, from the same CoA */
+	b.hnp = txt;
+	send_bu(&b, 2000, &ba);
+	cr_assert_eq(ba.status, MH_BA_ACCEPTED);
+	b = bu_default(12); /* a move */
+	b.hnp = txt;
+	b.coa = COA2;
+	send_bu(&b, 3000, &ba);
+	cr_assert_eq(ba.status, MH_BA_ACCEPTED);
+	b = bu_default(13); /* the end */
+	b.hnp = txt;
+	b.coa = COA2;
+	b.lifetime = 0;
+	send_bu(&b, 4000, &ba);
+	cr_assert_eq(ba.status, MH_BA_ACCEPTED);
+	fflush(stderr);
+	n = fread(buf, 1, sizeof(buf) - 1, cr_get_redirected_stderr());
+	buf[n] = '\0';
+	cr_assert(strstr(buf, "info: anchor_handle_bu: BU nai=" NAI1 " seq=10 "), "%s", buf);
+	cr_assert_null(strstr(buf, " seq=11 "), "the refresh is said at info level: %s", buf);
+	cr_assert(strstr(buf, "info: anchor_handle_bu: BU nai=" NAI1 " seq=12 coa=" COA2), "%s",
+		  buf);
+	cr_assert(strstr(buf, "info: anchor_handle_bu: BU nai=" NAI1 " seq=13 "), "%s", buf);
+}
+
 Test(anchor, binding_error_and_drops)
 {
 	uint8_t pkt[16] = { 59, 1, 42, 0 }, reply[MH_MAX_LEN];
