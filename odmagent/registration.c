@@ -11,6 +11,7 @@
 
 #include "addrtext.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "registration.h"
 
 /* A BA this far off our clock is worth a line in the log (status 145). */
@@ -610,6 +611,35 @@ static int ignored(struct reg_ctx *c, uint64_t now, int rc, const struct in6_add
 	return rc;
 }
 
+/*
+ * A 146 (authentication failed, RFC 4285 section 6) from one of our
+ * anchors, answering by its number a BU of ours still outstanding: the
+ * anchor does not hold this host's identity with its key and SPI (a key
+ * file or spi that differs at the two ends, or an identity the anchor does
+ * not know). The anchor cannot sign that answer with a key it does not
+ * share, so it changes nothing here; but without this line the host would
+ * only say later that the anchor did not answer. At warning level, once
+ * per anchor per REG_AUTH_FAIL_LOG_GAP_MS: anyone can forge a 146 from the
+ * anchor's address.
+ */
+static void say_auth_fail(struct reg_ctx *c, struct reg_anchor *an, const struct mh_msg *m,
+			  uint64_t now)
+{
+	char a1[INET6_ADDRSTRLEN];
+	int hit = 0;
+
+	for (struct reg_binding *b = an->bindings; b && !hit; b = b->next)
+		if (b->kind != REG_NONE && b->n_sent)
+			(void)answered_bu(b, m, &hit);
+	if (!hit || !ratelimit_spaced(&an->auth_fail_told_ms, REG_AUTH_FAIL_LOG_GAP_MS, now))
+		return;
+	log_warnx("anchor %s answered our BU seq %u with status 146 (authentication failed): "
+		  "it does not hold identity %s with this host's key and spi %u (compare "
+		  "identity and key-file at both ends); its answer is not authenticated, so "
+		  "nothing changes and the BU is sent again",
+		  ntop6(&an->addr, a1), m->seq, c->cfg.nai, c->cfg.spi);
+}
+
 /* A BA from b's anchor: it answers, and whatever hold the engine put it on
  * (silent_ms) ends, a deregistration's answer too, which no user hears of */
 static void answered(struct reg_binding *b)
@@ -700,8 +730,11 @@ int reg_input(struct reg_ctx *c, const uint8_t *buf, size_t len,
 	an = reg_anchor_find(c, src);
 	if (!an)
 		return ignored(c, now_ms, -ENOENT, src, &m, "not from an anchor of ours");
-	if (!(m.present & MH_HAS_AUTH))
+	if (!(m.present & MH_HAS_AUTH)) {
+		if (m.status == MH_BA_AUTH_FAIL)
+			say_auth_fail(c, an, &m, now_ms);
 		return ignored(c, now_ms, -EPERM, src, &m, "unauthenticated");
+	}
 	if (m.auth_spi != c->cfg.spi)
 		return ignored(c, now_ms, -EPERM, src, &m, "foreign SPI");
 	/* If the anchor holds our key and still says our MAC was wrong, it is

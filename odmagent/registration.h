@@ -34,6 +34,7 @@
 #define REG_SEQ_HISTORY 8                /* BUs of one exchange we still match */
 #define REG_MAX_RESYNC 3                 /* status 135 rounds per exchange */
 #define REG_IGNORED_LOG_BURST 10         /* debug lines a second on ignored BAs */
+#define REG_AUTH_FAIL_LOG_GAP_MS 60000   /* one line a minute per anchor on a 146 */
 #define REG_RTT_MAX_MS 1000              /* round trips kept for the BU's transit */
 #define REG_AWAY_RETRY_MS 2000           /* BU retry while the anchor's agent is away */
 #define REG_AWAY_PACE_MS 120000          /* for so long after the first such error */
@@ -153,6 +154,8 @@ struct reg_anchor {
 	 * came since: said once in the log */
 	int away;
 	uint64_t away_ms;   /* when that began (monotonic ms) */
+	/* when the last 146 it sent us was said (monotonic ms; 0: never) */
+	uint64_t auth_fail_told_ms;
 	struct reg_binding *bindings;
 };
 

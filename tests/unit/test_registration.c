@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -732,8 +733,13 @@ static struct snap snap(const struct reg_binding *b)
 
 static void assert_unchanged(const struct snap *x, const struct reg_binding *b, const char *what)
 {
+	struct reg_anchor an;
+
+	memcpy(&an, &x->an, sizeof(an));
+	/* but for when a 146 was last said (a log line's limit) */
+	an.auth_fail_told_ms = b->anchor->auth_fail_told_ms;
 	cr_assert_eq(memcmp(&x->b, b, sizeof(*b)), 0, "%s changed the binding", what);
-	cr_assert_eq(memcmp(&x->an, b->anchor, sizeof(*b->anchor)), 0,
+	cr_assert_eq(memcmp(&an, b->anchor, sizeof(*b->anchor)), 0,
 		     "%s changed the anchor", what);
 	cr_assert_eq(F.n, x->n, "%s made us send a BU", what);
 	cr_assert_eq(F.nev, x->nev, "%s ended an exchange", what);
@@ -985,4 +991,36 @@ Test(reg, bus_not_started_by_a_move_say_nothing_of_an_outage)
 	b->anchor->coa_lost_ms = 0;
 	reg_refresh(&C, b, T0 + 7000, 1);
 	cr_assert_not(bu(1).present & MH_HAS_COA_LOST, "a move with no loss known");
+}
+
+/* The anchor does not hold our key: its 146 cannot be signed and changes
+ * nothing, but it is said at warning level, naming the anchor, the BU and
+ * the identity, once a minute per anchor (a forged one could come at any
+ * rate); a 146 that answers no BU of ours is not said. */
+Test(reg, an_unauthenticated_146_answering_our_bu_is_said_once_a_minute)
+{
+	static char out[1 << 14];
+	struct reg_binding *b = binding(100);
+	struct ba_spec bare146 = { .status = 146, .seq = 100, .bid = -1, .no_replay = 1 };
+	struct ba_spec other146 = { .status = 146, .seq = 4000, .bid = -1, .no_replay = 1 };
+	const char *needle = "warn: say_auth_fail: anchor 2001:db8:ca::10 answered our BU seq 100 "
+			     "with status 146 (authentication failed): it does not hold identity "
+			     "mn1@example.test with this host's key and spi 4660";
+	size_t n;
+	int lines = 0;
+
+	cr_redirect_stderr();
+	odm_log_init("test", ODM_LOG_INFO, 0);
+	reg_alloc(&C, b, T0, 0); /* seq 100 */
+	stray(b, &other146, -EPERM, T0 + 10, "a 146 answering no BU of ours");
+	stray(b, &bare146, -EPERM, T0 + 20, "the anchor's 146");
+	stray(b, &bare146, -EPERM, T0 + 30, "its 146 again");
+	stray(b, &bare146, -EPERM, T0 + 20 + REG_AUTH_FAIL_LOG_GAP_MS, "its 146 a minute on");
+	fflush(stderr);
+	n = fread(out, 1, sizeof(out) - 1, cr_get_redirected_stderr());
+	out[n] = '\0';
+	for (const char *q = out; (q = strstr(q, needle)); q += strlen(needle))
+		lines++;
+	cr_assert_eq(lines, 2, "%d lines: %s", lines, out);
+	cr_assert_null(strstr(out, "seq 4000"), "%s", out);
 }
