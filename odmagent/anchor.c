@@ -1251,6 +1251,14 @@ void anchor_stop(struct odm_agent *a)
 {
 	if (!a->anchor)
 		return;
-	log_info("anchor stopping, %zu bindings dropped", a->anchor->bc.count);
+	/* the bindings are not dropped: the state file keeps them, and the
+	 * next start takes them back (odmagent(8) Restarts); a failed save
+	 * is said next, by teardown() */
+	if (a->anchor->sf.path)
+		log_info("anchor stopping: %zu binding(s) saved in %s for the next start to take "
+			 "back; their tunnels end now", a->anchor->bc.count, a->anchor->sf.path);
+	else
+		log_info("anchor stopping: %zu binding(s) end, not saved (no state file)",
+			 a->anchor->bc.count);
 	teardown(a, a->anchor);
 }

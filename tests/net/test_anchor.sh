@@ -401,6 +401,8 @@ if wait "$agent_pid"; then ok "agent exited 0 on SIGTERM"; else not_ok "agent ex
 agent_pid=
 check "tunnel device removed" bash -c "! ip netns exec $NS_A ip link show $TUNDEV 2>/dev/null"
 check "pool route removed" bash -c "[[ -z \$(ip netns exec $NS_A ip -6 route show $POOL/64) ]]"
+check "it said its bindings are saved for the next start, and where" \
+	grep -q "anchor stopping: [0-9]* binding(s) saved in $T/state/anchor.json for the next start" "$T/agent.log"
 check "agent logged each BU/BA on one line" \
 	test "$(grep -c 'anchor_handle_bu: BU nai=' "$T/agent.log")" -ge 8
 check "no sanitizer report in the agent log (when built with SAN=1)" \
