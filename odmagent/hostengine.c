@@ -155,6 +155,7 @@ void he_init(struct hostengine *e, const struct he_ops *ops, void *arg,
 	e->pol = *pol;
 	addr_waits_init(&e->usable);
 	reqlog_init(&e->passed_log, 1, 1, 0); /* a line a second */
+	reqlog_init(&e->waiters_log, HE_WAITERS_LOG_RATE, HE_WAITERS_LOG_BURST, 0);
 	reqlog_users_init(&e->plain_log, REQLOG_RATE, REQLOG_BURST, REQLOG_ALL_RATE,
 			  REQLOG_ALL_BURST, 0);
 	reqlog_init(&e->access_log, HE_ACCESS_LOG_RATE, HE_ACCESS_LOG_BURST, 0);

@@ -221,6 +221,12 @@ struct hostengine {
 	unsigned fell_through;       /* requests sent past a silent anchor, for status */
 	unsigned quiet_checks;       /* refreshes for a silent lease (HE_QUIET_MS) */
 	struct reqlog passed_log;    /* their log lines at info level (say_passed) */
+	/* the lines of requests that waited for an anchor that did not serve
+	 * them and had no other to go to (each answered with an error): lines
+	 * a second, and at once (a lease may have had many waiting) */
+#define HE_WAITERS_LOG_RATE 1
+#define HE_WAITERS_LOG_BURST 4
+	struct reqlog waiters_log;
 	struct reqlog_users plain_log; /* requests made plain for want of an
 					* anchor: their lines, per user (reqlog.h) */
 	struct in6_addr host_addrs[VANISHED_MAX]; /* access addresses at the last look */

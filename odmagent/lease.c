@@ -702,6 +702,8 @@ static void pass_waiters(struct hostengine *e, struct lease *l, int end_l, const
 			 const char *code, const char *msg)
 {
 	struct at_request rq = waiter_request(l);
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], line[320];
+	unsigned id = l->id;
 	size_t n;
 	void **w = lease_take_waiters(l, &n);
 
@@ -712,6 +714,14 @@ static void pass_waiters(struct hostengine *e, struct lease *l, int end_l, const
 		e->ops->cred(e->arg, w[i], &rq.uid, &rq.pid);
 		if (fall_through(e, &rq, &rq.cha, why))
 			continue;
+		/* the request's own end, as for one that came while the anchor
+		 * is on hold (anchor_on_hold); held to a rate of its own, so
+		 * that it does not hide those lines (HE_WAITERS_LOG_RATE) */
+		snprintf(line, sizeof(line), "lease %u: %s %s request of uid %u pid %d for %s "
+			 "answered %s: anchor %s %s", id, odm_type_name(rq.type),
+			 rq.proto == IPPROTO_UDP ? "udp" : "tcp", (unsigned)rq.uid, (int)rq.pid,
+			 ntop6(&rq.dst, a1), code, ntop6(&rq.cha, a2), why);
+		reqlog_say(&e->waiters_log, e->now, ODM_LOG_INFO, "%s", line);
 		he_emit_refused(e, rq.type, w[i], msg, code);
 		e->ops->reply_error(e->arg, w[i], code, msg);
 	}

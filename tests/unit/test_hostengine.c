@@ -4089,3 +4089,40 @@ Test(hostengine, a_new_claim_of_the_address_stops_the_old_claims_deregistration)
 		cr_assert(bu(i).lifetime != 0 || !bu_hnp_is(i, &COA1),
 			  "BU %d deregisters the address the new claim holds", i);
 }
+
+static int count_in(const char *buf, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = buf; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* A request that waited for an anchor that never answered, with no other
+ * anchor of its type to go to, is refused: the log says so, naming the
+ * program and why (before, only the lease's own line was written, and the
+ * program's refusal nowhere but in its own error). Programs make such
+ * requests: the lines are held to HE_WAITERS_LOG_BURST at once. */
+Test(hostengine, a_waiter_refused_after_a_silent_anchor_is_said)
+{
+	const char *needle = "info: pass_waiters: lease 100: session-lasting tcp request of uid 1000 "
+			     "pid 201 for 2001:db8:c0::80 answered ETIMEDOUT: anchor "
+			     "2001:db8:ca::10 did not answer the allocation";
+	char buf[16384];
+	int lines;
+
+	cr_redirect_stderr();
+	odm_log_init("test", ODM_LOG_INFO, 0);
+	for (intptr_t r = 1; r <= 6; r++) /* one lease, six waiting */
+		request(r, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0);
+	while (he_reg_deadline(&E) && he_reg_deadline(&E) <= T0 + HE_ALLOC_TIMEOUT_MS)
+		he_reg_timers(&E, he_reg_deadline(&E));
+	cr_assert_eq(F.nrep, 6);
+	cr_assert_str_eq(F.rep[0].code, "ETIMEDOUT");
+	lines = stderr_count(buf, sizeof(buf), needle);
+	cr_assert_eq(lines, 1, "%d lines:\n%s", lines, buf);
+	cr_assert_eq(count_in(buf, "info: pass_waiters: lease 100: "), HE_WAITERS_LOG_BURST, "%s",
+		     buf);
+}
+
