@@ -62,7 +62,7 @@ static void on_timer(uv_timer_t *t);
 
 static void fail(struct dnspub *d, const char *why)
 {
-	char a1[INET6_ADDRSTRLEN];
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
 	uint32_t wait;
 
 	d->in_flight = false;
@@ -71,8 +71,9 @@ static void fail(struct dnspub *d, const char *why)
 	snprintf(d->last_error, sizeof(d->last_error), "%s", why);
 	wait = dnspub_retry_ms(d->attempt, rnd32());
 	d->retry_at_ms = mono_ms() + wait;
-	log_warnx("DNS update of %s to %s failed: %s; retry in %u ms", d->cfg.name,
-		  ntop6(&d->want, a1), why, wait);
+	log_warnx("DNS update of %s to %s failed: %s; retry in %u ms (server %s, attempt %u)",
+		  d->cfg.name, ntop6(&d->want, a1), why, wait, ntop6(&d->cfg.server, a2),
+		  d->attempt);
 	events_emit(d->ev, "dns-failed",
 		    json_pack("{s:s, s:s, s:s, s:i}", "name", d->cfg.name, "addr",
 			      ntop6(&d->want, a1), "error", why, "retry_ms", (json_int_t)wait),
@@ -145,6 +146,7 @@ static void on_recv(uv_udp_t *u, ssize_t n, const uv_buf_t *b, const struct sock
 	struct dnspub *d = u->data;
 	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)from;
 	char a1[INET6_ADDRSTRLEN], why[48];
+	unsigned failed;
 	int rcode, terr;
 
 	if (n <= 0 || !from)
@@ -178,6 +180,7 @@ static void on_recv(uv_udp_t *u, ssize_t n, const uv_buf_t *b, const struct sock
 	}
 	uv_timer_stop(&d->timer);
 	d->in_flight = false;
+	failed = d->attempt;
 	d->attempt = 0;
 	d->n_ok++;
 	d->last_rtt_ms = (uint32_t)(mono_ms() - d->sent_ms);
@@ -185,8 +188,13 @@ static void on_recv(uv_udp_t *u, ssize_t n, const uv_buf_t *b, const struct sock
 	d->last_error[0] = '\0';
 	d->published = d->want;
 	d->is_published = true;
-	log_info("DNS: %s AAAA %s published (%u ms)", d->cfg.name, ntop6(&d->want, a1),
-		 d->last_rtt_ms);
+	/* after failures, which were each a warning: say the trouble is over */
+	if (failed)
+		log_info("DNS: %s AAAA %s published (%u ms), after %u failed attempt(s)",
+			 d->cfg.name, ntop6(&d->want, a1), d->last_rtt_ms, failed);
+	else
+		log_info("DNS: %s AAAA %s published (%u ms)", d->cfg.name, ntop6(&d->want, a1),
+			 d->last_rtt_ms);
 	events_emit(d->ev, "dns-updated",
 		    json_pack("{s:s, s:s, s:i}", "name", d->cfg.name, "addr", ntop6(&d->want, a1),
 			      "rtt_ms", (json_int_t)d->last_rtt_ms),

@@ -68,12 +68,16 @@ A3=$(topo_mn_addr)
 check "the update fails while the server is unreachable" wait_for 8 dns_ge failures 1
 check "the reason is given" dns_is last_error "no answer in 2000 ms"
 check "the log says when it retries" grep -q "DNS update of $NAME. to $A3 failed: no answer in 2000 ms; retry in" "$MN_AGENT_LOG"
+check "and names the server and the attempt" \
+	grep -q "DNS update of $NAME. to $A3 failed: .* (server $DNS_ADDR, attempt 1)" "$MN_AGENT_LOG"
 check "the record still names the old address" record_is "$A2"
 check "the agent serves leases meanwhile" \
 	odm_ctl mn -j lease session-lasting "$CN_ADDR" --cha "$CHA_ADDR" --proto tcp
 nsq ar1 ip -6 route del blackhole "$DNS_ADDR/128"
 check "with the server reachable again, a retry publishes" wait_for 12 record_is "$A3"
 check "and status clears the error" wait_for 2 dns_is last_error None
+check "the log says it went through after the failures" \
+	grep -q "DNS: $NAME. AAAA $A3 published ([0-9]* ms), after [0-9]* failed attempt(s)" "$MN_AGENT_LOG"
 
 # ------------------------------------------------------------ 4. a wrong key
 UPDATES=$(dns updates)
