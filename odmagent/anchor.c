@@ -207,7 +207,9 @@ int anchor_quota_full(struct anchor *an, long ident, uint64_t now_ms)
 	if (!an->cfg->max_bindings || an->ids[ident].nbindings < an->cfg->max_bindings)
 		return 0;
 	/* a host that asks for more, as fast as it can send */
-	reqlog_say(&an->ids[ident].bu_log, now_ms, ODM_LOG_INFO, "%s: quota of %u bindings reached",
+	reqlog_say(&an->ids[ident].bu_log, now_ms, ODM_LOG_INFO,
+		   "identity %s holds max-bindings %u binding(s): a new one is refused with "
+		   "status 130 (raise max-bindings, or the host ends some)",
 		   nai_esc(an->cfg->identities[ident].nai, n), an->cfg->max_bindings);
 	return 1;
 }

@@ -847,9 +847,9 @@ void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev
 		}
 		break;
 	case REG_EV_REJECTED:
-		snprintf(msg, sizeof(msg), "anchor %s refused the %s: %s%s%s",
+		snprintf(msg, sizeof(msg), "anchor %s refused the %s: %s (status %u)%s%s",
 			 ntop6(&l->anchor, a1), reg_kind_name(ev->what), mh_status_name(ev->status),
-			 ev->why ? ", " : "", ev->why ? ev->why : "");
+			 ev->status, ev->why ? ", " : "", ev->why ? ev->why : "");
 		log_warnx("lease %u: %s", l->id, msg);
 		if (l->state == LEASE_REGISTERING) {
 			/* it serves others, not us (a CHA of its own users, a

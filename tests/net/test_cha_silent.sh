@@ -132,7 +132,9 @@ check "4: from mn's access address at ar2 ($MN_ADDR2), not a CHoA or a plain fal
 	test "$ip" = "$MN_ADDR2"
 check "4: at once, not after a timeout ($ms ms)" test "$ms" -lt 1000
 check "4: the agent says the CHA refused it" \
-	odm_mn_logged "anchor $CHA_ADDR refused the allocation: insufficient resources"
+	odm_mn_logged "anchor $CHA_ADDR refused the allocation: insufficient resources (status 130)"
+check "4: and the CHA says why, naming the setting" \
+	grep -q "identity $ODM_NAI holds max-bindings 1 binding(s): a new one is refused with status 130" "$CHA_AGENT_LOG"
 check "4: and passed it over (passed over: $FELL2 -> $(fell))" test "$(fell)" -gt "$FELL2"
 check "4: the CHA, which answered, is not on hold" hold_over
 kill "$ODM_UDP_HOLDER" 2>/dev/null || true

@@ -518,13 +518,24 @@ Test(anchor, quota_130)
 	struct snap s, s2;
 	struct bu b;
 
+	char line[4096];
+	size_t n;
+
 	for (uint16_t i = 0; i < 4; i++)
 		alloc_ok((uint16_t)(10 + i), (uint16_t)(1 + i), 0);
 	s = take();
 	b = bu_default(20);
 	b.bid = 9;
+	cr_redirect_stderr();
+	odm_log_init("t", ODM_LOG_INFO, 0);
 	send_bu(&b, 0, &ba);
 	cr_assert_eq(ba.status, MH_BA_INSUFFICIENT_RESOURCES);
+	/* the log names the identity and the setting to look at */
+	fflush(stderr);
+	n = fread(line, 1, sizeof line - 1, cr_get_redirected_stderr());
+	line[n] = '\0';
+	cr_assert(strstr(line, "identity " NAI1 " holds max-bindings 4 binding(s): a new one is "
+			       "refused with status 130"), "%s", line);
 	cr_assert_not(ba.present & MH_HAS_HNP);
 	s2 = take();
 	assert_same(&s, &s2);
