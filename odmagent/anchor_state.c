@@ -438,6 +438,55 @@ static void remap_one(const struct binding *b, void *arg)
 	an->ids[k].nbindings++;
 }
 
+/*
+ * What a reload changed in the identities: one line each for those added,
+ * removed, or given another key or spi (the NAIs come from the operator's
+ * own file), at most ANCHOR_RELOAD_IDENT_LINES, then how many more. An
+ * operator who replaced a key file sees the anchor took it; one who did
+ * not mean to change a key sees which.
+ */
+#define ANCHOR_RELOAD_IDENT_LINES 8
+static void say_identity_changes(const struct anchor *an, const struct odm_identity *old_ids,
+				 size_t n_old)
+{
+	const struct odm_config *cfg = an->cfg;
+	unsigned said = 0, more = 0;
+
+#define SAY_IDENT(...)                                   \
+	do {                                             \
+		if (said < ANCHOR_RELOAD_IDENT_LINES) {  \
+			said++;                          \
+			log_info(__VA_ARGS__);           \
+		} else {                                 \
+			more++;                          \
+		}                                        \
+	} while (0)
+	for (size_t i = 0; i < cfg->n_identities; i++) {
+		const struct odm_identity *o = NULL, *id = &cfg->identities[i];
+		int kchg, schg;
+
+		for (size_t j = 0; j < n_old && !o; j++)
+			if (!strcmp(old_ids[j].nai, id->nai))
+				o = &old_ids[j];
+		if (!o) {
+			SAY_IDENT("identity %s added (spi %u)", id->nai, id->spi);
+			continue;
+		}
+		kchg = memcmp(o->key, id->key, sizeof(o->key)) != 0;
+		schg = o->spi != id->spi;
+		if (kchg || schg)
+			SAY_IDENT("identity %s: %s changed (spi %u -> %u): its host's BUs must be "
+				  "signed with the new one", id->nai,
+				  kchg && schg ? "key and spi" : kchg ? "key" : "spi", o->spi, id->spi);
+	}
+	for (size_t j = 0; j < n_old; j++)
+		if (ident_index(an, old_ids[j].nai) < 0)
+			SAY_IDENT("identity %s removed, with its bindings", old_ids[j].nai);
+#undef SAY_IDENT
+	if (more)
+		log_info("and %u more identity change(s)", more);
+}
+
 int anchor_state_rekey(struct anchor *an, const struct odm_identity *old_ids, size_t n_old)
 {
 	struct anchor_ident *ids = calloc(an->cfg->n_identities + 1, sizeof(*ids));
@@ -451,6 +500,7 @@ int anchor_state_rekey(struct anchor *an, const struct odm_identity *old_ids, si
 	}
 	for (size_t i = 0; i < an->cfg->n_identities; i++)
 		anchor_ident_init(&ids[i]);
+	say_identity_changes(an, old_ids, n_old);
 	/* an identity that is gone takes its bindings with it */
 	bcache_foreach(&an->bc, find_orphan, &oc);
 	for (size_t i = 0; i < oc.n; i++)

@@ -1455,3 +1455,28 @@ Test(state, anchor_cooling_survives_a_binding_not_restored)
 	assert_addr(&a, "2001:db8:c4a::4");
 	anchor_fini(&an);
 }
+
+/* A reload says which identities it added, removed, or gave another key
+ * or spi: an operator who replaced a key file sees the anchor took it. */
+Test(state, anchor_reload_says_which_identities_changed, .init = cr_redirect_stderr)
+{
+	static char log[8192];
+	struct odm_identity old[2], next[2];
+
+	anchor_fixture();
+	odm_log_init("t", ODM_LOG_INFO, 0);
+	memcpy(old, idents, sizeof(old));
+	next[0] = idents[1];
+	next[0].key[0] ^= 1; /* mn2's key replaced */
+	snprintf(next[1].nai, sizeof(next[1].nai), "mn3@example.test");
+	next[1].spi = 3003;
+	memset(next[1].key, 7, sizeof(next[1].key));
+	acfg.identities = next;
+	acfg.n_identities = 2;
+	cr_assert_geq(anchor_state_rekey(&an, old, 2), 0);
+	stderr_text(log, sizeof(log));
+	cr_assert(strstr(log, "identity mn3@example.test added (spi 3003)"), "%s", log);
+	cr_assert(strstr(log, "identity mn2@example.org: key changed (spi 512 -> 512)"), "%s", log);
+	cr_assert(strstr(log, "identity mn1@example.org removed, with its bindings"), "%s", log);
+	anchor_fini(&an);
+}
