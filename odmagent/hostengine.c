@@ -958,7 +958,7 @@ int he_icmp_bu_unheard(struct hostengine *e, const struct in6_addr *src,
 	n = reg_anchor_agent_away(an, src, now);
 	/* once per outage (a BA ends it): the error comes after every BU */
 	if (an->away && !was_away)
-		log_info("anchor %s: its host answers our BUs \"unrecognized Next Header\" "
+		log_warnx("anchor %s: its host answers our BUs \"unrecognized Next Header\" "
 			 "(its agent is not running?): the BUs out to it go every %u ms until "
 			 "it answers, for %u s at most", ntop6(dst, a1), REG_AWAY_RETRY_MS,
 			 REG_AWAY_PACE_MS / 1000);

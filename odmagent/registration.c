@@ -644,6 +644,12 @@ static void say_auth_fail(struct reg_ctx *c, struct reg_anchor *an, const struct
  * (silent_ms) ends, a deregistration's answer too, which no user hears of */
 static void answered(struct reg_binding *b)
 {
+	char a1[INET6_ADDRSTRLEN];
+
+	/* the end of what he_icmp_bu_unheard() said at warning level */
+	if (b->anchor->away)
+		log_info("anchor %s answers our BUs again: its agent is back",
+			 ntop6(&b->anchor->addr, a1));
 	b->anchor->silent_ms = 0;
 	b->anchor->silent_n = 0;
 	b->anchor->away = 0;

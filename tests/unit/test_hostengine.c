@@ -4126,3 +4126,27 @@ Test(hostengine, a_waiter_refused_after_a_silent_anchor_is_said)
 		     buf);
 }
 
+
+/* The anchor's agent away is a warning (its bindings carry nothing until
+ * it is back), said once however many errors come; its return is said
+ * once too, at its first BA. */
+Test(hostengine, an_anchor_away_and_back_is_said_once_each)
+{
+	char buf[16384];
+	uint64_t t = T0 + 2000;
+
+	granted(IPPROTO_TCP);
+	F.count.tcp = 1;
+	F.coa = COA2;
+	F.host[0] = COA2;
+	cr_redirect_stderr();
+	odm_log_init("test", ODM_LOG_INFO, 0);
+	he_move(&E, t);
+	for (int i = 0; i < 5; i++)
+		he_icmp_bu_unheard(&E, &COA2, &ANCHOR, t + 5 + (uint64_t)i);
+	answer(F.nbu - 1, MH_BA_ACCEPTED, NULL, t + 100);
+	cr_assert_eq(stderr_count(buf, sizeof(buf), "warn: he_icmp_bu_unheard: anchor "
+				  "2001:db8:ca::10: its host answers our BUs"), 1, "%s", buf);
+	cr_assert_eq(count_in(buf, "info: answered: anchor 2001:db8:ca::10 answers our BUs again: "
+				   "its agent is back"), 1, "%s", buf);
+}
