@@ -739,6 +739,7 @@ static void silent(struct hostengine *e, struct lease *l, struct reg_binding *b)
 {
 	struct reg_anchor *an = b->anchor;
 	char a1[INET6_ADDRSTRLEN], msg[160];
+	int auth146;
 
 	/* none of its BUs left: the host had no care-of address toward the
 	 * anchor all along (no address of the anchor's scope, no route), or
@@ -762,8 +763,16 @@ static void silent(struct hostengine *e, struct lease *l, struct reg_binding *b)
 		an->silent_n++;
 	an->silent_ms = e->now;
 	e->holds_begun++;
-	snprintf(msg, sizeof(msg), "no answer from anchor %s within %u ms",
-		 ntop6(&l->anchor, a1), (unsigned)HE_ALLOC_TIMEOUT_MS);
+	/* it did answer, 146, which cannot be authentic (registration.c
+	 * say_auth_fail): say so, not that it was silent */
+	auth146 = an->auth_fail_ms && an->auth_fail_ms >= b->first_tx_ms;
+	if (auth146)
+		snprintf(msg, sizeof(msg), "no authentic answer from anchor %s within %u ms "
+			 "(it answered status 146, authentication failed)",
+			 ntop6(&l->anchor, a1), (unsigned)HE_ALLOC_TIMEOUT_MS);
+	else
+		snprintf(msg, sizeof(msg), "no answer from anchor %s within %u ms",
+			 ntop6(&l->anchor, a1), (unsigned)HE_ALLOC_TIMEOUT_MS);
 	log_warnx("lease %u: %s; not asked for a new address for %llu s (requests go to the "
 		  "next anchor of their type, if any, or are answered at once)",
 		  l->id, msg, (unsigned long long)he_hold_ms(an) / 1000);
@@ -780,7 +789,8 @@ static void silent(struct hostengine *e, struct lease *l, struct reg_binding *b)
 		reg_dereg(&e->reg, b, e->now);
 		l->rb = NULL; /* the binding lives on until its BA */
 	}
-	pass_waiters(e, l, 1, "did not answer the allocation", "ETIMEDOUT", msg);
+	pass_waiters(e, l, 1, auth146 ? "answered the allocation only with status 146" :
+					"did not answer the allocation", "ETIMEDOUT", msg);
 }
 
 /*

@@ -631,7 +631,10 @@ static void say_auth_fail(struct reg_ctx *c, struct reg_anchor *an, const struct
 	for (struct reg_binding *b = an->bindings; b && !hit; b = b->next)
 		if (b->kind != REG_NONE && b->n_sent)
 			(void)answered_bu(b, m, &hit);
-	if (!hit || !ratelimit_spaced(&an->auth_fail_told_ms, REG_AUTH_FAIL_LOG_GAP_MS, now))
+	if (!hit)
+		return;
+	an->auth_fail_ms = now;
+	if (!ratelimit_spaced(&an->auth_fail_told_ms, REG_AUTH_FAIL_LOG_GAP_MS, now))
 		return;
 	log_warnx("anchor %s answered our BU seq %u with status 146 (authentication failed): "
 		  "it does not hold identity %s with this host's key and spi %u (compare "

@@ -154,8 +154,9 @@ struct reg_anchor {
 	 * came since: said once in the log */
 	int away;
 	uint64_t away_ms;   /* when that began (monotonic ms) */
-	/* when the last 146 it sent us was said (monotonic ms; 0: never) */
-	uint64_t auth_fail_told_ms;
+	/* when the last 146 answering a BU of ours came, and when one was
+	 * last said (monotonic ms; 0: never) */
+	uint64_t auth_fail_ms, auth_fail_told_ms;
 	struct reg_binding *bindings;
 };
 

@@ -4150,3 +4150,36 @@ Test(hostengine, an_anchor_away_and_back_is_said_once_each)
 	cr_assert_eq(count_in(buf, "info: answered: anchor 2001:db8:ca::10 answers our BUs again: "
 				   "its agent is back"), 1, "%s", buf);
 }
+
+/* An anchor that does not hold our key answers each BU with an
+ * unauthenticated 146: the allocation ends as one unanswered would, but
+ * neither the log nor the program's error says the anchor was silent. */
+Test(hostengine, an_allocation_answered_only_146_says_so)
+{
+	struct mh_msg m, q;
+	uint8_t buf[MH_MAX_LEN];
+	char out[16384];
+	int n;
+
+	cr_redirect_stderr();
+	odm_log_init("test", ODM_LOG_INFO, 0);
+	request(1, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0);
+	q = bu(0);
+	memset(&m, 0, sizeof(m)); /* the anchor's bare answer: no options */
+	m.type = MH_TYPE_BA;
+	m.status = MH_BA_AUTH_FAIL;
+	m.seq = q.seq;
+	n = mh_encode(&m, buf, sizeof(buf), NULL, NULL, NULL, NULL, NULL);
+	cr_assert_gt(n, 0);
+	he_mh_input(&E, buf, (size_t)n, &F.budst[0], &F.busrc[0], T0 + 5);
+	while (he_reg_deadline(&E) && he_reg_deadline(&E) <= T0 + HE_ALLOC_TIMEOUT_MS)
+		he_reg_timers(&E, he_reg_deadline(&E));
+	cr_assert_eq(F.nrep, 1);
+	cr_assert_str_eq(F.rep[0].code, "ETIMEDOUT");
+	cr_assert_eq(stderr_count(out, sizeof(out), "warn: silent: lease 100: no authentic answer "
+				  "from anchor 2001:db8:ca::10 within 2900 ms (it answered status "
+				  "146, authentication failed)"), 1, "%s", out);
+	cr_assert_null(strstr(out, "no answer from"), "%s", out);
+	cr_assert(strstr(out, "pid 201 for 2001:db8:c0::80 answered ETIMEDOUT: anchor "
+			      "2001:db8:ca::10 answered the allocation only with status 146"), "%s", out);
+}
