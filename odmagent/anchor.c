@@ -533,6 +533,7 @@ int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
 	char nai[LOG_ESC_MAX], held_text[80];
 	const struct in6_addr *coa;
 	uint64_t held = 0;
+	uint16_t old_lifetime = 0;
 	int rc, n, quiet, level, same = 0, refresh;
 
 	an->cnt.bu_rx++;
@@ -551,21 +552,24 @@ int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
 		return 0;
 	}
 	/* a refresh: the binding of the address the BU names exists, to the
-	 * care-of address it names (RFC 6275 section 11.7.1); if accepted and
-	 * not a deregistration it changes nothing, so it is said at debug
-	 * level: a host's refreshes of all its bindings every few minutes
-	 * would fill the log in a steady state */
+	 * care-of address it names (RFC 6275 section 11.7.1); if accepted,
+	 * not a deregistration and granted the lifetime the binding had, it
+	 * changes nothing, so it is said at debug level: a host's refreshes
+	 * of all its bindings every few minutes would fill the log in a
+	 * steady state. One granted another lifetime (the host's lifetime or
+	 * the anchor's max-lifetime changed by a reload) is a change. */
 	coa = (bu.present & MH_HAS_ALTCOA) ? &bu.altcoa : src;
 	if (bu.present & MH_HAS_HNP) {
 		const struct binding *old = bcache_find_hoa(&an->bc, &bu.hnp);
 
 		same = old && IN6_ARE_ADDR_EQUAL(&old->coa, coa);
+		old_lifetime = old ? old->lifetime : 0;
 	}
 	memset(&p, 0, sizeof p);
 	p.status = process(an, &bu, buf, len, src, dst, now_ms, mh_ntp_from_timespec(realtime),
 			   &p);
-	refresh = same && p.status < 128 && p.lifetime && p.has_hoa &&
-		  IN6_ARE_ADDR_EQUAL(&p.hoa, &bu.hnp);
+	refresh = same && p.status < 128 && p.lifetime && p.lifetime == old_lifetime &&
+		  p.has_hoa && IN6_ARE_ADDR_EQUAL(&p.hoa, &bu.hnp);
 	if (p.paced) {
 		quiet = !ratelimit_spaced(&an->ids[p.ident].stale_told_ms, ANCHOR_STALE_GAP_MS,
 					  now_ms);

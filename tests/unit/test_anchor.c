@@ -1025,45 +1025,81 @@ Test(anchor, an_authentic_flood_of_bus_is_said_at_a_bounded_rate)
 		  "the count of those held back");
 }
 
+/* NAI1's BU naming hnp from coa with lifetime, at now_ms: accepted */
+static void bu_accepted(uint16_t seq, const char *hnp, const char *coa, uint16_t lifetime,
+			uint64_t now_ms, struct mh_msg *ba)
+{
+	struct bu b = bu_default(seq);
+
+	b.hnp = hnp;
+	b.coa = coa;
+	b.lifetime = lifetime;
+	send_bu(&b, now_ms, ba);
+	cr_assert_eq(ba->status, MH_BA_ACCEPTED, "seq %u: status %u", seq, ba->status);
+}
+
+/* stderr redirected, info level: NAI1's allocation (seq 10, lifetime 100
+ * units) at 1000 ms, its address written in txt */
+static void allocated_logging(char txt[INET6_ADDRSTRLEN])
+{
+	struct in6_addr a;
+
+	cr_redirect_stderr();
+	odm_log_init("t", ODM_LOG_INFO, 0);
+	a = alloc_ok(10, 1, 1000);
+	inet_ntop(AF_INET6, &a, txt, INET6_ADDRSTRLEN);
+}
+
+/* what the test wrote to its redirected stderr so far, NUL-terminated */
+static const char *logged(char *buf, size_t cap)
+{
+	size_t n;
+
+	fflush(stderr);
+	n = fread(buf, 1, cap - 1, cr_get_redirected_stderr());
+	buf[n] = '\0';
+	return buf;
+}
+
 /* A refresh changes nothing: a host refreshing all its bindings every few
  * minutes must not fill the log in a steady state, so it is said at debug
  * level; the allocation, a move and a deregistration at info level. */
 Test(anchor, a_refresh_is_said_at_debug_level_a_move_at_info)
 {
 	static char buf[1 << 16];
-	struct in6_addr a;
 	char txt[INET6_ADDRSTRLEN];
 	struct mh_msg ba;
-	struct bu b;
-	size_t n;
 
-	cr_redirect_stderr();
-	odm_log_init("t", ODM_LOG_INFO, 0);
-	a = alloc_ok(10, 1, 1000);
-	inet_ntop(AF_INET6, &a, txt, sizeof txt);
-	b = bu_default(11); /* a refresh: its address, from the same CoA */
-	b.hnp = txt;
-	send_bu(&b, 2000, &ba);
-	cr_assert_eq(ba.status, MH_BA_ACCEPTED);
-	b = bu_default(12); /* a move */
-	b.hnp = txt;
-	b.coa = COA2;
-	send_bu(&b, 3000, &ba);
-	cr_assert_eq(ba.status, MH_BA_ACCEPTED);
-	b = bu_default(13); /* the end */
-	b.hnp = txt;
-	b.coa = COA2;
-	b.lifetime = 0;
-	send_bu(&b, 4000, &ba);
-	cr_assert_eq(ba.status, MH_BA_ACCEPTED);
-	fflush(stderr);
-	n = fread(buf, 1, sizeof(buf) - 1, cr_get_redirected_stderr());
-	buf[n] = '\0';
+	allocated_logging(txt);
+	bu_accepted(11, txt, COA1, 100, 2000, &ba); /* a refresh: its address, same CoA */
+	bu_accepted(12, txt, COA2, 100, 3000, &ba); /* a move */
+	bu_accepted(13, txt, COA2, 0, 4000, &ba);   /* the end */
+	logged(buf, sizeof buf);
 	cr_assert(strstr(buf, "info: anchor_handle_bu: BU nai=" NAI1 " seq=10 "), "%s", buf);
 	cr_assert_null(strstr(buf, " seq=11 "), "the refresh is said at info level: %s", buf);
 	cr_assert(strstr(buf, "info: anchor_handle_bu: BU nai=" NAI1 " seq=12 coa=" COA2), "%s",
 		  buf);
 	cr_assert(strstr(buf, "info: anchor_handle_bu: BU nai=" NAI1 " seq=13 "), "%s", buf);
+}
+
+/* A refresh granted another lifetime than the binding had (the host's
+ * lifetime, or the anchor's max-lifetime, changed by a reload) changes the
+ * binding: said at info level; the next, granted the same, at debug. */
+Test(anchor, a_refresh_granted_another_lifetime_is_said_at_info)
+{
+	static char buf[1 << 16];
+	char txt[INET6_ADDRSTRLEN];
+	struct mh_msg ba;
+
+	allocated_logging(txt); /* lifetime 100 units, granted whole */
+	bu_accepted(11, txt, COA1, 50, 2000, &ba); /* same CoA, a shorter lifetime */
+	cr_assert_eq(ba.lifetime, 50);
+	bu_accepted(12, txt, COA1, 50, 3000, &ba); /* the same again: changes nothing */
+	logged(buf, sizeof buf);
+	cr_assert(strstr(buf, "info: anchor_handle_bu: BU nai=" NAI1 " seq=11 "),
+		  "a new lifetime is said at debug level: %s", buf);
+	cr_assert(strstr(buf, " lifetime=200s -> BA 0 (accepted) seq=11 "), "%s", buf);
+	cr_assert_null(strstr(buf, " seq=12 "), "the refresh is said at info level: %s", buf);
 }
 
 Test(anchor, binding_error_and_drops)
