@@ -10,6 +10,7 @@
 #include "hostengine.h"
 #include "log.h"
 #include "odm.h"
+#include "ratelimit.h"
 #include "replay.h"
 
 static const char *proto_name(int proto)
@@ -956,11 +957,16 @@ int he_icmp_bu_unheard(struct hostengine *e, const struct in6_addr *src,
 		return 0;
 	was_away = an->away;
 	n = reg_anchor_agent_away(an, src, now);
-	/* once per outage (a BA ends it): the error comes after every BU */
-	if (an->away && !was_away)
-		log_warnx("anchor %s: its host answers our BUs \"unrecognized Next Header\" "
-			 "(its agent is not running?): the BUs out to it go every %u ms until "
-			 "it answers, for %u s at most", ntop6(dst, a1), REG_AWAY_RETRY_MS,
-			 REG_AWAY_PACE_MS / 1000);
+	/* once per outage (a BA ends it): the error comes after every BU. At
+	 * warning level once per REG_AWAY_LOG_GAP_MS per anchor: anyone can
+	 * forge the error after each BA of ours, each exchange an outage */
+	if (an->away && !was_away) {
+		an->away_told = ratelimit_spaced(&an->away_told_ms, REG_AWAY_LOG_GAP_MS, now);
+		odm_log_at(an->away_told ? ODM_LOG_WARN : ODM_LOG_DEBUG, 0,
+			   "anchor %s: its host answers our BUs \"unrecognized Next Header\" "
+			   "(its agent is not running?): the BUs out to it go every %u ms until "
+			   "it answers, for %u s at most", ntop6(dst, a1), REG_AWAY_RETRY_MS,
+			   REG_AWAY_PACE_MS / 1000);
+	}
 	return (int)n;
 }

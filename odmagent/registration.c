@@ -649,13 +649,16 @@ static void answered(struct reg_binding *b)
 {
 	char a1[INET6_ADDRSTRLEN];
 
-	/* the end of what he_icmp_bu_unheard() said at warning level */
+	/* the end of what he_icmp_bu_unheard() said at warning level (at
+	 * debug level if that was held back) */
 	if (b->anchor->away)
-		log_info("anchor %s answers our BUs again: its agent is back",
-			 ntop6(&b->anchor->addr, a1));
+		odm_log_at(b->anchor->away_told ? ODM_LOG_INFO : ODM_LOG_DEBUG, 0,
+			   "anchor %s answers our BUs again: its agent is back",
+			   ntop6(&b->anchor->addr, a1));
 	b->anchor->silent_ms = 0;
 	b->anchor->silent_n = 0;
 	b->anchor->away = 0;
+	b->anchor->away_told = 0;
 }
 
 static void reject(struct reg_ctx *c, struct reg_binding *b, const struct mh_msg *m,

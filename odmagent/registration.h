@@ -38,6 +38,7 @@
 #define REG_RTT_MAX_MS 1000              /* round trips kept for the BU's transit */
 #define REG_AWAY_RETRY_MS 2000           /* BU retry while the anchor's agent is away */
 #define REG_AWAY_PACE_MS 120000          /* for so long after the first such error */
+#define REG_AWAY_LOG_GAP_MS 60000        /* one warning a minute per anchor on it */
 
 enum reg_kind {
 	REG_NONE = 0,   /* nothing outstanding */
@@ -154,6 +155,10 @@ struct reg_anchor {
 	 * came since: said once in the log */
 	int away;
 	uint64_t away_ms;   /* when that began (monotonic ms) */
+	/* when an outage was last said at warning level (monotonic ms; 0:
+	 * never), and whether the one going on was: its end is said then */
+	uint64_t away_told_ms;
+	int away_told;
 	/* when the last 146 answering a BU of ours came, and when one was
 	 * last said (monotonic ms; 0: never) */
 	uint64_t auth_fail_ms, auth_fail_told_ms;

@@ -4183,3 +4183,41 @@ Test(hostengine, an_allocation_answered_only_146_says_so)
 	cr_assert(strstr(out, "pid 201 for 2001:db8:c0::80 answered ETIMEDOUT: anchor "
 			      "2001:db8:ca::10 answered the allocation only with status 146"), "%s", out);
 }
+
+/* The "unrecognized Next Header" error is anyone's to forge (its quoted BU
+ * needs only our care-of address and the anchor's), and each BA of ours
+ * ends the outage it starts: one forged after each exchange would write
+ * two lines per BA, a host's every move and each refresh of each of its
+ * bindings. The warning is held to one a minute per anchor, and the
+ * return is said only of an outage that was. */
+Test(hostengine, forged_away_errors_after_each_exchange_are_said_once_a_minute)
+{
+	char buf[16384];
+	uint64_t t = T0 + 2000;
+
+	granted(IPPROTO_TCP);
+	F.count.tcp = 1;
+	cr_redirect_stderr();
+	odm_log_init("test", ODM_LOG_INFO, 0);
+	for (int i = 0; i < 10; i++, t += 5000) { /* 10 moves in 50 s */
+		struct in6_addr coa = i % 2 ? COA1 : COA2;
+
+		F.coa = coa;
+		F.host[0] = coa;
+		he_move(&E, t);
+		he_icmp_bu_unheard(&E, &coa, &ANCHOR, t + 5);
+		answer(F.nbu - 1, MH_BA_ACCEPTED, NULL, t + 100);
+		cr_assert_eq(E.leases.head->rb->anchor->away, 0, "move %d: the BA ended it", i);
+	}
+	/* a minute after the first, the next is said again */
+	t = T0 + 2000 + REG_AWAY_LOG_GAP_MS;
+	F.coa = COA2;
+	F.host[0] = COA2;
+	he_move(&E, t);
+	he_icmp_bu_unheard(&E, &COA2, &ANCHOR, t + 5);
+	answer(F.nbu - 1, MH_BA_ACCEPTED, NULL, t + 100);
+	cr_assert_eq(stderr_count(buf, sizeof(buf), "warn: he_icmp_bu_unheard: anchor "
+				  "2001:db8:ca::10: its host answers our BUs"), 2, "%s", buf);
+	cr_assert_eq(count_in(buf, "info: answered: anchor 2001:db8:ca::10 answers our BUs again"),
+		     2, "%s", buf);
+}
