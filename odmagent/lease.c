@@ -738,7 +738,7 @@ static void pass_waiters(struct hostengine *e, struct lease *l, int end_l, const
 static void silent(struct hostengine *e, struct lease *l, struct reg_binding *b)
 {
 	struct reg_anchor *an = b->anchor;
-	char a1[INET6_ADDRSTRLEN], msg[160];
+	char a1[INET6_ADDRSTRLEN], msg[224];
 	int auth146;
 
 	/* none of its BUs left: the host had no care-of address toward the
@@ -763,12 +763,14 @@ static void silent(struct hostengine *e, struct lease *l, struct reg_binding *b)
 		an->silent_n++;
 	an->silent_ms = e->now;
 	e->holds_begun++;
-	/* it did answer, 146, which cannot be authentic (registration.c
-	 * say_auth_fail): say so, not that it was silent */
+	/* a 146 came from its address, which cannot be authentic
+	 * (registration.c say_auth_fail): say so, not that it was silent, nor
+	 * that the anchor sent it (anyone can) */
 	auth146 = an->auth_fail_ms && an->auth_fail_ms >= b->first_tx_ms;
 	if (auth146)
 		snprintf(msg, sizeof(msg), "no authentic answer from anchor %s within %u ms "
-			 "(it answered status 146, authentication failed)",
+			 "(only an unauthenticated status 146 from its address: a key that "
+			 "differs at the two ends, or forged)",
 			 ntop6(&l->anchor, a1), (unsigned)HE_ALLOC_TIMEOUT_MS);
 	else
 		snprintf(msg, sizeof(msg), "no answer from anchor %s within %u ms",
@@ -789,7 +791,8 @@ static void silent(struct hostengine *e, struct lease *l, struct reg_binding *b)
 		reg_dereg(&e->reg, b, e->now);
 		l->rb = NULL; /* the binding lives on until its BA */
 	}
-	pass_waiters(e, l, 1, auth146 ? "answered the allocation only with status 146" :
+	pass_waiters(e, l, 1, auth146 ? "had no authentic answer to the allocation, only an "
+					"unauthenticated status 146 from its address" :
 					"did not answer the allocation", "ETIMEDOUT", msg);
 }
 

@@ -638,8 +638,8 @@ static void say_auth_fail(struct reg_ctx *c, struct reg_anchor *an, const struct
 		return;
 	log_warnx("anchor %s answered our BU seq %u with status 146 (authentication failed): "
 		  "it does not hold identity %s with this host's key and spi %u (compare "
-		  "identity and key-file at both ends); its answer is not authenticated, so "
-		  "nothing changes and the BU is sent again",
+		  "identity and key-file at both ends), unless the answer is forged: it is not "
+		  "authenticated, so nothing changes and the BU is sent again",
 		  ntop6(&an->addr, a1), m->seq, c->cfg.nai, c->cfg.spi);
 }
 

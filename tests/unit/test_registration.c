@@ -1006,7 +1006,9 @@ Test(reg, an_unauthenticated_146_answering_our_bu_is_said_once_a_minute)
 	struct ba_spec other146 = { .status = 146, .seq = 4000, .bid = -1, .no_replay = 1 };
 	const char *needle = "warn: say_auth_fail: anchor 2001:db8:ca::10 answered our BU seq 100 "
 			     "with status 146 (authentication failed): it does not hold identity "
-			     "mn1@example.test with this host's key and spi 4660";
+			     "mn1@example.test with this host's key and spi 4660 (compare "
+			     "identity and key-file at both ends), unless the answer is forged: "
+			     "it is not authenticated";
 	size_t n;
 	int lines = 0;
 
