@@ -1643,11 +1643,16 @@ Test(control, monitor_with_an_unknown_kind_is_refused_naming_it)
  * more than any allocator gives (realloc answers NULL); AddressSanitizer
  * would report that size rather than answer NULL, so not under it.
  */
-Test(control, a_failed_first_monitor_changes_no_kinds)
-{
 #if defined(__SANITIZE_ADDRESS__)
-	cr_skip_test("a failed allocation is an error of its own under AddressSanitizer");
+#define UNDER_ASAN 1
 #else
+#define UNDER_ASAN 0
+#endif
+/* (disabled rather than skipped from its body: a skip there ends the test
+ * without the suite's teardown, whose loop and directory stayed) */
+Test(control, a_failed_first_monitor_changes_no_kinds, .disabled = UNDER_ASAN,
+     .description = "not under AddressSanitizer: a failed allocation is an error of its own")
+{
 	static const char first[] = "{\"id\":1,\"op\":\"monitor\",\"events\":\"move\"}\n";
 	static const char again[] = "{\"id\":2,\"op\":\"monitor\"}\n";
 	int a = connect_agent();
@@ -1685,7 +1690,6 @@ Test(control, a_failed_first_monitor_changes_no_kinds)
 	json_decref(r);
 	close(a);
 	cr_assert(wait_subscribers(0));
-#endif
 }
 
 Test(control, slow_monitor_loses_counted_events_and_blocks_nobody)
