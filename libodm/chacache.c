@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* chacache.c — bounded TTL cache of CHA answers (see chacache.h). */
-#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -8,6 +7,7 @@
 #include <time.h>
 
 #include "chacache.h"
+#include "dnsname.h"
 
 struct cha_entry {
 	int used;
@@ -218,25 +218,12 @@ int chacache_get_addr(struct chacache *c, const struct in6_addr *dst, struct in6
 	return chacache_get(c, dst, sizeof(*dst), cha, ttl_left_s, now_ms);
 }
 
-/* Names compare case-insensitively and without a trailing dot. */
-static size_t fold_name(const char *name, char *out)
-{
-	size_t n = name ? strlen(name) : 0;
-
-	if (n > 0 && name[n - 1] == '.')
-		n--;
-	if (n == 0 || n > CHACACHE_KEY_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		out[i] = (char)tolower((unsigned char)name[i]);
-	return n;
-}
 
 int chacache_put_name(struct chacache *c, const char *name, const struct in6_addr *cha,
 		      uint32_t ttl_s, uint64_t now_ms)
 {
-	char key[CHACACHE_KEY_MAX];
-	size_t n = fold_name(name, key);
+	char key[CHACACHE_KEY_MAX + 1]; /* (dnsname_fold's NUL) */
+	size_t n = dnsname_fold(name, key, CHACACHE_KEY_MAX);
 
 	return n ? chacache_put(c, key, n, cha, ttl_s, now_ms) : -EINVAL;
 }
@@ -244,8 +231,8 @@ int chacache_put_name(struct chacache *c, const char *name, const struct in6_add
 int chacache_get_name(struct chacache *c, const char *name, struct in6_addr *cha,
 		      uint32_t *ttl_left_s, uint64_t now_ms)
 {
-	char key[CHACACHE_KEY_MAX];
-	size_t n = fold_name(name, key);
+	char key[CHACACHE_KEY_MAX + 1]; /* (dnsname_fold's NUL) */
+	size_t n = dnsname_fold(name, key, CHACACHE_KEY_MAX);
 
 	return n ? chacache_get(c, key, n, cha, ttl_left_s, now_ms) : CHA_MISS;
 }

@@ -4,22 +4,7 @@
 #include <string.h>
 
 #include "chasilent.h"
-
-/* name folded (ASCII lower case, RFC 4343; no trailing dot) into out: its
- * length, or 0 if it is empty or too long */
-static size_t fold(const char *name, char out[CHASILENT_NAME_MAX + 1])
-{
-	size_t n = name ? strlen(name) : 0;
-
-	if (n > 0 && name[n - 1] == '.')
-		n--;
-	if (n == 0 || n > CHASILENT_NAME_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		out[i] = name[i] >= 'A' && name[i] <= 'Z' ? (char)(name[i] - 'A' + 'a') : name[i];
-	out[n] = '\0';
-	return n;
-}
+#include "dnsname.h"
 
 /* when e's memory ends: its hold, or the probe after it */
 static uint64_t end_of(const struct chasilent_entry *e)
@@ -72,7 +57,7 @@ int chasilent_check(struct chasilent *s, uid_t uid, const char *name, uint64_t n
 
 	*probe = 0;
 	*left_ms = 0;
-	if (!fold(name, key) || !(e = find(s, uid, key)))
+	if (!dnsname_fold(name, key, CHASILENT_NAME_MAX) || !(e = find(s, uid, key)))
 		return 0;
 	if (e->until_ms > now) {
 		*left_ms = e->until_ms - now;
@@ -101,7 +86,7 @@ int chasilent_note(struct chasilent *s, uid_t uid, const char *name, int answere
 	char key[CHASILENT_NAME_MAX + 1];
 	struct chasilent_entry *e;
 
-	if (!fold(name, key))
+	if (!dnsname_fold(name, key, CHASILENT_NAME_MAX))
 		return -EINVAL;
 	e = find(s, uid, key);
 	if (answered) {
