@@ -14,6 +14,7 @@ struct replay_slot {
 	struct in6_addr inner;
 	uint64_t ts_ms;
 	uint32_t len;            /* 0 = empty */
+	uint32_t replayed;       /* sent again once: not again (replay.h) */
 	uint8_t pkt[];
 };
 
@@ -78,11 +79,22 @@ void replay_record(struct replay_ring *r, const struct in6_addr *inner, uint64_t
 	s->inner = *inner;
 	s->ts_ms = ts_ms;
 	s->len = (uint32_t)len;
+	s->replayed = 0;
 	memcpy(s->pkt, pkt, len);
 	r->next = (r->next + 1) % r->n;
 }
 
-size_t replay_since(const struct replay_ring *r, const struct in6_addr *inner,
+/* s handed to fn, unless it was once already: 1 if it is now */
+static int replay_slot_once(struct replay_slot *s, replay_fn fn, void *arg)
+{
+	if (s->replayed)
+		return 0;
+	s->replayed = 1;
+	fn(arg, s->pkt, s->len);
+	return 1;
+}
+
+size_t replay_since(struct replay_ring *r, const struct in6_addr *inner,
 		    uint64_t since_ms, replay_fn fn, void *arg)
 {
 	size_t done = 0;
@@ -91,18 +103,16 @@ size_t replay_since(const struct replay_ring *r, const struct in6_addr *inner,
 		return 0;
 	/* from the oldest slot (the one written next) around to the newest */
 	for (size_t i = 0; i < r->n; i++) {
-		const struct replay_slot *s = slot_at(r, (r->next + i) % r->n);
+		struct replay_slot *s = slot_at(r, (r->next + i) % r->n);
 
 		if (s->len && s->ts_ms >= since_ms &&
-		    memcmp(&s->inner, inner, sizeof(*inner)) == 0) {
-			fn(arg, s->pkt, s->len);
-			done++;
-		}
+		    memcmp(&s->inner, inner, sizeof(*inner)) == 0)
+			done += (size_t)replay_slot_once(s, fn, arg);
 	}
 	return done;
 }
 
-size_t replay_after(const struct replay_ring *r, const struct in6_addr *inner, uint32_t tag,
+size_t replay_after(struct replay_ring *r, const struct in6_addr *inner, uint32_t tag,
 		    uint64_t floor_ms, replay_fn fn, void *arg)
 {
 	size_t done = 0, at = 0;
@@ -128,12 +138,10 @@ size_t replay_after(const struct replay_ring *r, const struct in6_addr *inner, u
 	if (!found)
 		return REPLAY_NO_TAG;
 	for (size_t i = at - 1; i >= 1; i--) {
-		const struct replay_slot *s = slot_at(r, (r->next + r->n - i) % r->n);
+		struct replay_slot *s = slot_at(r, (r->next + r->n - i) % r->n);
 
-		if (s->len && memcmp(&s->inner, inner, sizeof(*inner)) == 0) {
-			fn(arg, s->pkt, s->len);
-			done++;
-		}
+		if (s->len && memcmp(&s->inner, inner, sizeof(*inner)) == 0)
+			done += (size_t)replay_slot_once(s, fn, arg);
 	}
 	return done;
 }

@@ -26,6 +26,15 @@
  * host) gets what was sent since REPLAY_MARGIN_MS before the host was last
  * heard from, but never more than REPLAY_LEGACY_MAX_MS: for a host that
  * only receives, "last heard from" may be the start of the flow.
+ *
+ * Each kept packet is sent again once at most, whatever the number of
+ * moves: a key holder moving its binding back and forth, each BU saying
+ * it lost its address REPLAY_LOST_MAX_MS ago, made the anchor send the
+ * same packets again at every move (20 BUs of ~290 bytes drew 20 copies
+ * of 200 datagrams, 1.27 MB, to care-of addresses it named). Now the
+ * anchor sends at most twice what it tunnels for a binding. A host that
+ * moves twice within one outage loses what the first replay sent to the
+ * address it left at once; TCP sends that again itself.
  */
 #ifndef ODM_REPLAY_H
 #define ODM_REPLAY_H
@@ -94,19 +103,21 @@ void replay_record(struct replay_ring *r, const struct in6_addr *inner, uint64_t
 typedef void (*replay_fn)(void *arg, const uint8_t *pkt, size_t len);
 /*
  * Call fn, oldest first, for every kept packet of inner sent at or after
- * since_ms. Returns how many.
+ * since_ms that no call of these two handed to fn before. Returns how
+ * many.
  */
-size_t replay_since(const struct replay_ring *r, const struct in6_addr *inner,
+size_t replay_since(struct replay_ring *r, const struct in6_addr *inner,
 		    uint64_t since_ms, replay_fn fn, void *arg);
 /*
  * Call fn, oldest first, for every kept packet of inner sent after the one
  * whose pkttag (pkttag.h) is tag: the newest such packet sent at or after
- * floor_ms. Returns how many, or REPLAY_NO_TAG when no kept packet of
+ * floor_ms; those already handed to fn once (here or by replay_since) are
+ * not again. Returns how many, or REPLAY_NO_TAG when no kept packet of
  * inner since floor_ms has that tag (fn is not called: the caller falls
  * back on a time, replay_since).
  */
 #define REPLAY_NO_TAG ((size_t)-1)
-size_t replay_after(const struct replay_ring *r, const struct in6_addr *inner, uint32_t tag,
+size_t replay_after(struct replay_ring *r, const struct in6_addr *inner, uint32_t tag,
 		    uint64_t floor_ms, replay_fn fn, void *arg);
 /*
  * Where a replay after a move starts (monotonic ms), decided at now_ms:

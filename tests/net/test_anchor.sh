@@ -28,7 +28,9 @@
 # the binding; a tunnelled packet that would loop (inner destination
 # anchored, or nested 5 deep) is not sent on and is counted, and one from a
 # forged outer source sent to ff02::1 draws no Binding Error; 5000 forged BUs
-# draw at most rate * time + burst answers. Restarted cleanly, the anchor
+# draw at most rate * time + burst answers; 20 moves of a binding, each
+# saying its address was lost 3 s ago, replay its packets once, not 20
+# times (bytes in and out of the anchor's link told). Restarted cleanly, the anchor
 # lets the addresses released before the stop cool on: a new binding gets
 # none of them.
 #
@@ -394,6 +396,59 @@ check "the anchor answered at most $bound of them (its own count: $sent_by_ancho
 # sanitized agent on a slow machine has read 889 and 911 of them).
 check "the anchor received at least 10 times the bound of the flood ($((rx1 - rx0)) >= $((10 * bound)))" \
 	test "$((rx1 - rx0))" -ge $((10 * bound))
+
+# ------------------------------------------------ replay amplification
+# The replay after a move (replay.h) sends a binding's kept packets again
+# to its new care-of address. A key holder moving its binding back and
+# forth, each BU saying it lost its address 3 s ago, must not make the
+# anchor send the same packets again at each move: each kept packet goes
+# out once more at most, whatever the number of moves. cn sends N
+# datagrams to $CHOA (tunnelled to $COA), then the host moves K times
+# between $COA2 and $COA; a raw protocol-41 socket on the host (which also
+# keeps its kernel from answering with ICMP errors) counts what comes.
+COA2=2001:db8:1::101 N=200 K=20
+nsx "$NS_H" ip addr add $COA2/64 dev h0 nodad
+nsx "$NS_H" "$PY" - "$CHOA" 6 >"$T/flip.count" <<'PYEOF' &
+import socket, sys, time
+from ipaddress import IPv6Address
+choa, secs = IPv6Address(sys.argv[1]).packed, float(sys.argv[2])
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 41)
+s.settimeout(0.2)
+n = nbytes = 0
+end = time.time() + secs
+while time.time() < end:
+    try:
+        b = s.recv(65535)
+    except socket.timeout:
+        continue
+    if len(b) >= 40 and b[24:40] == choa:
+        n += 1; nbytes += 40 + len(b)
+print(n, nbytes)
+PYEOF
+count_pid=$!
+sleep 0.5
+replayed0=$(tun_counter replayed)
+link_bytes() { nsx "$NS_A" cat /sys/class/net/c0/statistics/{rx,tx}_bytes | paste -sd ' '; }
+read -r rxb0 txb0 < <(link_bytes)
+nsx "$NS_C" "$PY" - "$CHOA" $N <<'PYEOF'
+import socket, sys, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+for i in range(int(sys.argv[2])):
+    s.sendto(b"odm-replay-%05d" % i + bytes(200), (sys.argv[1], 9)); time.sleep(0.001)
+PYEOF
+sleep 0.2
+read -r rxb1 txb1 < <(link_bytes)
+out=$(mh --coa $COA --flip $COA2 --flood $K --seq 100 --bid 2 --hnp "$CHOA" --lifetime 100 --lost-ms 3000)
+read -r rxb2 txb2 < <(link_bytes)
+wait "$count_pid"
+replayed=$(($(tun_counter replayed) - replayed0))
+read -r got gotbytes <"$T/flip.count"
+say "$N datagrams, then $K moves ($out): the anchor replayed $replayed, the host got $got packets ($gotbytes bytes); on the anchor's link during the moves $((rxb2 - rxb1)) bytes in, $((txb2 - txb1)) out (the stream tunnelled to the host: $((txb1 - txb0)) bytes)"
+check "all $K moves accepted" test "$out" = "sent=$K accepted=$K"
+check "the moves replayed each datagram once at most ($replayed <= $N)" test "$replayed" -le $N
+check "the moves did replay ($replayed > 0)" test "$replayed" -gt 0
+check "the host got each datagram twice at most ($got <= $((2 * N)))" test "$got" -le $((2 * N))
+nsx "$NS_H" ip addr del $COA2/64 dev h0
 
 # ------------------------------------------------------------------- stop
 kill -TERM "$agent_pid"

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "pkttag.h"
 #include "replay.h"
 #include "testaddr.h"
 
@@ -208,5 +209,48 @@ Test(replay, a_sized_ring_keeps_each_byte_of_each_packet)
 	cr_assert_eq(replay_since(r, &x, 0, last_byte, seen), 3);
 	for (uint8_t i = 1; i <= 3; i++)
 		cr_assert_eq(seen[i], i, "packet %u ends in %u", i, seen[i]);
+	replay_close(r);
+}
+
+/* Each kept packet is sent again once at most: a binding moved back and
+ * forth (every BU saying it lost its address long ago) made the anchor
+ * send the same packets again at each move, an amplifier for whoever
+ * holds the key (replay.h). What is recorded after a replay is new. */
+Test(replay, each_packet_is_replayed_once_at_most)
+{
+	struct replay_ring *r;
+	struct seen s = { .n = 0 };
+	struct in6_addr x = A("2001:db8:c4a::1"), y = A("2001:db8:c4a::2");
+	uint8_t pkt[100] = { 0 };
+	uint32_t tag2 = 0;
+
+	cr_assert_eq(replay_open(&r, 16), 0);
+	for (uint8_t i = 1; i <= 4; i++) {
+		memset(pkt, i, sizeof pkt);
+		if (i == 2)
+			tag2 = pkttag(pkt, sizeof pkt);
+		replay_record(r, &x, 100 + i, pkt, sizeof pkt);
+		replay_record(r, &y, 100 + i, pkt, sizeof pkt);
+	}
+	cr_assert_eq(replay_since(r, &x, 0, collect, &s), 4);
+	cr_assert_eq(replay_since(r, &x, 0, collect, &s), 0, "a second move sends them again");
+	cr_assert_eq(replay_after(r, &x, tag2, 0, collect, &s), 0,
+		     "named as the last packet: what follows went once already");
+	cr_assert_eq(s.n, 4);
+	/* another binding's packets are its own */
+	cr_assert_eq(replay_after(r, &y, tag2, 0, collect, &s), 2);
+	cr_assert_eq(replay_since(r, &y, 0, collect, &s), 2, "the tag's and the one before are left");
+	cr_assert_eq(s.first[6], 1);
+	cr_assert_eq(s.first[7], 2);
+	/* a packet tunnelled after the replay is sent again at the next move */
+	put(r, "2001:db8:c4a::1", 200, 9, 60);
+	s.n = 0;
+	cr_assert_eq(replay_since(r, &x, 0, collect, &s), 1);
+	cr_assert_eq(s.first[0], 9);
+	/* a slot written over is new, whatever the one before it was */
+	for (int i = 0; i < 16; i++)
+		put(r, "2001:db8:c4a::1", 300, 7, 60);
+	s.n = 0;
+	cr_assert_eq(replay_since(r, &x, 0, collect, &s), 16);
 	replay_close(r);
 }

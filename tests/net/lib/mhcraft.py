@@ -33,6 +33,8 @@ def encode_bu(a, key):
         s = a.service.encode(); b += bytes([20, len(s)]) + s
     nai = a.nai.encode(); b += bytes([8, 1 + len(nai), 1]) + nai             # MN-ID
     b = pad_to(b, 8, 2); b += bytes([10, 8]) + struct.pack("!Q", ntp_now(a.ts_offset))
+    if a.lost_ms is not None:  # ODM's "care-of address lost" (type 19, sub-type 1)
+        b = pad_to(b, 4, 0); b += bytes([19, 6, 1, 0]) + struct.pack("!I", a.lost_ms)
     b = pad_to(b, 4, 1); auth_off = len(b)
     b += bytes([9, 17, 1]) + struct.pack("!I", a.spi) + bytes(12)          # MN-HA auth
     b = pad_to(b, 8, 0)
@@ -110,6 +112,22 @@ def flood(a, datas):
         except socket.timeout:
             pass
     print("sent=%d answers=%d seconds=%.3f" % (len(datas), answers, t1 - t0))
+
+def flip(a, n):
+    # n BUs in turn from a.flip and a.coa (the first from a.flip), each a
+    # move of the binding, each sent once its predecessor's BA is in
+    socks, accepted, coas = {}, 0, (a.flip, a.coa)
+    for i in range(n):
+        a.coa = coas[i % 2]; a.seq = (a.seq + 1) & 0xffff
+        if a.coa not in socks:
+            socks[a.coa] = mhsock(a); socks[a.coa].settimeout(3)
+        s = socks[a.coa]
+        s.sendto(encode_bu(a, key), (a.cha, 0))
+        while True:
+            b, peer = s.recvfrom(4096)
+            if peer[0] == a.cha and len(b) >= 12 and b[2] == 6:
+                accepted += b[6] < 128; break
+    print("sent=%d accepted=%d" % (n, accepted))
 
 def exchange(a, data):
     s = mhsock(a)
@@ -239,6 +257,10 @@ p.add_argument("--hnp", default="::"); p.add_argument("--lifetime", type=int, de
 p.add_argument("--ts-offset", type=float, default=0.0)
 # Service Selection (RFC 5149): the odm.h address type asked for, e.g. fixed
 p.add_argument("--service")
+# a move's "lost N ms ago" (mh.h), which makes the anchor replay N ms
+p.add_argument("--lost-ms", type=int)
+# --flood N --flip A: N moves of the binding, in turn to A and to --coa
+p.add_argument("--flip")
 p.add_argument("--badauth", action="store_true")
 p.add_argument("--save"); p.add_argument("--resend"); p.add_argument("--raw-type", type=int)
 # attacker's options (test_anchor): packet source other than --coa, an NAI
@@ -259,6 +281,8 @@ else:
     data = encode_bu(a, key)
 if a.save:
     open(a.save, "wb").write(data)
+if a.flood and a.flip:
+    flip(a, a.flood); sys.exit(0)
 if a.flood:
     datas = []
     for i in range(a.flood):
