@@ -322,6 +322,18 @@ static int authenticate(const struct anchor *an, long ident, const struct mh_msg
 	return id && ok && bu->auth_spi == id->spi ? 0 : -1;
 }
 
+int anchor_stale_copy(struct anchor_ident *st, uint16_t seq)
+{
+	int copy = (st->has_last && !mh_seq_newer(seq, st->last_seq)) ||
+		   (st->has_stale && !mh_seq_newer(seq, st->stale_seq));
+
+	if (!copy) {
+		st->has_stale = 1;
+		st->stale_seq = seq;
+	}
+	return copy;
+}
+
 static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t *buf,
 		       size_t len, const struct in6_addr *src, const struct in6_addr *dst,
 		       uint64_t now_ms, uint64_t ntp_now, struct ba_plan *p)
@@ -371,10 +383,13 @@ static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t
 		p->has_replay = 1;
 		p->replay_ts = ntp_now;
 		/* paced per identity only from the address the host signed (its
-		 * Alternate CoA): a replay with another source goes through the
-		 * bucket like any unverified sender's, and one from the host's own
-		 * address tells the host the clock all the same */
-		if ((bu->present & MH_HAS_ALTCOA) && addr_eq(&bu->altcoa, src)) {
+		 * Alternate CoA), and only for a BU the host has not sent before
+		 * (anchor_stale_copy): a replay with another source, or a copy of
+		 * an earlier BU from the host's own (forged) address, goes through
+		 * the bucket like any unverified sender's; the host's next BU,
+		 * with a newer number, is told the clock all the same */
+		if ((bu->present & MH_HAS_ALTCOA) && addr_eq(&bu->altcoa, src) &&
+		    !anchor_stale_copy(st, bu->seq)) {
 			p->throttled = 0;
 			p->paced = 1;
 		}

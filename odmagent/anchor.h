@@ -120,6 +120,10 @@ struct anchor_ident {
 	uint64_t last_ts;       /* NTP 32.32 of the last accepted BU */
 	uint32_t nbindings;
 	uint64_t stale_told_ms; /* the last status 145 answer (0: none) */
+	/* the newest sequence number of a stale BU from the address it
+	 * signs (has_stale: one came since the start): anchor_stale_copy */
+	int has_stale;
+	uint16_t stale_seq;
 	struct reqlog bu_log;   /* the lines its authentic BUs cause (reqlog.h) */
 };
 /* Lines an identity's authentic BUs cause: a host holds a key, not the
@@ -134,6 +138,17 @@ void anchor_ident_init(struct anchor_ident *st);
  * answers to unverified senders: a flood of forged BUs must not keep a
  * host whose clock is off from learning the anchor's. */
 #define ANCHOR_STALE_GAP_MS 200
+/*
+ * 1 if an authentic BU with a stale timestamp and sequence number seq is a
+ * copy of one the identity sent before: seq is not newer (RFC 6275 §9.5.1)
+ * than the last accepted, nor than the newest stale one already seen. A
+ * host sends each BU, retransmissions included, with a newer number; a
+ * copy (captured once, sent again from the host's forged address) gets no
+ * place in the identity's pace, only the bucket of answers to unverified
+ * senders, so copies at any rate do not keep the host's own stale BUs
+ * from their answer. Notes seq as seen; no I/O.
+ */
+int anchor_stale_copy(struct anchor_ident *st, uint16_t seq);
 /* Packets Too Big passed on to correspondents, a second at most (each
  * answers a packet that was lost: a burst of them is one TCP window), and
  * at most one per ANCHOR_PTB_GAP_MS per binding (hashed into SLOTS) */

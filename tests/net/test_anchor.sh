@@ -30,7 +30,9 @@
 # forged outer source sent to ff02::1 draws no Binding Error; 5000 forged BUs
 # draw at most rate * time + burst answers; 20 moves of a binding, each
 # saying its address was lost 3 s ago, replay its packets once, not 20
-# times (bytes in and out of the anchor's link told). Restarted cleanly, the anchor
+# times (bytes in and out of the anchor's link told); copies of a stale BU
+# from the host's address do not keep its next one from being told the
+# anchor's clock. Restarted cleanly, the anchor
 # lets the addresses released before the stop cool on: a new binding gets
 # none of them.
 #
@@ -449,6 +451,24 @@ check "the moves replayed each datagram once at most ($replayed <= $N)" test "$r
 check "the moves did replay ($replayed > 0)" test "$replayed" -gt 0
 check "the host got each datagram twice at most ($got <= $((2 * N)))" test "$got" -le $((2 * N))
 nsx "$NS_H" ip addr del $COA2/64 dev h0
+
+# ------------------------------------------ copies of a stale BU
+# A host whose clock is 10 s off is told the anchor's (145). Copies of its
+# BU, sent again from its address as fast as they go, take no answer meant
+# for its next BU: that one, sent in the middle of the copies, is answered.
+out=$(mh --seq 200 --bid 2 --hnp "$CHOA" --lifetime 100 --ts-offset -10 --save "$T/stale.bu")
+say "a BU 10 s off: $out"
+check "a BU 10 s off -> 145" test "$(field status <<<"$out")" = 145
+read -r rx0 limited0 < <(counters)
+mh --resend "$T/stale.bu" --flood 400000 --wait 0 >"$T/copies.out" &
+copies_pid=$!
+sleep 0.5
+out=$(mh --seq 201 --bid 2 --hnp "$CHOA" --lifetime 100 --ts-offset -10 2>&1 || :)
+wait "$copies_pid"
+read -r rx1 limited1 < <(counters)
+say "its next BU among $(cat "$T/copies.out"): $out; the anchor took $((rx1 - rx0)) BUs, held back $((limited1 - limited0)) answers"
+check "the host's next BU is told the clock (145, its seq 201)" \
+	test "$(field status <<<"$out")/$(field seq <<<"$out")/$(field auth <<<"$out")" = 145/201/ok
 
 # ------------------------------------------------------------------- stop
 kill -TERM "$agent_pid"

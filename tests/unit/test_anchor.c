@@ -1167,6 +1167,31 @@ static void restart_with_rate(uint32_t rate, uint32_t burst)
 /* Answers to BUs not shown authentic and fresh, and Binding Errors, share
  * one token bucket; an authentic fresh BU is answered whatever the bucket
  * holds. */
+/* The host's BU number seq with its clock off by off_ms: its bytes in buf */
+static size_t build_clock_off(uint16_t seq, int64_t off_ms, uint8_t *buf)
+{
+	struct bu b = bu_default(seq);
+
+	b.ts_ms = off_ms;
+	return build(&b, buf);
+}
+
+/* The host's BU seq (into ok) accepted at t, then its next with its clock
+ * 10 s off (into off) told the anchor's at t_off (145): their lengths */
+static void accepted_then_clock_off(uint16_t seq, uint64_t t, uint64_t t_off, uint8_t *ok,
+				    size_t *ok_len, uint8_t *off, size_t *off_len)
+{
+	struct bu b = bu_default(seq);
+	struct mh_msg ba;
+
+	*ok_len = build(&b, ok);
+	cr_assert_gt(send_raw(ok, *ok_len, COA1, t, &ba), 0);
+	cr_assert_eq(ba.status, 0, "accepted BAs take no token");
+	*off_len = build_clock_off((uint16_t)(seq + 1), -10000, off);
+	cr_assert_gt(send_raw(off, *off_len, COA1, t_off, &ba), 0);
+	cr_assert_eq(ba.status, MH_BA_MESG_ID_REQD);
+}
+
 Test(anchor, answers_to_unverified_messages_are_rate_limited)
 {
 	uint8_t be[16] = { 59, 1, 42, 0 }, reply[MH_MAX_LEN];
@@ -1200,18 +1225,15 @@ Test(anchor, answers_to_unverified_messages_are_rate_limited)
 	cr_assert_eq(n, 0, "Binding Error despite the rate limit");
 	/* the host with its key still gets through */
 	{
-		uint8_t buf[MH_MAX_LEN];
-		size_t len;
+		uint8_t buf[MH_MAX_LEN], off[MH_MAX_LEN];
+		size_t len, off_len;
 
-		b = bu_default(1);
-		len = build(&b, buf);
-		cr_assert_gt(send_raw(buf, len, COA1, 2999, &ba), 0);
-		cr_assert_eq(ba.status, 0);
-		/* its replay (authentic, not fresh) gets the anchor's clock all
-		 * the same: a flood of forgeries must not keep a host with a
-		 * clock off from resyncing; paced per identity instead */
-		cr_assert_gt(send_raw(buf, len, COA1, 2999, &ba), 0);
-		cr_assert_eq(ba.status, MH_BA_MESG_ID_REQD);
+		/* its next BU with a clock 10 s off (authentic, not fresh) gets
+		 * the anchor's clock all the same: a flood of forgeries must not
+		 * keep a host with a clock off from resyncing; paced per
+		 * identity instead */
+		accepted_then_clock_off(1, 2999, 2999, buf, &len, off, &off_len);
+		len = build_clock_off(3, -10000, buf);
 		cr_assert_eq(send_raw(buf, len, COA1, 2999, &ba), 0, "paced");
 	}
 	/* 100 ms later one token is back */
@@ -1225,19 +1247,17 @@ Test(anchor, replayed_bu_answer_is_paced_per_identity)
 {
 	uint8_t buf[MH_MAX_LEN], reply[MH_MAX_LEN], be[16] = { 59, 1, 42, 0 };
 	struct in6_addr src = A(COA1), dst = A(A_ADDR);
-	struct bu b = bu_default(10);
 	struct mh_msg ba;
 	size_t len;
 
 	restart_with_rate(1, 1);
-	len = build(&b, buf);
-	cr_assert_gt(send_raw(buf, len, COA1, 0, &ba), 0);
-	cr_assert_eq(ba.status, 0, "accepted BAs take no token");
-	cr_assert_gt(send_raw(buf, len, COA1, 10, &ba), 0);
-	cr_assert_eq(ba.status, MH_BA_MESG_ID_REQD);
+	/* the host's next BUs, its clock 10 s off */
+	accepted_then_clock_off(10, 0, 10, buf, &len, buf, &len);
+	len = build_clock_off(12, -10000, buf);
 	cr_assert_eq(anchor_handle_bu(&an, buf, len, &src, &dst, 10 + ANCHOR_STALE_GAP_MS - 1,
 				      &rt0, reply, sizeof reply),
-		     0, "second replay answered within the gap");
+		     0, "second stale BU answered within the gap");
+	len = build_clock_off(13, -10000, buf);
 	cr_assert_gt(send_raw(buf, len, COA1, 10 + ANCHOR_STALE_GAP_MS, &ba), 0);
 	cr_assert_eq(ba.status, MH_BA_MESG_ID_REQD, "answered again after the gap");
 	/* the bucket's one token is still there */
@@ -1254,6 +1274,42 @@ Test(anchor, replayed_bu_answer_is_paced_per_identity)
 					      sizeof reply),
 			     0);
 	}
+}
+
+/* Copies of a host's stale BU, sent again from its forged care-of address
+ * as fast as one likes, do not take the host's place in the identity's
+ * pace: its next BU (a newer sequence number) still hears the anchor's
+ * clock, and the copies draw no more than the bucket for unverified
+ * senders allows. Before, every copy after each ANCHOR_STALE_GAP_MS took
+ * the answer, and a host whose clock was off never learnt the anchor's. */
+Test(anchor, copies_of_a_stale_bu_do_not_take_the_hosts_turn)
+{
+	uint8_t buf[MH_MAX_LEN], copy[MH_MAX_LEN], reply[MH_MAX_LEN];
+	struct in6_addr src = A(COA1), dst = A(A_ADDR);
+	struct mh_msg ba;
+	size_t len, clen;
+	unsigned copies = 0, answered = 0;
+
+	restart_with_rate(1, 1);
+	/* the host's clock goes 10 s off: its BU is told the anchor's */
+	accepted_then_clock_off(10, 0, 5, buf, &len, copy, &clen);
+	/* an attacker who captured that BU (and the accepted one) sends them
+	 * again from the host's address, every ms; the host's next BU (its
+	 * retransmission, a newer number) comes at 1005 ms, after a copy */
+	for (uint64_t t = 6; t <= 1005; t++) {
+		const uint8_t *c = t % 2 ? copy : buf;
+		size_t cl = t % 2 ? clen : len;
+
+		copies++;
+		answered += anchor_handle_bu(&an, c, cl, &src, &dst, t, &rt0, reply,
+					     sizeof reply) > 0;
+	}
+	len = build_clock_off(12, -9000, buf);
+	cr_assert_gt(send_raw(buf, len, COA1, 1005, &ba), 0, "the host's BU got no answer");
+	cr_assert_eq(ba.status, MH_BA_MESG_ID_REQD);
+	cr_assert_eq(ba.seq, 12, "the answer echoes the host's BU");
+	/* the bucket (1/s, burst 1) over 1 s: 2 at most */
+	cr_assert_leq(answered, 2, "%u of %u copies answered", answered, copies);
 }
 
 /* An NAI from the wire reaches the log escaped: no newline, no ESC. */

@@ -130,14 +130,24 @@ def flip(a, n):
     print("sent=%d accepted=%d" % (n, accepted))
 
 def exchange(a, data):
+    # the answer to this BU: a BA that echoes its number (135 carries the
+    # anchor's last one instead), not one to another BU from this address
+    seq = struct.unpack("!H", data[6:8])[0] if len(data) >= 8 and data[2] == 5 else None
     s = mhsock(a)
     s.settimeout(3)
     s.sendto(data, (a.cha, 0))
     end = time.time() + 3
     while time.time() < end:
-        b, peer = s.recvfrom(4096)
-        if peer[0] == a.cha and len(b) >= 8 and b[2] in (6, 7):
-            return b
+        try:
+            b, peer = s.recvfrom(4096)
+        except socket.timeout:
+            break
+        if peer[0] != a.cha or len(b) < 8 or b[2] not in (6, 7):
+            continue
+        if b[2] == 6 and seq is not None and len(b) >= 10 and b[6] != 135 and \
+                struct.unpack("!H", b[8:10])[0] != seq:
+            continue
+        return b
     raise SystemExit("no answer")
 
 # ---- the host's side: BAs crafted and sent to a host, MH read back from a
@@ -283,6 +293,8 @@ if a.save:
     open(a.save, "wb").write(data)
 if a.flood and a.flip:
     flip(a, a.flood); sys.exit(0)
+if a.flood and a.resend:  # the same bytes again and again (a replayer)
+    flood(a, [data] * a.flood); sys.exit(0)
 if a.flood:
     datas = []
     for i in range(a.flood):
