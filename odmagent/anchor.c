@@ -443,6 +443,9 @@ static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t
 		st->has_last = 1;
 		st->last_seq = bu->seq;
 		st->last_ts = bu->replay_ts;
+		/* the stale ones seen are older (anchor_stale_copy): one that
+		 * lingered 32768 numbers behind would pass for newer */
+		st->has_stale = 0;
 	}
 	return status;
 }

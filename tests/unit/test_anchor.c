@@ -1312,6 +1312,36 @@ Test(anchor, copies_of_a_stale_bu_do_not_take_the_hosts_turn)
 	cr_assert_leq(answered, 2, "%u of %u copies answered", answered, copies);
 }
 
+/* An accepted BU ends what the stale ones seen said: the host's numbers go
+ * on from it, and a stale number kept across 32768 of them would pass for
+ * a newer one, and make the host's own stale BU look like a copy. */
+Test(anchor, an_accepted_bu_ends_the_stale_numbers_seen)
+{
+	uint8_t buf[MH_MAX_LEN], off[MH_MAX_LEN], reply[MH_MAX_LEN], be[16] = { 59, 1, 42, 0 };
+	struct in6_addr src = A(COA1), dst = A(A_ADDR);
+	struct mh_msg ba;
+	size_t len, off_len;
+	uint16_t seq = 11;
+
+	restart_with_rate(1, 1);
+	accepted_then_clock_off(10, 0, 5, buf, &len, off, &off_len);
+	for (int i = 1; i <= 2; i++) {
+		struct bu b = bu_default((uint16_t)(seq + 30000));
+
+		seq = b.seq;
+		b.ts_ms = 100 + 100 * i;
+		send_bu(&b, 10, &ba);
+		cr_assert_eq(ba.status, 0, "accepted %u", seq);
+	}
+	/* the bucket empty: only the identity's pace can answer */
+	cr_assert_gt(anchor_handle_bu(&an, be, sizeof be, &src, &dst, 20, &rt0, reply, sizeof reply),
+		     0);
+	len = build_clock_off((uint16_t)(seq + 1), -10000, buf);
+	cr_assert_gt(send_raw(buf, len, COA1, 20 + ANCHOR_STALE_GAP_MS, &ba), 0,
+		     "the host's stale BU %u taken for a copy", seq + 1);
+	cr_assert_eq(ba.status, MH_BA_MESG_ID_REQD);
+}
+
 /* An NAI from the wire reaches the log escaped: no newline, no ESC. */
 Test(anchor, wire_nai_escaped_in_the_log)
 {
