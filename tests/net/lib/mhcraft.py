@@ -92,7 +92,9 @@ def flood(a, datas):
     # that arrive until a.wait seconds after the last one went out
     s = mhsock(a); s.setblocking(False)
     answers, t0 = 0, time.time()
-    for d in datas:
+    for i, d in enumerate(datas):
+        if a.rate and i % 20 == 0:  # paced: a.rate a second, 20 at a time
+            time.sleep(max(0.0, t0 + i / a.rate - time.time()))
         while True:
             try:
                 s.sendto(d, (a.cha, 0)); break
@@ -277,6 +279,7 @@ p.add_argument("--save"); p.add_argument("--resend"); p.add_argument("--raw-type
 # given in hex (any bytes), many BUs at once, the answer's bytes, no wait
 p.add_argument("--src"); p.add_argument("--dev", default="h0")
 p.add_argument("--nai-hex"); p.add_argument("--flood", type=int)
+p.add_argument("--rate", type=float)  # --flood paced to this many a second
 p.add_argument("--wait", type=float, default=0.5)
 p.add_argument("--hex", action="store_true"); p.add_argument("--no-answer", action="store_true")
 a = p.parse_args()
