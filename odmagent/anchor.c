@@ -555,6 +555,18 @@ int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
 	int rc, n, quiet, level, same = 0, refresh;
 
 	an->cnt.bu_rx++;
+	/* sent to another address of this host: another agent's (a second
+	 * anchor on the host, with an address of its own), or nobody's. Not
+	 * this anchor's to act on or answer: each BU of a host to the other
+	 * anchor made a binding here too, and took this anchor's sequence
+	 * number and timestamp for the identity. (:: is an arrival address
+	 * not known, as in the unit tests before it was passed.) */
+	if (!IN6_IS_ADDR_UNSPECIFIED(dst) && !addr_eq(dst, &an->cfg->address)) {
+		an->cnt.dropped++;
+		log_debug("dropped MH from %s to %s: not the anchor's address %s", ntop6(src, s),
+			  ntop6(dst, c), ntop6(&an->cfg->address, h));
+		return 0;
+	}
 	rc = mh_decode(buf, len, &bu, NULL, NULL);
 	if (rc == MH_E_TYPE)
 		return binding_error(an, buf, src, now_ms, reply, cap);

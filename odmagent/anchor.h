@@ -11,6 +11,8 @@
  * failing one decides the status; every rejection leaves the binding cache,
  * the pool and the identity's last sequence number and timestamp as they
  * were):
+ *   sent to another address than
+ *   cfg->address (another agent's)      dropped (debug log)
  *   decode error                        dropped (debug log)
  *   unknown MH type                     Binding Error, status 2 (*)
  *   other MH types than BU              dropped (debug log)

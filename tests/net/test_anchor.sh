@@ -32,7 +32,8 @@
 # saying its address was lost 3 s ago, replay its packets once, not 20
 # times (bytes in and out of the anchor's link told); copies of a stale BU
 # from the host's address do not keep its next one from being told the
-# anchor's clock. Restarted cleanly, the anchor
+# anchor's clock; a second anchor on the host takes only the BUs sent to
+# its own address, the first only those to its. Restarted cleanly, the anchor
 # lets the addresses released before the stop cool on: a new binding gets
 # none of them.
 #
@@ -67,7 +68,7 @@ POOL=2001:db8:c4a:: SPOOF=2001:db8:1::666
 NAI=host1@example.org SPI=4096 TUNDEV=odmt0
 # named like topo.sh's run dirs, so run-all.sh sweeps it after a killed run
 T=$(mktemp -d "${TMPDIR:-/tmp}/odm-$RUN.XXXXXX")
-agent_pid=
+agent_pid= agent2_pid=
 
 # ------------------------------------------------------------------ helpers
 . "$(dirname "$0")/lib/check.sh"
@@ -77,10 +78,12 @@ nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 cleanup() {
 	local rc=$?
 	set +e
-	if [[ -n $agent_pid ]] && kill -0 "$agent_pid" 2>/dev/null; then
-		kill -TERM "$agent_pid"
-		wait "$agent_pid" 2>/dev/null
-	fi
+	for pid in $agent_pid $agent2_pid; do
+		if kill -0 "$pid" 2>/dev/null; then
+			kill -TERM "$pid"
+			wait "$pid" 2>/dev/null
+		fi
+	done
 	if ((rc != 0 && rc != 77)) && [[ -f $T/agent.log ]]; then
 		say "agent log (last 40 lines):"
 		tail -n 40 "$T/agent.log" | sed 's/^/    /'
@@ -470,6 +473,36 @@ read -r rx1 limited1 < <(counters)
 say "its next BU among $(cat "$T/copies.out"): $out; the anchor took $((rx1 - rx0)) BUs, held back $((limited1 - limited0)) answers"
 check "the host's next BU is told the clock (145, its seq 201)" \
 	test "$(field status <<<"$out")/$(field seq <<<"$out")/$(field auth <<<"$out")" = 145/201/ok
+
+# ------------------------------------------ a second anchor on the host
+# Another agent, anchor at $CHB with a pool of its own, on the same host
+# and with the same identity: a BU sent to one of the two is for that one
+# alone. Each used to make a binding at both, and answer from both.
+CHB=2001:db8:cb::1
+nsx "$NS_A" ip addr add $CHB/128 dev lo
+sed -e "s|^address .*|address $CHB|; s|^pool .*|pool 2001:db8:c4b::/64|" \
+	-e "s|^tunnel-device .*|tunnel-device odmt1|; s|^control .*|control $T/b.sock|" \
+	-e "s|^state-dir .*|state-dir $T/state-b|" "$T/anchor.conf" >"$T/b.conf"
+chmod 0600 "$T/b.conf"
+ip netns exec "$NS_A" "$AGENT" -f "$T/b.conf" >"$T/b.log" 2>&1 &
+agent2_pid=$!
+check "the second anchor came up" wait_for 5 test -S "$T/b.sock"
+b_bindings() { nsx "$NS_A" "$CTL" -s "$T/b.sock" -j status |
+	"$PY" -c 'import json, sys; print(len(json.load(sys.stdin)["bindings"]))'; }
+a0=$(jget "len(s['bindings'])") b0=$(b_bindings)
+out=$(mh --cha $CHB --seq 300 --bid 9 --hnp :: --lifetime 100)
+say "a BU to the second anchor: $out"
+check "the second anchor allocated from its pool" in_prefix "$(field hnp <<<"$out")" 2001:db8:c4b::/64
+out=$(mh --seq 301 --bid 10 --hnp :: --lifetime 100)
+say "a BU to the first: $out"
+a1=$(jget "len(s['bindings'])") b1=$(b_bindings)
+say "bindings: first anchor $a0 -> $a1, second $b0 -> $b1"
+check "each BU made one binding, at its own anchor" test "$((a1 - a0))/$((b1 - b0))" = 1/1
+check "the first anchor dropped the BU to the other's address" \
+	grep -q "dropped MH from $COA to $CHB: not the anchor's address $CHA" "$T/agent.log"
+kill -TERM "$agent2_pid"
+wait "$agent2_pid" || true
+agent2_pid=
 
 # ------------------------------------------------------------------- stop
 kill -TERM "$agent_pid"

@@ -226,7 +226,7 @@ static inline int send_raw(const uint8_t *buf, size_t len, const char *src, uint
 		    struct mh_msg *ba)
 {
 	uint8_t reply[MH_MAX_LEN];
-	struct in6_addr s = A(src), d = A(A_ADDR);
+	struct in6_addr s = A(src), d = cfg.address;
 	int n = anchor_handle_bu(&an, buf, len, &s, &d, now_ms, &rt0, reply, sizeof reply);
 
 	cr_assert_geq(n, 0);

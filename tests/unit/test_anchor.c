@@ -1342,6 +1342,35 @@ Test(anchor, an_accepted_bu_ends_the_stale_numbers_seen)
 	cr_assert_eq(ba.status, MH_BA_MESG_ID_REQD);
 }
 
+/* A message to another address of the anchor's host is another agent's
+ * (a second anchor there): dropped, unanswered, nothing changes. Each BU a
+ * host sent to the other anchor used to make a binding here too. */
+Test(anchor, a_bu_to_another_address_is_not_ours)
+{
+	uint8_t buf[MH_MAX_LEN], reply[MH_MAX_LEN], be[16] = { 59, 1, 42, 0 };
+	struct in6_addr src = A(COA1), other = A("2001:db8:cb::1"), any = IN6ADDR_ANY_INIT;
+	struct bu b = bu_default(10);
+	struct mh_msg ba;
+	struct snap s = take(), s2;
+	size_t len = build(&b, buf);
+	int n;
+
+	cr_assert_eq(anchor_handle_bu(&an, buf, len, &src, &other, 0, &rt0, reply, sizeof reply),
+		     0, "answered a BU sent to another anchor");
+	cr_assert_eq(anchor_handle_bu(&an, be, sizeof be, &src, &other, 0, &rt0, reply,
+				      sizeof reply),
+		     0, "a Binding Error for a message to another anchor");
+	s2 = take();
+	assert_same(&s, &s2);
+	cr_assert_eq(an.cnt.dropped, 2);
+	cr_assert_eq(an.cnt.ba_ok + an.cnt.ba_rejected + an.cnt.be_tx, 0);
+	/* where the arrival address is not known (::), the BU is taken */
+	n = anchor_handle_bu(&an, buf, len, &src, &any, 0, &rt0, reply, sizeof reply);
+	cr_assert_gt(n, 0);
+	cr_assert_eq(mh_decode(reply, (size_t)n, &ba, NULL, NULL), 0);
+	cr_assert_eq(ba.status, 0);
+}
+
 /* An NAI from the wire reaches the log escaped: no newline, no ESC. */
 Test(anchor, wire_nai_escaped_in_the_log)
 {
