@@ -30,8 +30,9 @@
  * Each kept packet is sent again once at most, whatever the number of
  * moves: a key holder moving its binding back and forth, each BU saying
  * it lost its address REPLAY_LOST_MAX_MS ago, made the anchor send the
- * same packets again at every move (20 BUs of ~290 bytes drew 20 copies
- * of 200 datagrams, 1.27 MB, to care-of addresses it named). Now the
+ * same packets again at every move (20 BUs, 5.8 kB into the anchor's
+ * link, drew 20 copies of 200 datagrams, 1.27 MB out, toward care-of
+ * addresses it named). Now the
  * anchor sends at most twice what it tunnels for a binding. A host that
  * moves twice within one outage loses what the first replay sent to the
  * address it left at once; TCP sends that again itself.
