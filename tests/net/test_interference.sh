@@ -24,9 +24,13 @@
 #      happened and starts again in place, which sets the device up anew
 #      and takes the lease over: its address and route are back and the
 #      download goes on; the same when the MTU is set to 1200 and straight
-#      back (the link event says it, the device no longer does), or IPv6
-#      disabled and straight enabled (no link event says it: the deletions
-#      of the lease's address and route meet the device without IPv6);
+#      back (the link event says it, the device no longer does). IPv6
+#      disabled and straight enabled (no link event says it): the agent
+#      starts again if the deletions of the lease's address and route meet
+#      the device without IPv6, and otherwise puts them back, which is all
+#      the kernel took; the second way made certain five times over (the
+#      agent stopped across the command), the download going on each time,
+#      then once as it comes;
 #   5. a rule of someone else's ahead of the host agent's ("lookup main" at
 #      priority 500) sends the leases' packets out untunnelled, which the
 #      agent cannot undo: it says so once, and once as the rule is gone;
@@ -54,7 +58,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/check.sh"
 net_need test_interference "network namespaces, TUN, raw sockets" ip curl nginx named radvd python3
 
-export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-24}
+export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-40}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
 . "$HERE/lib/download.sh"
@@ -159,28 +163,68 @@ check "4: MTU 1200: the device's MTU is $MTU0 again" mtu_is "$MTU0"
 nsq mn sysctl -qw "net.ipv6.conf.$ODM_TUN_MN.disable_ipv6=1"
 back 2 "IPv6 disabled"
 check "4: IPv6 disabled: enabled again" test "$(nsq mn sysctl -n "net.ipv6.conf.$ODM_TUN_MN.disable_ipv6")" = 0
-# below 1280 and straight back, or disabled and straight enabled (one
-# command): IPv6 is on the device again by the time the agent looks, its
-# addresses and routes are not. (The agent may have taken the device away
-# to build it anew before the second half: that half may fail.)
+# below 1280 and straight back (one command): IPv6 is on the device again
+# by the time the agent looks, its addresses and routes are not; the link
+# event said it. (The agent may have taken the device away to build it
+# anew before the second half: that half may fail.)
 nsq mn sh -c "ip link set dev $ODM_TUN_MN mtu 1200; ip link set dev $ODM_TUN_MN mtu $MTU0 2>/dev/null || :"
 back 3 "MTU 1200 and straight back"
+# Disabled and straight enabled: the kernel flushes the device's addresses
+# and routes and nothing else (its MTU, settings and tc programs stay). An
+# agent that reads the deletions of the lease's address and route before
+# the second half starts again in place, as above; one that reads them
+# after it (busy elsewhere: a race) finds the device with IPv6 and puts
+# both back, which is all that was lost. That second way made certain: the
+# agent stopped (SIGSTOP) across the command, five times over.
+puts_back() { grep -c "lease [0-9]* $CHOA: its $1 was deleted by someone else: put back" "$MN_AGENT_LOG" || true; }
+toggle() { nsq mn sh -c "f=/proc/sys/net/ipv6/conf/$ODM_TUN_MN/disable_ipv6; echo 1 >\$f && echo 0 >\$f"; }
+stopped() { [[ $(awk '{ print $3 }' "/proc/$MN_AGENT_PID/stat") == T ]]; }
+for round in 1 2 3 4 5; do
+	W="4: IPv6 disabled and straight enabled, read after ($round of 5)"
+	A0=$(puts_back address) R0=$(puts_back route) S0=$(restarts) rc=0
+	kill -STOP "$MN_AGENT_PID"
+	wait_for 2 stopped || rc=$?
+	toggle || rc=$?
+	kill -CONT "$MN_AGENT_PID"
+	check "$W: the host agent stopped, the command ran (rc $rc)" test "$rc" -eq 0
+	check "$W: the host agent puts the lease's address back" wait_for 5 at_least $((A0 + 1)) puts_back address
+	check "$W: and its route" wait_for 5 at_least $((R0 + 1)) puts_back route
+	check "$W: the address $CHOA is on $ODM_TUN_MN" wait_for 5 has_choa
+	check "$W: the route is in table $ODM_TABLE" wait_for 5 has_route
+	check "$W: without starting again ($S0 starts before, $(restarts) now)" test "$(restarts)" -eq "$S0"
+	check "$W: the download goes on" wait_for 15 grown "$(mib_now)"
+done
+# and as it comes (two commands, as an administrator's): either way
+A0=$(puts_back address) S0=$(restarts)
 nsq mn sh -c "sysctl -qw net.ipv6.conf.$ODM_TUN_MN.disable_ipv6=1
 	sysctl -qw net.ipv6.conf.$ODM_TUN_MN.disable_ipv6=0 2>/dev/null || :"
-back 4 "IPv6 disabled and straight enabled"
+either() { { (($(restarts) > S0)) && started $((S0 + 2)); } || (($(puts_back address) > A0)); }
+check "4: IPv6 disabled and straight enabled: the host agent starts again or puts back" wait_for 5 either
+echo "4: $(restarts) starts again in place in all, $(puts_back address) address put back"
+check "4: IPv6 disabled and straight enabled: the lease's address $CHOA is on $ODM_TUN_MN" wait_for 5 has_choa
+check "4: IPv6 disabled and straight enabled: and its route" wait_for 5 has_route
+check "4: IPv6 disabled and straight enabled: the download goes on" wait_for 15 grown "$(mib_now)"
+echo "4: $(mib_now) MiB of $TOPO_BIGFILE_MB downloaded"
 
 # ---------------------------------------------------------------- 5.
 LEAVES="packets from lease [0-9]*'s address $CHOA leave by $MN_IF1, not $ODM_TUN_MN"
 AGAIN="packets from the leases' addresses go into $ODM_TUN_MN again"
 mn_said() { grep -c "$1" "$MN_AGENT_LOG" || true; }
+# (a look of the agent's between a deletion of part 4 and its putting back
+# may have said both already: what is said from a look later on counts)
+sleep 1.2
+L0=$(mn_said "$LEAVES") G0=$(mn_said "$AGAIN")
+echo "5: said before the rule: $L0 and $G0 time(s)"
+said_since() { echo $(($(mn_said "$1") - $2)); }
 nsq mn ip -6 rule add priority 500 lookup main
 check "5: a rule ahead of the agent's: the host agent says its packets leave by $MN_IF1" \
-	wait_for 3 odm_mn_logged "$LEAVES"
+	wait_for 3 at_least 1 said_since "$LEAVES" "$L0"
 sleep 1.5 # a look or more later: still said once
 nsq mn ip -6 rule del priority 500 lookup main
-check "5: the rule gone: it says they go into $ODM_TUN_MN again" wait_for 3 odm_mn_logged "$AGAIN"
-check "5: each said once ($(mn_said "$LEAVES") and $(mn_said "$AGAIN"))" \
-	test "$(mn_said "$LEAVES")" -eq 1 -a "$(mn_said "$AGAIN")" -eq 1
+check "5: the rule gone: it says they go into $ODM_TUN_MN again" \
+	wait_for 3 at_least 1 said_since "$AGAIN" "$G0"
+check "5: each said once ($(said_since "$LEAVES" "$L0") and $(said_since "$AGAIN" "$G0"))" \
+	test "$(said_since "$LEAVES" "$L0")" -eq 1 -a "$(said_since "$AGAIN" "$G0")" -eq 1
 
 odm_download_ok d
 
