@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -35,6 +36,27 @@ static int ag_fresh;            /* ag_fd was made by the current call */
 static json_int_t ag_hint_id;   /* ids of hints, which are never answered */
 static int said_unreachable, said_error, said_busy, said_silent, said_long, said_enosys,
 	said_cha_slow;
+
+/*
+ * ODM_SOCKET as the process had it when the shim was loaded
+ * (agent_client_env_take), or NULL: read from the environment at each
+ * connect then (a hook called before the constructor, the unit tests).
+ * Taken early because programs clear their environment: nginx's worker
+ * processes keep only TZ (its env directive), and without this a worker
+ * would look for the agent at the default path.
+ */
+static char *ag_path;
+
+const char *agent_client_socket_path(void)
+{
+	return ag_path ? ag_path : ipc_socket_path();
+}
+
+void agent_client_env_take(void)
+{
+	if (!ag_path)
+		ag_path = strdup(ipc_socket_path());
+}
 static int ag_no_cha_ops; /* the agent does not serve cha-check: not asked again */
 /* a cha-check got no answer in time (agent stopped, hung, its queue full):
  * none asked before this (ms), so that the names of one lookup round do not
@@ -80,7 +102,7 @@ static int conn_locked(int connect_ms)
 	now = chacache_now_ms();
 	if (now < ag_retry_after)
 		return -ECONNREFUSED;
-	fd = ipc_connect(ipc_socket_path(), connect_ms);
+	fd = ipc_connect(agent_client_socket_path(), connect_ms);
 	if (fd == -ENAMETOOLONG) {
 		char v[48];
 
@@ -89,8 +111,8 @@ static int conn_locked(int connect_ms)
 		shim_warn_once(&said_long,
 			       "ODM_SOCKET=\"%s\"%s is longer than a Unix socket path can be "
 			       "(%zu bytes): no agent is reached there",
-			       shim_log_clean(v, sizeof(v), ipc_socket_path()),
-			       strlen(ipc_socket_path()) >= sizeof(v) ? " (cut)" : "",
+			       shim_log_clean(v, sizeof(v), agent_client_socket_path()),
+			       strlen(agent_client_socket_path()) >= sizeof(v) ? " (cut)" : "",
 			       sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
 	}
 	if (fd < 0) {
@@ -98,7 +120,7 @@ static int conn_locked(int connect_ms)
 		if (fd != -ETIMEDOUT) {
 			ag_retry_after = now + AGENT_RETRY_MS;
 			shim_debug_once(&said_unreachable, "agent unreachable at %s (%s)",
-					ipc_socket_path(), strerror(-fd));
+					agent_client_socket_path(), strerror(-fd));
 		}
 		return fd;
 	}
@@ -324,7 +346,7 @@ int agent_default_type(void)
 		 */
 		ag_retry_after = chacache_now_ms() + AGENT_RETRY_MS;
 		shim_debug_once(&said_silent, "agent at %s did not answer hello within %d ms; "
-				"not asked again for %d ms", ipc_socket_path(), AGENT_LEASE_MS,
+				"not asked again for %d ms", agent_client_socket_path(), AGENT_LEASE_MS,
 				AGENT_RETRY_MS);
 	}
 	unlock(cancel);
@@ -527,7 +549,7 @@ int agent_cha_check(const char *name, int ms, int *probe, unsigned *left_ms)
 		__atomic_store_n(&ag_cha_quiet_until, chacache_now_ms() + AGENT_RETRY_MS,
 				 __ATOMIC_RELAXED);
 		shim_debug_once(&said_cha_slow, "agent at %s did not answer cha-check within %d ms "
-				"(or the process's other calls held it): not asked again for %d ms", ipc_socket_path(), ms, AGENT_RETRY_MS);
+				"(or the process's other calls held it): not asked again for %d ms", agent_client_socket_path(), ms, AGENT_RETRY_MS);
 	}
 	if (ret < 0)
 		return ret;

@@ -43,6 +43,13 @@ struct agent_lease {
 	char anchor[64];
 };
 
+/* ODM_SOCKET is read here, once (the constructor): later connects use it
+ * whatever the program did to its environment meanwhile (odm(7)) */
+void agent_client_env_take(void);
+/* the agent's control socket: ODM_SOCKET as taken, or as it is now when
+ * it was not taken (a call before the constructor), or the default path */
+const char *agent_client_socket_path(void);
+
 /*
  * The agent's default type for this process (hello), or ODM_TYPE_NONE if
  * the agent is unreachable or did not say. Asked once per process.

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "agent_client.h"
 #include "guard.h"
 #include "ipc.h"
 #include "odm.h"
@@ -27,7 +28,7 @@ int odm_events_fd(void)
 	int fd;
 
 	guard_enter();
-	fd = ipc_connect(NULL, 1000);
+	fd = ipc_connect(agent_client_socket_path(), 1000);
 	if (fd < 0) {
 		guard_leave();
 		errno = -fd;

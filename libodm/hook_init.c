@@ -3,8 +3,8 @@
  * hook_init.c — the shim's constructor and fork handling.
  *
  * The constructor registers the fork handler and binds the real
- * getaddrinfo, write, writev, send, read and readv; everything else starts lazily on
- * first use, so hooks called before it ran (from another library's
+ * getaddrinfo, write, writev, send, read and readv, and reads ODM_TYPE,
+ * ODM_SOCKET and ODM_DEBUG; everything else starts lazily on first use, so hooks called before it ran (from another library's
  * constructor) still work (libfaketime bugs #132 and #416).
  * In the child: locks are reset (a thread that held one does not exist
  * there), the agent connection is dropped so the child connects with its
@@ -23,6 +23,7 @@
 #include "ownpid.h"
 #include "shield.h"
 #include "shim_connect.h"
+#include "shim_log.h"
 
 static void odm_atfork_child(void)
 {
@@ -54,4 +55,11 @@ __attribute__((constructor)) static void odm_shim_init(void)
 	(void)REAL(send);
 	(void)REAL(read);
 	(void)REAL(readv);
+	/* ODM_TYPE, ODM_SOCKET and ODM_DEBUG as the program was started with
+	 * them: a program may clear its environment before its first socket
+	 * (nginx's worker processes keep only TZ), and must keep its type, its
+	 * agent and its debug output all the same (odm(7) ENVIRONMENT) */
+	shim_connect_env_take();
+	agent_client_env_take();
+	(void)shim_debug_on();
 }

@@ -29,9 +29,11 @@
 
 /*
  * ODM_TYPE's type, or ODM_TYPE_NONE (a bad value said once on stderr): read
- * once, at the first getaddrinfo or socket decided, and kept (getenv walks the
- * whole environment, and this runs in every connect()); a program that
- * changes its ODM_TYPE later does not change its type (odm(7)).
+ * once, when the shim is loaded (shim_connect_env_take, from the
+ * constructor; else at the first getaddrinfo or socket decided), and kept
+ * (getenv walks the whole environment, and this runs in every connect()); a
+ * program that changes its ODM_TYPE later, or clears its environment as
+ * nginx's worker processes do, does not change its type (odm(7)).
  */
 #define ENV_TYPE_UNREAD (-100)
 static int env_type_read = ENV_TYPE_UNREAD;
@@ -59,6 +61,11 @@ static int env_type(void)
 	}
 	__atomic_store_n(&env_type_read, t, __ATOMIC_RELAXED);
 	return t;
+}
+
+void shim_connect_env_take(void)
+{
+	(void)env_type();
 }
 
 int shim_process_type(void)

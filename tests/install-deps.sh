@@ -6,9 +6,9 @@
 #                                   unit tests make devices with ip
 #   tests/install-deps.sh net     - plus the daemons and tools of tests/net
 #   tests/install-deps.sh programs - plus the real programs test_programs,
-#                                   test_programs2 and test_programs3 run
-#                                   under the shim, and their servers (make
-#                                   net, make check)
+#                                   test_programs2, test_programs3 and
+#                                   test_programs4 run under the shim, and
+#                                   their servers (make net, make check)
 #   tests/install-deps.sh bench   - plus what make bench draws its chart with
 set -eu
 
@@ -21,7 +21,8 @@ tcpdump mptcpize curl procps openssl python3-scapy nftables ethtool"
 programs_pkgs="nodejs openjdk-17-jdk-headless perl ruby aria2 socat netcat-openbsd git
 openssh-client openssh-server tnftp vsftpd rsync tftp-hpa tftpd-hpa postgresql
 python3-requests redis-server redis-tools mosquitto mosquitto-clients ncat php-cli lighttpd
-lftp"
+lftp haproxy stunnel4 memcached wrk httpie wget2 nghttp2-client inetutils-telnet nmap
+python3-httpx python3-aiohttp"
 bench_pkgs="gnuplot-nox"
 
 want=$build_pkgs

@@ -112,25 +112,7 @@ session_end() {
 # ---------------------------------------------------------------- servers on cn
 if ((HAVE_SSH)); then
 	S=$P/ssh
-	mkdir -p "$S" /run/sshd
-	chmod 700 "$S"
-	ssh-keygen -q -t ed25519 -N '' -f "$S/host"
-	ssh-keygen -q -t ed25519 -N '' -f "$S/user"
-	cp "$S/user.pub" "$S/authorized_keys"
-	cat >"$S/sshd_config" <<-EOF
-		Port 2222
-		ListenAddress ::
-		HostKey $S/host
-		AuthorizedKeysFile $S/authorized_keys
-		PasswordAuthentication no
-		KbdInteractiveAuthentication no
-		UsePAM no
-		PermitRootLogin prohibit-password
-		StrictModes no
-		PidFile $S/sshd.pid
-		Subsystem sftp /usr/lib/openssh/sftp-server
-		LogLevel VERBOSE
-	EOF
+	sshd_files "$S"
 	cat >"$S/ssh_config" <<-EOF
 		Host *
 		  Port 2222

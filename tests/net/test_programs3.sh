@@ -81,12 +81,9 @@ P=$ODM_DIR/programs
 mkdir -p "$P"
 RATE=2m
 L=$ODM_RUNDIR/cn/nginx-tcp/access.log
-fixed() { odm_status mn | json "' '.join(l['addr'] for l in j['leases'] if l['type'] == 'fixed' and l['state'] == 'registered')"; }
-has_fixed() { [[ -n $(fixed) ]]; }
 is_home() { [[ -n $1 ]] && in_prefix "$1" "$HA_POOL"; }
-# one_choa "A..." / one_home "A..." - one address (one a line), a CHoA / one
-# of the home anchor's other than the Fixed one
-one_choa() { [[ $1 != *$'\n'* ]] && is_choa "$1"; }
+# one_home "A..." - one address (one a line), one of the home anchor's
+# other than the Fixed one
 one_home() { [[ $1 != *$'\n'* && $1 != "$F" ]] && is_home "$1"; }
 
 # Sessions: a program on mn under the shim reading lines from a fifo that

@@ -11,6 +11,11 @@
 #       tagged who=WHO (the last one)
 #   is_choa ADDR - ADDR is an address of the CHA's pool
 #   all_choas "A B ..." - there is one at least, and each is a CHoA
+#   one_choa "A..." - one address (one a line), a CHoA
+#   fixed - mn's registered Fixed address ("" if none); has_fixed - there is one
+#   sshd_files DIR - a host key, a user key (DIR/user) allowed in for root,
+#       and DIR/sshd_config for an sshd on [::]:2222 that keeps all in DIR;
+#       makes /run/sshd, sshd's privilege separation directory, if missing
 
 have() {
 	local name=$1
@@ -34,4 +39,32 @@ all_choas() {
 	local a
 	[[ -n $1 ]] || return 1
 	for a in $1; do is_choa "$a" || return 1; done
+}
+one_choa() { [[ $1 != *$'\n'* ]] && is_choa "$1"; }
+fixed() {
+	odm_status mn |
+		json "' '.join(l['addr'] for l in j['leases'] if l['type'] == 'fixed' and l['state'] == 'registered')"
+}
+has_fixed() { [[ -n $(fixed) ]]; }
+sshd_files() {
+	local d=$1
+	mkdir -p "$d" /run/sshd
+	chmod 700 "$d"
+	ssh-keygen -q -t ed25519 -N '' -f "$d/host"
+	ssh-keygen -q -t ed25519 -N '' -f "$d/user"
+	cp "$d/user.pub" "$d/authorized_keys"
+	cat >"$d/sshd_config" <<-EOF
+		Port 2222
+		ListenAddress ::
+		HostKey $d/host
+		AuthorizedKeysFile $d/authorized_keys
+		PasswordAuthentication no
+		KbdInteractiveAuthentication no
+		UsePAM no
+		PermitRootLogin prohibit-password
+		StrictModes no
+		PidFile $d/sshd.pid
+		Subsystem sftp /usr/lib/openssh/sftp-server
+		LogLevel VERBOSE
+	EOF
 }

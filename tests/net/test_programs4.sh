@@ -1,0 +1,336 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test_programs4.sh - servers and daemons on the moving host under the shim
+# (ODM_TYPE=session-lasting and ODM_SOCKET in the environment, nothing else
+# changed), reached by cn at mn's Fixed address (ha is the home anchor),
+# and more clients on mn; all across one move of mn from ar1 to ar2.
+#
+#   1. at the same time, across the move, each on one connection that must
+#      stay, its data whole:
+#      - nginx on mn, two worker processes on SO_REUSEPORT sockets,
+#        sendfile on: curl on cn downloads BIGFILE from it (paced by
+#        limit_rate), the stall across the move measured on cn; and through
+#        its proxy_pass to cn's nginx by name: nginx's workers clear their
+#        environment (only TZ is kept, nginx's env directive), so the shim
+#        must have read ODM_SOCKET and ODM_TYPE when it was loaded, or the
+#        worker looks for the agent at the default path and its upstream
+#        connect fails (odm(7) ENVIRONMENT);
+#      - haproxy (TCP) and stunnel (TLS in, plain out) on mn, each relaying
+#        a paced download from cn's nginx, whose upstream connection takes
+#        a CHoA;
+#      - sshd on mn: a session from cn answering before and after;
+#      - systemd-socket-activate handing its listening socket to a python
+#        server (LISTEN_FDS): a line before and after on one connection;
+#      - memcached: a key set before, read after, on one connection;
+#      - wrk on mn, four connections to cn's nginx: no error, all from one
+#        CHoA.
+#   2. one exchange each, from a CHoA: httpie, wget2, h2load (HTTP/1.1),
+#      telnet, python's httpx and aiohttp (Debian's python3), and a python
+#      program that empties its environment (os.environ.clear()) before it
+#      resolves and connects; nmap -6 -sT of three ports of cn finds the
+#      open one.
+#   Then every Session-lasting lease ends once the programs are gone.
+#
+# A program that is not installed is said and left out (# skip); with none
+# of them the test is skipped. sshd wants its privilege separation
+# directory, /run/sshd: made if missing. Exit 0 pass, 1 fail, 77 skip.
+# run-all: alone (it makes /run/sshd outside its namespaces, and seven servers on mn and six clients run across a move)
+set -eEuo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib/check.sh"
+net_need test_programs4 "network namespaces, TUN, raw sockets" ip ss nginx named radvd python3 curl tshark
+
+export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-16}
+. "$HERE/lib/topo.sh"
+. "$HERE/lib/agents.sh"
+. "$HERE/lib/programs.sh"
+trap 'check_on_err test_programs4' ERR
+
+# Debian's python, with Debian's python3-httpx and python3-aiohttp
+PY=/usr/bin/python3
+py_has() { "$PY" -c "import $1"; }
+HAVE_HAPROXY=0 HAVE_STUNNEL=0 HAVE_SSH=0 HAVE_SACT=0 HAVE_MC=0 HAVE_WRK=0
+have haproxy command -v haproxy && HAVE_HAPROXY=1
+have stunnel4 command -v stunnel4 && HAVE_STUNNEL=1
+have "ssh and sshd" have_all ssh ssh-keygen /usr/sbin/sshd && HAVE_SSH=1
+have systemd-socket-activate command -v systemd-socket-activate && HAVE_SACT=1
+have memcached command -v memcached && HAVE_MC=1
+have wrk command -v wrk && HAVE_WRK=1
+declare -A ONE=()
+have httpie command -v http && ONE[httpie]="http --ignore-stdin -b GET http://cn.example.test/index.html?who=httpie"
+have wget2 command -v wget2 && ONE[wget2]="wget2 -q -O /dev/null http://cn.example.test/index.html?who=wget2"
+have "h2load (nghttp2-client)" command -v h2load &&
+	ONE[h2load]="h2load --h1 -n 4 -c 1 http://cn.example.test/index.html?who=h2load"
+have telnet command -v telnet &&
+	ONE[telnet]="sh -c '(printf \"GET /index.html?who=telnet HTTP/1.0\\r\\n\\r\\n\"; sleep 1) | telnet cn.example.test 80'"
+have "python3-httpx" py_has httpx &&
+	ONE[httpx]="$PY -c 'import httpx; print(httpx.get(\"http://cn.example.test/index.html?who=httpx\").status_code)'"
+have "python3-aiohttp" py_has aiohttp &&
+	ONE[aiohttp]="$PY -c 'import aiohttp, asyncio
+async def get():
+    async with aiohttp.ClientSession() as s:
+        async with s.get(\"http://cn.example.test/index.html?who=aiohttp\") as r:
+            print(r.status)
+asyncio.run(get())'"
+HAVE_NMAP=0
+have nmap command -v nmap && HAVE_NMAP=1
+
+topo_up
+export ODM_MN_HOME_DISCOVERY=on
+odm__dir
+odm_keygen mn
+odm_anchor_up ha "$HA_ADDR" "mode home" "pool $HA_POOL"
+odm_agents_up
+P=$ODM_DIR/programs
+mkdir -p "$P"
+RATE=2m
+check "mn holds a Fixed address from ha" wait_for 8 has_fixed
+F=$(fixed)
+sha_ok() { [[ $(topo_sha256 "$1" 2>/dev/null) == "$BIGFILE_SHA256" ]]; }
+# rc_choa RC ADDR - a program exited 0 and its server saw it from ADDR, a CHoA
+rc_choa() { [[ $1 -eq 0 ]] && is_choa "$2"; }
+
+# serve NAME CMD... - a server on mn under the shim, as a user starts one
+serve() {
+	local n=$1
+	shift
+	topo_spawn mn "$n" "$P/$n.log" env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" \
+		ODM_TYPE=session-lasting "$@"
+}
+# from_cn NAME CMD... - CMD on cn in the background, writing $P/NAME.out
+# and .err; PID[NAME]
+declare -A PID=()
+from_cn() {
+	local n=$1
+	shift
+	nsq cn "$@" >"$P/$n.out" 2>"$P/$n.err" &
+	PID[$n]=$!
+}
+rc_of() {
+	RC=0
+	wait "${PID[$1]}" || RC=$?
+}
+
+# ---------------------------------------------------------------- servers on mn
+N=$P/nginx
+mkdir -p "$N/tmp"
+cat >"$N/nginx.conf" <<EOF
+user root;
+worker_processes 2;
+daemon off;
+pid $N/nginx.pid;
+error_log $N/error.log info;
+events { worker_connections 64; }
+http {
+	access_log $N/access.log;
+	client_body_temp_path $N/tmp;
+	proxy_temp_path $N/tmp;
+	fastcgi_temp_path $N/tmp;
+	uwsgi_temp_path $N/tmp;
+	scgi_temp_path $N/tmp;
+	sendfile on;
+	server {
+		listen [::]:8082 reuseport;
+		root $ODM_RUNDIR/www;
+		location / { limit_rate $RATE; }
+		location /px/ { proxy_pass http://cn.example.test/; proxy_buffering off; }
+	}
+}
+EOF
+serve nginx nginx -p "$N" -c "$N/nginx.conf"
+topo_wait_listen mn 8082 10
+if ((HAVE_HAPROXY)); then
+	cat >"$P/haproxy.cfg" <<-EOF
+		defaults
+		  mode tcp
+		  timeout connect 5s
+		  timeout client 60s
+		  timeout server 60s
+		frontend f
+		  bind [::]:8090
+		  default_backend b
+		backend b
+		  server cn cn.example.test:80
+	EOF
+	serve haproxy haproxy -db -f "$P/haproxy.cfg"
+	topo_wait_listen mn 8090 10
+fi
+if ((HAVE_STUNNEL)); then
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+		-subj /CN=mn -keyout "$P/stunnel.key" -out "$P/stunnel.crt" 2>/dev/null
+	cat >"$P/stunnel.conf" <<-EOF
+		foreground = yes
+		pid =
+		[relay]
+		accept = :::8443
+		connect = cn.example.test:80
+		cert = $P/stunnel.crt
+		key = $P/stunnel.key
+	EOF
+	serve stunnel stunnel4 "$P/stunnel.conf"
+	topo_wait_listen mn 8443 10
+fi
+if ((HAVE_SSH)); then
+	S=$P/ssh
+	sshd_files "$S"
+	serve sshd /usr/sbin/sshd -D -e -f "$S/sshd_config"
+	topo_wait_listen mn 2222 10
+fi
+if ((HAVE_SACT)); then
+	# the server gets its listening socket as fd 3 (sd_listen_fds(3))
+	cat >"$P/activated.py" <<-'EOF'
+		import os, socket
+		assert os.environ["LISTEN_FDS"] == "1"
+		s = socket.socket(fileno=3)
+		while True:
+		    c, _ = s.accept()
+		    f = c.makefile("rwb", buffering=0)
+		    for line in f:
+		        f.write(b"activated " + line.strip() + b"\n")
+		    c.close()
+	EOF
+	serve activate systemd-socket-activate -l '[::]:7300' "$PY" "$P/activated.py"
+	topo_wait_listen mn 7300 10
+fi
+if ((HAVE_MC)); then
+	serve memcached memcached -u root -l :: -p 11211 -U 0
+	topo_wait_listen mn 11211 10
+fi
+
+# ---------------------------------------------------------------- 1. across a move
+# A client on cn that says LINE1, waits for $P/moved, says LINE2, printing
+# each answer (one line, or the memcached answers the request asks for)
+cat >"$P/twice.py" <<'EOF'
+import os, socket, sys, time
+host, port, one, two, stop = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+s = socket.create_connection((host, port), timeout=20)
+f = s.makefile("rwb", buffering=0)
+def ask(req):
+    f.write(req.encode().replace(b"|", b"\r\n"))
+    print(f.readline().decode().strip(), flush=True)
+    if req.startswith("get"):
+        print(f.readline().decode().strip(), flush=True)
+        f.readline()
+ask(one)
+while not os.path.exists(stop):
+    time.sleep(0.05)
+ask(two)
+EOF
+MOVED=$P/moved
+odm_capture cn eth0 "$P/cn.pcap" "tcp src port 8082" 96
+from_cn nginx curl -fsS -g --max-time 60 -o "$P/nginx.bin" "http://[$F]:8082${BIGFILE_URL_PATH}"
+from_cn proxy curl -fsS -g --max-time 60 -o "$P/proxy.bin" "http://[$F]:8082/px${BIGFILE_URL_PATH}?rate=$RATE&who=proxy"
+((HAVE_HAPROXY)) && from_cn haproxy curl -fsS -g --max-time 60 -o "$P/haproxy.bin" \
+	"http://[$F]:8090${BIGFILE_URL_PATH}?rate=$RATE&who=haproxy"
+((HAVE_STUNNEL)) && from_cn stunnel curl -fsS -g -k --max-time 60 -o "$P/stunnel.bin" \
+	"https://[$F]:8443${BIGFILE_URL_PATH}?rate=$RATE&who=stunnel"
+# shellcheck disable=SC2016 # (the remote shell's variables)
+((HAVE_SSH)) && from_cn ssh ssh -F /dev/null -p 2222 -i "$S/user" -o IdentitiesOnly=yes -o BatchMode=yes \
+	-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "root@$F" \
+	"echo one \$SSH_CLIENT; while [ ! -e $MOVED ]; do sleep 0.05; done; echo two \$SSH_CLIENT"
+((HAVE_SACT)) && from_cn activate "$PY" "$P/twice.py" "$F" 7300 $'one\n' $'two\n' "$MOVED"
+((HAVE_MC)) && from_cn memcached "$PY" "$P/twice.py" "$F" 11211 'set k 0 0 3|abc|' 'get k|' "$MOVED"
+((HAVE_WRK)) && { nsq mn env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" ODM_TYPE=session-lasting \
+	wrk -t1 -c4 -d6s 'http://cn.example.test/index.html?who=wrk' >"$P/wrk.out" 2>&1 & PID[wrk]=$!; }
+
+got_mb() { [[ -f $1 ]] && (($(stat -c %s "$1") >= $2 * 1024 * 1024)); }
+under_way() {
+	local n
+	for n in nginx proxy haproxy stunnel; do
+		[[ -z ${PID[$n]:-} ]] || got_mb "$P/$n.bin" $((TOPO_BIGFILE_MB / 8)) || return 1
+	done
+	[[ -z ${PID[ssh]:-} ]] || grep -q '^one ' "$P/ssh.out" || return 1
+	[[ -z ${PID[activate]:-} ]] || grep -q '^activated one' "$P/activate.out" || return 1
+	[[ -z ${PID[memcached]:-} ]] || grep -q '^STORED' "$P/memcached.out"
+}
+check "every transfer and session is under way before the move" wait_for 30 under_way
+echo "# leases before the move: $(odm_leases)"
+topo_move ar2
+T0=$TOPO_MOVE_T0
+touch "$MOVED"
+
+rc_of nginx
+check "nginx on mn (2 workers, reuseport, sendfile): curl on cn completes after the move (rc $RC)" test "$RC" -eq 0
+check "nginx: the sha256 of cn's copy matches" sha_ok "$P/nginx.bin"
+odm_capture_stop "$ODM_CAP_PID"
+stall=$(odm_stall_ms "$P/cn.pcap" "$T0" 8082)
+# nginx's limit_rate sends in bursts: the longest gap in the second before
+# the move is what its pacing alone leaves
+base=$(tshark -r "$P/cn.pcap" -T fields -e frame.time_epoch -Y 'tcp.len > 0' 2>/dev/null |
+	awk -v m="$T0" '$1 * 1e9 < m - 50e6' | odm_stall_of_times "$((T0 - 1000000000))")
+echo "# nginx on mn: no data for $stall ms across the move (its pacing alone left gaps of up to $base ms in the second before)"
+check "nginx: data from mn's Fixed address resumed after the move, stall ${stall} ms (under 3 s)" \
+	test "$stall" -ge 0 -a "$stall" -lt 3000
+# relayed NAME WHAT - the download through NAME on mn: curl on cn completed
+# after the move, its copy whole, and NAME's upstream connection to cn's
+# nginx came from a CHoA
+relayed() {
+	rc_of "$1"
+	check "$2: curl on cn completes after the move (rc $RC)" test "$RC" -eq 0
+	check "$2: the sha256 of cn's copy matches" sha_ok "$P/$1.bin"
+	c=$(client_of "$1")
+	check "$2: cn's nginx saw its upstream connection from a CHoA (${c:-none})" is_choa "$c"
+}
+relayed proxy "nginx's proxy_pass from a worker (environment cleared, $(grep -c 'connect() to' "$N/error.log" || true) upstream connect errors)"
+((HAVE_HAPROXY)) && relayed haproxy "haproxy on mn"
+((HAVE_STUNNEL)) && relayed stunnel "stunnel on mn"
+if ((HAVE_SSH)); then
+	rc_of ssh
+	read -r _ a1 p1 _ < <(grep '^one ' "$P/ssh.out" || echo "- - - -")
+	read -r _ a2 p2 _ < <(grep '^two ' "$P/ssh.out" || echo "- - - -")
+	check "sshd on mn: the session from cn exits 0 (rc $RC$(tail -n1 "$P/ssh.err" | sed 's/^/, /'))" test "$RC" -eq 0
+	check "sshd: answered after the move on the same connection ($a2 port $p2)" \
+		test "$a2 $p2" = "$a1 $p1" -a "$p1" != -
+fi
+if ((HAVE_SACT)); then
+	rc_of activate
+	check "socket-activated server on mn: a line after the move on the same connection (rc $RC, $(tr '\n' ' ' <"$P/activate.out"))" \
+		test "$RC" -eq 0 -a "$(cat "$P/activate.out")" = $'activated one\nactivated two'
+fi
+if ((HAVE_MC)); then
+	rc_of memcached
+	check "memcached on mn: the key set before the move read after it on the same connection (rc $RC, $(tr '\n' ' ' <"$P/memcached.out"))" \
+		test "$RC" -eq 0 -a "$(cat "$P/memcached.out")" = $'STORED\nVALUE k 0 3\nabc'
+fi
+if ((HAVE_WRK)); then
+	rc_of wrk
+	n=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$P/wrk.out")
+	check "wrk across the move: rc $RC, ${n:-no} requests, no socket error or non-2xx" \
+		test "$RC" -eq 0 -a "${n:-0}" -gt 0 -a -z "$(grep -E 'Socket errors|Non-2xx' "$P/wrk.out" || true)"
+	a=$(awk '/who=wrk/ { print $1 }' "$ODM_RUNDIR/cn/nginx-tcp/access.log" | sort -u)
+	check "wrk: every request from one CHoA ($(tr '\n' ' ' <<<"$a"))" \
+		one_choa "$a"
+fi
+
+# ---------------------------------------------------------------- 2. one exchange each
+for n in "${!ONE[@]}"; do
+	RC=0
+	eval "odm_shim ${ONE[$n]}" >"$P/$n.out" 2>&1 || RC=$?
+	c=$(client_of "$n")
+	check "$n: rc $RC, from a CHoA (${c:-none})" rc_choa "$RC" "$c"
+done
+# a program that empties its environment before its first lookup keeps
+# the type and the agent it was started with (odm(7) ENVIRONMENT)
+RC=0
+odm_shim "$PY" -c '
+import os, socket
+os.environ.clear()
+s = socket.create_connection(("cn.example.test", 80))
+s.sendall(b"GET /index.html?who=envclear HTTP/1.0\r\n\r\n")
+print(s.recv(100).split(b"\r\n")[0].decode())' >"$P/envclear.out" 2>&1 || RC=$?
+c=$(client_of envclear)
+check "a program that clears its environment first: rc $RC, from a CHoA all the same (${c:-none})" \
+	rc_choa "$RC" "$c"
+if ((HAVE_NMAP)); then
+	RC=0
+	odm_shim nmap -6 -sT -Pn -n -p 79-81 cn.example.test >"$P/nmap.out" 2>&1 || RC=$?
+	check "nmap -6 -sT: rc $RC, port 80 open, 79 and 81 closed" \
+		test "$RC" -eq 0 -a "$(grep -cE '^(80/tcp +open|79/tcp +closed|81/tcp +closed) ' "$P/nmap.out")" -eq 3
+fi
+
+no_lease() { [[ $(odm_status mn | json "len([l for l in j['leases'] if l['type'] != 'fixed'])") -eq 0 ]]; }
+# the servers hold no connection now; their upstream leases end with them
+check "every Session-lasting lease ends once the connections are gone" wait_for 15 no_lease
+check "the Fixed address stays ($(fixed))" test "$(fixed)" = "$F"
+check_summary test_programs4
