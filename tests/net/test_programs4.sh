@@ -28,7 +28,9 @@
 #      telnet, python's httpx and aiohttp (Debian's python3), and a python
 #      program that empties its environment (os.environ.clear()) before it
 #      resolves and connects; nmap -6 -sT of three ports of cn finds the
-#      open one.
+#      open one. A program that resolves, then chroots to an empty
+#      directory, then connects fails with EADDRNOTAVAIL (odm(7) CAVEATS:
+#      the shim's libraries and the agent are out of its reach).
 #   Then every Session-lasting lease ends once the programs are gone.
 #
 # A program that is not installed is said and left out (# skip); with none
@@ -322,6 +324,23 @@ print(s.recv(100).split(b"\r\n")[0].decode())' >"$P/envclear.out" 2>&1 || RC=$?
 c=$(client_of envclear)
 check "a program that clears its environment first: rc $RC, from a CHoA all the same (${c:-none})" \
 	rc_choa "$RC" "$c"
+# a program that resolves, then chroots, then connects finds neither the
+# shim's libraries nor the agent under its new root: with its type named,
+# its connect fails (odm(7) CAVEATS)
+mkdir -p "$P/empty-root"
+RC=0
+odm_shim "$PY" -c '
+import os, socket, sys
+ai = socket.getaddrinfo("cn.example.test", 80, socket.AF_INET6, socket.SOCK_STREAM)[0]
+os.chroot(sys.argv[1])
+s = socket.socket(socket.AF_INET6)
+try:
+    s.connect(ai[4])
+    print("connected from", s.getsockname()[0])
+except OSError as e:
+    print("errno", e.errno)' "$P/empty-root" >"$P/chroot.out" 2>&1 || RC=$?
+check "a program that chroots before it connects: EADDRNOTAVAIL, as odm(7) says (rc $RC, $(tr '\n' ' ' <"$P/chroot.out"))" \
+	test "$RC" -eq 0 -a "$(cat "$P/chroot.out")" = "errno 99"
 if ((HAVE_NMAP)); then
 	RC=0
 	odm_shim nmap -6 -sT -Pn -n -p 79-81 cn.example.test >"$P/nmap.out" 2>&1 || RC=$?
