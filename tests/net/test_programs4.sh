@@ -27,8 +27,10 @@
 #   2. one exchange each, from a CHoA: httpie, wget2, h2load (HTTP/1.1),
 #      telnet, python's httpx and aiohttp (Debian's python3), and a python
 #      program that empties its environment (os.environ.clear()) before it
-#      resolves and connects; nmap -6 -sT of three ports of cn finds the
-#      open one. A program that resolves, then chroots to an empty
+#      resolves and connects; gRPC (python3-grpcio) to a server on cn
+#      with GRPC_DNS_RESOLVER=native (getaddrinfo): without it gRPC
+#      resolves with a c-ares of its own, and its Session-lasting socket
+#      gets an address of the home anchor, as odm(7) says; nmap -6 -sT of three ports of cn finds the open one. A program that resolves, then chroots to an empty
 #      directory, then connects fails with EADDRNOTAVAIL (odm(7) CAVEATS:
 #      the shim's libraries and the agent are out of its reach).
 #   Then every Session-lasting lease ends once the programs are gone.
@@ -75,8 +77,9 @@ async def get():
         async with s.get(\"http://cn.example.test/index.html?who=aiohttp\") as r:
             print(r.status)
 asyncio.run(get())'"
-HAVE_NMAP=0
+HAVE_NMAP=0 HAVE_GRPC=0
 have nmap command -v nmap && HAVE_NMAP=1
+have "python3-grpcio" py_has grpc && HAVE_GRPC=1
 
 topo_up
 export ODM_MN_HOME_DISCOVERY=on
@@ -324,6 +327,36 @@ print(s.recv(100).split(b"\r\n")[0].decode())' >"$P/envclear.out" 2>&1 || RC=$?
 c=$(client_of envclear)
 check "a program that clears its environment first: rc $RC, from a CHoA all the same (${c:-none})" \
 	rc_choa "$RC" "$c"
+if ((HAVE_GRPC)); then
+	# a gRPC server on cn answering with the peer it sees, and a client
+	# on mn; gRPC resolves with a c-ares of its own unless told otherwise
+	cat >"$P/grpc-server.py" <<-'EOF'
+		from concurrent import futures
+		import grpc
+		def peer(req, ctx):
+		    return ctx.peer().encode()
+		h = grpc.method_handlers_generic_handler("odm.T", {"Peer": grpc.unary_unary_rpc_method_handler(peer)})
+		s = grpc.server(futures.ThreadPoolExecutor(2))
+		s.add_generic_rpc_handlers((h,))
+		s.add_insecure_port("[::]:50051")
+		s.start()
+		s.wait_for_termination()
+	EOF
+	topo_spawn cn grpc "$P/grpc-server.log" "$PY" "$P/grpc-server.py"
+	topo_wait_listen cn 50051 10
+	# grpc_peer [ENV...] - the address cn's server saw the client on mn from
+	grpc_peer() {
+		odm_shim env "$@" "$PY" -c '
+import grpc, urllib.parse
+f = grpc.insecure_channel("cn.example.test:50051").unary_unary("/odm.T/Peer")
+print(urllib.parse.unquote(f(b"", timeout=10).decode()).split("[")[1].split("]")[0])' 2>"$P/grpc.err" || echo none
+	}
+	c=$(grpc_peer GRPC_DNS_RESOLVER=native)
+	check "gRPC (python3-grpcio) resolving with getaddrinfo: from a CHoA (${c:-none})" is_choa "$c"
+	c=$(grpc_peer)
+	check "gRPC with its own c-ares resolver: no cha lookup, an address of the home anchor, as odm(7) says (${c:-none})" \
+		in_prefix "$c" "$HA_POOL"
+fi
 # a program that resolves, then chroots, then connects finds neither the
 # shim's libraries nor the agent under its new root: with its type named,
 # its connect fails (odm(7) CAVEATS)
