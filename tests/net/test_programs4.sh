@@ -14,7 +14,9 @@
 #        environment (only TZ is kept, nginx's env directive), so the shim
 #        must have read ODM_SOCKET and ODM_TYPE when it was loaded, or the
 #        worker looks for the agent at the default path and its upstream
-#        connect fails (odm(7) ENVIRONMENT);
+#        connect fails (odm(7) ENVIRONMENT); with its workers as
+#        www-data (Debian's user directive), who may not open the agent's
+#        control socket here, the proxy_pass fails (502), as odm(7) says;
 #      - haproxy (TCP) and stunnel (TLS in, plain out) on mn, each relaying
 #        a paced download from cn's nginx, whose upstream connection takes
 #        a CHoA;
@@ -145,6 +147,19 @@ http {
 EOF
 serve nginx nginx -p "$N" -c "$N/nginx.conf"
 topo_wait_listen mn 8082 10
+# the same proxy with nginx's workers as www-data (Debian's user directive),
+# who may not open the agent's control socket here (odm(7) CAVEATS)
+HAVE_WWW=0
+if id www-data >/dev/null 2>&1; then
+	HAVE_WWW=1
+	W=$P/nginx-www
+	mkdir -p "$W/tmp"
+	sed -e "s|^user root;|user www-data;|" -e "s|worker_processes 2;|worker_processes 1;|" \
+		-e "s|$N|$W|g" -e "s|listen \[::\]:8082 reuseport;|listen [::]:8083;|" \
+		"$N/nginx.conf" >"$W/nginx.conf"
+	serve nginx-www nginx -p "$W" -c "$W/nginx.conf"
+	topo_wait_listen mn 8083 10
+fi
 if ((HAVE_HAPROXY)); then
 	cat >"$P/haproxy.cfg" <<-EOF
 		defaults
@@ -315,6 +330,11 @@ for n in "${!ONE[@]}"; do
 	c=$(client_of "$n")
 	check "$n: rc $RC, from a CHoA (${c:-none})" rc_choa "$RC" "$c"
 done
+if ((HAVE_WWW)); then
+	code=$(nsq cn curl -sS -g --max-time 10 -o /dev/null -w '%{http_code}' "http://[$F]:8083/px/index.html?who=www" || true)
+	check "nginx's workers as www-data: proxy_pass fails, 502 and errno 99 logged, as odm(7) says (HTTP $code)" \
+		test "$code" = 502 -a "$(grep -c '(99: Cannot assign requested address)' "$W/error.log" || true)" -ge 1
+fi
 # a program that empties its environment before its first lookup keeps
 # the type and the agent it was started with (odm(7) ENVIRONMENT)
 RC=0
