@@ -133,6 +133,23 @@ static int socket_unbound(int fd, const char *what, unsigned *port)
 	return strcmp(what, "connect") == 0 ? SB_PORT : SB_LEAVE;
 }
 
+/* ODM_DEBUG: fd, found SB_LEAVE, is bound to an address of the program's
+ * choosing, which it keeps (odm(7)): said, or a program that picks its
+ * source itself (ngtcp2's client binds the one its route names) would go
+ * out plain with nothing said about it */
+static void say_own_address(int fd, const char *what, const char *dbuf)
+{
+	struct sockaddr_in6 me;
+	char abuf[INET6_ADDRSTRLEN];
+
+	if (!shim_debug_on() || own_name(fd, &me) != 0 || me.sin6_family != AF_INET6 ||
+	    IN6_IS_ADDR_UNSPECIFIED(&me.sin6_addr))
+		return;
+	inet_ntop(AF_INET6, &me.sin6_addr, abuf, sizeof(abuf));
+	shim_debug("%s fd %d -> %s: bound by the program to %s, which it keeps: plain", what, fd,
+		   dbuf, abuf);
+}
+
 /* no_lease's words for a socket that socket_unbound found SB_PORT */
 static void port_why(char *why, size_t len, unsigned port)
 {
@@ -258,12 +275,14 @@ static int fixed_before_send(int fd, const struct sockaddr_in6 *d6, const char *
 	unsigned port = 0;
 	int r, ret, bound;
 
+	inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
 	bound = proto ? socket_unbound(fd, what, &port) : SB_LEAVE;
 	if (bound == SB_LEAVE) {
+		if (proto && !port)
+			say_own_address(fd, what, dbuf);
 		fdtable_mark_seen(t, fd);
 		return 0;
 	}
-	inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
 	r = bound == SB_PORT ? -EINVAL /* not asked: it could not be bound */
 			     : agent_lease(ODM_TYPE_FIXED, &d6->sin6_addr, NULL, proto, 0, &al);
 	if (r > 0) {
@@ -641,6 +660,8 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 		if (proto && port)
 			shim_debug("%s fd %d: bound to port %u and sending with an address: taken "
 				   "for a server's replies, left to the kernel", what, fd, port);
+		else if (proto)
+			say_own_address(fd, what, dbuf);
 		goto seen;
 	}
 	/* bound to a device (SO_BINDTODEVICE, curl --interface): its packets

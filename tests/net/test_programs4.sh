@@ -32,7 +32,9 @@
 #      resolves and connects; gRPC (python3-grpcio) to a server on cn
 #      with GRPC_DNS_RESOLVER=native (getaddrinfo): without it gRPC
 #      resolves with a c-ares of its own, and its Session-lasting socket
-#      gets an address of the home anchor, as odm(7) says; nmap -6 -sT of three ports of cn finds the open one. A program that resolves, then chroots to an empty
+#      gets an address of the home anchor, as odm(7) says; ngtcp2's QUIC
+#      client, which binds its UDP socket to the source its route names,
+#      keeps it (plain, odm(7)) and ODM_DEBUG says so; nmap -6 -sT of three ports of cn finds the open one. A program that resolves, then chroots to an empty
 #      directory, then connects fails with EADDRNOTAVAIL (odm(7) CAVEATS:
 #      the shim's libraries and the agent are out of its reach).
 #   Then every Session-lasting lease ends once the programs are gone.
@@ -79,9 +81,10 @@ async def get():
         async with s.get(\"http://cn.example.test/index.html?who=aiohttp\") as r:
             print(r.status)
 asyncio.run(get())'"
-HAVE_NMAP=0 HAVE_GRPC=0
+HAVE_NMAP=0 HAVE_GRPC=0 HAVE_QUIC=0
 have nmap command -v nmap && HAVE_NMAP=1
 have "python3-grpcio" py_has grpc && HAVE_GRPC=1
+have "ngtcp2's gtlsclient and gtlsserver" have_all gtlsclient /usr/sbin/gtlsserver && HAVE_QUIC=1
 
 topo_up
 export ODM_MN_HOME_DISCOVERY=on
@@ -379,6 +382,24 @@ print(urllib.parse.unquote(f(b"", timeout=10).decode()).split("[")[1].split("]")
 	c=$(grpc_peer)
 	check "gRPC with its own c-ares resolver: no cha lookup, an address of the home anchor, as odm(7) says (${c:-none})" \
 		in_prefix "$c" "$HA_POOL"
+fi
+if ((HAVE_QUIC)); then
+	# ngtcp2's QUIC client binds its UDP socket to the source address its
+	# route to the server names: it keeps it, plain, and ODM_DEBUG says so
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+		-subj /CN=cn.example.test -keyout "$P/quic.key" -out "$P/quic.crt" 2>/dev/null
+	topo_spawn cn quic "$P/quic-server.log" /usr/sbin/gtlsserver -q -d "$ODM_RUNDIR/www" :: 4433 \
+		"$P/quic.key" "$P/quic.crt"
+	udp4433() { grep -q . <<<"$(nsq cn ss -Hlun 'sport = :4433')"; }
+	wait_for 5 udp4433
+	RC=0
+	odm_shim env ODM_DEBUG=1 gtlsclient -q --exit-on-all-streams-close --timeout=5s \
+		--download="$P" cn.example.test 4433 https://cn.example.test:4433/index.html \
+		>"$P/quic.out" 2>&1 || RC=$?
+	a=$(topo_mn_addr)
+	check "gtlsclient (QUIC): rc $RC, the page whole, and the shim says it keeps the address it bound ($a)" \
+		test "$RC" -eq 0 -a "$(topo_sha256 "$P/index.html")" = "$(topo_sha256 "$ODM_RUNDIR/www/index.html")" \
+		-a "$(grep -c "bound by the program to $a, which it keeps: plain" "$P/quic.out" || true)" -eq 1
 fi
 # a program that resolves, then chroots, then connects finds neither the
 # shim's libraries nor the agent under its new root: with its type named,
