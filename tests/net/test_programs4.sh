@@ -34,7 +34,9 @@
 #      resolves with a c-ares of its own, and its Session-lasting socket
 #      gets an address of the home anchor, as odm(7) says; ngtcp2's QUIC
 #      client, which binds its UDP socket to the source its route names,
-#      keeps it (plain, odm(7)) and ODM_DEBUG says so; nmap -6 -sT of three ports of cn finds the open one. A program that resolves, then chroots to an empty
+#      keeps it (plain, odm(7)) and ODM_DEBUG says so; curl
+#      --tcp-fastopen twice to an nginx on cn with fastopen: the second
+#      SYN carries the request, from a CHoA; nmap -6 -sT of three ports of cn finds the open one. A program that resolves, then chroots to an empty
 #      directory, then connects fails with EADDRNOTAVAIL (odm(7) CAVEATS:
 #      the shim's libraries and the agent are out of its reach).
 #   Then every Session-lasting lease ends once the programs are gone.
@@ -383,6 +385,35 @@ print(urllib.parse.unquote(f(b"", timeout=10).decode()).split("[")[1].split("]")
 	check "gRPC with its own c-ares resolver: no cha lookup, an address of the home anchor, as odm(7) says (${c:-none})" \
 		in_prefix "$c" "$HA_POOL"
 fi
+# TCP Fast Open (RFC 7413): curl --tcp-fastopen twice to an nginx on cn
+# that takes it; the second connection's SYN carries the request, from a
+# CHoA (the shim binds the socket before the kernel sends its SYN)
+nsq mn sysctl -qw net.ipv4.tcp_fastopen=3
+nsq cn sysctl -qw net.ipv4.tcp_fastopen=3
+T=$P/nginx-tfo
+mkdir -p "$T/tmp"
+sed -e "s|$N|$T|g" -e "s|listen \[::\]:8082 reuseport;|listen [::]:8084 fastopen=16;|" \
+	-e "s|worker_processes 2;|worker_processes 1;|" "$N/nginx.conf" >"$T/nginx.conf"
+topo_spawn cn nginx-tfo "$T/stderr.log" nginx -p "$T" -c "$T/nginx.conf"
+topo_wait_listen cn 8084 10
+odm_capture cn eth0 "$P/tfo.pcap" "tcp dst port 8084" 200
+RC=0
+for i in 1 2; do
+	odm_shim curl --tcp-fastopen -fsS -o /dev/null "http://cn.example.test:8084/index.html" || RC=$?
+done
+odm_capture_stop "$ODM_CAP_PID"
+syns=$(tshark -r "$P/tfo.pcap" -Y 'tcp.flags.syn == 1' -T fields -e ipv6.src -e tcp.len 2>/dev/null |
+	tr '\t\n' '  ')
+# tfo_ok RC "SRC1 LEN1 SRC2 LEN2" - both SYNs from a CHoA, the first
+# empty (it asks for a cookie), the second with data
+tfo_ok() {
+	local s1 l1 s2 l2 more
+	read -r s1 l1 s2 l2 more <<<"$2"
+	[[ $1 -eq 0 && -z $more && $l1 == 0 && $l2 =~ ^[0-9]+$ && $l2 -gt 0 ]] &&
+		is_choa "$s1" && is_choa "$s2"
+}
+check "curl --tcp-fastopen: rc $RC; its second SYN carries the request, both from a CHoA ($syns)" \
+	tfo_ok "$RC" "$syns"
 if ((HAVE_QUIC)); then
 	# ngtcp2's QUIC client binds its UDP socket to the source address its
 	# route to the server names: it keeps it, plain, and ODM_DEBUG says so
