@@ -22,7 +22,8 @@ programs_pkgs="nodejs openjdk-17-jdk-headless perl ruby aria2 socat netcat-openb
 openssh-client openssh-server tnftp vsftpd rsync tftp-hpa tftpd-hpa postgresql
 python3-requests redis-server redis-tools mosquitto mosquitto-clients ncat php-cli lighttpd
 lftp haproxy stunnel4 memcached wrk httpie wget2 nghttp2-client inetutils-telnet nmap
-python3-httpx python3-aiohttp python3-grpcio ngtcp2-client ngtcp2-server"
+python3-httpx python3-aiohttp python3-grpcio ngtcp2-client ngtcp2-server
+dnsmasq-base"
 bench_pkgs="gnuplot-nox"
 
 want=$build_pkgs

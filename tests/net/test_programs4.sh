@@ -24,6 +24,10 @@
 #      - systemd-socket-activate handing its listening socket to a python
 #        server (LISTEN_FDS): a line before and after on one connection;
 #      - memcached: a key set before, read after, on one connection;
+#      - socat inetd-style (fork, then a shell per connection): a line
+#        before and after answered by the same child;
+#      - dnsmasq: a question before and after on one TCP connection; one
+#        over UDP answered from the Fixed address it came to;
 #      - wrk on mn, four connections to cn's nginx: no error, all from one
 #        CHoA.
 #   2. one exchange each, from a CHoA: httpie, wget2, h2load (HTTP/1.1),
@@ -60,12 +64,14 @@ trap 'check_on_err test_programs4' ERR
 # Debian's python, with Debian's python3-httpx and python3-aiohttp
 PY=/usr/bin/python3
 py_has() { "$PY" -c "import $1"; }
-HAVE_HAPROXY=0 HAVE_STUNNEL=0 HAVE_SSH=0 HAVE_SACT=0 HAVE_MC=0 HAVE_WRK=0
+HAVE_HAPROXY=0 HAVE_STUNNEL=0 HAVE_SSH=0 HAVE_SACT=0 HAVE_MC=0 HAVE_WRK=0 HAVE_SOCAT=0 HAVE_DNSMASQ=0
 have haproxy command -v haproxy && HAVE_HAPROXY=1
 have stunnel4 command -v stunnel4 && HAVE_STUNNEL=1
 have "ssh and sshd" have_all ssh ssh-keygen /usr/sbin/sshd && HAVE_SSH=1
 have systemd-socket-activate command -v systemd-socket-activate && HAVE_SACT=1
 have memcached command -v memcached && HAVE_MC=1
+have socat command -v socat && HAVE_SOCAT=1
+have "dnsmasq (dnsmasq-base)" test -x /usr/sbin/dnsmasq && HAVE_DNSMASQ=1
 have wrk command -v wrk && HAVE_WRK=1
 declare -A ONE=()
 have httpie command -v http && ONE[httpie]="http --ignore-stdin -b GET http://cn.example.test/index.html?who=httpie"
@@ -225,6 +231,18 @@ if ((HAVE_MC)); then
 	serve memcached memcached -u root -l :: -p 11211 -U 0
 	topo_wait_listen mn 11211 10
 fi
+if ((HAVE_SOCAT)); then
+	# inetd-style: a child forked per connection runs a shell that answers
+	# each line with its own pid
+	# shellcheck disable=SC2016 # (the server's shell's variables)
+	serve socat socat TCP6-LISTEN:7200,fork,reuseaddr 'SYSTEM:while read -r l; do echo "inetd $l $$"; done'
+	topo_wait_listen mn 7200 10
+fi
+if ((HAVE_DNSMASQ)); then
+	serve dnsmasq /usr/sbin/dnsmasq -k --user=root --no-resolv --no-hosts --port 5353 \
+		--address=/x.test/2001:db8::99
+	topo_wait_listen mn 5353 10
+fi
 
 # ---------------------------------------------------------------- 1. across a move
 # A client on cn that says LINE1, waits for $P/moved, says LINE2, printing
@@ -245,6 +263,35 @@ while not os.path.exists(stop):
     time.sleep(0.05)
 ask(two)
 EOF
+# A DNS client on cn: a question for NAME on one TCP connection, another
+# once $P/moved is there, printing "tcp N ANSWER LOCALPORT" for each, then
+# one over UDP: "udp ANSWER-SOURCE"
+cat >"$P/dnsq.py" <<'EOF'
+import os, socket, struct, sys, time
+host, port, name, stop = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+def q(i):
+    return struct.pack(">6H", i, 0x0100, 1, 0, 0, 0) + b"".join(
+        bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0" + struct.pack(">HH", 28, 1)
+def full(n):
+    d = b""
+    while len(d) < n:
+        d += s.recv(n - len(d))
+    return d
+s = socket.create_connection((host, port), timeout=10)
+def ask(i):
+    m = q(i)
+    s.sendall(struct.pack(">H", len(m)) + m)
+    d = full(struct.unpack(">H", full(2))[0])
+    print("tcp", i, socket.inet_ntop(socket.AF_INET6, d[-16:]), s.getsockname()[1], flush=True)
+ask(1)
+while not os.path.exists(stop):
+    time.sleep(0.05)
+ask(2)
+u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+u.settimeout(3)
+u.sendto(q(3), (host, port))
+print("udp", u.recvfrom(512)[1][0])
+EOF
 MOVED=$P/moved
 odm_capture cn eth0 "$P/cn.pcap" "tcp src port 8082" 96
 from_cn nginx curl -fsS -g --max-time 60 -o "$P/nginx.bin" "http://[$F]:8082${BIGFILE_URL_PATH}"
@@ -258,6 +305,8 @@ from_cn proxy curl -fsS -g --max-time 60 -o "$P/proxy.bin" "http://[$F]:8082/px$
 	-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "root@$F" \
 	"echo one \$SSH_CLIENT; while [ ! -e $MOVED ]; do sleep 0.05; done; echo two \$SSH_CLIENT"
 ((HAVE_SACT)) && from_cn activate "$PY" "$P/twice.py" "$F" 7300 $'one\n' $'two\n' "$MOVED"
+((HAVE_SOCAT)) && from_cn socat "$PY" "$P/twice.py" "$F" 7200 $'one\n' $'two\n' "$MOVED"
+((HAVE_DNSMASQ)) && from_cn dnsmasq "$PY" "$P/dnsq.py" "$F" 5353 a.x.test "$MOVED"
 ((HAVE_MC)) && from_cn memcached "$PY" "$P/twice.py" "$F" 11211 'set k 0 0 3|abc|' 'get k|' "$MOVED"
 ((HAVE_WRK)) && { nsq mn env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" ODM_TYPE=session-lasting \
 	wrk -t1 -c4 -d6s 'http://cn.example.test/index.html?who=wrk' >"$P/wrk.out" 2>&1 & PID[wrk]=$!; }
@@ -270,6 +319,8 @@ under_way() {
 	done
 	[[ -z ${PID[ssh]:-} ]] || grep -q '^one ' "$P/ssh.out" || return 1
 	[[ -z ${PID[activate]:-} ]] || grep -q '^activated one' "$P/activate.out" || return 1
+	[[ -z ${PID[socat]:-} ]] || grep -q '^inetd one' "$P/socat.out" || return 1
+	[[ -z ${PID[dnsmasq]:-} ]] || grep -q '^tcp 1 ' "$P/dnsmasq.out" || return 1
 	[[ -z ${PID[memcached]:-} ]] || grep -q '^STORED' "$P/memcached.out"
 }
 check "every transfer and session is under way before the move" wait_for 30 under_way
@@ -315,6 +366,20 @@ if ((HAVE_SACT)); then
 	rc_of activate
 	check "socket-activated server on mn: a line after the move on the same connection (rc $RC, $(tr '\n' ' ' <"$P/activate.out"))" \
 		test "$RC" -eq 0 -a "$(cat "$P/activate.out")" = $'activated one\nactivated two'
+fi
+if ((HAVE_SOCAT)); then
+	rc_of socat
+	read -r _ _ p1 < <(grep '^inetd one ' "$P/socat.out" || echo "- - -")
+	read -r _ _ p2 < <(grep '^inetd two ' "$P/socat.out" || echo "- - -")
+	check "socat inetd-style (fork, SYSTEM) on mn: a line after the move answered by the same child (rc $RC, pid $p1 then $p2)" \
+		test "$RC" -eq 0 -a "$p1" = "$p2" -a "$p1" != -
+fi
+if ((HAVE_DNSMASQ)); then
+	rc_of dnsmasq
+	check "dnsmasq on mn: a question after the move answered on the same TCP connection, and one over UDP from the Fixed address (rc $RC, $(tr '\n' ' ' <"$P/dnsmasq.out"))" \
+		test "$RC" -eq 0 -a "$(awk '/^tcp/ { printf "%s ", $3 } /^udp/ { printf "udp %s", $2 }' "$P/dnsmasq.out")" = \
+		"2001:db8::99 2001:db8::99 udp $F" -a \
+		"$(awk '/^tcp/ { print $4 }' "$P/dnsmasq.out" | sort -u | wc -l)" = 1
 fi
 if ((HAVE_MC)); then
 	rc_of memcached
