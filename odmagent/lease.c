@@ -814,6 +814,28 @@ static void grace_over(struct hostengine *e, struct lease *l, int dereg_bu)
 	end(e, l, "grace-over", "grace period over", dereg_bu);
 }
 
+/*
+ * The host is back on the link of claim l, whose anchor has just taken the
+ * move's BU (b's BA): until then that anchor tunnelled what came for the
+ * address toward the link the host had left, and the BAs of the other
+ * anchors, to whom the same move's BUs went from that address, could be
+ * among it (an anchor one round trip away answers before the access
+ * router has handled its own BU). The ones still unanswered are asked for
+ * again now rather than at their retransmission 1 s later (RFC 6275
+ * §11.8), once per move: the claim's exchange is over with this BA.
+ */
+static void claim_home_resend(struct hostengine *e, const struct lease *l,
+			      const struct reg_binding *b)
+{
+	char a1[INET6_ADDRSTRLEN];
+	unsigned n = reg_resend_moved(&e->reg, b->anchor, &l->addr, e->now);
+
+	if (n)
+		log_debug("lease %u native again: %u BU(s) of the move to other anchors sent "
+			  "again from %s (their BAs may have gone into the claim's tunnel)",
+			  l->id, n, ntop6(&l->addr, a1));
+}
+
 void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev)
 {
 	struct hostengine *e = arg;
@@ -848,6 +870,9 @@ void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev
 				 "%lld ms, %llu ms since the move, lifetime %us",
 				 l->id, ntop6(&l->anchor, a1), (long long)ev->rtt_ms,
 				 (unsigned long long)(e->now - e->move_ms), ev->lifetime_s);
+			if (l->claimed && !l->host_cfg && b->anchor->has_coa &&
+			    IN6_ARE_ADDR_EQUAL(&b->anchor->coa, &l->addr))
+				claim_home_resend(e, l, b);
 		} else {
 			log_debug("lease %u refreshed, BA after %lld ms, lifetime %us", l->id,
 				  (long long)ev->rtt_ms, ev->lifetime_s);

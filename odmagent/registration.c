@@ -408,6 +408,25 @@ int reg_resend_now(struct reg_ctx *c, struct reg_binding *b, uint64_t now_ms)
 	return transmit(c, b, now_ms, 0);
 }
 
+unsigned reg_resend_moved(struct reg_ctx *c, const struct reg_anchor *skip,
+			  const struct in6_addr *coa, uint64_t now_ms)
+{
+	unsigned n = 0;
+
+	for (struct reg_anchor *an = c->anchors; an; an = an->next) {
+		if (an == skip || !an->has_coa || !IN6_ARE_ADDR_EQUAL(&an->coa, coa))
+			continue;
+		for (struct reg_binding *b = an->bindings; b; b = b->next) {
+			if ((b->kind != REG_ALLOC && b->kind != REG_REFRESH) || !b->after_move ||
+			    !b->n_sent)
+				continue;
+			transmit(c, b, now_ms, 1);
+			n++;
+		}
+	}
+	return n;
+}
+
 unsigned reg_anchor_agent_away(struct reg_anchor *an, const struct in6_addr *coa,
 			       uint64_t now_ms)
 {

@@ -243,6 +243,17 @@ unsigned reg_dereg_cancel(struct reg_ctx *c, struct reg_anchor *an, const struct
  * retransmission time (subject to the rate limit; the back-off goes on
  * from there): the send result, -EINVAL when nothing is outstanding. */
 int reg_resend_now(struct reg_ctx *c, struct reg_binding *b, uint64_t now_ms);
+/*
+ * The move's BUs still unanswered that left from coa for an anchor other
+ * than skip, sent again now (a move's BUs are not rate limited). For the
+ * host back on the link of an access claim, coa that claim's address: until
+ * the claim's anchor took its BU, the anchor tunnelled what came for coa
+ * toward the link the host had left, the other anchors' BAs too, which
+ * would otherwise wait for their retransmission (1 s, RFC 6275 §11.8).
+ * Returns how many.
+ */
+unsigned reg_resend_moved(struct reg_ctx *c, const struct reg_anchor *skip,
+			  const struct in6_addr *coa, uint64_t now_ms);
 
 /*
  * The anchor's host answered a BU sent from coa with a Parameter Problem,

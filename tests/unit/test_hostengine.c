@@ -2657,6 +2657,34 @@ Test(hostengine, a_claim_back_seen_by_the_tick_is_native_before_the_other_bus_le
 	claim_back_before_bus(1);
 }
 
+/* Back on the link of a claim that was away, the claim's anchor tunnelled
+ * what came for the address toward the old link until it took the move's
+ * BU: the CHA's BA, sent to that address, may have gone that way. Once the
+ * claim's BA is in, the CHA's BU still unanswered goes again at once (not
+ * at its retransmission 1 s later), once; one already answered does not. */
+Test(hostengine, back_on_a_claims_link_its_ba_sends_the_unanswered_bus_again)
+{
+	claim_back_before_bus(0);                  /* BU 4 to AR1, BU 5 to the CHA */
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[4], &AR1));
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[5], &ANCHOR));
+	answer(4, MH_BA_ACCEPTED, NULL, T0 + 3002);
+	cr_assert_eq(F.nbu, 7, "the CHA's BU of the move again, at once");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[6], &ANCHOR));
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[6], &COA1), "from the address native again");
+	answer(6, MH_BA_ACCEPTED, NULL, T0 + 3004);
+	cr_assert_eq(F.nbu, 7);
+	he_reg_timers(&E, T0 + 4500);
+	cr_assert_eq(F.nbu, 7, "nothing left to retransmit");
+}
+
+Test(hostengine, back_on_a_claims_link_an_answered_bu_is_not_sent_again)
+{
+	claim_back_before_bus(0);
+	answer(5, MH_BA_ACCEPTED, NULL, T0 + 3001); /* the CHA's BA came through */
+	answer(4, MH_BA_ACCEPTED, NULL, T0 + 3002);
+	cr_assert_eq(F.nbu, 6, "no BU again");
+}
+
 /* One move re-registers the bindings at every anchor in the same event, and
  * an anchor that never answers holds up no other. */
 Test(hostengine, one_move_reregisters_at_every_anchor_at_once)
