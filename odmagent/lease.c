@@ -1510,7 +1510,20 @@ void lease_adopt_all(struct hostengine *e)
 	for (l = e->leases.head; l; l = next) {
 		next = l->next;
 		if (access_adopt(e, l)) {
-			/* the host's own address, still on its link: native */
+			/* the host's own address, on its link: native. The last
+			 * run may have left it on the tunnel device, routed into
+			 * it (killed while the claim was away, the host back on
+			 * the claim's link before this start: a kernel backend's
+			 * device outlives the agent). Left there, every packet
+			 * from the address, the BUs of all leases among them,
+			 * would go on into the tunnel toward a link the host has
+			 * left: it goes, as at a return to the link */
+			char steps[160];
+
+			l->host_cfg = LEASE_CFG_ADDR | LEASE_CFG_BIND | LEASE_CFG_ROUTE;
+			unconfigure(e, l, steps, sizeof(steps));
+			log_debug("lease %u: the last run's tunnel state of %s cleared%s", l->id,
+				  ntop6(&l->addr, a1), steps);
 			l->handed = 1;
 			hand_out_when_usable(e, l);
 			continue;

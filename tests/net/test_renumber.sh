@@ -28,6 +28,7 @@ export ODM_TUNNEL=${ODM_TUNNEL:-user}
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-4}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
+. "$HERE/lib/download.sh"
 trap 'check_on_err test_renumber' ERR
 
 NEW_PREFIX=2001:db8:a3::/64 NEW_ROUTER=2001:db8:a3::1
@@ -43,12 +44,7 @@ check "mn's agent names ar1's anchor as its link's" \
 
 # two paced downloads (4 MiB at 320 KiB/s: some 13 s), Session-lasting: from
 # cn2 on the claim of mn's access address, from cn on a CHoA
-declare -A DL=()
-for h in cn2 cn; do
-	odm_shim_bg curl -6 -sS --max-time 60 -o "$ODM_DIR/$h.bin" \
-		"http://$h.$DNS_ZONE$BIGFILE_URL_PATH?rate=320k" 2>"$ODM_DIR/$h.err"
-	DL[$h]=$ODM_BG_PID
-done
+odm_downloads_from 320k cn2 cn
 claimed() { [[ $(odm_status mn | json "any(l['addr'] == '$MN_ADDR1' and l['anchor'] == '$AR1_ADDR' and l['state'] == 'registered' for l in j['leases'])") == True ]]; }
 has_choa() { [[ $(odm_status mn | json "any(l['anchor'] == '$CHA_ADDR' and l['state'] == 'registered' for l in j['leases'])") == True ]]; }
 check "the download from cn2 claims $MN_ADDR1 at ar1" wait_for 5 claimed
@@ -112,12 +108,7 @@ check "at least 10 RAs came in the $WATCH_S s watched ($ras)" test "$ras" -ge 10
 check "no move back to the deprecated $MN_ADDR1 ($back)" test "$back" -eq 0
 check "the claim never went native again ($native)" test "$native" -eq 0
 check "at most 2 BUs reached ar1's anchor ($bus)" test "$bus" -le 2
-for h in cn2 cn; do
-	rc=0
-	wait "${DL[$h]}" || rc=$?
-	check "the download from $h completed (curl rc $rc)" test "$rc" -eq 0
-	check "with the right sha256" test "$(topo_sha256 "$ODM_DIR/$h.bin")" = "$BIGFILE_SHA256"
-done
+odm_downloads_ok "" cn2 cn
 check "no sanitizer report in the agents' logs" \
 	bash -c "! grep -qE 'Sanitizer|runtime error' '$ODM_DIR'/*-agent.log"
 check_summary test_renumber

@@ -2736,6 +2736,38 @@ Test(hostengine, restart_in_the_grace_period_keeps_the_claim_graceful)
 	he_cleanup(&first);
 }
 
+/* The last run was killed while its claim was away (the address on the
+ * tunnel device, routed into it: a kernel backend's device outlives the
+ * agent), and the host is back on the claim's link when the next run
+ * starts: the address is native, and what the tunnel held of it goes
+ * before any BU leaves from it, or the kernel would send them all into
+ * the tunnel toward the link the host has left. */
+Test(hostengine, restart_back_on_a_claims_link_clears_the_last_runs_tunnel_state)
+{
+	struct hostengine first;
+	int mark, route, addr, first_bu, n;
+
+	graceful_moved();                          /* COA1 claimed, away on COA2 */
+	cr_assert_geq(logged("route_add 2001:db8:a1::5", 0), 0, "away: on the tunnel");
+	new_run(&first);
+	F.coa = COA1;                              /* back on ar1's link meanwhile */
+	F.host[0] = COA1;
+	mark = F.nlog;
+	n = F.nbu;
+	he_adopted(&E, T0 + 2000);
+	cr_assert(E.leases.head && E.leases.head->claimed);
+	route = logged("route_del 2001:db8:a1::5", mark);
+	addr = logged("addr_del 2001:db8:a1::5", mark);
+	first_bu = logged("send_bu", mark);
+	cr_assert_geq(route, 0, "the last run's route of the address goes");
+	cr_assert_geq(addr, 0, "and the address, from the tunnel device");
+	cr_assert_lt(route, first_bu, "before the first BU (%d, %d)", route, first_bu);
+	cr_assert_eq(logged("addr_add 2001:db8:a1::5", mark), -1, "native: not put back");
+	cr_assert_geq(F.nbu, n + 1, "re-registered at once");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[n], &COA1), "from the address, on its link");
+	he_cleanup(&first);
+}
+
 Test(hostengine, restart_takes_a_claimed_address_over_native)
 {
 	struct hostengine first;

@@ -10,6 +10,11 @@
 #   odm_download_ok NAME - checks that curl exited 0 and OUT's sha256 is
 #       BIGFILE's
 #   odm_got_mb FILE MB - FILE has at least MB MiB
+#   odm_downloads_from RATE HOST... - one such curl from each HOST (by its
+#       name in the test zone) into $ODM_DIR/HOST.bin, in the background;
+#       their pids in ODM_DL[HOST]
+#   odm_downloads_ok LABEL HOST... - checks that each of those curls exited
+#       0 and its file's sha256 is BIGFILE's
 
 odm_download() {
 	OUT=$ODM_DIR/$1.bin
@@ -27,3 +32,26 @@ odm_download_ok() {
 }
 
 odm_got_mb() { [[ -f $1 ]] && (($(stat -c %s "$1") >= $2 * 1024 * 1024)); }
+
+declare -A ODM_DL=()
+odm_downloads_from() {
+	local rate=$1 h
+	shift
+	for h; do
+		odm_shim_bg curl -6 -sS --max-time 60 -o "$ODM_DIR/$h.bin" \
+			"http://$h.$DNS_ZONE$BIGFILE_URL_PATH?rate=$rate" 2>"$ODM_DIR/$h.err"
+		ODM_DL[$h]=$ODM_BG_PID
+	done
+}
+
+odm_downloads_ok() {
+	local label=$1 h rc
+	shift
+	for h; do
+		rc=0
+		wait "${ODM_DL[$h]}" || rc=$?
+		check "${label}the download from $h completed (curl rc $rc)" test "$rc" -eq 0
+		check "${label}with the right sha256" \
+			test "$(topo_sha256 "$ODM_DIR/$h.bin")" = "$BIGFILE_SHA256"
+	done
+}
