@@ -664,16 +664,24 @@ static void say_auth_fail(struct reg_ctx *c, struct reg_anchor *an, const struct
 
 /* A BA from b's anchor: it answers, and whatever hold the engine put it on
  * (silent_ms) ends, a deregistration's answer too, which no user hears of */
-static void answered(struct reg_binding *b)
+static void answered(struct reg_binding *b, uint64_t now)
 {
 	char a1[INET6_ADDRSTRLEN];
 
 	/* the end of what he_icmp_bu_unheard() said at warning level (at
 	 * debug level if that was held back) */
-	if (b->anchor->away)
+	if (b->anchor->away) {
 		odm_log_at(b->anchor->away_told ? ODM_LOG_INFO : ODM_LOG_DEBUG, 0,
 			   "anchor %s answers our BUs again: its agent is back",
 			   ntop6(&b->anchor->addr, a1));
+		/* the other exchanges out to it went at the outage's pace
+		 * (reg_anchor_agent_away): their next BU goes now, not up to
+		 * REG_AWAY_RETRY_MS later, the anchor being back */
+		for (struct reg_binding *o = b->anchor->bindings; o; o = o->next)
+			if (o != b && (o->kind == REG_ALLOC || o->kind == REG_REFRESH) &&
+			    o->next_tx_ms > now)
+				o->next_tx_ms = now;
+	}
 	b->anchor->silent_ms = 0;
 	b->anchor->silent_n = 0;
 	b->anchor->away = 0;
@@ -681,11 +689,11 @@ static void answered(struct reg_binding *b)
 }
 
 static void reject(struct reg_ctx *c, struct reg_binding *b, const struct mh_msg *m,
-		   int64_t rtt, const char *why)
+		   int64_t rtt, const char *why, uint64_t now)
 {
 	struct reg_event ev = { 0 };
 
-	answered(b);
+	answered(b, now);
 	ev.kind = REG_EV_REJECTED;
 	ev.status = m->status < 128 ? MH_BA_UNSPECIFIED : m->status;
 	ev.rtt_ms = rtt;
@@ -703,7 +711,7 @@ static void accepted(struct reg_ctx *c, struct reg_binding *b, const struct mh_m
 	int64_t rtt = (int64_t)(now - s->sent_ms);
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
 
-	answered(b);
+	answered(b, now);
 	if (b->kind == REG_DEREG) {
 		log_debug("deregistration of bid %u acknowledged", b->bid);
 		reg_binding_del(c, b);
@@ -711,7 +719,7 @@ static void accepted(struct reg_ctx *c, struct reg_binding *b, const struct mh_m
 	}
 	if (b->kind == REG_ALLOC) {
 		if (!(m->present & MH_HAS_HNP) || IN6_IS_ADDR_UNSPECIFIED(&m->hnp)) {
-			reject(c, b, m, rtt, "BA without a home network prefix");
+			reject(c, b, m, rtt, "BA without a home network prefix", now);
 			return;
 		}
 		b->hnp = m->hnp;
@@ -720,7 +728,7 @@ static void accepted(struct reg_ctx *c, struct reg_binding *b, const struct mh_m
 			  b->bid, ntop6(&m->hnp, a1), ntop6(&b->hnp, a2));
 	}
 	if (life == 0) {
-		reject(c, b, m, rtt, "BA granted lifetime 0");
+		reject(c, b, m, rtt, "BA granted lifetime 0", now);
 		return;
 	}
 	b->registered = 1;
@@ -837,10 +845,10 @@ int reg_input(struct reg_ctx *c, const uint8_t *buf, size_t len,
 	if (b->kind == REG_DEREG) {
 		log_info("deregistration of bid %u at %s refused: %s", b->bid,
 			 ntop6(src, a1), mh_status_name(m.status));
-		answered(b);
+		answered(b, now_ms);
 		reg_binding_del(c, b);
 		return 0;
 	}
-	reject(c, b, &m, (int64_t)(now_ms - s->sent_ms), NULL);
+	reject(c, b, &m, (int64_t)(now_ms - s->sent_ms), NULL, now_ms);
 	return 0;
 }

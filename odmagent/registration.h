@@ -269,7 +269,9 @@ unsigned reg_resend_moved(struct reg_ctx *c, const struct reg_anchor *skip,
  * exponential back-off RFC 6275 §11.8 asks for is against a silent
  * anchor; this one says why it does not answer, and a restart is what is
  * waited for). Unproven (anyone can send such an error): it sends nothing
- * by itself, and the rate stays within MAX_UPDATE_RATE. Returns how many exchanges were
+ * by itself, and the rate stays within MAX_UPDATE_RATE. The first answer
+ * from the anchor (its agent back) brings the next BU of the other
+ * exchanges out to it forward to then. Returns how many exchanges were
  * brought forward; an->away is set when an allocation or refresh is out
  * (not for an error about a deregistration, which keeps its schedule).
  */

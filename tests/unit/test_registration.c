@@ -1027,3 +1027,38 @@ Test(reg, an_unauthenticated_146_answering_our_bu_is_said_once_a_minute)
 	cr_assert_eq(lines, 2, "%d lines: %s", lines, out);
 	cr_assert_null(strstr(out, "seq 4000"), "%s", out);
 }
+
+/* The anchor's agent was away (killed) while the host moved: the move's
+ * BUs went at the outage's pace (every REG_AWAY_RETRY_MS). The first BA
+ * once it is back brings the next BU of the other exchanges out to it
+ * forward to then: with a few hundred bindings there, they would
+ * otherwise each wait up to 2 s more (a chaos run: 80 leases re-registered
+ * 1.2 s after the anchor had answered the first). */
+Test(reg, the_first_ba_of_an_anchor_back_brings_the_other_bus_out_to_it_forward)
+{
+	struct reg_binding *b7 = binding(100), *b8;
+	struct ba_spec s = { .status = 0, .bid = 7, .hnp = &HOA, .lifetime_s = 300, .key = KEY };
+	uint64_t t = T0 + 1000;
+
+	b8 = reg_binding_add(&C, b7->anchor, 8, (void *)&F);
+	cr_assert_not_null(b8);
+	F.now = t;
+	reg_refresh(&C, b7, t, 1);
+	reg_refresh(&C, b8, t, 1);
+	cr_assert_eq(F.n, 2);
+	cr_assert_eq(reg_anchor_agent_away(b7->anchor, &COA, t + 5), 0, "due within 2 s already");
+	cr_assert(b7->anchor->away);
+	tick(t + 1000);                           /* the first retransmissions */
+	cr_assert_eq(F.n, 4);
+	reg_anchor_agent_away(b7->anchor, &COA, t + 1005);
+	cr_assert_eq(b8->next_tx_ms, t + 1000 + REG_AWAY_RETRY_MS, "at the outage's pace");
+	/* the anchor is back and answers b7's last BU */
+	s.seq = bu(2).bid == 7 ? bu(2).seq : bu(3).seq;
+	cr_assert_eq(deliver(&s, t + 1400), 0);
+	cr_assert_eq(b7->kind, REG_NONE, "the BA ended b7's exchange");
+	cr_assert_eq(b7->anchor->away, 0);
+	cr_assert_leq(reg_next_deadline(&C), t + 1400, "b8's next BU is due now");
+	tick(t + 1400);
+	cr_assert_eq(F.n, 5, "b8's BU went at once");
+	cr_assert_eq(bu(4).bid, 8);
+}
