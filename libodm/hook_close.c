@@ -24,6 +24,7 @@
 #include "guard.h"
 #include "libc_real.h"
 #include "ownpid.h"
+#include "replysrc.h"
 #include "shield.h"
 #include "shim_connect.h"
 
@@ -54,6 +55,9 @@ static int close_with(int (*real)(int), int fd)
 	int st = fdtable_state(t, fd), last, ret, saved;
 	struct fd_lease l;
 
+	/* (a UDP server's reply-source memory: one load when there is none) */
+	if (!ownpid_foreign())
+		replysrc_drop(fd);
 	if (st == FDT_UNKNOWN || ownpid_foreign())
 		return real(fd); /* the common case: one load, one compare */
 	/*
@@ -92,6 +96,7 @@ static void closed_range(unsigned int first, unsigned int last)
 
 	if (!guard_active())
 		shield_app_closed(first, last);
+	replysrc_drop_range(first, last);
 	/* the whole range at once, then each lease hinted outside the lock */
 	fdtable_drop_range(t, first, last);
 	while (fdtable_take_released(t, &gone))
@@ -143,6 +148,8 @@ static void after_dup(int oldfd, int newfd)
 
 	if (oldfd == newfd)
 		return;
+	if (!ownpid_foreign())
+		replysrc_dup(oldfd, newfd);
 	st_new = fdtable_state(t, newfd);
 	if ((fdtable_state(t, oldfd) == FDT_UNKNOWN && st_new == FDT_UNKNOWN) || ownpid_foreign())
 		return;

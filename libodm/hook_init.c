@@ -21,6 +21,7 @@
 #include "fdtable.h"
 #include "libc_real.h"
 #include "ownpid.h"
+#include "replysrc.h"
 #include "shield.h"
 #include "shim_connect.h"
 #include "shim_log.h"
@@ -34,6 +35,7 @@ static void odm_atfork_child(void)
 	chalookup_atfork_child();
 	agent_client_atfork_child();
 	shim_connect_atfork_child();
+	replysrc_atfork_child();
 }
 
 __attribute__((constructor)) static void odm_shim_init(void)

@@ -23,6 +23,11 @@
  *
  * Only the failure path pays: one compare of errno after the real call.
  * read() and readv() are bound in the shim's constructor, like write().
+ *
+ * A UDP socket bound to [::] that the shim gave IPV6_RECVPKTINFO
+ * (replysrc.h) receives through replysrc.c, which takes that control
+ * message out of what the program gets and notes where its datagram came
+ * to; any other costs one load more (replysrc_of).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +41,7 @@
 #include "fdtable.h"
 #include "libc_real.h"
 #include "ownpid.h"
+#include "replysrc.h"
 
 /* What a receive that failed does next (after_recv). */
 enum { RECV_KEEP, RECV_AGAIN, RECV_EMPTY };
@@ -114,7 +120,12 @@ ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *addr,
 {
 	ssize_t r;
 
-	RECV(r, REAL(recvfrom)(fd, buf, n, flags, addr, len), fd, flags);
+	struct replysrc *rs = replysrc_of(fd);
+
+	if (rs && !ownpid_foreign())
+		RECV(r, replysrc_recvfrom(rs, fd, buf, n, flags, addr, len), fd, flags);
+	else
+		RECV(r, REAL(recvfrom)(fd, buf, n, flags, addr, len), fd, flags);
 	return r;
 }
 
@@ -122,7 +133,12 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	ssize_t r;
 
-	RECV(r, REAL(recvmsg)(fd, msg, flags), fd, flags);
+	struct replysrc *rs = replysrc_of(fd);
+
+	if (rs && !ownpid_foreign())
+		RECV(r, replysrc_recvmsg(rs, fd, msg, flags), fd, flags);
+	else
+		RECV(r, REAL(recvmsg)(fd, msg, flags), fd, flags);
 	return r;
 }
 
@@ -130,7 +146,12 @@ int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags, struct t
 {
 	int r;
 
-	RECV(r, REAL(recvmmsg)(fd, vec, vlen, flags, timeout), fd, flags);
+	struct replysrc *rs = replysrc_of(fd);
+
+	if (rs && !ownpid_foreign())
+		RECV(r, replysrc_recvmmsg(rs, fd, vec, vlen, flags, timeout), fd, flags);
+	else
+		RECV(r, REAL(recvmmsg)(fd, vec, vlen, flags, timeout), fd, flags);
 	return r;
 }
 
@@ -165,7 +186,12 @@ ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
 {
 	ssize_t r;
 
-	RECV(r, REAL(__recvfrom_chk)(fd, buf, n, buflen, flags, addr, len), fd, flags);
+	struct replysrc *rs = replysrc_of(fd);
+
+	if (rs && !ownpid_foreign() && n <= buflen)
+		RECV(r, replysrc_recvfrom(rs, fd, buf, n, flags, addr, len), fd, flags);
+	else
+		RECV(r, REAL(__recvfrom_chk)(fd, buf, n, buflen, flags, addr, len), fd, flags);
 	return r;
 }
 

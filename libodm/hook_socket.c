@@ -6,7 +6,10 @@
  * connected UDP socket whose lease ended under it connects it again;
  * socket/accept/accept4 purge a stale fd-table slot for the number they
  * hand out (socket_wrapper does the same), so a close the shim never saw
- * cannot make a new socket look leased.
+ * cannot make a new socket look leased. A UDP socket bound to [::] and a
+ * port answers from the address each peer's datagrams came to when that
+ * is one of ODM's (replysrc.h): its sends with an address go through
+ * replysrc.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,6 +20,7 @@
 #include "guard.h"
 #include "libc_real.h"
 #include "ownpid.h"
+#include "replysrc.h"
 #include "shim_connect.h"
 #include "shim_log.h"
 #include "shim_policy.h"
@@ -28,6 +32,8 @@ static void purge(int fd)
 	struct fd_lease l;
 	int saved;
 
+	if (!ownpid_foreign())
+		replysrc_drop(fd);
 	if (fdtable_state(t, fd) == FDT_UNKNOWN || ownpid_foreign())
 		return;
 	saved = errno;
@@ -110,10 +116,14 @@ static int before_send(int fd, const struct sockaddr *dst, socklen_t len, const 
  */
 int bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
-	int deferred;
+	int deferred, r;
 
-	if (guard_active() || !shim_policy_bind_chooses_nothing(addr, len))
-		return REAL(bind)(fd, addr, len);
+	if (guard_active() || !shim_policy_bind_chooses_nothing(addr, len)) {
+		r = REAL(bind)(fd, addr, len);
+		if (r == 0 && !guard_active() && !ownpid_foreign())
+			replysrc_bound(fd, addr, len);
+		return r;
+	}
 	guard_enter();
 	deferred = shim_bind_deferred(fd);
 	guard_leave();
@@ -221,12 +231,17 @@ static ssize_t after_send(int fd, ssize_t r)
 ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr,
 	       socklen_t len)
 {
+	struct replysrc *rs;
 	ssize_t r;
 
 	/* Connected sockets pass no address: nothing to decide. */
 	if (addr && before_send(fd, addr, len, "sendto") < 0)
 		return -1;
-	r = REAL(sendto)(fd, buf, n, flags, addr, len);
+	rs = addr ? replysrc_of(fd) : NULL;
+	if (rs && !ownpid_foreign())
+		r = replysrc_sendto(rs, fd, buf, n, flags, addr, len);
+	else
+		r = REAL(sendto)(fd, buf, n, flags, addr, len);
 	if (!addr)
 		SEND_AGAIN(fd, r, REAL(sendto)(fd, buf, n, flags, addr, len));
 	return after_send(fd, r);
@@ -241,12 +256,17 @@ static const struct sockaddr *msg_addr(const struct msghdr *m)
 
 ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
+	struct replysrc *rs;
 	ssize_t r;
 
 	if (msg && msg_addr(msg) &&
 	    before_send(fd, msg_addr(msg), msg->msg_namelen, "sendmsg") < 0)
 		return -1;
-	r = REAL(sendmsg)(fd, msg, flags);
+	rs = msg && msg_addr(msg) ? replysrc_of(fd) : NULL;
+	if (rs && !ownpid_foreign())
+		r = replysrc_sendmsg(rs, fd, msg, flags);
+	else
+		r = REAL(sendmsg)(fd, msg, flags);
 	if (msg && !msg_addr(msg))
 		SEND_AGAIN(fd, r, REAL(sendmsg)(fd, msg, flags));
 	return after_send(fd, r);
@@ -284,12 +304,16 @@ ssize_t writev(int fd, const struct iovec *iov, int cnt)
  * and QUIC software does) would go out from a plain address unseen. */
 int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 {
+	struct replysrc *rs = replysrc_of(fd);
 	int r;
 
 	if (vec && vlen > 0 && msg_addr(&vec[0].msg_hdr) &&
 	    before_send(fd, msg_addr(&vec[0].msg_hdr), vec[0].msg_hdr.msg_namelen, "sendmmsg") < 0)
 		return -1;
-	r = REAL(sendmmsg)(fd, vec, vlen, flags);
+	if (rs && !ownpid_foreign())
+		r = replysrc_sendmmsg(rs, fd, vec, vlen, flags);
+	else
+		r = REAL(sendmmsg)(fd, vec, vlen, flags);
 	if (vec && vlen > 0 && !msg_addr(&vec[0].msg_hdr))
 		SEND_AGAIN(fd, r, REAL(sendmmsg)(fd, vec, vlen, flags));
 	return (int)after_send(fd, r);

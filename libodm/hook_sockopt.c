@@ -18,6 +18,11 @@
  * (fdtable_aborted), or the socket, its port taken again by its next send,
  * would go on sending from the ended address once the host no longer has
  * it (shim_connect.c).
+ *
+ * IPV6_RECVPKTINFO, which the shim sets on a UDP socket bound to [::] to
+ * answer each client from the address it asked (replysrc.h): set by the
+ * program, the shim leaves the socket alone from then on; read by a
+ * program that did not set it, it is off, as the program left it.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -28,6 +33,7 @@
 #include "libc_real.h"
 #include "ownpid.h"
 #include "odm.h"
+#include "replysrc.h"
 
 #ifndef IPV6_ADDR_PREFERENCES
 #define IPV6_ADDR_PREFERENCES 72 /* linux/in6.h */
@@ -43,6 +49,10 @@ int setsockopt(int fd, int level, int optname, const void *optval, socklen_t opt
 	unsigned int want;
 	int v, ret;
 
+	/* the program's own: the shim's answers from the address asked stop
+	 * (replysrc.h), whatever it sets */
+	if (level == IPPROTO_IPV6 && optname == IPV6_RECVPKTINFO && !ownpid_foreign())
+		replysrc_program_sets(fd);
 	if (!is_prefs(level, optname) || !optval || optlen < (socklen_t)sizeof(int) ||
 	    ownpid_foreign())
 		return REAL(setsockopt)(fd, level, optname, optval, optlen);
@@ -68,6 +78,13 @@ int getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
 		memcpy(&v, optval, sizeof(v));
 		if (v == ECONNABORTED && fdtable_state(fdtable_global(0), fd) == FDT_LEASED)
 			fdtable_aborted(fdtable_global(0), fd);
+		return ret;
+	}
+	/* set by the shim (replysrc.h), not by the program: off, as it left it */
+	if (ret == 0 && level == IPPROTO_IPV6 && optname == IPV6_RECVPKTINFO && optval && optlen &&
+	    *optlen >= (socklen_t)sizeof(int) && replysrc_of(fd) && !ownpid_foreign()) {
+		v = 0;
+		memcpy(optval, &v, sizeof(v));
 		return ret;
 	}
 	if (ret != 0 || !is_prefs(level, optname) || !optval || !optlen ||
