@@ -540,6 +540,42 @@ static int binding_error(struct anchor *an, const uint8_t *buf, const struct in6
 	return n;
 }
 
+/*
+ * A message to another address of the host (dropped). A BU there is said
+ * at info level once per ANCHOR_OTHER_DST_LOG_MS, with the BUs dropped
+ * since the last line, for the operator whose hosts are told a wrong
+ * address for the anchor (a DNS record, a Router Advertisement): their BUs
+ * get no answer, and the anchor is the place to see why. Any other message
+ * (this anchor's own BA to a care-of address of this host, looped back;
+ * another agent's signalling) and the BUs in between: debug level.
+ */
+static void other_dst_said(struct anchor *an, const uint8_t *buf, size_t len,
+			   const struct in6_addr *src, const struct in6_addr *dst, uint64_t now_ms)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], a[INET6_ADDRSTRLEN], what[32];
+	/* the MH type (RFC 6275 §6.1.1), read before anything is decoded */
+	int bu = len >= 3 && buf[2] == MH_TYPE_BU;
+
+	if (len >= 3)
+		snprintf(what, sizeof what, "MH %s (type %u)", mh_type_name(buf[2]), buf[2]);
+	else
+		snprintf(what, sizeof what, "MH message of %zu bytes", len);
+	if (!bu || !ratelimit_spaced(&an->other_dst_log_ms, ANCHOR_OTHER_DST_LOG_MS, now_ms)) {
+		an->other_dst_unsaid += (uint64_t)bu;
+		log_debug("dropped %s from %s to %s: not the anchor's address %s", what,
+			  ntop6(src, s), ntop6(dst, d), ntop6(&an->cfg->address, a));
+		return;
+	}
+	log_info("dropped %s from %s to %s, an address of this host that is not this anchor's "
+		 "(address %s; %llu more BUs to other addresses since the last such line): a "
+		 "host told that address for the anchor (a DNS record, a Router Advertisement, "
+		 "its configuration) gets no answer; name %s there, unless another agent on "
+		 "this host has that address",
+		 what, ntop6(src, s), ntop6(dst, d), ntop6(&an->cfg->address, a),
+		 (unsigned long long)an->other_dst_unsaid, a);
+	an->other_dst_unsaid = 0;
+}
+
 int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
 		     const struct in6_addr *src, const struct in6_addr *dst,
 		     uint64_t now_ms, const struct timespec *realtime,
@@ -563,8 +599,7 @@ int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
 	 * not known, as in the unit tests before it was passed.) */
 	if (!IN6_IS_ADDR_UNSPECIFIED(dst) && !addr_eq(dst, &an->cfg->address)) {
 		an->cnt.dropped++;
-		log_debug("dropped MH from %s to %s: not the anchor's address %s", ntop6(src, s),
-			  ntop6(dst, c), ntop6(&an->cfg->address, h));
+		other_dst_said(an, buf, len, src, dst, now_ms);
 		return 0;
 	}
 	rc = mh_decode(buf, len, &bu, NULL, NULL);

@@ -12,7 +12,7 @@
  * the pool and the identity's last sequence number and timestamp as they
  * were):
  *   sent to another address than
- *   cfg->address (another agent's)      dropped (debug log)
+ *   cfg->address (another agent's)      dropped (a BU: info log, once a minute)
  *   decode error                        dropped (debug log)
  *   unknown MH type                     Binding Error, status 2 (*)
  *   other MH types than BU              dropped (debug log)
@@ -233,7 +233,16 @@ struct anchor {
 	uint64_t lost_be_tx;
 	uint64_t lost_log_ms;     /* anchor_lost_hook's last line ... */
 	uint64_t lost_unlogged;   /* ... and the Binding Errors sent since, unsaid */
+	uint64_t other_dst_log_ms; /* the last line on MH to another address ... */
+	uint64_t other_dst_unsaid; /* ... and those dropped since, unsaid */
 };
+/* A message to another address of the host than cfg->address is dropped
+ * (anchor_handle_bu); a BU there is said at info level, one line per this
+ * many ms at most: a host told a wrong address for the anchor (a DNS
+ * record, a Router Advertisement, its own configuration) otherwise fails
+ * with nothing said at the anchor; a second agent on the host makes one
+ * line a minute. */
+#define ANCHOR_OTHER_DST_LOG_MS 60000
 
 /* anchor_coa_check() */
 enum { ANCHOR_COA_OK = 0, ANCHOR_COA_INVALID = 1, ANCHOR_COA_IS_HOA = 2 };

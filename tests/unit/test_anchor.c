@@ -1371,6 +1371,52 @@ Test(anchor, a_bu_to_another_address_is_not_ours)
 	cr_assert_eq(ba.status, 0);
 }
 
+/* A host told a wrong address for the anchor (a DNS record, an RA naming
+ * another address of its host) gets no answer: the anchor says so at info
+ * level, naming both addresses, once per ANCHOR_OTHER_DST_LOG_MS, with the
+ * count of those dropped in between. Each used to be said at debug level
+ * only, and such hosts failed with nothing said at the anchor. */
+Test(anchor, a_bu_to_another_address_is_said_once_a_minute)
+{
+	static char log[1 << 16];
+	const char *needle = "info: other_dst_said: dropped MH BU (type 5) from " COA1
+			     " to 2001:db8:ca::2, an address of this host that is not this "
+			     "anchor's (address " A_ADDR "; ";
+	uint8_t buf[MH_MAX_LEN], reply[MH_MAX_LEN];
+	struct in6_addr src = A(COA1), other = A("2001:db8:ca::2");
+	struct bu b = bu_default(10);
+	size_t len = build(&b, buf), n;
+	const char *q;
+	int lines = 0;
+
+	cr_redirect_stderr();
+	odm_log_init("t", ODM_LOG_INFO, 0);
+	/* the anchor's own BA to a care-of address of its host, looped back,
+	 * is no host's BU sent astray: not said, not counted in the line */
+	cr_assert_eq(anchor_handle_bu(&an, (const uint8_t[16]){ 59, 1, MH_TYPE_BA, 0 }, 16,
+				      &src, &other, 999, &rt0, reply, sizeof reply),
+		     0);
+	/* a host retransmitting for two minutes, 100 BUs a minute and more */
+	for (uint64_t t = 1000; t < 1000 + 2 * ANCHOR_OTHER_DST_LOG_MS; t += 500)
+		cr_assert_eq(anchor_handle_bu(&an, buf, len, &src, &other, t, &rt0, reply,
+					      sizeof reply),
+			     0, "answered a BU to another address");
+	fflush(stderr);
+	n = fread(log, 1, sizeof log - 1, cr_get_redirected_stderr());
+	log[n] = '\0';
+	for (q = log; (q = strstr(q, needle)); q += strlen(needle))
+		lines++;
+	cr_assert_eq(lines, 2, "%d lines for 240 BUs in 2 minutes:\n%s", lines, log);
+	q = strstr(log, needle);
+	cr_assert(strstr(q, "0 more BUs to other addresses since the last such line): a host "
+			    "told that address for the anchor"), "%s", log);
+	cr_assert(strstr(q, "name " A_ADDR " there"), "%s", log);
+	/* the second line, a minute later, counts the 119 in between */
+	cr_assert(strstr(strstr(q + 1, needle), "119 more BUs to other addresses"), "%s", log);
+	cr_assert(!strstr(log, "info: other_dst_said: dropped MH BA"), "%s", log);
+	cr_assert_eq(an.cnt.dropped, 241);
+}
+
 /* An NAI from the wire reaches the log escaped: no newline, no ESC. */
 Test(anchor, wire_nai_escaped_in_the_log)
 {
