@@ -84,13 +84,16 @@ void replay_record(struct replay_ring *r, const struct in6_addr *inner, uint64_t
 	r->next = (r->next + 1) % r->n;
 }
 
-/* s handed to fn, unless it was once already: 1 if it is now */
+/* s handed to fn, unless fn sent it once already: 1 if it is now. Marked
+ * only if fn sent it: a packet it skipped (already sent to the new
+ * address) or failed to send was not replayed, and a later move may
+ * need it. */
 static int replay_slot_once(struct replay_slot *s, replay_fn fn, void *arg)
 {
 	if (s->replayed)
 		return 0;
-	s->replayed = 1;
-	fn(arg, s->pkt, s->len);
+	if (fn(arg, s->pkt, s->len))
+		s->replayed = 1;
 	return 1;
 }
 

@@ -35,7 +35,9 @@
  * addresses it named). Now the
  * anchor sends at most twice what it tunnels for a binding. A host that
  * moves twice within one outage loses what the first replay sent to the
- * address it left at once; TCP sends that again itself.
+ * address it left at once; TCP sends that again itself. Only a packet
+ * sent again is marked so (replay_fn says): one the replay skipped or
+ * failed to send goes at the next move.
  */
 #ifndef ODM_REPLAY_H
 #define ODM_REPLAY_H
@@ -101,19 +103,22 @@ void replay_close(struct replay_ring *r);
 void replay_record(struct replay_ring *r, const struct in6_addr *inner, uint64_t ts_ms,
 		   const uint8_t *pkt, size_t len);
 
-typedef void (*replay_fn)(void *arg, const uint8_t *pkt, size_t len);
+/* Sends pkt again: 1 if it did, 0 if not (not to be sent that way, or the
+ * send failed). Only a packet sent is marked as replayed: one not sent is
+ * handed over again at the next move. */
+typedef int (*replay_fn)(void *arg, const uint8_t *pkt, size_t len);
 /*
  * Call fn, oldest first, for every kept packet of inner sent at or after
- * since_ms that no call of these two handed to fn before. Returns how
- * many.
+ * since_ms that no call of these two had fn send before. Returns how
+ * many were handed to fn.
  */
 size_t replay_since(struct replay_ring *r, const struct in6_addr *inner,
 		    uint64_t since_ms, replay_fn fn, void *arg);
 /*
  * Call fn, oldest first, for every kept packet of inner sent after the one
  * whose pkttag (pkttag.h) is tag: the newest such packet sent at or after
- * floor_ms; those already handed to fn once (here or by replay_since) are
- * not again. Returns how many, or REPLAY_NO_TAG when no kept packet of
+ * floor_ms; those fn already sent once (here or by replay_since) are
+ * not handed to it again. Returns how many, or REPLAY_NO_TAG when no kept packet of
  * inner since floor_ms has that tag (fn is not called: the caller falls
  * back on a time, replay_since).
  */

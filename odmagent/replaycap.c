@@ -150,7 +150,7 @@ struct send_ctx {
 	size_t sent;
 };
 
-static void send_one(void *arg, const uint8_t *pkt, size_t len)
+static int send_one(void *arg, const uint8_t *pkt, size_t len)
 {
 	struct send_ctx *s = arg;
 	struct replaycap *c = s->c;
@@ -158,12 +158,14 @@ static void send_one(void *arg, const uint8_t *pkt, size_t len)
 
 	/* already sent the new way: after the route's replacement */
 	if (memcmp(pkt + 24, s->remote, sizeof *s->remote) == 0)
-		return;
+		return 0;
 	memcpy(c->buf, pkt, len);
 	capframe_retarget(c->buf, s->remote);
-	if (sendto(c->raw_fd, c->buf, len, MSG_DONTWAIT, (struct sockaddr *)&to, sizeof to) ==
+	if (sendto(c->raw_fd, c->buf, len, MSG_DONTWAIT, (struct sockaddr *)&to, sizeof to) !=
 	    (ssize_t)len)
-		s->sent++;
+		return 0;
+	s->sent++;
+	return 1;
 }
 
 static void replay_now(struct replaycap *c, const struct pending *p)

@@ -1063,12 +1063,14 @@ struct replay_ctx {
 	size_t sent;
 };
 
-static void replay_one(void *arg, const uint8_t *pkt, size_t n)
+static int replay_one(void *arg, const uint8_t *pkt, size_t n)
 {
 	struct replay_ctx *c = arg;
 
-	if (send_outer(c->p, c->e, pkt, n) == 0)
-		c->sent++;
+	if (send_outer(c->p, c->e, pkt, n) != 0)
+		return 0;
+	c->sent++;
+	return 1;
 }
 
 /*

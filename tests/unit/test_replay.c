@@ -19,7 +19,7 @@ struct seen {
 	size_t n;
 };
 
-static void collect(void *arg, const uint8_t *pkt, size_t len)
+static int collect(void *arg, const uint8_t *pkt, size_t len)
 {
 	struct seen *s = arg;
 
@@ -27,6 +27,7 @@ static void collect(void *arg, const uint8_t *pkt, size_t len)
 	s->first[s->n] = pkt[0];
 	s->len[s->n] = len;
 	s->n++;
+	return 1;
 }
 
 static void put(struct replay_ring *r, const char *inner, uint64_t ts, uint8_t tag, size_t len)
@@ -190,11 +191,12 @@ Test(replay, a_sized_ring_keeps_packets_up_to_its_size_whole)
 }
 
 /* a packet's last byte is its own, not the next slot's first */
-static void last_byte(void *arg, const uint8_t *pkt, size_t len)
+static int last_byte(void *arg, const uint8_t *pkt, size_t len)
 {
 	uint8_t *out = arg;
 
 	out[pkt[0]] = pkt[len - 1];
+	return 1;
 }
 
 Test(replay, a_sized_ring_keeps_each_byte_of_each_packet)
@@ -252,5 +254,57 @@ Test(replay, each_packet_is_replayed_once_at_most)
 		put(r, "2001:db8:c4a::1", 300, 7, 60);
 	s.n = 0;
 	cr_assert_eq(replay_since(r, &x, 0, collect, &s), 16);
+	replay_close(r);
+}
+
+/* sends the packets whose first byte is odd; the others it does not (the
+ * kernel path's packets already sent to the new address, a failed send) */
+static int send_odd(void *arg, const uint8_t *pkt, size_t len)
+{
+	collect(arg, pkt, len);
+	return pkt[0] % 2;
+}
+
+/* Only a packet sent again counts as replayed: one the replay did not
+ * send (skipped, or its send failed) is sent at the next move. Marked
+ * once handed over, those were lost for good to a host that moved again
+ * within its outage. */
+/* packets 1 to 4 of inner (100 bytes, each filled with its number), sent
+ * at t0 + 1 to t0 + 4: the pkttag of the first */
+static uint32_t put_four(struct replay_ring *r, const struct in6_addr *inner, uint64_t t0)
+{
+	uint8_t pkt[100];
+
+	for (uint8_t i = 1; i <= 4; i++) {
+		memset(pkt, i, sizeof pkt);
+		replay_record(r, inner, t0 + i, pkt, sizeof pkt);
+	}
+	memset(pkt, 1, sizeof pkt);
+	return pkttag(pkt, sizeof pkt);
+}
+
+Test(replay, a_packet_not_sent_at_a_move_is_sent_at_the_next)
+{
+	struct replay_ring *r;
+	struct seen s = { .n = 0 };
+	struct in6_addr x = A("2001:db8:c4a::1");
+	uint32_t tag1;
+
+	cr_assert_eq(replay_open(&r, 16), 0);
+	tag1 = put_four(r, &x, 100);
+	cr_assert_eq(replay_since(r, &x, 0, send_odd, &s), 4, "all 4 handed over");
+	s.n = 0;
+	cr_assert_eq(replay_since(r, &x, 0, collect, &s), 2, "the 2 not sent, at the next move");
+	cr_assert_eq(s.first[0], 2);
+	cr_assert_eq(s.first[1], 4);
+	cr_assert_eq(replay_since(r, &x, 0, collect, &s), 0, "sent once: not again");
+	/* the same by the host's tag: 3, not sent, goes at the next move */
+	cr_assert_eq(put_four(r, &x, 200), tag1);
+	s.n = 0;
+	cr_assert_eq(replay_after(r, &x, tag1, 200, send_odd, &s), 3);
+	s.n = 0;
+	cr_assert_eq(replay_after(r, &x, tag1, 200, collect, &s), 2);
+	cr_assert_eq(s.first[0], 2);
+	cr_assert_eq(s.first[1], 4);
 	replay_close(r);
 }

@@ -23,9 +23,10 @@ Test(replay_outage, the_hosts_outage_less_the_margin)
 		     "a host that never sent gets its outage too");
 }
 
-static void count_one(void *arg, const uint8_t *pkt, size_t len)
+static int count_one(void *arg, const uint8_t *pkt, size_t len)
 {
 	(*(size_t *)arg)++;
+	return 1;
 }
 
 /*
@@ -241,13 +242,14 @@ struct seen {
 	uint8_t first[8];
 };
 
-static void note_seq(void *arg, const uint8_t *pkt, size_t len)
+static int note_seq(void *arg, const uint8_t *pkt, size_t len)
 {
 	struct seen *s = arg;
 
 	if (s->n < sizeof s->first)
 		s->first[s->n] = pkt[60];
 	s->n++;
+	return 1;
 }
 
 /*
