@@ -383,15 +383,16 @@ static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t
 		p->has_replay = 1;
 		p->replay_ts = ntp_now;
 		/* paced per identity only from the address the host signed (its
-		 * Alternate CoA), and only for a BU the host has not sent before
-		 * (anchor_stale_copy): a replay with another source, or a copy of
-		 * an earlier BU from the host's own (forged) address, goes through
-		 * the bucket like any unverified sender's; the host's next BU,
-		 * with a newer number, is told the clock all the same */
-		if ((bu->present & MH_HAS_ALTCOA) && addr_eq(&bu->altcoa, src) &&
-		    !anchor_stale_copy(st, bu->seq)) {
+		 * Alternate CoA): a replay with another source goes through the
+		 * bucket like any unverified sender's. A BU numbered as a copy
+		 * of an earlier one (anchor_stale_copy) has a pace of its own:
+		 * copies at any rate leave the host's next BU, with a newer
+		 * number, its turn; and a host that lost its numbering, whose
+		 * BUs look like copies, is not left to the bucket a flood of
+		 * forgeries empties */
+		if ((bu->present & MH_HAS_ALTCOA) && addr_eq(&bu->altcoa, src)) {
 			p->throttled = 0;
-			p->paced = 1;
+			p->paced = anchor_stale_copy(st, bu->seq) ? ANCHOR_PACED_OLD : ANCHOR_PACED_NEW;
 		}
 		return MH_BA_MESG_ID_REQD;
 	}
@@ -636,8 +637,11 @@ int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
 	refresh = same && p.status < 128 && p.lifetime && p.lifetime == old_lifetime &&
 		  p.has_hoa && IN6_ARE_ADDR_EQUAL(&p.hoa, &bu.hnp);
 	if (p.paced) {
-		quiet = !ratelimit_spaced(&an->ids[p.ident].stale_told_ms, ANCHOR_STALE_GAP_MS,
-					  now_ms);
+		struct anchor_ident *st = &an->ids[p.ident];
+
+		quiet = !ratelimit_spaced(p.paced == ANCHOR_PACED_NEW ? &st->stale_told_ms
+								      : &st->old_told_ms,
+					  ANCHOR_STALE_GAP_MS, now_ms);
 		an->cnt.limited += (uint64_t)quiet;
 	} else {
 		quiet = p.throttled && !answer_allowed(an, now_ms);

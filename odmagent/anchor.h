@@ -121,7 +121,8 @@ struct anchor_ident {
 	uint16_t last_seq;
 	uint64_t last_ts;       /* NTP 32.32 of the last accepted BU */
 	uint32_t nbindings;
-	uint64_t stale_told_ms; /* the last status 145 answer (0: none) */
+	uint64_t stale_told_ms; /* the last status 145 answer to a new BU (0: none) */
+	uint64_t old_told_ms;   /* ... and to one numbered as a copy (0: none) */
 	/* the newest sequence number of a stale BU from the address it
 	 * signs (has_stale: one came since the start): anchor_stale_copy */
 	int has_stale;
@@ -146,11 +147,17 @@ void anchor_ident_init(struct anchor_ident *st);
  * than the last accepted, nor than the newest stale one already seen. A
  * host sends each BU, retransmissions included, with a newer number; a
  * copy (captured once, sent again from the host's forged address) gets no
- * place in the identity's pace, only the bucket of answers to unverified
- * senders, so copies at any rate do not keep the host's own stale BUs
- * from their answer. Notes seq as seen; no I/O.
+ * place in the identity's pace for new BUs (ANCHOR_PACED_NEW), only one of
+ * its own (ANCHOR_PACED_OLD, the same gap), so copies at any rate do not
+ * keep the host's own next stale BUs from their answer. The second pace is
+ * a host's that lost its numbering (a new install: a random first number,
+ * older than the last accepted half the time): its BUs look like copies,
+ * and a flood of forged BUs, which empties the bucket of answers to
+ * unverified senders, must not keep it from the clock either. Notes seq
+ * as seen; no I/O.
  */
 int anchor_stale_copy(struct anchor_ident *st, uint16_t seq);
+enum { ANCHOR_PACED_NEW = 1, ANCHOR_PACED_OLD = 2 };
 /* Packets Too Big passed on to correspondents, a second at most (each
  * answers a packet that was lost: a burst of them is one TCP window), and
  * at most one per ANCHOR_PTB_GAP_MS per binding (hashed into SLOTS) */

@@ -33,7 +33,8 @@ struct ba_plan {
 	long ident;                /* -1: the BA is not authenticated */
 	int bare;                  /* an outsider's answer: no options at all */
 	int throttled;             /* the answer goes through the rate limit */
-	int paced;                 /* ... or the identity's (ANCHOR_STALE_GAP_MS) */
+	int paced;                 /* ... or the identity's (ANCHOR_STALE_GAP_MS):
+				    * ANCHOR_PACED_NEW or ANCHOR_PACED_OLD */
 	int has_hoa;
 	struct in6_addr hoa;
 	int has_replay;

@@ -1243,23 +1243,35 @@ Test(anchor, answers_to_unverified_messages_are_rate_limited)
 
 /* A replayed BU (145) is answered at most once per ANCHOR_STALE_GAP_MS per
  * identity, and takes no token of the bucket for unverified senders */
+/* The host's stale BU seq (its clock 10 s off) at t - 1, within the gap
+ * since its last answer, is not answered; its next, seq + 1, at t is told
+ * the anchor's clock */
+static void stale_paced_at(uint16_t seq, uint64_t t)
+{
+	uint8_t buf[MH_MAX_LEN], reply[MH_MAX_LEN];
+	struct in6_addr src = A(COA1), dst = cfg.address;
+	struct mh_msg ba;
+	size_t len = build_clock_off(seq, -10000, buf);
+
+	cr_assert_eq(anchor_handle_bu(&an, buf, len, &src, &dst, t - 1, &rt0, reply, sizeof reply),
+		     0, "stale BU %u answered within the gap", seq);
+	len = build_clock_off((uint16_t)(seq + 1), -10000, buf);
+	cr_assert_gt(send_raw(buf, len, COA1, t, &ba), 0, "stale BU %u not answered after the gap",
+		     seq + 1);
+	cr_assert_eq(ba.status, MH_BA_MESG_ID_REQD);
+	cr_assert_eq(ba.seq, seq + 1);
+}
+
 Test(anchor, replayed_bu_answer_is_paced_per_identity)
 {
 	uint8_t buf[MH_MAX_LEN], reply[MH_MAX_LEN], be[16] = { 59, 1, 42, 0 };
 	struct in6_addr src = A(COA1), dst = A(A_ADDR);
-	struct mh_msg ba;
 	size_t len;
 
 	restart_with_rate(1, 1);
 	/* the host's next BUs, its clock 10 s off */
 	accepted_then_clock_off(10, 0, 10, buf, &len, buf, &len);
-	len = build_clock_off(12, -10000, buf);
-	cr_assert_eq(anchor_handle_bu(&an, buf, len, &src, &dst, 10 + ANCHOR_STALE_GAP_MS - 1,
-				      &rt0, reply, sizeof reply),
-		     0, "second stale BU answered within the gap");
-	len = build_clock_off(13, -10000, buf);
-	cr_assert_gt(send_raw(buf, len, COA1, 10 + ANCHOR_STALE_GAP_MS, &ba), 0);
-	cr_assert_eq(ba.status, MH_BA_MESG_ID_REQD, "answered again after the gap");
+	stale_paced_at(12, 10 + ANCHOR_STALE_GAP_MS);
 	/* the bucket's one token is still there */
 	cr_assert_gt(anchor_handle_bu(&an, be, sizeof be, &src, &dst, 10 + ANCHOR_STALE_GAP_MS,
 				      &rt0, reply, sizeof reply),
@@ -1279,8 +1291,9 @@ Test(anchor, replayed_bu_answer_is_paced_per_identity)
 /* Copies of a host's stale BU, sent again from its forged care-of address
  * as fast as one likes, do not take the host's place in the identity's
  * pace: its next BU (a newer sequence number) still hears the anchor's
- * clock, and the copies draw no more than the bucket for unverified
- * senders allows. Before, every copy after each ANCHOR_STALE_GAP_MS took
+ * clock, and the copies draw one answer per ANCHOR_STALE_GAP_MS, on a
+ * pace of their own, and nothing from the bucket for unverified senders.
+ * Before, every copy after each ANCHOR_STALE_GAP_MS took
  * the answer, and a host whose clock was off never learnt the anchor's. */
 Test(anchor, copies_of_a_stale_bu_do_not_take_the_hosts_turn)
 {
@@ -1308,8 +1321,45 @@ Test(anchor, copies_of_a_stale_bu_do_not_take_the_hosts_turn)
 	cr_assert_gt(send_raw(buf, len, COA1, 1005, &ba), 0, "the host's BU got no answer");
 	cr_assert_eq(ba.status, MH_BA_MESG_ID_REQD);
 	cr_assert_eq(ba.seq, 12, "the answer echoes the host's BU");
-	/* the bucket (1/s, burst 1) over 1 s: 2 at most */
-	cr_assert_leq(answered, 2, "%u of %u copies answered", answered, copies);
+	/* their own pace (ANCHOR_PACED_OLD) over 1 s: one per gap */
+	cr_assert_leq(answered, 1 + 1000 / ANCHOR_STALE_GAP_MS, "%u of %u copies answered",
+		      answered, copies);
+	/* and none of the bucket for unverified senders */
+	cr_assert_gt(anchor_handle_bu(&an, (const uint8_t[16]){ 59, 1, 42, 0 }, 16, &src, &dst,
+				      1005, &rt0, reply, sizeof reply),
+		     0, "the copies took the bucket's token");
+}
+
+/* A host that lost its numbering (a new install, no state: a random first
+ * number, older than its last accepted half the time) with its clock off
+ * has BUs numbered like copies: a flood of forged BUs, which keeps the
+ * bucket for unverified senders empty, must not keep it from the anchor's
+ * clock. Its BUs have their own pace (ANCHOR_PACED_OLD); they were left to
+ * the bucket, and went unanswered as long as the flood lasted. */
+Test(anchor, a_host_that_lost_its_numbering_is_told_the_clock_under_a_flood)
+{
+	uint8_t buf[MH_MAX_LEN], reply[MH_MAX_LEN], be[16] = { 59, 1, 42, 0 };
+	struct in6_addr src = A(COA1), dst = A(A_ADDR);
+	struct bu b = bu_default(1000);
+	struct mh_msg ba;
+	size_t len;
+
+	restart_with_rate(1, 1);
+	b.ts_ms = 0;
+	send_bu(&b, 0, &ba);
+	cr_assert_eq(ba.status, 0);
+	/* the flood: the bucket's one token taken, the next one refused */
+	cr_assert_gt(anchor_handle_bu(&an, be, sizeof be, &src, &dst, 10, &rt0, reply, sizeof reply),
+		     0);
+	cr_assert_eq(anchor_handle_bu(&an, be, sizeof be, &src, &dst, 11, &rt0, reply, sizeof reply),
+		     0, "the bucket is empty");
+	/* the host, reinstalled, starts at 200 with its clock 10 s off */
+	len = build_clock_off(200, -10000, buf);
+	cr_assert_gt(send_raw(buf, len, COA1, 12, &ba), 0, "the host's BU 200 got no answer");
+	cr_assert_eq(ba.status, MH_BA_MESG_ID_REQD);
+	cr_assert_eq(ba.seq, 200);
+	/* its retransmission, a gap later, too; one within the gap is not */
+	stale_paced_at(201, 12 + ANCHOR_STALE_GAP_MS);
 }
 
 /* An accepted BU ends what the stale ones seen said: the host's numbers go
@@ -1336,6 +1386,8 @@ Test(anchor, an_accepted_bu_ends_the_stale_numbers_seen)
 	/* the bucket empty: only the identity's pace can answer */
 	cr_assert_gt(anchor_handle_bu(&an, be, sizeof be, &src, &dst, 20, &rt0, reply, sizeof reply),
 		     0);
+	/* and a copy of its stale BU 11 takes the pace of copies */
+	cr_assert_gt(send_raw(off, off_len, COA1, 20 + ANCHOR_STALE_GAP_MS, &ba), 0);
 	len = build_clock_off((uint16_t)(seq + 1), -10000, buf);
 	cr_assert_gt(send_raw(buf, len, COA1, 20 + ANCHOR_STALE_GAP_MS, &ba), 0,
 		     "the host's stale BU %u taken for a copy", seq + 1);
