@@ -20,6 +20,7 @@
 #include "libc_real.h"
 #include "odm.h"
 #include "shield.h"
+#include "shim_env.h"
 #include "shim_log.h"
 
 static pthread_mutex_t ag_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -37,25 +38,13 @@ static json_int_t ag_hint_id;   /* ids of hints, which are never answered */
 static int said_unreachable, said_error, said_busy, said_silent, said_long, said_enosys,
 	said_cha_slow;
 
-/*
- * ODM_SOCKET as the process had it when the shim was loaded
- * (agent_client_env_take), or NULL: read from the environment at each
- * connect then (a hook called before the constructor, the unit tests).
- * Taken early because programs clear their environment: nginx's worker
- * processes keep only TZ (its env directive), and without this a worker
- * would look for the agent at the default path.
- */
-static char *ag_path;
-
+/* the agent's control socket: ODM_SOCKET at this connect, else as the
+ * process was started with it (shim_env.h), else the default path */
 const char *agent_client_socket_path(void)
 {
-	return ag_path ? ag_path : ipc_socket_path();
-}
+	const char *p = shim_env(SHIM_ENV_SOCKET);
 
-void agent_client_env_take(void)
-{
-	if (!ag_path)
-		ag_path = strdup(ipc_socket_path());
+	return p && *p ? p : ODM_IPC_DEFAULT_PATH;
 }
 static int ag_no_cha_ops; /* the agent does not serve cha-check: not asked again */
 /* a cha-check got no answer in time (agent stopped, hung, its queue full):

@@ -43,11 +43,9 @@ struct agent_lease {
 	char anchor[64];
 };
 
-/* ODM_SOCKET is read here, once (the constructor): later connects use it
- * whatever the program did to its environment meanwhile (odm(7)) */
-void agent_client_env_take(void);
-/* the agent's control socket: ODM_SOCKET as taken, or as it is now when
- * it was not taken (a call before the constructor), or the default path */
+/* the agent's control socket: ODM_SOCKET as the process has it at the
+ * call, or, when it is gone from the environment, as the process was
+ * started with it (shim_env.h), or the default path */
 const char *agent_client_socket_path(void);
 
 /*

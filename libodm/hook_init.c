@@ -3,9 +3,10 @@
  * hook_init.c — the shim's constructor and fork handling.
  *
  * The constructor registers the fork handler and binds the real
- * getaddrinfo, write, writev, send, read and readv, and reads ODM_TYPE,
- * ODM_SOCKET and ODM_DEBUG; everything else starts lazily on first use, so hooks called before it ran (from another library's
- * constructor) still work (libfaketime bugs #132 and #416).
+ * getaddrinfo, write, writev, send, read and readv, and keeps a copy of
+ * ODM_TYPE, ODM_SOCKET and ODM_DEBUG (shim_env.h); everything else starts
+ * lazily on first use, so hooks called before it ran (from another
+ * library's constructor) still work (libfaketime bugs #132 and #416).
  * In the child: locks are reset (a thread that held one does not exist
  * there), the agent connection is dropped so the child connects with its
  * own pid, the c-ares channel is replaced on next use, and the fd table is
@@ -24,7 +25,7 @@
 #include "replysrc.h"
 #include "shield.h"
 #include "shim_connect.h"
-#include "shim_log.h"
+#include "shim_env.h"
 
 static void odm_atfork_child(void)
 {
@@ -58,10 +59,8 @@ __attribute__((constructor)) static void odm_shim_init(void)
 	(void)REAL(read);
 	(void)REAL(readv);
 	/* ODM_TYPE, ODM_SOCKET and ODM_DEBUG as the program was started with
-	 * them: a program may clear its environment before its first socket
-	 * (nginx's worker processes keep only TZ), and must keep its type, its
-	 * agent and its debug output all the same (odm(7) ENVIRONMENT) */
-	shim_connect_env_take();
-	agent_client_env_take();
-	(void)shim_debug_on();
+	 * them, for when it has cleared its environment by the time the shim
+	 * reads them (nginx's worker processes keep only TZ): its type, its
+	 * agent and its debug output stay (shim_env.h, odm(7) ENVIRONMENT) */
+	shim_env_take();
 }

@@ -20,6 +20,7 @@
 #include "odm.h"
 #include "ownpid.h"
 #include "shim_connect.h"
+#include "shim_env.h"
 #include "shim_log.h"
 #include "shim_policy.h"
 
@@ -29,11 +30,12 @@
 
 /*
  * ODM_TYPE's type, or ODM_TYPE_NONE (a bad value said once on stderr): read
- * once, when the shim is loaded (shim_connect_env_take, from the
- * constructor; else at the first getaddrinfo or socket decided), and kept
- * (getenv walks the whole environment, and this runs in every connect()); a
- * program that changes its ODM_TYPE later, or clears its environment as
- * nginx's worker processes do, does not change its type (odm(7)).
+ * once, at the first getaddrinfo or socket decided, and kept (getenv walks
+ * the whole environment, and this runs in every connect()): its value then,
+ * or, when the program has cleared it from its environment by then (nginx's
+ * worker processes keep only TZ), the value it was started with
+ * (shim_env.h). A program that changes its ODM_TYPE later does not change
+ * its type (odm(7)).
  */
 #define ENV_TYPE_UNREAD (-100)
 static int env_type_read = ENV_TYPE_UNREAD;
@@ -46,7 +48,7 @@ static int env_type(void)
 
 	if (t != ENV_TYPE_UNREAD)
 		return t;
-	env = secure_getenv(SHIM_TYPE_ENV);
+	env = shim_env(SHIM_ENV_TYPE);
 	t = shim_policy_type(env, -1, &bad);
 	if (bad) {
 		char v[48];
@@ -61,11 +63,6 @@ static int env_type(void)
 	}
 	__atomic_store_n(&env_type_read, t, __ATOMIC_RELAXED);
 	return t;
-}
-
-void shim_connect_env_take(void)
-{
-	(void)env_type();
 }
 
 int shim_process_type(void)

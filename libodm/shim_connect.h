@@ -72,9 +72,6 @@ void shim_connect_atfork_child(void);
 /* "tcp", "udp", or NULL for a socket the shim leaves alone (not AF_INET6 TCP/UDP). */
 const char *shim_socket_proto(int fd);
 
-/* ODM_TYPE is read here, once (the constructor), if no call read it before */
-void shim_connect_env_take(void);
-
 /* The type policy gives this process (ODM_TYPE, else the agent's default). */
 int shim_process_type(void);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "shim_env.h"
 #include "shim_log.h"
 
 static atomic_int debug_state; /* 0 unknown, 1 off, 2 on */
@@ -17,7 +18,7 @@ int shim_debug_on(void)
 	int st = atomic_load_explicit(&debug_state, memory_order_relaxed);
 
 	if (st == 0) {
-		const char *v = secure_getenv("ODM_DEBUG");
+		const char *v = shim_env(SHIM_ENV_DEBUG);
 		st = (v && *v && strcmp(v, "0") != 0) ? 2 : 1;
 		atomic_store_explicit(&debug_state, st, memory_order_relaxed);
 	}

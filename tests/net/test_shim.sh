@@ -168,6 +168,58 @@ inner() { # runs inside unshare -nm, as root
 	check "one release after close" test "$(releases_in "$log")" = 1
 	check "the release hint asks for no answer" grep -q '"op": "release".*"noreply": true' "$log"
 
+	# The shim's variables as a program sets them itself before its first
+	# socket are heard (the value at the call wins, as a program linked
+	# with libodm may set ODM_SOCKET before setsc or odm_events_fd); ones it
+	# clears (nginx's workers, python's os.environ.clear) stay as it was
+	# started with them (odm(7) ENVIRONMENT).
+	: >"$log"
+	env -u ODM_SOCKET -u ODM_TYPE -u ODM_DEBUG LD_PRELOAD="$LIB" python3 -c '
+import ctypes, os, socket, sys
+os.environ["ODM_SOCKET"] = sys.argv[1]
+os.environ["ODM_DEBUG"] = "1"
+srv = socket.create_server(("2001:db8:c0::10", 0), family=socket.AF_INET6)
+c = socket.create_connection(("cn.example.test", srv.getsockname()[1]))
+print("source", c.getsockname()[0])
+print("events fd", ctypes.CDLL(sys.argv[2]).odm_events_fd() >= 0)' \
+		"$TMP/agent2.sock" "$LIB" >"$TMP/o" 2>"$TMP/e"
+	check "ODM_SOCKET set by the program: its agent leases (source the lease)" \
+		grep -q '^source 2001:db8:c4a::2$' "$TMP/o"
+	check "ODM_SOCKET set by the program: odm_events_fd reaches its agent" \
+		bash -c "grep -q '^events fd True\$' '$TMP/o' && grep -q '\"op\": \"monitor\"' '$log'"
+	check "ODM_DEBUG set by the program: heard" grep -q '^odm: connect fd [0-9]* -> lease' "$TMP/e"
+	: >"$log"
+	env -u ODM_TYPE LD_PRELOAD="$LIB" python3 -c '
+import os, socket
+os.environ["ODM_TYPE"] = "non-persistent"
+srv = socket.create_server(("2001:db8:c0::10", 0), family=socket.AF_INET6)
+c = socket.create_connection(("cn.example.test", srv.getsockname()[1]))
+print("source", c.getsockname()[0])' >"$TMP/o" 2>&1
+	check "ODM_TYPE set by the program before its first lookup: its type, no lease" \
+		bash -c "grep -q '^source ' '$TMP/o' && ! grep -q '^source 2001:db8:c4a::2\$' '$TMP/o' &&
+			! grep -q '\"op\": \"lease\"' '$log'"
+	: >"$log"
+	LD_PRELOAD="$LIB" ODM_DEBUG=1 python3 -c '
+import os, socket
+os.environ.clear()
+srv = socket.create_server(("2001:db8:c0::10", 0), family=socket.AF_INET6)
+c = socket.create_connection(("cn.example.test", srv.getsockname()[1]))
+print("source", c.getsockname()[0])' >"$TMP/o" 2>"$TMP/e"
+	check "environment cleared: ODM_SOCKET as started, its agent leases" \
+		grep -q '^source 2001:db8:c4a::2$' "$TMP/o"
+	check "environment cleared: ODM_DEBUG as started" grep -q '^odm: connect fd [0-9]* -> lease' "$TMP/e"
+	: >"$log"
+	LD_PRELOAD="$LIB" ODM_TYPE=fixed python3 -c '
+import os, socket
+os.environ.clear()
+srv = socket.create_server(("2001:db8:c0::10", 0), family=socket.AF_INET6)
+try:
+    socket.create_connection(("cn.example.test", srv.getsockname()[1]))
+except OSError:
+    pass' >"$TMP/o" 2>&1 || true
+	check "environment cleared: ODM_TYPE as started (a Fixed lease asked)" \
+		bash -c "grep '\"op\": \"lease\"' '$log' | grep -q '\"type\": \"fixed\"'"
+
 	# A UDP bind to [::]:0 names nothing (Java and node bind every UDP
 	# socket so before its first datagram): it waits for the first connect
 	# or send, which leases; the socket says port 0 until then. A TCP one
