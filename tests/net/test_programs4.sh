@@ -12,7 +12,7 @@
 #        limit_rate), the stall across the move measured on cn; and through
 #        its proxy_pass to cn's nginx by name: nginx's workers clear their
 #        environment (only TZ is kept, nginx's env directive), so the shim
-#        must have read ODM_SOCKET and ODM_TYPE when it was loaded, or the
+#        must have kept ODM_SOCKET and ODM_TYPE as they were when it was loaded, or the
 #        worker looks for the agent at the default path and its upstream
 #        connect fails (odm(7) ENVIRONMENT); with its workers as
 #        www-data (Debian's user directive), who may not open the agent's
@@ -45,8 +45,10 @@
 #      the shim's libraries and the agent are out of its reach).
 #   Then every Session-lasting lease ends once the programs are gone.
 #
-# A program that is not installed is said and left out (# skip); with none
-# of them the test is skipped. sshd wants its privilege separation
+# nginx, named, radvd, python3, curl and tshark are needed (the test is
+# skipped without them); any other program that is not installed is said
+# and left out (# skip). Each client is bounded in time (timeout, or its
+# own limit), so a hang fails its check rather than the run. sshd wants its privilege separation
 # directory, /run/sshd: made if missing. Exit 0 pass, 1 fail, 77 skip.
 # run-all: alone (it makes /run/sshd outside its namespaces, and seven servers on mn and six clients run across a move)
 set -eEuo pipefail
@@ -309,7 +311,7 @@ from_cn proxy curl -fsS -g --max-time 60 -o "$P/proxy.bin" "http://[$F]:8082/px$
 ((HAVE_DNSMASQ)) && from_cn dnsmasq "$PY" "$P/dnsq.py" "$F" 5353 a.x.test "$MOVED"
 ((HAVE_MC)) && from_cn memcached "$PY" "$P/twice.py" "$F" 11211 'set k 0 0 3|abc|' 'get k|' "$MOVED"
 ((HAVE_WRK)) && { nsq mn env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" ODM_TYPE=session-lasting \
-	wrk -t1 -c4 -d6s 'http://cn.example.test/index.html?who=wrk' >"$P/wrk.out" 2>&1 & PID[wrk]=$!; }
+	timeout 30 wrk -t1 -c4 -d6s 'http://cn.example.test/index.html?who=wrk' >"$P/wrk.out" 2>&1 & PID[wrk]=$!; }
 
 got_mb() { [[ -f $1 ]] && (($(stat -c %s "$1") >= $2 * 1024 * 1024)); }
 under_way() {
@@ -399,7 +401,7 @@ fi
 # ---------------------------------------------------------------- 2. one exchange each
 for n in "${!ONE[@]}"; do
 	RC=0
-	eval "odm_shim ${ONE[$n]}" >"$P/$n.out" 2>&1 || RC=$?
+	eval "odm_shim timeout 20 ${ONE[$n]}" >"$P/$n.out" 2>&1 || RC=$?
 	c=$(client_of "$n")
 	check "$n: rc $RC, from a CHoA (${c:-none})" rc_choa "$RC" "$c"
 done
@@ -411,7 +413,7 @@ fi
 # a program that empties its environment before its first lookup keeps
 # the type and the agent it was started with (odm(7) ENVIRONMENT)
 RC=0
-odm_shim "$PY" -c '
+odm_shim timeout 20 "$PY" -c '
 import os, socket
 os.environ.clear()
 s = socket.create_connection(("cn.example.test", 80))
@@ -439,7 +441,7 @@ if ((HAVE_GRPC)); then
 	topo_wait_listen cn 50051 10
 	# grpc_peer [ENV...] - the address cn's server saw the client on mn from
 	grpc_peer() {
-		odm_shim env "$@" "$PY" -c '
+		odm_shim env "$@" timeout 20 "$PY" -c '
 import grpc, urllib.parse
 f = grpc.insecure_channel("cn.example.test:50051").unary_unary("/odm.T/Peer")
 print(urllib.parse.unquote(f(b"", timeout=10).decode()).split("[")[1].split("]")[0])' 2>"$P/grpc.err" || echo none
@@ -464,7 +466,8 @@ topo_wait_listen cn 8084 10
 odm_capture cn eth0 "$P/tfo.pcap" "tcp dst port 8084" 200
 RC=0
 for i in 1 2; do
-	odm_shim curl --tcp-fastopen -fsS -o /dev/null "http://cn.example.test:8084/index.html" || RC=$?
+	odm_shim curl --tcp-fastopen -fsS --max-time 10 -o /dev/null "http://cn.example.test:8084/index.html" ||
+		RC=$?
 done
 odm_capture_stop "$ODM_CAP_PID"
 syns=$(tshark -r "$P/tfo.pcap" -Y 'tcp.flags.syn == 1' -T fields -e ipv6.src -e tcp.len 2>/dev/null |
@@ -489,7 +492,7 @@ if ((HAVE_QUIC)); then
 	udp4433() { grep -q . <<<"$(nsq cn ss -Hlun 'sport = :4433')"; }
 	wait_for 5 udp4433
 	RC=0
-	odm_shim env ODM_DEBUG=1 gtlsclient -q --exit-on-all-streams-close --timeout=5s \
+	odm_shim env ODM_DEBUG=1 timeout 20 gtlsclient -q --exit-on-all-streams-close --timeout=5s \
 		--download="$P" cn.example.test 4433 https://cn.example.test:4433/index.html \
 		>"$P/quic.out" 2>&1 || RC=$?
 	a=$(topo_mn_addr)
@@ -502,7 +505,7 @@ fi
 # its connect fails (odm(7) CAVEATS)
 mkdir -p "$P/empty-root"
 RC=0
-odm_shim "$PY" -c '
+odm_shim timeout 20 "$PY" -c '
 import os, socket, sys
 ai = socket.getaddrinfo("cn.example.test", 80, socket.AF_INET6, socket.SOCK_STREAM)[0]
 os.chroot(sys.argv[1])
@@ -516,7 +519,7 @@ check "a program that chroots before it connects: EADDRNOTAVAIL, as odm(7) says 
 	test "$RC" -eq 0 -a "$(cat "$P/chroot.out")" = "errno 99"
 if ((HAVE_NMAP)); then
 	RC=0
-	odm_shim nmap -6 -sT -Pn -n -p 79-81 cn.example.test >"$P/nmap.out" 2>&1 || RC=$?
+	odm_shim timeout 30 nmap -6 -sT -Pn -n -p 79-81 cn.example.test >"$P/nmap.out" 2>&1 || RC=$?
 	check "nmap -6 -sT: rc $RC, port 80 open, 79 and 81 closed" \
 		test "$RC" -eq 0 -a "$(grep -cE '^(80/tcp +open|79/tcp +closed|81/tcp +closed) ' "$P/nmap.out")" -eq 3
 fi
