@@ -662,9 +662,16 @@ static void say_auth_fail(struct reg_ctx *c, struct reg_anchor *an, const struct
 		  ntop6(&an->addr, a1), m->seq, c->cfg.nai, c->cfg.spi);
 }
 
-/* A BA from b's anchor: it answers, and whatever hold the engine put it on
- * (silent_ms) ends, a deregistration's answer too, which no user hears of */
-static void answered(struct reg_binding *b, uint64_t now)
+/* when b's last BU left; 0 before its first */
+static uint64_t last_sent_ms(const struct reg_binding *b)
+{
+	return b->n_sent ? b->sent[(b->n_sent - 1) % REG_SEQ_HISTORY].sent_ms : 0;
+}
+
+/* A BA from b's anchor, to b's BU that left at sent_ms: it answers, and
+ * whatever hold the engine put it on (silent_ms) ends, a deregistration's
+ * answer too, which no user hears of */
+static void answered(struct reg_binding *b, uint64_t sent_ms, uint64_t now)
 {
 	char a1[INET6_ADDRSTRLEN];
 
@@ -676,10 +683,14 @@ static void answered(struct reg_binding *b, uint64_t now)
 			   ntop6(&b->anchor->addr, a1));
 		/* the other exchanges out to it went at the outage's pace
 		 * (reg_anchor_agent_away): their next BU goes now, not up to
-		 * REG_AWAY_RETRY_MS later, the anchor being back */
+		 * REG_AWAY_RETRY_MS later, the anchor being back. Not one whose
+		 * last BU left with or after the one answered: that one reached
+		 * the anchor back too, and its answer is on the way (sent again,
+		 * each BA would cost a BU per exchange out, and a forged error
+		 * before each BA of a move's burst one per BA: RFC 6275 §11.8) */
 		for (struct reg_binding *o = b->anchor->bindings; o; o = o->next)
 			if (o != b && (o->kind == REG_ALLOC || o->kind == REG_REFRESH) &&
-			    o->next_tx_ms > now)
+			    o->next_tx_ms > now && (!o->n_sent || last_sent_ms(o) < sent_ms))
 				o->next_tx_ms = now;
 	}
 	b->anchor->silent_ms = 0;
@@ -689,11 +700,12 @@ static void answered(struct reg_binding *b, uint64_t now)
 }
 
 static void reject(struct reg_ctx *c, struct reg_binding *b, const struct mh_msg *m,
-		   int64_t rtt, const char *why, uint64_t now)
+		   const struct reg_sent *s, uint64_t now, const char *why)
 {
 	struct reg_event ev = { 0 };
+	int64_t rtt = (int64_t)(now - s->sent_ms);
 
-	answered(b, now);
+	answered(b, s->sent_ms, now);
 	ev.kind = REG_EV_REJECTED;
 	ev.status = m->status < 128 ? MH_BA_UNSPECIFIED : m->status;
 	ev.rtt_ms = rtt;
@@ -711,7 +723,7 @@ static void accepted(struct reg_ctx *c, struct reg_binding *b, const struct mh_m
 	int64_t rtt = (int64_t)(now - s->sent_ms);
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
 
-	answered(b, now);
+	answered(b, s->sent_ms, now);
 	if (b->kind == REG_DEREG) {
 		log_debug("deregistration of bid %u acknowledged", b->bid);
 		reg_binding_del(c, b);
@@ -719,7 +731,7 @@ static void accepted(struct reg_ctx *c, struct reg_binding *b, const struct mh_m
 	}
 	if (b->kind == REG_ALLOC) {
 		if (!(m->present & MH_HAS_HNP) || IN6_IS_ADDR_UNSPECIFIED(&m->hnp)) {
-			reject(c, b, m, rtt, "BA without a home network prefix", now);
+			reject(c, b, m, s, now, "BA without a home network prefix");
 			return;
 		}
 		b->hnp = m->hnp;
@@ -728,7 +740,7 @@ static void accepted(struct reg_ctx *c, struct reg_binding *b, const struct mh_m
 			  b->bid, ntop6(&m->hnp, a1), ntop6(&b->hnp, a2));
 	}
 	if (life == 0) {
-		reject(c, b, m, rtt, "BA granted lifetime 0", now);
+		reject(c, b, m, s, now, "BA granted lifetime 0");
 		return;
 	}
 	b->registered = 1;
@@ -845,10 +857,10 @@ int reg_input(struct reg_ctx *c, const uint8_t *buf, size_t len,
 	if (b->kind == REG_DEREG) {
 		log_info("deregistration of bid %u at %s refused: %s", b->bid,
 			 ntop6(src, a1), mh_status_name(m.status));
-		answered(b, now_ms);
+		answered(b, s->sent_ms, now_ms);
 		reg_binding_del(c, b);
 		return 0;
 	}
-	reject(c, b, &m, (int64_t)(now_ms - s->sent_ms), NULL, now_ms);
+	reject(c, b, &m, s, now_ms, NULL);
 	return 0;
 }

@@ -271,7 +271,9 @@ unsigned reg_resend_moved(struct reg_ctx *c, const struct reg_anchor *skip,
  * waited for). Unproven (anyone can send such an error): it sends nothing
  * by itself, and the rate stays within MAX_UPDATE_RATE. The first answer
  * from the anchor (its agent back) brings the next BU of the other
- * exchanges out to it forward to then. Returns how many exchanges were
+ * exchanges out to it forward to then, those whose last BU left before
+ * the one answered (one that left with it or since is answered too: a
+ * burst is sent once). Returns how many exchanges were
  * brought forward; an->away is set when an allocation or refresh is out
  * (not for an error about a deregistration, which keeps its schedule).
  */
