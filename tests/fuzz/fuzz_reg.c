@@ -11,14 +11,17 @@
  * binding and which of its BUs it answers, whether it echoes that BU's
  * number and timestamp or others, status, options, right or wrong key,
  * SPI and care-of address) and signed with mh_encode(), a new exchange
- * (allocate, refresh, deregister), a care-of address change, or time going
- * on. After every BA:
+ * (allocate, refresh, deregister), a care-of address change, an
+ * "unrecognized Next Header" error (the anchor's agent away: it sends
+ * nothing), the move's BUs sent again (reg_resend_moved: once each), or
+ * time going on. After every BA:
  *   - if reg_input() refused it, no binding, anchor or binding list
  *     changed, no BU left and no exchange ended;
  *   - if it acted, the BA (decoded here) is authenticated with our SPI and
  *     key over the CoA of a BU of a then outstanding exchange, is no 146,
  *     and echoes that BU's number and timestamp (135: the newest BU's
- *     timestamp; 145: its number), and a 145 ended nothing.
+ *     timestamp; 145: its number), a 145 ended nothing, and at most one BU
+ *     left.
  * LeakSanitizer checks that reg_cleanup() frees what was made. Any
  * violation abort()s.
  */
@@ -244,7 +247,33 @@ static void deliver(struct reg_ctx *c, struct reg_anchor *an, const uint8_t *buf
 		CHECK(IN6_ARE_ADDR_EQUAL(src, &ANCHOR));
 		CHECK(answers_outstanding(buf, len, &x));
 		CHECK(S.ev145 == ev145); /* a 145 never ends an exchange */
+		/* one BU at most (a 135's resync, a 145's retry): an anchor
+		 * back from an outage brings the others' BUs forward, sent
+		 * by the timers, within MAX_UPDATE_RATE */
+		CHECK(S.sent <= x.sent + 1);
 	}
+}
+
+/* A BU-sending step that is not a BA: an "unrecognized Next Header" error
+ * from the anchor (anyone may forge one) sends nothing and ends nothing;
+ * the move's BUs sent again (back on a claim's link) go once per exchange
+ * of the move still out. */
+static void away_or_resend(struct reg_ctx *c, struct reg_anchor *an, uint8_t kind, uint64_t now)
+{
+	unsigned sent = S.sent, events = S.events, n, out = 0;
+	struct in6_addr coa;
+
+	coa_of(kind >> 3, &coa);
+	if (!(kind & 0x20)) {
+		(void)reg_anchor_agent_away(an, &coa, now);
+		CHECK(S.sent == sent && S.events == events);
+		return;
+	}
+	for (const struct reg_binding *b = an->bindings; b; b = b->next)
+		out += (b->kind == REG_ALLOC || b->kind == REG_REFRESH) && b->after_move &&
+		       b->n_sent && an->has_coa && IN6_ARE_ADDR_EQUAL(&an->coa, &coa);
+	n = reg_resend_moved(c, NULL, &coa, now);
+	CHECK(n == out && S.sent == sent + n && S.events == events);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -333,7 +362,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			else if ((kind >> 3 & 3) == 2)
 				reg_dereg(&ctx, b, now);
 			break;
-		case 6: /* the host moves */
+		case 6: /* the host moves, or an error or a claim's BA moves BUs */
+			if (kind & 0x30) {
+				away_or_resend(&ctx, an, kind, now);
+				break;
+			}
 			coa_of(kind >> 3, &coa);
 			reg_anchor_set_coa(an, &coa);
 			break;
