@@ -5,9 +5,11 @@
 
 #include "cmsgstrip.h"
 
-/* one control message as put_cmsg() writes it at out + *used */
+/* one control message as put_cmsg() writes it at out + *used: its header
+ * c (a copy: the input need not be aligned for a struct cmsghdr) and its
+ * datalen bytes at data */
 static void put(unsigned char *out, size_t outcap, size_t *used, int *ctrunc,
-		const struct cmsghdr *c, size_t datalen)
+		const struct cmsghdr *c, const unsigned char *data, size_t datalen)
 {
 	size_t left = outcap - *used, cmlen = CMSG_LEN(datalen);
 	struct cmsghdr h;
@@ -24,7 +26,7 @@ static void put(unsigned char *out, size_t outcap, size_t *used, int *ctrunc,
 	h.cmsg_level = c->cmsg_level;
 	h.cmsg_type = c->cmsg_type;
 	memcpy(out + *used, &h, sizeof(h));
-	memcpy(out + *used + CMSG_LEN(0), CMSG_DATA(c), cmlen - CMSG_LEN(0));
+	memcpy(out + *used + CMSG_LEN(0), data, cmlen - CMSG_LEN(0));
 	*used += CMSG_SPACE(datalen) < left ? CMSG_SPACE(datalen) : left;
 }
 
@@ -51,7 +53,7 @@ size_t cmsgstrip(const void *in, size_t inlen, void *out, size_t outcap, int *ct
 			memcpy(pi, p + off + CMSG_LEN(0), sizeof(*pi));
 			*have_pi = 1;
 		} else {
-			put(out, outcap, &used, ctrunc, (const struct cmsghdr *)(p + off), datalen);
+			put(out, outcap, &used, ctrunc, &c, p + off + CMSG_LEN(0), datalen);
 		}
 		if (CMSG_SPACE(datalen) >= inlen - off)
 			break;
