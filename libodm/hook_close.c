@@ -56,8 +56,7 @@ static int close_with(int (*real)(int), int fd)
 	struct fd_lease l;
 
 	/* (a UDP server's reply-source memory: one load when there is none) */
-	if (!ownpid_foreign())
-		replysrc_drop(fd);
+	replysrc_drop(fd);
 	if (st == FDT_UNKNOWN || ownpid_foreign())
 		return real(fd); /* the common case: one load, one compare */
 	/*
@@ -148,8 +147,7 @@ static void after_dup(int oldfd, int newfd)
 
 	if (oldfd == newfd)
 		return;
-	if (!ownpid_foreign())
-		replysrc_dup(oldfd, newfd);
+	replysrc_dup(oldfd, newfd);
 	st_new = fdtable_state(t, newfd);
 	if ((fdtable_state(t, oldfd) == FDT_UNKNOWN && st_new == FDT_UNKNOWN) || ownpid_foreign())
 		return;

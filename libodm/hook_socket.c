@@ -32,8 +32,7 @@ static void purge(int fd)
 	struct fd_lease l;
 	int saved;
 
-	if (!ownpid_foreign())
-		replysrc_drop(fd);
+	replysrc_drop(fd);
 	if (fdtable_state(t, fd) == FDT_UNKNOWN || ownpid_foreign())
 		return;
 	saved = errno;

@@ -16,6 +16,7 @@
 #include "cmsgstrip.h"
 #include "fdtable.h"
 #include "libc_real.h"
+#include "ownpid.h"
 #include "replymem.h"
 #include "replysrc.h"
 #include "shim_log.h"
@@ -135,13 +136,21 @@ static void set_slot(_Atomic(struct replysrc *) *s, int fd, struct replysrc *rs)
 		put_back(rs);
 }
 
+/* fd has an entry (one load; no syscall, unlike ownpid_foreign()) */
+static int held(_Atomic(struct replysrc *) *s, int fd)
+{
+	return s && fd >= 0 && (unsigned int)fd < FDTABLE_MAX_FDS &&
+	       atomic_load_explicit(&s[fd], memory_order_relaxed);
+}
+
 void replysrc_drop(int fd)
 {
 	_Atomic(struct replysrc *) *s = table(0);
 	struct replysrc *rs;
 
-	if (!s || fd < 0 || (unsigned int)fd >= FDTABLE_MAX_FDS ||
-	    !atomic_load_explicit(&s[fd], memory_order_relaxed))
+	/* ownpid_foreign() (a getpid() syscall) only once fd has an entry:
+	 * every close() and socket() of every program comes here */
+	if (!held(s, fd) || ownpid_foreign())
 		return;
 	rs = atomic_exchange(&s[fd], NULL);
 	if (rs)
@@ -165,7 +174,7 @@ void replysrc_dup(int oldfd, int newfd)
 	_Atomic(struct replysrc *) *s = table(0);
 	struct replysrc *rs;
 
-	if (!s || oldfd == newfd)
+	if (!s || oldfd == newfd || (!held(s, oldfd) && !held(s, newfd)) || ownpid_foreign())
 		return;
 	replysrc_drop(newfd);
 	if (oldfd < 0 || (unsigned int)oldfd >= FDTABLE_MAX_FDS || newfd < 0 ||

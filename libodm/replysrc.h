@@ -47,7 +47,9 @@ void replysrc_bound(int fd, const struct sockaddr *addr, socklen_t len);
 /* The program sets IPV6_RECVPKTINFO on fd itself: left alone from now. */
 void replysrc_program_sets(int fd);
 
-/* fd is closed (close, close_range for each), or newfd is now oldfd's */
+/* fd is closed (close, close_range for each), or newfd is now oldfd's;
+ * nothing in a foreign process (ownpid.h), asked only of a fd with an
+ * entry: a fd without one costs one load, no syscall */
 void replysrc_drop(int fd);
 void replysrc_drop_range(unsigned int first, unsigned int last);
 void replysrc_dup(int oldfd, int newfd);

@@ -705,6 +705,7 @@ for fam, dst in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::ffff:127.0.
 		esac
 		check "type $ty asked: debug says why ($why)" grep -q "no lease ($why), failing" "$TMP/e"
 	done
+
 	kill "$agent_pid" "$dns_pid" 2>/dev/null || true
 	wait 2>/dev/null || true
 	# the count of failed checks, for the outer verdict (at most 100;
@@ -772,6 +773,18 @@ AGENT_PID=$!
 wait_for 5 test -S "$TMP/agent.sock" || { echo "fake agent did not start"; exit 1; }
 same_as_libc "agent" ODM_SOCKET="$TMP/agent.sock"
 check "agent: no lease for loopback destinations" test "$(count '"op": "lease"' "$TMP/agent.log")" = 0
+
+# (2a) close(), dup() and socket() of fds the shim holds nothing for cost
+# no syscall of the shim's own, a UDP server bound to [::] open or not
+# (tests/shim/close_cost.c counts the shim's getpid() calls).
+"${CC:-gcc}" -D_GNU_SOURCE -O1 -Wall -Wextra -Werror -rdynamic -o "$TMP/close_cost" \
+	"$SHIM/close_cost.c"
+env ODM_SOCKET="$TMP/agent.sock" LD_PRELOAD="$LIB" "$TMP/close_cost" >"$TMP/cost" 2>"$TMP/cost.err" || true
+cat "$TMP/cost" "$TMP/cost.err"
+check "cost: 100 dup/socket/close pairs under the shim make no getpid() syscall" \
+	grep -qx 'getpid calls: 0' "$TMP/cost"
+check "cost: the server socket got IPV6_RECVPKTINFO (the shim's table exists)" \
+	test ! -s "$TMP/cost.err"
 
 # (2b) An agent that takes connections but never answers (stopped, hung):
 # the first connect of a process waits for it (4 s), the next ones within a

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * close_cost.c — what close(), dup() and socket() of fds the shim has no
+ * entry for cost under it: they must not make a syscall of their own. The
+ * program defines getpid() itself (built with -rdynamic, so the shim's
+ * calls come here: ownpid_foreign() is a getpid() syscall each) and counts
+ * the calls made while it opens, dups and closes 100 fds, with a UDP server
+ * socket bound to [::] and a port open (so the shim's reply-source table,
+ * replysrc.h, exists). Prints "getpid calls: N" and exits 0; exits 1 when
+ * the counting or the server socket did not work.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static long calls;
+
+pid_t getpid(void)
+{
+	calls++;
+	return (pid_t)syscall(SYS_getpid);
+}
+
+int main(void)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	socklen_t l = sizeof(a);
+	int probe, srv, f, v = 0;
+	long before;
+
+	before = calls;
+	getpid();
+	if (calls != before + 1) {
+		fprintf(stderr, "close_cost: getpid() not counted\n");
+		return 1;
+	}
+	/* a free port: one bound to [::1]:0 names it */
+	probe = socket(AF_INET6, SOCK_DGRAM, 0);
+	if (probe < 0 || bind(probe, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    getsockname(probe, (struct sockaddr *)&a, &l) != 0) {
+		perror("close_cost: probe");
+		return 1;
+	}
+	close(probe);
+	a.sin6_addr = in6addr_any;
+	srv = socket(AF_INET6, SOCK_DGRAM, 0);
+	if (srv < 0 || bind(srv, (struct sockaddr *)&a, sizeof(a)) != 0) {
+		perror("close_cost: bind [::]");
+		return 1;
+	}
+	/* (the shim set IPV6_RECVPKTINFO: its table exists) */
+	l = sizeof(v);
+	if (syscall(SYS_getsockopt, srv, IPPROTO_IPV6, IPV6_RECVPKTINFO, &v, &l) != 0 || v != 1)
+		fprintf(stderr, "close_cost: no IPV6_RECVPKTINFO on the server socket\n");
+	f = open("/proc/self/stat", O_RDONLY);
+	if (f < 0) {
+		perror("close_cost: open");
+		return 1;
+	}
+	before = calls;
+	for (int i = 0; i < 100; i++) {
+		int d = dup(f), s = socket(AF_INET6, SOCK_DGRAM, 0);
+
+		close(d);
+		close(s);
+	}
+	printf("getpid calls: %ld\n", calls - before);
+	return 0;
+}
