@@ -535,18 +535,22 @@ int replysrc_recvmmsg(struct replysrc *rs, int fd, struct mmsghdr *vec, unsigned
 	return r;
 }
 
-/* m, to send, with IPV6_PKTINFO src added to its control data, in ctl
- * (room ctl_room(m->msg_controllen)) */
+/* m, to send, with IPV6_PKTINFO src put before its control data, in ctl
+ * (room ctl_room(m->msg_controllen)). Before, not after: the kernel walks
+ * the program's messages (CMSG_NXTHDR, cmsg(3)) up to its msg_controllen,
+ * which may end past its last message by less than a header (left
+ * unread); one put after would start in that tail, and the send fail
+ * (EINVAL) or the source be skipped. Shifted by PI_SPACE, a multiple of
+ * the alignment, the program's walk is the same as without the shim. */
 static void with_source(struct msghdr *m, void *ctl, const struct in6_addr *src)
 {
 	size_t have = m->msg_control ? m->msg_controllen : 0;
 
-	memset(ctl, 0, CMSG_ALIGN(have));
+	put_pktinfo(ctl, src);
 	if (have)
-		memcpy(ctl, m->msg_control, have);
-	put_pktinfo((unsigned char *)ctl + CMSG_ALIGN(have), src);
+		memcpy((unsigned char *)ctl + PI_SPACE, m->msg_control, have);
 	m->msg_control = ctl;
-	m->msg_controllen = CMSG_ALIGN(have) + PI_SPACE;
+	m->msg_controllen = PI_SPACE + have;
 }
 
 /* 1 and *src if msg, to send on rs's socket, is to get a source */
@@ -639,7 +643,9 @@ int replysrc_sendmmsg(struct replysrc *rs, int fd, struct mmsghdr *vec, unsigned
 		k[i] = vec[i];
 		if (wants_source(rs, &vec[i].msg_hdr, &src)) {
 			with_source(&k[i].msg_hdr, ctls + total, &src);
-			total += k[i].msg_hdr.msg_controllen;
+			/* (the next one aligned) */
+			total += ctl_room(vec[i].msg_hdr.msg_control ?
+						  vec[i].msg_hdr.msg_controllen : 0);
 			any = 1;
 		}
 	}

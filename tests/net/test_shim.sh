@@ -706,6 +706,21 @@ for fam, dst in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::ffff:127.0.
 		check "type $ty asked: debug says why ($why)" grep -q "no lease ($why), failing" "$TMP/e"
 	done
 
+	# A UDP server bound to [::] answers a request to a deprecated address
+	# (as ODM's are) from it (replysrc.h), also with a control message of
+	# its own whose msg_controllen runs past it by less than a header:
+	# the kernel leaves that tail unread, and the shim's IPV6_PKTINFO must
+	# not land in it (tests/shim/reply_ctl.c).
+	ip -6 addr add 2001:db8:d5::1/128 dev lo preferred_lft 0 valid_lft forever
+	for spare in 0 8; do
+		"${pre[@]}" "$TMP/reply_ctl" 2001:db8:d5::1 "$spare" >"$TMP/o" 2>&1 || true
+		cat "$TMP/o"
+		check "udp server [::], own control data $spare bytes long past it: sent" \
+			grep -qx 'sendmsg: 1' "$TMP/o"
+		check "udp server [::], own control data $spare bytes long past it: answered from the address asked" \
+			grep -qx 'answer from 2001:db8:d5::1' "$TMP/o"
+	done
+
 	kill "$agent_pid" "$dns_pid" 2>/dev/null || true
 	wait 2>/dev/null || true
 	# the count of failed checks, for the outer verdict (at most 100;
@@ -744,6 +759,7 @@ trap cleanup EXIT
 	-o "$TMP/target_sock_fortify" "$SHIM/target_sock.c" -lpthread -lanl
 "${CC:-gcc}" -D_GNU_SOURCE -O1 -Wall -Wextra -Werror -rdynamic -o "$TMP/target_sock_cares" \
 	"$SHIM/target_sock.c" "$SHIM/own_cares.c" -lpthread -lanl
+"${CC:-gcc}" -D_GNU_SOURCE -O1 -Wall -Wextra -Werror -o "$TMP/reply_ctl" "$SHIM/reply_ctl.c"
 
 # Same output and exit status with and without the shim, for every mode.
 # $1: a label; the rest: environment for the shim run.
