@@ -26,6 +26,7 @@ struct replysrc {
 	struct replysrc *next_spare;
 	_Atomic int refs;  /* fds sharing it (dups) */
 	_Atomic int off;   /* its program set IPV6_RECVPKTINFO: left alone */
+	_Atomic int armed; /* the shim set IPV6_RECVPKTINFO (at a first receive) */
 	_Atomic int lock;  /* over mem (rs_lock) */
 	struct replymem mem;
 };
@@ -119,6 +120,7 @@ static struct replysrc *rs_new(void)
 	rs->next_spare = NULL;
 	atomic_store(&rs->refs, 1);
 	atomic_store(&rs->off, 0);
+	atomic_store(&rs->armed, 0);
 	atomic_store(&rs->lock, 0);
 	replymem_init(&rs->mem);
 	return rs;
@@ -214,7 +216,7 @@ void replysrc_bound(int fd, const struct sockaddr *addr, socklen_t len)
 	const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)addr;
 	_Atomic(struct replysrc *) *s;
 	struct replysrc *rs;
-	int saved = errno, v = 0, type = 0, one = 1;
+	int saved = errno, v = 0, type = 0;
 	socklen_t l = sizeof(v);
 
 	if (!addr || len < (socklen_t)sizeof(*a) || a->sin6_family != AF_INET6 ||
@@ -233,14 +235,27 @@ void replysrc_bound(int fd, const struct sockaddr *addr, socklen_t len)
 		goto out;
 	s = table(1);
 	rs = s ? rs_new() : NULL;
-	if (!rs)
-		goto out; /* answered as the kernel picks, as without the shim */
-	if (REAL(setsockopt)(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) != 0) {
-		put_back(rs);
-		goto out;
-	}
-	set_slot(s, fd, rs);
+	if (rs)
+		set_slot(s, fd, rs); /* (else answered as the kernel picks) */
 out:
+	errno = saved;
+}
+
+/* The first receive of this process on rs's socket sets IPV6_RECVPKTINFO:
+ * not its bind, so that a socket bound by one process and received on by
+ * another it executes (a service manager's or inetd's, odm(7)) never has
+ * it; the kernel writes IPV6_PKTINFO at the receive, so a datagram queued
+ * before it has it too. */
+static void arm(struct replysrc *rs, int fd)
+{
+	int saved, one = 1;
+
+	if (atomic_load_explicit(&rs->armed, memory_order_relaxed))
+		return;
+	saved = errno;
+	if (REAL(setsockopt)(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) != 0)
+		atomic_store(&rs->off, 1); /* as without the shim */
+	atomic_store(&rs->armed, 1);
 	errno = saved;
 }
 
@@ -436,6 +451,7 @@ ssize_t replysrc_recvmsg(struct replysrc *rs, int fd, struct msghdr *msg, int fl
 
 	if (!msg)
 		return REAL(recvmsg)(fd, msg, flags);
+	arm(rs, fd);
 	room = ctl_room(msg->msg_control ? msg->msg_controllen : 0);
 	ctl = room <= sizeof(stack_ctl) ? stack_ctl.b : malloc(room);
 	if (!ctl) {
@@ -490,6 +506,7 @@ int replysrc_recvmmsg(struct replysrc *rs, int fd, struct mmsghdr *vec, unsigned
 
 	if (!vec || !cnt)
 		return REAL(recvmmsg)(fd, vec, vlen, flags, timeout);
+	arm(rs, fd);
 	for (i = 0; i < cnt; i++)
 		total += ctl_room(vec[i].msg_hdr.msg_control ? vec[i].msg_hdr.msg_controllen : 0);
 	sv = malloc(cnt * (sizeof(*sv) + sizeof(*names) + sizeof(*off)) + total + 16);

@@ -9,7 +9,9 @@
  * socket takes one by accident: a server bound to [::] answered a request
  * to the host's fixed address from the access address, and its client
  * dropped the answer (odm(7)). So a UDP socket the program binds to [::]
- * and a port is given IPV6_RECVPKTINFO at its bind; each datagram's
+ * and a port is given IPV6_RECVPKTINFO (at its first receive: a socket
+ * bound by a service manager for the program it executes is left as it
+ * was, odm(7)); each datagram's
  * destination, when it is a deprecated address of the host (asked of the
  * kernel, RTM_GETADDR, at most once a second per address and socket),
  * is remembered for its sender (replymem.h), and a sendto(), sendmsg() or
@@ -36,13 +38,15 @@
 
 struct replysrc;
 
-/* fd's, if the shim set IPV6_RECVPKTINFO on it for its program; else NULL
- * (one load) */
+/* fd's, if the shim sets IPV6_RECVPKTINFO on it for its program (at its
+ * first receive); else NULL (one load) */
 struct replysrc *replysrc_of(int fd);
 
 /* bind(fd, addr, len) succeeded: if it named [::] and a port on an
  * AF_INET6 UDP socket whose program has not set IPV6_RECVPKTINFO, the
- * shim sets it. errno is left as it was. */
+ * shim sets it at the socket's first receive in this process (not at the
+ * bind: a socket a service manager binds for the program it executes is
+ * left as it was). errno is left as it was. */
 void replysrc_bound(int fd, const struct sockaddr *addr, socklen_t len);
 /* The program sets IPV6_RECVPKTINFO on fd itself: left alone from now. */
 void replysrc_program_sets(int fd);

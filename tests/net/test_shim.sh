@@ -802,6 +802,21 @@ check "cost: 100 dup/socket/close pairs under the shim make no getpid() syscall"
 check "cost: the server socket got IPV6_RECVPKTINFO (the shim's table exists)" \
 	test ! -s "$TMP/cost.err"
 
+# A UDP socket bound to [::] and a port by a program that executes another
+# with it (a service manager, inetd) before receiving on it is left as it
+# was: the shim sets IPV6_RECVPKTINFO at the first receive, not the bind,
+# and the other program gets no control message it did not ask for
+# (tests/shim/bound_exec.c). One that received first keeps it (odm(7)).
+"${CC:-gcc}" -D_GNU_SOURCE -O1 -Wall -Wextra -Werror -o "$TMP/bound_exec" "$SHIM/bound_exec.c"
+for m in bind recv; do
+	env ODM_SOCKET="$TMP/agent.sock" LD_PRELOAD="$LIB" "$TMP/bound_exec" "$m" >"$TMP/exec.$m" 2>&1 || true
+	cat "$TMP/exec.$m"
+done
+check "udp server [::] bound, executed before a receive: the executed program sees no IPV6_RECVPKTINFO" \
+	grep -qx 'child: IPV6_RECVPKTINFO 0, control messages 0' "$TMP/exec.bind"
+check "udp server [::] bound, received on, executed: the option is on (set at the first receive)" \
+	grep -qx 'child: IPV6_RECVPKTINFO 1, control messages 1' "$TMP/exec.recv"
+
 # (2b) An agent that takes connections but never answers (stopped, hung):
 # the first connect of a process waits for it (4 s), the next ones within a
 # second do not. In an empty network namespace, so nothing leaves the host.

@@ -17,6 +17,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "udp_any_port.h"
+
 static long calls;
 
 pid_t getpid(void)
@@ -27,9 +29,8 @@ pid_t getpid(void)
 
 int main(void)
 {
-	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
-	socklen_t l = sizeof(a);
-	int probe, srv, f, v = 0;
+	socklen_t l;
+	int srv, f, v = 0;
 	long before;
 
 	before = calls;
@@ -38,22 +39,13 @@ int main(void)
 		fprintf(stderr, "close_cost: getpid() not counted\n");
 		return 1;
 	}
-	/* a free port: one bound to [::1]:0 names it */
-	probe = socket(AF_INET6, SOCK_DGRAM, 0);
-	if (probe < 0 || bind(probe, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-	    getsockname(probe, (struct sockaddr *)&a, &l) != 0) {
-		perror("close_cost: probe");
+	srv = udp_any_port("close_cost");
+	if (srv < 0)
 		return 1;
-	}
-	close(probe);
-	a.sin6_addr = in6addr_any;
-	srv = socket(AF_INET6, SOCK_DGRAM, 0);
-	if (srv < 0 || bind(srv, (struct sockaddr *)&a, sizeof(a)) != 0) {
-		perror("close_cost: bind [::]");
-		return 1;
-	}
-	/* (the shim set IPV6_RECVPKTINFO: its table exists) */
+	/* (a first receive: the shim sets IPV6_RECVPKTINFO; its table exists) */
+	(void)recvfrom(srv, &v, sizeof(v), MSG_DONTWAIT, NULL, NULL);
 	l = sizeof(v);
+	v = 0;
 	if (syscall(SYS_getsockopt, srv, IPPROTO_IPV6, IPV6_RECVPKTINFO, &v, &l) != 0 || v != 1)
 		fprintf(stderr, "close_cost: no IPV6_RECVPKTINFO on the server socket\n");
 	f = open("/proc/self/stat", O_RDONLY);
