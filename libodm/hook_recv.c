@@ -27,7 +27,11 @@
  * A UDP socket bound to [::] that the shim gave IPV6_RECVPKTINFO
  * (replysrc.h) receives through replysrc.c, which takes that control
  * message out of what the program gets and notes where its datagram came
- * to; any other costs one load more (replysrc_of).
+ * to; any other costs one load more (replysrc_of). It asks no
+ * ownpid_foreign() (a getpid() syscall, each datagram): what it does is
+ * right for that socket in any process that has its fd, and a child
+ * forked past fork()'s handlers must have the control message taken
+ * out too.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -122,7 +126,7 @@ ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *addr,
 
 	struct replysrc *rs = replysrc_of(fd);
 
-	if (rs && !ownpid_foreign())
+	if (rs)
 		RECV(r, replysrc_recvfrom(rs, fd, buf, n, flags, addr, len), fd, flags);
 	else
 		RECV(r, REAL(recvfrom)(fd, buf, n, flags, addr, len), fd, flags);
@@ -135,7 +139,7 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 
 	struct replysrc *rs = replysrc_of(fd);
 
-	if (rs && !ownpid_foreign())
+	if (rs)
 		RECV(r, replysrc_recvmsg(rs, fd, msg, flags), fd, flags);
 	else
 		RECV(r, REAL(recvmsg)(fd, msg, flags), fd, flags);
@@ -148,7 +152,7 @@ int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags, struct t
 
 	struct replysrc *rs = replysrc_of(fd);
 
-	if (rs && !ownpid_foreign())
+	if (rs)
 		RECV(r, replysrc_recvmmsg(rs, fd, vec, vlen, flags, timeout), fd, flags);
 	else
 		RECV(r, REAL(recvmmsg)(fd, vec, vlen, flags, timeout), fd, flags);
@@ -188,7 +192,7 @@ ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
 
 	struct replysrc *rs = replysrc_of(fd);
 
-	if (rs && !ownpid_foreign() && n <= buflen)
+	if (rs && n <= buflen)
 		RECV(r, replysrc_recvfrom(rs, fd, buf, n, flags, addr, len), fd, flags);
 	else
 		RECV(r, REAL(__recvfrom_chk)(fd, buf, n, buflen, flags, addr, len), fd, flags);

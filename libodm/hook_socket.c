@@ -9,7 +9,8 @@
  * cannot make a new socket look leased. A UDP socket bound to [::] and a
  * port answers from the address each peer's datagrams came to when that
  * is one of ODM's (replysrc.h): its sends with an address go through
- * replysrc.c.
+ * replysrc.c (with no ownpid_foreign(), a getpid() syscall, per datagram:
+ * hook_recv.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -237,7 +238,7 @@ ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockad
 	if (addr && before_send(fd, addr, len, "sendto") < 0)
 		return -1;
 	rs = addr ? replysrc_of(fd) : NULL;
-	if (rs && !ownpid_foreign())
+	if (rs)
 		r = replysrc_sendto(rs, fd, buf, n, flags, addr, len);
 	else
 		r = REAL(sendto)(fd, buf, n, flags, addr, len);
@@ -262,7 +263,7 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	    before_send(fd, msg_addr(msg), msg->msg_namelen, "sendmsg") < 0)
 		return -1;
 	rs = msg && msg_addr(msg) ? replysrc_of(fd) : NULL;
-	if (rs && !ownpid_foreign())
+	if (rs)
 		r = replysrc_sendmsg(rs, fd, msg, flags);
 	else
 		r = REAL(sendmsg)(fd, msg, flags);
@@ -309,7 +310,7 @@ int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 	if (vec && vlen > 0 && msg_addr(&vec[0].msg_hdr) &&
 	    before_send(fd, msg_addr(&vec[0].msg_hdr), vec[0].msg_hdr.msg_namelen, "sendmmsg") < 0)
 		return -1;
-	if (rs && !ownpid_foreign())
+	if (rs)
 		r = replysrc_sendmmsg(rs, fd, vec, vlen, flags);
 	else
 		r = REAL(sendmmsg)(fd, vec, vlen, flags);

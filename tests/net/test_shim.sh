@@ -799,6 +799,8 @@ env ODM_SOCKET="$TMP/agent.sock" LD_PRELOAD="$LIB" "$TMP/close_cost" >"$TMP/cost
 cat "$TMP/cost" "$TMP/cost.err"
 check "cost: 100 dup/socket/close pairs under the shim make no getpid() syscall" \
 	grep -qx 'getpid calls: 0' "$TMP/cost"
+check "cost: 100 datagrams a UDP server bound to [::] receives and answers make no getpid() syscall" \
+	grep -qx "server datagrams' getpid calls: 0" "$TMP/cost"
 check "cost: the server socket got IPV6_RECVPKTINFO (the shim's table exists)" \
 	test ! -s "$TMP/cost.err"
 

@@ -6,8 +6,10 @@
  * calls come here: ownpid_foreign() is a getpid() syscall each) and counts
  * the calls made while it opens, dups and closes 100 fds, with a UDP server
  * socket bound to [::] and a port open (so the shim's reply-source table,
- * replysrc.h, exists). Prints "getpid calls: N" and exits 0; exits 1 when
- * the counting or the server socket did not work.
+ * replysrc.h, exists), then while that server receives 100 datagrams
+ * from [::1] and answers each (sendto). Prints "getpid calls: N" and
+ * "server datagrams' getpid calls: N" and exits 0; exits 1 when the
+ * counting or a socket did not work.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -29,8 +31,9 @@ pid_t getpid(void)
 
 int main(void)
 {
+	struct sockaddr_in6 a, ca = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
 	socklen_t l;
-	int srv, f, v = 0;
+	int srv, f, c, v = 0;
 	long before;
 
 	before = calls;
@@ -61,5 +64,28 @@ int main(void)
 		close(s);
 	}
 	printf("getpid calls: %ld\n", calls - before);
+
+	/* and 100 datagrams the server receives and answers */
+	l = sizeof(a);
+	if (getsockname(srv, (struct sockaddr *)&a, &l) != 0 || (c = socket(AF_INET6, SOCK_DGRAM, 0)) < 0 ||
+	    bind(c, (struct sockaddr *)&ca, sizeof(ca)) != 0) {
+		perror("close_cost: client");
+		return 1;
+	}
+	a.sin6_addr = in6addr_loopback;
+	before = calls;
+	for (int i = 0; i < 100; i++) {
+		struct sockaddr_in6 from;
+		char b;
+
+		l = sizeof(from);
+		if (sendto(c, "q", 1, 0, (struct sockaddr *)&a, sizeof(a)) != 1 ||
+		    recvfrom(srv, &b, 1, 0, (struct sockaddr *)&from, &l) != 1 ||
+		    sendto(srv, "a", 1, 0, (struct sockaddr *)&from, l) != 1 || recv(c, &b, 1, 0) != 1) {
+			perror("close_cost: echo");
+			return 1;
+		}
+	}
+	printf("server datagrams' getpid calls: %ld\n", calls - before);
 	return 0;
 }
