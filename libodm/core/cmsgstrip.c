@@ -5,9 +5,9 @@
 
 #include "cmsgstrip.h"
 
-/* one control message as put_cmsg() writes it at out + *used: its header
- * c (a copy: the input need not be aligned for a struct cmsghdr) and its
- * datalen bytes at data */
+/* one control message (its header copied out in c, its data at data) as
+ * put_cmsg() writes it at out + *used. The input is read as bytes only:
+ * it need not be aligned (the fuzzer's is not). */
 static void put(unsigned char *out, size_t outcap, size_t *used, int *ctrunc,
 		const struct cmsghdr *c, const unsigned char *data, size_t datalen)
 {

@@ -234,6 +234,38 @@ Test(cmsgstrip, only_the_pktinfo_and_nothing_past_the_data)
 	cr_assert_eq(ctrunc, 0);
 }
 
+Test(cmsgstrip, input_at_any_address)
+{
+	union {
+		struct cmsghdr h;
+		unsigned char b[128];
+	} in, out1, out2;
+	unsigned char odd[129];
+	struct cmsghdr h = { .cmsg_len = CMSG_LEN(sizeof(int)), .cmsg_level = IPPROTO_IPV6,
+			     .cmsg_type = IPV6_HOPLIMIT };
+	struct in6_pktinfo pi;
+	size_t len = CMSG_SPACE(sizeof(int)) * 2, n1, n2;
+	int v = 64, ctrunc, have;
+
+	memset(&in, 0, sizeof(in));
+	memcpy(in.b, &h, sizeof(h));
+	memcpy(in.b + CMSG_LEN(0), &v, sizeof(v));
+	h.cmsg_type = IPV6_TCLASS;
+	memcpy(in.b + CMSG_SPACE(sizeof(int)), &h, sizeof(h));
+	memcpy(in.b + CMSG_SPACE(sizeof(int)) + CMSG_LEN(0), &v, sizeof(v));
+	/* the same bytes one past an aligned address: read as bytes, the same
+	 * result (the sanitized build aborts on a misaligned struct access) */
+	memcpy(odd + 1, in.b, len);
+	memset(&out1, 0, sizeof(out1));
+	memset(&out2, 0, sizeof(out2));
+	n1 = cmsgstrip(in.b, len, out1.b, sizeof(out1.b), &ctrunc, &pi, &have);
+	n2 = cmsgstrip(odd + 1, len, out2.b, sizeof(out2.b), &ctrunc, &pi, &have);
+	cr_assert_eq(n1, len);
+	cr_assert_eq(n2, n1);
+	cr_assert_eq(memcmp(out1.b, out2.b, sizeof(out1.b)), 0);
+	cr_assert_eq(memcmp(out1.b, in.b, len), 0);
+}
+
 Test(cmsgstrip, a_program_that_chose_its_source)
 {
 	union {
