@@ -316,6 +316,16 @@ static size_t answer(struct ans *a, uint8_t f, uint32_t fl, long pref)
 	a->ifa.ifa_family = AF_INET6;
 	a->ifa.ifa_prefixlen = 128;
 	a->ifa.ifa_flags = f;
+	a->ifa.ifa_index = 1;
+	{ /* the address asked about, as every answer of the kernel has it */
+		struct in6_addr ad = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
+
+		ra.rta_type = IFA_ADDRESS;
+		ra.rta_len = RTA_LENGTH(sizeof(ad));
+		memcpy(a->attrs + off, &ra, sizeof(ra));
+		memcpy(a->attrs + off + RTA_LENGTH(0), &ad, sizeof(ad));
+		off += RTA_SPACE(sizeof(ad));
+	}
 	if (fl) {
 		ra.rta_type = IFA_FLAGS;
 		ra.rta_len = RTA_LENGTH(sizeof(fl));
