@@ -12,4 +12,13 @@ static inline const char *ntop6(const struct in6_addr *a, char *buf)
 	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
 }
 
+/* The same, an IPv4 address given v4-mapped in its dotted form (as ip(8)
+ * and the programs using it print it) */
+static inline const char *ntop46(const struct in6_addr *a, char *buf)
+{
+	if (IN6_IS_ADDR_V4MAPPED(a))
+		return inet_ntop(AF_INET, &a->s6_addr[12], buf, INET6_ADDRSTRLEN);
+	return ntop6(a, buf);
+}
+
 #endif

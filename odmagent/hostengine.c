@@ -619,6 +619,55 @@ static void check_all(struct hostengine *e)
 	}
 }
 
+/* gone[0..ng): addresses that left the host; their TCP sockets ended if
+ * the plain addresses' type says so (vanished()) */
+static void destroy_vanished(struct hostengine *e, const struct in6_addr *gone, size_t ng)
+{
+	const struct addrtype *plain = addrtype_get(ODM_TYPE_NON_PERSISTENT);
+
+	for (size_t i = 0; i < ng && plain->move == AT_MOVE_ABORT_TCP; i++) {
+		char t[INET6_ADDRSTRLEN];
+		int r = e->ops->destroy_tcp(e->arg, &gone[i]);
+
+		ntop46(&gone[i], t);
+		if (r < 0) {
+			log_warn(r, "destroying the TCP sockets on vanished %s", t);
+			continue;
+		}
+		log_info("address %s vanished: %d TCP socket%s destroyed", t, r,
+			 r == 1 ? "" : "s");
+		/* it counts every user's sockets: for root alone */
+		e->ops->emit(e->arg, "socket-destroyed",
+			     json_pack("{s:s, s:i}", "addr", t, "count", r), &events_root_only);
+	}
+}
+
+/*
+ * The host's IPv4 addresses: never an anchor's nor a care-of address, all
+ * plain, so one that left the host is judged as a plain IPv6 one (below).
+ * A DHCP client takes its address off at a link's loss (the kernel keeps an
+ * IPv4 address on a link that went down: its sockets then wait for the
+ * link, as the host may come back).
+ */
+static void vanished4(struct hostengine *e)
+{
+	struct in6_addr now[VANISHED_MAX], gone[VANISHED_MAX];
+	int n;
+
+	if (!e->ops->host_addrs4)
+		return;
+	n = e->ops->host_addrs4(e->arg, now, VANISHED_MAX);
+	if (n < 0) {
+		log_debug("no verdict on vanished IPv4 addresses: %s", strerror(-n));
+		return;
+	}
+	destroy_vanished(e, gone,
+			 vanished_addrs(e->host_addrs4, e->n_host_addrs4, now, (size_t)n, NULL, 0,
+					gone));
+	memcpy(e->host_addrs4, now, (size_t)n * sizeof(now[0]));
+	e->n_host_addrs4 = (size_t)n;
+}
+
 /*
  * Look at the host's access addresses again. An address that left the host
  * is a plain one, and the type of plain addresses says what a move does to
@@ -631,11 +680,11 @@ static void check_all(struct hostengine *e)
 static void vanished(struct hostengine *e)
 {
 	struct in6_addr now[VANISHED_MAX], gone[VANISHED_MAX], *anch = NULL;
-	const struct addrtype *plain = addrtype_get(ODM_TYPE_NON_PERSISTENT);
 	size_t na = 0, ng;
 	struct lease *l;
 	int n;
 
+	vanished4(e);
 	n = e->ops->host_addrs(e->arg, now, VANISHED_MAX);
 	if (n < 0) {
 		/* keep the old snapshot: compared again at the next event */
@@ -650,21 +699,7 @@ static void vanished(struct hostengine *e)
 	free(anch);
 	if (e->leases.n && !anch)
 		return; /* without the anchored set, no verdict is safe */
-	for (size_t i = 0; i < ng && plain->move == AT_MOVE_ABORT_TCP; i++) {
-		char t[INET6_ADDRSTRLEN];
-		int r = e->ops->destroy_tcp(e->arg, &gone[i]);
-
-		ntop6(&gone[i], t);
-		if (r < 0) {
-			log_warn(r, "destroying the TCP sockets on vanished %s", t);
-			continue;
-		}
-		log_info("address %s vanished: %d TCP socket%s destroyed", t, r,
-			 r == 1 ? "" : "s");
-		/* it counts every user's sockets: for root alone */
-		e->ops->emit(e->arg, "socket-destroyed",
-			     json_pack("{s:s, s:i}", "addr", t, "count", r), &events_root_only);
-	}
+	destroy_vanished(e, gone, ng);
 	memcpy(e->host_addrs, now, (size_t)n * sizeof(now[0]));
 	e->n_host_addrs = (size_t)n;
 	access_update(e);
@@ -754,6 +789,8 @@ void he_adopted(struct hostengine *e, uint64_t now)
 	 * is adopted native (accessclaim.h) */
 	n = e->ops->host_addrs(e->arg, e->host_addrs, VANISHED_MAX);
 	e->n_host_addrs = n < 0 ? 0 : (size_t)n;
+	n = e->ops->host_addrs4 ? e->ops->host_addrs4(e->arg, e->host_addrs4, VANISHED_MAX) : 0;
+	e->n_host_addrs4 = n < 0 ? 0 : (size_t)n;
 	access_update(e);
 	lease_adopt_all(e);
 	/* the last run's rule, kept through the start for the leases taken

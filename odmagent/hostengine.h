@@ -158,6 +158,9 @@ struct he_ops {
 	void (*ifname)(void *arg, const struct in6_addr *addr, char name[IF_NAMESIZE]);
 	/* the host's access addresses a move can take away: how many */
 	int (*host_addrs)(void *arg, struct in6_addr *out, size_t max);
+	/* its IPv4 addresses a move can take away, v4-mapped: how many (NULL:
+	 * none looked at) */
+	int (*host_addrs4)(void *arg, struct in6_addr *out, size_t max);
 
 	/* messages */
 	int (*send_bu)(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
@@ -231,6 +234,8 @@ struct hostengine {
 					* anchor: their lines, per user (reqlog.h) */
 	struct in6_addr host_addrs[VANISHED_MAX]; /* access addresses at the last look */
 	size_t n_host_addrs;
+	struct in6_addr host_addrs4[VANISHED_MAX]; /* IPv4 ones (v4-mapped) at the last look */
+	size_t n_host_addrs4;
 	const struct mh_msg *ba;     /* the BA being handled, until told as an event */
 	const struct in6_addr *ba_src;
 };

@@ -687,6 +687,13 @@ static int op_host_addrs(void *arg, struct in6_addr *out, size_t max)
 	return mn->mv ? movement_addrs(mn->mv, out, max) : -ENOTCONN;
 }
 
+static int op_host_addrs4(void *arg, struct in6_addr *out, size_t max)
+{
+	struct mn *mn = arg;
+
+	return mn->mv ? movement_addrs4(mn->mv, out, max) : -ENOTCONN;
+}
+
 static int op_send_bu(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
 		      const struct in6_addr *dst)
 {
@@ -832,6 +839,7 @@ static const struct he_ops mn_ops = {
 	.coa = op_coa,
 	.ifname = op_ifname,
 	.host_addrs = op_host_addrs,
+	.host_addrs4 = op_host_addrs4,
 	.send_bu = op_send_bu,
 	.ntp_now = op_ntp_now,
 	.random16 = op_random16,

@@ -459,7 +459,9 @@ static int take_vanishable(void *arg, const struct addrmsg *x)
 {
 	struct addrs_take *t = arg;
 
-	if (x->ifindex == t->skip_ifindex || !vanished_candidate(&x->addr))
+	if (x->ifindex == t->skip_ifindex ||
+	    !(IN6_IS_ADDR_V4MAPPED(&x->addr) ? vanished_candidate4(&x->addr)
+					      : vanished_candidate(&x->addr)))
 		return 0;
 	if (t->n == t->max)
 		return 1; /* a partial list would make present addresses look gone */
@@ -474,6 +476,18 @@ int movement_addrs(struct movement *m, struct in6_addr *out, size_t max)
 
 	if (rc < 0) {
 		log_debug("address dump: %s", strerror(-rc));
+		return -EIO;
+	}
+	return rc == 1 ? -E2BIG : (int)t.n;
+}
+
+int movement_addrs4(struct movement *m, struct in6_addr *out, size_t max)
+{
+	struct addrs_take t = { m->skip_ifindex, out, max, 0 };
+	int rc = netconf_addr4_each(take_vanishable, &t);
+
+	if (rc < 0) {
+		log_debug("IPv4 address dump: %s", strerror(-rc));
 		return -EIO;
 	}
 	return rc == 1 ? -E2BIG : (int)t.n;

@@ -101,4 +101,11 @@ int movement_coa(struct movement *m, const struct in6_addr *anchor,
  */
 int movement_addrs(struct movement *m, struct in6_addr *out, size_t max);
 
+/*
+ * The same of its IPv4 addresses (vanished_candidate4), each v4-mapped.
+ * No IPv4 address is ever a care-of address or an anchor's: a move strands
+ * only the plain TCP sockets on it.
+ */
+int movement_addrs4(struct movement *m, struct in6_addr *out, size_t max);
+
 #endif

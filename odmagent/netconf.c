@@ -456,6 +456,7 @@ static int rtnl_collect(uint16_t type, const void *fh, size_t fhlen,
 
 struct addr_walk {
 	int ifindex; /* 0: every device's */
+	int v4;      /* IPv4 addresses (addrmsg_parse4), not IPv6 */
 	struct records rs;
 };
 
@@ -464,16 +465,20 @@ static int take_addr(void *ctx, const struct nlmsghdr *h)
 	struct addr_walk *w = ctx;
 	struct addrmsg m;
 
-	if (!addrmsg_parse(h, h->nlmsg_len, &m) || m.deleted ||
+	if (!(w->v4 ? addrmsg_parse4 : addrmsg_parse)(h, h->nlmsg_len, &m) || m.deleted ||
 	    (w->ifindex && m.ifindex != w->ifindex))
 		return 0;
 	return records_add(&w->rs, &m);
 }
 
-int netconf_addr_each(int ifindex, int (*fn)(void *arg, const struct addrmsg *a), void *arg)
+/* One RTM_GETADDR dump of the family's addresses (of ifindex, 0: all),
+ * read whole, then fn on each (netconf_addr_each) */
+static int addr_walk_run(int v4, int ifindex, int (*fn)(void *arg, const struct addrmsg *a),
+			 void *arg)
 {
-	struct ifaddrmsg ifa = { .ifa_family = AF_INET6 };
-	struct addr_walk w = { .ifindex = ifindex, .rs = { .size = sizeof(struct addrmsg) } };
+	struct ifaddrmsg ifa = { .ifa_family = v4 ? AF_INET : AF_INET6 };
+	struct addr_walk w = { .ifindex = ifindex, .v4 = v4,
+			       .rs = { .size = sizeof(struct addrmsg) } };
 	int r;
 
 	if (!fn || ifindex < 0)
@@ -483,6 +488,16 @@ int netconf_addr_each(int ifindex, int (*fn)(void *arg, const struct addrmsg *a)
 		r = fn(arg, (const struct addrmsg *)w.rs.v + i);
 	free(w.rs.v);
 	return r;
+}
+
+int netconf_addr_each(int ifindex, int (*fn)(void *arg, const struct addrmsg *a), void *arg)
+{
+	return addr_walk_run(0, ifindex, fn, arg);
+}
+
+int netconf_addr4_each(int (*fn)(void *arg, const struct addrmsg *a), void *arg)
+{
+	return addr_walk_run(1, 0, fn, arg);
 }
 
 struct link_rec {

@@ -66,6 +66,10 @@ int netconf_on_link(const struct in6_addr *dst, int ifindex);
  */
 int netconf_addr_each(int ifindex, int (*fn)(void *arg, const struct addrmsg *a), void *arg);
 
+/* The same of the host's IPv4 addresses, each a->addr v4-mapped
+ * (addrmsg_parse4) */
+int netconf_addr4_each(int (*fn)(void *arg, const struct addrmsg *a), void *arg);
+
 /*
  * Every network device of the host, as fn(arg, ifindex, flags) with its
  * IFF_* flags (netdevice(7)), in the kernel's order, from one RTM_GETLINK

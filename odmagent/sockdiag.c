@@ -64,8 +64,8 @@ static int diag_open(void)
 	return fd;
 }
 
-static int diag_send(int fd, uint16_t type, uint16_t flags, uint32_t seq, uint8_t proto,
-		     uint32_t states, const struct inet_diag_sockid *id)
+static int diag_send(int fd, uint16_t type, uint16_t flags, uint32_t seq, uint8_t family,
+		     uint8_t proto, uint32_t states, const struct inet_diag_sockid *id)
 {
 	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
 	struct diag_req req;
@@ -75,7 +75,7 @@ static int diag_send(int fd, uint16_t type, uint16_t flags, uint32_t seq, uint8_
 	req.nlh.nlmsg_type = type;
 	req.nlh.nlmsg_flags = flags;
 	req.nlh.nlmsg_seq = seq;
-	req.r.sdiag_family = AF_INET6;
+	req.r.sdiag_family = family;
 	req.r.sdiag_protocol = proto;
 	req.r.idiag_states = states;
 	if (id)
@@ -115,6 +115,7 @@ long sockdiag_match(const struct in6_addr *set, size_t n, const void *src)
 }
 
 struct diag_take {
+	uint8_t family; /* the sockets of this family (AF_INET6's include the v4-mapped) */
 	uint8_t proto;
 	const struct in6_addr *set;
 	const struct sockdiag_owner *const *owners; /* per set entry; NULL: all count */
@@ -146,7 +147,7 @@ static int diag_take(void *ctx, const struct nlmsghdr *h)
 	if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
 		return 0;
 	m = NLMSG_DATA(h);
-	if (m->idiag_family != AF_INET6 || m->idiag_inode == 0)
+	if (m->idiag_family != d->family || m->idiag_inode == 0)
 		return 0;
 	if (d->proto == IPPROTO_TCP && m->idiag_state == TCP_STATE_TIME_WAIT)
 		return 0;
@@ -173,19 +174,20 @@ static int diag_take(void *ctx, const struct nlmsghdr *h)
 }
 
 /*
- * Dump proto's AF_INET6 sockets, counting the owned ones bound to an
+ * Dump proto's sockets of family, counting the owned ones bound to an
  * address of set (sorted, n of them) into counts[its index] and, if v is
- * given, collecting their ids.
+ * given, collecting their ids. An AF_INET socket's source is in the first
+ * of idiag_src's four words, the others 0: set holds it so.
  */
-static int diag_dump(int fd, uint32_t seq, uint8_t proto, uint32_t states,
+static int diag_dump(int fd, uint32_t seq, uint8_t family, uint8_t proto, uint32_t states,
 		     const struct in6_addr *set, const struct sockdiag_owner *const *owners,
 		     size_t n_set, unsigned *counts, struct victims *v)
 {
-	struct diag_take d = { proto, set, owners, n_set, counts, v };
+	struct diag_take d = { family, proto, set, owners, n_set, counts, v };
 	int r;
 
-	r = diag_send(fd, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, seq, proto, states,
-		      NULL);
+	r = diag_send(fd, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, seq, family, proto,
+		      states, NULL);
 	return r < 0 ? r : nldump_read(fd, seq, diag_take, &d);
 }
 
@@ -237,9 +239,9 @@ int sockdiag_count_many(const struct in6_addr *addrs, const struct sockdiag_owne
 		r = fd;
 		goto out;
 	}
-	r = diag_dump(fd, 1, IPPROTO_TCP, TCP_STATES, set, own, n, tcp, NULL);
+	r = diag_dump(fd, 1, AF_INET6, IPPROTO_TCP, TCP_STATES, set, own, n, tcp, NULL);
 	if (r == 0)
-		r = diag_dump(fd, 2, IPPROTO_UDP, UDP_STATES, set, own, n, udp, NULL);
+		r = diag_dump(fd, 2, AF_INET6, IPPROTO_UDP, UDP_STATES, set, own, n, udp, NULL);
 	if (r < 0) {
 		log_warn(r, "inet_diag dump");
 		goto out;
@@ -284,19 +286,19 @@ static int diag_ack(int fd, uint32_t seq, char *buf)
 	return -EIO;
 }
 
-static int destroy_proto(int fd, uint32_t *seq, uint8_t proto, uint32_t states,
-			 const struct in6_addr *addr, char *buf)
+static int destroy_proto(int fd, uint32_t *seq, uint8_t family, uint8_t proto,
+			 uint32_t states, const struct in6_addr *addr, char *buf)
 {
 	struct victims v = { 0 };
 	unsigned found = 0;
 	int r, done = 0;
 
-	r = diag_dump(fd, ++*seq, proto, states, addr, NULL, 1, &found, &v);
+	r = diag_dump(fd, ++*seq, family, proto, states, addr, NULL, 1, &found, &v);
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < v.n; i++) {
-		r = diag_send(fd, SOCK_DESTROY, NLM_F_REQUEST | NLM_F_ACK, ++*seq, proto, states,
-			      &v.ids[i]);
+		r = diag_send(fd, SOCK_DESTROY, NLM_F_REQUEST | NLM_F_ACK, ++*seq, family, proto,
+			      states, &v.ids[i]);
 		if (r == 0)
 			r = diag_ack(fd, *seq, buf);
 		if (r == 0)
@@ -308,6 +310,24 @@ static int destroy_proto(int fd, uint32_t *seq, uint8_t proto, uint32_t states,
 out:
 	free(v.ids);
 	return r;
+}
+
+/* proto's sockets of addr in states: an IPv4 address (v4-mapped) has them
+ * in both families, AF_INET6's dual-stack sockets with it v4-mapped
+ * (SOCK_DESTROY finds them by it, inet_diag_find_one_icsk()) and AF_INET's
+ * with it in the first word. How many, or -errno. */
+static int destroy_family(int fd, uint32_t *seq, uint8_t proto, uint32_t states,
+			  const struct in6_addr *addr, char *buf)
+{
+	struct in6_addr v4 = IN6ADDR_ANY_INIT;
+	int r6, r4;
+
+	r6 = destroy_proto(fd, seq, AF_INET6, proto, states, addr, buf);
+	if (r6 < 0 || !IN6_IS_ADDR_V4MAPPED(addr))
+		return r6;
+	memcpy(&v4.s6_addr[0], &addr->s6_addr[12], 4);
+	r4 = destroy_proto(fd, seq, AF_INET, proto, states, &v4, buf);
+	return r4 < 0 ? r4 : r6 + r4;
 }
 
 /* Destroy addr's TCP sockets in tcp_states and, if udp, its UDP ones: how
@@ -328,9 +348,9 @@ static int destroy_on(const struct in6_addr *addr, uint32_t tcp_states, int udp)
 		close(fd);
 		return -ENOMEM;
 	}
-	t = tcp_states ? destroy_proto(fd, &seq, IPPROTO_TCP, tcp_states, addr, buf) : 0;
+	t = tcp_states ? destroy_family(fd, &seq, IPPROTO_TCP, tcp_states, addr, buf) : 0;
 	if (t >= 0 && udp)
-		u = destroy_proto(fd, &seq, IPPROTO_UDP, UDP_STATES, addr, buf);
+		u = destroy_family(fd, &seq, IPPROTO_UDP, UDP_STATES, addr, buf);
 	free(buf);
 	close(fd);
 	if (t < 0 || u < 0) {

@@ -43,6 +43,11 @@ int sockdiag_count_many(const struct in6_addr *addrs, const struct sockdiag_owne
 			size_t n, struct sockdiag_count *out);
 /* Index of src (16 octets) in set, sorted by memcmp, n long; -1 if absent. Pure. */
 long sockdiag_match(const struct in6_addr *set, size_t n, const void *src);
+/*
+ * The destroying calls take an IPv4 address as v4-mapped (::ffff:a.b.c.d)
+ * and end the sockets of both families on it: AF_INET's and the dual-stack
+ * AF_INET6 ones'.
+ */
 /* Destroy every TCP and UDP socket bound to addr; returns how many, or -errno */
 int sockdiag_destroy(const struct in6_addr *addr);
 /*

@@ -4,6 +4,7 @@
  * went away on a move (see vanished.h). Linear scans: both snapshots are
  * bounded by VANISHED_MAX and the anchored set by the lease table.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "vanished.h"
@@ -30,6 +31,15 @@ size_t vanished_addrs(const struct in6_addr *before, size_t nb, const struct in6
 		out[k++] = *a;
 	}
 	return k;
+}
+
+int vanished_candidate4(const struct in6_addr *a)
+{
+	const uint8_t *b = &a->s6_addr[12];
+
+	if (!IN6_IS_ADDR_V4MAPPED(a))
+		return 0;
+	return !(b[0] == 0 || b[0] == 127 || (b[0] == 169 && b[1] == 254) || b[0] >= 224);
 }
 
 int vanished_candidate(const struct in6_addr *a)

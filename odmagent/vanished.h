@@ -29,8 +29,16 @@ size_t vanished_addrs(const struct in6_addr *before, size_t nb, const struct in6
 /*
  * Whether a socket bound to a, seen on the host, is one a move can strand:
  * global-scope unicast (not ::, ::1, link-local or multicast; IPv4-mapped
- * addresses are left out too: only IPv6 access addresses are judged).
+ * addresses are left out too: vanished_candidate4 judges the IPv4 ones).
  */
 int vanished_candidate(const struct in6_addr *a);
+
+/*
+ * The same of an IPv4 address of the host, given v4-mapped: one a move can
+ * strand is unicast of the network (not 0.0.0.0/8, loopback 127.0.0.0/8,
+ * link-local 169.254.0.0/16 (RFC 3927), multicast 224.0.0.0/4 or the class
+ * E and broadcast 240.0.0.0/4). 0 for anything not v4-mapped.
+ */
+int vanished_candidate4(const struct in6_addr *a);
 
 #endif

@@ -41,6 +41,12 @@ struct addrmsg {
  * be within len. */
 int addrmsg_parse(const struct nlmsghdr *h, size_t len, struct addrmsg *m);
 
+/* The same of one IPv4 address (ifa_family AF_INET, an address attribute
+ * of 4 bytes, a prefix of at most 32 bits), its address put in m->addr
+ * v4-mapped (::ffff:a.b.c.d, RFC 4291 §2.5.5.2): the host's IPv4 addresses,
+ * whose TCP sockets a move strands as it does an IPv6 one's (vanished.h) */
+int addrmsg_parse4(const struct nlmsghdr *h, size_t len, struct addrmsg *m);
+
 /* 1 for the deletion of one IPv6 address (/128) of a device, with
  * *ifindex and *addr (IFA_LOCAL if given, else IFA_ADDRESS); 0 for
  * anything else; bounded by h->nlmsg_len, which must be within len. */

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* fuzz_rtmsg.c — libFuzzer harness: any bytes as an rtnetlink message, read
  * as a rule (rulemsg_parse), as a route (routemsg_source_deleted), as
- * an address (addrmsg_parse, the reader of an address dump's answers, and
+ * an address (addrmsg_parse and addrmsg_parse4, the readers of an address
+ * dump's answers, and
  * addrmsg_deleted128) and as a link (devwatch_link_event).
  * Nothing may crash or read past the input (ASan, with an exact-size copy
  * at a 4-byte boundary, as netlink messages are); what is taken is a /128
  * or every-source IPv6 rule, the deletion of an IPv6 default route from a
  * /128, an IPv6 address of a
- * device (of at most 128 bits of prefix), a /128's deletion, or news of
+ * device (of at most 128 bits of prefix), an IPv4 one (v4-mapped, at most
+ * 32), a /128's deletion, or news of
  * the one device asked about.
  *
  * fuzz-flags: -max_len=512
@@ -56,6 +58,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (h->nlmsg_len > size || ifa->ifa_family != AF_INET6 || am.plen > 128 ||
 		    am.plen != ifa->ifa_prefixlen || am.ifindex <= 0 ||
+		    am.deleted != (h->nlmsg_type == RTM_DELADDR) ||
+		    (h->nlmsg_type != RTM_NEWADDR && h->nlmsg_type != RTM_DELADDR))
+			abort();
+	}
+	if (addrmsg_parse4(h, size, &am)) {
+		const struct ifaddrmsg *ifa = NLMSG_DATA(h);
+
+		if (h->nlmsg_len > size || ifa->ifa_family != AF_INET || am.plen > 32 ||
+		    am.plen != ifa->ifa_prefixlen || am.ifindex <= 0 ||
+		    !IN6_IS_ADDR_V4MAPPED(&am.addr) ||
 		    am.deleted != (h->nlmsg_type == RTM_DELADDR) ||
 		    (h->nlmsg_type != RTM_NEWADDR && h->nlmsg_type != RTM_DELADDR))
 			abort();

@@ -66,13 +66,8 @@ check "a UDP socket is bound to the old address $OLD" wait_for 5 udp_bound
 # Its exit status and exit time go to a file.
 PLAIN_OUT=$ODM_DIR/plain.bin
 PLAIN_END=$ODM_DIR/plain.end
-(
-	rc=0
-	nsq mn curl -6 -sS --max-time 20 -o "$PLAIN_OUT" \
-		"http://cn2.example.test${BIGFILE_URL_PATH}?rate=4m" 2>"$ODM_DIR/plain.log" || rc=$?
-	echo "$rc $(date +%s%N)" >"$PLAIN_END"
-) &
-PLAIN_PID=$!
+bg_timed "$PLAIN_END" "$ODM_DIR/plain.log" nsq mn curl -6 -sS --max-time 20 -o "$PLAIN_OUT" \
+	"http://cn2.example.test${BIGFILE_URL_PATH}?rate=4m"
 
 # The Session-lasting download through the CHA, at the same time.
 SL_OUT=$ODM_DIR/sl.bin
@@ -93,15 +88,9 @@ T_DOWN=$(date +%s%N)
 topo_move ar2
 NEW=$(topo_mn_addr)
 echo "moved: access address $OLD -> $NEW, CHoA $CHOA"
-plain_done() { [[ -s $PLAIN_END ]]; }
 # curl's own limit is 20 s: a socket the agent missed ends with rc 28 here
-if wait_for 25 plain_done; then
-	read -r PLAIN_RC PLAIN_T1 <"$PLAIN_END"
-	ABORT_MS=$(((PLAIN_T1 - T_DOWN) / 1000000))
-else
-	PLAIN_RC=none ABORT_MS=-1
-fi
-wait "$PLAIN_PID" || true
+bg_timed_end "$PLAIN_END" 25 "$T_DOWN"
+PLAIN_RC=$BG_RC ABORT_MS=$BG_MS
 check "the plain download ended" test "$PLAIN_RC" != none
 echo "plain download: curl rc $PLAIN_RC ($(head -c 200 "$ODM_DIR/plain.log")), ${ABORT_MS} ms after the link went down"
 check "curl failed (rc $PLAIN_RC), not by its own timeout (28)" \

@@ -150,3 +150,61 @@ Test(addrmsg, what_the_reader_does_not_take)
 	nlb_first_attr(&M, sizeof(struct ifaddrmsg))->rta_len = RTA_LENGTH(17);
 	cr_assert_eq(addrmsg_parse(&M.h, len, &m), 0, "an attribute past the message");
 }
+
+/* An IPv4 address message: addr in dotted form, or NULL for none */
+static size_t build4(int type, int family, int plen, unsigned ifindex, int attr, const char *addr,
+		     size_t alen)
+{
+	struct ifaddrmsg *ifa = nlb_start(&M, type, sizeof(*ifa));
+	unsigned char a[16] = { 0 };
+
+	ifa->ifa_family = (unsigned char)family;
+	ifa->ifa_prefixlen = (unsigned char)plen;
+	ifa->ifa_index = ifindex;
+	if (addr) {
+		cr_assert_eq(inet_pton(AF_INET, addr, a), 1);
+		nlb_attr(&M, attr, a, alen);
+	}
+	return M.h.nlmsg_len;
+}
+
+Test(addrmsg, an_ipv4_address_is_read_v4_mapped)
+{
+	struct addrmsg m;
+	struct in6_addr want;
+	size_t len;
+
+	cr_assert_eq(inet_pton(AF_INET6, "::ffff:198.18.1.100", &want), 1);
+	memset(&m, 0xa5, sizeof(m));
+	len = build4(RTM_NEWADDR, AF_INET, 24, 7, IFA_LOCAL, "198.18.1.100", 4);
+	cr_assert_eq(addrmsg_parse4(&M.h, len, &m), 1);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&m.addr, &want));
+	cr_assert_eq(m.ifindex, 7);
+	cr_assert_eq(m.plen, 24);
+	cr_assert_eq(m.deleted, 0);
+	len = build4(RTM_DELADDR, AF_INET, 24, 7, IFA_ADDRESS, "198.18.1.100", 4);
+	cr_assert_eq(addrmsg_parse4(&M.h, len, &m), 1);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&m.addr, &want));
+	cr_assert_eq(m.deleted, 1);
+}
+
+Test(addrmsg, what_the_ipv4_reader_does_not_take)
+{
+	struct addrmsg m;
+	size_t len;
+
+	len = build(RTM_NEWADDR, AF_INET6, 64, 9, IFA_ADDRESS, "2001:db8::1");
+	cr_assert_eq(addrmsg_parse4(&M.h, len, &m), 0, "IPv6");
+	len = build4(RTM_NEWADDR, AF_INET, 33, 9, IFA_LOCAL, "192.0.2.1", 4);
+	cr_assert_eq(addrmsg_parse4(&M.h, len, &m), 0, "a /33");
+	len = build4(RTM_NEWADDR, AF_INET, 24, 9, IFA_LOCAL, "192.0.2.1", 16);
+	cr_assert_eq(addrmsg_parse4(&M.h, len, &m), 0, "an address of 16 bytes");
+	len = build4(RTM_NEWADDR, AF_INET, 24, 9, IFA_LOCAL, "192.0.2.1", 3);
+	cr_assert_eq(addrmsg_parse4(&M.h, len, &m), 0, "an address of 3 bytes");
+	len = build4(RTM_NEWADDR, AF_INET, 24, 0, IFA_LOCAL, "192.0.2.1", 4);
+	cr_assert_eq(addrmsg_parse4(&M.h, len, &m), 0, "no device");
+	len = build4(RTM_NEWADDR, AF_INET, 24, 9, IFA_LOCAL, NULL, 4);
+	cr_assert_eq(addrmsg_parse4(&M.h, len, &m), 0, "no address");
+	len = build4(RTM_NEWADDR, AF_INET, 24, 9, IFA_LOCAL, "192.0.2.1", 4);
+	cr_assert_eq(addrmsg_parse4(&M.h, len - 1, &m), 0, "past the buffer");
+}

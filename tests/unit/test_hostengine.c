@@ -66,6 +66,8 @@ static struct {
 	int coa_rc;
 	struct in6_addr host[4];
 	int nhost;
+	struct in6_addr host4[4];   /* IPv4 ones, v4-mapped */
+	int nhost4;
 	int destroyed;              /* destroy_tcp's answer */
 	int connecting;             /* destroy_connecting's answer */
 	int fail_route;             /* route_add fails */
@@ -195,6 +197,11 @@ static int f_host_addrs(void *arg, struct in6_addr *out, size_t max)
 	memcpy(out, F.host, (size_t)F.nhost * sizeof(*out));
 	return F.nhost;
 }
+static int f_host_addrs4(void *arg, struct in6_addr *out, size_t max)
+{
+	memcpy(out, F.host4, (size_t)F.nhost4 * sizeof(*out));
+	return F.nhost4;
+}
 static int f_send_bu(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
 		     const struct in6_addr *dst)
 {
@@ -290,7 +297,7 @@ static const struct he_ops OPS = {
 	.rule_add = f_rule_add, .rule_del = f_rule_del, .addr_usable = f_addr_usable,
 	.last_traffic = f_last_traffic, .last_rx = f_last_rx, .count_sockets = f_count, .destroy_tcp = f_destroy_tcp,
 	.destroy_udp = f_destroy_udp,
-	.destroy_connecting = f_destroy_connecting, .coa = f_coa, .ifname = f_ifname, .host_addrs = f_host_addrs, .send_bu = f_send_bu,
+	.destroy_connecting = f_destroy_connecting, .coa = f_coa, .ifname = f_ifname, .host_addrs = f_host_addrs, .host_addrs4 = f_host_addrs4, .send_bu = f_send_bu,
 	.ntp_now = f_ntp, .random16 = f_random16, .reply = f_reply,
 	.reply_error = f_reply_error, .cred = f_cred, .emit = f_emit, .save = f_save,
 	.journal = f_journal,
@@ -315,6 +322,8 @@ static void setup(void)
 	F.coa = COA1;
 	F.host[0] = COA1;
 	F.nhost = 1;
+	inet_pton(AF_INET6, "::ffff:198.18.1.100", &F.host4[0]);
+	F.nhost4 = 1;
 	snprintf(rc.nai, sizeof(rc.nai), "mn1@example.test");
 	rc.spi = 0x1234;
 	memcpy(rc.key, KEY, sizeof(KEY));
@@ -1659,6 +1668,34 @@ Test(hostengine, nonpersistent_is_plain_and_aborted_by_a_move)
 	cr_assert_eq(logged_addr("destroy_tcp", &COA2, 0), -1);
 	cr_assert_str_eq(str(event("socket-destroyed", 0), "addr"), "2001:db8:a1::5");
 	cr_assert_eq(json_integer_value(json_object_get(event("socket-destroyed", 0), "count")), 2);
+}
+
+/* An IPv4 address is plain too: its TCP sockets are ended when it leaves
+ * the host (a DHCP client takes it off at a link's loss), whether or not an
+ * IPv6 address left with it, and the event names it in its dotted form. */
+Test(hostengine, a_vanished_ipv4_address_has_its_tcp_sockets_ended)
+{
+	struct in6_addr v4_1 = F.host4[0], v4_2;
+
+	inet_pton(AF_INET6, "::ffff:198.18.2.100", &v4_2);
+	F.destroyed = 1;
+	/* the IPv6 move first, the IPv4 address still on the downed link */
+	F.coa = COA2;
+	F.host[0] = COA2;
+	F.host4[1] = v4_2;
+	F.nhost4 = 2;
+	he_move(&E, T0 + 1000);
+	cr_assert_eq(logged_addr("destroy_tcp", &v4_1, 0), -1, "still on the host");
+	cr_assert_geq(logged_addr("destroy_tcp", &COA1, 0), 0);
+	/* then the DHCP client takes it off: an address event, a look */
+	F.host4[0] = v4_2;
+	F.nhost4 = 1;
+	he_move(&E, T0 + 1500);
+	cr_assert_geq(logged_addr("destroy_tcp", &v4_1, 0), 0,
+		      "the TCP sockets on the IPv4 address that left are ended");
+	cr_assert_eq(logged_addr("destroy_tcp", &v4_2, 0), -1);
+	cr_assert_str_eq(str(event("socket-destroyed", 1), "addr"), "198.18.1.100");
+	cr_assert_eq(json_integer_value(json_object_get(event("socket-destroyed", 1), "count")), 1);
 }
 
 /* ---- fixed: the identity's one address at the home anchor ---- */

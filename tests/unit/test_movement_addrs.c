@@ -245,3 +245,39 @@ Test(movement_addrs, a_coa_has_the_anchors_scope)
 	cr_assert_not(movement_coa_scope_ok(&anchor, &in6addr_loopback));
 	cr_assert(movement_coa_scope_ok(&ll_anchor, &ll), "an anchor on the link itself");
 }
+
+/* The host's IPv4 addresses, v4-mapped: the ones of the network, not
+ * loopback's or link-local ones, nor any on the device skipped; and the
+ * IPv6 snapshot has none of them */
+static void ipv4_addresses(struct movement *m, struct netconf *nc, int lo)
+{
+	struct in6_addr out[VANISHED_MAX], a;
+	struct movement *tun;
+	int n, wb0;
+
+	(void)nc;
+	(void)lo;
+	sh_ok("ip link add wb0 type veth peer name wb1 && ip link add wc0 type veth peer name wc1 && "
+	      "ip addr add 192.0.2.10/24 dev wb0 && ip addr add 169.254.3.4/16 dev wb0 && "
+	      "ip addr add 198.51.100.7/24 dev wc0");
+	n = movement_addrs4(m, out, VANISHED_MAX);
+	cr_assert_eq(n, 2, "%d", n);
+	inet_pton(AF_INET6, "::ffff:192.0.2.10", &a);
+	cr_assert(holds(out, n, &a), "an address of a link that is down is the host's still");
+	inet_pton(AF_INET6, "::ffff:198.51.100.7", &a);
+	cr_assert(holds(out, n, &a));
+	cr_assert_eq(movement_addrs(m, out, VANISHED_MAX), 0, "no IPv6 address of the network");
+	cr_assert_eq(movement_addrs4(m, out, 1), -E2BIG, "never a partial list");
+	wb0 = netconf_ifindex(nc, "wb0");
+	cr_assert_gt(wb0, 0);
+	cr_assert_eq(movement_open(&tun, &loop, wb0, count_look, NULL), 0);
+	n = movement_addrs4(tun, out, VANISHED_MAX);
+	cr_assert_eq(n, 1, "%d", n);
+	cr_assert(holds(out, n, &a));
+	movement_close(tun);
+}
+
+Test(movement_addrs, ipv4_addresses_v4_mapped)
+{
+	with_movement(1000, ipv4_addresses);
+}

@@ -352,3 +352,86 @@ Test(sockdiag, count_only_the_owners_and_roots)
 		close(fd[i]);
 	netconf_close(nc);
 }
+
+/*
+ * An IPv4 address, given v4-mapped, has its TCP sockets in both families:
+ * an AF_INET client and a dual-stack AF_INET6 one connected to a
+ * v4-mapped address. Both are ended; a UDP socket on it is left alone, and
+ * a TCP socket on another address too.
+ */
+Test(sockdiag, destroy_tcp_of_an_ipv4_address)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in6 m6 = { .sin6_family = AF_INET6 };
+	socklen_t sl = sizeof(sa);
+	struct in6_addr mapped = a6("::ffff:127.0.0.1");
+	uint16_t port6;
+	int l, c4, c6, s4, s6, u, l6, c66, off = 0, r;
+	char ch;
+
+	test_netns_enter();
+	odm_log_init("test", ODM_LOG_ERR, 0);
+	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_eq(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0, "%s", strerror(errno));
+	cr_assert_eq(listen(l, 4), 0);
+	cr_assert_eq(getsockname(l, (struct sockaddr *)&sa, &sl), 0);
+	c4 = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_eq(connect(c4, (struct sockaddr *)&sa, sizeof(sa)), 0, "%s", strerror(errno));
+	s4 = accept(l, NULL, NULL);
+	c6 = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_eq(setsockopt(c6, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)), 0);
+	m6.sin6_addr = mapped;
+	m6.sin6_port = sa.sin_port;
+	cr_assert_eq(connect(c6, (struct sockaddr *)&m6, sizeof(m6)), 0, "%s", strerror(errno));
+	s6 = accept(l, NULL, NULL);
+	cr_assert(s4 >= 0 && s6 >= 0);
+	u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	sa.sin_port = 0;
+	cr_assert_eq(bind(u, (struct sockaddr *)&sa, sizeof(sa)), 0, "%s", strerror(errno));
+	/* an IPv6 connection, on ::1: not the address ended */
+	l6 = tcp_listener(&loop6, &port6);
+	c66 = tcp_connect(&loop6, port6);
+
+	r = sockdiag_destroy_tcp(&mapped);
+	/* listener, two clients, two accepted (fewer when an abort's RST
+	 * closed a peer first) */
+	cr_assert(r >= 3 && r <= 5, "destroyed %d", r);
+	cr_assert_lt(read(c4, &ch, 1), 0);
+	cr_assert(errno == ECONNABORTED || errno == ECONNRESET, "%s", strerror(errno));
+	cr_assert_lt(read(c6, &ch, 1), 0);
+	cr_assert(errno == ECONNABORTED || errno == ECONNRESET, "%s", strerror(errno));
+	cr_assert_lt(accept(l, NULL, NULL), 0, "the listener ended too");
+	/* the UDP socket and the IPv6 connection live on */
+	sl = sizeof(sa);
+	cr_assert_eq(getsockname(u, (struct sockaddr *)&sa, &sl), 0);
+	cr_assert_eq(sendto(u, "x", 1, 0, (struct sockaddr *)&sa, sl), 1, "%s", strerror(errno));
+	cr_assert_eq(recv(u, &ch, 1, 0), 1);
+	counts(&loop6, 2, 0);
+	cr_assert_eq(write(c66, "y", 1), 1, "%s", strerror(errno));
+	cr_assert_eq(sockdiag_destroy_tcp(&mapped), 0);
+	close(c4);
+	close(c6);
+	close(s4);
+	close(s6);
+	close(l);
+	close(u);
+	close(l6);
+	close(c66);
+}
+
+Test(sockdiag, vanished_candidates4)
+{
+	struct in6_addr ok = a6("::ffff:198.18.1.100"), doc = a6("::ffff:192.0.2.1"),
+			lo = a6("::ffff:127.0.0.1"), ll = a6("::ffff:169.254.7.1"),
+			zero = a6("::ffff:0.0.0.0"), mc = a6("::ffff:224.0.0.1"),
+			bc = a6("::ffff:255.255.255.255"), g6 = a6("2001:db8:a1::10");
+
+	cr_assert(vanished_candidate4(&ok));
+	cr_assert(vanished_candidate4(&doc));
+	cr_assert_not(vanished_candidate4(&lo));
+	cr_assert_not(vanished_candidate4(&ll));
+	cr_assert_not(vanished_candidate4(&zero));
+	cr_assert_not(vanished_candidate4(&mc));
+	cr_assert_not(vanished_candidate4(&bc));
+	cr_assert_not(vanished_candidate4(&g6), "an IPv6 address is no IPv4 one");
+}

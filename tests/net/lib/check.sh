@@ -6,6 +6,11 @@
 #   ok D / not_ok D            the same, decided by the caller
 #   wait_for SECONDS CMD...    poll CMD (output discarded) every 50 ms; 0 as soon
 #                              as it succeeds
+#   bg_timed END ERR CMD...    CMD in the background, its stderr in ERR; when it
+#                              ends, "STATUS EPOCH_NS" in END (BG_TIMED_PID)
+#   bg_timed_end END SECONDS T0_NS  wait up to SECONDS for it: BG_RC its status
+#                              and BG_MS the ms from T0_NS to its end (none and
+#                              -1 if it has not ended), and reap it
 #   json EXPR < JSON           print a Python expression over the object j
 #   in_prefix ADDR PREFIX      0 if ADDR lies in PREFIX
 #   check_summary NAME         print the result line; exit 1 if any check failed
@@ -56,6 +61,27 @@ wait_for() {
 		sleep 0.05
 	done
 	return 1
+}
+bg_timed() {
+	local end=$1 err=$2
+	shift 2
+	(
+		rc=0
+		"$@" 2>"$err" || rc=$?
+		echo "$rc $(date +%s%N)" >"$end"
+	) &
+	BG_TIMED_PID=$!
+}
+# shellcheck disable=SC2034 # (BG_RC and BG_MS are the caller's)
+bg_timed_end() {
+	local end=$1 t1
+	if wait_for "$2" test -s "$end"; then
+		read -r BG_RC t1 <"$end"
+		BG_MS=$(((t1 - $3) / 1000000))
+	else
+		BG_RC=none BG_MS=-1
+	fi
+	wait "$BG_TIMED_PID" || true
 }
 json() {
 	/usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin); v=eval(sys.argv[1]); print(v if not isinstance(v,(dict,list)) else json.dumps(v))' "$1"

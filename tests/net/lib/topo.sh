@@ -385,6 +385,7 @@ topo__named() {
 		-e "s|@ZONE@|$DNS_ZONE|g" "$TOPO_LIB_DIR/named.conf.in" >"$dir/named.conf"
 	sed -e "s|@DNS@|$DNS_ADDR|g" -e "s|@CN@|$CN_ADDR|g" -e "s|@CN2@|$CN2_ADDR|g" \
 		-e "s|@CHA@|$CHA_ADDR|g" -e "s|@HA@|$HA_ADDR|g" \
+		-e "s|@CN4@|$CN_ADDR4|g" -e "s|@CHA4@|$CHA_ADDR4|g" \
 		"$TOPO_LIB_DIR/example.test.zone.in" >"$dir/$DNS_ZONE.zone"
 	rm -f "$dir/$DNS_ZONE.zone.jnl"
 	topo_spawn dns named "$dir/named.log" named -g -c "$dir/named.conf"
