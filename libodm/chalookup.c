@@ -18,6 +18,7 @@
 
 #include "chacache.h"
 #include "chalookup.h"
+#include "chasearch.h"
 #include "chashare.h"
 #include "libc_real.h"
 #include "shield.h"
@@ -25,12 +26,15 @@
 #include "shim_policy.h"
 
 struct cha_query {
-	int done;      /* the callback ran */
+	int done;      /* the search ended (the callback of its last query ran) */
 	int abandoned; /* its waiter left: the callback frees it */
 	int result;    /* CHA_FOUND, CHA_NONE or -errno */
 	struct in6_addr cha;
 	uint32_t ttl;
 	int unusable; /* CHA_NONE: the answer held no address an anchor can have */
+	struct chasearch search; /* the names asked so far (chasearch.h) */
+	size_t at, n;            /* names[at] is being asked, of n */
+	char names[CHASEARCH_MAX][CHASEARCH_NAME_MAX];
 };
 
 static pthread_mutex_t ch_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -40,6 +44,11 @@ static pid_t ch_pid;
 static int ch_driving;    /* a thread is polling the channel's sockets */
 static int ch_inherited;  /* forked while the lock was held: leak, never touch */
 static int ch_lib_ok;
+/* the resolver's search list and ndots, as c-ares read them (resolv.conf,
+ * LOCALDOMAIN, RES_OPTIONS) when the channel was made */
+static char ch_domains[CHASEARCH_MAX - 1][CHASEARCH_NAME_MAX];
+static size_t ch_ndomains;
+static int ch_ndots = 1;
 static pthread_once_t ch_once = PTHREAD_ONCE_INIT;
 
 #define MAX_SOCKS 16
@@ -154,25 +163,26 @@ static ares_channel channel_get(void)
 		return NULL;
 	}
 	/*
-	 * "cha." adds a dot to the name libc resolved: with the resolver's
-	 * ndots as it is, a short name ("cn", expanded by the search list) would
-	 * have cha.cn tried as it is first, where libc tried cn.<domain> first,
-	 * and a refusal or an unrelated cha.<tld> would end the search. One
-	 * more ndots keeps libc's order (resolv.conf(5) ndots).
+	 * The names are searched here, not by c-ares (chasearch.h): in libc's
+	 * order for the name libc resolved (resolv.conf(5) search, ndots), a
+	 * short name's cha.<name>.<domain> before cha.<name> as it is.
 	 */
 	{
 		struct ares_options cur;
 		int cur_mask = 0;
 
+		ch_ndomains = 0;
+		ch_ndots = 1;
 		if (ares_save_options(ch, &cur, &cur_mask) == ARES_SUCCESS) {
-			opt.ndots = cur.ndots + 1;
-			ares_destroy_options(&cur);
-			ares_destroy(ch);
-			ch = NULL;
-			if (ares_init_options(&ch, &opt, mask | ARES_OPT_NDOTS) != ARES_SUCCESS) {
-				ch = NULL;
-				return NULL;
+			ch_ndots = cur.ndots;
+			for (int i = 0; i < cur.ndomains && ch_ndomains < CHASEARCH_MAX - 1; i++) {
+				size_t l = cur.domains[i] ? strlen(cur.domains[i]) : 0;
+
+				if (l == 0 || l >= CHASEARCH_NAME_MAX)
+					continue;
+				memcpy(ch_domains[ch_ndomains++], cur.domains[i], l + 1);
 			}
+			ares_destroy_options(&cur);
 		}
 	}
 	ares_set_socket_functions(ch, &sock_funcs, NULL);
@@ -180,15 +190,54 @@ static ares_channel channel_get(void)
 	return ch;
 }
 
+/* What an AAAA query's answer says of its name (chasearch.h) */
+static enum chasearch_answer answer_of(int status, int has_aaaa)
+{
+	if (has_aaaa)
+		return CHASEARCH_FOUND;
+	switch (status) {
+	case ARES_SUCCESS: /* an answer with no AAAA record in it */
+	case ARES_ENODATA:
+		return CHASEARCH_NODATA;
+	case ARES_ENOTFOUND:
+		return CHASEARCH_NXDOMAIN;
+	case ARES_ESERVFAIL:
+		return CHASEARCH_SERVFAIL;
+	default:
+		return CHASEARCH_FAILED;
+	}
+}
+
+static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen);
+
+/* Lock held: ask q's current name */
+static void ask(struct cha_query *q)
+{
+	ares_query(ch, q->names[q->at], ns_c_in, ns_t_aaaa, on_answer, q);
+}
+
 /* Runs under ch_lock, from ares_process_fd or ares_destroy. */
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
 	struct cha_query *q = arg;
 	struct ares_addr6ttl rr[8];
-	int n = 8;
+	enum chasearch_verdict v;
+	int n = 8, has;
 
-	if (status == ARES_SUCCESS &&
-	    ares_parse_aaaa_reply(abuf, alen, NULL, rr, &n) == ARES_SUCCESS && n > 0) {
+	has = status == ARES_SUCCESS &&
+	      ares_parse_aaaa_reply(abuf, alen, NULL, rr, &n) == ARES_SUCCESS && n > 0;
+	v = chasearch_step(&q->search, answer_of(status, has), q->at + 1 >= q->n);
+	/* the channel going away (ARES_EDESTRUCTION) or its waiter gone: no
+	 * more names */
+	if (v == CHASEARCH_GO_ON && !q->abandoned && status != ARES_EDESTRUCTION &&
+	    status != ARES_ECANCELLED && ch) {
+		q->at++;
+		ask(q);
+		return;
+	}
+	if (v == CHASEARCH_GO_ON)
+		v = CHASEARCH_UNKNOWN;
+	if (v == CHASEARCH_IS) {
 		struct in6_addr a[8];
 		int ttl = rr[0].ttl, pick;
 		for (int i = 0; i < n; i++) {
@@ -203,12 +252,9 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		q->unusable = pick < 0;
 		q->ttl = ttl < CHALOOKUP_MIN_TTL ? CHALOOKUP_MIN_TTL : (uint32_t)ttl;
 		q->result = pick < 0 ? CHA_NONE : CHA_FOUND;
-	} else if (status == ARES_SUCCESS || status == ARES_ENODATA || status == ARES_ENOTFOUND ||
-		   status == ARES_EBADNAME) {
-		/* NXDOMAIN or NODATA: this host has no CHA. EBADNAME: a name the
-		 * search went on to (cha.<host>.<domain>, after the name as it
-		 * is found none) is longer than a DNS name may be (RFC 1035
-		 * §2.3.4), so no record can be there either */
+	} else if (v == CHASEARCH_NONE) {
+		/* NXDOMAIN or NODATA under every name, or NODATA under one
+		 * (res_search(3)): this host has no CHA */
 		q->ttl = CHACACHE_NEG_TTL;
 		q->result = CHA_NONE;
 	} else {
@@ -223,16 +269,12 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 
 struct cha_query *chalookup_start(const char *node)
 {
+	const char *domains[CHASEARCH_MAX - 1];
 	struct cha_query *q;
-	char name[300];
 	ares_channel c;
-	int n;
 
 	pthread_once(&ch_once, lib_init);
 	if (!ch_lib_ok || !node)
-		return NULL;
-	n = snprintf(name, sizeof(name), "cha.%s", node);
-	if (n < 0 || (size_t)n >= sizeof(name))
 		return NULL;
 	q = calloc(1, sizeof(*q));
 	if (!q)
@@ -244,8 +286,19 @@ struct cha_query *chalookup_start(const char *node)
 		free(q);
 		return NULL;
 	}
-	/* ares_search applies the search domains like res_search(3). */
-	ares_search(c, name, ns_c_in, ns_t_aaaa, on_answer, q);
+	for (size_t i = 0; i < ch_ndomains; i++)
+		domains[i] = ch_domains[i];
+	/* the search list's names, as res_search(3) tries them (chasearch.h) */
+	q->n = chasearch_names(node, domains, ch_ndomains, ch_ndots, q->names, CHASEARCH_MAX);
+	if (q->n == 0) {
+		/* every name longer than a DNS name may be (RFC 1035 §2.3.4): no
+		 * record can be there */
+		q->ttl = CHACACHE_NEG_TTL;
+		q->result = CHA_NONE;
+		q->done = 1;
+	} else {
+		ask(q);
+	}
 	pthread_mutex_unlock(&ch_lock);
 	return q;
 }

@@ -52,8 +52,9 @@
 struct cha_query;
 
 /*
- * Start the AAAA query for "cha." + node (c-ares applies the resolver's
- * search domains for short names). NULL if c-ares is unavailable.
+ * Start the AAAA queries for "cha." + node, under the names the resolver's
+ * search list makes of it, one after the other (chasearch.h). NULL if
+ * c-ares is unavailable.
  */
 struct cha_query *chalookup_start(const char *node);
 

@@ -15,9 +15,9 @@
  * ARES_ENOTINITIALIZED, a json_error_t that says why), so callers take
  * their error paths: no lease, no cha answer, as if the agent were away.
  * c-ares is opened with RTLD_DEEPBIND as well: it calls its own exported
- * functions through its PLT (ares_search calls ares_query, which calls
- * ares_send), and a program that carries a c-ares of its own and exports
- * it (node does) would otherwise receive those calls with our channel,
+ * functions through its PLT (ares_query calls ares_send), and a program
+ * that carries a c-ares of its own and exports it (node does) would
+ * otherwise receive those calls with our channel,
  * whose layout its version does not share. Deep binding makes c-ares
  * look in itself and its own dependencies first. No memory crosses the
  * boundary (the shim frees nothing c-ares allocated), so c-ares using
@@ -129,7 +129,7 @@ LAZY_VOID(LAZY_CARES, ares_process_fd, (ares_channel ch, ares_socket_t r, ares_s
 	  (ch, r, w))
 LAZY(LAZY_CARES, struct timeval *, maxtv, ares_timeout,
      (ares_channel ch, struct timeval *maxtv, struct timeval *tv), (ch, maxtv, tv))
-LAZY_VOID(LAZY_CARES, ares_search,
+LAZY_VOID(LAZY_CARES, ares_query,
 	  (ares_channel ch, const char *name, int dnsclass, int type, ares_callback cb, void *arg),
 	  (ch, name, dnsclass, type, cb, arg))
 LAZY(LAZY_CARES, int, ARES_ENOTINITIALIZED, ares_parse_aaaa_reply,

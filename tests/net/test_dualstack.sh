@@ -105,6 +105,18 @@ check "a cha with an A record only is no CHA: HTTP $code over IPv6 from the acce
 	same_addr "$src" "$(topo_mn_addr)"
 check "ODM_DEBUG says cha.cnds4.example.test is absent" \
 	grep -q "cha.cnds4.example.test absent" "$ODM_DIR/curl.err"
+# the same as a short name (the search list): libc resolves
+# cnds4.example.test, and cha.cnds4 as it is, asked after
+# cha.cnds4.example.test, is refused by this DNS (it serves its zone only):
+# the "no such record" under the first name is the answer, as res_search(3)
+# gives it, not the refusal (no answer: EADDRNOTAVAIL for a program that
+# named its type, curl -6 failing, curl going over IPv4 plain)
+out=$(curl_as session-lasting http://cnds4/ -6)
+echo "session-lasting cnds4 as a short name: $out"
+read -r _ src code <<<"$out"
+check "as a short name too: HTTP $code over IPv6 from the access address $src" \
+	test "$code" = 200 -a "$(same_addr "${src:-::}" "$(topo_mn_addr)" && echo y)" = y
+check "ODM_DEBUG says cha.cnds4 is absent" grep -q "cha.cnds4 absent" "$ODM_DIR/curl.err"
 
 # ---------------------------------------------------------------- 3. a move, IPv4 and IPv6 open
 V4_OUT=$ODM_DIR/v4.bin V4_END=$ODM_DIR/v4.end
