@@ -13,7 +13,9 @@
 #      under ODM_TYPE=session-lasting go plain from the IPv4 address of the
 #      link, ODM_DEBUG saying so, no lease taken (odm(7) CAVEATS); the cha of
 #      an A-only name is never asked for; a cha with an A record only is no
-#      Corresponding Home Agent (plain IPv6, no error).
+#      Corresponding Home Agent (plain IPv6, no error), under a short name
+#      too; a program that tries a name's addresses in turn (curl) goes on
+#      to IPv4, plain, when the shim fails its IPv6 connect.
 #   3. A move with an IPv4 and an IPv6 (Session-lasting, through the CHA)
 #      download open: the IPv4 one is not ended while its address stays on
 #      the host (the kernel keeps an IPv4 address on a link that went down);
@@ -117,6 +119,21 @@ read -r _ src code <<<"$out"
 check "as a short name too: HTTP $code over IPv6 from the access address $src" \
 	test "$code" = 200 -a "$(same_addr "${src:-::}" "$(topo_mn_addr)" && echo y)" = y
 check "ODM_DEBUG says cha.cnds4 is absent" grep -q "cha.cnds4 absent" "$ODM_DIR/curl.err"
+
+# A program that tries a name's addresses in turn (curl) takes the A
+# record when the shim fails its IPv6 connect (fixed: this host has no home
+# anchor): plain IPv4 whatever its type, ODM_DEBUG saying both (odm(7)
+# CAVEATS); asked for IPv6 alone, it gets the error
+out=$(curl_as fixed http://cnds.example.test/)
+echo "fixed, no home anchor, cnds: $out"
+read -r dst src code <<<"$out"
+check "curl went on to the A record: HTTP $code from $src to $dst" \
+	test "$code" = 200 -a "$dst" = "$CN_ADDR4" -a "$src" = "$MN_ADDR4_1"
+check "ODM_DEBUG says the IPv6 connect failed with EADDRNOTAVAIL" \
+	grep -q "connect fd [0-9]* -> $CN_ADDR: .*failing with EADDRNOTAVAIL" "$ODM_DIR/curl.err"
+check "and that the IPv4 one went plain" grep -q "$CN_ADDR4: IPv4, no address type" "$ODM_DIR/curl.err"
+out=$(curl_as fixed http://cnds.example.test/ -6)
+check "with curl -6 the type holds: no answer (HTTP ${out##* })" test "${out##* }" = 000
 
 # ---------------------------------------------------------------- 3. a move, IPv4 and IPv6 open
 V4_OUT=$ODM_DIR/v4.bin V4_END=$ODM_DIR/v4.end
