@@ -38,6 +38,7 @@
 #include "odm.h"
 #include "shim_connect.h"
 #include "shim_log.h"
+#include "shim_policy.h"
 
 /*
  * A global destination for source selection (RFC 6724 §5): 2001:db8::/32
@@ -236,6 +237,34 @@ static int fixed(int fd, struct in6_addr *src, const char *proto, const struct i
 	return r;
 }
 
+/* fd's protocol (shim_socket_proto), or NULL with errno EBADF or ENOTSOCK
+ * (no socket), else EINVAL (not an AF_INET6 TCP or UDP one): never an
+ * errno the program's last failed call left */
+static const char *socket_proto(int fd)
+{
+	const char *proto;
+
+	errno = 0;
+	proto = shim_socket_proto(fd);
+	if (!proto && errno != EBADF && errno != ENOTSOCK)
+		errno = EINVAL;
+	return proto;
+}
+
+/* An IPv4 destination, v4-mapped (::ffff:0:0/96) in dst: no type but
+ * Non-persistent applies, ODM's addresses being IPv6 (odm(7) CAVEATS) */
+static int ipv4_dst(int fd, const struct sockaddr *dst, socklen_t len)
+{
+	/* (a sockaddr_in is a bad argument: dst is a sockaddr_in6) */
+	if (!dst || len < (socklen_t)sizeof(struct sockaddr_in6) || dst->sa_family != AF_INET6 ||
+	    !shim_policy_dst_ipv4(dst, len))
+		return 0;
+	shim_debug("setsc fd %d: an IPv4 destination (IPv4-mapped): no anchored type applies "
+		   "(ODM's addresses are IPv6)",
+		   fd);
+	return 1;
+}
+
 /* The checks and the type dispatch shared by setsc() and setsc_to(). */
 static int do_setsc(int fd, struct in6_addr *src, sc_type type, const struct sockaddr *dst,
 		    socklen_t len, const char *host)
@@ -245,9 +274,9 @@ static int do_setsc(int fd, struct in6_addr *src, sc_type type, const struct soc
 
 	if (!src)
 		return sys_error(EINVAL);
-	proto = shim_socket_proto(fd);
+	proto = socket_proto(fd);
 	if (!proto)
-		return sys_error(errno == EBADF || errno == ENOTSOCK ? errno : EINVAL);
+		return sys_error(errno);
 	/* already decided by an earlier setsc: the same type answers at once */
 	if (fdtable_get(fdtable_global(0), fd, &held)) {
 		if (held.type != type)
@@ -255,6 +284,8 @@ static int do_setsc(int fd, struct in6_addr *src, sc_type type, const struct soc
 		*src = held.addr;
 		return 0;
 	}
+	if (type != NON_PERSISTENT_IPV6_ADDRESS && ipv4_dst(fd, dst, len))
+		return EAI_REQUIREDIPNOTSUPPORTED; /* no lease, no Binding Update */
 	switch (type) {
 	case NON_PERSISTENT_IPV6_ADDRESS:
 		return non_persistent(fd, src);
@@ -322,8 +353,8 @@ int getsc(int sockfd, struct in6_addr *sourceAddress, sc_type *addressType)
 	if (fdtable_get(fdtable_global(0), sockfd, &fl)) {
 		*sourceAddress = fl.addr;
 		*addressType = (sc_type)fl.type;
-	} else if (!shim_socket_proto(sockfd)) {
-		r = sys_error(errno == EBADF || errno == ENOTSOCK ? errno : EINVAL);
+	} else if (!socket_proto(sockfd)) {
+		r = sys_error(errno);
 	} else if (getsockname(sockfd, (struct sockaddr *)&me, &l) != 0) {
 		r = sys_error(errno);
 	} else {

@@ -203,3 +203,45 @@ Test(api_setsc, getsc_of_a_plain_socket_is_its_own_address)
 	cr_assert(IN6_IS_ADDR_LOOPBACK(&got));
 	close(fd);
 }
+
+/* The errno of a socket that is no AF_INET6 TCP or UDP one is EINVAL, not
+ * what the program's last failed call left in errno */
+Test(api_setsc, not_an_ipv6_socket_is_einval_whatever_errno_was)
+{
+	struct in6_addr src;
+	sc_type t;
+	int fd4 = socket(AF_INET, SOCK_STREAM, 0);
+
+	cr_assert_geq(fd4, 0);
+	errno = EBADF;
+	cr_assert_eq(setsc(fd4, &src, NON_PERSISTENT_IPV6_ADDRESS), EAI_SYSTEM);
+	cr_assert_eq(errno, EINVAL, "%s", strerror(errno));
+	errno = ENOTSOCK;
+	cr_assert_eq(getsc(fd4, &src, &t), EAI_SYSTEM);
+	cr_assert_eq(errno, EINVAL, "%s", strerror(errno));
+	close(fd4);
+}
+
+/* An IPv4 destination (v4-mapped in its sockaddr_in6) can have no address
+ * of an anchored type: refused at once, no lease asked for, even where its
+ * name's cha answer is cached for it */
+Test(api_setsc, an_ipv4_destination_has_no_anchored_type)
+{
+	struct sockaddr_in6 d = dst6("::ffff:198.18.10.10");
+	struct in6_addr src, cha = A("2001:db8:ca::10");
+	const sc_type anchored[] = { SESSION_LASTING_IPV6_ADDRESS, FIXED_IPV6_ADDRESS,
+				     GRACEFUL_REPLACEMENT_IPV6_ADDRESS };
+	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+
+	cr_assert_geq(fd, 0);
+	no_agent();
+	chacache_put_addr(chacache_by_addr(), &d.sin6_addr, &cha, 60, chacache_now_ms());
+	for (size_t i = 0; i < sizeof(anchored) / sizeof(anchored[0]); i++)
+		cr_assert_eq(setsc_to(fd, &src, anchored[i], (struct sockaddr *)&d, sizeof(d), NULL),
+			     EAI_REQUIREDIPNOTSUPPORTED, "type %d", anchored[i]);
+	cr_assert_eq(setsc_to(fd, &src, SESSION_LASTING_IPV6_ADDRESS, (struct sockaddr *)&d,
+			      sizeof(d), "cnds.example.test"),
+		     EAI_REQUIREDIPNOTSUPPORTED, "its name is not looked up");
+	cr_assert_eq(fdtable_state(fdtable_global(0), fd), FDT_UNKNOWN, "nothing recorded");
+	close(fd);
+}
