@@ -38,26 +38,35 @@ all_files() {
 	fi
 }
 
-# comment_for FILE - the licence line for FILE, or nothing if it needs none
+# comment_for FILE - sets LINE to the licence line for FILE, or to nothing
+# if it needs none (no subshell: the tree has hundreds of files)
 comment_for() {
 	local f=$1 first=''
+	LINE=''
 	case $f in
 	tests/unit/vectors/* | tests/fuzz/seeds/*) return 0 ;;
-	*.c | *.h | *.map) echo "/* $ID */"; return 0 ;;
-	man/*.[1-8]) echo ".\\\" $ID"; return 0 ;;
-	*.zone.in) echo "; $ID"; return 0 ;;
+	*.c | *.h | *.map) LINE="/* $ID */"; return 0 ;;
+	man/*.[1-8]) LINE=".\\\" $ID"; return 0 ;;
+	*.zone.in) LINE="; $ID"; return 0 ;;
 	*.sh | *.py | Makefile | */Makefile | *.in | *.conf | odmagent/dist/*)
-		echo "# $ID"; return 0 ;;
+		LINE="# $ID"; return 0 ;;
 	esac
 	[[ -f $f ]] && IFS= read -r first <"$f" || true
 	case $first in
-	'#!'*sh* | '#!'*python*) echo "# $ID" ;;
+	'#!'*sh* | '#!'*python*) LINE="# $ID" ;;
 	esac
+	return 0
 }
 
-# has_line FILE LINE - LINE is one of FILE's first 5 lines
+# has_line FILE LINE - LINE is one of FILE's first 5 lines (read by the
+# shell itself, no process per file)
 has_line() {
-	head -n 5 -- "$1" | grep -qxF -- "$2"
+	local l n=0
+	while ((n < 5)) && { IFS= read -r l || [[ -n $l ]]; }; do
+		[[ $l == "$2" ]] && return 0
+		n=$((n + 1))
+	done <"$1"
+	return 1
 }
 
 add_line() {
@@ -76,7 +85,8 @@ add_line() {
 missing=0
 while IFS= read -r f; do
 	[[ -f $f && ! -L $f ]] || continue
-	line=$(comment_for "$f")
+	comment_for "$f"
+	line=$LINE
 	[[ -n $line ]] || continue
 	case $mode in
 	list) echo "$f" ;;

@@ -99,7 +99,7 @@ for _ in $(seq 100); do grep -q 'role mn started' "$SINK" 2>/dev/null && break; 
 cp "$TMP/viaconf.conf" "$TMP/viaconf.good"
 echo "frobnicate yes" >>"$TMP/viaconf.conf"
 kill -HUP "$agent"
-for _ in $(seq 100); do grep -q 'configuration kept' "$SINK" && break; sleep 0.05; done
+for _ in $(seq 100); do grep -q 'configuration and policy kept' "$SINK" && break; sleep 0.05; done
 kill -TERM "$agent"
 wait "$agent" || echo "agent exit $?" >>"$TMP/viaconf.err"
 # 2. -s and -d on the command line, without CAP_NET_ADMIN: debug and error
@@ -121,7 +121,7 @@ pri() {
 }
 pri 30 "control_open: listening on $TMP/viaconf.sock" "log syslog: info at daemon.info (30)"
 pri 30 "role mn started" "the start is logged at daemon.info"
-pri 28 "SIGHUP:" "a bad reload is logged at daemon.warning (28)"
+pri 28 "configuration and policy kept as they were" "a bad reload is logged at daemon.warning (28)"
 pri 30 "stopping" "SIGTERM is logged at daemon.info"
 check "no message of the first agent on stderr" test ! -s "$TMP/viaconf.err"
 check "-s without CAP_NET_ADMIN exits 1" grep -qx "exit 1" "$TMP/viaflag.rc"

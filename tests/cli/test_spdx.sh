@@ -47,10 +47,7 @@ fi
 # A scratch copy of the files spdx.sh looks at, outside any git work tree.
 mkdir "$TMP/before" "$TMP/after"
 (cd "$ROOT" && bash "$HERE/spdx.sh" list "$ROOT") >"$TMP/list"
-while IFS= read -r f; do
-	mkdir -p "$TMP/before/$(dirname "$f")"
-	cp -p "$ROOT/$f" "$TMP/before/$f"
-done <"$TMP/list"
+tar -C "$ROOT" -cf - -T "$TMP/list" | tar -C "$TMP/before" -xpf -
 cp -a "$TMP/before/." "$TMP/after/"
 # One file of each kind without the line, so the copy always has work to do.
 printf '/*\n * x.c\n */\nint x;\n' >"$TMP/after/libodm/spdx_probe.c"

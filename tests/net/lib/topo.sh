@@ -602,6 +602,20 @@ topo_unshape() {
 }
 
 # ---------------------------------------------------------------- up/down
+# topo__system_python DIR - python3 in the tests (and in the programs they
+# run in the namespaces) is the system's, /usr/bin/python3, when there is
+# one and something else comes first on PATH: the tests need its Debian
+# modules (scapy), and a version manager's shim (pyenv's is a bash script)
+# costs about 0.4 s a start against 0.05 (tests start it in their waits).
+# DIR/system-python is put first on PATH.
+topo__system_python() {
+	[[ -x /usr/bin/python3 && $(command -v python3 || true) != /usr/bin/python3 ]] || return 0
+	mkdir -p "$1/system-python"
+	ln -sfn /usr/bin/python3 "$1/system-python/python3"
+	PATH=$1/system-python:$PATH
+	export PATH
+}
+
 topo_up() {
 	local t0 t1 h i bigpid
 	if ((EUID != 0)); then
@@ -616,6 +630,7 @@ topo_up() {
 	ODM_RUNDIR=$(mktemp -d "${TMPDIR:-/tmp}/odm-$ODM_RUNID.XXXXXX")
 	export ODM_RUNDIR
 	chmod 755 "$ODM_RUNDIR"
+	topo__system_python "$ODM_RUNDIR"
 	: >"$ODM_RUNDIR/trace.log"
 	: >"$ODM_RUNDIR/pids"
 	trap 'topo__on_exit' EXIT
