@@ -864,6 +864,18 @@ static void on_ptb(void *arg, const uint8_t *msg, size_t len, const struct in6_a
 	 * its addresses are all public, anyone could forge the quote) */
 	if (!b || addr_eq(&b->coa, &b->hoa) || !addr_eq(&b->coa, &p.outer_dst))
 		return;
+	/* a path that cannot carry 1280 bytes inside (RFC 2473 section 7):
+	 * nothing smaller to tell; a backend that fragments does, the others
+	 * lose such packets, said at most once a minute */
+	if (p.mtu >= PTBRELAY_MIN_MTU && p.mtu < PTBRELAY_MIN_MTU + 40 && an->tun &&
+	    an->tun->ops && !an->tun->ops->outer_frag &&
+	    ratelimit_spaced(&an->small_told_ms, ANCHOR_SMALL_PATH_GAP_MS, now))
+		log_warnx("the path to care-of address %s carries %u bytes (a Packet Too Big from "
+			  "%s), less than IPv6's 1280 and the encapsulation: packets to %s over %u "
+			  "bytes are LOST, as the %s backend cannot fragment outer packets (RFC 2473 "
+			  "section 7; see odmagent(8), Tunnel MTU): the userspace backend can",
+			  ntop6(&p.outer_dst, c), p.mtu, ntop6(from, f), ntop6(&p.inner_dst, s),
+			  p.mtu - 40, an->tun->ops->name);
 	/* and a correspondent to tell: not us, not one of our hosts */
 	if (!ptbrelay_may_tell(&p) || addr_eq(&p.inner_src, &an->cfg->address) ||
 	    (an->pooled && pool_contains(&an->pool, &p.inner_src)) ||

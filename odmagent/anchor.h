@@ -164,6 +164,8 @@ enum { ANCHOR_PACED_NEW = 1, ANCHOR_PACED_OLD = 2 };
 #define ANCHOR_PTB_RATE 1000
 #define ANCHOR_PTB_GAP_MS 10
 #define ANCHOR_PTB_SLOTS 256
+/* a path the backend cannot carry 1280 bytes inside on: said at most this often */
+#define ANCHOR_SMALL_PATH_GAP_MS 60000
 /* (inner, outer source) pairs anchor_lost_be remembers (hashed; a power
  * of 2): 8 bytes each, 512 KiB, allocated at the anchor's start */
 #define ANCHOR_LOST_BE_SLOTS 65536
@@ -209,6 +211,7 @@ struct anchor {
 	struct odm_agent *agent; /* the daemon's, to give up (agent_give_up) */
 	struct ratelimit ptb_rl; /* ... passed on at most this often */
 	uint64_t ptb_last[ANCHOR_PTB_SLOTS]; /* per binding (hashed): the last one */
+	uint64_t small_told_ms; /* a path under 1320 the backend loses packets on: said then */
 	struct netconf *nc;
 	int route_added, timer_live;
 	int pool_route_told;    /* the pool's route is missing or elsewhere: said once */

@@ -66,6 +66,12 @@ struct odm_tunnel_ops {
 	 * loss by it, hostengine.c); 0: it is only when a poll of counters
 	 * last saw them rise */
 	int rx_each_packet;
+	/* 1: an outer packet larger than its path carries leaves in the
+	 * kernel's fragments, and fragments that come are reassembled and
+	 * taken, as RFC 2473 section 7 asks of a tunnel entry point where the
+	 * path cannot carry 1280 bytes inside (userspace); 0: such a packet
+	 * is lost (kernel, bpf: see odmagent(8), Tunnel MTU) */
+	int outer_frag;
 	/* 0 if this backend can run on this kernel for side, -errno (logged)
 	 * if not, and then, where it can, why in a few words (for auto's
 	 * status: "no seg6 lightweight tunnels in this kernel") */
@@ -125,6 +131,8 @@ struct odm_tunnel {
 			* host's link since (tunnel_mtu.h) */
 	int mtu_max;   /* the MTU open set: the ceiling of fitting (0: not yet) */
 	int mtu_keep_told; /* tunnel_mtu_keep could not put it back: said once */
+	int small_told; /* a path under 1280 + the encapsulation fitted to: its
+			 * MTU, said once (tunnel_fit_link), 0: none */
 	void *priv;    /* backend state */
 	/* no outer destination inside guard/guard_plen (has_guard) */
 	struct in6_addr guard;

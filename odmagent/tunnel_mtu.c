@@ -74,6 +74,30 @@ int tunnel_pmtu_aged(uint64_t learnt_ms, uint64_t now_ms)
 	return learnt_ms != 0 && now_ms >= learnt_ms && now_ms - learnt_ms >= TUNNEL_PMTU_AGE_MS;
 }
 
+/*
+ * A path that cannot carry IPv6's 1280 bytes and the encapsulation (RFC
+ * 2473 section 7): the device stays at 1280, and an inner packet that does
+ * not fit goes in fragments, or is lost where the backend cannot fragment.
+ * Said once per such MTU.
+ */
+static void small_path(struct odm_tunnel *t, int link_mtu, const char *why)
+{
+	int fits = link_mtu - overhead(t->encap);
+
+	t->small_told = link_mtu;
+	if (t->ops && t->ops->outer_frag)
+		log_info("tunnel %s: %s carries %d bytes, less than IPv6's 1280 and the "
+			 "encapsulation: outer packets of inner packets over %d bytes go in "
+			 "fragments (RFC 2473 section 7)", t->ifname, why ? why : "the link",
+			 link_mtu, fits);
+	else
+		log_warnx("tunnel %s: %s carries %d bytes, less than IPv6's 1280 and the "
+			  "encapsulation: inner packets over %d bytes are LOST, as the %s backend "
+			  "cannot fragment outer packets (RFC 2473 section 7; see odmagent(8), "
+			  "Tunnel MTU): the userspace backend can", t->ifname,
+			  why ? why : "the link", link_mtu, fits, t->ops ? t->ops->name : "?");
+}
+
 int tunnel_fit_link(struct odm_tunnel *t, int link_mtu, const char *why)
 {
 	int want, old = t->mtu, rc;
@@ -83,12 +107,12 @@ int tunnel_fit_link(struct odm_tunnel *t, int link_mtu, const char *why)
 	if (link_mtu <= 0)
 		return -EINVAL;
 	want = tunnel_mtu_for(link_mtu, t->encap, t->mtu_max);
+	if (link_mtu - overhead(t->encap) >= TUNNEL_MTU_MIN)
+		t->small_told = 0;
+	else if (t->small_told != link_mtu)
+		small_path(t, link_mtu, why);
 	if (want == t->mtu)
 		return 0;
-	if (link_mtu - overhead(t->encap) < TUNNEL_MTU_MIN)
-		log_warnx("tunnel %s: %s carries %d bytes, less than IPv6's 1280 and the "
-			  "encapsulation: full-size packets will not fit", t->ifname,
-			  why ? why : "the link", link_mtu);
 	rc = tunnel_dev_mtu(SIOCSIFMTU, t->ifname, &want);
 	if (rc < 0) {
 		log_warn(rc, "setting the MTU of %s to %d", t->ifname, want);

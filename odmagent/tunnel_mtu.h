@@ -47,7 +47,11 @@ int tunnel_link_mtu(int ifindex);
 
 /*
  * Set t's device to tunnel_mtu_for(link_mtu) (logged when it changes; the
- * backend's MTU at open is the ceiling). 1 changed, 0 unchanged, -errno.
+ * backend's MTU at open is the ceiling). A link_mtu that cannot carry 1280
+ * bytes and the encapsulation is said once per such MTU: an inner packet
+ * that does not fit then goes in fragments (RFC 2473 §7) where the backend
+ * fragments (ops->outer_frag), and is lost, with a warning, where it
+ * cannot. 1 changed, 0 unchanged, -errno.
  */
 int tunnel_fit_link(struct odm_tunnel *t, int link_mtu, const char *why);
 

@@ -48,6 +48,7 @@
 #include <fcntl.h>
 #include <netinet/ip6.h>
 #include <netinet/udp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,7 @@
 #include "replay.h"
 #include "sockbuf.h"
 #include "tunnel_dev.h"
+#include "tunnel_errq.h"
 #include "tunnel_gro.h"
 #include "tunnel_gso.h"
 #include "tunnel_guard.h"
@@ -163,6 +165,7 @@ struct tu_priv {
 	struct rx_batch rx;
 	struct utx_batch *utx;       /* tunnel-encap udp only */
 	struct urx_batch *urx;       /* tunnel-encap udp only */
+	struct tunnel_errq_stats errq; /* ICMPv6 errors about outer packets (tunnel_errq.h) */
 	struct tgro gro;             /* decapsulated segments merged for one write */
 	struct tunnel_entry *rx_e;   /* the binding of the group's packets */
 	size_t rx_bytes;             /* their bytes as they came */
@@ -668,7 +671,12 @@ static int recv_batch(struct tu_priv *p, struct mmsghdr *msg, unsigned n)
 	int r = recvmmsg(p->raw_fd, msg, n, MSG_DONTWAIT, NULL);
 
 	if (r < 0) {
-		if (errno != EAGAIN && errno != EINTR)
+		/* an ICMPv6 error about an outer packet fails one receive
+		 * (tunnel_errq.h): on_poll takes it off */
+		if (!p->udp && tunnel_errq_expected(errno))
+			log_debug("recvmmsg on the protocol-41 socket: %s (an ICMPv6 error about "
+				  "an outer packet)", strerror(errno));
+		else if (errno != EAGAIN && errno != EINTR)
 			log_warn(errno, "recvmmsg on the %s socket", p->udp ? "UDP" : "protocol-41");
 		return 0;
 	}
@@ -793,11 +801,51 @@ static int udp_readable(struct tu_priv *p)
 	return r;
 }
 
+/*
+ * POLLERR on the protocol-41 socket: the ICMPv6 errors about outer packets
+ * taken off quietly (tunnel_errq.h; the kernel has lowered its path MTU
+ * for a Packet Too Big) and the socket watched again: 0, or -1 when
+ * something else is amiss (pollerr_resume then says what).
+ */
+static void on_poll(uv_poll_t *h, int status, int events);
+
+static int raw_errors(uv_poll_t *h, struct tu_priv *p)
+{
+	uint64_t ptb = p->errq.too_big;
+	struct pollfd pf = { .fd = p->raw_fd };
+	int n = tunnel_errq_take(p->raw_fd, &p->errq);
+
+	if (n < 0)
+		return -1;
+	if (n == 0) {
+		/* an error not queued (the receive buffer was full) still sets
+		 * the pending one: of the same kind, quiet; any other is said */
+		int err = 0;
+		socklen_t sl = sizeof err;
+
+		if (getsockopt(p->raw_fd, SOL_SOCKET, SO_ERROR, &err, &sl) < 0)
+			return -1;
+		if (err && !tunnel_errq_expected(err))
+			log_warn(err, "the tunnel's raw socket: reading on");
+	}
+	if (p->errq.too_big != ptb)
+		log_debug("%s: %llu Packet(s) Too Big about outer packets (the last: MTU %u): "
+			  "the kernel fragments what exceeds it", p->t->ifname,
+			  (unsigned long long)(p->errq.too_big - ptb), p->errq.last_mtu);
+	/* not cleared though the queue is read (more than one call takes is
+	 * read at the next) */
+	if (n < TUNNEL_ERRQ_MAX && poll(&pf, 1, 0) == 1 && (pf.revents & POLLERR))
+		return -1;
+	return uv_poll_start(h, UV_READABLE, on_poll) < 0 ? -1 : 0;
+}
+
 static void on_poll(uv_poll_t *h, int status, int events)
 {
 	struct tu_priv *p = h->data;
 
 	if (status < 0) {
+		if (h == &p->raw_poll && !p->udp && raw_errors(h, p) == 0)
+			return;
 		/* the device's descriptor fails as the device is deleted
 		 * (devwatch.h starts the agent again for that); a socket's
 		 * error is taken off and it is read on */
@@ -856,7 +904,7 @@ static void stamp_arrivals(int fd)
 
 static int open_raw41(void)
 {
-	int one = 1;
+	int one = 1, rc;
 	int fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_IPV6);
 
 	if (fd < 0)
@@ -864,11 +912,15 @@ static int open_raw41(void)
 	sockbuf_grow(fd, RAW_BUF, "tunnel socket");
 	stamp_arrivals(fd);
 	if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) < 0) {
-		int rc = -errno;
-
+		rc = -errno;
 		close(fd);
 		return rc;
 	}
+	/* the kernel learns the path MTU of the outer packets, and fragments
+	 * them to fit (RFC 2473 section 7), only with it (tunnel_errq.h) */
+	if ((rc = tunnel_errq_enable(fd)) < 0)
+		log_warn(rc, "IPV6_RECVERR on the protocol-41 socket: outer packets larger "
+			 "than a narrower path carries will be lost");
 	return fd;
 }
 
@@ -1178,4 +1230,5 @@ const struct odm_tunnel_ops tunnel_userspace_ops = {
 	.moved = tu_moved,
 	.drain_rx = tu_drain_rx,
 	.rx_each_packet = 1,
+	.outer_frag = 1, /* the kernel's, with IPV6_RECVERR (tunnel_errq.h) */
 };

@@ -104,8 +104,8 @@ if mode == "own":
 print("udpecho: ready", mode, port, flush=True)
 while time.monotonic() < deadline:
     try:
-        if mode == "from":
-            d, a = s.recvfrom(2048)
+        if mode == "from":  # any size a datagram has (fragmented ones too)
+            d, a = s.recvfrom(65535)
             s.sendto(d, a)
         elif mode == "peek":
             d, a = s.recvfrom(2048, socket.MSG_PEEK)
