@@ -106,6 +106,11 @@ struct odm_tunnel_ops {
 		     const struct in6_addr *remote);
 	/* optional: t->guard was just set (tunnel_set_guard) */
 	void (*guard)(struct odm_tunnel *t);
+	/* optional, HOST side, for a backend that cannot fragment outer
+	 * packets (outer_frag 0): t->inner_max was just changed; the backend
+	 * has the TCP connections made from now on agree on segments that fit
+	 * it (the bpf backend: the MSS option of SYNs, both ways) */
+	void (*path)(struct odm_tunnel *t);
 	/* optional, HOST side: read the packets that have arrived and wait
 	 * for the agent, so that stats' last_rx_ms covers them (a backend
 	 * that queues them in a socket; hostengine.c dates a move's loss) */
@@ -133,6 +138,8 @@ struct odm_tunnel {
 	int mtu_keep_told; /* tunnel_mtu_keep could not put it back: said once */
 	int small_told; /* a path under 1280 + the encapsulation fitted to: its
 			 * MTU, said once (tunnel_fit_link), 0: none */
+	int inner_max;  /* HOST side: the largest inner packet such a path
+			 * carries whole, below the device's 1280 (0: none) */
 	void *priv;    /* backend state */
 	/* no outer destination inside guard/guard_plen (has_guard) */
 	struct in6_addr guard;

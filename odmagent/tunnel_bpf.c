@@ -239,6 +239,8 @@ static int write_conf(struct bp *p)
 	c.side = t->side == ODM_TUNNEL_ANCHOR;
 	c.nest_max = TUNNEL_NEST_MAX;
 	c.seed = p->seed;
+	/* the TCP and IPv6 headers (no options) take 60 of a segment */
+	c.mss_max = t->side == ODM_TUNNEL_HOST && t->inner_max > 60 ? (uint32_t)t->inner_max - 60 : 0;
 	c.has_guard = (uint32_t)t->has_guard;
 	c.guard_plen = t->guard_plen;
 	memcpy(&c.guard, &t->guard, sizeof c.guard);
@@ -935,6 +937,15 @@ static void bp_guard(struct odm_tunnel *t)
 		log_warnx("bpf backend: the guarded prefix is not in place");
 }
 
+static void bp_path(struct odm_tunnel *t)
+{
+	struct bp *p = t->priv;
+
+	if (p && write_conf(p) < 0)
+		log_warnx("bpf backend: the MSS for a path of %d bytes inside is not in place",
+			  t->inner_max);
+}
+
 struct stale {
 	struct bp *p;
 	struct netconf *nc;
@@ -1021,5 +1032,6 @@ const struct odm_tunnel_ops tunnel_bpf_ops = {
 	.moved = bp_moved,
 	.hold = bp_hold,
 	.guard = bp_guard,
+	.path = bp_path,
 	.settle = bp_settle,
 };

@@ -48,6 +48,11 @@ struct odm_bpf_conf {
 	__u32 side;
 	__u32 nest_max;
 	__u32 seed; /* of the hash that places a pair in seen (random) */
+	/* host side: the MSS a TCP SYN leaving or arriving through the tunnel
+	 * may offer, at most (0: as it is): a path that cannot carry the
+	 * device's 1280 bytes inside, which the programs cannot fragment for
+	 * (tunnel.h inner_max) */
+	__u32 mss_max;
 };
 
 struct odm_bpf_unbound {

@@ -90,6 +90,13 @@ static void small_path(struct odm_tunnel *t, int link_mtu, const char *why)
 			 "encapsulation: outer packets of inner packets over %d bytes go in "
 			 "fragments (RFC 2473 section 7)", t->ifname, why ? why : "the link",
 			 link_mtu, fits);
+	else if (t->ops && t->ops->path)
+		log_warnx("tunnel %s: %s carries %d bytes, less than IPv6's 1280 and the "
+			  "encapsulation: the %s backend cannot fragment outer packets (RFC 2473 "
+			  "section 7; see odmagent(8), Tunnel MTU): TCP connections made from now on "
+			  "agree on segments that fit (MSS %d), other inner packets over %d bytes are "
+			  "LOST: the userspace backend fragments them", t->ifname,
+			  why ? why : "the link", link_mtu, t->ops->name, fits - 60, fits);
 	else
 		log_warnx("tunnel %s: %s carries %d bytes, less than IPv6's 1280 and the "
 			  "encapsulation: inner packets over %d bytes are LOST, as the %s backend "
@@ -100,13 +107,20 @@ static void small_path(struct odm_tunnel *t, int link_mtu, const char *why)
 
 int tunnel_fit_link(struct odm_tunnel *t, int link_mtu, const char *why)
 {
-	int want, old = t->mtu, rc;
+	int want, old = t->mtu, rc, fits;
 
 	if (!t->mtu_max)
 		t->mtu_max = t->mtu; /* what open set: a 1500-byte path */
 	if (link_mtu <= 0)
 		return -EINVAL;
 	want = tunnel_mtu_for(link_mtu, t->encap, t->mtu_max);
+	fits = link_mtu - overhead(t->encap);
+	fits = fits < TUNNEL_MTU_MIN && t->ops && !t->ops->outer_frag ? fits : 0;
+	if (fits != t->inner_max) {
+		t->inner_max = fits;
+		if (t->ops && t->ops->path)
+			t->ops->path(t);
+	}
 	if (link_mtu - overhead(t->encap) >= TUNNEL_MTU_MIN)
 		t->small_told = 0;
 	else if (t->small_told != link_mtu)

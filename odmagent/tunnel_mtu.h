@@ -51,7 +51,9 @@ int tunnel_link_mtu(int ifindex);
  * bytes and the encapsulation is said once per such MTU: an inner packet
  * that does not fit then goes in fragments (RFC 2473 §7) where the backend
  * fragments (ops->outer_frag), and is lost, with a warning, where it
- * cannot. 1 changed, 0 unchanged, -errno.
+ * cannot: there t->inner_max is set to what fits (0 again on a wider
+ * path) and ops->path told, for new TCP connections to agree on segments
+ * that fit. 1 changed, 0 unchanged, -errno.
  */
 int tunnel_fit_link(struct odm_tunnel *t, int link_mtu, const char *why);
 

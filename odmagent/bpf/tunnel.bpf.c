@@ -59,6 +59,8 @@
 #define NEST_WALK 8 /* levels looked at, at most (nest_max is below it) */
 #define EXT_WALK 4  /* extension headers walked before an inner ICMPv6 type */
 #define ICMPV6 58
+#define TCP_ 6
+#define OPT_WALK 10 /* TCP options looked at for the MSS, at most */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -209,6 +211,52 @@ static __always_inline __u32 segments(const struct __sk_buff *skb)
 	return size ? skb->len / size + 1 : 1;
 }
 
+/*
+ * Host side, a path that cannot carry the device's 1280 bytes inside (conf
+ * mss_max, not 0): the MSS option of a TCP SYN (or SYN-ACK) whose IPv6
+ * header is at off (next header nh, TCP directly after it) lowered to max,
+ * its checksum adjusted (bpf_l4_csum_replace: as it is, or left to the
+ * offload that completes it). The host's SYNs leave with it and its
+ * peers' arrive with it, so both sides send segments whose outer packets
+ * fit the path (RFC 2473 section 7 would have them fragmented; these
+ * programs cannot).
+ */
+static __always_inline void clamp_mss(struct __sk_buff *skb, __u32 off, __u8 nh, __u32 max)
+{
+	__u32 tcp = off + OUTER_LEN, o, end;
+	__u8 h[2];
+
+	if (!max || nh != TCP_ || bpf_skb_load_bytes(skb, tcp + 12, h, 2) < 0 || !(h[1] & 0x02))
+		return;
+	end = tcp + (__u32)(h[0] >> 4) * 4;
+	o = tcp + 20;
+#pragma unroll
+	for (int i = 0; i < OPT_WALK; i++) {
+		__u8 kl[2];
+		__be16 old, new;
+
+		if (o + 2 > end || bpf_skb_load_bytes(skb, o, kl, 2) < 0 || kl[0] == 0)
+			return;
+		if (kl[0] == 1) { /* NOP */
+			o++;
+			continue;
+		}
+		if (kl[0] == 2 && kl[1] == 4) {
+			if (o + 4 > end || bpf_skb_load_bytes(skb, o + 2, &old, 2) < 0 ||
+			    bpf_ntohs(old) <= max)
+				return;
+			new = bpf_htons((__u16)max);
+			if (bpf_l4_csum_replace(skb, tcp + 16, old, new, sizeof new) < 0)
+				return;
+			bpf_skb_store_bytes(skb, o + 2, &new, sizeof new, 0);
+			return;
+		}
+		if (kl[1] < 2)
+			return;
+		o += kl[1];
+	}
+}
+
 SEC("tc")
 int odm_encap(struct __sk_buff *skb)
 {
@@ -230,6 +278,8 @@ int odm_encap(struct __sk_buff *skb)
 	/* with ours, one level more */
 	if (levels(skb, 0, ip.nexthdr) + 1 > c->nest_max)
 		return count(ODM_BPF_LOOPED);
+	if (!c->side)
+		clamp_mss(skb, 0, ip.nexthdr, c->mss_max);
 	outer.version = 6;
 	outer.payload_len = bpf_htons((__u16)len);
 	outer.nexthdr = IP6IP6;
@@ -362,6 +412,8 @@ int odm_decap(struct __sk_buff *skb)
 				BPF_F_ADJ_ROOM_FIXED_GSO | BPF_F_ADJ_ROOM_DECAP_L3_IPV6) < 0 &&
 	    bpf_skb_adjust_room(skb, -OUTER_LEN, BPF_ADJ_ROOM_MAC, BPF_F_ADJ_ROOM_FIXED_GSO) < 0)
 		return count(ODM_BPF_DROPPED);
+	if (!c->side)
+		clamp_mss(skb, ETH_HLEN, in.nexthdr, c->mss_max);
 	__sync_fetch_and_add(&b->rx_packets, segments(skb));
 	__sync_fetch_and_add(&b->rx_bytes, skb->len - ETH_HLEN);
 	/* the host dates a move's loss by it (tunnel.h rx_each_packet) */
