@@ -589,6 +589,14 @@ static int take_link(void *arg, int ifindex, unsigned flags)
 	return 0;
 }
 
+static void walk_links(void *arg)
+{
+	struct links *l = arg;
+
+	l->n = 0;
+	cr_assert_eq(netconf_link_each(take_link, l), 0);
+}
+
 static unsigned link_flags(const struct links *l, int ifindex)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -643,6 +651,65 @@ static void a_varied_host(void)
 	ip_ok("link set wb1 up");
 }
 
+/* getifaddrs()'s entries as text: device, family, address, netmask, flags */
+static void ifaddrs_text(const struct ifaddrs *ifa, char *out, size_t len)
+{
+	size_t o = 0;
+
+	out[0] = 0;
+	for (const struct ifaddrs *i = ifa; i && o < len; i = i->ifa_next) {
+		char as[INET6_ADDRSTRLEN] = "-", ms[INET6_ADDRSTRLEN] = "-";
+		int fam = i->ifa_addr ? i->ifa_addr->sa_family : -1;
+
+		if (fam == AF_INET6) {
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)i->ifa_addr)->sin6_addr,
+				  as, sizeof(as));
+			if (i->ifa_netmask)
+				inet_ntop(AF_INET6,
+					  &((const struct sockaddr_in6 *)(const void *)i->ifa_netmask)->sin6_addr,
+					  ms, sizeof(ms));
+		}
+		o += (size_t)snprintf(out + o, len - o, "%s %d %s %s %#x\n", i->ifa_name, fam, as, ms,
+				      i->ifa_flags);
+	}
+	cr_assert_lt(o, len, "getifaddrs told more than %zu bytes of text", len);
+}
+
+/* Runs walk(arg) between two getifaddrs() that agree, and returns the
+ * second. a_varied_host's devices get their carrier, and with it their
+ * link-local addresses, when the kernel's link watch gets to them, up to a
+ * second after they are set up: a walk compared with getifaddrs() must not
+ * straddle such a change (it did under load: "fe80::... not walked") */
+static struct ifaddrs *getifaddrs_around(void (*walk)(void *), void *arg)
+{
+	static char before[16384], after[16384];
+
+	for (int tries = 0; tries < 150; tries++) {
+		struct ifaddrs *a, *b;
+
+		cr_assert_eq(getifaddrs(&a), 0);
+		walk(arg);
+		cr_assert_eq(getifaddrs(&b), 0);
+		ifaddrs_text(a, before, sizeof(before));
+		ifaddrs_text(b, after, sizeof(after));
+		freeifaddrs(a);
+		if (strcmp(before, after) == 0)
+			return b;
+		freeifaddrs(b);
+		usleep(20000);
+	}
+	cr_assert_fail("the devices' addresses and flags kept changing for 3 s");
+	return NULL;
+}
+
+static void walk_addrs(void *arg)
+{
+	struct walked *w = arg;
+
+	w->n = 0;
+	cr_assert_eq(netconf_addr_each(0, take, w), 0);
+}
+
 /* What the agent read from getifaddrs() before the walker, each IPv6
  * address (its device, address and prefix from the netmask, glibc's
  * ifa_addr: IFA_LOCAL over IFA_ADDRESS) is walked once, and nothing else */
@@ -653,8 +720,7 @@ Test(netconf, addr_each_tells_what_getifaddrs_told)
 	size_t n = 0;
 
 	a_varied_host();
-	cr_assert_eq(netconf_addr_each(0, take, &w), 0);
-	cr_assert_eq(getifaddrs(&ifa), 0);
+	ifa = getifaddrs_around(walk_addrs, &w);
 	for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
 		const struct sockaddr_in6 *s = (const void *)i->ifa_addr;
 		const struct sockaddr_in6 *m = (const void *)i->ifa_netmask;
@@ -688,8 +754,7 @@ Test(netconf, link_each_tells_what_getifaddrs_told)
 	struct ifaddrs *ifa;
 
 	a_varied_host();
-	cr_assert_eq(netconf_link_each(take_link, &l), 0);
-	cr_assert_eq(getifaddrs(&ifa), 0);
+	ifa = getifaddrs_around(walk_links, &l);
 	for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
 		int x = (int)if_nametoindex(i->ifa_name), seen = 0;
 
