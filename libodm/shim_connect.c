@@ -80,24 +80,37 @@ int shim_process_type_known(void)
 	return t != ODM_TYPE_NONE ? t : agent_default_type_known();
 }
 
-const char *shim_socket_proto(int fd)
+/* 1 if fd is an AF_INET6 socket, its type and protocol read (socket(7)) */
+static int socket_inet6(int fd, int *type, int *proto)
 {
-	int domain = 0, type = 0, proto = 0;
+	int domain = 0;
 	socklen_t l = sizeof(int);
 
+	*type = *proto = 0;
 	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &l) != 0 || domain != AF_INET6)
-		return NULL;
+		return 0;
 	l = sizeof(int);
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) != 0)
-		return NULL;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, type, &l) != 0)
+		return 0;
 	l = sizeof(int);
-	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &l) != 0)
-		return NULL;
+	return getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, proto, &l) == 0;
+}
+
+/* "tcp" (MPTCP too, as mptcpize makes), "udp", or NULL: any other kind */
+static const char *proto_name(int type, int proto)
+{
 	if (type == SOCK_STREAM && (proto == IPPROTO_TCP || proto == IPPROTO_MPTCP))
 		return "tcp";
-	if (type == SOCK_DGRAM && proto == IPPROTO_UDP)
-		return "udp";
-	return NULL;
+	return type == SOCK_DGRAM && proto == IPPROTO_UDP ? "udp" : NULL;
+}
+
+const char *shim_socket_proto(int fd)
+{
+	int type, proto;
+
+	if (!socket_inet6(fd, &type, &proto))
+		return NULL;
+	return proto_name(type, proto);
 }
 
 /* fd's own address into *me (zeroed first): 0, or -1 (errno) */
@@ -107,6 +120,51 @@ static int own_name(int fd, struct sockaddr_in6 *me)
 
 	memset(me, 0, sizeof(*me));
 	return getsockname(fd, (struct sockaddr *)me, &l);
+}
+
+#ifndef IPV6_HDRINCL
+#define IPV6_HDRINCL 36 /* linux/in6.h */
+#endif
+
+/*
+ * fd, an AF_INET6 socket that is neither TCP nor UDP (an ICMPv6 one, as
+ * ping's, a raw one, UDP-Lite, SCTP): its words in kind, and 1. The agent
+ * leases to TCP and UDP sockets only (its sock_diag listings of them say
+ * whether a lease is in use), so such a socket can have no lease; the
+ * host's Fixed address, which no socket holds, it can have. *own: 1 when
+ * its source is the program's already (bound to an address, or a raw
+ * socket that writes its own IPv6 header: IPPROTO_RAW, IPV6_HDRINCL,
+ * raw(7)). 2 for a socket of streams (SOCK_STREAM, SOCK_SEQPACKET), 1
+ * for one of datagrams; 0 for TCP, UDP, or a socket of another family
+ * (the kernel says what it makes of an IPv6 address there).
+ */
+static int socket_other(int fd, char *kind, size_t len, int *own)
+{
+	int type, proto, hdrincl = 0;
+	struct sockaddr_in6 me;
+	socklen_t l;
+
+	*own = 0;
+	if (!socket_inet6(fd, &type, &proto) || proto_name(type, proto))
+		return 0;
+	if (type == SOCK_RAW)
+		snprintf(kind, len, "a raw socket of protocol %d", proto);
+	else if (proto == IPPROTO_ICMPV6)
+		snprintf(kind, len, "an ICMPv6 socket");
+	else if (proto == IPPROTO_UDPLITE)
+		snprintf(kind, len, "a UDP-Lite socket");
+	else if (proto == IPPROTO_SCTP)
+		snprintf(kind, len, "an SCTP socket");
+	else
+		snprintf(kind, len, "a socket of type %d, protocol %d", type, proto);
+	if (own_name(fd, &me) == 0 && !IN6_IS_ADDR_UNSPECIFIED(&me.sin6_addr))
+		*own = 1;
+	l = sizeof(int);
+	if (type == SOCK_RAW &&
+	    (proto == IPPROTO_RAW ||
+	     (getsockopt(fd, IPPROTO_IPV6, IPV6_HDRINCL, &hdrincl, &l) == 0 && hdrincl)))
+		*own = 1;
+	return type == SOCK_STREAM || type == SOCK_SEQPACKET ? 2 : 1;
 }
 
 /*
@@ -270,12 +328,25 @@ static int fixed_before_send(int fd, const struct sockaddr_in6 *d6, const char *
 	struct agent_lease al;
 	struct fd_lease fl;
 	unsigned port = 0;
-	int r, ret, bound;
+	int r, ret, bound, own = 0, other = 0;
+	char kind[64];
 
 	inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
-	bound = proto ? socket_unbound(fd, what, &port) : SB_LEAVE;
+	/* an ICMPv6, raw, UDP-Lite or SCTP socket: bound to the Fixed
+	 * address as well, unless its source is the program's (the agent's
+	 * "proto" knows TCP and UDP: the one it is like, which decides
+	 * nothing for the one Fixed address, held whatever the sockets) */
+	if (!proto && (other = socket_other(fd, kind, sizeof(kind), &own)) != 0)
+		proto = other == 2 ? "tcp" : "udp";
+	if (other)
+		bound = own ? SB_LEAVE : SB_NONE;
+	else
+		bound = proto ? socket_unbound(fd, what, &port) : SB_LEAVE;
 	if (bound == SB_LEAVE) {
-		if (proto && !port)
+		if (other)
+			shim_debug("%s fd %d -> %s: %s whose source the program chose: plain", what,
+				   fd, dbuf, kind);
+		else if (proto && !port)
 			say_own_address(fd, what, dbuf);
 		fdtable_mark_seen(t, fd);
 		return 0;
@@ -310,7 +381,8 @@ static int fixed_before_send(int fd, const struct sockaddr_in6 *d6, const char *
 	memcpy(fl.lease, al.lease, sizeof(fl.lease));
 	/* untracked (no memory) only loses the close's hint: Fixed stays held */
 	r = fdtable_track(t, fd, &fl);
-	shim_debug("%s fd %d -> Fixed %s%s", what, fd, abuf, r == 0 ? "" : " (untracked)");
+	shim_debug("%s fd %d -> Fixed %s%s%s%s%s", what, fd, abuf, other ? " (" : "",
+		   other ? kind : "", other ? ")" : "", r == 0 ? "" : " (untracked)");
 	return 0;
 }
 
@@ -552,7 +624,8 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	struct sockaddr_in6 peer;
 	unsigned port = 0;
 	uint64_t cookie = 0; /* fd's socket before a wait (socket_cookie), 0: none yet */
-	char dev[IF_NAMESIZE];
+	char dev[IF_NAMESIZE], kind[64];
+	int other, own;
 
 	/* a leased UDP socket is looked at once a second at most (udp_ended):
 	 * its lease ends only after it idled that long (udp-inactivity) */
@@ -649,6 +722,21 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
 	if (relet && !proto)
 		goto closed; /* by another thread, while this one waited to relet it */
+	/* an ICMPv6, raw, UDP-Lite or SCTP socket can have no lease (the
+	 * agent sees TCP and UDP sockets only): a program that named its type
+	 * hears so, another goes plain, said (not silently, as before) */
+	if (!relet && !proto && (other = socket_other(fd, kind, sizeof(kind), &own)) != 0) {
+		char why[160];
+
+		if (own) {
+			shim_debug("%s fd %d -> %s: %s whose source the program chose: plain", what,
+				   fd, dbuf, kind);
+			goto seen;
+		}
+		snprintf(why, sizeof(why), "%s: leases are for TCP and UDP sockets only", kind);
+		ret = no_lease(fd, what, type, &d6->sin6_addr, dbuf, EPROTONOSUPPORT, why);
+		goto decided;
+	}
 	if (relet)
 		bound = SB_NONE; /* its own address, to be bound anew */
 	/* a TCP sendto with an address is a connect (MSG_FASTOPEN) */

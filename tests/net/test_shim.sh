@@ -47,7 +47,11 @@
 #                              a cha lookup with no answer is no quiet
 #                              plain address for a program that named
 #                              its type, threads calling a mute agent
-#                              at once each wait one lease time at most.
+#                              at once each wait one lease time at most,
+#                              an ICMPv6 echo over a ping or raw socket
+#                              goes from the Fixed address, fails for a
+#                              named session-lasting type, is said when
+#                              it goes plain.
 #
 # Env: ODM_BUILD (build dir, default build). Exit 0 pass, 1 fail, 77 skip.
 set -eEuo pipefail
@@ -588,6 +592,51 @@ for fam, dst in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::ffff:127.0.
 	check "non-blocking leased connect: libc's result" \
 		diff <(head -2 "$TMP/plain") <(head -2 "$TMP/o")
 	check "non-blocking leased connect: leased source" grep -q 'source 2001:db8:c4a::2' "$TMP/o"
+
+	# An ICMPv6 echo over a ping socket (ping -6 sends its requests on one)
+	# and over a raw one: the agent leases to TCP and UDP sockets only.
+	# Fixed binds them to the Fixed address (no socket holds it); a type
+	# that takes a lease fails when the program named it, and goes plain
+	# otherwise, said and told to the agent: never a quiet plain address.
+	# shim_connect.c's socket_other().
+	sysctl -qw net.ipv4.ping_group_range="0 0"
+	local echo6='
+import errno, socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM if sys.argv[1] == "ping" else socket.SOCK_RAW,
+                  socket.IPPROTO_ICMPV6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)
+s.settimeout(2)
+try:
+    s.sendto(b"\x80\x00\x00\x00\x12\x34\x00\x01", (sys.argv[2], 0))
+except OSError as e:
+    print("sendto:", errno.errorcode[e.errno])
+    sys.exit(0)
+while True:
+    data, anc, _, _ = s.recvmsg(256, 256)
+    if data[0] == 129:  # the echo reply (a raw socket sees the request too)
+        for lvl, typ, d in anc:
+            if lvl == socket.IPPROTO_IPV6 and typ == socket.IPV6_PKTINFO:
+                print("echo reply to", socket.inet_ntop(socket.AF_INET6, d[:16]))
+        break'
+	for kind in ping raw; do
+		: >"$log"
+		ODM_TYPE=fixed "${pre[@]}" python3 -c "$echo6" "$kind" 2001:db8:c0::10 >"$TMP/o" 2>&1 || true
+		cat "$TMP/o"
+		check "an ICMPv6 $kind socket, fixed: its echo goes from the Fixed address" \
+			grep -qx 'echo reply to 2001:db8:c4a::2' "$TMP/o"
+		ODM_TYPE=session-lasting "${pre[@]}" python3 -c "$echo6" "$kind" 2001:db8:c0::10 \
+			>"$TMP/o" 2>&1 || true
+		check "an ICMPv6 $kind socket, session-lasting named: EADDRNOTAVAIL, not a quiet plain address" \
+			grep -qx 'sendto: EADDRNOTAVAIL' "$TMP/o"
+		: >"$log"
+		"${pre[@]}" ODM_DEBUG=1 python3 -c "$echo6" "$kind" 2001:db8:c0::10 >"$TMP/o" 2>"$TMP/e" || true
+		check "an ICMPv6 $kind socket, session-lasting by default: plain" \
+			grep -qx 'echo reply to 2001:db8:c0::10' "$TMP/o"
+		check "an ICMPv6 $kind socket, session-lasting by default: said" \
+			grep -q 'leases are for TCP and UDP sockets only), falling back to plain' "$TMP/e"
+		check "an ICMPv6 $kind socket, session-lasting by default: the agent told" \
+			wait_for 3 grep -q '"op": "fallback"' "$log"
+	done
 
 	# A connect whose socket another thread closes while the agent answers
 	# (1 s here): the number belongs to a new socket by then, which the
