@@ -212,6 +212,16 @@ static void port_why(char *why, size_t len, unsigned port)
 		 "no longer be chosen", port);
 }
 
+/* no_lease's words for a socket bound to device dev (SO_BINDTODEVICE,
+ * curl --interface): its packets leave there whatever the routing rules
+ * say, never into the tunnel, so an anchored source would go out
+ * untunnelled and get no answer */
+static void device_why(char *why, size_t len, const char *dev)
+{
+	snprintf(why, len, "bound to device %s (SO_BINDTODEVICE): its packets cannot take the "
+		 "tunnel", dev);
+}
+
 /* 1 if the program asked for its type itself ($ODM_TYPE names one). */
 static int type_asked(void)
 {
@@ -328,8 +338,8 @@ static int fixed_before_send(int fd, const struct sockaddr_in6 *d6, const char *
 	struct agent_lease al;
 	struct fd_lease fl;
 	unsigned port = 0;
-	int r, ret, bound, own = 0, other = 0;
-	char kind[64];
+	int r, ret, bound, own = 0, other = 0, on_dev;
+	char kind[64], dev[IF_NAMESIZE];
 
 	inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
 	/* an ICMPv6, raw, UDP-Lite or SCTP socket: bound to the Fixed
@@ -340,8 +350,10 @@ static int fixed_before_send(int fd, const struct sockaddr_in6 *d6, const char *
 		proto = other == 2 ? "tcp" : "udp";
 	if (other)
 		bound = own ? SB_LEAVE : SB_NONE;
-	else
-		bound = proto ? socket_unbound(fd, what, &port) : SB_LEAVE;
+	else /* a TCP sendto with an address is a connect (MSG_FASTOPEN) */
+		bound = proto ? socket_unbound(fd, strcmp(proto, "tcp") == 0 ? "connect" : what,
+					       &port)
+			      : SB_LEAVE;
 	if (bound == SB_LEAVE) {
 		if (other)
 			shim_debug("%s fd %d -> %s: %s whose source the program chose: plain", what,
@@ -351,8 +363,12 @@ static int fixed_before_send(int fd, const struct sockaddr_in6 *d6, const char *
 		fdtable_mark_seen(t, fd);
 		return 0;
 	}
-	r = bound == SB_PORT ? -EINVAL /* not asked: it could not be bound */
-			     : agent_lease(ODM_TYPE_FIXED, &d6->sin6_addr, NULL, proto, 0, &al);
+	/* bound to a device, it would send from the Fixed address outside the
+	 * tunnel, as a leased one would (shim_before_send) */
+	on_dev = bound == SB_NONE && bound_device(fd, dev, sizeof(dev));
+	r = bound == SB_PORT || on_dev
+		    ? -EINVAL /* not asked: it could not be bound, or used */
+		    : agent_lease(ODM_TYPE_FIXED, &d6->sin6_addr, NULL, proto, 0, &al);
 	if (r > 0) {
 		inet_ntop(AF_INET6, &al.addr, abuf, sizeof(abuf));
 		r = bind_to(fd, &al.addr); /* 0 or -errno */
@@ -364,13 +380,15 @@ static int fixed_before_send(int fd, const struct sockaddr_in6 *d6, const char *
 
 		if (bound == SB_PORT)
 			port_why(why, sizeof(why), port);
+		else if (on_dev)
+			device_why(why, sizeof(why), dev);
 		else if (!abuf[0] && r == -EADDRNOTAVAIL)
 			snprintf(why, sizeof(why), "the agent answered plain");
 		else
 			snprintf(why, sizeof(why), "%s%s%s%s", abuf[0] ? "bind to " : "", abuf,
 				 abuf[0] ? ": " : "", strerror(-r));
 		ret = no_lease(fd, what, ODM_TYPE_FIXED, &d6->sin6_addr, dbuf,
-			       bound == SB_PORT ? EADDRNOTAVAIL : -r, why);
+			       bound == SB_PORT || on_dev ? EADDRNOTAVAIL : -r, why);
 		if (ret == 0)
 			fdtable_mark_seen(t, fd);
 		return ret;
@@ -755,8 +773,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	if (bound_device(fd, dev, sizeof(dev))) {
 		char why[IF_NAMESIZE + 96];
 
-		snprintf(why, sizeof(why), "bound to device %s (SO_BINDTODEVICE): its packets "
-			 "cannot take the tunnel", dev);
+		device_why(why, sizeof(why), dev);
 		ret = no_lease(fd, what, type, &d6->sin6_addr, dbuf, EADDRNOTAVAIL, why);
 		goto decided;
 	}

@@ -51,7 +51,9 @@
 #                              an ICMPv6 echo over a ping or raw socket
 #                              goes from the Fixed address, fails for a
 #                              named session-lasting type, is said when
-#                              it goes plain.
+#                              it goes plain, a fixed socket bound to a
+#                              device, or to a port before its
+#                              sendto(MSG_FASTOPEN), fails.
 #
 # Env: ODM_BUILD (build dir, default build). Exit 0 pass, 1 fail, 77 skip.
 set -eEuo pipefail
@@ -636,6 +638,34 @@ while True:
 			grep -q 'leases are for TCP and UDP sockets only), falling back to plain' "$TMP/e"
 		check "an ICMPv6 $kind socket, session-lasting by default: the agent told" \
 			wait_for 3 grep -q '"op": "fallback"' "$log"
+	done
+
+	# Fixed as the leased types: a socket bound to a device (its packets
+	# would leave there, outside the tunnel) and a TCP socket bound to a
+	# port that connects by sendto(MSG_FASTOPEN) (it can take no other
+	# address) get EADDRNOTAVAIL when fixed was named, not a quiet plain
+	# address (fixed_before_send; a connect() so bound failed already).
+	local fixedfail='
+import socket, sys
+srv = socket.create_server(("2001:db8:c0::10", 0), family=socket.AF_INET6)
+dst = ("2001:db8:c0::10", srv.getsockname()[1])
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+try:
+    if sys.argv[1] == "device":
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"lo")
+        s.connect(dst)
+    else:
+        s.bind(("::", 0))
+        s.sendto(b"hi", socket.MSG_FASTOPEN, dst)
+    print("sent from", s.getsockname()[0])
+except OSError as e:
+    print("failed:", e.errno)'
+	for how in device fastopen; do
+		ODM_TYPE=fixed "${pre[@]}" ODM_DEBUG=1 python3 -c "$fixedfail" "$how" >"$TMP/o" 2>"$TMP/e" || true
+		cat "$TMP/o"
+		check "fixed named, $how: EADDRNOTAVAIL, not a quiet plain address" \
+			grep -qx "failed: $(python3 -c 'import errno; print(errno.EADDRNOTAVAIL)')" "$TMP/o"
+		check "fixed named, $how: ODM_DEBUG says why" grep -q 'failing with EADDRNOTAVAIL' "$TMP/e"
 	done
 
 	# A connect whose socket another thread closes while the agent answers
