@@ -235,7 +235,8 @@ ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockad
 	ssize_t r;
 
 	/* Connected sockets pass no address: nothing to decide. */
-	if (addr && before_send(fd, addr, len, "sendto") < 0)
+	if (addr && before_send(fd, addr, len,
+				(flags & MSG_FASTOPEN) ? "sendto(MSG_FASTOPEN)" : "sendto") < 0)
 		return -1;
 	rs = addr ? replysrc_of(fd) : NULL;
 	if (rs)
@@ -260,7 +261,8 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	ssize_t r;
 
 	if (msg && msg_addr(msg) &&
-	    before_send(fd, msg_addr(msg), msg->msg_namelen, "sendmsg") < 0)
+	    before_send(fd, msg_addr(msg), msg->msg_namelen,
+			(flags & MSG_FASTOPEN) ? "sendmsg(MSG_FASTOPEN)" : "sendmsg") < 0)
 		return -1;
 	rs = msg && msg_addr(msg) ? replysrc_of(fd) : NULL;
 	if (rs)

@@ -205,6 +205,13 @@ static void say_own_address(int fd, const char *what, const char *dbuf)
 		   dbuf, abuf);
 }
 
+/* 1 if what (the call) connects a TCP socket: connect(), or a sendto() or
+ * sendmsg() with MSG_FASTOPEN, which connects and sends at once (tcp(7)) */
+static int connects(const char *what)
+{
+	return strcmp(what, "connect") == 0 || strstr(what, "(MSG_FASTOPEN)") != NULL;
+}
+
 /* no_lease's words for a socket that socket_unbound found SB_PORT */
 static void port_why(char *why, size_t len, unsigned port)
 {
@@ -659,13 +666,14 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	if (again && st == FDT_LEASED && !fl.udp)
 		(void)fdtable_get(fdtable_global(0), fd, &fl);
 	/*
-	 * connect() again after a failed one (Linux allows it): the socket
+	 * connect() again after a failed one (Linux allows it; a
+	 * sendto(MSG_FASTOPEN) is one too): the socket
 	 * keeps its leased source, which may be gone from the host now. It is
 	 * leased again as a new one would be, of its type, and bound anew
 	 * (its port was given back); never sent from an address the host no
 	 * longer has (odm(7)).
 	 */
-	if (st == FDT_LEASED && strcmp(what, "connect") == 0 &&
+	if (st == FDT_LEASED && connects(what) &&
 	    fdtable_connect(fdtable_global(0), fd, &fl) && fl.tried &&
 	    fl.type != ODM_TYPE_FIXED && tcp_closed(fd)) {
 		relet = 1;

@@ -24,9 +24,10 @@
 #pragma GCC visibility push(hidden)
 
 /*
- * what: "connect", "sendto", "sendmsg", "sendmmsg" (for messages), or
- * "reconnect" (shim_reconnect_ended: fd is leased anew whatever it looks
- * like). Caller holds the guard and has checked
+ * what: "connect", "sendto", "sendmsg", "sendmmsg" (for messages),
+ * "sendto(MSG_FASTOPEN)" or "sendmsg(MSG_FASTOPEN)" (a TCP socket's connect
+ * and first data at once, tcp(7)), or "reconnect" (shim_reconnect_ended:
+ * fd is leased anew whatever it looks like). Caller holds the guard and has checked
  * shim_policy_dst_eligible(dst, len). Returns 0 to go on with the real
  * call, or -EADDRNOTAVAIL: fail it with that errno. Leaves errno as it was.
  */

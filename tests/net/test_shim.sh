@@ -53,7 +53,9 @@
 #                              named session-lasting type, is said when
 #                              it goes plain, a fixed socket bound to a
 #                              device, or to a port before its
-#                              sendto(MSG_FASTOPEN), fails.
+#                              sendto(MSG_FASTOPEN), fails, and one
+#                              whose sendto(MSG_FASTOPEN) failed is
+#                              leased anew when it tries again.
 #
 # Env: ODM_BUILD (build dir, default build). Exit 0 pass, 1 fail, 77 skip.
 set -eEuo pipefail
@@ -667,6 +669,42 @@ except OSError as e:
 			grep -qx "failed: $(python3 -c 'import errno; print(errno.EADDRNOTAVAIL)')" "$TMP/o"
 		check "fixed named, $how: ODM_DEBUG says why" grep -q 'failing with EADDRNOTAVAIL' "$TMP/e"
 	done
+
+	# A TCP connect by sendto(MSG_FASTOPEN) (curl --tcp-fastopen) that
+	# failed (refused), made again after its lease ended (its address off
+	# the host): leased anew, as a connect() again is, not sent from the
+	# ended address, which hung (blocking) until TCP gave up, minutes on.
+	local tfoagain='
+import socket, subprocess
+srv = socket.create_server(("2001:db8:c0::10", 0), family=socket.AF_INET6)
+srv.settimeout(3)
+shut = socket.create_server(("2001:db8:c0::10", 0), family=socket.AF_INET6)
+sp = shut.getsockname()[1]
+shut.close()
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+try:
+    s.sendto(b"hi", socket.MSG_FASTOPEN, ("2001:db8:c0::10", sp))
+except OSError as e:
+    print("first:", e.errno, "from", s.getsockname()[0], flush=True)
+subprocess.run(["ip", "-6", "addr", "del", s.getsockname()[0] + "/128", "dev", "lo"], check=True)
+s.sendto(b"hi", socket.MSG_FASTOPEN, ("2001:db8:c0::10", srv.getsockname()[1]))
+print("again: server sees", srv.accept()[1][0])'
+	rm -f "$TMP/agent40.sock"
+	python3 "$SHIM/fake_agent.py" "$TMP/agent40.sock" "$TMP/agent40.log" \
+		--default-type session-lasting --lease 2001:db8:c4a::2 --lease 2001:db8:c4a::3 &
+	local tfo_pid=$!
+	wait_for 5 test -S "$TMP/agent40.sock"
+	ODM_SOCKET=$TMP/agent40.sock ODM_TYPE=session-lasting "${pre[@]}" ODM_DEBUG=1 \
+		timeout 10 python3 -c "$tfoagain" >"$TMP/o" 2>"$TMP/e" || true
+	kill "$tfo_pid" 2>/dev/null || true
+	ip -6 addr replace 2001:db8:c4a::2/128 dev lo nodad
+	cat "$TMP/o"
+	check "sendto(MSG_FASTOPEN) refused, from the first lease" \
+		grep -qx 'first: 111 from 2001:db8:c4a::2' "$TMP/o"
+	check "sendto(MSG_FASTOPEN) again, its lease ended: leased anew, connected from it" \
+		grep -qx 'again: server sees 2001:db8:c4a::3' "$TMP/o"
+	check "sendto(MSG_FASTOPEN) again: two leases asked" \
+		test "$(count '"op": "lease"' "$TMP/agent40.log")" = 2
 
 	# A connect whose socket another thread closes while the agent answers
 	# (1 s here): the number belongs to a new socket by then, which the
