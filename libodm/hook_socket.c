@@ -86,6 +86,17 @@ static void say_ipv4(int fd, const struct sockaddr *dst, const char *what)
 		   what, fd, buf);
 }
 
+/* ODM_DEBUG: an IPv6 destination on the host or its link, or multicast,
+ * goes out as the kernel decides, whatever the type (odm(7) CAVEATS) */
+static void say_local(int fd, const struct sockaddr *dst, const char *kind, const char *what)
+{
+	char buf[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)dst)->sin6_addr, buf, sizeof(buf));
+	shim_debug("%s fd %d -> %s: a %s destination, no address type applies (ODM anchors "
+		   "unicast ones beyond the link): plain", what, fd, buf, kind);
+}
+
 /* 0, or -errno: the call fails (a type asked for could not be had). */
 static int before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what)
 {
@@ -94,8 +105,14 @@ static int before_send(int fd, const struct sockaddr *dst, socklen_t len, const 
 	if (guard_active())
 		return 0;
 	if (!shim_policy_dst_eligible(dst, len)) {
-		if (shim_debug_on() && shim_policy_dst_ipv4(dst, len))
+		const char *kind;
+
+		if (!shim_debug_on())
+			return 0;
+		if (shim_policy_dst_ipv4(dst, len))
 			say_ipv4(fd, dst, what);
+		else if ((kind = shim_policy_dst_local(dst, len)) != NULL)
+			say_local(fd, dst, kind, what);
 		return 0;
 	}
 	guard_enter();

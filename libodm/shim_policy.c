@@ -75,6 +75,24 @@ int shim_policy_dst_ipv4(const struct sockaddr *sa, socklen_t len)
 	       IN6_IS_ADDR_V4MAPPED(&((const struct sockaddr_in6 *)sa)->sin6_addr);
 }
 
+const char *shim_policy_dst_local(const struct sockaddr *sa, socklen_t len)
+{
+	const struct in6_addr *a;
+
+	if (!sa || len < SIN6_LEN_RFC2133 || sa->sa_family != AF_INET6)
+		return NULL;
+	a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	if (IN6_IS_ADDR_UNSPECIFIED(a))
+		return "unspecified";
+	if (IN6_IS_ADDR_LOOPBACK(a))
+		return "loopback";
+	if (IN6_IS_ADDR_LINKLOCAL(a))
+		return "link-local";
+	if (IN6_IS_ADDR_MULTICAST(a))
+		return "multicast";
+	return IN6_IS_ADDR_V4COMPAT(a) ? "IPv4-compatible" : NULL;
+}
+
 int shim_policy_bind_chooses_nothing(const struct sockaddr *sa, socklen_t len)
 {
 	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;

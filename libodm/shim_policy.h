@@ -53,6 +53,13 @@ int shim_policy_cha_pick(const struct in6_addr *a, size_t n);
 int shim_policy_dst_ipv4(const struct sockaddr *sa, socklen_t len);
 
 /*
+ * The kind of an IPv6 destination no address type applies to, in words
+ * ("loopback", "link-local", "multicast", "unspecified", "IPv4-compatible"),
+ * or NULL: not AF_INET6, IPv4-mapped (shim_policy_dst_ipv4), or eligible.
+ */
+const char *shim_policy_dst_local(const struct sockaddr *sa, socklen_t len);
+
+/*
  * 1 if a bind() to sa chooses nothing: AF_INET6, the unspecified address
  * (::) and port 0, which Java's DatagramSocket and node's dgram (libuv) do
  * to every UDP socket before its first datagram. The shim leaves such a

@@ -55,7 +55,9 @@
 #                              device, or to a port before its
 #                              sendto(MSG_FASTOPEN), fails, and one
 #                              whose sendto(MSG_FASTOPEN) failed is
-#                              leased anew when it tries again.
+#                              leased anew when it tries again, a
+#                              loopback or multicast destination is said
+#                              with ODM_DEBUG.
 #
 # Env: ODM_BUILD (build dir, default build). Exit 0 pass, 1 fail, 77 skip.
 set -eEuo pipefail
@@ -705,6 +707,23 @@ print("again: server sees", srv.accept()[1][0])'
 		grep -qx 'again: server sees 2001:db8:c4a::3' "$TMP/o"
 	check "sendto(MSG_FASTOPEN) again: two leases asked" \
 		test "$(count '"op": "lease"' "$TMP/agent40.log")" = 2
+
+	# A loopback or multicast destination takes no address of any type
+	# (odm(7) CAVEATS): a typed program goes out plain there, ODM_DEBUG
+	# says so, as for an IPv4 one (not silently).
+	ODM_TYPE=fixed "${pre[@]}" ODM_DEBUG=1 "$TMP/target_sock" connect ::1 >"$TMP/o" 2>"$TMP/e"
+	check "fixed, connect to ::1: connected, plain" grep -q 'source ::1' "$TMP/o"
+	check "fixed, connect to ::1: ODM_DEBUG says no type applies" \
+		grep -q -- '-> ::1: a loopback destination, no address type applies' "$TMP/e"
+	ODM_TYPE=session-lasting "${pre[@]}" ODM_DEBUG=1 python3 -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+try:
+    s.sendto(b"x", ("ff02::1%lo", 9))
+except OSError:
+    pass' 2>"$TMP/e" || true
+	check "session-lasting, a datagram to ff02::1: ODM_DEBUG says no type applies" \
+		grep -q -- '-> ff02::1: a multicast destination, no address type applies' "$TMP/e"
 
 	# A connect whose socket another thread closes while the agent answers
 	# (1 s here): the number belongs to a new socket by then, which the

@@ -133,6 +133,35 @@ Test(shim_policy, cha_pick)
 	cr_assert_eq(shim_policy_cha_pick(NULL, 0), -1, "no records");
 }
 
+/* shim_policy_dst_local of address a (24 bytes: RFC 2133's length too) */
+static const char *local6(const char *a, socklen_t len)
+{
+	struct sockaddr_in6 s = { .sin6_family = AF_INET6 };
+
+	cr_assert_eq(inet_pton(AF_INET6, a, &s.sin6_addr), 1);
+	return shim_policy_dst_local((struct sockaddr *)&s, len);
+}
+
+Test(shim_policy, local_destinations)
+{
+	struct sockaddr_in s4 = { .sin_family = AF_INET };
+	const socklen_t l = sizeof(struct sockaddr_in6);
+
+	cr_assert_str_eq(local6("::1", l), "loopback");
+	cr_assert_str_eq(local6("::", l), "unspecified");
+	cr_assert_str_eq(local6("fe80::1", l), "link-local");
+	cr_assert_str_eq(local6("ff02::fb", l), "multicast");
+	cr_assert_str_eq(local6("ff0e::1", l), "multicast");
+	cr_assert_str_eq(local6("::198.18.20.10", l), "IPv4-compatible");
+	cr_assert_str_eq(local6("::1", 24), "loopback", "RFC 2133's sockaddr_in6");
+	cr_assert_null(local6("::1", 23), "short sockaddr");
+	cr_assert_null(local6("2001:db8::1", l), "eligible");
+	cr_assert_null(local6("fd00::1", l), "unique local: eligible");
+	cr_assert_null(local6("::ffff:192.0.2.1", l), "IPv4-mapped: said as IPv4");
+	cr_assert_null(shim_policy_dst_local((struct sockaddr *)&s4, sizeof(s4)));
+	cr_assert_null(shim_policy_dst_local(NULL, 0));
+}
+
 Test(shim_policy, ipv4_destinations)
 {
 	struct sockaddr_in s4 = { .sin_family = AF_INET };
