@@ -9,7 +9,8 @@
 #      DNS SRV), and a Fixed request (odmctl lease fixed, a program with
 #      ODM_TYPE=fixed, setsc() and setsc_to(), a user whose policy default
 #      is fixed) gets that address at once; one the policy does not allow
-#      Fixed is refused;
+#      Fixed is refused; ping -6 with ODM_TYPE=fixed pings from it, and
+#      curl --interface (a socket bound to a device) fails at once;
 #   2. dig against BIND9 gives that address for mn.example.test (a signed
 #      update by the agent); an update signed with a wrong key is refused;
 #   3. cn reaches http://mn.example.test/ at the Fixed address, through ha
@@ -34,7 +35,7 @@ trap 'check_on_err test_fixed' ERR
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/check.sh"
 net_need test_fixed "network namespaces, BIND9 with TSIG, nginx, other uids" ip named dig \
-	nsupdate tsig-keygen nginx curl python3 setpriv tcpdump tshark
+	nsupdate tsig-keygen nginx curl ping python3 setpriv tcpdump tshark
 
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-4}
 . "$HERE/lib/topo.sh"
@@ -97,6 +98,28 @@ grep '^odm:' "$ODM_RUNDIR/shim-fixed.err" || true
 check "a program with ODM_TYPE=fixed connects to cn (rc $RC)" test "$RC" -eq 0
 check "from the Fixed address (cn's access log)" \
 	grep -q "^$F $HTTP_PORT .*GET /index.html" "$ODM_RUNDIR/cn/nginx-tcp/access.log"
+# ping -6 sends on an ICMPv6 (here raw) socket, which takes no lease: under
+# fixed it is bound to the Fixed address, and the answers come back through
+# ha (it went out from the access address, unsaid, before)
+RC=0
+nsx mn env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" ODM_TYPE=fixed ODM_DEBUG=1 \
+	ping -6 -c 2 -W 2 "$CN_ADDR" >"$ODM_RUNDIR/ping-fixed.out" 2>&1 || RC=$?
+grep -E '^odm: sendto|received' "$ODM_RUNDIR/ping-fixed.out" || true
+check "ping -6 with ODM_TYPE=fixed: answered (rc $RC)" test "$RC" -eq 0
+check "its echo requests bound to the Fixed address" \
+	grep -q "^odm: sendto fd [0-9]* -> Fixed $F (a raw socket of protocol 58)" "$ODM_RUNDIR/ping-fixed.out"
+# a socket bound to the access device would leave there with the Fixed
+# address, outside the tunnel: it fails at once (it hung until curl's
+# --max-time before)
+RC=0
+T0=$(date +%s%N)
+nsx mn env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" ODM_TYPE=fixed \
+	curl -6 -sS --interface "$MN_IF1" --max-time 8 -o /dev/null "http://[$CN_ADDR]:$HTTP_PORT/" \
+	2>/dev/null || RC=$?
+MS=$((($(date +%s%N) - T0) / 1000000))
+check "curl --interface $MN_IF1 with ODM_TYPE=fixed: cannot connect (rc $RC: 7), not timed out" \
+	test "$RC" -eq 7
+check "and at once ($MS ms), not after --max-time" test "$MS" -lt 4000
 check "a user the policy gives Fixed by default gets it without asking" test \
 	"$(odm_as 1001 env -u ODM_TYPE LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" \
 		curl -6 -sS -f --max-time 10 -o /dev/null -w '%{local_ip}' "http://cn.$DNS_ZONE/")" == "$F"
