@@ -212,6 +212,19 @@ static int connects(const char *what)
 	return strcmp(what, "connect") == 0 || strstr(what, "(MSG_FASTOPEN)") != NULL;
 }
 
+/* ODM_DEBUG: fd, found SB_LEAVE (port: the one it is bound to on ::, or
+ * 0), keeps the source it has: a server's replies, or one the program
+ * chose. Its port may be the kernel's, taken by a datagram to an IPv4 peer
+ * before (a dual-stack socket, odm(7) CAVEATS) */
+static void say_left(int fd, const char *what, const char *dbuf, unsigned port)
+{
+	if (!port)
+		say_own_address(fd, what, dbuf);
+	else
+		shim_debug("%s fd %d: bound to port %u and sending with an address: taken for a "
+			   "server's replies, left to the kernel", what, fd, port);
+}
+
 /* no_lease's words for a socket that socket_unbound found SB_PORT */
 static void port_why(char *why, size_t len, unsigned port)
 {
@@ -365,8 +378,8 @@ static int fixed_before_send(int fd, const struct sockaddr_in6 *d6, const char *
 		if (other)
 			shim_debug("%s fd %d -> %s: %s whose source the program chose: plain", what,
 				   fd, dbuf, kind);
-		else if (proto && !port)
-			say_own_address(fd, what, dbuf);
+		else if (proto)
+			say_left(fd, what, dbuf, port);
 		fdtable_mark_seen(t, fd);
 		return 0;
 	}
@@ -768,11 +781,8 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	/* a TCP sendto with an address is a connect (MSG_FASTOPEN) */
 	else if (!proto || (bound = socket_unbound(fd, strcmp(proto, "tcp") == 0 ? "connect" : what,
 						   &port)) == SB_LEAVE) {
-		if (proto && port)
-			shim_debug("%s fd %d: bound to port %u and sending with an address: taken "
-				   "for a server's replies, left to the kernel", what, fd, port);
-		else if (proto)
-			say_own_address(fd, what, dbuf);
+		if (proto)
+			say_left(fd, what, dbuf, port);
 		goto seen;
 	}
 	/* bound to a device (SO_BINDTODEVICE, curl --interface): its packets

@@ -56,8 +56,9 @@
 #                              sendto(MSG_FASTOPEN), fails, and one
 #                              whose sendto(MSG_FASTOPEN) failed is
 #                              leased anew when it tries again, a
-#                              loopback or multicast destination is said
-#                              with ODM_DEBUG.
+#                              loopback or multicast destination, and a
+#                              dual-stack UDP socket's IPv6 datagram after
+#                              an IPv4 one, are said with ODM_DEBUG.
 #
 # Env: ODM_BUILD (build dir, default build). Exit 0 pass, 1 fail, 77 skip.
 set -eEuo pipefail
@@ -724,6 +725,27 @@ except OSError:
     pass' 2>"$TMP/e" || true
 	check "session-lasting, a datagram to ff02::1: ODM_DEBUG says no type applies" \
 		grep -q -- '-> ff02::1: a multicast destination, no address type applies' "$TMP/e"
+
+	# A dual-stack UDP socket whose first datagram went to an IPv4 peer has
+	# the kernel's port on :: and is taken for a server's: its IPv6
+	# datagrams then go plain whatever the type (odm(7) CAVEATS), said
+	# with ODM_DEBUG under fixed as under session-lasting (not silently).
+	for ty in fixed session-lasting; do
+		ODM_TYPE=$ty "${pre[@]}" ODM_DEBUG=1 python3 -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", 0))
+r = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+r.bind(("2001:db8:c0::10", 0))
+s.sendto(b"a", ("::ffff:127.0.0.1", 9))
+s.sendto(b"b", r.getsockname()[:2])
+print("IPv6 datagram from", r.recvfrom(10)[1][0])' >"$TMP/o" 2>"$TMP/e" || true
+		check "$ty, UDP to IPv4 first: its IPv6 datagram goes plain" \
+			grep -qx 'IPv6 datagram from 2001:db8:c0::10' "$TMP/o"
+		check "$ty, UDP to IPv4 first: ODM_DEBUG says its IPv6 datagram is left to the kernel" \
+			grep -q "and sending with an address: taken for a server's replies" "$TMP/e"
+	done
 
 	# A connect whose socket another thread closes while the agent answers
 	# (1 s here): the number belongs to a new socket by then, which the
