@@ -8,9 +8,10 @@
  * lazily on first use, so hooks called before it ran (from another
  * library's constructor) still work (libfaketime bugs #132 and #416).
  * In the child: locks are reset (a thread that held one does not exist
- * there), the agent connection is dropped so the child connects with its
- * own pid, the c-ares channel is replaced on next use, and the fd table is
- * kept: the child inherited those fds. A child made without fork() (vfork,
+ * there; lazylib.c's too, under which a library is loaded), the agent
+ * connection is dropped so the child connects with its own pid, the
+ * c-ares channel is replaced on next use, and the fd table is kept: the
+ * child inherited those fds. A child made without fork() (vfork,
  * posix_spawn) runs no handler and leaves the shim's state alone
  * (ownpid.h).
  */
@@ -20,6 +21,7 @@
 #include "chacache.h"
 #include "chalookup.h"
 #include "fdtable.h"
+#include "lazylib.h"
 #include "libc_real.h"
 #include "ownpid.h"
 #include "replysrc.h"
@@ -34,6 +36,7 @@ static void odm_atfork_child(void)
 	fdtable_atfork_child(fdtable_global(0));
 	chacache_atfork_child();
 	chalookup_atfork_child();
+	lazylib_atfork_child();
 	agent_client_atfork_child();
 	shim_connect_atfork_child();
 	replysrc_atfork_child();

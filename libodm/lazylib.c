@@ -14,6 +14,12 @@
  * function fails the way the library itself reports failure (NULL, 0,
  * ARES_ENOTINITIALIZED, a json_error_t that says why), so callers take
  * their error paths: no lease, no cha answer, as if the agent were away.
+ * Such a failure is not kept for the life of the process: dlopen() fails
+ * as well when the process is out of descriptors for a moment (EMFILE,
+ * getrlimit(2) RLIMIT_NOFILE) or out of memory, after which the library
+ * loads. It is tried again at a call LAZY_RETRY_MS or more after the last
+ * try, so a library that is not there at all (a chroot(2) without it)
+ * costs one try a second, not one a call.
  * c-ares is opened with RTLD_DEEPBIND as well: it calls its own exported
  * functions through its PLT (ares_query calls ares_send), and a program
  * that carries a c-ares of its own and exports it (node does) would
@@ -35,8 +41,11 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
+#include "lazylib.h"
 #include "shim_log.h"
 
 #ifndef ODM_CARES_SONAME
@@ -50,7 +59,10 @@ enum lazylib { LAZY_CARES, LAZY_JANSSON, LAZY_N };
 
 static const char *const lazy_soname[LAZY_N] = { ODM_CARES_SONAME, ODM_JANSSON_SONAME };
 static void *lazy_handle[LAZY_N];
-static pthread_once_t lazy_once[LAZY_N] = { PTHREAD_ONCE_INIT, PTHREAD_ONCE_INIT };
+/* held while a library is loaded; when the last try failed, the monotonic
+ * ms before which it is not tried again */
+static pthread_mutex_t lazy_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t lazy_retry_at[LAZY_N];
 
 /* 1 when a sanitizer runtime (ours under SAN=1, or the program's) is in the
  * process: it aborts on RTLD_DEEPBIND. */
@@ -59,25 +71,47 @@ static int sanitized(void)
 	return dlsym(RTLD_DEFAULT, "__sanitizer_print_stack_trace") != NULL;
 }
 
-static void load(enum lazylib l)
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Library l's handle: loaded now if it is not yet and its last try (if
+ * any) was LAZY_RETRY_MS or more ago; NULL if it is not loaded. */
+static void *load(enum lazylib l)
 {
 	int deep = l == LAZY_CARES && !sanitized() ? RTLD_DEEPBIND : 0;
-	void *h = dlopen(lazy_soname[l], RTLD_NOW | RTLD_LOCAL | deep);
+	void *h = __atomic_load_n(&lazy_handle[l], __ATOMIC_ACQUIRE);
+	uint64_t now;
 
-	if (!h)
-		shim_debug("cannot load %s (%s): the shim does without it", lazy_soname[l],
-			   dlerror());
-	__atomic_store_n(&lazy_handle[l], h, __ATOMIC_RELEASE);
+	if (h)
+		return h;
+	pthread_mutex_lock(&lazy_lock);
+	h = lazy_handle[l];
+	now = now_ms();
+	if (!h && now >= lazy_retry_at[l]) {
+		h = dlopen(lazy_soname[l], RTLD_NOW | RTLD_LOCAL | deep);
+		if (h) {
+			__atomic_store_n(&lazy_handle[l], h, __ATOMIC_RELEASE);
+		} else {
+			lazy_retry_at[l] = now + LAZY_RETRY_MS;
+			shim_debug("cannot load %s (%s): the shim does without it, and tries "
+				   "again in %d ms at the earliest", lazy_soname[l], dlerror(),
+				   LAZY_RETRY_MS);
+		}
+	}
+	pthread_mutex_unlock(&lazy_lock);
+	return h;
 }
 
-static void load_cares(void)
+void lazylib_atfork_child(void)
 {
-	load(LAZY_CARES);
-}
+	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
 
-static void load_jansson(void)
-{
-	load(LAZY_JANSSON);
+	lazy_lock = fresh;
 }
 
 /* The function name of library l, bound into *slot on first use; NULL if unavailable. */
@@ -87,8 +121,7 @@ static void *lazy_sym(enum lazylib l, const char *name, void **slot)
 
 	if (f)
 		return f;
-	pthread_once(&lazy_once[l], l == LAZY_CARES ? load_cares : load_jansson);
-	h = __atomic_load_n(&lazy_handle[l], __ATOMIC_ACQUIRE);
+	h = load(l);
 	f = h ? dlsym(h, name) : NULL;
 	if (f)
 		__atomic_store_n(slot, f, __ATOMIC_RELEASE);

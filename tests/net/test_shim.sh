@@ -802,6 +802,46 @@ print("IPv6 datagram from", r.recvfrom(10)[1][0])' >"$TMP/o" 2>"$TMP/e" || true
 	check "a full agent: tried again, not at once given up ($tries tries)" test "$tries" -ge 5
 	check "a full agent: backing off, not every 50 ms ($tries tries in 4 s)" test "$tries" -le 30
 
+	# A program out of descriptors (RLIMIT_NOFILE) as it first connects:
+	# the shim can open neither jansson nor c-ares (dlopen: EMFILE) nor
+	# its agent connection, so that connect fails (its type was asked).
+	# Once the program has closed some, its connects are leased again:
+	# the failed load is tried again a second later, not kept for the
+	# life of the process (every connect failed with EADDRNOTAVAIL before).
+	: >"$log"
+	ODM_TYPE=session-lasting "${pre[@]}" ODM_DEBUG=1 prlimit --nofile=32:32 python3 -c '
+import errno, os, socket, time
+srv = socket.create_server(("2001:db8:c0::10", 0), family=socket.AF_INET6)
+port = srv.getsockname()[1]
+socket.getaddrinfo("cn.example.test", port, socket.AF_INET6, socket.SOCK_STREAM)
+held = []
+try:
+    while True:
+        held.append(os.open("/dev/null", os.O_RDONLY))
+except OSError as e:
+    print("filled:", errno.errorcode[e.errno])
+os.close(held.pop())
+def attempt(what):
+    c = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    try:
+        c.connect(("2001:db8:c0::10", port))
+        print(what, "source", c.getsockname()[0])
+    except OSError as e:
+        print(what, "error", errno.errorcode[e.errno])
+    c.close()
+attempt("full:")
+for _ in range(8):
+    os.close(held.pop())
+time.sleep(1.2)
+attempt("freed:")' >"$TMP/o" 2>"$TMP/e" || true
+	cat "$TMP/o"
+	check "out of descriptors: the program filled its table" grep -qx 'filled: EMFILE' "$TMP/o"
+	check "out of descriptors, type asked: the connect fails" grep -q '^full: error ' "$TMP/o"
+	check "out of descriptors: debug says the library could not be loaded" \
+		grep -q 'cannot load .*Too many open files' "$TMP/e"
+	check "descriptors freed: the next connect is leased (source 2001:db8:c4a::2)" \
+		grep -qx 'freed: source 2001:db8:c4a::2' "$TMP/o"
+
 	# The agent says plain: plain.
 	kill "$agent_pid" 2>/dev/null || true
 	python3 "$SHIM/fake_agent.py" "$TMP/agent3.sock" "$TMP/agent3.log" \
