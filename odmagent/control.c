@@ -121,6 +121,8 @@ struct control {
 	uv_idle_t resume;     /* takes up held-back connections (resume_soon) */
 	uv_timer_t watch;     /* looks that the path still names the socket */
 	int watch_err;        /* the last failure said (watch_tick), 0 none */
+	int fd_short;         /* -EMFILE or -ENFILE while the agent has no open
+			       * file to spare (watch_fds), 0 otherwise */
 	unsigned handles;     /* servers + timers + resume + open connections;
 			       * freed at 0 */
 	unsigned n_conns;     /* open handles, refused ones included */
@@ -1447,13 +1449,52 @@ fail:
  * bound again at once, with a warning. Something else there (another
  * agent's socket, a file) is not touched: said once, looked at again.
  */
+/*
+ * Out of open files (accept(2): EMFILE, ENFILE), libuv takes each new
+ * connection with a descriptor it keeps in reserve and closes it at once
+ * (uv_accept(3)): the client reads end of file, and the agent hears
+ * nothing of it. So each tick a descriptor is asked for and given back;
+ * a failure is logged once, naming the limit, and so is the return of
+ * room.
+ */
+static void watch_fds(struct control *ctl)
+{
+	struct rlimit rl = { 0 };
+	uv_os_fd_t fd;
+	int d, r = 0;
+
+	if (!ctl->server || uv_fileno((uv_handle_t *)ctl->server, &fd) < 0)
+		return;
+	d = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (d >= 0)
+		close(d);
+	else if (errno == EMFILE || errno == ENFILE)
+		r = -errno;
+	if (r == ctl->fd_short)
+		return;
+	if (r < 0) {
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+		log_warn(r, "no open file to spare (limit on open files %llu): new control "
+			    "connections are closed unanswered until some are freed (ulimit -n; "
+			    "systemd: LimitNOFILE=); said once, looked at again each second",
+			 (unsigned long long)rl.rlim_cur);
+	} else {
+		log_warnx("open files to spare again: control connections are served");
+	}
+	ctl->fd_short = r;
+}
+
 static void watch_tick(uv_timer_t *t)
 {
 	struct control *ctl = t->data;
 	const char *path = ctl->a->cfg.control_path;
-	int ours = path_is_ours(ctl), r;
+	int ours, r;
 
-	if (ctl->closing || ours == 1)
+	if (ctl->closing)
+		return;
+	watch_fds(ctl);
+	ours = path_is_ours(ctl);
+	if (ours == 1)
 		return;
 	if (ours < 0) {
 		if (ctl->watch_err != -EEXIST)
