@@ -53,6 +53,9 @@ struct odm_agent {
 /* anchor.c — anchor role: BU processing, binding cache, pool, tunnel set-up */
 int anchor_start(struct odm_agent *a);
 void anchor_stop(struct odm_agent *a);
+/* The state-dir was made again under the running agent (removed, main.c):
+ * the state is saved there anew soon, changed or not */
+void anchor_state_dir_made(struct odm_agent *a);
 
 /* anchor_state.c — the anchor's state across restarts and reloads */
 /* SIGHUP: a->cfg has new identities; old_ids/n_old are the ones replaced */

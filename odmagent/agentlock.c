@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agentlock.h"
@@ -159,6 +160,37 @@ int agentlock_mark_stopped(int fd)
 	    ftruncate(fd, sizeof(AGENTLOCK_STOPPED) - 1) < 0)
 		return errno ? -errno : -EIO;
 	return 0;
+}
+
+int agentlock_check(int fd, const char *dir, int *said)
+{
+	char path[4096], err[512];
+	struct stat held, there;
+	int nfd, unclean, gone, r;
+
+	if (fd < 0 || !dir || snprintf(path, sizeof(path), "%s/%s", dir, AGENTLOCK_FILE) >=
+				     (int)sizeof(path))
+		return fd;
+	if (fstat(fd, &held) < 0)
+		return fd;
+	r = lstat(path, &there);
+	if (r == 0 && there.st_dev == held.st_dev && there.st_ino == held.st_ino)
+		return fd;
+	gone = r < 0 && (errno == ENOENT || errno == ENOTDIR);
+	nfd = agentlock_take(dir, &unclean, err, sizeof(err));
+	if (nfd < 0) {
+		if (nfd != *said)
+			log_err(0, "%s was %s under the agent and cannot be taken again (%s): a "
+				     "second agent could take state-dir %s; tried again each second",
+				path, gone ? "removed" : "replaced", err, dir);
+		*said = nfd;
+		return fd;
+	}
+	log_warnx("%s was %s under the agent: made again and locked by this one (pid %ld)", path,
+		  gone ? "removed" : "replaced", (long)getpid());
+	*said = 0;
+	close(fd);
+	return nfd;
 }
 
 void agentlock_release(int fd, int clean)

@@ -43,5 +43,17 @@ void agentlock_release(int fd, int clean);
  * about to start again in place with its state saved, reexec.h); 0 or
  * -errno. */
 int agentlock_mark_stopped(int fd);
+/*
+ * Is fd still the lock file at dir's AGENTLOCK_FILE? Looked at once a
+ * second by the running agent: were the state-dir removed (rm -rf) or the
+ * file removed or replaced under it, a second agent could take the
+ * directory, and a crash of this one would leave the next run no mark of
+ * it. The directory is then made again and the lock taken again in a new
+ * file with this agent's pid (said once, naming the path): the new fd is
+ * returned and fd closed. fd itself while the file is its, or when the
+ * lock cannot be taken again (logged once for each error, *said keeping
+ * the last one, 0 at first; tried again at the next look).
+ */
+int agentlock_check(int fd, const char *dir, int *said);
 
 #endif

@@ -1334,6 +1334,17 @@ fail:
 	return rc;
 }
 
+void anchor_state_dir_made(struct odm_agent *a)
+{
+	struct anchor *an = a->anchor;
+
+	if (!an || !an->loop)
+		return;
+	statefile_forget(&an->sf);
+	anchor_state_touch(an, uv_now(an->loop));
+	rearm(an);
+}
+
 void anchor_stop(struct odm_agent *a)
 {
 	if (!a->anchor)

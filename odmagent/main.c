@@ -150,6 +150,31 @@ static void on_signal(uv_signal_t *s, int signum)
 	/* uv_run returns once every handle the modules own has closed */
 }
 
+/* The state-dir's lock, looked at each second (agentlock_check): taken
+ * again if the directory or the file was removed or replaced under the
+ * agent. */
+static struct {
+	uv_timer_t timer;
+	struct odm_agent *a;
+	int fd, said;
+	char dir[sizeof(((struct odm_config *)0)->state_dir)];
+} lockwatch = { .fd = -1 };
+
+static void on_lockwatch(uv_timer_t *t)
+{
+	int fd = agentlock_check(lockwatch.fd, lockwatch.dir, &lockwatch.said);
+
+	(void)t;
+	if (fd == lockwatch.fd)
+		return;
+	lockwatch.fd = fd;
+	reexec_remember_lock(fd);
+	/* the anchor's state file may have gone with the lock's: written
+	 * anew (the host agent's at its next save) */
+	if (lockwatch.a->anchor)
+		anchor_state_dir_made(lockwatch.a);
+}
+
 static void on_walk_close(uv_handle_t *h, void *arg)
 {
 	(void)arg;
@@ -327,6 +352,13 @@ int main(int argc, char **argv)
 	}
 	loop_ok = 1;
 	a->loop = &loop;
+	lockwatch.fd = lock_fd;
+	lockwatch.a = a;
+	memcpy(lockwatch.dir, a->cfg.state_dir, sizeof(lockwatch.dir));
+	uv_timer_init(&loop, &lockwatch.timer);
+	uv_timer_start(&lockwatch.timer, on_lockwatch, 1000, 1000);
+	/* the loop ends once the role's handles are closed, this one or not */
+	uv_unref((uv_handle_t *)&lockwatch.timer);
 
 	r = netconf_open(&a->nc);
 	if (r < 0) {
@@ -400,6 +432,8 @@ out:
 	/* clean: stopped by a signal with the state saved and no hold left to
 	 * keep, or never got as far as the role, which leaves the last run's
 	 * mark as it found it */
+	if (lockwatch.fd >= 0)
+		lock_fd = lockwatch.fd; /* taken again meanwhile */
 	agentlock_release(lock_fd, (stopped && !a->keep_unclean_mark) ||
 				   (!role_began && !a->last_run_unclean));
 	return rc;

@@ -305,3 +305,53 @@ Test(agentlock, what_stops_the_new_file_is_named)
 	cr_assert_geq(agentlock_take(dir, &unclean, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(unclean, 0);
 }
+
+/* The running agent's look each second: its lock file removed with the
+ * whole state-dir, or replaced, is taken again (a second agent would get
+ * the directory otherwise, and a crash would leave no mark); one that
+ * cannot be taken again (a directory in its place) keeps the old fd. */
+Test(agentlock, removed_or_replaced_under_the_holder_is_taken_again)
+{
+	char err[256] = "", buf[32], want[32], cmd[256], path[192];
+	int fd = agentlock_take(dir, &unclean, err, sizeof(err)), fd2, said = 0;
+
+	cr_assert_geq(fd, 0, "%s", err);
+	snprintf(want, sizeof(want), "%ld\n", (long)getpid());
+	snprintf(path, sizeof(path), "%s/%s", dir, AGENTLOCK_FILE);
+	cr_assert_eq(agentlock_check(fd, dir, &said), fd, "untouched: the same fd");
+
+	/* the whole directory removed */
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+	fd2 = agentlock_check(fd, dir, &said);
+	cr_assert_geq(fd2, 0);
+	cr_assert_eq(said, 0);
+	read_lockfile(buf, sizeof(buf));
+	cr_assert_str_eq(buf, want, "the new file names this holder");
+	cr_assert_eq(agentlock_take(dir, &unclean, err, sizeof(err)), -EWOULDBLOCK,
+		     "a second agent is refused: %s", err);
+	fd = fd2;
+	cr_assert_eq(agentlock_check(fd, dir, &said), fd, "the new file is its own");
+
+	/* the file replaced by another */
+	cr_assert_eq(unlink(path), 0);
+	close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+	fd2 = agentlock_check(fd, dir, &said);
+	cr_assert_geq(fd2, 0);
+	cr_assert_eq(agentlock_take(dir, &unclean, err, sizeof(err)), -EWOULDBLOCK,
+		     "a second agent is refused: %s", err);
+	fd = fd2;
+
+	/* a directory in its place: not taken again, the old fd kept, the
+	 * error kept to be said once */
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	cr_assert_eq(agentlock_check(fd, dir, &said), fd);
+	cr_assert_lt(said, 0);
+	cr_assert_eq(agentlock_check(fd, dir, &said), fd);
+	cr_assert_eq(rmdir(path), 0);
+	fd2 = agentlock_check(fd, dir, &said);
+	cr_assert_neq(fd2, fd, "taken again once the way is free");
+	cr_assert_eq(said, 0);
+	agentlock_release(fd2, 1);
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test_state_dir_gone.sh - an anchor's state directory is removed (rm -rf)
+# while it runs and holds a binding (odmagent(8), Restarts). Within a
+# second or two:
+#   1. it makes the directory and its lock file (agent.lock) again, says
+#      so naming the path, and saves its state there again;
+#   2. so a second agent started on that directory is refused (before, it
+#      found no lock and took the directory from under the first);
+#   3. killed with SIGKILL, it is known at its next start for a run that
+#      did not stop cleanly (before, the lost agent.lock made that run look
+#      clean, and the anchor handed out addresses without the hold after a
+#      crash), and the binding is taken back;
+#   4. the host agent's state directory removed in turn: it takes its
+#      lock again, and its state file is written there again with the
+#      lease.
+#
+#    mn (python + shim) --ar1-- core -- cha (odmagent anchor) -- cn
+#
+# Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
+set -eEuo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib/check.sh"
+net_need test_state_dir_gone "network namespaces, TUN, raw sockets" ip named radvd nginx python3
+. "$HERE/lib/topo.sh"
+. "$HERE/lib/agents.sh"
+trap 'check_on_err test_state_dir_gone' ERR
+
+topo_up
+odm_agents_up
+# a program holding one connection with a CHoA, so the anchor holds a binding
+odm_shim_bg python3 -c '
+import socket, sys, time
+s = socket.create_connection(("cn.example.test", 80), timeout=8)
+print("source", s.getsockname()[0], flush=True)
+time.sleep(120)' >"$ODM_DIR/holder.out" 2>&1
+HOLDER=$ODM_BG_PID
+topo_at_exit "kill $HOLDER 2>/dev/null || true"
+check "the program has a lease" wait_for 10 grep -q '^source 2001:db8:c4a::' "$ODM_DIR/holder.out"
+CHOA=$(sed -n 's/^source //p' "$ODM_DIR/holder.out")
+check "the anchor holds its binding ($CHOA)" wait_for 5 grep -q "\"$CHOA\"" "$CHA_STATE_DIR/anchor.json"
+
+# 1. removed under it
+FROM=$(wc -l <"$CHA_AGENT_LOG")
+since() { grep -q -- "$1" <<<"$(tail -n +"$((FROM + 1))" "$CHA_AGENT_LOG")"; }
+rm -rf "$CHA_STATE_DIR"
+check "1. the anchor says its lock was removed and takes it again" \
+	wait_for 3 since "$CHA_STATE_DIR/agent.lock was removed under the agent: made again and locked by this one (pid $CHA_AGENT_PID)"
+check "1. the lock file names it" wait_for 1 grep -qx "$CHA_AGENT_PID" "$CHA_STATE_DIR/agent.lock"
+check "1. its state is saved there again, with the binding" \
+	wait_for 5 grep -q "\"$CHOA\"" "$CHA_STATE_DIR/anchor.json"
+
+# 2. a second agent on it is refused
+rc=0
+timeout 10 ip netns exec "$NS_CHA" "$ODM_BUILD/odmagent" -f "$ODM_DIR/cha.conf" \
+	>"$ODM_DIR/second.log" 2>&1 || rc=$?
+tail -2 "$ODM_DIR/second.log"
+check "2. a second agent on the directory does not start (status $rc)" test "$rc" -ne 0
+check "2. it names the one that holds it" \
+	grep -q "is in use by another odmagent (pid $CHA_AGENT_PID)" "$ODM_DIR/second.log"
+check "2. the first one still runs" kill -0 "$CHA_AGENT_PID"
+
+# 3. a crash after that is seen as one
+odm_agent_kill9 cha
+FROM=$(wc -l <"$CHA_AGENT_LOG")
+odm_agent_start cha
+check "3. the next run knows the last did not stop cleanly" \
+	since "did not stop cleanly (killed or crashed)"
+check "3. and holds addresses back as after a crash" since "anchor_hold_after_crash: the last run did not stop cleanly"
+check "3. it took the binding of $CHOA back" since "1 of 1 binding(s) restored"
+
+# 4. the host agent's, the same
+FROM=$(wc -l <"$MN_AGENT_LOG")
+mn_since() { grep -q -- "$1" <<<"$(tail -n +"$((FROM + 1))" "$MN_AGENT_LOG")"; }
+rm -rf "$MN_STATE_DIR"
+check "4. the host agent says its lock was removed and takes it again" \
+	wait_for 3 mn_since "$MN_STATE_DIR/agent.lock was removed under the agent: made again and locked by this one (pid $MN_AGENT_PID)"
+check "4. its state is saved there again, with the lease $CHOA" \
+	wait_for 3 grep -q "\"$CHOA\"" "$MN_STATE_DIR/mn.json"
+check "the agents' logs hold no sanitizer report" odm_agent_logs_clean
+
+check_summary test_state_dir_gone
