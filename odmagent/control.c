@@ -123,6 +123,7 @@ struct control {
 	int watch_err;        /* the last failure said (watch_tick), 0 none */
 	int fd_short;         /* -EMFILE or -ENFILE while the agent has no open
 			       * file to spare (watch_fds), 0 otherwise */
+	bool accept_stalled;  /* a connection left unaccepted (hang_up) */
 	unsigned handles;     /* servers + timers + resume + open connections;
 			       * freed at 0 */
 	unsigned n_conns;     /* open handles, refused ones included */
@@ -829,13 +830,26 @@ static void on_reject_closed(uv_handle_t *h)
 	free(h);
 }
 
-/* Accept and hang up at once, or libuv would stop accepting altogether. */
+/*
+ * Accept and hang up at once, or libuv would stop accepting altogether
+ * (until uv_accept(3) is called). Without the memory for that, the
+ * connection waits, and no other is taken, until the next look
+ * (watch_tick) finds the memory: said once, and when it works again.
+ */
 static void hang_up(struct control *ctl, uv_stream_t *server)
 {
 	uv_pipe_t *p = malloc(sizeof(*p));
 
-	if (!p)
+	if (!p) {
+		if (!ctl->accept_stalled)
+			log_warn(-ENOMEM, "cannot take a control connection: none is taken until "
+					  "there is memory again; tried again each second");
+		ctl->accept_stalled = true;
 		return;
+	}
+	if (ctl->accept_stalled)
+		log_warnx("memory again: control connections are taken again");
+	ctl->accept_stalled = false;
 	uv_pipe_init(ctl->a->loop, p, 0);
 	if (uv_accept(server, (uv_stream_t *)p) == 0)
 		log_debug("%u connections: hanging up on one more", ctl->n_conns);
@@ -1493,6 +1507,9 @@ static void watch_tick(uv_timer_t *t)
 	if (ctl->closing)
 		return;
 	watch_fds(ctl);
+	/* the connection left waiting, hung up on now: libuv listens again */
+	if (ctl->accept_stalled && ctl->server)
+		hang_up(ctl, (uv_stream_t *)ctl->server);
 	ours = path_is_ours(ctl);
 	if (ours == 1)
 		return;

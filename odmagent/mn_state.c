@@ -172,7 +172,9 @@ int mnstate_save(struct statefile *sf, const struct reg_ctx *reg, const struct l
 	if (!sf->path)
 		return -EINVAL;
 	if (mnstate_snapshot(reg, t, wall_ms(), mono_ms(), &s) < 0) {
-		log_warnx("no memory for the state snapshot");
+		/* said at the first of a run of failures, as the others are: a
+		 * save follows every event, and memory may stay short a while */
+		statefile_account(sf, -ENOMEM, "taking the state snapshot");
 		return -ENOMEM;
 	}
 	text = state_mn_encode(&s);
