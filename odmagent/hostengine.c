@@ -412,6 +412,23 @@ static int anchor_asks(struct hostengine *e, const struct mh_msg *m,
 	return n;
 }
 
+/*
+ * Before a look, a move or an anchor's word refreshes bindings: the ones
+ * whose lifetime ran out while the agent did not run (HE_EXPIRED_LATE_MS)
+ * end as expired first. The agent that was stopped, or whose host was
+ * paused, has all its timers due at once, in no set order; the anchor let
+ * such a binding go (its lifetime counts from the BU, RFC 6275 section
+ * 11.7.1), and a refresh of it would only be refused (status 133) and cost
+ * a deregistration BU too.
+ */
+static void expire_due(struct hostengine *e)
+{
+	unsigned n = reg_expire_due(&e->reg, e->now, HE_EXPIRED_LATE_MS);
+
+	if (n)
+		log_info("%u binding(s) expired while the agent did not run: ended as such", n);
+}
+
 void he_mh_input(struct hostengine *e, const uint8_t *buf, size_t len,
 		 const struct in6_addr *src, const struct in6_addr *dst, uint64_t now)
 {
@@ -424,6 +441,7 @@ void he_mh_input(struct hostengine *e, const uint8_t *buf, size_t len,
 		return;
 	decoded = mh_decode(buf, len, &m, NULL, NULL) == 0;
 	if (decoded && (m.type == MH_TYPE_BRR || m.type == MH_TYPE_BE)) {
+		expire_due(e);
 		acted = anchor_asks(e, &m, src) > 0;
 	} else if (len >= 4 && (buf[2] == MH_TYPE_BRR || buf[2] == MH_TYPE_BE)) {
 		log_debug("MH type %u from %s ignored", buf[2], ntop6(src, a1));
@@ -715,6 +733,7 @@ void he_move_since(struct hostengine *e, uint64_t now, uint64_t since_ms)
 	e->now = now;
 	if (e->stopping)
 		return;
+	expire_due(e);
 	e->change_ms = since_ms && since_ms <= now ? since_ms : now;
 	vanished(e);
 	check_all(e);
@@ -735,6 +754,7 @@ void he_tick(struct hostengine *e, uint64_t now)
 			 (unsigned long long)e->asks_unlogged);
 		e->asks_unlogged = 0;
 	}
+	expire_due(e);
 	lease_count_and_judge(e);
 	access_deadlines(e);
 	/* the count may have ended leases: the overdue look walks the list
@@ -974,6 +994,7 @@ int he_icmp_error(struct hostengine *e, const struct in6_addr *src, const struct
 	e->now = now;
 	if (e->stopping || !reg_anchor_find(&e->reg, dst))
 		return 0;
+	expire_due(e);
 	n = lease_anchor_error(e, src, dst);
 	if (n)
 		e->ops->save(e->arg);

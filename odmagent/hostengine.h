@@ -87,6 +87,16 @@
 #define HE_QUIET_RUN_GAP_MS 1500
 #define HE_QUIET_BURST 256
 #define HE_QUIET_GAP_MS 20000
+/*
+ * A binding whose lifetime ran out more than this long ago, still
+ * registered, was missed by the timer of the Binding Update List, which
+ * ends it when it runs out: the agent did not run meanwhile (stopped, its
+ * host paused). A look, a move or an anchor's word ends it as expired
+ * before refreshing anything (hostengine.c expire_due). The tick's period:
+ * within it the two timers may simply have come due in the same turn.
+ */
+#define HE_EXPIRED_LATE_MS 1000
+
 /* An anchor that let an allocation (or a claim's first BU) time out is not
  * asked for another one for this long: requests for it go to their type's
  * next anchor, or are answered ETIMEDOUT at once, instead of each waiting

@@ -504,6 +504,29 @@ void reg_timers(struct reg_ctx *c, uint64_t now_ms)
 	}
 }
 
+unsigned reg_expire_due(struct reg_ctx *c, uint64_t now_ms, uint64_t late_ms)
+{
+	struct reg_event ev = { 0 };
+	unsigned n = 0;
+
+	for (struct reg_anchor *an = c->anchors; an; an = an->next) {
+		struct reg_binding *b, *next;
+
+		for (b = an->bindings; b; b = next) {
+			next = b->next; /* the callback may free b, nothing else */
+			if (b->kind != REG_NONE || !b->registered ||
+			    now_ms < b->expires_ms + late_ms)
+				continue;
+			b->registered = 0;
+			memset(&ev, 0, sizeof(ev));
+			ev.kind = REG_EV_EXPIRED;
+			finish(c, b, &ev);
+			n++;
+		}
+	}
+	return n;
+}
+
 static void min_deadline(uint64_t *best, uint64_t t)
 {
 	if (t && (!*best || t < *best))

@@ -302,6 +302,14 @@ int reg_input(struct reg_ctx *c, const uint8_t *buf, size_t len,
 
 /* Retransmissions, refreshes, give-ups due at now_ms. */
 void reg_timers(struct reg_ctx *c, uint64_t now_ms);
+/*
+ * Only the expiries of reg_timers(), and only late ones: each registered
+ * binding with no exchange under way whose lifetime ran out by now_ms -
+ * late_ms is told REG_EV_EXPIRED. For the caller's other work after the
+ * agent did not run for a while (its timers all due at once, in no set
+ * order): a binding the anchor has let go is not refreshed first. How many.
+ */
+unsigned reg_expire_due(struct reg_ctx *c, uint64_t now_ms, uint64_t late_ms);
 /* Earliest time reg_timers() has work, 0 if none. */
 uint64_t reg_next_deadline(const struct reg_ctx *c);
 

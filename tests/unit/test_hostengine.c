@@ -1204,6 +1204,63 @@ Test(hostengine, a_silent_stream_with_an_exchange_under_way_or_no_coa_is_left)
 	cr_assert_eq(quiet_checks(T0 + 23000 + HE_QUIET_MS + 1000), 0);
 }
 
+/*
+ * The agent did not run for longer than a binding's lifetime (stopped with
+ * SIGSTOP, its host paused, starved of the CPU): its timers all come due at
+ * once when it runs again, the tick's look as likely first as the timer of
+ * the Binding Update List. The binding expired at the anchor meanwhile
+ * (its lifetime counts from the BU, RFC 6275 section 11.7.1), so the lease
+ * ends as expired, with no BU. Found by stopping the host agent for 15 s
+ * under a live TCP connection with lifetime 8 s: the look confirmed the
+ * binding first (the connection's stream had fallen silent), the anchor
+ * refused that refresh (status 133: the address released), and the lease
+ * ended "refused by the anchor" with a deregistration BU, two BUs for each
+ * such lease at the wake-up, for a binding the host knew had expired.
+ */
+Test(hostengine, a_binding_that_expired_while_the_agent_did_not_run_ends_without_a_bu)
+{
+	json_t *ev;
+
+	F.ba_units = 2; /* 8 s: the BU at T0, the BA at T0 + 50 */
+	granted(IPPROTO_TCP);
+	F.count.tcp = 1;
+	stream(T0 + 3000, T0 + 5000);
+	cr_assert_eq(F.nbu, 1);
+	/* stopped from T0 + 5000 to T0 + 20000; the tick runs first */
+	he_tick(&E, T0 + 20000);
+	cr_assert_eq(F.nbu, 1, "no BU for a binding that has expired");
+	cr_assert_null(E.leases.head, "ended at once");
+	ev = event("lease-ended", 0);
+	cr_assert_str_eq(str(ev, "reason"), "anchor-lost");
+	/* the timer of the Binding Update List, late too: nothing left */
+	he_reg_timers(&E, T0 + 20001);
+	cr_assert_eq(F.nbu, 1);
+}
+
+/* The same when the host moved meanwhile: the move, heard first, sends
+ * no BU for the binding that expired */
+Test(hostengine, a_binding_that_expired_while_the_agent_did_not_run_moves_no_bu)
+{
+	F.ba_units = 2;
+	granted(IPPROTO_TCP);
+	F.count.tcp = 1;
+	F.coa = COA2;
+	F.host[0] = COA2;
+	he_move(&E, T0 + 20000);
+	cr_assert_eq(F.nbu, 1, "no BU for a binding that has expired");
+	cr_assert_null(E.leases.head);
+	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "anchor-lost");
+	/* one that had not expired moves: the BU goes */
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 20010);
+	cr_assert_eq(F.nbu, 2);
+	answer(1, MH_BA_ACCEPTED, &HOA2, T0 + 20020);
+	F.coa = COA1;
+	F.host[0] = COA1;
+	he_move(&E, T0 + 25000);
+	cr_assert_eq(F.nbu, 3, "the move's BU");
+	cr_assert(bu_hnp_is(2, &HOA2));
+}
+
 /* A UDP lease whose anchor's care-of address is gone (no link: the
  * host's address vanished, none new yet) is not ended idle meanwhile: its
  * datagrams had nowhere to go, the tunnel's silence is the outage's.
@@ -2923,6 +2980,12 @@ Test(hostengine, session_lasting_joining_a_graceful_claim_lifts_its_deadline)
 	F.ba_units = 5;
 	answer(2, MH_BA_ACCEPTED, NULL, T0 + 1040);
 	cr_assert_null(event("graceful-replacement", 0));
+	/* refreshed by the timer of the Binding Update List, as the agent
+	 * does (a binding the look finds long expired ended as such) */
+	he_reg_timers(&E, T0 + 1040 + 16000);
+	cr_assert_eq(F.nbu, 4, "the refresh");
+	F.ba_units = 0;
+	answer(3, MH_BA_ACCEPTED, NULL, T0 + 1040 + 16030);
 	he_tick(&E, T0 + 60000);
 	cr_assert_not_null(lease_by_addr(&E.leases, &COA1), "no grace period ends it");
 	mark = F.nlog;
