@@ -818,21 +818,21 @@ static void rearm(struct anchor *an)
 
 	if (!an->timer_live)
 		return;
-	save = anchor_state_next(an, uv_now(an->loop));
+	save = anchor_state_next(an, mono_ms());
 	if (save < next)
 		next = save;
 	if (next == UINT64_MAX) {
 		uv_timer_stop(&an->timer);
 		return;
 	}
-	now = uv_now(an->loop);
+	now = mono_ms();
 	uv_timer_start(&an->timer, on_timer, next > now ? next - now : 0, 0);
 }
 
 static void on_timer(uv_timer_t *t)
 {
 	struct anchor *an = t->data;
-	uint64_t now = uv_now(an->loop);
+	uint64_t now = mono_ms();
 
 	if (anchor_expire(an, now))
 		anchor_state_touch(an, now);
@@ -853,7 +853,7 @@ static void on_ptb(void *arg, const uint8_t *msg, size_t len, const struct in6_a
 	uint8_t out[PTBRELAY_MAX_LEN];
 	const struct binding *b;
 	struct ptb_about p;
-	uint64_t now = uv_now(an->loop);
+	uint64_t now = mono_ms();
 	uint32_t mtu;
 	int n, rc;
 
@@ -909,7 +909,7 @@ static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_ad
 
 	clock_gettime(CLOCK_REALTIME, &rt);
 	an->rx_ifindex = ifindex;
-	n = anchor_handle_bu(an, buf, len, src, dst, uv_now(an->loop), &rt, reply, sizeof reply);
+	n = anchor_handle_bu(an, buf, len, src, dst, mono_ms(), &rt, reply, sizeof reply);
 	an->rx_ifindex = 0;
 	if (n > 0) {
 		rc = mhsock_send(an->mh, reply, (size_t)n, &an->cfg->address, src);
@@ -921,7 +921,7 @@ static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_ad
 	}
 	/* only an accepted BU changes the state (anchor.h) */
 	if (an->cnt.ba_ok != ok_before)
-		anchor_state_touch(an, uv_now(an->loop));
+		anchor_state_touch(an, mono_ms());
 	rearm(an);
 }
 
@@ -1015,7 +1015,7 @@ static int host_has_address(void *arg, const struct in6_addr *a)
 static void on_status(struct odm_agent *a, struct control_req *r, const json_t *req)
 {
 	struct anchor *an = a->anchor;
-	json_t *st = an ? anchor_status_json(an, uv_now(a->loop)) : NULL;
+	json_t *st = an ? anchor_status_json(an, mono_ms()) : NULL;
 
 	if (!st) {
 		control_reply_error(r, "EINVAL", "anchor status unavailable");
@@ -1096,10 +1096,10 @@ static void on_device_gone(void *arg, const char *ifname, int ifindex, enum devw
 	char why[160];
 	int saved;
 
-	anchor_state_touch(an, uv_now(an->loop));
+	anchor_state_touch(an, mono_ms());
 	/* saved, and holding nothing back: the next image need not hold back
 	 * what a crash might have lost (reexec.h) */
-	saved = anchor_state_flush(an, uv_now(an->loop), 1) == 0 && !an->hold_until_ms;
+	saved = anchor_state_flush(an, mono_ms(), 1) == 0 && !an->hold_until_ms;
 	snprintf(why, sizeof(why), "the tunnel device %s (ifindex %d) was %s under the "
 		 "anchor, with %zu binding(s) through it", ifname, ifindex,
 		 devwatch_what_name(what), an->bc.count);
@@ -1114,7 +1114,7 @@ static void pool_route_look(struct anchor *an)
 {
 	const struct odm_config *cfg = an->cfg;
 	char pf[INET6_ADDRSTRLEN], name[IF_NAMESIZE] = "?";
-	uint64_t now = uv_now(an->loop);
+	uint64_t now = mono_ms();
 	int rc, first, oif = netconf_route_oif(&cfg->pool, NULL);
 
 	if (oif <= 0 && oif != -ENETUNREACH)
@@ -1195,7 +1195,7 @@ static void teardown(struct odm_agent *a, struct anchor *an)
 	 * state file keeps them for the next run (anchor_state.c) */
 	/* the next run must still hold back what this one held, or what a
 	 * failed last save did not record (agentlock.h) */
-	if (an->loop && anchor_state_flush(an, uv_now(an->loop), 1) < 0) {
+	if (an->loop && anchor_state_flush(an, mono_ms(), 1) < 0) {
 		log_warnx("the last save failed: the next run holds back the pool as after a crash");
 		a->keep_unclean_mark = 1;
 	}
@@ -1272,11 +1272,11 @@ int anchor_start(struct odm_agent *a)
 
 	/* bindings of the last run: tunnel entries again before BUs come in */
 	uv_update_time(a->loop);
-	rc = anchor_state_load(an, uv_now(a->loop));
+	rc = anchor_state_load(an, mono_ms());
 	if (rc < 0)
 		goto fail;
 	if (a->last_run_unclean || an->state_unread)
-		anchor_hold_after_crash(an, uv_now(a->loop));
+		anchor_hold_after_crash(an, mono_ms());
 	if (an->tun->ops->settle)
 		an->tun->ops->settle(an->tun);
 
@@ -1290,7 +1290,7 @@ int anchor_start(struct odm_agent *a)
 	if (rc < 0)
 		goto fail;
 	/* a data path without it still works, but stalls past a narrower link */
-	ratelimit_init(&an->ptb_rl, ANCHOR_PTB_RATE, ANCHOR_PTB_RATE, uv_now(a->loop));
+	ratelimit_init(&an->ptb_rl, ANCHOR_PTB_RATE, ANCHOR_PTB_RATE, mono_ms());
 	rc = icmpwatch_open(&an->ptb, a->loop, &cfg->address, NULL, on_ptb, an);
 	if (rc < 0)
 		log_warn(rc, "the socket for Packets Too Big about the tunnel: none is passed on");

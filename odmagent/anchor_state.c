@@ -541,7 +541,7 @@ void anchor_reload(struct odm_agent *a, const struct odm_identity *old_ids, size
 
 	if (!an)
 		return;
-	now = uv_now(a->loop);
+	now = mono_ms();
 	ratelimit_set(&an->answers, a->cfg.answer_rate, a->cfg.answer_burst);
 	/* the addresses the rekey releases cool from now, not from the last BU */
 	if (an->pooled)
@@ -645,13 +645,13 @@ void anchor_lost_hook(void *arg, const struct in6_addr *inner, const struct in6_
 
 	if (!an->mh || !an->loop)
 		return;
-	n = anchor_lost_be(an, inner, osrc, uv_now(an->loop), buf, sizeof(buf));
+	n = anchor_lost_be(an, inner, osrc, mono_ms(), buf, sizeof(buf));
 	if (n <= 0)
 		return;
 	rc = mhsock_send(an->mh, buf, (size_t)n, &an->cfg->address, osrc);
 	/* a line a second at most: a flood of forged sources draws one
 	 * Binding Error per packet */
-	if (!ratelimit_spaced(&an->lost_log_ms, 1000, uv_now(an->loop))) {
+	if (!ratelimit_spaced(&an->lost_log_ms, 1000, mono_ms())) {
 		an->lost_unlogged++;
 		return;
 	}

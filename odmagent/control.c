@@ -1056,7 +1056,7 @@ static void mon_tell_lost(struct ctl_conn *c)
 		    json_object_set_new(kinds, events_kinds[k],
 					json_integer((json_int_t)c->mon.lost_kind[k])) < 0)
 			break;
-	e = kinds ? json_pack("{s:s,s:I,s:I,s:o}", "event", "lost", "ms", (json_int_t)mono_ms(),
+	e = kinds ? json_pack("{s:s,s:I,s:I,s:o}", "event", "lost", "ms", (json_int_t)public_ms(),
 			      "count", (json_int_t)c->mon.lost, "kinds", kinds)
 		  : NULL;
 	line = e ? ipc_dump(e, &len) : NULL;
@@ -1167,7 +1167,7 @@ static void fallback_handler(struct odm_agent *a, struct control_req *r, const j
 				 (json_int_t)who->pid, "type",
 				 json_string_value(json_object_get(req, "type")), "reason",
 				 err > 0 && err < 4096 ? strerror((int)err) : "unknown error"),
-		       &to, now);
+		       &to, public_ms());
 	if (ctl) {
 		ctl->fallbacks++;
 		reqlog_user_say(&ctl->fallback_log, who->uid, now, ODM_LOG_WARN,

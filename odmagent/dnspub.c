@@ -77,7 +77,7 @@ static void fail(struct dnspub *d, const char *why)
 	events_emit(d->ev, "dns-failed",
 		    json_pack("{s:s, s:s, s:s, s:i}", "name", d->cfg.name, "addr",
 			      ntop6(&d->want, a1), "error", why, "retry_ms", (json_int_t)wait),
-		    mono_ms());
+		    public_ms());
 	uv_timer_start(&d->timer, on_timer, wait, 0);
 }
 
@@ -198,7 +198,7 @@ static void on_recv(uv_udp_t *u, ssize_t n, const uv_buf_t *b, const struct sock
 	events_emit(d->ev, "dns-updated",
 		    json_pack("{s:s, s:s, s:i}", "name", d->cfg.name, "addr", ntop6(&d->want, a1),
 			      "rtt_ms", (json_int_t)d->last_rtt_ms),
-		    mono_ms());
+		    public_ms());
 }
 
 int dnspub_open(struct dnspub **out, uv_loop_t *loop, const struct dnsupd_cfg *cfg,

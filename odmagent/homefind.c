@@ -126,7 +126,7 @@ static void rechoose(struct homefind *hf)
 				   ntop6(&hf->chosen.addr, a1), hadisc_source_name(hf->chosen.src));
 		if (hf->have)
 			events_emit(hf->ev, "home-anchor", json_pack("{s:n, s:s}", "addr", "source",
-								       "none"), mono_ms());
+								       "none"), public_ms());
 		hf->have = false;
 		return;
 	}
@@ -152,7 +152,7 @@ static void rechoose(struct homefind *hf)
 		    json_pack("{s:s, s:s, s:s, s:s?}", "addr", ntop6(&c->addr, a1), "source",
 			      hadisc_source_name(c->src), "origin", c->origin, "passed_over",
 			      p.c ? ntop6(&p.c->addr, a2) : NULL),
-		    mono_ms());
+		    public_ms());
 }
 
 /* ------------------------------------------------------------ the DNS */

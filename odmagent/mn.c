@@ -743,7 +743,14 @@ static void op_emit(void *arg, const char *kind, json_t *fields,
 {
 	struct mn *mn = arg;
 
-	events_emit_to(&mn->a->events, kind, fields, to, mono_ms());
+	json_t *dl = fields ? json_object_get(fields, "deadline") : NULL;
+
+	/* told on the users' clock (monotime.h public_ms) */
+	if (json_is_integer(dl))
+		json_object_set_new(fields, "deadline",
+				    json_integer((json_int_t)public_ms_of(
+					    (uint64_t)json_integer_value(dl))));
+	events_emit_to(&mn->a->events, kind, fields, to, public_ms());
 }
 
 /* a journal entry still needed after a save (he_journal_keep) */

@@ -127,7 +127,7 @@ void policy_agent_install(struct odm_agent *a, struct policy_state *ps)
 		 ps->pol.quota == POLICY_NO_QUOTA ? "none" : "set");
 	events_emit(&a->events, "policy-reloaded",
 		    json_pack("{s:s?, s:I}", "file", file, "rules", (json_int_t)ps->pol.n_rules),
-		    mono_ms());
+		    public_ms());
 }
 
 /* ---- who asks ---- */
@@ -231,7 +231,7 @@ int policy_gate_lease(struct odm_agent *a, struct control_req *r, const json_t *
 				 v.reason, "error",
 				 v.refused == POLICY_NOT_ALLOWED ? "EAI_REQUIREDIPNOTSUPPORTED" :
 								   "EAI_REQUIREDIPFAILED"),
-		       &(struct events_audience){ .uids = &c->uid, .n = 1 }, now);
+		       &(struct events_audience){ .uids = &c->uid, .n = 1 }, public_ms());
 	control_reply_error(r, code, "%s", v.reason);
 	return -1;
 }
@@ -373,7 +373,7 @@ static void apply_edit(struct odm_agent *a, struct control_req *r, char *text, c
 	events_emit(&a->events, "policy-reloaded",
 		    json_pack("{s:s, s:I}", "file", ps->sf.path, "rules",
 			      (json_int_t)ps->pol.n_rules),
-		    mono_ms());
+		    public_ms());
 	json_object_set_new(resp, "rules", json_integer((json_int_t)ps->pol.n_rules));
 	control_reply(r, resp);
 	return;

@@ -26,7 +26,7 @@
 
 struct reexec_count {
 	unsigned n;        /* starts in place since first_ms */
-	uint64_t first_ms; /* CLOCK_MONOTONIC of the first of them, 0: none */
+	uint64_t first_ms; /* mono_ms() of the first of them, 0: none */
 };
 /* The count as the last image left it in text ("N FIRST_MS": decimal
  * digits, one space, nothing else), else

@@ -64,7 +64,7 @@ int agent_reload(struct odm_agent *a, const char *who, char *err, size_t errlen)
 	if (exposed)
 		log_warnx("%s", exposed);
 	events_emit(&a->events, "config-reloaded", json_pack("{s:s}", "file", a->config_path),
-		    mono_ms());
+		    public_ms());
 	if (ps)
 		policy_agent_install(a, ps);
 	return 0;

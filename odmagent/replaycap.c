@@ -109,7 +109,7 @@ static void keep(struct replaycap *c, const struct tpacket3_hdr *h, uint64_t rea
 /* Take every block the kernel handed over into the replay ring. */
 static void drain(struct replaycap *c)
 {
-	uint64_t real_ns = clock_ns(CLOCK_REALTIME), mono_ns = clock_ns(CLOCK_MONOTONIC);
+	uint64_t real_ns = clock_ns(CLOCK_REALTIME), mono_ns = clock_ns(ODM_CLOCK);
 
 	for (unsigned i = 0; i < BLOCK_NR; i++) {
 		struct tpacket_block_desc *b =

@@ -48,7 +48,7 @@ enum odm_tunnel_encap { ODM_ENCAP_IP6IP6 = 0, ODM_ENCAP_UDP = 1 };
 struct odm_tunnel_stats {
 	uint64_t tx_packets, tx_bytes;  /* encapsulated and sent */
 	uint64_t rx_packets, rx_bytes;  /* received and decapsulated */
-	uint64_t last_tx_ms, last_rx_ms; /* CLOCK_MONOTONIC ms, 0 = never */
+	uint64_t last_tx_ms, last_rx_ms; /* mono_ms() (monotime.h), 0 = never */
 	/* HOST side, where the backend sees each inner packet (userspace):
 	 * the pkttag of the last one received (pkttag.h), 0 = not known */
 	uint32_t last_rx_tag;

@@ -817,7 +817,7 @@ static void read_counts(struct bp *p, struct odm_tunnel_stats *sum)
 }
 
 /* e's binding element's counters and times, read now, into e's stats; the
- * programs stamp each packet (CLOCK_MONOTONIC, monotime.h's clock) */
+ * programs stamp each packet (CLOCK_BOOTTIME, monotime.h's clock) */
 static void take_counters(struct bp *p, struct tunnel_entry *e)
 {
 	struct odm_bpf_bind v;

@@ -30,7 +30,8 @@ struct odm_bpf_addr {
 /* ifindex: the interface the outer packets leave by (the kernel's route
  * from local to remote, looked up by the agent); 0: none yet, dropped.
  * rx_at_ns, tx_at_ns: when the programs last decapsulated or encapsulated
- * a packet of the binding, CLOCK_MONOTONIC nanoseconds (bpf_ktime_get_ns),
+ * a packet of the binding, CLOCK_BOOTTIME nanoseconds (bpf_ktime_get_boot_ns,
+ * monotime.h's clock),
  * 0 = never */
 struct odm_bpf_bind {
 	struct odm_bpf_addr local, remote;

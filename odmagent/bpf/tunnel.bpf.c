@@ -300,7 +300,7 @@ int odm_encap(struct __sk_buff *skb)
 		return count(ODM_BPF_DROPPED);
 	__sync_fetch_and_add(&b->tx_packets, segments(skb));
 	__sync_fetch_and_add(&b->tx_bytes, len);
-	b->tx_at_ns = bpf_ktime_get_ns();
+	b->tx_at_ns = bpf_ktime_get_boot_ns();
 	return bpf_redirect_neigh(ifindex, NULL, 0, 0);
 }
 
@@ -417,7 +417,7 @@ int odm_decap(struct __sk_buff *skb)
 	__sync_fetch_and_add(&b->rx_packets, segments(skb));
 	__sync_fetch_and_add(&b->rx_bytes, skb->len - ETH_HLEN);
 	/* the host dates a move's loss by it (tunnel.h rx_each_packet) */
-	b->rx_at_ns = bpf_ktime_get_ns();
+	b->rx_at_ns = bpf_ktime_get_boot_ns();
 	return TC_ACT_OK;
 }
 
