@@ -755,6 +755,9 @@ void he_tick(struct hostengine *e, uint64_t now)
 		e->asks_unlogged = 0;
 	}
 	expire_due(e);
+	if (e->looked_ms && now > e->looked_ms + HE_ASLEEP_MS)
+		lease_woke(e, now - e->looked_ms);
+	e->looked_ms = now;
 	lease_count_and_judge(e);
 	access_deadlines(e);
 	/* the count may have ended leases: the overdue look walks the list

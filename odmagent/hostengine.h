@@ -97,6 +97,16 @@
  */
 #define HE_EXPIRED_LATE_MS 1000
 
+/*
+ * Looks (he_tick) come a second apart; one that comes more than this long
+ * after the last finds an agent that did not run in between (stopped, its
+ * host asleep, starved): the silence of its UDP leases meanwhile is not
+ * their programs' (the userspace backend's tunnel, in the agent, carried
+ * nothing; a sleeping host sent nothing), and their idleness
+ * (udp-inactivity) counts from that look.
+ */
+#define HE_ASLEEP_MS 3000
+
 /* An anchor that let an allocation (or a claim's first BU) time out is not
  * asked for another one for this long: requests for it go to their type's
  * next anchor, or are answered ETIMEDOUT at once, instead of each waiting
@@ -223,6 +233,7 @@ struct hostengine {
 	unsigned fixed_tries;        /* allocations since it was last registered */
 	struct addr_waits usable;    /* leases whose address is not usable yet */
 	uint64_t now;                /* time of the event being handled */
+	uint64_t looked_ms;          /* the last he_tick's time (0: none yet) */
 	int rule_on;                 /* the rule to the table is installed */
 	int stopping;
 	uint64_t move_ms;            /* last CoA change */

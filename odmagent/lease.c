@@ -1369,6 +1369,21 @@ static int judge_one(struct hostengine *e, struct lease *l, const struct sockdia
 	return 1;
 }
 
+void lease_woke(struct hostengine *e, uint64_t gap_ms)
+{
+	unsigned n = 0;
+
+	for (struct lease *l = e->leases.head; l; l = l->next) {
+		if (l->state != LEASE_REGISTERED || l->proto != IPPROTO_UDP)
+			continue;
+		if (l->registered_ms < e->now)
+			l->registered_ms = e->now;
+		n++;
+	}
+	log_info("no look for %llu ms (the agent stopped, or the host asleep): the idleness "
+		 "of %u UDP lease(s) counts from now", (unsigned long long)gap_ms, n);
+}
+
 void lease_count_and_judge(struct hostengine *e)
 {
 	struct sockdiag_count *c;

@@ -213,6 +213,9 @@ void lease_usable_poll(struct hostengine *e);
 /* Past its grace, every socket of l is visible to a count. */
 int lease_countable(const struct hostengine *e, const struct lease *l);
 /* Count the sockets of every countable lease at once; end those done. */
+/* The agent looks again after gap_ms without a look (HE_ASLEEP_MS): each
+ * registered UDP lease's idleness counts from e->now */
+void lease_woke(struct hostengine *e, uint64_t gap_ms);
 void lease_count_and_judge(struct hostengine *e);
 /* Requests that waited too long for a confirming refresh: ETIMEDOUT; and
  * while a refresh asked for by an ICMPv6 error stays unanswered, the TCP

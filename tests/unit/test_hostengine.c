@@ -1119,6 +1119,16 @@ Test(hostengine, silent_anchor_fails_a_confirmation_in_time)
 
 /* ---- a lease fallen silent (HE_QUIET_MS) ---- */
 
+/* The agent's looks, a second apart, after from up to to (a look at to
+ * itself): a look that comes more than HE_ASLEEP_MS after the last is
+ * one after the agent did not run */
+static void ticks(uint64_t from, uint64_t to)
+{
+	for (uint64_t t = from + 1000; t < to; t += 1000)
+		he_tick(&E, t);
+	he_tick(&E, to);
+}
+
 /* quiet_checks of the status at now */
 static long long quiet_checks(uint64_t now)
 {
@@ -1261,6 +1271,35 @@ Test(hostengine, a_binding_that_expired_while_the_agent_did_not_run_moves_no_bu)
 	cr_assert(bu_hnp_is(2, &HOA2));
 }
 
+/*
+ * The agent did not run for longer than udp-inactivity (stopped, or the
+ * host asleep): its looks stopped, and with the userspace backend so did
+ * the tunnel that stamps the traffic. A UDP lease whose program kept
+ * sending is not ended idle at the first look after: its idleness counts
+ * from that look. Found by stopping the host agent for 6 s (udp-inactivity
+ * 3 s) under a shimmed client sending a datagram every 0.3 s: its lease
+ * was ended "UDP idle" at the wake-up, its socket with ECONNABORTED, the
+ * datagrams it had sent meanwhile still queued in the tunnel device.
+ */
+Test(hostengine, a_udp_lease_is_not_idle_for_the_time_the_agent_did_not_run)
+{
+	uint64_t t = T0 + 50;
+
+	granted(IPPROTO_UDP);
+	F.count.udp = 1;
+	for (uint64_t now = t + 1000; now <= t + 10000; now += 1000) {
+		F.last_traffic = now;
+		he_tick(&E, now);
+	}
+	/* no look from t + 10 s to t + 50 s; the last packet stamped at 10 s */
+	he_tick(&E, t + 50000);
+	cr_assert_not_null(E.leases.head, "ended idle for the time the agent did not run");
+	ticks(t + 50000, t + 50000 + 29000);
+	cr_assert_not_null(E.leases.head);
+	he_tick(&E, t + 50000 + 30000);
+	cr_assert_null(E.leases.head, "silent for udp-inactivity since the agent ran again: ended");
+}
+
 /* A UDP lease whose anchor's care-of address is gone (no link: the
  * host's address vanished, none new yet) is not ended idle meanwhile: its
  * datagrams had nowhere to go, the tunnel's silence is the outage's.
@@ -1276,15 +1315,15 @@ Test(hostengine, a_udp_lease_is_not_idle_while_its_anchor_has_no_coa)
 	granted(IPPROTO_UDP);
 	F.count.udp = 1;
 	F.last_traffic = t;
-	he_tick(&E, t + 10000);
+	ticks(t, t + 10000);
 	cr_assert_not_null(E.leases.head);
 	/* the link goes: the CoA seen lost, no new one */
 	F.coa_rc = -ENETUNREACH;
 	he_move(&E, t + 10000);
 	cr_assert_neq(E.reg.anchors->coa_lost_ms, 0);
-	he_tick(&E, t + 45000);
+	ticks(t + 10000, t + 45000);
 	cr_assert_not_null(E.leases.head, "ended as UDP idle during the outage");
-	he_tick(&E, t + 90000);
+	ticks(t + 45000, t + 90000);
 	cr_assert_not_null(E.leases.head);
 	/* back on a link: the move's BA; the tick's look sees the CoA work
 	 * (the outage over), and its idleness counts from the next look */
@@ -1298,7 +1337,7 @@ Test(hostengine, a_udp_lease_is_not_idle_while_its_anchor_has_no_coa)
 	he_tick(&E, t + 92000);
 	cr_assert_eq(E.reg.anchors->coa_lost_ms, 0, "the outage over");
 	cr_assert_not_null(E.leases.head, "ended at the first look after the outage");
-	he_tick(&E, t + 92000 + 29000);
+	ticks(t + 92000, t + 92000 + 29000);
 	cr_assert_not_null(E.leases.head);
 	he_tick(&E, t + 92000 + 30000);
 	cr_assert_null(E.leases.head, "silent on the tunnel for udp-inactivity since: ended");
@@ -4131,7 +4170,7 @@ Test(hostengine, udp_claim_moved_away_is_judged_idle_from_the_move)
 	cr_assert_neq(logged_addr("addr_add", &COA1, 0), -1, "on the tunnel now");
 	he_tick(&E, t + 1000);
 	cr_assert_not_null(E.leases.head, "ended as UDP idle at its first look after the move");
-	he_tick(&E, t + 100 + 30000 + 1000);
+	ticks(t + 1000, t + 100 + 30000 + 1000);
 	cr_assert_null(E.leases.head, "silent on the tunnel for udp-inactivity: ended");
 	cr_assert_neq(logged_addr("destroy_udp", &COA1, 0), -1,
 		      "its sockets, on an address that leaves the host, are told");
