@@ -284,7 +284,10 @@ static int do_setsc(int fd, struct in6_addr *src, sc_type type, const struct soc
 		*src = held.addr;
 		return 0;
 	}
-	if (type != NON_PERSISTENT_IPV6_ADDRESS && ipv4_dst(fd, dst, len))
+	/* (a number that is no type stays a bad argument: the switch below) */
+	if ((type == SESSION_LASTING_IPV6_ADDRESS || type == FIXED_IPV6_ADDRESS ||
+	     type == GRACEFUL_REPLACEMENT_IPV6_ADDRESS) &&
+	    ipv4_dst(fd, dst, len))
 		return EAI_REQUIREDIPNOTSUPPORTED; /* no lease, no Binding Update */
 	switch (type) {
 	case NON_PERSISTENT_IPV6_ADDRESS:

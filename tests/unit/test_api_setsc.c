@@ -245,3 +245,25 @@ Test(api_setsc, an_ipv4_destination_has_no_anchored_type)
 	cr_assert_eq(fdtable_state(fdtable_global(0), fd), FDT_UNKNOWN, "nothing recorded");
 	close(fd);
 }
+
+/* A number that is no type is a bad argument (EINVAL, setsc(3)) whatever
+ * the destination: toward an IPv4-mapped one too, not "the type is not
+ * offered here" */
+Test(api_setsc, no_type_toward_an_ipv4_destination_is_still_einval)
+{
+	struct sockaddr_in6 d4 = dst6("::ffff:198.18.10.10");
+	const int bad[] = { 0, 5, -1, 99 };
+	struct in6_addr src;
+	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+
+	cr_assert_geq(fd, 0);
+	no_agent();
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errno = 0;
+		cr_assert_eq(setsc_to(fd, &src, (sc_type)bad[i], (struct sockaddr *)&d4, sizeof(d4),
+				      NULL),
+			     EAI_SYSTEM, "type %d", bad[i]);
+		cr_assert_eq(errno, EINVAL, "type %d: %s", bad[i], strerror(errno));
+	}
+	close(fd);
+}
