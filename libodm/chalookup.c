@@ -200,6 +200,9 @@ static enum chasearch_answer answer_of(int status, int has_aaaa)
 	case ARES_ENODATA:
 		return CHASEARCH_NODATA;
 	case ARES_ENOTFOUND:
+	/* a name no DNS message can carry (a label over 63 octets, RFC 1035
+	 * §2.3.4: a name libc found in /etc/hosts): no record can be there */
+	case ARES_EBADNAME:
 		return CHASEARCH_NXDOMAIN;
 	case ARES_ESERVFAIL:
 		return CHASEARCH_SERVFAIL;

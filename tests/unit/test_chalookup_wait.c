@@ -303,3 +303,33 @@ Test(chalookup_wait, names_noted_meanwhile_are_asked_within_the_bound)
 	pthread_join(t, NULL);
 	assert_addr(&cha, "2001:db8:ca::1");
 }
+
+/*
+ * A name libc resolved from /etc/hosts may hold a label longer than a DNS
+ * label may be (63 octets, RFC 1035 §2.3.4): no cha record can be under
+ * it, and c-ares refuses to ask it (ARES_EBADNAME). That is no CHA, at
+ * once, as ares_search's EBADNAME was; not "no answer" (EADDRNOTAVAIL for
+ * a program that named its type), the silent DNS never asked.
+ */
+Test(chalookup_wait, a_name_no_dns_can_carry_is_no_cha_at_once)
+{
+	char node[80];
+	struct cha_query *q;
+	uint64_t t0;
+	int r;
+
+	silent_dns_up();
+	memset(node, 'a', 64);
+	strcpy(node + 64, ".example.test");
+	t0 = chacache_now_ms();
+	q = chalookup_start(node);
+	cr_assert_not_null(q, "c-ares is there");
+	r = chalookup_finish(q, t0 + 500, NULL, NULL);
+	cr_assert_eq(r, CHA_NONE, "a 64-octet label: no CHA (got %d)", r);
+	cr_assert_lt(chacache_now_ms() - t0, 100, "at once, no query waited for");
+	/* a short name too: every name of its search carries the label */
+	node[64] = '\0';
+	q = chalookup_start(node);
+	cr_assert_not_null(q);
+	cr_assert_eq(chalookup_finish(q, chacache_now_ms() + 500, NULL, NULL), CHA_NONE);
+}
