@@ -104,6 +104,7 @@ void config_defaults(struct odm_config *cfg)
 	cfg->rule_priority = 1000;
 	cfg->home_discovery = 1;
 	cfg->optimistic_dad = 1;
+	cfg->ignore_linkdown = 1;
 	cfg->router_solicit = 1;
 	cfg->dns.port = 53;
 	cfg->dns.ttl = 60;
@@ -639,6 +640,11 @@ static int d_optimistic_dad(struct parse *p, char **w)
 	return parse_onoff(p, "optimistic-dad", w[1], &p->cfg->optimistic_dad);
 }
 
+static int d_ignore_linkdown(struct parse *p, char **w)
+{
+	return parse_onoff(p, "ignore-linkdown", w[1], &p->cfg->ignore_linkdown);
+}
+
 static int d_router_solicit(struct parse *p, char **w)
 {
 	return parse_onoff(p, "router-solicit", w[1], &p->cfg->router_solicit);
@@ -863,6 +869,7 @@ static const struct directive directives[] = {
 	{ "home-discovery", 1, MN_ONLY, d_home_discovery },
 	{ "optimistic-dad", 1, MN_ONLY, d_optimistic_dad },
 	{ "router-solicit", 1, MN_ONLY, d_router_solicit },
+	{ "ignore-linkdown", 1, MN_ONLY, d_ignore_linkdown },
 	{ "dns-publish", 1, MN_ONLY, d_dns_publish },
 	{ "dns-server", 1, MN_ONLY, d_dns_server },
 	{ "dns-port", 1, MN_ONLY, d_dns_port },
@@ -1193,6 +1200,8 @@ int config_reload(struct odm_config *cur, struct odm_config *next, char *err, si
 		fixed = "optimistic-dad";
 	else if (cur->router_solicit != next->router_solicit)
 		fixed = "router-solicit";
+	else if (cur->ignore_linkdown != next->ignore_linkdown)
+		fixed = "ignore-linkdown";
 	else if (cur->n_access_anchors != next->n_access_anchors ||
 		 cur->access_from_ra != next->access_from_ra || cur->access_off != next->access_off ||
 		 memcmp(cur->access_anchors, next->access_anchors,

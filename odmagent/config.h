@@ -33,6 +33,7 @@
  *   home-anchor ADDR                    (mn: the home anchor; else discovered)
  *   home-discovery on|off               (mn: DNS SRV, then RAs; default on)
  *   optimistic-dad on|off               (mn: RFC 4429 on access interfaces; default on)
+ *   ignore-linkdown on|off              (mn: no route through an access link without carrier; default on)
  *   router-solicit on|off               (mn: an RS at once when a link comes up, an NA for each new address; default on)
  *   access-anchor ADDR|ra|off           (mn: access routers' anchors; repeatable; default off)
  *   dns-publish off|current|fixed       (mn: the host's AAAA: current address or Fixed)
@@ -117,6 +118,7 @@ struct odm_config {
 	/* access links (linkprep.h) */
 	int optimistic_dad;          /* set optimistic_dad/use_optimistic on them */
 	int router_solicit;          /* solicit as soon as one comes up */
+	int ignore_linkdown;         /* set ignore_routes_with_linkdown on them */
 	/* access routers' anchors: the one whose /64 holds one of the host's
 	 * addresses is the current link's (accessclaim.h) */
 	struct in6_addr access_anchors[CONFIG_ACCESS_ANCHORS_MAX];

@@ -11,16 +11,27 @@
 #include "linkprep.h"
 
 const struct linkprep_knob linkprep_knobs[LINKPREP_KNOBS] = {
-	{ "optimistic_dad", 1 }, /* new addresses are optimistic (RFC 4429 §3) */
-	{ "use_optimistic", 1 }, /* and chosen as source while they are */
+	/* new addresses are optimistic (RFC 4429 §3) */
+	{ "optimistic_dad", 1, LINKPREP_OPTIMISTIC },
+	/* and chosen as source while they are */
+	{ "use_optimistic", 1, LINKPREP_OPTIMISTIC },
+	/* no route through the link while it has no carrier (linkprep.h) */
+	{ "ignore_routes_with_linkdown", 1, LINKPREP_LINKDOWN },
 };
 
-void linkprep_init(struct linkprep *lp, int skip_ifindex, int optimistic, int solicit)
+void linkprep_init(struct linkprep *lp, int skip_ifindex, int optimistic, int solicit,
+		   int linkdown)
 {
 	memset(lp, 0, sizeof(*lp));
 	lp->skip_ifindex = skip_ifindex;
 	lp->optimistic = optimistic;
 	lp->solicit = solicit;
+	lp->linkdown = linkdown;
+}
+
+int linkprep_knob_on(const struct linkprep *lp, const struct linkprep_knob *k)
+{
+	return k->group == LINKPREP_OPTIMISTIC ? lp->optimistic : lp->linkdown;
 }
 
 int linkprep_is_access(const struct linkprep *lp, int ifindex, unsigned flags,
@@ -57,7 +68,7 @@ unsigned linkprep_link(struct linkprep *lp, int ifindex, unsigned flags, unsigne
 		/* a link already up when first seen is where the host is: no
 		 * arrival to speed up */
 		f->running = running;
-		if (lp->optimistic)
+		if (lp->optimistic || lp->linkdown)
 			act |= LINKPREP_SET_SYSCTLS;
 		return act;
 	}

@@ -23,6 +23,22 @@
  *    MAX_RTR_SOLICITATIONS times, RTR_SOLICITATION_INTERVAL apart (RFC 4861
  *    §10), and no more once the link has been answered (§6.3.7).
  *
+ * And one more, behind its own option:
+ *
+ *  - ignore-linkdown: net.ipv6.conf.IF.ignore_routes_with_linkdown=1 on
+ *    every access interface. A link that loses its carrier (a cable pulled,
+ *    an access point gone) keeps its addresses and its routes, which the
+ *    kernel only marks "linkdown" and goes on using (ip-sysctl.rst): on a
+ *    host with a second link up, its default route stays the preferred
+ *    one, the source picked toward an anchor stays the dead link's address,
+ *    and so does the care-of address (movement.h), until the router's
+ *    neighbour entry fails (seen: 8.5 s), then again once that entry is
+ *    gone, until the route's lifetime ends (up to AdvDefaultLifetime, 30 s
+ *    on the test net). With it, the kernel routes around the link as its
+ *    carrier goes, and picks the other link's address at once: the move is
+ *    one Binding Update round trip. Its carrier back, the link's routes
+ *    count again and the host moves back if they are preferred.
+ *
  * Access interfaces are those movement.h watches: every interface but the
  * loopback and the tunnel device, of an Ethernet-like link type (the ones
  * on which Neighbor Discovery and SLAAC run).
@@ -57,18 +73,29 @@ struct linkprep {
 	size_t n;
 	int skip_ifindex;     /* the tunnel device */
 	int optimistic;       /* optimistic-dad on */
+	int linkdown;         /* ignore-linkdown on */
 	int solicit;          /* router-solicit on */
+};
+
+/* What a knob is for: the option that turns it on */
+enum linkprep_group {
+	LINKPREP_OPTIMISTIC = 1, /* optimistic-dad */
+	LINKPREP_LINKDOWN = 2,   /* ignore-linkdown */
 };
 
 /* One sysctl of net.ipv6.conf.IF and the value the agent wants there */
 struct linkprep_knob {
 	const char *name;
 	int want;
+	enum linkprep_group group;
 };
-#define LINKPREP_KNOBS 2
+#define LINKPREP_KNOBS 3
 extern const struct linkprep_knob linkprep_knobs[LINKPREP_KNOBS];
 
-void linkprep_init(struct linkprep *lp, int skip_ifindex, int optimistic, int solicit);
+void linkprep_init(struct linkprep *lp, int skip_ifindex, int optimistic, int solicit,
+		   int linkdown);
+/* 1 if knob k is to be set (its option is on) */
+int linkprep_knob_on(const struct linkprep *lp, const struct linkprep_knob *k);
 
 /* 1 if an interface of these IFF_* flags and ARPHRD_* type is an access
  * interface (see above) */
@@ -78,7 +105,7 @@ int linkprep_is_access(const struct linkprep *lp, int ifindex, unsigned flags,
 /*
  * The kernel said interface ifindex exists with these flags (at start, or
  * in a link event). Returns LINKPREP_* bits: SET_SYSCTLS the first time an
- * access interface is seen (with optimistic-dad on), SOLICIT when it went
+ * access interface is seen (with optimistic-dad or ignore-linkdown on), SOLICIT when it went
  * from down to up and running (with router-solicit on; the RS is due at
  * now).
  */

@@ -79,8 +79,10 @@ static int knob_write(const char *path, int v)
 	return rc;
 }
 
-/* Optimistic DAD on ifname: one line saying what changed (old -> new) */
-static void set_sysctls(const char *ifname)
+/* The knobs of group g on ifname, what for (logs): one line saying what
+ * changed (old -> new). -EINVAL for a name that is no interface's. */
+static int set_group(const struct linkprep *lp, const char *ifname, enum linkprep_group g,
+		     const char *what)
 {
 	char path[128], said[160] = "";
 	size_t used = 0;
@@ -89,17 +91,19 @@ static void set_sysctls(const char *ifname)
 		const struct linkprep_knob *k = &linkprep_knobs[i];
 		int cur, w, rc;
 
+		if (k->group != g || !linkprep_knob_on(lp, k))
+			continue;
 		if ((rc = knob_path(path, sizeof(path), ifname, k->name)) < 0) {
 			log_warnx("%s: not an interface name for net.ipv6.conf, left alone", ifname);
-			return;
+			return rc;
 		}
 		cur = knob_read(path);
 		w = linkprep_knob_write(k, cur);
 		if (w < 0)
 			continue;
 		if ((rc = knob_write(path, w)) < 0) {
-			log_warn(rc, "%s: optimistic DAD: cannot set %s to %d (carrying on without)",
-				 ifname, path, w);
+			log_warn(rc, "%s: %s: cannot set %s to %d (carrying on without)", ifname,
+				 what, path, w);
 			continue;
 		}
 		if (cur < 0)
@@ -112,9 +116,20 @@ static void set_sysctls(const char *ifname)
 			used = sizeof(said) - 1;
 	}
 	if (used)
-		log_info("%s: optimistic DAD (RFC 4429) for faster moves: %s", ifname, said);
-	else
-		log_debug("%s: optimistic DAD already on", ifname);
+		log_info("%s: %s: %s", ifname, what, said);
+	return 0;
+}
+
+/* The sysctls of ifname whose options are on (linkprep.h) */
+static void set_sysctls(const struct linkprep *lp, const char *ifname)
+{
+	if (lp->optimistic &&
+	    set_group(lp, ifname, LINKPREP_OPTIMISTIC,
+		      "optimistic DAD (RFC 4429) for faster moves") < 0)
+		return;
+	if (lp->linkdown)
+		(void)set_group(lp, ifname, LINKPREP_LINKDOWN,
+				"no route through it while it has no carrier (ignore-linkdown)");
 }
 
 /* 1 for an address a Router Advertisement could have given: neither
@@ -260,7 +275,7 @@ static void on_link(void *arg, int ifindex, unsigned flags, unsigned short type,
 	if ((act & LINKPREP_SET_SYSCTLS) && !name[0])
 		name = if_indextoname((unsigned)ifindex, buf) ? buf : "";
 	if (act & LINKPREP_SET_SYSCTLS)
-		set_sysctls(name);
+		set_sysctls(&la->lp, name);
 	if (act & LINKPREP_SOLICIT)
 		on_timer(&la->timer); /* due now: at once, not a loop turn later */
 }
@@ -293,17 +308,17 @@ static void dump_links(struct linkprep_agent *la)
 }
 
 int linkprep_agent_open(struct linkprep_agent **out, uv_loop_t *loop, struct movement *mv,
-			int skip_ifindex, int optimistic, int solicit)
+			int skip_ifindex, int optimistic, int solicit, int linkdown)
 {
 	struct linkprep_agent *la;
 
 	*out = NULL;
-	if (!optimistic && !solicit)
+	if (!optimistic && !solicit && !linkdown)
 		return 0;
 	la = calloc(1, sizeof(*la));
 	if (!la)
 		return -ENOMEM;
-	linkprep_init(&la->lp, skip_ifindex, optimistic, solicit);
+	linkprep_init(&la->lp, skip_ifindex, optimistic, solicit, linkdown);
 	la->mv = mv;
 	la->fd = -1;
 	if (solicit) {

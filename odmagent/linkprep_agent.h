@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * linkprep_agent.h — the host agent's hands for linkprep.h: it writes the
- * optimistic-DAD sysctls of each access interface (net.ipv6.conf.IF.*,
+ * optimistic-DAD and linkdown sysctls of each access interface (net.ipv6.conf.IF.*,
  * through /proc/sys) once, logging what it changed, and sends the Router
  * Solicitations the core asks for as whole IPv6 packets on a packet socket
  * (packet(7), SOCK_DGRAM: the kernel adds the Ethernet header), so they
@@ -22,10 +22,10 @@
 
 struct linkprep_agent;
 
-/* optimistic: optimistic-dad on; solicit: router-solicit on. With both off
- * nothing is opened and *out is NULL. */
+/* optimistic: optimistic-dad on; solicit: router-solicit on; linkdown:
+ * ignore-linkdown on. With all off nothing is opened and *out is NULL. */
 int linkprep_agent_open(struct linkprep_agent **out, uv_loop_t *loop, struct movement *mv,
-			int skip_ifindex, int optimistic, int solicit);
+			int skip_ifindex, int optimistic, int solicit, int linkdown);
 /* Stops and frees (asynchronously); NULL is fine. Sysctls stay as set. */
 void linkprep_agent_close(struct linkprep_agent *la);
 /* One unsolicited Neighbor Advertisement for addr, the host's new address

@@ -1420,7 +1420,7 @@ int mn_start(struct odm_agent *a)
 		goto fail;
 	}
 	rc = linkprep_agent_open(&mn->lp, a->loop, mn->mv, mn->tun->ifindex, cfg->optimistic_dad,
-				 cfg->router_solicit);
+				 cfg->router_solicit, cfg->ignore_linkdown);
 	if (rc < 0) {
 		log_err(rc, "access link preparation");
 		goto fail;

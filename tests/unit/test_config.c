@@ -745,3 +745,20 @@ Test(config, access_link_preparation)
 	cr_assert_eq(config_onoff("off"), 0);
 	cr_assert_eq(config_onoff("On"), -1);
 }
+
+/* ignore-linkdown (linkprep.h): mn only, on by default, a change takes a
+ * restart */
+Test(config, ignore_linkdown)
+{
+	cr_assert_eq(parse(MN_ID), 0, "%s", err);
+	cr_assert_eq(cfg.ignore_linkdown, 1, "on by default");
+	cr_assert_eq(reload_from(MN_ID "ignore-linkdown off\n"), -EINVAL);
+	cr_assert_str_eq(err, "ignore-linkdown changed: it takes a restart");
+	config_free(&cfg);
+	cr_assert_eq(parse(MN_ID "ignore-linkdown off\n"), 0, "%s", err);
+	cr_assert_eq(cfg.ignore_linkdown, 0);
+	config_free(&cfg);
+	fails(MN_ID "ignore-linkdown 0\n", "t.conf:2: 0: ignore-linkdown must be on or off");
+	fails(ANCHOR_BASE "ignore-linkdown on\n",
+	      "t.conf:5: ignore-linkdown: not valid for role anchor");
+}

@@ -20,7 +20,7 @@ static struct linkprep lp_both(void)
 {
 	struct linkprep lp;
 
-	linkprep_init(&lp, TUN_IF, 1, 1);
+	linkprep_init(&lp, TUN_IF, 1, 1, 0);
 	return lp;
 }
 
@@ -54,16 +54,42 @@ Test(linkprep, optimistic_dad_off_leaves_the_sysctls_alone)
 {
 	struct linkprep lp;
 
-	linkprep_init(&lp, TUN_IF, 0, 1);
+	linkprep_init(&lp, TUN_IF, 0, 1, 0);
 	cr_assert_eq(linkprep_link(&lp, 2, DOWN, ARPHRD_ETHER, 100), 0);
 	cr_assert_eq(linkprep_link(&lp, 2, UP, ARPHRD_ETHER, 200), LINKPREP_SOLICIT,
 		     "router-solicit works without it");
 }
 
-Test(linkprep, knobs_are_optimistic_dad_and_use_optimistic_and_only_changed_ones_written)
+Test(linkprep, ignore_linkdown_alone_prepares_its_knob_only)
+{
+	struct linkprep lp;
+	int on = 0;
+
+	linkprep_init(&lp, TUN_IF, 0, 0, 1);
+	cr_assert_eq(linkprep_link(&lp, 2, DOWN, ARPHRD_ETHER, 100), LINKPREP_SET_SYSCTLS);
+	cr_assert_eq(linkprep_link(&lp, 2, UP, ARPHRD_ETHER, 200), 0, "no solicitation");
+	for (int i = 0; i < LINKPREP_KNOBS; i++) {
+		int want = strcmp(linkprep_knobs[i].name, "ignore_routes_with_linkdown") == 0;
+
+		cr_assert_eq(linkprep_knob_on(&lp, &linkprep_knobs[i]), want, "%s",
+			     linkprep_knobs[i].name);
+		on += want;
+	}
+	cr_assert_eq(on, 1);
+	linkprep_init(&lp, TUN_IF, 1, 0, 0);
+	for (int i = 0; i < LINKPREP_KNOBS; i++)
+		cr_assert_eq(linkprep_knob_on(&lp, &linkprep_knobs[i]),
+			     strcmp(linkprep_knobs[i].name, "ignore_routes_with_linkdown") != 0,
+			     "optimistic-dad alone: %s", linkprep_knobs[i].name);
+	linkprep_init(&lp, TUN_IF, 0, 1, 0);
+	cr_assert_eq(linkprep_link(&lp, 3, UP, ARPHRD_ETHER, 100), 0, "neither: no sysctl");
+}
+
+Test(linkprep, knobs_are_optimistic_dad_use_optimistic_and_linkdown_only_changed_ones_written)
 {
 	cr_assert_str_eq(linkprep_knobs[0].name, "optimistic_dad");
 	cr_assert_str_eq(linkprep_knobs[1].name, "use_optimistic");
+	cr_assert_str_eq(linkprep_knobs[2].name, "ignore_routes_with_linkdown");
 	for (int i = 0; i < LINKPREP_KNOBS; i++) {
 		cr_assert_eq(linkprep_knob_write(&linkprep_knobs[i], 0), 1);
 		cr_assert_eq(linkprep_knob_write(&linkprep_knobs[i], 1), -1, "already 1: no write");
@@ -166,7 +192,7 @@ Test(linkprep, router_solicit_off_never_solicits)
 {
 	struct linkprep lp;
 
-	linkprep_init(&lp, TUN_IF, 1, 0);
+	linkprep_init(&lp, TUN_IF, 1, 0, 0);
 	(void)linkprep_link(&lp, 3, DOWN, ARPHRD_ETHER, 0);
 	cr_assert_eq(linkprep_link(&lp, 3, UP, ARPHRD_ETHER, 1000), 0);
 	cr_assert_eq(linkprep_next_ms(&lp), 0);

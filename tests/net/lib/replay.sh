@@ -13,7 +13,8 @@
 #       REPLAY_SRC (the receiver's address); prints the figures. Returns 1
 #       (and says why) when the stream did not run. With REPLAY_HOOK set
 #       (a command), the stream starts about a second earlier and the hook
-#       runs in that second, before the move.
+#       runs in that second, before the move. With REPLAY_MOVE set (a
+#       command, given TO), it makes the move instead of topo_move.
 
 replay_stream_move() {
 	local to=$1 rate=${2:-500} secs=${3:-4} port=7799 out=$ODM_DIR/udpstream.txt k v i
@@ -48,7 +49,7 @@ replay_stream_move() {
 		$REPLAY_HOOK
 	fi
 	sleep 1
-	topo_move "$to"
+	${REPLAY_MOVE:-topo_move} "$to"
 	# the sender ends by itself after secs; the receiver at END or 3 s silence
 	for ((i = 0; i < (secs + 8) * 10; i++)); do
 		kill -0 "$rx_pid" 2>/dev/null || break
