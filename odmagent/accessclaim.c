@@ -55,19 +55,43 @@ void access_ra_heard(struct hostengine *e, const struct ra_info *ra, const char 
 	access_update(e);
 }
 
+/*
+ * The host's address on the link it sends by: the source the kernel picks
+ * toward a destination off every link, 2000:: (the first address of the
+ * global unicast space), which its default route covers; RFC 6724 rule 5
+ * makes it an address of that route's interface. 0 when there is none.
+ */
+static int sending_addr(struct hostengine *e, struct in6_addr *out)
+{
+	static const struct in6_addr off_link = { { { 0x20 } } };
+
+	return e->ops->coa && e->ops->coa(e->arg, &off_link, NULL, out) == 0;
+}
+
 void access_update(struct hostengine *e)
 {
 	char a1[INET6_ADDRSTRLEN];
 	const struct accessra_entry *r = NULL;
 	const struct in6_addr *cur;
+	struct in6_addr sending;
 	enum access_src src;
-	int i;
+	int i = -1;
 
 	if (!e->access.n && !e->access_ra_on)
 		return; /* none configured: the anchors known stay as they are */
 	accessra_expire(&e->access_ra, e->now);
-	i = access_anchor_pick(&e->access, e->host_addrs, e->n_host_addrs);
-	if (i < 0)
+	/* a host on two links at once (Ethernet and Wi-Fi) holds an address
+	 * in the /64 of both links' anchors: the link's anchor is the one of
+	 * the link it sends by, if that link has one (else the one RA heard
+	 * last would be, changing at each RA of either link) */
+	if (sending_addr(e, &sending)) {
+		i = access_anchor_pick(&e->access, &sending, 1);
+		if (i < 0)
+			r = accessra_pick(&e->access_ra, &sending, 1);
+	}
+	if (i < 0 && !r)
+		i = access_anchor_pick(&e->access, e->host_addrs, e->n_host_addrs);
+	if (i < 0 && !r)
 		r = accessra_pick(&e->access_ra, e->host_addrs, e->n_host_addrs);
 	if (i < 0 && !r) {
 		if (e->anchors.has_access)

@@ -2478,6 +2478,37 @@ Test(hostengine, access_anchor_of_the_link_is_picked_by_prefix)
 	cr_assert_eq(access_anchor_pick(&l, h, 1), -1);
 }
 
+/* A host on two links at once (Ethernet and Wi-Fi) holds an address in
+ * both anchors' /64: the link's anchor is the one of the link the kernel
+ * sends by (its source off every link), whichever the list names first,
+ * and a Graceful-replacement claim is that link's address; it follows
+ * the kernel when the other link becomes the one it sends by. */
+Test(hostengine, access_anchor_of_two_links_is_the_sending_links)
+{
+	struct in6_addr v[2] = { A("2001:db8:a1::1"), A("2001:db8:a2::1") };
+
+	F.host[0] = COA1;
+	F.host[1] = COA2;
+	F.nhost = 2;
+	F.coa = COA2;
+	access_set_anchors(&E, v, 2);
+	assert_addr(&E.anchors.access, "2001:db8:a2::1");
+	request(1, ODM_TYPE_GRACEFUL_REPLACEMENT, IPPROTO_TCP, 0, 0, T0);
+	cr_assert_eq(F.nbu, 1);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[0], &v[1]), "to the anchor of the sending link");
+	cr_assert(bu_hnp_is(0, &COA2), "claiming the sending link's address");
+	F.coa = COA1;
+	he_move(&E, T0 + 100);
+	assert_addr(&E.anchors.access, "2001:db8:a1::1");
+	/* the kernel names no source (no default route): the first of the
+	 * list whose /64 holds one of the host's addresses, as before */
+	F.coa_rc = -ENETUNREACH;
+	v[0] = A("2001:db8:a2::1");
+	v[1] = A("2001:db8:a1::1");
+	access_set_anchors(&E, v, 2);
+	assert_addr(&E.anchors.access, "2001:db8:a2::1");
+}
+
 Test(hostengine, session_without_cha_claims_the_access_address_and_returns_native)
 {
 	int mark;
