@@ -48,7 +48,6 @@
 #include <fcntl.h>
 #include <netinet/ip6.h>
 #include <netinet/udp.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -806,13 +805,19 @@ static int udp_readable(struct tu_priv *p)
  * taken off quietly (tunnel_errq.h; the kernel has lowered its path MTU
  * for a Packet Too Big) and the socket watched again: 0, or -1 when
  * something else is amiss (pollerr_resume then says what).
+ *
+ * Anyone who knows an outer packet's two addresses can send such errors,
+ * as fast as they like: POLLERR may well be there again as soon as they
+ * are taken. That is no fault of the socket (pollerr_resume would give
+ * it up, and the tunnel with it), only the next wake-up's business, each
+ * taking at most TUNNEL_ERRQ_MAX. A POLLERR with no error to take, queued
+ * or pending, is something else.
  */
 static void on_poll(uv_poll_t *h, int status, int events);
 
 static int raw_errors(uv_poll_t *h, struct tu_priv *p)
 {
 	uint64_t ptb = p->errq.too_big;
-	struct pollfd pf = { .fd = p->raw_fd };
 	int n = tunnel_errq_take(p->raw_fd, &p->errq);
 
 	if (n < 0)
@@ -823,19 +828,15 @@ static int raw_errors(uv_poll_t *h, struct tu_priv *p)
 		int err = 0;
 		socklen_t sl = sizeof err;
 
-		if (getsockopt(p->raw_fd, SOL_SOCKET, SO_ERROR, &err, &sl) < 0)
+		if (getsockopt(p->raw_fd, SOL_SOCKET, SO_ERROR, &err, &sl) < 0 || err == 0)
 			return -1;
-		if (err && !tunnel_errq_expected(err))
+		if (!tunnel_errq_expected(err))
 			log_warn(err, "the tunnel's raw socket: reading on");
 	}
 	if (p->errq.too_big != ptb)
 		log_debug("%s: %llu Packet(s) Too Big about outer packets (the last: MTU %u): "
 			  "the kernel fragments what exceeds it", p->t->ifname,
 			  (unsigned long long)(p->errq.too_big - ptb), p->errq.last_mtu);
-	/* not cleared though the queue is read (more than one call takes is
-	 * read at the next) */
-	if (n < TUNNEL_ERRQ_MAX && poll(&pf, 1, 0) == 1 && (pf.revents & POLLERR))
-		return -1;
 	return uv_poll_start(h, UV_READABLE, on_poll) < 0 ? -1 : 0;
 }
 

@@ -14,7 +14,9 @@
 #     has taken the path's MTU from a Packet Too Big, which for the raw
 #     socket it does only with IPV6_RECVERR (odmagent/tunnel_errq.h); the
 #     host agent says the device's packets go in fragments, and no agent
-#     warns about its tunnel socket (those errors are the path's);
+#     warns about its tunnel socket (those errors are the path's); then
+#     40000 ICMPv6 errors quoting an outer packet (lib/icmperrflood.py,
+#     from cn2) at each agent, and a round again: the tunnel is still read;
 #   the kernel backends (those that run here) cannot fragment, and both
 #     agents say in their logs that larger packets are lost and why (the
 #     host's as it fits its device, the anchor's at a Packet Too Big about
@@ -54,6 +56,11 @@ set_path() {
 mbit() { /usr/bin/python3 -c 'import json,sys; print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))'; }
 logged() { grep -q -- "$2" "$1"; }
 quiet_socket() { ! grep -q "tunnel's raw socket\|recvmmsg on the" "$MN_AGENT_LOG" "$CHA_AGENT_LOG"; }
+# errflood SRC DST - from cn2, ICMPv6 errors to SRC about its outer packets to DST
+errflood() {
+	nsq cn2 timeout 10 /usr/bin/python3 "$HERE/lib/icmperrflood.py" --to "$1" --outer-src "$1" \
+		--outer-dst "$2" --count 40000 --seconds 2 >>"$ODM_DIR/flood.txt"
+}
 # round LABEL SIZES - through the CHA: a download, an upload, datagrams echoed
 round() {
 	local rc=0 m out=$ODM_DIR/dl.bin
@@ -88,6 +95,14 @@ for be in $BACKENDS; do
 		round "$be, hop $SMALL beyond the access link" 1232,8000
 		check "$be: the device fits the path ($(nsq mn cat "/sys/class/net/$ODM_TUN_MN/mtu"))" \
 			test "$(nsq mn cat "/sys/class/net/$ODM_TUN_MN/mtu")" -eq 1280
+		# a flood of ICMPv6 errors quoting their outer packets (forged:
+		# the two addresses are all it takes) at both agents: each is
+		# taken off, and the tunnel goes on being read
+		coa=$(topo_mn_addr)
+		errflood "$CHA_ADDR" "$coa"
+		errflood "$coa" "$CHA_ADDR"
+		echo "# $be: ICMPv6 errors sent to cha, then mn: $(tr '\n' ' ' <"$ODM_DIR/flood.txt")"
+		round "$be, after a flood of ICMPv6 errors" 1232
 		check "$be: no agent warns about its tunnel socket" quiet_socket
 	else
 		[[ $be != bpf ]] || round "$be, access link $SMALL" 1200
