@@ -242,11 +242,20 @@ static __always_inline void clamp_mss(struct __sk_buff *skb, __u32 off, __u8 nh,
 			continue;
 		}
 		if (kl[0] == 2 && kl[1] == 4) {
+			__u16 sum_old, sum_new;
+
 			if (o + 4 > end || bpf_skb_load_bytes(skb, o + 2, &old, 2) < 0 ||
 			    bpf_ntohs(old) <= max)
 				return;
 			new = bpf_htons((__u16)max);
-			if (bpf_l4_csum_replace(skb, tcp + 16, old, new, sizeof new) < 0)
+			/* the sum is of 16-bit words from the header's start
+			 * (RFC 1071): a value at an odd offset (an option of
+			 * odd length or a NOP before it) has its bytes in two
+			 * words, each the other way round (RFC 1624 section 3
+			 * updates words as they are summed) */
+			sum_old = ((o + 2 - tcp) & 1) ? __builtin_bswap16(old) : old;
+			sum_new = ((o + 2 - tcp) & 1) ? __builtin_bswap16(new) : new;
+			if (bpf_l4_csum_replace(skb, tcp + 16, sum_old, sum_new, sizeof new) < 0)
 				return;
 			bpf_skb_store_bytes(skb, o + 2, &new, sizeof new, 0);
 			return;
