@@ -64,7 +64,29 @@ static void lib_init(void)
 	pthread_condattr_destroy(&ca);
 	for (int i = 0; i < MAX_SOCKS; i++)
 		ch_socks[i] = -1;
-	ch_lib_ok = ares_library_init(ARES_LIB_INIT_ALL) == ARES_SUCCESS;
+}
+
+/*
+ * 1 once c-ares is initialised: at the first lookup, or at a later one
+ * while it is not. libcares.so is loaded at the first call into it
+ * (lazylib.c), and a load that failed (the process out of descriptors for
+ * a moment) is tried again a second later, so a failure here is not kept
+ * for the life of the process either: every cha lookup would have gone
+ * without a record from then on.
+ */
+static int lib_ready(void)
+{
+	int ok;
+
+	pthread_once(&ch_once, lib_init);
+	if (__atomic_load_n(&ch_lib_ok, __ATOMIC_ACQUIRE))
+		return 1;
+	pthread_mutex_lock(&ch_lock);
+	ok = ch_lib_ok || ares_library_init(ARES_LIB_INIT_ALL) == ARES_SUCCESS;
+	if (ok)
+		__atomic_store_n(&ch_lib_ok, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&ch_lock);
+	return ok;
 }
 
 /* --- c-ares socket functions: CLOEXEC, shielded, and closed only if ours --- */
@@ -276,8 +298,7 @@ struct cha_query *chalookup_start(const char *node)
 	struct cha_query *q;
 	ares_channel c;
 
-	pthread_once(&ch_once, lib_init);
-	if (!ch_lib_ok || !node)
+	if (!node || !lib_ready())
 		return NULL;
 	q = calloc(1, sizeof(*q));
 	if (!q)

@@ -833,14 +833,19 @@ attempt("full:")
 for _ in range(8):
     os.close(held.pop())
 time.sleep(1.2)
-attempt("freed:")' >"$TMP/o" 2>"$TMP/e" || true
+attempt("freed:")
+socket.getaddrinfo("cn.example.test", port, socket.AF_INET6, socket.SOCK_STREAM)
+attempt("resolved again:")' >"$TMP/o" 2>"$TMP/e" || true
 	cat "$TMP/o"
+	grep -e 'cannot load' -e '-> lease' "$TMP/e" || true
 	check "out of descriptors: the program filled its table" grep -qx 'filled: EMFILE' "$TMP/o"
 	check "out of descriptors, type asked: the connect fails" grep -q '^full: error ' "$TMP/o"
 	check "out of descriptors: debug says the library could not be loaded" \
 		grep -q 'cannot load .*Too many open files' "$TMP/e"
 	check "descriptors freed: the next connect is leased (source 2001:db8:c4a::2)" \
 		grep -qx 'freed: source 2001:db8:c4a::2' "$TMP/o"
+	check "descriptors freed, the name resolved again: its cha is found (lease via cha 2001:db8:ca::10)" \
+		grep -q 'odm: connect fd [0-9]* -> lease 2001:db8:c4a::2 via cha 2001:db8:ca::10' "$TMP/e"
 
 	# The agent says plain: plain.
 	kill "$agent_pid" 2>/dev/null || true
