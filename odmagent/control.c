@@ -124,6 +124,8 @@ struct control {
 	int fd_short;         /* -EMFILE or -ENFILE while the agent has no open
 			       * file to spare (watch_fds), 0 otherwise */
 	bool accept_stalled;  /* a connection left unaccepted (hang_up) */
+	int accept_err;       /* the accept(2) error the socket was closed for
+			       * (close_on_accept_error), 0 none */
 	unsigned handles;     /* servers + timers + resume + open connections;
 			       * freed at 0 */
 	unsigned n_conns;     /* open handles, refused ones included */
@@ -914,6 +916,44 @@ static void admit(struct control *ctl, struct ctl_conn *c)
 	conn_read_start(c);
 }
 
+static int path_is_ours(const struct control *ctl);
+static void on_server_closed(uv_handle_t *h);
+
+/*
+ * accept(2) failed where libuv's own remedy does not reach (uv_accept(3)):
+ * out of open files with its reserve descriptor gone (it is given back
+ * and opened again, which fails when the limit was lowered below the
+ * descriptors open, or when another process takes the system's last file,
+ * ENFILE), or short of kernel memory. libuv then calls again at once for
+ * the connection still queued, with the same error, for as long as it
+ * lasts: a core spent and a line a call (2 million in 5 s measured). The
+ * socket is closed instead and its path removed: a client is refused at
+ * once (ENOENT), and the next look (watch_tick) binds it again once a
+ * descriptor can be had. Said once until then.
+ */
+static void close_on_accept_error(struct control *ctl, uv_stream_t *server, int status)
+{
+	struct rlimit rl = { 0 };
+
+	if ((uv_stream_t *)ctl->server != server) /* an old one, closing */
+		return;
+	(void)getrlimit(RLIMIT_NOFILE, &rl);
+	if (!ctl->accept_err)
+		log_warn(status, "accept(2) on the control socket %s (limit on open files %llu): "
+				 "the socket is closed and made again once it can be (looked at "
+				 "each second; ulimit -n; systemd: LimitNOFILE=); clients are "
+				 "refused meanwhile",
+			 ctl->a->cfg.control_path, (unsigned long long)rl.rlim_cur);
+	ctl->accept_err = status;
+	/* the socket made again will report its own failure afresh */
+	ctl->watch_err = status;
+	if (path_is_ours(ctl) == 1)
+		unlink(ctl->a->cfg.control_path);
+	uv_close((uv_handle_t *)server, on_server_closed);
+	ctl->server = NULL;
+	ctl->accept_stalled = false;
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
 	struct control *ctl = server->data;
@@ -923,7 +963,7 @@ static void on_connection(uv_stream_t *server, int status)
 	int r;
 
 	if (status < 0) {
-		log_warnx("accept: %s", uv_strerror(status));
+		close_on_accept_error(ctl, server, status);
 		return;
 	}
 	if (ctl->n_conns >= ctl->lim.max_conns + CTL_REFUSING_MAX || !(c = calloc(1, sizeof(*c)))) {
@@ -1457,13 +1497,6 @@ fail:
 }
 
 /*
- * Once a second: the control path must still name the socket served. One
- * removed under the agent (by hand, a clean-up of the run directory) would
- * leave every client refused and the agent running unreachable; it is
- * bound again at once, with a warning. Something else there (another
- * agent's socket, a file) is not touched: said once, looked at again.
- */
-/*
  * Out of open files (accept(2): EMFILE, ENFILE), libuv takes each new
  * connection with a descriptor it keeps in reserve and closes it at once
  * (uv_accept(3)): the client reads end of file, and the agent hears
@@ -1477,7 +1510,10 @@ static void watch_fds(struct control *ctl)
 	uv_os_fd_t fd;
 	int d, r = 0;
 
-	if (!ctl->server || uv_fileno((uv_handle_t *)ctl->server, &fd) < 0)
+	/* the loop's epoll descriptor: open while the listening socket may
+	 * not be (close_on_accept_error) */
+	fd = uv_backend_fd(ctl->a->loop);
+	if (fd < 0)
 		return;
 	d = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (d >= 0)
@@ -1498,6 +1534,13 @@ static void watch_fds(struct control *ctl)
 	ctl->fd_short = r;
 }
 
+/*
+ * Once a second: the control path must still name the socket served. One
+ * removed under the agent (by hand, a clean-up of the run directory) would
+ * leave every client refused and the agent running unreachable; it is
+ * bound again at once, with a warning. Something else there (another
+ * agent's socket, a file) is not touched: said once, looked at again.
+ */
 static void watch_tick(uv_timer_t *t)
 {
 	struct control *ctl = t->data;
@@ -1513,6 +1556,10 @@ static void watch_tick(uv_timer_t *t)
 	ours = path_is_ours(ctl);
 	if (ours == 1)
 		return;
+	/* closed for want of descriptors (close_on_accept_error): not tried
+	 * while there is still none, which serve_at would log each time */
+	if (ours == 0 && ctl->accept_err && ctl->fd_short)
+		return;
 	if (ours < 0) {
 		if (ctl->watch_err != -EEXIST)
 			log_warnx("%s is not the agent's control socket any more (something else "
@@ -1526,14 +1573,20 @@ static void watch_tick(uv_timer_t *t)
 		r = serve_at(ctl);
 	if (r < 0) {
 		if (r != ctl->watch_err)
-			log_warn(r, "the control socket %s was removed and cannot be made again: "
-				 "clients cannot reach this agent; tried again each second", path);
+			log_warn(r, "the control socket %s was %s and cannot be made again: "
+				 "clients cannot reach this agent; tried again each second", path,
+				 ctl->accept_err ? "closed" : "removed");
 		ctl->watch_err = r;
 		return;
 	}
 	ctl->watch_err = 0;
-	log_warnx("the control socket %s was removed under the agent: listening on it again",
-		  path);
+	if (ctl->accept_err)
+		log_warnx("the control socket %s, closed as accept(2) failed, is made again: "
+			  "listening on it again", path);
+	else
+		log_warnx("the control socket %s was removed under the agent: listening on it "
+			  "again", path);
+	ctl->accept_err = 0;
 }
 
 int control_open(struct odm_agent *a)
@@ -1624,5 +1677,6 @@ void control_close(struct odm_agent *a)
 	uv_close((uv_handle_t *)&ctl->idle, on_handle_closed);
 	uv_close((uv_handle_t *)&ctl->watch, on_handle_closed);
 	uv_close((uv_handle_t *)&ctl->resume, on_handle_closed);
-	uv_close((uv_handle_t *)ctl->server, on_server_closed);
+	if (ctl->server)
+		uv_close((uv_handle_t *)ctl->server, on_server_closed);
 }

@@ -10,7 +10,13 @@
 #   2. the agent does not spin on the listening socket (CPU time bounded);
 #   3. it logs, once, that it has no open file to spare, naming the limit
 #      (it logged nothing before: the clients were closed unsaid);
-#   4. the limit raised again, it says so and serves odmctl again.
+#   4. the limit raised again, it says so and serves odmctl again;
+#   5. the limit lowered below the descriptors it has open (libuv's reserve
+#      descriptor among them, so libuv's own remedy fails and it hands
+#      every accept(2) error to the agent at once, again and again): the
+#      agent closes its socket rather than spin on it (it spent a core and
+#      logged 2 million lines in 5 s before), says so once, odmctl is
+#      refused at once, and with the limit raised it listens again.
 #
 # Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
 set -eEuo pipefail
@@ -70,6 +76,35 @@ check "3. once ($(grep -c -- "$SAID" "$MN_AGENT_LOG" || true) lines)" \
 prlimit --pid "$P" --nofile=4096:
 check "4. the limit raised, the agent says so" wait_for 3 said "$AGAIN"
 check "4. and odmctl status answers again" answers
+
+# 5: below the descriptors open: every new one fails, whatever is closed
+LOW=3 # 0-2 are open: no new descriptor can be had
+prlimit --pid "$P" --nofile="$LOW":
+FROM=$(wc -l <"$MN_AGENT_LOG")
+T0=$(cputicks)
+fails=0 slow=0
+for _ in 1 2 3; do
+	t=$(topo_now_ms)
+	answers 2>/dev/null || fails=$((fails + 1))
+	(($(topo_now_ms) - t < 2000)) || slow=$((slow + 1))
+	sleep 1
+done
+T1=$(cputicks)
+lines=$(($(wc -l <"$MN_AGENT_LOG") - FROM))
+echo "limit $LOW: odmctl $fails of 3 failed, $slow took 2 s or more; the agent used" \
+	"$((T1 - T0)) ticks and logged $lines lines in 3 s"
+{ tail -n +"$((FROM + 1))" "$MN_AGENT_LOG" | head -5 | cut -c1-300; } || true
+check "5. odmctl fails while no descriptor can be had ($fails of 3), at once ($slow slow)" \
+	test "$fails" -eq 3 -a "$slow" -eq 0
+check "5. the agent does not spin on its socket ($((T1 - T0)) ticks of CPU in 3 s)" \
+	test $((T1 - T0)) -lt 100
+check "5. nor log a line per try, nor one a second ($lines lines in 3 s)" test "$lines" -le 2
+check "5. it says it closed its socket, once" \
+	test "$(tail -n +"$((FROM + 1))" "$MN_AGENT_LOG" | grep -c 'the socket is closed and made again' || true)" -eq 1
+prlimit --pid "$P" --nofile=4096:
+check "5. the limit raised, it listens again and says so" \
+	wait_for 3 said 'closed as accept(2) failed, is made again: listening on it again'
+check "5. and odmctl status answers again" answers
 check "the agents' logs hold no sanitizer report" odm_agent_logs_clean
 
 check_summary test_ctl_nofile
