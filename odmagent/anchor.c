@@ -1341,7 +1341,10 @@ void anchor_state_dir_made(struct odm_agent *a)
 	if (!an || !an->loop)
 		return;
 	statefile_forget(&an->sf);
-	anchor_state_touch(an, uv_now(an->loop));
+	/* on the agent's clock (monotime.h), as rearm() and on_timer() read
+	 * it: libuv's loop time is CLOCK_MONOTONIC, and as old as the loop's
+	 * turn */
+	anchor_state_touch(an, mono_ms());
 	rearm(an);
 }
 

@@ -12,9 +12,13 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <uv.h>
 
+#include "agent.h"
 #include "anchor.h"
 #include "log.h"
+#include "monotime.h"
 #include "testaddr.h"
 
 #include "anchor_fixture.h"
@@ -1595,4 +1599,35 @@ Test(anchor, the_crash_hold_reaches_past_the_cooling_addresses)
 	cr_assert_eq(an.pool.held, 2 + ANCHOR_CRASH_HOLD);
 	cr_assert_eq(named_status(14, "2001:db8:c4a::3", 7, 100), MH_BA_NOT_HA_FOR_MN,
 		     "a cooling address is not reclaimed");
+}
+
+/*
+ * A state-dir made again under a running anchor (agentlock.h) is saved
+ * ANCHOR_SAVE_DELAY_MS later on the agent's clock (monotime.h), the one
+ * its timer and on_timer() read, not on libuv's loop time: that is
+ * CLOCK_MONOTONIC, short of the time the machine slept, and as old as the
+ * loop's turn (here: its start, 200 ms before).
+ */
+Test(anchor_clock, a_state_dir_made_again_is_saved_on_the_agents_clock)
+{
+	struct anchor a;
+	struct odm_agent ag;
+	uv_loop_t loop;
+	uint64_t before, after;
+
+	memset(&a, 0, sizeof a);
+	memset(&ag, 0, sizeof ag);
+	cr_assert_eq(uv_loop_init(&loop), 0);
+	usleep(200 * 1000);
+	a.loop = &loop;
+	ag.anchor = &a;
+	before = mono_ms();
+	anchor_state_dir_made(&ag);
+	after = mono_ms();
+	cr_assert(a.save_due_ms >= before + ANCHOR_SAVE_DELAY_MS &&
+			  a.save_due_ms <= after + ANCHOR_SAVE_DELAY_MS,
+		  "save due at %llu, the agent's clock %llu..%llu ms",
+		  (unsigned long long)a.save_due_ms, (unsigned long long)before,
+		  (unsigned long long)after);
+	cr_assert_eq(uv_loop_close(&loop), 0);
 }
