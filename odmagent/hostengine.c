@@ -178,6 +178,8 @@ void he_refuse(struct hostengine *e, const struct at_request *rq, const char *co
 	e->ops->reply_error(e->arg, rq->req, code, msg);
 }
 
+static void expire_due(struct hostengine *e);
+
 void he_lease_request(struct hostengine *e, const struct at_request *rq, uint64_t now)
 {
 	const struct addrtype *at = addrtype_get(rq->type);
@@ -190,6 +192,11 @@ void he_lease_request(struct hostengine *e, const struct at_request *rq, uint64_
 		he_refuse(e, rq, "REQUIREDIPFAILED", "the mn role is stopping");
 		return;
 	}
+	/* a program woken with the host may ask before the tick looks: a
+	 * lease to share whose binding ran out meanwhile ends first, and the
+	 * request gets a fresh allocation, not a confirming refresh the
+	 * anchor can only refuse */
+	expire_due(e);
 	if (!at) {
 		e->ops->reply_error(e->arg, rq->req, "EINVAL", "field \"type\": unknown type");
 		return;
@@ -413,13 +420,14 @@ static int anchor_asks(struct hostengine *e, const struct mh_msg *m,
 }
 
 /*
- * Before a look, a move or an anchor's word refreshes bindings: the ones
- * whose lifetime ran out while the agent did not run (HE_EXPIRED_LATE_MS)
- * end as expired first. The agent that was stopped, or whose host was
- * paused, has all its timers due at once, in no set order; the anchor let
- * such a binding go (its lifetime counts from the BU, RFC 6275 section
- * 11.7.1), and a refresh of it would only be refused (status 133) and cost
- * a deregistration BU too.
+ * Before a look, a move, an anchor's word or a lease request refreshes
+ * bindings: the ones whose lifetime ran out while the agent did not run
+ * (HE_EXPIRED_LATE_MS) end as expired first. The agent that was stopped,
+ * or whose host was paused or asleep, has its timers due at once, in no
+ * set order (or, after a suspend, its requests before its tick); the
+ * anchor let such a binding go (its lifetime counts from the BU, RFC 6275
+ * section 11.7.1), and a refresh of it would only be refused (status 133)
+ * and cost a deregistration BU too.
  */
 static void expire_due(struct hostengine *e)
 {

@@ -91,9 +91,10 @@
  * A binding whose lifetime ran out more than this long ago, still
  * registered, was missed by the timer of the Binding Update List, which
  * ends it when it runs out: the agent did not run meanwhile (stopped, its
- * host paused). A look, a move or an anchor's word ends it as expired
- * before refreshing anything (hostengine.c expire_due). The tick's period:
- * within it the two timers may simply have come due in the same turn.
+ * host paused). A look, a move, an anchor's word or a lease request ends
+ * it as expired before refreshing anything (hostengine.c expire_due). The
+ * tick's period: within it the two timers may simply have come due in the
+ * same turn.
  */
 #define HE_EXPIRED_LATE_MS 1000
 

@@ -1272,6 +1272,31 @@ Test(hostengine, a_binding_that_expired_while_the_agent_did_not_run_moves_no_bu)
 }
 
 /*
+ * The same when a program asks first: woken with the host, it may ask for
+ * a lease to share before the tick's look (after a suspend the tick is up
+ * to a second away, the program's request at once). The binding that ran
+ * out meanwhile ends as expired and the request gets a fresh allocation,
+ * not a confirming refresh of it that the anchor could only refuse (133),
+ * followed by a deregistration and only then the allocation.
+ */
+Test(hostengine, a_request_after_the_agent_did_not_run_gets_a_fresh_lease_not_a_refresh)
+{
+	F.ba_units = 2; /* 8 s: the BU at T0, the BA at T0 + 50 */
+	granted(IPPROTO_TCP);
+	/* no tick from T0 + 50 to T0 + 20000; the request comes first */
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 20000);
+	cr_assert_eq(F.nbu, 2, "one BU");
+	cr_assert(bu_hnp_is(1, &in6addr_any),
+		  "an allocation, not a refresh of the binding that ran out");
+	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "anchor-lost");
+	answer(1, MH_BA_ACCEPTED, &HOA2, T0 + 20050);
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_str_eq(F.rep[1].code, "");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&E.leases.head->addr, &HOA2));
+	cr_assert_eq(F.nbu, 2, "no deregistration");
+}
+
+/*
  * The agent did not run for longer than udp-inactivity (stopped, or the
  * host asleep): its looks stopped, and with the userspace backend so did
  * the tunnel that stamps the traffic. A UDP lease whose program kept
