@@ -66,6 +66,9 @@ int mn_start(struct odm_agent *a);
 void mn_stop(struct odm_agent *a);
 /* SIGHUP: a->cfg has new keys, lifetimes, timers */
 void mn_reload(struct odm_agent *a);
+/* The state-dir was made again under the agent (agentlock_check): the
+ * host's state is written there at once */
+void mn_state_dir_made(struct odm_agent *a);
 
 /* reload.c — SIGHUP and the reload op: the configuration and the policy
  * file are read again; both take effect or neither does, and no lease or

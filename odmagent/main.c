@@ -169,10 +169,11 @@ static void on_lockwatch(uv_timer_t *t)
 		return;
 	lockwatch.fd = fd;
 	reexec_remember_lock(fd);
-	/* the anchor's state file may have gone with the lock's: written
-	 * anew (the host agent's at its next save) */
+	/* the state file may have gone with the lock's: written anew */
 	if (lockwatch.a->anchor)
 		anchor_state_dir_made(lockwatch.a);
+	if (lockwatch.a->mn)
+		mn_state_dir_made(lockwatch.a);
 }
 
 static void on_walk_close(uv_handle_t *h, void *arg)

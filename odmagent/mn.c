@@ -32,8 +32,11 @@
  * 0.3 to several ms (ext4 writes the new file's data out at the rename),
  * which must not sit between a BA and the answer it brings. A kill -9 can
  * thus lose the last MN_SAVE_MAX_MS of changes: the next run then lacks a
- * lease made in that window. Each allocation is journaled before its BU
- * leaves (mn_journal.h, one write), so the next run deregisters its
+ * lease made in that window. A save that fails is tried again
+ * MN_SAVE_RETRY_MS later (or at the next change), and at once when the
+ * state-dir is made again under the agent (mn_state_dir_made). Each
+ * allocation is journaled before its BU leaves (mn_journal.h, one
+ * write), so the next run deregisters its
  * binding at the anchor rather than leave it to expire, and it ends the
  * TCP sockets on its address (found in the journal, or by the route it
  * left in the table where the device outlived it).
@@ -84,6 +87,7 @@
 #define MN_TICK_MS 1000          /* lease usage check period */
 #define MN_HINT_MS 100           /* a release hint: tick this soon, at the latest */
 #define MN_SAVE_MS 20            /* a change is saved this long after it */
+#define MN_SAVE_RETRY_MS 1000    /* a save that failed is tried again */
 #define MN_ANNOUNCED_MAX 16      /* access addresses announced to their link */
 #define MN_SAVE_MAX_MS 200       /* ... or later while requests wait, up to this */
 
@@ -761,13 +765,34 @@ static int journal_keep(void *arg, const struct mnj_entry *je)
 	return he_journal_keep(&mn->e, &je->anchor, je->bid);
 }
 
+static void on_save(uv_timer_t *t);
+
 static void save_now(struct mn *mn)
 {
 	if (mn->open_timers)
 		uv_timer_stop(&mn->save_t);
+	if (!mn->sf.path)
+		return;
 	/* the journal keeps only what the file does not hold */
-	if (mn->sf.path && mnstate_save(&mn->sf, &mn->e.reg, &mn->e.leases) >= 0)
+	if (mnstate_save(&mn->sf, &mn->e.reg, &mn->e.leases) >= 0)
 		mnj_settle(&mn->jr, journal_keep, mn);
+	else if (mn->open_timers && !mn->e.stopping)
+		/* tried again, not only at the next change: a host that holds
+		 * its leases quietly would keep a stale file (or none) for as
+		 * long (said once per run of failures, statefile_account) */
+		uv_timer_start(&mn->save_t, on_save, MN_SAVE_RETRY_MS, 0);
+}
+
+void mn_state_dir_made(struct odm_agent *a)
+{
+	struct mn *mn = a->mn;
+
+	if (!mn || mn->e.stopping)
+		return;
+	/* written whole again, even if what it would hold is what the lost
+	 * file held */
+	statefile_forget(&mn->sf);
+	save_now(mn);
 }
 
 /* The tunnel device was deleted under us: no lease carries anything, and

@@ -12,8 +12,10 @@
 #      clean, and the anchor handed out addresses without the hold after a
 #      crash), and the binding is taken back;
 #   4. the host agent's state directory removed in turn: it takes its
-#      lock again, and its state file is written there again with the
-#      lease.
+#      lock again and writes its state file there at once, with the lease,
+#      though nothing in it changed; and with a file put in the
+#      directory's place while a second lease is made (its save fails),
+#      once the file goes, the state is written with that lease.
 #
 #    mn (python + shim) --ar1-- core -- cha (odmagent anchor) -- cn
 #
@@ -70,7 +72,10 @@ check "3. the next run knows the last did not stop cleanly" \
 check "3. and holds addresses back as after a crash" since "anchor_hold_after_crash: the last run did not stop cleanly"
 check "3. it took the binding of $CHOA back" since "1 of 1 binding(s) restored"
 
-# 4. the host agent's, the same
+# 4. the host agent's, the same: its state file is written again at once,
+# even when nothing in it changed (a CI run failed here when the host
+# agent only wrote at its next save, which skipped a state equal to the
+# one it last wrote: no file, until a refresh changed it)
 FROM=$(wc -l <"$MN_AGENT_LOG")
 mn_since() { grep -q -- "$1" <<<"$(tail -n +"$((FROM + 1))" "$MN_AGENT_LOG")"; }
 rm -rf "$MN_STATE_DIR"
@@ -78,6 +83,35 @@ check "4. the host agent says its lock was removed and takes it again" \
 	wait_for 3 mn_since "$MN_STATE_DIR/agent.lock was removed under the agent: made again and locked by this one (pid $MN_AGENT_PID)"
 check "4. its state is saved there again, with the lease $CHOA" \
 	wait_for 3 grep -q "\"$CHOA\"" "$MN_STATE_DIR/mn.json"
+
+# 4b. a file in the directory's place, so that the agent cannot make it
+# again until the file goes, while a second lease is made: its save fails.
+# Once the file goes, the state is written with both leases.
+FROM=$(wc -l <"$MN_AGENT_LOG")
+rm -rf "$MN_STATE_DIR"
+: >"$MN_STATE_DIR"
+# a fresh address (IPV6_ADDR_PREFERENCES 72, IPV6_REQUIRE_SRC_ON_NET,
+# odm(7)): a lease of its own, not the first program's
+odm_shim_bg python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.IPPROTO_IPV6, 72, 0x8000)
+s.settimeout(8)
+s.connect(socket.getaddrinfo("cn.example.test", 80, socket.AF_INET6)[0][4])
+print("source", s.getsockname()[0], flush=True)
+time.sleep(120)' >"$ODM_DIR/holder2.out" 2>&1
+HOLDER2=$ODM_BG_PID
+topo_at_exit "kill $HOLDER2 2>/dev/null || true"
+check "4b. a second program has a lease while the directory cannot be made" \
+	wait_for 10 grep -q '^source 2001:db8:c4a::' "$ODM_DIR/holder2.out"
+CHOA2=$(sed -n 's/^source //p' "$ODM_DIR/holder2.out")
+check "4b. it is a lease of its own ($CHOA2)" test "$CHOA2" != "$CHOA"
+check "4b. the host agent could not save it" wait_for 3 mn_since "mn.json.*Not a directory"
+rm -f "$MN_STATE_DIR"
+check "4b. the host agent takes its lock again" \
+	wait_for 3 mn_since "$MN_STATE_DIR/agent.lock was removed under the agent: made again and locked by this one (pid $MN_AGENT_PID)"
+check "4b. its state is saved there again, with the lease $CHOA2 made meanwhile" \
+	wait_for 3 grep -q "\"$CHOA2\"" "$MN_STATE_DIR/mn.json"
 check "the agents' logs hold no sanitizer report" odm_agent_logs_clean
 
 check_summary test_state_dir_gone
