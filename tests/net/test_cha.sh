@@ -20,6 +20,8 @@ net_need test_cha "network namespaces, TUN, raw sockets" ip tcpdump tshark curl 
 
 # an inactivity time clearly apart from the 3 s hand-out grace (section 5)
 export ODM_UDP_INACTIVITY=${ODM_UDP_INACTIVITY:-8}
+# a download long enough to span the move (section 1)
+export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-128}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
 
@@ -62,7 +64,8 @@ CAP_INNER=$ODM_CAP_PID
 
 # ---------------------------------------------------------------- 1. download + move
 # The server paces the download (nginx limit_rate) so that it is still
-# running when mn moves: 256 MiB at 40 MB/s takes about 6.5 s.
+# running when mn moves: 128 MiB at 40 MB/s takes about 3.4 s, the move
+# comes after a quarter of it, and 2.5 s of it are still to come.
 URL="http://cn.example.test${BIGFILE_URL_PATH}?rate=40m"
 OUT=$ODM_DIR/download.bin
 CURL_T0=$(date +%s%N)
@@ -76,7 +79,7 @@ check "the CHoA $CHOA is in the CHA pool $CHA_POOL" in_prefix "$CHOA" "$CHA_POOL
 OWNER=$(odm_status mn | json '"%s/%s" % (j["leases"][0]["uid"], j["leases"][0]["pid"])')
 check "the lease belongs to curl's user and process (uid/pid $OWNER, curl $CURL_PID)" \
 	test "$OWNER" = "$(id -u)/$CURL_PID"
-half_done() { [[ -f $OUT ]] && (($(stat -c %s "$OUT") > 48 * 1024 * 1024)); }
+half_done() { [[ -f $OUT ]] && (($(stat -c %s "$OUT") > TOPO_BIGFILE_MB / 4 * 1024 * 1024)); }
 check "the download is under way through the tunnel" wait_for 20 half_done
 COA1=$(topo_mn_addr)
 topo_move ar2
@@ -86,13 +89,24 @@ echo "moved: CoA $COA1 -> $COA2"
 check "the anchor's binding follows the host to $COA2" wait_for 5 odm_bindings_at "$COA2"
 REPLAYED=$(odm_status cha | json 'j["tunnel"]["replayed"]')
 echo "the anchor sent $REPLAYED packets again to the new CoA (replay after a move)"
-if [[ $(odm_tunnel_backend cha) == userspace ]]; then
+BACKEND_CHA=$(odm_tunnel_backend cha)
+if [[ $BACKEND_CHA == userspace ]]; then
 	# what the anchor sent toward the old CoA once its link was down, seen
 	# on the way (core): lost, and the host's BU names the last packet it
 	# had, so each is replayed. None on a loaded machine whose download
-	# paused over the move: then nothing is owed either.
-	LOST=$(tshark -r "$ODM_DIR/core.pcap" -Y "ipv6.dst == $COA1" -T fields \
-		-e frame.time_epoch 2>/dev/null | awk -v t0="$MOVE_T0" '$1 * 1e9 >= t0' | wc -l)
+	# paused over the move: then nothing is owed either. (Read now, in the
+	# background: the shell must see curl's exit when it comes, section 6.)
+	tshark -r "$ODM_DIR/core.pcap" -Y "ipv6.dst == $COA1" -T fields \
+		-e frame.time_epoch 2>/dev/null | awk -v t0="$MOVE_T0" '$1 * 1e9 >= t0' | wc -l \
+		>"$ODM_DIR/lost.count" &
+	LOST_PID=$!
+fi
+rc=0
+wait "$CURL_PID" || rc=$?
+CURL_T1=$(date +%s%N)
+if [[ $BACKEND_CHA == userspace ]]; then
+	wait "$LOST_PID" || true
+	LOST=$(cat "$ODM_DIR/lost.count")
 	echo "the anchor sent $LOST tunnel packets toward the old CoA after its link went down"
 	check "the anchor replayed what it had sent toward the old CoA ($REPLAYED packets, $LOST lost on the way)" \
 		test "$REPLAYED" -ge "$LOST"
@@ -100,9 +114,6 @@ if [[ $(odm_tunnel_backend cha) == userspace ]]; then
 else
 	echo "# a kernel backend's anchor replays from its capture ring, which test_replay checks (odmagent(8), Replay after a move)"
 fi
-rc=0
-wait "$CURL_PID" || rc=$?
-CURL_T1=$(date +%s%N)
 check "curl exits 0 after the move (rc $rc)" test "$rc" -eq 0
 SUM=$(topo_sha256 "$OUT")
 check "the sha256 of the download matches ($SUM)" test "$SUM" = "$BIGFILE_SHA256"
@@ -239,6 +250,30 @@ check "the anchor's binding for the UDP lease is gone too" wait_for 2 no_binding
 # its sleep only had to outlast the lease
 kill "$UDPC_PID" 2>/dev/null || true
 wait "$UDPC_PID" 2>/dev/null || true
+
+# ---------------------------------------------------------------- resolved once (started)
+# A program that resolves a name once and connects again to the address it
+# kept, after the cha answer's TTL (5 s; the shim keeps an answer at least
+# 10 s) ran out: the shim asks cha.<name> again, and the second connection
+# is anchored like the first rather than going out plain. Its 11 s wait
+# runs beside the sections below up to "connect again", which look only at
+# their own leases or wait for every lease to end; its checks come there.
+timeout 30 ip netns exec "$NS_MN" env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" \
+	ODM_TYPE=session-lasting ODM_DEBUG=1 /usr/bin/python3 -c '
+import socket, time
+ai = socket.getaddrinfo("cnttl.example.test", 80, socket.AF_INET6, socket.SOCK_STREAM)[0]
+for wait in (0, 11):
+    time.sleep(wait)
+    s = socket.create_connection(ai[4][:2], timeout=5)
+    print(s.getsockname()[0])
+    s.close()
+' >"$ODM_DIR/ttl.out" 2>"$ODM_DIR/ttl.err" &
+TTL_PID=$!
+# (its first connection made before the next ones)
+ttl_first() { [[ -s $ODM_DIR/ttl.out ]]; }
+wait_for 10 ttl_first || true
+
+# ---------------------------------------------------------------- 5. UDP (continued)
 # The first datagram of an unconnected socket sent with sendmsg() and with
 # sendmmsg() (Python has no sendmmsg: libc's, through ctypes, which finds
 # the shim's first as any program would): each leases a CHoA, and every
@@ -292,7 +327,7 @@ for _ in range(n):
 		test "$rc" -eq 0 -a "$(grep -c . <<<"$OUT")" -eq "$want" -a "$(sort -u <<<"$OUT" | wc -l)" -eq 1
 	check "$how: that address is a CHoA ($(head -n1 <<<"$OUT"))" in_prefix "$(head -n1 <<<"$OUT")" "$CHA_POOL"
 done
-check "their leases end when they exit" wait_for 8 no_binding
+# (that their leases end when they exit is checked with the example's below)
 # A UDP socket bound to a port that sends with an address (a server's
 # replies) sends as it is, even with ODM_TYPE: only a connect() of such a
 # socket is judged (section "bound to a port" below)
@@ -325,6 +360,7 @@ echo "LD_PRELOAD under odmctl run: $PRELOAD"
 check "odmctl run appends libodm.so to LD_PRELOAD, keeping what was there" \
 	bash -c "[[ '$PRELOAD' == libm.so.6[\ :]*/libodm.so ]]"
 check "the example's lease ends after it exits" wait_for 8 no_binding
+check "and sendmsg's and sendmmsg's end when they exit" wait_for 8 no_binding
 
 # ---------------------------------------------------------------- 6. BU/BA in tshark
 odm_capture_stop "$CAP_MH"
@@ -393,30 +429,6 @@ cat "$ODM_DIR/ctl.log"
 check "the control socket answers garbage and oversized input with errors and stays up" test "$rc" -eq 0
 check "the host agent is still running" kill -0 "$MN_AGENT_PID"
 check "the anchor is still running" kill -0 "$CHA_AGENT_PID"
-
-# ---------------------------------------------------------------- resolved once
-# A program that resolves a name once and connects again to the address it
-# kept, after the cha answer's TTL (5 s; the shim keeps an answer at least
-# 10 s) ran out: the shim asks cha.<name> again, and the second connection
-# is anchored like the first rather than going out plain.
-rc=0
-timeout 30 ip netns exec "$NS_MN" env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" \
-	ODM_TYPE=session-lasting ODM_DEBUG=1 /usr/bin/python3 -c '
-import socket, time
-ai = socket.getaddrinfo("cnttl.example.test", 80, socket.AF_INET6, socket.SOCK_STREAM)[0]
-for wait in (0, 12):
-    time.sleep(wait)
-    s = socket.create_connection(ai[4][:2], timeout=5)
-    print(s.getsockname()[0])
-    s.close()
-' >"$ODM_DIR/ttl.out" 2>"$ODM_DIR/ttl.err" || rc=$?
-cat "$ODM_DIR/ttl.out"
-grep 'odm:' "$ODM_DIR/ttl.err" | tail -4 || true
-check "a program that resolved once connected twice (rc $rc)" test "$rc" -eq 0
-check "its first connection came from a CHoA" in_prefix "$(sed -n 1p "$ODM_DIR/ttl.out")" "$CHA_POOL"
-check "and its second, after the cha answer expired, too" \
-	in_prefix "$(sed -n 2p "$ODM_DIR/ttl.out")" "$CHA_POOL"
-check "the shim asked cha.cnttl again" grep -q 'has expired: asking cha.cnttl' "$ODM_DIR/ttl.err"
 
 # ---------------------------------------------------------------- bound to a port
 # A socket bound to a port on :: before it connects (curl --local-port, nc
@@ -501,6 +513,18 @@ nsx mn env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" curl -6 -sS -
 check "without ODM_TYPE it goes out plain from $MN_IF2 and is answered (rc $rc, from $(cat "$ODM_DIR/dev2.out"))" \
 	test "$rc" -eq 0 -a "$(cat "$ODM_DIR/dev2.out")" = "$COA2"
 
+# ---------------------------------------------------------------- resolved once (checked)
+# (before the next section, whose lease its connections could share)
+rc=0
+wait "$TTL_PID" || rc=$?
+cat "$ODM_DIR/ttl.out"
+grep 'odm:' "$ODM_DIR/ttl.err" | tail -4 || true
+check "a program that resolved once connected twice (rc $rc)" test "$rc" -eq 0
+check "its first connection came from a CHoA" in_prefix "$(sed -n 1p "$ODM_DIR/ttl.out")" "$CHA_POOL"
+check "and its second, after the cha answer expired, too" \
+	in_prefix "$(sed -n 2p "$ODM_DIR/ttl.out")" "$CHA_POOL"
+check "the shim asked cha.cnttl again" grep -q 'has expired: asking cha.cnttl' "$ODM_DIR/ttl.err"
+
 # ---------------------------------------------------------------- connect again
 # A connect() that failed (refused here) may be tried again on the same
 # socket (Linux allows it). The socket kept its leased source, while the
@@ -511,10 +535,13 @@ check "without ODM_TYPE it goes out plain from $MN_IF2 and is answered (rc $rc, 
 # in IPv6, are not)
 odm_capture mn "$MN_IF2" "$ODM_DIR/retry-link.pcap" "ip6 proto 6" 128
 CAP_RETRY=$ODM_CAP_PID
-rc=0
+# The program connects again once the agent has ended that lease and taken
+# its address off the host (the log line and the device say so), or after
+# the grace, a tick and 2 s when they do not: then the checks below fail.
+rm -f "$ODM_DIR/retry.go"
 timeout 30 ip netns exec "$NS_MN" env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" \
 	ODM_TYPE=session-lasting ODM_DEBUG=1 /usr/bin/python3 -c '
-import errno, socket, sys, time
+import errno, os, socket, sys, time
 ai = socket.getaddrinfo("cn.example.test", 80, socket.AF_INET6, socket.SOCK_STREAM)[0]
 # a blocking socket: the first connect after the failed one must do it
 # (one with a timeout is non-blocking, and the kernel answers its first
@@ -522,13 +549,27 @@ ai = socket.getaddrinfo("cn.example.test", 80, socket.AF_INET6, socket.SOCK_STRE
 s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
 e = s.connect_ex((ai[4][0], 7999, 0, 0))
 print("first", errno.errorcode.get(e, e), s.getsockname()[0], flush=True)
-time.sleep(float(sys.argv[1]))
+end = time.monotonic() + float(sys.argv[1])
+while not os.path.exists(sys.argv[2]) and time.monotonic() < end:
+    time.sleep(0.05)
 e = s.connect_ex(ai[4])
 print("again", errno.errorcode.get(e, e), s.getsockname()[0], flush=True)
 s.settimeout(5)
 s.sendall(b"GET / HTTP/1.0\r\nHost: cn.example.test\r\n\r\n")
 print("answer", s.recv(64).split(b"\r\n")[0].decode(), flush=True)
-' "$((ODM_GRACE_S + ODM_TICK_S + 2))" >"$ODM_DIR/retry.out" 2>"$ODM_DIR/retry.err" || rc=$?
+' "$((ODM_GRACE_S + ODM_TICK_S + 2))" "$ODM_DIR/retry.go" >"$ODM_DIR/retry.out" 2>"$ODM_DIR/retry.err" &
+RETRY_PID=$!
+retry_first() { grep -q '^first ' "$ODM_DIR/retry.out"; }
+OLD=
+wait_for 10 retry_first && OLD=$(sed -n 's/^first ECONNREFUSED //p' "$ODM_DIR/retry.out")
+old_ended() {
+	grep -q "lease [0-9]* $OLD at $CHA_ADDR ended (no sockets)" "$MN_AGENT_LOG" &&
+		! nsq mn ip -6 addr show | grep -qF " $OLD/"
+}
+[[ -z $OLD ]] || wait_for $((ODM_GRACE_S + ODM_TICK_S + 2)) old_ended || true
+touch "$ODM_DIR/retry.go"
+rc=0
+wait "$RETRY_PID" || rc=$?
 odm_capture_stop "$CAP_RETRY"
 cat "$ODM_DIR/retry.out"
 grep 'odm:' "$ODM_DIR/retry.err" | tail -3 || true
