@@ -49,20 +49,25 @@ no_lease() { [[ $(odm_lease_count) -eq 0 ]]; }
 no_binding() { [[ $(odm_binding_count) -eq 0 ]]; }
 size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }
 
-# the outer headers of the tunnelled packets in PCAP (next header 41, or
-# 43: a routing header, as seg6 would put with an SRH), one line per
-# distinct combination of source, destination, next header and routing
-# header type (none: no routing header anywhere, so no SRH)
-outer_headers() {
+# outer_fields PCAP - the outer header fields of each tunnelled packet in
+# PCAP, read once for the two below: source, destination, next header,
+# routing header type, hop limit (tab-separated, the first of each)
+outer_fields() {
 	tshark -r "$1" -T fields -E occurrence=f -e ipv6.src -e ipv6.dst -e ipv6.nxt \
-		-e ipv6.routing.type 2>/dev/null |
-		awk -F'\t' '{ print $1, $2, "nh=" $3, "rh=" ($4 == "" ? "none" : $4) }' | sort -u
+		-e ipv6.routing.type -e ipv6.hlim 2>/dev/null
 }
-# the outer hop limits seen in PCAP, per direction (printed, not compared:
+# the outer headers of the tunnelled packets in FIELDS (outer_fields), one
+# line per distinct combination of source, destination, next header and
+# routing header type (none: no routing header anywhere, so no SRH; 43: a
+# routing header, as seg6 would put with an SRH)
+outer_headers() {
+	awk -F'\t' '{ print $1, $2, "nh=" $3, "rh=" ($4 == "" ? "none" : $4) }' "$1" | sort -u
+}
+# the outer hop limits seen in FIELDS, per direction (printed, not compared:
 # seg6 copies the inner packet's hop limit to the outer header, RFC 8986
 # §5.1, while the userspace backend's raw socket starts at 64)
 outer_hlims() {
-	tshark -r "$1" -T fields -E occurrence=f -e ipv6.src -e ipv6.hlim 2>/dev/null | sort | uniq -c |
+	awk -F'\t' '{ print $1 "\t" $5 }' "$1" | sort | uniq -c |
 		awk '{ printf "%s from %s: hop limit %s\n", $1, $2, $3 }'
 }
 
@@ -124,10 +129,11 @@ for KBE in $KBES; do
 		odm_download_ok "$be"
 		check "$be: the lease ends after curl" wait_for 5 no_lease
 		odm_capture_stop "$CAP"
-		outer_headers "$ODM_DIR/wire-$be.pcap" >"$ODM_DIR/wire-$be.txt"
+		outer_fields "$ODM_DIR/wire-$be.pcap" >"$ODM_DIR/wire-$be.fields"
+		outer_headers "$ODM_DIR/wire-$be.fields" >"$ODM_DIR/wire-$be.txt"
 		echo "$be backend, outer headers on core (source destination next-header routing-header):"
 		sed 's/^/    /' "$ODM_DIR/wire-$be.txt"
-		outer_hlims "$ODM_DIR/wire-$be.pcap" | sed 's/^/    /' 
+		outer_hlims "$ODM_DIR/wire-$be.fields" | sed 's/^/    /' 
 		odm_agents_down
 	done
 	check "the userspace backend's tunnel was captured both ways" \
