@@ -77,6 +77,8 @@ asked() { grep -c '^cha.silent.example.test 28' "$DNSLOG" || true; }
 
 # ------------------------------------------------------------ 1. the first process waits
 read -r MS1 OUT1 < <(connect silent.example.test)
+# (the agent's memory of that lookup's silence, 10 s, starts before this)
+T_SILENT=$(topo_now_ms)
 echo "1: first process: connect took $MS1 ms: $OUT1"
 check "1: its connect waited for the lookup ($MS1 ms)" test "$MS1" -ge 1500 -a "$MS1" -lt 4000
 check "1: and failed as a session-lasting one with no CHA known ($OUT1)" \
@@ -107,10 +109,11 @@ check "3: and was not told of root's processes' lookups" \
 	bash -c "! grep -q 'another process of this user' '$ODM_RUNDIR/other.err'"
 
 # ------------------------------------------------------------ 4. looked at again later
-# two processes 0.5 s apart once the memory is over: one (the first to ask
-# the agent, normally the first started) looks again and waits, the other
-# does not
-sleep 10.5
+# two processes 0.5 s apart once the memory is over (10 s from the first
+# process's report, and 1 s more): one (the first to ask the agent,
+# normally the first started) looks again and waits, the other does not
+LEFT=$((T_SILENT + 11000 - $(topo_now_ms)))
+((LEFT <= 0)) || sleep "$((LEFT / 1000)).$(printf '%03d' $((LEFT % 1000)))"
 A0=$(asked)
 for n in 1 2; do
 	connect silent.example.test "$ODM_RUNDIR/probe$n.err" >"$ODM_RUNDIR/probe$n.out" &
