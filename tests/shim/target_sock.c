@@ -907,15 +907,28 @@ static int mode_recvended(const char *name)
 	return 0;
 }
 
-/* peer's address (dst) taken off lo (off) or put back */
+/*
+ * peer's address (dst) taken off lo (off) or put back. Put back, it is
+ * waited for in the local table (5 s at most): the kernel inserts its
+ * local route from a work queue after "ip addr add" returns (DAD's, run
+ * even with nodad), and a datagram sent before that finds the /128
+ * prefix route on lo, goes, and is dropped as it loops back (about one
+ * time in 20 on a loaded machine).
+ */
 static void peer_addr(const struct sockaddr_storage *dst, int off)
 {
-	char addr[INET6_ADDRSTRLEN], cmd[128];
+	char addr[INET6_ADDRSTRLEN], cmd[160];
+	int r, tries = 0;
 
 	ntop((const struct sockaddr *)dst, addr, sizeof(addr));
 	snprintf(cmd, sizeof(cmd), "ip -6 addr %s %s/128 dev lo%s", off ? "del" : "add", addr,
 		 off ? "" : " nodad");
-	printf("peer's address %s: %d\n", off ? "taken off" : "back", system(cmd));
+	r = system(cmd);
+	snprintf(cmd, sizeof(cmd), "ip -6 route show table local %s | grep -q .", addr);
+	while (!off && r == 0 && system(cmd) != 0 && ++tries < 100)
+		usleep(50 * 1000);
+	printf("peer's address %s: %d%s\n", off ? "taken off" : "back", r,
+	       off || tries < 100 ? "" : " (no local route after 5 s)");
 }
 
 /* ended: a connected, leased UDP socket destroyed (ss -K), as the agent
