@@ -21,7 +21,8 @@ plain (as --plain).
 
 --refuse: every connection is refused as the agent refuses one over its
 user's share ({"id": null, "ok": false, "error": "EBUSY", ...}, then closed),
-and logged as {"_refused": true, "_pid": PID}.
+and logged as {"_refused": true, "_pid": PID, "_op": OP} (OP: the op of the
+request the shim wrote on it, null if none came within a second).
 """
 import argparse
 import json
@@ -41,13 +42,26 @@ class Handler(socketserver.StreamRequestHandler):
                                         struct.calcsize("3i"))
         pid = struct.unpack("3i", creds)[0]
         if args.refuse:
+            # refused at once, as the agent does before it reads anything;
+            # the request the shim wrote meanwhile is read only for the
+            # log, so that a test can tell a lease's tries from those of
+            # the process's other calls (cha-check, cha-result)
+            op = None
+            try:
+                self.wfile.write((json.dumps({"id": None, "ok": False, "error": "EBUSY",
+                                              "message": "the user holds its whole share"})
+                                  + "\n").encode())
+                self.wfile.flush()
+            except OSError:
+                pass  # the shim gone first (its time up): refused all the same
+            try:
+                self.request.settimeout(1.0)
+                op = json.loads(self.rfile.readline()).get("op")
+            except (OSError, ValueError, AttributeError):
+                pass  # no request came
             with lock:
                 with open(args.log, "a") as f:
-                    f.write(json.dumps({"_refused": True, "_pid": pid}) + "\n")
-            self.wfile.write((json.dumps({"id": None, "ok": False, "error": "EBUSY",
-                                          "message": "the user holds its whole share"})
-                              + "\n").encode())
-            self.wfile.flush()
+                    f.write(json.dumps({"_refused": True, "_pid": pid, "_op": op}) + "\n")
             return
         for raw in self.rfile:
             try:
