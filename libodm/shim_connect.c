@@ -122,51 +122,6 @@ static int own_name(int fd, struct sockaddr_in6 *me)
 	return getsockname(fd, (struct sockaddr *)me, &l);
 }
 
-#ifndef IPV6_HDRINCL
-#define IPV6_HDRINCL 36 /* linux/in6.h */
-#endif
-
-/*
- * fd, an AF_INET6 socket that is neither TCP nor UDP (an ICMPv6 one, as
- * ping's, a raw one, UDP-Lite, SCTP): its words in kind, and 1. The agent
- * leases to TCP and UDP sockets only (its sock_diag listings of them say
- * whether a lease is in use), so such a socket can have no lease; the
- * host's Fixed address, which no socket holds, it can have. *own: 1 when
- * its source is the program's already (bound to an address, or a raw
- * socket that writes its own IPv6 header: IPPROTO_RAW, IPV6_HDRINCL,
- * raw(7)). 2 for a socket of streams (SOCK_STREAM, SOCK_SEQPACKET), 1
- * for one of datagrams; 0 for TCP, UDP, or a socket of another family
- * (the kernel says what it makes of an IPv6 address there).
- */
-static int socket_other(int fd, char *kind, size_t len, int *own)
-{
-	int type, proto, hdrincl = 0;
-	struct sockaddr_in6 me;
-	socklen_t l;
-
-	*own = 0;
-	if (!socket_inet6(fd, &type, &proto) || proto_name(type, proto))
-		return 0;
-	if (type == SOCK_RAW)
-		snprintf(kind, len, "a raw socket of protocol %d", proto);
-	else if (proto == IPPROTO_ICMPV6)
-		snprintf(kind, len, "an ICMPv6 socket");
-	else if (proto == IPPROTO_UDPLITE)
-		snprintf(kind, len, "a UDP-Lite socket");
-	else if (proto == IPPROTO_SCTP)
-		snprintf(kind, len, "an SCTP socket");
-	else
-		snprintf(kind, len, "a socket of type %d, protocol %d", type, proto);
-	if (own_name(fd, &me) == 0 && !IN6_IS_ADDR_UNSPECIFIED(&me.sin6_addr))
-		*own = 1;
-	l = sizeof(int);
-	if (type == SOCK_RAW &&
-	    (proto == IPPROTO_RAW ||
-	     (getsockopt(fd, IPPROTO_IPV6, IPV6_HDRINCL, &hdrincl, &l) == 0 && hdrincl)))
-		*own = 1;
-	return type == SOCK_STREAM || type == SOCK_SEQPACKET ? 2 : 1;
-}
-
 /*
  * Whether fd's source is still ours to choose before what (the call):
  * SB_NONE, not bound yet (getsockname says :: port 0); SB_LEAVE, the
@@ -186,6 +141,61 @@ static int socket_unbound(int fd, const char *what, unsigned *port)
 		return SB_NONE;
 	*port = ntohs(me.sin6_port);
 	return strcmp(what, "connect") == 0 ? SB_PORT : SB_LEAVE;
+}
+
+#ifndef IPV6_HDRINCL
+#define IPV6_HDRINCL 36 /* linux/in6.h */
+#endif
+
+/*
+ * fd, an AF_INET6 socket that is neither TCP nor UDP (an ICMPv6 one, as
+ * ping's, a raw one, UDP-Lite, SCTP): its words in kind, and 1. The agent
+ * leases to TCP and UDP sockets only (its sock_diag listings of them say
+ * whether a lease is in use), so such a socket can have no lease; the
+ * host's Fixed address, which no socket holds, it can have. *bound, as
+ * socket_unbound says before what: SB_LEAVE when its source is the
+ * program's already (bound to an address, or a raw socket that writes its
+ * own IPv6 header: IPPROTO_RAW, IPV6_HDRINCL, raw(7)), or when it is bound
+ * to a port on :: (*port) and sends with an address (a UDP-Lite or SCTP
+ * server's replies: it can take no other address, bind(2) says EINVAL);
+ * SB_PORT, so bound and connecting (a socket of streams connects whatever
+ * the call, as TCP); else SB_NONE. A raw socket's port is its protocol
+ * (raw(7)): its address alone counts. 2 for a socket of streams
+ * (SOCK_STREAM, SOCK_SEQPACKET), 1 for one of datagrams; 0 for TCP, UDP,
+ * or a socket of another family (the kernel says what it makes of an IPv6
+ * address there).
+ */
+static int socket_other(int fd, const char *what, char *kind, size_t len, int *bound,
+			unsigned *port)
+{
+	int type, proto, hdrincl = 0;
+	struct sockaddr_in6 me;
+	socklen_t l;
+
+	*bound = SB_NONE;
+	*port = 0;
+	if (!socket_inet6(fd, &type, &proto) || proto_name(type, proto))
+		return 0;
+	if (type == SOCK_RAW)
+		snprintf(kind, len, "a raw socket of protocol %d", proto);
+	else if (proto == IPPROTO_ICMPV6)
+		snprintf(kind, len, "an ICMPv6 socket");
+	else if (proto == IPPROTO_UDPLITE)
+		snprintf(kind, len, "a UDP-Lite socket");
+	else if (proto == IPPROTO_SCTP)
+		snprintf(kind, len, "an SCTP socket");
+	else
+		snprintf(kind, len, "a socket of type %d, protocol %d", type, proto);
+	l = sizeof(int);
+	if (type == SOCK_RAW) {
+		if ((own_name(fd, &me) == 0 && !IN6_IS_ADDR_UNSPECIFIED(&me.sin6_addr)) ||
+		    proto == IPPROTO_RAW ||
+		    (getsockopt(fd, IPPROTO_IPV6, IPV6_HDRINCL, &hdrincl, &l) == 0 && hdrincl))
+			*bound = SB_LEAVE;
+	} else {
+		*bound = socket_unbound(fd, type == SOCK_STREAM ? "connect" : what, port);
+	}
+	return type == SOCK_STREAM || type == SOCK_SEQPACKET ? 2 : 1;
 }
 
 /* ODM_DEBUG: fd, found SB_LEAVE, is bound to an address of the program's
@@ -223,6 +233,21 @@ static void say_left(int fd, const char *what, const char *dbuf, unsigned port)
 	else
 		shim_debug("%s fd %d: bound to port %u and sending with an address: taken for a "
 			   "server's replies, left to the kernel", what, fd, port);
+}
+
+/* ODM_DEBUG: fd, of kind (socket_other), found SB_LEAVE: its source is
+ * the program's, or (port: the one it is bound to on ::) a server's
+ * replies go from the address the kernel picks, as a UDP socket's do */
+static void say_other_left(int fd, const char *what, const char *dbuf, const char *kind,
+			   unsigned port)
+{
+	if (!port)
+		shim_debug("%s fd %d -> %s: %s whose source the program chose: plain", what, fd,
+			   dbuf, kind);
+	else
+		shim_debug("%s fd %d -> %s: %s bound to port %u and sending with an address: "
+			   "taken for a server's replies, left to the kernel", what, fd, dbuf, kind,
+			   port);
 }
 
 /* no_lease's words for a socket that socket_unbound found SB_PORT */
@@ -358,7 +383,7 @@ static int fixed_before_send(int fd, const struct sockaddr_in6 *d6, const char *
 	struct agent_lease al;
 	struct fd_lease fl;
 	unsigned port = 0;
-	int r, ret, bound, own = 0, other = 0, on_dev;
+	int r, ret, bound = SB_LEAVE, other = 0, on_dev;
 	char kind[64], dev[IF_NAMESIZE];
 
 	inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
@@ -366,18 +391,13 @@ static int fixed_before_send(int fd, const struct sockaddr_in6 *d6, const char *
 	 * address as well, unless its source is the program's (the agent's
 	 * "proto" knows TCP and UDP: the one it is like, which decides
 	 * nothing for the one Fixed address, held whatever the sockets) */
-	if (!proto && (other = socket_other(fd, kind, sizeof(kind), &own)) != 0)
+	if (!proto && (other = socket_other(fd, what, kind, sizeof(kind), &bound, &port)) != 0)
 		proto = other == 2 ? "tcp" : "udp";
-	if (other)
-		bound = own ? SB_LEAVE : SB_NONE;
-	else /* a TCP sendto with an address is a connect (MSG_FASTOPEN) */
-		bound = proto ? socket_unbound(fd, strcmp(proto, "tcp") == 0 ? "connect" : what,
-					       &port)
-			      : SB_LEAVE;
+	else if (proto) /* a TCP sendto with an address is a connect (MSG_FASTOPEN) */
+		bound = socket_unbound(fd, strcmp(proto, "tcp") == 0 ? "connect" : what, &port);
 	if (bound == SB_LEAVE) {
 		if (other)
-			shim_debug("%s fd %d -> %s: %s whose source the program chose: plain", what,
-				   fd, dbuf, kind);
+			say_other_left(fd, what, dbuf, kind, port);
 		else if (proto)
 			say_left(fd, what, dbuf, port);
 		fdtable_mark_seen(t, fd);
@@ -663,7 +683,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	unsigned port = 0;
 	uint64_t cookie = 0; /* fd's socket before a wait (socket_cookie), 0: none yet */
 	char dev[IF_NAMESIZE], kind[64];
-	int other, own;
+	int other;
 
 	/* a leased UDP socket is looked at once a second at most (udp_ended):
 	 * its lease ends only after it idled that long (udp-inactivity) */
@@ -764,12 +784,12 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	/* an ICMPv6, raw, UDP-Lite or SCTP socket can have no lease (the
 	 * agent sees TCP and UDP sockets only): a program that named its type
 	 * hears so, another goes plain, said (not silently, as before) */
-	if (!relet && !proto && (other = socket_other(fd, kind, sizeof(kind), &own)) != 0) {
+	if (!relet && !proto &&
+	    (other = socket_other(fd, what, kind, sizeof(kind), &bound, &port)) != 0) {
 		char why[160];
 
-		if (own) {
-			shim_debug("%s fd %d -> %s: %s whose source the program chose: plain", what,
-				   fd, dbuf, kind);
+		if (bound == SB_LEAVE) {
+			say_other_left(fd, what, dbuf, kind, port);
 			goto seen;
 		}
 		snprintf(why, sizeof(why), "%s: leases are for TCP and UDP sockets only", kind);

@@ -58,7 +58,10 @@
 #                              leased anew when it tries again, a
 #                              loopback or multicast destination, and a
 #                              dual-stack UDP socket's IPv6 datagram after
-#                              an IPv4 one, are said with ODM_DEBUG.
+#                              an IPv4 one, and a UDP-Lite socket's
+#                              datagram from a port bound on :: (a
+#                              server's reply, plain), are said with
+#                              ODM_DEBUG.
 #
 # Env: ODM_BUILD (build dir, default build). Exit 0 pass, 1 fail, 77 skip.
 set -eEuo pipefail
@@ -643,6 +646,34 @@ while True:
 			grep -q 'leases are for TCP and UDP sockets only), falling back to plain' "$TMP/e"
 		check "an ICMPv6 $kind socket, session-lasting by default: the agent told" \
 			wait_for 3 grep -q '"op": "fallback"' "$log"
+	done
+
+	# ...but a UDP-Lite socket bound to a port on :: (a server's, its
+	# bind not put off as a UDP one's is) that sends with an address is
+	# answering: it can take no other address (bind(2): EINVAL), so its
+	# datagram goes from the address the kernel picks, said, as a UDP
+	# server's reply does, under fixed and a named leasing type alike
+	# (it failed with EADDRNOTAVAIL before: a UDP-Lite server could not
+	# answer).
+	local litesrv='
+import errno, socket
+rx = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM, 136)  # IPPROTO_UDPLITE
+rx.bind(("2001:db8:c0::10", 0))
+rx.settimeout(2)
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM, 136)
+s.bind(("::", 0))
+try:
+    s.sendto(b"hi", rx.getsockname()[:2])
+    print("receiver sees", rx.recvfrom(16)[1][0])
+except OSError as e:
+    print("failed:", errno.errorcode.get(e.errno, e.errno))'
+	for ty in fixed session-lasting; do
+		ODM_TYPE=$ty "${pre[@]}" ODM_DEBUG=1 python3 -c "$litesrv" >"$TMP/o" 2>"$TMP/e" || true
+		cat "$TMP/o"
+		check "a UDP-Lite socket bound to a port on ::, $ty named: its datagram goes, plain" \
+			grep -qx 'receiver sees 2001:db8:c0::10' "$TMP/o"
+		check "a UDP-Lite socket bound to a port on ::, $ty named: said" \
+			grep -q 'a UDP-Lite socket bound to port [0-9]* and sending with an address: taken for a server' "$TMP/e"
 	done
 
 	# Fixed as the leased types: a socket bound to a device (its packets
