@@ -155,7 +155,9 @@ static int socket_unbound(int fd, const char *what, unsigned *port)
  * host's Fixed address, which no socket holds, it can have. *bound, as
  * socket_unbound says before what: SB_LEAVE when its source is the
  * program's already (bound to an address, or a raw socket that writes its
- * own IPv6 header: IPPROTO_RAW, IPV6_HDRINCL, raw(7)), or when it is bound
+ * own IPv6 header: IPPROTO_RAW, IPV6_HDRINCL, raw(7); a raw ICMPv6 one
+ * that sends with hop limit 255, Neighbor Discovery's, whose source must
+ * be an address of the link, never the Fixed one), or when it is bound
  * to a port on :: (*port) and sends with an address (a UDP-Lite or SCTP
  * server's replies: it can take no other address, bind(2) says EINVAL);
  * SB_PORT, so bound and connecting (a socket of streams connects whatever
@@ -165,6 +167,23 @@ static int socket_unbound(int fd, const char *what, unsigned *port)
  * or a socket of another family (the kernel says what it makes of an IPv6
  * address there).
  */
+/* 1 if fd sends with hop limit 255 (IPV6_UNICAST_HOPS or
+ * IPV6_MULTICAST_HOPS, ipv6(7)), as a Neighbor Discovery sender must
+ * (RFC 4861 §6.1.1, §7.1.1) and sets once on its socket (radvd, ndisc6) */
+static int nd_hops(int fd)
+{
+	int opts[] = { IPV6_UNICAST_HOPS, IPV6_MULTICAST_HOPS }, hops;
+	socklen_t l;
+
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		hops = 0;
+		l = sizeof(hops);
+		if (getsockopt(fd, IPPROTO_IPV6, opts[i], &hops, &l) == 0 && hops == 255)
+			return 1;
+	}
+	return 0;
+}
+
 static int socket_other(int fd, const char *what, char *kind, size_t len, int *bound,
 			unsigned *port)
 {
@@ -176,6 +195,12 @@ static int socket_other(int fd, const char *what, char *kind, size_t len, int *b
 	*port = 0;
 	if (!socket_inet6(fd, &type, &proto) || proto_name(type, proto))
 		return 0;
+	if (type == SOCK_RAW && proto == IPPROTO_ICMPV6 && nd_hops(fd)) {
+		snprintf(kind, len, "a raw ICMPv6 socket with hop limit 255 (Neighbor Discovery's: "
+			 "its source one of the link's, RFC 4861 §6.1)");
+		*bound = SB_LEAVE;
+		return 1;
+	}
 	if (type == SOCK_RAW)
 		snprintf(kind, len, "a raw socket of protocol %d", proto);
 	else if (proto == IPPROTO_ICMPV6)
@@ -242,8 +267,8 @@ static void say_other_left(int fd, const char *what, const char *dbuf, const cha
 			   unsigned port)
 {
 	if (!port)
-		shim_debug("%s fd %d -> %s: %s whose source the program chose: plain", what, fd,
-			   dbuf, kind);
+		shim_debug("%s fd %d -> %s: %s, whose source the program or the kernel picks: "
+			   "plain", what, fd, dbuf, kind);
 	else
 		shim_debug("%s fd %d -> %s: %s bound to port %u and sending with an address: "
 			   "taken for a server's replies, left to the kernel", what, fd, dbuf, kind,
@@ -384,7 +409,7 @@ static int fixed_before_send(int fd, const struct sockaddr_in6 *d6, const char *
 	struct fd_lease fl;
 	unsigned port = 0;
 	int r, ret, bound = SB_LEAVE, other = 0, on_dev;
-	char kind[64], dev[IF_NAMESIZE];
+	char kind[128], dev[IF_NAMESIZE];
 
 	inet_ntop(AF_INET6, &d6->sin6_addr, dbuf, sizeof(dbuf));
 	/* an ICMPv6, raw, UDP-Lite or SCTP socket: bound to the Fixed
@@ -682,7 +707,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	struct sockaddr_in6 peer;
 	unsigned port = 0;
 	uint64_t cookie = 0; /* fd's socket before a wait (socket_cookie), 0: none yet */
-	char dev[IF_NAMESIZE], kind[64];
+	char dev[IF_NAMESIZE], kind[128];
 	int other;
 
 	/* a leased UDP socket is looked at once a second at most (udp_ended):
@@ -786,7 +811,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	 * hears so, another goes plain, said (not silently, as before) */
 	if (!relet && !proto &&
 	    (other = socket_other(fd, what, kind, sizeof(kind), &bound, &port)) != 0) {
-		char why[160];
+		char why[192];
 
 		if (bound == SB_LEAVE) {
 			say_other_left(fd, what, dbuf, kind, port);

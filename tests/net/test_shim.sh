@@ -60,7 +60,9 @@
 #                              dual-stack UDP socket's IPv6 datagram after
 #                              an IPv4 one, and a UDP-Lite socket's
 #                              datagram from a port bound on :: (a
-#                              server's reply, plain), are said with
+#                              server's reply, plain), and a raw ICMPv6
+#                              socket's with hop limit 255 (Neighbor
+#                              Discovery's, plain), are said with
 #                              ODM_DEBUG.
 #
 # Env: ODM_BUILD (build dir, default build). Exit 0 pass, 1 fail, 77 skip.
@@ -144,6 +146,21 @@ four_sent() {
 	check "$what: all four from $from" \
 		test "$(count "^udp after: server sees source $from\$" "$TMP/o")" = 4
 	check "$what: one lease asked again (two in all)" test "$(count '"op": "lease"' "$log")" = 2
+}
+
+# plain_when_named WHAT SCRIPT LINE SAID - python SCRIPT through the shim
+# (pre) with ODM_TYPE=fixed, then session-lasting: its output holds LINE
+# (the address its packet came from, the kernel's pick) and ODM_DEBUG's
+# lines SAID: a socket left to the kernel whatever type was named
+plain_when_named() {
+	local what=$1 script=$2 line=$3 said=$4 ty
+
+	for ty in fixed session-lasting; do
+		ODM_TYPE=$ty "${pre[@]}" ODM_DEBUG=1 python3 -c "$script" >"$TMP/o" 2>"$TMP/e" || true
+		cat "$TMP/o"
+		check "$what, $ty named: sent from the address the kernel picks" grep -qx "$line" "$TMP/o"
+		check "$what, $ty named: said" grep -q "$said" "$TMP/e"
+	done
 }
 
 inner() { # runs inside unshare -nm, as root
@@ -667,14 +684,33 @@ try:
     print("receiver sees", rx.recvfrom(16)[1][0])
 except OSError as e:
     print("failed:", errno.errorcode.get(e.errno, e.errno))'
-	for ty in fixed session-lasting; do
-		ODM_TYPE=$ty "${pre[@]}" ODM_DEBUG=1 python3 -c "$litesrv" >"$TMP/o" 2>"$TMP/e" || true
-		cat "$TMP/o"
-		check "a UDP-Lite socket bound to a port on ::, $ty named: its datagram goes, plain" \
-			grep -qx 'receiver sees 2001:db8:c0::10' "$TMP/o"
-		check "a UDP-Lite socket bound to a port on ::, $ty named: said" \
-			grep -q 'a UDP-Lite socket bound to port [0-9]* and sending with an address: taken for a server' "$TMP/e"
-	done
+	plain_when_named "a UDP-Lite socket bound to a port on ::" "$litesrv" \
+		'receiver sees 2001:db8:c0::10' \
+		'a UDP-Lite socket bound to port [0-9]* and sending with an address: taken for a server'
+
+	# ...and a raw ICMPv6 socket that sends with hop limit 255, as a
+	# Neighbor Discovery sender must and sets on its socket (radvd,
+	# ndisc6): its messages' source must be an address of the link (RFC
+	# 4861 §6.1), never the Fixed one, and a named leasing type must not
+	# silence it: left to the kernel, said (under fixed it was bound to
+	# the Fixed address, its Neighbor Solicitation sent from there)
+	local nd6='
+import errno, select, socket
+rx = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, 255)
+ns = b"\x87\x00\x00\x00\x00\x00\x00\x00" + socket.inet_pton(socket.AF_INET6, "2001:db8:c0::10")
+try:
+    s.sendto(ns, ("2001:db8:c0::10", 0))
+except OSError as e:
+    print("sendto:", errno.errorcode[e.errno])
+while select.select([rx], [], [], 2)[0]:
+    d, a = rx.recvfrom(256)
+    if d[0] == 135:  # the solicitation, as it went
+        print("solicitation from", a[0])
+        break'
+	plain_when_named "a raw ICMPv6 socket with hop limit 255" "$nd6" \
+		'solicitation from 2001:db8:c0::10' "with hop limit 255 (Neighbor Discovery's.*: plain"
 
 	# Fixed as the leased types: a socket bound to a device (its packets
 	# would leave there, outside the tunnel) and a TCP socket bound to a
