@@ -272,10 +272,15 @@ static void on_link(void *arg, int ifindex, unsigned flags, unsigned short type,
 		return;
 	}
 	act = linkprep_link(&la->lp, ifindex, flags, type, mono_ms());
-	if ((act & LINKPREP_SET_SYSCTLS) && !name[0])
-		name = if_indextoname((unsigned)ifindex, buf) ? buf : "";
-	if (act & LINKPREP_SET_SYSCTLS)
-		set_sysctls(&la->lp, name);
+	/* the name the interface has now, not the one the event or dump
+	 * said: udev renames a new interface (eth0 -> enp3s0) at once, and
+	 * an event read after that would name a sysctl directory that is
+	 * gone, or another interface's that took the name since */
+	(void)name;
+	if ((act & LINKPREP_SET_SYSCTLS) && !if_indextoname((unsigned)ifindex, buf))
+		log_debug("interface %d gone before its sysctls were set", ifindex);
+	else if (act & LINKPREP_SET_SYSCTLS)
+		set_sysctls(&la->lp, buf);
 	if (act & LINKPREP_SOLICIT)
 		on_timer(&la->timer); /* due now: at once, not a loop turn later */
 }

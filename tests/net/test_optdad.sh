@@ -6,6 +6,9 @@
 #   1. at start it sets net.ipv6.conf.IF.optimistic_dad=1 and
 #      use_optimistic=1 on the access interfaces (not on lo or its tunnel
 #      device) and logs once per interface what it changed (0 -> 1);
+#      an interface renamed before the agent saw it arrive gets them (and
+#      ignore_routes_with_linkdown=1) under its new name, not its old one,
+#      which another interface may have taken;
 #   2. across a move to ar2 it sends a Router Solicitation from the
 #      unspecified address as the link comes up, long before the kernel's
 #      own (after DAD of the link-local address, ~1 s), and no second one
@@ -63,6 +66,24 @@ for ifc in "$MN_IF1" "$MN_IF2"; do
 done
 check "lo is left alone" knob_is lo optimistic_dad 0
 check "the tunnel device is left alone" knob_is "$ODM_TUN_MN" optimistic_dad 0
+# an interface renamed before the agent read of its arrival (udev renames
+# each new one at once, eth0 -> enp3s0): the agent stopped meanwhile, hwa0
+# appears, becomes hwb0, and another hwa0 appears; each gets the sysctls
+# under the name it has, none is written under a stale one
+kill -STOP "$MN_AGENT_PID"
+nsq mn ip link add hwa0 type veth peer name hwp0
+nsq mn ip link set hwa0 name hwb0
+nsq mn ip link add hwa0 type veth peer name hwq0
+kill -CONT "$MN_AGENT_PID"
+for ifc in hwb0 hwa0; do
+	check "an interface named $ifc when the agent saw it: optimistic_dad=1" \
+		wait_for 3 knob_is "$ifc" optimistic_dad 1
+	check "$ifc: ignore_routes_with_linkdown=1" knob_is "$ifc" ignore_routes_with_linkdown 1
+	n=$(logged "$ifc")
+	check "$ifc: logged once ($n)" test "$n" -eq 1
+done
+nsq mn ip link del hwb0
+nsq mn ip link del hwa0
 
 A=$(odm_ctl mn -j lease session-lasting "$CN_ADDR" --cha "$CHA_ADDR" --proto tcp | json 'j["addr"]')
 check "a lease to update at the move: $A" in_prefix "$A" "$CHA_POOL"
