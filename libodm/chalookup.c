@@ -21,6 +21,7 @@
 #include "chasearch.h"
 #include "chashare.h"
 #include "libc_real.h"
+#include "resolvid.h"
 #include "shield.h"
 #include "shim_log.h"
 #include "shim_policy.h"
@@ -49,6 +50,12 @@ static int ch_lib_ok;
 static char ch_domains[CHASEARCH_MAX - 1][CHASEARCH_NAME_MAX];
 static size_t ch_ndomains;
 static int ch_ndots = 1;
+/* the file c-ares reads the servers, search list and options from, as it
+ * was just before the channel was made (resolvid.h) */
+#define RESOLV_CONF "/etc/resolv.conf"
+static struct resolvid ch_rcid;
+/* queries whose waiter is still there (neither done nor abandoned) */
+static int ch_waiting;
 static pthread_once_t ch_once = PTHREAD_ONCE_INIT;
 
 #define MAX_SOCKS 16
@@ -174,12 +181,32 @@ static ares_channel channel_get(void)
 		ares_destroy(ch);
 		ch = NULL;
 	}
-	if (ch)
-		return ch;
+	if (ch) {
+		struct resolvid now;
+
+		/*
+		 * The system's resolver configuration changed since the
+		 * channel read it (a move: the new network's DNS server,
+		 * often one the old link alone reached, and its search list):
+		 * the lookups follow it, as getaddrinfo(3) does, rather than
+		 * wait on the old server for the process's life. Not under a
+		 * query someone waits for: it ends within its bound, and the
+		 * next lookup looks again; queries whose waiter left go with
+		 * the old channel.
+		 */
+		resolvid_read(RESOLV_CONF, &now);
+		if (resolvid_same(&now, &ch_rcid) || ch_waiting > 0 || ch_driving)
+			return ch;
+		shim_debug("cha lookup: %s changed: read again", RESOLV_CONF);
+		ares_destroy(ch);
+		ch = NULL;
+	}
 	memset(&opt, 0, sizeof(opt));
 	opt.timeout = CHALOOKUP_TRY_MS;
 	opt.tries = CHALOOKUP_TRIES;
 	mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+	/* before c-ares reads it: a change in between is seen next time */
+	resolvid_read(RESOLV_CONF, &ch_rcid);
 	if (ares_init_options(&ch, &opt, mask) != ARES_SUCCESS) {
 		ch = NULL;
 		return NULL;
@@ -285,6 +312,8 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	} else {
 		q->result = status == ARES_ETIMEOUT ? -ETIMEDOUT : -EIO;
 	}
+	if (!q->abandoned)
+		ch_waiting--;
 	q->done = 1;
 	if (q->abandoned)
 		free(q);
@@ -321,6 +350,7 @@ struct cha_query *chalookup_start(const char *node)
 		q->result = CHA_NONE;
 		q->done = 1;
 	} else {
+		ch_waiting++; /* (ask() may answer at once) */
 		ask(q);
 	}
 	pthread_mutex_unlock(&ch_lock);
@@ -411,6 +441,7 @@ int chalookup_finish(struct cha_query *q, uint64_t deadline_ms, struct in6_addr 
 	}
 	if (!q->done) {
 		q->abandoned = 1; /* the callback (or ares_destroy) frees it */
+		ch_waiting--;
 		pthread_mutex_unlock(&ch_lock);
 		pthread_setcancelstate(cancel, NULL);
 		return -ETIMEDOUT;
@@ -918,6 +949,7 @@ void chalookup_atfork_child(void)
 		ch_inherited = 1;
 	ch_lock = fresh;
 	ch_driving = 0;
+	ch_waiting = 0; /* their threads are not in the child */
 	if (ch_lib_ok) {
 		pthread_condattr_t ca;
 		pthread_condattr_init(&ca);

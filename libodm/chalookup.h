@@ -5,8 +5,10 @@
  * connect() to an address getaddrinfo() resolved the host to).
  *
  * One c-ares channel per process, created on first use (ares_library_init
- * once), recreated in a forked child and whenever the application closed
- * one of its sockets (see shield.h). The channel is used under one mutex;
+ * once), recreated in a forked child, whenever the application closed
+ * one of its sockets (see shield.h), and when /etc/resolv.conf changed
+ * (resolvid.h: after a move, the new network's server and search list)
+ * while no lookup is waited for. The channel is used under one mutex;
  * several threads may wait at once: one drives the channel (poll on its
  * sockets, ares_process_fd), the others sleep on a condition variable until
  * their own answer is in or their deadline passes. Callers hold the

@@ -23,7 +23,8 @@
 
 #include "chacache.h"
 #include "chalookup.h"
-#include "netns.h"
+#include "dnsanswer.h"
+#include "resolvns.h"
 #include "testaddr.h"
 #include "watchdog.h"
 
@@ -33,25 +34,7 @@ static int silent_dns = -1;
  * names ::1, where a bound socket that nobody reads swallows the queries */
 static void silent_dns_up(void)
 {
-	char path[] = "/tmp/odm-resolv-XXXXXX";
-	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(53) };
-	int fd;
-
-	test_netns_enter();
-	if (unshare(CLONE_NEWNS) < 0)
-		cr_skip_test("unshare(CLONE_NEWNS): %s", strerror(errno));
-	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
-	fd = mkstemp(path);
-	cr_assert_geq(fd, 0);
-	cr_assert_gt(write(fd, "nameserver ::1\n", 15), 0);
-	close(fd);
-	cr_assert_eq(mount(path, "/etc/resolv.conf", NULL, MS_BIND, NULL), 0, "%s",
-		     strerror(errno));
-	unlink(path);
-	sa.sin6_addr = in6addr_loopback;
-	silent_dns = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	cr_assert_geq(silent_dns, 0);
-	cr_assert_eq(bind(silent_dns, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	silent_dns = test_resolv_ns_enter("nameserver ::1\n");
 }
 
 static const struct in6_addr *shared_dst(void)
@@ -193,32 +176,6 @@ struct slow_reply {
 	unsigned char buf[512];
 };
 
-/* The AAAA answer 2001:db8:ca::1 (TTL 60 s) to a query q of n bytes, in r;
- * its length, 0 if q is no query with one question */
-static size_t aaaa_answer(const unsigned char *q, size_t n, unsigned char *r, size_t max)
-{
-	static const unsigned char rr[] = { 0xc0, 0x0c, 0, 28, 0, 1, 0, 0, 0, 60, 0, 16,
-					    0x20, 0x01, 0x0d, 0xb8, 0, 0xca, 0, 0,
-					    0, 0, 0, 0, 0, 0, 0, 1 };
-	size_t i = 12;
-
-	if (n < 12 || (q[2] & 0x80) || q[4] != 0 || q[5] != 1)
-		return 0;
-	while (i < n && q[i] != 0)
-		i += (size_t)q[i] + 1;
-	i += 5; /* the root label, type and class */
-	if (i > n || i + sizeof(rr) > max)
-		return 0;
-	memcpy(r, q, i);
-	r[2] = 0x84 | (q[2] & 0x01); /* a response, authoritative, RD as asked */
-	r[3] = 0x80;                 /* RA, NOERROR */
-	r[6] = 0;
-	r[7] = 1;
-	memset(r + 8, 0, 4);
-	memcpy(r + i, rr, sizeof(rr));
-	return i + sizeof(rr);
-}
-
 static void *slow_dns(void *arg)
 {
 	static struct slow_reply q[SLOW_MAX];
@@ -248,7 +205,8 @@ static void *slow_dns(void *arg)
 
 			for (int i = 0; n > 0 && i < SLOW_MAX; i++)
 				if (!q[i].len) {
-					q[i].len = aaaa_answer(in, (size_t)n, q[i].buf, sizeof(q[i].buf));
+					q[i].len = dns_aaaa_answer(in, (size_t)n, q[i].buf, sizeof(q[i].buf),
+								   NULL, 0);
 					q[i].to = from;
 					q[i].due = chacache_now_ms() + SLOW_MS;
 					break;

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test_cha_dnsmove.sh - a long-lived program under the shim keeps finding
+# the cha of the server it connects to after a move to a network whose DNS
+# server is another, the old one out of reach from the new link, once
+# resolv.conf names the new one (as a network manager rewrites it from the
+# new network's RA RDNSS, RFC 8106, or DHCPv6). Each access router runs a
+# resolver (dnsmasq forwarding to the zone's server) on an address of its
+# own link that core drops (blackhole): ar1's is reachable from ar1's link
+# only, ar2's from ar2's.
+#   1. the program (connloop.py: getaddrinfo cnttl, whose cha record lives
+#      10 s in the shim, and a connect every 0.5 s) gets its CHoA on ar1;
+#   2. mn moves to ar2, resolv.conf is rewritten in place to ar2's resolver;
+#      ar1's resolver is out of reach from there, ar2's answers;
+#   3. ar2's resolver is asked cha.cnttl by the program, and its last 10 s
+#      of connects all have their CHoA; before, its c-ares channel kept ar1's
+#      resolver for the process's life, and every connect failed with
+#      EADDRNOTAVAIL once the cha answer expired, while its getaddrinfo
+#      (which reads resolv.conf again) went on resolving.
+#
+#   mn -- ar1 (resolver e1::53) --+
+#    `--- ar2 (resolver e2::53) --+-- core -- dns (zone), cn, cha (anchor)
+#
+# Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
+set -eEuo pipefail
+trap 'check_on_err test_cha_dnsmove' ERR
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib/check.sh"
+net_need test_cha_dnsmove "network namespaces, TUN, raw sockets" ip named radvd nginx dnsmasq dig \
+	python3
+
+export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-1}
+. "$HERE/lib/topo.sh"
+. "$HERE/lib/agents.sh"
+
+R1=2001:db8:e1::53 R2=2001:db8:e2::53
+RESOLV=/etc/netns/$NS_MN/resolv.conf
+LOOP_S=50
+
+topo_up
+
+# resolv.conf of mn naming resolver $1, written in place: every process
+# started with ip netns exec has it bind-mounted, which holds the inode (a
+# rename over it would not reach them); glibc and the shim see its new
+# size and times
+mn_resolver() {
+	printf 'nameserver %s\nsearch %s\noptions timeout:1 attempts:2\n' "$1" "$DNS_ZONE" >"$RESOLV"
+}
+# answers HOST SERVER - HOST's dig of the zone's SOA at SERVER answers
+answers() {
+	grep -q ns1 <<<"$(nsq "$1" dig +time=1 +tries=1 +short @"$2" SOA "$DNS_ZONE" 2>/dev/null || true)"
+}
+no_answer() { ! answers "$@"; }
+# asked_by_mn R [TYPE NAME] - the questions resolver R (ar1, ar2) had from
+# mn for NAME's TYPE (default: AAAA of cha.cnttl)
+asked_by_mn() {
+	local t=${2:-AAAA} n=${3:-cha.cnttl.$DNS_ZONE}
+	grep -c "query\[$t\] ${n//./\\.} from 2001:db8:a" "$ODM_RUNDIR/$1/dnsmasq.log" || true
+}
+
+for r in ar1 ar2; do
+	a=$R1
+	[[ $r == ar2 ]] && a=$R2
+	nsx "$r" ip addr add "$a/64" dev lan0 nodad
+	nsx core ip -6 route add blackhole "${a%::53}::/64"
+	mkdir -p "$ODM_RUNDIR/$r"
+	topo_spawn "$r" dnsmasq "$ODM_RUNDIR/$r/dnsmasq.log" dnsmasq -k -C /dev/null --no-resolv \
+		--no-hosts --cache-size=0 --server="$DNS_ADDR" --listen-address="$a" --bind-interfaces \
+		--pid-file= --user=root --log-queries --log-facility=-
+done
+mn_resolver "$R1"
+odm_agents_up
+check "1: ar1's resolver answers mn on ar1" wait_for 10 answers mn "$R1"
+check "1: ar2's resolver does not (core drops it)" no_answer mn "$R2"
+
+LOG=$ODM_RUNDIR/connloop.out
+ip netns exec "$NS_MN" env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" \
+	ODM_TYPE=session-lasting ODM_DEBUG=1 python3 "$HERE/lib/connloop.py" "cnttl.$DNS_ZONE" \
+	"$HTTP_PORT" "$LOOP_S" 0.5 >"$LOG" 2>"$ODM_RUNDIR/connloop.err" &
+LOOP=$!
+topo_at_exit "kill $LOOP 2>/dev/null || true"
+first_choa() { awk '$2 == "ok" { print $3; exit }' "$LOG"; }
+wait_for 10 test -n "$(first_choa)" || true
+check "1: the program got a CHoA on ar1 ($(first_choa))" in_prefix "$(first_choa)" "$CHA_POOL"
+A1=$(asked_by_mn ar1)
+check "1: through ar1's resolver ($A1 question(s))" test "$A1" -ge 1
+
+sleep 3
+topo_move ar2
+mn_resolver "$R2"
+T_MOVE=$(date +%s.%N)
+check "2: ar1's resolver is out of reach from ar2" no_answer mn "$R1"
+check "2: ar2's resolver answers mn on ar2" wait_for 10 answers mn "$R2"
+wait "$LOOP" || true
+T_END=$(awk 'END { print $1 }' "$LOG")
+after() { awk -v t="$1" '$1 > t' "$LOG"; }
+N_AFTER=$(after "$T_MOVE" | wc -l)
+N_FAIL=$(after "$T_MOVE" | grep -c ' err ' || true)
+LAST=$(after "$(python3 -c "print($T_END - 10)")")
+N_LAST=$(wc -l <<<"$LAST")
+N_LAST_OK=$(awk -v p="${CHA_POOL%%::*}:" '$2 == "ok" && index($3, p) == 1' <<<"$LAST" | wc -l)
+A2=$(asked_by_mn ar2)
+echo "# after the move: $N_AFTER connects, $N_FAIL failed; the last 10 s: $N_LAST_OK of $N_LAST" \
+	"with a CHoA; cha.cnttl asked of ar1's resolver $A1 time(s) before, of ar2's $A2 after"
+echo "# the failures after the move: $(after "$T_MOVE" | awk '$2 == "err" { print $3 }' | sort | uniq -c | tr '\n' ' ')"
+check "3: ar2's resolver was asked cha.cnttl by mn ($A2 time(s))" test "$A2" -ge 1
+check "3: the last 10 s of connects all had a CHoA ($N_LAST_OK of $N_LAST)" \
+	test "$N_LAST_OK" -eq "$N_LAST" -a "$N_LAST" -ge 10
+check "3: ODM_DEBUG says resolv.conf was read again" \
+	grep -q 'resolv.conf changed: read again' "$ODM_RUNDIR/connloop.err"
+
+check "mn's agent logged no error" bash -c "! grep -q ' err:' '$MN_AGENT_LOG'"
+check "no sanitizer report in the agents' logs (when built with SAN=1)" odm_agent_logs_clean
+check_summary test_cha_dnsmove
