@@ -69,6 +69,32 @@ int hfd_add_resolver(struct hfdomains *d, const char *name)
 	return 1;
 }
 
+/* 1 if names[0..n) holds e's name */
+static int named(const struct hfd_entry *e, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t l = names[i] ? name_len(names[i]) : 0;
+
+		if (l && strncasecmp(e->name, names[i], l) == 0 && e->name[l] == '\0')
+			return 1;
+	}
+	return 0;
+}
+
+size_t hfd_set_resolver(struct hfdomains *d, const char *const *names, size_t n, hfd_gone_fn gone,
+			void *arg)
+{
+	size_t added = 0;
+
+	for (size_t i = d->n; i-- > 0;)
+		if (!d->e[i].expires_ms && !named(&d->e[i], names, n))
+			drop(d, &d->e[i], gone, arg);
+	for (size_t i = 0; i < n; i++)
+		if (names[i])
+			added += (size_t)hfd_add_resolver(d, names[i]);
+	return added;
+}
+
 int hfd_add_ra(struct hfdomains *d, const char *name, uint32_t lifetime_s, uint64_t now_ms,
 	       hfd_gone_fn gone, void *arg)
 {

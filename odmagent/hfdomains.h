@@ -2,7 +2,8 @@
 /*
  * hfdomains.h — the domains whose _mip6._ipv6 SRV records home anchor
  * discovery asks for (RFC 5026 §5.1): the resolver's search list
- * (resolv.conf(5)), kept for the agent's life, and the DNS Search List of
+ * (resolv.conf(5)), kept until the resolver's configuration names others
+ * (hfd_set_resolver), and the DNS Search List of
  * Router Advertisements (RFC 8106 §5.2), each kept for the lifetime of the
  * last RA that named it; an RA naming it with lifetime 0 removes it at once.
  * Bounded: at most HFD_MAX; when full, a new domain from an RA takes the
@@ -45,6 +46,15 @@ int hfd_add_resolver(struct hfdomains *d, const char *name);
  */
 int hfd_add_ra(struct hfdomains *d, const char *name, uint32_t lifetime_s, uint64_t now_ms,
 	       hfd_gone_fn gone, void *arg);
+
+/*
+ * The resolver's search list is names[0..n) now (resolv.conf(5) read again
+ * after it changed, as after a move): the resolver's domains not among
+ * them are removed, each told to gone, and those new are added as
+ * hfd_add_resolver() adds them. How many were added.
+ */
+size_t hfd_set_resolver(struct hfdomains *d, const char *const *names, size_t n, hfd_gone_fn gone,
+			void *arg);
 
 /* 1 if name (without the final dot) is in the list, 0 if not. */
 int hfd_has(const struct hfdomains *d, const char *name);

@@ -27,11 +27,14 @@
 #include "pollerr.h"
 #include "ratelimit.h"
 #include "reqlog.h"
+#include "resolvid.h"
 
 #define HF_TARGETS_MAX 4
 #define HF_REQUERY_MS HADISC_REQUERY_MAX_MS /* ask the DNS again at least this often */
 #define HF_POLLS_MAX 16
 #define HF_MOVE_SETTLE_MS 200
+/* what c-ares reads its servers and search list from (resolv.conf(5)) */
+#define HF_RESOLV_CONF "/etc/resolv.conf"
 /* the rounds of questions RAs naming new search domains start: five at
  * once, then one a second (ratelimit.h), the others put off to the next
  * (at most HF_RA_ASK_DUE_MS away): any neighbour may send a flood of RAs,
@@ -82,6 +85,7 @@ struct homefind {
 	/* DNS */
 	ares_channel ch;
 	bool ch_ok;
+	struct resolvid rcid;             /* HF_RESOLV_CONF when the channel was last made */
 	uv_timer_t ares_t, requery_t, moved_t, hold_t;
 	struct hf_poll polls[HF_POLLS_MAX];
 	struct hfdomains doms;            /* what the DNS is asked about */
@@ -375,8 +379,11 @@ static void domain_gone(void *arg, const char *name)
 	hadisc_from_dns(&hf->hd, name, NULL, 0, mono_ms());
 }
 
+static void dns_reread(struct homefind *hf);
+
 static void ask_dns(struct homefind *hf)
 {
+	dns_reread(hf);
 	if (!hf->ch_ok || !hf->discover || hf->closing)
 		return;
 	hfd_expire(&hf->doms, mono_ms(), domain_gone, hf);
@@ -432,24 +439,53 @@ static int dns_open(struct homefind *hf)
 	opt.sock_state_cb_data = hf;
 	opt.timeout = 1000;
 	opt.tries = 2;
+	/* before c-ares reads it: a change in between is seen next time */
+	resolvid_read(HF_RESOLV_CONF, &hf->rcid);
 	if ((rc = ares_library_init(ARES_LIB_INIT_ALL)) != ARES_SUCCESS ||
 	    (rc = ares_init_options(&hf->ch, &opt, mask)) != ARES_SUCCESS) {
 		log_warnx("home anchor discovery by DNS off: c-ares: %s", ares_strerror(rc));
 		return -EIO;
 	}
 	hf->ch_ok = true;
-	/* the search list of resolv.conf(5) */
+	/* the search list of resolv.conf(5); a list read again replaces the
+	 * one before (its domains gone go with their candidates) */
 	{
 		struct ares_options saved;
 		int m = 0;
 
 		if (ares_save_options(hf->ch, &saved, &m) == ARES_SUCCESS) {
-			for (int i = 0; i < saved.ndomains; i++)
-				hfd_add_resolver(&hf->doms, saved.domains[i]);
+			hfd_set_resolver(&hf->doms, (const char *const *)saved.domains,
+					 saved.ndomains > 0 ? (size_t)saved.ndomains : 0, domain_gone,
+					 hf);
 			ares_destroy_options(&saved);
 		}
 	}
 	return 0;
+}
+
+/*
+ * resolv.conf changed since the channel was made (a move: a network
+ * manager wrote the new network's DNS server and search list, RFC 8106
+ * RDNSS and DNSSL, or DHCPv6's), and no question is out: the channel is
+ * made again from it, as the C library's resolver reads it again, rather
+ * than asking the old network's server, which the new link may not reach,
+ * for the agent's life.
+ */
+static void dns_reread(struct homefind *hf)
+{
+	struct resolvid now;
+
+	if (!hf->discover || hf->closing || hf->queries)
+		return;
+	resolvid_read(HF_RESOLV_CONF, &now);
+	if (resolvid_same(&now, &hf->rcid))
+		return;
+	log_info("home anchor discovery: %s changed: read again", HF_RESOLV_CONF);
+	if (hf->ch_ok) {
+		ares_destroy(hf->ch); /* no query out: only its sockets go */
+		hf->ch_ok = false;
+	}
+	dns_open(hf);
 }
 
 /* ------------------------------------------------------------ routers */

@@ -16,7 +16,10 @@
 #      of connects all have their CHoA; before, its c-ares channel kept ar1's
 #      resolver for the process's life, and every connect failed with
 #      EADDRNOTAVAIL once the cha answer expired, while its getaddrinfo
-#      (which reads resolv.conf again) went on resolving.
+#      (which reads resolv.conf again) went on resolving;
+#   4. the host agent's home anchor discovery (on here) asks ar2's resolver
+#      for _mip6._ipv6 after the move; before, it asked ar1's for the
+#      agent's life.
 #
 #   mn -- ar1 (resolver e1::53) --+
 #    `--- ar2 (resolver e2::53) --+-- core -- dns (zone), cn, cha (anchor)
@@ -33,6 +36,9 @@ net_need test_cha_dnsmove "network namespaces, TUN, raw sockets" ip named radvd 
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-1}
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
+# (the zone's SRV names ha, where no anchor runs: the agent asks for the
+# Fixed address in vain, which touches nothing checked here)
+export ODM_MN_HOME_DISCOVERY=on
 
 R1=2001:db8:e1::53 R2=2001:db8:e2::53
 RESOLV=/etc/netns/$NS_MN/resolv.conf
@@ -58,6 +64,7 @@ asked_by_mn() {
 	local t=${2:-AAAA} n=${3:-cha.cnttl.$DNS_ZONE}
 	grep -c "query\[$t\] ${n//./\\.} from 2001:db8:a" "$ODM_RUNDIR/$1/dnsmasq.log" || true
 }
+srv_asked_ar2() { at_least 1 asked_by_mn ar2 SRV "_mip6._ipv6.$DNS_ZONE"; }
 
 for r in ar1 ar2; do
 	a=$R1
@@ -92,6 +99,10 @@ mn_resolver "$R2"
 T_MOVE=$(date +%s.%N)
 check "2: ar1's resolver is out of reach from ar2" no_answer mn "$R1"
 check "2: ar2's resolver answers mn on ar2" wait_for 10 answers mn "$R2"
+T0=$(topo_now_ms)
+T_SRV='not within 15 s'
+if wait_for 15 srv_asked_ar2; then T_SRV="$(($(topo_now_ms) - T0)) ms"; fi
+
 wait "$LOOP" || true
 T_END=$(awk 'END { print $1 }' "$LOG")
 after() { awk -v t="$1" '$1 > t' "$LOG"; }
@@ -109,6 +120,15 @@ check "3: the last 10 s of connects all had a CHoA ($N_LAST_OK of $N_LAST)" \
 	test "$N_LAST_OK" -eq "$N_LAST" -a "$N_LAST" -ge 10
 check "3: ODM_DEBUG says resolv.conf was read again" \
 	grep -q 'resolv.conf changed: read again' "$ODM_RUNDIR/connloop.err"
+
+S1=$(asked_by_mn ar1 SRV "_mip6._ipv6.$DNS_ZONE")
+S2=$(asked_by_mn ar2 SRV "_mip6._ipv6.$DNS_ZONE")
+echo "# _mip6._ipv6 asked by the agent: $S1 time(s) of ar1's resolver, $S2 of ar2's (the first" \
+	"$T_SRV after the checks of 2.)"
+check "4: the agent asked ar1's resolver for _mip6._ipv6 before ($S1)" test "$S1" -ge 1
+check "4: and ar2's after the move ($S2)" test "$S2" -ge 1
+check "4: its log says resolv.conf was read again" \
+	grep -q 'home anchor discovery: /etc/resolv.conf changed: read again' "$MN_AGENT_LOG"
 
 check "mn's agent logged no error" bash -c "! grep -q ' err:' '$MN_AGENT_LOG'"
 check "no sanitizer report in the agents' logs (when built with SAN=1)" odm_agent_logs_clean

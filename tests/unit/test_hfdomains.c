@@ -121,3 +121,31 @@ Test(hfdomains, a_name_too_long_is_none)
 	cr_assert_eq(hfd_add_ra(&d, name, 60, 1000, NULL, NULL), 1);
 	cr_assert(hfd_has(&d, name));
 }
+
+/*
+ * resolv.conf read again names another search list (a move to a network
+ * with another DNSSL): the resolver's domains it no longer names go, each
+ * told to gone; its new ones come; an RA's stays; a domain named by both
+ * lists stays, not told gone (its candidates stay).
+ */
+Test(hfdomains, a_new_resolver_list_replaces_the_old)
+{
+	struct hfdomains d = { .n = 0 };
+	const char *before[] = { "old.test", "both.test" };
+	const char *after[] = { "BOTH.test.", "new.test", NULL };
+
+	n_gone = 0;
+	cr_assert_eq(hfd_set_resolver(&d, before, 2, gone, NULL), 2);
+	cr_assert_eq(hfd_add_ra(&d, "ra.test", 600, 0, gone, NULL), 1);
+	cr_assert_eq(hfd_set_resolver(&d, after, 3, gone, NULL), 1);
+	cr_assert_eq(d.n, 3);
+	cr_assert(has(&d, "both.test") && has(&d, "new.test") && has(&d, "ra.test"));
+	cr_assert_not(has(&d, "old.test"));
+	cr_assert_eq(n_gone, 1);
+	cr_assert_str_eq(gone_names[0], "old.test");
+	/* an empty list: the resolver's all go, the RA's stays */
+	cr_assert_eq(hfd_set_resolver(&d, NULL, 0, gone, NULL), 0);
+	cr_assert_eq(d.n, 1);
+	cr_assert(has(&d, "ra.test"));
+	cr_assert_eq(n_gone, 3);
+}
