@@ -153,6 +153,8 @@ LAZY(LAZY_CARES, int, ARES_ENOTINITIALIZED, ares_init_options,
 LAZY_VOID(LAZY_CARES, ares_set_socket_functions,
 	  (ares_channel ch, const struct ares_socket_functions *fns, void *user), (ch, fns, user))
 LAZY_VOID(LAZY_CARES, ares_destroy, (ares_channel ch), (ch))
+LAZY(LAZY_CARES, int, ARES_ENOTINITIALIZED, ares_set_servers_ports,
+     (ares_channel ch, struct ares_addr_port_node *servers), (ch, servers))
 LAZY(LAZY_CARES, int, ARES_ENOTINITIALIZED, ares_save_options,
      (ares_channel ch, struct ares_options *opt, int *mask), (ch, opt, mask))
 LAZY_VOID(LAZY_CARES, ares_destroy_options, (struct ares_options * opt), (opt))

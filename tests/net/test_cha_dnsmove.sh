@@ -19,7 +19,13 @@
 #      (which reads resolv.conf again) went on resolving;
 #   4. the host agent's home anchor discovery (on here) asks ar2's resolver
 #      for _mip6._ipv6 after the move; before, it asked ar1's for the
-#      agent's life.
+#      agent's life;
+#   5. resolv.conf names ar2's resolver by its link-local address, with the
+#      interface as its scope (fe80::...%eth2, as network managers write a
+#      link-local RDNSS): a new program's connects have their CHoA, the
+#      lookup asked there; before, c-ares (1.18) dropped the server and
+#      asked 127.0.0.1, and every connect failed with EADDRNOTAVAIL while
+#      getaddrinfo(3) used the server.
 #
 #   mn -- ar1 (resolver e1::53) --+
 #    `--- ar2 (resolver e2::53) --+-- core -- dns (zone), cn, cha (anchor)
@@ -58,11 +64,12 @@ answers() {
 	grep -q ns1 <<<"$(nsq "$1" dig +time=1 +tries=1 +short @"$2" SOA "$DNS_ZONE" 2>/dev/null || true)"
 }
 no_answer() { ! answers "$@"; }
-# asked_by_mn R [TYPE NAME] - the questions resolver R (ar1, ar2) had from
-# mn for NAME's TYPE (default: AAAA of cha.cnttl)
+# asked_by_mn R [TYPE NAME [FROM]] - the questions resolver R (ar1, ar2)
+# had from mn (its addresses starting with FROM, default its global ones)
+# for NAME's TYPE (default: AAAA of cha.cnttl)
 asked_by_mn() {
-	local t=${2:-AAAA} n=${3:-cha.cnttl.$DNS_ZONE}
-	grep -c "query\[$t\] ${n//./\\.} from 2001:db8:a" "$ODM_RUNDIR/$1/dnsmasq.log" || true
+	local t=${2:-AAAA} n=${3:-cha.cnttl.$DNS_ZONE} f=${4:-2001:db8:a}
+	grep -c "query\[$t\] ${n//./\\.} from $f" "$ODM_RUNDIR/$1/dnsmasq.log" || true
 }
 srv_asked_ar2() { at_least 1 asked_by_mn ar2 SRV "_mip6._ipv6.$DNS_ZONE"; }
 
@@ -73,7 +80,7 @@ for r in ar1 ar2; do
 	nsx core ip -6 route add blackhole "${a%::53}::/64"
 	mkdir -p "$ODM_RUNDIR/$r"
 	topo_spawn "$r" dnsmasq "$ODM_RUNDIR/$r/dnsmasq.log" dnsmasq -k -C /dev/null --no-resolv \
-		--no-hosts --cache-size=0 --server="$DNS_ADDR" --listen-address="$a" --bind-interfaces \
+		--no-hosts --cache-size=0 --server="$DNS_ADDR" --interface=lan0 --bind-dynamic \
 		--pid-file= --user=root --log-queries --log-facility=-
 done
 mn_resolver "$R1"
@@ -129,6 +136,21 @@ check "4: the agent asked ar1's resolver for _mip6._ipv6 before ($S1)" test "$S1
 check "4: and ar2's after the move ($S2)" test "$S2" -ge 1
 check "4: its log says resolv.conf was read again" \
 	grep -q 'home anchor discovery: /etc/resolv.conf changed: read again' "$MN_AGENT_LOG"
+
+LL2=$(nsq ar2 ip -6 -o addr show dev lan0 scope link | awk '{ split($4, a, "/"); print a[1]; exit }')
+printf 'nameserver %s%%%s\nsearch %s\n' "$LL2" "$MN_IF2" "$DNS_ZONE" >"$RESOLV"
+check "5: glibc resolves through ar2's resolver at $LL2%$MN_IF2" \
+	grep -q "${CN_ADDR}" <<<"$(nsq mn getent ahosts "cnttl.$DNS_ZONE" || true)"
+L0=$(asked_by_mn ar2 AAAA "cha.cnttl.$DNS_ZONE" fe80::)
+odm_shim python3 "$HERE/lib/connloop.py" "cnttl.$DNS_ZONE" "$HTTP_PORT" 2 0.5 >"$ODM_RUNDIR/ll.out" \
+	2>"$ODM_RUNDIR/ll.err" || true
+N_LL=$(wc -l <"$ODM_RUNDIR/ll.out")
+N_LL_OK=$(awk -v p="${CHA_POOL%%::*}:" '$2 == "ok" && index($3, p) == 1' "$ODM_RUNDIR/ll.out" | wc -l)
+L1=$(asked_by_mn ar2 AAAA "cha.cnttl.$DNS_ZONE" fe80::)
+echo "# a link-local server: $N_LL_OK of $N_LL connects with a CHoA; cha.cnttl asked there $((L1 - L0)) time(s)"
+check "5: a new program's connects all had a CHoA ($N_LL_OK of $N_LL)" \
+	test "$N_LL_OK" -eq "$N_LL" -a "$N_LL" -ge 3
+check "5: its cha lookup was asked there ($((L1 - L0)))" test "$L1" -gt "$L0"
 
 check "mn's agent logged no error" bash -c "! grep -q ' err:' '$MN_AGENT_LOG'"
 check "no sanitizer report in the agents' logs (when built with SAN=1)" odm_agent_logs_clean

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* fuzz_rcnameserver.c — libFuzzer harness: any bytes as a resolv.conf
+ * (rcns_parse). Nothing may crash or read past the bytes given; at most
+ * max entries come out, each IPv4 or IPv6, a scope only on an IPv6 one,
+ * NUL-terminated and not empty; and the text parsed again, cut before its
+ * last byte, gives no more entries than the whole.
+ *
+ * fuzz-flags: -max_len=4096
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "rcnameserver.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct rcns ns[RCNS_MAX];
+	size_t max = size ? data[0] % (RCNS_MAX + 1) : RCNS_MAX, n, m;
+
+	n = rcns_parse((const char *)data, size, ns, max);
+	if (n > max)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		size_t sl = strnlen(ns[i].scope, sizeof(ns[i].scope));
+
+		if (ns[i].family != AF_INET && ns[i].family != AF_INET6)
+			abort();
+		if (sl == sizeof(ns[i].scope) || (sl && ns[i].family != AF_INET6))
+			abort();
+	}
+	if (size) {
+		m = rcns_parse((const char *)data, size - 1, ns, max);
+		if (m > n)
+			abort();
+	}
+	return 0;
+}
