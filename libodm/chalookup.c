@@ -5,7 +5,6 @@
 #include <arpa/nameser.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -22,7 +21,7 @@
 #include "chasearch.h"
 #include "chashare.h"
 #include "libc_real.h"
-#include "rcnameserver.h"
+#include "resolvll.h"
 #include "resolvid.h"
 #include "shield.h"
 #include "shim_log.h"
@@ -59,12 +58,8 @@ static struct resolvid ch_rcid;
 /* queries whose waiter is still there (neither done nor abandoned) */
 static int ch_waiting;
 /* the link-local servers of resolv.conf and the interfaces their scopes
- * name: c-ares connects to them without one (servers_from_resolv) */
-static struct {
-	struct in6_addr addr;
-	unsigned ifindex;
-} ch_ll[RCNS_MAX];
-static size_t ch_nll;
+ * name: c-ares connects to them without one (resolvll.h) */
+static struct resolvll ch_ll;
 static pthread_once_t ch_once = PTHREAD_ONCE_INIT;
 
 #define MAX_SOCKS 16
@@ -135,20 +130,13 @@ static int sock_close(ares_socket_t fd, void *user)
 
 static int sock_connect(ares_socket_t fd, const struct sockaddr *sa, ares_socklen_t len, void *user)
 {
-	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+	struct sockaddr_in6 scoped;
 
 	/* a link-local server of resolv.conf: the scope it was written with
 	 * (c-ares keeps none); ch_ll is set under ch_lock, which every caller
 	 * of c-ares holds */
-	if (sa->sa_family == AF_INET6 && len >= (ares_socklen_t)sizeof(*s6) &&
-	    IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr) && s6->sin6_scope_id == 0)
-		for (size_t i = 0; i < ch_nll; i++)
-			if (IN6_ARE_ADDR_EQUAL(&ch_ll[i].addr, &s6->sin6_addr)) {
-				struct sockaddr_in6 scoped = *s6;
-
-				scoped.sin6_scope_id = ch_ll[i].ifindex;
-				return REAL(connect)(fd, (struct sockaddr *)&scoped, sizeof(scoped));
-			}
+	if (resolvll_scoped(&ch_ll, sa, len, &scoped))
+		return REAL(connect)(fd, (struct sockaddr *)&scoped, sizeof(scoped));
 	return REAL(connect)(fd, sa, len);
 }
 
@@ -179,76 +167,6 @@ static int channel_sockets_ok(void)
 		if (ch_socks[i] >= 0 && !shield_valid(ch_socks[i], SHIELD_CARES))
 			return 0;
 	return 1;
-}
-
-/*
- * Lock held. c-ares 1.18 drops a nameserver of resolv.conf written with a
- * scope ("fe80::1%eth0": a router's link-local address, as network
- * managers write the RA's RDNSS, RFC 8106 §5.1), and asks 127.0.0.1 when
- * it was the only one, while glibc's resolver uses it: when resolv.conf
- * has one, the channel's servers are set from its nameserver lines, in
- * their order, and sock_connect() gives a link-local one its scope.
- */
-static void servers_from_resolv(ares_channel c)
-{
-	static char buf[16384];
-	struct ares_addr_port_node nodes[RCNS_MAX];
-	struct rcns ns[RCNS_MAX];
-	size_t len = 0, n, k = 0;
-	int fd, scoped = 0;
-
-	ch_nll = 0;
-	fd = open(RESOLV_CONF, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	for (;;) {
-		ssize_t r = REAL(read)(fd, buf + len, sizeof(buf) - len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-		if (len == sizeof(buf))
-			break;
-	}
-	real_close(fd);
-	n = rcns_parse(buf, len, ns, RCNS_MAX);
-	for (size_t i = 0; i < n; i++)
-		scoped |= ns[i].scope[0] != '\0';
-	if (!scoped)
-		return; /* c-ares took them all */
-	memset(nodes, 0, sizeof(nodes));
-	for (size_t i = 0; i < n; i++) {
-		struct ares_addr_port_node *a = &nodes[k];
-
-		if (ns[i].family == AF_INET6 && ns[i].scope[0]) {
-			char *end;
-			unsigned long idx = strtoul(ns[i].scope, &end, 10);
-			unsigned ifx = *end == '\0' ? (unsigned)idx : if_nametoindex(ns[i].scope);
-
-			if (!IN6_IS_ADDR_LINKLOCAL(&ns[i].a6)) {
-				/* a scope on a global address: glibc ignores it */
-			} else if (!ifx) {
-				shim_debug("cha lookup: nameserver %%%s of %s: no such interface: "
-					   "left out", ns[i].scope, RESOLV_CONF);
-				continue;
-			} else if (ch_nll < RCNS_MAX) {
-				ch_ll[ch_nll].addr = ns[i].a6;
-				ch_ll[ch_nll++].ifindex = ifx;
-			}
-		}
-		a->family = ns[i].family;
-		if (ns[i].family == AF_INET)
-			a->addr.addr4 = ns[i].a4;
-		else
-			memcpy(&a->addr.addr6, &ns[i].a6, sizeof(ns[i].a6));
-		if (k > 0)
-			nodes[k - 1].next = a;
-		k++;
-	}
-	if (k && ares_set_servers_ports(c, nodes) != ARES_SUCCESS)
-		ch_nll = 0;
 }
 
 /* Lock held. A usable channel for this process, or NULL. */
@@ -327,7 +245,11 @@ static ares_channel channel_get(void)
 			ares_destroy_options(&cur);
 		}
 	}
-	servers_from_resolv(ch);
+	/* a nameserver written with a scope (fe80::1%eth0), which c-ares
+	 * drops: the servers set from resolv.conf's lines (resolvll.h) */
+	if (resolvll_apply(&ch_ll, ch, RESOLV_CONF) != 0)
+		shim_debug("cha lookup: %s: a nameserver with a scope naming no interface, or the "
+			   "servers not set: some left out", RESOLV_CONF);
 	ares_set_socket_functions(ch, &sock_funcs, NULL);
 	ch_pid = getpid();
 	return ch;

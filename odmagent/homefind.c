@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "addrscope.h"
@@ -28,6 +29,7 @@
 #include "ratelimit.h"
 #include "reqlog.h"
 #include "resolvid.h"
+#include "resolvll.h"
 
 #define HF_TARGETS_MAX 4
 #define HF_REQUERY_MS HADISC_REQUERY_MAX_MS /* ask the DNS again at least this often */
@@ -86,6 +88,7 @@ struct homefind {
 	ares_channel ch;
 	bool ch_ok;
 	struct resolvid rcid;             /* HF_RESOLV_CONF when the channel was last made */
+	struct resolvll ll;               /* its link-local servers' scopes (resolvll.h) */
 	uv_timer_t ares_t, requery_t, moved_t, hold_t;
 	struct hf_poll polls[HF_POLLS_MAX];
 	struct hfdomains doms;            /* what the DNS is asked about */
@@ -429,6 +432,51 @@ static void ask_new_domain(struct homefind *hf)
 }
 
 
+/* c-ares's socket calls, as its own but for connect: a link-local server
+ * of resolv.conf gets the scope it was written with (resolvll.h) */
+static ares_socket_t hf_socket(int domain, int type, int proto, void *user)
+{
+	(void)user;
+	return socket(domain, type | SOCK_CLOEXEC, proto);
+}
+
+static int hf_close(ares_socket_t fd, void *user)
+{
+	(void)user;
+	return close(fd);
+}
+
+static int hf_connect(ares_socket_t fd, const struct sockaddr *sa, ares_socklen_t len, void *user)
+{
+	struct homefind *hf = user;
+	struct sockaddr_in6 scoped;
+
+	if (resolvll_scoped(&hf->ll, sa, len, &scoped))
+		return connect(fd, (struct sockaddr *)&scoped, sizeof(scoped));
+	return connect(fd, sa, len);
+}
+
+static ares_ssize_t hf_recvfrom(ares_socket_t fd, void *buf, size_t len, int flags,
+				struct sockaddr *from, ares_socklen_t *fromlen, void *user)
+{
+	(void)user;
+	return recvfrom(fd, buf, len, flags, from, fromlen);
+}
+
+static ares_ssize_t hf_sendv(ares_socket_t fd, const struct iovec *iov, int n, void *user)
+{
+	(void)user;
+	return writev(fd, iov, n);
+}
+
+static const struct ares_socket_functions hf_sock_funcs = {
+	.asocket = hf_socket,
+	.aclose = hf_close,
+	.aconnect = hf_connect,
+	.arecvfrom = hf_recvfrom,
+	.asendv = hf_sendv,
+};
+
 static int dns_open(struct homefind *hf)
 {
 	struct ares_options opt = { 0 };
@@ -447,6 +495,12 @@ static int dns_open(struct homefind *hf)
 		return -EIO;
 	}
 	hf->ch_ok = true;
+	/* a nameserver written with a scope (fe80::1%eth0), which c-ares
+	 * drops: the servers set from resolv.conf's lines */
+	if (resolvll_apply(&hf->ll, hf->ch, HF_RESOLV_CONF) != 0)
+		log_warnx("home anchor discovery: %s: a nameserver with a scope naming no interface, "
+			  "or the servers not set: some left out", HF_RESOLV_CONF);
+	ares_set_socket_functions(hf->ch, &hf_sock_funcs, hf);
 	/* the search list of resolv.conf(5); a list read again replaces the
 	 * one before (its domains gone go with their candidates) */
 	{

@@ -25,7 +25,8 @@
 #      link-local RDNSS): a new program's connects have their CHoA, the
 #      lookup asked there; before, c-ares (1.18) dropped the server and
 #      asked 127.0.0.1, and every connect failed with EADDRNOTAVAIL while
-#      getaddrinfo(3) used the server.
+#      getaddrinfo(3) used the server; the agent's next round of home
+#      anchor discovery asks there too.
 #
 #   mn -- ar1 (resolver e1::53) --+
 #    `--- ar2 (resolver e2::53) --+-- core -- dns (zone), cn, cha (anchor)
@@ -151,6 +152,9 @@ echo "# a link-local server: $N_LL_OK of $N_LL connects with a CHoA; cha.cnttl a
 check "5: a new program's connects all had a CHoA ($N_LL_OK of $N_LL)" \
 	test "$N_LL_OK" -eq "$N_LL" -a "$N_LL" -ge 3
 check "5: its cha lookup was asked there ($((L1 - L0)))" test "$L1" -gt "$L0"
+# the agent's next round: 3.5 s before its answers' 30 s TTL runs out
+srv_asked_ll() { at_least 1 asked_by_mn ar2 SRV "_mip6._ipv6.$DNS_ZONE" fe80::; }
+check "5: the agent's home anchor discovery asks there within 35 s" wait_for 35 srv_asked_ll
 
 check "mn's agent logged no error" bash -c "! grep -q ' err:' '$MN_AGENT_LOG'"
 check "no sanitizer report in the agents' logs (when built with SAN=1)" odm_agent_logs_clean
