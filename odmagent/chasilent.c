@@ -114,3 +114,12 @@ size_t chasilent_count(const struct chasilent *s, uint64_t now)
 		n += s->e[i].used && end_of(&s->e[i]) > now;
 	return n;
 }
+
+size_t chasilent_forget_all(struct chasilent *s, uint64_t now)
+{
+	size_t n = chasilent_count(s, now);
+
+	for (size_t i = 0; i < CHASILENT_MAX; i++)
+		s->e[i].used = 0;
+	return n;
+}

@@ -68,6 +68,12 @@ int chasilent_check(struct chasilent *s, uid_t uid, const char *name, uint64_t n
 int chasilent_note(struct chasilent *s, uid_t uid, const char *name, int answered,
 		   uint64_t now);
 
+/* The host moved (its access addresses changed): the DNS it reaches may
+ * be another (resolv.conf rewritten for the new network), and what went
+ * unanswered before says nothing of it; every name is forgotten, so that
+ * the next process looks it up again. How many names were held at now. */
+size_t chasilent_forget_all(struct chasilent *s, uint64_t now);
+
 /* names held at now (a probe included) */
 size_t chasilent_count(const struct chasilent *s, uint64_t now);
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "addrscope.h"
+#include "addrsig.h"
 #include "addrtext.h"
 #include "events.h"
 #include "hadisc.h"
@@ -798,17 +799,6 @@ static void on_moved(uv_timer_t *t)
 
 	send_rs(hf);
 	ask_dns(hf);
-}
-
-/* FNV-1a over the addresses, never 0 (0 means "not known yet") */
-static uint64_t addrs_signature(const struct in6_addr *addrs, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (size_t i = 0; i < n; i++)
-		for (size_t k = 0; k < 16; k++)
-			h = (h ^ addrs[i].s6_addr[k]) * 1099511628211ull;
-	return h ? h : 1;
 }
 
 void homefind_moved(struct homefind *hf, const struct in6_addr *addrs, size_t n)

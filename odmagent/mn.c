@@ -56,6 +56,8 @@
 #include "addr_usable.h"
 #include "addrscope.h"
 #include "agent.h"
+#include "addrsig.h"
+#include "chasilent.h"
 #include "chasilent_agent.h"
 #include "control.h"
 #include "devwatch.h"
@@ -93,6 +95,7 @@
 
 struct mn {
 	struct odm_agent *a;
+	uint64_t addrs_sig; /* the host's access addresses at the last move (addrsig.h) */
 	struct netconf *nc;
 	struct odm_tunnel *tun;
 	struct mhsock *mh;
@@ -495,6 +498,29 @@ static void announce_new_addrs(struct mn *mn)
 	mn->n_announced = n;
 }
 
+/*
+ * cha lookups that got no answer before a move (the old network's DNS, or
+ * none during it) keep no process of the new network from asking
+ * (chasilent.h). A move, not any burst of netlink events (a lease's
+ * address on the tunnel device, a route): the host's access addresses
+ * changed since the last look.
+ */
+static void forget_silent(struct mn *mn)
+{
+	uint64_t sig = addrs_signature(mn->e.host_addrs, mn->e.n_host_addrs), was;
+	size_t n;
+
+	/* (the first look at the start: nothing is held yet) */
+	was = mn->addrs_sig;
+	mn->addrs_sig = sig;
+	if (sig == was || !mn->a->cha_silent)
+		return;
+	n = chasilent_forget_all(mn->a->cha_silent, mono_ms());
+	if (n)
+		log_info("moved: %zu cha lookup(s) that got no answer forgotten: the next "
+			 "process asks again", n);
+}
+
 static void on_move(void *arg)
 {
 	struct mn *mn = arg;
@@ -504,6 +530,7 @@ static void on_move(void *arg)
 	rearm(mn);
 	publish_dns(mn);
 	homefind_moved(mn->home, mn->e.host_addrs, mn->e.n_host_addrs);
+	forget_silent(mn);
 }
 
 static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,

@@ -26,7 +26,13 @@
 #      lookup asked there; before, c-ares (1.18) dropped the server and
 #      asked 127.0.0.1, and every connect failed with EADDRNOTAVAIL while
 #      getaddrinfo(3) used the server; the agent's next round of home
-#      anchor discovery asks there too.
+#      anchor discovery asks there too;
+#   6. on ar2 with ar1's resolver named (out of reach: cnttl in mn's
+#      hosts file), a program's lookup gets no answer, and its shim tells
+#      the agent; mn moves to ar1, where that resolver answers: the agent
+#      forgets the report at the move, and new programs get their CHoA at
+#      once; before, its memory (odm(7): 10 s) made them skip the lookup
+#      and fail with EADDRNOTAVAIL for the rest of those 10 s.
 #
 #   mn -- ar1 (resolver e1::53) --+
 #    `--- ar2 (resolver e2::53) --+-- core -- dns (zone), cn, cha (anchor)
@@ -155,6 +161,28 @@ check "5: its cha lookup was asked there ($((L1 - L0)))" test "$L1" -gt "$L0"
 # the agent's next round: 3.5 s before its answers' 30 s TTL runs out
 srv_asked_ll() { at_least 1 asked_by_mn ar2 SRV "_mip6._ipv6.$DNS_ZONE" fe80::; }
 check "5: the agent's home anchor discovery asks there within 35 s" wait_for 35 srv_asked_ll
+
+printf '%s cnttl.%s\n' "$CN_ADDR" "$DNS_ZONE" >>"/etc/netns/$NS_MN/hosts"
+mn_resolver "$R1"
+DURING=$(ODM_DEBUG=1 odm_shim python3 "$HERE/lib/connloop.py" "cnttl.$DNS_ZONE" "$HTTP_PORT" 0.1 1 \
+	2>"$ODM_RUNDIR/during.err" || true)
+check "6: on ar2, with ar1's resolver named, a program's lookup gets no answer ($DURING)" \
+	grep -q 'unknown after 2[0-9][0-9][0-9] ms' "$ODM_RUNDIR/during.err"
+topo_move ar1
+sleep 1
+: >"$ODM_RUNDIR/back.out"
+for i in 1 2 3 4 5 6 7 8; do
+	odm_shim python3 "$HERE/lib/connloop.py" "cnttl.$DNS_ZONE" "$HTTP_PORT" 0.1 1 \
+		>>"$ODM_RUNDIR/back.out" 2>/dev/null || true
+	sleep 0.3
+done
+N_BACK=$(wc -l <"$ODM_RUNDIR/back.out")
+N_BACK_OK=$(awk -v p="${CHA_POOL%%::*}:" '$2 == "ok" && index($3, p) == 1' "$ODM_RUNDIR/back.out" | wc -l)
+echo "# back on ar1, 1 to about 5 s after the move: $N_BACK_OK of $N_BACK new programs had a CHoA"
+check "6: new programs after the move all had a CHoA ($N_BACK_OK of $N_BACK)" \
+	test "$N_BACK_OK" -eq "$N_BACK" -a "$N_BACK" -ge 8
+check "6: the agent's log says it forgot the lookup at the move" \
+	grep -q 'cha lookup(s) that got no answer forgotten' "$MN_AGENT_LOG"
 
 check "mn's agent logged no error" bash -c "! grep -q ' err:' '$MN_AGENT_LOG'"
 check "no sanitizer report in the agents' logs (when built with SAN=1)" odm_agent_logs_clean

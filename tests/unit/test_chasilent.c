@@ -144,3 +144,25 @@ Test(chasilent, names_out_of_bounds)
 	cr_assert_eq(chasilent_note(s, 0, name, 0, 1), 0);
 	cr_assert_eq(check(0, name, 2, &probe, &left), 1);
 }
+
+/* A move: every user's names are forgotten (a probe's too), the next
+ * process of each looks them up again, without being told it probes */
+Test(chasilent, a_move_forgets_everything)
+{
+	uint64_t left;
+	int probe;
+
+	cr_assert_eq(chasilent_note(s, 1000, "cn.example.test", 0, 5000), 0);
+	cr_assert_eq(chasilent_note(s, 1001, "cn2.example.test", 0, 5000), 0);
+	cr_assert_eq(chasilent_note(s, 1000, "cn3.example.test", 0, 5000), 0);
+	/* cn3's hold over: one process probes it */
+	cr_assert_eq(check(1000, "cn3.example.test", 5000 + CHASILENT_HOLD_MS, &probe, &left), 0);
+	cr_assert_eq(probe, 1);
+	cr_assert_eq(chasilent_forget_all(s, 5000 + CHASILENT_HOLD_MS - 1), 3);
+	cr_assert_eq(check(1000, "cn.example.test", 5100, &probe, &left), 0);
+	cr_assert_eq(probe, 0);
+	cr_assert_eq(check(1001, "cn2.example.test", 5100, &probe, &left), 0);
+	cr_assert_eq(check(1000, "cn3.example.test", 5100, &probe, &left), 0);
+	cr_assert_eq(probe, 0, "forgotten, not probed");
+	cr_assert_eq(chasilent_count(s, 5100), 0);
+}
