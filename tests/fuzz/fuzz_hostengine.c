@@ -297,7 +297,6 @@ static void request(struct hostengine *e, struct cursor *c, uint64_t now)
 {
 	uint8_t f = take8(c);
 	struct at_request rq;
-	unsigned bus = S.bus;
 
 	if (S.nreq == MAX_REQ)
 		return;
@@ -311,11 +310,12 @@ static void request(struct hostengine *e, struct cursor *c, uint64_t now)
 	addr_of(0, 0xc0, &rq.dst);
 	f_cred(NULL, rq.req, &rq.uid, &rq.pid);
 	he_lease_request(e, &rq, now);
+	/* no anchor to ask: answered at once (BUs may go out meanwhile: a
+	 * request first ends the bindings that ran out, hostengine.c
+	 * expire_due, and what follows from their end is sent then) */
 	if ((rq.type == ODM_TYPE_FIXED && !e->anchors.has_home) ||
-	    (rq.type == ODM_TYPE_GRACEFUL_REPLACEMENT && !e->anchors.has_access)) {
-		CHECK(S.bus == bus);
+	    (rq.type == ODM_TYPE_GRACEFUL_REPLACEMENT && !e->anchors.has_access))
 		CHECK(S.answers[S.nreq] == 1);
-	}
 }
 
 /* A BA answering one of the last BUs, with fuzzer-chosen status, address, key */
