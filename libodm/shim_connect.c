@@ -147,6 +147,23 @@ static int socket_unbound(int fd, const char *what, unsigned *port)
 #define IPV6_HDRINCL 36 /* linux/in6.h */
 #endif
 
+/* 1 if fd sends with hop limit 255 (IPV6_UNICAST_HOPS or
+ * IPV6_MULTICAST_HOPS, ipv6(7)), as a Neighbor Discovery sender must
+ * (RFC 4861 §6.1.1, §7.1.1) and sets once on its socket (radvd, ndisc6) */
+static int nd_hops(int fd)
+{
+	int opts[] = { IPV6_UNICAST_HOPS, IPV6_MULTICAST_HOPS }, hops;
+	socklen_t l;
+
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		hops = 0;
+		l = sizeof(hops);
+		if (getsockopt(fd, IPPROTO_IPV6, opts[i], &hops, &l) == 0 && hops == 255)
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * fd, an AF_INET6 socket that is neither TCP nor UDP (an ICMPv6 one, as
  * ping's, a raw one, UDP-Lite, SCTP): its words in kind, and 1. The agent
@@ -167,23 +184,6 @@ static int socket_unbound(int fd, const char *what, unsigned *port)
  * or a socket of another family (the kernel says what it makes of an IPv6
  * address there).
  */
-/* 1 if fd sends with hop limit 255 (IPV6_UNICAST_HOPS or
- * IPV6_MULTICAST_HOPS, ipv6(7)), as a Neighbor Discovery sender must
- * (RFC 4861 §6.1.1, §7.1.1) and sets once on its socket (radvd, ndisc6) */
-static int nd_hops(int fd)
-{
-	int opts[] = { IPV6_UNICAST_HOPS, IPV6_MULTICAST_HOPS }, hops;
-	socklen_t l;
-
-	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
-		hops = 0;
-		l = sizeof(hops);
-		if (getsockopt(fd, IPPROTO_IPV6, opts[i], &hops, &l) == 0 && hops == 255)
-			return 1;
-	}
-	return 0;
-}
-
 static int socket_other(int fd, const char *what, char *kind, size_t len, int *bound,
 			unsigned *port)
 {
