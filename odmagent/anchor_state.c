@@ -295,8 +295,14 @@ int anchor_state_save(struct anchor *an, uint64_t now_mono_ms)
 
 void anchor_state_touch(struct anchor *an, uint64_t now_mono_ms)
 {
-	if (!an->save_due_ms)
-		an->save_due_ms = now_mono_ms + ANCHOR_SAVE_DELAY_MS;
+	uint64_t want = now_mono_ms + ANCHOR_SAVE_DELAY_MS;
+
+	/* a change brings a later due save forward (the retry of a failed
+	 * one: the failure may be gone), but not past the pace */
+	if (want < an->save_after_ms)
+		want = an->save_after_ms;
+	if (!an->save_due_ms || an->save_due_ms > want)
+		an->save_due_ms = want;
 }
 
 /* in the child (bgsave.h): the snapshot as of the fork, written */

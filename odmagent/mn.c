@@ -33,7 +33,7 @@
  * which must not sit between a BA and the answer it brings. A kill -9 can
  * thus lose the last MN_SAVE_MAX_MS of changes: the next run then lacks a
  * lease made in that window. A save that fails is tried again
- * MN_SAVE_RETRY_MS later (or at the next change), and at once when the
+ * MN_SAVE_RETRY_MS later (or with the next change, if sooner), and at once when the
  * state-dir is made again under the agent (mn_state_dir_made). Each
  * allocation is journaled before its BU leaves (mn_journal.h, one
  * write), so the next run deregisters its
@@ -115,6 +115,7 @@ struct mn {
 	struct statefile sf;   /* leases and counters across restarts (mn_state.h) */
 	struct mnjournal jr;   /* allocations not saved in sf yet (mn_journal.h) */
 	uint64_t dirty_ms;     /* the first change not saved yet (save_t runs) */
+	bool save_retry;       /* save_t is the retry of a failed save */
 	int started;           /* mn_start completed: stopping may rewrite the state */
 	struct dnspub *dns;    /* dns-publish current|fixed: the host's AAAA record */
 	struct homefind *home; /* the home anchor: configured or discovered */
@@ -798,6 +799,7 @@ static void save_now(struct mn *mn)
 {
 	if (mn->open_timers)
 		uv_timer_stop(&mn->save_t);
+	mn->save_retry = false;
 	if (!mn->sf.path)
 		return;
 	/* the journal keeps only what the file does not hold */
@@ -807,7 +809,7 @@ static void save_now(struct mn *mn)
 		/* tried again, not only at the next change: a host that holds
 		 * its leases quietly would keep a stale file (or none) for as
 		 * long (said once per run of failures, statefile_account) */
-		uv_timer_start(&mn->save_t, on_save, MN_SAVE_RETRY_MS, 0);
+		mn->save_retry = uv_timer_start(&mn->save_t, on_save, MN_SAVE_RETRY_MS, 0) == 0;
 }
 
 void mn_state_dir_made(struct odm_agent *a)
@@ -860,8 +862,11 @@ static void op_save(void *arg)
 		save_now(mn);
 		return;
 	}
-	if (uv_is_active((uv_handle_t *)&mn->save_t))
+	/* a change waits MN_SAVE_MS, not for the retry of a failed save: the
+	 * failure may be gone, and the change is a kill -9 away from lost */
+	if (uv_is_active((uv_handle_t *)&mn->save_t) && !mn->save_retry)
 		return;
+	mn->save_retry = false;
 	mn->dirty_ms = mono_ms();
 	uv_timer_start(&mn->save_t, on_save, MN_SAVE_MS, 0);
 }

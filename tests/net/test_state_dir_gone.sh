@@ -15,7 +15,10 @@
 #      lock again and writes its state file there at once, with the lease,
 #      though nothing in it changed; and with a file put in the
 #      directory's place while a second lease is made (its save fails),
-#      once the file goes, the state is written with that lease.
+#      once the file goes, the state is written with that lease; and
+#      with the state file replaced by a directory (its saves fail, tried
+#      again each second), once the directory goes a new lease is saved
+#      within its usual delay, not at the next retry.
 #
 #    mn (python + shim) --ar1-- core -- cha (odmagent anchor) -- cn
 #
@@ -112,6 +115,30 @@ check "4b. the host agent takes its lock again" \
 	wait_for 3 mn_since "$MN_STATE_DIR/agent.lock was removed under the agent: made again and locked by this one (pid $MN_AGENT_PID)"
 check "4b. its state is saved there again, with the lease $CHOA2 made meanwhile" \
 	wait_for 3 grep -q "\"$CHOA2\"" "$MN_STATE_DIR/mn.json"
+# 4c. its state file replaced by a directory: a lease's save fails, and
+# is tried again a second later. The directory removed, a lease made
+# meanwhile is saved within MN_SAVE_MS (200 ms while requests wait), not
+# at that retry (a CI run killed the agent before it: the lease was lost)
+F=$MN_STATE_DIR/mn.json
+FROM=$(wc -l <"$MN_AGENT_LOG")
+rm -f "$F" && mkdir "$F"
+fresh_lease() {
+	odm_ctl mn -j lease session-lasting "$CN_ADDR" --cha "$CHA_ADDR" --proto tcp --fresh |
+		json 'j["addr"]'
+}
+A3=$(fresh_lease)
+check "4c. a lease ($A3) with a directory in the state file's place: its save fails" \
+	wait_for 3 mn_since "mn.json.*Is a directory"
+rmdir "$F"
+A4=$(fresh_lease)
+T0=$(date +%s%N)
+n=0
+until grep -qs "\"$A4\"" "$F" || ((n++ >= 60)); do sleep 0.025; done
+T1=$(date +%s%N)
+echo "4c. the lease $A4 in the state file after $(((T1 - T0) / 1000000)) ms"
+check "4c. the next lease ($A4) is saved within 500 ms, not at the retry" \
+	test $(((T1 - T0) / 1000000)) -le 500
+check "4c. with the lease $A3 whose save failed" grep -q "\"$A3\"" "$F"
 check "the agents' logs hold no sanitizer report" odm_agent_logs_clean
 
 check_summary test_state_dir_gone

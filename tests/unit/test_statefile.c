@@ -1236,6 +1236,12 @@ Test(state, anchor_tries_a_failed_save_again)
 		     "due again, with no new change");
 	anchor_state_flush(&an, an.save_due_ms, 0);
 	cr_assert_eq(an.sf.failures, 2);
+	/* a change brings the retry forward (it is a kill away from lost) */
+	const uint64_t t = an.save_due_ms - ANCHOR_SAVE_RETRY_MS + 100;
+	anchor_state_touch(&an, t);
+	cr_assert_eq(an.save_due_ms, t + ANCHOR_SAVE_DELAY_MS, "due with the change, not at the retry");
+	anchor_state_flush(&an, an.save_due_ms, 0);
+	cr_assert_eq(an.sf.failures, 3);
 	cr_assert_eq(rmdir(tmp), 0); /* the disk has room again */
 	anchor_state_flush(&an, an.save_due_ms, 0);
 	cr_assert_eq(an.sf.writes, 1, "saved on the retry");
