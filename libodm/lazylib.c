@@ -43,8 +43,8 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <time.h>
 
+#include "chacache.h"
 #include "lazylib.h"
 #include "shim_log.h"
 
@@ -71,19 +71,10 @@ static int sanitized(void)
 	return dlsym(RTLD_DEFAULT, "__sanitizer_print_stack_trace") != NULL;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Library l's handle: loaded now if it is not yet and its last try (if
  * any) was LAZY_RETRY_MS or more ago; NULL if it is not loaded. */
 static void *load(enum lazylib l)
 {
-	int deep = l == LAZY_CARES && !sanitized() ? RTLD_DEEPBIND : 0;
 	void *h = __atomic_load_n(&lazy_handle[l], __ATOMIC_ACQUIRE);
 	uint64_t now;
 
@@ -91,8 +82,10 @@ static void *load(enum lazylib l)
 		return h;
 	pthread_mutex_lock(&lazy_lock);
 	h = lazy_handle[l];
-	now = now_ms();
+	now = chacache_now_ms(); /* the shim's clock */
 	if (!h && now >= lazy_retry_at[l]) {
+		int deep = l == LAZY_CARES && !sanitized() ? RTLD_DEEPBIND : 0;
+
 		h = dlopen(lazy_soname[l], RTLD_NOW | RTLD_LOCAL | deep);
 		if (h) {
 			__atomic_store_n(&lazy_handle[l], h, __ATOMIC_RELEASE);
