@@ -213,12 +213,15 @@ fuzz-short:
 
 # deps-net first (and the real programs test_programs runs, in net): on a
 # fresh machine the build needs its packages too. The
-# network suites run JOBS tests side by side (run-all.sh, ODM_NET_JOBS: they
-# mostly wait; those that must not share the machine say so and run alone).
+# network suites run NET_JOBS tests side by side, three for two cores
+# (run-all.sh, ODM_NET_JOBS: they mostly wait, about a quarter of two cores
+# busy with three; those that must not share the machine say so and run
+# alone).
+NET_JOBS ?= $(shell echo $$(($(JOBS) * 3 / 2)))
 net:
 	@sh tests/install-deps.sh programs
 	$(MAKE) all
-	ODM_NET_JOBS=$(JOBS) ODM_BUILD=$(abspath $(BUILD)) bash tests/net/run-all.sh
+	ODM_NET_JOBS=$(NET_JOBS) ODM_BUILD=$(abspath $(BUILD)) bash tests/net/run-all.sh
 
 # The agents built with ASan+UBSan, on the network: the tests that run no
 # program under the shim (a sanitized libodm.so cannot be preloaded into
@@ -234,7 +237,7 @@ net-san:
 	@$(MAKE) --no-print-directory deps-net
 	$(MAKE) -j$(JOBS) BUILD=$(BUILD)/san SAN=1 $(BUILD)/san/odmagent $(BUILD)/san/odmctl \
 		$(BUILD)/san/libodm.so $(patsubst $(BUILD)/%,$(BUILD)/san/%,$(EXAMPLES))
-	ODM_NET_JOBS=$(JOBS) ODM_BUILD=$(abspath $(BUILD)/san) bash tests/net/run-all.sh '$(NET_SAN_TESTS)'
+	ODM_NET_JOBS=$(NET_JOBS) ODM_BUILD=$(abspath $(BUILD)/san) bash tests/net/run-all.sh '$(NET_SAN_TESTS)'
 
 # The host and replay tests (and the anchor's restart on it), and the flap
 # storm (a move's hold and reroute of every binding, 100 times, and what the
@@ -251,7 +254,7 @@ net-kernel:
 	if [ -z "$$kbes" ]; then echo "net-kernel: skipped: no kernel tunnel backend runs here"; exit 0; fi; \
 	rc=0; for be in $$kbes; do \
 		echo "net-kernel: tunnel $$be"; \
-		ODM_NET_JOBS=$(JOBS) ODM_TUNNEL=$$be ODM_BUILD=$(abspath $(BUILD)) \
+		ODM_NET_JOBS=$(NET_JOBS) ODM_TUNNEL=$$be ODM_BUILD=$(abspath $(BUILD)) \
 			bash tests/net/run-all.sh '^test_(mn|replay|replay_restart|tunnel_ra|flaps|lostbe_flood)$$' || rc=1; \
 	done; exit $$rc
 
