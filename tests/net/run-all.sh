@@ -114,7 +114,15 @@ alone() { grep -q '^# run-all: alone' "$1"; }
 start() { # TEST HOW (alone, or beside how many others)
 	local t=$1 how=$2 name id out="" pid
 	name=$(basename "$t" .sh)
-	id=$(printf 'r%03x%04x' $(($$ & 0xfff)) $((RANDOM & 0xffff)))
+	# a run id no test running now has, nor a namespace left: drawn in
+	# this shell (printf -v), not in $(...), where each subshell reseeds
+	# RANDOM from values close to the last one's (3 000 draws there gave
+	# 151 repeats; two tests of one CI run got the same id, and the one
+	# whose set-up failed took the other's namespaces down with it)
+	while :; do
+		printf -v id 'r%03x%04x' $(($$ & 0xfff)) $((RANDOM & 0xffff))
+		[[ " ${run_id[*]} " != *" $id "* && ! -e /run/netns/odm$id-mn ]] && break
+	done
 	if ((jobs == 1)); then
 		echo "==== $name (run $id, timeout ${test_timeout}s)"
 		ODM_RUNID=$id timeout --kill-after=15 "$test_timeout" bash "$t" &
