@@ -660,8 +660,14 @@ static void destroy_vanished(struct hostengine *e, const struct in6_addr *gone, 
 			log_warn(r, "destroying the TCP sockets on vanished %s", t);
 			continue;
 		}
-		log_info("address %s vanished: %d TCP socket%s destroyed", t, r,
-			 r == 1 ? "" : "s");
+		/* at the info level only when sockets were destroyed: an
+		 * address with none is no news, and anyone on the link makes
+		 * addresses come and go with forged RAs (short-lived prefixes,
+		 * or an answer to each DAD probe), up to the kernel's 16 per
+		 * interface each round, as often as they like */
+		odm_log_at(r ? ODM_LOG_INFO : ODM_LOG_DEBUG, 0,
+			   "address %s vanished: %d TCP socket%s destroyed", t, r,
+			   r == 1 ? "" : "s");
 		/* it counts every user's sockets: for root alone */
 		e->ops->emit(e->arg, "socket-destroyed",
 			     json_pack("{s:s, s:i}", "addr", t, "count", r), &events_root_only);

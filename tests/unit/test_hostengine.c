@@ -3724,6 +3724,47 @@ Test(hostengine, a_flood_of_ras_changing_the_access_anchor_is_said_at_a_bounded_
 			      "since the last: debug level)"), "%s", buf);
 }
 
+/* Anyone on the link makes the host's addresses come and go (RAs with
+ * short-lived prefixes, or an answer to each DAD probe): one that held no
+ * TCP socket is said at the debug level only, so such a flood writes
+ * nothing at info level; one whose sockets were destroyed is still said.
+ * Before, each wrote a line at info level (measured on the test network:
+ * 70 in 10 s from one forged RA a second). */
+Test(hostengine, addresses_that_vanish_with_no_tcp_socket_log_nothing_at_info_level)
+{
+	char buf[16384];
+	int lines;
+
+	cr_redirect_stderr();
+	odm_log_init("test", ODM_LOG_INFO, 0);
+	he_move(&E, T0); /* the snapshot: COA1 alone */
+	for (int i = 0; i < 64; i++) {
+		char a[64];
+
+		snprintf(a, sizeof(a), "2001:db8:%x::5", 0x1000 + i);
+		inet_pton(AF_INET6, a, &F.host[1]);
+		F.nhost = 2;
+		he_move(&E, T0 + 10 + 2 * (uint64_t)i);
+		F.nhost = 1;
+		he_move(&E, T0 + 11 + 2 * (uint64_t)i);
+		cr_assert_geq(logged_addr("destroy_tcp", &F.host[1], 0), 0,
+			      "its sockets were looked for");
+	}
+	lines = stderr_count(buf, sizeof(buf), " vanished: ");
+	cr_assert_eq(lines, 0, "%d lines at info level:\n%s", lines, buf);
+	/* one with sockets destroyed is said */
+	inet_pton(AF_INET6, "2001:db8:2000::5", &F.host[1]);
+	F.nhost = 2;
+	he_move(&E, T0 + 1000);
+	F.nhost = 1;
+	F.destroyed = 3;
+	he_move(&E, T0 + 1001);
+	lines = stderr_count(buf, sizeof(buf), " vanished: ");
+	cr_assert_eq(lines, 1, "%d lines at info level:\n%s", lines, buf);
+	cr_assert(strstr(buf, "address 2001:db8:2000::5 vanished: 3 TCP sockets destroyed"), "%s",
+		  buf);
+}
+
 /* A save snapshots every lease (mn_state.c): only a message acted on asks
  * for one. Before, every Mobility Header message did, ignored ones too, so
  * anyone could make the agent encode its whole state 50 times a second
