@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * hook_close.c — interposed fd-lifetime calls: close, __close_nocancel,
- * close_range, closefrom, dup, dup2, dup3, fcntl/fcntl64 (F_DUPFD,
+ * fclose, close_range, closefrom, dup, dup2, dup3, fcntl/fcntl64 (F_DUPFD,
  * F_DUPFD_CLOEXEC).
  *
  * They keep the fd table (fdtable.h) in step with the kernel's: dup'ed fds
@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -49,27 +50,47 @@ static int forget(struct fdtable *t, int fd, int st, struct fd_lease *l)
 	return fdtable_drop(t, fd, l);
 }
 
-static int close_with(int (*real)(int), int fd)
+/*
+ * fd is about to be closed: 0 if the table knows nothing of it (the common
+ * case: one load, one compare; nothing to do after), else 1, its entry
+ * forgotten and *last set if that was its lease's last fd (*l filled).
+ */
+static int closing(int fd, int *last, struct fd_lease *l)
 {
 	struct fdtable *t = fdtable_global(0);
-	int st = fdtable_state(t, fd), last, ret, saved;
-	struct fd_lease l;
+	int st = fdtable_state(t, fd);
 
 	/* (a UDP server's reply-source memory: one load when there is none) */
 	replysrc_drop(fd);
 	if (st == FDT_UNKNOWN || ownpid_foreign())
-		return real(fd); /* the common case: one load, one compare */
+		return 0;
 	/*
 	 * Forget before the real close: once the number is free another
 	 * thread's socket() may get it, and must not find our entry.
 	 */
-	last = forget(t, fd, st, &l);
+	*last = forget(t, fd, st, l);
+	return 1;
+}
+
+/* after the real close of a fd closing() took: the hint, errno kept */
+static void closed(int fd, int last, const struct fd_lease *l)
+{
+	int saved = errno;
+
+	if (last)
+		hint(fd, l);
+	errno = saved;
+}
+
+static int close_with(int (*real)(int), int fd)
+{
+	struct fd_lease l;
+	int last = 0, ret;
+
+	if (!closing(fd, &last, &l))
+		return real(fd);
 	ret = real(fd);
-	if (last) {
-		saved = errno;
-		hint(fd, &l);
-		errno = saved;
-	}
+	closed(fd, last, &l);
 	return ret;
 }
 
@@ -84,6 +105,30 @@ int __close_nocancel(int fd)
 	int (*real)(int) = REAL(__close_nocancel);
 
 	return close_with(real ? real : REAL(close), fd);
+}
+
+/*
+ * A stream on a socket (fdopen(3), as line-based clients read their
+ * replies: netkit's ftp, whois) closes its descriptor inside the C library
+ * (glibc's fclose() calls its internal close, bound within libc.so; musl's
+ * makes the system call), which no close hook sees: the socket's lease
+ * would keep its entry, and its count in the held leases for good (the
+ * process's next socket bound to the address as held, its last close
+ * hinting nothing), and its agent no release hint. Its fd is read before
+ * (fileno(3) takes no lock, and says -1 for a stream on no fd).
+ */
+int fclose(FILE *stream)
+{
+	struct fd_lease l;
+	int fd, last = 0, ret, saved = errno;
+
+	fd = stream ? fileno(stream) : -1;
+	errno = saved;
+	if (fd < 0 || !closing(fd, &last, &l))
+		return REAL(fclose)(stream);
+	ret = REAL(fclose)(stream);
+	closed(fd, last, &l);
+	return ret;
 }
 
 /* [first, last] were closed: forget them, hint for the leases whose last fd went */

@@ -19,6 +19,7 @@
 
 #include <netdb.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -54,6 +55,7 @@
 	X(int, getsockopt, (int, int, int, void *, socklen_t *), NULL, 1)           \
 	X(int, close, (int), NULL, 1)                                               \
 	X(int, __close_nocancel, (int), "GLIBC_PRIVATE", 0)                         \
+	X(int, fclose, (FILE *), NULL, 1)                                           \
 	X(int, close_range, (unsigned int, unsigned int, int), NULL, 0)             \
 	X(void, closefrom, (int), NULL, 0)                                          \
 	X(int, dup, (int), NULL, 1)                                                 \

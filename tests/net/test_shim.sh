@@ -37,7 +37,8 @@
 #                              that connect again,
 #                              close_range over the shim's
 #                              fds is survived, closefrom releases the leases
-#                              of the sockets it closes, a program that exports
+#                              of the sockets it closes, and fclose() of a
+#                              socket's stream its lease, a program that exports
 #                              a c-ares of its own (tests/shim/own_cares.c,
 #                              as node does) does not receive the shim's
 #                              c-ares calls, a vfork child's close_range
@@ -597,6 +598,17 @@ for fam, dst in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::ffff:127.0.
 	releases_in "$log" >/dev/null
 	n=$(grep '"op": "release"' "$log" | grep -c "\"_pid\": $dpid[,}]" || true)
 	check "closefrom: the lease of the socket it closed is released ($n hint(s))" test "$n" = 1
+
+	# fclose() of a socket's stream (fdopen) closes inside the C library:
+	# its lease is released, and the next socket's lease is asked for,
+	# not taken as one the process still holds.
+	: >"$log"
+	"${pre[@]}" ODM_DEBUG=1 "$TMP/target_sock" fclose cn.example.test >"$TMP/o" 2>"$TMP/e"
+	check "fclose: both connects leased" \
+		test "$(count 'server sees source 2001:db8:c4a::2' "$TMP/o")" = 2
+	check "fclose: the second lease asked of the agent, not held" \
+		test "$(count '"op": "lease"' "$log")" = 2
+	check "fclose: both leases released" test "$(releases_in "$log" 2)" = 2
 
 	# A vfork child (Python's subprocess, posix_spawn) shares the process's
 	# memory until it execs: its close_range() must leave the shim's fd

@@ -21,6 +21,9 @@
  *   target_sock fork NAME               connect in parent and child
  *   target_sock closerange NAME [NAME2] connect, close_range(3, ~0), connect (to NAME2)
  *   target_sock closefrom NAME          connect, closefrom(3) with the socket open
+ *   target_sock fclose NAME             connect, fdopen(3) the socket, fclose(3)
+ *                                       it, make a pipe (its number), connect
+ *                                       again and close()
  *   target_sock threads NAME N          resolve once, then N threads connect at
  *                                       the same moment; what each connect
  *                                       said, the sources the server sees
@@ -371,6 +374,25 @@ static int mode_closefrom(const char *name)
 	fflush(stdout);
 	closefrom(3);
 	printf("closefrom: done\n");
+	return 0;
+}
+
+/* A socket read through a stream (fdopen), closed with fclose(), which
+ * closes inside the C library; its number then a pipe's (as a file opened
+ * next would take it), not a socket's; then another connect. */
+static int mode_fclose(const char *name)
+{
+	FILE *f = fdopen(do_connect(name, 0, 1), "r+");
+	int p[2];
+
+	if (!f) {
+		printf("fdopen: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("fclose: %d\n", fclose(f));
+	printf("pipe: %d\n", pipe(p));
+	fflush(stdout);
+	close(do_connect(name, 0, 1));
 	return 0;
 }
 
@@ -1082,6 +1104,8 @@ int main(int argc, char **argv)
 		return mode_closerange(argv[2], argc > 3 ? argv[3] : argv[2]);
 	if (strcmp(argv[1], "closefrom") == 0)
 		return mode_closefrom(argv[2]);
+	if (strcmp(argv[1], "fclose") == 0)
+		return mode_fclose(argv[2]);
 	if (strcmp(argv[1], "closewhile") == 0)
 		return mode_closewhile(argv[2]);
 	if (strcmp(argv[1], "connectagain") == 0)
