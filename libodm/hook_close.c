@@ -33,13 +33,10 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
+/* (inside the shim, maybe holding the agent lock: the count alone, no call) */
 static void hint(int fd, const struct fd_lease *l)
 {
-	if (guard_active())
-		return; /* inside the shim (maybe holding the agent lock): no call */
-	guard_enter();
 	shim_release_hint(fd, l);
-	guard_leave();
 }
 
 /* fd is about to be closed by the application or the shim; forget it. */

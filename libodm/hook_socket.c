@@ -37,11 +37,8 @@ static void purge(int fd)
 	if (fdtable_state(t, fd) == FDT_UNKNOWN || ownpid_foreign())
 		return;
 	saved = errno;
-	if (fdtable_drop(t, fd, &l) && !guard_active()) {
-		guard_enter();
+	if (fdtable_drop(t, fd, &l))
 		shim_release_hint(fd, &l);
-		guard_leave();
-	}
 	errno = saved;
 }
 

@@ -15,6 +15,7 @@
 #include "chacache.h"
 #include "chalookup.h"
 #include "fdtable.h"
+#include "guard.h"
 #include "heldlease.h"
 #include "libc_real.h"
 #include "odm.h"
@@ -1006,20 +1007,32 @@ out:
 void shim_release_hint(int fd, const struct fd_lease *l)
 {
 	char abuf[INET6_ADDRSTRLEN];
-	int saved = errno, r;
+	int saved = errno, r, inside = guard_active();
 
 	inet_ntop(AF_INET6, &l->addr, abuf, sizeof(abuf));
 	/* its count was given back already (fd_lease.unheld): nothing to
-	 * give back, the others' count says whether it was the last */
+	 * give back, the others' count says whether it was the last. Given
+	 * back from inside the shim too (held leases' lock holds signals
+	 * off: a handler never finds it taken on its own thread), or the
+	 * count would stay up for good: the process's next socket bound to
+	 * the address as held, its last close hinting nothing */
 	r = (int)(l->unheld ? heldlease_held(&l->addr) : heldlease_release(&l->addr));
+	if (!inside)
+		guard_enter();
 	if (r > 0) {
 		/* our other sockets keep the lease: nothing for the agent to count */
 		shim_debug("close fd %d -> %s still held by %d socket(s), no hint", fd, abuf, r);
-		errno = saved;
-		return;
+	} else if (inside) {
+		/* a signal handler that interrupted the shim, which may hold
+		 * the agent's lock: no call; the agent finds it gone itself */
+		shim_debug("close fd %d -> %s: closed inside the shim (a signal handler), no hint",
+			   fd, abuf);
+	} else {
+		r = agent_release(&l->addr);
+		shim_debug("close fd %d -> release hint for %s %s%s", fd, abuf,
+			   r < 0 ? "dropped: " : "sent", r < 0 ? strerror(-r) : "");
 	}
-	r = agent_release(&l->addr);
-	shim_debug("close fd %d -> release hint for %s %s%s", fd, abuf,
-		   r < 0 ? "dropped: " : "sent", r < 0 ? strerror(-r) : "");
+	if (!inside)
+		guard_leave();
 	errno = saved;
 }

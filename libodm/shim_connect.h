@@ -83,7 +83,12 @@ int shim_process_type(void);
  */
 int shim_process_type_known(void);
 
-/* fd (or several) is gone: send the release hint for a lease whose last fd went. */
+/*
+ * fd (or several) is gone, l the lease whose last fd went: its count in
+ * the held leases given back, and the release hint sent when no socket of
+ * the process is left on it. Called from inside the shim (a signal
+ * handler that interrupted it: guard.h), the count alone, no call.
+ */
 struct fd_lease;
 void shim_release_hint(int fd, const struct fd_lease *l);
 

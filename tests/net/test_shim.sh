@@ -38,7 +38,9 @@
 #                              close_range over the shim's
 #                              fds is survived, closefrom releases the leases
 #                              of the sockets it closes, and fclose() of a
-#                              socket's stream its lease, a program that exports
+#                              socket's stream its lease, a signal handler's
+#                              close inside the shim gives its held count
+#                              back, a program that exports
 #                              a c-ares of its own (tests/shim/own_cares.c,
 #                              as node does) does not receive the shim's
 #                              c-ares calls, a vfork child's close_range
@@ -609,6 +611,18 @@ for fam, dst in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::ffff:127.0.
 	check "fclose: the second lease asked of the agent, not held" \
 		test "$(count '"op": "lease"' "$log")" = 2
 	check "fclose: both leases released" test "$(releases_in "$log" 2)" = 2
+
+	# A timeout's handler closes a leased socket while the program is
+	# inside the shim (getaddrinfo waiting for a DNS that never answers):
+	# its count in the held leases goes back all the same, so the next
+	# socket's lease is asked for, and its close hinted.
+	: >"$log"
+	"${pre[@]}" ODM_DEBUG=1 "$TMP/target_sock" sigclose cn.example.test cha.cn3.example.test \
+		>"$TMP/o" 2>"$TMP/e"
+	check "sigclose: closed in the handler" grep -q 'sigclose: closed in the handler: yes' "$TMP/o"
+	check "sigclose: the next lease asked of the agent, not held" \
+		test "$(count '"op": "lease"' "$log")" = 2
+	check "sigclose: the next socket's close hinted" test "$(releases_in "$log")" = 1
 
 	# A vfork child (Python's subprocess, posix_spawn) shares the process's
 	# memory until it execs: its close_range() must leave the shim's fd

@@ -21,6 +21,9 @@
  *   target_sock fork NAME               connect in parent and child
  *   target_sock closerange NAME [NAME2] connect, close_range(3, ~0), connect (to NAME2)
  *   target_sock closefrom NAME          connect, closefrom(3) with the socket open
+ *   target_sock sigclose NAME SLOW      connect; a SIGALRM handler closes the
+ *                                       socket while getaddrinfo() of SLOW
+ *                                       waits for the DNS; connect again
  *   target_sock fclose NAME             connect, fdopen(3) the socket, fclose(3)
  *                                       it, make a pipe (its number), connect
  *                                       again and close()
@@ -94,11 +97,13 @@
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -391,6 +396,35 @@ static int mode_fclose(const char *name)
 	}
 	printf("fclose: %d\n", fclose(f));
 	printf("pipe: %d\n", pipe(p));
+	fflush(stdout);
+	close(do_connect(name, 0, 1));
+	return 0;
+}
+
+static int sig_fd = -1;
+
+static void close_on_alarm(int sig)
+{
+	(void)sig;
+	close(sig_fd);
+}
+
+/* A timeout's handler closes a connection while the program resolves a
+ * name (inside the shim's getaddrinfo); then another connect. */
+static int mode_sigclose(const char *name, const char *slow)
+{
+	struct sigaction sa = { .sa_handler = close_on_alarm };
+	struct itimerval it = { .it_value = { 0, 300 * 1000 } };
+	struct addrinfo hints = { .ai_family = AF_INET6, .ai_socktype = SOCK_STREAM }, *res;
+	int r;
+
+	sig_fd = do_connect(name, 0, 1);
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	r = getaddrinfo(slow, "80", &hints, &res);
+	if (r == 0)
+		freeaddrinfo(res);
+	printf("sigclose: closed in the handler: %s\n", fcntl(sig_fd, F_GETFD) < 0 ? "yes" : "no");
 	fflush(stdout);
 	close(do_connect(name, 0, 1));
 	return 0;
@@ -1104,6 +1138,8 @@ int main(int argc, char **argv)
 		return mode_closerange(argv[2], argc > 3 ? argv[3] : argv[2]);
 	if (strcmp(argv[1], "closefrom") == 0)
 		return mode_closefrom(argv[2]);
+	if (strcmp(argv[1], "sigclose") == 0 && argc > 3)
+		return mode_sigclose(argv[2], argv[3]);
 	if (strcmp(argv[1], "fclose") == 0)
 		return mode_fclose(argv[2]);
 	if (strcmp(argv[1], "closewhile") == 0)
