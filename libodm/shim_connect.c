@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -485,6 +486,23 @@ static int tcp_closed(int fd)
 	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &l) == 0 && ti.tcpi_state == TCP_CLOSE;
 }
 
+/*
+ * 1 if fd has an error that no call has reported yet, seen without taking
+ * it (poll(2) says POLLERR; SO_ERROR would clear it): a non-blocking
+ * connect that failed in the background (refused, timed out). The next
+ * connect() on it reports that error and starts nothing (the kernel's
+ * __inet_stream_connect, for a socket still connecting): a program that
+ * learns its connect's result so (an event loop told the socket is
+ * writable) must get it, not a lease anew and, the error taken,
+ * ECONNABORTED.
+ */
+static int error_pending(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = 0 };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+}
+
 /* An error left pending on a closed socket since its failed connect (the
  * agent aborts a lease's sockets as it ends it) is not the next connect's:
  * taken off (SO_ERROR reads and clears it), or that call would report it. */
@@ -735,6 +753,12 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	if (st == FDT_LEASED && connects(what) &&
 	    fdtable_connect(fdtable_global(0), fd, &fl) && fl.tried &&
 	    fl.type != ODM_TYPE_FIXED && tcp_closed(fd)) {
+		if (error_pending(fd)) {
+			shim_debug("%s fd %d: its connect failed meanwhile, unreported: this call "
+				   "reports it, as the kernel's does; leased anew at the next", what,
+				   fd);
+			goto out;
+		}
 		relet = 1;
 		/* its count goes back once (fd_lease.unheld): noted on its lease
 		 * before, so that its close on another thread meanwhile gives

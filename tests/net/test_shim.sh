@@ -34,7 +34,8 @@
 #                              again the agent refuses keeps its lease
 #                              without giving its held count back twice,
 #                              also when another thread closes it during
-#                              that connect again,
+#                              that connect again, a connect() that asks for
+#                              a background failure's result gets libc's,
 #                              close_range over the shim's
 #                              fds is survived, closefrom releases the leases
 #                              of the sockets it closes, and fclose() of a
@@ -355,6 +356,17 @@ except OSError:
 		test "$(count '"op": "lease"' "$TMP/agent22.log")" = 3
 	check "one release hint, at the last close (none at b's, a's lease held on)" \
 		test "$(releases_in "$TMP/agent22.log")" = 1
+
+	# A non-blocking connect refused in the background: the connect() that
+	# asks for its result reports it as libc's does (not a lease anew and
+	# ECONNABORTED); the one after it is a new try, leased anew.
+	"$TMP/target_sock" connectcheck cn.example.test >"$TMP/plain" 2>&1
+	target_with_agent 30 --default-type session-lasting --lease 2001:db8:c4a::2 -- \
+		connectcheck cn.example.test
+	check "connect for a background failure's result: libc's answers" \
+		diff -u "$TMP/plain" "$TMP/o"
+	check "connect for its result: no lease asked (two in all, for the two tries)" \
+		test "$(count '"op": "lease"' "$TMP/agent30.log")" = 2
 
 	# The same count under threads: B, on A's lease (held), refused,
 	# connects again elsewhere (no cha: the agent is asked, and takes its

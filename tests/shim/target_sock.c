@@ -73,6 +73,11 @@
  *                                       to a listener there, B is closed,
  *                                       and C connects there: what each
  *                                       connect said, the sources seen
+ *   target_sock connectcheck NAME       a non-blocking TCP socket connects to a
+ *                                       port of NAME's address nobody listens
+ *                                       on, polls, connects again for the
+ *                                       result, again, polls, and once more:
+ *                                       what each connect said
  *   target_sock connectagainclose NAME NAME2
  *                                       A connects to a listener at NAME's
  *                                       address; B (on A's lease) to a port
@@ -1083,6 +1088,30 @@ static int mode_connectagain(const char *name)
 	return c_connects(&dst, len, ls, a);
 }
 
+/* A non-blocking connect refused in the background; the program learns
+ * the result by connecting again, then tries again */
+static int mode_connectcheck(const char *name)
+{
+	struct sockaddr_storage shut;
+	struct pollfd p;
+	socklen_t len;
+	int s;
+
+	if (resolve(name, &shut, &len) != 0)
+		return 2;
+	close(listener(&shut, len)); /* a port nobody listens on now */
+	s = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	connect_say("connect", s, &shut, len, -1);
+	p = (struct pollfd){ .fd = s, .events = POLLOUT };
+	printf("poll: %d\n", poll(&p, 1, 5000));
+	connect_say("connect for its result", s, &shut, len, -1);
+	connect_say("connect again", s, &shut, len, -1);
+	poll(&p, 1, 5000);
+	connect_say("connect for its result", s, &shut, len, -1);
+	close(s);
+	return 0;
+}
+
 /* connect again while another thread closes the socket (thr_close) */
 static int mode_connectagainclose(const char *name, const char *name2)
 {
@@ -1146,6 +1175,8 @@ int main(int argc, char **argv)
 		return mode_closewhile(argv[2]);
 	if (strcmp(argv[1], "connectagain") == 0)
 		return mode_connectagain(argv[2]);
+	if (strcmp(argv[1], "connectcheck") == 0)
+		return mode_connectcheck(argv[2]);
 	if (strcmp(argv[1], "connectagainclose") == 0 && argc > 3)
 		return mode_connectagainclose(argv[2], argv[3]);
 	if (strcmp(argv[1], "reconnect") == 0)
