@@ -503,6 +503,29 @@ static int error_pending(int fd)
 	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
 }
 
+/*
+ * fd, a TCP socket in the CLOSE state, may still be connecting for the
+ * kernel (SS_CONNECTING: a non-blocking connect, or one cut short by a
+ * signal or SO_SNDTIMEO, whose try failed in the background): its next
+ * connect() then only reports that failure (the pending error, or
+ * ECONNABORTED once SO_ERROR took it) and starts nothing; so does one
+ * connected once (SS_CONNECTED, reset since: EISCONN). The kernel is
+ * asked: a connect() with an address too short for any TCP socket is
+ * refused with EINVAL by an unconnected socket, untouched (the address is
+ * checked before anything: tcp_v6_connect); any other ignores the address
+ * and gives its answer, which is then this connect's, made (a failure
+ * reported, the socket unconnected). -EINVAL: a new try (or a security
+ * module refused the address first), else that answer (-errno, or 0).
+ */
+static int connecting_answer(int fd)
+{
+	struct sockaddr_in6 none = { .sin6_family = AF_INET6 };
+
+	return REAL(connect)(fd, (const struct sockaddr *)&none, sizeof(none.sin6_family)) == 0
+		       ? 0
+		       : -errno;
+}
+
 /* An error left pending on a closed socket since its failed connect (the
  * agent aborts a lease's sockets as it ends it) is not the next connect's:
  * taken off (SO_ERROR reads and clears it), or that call would report it. */
@@ -753,6 +776,13 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	if (st == FDT_LEASED && connects(what) &&
 	    fdtable_connect(fdtable_global(0), fd, &fl) && fl.tried &&
 	    fl.type != ODM_TYPE_FIXED && tcp_closed(fd)) {
+		if (strcmp(what, "connect") == 0 && (r = connecting_answer(fd)) != -EINVAL) {
+			shim_debug("%s fd %d: the kernel starts no new try on it, its answer (%s) "
+				   "is this call's: not leased anew", what, fd,
+				   r < 0 ? strerror(-r) : "0");
+			ret = r;
+			goto out;
+		}
 		if (error_pending(fd)) {
 			shim_debug("%s fd %d: its connect failed meanwhile, unreported: this call "
 				   "reports it, as the kernel's does; leased anew at the next", what,

@@ -35,7 +35,8 @@
 #                              without giving its held count back twice,
 #                              also when another thread closes it during
 #                              that connect again, a connect() that asks for
-#                              a background failure's result gets libc's,
+#                              a background failure's result (or follows
+#                              SO_ERROR's) gets libc's and no lease,
 #                              close_range over the shim's
 #                              fds is survived, closefrom releases the leases
 #                              of the sockets it closes, and fclose() of a
@@ -367,6 +368,15 @@ except OSError:
 		diff -u "$TMP/plain" "$TMP/o"
 	check "connect for its result: no lease asked (two in all, for the two tries)" \
 		test "$(count '"op": "lease"' "$TMP/agent30.log")" = 2
+	# The same, the result read with SO_ERROR first: the connect after it
+	# says ECONNABORTED and starts nothing (the socket was connecting):
+	# not leased anew either.
+	"$TMP/target_sock" connectsoerr cn.example.test >"$TMP/plain" 2>&1
+	target_with_agent 31 --default-type session-lasting --lease 2001:db8:c4a::2 -- \
+		connectsoerr cn.example.test
+	check "connect after SO_ERROR: libc's answers" diff -u "$TMP/plain" "$TMP/o"
+	check "connect after SO_ERROR: no lease asked (two in all, for the two tries)" \
+		test "$(count '"op": "lease"' "$TMP/agent31.log")" = 2
 
 	# The same count under threads: B, on A's lease (held), refused,
 	# connects again elsewhere (no cha: the agent is asked, and takes its

@@ -78,6 +78,8 @@
  *                                       on, polls, connects again for the
  *                                       result, again, polls, and once more:
  *                                       what each connect said
+ *   target_sock connectsoerr NAME       the same, the result read with
+ *                                       SO_ERROR before connecting again
  *   target_sock connectagainclose NAME NAME2
  *                                       A connects to a listener at NAME's
  *                                       address; B (on A's lease) to a port
@@ -1088,28 +1090,66 @@ static int mode_connectagain(const char *name)
 	return c_connects(&dst, len, ls, a);
 }
 
+/* A non-blocking TCP socket connects to a port of NAME's address nobody
+ * listens on, and polls: the socket (its connect refused in the
+ * background), -1 if NAME has no address */
+static int refused_nonblock(const char *name, struct sockaddr_storage *shut, socklen_t *len)
+{
+	struct pollfd p;
+	int s;
+
+	if (resolve(name, shut, len) != 0)
+		return -1;
+	close(listener(shut, *len)); /* a port nobody listens on now */
+	s = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	connect_say("connect", s, shut, *len, -1);
+	p = (struct pollfd){ .fd = s, .events = POLLOUT };
+	printf("poll: %d\n", poll(&p, 1, 5000));
+	return s;
+}
+
+/* ... then a new try, its result learnt by connecting again */
+static int try_again(int s, const struct sockaddr_storage *shut, socklen_t len)
+{
+	struct pollfd p = { .fd = s, .events = POLLOUT };
+
+	connect_say("connect again", s, shut, len, -1);
+	poll(&p, 1, 5000);
+	connect_say("connect for its result", s, shut, len, -1);
+	close(s);
+	return 0;
+}
+
 /* A non-blocking connect refused in the background; the program learns
  * the result by connecting again, then tries again */
 static int mode_connectcheck(const char *name)
 {
 	struct sockaddr_storage shut;
-	struct pollfd p;
 	socklen_t len;
-	int s;
+	int s = refused_nonblock(name, &shut, &len);
 
-	if (resolve(name, &shut, &len) != 0)
+	if (s < 0)
 		return 2;
-	close(listener(&shut, len)); /* a port nobody listens on now */
-	s = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	connect_say("connect", s, &shut, len, -1);
-	p = (struct pollfd){ .fd = s, .events = POLLOUT };
-	printf("poll: %d\n", poll(&p, 1, 5000));
 	connect_say("connect for its result", s, &shut, len, -1);
-	connect_say("connect again", s, &shut, len, -1);
-	poll(&p, 1, 5000);
-	connect_say("connect for its result", s, &shut, len, -1);
-	close(s);
-	return 0;
+	return try_again(s, &shut, len);
+}
+
+/* The same, the program reading the result with SO_ERROR (as event loops
+ * do): the connect after it says ECONNABORTED and starts nothing; the one
+ * after that is a new try */
+static int mode_connectsoerr(const char *name)
+{
+	struct sockaddr_storage shut;
+	socklen_t len, el = sizeof(int);
+	int s = refused_nonblock(name, &shut, &len), e = 0;
+
+	if (s < 0)
+		return 2;
+	if (getsockopt(s, SOL_SOCKET, SO_ERROR, &e, &el) != 0)
+		e = errno;
+	printf("SO_ERROR: %s\n", strerror(e));
+	connect_say("connect after SO_ERROR", s, &shut, len, -1);
+	return try_again(s, &shut, len);
 }
 
 /* connect again while another thread closes the socket (thr_close) */
@@ -1175,6 +1215,8 @@ int main(int argc, char **argv)
 		return mode_closewhile(argv[2]);
 	if (strcmp(argv[1], "connectagain") == 0)
 		return mode_connectagain(argv[2]);
+	if (strcmp(argv[1], "connectsoerr") == 0)
+		return mode_connectsoerr(argv[2]);
 	if (strcmp(argv[1], "connectcheck") == 0)
 		return mode_connectcheck(argv[2]);
 	if (strcmp(argv[1], "connectagainclose") == 0 && argc > 3)
