@@ -17,6 +17,26 @@
 /* A BA this far off our clock is worth a line in the log (status 145). */
 #define REG_CLOCK_SKEW_LOG_MS 3000
 
+/*
+ * How far the anchor's clock (the timestamp of its 145, stamped as it
+ * answered) is at least from ours: with the two clocks together it lies
+ * between our BU's timestamp and that plus the time since the BU left
+ * (elapsed_ms, to the BA's arrival), whatever the BU or the BA waited on
+ * the way (an anchor that did not run for a while, RFC 4285 section 6:
+ * the BU's timestamp is then simply old). *late_ms: how long after the BU
+ * left the anchor stamped its answer, had the clocks been together.
+ */
+static int64_t skew_at_least(uint64_t anchor_ts, uint64_t bu_ts, uint64_t elapsed_ms,
+			     int64_t *late_ms)
+{
+	int64_t d = mh_ntp_diff_ms(anchor_ts, bu_ts);
+
+	*late_ms = d;
+	if (d < 0)
+		return d;
+	return (uint64_t)d > elapsed_ms ? d - (int64_t)elapsed_ms : 0;
+}
+
 const char *reg_kind_name(enum reg_kind k)
 {
 	switch (k) {
@@ -851,11 +871,18 @@ int reg_input(struct reg_ctx *c, const uint8_t *buf, size_t len,
 		 * clock instead of echoing ours, so nothing proves this BA answers
 		 * this BU rather than an old copy of it. Resend once with a fresh
 		 * timestamp; never end the exchange on it (its timers do). */
-		int64_t skew = mh_ntp_diff_ms(m.replay_ts, s->ts);
+		int64_t late, skew = skew_at_least(m.replay_ts, s->ts,
+						    now_ms >= s->sent_ms ? now_ms - s->sent_ms : 0,
+						    &late);
 
 		if (skew > REG_CLOCK_SKEW_LOG_MS || skew < -REG_CLOCK_SKEW_LOG_MS)
 			log_warnx("anchor %s refused our timestamp; its clock is %+lld ms from ours",
 				  ntop6(src, a1), (long long)skew);
+		else if (late > REG_CLOCK_SKEW_LOG_MS && !b->retried_145)
+			log_info("anchor %s refused the timestamp of our BU seq %u as old: it "
+				 "answered %lld ms after the BU left (it did not run meanwhile, or "
+				 "the way held the BU), our clocks agree; sending it again",
+				 ntop6(src, a1), s->seq, (long long)late);
 		if (b->retried_145)
 			return 0;
 		b->retried_145 = 1;

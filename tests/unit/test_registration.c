@@ -692,6 +692,50 @@ Test(reg, status_145_alone_lets_the_allocation_time_out)
 	cr_assert_eq(F.ev[0].kind, REG_EV_TIMEOUT);
 }
 
+/* An allocation's BU at T0 answered at T0 + after_ms with 145 and the
+ * anchor's clock ahead_s past the BU's timestamp; what the log said. */
+static void answered_145(uint64_t ahead_s, uint64_t after_ms, char *line, size_t cap)
+{
+	struct reg_binding *b = binding(100);
+	size_t n;
+
+	cr_redirect_stderr();
+	odm_log_init("t", ODM_LOG_INFO, 0);
+	reg_alloc(&C, b, T0, 0);
+	struct ba_spec s = { .status = 145, .seq = 100, .bid = 7, .key = KEY,
+			     .replay_ts = bu(0).replay_ts + (ahead_s << 32) };
+	F.ntp += (after_ms << 32) / 1000;
+	cr_assert_eq(deliver(&s, T0 + after_ms), 0);
+	cr_assert_eq(F.n, 2, "sent again with a fresh timestamp");
+	fflush(stderr);
+	n = fread(line, 1, cap - 1, cr_get_redirected_stderr());
+	line[n] = '\0';
+}
+
+/* An anchor that did not run for 24 s (stopped, starved) answers the BU it
+ * finds waiting with 145 and its clock, 24 s past the BU's timestamp: the
+ * BA comes 24 s after the BU left, so the clocks agree and the log says
+ * the BU was old, not that the anchor's clock is 24 s off (it said
+ * "its clock is +24000 ms from ours"). */
+Test(reg, status_145_to_a_bu_answered_late_blames_no_clock)
+{
+	char line[4096];
+
+	answered_145(24, 24000, line, sizeof(line));
+	cr_assert_null(strstr(line, "its clock is"), "%s", line);
+	cr_assert(strstr(line, "refused the timestamp of our BU seq 100 as old: it answered "
+			       "24000 ms after the BU left"), "%s", line);
+}
+
+/* The same 145 at once: the anchor's clock is 24 s ahead, and it says so. */
+Test(reg, status_145_at_once_names_the_clock_skew)
+{
+	char line[4096];
+
+	answered_145(24, 10, line, sizeof(line));
+	cr_assert(strstr(line, "its clock is +23990 ms from ours"), "%s", line);
+}
+
 Test(reg, other_rejections_end_the_exchange_with_their_status)
 {
 	struct reg_binding *b = binding(100);
