@@ -297,7 +297,7 @@ enum lease_verdict lease_judge(const struct lease *l, const struct sockdiag_coun
 {
 	if (l->state != LEASE_REGISTERED)
 		return LEASE_KEEP;
-	if (now_ms < l->handed_ms + p->grace_ms)
+	if (now_ms < l->handed_ms + p->grace_ms || now_ms < l->grace_end_ms)
 		return LEASE_KEEP;
 	if (c->tcp + c->udp == 0)
 		return LEASE_END_UNUSED;
@@ -1374,6 +1374,11 @@ void lease_woke(struct hostengine *e, uint64_t gap_ms)
 	unsigned n = 0;
 
 	for (struct lease *l = e->leases.head; l; l = l->next) {
+		/* handed out shortly before: its program, asleep with the host,
+		 * may not have connected the socket it bound yet, which no
+		 * count sees (HE_GRACE_MS) */
+		if (l->state == LEASE_REGISTERED && e->looked_ms < l->handed_ms + e->pol.grace_ms)
+			l->grace_end_ms = l->handed_ms + e->pol.grace_ms + gap_ms;
 		if (l->state != LEASE_REGISTERED || l->proto != IPPROTO_UDP)
 			continue;
 		if (l->registered_ms < e->now)

@@ -46,6 +46,8 @@ struct lease {
 	uint64_t created_ms;     /* monotonic ms */
 	uint64_t registered_ms;  /* when the address was configured */
 	uint64_t handed_ms;      /* when the address was last given to a client */
+	uint64_t grace_end_ms;   /* its grace ends no sooner: the rest of it
+				  * after the agent did not run (lease_woke) */
 	struct sockdiag_count socks; /* last count, for status */
 	unsigned host_cfg;       /* LEASE_CFG_* steps done on the host */
 	struct reg_binding *rb;  /* its Binding Update List entry */
@@ -213,8 +215,10 @@ void lease_usable_poll(struct hostengine *e);
 /* Past its grace, every socket of l is visible to a count. */
 int lease_countable(const struct hostengine *e, const struct lease *l);
 /* Count the sockets of every countable lease at once; end those done. */
-/* The agent looks again after gap_ms without a look (HE_ASLEEP_MS): each
- * registered UDP lease's idleness counts from e->now */
+/* The agent looks again after gap_ms without a look (HE_ASLEEP_MS; e->looked_ms
+ * still the last look): each registered UDP lease's idleness counts from
+ * e->now, and a lease still in its grace at the last look is not ended as
+ * unused before the rest of that grace has passed from e->now */
 void lease_woke(struct hostengine *e, uint64_t gap_ms);
 void lease_count_and_judge(struct hostengine *e);
 /* Requests that waited too long for a confirming refresh: ETIMEDOUT; and

@@ -1129,6 +1129,36 @@ static void ticks(uint64_t from, uint64_t to)
 	he_tick(&E, to);
 }
 
+/* A lease handed out (BA at T0 + 50) and looked at once at T0 + 1000, no
+ * socket seen (a TCP socket bound, not connected yet: invisible); then the
+ * host sleeps 9 s, its program with it, and the agent's next look comes at
+ * T0 + 10000. The lease is not ended as unused at once (it was: its grace
+ * had run out by the clock while nothing ran): what was left of its grace,
+ * 2050 ms, counts from the wake. */
+Test(hostengine, a_wake_leaves_a_young_lease_the_rest_of_its_grace)
+{
+	granted(IPPROTO_TCP);
+	F.count = (struct sockdiag_count){ 0 };
+	he_tick(&E, T0 + 1000);
+	he_tick(&E, T0 + 10000);
+	cr_assert_eq(E.leases.n, 1, "kept after the wake");
+	he_tick(&E, T0 + 10000 + 2050 - 1);
+	cr_assert_eq(E.leases.n, 1, "kept for the rest of its grace");
+	he_tick(&E, T0 + 10000 + 2050);
+	cr_assert_eq(E.leases.n, 0, "no socket once the grace is over: ended");
+}
+
+/* One whose grace was over before the host slept is judged at once. */
+Test(hostengine, a_wake_gives_no_grace_back_to_a_lease_past_it)
+{
+	granted(IPPROTO_TCP);
+	F.count = (struct sockdiag_count){ .tcp = 1 };
+	ticks(T0, T0 + HE_GRACE_MS + 1000);
+	F.count = (struct sockdiag_count){ 0 };
+	he_tick(&E, T0 + HE_GRACE_MS + 10000);
+	cr_assert_eq(E.leases.n, 0, "its socket gone while the host slept: ended");
+}
+
 /* quiet_checks of the status at now */
 static long long quiet_checks(uint64_t now)
 {
