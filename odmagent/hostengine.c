@@ -769,8 +769,16 @@ void he_tick(struct hostengine *e, uint64_t now)
 		e->asks_unlogged = 0;
 	}
 	expire_due(e);
-	if (e->looked_ms && now > e->looked_ms + HE_ASLEEP_MS)
+	if (e->looked_ms && now > e->looked_ms + HE_ASLEEP_MS) {
 		lease_woke(e, now - e->looked_ms);
+		/* the host may have moved meanwhile (woken on another
+		 * network): the kernel's word of it waits behind this look,
+		 * whose confirming refreshes would leave from a care-of
+		 * address the host no longer has (refused by the kernel, a
+		 * warning each). The CoA is looked at first, as a move. */
+		vanished(e);
+		check_all(e);
+	}
 	e->looked_ms = now;
 	lease_count_and_judge(e);
 	access_deadlines(e);

@@ -1178,6 +1178,30 @@ static void stream(uint64_t from, uint64_t to)
 	}
 }
 
+/* A stream falls silent as the host sleeps; it wakes on another network
+ * (COA2), and the agent's first look comes before the kernel's word of
+ * the move. The look takes the move first: its BU goes from COA2, and no
+ * confirming refresh from COA1, an address the host no longer has (the
+ * kernel refused it, EINVAL, a warning at every such wake). */
+Test(hostengine, a_wake_on_another_network_sends_nothing_from_the_old_coa)
+{
+	uint64_t rx = T0 + 6000;
+
+	granted(IPPROTO_TCP);
+	F.count.tcp = 1;
+	stream(T0 + 3000, rx);
+	cr_assert_eq(F.nbu, 1);
+	F.coa = COA2;
+	F.host[0] = COA2;
+	he_tick(&E, rx + 20000);
+	cr_assert_eq(F.nbu, 2, "one BU");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[1], &COA2), "from the new CoA");
+	cr_assert(bu_hnp_is(1, &HOA1));
+	/* the kernel's word of the move, late: nothing more */
+	he_move(&E, rx + 20010);
+	cr_assert_eq(F.nbu, 2);
+}
+
 Test(hostengine, a_stream_that_falls_silent_is_confirmed_once_a_silence)
 {
 	uint64_t rx = T0 + 6000, t;
