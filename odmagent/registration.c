@@ -384,6 +384,7 @@ int reg_refresh(struct reg_ctx *c, struct reg_binding *b, uint64_t now_ms, int a
 int reg_dereg(struct reg_ctx *c, struct reg_binding *b, uint64_t now_ms)
 {
 	b->user = NULL;
+	b->dereg_until_ms = b->registered ? b->expires_ms : 0;
 	b->registered = 0;
 	b->expires_ms = 0;
 	return start(c, b, REG_DEREG, now_ms, 1);
@@ -494,6 +495,16 @@ static void binding_timers(struct reg_ctx *c, struct reg_binding *b, uint64_t no
 			if (b->kind == REG_DEREG && b->tries >= c->cfg.dereg_tries) {
 				log_debug("no BA for the deregistration of bid %u at %s after %u BUs",
 					  b->bid, ntop6(&b->anchor->addr, a1), b->tries);
+				/* no more BUs; but an anchor that did not run
+				 * meanwhile (stopped, starved) answers them
+				 * late, with 145 for a stale timestamp: until
+				 * the binding would have ended there, such an
+				 * answer gets its one resend (reg_input) */
+				if (now < b->dereg_until_ms) {
+					b->next_tx_ms = 0;
+					b->give_up_ms = b->dereg_until_ms;
+					return;
+				}
 				reg_binding_del(c, b);
 				return;
 			}

@@ -111,6 +111,8 @@ struct reg_binding {
 	int registered;
 	uint32_t granted_s;
 	uint64_t expires_ms;    /* the anchor forgets it then */
+	uint64_t dereg_until_ms; /* a deregistration: when the anchor forgets the
+				  * binding anyway (its expires_ms before) */
 	uint64_t refresh_ms;    /* start a refresh then, 0 = none */
 	uint16_t last_seq;      /* last BU sent, for status */
 	/* set by the caller with the anchor's coa_lost_ms: the pkttag of the

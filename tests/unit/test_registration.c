@@ -944,8 +944,42 @@ Test(reg, deregistration_is_bounded_and_frees_itself)
 	run_until(T0 + 100000);
 	cr_assert_eq(F.n, 3, "dereg_tries BUs");
 	cr_assert_eq(F.nev, 0, "no event: the user has gone");
+	/* kept, silent, for a late answer until the binding would have
+	 * ended at the anchor (300 s from its BU at T0) */
+	cr_assert_eq(reg_next_deadline(&C), T0 + 300000);
+	run_until(T0 + 300000);
+	cr_assert_eq(F.n, 3, "no more BUs");
 	cr_assert_null(C.anchors->bindings, "freed");
 	cr_assert_eq(reg_next_deadline(&C), 0);
+}
+
+/* An anchor that did not run for 30 s (stopped, starved) finds the three
+ * BUs of a deregistration waiting, long given up, and answers them with
+ * 145: their timestamps are stale. The first 145 still gets its resend,
+ * with a fresh timestamp, whose BA ends the binding there (it was freed
+ * on the host after its BUs, the 145 ignored, and the anchor kept the
+ * binding, its pool address and its place in the host's quota for the
+ * rest of its lifetime). */
+Test(reg, a_deregistration_answered_late_with_145_is_sent_again)
+{
+	struct reg_binding *b = registered(300, 0);
+
+	reg_dereg(&C, b, T0 + 5000);
+	run_until(T0 + 35000);
+	cr_assert_eq(F.n, 3);
+	struct ba_spec s = { .status = 145, .seq = bu(0).seq, .bid = 7, .key = KEY,
+			     .replay_ts = bu(0).replay_ts + (30ull << 32) };
+	cr_assert_eq(deliver(&s, T0 + 35000), 0);
+	cr_assert_eq(F.n, 4, "sent again");
+	cr_assert_eq(bu(3).lifetime, 0);
+	s.seq = bu(1).seq;
+	deliver(&s, T0 + 35001);
+	cr_assert_eq(F.n, 4, "once");
+	struct ba_spec ok = { .seq = bu(3).seq, .bid = 7, .hnp = &HOA, .lifetime_s = 0,
+			      .key = KEY };
+	cr_assert_eq(deliver(&ok, T0 + 35010), 0);
+	cr_assert_null(C.anchors->bindings, "freed by its BA");
+	cr_assert_eq(F.nev, 0);
 }
 
 Test(reg, deregistration_ba_frees_it_early)
