@@ -1376,9 +1376,14 @@ void lease_woke(struct hostengine *e, uint64_t gap_ms)
 	for (struct lease *l = e->leases.head; l; l = l->next) {
 		/* handed out shortly before: its program, asleep with the host,
 		 * may not have connected the socket it bound yet, which no
-		 * count sees (HE_GRACE_MS) */
-		if (l->state == LEASE_REGISTERED && e->looked_ms < l->handed_ms + e->pol.grace_ms)
-			l->grace_end_ms = l->handed_ms + e->pol.grace_ms + gap_ms;
+		 * count sees (HE_GRACE_MS). Its grace ends at the later of the
+		 * hand-out's and what an earlier wake left it. */
+		uint64_t end = l->handed_ms + e->pol.grace_ms;
+
+		if (l->grace_end_ms > end)
+			end = l->grace_end_ms;
+		if (l->state == LEASE_REGISTERED && e->looked_ms < end)
+			l->grace_end_ms = end + gap_ms;
 		if (l->state != LEASE_REGISTERED || l->proto != IPPROTO_UDP)
 			continue;
 		if (l->registered_ms < e->now)

@@ -1135,17 +1135,40 @@ static void ticks(uint64_t from, uint64_t to)
  * T0 + 10000. The lease is not ended as unused at once (it was: its grace
  * had run out by the clock while nothing ran): what was left of its grace,
  * 2050 ms, counts from the wake. */
+/* The look at wake after a sleep, with no socket seen: the lease is kept
+ * at it and until left ms after it, and ended then. */
+static void kept_from_wake(uint64_t wake, uint64_t left)
+{
+	he_tick(&E, wake);
+	cr_assert_eq(E.leases.n, 1, "kept after the wake at T0 + %llu",
+		     (unsigned long long)(wake - T0));
+	he_tick(&E, wake + left - 1);
+	cr_assert_eq(E.leases.n, 1, "kept for the rest of its grace");
+	he_tick(&E, wake + left);
+	cr_assert_eq(E.leases.n, 0, "no socket once the grace is over: ended");
+}
+
 Test(hostengine, a_wake_leaves_a_young_lease_the_rest_of_its_grace)
 {
 	granted(IPPROTO_TCP);
 	F.count = (struct sockdiag_count){ 0 };
 	he_tick(&E, T0 + 1000);
+	kept_from_wake(T0 + 10000, 2050);
+}
+
+/* Two sleeps in a row: at the look between them (T0 + 11000) the lease
+ * still had 1050 ms of the grace the first wake gave back; the second
+ * wake leaves it that much again, from T0 + 20000 (it ended the lease at
+ * once: only a grace by the hand-out's clock was given back). */
+Test(hostengine, a_second_wake_leaves_a_young_lease_the_rest_of_its_grace)
+{
+	granted(IPPROTO_TCP);
+	F.count = (struct sockdiag_count){ 0 };
+	he_tick(&E, T0 + 1000);
 	he_tick(&E, T0 + 10000);
-	cr_assert_eq(E.leases.n, 1, "kept after the wake");
-	he_tick(&E, T0 + 10000 + 2050 - 1);
-	cr_assert_eq(E.leases.n, 1, "kept for the rest of its grace");
-	he_tick(&E, T0 + 10000 + 2050);
-	cr_assert_eq(E.leases.n, 0, "no socket once the grace is over: ended");
+	he_tick(&E, T0 + 11000);
+	cr_assert_eq(E.leases.n, 1);
+	kept_from_wake(T0 + 20000, 1050);
 }
 
 /* One whose grace was over before the host slept is judged at once. */
