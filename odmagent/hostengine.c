@@ -757,6 +757,26 @@ void he_move_since(struct hostengine *e, uint64_t now, uint64_t since_ms)
 
 /* ---- timers ---- */
 
+/* 1 when the agent did not run since the last look (HE_ASLEEP_MS) */
+static int woke(const struct hostengine *e, uint64_t now)
+{
+	return e->looked_ms && now > e->looked_ms + HE_ASLEEP_MS;
+}
+
+/*
+ * The host may have moved while the agent did not run (woken on another
+ * network): the kernel's word of it waits behind the first timer to fire,
+ * the look (its confirming refreshes) or the Binding Update List's (a
+ * refresh or a retransmission come due meanwhile), whose BUs would leave
+ * from a care-of address the host no longer has (refused by the kernel, a
+ * warning each). The CoA is looked at first, as a move.
+ */
+static void woke_look(struct hostengine *e)
+{
+	vanished(e);
+	check_all(e);
+}
+
 void he_tick(struct hostengine *e, uint64_t now)
 {
 	e->now = now;
@@ -769,15 +789,9 @@ void he_tick(struct hostengine *e, uint64_t now)
 		e->asks_unlogged = 0;
 	}
 	expire_due(e);
-	if (e->looked_ms && now > e->looked_ms + HE_ASLEEP_MS) {
+	if (woke(e, now)) {
 		lease_woke(e, now - e->looked_ms);
-		/* the host may have moved meanwhile (woken on another
-		 * network): the kernel's word of it waits behind this look,
-		 * whose confirming refreshes would leave from a care-of
-		 * address the host no longer has (refused by the kernel, a
-		 * warning each). The CoA is looked at first, as a move. */
-		vanished(e);
-		check_all(e);
+		woke_look(e);
 	}
 	e->looked_ms = now;
 	lease_count_and_judge(e);
@@ -796,6 +810,9 @@ void he_tick(struct hostengine *e, uint64_t now)
 void he_reg_timers(struct hostengine *e, uint64_t now)
 {
 	e->now = now;
+	/* before the look: lease_woke waits for it (he_tick) */
+	if (!e->stopping && woke(e, now))
+		woke_look(e);
 	reg_timers(&e->reg, now);
 	access_deadlines(e);
 	e->ops->save(e->arg);

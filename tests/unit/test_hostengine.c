@@ -1201,6 +1201,17 @@ static void stream(uint64_t from, uint64_t to)
 	}
 }
 
+/* After a wake on COA2 at now, one BU (the move's, from COA2, for HOA1)
+ * and nothing more when the kernel's word of the move comes late */
+static void only_the_moves_bu(uint64_t now)
+{
+	cr_assert_eq(F.nbu, 2, "one BU");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[1], &COA2), "from the new CoA");
+	cr_assert(bu_hnp_is(1, &HOA1));
+	he_move(&E, now + 10);
+	cr_assert_eq(F.nbu, 2, "nothing more");
+}
+
 /* A stream falls silent as the host sleeps; it wakes on another network
  * (COA2), and the agent's first look comes before the kernel's word of
  * the move. The look takes the move first: its BU goes from COA2, and no
@@ -1217,12 +1228,30 @@ Test(hostengine, a_wake_on_another_network_sends_nothing_from_the_old_coa)
 	F.coa = COA2;
 	F.host[0] = COA2;
 	he_tick(&E, rx + 20000);
-	cr_assert_eq(F.nbu, 2, "one BU");
-	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[1], &COA2), "from the new CoA");
-	cr_assert(bu_hnp_is(1, &HOA1));
-	/* the kernel's word of the move, late: nothing more */
-	he_move(&E, rx + 20010);
-	cr_assert_eq(F.nbu, 2);
+	only_the_moves_bu(rx + 20000);
+}
+
+/* The same wake, but the binding's refresh came due while the agent did
+ * not run, and its timer (he_reg_timers) fires before the look (he_tick):
+ * the event loop runs whichever was due first. The timer takes the move
+ * first too: the refresh goes from COA2 as the move's, none from COA1. */
+Test(hostengine, a_refresh_due_at_a_wake_on_another_network_leaves_from_the_new_coa)
+{
+	uint64_t d;
+
+	F.ba_units = mh_lifetime_units(20);
+	granted(IPPROTO_TCP);
+	F.count.tcp = 1;
+	d = he_reg_deadline(&E);
+	cr_assert_eq(d, T0 + 50 + 16000, "the refresh");
+	ticks(T0, d - 1000);
+	cr_assert_eq(F.nbu, 1);
+	F.coa = COA2;
+	F.host[0] = COA2;
+	he_reg_timers(&E, d + 3000);
+	only_the_moves_bu(d + 3000);
+	he_tick(&E, d + 3020);
+	cr_assert_eq(F.nbu, 2, "nothing more at the look");
 }
 
 Test(hostengine, a_stream_that_falls_silent_is_confirmed_once_a_silence)
