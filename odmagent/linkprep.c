@@ -83,6 +83,29 @@ unsigned linkprep_link(struct linkprep *lp, int ifindex, unsigned flags, unsigne
 	return act;
 }
 
+unsigned linkprep_mtu(struct linkprep *lp, int ifindex, unsigned mtu)
+{
+	struct linkprep_if *f = find(lp, ifindex);
+
+	if (!f || !mtu)
+		return 0;
+	if (mtu < LINKPREP_IPV6_MIN_MTU) {
+		f->no_ipv6 = 1;
+		return 0;
+	}
+	if (!f->no_ipv6)
+		return 0;
+	f->no_ipv6 = 0;
+	return lp->optimistic || lp->linkdown ? LINKPREP_SET_SYSCTLS : 0;
+}
+
+int linkprep_has_ipv6(const struct linkprep *lp, int ifindex)
+{
+	const struct linkprep_if *f = find(lp, ifindex);
+
+	return !f || !f->no_ipv6;
+}
+
 void linkprep_gone(struct linkprep *lp, int ifindex)
 {
 	struct linkprep_if *f = find(lp, ifindex);

@@ -66,6 +66,7 @@ struct linkprep_if {
 	int running;          /* last seen up with carrier */
 	unsigned rs_sent;     /* solicitations since the link came up */
 	uint64_t rs_due_ms;   /* the next one, 0 when none */
+	int no_ipv6;          /* last seen with an MTU below IPv6's (linkprep_mtu) */
 };
 
 struct linkprep {
@@ -111,6 +112,21 @@ int linkprep_is_access(const struct linkprep *lp, int ifindex, unsigned flags,
  */
 unsigned linkprep_link(struct linkprep *lp, int ifindex, unsigned flags, unsigned short type,
 		       uint64_t now);
+/*
+ * Interface ifindex, known to linkprep_link, has MTU mtu (the same event's
+ * or dump's; 0: not said). IPv6 needs a link MTU of 1280 (RFC 8200 §5):
+ * Linux takes IPv6 off an interface whose MTU goes below (its addresses,
+ * routes and net.ipv6.conf.IF with them) and makes it anew from
+ * net.ipv6.conf.default once the MTU is 1280 again (addrconf_notify,
+ * NETDEV_CHANGEMTU), with the kernel's values in place of the agent's.
+ * Returns LINKPREP_SET_SYSCTLS when IPv6 came back on an interface seen
+ * without it (with optimistic-dad or ignore-linkdown on), else 0.
+ */
+#define LINKPREP_IPV6_MIN_MTU 1280u
+unsigned linkprep_mtu(struct linkprep *lp, int ifindex, unsigned mtu);
+/* 0 while interface ifindex was last seen without IPv6 (linkprep_mtu):
+ * it has no sysctls to set; 1 otherwise */
+int linkprep_has_ipv6(const struct linkprep *lp, int ifindex);
 /* The interface went away: forget it (a new one of that index is new) */
 void linkprep_gone(struct linkprep *lp, int ifindex);
 

@@ -261,7 +261,7 @@ static void on_timer(uv_timer_t *t)
 }
 
 static void on_link(void *arg, int ifindex, unsigned flags, unsigned short type,
-		    const char *name, int gone)
+		    unsigned mtu, const char *name, int gone)
 {
 	struct linkprep_agent *la = arg;
 	char buf[IF_NAMESIZE];
@@ -272,6 +272,11 @@ static void on_link(void *arg, int ifindex, unsigned flags, unsigned short type,
 		return;
 	}
 	act = linkprep_link(&la->lp, ifindex, flags, type, mono_ms());
+	/* IPv6 taken off by an MTU below 1280 and given back: the kernel's
+	 * net.ipv6.conf.IF is new, set again; none to set while it is off */
+	act |= linkprep_mtu(&la->lp, ifindex, mtu);
+	if (!linkprep_has_ipv6(&la->lp, ifindex))
+		act &= ~(unsigned)LINKPREP_SET_SYSCTLS;
 	/* the name the interface has now, not the one the event or dump
 	 * said: udev renames a new interface (eth0 -> enp3s0) at once, and
 	 * an event read after that would name a sysctl directory that is
@@ -306,7 +311,8 @@ static void dump_links(struct linkprep_agent *la)
 		const char *name = rtnl_link_get_name(l);
 
 		on_link(la, rtnl_link_get_ifindex(l), rtnl_link_get_flags(l),
-			(unsigned short)rtnl_link_get_arptype(l), name ? name : "", 0);
+			(unsigned short)rtnl_link_get_arptype(l), rtnl_link_get_mtu(l),
+			name ? name : "", 0);
 	}
 	nl_cache_free(cache);
 	nl_socket_free(s);

@@ -2,7 +2,8 @@
 /*
  * linkprep_agent.h — the host agent's hands for linkprep.h: it writes the
  * optimistic-DAD and linkdown sysctls of each access interface (net.ipv6.conf.IF.*,
- * through /proc/sys) once, logging what it changed, and sends the Router
+ * through /proc/sys) once, and again when the kernel made them anew
+ * (linkprep_mtu), logging what it changed, and sends the Router
  * Solicitations the core asks for as whole IPv6 packets on a packet socket
  * (packet(7), SOCK_DGRAM: the kernel adds the Ethernet header), so they
  * leave from the unspecified address whatever state the link-local address

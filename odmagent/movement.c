@@ -125,8 +125,9 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	struct movement *m = arg;
 	struct nlmsghdr *h = nlmsg_hdr(msg);
 	const struct ifinfomsg *ifi;
-	struct nlattr *name;
+	struct nlattr *name, *mtu_attr;
 	char ifname[IF_NAMESIZE] = "";
+	unsigned mtu = 0;
 	struct rulemsg rule;
 	struct routemsg route;
 	struct in6_addr addr;
@@ -155,7 +156,10 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	name = nlmsg_find_attr(h, sizeof(*ifi), IFLA_IFNAME);
 	if (name)
 		nla_strlcpy(ifname, name, sizeof(ifname));
-	m->link_fn(m->link_arg, ifi->ifi_index, ifi->ifi_flags, ifi->ifi_type, ifname,
+	mtu_attr = nlmsg_find_attr(h, sizeof(*ifi), IFLA_MTU);
+	if (mtu_attr && nla_len(mtu_attr) >= (int)sizeof(uint32_t))
+		mtu = nla_get_u32(mtu_attr);
+	m->link_fn(m->link_arg, ifi->ifi_index, ifi->ifi_flags, ifi->ifi_type, mtu, ifname,
 		   h->nlmsg_type == RTM_DELLINK);
 	return NL_OK;
 }

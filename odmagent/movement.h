@@ -39,10 +39,11 @@ uint64_t movement_burst_ms(const struct movement *m);
 /*
  * Link events too (RTM_NEWLINK, RTM_DELLINK: gone = 1): fn hears each as
  * it is read, before the look it leads to (linkprep_agent.h). name is the
- * interface's name, "" when the message had none.
+ * interface's name, "" when the message had none; mtu its MTU, 0 when
+ * the message had none.
  */
 typedef void (*movement_link_fn)(void *arg, int ifindex, unsigned flags, unsigned short type,
-				 const char *name, int gone);
+				 unsigned mtu, const char *name, int gone);
 void movement_watch_links(struct movement *m, movement_link_fn fn, void *arg);
 /*
  * IPv6 policy rules from one address or from every source, added or

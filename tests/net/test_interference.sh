@@ -43,6 +43,13 @@
 #      asked "from CoA fe80::...", each BU failed in the kernel (EINVAL),
 #      and the request failed blaming the anchor, which it then held for
 #      10 s); once the advertisements are heard again, a lease is answered;
+#   7. then mn's access link's MTU is set to 1200, below IPv6's minimum, and
+#      back to 1500: the kernel took IPv6 off the link and made its
+#      net.ipv6.conf anew from the defaults; the host agent sets its
+#      sysctls (optimistic DAD, ignore-linkdown) there again, and says so
+#      (before, it had set them once per interface index and left the
+#      kernel's defaults in place: every later move waited for DAD, and a
+#      carrier loss kept the dead link's routes); a lease is answered;
 # Throughout, neither agent dies, spins or leaks descriptors, and the
 # download completes with the right sha256.
 #
@@ -258,6 +265,31 @@ nsq mn sysctl -qw "net.ipv6.conf.$MN_IF1.accept_ra=1"
 check "6: advertisements heard again: $MN_ADDR1 is back" wait_for 15 has_addr1
 L5=$(lease5 | json 'j["addr"]') || L5=''
 check "6: a lease is answered: $L5" in_prefix "$L5" "$CHA_POOL"
+
+# ---------------------------------------------------------------- 7.
+knobs() { # mn's access link's sysctls that the host agent sets (linkprep.h)
+	local k
+	for k in optimistic_dad use_optimistic ignore_routes_with_linkdown; do
+		printf '%s=%s ' "$k" "$(nsq mn sysctl -n "net.ipv6.conf.$MN_IF1.$k" 2>/dev/null || echo none)"
+	done
+}
+KNOBS_SET='optimistic_dad=1 use_optimistic=1 ignore_routes_with_linkdown=1 '
+knobs_set() { [[ $(knobs) == "$KNOBS_SET" ]]; }
+check "7: the host agent set $MN_IF1's sysctls at its start ($(knobs))" knobs_set
+SET7=$(grep -c "$MN_IF1: optimistic DAD" "$MN_AGENT_LOG" || true)
+nsq mn ip link set "$MN_IF1" mtu 1200
+check "7: MTU 1200 on $MN_IF1: the kernel took its IPv6 ($(knobs))" \
+	test "$(nsq mn sysctl -n "net.ipv6.conf.$MN_IF1.optimistic_dad" 2>/dev/null || echo none)" = none
+sleep 0.5
+nsq mn ip link set "$MN_IF1" mtu 1500
+check "7: MTU 1500 again: IPv6 back, $MN_ADDR1 back" wait_for 15 has_addr1
+check "7: its sysctls, made anew by the kernel, are set again ($(knobs))" wait_for 3 knobs_set
+check "7: and the agent says so ($SET7 lines before, $(grep -c "$MN_IF1: optimistic DAD" "$MN_AGENT_LOG"))" \
+	test "$(grep -c "$MN_IF1: optimistic DAD" "$MN_AGENT_LOG")" -gt "$SET7"
+check "7: no warning about sysctls it could not set meanwhile" \
+	bash -c "! grep -q 'cannot set' '$MN_AGENT_LOG'"
+L7=$(lease5 | json 'j["addr"]') || L7=''
+check "7: a lease is answered: $L7" in_prefix "$L7" "$CHA_POOL"
 
 # ---------------------------------------------------------------- end
 MN_CPU=$(($(cpu_ticks "$MN_AGENT_PID") - MN_CPU0)) CHA_CPU=$(($(cpu_ticks "$CHA_AGENT_PID") - CHA_CPU0))

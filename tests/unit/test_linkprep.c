@@ -50,6 +50,35 @@ Test(linkprep, a_new_access_interface_gets_its_sysctls_once)
 	cr_assert_eq(linkprep_link(&lp, 2, UP, ARPHRD_ETHER, 400), LINKPREP_SET_SYSCTLS);
 }
 
+Test(linkprep, ipv6_given_back_after_an_mtu_below_1280_gets_its_sysctls_again)
+{
+	struct linkprep lp = lp_both(), off;
+
+	cr_assert_eq(linkprep_link(&lp, 2, UP, ARPHRD_ETHER, 100), LINKPREP_SET_SYSCTLS);
+	cr_assert_eq(linkprep_mtu(&lp, 2, 1500), 0, "IPv6 all along");
+	cr_assert_eq(linkprep_mtu(&lp, 2, 0), 0, "no MTU said: nothing learnt");
+	cr_assert(linkprep_has_ipv6(&lp, 2));
+	cr_assert_eq(linkprep_mtu(&lp, 2, 1279), 0, "IPv6 taken off: nothing to set");
+	cr_assert_not(linkprep_has_ipv6(&lp, 2));
+	cr_assert_eq(linkprep_mtu(&lp, 2, 0), 0);
+	cr_assert_not(linkprep_has_ipv6(&lp, 2), "an event without an MTU changes nothing");
+	cr_assert_eq(linkprep_mtu(&lp, 2, 1280), LINKPREP_SET_SYSCTLS,
+		     "IPv6 back: net.ipv6.conf.IF is new, set again");
+	cr_assert(linkprep_has_ipv6(&lp, 2));
+	cr_assert_eq(linkprep_mtu(&lp, 2, 1500), 0, "once");
+	cr_assert_eq(linkprep_mtu(&lp, 7, 1200), 0, "an interface not followed");
+	cr_assert(linkprep_has_ipv6(&lp, 7));
+	/* first seen without IPv6: set once it has it */
+	cr_assert_eq(linkprep_link(&lp, 3, UP, ARPHRD_ETHER, 100), LINKPREP_SET_SYSCTLS);
+	cr_assert_eq(linkprep_mtu(&lp, 3, 1000), 0);
+	cr_assert_eq(linkprep_mtu(&lp, 3, 9000), LINKPREP_SET_SYSCTLS);
+	/* neither option on: never */
+	linkprep_init(&off, TUN_IF, 0, 1, 0);
+	(void)linkprep_link(&off, 2, UP, ARPHRD_ETHER, 100);
+	(void)linkprep_mtu(&off, 2, 1200);
+	cr_assert_eq(linkprep_mtu(&off, 2, 1500), 0);
+}
+
 Test(linkprep, optimistic_dad_off_leaves_the_sysctls_alone)
 {
 	struct linkprep lp;
