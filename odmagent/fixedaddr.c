@@ -61,6 +61,7 @@ void fixed_keep(struct hostengine *e)
 	if (l) {
 		if (l->state == LEASE_REGISTERED) {
 			e->fixed_tries = 0;
+			e->fixed_no_coa = 0;
 			end_stale(e);
 		}
 		return;
@@ -72,6 +73,18 @@ void fixed_keep(struct hostengine *e)
 	if (!lease_hold(e, ODM_TYPE_FIXED, &e->anchors.home))
 		log_warnx("no memory to ask home anchor %s for the Fixed address",
 			  ntop6(&e->anchors.home, a1));
+}
+
+void fixed_moved(struct hostengine *e)
+{
+	struct in6_addr coa;
+
+	if (!e->fixed_no_coa || e->stopping || !e->anchors.has_home ||
+	    e->ops->coa(e->arg, &e->anchors.home, NULL, &coa) < 0)
+		return;
+	e->fixed_no_coa = 0;
+	e->fixed_tries = 0;
+	fixed_keep(e);
 }
 
 void he_set_home(struct hostengine *e, const struct in6_addr *home, uint64_t now)

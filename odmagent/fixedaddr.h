@@ -37,6 +37,13 @@ void he_set_home(struct hostengine *e, const struct in6_addr *home, uint64_t now
  * registered, end the Fixed leases at former home anchors. Called by the
  * engine on each tick and after adopting the last run's leases. */
 void fixed_keep(struct hostengine *e);
+/* The host's addresses or routes changed (he_move_since): a Fixed
+ * allocation that failed for want of a care-of address toward the home
+ * anchor (a host started before its network, or between two) asked the
+ * anchor nothing, and is no failure of the anchor's; once there is a
+ * care-of address toward it, the next one goes at once, not at the end of
+ * the wait above (up to FIXED_RETRY_MAX_MS). */
+void fixed_moved(struct hostengine *e);
 /* The wait before try number tries + 1, after tries failed ones (>= 1). */
 uint64_t fixed_retry_ms(unsigned tries);
 

@@ -751,6 +751,7 @@ void he_move_since(struct hostengine *e, uint64_t now, uint64_t since_ms)
 	e->change_ms = since_ms && since_ms <= now ? since_ms : now;
 	vanished(e);
 	check_all(e);
+	fixed_moved(e);
 	e->change_ms = 0; /* any other look at the CoA sees a change now */
 	e->ops->save(e->arg);
 }

@@ -232,6 +232,7 @@ struct hostengine {
 	enum access_src access_src;  /* of anchors.access */
 	uint64_t fixed_try_ms;       /* last allocation of the Fixed address (fixedaddr.c) */
 	unsigned fixed_tries;        /* allocations since it was last registered */
+	int fixed_no_coa;            /* the last one had no care-of address (fixed_moved) */
 	struct addr_waits usable;    /* leases whose address is not usable yet */
 	uint64_t now;                /* time of the event being handled */
 	uint64_t looked_ms;          /* the last he_tick's time (0: none yet) */

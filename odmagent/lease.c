@@ -747,6 +747,8 @@ static void silent(struct hostengine *e, struct lease *l, struct reg_binding *b)
 	 * the link down for a moment, as each retransmission came), and the
 	 * anchor, never asked, is not the one to hold; nor is there anything
 	 * at the anchor to deregister */
+	if (l->type == ODM_TYPE_FIXED)
+		e->fixed_no_coa = !b->n_left; /* asked again on a move (fixed_moved) */
 	if (!b->n_left) {
 		snprintf(msg, sizeof(msg), "no care-of address toward anchor %s within %u ms: "
 			 "%s", ntop6(&l->anchor, a1), (unsigned)HE_ALLOC_TIMEOUT_MS,

@@ -2088,6 +2088,62 @@ Test(hostengine, fixed_is_asked_for_again_after_a_silent_anchor)
 	cr_assert_eq(E.fixed_tries, 0);
 }
 
+/* A host started before its network: the Fixed allocations fail for want
+ * of a care-of address (none of their BUs left) and wait as after a silent
+ * anchor; the move that gives one asks at once, not at the end of the
+ * wait. A move after a silent anchor's failure does not. */
+Test(hostengine, fixed_is_asked_for_at_the_move_that_gives_a_care_of_address)
+{
+	uint64_t t = T0;
+
+	HOME = A("2001:db8:4a::10");
+	F.coa_rc = -ENETUNREACH;
+	he_set_home(&E, &HOME, T0);
+	for (int tries = 1; tries <= 2; tries++) {
+		uint64_t t0 = t;
+
+		cr_assert_not_null(E.leases.head, "try %d under way", tries);
+		for (; E.leases.head && t <= t0 + HE_ALLOC_TIMEOUT_MS + 10; t += 10)
+			he_reg_timers(&E, t);
+		cr_assert_null(E.leases.head, "try %d gave up", tries);
+		he_move(&E, t); /* an event that brings no care-of address */
+		cr_assert_null(E.leases.head, "no try without one");
+		t = t0 + fixed_retry_ms((unsigned)tries);
+		he_tick(&E, t);
+	}
+	cr_assert_eq(F.nbu, 0, "nothing sent without a care-of address");
+	for (uint64_t t0 = t; E.leases.head && t <= t0 + HE_ALLOC_TIMEOUT_MS + 10; t += 10)
+		he_reg_timers(&E, t);
+	cr_assert_null(E.leases.head);
+	/* the network comes, well within the wait after the third try (20 s) */
+	F.coa_rc = 0;
+	F.coa = COA1;
+	he_move(&E, t + 100);
+	cr_assert_eq(F.nbu, 1, "asked at the move");
+	cr_assert(bu_service_is(0, "fixed"));
+	answer(0, MH_BA_ACCEPTED, &HOA1, t + 120);
+	cr_assert(IN6_ARE_ADDR_EQUAL(he_fixed_addr(&E), &HOA1));
+}
+
+/* a silent home anchor (its BUs left) waits on, moves or not */
+Test(hostengine, fixed_after_a_silent_anchor_waits_across_a_move)
+{
+	uint64_t t;
+
+	HOME = A("2001:db8:4a::10");
+	he_set_home(&E, &HOME, T0);
+	for (t = T0; E.leases.head && t <= T0 + HE_ALLOC_TIMEOUT_MS + 10; t += 10)
+		he_reg_timers(&E, t);
+	cr_assert_null(E.leases.head);
+	cr_assert_eq(F.nbu, 2);
+	F.coa = COA2;
+	F.host[0] = COA2;
+	he_move(&E, t + 100);
+	cr_assert_eq(F.nbu, 2, "not asked again before FIXED_RETRY_MS");
+	he_tick(&E, T0 + FIXED_RETRY_MS);
+	cr_assert_eq(F.nbu, 3, "then asked again");
+}
+
 /* The home anchor's choice asks the engine which anchors are on hold
  * (hadisc.h): a home anchor that let the Fixed allocation go unanswered is,
  * HE_SILENT_HOLD_MS, and any answer ends it */
