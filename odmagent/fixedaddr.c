@@ -83,7 +83,10 @@ void fixed_moved(struct hostengine *e)
 	    e->ops->coa(e->arg, &e->anchors.home, NULL, &coa) < 0)
 		return;
 	e->fixed_no_coa = 0;
-	e->fixed_tries = 0;
+	/* a try under way sends its BU at this move (registration.c
+	 * transmit): it is the first the anchor sees, and its silence waits
+	 * as a first one's would, not none at all */
+	e->fixed_tries = held(e) ? 1 : 0;
 	fixed_keep(e);
 }
 

@@ -2144,6 +2144,40 @@ Test(hostengine, fixed_after_a_silent_anchor_waits_across_a_move)
 	cr_assert_eq(F.nbu, 3, "then asked again");
 }
 
+/* The care-of address comes while a Fixed try, begun without one after a
+ * try that had none, is under way: that try's BU leaves at the move and is
+ * the first the anchor sees; if the anchor lets it go unanswered, the next
+ * try waits FIXED_RETRY_MS from its start, as after any first silence, not
+ * none at all */
+Test(hostengine, fixed_try_under_way_at_the_move_counts_as_the_first)
+{
+	uint64_t t, t2 = T0 + FIXED_RETRY_MS;
+
+	HOME = A("2001:db8:4a::10");
+	F.coa_rc = -ENETUNREACH;
+	he_set_home(&E, &HOME, T0);
+	for (t = T0; E.leases.head && t <= T0 + HE_ALLOC_TIMEOUT_MS + 10; t += 10)
+		he_reg_timers(&E, t);
+	cr_assert_null(E.leases.head, "try 1 gave up");
+	he_tick(&E, t2);
+	cr_assert_not_null(E.leases.head, "try 2 under way");
+	cr_assert_eq(F.nbu, 0);
+	F.coa_rc = 0;
+	F.coa = COA1;
+	he_move(&E, t2 + 500);
+	cr_assert_eq(F.nbu, 1, "try 2's BU leaves at the move");
+	for (t = t2 + 500; E.leases.head && t <= t2 + HE_ALLOC_TIMEOUT_MS + 10; t += 10)
+		he_reg_timers(&E, t);
+	cr_assert_null(E.leases.head, "the anchor let try 2 go unanswered");
+	cr_assert_eq(F.nbu, 2);
+	he_tick(&E, t + 10);
+	cr_assert_eq(F.nbu, 2, "not asked again at once");
+	he_tick(&E, t2 + FIXED_RETRY_MS - 1);
+	cr_assert_eq(F.nbu, 2, "nor before FIXED_RETRY_MS after try 2 began");
+	he_tick(&E, t2 + FIXED_RETRY_MS);
+	cr_assert_eq(F.nbu, 3, "then asked again");
+}
+
 /* The home anchor's choice asks the engine which anchors are on hold
  * (hadisc.h): a home anchor that let the Fixed allocation go unanswered is,
  * HE_SILENT_HOLD_MS, and any answer ends it */
