@@ -8,7 +8,9 @@
 #      device) and logs once per interface what it changed (0 -> 1);
 #      an interface renamed before the agent saw it arrive gets them (and
 #      ignore_routes_with_linkdown=1) under its new name, not its old one,
-#      which another interface may have taken;
+#      which another interface may have taken; one that arrives with an
+#      MTU below 1280 (no IPv6 yet) gets them, without a warning before,
+#      once its MTU is raised;
 #   2. across a move to ar2 it sends a Router Solicitation from the
 #      unspecified address as the link comes up, long before the kernel's
 #      own (after DAD of the link-local address, ~1 s), and no second one
@@ -84,6 +86,27 @@ for ifc in hwb0 hwa0; do
 done
 nsq mn ip link del hwb0
 nsq mn ip link del hwa0
+# an interface that arrives with an MTU below 1280 has no IPv6 (nor
+# net.ipv6.conf.IF) until its MTU is raised: nothing is written, and
+# nothing warned, before; its sysctls are set once the kernel made them
+nsq mn ip link add hwc0 mtu 1200 type veth peer name hwr0 mtu 1200
+no_conf() { ! knob "$1" optimistic_dad 2>/dev/null; } # IF: no net.ipv6.conf.IF
+check "hwc0, MTU 1200: the kernel gave it no IPv6" no_conf hwc0
+# the agent reads link events in order: once it has set those of an
+# interface made after hwc0, it has read hwc0's arrival at MTU 1200
+nsq mn ip link add hwd0 type veth peer name hws0
+check "hwd0, made after hwc0, has its sysctls (the agent read hwc0's arrival)" \
+	wait_for 3 knob_is hwd0 optimistic_dad 1
+nsq mn ip link set hwc0 mtu 1500
+check "hwc0, MTU 1500: optimistic_dad=1 once the kernel made its IPv6" \
+	wait_for 3 knob_is hwc0 optimistic_dad 1
+check "hwc0: ignore_routes_with_linkdown=1" knob_is hwc0 ignore_routes_with_linkdown 1
+n=$(logged hwc0)
+check "hwc0: logged once ($n)" test "$n" -eq 1
+check "no warning about a sysctl of hwc0 or hwr0 while they had no IPv6" \
+	bash -c "! grep -E 'hw[cr]0: .*cannot set' '$MN_AGENT_LOG'"
+nsq mn ip link del hwc0
+nsq mn ip link del hwd0
 
 A=$(odm_ctl mn -j lease session-lasting "$CN_ADDR" --cha "$CHA_ADDR" --proto tcp | json 'j["addr"]')
 check "a lease to update at the move: $A" in_prefix "$A" "$CHA_POOL"
