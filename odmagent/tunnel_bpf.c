@@ -87,6 +87,7 @@ struct bp {
 	uint32_t encap_id, decap_id;              /* and the kernel's ids */
 	uint32_t prio;
 	int attached; /* this run's programs are in place (else at settle) */
+	int list_err; /* the error the last listing of the interfaces said */
 	/* the local endpoints and how many bindings each has (an anchor has
 	 * one, a host one per access link: a short list, no walk of the
 	 * bindings per bind) */
@@ -261,8 +262,19 @@ static void attach_ingress(struct bp *p)
 	struct if_nameindex *ni = if_nameindex(), *i;
 
 	if (!ni) {
-		log_warn(errno, "bpf backend: listing the interfaces");
+		int e = errno ? errno : ENOMEM;
+
+		/* said once a streak: the look comes each second (an agent out
+		 * of descriptors would say it every time) */
+		if (e != p->list_err)
+			log_warn(e, "bpf backend: listing the interfaces (looked at again each "
+				 "second; said again if its error changes)");
+		p->list_err = e;
 		return;
+	}
+	if (p->list_err) {
+		log_info("bpf backend: the interfaces are listed again");
+		p->list_err = 0;
 	}
 	for (i = ni; i->if_index; i++) {
 		int idx = (int)i->if_index, rc;

@@ -91,6 +91,9 @@ for _ in 1 2 3; do
 done
 T1=$(cputicks)
 lines=$(($(wc -l <"$MN_AGENT_LOG") - FROM))
+# lines of a function that spoke before in the window (the bpf backend's
+# look at the interfaces each second said its failure every time)
+again=$(tail -n +"$((FROM + 1))" "$MN_AGENT_LOG" | awk '{ print $4 }' | sort | uniq -d | wc -l)
 echo "limit $LOW: odmctl $fails of 3 failed, $slow took 2 s or more; the agent used" \
 	"$((T1 - T0)) ticks and logged $lines lines in 3 s"
 { tail -n +"$((FROM + 1))" "$MN_AGENT_LOG" | head -5 | cut -c1-300; } || true
@@ -98,7 +101,8 @@ check "5. odmctl fails while no descriptor can be had ($fails of 3), at once ($s
 	test "$fails" -eq 3 -a "$slow" -eq 0
 check "5. the agent does not spin on its socket ($((T1 - T0)) ticks of CPU in 3 s)" \
 	test $((T1 - T0)) -lt 100
-check "5. nor log a line per try, nor one a second ($lines lines in 3 s)" test "$lines" -le 2
+check "5. nor log a line per try, nor one a second ($lines lines in 3 s, $again said again)" \
+	test "$lines" -le 3 -a "$again" -eq 0
 check "5. it says it closed its socket, once" \
 	test "$(tail -n +"$((FROM + 1))" "$MN_AGENT_LOG" | grep -c 'the socket is closed and made again' || true)" -eq 1
 prlimit --pid "$P" --nofile=4096:
