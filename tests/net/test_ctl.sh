@@ -63,16 +63,29 @@ check "leases text lists $CHOA" leases_text
 # status and leases answers longer than any request may be (about 250 bytes
 # a lease, more in status): 60 leases (the anchor allows 64 an identity)
 # make them longer than the 16 KiB a request may have
-for ((i = 0; i < 60; i++)); do
-	odm_ctl mn lease session-lasting "$CN_ADDR" --cha "$CHA_ADDR" --proto tcp --fresh >/dev/null
+# A lease no socket uses ends 3 s after it was handed out: made ten at a
+# time, and those that ended meanwhile (a sanitized agent on a loaded
+# machine takes longer than that for sixty) are not looked for
+FROM=$(wc -l <"$MN_AGENT_LOG")
+for ((i = 0; i < 60; i += 10)); do
+	pids=()
+	for ((j = 0; j < 10; j++)); do
+		odm_ctl mn lease session-lasting "$CN_ADDR" --cha "$CHA_ADDR" --proto tcp --fresh >/dev/null &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
 done
 check "leases exits 0 with 61 leases" test "$(ctl_rc mn -j leases)" -eq 0
-check "and lists them all ($(wc -l <"$OUT"))" test "$(wc -l <"$OUT")" -ge 61
+ENDED=$(tail -n +"$((FROM + 1))" "$MN_AGENT_LOG" | grep -cE "end: lease [0-9]+ .* ended" || true)
+check "and lists them all ($(wc -l <"$OUT"), $ENDED ended meanwhile)" \
+	test "$(($(wc -l <"$OUT") + ENDED))" -ge 61
 check "status exits 0 with 61 leases" test "$(ctl_rc mn -j status)" -eq 0
 check "and its answer is longer than a request may be ($(wc -c <"$OUT") bytes)" \
 	test "$(wc -c <"$OUT")" -gt 16384
 check "status exits 0 at the anchor with 61 bindings" test "$(ctl_rc cha -j status)" -eq 0
-check "and lists them" test "$(json 'len(j["bindings"])' <"$OUT")" -ge 61
+ENDED=$(tail -n +"$((FROM + 1))" "$MN_AGENT_LOG" | grep -cE "end: lease [0-9]+ .* ended" || true)
+check "and lists them ($ENDED ended meanwhile)" \
+	test "$(($(json 'len(j["bindings"])' <"$OUT") + ENDED))" -ge 61
 
 # ---------------------------------------------------------------- failures exit 1
 check "a type the agent does not offer: exit 1" \
