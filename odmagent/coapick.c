@@ -16,6 +16,7 @@ void coapick_init(struct coapick *p, const struct in6_addr *pick, const struct i
 		p->has_cur = 1;
 	}
 	p->skip_ifindex = skip_ifindex;
+	p->hop = COAPICK_HOP_UNKNOWN;
 }
 
 /* usable, and preferred: not deprecated, by the flag or by its lifetime */
@@ -31,16 +32,44 @@ void coapick_add(struct coapick *p, const struct addrmsg *x)
 	if (IN6_ARE_ADDR_EQUAL(&x->addr, &p->pick)) {
 		p->pick_usable = 1;
 		p->pick_preferred |= preferred(x);
+		if (!p->pick_ifindex)
+			p->pick_ifindex = x->ifindex;
 	}
-	if (p->has_cur && IN6_ARE_ADDR_EQUAL(&x->addr, &p->cur))
-		p->cur_preferred |= preferred(x);
+	if (p->has_cur && IN6_ARE_ADDR_EQUAL(&x->addr, &p->cur) && preferred(x)) {
+		p->cur_preferred = 1;
+		if (!p->cur_ifindex)
+			p->cur_ifindex = x->ifindex;
+	}
+}
+
+/* another address than the one in use, which is still preferred */
+static int other_than_preferred_cur(const struct coapick *p)
+{
+	return p->pick_usable && p->has_cur && p->cur_preferred &&
+	       !IN6_ARE_ADDR_EQUAL(&p->pick, &p->cur);
+}
+
+int coapick_needs_hop(const struct coapick *p)
+{
+	return other_than_preferred_cur(p) && p->pick_preferred &&
+	       p->pick_ifindex == p->cur_ifindex;
+}
+
+void coapick_hop(struct coapick *p, enum coapick_hop hop)
+{
+	p->hop = hop;
 }
 
 enum coapick_verdict coapick_verdict(const struct coapick *p)
 {
 	if (!p->pick_usable)
 		return COAPICK_UNUSABLE;
-	if (!p->pick_preferred && p->cur_preferred && !IN6_ARE_ADDR_EQUAL(&p->pick, &p->cur))
+	if (!other_than_preferred_cur(p))
+		return COAPICK_TAKE;
+	if (!p->pick_preferred)
+		return COAPICK_KEEP; /* a deprecated pick */
+	/* the same link through the same router: no move (RFC 6275 §11.5.1) */
+	if (coapick_needs_hop(p) && p->hop == COAPICK_HOP_SAME)
 		return COAPICK_KEEP;
 	return COAPICK_TAKE;
 }

@@ -697,8 +697,15 @@ static int op_coa(void *arg, const struct in6_addr *anchor, const struct in6_add
 		  struct in6_addr *coa)
 {
 	struct mn *mn = arg;
+	int rc;
 
-	return mn->mv ? movement_coa(mn->mv, anchor, current, coa) : -ENOTCONN;
+	if (!mn->mv)
+		return -ENOTCONN;
+	rc = movement_coa(mn->mv, anchor, current, coa);
+	/* the engine's own CoA toward anchor (current is its own too) */
+	if (rc == 0)
+		movement_coa_note(mn->mv, anchor, coa);
+	return rc;
 }
 
 /* The name of the first device that has addr, "" if none does */

@@ -37,6 +37,12 @@
 /* DSMIPv6 port (RFC 5555): a connect() to it sends nothing, any port would do */
 #define MOVEMENT_PROBE_PORT 4191
 
+/* The next hop toward anchor when coa was taken as its care-of address */
+struct hopmemo {
+	struct in6_addr anchor, coa, gw;
+	int oif, set;
+};
+
 struct movement {
 	uv_loop_t *loop;
 	struct nl_sock *events;  /* multicast subscriber */
@@ -62,6 +68,8 @@ struct movement {
 	int stopping;
 	unsigned others;         /* events of this batch not about skip_ifindex */
 	int usable;              /* one of them: a usable global address (new or refreshed) */
+	struct hopmemo hops[MOVEMENT_HOPS];
+	unsigned next_hop;       /* the slot a new anchor takes */
 };
 
 /* The table of a route event, or 0 (not a route, or malformed) */
@@ -380,12 +388,57 @@ static int coa_seen(void *arg, const struct addrmsg *x)
 	return 0;
 }
 
+/* The memo of anchor, NULL if none */
+static struct hopmemo *hop_of(struct movement *m, const struct in6_addr *anchor)
+{
+	for (unsigned i = 0; i < MOVEMENT_HOPS; i++)
+		if (m->hops[i].set && IN6_ARE_ADDR_EQUAL(&m->hops[i].anchor, anchor))
+			return &m->hops[i];
+	return NULL;
+}
+
+void movement_coa_note(struct movement *m, const struct in6_addr *anchor,
+		       const struct in6_addr *coa)
+{
+	struct hopmemo *h = hop_of(m, anchor);
+
+	if (h && IN6_ARE_ADDR_EQUAL(&h->coa, coa))
+		return;
+	if (!h) {
+		h = &m->hops[m->next_hop];
+		m->next_hop = (m->next_hop + 1) % MOVEMENT_HOPS;
+	}
+	memset(h, 0, sizeof(*h));
+	if (netconf_next_hop(anchor, coa, &h->oif, &h->gw) <= 0)
+		return; /* not known: the next pick is trusted */
+	h->anchor = *anchor;
+	h->coa = *coa;
+	h->set = 1;
+}
+
+/* The next hop toward anchor from pick against the one noted when cur was
+ * taken */
+static enum coapick_hop hop_now(struct movement *m, const struct in6_addr *anchor,
+				const struct in6_addr *pick, const struct in6_addr *cur)
+{
+	struct hopmemo *h = hop_of(m, anchor);
+	struct in6_addr gw;
+	int oif;
+
+	if (!h || !IN6_ARE_ADDR_EQUAL(&h->coa, cur) || netconf_next_hop(anchor, pick, &oif, &gw) <= 0)
+		return COAPICK_HOP_UNKNOWN;
+	return oif == h->oif && IN6_ARE_ADDR_EQUAL(&gw, &h->gw) ? COAPICK_HOP_SAME
+								 : COAPICK_HOP_CHANGED;
+}
+
 /*
  * Whether the kernel's choice a is usable as a CoA: not on the tunnel device
  * and not (non-optimistic) tentative or DAD-failed, nor deprecated while
- * cur, the CoA in use, is preferred (coapick.h: then *keep is set, and the
- * CoA stays cur). An address the dump does
- * not show (it went away meanwhile) is not usable either. Nor is one the
+ * cur, the CoA in use, is preferred, nor another address of cur's link
+ * while cur is preferred and the next hop toward anchor is the one of when
+ * cur was taken (coapick.h: then *keep is set, and the CoA stays cur). An
+ * address the dump does not show (it went away meanwhile) is not usable
+ * either. Nor is one the
  * kernel does not route as local yet: it tells of a new address (and picks
  * it as a source) before its DAD work adds the local route, even with DAD
  * off, so the BA to a BU sent then was dropped as not the host's (seen: 1
@@ -393,8 +446,8 @@ static int coa_seen(void *arg, const struct addrmsg *x)
  * lease then waiting 1 s for its retransmission). The route's own event
  * brings the next look.
  */
-static int coa_usable(struct movement *m, const struct in6_addr *a, const struct in6_addr *cur,
-		      int *keep)
+static int coa_usable(struct movement *m, const struct in6_addr *anchor,
+		      const struct in6_addr *a, const struct in6_addr *cur, int *keep)
 {
 	struct coapick c;
 	int r;
@@ -403,6 +456,8 @@ static int coa_usable(struct movement *m, const struct in6_addr *a, const struct
 	r = netconf_addr_each(0, coa_seen, &c);
 	if (r < 0)
 		return 0; /* cannot tell; the kernel chose it, so trust it */
+	if (coapick_needs_hop(&c))
+		coapick_hop(&c, hop_now(m, anchor, a, cur));
 	switch (coapick_verdict(&c)) {
 	case COAPICK_UNUSABLE:
 		return -EAGAIN;
@@ -446,7 +501,7 @@ int movement_coa(struct movement *m, const struct in6_addr *anchor,
 	if (current && IN6_ARE_ADDR_EQUAL(current, &sa.sin6_addr))
 		rc = 0; /* no move: nothing new to check */
 	else
-		rc = m ? coa_usable(m, &sa.sin6_addr, current, &keep) : 0;
+		rc = m ? coa_usable(m, anchor, &sa.sin6_addr, current, &keep) : 0;
 	if (rc < 0)
 		return rc;
 	*coa = keep ? *current : sa.sin6_addr;

@@ -88,11 +88,28 @@ int movement_coa_scope_ok(const struct in6_addr *anchor, const struct in6_addr *
  * scope: movement_coa_scope_ok), -EAGAIN (the address is still
  * tentative or on the tunnel device: not usable as CoA), -errno.
  * current (may be NULL): the CoA in use; when the kernel picks it again it
- * is taken as it is, without the address dump that checks a new one.
+ * is taken as it is, without the address dump that checks a new one; a new
+ * one on its link is judged against its next hop (movement_coa_note).
  * m may be NULL: the kernel's pick is taken without that check.
  */
 int movement_coa(struct movement *m, const struct in6_addr *anchor,
 		 const struct in6_addr *current, struct in6_addr *coa);
+
+/* destinations whose next hop is remembered; past that many, the oldest
+ * is forgotten (its next new pick is trusted: coapick.h) */
+#define MOVEMENT_HOPS 16
+/*
+ * coa is the care-of address toward anchor now (what movement_coa gave
+ * the owner of the bindings there): its next hop, the interface and the
+ * router the kernel routes toward anchor through, is noted when coa is
+ * new for anchor (one route request then, none while it stays). A later
+ * pick of another preferred address of the same link, while coa is still
+ * preferred and the next hop the same, is no move (coapick.h). Not called
+ * with a care-of address someone else named (a Packet Too Big's quoted
+ * source): that would set what a forged advertisement is judged by.
+ */
+void movement_coa_note(struct movement *m, const struct in6_addr *anchor,
+		       const struct in6_addr *coa);
 
 /*
  * The host's own IPv6 addresses that a move can take away (global unicast,

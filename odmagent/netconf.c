@@ -318,6 +318,20 @@ int netconf_router(int ifindex, const struct in6_addr *src, struct in6_addr *rou
 	return rtm.rtm_type == RTN_UNICAST && oif == ifindex && !IN6_IS_ADDR_UNSPECIFIED(router);
 }
 
+int netconf_next_hop(const struct in6_addr *dst, const struct in6_addr *src, int *oif,
+		     struct in6_addr *gw)
+{
+	struct rtmsg rtm;
+	int r;
+
+	if (!dst || !oif || !gw)
+		return -EINVAL;
+	r = route_get(dst, src, 0, &rtm, oif, gw);
+	if (r <= 0)
+		return r;
+	return rtm.rtm_type == RTN_UNICAST && *oif > 0;
+}
+
 int netconf_is_local(const struct in6_addr *addr)
 {
 	return addr ? route_is_local(addr) : -EINVAL;

@@ -83,6 +83,13 @@ int netconf_link_each(int (*fn)(void *arg, int ifindex, unsigned flags), void *a
  * leaves there (none yet, a multipath one), or -errno. */
 int netconf_router(int ifindex, const struct in6_addr *src, struct in6_addr *router);
 
+/* The next hop of a packet from src (NULL: any source) to dst: the
+ * interface it leaves by into *oif and the router it goes through into
+ * *gw (:: when dst is on that link); 1, 0 when no unicast route leads
+ * there, or -errno. One netlink request. */
+int netconf_next_hop(const struct in6_addr *dst, const struct in6_addr *src, int *oif,
+		     struct in6_addr *gw);
+
 /* Route dst/plen out of ifindex (no gateway) in table (0 = main). */
 int netconf_route_add(struct netconf *nc, const struct in6_addr *dst, int plen,
 		      int ifindex, uint32_t table);

@@ -25,6 +25,14 @@
 # Likewise forged tunnelled datagrams to the lease from sources no router
 # passes on (link-local, unspecified, loopback, IPv4-mapped, multicast) are
 # dropped, and one from a global address arrives (tunnel_guard.h).
+# Last, anyone on mn's access link (no router: router lifetime 0) sends an
+# RA of a prefix of their own, 2001:db8:ca:1::/64, that matches the CHA's
+# address longer than the care-of address does: mn forms an address there
+# and the kernel picks it toward the CHA (RFC 6724 rule 8), but the care-of
+# address stays, as the link and its router did (RFC 6275 §11.5.1,
+# coapick.h): the CHA's binding stays on it, and pings from the lease
+# through the CHA still reach cn (the binding moved to the forged prefix,
+# which nothing routes to, and the pings were lost).
 #
 # Exit 0 pass, 1 fail, 77 skip.
 set -eEuo pipefail
@@ -112,5 +120,20 @@ check "no access claim was sent to the CHA" eval '! grep -q "claiming access add
 HEARD=$(ras heard)
 nsx ar1 "${RACRAFT[@]}" link lan0 --ha-router "$CHA_ADDR" --ha-life 3600
 check "the same RA on mn's access link is heard" wait_for 5 eval '(($(ras heard) > HEARD))'
+
+cha_coas() { odm_status cha | json '" ".join(sorted(set(b["coa"] for b in j["bindings"])))'; }
+COA=$(topo_mn_addr)
+check "the CHA's bindings are on the care-of address $COA ($(cha_coas))" test "$(cha_coas)" == "$COA"
+ROGUE=2001:db8:ca:1::
+nsx ar1 "${RACRAFT[@]}" link lan0 --slaac "$ROGUE" --slaac-life 3600
+check "mn formed an address of the forged prefix" \
+	wait_for 5 eval '[[ -n $(nsq mn ip -6 addr show to "$ROGUE/64" -tentative) ]]'
+check "the kernel picks it toward the CHA now" \
+	wait_for 5 eval 'nsq mn ip -6 route get "$CHA_ADDR" | grep -q "src ${ROGUE%:}"'
+sleep 3 # the 1 s tick looks again too
+check "the CHA's bindings stayed on $COA ($(cha_coas))" test "$(cha_coas)" == "$COA"
+check "mn took no CoA of the forged prefix" eval '! grep -q "move: CoA .* -> ${ROGUE%:}" "$MN_AGENT_LOG"'
+check "pings from the lease through the CHA still reach cn" \
+	nsq mn ping -6 -c 3 -i 0.3 -W 1 -I "$L1" "$CN_ADDR"
 check "agents' logs are clean" odm_agent_logs_clean
 check_summary test_tunnel_ra

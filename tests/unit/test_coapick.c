@@ -106,3 +106,69 @@ Test(coapick, the_copy_on_a_link_decides)
 
 	cr_assert_eq(pick(OLD, NEW, v, 2), COAPICK_TAKE);
 }
+
+static enum coapick_verdict pick_hop(const char *p, const char *cur, const struct addrmsg *v,
+				     size_t n, enum coapick_hop hop, int *asked)
+{
+	struct in6_addr a = A(p), c = A(cur);
+	struct coapick k;
+
+	coapick_init(&k, &a, &c, TUN);
+	for (size_t i = 0; i < n; i++)
+		coapick_add(&k, &v[i]);
+	*asked = coapick_needs_hop(&k);
+	if (*asked)
+		coapick_hop(&k, hop);
+	return coapick_verdict(&k);
+}
+
+#define ROGUE "2001:db8:ca:1:d:ff:fe00:1"
+
+/* Anyone on the link advertises a prefix of their own (router lifetime 0)
+ * that matches the anchor's address longer than the CoA: the kernel picks
+ * the address it forms there (RFC 6724 rule 8). The CoA in use is still
+ * preferred, the pick is on its link, the next hop toward the anchor is
+ * the same: no move (RFC 6275 §11.5.1). It was taken, and every binding
+ * moved to a CoA nothing routes to for the forged valid lifetime. */
+Test(coapick, another_address_of_the_same_link_and_router_is_no_move)
+{
+	struct addrmsg v[] = { X(OLD, 2, 0, 100), X(ROGUE, 2, 0, 3600) };
+	int asked;
+
+	cr_assert_eq(pick_hop(ROGUE, OLD, v, 2, COAPICK_HOP_SAME, &asked), COAPICK_KEEP);
+	cr_assert(asked, "the verdict rests on the next hop");
+	/* a new default router on the same link (an L3 roam, no carrier change) */
+	cr_assert_eq(pick_hop(ROGUE, OLD, v, 2, COAPICK_HOP_CHANGED, &asked), COAPICK_TAKE);
+	/* the next hop of the CoA in use not known: the kernel's pick */
+	cr_assert_eq(pick_hop(ROGUE, OLD, v, 2, COAPICK_HOP_UNKNOWN, &asked), COAPICK_TAKE);
+}
+
+/* Whatever the next hop, a pick is taken when the CoA in use is no longer
+ * preferred or usable, or when it is on another interface; the next hop is
+ * not asked then */
+Test(coapick, a_move_needs_no_new_router)
+{
+	struct addrmsg v[] = { X(OLD, 2, IFA_F_DEPRECATED, 0), X(NEW, 2, 0, 120) };
+	int asked;
+
+	cr_assert_eq(pick_hop(NEW, OLD, v, 2, COAPICK_HOP_SAME, &asked), COAPICK_TAKE,
+		     "the one in use deprecated (a renumbering)");
+	cr_assert_not(asked);
+	cr_assert_eq(pick_hop(NEW, OLD, v + 1, 1, COAPICK_HOP_SAME, &asked), COAPICK_TAKE,
+		     "the one in use gone");
+	cr_assert_not(asked);
+	v[0] = X(OLD, 2, IFA_F_TENTATIVE, 100);
+	cr_assert_eq(pick_hop(NEW, OLD, v, 2, COAPICK_HOP_SAME, &asked), COAPICK_TAKE,
+		     "the one in use tentative again (a DAD after a flap)");
+	v[0] = X(OLD, 2, IFA_F_DADFAILED, 100);
+	cr_assert_eq(pick_hop(NEW, OLD, v, 2, COAPICK_HOP_SAME, &asked), COAPICK_TAKE,
+		     "the one in use DAD-failed");
+	v[0] = X(OLD, 3, 0, 100);
+	cr_assert_eq(pick_hop(NEW, OLD, v, 2, COAPICK_HOP_SAME, &asked), COAPICK_TAKE,
+		     "another interface");
+	cr_assert_not(asked);
+	v[0] = X(OLD, 2, 0, 100);
+	cr_assert_eq(pick_hop(OLD, OLD, v, 2, COAPICK_HOP_SAME, &asked), COAPICK_TAKE,
+		     "the one in use again");
+	cr_assert_not(asked);
+}

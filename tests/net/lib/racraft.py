@@ -9,6 +9,8 @@ and one of its anchored addresses).
   tunnel:   racraft.py tunnel OUTER_SRC OUTER_DST INNER_DST [opts]
 opts: --dnssl DOMAIN  --ha-router ADDR (H flag + PIO with R flag carrying ADDR)
       --ha-pref N --ha-life S --router-life S (default 0: not a default router)
+      --slaac PREFIX (a /64 Prefix Information option, L and A set: hosts
+      form an address in it) --slaac-life S (its valid and preferred lifetime)
       --count N
 """
 import argparse, sys
@@ -26,6 +28,8 @@ ap.add_argument("--ha-pref", type=int, default=0)
 ap.add_argument("--ha-life", type=int, default=600)
 ap.add_argument("--h-flag", type=int, default=None)
 ap.add_argument("--router-life", type=int, default=0)
+ap.add_argument("--slaac")
+ap.add_argument("--slaac-life", type=int, default=3600)
 ap.add_argument("--src", default="fe80::bad")
 ap.add_argument("--count", type=int, default=1)
 a = ap.parse_args()
@@ -35,6 +39,9 @@ ra = ICMPv6ND_RA(H=h, routerlifetime=a.router_life)
 for r in a.ha_router:
     ra /= ICMPv6NDOptPrefixInfo(prefix=r, prefixlen=64, L=0, A=0, R=1,
                                 validlifetime=0, preferredlifetime=0)
+if a.slaac:
+    ra /= ICMPv6NDOptPrefixInfo(prefix=a.slaac, prefixlen=64, L=1, A=1,
+                                validlifetime=a.slaac_life, preferredlifetime=a.slaac_life)
 if h:
     ra /= ICMPv6NDOptHAInfo(pref=a.ha_pref, lifetime=a.ha_life)
 if a.dnssl:
