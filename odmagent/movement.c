@@ -37,10 +37,12 @@
 /* DSMIPv6 port (RFC 5555): a connect() to it sends nothing, any port would do */
 #define MOVEMENT_PROBE_PORT 4191
 
-/* The next hop toward anchor when coa was taken as its care-of address */
+/* The next hop toward anchor when coa was taken as its care-of address;
+ * left: the link of oif lost its carrier since (the host may be on another
+ * network on the same interface now) */
 struct hopmemo {
 	struct in6_addr anchor, coa, gw;
-	int oif, set;
+	int oif, set, left;
 };
 
 struct movement {
@@ -122,6 +124,22 @@ static int event_ifindex(struct nlmsghdr *h)
 }
 
 /*
+ * The link of ifindex lost its carrier (or went down, or away): a host that
+ * comes back on it may be on another network, whose router has the same
+ * link-local address as the old one (fe80::1 is common) and the old
+ * care-of address still preferred (an L2 roam: another Wi-Fi network on
+ * the same interface). The next hop noted for a care-of address there
+ * tells nothing then: the kernel's next pick is taken (coapick.h), until
+ * the care-of address changes.
+ */
+static void hops_left(struct movement *m, int ifindex)
+{
+	for (unsigned i = 0; i < MOVEMENT_HOPS; i++)
+		if (m->hops[i].set && m->hops[i].oif == ifindex)
+			m->hops[i].left = 1;
+}
+
+/*
  * Whether the addresses may have moved is the kernel's to say when asked
  * (movement_coa); an event only says when to ask. Events about the tunnel
  * device alone (the host's own leases: their addresses, local routes and
@@ -157,10 +175,15 @@ static int on_valid(struct nl_msg *msg, void *arg)
 		m->others++;
 		m->usable |= movepace_addr_usable(h, h->nlmsg_len);
 	}
-	if (!m->link_fn || (h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK) ||
+	if ((h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK) ||
 	    !nlmsg_valid_hdr(h, sizeof(*ifi)))
 		return NL_OK;
 	ifi = nlmsg_data(h);
+	if (h->nlmsg_type == RTM_DELLINK ||
+	    (ifi->ifi_flags & (IFF_UP | IFF_RUNNING)) != (IFF_UP | IFF_RUNNING))
+		hops_left(m, ifi->ifi_index);
+	if (!m->link_fn)
+		return NL_OK;
 	name = nlmsg_find_attr(h, sizeof(*ifi), IFLA_IFNAME);
 	if (name)
 		nla_strlcpy(ifname, name, sizeof(ifname));
@@ -425,7 +448,8 @@ static enum coapick_hop hop_now(struct movement *m, const struct in6_addr *ancho
 	struct in6_addr gw;
 	int oif;
 
-	if (!h || !IN6_ARE_ADDR_EQUAL(&h->coa, cur) || netconf_next_hop(anchor, pick, &oif, &gw) <= 0)
+	if (!h || h->left || !IN6_ARE_ADDR_EQUAL(&h->coa, cur) ||
+	    netconf_next_hop(anchor, pick, &oif, &gw) <= 0)
 		return COAPICK_HOP_UNKNOWN;
 	return oif == h->oif && IN6_ARE_ADDR_EQUAL(&gw, &h->gw) ? COAPICK_HOP_SAME
 								 : COAPICK_HOP_CHANGED;

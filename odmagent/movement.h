@@ -104,7 +104,8 @@ int movement_coa(struct movement *m, const struct in6_addr *anchor,
  * router the kernel routes toward anchor through, is noted when coa is
  * new for anchor (one route request then, none while it stays). A later
  * pick of another preferred address of the same link, while coa is still
- * preferred and the next hop the same, is no move (coapick.h). Not called
+ * preferred and the next hop the same, is no move (coapick.h), unless
+ * coa's interface lost its carrier since (an L2 roam). Not called
  * with a care-of address someone else named (a Packet Too Big's quoted
  * source): that would set what a forged advertisement is judged by.
  */
