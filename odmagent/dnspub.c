@@ -292,6 +292,11 @@ void dnspub_publish(struct dnspub *d, const struct in6_addr *addr)
 	send_now(d);
 }
 
+const struct in6_addr *dnspub_wanted(const struct dnspub *d)
+{
+	return d->have_want ? &d->want : NULL;
+}
+
 const struct in6_addr *dnspub_server(const struct dnspub *d)
 {
 	return &d->cfg.server;

@@ -33,6 +33,10 @@ void dnspub_reconfigure(struct dnspub *d, const struct dnsupd_cfg *cfg);
 
 /* Make addr the published address (nothing to do if it already is). */
 void dnspub_publish(struct dnspub *d, const struct in6_addr *addr);
+/* The address last made the published one (NULL: none yet): the care-of
+ * address in use when the kernel's source toward the server is judged
+ * (movement_coa). */
+const struct in6_addr *dnspub_wanted(const struct dnspub *d);
 /* The server, for asking the kernel which source address reaches it. */
 const struct in6_addr *dnspub_server(const struct dnspub *d);
 json_t *dnspub_status_json(const struct dnspub *d);

@@ -378,9 +378,14 @@ static void publish_dns(struct mn *mn)
 
 	if (!mn->dns || mn->a->cfg.dns_publish != DNS_PUBLISH_CURRENT)
 		return;
-	rc = movement_coa(mn->mv, dnspub_server(mn->dns), NULL, &cur);
-	if (rc == 0)
+	/* judged as a care-of address is (coapick.h): another address of the
+	 * same link, that anyone on it can bring with a Router Advertisement,
+	 * does not replace the published one while the host has not moved */
+	rc = movement_coa(mn->mv, dnspub_server(mn->dns), dnspub_wanted(mn->dns), &cur);
+	if (rc == 0) {
+		movement_coa_note(mn->mv, dnspub_server(mn->dns), &cur);
 		dnspub_publish(mn->dns, &cur);
+	}
 	else
 		log_debug("DNS: no usable address toward %s yet (%s)",
 			  inet_ntop(AF_INET6, dnspub_server(mn->dns), a1, sizeof(a1)),

@@ -13,7 +13,13 @@
 #      is gone the record follows without anything else being done;
 #   4. a wrong key (SIGHUP with another key in the file) is refused by the
 #      server, the record does not change, the reason is reported; the right
-#      key back (SIGHUP) publishes again.
+#      key back (SIGHUP) publishes again;
+#   5. anyone on mn's link sends a Router Advertisement of a prefix of their
+#      own, 2001:db8:53:1::/64 (router lifetime 0), that matches the server's
+#      address longer: mn forms an address there and the kernel picks it
+#      toward the server (RFC 6724 rule 8), but the record stays, as the
+#      link and its router did (odmagent(8), Noticing a move; it named the
+#      forged address, which nothing routes to).
 #
 #    mn (odmagent mn) --ar1/ar2-- core -- dns (BIND9, zone example.test)
 #
@@ -23,7 +29,7 @@ trap 'check_on_err test_dnspub' ERR
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/check.sh"
-net_need test_dnspub "network namespaces, BIND9 with TSIG" ip named dig tsig-keygen python3
+net_need test_dnspub "network namespaces, BIND9 with TSIG, raw sockets" ip named dig tsig-keygen python3
 
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-1}
 . "$HERE/lib/topo.sh"
@@ -93,6 +99,16 @@ check "the record is unchanged" record_is "$A3"
 kill -HUP "$MN_AGENT_PID"
 check "the right key publishes again" wait_for 12 dns_ge updates $((UPDATES + 1))
 check "the record is right" record_is "$A3"
+
+ROGUE=2001:db8:53:1::
+nsx ar1 /usr/bin/python3 "$HERE/lib/racraft.py" link lan0 --slaac "$ROGUE" --slaac-life 3600
+check "mn formed an address of the forged prefix" \
+	wait_for 5 eval '[[ -n $(nsq mn ip -6 addr show to "$ROGUE/64" -tentative) ]]'
+check "the kernel picks it toward the DNS server now" \
+	wait_for 5 eval 'nsq mn ip -6 route get "$DNS_ADDR" | grep -q "src ${ROGUE%:}"'
+sleep 3 # the moves it brings (an address, a route) are looked at
+check "the record still names $A3 ($(record))" record_is "$A3"
+check "the agent wants it published still ($(dns wanted))" dns_is wanted "$A3"
 check "the agent is alive" kill -0 "$MN_AGENT_PID"
 check "no sanitizer report" odm_agent_logs_clean
 check_summary test_dnspub
