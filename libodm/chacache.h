@@ -18,7 +18,7 @@
 #pragma GCC visibility push(hidden)
 
 #define CHACACHE_KEY_MAX 256   /* a DNS name (253) with room to spare */
-#define CHACACHE_NEG_TTL 30    /* seconds a "no cha" answer is kept */
+#define CHACACHE_NEG_TTL 30    /* seconds a "no cha" answer is kept at most */
 #define CHACACHE_MAX_TTL 86400 /* cap on any TTL (seconds) */
 
 enum { CHA_MISS = -1, CHA_NONE = 0, CHA_FOUND = 1 };

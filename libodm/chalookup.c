@@ -20,6 +20,7 @@
 #include "chalookup.h"
 #include "chasearch.h"
 #include "chashare.h"
+#include "dnsnegttl.h"
 #include "libc_real.h"
 #include "resolvll.h"
 #include "resolvid.h"
@@ -33,6 +34,7 @@ struct cha_query {
 	int result;    /* CHA_FOUND, CHA_NONE or -errno */
 	struct in6_addr cha;
 	uint32_t ttl;
+	uint32_t negttl; /* the shortest negative TTL of the answers so far */
 	int unusable; /* CHA_NONE: the answer held no address an anchor can have */
 	struct chasearch search; /* the names asked so far (chasearch.h) */
 	size_t at, n;            /* names[at] is being asked, of n */
@@ -294,6 +296,18 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 
 	has = status == ARES_SUCCESS &&
 	      ares_parse_aaaa_reply(abuf, alen, NULL, rr, &n) == ARES_SUCCESS && n > 0;
+	if (!has && abuf && alen > 0 &&
+	    (status == ARES_SUCCESS || status == ARES_ENODATA || status == ARES_ENOTFOUND)) {
+		/* no such name, or no AAAA record: kept no longer than its zone's
+		 * SOA says (RFC 2308 §5); an answer without an SOA is to be kept
+		 * not at all, here the least the shim keeps one */
+		uint32_t t = CHALOOKUP_NEG_MIN_TTL;
+
+		if (dns_negative_ttl(abuf, (size_t)alen, &t) == 0 && t < CHALOOKUP_NEG_MIN_TTL)
+			t = CHALOOKUP_NEG_MIN_TTL;
+		if (t < q->negttl)
+			q->negttl = t;
+	}
 	v = chasearch_step(&q->search, answer_of(status, has), q->at + 1 >= q->n);
 	/* the channel going away (ARES_EDESTRUCTION) or its waiter gone: no
 	 * more names */
@@ -322,8 +336,9 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		q->result = pick < 0 ? CHA_NONE : CHA_FOUND;
 	} else if (v == CHASEARCH_NONE) {
 		/* NXDOMAIN or NODATA under every name, or NODATA under one
-		 * (res_search(3)): this host has no CHA */
-		q->ttl = CHACACHE_NEG_TTL;
+		 * (res_search(3)): this host has no CHA, for the shortest
+		 * negative TTL of those answers */
+		q->ttl = q->negttl;
 		q->result = CHA_NONE;
 	} else {
 		q->result = status == ARES_ETIMEOUT ? -ETIMEDOUT : -EIO;
@@ -348,6 +363,7 @@ struct cha_query *chalookup_start(const char *node)
 	q = calloc(1, sizeof(*q));
 	if (!q)
 		return NULL;
+	q->negttl = CHACACHE_NEG_TTL;
 	pthread_mutex_lock(&ch_lock);
 	c = channel_get();
 	if (!c) {

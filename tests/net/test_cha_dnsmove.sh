@@ -96,12 +96,8 @@ odm_agents_up
 check "1: ar1's resolver answers mn on ar1" wait_for 10 answers mn "$R1"
 check "1: ar2's resolver does not (core drops it)" no_answer mn "$R2"
 
-LOG=$ODM_RUNDIR/connloop.out
-ip netns exec "$NS_MN" env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" \
-	ODM_TYPE=session-lasting ODM_DEBUG=1 python3 "$HERE/lib/connloop.py" "cnttl.$DNS_ZONE" \
-	"$HTTP_PORT" "$LOOP_S" 0.5 >"$LOG" 2>"$ODM_RUNDIR/connloop.err" &
-LOOP=$!
-topo_at_exit "kill $LOOP 2>/dev/null || true"
+odm_connloop "cnttl.$DNS_ZONE" "$LOOP_S" 0.5
+LOG=$LOOP_LOG
 first_choa() { awk '$2 == "ok" { print $3; exit }' "$LOG"; }
 have_choa() { test -n "$(first_choa)"; }
 wait_for 10 have_choa || true

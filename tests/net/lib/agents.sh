@@ -338,6 +338,19 @@ odm_shim_bg() {
 	ODM_BG_PID=$!
 }
 
+# odm_connloop NAME SECONDS PERIOD - connloop.py on mn with the shim
+# (Session-lasting, ODM_DEBUG), in the background: its lines in
+# $ODM_RUNDIR/connloop.out (LOOP_LOG), the shim's in connloop.err; its pid
+# in LOOP, killed at exit.
+odm_connloop() {
+	LOOP_LOG=$ODM_RUNDIR/connloop.out
+	ip netns exec "$NS_MN" env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" \
+		ODM_TYPE=session-lasting ODM_DEBUG=1 python3 "$ODM_REPO/tests/net/lib/connloop.py" "$1" \
+		"$HTTP_PORT" "$2" "$3" >"$LOOP_LOG" 2>"$ODM_RUNDIR/connloop.err" &
+	LOOP=$!
+	topo_at_exit "kill $LOOP 2>/dev/null || true"
+}
+
 # odm_capture HOST IF FILE FILTER [SNAPLEN] - background tcpdump; sets
 # ODM_CAP_PID. SNAPLEN defaults to 0 (whole packets); bulk captures pass a
 # small one. Returns once tcpdump is listening.
