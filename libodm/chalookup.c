@@ -301,10 +301,10 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		/* no such name, or no AAAA record: kept no longer than its zone's
 		 * SOA says (RFC 2308 §5); an answer without an SOA is to be kept
 		 * not at all, here the least the shim keeps one */
-		uint32_t t = CHALOOKUP_NEG_MIN_TTL;
+		uint32_t t = CHALOOKUP_MIN_TTL;
 
-		if (dns_negative_ttl(abuf, (size_t)alen, &t) == 0 && t < CHALOOKUP_NEG_MIN_TTL)
-			t = CHALOOKUP_NEG_MIN_TTL;
+		if (dns_negative_ttl(abuf, (size_t)alen, &t) == 0 && t < CHALOOKUP_MIN_TTL)
+			t = CHALOOKUP_MIN_TTL;
 		if (t < q->negttl)
 			q->negttl = t;
 	}

@@ -35,13 +35,15 @@
 /* Per-try timeout and tries given to c-ares (below the bound above). */
 #define CHALOOKUP_TRY_MS 900
 #define CHALOOKUP_TRIES 2
-/* A positive answer is kept at least this long: it must outlive the gap
- * between getaddrinfo() and connect() even when the zone says TTL 0. */
-#define CHALOOKUP_MIN_TTL 10
+/* An answer, positive or negative, is kept at least this long (s), even
+ * when the zone says TTL 0: the connect that asked reads it from the cache
+ * (chalookup_wait_dst). No longer: a connect after the record's TTL asks
+ * again (chalookup_refresh_dst), and one after the record changed must
+ * follow it (RFC 1035 §3.2.1). */
+#define CHALOOKUP_MIN_TTL 1
 /* An answer that there is no record is kept as long as its zone's SOA
- * says (RFC 2308 §5), at most CHACACHE_NEG_TTL and at least this long (s):
- * the connect that asked reads it from the cache (chalookup_wait_dst). */
-#define CHALOOKUP_NEG_MIN_TTL 1
+ * says (RFC 2308 §5), at most CHACACHE_NEG_TTL and at least
+ * CHALOOKUP_MIN_TTL. */
 /* A lookup that got no answer (the DNS out of reach, as during a move) is
  * not made again for this long (s) by the connects that find it so: each
  * would wait CHALOOKUP_MAX_WAIT_MS. Short, for meanwhile a program that

@@ -253,9 +253,9 @@ wait "$UDPC_PID" 2>/dev/null || true
 
 # ---------------------------------------------------------------- resolved once (started)
 # A program that resolves a name once and connects again to the address it
-# kept, after the cha answer's TTL (5 s; the shim keeps an answer at least
-# 10 s) ran out: the shim asks cha.<name> again, and the second connection
-# is anchored like the first rather than going out plain. Its 11 s wait
+# kept, after the cha answer's TTL (5 s) ran out: the shim asks cha.<name>
+# again, and the second connection is anchored like the first rather than
+# going out plain. Its 11 s wait
 # runs beside the sections below up to "connect again", which look only at
 # their own leases or wait for every lease to end; its checks come there.
 timeout 30 ip netns exec "$NS_MN" env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" \

@@ -9,7 +9,7 @@
 # own link that core drops (blackhole): ar1's is reachable from ar1's link
 # only, ar2's from ar2's.
 #   1. the program (connloop.py: getaddrinfo cnttl, whose cha record lives
-#      10 s in the shim, and a connect every 0.5 s) gets its CHoA on ar1;
+#      5 s in the shim, and a connect every 0.5 s) gets its CHoA on ar1;
 #   2. mn moves to ar2, resolv.conf is rewritten in place to ar2's resolver;
 #      ar1's resolver is out of reach from there, ar2's answers;
 #   3. ar2's resolver is asked cha.cnttl by the program, and its connects
@@ -116,7 +116,7 @@ T_SRV='not within 15 s'
 if wait_for 15 srv_asked_ar2; then T_SRV="$(($(topo_now_ms) - T0)) ms"; fi
 
 # the connects from 13 s after the move: the cha record the program got
-# before it (10 s in the shim) has run out, and its next lookup (2 s at
+# before it (5 s in the shim) has run out, and its next lookup (2 s at
 # most to get no answer from an out-of-reach server) is over; the program
 # runs until 10 of them are in
 after() { awk -v t="$1" '$1 > t' "$LOG"; }

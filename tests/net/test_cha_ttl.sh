@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test_cha_ttl.sh - a running program follows its server's cha record as
+# it changes, within the TTLs the zone gives, not the shim's own. The
+# zone's SOA is updated to MINIMUM 2 s and a name neg.<zone> (cn's
+# address) added without a cha record; a long-lived program
+# (connloop.py: getaddrinfo and a connect every 0.5 s) reaches it plainly.
+#   1. cha.neg is added (TTL 2 s: an operator putting an anchor in front of
+#      the server): the program's connects have their CHoA from the
+#      anchor's pool within 2 s of the negative answer (RFC 2308 §5: the
+#      smaller of the SOA's TTL and its MINIMUM) and a little; before, the
+#      shim kept the negative answer 30 s whatever the zone said;
+#   2. cha.neg is deleted (the anchor withdrawn): the connects go plain
+#      within its 2 s and a little; before, the shim kept a record at
+#      least 10 s whatever its TTL.
+#
+# Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
+set -eEuo pipefail
+trap 'check_on_err test_cha_ttl' ERR
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib/check.sh"
+net_need test_cha_ttl "network namespaces, TUN, raw sockets, BIND9" ip named radvd nginx nsupdate \
+	dig python3
+
+export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-1}
+. "$HERE/lib/topo.sh"
+. "$HERE/lib/agents.sh"
+
+NEG_S=2 REC_S=2
+LOOP_S=30
+
+topo_up
+# the zone's server answers (named may still be loading the zone)
+soa_serial() { nsq mn dig +time=1 +tries=1 +short @"$DNS_ADDR" SOA "$DNS_ZONE" 2>/dev/null | awk '{ print $3 }' || true; }
+serial_is() { test "$(soa_serial)" = "$1"; }
+check "the zone's server answers" wait_for 10 serial_is 1
+# update LINES... - one signed UPDATE of the zone
+update() {
+	{
+		printf 'server %s\nzone %s\n' "$DNS_ADDR" "$DNS_ZONE"
+		printf '%s\n' "$@"
+		printf 'send\n'
+	} | nsq cn nsupdate -k "$TSIG_KEYFILE"
+}
+update "update add $DNS_ZONE 30 SOA ns1.$DNS_ZONE. hostmaster.$DNS_ZONE. 2 30 30 600 $NEG_S" \
+	"update add neg.$DNS_ZONE 30 AAAA $CN_ADDR"
+check "the update is in (SOA serial 2)" wait_for 5 serial_is 2
+# the negative answer's TTL, as the server gives it (dig: the SOA's TTL in
+# the authority section)
+neg_ttl() {
+	nsq mn dig +time=1 +tries=2 @"$DNS_ADDR" AAAA "cha.neg.$DNS_ZONE" 2>/dev/null |
+		awk '$4 == "SOA" { print $2; exit }' || true
+}
+NEG_TTL=$(neg_ttl)
+check "the server says cha.neg does not exist, for $NEG_S s ($NEG_TTL)" test "$NEG_TTL" = "$NEG_S"
+odm_agents_up
+
+odm_connloop "neg.$DNS_ZONE" "$LOOP_S" 0.5
+LOG=$LOOP_LOG
+# the source of the first connect
+first_ok() { awk '$2 == "ok" { print $3; exit }' "$LOG"; }
+have_ok() { test -n "$(first_ok)"; }
+check "the program reached neg.$DNS_ZONE" wait_for 10 have_ok
+check "plainly, without a CHoA ($(first_ok))" bash -c "! grep -q '^[0-9.]* ok ${CHA_POOL%%::*}:' '$LOG'"
+# first_after T OK - the time of the first connect after T with (OK 1) or
+# without (OK 0) a CHoA
+first_after() {
+	awk -v t="$1" -v ok="$2" -v p="${CHA_POOL%%::*}:" \
+		'$1 > t && $2 == "ok" && (index($3, p) == 1) == ok { print $1; exit }' "$LOG"
+}
+has_after() { test -n "$(first_after "$1" "$2")"; }
+# delay_to T OK - seconds from T to that connect (within 10 s), or "none"
+delay_to() {
+	local at
+	wait_for 10 has_after "$1" "$2" || true
+	at=$(first_after "$1" "$2")
+	if [[ -n $at ]]; then python3 -c "print('%.1f' % ($at - $1))"; else echo none; fi
+}
+within() { [[ $1 != none ]] && python3 -c "import sys; sys.exit(0 if $1 <= $2 else 1)"; }
+
+# two connects on the negative answer, then the record appears
+sleep 1
+update "update add cha.neg.$DNS_ZONE $REC_S AAAA $CHA_ADDR"
+T_ADD=$(date +%s.%N)
+D_ADD=$(delay_to "$T_ADD" 1)
+echo "# 1: the first connect with a CHoA came $D_ADD s after cha.neg was added (negative TTL $NEG_S s)"
+check "1: the program's connects have a CHoA within $NEG_S s and 2 more of cha.neg added ($D_ADD s)" \
+	within "$D_ADD" $((NEG_S + 2))
+check "1: ODM_DEBUG said no cha first, with the zone's $NEG_S s" \
+	grep -q "has no cha (ttl $NEG_S s)" "$ODM_RUNDIR/connloop.err"
+
+# a connect or two on the record, then it goes
+sleep 1
+update "update delete cha.neg.$DNS_ZONE AAAA"
+T_DEL=$(date +%s.%N)
+D_DEL=$(delay_to "$T_DEL" 0)
+kill "$LOOP" 2>/dev/null || true
+wait "$LOOP" || true
+echo "# 2: the first connect without a CHoA came $D_DEL s after cha.neg was deleted (its TTL $REC_S s)"
+check "2: the program's connects go plain within $REC_S s and 2 more of cha.neg deleted ($D_DEL s)" \
+	within "$D_DEL" $((REC_S + 2))
+check "2: ODM_DEBUG said the record's $REC_S s" \
+	grep -q "has cha $CHA_ADDR (ttl $REC_S s)" "$ODM_RUNDIR/connloop.err"
+check "2: and never a longer time for it" \
+	bash -c "! grep -E 'has cha $CHA_ADDR \\(ttl ([3-9]|[0-9]{2,}) s\\)' '$ODM_RUNDIR/connloop.err'"
+check "no sanitizer report in the agents' logs (when built with SAN=1)" odm_agent_logs_clean
+check_summary test_cha_ttl
