@@ -528,10 +528,30 @@ struct cha_known {
 	struct in6_addr dst;
 	uint64_t failed_ms; /* the last lookup again got no answer then (0: none) */
 	uint64_t conflict_ms; /* two of its names' answers differ until then (0: none) */
+	/* the last answer recorded for it from node, kept past its TTL for a
+	 * lookup that gets no answer (serve-stale, RFC 8767): CHA_FOUND with
+	 * last_cha, CHA_NONE, or CHA_MISS (none) */
+	int last;
+	struct in6_addr last_cha;
+	uint64_t last_expires_ms; /* that answer's TTL ran out then */
 	char node[CHALOOKUP_NAME_MAX];
 };
 static struct cha_known kn[CHALOOKUP_MAX_KNOWN];
 static size_t kn_next, kn_used;
+
+/* DNS names compare in ASCII without case (RFC 4343), here with no libc call:
+ * getaddrinfo notes a name through this on every call */
+static int same_name(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		char x = *a >= 'A' && *a <= 'Z' ? (char)(*a - 'A' + 'a') : *a;
+		char y = *b >= 'A' && *b <= 'Z' ? (char)(*b - 'A' + 'a') : *b;
+		if (x != y)
+			return 0;
+		if (!x)
+			return 1;
+	}
+}
 
 /* Lock held. dst's entry, or NULL */
 static struct cha_known *known_locked(const struct in6_addr *dst)
@@ -555,10 +575,13 @@ static void know_locked(const char *node, const struct in6_addr *dst)
 		k = &kn[kn_next];
 		k->dst = *dst;
 		k->conflict_ms = 0;
+		k->last = CHA_MISS;
 		kn_next = (kn_next + 1) % CHALOOKUP_MAX_KNOWN;
 		if (kn_used < CHALOOKUP_MAX_KNOWN)
 			kn_used++;
 	}
+	if (!same_name(k->node, node))
+		k->last = CHA_MISS; /* another name's answer says nothing of node's */
 	memcpy(k->node, node, n + 1);
 	k->failed_ms = 0;
 }
@@ -575,20 +598,6 @@ static void know(const char *node, const struct in6_addr *dst, size_t ndst, uint
 			k->failed_ms = failed_ms;
 	}
 	pthread_mutex_unlock(&df_lock);
-}
-
-/* DNS names compare in ASCII without case (RFC 4343), here with no libc call:
- * getaddrinfo notes a name through this on every call */
-static int same_name(const char *a, const char *b)
-{
-	for (;; a++, b++) {
-		char x = *a >= 'A' && *a <= 'Z' ? (char)(*a - 'A' + 'a') : *a;
-		char y = *b >= 'A' && *b <= 'Z' ? (char)(*b - 'A' + 'a') : *b;
-		if (x != y)
-			return 0;
-		if (!x)
-			return 1;
-	}
 }
 
 /* Lock held. 1 and its name in prev if dst was last resolved from a name
@@ -699,10 +708,19 @@ void chalookup_record(const char *node, const struct in6_addr *dst, size_t ndst,
 		 * it, chalookup_wait_dst): this answer alone is not dst's; the
 		 * two are compared then */
 		wait[i] = other_pending_locked(&dst[i], node);
-		if (wait[i])
+		if (wait[i]) {
 			chacache_del_addr(c, &dst[i]);
-		else
+		} else {
+			struct cha_known *k = known_locked(&dst[i]);
+
 			chacache_put_addr(c, &dst[i], rs[i] == CHA_FOUND ? cha : NULL, ttls[i], now);
+			if (k) {
+				k->last = rs[i];
+				if (rs[i] == CHA_FOUND)
+					k->last_cha = *cha;
+				k->last_expires_ms = now + (uint64_t)ttls[i] * 1000;
+			}
+		}
 	}
 	pthread_mutex_unlock(&df_lock);
 	if (!shim_debug_on())
@@ -787,6 +805,37 @@ out:
 	pthread_mutex_unlock(&df_lock);
 }
 
+/*
+ * node's lookup got no answer (the DNS silent or failing): each of dst's
+ * that had an answer from node, whose TTL ran out less than
+ * CHALOOKUP_STALE_MAX_S ago, has it again in the address cache for
+ * CHALOOKUP_FAILED_RETRY_S (RFC 8767 §4, serve-stale): its anchor very
+ * likely still serves it, and a program's connects would otherwise go
+ * without one (or fail, ODM_TYPE) until the DNS answers again.
+ */
+static void serve_stale(const char *node, const struct in6_addr *dst, size_t ndst, uint64_t now)
+{
+	char dbuf[INET6_ADDRSTRLEN];
+	struct cha_known *k;
+
+	pthread_mutex_lock(&df_lock);
+	for (size_t i = 0; i < ndst; i++) {
+		k = known_locked(&dst[i]);
+		if (!k || k->last == CHA_MISS || !same_name(k->node, node) ||
+		    now >= k->last_expires_ms + (uint64_t)CHALOOKUP_STALE_MAX_S * 1000)
+			continue;
+		chacache_put_addr(chacache_by_addr(), &dst[i], k->last == CHA_FOUND ? &k->last_cha : NULL,
+				  CHALOOKUP_FAILED_RETRY_S, now);
+		if (shim_debug_on()) {
+			inet_ntop(AF_INET6, &dst[i], dbuf, sizeof(dbuf));
+			shim_debug("%s: no answer for cha.%s: its last answer (%s) kept %d s more "
+				   "(stale)", dbuf, node, k->last == CHA_FOUND ? "a cha" : "none",
+				   CHALOOKUP_FAILED_RETRY_S);
+		}
+	}
+	pthread_mutex_unlock(&df_lock);
+}
+
 /* The lookups for ds[0..n) (claimed by the caller, lock not held), made
  * at once and so within one CHALOOKUP_MAX_WAIT_MS, and not past
  * deadline_ms; records the answers */
@@ -837,6 +886,7 @@ static void resolve_deferred(struct cha_defer **ds, size_t n, uint64_t deadline_
 			 * (chalookup_refresh_dst), and do not each wait for the
 			 * DNS again */
 			know(d->node, d->dst, d->ndst, now ? now : 1);
+			serve_stale(d->node, d->dst, d->ndst, now);
 			continue;
 		}
 		chacache_put_name(chacache_by_name(), d->node, r[i] == CHA_FOUND ? &cha[i] : NULL,

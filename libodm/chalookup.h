@@ -50,6 +50,10 @@
  * named its type gets EADDRNOTAVAIL for that peer (odm(7)). A new
  * getaddrinfo() of the name asks at once. */
 #define CHALOOKUP_FAILED_RETRY_S 5
+/* A lookup that got no answer serves the last answer its destinations had
+ * from that name for CHALOOKUP_FAILED_RETRY_S, if its TTL ran out less
+ * than this long ago (s; RFC 8767 §5 suggests 1 to 3 days). */
+#define CHALOOKUP_STALE_MAX_S 86400
 /* Longest host name looked up, with "cha." and the NUL. */
 #define CHALOOKUP_NAME_MAX 256
 /* Destinations of one name noted for a deferred lookup (the rest go plain). */

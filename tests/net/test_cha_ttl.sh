@@ -12,7 +12,13 @@
 #      shim kept the negative answer 30 s whatever the zone said;
 #   2. cha.neg is deleted (the anchor withdrawn): the connects go plain
 #      within its 2 s and a little; before, the shim kept a record at
-#      least 10 s whatever its TTL.
+#      least 10 s whatever its TTL;
+#   3. cha.neg is added again, then mn's DNS queries are dropped (neg in
+#      mn's hosts file, so that getaddrinfo still answers): once the
+#      record's TTL has run out, the lookups get no answer, and the last
+#      answer is served stale (RFC 8767): every connect keeps its CHoA;
+#      before, each connect from then on failed with EADDRNOTAVAIL (the
+#      program names its type) until the DNS answered again.
 #
 # Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
 set -eEuo pipefail
@@ -28,7 +34,7 @@ export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-1}
 . "$HERE/lib/agents.sh"
 
 NEG_S=2 REC_S=2
-LOOP_S=30
+LOOP_S=60
 
 topo_up
 # the zone's server answers (named may still be loading the zone)
@@ -95,8 +101,6 @@ sleep 1
 update "update delete cha.neg.$DNS_ZONE AAAA"
 T_DEL=$(date +%s.%N)
 D_DEL=$(delay_to "$T_DEL" 0)
-kill "$LOOP" 2>/dev/null || true
-wait "$LOOP" || true
 echo "# 2: the first connect without a CHoA came $D_DEL s after cha.neg was deleted (its TTL $REC_S s)"
 check "2: the program's connects go plain within $REC_S s and 2 more of cha.neg deleted ($D_DEL s)" \
 	within "$D_DEL" $((REC_S + 2))
@@ -104,5 +108,40 @@ check "2: ODM_DEBUG said the record's $REC_S s" \
 	grep -q "has cha $CHA_ADDR (ttl $REC_S s)" "$ODM_RUNDIR/connloop.err"
 check "2: and never a longer time for it" \
 	bash -c "! grep -E 'has cha $CHA_ADDR \\(ttl ([3-9]|[0-9]{2,}) s\\)' '$ODM_RUNDIR/connloop.err'"
+
+# the record back, then the DNS silent for mn
+printf '%s neg.%s\n' "$CN_ADDR" "$DNS_ZONE" >>"/etc/netns/$NS_MN/hosts"
+update "update add cha.neg.$DNS_ZONE $REC_S AAAA $CHA_ADDR"
+T_BACK=$(date +%s.%N)
+D_BACK=$(delay_to "$T_BACK" 1)
+check "3: the record back, the connects have a CHoA again ($D_BACK s)" within "$D_BACK" $((NEG_S + 2))
+sleep 1
+nsx mn nft -f - <<EOF
+table ip6 test_cha_ttl {
+	chain out {
+		type filter hook output priority 0;
+		ip6 daddr $DNS_ADDR meta l4proto { udp, tcp } th dport 53 counter drop
+	}
+}
+EOF
+T_DROP=$(date +%s.%N)
+# 12 s: the TTL out, and more than one round of a lookup with no answer
+# (2 s) and the answer served stale (5 s)
+sleep 12
+kill "$LOOP" 2>/dev/null || true
+wait "$LOOP" || true
+DROPPED=$(nsq mn nft list table ip6 test_cha_ttl |
+	awk '/counter/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }')
+SINCE=$(awk -v t="$T_DROP" '$1 > t' "$LOG")
+N_SINCE=$(wc -l <<<"$SINCE")
+N_CHOA=$(awk -v p="${CHA_POOL%%::*}:" '$2 == "ok" && index($3, p) == 1' <<<"$SINCE" | wc -l)
+OTHERS=$(awk -v p="${CHA_POOL%%::*}:" '$2 != "ok" || index($3, p) != 1 { print $2, $3 }' <<<"$SINCE" |
+	sort | uniq -c | tr '\n' ' ')
+echo "# 3: DNS silent for 12 s ($DROPPED queries dropped): $N_CHOA of $N_SINCE connects with a CHoA;" \
+	"the others: ${OTHERS:-none}"
+check "3: the lookups got no answer ($DROPPED queries dropped)" test "${DROPPED:-0}" -ge 2
+check "3: every connect kept its CHoA ($N_CHOA of $N_SINCE)" test "$N_CHOA" -eq "$N_SINCE" -a "$N_SINCE" -ge 8
+check "3: ODM_DEBUG said the last answer was served stale" grep -q 'kept 5 s more (stale)' \
+	"$ODM_RUNDIR/connloop.err"
 check "no sanitizer report in the agents' logs (when built with SAN=1)" odm_agent_logs_clean
 check_summary test_cha_ttl

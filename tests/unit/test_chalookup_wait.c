@@ -4,8 +4,9 @@
  * never answers, in a network and mount namespace of the test's own
  * (resolv.conf names ::1, where a socket takes the queries and drops them):
  * a connect that waits on other threads' lookups of an address's names
- * comes back within its bound however many names they go on noting, and
- * threads cancelled in the wait leave no lock held.
+ * comes back within its bound however many names they go on noting,
+ * threads cancelled in the wait leave no lock held, and a name's last
+ * answer is served stale when its lookup gets none.
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
@@ -290,4 +291,50 @@ Test(chalookup_wait, a_name_no_dns_can_carry_is_no_cha_at_once)
 	q = chalookup_start(node);
 	cr_assert_not_null(q);
 	cr_assert_eq(chalookup_finish(q, chacache_now_ms() + 500, NULL, NULL), CHA_NONE);
+}
+
+/*
+ * The DNS silent once an answer's TTL has run out: the lookup gets no
+ * answer, and the address has the last answer its name gave it again, for
+ * CHALOOKUP_FAILED_RETRY_S (serve-stale, RFC 8767); before, it was
+ * unknown (EADDRNOTAVAIL for a program that named its type, a connection
+ * without its anchor for one that did not). Not another name's answer,
+ * nor one whose TTL ran out longer than CHALOOKUP_STALE_MAX_S before.
+ */
+Test(chalookup_wait, a_lookup_with_no_answer_serves_the_last_one_stale)
+{
+	struct in6_addr dst = A("2001:db8:78::1"), other = A("2001:db8:78::2"), cha = A("2001:db8:ca::7"),
+			got;
+	uint64_t now;
+	uint32_t left = 0;
+	int r = CHA_MISS;
+
+	silent_dns_up();
+	now = chacache_now_ms();
+	/* answered 10 s ago, for 2 s */
+	chalookup_record("stale.example.test", &dst, 1, CHA_FOUND, &cha, 2, now - 10000);
+	cr_assert_eq(chacache_get_addr(chacache_by_addr(), &dst, &got, NULL, now), CHA_MISS, "expired");
+	chalookup_defer("stale.example.test", &dst, 1);
+	cr_assert_eq(chalookup_wait_dst(&dst, &r, &got), 1);
+	cr_assert_eq(r, CHA_FOUND, "the last answer, stale (got %d)", r);
+	assert_addr(&got, "2001:db8:ca::7");
+	now = chacache_now_ms();
+	cr_assert_eq(chacache_get_addr(chacache_by_addr(), &dst, &got, &left, now), CHA_FOUND);
+	cr_assert_leq(left, CHALOOKUP_FAILED_RETRY_S, "kept %u s", left);
+	/* another name of the address: its own answer or none, not the stale one */
+	chalookup_record("first.example.test", &other, 1, CHA_FOUND, &cha, 2, now - 10000);
+	chalookup_defer("second.example.test", &other, 1);
+	cr_assert_eq(chalookup_wait_dst(&other, &r, &got), 1);
+	cr_assert_eq(r, CHA_MISS, "no answer of second's own (got %d)", r);
+	/* stale for longer than the bound (where the clock has run that long) */
+	now = chacache_now_ms();
+	if (now > (uint64_t)CHALOOKUP_STALE_MAX_S * 1000 + 10000) {
+		struct in6_addr old = A("2001:db8:78::3");
+
+		chalookup_record("old.example.test", &old, 1, CHA_FOUND, &cha, 2,
+				 now - (uint64_t)CHALOOKUP_STALE_MAX_S * 1000 - 5000);
+		chalookup_defer("old.example.test", &old, 1);
+		cr_assert_eq(chalookup_wait_dst(&old, &r, &got), 1);
+		cr_assert_eq(r, CHA_MISS, "too old to serve (got %d)", r);
+	}
 }
