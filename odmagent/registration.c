@@ -67,11 +67,19 @@ uint64_t reg_refresh_delay_ms(uint32_t granted_s, int has_bra, uint16_t bra_unit
 	uint64_t life_ms = (uint64_t)granted_s * 1000;
 	uint64_t d;
 
+	uint64_t span;
+
 	/* RFC 6275 §6.2.4: the advice must be shorter than the lifetime */
 	if (has_bra && bra_units && (uint64_t)bra_units * 4000 < life_ms)
 		d = (uint64_t)bra_units * 4000;
 	else
 		d = life_ms * 8 / 10;
+	/* a short lifetime: early enough for the refresh's retransmissions
+	 * (RFC 6275 §11.8: 1 s, then doubling) to go before the binding
+	 * expires, one lost BU costing no session; never before half of it */
+	span = life_ms > 2 * REG_REFRESH_SPAN_MS ? REG_REFRESH_SPAN_MS : life_ms / 2;
+	if (life_ms - d < span)
+		d = life_ms - span;
 	return d < 1000 ? 1000 : d;
 }
 

@@ -320,7 +320,12 @@ const char *reg_kind_name(enum reg_kind k);
 /* Helpers for the schedule, exposed for the tests */
 uint32_t reg_initial_timeout(enum reg_kind k);
 uint32_t reg_next_timeout(uint32_t cur_ms);
-/* When to refresh after a BA: BRA if given (> 0 and < lifetime), else ~80 % */
+/* A refresh starts at least this long before the binding expires (or at
+ * half its lifetime, if that is shorter): room for three BUs, at 0, 1 and
+ * 3 s (INITIAL_BINDACK_TIMEOUT, doubling) */
+#define REG_REFRESH_SPAN_MS 3500
+/* When to refresh after a BA: BRA if given (> 0 and < lifetime), else ~80 %;
+ * not later than REG_REFRESH_SPAN_MS before the end (above) */
 uint64_t reg_refresh_delay_ms(uint32_t granted_s, int has_bra, uint16_t bra_units);
 
 #endif

@@ -7,7 +7,7 @@
 # lib/suspendclock.c, which takes from its CLOCK_MONOTONIC the time the
 # test keeps it stopped (SIGSTOP), as a suspend would; a shimmed TCP
 # client on mn (not stopped) keeps an echo exchange with cn going through
-# a CHoA. Binding lifetime LIFE s, refreshed at 80 % of it:
+# a CHoA. Binding lifetime LIFE s, refreshed 3.5 s before its end:
 #   1. the agent "sleeps" from 1 s or more after the binding to 2 to 3 s
 #      before its end (past the refresh's time, before the anchor lets it
 #      go; its length taken from the lifetime left): it wakes, refreshes
@@ -38,7 +38,7 @@ export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-1}
 . "$HERE/lib/agents.sh"
 trap 'check_on_err test_suspend' ERR
 
-LIFE=16 # s: refreshed at 12.8 s
+LIFE=16 # s: refreshed at 12.5 s
 export ODM_MN_LIFETIME=$LIFE
 ECHO_PORT=7777
 

@@ -480,6 +480,59 @@ Test(reg, refresh_at_80_percent_without_bra)
 	cr_assert_eq(reg_refresh_delay_ms(1, 0, 0), 1000, "at least 1 s");
 }
 
+/* The BUs of a refresh that go before the binding expires, none answered */
+static unsigned refresh_tries(uint32_t life)
+{
+	uint64_t at = reg_refresh_delay_ms(life, 0, 0), timeout = reg_initial_timeout(REG_REFRESH);
+	unsigned n = 0;
+
+	while (at < (uint64_t)life * 1000) {
+		n++;
+		at += timeout;
+		timeout = reg_next_timeout((uint32_t)timeout);
+	}
+	return n;
+}
+
+/*
+ * A short lifetime (4 s is allowed): a refresh at 80 % of it left one BU
+ * (life 4: at 3.2 s, its retransmission due at 4.2 s, after the binding
+ * expired) or two (life 8) before the end, so one lost BU ended the lease
+ * and every session on it. Now three go whenever the lifetime is 7 s or
+ * more, two below; a long lifetime keeps its 80 %.
+ */
+Test(reg, a_short_lifetime_leaves_room_for_retransmissions)
+{
+	cr_assert_eq(refresh_tries(4), 2, "life 4: %u", refresh_tries(4));
+	for (uint32_t life = 7; life <= 120; life++)
+		cr_assert_geq(refresh_tries(life), 3, "life %u: %u BU(s) before it expires", life,
+			      refresh_tries(life));
+	cr_assert_eq(reg_refresh_delay_ms(8, 0, 0), 4500);
+	cr_assert_eq(reg_refresh_delay_ms(20, 0, 0), 16000, "80 %% where it leaves room");
+	cr_assert_eq(reg_refresh_delay_ms(8, 1, 1), 4000, "advice earlier than that is taken");
+	cr_assert_eq(reg_refresh_delay_ms(8, 1, 0), 4500);
+
+	/* and the binding itself: lifetime 8, the refresh's first BU lost, the
+	 * second answered before the end */
+	struct reg_binding *b = registered(8, 0);
+	uint64_t expires = b->expires_ms;
+
+	uint64_t refresh = b->refresh_ms;
+
+	cr_assert_eq(refresh, T0 + 20 + 4500);
+	tick(refresh);
+	cr_assert_eq(F.n, 1);
+	tick(refresh + 1000);
+	cr_assert_eq(F.n, 2, "retransmitted 1 s later, before the end at %llu",
+		     (unsigned long long)(expires - T0));
+	struct mh_msg m = bu(1);
+	struct ba_spec s = { .status = 0, .seq = m.seq, .bid = 7, .hnp = &HOA, .lifetime_s = 8,
+			     .key = KEY };
+	cr_assert_eq(deliver(&s, F.now + 5), 0);
+	cr_assert(b->registered, "still registered");
+	cr_assert_gt(b->expires_ms, expires, "and its lifetime runs on");
+}
+
 Test(reg, ba_for_a_retransmission_matches_too)
 {
 	struct reg_binding *b = binding(100);
