@@ -18,8 +18,9 @@ static uint32_t get32(const unsigned char *p)
 
 /*
  * The end of the name at msg[at], not past end: its labels (each 1..63
- * octets, RFC 1035 §2.3.4) up to the root label or a compression pointer
- * (RFC 1035 §4.1.4) to an earlier offset; 0 if malformed. The pointer is
+ * octets, the name 255 octets at most with its root label, RFC 1035
+ * §2.3.4) up to the root label or a compression pointer (RFC 1035 §4.1.4)
+ * to an earlier offset past the header; 0 if malformed. The pointer is
  * not followed: only where the name ends matters here.
  */
 static size_t skip_name(const unsigned char *msg, size_t at, size_t end)
@@ -32,14 +33,19 @@ static size_t skip_name(const unsigned char *msg, size_t at, size_t end)
 		if (l == 0)
 			return at + 1;
 		if ((l & 0xc0) == 0xc0) {
-			if (at + 2 > end || (size_t)((l & 0x3f) << 8 | msg[at + 1]) >= at)
+			size_t to;
+
+			if (at + 2 > end)
+				return 0;
+			to = (size_t)((l & 0x3f) << 8 | msg[at + 1]);
+			if (to < DNS_HEADER || to >= at)
 				return 0;
 			return at + 2;
 		}
 		if (l & 0xc0) /* the reserved label types */
 			return 0;
 		total += l + 1;
-		if (total > 255)
+		if (total + 1 > 255) /* and the root label's octet */
 			return 0;
 		at += 1 + l;
 	}

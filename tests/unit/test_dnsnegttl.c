@@ -85,3 +85,56 @@ Test(dnsnegttl, no_soa_or_a_malformed_message_says_nothing)
 	cr_assert_eq(dns_negative_ttl(m, n, &t), 0);
 	cr_assert_eq(dns_negative_ttl(NULL, 0, &t), -1);
 }
+
+/* NXDOMAIN whose question name is 192 + last octets long with its root
+ * label (three labels of 63 and one of last - 2), then an SOA of the root
+ * (owner, MNAME and RNAME the root label) with TTL 7 and MINIMUM 9 */
+static size_t long_question(unsigned char *m, size_t last)
+{
+	static const unsigned char head[] = { 0x12, 0x34, 0x84, 0x03, 0, 1, 0, 0, 0, 1, 0, 0 };
+	size_t n = sizeof(head);
+
+	memcpy(m, head, n);
+	for (int i = 0; i < 3; i++) {
+		m[n++] = 63;
+		memset(m + n, 'a', 63), n += 63;
+	}
+	m[n++] = (unsigned char)(last - 2);
+	memset(m + n, 'b', last - 2), n += last - 2;
+	m[n++] = 0;
+	m[n++] = 0, m[n++] = 28, m[n++] = 0, m[n++] = 1;
+	m[n++] = 0;
+	m[n++] = 0, m[n++] = 6, m[n++] = 0, m[n++] = 1;
+	m[n++] = 0, m[n++] = 0, m[n++] = 0, m[n++] = 7;
+	m[n++] = 0, m[n++] = 22, m[n++] = 0, m[n++] = 0;
+	for (int i = 0; i < 4; i++)
+		m[n++] = 0, m[n++] = 0, m[n++] = 0, m[n++] = 1;
+	m[n++] = 0, m[n++] = 0, m[n++] = 0, m[n++] = 9;
+	return n;
+}
+
+/* RFC 1035 §2.3.4: 255 octets at most, its root label's included; and a
+ * compression pointer points at a name, past the 12-octet header */
+Test(dnsnegttl, a_name_of_256_octets_or_a_pointer_into_the_header_is_malformed)
+{
+	unsigned char m[512];
+	uint32_t t = 99;
+	size_t n = long_question(m, 63);
+
+	cr_assert_eq(n - 12 - 4 - 33, 255);
+	cr_assert_eq(dns_negative_ttl(m, n, &t), 0, "a name of 255 octets");
+	cr_assert_eq(t, 7);
+	t = 99;
+	n = long_question(m, 64);
+	cr_assert_eq(n - 12 - 4 - 33, 256);
+	cr_assert_eq(dns_negative_ttl(m, n, &t), -1, "a name of 256 octets");
+	cr_assert_eq(t, 99);
+
+	n = nxdomain(m, 30, 2);
+	cr_assert_eq(dns_negative_ttl(m, n, &t), 0);
+	/* the SOA's owner pointing at offset 4 (the counts) rather than 19 */
+	m[38] = 4;
+	t = 99;
+	cr_assert_eq(dns_negative_ttl(m, n, &t), -1, "a pointer into the header");
+	cr_assert_eq(t, 99);
+}
