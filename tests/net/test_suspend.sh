@@ -91,7 +91,7 @@ BU0=$(odm_reg_counter bu_sent)
 # from the binding's lifetime left as the stop comes (whole seconds, rounded
 # down), not from a fixed age: however long the steps above took on a
 # loaded machine, the sleep ends 2 to 3 s before the binding's end, past
-# its refresh (3.2 s before it), and is long enough that a clock that
+# its refresh (3.5 s before it), and is long enough that a clock that
 # skipped it would refresh only after that end
 left=$(odm_status mn | json "min(l['lifetime_left'] for l in j['leases'] if l['proto'] == 'tcp')")
 check "the binding has at least 8 s left ($left s) as the sleep begins" test "$left" -ge 8
