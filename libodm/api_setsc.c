@@ -143,8 +143,10 @@ static int cha_of(const char *host, const struct in6_addr *dst, struct in6_addr 
 		if (!skip)
 			chashare_said(host, r, probe);
 		now = chacache_now_ms();
+		/* no answer: the last one host gave dst, as a connect has it
+		 * (serve-stale, RFC 8767) */
 		if (r < 0)
-			return CHA_MISS;
+			return chalookup_stale(host, dst, cha, now);
 		chacache_put_name(chacache_by_name(), host, r == CHA_FOUND ? cha : NULL, ttl, now);
 	}
 	/* host's answer is this socket's; for dst, as the later connects of

@@ -806,34 +806,53 @@ out:
 }
 
 /*
- * node's lookup got no answer (the DNS silent or failing): each of dst's
- * that had an answer from node, whose TTL ran out less than
- * CHALOOKUP_STALE_MAX_S ago, has it again in the address cache for
+ * Lock held. node's lookup got no answer (the DNS silent or failing): if
+ * dst had an answer from node whose TTL ran out less than
+ * CHALOOKUP_STALE_MAX_S ago, it is dst's again in the address cache for
  * CHALOOKUP_FAILED_RETRY_S (RFC 8767 §4, serve-stale): its anchor very
  * likely still serves it, and a program's connects would otherwise go
- * without one (or fail, ODM_TYPE) until the DNS answers again.
+ * without one (or fail, ODM_TYPE) until the DNS answers again. That
+ * answer (CHA_FOUND with *cha), or CHA_MISS.
  */
-static void serve_stale(const char *node, const struct in6_addr *dst, size_t ndst, uint64_t now)
+static int stale_locked(const char *node, const struct in6_addr *dst, struct in6_addr *cha,
+			uint64_t now)
 {
 	char dbuf[INET6_ADDRSTRLEN];
-	struct cha_known *k;
+	struct cha_known *k = known_locked(dst);
+
+	if (!k || k->last == CHA_MISS || !same_name(k->node, node) ||
+	    now >= k->last_expires_ms + (uint64_t)CHALOOKUP_STALE_MAX_S * 1000)
+		return CHA_MISS;
+	chacache_put_addr(chacache_by_addr(), dst, k->last == CHA_FOUND ? &k->last_cha : NULL,
+			  CHALOOKUP_FAILED_RETRY_S, now);
+	if (cha && k->last == CHA_FOUND)
+		*cha = k->last_cha;
+	if (shim_debug_on()) {
+		inet_ntop(AF_INET6, dst, dbuf, sizeof(dbuf));
+		shim_debug("%s: no answer for cha.%s: its last answer (%s) kept %d s more (stale)",
+			   dbuf, node, k->last == CHA_FOUND ? "a cha" : "none",
+			   CHALOOKUP_FAILED_RETRY_S);
+	}
+	return k->last;
+}
+
+static void serve_stale(const char *node, const struct in6_addr *dst, size_t ndst, uint64_t now)
+{
+	pthread_mutex_lock(&df_lock);
+	for (size_t i = 0; i < ndst; i++)
+		stale_locked(node, &dst[i], NULL, now);
+	pthread_mutex_unlock(&df_lock);
+}
+
+int chalookup_stale(const char *node, const struct in6_addr *dst, struct in6_addr *cha,
+		    uint64_t now)
+{
+	int r;
 
 	pthread_mutex_lock(&df_lock);
-	for (size_t i = 0; i < ndst; i++) {
-		k = known_locked(&dst[i]);
-		if (!k || k->last == CHA_MISS || !same_name(k->node, node) ||
-		    now >= k->last_expires_ms + (uint64_t)CHALOOKUP_STALE_MAX_S * 1000)
-			continue;
-		chacache_put_addr(chacache_by_addr(), &dst[i], k->last == CHA_FOUND ? &k->last_cha : NULL,
-				  CHALOOKUP_FAILED_RETRY_S, now);
-		if (shim_debug_on()) {
-			inet_ntop(AF_INET6, &dst[i], dbuf, sizeof(dbuf));
-			shim_debug("%s: no answer for cha.%s: its last answer (%s) kept %d s more "
-				   "(stale)", dbuf, node, k->last == CHA_FOUND ? "a cha" : "none",
-				   CHALOOKUP_FAILED_RETRY_S);
-		}
-	}
+	r = stale_locked(node, dst, cha, now);
 	pthread_mutex_unlock(&df_lock);
+	return r;
 }
 
 /* The lookups for ds[0..n) (claimed by the caller, lock not held), made

@@ -124,6 +124,12 @@ int chalookup_wait_dst(const struct in6_addr *dst, int *answer, struct in6_addr 
 int chalookup_refresh_dst(const struct in6_addr *dst, int *answer, struct in6_addr *cha);
 
 /* In a forked child: reset the lock; the channel is replaced on next use. */
+/* node's lookup got no answer: dst's last answer from node, if its TTL ran
+ * out less than CHALOOKUP_STALE_MAX_S ago, again dst's in the address cache
+ * for CHALOOKUP_FAILED_RETRY_S (serve-stale, RFC 8767): CHA_FOUND (and
+ * *cha), CHA_NONE, or CHA_MISS (none to serve) */
+int chalookup_stale(const char *node, const struct in6_addr *dst, struct in6_addr *cha,
+		    uint64_t now);
 void chalookup_atfork_child(void);
 
 #pragma GCC visibility pop

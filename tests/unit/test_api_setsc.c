@@ -17,9 +17,11 @@
 #include <unistd.h>
 
 #include "chacache.h"
+#include "chalookup.h"
 #include "fdtable.h"
 #include "heldlease.h"
 #include "odm.h"
+#include "resolvns.h"
 
 static struct in6_addr A(const char *s)
 {
@@ -266,4 +268,38 @@ Test(api_setsc, no_type_toward_an_ipv4_destination_is_still_einval)
 		cr_assert_eq(errno, EINVAL, "type %d: %s", bad[i], strerror(errno));
 	}
 	close(fd);
+}
+
+/*
+ * setsc_to() with the host's name, the DNS silent (a server on [::1] that
+ * never answers, in the test's own namespaces) once the name's answer for
+ * the address has run out: the lookup gets no answer and the last answer
+ * is served stale (RFC 8767), as for a connect (chalookup_stale), here the
+ * address held for its CHA; before, the CHA was unknown and setsc_to()
+ * failed (EAI_REQUIREDIPFAILED). Another name of the address does not get
+ * that answer.
+ */
+Test(api_setsc, a_name_with_no_answer_has_its_last_cha_stale)
+{
+	struct sockaddr_in6 d = dst6("2001:db8:c0::10");
+	struct in6_addr src, cha = A("2001:db8:ca::10"), choa = A("2001:db8:c4a::7");
+	int fd, fd2, dns = test_resolv_ns_enter("nameserver ::1\n");
+
+	no_agent(); /* the address is held: no agent needed */
+	/* answered 10 s ago, for 2 s */
+	chalookup_record("stale.example.test", &d.sin6_addr, 1, CHA_FOUND, &cha, 2,
+			 chacache_now_ms() - 10000);
+	cr_assert_eq(heldlease_note(SESSION_LASTING_IPV6_ADDRESS, IPPROTO_TCP, &cha, &choa, "7"), 0);
+	fd = socket(AF_INET6, SOCK_STREAM, 0);
+	fd2 = socket(AF_INET6, SOCK_STREAM, 0);
+	cr_assert_eq(setsc_to(fd, &src, SESSION_LASTING_IPV6_ADDRESS, (struct sockaddr *)&d,
+			      sizeof(d), "stale.example.test"),
+		     0, "the last answer, stale");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&src, &choa));
+	cr_assert_eq(setsc_to(fd2, &src, SESSION_LASTING_IPV6_ADDRESS, (struct sockaddr *)&d,
+			      sizeof(d), "other.example.test"),
+		     EAI_REQUIREDIPFAILED, "not another name's");
+	close(fd2);
+	close(fd);
+	close(dns);
 }
