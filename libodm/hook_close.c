@@ -33,12 +33,6 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-/* (inside the shim, maybe holding the agent lock: the count alone, no call) */
-static void hint(int fd, const struct fd_lease *l)
-{
-	shim_release_hint(fd, l);
-}
-
 /* fd is about to be closed by the application or the shim; forget it. */
 static int forget(struct fdtable *t, int fd, int st, struct fd_lease *l)
 {
@@ -75,7 +69,7 @@ static void closed(int fd, int last, const struct fd_lease *l)
 	int saved = errno;
 
 	if (last)
-		hint(fd, l);
+		shim_release_hint(fd, l);
 	errno = saved;
 }
 
@@ -141,7 +135,7 @@ static void closed_range(unsigned int first, unsigned int last)
 	/* the whole range at once, then each lease hinted outside the lock */
 	fdtable_drop_range(t, first, last);
 	while (fdtable_take_released(t, &gone))
-		hint(-1, &gone);
+		shim_release_hint(-1, &gone);
 	errno = saved;
 }
 
@@ -197,7 +191,7 @@ static void after_dup(int oldfd, int newfd)
 	if (st_new == FDT_INTERNAL && !guard_active())
 		shield_app_closed((unsigned int)newfd, (unsigned int)newfd);
 	if (fdtable_dup(t, oldfd, newfd, &l))
-		hint(newfd, &l);
+		shim_release_hint(newfd, &l);
 	errno = saved;
 }
 

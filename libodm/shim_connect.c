@@ -1071,8 +1071,7 @@ void shim_release_hint(int fd, const struct fd_lease *l)
 	 * count would stay up for good: the process's next socket bound to
 	 * the address as held, its last close hinting nothing */
 	r = (int)(l->unheld ? heldlease_held(&l->addr) : heldlease_release(&l->addr));
-	if (!inside)
-		guard_enter();
+	guard_enter();
 	if (r > 0) {
 		/* our other sockets keep the lease: nothing for the agent to count */
 		shim_debug("close fd %d -> %s still held by %d socket(s), no hint", fd, abuf, r);
@@ -1086,7 +1085,6 @@ void shim_release_hint(int fd, const struct fd_lease *l)
 		shim_debug("close fd %d -> release hint for %s %s%s", fd, abuf,
 			   r < 0 ? "dropped: " : "sent", r < 0 ? strerror(-r) : "");
 	}
-	if (!inside)
-		guard_leave();
+	guard_leave();
 	errno = saved;
 }
