@@ -737,6 +737,14 @@ static void vanished(struct hostengine *e)
 	access_update(e);
 }
 
+/* The host's addresses and each binding's care-of address, looked at
+ * again: at a move, and at a wake (the host may be on another network) */
+static void look_addrs(struct hostengine *e)
+{
+	vanished(e);
+	check_all(e);
+}
+
 void he_move(struct hostengine *e, uint64_t now)
 {
 	he_move_since(e, now, now);
@@ -749,8 +757,7 @@ void he_move_since(struct hostengine *e, uint64_t now, uint64_t since_ms)
 		return;
 	expire_due(e);
 	e->change_ms = since_ms && since_ms <= now ? since_ms : now;
-	vanished(e);
-	check_all(e);
+	look_addrs(e);
 	fixed_moved(e);
 	e->change_ms = 0; /* any other look at the CoA sees a change now */
 	e->ops->save(e->arg);
@@ -758,25 +765,20 @@ void he_move_since(struct hostengine *e, uint64_t now, uint64_t since_ms)
 
 /* ---- timers ---- */
 
-/* 1 when the agent did not run since the last look (HE_ASLEEP_MS) */
+/*
+ * 1 when the agent did not run since the last look (HE_ASLEEP_MS). The host
+ * may have moved meanwhile (woken on another network): the kernel's word
+ * of it waits behind the first timer to fire, the look (its confirming
+ * refreshes) or the Binding Update List's (a refresh or a retransmission
+ * come due meanwhile), whose BUs would leave from a care-of address the
+ * host no longer has (refused by the kernel, a warning each). So a wake
+ * looks at the addresses first, as a move does (look_addrs).
+ */
 static int woke(const struct hostengine *e, uint64_t now)
 {
 	return e->looked_ms && now > e->looked_ms + HE_ASLEEP_MS;
 }
 
-/*
- * The host may have moved while the agent did not run (woken on another
- * network): the kernel's word of it waits behind the first timer to fire,
- * the look (its confirming refreshes) or the Binding Update List's (a
- * refresh or a retransmission come due meanwhile), whose BUs would leave
- * from a care-of address the host no longer has (refused by the kernel, a
- * warning each). The CoA is looked at first, as a move.
- */
-static void woke_look(struct hostengine *e)
-{
-	vanished(e);
-	check_all(e);
-}
 
 void he_tick(struct hostengine *e, uint64_t now)
 {
@@ -792,7 +794,7 @@ void he_tick(struct hostengine *e, uint64_t now)
 	expire_due(e);
 	if (woke(e, now)) {
 		lease_woke(e, now - e->looked_ms);
-		woke_look(e);
+		look_addrs(e);
 	}
 	e->looked_ms = now;
 	lease_count_and_judge(e);
@@ -813,7 +815,7 @@ void he_reg_timers(struct hostengine *e, uint64_t now)
 	e->now = now;
 	/* before the look: lease_woke waits for it (he_tick) */
 	if (!e->stopping && woke(e, now))
-		woke_look(e);
+		look_addrs(e);
 	reg_timers(&e->reg, now);
 	access_deadlines(e);
 	e->ops->save(e->arg);

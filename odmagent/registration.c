@@ -65,9 +65,7 @@ uint32_t reg_next_timeout(uint32_t cur_ms)
 uint64_t reg_refresh_delay_ms(uint32_t granted_s, int has_bra, uint16_t bra_units)
 {
 	uint64_t life_ms = (uint64_t)granted_s * 1000;
-	uint64_t d;
-
-	uint64_t span;
+	uint64_t d, span;
 
 	/* RFC 6275 §6.2.4: the advice must be shorter than the lifetime */
 	if (has_bra && bra_units && (uint64_t)bra_units * 4000 < life_ms)
