@@ -84,12 +84,17 @@ delay_to() {
 	if [[ -n $at ]]; then python3 -c "print('%.1f' % ($at - $1))"; else echo none; fi
 }
 within() { [[ $1 != none ]] && python3 -c "import sys; sys.exit(0 if $1 <= $2 else 1)"; }
+# after_update UPDATE LEASED: a second on, UPDATE made; then delay_to from it
+after_update() {
+	local t
+	sleep 1
+	update "$1" >&2
+	t=$(date +%s.%N)
+	delay_to "$t" "$2"
+}
 
 # two connects on the negative answer, then the record appears
-sleep 1
-update "update add cha.neg.$DNS_ZONE $REC_S AAAA $CHA_ADDR"
-T_ADD=$(date +%s.%N)
-D_ADD=$(delay_to "$T_ADD" 1)
+D_ADD=$(after_update "update add cha.neg.$DNS_ZONE $REC_S AAAA $CHA_ADDR" 1)
 echo "# 1: the first connect with a CHoA came $D_ADD s after cha.neg was added (negative TTL $NEG_S s)"
 check "1: the program's connects have a CHoA within $NEG_S s and 2 more of cha.neg added ($D_ADD s)" \
 	within "$D_ADD" $((NEG_S + 2))
@@ -97,10 +102,7 @@ check "1: ODM_DEBUG said no cha first, with the zone's $NEG_S s" \
 	grep -q "has no cha (ttl $NEG_S s)" "$ODM_RUNDIR/connloop.err"
 
 # a connect or two on the record, then it goes
-sleep 1
-update "update delete cha.neg.$DNS_ZONE AAAA"
-T_DEL=$(date +%s.%N)
-D_DEL=$(delay_to "$T_DEL" 0)
+D_DEL=$(after_update "update delete cha.neg.$DNS_ZONE AAAA" 0)
 echo "# 2: the first connect without a CHoA came $D_DEL s after cha.neg was deleted (its TTL $REC_S s)"
 check "2: the program's connects go plain within $REC_S s and 2 more of cha.neg deleted ($D_DEL s)" \
 	within "$D_DEL" $((REC_S + 2))
