@@ -385,11 +385,11 @@ static void publish_dns(struct mn *mn)
 	if (rc == 0) {
 		movement_coa_note(mn->mv, dnspub_server(mn->dns), &cur);
 		dnspub_publish(mn->dns, &cur);
-	}
-	else
+	} else {
 		log_debug("DNS: no usable address toward %s yet (%s)",
 			  inet_ntop(AF_INET6, dnspub_server(mn->dns), a1, sizeof(a1)),
 			  strerror(-rc));
+	}
 }
 
 /* An access address with its device and flags */
