@@ -32,6 +32,9 @@ static pid_t ag_pid;
 static uid_t ag_euid;
 static gid_t ag_egid;
 static uint64_t ag_retry_after; /* no connect attempt before this (ms) */
+/* why not (-errno), said until then: the failed connect's own error (no
+ * socket there, permission denied), not a made-up one */
+static int ag_retry_err = -ECONNREFUSED;
 static int ag_default = -1;     /* -1: not asked yet */
 static int ag_fresh;            /* ag_fd was made by the current call */
 static json_int_t ag_hint_id;   /* ids of hints, which are never answered */
@@ -90,7 +93,7 @@ static int conn_locked(int connect_ms)
 		return ag_fd;
 	now = chacache_now_ms();
 	if (now < ag_retry_after)
-		return -ECONNREFUSED;
+		return ag_retry_err;
 	fd = ipc_connect(agent_client_socket_path(), connect_ms);
 	if (fd == -ENAMETOOLONG) {
 		char v[48];
@@ -108,6 +111,7 @@ static int conn_locked(int connect_ms)
 		/* no agent at all: ask again in a while; a full queue: soon */
 		if (fd != -ETIMEDOUT) {
 			ag_retry_after = now + AGENT_RETRY_MS;
+			ag_retry_err = fd;
 			shim_debug_once(&said_unreachable, "agent unreachable at %s (%s)",
 					agent_client_socket_path(), strerror(-fd));
 		}
@@ -334,6 +338,8 @@ int agent_default_type(void)
 		 * long legitimately, its anchor silent: only hello says this.)
 		 */
 		ag_retry_after = chacache_now_ms() + AGENT_RETRY_MS;
+		/* not -ETIMEDOUT, which call_locked() tries again on */
+		ag_retry_err = -ETIME;
 		shim_debug_once(&said_silent, "agent at %s did not answer hello within %d ms; "
 				"not asked again for %d ms", agent_client_socket_path(), AGENT_LEASE_MS,
 				AGENT_RETRY_MS);

@@ -9,7 +9,8 @@
  * so the child's pid must be its own). Every call is bounded by a short
  * timeout and failure is never fatal: the caller falls back to a plain
  * socket. A failed connect is not retried for AGENT_RETRY_MS, so a host
- * without an agent pays one failed connect per second at most. Calls are
+ * without an agent pays one failed connect per second at most; calls
+ * meanwhile fail with that connect's error (ENOENT, EACCES). Calls are
  * serialised by one mutex (replies are matched by id on one stream).
  * Callers hold the recursion guard.
  *

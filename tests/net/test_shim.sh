@@ -1008,6 +1008,10 @@ attempt("resolved again:")' >"$TMP/o" 2>"$TMP/e" || true
 	check "no agent, type asked: connect fails with EADDRNOTAVAIL" \
 		grep -q "connect: -1 $(python3 -c 'import os; print(os.strerror(99))')" "$TMP/o"
 	check "no agent, type asked: debug names the error" grep -q 'failing with EADDRNOTAVAIL' "$TMP/e"
+	# the cause is the failed connect's to the socket, not a made-up one,
+	# also within the second the agent is not asked again
+	check "no agent, type asked: debug names why (no such socket)" \
+		grep -q "no lease ($(python3 -c 'import os; print(os.strerror(2))')), failing" "$TMP/e"
 	# Graceful-replacement is the agent's to give (the access router's anchor).
 	ODM_SOCKET=$TMP/agent3.sock ODM_TYPE=graceful-replacement "${pre[@]}" \
 		"$TMP/target_sock" connect cn.example.test >"$TMP/o" 2>"$TMP/e" || true
