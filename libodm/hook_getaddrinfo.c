@@ -182,11 +182,13 @@ int gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf, s
 /*
  * getaddrinfo_a(): glibc resolves its requests with an internal
  * getaddrinfo no hook sees, in threads of its own. A request's result is
- * noted where the program is sure to hold it: when GAI_WAIT returns, and
- * when gai_error() says the request is done (how a program learns that,
- * in a notification too). Its notification itself is left as it is: the
- * shim reading a request there could race with a program that freed it
- * once gai_suspend() woke it.
+ * noted where the program is sure to hold it: when GAI_WAIT returns, when
+ * gai_suspend() returns (the requests it was handed are the program's
+ * until then: one done among them is read before the program can free
+ * it), and when gai_error() says the request is done (how a program
+ * learns that, in a notification too). Its notification itself is left
+ * as it is: the shim reading a request there could race with a program
+ * that freed it once gai_suspend() woke it.
  *
  * Noted once, the first time it is seen done (gaipending.h).
  */
@@ -226,6 +228,29 @@ int getaddrinfo_a(int mode, struct gaicb *list[], int n, struct sigevent *sev)
 		for (int i = 0; i < n; i++)
 			if (list[i] && real_error(list[i]) == 0)
 				note_gaicb(list[i]);
+	return ret;
+}
+
+int gai_suspend(const struct gaicb *const list[], int n, const struct timespec *timeout)
+{
+	int (*real)(const struct gaicb *const[], int, const struct timespec *) = REAL(gai_suspend);
+	int (*real_error)(struct gaicb *) = REAL(gai_error);
+	int ret, saved;
+
+	if (!real) {
+		errno = ENOSYS;
+		return EAI_SYSTEM;
+	}
+	ret = real(list, n, timeout);
+	saved = errno;
+	/* done or not, woken or timed out: a request done is read now (a
+	 * program that handed one alone may take its return for done and
+	 * read ar_result without gai_error) */
+	if (real_error)
+		for (int i = 0; i < n; i++)
+			if (list[i] && real_error((struct gaicb *)list[i]) == 0)
+				note_gaicb(list[i]);
+	errno = saved;
 	return ret;
 }
 

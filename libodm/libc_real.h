@@ -69,7 +69,8 @@
 	X(int, gethostbyname2_r, (const char *, int, struct hostent *, char *,     \
 				  size_t, struct hostent **, int *), NULL, 1)           \
 	X(int, getaddrinfo_a, (int, struct gaicb **, int, struct sigevent *), NULL, 0) \
-	X(int, gai_error, (struct gaicb *), NULL, 0)
+	X(int, gai_error, (struct gaicb *), NULL, 0)                                \
+	X(int, gai_suspend, (const struct gaicb *const[], int, const struct timespec *), NULL, 0)
 
 /* Each function's slot and whether it was looked up (optional ones may stay NULL). */
 #define LIBC_REAL_MEMBER(ret, name, params, ver, req) \

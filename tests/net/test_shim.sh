@@ -21,7 +21,7 @@
 #                              leases and binds, also after a bind to
 #                              [::]:0 (TCP and UDP), also for names from
 #                              gethostbyname2(_r) and getaddrinfo_a (GAI_WAIT,
-#                              gai_error), dup'ed fds give exactly
+#                              gai_suspend, gai_error), dup'ed fds give exactly
 #                              one release, getaddrinfo alone sends no
 #                              query and asks the agent nothing, a repeated lookup no second one, fork children lease with
 #                              their own pid, a leased UDP socket disconnected
@@ -500,9 +500,10 @@ except OSError:
 	# A program that resolves with gethostbyname2 or its _r form (lftp and
 	# older programs do), or with getaddrinfo_a (glibc resolves its
 	# requests with an internal getaddrinfo): the name is noted as
-	# getaddrinfo's is (getaddrinfo_a's when GAI_WAIT returns, or when
-	# gai_error says a request is done)
-	for how in gethostbyname2 gethostbyname2_r getaddrinfo_a getaddrinfo_a_poll; do
+	# getaddrinfo's is (getaddrinfo_a's when GAI_WAIT returns, when
+	# gai_suspend returns, or when gai_error says a request is done)
+	for how in gethostbyname2 gethostbyname2_r getaddrinfo_a getaddrinfo_a_poll \
+		getaddrinfo_a_suspend; do
 		: >"$log"
 		TARGET_RESOLVE=$how "${pre[@]}" "$TMP/target_sock" connect cn.example.test >"$TMP/o" 2>"$TMP/e"
 		check "$how: server sees the leased source" grep -q 'server sees source 2001:db8:c4a::2' "$TMP/o"

@@ -96,7 +96,9 @@
  * With TARGET_RESOLVE=gethostbyname2 or gethostbyname2_r, NAME is resolved
  * with that (AF_INET6) instead of getaddrinfo; with getaddrinfo_a, by
  * getaddrinfo_a(GAI_WAIT) (the result read with no gai_error), with
- * getaddrinfo_a_poll by getaddrinfo_a(GAI_NOWAIT) and gai_error until done.
+ * getaddrinfo_a_poll by getaddrinfo_a(GAI_NOWAIT) and gai_error until done,
+ * with getaddrinfo_a_suspend by getaddrinfo_a(GAI_NOWAIT) and gai_suspend
+ * until done (the result read with no gai_error).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -166,7 +168,8 @@ static int resolve_hostent(const char *how, const char *name, struct sockaddr_st
 	return 0;
 }
 
-/* TARGET_RESOLVE=getaddrinfo_a or getaddrinfo_a_poll: 0 and *res, or the error */
+/* TARGET_RESOLVE=getaddrinfo_a, getaddrinfo_a_poll or getaddrinfo_a_suspend:
+ * 0 and *res, or the error */
 static int resolve_gai_a(const char *how, const char *name, const struct addrinfo *hints,
 			 struct addrinfo **res)
 {
@@ -175,6 +178,16 @@ static int resolve_gai_a(const char *how, const char *name, const struct addrinf
 
 	if (strcmp(how, "getaddrinfo_a") == 0) {
 		r = getaddrinfo_a(GAI_WAIT, list, 1, NULL);
+	} else if (strcmp(how, "getaddrinfo_a_suspend") == 0) {
+		const struct gaicb *wait[1] = { &g };
+		struct timespec ts = { .tv_sec = 5 };
+
+		r = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
+		/* one request: its return (0) says it is done */
+		if (r == 0)
+			r = gai_suspend(wait, 1, &ts);
+		if (r == 0 && !g.ar_result)
+			r = EAI_NONAME;
 	} else {
 		r = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
 		for (int i = 0; r == 0 && (r = gai_error(&g)) == EAI_INPROGRESS && i < 500; i++) {
