@@ -17,8 +17,12 @@
 #   3. The installed odmagent -V, odmctl --version and odmctl run use D.
 #   4. systemd-analyze verify accepts both units (their programs and man
 #      pages looked up in D), which hold only CAP_NET_ADMIN, CAP_NET_RAW and
-#      CAP_BPF, and allow bpf(2) beside @system-service;
-#      systemd-tmpfiles makes /run/odm from the tmpfiles.d entry.
+#      CAP_BPF (the host's CAP_SYS_PTRACE too), and allow bpf(2) beside
+#      @system-service; systemd-tmpfiles makes /run/odm from the tmpfiles.d
+#      entry. As root, a host agent run with only its unit's capabilities
+#      (setpriv, in a private network namespace) sees the program of a
+#      request by root's odmctl, as the policy's exe rules need
+#      (/proc/PID/exe, odm-policy(5)).
 #   5. Each sample configuration passes odmagent -n once a key is there.
 #   6. The bash completion offers the commands and options of odmctl --help.
 #   7. A second install keeps an edited /etc/odm file; make uninstall keeps
@@ -162,8 +166,9 @@ for u in odmagent.service odmagent-anchor.service; do
 		not_ok "systemd-analyze verify $u: exit $rc: $(head -c 600 "$TMP/verify")"
 	fi
 
-	check "$u: only CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF" \
-		test "$(grep '^CapabilityBoundingSet=' "$f")" = "CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_BPF"
+	caps="CAP_NET_ADMIN CAP_NET_RAW CAP_BPF"
+	[[ $u == odmagent.service ]] && caps+=" CAP_SYS_PTRACE" # exe rules: odmagent(8) Privileges
+	check "$u: only $caps" test "$(grep '^CapabilityBoundingSet=' "$f")" = "CapabilityBoundingSet=$caps"
 	check "$u: bpf(2) allowed beside @system-service (the bpf tunnel backend)" \
 		grep -qx 'SystemCallFilter=bpf' "$f"
 	for k in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes \
@@ -182,6 +187,35 @@ systemd-tmpfiles --root="$TMP/tmpfs" --create "$D$L/tmpfiles.d/odm.conf" >"$TMP/
 check "systemd-tmpfiles makes /run/odm, mode 0755" test "$(stat -c %a "$TMP/tmpfs/run/odm")" = 755
 check "the control sockets of both samples are in /run/odm" test "$(awk '$1 == "control" { print $2 }' \
 	"$D/etc/odm/odmagent.conf" "$D/etc/odm/anchor.conf" | xargs -n1 dirname | sort -u)" = /run/odm
+
+# A host agent with only its unit's capabilities, and a policy that allows
+# Fixed only to odmctl: its request reaches the agent's own refusal (no home
+# anchor), not the policy's, only if the agent could read /proc/PID/exe of
+# root's odmctl, which holds capabilities the agent lacks.
+if ((EUID == 0)) && command -v setpriv >/dev/null && unshare -n true 2>/dev/null; then
+	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$D$L/systemd/system/odmagent.service" |
+		tr 'A-Z ' 'a-z,' | sed 's/cap_//g')
+	X=$TMP/exe
+	mkdir -m 0700 "$X"
+	printf 'allow non-persistent\nrule exe %s allow non-persistent,fixed\n' \
+		"$(realpath "$D$P/bin/odmctl")" >"$X/policy"
+	printf 'role mn\ncontrol %s/a.sock\nstate-dir %s/state\npolicy-file %s/policy\n' \
+		"$X" "$X" "$X" >"$X/a.conf"
+	(umask 077 && printf 'identity mn1@example.org spi 300 key %s\n' \
+		"$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" >>"$X/a.conf")
+	cat >"$X/run.sh" <<'SH'
+ip link set lo up
+setpriv "--bounding-set=-all,+${CAPS//,/,+}" "$AGENT" -f "$X/a.conf" 2>"$X/agent.log" &
+agent=$!
+for _ in $(seq 100); do grep -q 'role mn started' "$X/agent.log" && break; sleep 0.05; done
+"$CTL" -s "$X/a.sock" lease fixed 2001:db8::1 >"$X/lease.out" 2>&1
+kill -TERM "$agent"
+wait "$agent"
+SH
+	CAPS=$caps AGENT=$D$P/sbin/odmagent CTL=$D$P/bin/odmctl X=$X unshare -n bash "$X/run.sh" || true
+	check "odmagent.service's capabilities ($caps) let the agent see a request's program: $(head -c 300 "$X/lease.out")" \
+		grep -q 'not offered without a home anchor' "$X/lease.out"
+else echo "# the unit's capabilities not tried on an agent: needs root, setpriv and unshare -n"; fi
 
 # ---------------------------------------------------------------- 5. samples
 mkdir -p "$TMP/conf"
