@@ -22,6 +22,7 @@
 #include "odm.h"
 #include "peerinfo.h"
 #include "policy_agent.h"
+#include "privilege.h"
 
 /* ---- loading ---- */
 
@@ -115,6 +116,28 @@ int policy_state_load(const struct odm_config *cfg, struct policy_state **out, c
 	return 0;
 }
 
+/*
+ * exe rules read /proc/PID/exe of the requester, which the kernel lets the
+ * agent do for another user's process, or one holding capabilities the
+ * agent lacks (any program root runs), only with CAP_SYS_PTRACE (ptrace(2),
+ * "ptrace access mode checking"): without it those rules match no such
+ * program, so the log says so whenever a policy with them comes in force.
+ */
+static void say_exe_unseen(const struct policy_state *ps)
+{
+	uint64_t capeff;
+	size_t i;
+
+	if (!ps->pol.uses_exe || priv_effective(&capeff) < 0 || priv_has_ptrace(capeff))
+		return;
+	for (i = 0; i < ps->pol.n_rules && !ps->pol.rules[i].exe; i++)
+		;
+	log_warnx("policy %s:%u: an exe rule, but without CAP_SYS_PTRACE the agent cannot read "
+		  "/proc/PID/exe of another user's program, or of one with capabilities it lacks: "
+		  "such programs match no exe rule (odmagent(8) Privileges)",
+		  ps->has_file ? ps->sf.path : "?", i < ps->pol.n_rules ? ps->pol.rules[i].line : 0);
+}
+
 void policy_agent_install(struct odm_agent *a, struct policy_state *ps)
 {
 	struct policy_state *old = a->policy;
@@ -125,6 +148,7 @@ void policy_agent_install(struct odm_agent *a, struct policy_state *ps)
 	log_info("policy %s: %zu rule(s), default %s, quota %s", file ? file : "(none)",
 		 ps->pol.n_rules, odm_type_name(ps->pol.default_type),
 		 ps->pol.quota == POLICY_NO_QUOTA ? "none" : "set");
+	say_exe_unseen(ps);
 	events_emit(&a->events, "policy-reloaded",
 		    json_pack("{s:s?, s:I}", "file", file, "rules", (json_int_t)ps->pol.n_rules),
 		    public_ms());
@@ -370,6 +394,7 @@ static void apply_edit(struct odm_agent *a, struct control_req *r, char *text, c
 	ps->text = text;
 	ps->len = len;
 	log_info("policy %s: %s, now %zu rule(s)", ps->sf.path, what, ps->pol.n_rules);
+	say_exe_unseen(ps);
 	events_emit(&a->events, "policy-reloaded",
 		    json_pack("{s:s, s:I}", "file", ps->sf.path, "rules",
 			      (json_int_t)ps->pol.n_rules),
@@ -525,6 +550,7 @@ int policy_agent_start(struct odm_agent *a)
 	a->policy = ps;
 	log_info("policy %s: %zu rule(s), default %s", ps->has_file ? ps->sf.path : "(none)",
 		 ps->pol.n_rules, odm_type_name(ps->pol.default_type));
+	say_exe_unseen(ps);
 	if ((rc = control_register(a, "hello", on_hello)) < 0 ||
 	    (rc = control_register(a, "policy-show", on_show)) < 0 ||
 	    (rc = control_register(a, "policy-add", on_add)) < 0 ||

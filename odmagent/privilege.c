@@ -42,6 +42,11 @@ int priv_missing(uint64_t capeff, char *out, size_t cap)
 	return n;
 }
 
+int priv_has_ptrace(uint64_t capeff)
+{
+	return (capeff & (UINT64_C(1) << CAP_SYS_PTRACE)) != 0;
+}
+
 int priv_effective(uint64_t *capeff)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };

@@ -45,4 +45,36 @@ for role in mn anchor; do
 done
 expect 0 "odmagent -n needs no privilege" "${NOBODY[@]}" "$AGENT" -n -f "$TMP/mn.conf"
 
+# A host policy with an exe rule: without CAP_SYS_PTRACE the agent cannot
+# read /proc/PID/exe of other users' programs, nor of root's (they hold
+# capabilities it lacks), so such programs match no exe rule: the log says
+# so, naming the rule's line, at start and on a reload (odmagent(8)
+# Privileges); with it, nothing is said.
+printf 'rule uid 0 allow all\nrule exe /usr/bin/ssh default session-lasting\n' >"$TMP/policy"
+# exe_run NAME BOUNDING - the host agent with that bounding set, started,
+# reloaded (SIGHUP) and stopped; its log in $TMP/NAME.log
+exe_run() {
+	sed "s|m.state|$1.state|; s|m.sock|$1.sock|" "$TMP/mn.conf" >"$TMP/$1.conf"
+	echo "policy-file $TMP/policy" >>"$TMP/$1.conf"
+	cat >"$TMP/$1.sh" <<SH
+ip link set lo up
+setpriv --bounding-set=$2 "$AGENT" -f "$TMP/$1.conf" 2>"$TMP/$1.log" &
+agent=\$!
+for _ in \$(seq 100); do grep -q 'role mn started' "$TMP/$1.log" && break; sleep 0.05; done
+kill -HUP \$agent
+for _ in \$(seq 100); do grep -q 'reloaded' "$TMP/$1.log" && break; sleep 0.05; done
+kill -TERM \$agent
+wait \$agent
+SH
+	unshare -n bash "$TMP/$1.sh"
+}
+exe_run noptrace -all,+net_admin,+net_raw,+bpf
+warned() { grep -c "warn: say_exe_unseen: policy $TMP/policy:2: an exe rule, but without CAP_SYS_PTRACE" "$TMP/$1.log" || true; }
+check_n() { if [[ $2 == "$3" ]]; then ok "$1"; else bad "$1: $2, not $3 ($(grep -m3 -E 'warn|error' "$TMP/noptrace.log" | cut -c25- | head -c 400))"; fi; }
+check_n "without CAP_SYS_PTRACE, the exe rule's line is warned of at start and on the reload" \
+	"$(warned noptrace)" 2
+exe_run ptrace -all,+net_admin,+net_raw,+bpf,+sys_ptrace
+check_n "with CAP_SYS_PTRACE (odmagent.service's), no such warning" "$(warned ptrace)" 0
+check_n "... and the agent started and stopped" "$(grep -c 'role mn stopped' "$TMP/ptrace.log")" 1
+
 cli_done
