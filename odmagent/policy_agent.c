@@ -98,6 +98,8 @@ int policy_state_load(const struct odm_config *cfg, struct policy_state **out, c
 		return rc;
 	}
 	ps->has_file = 1;
+	/* the administrator's file: policy add and del keep its mode and owner */
+	statefile_keep_perms(&ps->sf);
 	/* O_NOFOLLOW: the file is replaced by rename on policy-add/del, which
 	 * would replace a symbolic link rather than what it points to */
 	rc = statefile_read(&ps->sf, &ps->text, &ps->len);

@@ -168,6 +168,21 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/* fd, the new copy, given the mode, owner and group of the file at path */
+static int take_perms(const struct statefile *sf, int fd)
+{
+	struct stat st;
+
+	if (lstat(sf->path, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0; /* nothing to take them from: 0600, the agent's */
+	if ((st.st_uid != geteuid() || st.st_gid != getegid()) &&
+	    fchown(fd, st.st_uid, st.st_gid) < 0)
+		log_warn(-errno, "%s: the new copy keeps owner %u group %u, not %u:%u (CAP_CHOWN)",
+			 sf->path, (unsigned)geteuid(), (unsigned)getegid(), (unsigned)st.st_uid,
+			 (unsigned)st.st_gid);
+	return fchmod(fd, st.st_mode & 07777) < 0 ? -errno : 0;
+}
+
 /* the new copy written beside the old one and renamed over it */
 static int replace(struct statefile *sf, const char *text, size_t len)
 {
@@ -176,7 +191,9 @@ static int replace(struct statefile *sf, const char *text, size_t len)
 	fd = open(sf->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
-	rc = write_all(fd, text, len);
+	rc = sf->keep_perms ? take_perms(sf, fd) : 0;
+	if (rc == 0)
+		rc = write_all(fd, text, len);
 	if (rc == 0 && !sf->volatile_ && fsync(fd) < 0)
 		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
@@ -348,6 +365,11 @@ whole:
 void statefile_set_volatile(struct statefile *sf)
 {
 	sf->volatile_ = 1;
+}
+
+void statefile_keep_perms(struct statefile *sf)
+{
+	sf->keep_perms = 1;
 }
 
 int statefile_remove(struct statefile *sf)

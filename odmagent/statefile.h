@@ -23,6 +23,7 @@ struct statefile {
 	size_t last_len;
 	unsigned writes; /* files actually written, for status and tests */
 	int volatile_;   /* 1: no fsync (statefile_set_volatile) */
+	int keep_perms;  /* 1: a new copy keeps the old one's mode and owner */
 	unsigned failures; /* statefile_commit: failed saves in a row */
 	int last_err;      /* ... and the last one's -errno */
 	char *dir;         /* DIR */
@@ -49,6 +50,14 @@ void statefile_close(struct statefile *sf);
  * where each save costs the event loop ~1-4 ms of fsync otherwise.
  */
 void statefile_set_volatile(struct statefile *sf);
+
+/*
+ * A file the administrator owns (the policy file): each new copy takes the
+ * permission bits, owner and group of the one it replaces, where it has
+ * one, instead of mode 0600 and the agent's ids. An owner or group the
+ * agent may not give (no CAP_CHOWN) is logged, and the copy keeps its own.
+ */
+void statefile_keep_perms(struct statefile *sf);
 
 /*
  * Keep room for saving on a full file system: a file DIR/.NAME.reserve

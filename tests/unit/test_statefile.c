@@ -92,6 +92,35 @@ Test(statefile, saves_reads_back_and_skips_unchanged_text)
 	statefile_close(&sf);
 }
 
+/* The policy file is the administrator's: a save keeps its mode (and, for
+ * root, its owner and group) where agent state is made 0600 */
+Test(statefile, keep_perms_keeps_the_mode_and_owner_of_the_file_replaced)
+{
+	struct statefile sf;
+	struct stat st;
+
+	cr_assert_eq(statefile_open(&sf, dir, "policy.conf"), 0);
+	cr_assert_eq(statefile_save(&sf, "default fixed\n", 14), 1);
+	cr_assert_eq(stat(sf.path, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0600, "state: 0600, not %04o", st.st_mode & 07777);
+	cr_assert_eq(chmod(sf.path, 0644), 0);
+	statefile_keep_perms(&sf);
+	cr_assert_eq(statefile_save(&sf, "default non-persistent\n", 23), 1);
+	cr_assert_eq(stat(sf.path, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0644, "kept 0644, not %04o", st.st_mode & 07777);
+	if (geteuid() == 0) {
+		cr_assert_eq(chown(sf.path, 1, 2), 0);
+		cr_assert_eq(chmod(sf.path, 0640), 0);
+		cr_assert_eq(statefile_save(&sf, "default fixed\n", 14), 1);
+		cr_assert_eq(stat(sf.path, &st), 0);
+		cr_assert_eq(st.st_mode & 07777, 0640);
+		cr_assert(st.st_uid == 1 && st.st_gid == 2, "owner %u:%u, not 1:2",
+			  (unsigned)st.st_uid, (unsigned)st.st_gid);
+	}
+	cr_assert_not(exists(sf.tmp), "no temporary file is left");
+	statefile_close(&sf);
+}
+
 /* A FIFO, a directory or a device where the file should be is refused at
  * once (never waited on: a FIFO's open would block until a writer came) */
 Test(statefile, read_refuses_what_is_not_a_regular_file)
