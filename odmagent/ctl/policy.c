@@ -136,11 +136,27 @@ static int call(const struct ctl_opts *o, json_t *req, json_t **resp)
 	return r;
 }
 
+/* "allow a,b" and "quota N" or "quota none", the lines show and test share */
+static void print_allow_quota(const json_t *resp)
+{
+	const json_t *t = json_object_get(resp, "quota");
+	json_t *e;
+	size_t j;
+
+	printf("allow ");
+	json_array_foreach(json_object_get(resp, "allow"), j, e)
+		printf("%s%s", j ? "," : "", json_string_value(e));
+	if (json_is_integer(t))
+		printf("\nquota %lld\n", (long long)json_integer_value(t));
+	else
+		printf("\nquota none\n");
+}
+
 /* A whole decimal number in [0, max]; -1 if s is not one. */
 static int p_show(const struct ctl_opts *o, int argc, char **argv)
 {
-	json_t *resp, *rules, *ru, *allow, *t;
-	size_t i, j;
+	json_t *resp, *rules, *ru;
+	size_t i;
 	int r;
 
 	if (argc > 1) {
@@ -156,16 +172,8 @@ static int p_show(const struct ctl_opts *o, int argc, char **argv)
 	}
 	printf("file ");
 	ctl_print_value(json_object_get(resp, "file"));
-	printf("\ndefault %s\nallow ", json_string_value(json_object_get(resp, "default")));
-	allow = json_object_get(resp, "allow");
-	json_array_foreach(allow, j, t)
-		printf("%s%s", j ? "," : "", json_string_value(t));
-	printf("\nquota ");
-	t = json_object_get(resp, "quota");
-	if (json_is_integer(t))
-		printf("%lld", (long long)json_integer_value(t));
-	else
-		printf("none");
+	printf("\ndefault %s\n", json_string_value(json_object_get(resp, "default")));
+	print_allow_quota(resp);
 	rules = json_object_get(resp, "rules");
 	printf("\nrules %zu\n", json_array_size(rules));
 	json_array_foreach(rules, i, ru)
@@ -322,7 +330,22 @@ static int p_test(const struct ctl_opts *o, int argc, char **argv)
 	}
 	if ((r = call(o, req, &resp)))
 		return r;
-	ctl_print(o, resp);
+	if (o->json) {
+		ctl_print(o, resp);
+	} else {
+		const char *key;
+		json_t *v;
+
+		/* the allow set and quota as policy show writes them */
+		json_object_foreach(resp, key, v) {
+			if (strcmp(key, "allow") == 0 || strcmp(key, "quota") == 0)
+				continue;
+			printf("%s ", key);
+			ctl_print_value(v);
+			putchar('\n');
+		}
+		print_allow_quota(resp);
+	}
 	json_decref(resp);
 	return 0;
 usage:

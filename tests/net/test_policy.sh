@@ -197,6 +197,11 @@ check "policy test: nobody may not have fixed (rule 1)" \
 odm_ctl mn -j policy test --uid 1000 --exe /usr/bin/curl >"$ODM_DIR/test.json"
 check "policy test: uid 1000's curl gets session-lasting by default" \
 	test "$(json 'j["type"]' <"$ODM_DIR/test.json")" = session-lasting
+# as text, the allow set and the quota are written as policy show writes them
+odm_ctl mn policy test --uid 1000 --exe /usr/bin/curl >"$ODM_DIR/test.txt"
+check "policy test: its allow set and quota as policy show has them ($(grep -E '^(allow|quota) ' \
+	"$ODM_DIR/test.txt" | xargs))" test "$(grep -E '^(allow|quota) ' "$ODM_DIR/test.txt" | xargs)" = \
+	"allow session-lasting,non-persistent quota 2"
 RC=0
 odm_as 65534 "$ODM_BUILD/odmctl" -s "$MN_SOCK" policy add uid 65534 allow all 2>"$ODM_DIR/eperm.err" || RC=$?
 check "policy add as nobody fails (exit $RC)" test "$RC" -eq 1
