@@ -175,7 +175,7 @@ static int p_show(const struct ctl_opts *o, int argc, char **argv)
 	printf("\ndefault %s\n", json_string_value(json_object_get(resp, "default")));
 	print_allow_quota(resp);
 	rules = json_object_get(resp, "rules");
-	printf("\nrules %zu\n", json_array_size(rules));
+	printf("rules %zu\n", json_array_size(rules));
 	json_array_foreach(rules, i, ru)
 		printf("  %lld  line %lld  rule %s\n",
 		       (long long)json_integer_value(json_object_get(ru, "rule")),

@@ -191,6 +191,8 @@ cat "$ODM_DIR/show.txt"
 check "policy show: one line per rule, numbered, with its line and text" \
 	grep -qx '  2  line 7  rule exe /usr/bin/curl default session-lasting' "$ODM_DIR/show.txt"
 check "policy show: the globals" grep -qx 'quota 2' "$ODM_DIR/show.txt"
+check "policy show: its lines in order, none empty ($(head -5 "$ODM_DIR/show.txt" | cut -d' ' -f1 | xargs))" \
+	test "$(head -5 "$ODM_DIR/show.txt" | cut -d' ' -f1 | xargs)" = "file default allow quota rules"
 odm_ctl mn -j policy test --uid 65534 --type fixed >"$ODM_DIR/test.json"
 check "policy test: nobody may not have fixed (rule 1)" \
 	test "$(json '"%s %s" % (j["allowed"], j["rule"])' <"$ODM_DIR/test.json")" = "False 1"
