@@ -168,19 +168,36 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-/* fd, the new copy, given the mode, owner and group of the file at path */
+/*
+ * fd, the new copy, given the mode, owner and group of the file at path.
+ * The mode first: once the owner is another's, changing it would take
+ * CAP_FOWNER, which an agent given CAP_CHOWN alone (odmagent(8) Privileges)
+ * has not (the copy is still empty, and the agent's, while it has the old
+ * mode; chown(2) may then clear set-user-ID and set-group-ID, of no use
+ * to a policy file). An owner the agent may not give leaves it the group,
+ * if it may give that; what it keeps of its own is logged.
+ */
 static int take_perms(const struct statefile *sf, int fd)
 {
 	struct stat st;
+	int err;
 
 	if (lstat(sf->path, &st) < 0 || !S_ISREG(st.st_mode))
 		return 0; /* nothing to take them from: 0600, the agent's */
-	if ((st.st_uid != geteuid() || st.st_gid != getegid()) &&
-	    fchown(fd, st.st_uid, st.st_gid) < 0)
-		log_warn(-errno, "%s: the new copy keeps owner %u group %u, not %u:%u (CAP_CHOWN)",
+	if (fchmod(fd, st.st_mode & 07777) < 0)
+		return -errno;
+	if ((st.st_uid == geteuid() && st.st_gid == getegid()) ||
+	    fchown(fd, st.st_uid, st.st_gid) == 0)
+		return 0;
+	err = -errno;
+	if (st.st_gid == getegid() || fchown(fd, (uid_t)-1, st.st_gid) == 0)
+		log_warn(err, "%s: the new copy keeps owner %u, not %u (CAP_CHOWN)", sf->path,
+			 (unsigned)geteuid(), (unsigned)st.st_uid);
+	else
+		log_warn(err, "%s: the new copy keeps owner %u group %u, not %u:%u (CAP_CHOWN)",
 			 sf->path, (unsigned)geteuid(), (unsigned)getegid(), (unsigned)st.st_uid,
 			 (unsigned)st.st_gid);
-	return fchmod(fd, st.st_mode & 07777) < 0 ? -errno : 0;
+	return 0;
 }
 
 /* the new copy written beside the old one and renamed over it */

@@ -11,6 +11,8 @@
 #include <criterion/redirect.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -117,6 +120,65 @@ Test(statefile, keep_perms_keeps_the_mode_and_owner_of_the_file_replaced)
 		cr_assert(st.st_uid == 1 && st.st_gid == 2, "owner %u:%u, not 1:2",
 			  (unsigned)st.st_uid, (unsigned)st.st_gid);
 	}
+	cr_assert_not(exists(sf.tmp), "no temporary file is left");
+	statefile_close(&sf);
+}
+
+/*
+ * statefile_save(sf, text) in a child whose only group is gid and whose
+ * effective set lacks CAP_CHOWN and CAP_FOWNER, or only CAP_FOWNER (the
+ * agent given CAP_CHOWN, odmagent(8) Privileges); what it returned
+ */
+static int save_in_child(struct statefile *sf, gid_t gid, int keep_chown, const char *text)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	int st;
+	pid_t pid = fork();
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		if (setgroups(1, &gid) < 0 || syscall(SYS_capget, &hdr, data) < 0)
+			_exit(100);
+		data[0].effective &= ~(1u << CAP_FOWNER);
+		if (!keep_chown)
+			data[0].effective &= ~(1u << CAP_CHOWN);
+		if (syscall(SYS_capset, &hdr, data) < 0)
+			_exit(101);
+		_exit(10 + statefile_save(sf, text, strlen(text)));
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) < 100, "child status %d", st);
+	return WEXITSTATUS(st) - 10;
+}
+
+/* A policy file of another owner: with CAP_CHOWN but not CAP_FOWNER the
+ * agent still saves it, mode, owner and group kept (the mode is given
+ * before the owner); without CAP_CHOWN it keeps the group the agent is in */
+Test(statefile, keep_perms_saves_another_owners_file_without_cap_fowner)
+{
+	struct statefile sf;
+	struct stat st;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root (chown, setgroups, capset)");
+	cr_assert_eq(statefile_open(&sf, dir, "policy.conf"), 0);
+	statefile_keep_perms(&sf);
+	cr_assert_eq(statefile_save(&sf, "default fixed\n", 14), 1);
+	cr_assert_eq(chown(sf.path, 1, 2), 0);
+	cr_assert_eq(chmod(sf.path, 0640), 0);
+	cr_assert_eq(save_in_child(&sf, 0, 1, "default non-persistent\n"), 1,
+		     "saved with CAP_CHOWN and without CAP_FOWNER");
+	cr_assert_eq(stat(sf.path, &st), 0);
+	cr_assert(st.st_uid == 1 && st.st_gid == 2 && (st.st_mode & 07777) == 0640,
+		  "%u:%u %04o, not 1:2 0640", (unsigned)st.st_uid, (unsigned)st.st_gid,
+		  st.st_mode & 07777);
+	cr_assert_eq(save_in_child(&sf, 2, 0, "default session-lasting\n"), 1,
+		     "saved without CAP_CHOWN");
+	cr_assert_eq(stat(sf.path, &st), 0);
+	cr_assert(st.st_uid == 0 && st.st_gid == 2 && (st.st_mode & 07777) == 0640,
+		  "%u:%u %04o, not 0:2 0640 (the owner cannot be given, the group can)",
+		  (unsigned)st.st_uid, (unsigned)st.st_gid, st.st_mode & 07777);
 	cr_assert_not(exists(sf.tmp), "no temporary file is left");
 	statefile_close(&sf);
 }
