@@ -325,11 +325,9 @@ LIBODM_REAL  := libodm.so.$(VERSION)
 D            := $(DESTDIR)
 DIST_SUBST    = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@VERSION@|$(VERSION)|g'
-# dist_unit NAME,DESCRIPTION,CONFIG,STATEDIR[,CAPS] - a systemd unit from
-# odmagent.service.in, CAPS added to its CapabilityBoundingSet=
+# dist_unit NAME,DESCRIPTION,CONFIG,STATEDIR - a systemd unit from odmagent.service.in
 dist_unit = $(DIST_SUBST) -e 's|@UNIT@|$(1)|g' -e 's|@DESCRIPTION@|$(2)|g' \
 	-e 's|@CONFIG@|$(SYSCONFDIR)/odm/$(3)|g' -e 's|@STATEDIR@|$(4)|g' \
-	-e 's|^CapabilityBoundingSet=.*|&$(if $(5), $(5))|' \
 	$(DIST)/odmagent.service.in >$(D)$(UNITDIR)/$(1) && chmod 0644 $(D)$(UNITDIR)/$(1)
 
 .PHONY: uninstall deb
@@ -350,7 +348,7 @@ install: all
 	install -m 0644 $(DIST_SAMPLES) $(D)$(DOCDIR)/examples/
 	for e in $(DIST_ETC); do f=$(D)$(SYSCONFDIR)/odm/$${e%%:*}; \
 		[ -e $$f ] || install -m 0644 $(DIST)/$${e#*:} $$f; done
-	$(call dist_unit,odmagent.service,ODM host agent (on-demand mobility),odmagent.conf,odm,CAP_SYS_PTRACE)
+	$(call dist_unit,odmagent.service,ODM host agent (on-demand mobility),odmagent.conf,odm)
 	$(call dist_unit,odmagent-anchor.service,ODM anchor (on-demand mobility),anchor.conf,odm/anchor)
 	install -m 0644 $(DIST)/odm.tmpfiles $(D)$(TMPFILESDIR)/odm.conf
 	install -m 0644 $(DIST)/odmctl.bash-completion $(D)$(COMPLETIONDIR)/odmctl

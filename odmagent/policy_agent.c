@@ -136,7 +136,7 @@ static void say_exe_unseen(const struct policy_state *ps)
 		;
 	log_warnx("policy %s:%u: an exe rule, but without CAP_SYS_PTRACE the agent cannot read "
 		  "/proc/PID/exe of another user's program, or of one with capabilities it lacks: "
-		  "such programs match no exe rule (odmagent(8) Privileges)",
+		  "such programs match no exe rule (odmagent(8) Privileges: how to give it)",
 		  ps->has_file ? ps->sf.path : "?", i < ps->pol.n_rules ? ps->pol.rules[i].line : 0);
 }
 

@@ -74,7 +74,7 @@ check_n() { if [[ $2 == "$3" ]]; then ok "$1"; else bad "$1: $2, not $3 ($(grep 
 check_n "without CAP_SYS_PTRACE, the exe rule's line is warned of at start and on the reload" \
 	"$(warned noptrace)" 2
 exe_run ptrace -all,+net_admin,+net_raw,+bpf,+sys_ptrace
-check_n "with CAP_SYS_PTRACE (odmagent.service's), no such warning" "$(warned ptrace)" 0
+check_n "with CAP_SYS_PTRACE (a drop-in's, odmagent(8)), no such warning" "$(warned ptrace)" 0
 check_n "... and the agent started and stopped" "$(grep -c 'role mn stopped' "$TMP/ptrace.log")" 1
 
 cli_done

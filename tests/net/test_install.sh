@@ -17,12 +17,12 @@
 #   3. The installed odmagent -V, odmctl --version and odmctl run use D.
 #   4. systemd-analyze verify accepts both units (their programs and man
 #      pages looked up in D), which hold only CAP_NET_ADMIN, CAP_NET_RAW and
-#      CAP_BPF (the host's CAP_SYS_PTRACE too), and allow bpf(2) beside
-#      @system-service; systemd-tmpfiles makes /run/odm from the tmpfiles.d
-#      entry. As root, a host agent run with only its unit's capabilities
-#      (setpriv, in a private network namespace) sees the program of a
-#      request by root's odmctl, as the policy's exe rules need
-#      (/proc/PID/exe, odm-policy(5)).
+#      CAP_BPF, and allow bpf(2) beside @system-service; systemd-tmpfiles
+#      makes /run/odm from the tmpfiles.d entry. As root, a host agent run
+#      with only its unit's capabilities (setpriv, in a private network
+#      namespace) cannot see the program of a request by root's odmctl
+#      (/proc/PID/exe, odm-policy(5)) and says so; with the drop-in the
+#      unit's comment gives (CAP_SYS_PTRACE) it can.
 #   5. Each sample configuration passes odmagent -n once a key is there.
 #   6. The bash completion offers the commands and options of odmctl --help.
 #   7. A second install keeps an edited /etc/odm file; make uninstall keeps
@@ -166,9 +166,8 @@ for u in odmagent.service odmagent-anchor.service; do
 		not_ok "systemd-analyze verify $u: exit $rc: $(head -c 600 "$TMP/verify")"
 	fi
 
-	caps="CAP_NET_ADMIN CAP_NET_RAW CAP_BPF"
-	[[ $u == odmagent.service ]] && caps+=" CAP_SYS_PTRACE" # exe rules: odmagent(8) Privileges
-	check "$u: only $caps" test "$(grep '^CapabilityBoundingSet=' "$f")" = "CapabilityBoundingSet=$caps"
+	check "$u: only CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF" \
+		test "$(grep '^CapabilityBoundingSet=' "$f")" = "CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_BPF"
 	check "$u: bpf(2) allowed beside @system-service (the bpf tunnel backend)" \
 		grep -qx 'SystemCallFilter=bpf' "$f"
 	for k in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes \
@@ -189,12 +188,15 @@ check "the control sockets of both samples are in /run/odm" test "$(awk '$1 == "
 	"$D/etc/odm/odmagent.conf" "$D/etc/odm/anchor.conf" | xargs -n1 dirname | sort -u)" = /run/odm
 
 # A host agent with only its unit's capabilities, and a policy that allows
-# Fixed only to odmctl: its request reaches the agent's own refusal (no home
-# anchor), not the policy's, only if the agent could read /proc/PID/exe of
-# root's odmctl, which holds capabilities the agent lacks.
+# Fixed only to odmctl: root's odmctl holds capabilities the agent lacks, so
+# the agent cannot read its /proc/PID/exe, says so when the policy comes in
+# force, and the policy refuses the request. With the drop-in the unit's
+# comment gives for exe rules (CAP_SYS_PTRACE, odmagent(8) Privileges), the
+# request reaches the agent's own refusal (no home anchor) instead.
 if ((EUID == 0)) && command -v setpriv >/dev/null && unshare -n true 2>/dev/null; then
-	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$D$L/systemd/system/odmagent.service" |
-		tr 'A-Z ' 'a-z,' | sed 's/cap_//g')
+	u=$D$L/systemd/system/odmagent.service
+	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$u")
+	dropin=$(sed -n 's/^#  *CapabilityBoundingSet=//p' "$u")
 	X=$TMP/exe
 	mkdir -m 0700 "$X"
 	printf 'allow non-persistent\nrule exe %s allow non-persistent,fixed\n' \
@@ -212,9 +214,23 @@ for _ in $(seq 100); do grep -q 'role mn started' "$X/agent.log" && break; sleep
 kill -TERM "$agent"
 wait "$agent"
 SH
-	CAPS=$caps AGENT=$D$P/sbin/odmagent CTL=$D$P/bin/odmctl X=$X unshare -n bash "$X/run.sh" || true
-	check "odmagent.service's capabilities ($caps) let the agent see a request's program: $(head -c 300 "$X/lease.out")" \
+	# exe_try CAPS... - the agent with those capabilities asked by root's odmctl
+	exe_try() {
+		CAPS=$(echo "$*" | tr 'A-Z ' 'a-z,' | sed 's/cap_//g') AGENT=$D$P/sbin/odmagent \
+			CTL=$D$P/bin/odmctl X=$X unshare -n bash "$X/run.sh" || true
+	}
+	exe_try $caps
+	check "odmagent.service's capabilities ($caps): the exe rule does not see root's odmctl: $(head -c 300 "$X/lease.out")" \
+		grep -q 'policy: fixed is not allowed for uid 0' "$X/lease.out"
+	check "... and the agent says why, naming the rule's line" \
+		grep -q "policy $X/policy:2: an exe rule, but without CAP_SYS_PTRACE" "$X/agent.log"
+	check "the unit's comment gives a drop-in for exe rules: CAP_SYS_PTRACE ($dropin)" \
+		test "$dropin" = CAP_SYS_PTRACE
+	exe_try $caps $dropin
+	check "with that drop-in, the agent sees the request's program: $(head -c 300 "$X/lease.out")" \
 		grep -q 'not offered without a home anchor' "$X/lease.out"
+	check "... and says nothing of CAP_SYS_PTRACE" \
+		test "$(grep -c 'without CAP_SYS_PTRACE' "$X/agent.log" || true)" = 0
 else echo "# the unit's capabilities not tried on an agent: needs root, setpriv and unshare -n"; fi
 
 # ---------------------------------------------------------------- 5. samples

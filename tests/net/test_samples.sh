@@ -9,9 +9,7 @@
 # home-discovery off: see tests/net/lib/agents.sh)
 # (ODM_CONF=samples, tests/net/lib/agents.sh), and with only the
 # capabilities the systemd units give them: the CapabilityBoundingSet= of
-# odmagent/dist/odmagent.service.in (ODM_AGENT_CAPS, setpriv; make install
-# adds CAP_SYS_PTRACE to the host's, for policy exe rules, which this run
-# has none of, and test_install.sh tries); the address
+# odmagent/dist/odmagent.service.in (ODM_AGENT_CAPS, setpriv); the address
 # families of the sockets they hold once started must be among the unit's
 # RestrictAddressFamilies= (systemd refuses any other socket(2)). The samples
 # say "tunnel auto": where the kernel has seg6 lightweight tunnels both
