@@ -204,6 +204,9 @@ odm_ctl mn policy test --uid 1000 --exe /usr/bin/curl >"$ODM_DIR/test.txt"
 check "policy test: its allow set and quota as policy show has them ($(grep -E '^(allow|quota) ' \
 	"$ODM_DIR/test.txt" | xargs))" test "$(grep -E '^(allow|quota) ' "$ODM_DIR/test.txt" | xargs)" = \
 	"allow session-lasting,non-persistent quota 2"
+odm_ctl mn policy test --uid 0 >"$ODM_DIR/test0.txt"
+check "policy test: root's rule has no quota, written as policy show does ($(grep '^quota ' "$ODM_DIR/test0.txt"))" \
+	grep -qx 'quota none' "$ODM_DIR/test0.txt"
 RC=0
 odm_as 65534 "$ODM_BUILD/odmctl" -s "$MN_SOCK" policy add uid 65534 allow all 2>"$ODM_DIR/eperm.err" || RC=$?
 check "policy add as nobody fails (exit $RC)" test "$RC" -eq 1
