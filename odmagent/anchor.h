@@ -311,7 +311,12 @@ int anchor_state_load(struct anchor *an, uint64_t now_mono_ms);
  * A tunnelled packet from inner, an address of our pool, from outer source
  * osrc, and no binding of inner to osrc: inner has none (a restart without
  * state lost it, or it expired), or one to another care-of address (the
- * anchor died before it saved the host's last move). Write into buf a
+ * anchor died before it saved the host's last move). An osrc that
+ * anchor_coa_check refuses (the pool, an access prefix, the anchor's own
+ * addresses, one not routable) is no host's care-of address: nothing is
+ * told (the binding's own home address as the outer source, which any
+ * correspondent knows, made every such packet a refresh of the host's
+ * binding). Write into buf a
  * Binding Error status 1 naming inner (RFC 6275 §9.3.3, §11.3.6), which
  * makes the host refresh at once: the binding comes back, or follows the
  * host to osrc, or the host learns that it is gone. Rate limited like an

@@ -628,6 +628,13 @@ int anchor_lost_be(struct anchor *an, const struct in6_addr *inner, const struct
 	b = bcache_find_hoa(&an->bc, inner);
 	if (b && IN6_ARE_ADDR_EQUAL(&b->coa, osrc))
 		return 0;
+	/* only a care-of address can have lost its binding: an outer source
+	 * no BU could make one (an address of the pool or an access prefix,
+	 * the anchor's own, one not routable) is forged, or the host's own
+	 * packet nested in its tunnel; told, a bound host would refresh for
+	 * nothing, as often as the forger sends */
+	if (anchor_coa_check(an, osrc, NULL, NULL) != ANCHOR_COA_OK)
+		return 0;
 	if (!lost_be_allowed(an, inner, osrc, now_ms))
 		return 0;
 	memset(&be, 0, sizeof(be));

@@ -1208,6 +1208,40 @@ Test(state, anchor_answers_a_lost_binding_with_a_rate_limited_binding_error)
 	anchor_fini(&an);
 }
 
+/* An outer source no BU could make a care-of address is no host that lost
+ * its binding: the bound address itself (what a correspondent knows, and
+ * what the host's own packet nested in its tunnel comes from), another
+ * address of the pool, the anchor's own, a link-local one. Before, each
+ * drew a Binding Error, and the host refreshed its binding for nothing. */
+Test(state, anchor_lost_binding_error_goes_to_no_outer_source_a_coa_cannot_be)
+{
+	struct state_anchor s = mk_anchor();
+	uint8_t buf[MH_MAX_LEN];
+	struct in6_addr lost = A("2001:db8:c4a::9"), pool_other = A("2001:db8:c4a::77"),
+			ll = A("fe80::10");
+	uint64_t t = NOW_MONO;
+
+	anchor_fixture();
+	cr_assert_eq(anchor_state_restore(&an, &s, NOW_WALL, NOW_MONO), 2);
+	cr_assert_eq(anchor_lost_be(&an, &sb[0].hoa, &sb[0].hoa, t, buf, sizeof(buf)), 0,
+		     "its own home address as the outer source");
+	t += ANCHOR_LOST_BE_GAP_MS;
+	cr_assert_eq(anchor_lost_be(&an, &lost, &lost, t, buf, sizeof(buf)), 0, "unbound, itself");
+	t += ANCHOR_LOST_BE_GAP_MS;
+	cr_assert_eq(anchor_lost_be(&an, &sb[0].hoa, &pool_other, t, buf, sizeof(buf)), 0,
+		     "another address of the pool");
+	t += ANCHOR_LOST_BE_GAP_MS;
+	cr_assert_eq(anchor_lost_be(&an, &lost, &acfg.address, t, buf, sizeof(buf)), 0,
+		     "the anchor's address");
+	t += ANCHOR_LOST_BE_GAP_MS;
+	cr_assert_eq(anchor_lost_be(&an, &lost, &ll, t, buf, sizeof(buf)), 0, "link-local");
+	cr_assert_eq(an.lost_be_tx, 0);
+	/* a care-of address is still told */
+	t += ANCHOR_LOST_BE_GAP_MS;
+	cr_assert_gt(anchor_lost_be(&an, &lost, &sb[0].coa, t, buf, sizeof(buf)), 0);
+	anchor_fini(&an);
+}
+
 /* A flood of packets from forged outer sources, each pair once (what random
  * forged sources are), in one millisecond: together they draw one Binding
  * Error, the one new pairs share. A real host's pair, seen a second time,
