@@ -52,12 +52,65 @@ static const char *nai_esc(const char *nai, char out[LOG_ESC_MAX])
 	return log_escape(out, LOG_ESC_MAX, nai, MH_NAI_MAX + 1);
 }
 
-/* The identity's index: what ties it to its replay state (an->ids). */
-static long ident_find(const struct anchor *an, const char *nai)
+static int by_nai(const void *a, const void *b, void *arg)
 {
-	const struct odm_identity *id = config_identity(an->cfg, nai);
+	const struct odm_identity *ids = arg;
 
-	return id ? (long)(id - an->cfg->identities) : -1;
+	return strcmp(ids[*(const size_t *)a].nai, ids[*(const size_t *)b].nai);
+}
+
+/* an->by_nai for the identities cfg has now (a reload gives it others):
+ * 0, or -1 without memory for it */
+static int nai_index(struct anchor *an)
+{
+	const struct odm_config *cfg = an->cfg;
+	size_t *v;
+
+	if (an->by_nai && an->by_nai_of == cfg->identities && an->by_nai_n == cfg->n_identities)
+		return 0;
+	free(an->by_nai);
+	an->by_nai = NULL;
+	v = malloc((cfg->n_identities ? cfg->n_identities : 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < cfg->n_identities; i++)
+		v[i] = i;
+	qsort_r(v, cfg->n_identities, sizeof(*v), by_nai, cfg->identities);
+	an->by_nai = v;
+	an->by_nai_of = cfg->identities;
+	an->by_nai_n = cfg->n_identities;
+	return 0;
+}
+
+/*
+ * The identity's index: what ties it to its replay state (an->ids). Looked
+ * up by halving the identities sorted by NAI: a walk of them all
+ * (config_identity) took 205 us per BU with an unknown NAI among 12 000
+ * identities against 5 us with the first one's, so a forged BU's time told
+ * whether its NAI exists, and 5 000 of them a second took the anchor's
+ * whole thread (its userspace tunnel's too).
+ */
+static long ident_find(struct anchor *an, const char *nai)
+{
+	const struct odm_identity *ids = an->cfg->identities, *id;
+	size_t lo = 0, hi = an->cfg->n_identities;
+
+	if (nai_index(an) < 0) {
+		id = config_identity(an->cfg, nai);
+		return id ? (long)(id - ids) : -1;
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(nai, ids[an->by_nai[mid]].nai);
+
+		if (c == 0)
+			return (long)an->by_nai[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
 }
 
 static uint16_t max_units(const struct anchor *an)
@@ -734,6 +787,8 @@ void anchor_fini(struct anchor *an)
 	an->home = NULL;
 	free(an->lost_be);
 	an->lost_be = NULL;
+	free(an->by_nai);
+	an->by_nai = NULL;
 }
 
 /* ---- status ---- */

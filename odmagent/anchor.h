@@ -245,6 +245,11 @@ struct anchor {
 	uint64_t lost_unlogged;   /* ... and the Binding Errors sent since, unsaid */
 	uint64_t other_dst_log_ms; /* the last line on MH to another address ... */
 	uint64_t other_dst_unsaid; /* ... and those dropped since, unsaid */
+	/* the identities' indices sorted by NAI, for the identities array and
+	 * count they were made for (made again when cfg's differ: a reload) */
+	size_t *by_nai;
+	const struct odm_identity *by_nai_of;
+	size_t by_nai_n;
 };
 /* A message to another address of the host than cfg->address is dropped
  * (anchor_handle_bu); a BU there is said at info level, one line per this

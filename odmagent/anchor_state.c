@@ -499,6 +499,10 @@ int anchor_state_rekey(struct anchor *an, const struct odm_identity *old_ids, si
 	struct orphan_ctx oc = { an, calloc(an->bc.count + 1, sizeof(struct binding *)), 0 };
 	size_t n;
 
+	/* the identities are others: their NAI index is made anew at the next
+	 * lookup (the new array may lie where a freed one did) */
+	free(an->by_nai);
+	an->by_nai = NULL;
 	if (!ids || !oc.v) {
 		free(ids);
 		free(oc.v);
