@@ -97,12 +97,14 @@ static long ident_find(struct anchor *an, const char *nai)
 
 	if (nai_index(an) < 0) {
 		id = config_identity(an->cfg, nai);
+		an->nai_compares += id ? (uint64_t)(id - ids) + 1 : hi;
 		return id ? (long)(id - ids) : -1;
 	}
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		int c = strcmp(nai, ids[an->by_nai[mid]].nai);
 
+		an->nai_compares++;
 		if (c == 0)
 			return (long)an->by_nai[mid];
 		if (c < 0)

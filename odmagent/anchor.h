@@ -250,6 +250,8 @@ struct anchor {
 	size_t *by_nai;
 	const struct odm_identity *by_nai_of;
 	size_t by_nai_n;
+	uint64_t nai_compares; /* NAIs those lookups compared, all told: about
+				* log2 of the identities each, whatever the NAI */
 };
 /* A message to another address of the host than cfg->address is dropped
  * (anchor_handle_bu); a BU there is said at info level, one line per this
