@@ -334,8 +334,9 @@ int anchor_binding_update(struct anchor *an, struct binding *b, const struct mh_
 	return 0;
 }
 
-int anchor_coa_check(const struct anchor *an, const struct in6_addr *coa,
-		     const struct in6_addr *dst, const struct in6_addr *hoa)
+/* anchor_coa_check(); ask_host 0 leaves out the host's addresses */
+static int coa_check(const struct anchor *an, const struct in6_addr *coa,
+		     const struct in6_addr *dst, const struct in6_addr *hoa, int ask_host)
 {
 	/* unique local addresses are accepted for anchors serving hosts of
 	 * their own site */
@@ -343,7 +344,7 @@ int anchor_coa_check(const struct anchor *an, const struct in6_addr *coa,
 		return ANCHOR_COA_INVALID;
 	/* the anchor's own addresses: what it tunnels to would come back */
 	if (addr_eq(coa, &an->cfg->address) || (dst && addr_eq(coa, dst)) ||
-	    (an->is_local && an->is_local(an->is_local_arg, coa)))
+	    (ask_host && an->is_local && an->is_local(an->is_local_arg, coa)))
 		return ANCHOR_COA_INVALID;
 	/* addresses it anchors: one is the binding's own home address (a
 	 * deregistration, or an access host on its own link), none other can
@@ -352,6 +353,17 @@ int anchor_coa_check(const struct anchor *an, const struct in6_addr *coa,
 	    anchor_in_access_prefix(an, coa))
 		return hoa && addr_eq(coa, hoa) ? ANCHOR_COA_IS_HOA : ANCHOR_COA_INVALID;
 	return ANCHOR_COA_OK;
+}
+
+int anchor_coa_check(const struct anchor *an, const struct in6_addr *coa,
+		     const struct in6_addr *dst, const struct in6_addr *hoa)
+{
+	return coa_check(an, coa, dst, hoa, 1);
+}
+
+int anchor_coa_check_cfg(const struct anchor *an, const struct in6_addr *coa)
+{
+	return coa_check(an, coa, NULL, NULL, 0);
 }
 
 /*
@@ -984,7 +996,9 @@ static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_ad
 
 /*
  * anchor->is_local for the daemon: the host's interface addresses, read
- * only for BUs that passed authentication, and at most once per
+ * only for BUs that passed authentication and for the tunnelled packets
+ * the limit of "binding lost" Binding Errors lets through (anchor_lost_be),
+ * and at most once per
  * LOCAL_ADDRS_MAX_AGE_MS: reading them, a netlink dump (getifaddrs() then,
  * which dumped every link too; netconf_addr_each now, the IPv6 addresses
  * alone), was most of an anchor's time per BU under load. An address added

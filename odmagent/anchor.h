@@ -273,6 +273,11 @@ enum { ANCHOR_COA_OK = 0, ANCHOR_COA_INVALID = 1, ANCHOR_COA_IS_HOA = 2 };
  */
 int anchor_coa_check(const struct anchor *an, const struct in6_addr *coa,
 		     const struct in6_addr *dst, const struct in6_addr *hoa);
+/* anchor_coa_check(an, coa, NULL, NULL) without asking the host for its
+ * addresses (is_local: a netlink dump at times, one each time on a host
+ * with more addresses than its list holds): what the configuration alone
+ * refuses, at no cost, for a check per packet */
+int anchor_coa_check_cfg(const struct anchor *an, const struct in6_addr *coa);
 
 /* Set up state for cfg (pool, cache, identities); tun may be NULL. */
 int anchor_init(struct anchor *an, const struct odm_config *cfg, struct odm_tunnel *tun);

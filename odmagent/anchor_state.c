@@ -636,10 +636,15 @@ int anchor_lost_be(struct anchor *an, const struct in6_addr *inner, const struct
 	 * no BU could make one (an address of the pool or an access prefix,
 	 * the anchor's own, one not routable) is forged, or the host's own
 	 * packet nested in its tunnel; told, a bound host would refresh for
-	 * nothing, as often as the forger sends */
-	if (anchor_coa_check(an, osrc, NULL, NULL) != ANCHOR_COA_OK)
+	 * nothing, as often as the forger sends. What the configuration
+	 * refuses first, so that such a flood takes no turn of the limit;
+	 * the host's own addresses (is_local, a netlink dump at times) only
+	 * for what the limit lets through, not for every forged packet */
+	if (anchor_coa_check_cfg(an, osrc) != ANCHOR_COA_OK)
 		return 0;
 	if (!lost_be_allowed(an, inner, osrc, now_ms))
+		return 0;
+	if (anchor_coa_check(an, osrc, NULL, NULL) != ANCHOR_COA_OK)
 		return 0;
 	memset(&be, 0, sizeof(be));
 	be.type = MH_TYPE_BE;

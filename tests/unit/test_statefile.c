@@ -1242,6 +1242,48 @@ Test(state, anchor_lost_binding_error_goes_to_no_outer_source_a_coa_cannot_be)
 	anchor_fini(&an);
 }
 
+/* The host's addresses for anchor_lost_be: one of the anchor's besides
+ * cfg->address; each ask counted */
+static unsigned local_asks;
+static int other_local(void *arg, const struct in6_addr *a)
+{
+	struct in6_addr mine = A("2001:db8:ca::99");
+
+	local_asks++;
+	return IN6_ARE_ADDR_EQUAL(a, &mine);
+}
+
+/* Forged outer sources a BU could make a care-of address, each pair once,
+ * in one millisecond: the host's addresses (is_local, a netlink dump at
+ * times) are asked about the one the limit lets through, not about each
+ * packet. An outer source that is one of the host's draws nothing still. */
+Test(state, anchor_lost_binding_error_asks_the_hosts_addresses_only_past_the_limit)
+{
+	struct state_anchor s = mk_anchor();
+	uint8_t buf[MH_MAX_LEN];
+	struct in6_addr lost = A("2001:db8:c4a::9"), mine = A("2001:db8:ca::99"),
+			forged = A("2001:db8:bad::");
+	int told = 0;
+
+	anchor_fixture();
+	an.is_local = other_local;
+	cr_assert_eq(anchor_state_restore(&an, &s, NOW_WALL, NOW_MONO), 2);
+	local_asks = 0;
+	for (unsigned i = 0; i < 10000; i++) {
+		forged.s6_addr[14] = (uint8_t)(i >> 8);
+		forged.s6_addr[15] = (uint8_t)i;
+		told += anchor_lost_be(&an, &lost, &forged, NOW_MONO, buf, sizeof(buf)) > 0;
+	}
+	cr_assert_eq(told, 1);
+	cr_assert_eq(local_asks, 1, "the host's addresses asked %u times for 10000 forged packets",
+		     local_asks);
+	cr_assert_eq(anchor_lost_be(&an, &lost, &mine, NOW_MONO + ANCHOR_LOST_BE_GAP_MS, buf,
+				    sizeof(buf)), 0, "an address of the host's");
+	cr_assert_eq(local_asks, 2);
+	cr_assert_eq(an.lost_be_tx, 1);
+	anchor_fini(&an);
+}
+
 /* A flood of packets from forged outer sources, each pair once (what random
  * forged sources are), in one millisecond: together they draw one Binding
  * Error, the one new pairs share. A real host's pair, seen a second time,
