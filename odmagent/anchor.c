@@ -83,14 +83,13 @@ static int nai_index(struct anchor *an)
 }
 
 /*
- * The identity's index: what ties it to its replay state (an->ids). Looked
- * up by halving the identities sorted by NAI: a walk of them all
+ * Looked up by halving the identities sorted by NAI: a walk of them all
  * (config_identity) took 205 us per BU with an unknown NAI among 12 000
  * identities against 5 us with the first one's, so a forged BU's time told
  * whether its NAI exists, and 5 000 of them a second took the anchor's
  * whole thread (its userspace tunnel's too).
  */
-static long ident_find(struct anchor *an, const char *nai)
+long anchor_ident_find(struct anchor *an, const char *nai)
 {
 	const struct odm_identity *ids = an->cfg->identities, *id;
 	size_t lo = 0, hi = an->cfg->n_identities;
@@ -434,7 +433,7 @@ static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t
 	 * answer would put the sender's fields under the identity's MAC:
 	 * anyone could collect BAs the host would take as the anchor's.
 	 */
-	p->ident = ident_find(an, bu->mnid);
+	p->ident = anchor_ident_find(an, bu->mnid);
 	if (authenticate(an, p->ident, bu, buf, len, src) != 0) {
 		p->ident = -1;
 		p->bare = 1;

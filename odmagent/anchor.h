@@ -279,6 +279,12 @@ int anchor_coa_check(const struct anchor *an, const struct in6_addr *coa,
  * refuses, at no cost, for a check per packet */
 int anchor_coa_check_cfg(const struct anchor *an, const struct in6_addr *coa);
 
+/* The index in an->cfg->identities of the one with this NAI (what ties it
+ * to its replay state, an->ids), or -1: about log2 of the identities
+ * compared (an->by_nai, made again when they change), for a BU as for a
+ * restore or a reload, whatever the NAI. */
+long anchor_ident_find(struct anchor *an, const char *nai);
+
 /* Set up state for cfg (pool, cache, identities); tun may be NULL. */
 int anchor_init(struct anchor *an, const struct odm_config *cfg, struct odm_tunnel *tun);
 /* Free every binding (tunnel entries unbound, addresses released) and state */

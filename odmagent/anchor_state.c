@@ -111,13 +111,6 @@ int anchor_state_snapshot(const struct anchor *an, int64_t now_wall_ms, uint64_t
 	return 0;
 }
 
-static long ident_index(const struct anchor *an, const char *nai)
-{
-	const struct odm_identity *id = config_identity(an->cfg, nai);
-
-	return id ? (long)(id - an->cfg->identities) : -1;
-}
-
 /*
  * The addresses the last run left cooling cool on for what remains of
  * their time (a release "in the future", the wall clock set back since,
@@ -165,7 +158,7 @@ int anchor_state_restore(struct anchor *an, const struct state_anchor *s,
 	int n = 0, rc;
 
 	for (size_t i = 0; i < s->n_idents; i++) {
-		long k = ident_index(an, s->idents[i].nai);
+		long k = anchor_ident_find(an, s->idents[i].nai);
 
 		if (k < 0)
 			continue; /* no longer configured */
@@ -186,7 +179,7 @@ int anchor_state_restore(struct anchor *an, const struct state_anchor *s,
 	for (size_t i = 0; i < s->n_bindings; i++) {
 		const struct state_anchor_binding *sb = &s->bindings[i];
 		uint64_t dl = state_deadline(sb->expires_ms, now_wall_ms, now_mono_ms, 0);
-		long k = ident_index(an, sb->nai);
+		long k = anchor_ident_find(an, sb->nai);
 		const struct anchor_mode_ops *ops;
 		struct binding tmpl, *b;
 
@@ -411,7 +404,7 @@ uint64_t anchor_state_next(const struct anchor *an, uint64_t now_mono_ms)
 /* ---- SIGHUP ---- */
 
 struct orphan_ctx {
-	const struct anchor *an;
+	struct anchor *an;
 	struct binding **v;
 	size_t n;
 };
@@ -420,7 +413,7 @@ static void find_orphan(const struct binding *b, void *arg)
 {
 	struct orphan_ctx *c = arg;
 
-	if (ident_index(c->an, b->nai) < 0)
+	if (anchor_ident_find(c->an, b->nai) < 0)
 		c->v[c->n++] = (struct binding *)b;
 }
 
@@ -437,7 +430,7 @@ static void find_rehomed(const struct binding *b, void *arg)
 static void remap_one(const struct binding *b, void *arg)
 {
 	struct anchor *an = arg;
-	long k = ident_index(an, b->nai);
+	long k = anchor_ident_find(an, b->nai);
 
 	/* find_orphan removed those without an identity */
 	((struct binding *)b)->ident = (size_t)k;
@@ -452,11 +445,14 @@ static void remap_one(const struct binding *b, void *arg)
  * not mean to change a key sees which.
  */
 #define ANCHOR_RELOAD_IDENT_LINES 8
-static void say_identity_changes(const struct anchor *an, const struct odm_identity *old_ids,
+static void say_identity_changes(struct anchor *an, const struct odm_identity *old_ids,
 				 size_t n_old)
 {
 	const struct odm_config *cfg = an->cfg;
 	unsigned said = 0, more = 0;
+	/* each new identity's old one, + 1 (0: none): a lookup per old one,
+	 * not a walk of the old ones per new one */
+	size_t *was = calloc(cfg->n_identities + 1, sizeof(*was));
 
 #define SAY_IDENT(...)                                   \
 	do {                                             \
@@ -467,13 +463,21 @@ static void say_identity_changes(const struct anchor *an, const struct odm_ident
 			more++;                          \
 		}                                        \
 	} while (0)
+	if (!was) {
+		log_warnx("the identities' changes not said: out of memory");
+		return;
+	}
+	for (size_t j = 0; j < n_old; j++) {
+		long k = anchor_ident_find(an, old_ids[j].nai);
+
+		if (k >= 0)
+			was[k] = j + 1;
+	}
 	for (size_t i = 0; i < cfg->n_identities; i++) {
-		const struct odm_identity *o = NULL, *id = &cfg->identities[i];
+		const struct odm_identity *o = was[i] ? &old_ids[was[i] - 1] : NULL;
+		const struct odm_identity *id = &cfg->identities[i];
 		int kchg, schg;
 
-		for (size_t j = 0; j < n_old && !o; j++)
-			if (!strcmp(old_ids[j].nai, id->nai))
-				o = &old_ids[j];
 		if (!o) {
 			SAY_IDENT("identity %s added (spi %u)", id->nai, id->spi);
 			continue;
@@ -486,9 +490,10 @@ static void say_identity_changes(const struct anchor *an, const struct odm_ident
 				  kchg && schg ? "key and spi" : kchg ? "key" : "spi", o->spi, id->spi);
 	}
 	for (size_t j = 0; j < n_old; j++)
-		if (ident_index(an, old_ids[j].nai) < 0)
+		if (anchor_ident_find(an, old_ids[j].nai) < 0)
 			SAY_IDENT("identity %s removed, with its bindings", old_ids[j].nai);
 #undef SAY_IDENT
+	free(was);
 	if (more)
 		log_info("and %u more identity change(s)", more);
 }
@@ -518,7 +523,7 @@ int anchor_state_rekey(struct anchor *an, const struct odm_identity *old_ids, si
 	free(oc.v);
 	/* replay state follows the NAI, whatever its new position */
 	for (size_t j = 0; j < n_old; j++) {
-		long k = ident_index(an, old_ids[j].nai);
+		long k = anchor_ident_find(an, old_ids[j].nai);
 
 		if (k >= 0) {
 			ids[k] = an->ids[j];
