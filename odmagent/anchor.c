@@ -309,10 +309,29 @@ int anchor_binding_add(struct anchor *an, const struct binding *tmpl, struct bin
 	return 0;
 }
 
-int anchor_binding_update(struct anchor *an, struct binding *b, const struct mh_msg *bu,
-			  const struct in6_addr *coa, uint16_t granted, uint64_t expires_ms)
+/*
+ * A BU from b's care-of address as it is, saying the host lost it since the
+ * last replay (its link lost its carrier and came back with the same
+ * address: odmagent(8), Replay after a move). The retransmissions of one
+ * such exchange name the same loss, which that replay covered: one whose BA
+ * was lost does not send the outage again, nor what went on to the care-of
+ * address after it.
+ */
+static int same_coa_loss(const struct binding *b, const struct mh_msg *bu, uint64_t now_ms)
 {
-	int rc;
+	uint64_t lost;
+
+	if (!(bu->present & MH_HAS_COA_LOST) || now_ms <= bu->coa_lost_ms)
+		return 0;
+	lost = now_ms - bu->coa_lost_ms;
+	return !b->replayed_at || lost > b->created_ms + b->replayed_at;
+}
+
+int anchor_binding_update(struct anchor *an, struct binding *b, const struct mh_msg *bu,
+			  const struct in6_addr *coa, uint16_t granted, uint64_t now_ms,
+			  uint64_t expires_ms)
+{
+	int rc, same = addr_eq(coa, &b->coa);
 
 	/* the tunnel first, so a failure changes nothing */
 	if (addr_eq(coa, &b->hoa)) {
@@ -321,10 +340,14 @@ int anchor_binding_update(struct anchor *an, struct binding *b, const struct mh_
 		rc = tunnel_on(an, b, coa);
 		if (rc < 0)
 			return rc;
-		/* a move: what the old CoA missed goes out again (replay.h) */
-		if (!addr_eq(coa, &b->coa) && an->tun && an->tun->ops->moved)
+		/* a move: what the old CoA missed goes out again (replay.h);
+		 * so does what the same CoA missed while it had no link */
+		if ((!same || same_coa_loss(b, bu, now_ms)) && an->tun && an->tun->ops->moved) {
 			an->tun->ops->moved(an->tun, &b->hoa, (bu->present & MH_HAS_COA_LOST) != 0,
-					    bu->coa_lost_ms, bu->coa_lost_tag);
+					    bu->coa_lost_ms, bu->coa_lost_tag, same);
+			if (now_ms > b->created_ms && now_ms - b->created_ms <= UINT32_MAX)
+				b->replayed_at = (uint32_t)(now_ms - b->created_ms);
+		}
 	}
 	b->coa = *coa;
 	b->seq = bu->seq;

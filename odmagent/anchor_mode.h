@@ -105,12 +105,14 @@ void anchor_binding_tmpl(const struct anchor_req *r, const struct in6_addr *hoa,
  */
 int anchor_binding_add(struct anchor *an, const struct binding *tmpl, struct binding **out);
 /*
- * b follows a BU: care-of address (tunnel entry moved, or removed when the
- * new CoA is the home address), sequence number, granted lifetime, expiry.
+ * b follows a BU at now_ms: care-of address (tunnel entry moved, or removed
+ * when the new CoA is the home address; the outage it names sent again,
+ * replay.h), sequence number, granted lifetime, expiry.
  * 0 or -errno (nothing changed).
  */
 int anchor_binding_update(struct anchor *an, struct binding *b, const struct mh_msg *bu,
-			  const struct in6_addr *coa, uint16_t granted, uint64_t expires_ms);
+			  const struct in6_addr *coa, uint16_t granted, uint64_t now_ms,
+			  uint64_t expires_ms);
 
 /* anchor_mode_home.c */
 /*

@@ -166,7 +166,7 @@ static uint8_t access_apply(struct anchor *an, const struct anchor_req *r, struc
 			if (expires > deadline)
 				expires = deadline;
 		}
-		if (anchor_binding_update(an, b, bu, &bu->altcoa, granted, expires) < 0) {
+		if (anchor_binding_update(an, b, bu, &bu->altcoa, granted, r->now_ms, expires) < 0) {
 			log_warnx("tunnel for identity %ld failed", r->ident);
 			return MH_BA_INSUFFICIENT_RESOURCES;
 		}

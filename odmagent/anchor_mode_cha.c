@@ -169,7 +169,7 @@ static uint8_t cha_apply(struct anchor *an, const struct anchor_req *r, struct b
 							  : cha_allocate(an, r, granted, &b);
 		if (st != MH_BA_ACCEPTED)
 			return st;
-	} else if (anchor_binding_update(an, b, bu, &bu->altcoa, granted,
+	} else if (anchor_binding_update(an, b, bu, &bu->altcoa, granted, r->now_ms,
 					 r->now_ms + (uint64_t)mh_lifetime_seconds(granted) * 1000) < 0) {
 		log_warnx("tunnel bind for identity %ld failed", r->ident);
 		return MH_BA_INSUFFICIENT_RESOURCES;

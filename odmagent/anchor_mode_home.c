@@ -181,7 +181,7 @@ static uint8_t home_apply(struct anchor *an, const struct anchor_req *r, struct 
 	granted = anchor_grant(an, bu->lifetime);
 	expires = r->now_ms + (uint64_t)mh_lifetime_seconds(granted) * 1000;
 	if (b) {
-		if (anchor_binding_update(an, b, bu, &bu->altcoa, granted, expires) < 0)
+		if (anchor_binding_update(an, b, bu, &bu->altcoa, granted, r->now_ms, expires) < 0)
 			return MH_BA_INSUFFICIENT_RESOURCES;
 	} else {
 		/* a binding like any other for max-bindings (a restart's

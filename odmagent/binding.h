@@ -30,6 +30,10 @@ struct binding {
 	size_t ident;              /* owner's index in the identity table */
 	uint8_t mode;              /* enum odm_anchor_mode it belongs to */
 	uint8_t graceful;          /* access: Graceful-replacement */
+	/* the last replay of an outage, in ms after created_ms (0 = none):
+	 * one with the same care-of address replays only a later loss
+	 * (anchor.c same_coa_loss); in the padding before deadline_ms */
+	uint32_t replayed_at;
 	uint64_t deadline_ms;      /* access: released then whatever the host asks
 				    * (monotonic ms; 0 = none) */
 	/* cache internals */

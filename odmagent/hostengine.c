@@ -541,16 +541,44 @@ static void claim_first(struct hostengine *e, const struct reg_anchor *an,
 		check_anchor(e, l->rb->anchor, 1);
 }
 
+/*
+ * The care-of address toward an is back, the same, after a look that found
+ * none (its link had no carrier): 1 to re-register as a move does, so that
+ * an replays the outage (HE_BACK_GAP_MS); 0 when one did less than that
+ * ago: the next is due at its end (he_reg_timers), and meanwhile the
+ * tunnel takes the bindings' packets again (a hold ends: tunnel.h).
+ */
+static int back_now(struct hostengine *e, struct reg_anchor *an)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+
+	if (ratelimit_spaced(&an->back_ms, HE_BACK_GAP_MS, e->now))
+		return 1;
+	if (!an->back_due_ms)
+		an->back_due_ms = an->back_ms + HE_BACK_GAP_MS;
+	for (struct reg_binding *b = an->bindings; b; b = b->next) {
+		struct lease *l = b->user;
+
+		if (l && l->host_cfg && l->state == LEASE_REGISTERED)
+			(void)e->ops->tun_bind(e->arg, &l->addr, &an->coa, &l->anchor);
+	}
+	log_debug("CoA %s back toward %s: re-registering in %llu ms", ntop6(&an->coa, a1),
+		  ntop6(&an->addr, a2), (unsigned long long)(an->back_due_ms - e->now));
+	return 0;
+}
+
 static void check_anchor(struct hostengine *e, struct reg_anchor *an, int nested)
 {
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], a3[INET6_ADDRSTRLEN];
 	char ifname[IF_NAMESIZE] = "";
 	struct in6_addr coa, old = an->coa;
-	int had = an->has_coa, n = 0, rc;
+	int had = an->has_coa, n = 0, rc, moved, back;
 
 	rc = e->ops->coa(e->arg, &an->addr, had ? &old : NULL, &coa);
 	/* the old CoA stopped working now, unless that was seen already (the
 	 * BUs of the move say when: replay.h) */
+	if (had && rc < 0)
+		an->coa_away = 1; /* its return is a move too (back_now) */
 	if (had && (rc < 0 || !IN6_ARE_ADDR_EQUAL(&coa, &old)) && !an->coa_lost_ms) {
 		an->coa_seen_ms = e->change_ms ? e->change_ms : e->now;
 		an->coa_lost_ms = loss_moment(e, an, an->coa_seen_ms);
@@ -567,10 +595,18 @@ static void check_anchor(struct hostengine *e, struct reg_anchor *an, int nested
 		return;
 	}
 	claim_first(e, an, &coa, nested);
-	if (!reg_anchor_set_coa(an, &coa)) {
+	moved = reg_anchor_set_coa(an, &coa);
+	back = !moved && an->coa_away;
+	an->coa_away = 0;
+	if (moved)
+		an->back_due_ms = 0; /* the move's BUs say when the loss began */
+	if (back && !back_now(e, an))
+		return;
+	if (!moved && !back) {
 		/* the CoA works: once the move's exchanges are over, the
-		 * next loss is a new one */
-		if (an->coa_lost_ms && !moving(an))
+		 * next loss is a new one (one a paced return still has to
+		 * tell is not over) */
+		if (an->coa_lost_ms && !moving(an) && !an->back_due_ms)
 			an->coa_lost_ms = 0;
 		return;
 	}
@@ -613,6 +649,8 @@ static void check_anchor(struct hostengine *e, struct reg_anchor *an, int nested
 
 		if (!l)
 			continue; /* deregistrations retransmit from the new CoA anyway */
+		if (back && l->claimed && !l->host_cfg)
+			continue; /* native on its link: not tunnelled, nothing to replay */
 		at = addrtype_get(l->type);
 		if (at && at->move == AT_MOVE_REREGISTER)
 			n += lease_moved(e, l, &coa);
@@ -625,9 +663,14 @@ static void check_anchor(struct hostengine *e, struct reg_anchor *an, int nested
 			memcpy(ifname, e->last_ifname, sizeof(ifname));
 		else
 			e->ops->ifname(e->arg, &coa, ifname);
-		log_info("move: CoA %s -> %s on %s, re-registering %d binding(s) at anchor %s",
-			 had ? ntop6(&old, a1) : "none", ntop6(&coa, a2), ifname[0] ? ifname : "?",
-			 n, ntop6(&an->addr, a3));
+		if (back)
+			log_info("CoA %s back on %s after a time without a route, re-registering "
+				 "%d binding(s) at anchor %s", ntop6(&coa, a2),
+				 ifname[0] ? ifname : "?", n, ntop6(&an->addr, a3));
+		else
+			log_info("move: CoA %s -> %s on %s, re-registering %d binding(s) at "
+				 "anchor %s", had ? ntop6(&old, a1) : "none", ntop6(&coa, a2),
+				 ifname[0] ? ifname : "?", n, ntop6(&an->addr, a3));
 	}
 	else
 		log_debug("CoA toward %s now %s (was %s), no lease there", ntop6(&an->addr, a3),
@@ -816,6 +859,14 @@ void he_reg_timers(struct hostengine *e, uint64_t now)
 	/* before the look: lease_woke waits for it (he_tick) */
 	if (!e->stopping && woke(e, now))
 		look_addrs(e);
+	/* returns of a care-of address paced by back_now: looked at again
+	 * as a return (or as the move or the loss the look finds now) */
+	for (struct reg_anchor *an = e->reg.anchors; !e->stopping && an; an = an->next)
+		if (an->back_due_ms && now >= an->back_due_ms) {
+			an->back_due_ms = 0;
+			an->coa_away = 1;
+			he_check_anchor(e, an);
+		}
 	reg_timers(&e->reg, now);
 	access_deadlines(e);
 	e->ops->save(e->arg);
@@ -829,7 +880,11 @@ uint64_t he_reg_deadline(const struct hostengine *e)
 		return 0;
 	r = reg_next_deadline(&e->reg);
 	a = access_next_deadline(e);
-	return !r || (a && a < r) ? a : r;
+	r = !r || (a && a < r) ? a : r;
+	for (const struct reg_anchor *an = e->reg.anchors; an; an = an->next)
+		if (an->back_due_ms && (!r || an->back_due_ms < r))
+			r = an->back_due_ms;
+	return r;
 }
 
 void he_usable_poll(struct hostengine *e, uint64_t now)

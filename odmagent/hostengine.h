@@ -99,6 +99,19 @@
 #define HE_EXPIRED_LATE_MS 1000
 
 /*
+ * A host with a single link that loses its carrier has no care-of address
+ * until the carrier comes back, most often with the same address: that
+ * return re-registers the bindings as a move does, so that their anchors
+ * replay what they sent meanwhile (replay.h; else TCP waits for its
+ * retransmission timeout, and a datagram is lost). A link that flaps
+ * re-registers so at most once in this long per anchor (MAX_UPDATE_RATE's
+ * second, RFC 6275 section 11.8): a return within it is re-registered at
+ * its end, for every outage since, with one Binding Update per binding
+ * and one line.
+ */
+#define HE_BACK_GAP_MS 1000
+
+/*
  * Looks (he_tick) come a second apart; one that comes more than this long
  * after the last finds an agent that did not run in between (stopped, its
  * host asleep, starved): the silence of its UDP leases meanwhile is not

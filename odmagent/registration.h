@@ -135,6 +135,14 @@ struct reg_anchor {
 	/* the engine's: when that loss was seen (monotonic ms; set with
 	 * coa_lost_ms), to date it again when the move's BUs go */
 	uint64_t coa_seen_ms;
+	/* the engine's: the last look found no care-of address toward it
+	 * (a single link without carrier), one having been bound; the same
+	 * address back is a move all the same (hostengine.c back_same) */
+	int coa_away;
+	/* the engine's: when a return of the same care-of address last
+	 * re-registered (monotonic ms; 0: never), and when the one paced
+	 * after it is due (0: none) */
+	uint64_t back_ms, back_due_ms;
 	/* a move's first BU named the host's last packet (the option's long
 	 * form, mh.h), went unanswered, and a later one without it was
 	 * accepted: an anchor older than that form refuses it, so no BU to

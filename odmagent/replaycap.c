@@ -41,6 +41,7 @@ struct capstats {
 struct pending {
 	struct in6_addr inner, remote;
 	uint64_t since_ms, asked_ms;
+	int same;           /* remote is the care-of address the outage hit */
 	const char *why;
 };
 
@@ -147,6 +148,7 @@ static void on_readable(uv_poll_t *h, int status, int events)
 struct send_ctx {
 	struct replaycap *c;
 	const struct in6_addr *remote;
+	int same;
 	size_t sent;
 };
 
@@ -156,8 +158,9 @@ static int send_one(void *arg, const uint8_t *pkt, size_t len)
 	struct replaycap *c = s->c;
 	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_addr = *s->remote };
 
-	/* already sent the new way: after the route's replacement */
-	if (memcmp(pkt + 24, s->remote, sizeof *s->remote) == 0)
+	/* already sent the new way: after the route's replacement (the
+	 * same way, when the outage was the care-of address's own) */
+	if (!s->same && memcmp(pkt + 24, s->remote, sizeof *s->remote) == 0)
 		return 0;
 	memcpy(c->buf, pkt, len);
 	capframe_retarget(c->buf, s->remote);
@@ -170,7 +173,7 @@ static int send_one(void *arg, const uint8_t *pkt, size_t len)
 
 static void replay_now(struct replaycap *c, const struct pending *p)
 {
-	struct send_ctx s = { c, &p->remote, 0 };
+	struct send_ctx s = { c, &p->remote, p->same, 0 };
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 	size_t n = replay_since(c->kept, &p->inner, p->since_ms, send_one, &s);
 
@@ -323,7 +326,7 @@ void replaycap_bind_began(struct replaycap *c, const struct in6_addr *inner, uin
 }
 
 void replaycap_binding_moved(struct replaycap *c, const struct tunnel_entry *e, int has_lost,
-			     uint32_t lost_ago_ms)
+			     uint32_t lost_ago_ms, int same)
 {
 	uint64_t at;
 
@@ -331,12 +334,12 @@ void replaycap_binding_moved(struct replaycap *c, const struct tunnel_entry *e, 
 		return;
 	at = c->bind_ms && IN6_ARE_ADDR_EQUAL(&c->bind_inner, &e->inner) ? c->bind_ms : mono_ms();
 	replaycap_moved(c, &e->inner, &e->remote,
-			replay_from_ms(at, has_lost, lost_ago_ms, e->st.last_rx_ms),
+			replay_from_ms(at, has_lost, lost_ago_ms, e->st.last_rx_ms), same,
 			has_lost ? "the host's outage" : "no outage given: since last heard from");
 }
 
 void replaycap_moved(struct replaycap *c, const struct in6_addr *inner,
-		     const struct in6_addr *remote, uint64_t since_ms, const char *why)
+		     const struct in6_addr *remote, uint64_t since_ms, int same, const char *why)
 {
 	struct pending *p;
 
@@ -348,6 +351,7 @@ void replaycap_moved(struct replaycap *c, const struct in6_addr *inner,
 	p->inner = *inner;
 	p->remote = *remote;
 	p->since_ms = since_ms;
+	p->same = same;
 	p->asked_ms = mono_ms();
 	p->why = why;
 	/* the kernel's current block is handed over by then (at its timeout) */

@@ -77,10 +77,13 @@ void replaycap_close(struct replaycap *c);
 int replaycap_source(struct replaycap *c, const struct in6_addr *src);
 /*
  * inner's binding now goes to remote: within REPLAYCAP_TOV_MS send again
- * what went elsewhere for it since since_ms (monotonic); why is logged.
+ * what went elsewhere for it since since_ms (monotonic); same: remote is
+ * the care-of address it had (its link came back after a time without
+ * carrier), and what went to remote since then is sent again too. why is
+ * logged.
  */
 void replaycap_moved(struct replaycap *c, const struct in6_addr *inner,
-		     const struct in6_addr *remote, uint64_t since_ms, const char *why);
+		     const struct in6_addr *remote, uint64_t since_ms, int same, const char *why);
 /*
  * A kernel backend's bind of inner began at now_ms: a move's replay window
  * is counted from there (replaycap_binding_moved), not from after the
@@ -92,10 +95,10 @@ void replaycap_bind_began(struct replaycap *c, const struct in6_addr *inner, uin
  * replay_from_ms (replay.h) puts the outage's start, counted back from when
  * e's bind began (replaycap_bind_began; now if another bind came since):
  * the host said it lost its old care-of address lost_ago_ms before its BU
- * (has_lost), else since e was last heard from.
+ * (has_lost), else since e was last heard from; same as above.
  */
 void replaycap_binding_moved(struct replaycap *c, const struct tunnel_entry *e, int has_lost,
-			     uint32_t lost_ago_ms);
+			     uint32_t lost_ago_ms, int same);
 /* inner's binding is gone: its kept packets and any pending replay too */
 void replaycap_forget(struct replaycap *c, const struct in6_addr *inner);
 

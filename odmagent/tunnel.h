@@ -90,9 +90,12 @@ struct odm_tunnel_ops {
 	 * (has_lost), so what went to the old one since then may be sent
 	 * again (replay.h); last_tag, when not 0, names the last packet it
 	 * received there (pkttag.h), and a backend that keeps whole packets
-	 * sends again those after it instead. Returns how many packets were. */
+	 * sends again those after it instead. same: the CoA is the one it
+	 * had (its link came back after a time without carrier), so what
+	 * went to it in the outage is sent again too. Returns how many
+	 * packets were. */
 	size_t (*moved)(struct odm_tunnel *t, const struct in6_addr *inner, int has_lost,
-			uint32_t lost_ago_ms, uint32_t last_tag);
+			uint32_t lost_ago_ms, uint32_t last_tag, int same);
 	/* optional, HOST side: the care-of address local is gone and none
 	 * has come yet (a move under way): the packets of the bindings from
 	 * local to remote are dropped at once, as sent, until a bind gives

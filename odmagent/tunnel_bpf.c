@@ -926,7 +926,7 @@ static int bp_stats(struct odm_tunnel *t, const struct in6_addr *inner,
 /* last_tag is not looked for: the capture keeps only the heads of
  * super-packets, which no host receives as such (replaycap.h) */
 static size_t bp_moved(struct odm_tunnel *t, const struct in6_addr *inner, int has_lost,
-		       uint32_t lost_ago_ms, uint32_t last_tag)
+		       uint32_t lost_ago_ms, uint32_t last_tag, int same)
 {
 	struct bp *p = t->priv;
 	struct tunnel_entry *e = p ? tunnel_table_find(&p->tt, inner) : NULL;
@@ -937,7 +937,7 @@ static size_t bp_moved(struct odm_tunnel *t, const struct in6_addr *inner, int h
 	 * the last poll saw it (up to READ_EVERY_MS older) */
 	take_counters(p, e);
 	(void)last_tag;
-	replaycap_binding_moved(p->cap, e, has_lost, lost_ago_ms);
+	replaycap_binding_moved(p->cap, e, has_lost, lost_ago_ms, same);
 	return 0;
 }
 

@@ -490,14 +490,15 @@ static int kp_stats(struct odm_tunnel *t, const struct in6_addr *inner,
 /* last_tag is not looked for: the capture keeps only the heads of
  * super-packets, which no host receives as such (replaycap.h) */
 static size_t kp_moved(struct odm_tunnel *t, const struct in6_addr *inner, int has_lost,
-		       uint32_t lost_ago_ms, uint32_t last_tag)
+		       uint32_t lost_ago_ms, uint32_t last_tag, int same)
 {
 	struct kp *p = t->priv;
 	struct tunnel_entry *e = p ? tunnel_table_find(&p->tt, inner) : NULL;
 
-	if (e)
-		(void)last_tag;
-	replaycap_binding_moved(p->cap, e, has_lost, lost_ago_ms);
+	(void)last_tag;
+	if (!e)
+		return 0;
+	replaycap_binding_moved(p->cap, e, has_lost, lost_ago_ms, same);
 	return 0;
 }
 

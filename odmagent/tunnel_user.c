@@ -1137,7 +1137,7 @@ static int replay_one(void *arg, const uint8_t *pkt, size_t n)
  * ones during the host's outage (replay.h).
  */
 static size_t tu_moved(struct odm_tunnel *t, const struct in6_addr *inner, int has_lost,
-		       uint32_t lost_ago_ms, uint32_t last_tag)
+		       uint32_t lost_ago_ms, uint32_t last_tag, int same)
 {
 	struct tu_priv *p = t->priv;
 	struct tunnel_entry *e = p ? find(p, inner) : NULL;
@@ -1146,6 +1146,7 @@ static size_t tu_moved(struct odm_tunnel *t, const struct in6_addr *inner, int h
 	uint64_t now = mono_ms(), since;
 	size_t n = REPLAY_NO_TAG;
 
+	(void)same; /* the ring keeps what went to any care-of address */
 	if (!e || !p->replay)
 		return 0;
 	/* after the last packet the host got, looked for as far back as a

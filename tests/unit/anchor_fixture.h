@@ -38,6 +38,7 @@ struct fake_tun {
 	int moved_has_lost;
 	uint32_t moved_lost_ms;
 	uint32_t moved_tag;
+	int moved_same;
 };
 
 static struct fake_tun ft;
@@ -78,9 +79,10 @@ static inline int fk_stats(struct odm_tunnel *t, const struct in6_addr *inner,
 }
 
 static inline size_t fk_moved(struct odm_tunnel *t, const struct in6_addr *inner, int has_lost,
-			      uint32_t lost_ago_ms, uint32_t last_tag)
+			      uint32_t lost_ago_ms, uint32_t last_tag, int same)
 {
 	ft.moves++;
+	ft.moved_same = same;
 	ft.moved_has_lost = has_lost;
 	ft.moved_lost_ms = lost_ago_ms;
 	ft.moved_tag = last_tag;

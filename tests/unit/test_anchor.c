@@ -775,16 +775,41 @@ Test(anchor, a_move_replays_the_outage_the_bu_reports)
 
 	cr_assert_eq(ft.moves, 0, "a new binding is no move");
 	inet_ntop(AF_INET6, &a, txt, sizeof txt);
-	bu_from(11, txt, COA1, 45, 0, 30000);
+	bu_from(11, txt, COA1, 0, 0, 30000);
 	cr_assert_eq(ft.moves, 0, "a refresh from the same CoA is no move");
 	bu_from(12, txt, COA2, 45, 0, 30100);
 	cr_assert_eq(ft.moves, 1, "the move replays");
 	cr_assert(ft.moved_has_lost);
+	cr_assert_not(ft.moved_same);
 	cr_assert_eq(ft.moved_lost_ms, 45, "over the outage the host reported");
 	cr_assert_eq(ft.moved_tag, 0, "no packet named");
 	bu_from(13, txt, COA1, 0, 0, 30200);
 	cr_assert_eq(ft.moves, 2, "back to the first CoA, an older host's BU");
 	cr_assert_not(ft.moved_has_lost);
+}
+
+/* the same CoA back after a time without carrier (odmagent(8), Replay
+ * after a move): its outage is replayed, once per loss */
+Test(anchor, the_same_coa_back_after_a_loss_replays_that_loss_once)
+{
+	struct in6_addr a = alloc_ok(10, 1, 0);
+	char txt[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET6, &a, txt, sizeof txt);
+	bu_from(11, txt, COA1, 45, 0, 30000);
+	cr_assert_eq(ft.moves, 1, "the outage the host reports is replayed");
+	cr_assert(ft.moved_has_lost);
+	cr_assert_eq(ft.moved_lost_ms, 45);
+	cr_assert(ft.moved_same, "to the address it had");
+	bu_from(12, txt, COA1, 1045, 0, 31000);
+	cr_assert_eq(ft.moves, 1, "a retransmission names the same loss: not again");
+	bu_from(13, txt, COA1, 0, 0, 31100);
+	cr_assert_eq(ft.moves, 1, "a plain refresh replays nothing");
+	bu_from(14, txt, COA1, 60, 0, 32000);
+	cr_assert_eq(ft.moves, 2, "a loss after the last replay is replayed");
+	bu_from(15, txt, COA2, 30, 0, 32100);
+	cr_assert_eq(ft.moves, 3, "and a move as ever");
+	cr_assert_not(ft.moved_same);
 }
 
 /* the last packet the host received, named in its BU, reaches the tunnel */

@@ -2382,6 +2382,53 @@ static uint32_t lost_ago_read_late(uint64_t last_rx, uint64_t last_rx_at_bu)
 }
 
 /*
+ * The same CoA back after a time without one (a single link's carrier lost
+ * and back): a re-registration that says the loss, as a move's does, so
+ * the anchor replays it; returns within HE_BACK_GAP_MS of it wait for its
+ * end and make one more, whatever their number, the tunnel bound again at
+ * each (the bpf backend's hold ends).
+ */
+Test(hostengine, the_same_coa_back_re_registers_at_most_once_per_gap)
+{
+	uint64_t t = T0 + 1000, due;
+	struct mh_msg m;
+	int from;
+
+	granted(IPPROTO_UDP);
+	F.coa_rc = -ENETUNREACH;
+	he_move(&E, t);
+	cr_assert_eq(F.nbu, 1, "nothing to send from");
+	F.coa_rc = 0;
+	he_move(&E, t + 500);
+	cr_assert_eq(F.nbu, 2, "the return's BU");
+	m = bu(1);
+	cr_assert(bu_hnp_is(1, &HOA1));
+	cr_assert(m.present & MH_HAS_COA_LOST, "it says the loss");
+	answer(1, MH_BA_ACCEPTED, &HOA1, t + 510);
+	/* the link flaps: 20 losses and returns in the next second */
+	from = F.nlog;
+	for (int i = 1; i <= 20; i++) {
+		F.coa_rc = -ENETUNREACH;
+		he_move(&E, t + 500 + 40 * i);
+		F.coa_rc = 0;
+		he_move(&E, t + 520 + 40 * i);
+	}
+	cr_assert_eq(F.nbu, 2, "no BU within the gap");
+	cr_assert_geq(logged_pair("bind", &HOA1, &COA1, from), 0, "bound again all the same");
+	due = he_reg_deadline(&E);
+	cr_assert_eq(due, t + 500 + HE_BACK_GAP_MS, "one due at the gap's end");
+	he_reg_timers(&E, due);
+	cr_assert_eq(F.nbu, 3, "one BU for them all");
+	m = bu(2);
+	cr_assert(m.present & MH_HAS_COA_LOST);
+	answer(2, MH_BA_ACCEPTED, &HOA1, due + 10);
+	he_tick(&E, due + 20);
+	he_reg_timers(&E, due + 30);
+	cr_assert_eq(F.nbu, 3, "and no more once the link stays");
+	cr_assert_eq(E.reg.anchors->coa_lost_ms, 0, "the outage over");
+}
+
+/*
  * The old CoA gone with no new one yet: the tunnel holds the bindings'
  * packets back (refused where they are sent, so TCP keeps them queued
  * instead of losing them on the dead link) once per loss, and the next CoA

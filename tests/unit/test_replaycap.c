@@ -104,7 +104,7 @@ static long replay(const char *inner, const char *remote, uint64_t since)
 	struct in6_addr i = A(inner), r = A(remote);
 
 	replayed = -1;
-	replaycap_moved(cap, &i, &r, since, "test");
+	replaycap_moved(cap, &i, &r, since, 0, "test");
 	run_for(2000);
 	return replayed;
 }
