@@ -195,13 +195,15 @@ static int says_lost(const struct reg_binding *b, uint64_t now)
 
 /*
  * Whether b's next BU names the host's last packet: in the first BU of the
- * exchange only, so that an anchor that refuses the option's long form
- * (one older than it) gets the retransmissions without it, a move costing
- * it one retransmission timeout, once (tag_unheard).
+ * exchange that leaves the host only, so that an anchor that refuses the
+ * option's long form (one older than it) gets the retransmissions without
+ * it, a move costing it one retransmission timeout, once (tag_unheard).
+ * One whose send failed (its tentative care-of address, no route yet)
+ * reached no anchor: the next names the packet again.
  */
 static int names_packet(const struct reg_binding *b)
 {
-	return b->lost_tag && b->n_sent == 0 && !b->anchor->tag_unheard;
+	return b->lost_tag && b->n_left == 0 && !b->anchor->tag_unheard;
 }
 
 static int build_bu(struct reg_ctx *c, struct reg_binding *b, uint16_t seq,

@@ -2624,6 +2624,31 @@ Test(hostengine, an_anchor_that_answered_the_tag_once_and_then_refuses_it_is_nam
 		     "refused after every move since: named no packet any more");
 }
 
+/* a move's first BU that named the packet but could not leave the host
+ * (its new care-of address still tentative: optimistic DAD off, or no
+ * route yet) was refused by no anchor: the next BU names the packet, and
+ * its acceptance without the tag does not make the anchor one that refuses
+ * the long form for the agent's life (every later replay by the time) */
+Test(hostengine, a_tagged_bu_whose_send_failed_is_no_refusal_of_the_tag)
+{
+	uint64_t d;
+
+	F.last_tag = 0x5eed1e55;
+	F.send_rc = -EADDRNOTAVAIL;
+	lost_ago_with_last_rx(T0 + 996); /* the move's first BU: bu(1), not sent */
+	cr_assert_eq(bu(1).coa_lost_tag, 0x5eed1e55);
+	F.send_rc = 0;
+	d = he_reg_deadline(&E);
+	he_reg_timers(&E, d);
+	cr_assert_eq(F.nbu, 3, "sent again");
+	cr_assert_eq(bu(2).coa_lost_tag, 0x5eed1e55, "the first BU that leaves names the packet");
+	answer(2, MH_BA_ACCEPTED, NULL, d + 50);
+	he_tick(&E, d + 500);
+	move_back_to_coa1();
+	cr_assert_eq(F.nbu, 4);
+	cr_assert_eq(bu(3).coa_lost_tag, 0x5eed1e55, "the next move still names the packet");
+}
+
 /* a first BU that is answered keeps the anchor named packets */
 Test(hostengine, an_anchor_that_answers_the_tag_keeps_being_named_the_packet)
 {
