@@ -610,6 +610,7 @@ static void check_anchor(struct hostengine *e, struct reg_anchor *an, int nested
 			an->coa_lost_ms = 0;
 		return;
 	}
+	an->back_rereg = back;
 	/*
 	 * Also for the first CoA: an allocation sent while there was none
 	 * (no route yet, address still tentative) goes out again at once

@@ -868,10 +868,15 @@ void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev
 			alloc_accepted(e, l, b, ev);
 		} else if (ev->after_move) {
 			l->moved_ba_ms = e->now;
-			log_info("lease %u re-registered at %s after the move: BA round trip "
-				 "%lld ms, %llu ms since the move, lifetime %us",
-				 l->id, ntop6(&l->anchor, a1), (long long)ev->rtt_ms,
-				 (unsigned long long)(e->now - e->move_ms), ev->lifetime_s);
+			/* the same care-of address back (a link that flaps):
+			 * its anchor's line said it, once a second at most
+			 * (HE_BACK_GAP_MS), not one per lease per flap */
+			odm_log_at(b->anchor->back_rereg ? ODM_LOG_DEBUG : ODM_LOG_INFO, 0,
+				   "lease %u re-registered at %s after the %s: BA round trip "
+				   "%lld ms, %llu ms since the %s, lifetime %us", l->id,
+				   ntop6(&l->anchor, a1), b->anchor->back_rereg ? "return" : "move",
+				   (long long)ev->rtt_ms, (unsigned long long)(e->now - e->move_ms),
+				   b->anchor->back_rereg ? "return" : "move", ev->lifetime_s);
 			if (l->claimed && !l->host_cfg && b->anchor->has_coa &&
 			    IN6_ARE_ADDR_EQUAL(&b->anchor->coa, &l->addr))
 				claim_home_resend(e, l, b);

@@ -143,6 +143,10 @@ struct reg_anchor {
 	 * re-registered (monotonic ms; 0: never), and when the one paced
 	 * after it is due (0: none) */
 	uint64_t back_ms, back_due_ms;
+	/* the engine's: its bindings' exchanges re-register that same
+	 * address back, not a move: one line for the anchor at info level
+	 * (hostengine.c check_anchor), each lease's answer at debug */
+	int back_rereg;
 	/* a move's first BU named the host's last packet (the option's long
 	 * form, mh.h), went unanswered, and a later one without it was
 	 * accepted: an anchor older than that form refuses it, so no BU to

@@ -2428,6 +2428,42 @@ Test(hostengine, the_same_coa_back_re_registers_at_most_once_per_gap)
 	cr_assert_eq(E.reg.anchors->coa_lost_ms, 0, "the outage over");
 }
 
+/* What the test wrote to its redirected stderr so far (see stderr_count) */
+static int stderr_count(char *buf, size_t cap, const char *needle);
+
+/* A link that flaps with many leases: the return is said once per anchor
+ * at info level (at most once a second), each lease's answer at debug, as
+ * a refresh's is; with 100 leases, one line per lease per flap flooded the
+ * log with 100 a second. A move's lines per lease stay at info. */
+Test(hostengine, the_same_coa_back_is_said_once_per_anchor_not_per_lease)
+{
+	uint64_t t = T0 + 1000;
+	char buf[16384];
+	int n;
+
+	granted(IPPROTO_UDP);
+	cr_redirect_stderr();
+	odm_log_init("test", ODM_LOG_INFO, 0);
+	F.coa_rc = -ENETUNREACH;
+	he_move(&E, t);
+	F.coa_rc = 0;
+	he_move(&E, t + 500);
+	cr_assert_eq(F.nbu, 2, "the return's BU");
+	answer(1, MH_BA_ACCEPTED, &HOA1, t + 510);
+	n = stderr_count(buf, sizeof(buf), " back on ");
+	cr_assert_eq(n, 1, "the anchor's line:\n%s", buf);
+	cr_assert_null(strstr(buf, " re-registered at "), "no line per lease at info:\n%s", buf);
+	he_tick(&E, t + 1500);
+	he_move_since(&E, t + 3000, t + 2990);
+	F.coa = COA2;
+	F.host[0] = COA2;
+	he_move(&E, t + 3010);
+	cr_assert_eq(F.nbu, 3, "the move's BU");
+	answer(2, MH_BA_ACCEPTED, &HOA1, t + 3050);
+	n = stderr_count(buf, sizeof(buf), " re-registered at 2001:db8:ca::10 after the move: ");
+	cr_assert_eq(n, 1, "a move's line per lease as before:\n%s", buf);
+}
+
 /*
  * The old CoA gone with no new one yet: the tunnel holds the bindings'
  * packets back (refused where they are sent, so TCP keeps them queued
