@@ -197,7 +197,7 @@ static int says_lost(const struct reg_binding *b, uint64_t now)
  * Whether b's next BU names the host's last packet: in the first BU of the
  * exchange that leaves the host only, so that an anchor that refuses the
  * option's long form (one older than it) gets the retransmissions without
- * it, a move costing it one retransmission timeout, once (tag_unheard).
+ * it, a move costing it one retransmission timeout, twice (tag_unheard).
  * One whose send failed (its tentative care-of address, no route yet)
  * reached no anchor: the next names the packet again.
  */
@@ -867,20 +867,21 @@ int reg_input(struct reg_ctx *c, const uint8_t *buf, size_t len,
 	c->ba_in++;
 	if (m.status < 128) {
 		if (s->tagged)
-			an->tag_heard = 1;
-		/* one such refusal of an anchor that accepted the form is
-		 * forgiven (a lost BU or BA), not a second in a row with no
-		 * tagged BU accepted between: the anchor changed (restarted as
-		 * an older version, another at its address), and naming it the
-		 * packet would cost every move a retransmission timeout */
-		else if (b->tag_sent && an->tag_heard)
-			an->tag_heard = 0;
-		else if (b->tag_sent && !an->tag_unheard) {
+			an->tag_doubt_ms = 0;
+		/* one such refusal is forgiven (a lost BU or BA: a link that
+		 * flaps loses the BUs of a return), not a second in a row
+		 * with no tagged BU accepted between: an anchor older than the
+		 * form (or one restarted as such, another at its address),
+		 * which naming the packet would cost every move a
+		 * retransmission timeout */
+		else if (b->tag_sent && !an->tag_doubt_ms)
+			an->tag_doubt_ms = now_ms ? now_ms : 1;
+		else if (b->tag_sent && b->first_tx_ms > an->tag_doubt_ms && !an->tag_unheard) {
 			an->tag_unheard = 1;
-			log_info("anchor %s answered a BU after a move only once it no longer named "
-				 "the host's last packet: none named to it any more (an anchor older "
-				 "than that option's long form, or a lost BU); its replays go by the time",
-				 ntop6(&an->addr, a1));
+			log_info("anchor %s answered BUs after two moves in a row only once they no "
+				 "longer named the host's last packet: none named to it any more (an "
+				 "anchor older than that option's long form, or two lost BUs); its "
+				 "replays go by the time", ntop6(&an->addr, a1));
 		}
 		accepted(c, b, &m, s, now_ms);
 		return 0;

@@ -147,17 +147,19 @@ struct reg_anchor {
 	 * address back, not a move: one line for the anchor at info level
 	 * (hostengine.c check_anchor), each lease's answer at debug */
 	int back_rereg;
-	/* a move's first BU named the host's last packet (the option's long
-	 * form, mh.h), went unanswered, and a later one without it was
-	 * accepted: an anchor older than that form refuses it, so no BU to
-	 * this anchor names one any more (a lost BU does the same, and costs
-	 * only the tag: the anchor replays by the time then) */
+	/* twice in a row (tag_doubt_ms), a move's first BU named the host's
+	 * last packet (the option's long form, mh.h), went unanswered, and a
+	 * later one without it was accepted: an anchor older than that form
+	 * refuses it, so no BU to this anchor names one any more (two lost
+	 * BUs in a row do the same, and cost only the tag: the anchor
+	 * replays by the time then) */
 	int tag_unheard;
-	/* it accepted a BU that named the host's last packet, and none such
-	 * went unanswered since: it knows the long form, so a later such BU
-	 * left unanswered was lost (or its BA was), and does not make it
-	 * tag_unheard; a second in a row does (the anchor changed) */
-	int tag_heard;
+	/* when the last such refusal was answered (monotonic ms; 0: none
+	 * since a BU naming the packet was accepted, or ever): one is
+	 * forgiven, a lost BU or BA; a second, of an exchange that began
+	 * after it (not another binding's of the same move, whose BUs a
+	 * link that failed again lost together), makes it tag_unheard */
+	uint64_t tag_doubt_ms;
 	/* the last BU -> BA round trip with this anchor (ms, accepted BAs;
 	 * 0 = none yet): added to "lost N ms ago" (build_bu) */
 	uint32_t rtt_ms;

@@ -2556,12 +2556,16 @@ Test(hostengine, a_moves_bu_names_the_last_packet_received)
 	cr_assert_eq(m.coa_lost_tag, 0x5eed1e55, "%#x", m.coa_lost_tag);
 }
 
+static uint32_t move_answered_untagged_only(uint64_t now, const struct in6_addr *coa);
+
 /*
  * Only the move's first BU names the packet: an anchor older than the
- * option's long form refuses it as malformed, answers the retransmission
- * without it, and is named no packet after that.
+ * option's long form refuses it as malformed and answers the retransmission
+ * without it. One such refusal may be a lost BU (a link that flaps loses
+ * the BUs of a return): the next move names the packet again; after a
+ * second in a row the anchor is named no packet any more.
  */
-Test(hostengine, an_anchor_that_answers_only_without_the_tag_is_named_none_after)
+Test(hostengine, an_anchor_that_answers_only_without_the_tag_twice_is_named_none_after)
 {
 	struct mh_msg m;
 
@@ -2576,11 +2580,15 @@ Test(hostengine, an_anchor_that_answers_only_without_the_tag_is_named_none_after
 	answer(2, MH_BA_ACCEPTED, NULL, T0 + 2100);
 	he_tick(&E, T0 + 3000); /* the move is over */
 
-	move_back_to_coa1(); /* another move */
-	cr_assert_eq(F.nbu, 4);
-	m = bu(3);
+	cr_assert_eq(move_answered_untagged_only(T0 + 8000, &COA1), 0x5eed1e55,
+		     "one refusal may be a lost BU: named again");
+	he_move_since(&E, T0 + 20000, T0 + 19990); /* a third move */
+	F.coa = COA2;
+	F.host[0] = COA2;
+	he_move(&E, T0 + 21000);
+	m = bu(F.nbu - 1);
 	cr_assert(m.present & MH_HAS_COA_LOST);
-	cr_assert_eq(m.coa_lost_tag, 0, "this anchor is named no packet any more");
+	cr_assert_eq(m.coa_lost_tag, 0, "refused twice in a row: named no packet any more");
 }
 
 /* ...but an anchor that once accepted a BU naming the packet knows the
@@ -2683,6 +2691,43 @@ Test(hostengine, a_tagged_bu_whose_send_failed_is_no_refusal_of_the_tag)
 	move_back_to_coa1();
 	cr_assert_eq(F.nbu, 4);
 	cr_assert_eq(bu(3).coa_lost_tag, 0x5eed1e55, "the next move still names the packet");
+}
+
+/* A move's BUs of two bindings, each naming the packet, both lost (a link
+ * that failed again at once), their retransmissions accepted: one refusal,
+ * not two in a row; the next move still names the packet */
+Test(hostengine, the_bindings_of_one_move_refused_together_are_one_refusal)
+{
+	uint64_t d;
+	int first;
+
+	F.last_tag = 0x5eed1e55;
+	granted(IPPROTO_UDP);
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + 100);
+	cr_assert_eq(F.nbu, 2, "another protocol: its own address");
+	answer(1, MH_BA_ACCEPTED, &HOA2, T0 + 150);
+	he_tick(&E, T0 + 500);
+	F.last_rx = T0 + 900;
+	F.last_traffic = T0 + 980;
+	first = F.nbu;
+	he_move_since(&E, T0 + 1000, T0 + 990);
+	F.coa = COA2;
+	F.host[0] = COA2;
+	he_move(&E, T0 + 2000);
+	cr_assert_eq(F.nbu, first + 2, "the move's BUs");
+	cr_assert_eq(bu(first).coa_lost_tag, 0x5eed1e55);
+	cr_assert_eq(bu(first + 1).coa_lost_tag, 0x5eed1e55);
+	d = he_reg_deadline(&E);
+	he_reg_timers(&E, d); /* both unanswered: sent again */
+	cr_assert_eq(F.nbu, first + 4, "the retransmissions");
+	cr_assert_eq(bu(first + 2).coa_lost_tag, 0);
+	cr_assert_eq(bu(first + 3).coa_lost_tag, 0);
+	answer(first + 2, MH_BA_ACCEPTED, NULL, d + 50);
+	answer(first + 3, MH_BA_ACCEPTED, NULL, d + 60);
+	he_tick(&E, d + 500);
+	move_back_to_coa1();
+	cr_assert_eq(F.nbu, first + 6);
+	cr_assert_eq(bu(first + 4).coa_lost_tag, 0x5eed1e55, "one move's refusals are one: named again");
 }
 
 /* a first BU that is answered keeps the anchor named packets */
