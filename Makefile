@@ -242,7 +242,9 @@ net-san:
 # The host and replay tests (and the anchor's restart on it), the flap
 # storm (a move's hold and reroute of every binding, 100 times, and what the
 # agents leak meanwhile: about 20 s, alone), and an agent out of descriptors
-# (the bpf backend looks at the interfaces each second) again with
+# (the bpf backend looks at the interfaces each second), and the same
+# care-of address back after a carrier loss (the kernel path's capture
+# replays what went to that address) again with
 # both agents on each kernel tunnel backend the kernel runs (kernel: seg6 lightweight tunnels; bpf: tc
 # programs; tests/net/lib/kernelpath.sh says which; `net` runs them on the
 # userspace one, make check test_mn there with the sanitized agents only,
@@ -256,7 +258,7 @@ net-kernel:
 	rc=0; for be in $$kbes; do \
 		echo "net-kernel: tunnel $$be"; \
 		ODM_NET_JOBS=$(NET_JOBS) ODM_TUNNEL=$$be ODM_BUILD=$(abspath $(BUILD)) \
-			bash tests/net/run-all.sh '^test_(mn|replay|replay_restart|tunnel_ra|flaps|lostbe_flood|ctl_nofile)$$' || rc=1; \
+			bash tests/net/run-all.sh '^test_(mn|replay|replay_restart|tunnel_ra|flaps|lostbe_flood|ctl_nofile|carrier)$$' || rc=1; \
 	done; exit $$rc
 
 check:
