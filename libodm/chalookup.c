@@ -508,11 +508,24 @@ struct cha_defer {
 	char node[CHALOOKUP_NAME_MAX];
 };
 
-static pthread_mutex_t df_lock = PTHREAD_MUTEX_INITIALIZER;
+/*
+ * The list's state, in one cache line and so on one page, which a note
+ * writes before it reads (chalookup_defer): the first read of a page of
+ * zeroed data (.bss) maps the kernel's shared zero page, and the first
+ * write after it replaces that mapping, a second page fault and a TLB
+ * flush. In a fresh process that first note is the first getaddrinfo's,
+ * and the process's next getaddrinfo then ran 4-5 us slower (make bench,
+ * warm); written first, the page takes one fault and the next call costs
+ * what it costs.
+ */
+static struct {
+	pthread_mutex_t lock;
+	struct cha_defer *head; /* newest first */
+	size_t count;
+	atomic_int any; /* lets connect() skip the lock when nothing waits */
+} df __attribute__((aligned(64))) = { .lock = PTHREAD_MUTEX_INITIALIZER };
+_Static_assert(sizeof(df) <= 64, "the deferred list's state fits one cache line");
 static pthread_cond_t df_cond = PTHREAD_COND_INITIALIZER;
-static struct cha_defer *df_head; /* newest first */
-static size_t df_count;
-static atomic_int df_any; /* lets connect() skip the lock when nothing waits */
 
 static int has_dst(const struct cha_defer *d, const struct in6_addr *a)
 {
@@ -523,7 +536,7 @@ static int has_dst(const struct cha_defer *d, const struct in6_addr *a)
 }
 
 /* destination -> the name it was resolved from, kept past the cha answer's
- * TTL (chalookup_refresh_dst); the oldest is overwritten. Under df_lock. */
+ * TTL (chalookup_refresh_dst); the oldest is overwritten. Under df.lock. */
 struct cha_known {
 	struct in6_addr dst;
 	uint64_t failed_ms; /* the last lookup again got no answer then (0: none) */
@@ -591,13 +604,13 @@ static void know(const char *node, const struct in6_addr *dst, size_t ndst, uint
 {
 	struct cha_known *k;
 
-	pthread_mutex_lock(&df_lock);
+	pthread_mutex_lock(&df.lock);
 	for (size_t i = 0; i < ndst; i++) {
 		know_locked(node, &dst[i]);
 		if (failed_ms && (k = known_locked(&dst[i])))
 			k->failed_ms = failed_ms;
 	}
-	pthread_mutex_unlock(&df_lock);
+	pthread_mutex_unlock(&df.lock);
 }
 
 /* Lock held. 1 and its name in prev if dst was last resolved from a name
@@ -617,7 +630,7 @@ static int other_name_locked(const struct in6_addr *dst, const char *node,
  * not in yet (its entry not closed): what dst's answer is waits for it */
 static int other_pending_locked(const struct in6_addr *dst, const char *node)
 {
-	for (struct cha_defer *d = df_head; d; d = d->next)
+	for (struct cha_defer *d = df.head; d; d = d->next)
 		if (!d->closed && !same_name(d->node, node) && has_dst(d, dst))
 			return 1;
 	return 0;
@@ -697,7 +710,7 @@ void chalookup_record(const char *node, const struct in6_addr *dst, size_t ndst,
 	 * own put over; and a connect's wait reads the cache under it too
 	 * (chalookup_wait_dst).
 	 */
-	pthread_mutex_lock(&df_lock);
+	pthread_mutex_lock(&df.lock);
 	for (size_t i = 0; i < ndst; i++) {
 		ttls[i] = ttl;
 		/* (before know_locked() makes node the name of dst) */
@@ -722,7 +735,7 @@ void chalookup_record(const char *node, const struct in6_addr *dst, size_t ndst,
 			}
 		}
 	}
-	pthread_mutex_unlock(&df_lock);
+	pthread_mutex_unlock(&df.lock);
 	if (!shim_debug_on())
 		return;
 	if (result == CHA_FOUND)
@@ -749,13 +762,13 @@ void chalookup_record(const char *node, const struct in6_addr *dst, size_t ndst,
 /* Lock held. Unlink d (it is in the list). */
 static void unlink_locked(struct cha_defer *d)
 {
-	for (struct cha_defer **p = &df_head; *p; p = &(*p)->next)
+	for (struct cha_defer **p = &df.head; *p; p = &(*p)->next)
 		if (*p == d) {
 			*p = d->next;
-			df_count--;
+			df.count--;
 			break;
 		}
-	atomic_store(&df_any, df_head != NULL);
+	atomic_store(&df.any, df.head != NULL);
 }
 
 void chalookup_defer(const char *node, const struct in6_addr *dst, size_t ndst)
@@ -765,14 +778,17 @@ void chalookup_defer(const char *node, const struct in6_addr *dst, size_t ndst)
 
 	if (n == 0 || n + 5 > CHALOOKUP_NAME_MAX || ndst == 0)
 		return;
-	pthread_mutex_lock(&df_lock);
-	for (d = df_head; d; d = d->next)
+	/* a write, which changes nothing, before the lock reads the page
+	 * (see df above) */
+	atomic_fetch_add(&df.any, 0);
+	pthread_mutex_lock(&df.lock);
+	for (d = df.head; d; d = d->next)
 		if (same_name(d->node, node) && !d->closed)
 			break;
 	if (!d) {
 		/* Full: the oldest name nobody is asking for makes room. */
-		if (df_count >= CHALOOKUP_MAX_DEFERRED) {
-			for (struct cha_defer *e = df_head; e; e = e->next)
+		if (df.count >= CHALOOKUP_MAX_DEFERRED) {
+			for (struct cha_defer *e = df.head; e; e = e->next)
 				if (!e->claimed)
 					oldest = e;
 			if (!oldest)
@@ -784,10 +800,10 @@ void chalookup_defer(const char *node, const struct in6_addr *dst, size_t ndst)
 		if (!d)
 			goto out;
 		memcpy(d->node, node, n + 1);
-		d->next = df_head;
-		df_head = d;
-		df_count++;
-		atomic_store(&df_any, 1);
+		d->next = df.head;
+		df.head = d;
+		df.count++;
+		atomic_store(&df.any, 1);
 	}
 	for (size_t i = 0; i < ndst && d->ndst < CHALOOKUP_MAX_DSTS; i++)
 		if (!has_dst(d, &dst[i]))
@@ -802,7 +818,7 @@ void chalookup_defer(const char *node, const struct in6_addr *dst, size_t ndst)
 			chacache_del_addr(chacache_by_addr(), &dst[i]);
 	}
 out:
-	pthread_mutex_unlock(&df_lock);
+	pthread_mutex_unlock(&df.lock);
 }
 
 /*
@@ -838,10 +854,10 @@ static int stale_locked(const char *node, const struct in6_addr *dst, struct in6
 
 static void serve_stale(const char *node, const struct in6_addr *dst, size_t ndst, uint64_t now)
 {
-	pthread_mutex_lock(&df_lock);
+	pthread_mutex_lock(&df.lock);
 	for (size_t i = 0; i < ndst; i++)
 		stale_locked(node, &dst[i], NULL, now);
-	pthread_mutex_unlock(&df_lock);
+	pthread_mutex_unlock(&df.lock);
 }
 
 int chalookup_stale(const char *node, const struct in6_addr *dst, struct in6_addr *cha,
@@ -849,9 +865,9 @@ int chalookup_stale(const char *node, const struct in6_addr *dst, struct in6_add
 {
 	int r;
 
-	pthread_mutex_lock(&df_lock);
+	pthread_mutex_lock(&df.lock);
 	r = stale_locked(node, dst, cha, now);
-	pthread_mutex_unlock(&df_lock);
+	pthread_mutex_unlock(&df.lock);
 	return r;
 }
 
@@ -889,10 +905,10 @@ static void resolve_deferred(struct cha_defer **ds, size_t n, uint64_t deadline_
 	 * the names added theirs meanwhile (chalookup_defer, under the lock);
 	 * from now on they go to new entries, asked for anew, and these stay
 	 * as they are */
-	pthread_mutex_lock(&df_lock);
+	pthread_mutex_lock(&df.lock);
 	for (size_t i = 0; i < n; i++)
 		ds[i]->closed = 1;
-	pthread_mutex_unlock(&df_lock);
+	pthread_mutex_unlock(&df.lock);
 	for (size_t i = 0; i < n; i++) {
 		struct cha_defer *d = ds[i];
 
@@ -927,17 +943,17 @@ int chalookup_wait_dst(const struct in6_addr *dst, int *answer, struct in6_addr 
 	uint64_t deadline;
 	struct timespec ts;
 
-	if (!atomic_load(&df_any))
+	if (!atomic_load(&df.any))
 		return 0;
 	/* the condition wait is a cancellation point: cancelled in it, the
-	 * thread would keep df_lock, and the names it claimed, for good
+	 * thread would keep df.lock, and the names it claimed, for good
 	 * (chalookup_finish) */
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	/* the whole wait, other threads' lookups included: they may go on
 	 * noting and asking for names of dst one after the other */
 	deadline = chacache_now_ms() + (uint64_t)WAIT_ROUNDS * CHALOOKUP_MAX_WAIT_MS;
 	deadline_ts(deadline, &ts);
-	pthread_mutex_lock(&df_lock);
+	pthread_mutex_lock(&df.lock);
 	for (;;) {
 		size_t n = 0;
 		int others = 0;
@@ -946,7 +962,7 @@ int chalookup_wait_dst(const struct in6_addr *dst, int *answer, struct in6_addr 
 			break;
 		/* every name dst was noted for: its answer is theirs together
 		 * (chalookup_record), so all are asked, at once */
-		for (d = df_head; d; d = d->next) {
+		for (d = df.head; d; d = d->next) {
 			if (!has_dst(d, dst))
 				continue;
 			if (d->claimed)
@@ -957,16 +973,16 @@ int chalookup_wait_dst(const struct in6_addr *dst, int *answer, struct in6_addr 
 		if (n) {
 			for (size_t i = 0; i < n; i++)
 				mine[i]->claimed = 1;
-			pthread_mutex_unlock(&df_lock);
+			pthread_mutex_unlock(&df.lock);
 			resolve_deferred(mine, n, deadline);
-			pthread_mutex_lock(&df_lock);
+			pthread_mutex_lock(&df.lock);
 			for (size_t i = 0; i < n; i++)
 				unlink_locked(mine[i]);
 			pthread_cond_broadcast(&df_cond);
-			pthread_mutex_unlock(&df_lock);
+			pthread_mutex_unlock(&df.lock);
 			for (size_t i = 0; i < n; i++)
 				free(mine[i]);
-			pthread_mutex_lock(&df_lock);
+			pthread_mutex_lock(&df.lock);
 			waited = 1;
 			continue;
 		}
@@ -978,14 +994,14 @@ int chalookup_wait_dst(const struct in6_addr *dst, int *answer, struct in6_addr 
 		 * unless a connect does, so this thread does, rather than wait
 		 * on a lookup nobody makes. */
 		waited = 1;
-		pthread_cond_clockwait(&df_cond, &df_lock, CLOCK_MONOTONIC, &ts);
+		pthread_cond_clockwait(&df_cond, &df.lock, CLOCK_MONOTONIC, &ts);
 	}
 	/* read under the lock: a name of dst noted from now on takes dst's
 	 * answer out of the cache (chalookup_defer), and one that reached the
 	 * cache is not taken for unknown */
 	if (waited)
 		*answer = chacache_get_addr(chacache_by_addr(), dst, cha, NULL, chacache_now_ms());
-	pthread_mutex_unlock(&df_lock);
+	pthread_mutex_unlock(&df.lock);
 	pthread_setcancelstate(cancel, NULL);
 	return waited;
 }
@@ -997,14 +1013,14 @@ int chalookup_refresh_dst(const struct in6_addr *dst, int *answer, struct in6_ad
 	struct cha_known *k;
 	int r, failed;
 
-	pthread_mutex_lock(&df_lock);
+	pthread_mutex_lock(&df.lock);
 	k = known_locked(dst);
 	/* a lookup that failed (DNS down) is not tried again on every
 	 * connect: each would wait CHALOOKUP_MAX_WAIT_MS */
 	failed = k && k->failed_ms && now < k->failed_ms + (uint64_t)CHALOOKUP_FAILED_RETRY_S * 1000;
 	if (k && !failed)
 		memcpy(node, k->node, sizeof(node));
-	pthread_mutex_unlock(&df_lock);
+	pthread_mutex_unlock(&df.lock);
 	if (failed)
 		return -1;
 	if (!k)
@@ -1015,10 +1031,10 @@ int chalookup_refresh_dst(const struct in6_addr *dst, int *answer, struct in6_ad
 	r = chalookup_wait_dst(dst, answer, cha);
 	now = chacache_now_ms();
 	if (r > 0 && *answer == CHA_MISS) {
-		pthread_mutex_lock(&df_lock);
+		pthread_mutex_lock(&df.lock);
 		if ((k = known_locked(dst)))
 			k->failed_ms = now ? now : 1;
-		pthread_mutex_unlock(&df_lock);
+		pthread_mutex_unlock(&df.lock);
 		shim_debug("%s: no answer for cha.%s; not asked again for %d s", dbuf, node,
 			   CHALOOKUP_FAILED_RETRY_S);
 	}
@@ -1035,14 +1051,14 @@ void chalookup_atfork_child(void)
 	 * does not have, so the child asks again; a list caught mid-change
 	 * (lock held) is dropped, and those names go plain in the child.
 	 */
-	if (pthread_mutex_trylock(&df_lock) != 0) {
-		df_head = NULL;
-		df_count = 0;
-		atomic_store(&df_any, 0);
+	if (pthread_mutex_trylock(&df.lock) != 0) {
+		df.head = NULL;
+		df.count = 0;
+		atomic_store(&df.any, 0);
 	}
-	for (struct cha_defer *d = df_head; d; d = d->next)
+	for (struct cha_defer *d = df.head; d; d = d->next)
 		d->claimed = 0;
-	df_lock = fresh;
+	df.lock = fresh;
 	df_cond = fresh_cond;
 
 	/* A lock held at fork time belongs to a thread the child does not have. */
