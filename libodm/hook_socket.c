@@ -113,7 +113,7 @@ static int before_send(int fd, const struct sockaddr *dst, socklen_t len, const 
 		return 0;
 	}
 	guard_enter();
-	r = shim_before_send(fd, dst, len, what);
+	r = shim_send_plain(fd) ? 0 : shim_before_send(fd, dst, len, what);
 	guard_leave();
 	if (r < 0)
 		errno = -r;

@@ -730,6 +730,17 @@ void shim_connect_atfork_child(void)
 	pthread_mutex_init(&reconnecting, NULL); /* its holder is not here */
 }
 
+int shim_send_plain(int fd)
+{
+	int type = shim_process_type_known();
+
+	/* (shim_before_send's own way for such a type and socket: no getpid,
+	 * no fixed path, no lease, and a socket leased by setsc_to() left to
+	 * its look there) */
+	return type >= 0 && type != ODM_TYPE_FIXED && !shim_policy_wants_lease(type) &&
+	       fdtable_state(fdtable_global(0), fd) != FDT_LEASED;
+}
+
 int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what)
 {
 	const struct sockaddr_in6 *d6 = (const struct sockaddr_in6 *)dst;

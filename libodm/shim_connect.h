@@ -34,6 +34,16 @@
 int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const char *what);
 
 /*
+ * 1 if shim_before_send(fd, ...) would do nothing, told at once: the
+ * process's type is known and takes no lease and is not fixed, and fd is
+ * not leased (setsc_to() leases a socket of any process). Every connect
+ * and send of a process of such a type (non-persistent, the agent's usual
+ * default) asks this first, and pays for the rest only when it says 0.
+ * Caller holds the guard.
+ */
+int shim_send_plain(int fd);
+
+/*
  * 1 if the program's bind() of fd to [::]:0 (shim_policy_bind_chooses_nothing)
  * is left to its first connect or send, where a lease binds it to its
  * address: fd is an unbound AF_INET6 UDP socket (not TCP: a server's, whose
