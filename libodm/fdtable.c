@@ -168,6 +168,9 @@ static struct fd_entry *entry_new(struct fdtable *t)
 	return e ? e : calloc(1, sizeof(*e));
 }
 
+static int entry_state(struct fdtable *t, int fd, struct fd_entry *e, uint64_t (*clock)(void),
+		       struct fd_lease *due);
+
 /*
  * fd's state; with clock, a leased UDP socket whose look is due (clock()
  * at or past its due time, which only fdtable_looked moves on) also gets
@@ -176,9 +179,7 @@ static struct fd_entry *entry_new(struct fdtable *t)
  */
 static int state_of(struct fdtable *t, int fd, uint64_t (*clock)(void), struct fd_lease *due)
 {
-	sigset_t old;
 	struct fd_entry *e;
-	int st;
 
 	if (due)
 		due->udp = 0;
@@ -191,6 +192,21 @@ static int state_of(struct fdtable *t, int fd, uint64_t (*clock)(void), struct f
 		return FDT_SEEN;
 	if (e == INTERNAL)
 		return FDT_INTERNAL;
+	return entry_state(t, fd, e, clock, due);
+}
+
+/*
+ * state_of's way for a slot with an entry, apart (not inlined): the common
+ * case, a fd the table knows nothing of, then saves and restores none of
+ * the registers this part needs (every socket, connect and close of a
+ * program comes to state_of).
+ */
+static __attribute__((noinline)) int entry_state(struct fdtable *t, int fd, struct fd_entry *e,
+						 uint64_t (*clock)(void), struct fd_lease *due)
+{
+	sigset_t old;
+	int st;
+
 	/*
 	 * A leased UDP socket not due a look is told so without the lock: its
 	 * sends with an address each come here, and the lock costs two system
