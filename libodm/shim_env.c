@@ -26,7 +26,10 @@ static int env_taken; /* written once, before main, with release */
 
 void shim_env_take(void)
 {
-	if (__atomic_load_n(&env_taken, __ATOMIC_ACQUIRE))
+	/* a write that changes nothing, as this page's first touch: a read
+	 * would map the kernel's zero page, which the writes below would then
+	 * replace, a second fault (see df in chalookup.c) */
+	if (__atomic_fetch_add(&env_taken, 0, __ATOMIC_ACQUIRE))
 		return;
 	for (int i = 0; i < SHIM_ENV_N; i++) {
 		const char *v = secure_getenv(env_names[i]);
