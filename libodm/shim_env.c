@@ -22,14 +22,24 @@ static const char *const env_names[SHIM_ENV_N] = {
 #define ENV_KEPT_MAX 256
 static char env_kept[SHIM_ENV_N][ENV_KEPT_MAX];
 static char env_present[SHIM_ENV_N];
-static int env_taken; /* written once, before main, with release */
+/*
+ * taken: written once, before main, with release. touched: written, never
+ * read, as the page's first touch (shim_env_take): a read first would map
+ * the kernel's zero page (Linux), which the writes after it replace, a
+ * second fault. A volatile store of its own, not an add of 0 to taken,
+ * which a compiler may make a load, nor a plain store nothing reads, which
+ * it may drop (clang does both; C allows it, not for a volatile object).
+ * One small struct: both on one page.
+ */
+static struct {
+	int taken;
+	volatile char touched;
+} env_st __attribute__((aligned(8)));
 
 void shim_env_take(void)
 {
-	/* a write that changes nothing, as this page's first touch: a read
-	 * would map the kernel's zero page, which the writes below would then
-	 * replace, a second fault (see df in chalookup.c) */
-	if (__atomic_fetch_add(&env_taken, 0, __ATOMIC_ACQUIRE))
+	__atomic_store_n(&env_st.touched, 1, __ATOMIC_RELAXED); /* (see env_st) */
+	if (__atomic_load_n(&env_st.taken, __ATOMIC_ACQUIRE))
 		return;
 	for (int i = 0; i < SHIM_ENV_N; i++) {
 		const char *v = secure_getenv(env_names[i]);
@@ -42,7 +52,7 @@ void shim_env_take(void)
 		env_kept[i][n] = '\0';
 		env_present[i] = 1;
 	}
-	__atomic_store_n(&env_taken, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&env_st.taken, 1, __ATOMIC_RELEASE);
 }
 
 const char *shim_env(enum shim_env_var var)
@@ -51,7 +61,7 @@ const char *shim_env(enum shim_env_var var)
 
 	if (v)
 		return v;
-	if (!__atomic_load_n(&env_taken, __ATOMIC_ACQUIRE) || !env_present[var])
+	if (!__atomic_load_n(&env_st.taken, __ATOMIC_ACQUIRE) || !env_present[var])
 		return NULL;
 	return env_kept[var];
 }
