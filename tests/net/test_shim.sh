@@ -501,9 +501,10 @@ except OSError:
 	# older programs do), or with getaddrinfo_a (glibc resolves its
 	# requests with an internal getaddrinfo): the name is noted as
 	# getaddrinfo's is (getaddrinfo_a's when GAI_WAIT returns, when
-	# gai_suspend returns, or when gai_error says a request is done)
+	# gai_suspend returns, its request done before the call too, when it
+	# says EAI_ALLDONE, or when gai_error says a request is done)
 	for how in gethostbyname2 gethostbyname2_r getaddrinfo_a getaddrinfo_a_poll \
-		getaddrinfo_a_suspend; do
+		getaddrinfo_a_suspend getaddrinfo_a_suspend_late; do
 		: >"$log"
 		TARGET_RESOLVE=$how "${pre[@]}" "$TMP/target_sock" connect cn.example.test >"$TMP/o" 2>"$TMP/e"
 		check "$how: server sees the leased source" grep -q 'server sees source 2001:db8:c4a::2' "$TMP/o"
