@@ -21,6 +21,7 @@ struct anchor;
 struct mn;
 struct policy_state;
 struct chasilent;
+struct movegap_agent;
 
 struct odm_agent {
 	uv_loop_t *loop;
@@ -33,6 +34,8 @@ struct odm_agent {
 	struct policy_state *policy; /* the running policy (policy_agent.c) */
 	struct chasilent *cha_silent; /* cha lookups that got no answer (role mn,
 				       * chasilent_agent.c) */
+	struct movegap_agent *move_gap; /* a move's gap, for the shims' failed
+					 * name lookups (role mn, movegap_agent.c) */
 	struct reqlog_users req_log; /* its lines about clients' requests: refusals,
 				      * false claims, per user (reqlog.h) */
 	int log_forced;            /* -d/-v: the least level logged, the config's if above; or -1 */

@@ -59,6 +59,7 @@
 #include "addrsig.h"
 #include "chasilent.h"
 #include "chasilent_agent.h"
+#include "movegap_agent.h"
 #include "control.h"
 #include "devwatch.h"
 #include "dnspub.h"
@@ -537,6 +538,7 @@ static void on_move(void *arg)
 	publish_dns(mn);
 	homefind_moved(mn->home, mn->e.host_addrs, mn->e.n_host_addrs);
 	forget_silent(mn);
+	movegap_agent_look(mn->a, movement_burst_ms(mn->mv));
 }
 
 static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
@@ -1407,6 +1409,7 @@ static void teardown(struct odm_agent *a, struct mn *mn)
 	homefind_close(mn->home);
 	mn->home = NULL;
 	chasilent_agent_close(a);
+	movegap_agent_close(a);
 	/* best effort: one deregistration BU each, then local state goes */
 	he_stop(&mn->e, mono_ms());
 	/* a clean stop deregistered every lease: the file keeps the counters */
@@ -1519,7 +1522,7 @@ int mn_start(struct odm_agent *a)
 	if ((rc = control_register(a, "lease", on_lease)) < 0 ||
 	    (rc = control_register(a, "release", on_release)) < 0 ||
 	    (rc = control_register(a, "status", on_status)) < 0 ||
-	    (rc = chasilent_agent_open(a)) < 0) {
+	    (rc = chasilent_agent_open(a)) < 0 || (rc = movegap_agent_open(a, mn->mv)) < 0) {
 		log_err(rc, "registering the control ops");
 		goto fail;
 	}

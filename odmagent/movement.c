@@ -575,3 +575,58 @@ int movement_addrs4(struct movement *m, struct in6_addr *out, size_t max)
 	}
 	return rc == 1 ? -E2BIG : (int)t.n;
 }
+
+/* movement_usable_addrs: the candidates, with their device, then the
+ * devices that run */
+struct usable_take {
+	int skip_ifindex;
+	struct in6_addr *out;
+	int ifindex[VANISHED_MAX];
+	int running[VANISHED_MAX];
+	size_t max, n;
+};
+
+static int take_usable(void *arg, const struct addrmsg *x)
+{
+	struct usable_take *t = arg;
+
+	if (x->ifindex == t->skip_ifindex || !vanished_candidate(&x->addr) ||
+	    (x->flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)))
+		return 0;
+	if (t->n == t->max || t->n == VANISHED_MAX)
+		return 1;
+	t->ifindex[t->n] = x->ifindex;
+	t->running[t->n] = 0;
+	t->out[t->n++] = x->addr;
+	return 0;
+}
+
+static int mark_running(void *arg, int ifindex, unsigned flags)
+{
+	struct usable_take *t = arg;
+
+	if ((flags & (IFF_UP | IFF_RUNNING)) != (IFF_UP | IFF_RUNNING))
+		return 0;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->ifindex[i] == ifindex)
+			t->running[i] = 1;
+	return 0;
+}
+
+int movement_usable_addrs(struct movement *m, struct in6_addr *out, size_t max)
+{
+	struct usable_take t = { .skip_ifindex = m ? m->skip_ifindex : 0, .out = out, .max = max };
+	size_t n = 0;
+	int rc = netconf_addr_each(0, take_usable, &t);
+
+	if (rc < 0)
+		return -EIO;
+	if (rc == 1)
+		return -E2BIG;
+	if (t.n && netconf_link_each(mark_running, &t) < 0)
+		return -EIO;
+	for (size_t i = 0; i < t.n; i++)
+		if (t.running[i])
+			out[n++] = out[i];
+	return (int)n;
+}

@@ -121,6 +121,18 @@ void movement_coa_note(struct movement *m, const struct in6_addr *anchor,
 int movement_addrs(struct movement *m, struct in6_addr *out, size_t max);
 
 /*
+ * The host's IPv6 addresses a program's packets can leave from now (a
+ * move's gap is the time without one: movegap.h): those of
+ * movement_addrs that are neither tentative nor DAD-failed, on a device
+ * that is up and running (its carrier on: an address the kernel keeps
+ * on a link that lost it reaches nothing). How many, into out, or -errno
+ * (-E2BIG past max or VANISHED_MAX). An address dump, and a device dump
+ * when there is a candidate. m may be NULL: the tunnel device is not
+ * told apart then.
+ */
+int movement_usable_addrs(struct movement *m, struct in6_addr *out, size_t max);
+
+/*
  * The same of its IPv4 addresses (vanished_candidate4), each v4-mapped.
  * No IPv4 address is ever a care-of address or an anchor's: a move strands
  * only the plain TCP sockets on it.

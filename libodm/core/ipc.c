@@ -138,6 +138,7 @@ static const struct ipc_op ipc_ops[] = {
 	{ "release", release_fields },
 	{ "reload", no_fields },
 	{ "status", no_fields },
+	{ "move-wait", no_fields },
 	{ "monitor", monitor_fields }, /* then one event object per line, see control.c */
 };
 

@@ -19,6 +19,10 @@
  *   cha-result {name, answered, noreply?}    -> {}
  *            (a shim's cha.<name> lookups: whether the user's processes
  *            saw it get no answer lately, and how its own went: odm(7))
+ *   move-wait  {}                            -> {retry, waited_ms}
+ *            (a shim's name lookup failed for want of a route: answered
+ *            when the host's move's gap ends, or at once when it is in
+ *            none, or at its bound: odm(7))
  *   lease    {type?, dst, cha?, proto, fresh?, uid?, exe?}
  *                                           -> {addr, lease, anchor} or {plain:true}
  *            (no type: the policy's default; uid and exe are never believed)
@@ -55,6 +59,10 @@
 /* A host name as cha-check and cha-result take it: "cha." and it make a
  * DNS name (RFC 1035 §2.3.4: 255 octets in all, 253 in text) */
 #define ODM_IPC_NAME_MAX 249
+
+/* move-wait: the agent answers within this of the start of the move's gap
+ * the host is in (odmagent movegap.h) */
+#define ODM_IPC_MOVE_WAIT_MS 3000
 
 /* Path of the agent socket: $ODM_SOCKET if set, else the default. */
 const char *ipc_socket_path(void);

@@ -92,6 +92,9 @@ Test(ipc, validate_accepts)
 {
 	check("{\"op\":\"hello\",\"id\":0}", 0, NULL);
 	check("{\"op\":\"status\",\"id\":7}", 0, NULL);
+	check("{\"op\":\"move-wait\",\"id\":7}", 0, NULL);
+	check("{\"op\":\"move-wait\",\"id\":7,\"ms\":5}", -EINVAL,
+	      "field \"ms\": not part of op move-wait");
 	check("{\"op\":\"release\",\"id\":7,\"addr\":\"2001:db8::1\"}", 0, NULL);
 	check("{\"op\":\"lease\",\"id\":1,\"type\":\"session-lasting\",\"dst\":\"2001:db8::2\","
 	      "\"proto\":\"tcp\"}",

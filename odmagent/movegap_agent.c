@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: MIT */
+/* movegap_agent.c — "move-wait" (see movegap_agent.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "control.h"
+#include "log.h"
+#include "monotime.h"
+#include "movegap.h"
+#include "movegap_agent.h"
+#include "movement.h"
+#include "vanished.h"
+
+struct gap_waiter {
+	struct control_req *r;
+	uint64_t asked_ms;
+	struct gap_waiter *next;
+};
+
+struct movegap_agent {
+	struct movegap g;
+	struct movement *mv;
+	struct in6_addr usable[VANISHED_MAX]; /* at the last look */
+	size_t n_usable;
+	struct gap_waiter *waiters;
+	uv_timer_t timer; /* the bound of the gap they wait in */
+};
+
+static void answer(struct gap_waiter *w, int retry, uint64_t now)
+{
+	const struct ucred *who = control_req_cred(w->r);
+	uint64_t waited = now > w->asked_ms ? now - w->asked_ms : 0;
+
+	log_debug("uid %u pid %d: a name lookup that failed in a move's gap waited %llu ms: %s",
+		  (unsigned)who->uid, (int)who->pid, (unsigned long long)waited,
+		  retry ? "the new link is up, asked again" : "no link came back, the failure stands");
+	control_reply(w->r, json_pack("{s:b, s:I}", "retry", retry, "waited_ms",
+				      (json_int_t)waited));
+	free(w);
+}
+
+static void on_bound(uv_timer_t *t);
+
+/* The waiting requests the gap's state now decides, answered; the timer
+ * set for the others' bound */
+static void settle(struct movegap_agent *m, uint64_t now)
+{
+	uint64_t until = 0;
+	enum movegap_verdict v = movegap_ask(&m->g, now, &until);
+
+	if (v == MOVEGAP_WAIT) {
+		if (m->waiters)
+			uv_timer_start(&m->timer, on_bound, until - now, 0);
+		return;
+	}
+	uv_timer_stop(&m->timer);
+	while (m->waiters) {
+		struct gap_waiter *w = m->waiters;
+
+		m->waiters = w->next;
+		answer(w, v == MOVEGAP_RETRY, now);
+	}
+}
+
+static void on_bound(uv_timer_t *t)
+{
+	settle(t->data, mono_ms());
+}
+
+/* A look at the usable addresses at now, about a change since since */
+static void look(struct movegap_agent *m, uint64_t since, uint64_t now)
+{
+	struct in6_addr cur[VANISHED_MAX], went[VANISHED_MAX];
+	int n = movement_usable_addrs(m->mv, cur, VANISHED_MAX);
+	size_t nw;
+
+	if (n < 0) {
+		/* no verdict: the last look stands (the next event looks again) */
+		log_debug("move-wait: no look at the usable addresses: %s", strerror(-n));
+		return;
+	}
+	nw = vanished_addrs(m->usable, m->n_usable, cur, (size_t)n, NULL, 0, went);
+	movegap_look(&m->g, (size_t)n, nw, since, now);
+	memcpy(m->usable, cur, (size_t)n * sizeof(cur[0]));
+	m->n_usable = (size_t)n;
+}
+
+void movegap_agent_look(struct odm_agent *a, uint64_t since)
+{
+	struct movegap_agent *m = a->move_gap;
+	uint64_t now = mono_ms();
+
+	if (!m)
+		return;
+	look(m, since, now);
+	settle(m, now);
+}
+
+/* move-wait {} -> {retry, waited_ms}, now or when the gap ends */
+static void on_wait(struct odm_agent *a, struct control_req *r, const json_t *req)
+{
+	struct movegap_agent *m = a->move_gap;
+	struct gap_waiter *w;
+	uint64_t now = mono_ms();
+
+	(void)req;
+	if (!m) {
+		control_reply(r, json_pack("{s:b, s:i}", "retry", 0, "waited_ms", 0));
+		return;
+	}
+	/* the program's failure may be ahead of the events that tell of
+	 * it: the kernel is asked as it is now */
+	look(m, 0, now);
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		/* no room to wait: the failure stands */
+		control_reply(r, json_pack("{s:b, s:i}", "retry", 0, "waited_ms", 0));
+		return;
+	}
+	w->r = r;
+	w->asked_ms = now;
+	w->next = m->waiters;
+	m->waiters = w;
+	settle(m, now);
+}
+
+int movegap_agent_open(struct odm_agent *a, struct movement *mv)
+{
+	struct movegap_agent *m = calloc(1, sizeof(*m));
+	int rc;
+
+	if (!m)
+		return -ENOMEM;
+	m->mv = mv;
+	uv_timer_init(a->loop, &m->timer);
+	m->timer.data = m;
+	a->move_gap = m;
+	look(m, 0, mono_ms());
+	if ((rc = control_register(a, "move-wait", on_wait)) < 0) {
+		movegap_agent_close(a);
+		return rc;
+	}
+	return 0;
+}
+
+static void on_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+void movegap_agent_close(struct odm_agent *a)
+{
+	struct movegap_agent *m = a->move_gap;
+	uint64_t now = mono_ms();
+
+	if (!m)
+		return;
+	a->move_gap = NULL;
+	while (m->waiters) {
+		struct gap_waiter *w = m->waiters;
+
+		m->waiters = w->next;
+		answer(w, 0, now);
+	}
+	uv_close((uv_handle_t *)&m->timer, on_closed);
+}
