@@ -511,11 +511,29 @@ int agent_fallback(int type, const struct in6_addr *dst, int err)
 				odm_type_name(type), "dst", dbuf, "error", err));
 }
 
+/* req (taken; NULL: -ENOMEM) asked within ms in all, the lock's wait
+ * included: 0 and *resp, or -errno as call_locked says */
+static int call_within(json_t *req, json_t **resp, int ms)
+{
+	int ret, cancel;
+
+	if (!req)
+		return -ENOMEM;
+	ret = lock_for(ms, &cancel);
+	if (ret < 0) {
+		json_decref(req);
+		return ret;
+	}
+	ret = call_locked(req, resp, ret);
+	unlock(cancel);
+	return ret;
+}
+
 int agent_cha_check(const char *name, int ms, int *probe, unsigned *left_ms)
 {
-	json_t *req, *resp = NULL;
+	json_t *resp = NULL;
 	json_int_t left;
-	int ret, cancel;
+	int ret;
 
 	*probe = 0;
 	*left_ms = 0;
@@ -523,16 +541,7 @@ int agent_cha_check(const char *name, int ms, int *probe, unsigned *left_ms)
 		return -ENOSYS;
 	if (chacache_now_ms() < __atomic_load_n(&ag_cha_quiet_until, __ATOMIC_RELAXED))
 		return -ETIMEDOUT;
-	req = json_pack("{s:s, s:s}", "op", "cha-check", "name", name);
-	if (!req)
-		return -ENOMEM;
-	ret = lock_for(ms, &cancel);
-	if (ret >= 0) {
-		ret = call_locked(req, &resp, ret);
-		unlock(cancel);
-	} else {
-		json_decref(req);
-	}
+	ret = call_within(json_pack("{s:s, s:s}", "op", "cha-check", "name", name), &resp, ms);
 	if (ret == -ENOSYS)
 		__atomic_store_n(&ag_no_cha_ops, 1, __ATOMIC_RELAXED);
 	/* the agent answers cha-check at once: one that did not within ms
@@ -562,6 +571,29 @@ int agent_cha_result(const char *name, int answered)
 		return -ENOSYS;
 	return notify(json_pack("{s:s, s:s, s:b}", "op", "cha-result", "name", name, "answered",
 				answered));
+}
+
+static int ag_no_move_wait; /* the agent does not serve move-wait: not asked again */
+
+int agent_move_wait(int ms, unsigned *waited_ms)
+{
+	json_t *resp = NULL;
+	json_int_t w;
+	int ret;
+
+	*waited_ms = 0;
+	if (__atomic_load_n(&ag_no_move_wait, __ATOMIC_RELAXED))
+		return -ENOSYS;
+	ret = call_within(json_pack("{s:s}", "op", "move-wait"), &resp, ms);
+	if (ret == -ENOSYS)
+		__atomic_store_n(&ag_no_move_wait, 1, __ATOMIC_RELAXED);
+	if (ret < 0)
+		return ret;
+	ret = json_is_true(json_object_get(resp, "retry"));
+	w = json_integer_value(json_object_get(resp, "waited_ms"));
+	*waited_ms = w > 0 && w < 3600 * 1000 ? (unsigned)w : 0;
+	json_decref(resp);
+	return ret;
 }
 
 void agent_client_atfork_child(void)

@@ -15,6 +15,12 @@
  * addresses are noted and connect() decides. The result is exactly what libc built:
  * the torsocks way (our bookkeeping, then the real call; no freeaddrinfo
  * hook).
+ *
+ * A program's lookup that failed as a move's gap makes one fail (no route
+ * to the nameserver: lookupgap.h) is asked about (any name, any family):
+ * when the agent says the host is in a move's gap, it answers when the new
+ * link is up (bounded, odm(7)) and the lookup is made once more; the
+ * program sees that answer, or the first failure. Only a failure pays.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,11 +28,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent_client.h"
 #include "chacache.h"
 #include "chalookup.h"
 #include "gaipending.h"
 #include "guard.h"
 #include "libc_real.h"
+#include "lookupgap.h"
 #include "ownpid.h"
 #include "shim_connect.h"
 #include "shim_log.h"
@@ -115,18 +123,59 @@ static void note_result(const char *node, const struct in6_addr *dst, size_t nds
 		chalookup_record(node, dst, ndst, known, &cha, ttl, chacache_now_ms());
 }
 
+/*
+ * Inside the guard: a lookup of node failed with what (its words) as a
+ * move's gap makes one fail. 1 when the agent says the gap is over (it
+ * waited for that, bounded): the lookup is to be made again; else 0.
+ */
+static int gap_over(const char *node, const char *what)
+{
+	char name[64];
+	unsigned waited = 0;
+	int r = agent_move_wait(LOOKUPGAP_CALL_MS, &waited);
+
+	if (r > 0 || waited)
+		shim_debug("lookup of %s failed (%s) in a move's gap: waited %u ms for the new "
+			   "link, %s", shim_log_clean(name, sizeof(name), node ? node : ""), what,
+			   waited, r > 0 ? "asking again" : "none came: the failure stands");
+	return r > 0;
+}
+
+/* A lookup the program made, outside the guard: not the shim's own, nor
+ * in a process the shim does not serve */
+static int programs_lookup(void)
+{
+	return !guard_active() && !ownpid_foreign();
+}
+
 int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
 		struct addrinfo **res)
 {
 	struct in6_addr dst[CHALOOKUP_MAX_DSTS];
-	int saved = errno, ret, ret_errno;
+	int saved = errno, ret, ret_errno, again;
 
-	if (!lookup_to_note(node, hints))
-		return REAL(getaddrinfo)(node, service, hints, res);
+	if (!lookup_to_note(node, hints)) {
+		ret = REAL(getaddrinfo)(node, service, hints, res);
+		if (ret == 0 || !lookupgap_gai_failure(ret, hints) || !programs_lookup())
+			return ret;
+		ret_errno = errno;
+		guard_enter();
+		again = gap_over(node, gai_strerror(ret));
+		guard_leave();
+		errno = again ? saved : ret_errno;
+		return again ? REAL(getaddrinfo)(node, service, hints, res) : ret;
+	}
 	/* From here on the resolver's sockets go straight to libc. */
 	guard_enter();
 	errno = saved;
 	ret = REAL(getaddrinfo)(node, service, hints, res);
+	if (ret != 0 && lookupgap_gai_failure(ret, hints)) {
+		ret_errno = errno;
+		again = gap_over(node, gai_strerror(ret));
+		errno = again ? saved : ret_errno;
+		if (again)
+			ret = REAL(getaddrinfo)(node, service, hints, res);
+	}
 	ret_errno = errno;
 	if (ret == 0 && cha_wanted())
 		note_result(node, dst, dsts_of(*res, dst, CHALOOKUP_MAX_DSTS));
@@ -148,34 +197,60 @@ static void note_hostent(const char *name, const struct hostent *h)
 	h_errno = he;
 }
 
+/* A lookup of the program (guarded: inside the guard already) that failed
+ * with h_errno herr: 1 when it failed as in a move's gap (TRY_AGAIN) and
+ * the gap is over, errno put back to saved for the call again; else 0,
+ * errno and h_errno as they were */
+static int h_gap_over(const char *name, int herr, int guarded, int saved)
+{
+	int e = errno, he = h_errno, again;
+
+	if (!lookupgap_h_failure(herr) || !(guarded || programs_lookup()))
+		return 0;
+	if (!guarded)
+		guard_enter();
+	again = gap_over(name, hstrerror(herr));
+	if (!guarded)
+		guard_leave();
+	errno = again ? saved : e;
+	h_errno = he;
+	return again;
+}
+
 /* The old interface, still used (lftp, older programs): the same noting */
 struct hostent *gethostbyname2(const char *name, int af)
 {
 	struct hostent *h;
-	int saved = errno;
+	int saved = errno, note = af == AF_INET6 && lookup_to_note(name, NULL);
 
-	if (af != AF_INET6 || !lookup_to_note(name, NULL))
-		return REAL(gethostbyname2)(name, af);
-	guard_enter();
+	if (note)
+		guard_enter();
 	errno = saved;
 	h = REAL(gethostbyname2)(name, af);
-	note_hostent(name, h);
-	guard_leave();
+	if (!h && h_gap_over(name, h_errno, note, saved))
+		h = REAL(gethostbyname2)(name, af);
+	if (note) {
+		note_hostent(name, h);
+		guard_leave();
+	}
 	return h;
 }
 
 int gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf, size_t buflen,
 		     struct hostent **result, int *h_errnop)
 {
-	int saved = errno, r;
+	int saved = errno, note = af == AF_INET6 && lookup_to_note(name, NULL), r;
 
-	if (af != AF_INET6 || !lookup_to_note(name, NULL))
-		return REAL(gethostbyname2_r)(name, af, ret, buf, buflen, result, h_errnop);
-	guard_enter();
+	if (note)
+		guard_enter();
 	errno = saved;
 	r = REAL(gethostbyname2_r)(name, af, ret, buf, buflen, result, h_errnop);
-	note_hostent(name, r == 0 && result ? *result : NULL);
-	guard_leave();
+	if (result && !*result && h_errnop && h_gap_over(name, *h_errnop, note, saved))
+		r = REAL(gethostbyname2_r)(name, af, ret, buf, buflen, result, h_errnop);
+	if (note) {
+		note_hostent(name, r == 0 && result ? *result : NULL);
+		guard_leave();
+	}
 	return r;
 }
 

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test_lookup_gap.sh - a program's name lookups across a move: between the
+# old link going down and the new address the host has no route, and a
+# lookup made then fails at once (EAI_AGAIN: the resolver's connect() gets
+# ENETUNREACH; EAI_NONAME under AI_ADDRCONFIG). Under the shim it waits for
+# the new link and is made once more (odm(7), "Name lookups in a move"):
+#   1. root's program under the shim and a plain one look cn up every 2 ms
+#      across a move: the plain one sees failures (the control: the move
+#      had a gap with lookups in it), the shim's none, and says with
+#      ODM_DEBUG that it waited; the same with gethostbyname2(3);
+#   2. the same for nobody's program (the agent's socket open to its
+#      group), with AI_ADDRCONFIG, across the move back;
+#   3. offline (mn's link down, no other up): the shim's lookups fail, none
+#      held longer than the documented 3 s from the link's loss, and those
+#      made after that fail at once again.
+#
+#   mn -- ar1 / ar2 -- core -- dns
+#
+# Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
+set -eEuo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib/check.sh"
+net_need test_lookup_gap "network namespaces, TUN, raw sockets" ip named radvd python3 setpriv
+export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-1}
+export ODM_CTL_GROUP=nogroup # nobody's program reaches the agent too (2.)
+. "$HERE/lib/topo.sh"
+. "$HERE/lib/agents.sh"
+trap 'check_on_err test_lookup_gap' ERR
+
+GAP_MS=3000 # the agent's bound from the link's loss (odm(7))
+LOOP=$HERE/lib/gailoop.py
+NAME=cn.$DNS_ZONE
+D=$ODM_RUNDIR/gap
+
+topo_up
+odm_agents_up
+mkdir -p "$D"
+chmod 0755 "$D"
+check "mn resolves $NAME" wait_for 10 nsq mn /usr/bin/python3 -c \
+	"import socket; socket.getaddrinfo('$NAME', 7, socket.AF_INET6)"
+
+# shim_loop OUT UID SECONDS MODE - gailoop.py as UID under the shim,
+# ODM_DEBUG on (stderr in OUT.err), in the background (LOOP_PIDS)
+LOOP_PIDS=()
+shim_loop() {
+	odm_as "$2" env LD_PRELOAD="$ODM_BUILD/libodm.so" ODM_SOCKET="$MN_SOCK" ODM_DEBUG=1 \
+		/usr/bin/python3 "$LOOP" "$NAME" "$3" "$4" >"$1" 2>"$1.err" &
+	LOOP_PIDS+=($!)
+}
+plain_loop() {
+	odm_as "$2" /usr/bin/python3 "$LOOP" "$NAME" "$3" "$4" >"$1" 2>&1 &
+	LOOP_PIDS+=($!)
+}
+loops_wait() {
+	local p
+	for p in "${LOOP_PIDS[@]}"; do wait "$p"; done
+	LOOP_PIDS=()
+}
+failed() { sed -n 's/^lookups [0-9]* failed \([0-9]*\) .*/\1/p' "$1"; }
+summary() { tail -n 1 "$1"; }
+all_failed() {
+	local n f
+	read -r _ n _ f _ < <(summary "$1")
+	((n >= 1 && n == f))
+}
+
+# across_move TO UID WHO MODE... - for each MODE (getaddrinfo, addrconfig,
+# gethostbyname2: gailoop.py) a loop as UID under the shim
+# and a plain one, 2 s, mn moving to TO at 0.7 s; then the plain ones must
+# have failed (the control: the move had a gap with lookups in it), the
+# shim's not (WHO names them in the checks). Outputs in $D/UID.MODE.shim
+# and .plain.
+across_move() {
+	local to=$1 uid=$2 who=$3 mode f
+	shift 3
+	for mode in "$@"; do
+		shim_loop "$D/$uid.$mode.shim" "$uid" 2 "$mode"
+		plain_loop "$D/$uid.$mode.plain" "$uid" 2 "$mode"
+	done
+	sleep 0.7
+	topo_move "$to"
+	loops_wait
+	for mode in "$@"; do
+		f=$D/$uid.$mode
+		check "$who's plain $mode lookups failed in the move's gap ($(summary "$f.plain"))" \
+			at_least 1 failed "$f.plain"
+		check "none of $who's under the shim did ($(summary "$f.shim"))" \
+			eval '[[ $(failed "$f.shim") == 0 ]]'
+	done
+}
+
+# ---------------------------------------------- 1. root, across a move
+across_move ar2 0 root getaddrinfo gethostbyname2
+grep -m 2 "in a move's gap" "$D/0.getaddrinfo.shim.err" || true
+check "the shim said it waited for the new link" \
+	grep -q "in a move's gap: waited [0-9]* ms for the new link, asking again" "$D/0.getaddrinfo.shim.err"
+
+# ------------------------------ 2. nobody, AI_ADDRCONFIG, the move back
+across_move ar1 65534 nobody addrconfig
+
+# ------------------------------------------------ 3. offline, no move
+T_DOWN=$EPOCHREALTIME
+nsx mn ip link set "$MN_IF1" down
+shim_loop "$D/offline" 0 $((GAP_MS / 1000 + 2)) getaddrinfo
+loops_wait
+echo "offline: $(summary "$D/offline")"
+# held: the longest lookup; late: lookups begun after the bound (its
+# 200 ms slack) and the longest of them
+read -r HELD LATE LATE_MAX < <(/usr/bin/python3 - "$D/offline" "$T_DOWN" "$GAP_MS" <<'P'
+import sys
+f, down, gap = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]) / 1000
+held = late = 0; late_max = 0.0
+for l in open(f):
+    w = l.split()
+    if w[0] == "lookups":
+        held = float(w[5])
+        continue
+    if float(w[0]) > down + gap + 0.2:
+        late += 1; late_max = max(late_max, float(w[1]))
+print("%d %d %d" % (held, late, late_max))
+P
+)
+check "offline, every lookup failed ($(summary "$D/offline"))" all_failed "$D/offline"
+check "none was held longer than the ${GAP_MS} ms bound from the link's loss (${HELD} ms)" \
+	test "$HELD" -le $((GAP_MS + 300))
+check "the $LATE lookups after it failed at once (the longest ${LATE_MAX} ms)" \
+	eval '((LATE >= 10 && LATE_MAX < 50))'
+check "the shim said no link came" grep -q "none came: the failure stands" "$D/offline.err"
+check "agents' logs are clean" odm_agent_logs_clean
+check_summary test_lookup_gap
