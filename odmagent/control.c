@@ -650,6 +650,11 @@ const gid_t *control_req_groups(const struct control_req *r, size_t *n)
 	return r ? r->conn->groups : NULL;
 }
 
+int control_req_gone(const struct control_req *r)
+{
+	return r && r->conn->dead;
+}
+
 static control_handler_fn find_handler(struct control *ctl, const char *op)
 {
 	for (size_t i = 0; i < ctl->n_ops; i++)

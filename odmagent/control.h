@@ -48,5 +48,9 @@ const struct ucred *control_req_cred(const struct control_req *r);
 /* Its supplementary groups, as the kernel recorded them when it connected
  * (SO_PEERGROUPS); *n of them. */
 const gid_t *control_req_groups(const struct control_req *r, size_t *n);
+/* 1 if r's client is gone (its connection closed or closing): an answer
+ * would be dropped, and r only holds the connection's memory until it is
+ * answered. */
+int control_req_gone(const struct control_req *r);
 
 #endif

@@ -13,6 +13,10 @@
 #include "movement.h"
 #include "vanished.h"
 
+/* The fewest waiting questions a sweep of those whose client is gone
+ * waits for (drop_gone) */
+#define GAP_SWEEP_MIN 64
+
 struct gap_waiter {
 	struct control_req *r;
 	uint64_t asked_ms;
@@ -25,6 +29,8 @@ struct movegap_agent {
 	struct in6_addr usable[VANISHED_MAX]; /* at the last look */
 	size_t n_usable;
 	struct gap_waiter *waiters;
+	size_t n_waiters;
+	size_t sweep_at; /* n_waiters at which the gone ones are dropped */
 	uv_timer_t timer; /* the bound of the gap they wait in */
 };
 
@@ -60,8 +66,37 @@ static void settle(struct movegap_agent *m, uint64_t now)
 		struct gap_waiter *w = m->waiters;
 
 		m->waiters = w->next;
+		m->n_waiters--;
 		answer(w, v == MOVEGAP_RETRY, now);
 	}
+}
+
+/*
+ * The waiting questions whose client has gone, dropped: their answer
+ * would be dropped anyway, and each holds its connection's memory until
+ * answered, so that a client looping connect, move-wait, close in a gap
+ * would make the agent grow for the whole bound (the control socket's
+ * caps count only open connections). Made when the list has doubled since
+ * the last sweep: each question pays O(1) on average, and the list stays
+ * within twice the live ones (or GAP_SWEEP_MIN), which control.c bounds.
+ */
+static void drop_gone(struct movegap_agent *m)
+{
+	struct gap_waiter **p = &m->waiters;
+
+	while (*p) {
+		struct gap_waiter *w = *p;
+
+		if (!control_req_gone(w->r)) {
+			p = &w->next;
+			continue;
+		}
+		*p = w->next;
+		m->n_waiters--;
+		control_reply(w->r, NULL); /* dropped: frees the request */
+		free(w);
+	}
+	m->sweep_at = m->n_waiters * 2 > GAP_SWEEP_MIN ? m->n_waiters * 2 : GAP_SWEEP_MIN;
 }
 
 static void on_bound(uv_timer_t *t)
@@ -113,6 +148,8 @@ static void on_wait(struct odm_agent *a, struct control_req *r, const json_t *re
 	/* the program's failure may be ahead of the events that tell of
 	 * it: the kernel is asked as it is now */
 	look(m, 0, now);
+	if (m->n_waiters >= m->sweep_at)
+		drop_gone(m);
 	w = calloc(1, sizeof(*w));
 	if (!w) {
 		/* no room to wait: the failure stands */
@@ -123,6 +160,7 @@ static void on_wait(struct odm_agent *a, struct control_req *r, const json_t *re
 	w->asked_ms = now;
 	w->next = m->waiters;
 	m->waiters = w;
+	m->n_waiters++;
 	settle(m, now);
 }
 
@@ -134,6 +172,7 @@ int movegap_agent_open(struct odm_agent *a, struct movement *mv)
 	if (!m)
 		return -ENOMEM;
 	m->mv = mv;
+	m->sweep_at = GAP_SWEEP_MIN;
 	uv_timer_init(a->loop, &m->timer);
 	m->timer.data = m;
 	a->move_gap = m;
@@ -162,6 +201,7 @@ void movegap_agent_close(struct odm_agent *a)
 		struct gap_waiter *w = m->waiters;
 
 		m->waiters = w->next;
+		m->n_waiters--;
 		answer(w, 0, now);
 	}
 	uv_close((uv_handle_t *)&m->timer, on_closed);

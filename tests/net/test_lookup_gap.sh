@@ -13,7 +13,10 @@
 #      group), with AI_ADDRCONFIG, across the move back;
 #   3. offline (mn's link down, no other up): the shim's lookups fail, none
 #      held longer than the documented 3 s from the link's loss, and those
-#      made after that fail at once again.
+#      made after that fail at once again;
+#   4. in a new gap, 2000 questions of nobody's clients that leave at once
+#      (connect, move-wait, close): the agent does not hold them until the
+#      bound (each would keep its connection's memory), only a few.
 #
 #   mn -- ar1 / ar2 -- core -- dns
 #
@@ -25,6 +28,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 net_need test_lookup_gap "network namespaces, TUN, raw sockets" ip named radvd python3 setpriv
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-1}
 export ODM_CTL_GROUP=nogroup # nobody's program reaches the agent too (2.)
+export ODM_LOG_LEVEL=debug   # the agent's line per question it held (4.)
 . "$HERE/lib/topo.sh"
 . "$HERE/lib/agents.sh"
 trap 'check_on_err test_lookup_gap' ERR
@@ -128,5 +132,31 @@ check "none was held longer than the ${GAP_MS} ms bound from the link's loss (${
 check "the $LATE lookups after it failed at once (the longest ${LATE_MAX} ms)" \
 	eval '((LATE >= 10 && LATE_MAX < 50))'
 check "the shim said no link came" grep -q "none came: the failure stands" "$D/offline.err"
+
+# -------------------------------- 4. questions whose client left, in a gap
+nsx mn ip link set "$MN_IF1" up
+check "mn resolves $NAME with its link back" wait_for 10 nsq mn /usr/bin/python3 -c \
+	"import socket; socket.getaddrinfo('$NAME', 7, socket.AF_INET6)"
+MARK=$(wc -l <"$MN_AGENT_LOG")
+nsx mn ip link set "$MN_IF1" down
+# each client asks move-wait, then hello: hello's answer (move-wait's is
+# held) says the agent took the question; then it closes
+odm_as 65534 /usr/bin/python3 - "$MN_SOCK" 2000 <<'P'
+import socket, sys
+for i in range(int(sys.argv[2])):
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(sys.argv[1])
+        s.sendall(b'{"op":"move-wait","id":1}\n{"op":"hello","id":2}\n')
+        s.makefile("rb").readline()
+P
+sleep $((GAP_MS / 1000 + 1))
+# taken: the flood's questions the agent read; kept: those it answered
+# after holding them a second or more (the bound's answer, dropped unsent)
+TAKEN=$(tail -n +"$((MARK + 1))" "$MN_AGENT_LOG" | grep -c "op move-wait id 1 from pid [0-9]* uid 65534" || true)
+KEPT=$(tail -n +"$((MARK + 1))" "$MN_AGENT_LOG" | grep -cE "uid 65534 pid [0-9]+: a name lookup .* waited [0-9]{4,} ms" || true)
+check "the agent took the questions of the clients that left ($TAKEN of 2000)" test "$TAKEN" -ge 1000
+check "it held few of them until the bound ($KEPT; a question whose client left is dropped)" \
+	test "$KEPT" -le 200
+check "mn's agent answers" odm_ctl mn -j status
 check "agents' logs are clean" odm_agent_logs_clean
 check_summary test_lookup_gap
