@@ -22,6 +22,7 @@
 #define ODM_FDTABLE_H
 
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,11 @@ struct fd_lease {
 	 * surely as fd_lease.aborted, also when the ECONNABORTED was read
 	 * where the shim does not see it (another process: a forked child) */
 	uint16_t port;
+	/* a UDP socket's: the thread whose connect or send took this lease
+	 * (zeroed: none known). A receive of that thread's, blocking, is not
+	 * waited on past the lease's end: it would wait for its own next send
+	 * (hook_recv.c) */
+	pthread_t thread;
 };
 
 /*

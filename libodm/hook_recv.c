@@ -17,7 +17,10 @@
  * in a process of one thread nothing can come before the receive returns
  * (the socket has no port any more), so it fails EAGAIN too, as when a
  * timeout passes: a program that polled the socket, was told it readable
- * by the ending and receives goes back to its poll instead of hanging.
+ * by the ending and receives goes back to its poll instead of hanging. So
+ * does the thread whose connect or send took the lease, in a process of
+ * several: a worker that sends on its own socket, polls it and receives
+ * would otherwise wait for its own next send, for ever.
  * Only a leased UDP socket's ECONNABORTED is taken: a TCP connection ended
  * is the program's to know (odm(7)).
  *
@@ -35,6 +38,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -74,7 +78,8 @@ static int other_threads(void)
 
 /* r < 0 with errno ECONNABORTED on fd: RECV_AGAIN to receive once more
  * (blocking, another thread may send), RECV_EMPTY to fail EAGAIN, else
- * RECV_KEEP. */
+ * RECV_KEEP. The thread whose send took the lease (fd_lease.thread) is
+ * the one to send again: its receive would wait for itself. */
 static int after_recv(int fd, ssize_t r, int flags)
 {
 	struct fdtable *t = fdtable_global(0);
@@ -93,7 +98,8 @@ static int after_recv(int fd, ssize_t r, int flags)
 	 * and takes its address's absence for the lease's end */
 	fdtable_aborted(t, fd);
 	fl = REAL(fcntl)(fd, F_GETFL);
-	if ((flags & MSG_DONTWAIT) || (fl >= 0 && (fl & O_NONBLOCK)) || !other_threads()) {
+	if ((flags & MSG_DONTWAIT) || (fl >= 0 && (fl & O_NONBLOCK)) ||
+	    pthread_equal(l.thread, pthread_self()) || !other_threads()) {
 		errno = EAGAIN;
 		return RECV_EMPTY;
 	}

@@ -1013,8 +1013,10 @@ bound:
 	/* its connect (or first send) follows: a later connect is one again */
 	fl.tried = 1;
 	fl.udp = pnum == IPPROTO_UDP;
-	if (fl.udp)
+	if (fl.udp) {
 		fl.port = own_port(fd);
+		fl.thread = pthread_self();
+	}
 	if (restore)
 		fl.peer = peer; /* kept, should its connect again (out) fail */
 	peer_again = restore;

@@ -20,7 +20,8 @@
 #      python UDP sockets the same, sending with send(), write(), writev()
 #      and sendmsg(), one more on which four threads send at once, and one
 #      a thread waits on in a blocking recv() all along; one in a process
-#      of one thread that polls it, then receives; node's dgram, one socket
+#      of one thread that polls it, then receives, and one the same in a
+#      process whose second thread never sends; node's dgram, one socket
 #      connected and one not, with no 'error' handler.
 #   3. one exchange each: socat TCP6 and UDP6-SENDTO, OpenBSD nc -6 over
 #      TCP and UDP, openssl s_client to a TLS server (socat on cn), git
@@ -328,12 +329,15 @@ bt.join(5)
 print("again blocked", blocked[0] if blocked else "none", flush=True)
 EOF
 cat >"$P/udp_poll.py" <<'EOF'
-# python, one thread: a connected, blocking UDP socket to HOST PORT,
-# answered once; then SECS of poll() (500 ms at a time) and a recv() each
-# time poll says readable; then it sends and is answered again. Prints
-# "first SRC", "woken ERRNO|data" for each readable poll, "again SRC".
-import errno, select, socket, sys, time
+# python: a connected, blocking UDP socket to HOST PORT, answered once;
+# then SECS of poll() (500 ms at a time) and a recv() each time poll says
+# readable; then it sends and is answered again. Prints "first SRC",
+# "woken ERRNO|data" for each readable poll, "again SRC". With "idle", one
+# thread more that only sleeps: the socket's is still the only sender.
+import errno, select, socket, sys, threading, time
 host, port, secs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+if sys.argv[4:] == ["idle"]:
+    threading.Thread(target=time.sleep, args=(secs + 30,), daemon=True).start()
 dst = socket.getaddrinfo(host, port, socket.AF_INET6, socket.SOCK_DGRAM)[0][4]
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 s.connect(dst)
@@ -487,6 +491,9 @@ fi
 odm_shim_bg timeout 40 /usr/bin/python3 "$P/udp_poll.py" cn.example.test "$UDP_PORT" "$IDLE_S" \
 	>"$P/py-poll.log" 2>&1
 PY_POLL_PID=$ODM_BG_PID
+odm_shim_bg timeout 40 /usr/bin/python3 "$P/udp_poll.py" cn.example.test "$UDP_PORT" "$IDLE_S" idle \
+	>"$P/py-poll2.log" 2>&1
+PY_POLL2_PID=$ODM_BG_PID
 if ((HAVE_JAVA)); then
 	rc=0
 	odm_shim timeout 40 java -cp "$P" Prog idle cn.example.test "$UDP_PORT" \
@@ -536,19 +543,25 @@ n=$(awk -v a="${pfirst:-none}" -v t="${again_at:-0}" '$1 == "from" && $2 == a &&
 	"$ODM_DIR/udp-echo.log" | wc -l)
 check "after the idle end (${again_at:-never}), cn saw nothing from the ended ${pfirst:-none} ($n)" \
 	test -n "$again_at" -a "$n" -eq 0
-# one thread, polling a blocking socket: told readable by the agent's
-# ending, its recv() returns (EAGAIN, as at a timeout) rather than wait
-# for a datagram that cannot come before its own next send
-rc=0
-wait "$PY_POLL_PID" || rc=$?
-echo "python one thread, poll() then a blocking recv(): rc $rc, $(tr '\n' ' ' <"$P/py-poll.log")"
-f=$(sed -n 's/^first //p' "$P/py-poll.log")
-a=$(sed -n 's/^again //p' "$P/py-poll.log")
-check "python poll() then blocking recv(), one thread: exits 0, no hang (rc $rc)" test "$rc" -eq 0
-check "its recv() after the idle end returned EAGAIN, not ECONNABORTED" \
-	grep -qx 'woken EAGAIN' "$P/py-poll.log"
-check "and its next send was answered from a new CHoA (${a:-none})" is_choa "$a"
-check "not the ended ${f:-none}" other_addr "${a:-::}" "${f:-::}"
+# polling a blocking socket: told readable by the agent's ending, its
+# recv() returns (EAGAIN, as at a timeout) rather than wait for a datagram
+# that cannot come before its own next send: in a process of one thread,
+# and in one whose other thread never sends (the socket's lease was its
+# thread's own)
+poll_checks() { # PID LOG WHAT
+	local rc=0 f a
+	wait "$1" || rc=$?
+	echo "python $3, poll() then a blocking recv(): rc $rc, $(tr '\n' ' ' <"$2")"
+	f=$(sed -n 's/^first //p' "$2")
+	a=$(sed -n 's/^again //p' "$2")
+	check "python poll() then blocking recv(), $3: exits 0, no hang (rc $rc)" test "$rc" -eq 0
+	check "its recv() after the idle end returned EAGAIN, not ECONNABORTED" \
+		grep -qx 'woken EAGAIN' "$2"
+	check "and its next send was answered from a new CHoA (${a:-none})" is_choa "$a"
+	check "not the ended ${f:-none}" other_addr "${a:-::}" "${f:-::}"
+}
+poll_checks "$PY_POLL_PID" "$P/py-poll.log" "one thread"
+poll_checks "$PY_POLL2_PID" "$P/py-poll2.log" "a second thread that never sends"
 if ((HAVE_NODE)); then
 	rc=0
 	wait "$NODE_IDLE_PID" || rc=$?
