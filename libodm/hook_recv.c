@@ -11,7 +11,10 @@
  * into an "error" event that ends a program listening for none. The shim
  * leases such a socket anew at its next send (shim_connect.c); a receive
  * meanwhile has nothing to report, as a datagram that did not come has
- * none: a non-blocking one fails EAGAIN, as with nothing queued. A
+ * none: a non-blocking one fails EAGAIN, as with nothing queued (a
+ * datagram that came before the ending is received: the kernel reports
+ * the error in front of it, and an edge-triggered event loop told EAGAIN
+ * would wait for the next datagram before reading it). A
  * blocking one waits on if another thread of the process may send (which
  * leases the socket anew, and the answer comes to the waiting receive);
  * in a process of one thread nothing can come before the receive returns
@@ -38,6 +41,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +80,14 @@ static int other_threads(void)
 	return p && atoi(p + 1) > 1;
 }
 
+/* 1 if fd has a datagram to read now (poll(2), no wait) */
+static int queued(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
 /* r < 0 with errno ECONNABORTED on fd: RECV_AGAIN to receive once more
  * (blocking, another thread may send), RECV_EMPTY to fail EAGAIN, else
  * RECV_KEEP. The thread whose send took the lease (fd_lease.thread) is
@@ -100,6 +112,10 @@ static int after_recv(int fd, ssize_t r, int flags)
 	fl = REAL(fcntl)(fd, F_GETFL);
 	if ((flags & MSG_DONTWAIT) || (fl >= 0 && (fl & O_NONBLOCK)) ||
 	    pthread_equal(l.thread, pthread_self()) || !other_threads()) {
+		/* a datagram that came before the ending waits behind its
+		 * error, which the kernel reports first: received now */
+		if (queued(fd))
+			return RECV_AGAIN;
 		errno = EAGAIN;
 		return RECV_EMPTY;
 	}

@@ -21,7 +21,8 @@
 #      and sendmsg(), one more on which four threads send at once, and one
 #      a thread waits on in a blocking recv() all along; one in a process
 #      of one thread that polls it, then receives, and one the same in a
-#      process whose second thread never sends; node's dgram, one socket
+#      process whose second thread never sends; one whose answer, left
+#      unread across the end, is received after it; node's dgram, one socket
 #      connected and one not, with no 'error' handler.
 #   3. one exchange each: socat TCP6 and UDP6-SENDTO, OpenBSD nc -6 over
 #      TCP and UDP, openssl s_client to a TLS server (socat on cn), git
@@ -357,6 +358,23 @@ s.send(b"p")
 if p.poll(3000):
     print("again", s.recv(2048).decode().split()[1], flush=True)
 EOF
+cat >"$P/udp_queued.py" <<'EOF'
+# python, one thread: a connected UDP socket to HOST PORT sends once and
+# leaves the answer unread for SECS; then a receive without waiting.
+# Prints "queued SRC" (the answer's) or "queued ERRNO".
+import errno, socket, sys, time
+host, port, secs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+dst = socket.getaddrinfo(host, port, socket.AF_INET6, socket.SOCK_DGRAM)[0][4]
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.connect(dst)
+s.send(b"q")
+time.sleep(secs)
+s.setblocking(False)
+try:
+    print("queued", s.recv(2048).decode().split()[1], flush=True)
+except OSError as e:
+    print("queued", errno.errorcode.get(e.errno, str(e.errno)), flush=True)
+EOF
 if ((HAVE_JAVA)); then
 	javac -d "$P" "$P/Prog.java"
 fi
@@ -494,6 +512,9 @@ PY_POLL_PID=$ODM_BG_PID
 odm_shim_bg timeout 40 /usr/bin/python3 "$P/udp_poll.py" cn.example.test "$UDP_PORT" "$IDLE_S" idle \
 	>"$P/py-poll2.log" 2>&1
 PY_POLL2_PID=$ODM_BG_PID
+odm_shim_bg timeout 40 /usr/bin/python3 "$P/udp_queued.py" cn.example.test "$UDP_PORT" "$IDLE_S" \
+	>"$P/py-queued.log" 2>&1
+PY_QUEUED_PID=$ODM_BG_PID
 if ((HAVE_JAVA)); then
 	rc=0
 	odm_shim timeout 40 java -cp "$P" Prog idle cn.example.test "$UDP_PORT" \
@@ -562,6 +583,13 @@ poll_checks() { # PID LOG WHAT
 }
 poll_checks "$PY_POLL_PID" "$P/py-poll.log" "one thread"
 poll_checks "$PY_POLL2_PID" "$P/py-poll2.log" "a second thread that never sends"
+# an answer that came before the ending, unread: a receive gets it (the
+# ending's error is taken in front of it), not EAGAIN as if none had come
+rc=0
+wait "$PY_QUEUED_PID" || rc=$?
+echo "python answer left unread across the idle end: rc $rc, $(tr '\n' ' ' <"$P/py-queued.log")"
+q=$(sed -n 's/^queued //p' "$P/py-queued.log")
+check "python answer left unread across the idle end: received after it (${q:-none})" is_choa "$q"
 if ((HAVE_NODE)); then
 	rc=0
 	wait "$NODE_IDLE_PID" || rc=$?
