@@ -22,7 +22,6 @@
 #define ODM_FDTABLE_H
 
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,10 +54,10 @@ struct fd_lease {
 	 * where the shim does not see it (another process: a forked child) */
 	uint16_t port;
 	/* a UDP socket's: the thread whose connect or send took this lease
-	 * (zeroed: none known). A receive of that thread's, blocking, is not
-	 * waited on past the lease's end: it would wait for its own next send
-	 * (hook_recv.c) */
-	pthread_t thread;
+	 * (threadserial_self(); 0: none known). A receive of that thread's,
+	 * blocking, is not waited on past the lease's end: it would wait for
+	 * its own next send (hook_recv.c) */
+	uint64_t thread;
 };
 
 /*

@@ -42,7 +42,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -54,6 +53,7 @@
 #include "libc_real.h"
 #include "ownpid.h"
 #include "replysrc.h"
+#include "threadserial.h"
 
 /* What a receive that failed does next (after_recv). */
 enum { RECV_KEEP, RECV_AGAIN, RECV_EMPTY };
@@ -111,7 +111,7 @@ static int after_recv(int fd, ssize_t r, int flags)
 	fdtable_aborted(t, fd);
 	fl = REAL(fcntl)(fd, F_GETFL);
 	if ((flags & MSG_DONTWAIT) || (fl >= 0 && (fl & O_NONBLOCK)) ||
-	    pthread_equal(l.thread, pthread_self()) || !other_threads()) {
+	    l.thread == threadserial_self() || !other_threads()) {
 		/* a datagram that came before the ending waits behind its
 		 * error, which the kernel reports first: received now */
 		if (queued(fd))

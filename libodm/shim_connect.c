@@ -22,6 +22,7 @@
 #include "odm.h"
 #include "ownpid.h"
 #include "shim_connect.h"
+#include "threadserial.h"
 #include "shim_env.h"
 #include "shim_log.h"
 #include "shim_policy.h"
@@ -1015,7 +1016,7 @@ bound:
 	fl.udp = pnum == IPPROTO_UDP;
 	if (fl.udp) {
 		fl.port = own_port(fd);
-		fl.thread = pthread_self();
+		fl.thread = threadserial_self();
 	}
 	if (restore)
 		fl.peer = peer; /* kept, should its connect again (out) fail */

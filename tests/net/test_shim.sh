@@ -440,6 +440,20 @@ except OSError:
 		done
 	done
 
+	# A thread's blocking receive waits on past the lease's end when the
+	# thread that took the lease is gone, though glibc gave the waiting
+	# thread its pthread_t: the main thread's send leases the socket anew
+	# and its answer comes to that receive (not EAGAIN, as for the lease's
+	# own thread, which would wait for its own next send)
+	target_with_agent 29 --default-type session-lasting --lease 2001:db8:c4a::2 \
+		--lease 2001:db8:c4a::3 -- recvreused cn.example.test
+	check "the receiving thread has the gone lease thread's pthread_t" \
+		grep -qx "reused: yes" "$TMP/o"
+	check "the main thread's send went from a new lease" \
+		grep -qx "udp again: server sees source 2001:db8:c4a::3" "$TMP/o"
+	check "the blocked receive of a thread other than the lease's got its answer" \
+		grep -qx "blocked recv: 6 answer" "$TMP/o"
+
 	# ...and one whose connect again fails (no route to its peer for a
 	# moment: a move) keeps its peer: once the route is back, its next
 	# send connects it again and goes, rather than failing EDESTADDRREQ

@@ -57,6 +57,14 @@
  *                                       receiver on NAME's address, sends, is
  *                                       destroyed with ss -K, and receives
  *                                       that way: "WAY: RC ERR"
+ *   target_sock recvreused NAME         a thread connects a UDP socket to a
+ *                                       receiver on NAME's address, sends and
+ *                                       exits; a new thread (glibc gives it the
+ *                                       same pthread_t: "reused: yes") waits in
+ *                                       a blocking recv() while the socket is
+ *                                       destroyed with ss -K and the main
+ *                                       thread sends, answered: what its
+ *                                       recv() said
  *   target_sock ended NAME send|sendto|sendmsg0 [unreach]
  *                                       a UDP socket connects to a receiver on
  *                                       NAME's address and sends, is destroyed
@@ -118,6 +126,7 @@
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *ename(int e)
@@ -996,6 +1005,78 @@ static int mode_recvended(const char *name)
 	return 0;
 }
 
+/* recvreused: the lease's thread gone, a new thread with its pthread_t
+ * receives, blocking, while the main thread sends after the lease's end */
+struct reused {
+	int u;
+	const struct sockaddr_storage *dst;
+	socklen_t len;
+};
+
+static void *reused_first(void *arg)
+{
+	struct reused *a = arg;
+	int r = connect(a->u, (const struct sockaddr *)a->dst, a->len);
+
+	printf("connect: %d %s\n", r, r == 0 ? "" : ename(errno));
+	printf("send: %d\n", (int)send(a->u, "x", 1, 0));
+	return NULL;
+}
+
+static void *reused_recv(void *arg)
+{
+	struct reused *a = arg;
+	char buf[64];
+	ssize_t r = recv(a->u, buf, sizeof(buf) - 1, 0);
+
+	buf[r > 0 ? r : 0] = '\0';
+	printf("blocked recv: %zd %s\n", r, r >= 0 ? buf : ename(errno));
+	fflush(stdout);
+	return NULL;
+}
+
+static int mode_recvreused(const char *name)
+{
+	struct sockaddr_storage dst, peer;
+	struct reused a;
+	struct timespec until;
+	socklen_t pl = sizeof(peer);
+	pthread_t first, second;
+	char buf[64];
+	int ls;
+
+	if (udp_receiver(name, &dst, &a.len, &ls) != 0)
+		return 2;
+	a.u = socket(AF_INET6, SOCK_DGRAM, 0);
+	a.dst = &dst;
+	pthread_create(&first, NULL, reused_first, &a);
+	pthread_join(first, NULL);
+	udp_seen(ls, "connected");
+	usleep(100 * 1000); /* its stack back in glibc's cache */
+	pthread_create(&second, NULL, reused_recv, &a);
+	printf("reused: %s\n", pthread_equal(first, second) ? "yes" : "no");
+	usleep(300 * 1000); /* in its recv() */
+	destroy(a.u);
+	usleep(300 * 1000);
+	printf("send again: %d\n", (int)send(a.u, "y", 1, 0));
+	if (recvfrom(ls, buf, sizeof(buf), 0, (struct sockaddr *)&peer, &pl) > 0) {
+		ntop((struct sockaddr *)&peer, buf, sizeof(buf));
+		printf("udp again: server sees source %s\n", buf);
+		sendto(ls, "answer", 6, 0, (struct sockaddr *)&peer, pl);
+	}
+	fflush(stdout);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 3;
+	if (pthread_timedjoin_np(second, NULL, &until) != 0) {
+		printf("blocked recv: still waiting\n");
+		fflush(stdout);
+		_exit(0);
+	}
+	close(a.u);
+	close(ls);
+	return 0;
+}
+
 /*
  * peer's address (dst) taken off lo (off) or put back. Put back, it is
  * waited for in the local table (5 s at most): the kernel inserts its
@@ -1252,6 +1333,8 @@ int main(int argc, char **argv)
 				      argc > 4 && strcmp(argv[4], "dup") == 0);
 	if (strcmp(argv[1], "recvended") == 0)
 		return mode_recvended(argv[2]);
+	if (strcmp(argv[1], "recvreused") == 0)
+		return mode_recvreused(argv[2]);
 	if (strcmp(argv[1], "away") == 0)
 		return mode_away(argv[2], argc > 3 && strcmp(argv[3], "aborted") == 0,
 				 argc > 3 && strcmp(argv[3], "sockerr") == 0,
