@@ -41,7 +41,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -56,7 +55,7 @@
 #include "threadserial.h"
 
 /* What a receive that failed does next (after_recv). */
-enum { RECV_KEEP, RECV_AGAIN, RECV_EMPTY };
+enum { RECV_KEEP, RECV_AGAIN, RECV_NOWAIT };
 
 /* 1 if the process has a thread besides the caller (num_threads, the 20th
  * field of /proc/self/stat, above 1); 0 if not, or not known */
@@ -80,18 +79,11 @@ static int other_threads(void)
 	return p && atoi(p + 1) > 1;
 }
 
-/* 1 if fd has a datagram to read now (poll(2), no wait) */
-static int queued(int fd)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-
-	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
-}
-
 /* r < 0 with errno ECONNABORTED on fd: RECV_AGAIN to receive once more
- * (blocking, another thread may send), RECV_EMPTY to fail EAGAIN, else
- * RECV_KEEP. The thread whose send took the lease (fd_lease.thread) is
- * the one to send again: its receive would wait for itself. */
+ * (blocking, another thread may send), RECV_NOWAIT to receive once more
+ * without waiting (what is queued, else EAGAIN), else RECV_KEEP. The
+ * thread whose send took the lease (fd_lease.thread) is the one to send
+ * again: its receive would wait for itself. */
 static int after_recv(int fd, ssize_t r, int flags)
 {
 	struct fdtable *t = fdtable_global(0);
@@ -113,31 +105,40 @@ static int after_recv(int fd, ssize_t r, int flags)
 	if ((flags & MSG_DONTWAIT) || (fl >= 0 && (fl & O_NONBLOCK)) ||
 	    l.thread == threadserial_self() || !other_threads()) {
 		/* a datagram that came before the ending waits behind its
-		 * error, which the kernel reports first: received now */
-		if (queued(fd))
-			return RECV_AGAIN;
-		errno = EAGAIN;
-		return RECV_EMPTY;
+		 * error, which the kernel reports first: received now, and
+		 * never waited for (another thread may take it first; a
+		 * recvmmsg() for more than is queued would wait for datagrams
+		 * that cannot come): EAGAIN when none is queued */
+		return RECV_NOWAIT;
 	}
 	return RECV_AGAIN;
 }
 
-/* the call made again while after_recv says so; -1 with EAGAIN when it
- * says the socket has nothing */
-#define RECV(r, call, fd, flags)                                            \
-	do {                                                                \
-		int how_;                                                   \
-		while (((r) = (call)) < 0 &&                                \
+/* the call made again while after_recv says so, with the flags in f_
+ * (flags, and MSG_DONTWAIT once it says RECV_NOWAIT: call uses f_) */
+#define RECV(r, call, fd, flags)                                             \
+	do {                                                                 \
+		int how_, f_ = (flags);                                      \
+		while (((r) = (call)) < 0 &&                                 \
 		       (how_ = after_recv((fd), (r), (flags))) != RECV_KEEP) \
-			if (how_ == RECV_EMPTY)                             \
-				break;                                      \
+			if (how_ == RECV_NOWAIT)                             \
+				f_ |= MSG_DONTWAIT;                          \
 	} while (0)
+
+/* read(2) and readv(2) on a socket are recv(2) and recvmsg(2) with no
+ * flags: made so again when the flags are not 0 (f_ above) */
+static ssize_t readv_flags(int fd, const struct iovec *iov, int cnt, int flags)
+{
+	struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)cnt };
+
+	return flags ? REAL(recvmsg)(fd, &m, flags) : REAL(readv)(fd, iov, cnt);
+}
 
 ssize_t recv(int fd, void *buf, size_t n, int flags)
 {
 	ssize_t r;
 
-	RECV(r, REAL(recv)(fd, buf, n, flags), fd, flags);
+	RECV(r, REAL(recv)(fd, buf, n, f_), fd, flags);
 	return r;
 }
 
@@ -149,9 +150,9 @@ ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *addr,
 	struct replysrc *rs = replysrc_of(fd);
 
 	if (rs)
-		RECV(r, replysrc_recvfrom(rs, fd, buf, n, flags, addr, len), fd, flags);
+		RECV(r, replysrc_recvfrom(rs, fd, buf, n, f_, addr, len), fd, flags);
 	else
-		RECV(r, REAL(recvfrom)(fd, buf, n, flags, addr, len), fd, flags);
+		RECV(r, REAL(recvfrom)(fd, buf, n, f_, addr, len), fd, flags);
 	return r;
 }
 
@@ -162,9 +163,9 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	struct replysrc *rs = replysrc_of(fd);
 
 	if (rs)
-		RECV(r, replysrc_recvmsg(rs, fd, msg, flags), fd, flags);
+		RECV(r, replysrc_recvmsg(rs, fd, msg, f_), fd, flags);
 	else
-		RECV(r, REAL(recvmsg)(fd, msg, flags), fd, flags);
+		RECV(r, REAL(recvmsg)(fd, msg, f_), fd, flags);
 	return r;
 }
 
@@ -175,9 +176,9 @@ int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags, struct t
 	struct replysrc *rs = replysrc_of(fd);
 
 	if (rs)
-		RECV(r, replysrc_recvmmsg(rs, fd, vec, vlen, flags, timeout), fd, flags);
+		RECV(r, replysrc_recvmmsg(rs, fd, vec, vlen, f_, timeout), fd, flags);
 	else
-		RECV(r, REAL(recvmmsg)(fd, vec, vlen, flags, timeout), fd, flags);
+		RECV(r, REAL(recvmmsg)(fd, vec, vlen, f_, timeout), fd, flags);
 	return r;
 }
 
@@ -185,7 +186,7 @@ ssize_t read(int fd, void *buf, size_t n)
 {
 	ssize_t r;
 
-	RECV(r, REAL(read)(fd, buf, n), fd, 0);
+	RECV(r, f_ ? REAL(recv)(fd, buf, n, f_) : REAL(read)(fd, buf, n), fd, 0);
 	return r;
 }
 
@@ -193,7 +194,7 @@ ssize_t readv(int fd, const struct iovec *iov, int cnt)
 {
 	ssize_t r;
 
-	RECV(r, REAL(readv)(fd, iov, cnt), fd, 0);
+	RECV(r, readv_flags(fd, iov, cnt, f_), fd, 0);
 	return r;
 }
 
@@ -203,7 +204,7 @@ ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
 {
 	ssize_t r;
 
-	RECV(r, REAL(__recv_chk)(fd, buf, n, buflen, flags), fd, flags);
+	RECV(r, REAL(__recv_chk)(fd, buf, n, buflen, f_), fd, flags);
 	return r;
 }
 
@@ -215,9 +216,9 @@ ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
 	struct replysrc *rs = replysrc_of(fd);
 
 	if (rs && n <= buflen)
-		RECV(r, replysrc_recvfrom(rs, fd, buf, n, flags, addr, len), fd, flags);
+		RECV(r, replysrc_recvfrom(rs, fd, buf, n, f_, addr, len), fd, flags);
 	else
-		RECV(r, REAL(__recvfrom_chk)(fd, buf, n, buflen, flags, addr, len), fd, flags);
+		RECV(r, REAL(__recvfrom_chk)(fd, buf, n, buflen, f_, addr, len), fd, flags);
 	return r;
 }
 
@@ -225,6 +226,6 @@ ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
 {
 	ssize_t r;
 
-	RECV(r, REAL(__read_chk)(fd, buf, n, buflen), fd, 0);
+	RECV(r, f_ ? REAL(__recv_chk)(fd, buf, n, buflen, f_) : REAL(__read_chk)(fd, buf, n, buflen), fd, 0);
 	return r;
 }

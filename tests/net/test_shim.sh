@@ -440,6 +440,19 @@ except OSError:
 		done
 	done
 
+	# ...and a blocking one whose answer came before the ending, unread:
+	# received after it (the kernel reports the error in front of it),
+	# peeked and then read, and a recvmmsg() for two returns the one
+	# queued rather than wait for one more that cannot come (its socket
+	# has no port); a non-blocking receive gets it too
+	target_with_agent 28 --default-type session-lasting --lease 2001:db8:c4a::2 \
+		-- recvqueued cn.example.test
+	for way in recv peek recvmmsg2 nonblocking; do
+		check "an answer unread at the lease's end: $way receives it" \
+			grep -qx "$way: 1 q" "$TMP/o"
+	done
+	check "and recv(MSG_PEEK) first peeks it" grep -qx "peeked: 1 q" "$TMP/o"
+
 	# A thread's blocking receive waits on past the lease's end when the
 	# thread that took the lease is gone, though glibc gave the waiting
 	# thread its pthread_t: the main thread's send leases the socket anew

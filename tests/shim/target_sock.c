@@ -65,6 +65,14 @@
  *                                       destroyed with ss -K and the main
  *                                       thread sends, answered: what its
  *                                       recv() said
+ *   target_sock recvqueued NAME         a blocking UDP socket connects to a
+ *                                       receiver on NAME's address, sends, is
+ *                                       answered, is destroyed with ss -K with
+ *                                       the answer unread, and receives it:
+ *                                       by recv(), recv(MSG_PEEK) then recv(),
+ *                                       recvmmsg() for two (an alarm ends a
+ *                                       wait after 3 s, and says so) and a
+ *                                       non-blocking recv(): "WAY: RC DATA|ERR"
  *   target_sock ended NAME send|sendto|sendmsg0 [unreach]
  *                                       a UDP socket connects to a receiver on
  *                                       NAME's address and sends, is destroyed
@@ -1077,6 +1085,67 @@ static int mode_recvreused(const char *name)
 	return 0;
 }
 
+static volatile sig_atomic_t rang;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	rang = 1;
+}
+
+/* recvqueued: the answer left unread when the socket is destroyed */
+static int mode_recvqueued(const char *name)
+{
+	static const char *const ways[] = { "recv", "peek", "recvmmsg2", "nonblocking" };
+	struct sockaddr_storage dst, me;
+	struct sigaction sa = { .sa_handler = on_alarm }; /* no SA_RESTART */
+	char buf[2][64];
+	struct iovec iov[2] = { { .iov_base = buf[0], .iov_len = sizeof(buf[0]) },
+				{ .iov_base = buf[1], .iov_len = sizeof(buf[1]) } };
+	struct mmsghdr mm[2] = { { .msg_hdr = { .msg_iov = &iov[0], .msg_iovlen = 1 } },
+				 { .msg_hdr = { .msg_iov = &iov[1], .msg_iovlen = 1 } } };
+	struct pollfd p;
+	socklen_t len, ml;
+	ssize_t r;
+	int ls, u;
+
+	sigaction(SIGALRM, &sa, NULL);
+	for (size_t w = 0; w < sizeof(ways) / sizeof(ways[0]); w++) {
+		if (udp_connected(name, &dst, &len, &ls, &u) != 0)
+			return 2;
+		ml = sizeof(me);
+		getsockname(u, (struct sockaddr *)&me, &ml);
+		sendto(ls, "q", 1, 0, (struct sockaddr *)&me, ml);
+		p = (struct pollfd){ .fd = u, .events = POLLIN };
+		printf("answer queued: %d\n", poll(&p, 1, 3000));
+		if (w == 3)
+			fcntl(u, F_SETFL, fcntl(u, F_GETFL) | O_NONBLOCK);
+		destroy(u);
+		memset(buf, 0, sizeof(buf));
+		errno = 0;
+		rang = 0;
+		alarm(3);
+		switch (w) {
+		case 0: r = recv(u, buf[0], sizeof(buf[0]) - 1, 0); break;
+		case 1:
+			r = recv(u, buf[0], sizeof(buf[0]) - 1, MSG_PEEK);
+			printf("peeked: %zd %s\n", r, r >= 0 ? buf[0] : ename(errno));
+			memset(buf, 0, sizeof(buf));
+			r = recv(u, buf[0], sizeof(buf[0]) - 1, 0);
+			break;
+		case 2: r = recvmmsg(u, mm, 2, 0, NULL); break;
+		default: r = recv(u, buf[0], sizeof(buf[0]) - 1, 0); break;
+		}
+		alarm(0);
+		/* (a recvmmsg() the alarm ends returns what it had) */
+		printf("%s: %zd %s%s\n", ways[w], r, r >= 0 ? buf[0] : ename(errno),
+		       rang ? " (waited until the alarm)" : "");
+		close(u);
+		close(ls);
+	}
+	return 0;
+}
+
 /*
  * peer's address (dst) taken off lo (off) or put back. Put back, it is
  * waited for in the local table (5 s at most): the kernel inserts its
@@ -1335,6 +1404,8 @@ int main(int argc, char **argv)
 		return mode_recvended(argv[2]);
 	if (strcmp(argv[1], "recvreused") == 0)
 		return mode_recvreused(argv[2]);
+	if (strcmp(argv[1], "recvqueued") == 0)
+		return mode_recvqueued(argv[2]);
 	if (strcmp(argv[1], "away") == 0)
 		return mode_away(argv[2], argc > 3 && strcmp(argv[3], "aborted") == 0,
 				 argc > 3 && strcmp(argv[3], "sockerr") == 0,
