@@ -36,10 +36,10 @@ trap 'check_on_err test_lookup_gap' ERR
 GAP_MS=3000 # the agent's bound from the link's loss (odm(7))
 LOOP=$HERE/lib/gailoop.py
 NAME=cn.$DNS_ZONE
-D=$ODM_RUNDIR/gap
 
 topo_up
 odm_agents_up
+D=$ODM_RUNDIR/gap # (ODM_RUNDIR is set by topo_up)
 mkdir -p "$D"
 chmod 0755 "$D"
 check "mn resolves $NAME" wait_for 10 nsq mn /usr/bin/python3 -c \
