@@ -3,7 +3,9 @@
 #include "threadserial.h"
 
 static uint64_t last;
-static __thread uint64_t mine;
+/* initial-exec, as guard.c: the general model calls __tls_get_addr, which
+ * would make the dynamic loader a library libodm.so needs by name */
+static __thread uint64_t mine __attribute__((tls_model("initial-exec")));
 
 uint64_t threadserial_self(void)
 {
