@@ -436,15 +436,38 @@ topo_gro() {
 }
 
 # topo_start_iperf HOST - (re)start a fresh one-shot-free iperf3 server on
-# HOST port IPERF_PORT; returns once it listens.
+# HOST port IPERF_PORT; returns once it listens. The server's pid is kept
+# in a file of the run's, not only in a variable: a caller in a subshell
+# (make bench's rounds run in process substitutions) would otherwise leave
+# its server holding the port, unseen by the next start, whose own server
+# then fails to bind while the old one serves on (and, still in a test the
+# client ended, answers the next "the server is busy running a test").
 topo_start_iperf() {
-	local h=$1 var=TOPO_IPERF_PID_$1 old
-	old=${!var:-}
-	if [[ -n $old ]]; then topo_kill "$old"; fi
+	local h=$1 var=TOPO_IPERF_PID_$1 old pidf
+	pidf=$ODM_RUNDIR/$h/iperf3.pid
 	mkdir -p "$ODM_RUNDIR/$h"
+	old=${!var:-}
+	[[ -z $old && -s $pidf ]] && old=$(<"$pidf")
+	[[ -s $pidf && $(<"$pidf") != "$old" ]] && topo__kill_iperf "$(<"$pidf")"
+	[[ -n $old ]] && topo__kill_iperf "$old"
 	topo_spawn "$h" iperf3 "$ODM_RUNDIR/$h/iperf3.log" iperf3 -s -p "$IPERF_PORT"
 	printf -v "$var" '%s' "$TOPO_SPAWNED_PID"
-	topo_wait_listen "$h" "$IPERF_PORT" 10
+	echo "$TOPO_SPAWNED_PID" >"$pidf"
+	topo_wait_listen "$h" "$IPERF_PORT" 10 || return
+	if ! kill -0 "$TOPO_SPAWNED_PID" 2>/dev/null; then
+		echo "topo: iperf3 on $h ended at its start (another holds port $IPERF_PORT?):" \
+			"$(tail -n 2 "$ODM_RUNDIR/$h/iperf3.log" 2>/dev/null)" >&2
+		return 1
+	fi
+}
+# topo__kill_iperf PID - stop the iperf3 server this run started as PID, if
+# that pid is still that server (a pid read back from a file may have been
+# given to another process since)
+topo__kill_iperf() {
+	local cmd
+	cmd=$({ tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null) || return 0
+	[[ $cmd == "iperf3 -s -p $IPERF_PORT "* ]] || return 0
+	topo_kill "$1"
 }
 
 # ---------------------------------------------------------------- mn state
