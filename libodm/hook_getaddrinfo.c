@@ -123,24 +123,6 @@ static void note_result(const char *node, const struct in6_addr *dst, size_t nds
 		chalookup_record(node, dst, ndst, known, &cha, ttl, chacache_now_ms());
 }
 
-/*
- * Inside the guard: a lookup of node failed with what (its words) as a
- * move's gap makes one fail. 1 when the agent says the gap is over (it
- * waited for that, bounded): the lookup is to be made again; else 0.
- */
-static int gap_over(const char *node, const char *what)
-{
-	char name[64];
-	unsigned waited = 0;
-	int r = agent_move_wait(LOOKUPGAP_CALL_MS, &waited);
-
-	if (r > 0 || waited)
-		shim_debug("lookup of %s failed (%s) in a move's gap: waited %u ms for the new "
-			   "link, %s", shim_log_clean(name, sizeof(name), node ? node : ""), what,
-			   waited, r > 0 ? "asking again" : "none came: the failure stands");
-	return r > 0;
-}
-
 /* A lookup the program made, outside the guard: not the shim's own, nor
  * in a process the shim does not serve */
 static int programs_lookup(void)
@@ -148,34 +130,56 @@ static int programs_lookup(void)
 	return !guard_active() && !ownpid_foreign();
 }
 
+/*
+ * A lookup of name failed with what (its words) as a move's gap makes one
+ * fail. Asked of the agent (bounded) when the lookup is the program's
+ * (guarded: made inside the guard already, a lookup being noted; else one
+ * made outside it, in a process the shim serves). 1 when the gap is over:
+ * errno put back to saved for the call again; else 0, errno as it was.
+ * h_errno is left as it was either way.
+ */
+static int gap_retry(const char *name, const char *what, int guarded, int saved)
+{
+	char clean[64];
+	unsigned waited = 0;
+	int e = errno, he = h_errno, r;
+
+	if (!guarded && !programs_lookup())
+		return 0;
+	if (!guarded)
+		guard_enter();
+	r = agent_move_wait(LOOKUPGAP_CALL_MS, &waited);
+	if (r > 0 || waited)
+		shim_debug("lookup of %s failed (%s) in a move's gap: waited %u ms for the new "
+			   "link, %s", shim_log_clean(clean, sizeof(clean), name ? name : ""), what,
+			   waited, r > 0 ? "asking again" : "none came: the failure stands");
+	if (!guarded)
+		guard_leave();
+	errno = r > 0 ? saved : e;
+	h_errno = he;
+	return r > 0;
+}
+
 int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
 		struct addrinfo **res)
 {
 	struct in6_addr dst[CHALOOKUP_MAX_DSTS];
-	int saved = errno, ret, ret_errno, again;
+	int saved = errno, ret, ret_errno;
 
 	if (!lookup_to_note(node, hints)) {
 		ret = REAL(getaddrinfo)(node, service, hints, res);
-		if (ret == 0 || !lookupgap_gai_failure(ret, hints) || !programs_lookup())
-			return ret;
-		ret_errno = errno;
-		guard_enter();
-		again = gap_over(node, gai_strerror(ret));
-		guard_leave();
-		errno = again ? saved : ret_errno;
-		return again ? REAL(getaddrinfo)(node, service, hints, res) : ret;
+		if (ret != 0 && lookupgap_gai_failure(ret, hints) &&
+		    gap_retry(node, gai_strerror(ret), 0, saved))
+			ret = REAL(getaddrinfo)(node, service, hints, res);
+		return ret;
 	}
 	/* From here on the resolver's sockets go straight to libc. */
 	guard_enter();
 	errno = saved;
 	ret = REAL(getaddrinfo)(node, service, hints, res);
-	if (ret != 0 && lookupgap_gai_failure(ret, hints)) {
-		ret_errno = errno;
-		again = gap_over(node, gai_strerror(ret));
-		errno = again ? saved : ret_errno;
-		if (again)
-			ret = REAL(getaddrinfo)(node, service, hints, res);
-	}
+	if (ret != 0 && lookupgap_gai_failure(ret, hints) &&
+	    gap_retry(node, gai_strerror(ret), 1, saved))
+		ret = REAL(getaddrinfo)(node, service, hints, res);
 	ret_errno = errno;
 	if (ret == 0 && cha_wanted())
 		note_result(node, dst, dsts_of(*res, dst, CHALOOKUP_MAX_DSTS));
@@ -197,26 +201,6 @@ static void note_hostent(const char *name, const struct hostent *h)
 	h_errno = he;
 }
 
-/* A lookup of the program (guarded: inside the guard already) that failed
- * with h_errno herr: 1 when it failed as in a move's gap (TRY_AGAIN) and
- * the gap is over, errno put back to saved for the call again; else 0,
- * errno and h_errno as they were */
-static int h_gap_over(const char *name, int herr, int guarded, int saved)
-{
-	int e = errno, he = h_errno, again;
-
-	if (!lookupgap_h_failure(herr) || !(guarded || programs_lookup()))
-		return 0;
-	if (!guarded)
-		guard_enter();
-	again = gap_over(name, hstrerror(herr));
-	if (!guarded)
-		guard_leave();
-	errno = again ? saved : e;
-	h_errno = he;
-	return again;
-}
-
 /* The old interface, still used (lftp, older programs): the same noting */
 struct hostent *gethostbyname2(const char *name, int af)
 {
@@ -227,7 +211,7 @@ struct hostent *gethostbyname2(const char *name, int af)
 		guard_enter();
 	errno = saved;
 	h = REAL(gethostbyname2)(name, af);
-	if (!h && h_gap_over(name, h_errno, note, saved))
+	if (!h && lookupgap_h_failure(h_errno) && gap_retry(name, hstrerror(h_errno), note, saved))
 		h = REAL(gethostbyname2)(name, af);
 	if (note) {
 		note_hostent(name, h);
@@ -245,7 +229,8 @@ int gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf, s
 		guard_enter();
 	errno = saved;
 	r = REAL(gethostbyname2_r)(name, af, ret, buf, buflen, result, h_errnop);
-	if (result && !*result && h_errnop && h_gap_over(name, *h_errnop, note, saved))
+	if (result && !*result && h_errnop && lookupgap_h_failure(*h_errnop) &&
+	    gap_retry(name, hstrerror(*h_errnop), note, saved))
 		r = REAL(gethostbyname2_r)(name, af, ret, buf, buflen, result, h_errnop);
 	if (note) {
 		note_hostent(name, r == 0 && result ? *result : NULL);
