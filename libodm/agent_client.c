@@ -529,10 +529,18 @@ static int call_within(json_t *req, json_t **resp, int ms)
 	return ret;
 }
 
+/* resp's member key, a count of milliseconds below an hour, or 0 (absent,
+ * not a number, or out of that range) */
+static unsigned reply_ms(json_t *resp, const char *key)
+{
+	json_int_t v = json_integer_value(json_object_get(resp, key));
+
+	return v > 0 && v < 3600 * 1000 ? (unsigned)v : 0;
+}
+
 int agent_cha_check(const char *name, int ms, int *probe, unsigned *left_ms)
 {
 	json_t *resp = NULL;
-	json_int_t left;
 	int ret;
 
 	*probe = 0;
@@ -558,8 +566,7 @@ int agent_cha_check(const char *name, int ms, int *probe, unsigned *left_ms)
 	if (ret < 0)
 		return ret;
 	ret = json_is_true(json_object_get(resp, "silent"));
-	left = json_integer_value(json_object_get(resp, "left_ms"));
-	*left_ms = left > 0 && left < 3600 * 1000 ? (unsigned)left : 0;
+	*left_ms = reply_ms(resp, "left_ms");
 	*probe = json_is_true(json_object_get(resp, "probe"));
 	json_decref(resp);
 	return ret;
@@ -578,7 +585,6 @@ static int ag_no_move_wait; /* the agent does not serve move-wait: not asked aga
 int agent_move_wait(int ms, unsigned *waited_ms)
 {
 	json_t *resp = NULL;
-	json_int_t w;
 	int ret;
 
 	*waited_ms = 0;
@@ -590,8 +596,7 @@ int agent_move_wait(int ms, unsigned *waited_ms)
 	if (ret < 0)
 		return ret;
 	ret = json_is_true(json_object_get(resp, "retry"));
-	w = json_integer_value(json_object_get(resp, "waited_ms"));
-	*waited_ms = w > 0 && w < 3600 * 1000 ? (unsigned)w : 0;
+	*waited_ms = reply_ms(resp, "waited_ms");
 	json_decref(resp);
 	return ret;
 }
