@@ -209,7 +209,7 @@ fuzz: $(FUZZERS)
 
 # Short runs in make check: a time cap only, one harness per core.
 fuzz-short:
-	$(MAKE) FUZZ_TIME=3 FUZZ_MIN_RUNS=0 FUZZ_JOBS=$(JOBS) fuzz
+	$(MAKE) FUZZ_TIME=2 FUZZ_MIN_RUNS=0 FUZZ_JOBS=$(JOBS) fuzz
 
 # deps-net first (and the real programs test_programs runs, in net): on a
 # fresh machine the build needs its packages too. The
