@@ -509,6 +509,16 @@ static void send_error(struct ctl_conn *c, json_t *id, const char *code, const c
 	json_t *e = json_pack("{s:O?,s:b,s:s,s:s}", "id", id, "ok", 0, "error", code,
 			      "message", msg);
 
+	/* a message quotes a client's string cut to a number of bytes (ipc.c's
+	 * "%.64s", a full buffer), which may end inside a UTF-8 sequence, and
+	 * JSON text is UTF-8 only (RFC 8259 section 8.1): such a message goes
+	 * escaped (log.h), the client answered all the same */
+	if (!e) {
+		char esc[LOG_ESC_MAX];
+
+		e = json_pack("{s:O?,s:b,s:s,s:s}", "id", id, "ok", 0, "error", code, "message",
+			      log_escape(esc, sizeof(esc), msg, strlen(msg)));
+	}
 	if (e)
 		conn_send(c, e);
 	json_decref(e);

@@ -489,6 +489,33 @@ Test(control, unknown_op)
 	close(fd);
 }
 
+/*
+ * An error that quotes a client's string cut to a number of bytes (ipc.c
+ * and the op's name here: 64) whose cut falls inside a UTF-8 sequence is
+ * still answered, the quote escaped. Before, the message was no valid JSON
+ * string, no reply was built, and the client waited for one for ever.
+ */
+Test(control, an_error_quoting_a_cut_utf8_string_is_answered)
+{
+	int fd = connect_agent();
+	char line[512], name[128] = "a";
+	json_t *r;
+
+	for (int i = 0; i < 40; i++)
+		strcat(name, "\xc3\xa9"); /* U+00E9: the 64th byte is a lead byte */
+	snprintf(line, sizeof(line), "{\"op\":\"%s\",\"id\":3}\n", name);
+	r = raw(fd, line, strlen(line));
+	cr_assert_str_eq(code(r), "ENOSYS");
+	cr_assert_eq(json_integer_value(json_object_get(r, "id")), 3);
+	json_decref(r);
+	snprintf(line, sizeof(line), "{\"op\":\"release\",\"id\":4,\"addr\":\"%s\"}\n", name);
+	r = raw(fd, line, strlen(line));
+	cr_assert_str_eq(code(r), "EINVAL");
+	cr_assert(strstr(json_string_value(json_object_get(r, "message")), "\"addr\""));
+	json_decref(r);
+	close(fd);
+}
+
 Test(control, too_big)
 {
 	int fd = connect_agent();
