@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "tunnel_udp.h"
+
 #define ICMP_HDR 8  /* type, code, checksum, 4 bytes unused or pointer */
 #define IP6_HDR 40
 
@@ -58,6 +60,11 @@ int icmperr_parse(const uint8_t *msg, size_t len, struct icmperr *out)
 		off += hl;
 	}
 	if (nh != 41 && nh != 17 && !(nh == ICMPERR_PROTO_MH && msg[0] == T_PARAM_PROB))
+		return -EINVAL;
+	/* a datagram of the data path goes to the encapsulation's port (RFC
+	 * 5555 section 4.1): one to another port (a DNS query, a traceroute)
+	 * tells nothing about the anchor's agent */
+	if (nh == 17 && (iplen - off < 4 || ((unsigned)ip[off + 2] << 8 | ip[off + 3]) != TUDP_PORT))
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	out->type = msg[0];

@@ -4,10 +4,10 @@
  * a Destination Unreachable (RFC 4443 §3.1) or a Parameter Problem with
  * code 1, "unrecognized Next Header" (§3.4), about a packet of the data
  * path this host sent to the anchor: tunnelled (IPv6-in-IPv6, next header
- * 41) or UDP-encapsulated (17). An anchor host whose agent is not running
- * answers them that way (no handler for the protocol, RFC 8200 §4; no
- * socket on the port), a router that cannot reach it sends the
- * Unreachable. Of the errors about Mobility Header messages (135), only
+ * 41) or UDP-encapsulated (17, to port TUDP_PORT). An anchor host whose
+ * agent is not running answers them that way (no handler for the protocol,
+ * RFC 8200 §4; no socket on the port), a router that cannot reach it sends
+ * the Unreachable. Of the errors about Mobility Header messages (135), only
  * the Parameter Problem is taken: the anchor's host itself says nothing
  * there handles them (its agent is not running), and the host role sends
  * its outstanding BUs at a steady pace rather than backing off
@@ -20,7 +20,7 @@
  * packet must hold its whole IPv6 header and, after at most
  * ICMPERR_EXT_MAX extension headers that fit in what the error carries,
  * one of those two protocols (or, for a Parameter Problem, the Mobility
- * Header). No I/O.
+ * Header); a UDP datagram's destination port must be there. No I/O.
  */
 #ifndef ODM_ICMPERR_H
 #define ODM_ICMPERR_H

@@ -11,10 +11,12 @@
 
 #include "icmperr.h"
 #include "testaddr.h"
+#include "tunnel_udp.h"
 
 /* An ICMPv6 error of type/code whose invoking packet goes from COA to the
  * anchor with next header nh, then `ext` bytes of extension headers (the
- * caller fills them) and 8 bytes of payload. Returns the length. */
+ * caller fills them) and 8 bytes of payload: a UDP header to TUDP_PORT.
+ * Returns the length. */
 static size_t build(uint8_t *m, uint8_t type, uint8_t code, uint8_t nh, size_t ext)
 {
 	struct in6_addr src = A("2001:db8:a1::5"), dst = A("2001:db8:ca::10");
@@ -30,6 +32,8 @@ static size_t build(uint8_t *m, uint8_t type, uint8_t code, uint8_t nh, size_t e
 	m[8 + 7] = 64;
 	memcpy(m + 8 + 8, &src, 16);
 	memcpy(m + 8 + 24, &dst, 16);
+	m[8 + 40 + ext + 2] = TUDP_PORT >> 8;
+	m[8 + 40 + ext + 3] = TUDP_PORT & 0xff;
 	return len;
 }
 
@@ -59,6 +63,26 @@ Test(icmperr, unreachable_about_tunnelled_or_udp)
 	cr_assert_eq(icmperr_parse(m, build(m, 1, 4, 17, 0), &e), 0);
 	cr_assert_eq(e.proto, 17);
 	cr_assert_eq(icmperr_parse(m, build(m, 1, 8, 41, 0), &e), -EINVAL, "unknown code");
+}
+
+/* A UDP datagram to another port than the encapsulation's (a DNS query or a
+ * traceroute from the care-of address to the anchor's address) is no packet
+ * of the data path: before, its port unreachable made the host confirm all
+ * its bindings at that anchor. Nor is one whose quote ends before the port. */
+Test(icmperr, udp_to_another_port_or_cut_before_it_is_refused)
+{
+	uint8_t m[256];
+	struct icmperr e;
+	size_t n = build(m, 1, 4, 17, 0);
+
+	m[8 + 40 + 2] = 0;
+	m[8 + 40 + 3] = 53;
+	cr_assert_eq(icmperr_parse(m, n, &e), -EINVAL, "port 53");
+	m[8 + 40 + 2] = TUDP_PORT >> 8;
+	m[8 + 40 + 3] = TUDP_PORT & 0xff;
+	cr_assert_eq(icmperr_parse(m, n, &e), 0);
+	cr_assert_eq(icmperr_parse(m, 8 + 40 + 3, &e), -EINVAL, "cut inside the port");
+	cr_assert_eq(icmperr_parse(m, 8 + 40 + 4, &e), 0, "the port and no more");
 }
 
 Test(icmperr, other_messages_and_protocols_are_refused)
