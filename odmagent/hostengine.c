@@ -851,6 +851,8 @@ void he_tick(struct hostengine *e, uint64_t now)
 	fixed_keep(e);
 	/* a safety net for lost netlink events (the socket can overrun) */
 	check_all(e);
+	/* out of every walk of the anchors (registration.h) */
+	reg_anchors_trim(&e->reg, REG_ANCHORS_MAX);
 	e->ops->save(e->arg);
 }
 

@@ -106,6 +106,7 @@ void reg_cleanup(struct reg_ctx *c)
 		free(an);
 	}
 	c->anchors = NULL;
+	c->n_anchors = 0;
 }
 
 struct reg_anchor *reg_anchor_find(struct reg_ctx *c, const struct in6_addr *addr)
@@ -131,7 +132,57 @@ struct reg_anchor *reg_anchor_get(struct reg_ctx *c, const struct in6_addr *addr
 	an->seq = (uint16_t)(seq_start - 1);
 	an->next = c->anchors;
 	c->anchors = an;
+	c->n_anchors++;
 	return an;
+}
+
+/* idle anchors, the one whose last BU left longest ago first */
+static int idle_longer(const void *a, const void *b)
+{
+	uint64_t ta = (*(struct reg_anchor *const *)a)->last_ts;
+	uint64_t tb = (*(struct reg_anchor *const *)b)->last_ts;
+
+	return ta < tb ? -1 : ta > tb;
+}
+
+/* by address in memory, for bsearch */
+static int same_anchor(const void *a, const void *b)
+{
+	uintptr_t pa = (uintptr_t)*(struct reg_anchor *const *)a;
+	uintptr_t pb = (uintptr_t)*(struct reg_anchor *const *)b;
+
+	return pa < pb ? -1 : pa > pb;
+}
+
+size_t reg_anchors_trim(struct reg_ctx *c, size_t max)
+{
+	struct reg_anchor **idle, **pp;
+	size_t n = 0, drop;
+
+	if (c->n_anchors <= max)
+		return 0;
+	idle = malloc(c->n_anchors * sizeof(*idle));
+	if (!idle)
+		return 0; /* the next tick tries again */
+	for (struct reg_anchor *an = c->anchors; an; an = an->next)
+		if (!an->bindings)
+			idle[n++] = an;
+	drop = c->n_anchors - max < n ? c->n_anchors - max : n;
+	qsort(idle, n, sizeof(*idle), idle_longer);
+	qsort(idle, drop, sizeof(*idle), same_anchor);
+	for (pp = &c->anchors; *pp;) {
+		struct reg_anchor *an = *pp;
+
+		if (bsearch(&an, idle, drop, sizeof(*idle), same_anchor)) {
+			*pp = an->next;
+			free(an);
+			c->n_anchors--;
+		} else {
+			pp = &an->next;
+		}
+	}
+	free(idle);
+	return drop;
 }
 
 int reg_anchor_set_coa(struct reg_anchor *an, const struct in6_addr *coa)

@@ -211,6 +211,7 @@ struct reg_ctx {
 	const struct reg_ops *ops;
 	void *arg;
 	struct reg_anchor *anchors;
+	size_t n_anchors;          /* in the list, idle ones included */
 	/* counters for status and tests */
 	uint64_t bu_sent, ba_in, ba_ignored;
 	/* rate limit of the lines about ignored BAs */
@@ -227,6 +228,21 @@ struct reg_anchor *reg_anchor_find(struct reg_ctx *c, const struct in6_addr *add
 /* Find or create; seq_start (random) seeds a new anchor's counter. NULL = ENOMEM */
 struct reg_anchor *reg_anchor_get(struct reg_ctx *c, const struct in6_addr *addr,
 				  uint16_t seq_start);
+/*
+ * An anchor stays in the list once its last binding is gone: its sequence
+ * counter and replay timestamp go on from where they were (RFC 6275
+ * §11.7.1), and its silence is remembered, if the host asks it again.
+ * Idle ones are kept while the list holds at most max anchors; past that,
+ * those whose last BU left longest ago are freed (before, every anchor the
+ * host ever asked stayed: the cha.<host> of every destination a program
+ * had a Session-lasting address for, each in memory, in the state file
+ * and in a walk on every move). An anchor asked again after that starts
+ * from a random number, as a new one does. Anchors with bindings are all
+ * kept. Not while the list is walked or a binding's callback runs: the
+ * host engine's tick calls it. Returns how many were freed.
+ */
+#define REG_ANCHORS_MAX 4096 /* as many as the state keeps (state.h) */
+size_t reg_anchors_trim(struct reg_ctx *c, size_t max);
 /* 1 if the CoA changed (or is new), 0 if the same */
 int reg_anchor_set_coa(struct reg_anchor *an, const struct in6_addr *coa);
 

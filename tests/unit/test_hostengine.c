@@ -846,6 +846,26 @@ Test(hostengine, last_socket_closed_ends_lease_after_grace)
 	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "unused");
 }
 
+Test(hostengine, the_tick_trims_the_anchors_the_host_no_longer_uses)
+{
+	struct in6_addr a = A("2001:db8:cb::");
+
+	/* a lease at ANCHOR, and the cha.<host> anchors of as many
+	 * destinations as the host ever asked, all idle now */
+	granted(IPPROTO_TCP);
+	for (unsigned i = 1; i <= REG_ANCHORS_MAX + 100; i++) {
+		a.s6_addr[14] = (uint8_t)(i >> 8);
+		a.s6_addr[15] = (uint8_t)i;
+		cr_assert_not_null(reg_anchor_get(&E.reg, &a, 1));
+	}
+	cr_assert_eq(E.reg.n_anchors, REG_ANCHORS_MAX + 101);
+	F.count.tcp = 1;
+	he_tick(&E, T0 + 50 + HE_GRACE_MS);
+	cr_assert_eq(E.reg.n_anchors, (size_t)REG_ANCHORS_MAX, "trimmed to the bound");
+	cr_assert_not_null(reg_anchor_find(&E.reg, &ANCHOR), "the lease's anchor stays");
+	cr_assert_not_null(E.leases.head, "and the lease");
+}
+
 Test(hostengine, release_hint_counts_soon_and_says_released)
 {
 	granted(IPPROTO_TCP);

@@ -312,6 +312,80 @@ Test(reg, one_counter_per_anchor)
 	cr_assert_eq(reg_anchor_get(&C, &ANCHOR, 999), b1->anchor, "get finds, not re-seeds");
 }
 
+/* The anchor at 2001:db8:cb::<i>: one destination's cha.<host> each */
+static struct in6_addr nth_anchor(size_t i)
+{
+	struct in6_addr a = A("2001:db8:cb::");
+
+	a.s6_addr[12] = (uint8_t)(i >> 24);
+	a.s6_addr[13] = (uint8_t)(i >> 16);
+	a.s6_addr[14] = (uint8_t)(i >> 8);
+	a.s6_addr[15] = (uint8_t)i;
+	return a;
+}
+
+static size_t anchors_listed(void)
+{
+	size_t n = 0;
+
+	for (const struct reg_anchor *an = C.anchors; an; an = an->next)
+		n++;
+	return n;
+}
+
+Test(reg, idle_anchors_are_kept_up_to_a_bound_the_longest_idle_go)
+{
+	const size_t extra = 500, n = REG_ANCHORS_MAX + extra;
+	struct reg_binding *held;
+	struct in6_addr a;
+
+	/* the first anchor asked holds a binding; every other one is idle,
+	 * its last BU sent in the order they were asked */
+	held = binding(1);
+	for (size_t i = 1; i < n; i++) {
+		struct reg_anchor *an;
+
+		a = nth_anchor(i);
+		an = reg_anchor_get(&C, &a, 1);
+		cr_assert_not_null(an);
+		an->last_ts = F.ntp + i;
+	}
+	cr_assert_eq(C.n_anchors, n);
+	cr_assert_eq(reg_anchors_trim(&C, REG_ANCHORS_MAX), extra);
+	cr_assert_eq(C.n_anchors, (size_t)REG_ANCHORS_MAX);
+	cr_assert_eq(anchors_listed(), (size_t)REG_ANCHORS_MAX, "the list holds what it counts");
+	cr_assert_eq(reg_anchor_find(&C, &ANCHOR), held->anchor, "the anchor with a binding stays");
+	for (size_t i = 1; i <= extra; i++) {
+		a = nth_anchor(i);
+		cr_assert_null(reg_anchor_find(&C, &a), "anchor %zu, idle longest, is freed", i);
+	}
+	a = nth_anchor(extra + 1);
+	cr_assert_not_null(reg_anchor_find(&C, &a), "the next one stays");
+	a = nth_anchor(n - 1);
+	cr_assert_not_null(reg_anchor_find(&C, &a), "the last one asked stays");
+	cr_assert_eq(reg_anchors_trim(&C, REG_ANCHORS_MAX), 0, "within the bound: nothing");
+}
+
+Test(reg, anchors_with_bindings_are_never_trimmed)
+{
+	struct reg_binding *b[4];
+
+	for (size_t i = 0; i < 4; i++) {
+		struct in6_addr a = nth_anchor(i);
+		struct reg_anchor *an = reg_anchor_get(&C, &a, 1);
+
+		cr_assert_not_null(an);
+		b[i] = reg_binding_add(&C, an, 7, (void *)&F);
+		cr_assert_not_null(b[i]);
+	}
+	cr_assert_eq(reg_anchors_trim(&C, 2), 0);
+	cr_assert_eq(C.n_anchors, 4);
+	reg_binding_del(&C, b[1]);
+	cr_assert_eq(reg_anchors_trim(&C, 2), 1, "only the idle one goes, past the bound or not");
+	cr_assert_eq(anchors_listed(), 3);
+	cr_assert_eq(C.n_anchors, 3);
+}
+
 Test(reg, replay_timestamp_strictly_increases_per_anchor)
 {
 	struct reg_binding *b = binding(1);
