@@ -1378,6 +1378,10 @@ int anchor_start(struct odm_agent *a)
 		goto fail;
 	an->timer.data = an;
 	an->timer_live = 1;
+	/* the restored bindings' expiries, the hold's end and the cooling's:
+	 * due with no Binding Update coming (the hosts of the last run may be
+	 * gone for good), not at the first one */
+	rearm(an);
 
 	rc = mhsock_open(&an->mh, a->loop, on_mh, an);
 	if (rc < 0)

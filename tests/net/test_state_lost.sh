@@ -17,7 +17,13 @@
 #      the hold of an earlier crash (4096 addresses), and its state file is cut
 #      short: it holds the whole pool instead (the last run's bindings may
 #      be anywhere in it), the host's refresh binds the same address again,
-#      and the download completes with the right sha256.
+#      and the download completes with the right sha256;
+#   5. the host agent is killed holding a lease (a host gone for good),
+#      then the anchor, whose binding of it is due to expire 3 s after its
+#      restart: the restarted anchor ends the binding then, though no
+#      Binding Update comes (before, it set its timer only at the first
+#      Mobility Header message: the binding, its pool address and its hold
+#      after the crash stayed until one came).
 #
 #    mn (curl + shim, odmagent mn) --ar1-- core -- cha (odmagent anchor)
 #                                                -- cn  (nginx, paced file)
@@ -129,6 +135,28 @@ check "anchor: it holds the whole pool back, $CHOA too (up to ${HELD_TO:-nothing
 bound_again() { [[ $(odm_status cha | json 'j["bindings"][0]["hoa"] if j["bindings"] else ""') == "$CHOA" ]]; }
 check "anchor: the host's refresh binds $CHOA again" wait_for 10 bound_again
 odm_download_ok anchor
+
+# ---------------------------------------------------------------- 5
+# The host agent killed holding a lease (a host gone for good), then the
+# anchor killed and started again with that binding due to expire 3 s
+# later: it ends the binding then, though no Binding Update comes.
+check "expiry: no binding at the anchor before" wait_for 10 no_binding
+odm_udp_holder 5000 60
+check "expiry: a UDP socket gets a lease" wait_for 10 odm_has_lease
+CHOA=$(odm_lease_addr)
+check "expiry: the anchor's state file holds its binding" wait_for 2 grep -q "\"$CHOA\"" "$F"
+odm_agent_kill9 mn
+odm_agent_kill9 cha
+python3 - "$F" <<'EOF'
+import json, sys, time
+s = json.load(open(sys.argv[1]))
+s["bindings"][0]["expires"] = int(time.time() * 1000) + 3000
+json.dump(s, open(sys.argv[1], "w"))
+EOF
+odm_agent_start cha
+check "expiry: the anchor restored the binding of $CHOA" test "$(odm_binding_count)" -eq 1
+check "expiry: and ends it once it expires, no BU coming" wait_for 8 no_binding
+topo_kill "$ODM_UDP_HOLDER"
 check "the agents' logs hold no sanitizer report" odm_agent_logs_clean
 
 check_summary test_state_lost
