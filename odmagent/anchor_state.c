@@ -234,6 +234,19 @@ int anchor_state_restore(struct anchor *an, const struct state_anchor *s,
 	return n;
 }
 
+/*
+ * The last run's state could not be read: this run's is saved at once, not
+ * at the first change of a binding, so that the next start (after a clean
+ * stop too) reads a state again rather than the same unreadable file, and
+ * holds back the whole pool again for nothing.
+ */
+static int state_unread(struct anchor *an, uint64_t now_mono_ms)
+{
+	an->state_unread = 1;
+	anchor_state_touch(an, now_mono_ms);
+	return 0;
+}
+
 int anchor_state_load(struct anchor *an, uint64_t now_mono_ms)
 {
 	struct state_anchor s;
@@ -253,15 +266,13 @@ int anchor_state_load(struct anchor *an, uint64_t now_mono_ms)
 	if (rc < 0) {
 		log_warnx("reading %s: %s: starting without it", an->sf.path,
 			  statefile_strerror(rc));
-		an->state_unread = 1;
-		return 0;
+		return state_unread(an, now_mono_ms);
 	}
 	rc = state_anchor_decode(text, len, &s, err, sizeof(err));
 	free(text);
 	if (rc < 0) {
 		log_warnx("%s: %s: starting without it", an->sf.path, err);
-		an->state_unread = 1;
-		return 0;
+		return state_unread(an, now_mono_ms);
 	}
 	rc = anchor_state_restore(an, &s, wall_ms(), now_mono_ms);
 	log_info("%s: %d of %zu binding(s) restored, replay state of %zu identities",

@@ -23,7 +23,12 @@
 #      restart: the restarted anchor ends the binding then, though no
 #      Binding Update comes (before, it set its timer only at the first
 #      Mobility Header message: the binding, its pool address and its hold
-#      after the crash stayed until one came).
+#      after the crash stayed until one came);
+#   6. the anchor is killed again and its state file cut short, with no
+#      host left to bind again: the run that cannot read it writes its own
+#      state there at once (before, the unreadable file stayed until a
+#      binding changed: a clean stop did not replace it, and every later
+#      start read it again and held the whole pool back anew).
 #
 #    mn (curl + shim, odmagent mn) --ar1-- core -- cha (odmagent anchor)
 #                                                -- cn  (nginx, paced file)
@@ -157,6 +162,18 @@ odm_agent_start cha
 check "expiry: the anchor restored the binding of $CHOA" test "$(odm_binding_count)" -eq 1
 check "expiry: and ends it once it expires, no BU coming" wait_for 8 no_binding
 topo_kill "$ODM_UDP_HOLDER"
+
+# ---------------------------------------------------------------- 6
+# The anchor killed again and its state file cut short, no host left to
+# bind again: the run that cannot read it writes its own state at once.
+odm_agent_kill9 cha
+head -c 10 "$F" >"$F.cut" && mv "$F.cut" "$F"
+unread() { grep -c "anchor.json.*starting without it" "$CHA_AGENT_LOG" || true; }
+N0=$(unread)
+odm_agent_start cha
+check "rewrite: the anchor could not read its state" test "$(unread)" -gt "$N0"
+readable() { python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$F" 2>/dev/null; }
+check "rewrite: it writes its own state there at once" wait_for 3 readable
 check "the agents' logs hold no sanitizer report" odm_agent_logs_clean
 
 check_summary test_state_lost
