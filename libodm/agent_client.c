@@ -39,7 +39,7 @@ static int ag_default = -1;     /* -1: not asked yet */
 static int ag_fresh;            /* ag_fd was made by the current call */
 static json_int_t ag_hint_id;   /* ids of hints, which are never answered */
 static int said_unreachable, said_error, said_busy, said_silent, said_long, said_enosys,
-	said_cha_slow;
+	said_cha_slow, said_restart;
 
 /* the agent's control socket: ODM_SOCKET at this connect, else as the
  * process was started with it (shim_env.h), else the default path */
@@ -174,7 +174,7 @@ static int call_locked(json_t *req, json_t **resp, int timeout_ms)
 {
 	uint64_t deadline = chacache_now_ms() + (uint64_t)timeout_ms;
 	json_t *r = NULL, *ok;
-	int fd, ret;
+	int fd, ret, closed = 0;
 
 	for (unsigned attempt = 0;; attempt++) {
 		uint64_t now = chacache_now_ms();
@@ -188,6 +188,7 @@ static int call_locked(json_t *req, json_t **resp, int timeout_ms)
 			left = now < deadline ? (int)(deadline - now) : 0;
 			ret = ipc_call(fd, req, &r, left);
 			ag_no_reply = ret == -ETIMEDOUT;
+			closed |= ret == -EPIPE;
 			if (ret == 0 && refused(r)) {
 				/* as a connection closed on us: tried again */
 				json_decref(r);
@@ -200,6 +201,20 @@ static int call_locked(json_t *req, json_t **resp, int timeout_ms)
 			drop_locked();
 		} else {
 			ret = fd;
+		}
+		/* The agent closed the connection, and its socket, there still,
+		 * refuses: it died (a clean stop removes the socket), the
+		 * request on it unanswered. Its supervisor may start it again
+		 * within the call's time: it is asked again until then, not
+		 * taken for no agent at once. */
+		if (closed && ret == -ECONNREFUSED) {
+			if (chacache_now_ms() >= deadline)
+				break;
+			ag_retry_after = 0; /* tried again, not said from memory */
+			shim_debug_once(&said_restart, "agent gone with the request, waiting for "
+					"it to start again");
+			backoff(attempt, deadline);
+			continue;
 		}
 		if (ret != -EPIPE && ret != -ETIMEDOUT)
 			break; /* no agent, or a real error */

@@ -2,8 +2,8 @@
 /*
  * test_agent_client.c — the shim's agent client against a scripted agent on
  * a temporary socket: a request is not lost when the agent refuses a
- * connection (EBUSY) or closes an idle one, and the release hint never
- * waits for the agent.
+ * connection (EBUSY), closes an idle one, or dies with it and is started
+ * again, and the release hint never waits for the agent.
  */
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
@@ -28,7 +28,8 @@ static char dir[64], path[96];
 static int lfd = -1;
 
 /* what the scripted agent does with each connection, in order */
-enum step { REFUSE, SERVE_ONE_THEN_CLOSE, SERVE, HOLD_UNREAD, SERVE_NOT_SUPPORTED, SILENT, SERVE_OLD };
+enum step { REFUSE, SERVE_ONE_THEN_CLOSE, SERVE, HOLD_UNREAD, SERVE_NOT_SUPPORTED, SILENT, SERVE_OLD,
+	    DIE };
 static enum step script[8];
 static int n_script;
 static char got[4096]; /* the lines it read, concatenated */
@@ -87,6 +88,21 @@ static void not_supported(int c, const char *line)
 			 "\"message\":\"policy: session-lasting is not allowed for uid 1\"");
 }
 
+/* The agent dies (killed: its socket stays, refusing) and is started
+ * again after ms: listening at the same path anew */
+static void die_and_restart(int ms)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	close(lfd);
+	usleep((useconds_t)ms * 1000);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	unlink(path);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	cr_assert_eq(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	cr_assert_eq(listen(lfd, 8), 0);
+}
+
 static void *agent_main(void *arg)
 {
 	char line[1024];
@@ -140,6 +156,11 @@ static void *agent_main(void *arg)
 			if (read_line(c, line, sizeof(line)))
 				not_supported(c, line);
 			close(c);
+			break;
+		case DIE: /* the request read, never answered */
+			read_line(c, line, sizeof(line));
+			close(c);
+			die_and_restart(300);
 			break;
 		}
 	}
@@ -243,6 +264,18 @@ Test(agent_client, connection_closed_while_idle_is_replaced)
 		usleep(10000);
 	cr_assert(strstr(got, "\"op\":\"release\"") && strstr(got, "\"noreply\":true"),
 		  "the hint is a release asking for no answer: %s", got);
+}
+
+/* An agent that dies with the request unanswered (its socket left there,
+ * refusing) and is started again 300 ms later: the call is answered by the
+ * new one, not failed at once as with no agent (odm(7) ODM_TYPE) */
+Test(agent_client, an_agent_that_dies_with_the_request_is_asked_again_once_back)
+{
+	static const enum step s[] = { DIE, SERVE };
+
+	run_agent(s, 2);
+	cr_assert_eq(lease(), 1, "the call failed while the agent started again");
+	pthread_detach(agent_thread);
 }
 
 static long long now_us(void)
