@@ -174,7 +174,7 @@ static int call_locked(json_t *req, json_t **resp, int timeout_ms)
 {
 	uint64_t deadline = chacache_now_ms() + (uint64_t)timeout_ms;
 	json_t *r = NULL, *ok;
-	int fd, ret, closed = 0;
+	int fd, ret, sent, closed = 0;
 
 	for (unsigned attempt = 0;; attempt++) {
 		uint64_t now = chacache_now_ms();
@@ -186,9 +186,11 @@ static int call_locked(json_t *req, json_t **resp, int timeout_ms)
 		if (fd >= 0) {
 			now = chacache_now_ms();
 			left = now < deadline ? (int)(deadline - now) : 0;
-			ret = ipc_call(fd, req, &r, left);
+			ret = ipc_call_sent(fd, req, &r, left, &sent);
 			ag_no_reply = ret == -ETIMEDOUT;
-			closed |= ret == -EPIPE;
+			/* closed with the request in it; a connection the agent
+			 * had closed while idle took none (the send failed) */
+			closed |= ret == -EPIPE && sent;
 			if (ret == 0 && refused(r)) {
 				/* as a connection closed on us: tried again */
 				json_decref(r);

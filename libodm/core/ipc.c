@@ -638,6 +638,11 @@ static json_int_t fresh_id(int fd)
 
 int ipc_call(int fd, json_t *req, json_t **resp, int timeout_ms)
 {
+	return ipc_call_sent(fd, req, resp, timeout_ms, NULL);
+}
+
+int ipc_call_sent(int fd, json_t *req, json_t **resp, int timeout_ms, int *was_sent)
+{
 	int64_t deadline = now_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
 	json_t *id_v, *reply = NULL;
 	json_int_t id;
@@ -647,6 +652,8 @@ int ipc_call(int fd, json_t *req, json_t **resp, int timeout_ms)
 
 	if (resp)
 		*resp = NULL;
+	if (was_sent)
+		*was_sent = 0;
 	if (fd < 0 || !json_is_object(req) || !resp)
 		return -EINVAL;
 	id_v = json_object_get(req, "id");
@@ -662,6 +669,8 @@ int ipc_call(int fd, json_t *req, json_t **resp, int timeout_ms)
 		return -EMSGSIZE;
 	sent = send_all(fd, line, len, deadline);
 	free(line);
+	if (was_sent)
+		*was_sent = sent == 0;
 	/* refused, the agent may have closed before it read us: why it did
 	 * (EBUSY) may still wait to be read */
 	if (sent < 0 && sent != -EPIPE && sent != -ECONNRESET)

@@ -109,5 +109,12 @@ int ipc_connect(const char *path, int timeout_ms);          /* fd or -errno */
  * the reply too, read even when the send found the connection closed.
  */
 int ipc_call(int fd, json_t *req, json_t **resp, int timeout_ms);
+/*
+ * The same, and *was_sent: 1 when the whole request went out (the agent could
+ * read it: a connection closed after that closed with it unanswered), 0 when
+ * the send failed (a connection the agent had closed before: the request
+ * never reached it).
+ */
+int ipc_call_sent(int fd, json_t *req, json_t **resp, int timeout_ms, int *was_sent);
 
 #endif

@@ -286,6 +286,28 @@ static long long now_us(void)
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* The agent closed the process's connection while it was idle, then died
+ * (its socket left, refusing): the next call carried no request to it, and
+ * fails at once, as one made with no agent does (setsc(3) EAI_REQUIREDIPFAILED:
+ * well under 100 ms), not after the call's 4 s spent waiting for a restart. */
+Test(agent_client, an_agent_gone_while_the_connection_was_idle_fails_the_call_at_once)
+{
+	static const enum step s[] = { SERVE_ONE_THEN_CLOSE };
+	long long t0, took;
+	int r;
+
+	run_agent(s, 1);
+	cr_assert_eq(lease(), 1);
+	pthread_join(agent_thread, NULL); /* it has closed the connection */
+	close(lfd);                       /* and died: the path stays, refusing */
+	lfd = -1;
+	t0 = now_us();
+	r = lease();
+	took = now_us() - t0;
+	cr_assert_lt(r, 0, "no agent, yet a lease");
+	cr_assert_lt(took, 2000000, "the call waited %lld ms for an agent it never asked", took / 1000);
+}
+
 Test(agent_client, release_hint_never_waits)
 {
 	static const enum step s[] = { HOLD_UNREAD };
