@@ -28,7 +28,9 @@
 #      host left to bind again: the run that cannot read it writes its own
 #      state there at once (before, the unreadable file stayed until a
 #      binding changed: a clean stop did not replace it, and every later
-#      start read it again and held the whole pool back anew).
+#      start read it again and held the whole pool back anew); that state
+#      holds the whole pool's hold: the next start, after a crash, reads it
+#      and holds the whole pool back again.
 #
 #    mn (curl + shim, odmagent mn) --ar1-- core -- cha (odmagent anchor)
 #                                                -- cn  (nginx, paced file)
@@ -174,6 +176,14 @@ odm_agent_start cha
 check "rewrite: the anchor could not read its state" test "$(unread)" -gt "$N0"
 readable() { python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$F" 2>/dev/null; }
 check "rewrite: it writes its own state there at once" wait_for 3 readable
+# with the whole pool's hold in it: the next start, after a crash too,
+# reads it and holds the whole pool back again, not its top 4096 only
+held() { grep -c "did not stop cleanly: free pool addresses up to $HELD_TO " "$CHA_AGENT_LOG" || true; }
+N0=$(unread) H0=$(held)
+odm_agent_kill9 cha
+odm_agent_start cha
+check "rewrite: the next start reads that state" test "$(unread)" -eq "$N0"
+check "rewrite: and holds the whole pool back again (up to $HELD_TO)" test "$(held)" -gt "$H0"
 check "the agents' logs hold no sanitizer report" odm_agent_logs_clean
 
 check_summary test_state_lost
