@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # test_state_lost.sh - the host agent is killed during a download and its
-# state file cannot be read by the next run: cut short, of another version,
-# or replaced by a directory. The next run starts without it (odmagent(8)
+# state file cannot be read by the next run: cut short, or replaced by a
+# directory (one of another version fails the same decode as one cut short:
+# tests/unit/test_statefile.c). The next run starts without it (odmagent(8)
 # Restarts), but the lease the killed run held is in its journal
 # (mn.journal keeps every allocation whose binding lives, saved or not):
 #   1. the anchor's binding of the lost lease is deregistered by its BID at
@@ -59,7 +60,7 @@ since() { grep -q -- "$2" <<<"$(tail -n +"$(($1 + 1))" "$MN_AGENT_LOG")"; }
 now_ms() { local t; t=$(date +%s%N); echo $((t / 1000000)); }
 
 # lost NAME HOW: a download's lease, the agent killed, its state file made
-# unreadable HOW (cut, version, dir), the agent started again
+# unreadable HOW (cut, dir), the agent started again
 lost() {
 	local name=$1 how=$2 f=$MN_STATE_DIR/mn.json choa t0 rc=0 took from
 	check "$name: no binding at the anchor before" wait_for 10 no_binding
@@ -71,7 +72,6 @@ lost() {
 	odm_agent_kill9 mn
 	case $how in
 	cut) head -c "$(($(stat -c %s "$f") / 2))" "$f" >"$f.cut" && mv "$f.cut" "$f" ;;
-	version) sed -i 's/"version": *[0-9]*/"version": 99/' "$f" ;;
 	dir) rm -f "$f" && mkdir "$f" ;;
 	esac
 	from=$(wc -l <"$MN_AGENT_LOG")
@@ -93,7 +93,6 @@ lost() {
 
 # ---------------------------------------------------------------- 1-2
 lost cut cut
-lost version version
 lost dir dir
 
 # ---------------------------------------------------------------- 3
