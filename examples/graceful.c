@@ -78,7 +78,7 @@ static int drain(int fd, long long *bytes)
 int main(int argc, char **argv)
 {
 	struct addrinfo hints = { .ai_family = AF_INET6, .ai_socktype = SOCK_STREAM }, *ai;
-	struct odm_event ev = { 0 };
+	struct odm_event ev = { 0 }, e;
 	struct in6_addr src;
 	struct pollfd p[3];
 	char a[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
@@ -115,7 +115,7 @@ int main(int argc, char **argv)
 	while (first_open || fd2 >= 0) {
 		int n = 0, i_first = -1, i_second = -1;
 
-		p[n++] = (struct pollfd){ .fd = efd, .events = POLLIN };
+		p[n++] = (struct pollfd){ .fd = efd, .events = POLLIN }; /* -1: left out */
 		if (first_open) {
 			i_first = n;
 			p[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
@@ -131,17 +131,26 @@ int main(int argc, char **argv)
 			last = now_ms();
 		if (now_ms() - last > STALL_MS) {
 			printf("%lld stalled\n", now_ms());
+			how = "stalled";
 			break;
 		}
-		if ((p[0].revents & POLLIN) && !have_ev && odm_event_read(efd, &ev) == 1 &&
-		    IN6_ARE_ADDR_EQUAL(&ev.addr, &src)) {
-			have_ev = 1;
-			printf("%lld event %s %s %llu\n", now_ms(), inet_ntop(AF_INET6, &ev.addr, a, sizeof(a)),
-			       inet_ntop(AF_INET6, &ev.replacement, r, sizeof(r)),
-			       (unsigned long long)ev.deadline_ms);
-			fflush(stdout);
-			fd2 = fetch_start(&ev.replacement, (struct sockaddr_in6 *)ai->ai_addr, argv[1],
-					  argv[4]);
+		/* every event waiting, each time: one left unread would wake the
+		 * poll at once for ever; the agent gone (EPIPE), no more come */
+		while (p[0].revents && efd >= 0 && (rc = odm_event_read(efd, &e)) != 0) {
+			if (rc < 0) {
+				close(efd);
+				efd = -1;
+			} else if (!have_ev && IN6_ARE_ADDR_EQUAL(&e.addr, &src)) {
+				ev = e;
+				have_ev = 1;
+				printf("%lld event %s %s %llu\n", now_ms(),
+				       inet_ntop(AF_INET6, &ev.addr, a, sizeof(a)),
+				       inet_ntop(AF_INET6, &ev.replacement, r, sizeof(r)),
+				       (unsigned long long)ev.deadline_ms);
+				fflush(stdout);
+				fd2 = fetch_start(&ev.replacement, (struct sockaddr_in6 *)ai->ai_addr,
+						  argv[1], argv[4]);
+			}
 		}
 		if (i_first >= 0 && p[i_first].revents) {
 			rc = drain(fd, &first);
@@ -161,7 +170,8 @@ int main(int argc, char **argv)
 			fd2 = -1;
 		}
 	}
-	close(efd);
+	if (efd >= 0)
+		close(efd);
 	freeaddrinfo(ai);
 	return have_ev && second > 0 && second_done <= (long long)ev.deadline_ms &&
 			       strcmp(how, "eof") == 0 ?
