@@ -126,6 +126,9 @@ struct mn {
 	struct in6_addr path_coa;
 	struct in6_addr path_anchor; /* the anchor that path led to */
 	uint64_t path_cap_ms;    /* when path_cap was learnt (tunnel_pmtu_aged) */
+	struct in6_addr bound_coa, bound_anchor; /* the last binding's: the device
+						  * fits their link (link_follow) */
+	int bound;               /* bound_coa is set */
 	uint64_t own_cha_told_ms; /* the last lease request refused for a cha of
 				   * this host's, logged then */
 	int leave_told;          /* the leases' packets leave elsewhere: said once */
@@ -355,11 +358,27 @@ static void leave_look(struct mn *mn)
 		  mn->a->cfg.table, mn->a->cfg.rule_priority);
 }
 
+static int fit_to_link(struct mn *mn, const struct in6_addr *coa, const struct in6_addr *anchor,
+		       const char *why_more);
+
+/*
+ * Once a tick: the link of the last binding's care-of address may have
+ * had its MTU changed since (an administrator, a network manager, a Router
+ * Advertisement's MTU option) with no move to fit the device again: fitted
+ * now, either way (tunnel_fit_link does nothing when it fits already).
+ */
+static void link_follow(struct mn *mn)
+{
+	if (mn->bound && mn->tun)
+		(void)fit_to_link(mn, &mn->bound_coa, &mn->bound_anchor, " (its MTU changed)");
+}
+
 static void on_tick(uv_timer_t *t)
 {
 	struct mn *mn = t->data;
 
 	pmtu_age(mn, mono_ms());
+	link_follow(mn);
 	tunnel_mtu_keep(mn->tun);
 	leave_look(mn);
 	follow_home(mn);
@@ -567,26 +586,43 @@ static int op_addr_del(void *arg, const struct in6_addr *addr)
 	return netconf_addr_del(mn->nc, mn->tun->ifindex, addr, 128);
 }
 
+/*
+ * The device fitted to the link the outer packets from coa to anchor leave
+ * by (tunnel_mtu.h), less a narrower hop beyond told for that CoA; why_more
+ * ends the reason logged. 1 when the MTU changed. A Packet Too Big's path
+ * MTU is for the CoA it was about: op_tun_bind forgets it at a move.
+ */
+static int fit_to_link(struct mn *mn, const struct in6_addr *coa, const struct in6_addr *anchor,
+		       const char *why_more)
+{
+	char name[IF_NAMESIZE] = "", why[128];
+	int oif, link, beyond;
+
+	if ((oif = netconf_route_oif(anchor, coa)) <= 0 || (link = tunnel_link_mtu(oif)) <= 0)
+		return 0;
+	beyond = mn->path_cap && mn->path_cap < link;
+	snprintf(why, sizeof(why), "the link of the care-of address, %s%s%s",
+		 if_indextoname((unsigned)oif, name) ? name : "?",
+		 beyond ? ", and a narrower hop beyond" : "", why_more);
+	return tunnel_fit_link(mn->tun, beyond ? mn->path_cap : link, why) > 0;
+}
+
 static int op_tun_bind(void *arg, const struct in6_addr *addr, const struct in6_addr *coa,
 		       const struct in6_addr *anchor)
 {
 	struct mn *mn = arg;
-	int rc = mn->tun->ops->bind(mn->tun, addr, coa, anchor), oif, link;
+	int rc = mn->tun->ops->bind(mn->tun, addr, coa, anchor);
 
 	/* the link the outer packets now leave by: the device fits it
 	 * (tunnel_mtu.h); a move rebinds, and so fits it again. A narrower
 	 * hop further on, told by a Packet Too Big, holds for that CoA */
 	if (!IN6_ARE_ADDR_EQUAL(coa, &mn->path_coa))
 		mn->path_cap = 0;
-	if (rc == 0 && (oif = netconf_route_oif(anchor, coa)) > 0 &&
-	    (link = tunnel_link_mtu(oif)) > 0) {
-		char name[IF_NAMESIZE] = "", why[96];
-		int beyond = mn->path_cap && mn->path_cap < link;
-
-		snprintf(why, sizeof(why), "the link of the care-of address, %s%s",
-			 if_indextoname((unsigned)oif, name) ? name : "?",
-			 beyond ? ", and a narrower hop beyond" : "");
-		tunnel_fit_link(mn->tun, beyond ? mn->path_cap : link, why);
+	if (rc == 0) {
+		mn->bound_coa = *coa;
+		mn->bound_anchor = *anchor;
+		mn->bound = 1;
+		(void)fit_to_link(mn, coa, anchor, "");
 	}
 	return rc;
 }

@@ -7,7 +7,9 @@
 # and the kernel path: it puts whole packets on the link and never
 # fragments them, so its tunnel device must fit the link): the host agent
 # fits its tunnel device's MTU to the link of its care-of address (1400 -
-# 40 = 1360), and a move to a link of another MTU fits it again; a download
+# 40 = 1360), follows that link's MTU changed with no move (an
+# administrator's, lowered and raised), and a move to a link of another MTU
+# fits it again; a download
 # under way across such a move goes on, as the anchor passes the narrower
 # link's Packet Too Big on to the correspondent (RFC 2473 §7.1); and a hop
 # narrower still beyond the access link (ar1 - core) is found out both ways.
@@ -56,6 +58,16 @@ for be in $BACKENDS; do
 	check "$be: a download through the CHA finishes (rc $rc)" test "$rc" -eq 0
 	check "$be: with the right sha256" test "$(topo_sha256 "$OUT")" = "$(sha256sum <"$BIGFILE" | cut -d' ' -f1)"
 	check "$be: the tunnel device fits the link ($(tun_mtu))" test "$(tun_mtu)" -eq $((LINK_MTU - 40))
+	# the link's MTU changed with no move (an administrator, a network
+	# manager): the device follows it at the agent's next tick (1 s), up
+	# and down
+	for m in 1380 1500 "$LINK_MTU"; do
+		nsx ar1 ip link set lan0 mtu "$m"
+		nsx mn ip link set eth1 mtu "$m"
+		wait_for 5 eval '[[ $(tun_mtu) -eq $((m - 40)) ]]' || true
+		check "$be: with no move, the device follows the link's MTU to $m ($(tun_mtu))" \
+			test "$(tun_mtu)" -eq $((m - 40))
+	done
 	iperf_moves "$be: an upload (iperf3)" up-$be
 	iperf_moves "$be: a download (iperf3 -R)" down-$be -R
 	# a move, in the middle of a download, to a link of another MTU: the
