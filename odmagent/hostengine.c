@@ -589,11 +589,16 @@ static void check_anchor(struct hostengine *e, struct reg_anchor *an, int nested
 	}
 	if (rc < 0) {
 		/* no route or no usable source: keep the old binding, the
-		 * next event retries */
+		 * next event retries; a long loss is said (no_route_say) */
+		if (had && !an->no_route_ms)
+			an->no_route_ms = e->now ? e->now : 1;
+		an->no_route_err = rc;
 		log_debug("no CoA toward %s (%s): keeping %s", ntop6(&an->addr, a1),
 			  strerror(-rc), had ? ntop6(&old, a2) : "none");
 		return;
 	}
+	an->no_route_ms = 0;
+	an->no_route_told = 0;
 	claim_first(e, an, &coa, nested);
 	moved = reg_anchor_set_coa(an, &coa);
 	back = !moved && an->coa_away;
@@ -682,10 +687,36 @@ static void check_all(struct hostengine *e)
 {
 	for (struct reg_anchor *an = e->reg.anchors; an; an = an->next) {
 		/* deregistrations in flight need a CoA too */
-		if (an->bindings)
+		if (an->bindings) {
 			he_check_anchor(e, an);
-		else
+		} else {
 			an->has_coa = 0; /* looked up afresh by the next lease there */
+			an->no_route_ms = 0;
+		}
+	}
+}
+
+/* Care-of addresses without a route toward their anchor for HE_NO_ROUTE_MS:
+ * said once each loss (its end is said by the return's or the move's line) */
+static void no_route_say(struct hostengine *e)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+
+	for (struct reg_anchor *an = e->reg.anchors; an; an = an->next) {
+		unsigned n = 0;
+
+		if (!an->no_route_ms || an->no_route_told || e->now < an->no_route_ms ||
+		    e->now - an->no_route_ms < HE_NO_ROUTE_MS)
+			continue;
+		an->no_route_told = 1;
+		for (struct reg_binding *b = an->bindings; b; b = b->next)
+			n++;
+		log_info("no route toward anchor %s from CoA %s for %llu ms (%s): %u binding(s) "
+			 "held until one comes back", ntop6(&an->addr, a1), ntop6(&an->coa, a2),
+			 (unsigned long long)(e->now - an->no_route_ms),
+			 an->no_route_err == -EAGAIN ? "no usable address"
+						      : strerror(-an->no_route_err),
+			 n);
 	}
 }
 
@@ -851,6 +882,7 @@ void he_tick(struct hostengine *e, uint64_t now)
 	fixed_keep(e);
 	/* a safety net for lost netlink events (the socket can overrun) */
 	check_all(e);
+	no_route_say(e);
 	/* out of every walk of the anchors (registration.h) */
 	reg_anchors_trim(&e->reg, REG_ANCHORS_MAX);
 	e->ops->save(e->arg);
@@ -1038,12 +1070,18 @@ json_t *he_status_json(const struct hostengine *e, uint64_t now)
 {
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], a3[INET6_ADDRSTRLEN];
 	json_t *coa = json_object(), *leases = json_array(), *bindings = json_array(), *resp;
-	json_t *hold = json_array(), *o;
+	json_t *hold = json_array(), *no_route = json_array(), *o;
 
 	for (struct reg_anchor *an = e->reg.anchors; an; an = an->next) {
 		if (an->has_coa)
 			json_object_set_new(coa, ntop6(&an->addr, a1),
 					    json_string(ntop6(&an->coa, a2)));
+		if (an->no_route_ms && an->has_coa && now >= an->no_route_ms)
+			json_array_append_new(no_route,
+					      json_pack("{s:s, s:s, s:I}", "anchor",
+							ntop6(&an->addr, a1), "coa",
+							ntop6(&an->coa, a2), "for_ms",
+							(json_int_t)(now - an->no_route_ms)));
 		if (he_hold_left(an, now))
 			json_array_append_new(hold, json_pack("{s:s, s:I}", "anchor",
 							      ntop6(&an->addr, a1), "hold_left_ms",
@@ -1077,12 +1115,15 @@ json_t *he_status_json(const struct hostengine *e, uint64_t now)
 					      (json_int_t)e->reg.ba_ignored));
 		/* anchors not asked for an allocation now (he_hold_ms) */
 		json_object_set_new(resp, "anchors_on_hold", hold);
+		/* care-of addresses without a route toward their anchor now */
+		json_object_set_new(resp, "no_route", no_route);
 		/* requests that went to their type's next anchor past a silent one */
 		json_object_set_new(resp, "fell_through", json_integer((json_int_t)e->fell_through));
 		/* refreshes of leases that fell silent (HE_QUIET_MS) */
 		json_object_set_new(resp, "quiet_checks", json_integer((json_int_t)e->quiet_checks));
 	} else {
 		json_decref(hold);
+		json_decref(no_route);
 	}
 	return resp;
 }

@@ -112,6 +112,15 @@
 #define HE_BACK_GAP_MS 1000
 
 /*
+ * A care-of address that has had no route toward its anchor for this long
+ * (a default route removed or expired, or an address gone, while the link
+ * stays up; a carrier lost on a single link) is said once in the log, and
+ * odmctl status lists the anchor until a route comes back. Shorter losses
+ * (a move's, a flap's) are not: their return or their move is said.
+ */
+#define HE_NO_ROUTE_MS 2000
+
+/*
  * Looks (he_tick) come a second apart; one that comes more than this long
  * after the last finds an agent that did not run in between (stopped, its
  * host asleep, starved): the silence of its UDP leases meanwhile is not

@@ -178,6 +178,11 @@ struct reg_anchor {
 	/* when the last 146 answering a BU of ours came, and when one was
 	 * last said (monotonic ms; 0: never) */
 	uint64_t auth_fail_ms, auth_fail_told_ms;
+	/* the engine's: since when the looks have found no care-of address
+	 * toward it, one having been bound (monotonic ms; 0: they find one),
+	 * why (a negative errno), and whether that was said (HE_NO_ROUTE_MS) */
+	uint64_t no_route_ms;
+	int no_route_err, no_route_told;
 	struct reg_binding *bindings;
 };
 

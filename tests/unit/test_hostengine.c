@@ -2484,6 +2484,78 @@ Test(hostengine, the_same_coa_back_is_said_once_per_anchor_not_per_lease)
 	cr_assert_eq(n, 1, "a move's line per lease as before:\n%s", buf);
 }
 
+/* The anchors odmctl status lists without a route from their CoA now */
+static json_t *no_route_now(uint64_t now)
+{
+	json_t *st = he_status_json(&E, now), *a = json_incref(json_object_get(st, "no_route"));
+
+	json_decref(st);
+	cr_assert(json_is_array(a));
+	return a;
+}
+
+/*
+ * No route toward the anchor for HE_NO_ROUTE_MS (a default route removed
+ * while the link stays up, the address's valid lifetime out): said once per
+ * loss, and listed by odmctl status for as long as it lasts. Before, the
+ * host said nothing until a route came back, and status went on naming
+ * the old CoA as if it worked. Shorter losses (a flap's) are not said.
+ */
+Test(hostengine, a_long_time_without_a_route_is_said_once_and_listed)
+{
+	uint64_t t = T0 + 1000;
+	char buf[16384];
+	json_t *a;
+
+	granted(IPPROTO_TCP);
+	cr_redirect_stderr();
+	odm_log_init("test", ODM_LOG_INFO, 0);
+	a = no_route_now(t);
+	cr_assert_eq(json_array_size(a), 0, "a route at first");
+	json_decref(a);
+	/* flaps, each shorter than HE_NO_ROUTE_MS, ticks in between */
+	for (int i = 0; i < 4; i++, t += 1000) {
+		F.coa_rc = -ENETUNREACH;
+		he_move(&E, t);
+		he_tick(&E, t + 400);
+		F.coa_rc = 0;
+		he_move(&E, t + 800);
+	}
+	cr_assert_eq(stderr_count(buf, sizeof(buf), " no route toward "), 0,
+		     "short losses are not said:\n%s", buf);
+	/* a long one */
+	F.coa_rc = -ENETUNREACH;
+	he_move(&E, t);
+	he_tick(&E, t + 1000);
+	a = no_route_now(t + 1000);
+	cr_assert_eq(json_array_size(a), 1, "listed at once");
+	cr_assert_str_eq(str(json_array_get(a, 0), "anchor"), "2001:db8:ca::10");
+	cr_assert_str_eq(str(json_array_get(a, 0), "coa"), "2001:db8:a1::5");
+	cr_assert_eq(json_integer_value(json_object_get(json_array_get(a, 0), "for_ms")), 1000);
+	json_decref(a);
+	cr_assert_eq(stderr_count(buf, sizeof(buf), " no route toward "), 0, "not said yet:\n%s",
+		     buf);
+	for (int i = 2; i <= 5; i++)
+		he_tick(&E, t + 1000 * (uint64_t)i);
+	cr_assert_eq(stderr_count(buf, sizeof(buf),
+				 " no route toward anchor 2001:db8:ca::10 from CoA 2001:db8:a1::5 "
+				 "for 2000 ms (Network is unreachable): 1 binding(s) held"),
+		     1, "said:\n%s", buf);
+	he_tick(&E, t + 5400);
+	cr_assert_eq(stderr_count(buf, sizeof(buf), " no route toward "), 0, "once:\n%s", buf);
+	F.coa_rc = 0;
+	he_move(&E, t + 5500);
+	a = no_route_now(t + 5500);
+	cr_assert_eq(json_array_size(a), 0, "a route again");
+	json_decref(a);
+	/* the next long loss is said again */
+	F.coa_rc = -ENETUNREACH;
+	he_move(&E, t + 7000);
+	he_tick(&E, t + 8000);
+	he_tick(&E, t + 9000);
+	cr_assert_eq(stderr_count(buf, sizeof(buf), " no route toward "), 1, "%s", buf);
+}
+
 /*
  * The old CoA gone with no new one yet: the tunnel holds the bindings'
  * packets back (refused where they are sent, so TCP keeps them queued
