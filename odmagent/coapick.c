@@ -35,11 +35,26 @@ void coapick_add(struct coapick *p, const struct addrmsg *x)
 		if (!p->pick_ifindex)
 			p->pick_ifindex = x->ifindex;
 	}
-	if (p->has_cur && IN6_ARE_ADDR_EQUAL(&x->addr, &p->cur) && preferred(x)) {
-		p->cur_preferred = 1;
+	if (p->has_cur && IN6_ARE_ADDR_EQUAL(&x->addr, &p->cur)) {
+		if (preferred(x) && !p->cur_preferred) {
+			p->cur_preferred = 1;
+			p->cur_ifindex = x->ifindex; /* the preferred copy's */
+		}
 		if (!p->cur_ifindex)
 			p->cur_ifindex = x->ifindex;
+		p->cur_usable = 1;
 	}
+}
+
+int coapick_needs_route(const struct coapick *p)
+{
+	return p->pick_usable && p->has_cur && p->cur_usable && !p->cur_preferred &&
+	       !IN6_ARE_ADDR_EQUAL(&p->pick, &p->cur) && p->pick_ifindex != p->cur_ifindex;
+}
+
+void coapick_route(struct coapick *p, int oif)
+{
+	p->route_ifindex = oif;
 }
 
 /* another address than the one in use, which is still preferred */
@@ -64,6 +79,9 @@ enum coapick_verdict coapick_verdict(const struct coapick *p)
 {
 	if (!p->pick_usable)
 		return COAPICK_UNUSABLE;
+	/* the packets leave by the link of the one in use, deprecated */
+	if (coapick_needs_route(p) && p->route_ifindex == p->cur_ifindex)
+		return COAPICK_KEEP;
 	if (!other_than_preferred_cur(p))
 		return COAPICK_TAKE;
 	if (!p->pick_preferred)

@@ -29,6 +29,16 @@
  * or through another router (an L3 roam without a carrier change), is
  * taken; so is one when the router of the care-of address in use is not
  * known (COAPICK_HOP_UNKNOWN: the kernel's choice is trusted).
+ *
+ * Nor, when the care-of address in use is deprecated but still there, a
+ * pick on another interface while the packets toward the anchor still
+ * leave by the interface of the one in use (a second link up, its
+ * default route less preferred): RFC 6724 rule 3 (avoid deprecated) comes
+ * before rule 5 (prefer the outgoing interface), so the kernel picks the
+ * other link's address for packets that leave by the first, where its
+ * routers drop them as spoofed (ingress filtering, RFC 2827); the
+ * deprecated address still serves the bindings it has (RFC 4862 section
+ * 5.5.4) until it goes or the route does.
  */
 #ifndef ODM_COAPICK_H
 #define ODM_COAPICK_H
@@ -56,7 +66,9 @@ struct coapick {
 	int has_cur, skip_ifindex;
 	int pick_usable, pick_preferred, cur_preferred;
 	int pick_ifindex, cur_ifindex; /* their interfaces (usable copies), 0: none */
+	int cur_usable;     /* the one in use is there, preferred or not */
 	enum coapick_hop hop;
+	int route_ifindex;  /* the interface toward the anchor (coapick_route), 0: unknown */
 };
 
 /* pick: the kernel's choice; cur: the care-of address in use (NULL: none);
@@ -69,6 +81,11 @@ void coapick_add(struct coapick *p, const struct addrmsg *x);
  * anchor: then the caller tells it with coapick_hop() */
 int coapick_needs_hop(const struct coapick *p);
 void coapick_hop(struct coapick *p, enum coapick_hop hop);
+/* 1 when, after the dump, the verdict rests on the interface the packets
+ * toward the anchor leave by: then the caller tells it with
+ * coapick_route() (its ifindex, 0 if not known) */
+int coapick_needs_route(const struct coapick *p);
+void coapick_route(struct coapick *p, int oif);
 enum coapick_verdict coapick_verdict(const struct coapick *p);
 
 #endif

@@ -482,6 +482,11 @@ static int coa_usable(struct movement *m, const struct in6_addr *anchor,
 		return 0; /* cannot tell; the kernel chose it, so trust it */
 	if (coapick_needs_hop(&c))
 		coapick_hop(&c, hop_now(m, anchor, a, cur));
+	if (coapick_needs_route(&c)) {
+		int oif = netconf_route_oif(anchor, a);
+
+		coapick_route(&c, oif > 0 ? oif : 0);
+	}
 	switch (coapick_verdict(&c)) {
 	case COAPICK_UNUSABLE:
 		return -EAGAIN;

@@ -14,6 +14,10 @@
 # within 1 s of its return, one move each way, eth1 kept its address
 # throughout, and the stream's longest outage is under 500 ms, nothing
 # lost but what the anchor's replay brought back.
+# Then ar1's address is deprecated (no RA refreshes it) while ar2's is
+# preferred: the kernel picks ar2's address toward the anchor for packets
+# that still leave by eth1 (RFC 6724 rule 3 before rule 5), which an
+# ingress filter (RFC 2827) drops; the CoA must stay ar1's, no move.
 #
 # Exit 0 pass, 1 fail, 77 skip.
 set -euo pipefail
@@ -79,5 +83,27 @@ check "the stream went on ($REPLAY_RECEIVED of $REPLAY_SENT received)" test "$RE
 check "the stream's longest outage: $REPLAY_OUTAGE_MS ms < 500 ms" \
 	/usr/bin/python3 -c "import sys; sys.exit(0 if float('$REPLAY_OUTAGE_MS') < 500 else 1)"
 check "nothing lost ($REPLAY_LOST)" test "$REPLAY_LOST" -eq 0
+
+# ar1's address deprecated (ar1's RAs paused, so that none refreshes it),
+# ar2's preferred: the kernel picks ar2's address toward the CHA (RFC 6724
+# rule 3 before rule 5) for packets that still leave by eth1, where an
+# ingress filter (RFC 2827) drops them; the CoA stays ar1's (RFC 4862
+# section 5.5.4: it still serves the bindings it has)
+L1=$(odm_ctl mn lease session-lasting "$CN_ADDR" --cha "$CHA_ADDR" | sed -n 's/^addr //p')
+odm_addr_holder "$L1" 60
+check "a lease at the CHA ($L1) from ar1's address" wait_coa "$MN_ADDR1" 3000
+RADVD1=$(printf '%s\n' "${TOPO_PIDS[@]}" | sed -n 's/^\([0-9]*\):ar1:radvd$/\1/p')
+kill -STOP "$RADVD1"
+nsx mn ip -6 addr change "$MN_ADDR1/64" dev "$MN_IF1" preferred_lft 0 valid_lft 120
+sleep 1.5
+route=$(nsq mn ip -6 route get "$CHA_ADDR")
+kill -CONT "$RADVD1"
+check "ar1's address deprecated: the kernel's source toward the CHA is ar2's, out of eth1 ($route)" \
+	grep -q "dev $MN_IF1 .*src $MN_ADDR2 " <<<"$route"
+check "the CoA stays on ar1's link, whose address is deprecated ($(coa))" test "$(coa)" = "$MN_ADDR1"
+check "and so does the CHA's binding ($(odm_status cha | json '" ".join(b["coa"] for b in j["bindings"])'))" \
+	test "$(odm_status cha | json '" ".join(b["coa"] for b in j["bindings"])')" = "$MN_ADDR1"
+moves=$(grep -c "move: CoA" "$MN_AGENT_LOG" || true)
+check "no move for it ($moves moves in all)" test "$moves" -eq 2
 check "no sanitizer report in the agents' logs" odm_agent_logs_clean
 check_summary test_multihomed

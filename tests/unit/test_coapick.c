@@ -107,19 +107,35 @@ Test(coapick, the_copy_on_a_link_decides)
 	cr_assert_eq(pick(OLD, NEW, v, 2), COAPICK_TAKE);
 }
 
-static enum coapick_verdict pick_hop(const char *p, const char *cur, const struct addrmsg *v,
-				     size_t n, enum coapick_hop hop, int *asked)
+/* the verdict on p with cur in use, told the next hop and the interface
+ * toward the anchor if it asks; whether it asked, in *asked_hop and
+ * *asked_route (either may be NULL) */
+static enum coapick_verdict pick_told(const char *p, const char *cur, const struct addrmsg *v,
+				      size_t n, enum coapick_hop hop, int oif, int *asked_hop,
+				      int *asked_route)
 {
 	struct in6_addr a = A(p), c = A(cur);
 	struct coapick k;
+	int h, r;
 
 	coapick_init(&k, &a, &c, TUN);
 	for (size_t i = 0; i < n; i++)
 		coapick_add(&k, &v[i]);
-	*asked = coapick_needs_hop(&k);
-	if (*asked)
+	if ((h = coapick_needs_hop(&k)))
 		coapick_hop(&k, hop);
+	if ((r = coapick_needs_route(&k)))
+		coapick_route(&k, oif);
+	if (asked_hop)
+		*asked_hop = h;
+	if (asked_route)
+		*asked_route = r;
 	return coapick_verdict(&k);
+}
+
+static enum coapick_verdict pick_hop(const char *p, const char *cur, const struct addrmsg *v,
+				     size_t n, enum coapick_hop hop, int *asked)
+{
+	return pick_told(p, cur, v, n, hop, 0, asked, NULL);
 }
 
 #define ROGUE "2001:db8:ca:1:d:ff:fe00:1"
@@ -170,5 +186,45 @@ Test(coapick, a_move_needs_no_new_router)
 	v[0] = X(OLD, 2, 0, 100);
 	cr_assert_eq(pick_hop(OLD, OLD, v, 2, COAPICK_HOP_SAME, &asked), COAPICK_TAKE,
 		     "the one in use again");
+	cr_assert_not(asked);
+}
+
+#define WLAN "2001:db8:a2:0:d:ff:fe00:2"
+
+static enum coapick_verdict pick_route(const char *p, const char *cur, const struct addrmsg *v,
+				       size_t n, int oif, int *asked)
+{
+	return pick_told(p, cur, v, n, COAPICK_HOP_UNKNOWN, oif, NULL, asked);
+}
+
+/* Two links up, the CoA in use (on 2, where the default route goes)
+ * deprecated: the kernel picks the other link's preferred address (RFC
+ * 6724 rule 3 before rule 5) for packets that still leave by 2, where an
+ * ingress filter (RFC 2827) drops them. The deprecated one is kept while
+ * the packets leave by its link; it was taken (seen on the test net: the
+ * BUs left eth1 from eth2's address). */
+Test(coapick, a_deprecated_coa_is_kept_while_the_packets_leave_by_its_link)
+{
+	struct addrmsg v[] = { X(OLD, 2, IFA_F_DEPRECATED, 0), X(WLAN, 3, 0, 120) };
+	int asked;
+
+	cr_assert_eq(pick_route(WLAN, OLD, v, 2, 2, &asked), COAPICK_KEEP);
+	cr_assert(asked, "the verdict rests on the route");
+	cr_assert_eq(pick_route(WLAN, OLD, v, 2, 3, &asked), COAPICK_TAKE,
+		     "the packets leave by the pick's link now");
+	cr_assert_eq(pick_route(WLAN, OLD, v, 2, 0, &asked), COAPICK_TAKE,
+		     "the route not known: the kernel's pick");
+	cr_assert_eq(pick_route(WLAN, OLD, v + 1, 1, 2, &asked), COAPICK_TAKE,
+		     "the one in use gone");
+	cr_assert_not(asked);
+	v[0].flags = 0;
+	v[0].preferred = 100;
+	cr_assert_eq(pick_route(WLAN, OLD, v, 2, 2, &asked), COAPICK_TAKE,
+		     "the one in use preferred: the kernel's pick of another link is a move");
+	cr_assert_not(asked);
+	v[0] = X(OLD, 2, IFA_F_DEPRECATED, 0);
+	v[1] = X(NEW, 2, 0, 120);
+	cr_assert_eq(pick_route(NEW, OLD, v, 2, 2, &asked), COAPICK_TAKE,
+		     "a preferred address of the same link (a renumbering)");
 	cr_assert_not(asked);
 }
