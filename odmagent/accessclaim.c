@@ -353,6 +353,23 @@ int access_claim_moved(struct hostengine *e, struct lease *l, const struct in6_a
 	return 1;
 }
 
+int access_claim_pins(const struct hostengine *e, const struct reg_anchor *an,
+		      const struct in6_addr *pick)
+{
+	const struct lease *l;
+
+	if (!an->has_coa || IN6_ARE_ADDR_EQUAL(pick, &an->coa) ||
+	    !same_link_prefix(pick, &an->coa))
+		return 0;
+	l = lease_by_addr(&e->leases, &an->coa);
+	if (!l || !l->claimed || l->host_cfg || !l->rb || l->rb->anchor != an)
+		return 0;
+	for (size_t i = 0; i < e->n_host_addrs; i++)
+		if (IN6_ARE_ADDR_EQUAL(&e->host_addrs[i], &l->addr))
+			return 1;
+	return 0;
+}
+
 /*
  * A lease of the last run that was a claim: at a configured access anchor,
  * or (access-anchor ra, its router not heard again yet) at an anchor of the

@@ -65,6 +65,7 @@ struct access_anchors {
 
 struct hostengine;
 struct lease;
+struct reg_anchor;
 struct reg_binding;
 struct reg_event;
 
@@ -115,6 +116,19 @@ int access_claim_refused(struct hostengine *e, struct lease *l, struct reg_bindi
 			 const struct reg_event *ev);
 /* A new CoA toward l's anchor: 1 if a BU went out for l. */
 int access_claim_moved(struct hostengine *e, struct lease *l, const struct in6_addr *coa);
+/*
+ * 1 when the care-of address toward anchor an stays the one in use rather
+ * than become pick: it is the address of a native claim there, still on
+ * the host, and pick is of the same /64, so the host is still on the
+ * claim's link (a temporary address's rotation, RFC 8981: the claimed one
+ * deprecated, a new one preferred; or another address of the link the
+ * kernel prefers now). From any address of its own link but the claimed
+ * one the anchor refuses the claim's refresh (174, invalid care-of
+ * address), which ended the claim and its sockets; the claimed address
+ * serves it while it is there (RFC 4862 section 5.5.4).
+ */
+int access_claim_pins(const struct hostengine *e, const struct reg_anchor *an,
+		      const struct in6_addr *pick);
 /* A lease taken over from the last run: marked claimed if its anchor is
  * an access anchor; 1 if its address is still one of the host's access
  * addresses (native: nothing to configure), else 0. */

@@ -599,6 +599,13 @@ static void check_anchor(struct hostengine *e, struct reg_anchor *an, int nested
 	}
 	an->no_route_ms = 0;
 	an->no_route_told = 0;
+	/* still on the link of a native claim there, its address still
+	 * the host's: it stays the CoA (accessclaim.h) */
+	if (had && access_claim_pins(e, an, &coa)) {
+		log_debug("CoA toward %s stays %s, a native claim, not %s", ntop6(&an->addr, a1),
+			  ntop6(&old, a2), ntop6(&coa, a3));
+		coa = old;
+	}
 	claim_first(e, an, &coa, nested);
 	moved = reg_anchor_set_coa(an, &coa);
 	back = !moved && an->coa_away;

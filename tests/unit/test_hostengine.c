@@ -3020,6 +3020,48 @@ Test(hostengine, session_without_cha_claims_the_access_address_and_returns_nativ
 }
 
 /*
+ * Still on the claim's link, the kernel picks another address of it (a
+ * temporary address's rotation, RFC 8981: the claimed one deprecated, a
+ * new one preferred): the claim stays native and its CoA the claimed
+ * address while it is there. Before, the host re-registered the claim
+ * from the new address, the anchor refused a care-of address of its own
+ * link (174), and the claim ended with its sockets at every rotation.
+ * Once the claimed address is gone, the pick is taken.
+ */
+Test(hostengine, a_claim_stays_native_while_another_address_of_its_link_is_picked)
+{
+	struct in6_addr tmp = A("2001:db8:a1::6c");
+	struct mh_msg m;
+	int mark;
+
+	claimed(ODM_TYPE_SESSION_LASTING);
+	F.count.tcp = 1;
+	mark = F.nlog;
+	F.coa = tmp;
+	F.host[1] = tmp;
+	F.nhost = 2;
+	he_move(&E, T0 + 1000);
+	he_tick(&E, T0 + 2000);
+	cr_assert_eq(F.nbu, 1, "no BU: the host has not left the link");
+	cr_assert_eq(logged("addr_add 2001:db8:a1::5", mark), -1, "still native");
+	cr_assert_not_null(E.leases.head);
+	cr_assert_eq(E.leases.head->state, LEASE_REGISTERED);
+	assert_addr(&E.leases.head->rb->anchor->coa, "2001:db8:a1::5");
+	/* its refresh goes from the address claimed */
+	reg_refresh(&E.reg, E.leases.head->rb, T0 + 3000, 0);
+	cr_assert_eq(F.nbu, 2);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[1], &COA1));
+	m = bu(1);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&m.altcoa, &COA1), "CoA = HNP: on the link");
+	answer(1, MH_BA_ACCEPTED, NULL, T0 + 3010);
+	/* the claimed address gone (its valid lifetime over): the pick */
+	F.host[0] = tmp;
+	F.nhost = 1;
+	he_move(&E, T0 + 4000);
+	assert_addr(&E.reg.anchors->coa, "2001:db8:a1::6c");
+}
+
+/*
  * A claim away from its link receives through the tunnel of the anchor it
  * left, as a CHA's lease does: a stream on it that falls silent is
  * confirmed like any lease's. An access anchor started again without its
