@@ -118,7 +118,8 @@ int cmd_status(const struct ctl_opts *o, int argc, char **argv)
 		json_t *e;
 
 		if (json_is_array(v) && (strcmp(key, "leases") == 0 || strcmp(key, "bindings") == 0 ||
-					 strcmp(key, "anchors_on_hold") == 0))
+					 strcmp(key, "anchors_on_hold") == 0 ||
+					 strcmp(key, "no_route") == 0))
 			continue;
 		printf("%s ", key);
 		if (!json_is_array(v))
@@ -136,6 +137,8 @@ int cmd_status(const struct ctl_opts *o, int argc, char **argv)
 	print_list("bindings", json_object_get(resp, "bindings"), NULL);
 	if (json_array_size(json_object_get(resp, "anchors_on_hold")))
 		print_list("anchors on hold", json_object_get(resp, "anchors_on_hold"), NULL);
+	if (json_array_size(json_object_get(resp, "no_route")))
+		print_list("anchors without a route", json_object_get(resp, "no_route"), NULL);
 	json_decref(resp);
 	return 0;
 }

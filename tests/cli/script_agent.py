@@ -4,7 +4,8 @@
 
 Serves JSON lines on a Unix socket (libodm/core/ipc.h) with fixed answers:
   hello              role mn, version 1, default type session-lasting
-  status             two leases (2001:db8:1::1 tcp, 2001:db8:1::2 udp); with
+  status             two leases (2001:db8:1::1 tcp, 2001:db8:1::2 udp), one
+                     anchor without a route from the CoA (no_route); with
                      ODM_SCRIPT_ROLE=anchor, an anchor's: modes cha and
                      access, one access prefix, no binding
   lease              session-lasting: 2001:db8:1::3; any other type: the
@@ -54,7 +55,9 @@ def answer(req):
                 "address": "2001:db8:2::1", "access_prefixes": ["2001:db8:a1::/64"],
                 "pool_free": 65536, "bindings": []}
     if op == "status":
-        return {"role": "mn", "coa": "2001:db8:3::9", "leases": LEASES, "bindings": []}
+        return {"role": "mn", "coa": "2001:db8:3::9", "leases": LEASES, "bindings": [],
+                "no_route": [{"anchor": "2001:db8:2::1", "coa": "2001:db8:3::9",
+                              "for_ms": 2500}]}
     if op == "lease":
         if req.get("type") == "session-lasting":
             return {"addr": "2001:db8:1::3", "lease": 3, "anchor": req.get("cha", "")}

@@ -295,6 +295,9 @@ expect 0 "-j status" "$CTL" -s "$SOCK" -j status
 json_lines 'len(L) == 1 and len(L[0]["leases"]) == 2' "-j status is one clean object"
 expect 0 "status" "$CTL" -s "$SOCK" status
 has out "leases: 2" "status lists the leases"
+has out "anchors without a route: 1" "status lists the anchors without a route as a table"
+has out "  anchor 2001:db8:2::1  coa 2001:db8:3::9  for_ms 2500" "one line each, key value"
+lacks out '{"anchor"' "not as raw JSON"
 expect 0 "leases" "$CTL" -s "$SOCK" leases
 has out "addr 2001:db8:1::2" "leases shows each lease"
 expect 0 "-j leases" "$CTL" -s "$SOCK" -j leases
