@@ -59,9 +59,11 @@ for be in $BACKENDS; do
 	check "$be: with the right sha256" test "$(topo_sha256 "$OUT")" = "$(sha256sum <"$BIGFILE" | cut -d' ' -f1)"
 	check "$be: the tunnel device fits the link ($(tun_mtu))" test "$(tun_mtu)" -eq $((LINK_MTU - 40))
 	# the link's MTU changed with no move (an administrator, a network
-	# manager): the device follows it at the agent's next tick (1 s), up
-	# and down
-	for m in 1380 1500 "$LINK_MTU"; do
+	# manager): the device follows it at the agent's next tick (1 s), down
+	# and up. In the first round only: the agent fits the device the same
+	# way whatever the backend (the cap at 1460 is a unit test's)
+	for m in 1380 "$LINK_MTU"; do
+		[[ $be == "${BACKENDS%% *}" ]] || break
 		nsx ar1 ip link set lan0 mtu "$m"
 		nsx mn ip link set eth1 mtu "$m"
 		wait_for 5 eval '[[ $(tun_mtu) -eq $((m - 40)) ]]' || true
