@@ -95,6 +95,8 @@ static int conn_locked(int connect_ms)
 	if (now < ag_retry_after)
 		return ag_retry_err;
 	fd = ipc_connect(agent_client_socket_path(), connect_ms);
+	if (fd >= 0)
+		fd = shield_above_stdio(fd); /* never where the program's output goes */
 	if (fd == -ENAMETOOLONG) {
 		char v[48];
 

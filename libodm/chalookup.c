@@ -108,6 +108,8 @@ static ares_socket_t sock_open(int domain, int type, int proto, void *user)
 {
 	int fd = REAL(socket)(domain, type | SOCK_CLOEXEC | SOCK_NONBLOCK, proto);
 
+	if (fd >= 0)
+		fd = shield_above_stdio(fd); /* never where the program's output goes */
 	if (fd < 0)
 		return ARES_SOCKET_BAD;
 	shield_add(fd, SHIELD_CARES);

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fdtable.h"
 #include "libc_real.h"
@@ -105,6 +106,19 @@ int shield_valid(int fd, enum shield_owner owner)
 		ok = same_socket(&recs[i]);
 	sigblock_unlock(&shield_lock, &old);
 	return ok;
+}
+
+int shield_above_stdio(int fd)
+{
+	int moved, err, saved = errno;
+
+	if (fd > STDERR_FILENO)
+		return fd;
+	moved = REAL(fcntl)(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+	err = errno;
+	real_close(fd);
+	errno = saved;
+	return moved < 0 ? -err : moved;
 }
 
 void shield_app_closed(unsigned int first, unsigned int last)

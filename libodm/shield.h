@@ -24,6 +24,17 @@
 /* who an fd is recorded for */
 enum shield_owner { SHIELD_AGENT = 1, SHIELD_CARES };
 
+/*
+ * fd, a descriptor the shim opened to keep, made one above the standard
+ * streams: fd itself when it is above 2, else a copy at 3 or above
+ * (close-on-exec) and fd closed. A program started with its standard
+ * output closed (prog >&-) writes there anyway, and must get EBADF as
+ * without the shim, not have its output go to the agent or a DNS server
+ * on the shim's socket, which the kernel gave the lowest free number.
+ * The new fd, or -errno (fd closed then too: EMFILE when the process has
+ * no other number free).
+ */
+int shield_above_stdio(int fd);
 /* Record fd as internal, owner's. Returns 0 or -errno (-ENOSPC when the
  * table is full). */
 int shield_add(int fd, enum shield_owner owner);

@@ -995,6 +995,32 @@ attempt("resolved again:")' >"$TMP/o" 2>"$TMP/e" || true
 	check "descriptors freed, the name resolved again: its cha is found (lease via cha 2001:db8:ca::10)" \
 		grep -q 'odm: connect fd [0-9]* -> lease 2001:db8:c4a::2 via cha 2001:db8:ca::10' "$TMP/e"
 
+	# A program that closed its standard output (as one started with
+	# prog >&- has it), then resolves, connects and writes there: EBADF,
+	# as without the shim. The shim's own sockets (c-ares's, the agent
+	# connection) take no number below 3: the kernel's lowest free one was
+	# 1, and the program's output went to the agent as a request.
+	: >"$log"
+	"${pre[@]}" python3 -c '
+import errno, os, socket, sys
+srv = socket.create_server(("2001:db8:c0::10", 0), family=socket.AF_INET6)
+c = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+os.close(1)
+c.connect(("cn.example.test", srv.getsockname()[1]))
+print("source", c.getsockname()[0], file=sys.stderr)
+try:
+    os.write(1, b"{\"op\": \"status\", \"id\": 7}\n")
+    print("stdout: written", file=sys.stderr)
+except OSError as e:
+    print("stdout:", errno.errorcode[e.errno], file=sys.stderr)
+sys.stderr.flush()
+os._exit(0)' >/dev/null 2>"$TMP/o" || true
+	cat "$TMP/o"
+	check "stdout closed: the connect is leased" grep -qx 'source 2001:db8:c4a::2' "$TMP/o"
+	check "stdout closed: a write there fails with EBADF, as without the shim" grep -qx 'stdout: EBADF' "$TMP/o"
+	check "stdout closed: the agent got none of the program's output" \
+		bash -c "! grep -q '\"op\": \"status\"' '$log'"
+
 	# The agent says plain: plain.
 	kill "$agent_pid" 2>/dev/null || true
 	python3 "$SHIM/fake_agent.py" "$TMP/agent3.sock" "$TMP/agent3.log" \

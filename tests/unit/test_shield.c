@@ -60,3 +60,24 @@ Test(shield, a_number_reused_unseen_is_told_by_the_socket)
 	cr_assert_eq(shield_remove(b, SHIELD_AGENT), 1);
 	close(b);
 }
+
+/* a socket of the shim's on a standard stream's number (the program closed
+ * its standard input or output) is moved above 2, close-on-exec, and the
+ * number is free again: the program's read or write there fails EBADF */
+Test(shield, a_socket_on_a_standard_stream_number_is_moved_above_it)
+{
+	int saved = dup(STDIN_FILENO), s, moved;
+
+	cr_assert_geq(saved, 0);
+	close(STDIN_FILENO);
+	s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	cr_assert_eq(s, STDIN_FILENO, "the socket did not get number 0 (%d): the test shows nothing", s);
+	moved = shield_above_stdio(s);
+	cr_assert_gt(moved, STDERR_FILENO, "still on %d", moved);
+	cr_assert_eq(fcntl(moved, F_GETFD), FD_CLOEXEC);
+	cr_assert_lt(fcntl(STDIN_FILENO, F_GETFD), 0, "number 0 still open");
+	cr_assert_eq(shield_above_stdio(moved), moved, "an fd above 2 is left where it is");
+	close(moved);
+	cr_assert_eq(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+	close(saved);
+}
