@@ -66,6 +66,8 @@ static pthread_once_t ch_once = PTHREAD_ONCE_INIT;
 
 #define MAX_SOCKS 16
 static int ch_socks[MAX_SOCKS]; /* sockets the channel opened, -1 = free */
+/* why the channel's last socket could not be opened (errno; 0: it was) */
+static int ch_open_err;
 
 static void lib_init(void)
 {
@@ -110,6 +112,9 @@ static ares_socket_t sock_open(int domain, int type, int proto, void *user)
 
 	if (fd >= 0)
 		fd = shield_above_stdio(fd); /* never where the program's output goes */
+	else
+		fd = -errno;
+	ch_open_err = fd < 0 ? -fd : 0;
 	if (fd < 0)
 		return ARES_SOCKET_BAD;
 	shield_add(fd, SHIELD_CARES);
@@ -342,6 +347,10 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		 * negative TTL of those answers */
 		q->ttl = q->negttl;
 		q->result = CHA_NONE;
+	} else if (status != ARES_ETIMEOUT && (ch_open_err == EMFILE || ch_open_err == ENFILE)) {
+		/* no socket for the query: the process (or the system) out of
+		 * descriptors, not the DNS silent */
+		q->result = -ch_open_err;
 	} else {
 		q->result = status == ARES_ETIMEOUT ? -ETIMEDOUT : -EIO;
 	}
@@ -546,6 +555,7 @@ static int has_dst(const struct cha_defer *d, const struct in6_addr *a)
 struct cha_known {
 	struct in6_addr dst;
 	uint64_t failed_ms; /* the last lookup again got no answer then (0: none) */
+	int nofd;           /* the last lookup had no descriptor for its query */
 	uint64_t conflict_ms; /* two of its names' answers differ until then (0: none) */
 	/* the last answer recorded for it from node, kept past its TTL for a
 	 * lookup that gets no answer (serve-stale, RFC 8767): CHA_FOUND with
@@ -603,18 +613,23 @@ static void know_locked(const char *node, const struct in6_addr *dst)
 		k->last = CHA_MISS; /* another name's answer says nothing of node's */
 	memcpy(k->node, node, n + 1);
 	k->failed_ms = 0;
+	k->nofd = 0;
 }
 
-/* failed_ms: 0, or when the lookup of node's cha got no answer */
-static void know(const char *node, const struct in6_addr *dst, size_t ndst, uint64_t failed_ms)
+/* failed_ms: 0, or when the lookup of node's cha got no answer; nofd:
+ * it had no descriptor for its query (asked again at the next connect) */
+static void know(const char *node, const struct in6_addr *dst, size_t ndst, uint64_t failed_ms,
+		 int nofd)
 {
 	struct cha_known *k;
 
 	pthread_mutex_lock(&df.lock);
 	for (size_t i = 0; i < ndst; i++) {
 		know_locked(node, &dst[i]);
-		if (failed_ms && (k = known_locked(&dst[i])))
+		if ((k = known_locked(&dst[i]))) {
 			k->failed_ms = failed_ms;
+			k->nofd = nofd;
+		}
 	}
 	pthread_mutex_unlock(&df.lock);
 }
@@ -921,11 +936,17 @@ static void resolve_deferred(struct cha_defer **ds, size_t n, uint64_t deadline_
 			   d->node, r[i] == CHA_FOUND ? "found" : r[i] == CHA_NONE ? "absent" : "unknown",
 			   (unsigned long long)(now - start), skip[i] ? ", not waited for" : "");
 		if (r[i] < 0) {
+			int nofd = r[i] == -EMFILE || r[i] == -ENFILE;
+
 			/* nothing is known, not even that there is none: the
 			 * connects that follow are told so
 			 * (chalookup_refresh_dst), and do not each wait for the
-			 * DNS again */
-			know(d->node, d->dst, d->ndst, now ? now : 1);
+			 * DNS again; unless no query could go out for want of a
+			 * descriptor, which costs the next connect no wait */
+			if (nofd)
+				shim_debug("cha.%s: no descriptor for its query (%s): asked again at "
+					   "the next connect", d->node, strerror(-r[i]));
+			know(d->node, d->dst, d->ndst, nofd ? 0 : now ? now : 1, nofd);
 			serve_stale(d->node, d->dst, d->ndst, now);
 			continue;
 		}
@@ -1036,12 +1057,15 @@ int chalookup_refresh_dst(const struct in6_addr *dst, int *answer, struct in6_ad
 	r = chalookup_wait_dst(dst, answer, cha);
 	now = chacache_now_ms();
 	if (r > 0 && *answer == CHA_MISS) {
+		int nofd = 0;
+
 		pthread_mutex_lock(&df.lock);
-		if ((k = known_locked(dst)))
+		if ((k = known_locked(dst)) && !(nofd = k->nofd))
 			k->failed_ms = now ? now : 1;
 		pthread_mutex_unlock(&df.lock);
-		shim_debug("%s: no answer for cha.%s; not asked again for %d s", dbuf, node,
-			   CHALOOKUP_FAILED_RETRY_S);
+		if (!nofd)
+			shim_debug("%s: no answer for cha.%s; not asked again for %d s", dbuf, node,
+				   CHALOOKUP_FAILED_RETRY_S);
 	}
 	return r;
 }

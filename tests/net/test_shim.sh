@@ -68,7 +68,11 @@
 #                              server's reply, plain), and a raw ICMPv6
 #                              socket's with hop limit 255 (Neighbor
 #                              Discovery's, plain), are said with
-#                              ODM_DEBUG.
+#                              ODM_DEBUG. A cha lookup that could
+#                              send no query (out of descriptors) is made
+#                              again at the next connect; the shim's own
+#                              sockets take no number below 3 (a program
+#                              that closed its stdout gets EBADF there).
 #
 # Env: ODM_BUILD (build dir, default build). Exit 0 pass, 1 fail, 77 skip.
 set -eEuo pipefail
@@ -956,18 +960,24 @@ print("IPv6 datagram from", r.recvfrom(10)[1][0])' >"$TMP/o" 2>"$TMP/e" || true
 	# Once the program has closed some, its connects are leased again:
 	# the failed load is tried again a second later, not kept for the
 	# life of the process (every connect failed with EADDRNOTAVAIL before).
+	# (python: fill() opens descriptors until EMFILE, says so, returns them)
+	local py_fill='
+import errno, os
+def fill():
+    held = []
+    try:
+        while True:
+            held.append(os.open("/dev/null", os.O_RDONLY))
+    except OSError as e:
+        print("filled:", errno.errorcode[e.errno])
+    return held'
 	: >"$log"
-	ODM_TYPE=session-lasting "${pre[@]}" ODM_DEBUG=1 prlimit --nofile=32:32 python3 -c '
-import errno, os, socket, time
+	ODM_TYPE=session-lasting "${pre[@]}" ODM_DEBUG=1 prlimit --nofile=32:32 python3 -c "$py_fill"'
+import socket, time
 srv = socket.create_server(("2001:db8:c0::10", 0), family=socket.AF_INET6)
 port = srv.getsockname()[1]
 socket.getaddrinfo("cn.example.test", port, socket.AF_INET6, socket.SOCK_STREAM)
-held = []
-try:
-    while True:
-        held.append(os.open("/dev/null", os.O_RDONLY))
-except OSError as e:
-    print("filled:", errno.errorcode[e.errno])
+held = fill()
 os.close(held.pop())
 def attempt(what):
     c = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
@@ -994,6 +1004,34 @@ attempt("resolved again:")' >"$TMP/o" 2>"$TMP/e" || true
 		grep -qx 'freed: source 2001:db8:c4a::2' "$TMP/o"
 	check "descriptors freed, the name resolved again: its cha is found (lease via cha 2001:db8:ca::10)" \
 		grep -q 'odm: connect fd [0-9]* -> lease 2001:db8:c4a::2 via cha 2001:db8:ca::10' "$TMP/e"
+
+	# Out of descriptors later, c-ares and the agent connection loaded
+	# (cn2 has no cha): the cha lookup of a new name can send no query. ODM_DEBUG says why,
+	# and once descriptors are free the next connect to that address asks
+	# again and finds the cha (it was held 5 s as a silent DNS's before,
+	# the connect going without it: "via cha none").
+	: >"$log"
+	"${pre[@]}" ODM_DEBUG=1 prlimit --nofile=64:64 python3 -c "$py_fill"'
+import socket
+srv = socket.create_server(("::", 0), family=socket.AF_INET6)
+port = srv.getsockname()[1]
+socket.create_connection(("cn2.example.test", port)).close()
+socket.getaddrinfo("cn.example.test", port, socket.AF_INET6, socket.SOCK_STREAM)
+c, c2 = socket.socket(socket.AF_INET6), socket.socket(socket.AF_INET6)
+held = fill()
+c.connect(("2001:db8:c0::10", port))
+for fd in held:
+    os.close(fd)
+c2.connect(("2001:db8:c0::10", port))
+print("freed: source", c2.getsockname()[0])' >"$TMP/o" 2>"$TMP/e" || true
+	cat "$TMP/o"
+	grep -e 'descriptor' -e '-> lease' "$TMP/e" || true
+	check "out of descriptors later: the program filled its table" grep -qx 'filled: EMFILE' "$TMP/o"
+	check "out of descriptors later: debug says the cha query had no descriptor" \
+		grep -q 'cha.cn.example.test: no descriptor for its query (Too many open files)' "$TMP/e"
+	check "descriptors freed: the next connect asks again and has the cha (its lease via cha 2001:db8:ca::10)" \
+		bash -c "grep -e '-> lease' '$TMP/e' | tail -n 1 | grep -q 'via cha 2001:db8:ca::10'"
+	check "descriptors freed: leased (source 2001:db8:c4a::2)" grep -qx 'freed: source 2001:db8:c4a::2' "$TMP/o"
 
 	# A program that closed its standard output (as one started with
 	# prog >&- has it), then resolves, connects and writes there: EBADF,
