@@ -74,7 +74,8 @@ struct cha_query *chalookup_start(const char *node);
  * Wait for q until deadline_ms (chacache_now_ms() clock) and free it.
  * Returns CHA_FOUND (*cha, *ttl_s), CHA_NONE (NXDOMAIN or no AAAA; *ttl_s
  * is the negative TTL) or a negative errno: -ETIMEDOUT, -EIO (server
- * failure, refused...): then nothing is known.
+ * failure, refused...), -EMFILE or -ENFILE (no descriptor for a query: none
+ * went out): then nothing is known.
  */
 int chalookup_finish(struct cha_query *q, uint64_t deadline_ms, struct in6_addr *cha,
 		     uint32_t *ttl_s);

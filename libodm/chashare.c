@@ -31,6 +31,11 @@ int chashare_report(int r, int probe, int secure)
 {
 	if (r == -ETIMEDOUT)
 		return secure ? -1 : 0;
+	/* no query went out (the process or the system out of descriptors,
+	 * chalookup_finish): a probe's says nothing of the DNS, and said as
+	 * an answer it would end the user's memory of its silence */
+	if (r == -EMFILE || r == -ENFILE)
+		return -1;
 	return probe ? 1 : -1;
 }
 

@@ -41,11 +41,14 @@ void chashare_said(const char *node, int r, int probe);
 /*
  * What a lookup that ended with r (probe: this process was the one to
  * look again) tells the agent: -1 nothing, 0 that it got no answer, 1 that
- * it got one. A process in secure-execution mode (secure: getauxval(3)
- * AT_SECURE, a set-user-ID program and the like) never says it got no
- * answer: the user who started it can stop it (kill(2) SIGSTOP: its real
- * uid is theirs) past its wait, and its report would make the processes of
- * the user it runs as (root's) skip that name.
+ * it got one. One that could send no query (-EMFILE, -ENFILE) says
+ * nothing, a probe's too: the agent forgets the name when the probe's
+ * 3 s are up (odmagent(8) cha-check), the others skipping it till then.
+ * A process in secure-execution mode (secure: getauxval(3) AT_SECURE, a
+ * set-user-ID program and the like) never says it got no answer: the user
+ * who started it can stop it (kill(2) SIGSTOP: its real uid is theirs)
+ * past its wait, and its report would make the processes of the user it
+ * runs as (root's) skip that name.
  */
 int chashare_report(int r, int probe, int secure);
 

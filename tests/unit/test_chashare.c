@@ -28,3 +28,14 @@ Test(chashare, a_process_in_secure_execution_never_says_it_got_no_answer)
 	cr_assert_eq(chashare_report(-ETIMEDOUT, 1, 1), -1);
 	cr_assert_eq(chashare_report(CHA_FOUND, 1, 1), 1);
 }
+
+/* A lookup that could send no query (the process out of descriptors,
+ * chalookup.c sock_open) learned nothing of the DNS: a probe's said as an
+ * answer would end the user's memory of a silent DNS, and every other
+ * process would wait its 2 s again. */
+Test(chashare, a_lookup_that_sent_no_query_says_nothing)
+{
+	cr_assert_eq(chashare_report(-EMFILE, 1, 0), -1, "a probe with no descriptor: nothing");
+	cr_assert_eq(chashare_report(-ENFILE, 1, 0), -1, "a probe, the system out of files: nothing");
+	cr_assert_eq(chashare_report(-EMFILE, 0, 0), -1, "no probe: nothing");
+}
