@@ -1037,28 +1037,34 @@ int chalookup_refresh_dst(const struct in6_addr *dst, int *answer, struct in6_ad
 	char node[CHALOOKUP_NAME_MAX], dbuf[INET6_ADDRSTRLEN];
 	uint64_t now = chacache_now_ms();
 	struct cha_known *k;
-	int r, failed;
+	int r, failed, nofd = 0;
 
 	pthread_mutex_lock(&df.lock);
 	k = known_locked(dst);
 	/* a lookup that failed (DNS down) is not tried again on every
 	 * connect: each would wait CHALOOKUP_MAX_WAIT_MS */
 	failed = k && k->failed_ms && now < k->failed_ms + (uint64_t)CHALOOKUP_FAILED_RETRY_S * 1000;
-	if (k && !failed)
+	if (k && !failed) {
 		memcpy(node, k->node, sizeof(node));
+		nofd = k->nofd;
+	}
 	pthread_mutex_unlock(&df.lock);
 	if (failed)
 		return -1;
 	if (!k)
 		return 0;
 	inet_ntop(AF_INET6, dst, dbuf, sizeof(dbuf));
-	shim_debug("%s: the cha answer for %s has expired: asking cha.%s again", dbuf, node, node);
+	if (nofd) /* there was no answer to expire */
+		shim_debug("%s: the last lookup of cha.%s had no descriptor for its query: asking "
+			   "again", dbuf, node);
+	else
+		shim_debug("%s: the cha answer for %s has expired: asking cha.%s again", dbuf, node,
+			   node);
 	chalookup_defer(node, dst, 1);
 	r = chalookup_wait_dst(dst, answer, cha);
 	now = chacache_now_ms();
 	if (r > 0 && *answer == CHA_MISS) {
-		int nofd = 0;
-
+		nofd = 0;
 		pthread_mutex_lock(&df.lock);
 		if ((k = known_locked(dst)) && !(nofd = k->nofd))
 			k->failed_ms = now ? now : 1;

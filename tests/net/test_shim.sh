@@ -1032,6 +1032,8 @@ print("freed: source", c2.getsockname()[0])' >"$TMP/o" 2>"$TMP/e" || true
 	check "descriptors freed: the next connect asks again and has the cha (its lease via cha 2001:db8:ca::10)" \
 		bash -c "grep -e '-> lease' '$TMP/e' | tail -n 1 | grep -q 'via cha 2001:db8:ca::10'"
 	check "descriptors freed: leased (source 2001:db8:c4a::2)" grep -qx 'freed: source 2001:db8:c4a::2' "$TMP/o"
+	check "descriptors freed: debug says why it asks again (not an answer that expired)" \
+		grep -q '2001:db8:c0::10: the last lookup of cha.cn.example.test had no descriptor for its query: asking again' "$TMP/e"
 
 	# A program that closed its standard output (as one started with
 	# prog >&- has it), then resolves, connects and writes there: EBADF,
