@@ -1074,20 +1074,24 @@ os._exit(0)' >/dev/null 2>"$TMP/o" || true
 	# it (plain): the destination may well have a CHA, so a program that
 	# asked for session-lasting gets an error, not a quiet plain address;
 	# one that did not goes plain.
+	# (the two programs wait out their lookups together: 2 s, not 4; the
+	# fallback told is the untyped one's, by its pid in the agent's log)
 	: >"$TMP/dns.log"
+	: >"$TMP/agent3.log"
+	ODM_SOCKET=$TMP/agent3.sock "${pre[@]}" "$TMP/target_sock" connect cn3.example.test \
+		>"$TMP/o2" 2>&1 &
+	local untyped_pid=$!
 	ODM_SOCKET=$TMP/agent3.sock ODM_TYPE=session-lasting "${pre[@]}" ODM_DEBUG=1 \
 		"$TMP/target_sock" connect cn3.example.test >"$TMP/o" 2>"$TMP/e" || true
+	wait "$untyped_pid" || true
 	check "cha lookup unanswered: the shim asked" grep -q '^cha.cn3.example.test 28' "$TMP/dns.log"
 	check "cha lookup unanswered, type asked, agent says plain: EADDRNOTAVAIL" \
 		grep -q "connect: -1 $(python3 -c 'import os; print(os.strerror(99))')" "$TMP/o"
 	check "and debug says why" grep -q "cha got no answer), failing with EADDRNOTAVAIL" "$TMP/e"
-	: >"$TMP/agent3.log"
-	ODM_SOCKET=$TMP/agent3.sock "${pre[@]}" "$TMP/target_sock" connect cn3.example.test \
-		>"$TMP/o" 2>&1
 	check "cha lookup unanswered, no type asked: plain source" \
-		grep -q 'source 2001:db8:c0::10' "$TMP/o"
+		grep -q 'source 2001:db8:c0::10' "$TMP/o2"
 	check "and the agent hears of the fallback" \
-		wait_for 3 grep -q '"op": "fallback"' "$TMP/agent3.log"
+		wait_for 3 grep -q "\"op\": \"fallback\".*\"_pid\": $untyped_pid}" "$TMP/agent3.log"
 
 	# The agent is gone: the app still works, plain.
 	ODM_SOCKET=$TMP/nothing.sock "${pre[@]}" ODM_DEBUG=1 "$TMP/target_sock" connect cn.example.test \
