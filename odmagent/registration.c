@@ -224,12 +224,16 @@ void reg_binding_del(struct reg_ctx *c, struct reg_binding *b)
 	free(b);
 }
 
-/* Next replay timestamp for an anchor: now, but strictly above the last. */
+/* Next replay timestamp for an anchor: now, but strictly above the last.
+ * "Above" modulo 2^64, as the anchor compares them: the seconds field
+ * wraps in 2036 (RFC 5905 section 6, NTP era 1), and a plain comparison
+ * would keep every later BU at the last timestamp of era 0, one fraction
+ * unit at a time, and the anchor would refuse them all (145) 7 s on. */
 static uint64_t next_timestamp(struct reg_ctx *c, struct reg_anchor *an)
 {
 	uint64_t ts = c->ops->ntp_now(c->arg);
 
-	if (ts <= an->last_ts)
+	if (an->last_ts && (int64_t)(ts - an->last_ts) <= 0)
 		ts = an->last_ts + 1; /* one fraction unit, ~0.23 ns */
 	an->last_ts = ts;
 	return ts;

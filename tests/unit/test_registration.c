@@ -400,6 +400,25 @@ Test(reg, replay_timestamp_strictly_increases_per_anchor)
 	cr_assert_eq(bu(2).replay_ts, F.ntp, "clock moved: use it");
 }
 
+/* The NTP seconds wrap on 7 February 2036 (era 1): a BU after it carries
+ * the clock, small again, as the anchor compares timestamps (modulo 2^64).
+ * Compared as plain numbers, every later BU took the last timestamp of
+ * era 0 plus one fraction unit, which the anchor refuses 7 s on. */
+Test(reg, replay_timestamp_follows_the_clock_across_the_ntp_era)
+{
+	struct reg_binding *b = binding(1);
+
+	C.cfg.alloc_timeout_ms = 100000;
+	F.ntp = 0xffffffffull << 32; /* 2036-02-07 06:28:15 UTC */
+	reg_alloc(&C, b, T0, 0);
+	F.ntp = 1ull << 32; /* 2 s later, era 1 */
+	tick(T0 + 1500);
+	cr_assert_eq(bu(0).replay_ts, 0xffffffffull << 32);
+	cr_assert_eq(bu(1).replay_ts, 1ull << 32, "the clock of era 1: %#llx",
+		     (unsigned long long)bu(1).replay_ts);
+	cr_assert_eq(mh_ntp_diff_ms(bu(1).replay_ts, bu(0).replay_ts), 2000);
+}
+
 /* ---- retransmission schedule ---- */
 
 static void expect_gaps(const uint64_t *gaps, int n)
