@@ -14,8 +14,12 @@
 #include "ratelimit.h"
 #include "registration.h"
 
-/* A BA this far off our clock is worth a line in the log (status 145). */
+/* A BA this far off our clock is worth a line in the log (status 145),
+ * and the clock of our next timestamps to that anchor */
 #define REG_CLOCK_SKEW_LOG_MS 3000
+/* how far from its clock an anchor takes a timestamp (RFC 4285 section 6:
+ * the default, 7 s) */
+#define REG_REPLAY_WINDOW_MS 7000
 
 /*
  * How far the anchor's clock (the timestamp of its 145, stamped as it
@@ -231,7 +235,7 @@ void reg_binding_del(struct reg_ctx *c, struct reg_binding *b)
  * unit at a time, and the anchor would refuse them all (145) 7 s on. */
 static uint64_t next_timestamp(struct reg_ctx *c, struct reg_anchor *an)
 {
-	uint64_t ts = c->ops->ntp_now(c->arg);
+	uint64_t ts = c->ops->ntp_now(c->arg) + (uint64_t)an->clock_off;
 
 	if (an->last_ts && (int64_t)(ts - an->last_ts) <= 0)
 		ts = an->last_ts + 1; /* one fraction unit, ~0.23 ns */
@@ -958,6 +962,27 @@ int reg_input(struct reg_ctx *c, const uint8_t *buf, size_t len,
 				 "answered %lld ms after the BU left (it did not run meanwhile, or "
 				 "the way held the BU), our clocks agree; sending it again",
 				 ntop6(src, a1), s->seq, (long long)late);
+		/*
+		 * Its clock, authenticated, is the one our timestamps to it
+		 * must agree with (RFC 4285 section 6): ours set wrong, or set
+		 * back, left every BU refused the same way until the binding
+		 * ended. Taken as it arrives (the way back, a few ms, is in
+		 * the window) when it is more than REG_CLOCK_SKEW_LOG_MS off
+		 * the clock of our timestamps: one nearer is in the window,
+		 * and our own keeps our BUs above those it accepted; an anchor
+		 * that answered late agrees with ours. And a timestamp more
+		 * than the window ahead of its clock, refused (ours set ahead
+		 * a while, then right again), is not the least for the next
+		 * one: later BUs kept above it were refused for as long as our
+		 * clock had been ahead.
+		 */
+		uint64_t ours = c->ops->ntp_now(c->arg);
+		int64_t off = mh_ntp_diff_ms(m.replay_ts, ours + (uint64_t)an->clock_off);
+
+		if (off > REG_CLOCK_SKEW_LOG_MS || off < -REG_CLOCK_SKEW_LOG_MS)
+			an->clock_off = (int64_t)(m.replay_ts - ours);
+		if (mh_ntp_diff_ms(an->last_ts, m.replay_ts) > REG_REPLAY_WINDOW_MS)
+			an->last_ts = m.replay_ts;
 		if (b->retried_145)
 			return 0;
 		b->retried_145 = 1;

@@ -126,6 +126,10 @@ struct reg_anchor {
 	struct in6_addr addr;
 	uint16_t seq;           /* last number used; the next BU takes seq + 1 */
 	uint64_t last_ts;       /* last replay timestamp sent */
+	/* the anchor's clock minus ours (NTP units, modulo 2^64), as its
+	 * last 145 told it: added to our clock for the timestamps of the
+	 * BUs to it (RFC 4285 section 6); 0 until a 145 */
+	int64_t clock_off;
 	int has_coa;
 	struct in6_addr coa;
 	/* monotonic ms: the previous CoA stopped working then (set by the

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -880,6 +881,100 @@ Test(reg, status_145_at_once_names_the_clock_skew)
 
 	answered_145(24, 10, line, sizeof(line));
 	cr_assert(strstr(line, "its clock is +23990 ms from ours"), "%s", line);
+}
+
+/* The timestamp of BU i minus the anchor's clock anchor_ts, in ms */
+static int64_t off_anchor_ms(int i, uint64_t anchor_ts)
+{
+	return mh_ntp_diff_ms(bu(i).replay_ts, anchor_ts);
+}
+
+/* A host whose clock is 60 s behind its anchor's: the 145 tells it the
+ * anchor's clock (RFC 4285 section 6), and its BUs to that anchor take it
+ * from then on: the resend, and the retransmission after it. They took
+ * our clock again, refused the same way, and the binding was never made. */
+Test(reg, status_145_gives_the_anchors_clock_to_the_next_bus)
+{
+	struct reg_binding *b = binding(100);
+	uint64_t anchor = F.ntp + (60ull << 32);
+
+	C.cfg.alloc_timeout_ms = 100000;
+	reg_alloc(&C, b, T0, 0);
+	struct ba_spec s = { .status = 145, .seq = 100, .bid = 7, .key = KEY, .replay_ts = anchor };
+	F.ntp += (10ull << 32) / 1000;
+	anchor += (10ull << 32) / 1000;
+	s.replay_ts = anchor;
+	cr_assert_eq(deliver(&s, T0 + 10), 0);
+	cr_assert_eq(F.n, 2, "resent at once");
+	cr_assert(llabs(off_anchor_ms(1, anchor)) <= 1, "the resend is %+lld ms off the anchor",
+		  (long long)off_anchor_ms(1, anchor));
+	F.ntp += 5ull << 32;
+	anchor += 5ull << 32;
+	tick(T0 + 5010);
+	cr_assert_eq(F.n, 3, "retransmitted");
+	cr_assert(llabs(off_anchor_ms(2, anchor)) <= 1, "the retransmission is %+lld ms off",
+		  (long long)off_anchor_ms(2, anchor));
+	struct ba_spec ok = { .seq = 102, .bid = 7, .hnp = &HOA, .lifetime_s = 300, .key = KEY };
+	cr_assert_eq(deliver(&ok, T0 + 5020), 0);
+	cr_assert_eq(F.nev, 1);
+	cr_assert_eq(F.ev[0].kind, REG_EV_ACCEPTED);
+	cr_assert_eq(b->registered, 1);
+}
+
+/* Our clock set an hour ahead for a while (a wrong RTC, a mistyped date)
+ * and right again. The BU sent meanwhile is refused (145, the anchor's
+ * clock); the next ones carry the right time. They stayed above that
+ * refused timestamp, an hour ahead, each refused in turn for that hour,
+ * and the binding ended: the anchor accepted none of them. */
+Test(reg, a_timestamp_refused_as_ahead_is_not_the_floor_of_the_next)
+{
+	struct reg_binding *b = registered(300, 0);
+	uint64_t right = F.ntp + (5ull << 32);
+
+	F.ntp = right + (3600ull << 32);
+	reg_refresh(&C, b, T0 + 5000, 0);
+	cr_assert_eq(F.n, 1);
+	F.ntp = right + (10ull << 32) / 1000; /* set right again */
+	struct ba_spec s = { .status = 145, .seq = bu(0).seq, .bid = 7, .key = KEY,
+			     .replay_ts = F.ntp };
+	cr_assert_eq(deliver(&s, T0 + 5010), 0);
+	cr_assert_eq(F.n, 2, "resent at once");
+	cr_assert(llabs(off_anchor_ms(1, F.ntp)) <= 1, "the resend is %+lld ms off the anchor",
+		  (long long)off_anchor_ms(1, F.ntp));
+	/* and the next refresh, later, by our own clock: no offset left */
+	struct ba_spec ok = { .seq = bu(1).seq, .bid = 7, .hnp = &HOA, .lifetime_s = 300,
+			      .key = KEY };
+	cr_assert_eq(deliver(&ok, T0 + 5020), 0);
+	cr_assert_eq(F.ev[0].kind, REG_EV_ACCEPTED);
+	F.ntp += 100ull << 32;
+	reg_refresh(&C, b, T0 + 105000, 0);
+	cr_assert(llabs(off_anchor_ms(2, F.ntp)) <= 1, "the next refresh is %+lld ms off",
+		  (long long)off_anchor_ms(2, F.ntp));
+	cr_assert_gt((int64_t)(bu(2).replay_ts - bu(1).replay_ts), 0);
+}
+
+/* Our clock 5 s ahead of the anchor's, in its window: the allocation was
+ * accepted with our timestamp, the anchor keeps it as the least. A 145
+ * answering our next BU (a copy, one held on the way) must not send the
+ * resend below it: that one was refused too (not newer), and so was every
+ * BU for the next 5 s. It keeps above what was accepted, in the window. */
+Test(reg, status_145_in_the_window_keeps_our_bus_above_the_accepted)
+{
+	struct reg_binding *b = registered(300, 0);
+	uint64_t anchor;
+
+	F.ntp += (100ull << 32) / 1000;
+	reg_refresh(&C, b, T0 + 100, 0);
+	anchor = F.ntp - (5ull << 32);
+	struct ba_spec s = { .status = 145, .seq = bu(0).seq, .bid = 7, .key = KEY,
+			     .replay_ts = anchor };
+	cr_assert_eq(deliver(&s, T0 + 110), 0);
+	cr_assert_eq(F.n, 2, "resent at once");
+	cr_assert_gt((int64_t)(bu(1).replay_ts - F.alloc_ts), 0,
+		     "the resend is %+lld ms from the accepted timestamp",
+		     (long long)mh_ntp_diff_ms(bu(1).replay_ts, F.alloc_ts));
+	cr_assert(llabs(off_anchor_ms(1, anchor)) < 7000, "the resend is %+lld ms off the anchor",
+		  (long long)off_anchor_ms(1, anchor));
 }
 
 Test(reg, other_rejections_end_the_exchange_with_their_status)
