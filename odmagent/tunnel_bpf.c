@@ -50,6 +50,7 @@
 #include "netconf.h"
 #include "oifmemo.h"
 #include "replaycap.h"
+#include "timens.h"
 #include "tunnel_bpf_abi.h"
 #include "tunnel_bpf_obj.h"
 #include "tunnel_dev.h"
@@ -116,6 +117,9 @@ struct bp {
 	uint64_t filters_ms; /* when keep_filters last looked */
 	size_t cursor;      /* anchor side: the bucket the next look starts at */
 	struct oifmemo memo; /* a reroute walk's answers, by (local, remote) */
+	/* what the agent's time namespace adds to the programs' boot-time
+	 * stamps (timens.h): 0 outside one */
+	int64_t boot_off_ns;
 };
 
 /* libbpf's warnings into the agent's log; its chatter left out */
@@ -481,6 +485,17 @@ static int bp_open(struct odm_tunnel *t)
 	p->t = t;
 	if (getrandom(&p->seed, sizeof p->seed, GRND_NONBLOCK) != sizeof p->seed)
 		p->seed = (uint32_t)getpid();
+	/* in a time namespace that moved the boot-time clock, the programs'
+	 * stamps were that far off mono_ms(): a UDP lease in use ended idle
+	 * at each look (a clock ahead), or never (one behind) */
+	rc = timens_boot_offset(&p->boot_off_ns);
+	if (rc < 0)
+		log_warn(rc, "bpf backend: reading /proc/self/timens_offsets: the traffic times "
+			     "of its programs are taken as this time namespace's");
+	else if (p->boot_off_ns)
+		log_info("bpf backend: in a time namespace whose boot-time clock is %+lld ms off "
+			 "the kernel's: its programs' traffic times are moved by as much",
+			 (long long)(p->boot_off_ns / 1000000));
 	rc = tunnel_table_init(&p->tt);
 	if (rc < 0)
 		goto fail;
@@ -829,7 +844,8 @@ static void read_counts(struct bp *p, struct odm_tunnel_stats *sum)
 }
 
 /* e's binding element's counters and times, read now, into e's stats; the
- * programs stamp each packet (CLOCK_BOOTTIME, monotime.h's clock) */
+ * programs stamp each packet (CLOCK_BOOTTIME, monotime.h's clock, but the
+ * initial time namespace's: timens.h) */
 static void take_counters(struct bp *p, struct tunnel_entry *e)
 {
 	struct odm_bpf_bind v;
@@ -837,9 +853,9 @@ static void take_counters(struct bp *p, struct tunnel_entry *e)
 	if (bpf_map_lookup_elem(p->binds, &e->inner, &v) < 0)
 		return;
 	if (v.rx_at_ns)
-		e->st.last_rx_ms = v.rx_at_ns / 1000000;
+		e->st.last_rx_ms = timens_stamp_ms(v.rx_at_ns, p->boot_off_ns);
 	if (v.tx_at_ns)
-		e->st.last_tx_ms = v.tx_at_ns / 1000000;
+		e->st.last_tx_ms = timens_stamp_ms(v.tx_at_ns, p->boot_off_ns);
 	e->st.rx_packets = v.rx_packets;
 	e->st.rx_bytes = v.rx_bytes;
 	e->st.tx_packets = v.tx_packets;
