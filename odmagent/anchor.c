@@ -465,9 +465,16 @@ static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t
 	st = &an->ids[p->ident];
 
 	skew = mh_ntp_diff_ms(bu->replay_ts, ntp_now);
+	/* A timestamp must be newer than the last accepted (RFC 4285 section
+	 * 6), which was within the window of our clock then: one further
+	 * ahead of it now says our clock went back (set right after it had
+	 * been ahead), and kept as the least, it refused every BU of the
+	 * identity for as long as the clock had been ahead. It is no floor
+	 * then; the sequence number (below) still refuses a replayed BU. */
 	if (!(bu->present & MH_HAS_REPLAY) || skew > ANCHOR_REPLAY_WINDOW_MS ||
 	    skew < -ANCHOR_REPLAY_WINDOW_MS ||
-	    (st->has_last && (int64_t)(bu->replay_ts - st->last_ts) <= 0)) {
+	    (st->has_last && mh_ntp_diff_ms(st->last_ts, ntp_now) <= ANCHOR_REPLAY_WINDOW_MS &&
+	     (int64_t)(bu->replay_ts - st->last_ts) <= 0)) {
 		/* RFC 4285 §6: tell the host our clock so it can resync */
 		p->has_replay = 1;
 		p->replay_ts = ntp_now;

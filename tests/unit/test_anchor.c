@@ -456,6 +456,45 @@ Test(anchor, replay_145)
 	cr_assert_eq(ba.status, 0, "edge of the window");
 }
 
+/* Our clock a day ahead while a BU is accepted (its timestamp then in
+ * the window), then set right: the next BU, with a newer number and a
+ * timestamp on the right clock, is accepted. The accepted one's timestamp
+ * was kept as the least for the identity, and every BU was refused (145)
+ * for a day. A copy of an earlier BU is still refused, by its number. */
+Test(anchor, a_clock_set_back_keeps_no_timestamp_ahead_of_it_as_the_least)
+{
+	uint8_t buf[MH_MAX_LEN];
+	struct mh_msg ba;
+	struct bu b;
+	size_t len;
+
+	rt0.tv_sec += 86400;
+	b = bu_default(10);
+	b.ts_ms = 86400000 + 100;
+	len = build(&b, buf);
+	cr_assert_gt(send_raw(buf, len, COA1, 0, &ba), 0);
+	cr_assert_eq(ba.status, 0, "accepted on the clock a day ahead");
+	rt0.tv_sec -= 86400;
+	b = bu_default(11);
+	b.ts_ms = 200;
+	send_bu(&b, 1000, &ba);
+	cr_assert_eq(ba.status, 0, "the clock set right: status %u", ba.status);
+	cr_assert_eq(an.ids[0].last_ts, ntp_plus(200));
+	/* the first BU again, and one with its number and a timestamp in
+	 * the window: refused */
+	cr_assert_gt(send_raw(buf, len, COA1, 2000, &ba), 0);
+	cr_assert_neq(ba.status, 0, "a copy of the BU of the day-ahead clock");
+	b = bu_default(10);
+	b.ts_ms = 300;
+	send_bu(&b, 2500, &ba);
+	cr_assert_eq(ba.status, MH_BA_SEQ_OUT_OF_WINDOW, "an old number: status %u", ba.status);
+	/* and the floor holds again on the right clock */
+	b = bu_default(12);
+	b.ts_ms = 150;
+	send_bu(&b, 3000, &ba);
+	cr_assert_eq(ba.status, MH_BA_MESG_ID_REQD, "not newer than the last accepted");
+}
+
 Test(anchor, sequence_135)
 {
 	struct mh_msg ba;
