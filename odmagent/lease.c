@@ -921,8 +921,8 @@ void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev
 			grace_over(e, l, 0);
 			break;
 		}
-		log_warnx("lease %u: binding at %s expired without a BA", l->id,
-			  ntop6(&l->anchor, a1));
+		log_warnx("lease %u: binding at %s expired %s", l->id, ntop6(&l->anchor, a1),
+			  ev->why ? ev->why : "without a BA");
 		/* the anchor has forgotten it: no deregistration to send */
 		lost(e, l, "anchor-lost", "binding expired", 0);
 		break;

@@ -618,6 +618,8 @@ unsigned reg_expire_due(struct reg_ctx *c, uint64_t now_ms, uint64_t late_ms)
 			b->registered = 0;
 			memset(&ev, 0, sizeof(ev));
 			ev.kind = REG_EV_EXPIRED;
+			/* no BU went, and none could: not an anchor's silence */
+			ev.why = "while the agent did not run";
 			finish(c, b, &ev);
 			n++;
 		}

@@ -63,7 +63,9 @@ struct reg_event {
 	uint32_t lifetime_s;    /* granted (ACCEPTED) */
 	int64_t rtt_ms;         /* BU of this BA sent -> BA in (ACCEPTED/REJECTED) */
 	int after_move;         /* the exchange was started by a CoA change */
-	const char *why;        /* short text for REJECTED when status says too little */
+	const char *why;        /* short text for REJECTED when status says too
+				 * little; for EXPIRED, when it was no anchor's
+				 * silence (reg_expire_due) */
 };
 
 struct reg_anchor;

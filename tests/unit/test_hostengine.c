@@ -1340,6 +1340,9 @@ Test(hostengine, a_silent_stream_with_an_exchange_under_way_or_no_coa_is_left)
 	cr_assert_eq(quiet_checks(T0 + 23000 + HE_QUIET_MS + 1000), 0);
 }
 
+/* What the test wrote to its redirected stderr so far (see stderr_count) */
+static int stderr_count(char *buf, size_t cap, const char *needle);
+
 /*
  * The agent did not run for longer than a binding's lifetime (stopped with
  * SIGSTOP, its host paused, starved of the CPU): its timers all come due at
@@ -1355,6 +1358,7 @@ Test(hostengine, a_silent_stream_with_an_exchange_under_way_or_no_coa_is_left)
  */
 Test(hostengine, a_binding_that_expired_while_the_agent_did_not_run_ends_without_a_bu)
 {
+	char buf[16384];
 	json_t *ev;
 
 	F.ba_units = 2; /* 8 s: the BU at T0, the BA at T0 + 50 */
@@ -1362,8 +1366,15 @@ Test(hostengine, a_binding_that_expired_while_the_agent_did_not_run_ends_without
 	F.count.tcp = 1;
 	stream(T0 + 3000, T0 + 5000);
 	cr_assert_eq(F.nbu, 1);
+	cr_redirect_stderr();
+	odm_log_init("test", ODM_LOG_INFO, 0);
 	/* stopped from T0 + 5000 to T0 + 20000; the tick runs first */
 	he_tick(&E, T0 + 20000);
+	/* the warning says why: no BU went, none could (it blamed a BA) */
+	cr_assert_eq(stderr_count(buf, sizeof(buf),
+				  "binding at 2001:db8:ca::10 expired while the agent did not run"),
+		     1, "%s", buf);
+	cr_assert_null(strstr(buf, "without a BA"), "%s", buf);
 	cr_assert_eq(F.nbu, 1, "no BU for a binding that has expired");
 	cr_assert_null(E.leases.head, "ended at once");
 	ev = event("lease-ended", 0);
@@ -2447,9 +2458,6 @@ Test(hostengine, the_same_coa_back_re_registers_at_most_once_per_gap)
 	cr_assert_eq(F.nbu, 3, "and no more once the link stays");
 	cr_assert_eq(E.reg.anchors->coa_lost_ms, 0, "the outage over");
 }
-
-/* What the test wrote to its redirected stderr so far (see stderr_count) */
-static int stderr_count(char *buf, size_t cap, const char *needle);
 
 /* A link that flaps with many leases: the return is said once per anchor
  * at info level (at most once a second), each lease's answer at debug, as
