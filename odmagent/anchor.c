@@ -431,7 +431,7 @@ static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t
 	struct anchor_req req;
 	struct anchor_ident *st;
 	int64_t skew;
-	int coa_rc, graceful = 0;
+	int coa_rc, graceful = 0, waived;
 	uint8_t status;
 
 	p->seq = bu->seq;
@@ -471,10 +471,10 @@ static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t
 	 * been ahead), and kept as the least, it refused every BU of the
 	 * identity for as long as the clock had been ahead. It is no floor
 	 * then; the sequence number (below) still refuses a replayed BU. */
+	waived = st->has_last && mh_ntp_diff_ms(st->last_ts, ntp_now) > ANCHOR_REPLAY_WINDOW_MS;
 	if (!(bu->present & MH_HAS_REPLAY) || skew > ANCHOR_REPLAY_WINDOW_MS ||
 	    skew < -ANCHOR_REPLAY_WINDOW_MS ||
-	    (st->has_last && mh_ntp_diff_ms(st->last_ts, ntp_now) <= ANCHOR_REPLAY_WINDOW_MS &&
-	     (int64_t)(bu->replay_ts - st->last_ts) <= 0)) {
+	    (st->has_last && !waived && (int64_t)(bu->replay_ts - st->last_ts) <= 0)) {
 		/* RFC 4285 §6: tell the host our clock so it can resync */
 		p->has_replay = 1;
 		p->replay_ts = ntp_now;
@@ -494,7 +494,14 @@ static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t
 	}
 	p->throttled = 0; /* authentic and fresh: the key holder asks */
 
-	if (st->has_last && !mh_seq_newer(bu->seq, st->last_seq)) {
+	/* With the floor waived the number is all that tells a replay: a BU
+	 * captured 32768 or more updates ago passes for newer (RFC 6275
+	 * §9.5.1 compares modulo 2^16), and one sent at the moment our clock
+	 * was set back to would be taken. Only a number just above the last
+	 * accepted is then; a farther one gets 135 with that number, which
+	 * brings the host's next BU there (RFC 6275 §11.7.3). */
+	if (st->has_last && (!mh_seq_newer(bu->seq, st->last_seq) ||
+			     (waived && (uint16_t)(bu->seq - st->last_seq) > ANCHOR_WAIVED_SEQ_SPAN))) {
 		p->seq = st->last_seq;
 		return MH_BA_SEQ_OUT_OF_WINDOW;
 	}

@@ -108,6 +108,9 @@
 
 #define ANCHOR_BA_INVALID_COA 174     /* IANA "invalid care-of address" */
 #define ANCHOR_REPLAY_WINDOW_MS 7000  /* RFC 4285 §6 default */
+/* while an identity's last accepted timestamp is no floor (our clock went
+ * back past it), how far above its last accepted number a BU's may be */
+#define ANCHOR_WAIVED_SEQ_SPAN 256
 #define ANCHOR_BRA_PERCENT 80
 #define ANCHOR_POOL_MAX 65536u        /* addresses tracked per pool */
 

@@ -495,6 +495,52 @@ Test(anchor, a_clock_set_back_keeps_no_timestamp_ahead_of_it_as_the_least)
 	cr_assert_eq(ba.status, MH_BA_MESG_ID_REQD, "not newer than the last accepted");
 }
 
+/* The floor waived (our clock set back after a day ahead), a BU whose
+ * number passes for newer only modulo 2^16 (one captured 32768 or more
+ * updates ago, from an old care-of address, its timestamp in the window
+ * of the clock set back to its time) is refused with 135 naming the last
+ * accepted number, and moves nothing; the host's next number is taken.
+ * With the number checked as newer alone, the capture was accepted and
+ * the binding moved to the old care-of address. */
+Test(anchor, a_clock_set_back_takes_only_a_number_just_above_the_last)
+{
+	uint8_t buf[MH_MAX_LEN];
+	struct mh_msg ba;
+	struct bu b;
+	size_t len;
+
+	rt0.tv_sec += 86400;
+	b = bu_default(10);
+	b.ts_ms = 86400000 + 100;
+	len = build(&b, buf);
+	cr_assert_gt(send_raw(buf, len, COA1, 0, &ba), 0);
+	cr_assert_eq(ba.status, 0, "accepted on the clock a day ahead");
+	rt0.tv_sec -= 86400;
+	b = bu_default((uint16_t)(10 + 30000));
+	b.coa = COA2;
+	b.ts_ms = 200;
+	send_bu(&b, 1000, &ba);
+	cr_assert_eq(ba.status, MH_BA_SEQ_OUT_OF_WINDOW, "a capture far above: status %u",
+		     ba.status);
+	cr_assert_eq(ba.seq, 10, "the last accepted number");
+	cr_assert_eq(an.ids[0].last_seq, 10);
+	cr_assert_eq(ft.binds, 1, "the capture moved the binding");
+	/* the edge of the span, and the host's own next BU */
+	b = bu_default((uint16_t)(10 + ANCHOR_WAIVED_SEQ_SPAN + 1));
+	b.ts_ms = 300;
+	send_bu(&b, 1100, &ba);
+	cr_assert_eq(ba.status, MH_BA_SEQ_OUT_OF_WINDOW, "past the span: status %u", ba.status);
+	b = bu_default((uint16_t)(10 + ANCHOR_WAIVED_SEQ_SPAN));
+	b.ts_ms = 400;
+	send_bu(&b, 1200, &ba);
+	cr_assert_eq(ba.status, 0, "the edge of the span: status %u", ba.status);
+	/* the floor holds again: the span no longer bounds the number */
+	b = bu_default((uint16_t)(10 + ANCHOR_WAIVED_SEQ_SPAN + 1000));
+	b.ts_ms = 500;
+	send_bu(&b, 1300, &ba);
+	cr_assert_eq(ba.status, 0, "the clock right, any newer number: status %u", ba.status);
+}
+
 Test(anchor, sequence_135)
 {
 	struct mh_msg ba;
