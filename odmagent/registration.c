@@ -140,13 +140,28 @@ struct reg_anchor *reg_anchor_get(struct reg_ctx *c, const struct in6_addr *addr
 	return an;
 }
 
-/* idle anchors, the one whose last BU left longest ago first */
+/*
+ * How long ago (NTP units, on our clock) an's last BU left: its timestamp
+ * less the anchor's offset (a 145 moves it by the anchor's clock), from
+ * now modulo 2^64. The timestamps themselves do not order the anchors: the
+ * seconds wrap in 2036 (RFC 5905 section 6), and an anchor a day behind
+ * ours looked idle a day longer. Signed: after our clock was set back,
+ * the latest is still the least idle. Never sent: the longest.
+ */
+static int64_t idle_for(const struct reg_anchor *an, uint64_t now)
+{
+	return an->last_ts ? (int64_t)(now - (an->last_ts - (uint64_t)an->clock_off))
+			   : INT64_MAX;
+}
+
+/* idle anchors, the one whose last BU left longest ago first (their
+ * sort_key: idle_for, set by reg_anchors_trim) */
 static int idle_longer(const void *a, const void *b)
 {
-	uint64_t ta = (*(struct reg_anchor *const *)a)->last_ts;
-	uint64_t tb = (*(struct reg_anchor *const *)b)->last_ts;
+	int64_t ta = (*(struct reg_anchor *const *)a)->sort_key;
+	int64_t tb = (*(struct reg_anchor *const *)b)->sort_key;
 
-	return ta < tb ? -1 : ta > tb;
+	return ta > tb ? -1 : ta < tb;
 }
 
 /* by address in memory, for bsearch */
@@ -162,15 +177,19 @@ size_t reg_anchors_trim(struct reg_ctx *c, size_t max)
 {
 	struct reg_anchor **idle, **pp;
 	size_t n = 0, drop;
+	uint64_t now;
 
 	if (c->n_anchors <= max)
 		return 0;
 	idle = malloc(c->n_anchors * sizeof(*idle));
 	if (!idle)
 		return 0; /* the next tick tries again */
+	now = c->ops->ntp_now(c->arg);
 	for (struct reg_anchor *an = c->anchors; an; an = an->next)
-		if (!an->bindings)
+		if (!an->bindings) {
+			an->sort_key = idle_for(an, now);
 			idle[n++] = an;
+		}
 	drop = c->n_anchors - max < n ? c->n_anchors - max : n;
 	qsort(idle, n, sizeof(*idle), idle_longer);
 	qsort(idle, drop, sizeof(*idle), same_anchor);

@@ -367,6 +367,45 @@ Test(reg, idle_anchors_are_kept_up_to_a_bound_the_longest_idle_go)
 	cr_assert_eq(reg_anchors_trim(&C, REG_ANCHORS_MAX), 0, "within the bound: nothing");
 }
 
+/* The idle anchors' last BUs straddle the NTP era's end (2036, RFC 5905
+ * section 6), one second apart, and one anchor's clock is a day behind
+ * ours (a 145 set its offset): the longest idle still go first, on our
+ * clock. The timestamps compared as numbers took the ones sent after the
+ * wrap (small) for the longest idle, and the anchor a day behind as well,
+ * and freed those, the last used. */
+Test(reg, idle_anchors_go_by_our_clock_across_the_ntp_era)
+{
+	const size_t max = 30, extra = 10, n = max + extra;
+	/* 20 s before the wrap, half a second in (0 is no timestamp) */
+	const uint64_t start = ((0xffffffffull - 20) << 32) + (1ull << 31);
+	const int64_t behind = -(int64_t)(86400ull << 32);
+	struct in6_addr a;
+
+	(void)binding(1);
+	for (size_t i = 1; i < n; i++) {
+		struct reg_anchor *an;
+
+		a = nth_anchor(i);
+		an = reg_anchor_get(&C, &a, 1);
+		cr_assert_not_null(an);
+		an->last_ts = start + ((uint64_t)i << 32);
+		if (i == n - 2) {
+			an->clock_off = behind;
+			an->last_ts += (uint64_t)behind;
+		}
+	}
+	F.ntp = start + ((uint64_t)n << 32);
+	cr_assert_eq(reg_anchors_trim(&C, max), extra);
+	for (size_t i = 1; i <= extra; i++) {
+		a = nth_anchor(i);
+		cr_assert_null(reg_anchor_find(&C, &a), "anchor %zu, idle longest, is freed", i);
+	}
+	for (size_t i = extra + 1; i < n; i++) {
+		a = nth_anchor(i);
+		cr_assert_not_null(reg_anchor_find(&C, &a), "anchor %zu, used later, stays", i);
+	}
+}
+
 Test(reg, anchors_with_bindings_are_never_trimmed)
 {
 	struct reg_binding *b[4];
