@@ -9,7 +9,9 @@
  * it go (its sessions ended). Both roles compare their readings with the
  * tunnel's traffic timestamps (UDP idle leases, the replay of a move), so
  * all must come from here (ODM_CLOCK; the bpf backend's programs stamp
- * with bpf_ktime_get_boot_ns, the same clock).
+ * with bpf_ktime_get_boot_ns, the same clock but the initial time
+ * namespace's: the backend moves their stamps by the agent's namespace
+ * offset, timens.h).
  */
 #ifndef ODM_MONOTIME_H
 #define ODM_MONOTIME_H
