@@ -4,7 +4,9 @@
  * connection to the agent's control socket subscribed to its event stream
  * ("monitor", filtered to the kinds a program can act on), read one line
  * (one JSON object) at a time without keeping state between calls: a line
- * is taken off the socket only once it is complete (MSG_PEEK first).
+ * is taken off the socket only once it is complete (MSG_PEEK first). The
+ * subscription's answer comes first on the stream: a refusal is said by
+ * odm_event_read(), never skipped as a line that is no event.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,6 +22,45 @@
 #include "odm.h"
 
 #define EVENT_KINDS "graceful-replacement"
+
+/*
+ * The errno for an answer that refuses the subscription ("ok": false): the
+ * agent's own code where a program can act on it (EBUSY: its user holds its
+ * share of the agent's connections, odmagent(8); ENOMEM), else EPROTO (the
+ * agent serves no such subscription). 0 for any other line.
+ */
+static int refusal(json_t *o)
+{
+	static const struct {
+		const char *code;
+		int err;
+	} codes[] = { { "EBUSY", EBUSY }, { "ENOMEM", ENOMEM } };
+	const char *code = json_string_value(json_object_get(o, "error"));
+
+	if (!json_is_false(json_object_get(o, "ok")))
+		return 0;
+	for (size_t i = 0; code && i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (strcmp(code, codes[i].code) == 0)
+			return codes[i].err;
+	return EPROTO;
+}
+
+/*
+ * The refusal the agent left on fd before it closed it (a connection over
+ * its user's share is told EBUSY at once, odmagent(8)), as refusal() says,
+ * or 0: why a subscription could not be sent.
+ */
+static int told_refusal(int fd)
+{
+	char buf[512];
+	ssize_t n = recv(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
+	const char *nl = n > 0 ? memchr(buf, '\n', (size_t)n) : NULL;
+	json_t *o = nl ? json_loadb(buf, (size_t)(nl - buf), 0, NULL) : NULL;
+	int err = o ? refusal(o) : 0;
+
+	json_decref(o);
+	return err;
+}
 
 int odm_events_fd(void)
 {
@@ -44,9 +85,11 @@ int odm_events_fd(void)
 			n = -1;
 	}
 	if (n != (ssize_t)sizeof(req) - 1) {
-		int err = n < 0 ? errno : EPIPE;
+		int err = n < 0 ? errno : EPIPE, why = told_refusal(fd);
 
 		close(fd);
+		if (why)
+			err = why;
 		guard_leave();
 		errno = err;
 		return -1;
@@ -92,7 +135,7 @@ int odm_event_read(int fd, struct odm_event *ev)
 		ssize_t n = recv(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
 		char *nl;
 		json_t *o;
-		int got;
+		int got, refused;
 
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			errno = saved;
@@ -117,8 +160,14 @@ int odm_event_read(int fd, struct odm_event *ev)
 		if (n <= 0)
 			return -1;
 		o = json_loadb(buf, (size_t)n - 1, 0, NULL);
-		got = o && decode(o, ev);
+		/* a refused subscription: no event will ever come on fd */
+		refused = o ? refusal(o) : 0;
+		got = o && !refused && decode(o, ev);
 		json_decref(o);
+		if (refused) {
+			errno = refused;
+			return -1;
+		}
 		if (got) {
 			errno = saved;
 			return 1;

@@ -5,7 +5,9 @@
 # with mn's control socket open to the group nogroup:
 #   1. nobody (uid 65534) opens control connections until the agent says
 #      EBUSY, and keeps them alive: it gets its share (256) and no more, and
-#      the agent logs the refusal; its odmctl then says EBUSY and why;
+#      the agent logs the refusal; its odmctl then says EBUSY and why, and
+#      so does its event subscription (odm_events(3): odm_events_fd() or
+#      the first odm_event_read(), tests/shim/events_once.c);
 #   2. meanwhile root, and another user (daemon, uid 1), run a program under
 #      the shim with ODM_TYPE=session-lasting: each connection gets a CHoA;
 #   3. nobody stops talking: the agent closes its idle connections within
@@ -37,7 +39,10 @@ odm_agents_up
 BIN=$ODM_RUNDIR/ctl
 "${CC:-gcc}" -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$BIN/lease_load" \
 	"$HERE/../bench/lease_load.c"
-chmod 0755 "$BIN/lease_load"
+"${CC:-gcc}" -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I"$HERE/../../include" \
+	-o "$BIN/events_once" "$HERE/../shim/events_once.c" -L"$ODM_BUILD" -lodm \
+	-Wl,-rpath,"$ODM_BUILD"
+chmod 0755 "$BIN/lease_load" "$BIN/events_once"
 STATE=$BIN/holder.state KEEP=$BIN/holder.keep
 touch "$KEEP"
 : >"$STATE"
@@ -60,6 +65,13 @@ odm_as 65534 "$ODM_BUILD/odmctl" -s "$MN_SOCK" status >/dev/null 2>"$BIN/busy.er
 cat "$BIN/busy.err"
 check "nobody's odmctl past its share is told EBUSY and why" \
 	grep -q 'status: EBUSY: the user holds its whole share' "$BIN/busy.err"
+# and a program of nobody's that subscribes to the events (odm_events(3))
+# is told EBUSY too, by odm_events_fd() or by its first odm_event_read()
+# (whichever the agent's refusal reaches first), not a hang-up that says
+# "the agent went away, subscribe again" (EPIPE) or "nothing" for ever
+odm_as 65534 env ODM_SOCKET="$MN_SOCK" "$BIN/events_once" 2000 >"$BIN/events.out" 2>&1 || true
+check "nobody's event subscription past its share is told EBUSY ($(cat "$BIN/events.out"))" \
+	grep -qxE '(fd|read) EBUSY' "$BIN/events.out"
 
 # ---------------------------------------------------------------- 2. root and uid 1 are served
 # lease_load prints "<child> <i> <connect ns> <close ns> <source>" per connection.

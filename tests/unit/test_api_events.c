@@ -86,6 +86,41 @@ Test(api_events, agent_gone_is_epipe)
 	cr_assert_eq(errno, EINVAL);
 }
 
+/*
+ * The agent refuses a subscription by answering it "ok": false: EBUSY to a
+ * connection over its user's share (then it closes it), EINVAL to a kind it
+ * does not know (an older agent), ENOMEM. Skipped as lines that are no
+ * event, they left a program reading nothing but 0 (an agent that keeps the
+ * connection) or EPIPE, "subscribe again", at once and forever after.
+ */
+Test(api_events, a_refused_subscription_is_said)
+{
+	static const struct {
+		const char *line;
+		int err;
+	} cases[] = {
+		{ "{\"id\":null,\"ok\":false,\"error\":\"EBUSY\",\"message\":\"uid-share\"}\n",
+		  EBUSY },
+		{ "{\"id\":1,\"ok\":false,\"error\":\"ENOMEM\",\"message\":\"m\"}\n", ENOMEM },
+		{ "{\"id\":1,\"ok\":false,\"error\":\"EINVAL\",\"message\":\"unknown kind\"}\n",
+		  EPROTO },
+	};
+	struct odm_event ev;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		agent_says(cases[i].line);
+		errno = 0;
+		cr_assert_eq(odm_event_read(sv[0], &ev), -1, "%s", cases[i].line);
+		cr_assert_eq(errno, cases[i].err, "%s: errno %d", cases[i].line, errno);
+	}
+	/* a graceful-replacement event of an accepted one is read as before */
+	agent_says("{\"id\":1,\"ok\":true,\"monitor\":true}\n"
+		   "{\"event\":\"graceful-replacement\",\"addr\":\"2001:db8:a1::5\","
+		   "\"replacement\":\"2001:db8:a2::5\",\"deadline\":9}\n");
+	cr_assert_eq(odm_event_read(sv[0], &ev), 1);
+	cr_assert_eq(ev.deadline_ms, 9);
+}
+
 Test(api_events, no_agent_no_fd)
 {
 	char path[64];
