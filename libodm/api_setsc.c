@@ -276,6 +276,10 @@ static int do_setsc(int fd, struct in6_addr *src, sc_type type, const struct soc
 
 	if (!src)
 		return sys_error(EINVAL);
+	/* a dst that is no sockaddr_in6 is a bad argument whatever the type,
+	 * Non-persistent's included, which does not use it (setsc(3)) */
+	if (dst && (len < (socklen_t)sizeof(struct sockaddr_in6) || dst->sa_family != AF_INET6))
+		return sys_error(EINVAL);
 	proto = socket_proto(fd);
 	if (!proto)
 		return sys_error(errno);
@@ -297,19 +301,12 @@ static int do_setsc(int fd, struct in6_addr *src, sc_type type, const struct soc
 	case SESSION_LASTING_IPV6_ADDRESS:
 		if (!dst) /* no peer: the host's own anchors */
 			return agent_anchored(fd, src, type, proto, &in6addr_any);
-		if (len < (socklen_t)sizeof(struct sockaddr_in6) || dst->sa_family != AF_INET6)
-			return sys_error(EINVAL);
 		return session_lasting(fd, src, proto, (const struct sockaddr_in6 *)dst, host);
 	case FIXED_IPV6_ADDRESS:
-		if (dst && (len < (socklen_t)sizeof(struct sockaddr_in6) ||
-			    dst->sa_family != AF_INET6))
-			return sys_error(EINVAL);
 		return fixed(fd, src, proto,
 			     dst ? &((const struct sockaddr_in6 *)dst)->sin6_addr : &in6addr_any);
 	case GRACEFUL_REPLACEMENT_IPV6_ADDRESS:
 		/* the current access address, anchored at the access router */
-		if (dst && (len < (socklen_t)sizeof(struct sockaddr_in6) || dst->sa_family != AF_INET6))
-			return sys_error(EINVAL);
 		return agent_anchored(fd, src, type, proto,
 				      dst ? &((const struct sockaddr_in6 *)dst)->sin6_addr :
 					    &in6addr_any);

@@ -98,6 +98,22 @@ Test(api_setsc, bad_arguments_are_eai_system)
 			      sizeof(d4), NULL),
 		     EAI_SYSTEM);
 	cr_assert_eq(errno, EINVAL);
+	/* so for Non-persistent, which does not use dst: a bad argument all
+	 * the same (setsc(3)), as is a dstlen too short for a sockaddr_in6 */
+	errno = 0;
+	cr_assert_eq(setsc_to(fd, &src, NON_PERSISTENT_IPV6_ADDRESS, (struct sockaddr *)&d4,
+			      sizeof(d4), NULL),
+		     EAI_SYSTEM);
+	cr_assert_eq(errno, EINVAL);
+	{
+		struct sockaddr_in6 d6 = { .sin6_family = AF_INET6 };
+
+		errno = 0;
+		cr_assert_eq(setsc_to(fd, &src, NON_PERSISTENT_IPV6_ADDRESS,
+				      (struct sockaddr *)&d6, 0, NULL),
+			     EAI_SYSTEM);
+		cr_assert_eq(errno, EINVAL);
+	}
 	/* a number that is no type */
 	errno = 0;
 	cr_assert_eq(setsc(fd, &src, (sc_type)0), EAI_SYSTEM);
