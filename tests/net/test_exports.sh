@@ -7,7 +7,8 @@
 #   - the functions declared in include/odm.h (the public API), and
 #   - the interposed libc functions: non-static functions defined in
 #     libodm/hook_*.c that libc.so.6 also defines.
-# and it needs no library but libc.so.6 at load time (readelf -d).
+# and it needs no library but libc.so.6 at load time (readelf -d). The
+# public header compiles in strict C (c89, c99) and C++ (c++98 on).
 # Any other exported symbol (ipc_call, ipc_connect, ... of the shared core)
 # fails the test, and so does a hook or API function that is missing. Then a
 # program whose library defines ipc_call() and which itself exports
@@ -67,6 +68,44 @@ missing=$(comm -13 "$TMP/exported" "$TMP/expected")
 check "libodm.so exports nothing beyond the hooks and the API" test -z "$extra"
 check "libodm.so exports every hook and API function" test -z "$missing"
 check "ipc_call is not exported" bash -c "! grep -qx ipc_call '$TMP/exported'"
+
+# The public header as programs include it: strict C99 and C89, and C++
+# from C++98 on (extern "C": the calls link to libodm's C names), each with
+# warnings as errors. A program that uses every name it declares.
+cat >"$TMP/use_odm.c" <<'USE'
+#include <odm.h>
+int use_odm(void);
+int use_odm(void)
+{
+	struct odm_event ev;
+	enum odm_addr_type t = ODM_TYPE_GRACEFUL_REPLACEMENT;
+	sc_type st = FIXED_IPV6_ADDRESS;
+
+	ev.kind = ODM_EVENT_GRACEFUL_REPLACEMENT;
+	ev.deadline_ms = 0;
+	return setsc(0, &ev.addr, st) + setsc_to(0, &ev.replacement, (sc_type)t, 0, 0, 0) +
+	       getsc(0, &ev.addr, &st) + odm_type_parse(odm_type_name(odm_type_from_name("fixed"))) +
+	       odm_events_fd() + odm_event_read(0, &ev) + (odm_version() != 0) + EAI_REQUIREDIPFAILED +
+	       EAI_REQUIREDIPNOTSUPPORTED + IPV6_REQUIRE_SRC_ON_NET + (int)ev.deadline_ms + ev.kind;
+}
+USE
+for std in c99 c89; do
+	check "odm.h compiles as $std -pedantic-errors -Werror" \
+		"$CC" -std="$std" -pedantic-errors -Wall -Wextra -Werror -I"$TOP/include" \
+		-c -o "$TMP/use_odm_$std.o" "$TMP/use_odm.c"
+done
+if command -v "${CXX:-g++}" >/dev/null; then
+	cp "$TMP/use_odm.c" "$TMP/use_odm.cc"
+	for std in c++98 c++11 c++20; do
+		check "odm.h compiles as $std -pedantic-errors -Werror" \
+			"${CXX:-g++}" -std="$std" -pedantic-errors -Wall -Wextra -Werror \
+			-I"$TOP/include" -c -o "$TMP/use_odm_$std.o" "$TMP/use_odm.cc"
+	done
+	check "in C++ its functions keep their C names (extern \"C\")" \
+		bash -c "nm -u '$TMP/use_odm_c++11.o' | grep -qw setsc_to"
+else
+	echo "# no ${CXX:-g++}: odm.h not compiled as C++"
+fi
 
 # What libodm.so needs at load time: libc alone. Every program it is
 # preloaded into pays before main() for each library it needs; c-ares and
