@@ -88,25 +88,45 @@ static int non_persistent(int fd, struct in6_addr *src)
 	return 0;
 }
 
-/* fd takes the lease l of type for proto toward cha; 0 or an EAI_* code. */
+/*
+ * fd takes the lease al of type for proto toward cha, into *src: 0 or an
+ * EAI_* code. held: al is one of the process's held leases (heldlease.h),
+ * not asked for this call. Another thread's setsc() on the same socket may
+ * have recorded its lease meanwhile (neither holds a lock while the agent
+ * answers): the socket keeps that one, answered as a lease it had before
+ * the call (its address for the same type, else EISCONN), and al, which no
+ * socket takes, is given back as a close gives back a lease.
+ */
 static int record(int fd, const struct agent_lease *al, int type, int pnum,
-		  const struct in6_addr *cha, int held)
+		  const struct in6_addr *cha, int held, struct in6_addr *src)
 {
-	struct fd_lease fl;
+	struct fd_lease fl, first;
+	int r;
 
 	memset(&fl, 0, sizeof(fl));
 	fl.addr = al->addr;
 	fl.type = type;
 	memcpy(fl.lease, al->lease, sizeof(fl.lease));
-	if (fdtable_track(fdtable_global(1), fd, &fl) != 0) {
-		if (!held)
+	r = fdtable_track_first(fdtable_global(1), fd, &fl, &first);
+	if (r != 0) {
+		/* (the process's other sockets may hold the same address) */
+		if (!held && !(r == 1 && IN6_ARE_ADDR_EQUAL(&first.addr, &al->addr)) &&
+		    heldlease_held(&al->addr) == 0)
 			agent_release(&al->addr);
-		return sys_error(ENOMEM);
+		if (r < 0)
+			return sys_error(-r);
+		shim_debug("setsc fd %d: another thread's call gave the socket its %s lease first",
+			   fd, odm_type_name(first.type));
+		if (first.type != type)
+			return sys_error(EISCONN);
+		*src = first.addr;
+		return 0;
 	}
 	/* a fresh address (IPV6_REQUIRE_SRC_ON_NET) is its socket's own: never
 	 * offered to the process's other sockets (as in shim_connect.c) */
 	if (!(fdtable_prefs(fdtable_global(1), fd) & IPV6_REQUIRE_SRC_ON_NET))
 		heldlease_note(type, pnum, cha, &al->addr, al->lease);
+	*src = al->addr;
 	return 0;
 }
 
@@ -172,10 +192,7 @@ static int agent_anchored(int fd, struct in6_addr *src, sc_type type, const char
 		shim_debug("setsc fd %d: %s", fd, r == 0 ? "no anchor for it here" : strerror(-r));
 		return r == -EOPNOTSUPP ? EAI_REQUIREDIPNOTSUPPORTED : EAI_REQUIREDIPFAILED;
 	}
-	r = record(fd, &al, type, pnum, &in6addr_any, 0);
-	if (r == 0)
-		*src = al.addr;
-	return r;
+	return record(fd, &al, type, pnum, &in6addr_any, 0, src);
 }
 
 static int session_lasting(int fd, struct in6_addr *src, const char *proto,
@@ -200,10 +217,7 @@ static int session_lasting(int fd, struct in6_addr *src, const char *proto,
 	on_net = (fdtable_prefs(t, fd) & IPV6_REQUIRE_SRC_ON_NET) != 0;
 	if (!on_net && heldlease_lookup(SESSION_LASTING_IPV6_ADDRESS, pnum, &cha, &al.addr,
 					al.lease, sizeof(al.lease))) {
-		r = record(fd, &al, SESSION_LASTING_IPV6_ADDRESS, pnum, &cha, 1);
-		if (r == 0)
-			*src = al.addr;
-		return r;
+		return record(fd, &al, SESSION_LASTING_IPV6_ADDRESS, pnum, &cha, 1, src);
 	}
 	r = agent_lease(SESSION_LASTING_IPV6_ADDRESS, &d6->sin6_addr, &cha, proto, on_net, &al);
 	if (r == 0)
@@ -213,10 +227,7 @@ static int session_lasting(int fd, struct in6_addr *src, const char *proto,
 		/* the agent's policy refuses the type to this program or user */
 		return r == -EOPNOTSUPP ? EAI_REQUIREDIPNOTSUPPORTED : EAI_REQUIREDIPFAILED;
 	}
-	r = record(fd, &al, SESSION_LASTING_IPV6_ADDRESS, pnum, &cha, 0);
-	if (r == 0)
-		*src = al.addr;
-	return r;
+	return record(fd, &al, SESSION_LASTING_IPV6_ADDRESS, pnum, &cha, 0, src);
 }
 
 /* Fixed: the host's one address at its home anchor; dst (:: without a peer)
@@ -233,10 +244,7 @@ static int fixed(int fd, struct in6_addr *src, const char *proto, const struct i
 		return r == 0 || r == -EOPNOTSUPP ? EAI_REQUIREDIPNOTSUPPORTED :
 						    EAI_REQUIREDIPFAILED;
 	}
-	r = record(fd, &al, FIXED_IPV6_ADDRESS, pnum, &in6addr_any, 0);
-	if (r == 0)
-		*src = al.addr;
-	return r;
+	return record(fd, &al, FIXED_IPV6_ADDRESS, pnum, &in6addr_any, 0, src);
 }
 
 /* fd's protocol (shim_socket_proto), or NULL with errno EBADF or ENOTSOCK

@@ -409,7 +409,9 @@ static void set_locked(struct fdtable *t, int fd, struct fd_entry *e)
 		t->high = (unsigned int)fd + 1;
 }
 
-int fdtable_track(struct fdtable *t, int fd, const struct fd_lease *l)
+/* fdtable_track(); with held, only onto a socket with no lease yet: one
+ * that has one keeps it, told in *held (1) */
+static int track(struct fdtable *t, int fd, const struct fd_lease *l, struct fd_lease *held)
 {
 	sigset_t old;
 	struct fd_entry *e, *cur;
@@ -424,6 +426,12 @@ int fdtable_track(struct fdtable *t, int fd, const struct fd_lease *l)
 	e->lease = *l;
 	lock(t, &old);
 	cur = atomic_load(&t->slot[fd]);
+	if (held && IS_ENTRY(cur) && cur->state == FDT_LEASED) {
+		*held = cur->lease;
+		retire_locked(t, e);
+		unlock(t, &old);
+		return 1;
+	}
 	if (IS_ENTRY(cur)) {
 		/* the socket's entry (its options, or the lease it is taking
 		 * anew), maybe shared by dups: it takes the lease, theirs too */
@@ -438,6 +446,17 @@ int fdtable_track(struct fdtable *t, int fd, const struct fd_lease *l)
 	set_locked(t, fd, e);
 	unlock(t, &old);
 	return 0;
+}
+
+int fdtable_track(struct fdtable *t, int fd, const struct fd_lease *l)
+{
+	return track(t, fd, l, NULL);
+}
+
+int fdtable_track_first(struct fdtable *t, int fd, const struct fd_lease *l,
+			struct fd_lease *held)
+{
+	return track(t, fd, l, held);
 }
 
 void fdtable_mark_seen(struct fdtable *t, int fd)

@@ -121,6 +121,14 @@ int fdtable_refs(struct fdtable *t, int fd);
  * -ENOMEM.
  */
 int fdtable_track(struct fdtable *t, int fd, const struct fd_lease *l);
+/*
+ * fdtable_track() for a lease asked without a lock held across the asking
+ * (setsc(3): two threads may ask for one socket at once): only a socket that
+ * holds no lease yet takes it. 0 when fd took l; 1 when it held one already,
+ * which it keeps, copied into *held; -EBADF or -ENOMEM.
+ */
+int fdtable_track_first(struct fdtable *t, int fd, const struct fd_lease *l,
+			struct fd_lease *held);
 /* Remember that fd was decided and is not ours (no-op on a leased fd). */
 void fdtable_mark_seen(struct fdtable *t, int fd);
 /* fd's socket, leased, is not ours any more (leased anew and answered

@@ -9,10 +9,13 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -318,4 +321,124 @@ Test(api_setsc, a_name_with_no_answer_has_its_last_cha_stale)
 	close(fd2);
 	close(fd);
 	close(dns);
+}
+
+/*
+ * Two threads ask setsc() for one socket at once, each a type of its own.
+ * The scripted agent holds the first lease's answer for a second, so the
+ * second call has found the socket without a lease before the first
+ * records its own, and waits for the agent meanwhile. The socket keeps
+ * the first lease; the second call is answered as a socket that had a
+ * lease of another type (EISCONN, setsc(3)), and the address the agent
+ * gave it, which no socket takes, is released. Before, both calls
+ * answered 0, the second's lease replaced the first's on the socket, and
+ * the first's stayed counted among the process's held leases after the
+ * socket's close (no release hint: "still held by 1 socket(s)").
+ */
+static int race_lfd = -1;
+static char race_got[2048];
+
+static void *race_agent(void *arg)
+{
+	char line[512];
+	size_t n = 0;
+	int c = accept(race_lfd, NULL, NULL), leases = 0;
+
+	(void)arg;
+	if (c < 0)
+		return NULL;
+	/* read lines until the release hint for the second address, or 5 s */
+	for (;;) {
+		struct pollfd p = { .fd = c, .events = POLLIN };
+		char ch;
+
+		if (poll(&p, 1, 5000) <= 0 || read(c, &ch, 1) != 1)
+			break;
+		if (n + 1 < sizeof(line))
+			line[n++] = ch;
+		if (ch != '\n')
+			continue;
+		line[n] = '\0';
+		n = 0;
+		strncat(race_got, line, sizeof(race_got) - strlen(race_got) - 1);
+		if (strstr(line, "\"lease\"")) {
+			const char *id = strstr(line, "\"id\":");
+			char out[160];
+			int len;
+
+			if (leases++ == 0)
+				sleep(1); /* the first answer late: the second call waits */
+			len = snprintf(out, sizeof(out),
+				       "{\"id\":%lld,\"ok\":true,\"addr\":\"2001:db8:a1::%d\","
+				       "\"lease\":\"%d\"}\n",
+				       id ? atoll(id + 5) : 0, leases == 1 ? 7 : 8, leases);
+			if (write(c, out, (size_t)len) != len)
+				break;
+		}
+		if (strstr(line, "\"release\"") && strstr(line, "2001:db8:a1::8"))
+			break;
+	}
+	close(c);
+	return NULL;
+}
+
+struct race_call {
+	int fd;
+	sc_type type;
+	int r, err;
+	struct in6_addr src;
+};
+
+static void *race_call(void *arg)
+{
+	struct race_call *c = arg;
+
+	c->r = setsc(c->fd, &c->src, c->type);
+	c->err = errno;
+	return NULL;
+}
+
+Test(api_setsc, two_threads_at_once_on_one_socket_leave_it_one_lease)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char dir[] = "/tmp/odm-setsc-race-XXXXXX";
+	struct race_call first = { .type = FIXED_IPV6_ADDRESS },
+			 second = { .type = GRACEFUL_REPLACEMENT_IPV6_ADDRESS };
+	struct in6_addr a7 = A("2001:db8:a1::7"), a8 = A("2001:db8:a1::8"), got;
+	pthread_t agent, t1, t2;
+	sc_type t = 0;
+	int fd;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/agent.sock", dir);
+	race_lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	cr_assert_eq(bind(race_lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	cr_assert_eq(listen(race_lfd, 4), 0);
+	setenv("ODM_SOCKET", sun.sun_path, 1);
+	pthread_create(&agent, NULL, race_agent, NULL);
+
+	fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	cr_assert_geq(fd, 0);
+	first.fd = second.fd = fd;
+	pthread_create(&t1, NULL, race_call, &first);
+	usleep(200 * 1000); /* the first is at the agent, held there for 1 s */
+	pthread_create(&t2, NULL, race_call, &second);
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	cr_assert_eq(first.r, 0);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&first.src, &a7));
+	cr_assert_eq(second.r, EAI_SYSTEM, "the second call answered %d", second.r);
+	cr_assert_eq(second.err, EISCONN);
+	cr_assert_eq(getsc(fd, &got, &t), 0);
+	cr_assert_eq(t, FIXED_IPV6_ADDRESS, "the socket's type is %d", t);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&got, &a7));
+	cr_assert_eq(heldlease_held(&a7), 1, "the socket counted once on its address");
+	cr_assert_eq(heldlease_held(&a8), 0, "the second lease is no socket's");
+	pthread_join(agent, NULL);
+	cr_assert(strstr(race_got, "\"release\",\"addr\":\"2001:db8:a1::8\""),
+		  "the second lease was released: %s", race_got);
+	close(fd);
+	close(race_lfd);
+	unlink(sun.sun_path);
+	rmdir(dir);
 }
