@@ -55,6 +55,9 @@ static int ag_no_cha_ops; /* the agent does not serve cha-check: not asked again
  * each wait their CHASHARE_ASK_MS in turn */
 static uint64_t ag_cha_quiet_until;
 static int ag_no_reply; /* the last call_locked's agent took the request, never answered */
+/* a lease went unanswered for its whole time: the agent stopped or hung,
+ * or its anchors silent; the next lease asks hello first (agent_lease) */
+static int ag_suspect;
 
 /* Lock held. Drop the connection; close it only if it is still ours. */
 static void drop_locked(void)
@@ -382,6 +385,37 @@ static void copy_text(char *dst, size_t size, json_t *v)
 		dst[0] = '\0';
 }
 
+/*
+ * Lock held. After a lease left unanswered (ag_suspect): 0 when the agent
+ * answers hello within AGENT_PROBE_MS (its anchors were slow: it is asked
+ * as before), else -errno; unanswered, it is taken for stopped or hung and
+ * not asked again for AGENT_RETRY_MS, as agent_default_type() does, so a
+ * process's calls do not each wait their AGENT_LEASE_MS (odm(7)).
+ */
+static int probe_locked(int left)
+{
+	json_t *req = json_pack("{s:s}", "op", "hello"), *resp = NULL;
+	int ret;
+
+	if (!req)
+		return -ENOMEM;
+	ret = call_locked(req, &resp, left < AGENT_PROBE_MS ? left : AGENT_PROBE_MS);
+	if (ret == 0) {
+		json_decref(resp);
+		ag_suspect = 0;
+		return 0;
+	}
+	if (ag_no_reply || ret == -ETIMEDOUT) {
+		ag_retry_after = chacache_now_ms() + AGENT_RETRY_MS;
+		ag_retry_err = -ETIME;
+		drop_locked();
+		shim_debug_once(&said_silent, "agent at %s left a lease and then hello unanswered; "
+				"not asked again for %d ms", agent_client_socket_path(), AGENT_RETRY_MS);
+		return -ETIME;
+	}
+	return ret;
+}
+
 int agent_lease(int type, const struct in6_addr *dst, const struct in6_addr *cha,
 		const char *proto, int fresh, struct agent_lease *out)
 {
@@ -408,7 +442,23 @@ int agent_lease(int type, const struct in6_addr *dst, const struct in6_addr *cha
 			   AGENT_LEASE_MS);
 		return ret;
 	}
+	if (ag_suspect) {
+		uint64_t deadline = chacache_now_ms() + (uint64_t)ret, now;
+		int probed = probe_locked(ret);
+
+		now = chacache_now_ms();
+		if (probed == 0 && now + AGENT_MIN_CALL_MS > deadline)
+			probed = -ETIMEDOUT;
+		if (probed < 0) {
+			json_decref(req);
+			unlock(cancel);
+			return probed;
+		}
+		ret = (int)(deadline - now);
+	}
 	ret = call_locked(req, &resp, ret);
+	if (ret == -ETIMEDOUT && ag_no_reply)
+		ag_suspect = 1;
 	unlock(cancel);
 	if (ret < 0)
 		return ret;

@@ -37,6 +37,9 @@
  * are done is not made: it fails as one that timed out */
 #define AGENT_MIN_CALL_MS 50
 #define AGENT_RETRY_MS 1000
+/* after a lease left unanswered for its whole time, the agent's hello is
+ * awaited this long before the next lease is asked (agent_lease) */
+#define AGENT_PROBE_MS 250
 
 struct agent_lease {
 	struct in6_addr addr;
@@ -65,6 +68,10 @@ int agent_default_type_known(void);
  * {plain:true}, or -errno (agent unreachable, timeout, error reply; the
  * reason is printed once with ODM_DEBUG): -EOPNOTSUPP for the agent's
  * "REQUIREDIPNOTSUPPORTED" (the type is not offered, or policy forbids it).
+ * A lease the agent took and left unanswered for its whole time (the agent
+ * stopped or hung, or its anchors silent) makes the next call ask hello
+ * first, within AGENT_PROBE_MS: unanswered, the agent is not asked again for
+ * AGENT_RETRY_MS (-ETIME at once), as for a hello that went unanswered.
  */
 int agent_lease(int type, const struct in6_addr *dst, const struct in6_addr *cha,
 		const char *proto, int fresh, struct agent_lease *out);

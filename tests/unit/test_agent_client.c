@@ -490,3 +490,48 @@ Test(agent_client, cha_check_behind_a_slow_call_is_not_tried_at_once_again)
 	pthread_join(t, NULL);
 	pthread_detach(agent_thread);
 }
+
+/*
+ * An agent that takes the requests and answers none (stopped, hung): the
+ * first lease waits its AGENT_LEASE_MS, the next asks hello first and,
+ * unanswered within AGENT_PROBE_MS, fails (-ETIME); the ones after it
+ * fail at once for AGENT_RETRY_MS (odm(7): not asked again for a second).
+ * Before, every call waited its 4 s: a program's connects, or setsc()
+ * calls, one after the other, 4 s each.
+ */
+Test(agent_client, a_silent_agent_is_not_asked_a_lease_again_at_once)
+{
+	static const enum step s[] = { SILENT, SILENT, SILENT };
+	long long t0, us;
+
+	run_agent(s, 3);
+	t0 = now_us();
+	cr_assert_eq(lease(), -ETIMEDOUT);
+	us = now_us() - t0;
+	cr_assert_geq(us, (AGENT_LEASE_MS - 100) * 1000LL, "the first lease waited %lld us", us);
+	t0 = now_us();
+	cr_assert_eq(lease(), -ETIME);
+	us = now_us() - t0;
+	cr_assert_lt(us, 2000000, "the second lease waited %lld us (AGENT_PROBE_MS %d)", us,
+		     AGENT_PROBE_MS);
+	t0 = now_us();
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(lease(), -ETIME);
+	us = now_us() - t0;
+	cr_assert_lt(us, 200000, "4 leases more waited %lld us in all", us);
+	cr_assert(strstr(got, "\"op\":\"hello\""), "no hello asked: %s", got);
+	pthread_detach(agent_thread);
+}
+
+/* One whose lease went unanswered but that answers hello (its anchors
+ * were silent) is asked as before: the next lease is served. */
+Test(agent_client, an_agent_that_answers_hello_after_a_silent_lease_is_asked_again)
+{
+	static const enum step s[] = { SILENT, SERVE };
+
+	run_agent(s, 2);
+	cr_assert_eq(lease(), -ETIMEDOUT);
+	cr_assert_eq(lease(), 1, "the lease after the agent's hello");
+	cr_assert_eq(lease(), 1);
+	pthread_detach(agent_thread);
+}
