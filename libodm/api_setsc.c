@@ -291,6 +291,10 @@ static int do_setsc(int fd, struct in6_addr *src, sc_type type, const struct soc
 	proto = socket_proto(fd);
 	if (!proto)
 		return sys_error(errno);
+	/* a number that is no type is a bad argument, whatever the socket
+	 * holds (not EISCONN on a leased one), toward any destination */
+	if (type < FIXED_IPV6_ADDRESS || type > GRACEFUL_REPLACEMENT_IPV6_ADDRESS)
+		return sys_error(EINVAL);
 	/* already decided by an earlier setsc: the same type answers at once */
 	if (fdtable_get(fdtable_global(0), fd, &held)) {
 		if (held.type != type)
@@ -298,7 +302,6 @@ static int do_setsc(int fd, struct in6_addr *src, sc_type type, const struct soc
 		*src = held.addr;
 		return 0;
 	}
-	/* (a number that is no type stays a bad argument: the switch below) */
 	if ((type == SESSION_LASTING_IPV6_ADDRESS || type == FIXED_IPV6_ADDRESS ||
 	     type == GRACEFUL_REPLACEMENT_IPV6_ADDRESS) &&
 	    ipv4_dst(fd, dst, len))
@@ -318,7 +321,7 @@ static int do_setsc(int fd, struct in6_addr *src, sc_type type, const struct soc
 		return agent_anchored(fd, src, type, proto,
 				      dst ? &((const struct sockaddr_in6 *)dst)->sin6_addr :
 					    &in6addr_any);
-	default: /* a number that is no type: a bad argument */
+	default: /* (no type: refused above) */
 		return sys_error(EINVAL);
 	}
 }

@@ -200,6 +200,13 @@ Test(api_setsc, held_lease_answers_at_once_and_getsc_reports_it)
 	errno = 0;
 	cr_assert_eq(setsc(fd, &src, NON_PERSISTENT_IPV6_ADDRESS), EAI_SYSTEM);
 	cr_assert_eq(errno, EISCONN);
+	/* a number that is no type stays a bad argument on a leased socket */
+	errno = 0;
+	cr_assert_eq(setsc(fd, &src, (sc_type)9), EAI_SYSTEM);
+	cr_assert_eq(errno, EINVAL, "errno %d", errno);
+	errno = 0;
+	cr_assert_eq(setsc(fd, &src, (sc_type)0), EAI_SYSTEM);
+	cr_assert_eq(errno, EINVAL, "errno %d", errno);
 	/* held for TCP only: a UDP socket must ask the agent, which is down */
 	cr_assert_eq(setsc_to(fd2, &src, SESSION_LASTING_IPV6_ADDRESS, (struct sockaddr *)&d,
 			      sizeof(d), NULL),
