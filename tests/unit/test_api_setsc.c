@@ -344,6 +344,7 @@ Test(api_setsc, a_name_with_no_answer_has_its_last_cha_stale)
  */
 static int race_lfd = -1;
 static char race_got[2048];
+static int race_held; /* the agent holds the first lease's answer (atomic) */
 
 static void *race_agent(void *arg)
 {
@@ -373,8 +374,11 @@ static void *race_agent(void *arg)
 			char out[160];
 			int len;
 
-			if (leases++ == 0)
-				sleep(1); /* the first answer late: the second call waits */
+			if (leases++ == 0) {
+				/* the first answer late: the second call waits */
+				__atomic_store_n(&race_held, 1, __ATOMIC_RELEASE);
+				sleep(1);
+			}
 			len = snprintf(out, sizeof(out),
 				       "{\"id\":%lld,\"ok\":true,\"addr\":\"2001:db8:a1::%d\","
 				       "\"lease\":\"%d\"}\n",
@@ -428,7 +432,11 @@ Test(api_setsc, two_threads_at_once_on_one_socket_leave_it_one_lease)
 	cr_assert_geq(fd, 0);
 	first.fd = second.fd = fd;
 	pthread_create(&t1, NULL, race_call, &first);
-	usleep(200 * 1000); /* the first is at the agent, held there for 1 s */
+	/* the first is at the agent, held there for 1 s: then the second,
+	 * whichever thread the scheduler runs first (at most 5 s) */
+	for (int i = 0; i < 500 && !__atomic_load_n(&race_held, __ATOMIC_ACQUIRE); i++)
+		usleep(10 * 1000);
+	cr_assert(__atomic_load_n(&race_held, __ATOMIC_ACQUIRE), "the first lease never asked");
 	pthread_create(&t2, NULL, race_call, &second);
 	pthread_join(t1, NULL);
 	pthread_join(t2, NULL);
