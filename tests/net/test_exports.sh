@@ -96,13 +96,13 @@ for std in c99 c89; do
 done
 if command -v "${CXX:-g++}" >/dev/null; then
 	cp "$TMP/use_odm.c" "$TMP/use_odm.cc"
-	for std in c++98 c++11 c++20; do
+	for std in c++98 c++20; do
 		check "odm.h compiles as $std -pedantic-errors -Werror" \
 			"${CXX:-g++}" -std="$std" -pedantic-errors -Wall -Wextra -Werror \
 			-I"$TOP/include" -c -o "$TMP/use_odm_$std.o" "$TMP/use_odm.cc"
 	done
 	check "in C++ its functions keep their C names (extern \"C\")" \
-		bash -c "nm -u '$TMP/use_odm_c++11.o' | grep -qw setsc_to"
+		bash -c "nm -u '$TMP/use_odm_c++98.o' | grep -qw setsc_to"
 else
 	echo "# no ${CXX:-g++}: odm.h not compiled as C++"
 fi
