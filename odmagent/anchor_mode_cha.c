@@ -69,10 +69,16 @@ static uint8_t cha_allocate(struct anchor *an, const struct anchor_req *r, uint1
 		rc = pool_alloc(&an->pool, &hoa);
 	}
 	if (rc < 0) {
-		char pf[INET6_ADDRSTRLEN];
+		char pf[INET6_ADDRSTRLEN], n[LOG_ESC_MAX];
 
-		log_warnx("pool %s/%u exhausted, every address bound: a new binding is refused "
-			  "(status 130)", ntop6(&an->cfg->pool, pf), an->cfg->pool_plen);
+		/* as often as a host asks: held to its identity's lines, like
+		 * anchor_quota_full's, and naming it (another host's
+		 * bindings may be what fills the pool) */
+		reqlog_say(&an->ids[r->ident].bu_log, r->now_ms, ODM_LOG_WARN,
+			   "pool %s/%u exhausted, every address bound: a new binding for "
+			   "identity %s is refused (status 130)",
+			   ntop6(&an->cfg->pool, pf), an->cfg->pool_plen,
+			   log_escape(n, sizeof n, r->bu->mnid, sizeof r->bu->mnid));
 		return MH_BA_INSUFFICIENT_RESOURCES;
 	}
 	anchor_binding_tmpl(r, &hoa, granted, ODM_MODE_CHA, &tmpl);

@@ -1098,6 +1098,42 @@ Test(anchor, pool_exhausted_130)
 	n = fread(line, 1, sizeof line - 1, cr_get_redirected_stderr());
 	line[n] = '\0';
 	cr_assert(strstr(line, "pool 2001:db8:c4a::/126 exhausted"), "%s", line);
+	cr_assert(strstr(line, "a new binding for identity " NAI1 " is refused"),
+		  "the line names who asked: %s", line);
+}
+
+/* A host that asks for more of an exhausted pool as fast as it can send is
+ * refused each time, and said at the rate of its identity's lines: before,
+ * each refusal was a warning of its own, 590 lines for 590 BUs */
+Test(anchor, pool_exhausted_said_at_a_bounded_rate)
+{
+	static char buf[1 << 20];
+	const char *needle = "exhausted, every address bound";
+	struct mh_msg ba;
+	int lines = 0;
+	size_t n;
+
+	anchor_fini(&an);
+	setup_with(126, 0);
+	for (uint16_t i = 0; i < 3; i++)
+		alloc_ok((uint16_t)(10 + i), (uint16_t)(1 + i), 0);
+	cr_redirect_stderr();
+	odm_log_init("t", ODM_LOG_INFO, 0);
+	for (uint16_t seq = 20; seq < 610; seq++) { /* 590 requests in 0.59 s */
+		struct bu b = bu_default(seq);
+
+		b.bid = seq;
+		send_bu(&b, 1000 + seq, &ba);
+		cr_assert_eq(ba.status, MH_BA_INSUFFICIENT_RESOURCES, "seq %u: %u", seq, ba.status);
+	}
+	fflush(stderr);
+	n = fread(buf, 1, sizeof(buf) - 1, cr_get_redirected_stderr());
+	buf[n] = '\0';
+	for (const char *q = buf; (q = strstr(q, needle)); q += strlen(needle))
+		lines++;
+	cr_assert_geq(lines, 1, "said at all");
+	cr_assert_leq(lines, ANCHOR_BU_LOG_BURST + ANCHOR_BU_LOG_RATE + 1,
+		      "%d lines for 590 refusals", lines);
 }
 
 /* An authentic host's BUs, however many it sends (it holds a key, not
