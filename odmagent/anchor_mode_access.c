@@ -167,7 +167,8 @@ static uint8_t access_apply(struct anchor *an, const struct anchor_req *r, struc
 				expires = deadline;
 		}
 		if (anchor_binding_update(an, b, bu, &bu->altcoa, granted, r->now_ms, expires) < 0) {
-			log_warnx("tunnel for identity %ld failed", r->ident);
+			log_warnx("tunnel for identity %s failed",
+				  log_escape(n, sizeof n, bu->mnid, sizeof bu->mnid));
 			return MH_BA_INSUFFICIENT_RESOURCES;
 		}
 		b->deadline_ms = deadline;

@@ -84,7 +84,10 @@ static uint8_t cha_allocate(struct anchor *an, const struct anchor_req *r, uint1
 	anchor_binding_tmpl(r, &hoa, granted, ODM_MODE_CHA, &tmpl);
 	rc = anchor_binding_add(an, &tmpl, out);
 	if (rc < 0) {
-		log_warn(rc, "binding for identity %ld", r->ident);
+		char n[LOG_ESC_MAX];
+
+		log_warn(rc, "binding for identity %s",
+			 log_escape(n, sizeof n, r->bu->mnid, sizeof r->bu->mnid));
 		(void)pool_release(&an->pool, &tmpl.hoa);
 		return MH_BA_INSUFFICIENT_RESOURCES;
 	}
@@ -106,7 +109,7 @@ static uint8_t cha_reclaim(struct anchor *an, const struct anchor_req *r, uint16
 {
 	const struct mh_msg *bu = r->bu;
 	struct binding tmpl;
-	char h[INET6_ADDRSTRLEN];
+	char h[INET6_ADDRSTRLEN], n[LOG_ESC_MAX];
 	int rc;
 
 	/* a cooling address was bound in this run, which knows it ended: no
@@ -122,14 +125,15 @@ static uint8_t cha_reclaim(struct anchor *an, const struct anchor_req *r, uint16
 	if (pool_reserve(&an->pool, &bu->hnp) < 0)
 		return MH_BA_NOT_HA_FOR_MN;
 	anchor_binding_tmpl(r, &bu->hnp, granted, ODM_MODE_CHA, &tmpl);
+	log_escape(n, sizeof n, bu->mnid, sizeof bu->mnid);
 	rc = anchor_binding_add(an, &tmpl, out);
 	if (rc < 0) {
-		log_warn(rc, "binding for identity %ld", r->ident);
+		log_warn(rc, "binding for identity %s", n);
 		(void)pool_release(&an->pool, &tmpl.hoa);
 		return MH_BA_INSUFFICIENT_RESOURCES;
 	}
-	log_info("%s: bound to nobody, given back to identity %ld (BID %u) that refreshes it",
-		 ntop6(&bu->hnp, h), r->ident, bu->bid);
+	log_info("%s: bound to nobody, given back to identity %s (BID %u) that refreshes it",
+		 ntop6(&bu->hnp, h), n, bu->bid);
 	return MH_BA_ACCEPTED;
 }
 
@@ -177,7 +181,10 @@ static uint8_t cha_apply(struct anchor *an, const struct anchor_req *r, struct b
 			return st;
 	} else if (anchor_binding_update(an, b, bu, &bu->altcoa, granted, r->now_ms,
 					 r->now_ms + (uint64_t)mh_lifetime_seconds(granted) * 1000) < 0) {
-		log_warnx("tunnel bind for identity %ld failed", r->ident);
+		char n[LOG_ESC_MAX];
+
+		log_warnx("tunnel bind for identity %s failed",
+			  log_escape(n, sizeof n, bu->mnid, sizeof bu->mnid));
 		return MH_BA_INSUFFICIENT_RESOURCES;
 	}
 	p->has_hoa = 1;

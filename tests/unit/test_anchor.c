@@ -641,13 +641,21 @@ Test(anchor, tunnel_failure_130_changes_nothing)
 	struct mh_msg ba;
 	struct snap s, s2;
 	struct bu b = bu_default(10);
+	char line[4096];
+	size_t n;
 
 	s = take();
 	ft.fail_bind = 1;
+	cr_redirect_stderr();
+	odm_log_init("t", ODM_LOG_INFO, 0);
 	send_bu(&b, 0, &ba);
 	cr_assert_eq(ba.status, MH_BA_INSUFFICIENT_RESOURCES);
 	s2 = take();
 	assert_same(&s, &s2);
+	fflush(stderr);
+	n = fread(line, 1, sizeof line - 1, cr_get_redirected_stderr());
+	line[n] = '\0';
+	cr_assert(strstr(line, "binding for identity " NAI1 ":"), "names the NAI: %s", line);
 }
 
 Test(anchor, not_bound_to_this_identity_133)
@@ -688,13 +696,22 @@ Test(anchor, refresh_of_a_lost_binding_takes_it_back)
 	struct bu b = bu_default(10);
 	struct in6_addr lost = A("2001:db8:c4a::99"), got;
 	const struct binding *bd;
+	char line[4096];
+	size_t n;
 
 	anchor_hold_after_crash(&an, 0);
 	b.hnp = "2001:db8:c4a::99";
 	b.bid = 9;
+	cr_redirect_stderr();
+	odm_log_init("t", ODM_LOG_INFO, 0);
 	send_bu(&b, 1000, &ba);
 	cr_assert_eq(ba.status, MH_BA_ACCEPTED, "status %u", ba.status);
 	cr_assert_eq(memcmp(&ba.hnp, &lost, 16), 0);
+	/* the line names the identity (its NAI), not its index in the file */
+	fflush(stderr);
+	n = fread(line, 1, sizeof line - 1, cr_get_redirected_stderr());
+	line[n] = '\0';
+	cr_assert(strstr(line, "given back to identity " NAI1 " (BID 9)"), "%s", line);
 	cr_assert_eq(ba.lifetime, 100);
 	assert_ba_auth(&ba, idents[0].key, COA1);
 	cr_assert(pool_is_allocated(&an.pool, &lost));

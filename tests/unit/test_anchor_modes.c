@@ -521,13 +521,21 @@ Test(access, graceful_move_the_tunnel_refuses_changes_nothing)
 {
 	struct mh_msg ba;
 	struct snap s, s2;
+	char line[4096];
+	size_t n;
 
 	setup_modes(ODM_MODE_BIT(ODM_MODE_ACCESS), 0);
 	claim(1, "graceful-replacement", 1000);
 	s = take();
 	ft.fail_bind = 1;
+	cr_redirect_stderr();
+	odm_log_init("t", ODM_LOG_INFO, 0);
 	cr_assert_eq(bu_status(NAI1, 2, COA2, X1, 100, "graceful-replacement", 5000, &ba),
 		     MH_BA_INSUFFICIENT_RESOURCES);
+	fflush(stderr);
+	n = fread(line, 1, sizeof line - 1, cr_get_redirected_stderr());
+	line[n] = '\0';
+	cr_assert(strstr(line, "tunnel for identity " NAI1 " failed"), "names the NAI: %s", line);
 	s2 = take();
 	assert_same(&s, &s2);
 	cr_assert_eq(bound(X1)->deadline_ms, 0, "no grace period began");
