@@ -423,6 +423,21 @@ int anchor_stale_copy(struct anchor_ident *st, uint16_t seq)
 	return copy;
 }
 
+int anchor_twin(struct anchor_ident *st, const struct in6_addr *coa, uint64_t now_ms)
+{
+	int twin;
+
+	if (!st->has_last_coa || addr_eq(coa, &st->last_coa))
+		return 0;
+	twin = st->has_behind && addr_eq(&st->behind_coa, &st->last_coa) &&
+	       addr_eq(&st->behind_of, coa) && now_ms - st->behind_ms <= ANCHOR_TWIN_WINDOW_MS;
+	st->has_behind = 1;
+	st->behind_coa = *coa;
+	st->behind_of = st->last_coa;
+	st->behind_ms = now_ms;
+	return twin;
+}
+
 static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t *buf,
 		       size_t len, const struct in6_addr *src, const struct in6_addr *dst,
 		       uint64_t now_ms, uint64_t ntp_now, struct ba_plan *p)
@@ -502,7 +517,18 @@ static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t
 	 * brings the host's next BU there (RFC 6275 §11.7.3). */
 	if (st->has_last && (!mh_seq_newer(bu->seq, st->last_seq) ||
 			     (waived && (uint16_t)(bu->seq - st->last_seq) > ANCHOR_WAIVED_SEQ_SPAN))) {
+		char n[LOG_ESC_MAX], c1[INET6_ADDRSTRLEN], c2[INET6_ADDRSTRLEN];
+
 		p->seq = st->last_seq;
+		/* behind the last accepted (not ahead beyond the waived span) */
+		if (!mh_seq_newer(bu->seq, st->last_seq) && (bu->present & MH_HAS_ALTCOA) &&
+		    addr_eq(&bu->altcoa, src) && anchor_twin(st, src, now_ms))
+			reqlog_say(&st->bu_log, now_ms, ODM_LOG_WARN,
+				   "identity %s sends from %s and from %s, each numbered behind "
+				   "the other: two hosts configured with this identity? Its "
+				   "bindings go to whichever sent last (one key per host: "
+				   "odmagent(8), Keys)",
+				   nai_esc(bu->mnid, n), ntop6(src, c1), ntop6(&st->behind_of, c2));
 		return MH_BA_SEQ_OUT_OF_WINDOW;
 	}
 
@@ -547,6 +573,8 @@ static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t
 		st->has_last = 1;
 		st->last_seq = bu->seq;
 		st->last_ts = bu->replay_ts;
+		st->has_last_coa = 1;
+		st->last_coa = bu->altcoa;
 		/* the stale ones seen are older (anchor_stale_copy): one that
 		 * lingered 32768 numbers behind would pass for newer */
 		st->has_stale = 0;

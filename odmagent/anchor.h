@@ -131,7 +131,23 @@ struct anchor_ident {
 	int has_stale;
 	uint16_t stale_seq;
 	struct reqlog bu_log;   /* the lines its authentic BUs cause (reqlog.h) */
+	/* the care-of address of the last accepted BU (has_last_coa), and
+	 * the last BU numbered behind it from another one: anchor_twin */
+	int has_last_coa, has_behind;
+	struct in6_addr last_coa, behind_coa, behind_of;
+	uint64_t behind_ms;
 };
+/*
+ * An authentic, fresh BU from coa numbered behind the identity's last
+ * accepted one (status 135) that came from another care-of address: 1 if
+ * the one before such BU came from the address that last BU came from and
+ * was behind one from coa, within ANCHOR_TWIN_WINDOW_MS: each of two
+ * addresses numbered behind the other's, as two hosts configured with one
+ * identity send (a host keeps its numbering across moves and restarts);
+ * the binding follows whichever sent last. Notes this one either way.
+ */
+int anchor_twin(struct anchor_ident *st, const struct in6_addr *coa, uint64_t now_ms);
+#define ANCHOR_TWIN_WINDOW_MS 3600000
 /* Lines an identity's authentic BUs cause: a host holds a key, not the
  * right to fill the anchor's log at the rate it can send; a move of
  * max-bindings' default of 64 bindings is said whole. */

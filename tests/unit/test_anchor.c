@@ -571,6 +571,72 @@ Test(anchor, sequence_135)
 	cr_assert_eq(ba.status, 0);
 }
 
+/* NAI1's BU seq from coa (bid 1, allocation) with timestamp ts_ms at
+ * now_ms: the BA's status */
+static uint8_t from_coa(uint16_t seq, const char *coa, int64_t ts_ms, uint64_t now_ms)
+{
+	struct bu b = bu_default(seq);
+	struct mh_msg ba;
+
+	b.coa = coa;
+	b.ts_ms = ts_ms;
+	send_bu(&b, now_ms, &ba);
+	return ba.status;
+}
+
+/* One identity configured on two hosts: each host's BUs are numbered
+ * behind the other's last accepted one in turn (135), and the binding
+ * goes to whichever sent last. The anchor says so once the two care-of
+ * addresses have each been behind the other; before, nothing said it.
+ * One BU behind from another address (a host that lost its numbering
+ * there) is not enough. */
+Test(anchor, one_identity_on_two_hosts_is_said)
+{
+	static char buf[1 << 16];
+	const char *needle = "sends from " COA1 " and from " COA2 ", each numbered behind the other";
+	size_t n;
+
+	cr_redirect_stderr();
+	odm_log_init("t", ODM_LOG_INFO, 0);
+	cr_assert_eq(from_coa(10, COA1, 100, 1000), 0, "host A allocates");
+	cr_assert_eq(from_coa(5, COA2, 200, 2000), MH_BA_SEQ_OUT_OF_WINDOW, "host B is behind");
+	cr_assert_eq(from_coa(9, COA1, 250, 2500), MH_BA_SEQ_OUT_OF_WINDOW,
+		     "host A's own copy: no other address");
+	cr_assert_eq(from_coa(11, COA2, 300, 3000), 0, "host B resynced: the binding is B's");
+	fflush(stderr);
+	n = fread(buf, 1, sizeof buf - 1, cr_get_redirected_stderr());
+	buf[n] = '\0';
+	cr_assert_null(strstr(buf, "each numbered behind"), "not yet: %s", buf);
+	cr_assert_eq(from_coa(7, COA1, 400, 4000), MH_BA_SEQ_OUT_OF_WINDOW, "host A is behind");
+	fflush(stderr);
+	n = fread(buf, 1, sizeof buf - 1, cr_get_redirected_stderr());
+	buf[n] = '\0';
+	cr_assert(strstr(buf, needle), "said: %s", buf);
+	cr_assert(strstr(buf, "identity " NAI1 " sends"), "names the identity: %s", buf);
+}
+
+/* The pure decision: only an alternation within ANCHOR_TWIN_WINDOW_MS */
+Test(anchor, twin_needs_each_behind_the_other_in_the_window)
+{
+	struct anchor_ident st;
+	struct in6_addr x = A(COA1), y = A(COA2), z = A("2001:db8:3::300");
+
+	anchor_ident_init(&st);
+	cr_assert_eq(anchor_twin(&st, &x, 0), 0, "no accepted CoA yet");
+	st.has_last_coa = 1;
+	st.last_coa = x;
+	cr_assert_eq(anchor_twin(&st, &x, 0), 0, "the same address");
+	cr_assert_eq(anchor_twin(&st, &y, 10), 0, "y behind x once");
+	st.last_coa = z;
+	cr_assert_eq(anchor_twin(&st, &x, 20), 0, "x behind z: not the same pair");
+	st.last_coa = y;
+	cr_assert_eq(anchor_twin(&st, &x, 30), 0, "x behind y, but the last was x behind z");
+	st.last_coa = x;
+	cr_assert_eq(anchor_twin(&st, &y, 40), 1, "y behind x after x behind y");
+	st.last_coa = y;
+	cr_assert_eq(anchor_twin(&st, &x, 40 + ANCHOR_TWIN_WINDOW_MS + 1), 0, "too late");
+}
+
 Test(anchor, missing_hnp_158)
 {
 	struct mh_msg ba;
