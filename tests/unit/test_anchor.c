@@ -724,6 +724,41 @@ Test(anchor, tunnel_failure_130_changes_nothing)
 	cr_assert(strstr(line, "binding for identity " NAI1 ":"), "names the NAI: %s", line);
 }
 
+/* The two other lines of a binding the tunnel refuses, a move of a CHA
+ * binding and the reclaim of an address held after a crash: each names the
+ * identity (its NAI), not its index in the configuration ("identity 0") */
+Test(anchor, a_move_and_a_reclaim_the_tunnel_refuses_name_the_identity)
+{
+	static char buf[1 << 14];
+	struct mh_msg ba;
+	struct bu b;
+	struct in6_addr a = alloc_ok(10, 1, 0);
+	char txt[INET6_ADDRSTRLEN];
+	size_t n;
+
+	inet_ntop(AF_INET6, &a, txt, sizeof txt);
+	ft.fail_bind = 1;
+	cr_redirect_stderr();
+	odm_log_init("t", ODM_LOG_INFO, 0);
+	b = bu_default(11);
+	b.hnp = txt;
+	b.coa = COA2;
+	send_bu(&b, 1000, &ba);
+	cr_assert_eq(ba.status, MH_BA_INSUFFICIENT_RESOURCES, "the move: %u", ba.status);
+	anchor_hold_after_crash(&an, 0);
+	b = bu_default(12);
+	b.hnp = "2001:db8:c4a::99";
+	b.bid = 9;
+	send_bu(&b, 2000, &ba);
+	cr_assert_eq(ba.status, MH_BA_INSUFFICIENT_RESOURCES, "the reclaim: %u", ba.status);
+	fflush(stderr);
+	n = fread(buf, 1, sizeof buf - 1, cr_get_redirected_stderr());
+	buf[n] = '\0';
+	cr_assert(strstr(buf, "tunnel bind for identity " NAI1 " failed"), "the move: %s", buf);
+	cr_assert(strstr(buf, "cha_reclaim: binding for identity " NAI1 ":"), "the reclaim: %s",
+		  buf);
+}
+
 Test(anchor, not_bound_to_this_identity_133)
 {
 	struct mh_msg ba;
