@@ -18,6 +18,21 @@ static unsigned scope_index(const char *scope)
 	return if_nametoindex(scope);
 }
 
+char *resolvll_read(const char *path, size_t *len)
+{
+	char *buf;
+	FILE *f;
+
+	*len = 0;
+	f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	buf = malloc(RESOLVLL_READ_MAX);
+	*len = buf ? fread(buf, 1, RESOLVLL_READ_MAX, f) : 0;
+	fclose(f);
+	return buf;
+}
+
 int resolvll_apply(struct resolvll *t, ares_channel c, const char *path)
 {
 	struct ares_addr_port_node nodes[RCNS_MAX];
@@ -25,15 +40,9 @@ int resolvll_apply(struct resolvll *t, ares_channel c, const char *path)
 	size_t len, n, k = 0;
 	int scoped = 0, left = 0;
 	char *buf;
-	FILE *f;
 
 	t->n = 0;
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	buf = malloc(RESOLVLL_READ_MAX);
-	len = buf ? fread(buf, 1, RESOLVLL_READ_MAX, f) : 0;
-	fclose(f);
+	buf = resolvll_read(path, &len);
 	n = buf ? rcns_parse(buf, len, ns, RCNS_MAX) : 0;
 	free(buf);
 	for (size_t i = 0; i < n; i++)

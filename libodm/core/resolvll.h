@@ -32,6 +32,10 @@ struct resolvll {
 	size_t n;
 };
 
+/* The first RESOLVLL_READ_MAX bytes of path, *len of them, in a buffer
+ * the caller frees; NULL (and *len 0) if it cannot be read */
+char *resolvll_read(const char *path, size_t *len);
+
 /*
  * Reads path: when a nameserver line has a scope, sets c's servers from
  * the lines (a scope naming no interface leaves its line out) and notes

@@ -15,6 +15,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,14 @@ static atomic_int answer_delay_ms;
 static pthread_mutex_t asked_lock = PTHREAD_MUTEX_INITIALIZER;
 static char asked[16][256];
 static int nasked;
+
+static void note_asked(const char *name)
+{
+	pthread_mutex_lock(&asked_lock);
+	if (nasked < 16)
+		memcpy(asked[nasked++], name, strlen(name) + 1);
+	pthread_mutex_unlock(&asked_lock);
+}
 
 /* /etc/resolv.conf rewritten in place with text (the bind mount holds the
  * file's inode: a rename over it would not be seen through it) */
@@ -78,10 +87,7 @@ static void *answering_dns(void *arg)
 		len = dns_aaaa_answer(in, (size_t)n, out, sizeof(out), name, sizeof(name));
 		if (!len)
 			continue;
-		pthread_mutex_lock(&asked_lock);
-		if (nasked < 16)
-			memcpy(asked[nasked++], name, strlen(name) + 1);
-		pthread_mutex_unlock(&asked_lock);
+		note_asked(name);
 		usleep((useconds_t)atomic_load(&answer_delay_ms) * 1000);
 		sendto(answer_fd, out, len, 0, (struct sockaddr *)&from, fl);
 	}
@@ -192,4 +198,78 @@ Test(chalookup_resolv, a_lookup_out_when_it_changes_goes_on)
 	r = lookup("third", &cha);
 	cr_assert_eq(r, CHA_FOUND, "the third lookup (got %d)", r);
 	cr_assert(was_asked("cha.third.new.test"), "the change followed once nobody waited");
+}
+
+/* A DNS server over TCP only (RFC 7766) on 127.0.0.1 port 53, nothing on
+ * its UDP port: each query (two bytes of length, then the message)
+ * answered as the UDP server does, on its connection */
+static void *tcp_dns(void *arg)
+{
+	int lfd = (int)(intptr_t)arg;
+
+	for (;;) {
+		int c = accept(lfd, NULL, NULL);
+
+		if (c < 0)
+			continue;
+		for (;;) {
+			unsigned char in[514], out[514];
+			char name[256];
+			size_t got = 0, want = 2, len;
+			ssize_t r;
+
+			while (got < want) {
+				r = read(c, in + got, want - got);
+				if (r <= 0)
+					break;
+				got += (size_t)r;
+				if (got == 2)
+					want = 2 + (size_t)(in[0] << 8 | in[1]);
+				if (want > sizeof(in))
+					break;
+			}
+			if (got < want || want <= 2)
+				break;
+			len = dns_aaaa_answer(in + 2, want - 2, out + 2, sizeof(out) - 2, name,
+					      sizeof(name));
+			if (!len)
+				break;
+			note_asked(name);
+			out[0] = (unsigned char)(len >> 8);
+			out[1] = (unsigned char)len;
+			if (write(c, out, len + 2) != (ssize_t)(len + 2))
+				break;
+		}
+		close(c);
+	}
+	return NULL;
+}
+
+/*
+ * resolv.conf says "options use-vc" (resolv.conf(5): the C library asks
+ * over TCP; a network whose DNS is reached over TCP only): the cha lookup
+ * asks over TCP too, and finds the record. Before, c-ares (1.18 knows no
+ * such option) asked over UDP, which nobody served: no CHA, while
+ * getaddrinfo(3) resolved the names.
+ */
+Test(chalookup_resolv, options_use_vc_asks_over_tcp)
+{
+	struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = htons(53) };
+	struct in6_addr cha;
+	pthread_t t;
+	int lfd, r;
+
+	unit_watchdog(30);
+	silent_fd = test_resolv_ns_enter("nameserver 127.0.0.1\noptions use-vc\n");
+	s4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(lfd, 0);
+	cr_assert_eq(bind(lfd, (struct sockaddr *)&s4, sizeof(s4)), 0);
+	cr_assert_eq(listen(lfd, 8), 0);
+	cr_assert_eq(pthread_create(&t, NULL, tcp_dns, (void *)(intptr_t)lfd), 0);
+	pthread_detach(t);
+	r = lookup("www.example.test", &cha);
+	cr_assert_eq(r, CHA_FOUND, "the server over TCP answers (got %d)", r);
+	assert_addr(&cha, "2001:db8:ca::1");
+	cr_assert(was_asked("cha.www.example.test"));
 }

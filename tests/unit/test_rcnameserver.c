@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "rcnameserver.h"
+#include "rcoptions.h"
 #include "testaddr.h"
 
 static size_t parse(const char *text, struct rcns *ns)
@@ -59,4 +60,28 @@ Test(rcnameserver, bad_lines_are_skipped_and_the_list_is_bounded)
 		strcat(many, "nameserver 192.0.2.9\n");
 	cr_assert_eq(parse(many, ns), RCNS_MAX);
 	cr_assert_eq(rcns_parse(many, strlen(many), ns, 2), 2);
+}
+
+static int use_vc(const char *text)
+{
+	return rcopt_use_vc(text, strlen(text));
+}
+
+/* "options use-vc" (rcoptions.h): on an options line, among others, as
+ * glibc reads it; not a longer option, a comment, nor another keyword */
+Test(rcnameserver, options_use_vc)
+{
+	cr_assert(use_vc("nameserver 192.0.2.1\noptions use-vc\n"));
+	cr_assert(use_vc("options ndots:2\trotate  use-vc\r\n"));
+	cr_assert(use_vc("search a.test\noptions rotate\noptions use-vc"));
+	cr_assert(!use_vc("options use-vcs\n"));
+	cr_assert(!use_vc("#options use-vc\n"));
+	cr_assert(!use_vc("optionsuse-vc\n"));
+	cr_assert(!use_vc("search use-vc\nnameserver 192.0.2.1\n"));
+	cr_assert(!use_vc("options\n use-vc\n"));
+	cr_assert(!use_vc(""));
+	/* cut short: the bytes given only */
+	cr_assert(!rcopt_use_vc("options use-vc", 13));
+	cr_assert(rcopt_use_vc_in("rotate use-vc", 13));
+	cr_assert(!rcopt_use_vc_in("use-vc", 5));
 }
