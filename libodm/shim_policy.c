@@ -175,7 +175,9 @@ int shim_policy_name_eligible(const char *node, const struct addrinfo *hints)
 	if (hints && hints->ai_family == AF_INET)
 		return 0; /* only IPv6 destinations are anchored */
 	n = strlen(node);
-	if (n + 4 > 253)
+	/* "cha." and the name, the root's dot of a rooted one not counted,
+	 * within a DNS name's 253 octets (RFC 1035 §2.3.4) */
+	if (n + 4 - (node[n - 1] == '.') > 253)
 		return 0;
 	if (is_localhost(node, n) || is_numeric(node))
 		return 0;

@@ -228,4 +228,15 @@ Test(shim_policy, names)
 	memset(longname, 'a', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
 	cr_assert_not(shim_policy_name_eligible(longname, NULL));
+	/* cha. and a name of 249 octets are a DNS name of 253, the most
+	 * (RFC 1035 §2.3.4); the root's dot of a rooted one is not counted */
+	for (size_t i = 0; i < 249; i++)
+		longname[i] = i % 50 == 49 ? '.' : 'a';
+	longname[249] = '\0';
+	cr_assert(shim_policy_name_eligible(longname, NULL), "249 octets");
+	longname[249] = '.';
+	longname[250] = '\0';
+	cr_assert(shim_policy_name_eligible(longname, NULL), "249 octets and the root's dot");
+	longname[249] = 'a';
+	cr_assert_not(shim_policy_name_eligible(longname, NULL), "250 octets");
 }
