@@ -16,12 +16,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent_client.h"
 #include "chacache.h"
 #include "chalookup.h"
 #include "chasearch.h"
 #include "chashare.h"
 #include "dnsnegttl.h"
 #include "libc_real.h"
+#include "lookupgap.h"
 #include "rcoptions.h"
 #include "resolvll.h"
 #include "resolvid.h"
@@ -69,6 +71,9 @@ static pthread_once_t ch_once = PTHREAD_ONCE_INIT;
 static int ch_socks[MAX_SOCKS]; /* sockets the channel opened, -1 = free */
 /* why the channel's last socket could not be opened (errno; 0: it was) */
 static int ch_open_err;
+/* the channel's sends that found no route (ENETUNREACH: the host in a
+ * move's gap, lookupgap.h), counted */
+static atomic_uint ch_noroute;
 
 static void lib_init(void)
 {
@@ -145,9 +150,15 @@ static int sock_connect(ares_socket_t fd, const struct sockaddr *sa, ares_sockle
 	/* a link-local server of resolv.conf: the scope it was written with
 	 * (c-ares keeps none); ch_ll is set under ch_lock, which every caller
 	 * of c-ares holds */
+	int r;
+
 	if (resolvll_scoped(&ch_ll, sa, len, &scoped))
-		return REAL(connect)(fd, (struct sockaddr *)&scoped, sizeof(scoped));
-	return REAL(connect)(fd, sa, len);
+		r = REAL(connect)(fd, (struct sockaddr *)&scoped, sizeof(scoped));
+	else
+		r = REAL(connect)(fd, sa, len);
+	if (r < 0 && errno == ENETUNREACH)
+		atomic_fetch_add(&ch_noroute, 1);
+	return r;
 }
 
 static ares_ssize_t sock_recvfrom(ares_socket_t fd, void *buf, size_t len, int flags,
@@ -158,7 +169,11 @@ static ares_ssize_t sock_recvfrom(ares_socket_t fd, void *buf, size_t len, int f
 
 static ares_ssize_t sock_sendv(ares_socket_t fd, const struct iovec *iov, int n, void *user)
 {
-	return writev(fd, iov, n);
+	ares_ssize_t r = writev(fd, iov, n);
+
+	if (r < 0 && errno == ENETUNREACH)
+		atomic_fetch_add(&ch_noroute, 1);
+	return r;
 }
 
 static const struct ares_socket_functions sock_funcs = {
@@ -915,12 +930,45 @@ int chalookup_stale(const char *node, const struct in6_addr *dst, struct in6_add
 	return r;
 }
 
+/*
+ * A lookup failed (c-ares: the server refused, or no server reachable)
+ * while the channel found no route since noroute was read: the host may
+ * be in a move's gap, as a program's own lookup (hook_getaddrinfo.c), and
+ * the agent is asked whether to wait for the new link (agent_move_wait,
+ * odm(7)), not past bound. Asked once per round: *gap 0 before, then 1
+ * if the lookups are to be made again, -1 if not.
+ */
+static int gap_over(int *gap, unsigned noroute, const char *node, uint64_t bound)
+{
+	uint64_t now = chacache_now_ms();
+	unsigned waited = 0;
+	int r, ms;
+
+	if (*gap)
+		return *gap > 0;
+	*gap = -1;
+	if (atomic_load(&ch_noroute) == noroute || now + 100 >= bound)
+		return 0;
+	ms = bound - now < LOOKUPGAP_CALL_MS ? (int)(bound - now) : LOOKUPGAP_CALL_MS;
+	r = agent_move_wait(ms, &waited);
+	if (r > 0 || waited)
+		shim_debug("getaddrinfo %s: cha.%s found no route to the DNS, in a move's gap: "
+			   "waited %u ms for the new link, %s", node, node, waited,
+			   r > 0 ? "asking again" : "none came");
+	if (r > 0)
+		*gap = 1;
+	return r > 0;
+}
+
 /* The lookups for ds[0..n) (claimed by the caller, lock not held), made
  * at once and so within one CHALOOKUP_MAX_WAIT_MS, and not past
- * deadline_ms; records the answers */
+ * deadline_ms; those that found no route made again once a move's gap is
+ * over (gap_over), within deadline_ms; records the answers */
 static void resolve_deferred(struct cha_defer **ds, size_t n, uint64_t deadline_ms)
 {
-	uint64_t start = chacache_now_ms(), now;
+	uint64_t start = chacache_now_ms(), now, bound = deadline_ms;
+	unsigned noroute = atomic_load(&ch_noroute);
+	int gap = 0;
 
 	if (deadline_ms > start + CHALOOKUP_MAX_WAIT_MS)
 		deadline_ms = start + CHALOOKUP_MAX_WAIT_MS;
@@ -941,6 +989,13 @@ static void resolve_deferred(struct cha_defer **ds, size_t n, uint64_t deadline_
 		ttl[i] = 0;
 		/* skipped: given up at once, as one that got no answer */
 		r[i] = chalookup_finish(q[i], skip[i] ? 0 : deadline_ms, &cha[i], &ttl[i]);
+		if (r[i] == -EIO && q[i] && !skip[i] && gap_over(&gap, noroute, ds[i]->node, bound)) {
+			now = chacache_now_ms();
+			r[i] = chalookup_finish(chalookup_start(ds[i]->node),
+						now + CHALOOKUP_MAX_WAIT_MS < bound ?
+							now + CHALOOKUP_MAX_WAIT_MS : bound,
+						&cha[i], &ttl[i]);
+		}
 		if (q[i] && !skip[i])
 			chashare_said(ds[i]->node, r[i], probe[i]);
 	}

@@ -58,19 +58,8 @@ ERR=$ODM_RUNDIR/connect.err
 connect() {
 	local as=()
 	[[ -z ${3:-} ]] || as=(setpriv --reuid="$3" --regid=nogroup --clear-groups)
-	odm_shim "${as[@]}" env ODM_DEBUG=1 python3 -c '
-import errno, socket, sys, time
-a = socket.getaddrinfo(sys.argv[1], 80, socket.AF_INET6, socket.SOCK_STREAM)[0][4][:2]
-s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-s.settimeout(10)
-t0 = time.monotonic()
-try:
-    s.connect(a)
-    out = s.getsockname()[0]
-except OSError as e:
-    out = errno.errorcode.get(e.errno, str(e.errno))
-print(int((time.monotonic() - t0) * 1000), out)
-' "$1" 2>"${2:-$ERR}" || echo "-1 failed"
+	odm_shim "${as[@]}" env ODM_DEBUG=1 python3 "$HERE/lib/connect1.py" "$1" 2>"${2:-$ERR}" ||
+		echo "-1 failed"
 }
 debug_says() { grep -q -- "$1" "${2:-$ERR}"; }
 asked() { grep -c '^cha.silent.example.test 28' "$DNSLOG" || true; }

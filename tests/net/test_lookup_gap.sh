@@ -16,7 +16,13 @@
 #      made after that fail at once again;
 #   4. in a new gap, 2000 questions of nobody's clients that leave at once
 #      (connect, move-wait, close): the agent does not hold them until the
-#      bound (each would keep its connection's memory), only a few.
+#      bound (each would keep its connection's memory), only a few;
+#   5. a program that resolved cn before the gap (its cha not asked yet)
+#      connects in it (mn's link down, up again 0.3 s later): its cha
+#      lookup, which finds no route, waits for the link as the program's
+#      own lookups do, and the connect has its CHoA; before, the lookup
+#      failed at once, and that connect and every one for 5 s after it
+#      failed with EADDRNOTAVAIL (session-lasting, no CHA known).
 #
 #   mn -- ar1 / ar2 -- core -- dns
 #
@@ -157,6 +163,26 @@ KEPT=$(tail -n +"$((MARK + 1))" "$MN_AGENT_LOG" | grep -cE "uid 65534 pid [0-9]+
 check "the agent took the questions of the clients that left ($TAKEN of 2000)" test "$TAKEN" -ge 1000
 check "it held few of them until the bound ($KEPT; a question whose client left is dropped)" \
 	test "$KEPT" -le 200
+# ---------------------- 5. a connect in a gap, its name's cha not asked yet
+# (last: the gap it ends would make 3.'s lookups be made again at once)
+nsx mn ip link set "$MN_IF1" up
+check "mn resolves $NAME with its link back" wait_for 10 nsq mn /usr/bin/python3 -c \
+	"import socket; socket.getaddrinfo('$NAME', 7, socket.AF_INET6)"
+G=$D/cha
+odm_shim env ODM_DEBUG=1 /usr/bin/python3 "$HERE/lib/connect1.py" "$NAME" "$G.go" >"$G" 2>"$G.err" &
+CHA_PID=$!
+check "5: the program resolved $NAME" wait_for 10 test -e "$G.go.ready"
+nsx mn ip link set "$MN_IF1" down
+touch "$G.go"
+sleep 0.3
+nsx mn ip link set "$MN_IF1" up
+wait "$CHA_PID" || true
+read -r CMS CSRC <"$G" || true
+echo "5: the connect in the gap took ${CMS:-?} ms: ${CSRC:-none}"
+check "5: it has a CHoA from $CHA_POOL (${CSRC:-none})" in_prefix "${CSRC:-none}" "$CHA_POOL"
+check "5: the shim said its cha lookup waited for the new link" \
+	grep -q "found no route to the DNS, in a move's gap: waited [0-9]* ms for the new link, asking again" "$G.err"
+
 check "mn's agent answers" odm_ctl mn -j status
 check "agents' logs are clean" odm_agent_logs_clean
 check_summary test_lookup_gap
