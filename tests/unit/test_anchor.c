@@ -456,6 +456,24 @@ Test(anchor, replay_145)
 	cr_assert_eq(ba.status, 0, "edge of the window");
 }
 
+/* BU number 10 accepted while our clock ran a day ahead, then the clock
+ * set right; the BU as sent is left in buf, its length returned */
+static size_t accepted_a_day_ahead(uint8_t buf[MH_MAX_LEN])
+{
+	struct mh_msg ba;
+	struct bu b;
+	size_t len;
+
+	rt0.tv_sec += 86400;
+	b = bu_default(10);
+	b.ts_ms = 86400000 + 100;
+	len = build(&b, buf);
+	cr_assert_gt(send_raw(buf, len, COA1, 0, &ba), 0);
+	cr_assert_eq(ba.status, 0, "accepted on the clock a day ahead");
+	rt0.tv_sec -= 86400;
+	return len;
+}
+
 /* Our clock a day ahead while a BU is accepted (its timestamp then in
  * the window), then set right: the next BU, with a newer number and a
  * timestamp on the right clock, is accepted. The accepted one's timestamp
@@ -468,13 +486,7 @@ Test(anchor, a_clock_set_back_keeps_no_timestamp_ahead_of_it_as_the_least)
 	struct bu b;
 	size_t len;
 
-	rt0.tv_sec += 86400;
-	b = bu_default(10);
-	b.ts_ms = 86400000 + 100;
-	len = build(&b, buf);
-	cr_assert_gt(send_raw(buf, len, COA1, 0, &ba), 0);
-	cr_assert_eq(ba.status, 0, "accepted on the clock a day ahead");
-	rt0.tv_sec -= 86400;
+	len = accepted_a_day_ahead(buf);
 	b = bu_default(11);
 	b.ts_ms = 200;
 	send_bu(&b, 1000, &ba);
@@ -507,15 +519,8 @@ Test(anchor, a_clock_set_back_takes_only_a_number_just_above_the_last)
 	uint8_t buf[MH_MAX_LEN];
 	struct mh_msg ba;
 	struct bu b;
-	size_t len;
 
-	rt0.tv_sec += 86400;
-	b = bu_default(10);
-	b.ts_ms = 86400000 + 100;
-	len = build(&b, buf);
-	cr_assert_gt(send_raw(buf, len, COA1, 0, &ba), 0);
-	cr_assert_eq(ba.status, 0, "accepted on the clock a day ahead");
-	rt0.tv_sec -= 86400;
+	(void)accepted_a_day_ahead(buf);
 	b = bu_default((uint16_t)(10 + 30000));
 	b.coa = COA2;
 	b.ts_ms = 200;
