@@ -99,6 +99,7 @@
 #include "binding.h"
 #include "config.h"
 #include "icmpwatch.h"
+#include "mh.h"
 #include "pool.h"
 #include "ratelimit.h"
 #include "reqlog.h"
@@ -107,7 +108,7 @@
 #include "tunnel.h"
 
 #define ANCHOR_BA_INVALID_COA 174     /* IANA "invalid care-of address" */
-#define ANCHOR_REPLAY_WINDOW_MS 7000  /* RFC 4285 §6 default */
+#define ANCHOR_REPLAY_WINDOW_MS MH_REPLAY_WINDOW_MS /* RFC 4285 §6 default (mh.h) */
 /* while an identity's last accepted timestamp is no floor (our clock went
  * back past it), how far above its last accepted number a BU's may be */
 #define ANCHOR_WAIVED_SEQ_SPAN 256

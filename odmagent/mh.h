@@ -211,6 +211,10 @@ uint64_t mh_ntp_from_timespec(const struct timespec *ts);
 void mh_ntp_to_timespec(uint64_t ntp, struct timespec *ts);
 /* Signed difference a - b in milliseconds between two NTP timestamps */
 int64_t mh_ntp_diff_ms(uint64_t a, uint64_t b);
+/* How far from its clock a receiver takes a replay timestamp (RFC 4285
+ * section 6: the default, 7 s): what an anchor takes, and so what a host
+ * reckons with */
+#define MH_REPLAY_WINDOW_MS 7000
 
 const char *mh_strerror(int err);          /* MH_E_* -> text */
 const char *mh_status_name(uint8_t status); /* BA status -> name */

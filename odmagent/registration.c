@@ -17,9 +17,6 @@
 /* A BA this far off our clock is worth a line in the log (status 145),
  * and the clock of our next timestamps to that anchor */
 #define REG_CLOCK_SKEW_LOG_MS 3000
-/* how far from its clock an anchor takes a timestamp (RFC 4285 section 6:
- * the default, 7 s) */
-#define REG_REPLAY_WINDOW_MS 7000
 
 /*
  * How far the anchor's clock (the timestamp of its 145, stamped as it
@@ -1002,7 +999,7 @@ int reg_input(struct reg_ctx *c, const uint8_t *buf, size_t len,
 
 		if (off > REG_CLOCK_SKEW_LOG_MS || off < -REG_CLOCK_SKEW_LOG_MS)
 			an->clock_off = (int64_t)(m.replay_ts - ours);
-		if (mh_ntp_diff_ms(an->last_ts, m.replay_ts) > REG_REPLAY_WINDOW_MS)
+		if (mh_ntp_diff_ms(an->last_ts, m.replay_ts) > MH_REPLAY_WINDOW_MS)
 			an->last_ts = m.replay_ts;
 		if (b->retried_145)
 			return 0;
