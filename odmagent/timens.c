@@ -29,7 +29,7 @@ static size_t word(const char *text, size_t end, size_t *i, const char **w)
 	return n;
 }
 
-/* a decimal of at most 19 digits, with a '-' if neg_ok; 0 when well formed */
+/* a decimal of at most 18 digits, with a '-' if neg_ok; 0 when well formed */
 static int decimal(const char *w, size_t n, int neg_ok, int64_t *v)
 {
 	int neg = 0;
