@@ -12,6 +12,10 @@
 #include "mn_state.h"
 #include "monotime.h"
 
+/* the idle anchors the host engine keeps (reg_anchors_trim) all fit in the
+ * state, their sequence counters and timestamps carried across a restart */
+_Static_assert(REG_ANCHORS_MAX <= STATE_MAX_ANCHORS, "REG_ANCHORS_MAX beyond the state's bound");
+
 int mnstate_snapshot(const struct reg_ctx *reg, const struct lease_table *t,
 		     int64_t now_wall_ms, uint64_t now_mono_ms, struct state_mn *out)
 {
