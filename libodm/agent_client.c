@@ -58,6 +58,10 @@ static int ag_no_reply; /* the last call_locked's agent took the request, never 
 /* a lease went unanswered for its whole time: the agent stopped or hung,
  * or its anchors silent; the next lease asks hello first (agent_lease) */
 static int ag_suspect;
+/* the last call_locked's agent died with its request and was not back by
+ * its end (ag_died); the next call_locked waits for it to start again as
+ * if it had sent its own request there (ag_wait_restart) */
+static int ag_died, ag_wait_restart;
 
 /* Lock held. Drop the connection; close it only if it is still ours. */
 static void drop_locked(void)
@@ -179,8 +183,10 @@ static int call_locked(json_t *req, json_t **resp, int timeout_ms)
 {
 	uint64_t deadline = chacache_now_ms() + (uint64_t)timeout_ms;
 	json_t *r = NULL, *ok;
-	int fd, ret, sent, closed = 0;
+	int fd, ret, sent, closed = ag_wait_restart;
 
+	ag_wait_restart = 0;
+	ag_died = 0;
 	for (unsigned attempt = 0;; attempt++) {
 		uint64_t now = chacache_now_ms();
 		int left = now < deadline ? (int)(deadline - now) : 0;
@@ -215,8 +221,10 @@ static int call_locked(json_t *req, json_t **resp, int timeout_ms)
 		 * within the call's time: it is asked again until then, not
 		 * taken for no agent at once. */
 		if (closed && ret == -ECONNREFUSED) {
-			if (chacache_now_ms() >= deadline)
+			if (chacache_now_ms() >= deadline) {
+				ag_died = 1;
 				break;
+			}
 			ag_retry_after = 0; /* tried again, not said from memory */
 			shim_debug_once(&said_restart, "agent gone with the request, waiting for "
 					"it to start again");
@@ -444,9 +452,16 @@ int agent_lease(int type, const struct in6_addr *dst, const struct in6_addr *cha
 	}
 	if (ag_suspect) {
 		uint64_t deadline = chacache_now_ms() + (uint64_t)ret, now;
-		int probed = probe_locked(ret);
+		int probed = probe_locked(ret), restart = 0;
 
 		now = chacache_now_ms();
+		/* killed with the hello (a watchdog's restart of the agent
+		 * that left the last lease unanswered): the lease waits for it
+		 * to start again, as one killed with the lease would */
+		if (probed == -ECONNREFUSED && ag_died) {
+			restart = 1;
+			probed = 0;
+		}
 		if (probed == 0 && now + AGENT_MIN_CALL_MS > deadline)
 			probed = -ETIMEDOUT;
 		if (probed < 0) {
@@ -454,6 +469,7 @@ int agent_lease(int type, const struct in6_addr *dst, const struct in6_addr *cha
 			unlock(cancel);
 			return probed;
 		}
+		ag_wait_restart = restart;
 		ret = (int)(deadline - now);
 	}
 	ret = call_locked(req, &resp, ret);

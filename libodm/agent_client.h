@@ -71,7 +71,9 @@ int agent_default_type_known(void);
  * A lease the agent took and left unanswered for its whole time (the agent
  * stopped or hung, or its anchors silent) makes the next call ask hello
  * first, within AGENT_PROBE_MS: unanswered, the agent is not asked again for
- * AGENT_RETRY_MS (-ETIME at once), as for a hello that went unanswered.
+ * AGENT_RETRY_MS (-ETIME at once), as for a hello that went unanswered; an
+ * agent that dies with the hello is waited for, as one that dies with the
+ * lease is, within the call's time.
  */
 int agent_lease(int type, const struct in6_addr *dst, const struct in6_addr *cha,
 		const char *proto, int fresh, struct agent_lease *out);

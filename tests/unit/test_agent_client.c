@@ -528,3 +528,19 @@ Test(agent_client, a_silent_agent_is_not_asked_a_lease_again_at_once)
 	cr_assert_eq(lease(), 1);
 	pthread_detach(agent_thread);
 }
+
+/* A lease left unanswered (the agent hung), then the agent killed with the
+ * next call's hello in it and started again 300 ms later (a supervisor's
+ * watchdog): the call is answered by the agent started again, as one whose
+ * agent died with its lease is (setsc(3), odm(7)). The hello's 250 ms
+ * alone were its wait for the restart, and the call failed
+ * (ECONNREFUSED), as did the calls of the next second. */
+Test(agent_client, an_agent_killed_with_the_hello_after_a_silent_lease_is_waited_for)
+{
+	static const enum step s[] = { SILENT, DIE, SERVE };
+
+	run_agent(s, 3);
+	cr_assert_eq(lease(), -ETIMEDOUT);
+	cr_assert_eq(lease(), 1, "the call failed while the agent started again");
+	pthread_detach(agent_thread);
+}
