@@ -353,6 +353,15 @@ int access_claim_moved(struct hostengine *e, struct lease *l, const struct in6_a
 	return 1;
 }
 
+/* whether addr is one of the host's addresses (as last looked at) */
+static int on_host(const struct hostengine *e, const struct in6_addr *addr)
+{
+	for (size_t i = 0; i < e->n_host_addrs; i++)
+		if (IN6_ARE_ADDR_EQUAL(&e->host_addrs[i], addr))
+			return 1;
+	return 0;
+}
+
 int access_claim_pins(const struct hostengine *e, const struct reg_anchor *an,
 		      const struct in6_addr *pick)
 {
@@ -364,10 +373,7 @@ int access_claim_pins(const struct hostengine *e, const struct reg_anchor *an,
 	l = lease_by_addr(&e->leases, &an->coa);
 	if (!l || !l->claimed || l->host_cfg || !l->rb || l->rb->anchor != an)
 		return 0;
-	for (size_t i = 0; i < e->n_host_addrs; i++)
-		if (IN6_ARE_ADDR_EQUAL(&e->host_addrs[i], &l->addr))
-			return 1;
-	return 0;
+	return on_host(e, &l->addr);
 }
 
 /*
@@ -391,13 +397,11 @@ int access_adopt(struct hostengine *e, struct lease *l)
 		return 0;
 	l->claimed = 1;
 	snprintf(l->rb->service, sizeof(l->rb->service), "%s", odm_type_name(l->type));
-	for (size_t i = 0; i < e->n_host_addrs; i++)
-		if (IN6_ARE_ADDR_EQUAL(&e->host_addrs[i], &l->addr)) {
-			log_info("lease %u: claimed access address %s taken over, native", l->id,
-				 ntop6(&l->addr, a1));
-			return 1;
-		}
-	return 0;
+	if (!on_host(e, &l->addr))
+		return 0;
+	log_info("lease %u: claimed access address %s taken over, native", l->id,
+		 ntop6(&l->addr, a1));
+	return 1;
 }
 
 uint64_t access_next_deadline(const struct hostengine *e)
