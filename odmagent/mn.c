@@ -296,25 +296,23 @@ static void on_ra_heard(void *arg, const struct ra_info *ra, const char *ifname)
 	rearm(mn);
 }
 
+static int fit_to_link(struct mn *mn, const struct in6_addr *coa, const struct in6_addr *anchor,
+		       const char *why_more);
+
 /* The path MTU a Packet Too Big gave, aged out (tunnel_mtu.h): the device
  * fits the link of the care-of address again; a narrower hop still there
  * says so again with the next full-size packet. */
 static void pmtu_age(struct mn *mn, uint64_t now)
 {
-	char name[IF_NAMESIZE] = "?", why[128];
-	int oif, link;
+	char why[64];
 
 	if (!mn->path_cap || !tunnel_pmtu_aged(mn->path_cap_ms, now))
 		return;
 	mn->path_cap = 0;
 	mn->path_cap_ms = 0;
-	if ((oif = netconf_route_oif(&mn->path_anchor, &mn->path_coa)) <= 0 ||
-	    (link = tunnel_link_mtu(oif)) <= 0)
-		return;
-	if_indextoname((unsigned)oif, name);
-	snprintf(why, sizeof(why), "the link of the care-of address, %s (a Packet Too Big of "
-		 "%d min ago aged out)", name, TUNNEL_PMTU_AGE_MS / 60000);
-	tunnel_fit_link(mn->tun, link, why);
+	snprintf(why, sizeof(why), " (a Packet Too Big of %d min ago aged out)",
+		 TUNNEL_PMTU_AGE_MS / 60000);
+	(void)fit_to_link(mn, &mn->path_coa, &mn->path_anchor, why);
 }
 
 /*
@@ -357,9 +355,6 @@ static void leave_look(struct mn *mn)
 		  "there untunnelled", l->id, ntop6(&l->addr, a1), name, mn->tun->ifname,
 		  mn->a->cfg.table, mn->a->cfg.rule_priority);
 }
-
-static int fit_to_link(struct mn *mn, const struct in6_addr *coa, const struct in6_addr *anchor,
-		       const char *why_more);
 
 /*
  * Once a tick: the link of the last binding's care-of address may have
