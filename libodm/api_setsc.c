@@ -265,9 +265,8 @@ static const char *socket_proto(int fd)
  * Non-persistent applies, ODM's addresses being IPv6 (odm(7) CAVEATS) */
 static int ipv4_dst(int fd, const struct sockaddr *dst, socklen_t len)
 {
-	/* (a sockaddr_in is a bad argument: dst is a sockaddr_in6) */
-	if (!dst || len < (socklen_t)sizeof(struct sockaddr_in6) || dst->sa_family != AF_INET6 ||
-	    !shim_policy_dst_ipv4(dst, len))
+	/* (dst, when given, is a whole sockaddr_in6: do_setsc checked it) */
+	if (!shim_policy_dst_ipv4(dst, len))
 		return 0;
 	shim_debug("setsc fd %d: an IPv4 destination (IPv4-mapped): no anchored type applies "
 		   "(ODM's addresses are IPv6)",
@@ -302,9 +301,7 @@ static int do_setsc(int fd, struct in6_addr *src, sc_type type, const struct soc
 		*src = held.addr;
 		return 0;
 	}
-	if ((type == SESSION_LASTING_IPV6_ADDRESS || type == FIXED_IPV6_ADDRESS ||
-	     type == GRACEFUL_REPLACEMENT_IPV6_ADDRESS) &&
-	    ipv4_dst(fd, dst, len))
+	if (type != NON_PERSISTENT_IPV6_ADDRESS && ipv4_dst(fd, dst, len))
 		return EAI_REQUIREDIPNOTSUPPORTED; /* no lease, no Binding Update */
 	switch (type) {
 	case NON_PERSISTENT_IPV6_ADDRESS:
