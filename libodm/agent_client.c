@@ -336,6 +336,15 @@ static int lock_for(int ms, int *cancel)
 	return (int)(deadline - now);
 }
 
+/* Lock held. The agent left a hello unanswered: it is not asked again for
+ * AGENT_RETRY_MS, and calls meanwhile fail -ETIME (not -ETIMEDOUT, which
+ * call_locked() tries again on) */
+static void hold_off_silent_locked(void)
+{
+	ag_retry_after = chacache_now_ms() + AGENT_RETRY_MS;
+	ag_retry_err = -ETIME;
+}
+
 int agent_default_type(void)
 {
 	json_t *req, *resp = NULL;
@@ -367,9 +376,7 @@ int agent_default_type(void)
 		 * making every call of the process wait. (A lease may take that
 		 * long legitimately, its anchor silent: only hello says this.)
 		 */
-		ag_retry_after = chacache_now_ms() + AGENT_RETRY_MS;
-		/* not -ETIMEDOUT, which call_locked() tries again on */
-		ag_retry_err = -ETIME;
+		hold_off_silent_locked();
 		shim_debug_once(&said_silent, "agent at %s did not answer hello within %d ms; "
 				"not asked again for %d ms", agent_client_socket_path(), AGENT_LEASE_MS,
 				AGENT_RETRY_MS);
@@ -414,8 +421,7 @@ static int probe_locked(int left)
 		return 0;
 	}
 	if (ag_no_reply || ret == -ETIMEDOUT) {
-		ag_retry_after = chacache_now_ms() + AGENT_RETRY_MS;
-		ag_retry_err = -ETIME;
+		hold_off_silent_locked();
 		drop_locked();
 		shim_debug_once(&said_silent, "agent at %s left a lease and then hello unanswered; "
 				"not asked again for %d ms", agent_client_socket_path(), AGENT_RETRY_MS);
