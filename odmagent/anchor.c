@@ -46,8 +46,7 @@ static int addr_eq(const struct in6_addr *a, const struct in6_addr *b)
 	return memcmp(a, b, sizeof *a) == 0;
 }
 
-/* An NAI as it may appear in a log line (log_escape): it came from the wire */
-static const char *nai_esc(const char *nai, char out[LOG_ESC_MAX])
+const char *anchor_nai_esc(const char *nai, char out[LOG_ESC_MAX])
 {
 	return log_escape(out, LOG_ESC_MAX, nai, MH_NAI_MAX + 1);
 }
@@ -174,8 +173,8 @@ static void release(struct anchor *an, struct binding *b, const char *why)
 	anchor_mode_ops(b->mode)->put_addr(an, &b->hoa);
 	if (an->ids[b->ident].nbindings > 0)
 		an->ids[b->ident].nbindings--;
-	log_info("binding %s %s -> %s (%s) removed (%s)", nai_esc(b->nai, n), ntop6(&b->hoa, h),
-		 ntop6(&b->coa, c), config_mode_name(b->mode), why);
+	log_info("binding %s %s -> %s (%s) removed (%s)", anchor_nai_esc(b->nai, n),
+		 ntop6(&b->hoa, h), ntop6(&b->coa, c), config_mode_name(b->mode), why);
 	bcache_remove(&an->bc, b);
 }
 
@@ -264,7 +263,7 @@ int anchor_quota_full(struct anchor *an, long ident, uint64_t now_ms)
 	reqlog_say(&an->ids[ident].bu_log, now_ms, ODM_LOG_INFO,
 		   "identity %s holds max-bindings %u binding(s): a new one is refused with "
 		   "status 130 (raise max-bindings, or the host ends some)",
-		   nai_esc(an->cfg->identities[ident].nai, n), an->cfg->max_bindings);
+		   anchor_nai_esc(an->cfg->identities[ident].nai, n), an->cfg->max_bindings);
 	return 1;
 }
 
@@ -528,7 +527,8 @@ static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t
 				   "the other: two hosts configured with this identity? Its "
 				   "bindings go to whichever sent last (one key per host: "
 				   "odmagent(8), Keys)",
-				   nai_esc(bu->mnid, n), ntop6(src, c1), ntop6(&st->behind_of, c2));
+				   anchor_nai_esc(bu->mnid, n), ntop6(src, c1),
+				   ntop6(&st->behind_of, c2));
 		return MH_BA_SEQ_OUT_OF_WINDOW;
 	}
 
@@ -791,7 +791,7 @@ int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
 	odm_log_at(level, 0,
 		 "BU nai=%s seq=%u coa=%s hoa=%s lifetime=%us -> BA %u (%s) seq=%u hoa=%s "
 		 "lifetime=%us%s%s",
-		 (bu.present & MH_HAS_MNID) ? nai_esc(bu.mnid, nai) : "-", bu.seq,
+		 (bu.present & MH_HAS_MNID) ? anchor_nai_esc(bu.mnid, nai) : "-", bu.seq,
 		 ntop6(coa, c),
 		 (bu.present & MH_HAS_HNP) ? ntop6(&bu.hnp, h) : "-",
 		 mh_lifetime_seconds(bu.lifetime), p.status, mh_status_name(p.status), p.seq,

@@ -99,6 +99,7 @@
 #include "binding.h"
 #include "config.h"
 #include "icmpwatch.h"
+#include "log.h"
 #include "mh.h"
 #include "pool.h"
 #include "ratelimit.h"
@@ -148,6 +149,9 @@ struct anchor_ident {
  * the binding follows whichever sent last. Notes this one either way.
  */
 int anchor_twin(struct anchor_ident *st, const struct in6_addr *coa, uint64_t now_ms);
+/* An NAI as it may appear in a log line (log_escape): it came from the
+ * wire (a BU's mnid, or a binding's copy of it) */
+const char *anchor_nai_esc(const char *nai, char out[LOG_ESC_MAX]);
 #define ANCHOR_TWIN_WINDOW_MS 3600000
 /* Lines an identity's authentic BUs cause: a host holds a key, not the
  * right to fill the anchor's log at the rate it can send; a move of

@@ -102,7 +102,7 @@ static uint8_t access_apply(struct anchor *an, const struct anchor_req *r, struc
 		/* as often as the host sends: held to its identity's lines */
 		reqlog_say(&an->ids[r->ident].bu_log, r->now_ms, ODM_LOG_INFO,
 			   "%s asks for %s, which another identity holds: refused",
-			   log_escape(n, sizeof n, bu->mnid, sizeof bu->mnid), ntop6(&bu->hnp, h));
+			   anchor_nai_esc(bu->mnid, n), ntop6(&bu->hnp, h));
 		return MH_BA_NOT_AUTHORIZED_FOR_HNP;
 	}
 	if (r->coa_is_hoa && !r->from_link && bu->lifetime) {
@@ -111,7 +111,7 @@ static uint8_t access_apply(struct anchor *an, const struct anchor_req *r, struc
 		 * another subscriber, or a holder lifting its grace period */
 		reqlog_say(&an->ids[r->ident].bu_log, r->now_ms, ODM_LOG_INFO,
 			   "%s claims %s from off its link: refused",
-			   log_escape(n, sizeof n, bu->mnid, sizeof bu->mnid), ntop6(&bu->hnp, h));
+			   anchor_nai_esc(bu->mnid, n), ntop6(&bu->hnp, h));
 		return MH_BA_NOT_AUTHORIZED_FOR_HNP;
 	}
 	if (bu->lifetime == 0) {
@@ -137,7 +137,7 @@ static uint8_t access_apply(struct anchor *an, const struct anchor_req *r, struc
 				return MH_BA_REG_TYPE_CHANGE;
 			b->graceful = (uint8_t)(r->graceful != 0);
 			reqlog_say(&an->ids[r->ident].bu_log, r->now_ms, ODM_LOG_INFO, "%s: %s is %s now",
-				   log_escape(n, sizeof n, bu->mnid, sizeof bu->mnid),
+				   anchor_nai_esc(bu->mnid, n),
 				   ntop6(&bu->hnp, h),
 				   b->graceful ? "graceful-replacement" : "session-lasting");
 		}
@@ -168,7 +168,7 @@ static uint8_t access_apply(struct anchor *an, const struct anchor_req *r, struc
 		}
 		if (anchor_binding_update(an, b, bu, &bu->altcoa, granted, r->now_ms, expires) < 0) {
 			log_warnx("tunnel for identity %s failed",
-				  log_escape(n, sizeof n, bu->mnid, sizeof bu->mnid));
+				  anchor_nai_esc(bu->mnid, n));
 			return MH_BA_INSUFFICIENT_RESOURCES;
 		}
 		b->deadline_ms = deadline;

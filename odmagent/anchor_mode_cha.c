@@ -78,7 +78,7 @@ static uint8_t cha_allocate(struct anchor *an, const struct anchor_req *r, uint1
 			   "pool %s/%u exhausted, every address bound: a new binding for "
 			   "identity %s is refused (status 130)",
 			   ntop6(&an->cfg->pool, pf), an->cfg->pool_plen,
-			   log_escape(n, sizeof n, r->bu->mnid, sizeof r->bu->mnid));
+			   anchor_nai_esc(r->bu->mnid, n));
 		return MH_BA_INSUFFICIENT_RESOURCES;
 	}
 	anchor_binding_tmpl(r, &hoa, granted, ODM_MODE_CHA, &tmpl);
@@ -87,7 +87,7 @@ static uint8_t cha_allocate(struct anchor *an, const struct anchor_req *r, uint1
 		char n[LOG_ESC_MAX];
 
 		log_warn(rc, "binding for identity %s",
-			 log_escape(n, sizeof n, r->bu->mnid, sizeof r->bu->mnid));
+			 anchor_nai_esc(r->bu->mnid, n));
 		(void)pool_release(&an->pool, &tmpl.hoa);
 		return MH_BA_INSUFFICIENT_RESOURCES;
 	}
@@ -125,7 +125,7 @@ static uint8_t cha_reclaim(struct anchor *an, const struct anchor_req *r, uint16
 	if (pool_reserve(&an->pool, &bu->hnp) < 0)
 		return MH_BA_NOT_HA_FOR_MN;
 	anchor_binding_tmpl(r, &bu->hnp, granted, ODM_MODE_CHA, &tmpl);
-	log_escape(n, sizeof n, bu->mnid, sizeof bu->mnid);
+	anchor_nai_esc(bu->mnid, n);
 	rc = anchor_binding_add(an, &tmpl, out);
 	if (rc < 0) {
 		log_warn(rc, "binding for identity %s", n);
@@ -184,7 +184,7 @@ static uint8_t cha_apply(struct anchor *an, const struct anchor_req *r, struct b
 		char n[LOG_ESC_MAX];
 
 		log_warnx("tunnel bind for identity %s failed",
-			  log_escape(n, sizeof n, bu->mnid, sizeof bu->mnid));
+			  anchor_nai_esc(bu->mnid, n));
 		return MH_BA_INSUFFICIENT_RESOURCES;
 	}
 	p->has_hoa = 1;
