@@ -445,7 +445,7 @@ static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t
 	struct anchor_req req;
 	struct anchor_ident *st;
 	int64_t skew;
-	int coa_rc, graceful = 0, waived;
+	int coa_rc, graceful = 0, waived, behind;
 	uint8_t status;
 
 	p->seq = bu->seq;
@@ -514,13 +514,12 @@ static uint8_t process(struct anchor *an, const struct mh_msg *bu, const uint8_t
 	 * was set back to would be taken. Only a number just above the last
 	 * accepted is then; a farther one gets 135 with that number, which
 	 * brings the host's next BU there (RFC 6275 §11.7.3). */
-	if (st->has_last && (!mh_seq_newer(bu->seq, st->last_seq) ||
-			     (waived && (uint16_t)(bu->seq - st->last_seq) > ANCHOR_WAIVED_SEQ_SPAN))) {
+	behind = st->has_last && !mh_seq_newer(bu->seq, st->last_seq);
+	if (behind || (waived && (uint16_t)(bu->seq - st->last_seq) > ANCHOR_WAIVED_SEQ_SPAN)) {
 		char n[LOG_ESC_MAX], c1[INET6_ADDRSTRLEN], c2[INET6_ADDRSTRLEN];
 
 		p->seq = st->last_seq;
-		/* behind the last accepted (not ahead beyond the waived span) */
-		if (!mh_seq_newer(bu->seq, st->last_seq) && (bu->present & MH_HAS_ALTCOA) &&
+		if (behind && (bu->present & MH_HAS_ALTCOA) &&
 		    addr_eq(&bu->altcoa, src) && anchor_twin(st, src, now_ms))
 			reqlog_say(&st->bu_log, now_ms, ODM_LOG_WARN,
 				   "identity %s sends from %s and from %s, each numbered behind "
