@@ -161,15 +161,6 @@ static int idle_longer(const void *a, const void *b)
 	return ta > tb ? -1 : ta < tb;
 }
 
-/* by address in memory, for bsearch */
-static int same_anchor(const void *a, const void *b)
-{
-	uintptr_t pa = (uintptr_t)*(struct reg_anchor *const *)a;
-	uintptr_t pb = (uintptr_t)*(struct reg_anchor *const *)b;
-
-	return pa < pb ? -1 : pa > pb;
-}
-
 size_t reg_anchors_trim(struct reg_ctx *c, size_t max)
 {
 	struct reg_anchor **idle, **pp;
@@ -189,11 +180,12 @@ size_t reg_anchors_trim(struct reg_ctx *c, size_t max)
 		}
 	drop = c->n_anchors - max < n ? c->n_anchors - max : n;
 	qsort(idle, n, sizeof(*idle), idle_longer);
-	qsort(idle, drop, sizeof(*idle), same_anchor);
+	for (size_t i = 0; i < n; i++)
+		idle[i]->sort_key = i < drop; /* 1: freed below */
 	for (pp = &c->anchors; *pp;) {
 		struct reg_anchor *an = *pp;
 
-		if (bsearch(&an, idle, drop, sizeof(*idle), same_anchor)) {
+		if (!an->bindings && an->sort_key) {
 			*pp = an->next;
 			free(an);
 			c->n_anchors--;

@@ -132,7 +132,8 @@ struct reg_anchor {
 	 * last 145 told it: added to our clock for the timestamps of the
 	 * BUs to it (RFC 4285 section 6); 0 until a 145 */
 	int64_t clock_off;
-	int64_t sort_key;       /* reg_anchors_trim's, while it sorts */
+	int64_t sort_key;       /* reg_anchors_trim's, while it sorts (then
+				 * 1 for those it frees) */
 	int has_coa;
 	struct in6_addr coa;
 	/* monotonic ms: the previous CoA stopped working then (set by the
