@@ -486,19 +486,26 @@ void he_mh_input(struct hostengine *e, const uint8_t *buf, size_t len,
  * less what the kernel's notice and the agent's read of it may have taken
  * (replay.h).
  */
-static uint64_t loss_moment(struct hostengine *e, struct reg_anchor *an, uint64_t seen)
+static uint64_t loss_moment(struct hostengine *e, struct reg_anchor *an, uint64_t seen,
+			    uint64_t until)
 {
 	uint64_t last = 0, ms;
 	uint32_t tag;
 
 	for (struct reg_binding *b = an->bindings; b; b = b->next) {
 		/* each binding's last packet, named for the anchor (replay.h) */
-		b->lost_tag = 0;
-		if (!e->ops->last_rx || !b->registered)
-			continue;
 		tag = 0;
-		if (e->ops->last_rx(e->arg, &b->hnp, &ms, &tag) < 0)
+		if (!e->ops->last_rx || !b->registered ||
+		    e->ops->last_rx(e->arg, &b->hnp, &ms, &tag) < 0) {
+			b->lost_tag = 0;
 			continue;
+		}
+		if (ms > until) {
+			/* came after the return: the first look's stays */
+			if (an->coa_lost_ms > last)
+				last = an->coa_lost_ms;
+			continue;
+		}
 		b->lost_tag = ms ? tag : 0;
 		if (ms > last)
 			last = ms;
@@ -581,7 +588,7 @@ static void check_anchor(struct hostengine *e, struct reg_anchor *an, int nested
 		an->coa_away = 1; /* its return is a move too (back_now) */
 	if (had && (rc < 0 || !IN6_ARE_ADDR_EQUAL(&coa, &old)) && !an->coa_lost_ms) {
 		an->coa_seen_ms = e->change_ms ? e->change_ms : e->now;
-		an->coa_lost_ms = loss_moment(e, an, an->coa_seen_ms);
+		an->coa_lost_ms = loss_moment(e, an, an->coa_seen_ms, UINT64_MAX);
 		/* none to go to yet: what the host sends meanwhile waits in
 		 * its senders rather than die on the old link */
 		if (rc < 0 && e->ops->tun_hold)
@@ -635,10 +642,15 @@ static void check_anchor(struct hostengine *e, struct reg_anchor *an, int nested
 	 * the host before the change was seen but were still queued then have
 	 * been read since (the tunnel stamps their arrival, not their read);
 	 * without them the anchor would replay what the host already got. The
-	 * moment only moves later, never past the change seen.
+	 * moment only moves later. The same CoA back: the anchor sent to it
+	 * all along, and what reached it since the link came back (before the
+	 * agent saw the return) is not the outage's start but its end: a
+	 * packet stamped after the loss was seen does not count, or the
+	 * anchor would replay only what came after it, none of the outage.
 	 */
 	if (an->coa_lost_ms && an->coa_seen_ms) {
-		uint64_t again = loss_moment(e, an, an->coa_seen_ms);
+		uint64_t again = loss_moment(e, an, an->coa_seen_ms,
+					     back ? an->coa_seen_ms : UINT64_MAX);
 
 		if (again > an->coa_lost_ms)
 			an->coa_lost_ms = again;

@@ -2459,6 +2459,38 @@ Test(hostengine, the_same_coa_back_re_registers_at_most_once_per_gap)
 	cr_assert_eq(E.reg.anchors->coa_lost_ms, 0, "the outage over");
 }
 
+/*
+ * The same CoA back: the anchor sent to it all along, so what the tunnel
+ * receives once the link is back, before the agent sees the return, is the
+ * outage's end. The return's BU still names the last packet from before the
+ * loss and counts from it; naming the newer one made the anchor replay only
+ * what it sent after that packet, none of the outage (a 80/s stream across a
+ * 1 s carrier loss lost all 80 datagrams on a loaded machine).
+ */
+Test(hostengine, the_same_coa_back_names_the_last_packet_before_the_loss)
+{
+	uint64_t t = T0 + 1000;
+	struct mh_msg m;
+
+	granted(IPPROTO_UDP);
+	F.last_rx = t - 10;
+	F.last_tag = 0x5eed1e55;
+	F.coa_rc = -ENETUNREACH;
+	he_move(&E, t);
+	cr_assert_eq(F.nbu, 1, "nothing to send from");
+	/* the link back: a packet came 20 ms before the agent looked */
+	F.last_rx = t + 480;
+	F.last_tag = 0x0afe12;
+	F.coa_rc = 0;
+	he_move(&E, t + 500);
+	cr_assert_eq(F.nbu, 2, "the return's BU");
+	m = bu(1);
+	cr_assert(m.present & MH_HAS_COA_LOST);
+	cr_assert_eq(m.coa_lost_tag, 0x5eed1e55, "the packet before the loss, not %#x",
+		     m.coa_lost_tag);
+	cr_assert_eq(m.coa_lost_ms, 510 + GRANTED_WAY, "counted from it: %u ms", m.coa_lost_ms);
+}
+
 /* A link that flaps with many leases: the return is said once per anchor
  * at info level (at most once a second), each lease's answer at debug, as
  * a refresh's is; with 100 leases, one line per lease per flap flooded the
