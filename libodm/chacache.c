@@ -270,7 +270,11 @@ uint64_t chacache_now_ms(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	/* CLOCK_BOOTTIME: a DNS TTL runs on while the machine is suspended,
+	 * CLOCK_MONOTONIC stands still (clock_gettime(2)), and an answer
+	 * cached an hour before a night's sleep was served for an hour after
+	 * the wake */
+	clock_gettime(CLOCK_BOOTTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 

@@ -71,7 +71,8 @@ struct chacache *chacache_by_name(void);
 /* The name cache if it was made already, else NULL (which every get misses). */
 struct chacache *chacache_by_name_if_made(void);
 
-/* Monotonic clock in milliseconds. */
+/* The shim's clock in milliseconds: monotonic, counting the time the
+ * machine was suspended (CLOCK_BOOTTIME), as TTLs do. */
 uint64_t chacache_now_ms(void);
 
 /* In a forked child: reset the locks of the process's caches. */

@@ -45,7 +45,7 @@ struct cha_query {
 };
 
 static pthread_mutex_t ch_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t ch_cond; /* CLOCK_MONOTONIC; set up in lib_init */
+static pthread_cond_t ch_cond; /* CLOCK_MONOTONIC (deadline_ts); set up in lib_init */
 static ares_channel ch;
 static pid_t ch_pid;
 static int ch_driving;    /* a thread is polling the channel's sockets */
@@ -439,10 +439,20 @@ struct cha_query *chalookup_start(const char *node)
 	return q;
 }
 
+/* Deadline ms on chacache_now_ms()'s clock (CLOCK_BOOTTIME) as a time
+ * of CLOCK_MONOTONIC, the only other clock a condition variable waits on
+ * (pthread_condattr_setclock(3)) */
 static void deadline_ts(uint64_t ms, struct timespec *ts)
 {
-	ts->tv_sec = (time_t)(ms / 1000);
-	ts->tv_nsec = (long)(ms % 1000) * 1000000;
+	uint64_t now = chacache_now_ms(), left = ms > now ? ms - now : 0;
+
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += (time_t)(left / 1000);
+	ts->tv_nsec += (long)(left % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
 }
 
 /* Lock held on entry and exit; dropped around poll(). */

@@ -3,14 +3,18 @@
  * test_chacache.c — chacache.c: positive and negative entries, TTL expiry
  * (time is passed in), name keys fold case and a trailing dot, the TTL cap,
  * bounded size with eviction of expired entries first, then the one that
- * expires soonest.
+ * expires soonest; the clock counts a suspend (CLOCK_BOOTTIME).
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "boottime_ahead.h"
 
 #include "chacache.h"
 #include "testaddr.h"
@@ -178,31 +182,59 @@ Test(chacache, process_caches)
 	cr_assert_null(chacache_new(0));
 }
 
-static uint64_t mono_ms_here(void)
+static uint64_t boot_ms_here(void)
 {
 	struct timespec ts;
 
-	cr_assert_eq(clock_gettime(CLOCK_MONOTONIC, &ts), 0);
+	cr_assert_eq(clock_gettime(CLOCK_BOOTTIME, &ts), 0);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* TTLs count in the monotonic clock's milliseconds: read between two
- * readings of CLOCK_MONOTONIC, and 50 ms of sleep are 50 of its units. */
-Test(chacache, clock_is_monotonic_milliseconds)
+/* TTLs count in the boot-time clock's milliseconds: read between two
+ * readings of CLOCK_BOOTTIME, and 50 ms of sleep are 50 of its units. */
+Test(chacache, clock_is_boottime_milliseconds)
 {
 	struct timespec nap = { 0, 50 * 1000000L };
-	uint64_t before = mono_ms_here();
+	uint64_t before = boot_ms_here();
 	uint64_t a = chacache_now_ms();
-	uint64_t after = mono_ms_here();
+	uint64_t after = boot_ms_here();
 	uint64_t b;
 
-	cr_assert(a >= before && a <= after, "clock %llu ms, CLOCK_MONOTONIC %llu..%llu ms",
+	cr_assert(a >= before && a <= after, "clock %llu ms, CLOCK_BOOTTIME %llu..%llu ms",
 		  (unsigned long long)a, (unsigned long long)before, (unsigned long long)after);
 	while (nanosleep(&nap, &nap) != 0 && errno == EINTR)
 		;
 	b = chacache_now_ms();
 	cr_assert(b - a >= 50 && b - a < 5000, "50 ms of sleep read as %llu units",
 		  (unsigned long long)(b - a));
+}
+
+/*
+ * A DNS TTL runs on while the machine sleeps. A child in a time namespace
+ * whose boot-time clock is a day ahead, its monotonic clock as it was (a
+ * day's suspend, as clock_gettime(2) tells them), looks up what its parent
+ * cached for an hour just before: gone. On CLOCK_MONOTONIC, which stands
+ * still in a suspend, the answer outlived its TTL by the night. The child
+ * reports by its exit status.
+ */
+Test(chacache, a_ttl_runs_on_while_the_machine_sleeps)
+{
+	struct chacache *c = chacache_new(8);
+	struct in6_addr dst = A("2001:db8:c0::10"), cha = A("2001:db8:ca::10");
+	int st;
+	pid_t pid;
+
+	boottime_ahead_a_day();
+	/* this process is outside the namespace: the time before the sleep */
+	cr_assert_eq(chacache_put_addr(c, &dst, &cha, 3600, chacache_now_ms()), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0)
+		_exit(chacache_get_addr(c, &dst, NULL, NULL, chacache_now_ms()) == CHA_MISS ? 0 : 3);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st), "the child died");
+	cr_assert_eq(WEXITSTATUS(st), 0, "an hour's answer is still served after a day's sleep");
+	chacache_free(c);
 }
 
 /* getaddrinfo() reads the name cache only once something made it */
