@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* accessclaim.c — access addresses claimed at access anchors (see accessclaim.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,6 +336,7 @@ int access_claim_moved(struct hostengine *e, struct lease *l, const struct in6_a
 		log_info("lease %u: back on the link of %s, %s is native again", l->id,
 			 ntop6(&l->anchor, a1), ntop6(&l->addr, a2));
 	} else if (!l->host_cfg) {
+		access_claim_unlink(e, l); /* away again: on the tunnel device only */
 		rc = lease_host_configure(e, l, coa);
 		if (rc < 0) {
 			lease_end(e, l, "refused", "cannot keep the address on the tunnel");
@@ -360,6 +362,56 @@ static int on_host(const struct hostengine *e, const struct in6_addr *addr)
 		if (IN6_ARE_ADDR_EQUAL(&e->host_addrs[i], addr))
 			return 1;
 	return 0;
+}
+
+int access_claim_relink(struct hostengine *e, const struct reg_anchor *an,
+			struct in6_addr *pick, int was_away)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	struct lease *l;
+	int ifindex;
+
+	if (!e->ops->link_addr_add)
+		return 0;
+	for (l = e->leases.head; l; l = l->next) {
+		if (!l->claimed || l->state != LEASE_REGISTERED || !l->rb || l->rb->anchor != an ||
+		    !same_link_prefix(pick, &l->addr) || IN6_ARE_ADDR_EQUAL(pick, &l->addr) ||
+		    on_host(e, &l->addr))
+			continue;
+		/* back from elsewhere (on the tunnel device), or off the link
+		 * and back; not a native claim whose address the kernel let go
+		 * while the host stayed (its valid lifetime over: it ends) */
+		if (!l->host_cfg && !l->relink_if && !was_away)
+			continue;
+		ifindex = e->ops->link_addr_add(e->arg, &l->addr, pick);
+		if (ifindex <= 0) {
+			log_warn(ifindex ? ifindex : -ENODEV,
+				 "lease %u: putting %s back on the link of %s", l->id,
+				 ntop6(&l->addr, a1), ntop6(pick, a2));
+			return 0;
+		}
+		if (l->relink_if != ifindex)
+			log_info("lease %u: back on the link of %s, which %s is gone from: put back "
+				 "on it (deprecated), native again", l->id, ntop6(&an->addr, a1),
+				 ntop6(&l->addr, a2));
+		l->relink_if = ifindex;
+		*pick = l->addr;
+		return 1;
+	}
+	return 0;
+}
+
+void access_claim_unlink(struct hostengine *e, struct lease *l)
+{
+	char a1[INET6_ADDRSTRLEN];
+	int rc;
+
+	if (!l->relink_if)
+		return;
+	rc = e->ops->link_addr_del(e->arg, &l->addr, l->relink_if);
+	if (rc < 0)
+		log_warn(rc, "lease %u: taking %s off its link", l->id, ntop6(&l->addr, a1));
+	l->relink_if = 0;
 }
 
 int access_claim_pins(const struct hostengine *e, const struct reg_anchor *an,

@@ -129,6 +129,25 @@ int access_claim_moved(struct hostengine *e, struct lease *l, const struct in6_a
  */
 int access_claim_pins(const struct hostengine *e, const struct reg_anchor *an,
 		      const struct in6_addr *pick);
+/*
+ * Back on the link of a claim at an (pick, the kernel's CoA toward an, is
+ * of the claim's /64) whose address the host no longer holds there: the
+ * kernel let it go while the host was away (a temporary address, RFC
+ * 8981: the link's next one is another) or off the link (was_away: the
+ * CoA toward an was lost since the last look). The address is put back on
+ * that link's interface (deprecated: for the claim's sockets, no new
+ * ones; he_ops link_addr_add) and *pick becomes it, so the claim is
+ * native again (access_claim_moved). From any other address of its own
+ * link the anchor refuses the claim's refresh (174, invalid care-of
+ * address), which ended the claim and its sockets at the host's return.
+ * 1 if it did. Not for a native claim whose address went while the host
+ * stayed (its valid lifetime over): it ends (access_claim_pins).
+ */
+int access_claim_relink(struct hostengine *e, const struct reg_anchor *an,
+			struct in6_addr *pick, int was_away);
+/* The address access_claim_relink put back on the link taken off it
+ * (the claim ends, or is away from its link again). */
+void access_claim_unlink(struct hostengine *e, struct lease *l);
 /* A lease taken over from the last run: marked claimed if its anchor is
  * an access anchor; 1 if its address is still one of the host's access
  * addresses (native: nothing to configure), else 0. */

@@ -606,9 +606,14 @@ static void check_anchor(struct hostengine *e, struct reg_anchor *an, int nested
 	}
 	an->no_route_ms = 0;
 	an->no_route_told = 0;
+	/* back on the link of a claim there whose address the kernel let
+	 * go: put back, it is the CoA (accessclaim.h) */
+	if (access_claim_relink(e, an, &coa, an->coa_away)) {
+		log_debug("CoA toward %s: %s, a claim's put back on its link", ntop6(&an->addr, a1),
+			  ntop6(&coa, a2));
 	/* still on the link of a native claim there, its address still
 	 * the host's: it stays the CoA (accessclaim.h) */
-	if (had && access_claim_pins(e, an, &coa)) {
+	} else if (had && access_claim_pins(e, an, &coa)) {
 		log_debug("CoA toward %s stays %s, a native claim, not %s", ntop6(&an->addr, a1),
 			  ntop6(&old, a2), ntop6(&coa, a3));
 		coa = old;

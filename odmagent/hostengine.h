@@ -170,6 +170,13 @@ struct he_ops {
 	int (*route_del)(void *arg, const struct in6_addr *addr);
 	int (*rule_add)(void *arg);  /* the one rule "lookup table" */
 	int (*rule_del)(void *arg);
+	/* optional: addr put on the interface that holds beside (an address
+	 * of addr's link), deprecated and without DAD (an access claim back
+	 * on its link, its address let go by the kernel meanwhile: a
+	 * temporary address, RFC 8981): that interface's index, or -errno;
+	 * and taken off that interface again */
+	int (*link_addr_add)(void *arg, const struct in6_addr *addr, const struct in6_addr *beside);
+	int (*link_addr_del)(void *arg, const struct in6_addr *addr, int ifindex);
 
 	/* facts about the host */
 	int (*addr_usable)(void *arg, const struct in6_addr *addr); /* 1 yes, 0 not yet */

@@ -504,6 +504,7 @@ static void end(struct hostengine *e, struct lease *l, const char *reason, const
 		l->rb = NULL; /* the binding lives on until its BA */
 	}
 	unconfigure(e, l, steps, sizeof(steps));
+	access_claim_unlink(e, l);
 	log_info("lease %u %s at %s ended (%s): %s%s", id, ntop6(&l->addr, a1),
 		 ntop6(&l->anchor, a2), why, dereg, steps);
 	if (!IN6_IS_ADDR_UNSPECIFIED(&l->addr))

@@ -61,6 +61,8 @@ struct lease {
 	uint64_t deadline_ms;    /* Graceful-replacement: released then (0 = none) */
 	int claim_retype;        /* the claim's type changed during an exchange:
 				  * refresh again once it ends (accessclaim.c) */
+	int relink_if;           /* the claim's address put back on its link by
+				  * the agent, on this interface (0 = not) */
 	/* an ICMPv6 error about a packet to its anchor (icmperr.h) last
 	 * started a confirming refresh then (0 = never); probe_open until a BA
 	 * answers it */

@@ -581,6 +581,27 @@ static int op_addr_del(void *arg, const struct in6_addr *addr)
 	return netconf_addr_del(mn->nc, mn->tun->ifindex, addr, 128);
 }
 
+/* /128: the link's prefix route is the router's (RA) already */
+static int op_link_addr_add(void *arg, const struct in6_addr *addr, const struct in6_addr *beside)
+{
+	struct mn *mn = arg;
+	struct in6_addr want = *beside;
+	int ifindex = netconf_addr_each(0, addr_device, &want), rc;
+
+	if (ifindex <= 0 || ifindex == mn->tun->ifindex)
+		return ifindex < 0 ? ifindex : -ENODEV;
+	rc = netconf_addr_add(mn->nc, ifindex, addr, 128,
+			      NETCONF_ADDR_NODAD | NETCONF_ADDR_DEPRECATED);
+	return rc < 0 ? rc : ifindex;
+}
+
+static int op_link_addr_del(void *arg, const struct in6_addr *addr, int ifindex)
+{
+	struct mn *mn = arg;
+
+	return netconf_addr_del(mn->nc, ifindex, addr, 128);
+}
+
 /*
  * The device fitted to the link the outer packets from coa to anchor leave
  * by (tunnel_mtu.h), less a narrower hop beyond told for that CoA; why_more
@@ -931,6 +952,8 @@ static void op_journal(void *arg, const struct in6_addr *anchor, uint16_t bid,
 static const struct he_ops mn_ops = {
 	.addr_add = op_addr_add,
 	.addr_del = op_addr_del,
+	.link_addr_add = op_link_addr_add,
+	.link_addr_del = op_link_addr_del,
 	.tun_bind = op_tun_bind,
 	.tun_unbind = op_tun_unbind,
 	.tun_hold = op_tun_hold,

@@ -31,6 +31,10 @@
 #      again once ar1's BA is in), not at the retransmission 1 s later.
 #   5. The download completes intact; once its socket is closed the host
 #      deregisters and ar1 holds no binding.
+#   6. With temporary addresses (use_tempaddr 2) the claim is mn's
+#      temporary address; mn moves to ar2 and back, the kernel makes
+#      another: the claimed one is put back on ar1's link (deprecated),
+#      native again, and the download on it completes.
 #   Several anchors at once: a second download, from cn (which has a CHA),
 #   runs meanwhile; the move's BUs to ar1's anchor and to the CHA leave
 #   within a few ms of each other (capture on ar2's uplink), and the time
@@ -230,6 +234,36 @@ echo "ar1 released $MN_ADDR1 $(($(topo_now_ms) - T_DONE)) ms after curl exited"
 no_lease() { [[ $(odm_lease_count) -eq 0 ]]; }
 check "mn holds no lease" wait_for 5 no_lease
 check "the agent deregistered it" grep -q "$MN_ADDR1 at $AR1_ADDR ended" "$MN_AGENT_LOG"
+
+# ------------------------------------------------------------ 6. temporary
+# A temporary address (RFC 8981, use_tempaddr 2, as desktops have it) is
+# the kernel's pick, so the claim's; the kernel lets it go when mn leaves
+# the link and makes another at the return. The claimed one is put back on
+# the link (deprecated), the claim native again, its download goes on.
+nsx mn sysctl -q -w net.ipv6.conf.$MN_IF1.use_tempaddr=2
+topo_move ar2 >/dev/null
+topo_move ar1 >/dev/null
+tmp_addr() { nsq mn ip -6 addr show dev "$MN_IF1" | sed -n 's|.*inet6 \([^/]*\)/64 .*temporary.*|\1|p' | head -1; }
+has_tmp() { [[ -n $(tmp_addr) ]]; }
+check "mn has a temporary address on ar1's link" wait_for 3 has_tmp
+TMP1=$(tmp_addr)
+OUT3=$ODM_RUNDIR/download-tmp.bin
+odm_shim_bg curl -6 -sS --max-time 30 -r 0-599999 -o "$OUT3" "$URL"
+CURL3_PID=$ODM_BG_PID
+check "the download's socket gets a lease" wait_for 5 has_lease
+check "the claim is the temporary address $TMP1" ar1_is "$TMP1,$TMP1,$ODM_NAI"
+topo_move ar2
+check "ar1 follows the new CoA" wait_for 3 ar1_is "$TMP1,$MN_ADDR2,$ODM_NAI"
+topo_move ar1
+echo "mn's temporary address now: $(tmp_addr)"
+check "back on ar1: the claim of $TMP1 is native again" wait_for 3 ar1_is "$TMP1,$TMP1,$ODM_NAI"
+check "$TMP1 is on ar1's link again, deprecated" \
+	bash -c "ip -n $NS_MN -6 addr show dev $MN_IF1 | grep -q '$TMP1/128 .*deprecated'"
+check "the agent said so" grep -q "which $TMP1 is gone from: put back on it" "$MN_AGENT_LOG"
+rc=0
+wait "$CURL3_PID" || rc=$?
+check "the download completes (rc $rc, $(stat -c %s "$OUT3" 2>/dev/null) bytes)" \
+	test "$rc" -eq 0 -a "$(stat -c %s "$OUT3")" -eq 600000
 check "no sanitizer report in the agents' logs" \
 	bash -c "! grep -qE 'Sanitizer|runtime error' '$ODM_DIR'/*-agent.log"
 check_summary test_access

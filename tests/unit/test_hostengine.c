@@ -104,6 +104,16 @@ static int f_addr_del(void *arg, const struct in6_addr *a)
 	logf_("addr_del", a, NULL);
 	return 0;
 }
+static int f_link_addr_add(void *arg, const struct in6_addr *a, const struct in6_addr *beside)
+{
+	logf_("link_addr_add", a, beside);
+	return 7; /* eth0's index */
+}
+static int f_link_addr_del(void *arg, const struct in6_addr *a, int ifindex)
+{
+	logf_(ifindex == 7 ? "link_addr_del" : "link_addr_del (another interface)", a, NULL);
+	return 0;
+}
 static int f_tun_bind(void *arg, const struct in6_addr *a, const struct in6_addr *coa,
 		      const struct in6_addr *anchor)
 {
@@ -293,6 +303,7 @@ static void f_journal(void *arg, const struct in6_addr *anchor, uint16_t bid, co
 static const struct he_ops OPS = {
 	.tun_hold = f_tun_hold,
 	.addr_add = f_addr_add, .addr_del = f_addr_del, .tun_bind = f_tun_bind,
+	.link_addr_add = f_link_addr_add, .link_addr_del = f_link_addr_del,
 	.tun_unbind = f_tun_unbind, .route_add = f_route_add, .route_del = f_route_del,
 	.rule_add = f_rule_add, .rule_del = f_rule_del, .addr_usable = f_addr_usable,
 	.last_traffic = f_last_traffic, .last_rx = f_last_rx, .count_sockets = f_count, .destroy_tcp = f_destroy_tcp,
@@ -3099,6 +3110,80 @@ Test(hostengine, a_claim_stays_native_while_another_address_of_its_link_is_picke
 	F.nhost = 1;
 	he_move(&E, T0 + 4000);
 	assert_addr(&E.reg.anchors->coa, "2001:db8:a1::6c");
+}
+
+/*
+ * The claim was a temporary address (RFC 8981), which the kernel let go
+ * when the host left its link; back on it, the kernel makes another one
+ * and picks it toward the anchor. The claimed address is put back on the
+ * link (deprecated) and the claim is native again, its BU sent from it
+ * (CoA = HNP), its sockets kept; the address leaves the link when the
+ * host does again, and when the claim ends. Before, the claim was
+ * refreshed from the new address, the anchor refused a care-of address of
+ * its own link (174), and the claim ended with its sockets.
+ */
+Test(hostengine, a_claimed_temporary_address_is_put_back_when_the_host_returns)
+{
+	struct in6_addr stable = A("2001:db8:a1::5e"), tmp2 = A("2001:db8:a1::7e");
+	struct mh_msg m;
+	int mark;
+
+	claimed(ODM_TYPE_SESSION_LASTING);
+	F.count.tcp = 1;
+	F.destroyed = 1;
+	move_to_coa2(T0 + 1000);
+	answer(1, MH_BA_ACCEPTED, NULL, T0 + 1030);
+	cr_assert_geq(logged("addr_add 2001:db8:a1::5", 0), 0, "on the tunnel device");
+
+	/* back: the link's addresses are the stable one and a new temporary
+	 * one, which the kernel picks; the claimed one is gone */
+	mark = F.nlog;
+	F.coa = tmp2;
+	F.host[0] = stable;
+	F.host[1] = tmp2;
+	F.nhost = 2;
+	he_move(&E, T0 + 5000);
+	cr_assert_geq(logged("link_addr_add 2001:db8:a1::5 2001:db8:a1::7e", mark), 0,
+		      "put back on the link of the kernel's pick");
+	cr_assert_geq(logged("addr_del 2001:db8:a1::5", mark), 0, "off the tunnel device");
+	cr_assert_eq(F.nbu, 3);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[2], &COA1), "from the address: CoA = HNP");
+	m = bu(2);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&m.altcoa, &COA1));
+	answer(2, MH_BA_ACCEPTED, NULL, T0 + 5010);
+	cr_assert_not_null(E.leases.head);
+	cr_assert_eq(logged_addr("destroy_tcp", &COA1, mark), -1, "its sockets kept");
+
+	/* the kernel shows it now, deprecated: the CoA stays */
+	F.host[2] = COA1;
+	F.nhost = 3;
+	he_move(&E, T0 + 6000);
+	reg_refresh(&E.reg, E.leases.head->rb, T0 + 7000, 0);
+	cr_assert_eq(F.nbu, 4);
+	m = bu(3);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&m.altcoa, &COA1), "its refresh still native");
+	answer(3, MH_BA_ACCEPTED, NULL, T0 + 7010);
+
+	/* away again: off the link, on the tunnel device */
+	mark = F.nlog;
+	F.nhost = 1;
+	move_to_coa2(T0 + 8000);
+	cr_assert_geq(logged("link_addr_del 2001:db8:a1::5", mark), 0);
+	cr_assert_geq(logged("addr_add 2001:db8:a1::5", mark), 0);
+	answer(4, MH_BA_ACCEPTED, NULL, T0 + 8030);
+
+	/* back once more, then the last socket closes: off the link */
+	F.coa = tmp2;
+	F.host[0] = stable;
+	F.host[1] = tmp2;
+	F.nhost = 2;
+	he_move(&E, T0 + 9000);
+	answer(5, MH_BA_ACCEPTED, NULL, T0 + 9010);
+	mark = F.nlog;
+	F.count.tcp = 0;
+	he_tick(&E, T0 + 14000);
+	cr_assert_null(E.leases.head);
+	cr_assert_geq(logged("link_addr_del 2001:db8:a1::5", mark), 0, "the claim ended");
 }
 
 /*
