@@ -48,9 +48,11 @@ enum odm_addr_type {
 
 /*
  * RFC 8653 §6.1: an address of type addressType for the socket sockfd
- * (AF_INET6, TCP or UDP) in *sourceAddress; the caller binds it. 0, or
- * EAI_REQUIREDIPNOTSUPPORTED, EAI_REQUIREDIPFAILED, or EAI_SYSTEM with errno
- * set (bad arguments). setsc(3) says which types are offered.
+ * (AF_INET6, TCP or UDP, neither bound nor connected yet) in *sourceAddress;
+ * the caller binds it. 0, or EAI_REQUIREDIPNOTSUPPORTED,
+ * EAI_REQUIREDIPFAILED, or EAI_SYSTEM with errno set (bad arguments; EINVAL
+ * for a bound socket, EISCONN for a connected one). setsc(3) says which
+ * types are offered.
  */
 int setsc(int sockfd, struct in6_addr *sourceAddress, sc_type addressType);
 

@@ -274,12 +274,33 @@ static int ipv4_dst(int fd, const struct sockaddr *dst, socklen_t len)
 	return 1;
 }
 
+/*
+ * 0 if fd has no source yet, else the errno that says it has one: EISCONN
+ * connected, EINVAL bound (a port: bind(2), a listen, a UDP send, a
+ * connect under way). RFC 8653 §3 asks for the type before the address is
+ * chosen: an address given now could not be bound (bind(2): EINVAL), and
+ * a connected socket keeps the source it has, whatever the call said.
+ */
+static int has_source(int fd)
+{
+	struct sockaddr_in6 sa;
+	socklen_t l = sizeof(sa);
+
+	if (getpeername(fd, (struct sockaddr *)&sa, &l) == 0)
+		return EISCONN;
+	l = sizeof(sa);
+	if (getsockname(fd, (struct sockaddr *)&sa, &l) == 0 && sa.sin6_port != 0)
+		return EINVAL;
+	return 0;
+}
+
 /* The checks and the type dispatch shared by setsc() and setsc_to(). */
 static int do_setsc(int fd, struct in6_addr *src, sc_type type, const struct sockaddr *dst,
 		    socklen_t len, const char *host)
 {
 	const char *proto;
 	struct fd_lease held;
+	int r;
 
 	if (!src)
 		return sys_error(EINVAL);
@@ -300,6 +321,11 @@ static int do_setsc(int fd, struct in6_addr *src, sc_type type, const struct soc
 			return sys_error(EISCONN);
 		*src = held.addr;
 		return 0;
+	}
+	if ((r = has_source(fd)) != 0) {
+		shim_debug("setsc fd %d: the socket is %s already: too late for a type", fd,
+			   r == EISCONN ? "connected" : "bound");
+		return sys_error(r);
 	}
 	if (type != NON_PERSISTENT_IPV6_ADDRESS && ipv4_dst(fd, dst, len))
 		return EAI_REQUIREDIPNOTSUPPORTED; /* no lease, no Binding Update */

@@ -215,6 +215,54 @@ Test(api_setsc, held_lease_answers_at_once_and_getsc_reports_it)
 	close(fd);
 }
 
+/*
+ * Too late for a type: a socket bound already (a listening one, a UDP one
+ * that sent) or connected has its source (RFC 8653 §3: the type comes
+ * before the address). EINVAL and EISCONN, whatever the type, and no
+ * agent asked (there is none: that would be EAI_REQUIREDIPFAILED). Before,
+ * the call leased an address the program could not bind any more, or
+ * answered for a connection whose source it did not change.
+ */
+Test(api_setsc, a_bound_or_connected_socket_is_too_late_for_a_type)
+{
+	struct sockaddr_in6 lo = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct sockaddr_in6 d = dst6("2001:db8:c0::10");
+	const sc_type types[] = { NON_PERSISTENT_IPV6_ADDRESS, SESSION_LASTING_IPV6_ADDRESS,
+				  FIXED_IPV6_ADDRESS, GRACEFUL_REPLACEMENT_IPV6_ADDRESS };
+	socklen_t l = sizeof(lo);
+	struct in6_addr src;
+	int bound = socket(AF_INET6, SOCK_DGRAM, 0), lst = socket(AF_INET6, SOCK_STREAM, 0);
+	int conn = socket(AF_INET6, SOCK_DGRAM, 0);
+
+	cr_assert(bound >= 0 && lst >= 0 && conn >= 0);
+	no_agent();
+	cr_assert_eq(bind(bound, (struct sockaddr *)&lo, sizeof(lo)), 0);
+	cr_assert_eq(bind(lst, (struct sockaddr *)&lo, sizeof(lo)), 0);
+	cr_assert_eq(listen(lst, 1), 0);
+	cr_assert_eq(getsockname(bound, (struct sockaddr *)&lo, &l), 0);
+	cr_assert_eq(connect(conn, (struct sockaddr *)&lo, sizeof(lo)), 0);
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		errno = 0;
+		cr_assert_eq(setsc(bound, &src, types[i]), EAI_SYSTEM, "%s",
+			     odm_type_name(types[i]));
+		cr_assert_eq(errno, EINVAL, "bound, %s: %s", odm_type_name(types[i]),
+			     strerror(errno));
+		errno = 0;
+		cr_assert_eq(setsc_to(lst, &src, types[i], (struct sockaddr *)&d, sizeof(d), NULL),
+			     EAI_SYSTEM, "%s", odm_type_name(types[i]));
+		cr_assert_eq(errno, EINVAL, "listening, %s: %s", odm_type_name(types[i]),
+			     strerror(errno));
+		errno = 0;
+		cr_assert_eq(setsc(conn, &src, types[i]), EAI_SYSTEM, "%s",
+			     odm_type_name(types[i]));
+		cr_assert_eq(errno, EISCONN, "connected, %s: %s", odm_type_name(types[i]),
+			     strerror(errno));
+	}
+	close(bound);
+	close(lst);
+	close(conn);
+}
+
 Test(api_setsc, getsc_of_a_plain_socket_is_its_own_address)
 {
 	struct sockaddr_in6 me = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
