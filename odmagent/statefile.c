@@ -200,12 +200,21 @@ static int take_perms(const struct statefile *sf, int fd)
 	return 0;
 }
 
-/* the new copy written beside the old one and renamed over it */
+/*
+ * The new copy written beside the old one and renamed over it. The copy
+ * is a new file (O_EXCL): whatever stood at its name (a crash's leftover,
+ * or, in a directory others may write, such as the policy file's, a hard
+ * link to another file or a FIFO someone put there) is unlinked first, not
+ * opened: written through, the linked file took the text, mode and owner,
+ * and a FIFO held the agent in open(2) for good.
+ */
 static int replace(struct statefile *sf, const char *text, size_t len)
 {
 	int fd, rc;
 
-	fd = open(sf->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (unlink(sf->tmp) < 0 && errno != ENOENT)
+		return -errno;
+	fd = open(sf->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
 	rc = sf->keep_perms ? take_perms(sf, fd) : 0;

@@ -125,6 +125,50 @@ Test(statefile, keep_perms_keeps_the_mode_and_owner_of_the_file_replaced)
 }
 
 /*
+ * Whatever stands at the temporary name is not written through: in a
+ * directory others may write (the policy file's), a hard link there to
+ * another file took the new text (and the policy file's mode and owner),
+ * and a FIFO there held the agent in open(2) for good. The copy is a new
+ * file; the save goes through, the other file is untouched.
+ */
+Test(statefile, a_file_at_the_temporary_name_is_not_written_through)
+{
+	char victim[96], buf[32];
+	struct statefile sf;
+	struct stat st;
+	FILE *f;
+
+	unit_watchdog(10);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	f = fopen(victim, "w");
+	cr_assert_not_null(f);
+	fputs("victim's text\n", f);
+	fclose(f);
+	cr_assert_eq(chmod(victim, 0640), 0);
+	cr_assert_eq(statefile_open(&sf, dir, "policy.conf"), 0);
+	cr_assert_eq(statefile_save(&sf, "default fixed\n", 14), 1);
+	cr_assert_eq(chmod(sf.path, 0644), 0);
+	statefile_keep_perms(&sf);
+	cr_assert_eq(link(victim, sf.tmp), 0);
+	cr_assert_eq(statefile_save(&sf, "default non-persistent\n", 23), 1);
+	f = fopen(victim, "r");
+	cr_assert_not_null(f);
+	cr_assert_not_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	cr_assert_str_eq(buf, "victim's text\n", "the linked file was written through");
+	cr_assert_eq(stat(victim, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0640, "nor its mode changed (%04o)", st.st_mode & 07777);
+	cr_assert_eq(st.st_nlink, 1, "nor is it the policy file now");
+	/* a FIFO nobody reads: the save neither blocks nor fails */
+	cr_assert_eq(mkfifo(sf.tmp, 0600), 0);
+	cr_assert_eq(statefile_save(&sf, "default fixed\n", 14), 1);
+	cr_assert_eq(stat(sf.path, &st), 0);
+	cr_assert(S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0644);
+	cr_assert_not(exists(sf.tmp), "no temporary file is left");
+	statefile_close(&sf);
+}
+
+/*
  * statefile_save(sf, text) in a child whose only group is gid and whose
  * effective set lacks CAP_CHOWN and CAP_FOWNER, or only CAP_FOWNER (the
  * agent given CAP_CHOWN, odmagent(8) Privileges); what it returned
