@@ -24,7 +24,7 @@
 #include "dnsnegttl.h"
 #include "libc_real.h"
 #include "lookupgap.h"
-#include "rcoptions.h"
+#include "rcusevc.h"
 #include "resolvll.h"
 #include "resolvid.h"
 #include "shield.h"
@@ -194,25 +194,6 @@ static int channel_sockets_ok(void)
 	return 1;
 }
 
-/* Whether the C library's resolver asks over TCP only here: "options
- * use-vc" in path or in RES_OPTIONS (resolv.conf(5)), which c-ares 1.18
- * does not read; a DNS reached over TCP alone then answers the cha
- * lookups too */
-static int resolv_use_vc(const char *path)
-{
-	const char *env = getenv("RES_OPTIONS");
-	size_t len;
-	char *buf;
-	int r;
-
-	if (env && rcopt_use_vc_in(env, strlen(env)))
-		return 1;
-	buf = resolvll_read(path, &len);
-	r = buf && rcopt_use_vc(buf, len);
-	free(buf);
-	return r;
-}
-
 /* Lock held. A usable channel for this process, or NULL. */
 static ares_channel channel_get(void)
 {
@@ -262,7 +243,7 @@ static ares_channel channel_get(void)
 	mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
 	/* before c-ares reads it: a change in between is seen next time */
 	resolvid_read(RESOLV_CONF, &ch_rcid);
-	if (resolv_use_vc(RESOLV_CONF)) {
+	if (rcusevc_wanted(RESOLV_CONF)) { /* c-ares does not read it */
 		opt.flags = ARES_FLAG_USEVC;
 		mask |= ARES_OPT_FLAGS;
 	}

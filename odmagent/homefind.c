@@ -28,6 +28,7 @@
 #include "netconf.h"
 #include "pollerr.h"
 #include "ratelimit.h"
+#include "rcusevc.h"
 #include "reqlog.h"
 #include "resolvid.h"
 #include "resolvll.h"
@@ -490,6 +491,12 @@ static int dns_open(struct homefind *hf)
 	opt.tries = 2;
 	/* before c-ares reads it: a change in between is seen next time */
 	resolvid_read(HF_RESOLV_CONF, &hf->rcid);
+	/* "options use-vc" (or RES_OPTIONS): every question over TCP, as the
+	 * C library asks, which c-ares 1.18 does not read itself */
+	if (rcusevc_wanted(HF_RESOLV_CONF)) {
+		opt.flags |= ARES_FLAG_USEVC;
+		mask |= ARES_OPT_FLAGS;
+	}
 	if ((rc = ares_library_init(ARES_LIB_INIT_ALL)) != ARES_SUCCESS ||
 	    (rc = ares_init_options(&hf->ch, &opt, mask)) != ARES_SUCCESS) {
 		log_warnx("home anchor discovery by DNS off: c-ares: %s", ares_strerror(rc));

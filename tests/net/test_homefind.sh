@@ -31,6 +31,9 @@
 #      heard before: the DNS is asked about the list five times at once and
 #      then once a second for them (counted in a capture of mn's questions),
 #      not once per RA, and the last RA's domains are asked within 2 s.
+#   8. resolv.conf says "options use-vc": the agent asks the DNS over TCP
+#      (as the C library does), and finds ha by DNS with UDP to the
+#      server dropped.
 #
 # Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
 set -eEuo pipefail
@@ -218,5 +221,28 @@ odm_capture_stop "$CAP"
 SRV=$(tshark -r "$ODM_DIR/dnssl.pcap" -Y "dns.qry.type == 33" -T fields -e frame.number 2>/dev/null | wc -l)
 echo "7: the flood of 100 RAs of 8 new search domains each: $SRV SRV question(s) in about $((FLOOD_S + 4)) s"
 check "at most 8 a round, 5 rounds and one a second for them ($SRV)" test "$SRV" -le $((8 * (5 + FLOOD_S + 4)))
+
+# ------------------------------------------------ 8. DNS over TCP only
+# resolv.conf says "options use-vc" (a network whose DNS is reached over
+# TCP only): the agent asks over TCP too, as the C library does, and
+# finds ha by DNS with every UDP question to the server dropped
+kill -TERM "$MN_AGENT_PID"
+wait "$MN_AGENT_PID" 2>/dev/null || true
+srv add
+echo "options use-vc" >>"/etc/netns/$NS_MN/resolv.conf"
+nsx mn nft -f - <<EOF
+table ip6 odm_homefind_vc {
+	chain out {
+		type filter hook output priority 0;
+		ip6 daddr $DNS_ADDR udp dport 53 counter drop
+	}
+}
+EOF
+odm_agent_start mn
+check "8: options use-vc, UDP to the DNS dropped: ha by DNS" wait_for 5 home_is "$HA_ADDR" dns-srv
+check "8: not a UDP question dropped" \
+	bash -c "ip netns exec $NS_MN nft list table ip6 odm_homefind_vc | grep -q 'counter packets 0 '"
+nsq mn nft delete table ip6 odm_homefind_vc
+
 check "no sanitizer report" odm_agent_logs_clean
 check_summary test_homefind
