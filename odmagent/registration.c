@@ -893,6 +893,43 @@ static void accepted(struct reg_ctx *c, struct reg_binding *b, const struct mh_m
 	finish(c, b, &ev);
 }
 
+/* whether another binding of an than d holds d's address (a new claim of
+ * it, or an anchor started again without its state that gave it anew) */
+static int hnp_taken(const struct reg_anchor *an, const struct reg_binding *d)
+{
+	for (const struct reg_binding *o = an->bindings; o; o = o->next)
+		if (o != d && o->kind != REG_DEREG && IN6_ARE_ADDR_EQUAL(&o->hnp, &d->hnp))
+			return 1;
+	return 0;
+}
+
+/*
+ * Anchor an answered a BU (except: this one's, b): it runs. A
+ * deregistration there whose dereg_tries BUs all went unanswered (the
+ * anchor down, or its link), parked until the binding would end there,
+ * goes again, dereg_tries BUs at most, once: else the anchor kept the
+ * binding, its address and its place in the host's quota, and tunnelled
+ * to the host's old care-of address, for the rest of its lifetime. Not
+ * one whose address another binding of ours has now: it would end that.
+ */
+static void revive_deregs(struct reg_ctx *c, struct reg_anchor *an, const struct reg_binding *b,
+			  uint64_t now)
+{
+	char a1[INET6_ADDRSTRLEN];
+
+	for (struct reg_binding *d = an->bindings; d; d = d->next) {
+		if (d == b || d->kind != REG_DEREG || d->next_tx_ms || d->dereg_revived ||
+		    d->tries < c->cfg.dereg_tries || now >= d->dereg_until_ms || hnp_taken(an, d))
+			continue;
+		d->dereg_revived = 1;
+		d->tries = 0;
+		d->timeout_ms = reg_initial_timeout(REG_DEREG);
+		log_info("anchor %s answers again: the deregistration of bid %u, given up, "
+			 "sent again", ntop6(&an->addr, a1), d->bid);
+		transmit(c, d, now, 0);
+	}
+}
+
 int reg_input(struct reg_ctx *c, const uint8_t *buf, size_t len,
 	      const struct in6_addr *src, const struct in6_addr *dst, uint64_t now_ms)
 {
@@ -934,6 +971,7 @@ int reg_input(struct reg_ctx *c, const uint8_t *buf, size_t len,
 	if (rc < 0)
 		return ignored(c, now_ms, rc, src, &m, "answers no outstanding BU");
 	c->ba_in++;
+	revive_deregs(c, an, b, now_ms);
 	if (m.status < 128) {
 		if (s->tagged)
 			an->tag_doubt_ms = 0;

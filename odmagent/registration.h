@@ -115,6 +115,8 @@ struct reg_binding {
 	uint64_t expires_ms;    /* the anchor forgets it then */
 	uint64_t dereg_until_ms; /* a deregistration: when the anchor forgets the
 				  * binding anyway (its expires_ms before) */
+	int dereg_revived;      /* its BUs given up, sent again once the anchor
+				 * answered another BU (reg_input) */
 	uint64_t refresh_ms;    /* start a refresh then, 0 = none */
 	uint16_t last_seq;      /* last BU sent, for status */
 	/* set by the caller with the anchor's coa_lost_ms: the pkttag of the

@@ -1262,6 +1262,57 @@ Test(reg, a_deregistration_answered_late_with_145_is_sent_again)
 	cr_assert_eq(F.nev, 0);
 }
 
+/*
+ * The anchor down past a deregistration's three BUs (stopped, its link
+ * down): given up, the anchor kept the binding, its address and its place
+ * in the host's quota, and tunnelled to the old care-of address, for the
+ * rest of its lifetime. Once it answers another BU (it runs again), the
+ * deregistration goes again: dereg_tries BUs at most, once; its BA frees
+ * it, late as it may come.
+ */
+Test(reg, a_deregistration_given_up_goes_again_when_the_anchor_answers_again)
+{
+	struct reg_binding *b = registered(300, 0), *b2;
+	struct in6_addr hoa2 = A("2001:db8:c4a::8");
+	struct mh_msg m;
+
+	b2 = reg_binding_add(&C, C.anchors, 8, &F);
+	cr_assert_not_null(b2);
+	reg_alloc(&C, b2, T0 + 100, 0);
+	struct ba_spec s2 = { .seq = bu(0).seq, .bid = 8, .hnp = &hoa2, .lifetime_s = 300,
+			      .key = KEY };
+	cr_assert_eq(deliver(&s2, T0 + 120), 0);
+	F.nev = 0;
+	/* the anchor down: the three BUs unanswered, given up */
+	reg_dereg(&C, b, T0 + 5000);
+	run_until(T0 + 30000);
+	cr_assert_eq(F.n, 4, "dereg_tries BUs (%d)", F.n);
+	/* back: it answers a refresh of bid 8 */
+	reg_refresh(&C, b2, T0 + 40000, 0);
+	cr_assert_eq(F.n, 5);
+	s2.seq = bu(4).seq;
+	cr_assert_eq(deliver(&s2, T0 + 40010), 0);
+	cr_assert_eq(F.n, 6, "the deregistration goes again");
+	m = bu(5);
+	cr_assert_eq(m.lifetime, 0);
+	cr_assert_eq(m.bid, 7);
+	/* unanswered again: dereg_tries BUs, then no more, whatever answers */
+	run_until(T0 + 70000);
+	cr_assert_eq(F.n, 8, "dereg_tries BUs again (%d)", F.n);
+	reg_refresh(&C, b2, T0 + 80000, 0);
+	s2.seq = bu(8).seq;
+	cr_assert_eq(deliver(&s2, T0 + 80010), 0);
+	run_until(T0 + 120000);
+	cr_assert_eq(F.n, 9, "once only: no BU but bid 8's refresh (%d)", F.n);
+	/* a late answer to one of them frees it */
+	struct ba_spec ok = { .seq = bu(7).seq, .bid = 7, .hnp = &HOA, .lifetime_s = 0,
+			      .key = KEY };
+	cr_assert_eq(deliver(&ok, T0 + 120000), 0);
+	cr_assert_eq(C.anchors->bindings, b2, "freed by its BA");
+	cr_assert_null(b2->next);
+	cr_assert_eq(F.nev, 2, "bid 8's refreshes only");
+}
+
 Test(reg, deregistration_ba_frees_it_early)
 {
 	struct reg_binding *b = registered(300, 0);
