@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -177,6 +178,41 @@ static int write_all(int fd, const char *p, size_t len)
  * to a policy file). An owner the agent may not give leaves it the group,
  * if it may give that; what it keeps of its own is logged.
  */
+/*
+ * The extended attributes of the file at path that say who may do what
+ * with it, given to fd: its ACL (acl(5): a group the administrator let
+ * edit the policy) and its SELinux label (a new file has its directory's
+ * default). Before the owner (as the mode): once the copy is another's,
+ * changing them takes CAP_FOWNER. One the copy cannot be given is logged,
+ * and it goes without (the mode still holds, as the ACL's mask).
+ */
+static void take_xattrs(const struct statefile *sf, int fd)
+{
+	static const char *const names[] = { "system.posix_acl_access", "security.selinux" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		ssize_t n = lgetxattr(sf->path, names[i], NULL, 0);
+		char *v;
+
+		if (n < 0) {
+			if (errno != ENODATA && errno != ENOTSUP)
+				log_warn(-errno, "%s: reading its %s", sf->path, names[i]);
+			continue;
+		}
+		v = malloc(n ? (size_t)n : 1);
+		if (!v) {
+			log_warn(-ENOMEM, "%s: the new copy goes without its %s", sf->path,
+				 names[i]);
+			continue;
+		}
+		n = lgetxattr(sf->path, names[i], v, (size_t)n);
+		if (n < 0 || fsetxattr(fd, names[i], v, (size_t)n, 0) < 0)
+			log_warn(-errno, "%s: the new copy goes without its %s", sf->path,
+				 names[i]);
+		free(v);
+	}
+}
+
 static int take_perms(const struct statefile *sf, int fd)
 {
 	struct stat st;
@@ -186,6 +222,7 @@ static int take_perms(const struct statefile *sf, int fd)
 		return 0; /* nothing to take them from: 0600, the agent's */
 	if (fchmod(fd, st.st_mode & 07777) < 0)
 		return -errno;
+	take_xattrs(sf, fd);
 	if ((st.st_uid == geteuid() && st.st_gid == getegid()) ||
 	    fchown(fd, st.st_uid, st.st_gid) == 0)
 		return 0;

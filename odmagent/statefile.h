@@ -23,7 +23,7 @@ struct statefile {
 	size_t last_len;
 	unsigned writes; /* files actually written, for status and tests */
 	int volatile_;   /* 1: no fsync (statefile_set_volatile) */
-	int keep_perms;  /* 1: a new copy keeps the old one's mode and owner */
+	int keep_perms;  /* 1: a new copy keeps the old one's mode, owner, ACL, label */
 	unsigned failures; /* statefile_commit: failed saves in a row */
 	int last_err;      /* ... and the last one's -errno */
 	char *dir;         /* DIR */
@@ -53,9 +53,10 @@ void statefile_set_volatile(struct statefile *sf);
 
 /*
  * A file the administrator owns (the policy file): each new copy takes the
- * permission bits, owner and group of the one it replaces, where it has
- * one, instead of mode 0600 and the agent's ids. An owner or group the
- * agent may not give (no CAP_CHOWN) is logged, and the copy keeps its own.
+ * permission bits, owner and group, ACL (acl(5)) and SELinux label of the
+ * one it replaces, where it has one, instead of mode 0600 and the agent's
+ * ids. An owner or group the agent may not give (no CAP_CHOWN), or an ACL
+ * or label, is logged, and the copy keeps its own.
  */
 void statefile_keep_perms(struct statefile *sf);
 

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -121,6 +122,36 @@ Test(statefile, keep_perms_keeps_the_mode_and_owner_of_the_file_replaced)
 			  (unsigned)st.st_uid, (unsigned)st.st_gid);
 	}
 	cr_assert_not(exists(sf.tmp), "no temporary file is left");
+	statefile_close(&sf);
+}
+
+/*
+ * The policy file's ACL (a group the administrator let edit it, acl(5))
+ * goes with each copy, as its mode does: a new file has none, and the
+ * first policy add or del took the group's right away.
+ */
+Test(statefile, keep_perms_keeps_the_acl_of_the_file_replaced)
+{
+	/* acl(5) as the kernel stores it (system.posix_acl_access, version
+	 * 2): user::rw- user:1234:rw- group::r-- mask::rw- other::--- */
+	static const unsigned char acl[] = { 2, 0, 0, 0, 1, 0, 6, 0, 0xff, 0xff, 0xff, 0xff,
+					     2, 0, 6, 0, 0xd2, 4, 0, 0, 4, 0, 4, 0, 0xff, 0xff,
+					     0xff, 0xff, 0x10, 0, 6, 0, 0xff, 0xff, 0xff, 0xff,
+					     0x20, 0, 0, 0, 0xff, 0xff, 0xff, 0xff };
+	unsigned char got[sizeof(acl) + 16];
+	struct statefile sf;
+	ssize_t n;
+
+	cr_assert_eq(statefile_open(&sf, dir, "policy.conf"), 0);
+	cr_assert_eq(statefile_save(&sf, "default fixed\n", 14), 1);
+	if (setxattr(sf.path, "system.posix_acl_access", acl, sizeof(acl), 0) < 0)
+		cr_skip_test("no ACLs on %s: %s", dir, strerror(errno));
+	statefile_keep_perms(&sf);
+	cr_assert_eq(statefile_save(&sf, "default non-persistent\n", 23), 1);
+	n = getxattr(sf.path, "system.posix_acl_access", got, sizeof(got));
+	cr_assert_eq(n, (ssize_t)sizeof(acl), "the new copy's ACL: %zd bytes (%s)", n,
+		     n < 0 ? strerror(errno) : "");
+	cr_assert_eq(memcmp(got, acl, sizeof(acl)), 0, "not the same ACL");
 	statefile_close(&sf);
 }
 
