@@ -444,6 +444,7 @@ static int was_claim(const struct hostengine *e, const struct lease *l)
 int access_adopt(struct hostengine *e, struct lease *l)
 {
 	char a1[INET6_ADDRSTRLEN];
+	int ifindex;
 
 	if (!was_claim(e, l))
 		return 0;
@@ -453,6 +454,14 @@ int access_adopt(struct hostengine *e, struct lease *l)
 		return 0;
 	log_info("lease %u: claimed access address %s taken over, native", l->id,
 		 ntop6(&l->addr, a1));
+	/* put back on its link by the last run (access_claim_relink), which
+	 * was killed: this run takes it off when the host leaves the link or
+	 * the claim ends, as that run would have */
+	if (e->ops->link_addr_found && (ifindex = e->ops->link_addr_found(e->arg, &l->addr)) > 0) {
+		l->relink_if = ifindex;
+		log_info("lease %u: %s was put back on its link by the last run: taken off again "
+			 "when the host leaves it or the claim ends", l->id, a1);
+	}
 	return 1;
 }
 

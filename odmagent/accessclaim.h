@@ -150,7 +150,10 @@ int access_claim_relink(struct hostengine *e, const struct reg_anchor *an,
 void access_claim_unlink(struct hostengine *e, struct lease *l);
 /* A lease taken over from the last run: marked claimed if its anchor is
  * an access anchor; 1 if its address is still one of the host's access
- * addresses (native: nothing to configure), else 0. */
+ * addresses (native: nothing to configure), else 0. One the last run had
+ * put back on its link (access_claim_relink; he_ops link_addr_found: a
+ * /128, deprecated, without DAD) is taken off again as that run would
+ * have (access_claim_unlink). */
 int access_adopt(struct hostengine *e, struct lease *l);
 /* End the Graceful-replacement leases whose deadline has passed. */
 void access_deadlines(struct hostengine *e);

@@ -177,6 +177,10 @@ struct he_ops {
 	 * and taken off that interface again */
 	int (*link_addr_add)(void *arg, const struct in6_addr *addr, const struct in6_addr *beside);
 	int (*link_addr_del)(void *arg, const struct in6_addr *addr, int ifindex);
+	/* optional: the interface that holds addr as link_addr_add puts it
+	 * (a /128, deprecated, without DAD, not on the tunnel device): one a
+	 * run killed -9 put back; 0 if none, or -errno */
+	int (*link_addr_found)(void *arg, const struct in6_addr *addr);
 
 	/* facts about the host */
 	int (*addr_usable)(void *arg, const struct in6_addr *addr); /* 1 yes, 0 not yet */

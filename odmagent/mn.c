@@ -602,6 +602,32 @@ static int op_link_addr_del(void *arg, const struct in6_addr *addr, int ifindex)
 	return netconf_addr_del(mn->nc, ifindex, addr, 128);
 }
 
+/* An address as op_link_addr_add puts it: a /128 without DAD, deprecated,
+ * off the tunnel device (the kernel's own addresses of a link are /64) */
+struct relinked {
+	struct in6_addr addr;
+	int skip_ifindex;
+};
+
+static int relinked_device(void *arg, const struct addrmsg *m)
+{
+	const struct relinked *r = arg;
+
+	if (m->ifindex == r->skip_ifindex || m->plen != 128 ||
+	    !IN6_ARE_ADDR_EQUAL(&m->addr, &r->addr) || !(m->flags & IFA_F_NODAD) ||
+	    (!(m->flags & IFA_F_DEPRECATED) && m->preferred != 0))
+		return 0;
+	return m->ifindex;
+}
+
+static int op_link_addr_found(void *arg, const struct in6_addr *addr)
+{
+	struct mn *mn = arg;
+	struct relinked r = { *addr, mn->tun->ifindex };
+
+	return netconf_addr_each(0, relinked_device, &r);
+}
+
 /*
  * The device fitted to the link the outer packets from coa to anchor leave
  * by (tunnel_mtu.h), less a narrower hop beyond told for that CoA; why_more
@@ -954,6 +980,7 @@ static const struct he_ops mn_ops = {
 	.addr_del = op_addr_del,
 	.link_addr_add = op_link_addr_add,
 	.link_addr_del = op_link_addr_del,
+	.link_addr_found = op_link_addr_found,
 	.tun_bind = op_tun_bind,
 	.tun_unbind = op_tun_unbind,
 	.tun_hold = op_tun_hold,

@@ -73,6 +73,8 @@ static struct {
 	int fail_route;             /* route_add fails */
 	int fail_rule;              /* rule_add fails */
 	int fail_addr;              /* addr_add fails */
+	int link_found;             /* link_addr_found's answer: where a killed
+				     * run left an address it put back */
 	uint16_t ba_units;          /* lifetime the anchor grants (0: 300 s) */
 	int send_rc;                /* send_bu's answer (the BU is kept either way) */
 } F;
@@ -113,6 +115,11 @@ static int f_link_addr_del(void *arg, const struct in6_addr *a, int ifindex)
 {
 	logf_(ifindex == 7 ? "link_addr_del" : "link_addr_del (another interface)", a, NULL);
 	return 0;
+}
+static int f_link_addr_found(void *arg, const struct in6_addr *a)
+{
+	logf_("link_addr_found", a, NULL);
+	return F.link_found;
 }
 static int f_tun_bind(void *arg, const struct in6_addr *a, const struct in6_addr *coa,
 		      const struct in6_addr *anchor)
@@ -304,6 +311,7 @@ static const struct he_ops OPS = {
 	.tun_hold = f_tun_hold,
 	.addr_add = f_addr_add, .addr_del = f_addr_del, .tun_bind = f_tun_bind,
 	.link_addr_add = f_link_addr_add, .link_addr_del = f_link_addr_del,
+	.link_addr_found = f_link_addr_found,
 	.tun_unbind = f_tun_unbind, .route_add = f_route_add, .route_del = f_route_del,
 	.rule_add = f_rule_add, .rule_del = f_rule_del, .addr_usable = f_addr_usable,
 	.last_traffic = f_last_traffic, .last_rx = f_last_rx, .count_sockets = f_count, .destroy_tcp = f_destroy_tcp,
@@ -3587,6 +3595,55 @@ Test(hostengine, restart_takes_a_claimed_address_over_native)
 	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[1], &COA1) && IN6_ARE_ADDR_EQUAL(&m.altcoa, &COA1),
 		  "from the address itself");
 	cr_assert(m.present & MH_HAS_SERVICE, "with its type");
+	he_cleanup(&first);
+}
+
+/*
+ * The last run put its claim's address back on the link (a temporary
+ * address the kernel let go while the host was away) and was killed: the
+ * address is on the link as that run put it there (a /128, deprecated,
+ * without DAD: link_addr_found). The next run takes the claim over native
+ * and takes the address off the link when the claim ends, as the killed
+ * run would have. Before, it never did: the address stayed on the link,
+ * deprecated, until the link went down. One that is the host's own (not
+ * found so) is left alone.
+ */
+Test(hostengine, a_claims_address_put_back_by_a_killed_run_is_taken_off_by_the_next)
+{
+	struct hostengine first;
+	int mark;
+
+	claimed(ODM_TYPE_SESSION_LASTING);
+	F.count.tcp = 1;
+	new_run(&first);
+	F.link_found = 7; /* eth0 */
+	he_adopted(&E, T0 + 1100);
+	cr_assert(E.leases.head && E.leases.head->claimed);
+	cr_assert_eq(logged("link_addr_del", 0), -1, "native: it stays while the claim does");
+	answer(F.nbu - 1, MH_BA_ACCEPTED, NULL, T0 + 1110);
+	mark = F.nlog;
+	F.count.tcp = 0;
+	he_tick(&E, T0 + 14000);
+	cr_assert_null(E.leases.head, "the claim ended");
+	cr_assert_geq(logged("link_addr_del 2001:db8:a1::5", mark), 0, "off the link it was put on");
+	he_cleanup(&first);
+}
+
+Test(hostengine, a_claims_own_address_taken_over_stays_when_the_claim_ends)
+{
+	struct hostengine first;
+
+	claimed(ODM_TYPE_SESSION_LASTING);
+	F.count.tcp = 1;
+	new_run(&first);
+	F.link_found = 0; /* the host's own, as the kernel made it */
+	he_adopted(&E, T0 + 1100);
+	cr_assert_geq(logged("link_addr_found 2001:db8:a1::5", 0), 0, "asked");
+	answer(F.nbu - 1, MH_BA_ACCEPTED, NULL, T0 + 1110);
+	F.count.tcp = 0;
+	he_tick(&E, T0 + 14000);
+	cr_assert_null(E.leases.head, "the claim ended");
+	cr_assert_eq(logged("link_addr_del", 0), -1, "the host's own address stays");
 	he_cleanup(&first);
 }
 
