@@ -170,15 +170,6 @@ static int write_all(int fd, const char *p, size_t len)
 }
 
 /*
- * fd, the new copy, given the mode, owner and group of the file at path.
- * The mode first: once the owner is another's, changing it would take
- * CAP_FOWNER, which an agent given CAP_CHOWN alone (odmagent(8) Privileges)
- * has not (the copy is still empty, and the agent's, while it has the old
- * mode; chown(2) may then clear set-user-ID and set-group-ID, of no use
- * to a policy file). An owner the agent may not give leaves it the group,
- * if it may give that; what it keeps of its own is logged.
- */
-/*
  * The extended attributes of the file at path that say who may do what
  * with it, given to fd: its ACL (acl(5): a group the administrator let
  * edit the policy) and its SELinux label (a new file has its directory's
@@ -213,6 +204,16 @@ static void take_xattrs(const struct statefile *sf, int fd)
 	}
 }
 
+/*
+ * fd, the new copy, given the mode, ACL and SELinux label (take_xattrs),
+ * owner and group of the file at path. The mode first: once the owner is
+ * another's, changing it would take CAP_FOWNER, which an agent given
+ * CAP_CHOWN alone (odmagent(8) Privileges)
+ * has not (the copy is still empty, and the agent's, while it has the old
+ * mode; chown(2) may then clear set-user-ID and set-group-ID, of no use
+ * to a policy file). An owner the agent may not give leaves it the group,
+ * if it may give that; what it keeps of its own is logged.
+ */
 static int take_perms(const struct statefile *sf, int fd)
 {
 	struct stat st;
