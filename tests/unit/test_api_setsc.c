@@ -197,6 +197,20 @@ Test(api_setsc, held_lease_answers_at_once_and_getsc_reports_it)
 			      sizeof(d), NULL),
 		     0);
 	cr_assert(IN6_ARE_ADDR_EQUAL(&src, &choa));
+	/* bound to it, as the program does next (RFC 8653 section 4): still
+	 * its address, not refused as a bound socket's (setsc(3)) */
+	{
+		struct sockaddr_in6 me = { .sin6_family = AF_INET6, .sin6_addr = choa };
+		int one = 1;
+
+		cr_assert_eq(setsockopt(fd, SOL_IPV6, IPV6_FREEBIND, &one, sizeof(one)), 0);
+		cr_assert_eq(bind(fd, (struct sockaddr *)&me, sizeof(me)), 0, "%s", strerror(errno));
+	}
+	memset(&src, 0, sizeof(src));
+	cr_assert_eq(setsc_to(fd, &src, SESSION_LASTING_IPV6_ADDRESS, (struct sockaddr *)&d,
+			      sizeof(d), NULL),
+		     0, "bound to its lease's address: %s", strerror(errno));
+	cr_assert(IN6_ARE_ADDR_EQUAL(&src, &choa));
 	errno = 0;
 	cr_assert_eq(setsc(fd, &src, NON_PERSISTENT_IPV6_ADDRESS), EAI_SYSTEM);
 	cr_assert_eq(errno, EISCONN);
