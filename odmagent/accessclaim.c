@@ -414,6 +414,19 @@ void access_claim_unlink(struct hostengine *e, struct lease *l)
 	l->relink_if = 0;
 }
 
+int access_claim_first_coa(const struct hostengine *e, const struct reg_anchor *an,
+			   struct in6_addr *pick)
+{
+	for (const struct lease *l = e->leases.head; l; l = l->next)
+		if (l->claimed && !l->host_cfg && l->rb && l->rb->anchor == an &&
+		    same_link_prefix(pick, &l->addr) && !IN6_ARE_ADDR_EQUAL(pick, &l->addr) &&
+		    on_host(e, &l->addr)) {
+			*pick = l->addr;
+			return 1;
+		}
+	return 0;
+}
+
 int access_claim_pins(const struct hostengine *e, const struct reg_anchor *an,
 		      const struct in6_addr *pick)
 {

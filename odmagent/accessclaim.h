@@ -130,6 +130,18 @@ int access_claim_moved(struct hostengine *e, struct lease *l, const struct in6_a
 int access_claim_pins(const struct hostengine *e, const struct reg_anchor *an,
 		      const struct in6_addr *pick);
 /*
+ * The first look of this run toward an (no CoA yet: a new run that took
+ * a native claim there over): pick, the kernel's CoA, is of the link of
+ * such a claim whose address the host still holds but the kernel no
+ * longer picks (put back on the link, access_claim_relink; a temporary
+ * address RFC 8981 rotated): *pick becomes the claimed address, as
+ * access_claim_pins keeps it for a run that saw it; 1 if so. From any
+ * other address of its own link the anchor refuses the claim's refresh
+ * (174), which ended the claim and its sockets at the new run's start.
+ */
+int access_claim_first_coa(const struct hostengine *e, const struct reg_anchor *an,
+			   struct in6_addr *pick);
+/*
  * Back on the link of a claim at an (pick, the kernel's CoA toward an, is
  * of the claim's /64) whose address the host no longer holds there: the
  * kernel let it go while the host was away (a temporary address, RFC

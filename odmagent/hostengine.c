@@ -617,6 +617,11 @@ static void check_anchor(struct hostengine *e, struct reg_anchor *an, int nested
 		log_debug("CoA toward %s stays %s, a native claim, not %s", ntop6(&an->addr, a1),
 			  ntop6(&old, a2), ntop6(&coa, a3));
 		coa = old;
+	/* a new run's first look: a native claim taken over there whose
+	 * address the kernel no longer picks is the CoA (accessclaim.h) */
+	} else if (!had && access_claim_first_coa(e, an, &coa)) {
+		log_debug("CoA toward %s: %s, a native claim taken over", ntop6(&an->addr, a1),
+			  ntop6(&coa, a2));
 	}
 	claim_first(e, an, &coa, nested);
 	moved = reg_anchor_set_coa(an, &coa);

@@ -3629,6 +3629,40 @@ Test(hostengine, a_claims_address_put_back_by_a_killed_run_is_taken_off_by_the_n
 	he_cleanup(&first);
 }
 
+/*
+ * A new run takes over a native claim whose address is no longer the
+ * kernel's pick on its link (a temporary address put back on the link, or
+ * one RFC 8981 rotated: the kernel picks the link's newer one): the
+ * claimed address is the CoA toward its anchor, its refresh goes from it
+ * (CoA = HNP). Before, the new run's first look took the kernel's pick,
+ * the refresh went from that other address of the anchor's own link, the
+ * anchor refused it (174) and the claim ended with its sockets.
+ */
+Test(hostengine, a_claim_taken_over_native_stays_the_coa_when_the_kernel_picks_another)
+{
+	struct in6_addr stable = A("2001:db8:a1::5e"), tmp2 = A("2001:db8:a1::7e");
+	struct hostengine first;
+	struct mh_msg m;
+	int n;
+
+	claimed(ODM_TYPE_SESSION_LASTING);
+	F.count.tcp = 1;
+	new_run(&first);
+	F.coa = tmp2; /* the kernel's pick now */
+	F.host[0] = stable;
+	F.host[1] = tmp2;
+	F.host[2] = COA1;
+	F.nhost = 3;
+	n = F.nbu;
+	he_adopted(&E, T0 + 1100);
+	cr_assert(E.leases.head && E.leases.head->claimed);
+	cr_assert_geq(F.nbu, n + 1, "re-registered at once");
+	m = bu(n);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[n], &COA1), "from the claimed address");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&m.altcoa, &COA1), "CoA = HNP: native");
+	he_cleanup(&first);
+}
+
 Test(hostengine, a_claims_own_address_taken_over_stays_when_the_claim_ends)
 {
 	struct hostengine first;
