@@ -18,6 +18,7 @@
 #include "agent.h"
 #include "anchor.h"
 #include "log.h"
+#include "logread.h"
 #include "monotime.h"
 #include "testaddr.h"
 
@@ -1323,17 +1324,6 @@ static void allocated_logging(char txt[INET6_ADDRSTRLEN])
 	inet_ntop(AF_INET6, &a, txt, INET6_ADDRSTRLEN);
 }
 
-/* what the test wrote to its redirected stderr so far, NUL-terminated */
-static const char *logged(char *buf, size_t cap)
-{
-	size_t n;
-
-	fflush(stderr);
-	n = fread(buf, 1, cap - 1, cr_get_redirected_stderr());
-	buf[n] = '\0';
-	return buf;
-}
-
 /* A refresh changes nothing: a host refreshing all its bindings every few
  * minutes must not fill the log in a steady state, so it is said at debug
  * level; the allocation, a move and a deregistration at info level. */
@@ -1347,7 +1337,7 @@ Test(anchor, a_refresh_is_said_at_debug_level_a_move_at_info)
 	bu_accepted(11, txt, COA1, 100, 2000, &ba); /* a refresh: its address, same CoA */
 	bu_accepted(12, txt, COA2, 100, 3000, &ba); /* a move */
 	bu_accepted(13, txt, COA2, 0, 4000, &ba);   /* the end */
-	logged(buf, sizeof buf);
+	log_read(buf, sizeof buf);
 	cr_assert(strstr(buf, "info: anchor_handle_bu: BU nai=" NAI1 " seq=10 "), "%s", buf);
 	cr_assert_null(strstr(buf, " seq=11 "), "the refresh is said at info level: %s", buf);
 	cr_assert(strstr(buf, "info: anchor_handle_bu: BU nai=" NAI1 " seq=12 coa=" COA2), "%s",
@@ -1368,7 +1358,7 @@ Test(anchor, a_refresh_granted_another_lifetime_is_said_at_info)
 	bu_accepted(11, txt, COA1, 50, 2000, &ba); /* same CoA, a shorter lifetime */
 	cr_assert_eq(ba.lifetime, 50);
 	bu_accepted(12, txt, COA1, 50, 3000, &ba); /* the same again: changes nothing */
-	logged(buf, sizeof buf);
+	log_read(buf, sizeof buf);
 	cr_assert(strstr(buf, "info: anchor_handle_bu: BU nai=" NAI1 " seq=11 "),
 		  "a new lifetime is said at debug level: %s", buf);
 	cr_assert(strstr(buf, " lifetime=200s -> BA 0 (accepted) seq=11 "), "%s", buf);

@@ -25,6 +25,7 @@
 #include "ctlshare.h"
 #include "ipc.h"
 #include "log.h"
+#include "logread.h"
 #include "odm.h"
 #include "lease.h"
 #include "policy_agent.h"
@@ -1391,16 +1392,6 @@ static const char *log_text(int log_fd, char *buf, size_t cap)
 	return buf;
 }
 
-/* How many times what occurs in text. */
-static int occurrences(const char *text, const char *what)
-{
-	int n = 0;
-
-	for (const char *p = text; (p = strstr(p, what)); p += strlen(what))
-		n++;
-	return n;
-}
-
 /* A fallback of uid sent from a child (euid uid, so SO_PEERCRED says uid;
  * the directory and socket opened to it for the test) */
 static void fallback_as(uid_t uid)
@@ -1449,7 +1440,7 @@ Test(control, another_users_fallback_is_logged_in_the_same_second)
 	cr_assert(strstr(buf, "uid 4242 pid "), "the other user's fallback was not logged:\n%s", buf);
 	cr_assert(strstr(buf, "toward 2001:db8:c0::7 went out from a plain address (lease failed: "
 			      "Connection timed out; 51 such so far)"), "%s", buf);
-	cr_assert_eq(occurrences(buf, "uid 0 pid "), 1, "the flooder logged more than once within a "
+	cr_assert_eq(log_count(buf, "uid 0 pid "), 1, "the flooder logged more than once within a "
 		     "second: %s", buf);
 	close(log_fd);
 	close(fd);
@@ -1504,7 +1495,7 @@ Test(control, another_users_refused_connection_is_logged_in_the_same_second)
 	cr_assert(strstr(buf, "refusing a control connection of uid 4242 pid "),
 		  "the other user's refusal was not logged:\n%s", buf);
 	cr_assert(strstr(buf, "21 refused so far"), "%s", buf);
-	cr_assert_eq(occurrences(buf, "connection of uid 0 pid "), 1,
+	cr_assert_eq(log_count(buf, "connection of uid 0 pid "), 1,
 		     "the flooder logged more than once within a second: %s", buf);
 	close(log_fd);
 	close(fd);

@@ -18,6 +18,7 @@
 
 #include "hostengine.h"
 #include "log.h"
+#include "logread.h"
 #include "mh.h"
 #include "mn_state.h"
 #include "odm.h"
@@ -4378,15 +4379,7 @@ Test(hostengine, a_cha_that_refuses_is_passed_over)
  * bytes, NUL-terminated); how many times needle occurs in it. */
 static int stderr_count(char *buf, size_t cap, const char *needle)
 {
-	int lines = 0;
-	size_t n;
-
-	fflush(stderr);
-	n = fread(buf, 1, cap - 1, cr_get_redirected_stderr());
-	buf[n] = '\0';
-	for (const char *p = buf; (p = strstr(p, needle)); p += strlen(needle))
-		lines++;
-	return lines;
+	return log_count(log_read(buf, cap), needle);
 }
 
 /* Any neighbour may send RAs, as many as it likes, each naming another
@@ -5085,15 +5078,6 @@ Test(hostengine, a_new_claim_of_the_address_stops_the_old_claims_deregistration)
 			  "BU %d deregisters the address the new claim holds", i);
 }
 
-static int count_in(const char *buf, const char *needle)
-{
-	int n = 0;
-
-	for (const char *p = buf; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
-}
-
 /* A request that waited for an anchor that never answered, with no other
  * anchor of its type to go to, is refused: the log says so, naming the
  * program and why (before, only the lease's own line was written, and the
@@ -5117,7 +5101,7 @@ Test(hostengine, a_waiter_refused_after_a_silent_anchor_is_said)
 	cr_assert_str_eq(F.rep[0].code, "ETIMEDOUT");
 	lines = stderr_count(buf, sizeof(buf), needle);
 	cr_assert_eq(lines, 1, "%d lines:\n%s", lines, buf);
-	cr_assert_eq(count_in(buf, "info: pass_waiters: lease 100: "), HE_WAITERS_LOG_BURST, "%s",
+	cr_assert_eq(log_count(buf, "info: pass_waiters: lease 100: "), HE_WAITERS_LOG_BURST, "%s",
 		     buf);
 }
 
@@ -5142,7 +5126,7 @@ Test(hostengine, an_anchor_away_and_back_is_said_once_each)
 	answer(F.nbu - 1, MH_BA_ACCEPTED, NULL, t + 100);
 	cr_assert_eq(stderr_count(buf, sizeof(buf), "warn: he_icmp_bu_unheard: anchor "
 				  "2001:db8:ca::10: its host answers our BUs"), 1, "%s", buf);
-	cr_assert_eq(count_in(buf, "info: answered: anchor 2001:db8:ca::10 answers our BUs again: "
+	cr_assert_eq(log_count(buf, "info: answered: anchor 2001:db8:ca::10 answers our BUs again: "
 				   "its agent is back"), 1, "%s", buf);
 }
 
@@ -5218,6 +5202,6 @@ Test(hostengine, forged_away_errors_after_each_exchange_are_said_once_a_minute)
 	answer(F.nbu - 1, MH_BA_ACCEPTED, NULL, t + 100);
 	cr_assert_eq(stderr_count(buf, sizeof(buf), "warn: he_icmp_bu_unheard: anchor "
 				  "2001:db8:ca::10: its host answers our BUs"), 2, "%s", buf);
-	cr_assert_eq(count_in(buf, "info: answered: anchor 2001:db8:ca::10 answers our BUs again"),
+	cr_assert_eq(log_count(buf, "info: answered: anchor 2001:db8:ca::10 answers our BUs again"),
 		     2, "%s", buf);
 }

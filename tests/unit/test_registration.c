@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "logread.h"
 #include "mh.h"
 #include "registration.h"
 #include "testaddr.h"
@@ -883,7 +884,6 @@ Test(reg, status_145_alone_lets_the_allocation_time_out)
 static void answered_145(uint64_t ahead_s, uint64_t after_ms, char *line, size_t cap)
 {
 	struct reg_binding *b = binding(100);
-	size_t n;
 
 	cr_redirect_stderr();
 	odm_log_init("t", ODM_LOG_INFO, 0);
@@ -893,9 +893,7 @@ static void answered_145(uint64_t ahead_s, uint64_t after_ms, char *line, size_t
 	F.ntp += (after_ms << 32) / 1000;
 	cr_assert_eq(deliver(&s, T0 + after_ms), 0);
 	cr_assert_eq(F.n, 2, "sent again with a fresh timestamp");
-	fflush(stderr);
-	n = fread(line, 1, cap - 1, cr_get_redirected_stderr());
-	line[n] = '\0';
+	log_read(line, cap);
 }
 
 /* An anchor that did not run for 24 s (stopped, starved) answers the BU it
@@ -1418,8 +1416,6 @@ Test(reg, an_unauthenticated_146_answering_our_bu_is_said_once_a_minute)
 			     "mn1@example.test with this host's key and spi 4660 (compare "
 			     "identity and key-file at both ends), unless the answer is forged: "
 			     "it is not authenticated";
-	size_t n;
-	int lines = 0;
 
 	cr_redirect_stderr();
 	odm_log_init("test", ODM_LOG_INFO, 0);
@@ -1428,12 +1424,8 @@ Test(reg, an_unauthenticated_146_answering_our_bu_is_said_once_a_minute)
 	stray(b, &bare146, -EPERM, T0 + 20, "the anchor's 146");
 	stray(b, &bare146, -EPERM, T0 + 30, "its 146 again");
 	stray(b, &bare146, -EPERM, T0 + 20 + REG_AUTH_FAIL_LOG_GAP_MS, "its 146 a minute on");
-	fflush(stderr);
-	n = fread(out, 1, sizeof(out) - 1, cr_get_redirected_stderr());
-	out[n] = '\0';
-	for (const char *q = out; (q = strstr(q, needle)); q += strlen(needle))
-		lines++;
-	cr_assert_eq(lines, 2, "%d lines: %s", lines, out);
+	log_read(out, sizeof(out));
+	cr_assert_eq(log_count(out, needle), 2, "%s", out);
 	cr_assert_null(strstr(out, "seq 4000"), "%s", out);
 }
 

@@ -9,19 +9,10 @@
 #include <string.h>
 
 #include "log.h"
+#include "logread.h"
 #include "reqlog.h"
 
 #define T0 7000000ull
-
-/* What the test wrote to its redirected stderr, into buf (cap bytes) */
-static void stderr_read(char *buf, size_t cap)
-{
-	size_t n;
-
-	fflush(stderr);
-	n = fread(buf, 1, cap - 1, cr_get_redirected_stderr());
-	buf[n] = '\0';
-}
 
 /*
  * One bucket holds lines of two levels (the policy's: warnings about false
@@ -49,7 +40,7 @@ Test(reqlog, a_line_below_the_log_level_spends_nothing_and_takes_no_count,
 	/* a refusal lets through nothing, then a warning a second later */
 	reqlog_say(&r, T0 + 1100, ODM_LOG_INFO, "refused again");
 	reqlog_say(&r, T0 + 1100, ODM_LOG_WARN, "claims again");
-	stderr_read(buf, sizeof buf);
+	log_read(buf, sizeof buf);
 	for (p = buf; (p = strstr(p, "claims ")); p++)
 		warns++;
 	cr_assert_eq(warns, REQLOG_BURST + 1, "%d warnings written:\n%s", warns, buf);
@@ -71,7 +62,7 @@ Test(reqlog, held_lines_are_counted_once_in_the_next_line, .init = cr_redirect_s
 		reqlog_say(&r, T0, ODM_LOG_INFO, "line %d", i);
 	reqlog_say(&r, T0 + 200, ODM_LOG_INFO, "next one");
 	reqlog_say(&r, T0 + 400, ODM_LOG_INFO, "and one more");
-	stderr_read(buf, sizeof buf);
+	log_read(buf, sizeof buf);
 	cr_assert(strstr(buf, "next one (and 7 more such line(s) since the last: debug level)"), "%s",
 		  buf);
 	cr_assert(strstr(buf, "and one more\n"), "no count twice:\n%s", buf);
@@ -108,7 +99,7 @@ Test(reqlog, one_users_flood_spends_its_own_bucket_only, .init = cr_redirect_std
 			reqlog_user_say(&r, 1001, T0 + 250, ODM_LOG_INFO, "uid 1001 refused");
 	}
 	reqlog_user_say(&r, 1000, T0 + 1500, ODM_LOG_INFO, "uid 1000 refused later");
-	stderr_read(buf, sizeof buf);
+	log_read(buf, sizeof buf);
 	flood = count_in(buf, "uid 1000 refused");
 	/* the burst, 5 a second over the half second, and the last one */
 	cr_assert_leq(flood, REQLOG_BURST + 3 + 1, "%d lines of the flooder:\n%s", flood, buf);
@@ -139,7 +130,7 @@ Test(reqlog, all_users_together_are_bounded, .init = cr_redirect_stderr)
 			reqlog_user_say(&r, u, T0, ODM_LOG_INFO, "flood of uid %u", (unsigned)u);
 	/* a second later: more for all users together */
 	reqlog_user_say(&r, 2000, T0 + 1000, ODM_LOG_INFO, "last of uid 2000");
-	stderr_read(buf, sizeof buf);
+	log_read(buf, sizeof buf);
 	lines = count_in(buf, "flood of uid");
 	cr_assert_eq(lines, REQLOG_ALL_BURST, "%d lines at once from 100 users", lines);
 	/* uid 2000's lines not let through are counted, in its next line */
@@ -172,7 +163,7 @@ Test(reqlog, a_full_quiet_bucket_is_given_back, .init = cr_redirect_stderr)
 	/* a second later those buckets are full again: a new user gets one */
 	for (int i = 0; i < REQLOG_BURST + 5; i++)
 		reqlog_user_say(&r, 4002, T0 + 1000, ODM_LOG_INFO, "own of uid 4002");
-	stderr_read(buf, sizeof buf);
+	log_read(buf, sizeof buf);
 	cr_assert_eq(count_in(buf, "shared by uid 4000"), REQLOG_BURST);
 	cr_assert_eq(count_in(buf, "shared by uid 4001"), 0, "the shared bucket was spent");
 	cr_assert_eq(count_in(buf, "own of uid 4002"), REQLOG_BURST, "%s",
@@ -201,7 +192,7 @@ Test(reqlog, the_shared_count_is_not_said_as_one_users_own, .init = cr_redirect_
 	for (int i = 0; i < 2 + 5; i++)
 		reqlog_user_say(&r, 4000, T0, ODM_LOG_INFO, "shared by uid 4000");
 	reqlog_user_say(&r, 4001, T0 + 1000, ODM_LOG_INFO, "shared by uid 4001");
-	stderr_read(buf, sizeof buf);
+	log_read(buf, sizeof buf);
 	snprintf(want, sizeof(want),
 		 "shared by uid 4001 (and 5 more such line(s) of users past the %d kept since "
 		 "the last: debug level)\n",

@@ -30,6 +30,7 @@
 #include "config.h"
 #include "lease.h"
 #include "log.h"
+#include "logread.h"
 #include "mn_state.h"
 #include "odm.h"
 #include "registration.h"
@@ -299,16 +300,6 @@ static int lines_with(const char *text, const char *s)
 	return n;
 }
 
-/* what the test wrote to its redirected stderr, NUL-terminated */
-static void stderr_text(char *buf, size_t cap)
-{
-	size_t n;
-
-	fflush(stderr);
-	n = fread(buf, 1, cap - 1, cr_get_redirected_stderr());
-	buf[n] = '\0';
-}
-
 Test(statefile, failed_commits_are_said_once_and_tried_again, .init = cr_redirect_stderr)
 {
 	static char log[8192];
@@ -338,7 +329,7 @@ Test(statefile, failed_commits_are_said_once_and_tried_again, .init = cr_redirec
 	statefile_close(&sf);
 	/* warned for the first failure and for the change of error, then
 	 * told that it works again */
-	stderr_text(log, sizeof(log));
+	log_read(log, sizeof(log));
 	cr_assert_eq(lines_with(log, "warn: statefile_account: saving"), 2, "%s", log);
 	cr_assert_eq(lines_with(log, "saved again, after 6 failed attempt(s)"), 1, "%s", log);
 }
@@ -486,7 +477,7 @@ Test(statefile, a_full_file_system_takes_the_reserve_for_the_save,
 	cr_assert_eq(sf.reserve_short, 0);
 	statefile_close(&sf);
 	statefile_close(&bare);
-	stderr_text(log, sizeof(log));
+	log_read(log, sizeof(log));
 	cr_assert_eq(lines_with(log, "the file system is full: the reserve"), 1, "%s", log);
 	cr_assert_eq(lines_with(log, "no reserve of 65536 bytes"), 1, "said once: %s", log);
 	cr_assert_eq(lines_with(log, "is kept again"), 1, "%s", log);
@@ -1722,7 +1713,7 @@ Test(state, anchor_reload_says_which_identities_changed, .init = cr_redirect_std
 	acfg.identities = next;
 	acfg.n_identities = 2;
 	cr_assert_geq(anchor_state_rekey(&an, old, 2), 0);
-	stderr_text(log, sizeof(log));
+	log_read(log, sizeof(log));
 	cr_assert(strstr(log, "identity mn3@example.test added (spi 3003)"), "%s", log);
 	cr_assert(strstr(log, "identity mn2@example.org: key changed (spi 512 -> 512)"), "%s", log);
 	cr_assert(strstr(log, "identity mn1@example.org removed, with its bindings"), "%s", log);
