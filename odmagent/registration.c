@@ -553,6 +553,48 @@ unsigned reg_anchor_agent_away(struct reg_anchor *an, const struct in6_addr *coa
 	return n;
 }
 
+/* how many re-registrations of bindings an holds are out to it */
+static unsigned rereg_out(const struct reg_anchor *an)
+{
+	unsigned n = 0;
+
+	for (const struct reg_binding *o = an->bindings; o; o = o->next)
+		n += o->kind == REG_REFRESH && !first_registration(o) && o->n_sent;
+	return n;
+}
+
+/*
+ * b's re-registration (a refresh, a move's) has gone unanswered for
+ * REG_UNHEARD_SAY_MS: the anchor is not reached or does not answer, and
+ * after a move it tunnels the host's packets to the care-of address before
+ * it until it does, up to the binding's expiry (minutes), which alone was
+ * said. Said once per silence of the anchor (a BA ends it: answered()), at
+ * warning level once per REG_AWAY_LOG_GAP_MS per anchor: dropping BUs is
+ * anyone's on the path, at every exchange. Not an allocation's (the engine
+ * says those: lease.c silent()), nor one whose anchor's host said its agent
+ * is away (he_icmp_bu_unheard said it), that has no care-of address toward
+ * it (the engine says so), or that drew a 146 (say_auth_fail said it).
+ */
+static void say_unheard(struct reg_binding *b, uint64_t now)
+{
+	struct reg_anchor *an = b->anchor;
+	char a1[INET6_ADDRSTRLEN];
+
+	if (b->kind != REG_REFRESH || first_registration(b) || !b->n_sent || an->unheard_ms ||
+	    an->away || !an->has_coa || an->auth_fail_ms >= b->first_tx_ms ||
+	    now < b->first_tx_ms + REG_UNHEARD_SAY_MS)
+		return;
+	an->unheard_ms = b->first_tx_ms;
+	an->unheard_told = ratelimit_spaced(&an->unheard_told_ms, REG_AWAY_LOG_GAP_MS, now);
+	odm_log_at(an->unheard_told ? ODM_LOG_WARN : ODM_LOG_DEBUG, 0,
+		   "anchor %s has not answered the %s of bid %u for %llu ms (%u BU(s); %u "
+		   "re-registration(s) out to it)%s: BUs go on until the binding expires in %llu s",
+		   ntop6(&an->addr, a1), b->after_move ? "move's re-registration" : "refresh",
+		   b->bid, (unsigned long long)(now - b->first_tx_ms), b->n_sent, rereg_out(an),
+		   b->after_move ? ", so it tunnels to the care-of address before the move" : "",
+		   (unsigned long long)(b->expires_ms > now ? (b->expires_ms - now + 999) / 1000 : 0));
+}
+
 static void binding_timers(struct reg_ctx *c, struct reg_binding *b, uint64_t now)
 {
 	struct reg_event ev = { 0 };
@@ -561,6 +603,10 @@ static void binding_timers(struct reg_ctx *c, struct reg_binding *b, uint64_t no
 	if (b->kind != REG_NONE) {
 		if (b->give_up_ms && now >= b->give_up_ms) {
 			ev.kind = first_registration(b) ? REG_EV_TIMEOUT : REG_EV_EXPIRED;
+			/* the last unheard one ends the silence said (its
+			 * expiry is said by the user): the next is said anew */
+			if (ev.kind == REG_EV_EXPIRED && rereg_out(b->anchor) <= 1)
+				b->anchor->unheard_ms = 0;
 			if (b->kind == REG_REFRESH)
 				b->registered = 0;
 			finish(c, b, &ev);
@@ -584,6 +630,7 @@ static void binding_timers(struct reg_ctx *c, struct reg_binding *b, uint64_t no
 				return;
 			}
 			transmit(c, b, now, 0);
+			say_unheard(b, now);
 		}
 		return;
 	}
@@ -824,6 +871,14 @@ static void answered(struct reg_binding *b, uint64_t sent_ms, uint64_t now)
 			    o->next_tx_ms > now && (!o->n_sent || last_sent_ms(o) < sent_ms))
 				o->next_tx_ms = now;
 	}
+	/* the end of what say_unheard() said */
+	if (b->anchor->unheard_ms)
+		odm_log_at(b->anchor->unheard_told ? ODM_LOG_INFO : ODM_LOG_DEBUG, 0,
+			   "anchor %s answers our BUs again, %llu ms after the first it left "
+			   "unanswered", ntop6(&b->anchor->addr, a1),
+			   (unsigned long long)(now - b->anchor->unheard_ms));
+	b->anchor->unheard_ms = 0;
+	b->anchor->unheard_told = 0;
 	b->anchor->silent_ms = 0;
 	b->anchor->silent_n = 0;
 	b->anchor->away = 0;

@@ -39,6 +39,7 @@
 #define REG_AWAY_RETRY_MS 2000           /* BU retry while the anchor's agent is away */
 #define REG_AWAY_PACE_MS 120000          /* for so long after the first such error */
 #define REG_AWAY_LOG_GAP_MS 60000        /* one warning a minute per anchor on it */
+#define REG_UNHEARD_SAY_MS 3000          /* a re-registration unanswered so long is said */
 
 enum reg_kind {
 	REG_NONE = 0,   /* nothing outstanding */
@@ -185,6 +186,13 @@ struct reg_anchor {
 	 * never), and whether the one going on was: its end is said then */
 	uint64_t away_told_ms;
 	int away_told;
+	/* a re-registration of a binding it holds (a refresh, a move's) went
+	 * unanswered for REG_UNHEARD_SAY_MS, and no BA came since: when its
+	 * first BU left (monotonic ms; 0: none unheard); when such a silence
+	 * was last said at warning level (0: never), and whether this one
+	 * was: its end is said then */
+	uint64_t unheard_ms, unheard_told_ms;
+	int unheard_told;
 	/* when the last 146 answering a BU of ours came, and when one was
 	 * last said (monotonic ms; 0: never) */
 	uint64_t auth_fail_ms, auth_fail_told_ms;

@@ -1429,6 +1429,82 @@ Test(reg, an_unauthenticated_146_answering_our_bu_is_said_once_a_minute)
 	cr_assert_null(strstr(out, "seq 4000"), "%s", out);
 }
 
+/* A move's re-registration the anchor leaves unanswered (it is unreachable,
+ * or gone) is said once REG_UNHEARD_SAY_MS have passed, at warning level,
+ * with when the binding expires, and its first answer after it in one line:
+ * the log said nothing between the move and the binding's expiry, up to
+ * its lifetime later. Once per silence (not at each BU), and at warning
+ * level once a minute per anchor; one answered within that time is not
+ * said at all. */
+Test(reg, a_reregistration_the_anchor_leaves_unanswered_is_said_once)
+{
+	static char out[1 << 14];
+	const char *warn = "warn: say_unheard: anchor 2001:db8:ca::10 has not answered the "
+			   "move's re-registration of bid 7 for 3000 ms (3 BU(s); 1 "
+			   "re-registration(s) out to it), so it tunnels to the care-of "
+			   "address before the move: BUs go on until the binding expires in ";
+	const char *back = "info: answered: anchor 2001:db8:ca::10 answers our BUs again, ";
+	struct reg_binding *b = registered(300, 0);
+	struct ba_spec s = { .status = 0, .bid = 7, .hnp = &HOA, .lifetime_s = 300, .key = KEY };
+	uint64_t t = T0 + 5000;
+
+	cr_redirect_stderr();
+	odm_log_init("test", ODM_LOG_INFO, 0);
+	/* answered after 2 BUs, within REG_UNHEARD_SAY_MS: nothing said */
+	reg_refresh(&C, b, t, 1);
+	run_until(t + REG_UNHEARD_SAY_MS - 1);
+	cr_assert_eq(F.n, 2);
+	s.seq = bu(1).seq;
+	cr_assert_eq(deliver(&s, t + REG_UNHEARD_SAY_MS - 1), 0);
+	cr_assert_eq(F.ev[F.nev - 1].kind, REG_EV_ACCEPTED);
+	/* unanswered: said at the third BU, 3 s after the first, and no more */
+	t += 10000;
+	F.n = 0;
+	reg_refresh(&C, b, t, 1);
+	run_until(t + 20000);
+	cr_assert_eq(F.n, 5, "BUs at 0, 1, 3, 7, 15 s");
+	s.seq = bu(4).seq;
+	cr_assert_eq(deliver(&s, t + 20000), 0);
+	cr_assert_eq(F.ev[F.nev - 1].kind, REG_EV_ACCEPTED);
+	/* a second silence within the minute: at debug level only */
+	t += 30000;
+	F.n = 0;
+	reg_refresh(&C, b, t, 0);
+	run_until(t + 5000);
+	s.seq = bu(F.n - 1).seq;
+	cr_assert_eq(deliver(&s, t + 5000), 0);
+	log_read(out, sizeof(out));
+	cr_assert_eq(log_count(out, warn), 1, "%s", out);
+	cr_assert(strstr(out, "BUs go on until the binding expires in 288 s"), "%s", out);
+	cr_assert_eq(log_count(out, back), 1, "%s", out);
+	cr_assert(strstr(out, "again, 20000 ms after the first it left unanswered"), "%s", out);
+	cr_assert_eq(log_count(out, "has not answered"), 1, "%s", out);
+}
+
+/* A silence that ends in the binding's expiry ends what was said: the next
+ * re-registration left unanswered (a minute on) is said again. */
+Test(reg, a_silence_that_ends_in_expiry_lets_the_next_be_said)
+{
+	static char out[1 << 14];
+	struct reg_binding *b = registered(20, 0);
+	struct ba_spec s = { .status = 0, .bid = 7, .hnp = &HOA, .lifetime_s = 20, .key = KEY };
+
+	cr_redirect_stderr();
+	odm_log_init("test", ODM_LOG_INFO, 0);
+	run_until(T0 + 20 + 20000);
+	cr_assert_eq(F.ev[F.nev - 1].kind, REG_EV_EXPIRED);
+	F.n = 0;
+	reg_alloc(&C, b, T0 + 70000, 0);
+	s.seq = bu(0).seq;
+	cr_assert_eq(deliver(&s, T0 + 70010), 0);
+	cr_assert_eq(F.ev[F.nev - 1].kind, REG_EV_ACCEPTED);
+	run_until(T0 + 70010 + 20000);
+	log_read(out, sizeof(out));
+	cr_assert_eq(log_count(out, "warn: say_unheard: anchor 2001:db8:ca::10 has not answered "
+				"the refresh of bid 7"), 2, "%s", out);
+	cr_assert_eq(log_count(out, "answers our BUs again"), 0, "%s", out);
+}
+
 /* The anchor's agent was away (killed) while the host moved: the move's
  * BUs went at the outage's pace (every REG_AWAY_RETRY_MS). The first BA
  * once it is back brings the next BU of the other exchanges out to it
