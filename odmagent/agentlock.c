@@ -84,7 +84,7 @@ static int make_new(const char *dir, const char *path, char *err, size_t errlen)
 
 int agentlock_take(const char *dir, int *unclean, char *err, size_t errlen)
 {
-	char path[4096], pid[24], line[24];
+	char path[4096], pid[24], line[24], why[160];
 	int fd, r, n, made = 0;
 
 	*unclean = 0;
@@ -96,9 +96,9 @@ int agentlock_take(const char *dir, int *unclean, char *err, size_t errlen)
 		snprintf(err, errlen, "state-dir %s: path too long", dir);
 		return -ENAMETOOLONG;
 	}
-	r = statefile_dir(dir);
+	r = statefile_dir(dir, why, sizeof(why));
 	if (r < 0) {
-		snprintf(err, errlen, "state-dir %s: %s", dir, strerror(-r));
+		snprintf(err, errlen, "state-dir %s: %s", dir, why);
 		return r;
 	}
 	/* there before (then it says how its holder stopped), or made here,

@@ -24,17 +24,49 @@ static char *join(const char *dir, const char *pre, const char *name, const char
 	return s;
 }
 
-int statefile_dir(const char *dir)
+int statefile_dir(const char *dir, char *why, size_t cap)
 {
 	struct stat st;
+	int r;
 
-	if (!dir || !*dir)
-		return -EINVAL;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	if (stat(dir, &st) < 0)
-		return -errno;
-	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+	if (!dir || !*dir) {
+		r = -EINVAL;
+		goto fail;
+	}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		r = -errno;
+		goto fail;
+	}
+	if (stat(dir, &st) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		r = -ENOTDIR;
+		goto fail;
+	}
+	/* whoever may write it may put state there for the agent to take
+	 * over: an anchor's bindings (its pool's traffic tunnelled where they
+	 * say), a host's journal (the addresses whose TCP sockets it ends) */
+	if (st.st_mode & S_IWOTH) {
+		if (why)
+			snprintf(why, cap, "writable by others (mode %04o): anyone could put state "
+				 "there for the agent to take over; chmod o-w it",
+				 (unsigned)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		if (why)
+			snprintf(why, cap, "owned by uid %u, neither this agent's user nor root: "
+				 "that user could put state there for the agent to take over",
+				 (unsigned)st.st_uid);
+		return -EPERM;
+	}
+	return 0;
+fail:
+	if (why)
+		snprintf(why, cap, "%s", strerror(-r));
+	return r;
 }
 
 int statefile_open(struct statefile *sf, const char *dir, const char *name)
@@ -44,7 +76,7 @@ int statefile_open(struct statefile *sf, const char *dir, const char *name)
 	memset(sf, 0, sizeof(*sf));
 	if (!name || !*name || strchr(name, '/'))
 		return -EINVAL;
-	if ((r = statefile_dir(dir)) < 0)
+	if ((r = statefile_dir(dir, NULL, 0)) < 0)
 		return r;
 	sf->path = join(dir, "", name, "");
 	sf->tmp = join(dir, ".", name, ".tmp");

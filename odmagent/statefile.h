@@ -37,8 +37,11 @@ struct statefile {
 #define STATEFILE_RESERVE_MIN (64u * 1024)
 #define STATEFILE_RESERVE_WAIT 16 /* saves after it was given up */
 
-/* dir made (mode 0700) if missing: 0, or -errno (-ENOTDIR: not a directory) */
-int statefile_dir(const char *dir);
+/* dir made (mode 0700) if missing: 0, or -errno (-ENOTDIR: not a
+ * directory; -EPERM: others may write it, or it is owned by a user other
+ * than the effective one and root), and why in why (cap bytes; NULL: not
+ * said) */
+int statefile_dir(const char *dir, char *why, size_t cap);
 /* Set up sf for dir/name, creating dir as statefile_dir does. 0 or -errno */
 int statefile_open(struct statefile *sf, const char *dir, const char *name);
 void statefile_close(struct statefile *sf);

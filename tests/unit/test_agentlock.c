@@ -215,6 +215,44 @@ Test(agentlock, refuses_what_is_not_a_directory_or_a_lock_file)
 	cr_assert_eq(agentlock_take("", &unclean, err, sizeof(err)), -EINVAL);
 }
 
+/*
+ * A state directory someone else may write is refused before anything is
+ * put in it, naming the directory and why: that someone could put state
+ * there for the agent to take over (an anchor's bindings, a host's journal
+ * of the addresses whose TCP sockets it ends). Before, any existing
+ * directory was taken: "state-dir /tmp/odm" that another user had made
+ * first, or a directory of mode 0777.
+ */
+Test(agentlock, refuses_a_directory_others_may_write)
+{
+	char err[256] = "", path[192];
+	struct stat st;
+	int fd;
+
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	cr_assert_eq(chmod(dir, 0777), 0);
+	cr_assert_eq(agentlock_take(dir, &unclean, err, sizeof(err)), -EPERM, "%s", err);
+	cr_assert(strstr(err, dir), "message names the directory: %s", err);
+	cr_assert(strstr(err, "writable by others (mode 0777)"), "%s", err);
+	snprintf(path, sizeof(path), "%s/%s", dir, AGENTLOCK_FILE);
+	cr_assert_eq(lstat(path, &st), -1, "nothing put in it");
+	/* sticky, as /tmp is: others still make the files it would take */
+	cr_assert_eq(chmod(dir, 01777), 0);
+	cr_assert_eq(agentlock_take(dir, &unclean, err, sizeof(err)), -EPERM, "%s", err);
+	cr_assert_eq(chmod(dir, 0755), 0);
+	if (geteuid() == 0) {
+		cr_assert_eq(chown(dir, 65534, 65534), 0);
+		cr_assert_eq(agentlock_take(dir, &unclean, err, sizeof(err)), -EPERM, "%s", err);
+		cr_assert(strstr(err, "owned by uid 65534"), "%s", err);
+		cr_assert_eq(chown(dir, 0, 0), 0);
+	}
+	/* group-writable (a group of admins) and the agent's own: taken */
+	cr_assert_eq(chmod(dir, 0770), 0);
+	fd = agentlock_take(dir, &unclean, err, sizeof(err));
+	cr_assert_geq(fd, 0, "%s", err);
+	agentlock_release(fd, 1);
+}
+
 /* one taker of a race: waits on go, takes the lock, says how it went on
  * said (0 taken clean, 1 taken unclean, 2 refused as in use, 3 other),
  * keeps what it took until hold closes */
