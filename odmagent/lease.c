@@ -770,6 +770,7 @@ static void silent(struct hostengine *e, struct lease *l, struct reg_binding *b)
 	 * (registration.c say_auth_fail): say so, not that it was silent, nor
 	 * that the anchor sent it (anyone can) */
 	auth146 = an->auth_fail_ms && an->auth_fail_ms >= b->first_tx_ms;
+	an->silent_146 = auth146;
 	if (auth146)
 		snprintf(msg, sizeof(msg), "no authentic answer from anchor %s within %u ms "
 			 "(only an unauthenticated status 146 from its address: a key that "
@@ -1134,14 +1135,18 @@ static int fall_through(struct hostengine *e, const struct at_request *rq,
 static int anchor_on_hold(struct hostengine *e, const struct at_request *rq,
 			  const struct in6_addr *anchor)
 {
-	char a1[INET6_ADDRSTRLEN], why[112], msg[160], line[208];
+	char a1[INET6_ADDRSTRLEN], why[144], msg[192], line[240];
 	struct reg_anchor *an = reg_anchor_find(&e->reg, anchor);
 	uint64_t left = an ? he_hold_left(an, e->now) : 0;
 
 	if (!left)
 		return 0;
-	snprintf(why, sizeof(why), "did not answer an allocation %llu ms ago; asked again in "
-		 "%llu ms", (unsigned long long)(e->now - an->silent_ms), (unsigned long long)left);
+	/* a hold that only a 146 explains is no silence (silent()) */
+	snprintf(why, sizeof(why), "%s an allocation %llu ms ago%s; asked again in %llu ms",
+		 an->silent_146 ? "had no authentic answer to" : "did not answer",
+		 (unsigned long long)(e->now - an->silent_ms),
+		 an->silent_146 ? " (only an unauthenticated status 146 from its address)" : "",
+		 (unsigned long long)left);
 	if (fall_through(e, rq, anchor, why))
 		return 1;
 	snprintf(msg, sizeof(msg), "anchor %s %s", ntop6(anchor, a1), why);

@@ -178,6 +178,8 @@ struct reg_anchor {
 	 * ms; 0 = it answered since) */
 	uint64_t silent_ms;
 	unsigned silent_n;  /* the engine's: allocations let time out in a row */
+	/* the engine's: the last of them drew only an unauthenticated 146 */
+	int silent_146;
 	/* its host said its agent is away (reg_anchor_agent_away), and no BA
 	 * came since: said once in the log */
 	int away;

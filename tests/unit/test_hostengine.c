@@ -5166,6 +5166,16 @@ Test(hostengine, an_allocation_answered_only_146_says_so)
 	cr_assert(strstr(out, "pid 201 for 2001:db8:c0::80 answered ETIMEDOUT: anchor "
 			      "2001:db8:ca::10 had no authentic answer to the allocation, only an "
 			      "unauthenticated status 146 from its address"), "%s", out);
+	/* the next request, while the anchor is on hold for it: the same
+	 * (it said "did not answer an allocation 100 ms ago") */
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 0, T0 + HE_ALLOC_TIMEOUT_MS + 100);
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_str_eq(F.rep[1].code, "ETIMEDOUT");
+	log_read(out, sizeof(out));
+	cr_assert(strstr(out, "answered ETIMEDOUT: anchor 2001:db8:ca::10 had no authentic answer "
+			      "to an allocation 100 ms ago (only an unauthenticated status 146 from "
+			      "its address); asked again in "), "%s", out);
+	cr_assert_null(strstr(out, "did not answer"), "%s", out);
 }
 
 /* The "unrecognized Next Header" error is anyone's to forge (its quoted BU
