@@ -18,6 +18,9 @@
  * "getsc -> TYPE ADDR" after bind. Exit 0 on success, 1 on an error, 2 on
  * bad usage, 3 with -x when the type was refused.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memmem(3): glibc declares it only then */
+#endif
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>

@@ -14,6 +14,7 @@
 #      runs: odm_version() is the Makefile's VERSION, and setsc() of a
 #      Session-lasting address with no agent returns EAI_REQUIREDIPFAILED
 #      at once (setsc(3): without a peer, only the agent knows an anchor).
+#      Each program of examples/ builds with those flags alone.
 #   3. The installed odmagent -V, odmctl --version and odmctl run use D.
 #   4. systemd-analyze verify accepts both units (their programs and man
 #      pages looked up in D), which hold only CAP_NET_ADMIN, CAP_NET_RAW and
@@ -130,6 +131,13 @@ C
 # shellcheck disable=SC2086 # the flags are words
 "$CC" -Wall -Wextra -Werror -o "$TMP/prog" "$TMP/prog.c" $flags
 check "the program needs libodm.so.0" grep -q 'NEEDED.*\[libodm\.so\.0\]' <(readelf -d "$TMP/prog")
+# the programs of examples/, which setsc(3) and odm_events(3) point to, as a
+# user builds one: with those flags alone, not the Makefile's -D_GNU_SOURCE
+for ex in "$TOP"/examples/*.c; do
+	# shellcheck disable=SC2086 # the flags are words
+	check "examples/${ex##*/} builds with pkg-config's flags alone (-Wall -Wextra -Werror)" \
+		"$CC" -Wall -Wextra -Werror -o "$TMP/example" "$ex" $flags
+done
 ODM_SOCKET=$TMP/no-agent.sock LD_LIBRARY_PATH=$D$L "$TMP/prog" >"$TMP/prog.out"
 check "it loads libodm.so.0 from DESTDIR" \
 	grep -qF "$D$L/libodm.so.0" <(ODM_SOCKET=$TMP/no-agent.sock LD_LIBRARY_PATH=$D$L ldd "$TMP/prog")
