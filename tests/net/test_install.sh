@@ -25,6 +25,9 @@
 #      (/proc/PID/exe, odm-policy(5)) and says so; with the drop-in the
 #      unit's comment gives (CAP_SYS_PTRACE) it can.
 #   5. Each sample configuration passes odmagent -n once a key is there.
+#      odmagent.service's ExecReload= lines, run as systemctl reload runs
+#      them, fail on a file that does not parse without signalling the
+#      agent, and signal it with a good one.
 #   6. The bash completion offers the commands and options of odmctl --help.
 #   7. A second install keeps an edited /etc/odm file; make uninstall keeps
 #      it too (and says so), and otherwise leaves nothing but directories;
@@ -255,6 +258,36 @@ for s in odmagent anchor-cha anchor-home anchor-access; do
 done
 check "sample anchor-home.conf is mode home" grep -qx 'mode home' "$TMP/conf/anchor-home.conf"
 check "sample anchor-access.conf is mode access" grep -qx 'mode access' "$TMP/conf/anchor-access.conf"
+
+# systemctl reload runs a unit's ExecReload= lines in order, each only if the
+# one before succeeded. A host file that does not parse must fail the reload
+# (the agent would keep its old configuration and say so only in its log),
+# and leave the agent unsignalled; a good one signals it. reload_unit CONF
+# runs odmagent.service's lines so, the agent a shell that notes its SIGHUP.
+reload_unit() {
+	local line pid rc=0
+	rm -f "$TMP/hup"
+	bash -c 'trap "touch $1; exit 0" HUP; sleep 30 & wait' - "$TMP/hup" &
+	pid=$!
+	sleep 0.2 # its trap set
+	while IFS= read -r line; do
+		line=${line//\$MAINPID/$pid}
+		line=${line//$P\/sbin\//$D$P/sbin/}
+		line=${line//\/etc\/odm\/odmagent.conf/$1}
+		eval "$line" >"$TMP/reload.out" 2>&1 || { rc=1; break; }
+	done < <(sed -n 's/^ExecReload=//p' "$D$L/systemd/system/odmagent.service")
+	sleep 0.2
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	return $rc
+}
+cp -p "$TMP/conf/odmagent.conf" "$TMP/conf/typo.conf"
+echo "lifetim 300" >>"$TMP/conf/typo.conf"
+check "odmagent.service: systemctl reload of a good file signals the agent" \
+	eval 'reload_unit "$TMP/conf/odmagent.conf" && test -e "$TMP/hup"'
+check "odmagent.service: systemctl reload of a file that does not parse fails, naming the word" \
+	eval '! reload_unit "$TMP/conf/typo.conf" && grep -q "lifetim: unknown directive" "$TMP/reload.out"'
+check "odmagent.service: ... and does not signal the agent" test ! -e "$TMP/hup"
 
 # ---------------------------------------------------------------- 6. completion
 # What odmctl --help lists: the first word of each line after "commands".
