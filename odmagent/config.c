@@ -1154,6 +1154,47 @@ const char *config_exposed_key(const struct odm_config *cfg, const char *path, c
 	return buf;
 }
 
+static int by_key(const void *a, const void *b)
+{
+	const struct odm_identity *x = *(const struct odm_identity *const *)a;
+	const struct odm_identity *y = *(const struct odm_identity *const *)b;
+	int c = memcmp(x->key, y->key, sizeof(x->key));
+
+	return c ? c : strcmp(x->nai, y->nai);
+}
+
+const char *config_shared_key(const struct odm_config *cfg, const char *path, char *buf,
+			      size_t n)
+{
+	const struct odm_identity **v;
+	const struct odm_identity *a = NULL, *b = NULL;
+	size_t i, more = 0;
+
+	if (cfg->n_identities < 2)
+		return NULL;
+	v = malloc(cfg->n_identities * sizeof(*v));
+	if (!v)
+		return NULL; /* a warning only: nothing to refuse for it */
+	for (i = 0; i < cfg->n_identities; i++)
+		v[i] = &cfg->identities[i];
+	qsort(v, cfg->n_identities, sizeof(*v), by_key);
+	for (i = 1; i < cfg->n_identities; i++) {
+		if (memcmp(v[i - 1]->key, v[i]->key, sizeof(v[i]->key)) != 0)
+			continue;
+		if (a)
+			more++;
+		else
+			a = v[i - 1], b = v[i];
+	}
+	if (a)
+		snprintf(buf, n, "%s: identities %s and %s have the same key%s: a host holding it "
+			 "can register as either, and the anchor cannot tell them apart; give each "
+			 "host a key of its own (odmctl genkey)", path, a->nai, b->nai,
+			 more ? " (and more identities share keys)" : "");
+	free(v);
+	return a ? buf : NULL;
+}
+
 int config_reload(struct odm_config *cur, struct odm_config *next, char *err, size_t errlen)
 {
 	struct odm_identity *ids;

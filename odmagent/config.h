@@ -147,6 +147,11 @@ void config_free(struct odm_config *cfg);
  * stop starting (odmagent.conf(5)). */
 const char *config_exposed_key(const struct odm_config *cfg, const char *path, char *buf,
 			       size_t n);
+/* Two identities (an anchor's) with the same key: the warning to log (into
+ * buf, naming path and both identities, never the key), else NULL. Not
+ * refused: the file is valid, the deployment unwise (odmagent(8) Keys). */
+const char *config_shared_key(const struct odm_config *cfg, const char *path, char *buf,
+			      size_t n);
 /* "on" 1, "off" 0, else -1 */
 int config_onoff(const char *word);
 /* Names of roles and anchor modes, as the config writes them ("?" if out of range) */

@@ -310,6 +310,8 @@ int main(int argc, char **argv)
 		policy_state_free(ps);
 		if (config_exposed_key(&a->cfg, path, err, sizeof(err)))
 			fprintf(stderr, "odmagent: warning: %s\n", err);
+		if (config_shared_key(&a->cfg, path, err, sizeof(err)))
+			fprintf(stderr, "odmagent: warning: %s\n", err);
 		fprintf(stderr, "odmagent: %s: configuration OK (role %s)\n", path,
 			config_role_name(a->cfg.role));
 		config_free(&a->cfg);
@@ -322,6 +324,8 @@ int main(int argc, char **argv)
 		a->log_forced = ODM_LOG_INFO;
 	agent_log_setup(a);
 	if (config_exposed_key(&a->cfg, path, err, sizeof(err)))
+		log_warnx("%s", err);
+	if (config_shared_key(&a->cfg, path, err, sizeof(err)))
 		log_warnx("%s", err);
 	/* a client that vanishes mid-write must not kill the agent */
 	signal(SIGPIPE, SIG_IGN);

@@ -29,8 +29,8 @@ int agent_reload(struct odm_agent *a, const char *who, char *err, size_t errlen)
 {
 	struct policy_state *ps = NULL;
 	struct odm_config next;
-	const char *exposed;
-	char reason[400], kbuf[400];
+	const char *exposed, *shared;
+	char reason[400], kbuf[400], sbuf[1024];
 	int r;
 
 	r = config_load(&next, a->config_path, err, errlen);
@@ -60,9 +60,13 @@ int agent_reload(struct odm_agent *a, const char *who, char *err, size_t errlen)
 		mn_reload(a);
 	exposed = config_exposed_key(&next, a->config_path, kbuf, sizeof(kbuf));
 	config_free(&next);
+	/* (next holds the old identities now: the new ones are a->cfg's) */
+	shared = config_shared_key(&a->cfg, a->config_path, sbuf, sizeof(sbuf));
 	log_info("%s: %s reloaded (%zu identities)", who, a->config_path, a->cfg.n_identities);
 	if (exposed)
 		log_warnx("%s", exposed);
+	if (shared)
+		log_warnx("%s", shared);
 	events_emit(&a->events, "config-reloaded", json_pack("{s:s}", "file", a->config_path),
 		    public_ms());
 	if (ps)

@@ -552,6 +552,38 @@ Test(config, a_key_in_a_file_others_may_read)
 	rmdir_all();
 }
 
+/* Two identities an anchor serves with one key: either host can register as
+ * the other (odmagent(8) Keys: one key per host). Valid, but said, naming
+ * both identities and never the key; the agent said nothing before. */
+Test(config, identities_sharing_a_key_are_warned_of)
+{
+	char w[1024];
+	const char *msg;
+
+	cr_assert_eq(parse(ANCHOR_BASE "identity mn2@example.org spi 257 key "
+				       "ffeeddccbbaa99887766554433221100\n"), 0, "%s", err);
+	cr_assert_null(config_shared_key(&cfg, "t.conf", w, sizeof(w)), "keys of their own");
+	config_free(&cfg);
+	cr_assert_eq(parse(ANCHOR_BASE "identity mn3@example.org spi 258 key "
+				       "ffeeddccbbaa99887766554433221100\n"
+				       "identity mn2@example.org spi 257 key " KEY "\n"), 0, "%s", err);
+	msg = config_shared_key(&cfg, "t.conf", w, sizeof(w));
+	cr_assert_not_null(msg, "mn1 and mn2 share a key");
+	cr_assert(strstr(msg, "t.conf: identities mn1@example.org and mn2@example.org have the "
+			      "same key: a host holding it can register as either"), "%s", msg);
+	cr_assert_null(strstr(msg, KEY), "the key is not in the warning: %s", msg);
+	cr_assert_null(strstr(msg, "more"), "%s", msg);
+	config_free(&cfg);
+	cr_assert_eq(parse(ANCHOR_BASE "identity mn2@example.org spi 257 key " KEY "\n"
+				       "identity mn3@example.org spi 258 key " KEY "\n"), 0, "%s", err);
+	msg = config_shared_key(&cfg, "t.conf", w, sizeof(w));
+	cr_assert(msg && strstr(msg, "(and more identities share keys)"), "%s", msg ? msg : "");
+	config_free(&cfg);
+	cr_assert_eq(parse("role mn\n" MN_ID), 0, "%s", err);
+	cr_assert_null(config_shared_key(&cfg, "t.conf", w, sizeof(w)), "one identity");
+	config_free(&cfg);
+}
+
 Test(config, load_errors)
 {
 	cr_assert_eq(config_load(&cfg, "/nonexistent/odmagent.conf", err, sizeof(err)), -ENOENT);
