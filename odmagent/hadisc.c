@@ -2,6 +2,7 @@
 /*
  * hadisc.c — the home anchor candidates and the choice (see hadisc.h).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -180,6 +181,17 @@ const struct hadisc_cand *hadisc_choose(struct hadisc *h, uint64_t now_ms, hadis
 void hadisc_dns_wait(struct hadisc *h, uint64_t until_ms)
 {
 	h->dns_wait_until = until_ms;
+}
+
+int hadisc_dns_failure_said(unsigned failures, unsigned *next)
+{
+	unsigned p = 1;
+
+	while (p <= failures && p <= UINT_MAX / 2)
+		p *= 2;
+	if (next)
+		*next = p > failures ? p : failures < UINT_MAX ? failures + 1 : UINT_MAX;
+	return failures && (failures & (failures - 1)) == 0;
 }
 
 uint64_t hadisc_requery_in(const struct hadisc *h, uint64_t now_ms, unsigned failures)

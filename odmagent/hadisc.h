@@ -113,5 +113,13 @@ void hadisc_dns_wait(struct hadisc *h, uint64_t until_ms);
  * TTL when a later question gets no answer.
  */
 uint64_t hadisc_requery_in(const struct hadisc *h, uint64_t now_ms, unsigned failures);
+/*
+ * Whether the failures-th round in a row without an answer is said at the
+ * info level: the first, then each power of two (2, 4, 8, ...: a host
+ * offline for hours, asking every minute, would otherwise write a line a
+ * minute); the others at debug level. The next one said: *next (when
+ * next is not NULL).
+ */
+int hadisc_dns_failure_said(unsigned failures, unsigned *next);
 
 #endif

@@ -254,6 +254,7 @@ static void on_requery(uv_timer_t *t);
 static void round_done(struct homefind *hf)
 {
 	uint64_t in;
+	unsigned was = hf->dns_failures, next;
 
 	hf->dns_failures = hf->round_failed ? hf->dns_failures + 1 : 0;
 	hf->round_failed = false;
@@ -261,10 +262,17 @@ static void round_done(struct homefind *hf)
 	in = hadisc_requery_in(&hf->hd, mono_ms(), hf->dns_failures);
 	if (hf->ask_due && in > HF_RA_ASK_DUE_MS)
 		in = HF_RA_ASK_DUE_MS;
-	if (hf->dns_failures)
-		log_info("home anchor discovery: the DNS did not answer (%u time(s) in a row); "
-			 "asking again in %llu s",
-			 hf->dns_failures, (unsigned long long)(in / 1000));
+	if (hf->dns_failures) {
+		int said = hadisc_dns_failure_said(hf->dns_failures, &next);
+
+		odm_log_at(said ? ODM_LOG_INFO : ODM_LOG_DEBUG, 0,
+			   "home anchor discovery: the DNS did not answer (%u time(s) in a row); "
+			   "asking again in %llu s (this line again at %u in a row)",
+			   hf->dns_failures, (unsigned long long)(in / 1000), next);
+	} else if (was) {
+		log_info("home anchor discovery: the DNS answers again, after %u round(s) of "
+			 "questions it did not answer", was);
+	}
 	uv_timer_start(&hf->requery_t, on_requery, in, 0);
 }
 

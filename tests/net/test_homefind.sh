@@ -143,6 +143,8 @@ T_BACK=$(topo_now_ms)
 check "the DNS back: ha by DNS again, with no move" wait_for 25 home_is "$HA_ADDR" dns-srv
 echo "ha by DNS again $(($(topo_now_ms) - T_BACK)) ms after the server was reachable"
 check "and the failure count is cleared" test "$(home dns_failures)" -eq 0
+check "and the log says the DNS answers again" \
+	grep -q "home anchor discovery: the DNS answers again, after [0-9]* round(s) of questions it did not answer" "$MN_AGENT_LOG"
 
 # ------------------------------------------------ 5. configured
 kill -TERM "$MN_AGENT_PID"

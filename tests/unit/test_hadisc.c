@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -387,6 +388,35 @@ Test(hadisc, when_to_ask_the_dns_again)
 	cr_assert_eq(hadisc_requery_in(&h, 1000, 4), 40000);
 	cr_assert_eq(hadisc_requery_in(&h, 1000, 5), HADISC_RETRY_MAX_MS);
 	cr_assert_eq(hadisc_requery_in(&h, 1000, 4000000000u), HADISC_RETRY_MAX_MS);
+}
+
+/* A host whose DNS does not answer (offline) asks every minute after the
+ * fourth round: each failed round was said at the info level, a line a
+ * minute for as long as it lasts (480 in 8 h). Now the first, then each
+ * power of two in a row: 9 lines in 8 h (484 rounds), each naming the
+ * next; the others at debug level. */
+Test(hadisc, dns_failures_said_at_each_power_of_two)
+{
+	unsigned next, said = 0, n;
+
+	cr_assert_not(hadisc_dns_failure_said(0, NULL), "an answer is no failure");
+	cr_assert(hadisc_dns_failure_said(1, &next));
+	cr_assert_eq(next, 2);
+	cr_assert(hadisc_dns_failure_said(2, &next));
+	cr_assert_eq(next, 4);
+	cr_assert_not(hadisc_dns_failure_said(3, &next));
+	cr_assert_eq(next, 4);
+	cr_assert(hadisc_dns_failure_said(64, &next));
+	cr_assert_eq(next, 128);
+	cr_assert_not(hadisc_dns_failure_said(100, &next));
+	cr_assert_eq(next, 128);
+	for (n = 1; n <= 484; n++) /* 8 h: 4 rounds in 75 s, then one a minute */
+		said += (unsigned)hadisc_dns_failure_said(n, NULL);
+	cr_assert_eq(said, 9, "1 2 4 8 16 32 64 128 256");
+	cr_assert(hadisc_dns_failure_said(1u << 31, &next));
+	cr_assert_eq(next, (1u << 31) + 1, "no overflow");
+	cr_assert_not(hadisc_dns_failure_said(UINT_MAX, &next));
+	cr_assert_eq(next, UINT_MAX);
 }
 
 /* Anchors on hold for the choice: each until its end (monotonic ms) */
