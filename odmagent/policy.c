@@ -173,7 +173,8 @@ static int parse_rule(struct pparse *pp, char **w, int nw, struct policy_rule *r
 
 	memset(r, 0, sizeof(*r));
 	r->line = pp->line;
-	if (nw < 3)
+	/* "rule" alone; one word more is named below, as a key or its value */
+	if (nw < 2)
 		return perr(pp, w[0], "expected exe, uid or gid and a value");
 	for (i = 1; i < nw; i += 2) {
 		for (k = 0; k < K_N; k++)

@@ -293,7 +293,10 @@ Test(policy, errors_name_file_line_and_word)
 	bad("rule default fixed\n", "p.conf:1: rule: a rule needs exe, uid or gid");
 	bad("rule\n", "p.conf:1: rule: expected exe, uid or gid and a value");
 	bad("rule default fixed allow all\n", "p.conf:1: rule: a rule needs exe, uid or gid");
-	bad("rule uid\n", "p.conf:1: rule: expected exe, uid or gid and a value");
+	/* the word at fault is named, not "rule" (it said "rule: expected exe,
+	 * uid or gid and a value" for both) */
+	bad("rule uid\n", "p.conf:1: uid: missing value");
+	bad("rule bogus\n", "p.conf:1: bogus: unknown rule key");
 	bad("rule uid 1 gid\n", "p.conf:1: gid: missing value");
 	bad("rule uid 1 uid 2\n", "p.conf:1: uid: given twice in one rule");
 	bad("rule user 1\n", "p.conf:1: user: unknown rule key");
