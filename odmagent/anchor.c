@@ -666,8 +666,9 @@ static int binding_error(struct anchor *an, const uint8_t *buf, const struct in6
 	if (n < 0)
 		return -EINVAL;
 	an->cnt.be_tx++;
-	log_info("MH type %u from %s: Binding Error status %u", buf[2], ntop6(src, s),
-		 MH_BE_UNKNOWN_MH);
+	reqlog_say(&an->unverified_log, now_ms, ODM_LOG_INFO,
+		   "MH type %u from %s: Binding Error status %u", buf[2], ntop6(src, s),
+		   MH_BE_UNKNOWN_MH);
 	return n;
 }
 
@@ -784,8 +785,9 @@ int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
 	/* a flood of forged BUs must not flood the log either, nor one of
 	 * authentic ones: its identity's lines are held to a rate */
 	level = quiet || refresh ? ODM_LOG_DEBUG : ODM_LOG_INFO;
-	if (level == ODM_LOG_INFO && p.ident >= 0 &&
-	    !reqlog_allow(&an->ids[p.ident].bu_log, now_ms, &held))
+	if (level == ODM_LOG_INFO &&
+	    !reqlog_allow(p.ident >= 0 ? &an->ids[p.ident].bu_log : &an->unverified_log, now_ms,
+			  &held))
 		level = ODM_LOG_DEBUG;
 	odm_log_at(level, 0,
 		 "BU nai=%s seq=%u coa=%s hoa=%s lifetime=%us -> BA %u (%s) seq=%u hoa=%s "
@@ -823,6 +825,7 @@ int anchor_init(struct anchor *an, const struct odm_config *cfg, struct odm_tunn
 	if (rc < 0)
 		goto fail;
 	ratelimit_init(&an->answers, cfg->answer_rate, cfg->answer_burst, 0);
+	reqlog_init(&an->unverified_log, ANCHOR_UNVERIFIED_LOG_RATE, ANCHOR_UNVERIFIED_LOG_BURST, 0);
 	ratelimit_init(&an->lost_seen, ANCHOR_LOST_BE_SEEN_RATE, ANCHOR_LOST_BE_SEEN_RATE / 10, 0);
 	an->ids = calloc(cfg->n_identities ? cfg->n_identities : 1, sizeof *an->ids);
 	if (!an->ids) {

@@ -158,6 +158,12 @@ const char *anchor_nai_esc(const char *nai, char out[LOG_ESC_MAX]);
  * max-bindings' default of 64 bindings is said whole. */
 #define ANCHOR_BU_LOG_BURST 100
 #define ANCHOR_BU_LOG_RATE 10
+/* Lines the answers to unverified senders cause (status 146 and 160,
+ * Binding Errors), all senders together: anyone can send those messages,
+ * at up to answer-rate answers a second for as long as they like; a host
+ * with a mistyped key retransmits every 1, 2, 4... s, which this keeps. */
+#define ANCHOR_UNVERIFIED_LOG_BURST 10
+#define ANCHOR_UNVERIFIED_LOG_RATE 1
 /* An identity's state as it starts (zeroed, with its bucket of lines) */
 void anchor_ident_init(struct anchor_ident *st);
 /* An authentic BU whose timestamp is stale gets the anchor's clock (status
@@ -210,6 +216,9 @@ struct anchor {
 	struct anchor_ident *ids;
 	struct anchor_counters cnt;
 	struct ratelimit answers;  /* the (*) answers of the profile */
+	/* the lines those answers cause: at most answer-rate of them a
+	 * second, which a flood of forged messages keeps spending */
+	struct reqlog unverified_log;
 	int pooled;                /* serves cha or home: the pool is set up */
 	struct in6_addr *home;     /* home: each identity's address (anchor_mode_home.c) */
 	/* a /128 route into the tunnel device for hoa (add 1) or none (add 0),

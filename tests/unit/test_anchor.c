@@ -1455,6 +1455,47 @@ static void accepted_then_clock_off(uint16_t seq, uint64_t t, uint64_t t_off, ui
 	cr_assert_eq(ba.status, MH_BA_MESG_ID_REQD);
 }
 
+/* The lines the answers to unverified senders cause are held to
+ * ANCHOR_UNVERIFIED_LOG_BURST at once and ANCHOR_UNVERIFIED_LOG_RATE a
+ * second, whatever answer-rate allows: a flood of forged BUs at an
+ * answer-rate of 1000 wrote a line at info level for each of its 1000
+ * answers a second, for as long as it lasted. The others go at debug
+ * level, counted in the next line let through. Binding Errors share it. */
+Test(anchor, lines_of_unverified_answers_are_held_to_a_rate)
+{
+	static char out[1 << 16];
+	uint8_t be[16] = { 59, 1, 42, 0 }, reply[MH_MAX_LEN];
+	struct in6_addr src = A(COA1), dst = A(A_ADDR);
+	unsigned answered = 0;
+
+	restart_with_rate(1000, 1000);
+	cr_redirect_stderr();
+	odm_log_init("t", ODM_LOG_INFO, 0);
+	/* 2000 forged BUs over 2 s: every one answered */
+	for (unsigned i = 0; i < 2000; i++) {
+		uint8_t buf[MH_MAX_LEN];
+		struct bu b = bu_default((uint16_t)i);
+		size_t len;
+
+		b.flip_mac = 1;
+		len = build(&b, buf);
+		answered += anchor_handle_bu(&an, buf, len, &src, &dst, 1000 + i, &rt0, reply,
+					     sizeof reply) > 0;
+	}
+	cr_assert_eq(answered, 2000, "answer-rate 1000 answers them all");
+	cr_assert_gt(anchor_handle_bu(&an, be, sizeof be, &src, &dst, 3000, &rt0, reply,
+				      sizeof reply), 0, "a Binding Error is sent");
+	log_read(out, sizeof(out));
+	/* 10 at once, then one a second: the BU at 2000 ms, the BE at 3000 */
+	cr_assert_eq(log_count(out, "info: anchor_handle_bu: BU nai=mn1@example.org "), 11,
+		     "%s", out);
+	cr_assert(strstr(out, "seq=1000 hoa=- lifetime=0s (and 990 more such line(s) since the last: debug level)"), "%s",
+		  out);
+	cr_assert(strstr(out, "info: binding_error: MH type 42 from 2001:db8:1::100: Binding "
+			      "Error status 2 (and 999 more such line(s) since the last: debug "
+			      "level)"), "%s", out);
+}
+
 Test(anchor, answers_to_unverified_messages_are_rate_limited)
 {
 	uint8_t be[16] = { 59, 1, 42, 0 }, reply[MH_MAX_LEN];
