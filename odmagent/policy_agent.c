@@ -52,6 +52,7 @@ int policy_state_load(const struct odm_config *cfg, struct policy_state **out, c
 	const char *path = cfg->policy_file;
 	struct policy_state *ps = calloc(1, sizeof(*ps));
 	char dir[sizeof(cfg->policy_file)];
+	char why[160];
 	const char *slash = strrchr(path, '/');
 	char at[sizeof(cfg->source) + 16];
 	struct stat st;
@@ -89,6 +90,16 @@ int policy_state_load(const struct odm_config *cfg, struct policy_state **out, c
 			 "o-w it", where(cfg, at, sizeof(at)), path, (unsigned)(st.st_mode & 07777));
 		policy_state_free(ps);
 		return -EPERM;
+	}
+	/* a directory others may write, or another user's, is refused as a
+	 * state-dir is (statefile_dir): they could rename a file of theirs
+	 * over the policy; said here, which statefile_open() does not */
+	rc = statefile_dir(dir, why, sizeof(why));
+	if (rc < 0) {
+		snprintf(err, errlen, "%spolicy-file %s: its directory: %s",
+			 where(cfg, at, sizeof(at)), path, why);
+		policy_state_free(ps);
+		return rc;
 	}
 	rc = statefile_open(&ps->sf, dir, slash + 1);
 	if (rc < 0) {

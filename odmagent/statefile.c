@@ -50,15 +50,15 @@ int statefile_dir(const char *dir, char *why, size_t cap)
 	 * say), a host's journal (the addresses whose TCP sockets it ends) */
 	if (st.st_mode & S_IWOTH) {
 		if (why)
-			snprintf(why, cap, "writable by others (mode %04o): anyone could put state "
-				 "there for the agent to take over; chmod o-w it",
+			snprintf(why, cap, "writable by others (mode %04o): anyone could put files "
+				 "there for the agent to take as its own; chmod o-w it",
 				 (unsigned)(st.st_mode & 07777));
 		return -EPERM;
 	}
 	if (st.st_uid != geteuid() && st.st_uid != 0) {
 		if (why)
 			snprintf(why, cap, "owned by uid %u, neither this agent's user nor root: "
-				 "that user could put state there for the agent to take over",
+				 "that user could put files there for the agent to take as its own",
 				 (unsigned)st.st_uid);
 		return -EPERM;
 	}

@@ -127,6 +127,36 @@ Test(policy_agent, errors_name_the_file_and_line)
 	cr_assert(strstr(err, "/link: a symbolic link (not followed)"), "%s", err);
 }
 
+/*
+ * The policy file's directory is held to the state-dir's rule (statefile.h):
+ * whoever may write it can rename another file over the policy (any type
+ * and no quota for anyone). Refused, and the error says so; before, the
+ * check of statefile_open() refused it as "Operation not permitted".
+ */
+Test(policy_agent, a_directory_others_may_write_is_refused_naming_why)
+{
+	struct policy_state *ps;
+	char sub[160];
+
+	snprintf(sub, sizeof(sub), "%s/open", dir);
+	cr_assert_eq(mkdir(sub, 0700), 0);
+	cr_assert_eq(chmod(sub, 0777), 0);
+	snprintf(cfg.policy_file, sizeof(cfg.policy_file), "%s/policy", sub);
+	policy_file("open/policy", "quota 3\n");
+	cr_assert_eq(policy_state_load(&cfg, &ps, err, sizeof(err)), -EPERM);
+	cr_assert_null(ps);
+	cr_assert(strstr(err, "/open/policy: its directory: writable by others (mode 0777)"),
+		  "%s", err);
+	cr_assert_null(strstr(err, "Operation not permitted"), "%s", err);
+	/* sticky (as /tmp): others still put files there */
+	cr_assert_eq(chmod(sub, 01777), 0);
+	cr_assert_eq(policy_state_load(&cfg, &ps, err, sizeof(err)), -EPERM);
+	cr_assert(strstr(err, "writable by others (mode 1777)"), "%s", err);
+	cr_assert_eq(chmod(sub, 0755), 0);
+	cr_assert_eq(policy_state_load(&cfg, &ps, err, sizeof(err)), 0, "%s", err);
+	policy_state_free(ps);
+}
+
 struct heard {
 	int n;
 	char kind[32], file[128];
