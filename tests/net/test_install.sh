@@ -266,18 +266,23 @@ check "sample anchor-access.conf is mode access" grep -qx 'mode access' "$TMP/co
 # runs odmagent.service's lines so, the agent a shell that notes its SIGHUP.
 reload_unit() {
 	local line pid rc=0
-	rm -f "$TMP/hup"
-	bash -c 'trap "touch $1; exit 0" HUP; sleep 30 & wait' - "$TMP/hup" &
+	rm -f "$TMP/hup" "$TMP/ready"
+	# its traps set before it says ready; each ends its sleep too
+	bash -c 'sleep 30 & s=$!
+		trap "kill $s; touch \"$1\"; exit 0" HUP
+		trap "kill $s; exit 0" TERM
+		touch "$2"; wait' - "$TMP/hup" "$TMP/ready" &
 	pid=$!
-	sleep 0.2 # its trap set
+	wait_for 10 test -e "$TMP/ready" || return 1
 	while IFS= read -r line; do
 		line=${line//\$MAINPID/$pid}
 		line=${line//$P\/sbin\//$D$P/sbin/}
 		line=${line//\/etc\/odm\/odmagent.conf/$1}
 		eval "$line" >"$TMP/reload.out" 2>&1 || { rc=1; break; }
 	done < <(sed -n 's/^ExecReload=//p' "$D$L/systemd/system/odmagent.service")
-	sleep 0.2
-	kill "$pid" 2>/dev/null || true
+	# a HUP sent ends it, noted; else it is stopped, unsignalled
+	((rc)) || wait_for 10 test -e "$TMP/hup" || true
+	kill -TERM "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	return $rc
 }
