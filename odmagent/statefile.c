@@ -273,7 +273,7 @@ static int take_perms(const struct statefile *sf, int fd)
 /*
  * The new copy written beside the old one and renamed over it. The copy
  * is a new file (O_EXCL): whatever stood at its name (a crash's leftover,
- * or, in a directory others may write, such as the policy file's, a hard
+ * or, in a directory a group may write (a policy file a group edits), a hard
  * link to another file or a FIFO someone put there) is unlinked first, not
  * opened: written through, the linked file took the text, mode and owner,
  * and a FIFO held the agent in open(2) for good.
