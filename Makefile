@@ -121,7 +121,7 @@ $(LIBODM): $(call obj,$(SHIM_SRC)) $(CORE_A) libodm/libodm.map Makefile
 # The "bpf" tunnel backend's tc programs (odmagent/bpf/), compiled for the
 # kernel's BPF machine and carried inside the agent (tunnel_bpf_obj.c).
 BPF_OBJ := $(BUILD)/bpf/tunnel.bpf.o
-$(BPF_OBJ): odmagent/bpf/tunnel.bpf.c odmagent/tunnel_bpf_abi.h
+$(BPF_OBJ): odmagent/bpf/tunnel.bpf.c odmagent/tunnel_bpf_abi.h odmagent/tunnel_ecn.h
 	@mkdir -p $(dir $@)
 	clang -O2 -g -target bpf -Wall -Werror -I/usr/include/$(shell $(CC) -dumpmachine) -c $< -o $@
 $(BUILD)/obj/odmagent/tunnel_bpf_obj.o $(BUILD)/fuzzobj/odmagent/tunnel_bpf_obj.o: $(BPF_OBJ)

@@ -62,6 +62,7 @@
 #include "replay.h"
 #include "sockbuf.h"
 #include "tunnel_dev.h"
+#include "tunnel_ecn.h"
 #include "tunnel_errq.h"
 #include "tunnel_gro.h"
 #include "tunnel_gso.h"
@@ -129,7 +130,7 @@ struct urx_batch {
 	struct sockaddr_in6 from[URX_BURST];
 	union {
 		struct cmsghdr align;
-		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) +
+		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + 2 * CMSG_SPACE(sizeof(int)) +
 			  CMSG_SPACE(sizeof(struct timespec)) + 64];
 	} cbuf[URX_BURST];
 	uint8_t slot[URX_BURST][URX_SLOT];
@@ -142,7 +143,7 @@ struct rx_batch {
 	struct sockaddr_in6 from[BURST];
 	union {
 		struct cmsghdr align;
-		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) +
 			  CMSG_SPACE(sizeof(struct timespec)) + 64];
 	} cbuf[BURST];
 	uint8_t slot[BURST][RX_SLOT];
@@ -692,16 +693,18 @@ static int recv_batch(struct tu_priv *p, struct mmsghdr *msg, unsigned n)
  * A received datagram's control messages: 1 and its outer destination in
  * *dst if IPV6_PKTINFO came, else 0; its UDP_GRO size in *gso (if gso is
  * not NULL; 0 if none came); its arrival in *at_ms, on mono_ms's clock
- * (SO_TIMESTAMPNS, the two clocks' difference given; 0 if none came).
+ * (SO_TIMESTAMPNS, the two clocks' difference given; 0 if none came); the
+ * outer header's ECN field in *ecn (IPV6_TCLASS; Not-ECT if none came).
  */
 static int outer_cmsgs(struct msghdr *m, struct in6_addr *dst, int *gso, uint64_t *at_ms,
-		       int64_t wall_offset_ns)
+		       int64_t wall_offset_ns, unsigned *ecn)
 {
 	int have_dst = 0;
 
 	if (gso)
 		*gso = 0;
 	*at_ms = 0;
+	*ecn = TUNNEL_ECN_NOT_ECT;
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR(m, cm)) {
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS &&
 		    cm->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
@@ -715,12 +718,35 @@ static int outer_cmsgs(struct msghdr *m, struct in6_addr *dst, int *gso, uint64_
 			memcpy(&pi, CMSG_DATA(cm), sizeof pi);
 			*dst = pi.ipi6_addr;
 			have_dst = 1;
+		} else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_TCLASS &&
+			   cm->cmsg_len >= CMSG_LEN(sizeof(int))) {
+			int tclass;
+
+			memcpy(&tclass, CMSG_DATA(cm), sizeof tclass);
+			*ecn = (unsigned)tclass & 3u;
 		} else if (gso && cm->cmsg_level == IPPROTO_UDP && cm->cmsg_type == UDP_GRO &&
 			   cm->cmsg_len >= CMSG_LEN(sizeof *gso)) {
 			memcpy(gso, CMSG_DATA(cm), sizeof *gso);
 		}
 	}
 	return have_dst;
+}
+
+/*
+ * The outer header's congestion mark carried to the inner packet pkt of
+ * e's binding (tunnel_ecn.h, RFC 6040 section 4.2): 1 if pkt goes on, 0
+ * if it is dropped (counted): marked on a packet that cannot carry it.
+ */
+static int ecn_decap(struct tu_priv *p, struct tunnel_entry *e, uint8_t *pkt, unsigned outer)
+{
+	int ecn = tunnel_ecn_decap(outer, tunnel_ecn_of(pkt));
+
+	if (ecn == TUNNEL_ECN_DROP) {
+		count_drop(p, e);
+		return 0;
+	}
+	tunnel_ecn_set(pkt, (unsigned)ecn);
+	return 1;
 }
 
 /* One batch from the raw socket: how many datagrams it read */
@@ -740,7 +766,8 @@ static int raw_readable(struct tu_priv *p)
 		struct tunnel_entry *e;
 		struct in6_addr dst;
 		uint64_t at;
-		int have_dst = outer_cmsgs(m, &dst, NULL, &at, off);
+		unsigned ecn;
+		int have_dst = outer_cmsgs(m, &dst, NULL, &at, off, &ecn);
 
 		if ((m->msg_flags & MSG_TRUNC) || !inner_ok(b->slot[k], (ssize_t)n) ||
 		    b->from[k].sin6_family != AF_INET6) {
@@ -748,7 +775,7 @@ static int raw_readable(struct tu_priv *p)
 			continue;
 		}
 		e = decap_check(p, b->slot[k], n, &b->from[k].sin6_addr, have_dst ? &dst : NULL);
-		if (e)
+		if (e && ecn_decap(p, e, b->slot[k], ecn))
 			rx_push(p, e, b->slot[k], n, at);
 	}
 	/* the group points into the slots the next recvmmsg overwrites */
@@ -779,7 +806,8 @@ static int udp_readable(struct tu_priv *p)
 		       len[URX_SLOT / TUDP_INNER_MIN];
 		struct in6_addr dst;
 		uint64_t at;
-		int gso, cnt, have_dst = outer_cmsgs(m, &dst, &gso, &at, wall);
+		unsigned ecn;
+		int gso, cnt, have_dst = outer_cmsgs(m, &dst, &gso, &at, wall, &ecn);
 
 		if ((m->msg_flags & MSG_TRUNC) || b->from[k].sin6_family != AF_INET6 ||
 		    b->from[k].sin6_port != htons(TUDP_PORT) || gso < 0 ||
@@ -788,7 +816,7 @@ static int udp_readable(struct tu_priv *p)
 			continue;
 		}
 		for (int i = 0; i < cnt; i++) {
-			const uint8_t *pkt = b->slot[k] + off[i];
+			uint8_t *pkt = b->slot[k] + off[i];
 			struct tunnel_entry *e;
 
 			if (!tudp_inner_ok(pkt, len[i])) {
@@ -797,7 +825,7 @@ static int udp_readable(struct tu_priv *p)
 			}
 			e = decap_check(p, pkt, len[i], &b->from[k].sin6_addr,
 					have_dst ? &dst : NULL);
-			if (e)
+			if (e && ecn_decap(p, e, pkt, ecn))
 				rx_push(p, e, pkt, len[i], at);
 		}
 	}
@@ -918,7 +946,8 @@ static int open_raw41(void)
 		return -errno;
 	sockbuf_grow(fd, RAW_BUF, "tunnel socket");
 	stamp_arrivals(fd);
-	if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) < 0) {
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, &one, sizeof one) < 0) {
 		rc = -errno;
 		close(fd);
 		return rc;
@@ -949,6 +978,7 @@ static int open_udp(void)
 	stamp_arrivals(fd);
 	if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0 ||
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, &one, sizeof one) < 0 ||
 	    bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
 		int rc = -errno;
 

@@ -20,7 +20,8 @@
  *     is in the guarded prefix, as the kernel backend's nftables table
  *     does: packets for bindings it does not have, before it has any) is
  *     accepted only if (outer destination, outer source) is the binding of
- *     its anchored address; then the outer header goes and the inner
+ *     its anchored address; then the outer header goes (a congestion mark
+ *     on it passed to the inner packet, tunnel_ecn.h) and the inner
  *     packet goes on up the stack as if it had arrived so. Everything else
  *     of ours is dropped and counted (on an anchor, those with no binding
  *     are also recorded for the agent); all other packets are left to the
@@ -47,6 +48,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "../tunnel_bpf_abi.h"
+#include "../tunnel_ecn.h"
 
 /* uapi of kernels before 6.3 lacks it; the program tries without */
 #ifndef BPF_F_ADJ_ROOM_DECAP_L3_IPV6
@@ -372,6 +374,7 @@ int odm_decap(struct __sk_buff *skb)
 	struct odm_bpf_bind *b;
 	__u32 zero = 0;
 	void *key;
+	int ecn;
 
 	if (skb->protocol != bpf_htons(ETH_P_IPV6))
 		return TC_ACT_UNSPEC;
@@ -417,6 +420,18 @@ int odm_decap(struct __sk_buff *skb)
 			 in_prefix(&c->guard, c->guard_plen, (struct odm_bpf_addr *)&in.daddr)) ||
 			bpf_map_lookup_elem(&binds, &in.daddr)))
 		return count(ODM_BPF_LOOPED);
+	/* the outer header's congestion mark goes to the inner packet (RFC
+	 * 6040 section 4.2, tunnel_ecn.h), as the userspace backend does */
+	ecn = tunnel_ecn_decap(tunnel_ecn_of((const unsigned char *)&o),
+			       tunnel_ecn_of((const unsigned char *)&in));
+	if (ecn == TUNNEL_ECN_DROP)
+		return count(ODM_BPF_DROPPED);
+	if ((unsigned)ecn != tunnel_ecn_of((const unsigned char *)&in)) {
+		tunnel_ecn_set((unsigned char *)&in, (unsigned)ecn);
+		if (bpf_skb_store_bytes(skb, ETH_HLEN + OUTER_LEN + 1, (unsigned char *)&in + 1, 1,
+					0) < 0)
+			return count(ODM_BPF_DROPPED);
+	}
 	if (bpf_skb_adjust_room(skb, -OUTER_LEN, BPF_ADJ_ROOM_MAC,
 				BPF_F_ADJ_ROOM_FIXED_GSO | BPF_F_ADJ_ROOM_DECAP_L3_IPV6) < 0 &&
 	    bpf_skb_adjust_room(skb, -OUTER_LEN, BPF_ADJ_ROOM_MAC, BPF_F_ADJ_ROOM_FIXED_GSO) < 0)

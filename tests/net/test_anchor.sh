@@ -20,7 +20,8 @@
 # 145, an old sequence number -> 135 carrying the last accepted one, unknown
 # MH type -> Binding Error 2 (and no answer at all to it, or to the host's
 # BU, sent to the all-nodes group), data plane both ways through the tunnel, a
-# tunnelled packet from a wrong outer source dropped and counted,
+# tunnelled packet from a wrong outer source dropped and counted, a CE mark
+# on the outer header carried to the inner packet (RFC 6040),
 # deregistration (address back in the pool), and a clean stop (device and
 # route gone). As an attacker: an unknown NAI and a bad MAC draw the same
 # bytes; a newline and ESC in an NAI reach the log escaped; every bad
@@ -303,6 +304,45 @@ say "tunnelled ping from a wrong outer source: $out"
 check "no reply for a wrong outer source" test "$out" = "no reply"
 check "tunnel counted the drop" test "$(tun_counter dropped)" = "$((drop0 + 1))"
 check "anchor rx unchanged by the spoofed packet" test "$(tun_counter rx)" = "$((rx0 + 1))"
+
+# RFC 6040 section 4.2: a congestion mark a router put on the outer header
+# reaches the inner packet; marked, one that is not ECN-capable is dropped.
+# cn takes UDP on 7777 and says each datagram's text and ECN field, until
+# the last one sent (or 5 s).
+nsx "$NS_C" "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVTCLASS, 1)
+s.bind(("::", 7777))
+s.settimeout(5)
+try:
+    while True:
+        d, anc, _, _ = s.recvmsg(256, 64)
+        t = [int.from_bytes(x[:4], sys.byteorder) for lv, ty, x in anc if ty == socket.IPV6_TCLASS]
+        print(d.decode(), (t or [0])[0] & 3, flush=True)
+        if d == b"ce-ect0":
+            break
+except socket.timeout:
+    pass
+' >"$T/ecn.txt" 2>&1 &
+ecn_pid=$!
+udp_bound() { [[ -n $(ip netns exec "$NS_C" ss -Hlun 'sport = :7777') ]]; }
+wait_for 5 udp_bound
+nsx "$NS_H" "$PY" -c '
+import logging, sys
+logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+from scapy.all import IPv6, UDP, Raw, send, conf
+conf.verb = 0
+coa, cha, choa, cn = sys.argv[1:5]
+for text, outer, inner in (("ce-notect", 3, 0), ("ce-ect0", 3, 2)):
+    send(IPv6(src=coa, dst=cha, tc=outer) / IPv6(src=choa, dst=cn, tc=inner) /
+         UDP(sport=40000, dport=7777) / Raw(text.encode()))
+' $COA $CHA "$CHOA" $CN
+wait "$ecn_pid" || true
+check "an outer CE mark reaches the inner ECT(0) packet as CE ($(tr '\n' ' ' <"$T/ecn.txt"))" \
+	grep -qx 'ce-ect0 3' "$T/ecn.txt"
+check "a CE-marked packet whose inner header is Not-ECT is dropped" \
+	bash -c "! grep -q '^ce-notect' '$T/ecn.txt'"
 
 # Packets that would loop, from the right outer source: nothing goes on
 counter_is() { [[ $(tun_counter "$1") == "$2" ]]; }

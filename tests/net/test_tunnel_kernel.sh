@@ -9,7 +9,8 @@
 #      addresses each way;
 #   2. spoofing: an IPv6-in-IPv6 packet for the CHoA from an outer source
 #      that is not the CoA is dropped at the anchor (and counted), while the
-#      same packet from the CoA gets through;
+#      same packet from the CoA gets through; (bpf) a CE mark on the outer
+#      header reaches the inner packet (RFC 6040);
 #   2b. a refresh (a crafted Binding Refresh Request makes the host send
 #      one) changes nothing in either kernel: no route, no nftables event;
 #   3. kill -9 of the host agent during a kernel-path download: the download
@@ -99,17 +100,19 @@ topo_up
 
 # IPv6-in-IPv6 to the anchor from OUTER_SRC, inner CHoA -> cn: the inner
 # packet built by scapy, the outer header by the kernel (a raw protocol-41
-# socket bound to OUTER_SRC, as the userspace backend sends)
-inject() { # HOST OUTER_SRC PAYLOAD
+# socket bound to OUTER_SRC, as the userspace backend sends), with the
+# traffic classes OUTER_TC and INNER_TC (0 if not given)
+inject() { # HOST OUTER_SRC PAYLOAD [OUTER_TC INNER_TC]
 	nsq "$1" /usr/bin/python3 -c '
 import socket, sys, logging
 logging.getLogger("scapy").setLevel(logging.ERROR)
 from scapy.all import IPv6, UDP, Raw
-inner = IPv6(src=sys.argv[3], dst=sys.argv[4]) / UDP(sport=40000, dport=7777) / Raw(sys.argv[5].encode())
+inner = IPv6(src=sys.argv[3], dst=sys.argv[4], tc=int(sys.argv[7])) / UDP(sport=40000, dport=7777) / Raw(sys.argv[5].encode())
 s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 41)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_TCLASS, int(sys.argv[6]))
 s.bind((sys.argv[1], 0))
 s.sendto(bytes(inner), (sys.argv[2], 0))
-' "$2" "$CHA_ADDR" "$CHOA" "$CN_ADDR" "$3"
+' "$2" "$CHA_ADDR" "$CHOA" "$CN_ADDR" "$3" "${4:-0}" "${5:-0}"
 }
 for KBE in $KBES; do
 	# ---------------------------------------------------------------- 1. wire
@@ -174,6 +177,18 @@ for KBE in $KBES; do
 	DROPPED1=$(odm_status cha | json 'j["tunnel"]["dropped"]')
 	check "the anchor counted the spoofed packet as dropped ($DROPPED0 -> $DROPPED1)" \
 		test "$DROPPED1" -gt "$DROPPED0"
+	# RFC 6040 section 4.2: a congestion mark a router put on the outer
+	# header reaches the inner packet; marked, one that is not ECN-capable
+	# is dropped. Not the kernel backend's to do: seg6 decapsulation leaves
+	# the inner header as it is.
+	if [[ $KBE == bpf ]]; then
+		inject mn "$COA" ce-notect 3 0
+		inject mn "$COA" ce-ect0 3 2
+		check "$KBE: an outer CE mark reaches the inner ECT(0) packet as CE" \
+			wait_for 5 grep -q '^ce-ect0 ecn=3 ' "$ODM_DIR/udp-sink.log"
+		check "$KBE: a CE-marked packet whose inner header is Not-ECT is dropped" \
+			bash -c "! grep -q '^ce-notect ' '$ODM_DIR/udp-sink.log'"
+	fi
 
 	# ---------------------------------------------------------------- 2b. a refresh
 	# A Binding Refresh Request makes the host refresh at once. The binding is

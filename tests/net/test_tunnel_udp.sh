@@ -9,7 +9,8 @@
 #      port 4191 of the CHA and port 4191 of the CoA, and no protocol 41;
 #   3. spoofing: a datagram to the anchor's port 4191 with the CHoA inside
 #      reaches cn from the CoA and port 4191 only: from another outer source,
-#      or from the CoA's port 4192, it is dropped and counted.
+#      or from the CoA's port 4192, it is dropped and counted; a CE mark on
+#      the outer header reaches the inner packet (RFC 6040).
 #
 # Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
 set -euo pipefail
@@ -91,21 +92,23 @@ got() { grep -q "^$1 " "$ODM_DIR/udp-sink.log"; }
 check "the lease holder's datagram reaches cn through the UDP tunnel" wait_for 10 got hello
 CHOA=$(odm_status mn | json 'j["leases"][0]["addr"]')
 COA=$(topo_mn_addr)
-# HOST OUTER_SRC SPORT PAYLOAD: UDP from OUTER_SRC:SPORT to the anchor's
-# port 4191 carrying CHoA -> cn, built by scapy, sent on a raw UDP socket
-# (the agent on mn holds port 4191)
+# HOST OUTER_SRC SPORT PAYLOAD [OUTER_TC INNER_TC]: UDP from OUTER_SRC:SPORT
+# to the anchor's port 4191 carrying CHoA -> cn, built by scapy, sent on a
+# raw UDP socket (the agent on mn holds port 4191), with those traffic
+# classes (0 if not given)
 inject() {
 	nsq "$1" /usr/bin/python3 -c '
 import socket, sys, logging
 logging.getLogger("scapy").setLevel(logging.ERROR)
 from scapy.all import IPv6, UDP, Raw
-osrc, odst, sport, choa, cn, text = sys.argv[1:7]
-inner = IPv6(src=choa, dst=cn) / UDP(sport=40000, dport=7777) / Raw(text.encode())
+osrc, odst, sport, choa, cn, text, otc, itc = sys.argv[1:9]
+inner = IPv6(src=choa, dst=cn, tc=int(itc)) / UDP(sport=40000, dport=7777) / Raw(text.encode())
 outer = IPv6(src=osrc, dst=odst) / UDP(sport=int(sport), dport=4191) / Raw(bytes(inner))
 s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_UDP)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_TCLASS, int(otc))
 s.bind((osrc, 0))
 s.sendto(bytes(outer)[40:], (odst, 0))
-' "$2" "$CHA_ADDR" "$3" "$CHOA" "$CN_ADDR" "$4"
+' "$2" "$CHA_ADDR" "$3" "$CHOA" "$CN_ADDR" "$4" "${5:-0}" "${6:-0}"
 }
 DROPPED0=$(odm_status cha | json 'j["tunnel"]["dropped"]')
 inject core "$CORE_CHA" 4191 spoofed
@@ -122,6 +125,14 @@ sleep 0.2
 DROPPED1=$(odm_status cha | json 'j["tunnel"]["dropped"]')
 check "the anchor counted both as dropped ($DROPPED0 -> $DROPPED1)" \
 	test "$DROPPED1" -ge $((DROPPED0 + 2))
+# RFC 6040 section 4.2: a congestion mark a router put on the outer header
+# reaches the inner packet; marked, one that is not ECN-capable is dropped
+inject mn "$COA" 4191 ce-notect 3 0
+inject mn "$COA" 4191 ce-ect0 3 2
+check "an outer CE mark reaches the inner ECT(0) packet as CE" \
+	wait_for 5 grep -q '^ce-ect0 ecn=3 ' "$ODM_DIR/udp-sink.log"
+check "a CE-marked packet whose inner header is Not-ECT is dropped" \
+	bash -c "! grep -q '^ce-notect ' '$ODM_DIR/udp-sink.log'"
 kill "$HOLDER" 2>/dev/null || true
 wait "$HOLDER" 2>/dev/null || true
 

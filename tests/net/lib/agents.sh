@@ -605,7 +605,8 @@ odm_craft_bu() {
 }
 
 # odm_udp_sink PORT [HOST] - a UDP sink on cn (or HOST) at PORT that logs
-# "TEXT PEER" per datagram to $ODM_DIR/udp-sink.log (udp-sink-HOST.log);
+# "TEXT ecn=E PEER" per datagram to $ODM_DIR/udp-sink.log (udp-sink-HOST.log),
+# E the ECN field it arrived with (0 Not-ECT, 1 ECT(1), 2 ECT(0), 3 CE);
 # returns once it listens.
 # odm_udp_holder PORT SECS [EVERY] - a program under the shim on mn that
 # sends "hello" to cn.example.test PORT (so it holds a CHoA lease) and stays
@@ -620,10 +621,13 @@ odm_udp_sink() {
 	topo_spawn "$h" udp-sink "$ODM_DIR/udp-sink${2:+-$2}.log" /usr/bin/python3 -u -c '
 import socket, sys
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVTCLASS, 1)
 s.bind(("::", int(sys.argv[1])))
 while True:
-    data, peer = s.recvfrom(2048)
-    print(data.decode(errors="replace"), peer[0], flush=True)
+    data, anc, _, peer = s.recvmsg(2048, 64)
+    tclass = [int.from_bytes(d[:4], sys.byteorder) for l, t, d in anc
+              if l == socket.IPPROTO_IPV6 and t == socket.IPV6_TCLASS]
+    print(data.decode(errors="replace"), "ecn=%d" % ((tclass or [0])[0] & 3), peer[0], flush=True)
 ' "$1"
 	odm__udp_listening() { grep -q . <<<"$(nsq "$2" ss -Hlun "sport = :$1")"; }
 	wait_for 5 odm__udp_listening "$1" "$h"
