@@ -149,6 +149,7 @@ void he_init(struct hostengine *e, const struct he_ops *ops, void *arg,
 	e->ops = ops;
 	e->arg = arg;
 	ratelimit_init(&e->asks_log, HE_ASKS_LOG_RATE, HE_ASKS_LOG_RATE, 0);
+	ratelimit_init(&e->be_limit, HE_BE_RATE, HE_BE_RATE, 0);
 	rc.alloc_timeout_ms = HE_ALLOC_TIMEOUT_MS;
 	rc.dereg_tries = HE_DEREG_TRIES;
 	reg_init(&e->reg, &rc, &he_reg_ops, e);
@@ -437,17 +438,55 @@ static void expire_due(struct hostengine *e)
 		log_info("%u binding(s) expired while the agent did not run: ended as such", n);
 }
 
+/*
+ * A Mobility Header message of a type this host does not know: a Binding
+ * Error, status 2, to its sender (RFC 6275 section 9.2), so that a peer
+ * that speaks a later version learns it; rate-limited as ICMPv6 errors are
+ * (RFC 6275 section 9.3.3, RFC 4443 section 2.4(f)): anyone may send such
+ * messages, from any source. None for a message sent to a group or from no
+ * single node (RFC 4443 section 2.4(e)). The anchor does the same
+ * (anchor.c).
+ */
+static void unknown_type(struct hostengine *e, uint8_t type, const struct in6_addr *src,
+			 const struct in6_addr *dst)
+{
+	char a1[INET6_ADDRSTRLEN];
+	struct mh_msg be;
+	uint8_t buf[64];
+	int n;
+
+	if (IN6_IS_ADDR_MULTICAST(dst) || IN6_IS_ADDR_MULTICAST(src) ||
+	    IN6_IS_ADDR_UNSPECIFIED(src) || !ratelimit_allow(&e->be_limit, e->now)) {
+		log_debug("MH type %u from %s ignored", type, ntop6(src, a1));
+		return;
+	}
+	memset(&be, 0, sizeof(be));
+	be.type = MH_TYPE_BE;
+	be.status = MH_BE_UNKNOWN_MH;
+	n = mh_encode(&be, buf, sizeof(buf), NULL, NULL, NULL, NULL, NULL);
+	/* the way out of every message of the host (send_bu) */
+	if (n > 0 && e->ops->send_bu(e->arg, buf, (size_t)n, dst, src) == 0)
+		e->be_tx++;
+	log_debug("MH type %u from %s: Binding Error status %u", type, ntop6(src, a1),
+		  MH_BE_UNKNOWN_MH);
+}
+
 void he_mh_input(struct hostengine *e, const uint8_t *buf, size_t len,
 		 const struct in6_addr *src, const struct in6_addr *dst, uint64_t now)
 {
 	char a1[INET6_ADDRSTRLEN];
 	struct mh_msg m;
-	int decoded, acted = 0;
+	int rc, decoded, acted = 0;
 
 	e->now = now;
 	if (e->stopping)
 		return;
-	decoded = mh_decode(buf, len, &m, NULL, NULL) == 0;
+	rc = mh_decode(buf, len, &m, NULL, NULL);
+	if (rc == MH_E_TYPE) {
+		unknown_type(e, m.type, src, dst);
+		return;
+	}
+	decoded = rc == 0;
 	if (decoded && (m.type == MH_TYPE_BRR || m.type == MH_TYPE_BE)) {
 		expire_due(e);
 		acted = anchor_asks(e, &m, src) > 0;

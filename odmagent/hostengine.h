@@ -252,6 +252,12 @@ struct hostengine {
 #define HE_ASKS_LOG_RATE 5
 	struct ratelimit asks_log;
 	uint64_t asks_unlogged;
+	/* Binding Errors to Mobility Header messages of a type the host does
+	 * not know (RFC 6275 section 9.2): anyone may send those too, from
+	 * any source: HE_BE_RATE answers a second at most */
+#define HE_BE_RATE 10
+	struct ratelimit be_limit;
+	uint64_t be_tx;
 	struct lease_policy pol;
 	struct at_anchors anchors;   /* besides the peers' CHAs (he_set_home) */
 	struct access_anchors access; /* configured access anchors (accessclaim.h) */

@@ -18,6 +18,8 @@
 #      with its number and an old timestamp, signed and unsigned 146 copying
 #      its number and timestamp; once it timed out, a request at cn2 is
 #      answered at once, with no BU (a silent anchor is on hold for 10 s).
+# A message of an unknown MH type draws a Binding Error, status 2 (RFC 6275
+# section 9.2).
 # Checks: every stray BA is counted in ba_ignored and none in ba_in; the
 # lease, the anchor's binding and mn's rules stay as they were; no BU is
 # sent for them and no deregistration appears in the capture; the refresh
@@ -250,6 +252,13 @@ check "a signed 133 echoing the BU ends the allocation (REQUIREDIPFAILED)" \
 	grep -q REQUIREDIPFAILED "$ODM_DIR/alloc2.out"
 check "and counts in ba_in" test "$(odm_reg_counter ba_in)" -eq $((IN0 + 1))
 check "the live lease is still as before" same "$BEFORE" "$(state)"
+
+# RFC 6275 section 9.2: a message of a type the host does not know (42)
+# draws a Binding Error, status 2, to its sender
+nsq cn "${MHCRAFT[@]}" send-raw --from "$CN_ADDR" --to "$COA" --hex 3b012a00000000000000000000000000
+be2_seen() { "${MHCRAFT[@]}" pcap "$CAP" --type 7 --dst "$CN_ADDR" | grep -Eq ' hex=3b020700[0-9a-f]{4}02'; }
+check "an MH of unknown type 42 from cn draws a Binding Error, status 2, from the host" \
+	wait_for 3 be2_seen
 
 odm_capture_stop "$CAPPID"
 kill "$HOLD_PID" 2>/dev/null || true

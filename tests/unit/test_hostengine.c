@@ -5215,3 +5215,35 @@ Test(hostengine, forged_away_errors_after_each_exchange_are_said_once_a_minute)
 	cr_assert_eq(log_count(buf, "info: answered: anchor 2001:db8:ca::10 answers our BUs again"),
 		     2, "%s", buf);
 }
+
+/* RFC 6275 section 9.2: a Mobility Header message of a type the host does
+ * not know draws a Binding Error, status 2, to its sender, from the address
+ * it was sent to; none for one sent to a group; a flood draws at most
+ * HE_BE_RATE a second. Before, the host dropped them without a word (and
+ * its raw socket kept the kernel's ICMPv6 Parameter Problem away too). */
+Test(hostengine, unknown_mh_type_draws_a_binding_error)
+{
+	uint8_t mh[16] = { 59, 1, 42, 0 };
+	struct in6_addr group = A("ff02::1");
+	struct mh_msg m;
+	int n0 = F.nbu, i;
+
+	he_mh_input(&E, mh, sizeof(mh), &CN, &COA1, T0 + 1000);
+	cr_assert_eq(F.nbu, n0 + 1, "no answer to MH type 42");
+	cr_assert_eq(mh_decode(F.bu[n0], F.bulen[n0], &m, NULL, NULL), 0);
+	cr_assert_eq(m.type, MH_TYPE_BE);
+	cr_assert_eq(m.status, MH_BE_UNKNOWN_MH);
+	cr_assert(IN6_IS_ADDR_UNSPECIFIED(&m.be_home));
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[n0], &CN), "not to the sender");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.busrc[n0], &COA1), "not from the address it came to");
+	cr_assert_eq(E.be_tx, 1);
+
+	he_mh_input(&E, mh, sizeof(mh), &CN, &group, T0 + 2000);
+	cr_assert_eq(F.nbu, n0 + 1, "an answer to a message sent to a group");
+
+	for (i = 0; i < 200; i++)
+		he_mh_input(&E, mh, sizeof(mh), &CN, &COA1, T0 + 3000 + (uint64_t)i);
+	cr_assert_leq(F.nbu - (n0 + 1), HE_BE_RATE + 1, "%d answers to 200 in 0.2 s",
+		      F.nbu - (n0 + 1));
+	cr_assert_geq(F.nbu - (n0 + 1), 1);
+}
