@@ -427,9 +427,13 @@ int odm_decap(struct __sk_buff *skb)
 	if (ecn == TUNNEL_ECN_DROP)
 		return count(ODM_BPF_DROPPED);
 	if ((unsigned)ecn != tunnel_ecn_of((const unsigned char *)&in)) {
+		/* no checksum covers the IPv6 header, but a CHECKSUM_COMPLETE
+		 * skb's sum covers the byte: it follows (as the kernel's
+		 * IP6_ECN_set_ce does), or the transport sees a sum that does
+		 * not match ("hw csum failure") */
 		tunnel_ecn_set((unsigned char *)&in, (unsigned)ecn);
 		if (bpf_skb_store_bytes(skb, ETH_HLEN + OUTER_LEN + 1, (unsigned char *)&in + 1, 1,
-					0) < 0)
+					BPF_F_RECOMPUTE_CSUM) < 0)
 			return count(ODM_BPF_DROPPED);
 	}
 	if (bpf_skb_adjust_room(skb, -OUTER_LEN, BPF_ADJ_ROOM_MAC,
