@@ -98,26 +98,11 @@ bpf_filters() {
 
 topo_up
 
-# IPv6-in-IPv6 to the anchor from OUTER_SRC, inner CHoA -> cn: the inner
-# packet built by scapy, the outer header by the kernel (a raw protocol-41
-# socket bound to OUTER_SRC, as the userspace backend sends), with the
-# traffic classes OUTER_TC and INNER_TC (0 if not given)
+# IPv6-in-IPv6 to the anchor from OUTER_SRC, inner CHoA -> cn, the outer
+# header by the kernel (as the userspace backend sends), one per TEXT, in
+# order, with those traffic classes (tests/net/lib/tunsend.py)
 inject() { # HOST OUTER_SRC TEXT [OUTER_TC INNER_TC [TEXT OUTER_TC INNER_TC]...]
-	# (one python for them all, in order: scapy takes a second or more to load)
-	nsq "$1" /usr/bin/python3 -c '
-import socket, sys, logging
-logging.getLogger("scapy").setLevel(logging.ERROR)
-from scapy.all import IPv6, UDP, Raw
-s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 41)
-s.bind((sys.argv[1], 0))
-rest = sys.argv[5:]
-while rest:
-    text, otc, itc = (rest + ["0", "0"])[:3]
-    rest = rest[3:]
-    inner = IPv6(src=sys.argv[3], dst=sys.argv[4], tc=int(itc)) / UDP(sport=40000, dport=7777) / Raw(text.encode())
-    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_TCLASS, int(otc))
-    s.sendto(bytes(inner), (sys.argv[2], 0))
-' "$2" "$CHA_ADDR" "$CHOA" "$CN_ADDR" "${@:3}"
+	nsq "$1" /usr/bin/python3 "$HERE/lib/tunsend.py" ip6ip6 "$2" "$CHA_ADDR" "$CHOA" "$CN_ADDR" "${@:3}"
 }
 for KBE in $KBES; do
 	# ---------------------------------------------------------------- 1. wire

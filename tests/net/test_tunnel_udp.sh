@@ -96,26 +96,10 @@ CHOA=$(odm_status mn | json 'j["leases"][0]["addr"]')
 COA=$(topo_mn_addr)
 # HOST OUTER_SRC SPORT TEXT [OUTER_TC INNER_TC [TEXT OUTER_TC INNER_TC]...]:
 # UDP from OUTER_SRC:SPORT to the anchor's port 4191 carrying CHoA -> cn,
-# one datagram per TEXT, in order, built by scapy, sent on a raw UDP socket
-# (the agent on mn holds port 4191), with those traffic classes (0 if not
-# given); one python for them all (scapy takes a second or more to load)
+# one datagram per TEXT, in order, with those traffic classes
+# (tests/net/lib/tunsend.py)
 inject() {
-	nsq "$1" /usr/bin/python3 -c '
-import socket, sys, logging
-logging.getLogger("scapy").setLevel(logging.ERROR)
-from scapy.all import IPv6, UDP, Raw
-osrc, odst, sport, choa, cn = sys.argv[1:6]
-s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_UDP)
-s.bind((osrc, 0))
-rest = sys.argv[6:]
-while rest:
-    text, otc, itc = (rest + ["0", "0"])[:3]
-    rest = rest[3:]
-    inner = IPv6(src=choa, dst=cn, tc=int(itc)) / UDP(sport=40000, dport=7777) / Raw(text.encode())
-    outer = IPv6(src=osrc, dst=odst) / UDP(sport=int(sport), dport=4191) / Raw(bytes(inner))
-    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_TCLASS, int(otc))
-    s.sendto(bytes(outer)[40:], (odst, 0))
-' "$2" "$CHA_ADDR" "$3" "$CHOA" "$CN_ADDR" "${@:4}"
+	nsq "$1" /usr/bin/python3 "$HERE/lib/tunsend.py" udp "$3" "$2" "$CHA_ADDR" "$CHOA" "$CN_ADDR" "${@:4}"
 }
 DROPPED0=$(odm_status cha | json 'j["tunnel"]["dropped"]')
 inject core "$CORE_CHA" 4191 spoofed
