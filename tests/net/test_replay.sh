@@ -133,7 +133,14 @@ check "no duplicate older than the outage plus the margin ($REPLAY_DUP_AGE_MAX_M
 # The same with iperf3: cn sends UDP (4 Mbit/s of 1000-byte datagrams, 500/s)
 # to iperf3 on mn under the shim, through the tunnel, and mn moves back to
 # ar1 in the middle. Before the bound, iperf3 counted the replayed copies
-# into a loss of 37 410 %.
+# into a loss of 37 410 %. iperf3's receive buffer is the kernel's default
+# (net.core.rmem_max caps -w): on a loaded machine iperf3 is not always
+# scheduled in time for the replay's burst, and its socket drops what the
+# tunnel delivered. Those drops are counted in mn's namespace
+# (Udp6RcvbufErrors, /proc/net/snmp6) and are not a loss on the way.
+# shellcheck disable=SC2016 # awk's own fields
+rcvbuf_drops() { nsq mn awk '$1 == "Udp6RcvbufErrors" { s += $2 } END { print s + 0 }' /proc/net/snmp6; }
+DROPS0=$(rcvbuf_drops)
 odm_shim_bg iperf3 -6 -c cn.example.test -p "$IPERF_PORT" -u -R -b 4M -l 1000 -t 4 -J \
 	>"$ODM_DIR/iperf3.json" 2>"$ODM_DIR/iperf3.err"
 IPERF_PID=$ODM_BG_PID
@@ -141,6 +148,7 @@ sleep 1.5
 topo_move ar1
 rc=0
 wait "$IPERF_PID" || rc=$?
+IP_DROPS=$(($(rcvbuf_drops) - DROPS0))
 # iperf3 counts a duplicate in the bytes received (and as out of order),
 # not in the packets: the copies are the bytes beyond those of the packets
 # that arrived, (packets - lost) x 1000.
@@ -154,10 +162,13 @@ print(r["packets"], r["lost_packets"], r["lost_percent"],
 # the outage is the move plus the BU/BA exchange; at most 50 ms more here
 IP_BOUND=$(((500 * (TOPO_MOVE_MS + 50) / 1000) * 11 / 10 + 1))
 echo "iperf3 -u -R across a move ($TOPO_MOVE_MS ms): $IP_PKTS datagrams, $IP_LOST lost ($IP_PCT %)," \
-	"$IP_DUPS duplicates (rc $rc)"
+	"$IP_DUPS duplicates (rc $rc); $IP_DROPS dropped by a full receive buffer on mn"
 check "iperf3 -u -R ran through the move (rc $rc)" test "$rc" -eq 0
-check "iperf3 -u -R: loss $IP_PCT % within 0..2 %" \
-	/usr/bin/python3 -c "import sys; sys.exit(0 if 0 <= float('$IP_PCT') <= 2 else 1)"
+# (the drops may be replayed copies too, which iperf3 does not count lost:
+# then fewer were lost on the way than this says)
+IP_WAY=$(/usr/bin/python3 -c "print(round(100 * ($IP_LOST - $IP_DROPS) / max(1, $IP_PKTS), 2))")
+check "iperf3 -u -R: loss $IP_PCT % not below 0, and at most 2 % beyond the $IP_DROPS dropped in mn's receive buffer ($IP_WAY %)" \
+	/usr/bin/python3 -c "import sys; sys.exit(0 if float('$IP_PCT') >= 0 and float('$IP_WAY') <= 2 else 1)"
 check "iperf3 -u -R: $IP_DUPS duplicates <= datagrams sent in the move + 50 ms, + 10 % ($IP_BOUND)" \
 	test "$IP_DUPS" -ge 0 -a "$IP_DUPS" -le "$IP_BOUND"
 

@@ -66,9 +66,22 @@ def send(port, rate, count):
     print("sent", count, flush=True)
 
 
+RCVBUF = 8 << 20
+SO_RCVBUFFORCE = 33  # Linux, asm-generic/socket.h (not in the socket module)
+
+
 def recv(host, port, out, silence=3.0):
     ai = socket.getaddrinfo(host, port, socket.AF_INET6, socket.SOCK_DGRAM)[0]
     s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    # room for seconds of the stream and the replay's burst: a receiver not
+    # scheduled for a while on a loaded machine would otherwise lose
+    # datagrams the tunnel delivered (its socket's Udp6RcvbufErrors), which
+    # the figures would count as lost on the way (root, in the test's
+    # namespace, may pass net.core.rmem_max)
+    try:
+        s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, RCVBUF)
+    except OSError:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)
     s.sendto(b"start", ai[4])
     print("source", s.getsockname()[0], flush=True)
     s.settimeout(silence)
