@@ -158,7 +158,14 @@ def exchange(a, data):
 #       [--lifetime S] [--ts NTP|none [--ts-delta N]] [--keyfile F --auth-coa C]
 #       [--spi N]
 #     one BA from A to H; signed (RFC 4285 MN-HA over C ‖ HNP-or-:: ‖ MH)
-#     when --keyfile is given, unauthenticated otherwise
+#     when --keyfile is given, unauthenticated otherwise; more BAs, each
+#     with all its options, after "--then" (all built first, then sent)
+#   mhcraft.py answer-bu --from A --to H --status N [--wait S] [--keyfile F
+#       --auth-coa C] [--spi N]
+#     waits (S seconds, 10) for the next BU from H to A on a raw socket in
+#     this namespace, answers it from A with a BA of status N echoing its
+#     number, BID and timestamp (signed as send-ba); prints "listening" once
+#     its socket is bound, then the BU as a pcap line; exits 1 if none came
 #   mhcraft.py send-raw --from A --to H --hex BYTES [--dev IF]
 #     MH bytes as they are; H may be a multicast group (ff02::1), sent out
 #     of IF
@@ -243,6 +250,12 @@ def host_main(argv):
         pcap_lines(h.file, {"type": h.type, "src": h.src, "dst": h.dst})
         return 0
     hp.add_argument("--from", dest="src", required=True); hp.add_argument("--to", required=True)
+    if argv[0] == "answer-bu":
+        hp.add_argument("--status", type=int, required=True); hp.add_argument("--wait", type=float, default=10)
+        hp.add_argument("--keyfile"); hp.add_argument("--auth-coa"); hp.add_argument("--spi", type=int, default=0)
+        h = hp.parse_args(argv[1:])
+        key = bytes.fromhex(open(h.keyfile).read().strip()) if h.keyfile else None
+        return answer_bu(h, key)
     if argv[0] == "send-raw":
         hp.add_argument("--hex", required=True); hp.add_argument("--dev")
         h = hp.parse_args(argv[1:])
@@ -253,12 +266,53 @@ def host_main(argv):
     hp.add_argument("--lifetime", type=int, default=0); hp.add_argument("--ts", default="none")
     hp.add_argument("--ts-delta", type=int, default=0)
     hp.add_argument("--keyfile"); hp.add_argument("--auth-coa"); hp.add_argument("--spi", type=int, default=0)
-    h = hp.parse_args(argv[1:])
-    key = bytes.fromhex(open(h.keyfile).read().strip()) if h.keyfile else None
-    send_mh(h.src, h.to, encode_ba(h, key))
+    # several BAs, one after the other, each with its own arguments between
+    # "--then"s: one process for them all, so that they all come within an
+    # exchange's time on a loaded machine too
+    segs, seg = [], []
+    for x in argv[1:] + ["--then"]:
+        if x != "--then":
+            seg.append(x)
+        elif seg:
+            segs.append(seg); seg = []
+    msgs = []
+    for seg in segs:
+        h = hp.parse_args(seg)
+        key = bytes.fromhex(open(h.keyfile).read().strip()) if h.keyfile else None
+        msgs.append((h.src, h.to, encode_ba(h, key)))
+    for src, to, data in msgs:
+        send_mh(src, to, data)
     return 0
 
-if len(sys.argv) > 1 and sys.argv[1] in ("send-ba", "send-raw", "pcap"):
+def answer_bu(h, key):
+    # the answer leaves within a millisecond of the BU: an exchange's time
+    # (an allocation's 2.9 s) holds on a loaded machine too
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 135)
+    s.bind((h.src, 0))
+    print("listening", flush=True)
+    end = time.time() + h.wait
+    while time.time() < end:
+        s.settimeout(max(0.01, end - time.time()))
+        try:
+            mh, peer = s.recvfrom(2048)
+        except socket.timeout:
+            break
+        if IPv6Address(peer[0]) != IPv6Address(h.to) or len(mh) < 12 or mh[2] != 5:
+            continue
+        mh = mh[:(mh[1] + 1) * 8]
+        o = mh_options(mh, 12)
+        a = argparse.Namespace(status=h.status, seq=struct.unpack("!H", mh[6:8])[0], hnp=None,
+                               lifetime=0, ts="none", ts_delta=0, auth_coa=h.auth_coa, spi=h.spi,
+                               bid=struct.unpack("!H", o[35][1][:2])[0] if 35 in o else None)
+        if 10 in o:
+            a.ts = str(struct.unpack("!Q", o[10][1])[0])
+        send_mh(h.src, h.to, encode_ba(a, key))
+        print("type=5 src=%s dst=%s seq=%d bid=%s ts=%s" % (h.to, h.src, a.seq, a.bid, a.ts), flush=True)
+        return 0
+    print("answer-bu: no BU from %s within %g s" % (h.to, h.wait), file=sys.stderr)
+    return 1
+
+if len(sys.argv) > 1 and sys.argv[1] in ("send-ba", "answer-bu", "send-raw", "pcap"):
     sys.exit(host_main(sys.argv[1:]))
 
 p = argparse.ArgumentParser()
