@@ -156,7 +156,7 @@ kill -STOP "$CHA_AGENT_PID"
 odm_ctl mn -j lease session-lasting "$CN_ADDR" --cha "$CHA_ADDR" --proto tcp >"$ODM_DIR/confirm.out" 2>&1 &
 CONFIRM_PID=$!
 # (the forged BU of the harvest had that number too, and lifetime 100 s)
-refresh_bu() { bus_from_coa | grep " seq=$NEXT .* lifetime=300 "; }
+refresh_bu() { bus_from_coa | grep " seq=$NEXT .* lifetime=300 bid=$BID "; }
 check "the refresh BU (seq $NEXT) went out" wait_for 8 refresh_bu
 RTS=$(refresh_bu | field ts)
 if [[ -n $H146 ]]; then
