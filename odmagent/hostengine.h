@@ -186,6 +186,10 @@ struct he_ops {
 	int (*addr_usable)(void *arg, const struct in6_addr *addr); /* 1 yes, 0 not yet */
 	/* the tunnel's traffic for addr, as its counters last showed it */
 	int (*last_traffic)(void *arg, const struct in6_addr *addr, struct he_traffic *t);
+	/* optional: read what waits for the tunnel either way (queued while
+	 * the agent did not run), so that last_traffic counts it: a look due
+	 * while the agent was stopped runs before any read (lease.c) */
+	void (*drain)(void *arg);
 	/* optional: a time (monotonic ms, 0 = never) at or after the arrival
 	 * of the last tunnel packet received for addr, with none received
 	 * since: the earliest provable start of a loss (replay.h); and that

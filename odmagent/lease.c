@@ -1335,9 +1335,10 @@ static void look(struct hostengine *e, struct lease *l, struct he_traffic *t)
 }
 
 /* Decide on l from its socket count c by its type's rule; end it if done
- * and may_end (else it is judged again at the next look). 1 if ended. */
+ * and may_end (else it is judged again at the next look). 1 if ended.
+ * *drained: the tunnel's queues were read in this round of looks. */
 static int judge_one(struct hostengine *e, struct lease *l, const struct sockdiag_count *c,
-		     int may_end)
+		     int may_end, int *drained)
 {
 	const struct addrtype *at = addrtype_get(l->type);
 	enum lease_verdict v;
@@ -1362,6 +1363,19 @@ static int judge_one(struct hostengine *e, struct lease *l, const struct sockdia
 		l->registered_ms = e->now;
 	}
 	v = at->judge(l, c, t.any_ms, e->now, &e->pol);
+	/*
+	 * Silent as far as the tunnel has read. A look due while the agent
+	 * did not run (stopped, loaded) runs before it reads again, and a
+	 * datagram sent meanwhile still waits in the device or the socket: a
+	 * UDP lease in use was ended idle at the agent's return, its socket
+	 * aborted. Read those first (once a round), then judge again.
+	 */
+	if (v == LEASE_END_IDLE && !*drained && e->ops->drain) {
+		*drained = 1;
+		e->ops->drain(e->arg);
+		look(e, l, &t);
+		v = at->judge(l, c, t.any_ms, e->now, &e->pol);
+	}
 	if (v == LEASE_END_IDLE && outage) {
 		l->idle_paused = 1;
 		v = LEASE_KEEP;
@@ -1414,7 +1428,7 @@ void lease_count_and_judge(struct hostengine *e)
 	struct in6_addr *addrs;
 	struct lease **ls, *l;
 	size_t n = 0, i, ended = 0;
-	int rc;
+	int rc, drained = 0;
 
 	if (!e->leases.n)
 		return;
@@ -1453,7 +1467,8 @@ void lease_count_and_judge(struct hostengine *e)
 	/* end() frees only the lease it ends: the others in ls stay valid */
 	for (i = 0; i < n; i++)
 		ended += (size_t)judge_one(e, ls[i], &c[i],
-					   !e->pol.ends_per_look || ended < e->pol.ends_per_look);
+					   !e->pol.ends_per_look || ended < e->pol.ends_per_look,
+					   &drained);
 	if (e->pol.ends_per_look && ended >= e->pol.ends_per_look)
 		log_debug("ended %zu leases in this look, the most it ends: the others unused "
 			  "at the next", ended);

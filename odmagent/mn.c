@@ -734,6 +734,16 @@ static int op_last_traffic(void *arg, const struct in6_addr *addr, struct he_tra
 	return 0;
 }
 
+static void op_drain(void *arg)
+{
+	struct mn *mn = arg;
+
+	if (mn->tun->ops->drain_rx)
+		mn->tun->ops->drain_rx(mn->tun);
+	if (mn->tun->ops->drain_tx)
+		mn->tun->ops->drain_tx(mn->tun);
+}
+
 /* only where the backend stamps each packet it receives (tunnel.h) */
 static int op_last_rx(void *arg, const struct in6_addr *addr, uint64_t *ms, uint32_t *tag)
 {
@@ -990,6 +1000,7 @@ static const struct he_ops mn_ops = {
 	.rule_del = op_rule_del,
 	.addr_usable = op_addr_usable,
 	.last_traffic = op_last_traffic,
+	.drain = op_drain,
 	.last_rx = op_last_rx,
 	.count_sockets = op_count_sockets,
 	.destroy_tcp = op_destroy_tcp,

@@ -118,6 +118,10 @@ struct odm_tunnel_ops {
 	 * for the agent, so that stats' last_rx_ms covers them (a backend
 	 * that queues them in a socket; hostengine.c dates a move's loss) */
 	void (*drain_rx)(struct odm_tunnel *t);
+	/* optional, HOST side: the same for what the host's programs sent
+	 * into the device, so that stats' last_tx_ms covers it (a backend
+	 * that reads the device; lease.c judges a UDP lease's silence) */
+	void (*drain_tx)(struct odm_tunnel *t);
 	/* optional: the bindings of the last run are restored (bound again);
 	 * data path state of that run they do not explain may go now, and a
 	 * data path the last run left running may be taken over */

@@ -512,9 +512,12 @@ static void encap_one(struct tu_priv *p, const struct virtio_net_hdr *vh, uint8_
 	tx_queue(p, e, p->tx.n, n, now);
 }
 
-static void tun_readable(struct tu_priv *p)
+/* Up to BURST packets from the device, encapsulated and sent: how many read */
+static int tun_readable(struct tu_priv *p)
 {
-	for (int i = 0; i < BURST; i++) {
+	int i;
+
+	for (i = 0; i < BURST; i++) {
 		ssize_t n = read(p->tun_fd, p->buf, sizeof p->buf);
 		struct virtio_net_hdr vh;
 
@@ -532,6 +535,7 @@ static void tun_readable(struct tu_priv *p)
 		encap_one(p, &vh, p->buf + TGSO_VNET_LEN, (size_t)n - TGSO_VNET_LEN);
 	}
 	tx_flush(p);
+	return i;
 }
 
 /*
@@ -895,7 +899,7 @@ static void on_poll(uv_poll_t *h, int status, int events)
 	if (!(events & UV_READABLE))
 		return;
 	if (h == &p->tun_poll)
-		tun_readable(p);
+		(void)tun_readable(p);
 	else if (p->udp)
 		(void)udp_readable(p);
 	else
@@ -916,6 +920,19 @@ static void tu_drain_rx(struct odm_tunnel *t)
 		return;
 	for (int i = 0; i < DRAIN_BATCHES; i++)
 		if ((p->udp ? udp_readable(p) : raw_readable(p)) <= 0)
+			break;
+}
+
+/* What the host's programs sent into the device and waits there, read and
+ * sent now (as many batches): a UDP lease judged idle must not miss it */
+static void tu_drain_tx(struct odm_tunnel *t)
+{
+	struct tu_priv *p = t->priv;
+
+	if (!p)
+		return;
+	for (int i = 0; i < DRAIN_BATCHES; i++)
+		if (tun_readable(p) < BURST)
 			break;
 }
 
@@ -1267,6 +1284,7 @@ const struct odm_tunnel_ops tunnel_userspace_ops = {
 	.stats = tu_stats,
 	.moved = tu_moved,
 	.drain_rx = tu_drain_rx,
+	.drain_tx = tu_drain_tx,
 	.rx_each_packet = 1,
 	.outer_frag = 1, /* the kernel's, with IPV6_RECVERR (tunnel_errq.h) */
 };

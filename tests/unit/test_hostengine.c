@@ -58,6 +58,8 @@ static struct {
 	struct sockdiag_count count; /* every address's socket count */
 	long count_owner;           /* the owner the last count named first (-1: none) */
 	uint64_t last_traffic;
+	uint64_t queued_traffic;    /* a packet the tunnel has not read yet (drain: 0 none) */
+	int drains;
 	uint64_t rx_seen;           /* last_traffic's rx */
 	uint64_t rx_packets;        /* ... and its count of packets received */
 	int traffic_rc;             /* last_traffic's answer */
@@ -167,6 +169,13 @@ static int f_last_traffic(void *arg, const struct in6_addr *a, struct he_traffic
 	t->any_ms = F.last_traffic;
 	t->rx_packets = F.rx_packets;
 	return F.traffic_rc;
+}
+static void f_drain(void *arg)
+{
+	F.drains++;
+	if (F.queued_traffic > F.last_traffic)
+		F.last_traffic = F.queued_traffic;
+	F.queued_traffic = 0;
 }
 static int f_last_rx(void *arg, const struct in6_addr *a, uint64_t *ms, uint32_t *tag)
 {
@@ -315,7 +324,7 @@ static const struct he_ops OPS = {
 	.link_addr_found = f_link_addr_found,
 	.tun_unbind = f_tun_unbind, .route_add = f_route_add, .route_del = f_route_del,
 	.rule_add = f_rule_add, .rule_del = f_rule_del, .addr_usable = f_addr_usable,
-	.last_traffic = f_last_traffic, .last_rx = f_last_rx, .count_sockets = f_count, .destroy_tcp = f_destroy_tcp,
+	.last_traffic = f_last_traffic, .drain = f_drain, .last_rx = f_last_rx, .count_sockets = f_count, .destroy_tcp = f_destroy_tcp,
 	.destroy_udp = f_destroy_udp,
 	.destroy_connecting = f_destroy_connecting, .coa = f_coa, .ifname = f_ifname, .host_addrs = f_host_addrs, .host_addrs4 = f_host_addrs4, .send_bu = f_send_bu,
 	.ntp_now = f_ntp, .random16 = f_random16, .reply = f_reply,
@@ -917,6 +926,35 @@ Test(hostengine, udp_lease_ends_when_idle)
 	cr_assert_geq(logged_addr("destroy_udp", &HOA1, 0), 0);
 	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "idle");
 	cr_assert_eq(bu(1).lifetime, 0);
+}
+
+/*
+ * A look due while the agent did not run (stopped for a moment, a loaded
+ * host) runs before the agent reads the tunnel again: a datagram the
+ * lease's program sent just before its udp-inactivity ran out still waits
+ * in the device. It is read first, and the lease is kept; it was ended
+ * idle (its socket aborted) 300 ms after that datagram, and the network
+ * showed it (the agent stopped across the deadline).
+ */
+Test(hostengine, udp_lease_is_not_ended_idle_before_the_queued_traffic_is_read)
+{
+	granted(IPPROTO_UDP);
+	F.count.udp = 1;
+	F.last_traffic = T0 + 10000;
+	F.queued_traffic = T0 + 10000 + 30000 - 300;
+	he_tick(&E, T0 + 10000 + 30000 + 600);
+	cr_assert_not_null(E.leases.head, "its last datagram came within udp-inactivity");
+	cr_assert_eq(F.drains, 1);
+	cr_assert_eq(logged_addr("destroy_udp", &HOA1, 0), -1);
+	/* nothing waits: read again once a round of looks, then ended */
+	for (uint64_t t = T0 + 41600; t < T0 + 39700 + 30000; t += 1000)
+		he_tick(&E, t);
+	cr_assert_not_null(E.leases.head);
+	cr_assert_eq(F.drains, 1, "nothing read while not idle");
+	he_tick(&E, T0 + 39700 + 30000);
+	cr_assert_null(E.leases.head);
+	cr_assert_eq(F.drains, 2);
+	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "idle");
 }
 
 /* the lease's idle_ms in the status: since the last packet the last look
