@@ -309,6 +309,23 @@ int anchor_binding_add(struct anchor *an, const struct binding *tmpl, struct bin
 }
 
 /*
+ * How long ago the host lost its old care-of address, as the BU said when
+ * it arrived, at now_ms: a BU read late (a loaded or stopped agent) said
+ * so that much earlier. Counted from its reading, the replay began that
+ * much too late: with the anchor stopped for 300 ms as a host's carrier
+ * came back, a 80/s stream lost 24 datagrams of the outage and got 26
+ * duplicates from after it (the bpf backend, which replays by time).
+ */
+static uint32_t lost_ago_now(const struct anchor *an, const struct mh_msg *bu, uint64_t now_ms)
+{
+	uint64_t ago = bu->coa_lost_ms;
+
+	if (an->rx_at_ms && an->rx_at_ms < now_ms)
+		ago += now_ms - an->rx_at_ms;
+	return ago < UINT32_MAX ? (uint32_t)ago : UINT32_MAX;
+}
+
+/*
  * A BU from b's care-of address as it is, saying the host lost it since the
  * last replay (its link lost its carrier and came back with the same
  * address: odmagent(8), Replay after a move). The retransmissions of one
@@ -316,13 +333,14 @@ int anchor_binding_add(struct anchor *an, const struct binding *tmpl, struct bin
  * was lost does not send the outage again, nor what went on to the care-of
  * address after it.
  */
-static int same_coa_loss(const struct binding *b, const struct mh_msg *bu, uint64_t now_ms)
+static int same_coa_loss(const struct anchor *an, const struct binding *b,
+			 const struct mh_msg *bu, uint64_t now_ms)
 {
-	uint64_t lost;
+	uint64_t lost, ago = lost_ago_now(an, bu, now_ms);
 
-	if (!(bu->present & MH_HAS_COA_LOST) || now_ms <= bu->coa_lost_ms)
+	if (!(bu->present & MH_HAS_COA_LOST) || now_ms <= ago)
 		return 0;
-	lost = now_ms - bu->coa_lost_ms;
+	lost = now_ms - ago;
 	return !b->replayed_at || lost > b->created_ms + b->replayed_at;
 }
 
@@ -341,9 +359,9 @@ int anchor_binding_update(struct anchor *an, struct binding *b, const struct mh_
 			return rc;
 		/* a move: what the old CoA missed goes out again (replay.h);
 		 * so does what the same CoA missed while it had no link */
-		if ((!same || same_coa_loss(b, bu, now_ms)) && an->tun && an->tun->ops->moved) {
+		if ((!same || same_coa_loss(an, b, bu, now_ms)) && an->tun && an->tun->ops->moved) {
 			an->tun->ops->moved(an->tun, &b->hoa, (bu->present & MH_HAS_COA_LOST) != 0,
-					    bu->coa_lost_ms, bu->coa_lost_tag, same);
+					    lost_ago_now(an, bu, now_ms), bu->coa_lost_tag, same);
 			if (now_ms > b->created_ms && now_ms - b->created_ms <= UINT32_MAX)
 				b->replayed_at = (uint32_t)(now_ms - b->created_ms);
 		}
@@ -1044,8 +1062,10 @@ static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_ad
 
 	clock_gettime(CLOCK_REALTIME, &rt);
 	an->rx_ifindex = ifindex;
+	an->rx_at_ms = mhsock_arrival_ms(an->mh);
 	n = anchor_handle_bu(an, buf, len, src, dst, mono_ms(), &rt, reply, sizeof reply);
 	an->rx_ifindex = 0;
+	an->rx_at_ms = 0;
 	if (n > 0) {
 		rc = mhsock_send(an->mh, reply, (size_t)n, &an->cfg->address, src);
 		if (rc < 0) {

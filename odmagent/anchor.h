@@ -236,6 +236,8 @@ struct anchor {
 	int (*from_link)(const struct anchor *an, const struct in6_addr *src);
 	int rx_ifindex; /* the interface the message being handled arrived on,
 			 * 0 if not known */
+	uint64_t rx_at_ms; /* when it arrived (mono_ms's clock, the kernel's
+			    * stamp), 0 if not known */
 	/* daemon only (NULL / 0 in unit tests) */
 	uv_loop_t *loop;
 	struct mhsock *mh;

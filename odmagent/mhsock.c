@@ -21,6 +21,7 @@
 #include "log.h"
 #include "pollerr.h"
 #include "mh.h"
+#include "monotime.h"
 #include "sockbuf.h"
 
 /* about 4 500 small packets */
@@ -34,7 +35,13 @@ struct mhsock {
 	mhsock_recv_fn fn;
 	void *arg;
 	uint8_t buf[MH_MAX_LEN];
+	uint64_t arrival_ms; /* the message fn is handed (mhsock_arrival_ms) */
 };
+
+uint64_t mhsock_arrival_ms(const struct mhsock *s)
+{
+	return s ? s->arrival_ms : 0;
+}
 
 static void on_readable(uv_poll_t *h, int status, int events)
 {
@@ -48,7 +55,8 @@ static void on_readable(uv_poll_t *h, int status, int events)
 		struct sockaddr_in6 from;
 		union {
 			struct cmsghdr align;
-			uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + 64];
+			uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+				  CMSG_SPACE(sizeof(struct timespec)) + 64];
 		} cbuf;
 		struct iovec iov = { .iov_base = s->buf, .iov_len = sizeof s->buf };
 		struct msghdr msg = {
@@ -59,6 +67,7 @@ static void on_readable(uv_poll_t *h, int status, int events)
 		struct in6_addr dst = IN6ADDR_ANY_INIT;
 		int ifindex = 0;
 		ssize_t n = recvmsg(s->fd, &msg, MSG_DONTWAIT);
+		uint64_t at_ms = 0;
 
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
@@ -76,6 +85,12 @@ static void on_readable(uv_poll_t *h, int status, int events)
 				memcpy(&pi, CMSG_DATA(cm), sizeof pi);
 				dst = pi.ipi6_addr;
 				ifindex = (int)pi.ipi6_ifindex;
+			} else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS &&
+				   cm->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+				struct timespec ts;
+
+				memcpy(&ts, CMSG_DATA(cm), sizeof ts);
+				at_ms = mono_ms_of_wall(&ts, mono_wall_offset_ns());
 			}
 		}
 		if (from.sin6_family != AF_INET6)
@@ -91,7 +106,9 @@ static void on_readable(uv_poll_t *h, int status, int events)
 				  ntop6(&from.sin6_addr, a), ntop6(&dst, g));
 			continue;
 		}
+		s->arrival_ms = at_ms;
 		s->fn(s->arg, s->buf, (size_t)n, &from.sin6_addr, &dst, ifindex);
+		s->arrival_ms = 0;
 	}
 }
 
@@ -123,6 +140,11 @@ int mhsock_open(struct mhsock **out, uv_loop_t *loop, mhsock_recv_fn fn, void *a
 		log_warn(rc, "IPV6_RECVPKTINFO");
 		goto fail;
 	}
+	/* each message's arrival (socket(7)): an anchor that reads a BU late
+	 * counts the host's loss back from when it came (anchor.c) */
+	if (setsockopt(s->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) < 0)
+		log_warn(errno, "SO_TIMESTAMPNS on the Mobility Header socket: messages dated "
+			 "when read");
 	rc = uv_poll_init(loop, &s->poll, s->fd);
 	if (rc < 0) {
 		log_warnx("uv_poll_init: %s", uv_strerror(rc));

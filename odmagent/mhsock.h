@@ -27,5 +27,9 @@ int mhsock_open(struct mhsock **out, uv_loop_t *loop, mhsock_recv_fn fn, void *a
 int mhsock_send(struct mhsock *s, const uint8_t *buf, size_t len,
 		const struct in6_addr *src, const struct in6_addr *dst);
 void mhsock_close(struct mhsock *s);
+/* While fn runs: when the message it was handed arrived, as the kernel
+ * stamped it (SO_TIMESTAMPNS, on mono_ms's clock: monotime.h); 0 when not
+ * stamped. A loaded agent reads a message some ms after that. */
+uint64_t mhsock_arrival_ms(const struct mhsock *s);
 
 #endif

@@ -997,6 +997,27 @@ Test(anchor, a_move_replays_the_outage_the_bu_reports)
 	cr_assert_not(ft.moved_has_lost);
 }
 
+/*
+ * A BU read 200 ms after it arrived (the anchor's agent loaded or stopped):
+ * the host's loss was said at its arrival, so it is 200 ms older at the
+ * reading; counted from the reading, the replay by time (the bpf and
+ * kernel backends) left out the outage's first 200 ms.
+ */
+Test(anchor, a_bu_read_late_counts_the_loss_from_its_arrival)
+{
+	struct in6_addr a = alloc_ok(10, 1, 0);
+	char txt[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET6, &a, txt, sizeof txt);
+	bu_from(11, txt, COA1, 0, 0, 30000);
+	an.rx_at_ms = 30100;
+	bu_from(12, txt, COA2, 45, 0, 30300);
+	an.rx_at_ms = 0;
+	cr_assert_eq(ft.moves, 1, "the move replays");
+	cr_assert_eq(ft.moved_lost_ms, 45 + 200, "the loss as old at the reading: %u ms",
+		     ft.moved_lost_ms);
+}
+
 /* the same CoA back after a time without carrier (odmagent(8), Replay
  * after a move): its outage is replayed, once per loss */
 Test(anchor, the_same_coa_back_after_a_loss_replays_that_loss_once)
