@@ -43,15 +43,10 @@ uint64_t mhsock_arrival_ms(const struct mhsock *s)
 	return s ? s->arrival_ms : 0;
 }
 
-static void on_readable(uv_poll_t *h, int status, int events)
+/* Up to RECV_BURST messages that wait, each handed to fn */
+static void read_burst(struct mhsock *s)
 {
-	struct mhsock *s = h->data;
-
-	if (status < 0) {
-		(void)pollerr_resume(h, UV_READABLE, on_readable, "the Mobility Header socket");
-		return;
-	}
-	for (int i = 0; i < RECV_BURST && (events & UV_READABLE); i++) {
+	for (int i = 0; i < RECV_BURST; i++) {
 		struct sockaddr_in6 from;
 		union {
 			struct cmsghdr align;
@@ -110,6 +105,24 @@ static void on_readable(uv_poll_t *h, int status, int events)
 		s->fn(s->arg, s->buf, (size_t)n, &from.sin6_addr, &dst, ifindex);
 		s->arrival_ms = 0;
 	}
+}
+
+static void on_readable(uv_poll_t *h, int status, int events)
+{
+	struct mhsock *s = h->data;
+
+	if (status < 0) {
+		(void)pollerr_resume(h, UV_READABLE, on_readable, "the Mobility Header socket");
+		return;
+	}
+	if (events & UV_READABLE)
+		read_burst(s);
+}
+
+void mhsock_read_now(struct mhsock *s)
+{
+	if (s && s->fd >= 0)
+		read_burst(s);
 }
 
 int mhsock_open(struct mhsock **out, uv_loop_t *loop, mhsock_recv_fn fn, void *arg)

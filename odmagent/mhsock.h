@@ -27,6 +27,14 @@ int mhsock_open(struct mhsock **out, uv_loop_t *loop, mhsock_recv_fn fn, void *a
 int mhsock_send(struct mhsock *s, const uint8_t *buf, size_t len,
 		const struct in6_addr *src, const struct in6_addr *dst);
 void mhsock_close(struct mhsock *s);
+/*
+ * Hand fn the messages that have arrived and wait (as many as one
+ * wake-up reads), now. A timer that acts on an answer's absence calls it
+ * first: libuv runs the timers that came due before it polls, so an agent
+ * that did not run for a while (stopped, loaded) would otherwise judge
+ * before reading the answer that came in time.
+ */
+void mhsock_read_now(struct mhsock *s);
 /* While fn runs: when the message it was handed arrived, as the kernel
  * stamped it (SO_TIMESTAMPNS, on mono_ms's clock: monotime.h); 0 when not
  * stamped. A loaded agent reads a message some ms after that. */

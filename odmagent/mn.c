@@ -194,6 +194,10 @@ static void on_regt(uv_timer_t *t)
 	struct mn *mn = t->data;
 	unsigned holds = mn->e.holds_begun;
 
+	/* the BAs that came in time first: a binding whose refresh was
+	 * answered just before its end, read late, ended as expired (its
+	 * connections aborted) while the anchor held it */
+	mhsock_read_now(mn->mh);
 	he_reg_timers(&mn->e, mono_ms());
 	/* an allocation that timed out put its anchor on hold: when that is
 	 * the home anchor, the choice passes over it now, not at the tick
@@ -377,6 +381,9 @@ static void on_tick(uv_timer_t *t)
 	tunnel_mtu_keep(mn->tun);
 	leave_look(mn);
 	follow_home(mn);
+	/* as for the BU List's timers (on_regt): an overdue refresh's
+	 * waiters are failed only if its BA is not there */
+	mhsock_read_now(mn->mh);
 	he_tick(&mn->e, mono_ms());
 	rearm(mn);
 }
