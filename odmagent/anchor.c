@@ -985,8 +985,13 @@ static void rearm(struct anchor *an)
 static void on_timer(uv_timer_t *t)
 {
 	struct anchor *an = t->data;
-	uint64_t now = mono_ms();
+	uint64_t now;
 
+	/* the BUs that came before the bindings' ends first: an agent that
+	 * did not run for a while runs its due timers before it polls, and
+	 * let go a binding whose refresh waited in the socket (mhsock.h) */
+	mhsock_read_now(an->mh);
+	now = mono_ms();
 	if (anchor_expire(an, now))
 		anchor_state_touch(an, now);
 	anchor_state_flush(an, now, 0);

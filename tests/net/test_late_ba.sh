@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# test_late_ba.sh - a refresh answered in time but read late keeps the
+# test_late_ba.sh - a refresh sent in time but read late keeps the
 # binding. Binding lifetime 4 s (the shortest), so mn refreshes 2 s after
-# its BA. The CHA's agent is stopped before that refresh and let go 0.2 s
-# after mn's is stopped: the CHA accepts the BU (its binding lives on) and
-# its BA waits in mn's socket until mn's agent runs again, past the
-# binding's end on mn's clock. libuv runs the timers that came due before
-# it polls: mn ended the lease as expired (its connections aborted) before
-# reading the BA, while the CHA held the binding. Now its timers read what
-# waits on the Mobility Header socket first: the lease is kept, its
-# address still reaches cn, and nothing ended as expired.
+# its BA. The CHA's agent is stopped before that refresh and let go past
+# the binding's end; mn's is stopped after the refresh left and let go
+# 0.2 s after the CHA's. libuv runs the timers that came due before it
+# polls: the CHA let the binding go as expired before reading the BU that
+# waited in its socket (and refused it, 133), and mn, had it been
+# answered, ended the lease as expired (its connections aborted) before
+# reading the BA. Now both agents' timers read what waits on the Mobility
+# Header socket first: the CHA accepts the refresh, mn keeps the lease,
+# its address still reaches cn, and nothing ended as expired.
 #
 #   mn --ar1-- core -- cha (anchor), cn
 #
@@ -50,16 +51,18 @@ at 1700
 kill -STOP "$CHA_AGENT_PID"
 at 2600
 kill -STOP "$MN_AGENT_PID"
-at 2800
+at 4300
 kill -CONT "$CHA_AGENT_PID"
+T1=$(topo_now_ms)
 at 4500
 kill -CONT "$MN_AGENT_PID"
-T1=$(topo_now_ms)
-echo "CHA stopped from 1700 to 2800 ms, mn from 2600 to $((T1 - T0)) ms after the lease's BA"
+T2=$(topo_now_ms)
+echo "CHA stopped from 1700 to $((T1 - T0)) ms, mn from 2600 to $((T2 - T0)) ms after the lease's BA"
 check "the CHA accepted the refresh (seq $SEQ0 -> $(odm_binding_seq))" \
 	wait_for 3 odm_seq_moved "$SEQ0"
 sleep 0.3
 check "mn still holds the lease ($(odm_lease_count))" test "$(odm_lease_count)" -eq 1
+check "the CHA let nothing go as expired" bash -c "! grep -q 'lifetime expired' '$CHA_AGENT_LOG'"
 check "mn ended nothing as expired" bash -c "! grep -q 'ended (binding expired)' '$MN_AGENT_LOG'"
 check "pings from the lease through the CHA reach cn" \
 	nsq mn ping -6 -c 2 -i 0.3 -W 1 -I "$L1" "$CN_ADDR"
