@@ -588,6 +588,7 @@ struct usable_take {
 	struct in6_addr *out;
 	int ifindex[VANISHED_MAX];
 	int running[VANISHED_MAX];
+	uint32_t down[VANISHED_MAX]; /* its device's carrier losses */
 	size_t max, n;
 };
 
@@ -606,19 +607,22 @@ static int take_usable(void *arg, const struct addrmsg *x)
 	return 0;
 }
 
-static int mark_running(void *arg, int ifindex, unsigned flags)
+static int mark_running(void *arg, int ifindex, unsigned flags, uint32_t carrier_down)
 {
 	struct usable_take *t = arg;
 
 	if ((flags & (IFF_UP | IFF_RUNNING)) != (IFF_UP | IFF_RUNNING))
 		return 0;
 	for (size_t i = 0; i < t->n; i++)
-		if (t->ifindex[i] == ifindex)
+		if (t->ifindex[i] == ifindex) {
 			t->running[i] = 1;
+			t->down[i] = carrier_down;
+		}
 	return 0;
 }
 
-int movement_usable_addrs(struct movement *m, struct in6_addr *out, size_t max)
+int movement_usable_addrs_down(struct movement *m, struct in6_addr *out, uint32_t *down,
+			       size_t max)
 {
 	struct usable_take t = { .skip_ifindex = m ? m->skip_ifindex : 0, .out = out, .max = max };
 	size_t n = 0;
@@ -628,10 +632,18 @@ int movement_usable_addrs(struct movement *m, struct in6_addr *out, size_t max)
 		return -EIO;
 	if (rc == 1)
 		return -E2BIG;
-	if (t.n && netconf_link_each(mark_running, &t) < 0)
+	if (t.n && netconf_link_each_down(mark_running, &t) < 0)
 		return -EIO;
 	for (size_t i = 0; i < t.n; i++)
-		if (t.running[i])
+		if (t.running[i]) {
+			if (down)
+				down[n] = t.down[i];
 			out[n++] = out[i];
+		}
 	return (int)n;
+}
+
+int movement_usable_addrs(struct movement *m, struct in6_addr *out, size_t max)
+{
+	return movement_usable_addrs_down(m, out, NULL, max);
 }

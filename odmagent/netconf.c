@@ -26,6 +26,7 @@
 
 #include <linux/fib_rules.h>
 #include <linux/if_addr.h>
+#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
@@ -517,23 +518,32 @@ int netconf_addr4_each(int (*fn)(void *arg, const struct addrmsg *a), void *arg)
 struct link_rec {
 	int ifindex;
 	unsigned flags;
+	uint32_t carrier_down;
 };
 
 static int take_link(void *ctx, const struct nlmsghdr *h)
 {
 	const struct ifinfomsg *ifi = NLMSG_DATA(h);
 	struct link_rec l;
+	int alen;
 
-	/* the header alone: no attribute of it is read */
+	/* the header, and of the attributes the carrier's count */
 	if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)) ||
 	    ifi->ifi_index <= 0)
 		return 0;
 	l.ifindex = ifi->ifi_index;
 	l.flags = ifi->ifi_flags;
+	l.carrier_down = 0;
+	alen = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*ifi));
+	for (const struct rtattr *at = IFLA_RTA(ifi); RTA_OK(at, alen); at = RTA_NEXT(at, alen))
+		if (at->rta_type == IFLA_CARRIER_DOWN_COUNT && RTA_PAYLOAD(at) >= sizeof(uint32_t))
+			memcpy(&l.carrier_down, RTA_DATA(at), sizeof(uint32_t));
 	return records_add(ctx, &l);
 }
 
-int netconf_link_each(int (*fn)(void *arg, int ifindex, unsigned flags), void *arg)
+int netconf_link_each_down(int (*fn)(void *arg, int ifindex, unsigned flags,
+				      uint32_t carrier_down),
+			   void *arg)
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
 	struct records rs = { .size = sizeof(struct link_rec) };
@@ -545,10 +555,30 @@ int netconf_link_each(int (*fn)(void *arg, int ifindex, unsigned flags), void *a
 	for (size_t i = 0; r == 0 && i < rs.n; i++) {
 		const struct link_rec *l = (const struct link_rec *)rs.v + i;
 
-		r = fn(arg, l->ifindex, l->flags);
+		r = fn(arg, l->ifindex, l->flags, l->carrier_down);
 	}
 	free(rs.v);
 	return r;
+}
+
+struct link_each {
+	int (*fn)(void *arg, int ifindex, unsigned flags);
+	void *arg;
+};
+
+static int link_each_flags(void *arg, int ifindex, unsigned flags, uint32_t carrier_down)
+{
+	const struct link_each *le = arg;
+
+	(void)carrier_down;
+	return le->fn(le->arg, ifindex, flags);
+}
+
+int netconf_link_each(int (*fn)(void *arg, int ifindex, unsigned flags), void *arg)
+{
+	struct link_each le = { fn, arg };
+
+	return fn ? netconf_link_each_down(link_each_flags, &le) : -EINVAL;
 }
 
 static int route_obj(struct rtnl_route **out, const struct in6_addr *dst, int plen,

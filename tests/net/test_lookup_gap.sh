@@ -5,6 +5,12 @@
 # lookup made then fails at once (EAI_AGAIN: the resolver's connect() gets
 # ENETUNREACH; EAI_NONAME under AI_ADDRCONFIG). Under the shim it waits for
 # the new link and is made once more (odm(7), "Name lookups in a move"):
+#   0. first (no gap for 10 s before it), mn's carrier lost for 0.3 s while
+#      its agent is stopped (from before the loss to 0.1 s after the
+#      return): the agent sees neither, but the link's count of carrier
+#      losses grew, and a lookup that failed in it, its question held by
+#      the stopped agent, is made again, not failed (it was: 1 of the
+#      shim's failed while the plain one's failed by the hundred);
 #   1. root's program under the shim and a plain one look cn up every 2 ms
 #      across a move: the plain one sees failures (the control: the move
 #      had a gap with lookups in it), the shim's none, and says with
@@ -100,6 +106,22 @@ across_move() {
 			eval '[[ $(failed "$f.shim") == 0 ]]'
 	done
 }
+
+# ------------------- 0. a carrier loss the stopped agent does not see
+shim_loop "$D/blip.shim" 0 2 getaddrinfo
+plain_loop "$D/blip.plain" 0 2 getaddrinfo
+sleep 0.7
+kill -STOP "$MN_AGENT_PID"
+ip -n "$NS_AR1" link set lan0 down
+sleep 0.3
+ip -n "$NS_AR1" link set lan0 up
+sleep 0.1
+kill -CONT "$MN_AGENT_PID"
+loops_wait
+check "0: the plain lookups failed in the carrier's loss ($(summary "$D/blip.plain"))" \
+	at_least 1 failed "$D/blip.plain"
+check "0: none of the shim's did ($(summary "$D/blip.shim"))" \
+	eval '[[ $(failed "$D/blip.shim") == 0 ]]'
 
 # ---------------------------------------------- 1. root, across a move
 across_move ar2 0 root getaddrinfo gethostbyname2
