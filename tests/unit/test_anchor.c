@@ -1018,6 +1018,28 @@ Test(anchor, a_bu_read_late_counts_the_loss_from_its_arrival)
 		     ft.moved_lost_ms);
 }
 
+/*
+ * The same for a loss on the same care-of address: a retransmission of the
+ * BU that was replayed, read 300 ms after it arrived, names a loss from
+ * before that replay. Counted from its reading the loss looked newer than
+ * the replay, and the outage went out twice.
+ */
+Test(anchor, a_same_coa_bu_read_late_dates_its_loss_from_its_arrival)
+{
+	struct in6_addr a = alloc_ok(10, 1, 0);
+	char txt[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET6, &a, txt, sizeof txt);
+	bu_from(11, txt, COA1, 45, 0, 30000);
+	cr_assert_eq(ft.moves, 1, "the loss is replayed");
+	an.rx_at_ms = 30100;
+	bu_from(12, txt, COA1, 145, 0, 30400);
+	an.rx_at_ms = 0;
+	cr_assert_eq(ft.moves, 1, "its retransmission, read late, names the same loss: not again");
+	bu_from(13, txt, COA1, 60, 0, 31000);
+	cr_assert_eq(ft.moves, 2, "a loss after the replay is replayed");
+}
+
 /* the same CoA back after a time without carrier (odmagent(8), Replay
  * after a move): its outage is replayed, once per loss */
 Test(anchor, the_same_coa_back_after_a_loss_replays_that_loss_once)
