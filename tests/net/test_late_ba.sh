@@ -4,13 +4,14 @@
 # binding. Binding lifetime 4 s (the shortest), so mn refreshes 2 s after
 # its BA. The CHA's agent is stopped before that refresh and let go past
 # the binding's end; mn's is stopped after the refresh left and let go
-# 0.2 s after the CHA's. libuv runs the timers that came due before it
-# polls: the CHA let the binding go as expired before reading the BU that
-# waited in its socket (and refused it, 133), and mn, had it been
-# answered, ended the lease as expired (its connections aborted) before
-# reading the BA. Now both agents' timers read what waits on the Mobility
-# Header socket first: the CHA accepts the refresh, mn keeps the lease,
-# its address still reaches cn, and nothing ended as expired.
+# 0.2 s after the CHA's, or once the CHA answered if that is later.
+# libuv runs the timers that came due before it polls: the CHA let the
+# binding go as expired before reading the BU that waited in its socket
+# (and refused it, 133), and mn, had it been answered, ended the lease as
+# expired (its connections aborted) before reading the BA. Now both
+# agents' timers read what waits on the Mobility Header socket first: the
+# CHA accepts the refresh, mn keeps the lease, its address still reaches
+# cn, and nothing ended as expired.
 #
 #   mn --ar1-- core -- cha (anchor), cn
 #
@@ -54,6 +55,9 @@ kill -STOP "$MN_AGENT_PID"
 at 4300
 kill -CONT "$CHA_AGENT_PID"
 T1=$(topo_now_ms)
+# mn's not before the CHA has answered the refresh (at most 2 s: it may
+# refuse it), so that its BA waits in mn's socket however loaded the host
+wait_for 2 odm_seq_moved "$SEQ0" || true
 at 4500
 kill -CONT "$MN_AGENT_PID"
 T2=$(topo_now_ms)
