@@ -906,7 +906,7 @@ static void accepted(struct reg_ctx *c, struct reg_binding *b, const struct mh_m
 {
 	struct reg_event ev = { 0 };
 	uint32_t life = mh_lifetime_seconds(m->lifetime);
-	int64_t rtt = (int64_t)(now - s->sent_ms);
+	int64_t rtt = (int64_t)(now - s->sent_ms), path = rtt;
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
 
 	answered(b, s->sent_ms, now);
@@ -938,9 +938,17 @@ static void accepted(struct reg_ctx *c, struct reg_binding *b, const struct mh_m
 	if (b->refresh_ms >= b->expires_ms)
 		b->refresh_ms = s->sent_ms + (uint64_t)life * 800;
 	/* a BA can only be for a BU sent before it: 0 <= rtt; a round trip
-	 * beyond REG_RTT_MAX_MS says more of a lost BU than of the path */
-	if (rtt >= 0 && rtt <= REG_RTT_MAX_MS)
-		b->anchor->rtt_ms = (uint32_t)rtt;
+	 * beyond REG_RTT_MAX_MS says more of a lost BU than of the path. The
+	 * path's is kept up to the BA's arrival (rx_at_ms): the time a loaded
+	 * agent took to read it is no way of a packet, and a move's BU that
+	 * added it would name its loss that much too early (the host stopped
+	 * 100 ms with the BA queued: a move's BU then said 273 ms for an
+	 * outage of 92; with the stamp, 127 for 26, the anchor's own 100 ms
+	 * late answer still in it) */
+	if (c->rx_at_ms && c->rx_at_ms <= now)
+		path = c->rx_at_ms > s->sent_ms ? (int64_t)(c->rx_at_ms - s->sent_ms) : 0;
+	if (path >= 0 && path <= REG_RTT_MAX_MS)
+		b->anchor->rtt_ms = (uint32_t)path;
 	ev.kind = REG_EV_ACCEPTED;
 	ev.status = m->status;
 	ev.lifetime_s = life;

@@ -242,6 +242,13 @@ struct reg_ctx {
 	/* rate limit of the lines about ignored BAs */
 	uint64_t ign_log_ms, ign_suppressed;
 	unsigned ign_log_n;
+	/*
+	 * When the message reg_input is given reached the host, as the kernel
+	 * stamped it (socket(7), SO_TIMESTAMPNS; 0: not stamped): a BA's
+	 * round trip with its anchor ends there, not when a loaded agent got
+	 * round to reading it. Set by the caller for one reg_input.
+	 */
+	uint64_t rx_at_ms;
 };
 
 void reg_init(struct reg_ctx *c, const struct reg_config *cfg,

@@ -1389,6 +1389,41 @@ Test(reg, a_moves_bu_adds_the_last_round_trip_to_the_outage)
 	cr_assert_eq(bu(2).coa_lost_ms, 4 + 61);
 }
 
+Test(reg, the_round_trip_a_moves_bu_adds_ends_at_the_bas_arrival)
+{
+	struct reg_binding *b = registered(300, 0);
+	struct ba_spec s = { .status = 0, .bid = 7, .hnp = &HOA, .lifetime_s = 300, .key = KEY };
+
+	/* a refresh's BA that reached the host 3 ms after the BU and was
+	 * read 58 ms later (the kernel's stamp, rx_at_ms): the path took 3 */
+	reg_refresh(&C, b, T0 + 5000, 0);
+	s.seq = bu(0).seq;
+	F.nev = 0;
+	C.rx_at_ms = T0 + 5003;
+	cr_assert_eq(deliver(&s, T0 + 5061), 0);
+	C.rx_at_ms = 0;
+	cr_assert_eq(F.ev[0].rtt_ms, 61, "the exchange took 61 ms for its user");
+	cr_assert_eq(b->anchor->rtt_ms, 3, "the path's round trip, not the read's delay");
+	/* the next move's BU: 4 ms after the loss, 3 ms for the two ways */
+	b->anchor->coa_lost_ms = T0 + 20000;
+	reg_anchor_set_coa(b->anchor, &COA2);
+	reg_refresh(&C, b, T0 + 20004, 1);
+	cr_assert_eq(bu(1).coa_lost_ms, 4 + 3);
+}
+
+Test(reg, a_bas_arrival_stamp_later_than_its_read_is_not_taken)
+{
+	struct reg_binding *b = registered(300, 0);
+	struct ba_spec s = { .status = 0, .bid = 7, .hnp = &HOA, .lifetime_s = 300, .key = KEY };
+
+	reg_refresh(&C, b, T0 + 5000, 0);
+	s.seq = bu(0).seq;
+	C.rx_at_ms = T0 + 9000; /* not of this message */
+	cr_assert_eq(deliver(&s, T0 + 5026), 0);
+	C.rx_at_ms = 0;
+	cr_assert_eq(b->anchor->rtt_ms, 26, "the read's time, as without a stamp");
+}
+
 Test(reg, bus_not_started_by_a_move_say_nothing_of_an_outage)
 {
 	struct reg_binding *b = registered(300, 0);
