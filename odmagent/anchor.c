@@ -331,12 +331,13 @@ static uint32_t lost_ago_now(const struct anchor *an, const struct mh_msg *bu, u
  * address: odmagent(8), Replay after a move). The retransmissions of one
  * such exchange name the same loss, which that replay covered: one whose BA
  * was lost does not send the outage again, nor what went on to the care-of
- * address after it.
+ * address after it. ago: how long before now_ms the loss was, as
+ * lost_ago_now() counts it.
  */
-static int same_coa_loss(const struct anchor *an, const struct binding *b,
-			 const struct mh_msg *bu, uint64_t now_ms)
+static int same_coa_loss(const struct binding *b, const struct mh_msg *bu, uint64_t ago,
+			 uint64_t now_ms)
 {
-	uint64_t lost, ago = lost_ago_now(an, bu, now_ms);
+	uint64_t lost;
 
 	if (!(bu->present & MH_HAS_COA_LOST) || now_ms <= ago)
 		return 0;
@@ -349,6 +350,7 @@ int anchor_binding_update(struct anchor *an, struct binding *b, const struct mh_
 			  uint64_t expires_ms)
 {
 	int rc, same = addr_eq(coa, &b->coa);
+	uint32_t ago;
 
 	/* the tunnel first, so a failure changes nothing */
 	if (addr_eq(coa, &b->hoa)) {
@@ -359,9 +361,10 @@ int anchor_binding_update(struct anchor *an, struct binding *b, const struct mh_
 			return rc;
 		/* a move: what the old CoA missed goes out again (replay.h);
 		 * so does what the same CoA missed while it had no link */
-		if ((!same || same_coa_loss(an, b, bu, now_ms)) && an->tun && an->tun->ops->moved) {
+		ago = lost_ago_now(an, bu, now_ms);
+		if ((!same || same_coa_loss(b, bu, ago, now_ms)) && an->tun && an->tun->ops->moved) {
 			an->tun->ops->moved(an->tun, &b->hoa, (bu->present & MH_HAS_COA_LOST) != 0,
-					    lost_ago_now(an, bu, now_ms), bu->coa_lost_tag, same);
+					    ago, bu->coa_lost_tag, same);
 			if (now_ms > b->created_ms && now_ms - b->created_ms <= UINT32_MAX)
 				b->replayed_at = (uint32_t)(now_ms - b->created_ms);
 		}
