@@ -1060,7 +1060,7 @@ static void on_ptb(void *arg, const uint8_t *msg, size_t len, const struct in6_a
 }
 
 static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
-		  const struct in6_addr *dst, int ifindex)
+		  const struct in6_addr *dst, int ifindex, uint64_t at_ms)
 {
 	struct anchor *an = arg;
 	uint8_t reply[MH_MAX_LEN];
@@ -1070,7 +1070,7 @@ static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_ad
 
 	clock_gettime(CLOCK_REALTIME, &rt);
 	an->rx_ifindex = ifindex;
-	an->rx_at_ms = mhsock_arrival_ms(an->mh);
+	an->rx_at_ms = at_ms;
 	n = anchor_handle_bu(an, buf, len, src, dst, mono_ms(), &rt, reply, sizeof reply);
 	an->rx_ifindex = 0;
 	an->rx_at_ms = 0;

@@ -35,13 +35,7 @@ struct mhsock {
 	mhsock_recv_fn fn;
 	void *arg;
 	uint8_t buf[MH_MAX_LEN];
-	uint64_t arrival_ms; /* the message fn is handed (mhsock_arrival_ms) */
 };
-
-uint64_t mhsock_arrival_ms(const struct mhsock *s)
-{
-	return s ? s->arrival_ms : 0;
-}
 
 /* Up to RECV_BURST messages that wait, each handed to fn */
 static void read_burst(struct mhsock *s)
@@ -101,9 +95,7 @@ static void read_burst(struct mhsock *s)
 				  ntop6(&from.sin6_addr, a), ntop6(&dst, g));
 			continue;
 		}
-		s->arrival_ms = at_ms;
-		s->fn(s->arg, s->buf, (size_t)n, &from.sin6_addr, &dst, ifindex);
-		s->arrival_ms = 0;
+		s->fn(s->arg, s->buf, (size_t)n, &from.sin6_addr, &dst, ifindex, at_ms);
 	}
 }
 

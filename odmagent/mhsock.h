@@ -18,9 +18,12 @@
 struct mhsock;
 
 /* ifindex: the interface the message arrived on (IPV6_PKTINFO), 0 if
- * not told */
+ * not told; at_ms: when it arrived, as the kernel stamped it
+ * (SO_TIMESTAMPNS, on mono_ms's clock: monotime.h), 0 when not stamped. A
+ * loaded agent reads a message some ms after that. */
 typedef void (*mhsock_recv_fn)(void *arg, const uint8_t *buf, size_t len,
-			       const struct in6_addr *src, const struct in6_addr *dst, int ifindex);
+			       const struct in6_addr *src, const struct in6_addr *dst, int ifindex,
+			       uint64_t at_ms);
 
 int mhsock_open(struct mhsock **out, uv_loop_t *loop, mhsock_recv_fn fn, void *arg);
 /* src may be NULL (kernel picks); returns 0 or -errno */
@@ -35,9 +38,5 @@ void mhsock_close(struct mhsock *s);
  * before reading the answer that came in time.
  */
 void mhsock_read_now(struct mhsock *s);
-/* While fn runs: when the message it was handed arrived, as the kernel
- * stamped it (SO_TIMESTAMPNS, on mono_ms's clock: monotime.h); 0 when not
- * stamped. A loaded agent reads a message some ms after that. */
-uint64_t mhsock_arrival_ms(const struct mhsock *s);
 
 #endif

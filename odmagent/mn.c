@@ -563,12 +563,12 @@ static void on_move(void *arg)
 }
 
 static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
-		  const struct in6_addr *dst, int ifindex)
+		  const struct in6_addr *dst, int ifindex, uint64_t at_ms)
 {
 	struct mn *mn = arg;
 
 	/* a BA's round trip ends at its arrival, not at this read */
-	mn->e.reg.rx_at_ms = mhsock_arrival_ms(mn->mh);
+	mn->e.reg.rx_at_ms = at_ms;
 	he_mh_input(&mn->e, buf, len, src, dst, mono_ms());
 	mn->e.reg.rx_at_ms = 0;
 	rearm(mn);
