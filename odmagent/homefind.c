@@ -566,7 +566,7 @@ struct rs_links {
 	size_t n;
 };
 
-static int take_rs_link(void *arg, int ifindex, unsigned flags)
+static int take_rs_link(void *arg, int ifindex, unsigned flags, uint32_t carrier_down)
 {
 	struct rs_links *l = arg;
 

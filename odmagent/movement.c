@@ -632,7 +632,7 @@ int movement_usable_addrs_down(struct movement *m, struct in6_addr *out, uint32_
 		return -EIO;
 	if (rc == 1)
 		return -E2BIG;
-	if (t.n && netconf_link_each_down(mark_running, &t) < 0)
+	if (t.n && netconf_link_each(mark_running, &t) < 0)
 		return -EIO;
 	for (size_t i = 0; i < t.n; i++)
 		if (t.running[i]) {

@@ -132,7 +132,7 @@ int movement_addrs(struct movement *m, struct in6_addr *out, size_t max);
  */
 int movement_usable_addrs(struct movement *m, struct in6_addr *out, size_t max);
 /* The same, with down[i] the count of carrier losses of out[i]'s device
- * (netconf_link_each_down): a look that finds it grew knows the link went
+ * (netconf_link_each): a look that finds it grew knows the link went
  * and came back since, though it saw neither (the agent did not run) */
 int movement_usable_addrs_down(struct movement *m, struct in6_addr *out, uint32_t *down,
 			       size_t max);

@@ -541,9 +541,8 @@ static int take_link(void *ctx, const struct nlmsghdr *h)
 	return records_add(ctx, &l);
 }
 
-int netconf_link_each_down(int (*fn)(void *arg, int ifindex, unsigned flags,
-				      uint32_t carrier_down),
-			   void *arg)
+int netconf_link_each(int (*fn)(void *arg, int ifindex, unsigned flags, uint32_t carrier_down),
+		      void *arg)
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
 	struct records rs = { .size = sizeof(struct link_rec) };
@@ -559,26 +558,6 @@ int netconf_link_each_down(int (*fn)(void *arg, int ifindex, unsigned flags,
 	}
 	free(rs.v);
 	return r;
-}
-
-struct link_each {
-	int (*fn)(void *arg, int ifindex, unsigned flags);
-	void *arg;
-};
-
-static int link_each_flags(void *arg, int ifindex, unsigned flags, uint32_t carrier_down)
-{
-	const struct link_each *le = arg;
-
-	(void)carrier_down;
-	return le->fn(le->arg, ifindex, flags);
-}
-
-int netconf_link_each(int (*fn)(void *arg, int ifindex, unsigned flags), void *arg)
-{
-	struct link_each le = { fn, arg };
-
-	return fn ? netconf_link_each_down(link_each_flags, &le) : -EINVAL;
 }
 
 static int route_obj(struct rtnl_route **out, const struct in6_addr *dst, int plen,

@@ -71,16 +71,15 @@ int netconf_addr_each(int ifindex, int (*fn)(void *arg, const struct addrmsg *a)
 int netconf_addr4_each(int (*fn)(void *arg, const struct addrmsg *a), void *arg);
 
 /*
- * Every network device of the host, as fn(arg, ifindex, flags) with its
- * IFF_* flags (netdevice(7)), in the kernel's order, from one RTM_GETLINK
- * dump read whole before the first call; fn and the result as above.
+ * Every network device of the host, as fn(arg, ifindex, flags,
+ * carrier_down) with its IFF_* flags (netdevice(7)) and its count of
+ * carrier losses since it was made (IFLA_CARRIER_DOWN_COUNT, Linux 4.16; 0
+ * where the kernel does not say), in the kernel's order, from one
+ * RTM_GETLINK dump read whole before the first call; fn and the result as
+ * above.
  */
-int netconf_link_each(int (*fn)(void *arg, int ifindex, unsigned flags), void *arg);
-/* The same with each device's count of carrier losses since it was made
- * (IFLA_CARRIER_DOWN_COUNT, Linux 4.16; 0 where the kernel does not say) */
-int netconf_link_each_down(int (*fn)(void *arg, int ifindex, unsigned flags,
-				      uint32_t carrier_down),
-			   void *arg);
+int netconf_link_each(int (*fn)(void *arg, int ifindex, unsigned flags, uint32_t carrier_down),
+		      void *arg);
 
 /* The router a packet from src to the Internet goes through out of
  * ifindex (the gateway of the host's default route there, a link-local

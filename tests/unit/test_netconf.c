@@ -579,7 +579,7 @@ struct links {
 	size_t n;
 };
 
-static int take_link(void *arg, int ifindex, unsigned flags)
+static int take_link(void *arg, int ifindex, unsigned flags, uint32_t carrier_down)
 {
 	struct links *l = arg;
 
