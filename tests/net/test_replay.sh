@@ -54,41 +54,58 @@ check "the replay made up for most of the outage ($REPLAY_LOST lost of $REPLAY_O
 check "the move interrupted the stream (outage $REPLAY_OUTAGE_MS ms, $REPLAY_OUTAGE_SENT datagrams sent in it)" \
 	test "$REPLAY_OUTAGE_SENT" -ge 1
 
-# The move's BU carried the experimental option (type 19) with the outage.
-LOST=$(/usr/bin/python3 - "$ODM_DIR/mh.pcap" <<'PY'
+# The move's BU carried the experimental option (type 19) with the outage;
+# the last BU/BA exchange with the anchor before that BU is its round trip
+# on the wire (WIRE_RTT, the bound below). One pass over mn's capture.
+PCAP_SAYS=$(/usr/bin/python3 - "$ODM_DIR/mh.pcap" <<'PY'
 import struct, sys
-# the MH of each BU in the capture (tcpdump -i any: Linux cooked headers),
-# scanned for the option: type 19, length 6, sub-type 1, reserved 0, 32-bit
-# ms, and with length 10 the last packet's 32-bit tag: "ms" or "ms/tag"
+# the MH of each BU and BA in the capture (tcpdump -i any: Linux cooked
+# headers); each BU scanned for the option: type 19, length 6, sub-type 1,
+# reserved 0, 32-bit ms, and with length 10 the last packet's 32-bit tag:
+# "ms" or "ms/tag" on the first line; on the second, the ms from the last
+# BU before the first that has the option to its BA (same number)
 data = open(sys.argv[1], "rb").read()
 magic = struct.unpack_from("<I", data)[0]
 e = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+ns = magic in (0xa1b23c4d, 0x4d3cb2a1)
 link = struct.unpack_from(e + "I", data, 20)[0]
 hdr = {113: 16, 276: 20}[link]  # LINKTYPE_LINUX_SLL, LINUX_SLL2
-off, found = 24, []
+off, found, sent, rtt, moved = 24, [], {}, 0.0, False
 while off + 16 <= len(data):
-    incl = struct.unpack_from(e + "I", data, off + 8)[0]
-    pkt = data[off + 16: off + 16 + incl]
+    sec, frac, incl = struct.unpack_from(e + "III", data, off)
+    t = sec + frac / (1e9 if ns else 1e6)
+    ip6 = data[off + 16 + hdr: off + 16 + incl]
     off += 16 + incl
-    ip6 = pkt[hdr:]
-    if len(ip6) < 48 or ip6[6] != 135 or ip6[40 + 2] != 5:
+    if len(ip6) < 52 or ip6[6] != 135:
         continue
+    src, dst = ip6[8:24], ip6[24:40]
     mh = ip6[40:40 + (ip6[41] + 1) * 8]
-    j = 12
+    if mh[2] == 6 and not moved and (src, mh[8:10]) in sent:
+        rtt = (t - sent[(src, mh[8:10])]) * 1000
+    if mh[2] != 5:
+        continue
+    j, has19 = 12, False
     while j + 1 < len(mh):
-        t = mh[j]
-        if t == 0:
+        o = mh[j]
+        if o == 0:
             j += 1
             continue
-        if t == 19 and mh[j + 1] in (6, 10) and mh[j + 2] == 1 and mh[j + 3] == 0:
+        has19 = has19 or o == 19
+        if o == 19 and mh[j + 1] in (6, 10) and mh[j + 2] == 1 and mh[j + 3] == 0:
             ms = str(struct.unpack_from("!I", mh, j + 4)[0])
             if mh[j + 1] == 10:
                 ms += "/%08x" % struct.unpack_from("!I", mh, j + 8)[0]
             found.append(ms)
         j += 2 + mh[j + 1]
-print(" ".join(map(str, found)))
+    moved = moved or has19
+    if not moved:
+        sent[(dst, mh[6:8])] = t
+print(" ".join(found))
+print("%.1f" % rtt)
 PY
 )
+LOST=$(sed -n 1p <<<"$PCAP_SAYS")
+WIRE_RTT=$(sed -n 2p <<<"$PCAP_SAYS")
 echo "care-of address lost, as the BUs said (ms[/the last packet's tag]): ${LOST:-none}"
 check "the move's BU said how long ago the old care-of address was lost" test -n "$LOST"
 REPLAYED=$(grep -m1 'replayed .* packets' "$CHA_AGENT_LOG" || true)
@@ -123,39 +140,6 @@ check "duplicates $REPLAY_DUPS <= datagrams sent during the outage + 10 % + $MAR
 # move, the anchor's time to answer in it: on the wire (mn's capture), it
 # is what the host may add; a host that took it to its own late read of
 # the BA named its loss too early (registration.c).
-WIRE_RTT=$(/usr/bin/python3 - "$ODM_DIR/mh.pcap" <<'PY'
-import struct, sys
-data = open(sys.argv[1], "rb").read()
-magic = struct.unpack_from("<I", data)[0]
-e = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
-ns = magic in (0xa1b23c4d, 0x4d3cb2a1)
-link = struct.unpack_from(e + "I", data, 20)[0]
-hdr = {113: 16, 276: 20}[link]
-off, sent, rtt = 24, {}, 0.0
-while off + 16 <= len(data):
-    sec, frac, incl = struct.unpack_from(e + "III", data, off)
-    t = sec + frac / (1e9 if ns else 1e6)
-    ip6 = data[off + 16 + hdr: off + 16 + incl]
-    off += 16 + incl
-    if len(ip6) < 52 or ip6[6] != 135:
-        continue
-    src, dst, mh = ip6[8:24], ip6[24:40], ip6[40:]
-    if mh[2] == 5:  # a BU; the move's (it names the loss: option 19) ends the search
-        j, moved = 12, False
-        while j + 1 < len(mh):
-            if mh[j] == 0:
-                j += 1
-                continue
-            moved = moved or mh[j] == 19
-            j += 2 + mh[j + 1]
-        if moved:
-            break
-        sent[(dst, mh[6:8])] = t
-    elif mh[2] == 6 and (src, mh[8:10]) in sent:
-        rtt = (t - sent[(src, mh[8:10])]) * 1000
-print("%.1f" % rtt)
-PY
-)
 LOST_MAX=$(tr ' ' '\n' <<<"${LOST:-0}" | cut -d/ -f1 | sort -n | tail -n1)
 check "the BU's loss ($LOST_MAX ms) is the outage ($REPLAY_OUTAGE_MS ms), the last exchange's round trip on the wire ($WIRE_RTT ms) and at most 50 ms more" \
 	/usr/bin/python3 -c "import sys; sys.exit(0 if $LOST_MAX <= float('$REPLAY_OUTAGE_MS') + float('${WIRE_RTT:-0}') + 50 else 1)"
