@@ -289,7 +289,9 @@ static int has_source(int fd)
 	if (getpeername(fd, (struct sockaddr *)&sa, &l) == 0)
 		return EISCONN;
 	l = sizeof(sa);
-	if (getsockname(fd, (struct sockaddr *)&sa, &l) == 0 && sa.sin6_port != 0)
+	/* an address without a port is bound too (IP_BIND_ADDRESS_NO_PORT) */
+	if (getsockname(fd, (struct sockaddr *)&sa, &l) == 0 &&
+	    (sa.sin6_port != 0 || !IN6_IS_ADDR_UNSPECIFIED(&sa.sin6_addr)))
 		return EINVAL;
 	return 0;
 }

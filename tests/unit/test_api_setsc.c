@@ -246,10 +246,15 @@ Test(api_setsc, a_bound_or_connected_socket_is_too_late_for_a_type)
 	socklen_t l = sizeof(lo);
 	struct in6_addr src;
 	int bound = socket(AF_INET6, SOCK_DGRAM, 0), lst = socket(AF_INET6, SOCK_STREAM, 0);
-	int conn = socket(AF_INET6, SOCK_DGRAM, 0);
+	int conn = socket(AF_INET6, SOCK_DGRAM, 0), noport = socket(AF_INET6, SOCK_STREAM, 0);
+	int one = 1;
+	struct sockaddr_in6 lo0 = lo;
 
-	cr_assert(bound >= 0 && lst >= 0 && conn >= 0);
+	cr_assert(bound >= 0 && lst >= 0 && conn >= 0 && noport >= 0);
 	no_agent();
+	/* bound to an address, its port left for connect to pick */
+	cr_assert_eq(setsockopt(noport, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)), 0);
+	cr_assert_eq(bind(noport, (struct sockaddr *)&lo0, sizeof(lo0)), 0);
 	cr_assert_eq(bind(bound, (struct sockaddr *)&lo, sizeof(lo)), 0);
 	cr_assert_eq(bind(lst, (struct sockaddr *)&lo, sizeof(lo)), 0);
 	cr_assert_eq(listen(lst, 1), 0);
@@ -261,6 +266,11 @@ Test(api_setsc, a_bound_or_connected_socket_is_too_late_for_a_type)
 			     odm_type_name(types[i]));
 		cr_assert_eq(errno, EINVAL, "bound, %s: %s", odm_type_name(types[i]),
 			     strerror(errno));
+		errno = 0;
+		cr_assert_eq(setsc(noport, &src, types[i]), EAI_SYSTEM, "%s",
+			     odm_type_name(types[i]));
+		cr_assert_eq(errno, EINVAL, "bound without a port, %s: %s",
+			     odm_type_name(types[i]), strerror(errno));
 		errno = 0;
 		cr_assert_eq(setsc_to(lst, &src, types[i], (struct sockaddr *)&d, sizeof(d), NULL),
 			     EAI_SYSTEM, "%s", odm_type_name(types[i]));
@@ -275,6 +285,7 @@ Test(api_setsc, a_bound_or_connected_socket_is_too_late_for_a_type)
 	close(bound);
 	close(lst);
 	close(conn);
+	close(noport);
 }
 
 Test(api_setsc, getsc_of_a_plain_socket_is_its_own_address)
