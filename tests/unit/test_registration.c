@@ -1366,6 +1366,15 @@ Test(reg, bus_after_a_move_say_how_long_ago_the_old_coa_was_lost)
 	cr_assert_eq(m.coa_lost_ms, 1045 + 20, "still counted from the loss");
 }
 
+/* The loss the next move's BU names (its nth BU), the move 4 ms after the loss */
+static uint32_t next_move_lost_ms(struct reg_binding *b, int n)
+{
+	b->anchor->coa_lost_ms = T0 + 20000;
+	reg_anchor_set_coa(b->anchor, &COA2);
+	reg_refresh(&C, b, T0 + 20004, 1);
+	return bu(n).coa_lost_ms;
+}
+
 Test(reg, a_moves_bu_adds_the_last_round_trip_to_the_outage)
 {
 	struct reg_binding *b = registered(300, 0);
@@ -1383,10 +1392,7 @@ Test(reg, a_moves_bu_adds_the_last_round_trip_to_the_outage)
 	cr_assert_eq(deliver(&s, T0 + 10000 + REG_RTT_MAX_MS + 1), 0);
 	cr_assert_eq(b->anchor->rtt_ms, 61);
 	/* the next move's BU: 4 ms after the loss, 61 ms for the two ways */
-	b->anchor->coa_lost_ms = T0 + 20000;
-	reg_anchor_set_coa(b->anchor, &COA2);
-	reg_refresh(&C, b, T0 + 20004, 1);
-	cr_assert_eq(bu(2).coa_lost_ms, 4 + 61);
+	cr_assert_eq(next_move_lost_ms(b, 2), 4 + 61);
 }
 
 Test(reg, the_round_trip_a_moves_bu_adds_ends_at_the_bas_arrival)
@@ -1405,10 +1411,7 @@ Test(reg, the_round_trip_a_moves_bu_adds_ends_at_the_bas_arrival)
 	cr_assert_eq(F.ev[0].rtt_ms, 61, "the exchange took 61 ms for its user");
 	cr_assert_eq(b->anchor->rtt_ms, 3, "the path's round trip, not the read's delay");
 	/* the next move's BU: 4 ms after the loss, 3 ms for the two ways */
-	b->anchor->coa_lost_ms = T0 + 20000;
-	reg_anchor_set_coa(b->anchor, &COA2);
-	reg_refresh(&C, b, T0 + 20004, 1);
-	cr_assert_eq(bu(1).coa_lost_ms, 4 + 3);
+	cr_assert_eq(next_move_lost_ms(b, 1), 4 + 3);
 }
 
 Test(reg, a_bas_arrival_stamp_later_than_its_read_is_not_taken)
