@@ -21,7 +21,8 @@
  *     key over the CoA of a BU of a then outstanding exchange, is no 146,
  *     and echoes that BU's number and timestamp (135: the newest BU's
  *     timestamp; 145: its number), a 145 ended nothing, and at most one BU
- *     left.
+ *     left besides one for each deregistration it revived (one parked
+ *     with all its BUs unanswered, sent again once: the anchor runs).
  * LeakSanitizer checks that reg_cleanup() frees what was made. Any
  * violation abort()s.
  */
@@ -44,6 +45,7 @@
 #define NB 3        /* bindings */
 #define MAX_STEPS 16
 #define SPI 0x1234
+#define DEREG_TRIES 2
 
 static const uint8_t KEY[MH_AUTH_KEY_LEN] = { 0x10, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe,
 					       1,    2,    3,    4,    5,    6,    7,    8 };
@@ -229,6 +231,29 @@ static struct reg_binding *nth(struct reg_anchor *an, unsigned k)
 	return b;
 }
 
+/* Deregistrations this BA sent again: each was parked given up in the
+ * snapshot (all its BUs unanswered, none due, not revived before, the
+ * anchor still holding it) and is now on its way again, once. */
+static unsigned revived(const struct reg_anchor *an, const struct snap *x, uint64_t now)
+{
+	unsigned n = 0;
+
+	for (const struct reg_binding *b = an->bindings; b; b = b->next) {
+		const struct reg_binding *was = NULL;
+
+		for (unsigned i = 0; i < x->nb; i++)
+			if (x->ptr[i] == b)
+				was = &x->b[i];
+		if (!was || !b->dereg_revived || was->dereg_revived)
+			continue;
+		CHECK(was->kind == REG_DEREG && b->kind == REG_DEREG && !was->next_tx_ms &&
+		      was->tries >= DEREG_TRIES &&
+		      now < was->dereg_until_ms && b->next_tx_ms);
+		n++;
+	}
+	return n;
+}
+
 static void deliver(struct reg_ctx *c, struct reg_anchor *an, const uint8_t *buf, size_t len,
 		    const struct in6_addr *src, uint64_t now)
 {
@@ -247,10 +272,12 @@ static void deliver(struct reg_ctx *c, struct reg_anchor *an, const uint8_t *buf
 		CHECK(IN6_ARE_ADDR_EQUAL(src, &ANCHOR));
 		CHECK(answers_outstanding(buf, len, &x));
 		CHECK(S.ev145 == ev145); /* a 145 never ends an exchange */
-		/* one BU at most (a 135's resync, a 145's retry): an anchor
-		 * back from an outage brings the others' BUs forward, sent
-		 * by the timers, within MAX_UPDATE_RATE */
-		CHECK(S.sent <= x.sent + 1);
+		/* one BU at most (a 135's resync, a 145's retry), and one
+		 * for each given-up deregistration the answer revives
+		 * (once each, only those parked given up): an anchor back
+		 * from an outage brings the others' BUs forward, sent by
+		 * the timers, within MAX_UPDATE_RATE */
+		CHECK(S.sent <= x.sent + 1 + revived(an, &x, now));
 	}
 }
 
@@ -300,7 +327,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(cfg.key, KEY, sizeof(KEY));
 	cfg.lifetime_s = 60;
 	cfg.alloc_timeout_ms = 4000;
-	cfg.dereg_tries = 2;
+	cfg.dereg_tries = DEREG_TRIES;
 	reg_init(&ctx, &cfg, &OPS, NULL);
 	an = reg_anchor_get(&ctx, &ANCHOR, (uint16_t)(take16(&c)));
 	CHECK(an);
