@@ -194,6 +194,7 @@ int main(int argc, char **argv)
 	int loop_ok = 0, sigs_ok = 0, started = 0, optimistic = -1, solicit = -1, lock_fd = -1;
 	int role_began = 0, only = 0, li = -1, path_given = 0;
 	const char *probe = NULL;
+	char with_probe[24] = ""; /* the first option the agent's form takes, as given */
 	uint64_t capeff;
 
 	reexec_remember(argv); /* before getopt permutes it */
@@ -268,6 +269,12 @@ int main(int argc, char **argv)
 			*(c == 'O' ? &optimistic : &solicit) = r;
 			break;
 		}
+		if (!with_probe[0] && strchr("fnsdvOR", c)) {
+			if (li >= 0)
+				snprintf(with_probe, sizeof with_probe, "--%s", longopts[li].name);
+			else
+				snprintf(with_probe, sizeof with_probe, "-%c", c);
+		}
 		li = -1;
 	}
 	if (optind != argc)
@@ -280,6 +287,10 @@ int main(int argc, char **argv)
 		printf("odmagent %s\n", ODM_VERSION);
 		return 0;
 	}
+	/* a form of its own (odmagent(8) SYNOPSIS): -n there would have the
+	 * trial touch routes and programs a check promises to leave alone */
+	if (probe && with_probe[0])
+		usage_error("option \"%s\" does not go with --probe-tunnel", with_probe);
 	if (probe)
 		return probe_tunnel(probe);
 

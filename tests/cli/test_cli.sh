@@ -210,6 +210,10 @@ usage_err --optimistic-dad "odmagent --optimistic-dad given twice" "$AGENT" -n \
 	--optimistic-dad on --optimistic-dad off
 usage_err --probe-tunnel "odmagent --probe-tunnel given twice" "$AGENT" \
 	--probe-tunnel user --probe-tunnel user
+# a form of its own: -n (check only) must not run the trial instead
+usage_err -n "odmagent --probe-tunnel with -n" "$AGENT" --probe-tunnel user -n
+usage_err --config "odmagent --config with --probe-tunnel" "$AGENT" --config=/dev/null \
+	--probe-tunnel user
 expect 2 "odmctl without a command" "$CTL"
 expect 2 "enable without a service" "$CTL" enable
 expect 2 "disable without a service" "$CTL" disable
