@@ -35,15 +35,23 @@ static const struct odm_tunnel_ops *by_name(const char *name)
 	return NULL;
 }
 
-/* Probe and open ops for t; 0 or -errno (logged), and in why (len bytes)
- * the probe's own words for it, or "" */
-static int try_open(struct odm_tunnel *t, const struct odm_tunnel_ops *ops, char *why,
-		    size_t len)
+/* The level a backend's probe logs its failure at: a warning where it was
+ * asked for by name or is auto's last; information where auto goes on to
+ * the next, as it is meant to on a kernel without that backend. */
+static int probe_level(int is_auto, size_t i)
+{
+	return is_auto && i + 1 < N_BACKENDS ? ODM_LOG_INFO : ODM_LOG_WARN;
+}
+
+/* Probe (its failure logged at level) and open ops for t; 0 or -errno
+ * (logged), and in why (len bytes) the probe's own words for it, or "" */
+static int try_open(struct odm_tunnel *t, const struct odm_tunnel_ops *ops, int level,
+		    char *why, size_t len)
 {
 	int rc;
 
 	why[0] = '\0';
-	rc = ops->probe(t->side, why, len);
+	rc = ops->probe(t->side, level, why, len);
 
 	if (rc < 0)
 		return rc; /* the probe logged why */
@@ -68,13 +76,13 @@ static int carries(const struct odm_tunnel_ops *ops, enum odm_tunnel_encap encap
 }
 
 /* 0 if ops can run here on both sides, -errno (why: its probe's words) */
-static int probe_both(const struct odm_tunnel_ops *ops, char *why, size_t len)
+static int probe_both(const struct odm_tunnel_ops *ops, int level, char *why, size_t len)
 {
 	int rc;
 
 	why[0] = '\0';
-	rc = ops->probe(ODM_TUNNEL_HOST, why, len);
-	return rc < 0 ? rc : ops->probe(ODM_TUNNEL_ANCHOR, why, len);
+	rc = ops->probe(ODM_TUNNEL_HOST, level, why, len);
+	return rc < 0 ? rc : ops->probe(ODM_TUNNEL_ANCHOR, level, why, len);
 }
 
 int tunnel_probe(const char *backend, const char **chosen, char *why, size_t len)
@@ -89,11 +97,11 @@ int tunnel_probe(const char *backend, const char **chosen, char *why, size_t len
 		if (!ops)
 			return -ENOENT;
 		*chosen = ops->name;
-		return probe_both(ops, why, len);
+		return probe_both(ops, probe_level(0, 0), why, len);
 	}
 	for (size_t i = 0; i < N_BACKENDS && rc < 0; i++) {
 		*chosen = backends[i]->name;
-		rc = probe_both(backends[i], why, len);
+		rc = probe_both(backends[i], probe_level(1, i), why, len);
 	}
 	return rc;
 }
@@ -135,7 +143,7 @@ int tunnel_open_encap(struct odm_tunnel **out, uv_loop_t *loop, const char *back
 				  "backend can (use tunnel auto or tunnel userspace)", ops->name,
 				  tunnel_encap_name(encap));
 			rc = -EPROTONOSUPPORT;
-		} else if ((rc = try_open(t, ops, why, sizeof why)) == 0) {
+		} else if ((rc = try_open(t, ops, probe_level(0, 0), why, sizeof why)) == 0) {
 			snprintf(t->why, sizeof t->why, "configured (tunnel %s)", backend);
 		} else {
 			log_warnx("tunnel %s: the %s backend cannot run on this host%s%s%s; "
@@ -153,7 +161,7 @@ int tunnel_open_encap(struct odm_tunnel **out, uv_loop_t *loop, const char *back
 					 backends[i]->name, tunnel_encap_name(encap));
 				continue;
 			}
-			rc = try_open(t, backends[i], why, sizeof why);
+			rc = try_open(t, backends[i], probe_level(1, i), why, sizeof why);
 			if (rc == 0)
 				break;
 			if (!failed) {

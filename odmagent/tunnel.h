@@ -72,10 +72,11 @@ struct odm_tunnel_ops {
 	 * path cannot carry 1280 bytes inside (userspace); 0: such a packet
 	 * is lost (kernel, bpf: see odmagent(8), Tunnel MTU) */
 	int outer_frag;
-	/* 0 if this backend can run on this kernel for side, -errno (logged)
-	 * if not, and then, where it can, why in a few words (for auto's
-	 * status: "no seg6 lightweight tunnels in this kernel") */
-	int (*probe)(enum odm_tunnel_side side, char *why, size_t len);
+	/* 0 if this backend can run on this kernel for side, -errno (logged
+	 * at level: ODM_LOG_INFO where auto goes on to the next backend, as
+	 * it is meant to) if not, and then, where it can, why in a few words
+	 * (for auto's status: "no seg6 lightweight tunnels in this kernel") */
+	int (*probe)(enum odm_tunnel_side side, int level, char *why, size_t len);
 	int (*open)(struct odm_tunnel *t);
 	void (*close)(struct odm_tunnel *t);
 	/* add or replace the binding of inner to (local, remote) */

@@ -179,19 +179,19 @@ static int load(enum odm_tunnel_side side, struct bpf_object **out)
 	return 0;
 }
 
-static int bpf_probe(enum odm_tunnel_side side, char *why, size_t len)
+static int bpf_probe(enum odm_tunnel_side side, int level, char *why, size_t len)
 {
 	struct bpf_object *obj;
 	int rc;
 
 	if (access("/dev/net/tun", R_OK | W_OK) != 0) {
 		rc = -errno;
-		log_warn(rc, "bpf backend: /dev/net/tun");
+		odm_log_at(level, rc, "bpf backend: /dev/net/tun");
 		return rc;
 	}
 	rc = load(side, &obj);
 	if (rc < 0) {
-		log_warn(rc, "bpf backend: the kernel did not take the tc programs%s",
+		odm_log_at(level, rc, "bpf backend: the kernel did not take the tc programs%s",
 			 rc == -EPERM ? " (needs CAP_BPF and CAP_NET_ADMIN)" : "");
 		snprintf(why, len, "tc programs refused: %s", strerror(-rc));
 		return rc;

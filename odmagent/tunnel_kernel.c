@@ -106,7 +106,7 @@ static void on_timer(uv_timer_t *h)
  * a table of their own; 0 or -errno (logged, and why). Only the kernel's
  * refusals count: a passing failure (ENOBUFS, ENOMEM) is logged and let
  * through, as every bind would say so if it lasted. */
-static int trial_routes(enum odm_tunnel_side side, char *why, size_t len)
+static int trial_routes(enum odm_tunnel_side side, int level, char *why, size_t len)
 {
 	struct nl_sock *sk = nl_socket_alloc();
 	const char *what = "";
@@ -119,11 +119,11 @@ static int trial_routes(enum odm_tunnel_side side, char *why, size_t len)
 		rc = lwt_probe(sk, TRIAL_TABLE, lo, side == ODM_TUNNEL_HOST ? RT_LOCAL : 0, &what);
 	nl_socket_free(sk);
 	if (rc == -EOPNOTSUPP) {
-		log_warn(rc, "kernel backend: this kernel does not take a route with %s "
+		odm_log_at(level, rc, "kernel backend: this kernel does not take a route with %s "
 			 "(seg6 lightweight tunnels, CONFIG_IPV6_SEG6_LWTUNNEL)", what);
 		snprintf(why, len, "no seg6 lightweight tunnels in this kernel");
 	} else if (rc == -EINVAL || rc == -EAFNOSUPPORT || rc == -EPROTONOSUPPORT) {
-		log_warn(rc, "kernel backend: the kernel refused a trial route with %s", what);
+		odm_log_at(level, rc, "kernel backend: the kernel refused a trial route with %s", what);
 		snprintf(why, len, "a trial seg6 route refused: %s", strerror(-rc));
 	} else if (rc < 0) {
 		log_warn(rc, "kernel backend: a trial route with %s failed; going on (a bind will "
@@ -133,26 +133,26 @@ static int trial_routes(enum odm_tunnel_side side, char *why, size_t len)
 	return rc;
 }
 
-static int kp_probe(enum odm_tunnel_side side, char *why, size_t len)
+static int kp_probe(enum odm_tunnel_side side, int level, char *why, size_t len)
 {
 	int rc;
 
 	if (access("/proc/sys/net/ipv6/seg6_flowlabel", F_OK) != 0) {
 		rc = -errno;
-		log_warn(rc, "kernel backend: no seg6 lightweight tunnels in this kernel");
+		odm_log_at(level, rc, "kernel backend: no seg6 lightweight tunnels in this kernel");
 		return rc;
 	}
 	if (access("/dev/net/tun", R_OK | W_OK) != 0) {
 		rc = -errno;
-		log_warn(rc, "kernel backend: /dev/net/tun");
+		odm_log_at(level, rc, "kernel backend: /dev/net/tun");
 		return rc;
 	}
 	rc = tunnel_nft_probe();
 	if (rc < 0) {
-		log_warn(rc, "kernel backend: nftables (needs CAP_NET_ADMIN)");
+		odm_log_at(level, rc, "kernel backend: nftables (needs CAP_NET_ADMIN)");
 		return rc;
 	}
-	return trial_routes(side, why, len);
+	return trial_routes(side, level, why, len);
 }
 
 static uint32_t decap_table(const char *ifname)

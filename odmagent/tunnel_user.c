@@ -1009,21 +1009,21 @@ static int open_udp(void)
 
 /* ---- ops ---- */
 
-static int tu_probe(enum odm_tunnel_side side, char *why, size_t len)
+static int tu_probe(enum odm_tunnel_side side, int level, char *why, size_t len)
 {
-	(void)side, (void)why, (void)len;
+	(void)side, (void)level, (void)why, (void)len;
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 
 	if (fd < 0) {
 		int rc = -errno;
 
-		log_warn(rc, "userspace backend: /dev/net/tun");
+		odm_log_at(level, rc, "userspace backend: /dev/net/tun");
 		return rc;
 	}
 	close(fd);
 	fd = open_raw41();
 	if (fd < 0) {
-		log_warn(fd, "userspace backend: raw protocol-41 socket (needs CAP_NET_RAW)");
+		odm_log_at(level, fd, "userspace backend: raw protocol-41 socket (needs CAP_NET_RAW)");
 		return fd;
 	}
 	close(fd);

@@ -44,9 +44,9 @@
 #define ANCHOR_ADDR "2001:db8:ca::10"
 #define POOL_PREFIX "2001:db8:c4a::"
 
-static int nop_probe(enum odm_tunnel_side side, char *why, size_t len)
+static int nop_probe(enum odm_tunnel_side side, int level, char *why, size_t len)
 {
-	(void)side, (void)why, (void)len;
+	(void)side, (void)level, (void)why, (void)len;
 	return 0;
 }
 static int nop_open(struct odm_tunnel *t) { return 0; }

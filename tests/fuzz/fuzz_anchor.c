@@ -65,9 +65,9 @@
 			abort();                                          \
 	} while (0)
 
-static int fk_probe(enum odm_tunnel_side side, char *why, size_t len)
+static int fk_probe(enum odm_tunnel_side side, int level, char *why, size_t len)
 {
-	(void)side, (void)why, (void)len;
+	(void)side, (void)level, (void)why, (void)len;
 	return 0;
 }
 static int fk_open(struct odm_tunnel *t) { (void)t; return 0; }

@@ -43,9 +43,9 @@ struct fake_tun {
 
 static struct fake_tun ft;
 
-static inline int fk_probe(enum odm_tunnel_side side, char *why, size_t len)
+static inline int fk_probe(enum odm_tunnel_side side, int level, char *why, size_t len)
 {
-	(void)side, (void)why, (void)len;
+	(void)side, (void)level, (void)why, (void)len;
 	return 0;
 }
 static inline int fk_open(struct odm_tunnel *t) { return 0; }
