@@ -219,6 +219,8 @@ unsigned anchor_expire(struct anchor *an, uint64_t now_ms)
 	if (an->hold_until_ms && an->hold_until_ms <= now_ms) {
 		pool_hold(&an->pool, 0);
 		an->hold_until_ms = 0;
+		/* the saved "held" is where a crash's hold starts: not past this */
+		anchor_state_touch(an, now_ms);
 		log_info("the pool's addresses held since the restart are handed out again");
 	}
 	while ((b = bcache_first_expiry(&an->bc)) && b->expires_ms <= now_ms) {

@@ -1906,6 +1906,30 @@ Test(anchor, after_a_crash_new_bindings_skip_what_the_last_run_may_have_handed_o
 	cr_assert_eq(memcmp(&a, &want, 16), 0, "lowest free again");
 }
 
+/* The end of a hold is a change of the state: the saved "held" is what the
+ * next crash's hold starts from (above), so it must not outlive the hold
+ * until some binding happens to change, or an idle anchor's next crash
+ * holds ANCHOR_CRASH_HOLD more addresses than it needs, each time */
+Test(anchor, the_end_of_a_hold_is_saved)
+{
+	struct state_anchor st;
+	uint64_t end;
+
+	anchor_hold_after_crash(&an, 0);
+	end = an.hold_until_ms;
+	cr_assert_eq(anchor_state_snapshot(&an, 1000, 0, &st), 0);
+	cr_assert_eq(st.held, ANCHOR_CRASH_HOLD, "saved while it holds");
+	state_anchor_free(&st);
+	an.save_due_ms = 0; /* that save done */
+	cr_assert_eq(anchor_expire(&an, end), 0, "no binding to expire");
+	cr_assert_eq(an.hold_until_ms, 0, "the hold is over");
+	cr_assert_neq(anchor_state_next(&an, end), UINT64_MAX,
+		      "a save is due, to write down that nothing is held");
+	cr_assert_eq(anchor_state_snapshot(&an, 1000, 0, &st), 0);
+	cr_assert_eq(st.held, 0);
+	state_anchor_free(&st);
+}
+
 /* The crashed run was itself holding (it had crashed before): what it
  * handed out lies past its hold, so the new hold starts from there */
 Test(anchor, a_crash_during_a_hold_holds_past_the_last_one)
