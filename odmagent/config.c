@@ -470,10 +470,16 @@ static int d_answer_burst(struct parse *p, char **w)
 	return parse_u32(p, w[1], 1, 100000, &p->cfg->answer_burst);
 }
 
+int config_foreign_owner(uid_t uid)
+{
+	return uid != geteuid() && uid != 0;
+}
+
 /*
  * Read a secret file of at most cap-1 bytes into buf (NUL-terminated, *len
  * bytes): a relative path is taken from the directory of the config file;
- * the file must be regular and closed to others. The caller wipes buf.
+ * the file must be regular, closed to others and the agent's user's or
+ * root's. The caller wipes buf.
  */
 static int read_secret_file(struct parse *p, const char *path, const char *what, char *buf,
 			    size_t cap, size_t *len)
@@ -509,6 +515,12 @@ static int read_secret_file(struct parse *p, const char *path, const char *what,
 		close(fd);
 		return perr(p, path, "%s is accessible by others (mode %04o); chmod o-rw it", what,
 			    (unsigned)(st.st_mode & 07777));
+	}
+	/* its owner could read the key, and put another there */
+	if (config_foreign_owner(st.st_uid)) {
+		close(fd);
+		return perr(p, path, "%s is owned by uid %u, neither the agent's user nor root; "
+			    "chown it", what, (unsigned)st.st_uid);
 	}
 	while (n < cap) {
 		ssize_t k = read(fd, buf + n, cap - n);

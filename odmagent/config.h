@@ -152,6 +152,10 @@ const char *config_exposed_key(const struct odm_config *cfg, const char *path, c
  * refused: the file is valid, the deployment unwise (odmagent(8) Keys). */
 const char *config_shared_key(const struct odm_config *cfg, const char *path, char *buf,
 			      size_t n);
+/* 1 if a file owned by uid is another user's than the agent's (effective)
+ * and root's: that user may write it whatever its mode, so a key or a
+ * policy there is theirs to choose (odmagent.conf(5)) */
+int config_foreign_owner(uid_t uid);
 /* "on" 1, "off" 0, else -1 */
 int config_onoff(const char *word);
 /* Names of roles and anchor modes, as the config writes them ("?" if out of range) */

@@ -91,6 +91,14 @@ int policy_state_load(const struct odm_config *cfg, struct policy_state **out, c
 		policy_state_free(ps);
 		return -EPERM;
 	}
+	/* nor another user's, who may write it whatever its mode */
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && config_foreign_owner(st.st_uid)) {
+		snprintf(err, errlen, "%spolicy-file %s: owned by uid %u, neither the agent's user "
+			 "nor root; chown it", where(cfg, at, sizeof(at)), path,
+			 (unsigned)st.st_uid);
+		policy_state_free(ps);
+		return -EPERM;
+	}
 	/* a directory others may write, or another user's, is refused as a
 	 * state-dir is (statefile_dir): they could rename a file of theirs
 	 * over the policy; said here, which statefile_open() does not */

@@ -465,7 +465,7 @@ static void rmdir_all(void)
 
 Test(config, key_file)
 {
-	char p[128], t[512];
+	char p[128], k[128], t[512];
 
 	keydir();
 	writefile("k", "  " KEY "\n\n", 0600);
@@ -488,6 +488,18 @@ Test(config, key_file)
 	snprintf(t, sizeof(t), "identity h@example.org spi 300 key-file %s/open\n", dir);
 	cr_assert_eq(parse(t), -EINVAL);
 	cr_assert(strstr(err, "key file is accessible by others"), "%s", err);
+
+	/* another user's key file, mode 0600: that user may put another key
+	 * there (as root only: nobody else can give a file away) */
+	snprintf(k, sizeof(k), "%s/k", dir);
+	if (geteuid() == 0) {
+		cr_assert_eq(chown(k, 65534, 65534), 0);
+		snprintf(t, sizeof(t), "identity h@example.org spi 300 key-file %s\n", k);
+		cr_assert_eq(parse(t), -EINVAL);
+		cr_assert(strstr(err, "key file is owned by uid 65534, neither the agent's user "
+				      "nor root; chown it"), "%s", err);
+		cr_assert_eq(chown(k, 0, 0), 0);
+	}
 
 	snprintf(t, sizeof(t), "identity h@example.org spi 300 key-file %s/short\n", dir);
 	cr_assert_eq(parse(t), -EINVAL);

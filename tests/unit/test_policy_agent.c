@@ -105,6 +105,16 @@ Test(policy_agent, errors_name_the_file_and_line)
 	cr_assert_eq(chmod(cfg.policy_file, 0664), 0);
 	cr_assert_eq(policy_state_load(&cfg, &ps, err, sizeof(err)), 0, "%s", err);
 	policy_state_free(ps);
+	/* nor one another user owns, who may write it whatever its mode (as
+	 * root only: nobody else can give a file away) */
+	if (geteuid() == 0) {
+		cr_assert_eq(chown(cfg.policy_file, 65534, 65534), 0);
+		cr_assert_eq(policy_state_load(&cfg, &ps, err, sizeof(err)), -EPERM);
+		cr_assert_null(ps);
+		cr_assert(strstr(err, "/open: owned by uid 65534, neither the agent's user nor "
+				      "root; chown it"), "%s", err);
+		cr_assert_eq(chown(cfg.policy_file, 0, 0), 0);
+	}
 	cfg.source[0] = '\0';
 	cfg.policy_file_line = 0;
 	/* a file in a directory that is not there: refused, the directory not made */
