@@ -66,6 +66,7 @@
 #include "monotime.h"
 #include "monshare.h"
 #include "reqlog.h"
+#include "statefile.h"
 #include "odm.h"
 
 /* connections over the shares are accepted only to be told EBUSY; past
@@ -1301,6 +1302,43 @@ static int make_parent(const char *path)
 	return make_dir(dir);
 }
 
+/*
+ * The socket's directory, made, held to the state-dir's rule (statefile.h):
+ * whoever may write it may put a socket of their own in this one's place,
+ * which the shim and odmctl would take for the agent's (odmagent.conf(5)).
+ * 0, or -errno and why (cap bytes).
+ */
+static int make_parent_trusted(const char *path, char *why, size_t cap)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)], *slash;
+	struct stat st;
+	int r = make_parent(path);
+
+	if (r < 0) {
+		snprintf(why, cap, "cannot create the directory of %s: %s", path, strerror(-r));
+		return r;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return 0;
+	slash[slash == dir] = '\0'; /* "/x.sock": "/" */
+	r = statefile_dir(dir, why, cap);
+	if (r == -EPERM && stat(dir, &st) == 0) {
+		if (st.st_mode & S_IWOTH)
+			snprintf(why, cap, "%s, the directory of %s, is writable by others (mode "
+				 "%04o): anyone could put a socket there in the agent's place; "
+				 "chmod o-w it", dir, path, (unsigned)(st.st_mode & 07777));
+		else
+			snprintf(why, cap, "%s, the directory of %s, is owned by uid %u, neither "
+				 "this agent's user nor root: that user could put a socket there in "
+				 "the agent's place; chown it", dir, path, (unsigned)st.st_uid);
+	} else if (r < 0) {
+		snprintf(why, cap, "%s, the directory of %s: %s", dir, path, strerror(-r));
+	}
+	return r;
+}
+
 static void on_server_closed(uv_handle_t *h)
 {
 	struct control *ctl = h->data;
@@ -1560,6 +1598,7 @@ static void watch_tick(uv_timer_t *t)
 {
 	struct control *ctl = t->data;
 	const char *path = ctl->a->cfg.control_path;
+	char why[256];
 	int ours, r;
 
 	if (ctl->closing)
@@ -1583,14 +1622,16 @@ static void watch_tick(uv_timer_t *t)
 		ctl->watch_err = -EEXIST;
 		return;
 	}
-	r = make_parent(path);
+	why[0] = '\0';
+	r = make_parent_trusted(path, why, sizeof(why));
 	if (r == 0)
 		r = serve_at(ctl);
 	if (r < 0) {
 		if (r != ctl->watch_err)
-			log_warn(r, "the control socket %s was %s and cannot be made again: "
-				 "clients cannot reach this agent; tried again each second", path,
-				 ctl->accept_err ? "closed" : "removed");
+			log_warn(why[0] ? 0 : r, "the control socket %s was %s and cannot be made "
+				 "again%s%s: clients cannot reach this agent; tried again each second",
+				 path, ctl->accept_err ? "closed" : "removed", why[0] ? ": " : "",
+				 why);
 		ctl->watch_err = r;
 		return;
 	}
@@ -1608,6 +1649,7 @@ int control_open(struct odm_agent *a)
 {
 	const char *path = a->cfg.control_path;
 	struct control *ctl;
+	char why[256];
 	int r;
 
 	ctl = calloc(1, sizeof(*ctl));
@@ -1624,9 +1666,9 @@ int control_open(struct odm_agent *a)
 		free(ctl);
 		return r;
 	}
-	r = make_parent(path);
+	r = make_parent_trusted(path, why, sizeof(why));
 	if (r < 0) {
-		log_err(r, "cannot create the directory of %s", path);
+		log_err(0, "%s", why);
 		free(ctl);
 		return r;
 	}

@@ -321,6 +321,36 @@ Test(control, stale_socket_replaced)
 	cr_assert_neq(access(path, F_OK), 0, "control_close left the socket behind");
 }
 
+/* A directory others may write (sticky or not), or another user's: they
+ * could put a socket of their own in the agent's place, for the shim and
+ * odmctl to ask. Refused, with nothing bound there. */
+Test(control, a_directory_others_may_write_is_refused)
+{
+	static const mode_t modes[] = { 0777, 01777, 0755 };
+	struct odm_agent other;
+	char sub[96];
+	uv_loop_t l2;
+
+	snprintf(sub, sizeof(sub), "%s/open", dir);
+	cr_assert_eq(mkdir(sub, 0755), 0);
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		/* the last: mode 0755, but another user's (as root only) */
+		if (modes[i] == 0755 && (geteuid() != 0 || chown(sub, 65534, 65534) < 0))
+			break;
+		cr_assert_eq(chmod(sub, modes[i]), 0);
+		memset(&other, 0, sizeof(other));
+		config_defaults(&other.cfg);
+		snprintf(other.cfg.control_path, sizeof(other.cfg.control_path), "%s/odm.sock",
+			 sub);
+		uv_loop_init(&l2);
+		other.loop = &l2;
+		cr_assert_eq(control_open(&other), -EPERM, "mode %04o", (unsigned)modes[i]);
+		uv_run(&l2, UV_RUN_DEFAULT);
+		cr_assert_eq(uv_loop_close(&l2), 0);
+		cr_assert_neq(access(other.cfg.control_path, F_OK), 0, "a socket was bound");
+	}
+}
+
 /* connect to the control path, trying for up to ms: 0 and the hello
  * answered, or -errno of the last try */
 static int hello_within(int ms)
