@@ -429,6 +429,51 @@ Test(control, a_removed_directory_is_made_again_reachable)
 		     st.st_mode & 0777);
 }
 
+/*
+ * The socket removed while its directory is open to others (mode 0777): the
+ * agent's look each second must not bind it again there, where another user
+ * may have put theirs (odmagent.conf(5), control); it says why, and binds
+ * again once the directory is closed to others. Waits for the log line or
+ * the socket, whichever comes first (the watchdog bounds it).
+ */
+Test(control, a_removed_socket_is_not_bound_again_in_a_directory_others_may_write)
+{
+	char run[sizeof(agent.cfg.control_path)], logp[96], buf[4096] = "";
+	int lf, saved, r;
+
+	snprintf(run, sizeof(run), "%s/run", dir);
+	snprintf(logp, sizeof(logp), "%s/err.log", dir);
+	lf = open(logp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	cr_assert_geq(lf, 0);
+	fflush(stderr);
+	saved = dup(2);
+	cr_assert_geq(saved, 0);
+	cr_assert_eq(dup2(lf, 2), 2);
+	odm_log_init("test", ODM_LOG_WARN, 0);
+	cr_assert_eq(chmod(run, 0777), 0);
+	cr_assert_eq(unlink(agent.cfg.control_path), 0);
+	for (;;) {
+		ssize_t n = pread(lf, buf, sizeof(buf) - 1, 0);
+
+		buf[n > 0 ? n : 0] = '\0';
+		if (strstr(buf, "cannot be made again") || access(agent.cfg.control_path, F_OK) == 0)
+			break;
+		usleep(20 * 1000);
+	}
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(lf);
+	odm_log_init("test", ODM_LOG_ERR, 0);
+	cr_assert_neq(access(agent.cfg.control_path, F_OK), 0,
+		      "bound again in a directory of mode 0777");
+	cr_assert_not_null(strstr(buf, "is writable by others (mode 0777)"), "said: %s", buf);
+	cr_assert_eq(chmod(run, 0755), 0);
+	r = hello_within(5000);
+	cr_assert_eq(r, 0, "not bound again once the directory was closed to others: %s",
+		     strerror(-r));
+}
+
 /* The agent's stop removes its own socket only: one put there by another
  * agent after its own was removed stays. */
 Test(control, the_stop_leaves_a_socket_not_its_own)
