@@ -1598,7 +1598,7 @@ static void watch_tick(uv_timer_t *t)
 {
 	struct control *ctl = t->data;
 	const char *path = ctl->a->cfg.control_path;
-	char why[256];
+	char why[512]; /* two paths of up to 107 bytes, and the advice */
 	int ours, r;
 
 	if (ctl->closing)
@@ -1649,7 +1649,7 @@ int control_open(struct odm_agent *a)
 {
 	const char *path = a->cfg.control_path;
 	struct control *ctl;
-	char why[256];
+	char why[512]; /* two paths of up to 107 bytes, and the advice */
 	int r;
 
 	ctl = calloc(1, sizeof(*ctl));

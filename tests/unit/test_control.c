@@ -351,6 +351,51 @@ Test(control, a_directory_others_may_write_is_refused)
 	}
 }
 
+/* The refusal's words in full, "chmod o-w it" last, for a path as long as
+ * a socket's may be (107 bytes): both the directory and the path are in the
+ * line, which a buffer of 256 bytes cut short of its advice. */
+Test(control, the_refusal_of_a_long_path_is_said_in_full)
+{
+	char sub[sizeof(((struct sockaddr_un *)0)->sun_path)], logp[96], buf[2048];
+	struct odm_agent other;
+	uv_loop_t l2;
+	size_t dl = strlen(dir);
+	int lf, saved;
+	ssize_t n;
+
+	/* dir "/odm.sock": 107 bytes in all */
+	cr_assert_lt(dl, 90);
+	memcpy(sub, dir, dl);
+	sub[dl] = '/';
+	memset(sub + dl + 1, 'l', 98 - dl - 1);
+	sub[98] = '\0';
+	cr_assert_eq(mkdir(sub, 0777), 0);
+	cr_assert_eq(chmod(sub, 0777), 0);
+	memset(&other, 0, sizeof(other));
+	config_defaults(&other.cfg);
+	memcpy(other.cfg.control_path, sub, 98);
+	memcpy(other.cfg.control_path + 98, "/odm.sock", sizeof("/odm.sock"));
+	cr_assert_eq(strlen(other.cfg.control_path), 107);
+	snprintf(logp, sizeof(logp), "%s/err.log", dir);
+	lf = open(logp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	cr_assert_geq(lf, 0);
+	fflush(stderr);
+	saved = dup(2);
+	cr_assert_eq(dup2(lf, 2), 2);
+	uv_loop_init(&l2);
+	other.loop = &l2;
+	cr_assert_eq(control_open(&other), -EPERM);
+	uv_run(&l2, UV_RUN_DEFAULT);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(lf, buf, sizeof(buf) - 1, 0);
+	close(lf);
+	buf[n > 0 ? n : 0] = '\0';
+	cr_assert_eq(uv_loop_close(&l2), 0);
+	cr_assert_not_null(strstr(buf, "in the agent's place; chmod o-w it\n"), "said: %s", buf);
+}
+
 /* connect to the control path, trying for up to ms: 0 and the hello
  * answered, or -errno of the last try */
 static int hello_within(int ms)
