@@ -23,7 +23,8 @@
  * loads the programs anew and fills their maps with the bindings it
  * restores, while the earlier run's programs go on; when it has restored
  * them (settle) its programs take the earlier ones' places, one filter
- * replace per hook. A clean close removes the filters and the device.
+ * replace per hook. A clean close removes the filters, the device, and
+ * each clsact qdisc this run made that no other filter is left on.
  *
  * The anchor's replay after a move (replay.h) works as in the kernel
  * backend: a capture on the anchor's side keeps what it can send again
@@ -97,10 +98,12 @@ struct bp {
 		size_t n;
 	} *lrefs;
 	size_t n_lrefs, cap_lrefs;
-	/* the interfaces noted for this run's decap program, and whether it
-	 * went on (one that refused is not tried again) */
+	/* the interfaces noted for this run's decap program, whether it
+	 * went on (one that refused is not tried again), and whether its
+	 * clsact qdisc was made for it, by this run or an earlier one
+	 * (deleted at close if left empty) */
 	struct hook_if {
-		int idx, on;
+		int idx, on, made;
 	} *ifs;
 	size_t n_ifs, cap_ifs;
 	struct tunnel_table tt;
@@ -281,7 +284,7 @@ static void attach_ingress(struct bp *p)
 		p->list_err = 0;
 	}
 	for (i = ni; i->if_index; i++) {
-		int idx = (int)i->if_index, rc;
+		int idx = (int)i->if_index, rc, prev;
 
 		if (idx == p->t->ifindex || has_if(p, idx) || tunnel_tc_is_ether(idx) != 1)
 			continue;
@@ -296,10 +299,16 @@ static void attach_ingress(struct bp *p)
 			p->ifs = v;
 			p->cap_ifs = cap;
 		}
+		/* an earlier run's filter in place (a restart): the qdisc is
+		 * taken as made by that run, and goes at this one's close */
+		libbpf_set_print(NULL); /* the kernel's words for no qdisc */
+		prev = tunnel_tc_prog_id(idx, TUNNEL_TC_INGRESS, p->prio) > 0;
+		libbpf_set_print(libbpf_log);
 		/* noted either way: one that refuses is not tried (and logged)
 		 * again every second */
 		rc = tunnel_tc_attach(idx, TUNNEL_TC_INGRESS, p->decap_fd, p->prio);
 		p->ifs[p->n_ifs].idx = idx;
+		p->ifs[p->n_ifs].made = rc > 0 || (rc == 0 && prev);
 		p->ifs[p->n_ifs++].on = rc >= 0;
 		if (rc < 0)
 			log_warn(rc, "bpf backend: no decapsulation on %s", i->if_name);
@@ -357,8 +366,9 @@ static int attach(struct bp *p)
 }
 
 /* this run's filter at hook of ifindex, found gone (found 0) or running
- * another program (found: that one's id), put back, with a warning */
-static void put_back(struct bp *p, int ifindex, enum tunnel_tc_hook hook, int found)
+ * another program (found: that one's id), put back, with a warning; what
+ * tunnel_tc_attach said */
+static int put_back(struct bp *p, int ifindex, enum tunnel_tc_hook hook, int found)
 {
 	int egress = hook == TUNNEL_TC_EGRESS, rc;
 	char name[IF_NAMESIZE];
@@ -377,6 +387,7 @@ static void put_back(struct bp *p, int ifindex, enum tunnel_tc_hook hook, int fo
 			  egress ? "encapsulating" : "decapsulating", name,
 			  egress ? "egress" : "ingress", p->prio,
 			  found ? "ran another program" : "was deleted by someone else");
+	return rc;
 }
 
 /*
@@ -395,7 +406,7 @@ static void keep_filters(struct bp *p)
 	libbpf_set_print(NULL); /* the kernel's words for a missing filter */
 	id = tunnel_tc_prog_id(p->t->ifindex, TUNNEL_TC_EGRESS, p->prio);
 	if (id >= 0 && (uint32_t)id != p->encap_id)
-		put_back(p, p->t->ifindex, TUNNEL_TC_EGRESS, id);
+		(void)put_back(p, p->t->ifindex, TUNNEL_TC_EGRESS, id);
 	for (size_t i = 0; i < p->n_ifs;) {
 		struct hook_if *h = &p->ifs[i];
 
@@ -408,8 +419,9 @@ static void keep_filters(struct bp *p)
 			*h = p->ifs[--p->n_ifs];
 			continue;
 		}
-		if (id >= 0 && (uint32_t)id != p->decap_id)
-			put_back(p, h->idx, TUNNEL_TC_INGRESS, id);
+		if (id >= 0 && (uint32_t)id != p->decap_id &&
+		    put_back(p, h->idx, TUNNEL_TC_INGRESS, id) > 0)
+			h->made = 1; /* the qdisc went with it: the new one is ours */
 		i++;
 	}
 	libbpf_set_print(libbpf_log);
@@ -562,6 +574,12 @@ static void bp_close(struct odm_tunnel *t)
 	if (p->timer_on)
 		uv_timer_stop(&p->timer);
 	detach_all(t->ifname, p->prio); /* before settle: the earlier run's */
+	/* a qdisc this run made goes too, unless another filter is on it */
+	libbpf_set_print(NULL);
+	for (size_t i = 0; i < p->n_ifs; i++)
+		if (p->ifs[i].made)
+			(void)tunnel_tc_release(p->ifs[i].idx);
+	libbpf_set_print(libbpf_log);
 	tunnel_dev_drop(t); /* its routes go with it */
 	bp_free(p);
 }

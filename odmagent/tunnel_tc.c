@@ -4,6 +4,8 @@
 
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <linux/pkt_sched.h>
+#include <netlink/route/classifier.h>
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <string.h>
@@ -23,11 +25,50 @@ int tunnel_tc_attach(int ifindex, enum tunnel_tc_hook hook, int prog_fd, uint32_
 	LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = ifindex, .attach_point = point(hook));
 	LIBBPF_OPTS(bpf_tc_opts, o, .handle = HANDLE, .priority = prio, .prog_fd = prog_fd,
 		    .flags = BPF_TC_F_REPLACE);
-	int rc = bpf_tc_hook_create(&h);
+	int rc = bpf_tc_hook_create(&h), made = rc == 0;
 
 	if (rc < 0 && rc != -EEXIST)
 		return rc;
-	return bpf_tc_attach(&h, &o);
+	rc = bpf_tc_attach(&h, &o);
+	return rc < 0 ? rc : made;
+}
+
+/* the filters on ifindex's clsact hook min (TC_H_MIN_INGRESS, _EGRESS), or
+ * -errno */
+static int filters_at(struct nl_sock *sk, int ifindex, uint32_t min)
+{
+	struct nl_cache *c;
+	int n = rtnl_cls_alloc_cache(sk, ifindex, TC_H_MAKE(TC_H_CLSACT, min), &c);
+
+	if (n < 0)
+		return -EIO;
+	n = nl_cache_nitems(c);
+	nl_cache_free(c);
+	return n;
+}
+
+int tunnel_tc_release(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	struct nl_sock *sk = nl_socket_alloc();
+	int in, eg, rc;
+
+	if (!sk)
+		return -ENOMEM;
+	if (nl_connect(sk, NETLINK_ROUTE) < 0) {
+		nl_socket_free(sk);
+		return -EIO;
+	}
+	in = filters_at(sk, ifindex, TC_H_MIN_INGRESS);
+	eg = filters_at(sk, ifindex, TC_H_MIN_EGRESS);
+	nl_socket_free(sk);
+	if (in < 0 || eg < 0)
+		return in < 0 ? in : eg;
+	if (in || eg)
+		return 0;
+	rc = bpf_tc_hook_destroy(&h);
+	return rc < 0 ? rc : 1;
 }
 
 int tunnel_tc_detach(int ifindex, enum tunnel_tc_hook hook, uint32_t prio)

@@ -17,8 +17,8 @@
 #      goes on while the agent is dead, the restarted agent takes the lease
 #      over, the download completes with the right sha256;
 #   4. a clean stop leaves nothing: no device, nftables table, decapsulation
-#      rule, route or tc filter, and the rule to the local table is back at
-#      priority 0;
+#      rule, route, tc filter or clsact qdisc, and the rule to the local
+#      table is back at priority 0 (after a kill -9 and a restart too, 3.);
 #   5. (bpf) both agents killed mid-download, then started on the userspace
 #      backend: it removes the bpf filters, and its tunnel carries the
 #      download on.
@@ -73,7 +73,8 @@ outer_hlims() {
 }
 
 # leftover STATE of a kernel backend on HOST: device, nft tables, rules,
-# seg6 routes, tc filters of ours
+# seg6 routes, tc filters of ours, clsact qdiscs (the network has none of
+# its own: each is one the bpf backend made)
 kernel_leftovers() {
 	local h=$1 dev=$2 ifs i
 	nsq "$h" ip link show "$dev" 2>/dev/null | head -n 1 || true
@@ -84,6 +85,7 @@ kernel_leftovers() {
 	for i in $ifs; do
 		nsq "$h" tc filter show dev "$i" ingress 2>/dev/null | grep -e odm_ || true
 	done
+	nsq "$h" tc qdisc show 2>/dev/null | grep -e clsact || true
 }
 
 # the bpf backend's filters on HOST (any interface's ingress, DEV's egress)

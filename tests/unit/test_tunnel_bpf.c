@@ -7,11 +7,14 @@
  * deletes, with the clsact qdisc that holds it, is put back by its next
  * look, an interface that goes is forgotten, and one that comes later (a
  * host's new access link, an anchor's uplink made anew) gets the
- * decapsulating program, on either side; an anchor's decapsulating
+ * decapsulating program, on either side; a close deletes the clsact
+ * qdisc it made on an interface, and leaves one that was there before or
+ * that another filter is on; an anchor's decapsulating
  * program reports no (inner, outer source) pair of a packet sent to a
  * multicast group.
  */
 #include <arpa/inet.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -129,6 +132,74 @@ Test(tunnel_bpf, deleted_filters_are_put_back)
 	cr_assert_eq(prog_at(t->ifindex, TUNNEL_TC_EGRESS), enc);
 	tunnel_close(t);
 	uv_run(&loop, UV_RUN_NOWAIT);
+}
+
+/* 1 if ifindex has a clsact qdisc (a probe that makes one deletes it again) */
+static int has_clsact(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	libbpf_print_fn_t was = libbpf_set_print(NULL);
+	int rc = bpf_tc_hook_create(&h);
+
+	libbpf_set_print(was);
+	if (rc == 0) {
+		h.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		cr_assert_eq(bpf_tc_hook_destroy(&h), 0);
+		return 0;
+	}
+	cr_assert_eq(rc, -EEXIST, "probing the clsact qdisc: %s", strerror(-rc));
+	return 1;
+}
+
+/* a tc program that passes every packet (another program's) */
+static int pass_prog(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 (TC_ACT_OK) */
+		{ .code = 0x95 },                          /* exit */
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "other", "GPL", insns, 2, NULL);
+
+	cr_assert_geq(fd, 0, "loading a tc program: %s", strerror(-fd));
+	return fd;
+}
+
+Test(tunnel_bpf, close_deletes_only_the_qdisc_it_made)
+{
+	LIBBPF_OPTS(bpf_tc_hook, h, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = 1, .priority = 7);
+	int fd0, fd1, fd2, i0, i1, i2, other;
+
+	test_netns_enter();
+	fd0 = tap("odmtap0"); /* none before: the agent's, gone at close */
+	fd1 = tap("odmtap1"); /* one before, empty: stays */
+	fd2 = tap("odmtap2"); /* the agent's, another filter put on it: stays */
+	i0 = (int)if_nametoindex("odmtap0");
+	i1 = (int)if_nametoindex("odmtap1");
+	i2 = (int)if_nametoindex("odmtap2");
+	h.ifindex = i1;
+	cr_assert_eq(bpf_tc_hook_create(&h), 0);
+	open_bpf(ODM_TUNNEL_HOST);
+	cr_assert_gt(prog_at(i0, TUNNEL_TC_INGRESS), 0);
+	cr_assert_gt(prog_at(i1, TUNNEL_TC_INGRESS), 0);
+	other = pass_prog();
+	h.ifindex = i2;
+	o.prog_fd = other;
+	cr_assert_eq(bpf_tc_attach(&h, &o), 0);
+	tunnel_close(t);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	cr_assert_eq(prog_at(i0, TUNNEL_TC_INGRESS), 0);
+	cr_assert_not(has_clsact(i0), "the clsact qdisc the agent made is left after its close");
+	cr_assert(has_clsact(i1), "the clsact qdisc that was there before is gone");
+	cr_assert(has_clsact(i2), "the qdisc another filter is on is gone");
+	o.prog_fd = 0;
+	o.prog_id = 0;
+	o.flags = 0;
+	cr_assert_eq(bpf_tc_query(&h, &o), 0, "the other program's filter is gone");
+	close(other);
+	close(fd0);
+	close(fd1);
+	close(fd2);
 }
 
 /* the loop run until ifindex's ingress holds a program, 3 s at most: its id */
