@@ -24,7 +24,8 @@
  * restores, while the earlier run's programs go on; when it has restored
  * them (settle) its programs take the earlier ones' places, one filter
  * replace per hook. A clean close removes the filters, the device, and
- * each clsact qdisc this run made that no other filter is left on.
+ * each clsact qdisc this run made, or the earlier one it took over from
+ * (noted in the programs' conf map), that no other filter is left on.
  *
  * The anchor's replay after a move (replay.h) works as in the kernel
  * backend: a capture on the anchor's side keeps what it can send again
@@ -105,6 +106,7 @@ struct bp {
 	struct hook_if {
 		int idx, on, made;
 	} *ifs;
+	int made_dirty; /* a made changed since write_conf noted them */
 	size_t n_ifs, cap_ifs;
 	struct tunnel_table tt;
 	struct odm_tunnel_stats total;
@@ -252,6 +254,10 @@ static int write_conf(struct bp *p)
 	c.has_guard = (uint32_t)t->has_guard;
 	c.guard_plen = t->guard_plen;
 	memcpy(&c.guard, &t->guard, sizeof c.guard);
+	for (size_t i = 0, n = 0; i < p->n_ifs && n < ODM_BPF_MADE_MAX; i++)
+		if (p->ifs[i].made)
+			c.made[n++] = (uint32_t)p->ifs[i].idx;
+	p->made_dirty = 0;
 	return bpf_map_update_elem(p->conf, &zero, &c, BPF_ANY) < 0 ? -errno : 0;
 }
 
@@ -261,6 +267,42 @@ static int has_if(const struct bp *p, int ifindex)
 		if (p->ifs[i].idx == ifindex)
 			return 1;
 	return 0;
+}
+
+/* 1 if the earlier run whose program prog_id holds a filter on ifindex
+ * noted that interface's clsact qdisc as made by it (write_conf), else 0:
+ * one whose conf cannot be read (an agent that kept no such note) did not */
+static int earlier_made(int ifindex, uint32_t prog_id)
+{
+	uint32_t ids[16], zero = 0, len;
+	struct bpf_prog_info pi;
+	int pfd = bpf_prog_get_fd_by_id(prog_id), made = 0;
+
+	if (pfd < 0)
+		return 0;
+	memset(&pi, 0, sizeof pi);
+	pi.nr_map_ids = 16;
+	pi.map_ids = (uint64_t)(uintptr_t)ids;
+	len = sizeof pi;
+	if (bpf_obj_get_info_by_fd(pfd, &pi, &len) < 0)
+		pi.nr_map_ids = 0;
+	for (uint32_t i = 0; i < pi.nr_map_ids && i < 16 && !made; i++) {
+		struct bpf_map_info mi;
+		struct odm_bpf_conf c;
+		int mfd = bpf_map_get_fd_by_id(ids[i]);
+
+		if (mfd < 0)
+			continue;
+		memset(&mi, 0, sizeof mi);
+		len = sizeof mi;
+		if (bpf_obj_get_info_by_fd(mfd, &mi, &len) == 0 && !strcmp(mi.name, "conf") &&
+		    mi.value_size == sizeof c && bpf_map_lookup_elem(mfd, &zero, &c) == 0)
+			for (size_t j = 0; j < ODM_BPF_MADE_MAX && c.made[j]; j++)
+				made |= c.made[j] == (uint32_t)ifindex;
+		close(mfd);
+	}
+	close(pfd);
+	return made;
 }
 
 /* The decapsulating program on every Ethernet interface it is not on yet. */
@@ -300,15 +342,19 @@ static void attach_ingress(struct bp *p)
 			p->cap_ifs = cap;
 		}
 		/* an earlier run's filter in place (a restart): the qdisc is
-		 * taken as made by that run, and goes at this one's close */
+		 * this run's to delete at its close if that run noted it as
+		 * made, read before the replace lets that program go */
 		libbpf_set_print(NULL); /* the kernel's words for no qdisc */
-		prev = tunnel_tc_prog_id(idx, TUNNEL_TC_INGRESS, p->prio) > 0;
+		prev = tunnel_tc_prog_id(idx, TUNNEL_TC_INGRESS, p->prio);
+		prev = prev > 0 && (uint32_t)prev != p->decap_id &&
+		       earlier_made(idx, (uint32_t)prev);
 		libbpf_set_print(libbpf_log);
 		/* noted either way: one that refuses is not tried (and logged)
 		 * again every second */
 		rc = tunnel_tc_attach(idx, TUNNEL_TC_INGRESS, p->decap_fd, p->prio);
 		p->ifs[p->n_ifs].idx = idx;
 		p->ifs[p->n_ifs].made = rc > 0 || (rc == 0 && prev);
+		p->made_dirty |= p->ifs[p->n_ifs].made;
 		p->ifs[p->n_ifs++].on = rc >= 0;
 		if (rc < 0)
 			log_warn(rc, "bpf backend: no decapsulation on %s", i->if_name);
@@ -362,6 +408,8 @@ static int attach(struct bp *p)
 	}
 	p->attached = 1;
 	attach_ingress(p);
+	if (p->made_dirty && write_conf(p) < 0)
+		log_warnx("bpf backend: the qdiscs made could not be noted for a restart");
 	return 0;
 }
 
@@ -416,12 +464,15 @@ static void keep_filters(struct bp *p)
 		}
 		id = tunnel_tc_prog_id(h->idx, TUNNEL_TC_INGRESS, p->prio);
 		if (id == -ENODEV) {
+			p->made_dirty |= h->made;
 			*h = p->ifs[--p->n_ifs];
 			continue;
 		}
 		if (id >= 0 && (uint32_t)id != p->decap_id &&
-		    put_back(p, h->idx, TUNNEL_TC_INGRESS, id) > 0)
+		    put_back(p, h->idx, TUNNEL_TC_INGRESS, id) > 0) {
+			p->made_dirty |= !h->made;
 			h->made = 1; /* the qdisc went with it: the new one is ours */
+		}
 		i++;
 	}
 	libbpf_set_print(libbpf_log);
@@ -480,6 +531,8 @@ static void on_timer(uv_timer_t *h)
 		/* an interface that came (back): a host's new access link, an
 		 * anchor's uplink made anew */
 		attach_ingress(p);
+		if (p->made_dirty && write_conf(p) < 0)
+			log_warnx("bpf backend: the qdiscs made could not be noted for a restart");
 	}
 	if (p->t->side == ODM_TUNNEL_HOST)
 		refresh(p);

@@ -41,6 +41,8 @@ struct odm_bpf_bind {
 	__u64 rx_at_ns, tx_at_ns;
 };
 
+#define ODM_BPF_MADE_MAX 32 /* interfaces in odm_bpf_conf.made */
+
 /* side: 0 host, 1 anchor (enum odm_tunnel_side) */
 struct odm_bpf_conf {
 	struct odm_bpf_addr guard;
@@ -54,6 +56,11 @@ struct odm_bpf_conf {
 	 * device's 1280 bytes inside, which the programs cannot fragment for
 	 * (tunnel.h inner_max) */
 	__u32 mss_max;
+	/* the agent's, not read by the programs: the interfaces (ifindex, 0
+	 * ends the list) whose clsact qdisc the run that loaded them made, so
+	 * that a restarted agent, reading it through the earlier run's
+	 * program, deletes at its clean stop those qdiscs and no other */
+	__u32 made[ODM_BPF_MADE_MAX];
 };
 
 struct odm_bpf_unbound {

@@ -9,7 +9,8 @@
  * host's new access link, an anchor's uplink made anew) gets the
  * decapsulating program, on either side; a close deletes the clsact
  * qdisc it made on an interface, and leaves one that was there before or
- * that another filter is on; an anchor's decapsulating
+ * that another filter is on, also after a kill -9 and a restart (the
+ * earlier run's note of what it made); an anchor's decapsulating
  * program reports no (inner, outer source) pair of a packet sent to a
  * multicast group.
  */
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -200,6 +202,46 @@ Test(tunnel_bpf, close_deletes_only_the_qdisc_it_made)
 	close(fd0);
 	close(fd1);
 	close(fd2);
+}
+
+/* After a kill -9 and a restart: the restarted run's close deletes the
+ * qdisc the killed run made, and not one that was there before either. */
+Test(tunnel_bpf, restart_deletes_only_the_qdisc_the_earlier_run_made)
+{
+	LIBBPF_OPTS(bpf_tc_hook, h, .attach_point = BPF_TC_INGRESS);
+	int fd0, fd1, i0, i1, st;
+	pid_t pid;
+
+	test_netns_enter();
+	fd0 = tap("odmtap0"); /* none before: the killed run's, gone at close */
+	fd1 = tap("odmtap1"); /* one before the first run, empty: stays */
+	i0 = (int)if_nametoindex("odmtap0");
+	i1 = (int)if_nametoindex("odmtap1");
+	h.ifindex = i1;
+	cr_assert_eq(bpf_tc_hook_create(&h), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) { /* the first run, which ends as a kill -9 would */
+		struct odm_tunnel *t1;
+		uv_loop_t l1;
+
+		_exit(uv_loop_init(&l1) == 0 &&
+		      tunnel_open(&t1, &l1, "bpf", ODM_TUNNEL_HOST, DEV) == 0 ? 0 : 1);
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		cr_skip_test("the kernel does not take the bpf backend's programs");
+	cr_assert_gt(prog_at(i0, TUNNEL_TC_INGRESS), 0, "the first run's filter");
+	cr_assert_gt(prog_at(i1, TUNNEL_TC_INGRESS), 0, "the first run's filter");
+	open_bpf(ODM_TUNNEL_HOST); /* the device is there: a restart */
+	t->ops->settle(t);
+	cr_assert_gt(prog_at(i1, TUNNEL_TC_INGRESS), 0, "the restarted run's filter");
+	tunnel_close(t);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	cr_assert_not(has_clsact(i0), "the qdisc the killed run made is left");
+	cr_assert(has_clsact(i1), "the qdisc there before the first run is gone");
+	close(fd0);
+	close(fd1);
 }
 
 /* the loop run until ifindex's ingress holds a program, 3 s at most: its id */
