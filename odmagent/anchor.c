@@ -677,6 +677,15 @@ static int binding_error(struct anchor *an, const uint8_t *buf, const struct in6
 	char s[INET6_ADDRSTRLEN];
 	int n;
 
+	/* an error goes to one node only (RFC 4443 section 2.4(e), as the
+	 * host's, hostengine.c): not to a group, nor to :: (a sender not
+	 * known, whose answer the kernel would hand back to this host) */
+	if (IN6_IS_ADDR_MULTICAST(src) || IN6_IS_ADDR_UNSPECIFIED(src)) {
+		an->cnt.dropped++;
+		log_debug("MH type %u from %s: no Binding Error (not a single node)", buf[2],
+			  ntop6(src, s));
+		return 0;
+	}
 	if (!answer_allowed(an, now_ms)) {
 		log_debug("MH type %u from %s: no Binding Error (rate limit)", buf[2],
 			  ntop6(src, s));

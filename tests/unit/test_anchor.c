@@ -1420,6 +1420,14 @@ Test(anchor, binding_error_and_drops)
 	cr_assert_eq(mh_decode(reply, (size_t)n, &m, NULL, NULL), 0);
 	cr_assert_eq(m.type, MH_TYPE_BE);
 	cr_assert_eq(m.status, MH_BE_UNKNOWN_MH);
+	/* from :: or a group: no single node to tell (RFC 4443 2.4(e)) */
+	s = in6addr_any;
+	cr_assert_eq(anchor_handle_bu(&an, pkt, sizeof pkt, &s, &d, 0, &rt0, reply,
+				      sizeof reply), 0, "a Binding Error to ::");
+	s = A("ff02::1");
+	cr_assert_eq(anchor_handle_bu(&an, pkt, sizeof pkt, &s, &d, 0, &rt0, reply,
+				      sizeof reply), 0, "a Binding Error to ff02::1");
+	s = A(COA1);
 
 	pkt[1] = 5; /* Header Len disagrees with the length: silently dropped */
 	cr_assert_eq(anchor_handle_bu(&an, pkt, sizeof pkt, &s, &d, 0, &rt0, reply,
