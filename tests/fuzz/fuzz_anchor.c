@@ -36,7 +36,13 @@
  *   - the tunnel carries exactly the bindings whose CoA is not their
  *     address (a failed bind or route leaves nothing behind);
  *   - the tunnel hears of a move (to replay what the old CoA missed) only
- *     for an accepted BU, once, with the loss that BU's option tells.
+ *     for an accepted BU, once, with the loss that BU's option tells,
+ *     counted back from its arrival (a BU may be read up to 4 s late), of
+ *     a binding that existed, saying whether its CoA stayed the same,
+ *     which only a BU that names a loss may do (a link back with its
+ *     address);
+ *   - an answer goes to a single node: never to a group or to :: (raw
+ *     bytes come from those too).
  * Any violation abort()s.
  *
  * Sixteen steps are enough for every answer the anchor has here (a full
@@ -127,22 +133,31 @@ static int fk_from_link(const struct anchor *an, const struct in6_addr *src)
 	return src->s6_addr[15] <= 2;
 }
 
-/* what the last move told the tunnel (replay.h), and how many moves a step made */
+/* what the last move told the tunnel (replay.h), how many moves a step
+ * made, and the care-of address the binding had then (the anchor whose
+ * binding cache it is: fk_an) */
+static const struct anchor *fk_an;
 static struct {
 	unsigned n;
-	struct in6_addr inner;
-	int has_lost;
+	struct in6_addr inner, old_coa;
+	int has_lost, same, found;
 	uint32_t ms, tag;
 } moved;
 static size_t fk_moved(struct odm_tunnel *t, const struct in6_addr *inner, int has_lost,
-		       uint32_t lost_ago_ms, uint32_t last_tag)
+		       uint32_t lost_ago_ms, uint32_t last_tag, int same)
 {
+	const struct binding *b = bcache_find_hoa(&fk_an->bc, inner);
+
 	(void)t;
 	moved.n++;
 	moved.inner = *inner;
 	moved.has_lost = has_lost;
 	moved.ms = lost_ago_ms;
 	moved.tag = last_tag;
+	moved.same = same;
+	moved.found = b != NULL;
+	if (b)
+		moved.old_coa = b->coa;
 	return 0;
 }
 static const struct odm_tunnel_ops fake_ops = {
@@ -269,9 +284,11 @@ static const struct {
 } services[] = { { "fixed", 5 }, { "session-lasting", 15 }, { "graceful-replacement", 20 },
 		 { "non-persistent", 14 }, { "x", 1 }, { "fixed\0", 6 } };
 
-/* A BU from the fuzzer's choices; returns its length (0 = none). */
+/* A BU from the fuzzer's choices; returns its length (0 = none). *late:
+ * how long before it is read it arrived (ms), for one that names a loss */
 static size_t build_bu(struct cursor *c, const struct odm_config *cfg, const struct anchor *an,
-		       uint64_t ntp_now, struct in6_addr *src, uint8_t *buf, size_t cap)
+		       uint64_t ntp_now, struct in6_addr *src, uint8_t *buf, size_t cap,
+		       uint64_t *late)
 {
 	struct mh_msg m;
 	uint8_t opts = take8(c), who = take8(c), hsel = take8(c), svc = take8(c);
@@ -334,6 +351,8 @@ static size_t build_bu(struct cursor *c, const struct odm_config *cfg, const str
 		m.present |= MH_HAS_COA_LOST;
 		m.coa_lost_ms = (uint32_t)take8(c) << (who & 0x18);
 		m.coa_lost_tag = (who & 4) ? 0x01020304u * take8(c) : 0;
+		/* read late (a loaded agent): up to 4 s after its arrival */
+		*late = (uint64_t)take8(c) << 4;
 	}
 	if (svc & 1) {
 		unsigned k = (svc >> 1) % (sizeof services / sizeof services[0]);
@@ -370,6 +389,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t now_ms = 1000;
 	size_t before, after;
 	uint8_t bu[MH_MAX_LEN], reply[MH_MAX_LEN], first;
+	static const struct in6_addr group = { { { 0xff, 0x02, 0, 0, 0, 0, 0, 0,
+						   0, 0, 0, 0, 0, 0, 0, 1 } } };
 
 	if (!log_once) {
 		odm_log_init("fuzz_anchor", ODM_LOG_ERR, 0);
@@ -413,6 +434,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tun.side = ODM_TUNNEL_ANCHOR;
 	if (anchor_init(&an, &cfg, &tun) != 0)
 		return 0;
+	fk_an = &an;
 	an.from_link = fk_from_link;
 	an.route = fk_route;
 	if (first & 0x80) /* the last run did not stop cleanly */
@@ -424,6 +446,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t kind = take8(&c);
 		struct in6_addr src;
 		struct mh_msg ans;
+		uint64_t late = 0;
 		size_t len;
 		int r;
 
@@ -437,13 +460,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			c.p += len;
 			c.n -= len;
 			coa_of(kind >> 1, &src);
+			/* or from a group, or from no node at all */
+			if (((kind >> 5) & 7) == 1)
+				src = (kind & 2) ? in6addr_any : group;
 		} else {
 			len = build_bu(&c, &cfg, &an, mh_ntp_from_timespec(&rt), &src, bu,
-				       sizeof bu);
+				       sizeof bu, &late);
 		}
 		moved.n = 0;
+		/* when it arrived (the kernel's stamp), if it waited */
+		an.rx_at_ms = late && late < now_ms ? now_ms - late : 0;
 		r = anchor_handle_bu(&an, bu, len, &src, &anchor_addr, now_ms, &rt, reply,
 				     sizeof reply);
+		an.rx_at_ms = 0;
 		CHECK(r > -4096); /* a length, 0, or -errno */
 		after = check_state(&an);
 		if (r > 0) {
@@ -451,15 +480,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(ans.type == MH_TYPE_BA || ans.type == MH_TYPE_BE);
 			if (ans.type == MH_TYPE_BA && ans.status >= 128)
 				CHECK(after == before);
+			/* an answer goes to one node (RFC 4443 section 2.4(e)) */
+			CHECK(!IN6_IS_ADDR_MULTICAST(&src) && !IN6_IS_ADDR_UNSPECIFIED(&src));
 		}
 		if (moved.n) {
 			struct mh_msg m;
+			uint64_t ago;
 
-			/* a move of an accepted BU, with what it said of the loss */
+			/* a move of an accepted BU, with what it said of the
+			 * loss, dated from the BU's arrival */
 			CHECK(moved.n == 1 && r > 0 && ans.type == MH_TYPE_BA && ans.status < 128);
 			CHECK(mh_decode(bu, len, &m, NULL, NULL) == 0);
 			CHECK(moved.has_lost == !!(m.present & MH_HAS_COA_LOST));
-			CHECK(moved.ms == m.coa_lost_ms && moved.tag == m.coa_lost_tag);
+			ago = (uint64_t)m.coa_lost_ms + (late < now_ms ? late : 0);
+			CHECK(moved.ms == (ago < UINT32_MAX ? ago : UINT32_MAX));
+			CHECK(moved.tag == m.coa_lost_tag);
+			/* of a binding there before; to the CoA it had only
+			 * when the BU says the link was lost meanwhile */
+			CHECK(moved.found);
+			CHECK(moved.same == !memcmp(&moved.old_coa,
+						    (m.present & MH_HAS_ALTCOA) ? &m.altcoa : &src,
+						    sizeof src));
+			CHECK(!moved.same || moved.has_lost);
 		}
 		/* time goes on: up to ~4 min per step, so bindings expire */
 		now_ms += (uint64_t)(kind >> 2) * 4000;
