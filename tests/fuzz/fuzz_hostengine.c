@@ -18,7 +18,8 @@
  * tick with socket counts, a usability poll (maybe after someone else
  * deleted an address, rule or route the engine configured: the kernel's
  * news of it, he_*_gone), registration timers, a release hint, or time
- * going on.
+ * going on. A raw message comes from the anchor of the first BU, a
+ * stranger, a group or ::, to that BU's source or to a group.
  * Then the agent stops. Checked (abort() on a violation):
  *   - every request is answered exactly once, at the latest at the stop;
  *   - after the stop no address, rule, tunnel binding or route is left on
@@ -26,11 +27,18 @@
  *     someone else meanwhile);
  *   - a type that is not offered never causes a BU (Graceful-replacement
  *     is offered only with the access anchor, Fixed only with the home
- *     anchor).
+ *     anchor);
+ *   - the host sends nothing but BUs, and Binding Errors: status 2, one
+ *     per message of an unknown MH type (RFC 6275 section 9.2) from a
+ *     unicast source to a unicast address, from that address to that
+ *     source, and none for anything else; the first HE_BE_RATE such
+ *     messages are all answered, and no more than HE_BE_RATE plus
+ *     HE_BE_RATE a second since the start ever are (RFC 4443 2.4(e), (f)).
  * LeakSanitizer checks that he_cleanup() frees what was made.
  *
  * fuzz-flags: -max_len=1024
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -83,6 +91,11 @@ static struct {
 	uint64_t last_traffic, rx_packets;
 	struct in6_addr host[2];
 	int nhost;
+	/* the raw message being handed over (raw_at), if of an unknown MH
+	 * type (raw_unknown); the Binding Errors sent for it and in all */
+	int raw_at, raw_unknown;
+	struct in6_addr raw_src, raw_dst;
+	unsigned be_now, be, eligible;
 } S;
 
 static void addr_of(unsigned k, uint8_t net, struct in6_addr *a)
@@ -229,9 +242,24 @@ static int f_host_addrs(void *arg, struct in6_addr *out, size_t max)
 static int f_send_bu(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
 		     const struct in6_addr *dst)
 {
-	unsigned i = S.bus++ % RING;
+	struct mh_msg m;
+	unsigned i;
 
 	CHECK(len <= MH_MAX_LEN);
+	CHECK(mh_decode(buf, len, &m, NULL, NULL) == 0);
+	if (m.type == MH_TYPE_BE) {
+		/* one answer to the unknown type being handed over, to
+		 * its source, from the address it came to */
+		CHECK(S.raw_at && S.raw_unknown && S.be_now++ == 0);
+		CHECK(m.status == MH_BE_UNKNOWN_MH);
+		CHECK(IN6_ARE_ADDR_EQUAL(src, &S.raw_dst) && IN6_ARE_ADDR_EQUAL(dst, &S.raw_src));
+		CHECK(!IN6_IS_ADDR_MULTICAST(dst) && !IN6_IS_ADDR_UNSPECIFIED(dst) &&
+		      !IN6_IS_ADDR_MULTICAST(src));
+		S.be++;
+		return 0;
+	}
+	CHECK(m.type == MH_TYPE_BU);
+	i = S.bus++ % RING;
 	memcpy(S.bu[i], buf, len);
 	S.bulen[i] = len;
 	S.busrc[i] = *src;
@@ -331,7 +359,7 @@ static void ba(struct hostengine *e, struct cursor *c, uint64_t now)
 		return;
 	i = (S.bus - 1 - (f & 7) % (S.bus < RING ? S.bus : RING)) % RING;
 	if (mh_decode(S.bu[i], S.bulen[i], &q, NULL, NULL) != 0)
-		abort(); /* every BU we sent decodes */
+		abort(); /* every BU we sent decodes (f_send_bu) */
 	memset(&m, 0, sizeof(m));
 	m.type = MH_TYPE_BA;
 	m.status = status < 64 ? 0 : status; /* mostly accepted */
@@ -387,6 +415,43 @@ static void outside_delete(struct hostengine *e, unsigned k, uint64_t now)
 	}
 }
 
+/*
+ * Raw bytes as a Mobility Header message, from the anchor of the first BU
+ * (or :: before one), a stranger, a group or ::, to that BU's source or to
+ * a group: one of an unknown type draws a Binding Error only from a
+ * unicast source to a unicast address, within the rate limit
+ */
+static void raw_mh(struct hostengine *e, const uint8_t *raw, size_t n, uint8_t w,
+		   uint64_t now, uint64_t start)
+{
+	struct mh_msg m;
+
+	S.raw_src = S.budst[0];
+	if ((w & 3) == 1)
+		addr_of(0, 0xee, &S.raw_src);
+	else if ((w & 3) == 2)
+		inet_pton(AF_INET6, "ff02::1", &S.raw_src);
+	else if ((w & 3) == 3)
+		S.raw_src = in6addr_any;
+	S.raw_dst = S.busrc[0];
+	if (w & 4)
+		inet_pton(AF_INET6, "ff02::1", &S.raw_dst);
+	S.raw_unknown = mh_decode(raw, n, &m, NULL, NULL) == MH_E_TYPE;
+	S.raw_at = 1;
+	S.be_now = 0;
+	he_mh_input(e, raw, n, &S.raw_src, &S.raw_dst, now);
+	S.raw_at = 0;
+	if (S.raw_unknown && !IN6_IS_ADDR_MULTICAST(&S.raw_src) &&
+	    !IN6_IS_ADDR_UNSPECIFIED(&S.raw_src) && !IN6_IS_ADDR_MULTICAST(&S.raw_dst)) {
+		/* the bucket starts full: the first ones are answered */
+		S.eligible++;
+		CHECK(S.be_now || S.eligible > HE_BE_RATE);
+	} else {
+		CHECK(S.be_now == 0);
+	}
+	CHECK(S.be <= HE_BE_RATE + HE_BE_RATE * (now - start) / 1000);
+}
+
 static void move(struct cursor *c)
 {
 	uint8_t f = take8(c);
@@ -405,7 +470,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cursor c = { data, size };
 	struct reg_config rc = { 0 };
 	struct lease_policy pol = { .grace_ms = HE_GRACE_MS, .udp_inactivity_s = 5 };
-	uint64_t now = 1000000;
+	const uint64_t start = 1000000;
+	uint64_t now = start;
 	uint8_t anchors;
 	uint8_t raw[64] = { 0 };
 
@@ -462,7 +528,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				he_icmp_bu_unheard(&e, &S.busrc[raw[0] % RING], &S.budst[raw[1] % RING],
 						   now);
 			else
-				he_mh_input(&e, raw, n, &S.budst[0], &S.busrc[0], now);
+				raw_mh(&e, raw, n, take8(&c), now, start);
 			break;
 		}
 		case 5:
