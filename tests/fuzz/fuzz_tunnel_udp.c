@@ -3,9 +3,13 @@
  * splitter (tunnel_udp.h): the first two bytes are a UDP_GRO size, the rest
  * a received buffer. The pieces must tile the buffer exactly, each within
  * it and no longer than the size, every one but the last exactly the size;
- * the whole-packet check reads only inside its piece. The same bytes as
- * packet lengths into tudp_run: a run is never empty for a non-empty
- * first length and obeys the UDP_SEGMENT rules.
+ * the whole-packet check reads only inside its piece. Each piece that
+ * passes it is decapsulated under each outer ECN field (tunnel_ecn.h, as
+ * tunnel_user.c does): the inner field becomes what RFC 6040 section 4.2's
+ * table (spelled out again here) says, or the packet is dropped exactly
+ * where the table says so, and no other bit of the packet changes. The
+ * same bytes as packet lengths into tudp_run: a run is never empty for a
+ * non-empty first length and obeys the UDP_SEGMENT rules.
  *
  * fuzz-flags: -max_len=70000
  */
@@ -13,11 +17,42 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tunnel_ecn.h"
 #include "tunnel_udp.h"
 
 #define MAXP (70000 / TUDP_INNER_MIN + 1)
 
 static size_t off[MAXP], len[MAXP];
+
+/* RFC 6040 section 4.2, [inner][outer]; -1: drop. Fields: 0 Not-ECT,
+ * 1 ECT(1), 2 ECT(0), 3 CE (RFC 3168 section 5) */
+static const int RFC6040[4][4] = {
+	/* outer:   Not-ECT ECT(1) ECT(0) CE */
+	[0] = { 0, 0, 0, -1 }, /* inner Not-ECT */
+	[1] = { 1, 1, 1, 3 },  /* inner ECT(1) */
+	[2] = { 2, 1, 2, 3 },  /* inner ECT(0) */
+	[3] = { 3, 3, 3, 3 },  /* inner CE */
+};
+
+/* a piece decapsulated under each outer field, as tunnel_user.c does */
+static void check_ecn(const uint8_t *pkt)
+{
+	unsigned inner = (pkt[1] >> 4) & 3u;
+
+	for (unsigned outer = 0; outer < 4; outer++) {
+		uint8_t h[2] = { pkt[0], pkt[1] };
+		int ecn = tunnel_ecn_decap(outer, tunnel_ecn_of(h));
+
+		if (ecn != RFC6040[inner][outer])
+			abort();
+		if (ecn == TUNNEL_ECN_DROP)
+			continue;
+		tunnel_ecn_set(h, (unsigned)ecn);
+		if (tunnel_ecn_of(h) != (unsigned)ecn || h[0] != pkt[0] ||
+		    (h[1] & ~0x30u) != (pkt[1] & ~0x30u))
+			abort();
+	}
+}
 
 static void check_run(const uint8_t *d, size_t n)
 {
@@ -71,7 +106,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (off[i] != at || len[i] == 0 || len[i] > gso || off[i] + len[i] > n ||
 		    (i + 1 < cnt && len[i] != gso))
 			abort();
-		(void)tudp_inner_ok(buf + off[i], len[i]);
+		if (tudp_inner_ok(buf + off[i], len[i]))
+			check_ecn(buf + off[i]);
 		at += len[i];
 	}
 	if (at != n)
