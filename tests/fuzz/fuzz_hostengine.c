@@ -14,8 +14,9 @@
  * BU's source and anchor an ICMPv6 error is about: one about a tunnelled
  * packet, or a Parameter Problem about the BU itself), a move (the CoA and the
  * host's addresses change, or no CoA at all; and which of the host's
- * address, tunnel binding, route and rule additions fail from then on), a
- * tick with socket counts, a usability poll (maybe after someone else
+ * address, tunnel binding, route, rule and link address additions fail
+ * from then on), a tick with socket counts and maybe a datagram waiting
+ * unread in the tunnel, a usability poll (maybe after someone else
  * deleted an address, rule or route the engine configured: the kernel's
  * news of it, he_*_gone), registration timers, a release hint, or time
  * going on. A raw message comes from the anchor of the first BU, a
@@ -23,8 +24,12 @@
  * Then the agent stops. Checked (abort() on a violation):
  *   - every request is answered exactly once, at the latest at the stop;
  *   - after the stop no address, rule, tunnel binding or route is left on
- *     the host, and nothing is removed that was not added (or deleted by
- *     someone else meanwhile);
+ *     the host, nor any claim's address put back on its link
+ *     (link_addr_add), and nothing is removed that was not added (or
+ *     deleted by someone else meanwhile), a link address from the
+ *     interface it was put on;
+ *   - a lease ends idle only in a step that read the tunnel's queues
+ *     first (drain) and found nothing waiting there;
  *   - a type that is not offered never causes a BU (Graceful-replacement
  *     is offered only with the access anchor, Fixed only with the home
  *     anchor);
@@ -96,6 +101,12 @@ static struct {
 	int raw_at, raw_unknown;
 	struct in6_addr raw_src, raw_dst;
 	unsigned be_now, be, eligible;
+	/* claims' addresses put back on their link (link_addr_add), a
+	 * datagram waiting unread in the tunnel, the drains of this step and
+	 * whether one found something */
+	struct aset linked;
+	int waiting, drains, drained_traffic;
+	uint64_t now;
 } S;
 
 static void addr_of(unsigned k, uint8_t net, struct in6_addr *a)
@@ -197,6 +208,31 @@ static int f_rule_del(void *arg)
 	CHECK(S.rule-- == 1);
 	return 0;
 }
+#define LINK_IF 7 /* the interface a link address goes on */
+static int f_link_addr_add(void *arg, const struct in6_addr *a, const struct in6_addr *beside)
+{
+	CHECK(beside);
+	if (S.fail & 16)
+		return -ENODEV;
+	aset_add(&S.linked, a);
+	return LINK_IF;
+}
+static int f_link_addr_del(void *arg, const struct in6_addr *a, int ifindex)
+{
+	CHECK(ifindex == LINK_IF && aset_del(&S.linked, a));
+	return 0;
+}
+/* what waits for the tunnel is read: its traffic counts from now */
+static void f_drain(void *arg)
+{
+	S.drains++;
+	if (S.waiting) {
+		S.waiting = 0;
+		S.last_traffic = S.now;
+		S.rx_packets++;
+		S.drained_traffic = 1;
+	}
+}
 static int f_addr_usable(void *arg, const struct in6_addr *a)
 {
 	return S.usable;
@@ -236,8 +272,13 @@ static void f_ifname(void *arg, const struct in6_addr *a, char name[IF_NAMESIZE]
 }
 static int f_host_addrs(void *arg, struct in6_addr *out, size_t max)
 {
-	memcpy(out, S.host, (size_t)S.nhost * sizeof(*out));
-	return S.nhost;
+	size_t n = (size_t)S.nhost;
+
+	memcpy(out, S.host, n * sizeof(*out));
+	/* and the addresses put back on the link */
+	for (int i = 0; i < S.linked.n && n < max; i++)
+		out[n++] = S.linked.a[i];
+	return (int)n;
 }
 static int f_send_bu(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
 		     const struct in6_addr *dst)
@@ -299,8 +340,14 @@ static void f_cred(void *arg, const void *req, uid_t *uid, pid_t *pid)
 static void f_emit(void *arg, const char *kind, json_t *fields,
 		   const struct events_audience *to)
 {
+	const char *why;
+
 	CHECK(fields);
 	CHECK(to && (to->everyone || !to->n || to->uids));
+	/* ended idle: only once the tunnel was read and held nothing */
+	why = json_string_value(json_object_get(fields, "reason"));
+	if (!strcmp(kind, "lease-ended") && why && !strcmp(why, "idle"))
+		CHECK(S.drains && !S.drained_traffic);
 	json_decref(fields);
 }
 static void f_save(void *arg)
@@ -310,7 +357,8 @@ static void f_save(void *arg)
 static const struct he_ops OPS = {
 	.addr_add = f_addr_add, .addr_del = f_addr_del, .tun_bind = f_tun_bind,
 	.tun_unbind = f_tun_unbind, .route_add = f_route_add, .route_del = f_route_del,
-	.rule_add = f_rule_add, .rule_del = f_rule_del, .addr_usable = f_addr_usable,
+	.rule_add = f_rule_add, .rule_del = f_rule_del, .link_addr_add = f_link_addr_add,
+	.link_addr_del = f_link_addr_del, .drain = f_drain, .addr_usable = f_addr_usable,
 	.last_traffic = f_last_traffic, .count_sockets = f_count, .destroy_tcp = f_destroy_tcp,
 	.destroy_connecting = f_destroy_connecting, .coa = f_coa, .ifname = f_ifname, .host_addrs = f_host_addrs, .send_bu = f_send_bu,
 	.ntp_now = f_ntp, .random16 = f_random16, .reply = f_reply,
@@ -460,7 +508,7 @@ static void move(struct cursor *c)
 	addr_of((f >> 1) & 1, 0xa1, &S.coa);
 	S.host[0] = S.coa;
 	S.nhost = f & 4 ? 0 : 1;
-	S.fail = (f >> 3) & 15;
+	S.fail = (f >> 3) & 31;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -505,6 +553,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int step = 0; step < MAX_STEPS && c.n; step++) {
 		uint8_t op = take8(&c);
 
+		S.drains = S.drained_traffic = 0;
+		S.now = now;
+
 		switch (op % 10) {
 		case 0:
 		case 1:
@@ -541,6 +592,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			S.last_traffic = now - (take8(&c) & 1) * 6000;
 			/* packets keep coming (a stream, a burst) or stop */
 			S.rx_packets += (uint64_t)(take8(&c) & 3) * 100;
+			/* and one may wait in the tunnel, not read yet */
+			S.waiting = take8(&c) & 1;
 			he_tick(&e, now);
 			break;
 		case 7: {
@@ -555,6 +608,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 8:
 			if (he_reg_deadline(&e) && he_reg_deadline(&e) > now)
 				now = he_reg_deadline(&e);
+			S.now = now;
 			he_reg_timers(&e, now);
 			break;
 		case 9: {
@@ -567,10 +621,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		}
 	}
+	S.drains = S.drained_traffic = 0;
+	S.now = now;
 	he_stop(&e, now);
 	for (int k = 1; k <= S.nreq; k++)
 		CHECK(S.answers[k] == 1);
-	CHECK(S.addrs.n == 0 && S.routes.n == 0 && S.rule == 0 && S.bound.n == 0);
+	CHECK(S.addrs.n == 0 && S.routes.n == 0 && S.rule == 0 && S.bound.n == 0 &&
+	      S.linked.n == 0);
 	he_cleanup(&e);
 	return 0;
 }
