@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* fuzz_ra.c — libFuzzer harness: any bytes as a Router Advertisement
  * (ra_parse), then into the home anchor choice (hadisc). Nothing may crash;
- * what a valid RA yields stays within its bounds (router addresses global);
+ * what a valid RA yields stays within its bounds (router addresses global
+ * unicast, 2000::/3, or unique local, fc00::/7: never ::1, a v4-mapped
+ * address, a link-local, site-local or multicast one);
  * a router that is not a home agent never becomes a candidate; one that is,
  * with a lifetime and an address, has one of its addresses chosen until the
  * lifetime runs out, and is dropped at once when it says it no longer is
@@ -42,11 +44,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < ra.n_domains; i++)
 		if (strlen(ra.domains[i]) == 0 || strlen(ra.domains[i]) > RA_DOMAIN_MAX)
 			abort();
-	for (size_t i = 0; i < ra.n_router_addrs; i++)
-		if (IN6_IS_ADDR_UNSPECIFIED(&ra.router_addrs[i]) ||
-		    IN6_IS_ADDR_LINKLOCAL(&ra.router_addrs[i]) ||
-		    IN6_IS_ADDR_MULTICAST(&ra.router_addrs[i]))
+	for (size_t i = 0; i < ra.n_router_addrs; i++) {
+		uint8_t top = ra.router_addrs[i].s6_addr[0];
+
+		if (top < 0x20 || (top >= 0x40 && top < 0xfc) || top > 0xfd)
 			abort();
+	}
 	/* a home agent with a lifetime and an address: one of its addresses
 	 * is chosen until the lifetime runs out; nothing else ever is */
 	offers = ra.home_agent && ra.ha_lifetime && ra.n_router_addrs;
