@@ -677,15 +677,6 @@ static int binding_error(struct anchor *an, const uint8_t *buf, const struct in6
 	char s[INET6_ADDRSTRLEN];
 	int n;
 
-	/* an error goes to one node only (RFC 4443 section 2.4(e), as the
-	 * host's, hostengine.c): not to a group, nor to :: (a sender not
-	 * known, whose answer the kernel would hand back to this host) */
-	if (IN6_IS_ADDR_MULTICAST(src) || IN6_IS_ADDR_UNSPECIFIED(src)) {
-		an->cnt.dropped++;
-		log_debug("MH type %u from %s: no Binding Error (not a single node)", buf[2],
-			  ntop6(src, s));
-		return 0;
-	}
 	if (!answer_allowed(an, now_ms)) {
 		log_debug("MH type %u from %s: no Binding Error (rate limit)", buf[2],
 			  ntop6(src, s));
@@ -764,6 +755,16 @@ int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
 	if (!IN6_IS_ADDR_UNSPECIFIED(dst) && !addr_eq(dst, &an->cfg->address)) {
 		an->cnt.dropped++;
 		other_dst_said(an, buf, len, src, dst, now_ms);
+		return 0;
+	}
+	/* from :: or a group: no single node to answer, a Binding Error
+	 * (RFC 4443 section 2.4(e), as the host's, hostengine.c) or a BA
+	 * alike, whose answer to :: the kernel would hand back to this host;
+	 * nor a care-of address a BU could name (its Alternate CoA must be
+	 * its source) */
+	if (IN6_IS_ADDR_MULTICAST(src) || IN6_IS_ADDR_UNSPECIFIED(src)) {
+		an->cnt.dropped++;
+		log_debug("dropped MH from %s: not a single node", ntop6(src, s));
 		return 0;
 	}
 	rc = mh_decode(buf, len, &bu, NULL, NULL);

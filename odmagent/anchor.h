@@ -13,9 +13,9 @@
  * were):
  *   sent to another address than
  *   cfg->address (another agent's)      dropped (a BU: info log, once a minute)
+ *   from :: or a group                  dropped (debug log), nothing answered
  *   decode error                        dropped (debug log)
- *   unknown MH type                     Binding Error, status 2 (*);
- *                                       from :: or a group: dropped
+ *   unknown MH type                     Binding Error, status 2 (*)
  *   other MH types than BU              dropped (debug log)
  *   MN-ID missing / not an NAI          BA 160, unauthenticated (*)
  *   NAI unknown, auth missing, SPI or
