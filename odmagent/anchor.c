@@ -696,6 +696,36 @@ static int binding_error(struct anchor *an, const uint8_t *buf, const struct in6
 }
 
 /*
+ * A message whose Payload Proto is not 59, or whose Header Len is below its
+ * type's least, is discarded and answered with an ICMPv6 Parameter Problem
+ * pointing at that field (RFC 6275 sections 6.1.1 and 9.2; the raw socket
+ * keeps the kernel from sending it: mhparam.h), from the address it came
+ * to, within the bucket of the Binding Errors.
+ */
+static void param_problem(struct anchor *an, const uint8_t *buf, size_t len,
+			  const struct in6_addr *src, const struct in6_addr *dst, uint64_t now_ms)
+{
+	char s[INET6_ADDRSTRLEN];
+	uint8_t out[MHPARAM_MAX_LEN];
+	int n;
+
+	if (!an->send_icmp)
+		return;
+	n = mhparam_build(buf, len, src, dst, &an->rx, out, sizeof(out));
+	if (n <= 0)
+		return;
+	if (!answer_allowed(an, now_ms)) {
+		log_debug("malformed MH from %s: no Parameter Problem (rate limit)", ntop6(src, s));
+		return;
+	}
+	if (an->send_icmp(an->send_icmp_arg, out, (size_t)n, dst, src) == 0)
+		an->cnt.pp_tx++;
+	reqlog_say(&an->unverified_log, now_ms, ODM_LOG_INFO,
+		   "malformed MH from %s: Parameter Problem, pointer %u", ntop6(src, s),
+		   MHPARAM_IP6_HDR + (unsigned)mhparam_field(buf, len));
+}
+
+/*
  * A message to another address of the host (dropped). A BU there is said
  * at info level once per ANCHOR_OTHER_DST_LOG_MS, with the BUs dropped
  * since the last line, for the operator whose hosts are told a wrong
@@ -773,6 +803,7 @@ int anchor_handle_bu(struct anchor *an, const uint8_t *buf, size_t len,
 	if (rc < 0) {
 		an->cnt.dropped++;
 		log_debug("dropped MH from %s: %s", ntop6(src, s), mh_strerror(rc));
+		param_problem(an, buf, len, src, dst, now_ms);
 		return 0;
 	}
 	if (bu.type != MH_TYPE_BU) {
@@ -1071,6 +1102,16 @@ static void on_ptb(void *arg, const uint8_t *msg, size_t len, const struct in6_a
 		  rc < 0 ? " (NOT sent)" : "");
 }
 
+/* anchor->send_icmp for the daemon: through the socket bound to the
+ * anchor's address (src is that address: nothing else reaches here) */
+static int send_icmp(void *arg, const uint8_t *msg, size_t len, const struct in6_addr *src,
+		     const struct in6_addr *dst)
+{
+	struct anchor *an = arg;
+
+	return an->ptb ? icmpwatch_send_from(an->ptb, src, dst, msg, len) : -ENOTCONN;
+}
+
 static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
 		  const struct in6_addr *dst, int ifindex, uint64_t at_ms)
 {
@@ -1083,9 +1124,11 @@ static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_ad
 	clock_gettime(CLOCK_REALTIME, &rt);
 	an->rx_ifindex = ifindex;
 	an->rx_at_ms = at_ms;
+	an->rx = *mhsock_rx(an->mh);
 	n = anchor_handle_bu(an, buf, len, src, dst, mono_ms(), &rt, reply, sizeof reply);
 	an->rx_ifindex = 0;
 	an->rx_at_ms = 0;
+	memset(&an->rx, 0, sizeof an->rx);
 	if (n > 0) {
 		rc = mhsock_send(an->mh, reply, (size_t)n, &an->cfg->address, src);
 		if (rc < 0) {
@@ -1474,7 +1517,10 @@ int anchor_start(struct odm_agent *a)
 	ratelimit_init(&an->ptb_rl, ANCHOR_PTB_RATE, ANCHOR_PTB_RATE, mono_ms());
 	rc = icmpwatch_open(&an->ptb, a->loop, &cfg->address, NULL, on_ptb, an);
 	if (rc < 0)
-		log_warn(rc, "the socket for Packets Too Big about the tunnel: none is passed on");
+		log_warn(rc, "the socket for Packets Too Big about the tunnel: none is passed on, "
+			 "and no Parameter Problem answers a malformed Mobility Header");
+	an->send_icmp = send_icmp;
+	an->send_icmp_arg = an;
 
 	rc = control_register(a, "status", on_status);
 	if (rc < 0)

@@ -102,6 +102,7 @@
 #include "icmpwatch.h"
 #include "log.h"
 #include "mh.h"
+#include "mhparam.h"
 #include "pool.h"
 #include "ratelimit.h"
 #include "reqlog.h"
@@ -205,6 +206,7 @@ enum { ANCHOR_PACED_NEW = 1, ANCHOR_PACED_OLD = 2 };
 struct anchor_counters {
 	uint64_t bu_rx, ba_ok, ba_rejected, dropped, be_tx, expired;
 	uint64_t limited;   /* answers not sent: rate limit */
+	uint64_t pp_tx;     /* ICMPv6 Parameter Problems to malformed MH (mhparam.h) */
 	uint64_t ptb_relayed; /* Packets Too Big passed on to a correspondent */
 	uint64_t ptb_limited; /* ... not, for the rate limits */
 };
@@ -239,6 +241,13 @@ struct anchor {
 			 * 0 if not known */
 	uint64_t rx_at_ms; /* when it arrived (mono_ms's clock, the kernel's
 			    * stamp), 0 if not known */
+	struct mhparam_rx rx; /* what the socket told of its IPv6 header (zero:
+			       * not told, a malformed one draws no answer) */
+	/* an ICMPv6 message (checksum 0) from src to dst: 0 or -errno; NULL:
+	 * none is sent */
+	int (*send_icmp)(void *arg, const uint8_t *msg, size_t len, const struct in6_addr *src,
+			 const struct in6_addr *dst);
+	void *send_icmp_arg;
 	/* daemon only (NULL / 0 in unit tests) */
 	uv_loop_t *loop;
 	struct mhsock *mh;

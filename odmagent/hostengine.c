@@ -10,6 +10,7 @@
 #include "hostengine.h"
 #include "log.h"
 #include "odm.h"
+#include "mhparam.h"
 #include "ratelimit.h"
 #include "replay.h"
 
@@ -471,6 +472,35 @@ static void unknown_type(struct hostengine *e, uint8_t type, const struct in6_ad
 		  MH_BE_UNKNOWN_MH);
 }
 
+/*
+ * A message whose Payload Proto is not 59, or whose Header Len is below its
+ * type's least: discarded, and answered with an ICMPv6 Parameter Problem
+ * pointing at that field (RFC 6275 sections 6.1.1 and 9.2), which the raw
+ * socket keeps the kernel from sending (mhparam.h). It takes its tokens
+ * from the Binding Errors' limit: one bound for every answer to anyone.
+ */
+static void malformed(struct hostengine *e, const uint8_t *buf, size_t len,
+		      const struct in6_addr *src, const struct in6_addr *dst)
+{
+	char a1[INET6_ADDRSTRLEN];
+	uint8_t out[MHPARAM_MAX_LEN];
+	int n;
+
+	if (!e->ops->send_icmp)
+		return;
+	n = mhparam_build(buf, len, src, dst, &e->rx, out, sizeof(out));
+	if (n <= 0)
+		return;
+	if (!ratelimit_allow(&e->be_limit, e->now)) {
+		log_debug("malformed MH from %s: no Parameter Problem (rate limit)", ntop6(src, a1));
+		return;
+	}
+	if (e->ops->send_icmp(e->arg, out, (size_t)n, dst, src) == 0)
+		e->pp_tx++;
+	log_debug("malformed MH from %s: Parameter Problem, pointer %u", ntop6(src, a1),
+		  MHPARAM_IP6_HDR + (unsigned)mhparam_field(buf, len));
+}
+
 void he_mh_input(struct hostengine *e, const uint8_t *buf, size_t len,
 		 const struct in6_addr *src, const struct in6_addr *dst, uint64_t now)
 {
@@ -486,6 +516,8 @@ void he_mh_input(struct hostengine *e, const uint8_t *buf, size_t len,
 		unknown_type(e, m.type, src, dst);
 		return;
 	}
+	if (rc < 0)
+		malformed(e, buf, len, src, dst);
 	decoded = rc == 0;
 	if (decoded && (m.type == MH_TYPE_BRR || m.type == MH_TYPE_BE)) {
 		expire_due(e);

@@ -33,6 +33,7 @@
 #include "addr_usable.h"
 #include "events.h"
 #include "fixedaddr.h"
+#include "mhparam.h"
 #include "ratelimit.h"
 #include "typetable.h"
 #include "lease.h"
@@ -223,6 +224,9 @@ struct he_ops {
 	/* messages */
 	int (*send_bu)(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
 		       const struct in6_addr *dst);
+	/* optional: an ICMPv6 message (checksum 0) from src to dst */
+	int (*send_icmp)(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
+			 const struct in6_addr *dst);
 	uint64_t (*ntp_now)(void *arg);  /* wall clock, NTP 32.32 (RFC 4285 §6) */
 	uint16_t (*random16)(void *arg); /* a new anchor's first sequence number */
 	/* answer a request exactly once; resp's reference is taken */
@@ -262,6 +266,11 @@ struct hostengine {
 #define HE_BE_RATE 10
 	struct ratelimit be_limit;
 	uint64_t be_tx;
+	/* and ICMPv6 Parameter Problems to malformed ones (mhparam.h), under
+	 * the same limit; rx: what the socket told of the IPv6 header of the
+	 * message he_mh_input is given (zero: not told, no answer) */
+	struct mhparam_rx rx;
+	uint64_t pp_tx;
 	struct lease_policy pol;
 	struct at_anchors anchors;   /* besides the peers' CHAs (he_set_home) */
 	struct access_anchors access; /* configured access anchors (accessclaim.h) */

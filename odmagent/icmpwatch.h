@@ -35,6 +35,10 @@ int icmpwatch_open(struct icmpwatch **out, uv_loop_t *loop, const struct in6_add
 /* msg (an ICMPv6 message, checksum 0) to dst: 0 or -errno */
 int icmpwatch_send(struct icmpwatch *w, const struct in6_addr *dst, const uint8_t *msg,
 		   size_t len);
+/* the same, from src (IPV6_PKTINFO; NULL: the bound address or the
+ * kernel's pick): 0 or -errno */
+int icmpwatch_send_from(struct icmpwatch *w, const struct in6_addr *src,
+			const struct in6_addr *dst, const uint8_t *msg, size_t len);
 /* NULL is fine; freed once libuv lets go of the handle */
 void icmpwatch_close(struct icmpwatch *w);
 

@@ -359,6 +359,11 @@ static int fixed_len(uint8_t type)
 	}
 }
 
+int mh_min_len(uint8_t type)
+{
+	return fixed_len(type);
+}
+
 /* Everything after the 6-byte common header, up to the first option */
 static void put_body(struct wr *w, const struct mh_msg *m)
 {

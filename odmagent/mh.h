@@ -190,6 +190,10 @@ int mh_encode(const struct mh_msg *m, uint8_t *buf, size_t cap,
 int mh_decode(const uint8_t *buf, size_t len, struct mh_msg *m,
 	      const struct in6_addr *src, const struct in6_addr *dst);
 
+/* The least length in octets a message of type has (its fixed part, RFC
+ * 6275 section 6.1), or -1 for a type this codec does not know */
+int mh_min_len(uint8_t type);
+
 /* Verify the MN-HA authenticator of a decoded message (buf as received). */
 int mh_auth_verify(const uint8_t *buf, size_t len, const struct mh_msg *m,
 		   const uint8_t key[MH_AUTH_KEY_LEN],

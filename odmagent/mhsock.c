@@ -29,11 +29,16 @@
 
 #define RECV_BURST 32
 
+#ifndef IPV6_FLOWINFO
+#define IPV6_FLOWINFO 11 /* linux/in6.h: on receive, the flow information word */
+#endif
+
 struct mhsock {
 	int fd;
 	uv_poll_t poll;
 	mhsock_recv_fn fn;
 	void *arg;
+	struct mhparam_rx rx; /* of the message being handed to fn */
 	uint8_t buf[MH_MAX_LEN];
 };
 
@@ -45,7 +50,8 @@ static void read_burst(struct mhsock *s)
 		union {
 			struct cmsghdr align;
 			uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
-				  CMSG_SPACE(sizeof(struct timespec)) + 64];
+				  CMSG_SPACE(sizeof(struct timespec)) + 2 * CMSG_SPACE(sizeof(int)) +
+				  256];
 		} cbuf;
 		struct iovec iov = { .iov_base = s->buf, .iov_len = sizeof s->buf };
 		struct msghdr msg = {
@@ -67,6 +73,9 @@ static void read_burst(struct mhsock *s)
 			log_debug("dropped a Mobility Header longer than %d bytes", MH_MAX_LEN);
 			continue;
 		}
+		memset(&s->rx, 0, sizeof s->rx);
+		/* control data cut: an extension header too long for it */
+		s->rx.ext = !!(msg.msg_flags & MSG_CTRUNC);
 		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
 			if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
 				struct in6_pktinfo pi;
@@ -80,6 +89,23 @@ static void read_burst(struct mhsock *s)
 
 				memcpy(&ts, CMSG_DATA(cm), sizeof ts);
 				at_ms = mono_ms_of_wall(&ts, mono_wall_offset_ns());
+			} else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_HOPLIMIT &&
+				   cm->cmsg_len >= CMSG_LEN(sizeof(int))) {
+				int hl;
+
+				memcpy(&hl, CMSG_DATA(cm), sizeof hl);
+				s->rx.hoplimit = (uint8_t)hl;
+				s->rx.told = 1;
+			} else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_FLOWINFO &&
+				   cm->cmsg_len >= CMSG_LEN(sizeof(uint32_t))) {
+				uint32_t fi;
+
+				memcpy(&fi, CMSG_DATA(cm), sizeof fi);
+				s->rx.flowinfo = ntohl(fi) & 0x0fffffffu;
+			} else if (cm->cmsg_level == IPPROTO_IPV6 &&
+				   (cm->cmsg_type == IPV6_HOPOPTS || cm->cmsg_type == IPV6_DSTOPTS ||
+				    cm->cmsg_type == IPV6_RTHDR)) {
+				s->rx.ext = 1;
 			}
 		}
 		if (from.sin6_family != AF_INET6)
@@ -109,6 +135,11 @@ static void on_readable(uv_poll_t *h, int status, int events)
 	}
 	if (events & UV_READABLE)
 		read_burst(s);
+}
+
+const struct mhparam_rx *mhsock_rx(const struct mhsock *s)
+{
+	return &s->rx;
 }
 
 void mhsock_read_now(struct mhsock *s)
@@ -145,6 +176,16 @@ int mhsock_open(struct mhsock **out, uv_loop_t *loop, mhsock_recv_fn fn, void *a
 		log_warn(rc, "IPV6_RECVPKTINFO");
 		goto fail;
 	}
+	/* what a Parameter Problem quotes of the IPv6 header (mhparam.h):
+	 * the hop limit, the flow information (sent only when not 0), and
+	 * whether extension headers came before the message */
+	if (setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof one) < 0 ||
+	    setsockopt(s->fd, IPPROTO_IPV6, IPV6_FLOWINFO, &one, sizeof one) < 0 ||
+	    setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVHOPOPTS, &one, sizeof one) < 0 ||
+	    setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVDSTOPTS, &one, sizeof one) < 0 ||
+	    setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVRTHDR, &one, sizeof one) < 0)
+		log_warn(errno, "the IPv6 header's fields on the Mobility Header socket: malformed "
+			 "messages draw no Parameter Problem");
 	/* each message's arrival (socket(7)): an anchor that reads a BU late
 	 * counts the host's loss back from when it came (anchor.c) */
 	if (setsockopt(s->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) < 0)

@@ -5,7 +5,8 @@
  * bad ones on receive (IPV6_CHECKSUM = 4, RFC 6275 §6.1.1). Receive reports
  * the peer (msg_name) and the local address (IPV6_PKTINFO); a message sent
  * to a multicast group never reaches fn. While this socket is open, MH
- * packets draw no ICMPv6 Parameter Problem.
+ * packets draw no ICMPv6 Parameter Problem from the kernel: the agents
+ * send their own for the malformed ones (mhparam.h).
  */
 #ifndef ODM_MHSOCK_H
 #define ODM_MHSOCK_H
@@ -14,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
+
+#include "mhparam.h"
 
 struct mhsock;
 
@@ -30,6 +33,12 @@ int mhsock_open(struct mhsock **out, uv_loop_t *loop, mhsock_recv_fn fn, void *a
 int mhsock_send(struct mhsock *s, const uint8_t *buf, size_t len,
 		const struct in6_addr *src, const struct in6_addr *dst);
 void mhsock_close(struct mhsock *s);
+/*
+ * What the socket told of the IPv6 header of the message fn is being
+ * handed (hop limit, flow information, extension headers: mhparam.h);
+ * valid during fn only.
+ */
+const struct mhparam_rx *mhsock_rx(const struct mhsock *s);
 /*
  * Hand fn the messages that have arrived and wait (as many as one
  * wake-up reads), now. A timer that acts on an answer's absence calls it

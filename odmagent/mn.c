@@ -569,8 +569,10 @@ static void on_mh(void *arg, const uint8_t *buf, size_t len, const struct in6_ad
 
 	/* a BA's round trip ends at its arrival, not at this read */
 	mn->e.reg.rx_at_ms = at_ms;
+	mn->e.rx = *mhsock_rx(mn->mh);
 	he_mh_input(&mn->e, buf, len, src, dst, mono_ms());
 	mn->e.reg.rx_at_ms = 0;
+	memset(&mn->e.rx, 0, sizeof(mn->e.rx));
 	rearm(mn);
 }
 
@@ -846,6 +848,14 @@ static int op_send_bu(void *arg, const uint8_t *buf, size_t len, const struct in
 	return mn->mh ? mhsock_send(mn->mh, buf, len, src, dst) : -ENOTCONN;
 }
 
+static int op_send_icmp(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
+			const struct in6_addr *dst)
+{
+	struct mn *mn = arg;
+
+	return mn->icmp ? icmpwatch_send_from(mn->icmp, src, dst, buf, len) : -ENOTCONN;
+}
+
 static uint64_t op_ntp_now(void *arg)
 {
 	struct timespec ts;
@@ -1021,6 +1031,7 @@ static const struct he_ops mn_ops = {
 	.host_addrs = op_host_addrs,
 	.host_addrs4 = op_host_addrs4,
 	.send_bu = op_send_bu,
+	.send_icmp = op_send_icmp,
 	.ntp_now = op_ntp_now,
 	.random16 = op_random16,
 	.reply = op_reply,

@@ -11,17 +11,24 @@
  * give MH_E_NOSPACE. A message of an unknown type decodes to MH_E_TYPE
  * with its type and nothing else (what the host and the anchor answer with
  * a Binding Error, status 2), and that answer decodes as a known type, so
- * that two agents never answer each other's answers. Any inconsistency
- * abort()s.
+ * that two agents never answer each other's answers.
+ * Any input also goes to mhparam_build (the ICMPv6
+ * Parameter Problem it draws, mhparam.h): it draws one exactly when
+ * mhparam_field names a field, never when it decodes, always when the
+ * decoder says Payload Proto; the answer fits in 1280 octets with its
+ * IPv6 header, points at 40 + the field and quotes the input's first
+ * octets after a header that gives its length. Any inconsistency abort()s.
  *
  * fuzz-flags: -max_len=2049
  * (one byte over MH_MAX_LEN, so that the length limit is reached too)
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mh.h"
+#include "mhparam.h"
 
 static const uint8_t key[MH_AUTH_KEY_LEN] = {
 	0x6f, 0x64, 0x6d, 0x2d, 0x66, 0x75, 0x7a, 0x7a,
@@ -111,12 +118,42 @@ static void unknown_type(const uint8_t *data, size_t size, const struct mh_msg *
 	      z.status == MH_BE_UNKNOWN_MH);
 }
 
+static void param_problem(const uint8_t *data, size_t size, int rc)
+{
+	static uint8_t out[MHPARAM_MAX_LEN];
+	const struct mhparam_rx rx = { .told = 1, .hoplimit = 64, .flowinfo = 0x0fffffff };
+	int field = mhparam_field(data, size), n;
+	size_t q;
+
+	CHECK(field >= -1 && field <= MHPARAM_AT_HDRLEN);
+	CHECK(field < 0 || rc != 0);
+	if (rc == MH_E_PROTO)
+		CHECK(field == MHPARAM_AT_PROTO);
+	if (rc == MH_E_TRUNCATED && size >= 8 && ((size_t)data[1] + 1) * 8 == size &&
+	    mh_min_len(data[2]) > 0)
+		CHECK(field == MHPARAM_AT_HDRLEN);
+	n = mhparam_build(data, size, &addr_a, &addr_b, &rx, out, sizeof out);
+	CHECK((n > 0) == (field >= 0));
+	if (n <= 0)
+		return;
+	CHECK(n <= MHPARAM_MAX_LEN && n >= MHPARAM_ICMP_HDR + MHPARAM_IP6_HDR + 8);
+	CHECK(out[0] == 4 && out[1] == 0 && out[4] == 0 && out[5] == 0 && out[6] == 0);
+	CHECK(out[7] == MHPARAM_IP6_HDR + field);
+	CHECK(out[8] == 0x6f && out[14] == 135 && out[15] == 64);
+	CHECK((size_t)(out[12] << 8 | out[13]) == size);
+	q = (size_t)n - MHPARAM_ICMP_HDR - MHPARAM_IP6_HDR;
+	CHECK(q == size || (q < size && n == MHPARAM_MAX_LEN));
+	CHECK(memcmp(out + MHPARAM_ICMP_HDR + MHPARAM_IP6_HDR, data, q) == 0);
+	CHECK(mhparam_build(data, size, &addr_a, &addr_b, &rx, out, (size_t)n - 1) == -ENOSPC);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mh_msg m1, mc;
 	int rc, rc_ck;
 
 	rc = mh_decode(data, size, &m1, NULL, NULL);
+	param_problem(data, size, rc);
 	rc_ck = mh_decode(data, size, &mc, &addr_a, &addr_b);
 	/* a checksum check can only add MH_E_CHECKSUM, and only after the
 	 * length checks */

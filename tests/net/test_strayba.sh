@@ -20,7 +20,12 @@
 #      its number and timestamp; once it timed out, a request at cn2 is
 #      answered at once, with no BU (a silent anchor is on hold for 10 s).
 # A message of an unknown MH type draws a Binding Error, status 2 (RFC 6275
-# section 9.2).
+# section 9.2). A malformed one, from cn to the host and to the anchor,
+# draws an ICMPv6 Parameter Problem, code 0, pointing at the field (RFC
+# 6275 sections 6.1.1 and 9.2): Payload Proto not 59 at 40, a Header Len
+# below the type's least at 41, the packet quoted as it arrived (hop limit
+# aside, the bytes as they left cn), decoded by tshark and compared byte by
+# byte.
 # Checks: every stray BA is counted in ba_ignored and none in ba_in; the
 # lease, the anchor's binding and mn's rules stay as they were; no BU is
 # sent for them and no deregistration appears in the capture; the refresh
@@ -287,6 +292,75 @@ nsq cn "${MHCRAFT[@]}" send-raw --from "$CN_ADDR" --to "$COA" --hex 3b012a000000
 be2_seen() { "${MHCRAFT[@]}" pcap "$CAP" --type 7 --dst "$CN_ADDR" | grep -Eq ' hex=3b020700[0-9a-f]{4}02'; }
 check "an MH of unknown type 42 from cn draws a Binding Error, status 2, from the host" \
 	wait_for 3 be2_seen
+
+# RFC 6275 sections 6.1.1 and 9.2: malformed messages draw ICMPv6 Parameter
+# Problems, for the host (at its care-of address) and the anchor
+PPCAP=$ODM_DIR/pp.pcap
+odm_capture cn eth0 "$PPCAP" "ip6 proto 135 or (icmp6 and ip6[40] == 4)"
+PPCAPPID=$ODM_CAP_PID
+# two messages to each agent: well within either's limit (the host's burst
+# of 10, the anchor's answer-burst)
+pp_send() { # pp_send TO HEX...
+	local to=$1 h
+	shift
+	for h in "$@"; do
+		nsq cn "${MHCRAFT[@]}" send-raw --from "$CN_ADDR" --to "$to" --hex "$h"
+	done
+}
+PP_PROTO=0600000000000000                 # a BRR, Payload Proto 6
+PP_BE16=3b010700000000000000000000000000  # a BE of Header Len 1 (16 < 24)
+PP_BU=06010500000000000000000000000000    # a BU, Payload Proto 6
+PP_BU8=3b00050000000000                   # a BU of Header Len 0 (8 < 12)
+pp_send "$COA" "$PP_PROTO" "$PP_BE16"
+pp_send "$CHA_ADDR" "$PP_BU" "$PP_BU8"
+# pp_of DST MHHEX PTR - the Parameter Problem from DST to cn about the MH
+# sent from cn to DST as MHHEX (its checksum aside), pointer PTR, code 0,
+# quoting that packet as it left cn (its hop limit aside): says it or fails
+pp_of() {
+	"${MHCRAFT[@]}" pcap-pp "$PPCAP" | python3 -c '
+import sys
+cn, dst, mh, ptr = sys.argv[1:]
+mh = bytes.fromhex(mh)
+sent = pp = None
+for l in sys.stdin:
+    k, s, d, h = l.split()
+    b = bytes.fromhex(h)
+    if k == "mh" and (s, d) == (cn, dst) and b[40:44] + b[46:] == mh[:4] + mh[6:]:
+        sent = b
+    q = b[48:]
+    if k == "pp" and (s, d) == (dst, cn) and sent and len(q) == len(sent) and \
+            q[:7] == sent[:7] and q[8:] == sent[8:]:
+        pp = b
+if not pp:
+    sys.exit(1)
+p = int.from_bytes(pp[44:48], "big")
+print("code %d pointer %d hop limit %d->%d quote %s" % (pp[41], p, sent[7], pp[55], pp[48:].hex()))
+sys.exit(0 if pp[41] == 0 and p == int(ptr) and 0 < pp[55] <= sent[7] else 1)
+' "$CN_ADDR" "$1" "$2" "$3"
+}
+# tshark's reading of the same: code, pointer, and the quoted MH's fields
+pp_tshark() { # pp_tshark DST - code, pointer, quoted Payload Proto and Header Len per line
+	tshark -r "$PPCAP" -Y "icmpv6.type == 4 && ipv6.src == $1" -T fields -E occurrence=l \
+		-e icmpv6.code -e icmpv6.pointer -e mip6.proto -e mip6.hlen 2>/dev/null
+}
+pp_seen() { pp_of "$@" >/dev/null; }
+check "the host answers a BRR with Payload Proto 6 with a Parameter Problem at 40" \
+	wait_for 3 pp_seen "$COA" "$PP_PROTO" 40
+check "the host answers a BE of Header Len 1 with a Parameter Problem at 41" \
+	wait_for 3 pp_seen "$COA" "$PP_BE16" 41
+check "the anchor answers a BU with Payload Proto 6 with a Parameter Problem at 40" \
+	wait_for 3 pp_seen "$CHA_ADDR" "$PP_BU" 40
+check "the anchor answers a BU of Header Len 0 with a Parameter Problem at 41" \
+	wait_for 3 pp_seen "$CHA_ADDR" "$PP_BU8" 41
+for x in "$COA $PP_PROTO 40" "$COA $PP_BE16 41" "$CHA_ADDR $PP_BU 40" "$CHA_ADDR $PP_BU8 41"; do
+	# shellcheck disable=SC2086
+	echo "parameter problem: $(pp_of $x || true)"
+done
+echo "tshark: host: $(pp_tshark "$COA" | tr '\t\n' ' ;'); anchor: $(pp_tshark "$CHA_ADDR" | tr '\t\n' ' ;')"
+check "tshark reads them so: code 0, pointers 40 and 41, the quoted MH's fields" \
+	test "$(pp_tshark "$COA" | tr '\t\n' ' ;')/$(pp_tshark "$CHA_ADDR" | tr '\t\n' ' ;')" = \
+	"0 40 6 0;0 41 59 1;/0 40 6 1;0 41 59 0;"
+odm_capture_stop "$PPCAPPID"
 
 odm_capture_stop "$CAPPID"
 kill "$HOLD_PID" 2>/dev/null || true

@@ -2156,3 +2156,68 @@ Test(anchor, a_bus_nai_is_found_by_halving_the_identities_sorted_by_nai)
 			     "after the reload, %s", unknown_nais[i]);
 	anchor_fini(&big);
 }
+
+static struct {
+	uint8_t msg[MHPARAM_MAX_LEN];
+	size_t len;
+	struct in6_addr src, dst;
+	int n;
+} icmp;
+
+static int rec_icmp(void *arg, const uint8_t *msg, size_t len, const struct in6_addr *src,
+		    const struct in6_addr *dst)
+{
+	cr_assert_leq(len, sizeof icmp.msg);
+	memcpy(icmp.msg, msg, len);
+	icmp.len = len;
+	icmp.src = *src;
+	icmp.dst = *dst;
+	icmp.n++;
+	return 0;
+}
+
+/* RFC 6275 sections 6.1.1 and 9.2: Payload Proto not 59 draws an ICMPv6
+ * Parameter Problem pointing at it (40), a Header Len below the type's
+ * least one pointing at Header Len (41), from the anchor's address, the
+ * packet quoted; nothing in the MH socket's answer; the same bucket as the
+ * Binding Errors. Before, both were dropped without a word. */
+Test(anchor, malformed_mh_draws_a_parameter_problem)
+{
+	uint8_t proto[16] = { 6, 1, MH_TYPE_BU, 0 }, hdrlen[8] = { 59, 0, MH_TYPE_BU, 0 };
+	uint8_t unknown[16] = { 59, 1, 42, 0 }, reply[MH_MAX_LEN];
+	struct in6_addr s = A(COA1), d = A(A_ADDR);
+
+	memset(&icmp, 0, sizeof icmp);
+	an.send_icmp = rec_icmp;
+	an.rx = (struct mhparam_rx){ .told = 1, .hoplimit = 62, .flowinfo = 0x12345 };
+	cr_assert_eq(anchor_handle_bu(&an, proto, sizeof proto, &s, &d, 0, &rt0, reply,
+				      sizeof reply), 0);
+	cr_assert_eq(icmp.n, 1, "no answer to Payload Proto 6");
+	cr_assert_eq(icmp.len, 8 + 40 + sizeof proto);
+	cr_assert_eq(icmp.msg[0], 4);
+	cr_assert_eq(icmp.msg[1], 0);
+	cr_assert_eq(icmp.msg[7], 40, "pointer %u", icmp.msg[7]);
+	cr_assert_eq(icmp.msg[10] << 8 | icmp.msg[11], 0x2345);
+	cr_assert_eq(icmp.msg[15], 62);
+	cr_assert_arr_eq(icmp.msg + 16, &s, 16);
+	cr_assert_arr_eq(icmp.msg + 32, &d, 16);
+	cr_assert_arr_eq(icmp.msg + 48, proto, sizeof proto);
+	cr_assert(IN6_ARE_ADDR_EQUAL(&icmp.src, &d) && IN6_ARE_ADDR_EQUAL(&icmp.dst, &s));
+	cr_assert_eq(an.cnt.pp_tx, 1);
+
+	cr_assert_eq(anchor_handle_bu(&an, hdrlen, sizeof hdrlen, &s, &d, 0, &rt0, reply,
+				      sizeof reply), 0);
+	cr_assert_eq(icmp.n, 2, "no answer to a BU of Header Len 0");
+	cr_assert_eq(icmp.msg[7], 41, "pointer %u", icmp.msg[7]);
+	cr_assert_eq(an.bc.count, 0);
+
+	/* one bucket with the Binding Errors: one token, spent by one */
+	restart_with_rate(0, 1);
+	an.send_icmp = rec_icmp;
+	an.rx = (struct mhparam_rx){ .told = 1, .hoplimit = 62 };
+	cr_assert_gt(anchor_handle_bu(&an, unknown, sizeof unknown, &s, &d, 0, &rt0, reply,
+				      sizeof reply), 0);
+	anchor_handle_bu(&an, proto, sizeof proto, &s, &d, 0, &rt0, reply, sizeof reply);
+	cr_assert_eq(icmp.n, 2, "a Parameter Problem past the Binding Errors' limit");
+	cr_assert_eq(an.cnt.limited, 1);
+}

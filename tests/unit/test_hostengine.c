@@ -43,6 +43,10 @@ static struct {
 	size_t bulen[MAXBU];
 	struct in6_addr busrc[MAXBU], budst[MAXBU];
 	int nbu;
+	uint8_t icmp[4][MHPARAM_MAX_LEN]; /* ICMPv6 messages sent (send_icmp) */
+	size_t icmplen[4];
+	struct in6_addr icmpsrc[4], icmpdst[4];
+	int nicmp;
 	struct {
 		intptr_t req;
 		char code[32];   /* "" for a success */
@@ -241,6 +245,18 @@ static int f_send_bu(void *arg, const uint8_t *buf, size_t len, const struct in6
 	logf_("send_bu", NULL, NULL);
 	return F.send_rc;
 }
+static int f_send_icmp(void *arg, const uint8_t *buf, size_t len, const struct in6_addr *src,
+		       const struct in6_addr *dst)
+{
+	int i = F.nicmp++ % 4;
+
+	cr_assert_leq(len, sizeof(F.icmp[i]));
+	memcpy(F.icmp[i], buf, len);
+	F.icmplen[i] = len;
+	F.icmpsrc[i] = *src;
+	F.icmpdst[i] = *dst;
+	return 0;
+}
 static uint64_t f_ntp(void *arg)
 {
 	return (0xe9000000ull << 32) + (uint64_t)F.nbu; /* rises with every BU */
@@ -327,7 +343,7 @@ static const struct he_ops OPS = {
 	.last_traffic = f_last_traffic, .drain = f_drain, .last_rx = f_last_rx, .count_sockets = f_count, .destroy_tcp = f_destroy_tcp,
 	.destroy_udp = f_destroy_udp,
 	.destroy_connecting = f_destroy_connecting, .coa = f_coa, .ifname = f_ifname, .host_addrs = f_host_addrs, .host_addrs4 = f_host_addrs4, .send_bu = f_send_bu,
-	.ntp_now = f_ntp, .random16 = f_random16, .reply = f_reply,
+	.send_icmp = f_send_icmp, .ntp_now = f_ntp, .random16 = f_random16, .reply = f_reply,
 	.reply_error = f_reply_error, .cred = f_cred, .emit = f_emit, .save = f_save,
 	.journal = f_journal,
 };
@@ -5284,4 +5300,51 @@ Test(hostengine, unknown_mh_type_draws_a_binding_error)
 	cr_assert_leq(F.nbu - (n0 + 1), HE_BE_RATE + 1, "%d answers to 200 in 0.2 s",
 		      F.nbu - (n0 + 1));
 	cr_assert_geq(F.nbu - (n0 + 1), 1);
+}
+
+/* RFC 6275 sections 6.1.1 and 9.2: a message whose Payload Proto is not 59
+ * draws an ICMPv6 Parameter Problem pointing at it (offset 40), one whose
+ * Header Len is below its type's least one pointing at Header Len (41),
+ * from the address it came to, quoting the packet; none while the socket
+ * told nothing of the IPv6 header; they share the Binding Errors' limit.
+ * Before, the host dropped both without a word. */
+Test(hostengine, malformed_mh_draws_a_parameter_problem)
+{
+	uint8_t proto[16] = { 6, 1, MH_TYPE_BA, 0 }, hdrlen[8] = { 59, 0, MH_TYPE_BA, 0 };
+	uint8_t unknown[16] = { 59, 1, 42, 0 };
+	int i, n0;
+
+	E.rx = (struct mhparam_rx){ .told = 1, .hoplimit = 63 };
+	he_mh_input(&E, proto, sizeof(proto), &ANCHOR, &COA1, T0 + 1000);
+	cr_assert_eq(F.nicmp, 1, "no answer to Payload Proto 6");
+	cr_assert_eq(F.icmplen[0], 8 + 40 + sizeof(proto));
+	cr_assert_eq(F.icmp[0][0], 4);
+	cr_assert_eq(F.icmp[0][1], 0);
+	cr_assert_eq(F.icmp[0][7], 40, "pointer %u", F.icmp[0][7]);
+	cr_assert_eq(F.icmp[0][15], 63, "the hop limit it came with");
+	cr_assert_arr_eq(F.icmp[0] + 48, proto, sizeof(proto));
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.icmpdst[0], &ANCHOR), "not to the sender");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.icmpsrc[0], &COA1), "not from the address it came to");
+	cr_assert_eq(E.pp_tx, 1);
+
+	he_mh_input(&E, hdrlen, sizeof(hdrlen), &ANCHOR, &COA1, T0 + 1001);
+	cr_assert_eq(F.nicmp, 2, "no answer to a BA of Header Len 0");
+	cr_assert_eq(F.icmp[1][7], 41, "pointer %u", F.icmp[1][7]);
+	cr_assert_arr_eq(F.icmp[1] + 48, hdrlen, sizeof(hdrlen));
+
+	memset(&E.rx, 0, sizeof(E.rx));
+	he_mh_input(&E, proto, sizeof(proto), &ANCHOR, &COA1, T0 + 1002);
+	cr_assert_eq(F.nicmp, 2, "an answer with the IPv6 header not told");
+
+	/* the Binding Errors' bucket: spent by them, none is left for these */
+	E.rx = (struct mhparam_rx){ .told = 1, .hoplimit = 63 };
+	for (i = 0; i < 3 * HE_BE_RATE; i++)
+		he_mh_input(&E, unknown, sizeof(unknown), &CN, &COA1, T0 + 1003);
+	n0 = F.nicmp;
+	he_mh_input(&E, proto, sizeof(proto), &CN, &COA1, T0 + 1003);
+	cr_assert_eq(F.nicmp, n0, "a Parameter Problem past the Binding Errors' limit");
+	for (i = 0; i < 200; i++)
+		he_mh_input(&E, proto, sizeof(proto), &CN, &COA1, T0 + 3000 + (uint64_t)i);
+	cr_assert_leq(F.nicmp - n0, HE_BE_RATE + 1, "%d answers to 200 in 0.2 s", F.nicmp - n0);
+	cr_assert_geq(F.nicmp - n0, 1);
 }

@@ -212,7 +212,8 @@ def send_mh(src, dst, data, dev=None):
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, scope)
     s.sendto(data, (dst, 0, 0, scope))
 
-def pcap_lines(path, want):
+def pcap_ipv6(path):
+    # the IPv6 packets of an Ethernet capture with 8 octets or more of payload
     d = open(path, "rb").read()
     if len(d) < 24 or struct.unpack("<I", d[:4])[0] != 0xa1b2c3d4:
         raise SystemExit("pcap: %s is not a little-endian pcap" % path)
@@ -220,7 +221,12 @@ def pcap_lines(path, want):
     while off + 16 <= len(d):
         incl = struct.unpack("<I", d[off + 8:off + 12])[0]
         pkt = d[off + 16:off + 16 + incl]; off += 16 + incl
-        if len(pkt) < 14 + 40 + 8 or pkt[12:14] != b"\x86\xdd" or pkt[14 + 6] != 135:
+        if len(pkt) >= 14 + 40 + 8 and pkt[12:14] == b"\x86\xdd":
+            yield pkt
+
+def pcap_lines(path, want):
+    for pkt in pcap_ipv6(path):
+        if pkt[14 + 6] != 135:
             continue
         ip, mh = pkt[14:54], pkt[54:]
         mh = mh[:(mh[1] + 1) * 8]
@@ -241,8 +247,20 @@ def pcap_lines(path, want):
                        ("type", "src", "dst", "seq", "status", "lifetime", "bid", "ts", "spi"))
               + " hex=" + mh.hex())
 
+def pcap_pp(path):
+    # each Mobility Header packet ("mh") and ICMPv6 Parameter Problem ("pp")
+    # of an Ethernet capture, whole from its IPv6 header, as hex
+    for pkt in pcap_ipv6(path):
+        ip = pkt[14:14 + 40 + struct.unpack("!H", pkt[18:20])[0]]
+        kind = "mh" if ip[6] == 135 else "pp" if ip[6] == 58 and ip[40] == 4 else None
+        if kind:
+            print(kind, IPv6Address(ip[8:24]), IPv6Address(ip[24:40]), ip.hex())
+
 def host_main(argv):
     hp = argparse.ArgumentParser(prog="mhcraft.py " + argv[0])
+    if argv[0] == "pcap-pp":
+        pcap_pp(argv[1])
+        return 0
     if argv[0] == "pcap":
         hp.add_argument("file"); hp.add_argument("--type", type=int)
         hp.add_argument("--src"); hp.add_argument("--dst")
@@ -312,7 +330,7 @@ def answer_bu(h, key):
     print("answer-bu: no BU from %s within %g s" % (h.to, h.wait), file=sys.stderr)
     return 1
 
-if len(sys.argv) > 1 and sys.argv[1] in ("send-ba", "answer-bu", "send-raw", "pcap"):
+if len(sys.argv) > 1 and sys.argv[1] in ("send-ba", "answer-bu", "send-raw", "pcap", "pcap-pp"):
     sys.exit(host_main(sys.argv[1:]))
 
 p = argparse.ArgumentParser()
