@@ -1290,6 +1290,14 @@ static void quiet_check(struct hostengine *e, struct lease *l, const struct sock
 	const struct reg_binding *b = l->rb;
 	int moved = silent_since_move(l, rx);
 
+	/* a claim that left its link received there natively, past the
+	 * tunnel: nothing through it since the move's BA is the silence of
+	 * its stream, counted from that BA */
+	if (l->claimed && l->moved_ba_ms && rx < l->moved_ba_ms) {
+		rx = l->moved_ba_ms;
+		moved = 1;
+	}
+
 	/* an access claim on its link is native: nothing comes through the
 	 * tunnel and there is no binding to lose; away from it, tunnelled by
 	 * the anchor of the link it left, it is confirmed like any lease (an

@@ -3287,6 +3287,42 @@ Test(hostengine, a_claim_away_from_its_link_that_falls_silent_is_confirmed)
 	cr_assert_geq(logged_addr("destroy_tcp", &COA1, mark), 0, "and its sockets are told");
 }
 
+/*
+ * A claim that received on its link, natively, leaves it; the anchor
+ * answers the move's BU and is killed before it saved the move (some 50 ms
+ * later, odmagent(8)): started again, it holds the claim as native and
+ * sends the host's packets onto its link. A host that only receives sends
+ * nothing that would draw a Binding Error, and its tunnel never saw the
+ * stream: the claim is confirmed once when nothing came through the
+ * tunnel for HE_QUIET_MS after the move's BA (a download stalled 32 s, to
+ * the end of its grace period, before).
+ */
+Test(hostengine, a_claim_that_left_its_link_and_hears_nothing_is_confirmed)
+{
+	uint64_t ba = T0 + 9030;
+	int n;
+
+	claimed(ODM_TYPE_GRACEFUL_REPLACEMENT);
+	F.count.tcp = 1;
+	F.destroyed = 1;
+	/* on the link its stream is native: the tunnel saw none of it */
+	ticks(T0, T0 + 8000);
+	cr_assert_eq(F.rx_seen, 0);
+	move_to_coa2(T0 + 9000);
+	n = F.nbu;
+	answer(n - 1, MH_BA_ACCEPTED, NULL, ba);
+	he_tick(&E, ba + HE_QUIET_MS - 1);
+	cr_assert_eq(F.nbu, n, "not silent for long enough yet");
+	he_tick(&E, ba + HE_QUIET_MS);
+	cr_assert_eq(F.nbu, n + 1, "a refresh BU of the claim");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[n], &AR1), "to the anchor of the link it left");
+	cr_assert(bu_hnp_is(n, &COA1));
+	answer(n, MH_BA_ACCEPTED, NULL, ba + HE_QUIET_MS + 20);
+	he_tick(&E, ba + 60000);
+	cr_assert_eq(F.nbu, n + 1, "once for the move");
+	cr_assert_eq(quiet_checks(ba + 60000), 1);
+}
+
 Test(hostengine, access_claim_refused_fails_the_request)
 {
 	access_anchors();
@@ -3323,7 +3359,9 @@ Test(hostengine, graceful_is_kept_until_the_deadline_the_anchor_grants)
 	he_tick(&E, T0 + 21020);
 	cr_assert_null(E.leases.head, "released at the deadline, sockets or not");
 	cr_assert_geq(logged("addr_del 2001:db8:a1::5", mark), 0);
-	cr_assert_eq(bu(2).lifetime, 0, "and deregistered");
+	/* (the look at T0 + 21000 confirmed the claim, silent since the
+	 * move's BA) */
+	cr_assert_eq(bu(F.nbu - 1).lifetime, 0, "and deregistered");
 	cr_assert_str_eq(str(event("lease-ended", 0), "reason"), "grace-over");
 }
 
