@@ -1358,8 +1358,12 @@ static int judge_one(struct hostengine *e, struct lease *l, const struct sockdia
 		return 0;
 	/* looked at either way: the status tells how long it has been idle */
 	look(e, l, &t);
-	if (!at->judge)
+	if (!at->judge) {
+		/* the Fixed address is never ended for want of use, but a
+		 * stream on it is confirmed as any lease's */
+		quiet_check(e, l, c, t.rx_ms);
 		return 0;
+	}
 	/* its anchor's care-of address gone (no link, the host's address
 	 * vanished and none new yet): its datagrams have nowhere to go, so
 	 * the tunnel's silence is the host's outage, not its sockets'

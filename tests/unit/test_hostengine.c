@@ -2053,6 +2053,36 @@ static void fixed_registered(void)
 	cr_assert_geq(logged_addr("route_add", &HOA_F, 0), 0);
 }
 
+/*
+ * The Fixed address is never ended for want of use, but a download on it
+ * is a stream like any other: the home anchor killed before it saved the
+ * move comes back with the old care-of address, and a host that only
+ * receives draws no Binding Error. Its silence after the move is
+ * confirmed as any lease's (a download stalled for 60 s and timed out
+ * before, its lease never looked at).
+ */
+Test(hostengine, a_silent_stream_on_the_fixed_address_is_confirmed_after_a_move)
+{
+	uint64_t rx = T0 + 8000;
+	int n;
+
+	fixed_registered();
+	F.count.tcp = 1;
+	stream(T0 + 3000, rx);
+	F.coa = COA2;
+	F.host[0] = COA2;
+	he_move(&E, rx + 200);
+	n = F.nbu;
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[n - 1], &HOME), "the move's BU");
+	answer(n - 1, MH_BA_ACCEPTED, &HOA_F, rx + 230);
+	he_tick(&E, rx + HE_QUIET_MS - 1);
+	cr_assert_eq(F.nbu, n, "not silent for long enough yet");
+	he_tick(&E, rx + HE_QUIET_MS);
+	cr_assert_eq(F.nbu, n + 1, "a refresh BU of the Fixed binding");
+	cr_assert(IN6_ARE_ADDR_EQUAL(&F.budst[n], &HOME));
+	cr_assert_eq(quiet_checks(rx + HE_QUIET_MS), 1);
+}
+
 /* the next run asks the home anchor for the same binding again */
 Test(hostengine, the_fixed_address_is_not_journaled)
 {
