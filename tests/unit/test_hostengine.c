@@ -2083,6 +2083,46 @@ Test(hostengine, a_silent_stream_on_the_fixed_address_is_confirmed_after_a_move)
 	cr_assert_eq(quiet_checks(rx + HE_QUIET_MS), 1);
 }
 
+/*
+ * The Fixed address is held whether or not it is used: one that a server
+ * listens on and that receives nothing costs no refresh for its silence,
+ * before a move or after it, and one whose stream was confirmed long
+ * before the move is not confirmed again for it. Counted over 30 s of
+ * looks after each.
+ */
+Test(hostengine, an_idle_fixed_address_is_not_confirmed_for_its_silence)
+{
+	uint64_t ba;
+	int n;
+
+	fixed_registered();
+	F.count.tcp = 1; /* a server's listening socket on it */
+	ticks(T0, T0 + 30000);
+	cr_assert_eq(F.nbu, 1, "never received: nothing to confirm");
+	F.coa = COA2;
+	F.host[0] = COA2;
+	he_move(&E, T0 + 31000);
+	n = F.nbu;
+	ba = T0 + 31030;
+	answer(n - 1, MH_BA_ACCEPTED, &HOA_F, ba);
+	ticks(ba, ba + 30000);
+	cr_assert_eq(F.nbu, n, "nothing after the move either");
+
+	/* a download that ended, confirmed once; a move long after it */
+	stream(ba + 31000, ba + 34000);
+	ticks(ba + 34000, ba + 34000 + HE_QUIET_MS);
+	cr_assert_eq(F.nbu, n + 1, "the stream's silence is confirmed");
+	answer(n, MH_BA_ACCEPTED, &HOA_F, ba + 34000 + HE_QUIET_MS + 20);
+	F.coa = COA1;
+	F.host[0] = COA1;
+	he_move(&E, ba + 60000);
+	n = F.nbu;
+	answer(n - 1, MH_BA_ACCEPTED, &HOA_F, ba + 60030);
+	ticks(ba + 60030, ba + 90030);
+	cr_assert_eq(F.nbu, n, "its old silence is not confirmed again for the move");
+	cr_assert_eq(quiet_checks(ba + 90030), 1);
+}
+
 /* the next run asks the home anchor for the same binding again */
 Test(hostengine, the_fixed_address_is_not_journaled)
 {
