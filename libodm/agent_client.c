@@ -673,7 +673,7 @@ int agent_cha_result(const char *name, int answered)
 
 static int ag_no_move_wait; /* the agent does not serve move-wait: not asked again */
 
-int agent_move_wait(int ms, unsigned *waited_ms)
+int agent_move_wait(int ms, unsigned since_ms, unsigned *waited_ms)
 {
 	json_t *resp = NULL;
 	int ret;
@@ -681,7 +681,10 @@ int agent_move_wait(int ms, unsigned *waited_ms)
 	*waited_ms = 0;
 	if (__atomic_load_n(&ag_no_move_wait, __ATOMIC_RELAXED))
 		return -ENOSYS;
-	ret = call_within(json_pack("{s:s}", "op", "move-wait"), &resp, ms);
+	ret = call_within(since_ms ? json_pack("{s:s, s:I}", "op", "move-wait", "since_ms",
+					      (json_int_t)since_ms)
+				   : json_pack("{s:s}", "op", "move-wait"),
+			  &resp, ms);
 	if (ret == -ENOSYS)
 		__atomic_store_n(&ag_no_move_wait, 1, __ATOMIC_RELAXED);
 	if (ret < 0)

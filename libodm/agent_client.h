@@ -114,13 +114,16 @@ int agent_cha_result(const char *name, int answered);
 
 /*
  * move-wait {}: a name lookup of the program failed for want of a route
- * (lookupgap.h). 1: the host's move's gap ended, the lookup is to be made
- * again; 0: not a move's gap (or no link came back within the agent's
+ * (lookupgap.h); since_ms above 0, move-wait {since_ms}: the shim's cha
+ * lookup got no answer within since_ms, and is the move's only if the
+ * host moved meanwhile (0 at once if it did not; an older agent refuses
+ * the field, -EINVAL). 1: the host's move's gap ended, the lookup is to
+ * be made again; 0: not a move's gap (or no link came back within the agent's
  * bound); -errno (no agent, an older one: -ENOSYS, and not asked again;
  * no answer within ms, the lock's wait included). *waited_ms: how long
  * the agent held the question.
  */
-int agent_move_wait(int ms, unsigned *waited_ms);
+int agent_move_wait(int ms, unsigned since_ms, unsigned *waited_ms);
 
 /* In a forked child: reset the lock, forget the parent's connection. */
 void agent_client_atfork_child(void);

@@ -47,6 +47,9 @@ struct cha_query {
 static pthread_mutex_t ch_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t ch_cond; /* CLOCK_MONOTONIC (deadline_ts); set up in lib_init */
 static ares_channel ch;
+/* a query got no answer while the host moved: its sockets may be bound to
+ * an address the host no longer has (gap_over), and are made anew */
+static int ch_renew;
 static pid_t ch_pid;
 static int ch_driving;    /* a thread is polling the channel's sockets */
 static int ch_inherited;  /* forked while the lock was held: leak, never touch */
@@ -231,12 +234,17 @@ static ares_channel channel_get(void)
 		 * the old channel.
 		 */
 		resolvid_read(RESOLV_CONF, &now);
-		if (resolvid_same(&now, &ch_rcid) || ch_waiting > 0 || ch_driving)
+		if ((resolvid_same(&now, &ch_rcid) && !ch_renew) || ch_waiting > 0 || ch_driving)
 			return ch;
-		shim_debug("cha lookup: %s changed: read again", RESOLV_CONF);
+		if (ch_renew)
+			shim_debug("cha lookup: a query got no answer while the host moved: the "
+				   "channel's sockets made anew");
+		else
+			shim_debug("cha lookup: %s changed: read again", RESOLV_CONF);
 		ares_destroy(ch);
 		ch = NULL;
 	}
+	ch_renew = 0;
 	memset(&opt, 0, sizeof(opt));
 	opt.timeout = CHALOOKUP_TRY_MS;
 	opt.tries = CHALOOKUP_TRIES;
@@ -926,35 +934,52 @@ int chalookup_stale(const char *node, const struct in6_addr *dst, struct in6_add
  * while the channel found no route since noroute was read: the host may
  * be in a move's gap, as a program's own lookup (hook_getaddrinfo.c), and
  * the agent is asked whether to wait for the new link (agent_move_wait,
- * odm(7)), not past bound. Asked once per round: *gap 0 before, then 1
- * if the lookups are to be made again, -1 if not.
+ * odm(7)), not past bound. Or it got no answer (-ETIMEDOUT) from asked
+ * on: its query, or the answer, may have been lost with the old link, and
+ * the agent is asked whether the host moved since (a gap now, or one that
+ * ended since asked: agent_move_wait's since_ms), and if so to wait for
+ * the new link; a lookup the host did not move in is the DNS's silence.
+ * Asked once per round: *gap 0 before, then 1 if the lookups are to be
+ * made again, -1 if not.
  */
-static int gap_over(int *gap, unsigned noroute, const char *node, uint64_t bound)
+static int gap_over(int *gap, int r, unsigned noroute, uint64_t asked, const char *node,
+		    uint64_t bound)
 {
 	uint64_t now = chacache_now_ms();
-	unsigned waited = 0;
-	int r, ms;
+	unsigned waited = 0, since = 0;
+	int ms;
 
 	if (*gap)
 		return *gap > 0;
 	*gap = -1;
-	if (atomic_load(&ch_noroute) == noroute || now + 100 >= bound)
+	if (now + 100 >= bound)
+		return 0;
+	if (r == -ETIMEDOUT)
+		since = now > asked ? (unsigned)(now - asked) : 1;
+	else if (atomic_load(&ch_noroute) == noroute)
 		return 0;
 	ms = bound - now < LOOKUPGAP_CALL_MS ? (int)(bound - now) : LOOKUPGAP_CALL_MS;
-	r = agent_move_wait(ms, &waited);
+	r = agent_move_wait(ms, since, &waited);
 	if (r > 0 || waited)
-		shim_debug("getaddrinfo %s: cha.%s found no route to the DNS, in a move's gap: "
-			   "waited %u ms for the new link, %s", node, node, waited,
-			   r > 0 ? "asking again" : "none came");
+		shim_debug("getaddrinfo %s: cha.%s %s, in a move's gap: waited %u ms for the new "
+			   "link, %s", node, node,
+			   since ? "got no answer while the host moved" : "found no route to the DNS",
+			   waited, r > 0 ? "asking again" : "none came");
 	if (r > 0)
 		*gap = 1;
+	if (r > 0 && since) {
+		pthread_mutex_lock(&ch_lock);
+		ch_renew = 1;
+		pthread_mutex_unlock(&ch_lock);
+	}
 	return r > 0;
 }
 
 /* The lookups for ds[0..n) (claimed by the caller, lock not held), made
  * at once and so within one CHALOOKUP_MAX_WAIT_MS, and not past
- * deadline_ms; those that found no route made again once a move's gap is
- * over (gap_over), within deadline_ms; records the answers */
+ * deadline_ms; those that found no route, or got no answer while the host
+ * moved, made again once a move's gap is over (gap_over), within
+ * deadline_ms; records the answers */
 static void resolve_deferred(struct cha_defer **ds, size_t n, uint64_t deadline_ms)
 {
 	uint64_t start = chacache_now_ms(), now, bound = deadline_ms;
@@ -980,7 +1005,8 @@ static void resolve_deferred(struct cha_defer **ds, size_t n, uint64_t deadline_
 		ttl[i] = 0;
 		/* skipped: given up at once, as one that got no answer */
 		r[i] = chalookup_finish(q[i], skip[i] ? 0 : deadline_ms, &cha[i], &ttl[i]);
-		if (r[i] == -EIO && q[i] && !skip[i] && gap_over(&gap, noroute, ds[i]->node, bound)) {
+		if ((r[i] == -EIO || r[i] == -ETIMEDOUT) && q[i] && !skip[i] &&
+		    gap_over(&gap, r[i], noroute, start, ds[i]->node, bound)) {
 			now = chacache_now_ms();
 			r[i] = chalookup_finish(chalookup_start(ds[i]->node),
 						now + CHALOOKUP_MAX_WAIT_MS < bound ?

@@ -148,7 +148,7 @@ static int gap_retry(const char *name, const char *what, int guarded, int saved)
 		return 0;
 	if (!guarded)
 		guard_enter();
-	r = agent_move_wait(LOOKUPGAP_CALL_MS, &waited);
+	r = agent_move_wait(LOOKUPGAP_CALL_MS, 0, &waited);
 	if (r > 0 || waited)
 		shim_debug("lookup of %s failed (%s) in a move's gap: waited %u ms for the new "
 			   "link, %s", shim_log_clean(clean, sizeof(clean), name ? name : ""), what,

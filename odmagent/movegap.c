@@ -32,3 +32,10 @@ enum movegap_verdict movegap_ask(const struct movegap *g, uint64_t now, uint64_t
 	*until = g->lost_ms + MOVEGAP_WAIT_MS;
 	return MOVEGAP_WAIT;
 }
+
+int movegap_moved_since(const struct movegap *g, uint64_t since)
+{
+	if (g->seen && !g->have)
+		return 1;
+	return g->back_ms && g->back_ms >= since;
+}

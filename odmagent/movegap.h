@@ -66,4 +66,13 @@ enum movegap_verdict {
 /* What a lookup that failed for want of a route, told at now, is to do */
 enum movegap_verdict movegap_ask(const struct movegap *g, uint64_t now, uint64_t *until);
 
+/*
+ * Whether the host moved since since: it is in a gap now, or one ended
+ * (a usable address came back, or one went while another stayed: a
+ * carrier's loss the looks did not see included) at or after since. A
+ * lookup that got no answer while its query was out may have lost it to
+ * the move; one that did not see the host move got none from the DNS.
+ */
+int movegap_moved_since(const struct movegap *g, uint64_t since);
+
 #endif

@@ -147,14 +147,14 @@ void movegap_agent_look(struct odm_agent *a, uint64_t since)
 	settle(m, now);
 }
 
-/* move-wait {} -> {retry, waited_ms}, now or when the gap ends */
+/* move-wait {since_ms?} -> {retry, waited_ms}, now or when the gap ends */
 static void on_wait(struct odm_agent *a, struct control_req *r, const json_t *req)
 {
 	struct movegap_agent *m = a->move_gap;
+	json_t *since = json_object_get(req, "since_ms");
 	struct gap_waiter *w;
 	uint64_t now = mono_ms();
 
-	(void)req;
 	if (!m) {
 		control_reply(r, json_pack("{s:b, s:i}", "retry", 0, "waited_ms", 0));
 		return;
@@ -162,6 +162,16 @@ static void on_wait(struct odm_agent *a, struct control_req *r, const json_t *re
 	/* the program's failure may be ahead of the events that tell of
 	 * it: the kernel is asked as it is now */
 	look(m, 0, now);
+	/* a lookup that got no answer in since_ms: the move's only if the
+	 * host moved meanwhile (movegap_moved_since), else the DNS's */
+	if (json_is_integer(since) && json_integer_value(since) > 0) {
+		uint64_t ms = (uint64_t)json_integer_value(since);
+
+		if (!movegap_moved_since(&m->g, ms < now ? now - ms : 0)) {
+			control_reply(r, json_pack("{s:b, s:i}", "retry", 0, "waited_ms", 0));
+			return;
+		}
+	}
 	if (m->n_waiters >= m->sweep_at)
 		drop_gone(m);
 	w = calloc(1, sizeof(*w));

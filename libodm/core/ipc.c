@@ -118,6 +118,11 @@ static const struct ipc_field cha_result_fields[] = {
 	{ NULL, 0, false },
 };
 
+static const struct ipc_field move_wait_fields[] = {
+	{ "since_ms", IPC_INT, false }, /* a cha lookup unanswered this long */
+	{ NULL, 0, false },
+};
+
 /* "events": the kinds wanted, comma-separated (absent: all) */
 static const struct ipc_field monitor_fields[] = {
 	{ "events", IPC_STRING, false },
@@ -138,7 +143,7 @@ static const struct ipc_op ipc_ops[] = {
 	{ "release", release_fields },
 	{ "reload", no_fields },
 	{ "status", no_fields },
-	{ "move-wait", no_fields },
+	{ "move-wait", move_wait_fields },
 	{ "monitor", monitor_fields }, /* then one event object per line, see control.c */
 };
 

@@ -28,7 +28,16 @@
 #      lookup, which finds no route, waits for the link as the program's
 #      own lookups do, and the connect has its CHoA; before, the lookup
 #      failed at once, and that connect and every one for 5 s after it
-#      failed with EADDRNOTAVAIL (session-lasting, no CHA known).
+#      failed with EADDRNOTAVAIL (session-lasting, no CHA known);
+#   6. the same connect, the cha query lost (dropped at ar1, no ICMP) and
+#      mn moved to ar2 once it is out: the lookup, which got no
+#      answer because the host moved, is asked again on the new link and
+#      the connect has its CHoA (it failed with EADDRNOTAVAIL, the lookup
+#      taken for the DNS's silence); then, the query lost at ar2 with no
+#      move (a gap ended less than 10 s before), the silence stands: the
+#      connect fails with EADDRNOTAVAIL, nothing is asked again, and the
+#      next process is told of that silence (the user's memory of it);
+#      the first lookup's loss was told to nobody as silence.
 #
 #   mn -- ar1 / ar2 -- core -- dns
 #
@@ -37,7 +46,7 @@ set -eEuo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/check.sh"
-net_need test_lookup_gap "network namespaces, TUN, raw sockets" ip named radvd python3 setpriv
+net_need test_lookup_gap "network namespaces, TUN, raw sockets" ip named radvd python3 setpriv nft
 export TOPO_BIGFILE_MB=${TOPO_BIGFILE_MB:-1}
 export ODM_CTL_GROUP=nogroup # nobody's program reaches the agent too (2.)
 export ODM_LOG_LEVEL=debug   # the agent's line per question it held (4.)
@@ -187,7 +196,7 @@ check "the agent took the questions of the clients that left ($TAKEN of 2000)" t
 check "it held few of them until the bound ($KEPT; a question whose client left is dropped)" \
 	test "$KEPT" -le 200
 # ---------------------- 5. a connect in a gap, its name's cha not asked yet
-# (last: the gap it ends would make 3.'s lookups be made again at once)
+# (after 3.: the gap it ends would make 3.'s lookups be made again at once)
 nsx mn ip link set "$MN_IF1" up
 check "mn resolves $NAME with its link back" wait_for 10 nsq mn /usr/bin/python3 -c \
 	"import socket; socket.getaddrinfo('$NAME', 7, socket.AF_INET6)"
@@ -205,6 +214,67 @@ echo "5: the connect in the gap took ${CMS:-?} ms: ${CSRC:-none}"
 check "5: it has a CHoA from $CHA_POOL (${CSRC:-none})" in_prefix "${CSRC:-none}" "$CHA_POOL"
 check "5: the shim said its cha lookup waited for the new link" \
 	grep -q "found no route to the DNS, in a move's gap: waited [0-9]* ms for the new link, asking again" "$G.err"
+
+# -------------- 6. a cha query lost in a move, then one lost with no move
+# cha_connect OUT - connect1.py under the shim, ODM_DEBUG on, in the
+# background (CHA_PID), its name resolved
+cha_connect() {
+	odm_shim env ODM_DEBUG=1 /usr/bin/python3 "$HERE/lib/connect1.py" "$NAME" "$1.go" \
+		>"$1" 2>"$1.err" &
+	CHA_PID=$!
+	check "6: the program resolved $NAME" wait_for 10 test -e "$1.go.ready"
+}
+# dns_drop AR - AR forwards no DNS query to the server (dropped, no ICMP);
+# dns_dropped AR - how many it dropped; dns_pass AR - it forwards them again
+dns_drop() {
+	nsx "$1" nft -f - <<EOF
+table ip6 test_lookup_gap {
+	chain forward {
+		type filter hook forward priority 0;
+		ip6 daddr $DNS_ADDR meta l4proto { udp, tcp } th dport 53 counter drop
+	}
+}
+EOF
+}
+dns_dropped() {
+	nsq "$1" nft list table ip6 test_lookup_gap |
+		awk '/counter/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
+}
+dns_pass() { nsx "$1" nft delete table ip6 test_lookup_gap; }
+G=$D/cha6
+cha_connect "$G"
+dns_drop ar1
+touch "$G.go"
+check "6: the connect's cha query went out, and was lost at ar1" wait_for 5 at_least 1 dns_dropped ar1
+topo_move ar2
+wait "$CHA_PID" || true
+dns_pass ar1
+read -r CMS CSRC <"$G" || true
+echo "6: the connect whose cha query was lost in the move took ${CMS:-?} ms: ${CSRC:-none}"
+check "6: it has a CHoA from $CHA_POOL (${CSRC:-none})" in_prefix "${CSRC:-none}" "$CHA_POOL"
+check "6: the shim said its cha lookup, unanswered in the move, was asked again" \
+	grep -q "got no answer while the host moved, in a move's gap: waited [0-9]* ms for the new link, asking again" "$G.err"
+G=$D/cha6s
+cha_connect "$G"
+dns_drop ar2
+touch "$G.go"
+wait "$CHA_PID" || true
+N=$(dns_dropped ar2)
+dns_pass ar2
+read -r CMS CSRC <"$G" || true
+echo "6: the connect whose cha query was lost with no move ($N dropped) took ${CMS:-?} ms: ${CSRC:-none}"
+check "6: its query was lost at ar2 ($N)" test "${N:-0}" -ge 1
+check "6: it asked the DNS itself: the first lookup's loss in the move was not shared as silence" \
+	bash -c "! grep -q 'another process of this user got no answer' '$G.err'"
+check "6: with no move the silence stands: EADDRNOTAVAIL (${CSRC:-none})" \
+	test "${CSRC:-none}" = EADDRNOTAVAIL
+check "6: and the shim asked nothing again" bash -c "! grep -q 'asking again' '$G.err'"
+G=$D/cha6n
+cha_connect "$G"
+touch "$G.go"
+wait "$CHA_PID" || true
+check "6: that silence is remembered: the next process does not wait for the lookup" \
+	grep -q "cha.$NAME: another process of this user got no answer for it lately" "$G.err"
 
 check "mn's agent answers" odm_ctl mn -j status
 check "agents' logs are clean" odm_agent_logs_clean

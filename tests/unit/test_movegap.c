@@ -108,3 +108,23 @@ Test(movegap, a_since_after_now_is_now)
 	cr_assert_eq(ask(2001, &until), MOVEGAP_WAIT);
 	cr_assert_eq(until, 2000 + MOVEGAP_WAIT_MS);
 }
+
+Test(movegap, an_unanswered_lookup_is_the_moves_only_if_the_host_moved_while_it_was_out)
+{
+	cr_assert_not(movegap_moved_since(&g, 0), "nothing seen yet");
+	movegap_look(&g, 1, 0, 0, 1000);
+	cr_assert_not(movegap_moved_since(&g, 500), "the first address is no move");
+	/* a move: the old link went at 5000, the new address at 5100 */
+	movegap_look(&g, 0, 1, 0, 5000);
+	cr_assert(movegap_moved_since(&g, 4000), "in the gap now");
+	cr_assert(movegap_moved_since(&g, 5050), "in the gap, whenever it was asked");
+	movegap_look(&g, 1, 0, 0, 5100);
+	cr_assert(movegap_moved_since(&g, 4000), "asked before the gap ended");
+	cr_assert(movegap_moved_since(&g, 5100), "asked as it ended");
+	cr_assert_not(movegap_moved_since(&g, 5101),
+		      "asked after it ended: the move lost nothing of it, the DNS was silent");
+	/* an unseen gap (a usable address replaced, or a carrier's loss) */
+	movegap_look(&g, 1, 1, 0, 9000);
+	cr_assert(movegap_moved_since(&g, 7000));
+	cr_assert_not(movegap_moved_since(&g, 9001));
+}
