@@ -118,6 +118,8 @@ static const struct ipc_field cha_result_fields[] = {
 	{ NULL, 0, false },
 };
 
+#define IPC_SINCE_MS_MAX 60000 /* move-wait's since_ms: 1 to this */
+
 static const struct ipc_field move_wait_fields[] = {
 	{ "since_ms", IPC_INT, false }, /* a cha lookup unanswered this long */
 	{ NULL, 0, false },
@@ -275,6 +277,14 @@ static int check_value(const char *name, enum ipc_kind kind, const json_t *v,
 			goto type;
 		if (strcmp(name, "id") == 0 && json_integer_value(v) < 0) {
 			seterr(err, errlen, "field \"id\": must not be negative");
+			return -EINVAL;
+		}
+		/* move-wait's: how long a lookup went unanswered, never more
+		 * than the connect's bound; 0 or less is no lookup's */
+		if (strcmp(name, "since_ms") == 0 &&
+		    (json_integer_value(v) < 1 || json_integer_value(v) > IPC_SINCE_MS_MAX)) {
+			seterr(err, errlen, "field \"since_ms\": must be from 1 to %d",
+			       IPC_SINCE_MS_MAX);
 			return -EINVAL;
 		}
 		return 0;

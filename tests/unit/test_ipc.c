@@ -126,6 +126,23 @@ Test(ipc, validate_common_fields)
 	      "field \"addr\": not part of op status");
 }
 
+Test(ipc, move_wait_since_ms_is_bounded)
+{
+	check("{\"op\":\"move-wait\",\"id\":1}", 0, NULL);
+	check("{\"op\":\"move-wait\",\"id\":1,\"since_ms\":1}", 0, NULL);
+	check("{\"op\":\"move-wait\",\"id\":1,\"since_ms\":60000}", 0, NULL);
+	check("{\"op\":\"move-wait\",\"id\":1,\"since_ms\":0}", -EINVAL,
+	      "field \"since_ms\": must be from 1 to 60000");
+	check("{\"op\":\"move-wait\",\"id\":1,\"since_ms\":-5}", -EINVAL,
+	      "field \"since_ms\": must be from 1 to 60000");
+	check("{\"op\":\"move-wait\",\"id\":1,\"since_ms\":60001}", -EINVAL,
+	      "field \"since_ms\": must be from 1 to 60000");
+	check("{\"op\":\"move-wait\",\"id\":1,\"since_ms\":9223372036854775807}", -EINVAL,
+	      "field \"since_ms\": must be from 1 to 60000");
+	check("{\"op\":\"move-wait\",\"id\":1,\"since_ms\":\"5\"}", -EINVAL,
+	      "field \"since_ms\": must be an integer");
+}
+
 #define LEASE(rest) "{\"op\":\"lease\",\"id\":1," rest "}"
 
 Test(ipc, validate_lease_fields)
