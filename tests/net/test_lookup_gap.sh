@@ -117,20 +117,31 @@ across_move() {
 }
 
 # ------------------- 0. a carrier loss the stopped agent does not see
-shim_loop "$D/blip.shim" 0 2 getaddrinfo
-plain_loop "$D/blip.plain" 0 2 getaddrinfo
-sleep 0.7
-kill -STOP "$MN_AGENT_PID"
-ip -n "$NS_AR1" link set lan0 down
-sleep 0.3
-ip -n "$NS_AR1" link set lan0 up
-sleep 0.1
-kill -CONT "$MN_AGENT_PID"
-loops_wait
-check "0: the plain lookups failed in the carrier's loss ($(summary "$D/blip.plain"))" \
-	at_least 1 failed "$D/blip.plain"
-check "0: none of the shim's did ($(summary "$D/blip.shim"))" \
-	eval '[[ $(failed "$D/blip.shim") == 0 ]]'
+# The plain loop may make no lookup in the loss: one whose query went out
+# just before it waits out the resolver's 1 s (timeout:1) and is answered
+# on the retry, or the loop starts late on a loaded host. Such a round
+# shows nothing and is made again, 10 s on (no gap for 10 s before it),
+# at most 3 times; the shim's lookups must not fail in any round.
+for round in 1 2 3; do
+	shim_loop "$D/blip$round.shim" 0 2 getaddrinfo
+	plain_loop "$D/blip$round.plain" 0 2 getaddrinfo
+	sleep 0.7
+	kill -STOP "$MN_AGENT_PID"
+	ip -n "$NS_AR1" link set lan0 down
+	sleep 0.3
+	ip -n "$NS_AR1" link set lan0 up
+	sleep 0.1
+	kill -CONT "$MN_AGENT_PID"
+	loops_wait
+	check "0: round $round: none of the shim's lookups failed ($(summary "$D/blip$round.shim"))" \
+		eval '[[ $(failed "$D/blip$round.shim") == 0 ]]'
+	at_least 1 failed "$D/blip$round.plain" && break
+	echo "0: round $round: no plain lookup failed ($(summary "$D/blip$round.plain")):" \
+		"none made in the loss; again in 10 s"
+	[[ $round == 3 ]] || sleep 10
+done
+check "0: round $round: the plain lookups failed in the loss ($(summary "$D/blip$round.plain"))" \
+	at_least 1 failed "$D/blip$round.plain"
 
 # ---------------------------------------------- 1. root, across a move
 across_move ar2 0 root getaddrinfo gethostbyname2
