@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "pollerr.h"
+#include "sendfrom.h"
 
 #define RECV_BURST 32
 /* an error carries at most what fits in the minimum MTU (RFC 4443 §2.4 (c)) */
@@ -137,35 +138,9 @@ int icmpwatch_send(struct icmpwatch *w, const struct in6_addr *dst, const uint8_
 int icmpwatch_send_from(struct icmpwatch *w, const struct in6_addr *src,
 			const struct in6_addr *dst, const uint8_t *msg, size_t len)
 {
-	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_addr = *dst };
-	union {
-		struct cmsghdr align;
-		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-	} cbuf;
-	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
-	struct msghdr mh = {
-		.msg_name = &to, .msg_namelen = sizeof(to),
-		.msg_iov = &iov, .msg_iovlen = 1,
-	};
-
 	if (!w)
 		return -ENOTCONN;
-	if (src) {
-		struct in6_pktinfo pi = { .ipi6_addr = *src };
-		struct cmsghdr *cm;
-
-		memset(&cbuf, 0, sizeof(cbuf));
-		mh.msg_control = cbuf.b;
-		mh.msg_controllen = sizeof(cbuf.b);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = IPPROTO_IPV6;
-		cm->cmsg_type = IPV6_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-	}
-	if (sendmsg(w->fd, &mh, MSG_DONTWAIT) < 0)
-		return -errno;
-	return 0;
+	return send_from(w->fd, msg, len, src, dst);
 }
 
 static void on_closed(uv_handle_t *h)

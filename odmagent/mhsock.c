@@ -20,6 +20,7 @@
 #include "addrtext.h"
 #include "log.h"
 #include "pollerr.h"
+#include "sendfrom.h"
 #include "mh.h"
 #include "monotime.h"
 #include "sockbuf.h"
@@ -214,36 +215,9 @@ fail:
 int mhsock_send(struct mhsock *s, const uint8_t *buf, size_t len,
 		const struct in6_addr *src, const struct in6_addr *dst)
 {
-	struct sockaddr_in6 to = { .sin6_family = AF_INET6 };
-	union {
-		struct cmsghdr align;
-		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-	} cbuf;
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr msg = {
-		.msg_name = &to, .msg_namelen = sizeof to,
-		.msg_iov = &iov, .msg_iovlen = 1,
-	};
-
 	if (!s || !buf || !dst)
 		return -EINVAL;
-	to.sin6_addr = *dst;
-	if (src) {
-		struct in6_pktinfo pi = { .ipi6_addr = *src };
-		struct cmsghdr *cm;
-
-		memset(&cbuf, 0, sizeof cbuf);
-		msg.msg_control = cbuf.b;
-		msg.msg_controllen = sizeof cbuf.b;
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = IPPROTO_IPV6;
-		cm->cmsg_type = IPV6_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof pi);
-		memcpy(CMSG_DATA(cm), &pi, sizeof pi);
-	}
-	if (sendmsg(s->fd, &msg, MSG_DONTWAIT) < 0)
-		return -errno;
-	return 0;
+	return send_from(s->fd, buf, len, src, dst);
 }
 
 static void on_closed(uv_handle_t *h)
