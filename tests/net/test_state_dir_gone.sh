@@ -121,7 +121,10 @@ check "4b. its state is saved there again, with the lease $CHOA2 made meanwhile"
 # at that retry (a CI run killed the agent before it: the lease was lost)
 F=$MN_STATE_DIR/mn.json
 FROM=$(wc -l <"$MN_AGENT_LOG")
-rm -f "$F" && mkdir "$F"
+# the agent's retry of 4b's failed save may put the file back between the
+# rm and the mkdir (a rename into place): swap until the directory stands
+swap_dir() { rm -f "$F" && mkdir "$F" 2>/dev/null; }
+wait_for 5 swap_dir
 fresh_lease() {
 	odm_ctl mn -j lease session-lasting "$CN_ADDR" --cha "$CHA_ADDR" --proto tcp --fresh |
 		json 'j["addr"]'
