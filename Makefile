@@ -4,9 +4,10 @@
 #   make            build libodm.so, odmagent, odmctl and the examples
 #   make deps       install the Debian packages the build and tests need
 #   make check      deps + build + unit tests + command-line tests + sanitizer run +
-#                   short fuzz + network suite (with sanitized agents, then plain
-#                   but for NET_SAN_ONLY, then test_mn and test_replay on each
-#                   kernel tunnel backend; test_samples runs test_cha there)
+#                   short fuzz + network suite (net-all: the plain agents but for
+#                   NET_SAN_ONLY, the sanitized ones (net-san's tests) and the
+#                   kernel tunnel backends (net-kernel's) in one pool;
+#                   test_samples runs test_cha there)
 #   make cli        odmctl's and odmagent's command lines (no network, no root)
 #   make demo       a real move of a real host with a live session surviving it
 #   make bench      benchmarks (ratios measured side by side in one run)
@@ -82,7 +83,7 @@ UNIT      := $(BUILD)/unit-tests
 EXAMPLES  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRC))
 FUZZERS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps deps-net check unit cli san fuzz fuzz-short net net-san net-kernel demo bench install clean
+.PHONY: all deps deps-net check unit cli san fuzz fuzz-short net net-san net-kernel net-all demo bench install clean
 
 all: $(LIBODM) $(AGENT) $(CTL) $(EXAMPLES)
 
@@ -233,10 +234,11 @@ net:
 # test_mn runs with the plain agents in net-kernel).
 NET_SAN_TESTS := anchor$$|anchor_modes|mn|strayba|ctl$$|monitor|graceful
 NET_SAN_ONLY  := ^test_(anchor_modes|mn|strayba|ctl|monitor|graceful)$$
+SAN_AGENTS    := $(BUILD)/san/odmagent $(BUILD)/san/odmctl $(BUILD)/san/libodm.so \
+	$(patsubst $(BUILD)/%,$(BUILD)/san/%,$(EXAMPLES))
 net-san:
 	@$(MAKE) --no-print-directory deps-net
-	$(MAKE) -j$(JOBS) BUILD=$(BUILD)/san SAN=1 $(BUILD)/san/odmagent $(BUILD)/san/odmctl \
-		$(BUILD)/san/libodm.so $(patsubst $(BUILD)/%,$(BUILD)/san/%,$(EXAMPLES))
+	$(MAKE) -j$(JOBS) BUILD=$(BUILD)/san SAN=1 $(SAN_AGENTS)
 	ODM_NET_JOBS=$(NET_JOBS) ODM_BUILD=$(abspath $(BUILD)/san) bash tests/net/run-all.sh '$(NET_SAN_TESTS)'
 
 # The host and replay tests (and the anchor's restart on it), the flap
@@ -252,14 +254,31 @@ net-san:
 # continuity test runs there in `net` already: test_samples runs it with
 # the samples' "tunnel auto", which takes the first kernel backend the
 # kernel runs (it checks which backend it took, and why).
+NET_KERNEL_TESTS := ^test_(mn|replay|replay_restart|tunnel_ra|flaps|lostbe_flood|ctl_nofile|carrier)$$
 net-kernel:
 	@kbes=$$(ODM_BUILD=$(abspath $(BUILD)) bash tests/net/lib/kernelpath.sh); \
 	if [ -z "$$kbes" ]; then echo "net-kernel: skipped: no kernel tunnel backend runs here"; exit 0; fi; \
 	rc=0; for be in $$kbes; do \
 		echo "net-kernel: tunnel $$be"; \
 		ODM_NET_JOBS=$(NET_JOBS) ODM_TUNNEL=$$be ODM_BUILD=$(abspath $(BUILD)) \
-			bash tests/net/run-all.sh '^test_(mn|replay|replay_restart|tunnel_ra|flaps|lostbe_flood|ctl_nofile|carrier)$$' || rc=1; \
+			bash tests/net/run-all.sh '$(NET_KERNEL_TESTS)' || rc=1; \
 	done; exit $$rc
+
+# make check's network part: net (but for NET_SAN_ONLY), net-san and
+# net-kernel as one suite, their tests in one pool (run-all.sh's
+# ODM_NET_ALSO), so that no part waits for its own slowest test while the
+# other slots stand empty.
+net-all:
+	@sh tests/install-deps.sh programs
+	$(MAKE) -j$(JOBS) all
+	$(MAKE) -j$(JOBS) BUILD=$(BUILD)/san SAN=1 $(SAN_AGENTS)
+	@kbes=$$(ODM_BUILD=$(abspath $(BUILD)) bash tests/net/lib/kernelpath.sh); \
+	[ -n "$$kbes" ] || echo "net-all: the kernel backends' pass skipped: no kernel tunnel backend runs here"; \
+	also='san $(NET_SAN_TESTS) ODM_BUILD=$(abspath $(BUILD)/san)'; \
+	for be in $$kbes; do also="$$also"$$'\n'"$$be "'$(NET_KERNEL_TESTS)'" ODM_TUNNEL=$$be"; done; \
+	echo "net-all: passes besides the plain one:"; echo "$$also" | sed 's/^/  /'; \
+	ODM_NET_ALSO="$$also" ODM_NET_SKIP='$(NET_SAN_ONLY)' ODM_NET_JOBS=$(NET_JOBS) \
+		ODM_BUILD=$(abspath $(BUILD)) bash tests/net/run-all.sh
 
 check:
 	@$(MAKE) --no-print-directory deps
@@ -270,9 +289,7 @@ check:
 	$(MAKE) san
 	$(MAKE) -j$(JOBS) $(FUZZERS)
 	$(MAKE) fuzz-short
-	$(MAKE) net-san
-	ODM_NET_SKIP='$(NET_SAN_ONLY)' $(MAKE) net
-	$(MAKE) net-kernel
+	$(MAKE) net-all
 
 demo:
 	@$(MAKE) --no-print-directory deps-net

@@ -11,6 +11,15 @@
 # leaves out the tests whose name matches it, e.g. those make check has just
 # run against the sanitized agents (Makefile, NET_SAN_TESTS).
 #
+# ODM_NET_ALSO runs some tests once more in the same pool, with other
+# agents or another tunnel backend: one line per pass,
+#   LABEL PATTERN NAME=VALUE...
+# runs each test whose name matches PATTERN (an extended regular expression,
+# no blanks) again with the NAME=VALUEs (no blanks) in its environment, named
+# test_X[LABEL]. make check passes the sanitized agents (ODM_BUILD) and each
+# kernel tunnel backend (ODM_TUNNEL) this way, so that their tests fill the
+# slots the plain ones leave instead of each pass waiting for its slowest.
+#
 # ODM_NET_JOBS (default 1) tests run side by side, each in namespaces of its
 # own run id. Most of a network test is waiting (for a timer, a paced
 # download, a lease to end), so two at a time on two cores take about half
@@ -18,7 +27,11 @@
 # load of processes, a throughput it compares, memory it watches) or touches
 # the system outside its namespaces says so in a line of its own,
 #   # run-all: alone (WHY)
-# and runs with no other test beside it. With more than one job a test's
+# and runs with no other test beside it. One that takes much longer than
+# most says so too,
+#   # run-all: long (WHY)
+# and starts before the others, so that the suite does not end waiting for
+# it alone. With more than one job a test's
 # output is held in a file and printed whole when it ends, so the logs of
 # two tests never interleave.
 #
@@ -48,9 +61,14 @@ if ((EUID == 0)) && [[ -z ${ODM_RUN_ALL_COPY:-} ]] && command -v setpriv >/dev/n
 	echo "run-all: $repo or its build is closed to other users: running from a copy in $pub"
 	mkdir "$pub/src" "$pub/build"
 	# the build's object files come too (make deb, make install in tests
-	# find them up to date), its fuzzers and sanitized build do not
+	# find them up to date), its fuzzers do not, nor its sanitized build
+	# unless a pass of ODM_NET_ALSO runs from it (its paths into the build
+	# are made paths into the copy)
+	nosan=(--exclude=./san)
+	[[ ${ODM_NET_ALSO:-} == *"$build/san"* ]] && nosan=()
+	export ODM_NET_ALSO=${ODM_NET_ALSO//"$build"/"$pub/build"}
 	if ! tar -C "$repo" --exclude=./.git --exclude=./build -cf - . | tar -C "$pub/src" -xf - ||
-		! tar -C "$build" --exclude=./fuzz --exclude=./fuzzobj --exclude=./san -cf - . |
+		! tar -C "$build" --exclude=./fuzz --exclude=./fuzzobj "${nosan[@]}" -cf - . |
 		tar -C "$pub/build" -xf -; then
 		echo "run-all: the copy in $pub failed" >&2
 		exit 2
@@ -110,10 +128,17 @@ trap on_signal INT TERM
 
 # alone TEST: whether TEST must run with no other test beside it
 alone() { grep -q '^# run-all: alone' "$1"; }
+# long TEST: whether TEST should start before the others
+long() { grep -q '^# run-all: long' "$1"; }
 
-start() { # TEST HOW (alone, or beside how many others)
-	local t=$1 how=$2 name id out="" pid
-	name=$(basename "$t" .sh)
+# The runs, by number: a test's script, its name, and the environment of its
+# pass (NAME=VALUE words; none for the plain pass)
+run_script=() run_label=() run_env=()
+
+start() { # RUN HOW (alone, or beside how many others)
+	local r=$1 how=$2 t name id out="" pid envs
+	t=${run_script[$r]} name=${run_label[$r]}
+	read -ra envs <<<"${run_env[$r]}"
 	# a run id no test running now has, nor a namespace left: drawn in
 	# this shell (printf -v), not in $(...), where each subshell reseeds
 	# RANDOM from values close to the last one's (3 000 draws there gave
@@ -125,13 +150,13 @@ start() { # TEST HOW (alone, or beside how many others)
 	done
 	if ((jobs == 1)); then
 		echo "==== $name (run $id, timeout ${test_timeout}s)"
-		ODM_RUNID=$id timeout --kill-after=15 "$test_timeout" bash "$t" &
+		env "${envs[@]}" "ODM_RUNID=$id" timeout --kill-after=15 "$test_timeout" bash "$t" &
 		# shellcheck disable=SC2031 # ($! of the line above, not of sweep)
 		pid=$!
 	else
-		out=$(mktemp "${TMPDIR:-/tmp}/odm-run-all-$name.XXXXXX")
+		out=$(mktemp "${TMPDIR:-/tmp}/odm-run-all-${name//[^a-z0-9_]/_}.XXXXXX")
 		echo "==== $name (run $id, timeout ${test_timeout}s) started $how"
-		ODM_RUNID=$id timeout --kill-after=15 "$test_timeout" bash "$t" >"$out" 2>&1 &
+		env "${envs[@]}" "ODM_RUNID=$id" timeout --kill-after=15 "$test_timeout" bash "$t" >"$out" 2>&1 &
 		# shellcheck disable=SC2031 # ($! of the line above, not of sweep)
 		pid=$!
 	fi
@@ -186,7 +211,6 @@ finish() {
 	fi
 }
 
-tests=()
 for t in "$here"/test_*.sh; do
 	[[ -e $t ]] || continue
 	name=$(basename "$t" .sh)
@@ -195,20 +219,37 @@ for t in "$here"/test_*.sh; do
 		echo "run-all: $name left out (ODM_NET_SKIP '$ODM_NET_SKIP')"
 		continue
 	fi
-	tests+=("$t")
+	run_script+=("$t") run_label+=("$name") run_env+=("")
 done
-if ((${#tests[@]} == 0)); then
+while read -r label pattern envs; do
+	[[ -n $label ]] || continue
+	if ! [[ $label =~ ^[a-z0-9_-]+$ && -n $pattern && $envs =~ ^[A-Z_][A-Z0-9_]*= ]]; then
+		echo "run-all: ODM_NET_ALSO: '$label $pattern $envs' is not LABEL PATTERN NAME=VALUE..." >&2
+		exit 2
+	fi
+	for t in "$here"/test_*.sh; do
+		name=$(basename "$t" .sh)
+		[[ $name =~ $pattern ]] || continue
+		run_script+=("$t") run_label+=("$name[$label]") run_env+=("$envs")
+	done
+done <<<"${ODM_NET_ALSO:-}"
+if ((${#run_script[@]} == 0)); then
 	echo "run-all: no test in tests/net matches '${filter}'" >&2
 	echo "0 passed, 0 failed, 0 skipped"
 	exit 1
 fi
 
 # The tests that need the machine to themselves first, one by one, then the
-# others ODM_NET_JOBS at a time.
+# others ODM_NET_JOBS at a time, the long ones first.
 ordered=()
-for t in "${tests[@]}"; do alone "$t" && ordered+=("$t"); done
+for r in "${!run_script[@]}"; do alone "${run_script[$r]}" && ordered+=("$r"); done
 n_alone=${#ordered[@]}
-for t in "${tests[@]}"; do alone "$t" || ordered+=("$t"); done
+for r in "${!run_script[@]}"; do
+	alone "${run_script[$r]}" || ! long "${run_script[$r]}" || ordered+=("$r")
+done
+for r in "${!run_script[@]}"; do
+	alone "${run_script[$r]}" || long "${run_script[$r]}" || ordered+=("$r")
+done
 for i in "${!ordered[@]}"; do
 	if ((i < n_alone)); then
 		while ((${#run_name[@]} > 0)); do finish; done

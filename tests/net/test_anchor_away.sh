@@ -24,6 +24,7 @@
 #                                                           \-- cn  (nginx, upload sink)
 #
 # ODM_TUNNEL=bpf runs it on the bpf backend. Exit 0 pass, 1 fail, 77 skip.
+# run-all: long (about 35 s: the anchor down 20 s across a move)
 set -Eeuo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)

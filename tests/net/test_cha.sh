@@ -12,6 +12,7 @@
 # tshark, and the control socket survives garbage.
 #
 # Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
+# run-all: long (about 40 s: paced downloads across moves)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -58,6 +58,7 @@
 #
 # run-all: with the others (it changes nothing outside its own namespaces)
 # Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
+# run-all: long (about 40 s: a paced download under four kinds of interference)
 set -eEuo pipefail
 trap 'check_on_err test_interference' ERR
 

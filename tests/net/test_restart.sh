@@ -80,6 +80,7 @@
 #                                                -- cn  (nginx, paced file)
 #
 # Exit 0 pass, 1 fail, 77 skip (not root, or a tool is missing).
+# run-all: long (about 100 s: ten parts of restarts and deletions under a paced download)
 set -euo pipefail
 trap 'echo "FAIL: test_restart.sh line $LINENO: $BASH_COMMAND" >&2' ERR
 

@@ -18,6 +18,7 @@
 # on it); elsewhere the userspace one.
 #
 # Exit 0 pass, 1 fail, 77 skip (as test_cha.sh).
+# run-all: long (about 40 s: test_cha from the sample configurations)
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -75,6 +75,7 @@
 #                              that closed its stdout gets EBADF there).
 #
 # Env: ODM_BUILD (build dir, default build). Exit 0 pass, 1 fail, 77 skip.
+# run-all: long (about 50 s: its programs, each run with and without the shim)
 set -eEuo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
