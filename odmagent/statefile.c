@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,25 @@ static char *join(const char *dir, const char *pre, const char *name, const char
 	return s;
 }
 
+/* mkdir -p of dir's missing parents, 0700 as dir itself (odmagent.conf(5)
+ * state-dir: /var/lib/odm/anchor on a machine without /var/lib/odm) */
+static int make_parents(const char *dir)
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	for (char *c = path + 1; *c; c++) {
+		if (*c != '/')
+			continue;
+		*c = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		*c = '/';
+	}
+	return 0;
+}
+
 int statefile_dir(const char *dir, char *why, size_t cap)
 {
 	struct stat st;
@@ -33,6 +53,8 @@ int statefile_dir(const char *dir, char *why, size_t cap)
 		r = -EINVAL;
 		goto fail;
 	}
+	if ((r = make_parents(dir)) < 0)
+		goto fail;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		r = -errno;
 		goto fail;

@@ -37,7 +37,8 @@ struct statefile {
 #define STATEFILE_RESERVE_MIN (64u * 1024)
 #define STATEFILE_RESERVE_WAIT 16 /* saves after it was given up */
 
-/* dir made (mode 0700) if missing: 0, or -errno (-ENOTDIR: not a
+/* dir made (mode 0700) if missing, with its missing parents (0700 too):
+ * 0, or -errno (-ENOTDIR: not a
  * directory; -EPERM: others may write it, or it is owned by a user other
  * than the effective one and root), and why in why (cap bytes; NULL: not
  * said) */

@@ -71,6 +71,25 @@ Test(agentlock, takes_a_new_directory_and_names_itself)
 	agentlock_release(fd, 1);
 }
 
+/* the packaged anchor's state-dir, /var/lib/odm/anchor, on a machine
+ * where no host agent made /var/lib/odm (odmagent.conf(5) state-dir) */
+Test(agentlock, takes_a_directory_whose_parents_are_missing)
+{
+	char err[256] = "", deep[192], parent[160];
+	struct stat st;
+	int fd;
+
+	snprintf(parent, sizeof(parent), "%s/lib/odm", top);
+	snprintf(deep, sizeof(deep), "%s/anchor", parent);
+	fd = agentlock_take(deep, &unclean, err, sizeof(err));
+	cr_assert_geq(fd, 0, "%s", err);
+	cr_assert_eq(stat(deep, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0700, "state-dir made with mode %o", st.st_mode & 0777);
+	cr_assert_eq(stat(parent, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0700, "its parent made with mode %o", st.st_mode & 0777);
+	agentlock_release(fd, 1);
+}
+
 Test(agentlock, a_second_taker_is_refused_with_the_holder_named)
 {
 	char err[256] = "", want[64];
