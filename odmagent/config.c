@@ -253,6 +253,7 @@ static int d_control(struct parse *p, char **w)
 		return perr(p, w[1], "path longer than %zu characters",
 			    sizeof(p->cfg->control_path) - 1);
 	memcpy(p->cfg->control_path, w[1], strlen(w[1]) + 1);
+	p->cfg->control_line = p->line;
 	return 0;
 }
 
@@ -269,6 +270,7 @@ static int abs_path(struct parse *p, const char *w, char *dst, size_t cap, const
 
 static int d_state_dir(struct parse *p, char **w)
 {
+	p->cfg->state_dir_line = p->line;
 	return abs_path(p, w[1], p->cfg->state_dir, sizeof(p->cfg->state_dir),
 			"state directory");
 }

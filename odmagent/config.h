@@ -129,6 +129,8 @@ struct odm_config {
 	struct dnsupd_cfg dns;
 	char policy_file[256];       /* "" = no policy file (policy_agent.h) */
 	unsigned policy_file_line;   /* its line in the file named source */
+	unsigned control_line;       /* control's line, 0: the default */
+	unsigned state_dir_line;     /* state-dir's line, 0: the default */
 	char source[256];            /* the file's name as errors give it */
 	unsigned inline_key_line;    /* the first identity with "key" in the text, 0: none */
 	unsigned file_mode;          /* the file's permission bits (config_load), 0: text */

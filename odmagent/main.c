@@ -22,6 +22,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "reexec.h"
+#include "statefile.h"
 #include "tunnel.h"
 #include "netconf.h"
 #include "policy_agent.h"
@@ -119,6 +120,33 @@ static int probe_tunnel(const char *backend)
 		printf("odmagent: tunnel %s cannot run on this host: %s\n", backend,
 		       why[0] ? why : strerror(-rc));
 	return rc == 0 ? 0 : 1;
+}
+
+/* -n: the state-dir and the control socket's directory as the start
+ * judges them (odmagent.conf(5)), when they are there: one others may
+ * write, or another user's, is refused now, not at start. 0 or -1, said. */
+static int check_dirs(const struct odm_config *cfg, const char *path)
+{
+	char dir[sizeof(cfg->control_path)], why[200], at[300];
+	char *slash;
+
+	snprintf(at, sizeof(at), cfg->state_dir_line ? "%s:%u" : "%s", path, cfg->state_dir_line);
+	if (statefile_dir_check(cfg->state_dir, why, sizeof(why)) < 0) {
+		fprintf(stderr, "odmagent: %s: %s: state-dir: %s\n", at, cfg->state_dir, why);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s", cfg->control_path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return 0;
+	slash[slash == dir] = '\0'; /* "/x.sock": "/" */
+	snprintf(at, sizeof(at), cfg->control_line ? "%s:%u" : "%s", path, cfg->control_line);
+	if (statefile_dir_check(dir, why, sizeof(why)) < 0) {
+		fprintf(stderr, "odmagent: %s: %s: the control socket's directory %s: %s\n", at,
+			cfg->control_path, dir, why);
+		return -1;
+	}
+	return 0;
 }
 
 static void stop_role(struct odm_agent *a)
@@ -319,6 +347,10 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		policy_state_free(ps);
+		if (check_dirs(&a->cfg, path) < 0) {
+			config_free(&a->cfg);
+			return 1;
+		}
 		if (config_exposed_key(&a->cfg, path, err, sizeof(err)))
 			fprintf(stderr, "odmagent: warning: %s\n", err);
 		if (config_shared_key(&a->cfg, path, err, sizeof(err)))

@@ -44,21 +44,12 @@ static int make_parents(const char *dir)
 	return 0;
 }
 
-int statefile_dir(const char *dir, char *why, size_t cap)
+/* dir as it is: 0, or -errno and why (ENOTDIR, EPERM as statefile_dir) */
+static int judge_dir(const char *dir, char *why, size_t cap)
 {
 	struct stat st;
 	int r;
 
-	if (!dir || !*dir) {
-		r = -EINVAL;
-		goto fail;
-	}
-	if ((r = make_parents(dir)) < 0)
-		goto fail;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		r = -errno;
-		goto fail;
-	}
 	if (stat(dir, &st) < 0) {
 		r = -errno;
 		goto fail;
@@ -89,6 +80,35 @@ fail:
 	if (why)
 		snprintf(why, cap, "%s", strerror(-r));
 	return r;
+}
+
+int statefile_dir(const char *dir, char *why, size_t cap)
+{
+	int r;
+
+	if (!dir || !*dir) {
+		r = -EINVAL;
+		goto fail;
+	}
+	if ((r = make_parents(dir)) < 0)
+		goto fail;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		r = -errno;
+		goto fail;
+	}
+	return judge_dir(dir, why, cap);
+fail:
+	if (why)
+		snprintf(why, cap, "%s", strerror(-r));
+	return r;
+}
+
+int statefile_dir_check(const char *dir, char *why, size_t cap)
+{
+	int r = judge_dir(dir, why, cap);
+
+	/* missing: made at start; out of this user's sight: not judged here */
+	return r == -ENOENT || r == -EACCES ? 0 : r;
 }
 
 int statefile_open(struct statefile *sf, const char *dir, const char *name)

@@ -43,6 +43,9 @@ struct statefile {
  * than the effective one and root), and why in why (cap bytes; NULL: not
  * said) */
 int statefile_dir(const char *dir, char *why, size_t cap);
+/* dir judged as statefile_dir judges it, made or changed in nothing
+ * (odmagent -n): 0 when it passes, is missing or cannot be looked at */
+int statefile_dir_check(const char *dir, char *why, size_t cap);
 /* Set up sf for dir/name, creating dir as statefile_dir does. 0 or -errno */
 int statefile_open(struct statefile *sf, const char *dir, const char *name);
 void statefile_close(struct statefile *sf);

@@ -245,6 +245,22 @@ expect 1 "odmagent -n with a bad policy file" "$AGENT" -n -f "$TMP/mn.conf"
 has err "$TMP/policy:2: curl: expected an absolute path" "odmagent -n names the policy's file, line and word"
 rm "$TMP/policy"
 expect 1 "odmagent -n with a missing policy file" "$AGENT" -n -f "$TMP/mn.conf"
+# ... and the state-dir and the control socket's directory, as the start
+# judges them (odmagent.conf(5)): one others may write is refused by -n too
+mkdir -m 0777 "$TMP/open"
+chmod 0777 "$TMP/open" # (whatever the umask)
+printf 'role mn\nidentity mn@example.test spi 256 key %s\nstate-dir %s\n' \
+	00112233445566778899aabbccddeeff "$TMP/open" >"$TMP/dirs.conf"
+expect 1 "odmagent -n with a state-dir others may write" "$AGENT" -n -f "$TMP/dirs.conf"
+has err "$TMP/dirs.conf:3: $TMP/open: state-dir: writable by others" \
+	"odmagent -n names the state-dir's line and directory"
+printf 'role mn\nidentity mn@example.test spi 256 key %s\ncontrol %s\nstate-dir %s\n' \
+	00112233445566778899aabbccddeeff "$TMP/open/x.sock" "$TMP/state" >"$TMP/dirs.conf"
+expect 1 "odmagent -n with a control socket in a directory others may write" \
+	"$AGENT" -n -f "$TMP/dirs.conf"
+has err "$TMP/dirs.conf:3: $TMP/open/x.sock: the control socket's directory $TMP/open: writable" \
+	"odmagent -n names the control socket's line and directory"
+check "odmagent -n made no state-dir" test ! -e "$TMP/state"
 expect 1 "lease of an unknown type" "$CTL" -s "$TMP/none.sock" lease sticky 2001:db8::1
 has err '"sticky"' "the unknown type is named"
 expect 1 "release of something that is not an address" "$CTL" -s "$TMP/none.sock" release nowhere
