@@ -278,6 +278,26 @@ static void conn_unref(struct ctl_conn *c)
 	}
 }
 
+/* c no longer counts in its uid's share */
+static void conn_uncount(struct control *ctl, struct ctl_conn *c)
+{
+	struct ctl_uid *u;
+
+	if (!c->admitted)
+		return;
+	u = uid_find(ctl, c->cred.uid);
+	/* its unanswered requests stop counting against the uid now */
+	if (u) {
+		u->conns--;
+		u->pending -= c->pending < u->pending ? c->pending : u->pending;
+		uid_tidy(ctl, u);
+	}
+	ctl->n_admitted--;
+	c->admitted = false;
+	if (c->pending && !ctl->closing)
+		wake_uid(ctl, c->cred.uid);
+}
+
 static void on_conn_closed(uv_handle_t *h)
 {
 	struct ctl_conn *c = h->data;
@@ -291,20 +311,7 @@ static void on_conn_closed(uv_handle_t *h)
 		c->next->prev = c->prev;
 	c->next = c->prev = NULL;
 	ctl->n_conns--;
-	if (c->admitted) {
-		struct ctl_uid *u = uid_find(ctl, c->cred.uid);
-
-		/* its unanswered requests stop counting against the uid now */
-		if (u) {
-			u->conns--;
-			u->pending -= c->pending < u->pending ? c->pending : u->pending;
-			uid_tidy(ctl, u);
-		}
-		ctl->n_admitted--;
-		c->admitted = false;
-		if (c->pending && !ctl->closing)
-			wake_uid(ctl, c->cred.uid);
-	}
+	conn_uncount(ctl, c);
 	c->ctl = NULL;
 	ctl_unref(ctl);
 	conn_unref(c);
@@ -903,14 +910,53 @@ static int peer_groups(int fd, struct ctl_conn *c)
 	return 0;
 }
 
+/*
+ * The connection of uid that has waited for nothing longest, if it is spare
+ * (ctlshare_spare): no request unanswered, no part of a line read, no reply
+ * unread, not a monitor (its silence is listening); NULL if none is.
+ */
+static struct ctl_conn *spare_conn(struct control *ctl, uid_t uid, uint64_t now)
+{
+	struct ctl_conn *best = NULL;
+	uint64_t best_since = 0;
+
+	for (struct ctl_conn *o = ctl->conns; o; o = o->next) {
+		uint64_t since = o->read_ms > o->last_ms ? o->read_ms : o->last_ms;
+
+		if (o->cred.uid != uid || !o->admitted || o->dead || !o->reading || o->monitor ||
+		    o->eof || o->len || o->big_queued ||
+		    uv_stream_get_write_queue_size((uv_stream_t *)&o->pipe) > 0 ||
+		    !ctlshare_spare(&ctl->lim, o->pending, since, now))
+			continue;
+		if (!best || since < best_since) {
+			best = o;
+			best_since = since;
+		}
+	}
+	return best;
+}
+
 /* Count c in its uid's share, or tell it EBUSY and close it. */
 static void admit(struct control *ctl, struct ctl_conn *c)
 {
 	struct ctl_uid *u = uid_find(ctl, c->cred.uid);
 	enum ctlshare_verdict v;
 	uint64_t now = mono_ms();
+	struct ctl_conn *old;
 
 	v = ctlshare_admit(&ctl->lim, c->cred.uid, ctl->n_admitted, u ? u->conns : 0);
+	/* in the place of one of its own that waits for nothing (odmagent(8),
+	 * Fair shares): the shim connects again on its next call */
+	if (v != CTLSHARE_ADMIT && u &&
+	    ctlshare_may_replace(&ctl->lim, c->cred.uid, ctl->n_admitted, u->conns) &&
+	    (old = spare_conn(ctl, c->cred.uid, now))) {
+		log_debug("closing the spare control connection of uid %u pid %d for its pid %d",
+			  (unsigned)c->cred.uid, (int)old->cred.pid, (int)c->cred.pid);
+		conn_uncount(ctl, old);
+		conn_close(old);
+		u = uid_find(ctl, c->cred.uid);
+		v = CTLSHARE_ADMIT;
+	}
 	if (v == CTLSHARE_ADMIT && !(u = uid_get(ctl, c->cred.uid)))
 		v = CTLSHARE_FULL;
 	if (v != CTLSHARE_ADMIT) {

@@ -8,7 +8,10 @@
  * A user other than root gets a quarter of them. The reserves keep 64 slots
  * for root and 64 more for users with nothing open. 256 unanswered requests
  * per user cover one outstanding lease per connection of a full share. 10 s
- * of silence ends a connection: the shim reconnects on its next call.
+ * of silence ends a connection: the shim reconnects on its next call. A
+ * user at its share has one of its own silent for 2.5 s closed for a new
+ * one: less than the shim's 4 s of tries for a lease, more than a client
+ * that keeps its connections in use is silent between requests.
  */
 void ctlshare_defaults(struct ctlshare_limits *l)
 {
@@ -18,6 +21,7 @@ void ctlshare_defaults(struct ctlshare_limits *l)
 	l->newcomer_reserve = 64;
 	l->uid_pending = 256;
 	l->idle_ms = 10000;
+	l->spare_ms = 2500;
 	l->trusted_uid = 0;
 }
 
@@ -76,6 +80,22 @@ int ctlshare_idle(const struct ctlshare_limits *l, unsigned n_pending, uint64_t 
 	if (!l->idle_ms || n_pending > 0)
 		return 0;
 	return now_ms >= last_ms + l->idle_ms;
+}
+
+int ctlshare_may_replace(const struct ctlshare_limits *l, uid_t uid, unsigned n_total,
+			 unsigned n_uid)
+{
+	if (!l->spare_ms || !n_uid || !n_total)
+		return 0;
+	return ctlshare_admit(l, uid, n_total - 1, n_uid - 1) == CTLSHARE_ADMIT;
+}
+
+int ctlshare_spare(const struct ctlshare_limits *l, unsigned n_pending, uint64_t last_ms,
+		   uint64_t now_ms)
+{
+	if (!l->spare_ms || n_pending > 0)
+		return 0;
+	return now_ms >= last_ms + l->spare_ms;
 }
 
 const char *ctlshare_verdict_name(enum ctlshare_verdict v)

@@ -16,6 +16,12 @@
  * reading that uid's connections (the requests wait in the socket, none is
  * dropped) until an answer frees a slot. A connection with nothing pending
  * that has sent nothing for idle_ms is closed.
+ *
+ * A uid refused a slot may have one of its own instead, one that has waited
+ * for nothing for spare_ms (the shim keeps its connection open after its
+ * answer, to the idle time): the longest such is closed for the new one, so
+ * that a user's share bounds the connections that are in use, not those of
+ * processes that were answered and went quiet.
  */
 #ifndef ODM_CTLSHARE_H
 #define ODM_CTLSHARE_H
@@ -30,6 +36,7 @@ struct ctlshare_limits {
 	unsigned newcomer_reserve; /* before those: uids with none open */
 	unsigned uid_pending;      /* unanswered requests per uid */
 	uint32_t idle_ms;          /* 0: never close idle connections */
+	uint32_t spare_ms;         /* 0: never close one for another */
 	uid_t trusted_uid;         /* 0 in the agent */
 };
 
@@ -74,6 +81,24 @@ int ctlshare_may_read(const struct ctlshare_limits *l, unsigned n_pending);
  */
 int ctlshare_idle(const struct ctlshare_limits *l, unsigned n_pending, uint64_t last_ms,
 		  uint64_t now_ms);
+
+/*
+ * A new connection of uid that ctlshare_admit refused, with n_total
+ * connections open and n_uid of them uid's own: 1 if it is admitted in the
+ * place of one of uid's own that is spare (ctlshare_spare), which is closed
+ * for it. Every other user's count, and the room left to it, stay as they
+ * were.
+ */
+int ctlshare_may_replace(const struct ctlshare_limits *l, uid_t uid, unsigned n_total,
+			 unsigned n_uid);
+
+/*
+ * 1 if a connection with n_pending unanswered requests, last heard from at
+ * last_ms, may be closed at now_ms for a new one of its uid. The caller
+ * rules out a monitor, and one with a part of a line read or replies unread.
+ */
+int ctlshare_spare(const struct ctlshare_limits *l, unsigned n_pending, uint64_t last_ms,
+		   uint64_t now_ms);
 
 const char *ctlshare_verdict_name(enum ctlshare_verdict v);
 

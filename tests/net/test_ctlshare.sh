@@ -12,7 +12,14 @@
 #      the shim with ODM_TYPE=session-lasting: each connection gets a CHoA;
 #   3. nobody stops talking: the agent closes its idle connections within
 #      the idle time (10 s) plus a check period;
-#   4. the limit on open files (odmagent(8), Fair shares): started with a
+#   4. more of nobody's processes at once than its share, each holding a
+#      connection after its lease was answered: with a share of 8 (the
+#      agent held to 224 open files), 12 programs under the shim all get
+#      their CHoA, the last ones in the place of the first ones' control
+#      connections, spare since their answer. Before, those 4 waited out
+#      the shim's 4 s and their connect() failed with EADDRNOTAVAIL while
+#      the first 8, answered, held the share to the idle time;
+#   5. the limit on open files (odmagent(8), Fair shares): started with a
 #      soft limit of 1024 the agent raises it to 4096 where the hard limit
 #      allows; held to 1024, it serves the 832 connections that fit beside
 #      its own files and refuses the next with EBUSY (not a reset), and
@@ -108,7 +115,43 @@ check "...within the idle time plus one check period ($SECS s)" \
 	/usr/bin/python3 -c "import sys; sys.exit(0 if float('$SECS') <= $IDLE_S + 2 else 1)"
 topo_kill "$HOLDER_PID"
 
-# ---------------------------------------------------------------- 4. the limit on open files
+# ---------------------------------------------------------------- 4. more processes than the share
+# 224 open files leave 32 connections beside the agent's own 192, and a
+# user a quarter of them: 8. Twelve of nobody's programs each keep their
+# connection 5 s, longer than the shim tries for a lease (4 s).
+topo_kill "$MN_AGENT_PID"
+ODM_AGENT_WRAP="prlimit --nofile=224:224" odm_agent_start mn
+check "an agent held to 224 open files serves 32 control connections" \
+	grep -q 'limit on open files (224, hard 224) leaves room for 32 control connections' "$MN_AGENT_LOG"
+cat >"$BIN/hold1.py" <<'EOP'
+import socket, sys, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.settimeout(10)
+try:
+    s.connect((sys.argv[1], int(sys.argv[2])))
+except OSError as e:
+    print("ERR", e.errno, flush=True)
+    sys.exit(1)
+print(s.getsockname()[0], flush=True)
+time.sleep(5)
+EOP
+pids=()
+for i in $(seq 1 12); do
+	odm_as 65534 "${shim_env[@]}" /usr/bin/python3 "$BIN/hold1.py" cn.example.test 80 >"$BIN/hold1-$i.out" 2>&1 &
+	pids+=($!)
+done
+fails=0
+for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
+cat "$BIN"/hold1-*.out | sort | uniq -c | sed 's/^/# /'
+check "12 of nobody's programs at once, its share 8: all held their connection ($fails failed)" \
+	test "$fails" -eq 0
+check "...each from a CHoA" /usr/bin/python3 -c '
+import ipaddress, sys
+pool = ipaddress.ip_network(sys.argv[1])
+sys.exit(0 if all(ipaddress.ip_address(open(f).read().strip()) in pool for f in sys.argv[2:]) else 1)' \
+	"$CHA_POOL" "$BIN"/hold1-*.out
+
+# ---------------------------------------------------------------- 5. the limit on open files
 # systemd starts a service with a soft limit of 1024 open files. The agent
 # takes it up to what it needs (4096) where the hard limit allows; under a
 # hard limit of 1024 it serves what fits beside its own files (832) and

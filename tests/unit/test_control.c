@@ -977,6 +977,7 @@ static struct ctlshare_limits small(int trusted)
 	l.root_reserve = 2;
 	l.newcomer_reserve = 2;
 	l.idle_ms = 0;
+	l.spare_ms = 0;
 	l.trusted_uid = trusted ? getuid() : getuid() + 1;
 	return l;
 }
@@ -1025,6 +1026,20 @@ static void expect_busy(int fd)
 	cr_assert_leq(read(fd, &c, 1), 0, "the refused connection stayed open");
 }
 
+/* n connections served, and the next one told EBUSY */
+static void fill_share(int *fds, int n)
+{
+	int extra;
+
+	for (int i = 0; i < n; i++) {
+		fds[i] = connect_agent();
+		cr_assert(served(fds[i], NULL), "connection %d refused", i);
+	}
+	extra = connect_agent();
+	expect_busy(extra);
+	close(extra);
+}
+
 Test(control, uid_share_and_reserves)
 {
 	struct ctlshare_limits l = small(0);
@@ -1033,13 +1048,7 @@ Test(control, uid_share_and_reserves)
 	/* an ordinary uid: 8 slots - 2 for root - 2 for newcomers = 4 */
 	l.uid_conns = 100;
 	set_limits(&l);
-	for (int i = 0; i < 4; i++) {
-		fds[i] = connect_agent();
-		cr_assert(served(fds[i], NULL), "connection %d refused", i);
-	}
-	extra = connect_agent();
-	expect_busy(extra);
-	close(extra);
+	fill_share(fds, 4);
 	/* its own share ends sooner when it is smaller */
 	l.uid_conns = 3;
 	set_limits(&l);
@@ -1051,6 +1060,42 @@ Test(control, uid_share_and_reserves)
 	close(extra);
 	for (int i = 0; i < 3; i++)
 		close(fds[i]);
+}
+
+/*
+ * A user at its share connects again: the one of its connections that has
+ * waited for nothing longest, for spare_ms or more, is closed for the new
+ * one; before any has, the new one is told EBUSY. Without it, a user's
+ * processes that were answered and went quiet held its whole share for the
+ * idle time, and its next processes' leases failed (odmagent(8), Fair
+ * shares).
+ */
+Test(control, spare_connection_gives_way_at_the_share)
+{
+	struct ctlshare_limits l = small(0);
+	struct pollfd p;
+	int fds[3], extra;
+	char c;
+
+	l.uid_conns = 3;
+	l.spare_ms = 1000;
+	set_limits(&l);
+	/* all three heard from just now: none is spare */
+	fill_share(fds, 3);
+	usleep(1100 * 1000);
+	/* the second and third speak again: the first is the one silent longest */
+	cr_assert(served(fds[1], NULL));
+	cr_assert(served(fds[2], NULL));
+	extra = connect_agent();
+	cr_assert(served(extra, NULL), "the new connection was refused, though one was spare");
+	p = (struct pollfd){ .fd = fds[0], .events = POLLIN };
+	cr_assert_eq(poll(&p, 1, 2000), 1, "the spare connection was left open");
+	cr_assert_eq(read(fds[0], &c, 1), 0, "the spare connection was not closed");
+	cr_assert(served(fds[1], NULL), "a connection in use was closed");
+	cr_assert(served(fds[2], NULL), "a connection in use was closed");
+	for (int i = 0; i < 3; i++)
+		close(fds[i]);
+	close(extra);
 }
 
 Test(control, trusted_uid_gets_every_slot)
@@ -1413,6 +1458,33 @@ Test(ctlshare, fit_fds_leaves_room_or_shrinks_in_proportion)
 	cr_assert_eq(ctlshare_fit_fds(&l, 192 + CTLSHARE_MIN_CONNS - 1, 192), 0);
 	cr_assert_eq(ctlshare_fit_fds(&l, 100, 192), 0, "less than the overhead");
 	cr_assert_eq(memcmp(&l, &d, sizeof(l)), 0, "a refusal changes nothing");
+}
+
+/*
+ * A refused connection may take the place of one of its own uid's that waits
+ * for nothing, never another uid's room: only where the counts without that
+ * one admit it.
+ */
+Test(ctlshare, replace_only_within_the_uid)
+{
+	struct ctlshare_limits l;
+
+	ctlshare_defaults(&l);
+	cr_assert_eq(ctlshare_admit(&l, 1000, 300, 256), CTLSHARE_UID_SHARE);
+	cr_assert(ctlshare_may_replace(&l, 1000, 300, 256));
+	/* every slot an ordinary uid may use taken: one of its own still gives way */
+	cr_assert_eq(ctlshare_admit(&l, 1000, 896, 10), CTLSHARE_FULL);
+	cr_assert(ctlshare_may_replace(&l, 1000, 896, 10));
+	cr_assert_not(ctlshare_may_replace(&l, 1000, 896, 0), "it has none to give");
+	/* over the limits as they now are (lowered): one fewer is still too many */
+	cr_assert_not(ctlshare_may_replace(&l, 1000, 300, 258));
+	cr_assert_not(ctlshare_may_replace(&l, 1000, 1000, 10));
+	cr_assert_not(ctlshare_spare(&l, 0, 1000, 3499));
+	cr_assert(ctlshare_spare(&l, 0, 1000, 3500));
+	cr_assert_not(ctlshare_spare(&l, 1, 1000, 99999), "a request pending is not spare");
+	l.spare_ms = 0;
+	cr_assert_not(ctlshare_may_replace(&l, 1000, 300, 256));
+	cr_assert_not(ctlshare_spare(&l, 0, 0, UINT64_MAX / 2));
 }
 
 Test(ctlshare, pending_and_idle)

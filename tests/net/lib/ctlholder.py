@@ -6,7 +6,9 @@
 # EBUSY (or MAX is reached), writes "held N by HOW" to STATE (HOW: the
 # error that ended it, "reset" for a connection dropped without an answer,
 # or "max"), then says hello on
-# every held connection every 2 s for as long as the file KEEPALIVE exists.
+# every held connection every second for as long as the file KEEPALIVE
+# exists (so does it while it opens them): each stays in use, none ever
+# spare for a new one of the same user (odmagent(8), Fair shares).
 # Once it is gone it sends nothing and watches the connections: when all
 # have been closed by the agent (or after 30 s) it writes "closed K after S s"
 # to STATE and exits.
@@ -26,7 +28,14 @@ def hello(c, i):
 
 held = []
 how = "max"
+n = 0
+last = time.monotonic()
 for i in range(MAX):
+    if time.monotonic() - last >= 1:
+        for h in held:
+            n += 1
+            hello(h, 100000 + n)
+        last = time.monotonic()
     c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         c.connect(sock_path)
@@ -41,12 +50,11 @@ for i in range(MAX):
 with open(state, "w") as f:
     f.write("held %d by %s\n" % (len(held), how))
 
-n = 0
 while os.path.exists(keepalive):
     for c in held:
         n += 1
         hello(c, 100000 + n)
-    time.sleep(2)
+    time.sleep(1)
 
 t0 = time.monotonic()
 open_ = set(held)
