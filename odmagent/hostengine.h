@@ -141,6 +141,13 @@
  * Any BA from it ends the hold and the doubling. */
 #define HE_SILENT_HOLD_MS 10000
 #define HE_SILENT_HOLD_MAX_MS 160000
+/* An anchor that refused an allocation for want of resources (status 130,
+ * RFC 6275 6.1.8: its max-bindings for this host, or its pool, full) is
+ * not asked for another one until a binding of the host's there ends or
+ * is granted, or for this long: each new request would cost a BU and its
+ * refusal, a thousand a second from one user's loop of connects, and as
+ * many log lines. Requests meanwhile go on as after a refusal. */
+#define HE_FULL_HOLD_MS 1000
 
 /* A lease's tunnel traffic (he_ops.last_traffic): its last packet received
  * and last packet either way (monotonic ms, 0 = never), and how many it
@@ -450,6 +457,14 @@ static inline uint64_t he_hold_left(const struct reg_anchor *an, uint64_t now)
 	uint64_t end = an->silent_ms + he_hold_ms(an);
 
 	return an->silent_ms && now < end ? end - now : 0;
+}
+/* How long anchor an is still not asked for an allocation after one it
+ * refused for want of resources (HE_FULL_HOLD_MS), in ms; 0 when it is. */
+static inline uint64_t he_full_left(const struct reg_anchor *an, uint64_t now)
+{
+	uint64_t end = an->full_ms + HE_FULL_HOLD_MS;
+
+	return an->full_ms && now < end ? end - now : 0;
 }
 /* The BA being handled (e->ba), told once before what it causes. */
 void he_emit_ba(struct hostengine *e);

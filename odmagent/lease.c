@@ -503,6 +503,13 @@ static void end(struct hostengine *e, struct lease *l, const char *reason, const
 			 rc < 0 ? "NOT sent" : "sent");
 		l->rb = NULL; /* the binding lives on until its BA */
 	}
+	if (l->state == LEASE_REGISTERED) {
+		struct reg_anchor *an = reg_anchor_find(&e->reg, &l->anchor);
+
+		/* a place there comes free (HE_FULL_HOLD_MS) */
+		if (an)
+			an->full_ms = 0;
+	}
 	unconfigure(e, l, steps, sizeof(steps));
 	access_claim_unlink(e, l);
 	log_info("lease %u %s at %s ended (%s): %s%s", id, ntop6(&l->addr, a1),
@@ -581,6 +588,7 @@ static void alloc_accepted(struct hostengine *e, struct lease *l, struct reg_bin
 	struct lease *other = lease_by_addr(&e->leases, &b->hnp);
 	int rc;
 
+	b->anchor->full_ms = 0; /* it had room (HE_FULL_HOLD_MS) */
 	if (other && other != l) {
 		log_warnx("anchor %s gave lease %u the address %s of lease %u",
 			  ntop6(&l->anchor, a1), l->id, ntop6(&b->hnp, a2), other->id);
@@ -898,6 +906,8 @@ void lease_reg_done(void *arg, struct reg_binding *b, const struct reg_event *ev
 			 ntop6(&l->anchor, a1), reg_kind_name(ev->what), mh_status_name(ev->status),
 			 ev->status, ev->why ? ", " : "", ev->why ? ev->why : "");
 		log_warnx("lease %u: %s", l->id, msg);
+		if (ev->what == REG_ALLOC && ev->status == MH_BA_INSUFFICIENT_RESOURCES)
+			b->anchor->full_ms = e->now ? e->now : 1; /* HE_FULL_HOLD_MS */
 		if (l->state == LEASE_REGISTERING) {
 			/* it serves others, not us (a CHA of its own users, a
 			 * full pool): the type's next anchor, if any */
@@ -1156,6 +1166,35 @@ static int anchor_on_hold(struct hostengine *e, const struct at_request *rq,
 	return 1;
 }
 
+/*
+ * 1 if anchor refused an allocation for want of resources lately
+ * (HE_FULL_HOLD_MS) and rq was dealt with as that refusal's waiters were:
+ * passed to the type's next anchor, else answered REQUIREDIPFAILED at
+ * once, no BU sent.
+ */
+static int anchor_full(struct hostengine *e, const struct at_request *rq,
+		       const struct in6_addr *anchor)
+{
+	char a1[INET6_ADDRSTRLEN], why[160], msg[224], line[288];
+	const struct reg_anchor *an = reg_anchor_find(&e->reg, anchor);
+	uint64_t left = an ? he_full_left(an, e->now) : 0;
+
+	if (!left)
+		return 0;
+	snprintf(why, sizeof(why), "refused an allocation for want of resources %llu ms ago "
+		 "(status %u); asked again when a binding there ends, or in %llu ms",
+		 (unsigned long long)(e->now - an->full_ms), MH_BA_INSUFFICIENT_RESOURCES,
+		 (unsigned long long)left);
+	if (fall_through(e, rq, anchor, why))
+		return 1;
+	snprintf(msg, sizeof(msg), "anchor %s %s", ntop6(anchor, a1), why);
+	snprintf(line, sizeof(line), "request of pid %d answered REQUIREDIPFAILED: %s",
+		 (int)rq->pid, msg);
+	say_passed(e, line);
+	he_refuse(e, rq, "REQUIREDIPFAILED", msg);
+	return 1;
+}
+
 void lease_request_anchored(struct hostengine *e, const struct at_request *rq,
 			    const struct in6_addr *anchor)
 {
@@ -1217,7 +1256,7 @@ void lease_request_anchored(struct hostengine *e, const struct at_request *rq,
 		wait_on(e, l, rq);
 		return;
 	}
-	if (anchor_on_hold(e, rq, anchor))
+	if (anchor_on_hold(e, rq, anchor) || anchor_full(e, rq, anchor))
 		return;
 	if (alloc_at(e, rq, anchor))
 		return;

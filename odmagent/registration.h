@@ -180,6 +180,10 @@ struct reg_anchor {
 	unsigned silent_n;  /* the engine's: allocations let time out in a row */
 	/* the engine's: the last of them drew only an unauthenticated 146 */
 	int silent_146;
+	/* the engine's: an allocation here was refused for want of resources
+	 * (status 130) then (monotonic ms; 0 = none since, or a binding of
+	 * ours there ended or was granted since: HE_FULL_HOLD_MS) */
+	uint64_t full_ms;
 	/* its host said its agent is away (reg_anchor_agent_away), and no BA
 	 * came since: said once in the log */
 	int away;

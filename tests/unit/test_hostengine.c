@@ -1029,6 +1029,53 @@ Test(hostengine, anchor_refusal_answers_and_configures_nothing)
 	cr_assert_null(event("lease-ended", 0), "never granted, never ended");
 }
 
+/*
+ * An anchor that refused an allocation for want of resources (status 130:
+ * its max-bindings for the host, or its pool, full) is not asked for
+ * another at once: the requests meanwhile are refused REQUIREDIPFAILED with
+ * no BU, until a binding of the host's there ends or HE_FULL_HOLD_MS pass.
+ * Before, each new request cost a BU, its refusal and two log lines: 2048
+ * in 2 s from one user's four processes connecting in a loop.
+ */
+Test(hostengine, an_anchor_out_of_resources_is_not_asked_again_at_once)
+{
+	uint64_t t1 = T0 + 50 + HE_GRACE_MS - 500, t2;
+
+	granted(IPPROTO_TCP);
+	request(2, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 1, t1);
+	cr_assert_eq(F.nbu, 2);
+	answer(1, MH_BA_INSUFFICIENT_RESOURCES, &in6addr_any, t1 + 10);
+	cr_assert_eq(F.nrep, 2);
+	cr_assert_str_eq(F.rep[1].code, "REQUIREDIPFAILED");
+	request(3, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 1, t1 + 20);
+	request(4, ODM_TYPE_SESSION_LASTING, IPPROTO_UDP, 1, 1, t1 + 10 + HE_FULL_HOLD_MS - 1);
+	cr_assert_eq(F.nrep, 4, "answered at once");
+	cr_assert_str_eq(F.rep[2].code, "REQUIREDIPFAILED");
+	cr_assert_str_eq(F.rep[3].code, "REQUIREDIPFAILED");
+	cr_assert_eq(F.nbu, 2, "no BU for them");
+	/* the hold over: asked again, and refused again */
+	request(5, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 1, t1 + 10 + HE_FULL_HOLD_MS);
+	cr_assert_eq(F.nbu, 3, "a new allocation BU");
+	t2 = t1 + 20 + HE_FULL_HOLD_MS;
+	answer(2, MH_BA_INSUFFICIENT_RESOURCES, &in6addr_any, t2);
+	request(6, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 1, t2 + 10);
+	cr_assert_eq(F.nbu, 3);
+	cr_assert_eq(F.nrep, 6);
+	/* the host's binding there ends (its last socket gone): room again,
+	 * the next request asks at once */
+	F.count.tcp = 0;
+	he_tick(&E, t2 + 20);
+	cr_assert_null(E.leases.head);
+	cr_assert_eq(F.nbu, 4);
+	cr_assert_eq(bu(3).lifetime, 0, "its deregistration");
+	request(7, ODM_TYPE_SESSION_LASTING, IPPROTO_TCP, 1, 1, t2 + 30);
+	cr_assert_eq(F.nbu, 5, "an allocation BU");
+	cr_assert_neq(bu(4).lifetime, 0);
+	cr_assert_eq(F.nrep, 6, "waiting for its answer");
+	answer(4, MH_BA_ACCEPTED, &HOA2, t2 + 40);
+	cr_assert_str_eq(F.rep[6].addr, "2001:db8:c4a::102");
+}
+
 Test(hostengine, refresh_refused_ends_lease_and_waiters_get_a_new_one)
 {
 	granted(IPPROTO_TCP);
