@@ -645,6 +645,56 @@ static int back_now(struct hostengine *e, struct reg_anchor *an)
 	return 0;
 }
 
+/* The link of coa and its carrier losses (the coa_link op) into
+ * e->link_memo, asked once a look: its answer */
+static int coa_link(struct hostengine *e, const struct in6_addr *coa)
+{
+	struct he_link_memo *m = &e->link_memo;
+
+	if (!e->ops->coa_link)
+		return -ENOSYS;
+	if (m->at_ms != e->now || !IN6_ARE_ADDR_EQUAL(&m->coa, coa)) {
+		m->rc = e->ops->coa_link(e->arg, coa, &m->ifindex, &m->downs);
+		m->coa = *coa;
+		m->at_ms = e->now;
+	}
+	return m->rc;
+}
+
+/*
+ * The care-of address toward an works at this look, as it did at the last
+ * (moved: it is new), and its link lost its carrier and got it back between
+ * the two without a look that found it gone (carrierlook.h): 1, the loss
+ * dated from the last look, as the return of one seen is re-registered
+ * (back_now). The packets the tunnel received since that look may be the
+ * outage's end, not its start: they do not count (loss_moment), nor a
+ * packet an earlier loss named. A link that is not up, or not known, leaves
+ * the last look as it was, for the next.
+ */
+static int unseen_loss(struct hostengine *e, struct reg_anchor *an, int moved)
+{
+	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
+	uint64_t up = 0;
+
+	if (moved)
+		carrierlook_forget(&an->carrier);
+	if (coa_link(e, &an->coa) < 0 ||
+	    !carrierlook_seen(&an->carrier, e->link_memo.ifindex, e->link_memo.downs, e->now,
+			      &up) ||
+	    moved || an->coa_away)
+		return 0;
+	if (!an->coa_lost_ms) {
+		for (struct reg_binding *b = an->bindings; b; b = b->next)
+			b->lost_tag = 0;
+		an->coa_seen_ms = up;
+		an->coa_lost_ms = loss_moment(e, an, up, up);
+	}
+	log_debug("CoA %s toward %s: its link lost its carrier and got it back since the look "
+		  "%llu ms ago", ntop6(&an->coa, a1), ntop6(&an->addr, a2),
+		  (unsigned long long)(e->now - up));
+	return 1;
+}
+
 static void check_anchor(struct hostengine *e, struct reg_anchor *an, int nested)
 {
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN], a3[INET6_ADDRSTRLEN];
@@ -696,6 +746,8 @@ static void check_anchor(struct hostengine *e, struct reg_anchor *an, int nested
 	}
 	claim_first(e, an, &coa, nested);
 	moved = reg_anchor_set_coa(an, &coa);
+	if (unseen_loss(e, an, moved))
+		an->coa_away = 1;
 	back = !moved && an->coa_away;
 	an->coa_away = 0;
 	if (moved)

@@ -220,6 +220,11 @@ struct he_ops {
 	/* the source the kernel picks toward anchor; current: the CoA in use */
 	int (*coa)(void *arg, const struct in6_addr *anchor, const struct in6_addr *current,
 		   struct in6_addr *coa);
+	/* optional: the link that holds coa (not the tunnel device) in
+	 * *ifindex and its count of carrier losses in *downs
+	 * (carrierlook.h): 0 when it is up with its carrier on, -ENETDOWN
+	 * when not, -ENODEV when no link holds coa, -errno */
+	int (*coa_link)(void *arg, const struct in6_addr *coa, int *ifindex, uint32_t *downs);
 	/* the interface that holds addr ("" if none known) */
 	void (*ifname)(void *arg, const struct in6_addr *addr, char name[IF_NAMESIZE]);
 	/* the host's access addresses a move can take away: how many */
@@ -299,6 +304,15 @@ struct hostengine {
 	int stopping;
 	uint64_t move_ms;            /* last CoA change */
 	uint64_t change_ms;          /* he_move_since: when its change began; else 0 */
+	/* coa_link's last answer, for the care-of address coa at the look
+	 * at_ms (0: none): the other anchors the look finds on the same one
+	 * ask no more dumps */
+	struct he_link_memo {
+		struct in6_addr coa;
+		uint64_t at_ms;
+		int rc, ifindex;
+		uint32_t downs;
+	} link_memo;
 	int has_coa;                 /* last_coa: the host's CoA last told as a move */
 	struct in6_addr last_coa;
 	char last_ifname[IF_NAMESIZE]; /* its device, for the log of each anchor's move */

@@ -815,6 +815,13 @@ static int op_coa(void *arg, const struct in6_addr *anchor, const struct in6_add
 	return rc;
 }
 
+static int op_coa_link(void *arg, const struct in6_addr *coa, int *ifindex, uint32_t *downs)
+{
+	struct mn *mn = arg;
+
+	return mn->mv ? movement_addr_link(mn->mv, coa, ifindex, downs) : -ENOTCONN;
+}
+
 /* The name of the first device that has addr, "" if none does */
 static void op_ifname(void *arg, const struct in6_addr *addr, char name[IF_NAMESIZE])
 {
@@ -1027,6 +1034,7 @@ static const struct he_ops mn_ops = {
 	.destroy_connecting = op_destroy_connecting,
 	.destroy_udp = op_destroy_udp,
 	.coa = op_coa,
+	.coa_link = op_coa_link,
 	.ifname = op_ifname,
 	.host_addrs = op_host_addrs,
 	.host_addrs4 = op_host_addrs4,

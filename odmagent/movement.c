@@ -647,3 +647,54 @@ int movement_usable_addrs(struct movement *m, struct in6_addr *out, size_t max)
 {
 	return movement_usable_addrs_down(m, out, NULL, max);
 }
+
+/* movement_addr_link: the device of an address, then its flags and count */
+struct addr_link {
+	struct in6_addr addr;
+	int skip_ifindex, ifindex;
+	unsigned flags;
+	uint32_t down;
+};
+
+static int take_addr_device(void *arg, const struct addrmsg *x)
+{
+	struct addr_link *t = arg;
+
+	if (x->ifindex == t->skip_ifindex || !IN6_ARE_ADDR_EQUAL(&x->addr, &t->addr))
+		return 0;
+	t->ifindex = x->ifindex;
+	return 1;
+}
+
+static int take_link(void *arg, int ifindex, unsigned flags, uint32_t carrier_down)
+{
+	struct addr_link *t = arg;
+
+	if (ifindex != t->ifindex)
+		return 0;
+	t->flags = flags;
+	t->down = carrier_down;
+	return 1;
+}
+
+int movement_addr_link(struct movement *m, const struct in6_addr *addr, int *ifindex,
+		       uint32_t *down)
+{
+	struct addr_link t = { .addr = *addr, .skip_ifindex = m ? m->skip_ifindex : 0 };
+	int rc = netconf_addr_each(0, take_addr_device, &t);
+
+	if (rc < 0)
+		return -EIO;
+	if (!t.ifindex)
+		return -ENODEV;
+	rc = netconf_link_each(take_link, &t);
+	if (rc < 0)
+		return -EIO;
+	if (rc == 0)
+		return -ENODEV;
+	if ((t.flags & (IFF_UP | IFF_RUNNING)) != (IFF_UP | IFF_RUNNING))
+		return -ENETDOWN;
+	*ifindex = t.ifindex;
+	*down = t.down;
+	return 0;
+}

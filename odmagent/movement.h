@@ -136,6 +136,15 @@ int movement_usable_addrs(struct movement *m, struct in6_addr *out, size_t max);
  * and came back since, though it saw neither (the agent did not run) */
 int movement_usable_addrs_down(struct movement *m, struct in6_addr *out, uint32_t *down,
 			       size_t max);
+/*
+ * The device that holds addr (not the tunnel device) into *ifindex and its
+ * count of carrier losses into *down (netconf_link_each): 0 when it is up
+ * and running (its carrier on), -ENETDOWN when not, -ENODEV when no device
+ * holds addr, -EIO. An address dump and a device dump. m may be NULL: the
+ * tunnel device is not told apart then.
+ */
+int movement_addr_link(struct movement *m, const struct in6_addr *addr, int *ifindex,
+		       uint32_t *down);
 
 /*
  * The same of its IPv4 addresses (vanished_candidate4), each v4-mapped.

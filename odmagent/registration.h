@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "carrierlook.h"
 #include "mh.h"
 
 /* RFC 6275 §13 constants, in ms */
@@ -150,6 +151,11 @@ struct reg_anchor {
 	 * (a single link without carrier), one having been bound; the same
 	 * address back is a move all the same (hostengine.c back_same) */
 	int coa_away;
+	/* the engine's: the link of the care-of address at the last look
+	 * that found it working, and its carrier losses then: a loss
+	 * between two such looks that saw none is one the agent did not
+	 * see (hostengine.c unseen_loss) */
+	struct carrierlook carrier;
 	/* the engine's: when a return of the same care-of address last
 	 * re-registered (monotonic ms; 0: never), and when the one paced
 	 * after it is due (0: none) */

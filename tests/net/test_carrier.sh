@@ -23,7 +23,15 @@
 #      lost); the duplicates are those sent from the return until the
 #      CHA replayed, and no more than 20 ms' worth over it (a replay from
 #      100 ms too early is);
-#   2. then the link flaps 50 times in 5 s with a lease held: at most one
+#   2. an outage mn's agent does not see: a stream as in 1, mn's agent
+#      first stopped 0.6 s with no carrier change (its next look must not
+#      re-register: nothing happened), then stopped 0.1 s before a 1 s
+#      carrier loss until 0.2 s after the return. Its events of the loss
+#      and of the return are read together, the same CoA working: the
+#      link's count of carrier losses, grown since its last look, is the
+#      loss's only trace. One re-registration at its wake, nothing lost
+#      (without it, none and the 80 datagrams of the outage lost);
+#   3. then the link flaps 50 times in 5 s with a lease held: at most one
 #      re-registration a second (one Binding Update and one log line
 #      each, not 50), the binding ends on the same care-of address, pings
 #      from the lease reach cn, and mn's addresses, rules and routes are
@@ -96,7 +104,35 @@ check "no more duplicates than mn received from the carrier's return to the CHA'
 	test "$REPLAY_DUPS" -le "$LATE_MAX"
 check "one re-registration at the carrier's return ($(backs))" test "$(backs)" -eq 1
 
-# ------------------------------------------------------------ 2. flapping
+# ------------------------------------------------------ 2. an outage unseen
+BACKS1=$(backs)
+plain_stop() {
+	kill -STOP "$MN_AGENT_PID"
+	sleep 0.6
+	kill -CONT "$MN_AGENT_PID"
+	sleep 1.2 # its tick's look, at the latest
+	BACKS_PLAIN=$(backs)
+}
+outage_asleep() {
+	kill -STOP "$MN_AGENT_PID"
+	sleep 0.1
+	ip -n "$NS_AR1" link set lan0 down
+	sleep "$1"
+	ip -n "$NS_AR1" link set lan0 up
+	sleep "$2"
+	kill -CONT "$MN_AGENT_PID"
+}
+REPLAY_HOOK=plain_stop REPLAY_MOVE='outage_asleep 1 0.2' replay_stream_move ar1 80 5
+check "no re-registration after a stop of the agent alone ($((BACKS_PLAIN - BACKS1)))" \
+	test "$BACKS_PLAIN" -eq "$BACKS1"
+check "$REPLAY_OUTAGE_SENT datagrams sent during the unseen outage (>= 40: it happened)" \
+	test "$REPLAY_OUTAGE_SENT" -ge 40
+check "nothing lost: the anchor sent the unseen outage again ($REPLAY_LOST lost, $REPLAY_DUPS duplicates)" \
+	test "$REPLAY_LOST" -eq 0
+check "one re-registration when the agent woke ($(($(backs) - BACKS_PLAIN)))" \
+	test "$(($(backs) - BACKS_PLAIN))" -eq 1
+
+# ------------------------------------------------------------ 3. flapping
 OUT=$(odm_ctl mn lease session-lasting "$CN_ADDR" --cha "$CHA_ADDR")
 L1=$(sed -n 's/^addr //p' <<<"$OUT")
 check "a lease at the CHA ($L1)" in_prefix "$L1" "$CHA_POOL"

@@ -71,6 +71,8 @@ static struct {
 	uint32_t last_tag;          /* last_rx's tag */
 	struct in6_addr coa;
 	int coa_rc;
+	uint32_t downs;             /* coa_link's count of carrier losses */
+	int link_rc;                /* coa_link's answer */
 	struct in6_addr host[4];
 	int nhost;
 	struct in6_addr host4[4];   /* IPv4 ones, v4-mapped */
@@ -219,6 +221,14 @@ static int f_coa(void *arg, const struct in6_addr *anchor, const struct in6_addr
 	*coa = F.coa;
 	return 0;
 }
+static int f_coa_link(void *arg, const struct in6_addr *coa, int *ifindex, uint32_t *downs)
+{
+	if (F.link_rc < 0)
+		return F.link_rc;
+	*ifindex = IN6_ARE_ADDR_EQUAL(coa, &COA2) ? 3 : 2;
+	*downs = F.downs;
+	return 0;
+}
 static void f_ifname(void *arg, const struct in6_addr *a, char name[IF_NAMESIZE])
 {
 	snprintf(name, IF_NAMESIZE, "%s", IN6_ARE_ADDR_EQUAL(a, &COA2) ? "wlan0" : "eth0");
@@ -342,7 +352,7 @@ static const struct he_ops OPS = {
 	.rule_add = f_rule_add, .rule_del = f_rule_del, .addr_usable = f_addr_usable,
 	.last_traffic = f_last_traffic, .drain = f_drain, .last_rx = f_last_rx, .count_sockets = f_count, .destroy_tcp = f_destroy_tcp,
 	.destroy_udp = f_destroy_udp,
-	.destroy_connecting = f_destroy_connecting, .coa = f_coa, .ifname = f_ifname, .host_addrs = f_host_addrs, .host_addrs4 = f_host_addrs4, .send_bu = f_send_bu,
+	.destroy_connecting = f_destroy_connecting, .coa = f_coa, .coa_link = f_coa_link, .ifname = f_ifname, .host_addrs = f_host_addrs, .host_addrs4 = f_host_addrs4, .send_bu = f_send_bu,
 	.send_icmp = f_send_icmp, .ntp_now = f_ntp, .random16 = f_random16, .reply = f_reply,
 	.reply_error = f_reply_error, .cred = f_cred, .emit = f_emit, .save = f_save,
 	.journal = f_journal,
@@ -2680,6 +2690,138 @@ Test(hostengine, the_same_coa_back_names_the_last_packet_before_the_loss)
 	cr_assert_eq(m.coa_lost_tag, 0x5eed1e55, "the packet before the loss, not %#x",
 		     m.coa_lost_tag);
 	cr_assert_eq(m.coa_lost_ms, 510 + GRANTED_WAY, "counted from it: %u ms", m.coa_lost_ms);
+}
+
+/* The BUs that say a loss among F.bu[from..) */
+static int bus_saying_a_loss(int from)
+{
+	int n = 0;
+
+	for (int i = from; i < F.nbu; i++)
+		n += (bu(i).present & MH_HAS_COA_LOST) != 0;
+	return n;
+}
+
+/*
+ * The carrier lost and back while the agent did not run (stopped before
+ * the loss, continued after the return): no look found the CoA gone, and
+ * the events of the loss and the return are read together, the same CoA
+ * working. The link's count of carrier losses grew since the last look:
+ * the return re-registers once, the loss dated from that look (what the
+ * tunnel received since may be the outage's end). Without it nothing was
+ * re-registered and the outage was lost whole (80 datagrams of a 80/s
+ * stream across a 1 s loss).
+ */
+Test(hostengine, an_outage_the_agent_did_not_see_is_re_registered_once_at_its_wake)
+{
+	uint64_t t = T0 + 1000;
+	struct mh_msg m;
+
+	granted(IPPROTO_UDP);
+	F.count.udp = 1; /* its socket open */
+	F.last_rx = t - 5;
+	F.last_tag = 0x5eed1e55;
+	he_tick(&E, t); /* the last look before the agent stopped */
+	cr_assert_eq(F.nbu, 1);
+	/* stopped; the link lost and back; a packet came after the return */
+	F.downs = 1;
+	F.last_rx = t + 1900;
+	F.last_tag = 0x0afe12;
+	he_move_since(&E, t + 2000, t + 2000); /* the events, read at the wake */
+	cr_assert_eq(F.nbu, 2, "the return's BU");
+	cr_assert(bu_hnp_is(1, &HOA1));
+	m = bu(1);
+	cr_assert(m.present & MH_HAS_COA_LOST, "it says the loss");
+	cr_assert_eq(m.coa_lost_ms, 2000 + REPLAY_NOTICE_MS + GRANTED_WAY,
+		     "from the last look that found the link as it was: %u ms", m.coa_lost_ms);
+	cr_assert_eq(m.coa_lost_tag, 0, "not the packet after the return");
+	answer(1, MH_BA_ACCEPTED, &HOA1, t + 2010);
+	he_tick(&E, t + 2500);
+	he_move(&E, t + 2600);
+	he_reg_timers(&E, t + 2700);
+	cr_assert_eq(F.nbu, 2, "once");
+}
+
+/* A look that finds the same count (a stop of the agent alone, however
+ * long) or the CoA on another link (a move) makes no return of it */
+Test(hostengine, a_stop_of_the_agent_alone_re_registers_nothing)
+{
+	uint64_t t = T0 + 1000;
+
+	F.downs = 4;
+	granted(IPPROTO_UDP);
+	F.count.udp = 1; /* its socket open */
+	he_tick(&E, t);
+	he_tick(&E, t + 30000); /* 30 s without a run */
+	he_move(&E, t + 30010);
+	cr_assert_eq(bus_saying_a_loss(1), 0, "no BU says a loss");
+	F.link_rc = -ENODEV; /* cannot tell: nothing either */
+	F.downs = 5;
+	he_tick(&E, t + 31000);
+	cr_assert_eq(bus_saying_a_loss(1), 0, "no BU says a loss");
+}
+
+/*
+ * A return seen (a look found no CoA meanwhile) is re-registered once, not
+ * once more for the count; so is a link whose carrier went while the CoA
+ * still had a route (ignore-linkdown off): compared at its return with the
+ * look before the loss
+ */
+Test(hostengine, a_loss_seen_or_a_link_looked_at_without_carrier_counts_once)
+{
+	uint64_t t = T0 + 1000;
+	struct mh_msg m;
+
+	granted(IPPROTO_UDP);
+	F.count.udp = 1; /* its socket open */
+	he_tick(&E, t);
+	F.downs = 1;
+	F.coa_rc = -ENETUNREACH;
+	he_move(&E, t + 100);
+	F.coa_rc = 0;
+	he_move(&E, t + 600);
+	cr_assert_eq(F.nbu, 2, "the return's BU");
+	answer(1, MH_BA_ACCEPTED, &HOA1, t + 610);
+	he_tick(&E, t + 1700);
+	cr_assert_eq(F.nbu, 2, "no second for the count");
+	F.link_rc = -ENETDOWN;
+	F.downs = 2;
+	he_tick(&E, t + 2700);
+	cr_assert_eq(F.nbu, 2, "not while the link has no carrier");
+	F.link_rc = 0;
+	he_move(&E, t + 3200);
+	cr_assert_eq(F.nbu, 3, "at its return");
+	m = bu(2);
+	cr_assert(m.present & MH_HAS_COA_LOST);
+	cr_assert_eq(m.coa_lost_ms, 1500 + REPLAY_NOTICE_MS + 10,
+		     "from the last look with carrier, and the last round trip: %u ms",
+		     m.coa_lost_ms);
+}
+
+/* Losses the agent did not see, one at each look of a flapping link:
+ * paced as those it sees, one re-registration a gap (HE_BACK_GAP_MS) */
+Test(hostengine, unseen_losses_of_a_flapping_link_re_register_once_a_gap)
+{
+	uint64_t t = T0 + 1000, due;
+
+	granted(IPPROTO_UDP);
+	F.count.udp = 1; /* its socket open */
+	he_tick(&E, t);
+	for (int i = 1; i <= 20; i++) {
+		F.downs++;
+		he_move(&E, t + 50 * i);
+	}
+	cr_assert_eq(F.nbu, 2, "the first return's BU alone");
+	answer(1, MH_BA_ACCEPTED, &HOA1, t + 60);
+	due = he_reg_deadline(&E);
+	cr_assert_eq(due, t + 50 + HE_BACK_GAP_MS, "one due at the gap's end");
+	he_reg_timers(&E, due);
+	cr_assert_eq(F.nbu, 3, "one BU for the others");
+	cr_assert(bu(2).present & MH_HAS_COA_LOST);
+	answer(2, MH_BA_ACCEPTED, &HOA1, due + 10);
+	he_tick(&E, due + 500);
+	he_reg_timers(&E, due + 600);
+	cr_assert_eq(F.nbu, 3, "no more once the link stays");
 }
 
 /* A link that flaps with many leases: the return is said once per anchor
