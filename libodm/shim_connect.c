@@ -319,12 +319,33 @@ static int no_lease(int fd, const char *what, int type, const struct in6_addr *d
 	return 0;
 }
 
-/* Bind fd to addr, port 0: 0 or -errno. */
-static int bind_to(int fd, const struct in6_addr *addr)
+#ifndef IP_BIND_ADDRESS_NO_PORT
+#define IP_BIND_ADDRESS_NO_PORT 24 /* linux/in.h */
+#endif
+
+/*
+ * Bind fd to addr, port 0: 0 or -errno. A TCP socket (tcp) gets no port
+ * from the bind (IP_BIND_ADDRESS_NO_PORT, ip(7)): its connect picks one,
+ * as it does for a socket the program left unbound, for its four-tuple,
+ * so connections to different peers share the ports. A port taken at the
+ * bind would be the address's alone, and a process holding more
+ * connections on one lease than there are ephemeral ports (or leaving
+ * that many in TIME_WAIT) would fail to connect where it does not
+ * without the shim. The option acts at the bind alone: it is put back
+ * off after it, so that getsockopt() reads it off, as a program that
+ * never set it left it.
+ */
+static int bind_to(int fd, const struct in6_addr *addr, int tcp)
 {
 	struct sockaddr_in6 src = { .sin6_family = AF_INET6, .sin6_addr = *addr };
+	int on = 1, off = 0, r;
 
-	return REAL(bind)(fd, (const struct sockaddr *)&src, sizeof(src)) == 0 ? 0 : -errno;
+	if (tcp)
+		(void)REAL(setsockopt)(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof(on));
+	r = REAL(bind)(fd, (const struct sockaddr *)&src, sizeof(src)) == 0 ? 0 : -errno;
+	if (tcp)
+		(void)REAL(setsockopt)(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &off, sizeof(off));
+	return r;
 }
 
 /* 1 and its name in dev if fd is bound to a device (SO_BINDTODEVICE) */
@@ -349,7 +370,7 @@ static uint64_t socket_cookie(int fd)
  * its old source (addr ::, plain): none needed if it has that source
  * already (its port, given back or not, follows); else bound anew, which
  * works once its port was given back. */
-static int rebind_to(int fd, const struct in6_addr *addr)
+static int rebind_to(int fd, const struct in6_addr *addr, int tcp)
 {
 	struct sockaddr none = { .sa_family = AF_UNSPEC };
 	struct sockaddr_in6 me;
@@ -357,13 +378,13 @@ static int rebind_to(int fd, const struct in6_addr *addr)
 
 	if (own_name(fd, &me) == 0 && IN6_ARE_ADDR_EQUAL(&me.sin6_addr, addr))
 		return 0;
-	r = bind_to(fd, addr);
+	r = bind_to(fd, addr, tcp);
 	if (r == -EINVAL) {
 		/* a port taken meanwhile: another thread's send on the UDP
 		 * socket, for which the kernel binds one even as it fails
 		 * (EDESTADDRREQ). Given back, the address can be bound */
 		(void)REAL(connect)(fd, &none, sizeof(none));
-		r = bind_to(fd, addr);
+		r = bind_to(fd, addr, tcp);
 	}
 	return r;
 }
@@ -439,7 +460,7 @@ static int fixed_before_send(int fd, const struct sockaddr_in6 *d6, const char *
 		    : agent_lease(ODM_TYPE_FIXED, &d6->sin6_addr, NULL, proto, 0, &al);
 	if (r > 0) {
 		inet_ntop(AF_INET6, &al.addr, abuf, sizeof(abuf));
-		r = bind_to(fd, &al.addr); /* 0 or -errno */
+		r = bind_to(fd, &al.addr, !other && strcmp(proto, "tcp") == 0); /* 0 or -errno */
 	} else if (r == 0) {
 		r = -EADDRNOTAVAIL; /* a plain address is never a Fixed one */
 	}
@@ -616,7 +637,7 @@ int shim_disconnect(int fd, const struct sockaddr *addr, socklen_t len)
 	inet_ntop(AF_INET6, &fl.addr, abuf, sizeof(abuf));
 	/* the address gone already (its lease did end): the next send finds
 	 * that and leases anew */
-	again = bind_to(fd, &fl.addr);
+	again = bind_to(fd, &fl.addr, 0);
 	if (again == 0) /* its port the program's choice: not an ending */
 		fdtable_set_port(fdtable_global(0), fd, own_port(fd));
 	shim_debug("connect fd %d to AF_UNSPEC: disconnected, %s %s%s%s", fd,
@@ -957,7 +978,8 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	if (has_cha && !on_net &&
 	    heldlease_lookup(type, pnum, &cha, &al.addr, al.lease, sizeof(al.lease))) {
 		inet_ntop(AF_INET6, &al.addr, abuf, sizeof(abuf));
-		r = relet ? rebind_to(fd, &al.addr) : bind_to(fd, &al.addr);
+		r = relet ? rebind_to(fd, &al.addr, pnum == IPPROTO_TCP)
+			  : bind_to(fd, &al.addr, pnum == IPPROTO_TCP);
 		if (r == 0) {
 			how = " (held)";
 			goto bound;
@@ -995,7 +1017,8 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 		goto decided;
 	}
 	inet_ntop(AF_INET6, &al.addr, abuf, sizeof(abuf));
-	r = relet ? rebind_to(fd, &al.addr) : bind_to(fd, &al.addr);
+	r = relet ? rebind_to(fd, &al.addr, pnum == IPPROTO_TCP)
+		  : bind_to(fd, &al.addr, pnum == IPPROTO_TCP);
 	if (r < 0) {
 		char why[96];
 
@@ -1050,7 +1073,7 @@ plain:
 	/* leased again and not to be: the old source goes, the kernel picks
 	 * one (bind to ::), or the call fails rather than send from it */
 	if (relet) {
-		r = rebind_to(fd, &in6addr_any);
+		r = rebind_to(fd, &in6addr_any, proto && strcmp(proto, "tcp") == 0);
 		if (r < 0) {
 			shim_debug("%s fd %d: its old source cannot be let go (%s): failing with "
 				   "EADDRNOTAVAIL", what, fd, strerror(-r));

@@ -17,7 +17,10 @@
 #                              resolv.conf are bind-mounted; a fake DNS
 #                              server on [::1]:53 (tests/shim/fake_dns.py)
 #                              serves cha.cn.example.test. Then the CHA
-#                              path for real: connect finds the CHA,
+#                              path for real: leased TCP sockets of
+#                              either type share the ephemeral ports as
+#                              unbound ones do (five held to each of two
+#                              peers on 8 ports), connect finds the CHA,
 #                              leases and binds, also after a bind to
 #                              [::]:0 (TCP and UDP), also for names from
 #                              gethostbyname2(_r) and getaddrinfo_a (GAI_WAIT,
@@ -194,6 +197,28 @@ inner() { # runs inside unshare -nm, as root
 	export ODM_SOCKET=$TMP/agent2.sock
 	unset ODM_TYPE
 	local log=$TMP/agent2.log pre=(env LD_PRELOAD="$LIB")
+
+	# Leased TCP sockets share the ephemeral ports as unbound ones do: the
+	# port is their connect's, for each peer (IP_BIND_ADDRESS_NO_PORT),
+	# not the bind's, the address's alone. With 8 ports, five connections
+	# held open to each of two listeners (the listeners on cn's address)
+	# all connect, as without the shim, of either type. First in the
+	# namespace: no TIME_WAIT of an earlier part holds one of the ports.
+	local range ty
+	range=$(sysctl -n net.ipv4.ip_local_port_range)
+	sysctl -qw net.ipv4.ip_local_port_range="40000 40007"
+	"$TMP/target_sock" ports cn.example.test 5 >"$TMP/plain" 2>&1 || true
+	cat "$TMP/plain"
+	check "ports: ten connections to two peers on 8 ports, without the shim" \
+		test "$(count 'connected 5 of 5$' "$TMP/plain")" = 2
+	for ty in session-lasting fixed; do
+		ODM_TYPE=$ty "${pre[@]}" "$TMP/target_sock" ports cn.example.test 5 >"$TMP/o" 2>&1 || true
+		cat "$TMP/o"
+		check "ports, $ty: all ten connect under the shim too" \
+			test "$(count 'connected 5 of 5$' "$TMP/o")" = 2
+		check "ports, $ty: all from the lease" grep -qx 'ports: one source, 2001:db8:c4a::2' "$TMP/o"
+	done
+	sysctl -qw net.ipv4.ip_local_port_range="$range"
 
 	# The whole CHA flow: lookup, lease, bind, the server sees the lease.
 	: >"$log"

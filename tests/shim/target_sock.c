@@ -104,6 +104,11 @@
  *                                       thread closes it 300 ms in; then C
  *                                       connects to the listener: what each
  *                                       connect said, the sources seen
+ *   target_sock ports NAME N            two listeners on NAME's address; N TCP
+ *                                       sockets connect to each and stay open:
+ *                                       how many of each connected (the first
+ *                                       error), and whether the servers saw one
+ *                                       source for all (which)
  *   target_sock closewhile NAME         connect, while another thread closes
  *                                       the socket 300 ms in and opens a UDP
  *                                       one (the same number); what connect
@@ -1246,6 +1251,58 @@ static int c_connects(const struct sockaddr_storage *dst, socklen_t len, int ls,
 	return 0;
 }
 
+/* N connections held open to each of two listeners on NAME's address:
+ * with few ephemeral ports (the test narrows ip_local_port_range), more
+ * than there are ports in all, fewer than there are for each peer */
+static int mode_ports(const char *name, int n)
+{
+	static const struct linger reset = { .l_onoff = 1, .l_linger = 0 };
+	struct sockaddr_storage dst[2], peer;
+	char first[INET6_ADDRSTRLEN] = "", buf[INET6_ADDRSTRLEN];
+	int ls[2], ok[2] = { 0, 0 }, one_source = 1;
+	socklen_t len;
+
+	if (n < 1 || n > 8 || resolve(name, &dst[0], &len) != 0)
+		return 2;
+	dst[1] = dst[0];
+	for (int i = 0; i < 2; i++)
+		ls[i] = listener(&dst[i], len);
+	for (int i = 0; i < 2; i++) {
+		int err = 0;
+
+		for (int k = 0; k < n; k++) {
+			int s = socket(AF_INET6, SOCK_STREAM, 0);
+
+			if (connect(s, (const struct sockaddr *)&dst[i], len) == 0) {
+				ok[i]++; /* held open: its port stays taken */
+			} else {
+				err = err ? err : errno;
+				close(s);
+			}
+		}
+		printf("ports %s: connected %d of %d%s%s\n", i ? "second" : "first", ok[i], n,
+		       err ? ", first error " : "", err ? ename(err) : "");
+	}
+	/* only now, all of them open: a reset ends them (no TIME_WAIT left
+	 * to take a port from a later run), which gives their ports back */
+	for (int i = 0; i < 2; i++)
+		for (int k = 0; k < ok[i]; k++) {
+			socklen_t pl = sizeof(peer);
+			int a = accept(ls[i], (struct sockaddr *)&peer, &pl);
+
+			if (a < 0)
+				break;
+			ntop((struct sockaddr *)&peer, buf, sizeof(buf));
+			if (!first[0])
+				snprintf(first, sizeof(first), "%s", buf);
+			one_source &= strcmp(first, buf) == 0;
+			setsockopt(a, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+			close(a);
+		}
+	printf("ports: %s %s\n", one_source ? "one source," : "several sources, the first", first);
+	return 0;
+}
+
 static int mode_connectagain(const char *name)
 {
 	struct sockaddr_storage dst, shut;
@@ -1389,6 +1446,8 @@ int main(int argc, char **argv)
 		return mode_fclose(argv[2]);
 	if (strcmp(argv[1], "closewhile") == 0)
 		return mode_closewhile(argv[2]);
+	if (strcmp(argv[1], "ports") == 0 && argc > 3)
+		return mode_ports(argv[2], atoi(argv[3]));
 	if (strcmp(argv[1], "connectagain") == 0)
 		return mode_connectagain(argv[2]);
 	if (strcmp(argv[1], "connectsoerr") == 0)
