@@ -83,20 +83,36 @@ int shim_process_type_known(void)
 	return t != ODM_TYPE_NONE ? t : agent_default_type_known();
 }
 
-/* 1 if fd is an AF_INET6 socket, its type and protocol read (socket(7)) */
+/*
+ * A look at fd that failed with err: 0 when fd is no socket (EBADF,
+ * ENOTSOCK: the program's call says so itself), else -err: the kernel
+ * would not let the socket be looked at, as a seccomp filter that returns
+ * an error for getsockopt(2) or getsockname(2) makes it (seccomp(2),
+ * SECCOMP_RET_ERRNO), and the shim cannot tell what it is
+ */
+static int look_failed(int err)
+{
+	return err == EBADF || err == ENOTSOCK ? 0 : -err;
+}
+
+/* 1 if fd is an AF_INET6 socket, its type and protocol read (socket(7));
+ * 0 if it is not, or no socket; -errno if it could not be looked at
+ * (look_failed) */
 static int socket_inet6(int fd, int *type, int *proto)
 {
 	int domain = 0;
 	socklen_t l = sizeof(int);
 
 	*type = *proto = 0;
-	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &l) != 0 || domain != AF_INET6)
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &l) != 0)
+		return look_failed(errno);
+	if (domain != AF_INET6)
 		return 0;
 	l = sizeof(int);
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, type, &l) != 0)
-		return 0;
+		return look_failed(errno);
 	l = sizeof(int);
-	return getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, proto, &l) == 0;
+	return getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, proto, &l) == 0 ? 1 : look_failed(errno);
 }
 
 /* "tcp" (MPTCP too, as mptcpize makes), "udp", or NULL: any other kind */
@@ -111,7 +127,7 @@ const char *shim_socket_proto(int fd)
 {
 	int type, proto;
 
-	if (!socket_inet6(fd, &type, &proto))
+	if (socket_inet6(fd, &type, &proto) <= 0)
 		return NULL;
 	return proto_name(type, proto);
 }
@@ -131,14 +147,22 @@ static int own_name(int fd, struct sockaddr_in6 *me)
  * program chose it: bound to an address, or bound to a port only (bind(::,
  * port), or port 0, which picks one at once) and sending with an address
  * (a server's replies); SB_PORT, bound to a port only and connecting: it
- * can take no other address any more (bind(2) says EINVAL), *port set.
+ * can take no other address any more (bind(2) says EINVAL), *port set;
+ * SB_BLIND, getsockname(2) refused (look_failed), its source unknown:
+ * *port is then the refusal's errno.
  */
-enum { SB_LEAVE, SB_NONE, SB_PORT };
+enum { SB_LEAVE, SB_NONE, SB_PORT, SB_BLIND };
 static int socket_unbound(int fd, const char *what, unsigned *port)
 {
 	struct sockaddr_in6 me;
 
-	if (own_name(fd, &me) != 0 || !IN6_IS_ADDR_UNSPECIFIED(&me.sin6_addr))
+	if (own_name(fd, &me) != 0) {
+		if (!look_failed(errno))
+			return SB_LEAVE;
+		*port = (unsigned)errno;
+		return SB_BLIND;
+	}
+	if (!IN6_IS_ADDR_UNSPECIFIED(&me.sin6_addr))
 		return SB_LEAVE;
 	if (me.sin6_port == 0)
 		return SB_NONE;
@@ -181,7 +205,8 @@ static int nd_hops(int fd)
  * to a port on :: (*port) and sends with an address (a UDP-Lite or SCTP
  * server's replies: it can take no other address, bind(2) says EINVAL);
  * SB_PORT, so bound and connecting (a socket of streams connects whatever
- * the call, as TCP); else SB_NONE. A raw socket's port is its protocol
+ * the call, as TCP); SB_BLIND (*port the errno), refused a look at it
+ * (look_failed), whatever it is; else SB_NONE. A raw socket's port is its protocol
  * (raw(7)): its address alone counts. 2 for a socket of streams
  * (SOCK_STREAM, SOCK_SEQPACKET), 1 for one of datagrams; 0 for TCP, UDP,
  * or a socket of another family (the kernel says what it makes of an IPv6
@@ -190,13 +215,20 @@ static int nd_hops(int fd)
 static int socket_other(int fd, const char *what, char *kind, size_t len, int *bound,
 			unsigned *port)
 {
-	int type, proto, hdrincl = 0;
+	int type, proto, hdrincl = 0, r;
 	struct sockaddr_in6 me;
 	socklen_t l;
 
 	*bound = SB_NONE;
 	*port = 0;
-	if (!socket_inet6(fd, &type, &proto) || proto_name(type, proto))
+	r = socket_inet6(fd, &type, &proto);
+	if (r < 0) {
+		snprintf(kind, len, "a socket of an unknown kind");
+		*bound = SB_BLIND;
+		*port = (unsigned)-r;
+		return 1;
+	}
+	if (!r || proto_name(type, proto))
 		return 0;
 	if (type == SOCK_RAW && proto == IPPROTO_ICMPV6 && nd_hops(fd)) {
 		snprintf(kind, len, "a raw ICMPv6 socket with hop limit 255 (Neighbor Discovery's: "
@@ -283,6 +315,13 @@ static void port_why(char *why, size_t len, unsigned port)
 {
 	snprintf(why, len, "bound to port %u before it connected, so its source address can "
 		 "no longer be chosen", port);
+}
+
+/* no_lease's words for a socket found SB_BLIND (err: the refusal's) */
+static void blind_why(char *why, size_t len, int err)
+{
+	snprintf(why, len, "the kernel refused the shim a look at its socket (%s; a seccomp "
+		 "filter?): its kind and source are unknown", strerror(err));
 }
 
 /* no_lease's words for a socket bound to device dev (SO_BINDTODEVICE,
@@ -444,6 +483,15 @@ static int fixed_before_send(int fd, const struct sockaddr_in6 *d6, const char *
 		proto = other == 2 ? "tcp" : "udp";
 	else if (proto) /* a TCP sendto with an address is a connect (MSG_FASTOPEN) */
 		bound = socket_unbound(fd, strcmp(proto, "tcp") == 0 ? "connect" : what, &port);
+	if (bound == SB_BLIND) {
+		char why[160];
+
+		blind_why(why, sizeof(why), (int)port);
+		ret = no_lease(fd, what, ODM_TYPE_FIXED, &d6->sin6_addr, dbuf, (int)port, why);
+		if (ret == 0)
+			fdtable_mark_seen(t, fd);
+		return ret;
+	}
 	if (bound == SB_LEAVE) {
 		if (other)
 			say_other_left(fd, what, dbuf, kind, port);
@@ -783,7 +831,7 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	unsigned port = 0;
 	uint64_t cookie = 0; /* fd's socket before a wait (socket_cookie), 0: none yet */
 	char dev[IF_NAMESIZE], kind[128];
-	int other;
+	int other = 0;
 
 	/* a leased UDP socket is looked at once a second at most (udp_ended):
 	 * its lease ends only after it idled that long (udp-inactivity) */
@@ -898,7 +946,8 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	 * agent sees TCP and UDP sockets only): a program that named its type
 	 * hears so, another goes plain, said (not silently, as before) */
 	if (!relet && !proto &&
-	    (other = socket_other(fd, what, kind, sizeof(kind), &bound, &port)) != 0) {
+	    (other = socket_other(fd, what, kind, sizeof(kind), &bound, &port)) != 0 &&
+	    bound != SB_BLIND) {
 		char why[192];
 
 		if (bound == SB_LEAVE) {
@@ -911,12 +960,23 @@ int shim_before_send(int fd, const struct sockaddr *dst, socklen_t len, const ch
 	}
 	if (relet)
 		bound = SB_NONE; /* its own address, to be bound anew */
+	else if (!proto && other)
+		; /* SB_BLIND (socket_other): below */
 	/* a TCP sendto with an address is a connect (MSG_FASTOPEN) */
 	else if (!proto || (bound = socket_unbound(fd, strcmp(proto, "tcp") == 0 ? "connect" : what,
 						   &port)) == SB_LEAVE) {
 		if (proto)
 			say_left(fd, what, dbuf, port);
 		goto seen;
+	}
+	if (bound == SB_BLIND) {
+		char why[160];
+
+		/* neither left nor leased unseen: a program that named its
+		 * type hears it could not be had */
+		blind_why(why, sizeof(why), (int)port);
+		ret = no_lease(fd, what, type, &d6->sin6_addr, dbuf, (int)port, why);
+		goto decided;
 	}
 	/* bound to a device (SO_BINDTODEVICE, curl --interface): its packets
 	 * leave there whatever the routing rules say, never into the tunnel,

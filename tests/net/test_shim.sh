@@ -20,7 +20,11 @@
 #                              path for real: leased TCP sockets of
 #                              either type share the ephemeral ports as
 #                              unbound ones do (five held to each of two
-#                              peers on 8 ports), connect finds the CHA,
+#                              peers on 8 ports), a program whose
+#                              seccomp filter refuses getsockopt or
+#                              getsockname gets EADDRNOTAVAIL for its
+#                              named type (plain, said, without one),
+#                              connect finds the CHA,
 #                              leases and binds, also after a bind to
 #                              [::]:0 (TCP and UDP), also for names from
 #                              gethostbyname2(_r) and getaddrinfo_a (GAI_WAIT,
@@ -219,6 +223,31 @@ inner() { # runs inside unshare -nm, as root
 		check "ports, $ty: all from the lease" grep -qx 'ports: one source, 2001:db8:c4a::2' "$TMP/o"
 	done
 	sysctl -qw net.ipv4.ip_local_port_range="$range"
+
+	# A program whose seccomp filter refuses getsockopt() or getsockname()
+	# (with an error, SECCOMP_RET_ERRNO) connects: the shim cannot tell
+	# its socket's kind or source, and a program that named its type gets
+	# EADDRNOTAVAIL, not a plain address unsaid; one that did not goes
+	# plain, said.
+	local call
+	for call in getsockopt getsockname; do
+		"$TMP/target_sock" refused cn.example.test "$call" >"$TMP/plain" 2>&1 || true
+		check "$call refused, without the shim: connects" \
+			grep -qx 'refused connect: 0 ' "$TMP/plain"
+		ODM_TYPE=session-lasting "${pre[@]}" ODM_DEBUG=1 "$TMP/target_sock" refused \
+			cn.example.test "$call" >"$TMP/o" 2>"$TMP/e" || true
+		cat "$TMP/o" "$TMP/e"
+		check "$call refused, type named: EADDRNOTAVAIL" \
+			grep -qx 'refused connect: -1 Cannot assign requested address' "$TMP/o"
+		check "$call refused, type named: said" \
+			grep -q 'refused the shim a look at its socket.*failing with EADDRNOTAVAIL' "$TMP/e"
+		"${pre[@]}" ODM_DEBUG=1 "$TMP/target_sock" refused cn.example.test "$call" \
+			>"$TMP/o" 2>"$TMP/e" || true
+		check "$call refused, no type named: plain" \
+			grep -qx 'refused connect: server sees source 2001:db8:c0::10' "$TMP/o"
+		check "$call refused, no type named: said" \
+			grep -q 'refused the shim a look at its socket.*falling back to plain' "$TMP/e"
+	done
 
 	# The whole CHA flow: lookup, lease, bind, the server sees the lease.
 	: >"$log"

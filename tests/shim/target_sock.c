@@ -109,6 +109,11 @@
  *                                       how many of each connected (the first
  *                                       error), and whether the servers saw one
  *                                       source for all (which)
+ *   target_sock refused NAME CALL       listen on NAME's address, then refuse
+ *                                       CALL (getsockopt or getsockname) with
+ *                                       EPERM (a seccomp filter), then a TCP
+ *                                       socket connects there: what connect
+ *                                       said, the source seen
  *   target_sock closewhile NAME         connect, while another thread closes
  *                                       the socket 300 ms in and opens a UDP
  *                                       one (the same number); what connect
@@ -126,6 +131,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
@@ -134,6 +141,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -1303,6 +1312,44 @@ static int mode_ports(const char *name, int n)
 	return 0;
 }
 
+/* A seccomp filter (seccomp(2)) that fails the system call nr with EPERM
+ * from now on, as a sandboxed program's may; 0, or -1 (said) */
+static int refuse_syscall(int nr)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
+		printf("seccomp: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int mode_refused(const char *name, const char *call)
+{
+	struct sockaddr_storage dst;
+	socklen_t len;
+	int ls, s;
+
+	if (resolve(name, &dst, &len) != 0)
+		return 2;
+	ls = listener(&dst, len);
+	if (refuse_syscall(strcmp(call, "getsockname") == 0 ? SYS_getsockname : SYS_getsockopt))
+		return 2;
+	s = socket(AF_INET6, SOCK_STREAM, 0);
+	connect_say("refused connect", s, &dst, len, ls);
+	close(s);
+	close(ls);
+	return 0;
+}
+
 static int mode_connectagain(const char *name)
 {
 	struct sockaddr_storage dst, shut;
@@ -1446,6 +1493,8 @@ int main(int argc, char **argv)
 		return mode_fclose(argv[2]);
 	if (strcmp(argv[1], "closewhile") == 0)
 		return mode_closewhile(argv[2]);
+	if (strcmp(argv[1], "refused") == 0 && argc > 3)
+		return mode_refused(argv[2], argv[3]);
 	if (strcmp(argv[1], "ports") == 0 && argc > 3)
 		return mode_ports(argv[2], atoi(argv[3]));
 	if (strcmp(argv[1], "connectagain") == 0)
