@@ -83,7 +83,7 @@ UNIT      := $(BUILD)/unit-tests
 EXAMPLES  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRC))
 FUZZERS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps deps-net check unit cli san fuzz fuzz-short net net-san net-kernel net-all demo bench install clean
+.PHONY: all deps deps-net check unit cli san san-build fuzz fuzz-build fuzz-short net net-san net-kernel net-all demo bench install clean
 
 all: $(LIBODM) $(AGENT) $(CTL) $(EXAMPLES)
 
@@ -281,14 +281,22 @@ net-all:
 	ODM_NET_ALSO="$$also" ODM_NET_SKIP='$(NET_SAN_ONLY)' ODM_NET_JOBS=$(NET_JOBS) \
 		ODM_BUILD=$(abspath $(BUILD)) bash tests/net/run-all.sh
 
+# make check runs the unit tests (and the command lines') while the
+# sanitized build compiles, then the sanitized unit tests while the fuzzers
+# compile: the unit tests mostly fork and wait (a third of the machine's
+# CPU), the builds keep both cores busy. Each part's output comes whole
+# when it ends (--output-sync).
+CHECK_PAR := -j$(shell echo $$(($(JOBS) * 2))) --output-sync=recurse
+san-build:
+	$(MAKE) BUILD=$(BUILD)/san SAN=1 $(BUILD)/san/unit-tests
+fuzz-build:
+	$(MAKE) $(FUZZERS)
+
 check:
 	@$(MAKE) --no-print-directory deps
 	$(MAKE) -j$(JOBS) all $(UNIT)
-	$(MAKE) unit
-	$(MAKE) cli
-	$(MAKE) -j$(JOBS) BUILD=$(BUILD)/san SAN=1 $(BUILD)/san/unit-tests
-	$(MAKE) san
-	$(MAKE) -j$(JOBS) $(FUZZERS)
+	$(MAKE) $(CHECK_PAR) unit cli san-build
+	$(MAKE) $(CHECK_PAR) san fuzz-build
 	$(MAKE) fuzz-short
 	$(MAKE) net-all
 
