@@ -1421,6 +1421,7 @@ static void teardown(struct odm_agent *a, struct anchor *an)
 	}
 	if (an->hold_until_ms)
 		a->keep_unclean_mark = 1;
+	anchor_journal_close(an);
 	statefile_close(&an->sf);
 	anchor_fini(an);
 	if (an->route_added) {
@@ -1568,6 +1569,7 @@ void anchor_state_dir_made(struct odm_agent *a)
 	if (!an || !an->loop)
 		return;
 	statefile_forget(&an->sf);
+	anchor_journal_reopen(an, mono_ms());
 	/* on the agent's clock (monotime.h), as rearm() and on_timer() read
 	 * it: libuv's loop time is CLOCK_MONOTONIC, and as old as the loop's
 	 * turn */

@@ -274,6 +274,12 @@ struct anchor {
 	uint64_t save_after_ms; /* no save starts before then (pacing) */
 	uint64_t save_took_ms;  /* how long the last save in a child ran */
 	uint64_t hold_until_ms; /* the pool's hold lifts then, 0 = none */
+	/* the journal of deregistrations (anchor_journal.h): its O_APPEND
+	 * descriptor when jfd_open, the lines in it, and how many were in
+	 * it when the save under way took its snapshot */
+	int jfd, jfd_open;
+	unsigned jn, jn_at_save;
+	int j_err; /* the last append's -errno, told once */
 	uint32_t restored_held; /* the last run's hold, from its state file */
 	int state_unread;       /* a state file was there and could not be read */
 	/* anchor_lost_be's memory: the pair each slot saw last (a tag of its
@@ -368,8 +374,19 @@ int anchor_state_snapshot(const struct anchor *an, int64_t now_wall_ms, uint64_t
  * were restored. */
 int anchor_state_restore(struct anchor *an, const struct state_anchor *s,
 			 int64_t now_wall_ms, uint64_t now_mono_ms);
-/* Open the file in cfg->state_dir and restore it (logged); 0.., -errno */
+/* Open the file in cfg->state_dir and restore it (logged), then the
+ * journal of deregistrations (anchor_journal.h): each restored binding it
+ * ends is ended; 0.., -errno */
 int anchor_state_load(struct anchor *an, uint64_t now_mono_ms);
+/* b is deregistered by a BU of sequence number seq at now_ms (monotonic):
+ * its line appended to the journal (anchor_journal.h), then b released
+ * (anchor_release) */
+void anchor_dereg(struct anchor *an, struct binding *b, uint16_t seq, uint64_t now_ms,
+		  const char *why);
+/* the journal closed (a stop, after the last save) */
+void anchor_journal_close(struct anchor *an);
+/* the state directory was made again: the journal opened anew in it */
+void anchor_journal_reopen(struct anchor *an, uint64_t now_mono_ms);
 /*
  * A tunnelled packet from inner, an address of our pool, from outer source
  * osrc, and no binding of inner to osrc: inner has none (a restart without

@@ -118,7 +118,7 @@ static uint8_t access_apply(struct anchor *an, const struct anchor_req *r, struc
 		if (b) {
 			p->has_hoa = 1;
 			p->hoa = b->hoa;
-			anchor_release(an, b, "deregistered");
+			anchor_dereg(an, b, bu->seq, r->now_ms, "deregistered");
 		}
 		p->lifetime = 0;
 		return MH_BA_ACCEPTED;

@@ -166,8 +166,8 @@ static uint8_t cha_apply(struct anchor *an, const struct anchor_req *r, struct b
 		if (b) {
 			p->has_hoa = 1;
 			p->hoa = b->hoa;
-			anchor_release(an, b, r->coa_is_hoa ? "care-of address = home address"
-							    : "deregistered");
+			anchor_dereg(an, b, bu->seq, r->now_ms,
+				     r->coa_is_hoa ? "care-of address = home address" : "deregistered");
 		}
 		p->lifetime = 0;
 		return MH_BA_ACCEPTED;

@@ -173,8 +173,8 @@ static uint8_t home_apply(struct anchor *an, const struct anchor_req *r, struct 
 	p->hoa = *home;
 	if (bu->lifetime == 0 || r->coa_is_hoa) {
 		if (b)
-			anchor_release(an, b, r->coa_is_hoa ? "care-of address = home address"
-							    : "deregistered");
+			anchor_dereg(an, b, bu->seq, r->now_ms,
+				     r->coa_is_hoa ? "care-of address = home address" : "deregistered");
 		p->lifetime = 0;
 		return MH_BA_ACCEPTED;
 	}

@@ -9,15 +9,19 @@
  * time as arguments; anchor.c calls them and owns the file.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "addrtext.h"
 #include "agent.h"
 #include "anchor.h"
+#include "anchor_journal.h"
 #include "anchor_mode.h"
 #include "log.h"
 #include "monotime.h"
@@ -240,11 +244,142 @@ int anchor_state_restore(struct anchor *an, const struct state_anchor *s,
  * stop too) reads a state again rather than the same unreadable file, and
  * holds back the whole pool again for nothing.
  */
+/* ---- the journal of deregistrations (anchor_journal.h) ---- */
+
+/* the restored bindings that the journal's lines end */
+static unsigned journal_apply(struct anchor *an, const struct aj_entry *v, size_t n)
+{
+	unsigned k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct binding *b = bcache_find_hoa(&an->bc, &v[i].hoa);
+
+		if (!b || strcmp(b->nai, v[i].nai) || !mh_seq_newer(v[i].seq, b->seq))
+			continue; /* made again since, or never saved */
+		anchor_release(an, b, "deregistered before the last run's save");
+		k++;
+	}
+	return k;
+}
+
+/* Open the journal for appends after applying what it holds: the lines of a
+ * last run killed before its save; they stay in the file until a save holds
+ * what they did. 0, or -errno (the directory is there: the state's). */
+static int journal_open(struct anchor *an, uint64_t now_mono_ms)
+{
+	char *path, *text = NULL, *end, err[128];
+	struct aj_entry *v = NULL;
+	size_t n = 0, len = 0;
+	struct stat st = { 0 };
+	off_t keep;
+	int fd, rc;
+
+	if (asprintf(&path, "%s/%s", an->sf.dir, ANCHOR_JOURNAL_FILE) < 0)
+		return -ENOMEM;
+	fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		rc = -errno;
+		log_err(rc, "%s", path);
+		free(path);
+		return rc;
+	}
+	if (fstat(fd, &st) < 0)
+		st.st_size = 0;
+	rc = 0;
+	if (st.st_size > AJ_MAX * AJ_LINE_MAX) {
+		snprintf(err, sizeof(err), "%lld bytes, more than a journal holds",
+			 (long long)st.st_size);
+		rc = -EINVAL;
+	} else if (st.st_size > 0 && !(text = malloc((size_t)st.st_size))) {
+		rc = -ENOMEM;
+	} else if (st.st_size > 0) {
+		ssize_t got = pread(fd, text, (size_t)st.st_size, 0);
+
+		len = got > 0 ? (size_t)got : 0;
+		rc = len ? aj_parse(text, len, &v, &n, err, sizeof(err)) : 0;
+	}
+	/* a last line cut short (aj_parse leaves it out) goes, so that no
+	 * append is glued to it; so does a journal ignored */
+	end = rc == 0 && len ? memrchr(text, '\n', len) : NULL;
+	keep = end ? (off_t)(end - text) + 1 : 0;
+	free(text);
+	if (rc != -ENOMEM && keep < st.st_size && ftruncate(fd, keep) < 0)
+		log_warn(-errno, "%s", path);
+	if (rc == -EINVAL)
+		log_warnx("%s: %s: ignored", path, err);
+	else if (rc == 0 && n) {
+		unsigned k = journal_apply(an, v, n);
+
+		log_info("%s: %zu deregistration(s) the last run acknowledged: %u restored "
+			 "binding(s) ended by them", path, n, k);
+		an->jn = (unsigned)n;
+		anchor_state_touch(an, now_mono_ms);
+	}
+	free(v);
+	free(path);
+	an->jfd = fd;
+	an->jfd_open = 1;
+	return 0;
+}
+
+/* a save that holds every line of the journal succeeded: empty it */
+static void journal_settle(struct anchor *an, unsigned jn_in_save)
+{
+	if (!an->jfd_open || !an->jn || an->jn != jn_in_save)
+		return;
+	if (ftruncate(an->jfd, 0) < 0) {
+		log_warn(-errno, "emptying the journal of deregistrations");
+		return;
+	}
+	an->jn = 0;
+}
+
+void anchor_journal_close(struct anchor *an)
+{
+	if (an->jfd_open)
+		close(an->jfd);
+	an->jfd_open = 0;
+	an->jn = 0;
+}
+
+void anchor_journal_reopen(struct anchor *an, uint64_t now_mono_ms)
+{
+	if (!an->jfd_open)
+		return;
+	anchor_journal_close(an);
+	journal_open(an, now_mono_ms);
+}
+
+void anchor_dereg(struct anchor *an, struct binding *b, uint16_t seq, uint64_t now_ms,
+		  const char *why)
+{
+	char line[AJ_LINE_MAX + 1];
+	int len;
+
+	if (an->jfd_open) {
+		/* full: saved now, which empties it */
+		if (an->jn >= AJ_MAX) {
+			anchor_state_touch(an, now_ms);
+			anchor_state_flush(an, now_ms, 1);
+		}
+		len = aj_format(&b->hoa, seq, b->nai, line, sizeof(line));
+		errno = 0;
+		if (len > 0 && write(an->jfd, line, (size_t)len) == len) {
+			an->jn++;
+			an->j_err = 0;
+		} else if (len > 0 && !an->j_err) {
+			an->j_err = errno ? -errno : -EIO;
+			log_warn(an->j_err, "appending to the journal of deregistrations");
+		}
+	}
+	anchor_release(an, b, why);
+}
+
 static int state_unread(struct anchor *an, uint64_t now_mono_ms)
 {
 	an->state_unread = 1;
 	anchor_state_touch(an, now_mono_ms);
-	return 0;
+	return journal_open(an, now_mono_ms);
 }
 
 int anchor_state_load(struct anchor *an, uint64_t now_mono_ms)
@@ -262,7 +397,7 @@ int anchor_state_load(struct anchor *an, uint64_t now_mono_ms)
 	/* room to save the bindings in, should the file system fill up */
 	statefile_keep_reserve(&an->sf);
 	if (rc == -ENOENT)
-		return 0;
+		return journal_open(an, now_mono_ms);
 	if (rc < 0) {
 		log_warnx("reading %s: %s: starting without it", an->sf.path,
 			  statefile_strerror(rc));
@@ -278,6 +413,12 @@ int anchor_state_load(struct anchor *an, uint64_t now_mono_ms)
 	log_info("%s: %d of %zu binding(s) restored, replay state of %zu identities",
 		 an->sf.path, rc, s.n_bindings, s.n_idents);
 	state_anchor_free(&s);
+	if (rc >= 0) {
+		int jrc = journal_open(an, now_mono_ms);
+
+		if (jrc < 0)
+			return jrc;
+	}
 	return rc;
 }
 
@@ -341,8 +482,10 @@ static void saved(struct anchor *an, int rc, uint64_t took_ms, uint64_t now_mono
 	if (pace > ANCHOR_SAVE_PACE_MAX_MS)
 		pace = ANCHOR_SAVE_PACE_MAX_MS;
 	statefile_account(&an->sf, rc, "in the child process that writes it");
-	if (rc >= 0)
+	if (rc >= 0) {
 		an->sf.writes++;
+		journal_settle(an, an->jn_at_save);
+	}
 	an->save_took_ms = took_ms;
 	an->save_after_ms = now_mono_ms + pace;
 	if (rc < 0 && (!an->save_due_ms || an->save_due_ms > now_mono_ms + ANCHOR_SAVE_RETRY_MS))
@@ -356,6 +499,8 @@ static int save_inline(struct anchor *an, uint64_t now_mono_ms, int force)
 {
 	int rc = anchor_state_save(an, now_mono_ms);
 
+	if (rc >= 0)
+		journal_settle(an, an->jn);
 	/* a failed save (full disk, ...) is tried again, not left until the
 	 * next change: a restart would start from the older copy */
 	if (rc < 0 && !force)
@@ -387,6 +532,7 @@ int anchor_state_flush(struct anchor *an, uint64_t now_mono_ms, int force)
 	an->save_due_ms = 0;
 	an->save_at_ms = now_mono_ms;
 	an->save_at_wall = wall_ms();
+	an->jn_at_save = an->jn;
 	/* the child writes the file: an in-line save later must not skip
 	 * text it takes for what is there */
 	statefile_forget(&an->sf);

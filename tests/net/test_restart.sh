@@ -19,6 +19,10 @@
 #   b. the same for the anchor: it restores the binding, pool and tunnel;
 #      in a and b a second agent on the same state-dir (another control
 #      socket) refuses to start, naming the first, and touches nothing;
+#   b2. the anchor killed after it acknowledged a deregistration and before
+#      it saved it: its next run ends the binding its state still holds
+#      (its journal of deregistrations), not tunnel to the host an address
+#      the host gave up for the rest of the binding's lifetime;
 #   c. both agents get SIGHUP with a changed key file: no lease or binding
 #      ends, the download completes, and a new lease works with the new key;
 #      a configuration that does not parse changes nothing;
@@ -265,6 +269,33 @@ finish b
 check "b: the lease ends once curl is gone" wait_for 5 no_lease
 check "b: the restored binding is deregistered" wait_for 3 no_binding
 check "b: the host saw no binding lost" test "$(odm_status mn | json 'j["lost_bindings"]')" -eq 0
+
+# ---------------------------------------------------------------- b2. a deregistration not saved
+# The anchor killed after it acknowledged a deregistration, before it saved
+# it (its saves fail here: a directory holds its temporary file's name): the
+# next run ends the binding its state still holds, from the journal of
+# deregistrations (odmagent(8) Restarts), rather than tunnel to the host for
+# the rest of the binding's lifetime an address the host has given up.
+dereg_n() { grep -c "removed (deregistered)" "$CHA_AGENT_LOG" || true; }
+dereg_more() { (($(dereg_n) > DEREG0)); }
+saved_with() { grep -q "\"$1\"" "$CHA_STATE_DIR/anchor.json"; }
+DEREG0=$(dereg_n)
+odm_shim_bg curl -6 -sS --max-time 10 -o /dev/null "http://cn.example.test/"
+CURL_PID=$ODM_BG_PID
+check "b2: curl gets a lease" wait_for 5 odm_has_lease
+CHOA=$(odm_lease_addr)
+check "b2: the anchor saved the binding of $CHOA" wait_for 3 saved_with "$CHOA"
+mkdir "$CHA_STATE_DIR/.anchor.json.tmp.child"
+wait "$CURL_PID" || true
+check "b2: the host deregisters it once curl is gone" wait_for 8 dereg_more
+odm_agent_kill9 cha
+rmdir "$CHA_STATE_DIR/.anchor.json.tmp.child"
+check "b2: the state the anchor was killed with still holds it" saved_with "$CHOA"
+odm_agent_start cha
+check "b2: the next run does not hold the binding the host deregistered" no_binding
+check "b2: it says it ended it from its journal" \
+	grep -q "$CHOA .* removed (deregistered before the last run's save)" "$CHA_AGENT_LOG"
+check "b2: the host holds no lease" no_lease
 
 # ---------------------------------------------------------------- c. SIGHUP
 download c 6m
