@@ -20,6 +20,13 @@
 # kernel tunnel backend (ODM_TUNNEL) this way, so that their tests fill the
 # slots the plain ones leave instead of each pass waiting for its slowest.
 #
+# ODM_NET_IDLE_CMD, a shell command, runs beside the tests that share the
+# machine, at the idle scheduling class (chrt --idle, sched(7): it gets
+# only CPU time no other process wants, so it delays no test), from when
+# the first of them starts; its output is printed and its exit status is a
+# verdict, "[idle]", when it ends (make check builds and runs its short
+# fuzzing there). Without chrt it runs after the tests.
+#
 # ODM_NET_JOBS (default 1) tests run side by side, each in namespaces of its
 # own run id. Most of a network test is waiting (for a timer, a paced
 # download, a lease to end), so two at a time on two cores take about half
@@ -114,6 +121,12 @@ sweep() { # run id -> 0 when nothing was left, 1 when something was swept
 on_signal() {
 	local pid n=0
 	echo "run-all: interrupted" >&2
+	if [[ -n $idle_pid ]]; then
+		kill -TERM -- "-$idle_pid" 2>/dev/null
+		wait "$idle_pid" 2>/dev/null
+		rm -f "$idle_out"
+		n=$((n + 1))
+	fi
 	for pid in "${!run_name[@]}"; do
 		kill -TERM "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
@@ -125,6 +138,47 @@ on_signal() {
 	exit 130
 }
 trap on_signal INT TERM
+
+# the idle command (ODM_NET_IDLE_CMD): its pid (its process group's too),
+# output file and start time, once started
+idle_pid="" idle_out="" idle_t0=0 idle_started=0
+start_idle() {
+	[[ -n ${ODM_NET_IDLE_CMD:-} ]] && ((!idle_started)) || return 0
+	idle_started=1
+	if ! command -v chrt >/dev/null || ! command -v setsid >/dev/null; then
+		echo "run-all: no chrt or setsid here: '$ODM_NET_IDLE_CMD' runs after the tests"
+		return 0
+	fi
+	idle_out=$(mktemp "${TMPDIR:-/tmp}/odm-run-all-idle.XXXXXX")
+	echo "==== [idle] $ODM_NET_IDLE_CMD: started beside the tests (chrt --idle)"
+	idle_t0=$(date +%s)
+	chrt --idle 0 setsid bash -c "$ODM_NET_IDLE_CMD" >"$idle_out" 2>&1 &
+	idle_pid=$!
+}
+finish_idle() {
+	local rc dt
+	[[ -n ${ODM_NET_IDLE_CMD:-} ]] || return 0
+	if [[ -z $idle_pid ]]; then # no chrt: after the tests, as one of them
+		idle_out=$(mktemp "${TMPDIR:-/tmp}/odm-run-all-idle.XXXXXX")
+		idle_t0=$(date +%s)
+		bash -c "$ODM_NET_IDLE_CMD" >"$idle_out" 2>&1 &
+		idle_pid=$!
+	fi
+	wait "$idle_pid"
+	rc=$?
+	dt=$(($(date +%s) - idle_t0))
+	echo "==== [idle] $ODM_NET_IDLE_CMD: its output"
+	cat "$idle_out"
+	rm -f "$idle_out"
+	idle_pid=""
+	if ((rc == 0)); then
+		echo "PASS [idle] (${dt}s)"
+		passed=$((passed + 1))
+	else
+		echo "FAIL [idle] (exit $rc, ${dt}s)"
+		failed=$((failed + 1))
+	fi
+}
 
 # alone TEST: whether TEST must run with no other test beside it
 alone() { grep -q '^# run-all: alone' "$1"; }
@@ -230,7 +284,7 @@ while read -r label pattern envs; do
 	for t in "$here"/test_*.sh; do
 		name=$(basename "$t" .sh)
 		[[ $name =~ $pattern ]] || continue
-		run_script+=("$t") run_label+=("$name[$label]") run_env+=("$envs")
+		run_script+=("$t") run_label+=("${name}[$label]") run_env+=("$envs")
 	done
 done <<<"${ODM_NET_ALSO:-}"
 if ((${#run_script[@]} == 0)); then
@@ -257,10 +311,12 @@ for i in "${!ordered[@]}"; do
 		finish
 	else
 		while ((${#run_name[@]} >= jobs)); do finish; done
+		start_idle
 		start "${ordered[$i]}" "beside ${#run_name[@]} other(s)"
 	fi
 done
 while ((${#run_name[@]} > 0)); do finish; done
+finish_idle
 
 echo "$passed passed, $failed failed, $skipped skipped"
 ((failed == 0))
