@@ -662,8 +662,8 @@ static int coa_link(struct hostengine *e, const struct in6_addr *coa)
 }
 
 /*
- * The care-of address toward an works at this look, as it did at the last
- * (moved: it is new), and its link lost its carrier and got it back between
+ * The care-of address toward an works at this look, as it did at the last,
+ * and its link lost its carrier and got it back between
  * the two without a look that found it gone (carrierlook.h): 1, the loss
  * dated from the last look, as the return of one seen is re-registered
  * (back_now). The packets the tunnel received since that look may be the
@@ -671,17 +671,14 @@ static int coa_link(struct hostengine *e, const struct in6_addr *coa)
  * packet an earlier loss named. A link that is not up, or not known, leaves
  * the last look as it was, for the next.
  */
-static int unseen_loss(struct hostengine *e, struct reg_anchor *an, int moved)
+static int unseen_loss(struct hostengine *e, struct reg_anchor *an)
 {
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
 	uint64_t up = 0;
 
-	if (moved)
-		carrierlook_forget(&an->carrier);
 	if (coa_link(e, &an->coa) < 0 ||
 	    !carrierlook_seen(&an->carrier, e->link_memo.ifindex, e->link_memo.downs, e->now,
-			      &up) ||
-	    moved || an->coa_away)
+			      &up))
 		return 0;
 	if (!an->coa_lost_ms) {
 		for (struct reg_binding *b = an->bindings; b; b = b->next)
@@ -693,6 +690,17 @@ static int unseen_loss(struct hostengine *e, struct reg_anchor *an, int moved)
 		  "%llu ms ago", ntop6(&an->coa, a1), ntop6(&an->addr, a2),
 		  (unsigned long long)(e->now - up));
 	return 1;
+}
+
+/* The link of an's care-of address and its count noted as this look's
+ * (carrierlook.h), after a move or a return this look re-registers */
+static void note_link(struct hostengine *e, struct reg_anchor *an)
+{
+	uint64_t up;
+
+	if (coa_link(e, &an->coa) == 0)
+		(void)carrierlook_seen(&an->carrier, e->link_memo.ifindex, e->link_memo.downs,
+				       e->now, &up);
 }
 
 static void check_anchor(struct hostengine *e, struct reg_anchor *an, int nested)
@@ -746,14 +754,20 @@ static void check_anchor(struct hostengine *e, struct reg_anchor *an, int nested
 	}
 	claim_first(e, an, &coa, nested);
 	moved = reg_anchor_set_coa(an, &coa);
-	if (unseen_loss(e, an, moved))
+	if (moved)
+		carrierlook_forget(&an->carrier);
+	/* a move or a return seen: its link is noted after its BUs, which
+	 * the dumps would hold (carrierlook.h) */
+	if (!moved && !an->coa_away && unseen_loss(e, an))
 		an->coa_away = 1;
 	back = !moved && an->coa_away;
 	an->coa_away = 0;
 	if (moved)
 		an->back_due_ms = 0; /* the move's BUs say when the loss began */
-	if (back && !back_now(e, an))
+	if (back && !back_now(e, an)) {
+		note_link(e, an);
 		return;
+	}
 	if (!moved && !back) {
 		/* the CoA works: once the move's exchanges are over, the
 		 * next loss is a new one (one a paced return still has to
@@ -833,6 +847,7 @@ static void check_anchor(struct hostengine *e, struct reg_anchor *an, int nested
 	else
 		log_debug("CoA toward %s now %s (was %s), no lease there", ntop6(&an->addr, a3),
 			  ntop6(&coa, a2), ntop6(&old, a1));
+	note_link(e, an);
 }
 
 static void check_all(struct hostengine *e)

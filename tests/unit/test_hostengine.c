@@ -73,6 +73,7 @@ static struct {
 	int coa_rc;
 	uint32_t downs;             /* coa_link's count of carrier losses */
 	int link_rc;                /* coa_link's answer */
+	int link_nbu;               /* nbu at coa_link's last call; -1: none */
 	struct in6_addr host[4];
 	int nhost;
 	struct in6_addr host4[4];   /* IPv4 ones, v4-mapped */
@@ -223,6 +224,7 @@ static int f_coa(void *arg, const struct in6_addr *anchor, const struct in6_addr
 }
 static int f_coa_link(void *arg, const struct in6_addr *coa, int *ifindex, uint32_t *downs)
 {
+	F.link_nbu = F.nbu;
 	if (F.link_rc < 0)
 		return F.link_rc;
 	*ifindex = IN6_ARE_ADDR_EQUAL(coa, &COA2) ? 3 : 2;
@@ -2796,6 +2798,41 @@ Test(hostengine, a_loss_seen_or_a_link_looked_at_without_carrier_counts_once)
 	cr_assert_eq(m.coa_lost_ms, 1500 + REPLAY_NOTICE_MS + 10,
 		     "from the last look with carrier, and the last round trip: %u ms",
 		     m.coa_lost_ms);
+}
+
+/*
+ * A move, or a return seen, re-registers before the care-of address's link
+ * is looked up (an address and a link dump, up to milliseconds on a host
+ * of many addresses): its BUs do not wait for them. The link so noted
+ * still tells of a loss the agent then does not see.
+ */
+Test(hostengine, a_move_or_a_return_sends_its_bus_before_looking_up_the_link)
+{
+	uint64_t t = T0 + 1000;
+
+	granted(IPPROTO_UDP);
+	F.count.udp = 1; /* its socket open */
+	F.coa = COA2;
+	F.host[0] = COA2;
+	F.link_nbu = -1;
+	he_move(&E, t);
+	cr_assert_eq(F.nbu, 2, "the move's BU");
+	cr_assert_eq(F.link_nbu, 2, "the link looked up after it, not before");
+	answer(1, MH_BA_ACCEPTED, &HOA1, t + 10);
+	F.coa_rc = -ENETUNREACH; /* a loss seen */
+	he_move(&E, t + 1500);
+	F.coa_rc = 0;
+	F.link_nbu = -1;
+	he_move(&E, t + 2000);
+	cr_assert_eq(F.nbu, 3, "the return's BU");
+	cr_assert_eq(F.link_nbu, 3, "the link looked up after it, not before");
+	answer(2, MH_BA_ACCEPTED, &HOA1, t + 2010);
+	he_tick(&E, t + 2500);
+	cr_assert_eq(F.nbu, 3, "nothing new");
+	F.downs++; /* then one it does not see */
+	he_move(&E, t + 3000);
+	cr_assert_eq(F.nbu, 4, "re-registered");
+	cr_assert(bu(3).present & MH_HAS_COA_LOST, "it says the loss");
 }
 
 /* Losses the agent did not see, one at each look of a flapping link:
