@@ -52,6 +52,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -913,12 +914,16 @@ static int peer_groups(int fd, struct ctl_conn *c)
 /*
  * The connection of uid that has waited for nothing longest, if it is spare
  * (ctlshare_spare): no request unanswered, no part of a line read, no reply
- * unread, not a monitor (its silence is listening); NULL if none is.
+ * unread, not a monitor (its silence is listening); NULL if none is, or if
+ * that one has sent what the agent has not read yet (its close would drop
+ * it: a "noreply" hint is sent once).
  */
 static struct ctl_conn *spare_conn(struct control *ctl, uid_t uid, uint64_t now)
 {
 	struct ctl_conn *best = NULL;
 	uint64_t best_since = 0;
+	uv_os_fd_t fd;
+	int unread = 0;
 
 	for (struct ctl_conn *o = ctl->conns; o; o = o->next) {
 		uint64_t since = o->read_ms > o->last_ms ? o->read_ms : o->last_ms;
@@ -933,6 +938,9 @@ static struct ctl_conn *spare_conn(struct control *ctl, uid_t uid, uint64_t now)
 			best_since = since;
 		}
 	}
+	if (best && (uv_fileno((uv_handle_t *)&best->pipe, &fd) != 0 ||
+		     ioctl(fd, FIONREAD, &unread) != 0 || unread > 0))
+		return NULL;
 	return best;
 }
 

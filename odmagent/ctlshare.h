@@ -95,7 +95,8 @@ int ctlshare_may_replace(const struct ctlshare_limits *l, uid_t uid, unsigned n_
 /*
  * 1 if a connection with n_pending unanswered requests, last heard from at
  * last_ms, may be closed at now_ms for a new one of its uid. The caller
- * rules out a monitor, and one with a part of a line read or replies unread.
+ * rules out a monitor, and one with a part of a line read, a line not yet
+ * read or replies unread.
  */
 int ctlshare_spare(const struct ctlshare_limits *l, unsigned n_pending, uint64_t last_ms,
 		   uint64_t now_ms);

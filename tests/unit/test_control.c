@@ -48,6 +48,7 @@ static int stop_now, reply_now;
 static struct control_req *many[MANY];
 static int n_many, answer_many, hold_many;
 static int n_echo; /* echo_handler runs */
+static int echo_stall, echo_stalled; /* echo_handler waits while echo_stall is set */
 /* on_wake is inside control_reply(held); echo_handler ran meanwhile */
 static int replying, echo_nested;
 static int emit_n; /* events to emit from the loop thread at the next wake */
@@ -153,6 +154,12 @@ static void echo_handler(struct odm_agent *a, struct control_req *r, const json_
 
 	(void)a;
 	__atomic_add_fetch(&n_echo, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&echo_stall, __ATOMIC_SEQ_CST)) {
+		/* the loop held, as by a slow handler */
+		__atomic_store_n(&echo_stalled, 1, __ATOMIC_SEQ_CST);
+		while (__atomic_load_n(&echo_stall, __ATOMIC_SEQ_CST))
+			usleep(1000);
+	}
 	if (replying)
 		__atomic_store_n(&echo_nested, 1, __ATOMIC_SEQ_CST);
 	if (big) {
@@ -187,6 +194,7 @@ static void setup(void)
 	cr_assert_eq(control_register(&agent, "status", hold_handler), 0);
 	cr_assert_eq(control_register(&agent, "release", echo_handler), 0);
 	n_many = n_echo = answer_many = set_now = hold_many = emit_n = 0;
+	echo_stall = echo_stalled = 0;
 	emit_kind = "test-event";
 	policy_now = policy_started = 0;
 	big_reply = 0;
@@ -1062,6 +1070,19 @@ Test(control, uid_share_and_reserves)
 		close(fds[i]);
 }
 
+/* a share of 3 in fds, spare_ms 1000: all three served, then quiet past it */
+static void share_gone_quiet(int *fds)
+{
+	struct ctlshare_limits l = small(0);
+
+	l.uid_conns = 3;
+	l.spare_ms = 1000;
+	set_limits(&l);
+	/* all three heard from just now: none is spare */
+	fill_share(fds, 3);
+	usleep(1100 * 1000);
+}
+
 /*
  * A user at its share connects again: the one of its connections that has
  * waited for nothing longest, for spare_ms or more, is closed for the new
@@ -1072,17 +1093,11 @@ Test(control, uid_share_and_reserves)
  */
 Test(control, spare_connection_gives_way_at_the_share)
 {
-	struct ctlshare_limits l = small(0);
 	struct pollfd p;
 	int fds[3], extra;
 	char c;
 
-	l.uid_conns = 3;
-	l.spare_ms = 1000;
-	set_limits(&l);
-	/* all three heard from just now: none is spare */
-	fill_share(fds, 3);
-	usleep(1100 * 1000);
+	share_gone_quiet(fds);
 	/* the second and third speak again: the first is the one silent longest */
 	cr_assert(served(fds[1], NULL));
 	cr_assert(served(fds[2], NULL));
@@ -1093,6 +1108,43 @@ Test(control, spare_connection_gives_way_at_the_share)
 	cr_assert_eq(read(fds[0], &c, 1), 0, "the spare connection was not closed");
 	cr_assert(served(fds[1], NULL), "a connection in use was closed");
 	cr_assert(served(fds[2], NULL), "a connection in use was closed");
+	for (int i = 0; i < 3; i++)
+		close(fds[i]);
+	close(extra);
+}
+
+/*
+ * The spare connection has sent a line the agent has not read yet (a
+ * "noreply" release hint, sent once) when a new one of its uid comes: it is
+ * not closed for it, and the hint is served. Before, it was closed with the
+ * hint unread, and the hint lost.
+ */
+Test(control, spare_connection_with_a_line_unread_is_kept)
+{
+	static const char hint[] = "{\"op\":\"release\",\"addr\":\"2001:db8::1\","
+				   "\"noreply\":true,\"id\":7}\n";
+	static const char req[] = "{\"op\":\"release\",\"addr\":\"2001:db8::2\",\"id\":8}\n";
+	int fds[3], extra;
+
+	share_gone_quiet(fds);
+	/* the third speaks again: the first two are spare */
+	cr_assert(served(fds[2], NULL));
+	/* the second's request holds the loop while the new connection and
+	 * the first's hint come, in that order */
+	__atomic_store_n(&echo_stall, 1, __ATOMIC_SEQ_CST);
+	cr_assert_eq(write(fds[1], req, sizeof(req) - 1), (ssize_t)(sizeof(req) - 1));
+	for (int i = 0; i < 2000 && !__atomic_load_n(&echo_stalled, __ATOMIC_SEQ_CST); i++)
+		usleep(1000);
+	cr_assert(__atomic_load_n(&echo_stalled, __ATOMIC_SEQ_CST), "the request was not read");
+	extra = connect_agent();
+	usleep(10 * 1000);
+	cr_assert_eq(write(fds[0], hint, sizeof(hint) - 1), (ssize_t)(sizeof(hint) - 1));
+	usleep(10 * 1000);
+	__atomic_store_n(&echo_stall, 0, __ATOMIC_SEQ_CST);
+	for (int i = 0; i < 2000 && __atomic_load_n(&n_echo, __ATOMIC_SEQ_CST) < 2; i++)
+		usleep(1000);
+	cr_assert_eq(__atomic_load_n(&n_echo, __ATOMIC_SEQ_CST), 2,
+		     "the spare connection's hint was dropped with it");
 	for (int i = 0; i < 3; i++)
 		close(fds[i]);
 	close(extra);
