@@ -370,15 +370,19 @@ static int no_lease(int fd, const char *what, int type, const struct in6_addr *d
  * bind would be the address's alone, and a process holding more
  * connections on one lease than there are ephemeral ports (or leaving
  * that many in TIME_WAIT) would fail to connect where it does not
- * without the shim. The option acts at the bind alone: it is put back
- * off after it, so that getsockopt() reads it off, as a program that
- * never set it left it.
+ * without the shim. The option acts at the bind alone: one the program
+ * left off is put back off after it, so that getsockopt() reads what the
+ * program set, on or off.
  */
 static int bind_to(int fd, const struct in6_addr *addr, int tcp)
 {
 	struct sockaddr_in6 src = { .sin6_family = AF_INET6, .sin6_addr = *addr };
-	int on = 1, off = 0, r;
+	int on = 1, off = 0, was = 0, r;
+	socklen_t l = sizeof(was);
 
+	/* set by the program already (or unreadable): left as it is */
+	if (tcp && (getsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &was, &l) != 0 || was))
+		tcp = 0;
 	if (tcp)
 		(void)REAL(setsockopt)(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof(on));
 	r = REAL(bind)(fd, (const struct sockaddr *)&src, sizeof(src)) == 0 ? 0 : -errno;

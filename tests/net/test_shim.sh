@@ -20,7 +20,8 @@
 #                              path for real: leased TCP sockets of
 #                              either type share the ephemeral ports as
 #                              unbound ones do (five held to each of two
-#                              peers on 8 ports), a program whose
+#                              peers on 8 ports; a program's own
+#                              IP_BIND_ADDRESS_NO_PORT stays set), a program whose
 #                              seccomp filter refuses getsockopt or
 #                              getsockname gets EADDRNOTAVAIL for its
 #                              named type (plain, said, without one),
@@ -223,6 +224,12 @@ inner() { # runs inside unshare -nm, as root
 		check "ports, $ty: all from the lease" grep -qx 'ports: one source, 2001:db8:c4a::2' "$TMP/o"
 	done
 	sysctl -qw net.ipv4.ip_local_port_range="$range"
+	# ... and a program that set the option itself reads it set after its
+	# leased connect, as without the shim
+	ODM_TYPE=session-lasting "${pre[@]}" "$TMP/target_sock" noport cn.example.test >"$TMP/o" 2>&1 || true
+	cat "$TMP/o"
+	check "noport: its leased connect connects" grep -qx 'noport connect: server sees source 2001:db8:c4a::2' "$TMP/o"
+	check "noport: its own IP_BIND_ADDRESS_NO_PORT is still set" grep -qx 'noport: option 1 after connect' "$TMP/o"
 
 	# A program whose seccomp filter refuses getsockopt() or getsockname()
 	# (with an error, SECCOMP_RET_ERRNO) connects: the shim cannot tell

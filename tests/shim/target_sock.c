@@ -109,6 +109,10 @@
  *                                       how many of each connected (the first
  *                                       error), and whether the servers saw one
  *                                       source for all (which)
+ *   target_sock noport NAME             a TCP socket with IP_BIND_ADDRESS_NO_PORT
+ *                                       set (ip(7)) connects to a listener on
+ *                                       NAME's address: what connect said, the
+ *                                       source seen, the option read after
  *   target_sock refused NAME CALL       listen on NAME's address, then refuse
  *                                       CALL (getsockopt or getsockname) with
  *                                       EPERM (a seccomp filter), then a TCP
@@ -1312,6 +1316,31 @@ static int mode_ports(const char *name, int n)
 	return 0;
 }
 
+#ifndef IP_BIND_ADDRESS_NO_PORT
+#define IP_BIND_ADDRESS_NO_PORT 24 /* linux/in.h */
+#endif
+
+static int mode_noport(const char *name)
+{
+	struct sockaddr_storage dst;
+	socklen_t len, l = sizeof(int);
+	int ls, s, on = 1, v = -1;
+
+	if (resolve(name, &dst, &len) != 0)
+		return 2;
+	ls = listener(&dst, len);
+	s = socket(AF_INET6, SOCK_STREAM, 0);
+	if (setsockopt(s, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof(on)) != 0)
+		printf("noport: setsockopt: %s\n", strerror(errno));
+	connect_say("noport connect", s, &dst, len, ls);
+	if (getsockopt(s, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &v, &l) != 0)
+		printf("noport: getsockopt: %s\n", strerror(errno));
+	printf("noport: option %d after connect\n", v);
+	close(s);
+	close(ls);
+	return 0;
+}
+
 /* A seccomp filter (seccomp(2)) that fails the system call nr with EPERM
  * from now on, as a sandboxed program's may; 0, or -1 (said) */
 static int refuse_syscall(int nr)
@@ -1493,6 +1522,8 @@ int main(int argc, char **argv)
 		return mode_fclose(argv[2]);
 	if (strcmp(argv[1], "closewhile") == 0)
 		return mode_closewhile(argv[2]);
+	if (strcmp(argv[1], "noport") == 0)
+		return mode_noport(argv[2]);
 	if (strcmp(argv[1], "refused") == 0 && argc > 3)
 		return mode_refused(argv[2], argv[3]);
 	if (strcmp(argv[1], "ports") == 0 && argc > 3)
