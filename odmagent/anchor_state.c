@@ -354,7 +354,7 @@ void anchor_dereg(struct anchor *an, struct binding *b, uint16_t seq, uint64_t n
 		  const char *why)
 {
 	char line[AJ_LINE_MAX + 1];
-	int len;
+	int len, full;
 
 	if (an->jfd_open) {
 		/* full: saved now, which empties it */
@@ -364,12 +364,19 @@ void anchor_dereg(struct anchor *an, struct binding *b, uint16_t seq, uint64_t n
 		}
 		len = aj_format(&b->hoa, seq, b->nai, line, sizeof(line));
 		errno = 0;
-		if (len > 0 && write(an->jfd, line, (size_t)len) == len) {
+		/* still full, that save failed: a line more would make the next
+		 * run's read (aj_parse: AJ_MAX lines) ignore every line there */
+		full = an->jn >= AJ_MAX;
+		if (len > 0 && !full && write(an->jfd, line, (size_t)len) == len) {
 			an->jn++;
 			an->j_err = 0;
 		} else if (len > 0 && !an->j_err) {
-			an->j_err = errno ? -errno : -EIO;
-			log_warn(an->j_err, "appending to the journal of deregistrations");
+			an->j_err = full ? -EFBIG : errno ? -errno : -EIO;
+			if (full)
+				log_warn(an->j_err, "appending to the journal of deregistrations: "
+					 "%d lines since the last save", AJ_MAX);
+			else
+				log_warn(an->j_err, "appending to the journal of deregistrations");
 		}
 	}
 	anchor_release(an, b, why);

@@ -10,13 +10,17 @@
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include "agent.h"
 #include "anchor.h"
+#include "anchor_journal.h"
 #include "log.h"
 #include "logread.h"
 #include "monotime.h"
@@ -1083,6 +1087,56 @@ Test(anchor, a_move_passes_on_the_last_packet_the_host_names)
 	bu_from(11, txt, COA2, 30, 0xc0ffee, 30000);
 	cr_assert_eq(ft.moves, 1);
 	cr_assert_eq(ft.moved_tag, 0xc0ffee);
+}
+
+/* The journal of deregistrations full (AJ_MAX lines) and the save that
+ * would empty it failing (odmagent(8) Restarts): a further deregistration
+ * is not appended, as one line more made the next run's read (aj_parse)
+ * ignore all AJ_MAX there */
+Test(anchor, a_full_journal_whose_save_fails_takes_no_line_more)
+{
+	char dir[] = "/tmp/odm-aj-XXXXXX", *path, *text, txt[INET6_ADDRSTRLEN], err[128];
+	const char *l = "2001:db8:c4a::77 7 mn9@example.org\n";
+	struct in6_addr a = alloc_ok(10, 1, 0);
+	struct aj_entry *v = NULL;
+	struct mh_msg ba;
+	struct bu b = bu_default(11);
+	size_t n = 0;
+	ssize_t got;
+	int fd;
+
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(statefile_open(&an.sf, dir, ANCHOR_STATE_FILE), 0);
+	cr_assert_eq(mkdir(an.sf.tmp, 0700), 0, "saves made to fail");
+	cr_assert_gt(asprintf(&path, "%s/%s", dir, ANCHOR_JOURNAL_FILE), 0);
+	fd = open(path, O_RDWR | O_CREAT | O_APPEND, 0600);
+	cr_assert_geq(fd, 0);
+	for (int i = 0; i < AJ_MAX; i++)
+		cr_assert_eq(write(fd, l, strlen(l)), (ssize_t)strlen(l));
+	an.jfd = fd;
+	an.jfd_open = 1;
+	an.jn = AJ_MAX;
+	inet_ntop(AF_INET6, &a, txt, sizeof txt);
+	b.hnp = txt;
+	b.lifetime = 0;
+	send_bu(&b, 100, &ba);
+	cr_assert_eq(ba.status, 0);
+	cr_assert_eq(an.bc.count, 0, "deregistered all the same");
+	text = malloc(AJ_MAX * AJ_LINE_MAX);
+	cr_assert_not_null(text);
+	got = pread(fd, text, AJ_MAX * AJ_LINE_MAX, 0);
+	cr_assert_gt(got, 0);
+	cr_assert_eq(aj_parse(text, (size_t)got, &v, &n, err, sizeof err), 0,
+		     "the next run's read: %s", err);
+	cr_assert_eq(n, AJ_MAX);
+	free(v);
+	free(text);
+	anchor_journal_close(&an);
+	rmdir(an.sf.tmp);
+	unlink(path);
+	free(path);
+	statefile_close(&an.sf);
+	rmdir(dir);
 }
 
 Test(anchor, deregistration)
