@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,6 +341,9 @@ void anchor_journal_close(struct anchor *an)
 		close(an->jfd);
 	an->jfd_open = 0;
 	an->jn = 0;
+	/* a save under way holds none of the lines of a journal opened
+	 * anew: its end (journal_settle) must not empty that one */
+	an->jn_at_save = UINT_MAX;
 }
 
 void anchor_journal_reopen(struct anchor *an, uint64_t now_mono_ms)

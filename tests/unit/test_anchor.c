@@ -1139,6 +1139,75 @@ Test(anchor, a_full_journal_whose_save_fails_takes_no_line_more)
 	rmdir(dir);
 }
 
+static void dereg_ok(const struct in6_addr *a, uint16_t seq, uint16_t bid, uint64_t now_ms)
+{
+	char txt[INET6_ADDRSTRLEN];
+	struct bu b = bu_default(seq);
+	struct mh_msg ba;
+
+	inet_ntop(AF_INET6, a, txt, sizeof txt);
+	b.hnp = txt;
+	b.bid = bid;
+	b.lifetime = 0;
+	send_bu(&b, now_ms, &ba);
+	cr_assert_eq(ba.status, 0, "deregistration of %s: status %u", txt, ba.status);
+}
+
+/* The state directory made again (anchor_state_dir_made) while a save
+ * begun before is under way: the journal made again holds a later
+ * deregistration that save does not, and its end must not empty it
+ * (odmagent(8) Restarts) */
+Test(anchor, a_save_begun_before_the_journal_was_made_again_leaves_it)
+{
+	char dir[] = "/tmp/odm-aj-XXXXXX", *path, *reserve;
+	struct odm_agent ag;
+	struct in6_addr a1, a2;
+	struct stat st;
+	uv_loop_t loop;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(cfg.state_dir, sizeof cfg.state_dir, "%s", dir);
+	cr_assert_eq(uv_loop_init(&loop), 0);
+	memset(&ag, 0, sizeof ag);
+	ag.anchor = &an;
+	an.loop = &loop;
+	cr_assert_geq(anchor_state_load(&an, 0), 0);
+	cr_assert(an.jfd_open);
+	cr_assert_gt(asprintf(&path, "%s/%s", dir, ANCHOR_JOURNAL_FILE), 0);
+	cr_assert_gt(asprintf(&reserve, "%s/.%s.reserve", dir, ANCHOR_STATE_FILE), 0);
+	a1 = alloc_ok(10, 1, 0);
+	a2 = alloc_ok(11, 2, 0);
+	dereg_ok(&a1, 12, 1, 0);
+	anchor_state_touch(&an, 0); /* as the socket's reader does */
+	cr_assert_eq(anchor_state_flush(&an, 1000, 0), 0);
+	cr_assert(bgsave_busy(&an.saver), "a save under way");
+	/* the directory removed and made again under it */
+	cr_assert_eq(unlink(path), 0);
+	anchor_state_dir_made(&ag);
+	dereg_ok(&a2, 13, 2, 1000);
+	anchor_state_touch(&an, 1000);
+	for (int i = 0; i < 500 && bgsave_busy(&an.saver); i++) {
+		usleep(10 * 1000);
+		anchor_state_flush(&an, 1001, 0);
+	}
+	cr_assert_not(bgsave_busy(&an.saver));
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_gt(st.st_size, 0, "the journal emptied by a save without its line");
+	anchor_journal_close(&an);
+	statefile_close(&an.sf);
+	an.loop = NULL;
+	cr_assert_eq(uv_loop_close(&loop), 0);
+	unlink(path);
+	unlink(reserve);
+	free(path);
+	free(reserve);
+	path = NULL;
+	cr_assert_gt(asprintf(&path, "%s/%s", dir, ANCHOR_STATE_FILE), 0);
+	unlink(path);
+	free(path);
+	cr_assert_eq(rmdir(dir), 0);
+}
+
 Test(anchor, deregistration)
 {
 	struct mh_msg ba;
