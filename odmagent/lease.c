@@ -1140,12 +1140,31 @@ static int fall_through(struct hostengine *e, const struct at_request *rq,
 	return 1;
 }
 
+/*
+ * A request an anchor on hold will not serve (why says since when and until
+ * when): passed to the type's next anchor, else answered code at once, its
+ * line through say_passed. Always 1 (rq is dealt with).
+ */
+static int answer_passed(struct hostengine *e, const struct at_request *rq,
+		     const struct in6_addr *anchor, const char *why, const char *code)
+{
+	char a1[INET6_ADDRSTRLEN], msg[224], line[288];
+
+	if (fall_through(e, rq, anchor, why))
+		return 1;
+	snprintf(msg, sizeof(msg), "anchor %s %s", ntop6(anchor, a1), why);
+	snprintf(line, sizeof(line), "request of pid %d answered %s: %s", (int)rq->pid, code, msg);
+	say_passed(e, line);
+	he_refuse(e, rq, code, msg);
+	return 1;
+}
+
 /* 1 if anchor is on hold and rq was sent to the next provider or answered
  * ETIMEDOUT for it */
 static int anchor_on_hold(struct hostengine *e, const struct at_request *rq,
 			  const struct in6_addr *anchor)
 {
-	char a1[INET6_ADDRSTRLEN], why[144], msg[192], line[240];
+	char why[144];
 	struct reg_anchor *an = reg_anchor_find(&e->reg, anchor);
 	uint64_t left = an ? he_hold_left(an, e->now) : 0;
 
@@ -1157,13 +1176,7 @@ static int anchor_on_hold(struct hostengine *e, const struct at_request *rq,
 		 (unsigned long long)(e->now - an->silent_ms),
 		 an->silent_146 ? " (only an unauthenticated status 146 from its address)" : "",
 		 (unsigned long long)left);
-	if (fall_through(e, rq, anchor, why))
-		return 1;
-	snprintf(msg, sizeof(msg), "anchor %s %s", ntop6(anchor, a1), why);
-	snprintf(line, sizeof(line), "request of pid %d answered ETIMEDOUT: %s", (int)rq->pid, msg);
-	say_passed(e, line);
-	he_refuse(e, rq, "ETIMEDOUT", msg);
-	return 1;
+	return answer_passed(e, rq, anchor, why, "ETIMEDOUT");
 }
 
 /*
@@ -1175,7 +1188,7 @@ static int anchor_on_hold(struct hostengine *e, const struct at_request *rq,
 static int anchor_full(struct hostengine *e, const struct at_request *rq,
 		       const struct in6_addr *anchor)
 {
-	char a1[INET6_ADDRSTRLEN], why[160], msg[224], line[288];
+	char why[160];
 	const struct reg_anchor *an = reg_anchor_find(&e->reg, anchor);
 	uint64_t left = an ? he_full_left(an, e->now) : 0;
 
@@ -1185,14 +1198,7 @@ static int anchor_full(struct hostengine *e, const struct at_request *rq,
 		 "(status %u); asked again when a binding there ends, or in %llu ms",
 		 (unsigned long long)(e->now - an->full_ms), MH_BA_INSUFFICIENT_RESOURCES,
 		 (unsigned long long)left);
-	if (fall_through(e, rq, anchor, why))
-		return 1;
-	snprintf(msg, sizeof(msg), "anchor %s %s", ntop6(anchor, a1), why);
-	snprintf(line, sizeof(line), "request of pid %d answered REQUIREDIPFAILED: %s",
-		 (int)rq->pid, msg);
-	say_passed(e, line);
-	he_refuse(e, rq, "REQUIREDIPFAILED", msg);
-	return 1;
+	return answer_passed(e, rq, anchor, why, "REQUIREDIPFAILED");
 }
 
 void lease_request_anchored(struct hostengine *e, const struct at_request *rq,
